@@ -1,0 +1,101 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Engine runs a lane range of a job. Every engine computes the same stream,
+// so the digest of a lane range is the same on all of them.
+type Engine interface {
+	// Name is the engine's --backend name (serial, parallel, simd, opencl).
+	Name() string
+	Run(ctx context.Context, job *Job) (*Result, error)
+}
+
+// Job is what an engine is asked to compute: lanes [First, First+Count) of
+// the job Params describes.
+type Job struct {
+	Params Params
+	First  uint64
+	Count  uint64 // 0 means up to Params.Lanes
+	// KeepFinals asks for every lane's final temperature in Result.Finals.
+	KeepFinals bool
+	// Daily asks for per-step statistics across lanes in Result.Daily.
+	Daily bool
+	// Progress, when set, is called with the number of lanes just finished,
+	// once per chunk; engines may call it from several goroutines at once.
+	Progress func(lanes uint64)
+}
+
+// MaxDailySteps bounds --daily, whose per-step histograms take memory per worker.
+const MaxDailySteps = 10000
+
+// DailyBins is the histogram resolution of per-step statistics.
+const DailyBins = 512
+
+// Range returns the job's lane range after defaulting Count, or an error if
+// it reaches past the job's lanes.
+func (j *Job) Range() (first, count uint64, err error) {
+	first, count = j.First, j.Count
+	if count == 0 && first < j.Params.Lanes {
+		count = j.Params.Lanes - first
+	}
+	if first >= j.Params.Lanes || count > j.Params.Lanes-first {
+		return 0, 0, fmt.Errorf("lane range [%d, %d+%d) is outside the job's %d lanes", first, first, count, j.Params.Lanes)
+	}
+	if j.Daily && j.Params.Steps > MaxDailySteps {
+		return 0, 0, &ParamError{"steps", fmt.Sprintf("%d steps is too many for --daily (valid range 0..%d)", j.Params.Steps, MaxDailySteps)}
+	}
+	return first, count, nil
+}
+
+// Timing is where a run's time went. Compile, Kernel and Transfer come from
+// device profiling and are zero on CPU engines.
+type Timing struct {
+	Wall     time.Duration
+	Compile  time.Duration
+	Kernel   time.Duration
+	Transfer time.Duration
+}
+
+// Result is an engine's answer for a lane range.
+type Result struct {
+	Engine  string
+	Device  string // the device or CPU configuration that ran it
+	Params  Params
+	First   uint64
+	Summary *Summary
+	Finals  []float32  // lane order, when the job kept finals
+	Daily   []*Summary // one per step 1..Steps, when the job asked for it
+	Timing  Timing
+}
+
+// NewDaily returns empty per-step summaries for steps 1..p.Steps, each with a
+// histogram over that step's exact mean +/- HistSpan sds.
+func NewDaily(p Params) []*Summary {
+	d := make([]*Summary, p.Steps)
+	for n := range d {
+		m, sd := p.Exact(n + 1)
+		d[n] = &Summary{Min: float32(posInf), Max: float32(negInf), Hist: NewHistogram(m, sd, HistSpan, DailyBins)}
+	}
+	return d
+}
+
+// Quantiles returns the reported quantiles: exact from the finals when they
+// were kept, else interpolated in the histogram.
+func (r *Result) Quantiles() (q []float64, exact bool) {
+	if r.Finals != nil && uint64(len(r.Finals)) == r.Summary.Count {
+		xs := append([]float32(nil), r.Finals...)
+		return ExactQuantiles(xs, QuantileLevels), true
+	}
+	q = make([]float64, len(QuantileLevels))
+	for i, l := range QuantileLevels {
+		q[i] = r.Summary.Hist.Quantile(l)
+	}
+	return q, false
+}
+
+var posInf, negInf = math.Inf(1), math.Inf(-1)

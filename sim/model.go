@@ -1,0 +1,64 @@
+package sim
+
+import "github.com/gpusim/gpusim/rng"
+
+// Model is a job's parameters as every engine uses them: float32, with
+// c = (1 - p) * anchor rounded once, so that one step is
+//
+//	m = p * t;  m = m + c;  t = m + sigma * z
+//
+// with each operation rounded to float32 (docs/reproducibility.md).
+type Model struct {
+	Start, Anchor, P, C, Sigma float32
+	Steps                      int
+	Key                        [2]uint32
+}
+
+// Model converts the parameters to the engines' float32 model.
+func (p Params) Model() Model {
+	pp, a := float32(p.Persistence), float32(p.Anchor)
+	return Model{
+		Start: float32(p.Start), Anchor: a, P: pp,
+		C:     float32(float32(1-pp) * a),
+		Sigma: float32(p.Sigma), Steps: p.Steps, Key: rng.Key(p.Seed),
+	}
+}
+
+// Step is one update of the recurrence with the normal z.
+func (m *Model) Step(t, z float32) float32 {
+	u := float32(m.P * t)
+	u = float32(u + m.C)
+	return float32(u + float32(m.Sigma*z))
+}
+
+// Final is the reference for lane's final temperature: lane by lane, block by
+// block, exactly the stream of docs/reproducibility.md.
+func (m *Model) Final(lane uint64) float32 {
+	t := m.Start
+	s := 0
+	for ; s+4 <= m.Steps; s += 4 {
+		z0, z1, z2, z3 := rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		t = m.Step(m.Step(m.Step(m.Step(t, z0), z1), z2), z3)
+	}
+	if s < m.Steps {
+		var z [4]float32
+		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		for _, zj := range z[:m.Steps-s] {
+			t = m.Step(t, zj)
+		}
+	}
+	return t
+}
+
+// Path writes lane's temperature after each step 1..len(out) into out.
+func (m *Model) Path(lane uint64, out []float32) {
+	t := m.Start
+	for s := 0; s < len(out); s += 4 {
+		var z [4]float32
+		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		for j := 0; j < 4 && s+j < len(out); j++ {
+			t = m.Step(t, z[j])
+			out[s+j] = t
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+)
+
+// Params is one simulation job. Lane i of a job depends only on the seed, i
+// and the model, so any lane range of a job can be run anywhere and merged.
+type Params struct {
+	Lanes       uint64  `json:"lanes"`
+	Steps       int     `json:"steps"`
+	Start       float64 `json:"start"`
+	Anchor      float64 `json:"anchor"`
+	Persistence float64 `json:"persistence"`
+	Sigma       float64 `json:"sigma"`
+	Seed        uint64  `json:"seed"`
+}
+
+// MaxSteps keeps the step block index within Philox's 32-bit counter word.
+const MaxSteps = 1 << 32
+
+// overflowLimit is where float32 runs are refused: a tenth of MaxFloat32, so
+// intermediate products stay finite too.
+const overflowLimit = math.MaxFloat32 / 10
+
+// MaxNormal is the largest |z| the transform can produce (radius of word 0).
+const MaxNormal = 6.8
+
+// Default is the course's experiment: 5,000,000 lanes of 10 steps from 75
+// degrees, anchor 72, persistence 0.5, sigma 5.
+func Default() Params {
+	return Params{Lanes: 5_000_000, Steps: 10, Start: 75, Anchor: 72, Persistence: 0.5, Sigma: 5, Seed: 1}
+}
+
+// ParamError says which flag is wrong and what range is valid.
+type ParamError struct {
+	Flag string // the CLI flag, without dashes
+	Msg  string
+}
+
+func (e *ParamError) Error() string { return fmt.Sprintf("--%s: %s", e.Flag, e.Msg) }
+
+// Validate rejects parameters whose runs are undefined or would overflow float32.
+func (p Params) Validate() error {
+	if p.Lanes < 1 {
+		return &ParamError{"lanes", "must be at least 1 (valid range 1..18446744073709551615)"}
+	}
+	if p.Steps < 0 || p.Steps > MaxSteps {
+		return &ParamError{"steps", fmt.Sprintf("%d is out of range (valid range 0..%d)", p.Steps, MaxSteps)}
+	}
+	for _, f := range []struct {
+		flag string
+		v    float64
+	}{{"start", p.Start}, {"anchor", p.Anchor}, {"persistence", p.Persistence}, {"sigma", p.Sigma}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v", f.v)}
+		}
+		if math.Abs(f.v) > overflowLimit {
+			return &ParamError{f.flag, fmt.Sprintf("%g overflows float32 (valid range -%.3g..%.3g)", f.v, overflowLimit, overflowLimit)}
+		}
+	}
+	if p.Sigma < 0 {
+		return &ParamError{"sigma", fmt.Sprintf("must be at least 0, got %g", p.Sigma)}
+	}
+	if b := p.Bound(); !(b <= overflowLimit) {
+		flag := "persistence"
+		if math.Abs(float64(float32(p.Persistence))) < 1 {
+			flag = "sigma"
+		}
+		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: lower --persistence below 1 in magnitude, --steps, --sigma or --start)", b, overflowLimit)}
+	}
+	return nil
+}
+
+// Bound is an upper bound on |temperature| over every step of every lane,
+// using |z| <= MaxNormal: M(n) = |p| M(n-1) + |c| + sigma MaxNormal.
+func (p Params) Bound() float64 {
+	m := p.Model()
+	a := math.Abs(float64(m.P))
+	b := math.Abs(float64(m.C)) + float64(m.Sigma)*MaxNormal
+	m0 := math.Abs(float64(m.Start))
+	n := float64(p.Steps)
+	switch {
+	case a < 1:
+		return m0 + b/(1-a)
+	case a == 1:
+		return m0 + n*b
+	default: // a^n m0 + b (a^n - 1)/(a - 1), computed in logs to avoid Inf
+		l := n * math.Log(a)
+		if l > 700 {
+			return math.Inf(1)
+		}
+		an := math.Exp(l)
+		return an*m0 + b*(an-1)/(a-1)
+	}
+}
+
+// Exact returns the exact mean and standard deviation of the temperature after
+// n steps of the recurrence with the float32 parameters the engines use:
+//
+//	mean = anchor + p^n (start - anchor)
+//	var  = sigma^2 (1 - p^(2n)) / (1 - p^2)   (n sigma^2 when |p| = 1)
+func (p Params) Exact(n int) (mean, sd float64) {
+	m := p.Model()
+	pp, a, s, s0 := float64(m.P), float64(m.Anchor), float64(m.Sigma), float64(m.Start)
+	pn := math.Pow(pp, float64(n))
+	mean = a + pn*(s0-a)
+	var v float64
+	if math.Abs(pp) == 1 {
+		v = float64(n) * s * s
+	} else {
+		v = s * s * (1 - pn*pn) / (1 - pp*pp)
+	}
+	return mean, math.Sqrt(v)
+}

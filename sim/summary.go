@@ -1,0 +1,213 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// HistBins is the number of histogram bins between the edges; two more count
+// the underflow (Bins[0]) and the overflow (Bins[HistBins+1]).
+const HistBins = 4096
+
+// HistSpan is the histogram's half-width in exact standard deviations.
+const HistSpan = 8
+
+// Histogram counts finals in equal bins. The bin of x is computed in float32
+// so every engine finds the same one:
+//
+//	f = (x - Lo) * Scale        (two rounded float32 operations)
+//	bin = f < 0 ? underflow : (int(f) >= n ? overflow : int(f))
+type Histogram struct {
+	Lo    float32  `json:"lo"`
+	Scale float32  `json:"scale"` // bins per degree
+	Bins  []uint64 `json:"bins"`  // underflow, n bins, overflow
+}
+
+// NewHistogram spans mean +/- span sds in n bins. A zero sd (no noise or no
+// steps) gets a span of 2^-16 times max(|mean|, 1) so the bins stay finite.
+func NewHistogram(mean, sd float64, span float64, n int) *Histogram {
+	if !(sd > 0) {
+		sd = math.Max(math.Abs(mean), 1) * 0x1p-16
+	}
+	return &Histogram{
+		Lo:    float32(mean - span*sd),
+		Scale: float32(float64(n) / (2 * span * sd)),
+		Bins:  make([]uint64, n+2),
+	}
+}
+
+// Bin returns the index into Bins of x.
+func (h *Histogram) Bin(x float32) int {
+	f := float32(float32(x-h.Lo) * h.Scale)
+	n := len(h.Bins) - 2
+	if !(f >= 0) { // also NaN
+		return 0
+	}
+	if f >= float32(n) {
+		return n + 1
+	}
+	return int(f) + 1
+}
+
+// Add counts x.
+func (h *Histogram) Add(x float32) { h.Bins[h.Bin(x)]++ }
+
+// Edge returns the lower edge of bin i (0-based among the n bins).
+func (h *Histogram) Edge(i int) float64 { return float64(h.Lo) + float64(i)/float64(h.Scale) }
+
+// Merge adds o's counts; both must have the same layout.
+func (h *Histogram) Merge(o *Histogram) error {
+	if h.Lo != o.Lo || h.Scale != o.Scale || len(h.Bins) != len(o.Bins) {
+		return fmt.Errorf("histograms differ in layout")
+	}
+	for i, c := range o.Bins {
+		h.Bins[i] += c
+	}
+	return nil
+}
+
+// Quantile interpolates linearly within the bin that holds the q-th fraction
+// of the counts. Under- and overflow are clamped to the outer edges.
+func (h *Histogram) Quantile(q float64) float64 {
+	var total uint64
+	for _, c := range h.Bins {
+		total += c
+	}
+	if total == 0 {
+		return math.NaN()
+	}
+	n := len(h.Bins) - 2
+	target := q * float64(total)
+	cum := float64(h.Bins[0])
+	if target <= cum {
+		return h.Edge(0)
+	}
+	for i := 0; i < n; i++ {
+		c := float64(h.Bins[i+1])
+		if c > 0 && target <= cum+c {
+			return h.Edge(i) + (target-cum)/c/float64(h.Scale)
+		}
+		cum += c
+	}
+	return h.Edge(n)
+}
+
+// Summary is the mergeable result of a lane range: moments in float64 (Chan
+// et al.'s pairwise update), exact count, extremes, histogram and digest.
+type Summary struct {
+	Count  uint64
+	Mean   float64
+	M2     float64 // sum of squared deviations from Mean
+	Min    float32
+	Max    float32
+	Digest uint64
+	Hist   *Histogram
+}
+
+// NewSummary returns an empty summary whose histogram spans the exact final
+// distribution of p.
+func NewSummary(p Params) *Summary {
+	m, sd := p.Exact(p.Steps)
+	return &Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)), Hist: NewHistogram(m, sd, HistSpan, HistBins)}
+}
+
+// Block accumulates lanes cheaply: sums of deviations from a fixed shift (the
+// exact mean), which are folded into a Summary with AddBlock.
+type Block struct {
+	Shift    float64
+	N        uint64
+	S1, S2   float64
+	Min, Max float32
+	Digest   uint64
+}
+
+// NewBlock starts a block with the given shift.
+func NewBlock(shift float64) Block {
+	return Block{Shift: shift, Min: float32(math.Inf(1)), Max: float32(math.Inf(-1))}
+}
+
+// Add counts one lane's final value.
+func (b *Block) Add(lane uint64, x float32) {
+	d := float64(x) - b.Shift
+	b.N++
+	b.S1 += d
+	b.S2 += d * d
+	b.Min = min(b.Min, x)
+	b.Max = max(b.Max, x)
+	b.Digest += DigestTerm(lane, math.Float32bits(x))
+}
+
+// AddBlock folds a block's sums into s (the histogram is counted separately).
+func (s *Summary) AddBlock(b *Block) {
+	if b.N == 0 {
+		return
+	}
+	n := float64(b.N)
+	mean := b.S1 / n
+	m2 := math.Max(b.S2-b.S1*mean, 0)
+	s.mergeMoments(b.N, b.Shift+mean, m2)
+	s.Min = min(s.Min, b.Min)
+	s.Max = max(s.Max, b.Max)
+	s.Digest += b.Digest
+}
+
+func (s *Summary) mergeMoments(n uint64, mean, m2 float64) {
+	if n == 0 {
+		return
+	}
+	if s.Count == 0 {
+		s.Count, s.Mean, s.M2 = n, mean, m2
+		return
+	}
+	na, nb := float64(s.Count), float64(n)
+	nt := na + nb
+	d := mean - s.Mean
+	s.Mean += d * nb / nt
+	s.M2 += m2 + d*d*na*nb/nt
+	s.Count += n
+}
+
+// Merge combines a summary of a disjoint lane range into s.
+func (s *Summary) Merge(o *Summary) error {
+	if err := s.Hist.Merge(o.Hist); err != nil {
+		return err
+	}
+	s.mergeMoments(o.Count, o.Mean, o.M2)
+	if o.Count > 0 {
+		s.Min = min(s.Min, o.Min)
+		s.Max = max(s.Max, o.Max)
+	}
+	s.Digest += o.Digest
+	return nil
+}
+
+// Std is the population standard deviation.
+func (s *Summary) Std() float64 {
+	if s.Count == 0 {
+		return math.NaN()
+	}
+	return math.Sqrt(s.M2 / float64(s.Count))
+}
+
+// QuantileLevels are the quantiles every result reports.
+var QuantileLevels = []float64{0.01, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99}
+
+// ExactQuantiles returns the quantiles of xs (sorted in place) by linear
+// interpolation between order statistics (numpy's default, Hyndman-Fan type 7).
+func ExactQuantiles(xs []float32, levels []float64) []float64 {
+	slices.Sort(xs)
+	out := make([]float64, len(levels))
+	n := len(xs)
+	for i, q := range levels {
+		if n == 0 {
+			out[i] = math.NaN()
+			continue
+		}
+		h := q * float64(n-1)
+		lo := int(math.Floor(h))
+		hi := min(lo+1, n-1)
+		out[i] = float64(xs[lo]) + (h-float64(lo))*(float64(xs[hi])-float64(xs[lo]))
+	}
+	return out
+}
