@@ -1,0 +1,223 @@
+package sim
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+func TestValidate(t *testing.T) {
+	ok := Default()
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("default params: %v", err)
+	}
+	cases := []struct {
+		flag string
+		mod  func(*Params)
+	}{
+		{"lanes", func(p *Params) { p.Lanes = 0 }},
+		{"steps", func(p *Params) { p.Steps = -1 }},
+		{"start", func(p *Params) { p.Start = math.NaN() }},
+		{"anchor", func(p *Params) { p.Anchor = math.Inf(1) }},
+		{"sigma", func(p *Params) { p.Sigma = -1 }},
+		{"sigma", func(p *Params) { p.Sigma = 1e38 }},
+		{"persistence", func(p *Params) { p.Persistence = 3; p.Steps = 200 }},
+		{"persistence", func(p *Params) { p.Persistence = 1e308 }},
+	}
+	for _, c := range cases {
+		p := Default()
+		c.mod(&p)
+		err := p.Validate()
+		var pe *ParamError
+		if !errors.As(err, &pe) || pe.Flag != c.flag {
+			t.Errorf("%+v: got %v, want an error about --%s", p, err, c.flag)
+		}
+	}
+	p := Default()
+	p.Persistence, p.Steps = 3, 20 // 3^20 * 75 = 2.6e11: fine
+	if err := p.Validate(); err != nil {
+		t.Errorf("explosive but finite run refused: %v", err)
+	}
+}
+
+func TestExact(t *testing.T) {
+	p := Default()
+	m, sd := p.Exact(0)
+	if m != 75 || sd != 0 {
+		t.Errorf("Exact(0) = %v, %v", m, sd)
+	}
+	m, sd = p.Exact(1)
+	if m != 73.5 || sd != 5 {
+		t.Errorf("Exact(1) = %v, %v", m, sd)
+	}
+	// Stationary sd sigma / sqrt(1 - p^2) = 5 / sqrt(0.75).
+	if _, sd = p.Exact(200); math.Abs(sd-5/math.Sqrt(0.75)) > 1e-12 {
+		t.Errorf("stationary sd = %v", sd)
+	}
+	p.Persistence = 1
+	if m, sd = p.Exact(9); m != 75 || sd != 15 {
+		t.Errorf("random walk Exact(9) = %v, %v", m, sd)
+	}
+}
+
+// Statistical test of the model against the exact Normal law of the final
+// temperature. Sample: 400,000 lanes, so the standard errors of the sample
+// variance ratio is sqrt(2/n) = 0.0022 and a variance wrong by 1% is 4.5 of
+// them; tolerance 4 standard errors. KS at alpha = 1e-3: D < 1.95/sqrt(n).
+const (
+	modelSeed  = 20261123
+	modelLanes = 400_000
+)
+
+func TestModelAgainstExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("statistical model test skipped in -short mode")
+	}
+	for _, pers := range []float64{0, 0.5, 0.9, 1} {
+		for _, steps := range []int{0, 1, 4, 10, 101} {
+			p := Params{Lanes: modelLanes, Steps: steps, Start: 75, Anchor: 72, Persistence: pers, Sigma: 5, Seed: modelSeed}
+			m := p.Model()
+			xs := make([]float64, p.Lanes)
+			parallelFor(len(xs), func(i int) { xs[i] = float64(m.Final(uint64(i))) })
+			mean, sd := p.Exact(steps)
+			if steps == 0 {
+				for i, x := range xs {
+					if x != 75 {
+						t.Fatalf("p=%v steps 0 lane %d: %v, want 75", pers, i, x)
+					}
+				}
+				continue
+			}
+			n := float64(len(xs))
+			var s1, s2 float64
+			for _, x := range xs {
+				s1 += x - mean
+				s2 += (x - mean) * (x - mean)
+			}
+			gotMean := mean + s1/n
+			gotVar := s2/n - (s1/n)*(s1/n)
+			if z := (gotMean - mean) / (sd / math.Sqrt(n)); math.Abs(z) > 4 {
+				t.Errorf("p=%v steps=%d: mean %.5f, exact %.5f (z = %.2f)", pers, steps, gotMean, mean, z)
+			}
+			if r := gotVar / (sd * sd); math.Abs(r-1) > 4*math.Sqrt(2/n) {
+				t.Errorf("p=%v steps=%d: variance %.5f, exact %.5f (ratio %.5f)", pers, steps, gotVar, sd*sd, r)
+			}
+			slices.Sort(xs)
+			dist := distuv.Normal{Mu: mean, Sigma: sd}
+			d := 0.0
+			for i, x := range xs {
+				c := dist.CDF(x)
+				d = max(d, math.Abs(c-float64(i)/n), math.Abs(c-float64(i+1)/n))
+			}
+			if crit := 1.95 / math.Sqrt(n); d > crit {
+				t.Errorf("p=%v steps=%d: KS D = %.5f, want < %.5f", pers, steps, d, crit)
+			}
+		}
+	}
+}
+
+func TestFinalMatchesPath(t *testing.T) {
+	p := Default()
+	for _, steps := range []int{0, 1, 3, 4, 5, 37} {
+		p.Steps = steps
+		m := p.Model()
+		path := make([]float32, steps)
+		for lane := uint64(0); lane < 50; lane++ {
+			m.Path(lane, path)
+			want := m.Start
+			if steps > 0 {
+				want = path[steps-1]
+			}
+			if got := m.Final(lane); math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("steps %d lane %d: Final %#x, Path %#x", steps, lane, math.Float32bits(got), math.Float32bits(want))
+			}
+		}
+	}
+}
+
+func TestSummaryMerge(t *testing.T) {
+	p := Default()
+	p.Lanes, p.Steps = 10007, 7
+	m := p.Model()
+	whole := NewSummary(p)
+	exact, _ := p.Exact(p.Steps)
+	parts := []*Summary{NewSummary(p), NewSummary(p), NewSummary(p)}
+	cuts := []uint64{0, 1, 5000, p.Lanes}
+	for k := range parts {
+		b := NewBlock(exact)
+		for lane := cuts[k]; lane < cuts[k+1]; lane++ {
+			x := m.Final(lane)
+			b.Add(lane, x)
+			parts[k].Hist.Add(x)
+		}
+		parts[k].AddBlock(&b)
+	}
+	wb := NewBlock(exact)
+	for lane := uint64(0); lane < p.Lanes; lane++ {
+		x := m.Final(lane)
+		wb.Add(lane, x)
+		whole.Hist.Add(x)
+	}
+	whole.AddBlock(&wb)
+	merged := NewSummary(p)
+	for _, s := range []*Summary{parts[2], parts[0], parts[1]} {
+		if err := merged.Merge(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if merged.Digest != whole.Digest || merged.Count != whole.Count || merged.Min != whole.Min || merged.Max != whole.Max || !slices.Equal(merged.Hist.Bins, whole.Hist.Bins) {
+		t.Errorf("merge differs: got %+v, want %+v", merged, whole)
+	}
+	if rel(merged.Mean, whole.Mean) > 1e-12 || rel(merged.Std(), whole.Std()) > 1e-12 {
+		t.Errorf("moments: got %v %v, want %v %v", merged.Mean, merged.Std(), whole.Mean, whole.Std())
+	}
+	// An empty summary merges as the identity.
+	if err := merged.Merge(NewSummary(p)); err != nil || merged.Min != whole.Min || merged.Count != whole.Count {
+		t.Errorf("merging an empty summary changed the result")
+	}
+	q := p
+	q.Sigma = 4
+	if err := merged.Merge(NewSummary(q)); err == nil {
+		t.Errorf("merging summaries with different histograms succeeded")
+	}
+}
+
+func rel(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-300) }
+
+func TestHistogramQuantiles(t *testing.T) {
+	h := NewHistogram(0, 1, HistSpan, HistBins)
+	xs := make([]float32, 0, 100000)
+	for i := 0; i < 100000; i++ {
+		x := float32(distuv.UnitNormal.Quantile((float64(i) + 0.5) / 100000))
+		xs = append(xs, x)
+		h.Add(x)
+	}
+	exact := ExactQuantiles(xs, QuantileLevels)
+	width := 1 / float64(h.Scale)
+	for i, q := range QuantileLevels {
+		if got := h.Quantile(q); math.Abs(got-exact[i]) > width {
+			t.Errorf("q%.2f: histogram %.5f, exact %.5f (bin width %.5f)", q, got, exact[i], width)
+		}
+	}
+	if h.Bin(-100) != 0 || h.Bin(100) != HistBins+1 || h.Bin(float32(math.NaN())) != 0 {
+		t.Errorf("under/overflow bins wrong")
+	}
+	// sd = 0 still gives a finite, positive bin width.
+	z := NewHistogram(75, 0, HistSpan, HistBins)
+	if !(z.Scale > 0) || math.IsInf(float64(z.Scale), 0) || z.Bin(75) == 0 || z.Bin(75) == HistBins+1 {
+		t.Errorf("degenerate histogram: %+v bin(75)=%d", z.Lo, z.Bin(75))
+	}
+}
+
+func TestDigestTerm(t *testing.T) {
+	// Frozen: a change here changes every digest ever published.
+	if got := DigestTerm(0, 0); got != 0x48218226ff3cd4bf {
+		t.Errorf("DigestTerm(0, 0) = %#x", got)
+	}
+	if DigestTerm(1, 0) == DigestTerm(0, 1) {
+		t.Errorf("lane and value are not separated")
+	}
+}
