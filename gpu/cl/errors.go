@@ -1,0 +1,115 @@
+package cl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error is a non-success OpenCL status returned by the call named in Op.
+type Error struct {
+	Code int32
+	Op   string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s (%d)", e.Op, StatusName(e.Code), e.Code)
+}
+
+// Is matches another *Error with the same code and, when the target's Op is
+// set, the same Op: errors.Is(err, &cl.Error{Code: -5}).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && (t.Op == "" || t.Op == e.Op)
+}
+
+// Hint returns advice for the status code, or "" if there is none.
+func (e *Error) Hint() string { return statusHints[e.Code] }
+
+// HintFor returns the Hint of the first *Error in err's chain, or "".
+func HintFor(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Hint()
+	}
+	return ""
+}
+
+// BuildError is a failed clBuildProgram together with the compiler log.
+type BuildError struct {
+	Err *Error
+	Log string
+}
+
+func (e *BuildError) Error() string {
+	if log := strings.TrimSpace(e.Log); log != "" {
+		return e.Err.Error() + "\nbuild log:\n" + log
+	}
+	return e.Err.Error()
+}
+
+func (e *BuildError) Unwrap() error { return e.Err }
+
+func check(op string, st int32) error {
+	if st == 0 {
+		return nil
+	}
+	return &Error{Code: st, Op: op}
+}
+
+// StatusName returns the symbolic name of an OpenCL status code.
+func StatusName(code int32) string {
+	if n, ok := statusNames[code]; ok {
+		return n
+	}
+	return "CL_UNKNOWN_ERROR"
+}
+
+const (
+	codeInvalidValue     = -30
+	codePlatformNotFound = -1001
+)
+
+var statusNames = map[int32]string{
+	0: "CL_SUCCESS", -1: "CL_DEVICE_NOT_FOUND", -2: "CL_DEVICE_NOT_AVAILABLE",
+	-3: "CL_COMPILER_NOT_AVAILABLE", -4: "CL_MEM_OBJECT_ALLOCATION_FAILURE",
+	-5: "CL_OUT_OF_RESOURCES", -6: "CL_OUT_OF_HOST_MEMORY",
+	-7: "CL_PROFILING_INFO_NOT_AVAILABLE", -8: "CL_MEM_COPY_OVERLAP",
+	-9: "CL_IMAGE_FORMAT_MISMATCH", -10: "CL_IMAGE_FORMAT_NOT_SUPPORTED",
+	-11: "CL_BUILD_PROGRAM_FAILURE", -12: "CL_MAP_FAILURE",
+	-13: "CL_MISALIGNED_SUB_BUFFER_OFFSET", -14: "CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST",
+	-15: "CL_COMPILE_PROGRAM_FAILURE", -16: "CL_LINKER_NOT_AVAILABLE",
+	-17: "CL_LINK_PROGRAM_FAILURE", -18: "CL_DEVICE_PARTITION_FAILED",
+	-19: "CL_KERNEL_ARG_INFO_NOT_AVAILABLE",
+	-30: "CL_INVALID_VALUE", -31: "CL_INVALID_DEVICE_TYPE", -32: "CL_INVALID_PLATFORM",
+	-33: "CL_INVALID_DEVICE", -34: "CL_INVALID_CONTEXT", -35: "CL_INVALID_QUEUE_PROPERTIES",
+	-36: "CL_INVALID_COMMAND_QUEUE", -37: "CL_INVALID_HOST_PTR", -38: "CL_INVALID_MEM_OBJECT",
+	-39: "CL_INVALID_IMAGE_FORMAT_DESCRIPTOR", -40: "CL_INVALID_IMAGE_SIZE",
+	-41: "CL_INVALID_SAMPLER", -42: "CL_INVALID_BINARY", -43: "CL_INVALID_BUILD_OPTIONS",
+	-44: "CL_INVALID_PROGRAM", -45: "CL_INVALID_PROGRAM_EXECUTABLE",
+	-46: "CL_INVALID_KERNEL_NAME", -47: "CL_INVALID_KERNEL_DEFINITION", -48: "CL_INVALID_KERNEL",
+	-49: "CL_INVALID_ARG_INDEX", -50: "CL_INVALID_ARG_VALUE", -51: "CL_INVALID_ARG_SIZE",
+	-52: "CL_INVALID_KERNEL_ARGS", -53: "CL_INVALID_WORK_DIMENSION",
+	-54: "CL_INVALID_WORK_GROUP_SIZE", -55: "CL_INVALID_WORK_ITEM_SIZE",
+	-56: "CL_INVALID_GLOBAL_OFFSET", -57: "CL_INVALID_EVENT_WAIT_LIST", -58: "CL_INVALID_EVENT",
+	-59: "CL_INVALID_OPERATION", -60: "CL_INVALID_GL_OBJECT", -61: "CL_INVALID_BUFFER_SIZE",
+	-62: "CL_INVALID_MIP_LEVEL", -63: "CL_INVALID_GLOBAL_WORK_SIZE", -64: "CL_INVALID_PROPERTY",
+	-65: "CL_INVALID_IMAGE_DESCRIPTOR", -66: "CL_INVALID_COMPILER_OPTIONS",
+	-67: "CL_INVALID_LINKER_OPTIONS", -68: "CL_INVALID_DEVICE_PARTITION_COUNT",
+	-1001: "CL_PLATFORM_NOT_FOUND_KHR",
+}
+
+var statusHints = map[int32]string{
+	-1: "no OpenCL device of the requested type; check the driver with clinfo",
+	-4: "the device could not allocate a buffer: lower the chunk size or the lanes per launch",
+	-5: "the device ran out of resources: the launch may be too large, hit a display watchdog, " +
+		"or the kernel uses too many registers; try smaller chunks or --vector-width 1",
+	-6:  "the host ran out of memory: lower the chunk size",
+	-11: "the OpenCL C compiler rejected the kernel: see the build log",
+	-30: "an argument had an invalid value (a zero or too large size, an offset past the end, or an unsupported flag)",
+	-54: "the local work-group size does not suit the kernel or device: use a smaller local size " +
+		"that divides the global size, or let the driver choose",
+	-61:   "the buffer is larger than the device's maximum allocation: lower the chunk size",
+	-63:   "the global work size is too large for the device: lower the lanes per launch",
+	-1001: "the OpenCL loader found no platform: install an OpenCL driver (ICD)",
+}

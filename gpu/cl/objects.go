@@ -1,0 +1,420 @@
+package cl
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+const (
+	contextPlatform        = 0x1084
+	queueProfilingEnable   = 1 << 1
+	programBuildLog        = 0x1183
+	kernelWorkGroupSize    = 0x11B0
+	kernelPrefWGSizeMult   = 0x11B3
+	profilingCommandQueued = 0x1280
+)
+
+// MemFlags are the cl_mem_flags accepted by CreateBuffer.
+type MemFlags uint64
+
+// Buffer access flags; host-pointer flags other than MemAllocHostPtr are not
+// offered because Go memory cannot be lent to OpenCL for a buffer's life.
+const (
+	MemReadWrite    MemFlags = 1 << 0
+	MemWriteOnly    MemFlags = 1 << 1
+	MemReadOnly     MemFlags = 1 << 2
+	MemAllocHostPtr MemFlags = 1 << 4
+)
+
+// release drops the reference in h once; later calls are no-ops.
+func release(h *atomic.Uintptr, fn *func(uintptr) int32, op string) error {
+	if x := h.Swap(0); x != 0 {
+		return check(op, (*fn)(x))
+	}
+	return nil
+}
+
+// Context is an OpenCL context.
+type Context struct{ h atomic.Uintptr }
+
+// CreateContext creates a context for devices of one platform.
+func CreateContext(devices ...*Device) (*Context, error) {
+	if len(devices) == 0 {
+		return nil, &Error{Code: codeInvalidValue, Op: "clCreateContext"}
+	}
+	ids := make([]uintptr, len(devices))
+	for i, d := range devices {
+		ids[i] = d.id
+	}
+	props := []uintptr{contextPlatform, devices[0].platform.id, 0}
+	var st int32
+	h := clCreateContext(&props[0], uint32(len(ids)), &ids[0], 0, 0, &st)
+	runtime.KeepAlive(props)
+	runtime.KeepAlive(ids)
+	if err := check("clCreateContext", st); err != nil {
+		return nil, err
+	}
+	c := &Context{}
+	c.h.Store(h)
+	return c, nil
+}
+
+// Release drops the context.
+func (c *Context) Release() error {
+	if c == nil {
+		return nil
+	}
+	return release(&c.h, &clReleaseContext, "clReleaseContext")
+}
+
+// Queue is an in-order command queue with profiling enabled.
+type Queue struct{ h atomic.Uintptr }
+
+// CreateQueue creates a profiling command queue on dev.
+func CreateQueue(ctx *Context, dev *Device) (*Queue, error) {
+	var st int32
+	h := clCreateCommandQueue(ctx.h.Load(), dev.id, queueProfilingEnable, &st)
+	if err := check("clCreateCommandQueue", st); err != nil {
+		return nil, err
+	}
+	q := &Queue{}
+	q.h.Store(h)
+	return q, nil
+}
+
+// Release drops the queue; it does not wait for queued commands.
+func (q *Queue) Release() error {
+	if q == nil {
+		return nil
+	}
+	return release(&q.h, &clReleaseCommandQueue, "clReleaseCommandQueue")
+}
+
+// Finish blocks until every queued command has completed.
+func (q *Queue) Finish() error { return check("clFinish", clFinish(q.h.Load())) }
+
+// Flush submits queued commands to the device without waiting.
+func (q *Queue) Flush() error { return check("clFlush", clFlush(q.h.Load())) }
+
+// EnqueueNDRange launches k over global work items (1 to 3 dimensions), in
+// work-groups of local items, or of a size the driver picks when local is nil.
+// The caller must Release the returned event.
+func (q *Queue) EnqueueNDRange(k *Kernel, global, local []int) (*Event, error) {
+	const op = "clEnqueueNDRangeKernel"
+	if len(global) < 1 || len(global) > 3 || (local != nil && len(local) != len(global)) {
+		return nil, &Error{Code: -53, Op: op} // CL_INVALID_WORK_DIMENSION
+	}
+	g := make([]uintptr, len(global))
+	var l []uintptr
+	for i := range global {
+		g[i] = uintptr(global[i])
+		if local != nil {
+			l = append(l, uintptr(local[i]))
+		}
+	}
+	var lp *uintptr
+	if l != nil {
+		lp = &l[0]
+	}
+	var ev uintptr
+	st := clEnqueueNDRangeKernel(q.h.Load(), k.h.Load(), uint32(len(g)), nil, &g[0], lp, 0, nil, &ev)
+	runtime.KeepAlive(g)
+	runtime.KeepAlive(l)
+	if err := check(op, st); err != nil {
+		return nil, err
+	}
+	return newEvent(ev), nil
+}
+
+// Program is an OpenCL program built for one device.
+type Program struct {
+	h   atomic.Uintptr
+	dev *Device
+}
+
+// BuildProgram compiles source for dev with the given compiler options. A
+// failed clBuildProgram is a *BuildError carrying the build log.
+func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, error) {
+	if source == "" {
+		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithSource"}
+	}
+	// char** must point at pinned memory; the lengths make a NUL unnecessary.
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	data := unsafe.StringData(source)
+	pin.Pin(data)
+	strs := []uintptr{uintptr(unsafe.Pointer(data))}
+	lens := []uintptr{uintptr(len(source))}
+	var st int32
+	h := clCreateProgramWithSource(ctx.h.Load(), 1, &strs[0], &lens[0], &st)
+	runtime.KeepAlive(strs)
+	runtime.KeepAlive(lens)
+	if err := check("clCreateProgramWithSource", st); err != nil {
+		return nil, err
+	}
+	p := &Program{dev: dev}
+	p.h.Store(h)
+	devID := dev.id
+	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
+		log, _ := p.BuildLog()
+		p.Release()
+		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+	}
+	return p, nil
+}
+
+// BuildLog returns the compiler log for the program's device (warnings too).
+func (p *Program) BuildLog() (string, error) {
+	h := p.h.Load()
+	return infoString("clGetProgramBuildInfo", func(param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return clGetProgramBuildInfo(h, p.dev.id, param, size, val, ret)
+	}, programBuildLog)
+}
+
+// Release drops the program; kernels created from it stay usable.
+func (p *Program) Release() error {
+	if p == nil {
+		return nil
+	}
+	return release(&p.h, &clReleaseProgram, "clReleaseProgram")
+}
+
+// Kernel is a kernel function of a built program.
+type Kernel struct {
+	h    atomic.Uintptr
+	dev  *Device
+	name string
+}
+
+// CreateKernel returns the kernel called name.
+func (p *Program) CreateKernel(name string) (*Kernel, error) {
+	var st int32
+	h := clCreateKernel(p.h.Load(), name, &st)
+	if err := check("clCreateKernel", st); err != nil {
+		return nil, err
+	}
+	k := &Kernel{dev: p.dev, name: name}
+	k.h.Store(h)
+	return k, nil
+}
+
+// Name returns the kernel function name.
+func (k *Kernel) Name() string { return k.name }
+
+func (k *Kernel) setArg(i int, size uintptr, val unsafe.Pointer) error {
+	st := clSetKernelArg(k.h.Load(), uint32(i), size, val)
+	runtime.KeepAlive(val)
+	return check("clSetKernelArg", st)
+}
+
+// SetArgBuffer sets argument i to a __global or __constant buffer.
+func (k *Kernel) SetArgBuffer(i int, b *Buffer) error {
+	m := b.h.Load()
+	return k.setArg(i, unsafe.Sizeof(m), unsafe.Pointer(&m))
+}
+
+// SetArgUint32 sets argument i to a uint (or int) value.
+func (k *Kernel) SetArgUint32(i int, v uint32) error { return k.setArg(i, 4, unsafe.Pointer(&v)) }
+
+// SetArgUint64 sets argument i to a ulong (or long) value.
+func (k *Kernel) SetArgUint64(i int, v uint64) error { return k.setArg(i, 8, unsafe.Pointer(&v)) }
+
+// SetArgFloat32 sets argument i to a float value.
+func (k *Kernel) SetArgFloat32(i int, v float32) error { return k.setArg(i, 4, unsafe.Pointer(&v)) }
+
+// SetArgLocal sets argument i to a __local buffer of size bytes per work-group.
+func (k *Kernel) SetArgLocal(i int, size int) error { return k.setArg(i, uintptr(size), nil) }
+
+// WorkGroupSize is the largest work-group size the kernel can run with.
+func (k *Kernel) WorkGroupSize() (int, error) { return k.wgInfo(kernelWorkGroupSize) }
+
+// PreferredWorkGroupSizeMultiple is the work-group size granularity (warp or
+// wavefront width on GPUs) that the device runs best with.
+func (k *Kernel) PreferredWorkGroupSizeMultiple() (int, error) {
+	return k.wgInfo(kernelPrefWGSizeMult)
+}
+
+func (k *Kernel) wgInfo(param uint32) (int, error) {
+	h := k.h.Load()
+	v, err := infoScalar[uintptr]("clGetKernelWorkGroupInfo", func(param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return clGetKernelWorkGroupInfo(h, k.dev.id, param, size, val, ret)
+	}, param)
+	return int(v), err
+}
+
+// Release drops the kernel.
+func (k *Kernel) Release() error {
+	if k == nil {
+		return nil
+	}
+	return release(&k.h, &clReleaseKernel, "clReleaseKernel")
+}
+
+// Buffer is a device memory object.
+type Buffer struct {
+	h    atomic.Uintptr
+	size int
+}
+
+// CreateBuffer allocates size bytes of device memory.
+func CreateBuffer(ctx *Context, flags MemFlags, size int) (*Buffer, error) {
+	var st int32
+	h := clCreateBuffer(ctx.h.Load(), uint64(flags), uintptr(size), nil, &st)
+	if err := check("clCreateBuffer", st); err != nil {
+		return nil, err
+	}
+	b := &Buffer{size: size}
+	b.h.Store(h)
+	return b, nil
+}
+
+// Size returns the buffer size in bytes.
+func (b *Buffer) Size() int { return b.size }
+
+// Release drops the buffer; commands already enqueued on it still complete.
+func (b *Buffer) Release() error {
+	if b == nil {
+		return nil
+	}
+	return release(&b.h, &clReleaseMemObject, "clReleaseMemObject")
+}
+
+// Read copies len(dst) bytes from offset into dst and returns when done.
+func (b *Buffer) Read(q *Queue, offset int, dst []byte) error {
+	_, err := b.transfer(q, "clEnqueueReadBuffer", clEnqueueReadBuffer, true, offset, dst)
+	return err
+}
+
+// ReadAsync enqueues a read into dst, which stays pinned, and must not be
+// touched, until the returned event is waited for or released.
+func (b *Buffer) ReadAsync(q *Queue, offset int, dst []byte) (*Event, error) {
+	return b.transfer(q, "clEnqueueReadBuffer", clEnqueueReadBuffer, false, offset, dst)
+}
+
+// Write copies src to offset and returns when src may be reused.
+func (b *Buffer) Write(q *Queue, offset int, src []byte) error {
+	_, err := b.transfer(q, "clEnqueueWriteBuffer", clEnqueueWriteBuffer, true, offset, src)
+	return err
+}
+
+// WriteAsync enqueues a write from src, which stays pinned, and must not be
+// modified, until the returned event is waited for or released.
+func (b *Buffer) WriteAsync(q *Queue, offset int, src []byte) (*Event, error) {
+	return b.transfer(q, "clEnqueueWriteBuffer", clEnqueueWriteBuffer, false, offset, src)
+}
+
+type transferFunc = func(q, m uintptr, blocking uint32, off, size uintptr, ptr unsafe.Pointer, nWait uint32, wait, ev *uintptr) int32
+
+func (b *Buffer) transfer(q *Queue, op string, fn transferFunc, blocking bool, offset int, p []byte) (*Event, error) {
+	ptr := unsafe.Pointer(unsafe.SliceData(p))
+	if blocking {
+		st := fn(q.h.Load(), b.h.Load(), 1, uintptr(offset), uintptr(len(p)), ptr, 0, nil, nil)
+		runtime.KeepAlive(p)
+		return nil, check(op, st)
+	}
+	e := &Event{pinned: true}
+	e.pin.Pin(ptr)
+	var ev uintptr
+	if err := check(op, fn(q.h.Load(), b.h.Load(), 0, uintptr(offset), uintptr(len(p)), ptr, 0, nil, &ev)); err != nil {
+		e.pin.Unpin()
+		return nil, err
+	}
+	e.h.Store(ev)
+	return e, nil
+}
+
+// Fill enqueues filling size bytes at offset with repeats of pattern (1 to
+// 128 bytes, a power of two; offset and size are multiples of its length).
+func (b *Buffer) Fill(q *Queue, pattern []byte, offset, size int) (*Event, error) {
+	var ev uintptr
+	st := clEnqueueFillBuffer(q.h.Load(), b.h.Load(), unsafe.Pointer(unsafe.SliceData(pattern)),
+		uintptr(len(pattern)), uintptr(offset), uintptr(size), 0, nil, &ev)
+	runtime.KeepAlive(pattern) // OpenCL copies the pattern before returning
+	if err := check("clEnqueueFillBuffer", st); err != nil {
+		return nil, err
+	}
+	return newEvent(ev), nil
+}
+
+// Scalar lists the element types that Bytes accepts.
+type Scalar interface {
+	~int8 | ~uint8 | ~int16 | ~uint16 | ~int32 | ~uint32 | ~int64 | ~uint64 | ~float32 | ~float64
+}
+
+// Bytes views a slice of numbers as its bytes, without copying, for the
+// buffer calls.
+func Bytes[T Scalar](s []T) []byte {
+	var zero T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(zero)))
+}
+
+// Event tracks an enqueued command.
+type Event struct {
+	h      atomic.Uintptr
+	mu     sync.Mutex // guards pin and pinned
+	pin    runtime.Pinner
+	pinned bool
+}
+
+func newEvent(h uintptr) *Event {
+	e := &Event{}
+	e.h.Store(h)
+	return e
+}
+
+// Wait blocks until the command has completed; a failed command gives
+// CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST.
+func (e *Event) Wait() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h := e.h.Load()
+	err := check("clWaitForEvents", clWaitForEvents(1, &h))
+	if e.pinned && err == nil {
+		e.pin.Unpin()
+		e.pinned = false
+	}
+	return err
+}
+
+// Profile holds a command's device timestamps in nanoseconds.
+type Profile struct{ Queued, Submit, Start, End uint64 }
+
+// Duration is the command's execution time, End-Start.
+func (p Profile) Duration() time.Duration { return time.Duration(p.End - p.Start) }
+
+// Profile returns the timestamps of a completed command
+// (CL_PROFILING_INFO_NOT_AVAILABLE before completion).
+func (e *Event) Profile() (Profile, error) {
+	var t [4]uint64
+	h := e.h.Load()
+	for i := range t {
+		st := clGetEventProfilingInfo(h, uint32(profilingCommandQueued+i), 8, unsafe.Pointer(&t[i]), nil)
+		if err := check("clGetEventProfilingInfo", st); err != nil {
+			return Profile{}, err
+		}
+	}
+	return Profile{Queued: t[0], Submit: t[1], Start: t[2], End: t[3]}, nil
+}
+
+// Release drops the event, first waiting for the command if it still holds a
+// pinned Go slice.
+func (e *Event) Release() error {
+	if e == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h := e.h.Swap(0)
+	if h == 0 {
+		return nil
+	}
+	if e.pinned {
+		clWaitForEvents(1, &h)
+		e.pin.Unpin()
+		e.pinned = false
+	}
+	return check("clReleaseEvent", clReleaseEvent(h))
+}
