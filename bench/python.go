@@ -88,7 +88,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 		rep.Results = append(rep.Results, out.Results...)
 		if progress != nil {
 			for _, r := range out.Results {
-				progress("%-12s %-12s %.3g s (%.3g ns/lane-step%s)", "python/"+r.Method, w, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r))
+				progress("%-14s %-12s %.3g s (%.3g ns/lane-step%s)", "python/"+r.Method, w, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r))
 			}
 		}
 	}

@@ -372,7 +372,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	m.Wall = Summarize(walls)
 	m.Compile, m.Transfer, m.Kernel = median(compile), median(transfer), median(kernel)
 	m.NsPerLaneStep, m.LaneStepsPerSec = rates(m.Wall.Median, w)
-	r.progress("%-12s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
+	r.progress("%-14s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
 	return m, nil
 }
 
