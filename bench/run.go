@@ -13,7 +13,9 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// EngineSpec names an engine and makes instances of it. New(0) is the
+// EngineSpec names an engine and makes instances of it. Name labels it in
+// reports: serial, parallel, simd, and opencl:DEVICE for each OpenCL device
+// (DefaultPairs matches the opencl prefix). New(0) is the
 // engine's default configuration (all cores for the multicore engines); New(n)
 // for n > 0 uses n workers, and is only called when Scales is true. An engine
 // that implements io.Closer is closed after its measurement.
