@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+)
+
+// Amdahl is Amdahl's law: the speedup on n workers of a job whose fraction p
+// runs in parallel,
+//
+//	S(n) = 1 / ((1 - p) + p/n)
+func Amdahl(p, n float64) float64 { return 1 / ((1 - p) + p/n) }
+
+// AmdahlFit is a least-squares fit of Amdahl's law to measured speedups.
+type AmdahlFit struct {
+	// P is the fitted parallel fraction, in [0, 1].
+	P float64
+	// Limit is the speedup on infinitely many workers, 1/(1-P); +Inf when P is 1.
+	Limit float64
+	// RMS is the root mean square of the speedup residuals.
+	RMS float64
+	// Points is the number of (workers, speedup) points fitted.
+	Points int
+}
+
+// MarshalJSON writes an unbounded Limit as null, since JSON has no infinity.
+func (f AmdahlFit) MarshalJSON() ([]byte, error) {
+	var limit *float64
+	if !math.IsInf(f.Limit, 0) {
+		limit = &f.Limit
+	}
+	return json.Marshal(struct {
+		P      float64  `json:"p"`
+		Limit  *float64 `json:"limit"`
+		RMS    float64  `json:"rms"`
+		Points int      `json:"points"`
+	}{f.P, limit, f.RMS, f.Points})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (f *AmdahlFit) UnmarshalJSON(b []byte) error {
+	var v struct {
+		P      float64  `json:"p"`
+		Limit  *float64 `json:"limit"`
+		RMS    float64  `json:"rms"`
+		Points int      `json:"points"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = AmdahlFit{P: v.P, Limit: math.Inf(1), RMS: v.RMS, Points: v.Points}
+	if v.Limit != nil {
+		f.Limit = *v.Limit
+	}
+	return nil
+}
+
+// ErrNoScaling is returned by FitAmdahl when no point has more than one
+// worker, so the data say nothing about the parallel fraction.
+var ErrNoScaling = errors.New("amdahl fit: need a speedup measured on more than one worker")
+
+// FitAmdahl finds the parallel fraction p in [0, 1] that minimizes
+//
+//	sum_i (speedups[i] - S(workers[i]))^2
+//
+// the squared error in the speedups themselves (not in 1/S, whose linear fit
+// would weight the many-worker points less). The sum is smooth in p, so a
+// scan of a 1/1000 grid brackets the minimum and a golden-section search
+// refines it to about 1e-13; on exact data it recovers p to that precision.
+func FitAmdahl(workers []int, speedups []float64) (AmdahlFit, error) {
+	if len(workers) != len(speedups) {
+		return AmdahlFit{}, errors.New("amdahl fit: workers and speedups differ in length")
+	}
+	informative := false
+	for i, n := range workers {
+		if n < 1 {
+			return AmdahlFit{}, errors.New("amdahl fit: worker counts must be at least 1")
+		}
+		if math.IsNaN(speedups[i]) || math.IsInf(speedups[i], 0) {
+			return AmdahlFit{}, errors.New("amdahl fit: speedups must be finite")
+		}
+		if n > 1 {
+			informative = true
+		}
+	}
+	if !informative {
+		return AmdahlFit{}, ErrNoScaling
+	}
+	sse := func(p float64) float64 {
+		var s float64
+		for i, n := range workers {
+			r := speedups[i] - Amdahl(p, float64(n))
+			s += r * r
+		}
+		return s
+	}
+	const grid = 1000
+	best, bestF := 0, math.Inf(1)
+	for k := 0; k <= grid; k++ {
+		if f := sse(float64(k) / grid); f < bestF {
+			best, bestF = k, f
+		}
+	}
+	a := float64(max(best-1, 0)) / grid
+	b := float64(min(best+1, grid)) / grid
+	p := goldenMin(sse, a, b, 1e-13)
+	// The bracket ends are candidates too: the minimum may sit on a bound.
+	for _, q := range []float64{a, b} {
+		if sse(q) < sse(p) {
+			p = q
+		}
+	}
+	fit := AmdahlFit{P: p, Limit: 1 / (1 - p), RMS: math.Sqrt(sse(p) / float64(len(workers))), Points: len(workers)}
+	if p >= 1 {
+		fit.Limit = math.Inf(1)
+	}
+	return fit, nil
+}
+
+// goldenMin minimizes a unimodal f on [a, b] by golden-section search until
+// the bracket is narrower than tol.
+func goldenMin(f func(float64) float64, a, b, tol float64) float64 {
+	invPhi := (math.Sqrt(5) - 1) / 2
+	c := b - invPhi*(b-a)
+	d := a + invPhi*(b-a)
+	fc, fd := f(c), f(d)
+	for b-a > tol {
+		if fc <= fd {
+			b, d, fd = d, c, fc
+			c = b - invPhi*(b-a)
+			fc = f(c)
+		} else {
+			a, c, fc = c, d, fd
+			d = a + invPhi*(b-a)
+			fd = f(d)
+		}
+	}
+	return (a + b) / 2
+}

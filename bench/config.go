@@ -1,0 +1,274 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Workload is a job size: lanes of steps each.
+type Workload struct {
+	Lanes uint64 `json:"lanes"`
+	Steps int    `json:"steps"`
+}
+
+// LaneSteps is the number of lane updates the workload makes.
+func (w Workload) LaneSteps() float64 { return float64(w.Lanes) * float64(w.Steps) }
+
+// String writes the workload as the course does: "5M x 10".
+func (w Workload) String() string { return FormatCount(w.Lanes) + " x " + strconv.Itoa(w.Steps) }
+
+// FormatCount writes n with a k/M/G suffix when that is exact, else in full.
+func FormatCount(n uint64) string {
+	for _, u := range []struct {
+		div uint64
+		suf string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if n >= u.div && n%u.div == 0 {
+			return strconv.FormatUint(n/u.div, 10) + u.suf
+		}
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+// Pair asks where Challenger starts beating Base in the size sweep.
+type Pair struct {
+	Base       string `json:"base"`
+	Challenger string `json:"challenger"`
+}
+
+// Config is what a benchmark measures.
+type Config struct {
+	// Mode names the configuration in the report ("default", "quick").
+	Mode string
+	// Params is the model; each workload replaces its Lanes and Steps.
+	Params sim.Params
+	// Workloads are run on every engine.
+	Workloads []Workload
+	// Reps timed runs follow Warmup untimed ones for each measurement.
+	Reps, Warmup int
+
+	// Scaling runs the engines that scale at each of Workers (1..NumCPU when
+	// nil; 1 is always added) on ScalingWorkload (Workloads[0] when zero)
+	// and fits Amdahl's law to the speedups over one worker.
+	Scaling         bool
+	Workers         []int
+	ScalingWorkload Workload
+
+	// Sweep lists lane counts to run every engine at, with SweepSteps steps
+	// and SweepReps timed runs each; no sweep when empty.
+	Sweep      []uint64
+	SweepSteps int
+	SweepReps  int
+	// Crossovers are the pairs looked for in the sweep; DefaultPairs when nil.
+	Crossovers []Pair
+
+	// Python runs the NumPy baseline on each workload with PythonPath (the
+	// first of python3 and /usr/bin/python3 where numpy imports when empty).
+	Python     bool
+	PythonPath string
+	// PythonLoopBudget caps the lane-steps of the pure Python loop, which
+	// runs on a sample of lanes scaled up; PythonMatrixBytes caps the course's
+	// (lanes, steps) float64 matrix likewise. PythonVectorLanes, when not 0,
+	// caps the lanes of the float32 vector loop.
+	PythonLoopBudget  uint64
+	PythonMatrixBytes uint64
+	PythonVectorLanes uint64
+	PythonReps        int
+
+	// Devices lists the OpenCL devices for the machine description.
+	Devices func() ([]string, error)
+	// Progress, when set, gets a line per measurement as the run goes.
+	Progress io.Writer
+}
+
+// DefaultWorkloads are the course's two experiments.
+var DefaultWorkloads = []Workload{{5_000_000, 10}, {5_000_000, 100}}
+
+// DefaultSweep is 10^3 to 10^8 lanes, a point per half decade.
+var DefaultSweep = []uint64{1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8}
+
+// Default is the full benchmark: the course's workloads, 5 runs each after a
+// warm-up, scaling on every core count, the 10^3..10^8 sweep and the Python
+// baseline.
+func Default() Config {
+	return Config{
+		Mode:              "default",
+		Params:            sim.Default(),
+		Workloads:         append([]Workload(nil), DefaultWorkloads...),
+		Reps:              5,
+		Warmup:            1,
+		Scaling:           true,
+		Sweep:             append([]uint64(nil), DefaultSweep...),
+		SweepSteps:        10,
+		SweepReps:         3,
+		Python:            true,
+		PythonLoopBudget:  1_000_000,
+		PythonMatrixBytes: 512 << 20,
+		PythonReps:        3,
+	}
+}
+
+// Quick is a benchmark that finishes in well under a minute on two cores:
+// the course's workloads at a tenth of the lanes, 3 runs each, a sweep of
+// 10^3..10^6 lanes and a small Python baseline.
+func Quick() Config {
+	c := Default()
+	c.Mode = "quick"
+	c.Workloads = []Workload{{500_000, 10}, {500_000, 100}}
+	c.Reps = 3
+	c.Sweep = []uint64{1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6}
+	c.SweepReps = 3
+	c.PythonLoopBudget = 100_000
+	c.PythonMatrixBytes = 64 << 20
+	c.PythonReps = 1
+	return c
+}
+
+// Validate checks the configuration, naming the bench flag at fault.
+func (c *Config) Validate() error {
+	if len(c.Workloads) == 0 {
+		return &sim.ParamError{Flag: "lanes", Msg: "no workloads to run (give at least one lane count and step count)"}
+	}
+	for _, w := range c.Workloads {
+		if err := c.checkWorkload(w); err != nil {
+			return err
+		}
+	}
+	if c.Reps < 1 || c.Reps > 1000 {
+		return &sim.ParamError{Flag: "reps", Msg: fmt.Sprintf("%d is out of range (valid range 1..1000)", c.Reps)}
+	}
+	if c.Warmup < 0 || c.Warmup > 1000 {
+		return &sim.ParamError{Flag: "warmup", Msg: fmt.Sprintf("%d is out of range (valid range 0..1000)", c.Warmup)}
+	}
+	for _, n := range c.Workers {
+		if n < 1 || n > 1<<16 {
+			return &sim.ParamError{Flag: "workers", Msg: fmt.Sprintf("%d is out of range (valid range 1..65536)", n)}
+		}
+	}
+	if c.Scaling && c.ScalingWorkload != (Workload{}) {
+		if err := c.checkWorkload(c.ScalingWorkload); err != nil {
+			return err
+		}
+	}
+	if len(c.Sweep) > 0 {
+		if c.SweepSteps < 1 {
+			return &sim.ParamError{Flag: "sweep-steps", Msg: fmt.Sprintf("%d is out of range (valid range 1..%d)", c.SweepSteps, sim.MaxSteps)}
+		}
+		if c.SweepReps < 1 || c.SweepReps > 1000 {
+			return &sim.ParamError{Flag: "sweep-reps", Msg: fmt.Sprintf("%d is out of range (valid range 1..1000)", c.SweepReps)}
+		}
+		for _, n := range c.Sweep {
+			if err := c.checkWorkload(Workload{n, c.SweepSteps}); err != nil {
+				if pe, ok := err.(*sim.ParamError); ok && pe.Flag == "lanes" {
+					pe.Flag = "sweep"
+				}
+				return err
+			}
+		}
+	}
+	if c.Python && c.PythonReps < 1 {
+		return &sim.ParamError{Flag: "python-reps", Msg: fmt.Sprintf("%d is out of range (valid range 1..1000)", c.PythonReps)}
+	}
+	return nil
+}
+
+func (c *Config) checkWorkload(w Workload) error {
+	if w.Steps < 1 {
+		return &sim.ParamError{Flag: "steps", Msg: fmt.Sprintf("%d is out of range for a benchmark (valid range 1..%d)", w.Steps, sim.MaxSteps)}
+	}
+	return c.params(w).Validate()
+}
+
+// params is the model with w's size.
+func (c *Config) params(w Workload) sim.Params {
+	p := c.Params
+	p.Lanes, p.Steps = w.Lanes, w.Steps
+	return p
+}
+
+// workers is the scaling worker list: sorted, unique, with 1 first.
+func (c *Config) workers() []int {
+	ws := c.Workers
+	if len(ws) == 0 {
+		for n := 1; n <= runtime.NumCPU(); n++ {
+			ws = append(ws, n)
+		}
+	}
+	seen := map[int]bool{1: true}
+	out := []int{1}
+	for _, n := range ws {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Cross returns every combination of lanes and steps, lanes outermost: the
+// workloads for lists given on the command line.
+func Cross(lanes []uint64, steps []int) []Workload {
+	var ws []Workload
+	for _, l := range lanes {
+		for _, s := range steps {
+			ws = append(ws, Workload{l, s})
+		}
+	}
+	return ws
+}
+
+// ParseCounts reads a comma-separated list of counts for flag, each a whole
+// number written plainly (5000000), with a k, M or G suffix (5M) or in
+// e-notation (5e6), and each within [lo, hi].
+func ParseCounts(flag, s string, lo, hi uint64) ([]uint64, error) {
+	var out []uint64
+	for f := range strings.SplitSeq(s, ",") {
+		f = strings.TrimSpace(f)
+		n, err := parseCount(f)
+		if err != nil || n < lo || n > hi {
+			return nil, &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%q is not a count in range (valid range %d..%d, e.g. 5M, 5e6 or 5000000)", f, lo, hi)}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func parseCount(f string) (uint64, error) {
+	mult := uint64(1)
+	if f != "" {
+		switch f[len(f)-1] {
+		case 'k', 'K':
+			mult = 1e3
+		case 'M':
+			mult = 1e6
+		case 'G':
+			mult = 1e9
+		}
+		if mult > 1 {
+			f = f[:len(f)-1]
+		}
+	}
+	if n, err := strconv.ParseUint(f, 10, 64); err == nil {
+		if n > math.MaxUint64/mult {
+			return 0, strconv.ErrRange
+		}
+		return n * mult, nil
+	}
+	x, err := strconv.ParseFloat(f, 64)
+	if err != nil {
+		return 0, err
+	}
+	x *= float64(mult)
+	if !(x >= 0 && x < 0x1p64) || x != math.Trunc(x) {
+		return 0, strconv.ErrRange
+	}
+	return uint64(x), nil
+}

@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"strings"
+
+	xcpu "golang.org/x/sys/cpu"
+)
+
+// Machine describes where a benchmark ran.
+type Machine struct {
+	CPU        string   `json:"cpu"`
+	Cores      int      `json:"cores"`
+	GOMAXPROCS int      `json:"gomaxprocs"`
+	SIMD       []string `json:"simd"`
+	OpenCL     []string `json:"opencl"`
+	// OpenCLNote says why OpenCL devices are missing, when they are.
+	OpenCLNote string `json:"opencl_note,omitempty"`
+	Go         string `json:"go"`
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+}
+
+// DescribeMachine reports the CPU model (from /proc/cpuinfo where there is
+// one), core count, SIMD features, Go version and, when devices is not nil,
+// the OpenCL devices it lists (the gpu package supplies it).
+func DescribeMachine(devices func() ([]string, error)) Machine {
+	m := Machine{
+		CPU:        cpuModel("/proc/cpuinfo"),
+		Cores:      runtime.NumCPU(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		SIMD:       simdFeatures(),
+		Go:         runtime.Version(),
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+	}
+	if m.CPU == "" {
+		m.CPU = "unknown " + runtime.GOARCH
+	}
+	switch {
+	case devices == nil:
+		m.OpenCLNote = "not queried"
+	default:
+		ds, err := devices()
+		m.OpenCL = ds
+		if err != nil {
+			m.OpenCLNote = err.Error()
+		} else if len(ds) == 0 {
+			m.OpenCLNote = "no devices"
+		}
+	}
+	return m
+}
+
+// cpuModel returns the first "model name" (x86) or "Model"/"Hardware" (Arm)
+// line of a cpuinfo file, or "" when there is none.
+func cpuModel(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var fallback string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch k {
+		case "model name":
+			return v
+		case "Model", "Hardware", "cpu model":
+			if fallback == "" {
+				fallback = v
+			}
+		}
+	}
+	return fallback
+}
+
+func simdFeatures() []string {
+	var fs []string
+	add := func(ok bool, name string) {
+		if ok {
+			fs = append(fs, name)
+		}
+	}
+	switch runtime.GOARCH {
+	case "amd64", "386":
+		x := xcpu.X86
+		add(x.HasSSE2, "sse2")
+		add(x.HasSSE3, "sse3")
+		add(x.HasSSSE3, "ssse3")
+		add(x.HasSSE41, "sse4.1")
+		add(x.HasSSE42, "sse4.2")
+		add(x.HasAVX, "avx")
+		add(x.HasAVX2, "avx2")
+		add(x.HasFMA, "fma")
+		add(x.HasAVX512F, "avx512f")
+		add(x.HasAVX512DQ, "avx512dq")
+		add(x.HasAVX512BW, "avx512bw")
+		add(x.HasAVX512VL, "avx512vl")
+	case "arm64":
+		a := xcpu.ARM64
+		add(a.HasASIMD, "asimd")
+		add(a.HasFPHP, "fphp")
+		add(a.HasSVE, "sve")
+		add(a.HasSVE2, "sve2")
+	}
+	return fs
+}

@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The markers around the generated section of a Markdown file.
+const (
+	BeginMarker = "<!-- bench:begin -->"
+	EndMarker   = "<!-- bench:end -->"
+)
+
+// UpdateMarkdownSection replaces what lies between BeginMarker and EndMarker
+// in the Markdown file at path with content, keeping the markers and
+// everything outside them. The file must hold each marker exactly once, begin
+// before end. It is replaced atomically, keeping its permissions.
+func UpdateMarkdownSection(path, content string) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("bench: update %s: %w", path, err)
+	}
+	s := string(old)
+	nb, ne := strings.Count(s, BeginMarker), strings.Count(s, EndMarker)
+	if nb != 1 || ne != 1 {
+		return fmt.Errorf("bench: update %s: want one %s and one %s, found %d and %d", path, BeginMarker, EndMarker, nb, ne)
+	}
+	b, e := strings.Index(s, BeginMarker), strings.Index(s, EndMarker)
+	if e < b {
+		return fmt.Errorf("bench: update %s: %s comes before %s", path, EndMarker, BeginMarker)
+	}
+	content = strings.TrimRight(content, "\n")
+	var out bytes.Buffer
+	out.WriteString(s[:b+len(BeginMarker)])
+	out.WriteString("\n")
+	if content != "" {
+		out.WriteString(content)
+		out.WriteString("\n")
+	}
+	out.WriteString(s[e:])
+	if bytes.Equal(out.Bytes(), old) {
+		return nil
+	}
+	return writeAtomic(path, out.Bytes())
+}
+
+// UpdateMarkdown writes r's Markdown tables into the marked section of path.
+func UpdateMarkdown(path string, r *Report) error {
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		return err
+	}
+	return UpdateMarkdownSection(path, b.String())
+}
+
+// writeAtomic replaces path with data through a temporary file in the same
+// folder, so readers never see half a file.
+func writeAtomic(path string, data []byte) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("bench: update %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("bench: update %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), fi.Mode().Perm())
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("bench: update %s: %w", path, err)
+	}
+	return nil
+}

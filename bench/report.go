@@ -1,0 +1,434 @@
+package bench
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// table is a report section as rows of cells, written by each format.
+type table struct {
+	title  string
+	header []string
+	rows   [][]string
+	// notes follow the table, one line each.
+	notes []string
+	// left is how many leading columns hold text (left-aligned in Markdown).
+	left int
+}
+
+// tables lays the report out once for the text and Markdown writers.
+func (r *Report) tables() []table {
+	var ts []table
+	dev := r.hasDeviceTiming()
+	et := table{title: "Engines", left: 3, header: []string{"workload", "engine", "device", "median", "min", "max", "cold", "ns/lane-step", "lane-steps/s", "speedup"}}
+	if dev {
+		et.header = append(et.header, "compile", "transfer", "kernel")
+	}
+	et.header = append(et.header, "digest")
+	for _, wr := range r.Workloads {
+		for _, m := range wr.Engines {
+			row := []string{wr.Workload.String(), m.Engine, m.Device, fmtDur(m.Wall.Median), fmtDur(m.Wall.Min), fmtDur(m.Wall.Max), fmtDur(m.Cold),
+				fmtG(m.NsPerLaneStep), fmtSI(m.LaneStepsPerSec), fmtX(m.Speedup)}
+			if dev {
+				row = append(row, fmtDurOpt(m.Compile), fmtDurOpt(m.Transfer), fmtDurOpt(m.Kernel))
+			}
+			et.rows = append(et.rows, append(row, m.Digest.String()))
+		}
+	}
+	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; cold is the first run, warm-up included; speedup is %s's median over the engine's",
+		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), r.Baseline))
+	ts = append(ts, et)
+
+	if len(r.Scaling) > 0 {
+		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency"}}
+		for _, s := range r.Scaling {
+			for _, p := range s.Points {
+				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), strconv.Itoa(p.Workers), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency)})
+			}
+			st.notes = append(st.notes, s.FitLine())
+		}
+		st.notes = append(st.notes, "speedup is over the same engine on one worker; the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares")
+		ts = append(ts, st)
+	}
+
+	if r.Sweep != nil {
+		sw := table{title: fmt.Sprintf("Size sweep (ns per lane-step, %d steps)", r.Sweep.Steps), left: 1, header: []string{"lanes"}}
+		for _, s := range r.Sweep.Series {
+			sw.header = append(sw.header, s.Engine)
+		}
+		for i, n := range r.Sweep.Lanes {
+			row := []string{FormatCount(n)}
+			for _, s := range r.Sweep.Series {
+				row = append(row, fmtG(s.Points[i].NsPerLaneStep))
+			}
+			sw.rows = append(sw.rows, row)
+		}
+		for _, c := range r.Crossovers {
+			sw.notes = append(sw.notes, c.String())
+		}
+		ts = append(ts, sw)
+	}
+
+	if py := r.Python; py != nil {
+		pt := table{title: "Python baseline", left: 2, header: []string{"workload", "version", "lanes run", "time", "ns/lane-step", "slowdown"}}
+		if py.Skipped != "" {
+			pt.notes = append(pt.notes, "skipped: "+py.Skipped)
+		}
+		for _, p := range py.Results {
+			lanes := FormatCount(p.SampleLanes)
+			if p.Scaled {
+				lanes += " (scaled up)"
+			}
+			rel := ""
+			if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 {
+				rel = fmtX(p.WorkloadSeconds / b.Wall.Median.Seconds())
+			}
+			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel})
+		}
+		if len(py.Results) > 0 {
+			pt.notes = append(pt.notes, fmt.Sprintf("Python %s, NumPy %s (%s); loop: the course's pure Python loop, npr.normal per lane-step; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place. Versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median", py.Python, py.NumPy, py.Interpreter, r.Baseline))
+		}
+		ts = append(ts, pt)
+	}
+	return ts
+}
+
+// FitLine describes the Amdahl fit in a sentence.
+func (s *Scaling) FitLine() string {
+	if s.Fit == nil {
+		return fmt.Sprintf("%s on %s: no Amdahl fit (%s)", s.Engine, s.Workload, s.FitNote)
+	}
+	limit := "unbounded"
+	if !math.IsInf(s.Fit.Limit, 0) {
+		limit = fmtX(s.Fit.Limit)
+	}
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, rms residual %.3g over %d points", s.Engine, s.Workload, s.Fit.P, limit, s.Fit.RMS, s.Fit.Points)
+}
+
+func (c Crossover) String() string {
+	switch c.Status {
+	case CrossoverFound:
+		return fmt.Sprintf("%s beats %s from about %s lanes", c.Challenger, c.Base, fmtSI(c.Lanes))
+	case CrossoverAlways:
+		return fmt.Sprintf("%s beats %s at every size in range", c.Challenger, c.Base)
+	default:
+		return fmt.Sprintf("%s vs %s: no crossover in range (%s is not faster at the largest size)", c.Challenger, c.Base, c.Challenger)
+	}
+}
+
+func (r *Report) hasDeviceTiming() bool {
+	for _, wr := range r.Workloads {
+		for i := range wr.Engines {
+			if wr.Engines[i].HasDeviceTiming() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// engine returns the measurement of name on w, or nil.
+func (r *Report) engine(w Workload, name string) *Measurement {
+	for _, wr := range r.Workloads {
+		if wr.Workload != w {
+			continue
+		}
+		for i := range wr.Engines {
+			if wr.Engines[i].Engine == name {
+				return &wr.Engines[i]
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Report) machineLines() []string {
+	m := r.Machine
+	lines := []string{
+		fmt.Sprintf("CPU: %s, %d cores (GOMAXPROCS %d), SIMD: %s", m.CPU, m.Cores, m.GOMAXPROCS, orNone(strings.Join(m.SIMD, " "))),
+		fmt.Sprintf("OpenCL: %s", orNone(strings.Join(m.OpenCL, "; "))+parenthesize(m.OpenCLNote)),
+		fmt.Sprintf("Go: %s %s/%s", m.Go, m.OS, m.Arch),
+		fmt.Sprintf("Model: start %g, anchor %g, persistence %g, sigma %g, seed %d", r.Params.Start, r.Params.Anchor, r.Params.Persistence, r.Params.Sigma, r.Params.Seed),
+		fmt.Sprintf("Run: %s mode, started %s, took %.1f s", r.Mode, r.Started.Format(time.RFC3339), float64(r.Elapsed)),
+	}
+	return lines
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func parenthesize(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// WriteText writes the report as aligned tables for a terminal.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "gpusim bench\n")
+	for _, l := range r.machineLines() {
+		fmt.Fprintf(ew, "  %s\n", l)
+	}
+	for _, t := range r.tables() {
+		fmt.Fprintf(ew, "\n%s\n", t.title)
+		if len(t.rows) > 0 {
+			tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, strings.ToUpper(strings.Join(t.header, "\t")))
+			for _, row := range t.rows {
+				fmt.Fprintln(tw, strings.Join(row, "\t"))
+			}
+			tw.Flush()
+		}
+		for _, n := range t.notes {
+			fmt.Fprintf(ew, "  %s\n", n)
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(ew, "note: %s\n", n)
+	}
+	return ew.err
+}
+
+// WriteMarkdown writes the report as GitHub Markdown tables, for
+// docs/benchmarks.md.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	ew := &errWriter{w: w}
+	for _, l := range r.machineLines() {
+		fmt.Fprintf(ew, "- %s\n", mdEscape(l))
+	}
+	for _, t := range r.tables() {
+		fmt.Fprintf(ew, "\n### %s\n\n", t.title)
+		if len(t.rows) > 0 {
+			fmt.Fprintf(ew, "| %s |\n", strings.Join(mdRow(t.header), " | "))
+			align := make([]string, len(t.header))
+			for i := range align {
+				align[i] = "---:"
+				if i < t.left {
+					align[i] = "---"
+				}
+			}
+			fmt.Fprintf(ew, "| %s |\n", strings.Join(align, " | "))
+			for _, row := range t.rows {
+				fmt.Fprintf(ew, "| %s |\n", strings.Join(mdRow(row), " | "))
+			}
+			if len(t.notes) > 0 {
+				fmt.Fprintln(ew)
+			}
+		}
+		for _, n := range t.notes {
+			fmt.Fprintf(ew, "- %s\n", mdEscape(n))
+		}
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(ew)
+		for _, n := range r.Notes {
+			fmt.Fprintf(ew, "- Note: %s\n", mdEscape(n))
+		}
+	}
+	return ew.err
+}
+
+func mdRow(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = mdEscape(c)
+	}
+	return out
+}
+
+// mdEscape keeps text from breaking a table or turning into markup.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", "\n", " ").Replace(s)
+}
+
+// WriteJSON writes the whole report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// CSVHeader is the header of WriteCSV's single flat table. section is one of
+// engine, scaling, amdahl, sweep, crossover and python; cells that do not
+// apply to a section are empty. Times are in seconds.
+var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
+	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
+	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note"}
+
+// WriteCSV writes every number of the report as one flat table.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	col := map[string]int{}
+	for i, h := range CSVHeader {
+		col[h] = i
+	}
+	cw.Write(CSVHeader)
+	put := func(kv map[string]string) {
+		row := make([]string, len(CSVHeader))
+		for k, v := range kv {
+			i, ok := col[k]
+			if !ok {
+				panic("bench: no CSV column " + k)
+			}
+			row[i] = v
+		}
+		cw.Write(row)
+	}
+	sec := func(d time.Duration) string { return fmtF(d.Seconds()) }
+	wl := func(kv map[string]string, w Workload) map[string]string {
+		kv["lanes"], kv["steps"] = strconv.FormatUint(w.Lanes, 10), strconv.Itoa(w.Steps)
+		return kv
+	}
+	stats := func(kv map[string]string, s Stats) map[string]string {
+		kv["runs"], kv["median_s"], kv["min_s"], kv["max_s"] = strconv.Itoa(s.N), sec(s.Median), sec(s.Min), sec(s.Max)
+		return kv
+	}
+	for _, wr := range r.Workloads {
+		for _, m := range wr.Engines {
+			kv := stats(wl(map[string]string{"section": "engine", "engine": m.Engine, "device": m.Device,
+				"workers": strconv.Itoa(m.Workers), "cold_s": sec(m.Cold), "ns_per_lane_step": fmtF(m.NsPerLaneStep),
+				"lane_steps_per_s": fmtF(m.LaneStepsPerSec), "speedup": fmtF(m.Speedup), "digest": m.Digest.String()}, wr.Workload), m.Wall)
+			if m.HasDeviceTiming() {
+				kv["compile_s"], kv["transfer_s"], kv["kernel_s"] = sec(m.Compile), sec(m.Transfer), sec(m.Kernel)
+			}
+			put(kv)
+		}
+	}
+	for _, s := range r.Scaling {
+		for _, p := range s.Points {
+			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
+				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency)}, s.Workload), p.Wall))
+		}
+		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.FitNote}, s.Workload)
+		if s.Fit != nil {
+			kv["p"], kv["limit"] = fmtF(s.Fit.P), fmtF(s.Fit.Limit)
+			kv["note"] = fmt.Sprintf("rms %s over %d points", fmtF(s.Fit.RMS), s.Fit.Points)
+		}
+		put(kv)
+	}
+	if r.Sweep != nil {
+		for _, s := range r.Sweep.Series {
+			for _, p := range s.Points {
+				put(stats(wl(map[string]string{"section": "sweep", "engine": s.Engine, "ns_per_lane_step": fmtF(p.NsPerLaneStep)},
+					Workload{p.Lanes, r.Sweep.Steps}), p.Wall))
+			}
+		}
+	}
+	for _, c := range r.Crossovers {
+		kv := map[string]string{"section": "crossover", "engine": c.Challenger, "note": c.Status + " vs " + c.Base}
+		if c.Status == CrossoverFound {
+			kv["lanes"] = strconv.FormatFloat(math.Round(c.Lanes), 'f', 0, 64)
+		}
+		put(kv)
+	}
+	if r.Python != nil {
+		for _, p := range r.Python.Results {
+			note := p.Description
+			if p.Scaled {
+				note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
+			}
+			put(wl(map[string]string{"section": "python", "engine": "python/" + p.Method, "device": "Python " + r.Python.Python + ", NumPy " + r.Python.NumPy,
+				"runs": "", "median_s": fmtF(p.WorkloadSeconds), "ns_per_lane_step": fmtF(p.NsPerLaneStep),
+				"lane_steps_per_s": fmtF(1e9 / p.NsPerLaneStep), "note": note}, p.Workload))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// errWriter keeps the first write error so the writers can check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// fmtDur writes a duration to three significant digits.
+func fmtDur(d time.Duration) string {
+	s := d.Seconds()
+	switch {
+	case d <= 0:
+		return "0"
+	case s >= 1:
+		return fmt.Sprintf("%.3g s", s)
+	case s >= 1e-3:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	case s >= 1e-6:
+		return fmt.Sprintf("%.3g µs", s*1e6)
+	default:
+		return fmt.Sprintf("%d ns", d.Nanoseconds())
+	}
+}
+
+// fmtDurOpt is fmtDur with an empty cell for zero.
+func fmtDurOpt(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return fmtDur(d)
+}
+
+// fmtG writes x to three significant digits, without an exponent below 10^6.
+func fmtG(x float64) string {
+	if a := math.Abs(x); a >= 1000 && a < 1e6 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+// fmtF writes x in full precision for machine-read formats.
+func fmtF(x float64) string {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// fmtX writes a ratio as "3.21x".
+func fmtX(x float64) string {
+	if x == 0 {
+		return ""
+	}
+	return fmtG(x) + "x"
+}
+
+// fmtSI writes x to three digits with a k/M/G/T suffix.
+func fmtSI(x float64) string {
+	for _, u := range []struct {
+		v float64
+		s string
+	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if x >= u.v {
+			return strconv.FormatFloat(x/u.v, 'g', 3, 64) + u.s
+		}
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}

@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// sampleReport is a fixed report with every section, an OpenCL engine with
+// device timings, an unbounded fit and a skipped-free Python baseline.
+func sampleReport() *Report {
+	w10, w100 := Workload{5_000_000, 10}, Workload{5_000_000, 100}
+	m := func(w Workload, name string, med time.Duration, speedup float64) Measurement {
+		ns, per := rates(med, w)
+		return Measurement{Engine: name, Device: name + " device", Workload: w, Wall: Stats{N: 5, Median: med, Min: med - time.Millisecond, Max: med + time.Millisecond},
+			Cold: med * 2, NsPerLaneStep: ns, LaneStepsPerSec: per, Speedup: speedup, Digest: 0x0123456789abcdef}
+	}
+	cl := m(w10, "opencl:0", 100*time.Millisecond, 10)
+	cl.Compile, cl.Transfer, cl.Kernel = 50*time.Millisecond, 20*time.Millisecond, 30*time.Millisecond
+	p := sim.Default()
+	p.Lanes, p.Steps = 0, 0
+	return &Report{
+		Mode: "default", Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Elapsed: 12.5,
+		Machine: Machine{CPU: "Test CPU | 9000", Cores: 2, GOMAXPROCS: 2, SIMD: []string{"sse2", "avx2"}, OpenCLNote: "not queried", Go: "go1.26", OS: "linux", Arch: "amd64"},
+		Params:  p, Reps: 5, Warmup: 1, Baseline: "serial",
+		Workloads: []WorkloadResult{
+			{Workload: w10, Digest: 0x0123456789abcdef, Engines: []Measurement{m(w10, "serial", time.Second, 1), m(w10, "parallel", 500*time.Millisecond, 2), cl}},
+			{Workload: w100, Digest: 0x0123456789abcdef, Engines: []Measurement{m(w100, "serial", 10*time.Second, 1), m(w100, "parallel", 5*time.Second, 2), m(w100, "opencl:0", time.Second, 10)}},
+		},
+		Scaling: []Scaling{
+			{Engine: "parallel", Workload: w10, Points: []ScalingPoint{
+				{Workers: 1, Wall: Stats{N: 5, Median: time.Second}, Speedup: 1, Efficiency: 1},
+				{Workers: 2, Wall: Stats{N: 5, Median: 550 * time.Millisecond}, Speedup: 1.818, Efficiency: 0.909},
+			}, Fit: &AmdahlFit{P: 0.9, Limit: 10, RMS: 0, Points: 2}},
+			{Engine: "simd", Workload: w10, Points: []ScalingPoint{{Workers: 1, Speedup: 1, Efficiency: 1}, {Workers: 2, Speedup: 2, Efficiency: 1}},
+				Fit: &AmdahlFit{P: 1, Limit: math.Inf(1), Points: 2}},
+		},
+		Sweep: &Sweep{Steps: 10, Lanes: []uint64{1000, 1_000_000}, Series: []SweepSeries{
+			{Engine: "serial", Points: []SweepPoint{{Lanes: 1000, Wall: Stats{N: 3, Median: 200 * time.Microsecond}, NsPerLaneStep: 20}, {Lanes: 1_000_000, Wall: Stats{N: 3, Median: 200 * time.Millisecond}, NsPerLaneStep: 20}}},
+			{Engine: "opencl:0", Points: []SweepPoint{{Lanes: 1000, Wall: Stats{N: 3, Median: 50 * time.Millisecond}, NsPerLaneStep: 5000}, {Lanes: 1_000_000, Wall: Stats{N: 3, Median: 60 * time.Millisecond}, NsPerLaneStep: 6}}},
+		}},
+		Crossovers: []Crossover{{Pair: Pair{"serial", "opencl:0"}, Status: CrossoverFound, Lanes: 300_000}, {Pair: Pair{"serial", "parallel"}, Status: CrossoverNone}},
+		Python: &PythonReport{Interpreter: "/usr/bin/python3", Python: "3.11.2", NumPy: "1.24.2", Results: []PythonResult{
+			{Workload: w10, Method: "loop", SampleLanes: 100_000, Seconds: 1, NsPerLaneStep: 1000, WorkloadSeconds: 50, Scaled: true},
+			{Workload: w10, Method: "vector", SampleLanes: 5_000_000, Seconds: 0.5, NsPerLaneStep: 10, WorkloadSeconds: 0.5},
+		}},
+		Notes: []string{"machine shared with other jobs"},
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if testing.Verbose() {
+		t.Log("\n" + out)
+	}
+	for _, s := range []string{
+		"Test CPU | 9000", "SIMD: sse2 avx2", "Engines", "WORKLOAD", "SPEEDUP", "COMPILE", "TRANSFER", "KERNEL",
+		"5M x 10", "5M x 100", "opencl:0", "50 ms", "0x0123456789abcdef", "Scaling", "Amdahl fit P = 0.9000, limit 1/(1-P) = 10x",
+		"limit 1/(1-P) = unbounded", "Size sweep", "opencl:0 beats serial from about 300k lanes", "parallel vs serial: no crossover in range",
+		"Python baseline", "100k (scaled up)", "50x", "note: machine shared",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("text report lacks %q", s)
+		}
+	}
+	// Every row of the engine table has the header's column count.
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "WORKLOAD ") {
+			cols := len(strings.Fields(lines[i]))
+			if cols != 14 {
+				t.Errorf("engine header has %d columns: %q", cols, l)
+			}
+			break
+		}
+	}
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, s := range []string{"### Engines", "### Scaling", "### Size sweep", "### Python baseline", `Test CPU \| 9000`} {
+		if !strings.Contains(out, s) {
+			t.Errorf("markdown lacks %q", s)
+		}
+	}
+	// Each table's rows have as many cells as its header, and the separator
+	// row follows the header.
+	var cols int
+	prevTable := false
+	for _, l := range strings.Split(out, "\n") {
+		isTable := strings.HasPrefix(l, "| ")
+		if isTable {
+			n := len(strings.Split(strings.ReplaceAll(l, `\|`, ""), "|")) - 2
+			if !prevTable {
+				cols = n
+			} else if n != cols {
+				t.Errorf("row with %d cells in a table of %d: %q", n, cols, l)
+			}
+		}
+		prevTable = isTable
+	}
+	if !strings.Contains(out, "| --- | --- | --- | ---: |") {
+		t.Errorf("no alignment row in\n%s", out)
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	var b bytes.Buffer
+	r := sampleReport()
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Workloads) != 2 || back.Workloads[0].Engines[2].Compile != 50*time.Millisecond ||
+		back.Workloads[0].Digest != 0x0123456789abcdef || back.Scaling[0].Fit.P != 0.9 || !math.IsInf(back.Scaling[1].Fit.Limit, 1) ||
+		back.Python.Results[0].SampleLanes != 100_000 || back.Sweep.Series[1].Points[1].NsPerLaneStep != 6 {
+		t.Errorf("JSON round trip lost data:\n%s", b.String())
+	}
+	var raw map[string]any
+	json.Unmarshal(b.Bytes(), &raw)
+	for _, k := range []string{"machine", "workloads", "scaling", "sweep", "crossovers", "python", "params"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if !strings.Contains(b.String(), `"digest": "0x0123456789abcdef"`) {
+		t.Error("digest is not written in hex")
+	}
+}
+
+func TestWriteCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
+		t.Errorf("header %v", rows[0])
+	}
+	count := map[string]int{}
+	for _, r := range rows[1:] {
+		count[r[0]]++
+	}
+	want := map[string]int{"engine": 6, "scaling": 4, "amdahl": 2, "sweep": 4, "crossover": 2, "python": 2}
+	for k, n := range want {
+		if count[k] != n {
+			t.Errorf("%d %s rows, want %d", count[k], k, n)
+		}
+	}
+	// serial on 5M x 10: median 1 s, 20 ns per lane-step.
+	r := rows[1]
+	if r[3] != "serial" || r[1] != "5000000" || r[2] != "10" || r[7] != "1" || r[11] != "20" {
+		t.Errorf("first engine row %v", r)
+	}
+}
+
+func TestFormatters(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{fmtDur(1500 * time.Millisecond), "1.5 s"}, {fmtDur(12345 * time.Microsecond), "12.3 ms"},
+		{fmtDur(999 * time.Nanosecond), "999 ns"}, {fmtDur(2500 * time.Nanosecond), "2.5 µs"},
+		{fmtSI(2.345e8), "234M"}, {fmtSI(12), "12"}, {fmtX(3.14159), "3.14x"}, {fmtX(1234.6), "1235x"},
+		{fmtG(0.01234), "0.0123"}, {fmtG(5432.1), "5432"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,499 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// EngineSpec names an engine and makes instances of it. Name labels it in
+// reports: serial, parallel, simd, and opencl:DEVICE for each OpenCL device
+// (DefaultPairs matches the opencl prefix). New(0) is the
+// engine's default configuration (all cores for the multicore engines); New(n)
+// for n > 0 uses n workers, and is only called when Scales is true. An engine
+// that implements io.Closer is closed after its measurement.
+type EngineSpec struct {
+	Name   string
+	New    func(workers int) sim.Engine
+	Scales bool
+}
+
+// Digest is a result digest; it is written in hex.
+type Digest uint64
+
+func (d Digest) String() string { return fmt.Sprintf("%#016x", uint64(d)) }
+
+// MarshalText writes the digest in hex.
+func (d Digest) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads a hex digest.
+func (d *Digest) UnmarshalText(b []byte) error {
+	var v uint64
+	if _, err := fmt.Sscanf(string(b), "0x%x", &v); err != nil {
+		return fmt.Errorf("digest %q: %w", b, err)
+	}
+	*d = Digest(v)
+	return nil
+}
+
+// DigestMismatchError reports engines whose results differ on a workload:
+// every engine computes the same stream, so this is a bug, never a timing.
+type DigestMismatchError struct {
+	Workload Workload
+	Engines  []string // the engines compared, the reference first
+	Digests  []Digest // their digests, in the same order
+}
+
+func (e *DigestMismatchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digest mismatch on %s:", e.Workload)
+	for i, name := range e.Engines {
+		fmt.Fprintf(&b, " %s=%v", name, e.Digests[i])
+	}
+	return b.String()
+}
+
+// Measurement is one engine's timings on one workload.
+type Measurement struct {
+	Engine   string   `json:"engine"`
+	Device   string   `json:"device"`
+	Workers  int      `json:"workers"` // 0: the engine's default
+	Workload Workload `json:"workload"`
+	Wall     Stats    `json:"wall"`
+	// Cold is the wall time of the first run, warm-up included: it pays
+	// one-off costs such as kernel compilation.
+	Cold            time.Duration `json:"cold_ns"`
+	NsPerLaneStep   float64       `json:"ns_per_lane_step"`
+	LaneStepsPerSec float64       `json:"lane_steps_per_sec"`
+	// Speedup is the baseline engine's median over this one's; 0 when there
+	// is no baseline measurement.
+	Speedup float64 `json:"speedup,omitempty"`
+	// Compile, Transfer and Kernel are medians of the engine's own device
+	// timings (zero on CPU engines).
+	Compile  time.Duration `json:"compile_ns,omitempty"`
+	Transfer time.Duration `json:"transfer_ns,omitempty"`
+	Kernel   time.Duration `json:"kernel_ns,omitempty"`
+	Digest   Digest        `json:"digest"`
+}
+
+// HasDeviceTiming says whether the engine reported compile, transfer or
+// kernel time.
+func (m *Measurement) HasDeviceTiming() bool { return m.Compile+m.Transfer+m.Kernel > 0 }
+
+// WorkloadResult is every engine on one workload.
+type WorkloadResult struct {
+	Workload Workload      `json:"workload"`
+	Digest   Digest        `json:"digest"`
+	Engines  []Measurement `json:"engines"`
+}
+
+// ScalingPoint is one worker count of a scaling run.
+type ScalingPoint struct {
+	Workers       int     `json:"workers"`
+	Wall          Stats   `json:"wall"`
+	NsPerLaneStep float64 `json:"ns_per_lane_step"`
+	// Speedup is over the same engine on one worker; Efficiency is Speedup
+	// per worker.
+	Speedup    float64 `json:"speedup"`
+	Efficiency float64 `json:"efficiency"`
+}
+
+// Scaling is one engine at 1..N workers with its Amdahl fit.
+type Scaling struct {
+	Engine   string         `json:"engine"`
+	Workload Workload       `json:"workload"`
+	Points   []ScalingPoint `json:"points"`
+	Fit      *AmdahlFit     `json:"fit,omitempty"`
+	// FitNote says why there is no fit, when there is none.
+	FitNote string `json:"fit_note,omitempty"`
+}
+
+// SweepPoint is one engine at one size of the sweep.
+type SweepPoint struct {
+	Lanes         uint64  `json:"lanes"`
+	Wall          Stats   `json:"wall"`
+	NsPerLaneStep float64 `json:"ns_per_lane_step"`
+}
+
+// SweepSeries is one engine across the sweep.
+type SweepSeries struct {
+	Engine string       `json:"engine"`
+	Points []SweepPoint `json:"points"`
+}
+
+// Sweep is every engine over a range of lane counts at fixed steps.
+type Sweep struct {
+	Steps  int           `json:"steps"`
+	Lanes  []uint64      `json:"lanes"`
+	Series []SweepSeries `json:"series"`
+}
+
+// Crossover statuses.
+const (
+	// CrossoverFound: the challenger is slower below Lanes and faster above.
+	CrossoverFound = "crossover"
+	// CrossoverNone: the challenger is not faster at the largest size.
+	CrossoverNone = "none in range"
+	// CrossoverAlways: the challenger is faster at every size.
+	CrossoverAlways = "faster throughout"
+)
+
+// Crossover is where a challenger starts beating a base engine.
+type Crossover struct {
+	Pair
+	Status string `json:"status"`
+	// Lanes is the crossover, interpolated in log lanes and log time ratio
+	// between the sweep points around it; 0 unless Status is CrossoverFound.
+	Lanes float64 `json:"lanes,omitempty"`
+}
+
+// Report is a benchmark's results.
+type Report struct {
+	Mode    string     `json:"mode"`
+	Started time.Time  `json:"started"`
+	Elapsed Seconds    `json:"elapsed_s"`
+	Machine Machine    `json:"machine"`
+	Params  sim.Params `json:"params"` // the model; lanes and steps vary by workload
+	Reps    int        `json:"reps"`
+	Warmup  int        `json:"warmup"`
+	// Baseline is the engine speedups are measured against.
+	Baseline   string           `json:"baseline"`
+	Workloads  []WorkloadResult `json:"workloads"`
+	Scaling    []Scaling        `json:"scaling,omitempty"`
+	Sweep      *Sweep           `json:"sweep,omitempty"`
+	Crossovers []Crossover      `json:"crossovers,omitempty"`
+	Python     *PythonReport    `json:"python,omitempty"`
+	Notes      []string         `json:"notes,omitempty"`
+}
+
+// Seconds is a duration written as seconds.
+type Seconds float64
+
+// DefaultPairs are the crossovers worth looking for among the named engines:
+// multicore against serial, and each OpenCL device against simd (or against
+// parallel when there is no simd engine).
+func DefaultPairs(names []string) []Pair {
+	has := map[string]bool{}
+	for _, n := range names {
+		has[n] = true
+	}
+	var ps []Pair
+	for _, c := range []string{"parallel", "simd"} {
+		if has["serial"] && has[c] {
+			ps = append(ps, Pair{"serial", c})
+		}
+	}
+	base := ""
+	switch {
+	case has["simd"]:
+		base = "simd"
+	case has["parallel"]:
+		base = "parallel"
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "opencl") && base != "" {
+			ps = append(ps, Pair{base, n})
+		}
+	}
+	return ps
+}
+
+// Run benchmarks the engines as cfg says. It stops at the first engine error
+// or digest mismatch (a *DigestMismatchError), or when ctx is done.
+func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(engines) == 0 {
+		return nil, errors.New("bench: no engines to run")
+	}
+	names := make([]string, len(engines))
+	seen := map[string]bool{}
+	for i, e := range engines {
+		if e.Name == "" || e.New == nil {
+			return nil, fmt.Errorf("bench: engine %d has no name or constructor", i)
+		}
+		if seen[e.Name] {
+			return nil, fmt.Errorf("bench: engine %q listed twice", e.Name)
+		}
+		seen[e.Name] = true
+		names[i] = e.Name
+	}
+	r := &runner{cfg: &cfg, digests: map[Workload]ref{}}
+	rep := &Report{
+		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
+		Params: cfg.Params, Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
+	}
+	rep.Params.Lanes, rep.Params.Steps = 0, 0
+	if seen["serial"] {
+		rep.Baseline = "serial"
+	}
+
+	for _, w := range cfg.Workloads {
+		wr := WorkloadResult{Workload: w}
+		for _, e := range engines {
+			m, err := r.measure(ctx, e, 0, w, cfg.Reps, cfg.Warmup)
+			if err != nil {
+				return nil, err
+			}
+			wr.Engines = append(wr.Engines, m)
+		}
+		wr.Digest = r.digests[w].digest
+		for i := range wr.Engines {
+			if wr.Engines[i].Engine == rep.Baseline {
+				for j := range wr.Engines {
+					wr.Engines[j].Speedup = ratio(wr.Engines[i].Wall.Median, wr.Engines[j].Wall.Median)
+				}
+			}
+		}
+		rep.Workloads = append(rep.Workloads, wr)
+	}
+
+	if cfg.Scaling {
+		w := cfg.ScalingWorkload
+		if w == (Workload{}) {
+			w = cfg.Workloads[0]
+		}
+		for _, e := range engines {
+			if !e.Scales {
+				continue
+			}
+			s, err := r.scaling(ctx, e, w)
+			if err != nil {
+				return nil, err
+			}
+			rep.Scaling = append(rep.Scaling, s)
+		}
+	}
+
+	if len(cfg.Sweep) > 0 {
+		sw, err := r.sweep(ctx, engines)
+		if err != nil {
+			return nil, err
+		}
+		rep.Sweep = sw
+		pairs := cfg.Crossovers
+		if pairs == nil {
+			pairs = DefaultPairs(names)
+		}
+		for _, p := range pairs {
+			c, err := FindCrossover(sw, p)
+			if err != nil {
+				return nil, err
+			}
+			rep.Crossovers = append(rep.Crossovers, c)
+		}
+	}
+
+	if cfg.Python {
+		py, err := RunPython(ctx, &cfg, r.progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Python = py
+	}
+	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
+	return rep, nil
+}
+
+// ref is the first digest seen for a workload and who computed it.
+type ref struct {
+	engine string
+	digest Digest
+}
+
+type runner struct {
+	cfg     *Config
+	digests map[Workload]ref
+}
+
+func (r *runner) progress(format string, args ...any) {
+	if r.cfg.Progress != nil {
+		fmt.Fprintf(r.cfg.Progress, "bench: "+format+"\n", args...)
+	}
+}
+
+// check compares a run's digest with the workload's reference, making the
+// run the reference when it is the first.
+func (r *runner) check(w Workload, label string, d Digest) error {
+	first, ok := r.digests[w]
+	if !ok {
+		r.digests[w] = ref{label, d}
+		return nil
+	}
+	if first.digest != d {
+		return &DigestMismatchError{Workload: w, Engines: []string{first.engine, label}, Digests: []Digest{first.digest, d}}
+	}
+	return nil
+}
+
+// measure times warmup+reps runs of a fresh instance of e on w.
+func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
+	eng := e.New(workers)
+	if c, ok := eng.(io.Closer); ok {
+		defer c.Close()
+	}
+	label := e.Name
+	if workers > 0 {
+		label = fmt.Sprintf("%s/%d", e.Name, workers)
+	}
+	job := &sim.Job{Params: r.cfg.params(w)}
+	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
+	var walls, compile, transfer, kernel []time.Duration
+	for i := range warmup + reps {
+		t0 := time.Now()
+		res, err := eng.Run(ctx, job)
+		wall := time.Since(t0)
+		if err != nil {
+			return m, fmt.Errorf("bench: %s on %s: %w", label, w, err)
+		}
+		if res.Summary == nil || res.Summary.Count != w.Lanes {
+			return m, fmt.Errorf("bench: %s on %s: result covers %d lanes, want %d", label, w, countOf(res), w.Lanes)
+		}
+		if err := r.check(w, label, Digest(res.Summary.Digest)); err != nil {
+			return m, err
+		}
+		if i == 0 {
+			m.Cold, m.Device, m.Digest = wall, res.Device, Digest(res.Summary.Digest)
+		}
+		if i < warmup {
+			continue
+		}
+		walls = append(walls, wall)
+		compile = append(compile, res.Timing.Compile)
+		transfer = append(transfer, res.Timing.Transfer)
+		kernel = append(kernel, res.Timing.Kernel)
+	}
+	m.Wall = Summarize(walls)
+	m.Compile, m.Transfer, m.Kernel = median(compile), median(transfer), median(kernel)
+	m.NsPerLaneStep, m.LaneStepsPerSec = rates(m.Wall.Median, w)
+	r.progress("%-14s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
+	return m, nil
+}
+
+func countOf(res *sim.Result) uint64 {
+	if res.Summary == nil {
+		return 0
+	}
+	return res.Summary.Count
+}
+
+// rates returns ns per lane-step and lane-steps per second for a median.
+func rates(d time.Duration, w Workload) (nsPer, perSec float64) {
+	if d <= 0 {
+		return 0, 0
+	}
+	ls := w.LaneSteps()
+	return float64(d.Nanoseconds()) / ls, ls / d.Seconds()
+}
+
+// ratio is a/b, or 0 when b is not positive.
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling, error) {
+	s := Scaling{Engine: e.Name, Workload: w}
+	var ws []int
+	var sp []float64
+	for _, n := range r.cfg.workers() {
+		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup)
+		if err != nil {
+			return s, err
+		}
+		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep}
+		if len(s.Points) > 0 {
+			pt.Speedup = ratio(s.Points[0].Wall.Median, m.Wall.Median)
+		} else {
+			pt.Speedup = 1
+		}
+		pt.Efficiency = pt.Speedup / float64(n)
+		s.Points = append(s.Points, pt)
+		ws = append(ws, n)
+		sp = append(sp, pt.Speedup)
+	}
+	fit, err := FitAmdahl(ws, sp)
+	switch {
+	case errors.Is(err, ErrNoScaling):
+		s.FitNote = "only one worker measured"
+	case err != nil:
+		return s, err
+	default:
+		s.Fit = &fit
+	}
+	return s, nil
+}
+
+func (r *runner) sweep(ctx context.Context, engines []EngineSpec) (*Sweep, error) {
+	sw := &Sweep{Steps: r.cfg.SweepSteps, Lanes: append([]uint64(nil), r.cfg.Sweep...)}
+	slices.Sort(sw.Lanes)
+	sw.Lanes = slices.Compact(sw.Lanes)
+	for _, e := range engines {
+		sw.Series = append(sw.Series, SweepSeries{Engine: e.Name})
+	}
+	// Sizes outermost, so a mismatch at a small size is found quickly.
+	for _, n := range sw.Lanes {
+		w := Workload{n, r.cfg.SweepSteps}
+		for i, e := range engines {
+			m, err := r.measure(ctx, e, 0, w, r.cfg.SweepReps, r.cfg.Warmup)
+			if err != nil {
+				return nil, err
+			}
+			sw.Series[i].Points = append(sw.Series[i].Points, SweepPoint{Lanes: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep})
+		}
+	}
+	return sw, nil
+}
+
+// FindCrossover finds where p.Challenger becomes and stays faster than
+// p.Base in sw: between the last size where it is not faster and the next,
+// interpolating log(time ratio) linearly in log(lanes).
+func FindCrossover(sw *Sweep, p Pair) (Crossover, error) {
+	c := Crossover{Pair: p}
+	base, chal := sw.series(p.Base), sw.series(p.Challenger)
+	if base == nil || chal == nil || len(base.Points) != len(chal.Points) {
+		return c, fmt.Errorf("bench: crossover %s vs %s: both must be in the sweep", p.Challenger, p.Base)
+	}
+	n := len(base.Points)
+	logRatio := make([]float64, n)
+	for i := range n {
+		// A 1 ns floor keeps the ratio finite for runs under the clock's resolution.
+		logRatio[i] = math.Log(float64(max(chal.Points[i].Wall.Median, 1)) / float64(max(base.Points[i].Wall.Median, 1)))
+	}
+	k := n // first index from which the challenger is faster at every size
+	for k > 0 && logRatio[k-1] < 0 {
+		k--
+	}
+	switch {
+	case n == 0 || k == n:
+		c.Status = CrossoverNone
+	case k == 0:
+		c.Status = CrossoverAlways
+	default:
+		x0, x1 := math.Log(float64(base.Points[k-1].Lanes)), math.Log(float64(base.Points[k].Lanes))
+		y0, y1 := logRatio[k-1], logRatio[k] // y0 >= 0 > y1
+		f := y0 / (y0 - y1)
+		c.Status = CrossoverFound
+		c.Lanes = math.Exp(x0 + f*(x1-x0))
+	}
+	return c, nil
+}
+
+func (sw *Sweep) series(name string) *SweepSeries {
+	for i := range sw.Series {
+		if sw.Series[i].Engine == name {
+			return &sw.Series[i]
+		}
+	}
+	return nil
+}

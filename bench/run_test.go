@@ -1,0 +1,214 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// tinyConfig runs in well under a second: two small workloads, two reps,
+// scaling on 1 and 2 workers and a three-point sweep.
+func tinyConfig() Config {
+	c := Default()
+	c.Mode = "test"
+	c.Workloads = []Workload{{3000, 10}, {1000, 7}}
+	c.Reps, c.Warmup = 2, 1
+	c.Workers = []int{2}
+	c.Sweep = []uint64{100, 1000, 10_000}
+	c.SweepSteps = 4
+	c.SweepReps = 1
+	c.Python = false
+	return c
+}
+
+func TestRunCPU(t *testing.T) {
+	rep, err := Run(context.Background(), tinyConfig(), CPUEngines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Baseline != "serial" || len(rep.Workloads) != 2 {
+		t.Fatalf("baseline %q, %d workloads", rep.Baseline, len(rep.Workloads))
+	}
+	for _, wr := range rep.Workloads {
+		c := tinyConfig()
+		p := c.params(wr.Workload)
+		want := serialDigest(t, p)
+		if wr.Digest != want {
+			t.Errorf("%s: digest %v, want %v", wr.Workload, wr.Digest, want)
+		}
+		for _, m := range wr.Engines {
+			if m.Wall.N != 2 || m.Wall.Min > m.Wall.Median || m.Wall.Median > m.Wall.Max || m.Wall.Min <= 0 {
+				t.Errorf("%s %s: bad stats %+v", wr.Workload, m.Engine, m.Wall)
+			}
+			wantNs := float64(m.Wall.Median.Nanoseconds()) / wr.Workload.LaneSteps()
+			if math.Abs(m.NsPerLaneStep-wantNs) > 1e-9*wantNs || math.Abs(m.NsPerLaneStep*m.LaneStepsPerSec-1e9) > 1e-3 {
+				t.Errorf("%s %s: %v ns/lane-step, %v lane-steps/s", wr.Workload, m.Engine, m.NsPerLaneStep, m.LaneStepsPerSec)
+			}
+			if m.Digest != want || m.Speedup <= 0 || m.Device == "" {
+				t.Errorf("%s %s: %+v", wr.Workload, m.Engine, m)
+			}
+		}
+		if wr.Engines[0].Speedup != 1 {
+			t.Errorf("serial's speedup over itself is %v", wr.Engines[0].Speedup)
+		}
+	}
+	if len(rep.Scaling) != 1 || rep.Scaling[0].Engine != "parallel" {
+		t.Fatalf("scaling: %+v", rep.Scaling)
+	}
+	s := rep.Scaling[0]
+	if len(s.Points) != 2 || s.Points[0].Workers != 1 || s.Points[1].Workers != 2 || s.Points[0].Speedup != 1 {
+		t.Errorf("scaling points: %+v", s.Points)
+	}
+	if s.Fit == nil || s.Fit.P < 0 || s.Fit.P > 1 {
+		t.Errorf("fit: %+v (%s)", s.Fit, s.FitNote)
+	}
+	if rep.Sweep == nil || len(rep.Sweep.Series) != 2 || len(rep.Sweep.Series[1].Points) != 3 {
+		t.Fatalf("sweep: %+v", rep.Sweep)
+	}
+	if len(rep.Crossovers) != 1 || rep.Crossovers[0].Pair != (Pair{"serial", "parallel"}) {
+		t.Errorf("crossovers: %+v", rep.Crossovers)
+	}
+	if rep.Machine.Cores < 1 || rep.Machine.Go == "" || rep.Machine.CPU == "" {
+		t.Errorf("machine: %+v", rep.Machine)
+	}
+}
+
+func serialDigest(t *testing.T, p sim.Params) Digest {
+	t.Helper()
+	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Digest(res.Summary.Digest)
+}
+
+// wrong is an engine that runs serial and then corrupts the digest.
+type wrong struct{}
+
+func (wrong) Name() string { return "wrong" }
+
+func (wrong) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	res, err := cpu.Serial{}.Run(ctx, job)
+	if err == nil {
+		res.Summary.Digest ^= 1
+	}
+	return res, err
+}
+
+func TestDigestMismatch(t *testing.T) {
+	c := tinyConfig()
+	c.Scaling, c.Sweep = false, nil
+	engines := append(CPUEngines(), EngineSpec{Name: "wrong", New: func(int) sim.Engine { return wrong{} }})
+	_, err := Run(context.Background(), c, engines)
+	var dm *DigestMismatchError
+	if !errors.As(err, &dm) {
+		t.Fatalf("err = %v, want a *DigestMismatchError", err)
+	}
+	want := serialDigest(t, c.params(c.Workloads[0]))
+	if dm.Workload != c.Workloads[0] || len(dm.Engines) != 2 || dm.Engines[0] != "serial" || dm.Engines[1] != "wrong" ||
+		dm.Digests[0] != want || dm.Digests[1] != want^1 {
+		t.Errorf("mismatch error %+v", dm)
+	}
+	for _, s := range []string{"serial", "wrong", want.String(), (want ^ 1).String(), "3k x 10"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
+}
+
+func TestRunRejects(t *testing.T) {
+	ctx := context.Background()
+	c := tinyConfig()
+	c.Reps = 0
+	var pe *sim.ParamError
+	if _, err := Run(ctx, c, CPUEngines()); !errors.As(err, &pe) || pe.Flag != "reps" {
+		t.Errorf("reps 0: %v", err)
+	}
+	c = tinyConfig()
+	c.Workloads = []Workload{{10, 0}}
+	if _, err := Run(ctx, c, CPUEngines()); !errors.As(err, &pe) || pe.Flag != "steps" {
+		t.Errorf("steps 0: %v", err)
+	}
+	c = tinyConfig()
+	if _, err := Run(ctx, c, append(CPUEngines(), CPUEngines()[0])); err == nil {
+		t.Error("duplicate engine: no error")
+	}
+	if _, err := Run(ctx, c, nil); err == nil {
+		t.Error("no engines: no error")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := Run(cctx, c, CPUEngines()); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestFindCrossover(t *testing.T) {
+	mk := func(name string, ms ...int) SweepSeries {
+		s := SweepSeries{Engine: name}
+		for i, m := range ms {
+			s.Points = append(s.Points, SweepPoint{Lanes: uint64(math.Pow10(i + 3)), Wall: Stats{N: 1, Median: time.Duration(m)}})
+		}
+		return s
+	}
+	sw := &Sweep{Series: []SweepSeries{
+		mk("base", 10, 100, 1000, 10000),
+		mk("late", 40, 100, 250, 2500), // ratio 4, 1, 1/4: crosses at exactly 10^4
+		mk("never", 20, 200, 2000, 20000),
+		mk("always", 5, 50, 500, 5000),
+		mk("wobbly", 5, 200, 500, 5000), // faster, slower, then faster for good
+		mk("mid", 20, 50, 500, 5000),    // ratio 2, 1/2: crosses halfway in log lanes
+	}}
+	for _, tc := range []struct {
+		chal   string
+		status string
+		lanes  float64
+	}{
+		{"late", CrossoverFound, 1e4},
+		{"never", CrossoverNone, 0},
+		{"always", CrossoverAlways, 0},
+		{"wobbly", CrossoverFound, math.Pow(10, 4+math.Log(2)/(math.Log(2)+math.Log(2)))},
+		{"mid", CrossoverFound, math.Pow(10, 3.5)},
+	} {
+		c, err := FindCrossover(sw, Pair{"base", tc.chal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status != tc.status || math.Abs(c.Lanes-tc.lanes) > 1e-6*tc.lanes {
+			t.Errorf("%s: %s at %v, want %s at %v", tc.chal, c.Status, c.Lanes, tc.status, tc.lanes)
+		}
+	}
+	if _, err := FindCrossover(sw, Pair{"base", "absent"}); err == nil {
+		t.Error("absent engine: no error")
+	}
+}
+
+func TestDefaultPairs(t *testing.T) {
+	got := DefaultPairs([]string{"serial", "parallel", "simd", "opencl:0", "opencl:1"})
+	want := []Pair{{"serial", "parallel"}, {"serial", "simd"}, {"simd", "opencl:0"}, {"simd", "opencl:1"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("#%d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	if got := DefaultPairs([]string{"parallel", "opencl"}); len(got) != 1 || got[0] != (Pair{"parallel", "opencl"}) {
+		t.Errorf("without simd: %v", got)
+	}
+}
+
+func TestWorkloadString(t *testing.T) {
+	for w, want := range map[Workload]string{{5_000_000, 10}: "5M x 10", {1500, 3}: "1500 x 3", {3000, 1}: "3k x 1", {2e9, 2}: "2G x 2"} {
+		if got := w.String(); got != want {
+			t.Errorf("%+v: %q, want %q", w, got, want)
+		}
+	}
+}
