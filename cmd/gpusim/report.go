@@ -145,6 +145,18 @@ func (r *report) writeJSON(w io.Writer) error {
 	return err
 }
 
+// fmtDuration gives a duration with 3 or 4 significant digits in a unit a
+// person reads at once.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f us", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3f s", d.Seconds())
+}
+
 // fz formats a z-score, or "-" when it is undefined.
 func fz(z jsonFloat) string {
 	if math.IsNaN(float64(z)) {
@@ -163,7 +175,7 @@ func (r *report) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "backend   %s on %s\n", backend, r.Device)
 	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
 		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
-	fmt.Fprintf(&b, "time      %v wall", r.wall.Round(time.Microsecond))
+	fmt.Fprintf(&b, "time      %s wall", fmtDuration(r.wall))
 	if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
 		fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
 	}

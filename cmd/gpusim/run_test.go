@@ -109,3 +109,15 @@ func TestParseCount(t *testing.T) {
 		}
 	}
 }
+
+func TestFmtDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		91 * time.Microsecond:      "91 us",
+		895170 * time.Microsecond:  "895.2 ms",
+		3214514 * time.Microsecond: "3.215 s",
+	} {
+		if got := fmtDuration(d); got != want {
+			t.Errorf("fmtDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
