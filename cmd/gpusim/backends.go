@@ -43,6 +43,15 @@ func backendNames() string {
 	return strings.Join(names, ", ")
 }
 
+// backendHelp describes the backends for `gpusim run --help`.
+func backendHelp() string {
+	var b strings.Builder
+	for _, e := range backends {
+		fmt.Fprintf(&b, "\n   %-9s %s", e.name, e.help)
+	}
+	return b.String()
+}
+
 // newEngine returns the engine --backend name selects. An unknown name is a
 // *sim.ParamError; an engine that exists but cannot start here is another error.
 func newEngine(name string, o engineOptions) (sim.Engine, error) {

@@ -24,7 +24,8 @@ func runCommand() *cli.Command {
 		Description: "Each lane starts at --start and takes --steps steps of\n" +
 			"   t' = Normal(anchor + persistence * (t - anchor), sigma)\n" +
 			"A lane's final temperature depends only on --seed, its lane number and the model,\n" +
-			"so every backend prints the same digest for the same job.",
+			"so every backend prints the same digest for the same job.\n\n" +
+			"Backends:" + backendHelp(),
 		Flags: []cli.Flag{
 			&cli.GenericFlag{Name: "lanes", Value: &countValue{d.Lanes}, Usage: "`N` independent runs, written 5000000, 5_000_000, 5e6 or 2^28"},
 			&cli.IntFlag{Name: "steps", Value: d.Steps, Usage: "`N` days each lane is stepped"},

@@ -132,8 +132,12 @@ func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
 			failed = fmt.Errorf("%s: no %s", args[0], path)
 		case op == '=' && got != want:
 			failed = fmt.Errorf("%s: %s is %s, want %s", args[0], path, got, want)
-		case op == '~' && !regexp.MustCompile(want).MatchString(got):
-			failed = fmt.Errorf("%s: %s is %s, which does not match %s", args[0], path, got, want)
+		case op == '~':
+			re, err := regexp.Compile(want)
+			ts.Check(err)
+			if !re.MatchString(got) {
+				failed = fmt.Errorf("%s: %s is %s, which does not match %s", args[0], path, got, want)
+			}
 		}
 		if failed != nil {
 			break
