@@ -66,7 +66,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:      "gpusim",
-		Usage:     "a bit-for-bit reproducible Monte Carlo of a weather recurrence on CPUs and OpenCL devices",
+		Usage:     "a bit-for-bit reproducible Monte Carlo of a weather recurrence",
 		UsageText: "gpusim [--help] <command> [flags]",
 		Version:   versionString(),
 		Reader:    stdin,
@@ -80,19 +80,30 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{
-					msg:  fmt.Sprintf("unknown command %q (valid: run, version)", c.Args().First()),
+					msg:  fmt.Sprintf("unknown command %q (valid: %s)", c.Args().First(), commandNames(c.App)),
 					hint: "see 'gpusim --help'",
 				}
 			}
 			c.App.Writer = c.App.ErrWriter
 			cli.ShowAppHelp(c)
-			return &usageError{msg: "no command given (valid: run, version)"}
+			return &usageError{msg: fmt.Sprintf("no command given (valid: %s)", commandNames(c.App))}
 		},
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
 	}
 	return app
+}
+
+// commandNames lists the app's commands for error messages.
+func commandNames(app *cli.App) string {
+	var names []string
+	for _, c := range app.Commands {
+		if !c.Hidden {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // The flag package's parse errors, which urfave/cli passes on.

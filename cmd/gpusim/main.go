@@ -1,4 +1,4 @@
-// Command gpusim runs the weather Monte Carlo on Go CPU engines and OpenCL devices; see README.md.
+// Command gpusim runs the weather Monte Carlo on gpusim's engines; see README.md.
 package main
 
 import "os"
