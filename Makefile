@@ -1,0 +1,41 @@
+# gpusim's everyday commands. `make test` is the README's test command and
+# what .ci/run runs.
+
+GO ?= go
+
+# The SIMD engine uses simd/archsimd, which Go 1.26 compiles only under
+# GOEXPERIMENT=simd. Everything else builds either way: `make SIMD= build`
+# (or a plain go build) leaves the SIMD engine out.
+SIMD ?= simd
+GOENV := GOEXPERIMENT=$(SIMD)
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# Flags for `make run`, e.g. make run ARGS='--lanes 2^28 --format json'.
+ARGS ?=
+
+.PHONY: build run test bench lint clean
+
+build:
+	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
+
+run: build
+	bin/gpusim run $(ARGS)
+
+test:
+	$(GOENV) $(GO) test -timeout 10m ./...
+
+bench:
+	$(GOENV) $(GO) test -run '^$$' -bench . ./...
+
+# gofmt, go vet with and without the SIMD experiment, and a go.mod that
+# go mod tidy would leave alone.
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l lists files to format:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GOENV) $(GO) vet ./...
+	$(GO) mod tidy -diff
+
+clean:
+	rm -rf bin

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Exit statuses: a run that fails is 1, input that is wrong before anything
+// runs is 2.
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// Run is the whole CLI: it runs args (without the program name) and returns
+// the exit status. Ctrl-C or SIGTERM cancels a run in progress.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdin, stdout, stderr)
+}
+
+// usageError is input the CLI cannot parse: an unknown flag or command, or
+// extra arguments. It exits 2 like a *sim.ParamError.
+type usageError struct {
+	msg  string
+	hint string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, append([]string{"gpusim"}, args...))
+	if err == nil {
+		return 0
+	}
+	var pe *sim.ParamError
+	var ue *usageError
+	switch {
+	case errors.As(err, &pe):
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", pe)
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", ue)
+		if ue.hint != "" {
+			fmt.Fprintf(stderr, "gpusim: hint: %s\n", ue.hint)
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+	return exitFailure
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:      "gpusim",
+		Usage:     "a bit-for-bit reproducible Monte Carlo of a weather recurrence",
+		UsageText: "gpusim [--help] <command> [flags]",
+		Version:   versionString(),
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Errors come back from RunContext as values; runContext prints them.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		OnUsageError:    onUsageError,
+		HideHelpCommand: true,
+		Commands:        []*cli.Command{runCommand(), versionCommand()},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return &usageError{
+					msg:  fmt.Sprintf("unknown command %q (valid: %s)", c.Args().First(), commandNames(c.App)),
+					hint: "see 'gpusim --help'",
+				}
+			}
+			c.App.Writer = c.App.ErrWriter
+			cli.ShowAppHelp(c)
+			return &usageError{msg: fmt.Sprintf("no command given (valid: %s)", commandNames(c.App))}
+		},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsageError
+	}
+	return app
+}
+
+// commandNames lists the app's commands for error messages.
+func commandNames(app *cli.App) string {
+	var names []string
+	for _, c := range app.Commands {
+		if !c.Hidden {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// The flag package's parse errors, which urfave/cli passes on.
+var (
+	reBadValue = regexp.MustCompile(`^invalid value "(.*)" for flag -+([^:]+): (.*)$`)
+	reNoFlag   = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+)
+
+// wantValue replaces the flag package's "parse error" with what a flag takes.
+var wantValue = map[string]string{
+	"steps":       "want an integer (valid range 0..4294967296)",
+	"workers":     "want an integer, 0 for all cores",
+	"seed":        "want a whole number (valid range 0..18446744073709551615)",
+	"start":       "want a number such as 75 or -3.5",
+	"anchor":      "want a number such as 72 or -3.5",
+	"persistence": "want a number such as 0.5",
+	"sigma":       "want a number such as 5 or 0.25",
+}
+
+// onUsageError turns a flag parse error into a *sim.ParamError naming the
+// flag, or a usageError, so it prints as gpusim: error: --flag: ...
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if m := reBadValue.FindStringSubmatch(msg); m != nil {
+		why := m[3]
+		if w, ok := wantValue[m[2]]; ok && (why == "parse error" || why == "value out of range") {
+			why = w
+		}
+		return &sim.ParamError{Flag: m[2], Msg: fmt.Sprintf("invalid value %q: %s", m[1], why)}
+	}
+	help := "gpusim --help"
+	if c.Command != nil && c.Command.Name != "" {
+		help = "gpusim " + c.Command.Name + " --help"
+	}
+	if m := reNoFlag.FindStringSubmatch(msg); m != nil {
+		return &usageError{msg: fmt.Sprintf("unknown flag --%s", m[1]), hint: fmt.Sprintf("see '%s'", help)}
+	}
+	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// report is what `gpusim run` prints, as text or as JSON.
+type report struct {
+	Backend   string     `json:"backend"`
+	Requested string     `json:"requested_backend"`
+	Device    string     `json:"device"`
+	Params    sim.Params `json:"params"`
+	Summary   struct {
+		Count          uint64             `json:"count"`
+		Mean           jsonFloat          `json:"mean"`
+		Std            jsonFloat          `json:"std"`
+		Min            jsonFloat32        `json:"min"`
+		Max            jsonFloat32        `json:"max"`
+		Quantiles      map[string]float64 `json:"quantiles"`
+		QuantilesExact bool               `json:"quantiles_exact"`
+	} `json:"summary"`
+	Analytic struct {
+		Mean      float64            `json:"mean"`
+		Std       float64            `json:"std"`
+		Quantiles map[string]float64 `json:"quantiles"`
+	} `json:"analytic"`
+	Z struct {
+		Mean jsonFloat `json:"mean"`
+		Std  jsonFloat `json:"std"`
+	} `json:"z"`
+	Digest string `json:"digest"`
+	Timing struct {
+		Wall          float64   `json:"wall_s"`
+		Compile       float64   `json:"compile_s"`
+		Kernel        float64   `json:"kernel_s"`
+		Transfer      float64   `json:"transfer_s"`
+		NsPerLaneStep jsonFloat `json:"ns_per_lane_step"`
+		LaneStepsPerS jsonFloat `json:"lane_steps_per_s"`
+	} `json:"timing"`
+	Out string `json:"out,omitempty"`
+
+	quantiles, exactQuantiles []float64
+	wall                      time.Duration
+}
+
+// jsonFloat is a float64 that encodes as null when it is not finite (a z-score
+// of a run without noise, a rate of a run without steps).
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
+}
+
+// jsonFloat32 is a float32 result, encoded as the shortest decimal that reads
+// back as the same float32.
+type jsonFloat32 float32
+
+func (f jsonFloat32) MarshalJSON() ([]byte, error) {
+	x := float64(f)
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, x, 'g', -1, 32), nil
+}
+
+func quantileName(q float64) string { return fmt.Sprintf("p%02.0f", 100*q) }
+
+func newReport(res *sim.Result, requested, out string) *report {
+	r := &report{Backend: res.Engine, Requested: requested, Device: res.Device, Params: res.Params, Out: out}
+	s := res.Summary
+	r.Summary.Count = s.Count
+	r.Summary.Mean = jsonFloat(s.Mean)
+	r.Summary.Std = jsonFloat(s.Std())
+	r.Summary.Min = jsonFloat32(s.Min)
+	r.Summary.Max = jsonFloat32(s.Max)
+
+	mu, sd := res.Params.Exact(res.Params.Steps)
+	r.Analytic.Mean, r.Analytic.Std = mu, sd
+	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
+	for i, q := range r.quantiles {
+		// Interpolating in a histogram bin can land outside the sample's
+		// range; no quantile of the sample does.
+		r.quantiles[i] = min(max(q, float64(s.Min)), float64(s.Max))
+	}
+	r.Summary.Quantiles = map[string]float64{}
+	r.Analytic.Quantiles = map[string]float64{}
+	for i, q := range sim.QuantileLevels {
+		// After n steps a lane is a sum of independent normals, so its exact
+		// distribution is Normal(mu, sd); gonum's Quantile needs sd > 0.
+		e := mu
+		if sd > 0 {
+			e = distuv.Normal{Mu: mu, Sigma: sd}.Quantile(q)
+		}
+		r.exactQuantiles = append(r.exactQuantiles, e)
+		r.Summary.Quantiles[quantileName(q)] = r.quantiles[i]
+		r.Analytic.Quantiles[quantileName(q)] = e
+	}
+
+	// z-scores against the exact distribution: the sample mean of n normals
+	// has standard error sd/sqrt(n), and the sample standard deviation has
+	// asymptotic standard error sd/sqrt(2n). They are undefined (null) when
+	// sd is 0: no noise or no steps.
+	n := float64(s.Count)
+	r.Z.Mean, r.Z.Std = jsonFloat(math.NaN()), jsonFloat(math.NaN())
+	if sd > 0 && n > 0 {
+		r.Z.Mean = jsonFloat((s.Mean - mu) / (sd / math.Sqrt(n)))
+		r.Z.Std = jsonFloat((s.Std() - sd) / (sd / math.Sqrt(2*n)))
+	}
+	r.Digest = fmt.Sprintf("%016x", s.Digest)
+
+	t := res.Timing
+	r.wall = t.Wall
+	r.Timing.Wall = t.Wall.Seconds()
+	r.Timing.Compile = t.Compile.Seconds()
+	r.Timing.Kernel = t.Kernel.Seconds()
+	r.Timing.Transfer = t.Transfer.Seconds()
+	laneSteps := float64(res.Params.Lanes) * float64(res.Params.Steps)
+	r.Timing.NsPerLaneStep, r.Timing.LaneStepsPerS = jsonFloat(math.NaN()), jsonFloat(math.NaN())
+	if laneSteps > 0 && t.Wall > 0 {
+		r.Timing.NsPerLaneStep = jsonFloat(float64(t.Wall.Nanoseconds()) / laneSteps)
+		r.Timing.LaneStepsPerS = jsonFloat(laneSteps / t.Wall.Seconds())
+	}
+	return r
+}
+
+func (r *report) writeJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// fmtDuration gives a duration with 3 or 4 significant digits in a unit a
+// person reads at once.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f us", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3f s", d.Seconds())
+}
+
+// fz formats a z-score, or "-" when it is undefined.
+func fz(z jsonFloat) string {
+	if math.IsNaN(float64(z)) {
+		return "-"
+	}
+	return fmt.Sprintf("%+.2f", float64(z))
+}
+
+func (r *report) writeText(w io.Writer) error {
+	p := r.Params
+	backend := r.Backend
+	if r.Requested != r.Backend {
+		backend += " (" + r.Requested + ")"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "backend   %s on %s\n", backend, r.Device)
+	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
+		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
+	fmt.Fprintf(&b, "time      %s wall", fmtDuration(r.wall))
+	if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
+		fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
+	}
+	b.WriteString("\n")
+	if t := r.Timing; t.Compile+t.Kernel+t.Transfer > 0 {
+		fmt.Fprintf(&b, "          compile %.3f s, kernel %.3f s, transfer %.3f s\n", t.Compile, t.Kernel, t.Transfer)
+	}
+
+	row := func(name, sim, exact, z string) {
+		line := fmt.Sprintf("%-8s %12s %12s %7s", name, sim, exact, z)
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
+	b.WriteString("\n")
+	row("", "simulated", "exact", "z")
+	row("mean", f(float64(r.Summary.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean))
+	row("std", f(float64(r.Summary.Std)), f(r.Analytic.Std), fz(r.Z.Std))
+	row("min", f(float64(r.Summary.Min)), "", "")
+	row("max", f(float64(r.Summary.Max)), "", "")
+	b.WriteString("\n")
+	row("quantile", "simulated", "normal", "")
+	for i, q := range sim.QuantileLevels {
+		row(quantileName(q), f(r.quantiles[i]), f(r.exactQuantiles[i]), "")
+	}
+	if r.Summary.QuantilesExact {
+		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")
+	} else {
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
+	}
+	fmt.Fprintf(&b, "\ndigest    %s\n", r.Digest)
+	if r.Out != "" {
+		fmt.Fprintf(&b, "out       %s (%d lanes)\n", r.Out, p.Lanes)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

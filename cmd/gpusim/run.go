@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
+const maxOutLanes = 1 << 32
+
+func runCommand() *cli.Command {
+	d := sim.Default()
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run one job and print a summary of the final temperatures",
+		UsageText: "gpusim run [--lanes N] [--steps N] [--backend NAME] [--format text|json] [--out FILE] [flags]",
+		Description: "Each lane starts at --start and takes --steps steps of\n" +
+			"   t' = Normal(anchor + persistence * (t - anchor), sigma)\n" +
+			"A lane's final temperature depends only on --seed, its lane number and the model,\n" +
+			"so every backend prints the same digest for the same job.\n\n" +
+			"Backends:" + backendHelp(),
+		Flags: []cli.Flag{
+			&cli.GenericFlag{Name: "lanes", Value: &countValue{d.Lanes}, Usage: "`N` independent runs, written 5000000, 5_000_000, 5e6 or 2^28"},
+			&cli.IntFlag{Name: "steps", Value: d.Steps, Usage: "`N` days each lane is stepped"},
+			&cli.Float64Flag{Name: "start", Value: d.Start, Usage: "temperature `T` every lane starts from"},
+			&cli.Float64Flag{Name: "anchor", Value: d.Anchor, Usage: "long-run mean `T` the temperature reverts to"},
+			&cli.Float64Flag{Name: "persistence", Value: d.Persistence, Usage: "weight `P` of yesterday's deviation from the anchor"},
+			&cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "standard deviation `SD` of each day's noise"},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "the random stream's key `N`"},
+			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "engine `NAME`: " + backendNames()},
+			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel backend"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
+			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
+		},
+		Action: runAction,
+	}
+}
+
+func runAction(c *cli.Context) error {
+	if c.Args().Present() {
+		return &usageError{msg: fmt.Sprintf("run takes no arguments, got %q", c.Args().First()), hint: "flags take two dashes, e.g. --lanes 1000"}
+	}
+	p := sim.Params{
+		Lanes:       c.Generic("lanes").(*countValue).n,
+		Steps:       c.Int("steps"),
+		Start:       c.Float64("start"),
+		Anchor:      c.Float64("anchor"),
+		Persistence: c.Float64("persistence"),
+		Sigma:       c.Float64("sigma"),
+		Seed:        c.Uint64("seed"),
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	opts := engineOptions{Workers: c.Int("workers")}
+	if opts.Workers < 0 {
+		return &sim.ParamError{Flag: "workers", Msg: fmt.Sprintf("must be at least 0 (0 means all cores), got %d", opts.Workers)}
+	}
+	format := c.String("format")
+	if format != "text" && format != "json" {
+		return &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", format)}
+	}
+	out := c.String("out")
+	if out != "" {
+		if err := checkOut(out, p); err != nil {
+			return err
+		}
+	}
+	backend := c.String("backend")
+	eng, err := newEngine(backend, opts)
+	if err != nil {
+		return err
+	}
+
+	res, err := eng.Run(c.Context, &sim.Job{Params: p, KeepFinals: out != ""})
+	if err != nil {
+		var pe *sim.ParamError
+		if errors.As(err, &pe) {
+			return err
+		}
+		if c.Context.Err() != nil {
+			return fmt.Errorf("%s run cancelled: %w", eng.Name(), err)
+		}
+		return fmt.Errorf("%s run: %w", eng.Name(), err)
+	}
+	if out != "" {
+		if err := outfile.WriteFile(out, []string{"lane", "temperature"}, res.Finals); err != nil {
+			return fmt.Errorf("write --out: %w", err)
+		}
+	}
+	r := newReport(res, backend, out)
+	if format == "json" {
+		return r.writeJSON(c.App.Writer)
+	}
+	return r.writeText(c.App.Writer)
+}
+
+// checkOut refuses an --out that cannot be written before the run, not after.
+func checkOut(out string, p sim.Params) error {
+	if _, err := outfile.FormatOf(out); err != nil {
+		return &sim.ParamError{Flag: "out", Msg: err.Error()}
+	}
+	if p.Lanes > maxOutLanes {
+		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
+	}
+	dir := filepath.Dir(out)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("directory %q does not exist", dir)}
+	}
+	return nil
+}

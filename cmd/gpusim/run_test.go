@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// run runs the CLI in-process and returns its exit status, stdout and stderr.
+func run(ctx context.Context, args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := runContext(ctx, args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func assertEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("a failed run left %s", e.Name())
+	}
+}
+
+// TestOutCancelled checks that a run cancelled before or during the
+// simulation (Ctrl-C) exits 1 and writes neither --out nor a temporary file.
+func TestOutCancelled(t *testing.T) {
+	for _, backend := range []string{"serial", "parallel"} {
+		t.Run(backend+"/before", func(t *testing.T) {
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			code, stdout, stderr := run(ctx, "run", "--lanes", "100000", "--backend", backend, "--out", filepath.Join(dir, "finals.npy"))
+			if code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, "gpusim: error: "+backend+" run cancelled: context canceled") {
+				t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1 and a cancellation error", code, stdout, stderr)
+			}
+			assertEmptyDir(t, dir)
+		})
+		t.Run(backend+"/during", func(t *testing.T) {
+			dir := t.TempDir()
+			// 5e6 lanes x 10 steps take a second or more; the deadline
+			// falls inside the run.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			code, _, stderr := run(ctx, "run", "--lanes", "5e6", "--backend", backend, "--out", filepath.Join(dir, "finals.csv"))
+			if code != exitFailure || !strings.Contains(stderr, "run cancelled: context deadline exceeded") {
+				t.Errorf("got exit %d, stderr %q after %v; want exit 1 and a cancellation error", code, stderr, time.Since(start))
+			}
+			assertEmptyDir(t, dir)
+		})
+	}
+}
+
+// TestOutFinalsAreTheModel checks --out against the reference, lane by lane,
+// for a job whose steps are not a multiple of the Philox block.
+func TestOutFinalsAreTheModel(t *testing.T) {
+	const lanes, steps, seed = 3001, 7, 99
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Seed = lanes, steps, seed
+	m := p.Model()
+	for _, backend := range []string{"serial", "parallel"} {
+		path := filepath.Join(t.TempDir(), "finals.f32")
+		code, _, stderr := run(context.Background(), "run", "--lanes", "3001", "--steps", "7", "--seed", "99", "--backend", backend, "--out", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) != 4*lanes {
+			t.Fatalf("%s: %d bytes, want %d", backend, len(b), 4*lanes)
+		}
+		for lane := range uint64(lanes) {
+			got := binary.LittleEndian.Uint32(b[4*lane:])
+			if want := math.Float32bits(m.Final(lane)); got != want {
+				t.Fatalf("%s #%d: got %#x, want %#x", backend, lane, got, want)
+			}
+		}
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	good := map[string]uint64{
+		"0": 0, "1": 1, "5000000": 5_000_000, "5_000_000": 5_000_000, "5e6": 5_000_000, "5E6": 5_000_000,
+		"5e+6": 5_000_000, "2.5e6": 2_500_000, "1.50e1": 15, "0e0": 0, "0.0e5": 0, "2^28": 1 << 28, "2^0": 1,
+		"10^19": 1e19, "2^63": 1 << 63, "18446744073709551615": math.MaxUint64, "1.8446744073709551615e19": math.MaxUint64,
+	}
+	for s, want := range good {
+		if got, err := parseCount(s); err != nil || got != want {
+			t.Errorf("parseCount(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "-1", "+5", "1.5", "1.5e0", "5e-1", "1_", "_1", "1__0", "2^64", "10^20", "2e19",
+		"18446744073709551616", "0x10", "5M", "2**8", " 5", "1e", "e5"} {
+		if got, err := parseCount(s); err == nil {
+			t.Errorf("parseCount(%q) = %d, want an error", s, got)
+		}
+	}
+}
+
+func TestFmtDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		91 * time.Microsecond:      "91 us",
+		895170 * time.Microsecond:  "895.2 ms",
+		3214514 * time.Microsecond: "3.215 s",
+	} {
+		if got := fmtDuration(d); got != want {
+			t.Errorf("fmtDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -1,0 +1,2 @@
+// Package outfile writes float32 arrays as .npy, .csv or raw little-endian .f32 files, atomically.
+package outfile

@@ -1,0 +1,230 @@
+package outfile
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Format is an output file format, chosen by the file's extension.
+type Format string
+
+// The formats FormatOf knows.
+const (
+	NPY Format = ".npy" // NumPy NPY v1.0, '<f4', C order
+	CSV Format = ".csv" // a header row, then the row index and the row's values
+	F32 Format = ".f32" // raw little-endian float32, C order, no header
+)
+
+// Formats lists the supported extensions in the order messages give them.
+var Formats = []Format{NPY, CSV, F32}
+
+// FormatOf returns the format of path from its extension (case-insensitive).
+func FormatOf(path string) (Format, error) {
+	ext := Format(strings.ToLower(filepath.Ext(path)))
+	for _, f := range Formats {
+		if ext == f {
+			return f, nil
+		}
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	if ext == "" {
+		return "", fmt.Errorf("%q has no extension (valid: %s)", path, strings.Join(names, ", "))
+	}
+	return "", fmt.Errorf("unknown extension %q (valid: %s)", ext, strings.Join(names, ", "))
+}
+
+// Write writes data with the given shape in format f. CSV rows are the
+// leading dimension: each row is its index followed by the row's values,
+// under header (one name for the index, then one per column).
+func (f Format) Write(w io.Writer, header []string, data []float32, shape ...int) error {
+	switch f {
+	case NPY:
+		return WriteNPY(w, data, shape...)
+	case CSV:
+		return WriteCSV(w, header, data, shape...)
+	case F32:
+		return WriteF32(w, data)
+	}
+	return fmt.Errorf("unknown format %q", string(f))
+}
+
+// WriteFile writes data to path atomically in the format its extension names.
+func WriteFile(path string, header []string, data []float32, shape ...int) error {
+	f, err := FormatOf(path)
+	if err != nil {
+		return err
+	}
+	return Atomic(path, func(w io.Writer) error { return f.Write(w, header, data, shape...) })
+}
+
+// shapeOf checks shape against len(data); no shape means one dimension.
+func shapeOf(n int, shape []int) ([]int, error) {
+	if len(shape) == 0 {
+		return []int{n}, nil
+	}
+	prod := 1
+	for _, d := range shape {
+		if d < 0 {
+			return nil, fmt.Errorf("negative dimension in shape %v", shape)
+		}
+		prod *= d
+	}
+	if prod != n {
+		return nil, fmt.Errorf("shape %v holds %d values, data has %d", shape, prod, n)
+	}
+	return shape, nil
+}
+
+// npyAlign is the header alignment numpy itself writes (format.py's
+// ARRAY_ALIGN); the NPY v1.0 spec only asks for 16.
+const npyAlign = 64
+
+// NPYHeader returns the NPY v1.0 preamble of a C-order '<f4' array
+// (numpy.lib.format: magic "\x93NUMPY", version 1.0, uint16 little-endian
+// header length, a Python dict literal padded with spaces and ended by '\n').
+func NPYHeader(shape ...int) ([]byte, error) {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	tuple := "(" + strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	tuple += ")"
+	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", tuple)
+	const pre = 6 + 2 + 2 // magic, version, header length
+	total := pre + len(dict) + 1
+	total += (npyAlign - total%npyAlign) % npyAlign
+	hlen := total - pre
+	if hlen > math.MaxUint16 {
+		return nil, fmt.Errorf("npy header of %d bytes is too long for format 1.0", hlen)
+	}
+	b := make([]byte, 0, total)
+	b = append(b, "\x93NUMPY\x01\x00"...)
+	b = binary.LittleEndian.AppendUint16(b, uint16(hlen))
+	b = append(b, dict...)
+	for len(b) < total-1 {
+		b = append(b, ' ')
+	}
+	return append(b, '\n'), nil
+}
+
+// WriteNPY writes data as a NumPy .npy array of dtype '<f4' with the given
+// shape (one dimension of len(data) when none is given).
+func WriteNPY(w io.Writer, data []float32, shape ...int) error {
+	shape, err := shapeOf(len(data), shape)
+	if err != nil {
+		return err
+	}
+	h, err := NPYHeader(shape...)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(h); err != nil {
+		return err
+	}
+	return WriteF32(w, data)
+}
+
+// WriteF32 writes data as raw little-endian float32.
+func WriteF32(w io.Writer, data []float32) error {
+	const chunk = 1 << 14
+	buf := make([]byte, 0, 4*chunk)
+	for len(data) > 0 {
+		n := min(chunk, len(data))
+		buf = buf[:0]
+		for _, x := range data[:n] {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// WriteCSV writes a header row, then one row per index of the leading
+// dimension: the index, then that row's values. Values are the shortest
+// decimal that reads back as the same float32.
+func WriteCSV(w io.Writer, header []string, data []float32, shape ...int) error {
+	shape, err := shapeOf(len(data), shape)
+	if err != nil {
+		return err
+	}
+	cols := 1
+	for _, d := range shape[1:] {
+		cols *= d
+	}
+	if len(header) != cols+1 {
+		return fmt.Errorf("csv header has %d names, rows have %d fields", len(header), cols+1)
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString(strings.Join(header, ","))
+	bw.WriteByte('\n')
+	var b []byte
+	for r := range shape[0] {
+		b = strconv.AppendInt(b[:0], int64(r), 10)
+		for _, x := range data[r*cols : (r+1)*cols] {
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, float64(x), 'g', -1, 32)
+		}
+		b = append(b, '\n')
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// Atomic creates path with what write writes, or leaves it untouched: write
+// goes to a temporary file in path's directory, which is synced and renamed
+// over path only when write and the close succeed, and removed otherwise.
+func Atomic(path string, write func(w io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	// CreateTemp makes the file 0600; an output file is as readable as one
+	// os.Create would make (0666 less the umask, which Chmod does not apply).
+	if err := f.Chmod(0o644); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,169 @@
+package outfile
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/internal/testenv"
+)
+
+var sample = []float32{75, -0.5, 1e-7, float32(math.Pi), math.MaxFloat32, float32(math.Inf(-1))}
+
+func TestNPYHeader(t *testing.T) {
+	for _, shape := range [][]int{{0}, {1}, {6}, {3, 2}, {1 << 40}} {
+		h, err := NPYHeader(shape...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h)%npyAlign != 0 {
+			t.Errorf("shape %v: header is %d bytes, not a multiple of %d", shape, len(h), npyAlign)
+		}
+		if !bytes.HasPrefix(h, []byte("\x93NUMPY\x01\x00")) || h[len(h)-1] != '\n' {
+			t.Errorf("shape %v: bad preamble or end: %q", shape, h)
+		}
+		if n := int(binary.LittleEndian.Uint16(h[8:])); n != len(h)-10 {
+			t.Errorf("shape %v: header length field %d, want %d", shape, n, len(h)-10)
+		}
+	}
+	h, _ := NPYHeader(6)
+	if want := "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }"; !strings.Contains(string(h), want) {
+		t.Errorf("header %q does not contain %q", h, want)
+	}
+	h, _ = NPYHeader(3, 2)
+	if want := "'shape': (3, 2), }"; !strings.Contains(string(h), want) {
+		t.Errorf("header %q does not contain %q", h, want)
+	}
+}
+
+func TestWriteF32(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteF32(&b, sample); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 4*len(sample) {
+		t.Fatalf("got %d bytes, want %d", b.Len(), 4*len(sample))
+	}
+	for i, x := range sample {
+		if got := binary.LittleEndian.Uint32(b.Bytes()[4*i:]); got != math.Float32bits(x) {
+			t.Errorf("#%d: got %#x, want %#x", i, got, math.Float32bits(x))
+		}
+	}
+}
+
+func TestWriteCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteCSV(&b, []string{"lane", "temperature"}, sample); err != nil {
+		t.Fatal(err)
+	}
+	want := "lane,temperature\n0,75\n1,-0.5\n2,1e-07\n3,3.1415927\n4,3.4028235e+38\n5,-Inf\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteCSV(&b, []string{"lane", "s1", "s2"}, sample, 3, 2); err != nil {
+		t.Fatal(err)
+	}
+	want = "lane,s1,s2\n0,75,-0.5\n1,1e-07,3.1415927\n2,3.4028235e+38,-Inf\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	if err := WriteCSV(io.Discard, []string{"lane"}, sample); err == nil {
+		t.Error("a header with too few names was accepted")
+	}
+	if err := WriteCSV(io.Discard, []string{"lane", "t"}, sample, 4); err == nil {
+		t.Error("a shape that does not match the data was accepted")
+	}
+}
+
+func TestFormatOf(t *testing.T) {
+	for path, want := range map[string]Format{"a.npy": NPY, "dir/b.CSV": CSV, "c.f32": F32} {
+		if got, err := FormatOf(path); err != nil || got != want {
+			t.Errorf("FormatOf(%q) = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	for _, path := range []string{"a.txt", "noext", "a.npy.gz"} {
+		_, err := FormatOf(path)
+		if err == nil || !strings.Contains(err.Error(), "valid: .npy, .csv, .f32") {
+			t.Errorf("FormatOf(%q): got error %v, want one listing the valid extensions", path, err)
+		}
+	}
+}
+
+// TestAtomicFailure checks that a write that fails half-way leaves neither
+// the file nor the temporary file, and does not clobber an existing file.
+func TestAtomicFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.npy")
+	boom := errors.New("boom")
+	err := Atomic(path, func(w io.Writer) error {
+		w.Write(make([]byte, 3<<20)) // past the buffer, so bytes reach the temporary file
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want %v", err, boom)
+	}
+	assertDir(t, dir)
+
+	os.WriteFile(path, []byte("old"), 0o644)
+	Atomic(path, func(w io.Writer) error { w.Write([]byte("new")); return boom })
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("a failed write changed the existing file to %q", b)
+	}
+	assertDir(t, dir, "out.npy")
+}
+
+func TestAtomicMissingDir(t *testing.T) {
+	err := Atomic(filepath.Join(t.TempDir(), "no", "such", "dir.f32"), func(io.Writer) error { return nil })
+	if err == nil {
+		t.Fatal("writing into a missing directory succeeded")
+	}
+}
+
+func assertDir(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("directory holds %q, want %q", got, want)
+	}
+}
+
+// TestNumpyReads has numpy load what WriteFile wrote, when a Python with
+// numpy is there (/usr/bin/python3 first: the python3 on PATH may lack it).
+func TestNumpyReads(t *testing.T) {
+	py := testenv.NeedNumpy(t)
+	dir := t.TempDir()
+	data := []float32{1, 2, 3, 4, 5, float32(math.Pi)}
+	if err := WriteFile(filepath.Join(dir, "a.npy"), nil, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(dir, "b.npy"), nil, data, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import numpy as np, sys
+a = np.load(sys.argv[1]); b = np.load(sys.argv[2])
+assert a.dtype == np.float32 and a.shape == (6,), (a.dtype, a.shape)
+assert b.dtype == np.float32 and b.shape == (2, 3), (b.dtype, b.shape)
+assert (a == np.array([1, 2, 3, 4, 5, np.pi], dtype=np.float32)).all(), a
+assert (b.ravel() == a).all() and b[1, 0] == 4
+`
+	out, err := exec.Command(py, "-c", script, filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("numpy could not read the files: %v\n%s", err, out)
+	}
+}
