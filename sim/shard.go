@@ -64,7 +64,8 @@ const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
 // auto looks, in this order, for
 //
 //	Slurm job array     index SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, divided by
-//	                    SLURM_ARRAY_TASK_STEP when set; count SLURM_ARRAY_TASK_COUNT
+//	                    SLURM_ARRAY_TASK_STEP when set; count SLURM_ARRAY_TASK_COUNT;
+//	                    an array that is a list, not a range (--array=1,5,9), is refused
 //	Kubernetes Indexed  index JOB_COMPLETION_INDEX; count GPUSIM_SHARD_COUNT
 //	Job
 //	anything else       index GPUSIM_SHARD_INDEX; count GPUSIM_SHARD_COUNT
@@ -155,6 +156,13 @@ func shardFromEnv(env func(string) string) (sh Shard, from string, err error) {
 		}
 		if !hasCount {
 			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")
+		}
+		// A list such as --array=2,4,6 gets STEP 1 from Slurm 22.05, so ID -
+		// MIN is not the task's position; MAX shows that it is not a range.
+		if hi, hasMax, err := num("SLURM_ARRAY_TASK_MAX", 0); err != nil {
+			return sh, "", err
+		} else if hasMax && (hi < lo || (hi-lo)/step != n-1 || (hi-lo)%step != 0) {
+			return sh, "", fmt.Errorf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range; submit a range such as --array=0-%d", lo, hi, step, n, n-1)
 		}
 		if id < lo || (id-lo)%step != 0 {
 			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %d-..:%d; submit a range such as --array=0-%d", id, lo, step, n-1)

@@ -13,6 +13,12 @@ func envMap(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// slurmFull is the environment of a Slurm array task.
+func slurmFull(id, lo, hi, step, n string) map[string]string {
+	return map[string]string{"SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": lo, "SLURM_ARRAY_TASK_MAX": hi,
+		"SLURM_ARRAY_TASK_STEP": step, "SLURM_ARRAY_TASK_COUNT": n}
+}
+
 func TestParseShard(t *testing.T) {
 	slurm := func(id, lo, n string) map[string]string {
 		return map[string]string{"SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": lo, "SLURM_ARRAY_TASK_COUNT": n}
@@ -33,6 +39,11 @@ func TestParseShard(t *testing.T) {
 		{"auto", slurm("7", "3", "5"), Shard{4, 5}},   // --array=3-7
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "6", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, Shard{3, 4}},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, Shard{2, 3}}, // no MIN: 0
+		// What Slurm 22.05 sets for --array=3-9:2 (seen in .ci/slurm-e2e.sh).
+		{"auto", slurmFull("7", "3", "9", "2", "4"), Shard{2, 4}},
+		{"auto", slurmFull("3", "3", "9", "2", "4"), Shard{0, 4}},
+		// --array=1,2,3 is a range in all but name.
+		{"auto", slurmFull("3", "1", "3", "1", "3"), Shard{2, 3}},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "8"}, Shard{5, 8}},
 		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "5"}, Shard{5, 8}},
 		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "8"}, Shard{5, 8}},
@@ -69,6 +80,10 @@ func TestParseShardErrors(t *testing.T) {
 		// --array=1,5,9: Slurm reports MIN 1, COUNT 3, and 9 is not task 8.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "submit a range such as --array=0-2"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "says 4 shards, not 3"},
+		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
+		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
+		{"auto", slurmFull("2", "2", "6", "1", "3"), "is a list, not a range"},
+		{"auto", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range"}, // --array=1,5,9
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "4", EnvShardCount: "4"}, "index 4 from JOB_COMPLETION_INDEX must be below the shard count 4"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\""},
