@@ -273,7 +273,10 @@ func ParsePart(data []byte) (*Part, error) {
 		if errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end") {
 			return nil, fmt.Errorf("truncated: the file ends after %d bytes, inside the JSON", len(data))
 		}
-		return nil, fmt.Errorf("not a gpusim part (not JSON: %v)", err)
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("not a gpusim part (not JSON: %v)", err)
+		}
+		return nil, fmt.Errorf("not a gpusim part (%v)", err)
 	}
 	if head.Format != PartFormat {
 		return nil, fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
@@ -450,6 +453,9 @@ func checkParts(parts []*Part) ([]int, error) {
 	for i, p := range parts {
 		if p.Summary == nil || p.Summary.Hist == nil {
 			return nil, fmt.Errorf("%s: part has no summary", p.name(i))
+		}
+		if p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First || p.Summary.Count != p.Count {
+			return nil, fmt.Errorf("%s: lanes [%d, %d+%d) with %d counted do not fit the job's %d lanes", p.name(i), p.First, p.First, p.Count, p.Summary.Count, p.Params.Lanes)
 		}
 		if p.Path != "" {
 			key := filepath.Clean(p.Path)

@@ -243,6 +243,7 @@ func TestReadPartErrors(t *testing.T) {
 		{"truncated at the end", data[:len(data)-3], "truncated"},
 		{"text", []byte("lanes 1000\n"), "not a gpusim part (not JSON"},
 		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
+		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (json: cannot unmarshal array`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
 		{"newer version", bytes.Replace(data, []byte(`"version": 1`), []byte(`"version": 2`), 1), "version 2; this gpusim reads version 1"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
@@ -332,6 +333,12 @@ func TestMergeErrors(t *testing.T) {
 	_, err := sim.MergeParts([]*sim.Part{four[1], four[3]})
 	if !errors.As(err, &cov) || len(cov.Problems) != 2 || cov.Lanes != lanes {
 		t.Errorf("gaps: %#v, want a CoverageError with 2 problems", err)
+	}
+	// Parts made in memory get the checks ReadPart would do.
+	bad := *four[3]
+	bad.Count++
+	if _, err := sim.MergeParts([]*sim.Part{four[0], four[1], four[2], &bad}); err == nil || !strings.Contains(err.Error(), "do not fit the job's 1000 lanes") {
+		t.Errorf("part reaching past the lanes: %v", err)
 	}
 	// The four good parts still merge, in any order.
 	if _, err := sim.MergeParts([]*sim.Part{four[3], four[1], four[0], four[2]}); err != nil {
