@@ -1,0 +1,371 @@
+package sim_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// mergeLanes is prime, so no shard count divides it evenly.
+const mergeLanes = 100003
+
+// momentTol is the relative tolerance of merged mean and std against a single
+// run: both merge float64 moments, in different groupings.
+const momentTol = 1e-12
+
+func smallJob(lanes uint64) sim.Params {
+	p := sim.Default()
+	p.Lanes = lanes
+	return p
+}
+
+func run(t *testing.T, e sim.Engine, job *sim.Job) *sim.Result {
+	t.Helper()
+	r, err := e.Run(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// writeShards runs every shard of p, alternating the serial and parallel
+// engines, and writes each as dir/part-i.json; it returns the paths.
+func writeShards(t *testing.T, dir string, p sim.Params, n uint64, daily bool) []string {
+	t.Helper()
+	var paths []string
+	for i := range n {
+		var e sim.Engine = cpu.Serial{}
+		if i%2 == 1 {
+			e = cpu.Parallel{Workers: 2}
+		}
+		sh := sim.Shard{Index: i, Count: n}
+		r, err := sim.RunShard(context.Background(), e, &sim.Job{Params: p, Daily: daily}, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := sim.NewPart(r)
+		part.Shard = &sh
+		path := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
+		if err := part.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	return paths
+}
+
+func readParts(t *testing.T, paths ...string) []*sim.Part {
+	t.Helper()
+	var parts []*sim.Part
+	for _, path := range paths {
+		p, err := sim.ReadPart(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	return parts
+}
+
+func relErr(got, want float64) float64 {
+	if got == want {
+		return 0
+	}
+	return math.Abs(got-want) / math.Abs(want)
+}
+
+// sameSummary requires got to be want exactly, except for the float64 moments.
+func sameSummary(t *testing.T, what string, got, want *sim.Summary) {
+	t.Helper()
+	if got.Count != want.Count || got.Digest != want.Digest || got.Min != want.Min || got.Max != want.Max {
+		t.Errorf("%s: count %d digest %#016x min %v max %v, want %d %#016x %v %v", what,
+			got.Count, got.Digest, got.Min, got.Max, want.Count, want.Digest, want.Min, want.Max)
+	}
+	if got.Hist.Lo != want.Hist.Lo || got.Hist.Scale != want.Hist.Scale || len(got.Hist.Bins) != len(want.Hist.Bins) {
+		t.Fatalf("%s: histogram layout differs", what)
+	}
+	for i := range got.Hist.Bins {
+		if got.Hist.Bins[i] != want.Hist.Bins[i] {
+			t.Errorf("%s: histogram bin #%d: got %d, want %d", what, i, got.Hist.Bins[i], want.Hist.Bins[i])
+			break
+		}
+	}
+	if e := relErr(got.Mean, want.Mean); e > momentTol {
+		t.Errorf("%s: mean %v, want %v (relative error %.2g)", what, got.Mean, want.Mean, e)
+	}
+	if e := relErr(got.Std(), want.Std()); e > momentTol {
+		t.Errorf("%s: std %v, want %v (relative error %.2g)", what, got.Std(), want.Std(), e)
+	}
+}
+
+// TestMergeEqualsSingleRun splits a job into 1, 2, 3 and 7 shards, saves and
+// reads them back in a shuffled order, and requires the merge to be the
+// single serial run.
+func TestMergeEqualsSingleRun(t *testing.T) {
+	p := smallJob(mergeLanes)
+	want := run(t, cpu.Serial{}, &sim.Job{Params: p}).Summary
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []uint64{1, 2, 3, 7} {
+		dir := t.TempDir()
+		parts := readParts(t, writeShards(t, dir, p, n, false)...)
+		rnd.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+		got, err := sim.MergeParts(parts)
+		if err != nil {
+			t.Fatalf("%d shards: %v", n, err)
+		}
+		sameSummary(t, fmt.Sprintf("%d shards", n), got, want)
+	}
+}
+
+// TestMergeResultDaily merges per-step summaries too, and an empty shard
+// (more shards than lanes).
+func TestMergeResultDaily(t *testing.T) {
+	p := smallJob(5)
+	p.Steps = 6
+	want := run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})
+	for _, n := range []uint64{3, 8} {
+		parts := readParts(t, writeShards(t, t.TempDir(), p, n, true)...)
+		got, err := sim.MergeResult(parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSummary(t, "final", got.Summary, want.Summary)
+		if len(got.Daily) != p.Steps {
+			t.Fatalf("%d daily summaries, want %d", len(got.Daily), p.Steps)
+		}
+		for s := range got.Daily {
+			sameSummary(t, fmt.Sprintf("%d shards, step %d", n, s+1), got.Daily[s], want.Daily[s])
+		}
+		if got.Engine != "serial+parallel" || got.Params != p || got.First != 0 {
+			t.Errorf("merged result: engine %q params %+v first %d", got.Engine, got.Params, got.First)
+		}
+	}
+}
+
+func TestPartRoundTrip(t *testing.T) {
+	p := smallJob(1000)
+	r := run(t, cpu.Parallel{Workers: 2}, &sim.Job{Params: p, First: 100, Count: 300})
+	path := filepath.Join(t.TempDir(), "p.json")
+	if err := sim.WritePart(path, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sim.ReadPart(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Params != p || got.First != 100 || got.Count != 300 || got.Engine != "parallel" || got.Device != r.Device || got.Path != path {
+		t.Errorf("read back %+v", got)
+	}
+	if got.Summary.Mean != r.Summary.Mean || got.Summary.M2 != r.Summary.M2 {
+		t.Errorf("moments changed: %v %v, want %v %v", got.Summary.Mean, got.Summary.M2, r.Summary.Mean, r.Summary.M2)
+	}
+	sameSummary(t, "round trip", got.Summary, r.Summary)
+	if !strings.HasPrefix(got.Checksum, "sha256:") {
+		t.Errorf("checksum %q", got.Checksum)
+	}
+	// No temporary files are left beside it.
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("%d files in the directory, want 1", len(ents))
+	}
+	// Reformatting the whitespace keeps it readable.
+	data, _ := os.ReadFile(path)
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.ParsePart(compact.Bytes()); err != nil {
+		t.Errorf("compacted part: %v", err)
+	}
+}
+
+// forge rewrites a part's payload with edit and recomputes the checksum, to
+// reach the checks behind it.
+func forge(t *testing.T, data []byte, edit func(pl map[string]any)) []byte {
+	t.Helper()
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	d := json.NewDecoder(bytes.NewReader(f["payload"]))
+	d.UseNumber()
+	var pl map[string]any
+	if err := d.Decode(&pl); err != nil {
+		t.Fatal(err)
+	}
+	edit(pl)
+	payload, err := json.Marshal(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(payload)
+	f["payload"] = payload
+	f["checksum"], _ = json.Marshal("sha256:" + hex.EncodeToString(sum[:]))
+	out, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestReadPartErrors(t *testing.T) {
+	p := smallJob(1000)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	if err := sim.WritePart(good, run(t, cpu.Serial{}, &sim.Job{Params: p})); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := func(s *map[string]any) map[string]any { return (*s)["summary"].(map[string]any) }
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "empty file"},
+		{"blank", []byte("\n  \n"), "empty file"},
+		{"truncated", data[:len(data)/2], "truncated"},
+		{"truncated at the end", data[:len(data)-3], "truncated"},
+		{"text", []byte("lanes 1000\n"), "not a gpusim part (not JSON"},
+		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
+		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (json: cannot unmarshal array`},
+		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
+		{"newer version", bytes.Replace(data, []byte(`"version": 1`), []byte(`"version": 2`), 1), "version 2; this gpusim reads version 1"},
+		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
+		{"changed digit", bytes.Replace(data, []byte(`"seed": 1`), []byte(`"seed": 2`), 1), "checksum mismatch"},
+		{"changed bin", changeBin(data), "checksum mismatch"},
+		{"trailing junk", append(bytes.Clone(data), "}"...), "not JSON"},
+		{"unknown field", forge(t, data, func(pl map[string]any) { pl["colour"] = "blue" }), `unknown field "colour"`},
+		{"bad params", forge(t, data, func(pl map[string]any) { pl["params"].(map[string]any)["sigma"] = -1 }), "--sigma"},
+		{"outside lanes", forge(t, data, func(pl map[string]any) { pl["lanes"].(map[string]any)["first"] = 1 }), "outside the job's 1000 lanes"},
+		{"count mismatch", forge(t, data, func(pl map[string]any) { pl["lanes"].(map[string]any)["count"] = 999 }), "summary counts 1000 lanes, the part holds 999"},
+		{"hist sum", forge(t, data, func(pl map[string]any) { sub(&pl)["count"] = 999 }), "histogram counts 1000 lanes, the summary 999"},
+		{"short hist", forge(t, data, func(pl map[string]any) {
+			h := sub(&pl)["hist"].(map[string]any)
+			h["bins"] = h["bins"].([]any)[1:]
+		}), "histogram has 4097 bins"},
+		{"bad digest", forge(t, data, func(pl map[string]any) { sub(&pl)["digest"] = "xyz" }), "digest"},
+		{"no min", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = nil }), "no min or max"},
+		{"min above max", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = 1000 }), "inconsistent"},
+		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},
+		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
+		if err := os.WriteFile(path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		part, err := sim.ReadPart(path)
+		if err == nil || part != nil {
+			t.Errorf("%s: ReadPart = %v, %v; want an error", c.name, part, err)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, path+": ") || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: %q, want %q after the path", c.name, msg, c.want)
+		}
+	}
+	if _, err := sim.ReadPart(filepath.Join(dir, "absent.json")); err == nil || !strings.Contains(err.Error(), "absent.json") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestMergeErrors(t *testing.T) {
+	const lanes = 1000
+	p := smallJob(lanes)
+	dir := t.TempDir()
+	four := readParts(t, writeShards(t, filepath.Join(dir), p, 4, false)...) // [0,250) [250,500) [500,750) [750,1000)
+	three := writeShards(t, mkdir(t, dir, "three"), p, 3, false)             // [0,333) [333,666) [666,1000)
+	q := p
+	q.Seed = 2
+	other := writeShards(t, mkdir(t, dir, "seed2"), q, 4, false)
+	q = p
+	q.Sigma = 4
+	sigma := writeShards(t, mkdir(t, dir, "sigma4"), q, 4, false)
+	copyPath := filepath.Join(dir, "copy.json")
+	data, _ := os.ReadFile(four[1].Path)
+	os.WriteFile(copyPath, data, 0o644)
+
+	n := func(i int) string { return four[i].Path }
+	for _, c := range []struct {
+		name  string
+		parts []*sim.Part
+		want  string
+	}{
+		{"none", nil, "no parts to merge"},
+		{"gap", []*sim.Part{four[0], four[1], four[3]}, "lanes [500, 750) are missing"},
+		{"missing head", []*sim.Part{four[1], four[2], four[3]}, "lanes [0, 250) are missing"},
+		{"missing tail", four[:2], "do not cover the job's 1000 lanes exactly once: lanes [500, 1000) are missing"},
+		{"two gaps", []*sim.Part{four[1], four[3]}, "lanes [0, 250) are missing; lanes [500, 750) are missing"},
+		{"overlap", append(four[:3:3], readParts(t, three[2])...), "lanes [666, 750) are in both " + n(2) + " and " + three[2]},
+		{"contained", append(bytesParts(four), readParts(t, three[1])...), "lanes [333, 500) are in both " + n(1) + " and " + three[1] + "; lanes [500, 666) are in both " + three[1] + " and " + n(2)},
+		{"twice", []*sim.Part{four[0], four[1], four[2], four[3], four[1]}, n(1) + " is given twice (parts 2 and 5)"},
+		{"copy", append(bytesParts(four), readParts(t, copyPath)...), n(1) + " and " + copyPath + " are copies of the same part (lanes [250, 500))"},
+		{"other seed", append(four[:2:2], readParts(t, other[2], other[3])...), n(0) + " and " + other[2] + " are parts of different jobs: --seed is 1 in " + n(0) + " and 2 in " + other[2]},
+		{"other sigma", append(four[:3:3], readParts(t, sigma[3])...), "--sigma is 5 in " + n(0) + " and 4 in " + sigma[3]},
+	} {
+		s, err := sim.MergeParts(c.parts)
+		if err == nil || s != nil {
+			t.Errorf("%s: merged %+v", c.name, s)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %q, want %q", c.name, err, c.want)
+		}
+		if r, err := sim.MergeResult(c.parts); err == nil || r != nil {
+			t.Errorf("%s: MergeResult merged", c.name)
+		}
+	}
+	var cov *sim.CoverageError
+	_, err := sim.MergeParts([]*sim.Part{four[1], four[3]})
+	if !errors.As(err, &cov) || len(cov.Problems) != 2 || cov.Lanes != lanes {
+		t.Errorf("gaps: %#v, want a CoverageError with 2 problems", err)
+	}
+	// Parts made in memory get the checks ReadPart would do.
+	bad := *four[3]
+	bad.Count++
+	if _, err := sim.MergeParts([]*sim.Part{four[0], four[1], four[2], &bad}); err == nil || !strings.Contains(err.Error(), "do not fit the job's 1000 lanes") {
+		t.Errorf("part reaching past the lanes: %v", err)
+	}
+	// The four good parts still merge, in any order.
+	if _, err := sim.MergeParts([]*sim.Part{four[3], four[1], four[0], four[2]}); err != nil {
+		t.Error(err)
+	}
+}
+
+// changeBin adds one to the last digit of the first histogram count.
+func changeBin(data []byte) []byte {
+	out := bytes.Clone(data)
+	i := bytes.Index(out, []byte(`"bins": [`))
+	for ; out[i] < '0' || out[i] > '9'; i++ {
+	}
+	for out[i+1] >= '0' && out[i+1] <= '9' {
+		i++
+	}
+	out[i] = '0' + (out[i]-'0'+1)%10
+	return out
+}
+
+func mkdir(t *testing.T, dir, name string) string {
+	d := filepath.Join(dir, name)
+	if err := os.Mkdir(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// bytesParts copies the slice so appends do not share it.
+func bytesParts(ps []*sim.Part) []*sim.Part { return append([]*sim.Part(nil), ps...) }

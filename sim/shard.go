@@ -1,0 +1,217 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// Shard is one of Count equal slices of a job's lanes: shard i of N runs
+//
+//	lanes [floor(i L / N), floor((i+1) L / N))
+//
+// of a job of L lanes, so the N shards cover every lane exactly once, their
+// sizes differ by at most one, and the split depends only on i, N and L.
+type Shard struct {
+	Index uint64 `json:"index"`
+	Count uint64 `json:"count"`
+}
+
+// String is the --shard form, i/N.
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// Range returns shard s's lanes of a job of lanes lanes: [first, first+count).
+// count is zero when there are more shards than lanes and s gets none.
+// The products i L and (i+1) L are taken in 128 bits, so every lane count
+// up to 2^64-1 splits exactly. s must have Index < Count, as ParseShard's do.
+func (s Shard) Range(lanes uint64) (first, count uint64) {
+	if s.Index >= s.Count {
+		panic(fmt.Sprintf("sim: Range of shard %s", s))
+	}
+	first = mulDiv(s.Index, lanes, s.Count)
+	end := mulDiv(s.Index+1, lanes, s.Count)
+	return first, end - first
+}
+
+// mulDiv is floor(a b / n) for a <= n, which always fits in 64 bits.
+func mulDiv(a, b, n uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	q, _ := bits.Div64(hi, lo, n) // hi < n because a <= n and b < 2^64
+	return q
+}
+
+// The environment variables --shard auto reads.
+const (
+	// EnvShardCount is the shard count of a Kubernetes Indexed Job, which
+	// exports its index (JOB_COMPLETION_INDEX) but not spec.completions: the
+	// manifest sets GPUSIM_SHARD_COUNT to the same number as completions.
+	EnvShardCount = "GPUSIM_SHARD_COUNT"
+	// EnvShardIndex is the index for any other launcher (GNU parallel, a
+	// shell loop): set it with GPUSIM_SHARD_COUNT.
+	EnvShardIndex = "GPUSIM_SHARD_INDEX"
+)
+
+const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
+
+// ParseShard parses --shard. The forms are
+//
+//	i/N     shard i of N, 0 <= i < N
+//	auto    index and count from the environment (below)
+//	auto/N  index from the environment, N shards
+//
+// auto looks, in this order, for
+//
+//	Slurm job array     index SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, divided by
+//	                    SLURM_ARRAY_TASK_STEP when set; count SLURM_ARRAY_TASK_COUNT;
+//	                    an array that is a list, not a range (--array=1,5,9), is refused
+//	Kubernetes Indexed  index JOB_COMPLETION_INDEX; count GPUSIM_SHARD_COUNT
+//	Job
+//	anything else       index GPUSIM_SHARD_INDEX; count GPUSIM_SHARD_COUNT
+//
+// so --array=0-3, --array=1-4 and --array=0-6:2 all give shards 0/4 to 3/4.
+// An explicit /N must agree with the count the environment gives, if any.
+// env looks up a variable (os.Getenv). Errors are *ParamError for "shard".
+func ParseShard(s string, env func(string) string) (Shard, error) {
+	bad := func(format string, a ...any) (Shard, error) {
+		return Shard{}, &ParamError{"shard", fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
+	}
+	head, tail, slash := strings.Cut(s, "/")
+	var count uint64
+	if slash {
+		n, err := strconv.ParseUint(tail, 10, 64)
+		if err != nil || n == 0 {
+			return bad("%q: shard count %q must be a whole number of at least 1", s, tail)
+		}
+		count = n
+	}
+	if head != "auto" {
+		if !slash {
+			return bad("%q is not a shard", s)
+		}
+		i, err := strconv.ParseUint(head, 10, 64)
+		if err != nil {
+			return bad("%q: shard index %q must be a whole number", s, head)
+		}
+		if i >= count {
+			return bad("%q: shard index %d must be below the shard count %d", s, i, count)
+		}
+		return Shard{i, count}, nil
+	}
+	sh, from, err := shardFromEnv(env)
+	if err != nil {
+		return bad("auto: %v", err)
+	}
+	switch {
+	case count == 0 && sh.Count == 0:
+		return bad("auto: %s gives the index but %s is not set; set it to the number of shards or use auto/N", from, EnvShardCount)
+	case count == 0:
+		count = sh.Count
+	case sh.Count != 0 && sh.Count != count:
+		return bad("%q: the environment (%s) says %d shards, not %d", s, from, sh.Count, count)
+	}
+	if sh.Index >= count {
+		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)
+	}
+	return Shard{sh.Index, count}, nil
+}
+
+// shardFromEnv reads the index and, where the launcher gives it, the count
+// (zero when it does not); from names the variables it used.
+func shardFromEnv(env func(string) string) (sh Shard, from string, err error) {
+	num := func(name string, min uint64) (uint64, bool, error) {
+		v := strings.TrimSpace(env(name))
+		if v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n < min {
+			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d", name, v, min)
+		}
+		return n, true, nil
+	}
+	optCount := func() (uint64, error) {
+		n, _, err := num(EnvShardCount, 1)
+		return n, err
+	}
+	if id, ok, err := num("SLURM_ARRAY_TASK_ID", 0); err != nil {
+		return sh, "", err
+	} else if ok {
+		from = "SLURM_ARRAY_TASK_ID"
+		lo, _, err := num("SLURM_ARRAY_TASK_MIN", 0)
+		if err != nil {
+			return sh, "", err
+		}
+		step, hasStep, err := num("SLURM_ARRAY_TASK_STEP", 1)
+		if err != nil {
+			return sh, "", err
+		}
+		if !hasStep {
+			step = 1
+		}
+		n, hasCount, err := num("SLURM_ARRAY_TASK_COUNT", 1)
+		if err != nil {
+			return sh, "", err
+		}
+		if !hasCount {
+			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")
+		}
+		// A list such as --array=2,4,6 gets STEP 1 from Slurm 22.05, so ID -
+		// MIN is not the task's position; MAX shows that it is not a range.
+		if hi, hasMax, err := num("SLURM_ARRAY_TASK_MAX", 0); err != nil {
+			return sh, "", err
+		} else if hasMax && (hi < lo || (hi-lo)/step != n-1 || (hi-lo)%step != 0) {
+			return sh, "", fmt.Errorf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range; submit a range such as --array=0-%d", lo, hi, step, n, n-1)
+		}
+		if id < lo || (id-lo)%step != 0 {
+			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %d-..:%d; submit a range such as --array=0-%d", id, lo, step, n-1)
+		}
+		i := (id - lo) / step
+		if i >= n {
+			// A list such as --array=1,5,9 has no arithmetic index.
+			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is task %d of an array of %d tasks; submit a range such as --array=0-%d", id, i, n, n-1)
+		}
+		return Shard{i, n}, from, nil
+	}
+	for _, name := range []string{"JOB_COMPLETION_INDEX", EnvShardIndex} {
+		i, ok, err := num(name, 0)
+		if err != nil {
+			return sh, "", err
+		}
+		if ok {
+			n, err := optCount()
+			return Shard{i, n}, name, err
+		}
+	}
+	return sh, "", fmt.Errorf("no shard index in the environment (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or %s); use --shard i/N", EnvShardIndex)
+}
+
+// RunShard runs shard s of job on e: the lanes s.Range gives, within the lane
+// range job already names (its First and Count; all lanes by default). A shard
+// with no lanes, which happens when there are more shards than lanes, is not
+// sent to the engine (a Job with Count 0 means all lanes) but answered with an
+// empty Result, so that every shard can still write its part.
+func RunShard(ctx context.Context, e Engine, job *Job, s Shard) (*Result, error) {
+	if s.Count == 0 || s.Index >= s.Count {
+		return nil, &ParamError{"shard", fmt.Sprintf("%q is not a shard (%s)", s, shardForms)}
+	}
+	first, count, err := job.Range()
+	if err != nil {
+		return nil, err
+	}
+	off, n := s.Range(count)
+	if n == 0 {
+		r := &Result{Engine: e.Name(), Params: job.Params, First: first + off, Summary: NewSummary(job.Params)}
+		if job.KeepFinals {
+			r.Finals = []float32{}
+		}
+		if job.Daily {
+			r.Daily = NewDaily(job.Params)
+		}
+		return r, nil
+	}
+	j := *job
+	j.First, j.Count = first+off, n
+	return e.Run(ctx, &j)
+}

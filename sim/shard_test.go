@@ -1,0 +1,191 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/big"
+	"strings"
+	"testing"
+)
+
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// slurmFull is the environment of a Slurm array task.
+func slurmFull(id, lo, hi, step, n string) map[string]string {
+	return map[string]string{"SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": lo, "SLURM_ARRAY_TASK_MAX": hi,
+		"SLURM_ARRAY_TASK_STEP": step, "SLURM_ARRAY_TASK_COUNT": n}
+}
+
+func TestParseShard(t *testing.T) {
+	slurm := func(id, lo, n string) map[string]string {
+		return map[string]string{"SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": lo, "SLURM_ARRAY_TASK_COUNT": n}
+	}
+	for _, c := range []struct {
+		in   string
+		env  map[string]string
+		want Shard
+	}{
+		{"0/1", nil, Shard{0, 1}},
+		{"3/4", nil, Shard{3, 4}},
+		{"18446744073709551614/18446744073709551615", nil, Shard{math.MaxUint64 - 1, math.MaxUint64}},
+		{"auto", slurm("0", "0", "4"), Shard{0, 4}},
+		{"auto", slurm("3", "0", "4"), Shard{3, 4}},
+		{"auto", slurm("1", "1", "4"), Shard{0, 4}},   // --array=1-4
+		{"auto", slurm("4", "1", "4"), Shard{3, 4}},   // --array=1-4
+		{"auto/4", slurm("2", "0", "4"), Shard{2, 4}}, // agrees with Slurm
+		{"auto", slurm("7", "3", "5"), Shard{4, 5}},   // --array=3-7
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "6", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, Shard{3, 4}},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, Shard{2, 3}}, // no MIN: 0
+		// What Slurm 22.05 sets for --array=3-9:2 (seen in .ci/slurm-e2e.sh).
+		{"auto", slurmFull("7", "3", "9", "2", "4"), Shard{2, 4}},
+		{"auto", slurmFull("3", "3", "9", "2", "4"), Shard{0, 4}},
+		// --array=1,2,3 is a range in all but name.
+		{"auto", slurmFull("3", "1", "3", "1", "3"), Shard{2, 3}},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "8"}, Shard{5, 8}},
+		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "5"}, Shard{5, 8}},
+		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "8"}, Shard{5, 8}},
+		{"auto", map[string]string{EnvShardIndex: "0", EnvShardCount: "2"}, Shard{0, 2}},
+		// Slurm wins over a stray Kubernetes variable.
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "JOB_COMPLETION_INDEX": "0"}, Shard{1, 2}},
+	} {
+		got, err := ParseShard(c.in, envMap(c.env))
+		if err != nil || got != c.want {
+			t.Errorf("ParseShard(%q, %v) = %v, %v; want %v", c.in, c.env, got, err, c.want)
+		}
+	}
+}
+
+func TestParseShardErrors(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		env  map[string]string
+		want string // in the message, besides --shard and the valid forms
+	}{
+		{"", nil, `"" is not a shard`},
+		{"3", nil, `"3" is not a shard`},
+		{"4/4", nil, "index 4 must be below the shard count 4"},
+		{"0/0", nil, "at least 1"},
+		{"-1/4", nil, `index "-1"`},
+		{"1/x", nil, `count "x"`},
+		{"1/4/5", nil, `count "4/5"`},
+		{"1/18446744073709551616", nil, "count"},
+		{"auto", nil, "no shard index in the environment"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1"}, "SLURM_ARRAY_TASK_COUNT is not"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="x"`},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "2"}, "not in the array"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, "not in the array"},
+		// --array=1,5,9: Slurm reports MIN 1, COUNT 3, and 9 is not task 8.
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "submit a range such as --array=0-2"},
+		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "says 4 shards, not 3"},
+		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
+		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
+		{"auto", slurmFull("2", "2", "6", "1", "3"), "is a list, not a range"},
+		{"auto", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range"}, // --array=1,5,9
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "4", EnvShardCount: "4"}, "index 4 from JOB_COMPLETION_INDEX must be below the shard count 4"},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\""},
+		{"auto/x", nil, `count "x"`},
+		{"autox", nil, `is not a shard`},
+	} {
+		_, err := ParseShard(c.in, envMap(c.env))
+		var pe *ParamError
+		if !errors.As(err, &pe) || pe.Flag != "shard" {
+			t.Errorf("ParseShard(%q, %v) = %v, want a --shard error", c.in, c.env, err)
+			continue
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "--shard: ") || !strings.Contains(msg, c.want) || !strings.Contains(msg, shardForms) {
+			t.Errorf("ParseShard(%q, %v): %q, want it to contain %q and the valid forms", c.in, c.env, msg, c.want)
+		}
+	}
+}
+
+// TestShardRange checks the split against exact big-integer arithmetic,
+// including lane and shard counts near 2^64 where i*L overflows 64 bits.
+func TestShardRange(t *testing.T) {
+	lanes := []uint64{0, 1, 2, 3, 7, 100003, 1 << 32, 1<<63 + 5, math.MaxUint64 - 1, math.MaxUint64}
+	counts := []uint64{1, 2, 3, 7, 64, 100003, 1 << 40, 1<<63 + 1, math.MaxUint64}
+	for _, l := range lanes {
+		for _, n := range counts {
+			idx := []uint64{0, 1, 2, n / 3, n / 2, n - 2, n - 1}
+			for _, i := range idx {
+				if i >= n {
+					continue
+				}
+				first, count := Shard{i, n}.Range(l)
+				want := func(k uint64) uint64 {
+					x := new(big.Int).Mul(new(big.Int).SetUint64(k), new(big.Int).SetUint64(l))
+					return x.Div(x, new(big.Int).SetUint64(n)).Uint64()
+				}
+				if wf, we := want(i), want(i+1); first != wf || first+count != we || count-l/n > 1 {
+					t.Errorf("Shard{%d, %d}.Range(%d) = [%d, %d+%d), want [%d, %d)", i, n, l, first, first, count, wf, we)
+				}
+			}
+		}
+	}
+}
+
+// TestShardCover checks that the shards of small jobs tile the lanes.
+func TestShardCover(t *testing.T) {
+	for _, l := range []uint64{0, 1, 5, 100, 100003} {
+		for _, n := range []uint64{1, 2, 3, 7, 8, 101} {
+			next := uint64(0)
+			for i := uint64(0); i < n; i++ {
+				first, count := Shard{i, n}.Range(l)
+				if first != next || count < l/n || count > l/n+1 {
+					t.Fatalf("lanes %d, shard %d/%d: [%d, %d+%d), want first %d and %d or %d lanes", l, i, n, first, first, count, next, l/n, l/n+1)
+				}
+				next += count
+			}
+			if next != l {
+				t.Fatalf("lanes %d in %d shards cover %d lanes", l, n, next)
+			}
+		}
+	}
+}
+
+type countEngine struct{ jobs []Job }
+
+func (*countEngine) Name() string { return "count" }
+func (e *countEngine) Run(_ context.Context, j *Job) (*Result, error) {
+	e.jobs = append(e.jobs, *j)
+	s := NewSummary(j.Params)
+	s.Count = j.Count
+	return &Result{Engine: "count", Params: j.Params, First: j.First, Summary: s}, nil
+}
+
+func TestRunShard(t *testing.T) {
+	p := Default()
+	p.Lanes = 3
+	e := &countEngine{}
+	var total uint64
+	for i := uint64(0); i < 5; i++ {
+		r, err := RunShard(context.Background(), e, &Job{Params: p, KeepFinals: true}, Shard{i, 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, count := Shard{i, 5}.Range(3)
+		if r.First != first || r.Summary.Count != count || (count == 0 && r.Finals == nil) {
+			t.Errorf("shard %d/5 of 3 lanes: first %d count %d, want %d %d", i, r.First, r.Summary.Count, first, count)
+		}
+		total += r.Summary.Count
+	}
+	if total != 3 || len(e.jobs) != 3 {
+		t.Errorf("5 shards of 3 lanes ran %d lanes in %d engine calls, want 3 in 3", total, len(e.jobs))
+	}
+	// A shard of a job that already names a lane range splits that range.
+	e.jobs = nil
+	p.Lanes = 100
+	if _, err := RunShard(context.Background(), e, &Job{Params: p, First: 10, Count: 20}, Shard{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if j := e.jobs[0]; j.First != 20 || j.Count != 10 {
+		t.Errorf("shard 1/2 of lanes [10, 30) ran [%d, %d+%d), want [20, 30)", j.First, j.First, j.Count)
+	}
+	if _, err := RunShard(context.Background(), e, &Job{Params: p}, Shard{2, 2}); err == nil {
+		t.Error("RunShard accepted shard 2/2")
+	}
+}
