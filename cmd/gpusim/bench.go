@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -231,6 +232,13 @@ func benchAction(c *cli.Context) error {
 		cfg.Python = false
 		notes = append(notes, "Python baseline not run (--baseline none)")
 	case cfg.PythonPath != "":
+		if out, err := exec.CommandContext(c.Context, cfg.PythonPath, "-c", "import numpy").CombinedOutput(); err != nil {
+			why := err.Error()
+			if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(out) > 0 {
+				why = lines[len(lines)-1]
+			}
+			return &sim.ParamError{Flag: "python", Msg: fmt.Sprintf("%q cannot import numpy: %s", cfg.PythonPath, why)}
+		}
 	default:
 		py, err := bench.FindPython(c.Context)
 		if err != nil && c.IsSet("baseline") {
@@ -278,12 +286,12 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	lanes, steps := distinctWorkloads(cfg.Workloads)
 	var err error
 	if c.IsSet("lanes") {
-		if lanes, err = bench.ParseCounts("lanes", c.String("lanes"), 1, math.MaxUint64); err != nil {
+		if lanes, err = parseCountList("lanes", c.String("lanes"), 1, math.MaxUint64); err != nil {
 			return cfg, benchOptions{}, err
 		}
 	}
 	if c.IsSet("steps") {
-		ss, err := bench.ParseCounts("steps", c.String("steps"), 1, sim.MaxSteps)
+		ss, err := parseCountList("steps", c.String("steps"), 1, sim.MaxSteps)
 		if err != nil {
 			return cfg, benchOptions{}, err
 		}
@@ -300,7 +308,7 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 		cfg.Warmup = c.Int("warmup")
 	}
 	if c.IsSet("workers") {
-		ws, err := bench.ParseCounts("workers", c.String("workers"), 1, 1<<16)
+		ws, err := parseCountList("workers", c.String("workers"), 1, 1<<16)
 		if err != nil {
 			return cfg, benchOptions{}, err
 		}
@@ -321,7 +329,7 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	case c.Bool("no-sweep"):
 		cfg.Sweep = nil
 	case c.IsSet("sweep"):
-		if cfg.Sweep, err = bench.ParseCounts("sweep", c.String("sweep"), 1, math.MaxUint64); err != nil {
+		if cfg.Sweep, err = parseCountList("sweep", c.String("sweep"), 1, math.MaxUint64); err != nil {
 			return cfg, benchOptions{}, err
 		}
 	}
@@ -380,6 +388,26 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 		}
 	}
 	return cfg, opts, nil
+}
+
+// parseCountList reads a comma-separated list of counts within [lo, hi],
+// each written as `gpusim run --lanes` takes it (5_000_000, 5e6, 2^28) or
+// with a k, M or G suffix (5M).
+func parseCountList(flag, s string, lo, hi uint64) ([]uint64, error) {
+	var out []uint64
+	for f := range strings.SplitSeq(s, ",") {
+		f = strings.TrimSpace(f)
+		n, err := parseCount(f)
+		if err != nil || n < lo || n > hi {
+			ns, err := bench.ParseCounts(flag, f, lo, hi)
+			if err != nil {
+				return nil, err
+			}
+			n = ns[0]
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // distinctWorkloads returns the lane and step counts of ws, each once, in
