@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -262,6 +263,9 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
+	if la := loadAverage("/proc/loadavg"); la != "" {
+		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %d cores", la, runtime.NumCPU()))
+	}
 	rep, err := bench.Run(c.Context, cfg, specs)
 	if err != nil {
 		var dm *bench.DigestMismatchError
@@ -408,6 +412,21 @@ func parseCountList(flag, s string, lo, hi uint64) ([]uint64, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// loadAverage returns the three load averages of a /proc/loadavg file, or ""
+// where there is none: other processes competing for the cores make every
+// timing noisier, so the report says how busy the machine was.
+func loadAverage(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], ", ")
 }
 
 // distinctWorkloads returns the lane and step counts of ws, each once, in

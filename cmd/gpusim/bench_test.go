@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -153,5 +155,18 @@ func TestParseCountList(t *testing.T) {
 		if got, err := parseCountList("lanes", s, 1, 1<<40); err == nil {
 			t.Errorf("parseCountList(%q) = %v, want an error", s, got)
 		}
+	}
+}
+
+func TestLoadAverage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "loadavg")
+	if err := os.WriteFile(path, []byte("0.92 1.95 1.83 2/345 6789\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := loadAverage(path), "0.92, 1.95, 1.83"; got != want {
+		t.Errorf("loadAverage = %q, want %q", got, want)
+	}
+	if got := loadAverage(filepath.Join(t.TempDir(), "none")); got != "" {
+		t.Errorf("loadAverage of a missing file = %q, want \"\"", got)
 	}
 }
