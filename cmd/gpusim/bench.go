@@ -480,7 +480,8 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 
 	var charts []string
 	if opts.plotDir != "" {
-		// bench.Plot writes bench.PlotFormats; a CLI run is one process.
+		// bench.Plot writes the formats bench.PlotFormats lists.
+		defer func(old []string) { bench.PlotFormats = old }(bench.PlotFormats)
 		bench.PlotFormats = opts.plotFormats
 		if charts, err = bench.Plot(rep, opts.plotDir); err != nil {
 			return err

@@ -170,3 +170,28 @@ func TestLoadAverage(t *testing.T) {
 		t.Errorf("loadAverage of a missing file = %q, want \"\"", got)
 	}
 }
+
+// TestBenchNoNumPy checks that without a python3 that imports numpy the
+// default baseline is skipped with a note, and an explicit one is an error.
+func TestBenchNoNumPy(t *testing.T) {
+	old := bench.PythonCandidates
+	bench.PythonCandidates = []string{filepath.Join(t.TempDir(), "no-python3")}
+	t.Cleanup(func() { bench.PythonCandidates = old })
+	args := []string{"bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep"}
+
+	code, stdout, stderr := run(context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "bench: note: Python baseline skipped: no python3 with numpy found\n") {
+		t.Errorf("stderr has no note that the baseline was skipped:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, "\nPython baseline\n  skipped: no python3 with numpy found") {
+		t.Errorf("the report does not say the baseline was skipped:\n%s", stdout)
+	}
+
+	code, _, stderr = run(context.Background(), append(args, "--baseline", "python")...)
+	if code != exitFailure || !strings.HasPrefix(stderr, "gpusim: error: --baseline python: no python3 with numpy found") || strings.Contains(stderr, "bench: serial") {
+		t.Errorf("--baseline python: got exit %d, stderr %q; want exit 1 before anything runs", code, stderr)
+	}
+}
