@@ -143,6 +143,11 @@ func selectEngines(list string, engines []benchEngine, missing map[string]error)
 
 var benchFormats = []string{"text", "json", "csv", "markdown"}
 
+// openCLDevices lists the OpenCL devices for the report's machine
+// description; nil until the OpenCL backend sets it, and the report then says
+// the devices were not queried.
+var openCLDevices func() ([]string, error)
+
 func benchCommand() *cli.Command {
 	q := bench.Quick()
 	return &cli.Command{
@@ -223,6 +228,7 @@ func benchAction(c *cli.Context) error {
 	if len(specs) == 0 {
 		return errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}
+	cfg.Devices = openCLDevices
 	stderr := c.App.ErrWriter
 	if !opts.quiet {
 		cfg.Progress = stderr
