@@ -15,7 +15,10 @@ LDFLAGS := -X main.version=$(VERSION)
 # Flags for `make run`, e.g. make run ARGS='--lanes 2^28 --format json'.
 ARGS ?=
 
-.PHONY: build run test bench lint clean
+# Flags added to `make bench`'s quick suite, e.g. BENCH_ARGS='--engines serial,parallel'.
+BENCH_ARGS ?=
+
+.PHONY: build run test bench gobench lint clean
 
 build:
 	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
@@ -26,7 +29,15 @@ run: build
 test:
 	$(GOENV) $(GO) test -timeout 10m ./...
 
-bench:
+# The quick benchmark suite (under a minute on two cores). It rewrites the
+# marked section of docs/benchmarks.md and the charts in docs/img/bench, PNG
+# only to keep the repository small; old charts go first so none is stale.
+bench: build
+	rm -f docs/img/bench/*.png
+	bin/gpusim bench --quick --update-doc docs/benchmarks.md --plot docs/img/bench --plot-format png $(BENCH_ARGS)
+
+# The Go benchmarks of every package.
+gobench:
 	$(GOENV) $(GO) test -run '^$$' -bench . ./...
 
 # gofmt, go vet with and without the SIMD experiment, and a go.mod that

@@ -218,14 +218,30 @@ func (workerTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// siTicks are log ticks labelled "1k", "10M" rather than "1e+06".
+// siTicks are log ticks labelled "1k", "10M" rather than "1e+06". A range
+// within about a decade (ns per lane-step from 20 to 30) holds at most one
+// power of ten, and LogTicks labels only those (the ones outside the range are
+// not drawn), which would leave the axis with one label or none, so it gets
+// the linear default ticks instead.
 type siTicks struct{}
 
 func (siTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.LogTicks{Prec: -1}.Ticks(lo, hi)
+	labels := 0
 	for i := range ts {
 		if ts[i].Label != "" {
 			ts[i].Label = fmtSI(ts[i].Value)
+			if ts[i].Value >= lo && ts[i].Value <= hi {
+				labels++
+			}
+		}
+	}
+	if labels < 2 {
+		ts = plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = fmtSI(ts[i].Value)
+			}
 		}
 	}
 	return ts

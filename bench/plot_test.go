@@ -60,3 +60,21 @@ func TestPlotOptionalSections(t *testing.T) {
 		t.Errorf("files %v, want the two time charts in two formats", files)
 	}
 }
+
+// TestSITicksNarrowRange checks that a log axis spanning less than a decade
+// still gets at least two labels inside its range.
+func TestSITicksNarrowRange(t *testing.T) {
+	for _, r := range [][2]float64{{20.4, 30.2}, {21, 29}, {9.5, 11}, {1e3, 1e6}, {0.8, 1.3}} {
+		n := 0
+		var labels []string
+		for _, tk := range (siTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label != "" && tk.Value >= r[0] && tk.Value <= r[1] {
+				n++
+				labels = append(labels, tk.Label)
+			}
+		}
+		if n < 2 {
+			t.Errorf("Ticks(%g, %g) labels %q inside the range, want at least two", r[0], r[1], labels)
+		}
+	}
+}

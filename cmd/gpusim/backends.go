@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -13,17 +14,22 @@ type engineOptions struct {
 	Workers int // goroutines for CPU engines, 0 for all cores
 }
 
-// backend is one --backend value. Adding an engine is one entry here.
+// backend is one --backend value. Adding an engine is one entry here; it
+// takes part in `gpusim bench` through its bench function.
 type backend struct {
 	name string
 	help string
 	new  func(engineOptions) (sim.Engine, error)
+	// bench lists the engines `gpusim bench` runs for the backend (benchOne,
+	// benchScales, or one per device), or says why it cannot run here; nil
+	// leaves the backend out of the benchmark (auto is another's alias).
+	bench func(backend) ([]bench.EngineSpec, error)
 }
 
 var backends = []backend{
-	{"serial", "the reference: one goroutine, lane by lane", newSerial},
-	{"parallel", "lane blocks on --workers goroutines", newParallel},
-	{"auto", "the fastest engine that works here: parallel for now", newAuto},
+	{"serial", "the reference: one goroutine, lane by lane", newSerial, benchOne},
+	{"parallel", "lane blocks on --workers goroutines", newParallel, benchScales},
+	{"auto", "the fastest engine that works here: parallel for now", newAuto, nil},
 }
 
 func newSerial(engineOptions) (sim.Engine, error) { return cpu.Serial{}, nil }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"regexp"
@@ -29,10 +30,12 @@ func TestMain(m *testing.M) {
 //
 //	exit N cmd args...          run cmd, which must exit with status N
 //	json FILE PATH[=V|~RE]...   FILE (or stdout) is JSON whose value at the
-//	                            dotted PATH exists, equals V (strings unquoted,
-//	                            other values as compact JSON) or matches RE
+//	                            dotted PATH (numbers index arrays) exists,
+//	                            equals V (strings unquoted, other values as
+//	                            compact JSON) or matches RE
 //	jsonenv FILE PATH VAR       set $VAR to the value at PATH
 //	lines FILE N                FILE has N lines
+//	png FILE...                 each FILE is a PNG image that decodes
 //	size FILE N                 FILE has N bytes
 //
 // and the condition [numpy]: a python3 with numpy is $PYTHON. Under CI=true
@@ -58,6 +61,7 @@ func TestScript(t *testing.T) {
 			"json":    cmdJSON,
 			"jsonenv": cmdJSONEnv,
 			"lines":   cmdLines,
+			"png":     cmdPNG,
 			"size":    cmdSize,
 		},
 	})
@@ -83,14 +87,24 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// jsonAt returns the value at a dotted path in the JSON document.
+// jsonAt returns the value at a dotted path in the JSON document; a number
+// in the path indexes an array.
 func jsonAt(doc any, path string) (any, bool) {
 	for _, k := range strings.Split(path, ".") {
-		m, ok := doc.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if doc, ok = m[k]; !ok {
+		switch d := doc.(type) {
+		case map[string]any:
+			v, ok := d[k]
+			if !ok {
+				return nil, false
+			}
+			doc = v
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(d) {
+				return nil, false
+			}
+			doc = d[i]
+		default:
 			return nil, false
 		}
 	}
@@ -180,5 +194,23 @@ func cmdSize(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if strconv.FormatInt(st.Size(), 10) != args[1] {
 		ts.Fatalf("%s has %d bytes, want %s", args[0], st.Size(), args[1])
+	}
+}
+
+func cmdPNG(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: png FILE...")
+	}
+	for _, a := range args {
+		f, err := os.Open(ts.MkAbs(a))
+		ts.Check(err)
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			ts.Fatalf("%s: %v", a, err)
+		}
+		if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
+			ts.Fatalf("%s is only %dx%d pixels", a, b.Dx(), b.Dy())
+		}
 	}
 }
