@@ -587,6 +587,7 @@ func TestMissingOpenCL(t *testing.T) {
 		cmd := testCommand(t, "^TestMissingOpenCL$")
 		cmd.Env = append(cmd.Env, childEnv+"="+c.name, c.env)
 		out, err := cmd.CombinedOutput()
+		t.Logf("missing %s: %s", c.name, strings.TrimSpace(string(out)))
 		if err != nil || !strings.Contains(string(out), "child-checked:") {
 			t.Errorf("missing %s: %v\n%s", c.name, err, out)
 		}
