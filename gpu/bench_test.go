@@ -52,3 +52,26 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+func BenchmarkWidth8(b *testing.B) { benchRun(b, Options{VectorWidth: 8}, 5_000_000, 100) }
+func BenchmarkWidth1(b *testing.B) { benchRun(b, Options{VectorWidth: 1}, 1_000_000, 100) }
+
+func BenchmarkDaily(b *testing.B) { benchDaily(b, Options{}, 1_000_000, 100) }
+
+func benchDaily(b *testing.B, opt Options, lanes uint64, steps int) {
+	e, err := Open(opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	job := &sim.Job{Params: p, Daily: true}
+	for b.Loop() {
+		r, err := e.Run(context.Background(), job)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: wall %v kernel %v transfer %v", r.Device, r.Timing.Wall, r.Timing.Kernel, r.Timing.Transfer)
+	}
+}

@@ -283,6 +283,13 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 		a.buf(16, r.dhist)
 		a.buf(17, r.hist)
 		a.u32(19, b2u(keep))
+		lh := p.Steps * (sim.DailyBins + 2) * 4
+		useLocal := e.opts.localHist >= 0 && uint64(lh)+localHistReserve <= e.desc.LocalMemBytes
+		if !useLocal {
+			lh = 4
+		}
+		a.local(20, lh)
+		a.u32(21, b2u(useLocal))
 		iFirst, iCount, iInit, iFinals = 0, 1, 14, 18
 	}
 	if a.err != nil {

@@ -81,6 +81,10 @@
 #endif
 #endif
 
+// INLINE forces inlining: LLVM otherwise keeps philox and normals as calls
+// (two call sites each), passing 64-byte vectors through the stack.
+#define INLINE inline __attribute__((always_inline))
+
 typedef V(uint) uintv;
 typedef V(int) intv;
 typedef V(float) floatv;
@@ -145,7 +149,7 @@ typedef V(ulong) ulongv;
 // philox replaces the counter (w0, w1, w2, w3) by its ten-round block under
 // the key (k0, k1). The key is a vector so that philox_kat can test many keys
 // at once; weather passes a broadcast one.
-inline void philox(uintv *w0, uintv *w1, uintv *w2, uintv *w3, uintv k0, uintv k1) {
+INLINE void philox(uintv *w0, uintv *w1, uintv *w2, uintv *w3, uintv k0, uintv k1) {
 	uintv c0 = *w0, c1 = *w1, c2 = *w2, c3 = *w3;
 	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
 	k0 += PHILOX_W0; k1 += PHILOX_W1;
@@ -173,7 +177,7 @@ inline void philox(uintv *w0, uintv *w1, uintv *w2, uintv *w3, uintv k0, uintv k
 
 // half33 is rng.Half33: (2v+1) * 2^-33 with 2v+1 rounded to 24 bits as
 // hi*256 + lo (exact conversions, one rounded add).
-inline floatv half33(uintv v) {
+INLINE floatv half33(uintv v) {
 	uintv q = (v << 1) | 1u;
 	floatv hi = CONVERT(float, q >> 8);
 	floatv lo = CONVERT(float, q & 0xffu);
@@ -184,7 +188,7 @@ inline floatv half33(uintv v) {
 
 // radius is rng.Radius: sqrt(-2 ln u) of u = (2w+1) * 2^-33, through
 // rng.LogArg's mask form of the reduction and rng.LogPoly.
-inline floatv radius(uintv w) {
+INLINE floatv radius(uintv w) {
 	uintv upper = AS(uint, AS(int, w) >> 31);
 	floatv g = half33(w ^ upper);
 	uintv gb = AS(uint, g);
@@ -238,7 +242,7 @@ inline floatv radius(uintv w) {
 // sincos_w is rng.SinCos: the angle 2 pi ((a>>6) + 1/2) / 2^26 reduced to
 // an octant by integer operations, Cephes polynomials, then octant symmetry
 // by swaps and sign flips on the bit patterns.
-inline void sincos_w(uintv a, floatv *sn, floatv *cs) {
+INLINE void sincos_w(uintv a, floatv *sn, floatv *cs) {
 	uintv o = a >> 29;
 	uintv k = (((a >> 6) & 0x7fffffu) << 1) | 1u;
 	uintv odd = 0u - (o & 1u);
@@ -272,12 +276,12 @@ inline void sincos_w(uintv a, floatv *sn, floatv *cs) {
 
 #else // FAST_MATH: native functions on 24-bit uniforms, not reproducible.
 
-inline floatv radius(uintv w) {
+INLINE floatv radius(uintv w) {
 	floatv u = (CONVERT(float, w >> 8) + 0.5f) * 0x1p-24f;
 	return native_sqrt(-2.0f * native_log(u));
 }
 
-inline void sincos_w(uintv a, floatv *sn, floatv *cs) {
+INLINE void sincos_w(uintv a, floatv *sn, floatv *cs) {
 	floatv ang = (CONVERT(float, a >> 8) + 0.5f) * (6.28318530717958648f * 0x1p-24f);
 	*sn = native_sin(ang);
 	*cs = native_cos(ang);
@@ -286,7 +290,7 @@ inline void sincos_w(uintv a, floatv *sn, floatv *cs) {
 #endif
 
 // normals is rng.Normals: Box-Muller on (w0, w1) and (w2, w3).
-inline void normals(uintv w0, uintv w1, uintv w2, uintv w3,
+INLINE void normals(uintv w0, uintv w1, uintv w2, uintv w3,
                     floatv *z0, floatv *z1, floatv *z2, floatv *z3) {
 	floatv r0 = radius(w0), r1 = radius(w2);
 	floatv s0, c0, s1, c1;
@@ -300,7 +304,7 @@ inline void normals(uintv w0, uintv w1, uintv w2, uintv w3,
 
 // lane_block returns the normals of block b of the lanes (lo, hi): counter
 // (b, lo, hi, 0), docs/reproducibility.md section 2.
-inline void lane_block(uint b, uintv lo, uintv hi, uint k0, uint k1,
+INLINE void lane_block(uint b, uintv lo, uintv hi, uint k0, uint k1,
                        floatv *z0, floatv *z1, floatv *z2, floatv *z3) {
 	uintv w0 = (uintv)b, w1 = lo, w2 = hi, w3 = (uintv)0u;
 	philox(&w0, &w1, &w2, &w3, (uintv)k0, (uintv)k1);
@@ -317,7 +321,7 @@ inline void lane_block(uint b, uintv lo, uintv hi, uint k0, uint k1,
 	}
 
 // mix64 is sim.Mix64, the SplitMix64 finalizer.
-inline ulongv mix64(ulongv x) {
+INLINE ulongv mix64(ulongv x) {
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9UL;
 	x ^= x >> 27;
@@ -326,41 +330,24 @@ inline ulongv mix64(ulongv x) {
 	return x;
 }
 
-inline ACC hsum(accv v) {
-	ACC a[VW];
-	VSTORE(v, a);
-	ACC s = a[0];
-	for (int j = 1; j < VW; j++) s += a[j];
-	return s;
-}
+// HRED folds the lanes of a vector with OP by halving (lo with hi) down to
+// a scalar; the repeated subexpressions are one computation after CSE.
+#define ADD(a, b) ((a) + (b))
+#define R1(OP, v) (v)
+#define R2(OP, v) OP((v).s0, (v).s1)
+#define R4(OP, v) R2(OP, OP((v).lo, (v).hi))
+#define R8(OP, v) R4(OP, OP((v).lo, (v).hi))
+#define R16(OP, v) R8(OP, OP((v).lo, (v).hi))
+#define HRED(OP, v) CAT(R, VW)(OP, v)
 
-inline ulong hsum_ul(ulongv v) {
-	ulong a[VW];
-	VSTORE(v, a);
-	ulong s = a[0];
-	for (int j = 1; j < VW; j++) s += a[j];
-	return s;
-}
-
-inline float hmin(floatv v) {
-	float a[VW];
-	VSTORE(v, a);
-	float s = a[0];
-	for (int j = 1; j < VW; j++) s = fmin(s, a[j]);
-	return s;
-}
-
-inline float hmax(floatv v) {
-	float a[VW];
-	VSTORE(v, a);
-	float s = a[0];
-	for (int j = 1; j < VW; j++) s = fmax(s, a[j]);
-	return s;
-}
+INLINE ACC hsum(accv v) { return HRED(ADD, v); }
+INLINE ulong hsum_ul(ulongv v) { return HRED(ADD, v); }
+INLINE float hmin(floatv v) { return HRED(fmin, v); }
+INLINE float hmax(floatv v) { return HRED(fmax, v); }
 
 // bins returns sim.Histogram.Bin of x: f = (x - lo) * scale in float, then
 // 0 (underflow or NaN), nb+1 (overflow) or floor(f)+1.
-inline intv bins(floatv x, float lo, float scale, int nb) {
+INLINE intv bins(floatv x, float lo, float scale, int nb) {
 	floatv f = x - lo;
 	f = f * scale;
 	intv in = (f >= 0.0f) & (f < (float)nb);
@@ -373,7 +360,7 @@ inline intv bins(floatv x, float lo, float scale, int nb) {
 // digest, as REC ulongs.
 #define REC 6
 
-inline void rec_add(__global ulong *r, ulong n, ACC s1, ACC s2, float mn, float mx, ulong dg) {
+INLINE void rec_add(__global ulong *r, ulong n, ACC s1, ACC s2, float mn, float mx, ulong dg) {
 	r[0] += n;
 	r[1] = AS_ACC_BITS(ACC_FROM_BITS(r[1]) + s1);
 	r[2] = AS_ACC_BITS(ACC_FROM_BITS(r[2]) + s2);
@@ -382,7 +369,7 @@ inline void rec_add(__global ulong *r, ulong n, ACC s1, ACC s2, float mn, float 
 	r[5] += dg;
 }
 
-inline void rec_init(__global ulong *r) {
+INLINE void rec_init(__global ulong *r) {
 	r[0] = 0;
 	r[1] = AS_ACC_BITS((ACC)0);
 	r[2] = AS_ACC_BITS((ACC)0);
@@ -506,11 +493,19 @@ __kernel void weather_daily(ulong first, uint count, uint steps,
                             __global const ACC *shift, __global const float *dlo,
                             __global const float *dscale, float hlo, float hscale, uint init,
                             __global ulong *drec, __global uint *dhist, __global uint *hist,
-                            __global float *finals, uint keep) {
+                            __global float *finals, uint keep, __local uint *ldh, uint uselocal) {
 	const uint items = get_global_size(0), gid = get_global_id(0);
+	const uint lid = get_local_id(0), wg = get_local_size(0), nh = steps * (DAILY_BINS + 2);
 	if (init) {
 		for (uint s = 0; s < steps; s++) rec_init(drec + REC * (s * items + gid));
 	}
+	// With uselocal the per-step histograms are counted per work-group in
+	// local memory (ldh, nh counters) and added to dhist at the end:
+	// atomics on the group's own counters instead of on shared ones.
+	if (uselocal) {
+		for (uint i = lid; i < nh; i += wg) ldh[i] = 0;
+	}
+	barrier(CLK_LOCAL_MEM_FENCE);
 	const uint nvec = count / VW + (count % VW != 0);
 	for (uint v = gid; v < nvec; v += items) {
 		const uint off = v * VW;
@@ -538,8 +533,12 @@ __kernel void weather_daily(ulong first, uint count, uint steps,
 			        hsum_ul(h));
 			int bv[VW];
 			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), bv);
-			__global uint *dh = dhist + (DAILY_BINS + 2) * s;
-			for (uint i = 0; i < valid; i++) atomic_inc(&dh[bv[i]]);
+			const uint o = (DAILY_BINS + 2) * s;
+			if (uselocal) {
+				for (uint i = 0; i < valid; i++) atomic_inc(&ldh[o + bv[i]]);
+			} else {
+				for (uint i = 0; i < valid; i++) atomic_inc(&dhist[o + bv[i]]);
+			}
 		}
 
 		int bv[VW];
@@ -549,6 +548,13 @@ __kernel void weather_daily(ulong first, uint count, uint steps,
 		for (uint i = 0; i < valid; i++) {
 			atomic_inc(&hist[bv[i]]);
 			if (keep) finals[off + i] = tv[i];
+		}
+	}
+	barrier(CLK_LOCAL_MEM_FENCE);
+	if (uselocal) {
+		for (uint i = lid; i < nh; i += wg) {
+			uint h = ldh[i];
+			if (h) atomic_add(&dhist[i], h);
 		}
 	}
 }
