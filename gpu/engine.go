@@ -50,6 +50,7 @@ type Options struct {
 	localHist  int    // 1 forces the local-memory histogram, -1 global atomics
 	histLimit  uint64 // lanes after which device histograms are read and reset
 	mulHi      int    // 1 forces the 64-bit product for mul_hi, -1 mul_hi
+	wg, groups int    // work-group size and count instead of the device's
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -118,7 +119,7 @@ type Engine struct {
 
 // ErrInexactDevice matches Open's error for exact math on a device whose
 // float square root is not correctly rounded and that has no fp64.
-var ErrInexactDevice = errors.New("opencl: the device cannot compute the exact stream (no correctly rounded float sqrt and no fp64); use --math fast or another device")
+var ErrInexactDevice = errors.New("opencl: the device has neither a correctly rounded float sqrt nor fp64, so it cannot compute the exact stream")
 
 // Open prepares the device for runs: it checks the options, builds the
 // program (or takes it from the cache) and creates the queue and kernels.
@@ -208,7 +209,7 @@ func (e *Engine) buildOptions() (string, error) {
 	case e.desc.FP64:
 		o = append(o, "-DSQRT_DOUBLE")
 	default:
-		return "", fmt.Errorf("%w: %s", ErrInexactDevice, e.desc)
+		return "", fmt.Errorf("%w: %s (fast math would run)", ErrInexactDevice, e.desc)
 	}
 	if e.useLocalHist() {
 		o = append(o, "-DLOCAL_HIST")
@@ -274,6 +275,9 @@ func (e *Engine) init(options string) error {
 		// A few work-items of VW lanes per group and enough groups per
 		// core for the driver to balance them.
 		e.wg, e.groups = min(8, maxWG), 16*cus
+	}
+	if e.opts.wg > 0 {
+		e.wg, e.groups = min(e.opts.wg, maxWG), e.opts.groups
 	}
 	return nil
 }

@@ -227,7 +227,8 @@ func TestDaily(t *testing.T) {
 // TestVariants: the code paths a device may take instead of the default
 // ones give the same stream: fp64 square root, mul_hi, global-memory
 // histogram, histograms read and reset mid-run, float accumulators (whose
-// moments are only float-accurate).
+// moments are only float-accurate), and a GPU's layout (large work-groups
+// of one lane per work-item, mul_hi).
 func TestVariants(t *testing.T) {
 	j := job(100_003, 10)
 	jd := job(10_007, 5)
@@ -243,6 +244,7 @@ func TestVariants(t *testing.T) {
 		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, meanTol, stdTol},
 		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, meanTol, stdTol},
 		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, 1e-7, 1e-4},
+		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6}, []*sim.Job{j, jd}, meanTol, stdTol},
 	} {
 		e := open(t, c.opt)
 		for _, j := range c.jobs {

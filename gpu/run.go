@@ -243,7 +243,8 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 	} else {
 		k = e.kDaily
 		wg := e.wg
-		items = min(e.groups*e.wg, max(1, dailyRecordBytes/(p.Steps*recWords*8)))
+		budget := min(dailyRecordBytes, int(min(e.desc.MaxAllocBytes, math.MaxInt32)))
+		items = min(e.groups*e.wg, max(1, budget/(p.Steps*recWords*8)))
 		if items >= wg {
 			items -= items % wg
 		} else {
