@@ -179,7 +179,7 @@ func TestChunking(t *testing.T) {
 }
 
 // TestLaneOffsets: lane ranges that start at odd offsets and cross 2^32,
-// where the counter's high word changes.
+// where the counter's high word changes, in both kernels.
 func TestLaneOffsets(t *testing.T) {
 	e := open(t, Options{})
 	e1 := open(t, Options{VectorWidth: 1})
@@ -190,13 +190,16 @@ func TestLaneOffsets(t *testing.T) {
 	} {
 		j := job(c.lanes, 9)
 		j.First, j.Count = c.first, c.count
-		want := reference(t, j)
-		for _, eng := range []*Engine{e, e1} {
-			got := runJob(t, eng, j)
-			if got.First != c.first {
-				t.Errorf("first %d, want %d", got.First, c.first)
+		for _, daily := range []bool{false, true} {
+			j.Daily = daily
+			want := reference(t, j)
+			for _, eng := range []*Engine{e, e1} {
+				got := runJob(t, eng, j)
+				if got.First != c.first {
+					t.Errorf("first %d, want %d", got.First, c.first)
+				}
+				same(t, fmt.Sprintf("%s first %d daily %v", eng.Label(), c.first, daily), got, want)
 			}
-			same(t, fmt.Sprintf("%s first %d", eng.Label(), c.first), got, want)
 		}
 	}
 }
