@@ -2,7 +2,7 @@
 // The Go reference is rng/philox.go, rng/normal.go (the branchless mask form
 // transcribed here operation by operation) and sim/model.go.
 //
-// Build defines (gpu/program.go sets them):
+// Build defines (gpu/engine.go's buildOptions sets them):
 //   VW=N          lanes per work-item in explicit vector types (1, 2, 4, 8, 16)
 //   ACC_DOUBLE    accumulate moments in double (needs cl_khr_fp64), else float
 //   SQRT_DOUBLE   radius = float(sqrt(double(s))) for devices without a
@@ -12,6 +12,7 @@
 //   HIST_BINS     bins of the final histogram (sim.HistBins)
 //   DAILY_BINS    bins of the per-step histograms (sim.DailyBins)
 //   LOCAL_HIST    count the final histogram in local memory per work-group
+//   WIDE_MULHI    Philox's high product words from a 64-bit multiply (CPUs)
 //
 // A work-item handles VW consecutive lanes per iteration of a grid-stride
 // loop over the chunk. Lanes past the chunk's count are computed but masked
