@@ -57,7 +57,7 @@ const (
 	deviceVersion             = 0x102F
 	deviceExtensions          = 0x1030
 	deviceDoubleFPConfig      = 0x1032
-	deviceNativeVecWidthFloat = 0x1039
+	deviceNativeVecWidthFloat = 0x103A
 	fpCorrectlyRoundedDivSqrt = 1 << 7
 )
 

@@ -1,0 +1,141 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// DeviceDesc describes one OpenCL device.
+type DeviceDesc struct {
+	// Index is the device's position in the flat list over all platforms
+	// (platforms in loader order, then devices in platform order): the
+	// number Options.Device and --device take.
+	Index int
+	cl.DeviceInfo
+	// VectorWidth is the lanes per work-item that Open picks by default.
+	VectorWidth int
+}
+
+// String is "0: pthread-skylake-avx512-AMD EPYC (pocl, CPU)".
+func (d DeviceDesc) String() string {
+	return fmt.Sprintf("%d: %s (%s, %s)", d.Index, d.Name, platformShort(d.PlatformName), d.Type)
+}
+
+// IsGPU reports whether the device is a GPU.
+func (d DeviceDesc) IsGPU() bool { return strings.Contains(d.Type, "GPU") }
+
+// ErrNoDevice matches the error of Devices and Open when the platforms
+// report no device at all.
+var ErrNoDevice = errors.New("opencl: no OpenCL device on any platform")
+
+// DeviceIndexError is Open's error for a device index that does not exist;
+// it lists the devices that do.
+type DeviceIndexError struct {
+	Index   int
+	Devices []DeviceDesc
+}
+
+func (e *DeviceIndexError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "opencl: no device %d (valid range 0..%d); devices:", e.Index, len(e.Devices)-1)
+	for _, d := range e.Devices {
+		b.WriteString("\n  ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// Devices lists every device of every platform, in the flat order of
+// DeviceDesc.Index. Without an OpenCL library the error matches
+// cl.ErrNoLibrary, without a platform cl.ErrNoPlatform, and without any
+// device ErrNoDevice (errors.Is).
+func Devices() ([]DeviceDesc, error) {
+	ds, err := devices()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeviceDesc, len(ds))
+	for i, d := range ds {
+		out[i] = d.desc
+	}
+	return out, nil
+}
+
+type device struct {
+	dev  *cl.Device
+	desc DeviceDesc
+}
+
+func devices() ([]device, error) {
+	ps, err := cl.Platforms()
+	if err != nil {
+		return nil, fmt.Errorf("opencl: %w", err)
+	}
+	var out []device
+	for _, p := range ps {
+		ds, err := p.Devices()
+		if err != nil {
+			return nil, fmt.Errorf("opencl: list devices: %w", err)
+		}
+		for _, d := range ds {
+			in, err := d.Info()
+			if err != nil {
+				return nil, fmt.Errorf("opencl: query device %d: %w", len(out), err)
+			}
+			out = append(out, device{d, DeviceDesc{Index: len(out), DeviceInfo: in, VectorWidth: autoVectorWidth(in)}})
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrNoDevice
+	}
+	return out, nil
+}
+
+// PickDefault returns the index of the first GPU, or -1 when there is none
+// (or no OpenCL at all): the caller decides what to fall back to.
+func PickDefault() int {
+	ds, err := Devices()
+	if err != nil {
+		return -1
+	}
+	for _, d := range ds {
+		if d.IsGPU() {
+			return d.Index
+		}
+	}
+	return -1
+}
+
+// autoVectorWidth is 1 on GPUs, whose hardware runs work-items in SIMD
+// lanes already, and the native float vector width elsewhere (16 with
+// AVX-512, 8 with AVX2, 4 with SSE): pocl does not vectorize a kernel
+// across work-items when its body has a loop, so explicit vectors are what
+// fill a CPU's SIMD units.
+func autoVectorWidth(in cl.DeviceInfo) int {
+	if strings.Contains(in.Type, "GPU") {
+		return 1
+	}
+	w := in.NativeVectorWidthFloat
+	if w <= 0 {
+		w = in.PreferredVectorWidthFloat
+	}
+	v := 1
+	for v*2 <= min(w, 16) {
+		v *= 2
+	}
+	return v
+}
+
+// platformShort abbreviates well-known platform names for device labels.
+func platformShort(name string) string {
+	switch name {
+	case "Portable Computing Language":
+		return "pocl"
+	case "":
+		return "unknown platform"
+	}
+	return name
+}

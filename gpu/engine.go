@@ -1,0 +1,342 @@
+package gpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/kernels"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Math modes of Options.Math.
+const (
+	// MathExact computes the stream of docs/reproducibility.md bit for bit.
+	MathExact = "exact"
+	// MathFast uses native_log, native_sin, native_cos and native_sqrt on
+	// 24-bit uniforms under -cl-fast-relaxed-math: faster on GPUs, but the
+	// results (and so the digest) depend on the device and driver. Its
+	// statistics follow the same law.
+	MathFast = "fast"
+)
+
+// VectorWidths are the valid values of Options.VectorWidth besides 0 (auto).
+var VectorWidths = []int{1, 2, 4, 8, 16}
+
+// Options configure Open.
+type Options struct {
+	// Device is the flat device index of Devices (DeviceDesc.Index).
+	Device int
+	// VectorWidth is the lanes each work-item computes at once in explicit
+	// OpenCL vector types: 0 picks DeviceDesc.VectorWidth (1 on GPUs, the
+	// native float width on CPUs), else one of VectorWidths. The results do
+	// not depend on it.
+	VectorWidth int
+	// Math is MathExact (also "") or MathFast.
+	Math string
+	// MaxChunkLanes caps the lanes of one kernel launch; 0 sizes launches
+	// automatically (about 100 ms each). The results do not depend on it.
+	MaxChunkLanes uint64
+
+	// Test knobs.
+	source     string // replaces kernels.Weather
+	noFP64     bool   // accumulate in float even when the device has fp64
+	sqrtDouble bool   // take the fp64 square root even when float's is exact
+	localHist  int    // 1 forces the local-memory histogram, -1 global atomics
+	histLimit  uint64 // lanes after which device histograms are read and reset
+	mulHi      int    // 1 forces the 64-bit product for mul_hi, -1 mul_hi
+	wg, groups int    // work-group size and count instead of the device's
+}
+
+// Engine runs jobs on one OpenCL device; it implements sim.Engine.
+//
+// An Engine owns a command queue and its kernels; the context and the
+// programs belong to a process-wide per-device cache shared by all open
+// engines of the device and released by the last Close. The program is
+// built once per device, source and option set: the first Open pays the
+// build and a first launch of the main kernel (pocl generates machine code
+// then), reported once, in the Timing.Compile of the engine's first run;
+// later Opens while another engine of the device is open pay nothing, and an
+// Open after every engine closed builds again (pocl's own disk cache makes
+// that quick). The daily kernel is generated at its first launch, inside
+// that run's wall time.
+//
+// # Precision
+//
+// Exact math needs a correctly rounded float sqrt: with
+// CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT the program is built with
+// -cl-fp32-correctly-rounded-divide-sqrt; without it but with fp64 the radius
+// is float(sqrt(double(s))), which is correctly rounded too; a device with
+// neither is refused in exact mode (ErrInexactDevice). Moments are summed in
+// double when the device has fp64 (agreeing with the Go engines to about
+// 1e-12 relative); without fp64, in float per work-item and per work-group,
+// good to about 1e-5 relative. Count, extremes, histogram and digest are
+// exact integers or float bit patterns either way.
+//
+// # Work layout
+//
+// A launch runs a fixed grid of work-groups over a chunk of lanes with a
+// grid-stride loop; each work-item computes VectorWidth consecutive lanes
+// at a time. Statistics are reduced on the device: each work-group folds its
+// work-items' count, sums of deviations from the exact mean and of their
+// squares, min, max and digest into its own record, which accumulates over
+// the chunks of a run; the histogram is counted with atomics (in local
+// memory per work-group where it fits) into uint counters that are read and
+// reset only every 2^32-1 lanes. A run transfers the records and the
+// histogram once (kilobytes), plus the finals when the job keeps them.
+// Daily statistics use a second kernel with per-work-item, per-step records
+// and per-step histograms, reduced per step on the device.
+//
+// Runs on one Engine are serialized; use one Engine per goroutine for
+// concurrent runs.
+type Engine struct {
+	mu     sync.Mutex
+	sh     *shared
+	desc   DeviceDesc
+	vw     int
+	fast   bool
+	fp64   bool // moments in double
+	label  string
+	opts   Options
+	q      *cl.Queue
+	kMain  *cl.Kernel
+	kDaily *cl.Kernel
+	kRed   *cl.Kernel
+	kKAT   *cl.Kernel
+	kNorm  *cl.Kernel
+	dummy  *cl.Buffer
+	wg     int // work-group size of the main kernel
+	groups int // work-groups per launch
+	// compile is the build time not yet reported in a Result.
+	compile time.Duration
+	closed  bool
+}
+
+// ErrInexactDevice matches Open's error for exact math on a device whose
+// float square root is not correctly rounded and that has no fp64.
+var ErrInexactDevice = errors.New("opencl: the device has neither a correctly rounded float sqrt nor fp64, so it cannot compute the exact stream")
+
+// Open prepares the device for runs: it checks the options, builds the
+// program (or takes it from the cache) and creates the queue and kernels.
+func Open(opt Options) (*Engine, error) {
+	switch opt.Math {
+	case "":
+		opt.Math = MathExact
+	case MathExact, MathFast:
+	default:
+		return nil, fmt.Errorf("opencl: math %q is not valid (valid: %s, %s)", opt.Math, MathExact, MathFast)
+	}
+	if opt.VectorWidth != 0 && !validWidth(opt.VectorWidth) {
+		return nil, fmt.Errorf("opencl: vector width %d is not valid (valid: 0 for auto, 1, 2, 4, 8, 16)", opt.VectorWidth)
+	}
+	ds, err := devices()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Device < 0 || opt.Device >= len(ds) {
+		e := &DeviceIndexError{Index: opt.Device}
+		for _, d := range ds {
+			e.Devices = append(e.Devices, d.desc)
+		}
+		return nil, e
+	}
+	d := ds[opt.Device]
+	e := &Engine{desc: d.desc, vw: opt.VectorWidth, fast: opt.Math == MathFast, opts: opt}
+	if e.vw == 0 {
+		e.vw = d.desc.VectorWidth
+	}
+	if e.opts.histLimit == 0 {
+		e.opts.histLimit = math.MaxUint32
+	}
+	e.fp64 = d.desc.FP64 && !opt.noFP64
+	options, err := e.buildOptions()
+	if err != nil {
+		return nil, err
+	}
+	if e.sh, err = acquire(d); err != nil {
+		return nil, err
+	}
+	if err := e.init(options); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := e.warmUp(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	vec := "float"
+	if e.vw > 1 {
+		vec = fmt.Sprintf("float%d", e.vw)
+	}
+	e.label = fmt.Sprintf("%s (%s, %s, %s)", d.desc.Name, platformShort(d.desc.PlatformName), d.desc.Type, vec)
+	if e.fast {
+		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
+	}
+	return e, nil
+}
+
+func validWidth(w int) bool {
+	for _, v := range VectorWidths {
+		if w == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) buildOptions() (string, error) {
+	o := []string{"-cl-std=CL1.2", fmt.Sprintf("-DVW=%d", e.vw),
+		fmt.Sprintf("-DHIST_BINS=%d", sim.HistBins), fmt.Sprintf("-DDAILY_BINS=%d", sim.DailyBins)}
+	if e.fp64 {
+		o = append(o, "-DACC_DOUBLE")
+	}
+	if !e.desc.IsGPU() && e.opts.mulHi == 0 || e.opts.mulHi > 0 {
+		// pocl's mul_hi(uint16) takes four multiplies; the 64-bit
+		// product's high word takes two (2.0 -> 1.6 CPU-ns per
+		// lane-step at float16). GPUs have a mul_hi instruction.
+		o = append(o, "-DWIDE_MULHI")
+	}
+	switch {
+	case e.fast:
+		o = append(o, "-DFAST_MATH", "-cl-fast-relaxed-math")
+	case e.desc.CorrectlyRoundedSqrt && !e.opts.sqrtDouble:
+		o = append(o, "-cl-fp32-correctly-rounded-divide-sqrt")
+	case e.desc.FP64:
+		o = append(o, "-DSQRT_DOUBLE")
+	default:
+		return "", fmt.Errorf("%w: %s (fast math would run)", ErrInexactDevice, e.desc)
+	}
+	if e.useLocalHist() {
+		o = append(o, "-DLOCAL_HIST")
+	}
+	return strings.Join(o, " "), nil
+}
+
+// localHistReserve is the local memory left to the compiler and the
+// reduction arrays besides a local histogram.
+const localHistReserve = 16 << 10
+
+// localHistMin is the local memory the final histogram wants in local memory.
+const localHistMin = (sim.HistBins+2)*4 + localHistReserve
+
+func (e *Engine) useLocalHist() bool {
+	switch e.opts.localHist {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	// On CPUs local memory is ordinary memory, and a work-group runs on
+	// one thread: the per-group histogram spares the atomics contention
+	// between threads. It pays off on GPUs too.
+	return e.desc.LocalMemBytes >= localHistMin
+}
+
+func (e *Engine) init(options string) error {
+	src := kernels.Weather
+	if e.opts.source != "" {
+		src = e.opts.source
+	}
+	prog, took, err := e.sh.program(src, options)
+	if err != nil {
+		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc, err)
+	}
+	e.compile = took
+	if e.q, err = cl.CreateQueue(e.sh.ctx, e.sh.dev); err != nil {
+		return fmt.Errorf("opencl: create queue: %w", err)
+	}
+	for _, k := range []struct {
+		k    **cl.Kernel
+		name string
+	}{{&e.kMain, "weather"}, {&e.kDaily, "weather_daily"}, {&e.kRed, "reduce_daily"},
+		{&e.kKAT, "philox_kat"}, {&e.kNorm, "normals4"}} {
+		if *k.k, err = prog.CreateKernel(k.name); err != nil {
+			return fmt.Errorf("opencl: kernel %s: %w", k.name, err)
+		}
+	}
+	if e.dummy, err = cl.CreateBuffer(e.sh.ctx, cl.MemReadWrite, 64); err != nil {
+		return fmt.Errorf("opencl: allocate: %w", err)
+	}
+	maxWG, err := e.kMain.WorkGroupSize()
+	if err != nil {
+		return fmt.Errorf("opencl: query kernel: %w", err)
+	}
+	cus := max(e.desc.ComputeUnits, 1)
+	if e.desc.IsGPU() {
+		// Warps of 32 or wavefronts of 64, several resident groups per
+		// compute unit to hide latency.
+		e.wg, e.groups = min(256, maxWG), 8*cus
+	} else {
+		// A few work-items of VW lanes per group and enough groups per
+		// core for the driver to balance them.
+		e.wg, e.groups = min(8, maxWG), 16*cus
+	}
+	if e.opts.wg > 0 {
+		e.wg, e.groups = min(e.opts.wg, maxWG), e.opts.groups
+	}
+	return nil
+}
+
+// warmUp launches the main kernel once after a fresh build: pocl generates
+// a kernel's machine code at its first launch (and caches it on disk), which
+// belongs to the compile time rather than to the first run.
+func (e *Engine) warmUp() error {
+	if e.compile == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	p := sim.Default()
+	p.Lanes, p.Steps = 1, 1
+	r := &run{e: e, job: &sim.Job{Params: p}, p: p, m: p.Model(), count: 1}
+	defer r.release()
+	if _, err := r.run(context.Background()); err != nil {
+		return fmt.Errorf("opencl: first launch on %s: %w", e.desc, err)
+	}
+	e.compile += time.Since(t0)
+	return nil
+}
+
+// Name implements sim.Engine.
+func (e *Engine) Name() string { return "opencl" }
+
+// Device describes the engine's device.
+func (e *Engine) Device() DeviceDesc { return e.desc }
+
+// VectorWidth is the lanes per work-item the engine's kernels use.
+func (e *Engine) VectorWidth() int { return e.vw }
+
+// Label is the device as Result.Device names it, with the vector type:
+// "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)".
+func (e *Engine) Label() string { return e.label }
+
+// Close releases the engine's queue and kernels and, with the last engine
+// of its device, the context and programs. It waits for a run in progress
+// and is idempotent.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	var errs []error
+	if e.q != nil {
+		errs = append(errs, e.q.Finish())
+	}
+	for _, k := range []*cl.Kernel{e.kMain, e.kDaily, e.kRed, e.kKAT, e.kNorm} {
+		errs = append(errs, k.Release())
+	}
+	errs = append(errs, e.dummy.Release(), e.q.Release())
+	if e.sh != nil {
+		e.sh.release()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("opencl: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,600 @@
+package gpu
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/rng"
+	"github.com/gpusim/gpusim/sim"
+)
+
+func TestMain(m *testing.M) { cltest.Main(m) }
+
+// testDevice is the device the tests run on: the first GPU, else device 0.
+// Without OpenCL the test is skipped, or fails when CI=true.
+func testDevice(t testing.TB) int {
+	t.Helper()
+	cltest.RequireDevice(t)
+	if i := PickDefault(); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+// open opens an engine on the test device, closed when the test ends.
+func open(t testing.TB, opt Options) *Engine {
+	t.Helper()
+	opt.Device = testDevice(t)
+	e, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
+}
+
+func runJob(t testing.TB, e sim.Engine, job *sim.Job) *sim.Result {
+	t.Helper()
+	r, err := e.Run(context.Background(), job)
+	if err != nil {
+		t.Fatalf("%s: %v", e.Name(), err)
+	}
+	return r
+}
+
+// serial caches cpu.Serial's results: several engine configurations are
+// compared with the same reference.
+var serial = struct {
+	sync.Mutex
+	m map[string]*sim.Result
+}{m: map[string]*sim.Result{}}
+
+func reference(t testing.TB, job *sim.Job) *sim.Result {
+	t.Helper()
+	k := fmt.Sprintf("%+v %d %d %v %v", job.Params, job.First, job.Count, job.KeepFinals, job.Daily)
+	serial.Lock()
+	defer serial.Unlock()
+	if r := serial.m[k]; r != nil {
+		return r
+	}
+	r := runJob(t, cpu.Serial{}, job)
+	serial.m[k] = r
+	return r
+}
+
+func job(lanes uint64, steps int) *sim.Job {
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	return &sim.Job{Params: p, KeepFinals: true}
+}
+
+// Moment tolerances against the Go engines: both sum deviations from the
+// exact mean in float64, in different orders.
+const (
+	meanTol = 1e-12
+	stdTol  = 1e-9
+)
+
+func closeRel(got, want, tol float64) bool {
+	return got == want || math.Abs(got-want) <= tol*math.Abs(want)
+}
+
+// sameSummary compares summaries: exact in count, extremes, digest and
+// histogram, within tol in the moments.
+func sameSummary(t testing.TB, name string, g, w *sim.Summary, mtol, stol float64) {
+	t.Helper()
+	if g.Digest != w.Digest {
+		t.Errorf("%s: digest %#016x, want %#016x", name, g.Digest, w.Digest)
+	}
+	if g.Count != w.Count || math.Float32bits(g.Min) != math.Float32bits(w.Min) || math.Float32bits(g.Max) != math.Float32bits(w.Max) {
+		t.Errorf("%s: count %d min %v max %v, want %d %v %v", name, g.Count, g.Min, g.Max, w.Count, w.Min, w.Max)
+	}
+	if g.Hist.Lo != w.Hist.Lo || g.Hist.Scale != w.Hist.Scale || !slices.Equal(g.Hist.Bins, w.Hist.Bins) {
+		for i := range w.Hist.Bins {
+			if i >= len(g.Hist.Bins) || g.Hist.Bins[i] != w.Hist.Bins[i] {
+				t.Errorf("%s: histogram differs, first at bin #%d", name, i)
+				break
+			}
+		}
+	}
+	if !closeRel(g.Mean, w.Mean, mtol) || !closeRel(g.Std(), w.Std(), stol) {
+		t.Errorf("%s: mean %.15g std %.15g, want %.15g %.15g", name, g.Mean, g.Std(), w.Mean, w.Std())
+	}
+}
+
+// same compares a result with the reference: summary, finals bit for bit,
+// and the daily summaries.
+func same(t testing.TB, name string, got, want *sim.Result) {
+	t.Helper()
+	sameSummary(t, name, got.Summary, want.Summary, meanTol, stdTol)
+	if len(got.Finals) != len(want.Finals) {
+		t.Fatalf("%s: %d finals, want %d", name, len(got.Finals), len(want.Finals))
+	}
+	for i, x := range got.Finals {
+		if math.Float32bits(x) != math.Float32bits(want.Finals[i]) {
+			t.Fatalf("%s: final #%d: got %#x, want %#x", name, i, math.Float32bits(x), math.Float32bits(want.Finals[i]))
+		}
+	}
+	if (got.Daily == nil) != (want.Daily == nil) || len(got.Daily) != len(want.Daily) {
+		t.Fatalf("%s: %d daily summaries, want %d", name, len(got.Daily), len(want.Daily))
+	}
+	for n := range got.Daily {
+		sameSummary(t, fmt.Sprintf("%s day %d", name, n+1), got.Daily[n], want.Daily[n], stdTol, stdTol)
+	}
+}
+
+// TestMatchesSerial: digest, finals and statistics equal cpu.Serial's for
+// awkward lane counts (one lane, fewer and more than a vector, a vector and
+// one), step counts around the four-step Philox block, and every vector width.
+func TestMatchesSerial(t *testing.T) {
+	for _, vw := range VectorWidths {
+		if vw == 2 {
+			continue // 1 and 4 bracket it; each width is a program build
+		}
+		e := open(t, Options{VectorWidth: vw})
+		for _, lanes := range []uint64{1, 7, 16, 17} {
+			for _, steps := range []int{0, 1, 3, 4, 10, 101} {
+				j := job(lanes, steps)
+				same(t, fmt.Sprintf("vw %d lanes %d steps %d", vw, lanes, steps), runJob(t, e, j), reference(t, j))
+			}
+		}
+	}
+	e := open(t, Options{})
+	for _, steps := range []int{1, 10} {
+		j := job(1_000_003, steps)
+		same(t, fmt.Sprintf("%s lanes 1000003 steps %d", e.Label(), steps), runJob(t, e, j), reference(t, j))
+	}
+}
+
+// TestChunking: tiny launches give the same results as one.
+func TestChunking(t *testing.T) {
+	for _, c := range []struct {
+		chunk, lanes uint64
+		steps        int
+		daily        bool
+	}{{5, 1003, 7, false}, {1000, 100_003, 5, false}, {1000, 20_011, 6, true}} {
+		e := open(t, Options{MaxChunkLanes: c.chunk})
+		j := job(c.lanes, c.steps)
+		j.Daily = c.daily
+		same(t, fmt.Sprintf("chunk %d lanes %d daily %v", c.chunk, c.lanes, c.daily), runJob(t, e, j), reference(t, j))
+	}
+}
+
+// TestLaneOffsets: lane ranges that start at odd offsets and cross 2^32,
+// where the counter's high word changes, in both kernels.
+func TestLaneOffsets(t *testing.T) {
+	e := open(t, Options{})
+	e1 := open(t, Options{VectorWidth: 1})
+	for _, c := range []struct{ lanes, first, count uint64 }{
+		{20_000, 12_345, 1001},
+		{1<<32 + 1000, 1<<32 - 3, 1000},
+		{1<<40 + 17, 1<<40 - 7, 17},
+	} {
+		j := job(c.lanes, 9)
+		j.First, j.Count = c.first, c.count
+		for _, daily := range []bool{false, true} {
+			j.Daily = daily
+			want := reference(t, j)
+			for _, eng := range []*Engine{e, e1} {
+				got := runJob(t, eng, j)
+				if got.First != c.first {
+					t.Errorf("first %d, want %d", got.First, c.first)
+				}
+				same(t, fmt.Sprintf("%s first %d daily %v", eng.Label(), c.first, daily), got, want)
+			}
+		}
+	}
+}
+
+// TestDaily: per-step statistics equal cpu.Serial's, the last day is the
+// final temperature, and the final summary is unchanged by Daily.
+func TestDaily(t *testing.T) {
+	e := open(t, Options{})
+	e4 := open(t, Options{VectorWidth: 4})
+	for _, c := range []struct {
+		lanes uint64
+		steps int
+		eng   *Engine
+	}{{100_003, 13, e}, {17, 6, e4}, {1000, 1, e}, {50, 0, e}} {
+		j := job(c.lanes, c.steps)
+		j.Daily = true
+		got := runJob(t, c.eng, j)
+		name := fmt.Sprintf("%s lanes %d steps %d", c.eng.Label(), c.lanes, c.steps)
+		same(t, name, got, reference(t, j))
+		if c.steps > 0 && got.Daily[c.steps-1].Digest != got.Summary.Digest {
+			t.Errorf("%s: last day's digest %#x, final digest %#x", name, got.Daily[c.steps-1].Digest, got.Summary.Digest)
+		}
+		j.Daily = false
+		sameSummary(t, name+" without daily", runJob(t, c.eng, j).Summary, got.Summary, meanTol, stdTol)
+	}
+}
+
+// TestVariants: the code paths a device may take instead of the default
+// ones give the same stream: fp64 square root, mul_hi, global-memory
+// histogram, histograms read and reset mid-run, float accumulators (whose
+// moments are only float-accurate), and a GPU's layout (large work-groups
+// of one lane per work-item, mul_hi).
+func TestVariants(t *testing.T) {
+	j := job(100_003, 10)
+	jd := job(10_007, 5)
+	jd.Daily = true
+	for _, c := range []struct {
+		name       string
+		opt        Options
+		jobs       []*sim.Job
+		mtol, stol float64
+	}{
+		{"sqrt in double", Options{sqrtDouble: true, VectorWidth: 8}, []*sim.Job{j}, meanTol, stdTol},
+		{"mul_hi", Options{mulHi: -1}, []*sim.Job{j}, meanTol, stdTol},
+		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, meanTol, stdTol},
+		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, meanTol, stdTol},
+		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, 1e-7, 1e-4},
+		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6}, []*sim.Job{j, jd}, meanTol, stdTol},
+	} {
+		e := open(t, c.opt)
+		for _, j := range c.jobs {
+			got, want := runJob(t, e, j), reference(t, j)
+			sameSummary(t, c.name, got.Summary, want.Summary, c.mtol, c.stol)
+			for n := range got.Daily {
+				sameSummary(t, fmt.Sprintf("%s day %d", c.name, n+1), got.Daily[n], want.Daily[n], c.stol, c.stol)
+			}
+		}
+	}
+}
+
+// Fast math has no reference bits; its statistics must follow the exact law.
+const (
+	fastLanes = 1 << 20
+	fastSteps = 10
+	fastZ     = 5 // |z| bound of the mean and the sd ratio
+)
+
+func TestFastMathStatistics(t *testing.T) {
+	e := open(t, Options{Math: MathFast})
+	p := sim.Default()
+	p.Lanes, p.Steps = fastLanes, fastSteps
+	r := runJob(t, e, &sim.Job{Params: p})
+	mean, sd := p.Exact(fastSteps)
+	s := r.Summary
+	n := float64(s.Count)
+	if s.Count != fastLanes {
+		t.Fatalf("count %d, want %d", s.Count, fastLanes)
+	}
+	if z := (s.Mean - mean) / (sd / math.Sqrt(n)); math.Abs(z) > fastZ {
+		t.Errorf("mean %.5f, exact %.5f (z %.2f)", s.Mean, mean, z)
+	}
+	if z := (s.Std()/sd - 1) / math.Sqrt(0.5/n); math.Abs(z) > fastZ {
+		t.Errorf("sd %.5f, exact %.5f (z %.2f)", s.Std(), sd, z)
+	}
+	if !strings.Contains(r.Device, "fast math") {
+		t.Errorf("device %q does not say fast math", r.Device)
+	}
+}
+
+// runTestKernel runs philox_kat or normals4 on rows of n words.
+func (e *Engine) runTestKernel(t testing.TB, k *cl.Kernel, in []uint32, n int, out []byte) {
+	t.Helper()
+	bin, err := cl.CreateBuffer(e.sh.ctx, cl.MemReadOnly, len(in)*4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bin.Release()
+	bout, err := cl.CreateBuffer(e.sh.ctx, cl.MemWriteOnly, len(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bout.Release()
+	if err := bin.Write(e.q, 0, cl.Bytes(in)); err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range []error{k.SetArgBuffer(0, bin), k.SetArgBuffer(1, bout), k.SetArgUint32(2, uint32(n))} {
+		if err != nil {
+			t.Fatalf("argument %d: %v", i, err)
+		}
+	}
+	ev, err := e.q.EnqueueNDRange(k, []int{n / e.vw}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Release()
+	if err := ev.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bout.Read(e.q, 0, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readKAT parses Random123's vectors as rng/testdata stores them.
+func readKAT(t *testing.T) (ctr [][4]uint32, key [][2]uint32, want [][4]uint32) {
+	f, err := os.Open("../rng/testdata/philox4x32-10-kat.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) == 0 || strings.HasPrefix(fs[0], "#") {
+			continue
+		}
+		if len(fs) != 12 || fs[0] != "philox4x32" || fs[1] != "10" {
+			t.Fatalf("bad KAT line %q", sc.Text())
+		}
+		var w [10]uint32
+		for i := range w {
+			v, err := strconv.ParseUint(fs[2+i], 16, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w[i] = uint32(v)
+		}
+		ctr = append(ctr, [4]uint32{w[0], w[1], w[2], w[3]})
+		key = append(key, [2]uint32{w[4], w[5]})
+		want = append(want, [4]uint32{w[6], w[7], w[8], w[9]})
+	}
+	if len(ctr) == 0 {
+		t.Fatal("no KAT vectors")
+	}
+	return ctr, key, want
+}
+
+// TestPhiloxKAT runs Random123's known-answer vectors, then random counters
+// and keys against rng.Philox4x32, on the device at several vector widths.
+func TestPhiloxKAT(t *testing.T) {
+	ctr, key, want := readKAT(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	for len(ctr) < 4096 {
+		c := [4]uint32{r.Uint32(), r.Uint32(), r.Uint32(), r.Uint32()}
+		k := [2]uint32{r.Uint32(), r.Uint32()}
+		ctr, key, want = append(ctr, c), append(key, k), append(want, rng.Philox4x32(c, k))
+	}
+	n := len(ctr) // a multiple of every width
+	in := make([]uint32, 6*n)
+	for i := range n {
+		for j := range 4 {
+			in[j*n+i] = ctr[i][j]
+		}
+		in[4*n+i], in[5*n+i] = key[i][0], key[i][1]
+	}
+	for _, vw := range []int{1, 4, 16} {
+		e := open(t, Options{VectorWidth: vw})
+		out := make([]uint32, 4*n)
+		e.runTestKernel(t, e.kKAT, in, n, cl.Bytes(out))
+		for i := range n {
+			got := [4]uint32{out[i], out[n+i], out[2*n+i], out[3*n+i]}
+			if got != want[i] {
+				t.Fatalf("vw %d #%d: ctr %08x key %08x: got %08x, want %08x", vw, i, ctr[i], key[i], got, want[i])
+			}
+		}
+	}
+}
+
+// TestNormals compares the device transform with rng.Normals on the words
+// at the edges of its cases and on random words.
+func TestNormals(t *testing.T) {
+	edges := []uint32{0, 1, 2, 0xff, 0x100, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001,
+		0xfffffffe, 0xffffffff, 0x3504f300, 0x4afb0cff, 0xb504f333, 0x1fffffff, 0x20000000,
+		0x3fffffc0, 0x40000000, 0x5fffffff, 0x60000000, 0xdfffffff, 0xe0000000}
+	const n = 1 << 16
+	r := rand.New(rand.NewPCG(3, 4))
+	in := make([]uint32, 4*n)
+	for i := range in {
+		in[i] = r.Uint32()
+	}
+	for i, w := range edges {
+		for row := range 4 {
+			in[row*n+i*4+row] = w
+			in[row*n+n-1-i] = w
+		}
+	}
+	for _, opt := range []Options{{}, {VectorWidth: 1}, {sqrtDouble: true, VectorWidth: 8}} {
+		e := open(t, opt)
+		out := make([]float32, 4*n)
+		e.runTestKernel(t, e.kNorm, in, n, cl.Bytes(out))
+		for i := range n {
+			w := [4]uint32{in[i], in[n+i], in[2*n+i], in[3*n+i]}
+			want := rng.Normals4(w)
+			for j := range 4 {
+				if got := out[j*n+i]; math.Float32bits(got) != math.Float32bits(want[j]) {
+					t.Fatalf("%s #%d words %08x z%d: got %#x (%v), want %#x (%v)", e.Label(), i, w, j,
+						math.Float32bits(got), got, math.Float32bits(want[j]), want[j])
+				}
+			}
+		}
+	}
+}
+
+func TestProgressAndCancel(t *testing.T) {
+	e := open(t, Options{MaxChunkLanes: 1000})
+	p := sim.Default()
+	p.Lanes, p.Steps = 100_003, 3
+	var done atomic.Uint64
+	runJob(t, e, &sim.Job{Params: p, Progress: func(n uint64) { done.Add(n) }})
+	if done.Load() != p.Lanes {
+		t.Errorf("progress reported %d lanes, want %d", done.Load(), p.Lanes)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls atomic.Int32
+	_, err := e.Run(ctx, &sim.Job{Params: p, KeepFinals: true, Progress: func(uint64) {
+		if calls.Add(1) == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled run returned %v", err)
+	}
+	if c := calls.Load(); c > 3 {
+		t.Errorf("%d launches completed after cancelling at the second", c-2)
+	}
+	// The engine is still usable.
+	j := job(1000, 5)
+	same(t, "after cancel", runJob(t, e, j), reference(t, j))
+}
+
+func TestTiming(t *testing.T) {
+	testDevice(t)
+	closeAll(t)
+	e := open(t, Options{VectorWidth: 2})
+	j := job(100_000, 20)
+	r1, r2 := runJob(t, e, j), runJob(t, e, j)
+	if r1.Timing.Compile <= 0 || r2.Timing.Compile != 0 {
+		t.Errorf("compile time %v then %v: want it reported once", r1.Timing.Compile, r2.Timing.Compile)
+	}
+	for _, r := range []*sim.Result{r1, r2} {
+		if r.Timing.Kernel <= 0 || r.Timing.Transfer <= 0 || r.Timing.Wall < r.Timing.Kernel {
+			t.Errorf("implausible timing %+v", r.Timing)
+		}
+	}
+	if r1.Engine != "opencl" || !strings.Contains(r1.Device, "float2") {
+		t.Errorf("engine %q device %q", r1.Engine, r1.Device)
+	}
+}
+
+// closeAll fails when an engine from another test is still open: the
+// caller needs the program cache empty.
+func closeAll(t *testing.T) {
+	t.Helper()
+	if n := cachedPrograms(); n != 0 {
+		t.Fatalf("%d programs cached before the test", n)
+	}
+}
+
+// TestConcurrentEngines: two engines on one device, used from two
+// goroutines at once, share the program and both compute the stream.
+func TestConcurrentEngines(t *testing.T) {
+	testDevice(t)
+	j := job(200_003, 10)
+	want := reference(t, j)
+	var wg sync.WaitGroup
+	res := make([]*sim.Result, 2)
+	errs := make([]error, 2)
+	for i := range res {
+		wg.Go(func() {
+			e, err := Open(Options{Device: testDevice(t), MaxChunkLanes: 20_000})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer e.Close()
+			res[i], errs[i] = e.Run(context.Background(), j)
+		})
+	}
+	wg.Wait()
+	for i := range res {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		same(t, fmt.Sprintf("engine %d", i), res[i], want)
+	}
+}
+
+func TestDevices(t *testing.T) {
+	testDevice(t)
+	ds, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range ds {
+		t.Logf("%s: vector width %d, %+v", d, d.VectorWidth, d.DeviceInfo)
+		if d.Index != i || d.Name == "" || !validWidth(d.VectorWidth) || !strings.HasPrefix(d.String(), fmt.Sprintf("%d: %s (", i, d.Name)) {
+			t.Errorf("device %d: implausible %+v", i, d)
+		}
+	}
+	switch i := PickDefault(); {
+	case i == -1:
+		for _, d := range ds {
+			if d.IsGPU() {
+				t.Errorf("PickDefault is -1 but %s is a GPU", d)
+			}
+		}
+	case i < 0 || i >= len(ds) || !ds[i].IsGPU():
+		t.Errorf("PickDefault = %d, not a GPU", i)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	testDevice(t)
+	ds, _ := Devices()
+	for _, idx := range []int{len(ds), -1, 1000} {
+		_, err := Open(Options{Device: idx})
+		var de *DeviceIndexError
+		if !errors.As(err, &de) || de.Index != idx || len(de.Devices) != len(ds) {
+			t.Fatalf("device %d: got %v, want a *DeviceIndexError", idx, err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, fmt.Sprintf("no device %d", idx)) || !strings.Contains(msg, ds[0].String()) {
+			t.Errorf("device %d: message %q does not list the devices", idx, msg)
+		}
+	}
+	for _, opt := range []Options{{Math: "sloppy"}, {VectorWidth: 3}, {VectorWidth: 32}} {
+		if _, err := Open(opt); err == nil {
+			t.Errorf("%+v accepted", opt)
+		} else {
+			t.Log(err)
+		}
+	}
+}
+
+func TestBuildFailure(t *testing.T) {
+	testDevice(t)
+	before := cachedPrograms()
+	_, err := Open(Options{Device: testDevice(t), source: "__kernel void weather(__global int *x) { x[0] = ; }\n"})
+	var be *cl.BuildError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "build log") || !strings.Contains(be.Log, "error") {
+		t.Fatalf("got %v, want a build error with the log", err)
+	}
+	if n := cachedPrograms(); n != before {
+		t.Errorf("%d programs cached after a failed build, want %d", n, before)
+	}
+}
+
+// The loader is process-global, so a missing library or platform is tested
+// in a child process (this test binary, re-run with childEnv set).
+const childEnv = "GPUSIM_GPU_TEST_CHILD"
+
+func TestMissingOpenCL(t *testing.T) {
+	if want := os.Getenv(childEnv); want != "" {
+		sentinel := map[string]error{"library": cl.ErrNoLibrary, "platform": cl.ErrNoPlatform}[want]
+		_, err := Devices()
+		_, err2 := Open(Options{})
+		if !errors.Is(err, sentinel) || !errors.Is(err2, sentinel) || PickDefault() != -1 {
+			t.Fatalf("Devices: %v; Open: %v; want %v", err, err2, sentinel)
+		}
+		fmt.Println("child-checked:", err)
+		return
+	}
+	empty := t.TempDir()
+	cases := []struct{ name, env string }{{"library", cl.EnvLibrary + "=" + empty + "/libOpenCL.so.1"}}
+	if cl.Load() == nil {
+		// ICD loaders read their vendor list from OCL_ICD_VENDORS.
+		cases = append(cases, struct{ name, env string }{"platform", "OCL_ICD_VENDORS=" + empty})
+	}
+	for _, c := range cases {
+		cmd := testCommand(t, "^TestMissingOpenCL$")
+		cmd.Env = append(cmd.Env, childEnv+"="+c.name, c.env)
+		out, err := cmd.CombinedOutput()
+		t.Logf("missing %s: %s", c.name, strings.TrimSpace(string(out)))
+		if err != nil || !strings.Contains(string(out), "child-checked:") {
+			t.Errorf("missing %s: %v\n%s", c.name, err, out)
+		}
+	}
+}

@@ -1,0 +1,12 @@
+// Package kernels holds gpusim's OpenCL C sources, embedded in the binary.
+package kernels
+
+import _ "embed"
+
+// Weather is the OpenCL C program of the OpenCL engine: the stream of
+// docs/reproducibility.md (Philox4x32-10, the exact normal transform, the
+// recurrence) with on-device reduction, plus test kernels for the generator
+// and the transform. See the comment at its top for the build defines.
+//
+//go:embed weather.cl
+var Weather string

@@ -1,0 +1,601 @@
+// The gpusim stream on OpenCL devices: docs/reproducibility.md, bit for bit.
+// The Go reference is rng/philox.go, rng/normal.go (the branchless mask form
+// transcribed here operation by operation) and sim/model.go.
+//
+// Build defines (gpu/engine.go's buildOptions sets them):
+//   VW=N          lanes per work-item in explicit vector types (1, 2, 4, 8, 16)
+//   ACC_DOUBLE    accumulate moments in double (needs cl_khr_fp64), else float
+//   SQRT_DOUBLE   radius = float(sqrt(double(s))) for devices without a
+//                 correctly rounded float sqrt (needs cl_khr_fp64)
+//   FAST_MATH     native_log/sin/cos/sqrt on a 24-bit uniform: fast, NOT the
+//                 reproducible stream (its digest differs by device)
+//   HIST_BINS     bins of the final histogram (sim.HistBins)
+//   DAILY_BINS    bins of the per-step histograms (sim.DailyBins)
+//   LOCAL_HIST    count the final histogram in local memory per work-group
+//   WIDE_MULHI    Philox's high product words from a 64-bit multiply (CPUs)
+//
+// A work-item handles VW consecutive lanes per iteration of a grid-stride
+// loop over the chunk. Lanes past the chunk's count are computed but masked
+// out of every statistic and store.
+
+#ifndef FAST_MATH
+#pragma OPENCL FP_CONTRACT OFF
+#endif
+
+#if defined(ACC_DOUBLE) || defined(SQRT_DOUBLE)
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+#ifdef ACC_DOUBLE
+#define ACC double
+#define AS_ACC_BITS(x) as_ulong(x)
+#define ACC_FROM_BITS(x) as_double(x)
+#define ACC_OK(ok, ok64) (ok64)
+#else
+#define ACC float
+#define AS_ACC_BITS(x) ((ulong)as_uint(x))
+#define ACC_FROM_BITS(x) as_float((uint)(x))
+#define ACC_OK(ok, ok64) (ok)
+#endif
+
+#ifndef VW
+#define VW 1
+#endif
+#ifndef HIST_BINS
+#define HIST_BINS 4096
+#endif
+#ifndef DAILY_BINS
+#define DAILY_BINS 512
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+
+// Vector plumbing. Comparisons give 0/1 on scalars and 0/-1 on vectors, so
+// SEL picks with ?: or select() accordingly; masks built with arithmetic
+// shifts (as in the Go reference) are all-ones or zero either way.
+#if VW == 1
+#define V(t) t
+#define CONVERT(t, x) CAT(convert_, t)(x)
+#define AS(t, x) CAT(as_, t)(x)
+#define VLOAD(p) (*(p))
+#define VSTORE(v, p) (*(p) = (v))
+#define SEL(a, b, c) ((c) ? (b) : (a))
+#define IOTA 0u
+#else
+#define V(t) CAT(t, VW)
+#define CONVERT(t, x) CAT(CAT(convert_, t), VW)(x)
+#define AS(t, x) CAT(CAT(as_, t), VW)(x)
+#define VLOAD(p) CAT(vload, VW)(0, p)
+#define VSTORE(v, p) CAT(vstore, VW)(v, 0, p)
+#define SEL(a, b, c) select(a, b, c)
+#if VW == 2
+#define IOTA ((uint2)(0, 1))
+#elif VW == 4
+#define IOTA ((uint4)(0, 1, 2, 3))
+#elif VW == 8
+#define IOTA ((uint8)(0, 1, 2, 3, 4, 5, 6, 7))
+#elif VW == 16
+#define IOTA ((uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#else
+#error "VW must be 1, 2, 4, 8 or 16"
+#endif
+#endif
+
+// INLINE forces inlining: LLVM otherwise keeps philox and normals as calls
+// (two call sites each), passing 64-byte vectors through the stack.
+#define INLINE inline __attribute__((always_inline))
+
+typedef V(uint) uintv;
+typedef V(int) intv;
+typedef V(float) floatv;
+typedef V(ulong) ulongv;
+#define accv V(ACC)
+
+// Philox4x32-10 (Salmon et al., SC'11; Random123 philox.h).
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+// Cephes logf, sinf and cosf constants as float bit patterns
+// (docs/reproducibility.md, tables in 3.1 and 3.2; kernels_test.go checks
+// them against the document).
+#define SQRTHF_BITS 0x3f3504f3u
+#define T_BITS 0x3e95f61au
+#define LOG_P0 as_float(0x3d9021bbu)
+#define LOG_P1 as_float(0xbdebd1b8u)
+#define LOG_P2 as_float(0x3def251au)
+#define LOG_P3 as_float(0xbdfe5d4fu)
+#define LOG_P4 as_float(0x3e11e9bfu)
+#define LOG_P5 as_float(0xbe2aae50u)
+#define LOG_P6 as_float(0x3e4cceacu)
+#define LOG_P7 as_float(0xbe7ffffcu)
+#define LOG_P8 as_float(0x3eaaaaaau)
+#define LOG_Q1 as_float(0xb95e8083u)
+#define LOG_Q2 as_float(0x3f318000u)
+#define SIN_S0 as_float(0xb94ca1f9u)
+#define SIN_S1 as_float(0x3c08839eu)
+#define SIN_S2 as_float(0xbe2aaaa3u)
+#define COS_C0 as_float(0x37ccf5ceu)
+#define COS_C1 as_float(0xbab6061au)
+#define COS_C2 as_float(0x3d2aaaa5u)
+#define PSI as_float(0x33490fdbu)
+#define HALF as_float(0x3f000000u)
+#define ONE as_float(0x3f800000u)
+#define TWO as_float(0x40000000u)
+#define P256 as_float(0x43800000u)
+#define P2M33 as_float(0x2f000000u)
+
+// MULHI is the high word of a 32x32-bit product. WIDE_MULHI spells it as a
+// 64-bit product shifted down, which LLVM lowers to even/odd vpmuludq pairs
+// on x86; pocl's mul_hi(uint16) library routine splits into 16-bit halves
+// and takes four multiplies.
+#ifdef WIDE_MULHI
+#define MULHI(a, m) CONVERT(uint, (CONVERT(ulong, a) * (ulong)(m)) >> 32)
+#else
+#define MULHI(a, m) mul_hi(a, (uintv)(m))
+#endif
+
+#define PHILOX_ROUND(c0, c1, c2, c3, k0, k1)                             \
+	{                                                                \
+		uintv h0_ = MULHI(c0, PHILOX_M0), l0_ = c0 * PHILOX_M0;   \
+		uintv h1_ = MULHI(c2, PHILOX_M1), l1_ = c2 * PHILOX_M1;   \
+		c0 = h1_ ^ c1 ^ k0;                                             \
+		c1 = l1_;                                                       \
+		c2 = h0_ ^ c3 ^ k1;                                             \
+		c3 = l0_;                                                       \
+	}
+
+// philox replaces the counter (w0, w1, w2, w3) by its ten-round block under
+// the key (k0, k1). The key is a vector so that philox_kat can test many keys
+// at once; weather passes a broadcast one.
+INLINE void philox(uintv *w0, uintv *w1, uintv *w2, uintv *w3, uintv k0, uintv k1) {
+	uintv c0 = *w0, c1 = *w1, c2 = *w2, c3 = *w3;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	k0 += PHILOX_W0; k1 += PHILOX_W1;
+	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+	*w0 = c0; *w1 = c1; *w2 = c2; *w3 = c3;
+}
+
+#ifndef FAST_MATH
+
+// half33 is rng.Half33: (2v+1) * 2^-33 with 2v+1 rounded to 24 bits as
+// hi*256 + lo (exact conversions, one rounded add).
+INLINE floatv half33(uintv v) {
+	uintv q = (v << 1) | 1u;
+	floatv hi = CONVERT(float, q >> 8);
+	floatv lo = CONVERT(float, q & 0xffu);
+	floatv s = hi * P256;
+	s = s + lo;
+	return s * P2M33;
+}
+
+// radius is rng.Radius: sqrt(-2 ln u) of u = (2w+1) * 2^-33, through
+// rng.LogArg's mask form of the reduction and rng.LogPoly.
+INLINE floatv radius(uintv w) {
+	uintv upper = AS(uint, AS(int, w) >> 31);
+	floatv g = half33(w ^ upper);
+	uintv gb = AS(uint, g);
+
+	uintv mb = (gb & 0x7fffffu) | 0x3f000000u;
+	floatv m = AS(float, mb);
+	uintv small = AS(uint, AS(int, mb - SQRTHF_BITS) >> 31);
+	floatv mm = m + m;
+	uintv xl = AS(uint, mm - ONE);
+	xl = xl ^ ((xl ^ AS(uint, m - ONE)) & ~small);
+	intv el = AS(int, gb >> 23) - 126 + AS(int, small);
+
+	uintv near = AS(uint, AS(int, gb - T_BITS - 1u) >> 31);
+	floatv gg = g + g;
+	uintv xu = AS(uint, ONE - gg);
+	xu = xu ^ ((xu ^ (gb | 0x80000000u)) & near);
+	intv eu = AS(int, ~near);
+
+	floatv x = AS(float, xl ^ ((xl ^ xu) & upper));
+	intv e = el ^ ((el ^ eu) & AS(int, upper));
+
+	floatv z = x * x;
+	floatv p = (floatv)LOG_P0;
+	p = p * x; p = p + LOG_P1;
+	p = p * x; p = p + LOG_P2;
+	p = p * x; p = p + LOG_P3;
+	p = p * x; p = p + LOG_P4;
+	p = p * x; p = p + LOG_P5;
+	p = p * x; p = p + LOG_P6;
+	p = p * x; p = p + LOG_P7;
+	p = p * x; p = p + LOG_P8;
+	floatv y = p * x;
+	y = y * z;
+	floatv fe = CONVERT(float, e);
+	floatv t = LOG_Q1 * fe;
+	y = y + t;
+	t = HALF * z;
+	y = y - t;
+	floatv r = x + y;
+	t = LOG_Q2 * fe;
+	r = r + t;
+	floatv s = -TWO * r;
+#ifdef SQRT_DOUBLE
+	// float(sqrt(double(s))) is correctly rounded: 53 >= 2*24 + 2.
+	return CONVERT(float, sqrt(CONVERT(double, s)));
+#else
+	return sqrt(s); // correctly rounded under -cl-fp32-correctly-rounded-divide-sqrt
+#endif
+}
+
+// sincos_w is rng.SinCos: the angle 2 pi ((a>>6) + 1/2) / 2^26 reduced to
+// an octant by integer operations, Cephes polynomials, then octant symmetry
+// by swaps and sign flips on the bit patterns.
+INLINE void sincos_w(uintv a, floatv *sn, floatv *cs) {
+	uintv o = a >> 29;
+	uintv k = (((a >> 6) & 0x7fffffu) << 1) | 1u;
+	uintv odd = 0u - (o & 1u);
+	k ^= (k ^ ((1u << 24) - k)) & odd;
+	floatv psi = CONVERT(float, k) * PSI;
+
+	floatv z = psi * psi;
+	floatv s = (floatv)SIN_S0;
+	s = s * z; s = s + SIN_S1;
+	s = s * z; s = s + SIN_S2;
+	s = s * z; s = s * psi;
+	s = s + psi;
+	floatv c = (floatv)COS_C0;
+	c = c * z; c = c + COS_C1;
+	c = c * z; c = c + COS_C2;
+	c = c * z; c = c * z;
+	floatv h = HALF * z;
+	c = c - h;
+	c = c + ONE;
+
+	uintv sb = AS(uint, s), cb = AS(uint, c);
+	uintv swap = 0u - (((o + 1u) >> 1) & 1u);
+	uintv t = (sb ^ cb) & swap;
+	sb ^= t;
+	cb ^= t;
+	sb ^= (o & 4u) << 29;
+	cb ^= ((o + 2u) & 4u) << 29;
+	*sn = AS(float, sb);
+	*cs = AS(float, cb);
+}
+
+#else // FAST_MATH: native functions on 24-bit uniforms, not reproducible.
+
+INLINE floatv radius(uintv w) {
+	floatv u = (CONVERT(float, w >> 8) + 0.5f) * 0x1p-24f;
+	return native_sqrt(-2.0f * native_log(u));
+}
+
+INLINE void sincos_w(uintv a, floatv *sn, floatv *cs) {
+	floatv ang = (CONVERT(float, a >> 8) + 0.5f) * (6.28318530717958648f * 0x1p-24f);
+	*sn = native_sin(ang);
+	*cs = native_cos(ang);
+}
+
+#endif
+
+// normals is rng.Normals: Box-Muller on (w0, w1) and (w2, w3).
+INLINE void normals(uintv w0, uintv w1, uintv w2, uintv w3,
+                    floatv *z0, floatv *z1, floatv *z2, floatv *z3) {
+	floatv r0 = radius(w0), r1 = radius(w2);
+	floatv s0, c0, s1, c1;
+	sincos_w(w1, &s0, &c0);
+	sincos_w(w3, &s1, &c1);
+	*z0 = r0 * c0;
+	*z1 = r0 * s0;
+	*z2 = r1 * c1;
+	*z3 = r1 * s1;
+}
+
+// lane_block returns the normals of block b of the lanes (lo, hi): counter
+// (b, lo, hi, 0), docs/reproducibility.md section 2.
+INLINE void lane_block(uint b, uintv lo, uintv hi, uint k0, uint k1,
+                       floatv *z0, floatv *z1, floatv *z2, floatv *z3) {
+	uintv w0 = (uintv)b, w1 = lo, w2 = hi, w3 = (uintv)0u;
+	philox(&w0, &w1, &w2, &w3, (uintv)k0, (uintv)k1);
+	normals(w0, w1, w2, w3, z0, z1, z2, z3);
+}
+
+// STEP is sim.Model.Step: m = p*t; m = m + c; t = m + sigma*z, four roundings.
+#define STEP(t, z)                      \
+	{                               \
+		floatv m_ = p * (t);    \
+		m_ = m_ + c;            \
+		floatv n_ = sigma * (z); \
+		(t) = m_ + n_;          \
+	}
+
+// mix64 is sim.Mix64, the SplitMix64 finalizer.
+INLINE ulongv mix64(ulongv x) {
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9UL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebUL;
+	x ^= x >> 31;
+	return x;
+}
+
+// HRED folds the lanes of a vector with OP by halving (lo with hi) down to
+// a scalar; the repeated subexpressions are one computation after CSE.
+#define ADD(a, b) ((a) + (b))
+#define R1(OP, v) (v)
+#define R2(OP, v) OP((v).s0, (v).s1)
+#define R4(OP, v) R2(OP, OP((v).lo, (v).hi))
+#define R8(OP, v) R4(OP, OP((v).lo, (v).hi))
+#define R16(OP, v) R8(OP, OP((v).lo, (v).hi))
+#define HRED(OP, v) CAT(R, VW)(OP, v)
+
+INLINE ACC hsum(accv v) { return HRED(ADD, v); }
+INLINE ulong hsum_ul(ulongv v) { return HRED(ADD, v); }
+INLINE float hmin(floatv v) { return HRED(fmin, v); }
+INLINE float hmax(floatv v) { return HRED(fmax, v); }
+
+// bins returns sim.Histogram.Bin of x: f = (x - lo) * scale in float, then
+// 0 (underflow or NaN), nb+1 (overflow) or floor(f)+1.
+INLINE intv bins(floatv x, float lo, float scale, int nb) {
+	floatv f = x - lo;
+	f = f * scale;
+	intv in = (f >= 0.0f) & (f < (float)nb);
+	intv b = CONVERT(int, SEL((floatv)0.0f, f, in)) + 1;
+	return SEL(SEL((intv)0, (intv)(nb + 1), f >= (float)nb), b, in);
+}
+
+// A record is one accumulator of sim.Block: count, sums of deviations from
+// the shift and of their squares (ACC bits), min, max (float bits) and the
+// digest, as REC ulongs.
+#define REC 6
+
+INLINE void rec_add(__global ulong *r, ulong n, ACC s1, ACC s2, float mn, float mx, ulong dg) {
+	r[0] += n;
+	r[1] = AS_ACC_BITS(ACC_FROM_BITS(r[1]) + s1);
+	r[2] = AS_ACC_BITS(ACC_FROM_BITS(r[2]) + s2);
+	r[3] = as_uint(fmin(as_float((uint)r[3]), mn));
+	r[4] = as_uint(fmax(as_float((uint)r[4]), mx));
+	r[5] += dg;
+}
+
+INLINE void rec_init(__global ulong *r) {
+	r[0] = 0;
+	r[1] = AS_ACC_BITS((ACC)0);
+	r[2] = AS_ACC_BITS((ACC)0);
+	r[3] = as_uint(INFINITY);
+	r[4] = as_uint(-INFINITY);
+	r[5] = 0;
+}
+
+// weather runs lanes [first, first+count) for 4*nblocks + rem steps and adds
+// their statistics into one record per work-group (rec, accumulated over the
+// chunks of a run), their bins into hist and, when keep, their finals into
+// finals[0..count).
+__kernel void weather(ulong first, uint count, uint nblocks, uint rem,
+                      float start, float p, float c, float sigma, uint k0, uint k1,
+                      ACC shift, float hlo, float hscale, uint init,
+                      __global ulong *rec, __global uint *hist,
+                      __global float *finals, uint keep,
+                      __local ACC *ls1, __local ACC *ls2, __local float *lmin,
+                      __local float *lmax, __local ulong *ldig, __local uint *ln) {
+	const uint lid = get_local_id(0), wg = get_local_size(0);
+#ifdef LOCAL_HIST
+	__local uint lhist[HIST_BINS + 2];
+	for (uint i = lid; i < HIST_BINS + 2; i += wg) lhist[i] = 0;
+	barrier(CLK_LOCAL_MEM_FENCE);
+#endif
+	accv s1 = (accv)0, s2 = (accv)0;
+	floatv vmin = (floatv)INFINITY, vmax = (floatv)(-INFINITY);
+	ulongv dig = (ulongv)0;
+	uint n = 0;
+
+	const uint nvec = count / VW + (count % VW != 0);
+	for (uint v = get_global_id(0); v < nvec; v += get_global_size(0)) {
+		const uint off = v * VW;
+		const uintv offv = off + IOTA;
+		const ulongv lane = first + CONVERT(ulong, offv);
+		const uintv lo = CONVERT(uint, lane & 0xffffffffUL), hi = CONVERT(uint, lane >> 32);
+
+		floatv t = (floatv)start;
+		for (uint b = 0; b < nblocks; b++) {
+			floatv z0, z1, z2, z3;
+			lane_block(b, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
+			STEP(t, z0);
+			STEP(t, z1);
+			STEP(t, z2);
+			STEP(t, z3);
+		}
+		if (rem) {
+			floatv z0, z1, z2, z3;
+			lane_block(nblocks, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
+			STEP(t, z0);
+			if (rem > 1) STEP(t, z1);
+			if (rem > 2) STEP(t, z2);
+		}
+
+		const uint valid = min((uint)VW, count - off);
+		n += valid;
+		const intv ok = offv < count;
+		const V(long) ok64 = CONVERT(ulong, offv) < (ulongv)count;
+		accv d = CONVERT(ACC, t) - shift;
+		d = SEL((accv)0, d, ACC_OK(ok, ok64));
+		s1 += d;
+		s2 += d * d;
+		vmin = fmin(vmin, SEL((floatv)INFINITY, t, ok));
+		vmax = fmax(vmax, SEL((floatv)(-INFINITY), t, ok));
+		ulongv h = mix64(lane + 0x9e3779b97f4a7c15UL);
+		h = mix64(h ^ CONVERT(ulong, AS(uint, t)));
+		dig += SEL((ulongv)0, h, ok64);
+
+		int bv[VW];
+		VSTORE(bins(t, hlo, hscale, HIST_BINS), bv);
+		float tv[VW];
+		VSTORE(t, tv);
+		for (uint j = 0; j < valid; j++) {
+#ifdef LOCAL_HIST
+			atomic_inc(&lhist[bv[j]]);
+#else
+			atomic_inc(&hist[bv[j]]);
+#endif
+			if (keep) finals[off + j] = tv[j];
+		}
+	}
+
+	ls1[lid] = hsum(s1);
+	ls2[lid] = hsum(s2);
+	lmin[lid] = hmin(vmin);
+	lmax[lid] = hmax(vmax);
+	ldig[lid] = hsum_ul(dig);
+	ln[lid] = n;
+	barrier(CLK_LOCAL_MEM_FENCE);
+#ifdef LOCAL_HIST
+	for (uint i = lid; i < HIST_BINS + 2; i += wg) {
+		uint h = lhist[i];
+		if (h) atomic_add(&hist[i], h);
+	}
+#endif
+	if (lid == 0) {
+		ulong gn = 0, gd = 0;
+		ACC g1 = 0, g2 = 0;
+		float gmin = INFINITY, gmax = -INFINITY;
+		for (uint i = 0; i < wg; i++) {
+			gn += ln[i];
+			g1 += ls1[i];
+			g2 += ls2[i];
+			gmin = fmin(gmin, lmin[i]);
+			gmax = fmax(gmax, lmax[i]);
+			gd += ldig[i];
+		}
+		__global ulong *r = rec + REC * get_group_id(0);
+		if (init) rec_init(r);
+		rec_add(r, gn, g1, g2, gmin, gmax, gd);
+	}
+}
+
+// weather_daily is weather with statistics after every step: record
+// (step s, work-item i) is drec[REC * (s * items + i)], accumulated over the
+// chunks of a run and reduced per step by reduce_daily; dhist holds each
+// step's DAILY_BINS+2 counters. The final histogram goes to hist as in
+// weather; the final record is the last step's.
+__kernel void weather_daily(ulong first, uint count, uint steps,
+                            float start, float p, float c, float sigma, uint k0, uint k1,
+                            __global const ACC *shift, __global const float *dlo,
+                            __global const float *dscale, float hlo, float hscale, uint init,
+                            __global ulong *drec, __global uint *dhist, __global uint *hist,
+                            __global float *finals, uint keep, __local uint *ldh, uint uselocal) {
+	const uint items = get_global_size(0), gid = get_global_id(0);
+	const uint lid = get_local_id(0), wg = get_local_size(0), nh = steps * (DAILY_BINS + 2);
+	if (init) {
+		for (uint s = 0; s < steps; s++) rec_init(drec + REC * (s * items + gid));
+	}
+	// With uselocal the per-step histograms are counted per work-group in
+	// local memory (ldh, nh counters) and added to dhist at the end:
+	// atomics on the group's own counters instead of on shared ones.
+	if (uselocal) {
+		for (uint i = lid; i < nh; i += wg) ldh[i] = 0;
+	}
+	barrier(CLK_LOCAL_MEM_FENCE);
+	const uint nvec = count / VW + (count % VW != 0);
+	for (uint v = gid; v < nvec; v += items) {
+		const uint off = v * VW;
+		const uintv offv = off + IOTA;
+		const ulongv lane = first + CONVERT(ulong, offv);
+		const uintv lo = CONVERT(uint, lane & 0xffffffffUL), hi = CONVERT(uint, lane >> 32);
+		const uint valid = min((uint)VW, count - off);
+		const intv ok = offv < count;
+		const V(long) ok64 = CONVERT(ulong, offv) < (ulongv)count;
+		const ulongv hl = mix64(lane + 0x9e3779b97f4a7c15UL);
+
+		floatv t = (floatv)start;
+		floatv z[4];
+		for (uint s = 0; s < steps; s++) {
+			const uint j = s & 3;
+			if (j == 0) lane_block(s >> 2, lo, hi, k0, k1, &z[0], &z[1], &z[2], &z[3]);
+			STEP(t, z[j]);
+
+			accv d = CONVERT(ACC, t) - shift[s];
+			d = SEL((accv)0, d, ACC_OK(ok, ok64));
+			ulongv h = mix64(hl ^ CONVERT(ulong, AS(uint, t)));
+			h = SEL((ulongv)0, h, ok64);
+			rec_add(drec + REC * (s * items + gid), valid, hsum(d), hsum(d * d),
+			        hmin(SEL((floatv)INFINITY, t, ok)), hmax(SEL((floatv)(-INFINITY), t, ok)),
+			        hsum_ul(h));
+			int bv[VW];
+			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), bv);
+			const uint o = (DAILY_BINS + 2) * s;
+			if (uselocal) {
+				for (uint i = 0; i < valid; i++) atomic_inc(&ldh[o + bv[i]]);
+			} else {
+				for (uint i = 0; i < valid; i++) atomic_inc(&dhist[o + bv[i]]);
+			}
+		}
+
+		int bv[VW];
+		VSTORE(bins(t, hlo, hscale, HIST_BINS), bv);
+		float tv[VW];
+		VSTORE(t, tv);
+		for (uint i = 0; i < valid; i++) {
+			atomic_inc(&hist[bv[i]]);
+			if (keep) finals[off + i] = tv[i];
+		}
+	}
+	barrier(CLK_LOCAL_MEM_FENCE);
+	if (uselocal) {
+		for (uint i = lid; i < nh; i += wg) {
+			uint h = ldh[i];
+			if (h) atomic_add(&dhist[i], h);
+		}
+	}
+}
+
+// reduce_daily folds the items records of each step s < steps into out[s].
+__kernel void reduce_daily(__global const ulong *drec, uint items, uint steps, __global ulong *out) {
+	const uint s = get_global_id(0);
+	if (s >= steps) return;
+	__global ulong *o = out + REC * s;
+	rec_init(o);
+	for (uint i = 0; i < items; i++) {
+		__global const ulong *r = drec + REC * (s * items + i);
+		rec_add(o, r[0], ACC_FROM_BITS(r[1]), ACC_FROM_BITS(r[2]), as_float((uint)r[3]),
+		        as_float((uint)r[4]), r[5]);
+	}
+}
+
+// philox_kat runs the device's Philox4x32-10 on n counter/key pairs, given as
+// rows of n words (in: c0, c1, c2, c3, k0, k1; out: w0, w1, w2, w3), VW
+// pairs per work-item; n is a multiple of VW.
+__kernel void philox_kat(__global const uint *in, __global uint *out, uint n) {
+	const uint i = get_global_id(0) * VW;
+	if (i >= n) return;
+	uintv w0 = VLOAD(in + i), w1 = VLOAD(in + n + i), w2 = VLOAD(in + 2 * n + i), w3 = VLOAD(in + 3 * n + i);
+	philox(&w0, &w1, &w2, &w3, VLOAD(in + 4 * n + i), VLOAD(in + 5 * n + i));
+	VSTORE(w0, out + i);
+	VSTORE(w1, out + n + i);
+	VSTORE(w2, out + 2 * n + i);
+	VSTORE(w3, out + 3 * n + i);
+}
+
+// normals4 applies the transform to n blocks of four words (rows w0..w3 of n
+// words in, rows z0..z3 out), VW blocks per work-item; n is a multiple of VW.
+__kernel void normals4(__global const uint *in, __global float *out, uint n) {
+	const uint i = get_global_id(0) * VW;
+	if (i >= n) return;
+	floatv z0, z1, z2, z3;
+	normals(VLOAD(in + i), VLOAD(in + n + i), VLOAD(in + 2 * n + i), VLOAD(in + 3 * n + i), &z0, &z1, &z2, &z3);
+	VSTORE(z0, out + i);
+	VSTORE(z1, out + n + i);
+	VSTORE(z2, out + 2 * n + i);
+	VSTORE(z3, out + 3 * n + i);
+}
