@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 )
@@ -69,7 +70,30 @@ type device struct {
 	desc DeviceDesc
 }
 
+// enumerated caches the device list: the ICD loader fixes the platforms and
+// devices for the life of the process. The mutex also serializes the first
+// enumeration, because pocl 3.1 crashes when clGetDeviceInfo runs in several
+// threads while it initializes its devices (seen as a SIGSEGV with parallel
+// test scripts).
+var enumerated struct {
+	sync.Mutex
+	list []device
+}
+
 func devices() ([]device, error) {
+	enumerated.Lock()
+	defer enumerated.Unlock()
+	if enumerated.list != nil {
+		return enumerated.list, nil
+	}
+	list, err := enumerate()
+	if err == nil {
+		enumerated.list = list
+	}
+	return list, err
+}
+
+func enumerate() ([]device, error) {
 	ps, err := cl.Platforms()
 	if err != nil {
 		return nil, fmt.Errorf("opencl: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -60,6 +61,9 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+	if hint := cl.HintFor(err); hint != "" {
+		fmt.Fprintf(stderr, "gpusim: hint: %s\n", hint)
+	}
 	return exitFailure
 }
 
@@ -76,7 +80,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError:    onUsageError,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{runCommand(), benchCommand(), versionCommand()},
+		Commands:        []*cli.Command{runCommand(), benchCommand(), devicesCommand(), versionCommand()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{

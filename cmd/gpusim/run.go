@@ -3,11 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -26,7 +28,7 @@ func runCommand() *cli.Command {
 			"A lane's final temperature depends only on --seed, its lane number and the model,\n" +
 			"so every backend prints the same digest for the same job.\n\n" +
 			"Backends:" + backendHelp(),
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.GenericFlag{Name: "lanes", Value: &countValue{d.Lanes}, Usage: "`N` independent runs, written 5000000, 5_000_000, 5e6 or 2^28"},
 			&cli.IntFlag{Name: "steps", Value: d.Steps, Usage: "`N` days each lane is stepped"},
 			&cli.Float64Flag{Name: "start", Value: d.Start, Usage: "temperature `T` every lane starts from"},
@@ -38,7 +40,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel backend"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
-		},
+		}, openCLFlags()...),
 		Action: runAction,
 	}
 }
@@ -73,10 +75,29 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 	}
+	if err := openCLOptions(c, &opts); err != nil {
+		return err
+	}
+	opts.Note = func(s string) { fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", s) }
 	backend := c.String("backend")
+	if c.IsSet("device") {
+		switch {
+		case !c.IsSet("backend"):
+			backend = "opencl"
+		case backend != "opencl":
+			return &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("only the opencl backend takes a device, not %q", backend)}
+		}
+	}
 	eng, err := newEngine(backend, opts)
 	if err != nil {
-		return err
+		var ie *gpu.DeviceIndexError
+		if errors.As(err, &ie) {
+			return &sim.ParamError{Flag: "device", Msg: ie.Error()}
+		}
+		return fmt.Errorf("start %s: %w", backend, err)
+	}
+	if cl, ok := eng.(io.Closer); ok {
+		defer cl.Close()
 	}
 
 	res, err := eng.Run(c.Context, &sim.Job{Params: p, KeepFinals: out != ""})

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -38,23 +40,34 @@ func TestMain(m *testing.M) {
 //	png FILE...                 each FILE is a PNG image that decodes
 //	size FILE N                 FILE has N bytes
 //
-// and the condition [numpy]: a python3 with numpy is $PYTHON. Under CI=true
-// its absence fails the script instead of skipping that part.
+// and the conditions [numpy] (a python3 with numpy is $PYTHON) and [opencl]
+// (an OpenCL device exists). Under CI=true their absence fails the script
+// instead of skipping that part.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PYTHON", testenv.Python())
+			// Each script's OpenCL runs get their own pocl kernel cache, so
+			// scripts running at once never share one.
+			env.Setenv("POCL_CACHE_DIR", filepath.Join(env.WorkDir, ".pocl-cache"))
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond != "numpy" {
-				return false, fmt.Errorf("unknown condition %q", cond)
+			switch cond {
+			case "numpy":
+				if testenv.Python() == "" && testenv.CI() {
+					return false, errors.New("CI=true but no python3 with numpy was found (.ci/run installs python3-numpy)")
+				}
+				return testenv.Python() != "", nil
+			case "opencl":
+				_, err := gpu.Devices()
+				if err != nil && testenv.CI() {
+					return false, fmt.Errorf("CI=true but no OpenCL device (.ci/run installs pocl): %w", err)
+				}
+				return err == nil, nil
 			}
-			if testenv.Python() == "" && testenv.CI() {
-				return false, errors.New("CI=true but no python3 with numpy was found (.ci/run installs python3-numpy)")
-			}
-			return testenv.Python() != "", nil
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exit":    cmdExit,

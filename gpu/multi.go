@@ -1,0 +1,132 @@
+package gpu
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Multi runs a job on several OpenCL devices at once. The lanes are cut into
+// pieces that each device takes from a shared queue as it becomes free, so
+// every device gets work in proportion to its measured speed; the pieces'
+// results merge exactly (count, extremes, histogram, digest) into the result
+// of a one-device run. Moments merge in lane order, so they do not depend on
+// which device ran which piece.
+type Multi struct {
+	engines []*Engine
+	// PiecesPerDevice sets how finely the lanes are cut (default 8): more
+	// balances better, fewer saves per-run set-up.
+	PiecesPerDevice int
+}
+
+// OpenMulti opens one Engine per device index with the same options.
+func OpenMulti(indices []int, opt Options) (*Multi, error) {
+	m := &Multi{}
+	for _, i := range indices {
+		o := opt
+		o.Device = i
+		e, err := Open(o)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("device %d: %w", i, err)
+		}
+		m.engines = append(m.engines, e)
+	}
+	if len(m.engines) == 0 {
+		return nil, fmt.Errorf("opencl: no devices given")
+	}
+	return m, nil
+}
+
+// Name implements sim.Engine.
+func (m *Multi) Name() string { return "opencl" }
+
+// Label names every device.
+func (m *Multi) Label() string {
+	ls := make([]string, len(m.engines))
+	for i, e := range m.engines {
+		ls[i] = e.Label()
+	}
+	return strings.Join(ls, " + ")
+}
+
+// Close releases every device's engine.
+func (m *Multi) Close() error {
+	var first error
+	for _, e := range m.engines {
+		if err := e.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Run implements sim.Engine.
+func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	start := time.Now()
+	first, count, err := job.Range()
+	if err != nil {
+		return nil, err
+	}
+	per := m.PiecesPerDevice
+	if per <= 0 {
+		per = 8
+	}
+	n := min(uint64(per*len(m.engines)), count)
+	parts := make([]*sim.Result, n)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Uint64
+	var wg sync.WaitGroup
+	for _, e := range m.engines {
+		wg.Go(func() {
+			for {
+				k := next.Add(1) - 1
+				if k >= n || ctx.Err() != nil {
+					return
+				}
+				lo, c := sim.Shard{Index: k, Count: n}.Range(count)
+				sub := *job
+				sub.First, sub.Count = first+lo, c
+				r, err := e.Run(ctx, &sub)
+				if err != nil {
+					cancel(fmt.Errorf("%s: %w", e.Label(), err))
+					return
+				}
+				parts[k] = r
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	res := &sim.Result{Engine: "opencl", Device: m.Label(), Params: job.Params, First: first, Summary: sim.NewSummary(job.Params)}
+	if job.KeepFinals {
+		res.Finals = make([]float32, 0, count)
+	}
+	if job.Daily {
+		res.Daily = sim.NewDaily(job.Params)
+	}
+	for _, r := range parts {
+		if err := res.Summary.Merge(r.Summary); err != nil {
+			return nil, err
+		}
+		res.Finals = append(res.Finals, r.Finals...)
+		for i, d := range r.Daily {
+			if err := res.Daily[i].Merge(d); err != nil {
+				return nil, err
+			}
+		}
+		res.Timing.Compile += r.Timing.Compile
+		res.Timing.Kernel += r.Timing.Kernel
+		res.Timing.Transfer += r.Timing.Transfer
+	}
+	res.Timing.Wall = time.Since(start)
+	return res, nil
+}
