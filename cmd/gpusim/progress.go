@@ -29,9 +29,12 @@ func terminalWidth(w io.Writer) int {
 	return 0
 }
 
-// progressDelay is how long a run goes before its progress bar appears.
-// Tests set it to -1 (at once).
-var progressDelay = time.Second
+// progressDelay is how long a run goes before its progress bar appears, and
+// progressInterval the least time between redraws. Tests shorten them.
+var (
+	progressDelay    = time.Second
+	progressInterval = 100 * time.Millisecond
+)
 
 // startProgress starts a progress bar for a run of lanes x steps on w when w
 // is a terminal and quiet is off, and returns it (nil otherwise). Its Add is
@@ -40,7 +43,7 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) *progress.B
 	if quiet || !isTerminal(w) {
 		return nil
 	}
-	b := progress.New(w, lanes, steps, progress.Options{Delay: progressDelay, Width: terminalWidth(w)})
+	b := progress.New(w, lanes, steps, progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w)})
 	b.Start()
 	return b
 }

@@ -42,12 +42,14 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel backend"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
-			&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "draw no progress bar on a terminal"},
 		},
 		Action: runAction,
 	}
 	cmd.Flags = append(cmd.Flags, outputFlags()...)
+	cmd.Flags = append(cmd.Flags,
+		&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "draw no progress bar on a terminal"},
+	)
 	return cmd
 }
 

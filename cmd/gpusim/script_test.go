@@ -1,27 +1,47 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"image/png"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
-// TestMain makes the test binary double as gpusim, so scripts exec the CLI
-// without a go build.
+// TestMain makes the test binary double as gpusim, so scripts and tests exec
+// the CLI without a go build. gpusim-tty is gpusim with stderr taken for a
+// terminal and a progress bar that appears at once and redraws every 10ms.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"gpusim": func() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"gpusim-tty": func() {
+			fakeTerminal()
+			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
+}
+
+// fakeTerminal makes stderr count as a terminal and the progress bar draw at
+// once and often, and returns a function that undoes it.
+func fakeTerminal() (restore func()) {
+	is, delay, every := isTerminal, progressDelay, progressInterval
+	isTerminal = func(io.Writer) bool { return true }
+	progressDelay, progressInterval = -1, 10*time.Millisecond
+	return func() { isTerminal, progressDelay, progressInterval = is, delay, every }
 }
 
 // TestScript runs testdata/script/*.txtar, one behaviour each. Besides
@@ -34,7 +54,10 @@ func TestMain(m *testing.M) {
 //	jsonenv FILE PATH VAR       set $VAR to the value at PATH
 //	lines FILE N                FILE has N lines
 //	size FILE N                 FILE has N bytes
+//	image FILE                  FILE decodes as a PNG or parses as an SVG,
+//	                            by its extension
 //
+// A PATH step that is a number indexes a JSON array: daily.0.step.
 // and the condition [numpy]: a python3 with numpy is $PYTHON. Under CI=true
 // its absence fails the script instead of skipping that part.
 func TestScript(t *testing.T) {
@@ -59,6 +82,7 @@ func TestScript(t *testing.T) {
 			"jsonenv": cmdJSONEnv,
 			"lines":   cmdLines,
 			"size":    cmdSize,
+			"image":   cmdImage,
 		},
 	})
 }
@@ -83,14 +107,23 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// jsonAt returns the value at a dotted path in the JSON document.
+// jsonAt returns the value at a dotted path in the JSON document; a number
+// indexes an array.
 func jsonAt(doc any, path string) (any, bool) {
 	for _, k := range strings.Split(path, ".") {
-		m, ok := doc.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if doc, ok = m[k]; !ok {
+		switch v := doc.(type) {
+		case map[string]any:
+			var ok bool
+			if doc, ok = v[k]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			doc = v[i]
+		default:
 			return nil, false
 		}
 	}
@@ -180,5 +213,30 @@ func cmdSize(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if strconv.FormatInt(st.Size(), 10) != args[1] {
 		ts.Fatalf("%s has %d bytes, want %s", args[0], st.Size(), args[1])
+	}
+}
+
+func cmdImage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: image FILE")
+	}
+	b := []byte(ts.ReadFile(args[0]))
+	switch strings.ToLower(filepath.Ext(args[0])) {
+	case ".png":
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			ts.Fatalf("%s: %v", args[0], err)
+		}
+		ts.Logf("%s: %dx%d PNG", args[0], img.Bounds().Dx(), img.Bounds().Dy())
+	case ".svg":
+		var doc struct{ XMLName xml.Name }
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			ts.Fatalf("%s: %v", args[0], err)
+		}
+		if doc.XMLName.Local != "svg" {
+			ts.Fatalf("%s: root element <%s>, want <svg>", args[0], doc.XMLName.Local)
+		}
+	default:
+		ts.Fatalf("%s: neither .png nor .svg", args[0])
 	}
 }
