@@ -30,7 +30,7 @@ type Options struct {
 //
 // A line reads
 //
-//	[=========>           ]  45%  2.25M/5M lanes  96.1M lane-steps/s  ETA 2s
+//	[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s
 type Bar struct {
 	w            io.Writer
 	total        uint64

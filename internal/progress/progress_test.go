@@ -192,3 +192,14 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestDocLine is the line the package doc and the README show.
+func TestDocLine(t *testing.T) {
+	b, c, _ := newFake(50_000_000, 10)
+	b.Add(22_500_000)
+	c.Advance(2341 * time.Millisecond) // 96.1M lane-steps/s, 2.86 s to go
+	want := "[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s"
+	if got := b.Line(c.Now()); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
