@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"regexp"
 	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,9 +22,10 @@ const (
 )
 
 // Run is the whole CLI: it runs args (without the program name) and returns
-// the exit status. Ctrl-C or SIGTERM cancels a run in progress.
+// the exit status. Ctrl-C (SIGINT) or SIGTERM cancels a run in progress,
+// which exits 130 or 143.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(context.Background())
 	defer stop()
 	return runContext(ctx, args, stdin, stdout, stderr)
 }
@@ -49,7 +47,15 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var pe *sim.ParamError
 	var ue *usageError
+	var se *signalError
+	var te *timeoutError
 	switch {
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "gpusim: %v\n", se)
+		return se.status()
+	case errors.As(err, &te):
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", te)
+		return exitTimeout
 	case errors.As(err, &pe):
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", pe)
 		return exitUsage
@@ -125,6 +131,7 @@ var wantValue = map[string]string{
 	"anchor":      "want a number such as 72 or -3.5",
 	"persistence": "want a number such as 0.5",
 	"sigma":       "want a number such as 5 or 0.25",
+	"timeout":     "want a duration such as 30s, 5m or 1h30m, 0 for none",
 }
 
 // onUsageError turns a flag parse error into a *sim.ParamError naming the

@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -47,10 +48,49 @@ type report struct {
 		NsPerLaneStep jsonFloat `json:"ns_per_lane_step"`
 		LaneStepsPerS jsonFloat `json:"lane_steps_per_s"`
 	} `json:"timing"`
-	Out string `json:"out,omitempty"`
+	Out       string      `json:"out,omitempty"`
+	Daily     []dailyJSON `json:"daily,omitzero"`
+	DailyOut  string      `json:"daily_out,omitempty"`
+	Paths     uint64      `json:"paths,omitempty"`
+	PathsOut  string      `json:"paths_out,omitempty"`
+	Plot      string      `json:"plot,omitempty"`
+	PlotDaily string      `json:"plot_daily,omitempty"`
 
 	quantiles, exactQuantiles []float64
 	wall                      time.Duration
+	days                      []daily.Day
+}
+
+// dailyJSON is one step of --daily in the JSON report.
+type dailyJSON struct {
+	Step      int                  `json:"step"`
+	Count     uint64               `json:"count"`
+	Mean      jsonFloat            `json:"mean"`
+	Std       jsonFloat            `json:"std"`
+	ExactMean float64              `json:"exact_mean"`
+	ExactStd  float64              `json:"exact_std"`
+	Quantiles map[string]jsonFloat `json:"quantiles"`
+}
+
+// addOutputs records the files written and, with --daily, the per-day table.
+func (r *report) addOutputs(o outputs, days []daily.Day) {
+	r.DailyOut, r.PathsOut, r.Plot, r.PlotDaily = o.dailyOut, o.pathsOut, o.plot, o.plotDaily
+	if o.pathsOut != "" {
+		r.Paths = o.paths
+	}
+	if !o.daily {
+		return
+	}
+	r.days = days
+	r.Daily = make([]dailyJSON, len(days)) // [] rather than absent with --steps 0
+	for i, d := range days {
+		j := dailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
+			ExactMean: d.ExactMean, ExactStd: d.ExactStd, Quantiles: map[string]jsonFloat{}}
+		for k, q := range daily.Levels {
+			j.Quantiles[daily.LevelName(q)] = jsonFloat(d.Quantiles[k])
+		}
+		r.Daily[i] = j
+	}
 }
 
 // jsonFloat is a float64 that encodes as null when it is not finite (a z-score
@@ -205,10 +245,75 @@ func (r *report) writeText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
 	}
+	if r.Daily != nil {
+		r.writeDaily(&b)
+	}
 	fmt.Fprintf(&b, "\ndigest    %s\n", r.Digest)
 	if r.Out != "" {
 		fmt.Fprintf(&b, "out       %s (%d lanes)\n", r.Out, p.Lanes)
 	}
+	if r.PathsOut != "" {
+		fmt.Fprintf(&b, "paths     %s (%d lanes x %d steps)\n", r.PathsOut, r.Paths, p.Steps)
+	}
+	if r.DailyOut != "" {
+		fmt.Fprintf(&b, "daily     %s (%d steps)\n", r.DailyOut, len(r.days))
+	}
+	if r.Plot != "" {
+		fmt.Fprintf(&b, "plot      %s\n", r.Plot)
+	}
+	if r.PlotDaily != "" {
+		fmt.Fprintf(&b, "plot      %s (per step)\n", r.PlotDaily)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// dailyRows is how many days the text report's per-day table shows at most.
+const dailyRows = 24
+
+// writeDaily writes the per-day table: every day, or day 1, every k-th day
+// and the last when there are more than dailyRows.
+func (r *report) writeDaily(b *strings.Builder) {
+	b.WriteString("\n")
+	if len(r.days) == 0 {
+		b.WriteString("daily     no steps\n")
+		return
+	}
+	hdr := []any{"day", "mean", "exact", "std", "exact"}
+	for _, q := range daily.Levels {
+		hdr = append(hdr, daily.LevelName(q))
+	}
+	const rowFmt = "%-5s%9s%9s%8s%8s%8s%8s%8s%8s%8s\n"
+	fmt.Fprintf(b, rowFmt, hdr...)
+	idx, k := daily.Sample(len(r.days), dailyRows)
+	for _, i := range idx {
+		d := r.days[i]
+		row := []any{strconv.Itoa(d.Step), f3(d.Mean), f3(d.ExactMean), f3(d.Std), f3(d.ExactStd)}
+		for _, q := range d.Quantiles {
+			row = append(row, strconv.FormatFloat(q, 'f', 2, 64))
+		}
+		fmt.Fprintf(b, rowFmt, row...)
+	}
+	fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms", sim.DailyBins)
+	if k > 1 {
+		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
+	}
+	b.WriteString(")\n")
+}
+
+func f3(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+
+// ordinal is 2nd, 3rd, 4th, 11th, 21st, ...
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -19,7 +22,7 @@ const maxOutLanes = 1 << 32
 
 func runCommand() *cli.Command {
 	d := sim.Default()
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:      "run",
 		Usage:     "run one job and print a summary of the final temperatures",
 		UsageText: "gpusim run [--lanes N] [--steps N] [--backend NAME] [--format text|json] [--out FILE] [flags]",
@@ -43,6 +46,12 @@ func runCommand() *cli.Command {
 		}, openCLFlags()...),
 		Action: runAction,
 	}
+	cmd.Flags = append(cmd.Flags, outputFlags()...)
+	cmd.Flags = append(cmd.Flags,
+		&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "draw no progress bar on a terminal"},
+	)
+	return cmd
 }
 
 func runAction(c *cli.Context) error {
@@ -69,11 +78,19 @@ func runAction(c *cli.Context) error {
 	if format != "text" && format != "json" {
 		return &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", format)}
 	}
-	out := c.String("out")
-	if out != "" {
-		if err := checkOut(out, p); err != nil {
-			return err
-		}
+	o, err := parseOutputs(c, p)
+	if err != nil {
+		return err
+	}
+	timeout := c.Duration("timeout")
+	if timeout < 0 {
+		return &sim.ParamError{Flag: "timeout", Msg: fmt.Sprintf("must be at least 0 (0 means no limit), got %v", timeout)}
+	}
+	ctx := c.Context
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, &timeoutError{timeout})
+		defer cancel()
 	}
 	if err := openCLOptions(c, &opts); err != nil {
 		return err
@@ -97,26 +114,49 @@ func runAction(c *cli.Context) error {
 		return fmt.Errorf("start %s: %w", backend, err)
 	}
 	if cl, ok := eng.(io.Closer); ok {
+		// Device engines hold contexts, queues and buffers until closed.
 		defer cl.Close()
 	}
 
-	res, err := eng.Run(c.Context, &sim.Job{Params: p, KeepFinals: out != ""})
+	job := &sim.Job{Params: p, KeepFinals: o.out != "", Daily: o.daily}
+	bar := startProgress(c.App.ErrWriter, c.Bool("quiet"), p.Lanes, p.Steps)
+	if bar != nil {
+		job.Progress = bar.Add
+	}
+	res, err := eng.Run(ctx, job)
+	if bar != nil {
+		bar.Stop()
+	}
 	if err != nil {
 		var pe *sim.ParamError
 		if errors.As(err, &pe) {
 			return err
 		}
-		if c.Context.Err() != nil {
-			return fmt.Errorf("%s run cancelled: %w", eng.Name(), err)
+		if ctx.Err() != nil {
+			// The cause says why: a signal, --timeout or the caller's context.
+			return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
 		}
 		return fmt.Errorf("%s run: %w", eng.Name(), err)
 	}
-	if out != "" {
-		if err := outfile.WriteFile(out, []string{"lane", "temperature"}, res.Finals); err != nil {
-			return fmt.Errorf("write --out: %w", err)
+	var days []daily.Day
+	if o.daily {
+		if len(res.Daily) != p.Steps {
+			return fmt.Errorf("%s run: %d per-step summaries for %d steps", eng.Name(), len(res.Daily), p.Steps)
+		}
+		days = daily.Table(p, res.Daily)
+	}
+	var trajectories []float32
+	if o.pathsOut != "" {
+		// On the host, from the reference: the same on every engine.
+		if trajectories, err = paths.Compute(ctx, p, int(o.paths)); err != nil {
+			return fmt.Errorf("--paths: %w", err)
 		}
 	}
-	r := newReport(res, backend, out)
+	if err := writeOutputs(ctx, o, res, days, trajectories); err != nil {
+		return err
+	}
+	r := newReport(res, backend, o.out)
+	r.addOutputs(o, days)
 	if format == "json" {
 		return r.writeJSON(c.App.Writer)
 	}

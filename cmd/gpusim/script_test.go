@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -19,12 +23,26 @@ import (
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
-// TestMain makes the test binary double as gpusim, so scripts exec the CLI
-// without a go build.
+// TestMain makes the test binary double as gpusim, so scripts and tests exec
+// the CLI without a go build. gpusim-tty is gpusim with stderr taken for a
+// terminal and a progress bar that appears at once and redraws every 10ms.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"gpusim": func() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"gpusim-tty": func() {
+			fakeTerminal()
+			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
+}
+
+// fakeTerminal makes stderr count as a terminal and the progress bar draw at
+// once and often, and returns a function that undoes it.
+func fakeTerminal() (restore func()) {
+	is, delay, every := isTerminal, progressDelay, progressInterval
+	isTerminal = func(io.Writer) bool { return true }
+	progressDelay, progressInterval = -1, 10*time.Millisecond
+	return func() { isTerminal, progressDelay, progressInterval = is, delay, every }
 }
 
 // TestScript runs testdata/script/*.txtar, one behaviour each. Besides
@@ -39,6 +57,8 @@ func TestMain(m *testing.M) {
 //	lines FILE N                FILE has N lines
 //	png FILE...                 each FILE is a PNG image that decodes
 //	size FILE N                 FILE has N bytes
+//	image FILE                  FILE decodes as a PNG or parses as an SVG,
+//	                            by its extension
 //
 // and the conditions [numpy] (a python3 with numpy is $PYTHON) and [opencl]
 // (an OpenCL device exists). Under CI=true their absence fails the script
@@ -76,6 +96,7 @@ func TestScript(t *testing.T) {
 			"lines":   cmdLines,
 			"png":     cmdPNG,
 			"size":    cmdSize,
+			"image":   cmdImage,
 		},
 	})
 }
@@ -225,5 +246,30 @@ func cmdPNG(ts *testscript.TestScript, neg bool, args []string) {
 		if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
 			ts.Fatalf("%s is only %dx%d pixels", a, b.Dx(), b.Dy())
 		}
+	}
+}
+
+func cmdImage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: image FILE")
+	}
+	b := []byte(ts.ReadFile(args[0]))
+	switch strings.ToLower(filepath.Ext(args[0])) {
+	case ".png":
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			ts.Fatalf("%s: %v", args[0], err)
+		}
+		ts.Logf("%s: %dx%d PNG", args[0], img.Bounds().Dx(), img.Bounds().Dy())
+	case ".svg":
+		var doc struct{ XMLName xml.Name }
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			ts.Fatalf("%s: %v", args[0], err)
+		}
+		if doc.XMLName.Local != "svg" {
+			ts.Fatalf("%s: root element <%s>, want <svg>", args[0], doc.XMLName.Local)
+		}
+	default:
+		ts.Fatalf("%s: neither .png nor .svg", args[0])
 	}
 }

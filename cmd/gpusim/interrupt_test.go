@@ -1,0 +1,205 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/testenv"
+)
+
+// stopBackends are the backends the subprocess stop tests run. A backend
+// that needs a device joins with one line and an available func saying
+// whether it can run here, e.g. {"opencl", openclAvailable}.
+var stopBackends = []struct {
+	name      string
+	available func() bool // nil: always
+}{
+	{"serial", nil},
+	{"parallel", nil},
+	{"opencl", openclAvailable},
+}
+
+// openclAvailable reports whether an OpenCL device exists; under CI=true its
+// absence fails the test run instead (.ci/run installs pocl).
+func openclAvailable() bool {
+	_, err := gpu.Devices()
+	if err != nil && testenv.CI() {
+		panic(fmt.Sprintf("CI=true but no OpenCL device: %v", err))
+	}
+	return err == nil
+}
+
+// stopLatency is how soon after a signal or the deadline a run must exit.
+const stopLatency = time.Second
+
+// longRun is a run of about ten seconds or more on any machine: 1e9
+// lane-steps, with the finals going to --out so the test can check that no
+// file is left.
+var longRun = []string{"run", "--lanes", "1e6", "--steps", "1000", "--workers", "2"}
+
+// startLong starts the CLI (as gpusim-tty, whose progress bar shows on
+// stderr at once) on longRun plus args in dir, and waits until the bar
+// shows that the run is under way.
+func startLong(t *testing.T, dir string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command("gpusim-tty", append(append([]string(nil), longRun...), args...)...)
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	started := make(chan struct{})
+	stderr.onWrite = sync.OnceFunc(func() { close(started) })
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("no progress bar within 30s; stderr %q", stderr.String())
+	}
+	return cmd, stderr
+}
+
+// exitCode waits for cmd and returns its exit status and how long the wait
+// took.
+func exitCode(t *testing.T, cmd *exec.Cmd) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), time.Since(start)
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run did not stop within 30s")
+	}
+	return 0, 0
+}
+
+// TestStop sends SIGINT and SIGTERM to long runs and gives others a
+// --timeout, on every backend in stopBackends: each must exit with its
+// status within stopLatency, say why on stderr, and leave no file behind.
+func TestStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	for _, b := range stopBackends {
+		if b.available != nil && !b.available() {
+			t.Logf("%s: not available here", b.name)
+			continue
+		}
+		for _, c := range []struct {
+			name string
+			sig  syscall.Signal
+			code int
+			msg  string
+		}{
+			{"SIGINT", syscall.SIGINT, 130, "gpusim: interrupted\n"},
+			{"SIGTERM", syscall.SIGTERM, 143, "gpusim: terminated\n"},
+		} {
+			t.Run(b.name+"/"+c.name, func(t *testing.T) {
+				dir := t.TempDir()
+				cmd, stderr := startLong(t, dir, "--backend", b.name, "--out", "finals.npy", "--daily-out", "daily.csv")
+				time.Sleep(50 * time.Millisecond) // well inside the run
+				if err := cmd.Process.Signal(c.sig); err != nil {
+					t.Fatal(err)
+				}
+				code, took := exitCode(t, cmd)
+				t.Logf("exit %d %v after %s", code, took.Round(time.Millisecond), c.name)
+				if code != c.code || took > stopLatency {
+					t.Errorf("exit %d after %v; want %d within %v", code, took, c.code, stopLatency)
+				}
+				if got := lastLine(stderr.String()); got != c.msg {
+					t.Errorf("stderr ends %q, want %q", got, c.msg)
+				}
+				assertEmptyDir(t, dir)
+			})
+		}
+		t.Run(b.name+"/timeout", func(t *testing.T) {
+			const limit = 300 * time.Millisecond
+			dir := t.TempDir()
+			start := time.Now()
+			cmd, stderr := startLong(t, dir, "--backend", b.name, "--out", "finals.npy", "--timeout", limit.String())
+			code, _ := exitCode(t, cmd)
+			took := time.Since(start)
+			t.Logf("exit %d after %v with --timeout %v", code, took.Round(time.Millisecond), limit)
+			if code != exitTimeout || took > limit+stopLatency {
+				t.Errorf("exit %d after %v; want %d within %v", code, took, exitTimeout, limit+stopLatency)
+			}
+			if got, want := lastLine(stderr.String()), "gpusim: error: --timeout: run exceeded 300ms\n"; got != want {
+				t.Errorf("stderr ends %q, want %q", got, want)
+			}
+			assertEmptyDir(t, dir)
+		})
+	}
+}
+
+// lastLine is what follows the last carriage return or newline before the
+// final newline: the message printed after the progress bar was cleared.
+func lastLine(s string) string {
+	body := strings.TrimSuffix(s, "\n")
+	return body[strings.LastIndexAny(body, "\r\n")+1:] + "\n"
+}
+
+// syncBuffer is a bytes.Buffer safe for a writing process and a reading
+// test, which calls onWrite after the first write.
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	onWrite func()
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.onWrite != nil {
+		defer s.onWrite()
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestNotifyContext: SIGINT cancels the context with a *signalError that
+// exits 130. (That a second SIGINT then kills the process the default way
+// cannot be tested in-process.)
+func TestNotifyContext(t *testing.T) {
+	ctx, stop := notifyContext(context.Background())
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGINT did not cancel the context")
+	}
+	var se *signalError
+	if cause := context.Cause(ctx); !errors.As(cause, &se) || se.status() != exitSIGINT || se.Error() != "interrupted" {
+		t.Fatalf("cause %v, want a SIGINT signalError", cause)
+	}
+	if got := (&signalError{syscall.SIGTERM}).status(); got != exitSIGTERM {
+		t.Errorf("SIGTERM exits %d, want %d", got, exitSIGTERM)
+	}
+}

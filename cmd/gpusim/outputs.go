@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/internal/paths"
+	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// outputs is what a run writes and records besides its summary.
+type outputs struct {
+	out       string // --out: the finals
+	daily     bool   // per-day statistics, asked for by dailyFlag
+	dailyFlag string // --daily, or --daily-out or --plot-daily, which imply it
+	dailyOut  string // --daily-out: the per-day table as CSV
+	paths     uint64 // --paths: trajectories of lanes 0..paths-1 ...
+	pathsOut  string // ... written to --paths-out
+	plot      string // --plot: histogram of the finals
+	plotDaily string // --plot-daily: fan chart of the per-day quantiles
+}
+
+// outputFlags are the run flags for outputs.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "daily", Usage: "report each step's count, mean, std and quantiles across lanes"},
+		&cli.StringFlag{Name: "daily-out", Usage: "write the per-step table to `FILE`.csv (implies --daily)"},
+		&cli.GenericFlag{Name: "paths", Value: &countValue{}, DefaultText: "none", Usage: fmt.Sprintf("write the whole trajectories of the first `K` lanes (1..%d) to --paths-out", paths.MaxLanes)},
+		&cli.StringFlag{Name: "paths-out", Usage: "`FILE` for --paths: a K x steps float32 array (.npy, .csv or .f32)"},
+		&cli.StringFlag{Name: "plot", Usage: "draw the histogram of final temperatures with the exact density to `FILE` (.png or .svg)"},
+		&cli.StringFlag{Name: "plot-daily", Usage: "draw a fan chart of the per-step quantiles to `FILE` (.png or .svg; implies --daily)"},
+	}
+}
+
+// parseOutputs reads and checks the output flags of p's run, so a file that
+// cannot be written is refused before the run rather than after it.
+func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
+	o := outputs{
+		out:       c.String("out"),
+		dailyOut:  c.String("daily-out"),
+		paths:     c.Generic("paths").(*countValue).n,
+		pathsOut:  c.String("paths-out"),
+		plot:      c.String("plot"),
+		plotDaily: c.String("plot-daily"),
+	}
+	// The flag that asks for per-day statistics, for messages: the first of
+	// those given.
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{"daily", c.Bool("daily")}, {"daily-out", o.dailyOut != ""}, {"plot-daily", o.plotDaily != ""}} {
+		if f.on && !o.daily {
+			o.daily, o.dailyFlag = true, f.name
+		}
+	}
+	if o.daily && p.Steps > sim.MaxDailySteps {
+		return o, &sim.ParamError{Flag: o.dailyFlag, Msg: fmt.Sprintf("--steps %d is too many to keep per-step statistics (valid range 0..%d steps with --%s)", p.Steps, sim.MaxDailySteps, o.dailyFlag)}
+	}
+	if o.out != "" {
+		if err := checkOut(o.out, p); err != nil {
+			return o, err
+		}
+	}
+	if o.dailyOut != "" {
+		if ext := strings.ToLower(filepath.Ext(o.dailyOut)); ext != ".csv" {
+			msg := fmt.Sprintf("unknown extension %q (valid: .csv)", ext)
+			if ext == "" {
+				msg = fmt.Sprintf("%q has no extension (valid: .csv)", o.dailyOut)
+			}
+			return o, &sim.ParamError{Flag: "daily-out", Msg: msg}
+		}
+	}
+	switch {
+	case c.IsSet("paths") && o.pathsOut == "":
+		return o, &sim.ParamError{Flag: "paths", Msg: "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to"}
+	case o.pathsOut != "" && !c.IsSet("paths"):
+		return o, &sim.ParamError{Flag: "paths-out", Msg: "needs --paths K, the number of lanes whose trajectories to write"}
+	case o.pathsOut != "":
+		if err := paths.Check("paths", o.paths, p); err != nil {
+			return o, err
+		}
+		if _, err := outfile.FormatOf(o.pathsOut); err != nil {
+			return o, &sim.ParamError{Flag: "paths-out", Msg: err.Error()}
+		}
+	}
+	for _, f := range []struct{ flag, path string }{{"plot", o.plot}, {"plot-daily", o.plotDaily}} {
+		if f.path == "" {
+			continue
+		}
+		if err := plots.CheckPath(f.path); err != nil {
+			return o, &sim.ParamError{Flag: f.flag, Msg: err.Error()}
+		}
+	}
+	// Every file's directory exists, and no two flags name the same file.
+	seen := map[string]string{}
+	for _, f := range o.files() {
+		dir := filepath.Dir(f.path)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return o, &sim.ParamError{Flag: f.flag, Msg: fmt.Sprintf("directory %q does not exist", dir)}
+		}
+		abs, err := filepath.Abs(f.path)
+		if err != nil {
+			abs = f.path
+		}
+		if other, ok := seen[abs]; ok {
+			return o, &sim.ParamError{Flag: f.flag, Msg: fmt.Sprintf("%q is also the file of --%s", f.path, other)}
+		}
+		seen[abs] = f.flag
+	}
+	return o, nil
+}
+
+// outFile is an output file and the flag that names it.
+type outFile struct{ flag, path string }
+
+// files lists the files o writes, in the order they are written.
+func (o outputs) files() []outFile {
+	var fs []outFile
+	for _, f := range []outFile{{"out", o.out}, {"paths-out", o.pathsOut}, {"daily-out", o.dailyOut}, {"plot", o.plot}, {"plot-daily", o.plotDaily}} {
+		if f.path != "" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// writeOutputs writes every file o asks for. Each file is written to a
+// temporary file and renamed into place, so it is either complete or absent;
+// the writes stop with the context's cause once ctx is done.
+func writeOutputs(ctx context.Context, o outputs, res *sim.Result, days []daily.Day, trajectories []float32) error {
+	p := res.Params
+	atomic := func(path string, write func(io.Writer) error) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return outfile.Atomic(path, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
+	}
+	if o.out != "" {
+		f, _ := outfile.FormatOf(o.out) // checked before the run
+		err := atomic(o.out, func(w io.Writer) error {
+			return f.Write(w, []string{"lane", "temperature"}, res.Finals)
+		})
+		if err != nil {
+			return fmt.Errorf("write --out: %w", err)
+		}
+	}
+	if o.pathsOut != "" {
+		f, _ := outfile.FormatOf(o.pathsOut)
+		header := make([]string, p.Steps+1)
+		header[0] = "lane"
+		for s := 1; s <= p.Steps; s++ {
+			header[s] = fmt.Sprintf("step%d", s)
+		}
+		err := atomic(o.pathsOut, func(w io.Writer) error {
+			return f.Write(w, header, trajectories, int(o.paths), p.Steps)
+		})
+		if err != nil {
+			return fmt.Errorf("write --paths-out: %w", err)
+		}
+	}
+	if o.dailyOut != "" {
+		if err := atomic(o.dailyOut, func(w io.Writer) error { return daily.WriteCSV(w, days) }); err != nil {
+			return fmt.Errorf("write --daily-out: %w", err)
+		}
+	}
+	if o.plot != "" {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		pl, err := plots.Final(p, res.Summary)
+		if err == nil {
+			err = plots.Save(pl, o.plot)
+		}
+		if err != nil {
+			return fmt.Errorf("write --plot: %w", err)
+		}
+	}
+	if o.plotDaily != "" {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		pl, err := plots.Daily(p, days)
+		if err == nil {
+			err = plots.Save(pl, o.plotDaily)
+		}
+		if err != nil {
+			return fmt.Errorf("write --plot-daily: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// TestProgressBar runs in-process with stderr taken for a terminal: the bar
+// is drawn, then cleared before the report; --quiet and a stderr that is not
+// a terminal get none.
+func TestProgressBar(t *testing.T) {
+	defer fakeTerminal()()
+	// Long enough for a few 10ms redraws on a loaded machine.
+	args := []string{"run", "--lanes", "1e6", "--steps", "20", "--backend", "parallel"}
+	code, stdout, stderr := run(context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stderr, "\r[") || !strings.Contains(stderr, " lanes ") || !strings.Contains(stderr, "lane-steps/s  ETA ") {
+		t.Errorf("no progress bar on stderr: %q", stderr)
+	}
+	last := stderr[strings.LastIndex(stderr[:len(stderr)-1], "\r"):]
+	if strings.Trim(last, "\r ") != "" || !strings.HasSuffix(stderr, "\r") {
+		t.Errorf("the bar was not cleared: stderr ends %q", last)
+	}
+	if !strings.HasPrefix(stdout, "backend ") {
+		t.Errorf("report changed by the bar: %q", stdout)
+	}
+
+	// --quiet and a stderr that is not a terminal start no bar at all.
+	var w strings.Builder
+	if b := startProgress(&w, true, 1e6, 20); b != nil {
+		b.Stop()
+		t.Error("--quiet started a progress bar")
+	}
+	isTerminal = func(io.Writer) bool { return false }
+	if b := startProgress(&w, false, 1e6, 20); b != nil {
+		b.Stop()
+		t.Error("a progress bar was started on a stderr that is not a terminal")
+	}
+	if code, _, stderr = run(context.Background(), args...); code != 0 || stderr != "" {
+		t.Errorf("not a terminal: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Statistical check of --daily end to end, on every CPU backend: 200,000
+// lanes, so a mean off by 1% of an sd is a z of 4.5 and an sd off by 1% a z
+// of 6.3; tolerance |z| < 4.5 on each of the 12 days. The backends must
+// agree: count and quantiles exactly (the histograms are exact), moments to
+// rounding.
+const (
+	dailySeed  = 4242
+	dailyLanes = 200_000
+	dailySteps = 12
+	dailyZTol  = 4.5
+)
+
+type dailyRow struct {
+	Step      int                `json:"step"`
+	Count     uint64             `json:"count"`
+	Mean      float64            `json:"mean"`
+	Std       float64            `json:"std"`
+	ExactMean float64            `json:"exact_mean"`
+	ExactStd  float64            `json:"exact_std"`
+	Quantiles map[string]float64 `json:"quantiles"`
+}
+
+func TestDailyAgainstExact(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Seed = dailyLanes, dailySteps, dailySeed
+	var first []dailyRow
+	for _, backend := range []string{"serial", "parallel"} {
+		code, stdout, stderr := run(context.Background(), "run", "--lanes", "200000", "--steps", "12", "--seed", "4242",
+			"--daily", "--format", "json", "--backend", backend)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
+		}
+		var rep struct {
+			Daily []dailyRow `json:"daily"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Daily) != dailySteps {
+			t.Fatalf("%s: %d days, want %d", backend, len(rep.Daily), dailySteps)
+		}
+		for i, d := range rep.Daily {
+			mean, sd := p.Exact(i + 1)
+			if d.Step != i+1 || d.Count != dailyLanes || d.ExactMean != mean || d.ExactStd != sd || len(d.Quantiles) != 5 {
+				t.Fatalf("%s day %d: %+v", backend, i+1, d)
+			}
+			n := float64(d.Count)
+			if z := (d.Mean - mean) / (sd / math.Sqrt(n)); !(math.Abs(z) < dailyZTol) {
+				t.Errorf("%s day %d: mean %.4f, exact %.4f (z %.2f)", backend, d.Step, d.Mean, mean, z)
+			}
+			if z := (d.Std - sd) / (sd / math.Sqrt(2*n)); !(math.Abs(z) < dailyZTol) {
+				t.Errorf("%s day %d: sd %.4f, exact %.4f (z %.2f)", backend, d.Step, d.Std, sd, z)
+			}
+			if first == nil {
+				continue
+			}
+			f := first[i]
+			if d.Count != f.Count || math.Abs(d.Mean-f.Mean) > 1e-12*math.Abs(f.Mean) || math.Abs(d.Std-f.Std) > 1e-9*f.Std {
+				t.Errorf("day %d: %s has mean %v sd %v, serial %v %v", d.Step, backend, d.Mean, d.Std, f.Mean, f.Std)
+			}
+			for k, q := range f.Quantiles {
+				if d.Quantiles[k] != q {
+					t.Errorf("day %d %s: %s has %v, serial %v", d.Step, k, backend, d.Quantiles[k], q)
+				}
+			}
+		}
+		if first == nil {
+			first = rep.Daily
+		}
+	}
+}
+
+// TestPathsAreTheModel checks --paths-out in every format, on every CPU
+// backend, against sim.Model.Path bit for bit.
+func TestPathsAreTheModel(t *testing.T) {
+	const k, steps = 13, 7
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Seed = 50, steps, 99
+	m := p.Model()
+	want := make([]float32, 0, k*steps)
+	path := make([]float32, steps)
+	for lane := range uint64(k) {
+		m.Path(lane, path)
+		want = append(want, path...)
+	}
+	hdr, _ := outfile.NPYHeader(k, steps)
+	for _, backend := range []string{"serial", "parallel"} {
+		for _, ext := range []string{".npy", ".f32", ".csv"} {
+			file := filepath.Join(t.TempDir(), "paths"+ext)
+			code, _, stderr := run(context.Background(), "run", "--lanes", "50", "--steps", "7", "--seed", "99",
+				"--backend", backend, "--paths", "13", "--paths-out", file)
+			if code != 0 {
+				t.Fatalf("%s %s: exit %d: %s", backend, ext, code, stderr)
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []float32
+			switch ext {
+			case ".npy", ".f32":
+				if ext == ".npy" {
+					if !strings.HasPrefix(string(b), string(hdr)) {
+						t.Fatalf("%s: header %q, want %q", file, b[:min(len(b), len(hdr))], hdr)
+					}
+					b = b[len(hdr):]
+				}
+				for i := 0; i+4 <= len(b); i += 4 {
+					got = append(got, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+				}
+			case ".csv":
+				lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+				if lines[0] != "lane,step1,step2,step3,step4,step5,step6,step7" || len(lines) != k+1 {
+					t.Fatalf("%s: header %q, %d lines", file, lines[0], len(lines))
+				}
+				for _, l := range lines[1:] {
+					for _, f := range strings.Split(l, ",")[1:] {
+						x, err := strconv.ParseFloat(f, 32)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, float32(x))
+					}
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s %s: %d values, want %d", backend, ext, len(got), len(want))
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %s #%d (lane %d step %d): got %#x, want %#x", backend, ext, i, i/steps, i%steps+1,
+						math.Float32bits(got[i]), math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
+}
+
+// cancelAfter is a context that cancels itself with cause on the n-th call
+// of Err, which ctxWriter makes once per write: a Ctrl-C in the middle of
+// writing a file.
+type cancelAfter struct {
+	context.Context
+	cancel context.CancelCauseFunc
+	cause  error
+	n      int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n == 0 {
+		c.cancel(c.cause)
+	}
+	return c.Context.Err()
+}
+
+// TestWriteOutputsCancelled: a context that ends while a file is written
+// stops the writing with its cause and leaves no file, temporary or not.
+func TestWriteOutputsCancelled(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1<<20, 3
+	res := &sim.Result{Params: p, Summary: sim.NewSummary(p), Finals: make([]float32, p.Lanes)}
+	for _, name := range []string{"finals.csv", "finals.npy"} {
+		dir := t.TempDir()
+		o := outputs{out: filepath.Join(dir, name), plot: filepath.Join(dir, "final.png")}
+		inner, cancel := context.WithCancelCause(context.Background())
+		// The first check is before the file is opened; the fifth is a
+		// write well into it (4 MiB of finals take several 64 KiB writes).
+		ctx := &cancelAfter{Context: inner, cancel: cancel, cause: &signalError{os.Interrupt}, n: 5}
+		err := writeOutputs(ctx, o, res, nil, nil)
+		var se *signalError
+		if !errors.As(err, &se) || ctx.n > 0 {
+			t.Fatalf("%s: got %v after %d checks, want the signal mid-file", name, err, 5-ctx.n)
+		}
+		assertEmptyDir(t, dir)
+	}
+}

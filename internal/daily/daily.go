@@ -1,0 +1,128 @@
+package daily
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Levels are the quantiles reported for every day.
+var Levels = []float64{0.05, 0.25, 0.50, 0.75, 0.95}
+
+// LevelName is a level's column name: p05 for 0.05.
+func LevelName(q float64) string { return fmt.Sprintf("p%02.0f", 100*q) }
+
+// Day is the distribution of the temperature across lanes after Step steps.
+type Day struct {
+	Step      int
+	Count     uint64
+	Mean, Std float64
+	// ExactMean and ExactStd are the model's exact moments after Step steps
+	// (sim.Params.Exact).
+	ExactMean, ExactStd float64
+	// Quantiles at Levels, interpolated in the step's sim.DailyBins-bin
+	// histogram and clamped to the step's sample range.
+	Quantiles []float64
+}
+
+// ZMean is the sample mean's z-score against the exact mean: the mean of n
+// normals has standard error sd/sqrt(n). NaN when the exact sd is 0.
+func (d Day) ZMean() float64 {
+	if !(d.ExactStd > 0) || d.Count == 0 {
+		return math.NaN()
+	}
+	return (d.Mean - d.ExactMean) / (d.ExactStd / math.Sqrt(float64(d.Count)))
+}
+
+// ZStd is the sample sd's z-score against the exact sd, whose asymptotic
+// standard error for normal data is sd/sqrt(2n). NaN when the exact sd is 0.
+func (d Day) ZStd() float64 {
+	if !(d.ExactStd > 0) || d.Count == 0 {
+		return math.NaN()
+	}
+	return (d.Std - d.ExactStd) / (d.ExactStd / math.Sqrt(2*float64(d.Count)))
+}
+
+// Table returns one Day per summary; summary i is step i+1 of p, as in
+// sim.Result.Daily.
+func Table(p sim.Params, summaries []*sim.Summary) []Day {
+	days := make([]Day, len(summaries))
+	for i, s := range summaries {
+		d := Day{Step: i + 1, Count: s.Count, Mean: s.Mean, Std: s.Std()}
+		d.ExactMean, d.ExactStd = p.Exact(i + 1)
+		d.Quantiles = make([]float64, len(Levels))
+		for j, q := range Levels {
+			x := s.Hist.Quantile(q)
+			if s.Count > 0 {
+				// Interpolating in a bin can land outside the sample's
+				// range; no quantile of the sample does.
+				x = min(max(x, float64(s.Min)), float64(s.Max))
+			}
+			d.Quantiles[j] = x
+		}
+		days[i] = d
+	}
+	return days
+}
+
+// Header is the CSV header WriteCSV writes.
+func Header() []string {
+	h := []string{"step", "count", "mean", "std", "exact_mean", "exact_std"}
+	for _, q := range Levels {
+		h = append(h, LevelName(q))
+	}
+	return h
+}
+
+// WriteCSV writes days as CSV: the header, then one row per day. Numbers are
+// the shortest decimals that read back as the same float64.
+func WriteCSV(w io.Writer, days []Day) error {
+	bw := bufio.NewWriter(w)
+	var b []byte
+	for i, h := range Header() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, h...)
+	}
+	b = append(b, '\n')
+	for _, d := range days {
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+		b = strconv.AppendInt(b[:0], int64(d.Step), 10)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, d.Count, 10)
+		for _, x := range append([]float64{d.Mean, d.Std, d.ExactMean, d.ExactStd}, d.Quantiles...) {
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		}
+		b = append(b, '\n')
+	}
+	if _, err := bw.Write(b); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Sample picks the days a table of at most rows rows shows when there are
+// more days than that: day 1, every k-th day and the last day, with k the
+// smallest stride that fits. It returns the 0-based indices and k.
+func Sample(days, rows int) (idx []int, k int) {
+	rows = max(rows, 3)
+	k = 1
+	if days > rows {
+		// Day 1 and the last day are extra rows beyond the multiples of k.
+		k = (days + rows - 3) / (rows - 2)
+	}
+	for n := 1; n <= days; n++ {
+		if n == 1 || n%k == 0 || n == days {
+			idx = append(idx, n-1)
+		}
+	}
+	return idx, k
+}

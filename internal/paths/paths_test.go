@@ -1,0 +1,73 @@
+package paths
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+func TestComputeIsPath(t *testing.T) {
+	p := sim.Default()
+	for _, steps := range []int{0, 1, 5, 13} {
+		p.Steps, p.Seed = steps, 7
+		const k = 1001 // not a multiple of the chunk
+		got, err := Compute(context.Background(), p, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != k*steps {
+			t.Fatalf("steps %d: %d values, want %d", steps, len(got), k*steps)
+		}
+		m := p.Model()
+		want := make([]float32, steps)
+		for lane := range k {
+			m.Path(uint64(lane), want)
+			for s, x := range want {
+				if g := got[lane*steps+s]; math.Float32bits(g) != math.Float32bits(x) {
+					t.Fatalf("steps %d lane %d step %d: got %#x, want %#x", steps, lane, s+1, math.Float32bits(g), math.Float32bits(x))
+				}
+			}
+			if steps > 0 && math.Float32bits(got[lane*steps+steps-1]) != math.Float32bits(m.Final(uint64(lane))) {
+				t.Fatalf("steps %d lane %d: last step is not the final", steps, lane)
+			}
+		}
+	}
+}
+
+func TestComputeCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	boom := errors.New("boom")
+	cancel(boom)
+	p := sim.Default()
+	if _, err := Compute(ctx, p, 100000); !errors.Is(err, boom) {
+		t.Errorf("got %v, want the context's cause", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	p := sim.Default()
+	p.Lanes = 100
+	for k, want := range map[uint64]string{
+		0:   "--paths: 0 is out of range (valid range 1..100, the job's lanes)",
+		101: "--paths: 101 is out of range (valid range 1..100, the job's lanes)",
+		100: "",
+	} {
+		err := Check("paths", k, p)
+		if (err == nil) != (want == "") || err != nil && err.Error() != want {
+			t.Errorf("Check(%d) = %v, want %q", k, err, want)
+		}
+	}
+	p.Lanes = 5e6
+	if err := Check("paths", MaxLanes+1, p); err == nil || !strings.Contains(err.Error(), "1..1000000, the most paths written") {
+		t.Errorf("Check(MaxLanes+1) = %v", err)
+	}
+	p.Steps = 1000
+	var pe *sim.ParamError
+	if err := Check("paths", MaxLanes, p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "paths x steps <= 268435456") {
+		t.Errorf("Check(1e6 x 1000) = %v", err)
+	}
+}

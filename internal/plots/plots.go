@@ -1,0 +1,292 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat/distuv"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Formats are the file extensions Save writes.
+var Formats = []string{".png", ".svg"}
+
+// Width and Height are the size of a saved chart (605 x 416 pixels in PNG).
+const Width, Height = 16 * vg.Centimeter, 11 * vg.Centimeter
+
+// CheckPath returns an error when path's extension is not one of Formats.
+func CheckPath(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range Formats {
+		if ext == f {
+			return nil
+		}
+	}
+	if ext == "" {
+		return fmt.Errorf("%q has no extension (valid: %s)", path, strings.Join(Formats, ", "))
+	}
+	return fmt.Errorf("unknown extension %q (valid: %s)", ext, strings.Join(Formats, ", "))
+}
+
+// Save writes p to path atomically, as PNG or SVG by its extension.
+func Save(p *plot.Plot, path string) error {
+	if err := CheckPath(path); err != nil {
+		return err
+	}
+	wt, err := p.WriterTo(Width, Height, strings.ToLower(filepath.Ext(path))[1:])
+	if err != nil {
+		return err
+	}
+	return outfile.Atomic(path, func(w io.Writer) error {
+		_, err := wt.WriteTo(w)
+		return err
+	})
+}
+
+// The palette: blues for the simulation, red for the exact law.
+var (
+	colBars   = color.RGBA{R: 158, G: 202, B: 225, A: 255}
+	colOuter  = color.RGBA{R: 198, G: 219, B: 239, A: 255}
+	colInner  = color.RGBA{R: 107, G: 174, B: 214, A: 255}
+	colMedian = color.RGBA{R: 8, G: 69, B: 148, A: 255}
+	colExact  = color.RGBA{R: 203, G: 24, B: 29, A: 255}
+)
+
+// barBins is how many histogram bins make one bar: sim.HistBins/128, so
+// the histogram's +/- 8 sd span 128 bars of 1/8 sd each, about 80 over the
+// range a million lanes reach.
+const barBins = sim.HistBins / 128
+
+// title is a chart's title: what it shows, then the job on a second line.
+func title(what string, p sim.Params) string {
+	return fmt.Sprintf("%s\n%s x %d steps: start %g, anchor %g, persistence %g, sigma %g, seed %d",
+		what, lanes(p.Lanes), p.Steps, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Seed)
+}
+
+// lanes is "1 lane" or "5,000,000 lanes".
+func lanes(n uint64) string {
+	if n == 1 {
+		return "1 lane"
+	}
+	return thousands(n) + " lanes"
+}
+
+// Final draws the histogram of final temperatures in s, a summary of the
+// whole job p, as a density (bar area is the fraction of lanes), with the
+// exact Normal density of the final temperature over it. Bars are barBins of
+// the summary's histogram bins wide. When every lane ends at the same value
+// (no steps or no noise) it draws that point mass instead.
+func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
+	h := s.Hist
+	n := len(h.Bins) - 2
+	first, last := -1, -1
+	var total uint64
+	for i, c := range h.Bins {
+		total += c
+		if c > 0 && i >= 1 && i <= n {
+			if first < 0 {
+				first = i - 1
+			}
+			last = i - 1
+		}
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("plot: the summary counts no lanes")
+	}
+	pl := plot.New()
+	pl.Title.Text = title("Final temperatures", p)
+	pl.X.Label.Text = fmt.Sprintf("temperature after %d steps", p.Steps)
+	pl.Y.Label.Text = "density"
+	pl.Add(plotter.NewGrid())
+	pl.Legend.Top = true
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
+
+	if s.Min == s.Max {
+		x := float64(s.Min)
+		spike, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
+		if err != nil {
+			return nil, err
+		}
+		spike.Color, spike.Width = colMedian, vg.Points(3)
+		pl.Add(spike)
+		what := "all " + lanes(s.Count)
+		if s.Count == 1 {
+			what = "1 lane"
+		}
+		pl.Legend.Add(fmt.Sprintf("%s at %s", what, strconv.FormatFloat(x, 'g', -1, 32)), spike)
+		pl.Y.Label.Text = "fraction of lanes"
+		pl.X.Min, pl.X.Max = x-1, x+1
+		pl.Y.Min, pl.Y.Max = 0, 1.15
+		return pl, nil
+	}
+
+	mu, sd := p.Exact(p.Steps)
+	outside := h.Bins[0] + h.Bins[n+1]
+	label := fmt.Sprintf("simulated, %s", lanes(s.Count))
+	if outside > 0 {
+		label += fmt.Sprintf(" (%s outside the bins)", thousands(outside))
+	}
+	if first >= 0 {
+		// One polygon in steps rather than a bar per bin: adjacent bars
+		// leave anti-aliasing seams.
+		g := barBins
+		lo0 := first / g * g
+		xys := plotter.XYs{{X: h.Edge(lo0), Y: 0}}
+		for lo := lo0; lo <= last; lo += g {
+			hi := min(lo+g, n)
+			var c uint64
+			for i := lo; i < hi; i++ {
+				c += h.Bins[i+1]
+			}
+			a, b := h.Edge(lo), h.Edge(hi)
+			y := float64(c) / float64(total) / (b - a)
+			xys = append(xys, plotter.XY{X: a, Y: y}, plotter.XY{X: b, Y: y})
+		}
+		xys = append(xys, plotter.XY{X: xys[len(xys)-1].X, Y: 0})
+		hist, err := plotter.NewPolygon(xys)
+		if err != nil {
+			return nil, err
+		}
+		hist.Color = colBars
+		hist.LineStyle.Width = 0
+		pl.Add(hist)
+		pl.Legend.Add(label, hist)
+		pl.X.Min, pl.X.Max = xys[0].X, xys[len(xys)-1].X
+	}
+	if sd > 0 {
+		norm := distuv.Normal{Mu: mu, Sigma: sd}
+		f := plotter.NewFunction(norm.Prob)
+		// Functions do not widen the axes: show at least mean +/- 4 sd.
+		pl.X.Min, pl.X.Max = math.Min(pl.X.Min, mu-4*sd), math.Max(pl.X.Max, mu+4*sd)
+		f.XMin, f.XMax = pl.X.Min, pl.X.Max
+		f.Samples = 400
+		f.Color = colExact
+		f.Width = vg.Points(1.5)
+		pl.Add(f)
+		pl.Legend.Add(fmt.Sprintf("exact Normal(%.4g, %.4g)", mu, sd), f)
+		pl.Y.Max = math.Max(pl.Y.Max, norm.Prob(mu))
+	}
+	pl.Y.Min = 0
+	pl.Y.Max *= 1.15 // room for the legend above the peak
+	return pl, nil
+}
+
+// Daily draws a fan chart of days, the per-day table of job p: the p05-p95
+// and p25-p75 bands filled, the median as a line and the exact mean dashed,
+// from day 0 (every lane at p.Start) to the last day.
+func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
+	iq := func(q float64) int {
+		for i, l := range daily.Levels {
+			if l == q {
+				return i
+			}
+		}
+		panic(fmt.Sprintf("plots: no level %v in daily.Levels", q))
+	}
+	i05, i25, i50, i75, i95 := iq(0.05), iq(0.25), iq(0.5), iq(0.75), iq(0.95)
+	start := float64(float32(p.Start)) // the model's float32 start
+	at := func(k int, i int) float64 {
+		if k == 0 {
+			return start
+		}
+		return days[k-1].Quantiles[i]
+	}
+	band := func(lo, hi int, fill color.Color) (*plotter.Polygon, error) {
+		xys := make(plotter.XYs, 0, 2*(len(days)+1))
+		for k := 0; k <= len(days); k++ {
+			xys = append(xys, plotter.XY{X: float64(k), Y: at(k, hi)})
+		}
+		for k := len(days); k >= 0; k-- {
+			xys = append(xys, plotter.XY{X: float64(k), Y: at(k, lo)})
+		}
+		poly, err := plotter.NewPolygon(xys)
+		if err != nil {
+			return nil, err
+		}
+		poly.Color = fill
+		poly.LineStyle.Width = 0
+		return poly, nil
+	}
+	line := func(y func(k int) float64) (*plotter.Line, error) {
+		xys := make(plotter.XYs, len(days)+1)
+		for k := range xys {
+			xys[k] = plotter.XY{X: float64(k), Y: y(k)}
+		}
+		return plotter.NewLine(xys)
+	}
+
+	pl := plot.New()
+	pl.Title.Text = title("Temperature by day: quantiles across lanes", p)
+	pl.X.Label.Text = "day (step)"
+	pl.Y.Label.Text = "temperature"
+	pl.Add(plotter.NewGrid())
+	outer, err := band(i05, i95, colOuter)
+	if err != nil {
+		return nil, err
+	}
+	inner, err := band(i25, i75, colInner)
+	if err != nil {
+		return nil, err
+	}
+	median, err := line(func(k int) float64 { return at(k, i50) })
+	if err != nil {
+		return nil, err
+	}
+	median.Color, median.Width = colMedian, vg.Points(1.5)
+	exact, err := line(func(k int) float64 { m, _ := p.Exact(k); return m })
+	if err != nil {
+		return nil, err
+	}
+	exact.Color, exact.Width = colExact, vg.Points(1.2)
+	exact.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	pl.Add(outer, inner, median, exact)
+	pl.Legend.Add("p05 to p95", outer)
+	pl.Legend.Add("p25 to p75", inner)
+	pl.Legend.Add("median", median)
+	pl.Legend.Add("exact mean", exact)
+	pl.Legend.Top = true
+	pl.X.Min, pl.X.Max = 0, math.Max(1, float64(len(days)))
+	// Room above the fan for the legend, and a margin below it; a fan of
+	// no width (no steps or no noise) gets a range of 2 degrees.
+	r := pl.Y.Max - pl.Y.Min
+	if r < 1e-6*math.Max(math.Abs(pl.Y.Max), 1) {
+		pl.Y.Min, pl.Y.Max, r = pl.Y.Min-1, pl.Y.Max+1, 2
+	}
+	pl.Y.Min, pl.Y.Max = pl.Y.Min-0.05*r, pl.Y.Max+0.3*r
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
+	return pl, nil
+}
+
+// plainTicks are gonum's default ticks labelled with the shortest decimal:
+// 50 rather than 50.00.
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
+}
+
+// thousands writes n with commas: 5,000,000.
+func thousands(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

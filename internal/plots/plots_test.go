@@ -1,0 +1,131 @@
+package plots
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/sim"
+)
+
+func runDaily(t *testing.T, p sim.Params) *sim.Result {
+	t.Helper()
+	res, err := cpu.Parallel{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// checkImage checks that path decodes as a PNG of the saved size, or parses
+// as an SVG document, and that no temporary file is left beside it.
+func checkImage(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch filepath.Ext(path) {
+	case ".png":
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 300 {
+			t.Errorf("%s: %v is smaller than a chart", path, r)
+		}
+	case ".svg":
+		var doc struct {
+			XMLName xml.Name
+			Width   string `xml:"width,attr"`
+		}
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if doc.XMLName.Local != "svg" || doc.Width == "" {
+			t.Errorf("%s: root <%s width=%q>, want an <svg> with a width", path, doc.XMLName.Local, doc.Width)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Dir(path))
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left", e.Name())
+		}
+	}
+}
+
+func TestCharts(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		mod  func(*sim.Params)
+	}{
+		{"default", func(p *sim.Params) {}},
+		{"one-lane", func(p *sim.Params) { p.Lanes = 1 }},
+		{"no-steps", func(p *sim.Params) { p.Steps = 0 }},
+		{"no-noise", func(p *sim.Params) { p.Sigma = 0 }},
+		{"one-step", func(p *sim.Params) { p.Steps = 1 }},
+		{"random-walk", func(p *sim.Params) { p.Persistence, p.Steps = 1, 40 }},
+	} {
+		p := sim.Default()
+		p.Lanes = 20_000
+		c.mod(&p)
+		res := runDaily(t, p)
+		final, err := Final(p, res.Summary)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		fan, err := Daily(p, daily.Table(p, res.Daily))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, ext := range Formats {
+			for _, chart := range []struct {
+				name string
+				pl   *plot.Plot
+			}{{"final", final}, {"daily", fan}} {
+				path := filepath.Join(dir, c.name+"-"+chart.name+ext)
+				if err := Save(chart.pl, path); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				checkImage(t, path)
+			}
+		}
+	}
+}
+
+func TestCheckPath(t *testing.T) {
+	for _, ok := range []string{"a.png", "b.SVG", "dir/c.svg"} {
+		if err := CheckPath(ok); err != nil {
+			t.Errorf("CheckPath(%q) = %v", ok, err)
+		}
+	}
+	for path, want := range map[string]string{
+		"a.jpg": `unknown extension ".jpg" (valid: .png, .svg)`,
+		"plot":  `"plot" has no extension (valid: .png, .svg)`,
+	} {
+		if err := CheckPath(path); err == nil || err.Error() != want {
+			t.Errorf("CheckPath(%q) = %v, want %q", path, err, want)
+		}
+	}
+	if err := Save(nil, filepath.Join(t.TempDir(), "x.gif")); err == nil {
+		t.Error("Save to .gif succeeded")
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0", 999: "999", 1000: "1,000", 5_000_000: "5,000,000", 12345678: "12,345,678"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,227 @@
+package progress
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options tune a Bar. The zero value gives the defaults.
+type Options struct {
+	// Delay is how long a run goes before the bar first appears, so short
+	// runs print nothing (default 1s; negative means at once).
+	Delay time.Duration
+	// Interval is the least time between redraws (default 100ms).
+	Interval time.Duration
+	// Width is the terminal's width in columns (default 80). The line is
+	// kept one column narrower so the cursor never wraps.
+	Width int
+	// Now is the clock (default time.Now); tests pass a fake one.
+	Now func() time.Time
+}
+
+// Bar is a progress bar over a number of lanes of a given number of steps.
+// Add may be called from any goroutine; the line is drawn by Tick, which the
+// goroutine Start launches calls every Interval, and erased by Stop.
+//
+// A line reads
+//
+//	[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s
+type Bar struct {
+	w            io.Writer
+	total        uint64
+	steps        int
+	delay, every time.Duration
+	width        int
+	now          func() time.Time
+	start        time.Time
+
+	done atomic.Uint64
+
+	mu       sync.Mutex // guards the fields below and writes to w
+	last     time.Time  // time of the last draw, zero before the first
+	drawn    int        // length of the line on screen, 0 when none
+	stopped  bool
+	quit     chan struct{}
+	finished chan struct{}
+}
+
+// New returns a bar for lanes lanes of steps steps each, writing to w. The
+// clock starts now.
+func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
+	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, now: o.Now}
+	if b.delay == 0 {
+		b.delay = time.Second
+	}
+	if b.every <= 0 {
+		b.every = 100 * time.Millisecond
+	}
+	if b.width <= 0 {
+		b.width = 80
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.start = b.now()
+	return b
+}
+
+// Add counts n more lanes as done. It is a sim.Job.Progress callback: one
+// atomic add, safe from several goroutines.
+func (b *Bar) Add(n uint64) { b.done.Add(n) }
+
+// Done is the number of lanes counted so far.
+func (b *Bar) Done() uint64 { return b.done.Load() }
+
+// Start redraws the bar every Interval on a goroutine of its own until Stop.
+func (b *Bar) Start() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.quit != nil || b.stopped {
+		return
+	}
+	b.quit, b.finished = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(b.finished)
+		t := time.NewTicker(b.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.quit:
+				return
+			case <-t.C:
+				b.Tick()
+			}
+		}
+	}()
+}
+
+// Tick draws the bar if the delay has passed and the last draw is at least
+// an interval old. It reports whether it drew.
+func (b *Bar) Tick() bool {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped || now.Sub(b.start) < b.delay || (!b.last.IsZero() && now.Sub(b.last) < b.every) {
+		return false
+	}
+	line := b.Line(now)
+	pad := max(b.drawn-len(line), 0)
+	// \r returns to the start of the line; spaces cover a longer old line.
+	fmt.Fprintf(b.w, "\r%s%s", line, strings.Repeat(" ", pad))
+	if pad > 0 {
+		fmt.Fprintf(b.w, "\r%s", line)
+	}
+	b.drawn = len(line)
+	b.last = now
+	return true
+}
+
+// Stop ends the redraws and erases the line if one was drawn, leaving the
+// cursor at the start of an empty line. It is idempotent.
+func (b *Bar) Stop() {
+	b.mu.Lock()
+	quit, finished := b.quit, b.finished
+	already := b.stopped
+	b.stopped = true
+	b.mu.Unlock()
+	if already {
+		return
+	}
+	if quit != nil {
+		close(quit)
+		<-finished
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drawn > 0 {
+		fmt.Fprintf(b.w, "\r%s\r", strings.Repeat(" ", b.drawn))
+		b.drawn = 0
+	}
+}
+
+// Line renders the bar as it stands at now, without the leading \r.
+func (b *Bar) Line(now time.Time) string {
+	done := min(b.done.Load(), b.total)
+	elapsed := now.Sub(b.start).Seconds()
+	frac := 1.0
+	if b.total > 0 {
+		frac = float64(done) / float64(b.total)
+	}
+	rate, unit := "", "lane-steps/s"
+	perSec := math.NaN()
+	if elapsed > 0 {
+		perSec = float64(done) / elapsed // lanes per second
+	}
+	if b.steps == 0 {
+		unit = "lanes/s"
+		rate = SI(perSec)
+	} else {
+		rate = SI(perSec * float64(b.steps))
+	}
+	eta := "--"
+	if done >= b.total {
+		eta = "0s"
+	} else if perSec > 0 {
+		eta = Duration(time.Duration(float64(b.total-done) / perSec * float64(time.Second)))
+	}
+	tail := fmt.Sprintf(" %3.0f%%  %s/%s lanes  %s %s  ETA %s", math.Floor(100*frac), SI(float64(done)), SI(float64(b.total)), rate, unit, eta)
+	// The bar takes what the line has left, within limits; a narrow
+	// terminal gets the numbers alone.
+	room := b.width - 1 - len(tail) - 2
+	if room < 10 {
+		return strings.TrimLeft(tail, " ")
+	}
+	room = min(room, 40)
+	fill := int(frac * float64(room))
+	bar := strings.Repeat("=", fill)
+	if fill < room {
+		bar += ">" + strings.Repeat(" ", room-fill-1)
+	}
+	return "[" + bar + "]" + tail
+}
+
+// SI formats a non-negative count or rate with 3 significant digits and a
+// k, M, G or T suffix: 950, 2.25M, 96.1M, 1.2G. NaN is "-".
+func SI(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "-"
+	}
+	for _, u := range []struct {
+		s string
+		v float64
+	}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+		if x >= u.v*0.9995 {
+			return trimZeros(fmt.Sprintf("%.3g", x/u.v)) + u.s
+		}
+	}
+	if x == math.Trunc(x) {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return trimZeros(fmt.Sprintf("%.3g", x))
+}
+
+// trimZeros drops a fraction's trailing zeros: "5.00" is "5", "2.50" is "2.5".
+func trimZeros(s string) string {
+	if strings.ContainsAny(s, "e") || !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// Duration formats a remaining time to the second: 7s, 2m05s, 1h02m.
+func Duration(d time.Duration) string {
+	s := int64(math.Ceil(d.Seconds()))
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	}
+	return fmt.Sprintf("%dh%02dm", s/3600, (s%3600)/60)
+}

@@ -1,0 +1,205 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// clock is a fake time source that tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newFake(lanes uint64, steps int) (*Bar, *clock, *bytes.Buffer) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	return New(&w, lanes, steps, Options{Now: c.Now}), c, &w
+}
+
+func TestNothingBeforeDelay(t *testing.T) {
+	b, c, w := newFake(5_000_000, 10)
+	b.Add(1_000_000)
+	for range 9 {
+		c.Advance(100 * time.Millisecond)
+		if b.Tick() {
+			t.Fatalf("drew at %v, before the 1s delay", c.Now().Sub(b.start))
+		}
+	}
+	b.Stop()
+	if w.Len() != 0 {
+		t.Errorf("a run shorter than the delay wrote %q", w.String())
+	}
+}
+
+func TestLine(t *testing.T) {
+	b, c, w := newFake(5_000_000, 10)
+	b.Add(2_000_000)
+	b.Add(250_000)
+	c.Advance(1500 * time.Millisecond)
+	if !b.Tick() {
+		t.Fatal("no draw after the delay")
+	}
+	// 2.25M lanes in 1.5 s: 1.5M lanes/s, 15M lane-steps/s; 2.75M lanes left take 1.83 s.
+	want := "[=============>                ]  45%  2.25M/5M lanes  15M lane-steps/s  ETA 2s"
+	if got := w.String(); got != "\r"+want {
+		t.Errorf("got  %q\nwant %q", got, "\r"+want)
+	}
+	if len(want) > 79 {
+		t.Errorf("line is %d columns, wider than 79", len(want))
+	}
+}
+
+func TestRateLimitAndRedraw(t *testing.T) {
+	b, c, w := newFake(1000, 0)
+	c.Advance(time.Second)
+	if !b.Tick() {
+		t.Fatal("no draw at the delay")
+	}
+	c.Advance(50 * time.Millisecond)
+	b.Add(500)
+	if b.Tick() {
+		t.Error("drew again within 100ms")
+	}
+	c.Advance(50 * time.Millisecond)
+	if !b.Tick() {
+		t.Error("no redraw after 100ms")
+	}
+	draws := strings.Count(w.String(), "\r")
+	if draws != 2 {
+		t.Errorf("%d carriage returns, want 2: %q", draws, w.String())
+	}
+	if !strings.Contains(w.String(), "500/1k lanes") || !strings.Contains(w.String(), "lanes/s") {
+		t.Errorf("steps 0 should count lanes/s: %q", w.String())
+	}
+}
+
+// TestShorterLineCovers checks that a redraw shorter than the line on screen
+// blanks the old line's tail.
+func TestShorterLineCovers(t *testing.T) {
+	b, c, w := newFake(100, 1)
+	b.width = 200
+	c.Advance(time.Second)
+	b.Tick()
+	first := b.drawn
+	b.width = 40 // the numbers alone
+	c.Advance(time.Second)
+	b.Tick()
+	out := w.String()
+	second := out[strings.LastIndex(out, "\r")+1:]
+	if len(second) >= first {
+		t.Fatalf("second line %q is not shorter than the first (%d)", second, first)
+	}
+	mid := out[len("\r")+first:]
+	if want := "\r" + second + strings.Repeat(" ", first-len(second)) + "\r" + second; mid != want {
+		t.Errorf("redraw %q, want %q", mid, want)
+	}
+}
+
+func TestStopClears(t *testing.T) {
+	b, c, w := newFake(10, 10)
+	c.Advance(2 * time.Second)
+	b.Tick()
+	n := b.drawn
+	b.Stop()
+	if !strings.HasSuffix(w.String(), "\r"+strings.Repeat(" ", n)+"\r") {
+		t.Errorf("Stop did not clear the line: %q", w.String())
+	}
+	c.Advance(time.Second)
+	if b.Tick() {
+		t.Error("drew after Stop")
+	}
+	b.Stop() // idempotent
+}
+
+func TestETAAndDone(t *testing.T) {
+	b, c, _ := newFake(100, 1)
+	c.Advance(2 * time.Second)
+	if l := b.Line(c.Now()); !strings.HasSuffix(l, "ETA --") || !strings.Contains(l, "  0%") {
+		t.Errorf("no progress yet: %q", l)
+	}
+	b.Add(1)
+	if l := b.Line(c.Now()); !strings.HasSuffix(l, "ETA 3m18s") {
+		t.Errorf("1%% in 2s: %q", l)
+	}
+	b.Add(200) // engines never overcount, but the bar must not underflow
+	if l := b.Line(c.Now()); !strings.HasSuffix(l, "ETA 0s") || !strings.Contains(l, "100%  100/100 lanes") {
+		t.Errorf("done: %q", l)
+	}
+}
+
+// TestConcurrentAdd runs the real ticker with Add from many goroutines, for
+// the race detector.
+func TestConcurrentAdd(t *testing.T) {
+	var w syncBuffer
+	b := New(&w, 80_000, 10, Options{Delay: -1, Interval: time.Millisecond})
+	b.Start()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10_000 {
+				b.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	time.Sleep(5 * time.Millisecond)
+	b.Stop()
+	if b.Done() != 80_000 {
+		t.Errorf("counted %d lanes, want 80000", b.Done())
+	}
+	if !strings.Contains(w.String(), "lanes") {
+		t.Errorf("the ticker never drew: %q", w.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestSI(t *testing.T) {
+	for x, want := range map[float64]string{0: "0", 7: "7", 999: "999", 999.6: "1k", 1000: "1k", 2_250_000: "2.25M",
+		5e6: "5M", 96_123_456: "96.1M", 1.2e9: "1.2G", 12.5: "12.5"} {
+		if got := SI(x); got != want {
+			t.Errorf("SI(%v) = %q, want %q", x, got, want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{1200 * time.Millisecond: "2s", 59 * time.Second: "59s",
+		125 * time.Second: "2m05s", 3720 * time.Second: "1h02m"} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestDocLine is the line the package doc and the README show.
+func TestDocLine(t *testing.T) {
+	b, c, _ := newFake(50_000_000, 10)
+	b.Add(22_500_000)
+	c.Advance(2341 * time.Millisecond) // 96.1M lane-steps/s, 2.86 s to go
+	want := "[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s"
+	if got := b.Line(c.Now()); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
