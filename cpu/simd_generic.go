@@ -1,0 +1,224 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/gpusim/gpusim/rng"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// genericWidth is the portable path's lanes per batch.
+const genericWidth = 4
+
+// u4 and f4 are genericWidth lanes of words and floats in plain Go: a struct
+// of four fields, which the compiler keeps in registers, so the four lanes'
+// independent dependency chains interleave in one instruction stream. Every
+// float32 operation is converted explicitly so that none is fused (the Go
+// spec allows fusion across statements otherwise).
+type (
+	u4 struct{ a, b, c, d uint32 }
+	f4 struct{ a, b, c, d float32 }
+)
+
+func bu4(x uint32) u4  { return u4{x, x, x, x} }
+func bf4(x float32) f4 { return f4{x, x, x, x} }
+
+func (x u4) add(y u4) u4    { return u4{x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d} }
+func (x u4) sub(y u4) u4    { return u4{x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d} }
+func (x u4) and(y u4) u4    { return u4{x.a & y.a, x.b & y.b, x.c & y.c, x.d & y.d} }
+func (x u4) andNot(y u4) u4 { return u4{x.a &^ y.a, x.b &^ y.b, x.c &^ y.c, x.d &^ y.d} }
+func (x u4) or(y u4) u4     { return u4{x.a | y.a, x.b | y.b, x.c | y.c, x.d | y.d} }
+func (x u4) xor(y u4) u4    { return u4{x.a ^ y.a, x.b ^ y.b, x.c ^ y.c, x.d ^ y.d} }
+func (x u4) shr(n uint) u4  { return u4{x.a >> n, x.b >> n, x.c >> n, x.d >> n} }
+func (x u4) shl(n uint) u4  { return u4{x.a << n, x.b << n, x.c << n, x.d << n} }
+
+// sar is the arithmetic shift of the words as int32.
+func (x u4) sar(n uint) u4 {
+	return u4{uint32(int32(x.a) >> n), uint32(int32(x.b) >> n), uint32(int32(x.c) >> n), uint32(int32(x.d) >> n)}
+}
+
+// float converts the words as int32 (exact below 2^24).
+func (x u4) float() f4 {
+	return f4{float32(int32(x.a)), float32(int32(x.b)), float32(int32(x.c)), float32(int32(x.d))}
+}
+
+func (x u4) asFloat() f4 {
+	return f4{math.Float32frombits(x.a), math.Float32frombits(x.b), math.Float32frombits(x.c), math.Float32frombits(x.d)}
+}
+
+func (x f4) asBits() u4 {
+	return u4{math.Float32bits(x.a), math.Float32bits(x.b), math.Float32bits(x.c), math.Float32bits(x.d)}
+}
+
+func (x f4) add(y f4) f4 {
+	return f4{float32(x.a + y.a), float32(x.b + y.b), float32(x.c + y.c), float32(x.d + y.d)}
+}
+
+func (x f4) sub(y f4) f4 {
+	return f4{float32(x.a - y.a), float32(x.b - y.b), float32(x.c - y.c), float32(x.d - y.d)}
+}
+
+func (x f4) mul(y f4) f4 {
+	return f4{float32(x.a * y.a), float32(x.b * y.b), float32(x.c * y.c), float32(x.d * y.d)}
+}
+
+// sqrt is correctly rounded, as rng.Radius's.
+func (x f4) sqrt() f4 {
+	return f4{float32(math.Sqrt(float64(x.a))), float32(math.Sqrt(float64(x.b))), float32(math.Sqrt(float64(x.c))), float32(math.Sqrt(float64(x.d)))}
+}
+
+// mulHiLo returns the high and low words of x times the constant m.
+func (x u4) mulHiLo(m uint64) (hi, lo u4) {
+	a, b, c, d := uint64(x.a)*m, uint64(x.b)*m, uint64(x.c)*m, uint64(x.d)*m
+	return u4{uint32(a >> 32), uint32(b >> 32), uint32(c >> 32), uint32(d >> 32)}, u4{uint32(a), uint32(b), uint32(c), uint32(d)}
+}
+
+// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0).
+func philox4(b uint32, lo, hi u4, key [2]uint32) (c0, c1, c2, c3 u4) {
+	c0, c1, c2, c3 = bu4(b), lo, hi, u4{}
+	k0, k1 := key[0], key[1]
+	for r := 0; r < 10; r++ {
+		h0, l0 := c0.mulHiLo(rng.PhiloxM0)
+		h1, l1 := c2.mulHiLo(rng.PhiloxM1)
+		c0, c1, c2, c3 = h1.xor(c1).xor(bu4(k0)), l1, h0.xor(c3).xor(bu4(k1)), l0
+		k0 += rng.PhiloxW0
+		k1 += rng.PhiloxW1
+	}
+	return c0, c1, c2, c3
+}
+
+// half33 is rng.Half33.
+func half33(v u4) f4 {
+	q := v.shl(1).or(bu4(1))
+	hi := q.shr(8).float()
+	lo := q.and(bu4(0xff)).float()
+	return hi.mul(bf4(256)).add(lo).mul(bf4(0x1p-33))
+}
+
+// Constants of rng/normal.go: the bits of sqrt(1/2) and of 1 - sqrt(1/2), and
+// the Cephes polynomials' coefficients.
+const (
+	sqrtHalfBits        = 0x3f3504f3
+	oneMinusSqrtHalBits = 0x3e95f61a
+
+	logP0 = float32(7.0376836292e-2)
+	logP1 = float32(-1.1514610310e-1)
+	logP2 = float32(1.1676998740e-1)
+	logP3 = float32(-1.2420140846e-1)
+	logP4 = float32(1.4249322787e-1)
+	logP5 = float32(-1.6668057665e-1)
+	logP6 = float32(2.0000714765e-1)
+	logP7 = float32(-2.4999993993e-1)
+	logP8 = float32(3.3333331174e-1)
+	logQ1 = float32(-2.12194440e-4)
+	logQ2 = float32(0.693359375)
+
+	sinS0 = float32(-1.9515295891e-4)
+	sinS1 = float32(8.3321608736e-3)
+	sinS2 = float32(-1.6666654611e-1)
+	cosC0 = float32(2.443315711809948e-5)
+	cosC1 = float32(-1.388731625493765e-3)
+	cosC2 = float32(4.166664568298827e-2)
+)
+
+// radius4 is rng.Radius: rng.LogArg's masks, rng.LogPoly, the root.
+func radius4(w u4) f4 {
+	upper := w.sar(31)
+	g := half33(w.xor(upper))
+	gb := g.asBits()
+
+	mb := gb.and(bu4(0x7fffff)).or(bu4(0x3f000000))
+	m := mb.asFloat()
+	small := mb.sub(bu4(sqrtHalfBits)).sar(31)
+	xl := m.add(m).sub(bf4(1)).asBits()
+	xl = xl.xor(xl.xor(m.sub(bf4(1)).asBits()).andNot(small))
+	el := gb.shr(23).sub(bu4(126)).add(small)
+
+	near := gb.sub(bu4(oneMinusSqrtHalBits + 1)).sar(31)
+	xu := bf4(1).sub(g.add(g)).asBits()
+	xu = xu.xor(xu.xor(gb.or(bu4(1 << 31))).and(near))
+	eu := u4{^near.a, ^near.b, ^near.c, ^near.d}
+
+	x := xl.xor(xl.xor(xu).and(upper)).asFloat()
+	e := el.xor(el.xor(eu).and(upper))
+
+	z := x.mul(x)
+	p := bf4(logP0)
+	p = p.mul(x).add(bf4(logP1))
+	p = p.mul(x).add(bf4(logP2))
+	p = p.mul(x).add(bf4(logP3))
+	p = p.mul(x).add(bf4(logP4))
+	p = p.mul(x).add(bf4(logP5))
+	p = p.mul(x).add(bf4(logP6))
+	p = p.mul(x).add(bf4(logP7))
+	p = p.mul(x).add(bf4(logP8))
+	y := p.mul(x).mul(z)
+	fe := e.float()
+	y = y.add(bf4(logQ1).mul(fe))
+	y = y.sub(bf4(0.5).mul(z))
+	r := x.add(y)
+	l := r.add(bf4(logQ2).mul(fe))
+	return bf4(-2).mul(l).sqrt()
+}
+
+// sinCos4 is rng.SinCos: rng.AngleArg, rng.SinCosPoly and the octant's
+// swap and signs as bit operations.
+func sinCos4(a u4) (sin, cos f4) {
+	o := a.shr(29)
+	k := a.shr(6).and(bu4(0x7fffff)).shl(1).or(bu4(1))
+	odd := u4{}.sub(o.and(bu4(1)))
+	k = k.xor(k.xor(bu4(1 << 24).sub(k)).and(odd))
+	psi := k.float().mul(bf4(rng.PsiScale))
+
+	z := psi.mul(psi)
+	s := bf4(sinS0)
+	s = s.mul(z).add(bf4(sinS1))
+	s = s.mul(z).add(bf4(sinS2))
+	s = s.mul(z).mul(psi)
+	s = s.add(psi)
+	c := bf4(cosC0)
+	c = c.mul(z).add(bf4(cosC1))
+	c = c.mul(z).add(bf4(cosC2))
+	c = c.mul(z).mul(z)
+	c = c.sub(bf4(0.5).mul(z))
+	c = c.add(bf4(1))
+
+	sb, cb := s.asBits(), c.asBits()
+	swap := u4{}.sub(o.add(bu4(1)).shr(1).and(bu4(1)))
+	t := sb.xor(cb).and(swap)
+	sb = sb.xor(t)
+	cb = cb.xor(t)
+	sb = sb.xor(o.and(bu4(4)).shl(29))
+	cb = cb.xor(o.add(bu4(2)).and(bu4(4)).shl(29))
+	return sb.asFloat(), cb.asFloat()
+}
+
+// batchGeneric is the portable batch path: the loop of sim.Model.Final on
+// genericWidth lanes at a time, through rng's transform written on u4 and f4.
+func batchGeneric(m *sim.Model, first uint64, out, path []float32) {
+	const G = genericWidth
+	n := len(out)
+	pp, c, sigma := bf4(m.P), bf4(m.C), bf4(m.Sigma)
+	for g := 0; g < n; g += G {
+		lane := first + uint64(g)
+		l := [G]uint64{lane, lane + 1, lane + 2, lane + 3}
+		lo := u4{uint32(l[0]), uint32(l[1]), uint32(l[2]), uint32(l[3])}
+		hi := u4{uint32(l[0] >> 32), uint32(l[1] >> 32), uint32(l[2] >> 32), uint32(l[3] >> 32)}
+		t := bf4(m.Start)
+		for s := 0; s < m.Steps; s += 4 {
+			w0, w1, w2, w3 := philox4(uint32(s>>2), lo, hi, m.Key)
+			r0, r1 := radius4(w0), radius4(w2)
+			s0, c0 := sinCos4(w1)
+			s1, c1 := sinCos4(w3)
+			z := [4]f4{r0.mul(c0), r0.mul(s0), r1.mul(c1), r1.mul(s1)}
+			for q := 0; q < 4 && s+q < m.Steps; q++ {
+				t = pp.mul(t).add(c).add(sigma.mul(z[q]))
+				if path != nil {
+					row := path[(s+q)*n+g : (s+q+1)*n]
+					copy(row, []float32{t.a, t.b, t.c, t.d})
+				}
+			}
+		}
+		copy(out[g:], []float32{t.a, t.b, t.c, t.d})
+	}
+}

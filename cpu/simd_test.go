@@ -1,0 +1,148 @@
+package cpu
+
+import (
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// forEachPath calls f once per batch path the build and CPU have, widest
+// first, turning each off in turn as blake2b's TestHashes does.
+func forEachPath(f func(name string)) {
+	defer func(avx512, avx2 bool) { useAVX512, useAVX2 = avx512, avx2 }(useAVX512, useAVX2)
+	if useAVX512 {
+		f("avx512")
+		useAVX512 = false
+	}
+	if useAVX2 {
+		f("avx2")
+		useAVX2 = false
+	}
+	f("portable")
+}
+
+func testSIMDPaths(t *testing.T, check func(t *testing.T)) {
+	forEachPath(func(name string) { t.Run(name, check) })
+}
+
+// TestSIMDFinals: every path gives sim.Model.Final's bits for every lane, at
+// lane counts around the vector widths, odd first lanes and step counts
+// around the four steps of a Philox block.
+func TestSIMDFinals(t *testing.T) {
+	testSIMDPaths(t, func(t *testing.T) {
+		name, width := SIMD{}.Path()
+		t.Logf("path %s x%d", name, width)
+		for _, steps := range []int{0, 1, 3, 4, 5, 37} {
+			for _, lanes := range []uint64{1, 15, 16, 17, 33, 100003} {
+				if lanes > 1000 && steps > 5 {
+					continue // the long runs below cover many lanes at many steps
+				}
+				for _, first := range []uint64{0, 1, 7, 1<<32 - 3} {
+					checkSIMD(t, steps, first, lanes)
+				}
+			}
+		}
+		checkSIMD(t, 100, 3, 5003)
+	})
+}
+
+func checkSIMD(t *testing.T, steps int, first, lanes uint64) {
+	t.Helper()
+	p := sim.Default()
+	p.Lanes, p.Steps = first+lanes, steps
+	m := p.Model()
+	k := pickBatch()
+	out := make([]float32, lanes)
+	k.fn(&m, first, out, nil)
+	for i, x := range out {
+		if y := m.Final(first + uint64(i)); math.Float32bits(x) != math.Float32bits(y) {
+			t.Fatalf("steps %d first %d lanes %d #%d: got %#x, want %#x", steps, first, lanes, i, math.Float32bits(x), math.Float32bits(y))
+		}
+	}
+}
+
+// TestSIMDMatchesParallel: the engine's whole result, moments included,
+// equals the parallel engine's, with finals and daily statistics.
+func TestSIMDMatchesParallel(t *testing.T) {
+	testSIMDPaths(t, func(t *testing.T) {
+		for _, c := range []struct {
+			steps        int
+			first, lanes uint64
+		}{{10, 0, 100003}, {37, 5, 20001}, {0, 3, 33}} {
+			p := sim.Default()
+			p.Lanes, p.Steps = c.first+c.lanes, c.steps
+			job := &sim.Job{Params: p, First: c.first, KeepFinals: true, Daily: true}
+			want := run(t, Parallel{Workers: 2}, job)
+			for _, w := range []int{1, 3} {
+				got := run(t, SIMD{Workers: w}, job)
+				compareResults(t, got, want)
+			}
+		}
+	})
+}
+
+func compareResults(t *testing.T, got, want *sim.Result) {
+	t.Helper()
+	for i := range want.Finals {
+		if math.Float32bits(got.Finals[i]) != math.Float32bits(want.Finals[i]) {
+			t.Fatalf("%s #%d: got %#x, want %#x", got.Device, i, math.Float32bits(got.Finals[i]), math.Float32bits(want.Finals[i]))
+		}
+	}
+	sums := []*sim.Summary{got.Summary}
+	wants := []*sim.Summary{want.Summary}
+	if len(got.Daily) != len(want.Daily) {
+		t.Fatalf("%s: %d daily summaries, want %d", got.Device, len(got.Daily), len(want.Daily))
+	}
+	sums = append(sums, got.Daily...)
+	wants = append(wants, want.Daily...)
+	for d, g := range sums {
+		w := wants[d]
+		if g.Digest != w.Digest || g.Count != w.Count || g.Min != w.Min || g.Max != w.Max || !slices.Equal(g.Hist.Bins, w.Hist.Bins) {
+			t.Errorf("%s summary %d: digest %#x count %d min %v max %v, want %#x %d %v %v", got.Device, d, g.Digest, g.Count, g.Min, g.Max, w.Digest, w.Count, w.Min, w.Max)
+		}
+		if math.Abs(g.Mean-w.Mean) > 1e-12*math.Abs(w.Mean) || math.Abs(g.Std()-w.Std()) > 1e-9*w.Std() {
+			t.Errorf("%s summary %d: mean/std %v %v, want %v %v", got.Device, d, g.Mean, g.Std(), w.Mean, w.Std())
+		}
+	}
+}
+
+func BenchmarkSIMD(b *testing.B) { benchEngine(b, SIMD{}, 200_000, 100) }
+
+// BenchmarkBatchKernel times one goroutine's batch path against the
+// reference loop, without accumulation: ns per lane-step.
+func BenchmarkBatchKernel(b *testing.B) {
+	const lanes, steps = 1 << 12, 100
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	m := p.Model()
+	out := make([]float32, lanes)
+	var cpu0 time.Duration
+	report := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/lanes/steps, "ns/lane-step")
+		if c := cpuTime() - cpu0; c > 0 {
+			b.ReportMetric(float64(c.Nanoseconds())/float64(b.N)/lanes/steps, "cpu-ns/lane-step")
+		}
+	}
+	b.Run("reference", func(b *testing.B) {
+		cpu0 = cpuTime()
+		for b.Loop() {
+			for i := range out {
+				out[i] = m.Final(uint64(i))
+			}
+		}
+		report(b)
+	})
+	forEachPath(func(name string) {
+		k := pickBatch()
+		b.Run(name, func(b *testing.B) {
+			cpu0 = cpuTime()
+			for b.Loop() {
+				k.fn(&m, 0, out, nil)
+			}
+			report(b)
+		})
+	})
+}
