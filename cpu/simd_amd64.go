@@ -109,9 +109,9 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32) {
 		t := archsimd.BroadcastFloat32x16(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
 			w0, w1, w2, w3 := philox16(uint32(s>>2), lov, hiv, ks)
-			r0, r1 := radius16(w0), radius16(w2)
-			s0, c0 := sinCos16(w1)
-			s1, c1 := sinCos16(w3)
+			r := radius16(u16x2{w0, w2})
+			sn, cs := sinCos16(u16x2{w1, w3})
+			r0, r1, s0, s1, c0, c1 := r.a, r.b, sn.a, sn.b, cs.a, cs.b
 			if s+4 <= m.Steps && path == nil {
 				t = step16(t, pp, c, sigma, r0.Mul(c0))
 				t = step16(t, pp, c, sigma, r0.Mul(s0))
@@ -183,76 +183,118 @@ func philox16(b uint32, lo, hi archsimd.Uint32x16, ks *keySchedule) (c0, c1, c2,
 	return c0, c1, c2, c3
 }
 
-// radius16 is rng.Radius: rng.Half33, rng.LogArg's masks, rng.LogPoly and
-// the root.
-func radius16(w archsimd.Uint32x16) archsimd.Float32x16 {
-	upper := sar16(w, 31)
-	q := w.Xor(upper).ShiftAllLeft(1).Or(u16(&vc.one))
-	g := float16(q.ShiftAllRight(8)).Mul(f16(&vc.f256)).Add(float16(q.And(u16(&vc.byteMask)))).Mul(f16(&vc.f2m33))
-	gb := g.AsUint32x16()
+// u16x2 and f16x2 are two vectors that every operation works on in
+// lockstep: the two Box-Muller pairs of a Philox block, whose long
+// dependency chains (the log polynomial, the square root) then interleave
+// instead of waiting one behind the other.
+type (
+	u16x2 struct{ a, b archsimd.Uint32x16 }
+	f16x2 struct{ a, b archsimd.Float32x16 }
+)
 
-	mb := gb.And(u16(&vc.mant)).Or(u16(&vc.half))
-	m := mb.AsFloat32x16()
-	small := sar16(mb.Sub(u16(&vc.sqrtHalf)), 31)
-	xl := m.Add(m).Sub(f16(&vc.f1)).AsUint32x16()
-	xl = xl.Xor(xl.Xor(m.Sub(f16(&vc.f1)).AsUint32x16()).AndNot(small))
-	el := gb.ShiftAllRight(23).Sub(u16(&vc.bias)).Add(small)
+func cu16(r *rep32) u16x2 { return u16x2{u16(r), u16(r)} }
+func cf16(r *rep32) f16x2 { return f16x2{f16(r), f16(r)} }
 
-	near := sar16(gb.Sub(u16(&vc.nearBits)), 31)
-	xu := f16(&vc.f1).Sub(g.Add(g)).AsUint32x16()
-	xu = xu.Xor(xu.Xor(gb.Or(u16(&vc.sign))).And(near))
-	eu := near.Xor(u16(&vc.ones))
+func (x u16x2) Xor(y u16x2) u16x2    { return u16x2{x.a.Xor(y.a), x.b.Xor(y.b)} }
+func (x u16x2) And(y u16x2) u16x2    { return u16x2{x.a.And(y.a), x.b.And(y.b)} }
+func (x u16x2) AndNot(y u16x2) u16x2 { return u16x2{x.a.AndNot(y.a), x.b.AndNot(y.b)} }
+func (x u16x2) Or(y u16x2) u16x2     { return u16x2{x.a.Or(y.a), x.b.Or(y.b)} }
+func (x u16x2) Add(y u16x2) u16x2    { return u16x2{x.a.Add(y.a), x.b.Add(y.b)} }
+func (x u16x2) Sub(y u16x2) u16x2    { return u16x2{x.a.Sub(y.a), x.b.Sub(y.b)} }
+func (x u16x2) ShiftAllLeft(n uint64) u16x2 {
+	return u16x2{x.a.ShiftAllLeft(n), x.b.ShiftAllLeft(n)}
+}
+func (x u16x2) ShiftAllRight(n uint64) u16x2 {
+	return u16x2{x.a.ShiftAllRight(n), x.b.ShiftAllRight(n)}
+}
 
-	x := xl.Xor(xl.Xor(xu).And(upper)).AsFloat32x16()
+// sar is the arithmetic right shift of words as int32.
+func (x u16x2) sar(n uint64) u16x2 { return u16x2{sar16(x.a, n), sar16(x.b, n)} }
+
+// float converts words as int32 (exact below 2^24).
+func (x u16x2) float() f16x2      { return f16x2{float16(x.a), float16(x.b)} }
+func (x u16x2) asFloat() f16x2    { return f16x2{x.a.AsFloat32x16(), x.b.AsFloat32x16()} }
+func (x f16x2) asUint() u16x2     { return u16x2{x.a.AsUint32x16(), x.b.AsUint32x16()} }
+func (x f16x2) Add(y f16x2) f16x2 { return f16x2{x.a.Add(y.a), x.b.Add(y.b)} }
+func (x f16x2) Sub(y f16x2) f16x2 { return f16x2{x.a.Sub(y.a), x.b.Sub(y.b)} }
+func (x f16x2) Mul(y f16x2) f16x2 { return f16x2{x.a.Mul(y.a), x.b.Mul(y.b)} }
+func (x f16x2) Sqrt() f16x2       { return f16x2{x.a.Sqrt(), x.b.Sqrt()} }
+
+// radius16 is rng.Radius on two vectors of words: rng.Half33, rng.LogArg's
+// masks, rng.LogPoly and the root.
+func radius16(w u16x2) f16x2 {
+	upper := w.sar(31)
+	q := w.Xor(upper).ShiftAllLeft(1).Or(cu16(&vc.one))
+	g := q.ShiftAllRight(8).float().Mul(cf16(&vc.f256)).Add(q.And(cu16(&vc.byteMask)).float()).Mul(cf16(&vc.f2m33))
+	gb := g.asUint()
+
+	mb := gb.And(cu16(&vc.mant)).Or(cu16(&vc.half))
+	m := mb.asFloat()
+	small := mb.Sub(cu16(&vc.sqrtHalf)).sar(31)
+	xl := m.Add(m).Sub(cf16(&vc.f1)).asUint()
+	xl = xl.Xor(xl.Xor(m.Sub(cf16(&vc.f1)).asUint()).AndNot(small))
+	el := gb.ShiftAllRight(23).Sub(cu16(&vc.bias)).Add(small)
+
+	near := gb.Sub(cu16(&vc.nearBits)).sar(31)
+	xu := cf16(&vc.f1).Sub(g.Add(g)).asUint()
+	xu = xu.Xor(xu.Xor(gb.Or(cu16(&vc.sign))).And(near))
+	eu := near.Xor(cu16(&vc.ones))
+
+	x := xl.Xor(xl.Xor(xu).And(upper)).asFloat()
 	e := el.Xor(el.Xor(eu).And(upper))
 
 	z := x.Mul(x)
-	p := f16(&vc.logP[0])
-	for i := 1; i < len(vc.logP); i++ {
-		p = p.Mul(x).Add(f16(&vc.logP[i]))
-	}
+	p := cf16(&vc.logP[0])
+	p = p.Mul(x).Add(cf16(&vc.logP[1]))
+	p = p.Mul(x).Add(cf16(&vc.logP[2]))
+	p = p.Mul(x).Add(cf16(&vc.logP[3]))
+	p = p.Mul(x).Add(cf16(&vc.logP[4]))
+	p = p.Mul(x).Add(cf16(&vc.logP[5]))
+	p = p.Mul(x).Add(cf16(&vc.logP[6]))
+	p = p.Mul(x).Add(cf16(&vc.logP[7]))
+	p = p.Mul(x).Add(cf16(&vc.logP[8]))
 	y := p.Mul(x).Mul(z)
-	fe := float16(e)
-	y = y.Add(f16(&vc.logQ1).Mul(fe))
-	y = y.Sub(f16(&vc.fHalf).Mul(z))
+	fe := e.float()
+	y = y.Add(cf16(&vc.logQ1).Mul(fe))
+	y = y.Sub(cf16(&vc.fHalf).Mul(z))
 	r := x.Add(y)
-	l := r.Add(f16(&vc.logQ2).Mul(fe))
-	return f16(&vc.fm2).Mul(l).Sqrt()
+	l := r.Add(cf16(&vc.logQ2).Mul(fe))
+	return cf16(&vc.fm2).Mul(l).Sqrt()
 }
 
-// sinCos16 is rng.SinCos: rng.AngleArg, rng.SinCosPoly and the octant's swap
-// and signs as bit operations.
-func sinCos16(a archsimd.Uint32x16) (sin, cos archsimd.Float32x16) {
-	var zero archsimd.Uint32x16
-	one := u16(&vc.one)
+// sinCos16 is rng.SinCos on two vectors of words: rng.AngleArg,
+// rng.SinCosPoly and the octant's swap and signs as bit operations.
+func sinCos16(a u16x2) (sin, cos f16x2) {
+	var zero u16x2
+	one := cu16(&vc.one)
 	o := a.ShiftAllRight(29)
-	k := a.ShiftAllRight(6).And(u16(&vc.mant)).ShiftAllLeft(1).Or(one)
+	k := a.ShiftAllRight(6).And(cu16(&vc.mant)).ShiftAllLeft(1).Or(one)
 	odd := zero.Sub(o.And(one))
-	k = k.Xor(k.Xor(u16(&vc.k24).Sub(k)).And(odd))
-	psi := float16(k).Mul(f16(&vc.psiScale))
+	k = k.Xor(k.Xor(cu16(&vc.k24).Sub(k)).And(odd))
+	psi := k.float().Mul(cf16(&vc.psiScale))
 
 	z := psi.Mul(psi)
-	s := f16(&vc.sinS[0])
-	s = s.Mul(z).Add(f16(&vc.sinS[1]))
-	s = s.Mul(z).Add(f16(&vc.sinS[2]))
+	s := cf16(&vc.sinS[0])
+	s = s.Mul(z).Add(cf16(&vc.sinS[1]))
+	s = s.Mul(z).Add(cf16(&vc.sinS[2]))
 	s = s.Mul(z).Mul(psi)
 	s = s.Add(psi)
-	c := f16(&vc.cosC[0])
-	c = c.Mul(z).Add(f16(&vc.cosC[1]))
-	c = c.Mul(z).Add(f16(&vc.cosC[2]))
+	c := cf16(&vc.cosC[0])
+	c = c.Mul(z).Add(cf16(&vc.cosC[1]))
+	c = c.Mul(z).Add(cf16(&vc.cosC[2]))
 	c = c.Mul(z).Mul(z)
-	c = c.Sub(f16(&vc.fHalf).Mul(z))
-	c = c.Add(f16(&vc.f1))
+	c = c.Sub(cf16(&vc.fHalf).Mul(z))
+	c = c.Add(cf16(&vc.f1))
 
-	sb, cb := s.AsUint32x16(), c.AsUint32x16()
+	sb, cb := s.asUint(), c.asUint()
 	swap := zero.Sub(o.Add(one).ShiftAllRight(1).And(one))
 	t := sb.Xor(cb).And(swap)
 	sb = sb.Xor(t)
 	cb = cb.Xor(t)
-	four := u16(&vc.four)
+	four := cu16(&vc.four)
 	sb = sb.Xor(o.And(four).ShiftAllLeft(29))
-	cb = cb.Xor(o.Add(u16(&vc.two)).And(four).ShiftAllLeft(29))
-	return sb.AsFloat32x16(), cb.AsFloat32x16()
+	cb = cb.Xor(o.Add(cu16(&vc.two)).And(four).ShiftAllLeft(29))
+	return sb.asFloat(), cb.asFloat()
 }
 
 // batchAVX2 is batchAVX512 on 8 lanes per instruction with AVX2.
@@ -272,9 +314,9 @@ func batchAVX2(m *sim.Model, first uint64, out, path []float32) {
 		t := archsimd.BroadcastFloat32x8(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
 			w0, w1, w2, w3 := philox8(uint32(s>>2), lov, hiv, ks)
-			r0, r1 := radius8(w0), radius8(w2)
-			s0, c0 := sinCos8(w1)
-			s1, c1 := sinCos8(w3)
+			r := radius8(u8x2{w0, w2})
+			sn, cs := sinCos8(u8x2{w1, w3})
+			r0, r1, s0, s1, c0, c1 := r.a, r.b, sn.a, sn.b, cs.a, cs.b
 			if s+4 <= m.Steps && path == nil {
 				t = step8(t, pp, c, sigma, r0.Mul(c0))
 				t = step8(t, pp, c, sigma, r0.Mul(s0))
@@ -344,74 +386,113 @@ func philox8(b uint32, lo, hi archsimd.Uint32x8, ks *keySchedule) (c0, c1, c2, c
 	return c0, c1, c2, c3
 }
 
-// radius8 is rng.Radius: rng.Half33, rng.LogArg's masks, rng.LogPoly and
-// the root.
-func radius8(w archsimd.Uint32x8) archsimd.Float32x8 {
-	upper := sar8(w, 31)
-	q := w.Xor(upper).ShiftAllLeft(1).Or(u8(&vc.one))
-	g := float8(q.ShiftAllRight(8)).Mul(f8(&vc.f256)).Add(float8(q.And(u8(&vc.byteMask)))).Mul(f8(&vc.f2m33))
-	gb := g.AsUint32x8()
+// u8x2 and f8x2 are u16x2 and f16x2 for AVX2.
+type (
+	u8x2 struct{ a, b archsimd.Uint32x8 }
+	f8x2 struct{ a, b archsimd.Float32x8 }
+)
 
-	mb := gb.And(u8(&vc.mant)).Or(u8(&vc.half))
-	m := mb.AsFloat32x8()
-	small := sar8(mb.Sub(u8(&vc.sqrtHalf)), 31)
-	xl := m.Add(m).Sub(f8(&vc.f1)).AsUint32x8()
-	xl = xl.Xor(xl.Xor(m.Sub(f8(&vc.f1)).AsUint32x8()).AndNot(small))
-	el := gb.ShiftAllRight(23).Sub(u8(&vc.bias)).Add(small)
+func cu8(r *rep32) u8x2 { return u8x2{u8(r), u8(r)} }
+func cf8(r *rep32) f8x2 { return f8x2{f8(r), f8(r)} }
 
-	near := sar8(gb.Sub(u8(&vc.nearBits)), 31)
-	xu := f8(&vc.f1).Sub(g.Add(g)).AsUint32x8()
-	xu = xu.Xor(xu.Xor(gb.Or(u8(&vc.sign))).And(near))
-	eu := near.Xor(u8(&vc.ones))
+func (x u8x2) Xor(y u8x2) u8x2    { return u8x2{x.a.Xor(y.a), x.b.Xor(y.b)} }
+func (x u8x2) And(y u8x2) u8x2    { return u8x2{x.a.And(y.a), x.b.And(y.b)} }
+func (x u8x2) AndNot(y u8x2) u8x2 { return u8x2{x.a.AndNot(y.a), x.b.AndNot(y.b)} }
+func (x u8x2) Or(y u8x2) u8x2     { return u8x2{x.a.Or(y.a), x.b.Or(y.b)} }
+func (x u8x2) Add(y u8x2) u8x2    { return u8x2{x.a.Add(y.a), x.b.Add(y.b)} }
+func (x u8x2) Sub(y u8x2) u8x2    { return u8x2{x.a.Sub(y.a), x.b.Sub(y.b)} }
+func (x u8x2) ShiftAllLeft(n uint64) u8x2 {
+	return u8x2{x.a.ShiftAllLeft(n), x.b.ShiftAllLeft(n)}
+}
+func (x u8x2) ShiftAllRight(n uint64) u8x2 {
+	return u8x2{x.a.ShiftAllRight(n), x.b.ShiftAllRight(n)}
+}
 
-	x := xl.Xor(xl.Xor(xu).And(upper)).AsFloat32x8()
+// sar is the arithmetic right shift of words as int32.
+func (x u8x2) sar(n uint64) u8x2 { return u8x2{sar8(x.a, n), sar8(x.b, n)} }
+
+// float converts words as int32 (exact below 2^24).
+func (x u8x2) float() f8x2     { return f8x2{float8(x.a), float8(x.b)} }
+func (x u8x2) asFloat() f8x2   { return f8x2{x.a.AsFloat32x8(), x.b.AsFloat32x8()} }
+func (x f8x2) asUint() u8x2    { return u8x2{x.a.AsUint32x8(), x.b.AsUint32x8()} }
+func (x f8x2) Add(y f8x2) f8x2 { return f8x2{x.a.Add(y.a), x.b.Add(y.b)} }
+func (x f8x2) Sub(y f8x2) f8x2 { return f8x2{x.a.Sub(y.a), x.b.Sub(y.b)} }
+func (x f8x2) Mul(y f8x2) f8x2 { return f8x2{x.a.Mul(y.a), x.b.Mul(y.b)} }
+func (x f8x2) Sqrt() f8x2      { return f8x2{x.a.Sqrt(), x.b.Sqrt()} }
+
+// radius8 is rng.Radius on two vectors of words: rng.Half33, rng.LogArg's
+// masks, rng.LogPoly and the root.
+func radius8(w u8x2) f8x2 {
+	upper := w.sar(31)
+	q := w.Xor(upper).ShiftAllLeft(1).Or(cu8(&vc.one))
+	g := q.ShiftAllRight(8).float().Mul(cf8(&vc.f256)).Add(q.And(cu8(&vc.byteMask)).float()).Mul(cf8(&vc.f2m33))
+	gb := g.asUint()
+
+	mb := gb.And(cu8(&vc.mant)).Or(cu8(&vc.half))
+	m := mb.asFloat()
+	small := mb.Sub(cu8(&vc.sqrtHalf)).sar(31)
+	xl := m.Add(m).Sub(cf8(&vc.f1)).asUint()
+	xl = xl.Xor(xl.Xor(m.Sub(cf8(&vc.f1)).asUint()).AndNot(small))
+	el := gb.ShiftAllRight(23).Sub(cu8(&vc.bias)).Add(small)
+
+	near := gb.Sub(cu8(&vc.nearBits)).sar(31)
+	xu := cf8(&vc.f1).Sub(g.Add(g)).asUint()
+	xu = xu.Xor(xu.Xor(gb.Or(cu8(&vc.sign))).And(near))
+	eu := near.Xor(cu8(&vc.ones))
+
+	x := xl.Xor(xl.Xor(xu).And(upper)).asFloat()
 	e := el.Xor(el.Xor(eu).And(upper))
 
 	z := x.Mul(x)
-	p := f8(&vc.logP[0])
-	for i := 1; i < len(vc.logP); i++ {
-		p = p.Mul(x).Add(f8(&vc.logP[i]))
-	}
+	p := cf8(&vc.logP[0])
+	p = p.Mul(x).Add(cf8(&vc.logP[1]))
+	p = p.Mul(x).Add(cf8(&vc.logP[2]))
+	p = p.Mul(x).Add(cf8(&vc.logP[3]))
+	p = p.Mul(x).Add(cf8(&vc.logP[4]))
+	p = p.Mul(x).Add(cf8(&vc.logP[5]))
+	p = p.Mul(x).Add(cf8(&vc.logP[6]))
+	p = p.Mul(x).Add(cf8(&vc.logP[7]))
+	p = p.Mul(x).Add(cf8(&vc.logP[8]))
 	y := p.Mul(x).Mul(z)
-	fe := float8(e)
-	y = y.Add(f8(&vc.logQ1).Mul(fe))
-	y = y.Sub(f8(&vc.fHalf).Mul(z))
+	fe := e.float()
+	y = y.Add(cf8(&vc.logQ1).Mul(fe))
+	y = y.Sub(cf8(&vc.fHalf).Mul(z))
 	r := x.Add(y)
-	l := r.Add(f8(&vc.logQ2).Mul(fe))
-	return f8(&vc.fm2).Mul(l).Sqrt()
+	l := r.Add(cf8(&vc.logQ2).Mul(fe))
+	return cf8(&vc.fm2).Mul(l).Sqrt()
 }
 
-// sinCos8 is rng.SinCos: rng.AngleArg, rng.SinCosPoly and the octant's swap
-// and signs as bit operations.
-func sinCos8(a archsimd.Uint32x8) (sin, cos archsimd.Float32x8) {
-	var zero archsimd.Uint32x8
-	one := u8(&vc.one)
+// sinCos8 is rng.SinCos on two vectors of words: rng.AngleArg,
+// rng.SinCosPoly and the octant's swap and signs as bit operations.
+func sinCos8(a u8x2) (sin, cos f8x2) {
+	var zero u8x2
+	one := cu8(&vc.one)
 	o := a.ShiftAllRight(29)
-	k := a.ShiftAllRight(6).And(u8(&vc.mant)).ShiftAllLeft(1).Or(one)
+	k := a.ShiftAllRight(6).And(cu8(&vc.mant)).ShiftAllLeft(1).Or(one)
 	odd := zero.Sub(o.And(one))
-	k = k.Xor(k.Xor(u8(&vc.k24).Sub(k)).And(odd))
-	psi := float8(k).Mul(f8(&vc.psiScale))
+	k = k.Xor(k.Xor(cu8(&vc.k24).Sub(k)).And(odd))
+	psi := k.float().Mul(cf8(&vc.psiScale))
 
 	z := psi.Mul(psi)
-	s := f8(&vc.sinS[0])
-	s = s.Mul(z).Add(f8(&vc.sinS[1]))
-	s = s.Mul(z).Add(f8(&vc.sinS[2]))
+	s := cf8(&vc.sinS[0])
+	s = s.Mul(z).Add(cf8(&vc.sinS[1]))
+	s = s.Mul(z).Add(cf8(&vc.sinS[2]))
 	s = s.Mul(z).Mul(psi)
 	s = s.Add(psi)
-	c := f8(&vc.cosC[0])
-	c = c.Mul(z).Add(f8(&vc.cosC[1]))
-	c = c.Mul(z).Add(f8(&vc.cosC[2]))
+	c := cf8(&vc.cosC[0])
+	c = c.Mul(z).Add(cf8(&vc.cosC[1]))
+	c = c.Mul(z).Add(cf8(&vc.cosC[2]))
 	c = c.Mul(z).Mul(z)
-	c = c.Sub(f8(&vc.fHalf).Mul(z))
-	c = c.Add(f8(&vc.f1))
+	c = c.Sub(cf8(&vc.fHalf).Mul(z))
+	c = c.Add(cf8(&vc.f1))
 
-	sb, cb := s.AsUint32x8(), c.AsUint32x8()
+	sb, cb := s.asUint(), c.asUint()
 	swap := zero.Sub(o.Add(one).ShiftAllRight(1).And(one))
 	t := sb.Xor(cb).And(swap)
 	sb = sb.Xor(t)
 	cb = cb.Xor(t)
-	four := u8(&vc.four)
+	four := cu8(&vc.four)
 	sb = sb.Xor(o.And(four).ShiftAllLeft(29))
-	cb = cb.Xor(o.Add(u8(&vc.two)).And(four).ShiftAllLeft(29))
-	return sb.AsFloat32x8(), cb.AsFloat32x8()
+	cb = cb.Xor(o.Add(cu8(&vc.two)).And(four).ShiftAllLeft(29))
+	return sb.asFloat(), cb.asFloat()
 }
