@@ -20,7 +20,6 @@ type (
 	f4 struct{ a, b, c, d float32 }
 )
 
-func bu4(x uint32) u4  { return u4{x, x, x, x} }
 func bf4(x float32) f4 { return f4{x, x, x, x} }
 
 func (x u4) add(y u4) u4    { return u4{x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d} }
@@ -62,6 +61,34 @@ func (x f4) mul(y f4) f4 {
 	return f4{float32(x.a * y.a), float32(x.b * y.b), float32(x.c * y.c), float32(x.d * y.d)}
 }
 
+// The methods ending in S take a constant for every lane: a broadcast of a
+// constant would leave the compiler's inlining marks as nops in the code.
+func (x u4) andS(c uint32) u4 { return u4{x.a & c, x.b & c, x.c & c, x.d & c} }
+func (x u4) orS(c uint32) u4  { return u4{x.a | c, x.b | c, x.c | c, x.d | c} }
+func (x u4) xorS(c uint32) u4 { return u4{x.a ^ c, x.b ^ c, x.c ^ c, x.d ^ c} }
+func (x u4) addS(c uint32) u4 { return u4{x.a + c, x.b + c, x.c + c, x.d + c} }
+func (x u4) subS(c uint32) u4 { return u4{x.a - c, x.b - c, x.c - c, x.d - c} }
+
+// rsubS is c - x.
+func (x u4) rsubS(c uint32) u4 { return u4{c - x.a, c - x.b, c - x.c, c - x.d} }
+
+func (x f4) addS(c float32) f4 {
+	return f4{float32(x.a + c), float32(x.b + c), float32(x.c + c), float32(x.d + c)}
+}
+
+func (x f4) subS(c float32) f4 {
+	return f4{float32(x.a - c), float32(x.b - c), float32(x.c - c), float32(x.d - c)}
+}
+
+func (x f4) mulS(c float32) f4 {
+	return f4{float32(x.a * c), float32(x.b * c), float32(x.c * c), float32(x.d * c)}
+}
+
+// rsubS is c - x.
+func (x f4) rsubS(c float32) f4 {
+	return f4{float32(c - x.a), float32(c - x.b), float32(c - x.c), float32(c - x.d)}
+}
+
 // sqrt is correctly rounded, as rng.Radius's.
 func (x f4) sqrt() f4 {
 	return f4{float32(math.Sqrt(float64(x.a))), float32(math.Sqrt(float64(x.b))), float32(math.Sqrt(float64(x.c))), float32(math.Sqrt(float64(x.d)))}
@@ -73,26 +100,22 @@ func (x u4) mulHiLo(m uint64) (hi, lo u4) {
 	return u4{uint32(a >> 32), uint32(b >> 32), uint32(c >> 32), uint32(d >> 32)}, u4{uint32(a), uint32(b), uint32(c), uint32(d)}
 }
 
-// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0).
+// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0), lane by
+// lane: the sixteen words of four lanes do not fit in registers.
 func philox4(b uint32, lo, hi u4, key [2]uint32) (c0, c1, c2, c3 u4) {
-	c0, c1, c2, c3 = bu4(b), lo, hi, u4{}
-	k0, k1 := key[0], key[1]
-	for r := 0; r < 10; r++ {
-		h0, l0 := c0.mulHiLo(rng.PhiloxM0)
-		h1, l1 := c2.mulHiLo(rng.PhiloxM1)
-		c0, c1, c2, c3 = h1.xor(c1).xor(bu4(k0)), l1, h0.xor(c3).xor(bu4(k1)), l0
-		k0 += rng.PhiloxW0
-		k1 += rng.PhiloxW1
-	}
+	c0.a, c1.a, c2.a, c3.a = rng.Philox(b, lo.a, hi.a, 0, key[0], key[1])
+	c0.b, c1.b, c2.b, c3.b = rng.Philox(b, lo.b, hi.b, 0, key[0], key[1])
+	c0.c, c1.c, c2.c, c3.c = rng.Philox(b, lo.c, hi.c, 0, key[0], key[1])
+	c0.d, c1.d, c2.d, c3.d = rng.Philox(b, lo.d, hi.d, 0, key[0], key[1])
 	return c0, c1, c2, c3
 }
 
 // half33 is rng.Half33.
 func half33(v u4) f4 {
-	q := v.shl(1).or(bu4(1))
+	q := v.shl(1).orS(1)
 	hi := q.shr(8).float()
-	lo := q.and(bu4(0xff)).float()
-	return hi.mul(bf4(256)).add(lo).mul(bf4(0x1p-33))
+	lo := q.andS(0xff).float()
+	return hi.mulS(256).add(lo).mulS(0x1p-33)
 }
 
 // Constants of rng/normal.go: the bits of sqrt(1/2) and of 1 - sqrt(1/2), and
@@ -127,69 +150,66 @@ func radius4(w u4) f4 {
 	g := half33(w.xor(upper))
 	gb := g.asBits()
 
-	mb := gb.and(bu4(0x7fffff)).or(bu4(0x3f000000))
+	mb := gb.andS(0x7fffff).orS(0x3f000000)
 	m := mb.asFloat()
-	small := mb.sub(bu4(sqrtHalfBits)).sar(31)
-	xl := m.add(m).sub(bf4(1)).asBits()
-	xl = xl.xor(xl.xor(m.sub(bf4(1)).asBits()).andNot(small))
-	el := gb.shr(23).sub(bu4(126)).add(small)
+	small := mb.subS(sqrtHalfBits).sar(31)
+	xl := m.add(m).subS(1).asBits()
+	xl = xl.xor(xl.xor(m.subS(1).asBits()).andNot(small))
+	el := gb.shr(23).subS(126).add(small)
 
-	near := gb.sub(bu4(oneMinusSqrtHalBits + 1)).sar(31)
-	xu := bf4(1).sub(g.add(g)).asBits()
-	xu = xu.xor(xu.xor(gb.or(bu4(1 << 31))).and(near))
-	eu := u4{^near.a, ^near.b, ^near.c, ^near.d}
+	near := gb.subS(oneMinusSqrtHalBits + 1).sar(31)
+	xu := g.add(g).rsubS(1).asBits()
+	xu = xu.xor(xu.xor(gb.orS(1 << 31)).and(near))
+	eu := near.xorS(0xffffffff)
 
 	x := xl.xor(xl.xor(xu).and(upper)).asFloat()
 	e := el.xor(el.xor(eu).and(upper))
 
 	z := x.mul(x)
-	p := bf4(logP0)
-	p = p.mul(x).add(bf4(logP1))
-	p = p.mul(x).add(bf4(logP2))
-	p = p.mul(x).add(bf4(logP3))
-	p = p.mul(x).add(bf4(logP4))
-	p = p.mul(x).add(bf4(logP5))
-	p = p.mul(x).add(bf4(logP6))
-	p = p.mul(x).add(bf4(logP7))
-	p = p.mul(x).add(bf4(logP8))
+	p := x.mulS(logP0).addS(logP1)
+	p = p.mul(x).addS(logP2)
+	p = p.mul(x).addS(logP3)
+	p = p.mul(x).addS(logP4)
+	p = p.mul(x).addS(logP5)
+	p = p.mul(x).addS(logP6)
+	p = p.mul(x).addS(logP7)
+	p = p.mul(x).addS(logP8)
 	y := p.mul(x).mul(z)
 	fe := e.float()
-	y = y.add(bf4(logQ1).mul(fe))
-	y = y.sub(bf4(0.5).mul(z))
+	y = y.add(fe.mulS(logQ1))
+	y = y.sub(z.mulS(0.5))
 	r := x.add(y)
-	l := r.add(bf4(logQ2).mul(fe))
-	return bf4(-2).mul(l).sqrt()
+	l := r.add(fe.mulS(logQ2))
+	return l.mulS(-2).sqrt()
 }
 
 // sinCos4 is rng.SinCos: rng.AngleArg, rng.SinCosPoly and the octant's
 // swap and signs as bit operations.
 func sinCos4(a u4) (sin, cos f4) {
 	o := a.shr(29)
-	k := a.shr(6).and(bu4(0x7fffff)).shl(1).or(bu4(1))
-	odd := u4{}.sub(o.and(bu4(1)))
-	k = k.xor(k.xor(bu4(1 << 24).sub(k)).and(odd))
-	psi := k.float().mul(bf4(rng.PsiScale))
+	k := a.shr(6).andS(0x7fffff).shl(1).orS(1)
+	odd := o.andS(1).rsubS(0)
+	k = k.xor(k.xor(k.rsubS(1 << 24)).and(odd))
+	psi := k.float().mulS(rng.PsiScale)
 
 	z := psi.mul(psi)
-	s := bf4(sinS0)
-	s = s.mul(z).add(bf4(sinS1))
-	s = s.mul(z).add(bf4(sinS2))
+	s := z.mulS(sinS0).addS(sinS1)
+	s = s.mul(z).addS(sinS2)
 	s = s.mul(z).mul(psi)
 	s = s.add(psi)
-	c := bf4(cosC0)
-	c = c.mul(z).add(bf4(cosC1))
-	c = c.mul(z).add(bf4(cosC2))
+	c := z.mulS(cosC0).addS(cosC1)
+	c = c.mul(z).addS(cosC2)
 	c = c.mul(z).mul(z)
-	c = c.sub(bf4(0.5).mul(z))
-	c = c.add(bf4(1))
+	c = c.sub(z.mulS(0.5))
+	c = c.addS(1)
 
 	sb, cb := s.asBits(), c.asBits()
-	swap := u4{}.sub(o.add(bu4(1)).shr(1).and(bu4(1)))
+	swap := o.addS(1).shr(1).andS(1).rsubS(0)
 	t := sb.xor(cb).and(swap)
 	sb = sb.xor(t)
 	cb = cb.xor(t)
-	sb = sb.xor(o.and(bu4(4)).shl(29))
-	cb = cb.xor(o.add(bu4(2)).and(bu4(4)).shl(29))
+	sb = sb.xor(o.andS(4).shl(29))
+	cb = cb.xor(o.addS(2).andS(4).shl(29))
 	return sb.asFloat(), cb.asFloat()
 }
 
