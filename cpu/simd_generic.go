@@ -100,14 +100,80 @@ func (x u4) mulHiLo(m uint64) (hi, lo u4) {
 	return u4{uint32(a >> 32), uint32(b >> 32), uint32(c >> 32), uint32(d >> 32)}, u4{uint32(a), uint32(b), uint32(c), uint32(d)}
 }
 
-// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0), lane by
-// lane: the sixteen words of four lanes do not fit in registers.
+// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0), two lanes
+// at a time: a lane's ten rounds are a chain of multiplies, two chains
+// overlap, and the sixteen words of four lanes would not fit in registers.
 func philox4(b uint32, lo, hi u4, key [2]uint32) (c0, c1, c2, c3 u4) {
-	c0.a, c1.a, c2.a, c3.a = rng.Philox(b, lo.a, hi.a, 0, key[0], key[1])
-	c0.b, c1.b, c2.b, c3.b = rng.Philox(b, lo.b, hi.b, 0, key[0], key[1])
-	c0.c, c1.c, c2.c, c3.c = rng.Philox(b, lo.c, hi.c, 0, key[0], key[1])
-	c0.d, c1.d, c2.d, c3.d = rng.Philox(b, lo.d, hi.d, 0, key[0], key[1])
+	c0.a, c1.a, c2.a, c3.a, c0.b, c1.b, c2.b, c3.b = philox2(b, lo.a, hi.a, lo.b, hi.b, key[0], key[1])
+	c0.c, c1.c, c2.c, c3.c, c0.d, c1.d, c2.d, c3.d = philox2(b, lo.c, hi.c, lo.d, hi.d, key[0], key[1])
 	return c0, c1, c2, c3
+}
+
+// philox2 is rng.Philox (unrolled the same way) on the counters
+// (c, la, ha, 0) and (c, lb, hb, 0), round by round.
+func philox2(c, la, ha, lb, hb, k0, k1 uint32) (a0, a1, a2, a3, b0, b1, b2, b3 uint32) {
+	var pa0, pa1, pb0, pb1 uint64
+	a0, a1, a2 = c, la, ha
+	b0, b1, b2 = c, lb, hb
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	k0 += rng.PhiloxW0
+	k1 += rng.PhiloxW1
+	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
+	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
+	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
+	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
+	return
 }
 
 // half33 is rng.Half33.
@@ -218,7 +284,7 @@ func sinCos4(a u4) (sin, cos f4) {
 func batchGeneric(m *sim.Model, first uint64, out, path []float32) {
 	const G = genericWidth
 	n := len(out)
-	pp, c, sigma := bf4(m.P), bf4(m.C), bf4(m.Sigma)
+	pp, c, sigma := m.P, m.C, m.Sigma
 	for g := 0; g < n; g += G {
 		lane := first + uint64(g)
 		l := [G]uint64{lane, lane + 1, lane + 2, lane + 3}
@@ -230,12 +296,27 @@ func batchGeneric(m *sim.Model, first uint64, out, path []float32) {
 			r0, r1 := radius4(w0), radius4(w2)
 			s0, c0 := sinCos4(w1)
 			s1, c1 := sinCos4(w3)
-			z := [4]f4{r0.mul(c0), r0.mul(s0), r1.mul(c1), r1.mul(s1)}
+			z0, z1, z2, z3 := r0.mul(c0), r0.mul(s0), r1.mul(c1), r1.mul(s1)
+			if s+4 <= m.Steps && path == nil {
+				t = t.mulS(pp).addS(c).add(z0.mulS(sigma))
+				t = t.mulS(pp).addS(c).add(z1.mulS(sigma))
+				t = t.mulS(pp).addS(c).add(z2.mulS(sigma))
+				t = t.mulS(pp).addS(c).add(z3.mulS(sigma))
+				continue
+			}
 			for q := 0; q < 4 && s+q < m.Steps; q++ {
-				t = pp.mul(t).add(c).add(sigma.mul(z[q]))
+				z := z3
+				switch q {
+				case 0:
+					z = z0
+				case 1:
+					z = z1
+				case 2:
+					z = z2
+				}
+				t = t.mulS(pp).addS(c).add(z.mulS(sigma))
 				if path != nil {
-					row := path[(s+q)*n+g : (s+q+1)*n]
-					copy(row, []float32{t.a, t.b, t.c, t.d})
+					copy(path[(s+q)*n+g:(s+q+1)*n], []float32{t.a, t.b, t.c, t.d})
 				}
 			}
 		}
