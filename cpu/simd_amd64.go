@@ -40,8 +40,8 @@ func archBatch() (batchKernel, bool) {
 // immediate takes two or three instructions at every use; and the two
 // Box-Muller pairs of a Philox block are computed side by side, statement
 // by statement, so that their long dependency chains (the log polynomial,
-// the square root) overlap. Only 15 vector registers are allocated, so the
-// AVX2 path keeps the same shape. Bitwise operations are on unsigned
+// the square root) overlap. Go allocates 15 vector registers, AVX-512 or
+// not, so the AVX2 path has the same shape. Bitwise operations are on unsigned
 // vectors on purpose: Go 1.26.8 fuses those on signed vectors into
 // VPTERNLOG, and gets x.AndNot(y) backwards there (x.Xor(x.Xor(y).AndNot(z))
 // on Int32x16 computes the wrong select).

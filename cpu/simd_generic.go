@@ -12,9 +12,10 @@ const genericWidth = 4
 
 // u4 and f4 are genericWidth lanes of words and floats in plain Go: a struct
 // of four fields, which the compiler keeps in registers, so the four lanes'
-// independent dependency chains interleave in one instruction stream. Every
-// float32 operation is converted explicitly so that none is fused (the Go
-// spec allows fusion across statements otherwise).
+// independent dependency chains interleave in one instruction stream (the
+// reference runs one lane's chain at a time). Every float32 operation is
+// converted explicitly so that none is fused into an FMA (the Go spec allows
+// fusion across statements otherwise).
 type (
 	u4 struct{ a, b, c, d uint32 }
 	f4 struct{ a, b, c, d float32 }
@@ -23,10 +24,8 @@ type (
 func bf4(x float32) f4 { return f4{x, x, x, x} }
 
 func (x u4) add(y u4) u4    { return u4{x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d} }
-func (x u4) sub(y u4) u4    { return u4{x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d} }
 func (x u4) and(y u4) u4    { return u4{x.a & y.a, x.b & y.b, x.c & y.c, x.d & y.d} }
 func (x u4) andNot(y u4) u4 { return u4{x.a &^ y.a, x.b &^ y.b, x.c &^ y.c, x.d &^ y.d} }
-func (x u4) or(y u4) u4     { return u4{x.a | y.a, x.b | y.b, x.c | y.c, x.d | y.d} }
 func (x u4) xor(y u4) u4    { return u4{x.a ^ y.a, x.b ^ y.b, x.c ^ y.c, x.d ^ y.d} }
 func (x u4) shr(n uint) u4  { return u4{x.a >> n, x.b >> n, x.c >> n, x.d >> n} }
 func (x u4) shl(n uint) u4  { return u4{x.a << n, x.b << n, x.c << n, x.d << n} }
@@ -61,8 +60,8 @@ func (x f4) mul(y f4) f4 {
 	return f4{float32(x.a * y.a), float32(x.b * y.b), float32(x.c * y.c), float32(x.d * y.d)}
 }
 
-// The methods ending in S take a constant for every lane: a broadcast of a
-// constant would leave the compiler's inlining marks as nops in the code.
+// The methods ending in S take one constant for all lanes, which stays an
+// immediate or memory operand where a broadcast f4 would take registers.
 func (x u4) andS(c uint32) u4 { return u4{x.a & c, x.b & c, x.c & c, x.d & c} }
 func (x u4) orS(c uint32) u4  { return u4{x.a | c, x.b | c, x.c | c, x.d | c} }
 func (x u4) xorS(c uint32) u4 { return u4{x.a ^ c, x.b ^ c, x.c ^ c, x.d ^ c} }
@@ -92,12 +91,6 @@ func (x f4) rsubS(c float32) f4 {
 // sqrt is correctly rounded, as rng.Radius's.
 func (x f4) sqrt() f4 {
 	return f4{float32(math.Sqrt(float64(x.a))), float32(math.Sqrt(float64(x.b))), float32(math.Sqrt(float64(x.c))), float32(math.Sqrt(float64(x.d)))}
-}
-
-// mulHiLo returns the high and low words of x times the constant m.
-func (x u4) mulHiLo(m uint64) (hi, lo u4) {
-	a, b, c, d := uint64(x.a)*m, uint64(x.b)*m, uint64(x.c)*m, uint64(x.d)*m
-	return u4{uint32(a >> 32), uint32(b >> 32), uint32(c >> 32), uint32(d >> 32)}, u4{uint32(a), uint32(b), uint32(c), uint32(d)}
 }
 
 // philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0), two lanes
@@ -279,8 +272,9 @@ func sinCos4(a u4) (sin, cos f4) {
 	return sb.asFloat(), cb.asFloat()
 }
 
-// batchGeneric is the portable batch path: the loop of sim.Model.Final on
-// genericWidth lanes at a time, through rng's transform written on u4 and f4.
+// batchGeneric is the portable batch path: the loop of sim.Model.Final
+// (Model.Path too, when path is not nil) on genericWidth lanes at a time,
+// through rng's transform written on u4 and f4.
 func batchGeneric(m *sim.Model, first uint64, out, path []float32) {
 	const G = genericWidth
 	n := len(out)
