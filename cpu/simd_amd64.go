@@ -144,12 +144,25 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32) {
 				}
 				t = pp.Mul(t).Add(c).Add(sigma.Mul(z))
 				if path != nil {
-					t.StoreSlicePart(path[(s+q)*n+g : (s+q+1)*n])
+					store16(t, path[(s+q)*n+g:(s+q+1)*n])
 				}
 			}
 		}
-		t.StoreSlicePart(out[g:])
+		store16(t, out[g:])
 	}
+}
+
+// store16 stores the lanes of t that fit in dst. It does not use
+// StoreSlicePart: with -race, checkptr rejects archsimd's cast of a short
+// slice to *[16]float32 (Go 1.26.8).
+func store16(t archsimd.Float32x16, dst []float32) {
+	if len(dst) >= 16 {
+		t.StoreSlice(dst)
+		return
+	}
+	var buf [16]float32
+	t.Store(&buf)
+	copy(dst, buf[:])
 }
 
 // philox16 is rng.Philox on 16 lanes' counters (b, lo, hi, 0). A 32x32-bit
@@ -342,12 +355,23 @@ func batchAVX2(m *sim.Model, first uint64, out, path []float32) {
 				}
 				t = pp.Mul(t).Add(c).Add(sigma.Mul(z))
 				if path != nil {
-					t.StoreSlicePart(path[(s+q)*n+g : (s+q+1)*n])
+					store8(t, path[(s+q)*n+g:(s+q+1)*n])
 				}
 			}
 		}
-		t.StoreSlicePart(out[g:])
+		store8(t, out[g:])
 	}
+}
+
+// store8 is store16 for 8 lanes.
+func store8(t archsimd.Float32x8, dst []float32) {
+	if len(dst) >= 8 {
+		t.StoreSlice(dst)
+		return
+	}
+	var buf [8]float32
+	t.Store(&buf)
+	copy(dst, buf[:])
 }
 
 // philox8 is rng.Philox on 8 lanes' counters (b, lo, hi, 0). A 32x32-bit
