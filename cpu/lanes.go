@@ -13,6 +13,8 @@ type acc struct {
 	// dailyBlocks are per-step sums for the lane block in progress.
 	dailyBlocks []sim.Block
 	path        []float32
+	// finBuf and pathBuf are scratch for engines that compute lanes in batches.
+	finBuf, pathBuf []float32
 }
 
 func newAcc(p sim.Params, daily bool) *acc {
@@ -81,4 +83,35 @@ func cancelled(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// addFinals counts the finals xs of lanes first, first+1, ... into blk and
+// a's histogram, as runLanes does lane by lane.
+func (a *acc) addFinals(first uint64, xs []float32, blk *sim.Block) {
+	for i, x := range xs {
+		blk.Add(first+uint64(i), x)
+		a.hist.Add(x)
+	}
+}
+
+// addPaths counts the temperatures after each step of lanes first,
+// first+1, ... into a's daily accumulators; path holds one row of lanes per
+// step, each row n long.
+func (a *acc) addPaths(first uint64, n int, path []float32) {
+	for s := range a.dailyBlocks {
+		row := path[s*n : (s+1)*n]
+		blk, h := &a.dailyBlocks[s], a.daily[s].Hist
+		for i, x := range row {
+			blk.Add(first+uint64(i), x)
+			h.Add(x)
+		}
+	}
+}
+
+// grow returns (*buf)[:n], reallocating when it is too short.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
 }

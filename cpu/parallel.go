@@ -31,6 +31,17 @@ func (e Parallel) WorkerCount() int {
 
 // Run implements sim.Engine.
 func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	w := e.WorkerCount()
+	return runParallel(ctx, job, "parallel", fmt.Sprintf("%d goroutines", w), w, runLanes)
+}
+
+// laneFunc computes lanes [first, first+count) of m into blk and a, storing
+// finals (indexed from 0) when finals is not nil; runLanes is the reference.
+type laneFunc func(m *sim.Model, first, count uint64, blk *sim.Block, a *acc, finals []float32)
+
+// runParallel runs job's lane blocks through run on workers goroutines and
+// merges them in lane order into the result of engine on device.
+func runParallel(ctx context.Context, job *sim.Job, engine, device string, workers int, run laneFunc) (*sim.Result, error) {
 	start := time.Now()
 	first, count, err := job.Range()
 	if err != nil {
@@ -38,8 +49,7 @@ func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	}
 	p := job.Params
 	m := p.Model()
-	workers := e.WorkerCount()
-	res := &sim.Result{Engine: "parallel", Device: fmt.Sprintf("%d goroutines", workers), Params: p, First: first, Summary: sim.NewSummary(p)}
+	res := &sim.Result{Engine: engine, Device: device, Params: p, First: first, Summary: sim.NewSummary(p)}
 	if job.KeepFinals {
 		res.Finals = make([]float32, count)
 	}
@@ -74,7 +84,7 @@ func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 				if a.daily != nil {
 					a.startDaily(p)
 				}
-				runLanes(&m, first+lo, n, &blocks[b], a, fin)
+				run(&m, first+lo, n, &blocks[b], a, fin)
 				if a.daily != nil {
 					a.flushDaily()
 				}

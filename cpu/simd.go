@@ -1,0 +1,83 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// SIMD runs lanes in batches, many lanes per instruction where the CPU and
+// the build allow (AVX-512 or AVX2 through simd/archsimd, with
+// GOEXPERIMENT=simd on amd64), else in the portable batch code of
+// simd_generic.go. Every path computes sim.Model.Final bit for bit; lane
+// blocks run on Workers goroutines (all cores when zero) as in Parallel.
+type SIMD struct {
+	Workers int
+}
+
+// Name implements sim.Engine.
+func (SIMD) Name() string { return "simd" }
+
+// WorkerCount is the number of goroutines a run uses.
+func (e SIMD) WorkerCount() int {
+	if e.Workers > 0 {
+		return e.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Path names the batch code a run would use now and its lanes per batch,
+// e.g. "avx512", 16.
+func (SIMD) Path() (name string, width int) {
+	k := pickBatch()
+	return k.name, k.width
+}
+
+// Run implements sim.Engine. Result.Device says which path ran, e.g.
+// "avx512 x16, 2 goroutines".
+func (e SIMD) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	k := pickBatch()
+	w := e.WorkerCount()
+	return runParallel(ctx, job, "simd", fmt.Sprintf("%s x%d, %d goroutines", k.name, k.width, w), w, k.lanes)
+}
+
+// batchFunc writes the finals of lanes first, first+1, ... of m into out and,
+// when path is not nil, each lane's temperature after step s+1 into
+// path[s*len(out)+i]: one row of lanes per step.
+type batchFunc func(m *sim.Model, first uint64, out, path []float32)
+
+type batchKernel struct {
+	name  string
+	width int // lanes per batch
+	fn    batchFunc
+}
+
+// pickBatch is the dispatcher: the widest path that the build has, the CPU
+// supports and the switches (useAVX512, useAVX2) allow.
+func pickBatch() batchKernel {
+	if k, ok := archBatch(); ok {
+		return k
+	}
+	return batchKernel{"portable", genericWidth, batchGeneric}
+}
+
+// lanes is the kernel as a laneFunc: it computes count lanes into a's
+// scratch (or straight into finals) and counts them with a's helpers.
+func (k batchKernel) lanes(m *sim.Model, first, count uint64, blk *sim.Block, a *acc, finals []float32) {
+	n := int(count)
+	out := finals
+	if out == nil {
+		out = grow(&a.finBuf, n)
+	}
+	var path []float32
+	if a.daily != nil {
+		path = grow(&a.pathBuf, n*m.Steps)
+	}
+	k.fn(m, first, out[:n], path)
+	if path != nil {
+		a.addPaths(first, n, path)
+	}
+	a.addFinals(first, out[:n], blk)
+}
