@@ -66,7 +66,7 @@ func Half33(v uint32) float32 {
 	q := v<<1 | 1
 	hi := float32(q >> 8)
 	lo := float32(q & 0xff)
-	return float32(float32(hi*256)+lo) * 0x1p-33
+	return float32(float32(float32(hi*256)+lo) * 0x1p-33)
 }
 
 // LogArg reduces the uniform u = (2w+1) * 2^-33 of word w to the Cephes form

@@ -17,8 +17,9 @@ type Params struct {
 	Seed        uint64  `json:"seed"`
 }
 
-// MaxSteps keeps the step block index within Philox's 32-bit counter word.
-const MaxSteps = 1 << 32
+// MaxSteps keeps the step block index within Philox's 32-bit counter word
+// (and within int on 32-bit platforms).
+const MaxSteps = min(1<<32, math.MaxInt)
 
 // overflowLimit is where float32 runs are refused: a tenth of MaxFloat32, so
 // intermediate products stay finite too.

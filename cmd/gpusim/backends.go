@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
@@ -19,6 +23,9 @@ type engineOptions struct {
 	VectorWidth int    // --vector-width, 0 for the device's
 	// Note, when set, receives one-line remarks for stderr (auto's fallback).
 	Note func(string)
+	// Params is the job auto picks an engine for (its size decides whether
+	// measuring the candidates is worth it).
+	Params sim.Params
 }
 
 func (o engineOptions) note(format string, args ...any) {
@@ -42,6 +49,7 @@ type backend struct {
 var backends = []backend{
 	{"serial", "the reference: one goroutine, lane by lane", newSerial, benchOne},
 	{"parallel", "lane blocks on --workers goroutines", newParallel, benchScales},
+	{"simd", "batches of 16 (AVX-512) or 8 (AVX2) lanes per instruction on --workers goroutines", newSIMD, benchScales},
 	{"opencl", "an OpenCL device (--device, --math, --vector-width)", newOpenCL, benchOpenCL},
 	{"auto", "an OpenCL GPU if there is one, else the fastest CPU engine", newAuto, nil},
 }
@@ -49,6 +57,8 @@ var backends = []backend{
 func newSerial(engineOptions) (sim.Engine, error) { return cpu.Serial{}, nil }
 
 func newParallel(o engineOptions) (sim.Engine, error) { return cpu.Parallel{Workers: o.Workers}, nil }
+
+func newSIMD(o engineOptions) (sim.Engine, error) { return cpu.SIMD{Workers: o.Workers}, nil }
 
 // newAuto picks an OpenCL GPU when one exists and starts, else the fastest
 // CPU engine, and says in one line why it did not use OpenCL when OpenCL is
@@ -61,10 +71,14 @@ func newAuto(o engineOptions) (sim.Engine, error) {
 		} else {
 			o.note("OpenCL failed (%s): running on the CPU engines", firstLine(err))
 		}
-		return newFastestCPU(o)
+		return newFastestCPU(o, nil)
 	}
-	for _, d := range ds {
+	var cpuDev *gpu.DeviceDesc
+	for i, d := range ds {
 		if !d.IsGPU() {
+			if cpuDev == nil && (d.CorrectlyRoundedSqrt || d.FP64) {
+				cpuDev = &ds[i]
+			}
 			continue
 		}
 		o.Device = strconv.Itoa(d.Index)
@@ -73,13 +87,52 @@ func newAuto(o engineOptions) (sim.Engine, error) {
 			return e, nil
 		}
 		o.note("OpenCL GPU %s did not start (%s): running on the CPU engines", d, firstLine(err))
-		break
+		return newFastestCPU(o, nil)
 	}
-	return newFastestCPU(o)
+	return newFastestCPU(o, cpuDev)
 }
 
-// newFastestCPU is the fastest engine on a machine without a GPU.
-func newFastestCPU(o engineOptions) (sim.Engine, error) { return newParallel(o) }
+// autoMeasureLaneSteps is the job size from which auto measures an OpenCL
+// CPU device against simd: smaller jobs take well under a second on simd,
+// and starting OpenCL (a program build, 0.03 s with pocl's cache warm and
+// over a second cold) would cost more than it could save.
+const autoMeasureLaneSteps = 1 << 27
+
+// autoProbeLanes is the slice of the job each candidate runs when measured.
+const autoProbeLanes = 1 << 16
+
+// newFastestCPU returns simd, or the OpenCL CPU device dev when it is
+// measurably faster on this job here: on a large job both run the same slice
+// of it and the faster keeps the job (docs/benchmarks.md has the figures
+// that made this necessary: pocl beats simd on some CPUs, not on others).
+func newFastestCPU(o engineOptions, dev *gpu.DeviceDesc) (sim.Engine, error) {
+	simd := cpu.SIMD{Workers: o.Workers}
+	p := o.Params
+	if dev == nil || p.Steps == 0 || p.Lanes < autoProbeLanes || float64(p.Lanes)*float64(p.Steps) < autoMeasureLaneSteps {
+		return simd, nil
+	}
+	o.Device = strconv.Itoa(dev.Index)
+	e, err := newOpenCL(o)
+	if err != nil {
+		o.note("OpenCL CPU device %s did not start (%s): running on simd", dev, firstLine(err))
+		return simd, nil
+	}
+	probe := &sim.Job{Params: p, Count: autoProbeLanes}
+	took := func(e sim.Engine) time.Duration {
+		start := time.Now()
+		if _, err := e.Run(context.Background(), probe); err != nil {
+			return time.Duration(math.MaxInt64)
+		}
+		return time.Since(start)
+	}
+	if took(e) < took(simd) {
+		return e, nil
+	}
+	if c, ok := e.(io.Closer); ok {
+		c.Close()
+	}
+	return simd, nil
+}
 
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")

@@ -96,6 +96,7 @@ func runAction(c *cli.Context) error {
 		return err
 	}
 	opts.Note = func(s string) { fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", s) }
+	opts.Params = p
 	backend := c.String("backend")
 	if c.IsSet("device") {
 		switch {
