@@ -34,6 +34,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "persistence", Value: d.Persistence, Usage: "weight `P` of yesterday's deviation from the anchor"},
 			&cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "standard deviation `SD` of each day's noise"},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "the random stream's key `N`"},
+			shardFlag(), saveFlag(),
 			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "engine `NAME`: " + backendNames()},
 			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel backend"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
@@ -73,13 +74,17 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 	}
+	sr, err := newShardRun(c, p) // --shard, --save
+	if err != nil {
+		return err
+	}
 	backend := c.String("backend")
 	eng, err := newEngine(backend, opts)
 	if err != nil {
 		return err
 	}
 
-	res, err := eng.Run(c.Context, &sim.Job{Params: p, KeepFinals: out != ""})
+	res, err := sr.run(c.Context, eng, &sim.Job{Params: p, KeepFinals: out != ""})
 	if err != nil {
 		var pe *sim.ParamError
 		if errors.As(err, &pe) {
@@ -95,7 +100,11 @@ func runAction(c *cli.Context) error {
 			return fmt.Errorf("write --out: %w", err)
 		}
 	}
+	if err := sr.saveResult(res); err != nil {
+		return err
+	}
 	r := newReport(res, backend, out)
+	sr.describe(r, res)
 	if format == "json" {
 		return r.writeJSON(c.App.Writer)
 	}
