@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 //	                            other values as compact JSON) or matches RE
 //	jsonenv FILE PATH VAR       set $VAR to the value at PATH
 //	lines FILE N                FILE has N lines
+//	replace FILE OLD NEW        replace the first OLD in FILE with NEW
+//	trunc FILE N                cut FILE to its first N bytes
 //	size FILE N                 FILE has N bytes
 //
 // and the condition [numpy]: a python3 with numpy is $PYTHON. Under CI=true
@@ -58,6 +60,8 @@ func TestScript(t *testing.T) {
 			"json":    cmdJSON,
 			"jsonenv": cmdJSONEnv,
 			"lines":   cmdLines,
+			"replace": cmdReplace,
+			"trunc":   cmdTrunc,
 			"size":    cmdSize,
 		},
 	})
