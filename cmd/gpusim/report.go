@@ -20,18 +20,14 @@ type report struct {
 	Requested string     `json:"requested_backend"`
 	Device    string     `json:"device"`
 	Params    sim.Params `json:"params"`
-	// A shard run's shard (i/N) and the lanes it ran, [First, First+Count).
-	Shard   string  `json:"shard,omitempty"`
-	First   *uint64 `json:"first,omitempty"`
-	Count   *uint64 `json:"count,omitempty"`
-	Summary struct {
-		Count          uint64               `json:"count"`
-		Mean           jsonFloat            `json:"mean"`
-		Std            jsonFloat            `json:"std"`
-		Min            jsonFloat32          `json:"min"`
-		Max            jsonFloat32          `json:"max"`
-		Quantiles      map[string]jsonFloat `json:"quantiles"`
-		QuantilesExact bool                 `json:"quantiles_exact"`
+	Summary   struct {
+		Count          uint64             `json:"count"`
+		Mean           jsonFloat          `json:"mean"`
+		Std            jsonFloat          `json:"std"`
+		Min            jsonFloat32        `json:"min"`
+		Max            jsonFloat32        `json:"max"`
+		Quantiles      map[string]float64 `json:"quantiles"`
+		QuantilesExact bool               `json:"quantiles_exact"`
 	} `json:"summary"`
 	Analytic struct {
 		Mean      float64            `json:"mean"`
@@ -51,7 +47,12 @@ type report struct {
 		NsPerLaneStep jsonFloat `json:"ns_per_lane_step"`
 		LaneStepsPerS jsonFloat `json:"lane_steps_per_s"`
 	} `json:"timing"`
-	Out    string      `json:"out,omitempty"`
+	Out string `json:"out,omitempty"`
+
+	// A shard run's shard (i/N) and the lanes it ran, [First, First+Count).
+	Shard  string      `json:"shard,omitempty"`
+	First  *uint64     `json:"first,omitempty"`
+	Count  *uint64     `json:"count,omitempty"`
 	Save   string      `json:"save,omitempty"`   // the part file --save wrote
 	Merged *mergedInfo `json:"merged,omitempty"` // what gpusim merge merged
 
@@ -104,7 +105,7 @@ func newReport(res *sim.Result, requested, out string) *report {
 		// range; no quantile of the sample does.
 		r.quantiles[i] = min(max(q, float64(s.Min)), float64(s.Max))
 	}
-	r.Summary.Quantiles = map[string]jsonFloat{}
+	r.Summary.Quantiles = map[string]float64{}
 	r.Analytic.Quantiles = map[string]float64{}
 	for i, q := range sim.QuantileLevels {
 		// After n steps a lane is a sum of independent normals, so its exact
@@ -114,7 +115,9 @@ func newReport(res *sim.Result, requested, out string) *report {
 			e = distuv.Normal{Mu: mu, Sigma: sd}.Quantile(q)
 		}
 		r.exactQuantiles = append(r.exactQuantiles, e)
-		r.Summary.Quantiles[quantileName(q)] = jsonFloat(r.quantiles[i])
+		if s.Count > 0 { // a shard without lanes has none
+			r.Summary.Quantiles[quantileName(q)] = r.quantiles[i]
+		}
 		r.Analytic.Quantiles[quantileName(q)] = e
 	}
 
