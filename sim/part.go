@@ -410,7 +410,8 @@ func MergeResult(parts []*Part) (*Result, error) {
 		if !slices.Contains(engines, p.Engine) {
 			engines = append(engines, p.Engine)
 		}
-		if !slices.Contains(devices, p.Device) {
+		// A shard with no lanes ran on no device (RunShard leaves it empty).
+		if p.Device != "" && !slices.Contains(devices, p.Device) {
 			devices = append(devices, p.Device)
 		}
 		daily = daily && p.Daily != nil

@@ -56,6 +56,13 @@ type report struct {
 	Plot      string      `json:"plot,omitempty"`
 	PlotDaily string      `json:"plot_daily,omitempty"`
 
+	// A shard run's shard (i/N) and the lanes it ran, [First, First+Count).
+	Shard  string      `json:"shard,omitempty"`
+	First  *uint64     `json:"first,omitempty"`
+	Count  *uint64     `json:"count,omitempty"`
+	Save   string      `json:"save,omitempty"`   // the part file --save wrote
+	Merged *mergedInfo `json:"merged,omitempty"` // what gpusim merge merged
+
 	quantiles, exactQuantiles []float64
 	wall                      time.Duration
 	days                      []daily.Day
@@ -123,6 +130,9 @@ func newReport(res *sim.Result, requested, out string) *report {
 	s := res.Summary
 	r.Summary.Count = s.Count
 	r.Summary.Mean = jsonFloat(s.Mean)
+	if s.Count == 0 { // a shard without lanes: no mean, min, max or quantiles
+		r.Summary.Mean = jsonFloat(math.NaN())
+	}
 	r.Summary.Std = jsonFloat(s.Std())
 	r.Summary.Min = jsonFloat32(s.Min)
 	r.Summary.Max = jsonFloat32(s.Max)
@@ -145,7 +155,9 @@ func newReport(res *sim.Result, requested, out string) *report {
 			e = distuv.Normal{Mu: mu, Sigma: sd}.Quantile(q)
 		}
 		r.exactQuantiles = append(r.exactQuantiles, e)
-		r.Summary.Quantiles[quantileName(q)] = r.quantiles[i]
+		if s.Count > 0 { // a shard without lanes has none
+			r.Summary.Quantiles[quantileName(q)] = r.quantiles[i]
+		}
 		r.Analytic.Quantiles[quantileName(q)] = e
 	}
 
@@ -167,7 +179,7 @@ func newReport(res *sim.Result, requested, out string) *report {
 	r.Timing.Compile = t.Compile.Seconds()
 	r.Timing.Kernel = t.Kernel.Seconds()
 	r.Timing.Transfer = t.Transfer.Seconds()
-	laneSteps := float64(res.Params.Lanes) * float64(res.Params.Steps)
+	laneSteps := float64(s.Count) * float64(res.Params.Steps)
 	r.Timing.NsPerLaneStep, r.Timing.LaneStepsPerS = jsonFloat(math.NaN()), jsonFloat(math.NaN())
 	if laneSteps > 0 && t.Wall > 0 {
 		r.Timing.NsPerLaneStep = jsonFloat(float64(t.Wall.Nanoseconds()) / laneSteps)
@@ -212,14 +224,25 @@ func (r *report) writeText(w io.Writer) error {
 		backend += " (" + r.Requested + ")"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "backend   %s on %s\n", backend, r.Device)
+	device := r.Device
+	if device == "" { // a shard without lanes runs nowhere
+		device = "no device (no lanes to run)"
+	}
+	fmt.Fprintf(&b, "backend   %s on %s\n", backend, device)
 	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
 		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
-	fmt.Fprintf(&b, "time      %s wall", fmtDuration(r.wall))
-	if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
-		fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
+	if r.Shard != "" {
+		fmt.Fprintf(&b, "shard     %s: lanes [%d, %d), %d of %d\n", r.Shard, *r.First, *r.First+*r.Count, *r.Count, p.Lanes)
 	}
-	b.WriteString("\n")
+	if r.Merged != nil {
+		r.Merged.writeText(&b)
+	} else {
+		fmt.Fprintf(&b, "time      %s wall", fmtDuration(r.wall))
+		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
+			fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
+		}
+		b.WriteString("\n")
+	}
 	if t := r.Timing; t.Compile+t.Kernel+t.Transfer > 0 {
 		fmt.Fprintf(&b, "          compile %.3f s, kernel %.3f s, transfer %.3f s\n", t.Compile, t.Kernel, t.Transfer)
 	}
@@ -228,7 +251,12 @@ func (r *report) writeText(w io.Writer) error {
 		line := fmt.Sprintf("%-8s %12s %12s %7s", name, sim, exact, z)
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
+	f := func(x float64) string {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "-"
+		}
+		return strconv.FormatFloat(x, 'f', 4, 64)
+	}
 	b.WriteString("\n")
 	row("", "simulated", "exact", "z")
 	row("mean", f(float64(r.Summary.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean))
@@ -242,6 +270,8 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	if r.Summary.QuantilesExact {
 		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")
+	} else if r.Shard != "" || r.Merged != nil {
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram)\n", sim.HistBins)
 	} else {
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
 	}
@@ -263,6 +293,9 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	if r.PlotDaily != "" {
 		fmt.Fprintf(&b, "plot      %s (per step)\n", r.PlotDaily)
+	}
+	if r.Save != "" {
+		fmt.Fprintf(&b, "saved     %s (part of %d lanes; gpusim merge combines parts)\n", r.Save, r.Summary.Count)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -39,6 +39,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "persistence", Value: d.Persistence, Usage: "weight `P` of yesterday's deviation from the anchor"},
 			&cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "standard deviation `SD` of each day's noise"},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "the random stream's key `N`"},
+			shardFlag(), saveFlag(),
 			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "engine `NAME`: " + backendNames()},
 			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel backend"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
@@ -82,6 +83,10 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	sr, err := newShardRun(c, p) // --shard, --save
+	if err != nil {
+		return err
+	}
 	timeout := c.Duration("timeout")
 	if timeout < 0 {
 		return &sim.ParamError{Flag: "timeout", Msg: fmt.Sprintf("must be at least 0 (0 means no limit), got %v", timeout)}
@@ -120,11 +125,11 @@ func runAction(c *cli.Context) error {
 	}
 
 	job := &sim.Job{Params: p, KeepFinals: o.out != "", Daily: o.daily}
-	bar := startProgress(c.App.ErrWriter, c.Bool("quiet"), p.Lanes, p.Steps)
+	bar := startProgress(c.App.ErrWriter, c.Bool("quiet"), sr.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add
 	}
-	res, err := eng.Run(ctx, job)
+	res, err := sr.run(ctx, eng, job)
 	if bar != nil {
 		bar.Stop()
 	}
@@ -156,8 +161,12 @@ func runAction(c *cli.Context) error {
 	if err := writeOutputs(ctx, o, res, days, trajectories); err != nil {
 		return err
 	}
+	if err := sr.saveResult(res); err != nil {
+		return err
+	}
 	r := newReport(res, backend, o.out)
 	r.addOutputs(o, days)
+	sr.describe(r, res)
 	if format == "json" {
 		return r.writeJSON(c.App.Writer)
 	}

@@ -56,6 +56,8 @@ func fakeTerminal() (restore func()) {
 //	jsonenv FILE PATH VAR       set $VAR to the value at PATH
 //	lines FILE N                FILE has N lines
 //	png FILE...                 each FILE is a PNG image that decodes
+//	replace FILE OLD NEW        replace the first OLD in FILE with NEW
+//	trunc FILE N                cut FILE to its first N bytes
 //	size FILE N                 FILE has N bytes
 //	image FILE                  FILE decodes as a PNG or parses as an SVG,
 //	                            by its extension
@@ -95,6 +97,8 @@ func TestScript(t *testing.T) {
 			"jsonenv": cmdJSONEnv,
 			"lines":   cmdLines,
 			"png":     cmdPNG,
+			"replace": cmdReplace,
+			"trunc":   cmdTrunc,
 			"size":    cmdSize,
 			"image":   cmdImage,
 		},

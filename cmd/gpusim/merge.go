@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+func mergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "merge the part files of a sharded job into the job's summary",
+		UsageText: "gpusim merge [--format text|json] FILE...",
+		Description: "Reads the parts that gpusim run --shard i/N --save FILE wrote and prints the\n" +
+			"report a single run of the whole job prints: the same digest, count, min, max\n" +
+			"and quantiles, and the mean and std to rounding. It refuses parts that are\n" +
+			"damaged, of different jobs, or that miss or repeat lanes, and names them.\n" +
+			"Flags go before the files: gpusim merge --format json part-*.json",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
+		},
+		Action: mergeAction,
+	}
+}
+
+// mergedInfo is what the merge report says about its parts.
+type mergedInfo struct {
+	Parts int      `json:"parts"`
+	Files []string `json:"files"`
+	// Wall is the sum of the parts' wall times: the device time the job
+	// took, not how long anyone waited for it.
+	Wall float64 `json:"wall_s_total"`
+}
+
+func (m *mergedInfo) writeText(b *strings.Builder) {
+	fmt.Fprintf(b, "merged    %d parts; their runs took %s of wall time in all\n",
+		m.Parts, fmtDuration(time.Duration(m.Wall*float64(time.Second))))
+}
+
+func mergeAction(c *cli.Context) error {
+	format := c.String("format")
+	if format != "text" && format != "json" {
+		return &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", format)}
+	}
+	files := c.Args().Slice()
+	if len(files) == 0 {
+		return &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, "-") {
+			return &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
+		}
+	}
+	parts, err := readParts(files)
+	if err != nil {
+		return err
+	}
+	res, err := sim.MergeResult(parts)
+	if err != nil {
+		return err
+	}
+	r := newReport(res, res.Engine, "")
+	r.Merged = &mergedInfo{Parts: len(parts), Files: files}
+	for _, p := range parts {
+		r.Merged.Wall += p.Wall.Seconds()
+	}
+	if format == "json" {
+		return r.writeJSON(c.App.Writer)
+	}
+	return r.writeText(c.App.Writer)
+}
+
+// readParts reads every file, and fails with every file that is not an
+// intact part.
+func readParts(files []string) ([]*sim.Part, error) {
+	var parts []*sim.Part
+	var bad []string
+	for _, f := range files {
+		p, err := sim.ReadPart(f)
+		if err != nil {
+			msg := err.Error()
+			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {
+				msg += " (the shell matched no files to the pattern)"
+			}
+			bad = append(bad, msg)
+			continue
+		}
+		parts = append(parts, p)
+	}
+	switch len(bad) {
+	case 0:
+		return parts, nil
+	case 1:
+		return nil, errors.New(bad[0])
+	}
+	return nil, fmt.Errorf("%d of %d part files cannot be merged:\n  %s", len(bad), len(files), strings.Join(bad, "\n  "))
+}

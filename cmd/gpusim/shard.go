@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// run's --shard and --save (docs/cluster.md). Each app gets its own flags:
+// urfave/cli records parse state in them.
+func shardFlag() cli.Flag {
+	return &cli.StringFlag{Name: "shard", Usage: "run only shard `i/N` of the job's lanes; auto and auto/N take the index from a Slurm array, a Kubernetes Indexed Job or GPUSIM_SHARD_INDEX"}
+}
+
+func saveFlag() cli.Flag {
+	return &cli.StringFlag{Name: "save", Usage: "save the result as a part `FILE` (.json) for gpusim merge"}
+}
+
+// shardRun is what --shard and --save ask of a run. The zero value runs the
+// whole job and saves nothing.
+type shardRun struct {
+	shard *sim.Shard // nil: the whole job
+	save  string     // the part file, or ""
+}
+
+// newShardRun reads --shard and --save and checks them, and what they rule
+// out, before anything runs.
+func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
+	sr := &shardRun{save: c.String("save")}
+	if c.IsSet("shard") {
+		s, err := sim.ParseShard(c.String("shard"), os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		sr.shard = &s
+		if c.String("out") != "" {
+			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
+		}
+	}
+	if c.IsSet("save") {
+		if err := checkSave(sr.save); err != nil {
+			return nil, err
+		}
+	}
+	return sr, nil
+}
+
+// checkSave refuses a --save that cannot be written before the run, not after.
+func checkSave(path string) error {
+	if filepath.Ext(path) != ".json" {
+		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is not a .json file (a part file is JSON: --save part-0.json)", path)}
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("directory %q does not exist", dir)}
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is a directory", path)}
+	}
+	return nil
+}
+
+// run runs job on e: all of it, or the shard's lanes.
+func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.Result, error) {
+	if sr.shard == nil {
+		return e.Run(ctx, job)
+	}
+	return sim.RunShard(ctx, e, job, *sr.shard)
+}
+
+// saveResult writes the --save part file, if one was asked for.
+func (sr *shardRun) saveResult(res *sim.Result) error {
+	if sr.save == "" {
+		return nil
+	}
+	part := sim.NewPart(res)
+	part.Shard = sr.shard
+	if err := part.WriteFile(sr.save); err != nil {
+		return fmt.Errorf("--save: %w", err)
+	}
+	return nil
+}
+
+// describe adds the shard and the part file to the run's report.
+func (sr *shardRun) describe(r *report, res *sim.Result) {
+	r.Save = sr.save
+	if sr.shard == nil {
+		return
+	}
+	first, count := res.First, res.Summary.Count
+	r.Shard, r.First, r.Count = sr.shard.String(), &first, &count
+}
+
+// lanes is how many lanes the run computes: the shard's, or the whole job's.
+func (sr *shardRun) lanes(p sim.Params) uint64 {
+	if sr.shard == nil {
+		return p.Lanes
+	}
+	_, n := sr.shard.Range(p.Lanes)
+	return n
+}
