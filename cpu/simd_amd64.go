@@ -56,15 +56,15 @@ var vc = struct {
 	sinS, cosC                                                                      [3][16]float32
 }{
 	one: rep(1), byteMask: rep(0xff), mant: rep(0x7fffff), half: rep(0x3f000000),
-	sqrtHalf: rep(sqrtHalfBits), bias: rep(126), nearBits: rep(oneMinusSqrtHalBits + 1),
+	sqrtHalf: rep(rng.SqrtHalfBits), bias: rep(126), nearBits: rep(rng.OneMinusSqrtHalfBits + 1),
 	sign: rep(1 << 31), ones: rep(0xffffffff), k24: rep(1 << 24), two: rep(2), four: rep(4),
 	m0: rep(rng.PhiloxM0), m1: rep(rng.PhiloxM1),
 	m0Even: repEven(rng.PhiloxM0), m1Even: repEven(rng.PhiloxM1), lowEven: repEven(0xffffffff),
 	f256: repf(256), f2m33: repf(0x1p-33), f1: repf(1), fHalf: repf(0.5), fm2: repf(-2),
-	logQ1: repf(logQ1), logQ2: repf(logQ2), psiScale: repf(rng.PsiScale),
-	logP: [9][16]float32{repf(logP0), repf(logP1), repf(logP2), repf(logP3), repf(logP4), repf(logP5), repf(logP6), repf(logP7), repf(logP8)},
-	sinS: [3][16]float32{repf(sinS0), repf(sinS1), repf(sinS2)},
-	cosC: [3][16]float32{repf(cosC0), repf(cosC1), repf(cosC2)},
+	logQ1: repf(rng.LogQ1), logQ2: repf(rng.LogQ2), psiScale: repf(rng.PsiScale),
+	logP: [9][16]float32{repf(rng.LogP0), repf(rng.LogP1), repf(rng.LogP2), repf(rng.LogP3), repf(rng.LogP4), repf(rng.LogP5), repf(rng.LogP6), repf(rng.LogP7), repf(rng.LogP8)},
+	sinS: [3][16]float32{repf(rng.SinS0), repf(rng.SinS1), repf(rng.SinS2)},
+	cosC: [3][16]float32{repf(rng.CosC0), repf(rng.CosC1), repf(rng.CosC2)},
 }
 
 func rep(x uint32) (r [16]uint32) {

@@ -177,32 +177,6 @@ func half33(v u4) f4 {
 	return hi.mulS(256).add(lo).mulS(0x1p-33)
 }
 
-// Constants of rng/normal.go: the bits of sqrt(1/2) and of 1 - sqrt(1/2), and
-// the Cephes polynomials' coefficients.
-const (
-	sqrtHalfBits        = 0x3f3504f3
-	oneMinusSqrtHalBits = 0x3e95f61a
-
-	logP0 = float32(7.0376836292e-2)
-	logP1 = float32(-1.1514610310e-1)
-	logP2 = float32(1.1676998740e-1)
-	logP3 = float32(-1.2420140846e-1)
-	logP4 = float32(1.4249322787e-1)
-	logP5 = float32(-1.6668057665e-1)
-	logP6 = float32(2.0000714765e-1)
-	logP7 = float32(-2.4999993993e-1)
-	logP8 = float32(3.3333331174e-1)
-	logQ1 = float32(-2.12194440e-4)
-	logQ2 = float32(0.693359375)
-
-	sinS0 = float32(-1.9515295891e-4)
-	sinS1 = float32(8.3321608736e-3)
-	sinS2 = float32(-1.6666654611e-1)
-	cosC0 = float32(2.443315711809948e-5)
-	cosC1 = float32(-1.388731625493765e-3)
-	cosC2 = float32(4.166664568298827e-2)
-)
-
 // radius4 is rng.Radius: rng.LogArg's masks, rng.LogPoly, the root.
 func radius4(w u4) f4 {
 	upper := w.sar(31)
@@ -211,12 +185,12 @@ func radius4(w u4) f4 {
 
 	mb := gb.andS(0x7fffff).orS(0x3f000000)
 	m := mb.asFloat()
-	small := mb.subS(sqrtHalfBits).sar(31)
+	small := mb.subS(rng.SqrtHalfBits).sar(31)
 	xl := m.add(m).subS(1).asBits()
 	xl = xl.xor(xl.xor(m.subS(1).asBits()).andNot(small))
 	el := gb.shr(23).subS(126).add(small)
 
-	near := gb.subS(oneMinusSqrtHalBits + 1).sar(31)
+	near := gb.subS(rng.OneMinusSqrtHalfBits + 1).sar(31)
 	xu := g.add(g).rsubS(1).asBits()
 	xu = xu.xor(xu.xor(gb.orS(1 << 31)).and(near))
 	eu := near.xorS(0xffffffff)
@@ -225,20 +199,20 @@ func radius4(w u4) f4 {
 	e := el.xor(el.xor(eu).and(upper))
 
 	z := x.mul(x)
-	p := x.mulS(logP0).addS(logP1)
-	p = p.mul(x).addS(logP2)
-	p = p.mul(x).addS(logP3)
-	p = p.mul(x).addS(logP4)
-	p = p.mul(x).addS(logP5)
-	p = p.mul(x).addS(logP6)
-	p = p.mul(x).addS(logP7)
-	p = p.mul(x).addS(logP8)
+	p := x.mulS(rng.LogP0).addS(rng.LogP1)
+	p = p.mul(x).addS(rng.LogP2)
+	p = p.mul(x).addS(rng.LogP3)
+	p = p.mul(x).addS(rng.LogP4)
+	p = p.mul(x).addS(rng.LogP5)
+	p = p.mul(x).addS(rng.LogP6)
+	p = p.mul(x).addS(rng.LogP7)
+	p = p.mul(x).addS(rng.LogP8)
 	y := p.mul(x).mul(z)
 	fe := e.float()
-	y = y.add(fe.mulS(logQ1))
+	y = y.add(fe.mulS(rng.LogQ1))
 	y = y.sub(z.mulS(0.5))
 	r := x.add(y)
-	l := r.add(fe.mulS(logQ2))
+	l := r.add(fe.mulS(rng.LogQ2))
 	return l.mulS(-2).sqrt()
 }
 
@@ -252,12 +226,12 @@ func sinCos4(a u4) (sin, cos f4) {
 	psi := k.float().mulS(rng.PsiScale)
 
 	z := psi.mul(psi)
-	s := z.mulS(sinS0).addS(sinS1)
-	s = s.mul(z).addS(sinS2)
+	s := z.mulS(rng.SinS0).addS(rng.SinS1)
+	s = s.mul(z).addS(rng.SinS2)
 	s = s.mul(z).mul(psi)
 	s = s.add(psi)
-	c := z.mulS(cosC0).addS(cosC1)
-	c = c.mul(z).addS(cosC2)
+	c := z.mulS(rng.CosC0).addS(rng.CosC1)
+	c = c.mul(z).addS(rng.CosC2)
 	c = c.mul(z).mul(z)
 	c = c.sub(z.mulS(0.5))
 	c = c.addS(1)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -213,7 +214,7 @@ func BenchmarkSIMD5M(b *testing.B) { benchCPU(b, SIMD{}, 5_000_000, 100) }
 func benchCPU(b *testing.B, e sim.Engine, lanes uint64, steps int) {
 	p := sim.Default()
 	p.Lanes, p.Steps = lanes, steps
-	cpu0 := cpuTime()
+	cpu0 := testenv.CPUTime()
 	for b.Loop() {
 		if _, err := e.Run(context.Background(), &sim.Job{Params: p}); err != nil {
 			b.Fatal(err)
@@ -221,7 +222,7 @@ func benchCPU(b *testing.B, e sim.Engine, lanes uint64, steps int) {
 	}
 	ls := float64(b.N) * float64(lanes) * float64(steps)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/ls, "ns/lane-step")
-	if c := cpuTime() - cpu0; c > 0 {
+	if c := testenv.CPUTime() - cpu0; c > 0 {
 		b.ReportMetric(float64(c.Nanoseconds())/ls, "cpu-ns/lane-step")
 	}
 }
@@ -237,12 +238,12 @@ func BenchmarkBatchKernel(b *testing.B) {
 	var cpu0 time.Duration
 	report := func(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/lanes/steps, "ns/lane-step")
-		if c := cpuTime() - cpu0; c > 0 {
+		if c := testenv.CPUTime() - cpu0; c > 0 {
 			b.ReportMetric(float64(c.Nanoseconds())/float64(b.N)/lanes/steps, "cpu-ns/lane-step")
 		}
 	}
 	b.Run("reference", func(b *testing.B) {
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for b.Loop() {
 			for i := range out {
 				out[i] = m.Final(uint64(i))
@@ -253,7 +254,7 @@ func BenchmarkBatchKernel(b *testing.B) {
 	forEachPath(func(name string) {
 		k := pickBatch()
 		b.Run(name, func(b *testing.B) {
-			cpu0 = cpuTime()
+			cpu0 = testenv.CPUTime()
 			for b.Loop() {
 				k.fn(&m, 0, out, nil)
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -26,7 +27,7 @@ func benchRun(b *testing.B, opt Options, lanes uint64, steps int, daily bool) {
 		b.Fatal(err)
 	}
 	var dev time.Duration
-	cpu0 := cpuTime()
+	cpu0 := testenv.CPUTime()
 	for b.Loop() {
 		r, err := e.Run(context.Background(), job)
 		if err != nil {
@@ -38,7 +39,7 @@ func benchRun(b *testing.B, opt Options, lanes uint64, steps int, daily bool) {
 	n := float64(b.N)
 	laneSteps := float64(lanes) * float64(steps)
 	b.ReportMetric(float64(dev.Microseconds())/1e3/n, "device-ms/op")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/n/laneSteps, "cpu-ns/lane-step")
+	b.ReportMetric(float64((testenv.CPUTime()-cpu0).Nanoseconds())/n/laneSteps, "cpu-ns/lane-step")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n/laneSteps, "ns/lane-step")
 }
 

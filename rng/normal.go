@@ -11,27 +11,27 @@ const (
 	sqrtHalf        = float32(0.70710678118654752440) // Cephes SQRTHF
 	oneMinusSqrtHal = float32(0.29289321881345247560) // 1 - SQRTHF
 
-	logP0 = float32(7.0376836292e-2)
-	logP1 = float32(-1.1514610310e-1)
-	logP2 = float32(1.1676998740e-1)
-	logP3 = float32(-1.2420140846e-1)
-	logP4 = float32(1.4249322787e-1)
-	logP5 = float32(-1.6668057665e-1)
-	logP6 = float32(2.0000714765e-1)
-	logP7 = float32(-2.4999993993e-1)
-	logP8 = float32(3.3333331174e-1)
-	logQ1 = float32(-2.12194440e-4) // ln 2 = logQ2 - logQ1 split (Cody-Waite)
-	logQ2 = float32(0.693359375)
+	LogP0 = float32(7.0376836292e-2)
+	LogP1 = float32(-1.1514610310e-1)
+	LogP2 = float32(1.1676998740e-1)
+	LogP3 = float32(-1.2420140846e-1)
+	LogP4 = float32(1.4249322787e-1)
+	LogP5 = float32(-1.6668057665e-1)
+	LogP6 = float32(2.0000714765e-1)
+	LogP7 = float32(-2.4999993993e-1)
+	LogP8 = float32(3.3333331174e-1)
+	LogQ1 = float32(-2.12194440e-4) // ln 2 = LogQ2 - LogQ1 split (Cody-Waite)
+	LogQ2 = float32(0.693359375)
 
-	sinS0 = float32(-1.9515295891e-4)
-	sinS1 = float32(8.3321608736e-3)
-	sinS2 = float32(-1.6666654611e-1)
-	cosC0 = float32(2.443315711809948e-5)
-	cosC1 = float32(-1.388731625493765e-3)
-	cosC2 = float32(4.166664568298827e-2)
+	SinS0 = float32(-1.9515295891e-4)
+	SinS1 = float32(8.3321608736e-3)
+	SinS2 = float32(-1.6666654611e-1)
+	CosC0 = float32(2.443315711809948e-5)
+	CosC1 = float32(-1.388731625493765e-3)
+	CosC2 = float32(4.166664568298827e-2)
 
-	sqrtHalfBits        = 0x3f3504f3 // math.Float32bits(sqrtHalf)
-	oneMinusSqrtHalBits = 0x3e95f61a // math.Float32bits(oneMinusSqrtHal)
+	SqrtHalfBits         = 0x3f3504f3 // math.Float32bits(sqrtHalf)
+	OneMinusSqrtHalfBits = 0x3e95f61a // math.Float32bits(oneMinusSqrtHal)
 
 	// PsiScale is float32(pi/4) * 2^-24: an odd 24-bit integer k times it is
 	// the angle within an octant, in (0, pi/4).
@@ -83,13 +83,13 @@ func LogArg(w uint32) (x float32, e int32) {
 	// u = g: frexp-style split into m in [0.5, 1) and its exponent.
 	mb := gb&0x7fffff | 0x3f000000
 	m := math.Float32frombits(mb)
-	small := uint32(int32(mb-sqrtHalfBits) >> 31) // m < sqrt(1/2): positive floats order as integers
+	small := uint32(int32(mb-SqrtHalfBits) >> 31) // m < sqrt(1/2): positive floats order as integers
 	xl := math.Float32bits(float32(m+m) - 1)
 	xl = xl ^ ((xl ^ math.Float32bits(m-1)) &^ small)
 	el := int32(gb>>23) - 126 + int32(small) // small is 0 or -1
 
 	// u = 1-g: x = -g when u >= sqrt(1/2), else 2u-1 = 1-2g with e = -1.
-	near := uint32(int32(gb-oneMinusSqrtHalBits-1) >> 31) // g <= 1-sqrt(1/2)
+	near := uint32(int32(gb-OneMinusSqrtHalfBits-1) >> 31) // g <= 1-sqrt(1/2)
 	xu := math.Float32bits(1 - float32(g+g))
 	xu = xu ^ ((xu ^ (gb | 1<<31)) & near)
 	eu := int32(^near) // -1 unless near
@@ -102,21 +102,21 @@ func LogArg(w uint32) (x float32, e int32) {
 // LogPoly is Cephes logf's core: ln(1+x) + e ln 2 for reduced x.
 func LogPoly(x float32, e int32) float32 {
 	z := float32(x * x)
-	p := logP0
-	p = float32(float32(p*x) + logP1)
-	p = float32(float32(p*x) + logP2)
-	p = float32(float32(p*x) + logP3)
-	p = float32(float32(p*x) + logP4)
-	p = float32(float32(p*x) + logP5)
-	p = float32(float32(p*x) + logP6)
-	p = float32(float32(p*x) + logP7)
-	p = float32(float32(p*x) + logP8)
+	p := LogP0
+	p = float32(float32(p*x) + LogP1)
+	p = float32(float32(p*x) + LogP2)
+	p = float32(float32(p*x) + LogP3)
+	p = float32(float32(p*x) + LogP4)
+	p = float32(float32(p*x) + LogP5)
+	p = float32(float32(p*x) + LogP6)
+	p = float32(float32(p*x) + LogP7)
+	p = float32(float32(p*x) + LogP8)
 	y := float32(float32(p*x) * z)
 	fe := float32(e)
-	y = float32(y + float32(logQ1*fe))
+	y = float32(y + float32(LogQ1*fe))
 	y = float32(y - float32(0.5*z))
 	r := float32(x + y)
-	return float32(r + float32(logQ2*fe))
+	return float32(r + float32(LogQ2*fe))
 }
 
 // Radius is sqrt(-2 ln u) for the uniform u = (2w+1) * 2^-33 of word w. It
@@ -143,14 +143,14 @@ func AngleArg(a uint32) (o uint32, k uint32) {
 // SinCosPoly is Cephes sinf/cosf's pair of polynomials for psi in [0, pi/4].
 func SinCosPoly(psi float32) (s, c float32) {
 	z := float32(psi * psi)
-	s = sinS0
-	s = float32(float32(s*z) + sinS1)
-	s = float32(float32(s*z) + sinS2)
+	s = SinS0
+	s = float32(float32(s*z) + SinS1)
+	s = float32(float32(s*z) + SinS2)
 	s = float32(float32(s*z) * psi)
 	s = float32(s + psi)
-	c = cosC0
-	c = float32(float32(c*z) + cosC1)
-	c = float32(float32(c*z) + cosC2)
+	c = CosC0
+	c = float32(float32(c*z) + CosC1)
+	c = float32(float32(c*z) + CosC2)
 	c = float32(float32(c*z) * z)
 	c = float32(c - float32(0.5*z))
 	c = float32(c + 1)
