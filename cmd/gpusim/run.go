@@ -41,7 +41,7 @@ func runCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "the random stream's key `N`"},
 			shardFlag(), saveFlag(),
 			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "engine `NAME`: " + backendNames()},
-			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel backend"},
+			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel and simd backends"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
 		}, openCLFlags()...),
