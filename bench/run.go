@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -18,7 +17,7 @@ import (
 // (DefaultPairs matches the opencl prefix). New(0) is the
 // engine's default configuration (all cores for the multicore engines); New(n)
 // for n > 0 uses n workers, and is only called when Scales is true. An engine
-// that implements io.Closer is closed after its measurement.
+// that implements sim.Closer is closed after its measurement.
 type EngineSpec struct {
 	Name   string
 	New    func(workers int) sim.Engine
@@ -337,9 +336,7 @@ func (r *runner) check(w Workload, label string, d Digest) error {
 // measure times warmup+reps runs of a fresh instance of e on w.
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
 	eng := e.New(workers)
-	if c, ok := eng.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer sim.Close(eng)
 	label := e.Name
 	if workers > 0 {
 		label = fmt.Sprintf("%s/%d", e.Name, workers)

@@ -49,10 +49,7 @@ func runParallel(ctx context.Context, job *sim.Job, engine, device string, worke
 	}
 	p := job.Params
 	m := p.Model()
-	res := &sim.Result{Engine: engine, Device: device, Params: p, First: first, Summary: sim.NewSummary(p)}
-	if job.KeepFinals {
-		res.Finals = make([]float32, count)
-	}
+	res := sim.NewResult(engine, device, job, first, count)
 	exact, _ := p.Exact(p.Steps)
 	chunk := chunkFor(p.Steps)
 	nblocks := (count + chunk - 1) / chunk

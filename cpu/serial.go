@@ -23,10 +23,7 @@ func (Serial) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	}
 	p := job.Params
 	m := p.Model()
-	res := &sim.Result{Engine: "serial", Device: "1 goroutine", Params: p, First: first, Summary: sim.NewSummary(p)}
-	if job.KeepFinals {
-		res.Finals = make([]float32, count)
-	}
+	res := sim.NewResult("serial", "1 goroutine", job, first, count)
 	a := newAcc(p, job.Daily)
 	a.hist = res.Summary.Hist
 	exact, _ := p.Exact(p.Steps)
@@ -54,7 +51,9 @@ func (Serial) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 			job.Progress(n)
 		}
 	}
-	res.Daily = a.daily
+	if job.Daily {
+		res.Daily = a.daily
+	}
 	res.Timing.Wall = time.Since(start)
 	return res, nil
 }

@@ -17,12 +17,12 @@ import (
 // Math modes of Options.Math.
 const (
 	// MathExact computes the stream of docs/reproducibility.md bit for bit.
-	MathExact = "exact"
+	MathExact = sim.MathExact
 	// MathFast uses native_log, native_sin, native_cos and native_sqrt on
 	// 24-bit uniforms under -cl-fast-relaxed-math: faster on GPUs, but the
 	// results (and so the digest) depend on the device and driver. Its
 	// statistics follow the same law.
-	MathFast = "fast"
+	MathFast = sim.MathFast
 )
 
 // VectorWidths are the valid values of Options.VectorWidth besides 0 (auto).

@@ -106,13 +106,9 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	res := &sim.Result{Engine: "opencl", Device: m.Label(), Params: job.Params, First: first, Summary: sim.NewSummary(job.Params)}
-	if job.KeepFinals {
-		res.Finals = make([]float32, 0, count)
-	}
-	if job.Daily {
-		res.Daily = sim.NewDaily(job.Params)
-	}
+	res := sim.NewResult("opencl", m.Label(), job, first, count)
+	res.Finals = res.Finals[:0] // filled in lane order below
+	res.Math = parts[0].Math
 	for _, r := range parts {
 		if err := res.Summary.Merge(r.Summary); err != nil {
 			return nil, err

@@ -179,15 +179,12 @@ func (r *run) shift(v float64) float64 {
 
 func (r *run) run(ctx context.Context) (*sim.Result, error) {
 	e, p, job := r.e, r.p, r.job
-	res := &sim.Result{Engine: "opencl", Device: e.label, Params: p, First: r.first, Summary: sim.NewSummary(p)}
+	res := sim.NewResult("opencl", e.label, job, r.first, r.count)
+	if e.fast {
+		res.Math = sim.MathFast
+	}
 	r.res = res
 	keep := job.KeepFinals
-	if keep {
-		res.Finals = make([]float32, r.count)
-	}
-	if job.Daily {
-		res.Daily = sim.NewDaily(p)
-	}
 	daily := job.Daily && p.Steps > 0
 	exact, _ := p.Exact(p.Steps)
 	hist := res.Summary.Hist

@@ -9,10 +9,33 @@ import (
 
 // Engine runs a lane range of a job. Every engine computes the same stream,
 // so the digest of a lane range is the same on all of them.
+//
+// The contract: Run may be called any number of times, one at a time or
+// concurrently as the engine documents; it returns a Result built with
+// NewResult, or an error and no Result; it stops soon after ctx is done and
+// then returns an error wrapping context.Cause(ctx). An engine that holds
+// resources (device contexts, buffers, threads) also implements Closer, and
+// its owner calls Close (through sim.Close) when done with it.
 type Engine interface {
-	// Name is the engine's --backend name (serial, parallel, simd, opencl).
+	// Name is the engine's name as --engine takes it (serial, parallel,
+	// simd, opencl).
 	Name() string
 	Run(ctx context.Context, job *Job) (*Result, error)
+}
+
+// Closer is an Engine that holds resources until closed. Close releases
+// them; it is idempotent, and Run after Close returns an error.
+type Closer interface {
+	Engine
+	Close() error
+}
+
+// Close closes e if it is a Closer, and is a no-op otherwise.
+func Close(e Engine) error {
+	if c, ok := e.(Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // Job is what an engine is asked to compute: lanes [First, First+Count) of
@@ -61,16 +84,41 @@ type Timing struct {
 	Transfer time.Duration
 }
 
+// Math modes: what a Result's stream is. Every engine computes MathExact,
+// the stream of docs/reproducibility.md; OpenCL's --math fast computes
+// MathFast, whose digest depends on the device.
+const (
+	MathExact = "exact"
+	MathFast  = "fast"
+)
+
 // Result is an engine's answer for a lane range.
 type Result struct {
 	Engine  string
 	Device  string // the device or CPU configuration that ran it
+	Math    string // MathExact or MathFast
 	Params  Params
 	First   uint64
 	Summary *Summary
 	Finals  []float32  // lane order, when the job kept finals
 	Daily   []*Summary // one per step 1..Steps, when the job asked for it
 	Timing  Timing
+}
+
+// NewResult is the empty result of engine on device for lanes [first,
+// first+count) of job: an empty summary, Finals of count lanes when the job
+// keeps them, empty per-step summaries when it asks for them, and Math
+// MathExact. Every engine builds its Result here.
+func NewResult(engine, device string, job *Job, first, count uint64) *Result {
+	p := job.Params
+	r := &Result{Engine: engine, Device: device, Math: MathExact, Params: p, First: first, Summary: NewSummary(p)}
+	if job.KeepFinals {
+		r.Finals = make([]float32, count)
+	}
+	if job.Daily {
+		r.Daily = NewDaily(p)
+	}
+	return r
 }
 
 // NewDaily returns empty per-step summaries for steps 1..p.Steps, each with a

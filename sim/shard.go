@@ -202,13 +202,7 @@ func RunShard(ctx context.Context, e Engine, job *Job, s Shard) (*Result, error)
 	}
 	off, n := s.Range(count)
 	if n == 0 {
-		r := &Result{Engine: e.Name(), Params: job.Params, First: first + off, Summary: NewSummary(job.Params)}
-		if job.KeepFinals {
-			r.Finals = []float32{}
-		}
-		if job.Daily {
-			r.Daily = NewDaily(job.Params)
-		}
+		r := NewResult(e.Name(), "", job, first+off, 0)
 		return r, nil
 	}
 	j := *job

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -128,9 +127,7 @@ func newFastestCPU(o engineOptions, dev *gpu.DeviceDesc) (sim.Engine, error) {
 	if took(e) < took(simd) {
 		return e, nil
 	}
-	if c, ok := e.(io.Closer); ok {
-		c.Close()
-	}
+	sim.Close(e)
 	return simd, nil
 }
 

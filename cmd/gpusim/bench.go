@@ -34,9 +34,7 @@ func benchSpec(b backend, scales bool) ([]bench.EngineSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c, ok := e.(io.Closer); ok {
-		c.Close()
-	}
+	sim.Close(e)
 	return []bench.EngineSpec{{Name: b.name, New: benchNew(b), Scales: scales}}, nil
 }
 

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -123,8 +121,6 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, x, 'g', -1, 32), nil
 }
 
-func quantileName(q float64) string { return fmt.Sprintf("p%02.0f", 100*q) }
-
 func newReport(res *sim.Result, requested, out string) *report {
 	r := &report{Backend: res.Engine, Requested: requested, Device: res.Device, Params: res.Params, Out: out}
 	s := res.Summary
@@ -137,8 +133,8 @@ func newReport(res *sim.Result, requested, out string) *report {
 	r.Summary.Min = jsonFloat32(s.Min)
 	r.Summary.Max = jsonFloat32(s.Max)
 
-	mu, sd := res.Params.Exact(res.Params.Steps)
-	r.Analytic.Mean, r.Analytic.Std = mu, sd
+	law := res.Params.Law(res.Params.Steps)
+	r.Analytic.Mean, r.Analytic.Std = law.Mu, law.Sigma
 	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
 	for i, q := range r.quantiles {
 		// Interpolating in a histogram bin can land outside the sample's
@@ -148,29 +144,17 @@ func newReport(res *sim.Result, requested, out string) *report {
 	r.Summary.Quantiles = map[string]float64{}
 	r.Analytic.Quantiles = map[string]float64{}
 	for i, q := range sim.QuantileLevels {
-		// After n steps a lane is a sum of independent normals, so its exact
-		// distribution is Normal(mu, sd); gonum's Quantile needs sd > 0.
-		e := mu
-		if sd > 0 {
-			e = distuv.Normal{Mu: mu, Sigma: sd}.Quantile(q)
-		}
+		e := sim.LawQuantile(law, q)
 		r.exactQuantiles = append(r.exactQuantiles, e)
 		if s.Count > 0 { // a shard without lanes has none
-			r.Summary.Quantiles[quantileName(q)] = r.quantiles[i]
+			r.Summary.Quantiles[sim.QuantileName(q)] = r.quantiles[i]
 		}
-		r.Analytic.Quantiles[quantileName(q)] = e
+		r.Analytic.Quantiles[sim.QuantileName(q)] = e
 	}
 
-	// z-scores against the exact distribution: the sample mean of n normals
-	// has standard error sd/sqrt(n), and the sample standard deviation has
-	// asymptotic standard error sd/sqrt(2n). They are undefined (null) when
-	// sd is 0: no noise or no steps.
-	n := float64(s.Count)
-	r.Z.Mean, r.Z.Std = jsonFloat(math.NaN()), jsonFloat(math.NaN())
-	if sd > 0 && n > 0 {
-		r.Z.Mean = jsonFloat((s.Mean - mu) / (sd / math.Sqrt(n)))
-		r.Z.Std = jsonFloat((s.Std() - sd) / (sd / math.Sqrt(2*n)))
-	}
+	// z-scores against the exact law; undefined (null) without noise or steps.
+	r.Z.Mean = jsonFloat(sim.ZMean(s.Mean, s.Count, law))
+	r.Z.Std = jsonFloat(sim.ZStd(s.Std(), s.Count, law))
 	r.Digest = fmt.Sprintf("%016x", s.Digest)
 
 	t := res.Timing
@@ -266,7 +250,7 @@ func (r *report) writeText(w io.Writer) error {
 	b.WriteString("\n")
 	row("quantile", "simulated", "normal", "")
 	for i, q := range sim.QuantileLevels {
-		row(quantileName(q), f(r.quantiles[i]), f(r.exactQuantiles[i]), "")
+		row(sim.QuantileName(q), f(r.quantiles[i]), f(r.exactQuantiles[i]), "")
 	}
 	if r.Summary.QuantilesExact {
 		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -119,10 +118,7 @@ func runAction(c *cli.Context) error {
 		}
 		return fmt.Errorf("start %s: %w", backend, err)
 	}
-	if cl, ok := eng.(io.Closer); ok {
-		// Device engines hold contexts, queues and buffers until closed.
-		defer cl.Close()
-	}
+	defer sim.Close(eng)
 
 	job := &sim.Job{Params: p, KeepFinals: o.out != "", Daily: o.daily}
 	bar := startProgress(c.App.ErrWriter, c.Bool("quiet"), sr.lanes(p), p.Steps)

@@ -2,10 +2,10 @@ package daily
 
 import (
 	"bufio"
-	"fmt"
 	"io"
-	"math"
 	"strconv"
+
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -13,8 +13,8 @@ import (
 // Levels are the quantiles reported for every day.
 var Levels = []float64{0.05, 0.25, 0.50, 0.75, 0.95}
 
-// LevelName is a level's column name: p05 for 0.05.
-func LevelName(q float64) string { return fmt.Sprintf("p%02.0f", 100*q) }
+// LevelName is a level's column name: p05 for 0.05 (sim.QuantileName).
+func LevelName(q float64) string { return sim.QuantileName(q) }
 
 // Day is the distribution of the temperature across lanes after Step steps.
 type Day struct {
@@ -29,23 +29,14 @@ type Day struct {
 	Quantiles []float64
 }
 
-// ZMean is the sample mean's z-score against the exact mean: the mean of n
-// normals has standard error sd/sqrt(n). NaN when the exact sd is 0.
-func (d Day) ZMean() float64 {
-	if !(d.ExactStd > 0) || d.Count == 0 {
-		return math.NaN()
-	}
-	return (d.Mean - d.ExactMean) / (d.ExactStd / math.Sqrt(float64(d.Count)))
-}
+// law is the day's exact law.
+func (d Day) law() distuv.Normal { return distuv.Normal{Mu: d.ExactMean, Sigma: d.ExactStd} }
 
-// ZStd is the sample sd's z-score against the exact sd, whose asymptotic
-// standard error for normal data is sd/sqrt(2n). NaN when the exact sd is 0.
-func (d Day) ZStd() float64 {
-	if !(d.ExactStd > 0) || d.Count == 0 {
-		return math.NaN()
-	}
-	return (d.Std - d.ExactStd) / (d.ExactStd / math.Sqrt(2*float64(d.Count)))
-}
+// ZMean is the sample mean's z-score against the exact mean (sim.ZMean).
+func (d Day) ZMean() float64 { return sim.ZMean(d.Mean, d.Count, d.law()) }
+
+// ZStd is the sample sd's z-score against the exact sd (sim.ZStd).
+func (d Day) ZStd() float64 { return sim.ZStd(d.Std, d.Count, d.law()) }
 
 // Table returns one Day per summary; summary i is step i+1 of p, as in
 // sim.Result.Daily.
@@ -53,7 +44,8 @@ func Table(p sim.Params, summaries []*sim.Summary) []Day {
 	days := make([]Day, len(summaries))
 	for i, s := range summaries {
 		d := Day{Step: i + 1, Count: s.Count, Mean: s.Mean, Std: s.Std()}
-		d.ExactMean, d.ExactStd = p.Exact(i + 1)
+		law := p.Law(i + 1)
+		d.ExactMean, d.ExactStd = law.Mu, law.Sigma
 		d.Quantiles = make([]float64, len(Levels))
 		for j, q := range Levels {
 			x := s.Hist.Quantile(q)

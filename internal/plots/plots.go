@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -131,7 +130,8 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		return pl, nil
 	}
 
-	mu, sd := p.Exact(p.Steps)
+	norm := p.Law(p.Steps)
+	mu, sd := norm.Mu, norm.Sigma
 	outside := h.Bins[0] + h.Bins[n+1]
 	label := fmt.Sprintf("simulated, %s", lanes(s.Count))
 	if outside > 0 {
@@ -165,7 +165,6 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		pl.X.Min, pl.X.Max = xys[0].X, xys[len(xys)-1].X
 	}
 	if sd > 0 {
-		norm := distuv.Normal{Mu: mu, Sigma: sd}
 		f := plotter.NewFunction(norm.Prob)
 		// Functions do not widen the axes: show at least mean +/- 4 sd.
 		pl.X.Min, pl.X.Max = math.Min(pl.X.Min, mu-4*sd), math.Max(pl.X.Max, mu+4*sd)
