@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -58,50 +60,28 @@ func NewPart(r *sim.Result) *Part {
 	}
 }
 
-// WriteFile saves p at path atomically: it writes a temporary file in the
-// same directory, syncs it and renames it over path, so a reader (a merge
-// job, another node on a shared file system) sees the whole part or none.
-func (p *Part) WriteFile(path string) (err error) {
-	data, err := p.Marshal()
+// WriteFile saves p at path atomically (internal/atomicfile), so a reader
+// (a merge job, another node on a shared file system) sees the whole part or
+// none.
+func (p *Part) WriteFile(path string) error {
+	err := atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := p.WriteTo(w)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("write part %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write part: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("write part %s: %w", path, err)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable where the file system allows it.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
 	return nil
+}
+
+// WriteTo writes p as a part file to w (see Marshal).
+func (p *Part) WriteTo(w io.Writer) (int64, error) {
+	data, err := p.Marshal()
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.Write(data)
+	return int64(n), err
 }
 
 // Marshal encodes p as a part file and sets p.Checksum.
