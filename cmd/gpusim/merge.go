@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -37,11 +39,21 @@ type mergedInfo struct {
 	// Wall is the sum of the parts' wall times: the device time the job
 	// took, not how long anyone waited for it.
 	Wall float64 `json:"wall_s_total"`
+	// Math is the parts' math mode (exact or fast); empty for parts of
+	// format version 1, which did not record it.
+	Math string `json:"math,omitempty"`
+	// Daily says whether the per-step statistics were merged: when every
+	// part kept them (run --daily).
+	Daily bool `json:"daily"`
 }
 
 func (m *mergedInfo) writeText(b *strings.Builder) {
-	fmt.Fprintf(b, "merged    %d parts; their runs took %s of wall time in all\n",
-		m.Parts, fmtDuration(time.Duration(m.Wall*float64(time.Second))))
+	with := ""
+	if m.Daily {
+		with = " with per-step statistics"
+	}
+	fmt.Fprintf(b, "merged    %d parts%s; their runs took %s of wall time in all\n",
+		m.Parts, with, fmtDuration(time.Duration(m.Wall*float64(time.Second))))
 }
 
 func mergeAction(c *cli.Context) error {
@@ -67,9 +79,15 @@ func mergeAction(c *cli.Context) error {
 		return err
 	}
 	r := newReport(res, res.Engine, "")
-	r.Merged = &mergedInfo{Parts: len(parts), Files: files}
+	r.Merged = &mergedInfo{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
 	for _, p := range parts {
 		r.Merged.Wall += p.Wall.Seconds()
+	}
+	if res.Daily != nil {
+		r.addOutputs(outputs{daily: true}, daily.Table(res.Params, res.Daily))
+	} else if i := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily != nil }); i >= 0 {
+		j := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily == nil })
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %s has none (run every shard with --daily)\n", parts[i].Path, parts[j].Path)
 	}
 	if format == "json" {
 		return r.writeJSON(c.App.Writer)
