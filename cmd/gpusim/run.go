@@ -86,6 +86,7 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer sr.abort()
 	timeout := c.Duration("timeout")
 	if timeout < 0 {
 		return &sim.ParamError{Flag: "timeout", Msg: fmt.Sprintf("must be at least 0 (0 means no limit), got %v", timeout)}

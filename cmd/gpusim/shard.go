@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -25,8 +26,9 @@ func saveFlag() cli.Flag {
 // shardRun is what --shard and --save ask of a run. The zero value runs the
 // whole job and saves nothing.
 type shardRun struct {
-	shard *shard.Shard // nil: the whole job
-	save  string       // the part file, or ""
+	shard *shard.Shard     // nil: the whole job
+	save  string           // the part file, or ""
+	file  *atomicfile.File // save's temporary file, made before the run
 }
 
 // newShardRun reads --shard and --save and checks them, and what they rule
@@ -47,8 +49,21 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 		if err := checkSave(sr.save); err != nil {
 			return nil, err
 		}
+		f, err := atomicfile.Create(sr.save)
+		if err != nil {
+			return nil, &sim.ParamError{Flag: "save", Msg: err.Error()}
+		}
+		sr.file = f
 	}
 	return sr, nil
+}
+
+// abort removes --save's temporary file unless saveResult committed it; the
+// run defers it.
+func (sr *shardRun) abort() {
+	if sr.file != nil {
+		sr.file.Abort()
+	}
 }
 
 // checkSave refuses a --save that cannot be written before the run, not after.
@@ -81,8 +96,13 @@ func (sr *shardRun) saveResult(res *sim.Result) error {
 	}
 	part := shard.NewPart(res)
 	part.Shard = sr.shard
-	if err := part.WriteFile(sr.save); err != nil {
-		return fmt.Errorf("--save: %w", err)
+	_, err := part.WriteTo(sr.file)
+	if err == nil {
+		err = sr.file.Commit()
+	}
+	if err != nil {
+		sr.file.Abort()
+		return fmt.Errorf("--save: write part %s: %w", sr.save, err)
 	}
 	return nil
 }
