@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -87,7 +88,7 @@ func (sr *shardRun) saveResult(res *sim.Result) error {
 }
 
 // describe adds the shard and the part file to the run's report.
-func (sr *shardRun) describe(r *report, res *sim.Result) {
+func (sr *shardRun) describe(r *report.Report, res *sim.Result) {
 	r.Save = sr.save
 	if sr.shard == nil {
 		return
