@@ -164,18 +164,39 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 		cfg = bench.Quick()
 	}
 	cfg.Params.Seed = getCount(c, "seed")
+	for _, read := range []func(*cli.Context, *bench.Config) error{readWorkloads, readScaling, readSweep, readBaseline} {
+		if err := read(c, &cfg); err != nil {
+			return cfg, benchOptions{}, err
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, benchOptions{}, err
+	}
+	for _, f := range []string{"lanes", "steps", "reps", "warmup", "workers", "no-scaling", "sweep", "no-sweep", "sweep-steps", "sweep-reps"} {
+		if c.IsSet(f) {
+			// The report's mode says what was measured, so a changed suite
+			// is not mistaken for the standard one.
+			cfg.Mode = strings.TrimSuffix("custom "+cfg.Mode, " default")
+			break
+		}
+	}
+	opts, err := newBenchOptions(c)
+	return cfg, opts, err
+}
 
+// readWorkloads reads --lanes, --steps, --reps and --warmup into cfg.
+func readWorkloads(c *cli.Context, cfg *bench.Config) error {
 	lanes, steps := distinctWorkloads(cfg.Workloads)
 	var err error
 	if c.IsSet("lanes") {
 		if lanes, err = listFlag(c, "lanes", 1, math.MaxUint64); err != nil {
-			return cfg, benchOptions{}, err
+			return err
 		}
 	}
 	if c.IsSet("steps") {
 		ss, err := listFlag(c, "steps", 1, sim.MaxSteps)
 		if err != nil {
-			return cfg, benchOptions{}, err
+			return err
 		}
 		steps = steps[:0]
 		for _, s := range ss {
@@ -189,10 +210,15 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	if c.IsSet("warmup") {
 		cfg.Warmup = getInt(c, "warmup")
 	}
+	return nil
+}
+
+// readScaling reads --workers and --no-scaling into cfg.
+func readScaling(c *cli.Context, cfg *bench.Config) error {
 	if c.IsSet("workers") {
 		ws, err := listFlag(c, "workers", 1, maxWorkers)
 		if err != nil {
-			return cfg, benchOptions{}, err
+			return err
 		}
 		cfg.Workers = nil
 		for _, w := range ws {
@@ -201,18 +227,24 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	}
 	if c.Bool("no-scaling") {
 		if c.IsSet("workers") {
-			return cfg, benchOptions{}, &usageError{msg: "--workers and --no-scaling contradict each other", hint: "--workers lists the worker counts of the scaling table"}
+			return &usageError{msg: "--workers and --no-scaling contradict each other", hint: "--workers lists the worker counts of the scaling table"}
 		}
 		cfg.Scaling = false
 	}
+	return nil
+}
+
+// readSweep reads --sweep, --no-sweep, --sweep-steps and --sweep-reps into cfg.
+func readSweep(c *cli.Context, cfg *bench.Config) error {
+	var err error
 	switch {
 	case c.Bool("no-sweep") && (c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps")):
-		return cfg, benchOptions{}, &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
+		return &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
 	case c.Bool("no-sweep"):
 		cfg.Sweep = nil
 	case c.IsSet("sweep"):
 		if cfg.Sweep, err = listFlag(c, "sweep", 1, math.MaxUint64); err != nil {
-			return cfg, benchOptions{}, err
+			return err
 		}
 	}
 	if c.IsSet("sweep-steps") {
@@ -221,37 +253,36 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	if c.IsSet("sweep-reps") {
 		cfg.SweepReps = getInt(c, "sweep-reps")
 	}
+	return nil
+}
+
+// readBaseline reads --baseline and --python into cfg.
+func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	switch b := c.String("baseline"); b {
 	case "python", "none":
 	default:
-		return cfg, benchOptions{}, &sim.ParamError{Flag: "baseline", Msg: fmt.Sprintf("unknown baseline %q (valid: python, none)", b)}
+		return paramErr("baseline", "unknown baseline %q (valid: python, none)", b)
 	}
 	if py := c.String("python"); py != "" {
 		if c.String("baseline") == "none" {
-			return cfg, benchOptions{}, &usageError{msg: "--python and --baseline none contradict each other"}
+			return &usageError{msg: "--python and --baseline none contradict each other"}
 		}
 		cfg.PythonPath = py
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, benchOptions{}, err
-	}
-	for _, f := range []string{"lanes", "steps", "reps", "warmup", "workers", "no-scaling", "sweep", "no-sweep", "sweep-steps", "sweep-reps"} {
-		if c.IsSet(f) {
-			// The report's mode says what was measured, so a changed suite
-			// is not mistaken for the standard one.
-			cfg.Mode = strings.TrimSuffix("custom "+cfg.Mode, " default")
-			break
-		}
-	}
+	return nil
+}
 
+// newBenchOptions reads and checks what bench writes: --format, --plot,
+// --plot-format and --update-doc.
+func newBenchOptions(c *cli.Context) (benchOptions, error) {
 	opts := benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
-	if !slices.Contains(benchFormats, opts.format) {
-		return cfg, opts, &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: %s)", opts.format, strings.Join(benchFormats, ", "))}
+	if _, err := checkFormat(c, benchFormats...); err != nil {
+		return opts, err
 	}
 	for f := range strings.SplitSeq(c.String("plot-format"), ",") {
 		f = strings.TrimSpace(f)
 		if f != "png" && f != "svg" {
-			return cfg, opts, &sim.ParamError{Flag: "plot-format", Msg: fmt.Sprintf("unknown chart format %q (valid: png, svg, or png,svg)", f)}
+			return opts, paramErr("plot-format", "unknown chart format %q (valid: png, svg, or png,svg)", f)
 		}
 		if !slices.Contains(opts.plotFormats, f) {
 			opts.plotFormats = append(opts.plotFormats, f)
@@ -259,17 +290,17 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	}
 	if opts.plotDir != "" {
 		if st, err := os.Stat(opts.plotDir); err == nil && !st.IsDir() {
-			return cfg, opts, &sim.ParamError{Flag: "plot", Msg: fmt.Sprintf("%q is not a directory", opts.plotDir)}
+			return opts, paramErr("plot", "%q is not a directory", opts.plotDir)
 		}
 	} else if c.IsSet("plot-format") {
-		return cfg, opts, &usageError{msg: "--plot-format needs --plot DIR"}
+		return opts, &usageError{msg: "--plot-format needs --plot DIR"}
 	}
 	if opts.doc != "" {
 		if err := checkDoc(opts.doc); err != nil {
-			return cfg, opts, &sim.ParamError{Flag: "update-doc", Msg: err.Error()}
+			return opts, paramErr("update-doc", "%v", err)
 		}
 	}
-	return cfg, opts, nil
+	return opts, nil
 }
 
 // loadAverage returns the three load averages of a /proc/loadavg file, or ""
