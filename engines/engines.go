@@ -149,16 +149,5 @@ func Hint(err error) string {
 	return ""
 }
 
-// Absent reports whether err means an engine's hardware or driver is not
-// here, rather than broken.
-func Absent(err error) bool {
-	for _, e := range table {
-		if e.Absent != nil && e.Absent(err) {
-			return true
-		}
-	}
-	return false
-}
-
 // ErrNoDevices is the error of Devices when no engine runs on devices.
 var ErrNoDevices = errors.New("no engine here runs on devices")
