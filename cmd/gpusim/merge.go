@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/internal/report"
-	"github.com/gpusim/gpusim/sim"
+	"github.com/gpusim/gpusim/shard"
 )
 
 func mergeCommand() *cli.Command {
@@ -47,7 +47,7 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := sim.MergeResult(parts)
+	res, err := shard.Merge(parts)
 	if err != nil {
 		return err
 	}
@@ -64,11 +64,11 @@ func mergeAction(c *cli.Context) error {
 
 // readParts reads every file, and fails with every file that is not an
 // intact part.
-func readParts(files []string) ([]*sim.Part, error) {
-	var parts []*sim.Part
+func readParts(files []string) ([]*shard.Part, error) {
+	var parts []*shard.Part
 	var bad []string
 	for _, f := range files {
-		p, err := sim.ReadPart(f)
+		p, err := shard.ReadPart(f)
 		if err != nil {
 			msg := err.Error()
 			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {

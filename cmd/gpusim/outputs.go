@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
@@ -170,7 +171,7 @@ func writeOutputs(ctx context.Context, o outputs, res *sim.Result, days []daily.
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return outfile.Atomic(path, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
+		return atomicfile.WriteFile(path, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
 	}
 	if o.out != "" {
 		f, _ := outfile.FormatOf(o.out) // checked before the run
