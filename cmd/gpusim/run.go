@@ -85,6 +85,7 @@ type runOptions struct {
 	format  string
 	outputs outputs
 	shard   *shardRun
+	files   outputFiles // created by newRunOptions; runRun commits them
 	timeout time.Duration
 	quiet   bool
 }
@@ -121,6 +122,17 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	if o.shard, err = newShardRun(c, o.params); err != nil {
+		return nil, err
+	}
+	files := o.outputs.files()
+	if o.shard.save != "" {
+		files = append(files, outFile{"save", o.shard.save})
+	}
+	if err := checkNames(c, files); err != nil {
+		return nil, err
+	}
+	// Last, as it creates files: every check that can fail comes first.
+	if o.files, err = createOutputs(files); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -172,6 +184,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, &timeoutError{o.timeout})
 		defer cancel()
 	}
+	defer o.files.abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
@@ -196,14 +209,22 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 		return fmt.Errorf("%s run: %w", eng.Name(), err)
 	}
-	r, err := runReport(ctx, o, res, choice)
-	if err != nil {
-		return err
+	r, werr := runReport(ctx, o, res, choice)
+	if r == nil {
+		return werr
+	}
+	if ctx.Err() != nil {
+		// A signal or --timeout after the work is still honoured.
+		return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
 	}
 	if o.format == "json" {
-		return r.WriteJSON(stdout)
+		err = r.WriteJSON(stdout)
+	} else {
+		err = r.WriteText(stdout)
 	}
-	return r.WriteText(stdout)
+	// A file that could not be written fails the run, after the report,
+	// which names only the files written: the result is never lost.
+	return errors.Join(werr, err)
 }
 
 // openEngine starts the engine o names; auto says what it chose.
@@ -232,7 +253,9 @@ func startError(name string, err error) error {
 	return fmt.Errorf("start %s: %w", name, err)
 }
 
-// runReport writes the outputs of res and returns its report.
+// runReport writes the outputs of res and returns its report, with the
+// errors of the files that could not be written; it returns no report only
+// when the result itself is unusable.
 func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (*report.Report, error) {
 	p := o.params
 	var days []daily.Day
@@ -250,17 +273,13 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 			return nil, fmt.Errorf("--paths: %w", err)
 		}
 	}
-	if err := writeOutputs(ctx, o.outputs, res, days, trajectories); err != nil {
-		return nil, err
-	}
-	if err := o.shard.saveResult(res); err != nil {
-		return nil, err
-	}
+	written, werr := writeOutputs(ctx, o.files, o.outputs, res, days, trajectories)
+	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
 	r := report.New(res, o.engine)
 	if choice != nil {
 		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
 	}
-	o.outputs.describe(r, days)
+	written.describe(r, days)
 	o.shard.describe(r, res)
-	return r, nil
+	return r, werr
 }
