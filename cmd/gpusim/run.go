@@ -45,6 +45,9 @@ func runCommand() *cli.Command {
 			countFlag("seed", d.Seed, 0, math.MaxUint64, "the random stream's key `N`"),
 			shardFlag(), saveFlag(),
 			&cli.StringFlag{Name: "engine", Value: "auto", Usage: "engine `NAME`: " + strings.Join(engines.Names(), ", ")},
+			// --backend is --engine's old name, kept for scripts written
+			// against it (such as the C yardstick's run.sh).
+			&cli.StringFlag{Name: "backend", Hidden: true},
 			&cli.GenericFlag{Name: "workers", Value: &countValue{0, 0, maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
@@ -86,6 +89,8 @@ type runOptions struct {
 	outputs outputs
 	shard   *shardRun
 	files   outputFiles // created by newRunOptions; runRun commits them
+	// deprecated, when set, is a note for stderr about an old flag name.
+	deprecated string
 	timeout time.Duration
 	quiet   bool
 }
@@ -145,7 +150,14 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: c.String("math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 	}
-	if c.IsSet("device") && !c.IsSet("engine") {
+	if c.IsSet("backend") {
+		if c.IsSet("engine") {
+			return paramErr("backend", "is the old name of --engine; give one of them")
+		}
+		o.engine = c.String("backend")
+		o.deprecated = "--backend is now called --engine"
+	}
+	if c.IsSet("device") && !c.IsSet("engine") && !c.IsSet("backend") {
 		dev, err := engines.DeviceEntry()
 		if err != nil {
 			return paramErr("device", "%v", err)
@@ -186,6 +198,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	defer o.files.abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	if o.deprecated != "" {
+		o.eng.Note(o.deprecated)
+	}
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
 		return err
