@@ -3,6 +3,7 @@ package engines
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -134,4 +135,31 @@ func TestAutoCalibration(t *testing.T) {
 	if err != nil || e.Name() != "simd" || !strings.Contains(ch.Reason, "calibration") || ch.Probe != 0 {
 		t.Errorf("Auto with a calibration = %v, %+v, %v; want simd from the calibration", e, ch, err)
 	}
+}
+
+// FuzzParseDevices checks that every accepted list holds distinct,
+// non-negative indices and reads back the same when written out again.
+func FuzzParseDevices(f *testing.F) {
+	for _, s := range []string{"0", "0,1", " 2 , 0", "all", "1,1", "-1", "x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		idx, err := ParseDevices(s, 4)
+		if err != nil {
+			return
+		}
+		seen := map[int]bool{}
+		parts := make([]string, len(idx))
+		for i, d := range idx {
+			if d < 0 || seen[d] {
+				t.Fatalf("ParseDevices(%q) = %v", s, idx)
+			}
+			seen[d] = true
+			parts[i] = fmt.Sprint(d)
+		}
+		back, err := ParseDevices(strings.Join(parts, ","), 4)
+		if err != nil || !slices.Equal(back, idx) {
+			t.Fatalf("ParseDevices(%q) = %v, which reads back as %v, %v", s, idx, back, err)
+		}
+	})
 }
