@@ -1,6 +1,20 @@
 package bench
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// CPUEngines are the engines the tests run: serial, and parallel, which
+// scales.
+func CPUEngines() []EngineSpec {
+	return []EngineSpec{
+		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true},
+	}
+}
 
 // UpdateMarkdown writes r's Markdown tables into the marked section of path.
 func UpdateMarkdown(path string, r *Report) error {

@@ -6,13 +6,12 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/shard"
-	"github.com/gpusim/gpusim/sim"
 )
 
 func mergeCommand() *cli.Command {
@@ -32,34 +31,10 @@ func mergeCommand() *cli.Command {
 	}
 }
 
-// mergedInfo is what the merge report says about its parts.
-type mergedInfo struct {
-	Parts int      `json:"parts"`
-	Files []string `json:"files"`
-	// Wall is the sum of the parts' wall times: the device time the job
-	// took, not how long anyone waited for it.
-	Wall float64 `json:"wall_s_total"`
-	// Math is the parts' math mode (exact or fast); empty for parts of
-	// format version 1, which did not record it.
-	Math string `json:"math,omitempty"`
-	// Daily says whether the per-step statistics were merged: when every
-	// part kept them (run --daily).
-	Daily bool `json:"daily"`
-}
-
-func (m *mergedInfo) writeText(b *strings.Builder) {
-	with := ""
-	if m.Daily {
-		with = " with per-step statistics"
-	}
-	fmt.Fprintf(b, "merged    %d parts%s; their runs took %s of wall time in all\n",
-		m.Parts, with, fmtDuration(time.Duration(m.Wall*float64(time.Second))))
-}
-
 func mergeAction(c *cli.Context) error {
-	format := c.String("format")
-	if format != "text" && format != "json" {
-		return &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", format)}
+	format, err := checkFormat(c, "text", "json")
+	if err != nil {
+		return err
 	}
 	files := c.Args().Slice()
 	if len(files) == 0 {
@@ -78,21 +53,21 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r := newReport(res, res.Engine, "")
-	r.Merged = &mergedInfo{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
+	r := report.New(res, res.Engine)
+	r.Merged = &report.Merged{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
 	for _, p := range parts {
 		r.Merged.Wall += p.Wall.Seconds()
 	}
 	if res.Daily != nil {
-		r.addOutputs(outputs{daily: true}, daily.Table(res.Params, res.Daily))
+		r.SetDaily(daily.Table(res.Params, res.Daily))
 	} else if i := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily != nil }); i >= 0 {
 		j := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily == nil })
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %s has none (run every shard with --daily)\n", parts[i].Path, parts[j].Path)
 	}
 	if format == "json" {
-		return r.writeJSON(c.App.Writer)
+		return r.WriteJSON(c.App.Writer)
 	}
-	return r.writeText(c.App.Writer)
+	return r.WriteText(c.App.Writer)
 }
 
 // readParts reads every file, and fails with every file that is not an

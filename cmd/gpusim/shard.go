@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -26,9 +26,8 @@ func saveFlag() cli.Flag {
 // shardRun is what --shard and --save ask of a run. The zero value runs the
 // whole job and saves nothing.
 type shardRun struct {
-	shard *shard.Shard     // nil: the whole job
-	save  string           // the part file, or ""
-	file  *atomicfile.File // save's temporary file, made before the run
+	shard *shard.Shard // nil: the whole job
+	save  string       // the part file, or ""
 }
 
 // newShardRun reads --shard and --save and checks them, and what they rule
@@ -45,40 +44,10 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
 		}
 	}
-	if c.IsSet("save") {
-		if err := checkSave(sr.save); err != nil {
-			return nil, err
-		}
-		f, err := atomicfile.Create(sr.save)
-		if err != nil {
-			return nil, &sim.ParamError{Flag: "save", Msg: err.Error()}
-		}
-		sr.file = f
+	if sr.save != "" && filepath.Ext(sr.save) != ".json" {
+		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
 	}
 	return sr, nil
-}
-
-// abort removes --save's temporary file unless saveResult committed it; the
-// run defers it.
-func (sr *shardRun) abort() {
-	if sr.file != nil {
-		sr.file.Abort()
-	}
-}
-
-// checkSave refuses a --save that cannot be written before the run, not after.
-func checkSave(path string) error {
-	if filepath.Ext(path) != ".json" {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is not a .json file (a part file is JSON: --save part-0.json)", path)}
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("directory %q does not exist", dir)}
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is a directory", path)}
-	}
-	return nil
 }
 
 // run runs job on e: all of it, or the shard's lanes.
@@ -89,26 +58,23 @@ func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.R
 	return shard.Run(ctx, e, job, *sr.shard)
 }
 
-// saveResult writes the --save part file, if one was asked for.
-func (sr *shardRun) saveResult(res *sim.Result) error {
+// saveResult writes the --save part file into fs, if one was asked for; a
+// part that fails is left out of the report.
+func (sr *shardRun) saveResult(ctx context.Context, fs outputFiles, res *sim.Result) error {
 	if sr.save == "" {
 		return nil
 	}
 	part := shard.NewPart(res)
 	part.Shard = sr.shard
-	_, err := part.WriteTo(sr.file)
-	if err == nil {
-		err = sr.file.Commit()
-	}
+	err := fs.write(ctx, "save", func(w io.Writer) error { _, err := part.WriteTo(w); return err })
 	if err != nil {
-		sr.file.Abort()
-		return fmt.Errorf("--save: write part %s: %w", sr.save, err)
+		sr.save = ""
 	}
-	return nil
+	return err
 }
 
 // describe adds the shard and the part file to the run's report.
-func (sr *shardRun) describe(r *report, res *sim.Result) {
+func (sr *shardRun) describe(r *report.Report, res *sim.Result) {
 	r.Save = sr.save
 	if sr.shard == nil {
 		return
