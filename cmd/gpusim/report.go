@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -110,7 +111,7 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 }
 
 // jsonFloat32 is a float32 result, encoded as the shortest decimal that reads
-// back as the same float32.
+// back as the same float32, through a float64 parser too (outfile.AppendFloat32).
 type jsonFloat32 float32
 
 func (f jsonFloat32) MarshalJSON() ([]byte, error) {
@@ -118,7 +119,7 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return []byte("null"), nil
 	}
-	return strconv.AppendFloat(nil, x, 'g', -1, 32), nil
+	return outfile.AppendFloat32(nil, float32(f)), nil
 }
 
 func newReport(res *sim.Result, requested, out string) *report {
