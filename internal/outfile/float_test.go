@@ -90,8 +90,11 @@ func TestAppendFloat32Exhaustive(t *testing.T) {
 			var buf, short []byte
 			for b := k; b < 1<<32; b += w {
 				buf = checkFloat32(t, uint32(b), buf)
-				if t.Failed() {
+				if b&(1<<28-1) == k && t.Failed() {
 					return
+				}
+				if k == 0 && b&(1<<28-1) == 0 {
+					t.Logf("%#x: %d float32s more than strconv's shortest so far", b, fixed.Load())
 				}
 				short = strconv.AppendFloat(short[:0], float64(math.Float32frombits(uint32(b))), 'g', -1, 32)
 				if !bytes.Equal(buf, short) {
