@@ -28,6 +28,7 @@ var stopBackends = []struct {
 }{
 	{"serial", nil},
 	{"parallel", nil},
+	{"simd", nil},
 	{"opencl", openclAvailable},
 }
 
@@ -47,7 +48,7 @@ const stopLatency = time.Second
 // longRun is a run of about ten seconds or more on any machine: 1e9
 // lane-steps, with the finals going to --out so the test can check that no
 // file is left.
-var longRun = []string{"run", "--lanes", "1e6", "--steps", "1000", "--workers", "2"}
+var longRun = []string{"run", "--lanes", "1e6", "--steps", "1000"}
 
 // startLong starts the CLI (as gpusim-tty, whose progress bar shows on
 // stderr at once) on longRun plus args in dir, and waits until the bar
@@ -113,10 +114,11 @@ func TestStop(t *testing.T) {
 		}{
 			{"SIGINT", syscall.SIGINT, 130, "gpusim: interrupted\n"},
 			{"SIGTERM", syscall.SIGTERM, 143, "gpusim: terminated\n"},
+			{"SIGHUP", syscall.SIGHUP, 129, "gpusim: hung up\n"},
 		} {
 			t.Run(b.name+"/"+c.name, func(t *testing.T) {
 				dir := t.TempDir()
-				cmd, stderr := startLong(t, dir, "--backend", b.name, "--out", "finals.npy", "--daily-out", "daily.csv")
+				cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy", "--daily-out", "daily.csv")
 				time.Sleep(50 * time.Millisecond) // well inside the run
 				if err := cmd.Process.Signal(c.sig); err != nil {
 					t.Fatal(err)
@@ -136,7 +138,7 @@ func TestStop(t *testing.T) {
 			const limit = 300 * time.Millisecond
 			dir := t.TempDir()
 			start := time.Now()
-			cmd, stderr := startLong(t, dir, "--backend", b.name, "--out", "finals.npy", "--timeout", limit.String())
+			cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy", "--timeout", limit.String())
 			code, _ := exitCode(t, cmd)
 			took := time.Since(start)
 			t.Logf("exit %d after %v with --timeout %v", code, took.Round(time.Millisecond), limit)
@@ -198,6 +200,9 @@ func TestNotifyContext(t *testing.T) {
 	var se *signalError
 	if cause := context.Cause(ctx); !errors.As(cause, &se) || se.status() != exitSIGINT || se.Error() != "interrupted" {
 		t.Fatalf("cause %v, want a SIGINT signalError", cause)
+	}
+	if got := (&signalError{syscall.SIGHUP}).status(); got != exitSIGHUP {
+		t.Errorf("SIGHUP exits %d, want %d", got, exitSIGHUP)
 	}
 	if got := (&signalError{syscall.SIGTERM}).status(); got != exitSIGTERM {
 		t.Errorf("SIGTERM exits %d, want %d", got, exitSIGTERM)

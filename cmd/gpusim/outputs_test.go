@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/internal/outfile"
@@ -23,7 +24,7 @@ import (
 func TestProgressBar(t *testing.T) {
 	defer fakeTerminal()()
 	// Long enough for a few 10ms redraws on a loaded machine.
-	args := []string{"run", "--lanes", "1e6", "--steps", "20", "--backend", "parallel"}
+	args := []string{"run", "--lanes", "1e6", "--steps", "20", "--engine", "parallel"}
 	code, stdout, stderr := run(context.Background(), args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -35,7 +36,7 @@ func TestProgressBar(t *testing.T) {
 	if strings.Trim(last, "\r ") != "" || !strings.HasSuffix(stderr, "\r") {
 		t.Errorf("the bar was not cleared: stderr ends %q", last)
 	}
-	if !strings.HasPrefix(stdout, "backend ") {
+	if !strings.HasPrefix(stdout, "engine ") {
 		t.Errorf("report changed by the bar: %q", stdout)
 	}
 
@@ -83,7 +84,7 @@ func TestDailyAgainstExact(t *testing.T) {
 	var first []dailyRow
 	for _, backend := range []string{"serial", "parallel"} {
 		code, stdout, stderr := run(context.Background(), "run", "--lanes", "200000", "--steps", "12", "--seed", "4242",
-			"--daily", "--format", "json", "--backend", backend)
+			"--daily", "--format", "json", "--engine", backend)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
 		}
@@ -145,7 +146,7 @@ func TestPathsAreTheModel(t *testing.T) {
 		for _, ext := range []string{".npy", ".f32", ".csv"} {
 			file := filepath.Join(t.TempDir(), "paths"+ext)
 			code, _, stderr := run(context.Background(), "run", "--lanes", "50", "--steps", "7", "--seed", "99",
-				"--backend", backend, "--paths", "13", "--paths-out", file)
+				"--engine", backend, "--paths", "13", "--paths-out", file)
 			if code != 0 {
 				t.Fatalf("%s %s: exit %d: %s", backend, ext, code, stderr)
 			}
@@ -223,11 +224,45 @@ func TestWriteOutputsCancelled(t *testing.T) {
 		// The first check is before the file is opened; the fifth is a
 		// write well into it (4 MiB of finals take several 64 KiB writes).
 		ctx := &cancelAfter{Context: inner, cancel: cancel, cause: &signalError{os.Interrupt}, n: 5}
-		err := writeOutputs(ctx, o, res, nil, nil)
+		fs, err := createOutputs(o.files())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = writeOutputs(ctx, fs, o, res, nil, nil)
 		var se *signalError
 		if !errors.As(err, &se) || ctx.n > 0 {
 			t.Fatalf("%s: got %v after %d checks, want the signal mid-file", name, err, 5-ctx.n)
 		}
 		assertEmptyDir(t, dir)
+	}
+}
+
+// TestOutputModes checks that outputs honour the umask when new and keep
+// an existing file's mode when replaced (a 0600 file once became 0644).
+func TestOutputModes(t *testing.T) {
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "kept.csv")
+	if err := os.WriteFile(kept, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := syscall.Umask(0o027)
+	defer syscall.Umask(old)
+	fresh := filepath.Join(dir, "fresh.npy")
+	code, _, stderr := run(context.Background(), "run", "--lanes", "100", "--steps", "2", "--engine", "serial", "--out", kept, "--plot", filepath.Join(dir, "p.svg"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = run(context.Background(), "run", "--lanes", "100", "--steps", "2", "--engine", "serial", "--out", fresh)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for path, want := range map[string]os.FileMode{kept: 0o600, fresh: 0o640, filepath.Join(dir, "p.svg"): 0o640} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %#o, want %#o", filepath.Base(path), got, want)
+		}
 	}
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -24,8 +26,8 @@ func saveFlag() cli.Flag {
 // shardRun is what --shard and --save ask of a run. The zero value runs the
 // whole job and saves nothing.
 type shardRun struct {
-	shard *sim.Shard // nil: the whole job
-	save  string     // the part file, or ""
+	shard *shard.Shard // nil: the whole job
+	save  string       // the part file, or ""
 }
 
 // newShardRun reads --shard and --save and checks them, and what they rule
@@ -33,7 +35,7 @@ type shardRun struct {
 func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 	sr := &shardRun{save: c.String("save")}
 	if c.IsSet("shard") {
-		s, err := sim.ParseShard(c.String("shard"), os.Getenv)
+		s, err := shard.Parse(c.String("shard"), os.Getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -42,27 +44,10 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
 		}
 	}
-	if c.IsSet("save") {
-		if err := checkSave(sr.save); err != nil {
-			return nil, err
-		}
+	if sr.save != "" && filepath.Ext(sr.save) != ".json" {
+		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
 	}
 	return sr, nil
-}
-
-// checkSave refuses a --save that cannot be written before the run, not after.
-func checkSave(path string) error {
-	if filepath.Ext(path) != ".json" {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is not a .json file (a part file is JSON: --save part-0.json)", path)}
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("directory %q does not exist", dir)}
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is a directory", path)}
-	}
-	return nil
 }
 
 // run runs job on e: all of it, or the shard's lanes.
@@ -70,24 +55,26 @@ func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.R
 	if sr.shard == nil {
 		return e.Run(ctx, job)
 	}
-	return sim.RunShard(ctx, e, job, *sr.shard)
+	return shard.Run(ctx, e, job, *sr.shard)
 }
 
-// saveResult writes the --save part file, if one was asked for.
-func (sr *shardRun) saveResult(res *sim.Result) error {
+// saveResult writes the --save part file into fs, if one was asked for; a
+// part that fails is left out of the report.
+func (sr *shardRun) saveResult(ctx context.Context, fs outputFiles, res *sim.Result) error {
 	if sr.save == "" {
 		return nil
 	}
-	part := sim.NewPart(res)
+	part := shard.NewPart(res)
 	part.Shard = sr.shard
-	if err := part.WriteFile(sr.save); err != nil {
-		return fmt.Errorf("--save: %w", err)
+	err := fs.write(ctx, "save", func(w io.Writer) error { _, err := part.WriteTo(w); return err })
+	if err != nil {
+		sr.save = ""
 	}
-	return nil
+	return err
 }
 
 // describe adds the shard and the part file to the run's report.
-func (sr *shardRun) describe(r *report, res *sim.Result) {
+func (sr *shardRun) describe(r *report.Report, res *sim.Result) {
 	r.Save = sr.save
 	if sr.shard == nil {
 		return

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"encoding/json"
@@ -14,13 +14,16 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// report is what `gpusim run` prints, as text or as JSON.
-type report struct {
-	Backend   string     `json:"backend"`
-	Requested string     `json:"requested_backend"`
-	Device    string     `json:"device"`
-	Params    sim.Params `json:"params"`
-	Summary   struct {
+// Report is what `gpusim run` and `gpusim merge` print, as text or as JSON:
+// the result beside the exact law, the timing and the files written.
+type Report struct {
+	Engine    string `json:"engine"`
+	Requested string `json:"requested_engine"`
+	// Auto says what --engine auto chose and why.
+	Auto    *Auto      `json:"auto,omitempty"`
+	Device  string     `json:"device"`
+	Params  sim.Params `json:"params"`
+	Summary struct {
 		Count          uint64             `json:"count"`
 		Mean           jsonFloat          `json:"mean"`
 		Std            jsonFloat          `json:"std"`
@@ -48,7 +51,7 @@ type report struct {
 		LaneStepsPerS jsonFloat `json:"lane_steps_per_s"`
 	} `json:"timing"`
 	Out       string      `json:"out,omitempty"`
-	Daily     []dailyJSON `json:"daily,omitzero"`
+	Daily     []DailyJSON `json:"daily,omitzero"`
 	DailyOut  string      `json:"daily_out,omitempty"`
 	Paths     uint64      `json:"paths,omitempty"`
 	PathsOut  string      `json:"paths_out,omitempty"`
@@ -56,19 +59,19 @@ type report struct {
 	PlotDaily string      `json:"plot_daily,omitempty"`
 
 	// A shard run's shard (i/N) and the lanes it ran, [First, First+Count).
-	Shard  string      `json:"shard,omitempty"`
-	First  *uint64     `json:"first,omitempty"`
-	Count  *uint64     `json:"count,omitempty"`
-	Save   string      `json:"save,omitempty"`   // the part file --save wrote
-	Merged *mergedInfo `json:"merged,omitempty"` // what gpusim merge merged
+	Shard  string  `json:"shard,omitempty"`
+	First  *uint64 `json:"first,omitempty"`
+	Count  *uint64 `json:"count,omitempty"`
+	Save   string  `json:"save,omitempty"`   // the part file --save wrote
+	Merged *Merged `json:"merged,omitempty"` // what gpusim merge merged
 
 	quantiles, exactQuantiles []float64
 	wall                      time.Duration
 	days                      []daily.Day
 }
 
-// dailyJSON is one step of --daily in the JSON report.
-type dailyJSON struct {
+// DailyJSON is one step of --daily in the JSON report.
+type DailyJSON struct {
 	Step      int                  `json:"step"`
 	Count     uint64               `json:"count"`
 	Mean      jsonFloat            `json:"mean"`
@@ -78,19 +81,34 @@ type dailyJSON struct {
 	Quantiles map[string]jsonFloat `json:"quantiles"`
 }
 
-// addOutputs records the files written and, with --daily, the per-day table.
-func (r *report) addOutputs(o outputs, days []daily.Day) {
-	r.DailyOut, r.PathsOut, r.Plot, r.PlotDaily = o.dailyOut, o.pathsOut, o.plot, o.plotDaily
-	if o.pathsOut != "" {
-		r.Paths = o.paths
-	}
-	if !o.daily {
-		return
-	}
+// Auto is what --engine auto chose, why, and what choosing cost.
+type Auto struct {
+	Engine string  `json:"engine"`
+	Reason string  `json:"reason"`
+	Probe  float64 `json:"probe_s"`
+}
+
+// Merged is what the merge report says about its parts.
+type Merged struct {
+	Parts int      `json:"parts"`
+	Files []string `json:"files"`
+	// Wall is the sum of the parts' wall times: the device time the job
+	// took, not how long anyone waited for it.
+	Wall float64 `json:"wall_s_total"`
+}
+
+func (m *Merged) writeText(b *strings.Builder) {
+	fmt.Fprintf(b, "merged    %d parts; their runs took %s of wall time in all\n",
+		m.Parts, FmtDuration(time.Duration(m.Wall*float64(time.Second))))
+}
+
+// SetDaily records the per-day table of a --daily run (an empty table
+// with --steps 0).
+func (r *Report) SetDaily(days []daily.Day) {
 	r.days = days
-	r.Daily = make([]dailyJSON, len(days)) // [] rather than absent with --steps 0
+	r.Daily = make([]DailyJSON, len(days)) // [] rather than absent with --steps 0
 	for i, d := range days {
-		j := dailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
+		j := DailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
 			ExactMean: d.ExactMean, ExactStd: d.ExactStd, Quantiles: map[string]jsonFloat{}}
 		for k, q := range daily.Levels {
 			j.Quantiles[daily.LevelName(q)] = jsonFloat(d.Quantiles[k])
@@ -122,8 +140,9 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 	return outfile.AppendFloat32(nil, float32(f)), nil
 }
 
-func newReport(res *sim.Result, requested, out string) *report {
-	r := &report{Backend: res.Engine, Requested: requested, Device: res.Device, Params: res.Params, Out: out}
+// New is the report of res, run by the engine requested.
+func New(res *sim.Result, requested string) *Report {
+	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Params: res.Params}
 	s := res.Summary
 	r.Summary.Count = s.Count
 	r.Summary.Mean = jsonFloat(s.Mean)
@@ -175,7 +194,8 @@ func newReport(res *sim.Result, requested, out string) *report {
 	return r
 }
 
-func (r *report) writeJSON(w io.Writer) error {
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -184,9 +204,9 @@ func (r *report) writeJSON(w io.Writer) error {
 	return err
 }
 
-// fmtDuration gives a duration with 3 or 4 significant digits in a unit a
+// FmtDuration gives a duration with 3 or 4 significant digits in a unit a
 // person reads at once.
-func fmtDuration(d time.Duration) string {
+func FmtDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:
 		return fmt.Sprintf("%.0f us", float64(d)/float64(time.Microsecond))
@@ -204,18 +224,22 @@ func fz(z jsonFloat) string {
 	return fmt.Sprintf("%+.2f", float64(z))
 }
 
-func (r *report) writeText(w io.Writer) error {
+// WriteText writes the report for a person to read.
+func (r *Report) WriteText(w io.Writer) error {
 	p := r.Params
-	backend := r.Backend
-	if r.Requested != r.Backend {
-		backend += " (" + r.Requested + ")"
+	engine := r.Engine
+	if r.Requested != r.Engine {
+		engine += " (" + r.Requested + ")"
 	}
 	var b strings.Builder
 	device := r.Device
 	if device == "" { // a shard without lanes runs nowhere
 		device = "no device (no lanes to run)"
 	}
-	fmt.Fprintf(&b, "backend   %s on %s\n", backend, device)
+	fmt.Fprintf(&b, "engine    %s on %s\n", engine, device)
+	if r.Auto != nil {
+		fmt.Fprintf(&b, "auto      %s (chosen in %s)\n", r.Auto.Reason, FmtDuration(time.Duration(r.Auto.Probe*float64(time.Second))))
+	}
 	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
 		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
 	if r.Shard != "" {
@@ -224,7 +248,7 @@ func (r *report) writeText(w io.Writer) error {
 	if r.Merged != nil {
 		r.Merged.writeText(&b)
 	} else {
-		fmt.Fprintf(&b, "time      %s wall", fmtDuration(r.wall))
+		fmt.Fprintf(&b, "time      %s wall", FmtDuration(r.wall))
 		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
 			fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
 		}
@@ -235,15 +259,10 @@ func (r *report) writeText(w io.Writer) error {
 	}
 
 	row := func(name, sim, exact, z string) {
-		line := fmt.Sprintf("%-8s %12s %12s %7s", name, sim, exact, z)
+		line := fmt.Sprintf("%-8s %13s %13s %7s", name, sim, exact, z)
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	f := func(x float64) string {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "-"
-		}
-		return strconv.FormatFloat(x, 'f', 4, 64)
-	}
+	f := func(x float64) string { return num(x, 4) }
 	b.WriteString("\n")
 	row("", "simulated", "exact", "z")
 	row("mean", f(float64(r.Summary.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean))
@@ -293,27 +312,26 @@ const dailyRows = 24
 
 // writeDaily writes the per-day table: every day, or day 1, every k-th day
 // and the last when there are more than dailyRows.
-func (r *report) writeDaily(b *strings.Builder) {
+func (r *Report) writeDaily(b *strings.Builder) {
 	b.WriteString("\n")
 	if len(r.days) == 0 {
 		b.WriteString("daily     no steps\n")
 		return
 	}
-	hdr := []any{"day", "mean", "exact", "std", "exact"}
+	rows := [][]string{{"day", "mean", "exact", "std", "exact"}}
 	for _, q := range daily.Levels {
-		hdr = append(hdr, daily.LevelName(q))
+		rows[0] = append(rows[0], daily.LevelName(q))
 	}
-	const rowFmt = "%-5s%9s%9s%8s%8s%8s%8s%8s%8s%8s\n"
-	fmt.Fprintf(b, rowFmt, hdr...)
 	idx, k := daily.Sample(len(r.days), dailyRows)
 	for _, i := range idx {
 		d := r.days[i]
-		row := []any{strconv.Itoa(d.Step), f3(d.Mean), f3(d.ExactMean), f3(d.Std), f3(d.ExactStd)}
+		row := []string{strconv.Itoa(d.Step), f3(d.Mean), f3(d.ExactMean), f3(d.Std), f3(d.ExactStd)}
 		for _, q := range d.Quantiles {
-			row = append(row, strconv.FormatFloat(q, 'f', 2, 64))
+			row = append(row, num(q, 2))
 		}
-		fmt.Fprintf(b, rowFmt, row...)
+		rows = append(rows, row)
 	}
+	writeColumns(b, rows)
 	fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms", sim.DailyBins)
 	if k > 1 {
 		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
@@ -321,7 +339,46 @@ func (r *report) writeDaily(b *strings.Builder) {
 	b.WriteString(")\n")
 }
 
-func f3(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+func f3(x float64) string { return num(x, 3) }
+
+// writeColumns writes rows as a table: the first column left-aligned, the
+// others right-aligned, each as wide as its widest cell, two spaces apart.
+func writeColumns(b *strings.Builder, rows [][]string) {
+	var width []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], len(cell))
+		}
+	}
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == 0 {
+				fmt.Fprintf(b, "%-*s", width[i], cell)
+			} else {
+				fmt.Fprintf(b, "  %*s", width[i], cell)
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// num formats x with dec decimals where that is at most eight digits
+// before the point and shows a nonzero value, and otherwise with dec+3
+// significant digits in e-notation, so a table stays readable at any
+// magnitude (1e36 or 1e-45 as well as 72). NaN and infinities are "-".
+func num(x float64, dec int) string {
+	a := math.Abs(x)
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return "-"
+	case a == 0 || (a < 1e8 && a >= math.Pow(10, -float64(dec)+1)):
+		return strconv.FormatFloat(x, 'f', dec, 64)
+	}
+	return strconv.FormatFloat(x, 'e', dec+2, 64)
+}
 
 // ordinal is 2nd, 3rd, 4th, 11th, 21st, ...
 func ordinal(n int) string {
