@@ -133,11 +133,11 @@ func NewDaily(p Params) []*Summary {
 }
 
 // Quantiles returns the reported quantiles: exact from the finals when they
-// were kept, else interpolated in the histogram.
+// were kept (ExactQuantiles, which neither copies nor reorders them), else
+// interpolated in the histogram.
 func (r *Result) Quantiles() (q []float64, exact bool) {
 	if r.Finals != nil && uint64(len(r.Finals)) == r.Summary.Count {
-		xs := append([]float32(nil), r.Finals...)
-		return ExactQuantiles(xs, QuantileLevels), true
+		return ExactQuantiles(r.Finals, QuantileLevels), true
 	}
 	q = make([]float64, len(QuantileLevels))
 	for i, l := range QuantileLevels {
