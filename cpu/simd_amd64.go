@@ -4,6 +4,7 @@ package cpu
 
 import (
 	"simd/archsimd"
+	"sync/atomic"
 
 	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
@@ -106,7 +107,7 @@ func newKeySchedule(key [2]uint32) *keySchedule {
 
 // batchAVX512 implements the loop of sim.Model.Final (Model.Path too, when
 // path is not nil) on 16 lanes per instruction with AVX-512.
-func batchAVX512(m *sim.Model, first uint64, out, path []float32) {
+func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool) {
 	n := len(out)
 	ks := newKeySchedule(m.Key)
 	pp := archsimd.BroadcastFloat32x16(m.P)
@@ -121,6 +122,9 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32) {
 		lov, hiv := archsimd.LoadUint32x16(&lo), archsimd.LoadUint32x16(&hi)
 		t := archsimd.BroadcastFloat32x16(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
+			if s%checkSteps == 0 && stop.Load() {
+				return
+			}
 			w0, w1, w2, w3 := philox16(uint32(s>>2), lov, hiv, ks)
 			r0, r1 := radius16(w0, w2)
 			s0, c0, s1, c1 := sinCos16(w1, w3)
@@ -317,7 +321,7 @@ func sinCos16(aa, ab archsimd.Uint32x16) (sa, ca, sb, cb archsimd.Float32x16) {
 }
 
 // batchAVX2 is batchAVX512 on 8 lanes per instruction with AVX2.
-func batchAVX2(m *sim.Model, first uint64, out, path []float32) {
+func batchAVX2(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool) {
 	n := len(out)
 	ks := newKeySchedule(m.Key)
 	pp := archsimd.BroadcastFloat32x8(m.P)
@@ -332,6 +336,9 @@ func batchAVX2(m *sim.Model, first uint64, out, path []float32) {
 		lov, hiv := archsimd.LoadUint32x8(&lo), archsimd.LoadUint32x8(&hi)
 		t := archsimd.BroadcastFloat32x8(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
+			if s%checkSteps == 0 && stop.Load() {
+				return
+			}
 			w0, w1, w2, w3 := philox8(uint32(s>>2), lov, hiv, ks)
 			r0, r1 := radius8(w0, w2)
 			s0, c0, s1, c1 := sinCos8(w1, w3)
