@@ -44,6 +44,9 @@ func (e SIMD) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return runParallel(ctx, job, "simd", fmt.Sprintf("%s x%d, %d goroutines", k.name, k.width, w), w, k.lanes)
 }
 
+// The AVX2 path is generated from the AVX-512 one.
+//go:generate go run gen.go
+
 // batchFunc writes the finals of lanes first, first+1, ... of m into out and,
 // when path is not nil, each lane's temperature after step s+1 into
 // path[s*len(out)+i]: one row of lanes per step. It checks stop every
