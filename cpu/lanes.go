@@ -195,10 +195,7 @@ func watch(ctx context.Context) (stop *atomic.Bool, unwatch func() bool) {
 // addFinals counts the finals xs of lanes first, first+1, ... into sp and
 // a's histogram, as runLanes does lane by lane.
 func (a *acc) addFinals(first uint64, xs []float32, sp *span) {
-	for i, x := range xs {
-		sp.blk.Add(first+uint64(i), x)
-		a.hist.Add(x)
-	}
+	reduce(first, xs, &sp.blk, a.hist)
 }
 
 // addPaths counts the temperatures after each step of lanes first,
@@ -206,12 +203,7 @@ func (a *acc) addFinals(first uint64, xs []float32, sp *span) {
 // lanes per step, each row n long.
 func (a *acc) addPaths(first uint64, n int, path []float32, sp *span) {
 	for s := range sp.daily {
-		row := path[s*n : (s+1)*n]
-		blk, h := &sp.daily[s], a.daily[s]
-		for i, x := range row {
-			blk.Add(first+uint64(i), x)
-			h.Add(x)
-		}
+		reduce(first, path[s*n:(s+1)*n], &sp.daily[s], a.daily[s])
 	}
 }
 
