@@ -29,6 +29,7 @@ func batchAVX2(m *sim.Model, first uint64, out, path []float32, stop *atomic.Boo
 		t := archsimd.BroadcastFloat32x8(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
 			if s%checkSteps == 0 && stop.Load() {
+				archsimd.ClearAVXUpperBits()
 				return
 			}
 			w0, w1, w2, w3 := philox8(uint32(s>>2), lov, hiv, ks)
@@ -60,6 +61,8 @@ func batchAVX2(m *sim.Model, first uint64, out, path []float32, stop *atomic.Boo
 		}
 		store8(t, out[g:])
 	}
+	// The scalar code that follows runs without SSE transition penalties.
+	archsimd.ClearAVXUpperBits()
 }
 
 // store8 stores the lanes of t that fit in dst. It does not use
@@ -87,8 +90,8 @@ func radius8(wa, wb archsimd.Uint32x8) (ra, rb archsimd.Float32x8) {
 	byteMask := archsimd.LoadUint32x8((*[8]uint32)(vc.byteMask[:8]))
 	f256 := archsimd.LoadFloat32x8((*[8]float32)(vc.f256[:8]))
 	f2m33 := archsimd.LoadFloat32x8((*[8]float32)(vc.f2m33[:8]))
-	ga := qa.ShiftAllRight(8).AsInt32x8().ConvertToFloat32().Mul(f256).Add(qa.And(byteMask).AsInt32x8().ConvertToFloat32()).Mul(f2m33)
-	gb := qb.ShiftAllRight(8).AsInt32x8().ConvertToFloat32().Mul(f256).Add(qb.And(byteMask).AsInt32x8().ConvertToFloat32()).Mul(f2m33)
+	ga := qa.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh8[:8]))).AsInt32x8().ConvertToFloat32().Mul(f256).Add(qa.And(byteMask).AsInt32x8().ConvertToFloat32()).Mul(f2m33)
+	gb := qb.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh8[:8]))).AsInt32x8().ConvertToFloat32().Mul(f256).Add(qb.And(byteMask).AsInt32x8().ConvertToFloat32()).Mul(f2m33)
 	gba, gbb := ga.AsUint32x8(), gb.AsUint32x8()
 
 	// u = g: m in [0.5, 1), x = 2m-1 or m-1, and the exponent.
@@ -106,8 +109,8 @@ func radius8(wa, wb archsimd.Uint32x8) (ra, rb archsimd.Float32x8) {
 	xla = xla.Xor(xla.Xor(ma.Sub(f1).AsUint32x8()).AndNot(smalla))
 	xlb = xlb.Xor(xlb.Xor(mb.Sub(f1).AsUint32x8()).AndNot(smallb))
 	bias := archsimd.LoadUint32x8((*[8]uint32)(vc.bias[:8]))
-	ela := gba.ShiftAllRight(23).Sub(bias).Add(smalla)
-	elb := gbb.ShiftAllRight(23).Sub(bias).Add(smallb)
+	ela := gba.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh23[:8]))).Sub(bias).Add(smalla)
+	elb := gbb.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh23[:8]))).Sub(bias).Add(smallb)
 
 	// u = 1-g: x = -g, or 1-2g with e = -1 when g <= 1-sqrt(1/2) (near).
 	nearBits := archsimd.LoadUint32x8((*[8]uint32)(vc.nearBits[:8]))
@@ -157,9 +160,9 @@ func sinCos8(aa, ab archsimd.Uint32x8) (sa, ca, sb, cb archsimd.Float32x8) {
 	var zero archsimd.Uint32x8
 	one := archsimd.LoadUint32x8((*[8]uint32)(vc.one[:8]))
 	mant := archsimd.LoadUint32x8((*[8]uint32)(vc.mant[:8]))
-	oa, ob := aa.ShiftAllRight(29), ab.ShiftAllRight(29)
-	ka := aa.ShiftAllRight(6).And(mant).ShiftAllLeft(1).Or(one)
-	kb := ab.ShiftAllRight(6).And(mant).ShiftAllLeft(1).Or(one)
+	oa, ob := aa.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh29[:8]))), ab.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh29[:8])))
+	ka := aa.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh6[:8]))).And(mant).ShiftAllLeft(1).Or(one)
+	kb := ab.ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh6[:8]))).And(mant).ShiftAllLeft(1).Or(one)
 	k24 := archsimd.LoadUint32x8((*[8]uint32)(vc.k24[:8]))
 	ka = ka.Xor(ka.Xor(k24.Sub(ka)).And(zero.Sub(oa.And(one))))
 	kb = kb.Xor(kb.Xor(k24.Sub(kb)).And(zero.Sub(ob.And(one))))
@@ -190,8 +193,8 @@ func sinCos8(aa, ab archsimd.Uint32x8) (sa, ca, sb, cb archsimd.Float32x8) {
 	// Octants 1, 2, 5, 6 swap sin and cos; 4..7 negate sin, 2..5 cos.
 	sba, cba := sa.AsUint32x8(), ca.AsUint32x8()
 	sbb, cbb := sb.AsUint32x8(), cb.AsUint32x8()
-	ta := sba.Xor(cba).And(zero.Sub(oa.Add(one).ShiftAllRight(1).And(one)))
-	tb := sbb.Xor(cbb).And(zero.Sub(ob.Add(one).ShiftAllRight(1).And(one)))
+	ta := sba.Xor(cba).And(zero.Sub(oa.Add(one).ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh1[:8]))).And(one)))
+	tb := sbb.Xor(cbb).And(zero.Sub(ob.Add(one).ShiftRight(archsimd.LoadUint32x8((*[8]uint32)(vc.sh1[:8]))).And(one)))
 	sba, cba = sba.Xor(ta), cba.Xor(ta)
 	sbb, cbb = sbb.Xor(tb), cbb.Xor(tb)
 	four := archsimd.LoadUint32x8((*[8]uint32)(vc.four[:8]))

@@ -27,6 +27,7 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.B
 		t := archsimd.BroadcastFloat32x16(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
 			if s%checkSteps == 0 && stop.Load() {
+				archsimd.ClearAVXUpperBits()
 				return
 			}
 			w0, w1, w2, w3 := philox16(uint32(s>>2), lov, hiv, ks)
@@ -58,6 +59,8 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.B
 		}
 		store16(t, out[g:])
 	}
+	// The scalar code that follows runs without SSE transition penalties.
+	archsimd.ClearAVXUpperBits()
 }
 
 // store16 stores the lanes of t that fit in dst. It does not use
@@ -85,8 +88,8 @@ func radius16(wa, wb archsimd.Uint32x16) (ra, rb archsimd.Float32x16) {
 	byteMask := archsimd.LoadUint32x16(&vc.byteMask)
 	f256 := archsimd.LoadFloat32x16(&vc.f256)
 	f2m33 := archsimd.LoadFloat32x16(&vc.f2m33)
-	ga := qa.ShiftAllRight(8).AsInt32x16().ConvertToFloat32().Mul(f256).Add(qa.And(byteMask).AsInt32x16().ConvertToFloat32()).Mul(f2m33)
-	gb := qb.ShiftAllRight(8).AsInt32x16().ConvertToFloat32().Mul(f256).Add(qb.And(byteMask).AsInt32x16().ConvertToFloat32()).Mul(f2m33)
+	ga := qa.ShiftRight(archsimd.LoadUint32x16(&vc.sh8)).AsInt32x16().ConvertToFloat32().Mul(f256).Add(qa.And(byteMask).AsInt32x16().ConvertToFloat32()).Mul(f2m33)
+	gb := qb.ShiftRight(archsimd.LoadUint32x16(&vc.sh8)).AsInt32x16().ConvertToFloat32().Mul(f256).Add(qb.And(byteMask).AsInt32x16().ConvertToFloat32()).Mul(f2m33)
 	gba, gbb := ga.AsUint32x16(), gb.AsUint32x16()
 
 	// u = g: m in [0.5, 1), x = 2m-1 or m-1, and the exponent.
@@ -104,8 +107,8 @@ func radius16(wa, wb archsimd.Uint32x16) (ra, rb archsimd.Float32x16) {
 	xla = xla.Xor(xla.Xor(ma.Sub(f1).AsUint32x16()).AndNot(smalla))
 	xlb = xlb.Xor(xlb.Xor(mb.Sub(f1).AsUint32x16()).AndNot(smallb))
 	bias := archsimd.LoadUint32x16(&vc.bias)
-	ela := gba.ShiftAllRight(23).Sub(bias).Add(smalla)
-	elb := gbb.ShiftAllRight(23).Sub(bias).Add(smallb)
+	ela := gba.ShiftRight(archsimd.LoadUint32x16(&vc.sh23)).Sub(bias).Add(smalla)
+	elb := gbb.ShiftRight(archsimd.LoadUint32x16(&vc.sh23)).Sub(bias).Add(smallb)
 
 	// u = 1-g: x = -g, or 1-2g with e = -1 when g <= 1-sqrt(1/2) (near).
 	nearBits := archsimd.LoadUint32x16(&vc.nearBits)
@@ -155,9 +158,9 @@ func sinCos16(aa, ab archsimd.Uint32x16) (sa, ca, sb, cb archsimd.Float32x16) {
 	var zero archsimd.Uint32x16
 	one := archsimd.LoadUint32x16(&vc.one)
 	mant := archsimd.LoadUint32x16(&vc.mant)
-	oa, ob := aa.ShiftAllRight(29), ab.ShiftAllRight(29)
-	ka := aa.ShiftAllRight(6).And(mant).ShiftAllLeft(1).Or(one)
-	kb := ab.ShiftAllRight(6).And(mant).ShiftAllLeft(1).Or(one)
+	oa, ob := aa.ShiftRight(archsimd.LoadUint32x16(&vc.sh29)), ab.ShiftRight(archsimd.LoadUint32x16(&vc.sh29))
+	ka := aa.ShiftRight(archsimd.LoadUint32x16(&vc.sh6)).And(mant).ShiftAllLeft(1).Or(one)
+	kb := ab.ShiftRight(archsimd.LoadUint32x16(&vc.sh6)).And(mant).ShiftAllLeft(1).Or(one)
 	k24 := archsimd.LoadUint32x16(&vc.k24)
 	ka = ka.Xor(ka.Xor(k24.Sub(ka)).And(zero.Sub(oa.And(one))))
 	kb = kb.Xor(kb.Xor(k24.Sub(kb)).And(zero.Sub(ob.And(one))))
@@ -188,8 +191,8 @@ func sinCos16(aa, ab archsimd.Uint32x16) (sa, ca, sb, cb archsimd.Float32x16) {
 	// Octants 1, 2, 5, 6 swap sin and cos; 4..7 negate sin, 2..5 cos.
 	sba, cba := sa.AsUint32x16(), ca.AsUint32x16()
 	sbb, cbb := sb.AsUint32x16(), cb.AsUint32x16()
-	ta := sba.Xor(cba).And(zero.Sub(oa.Add(one).ShiftAllRight(1).And(one)))
-	tb := sbb.Xor(cbb).And(zero.Sub(ob.Add(one).ShiftAllRight(1).And(one)))
+	ta := sba.Xor(cba).And(zero.Sub(oa.Add(one).ShiftRight(archsimd.LoadUint32x16(&vc.sh1)).And(one)))
+	tb := sbb.Xor(cbb).And(zero.Sub(ob.Add(one).ShiftRight(archsimd.LoadUint32x16(&vc.sh1)).And(one)))
 	sba, cba = sba.Xor(ta), cba.Xor(ta)
 	sbb, cbb = sbb.Xor(tb), cbb.Xor(tb)
 	four := archsimd.LoadUint32x16(&vc.four)

@@ -46,11 +46,21 @@ func archBatch() (batchKernel, bool) {
 // vectors on purpose: Go 1.26.8 fuses those on signed vectors into
 // VPTERNLOG, and gets x.AndNot(y) backwards there (x.Xor(x.Xor(y).AndNot(z))
 // on Int32x16 computes the wrong select).
+//
+// No legacy SSE instruction runs in the loops: after AVX-512 (or AVX2)
+// code has left the upper halves of the vector registers dirty, an SSE
+// instruction that writes an XMM register costs hundreds of cycles on the
+// Xeon this was measured on (a KVM guest). Go 1.26.8 compiles ShiftAllRight
+// on unsigned lanes with its count moved into an XMM register by a legacy
+// MOVQ, so logical right shifts here take their counts from vectors in vc
+// (ShiftRight, VPSRLVD/VPSRLQ); ShiftAllLeft and the arithmetic
+// ShiftAllRight on signed lanes compile to immediates and are kept.
 
 // vc holds the vector paths' constants, each repeated across 16 lanes; the
 // AVX2 path loads the first 8.
 var vc = struct {
 	one, byteMask, mant, half, sqrtHalf, bias, nearBits, sign, ones, k24, two, four [16]uint32
+	sh1, sh6, sh8, sh23, sh29, sh32                                                 [16]uint32
 	m0, m1, m0Even, m1Even, lowEven                                                 [16]uint32
 	f256, f2m33, f1, fHalf, fm2, logQ1, logQ2, psiScale                             [16]float32
 	logP                                                                            [9][16]float32
@@ -59,6 +69,7 @@ var vc = struct {
 	one: rep(1), byteMask: rep(0xff), mant: rep(0x7fffff), half: rep(0x3f000000),
 	sqrtHalf: rep(rng.SqrtHalfBits), bias: rep(126), nearBits: rep(rng.OneMinusSqrtHalfBits + 1),
 	sign: rep(1 << 31), ones: rep(0xffffffff), k24: rep(1 << 24), two: rep(2), four: rep(4),
+	sh1: rep(1), sh6: rep(6), sh8: rep(8), sh23: rep(23), sh29: rep(29), sh32: repEven(32),
 	m0: rep(rng.PhiloxM0), m1: rep(rng.PhiloxM1),
 	m0Even: repEven(rng.PhiloxM0), m1Even: repEven(rng.PhiloxM1), lowEven: repEven(0xffffffff),
 	f256: repf(256), f2m33: repf(0x1p-33), f1: repf(1), fHalf: repf(0.5), fm2: repf(-2),
@@ -94,11 +105,22 @@ func repf(x float32) (r [16]float32) {
 // keySchedule is the Philox key of each of the ten rounds, across lanes.
 type keySchedule [10][2][16]uint32
 
+// newKeySchedule fills the schedule with vector stores: the copies of
+// [16]uint32 values Go compiles to legacy SSE moves, which cost hundreds of
+// cycles each after AVX-512 code (see the comment above vc).
 func newKeySchedule(key [2]uint32) *keySchedule {
 	ks := new(keySchedule)
 	k0, k1 := key[0], key[1]
 	for r := range ks {
-		ks[r] = [2][16]uint32{rep(k0), rep(k1)}
+		// 8 lanes at a time: the AVX2 path uses the schedule too.
+		for _, w := range [...]struct {
+			k   uint32
+			dst *[16]uint32
+		}{{k0, &ks[r][0]}, {k1, &ks[r][1]}} {
+			v := archsimd.BroadcastUint32x8(w.k)
+			v.Store((*[8]uint32)(w.dst[:8]))
+			v.Store((*[8]uint32)(w.dst[8:]))
+		}
 		k0 += rng.PhiloxW0
 		k1 += rng.PhiloxW1
 	}
@@ -112,13 +134,14 @@ func philox16(b uint32, lo, hi archsimd.Uint32x16, ks *keySchedule) (c0, c1, c2,
 	c0, c1, c2 = archsimd.BroadcastUint32x16(b), lo, hi
 	low := archsimd.LoadUint32x16(&vc.lowEven).AsUint64x8()
 	for r := range ks {
+		sh32 := archsimd.LoadUint32x16(&vc.sh32).AsUint64x8()
 		x0, x2 := c0.AsUint64x8(), c2.AsUint64x8()
 		e0 := x0.And(low).Mul(archsimd.LoadUint32x16(&vc.m0Even).AsUint64x8())
-		o0 := x0.ShiftAllRight(32).Mul(archsimd.LoadUint32x16(&vc.m0Even).AsUint64x8())
+		o0 := x0.ShiftRight(sh32).Mul(archsimd.LoadUint32x16(&vc.m0Even).AsUint64x8())
 		e2 := x2.And(low).Mul(archsimd.LoadUint32x16(&vc.m1Even).AsUint64x8())
-		o2 := x2.ShiftAllRight(32).Mul(archsimd.LoadUint32x16(&vc.m1Even).AsUint64x8())
-		h0 := e0.ShiftAllRight(32).Or(o0.AndNot(low)).AsUint32x16()
-		h2 := e2.ShiftAllRight(32).Or(o2.AndNot(low)).AsUint32x16()
+		o2 := x2.ShiftRight(sh32).Mul(archsimd.LoadUint32x16(&vc.m1Even).AsUint64x8())
+		h0 := e0.ShiftRight(sh32).Or(o0.AndNot(low)).AsUint32x16()
+		h2 := e2.ShiftRight(sh32).Or(o2.AndNot(low)).AsUint32x16()
 		l0 := c0.Mul(archsimd.LoadUint32x16(&vc.m0))
 		l2 := c2.Mul(archsimd.LoadUint32x16(&vc.m1))
 		c0 = h2.Xor(c1).Xor(archsimd.LoadUint32x16(&ks[r][0]))
@@ -135,14 +158,15 @@ func philox8(b uint32, lo, hi archsimd.Uint32x8, ks *keySchedule) (c0, c1, c2, c
 	c0, c1, c2 = archsimd.BroadcastUint32x8(b), lo, hi
 	low := archsimd.LoadUint32x8((*[8]uint32)(vc.lowEven[:8])).AsUint64x4()
 	for r := range ks {
+		sh32 := archsimd.LoadUint32x8((*[8]uint32)(vc.sh32[:8])).AsUint64x4()
 		m0 := archsimd.LoadUint32x8((*[8]uint32)(vc.m0[:8]))
 		m1 := archsimd.LoadUint32x8((*[8]uint32)(vc.m1[:8]))
 		e0 := c0.MulEvenWiden(m0)
-		o0 := c0.AsUint64x4().ShiftAllRight(32).AsUint32x8().MulEvenWiden(m0)
+		o0 := c0.AsUint64x4().ShiftRight(sh32).AsUint32x8().MulEvenWiden(m0)
 		e2 := c2.MulEvenWiden(m1)
-		o2 := c2.AsUint64x4().ShiftAllRight(32).AsUint32x8().MulEvenWiden(m1)
-		h0 := e0.ShiftAllRight(32).Or(o0.AndNot(low)).AsUint32x8()
-		h2 := e2.ShiftAllRight(32).Or(o2.AndNot(low)).AsUint32x8()
+		o2 := c2.AsUint64x4().ShiftRight(sh32).AsUint32x8().MulEvenWiden(m1)
+		h0 := e0.ShiftRight(sh32).Or(o0.AndNot(low)).AsUint32x8()
+		h2 := e2.ShiftRight(sh32).Or(o2.AndNot(low)).AsUint32x8()
 		l0 := c0.Mul(m0)
 		l2 := c2.Mul(m1)
 		c0 = h2.Xor(c1).Xor(archsimd.LoadUint32x8((*[8]uint32)(ks[r][0][:8])))
