@@ -24,7 +24,9 @@ const reduceGroup = 256
 // work; the sums, like the bin counts, run in a scalar loop as in
 // sim.Block.Add, after the vector registers' upper halves are cleared (SSE
 // code after AVX-512 code is slow otherwise). Groups of 16 lanes with a NaN
-// go lane by lane.
+// go lane by lane. The chain of two dependent float64 additions per lane
+// (a few cycles of latency each) is the floor of this reduction. AVX2 has
+// no 64-bit multiply, so the AVX2 path keeps reduceGeneric.
 func reduceArch(first uint64, xs []float32, b *sim.Block, h *sim.Histogram) bool {
 	if !useAVX512 {
 		return false
@@ -41,19 +43,31 @@ func reduceArch(first uint64, xs []float32, b *sim.Block, h *sim.Histogram) bool
 				reduceGeneric(first+uint64(i+g), xs[i+g:i+g+16], b, h)
 				continue
 			}
-			s1, s2 := b.S1, b.S2
-			for j, dj := range d[g : g+16] {
-				s1 += dj
-				s2 += float64(dj * dj) // rounded, never fused: as sim.Block.Add
-				h.Bins[bins[g+j]]++
+			// The next groups up to a NaN group or the end, in one chain.
+			e := g + 16
+			for e < k && nan&(1<<(e>>4)) == 0 {
+				e += 16
 			}
-			b.S1, b.S2 = s1, s2
-			b.N += 16
+			b.S1, b.S2 = moments(b.S1, b.S2, d[g:e], bins[g:e], h.Bins)
+			b.N += uint64(e - g)
+			g = e - 16
 		}
 	}
 	st.fold(b)
 	reduceGeneric(first+uint64(n), xs[n:], b, h)
 	return true
+}
+
+// moments adds the terms d and their squares to the sums s1 and s2 in
+// order, as sim.Block.Add does, and counts the bins.
+func moments(s1, s2 float64, d []float64, bins []int32, counts []uint64) (float64, float64) {
+	bins = bins[:len(d)]
+	for j, dj := range d {
+		s1 += dj
+		s2 += float64(dj * dj) // rounded, never fused: as sim.Block.Add
+		counts[bins[j]]++
+	}
+	return s1, s2
 }
 
 // reduceState is the exact part of a reduction in flight, kept in memory
