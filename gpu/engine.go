@@ -49,6 +49,7 @@ type Options struct {
 	sqrtDouble bool   // take the fp64 square root even when float's is exact
 	localHist  int    // 1 forces the local-memory histogram, -1 global atomics
 	histLimit  uint64 // lanes after which device histograms are read and reset
+	maxBlocks  int    // Philox blocks (4 steps) per launch at most: forces step-split launches
 	mulHi      int    // 1 forces the 64-bit product for mul_hi, -1 mul_hi
 	wg, groups int    // work-group size and count instead of the device's
 }
@@ -114,7 +115,9 @@ type Engine struct {
 	groups int // work-groups per launch
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
-	closed  bool
+	// launches counts kernel launches of runs (tests check how runs split).
+	launches int
+	closed   bool
 }
 
 // ErrInexactDevice matches Open's error for exact math on a device whose

@@ -379,15 +379,25 @@ INLINE void rec_init(__global ulong *r) {
 	r[5] = 0;
 }
 
-// weather runs lanes [first, first+count) for 4*nblocks + rem steps and adds
-// their statistics into one record per work-group (rec, accumulated over the
-// chunks of a run), their bins into hist and, when keep, their finals into
-// finals[0..count).
-__kernel void weather(ulong first, uint count, uint nblocks, uint rem,
+// Phase bits of a launch that covers part of the steps: LOAD starts each
+// lane from temps (the temperature a previous launch stored) instead of
+// start; LAST marks the launch that ends at the last step, which counts the
+// statistics; the others store the temperature into temps.
+#define LOAD 1u
+#define LAST 2u
+
+// weather runs lanes [first, first+count) through Philox blocks b0 ..
+// b0+nblocks-1 and then rem steps of block b0+nblocks. With phase LAST it
+// adds their statistics into one record per work-group (rec, accumulated
+// over the chunks of a run; init resets it first), their bins into hist and,
+// when keep, their finals into finals[0..count); without LAST it stores each
+// lane's temperature into temps[0..count).
+__kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
                       float start, float p, float c, float sigma, uint k0, uint k1,
                       ACC shift, float hlo, float hscale, uint init,
                       __global ulong *rec, __global uint *hist,
                       __global float *finals, uint keep,
+                      __global float *temps, uint phase,
                       __local ACC *ls1, __local ACC *ls2, __local float *lmin,
                       __local float *lmax, __local ulong *ldig, __local uint *ln) {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
@@ -408,8 +418,8 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 		const ulongv lane = first + CONVERT(ulong, offv);
 		const uintv lo = CONVERT(uint, lane & 0xffffffffUL), hi = CONVERT(uint, lane >> 32);
 
-		floatv t = (floatv)start;
-		for (uint b = 0; b < nblocks; b++) {
+		floatv t = (phase & LOAD) ? VLOAD(temps + off) : (floatv)start;
+		for (uint b = b0; b < b0 + nblocks; b++) {
 			floatv z0, z1, z2, z3;
 			lane_block(b, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
 			STEP(t, z0);
@@ -419,10 +429,14 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 		}
 		if (rem) {
 			floatv z0, z1, z2, z3;
-			lane_block(nblocks, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
+			lane_block(b0 + nblocks, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
 			STEP(t, z0);
 			if (rem > 1) STEP(t, z1);
 			if (rem > 2) STEP(t, z2);
+		}
+		if (!(phase & LAST)) {
+			VSTORE(t, temps + off); // temps holds a whole vector past count
+			continue;
 		}
 
 		const uint valid = min((uint)VW, count - off);
@@ -453,6 +467,7 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 		}
 	}
 
+	if (!(phase & LAST)) return; // the same for every work-item
 	ls1[lid] = hsum(s1);
 	ls2[lid] = hsum(s2);
 	lmin[lid] = hmin(vmin);
