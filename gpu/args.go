@@ -92,28 +92,36 @@ type weatherArgs struct {
 
 // weatherDailyArgs are the parameters of the weather_daily kernel.
 type weatherDailyArgs struct {
-	First    uint64     `cl:"ulong first"`
-	Count    uint32     `cl:"uint count"`
-	Steps    uint32     `cl:"uint steps"`
-	Start    float32    `cl:"float start"`
-	P        float32    `cl:"float p"`
-	C        float32    `cl:"float c"`
-	Sigma    float32    `cl:"float sigma"`
-	K0       uint32     `cl:"uint k0"`
-	K1       uint32     `cl:"uint k1"`
-	Shift    *cl.Buffer `cl:"__global const ACC *shift"`
-	DLo      *cl.Buffer `cl:"__global const float *dlo"`
-	DScale   *cl.Buffer `cl:"__global const float *dscale"`
-	HLo      float32    `cl:"float hlo"`
-	HScale   float32    `cl:"float hscale"`
-	Init     uint32     `cl:"uint init"`
-	DRec     *cl.Buffer `cl:"__global ulong *drec"`
-	DHist    *cl.Buffer `cl:"__global uint *dhist"`
-	Hist     *cl.Buffer `cl:"__global uint *hist"`
-	Finals   *cl.Buffer `cl:"__global float *finals"`
-	Keep     uint32     `cl:"uint keep"`
-	LDH      local      `cl:"__local uint *ldh"`
-	UseLocal uint32     `cl:"uint uselocal"`
+	First  uint64     `cl:"ulong first"`
+	Count  uint32     `cl:"uint count"`
+	S0     uint32     `cl:"uint s0"`
+	NS     uint32     `cl:"uint ns"`
+	Start  float32    `cl:"float start"`
+	P      float32    `cl:"float p"`
+	C      float32    `cl:"float c"`
+	Sigma  float32    `cl:"float sigma"`
+	K0     uint32     `cl:"uint k0"`
+	K1     uint32     `cl:"uint k1"`
+	Shift  *cl.Buffer `cl:"__global const ACC *shift"`
+	DLo    *cl.Buffer `cl:"__global const float *dlo"`
+	DScale *cl.Buffer `cl:"__global const float *dscale"`
+	HLo    float32    `cl:"float hlo"`
+	HScale float32    `cl:"float hscale"`
+	Init   uint32     `cl:"uint init"`
+	GRec   *cl.Buffer `cl:"__global ulong *grec"`
+	DHist  *cl.Buffer `cl:"__global uint *dhist"`
+	Hist   *cl.Buffer `cl:"__global uint *hist"`
+	Finals *cl.Buffer `cl:"__global float *finals"`
+	Keep   uint32     `cl:"uint keep"`
+	Temps  *cl.Buffer `cl:"__global float *temps"`
+	Phase  uint32     `cl:"uint phase"`
+	LS1    local      `cl:"__local ACC *ls1"`
+	LS2    local      `cl:"__local ACC *ls2"`
+	LMin   local      `cl:"__local float *lmin"`
+	LMax   local      `cl:"__local float *lmax"`
+	LDig   local      `cl:"__local ulong *ldig"`
+	LBin   local      `cl:"__local int *lbin"`
+	LDH    local      `cl:"__local uint *ldh"`
 }
 
 // reduceDailyArgs are the parameters of the reduce_daily kernel.

@@ -102,7 +102,7 @@ func TestArgTables(t *testing.T) {
 func TestArgTablesCatchMismatch(t *testing.T) {
 	for _, c := range []struct{ old, new string }{
 		{"ulong first, uint count, uint b0", "uint count, ulong first, uint b0"},
-		{"uint uselocal)", "ulong uselocal)"},
+		{"uint keep, __global float *temps, uint phase,", "uint keep, __global float *temps, ulong phase,"},
 		{"__global ulong *out)", "__global ulong *out, uint extra)"},
 	} {
 		src := strings.Replace(kernels.Weather, c.old, c.new, 1)

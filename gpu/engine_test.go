@@ -247,7 +247,8 @@ func TestVariants(t *testing.T) {
 		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, meanTol, stdTol},
 		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, meanTol, stdTol},
 		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, 1e-7, 1e-4},
-		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6}, []*sim.Job{j, jd}, meanTol, stdTol},
+		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6, dailyTree: true}, []*sim.Job{j, jd}, meanTol, stdTol},
+		{"daily tree, odd group", Options{VectorWidth: 4, wg: 12, groups: 5, dailyTree: true}, []*sim.Job{jd}, meanTol, stdTol},
 	} {
 		e := open(t, c.opt)
 		for _, j := range c.jobs {

@@ -25,7 +25,8 @@ const chunkTarget = 100 * time.Millisecond
 // was timed: about 20 ms on a two-core CPU, far less on a GPU.
 const firstChunkLaneSteps = 1 << 24
 
-// dailyRecordBytes bounds the per-work-item daily records on the device.
+// dailyRecordBytes bounds the per-group, per-step daily records on the
+// device: a full grid up to about a thousand steps on the largest GPUs.
 const dailyRecordBytes = 64 << 20
 
 // Run implements sim.Engine. It checks ctx between launches and calls
@@ -71,6 +72,8 @@ type run struct {
 	exact       float64 // the exact final mean
 	rec         *cl.Buffer
 	temps       *cl.Buffer // temperatures between the parts of a chunk; nil: no parts
+	tempLanes   uint64     // lanes temps holds
+	partBlocks  int        // Philox blocks one launch may take at most; 0: all
 	hist, dhist *cl.Buffer
 	finals      [2]*cl.Buffer
 	stride      uint64 // lanes of one grid-stride pass
@@ -199,7 +202,19 @@ func (a *weatherArgs) chunk(r *run, pt part) {
 }
 
 func (a *weatherDailyArgs) chunk(r *run, pt part) {
-	a.First, a.Count, a.Init, a.Finals = r.first+pt.off, uint32(pt.n), b2u(pt.off == 0), r.finals[pt.which]
+	a.First, a.Count, a.Finals = r.first+pt.off, uint32(pt.n), r.finals[pt.which]
+	// Every part of the first chunk resets the records of its steps.
+	a.Init = b2u(pt.off == 0)
+	a.S0, a.NS = uint32(4*pt.b0), uint32(4*pt.nb)
+	a.Phase = 0
+	if pt.b0 > 0 {
+		a.Phase |= phaseLoad
+	}
+	if pt.last {
+		a.Phase |= phaseLast
+		a.NS += uint32(r.p.Steps % 4)
+	}
+	a.LDH = local(int(a.NS) * dailyStepLocal)
 }
 
 func (r *run) run(ctx context.Context) (*sim.Result, error) {
@@ -222,6 +237,7 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 // plan allocates the run's device buffers and chooses its kernel, launch
 // grid and the arguments that stay fixed for the run.
 func (r *run) plan() error {
+	e := r.e
 	var err error
 	if r.hist, err = r.alloc(len(r.res.Summary.Hist.Bins) * 4); err != nil {
 		return err
@@ -230,84 +246,79 @@ func (r *run) plan() error {
 		return err
 	}
 	r.exact, _ = r.p.Exact(r.p.Steps)
-	if r.job.Daily && r.p.Steps > 0 {
-		err = r.planDaily()
-	} else {
-		err = r.planMain()
+	daily := r.job.Daily && r.p.Steps > 0
+	g := e.main
+	r.k, r.partBlocks = e.kMain, e.opts.maxBlocks
+	if daily {
+		// Per-group, per-step records within dailyRecordBytes.
+		g = e.daily
+		g.groups = min(g.groups, max(1, dailyRecordBytes/(r.p.Steps*recWords*8)))
+		r.k, r.partBlocks = e.kDaily, e.dailyBlocks
+		if e.opts.maxBlocks > 0 {
+			r.partBlocks = min(r.partBlocks, e.opts.maxBlocks)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	r.stride = uint64(r.items * r.e.vw)
+	r.items, r.wg = g.groups*g.wg, g.wg
+	r.stride = uint64(r.items * e.vw)
 	r.maxChunk = min(r.count, 1<<31)
-	if r.e.opts.MaxChunkLanes > 0 {
-		r.maxChunk = min(r.maxChunk, r.e.opts.MaxChunkLanes)
+	if e.opts.MaxChunkLanes > 0 {
+		r.maxChunk = min(r.maxChunk, e.opts.MaxChunkLanes)
 	}
-	r.finals = [2]*cl.Buffer{r.e.dummy, r.e.dummy}
+	r.finals = [2]*cl.Buffer{e.dummy, e.dummy}
 	if r.job.KeepFinals {
-		r.maxChunk = min(r.maxChunk, r.e.desc.MaxAllocBytes/4, 1<<26)
+		r.maxChunk = min(r.maxChunk, e.desc.MaxAllocBytes/4, 1<<26)
 		for i := range r.finals {
 			if r.finals[i], err = r.alloc(int(r.maxChunk) * 4); err != nil {
 				return err
 			}
 		}
 	}
-	if r.k == r.e.kMain && r.p.Steps >= 8 {
-		// A vector past the last lane: the kernel loads and stores whole
-		// vectors.
-		if r.temps, err = r.alloc(int(min(r.stride, r.maxChunk)+uint64(r.e.vw)) * 4); err != nil {
+	temps := e.dummy
+	if r.p.Steps >= 8 {
+		// Lanes of a chunk run in parts: at least a grid-stride pass,
+		// at most 64 MiB of temperatures. The buffer holds a vector
+		// past the last lane: the kernels load and store whole vectors.
+		r.tempLanes = min(r.maxChunk, max(r.stride, 1<<24), e.desc.MaxAllocBytes/4-uint64(e.vw))
+		if r.temps, err = r.alloc(int(r.tempLanes+uint64(e.vw)) * 4); err != nil {
 			return err
 		}
-		r.args.(*weatherArgs).Temps = r.temps
+		temps = r.temps
 	}
-	return nil
+	if daily {
+		return r.planDaily(temps)
+	}
+	return r.planMain(temps)
 }
 
 // planMain sets up the weather kernel: one record per work-group.
-func (r *run) planMain() error {
+func (r *run) planMain(temps *cl.Buffer) error {
 	e := r.e
-	r.k, r.items, r.wg = e.kMain, e.groups*e.wg, e.wg
 	var err error
-	if r.rec, err = r.alloc(e.groups * recWords * 8); err != nil {
+	if r.rec, err = r.alloc(r.items / r.wg * recWords * 8); err != nil {
 		return err
 	}
-	accSize := 4
-	if e.fp64 {
-		accSize = 8
-	}
+	acc, wg := e.accSize(), r.wg
 	hist := r.res.Summary.Hist
 	r.args = &weatherArgs{
 		NBlocks: uint32(r.p.Steps / 4), Rem: uint32(r.p.Steps % 4),
 		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma, K0: r.m.Key[0], K1: r.m.Key[1],
 		Shift: accum(r.exact), HLo: hist.Lo, HScale: hist.Scale,
-		Rec: r.rec, Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: e.dummy,
-		LS1: local(e.wg * accSize), LS2: local(e.wg * accSize), LMin: local(e.wg * 4),
-		LMax: local(e.wg * 4), LDig: local(e.wg * 8), LN: local(e.wg * 4),
+		Rec: r.rec, Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: temps,
+		LS1: local(wg * acc), LS2: local(wg * acc), LMin: local(wg * 4),
+		LMax: local(wg * 4), LDig: local(wg * 8), LN: local(wg * 4),
 	}
 	return nil
 }
 
-// planDaily sets up the weather_daily kernel: per-work-item, per-step
-// records within dailyRecordBytes.
-func (r *run) planDaily() error {
+// planDaily sets up the weather_daily kernel: per-group, per-step records
+// and per-step histograms.
+func (r *run) planDaily(temps *cl.Buffer) error {
 	e, steps := r.e, r.p.Steps
-	wg := e.wg
-	budget := min(dailyRecordBytes, int(min(e.desc.MaxAllocBytes, math.MaxInt32)))
-	items := min(e.groups*e.wg, max(1, budget/(steps*recWords*8)))
-	if items >= wg {
-		items -= items % wg
-	} else {
-		for wg > items {
-			wg /= 2
-		}
-		items = wg
-	}
-	r.k, r.items, r.wg = e.kDaily, items, wg
 	var err error
-	if r.rec, err = r.alloc(items * steps * recWords * 8); err != nil {
+	if r.rec, err = r.alloc(r.items / r.wg * steps * recWords * 8); err != nil {
 		return err
 	}
-	if r.dhist, err = r.alloc(steps * (sim.DailyBins + 2) * 4); err != nil {
+	if r.dhist, err = r.alloc(steps * dailyStepLocal); err != nil {
 		return err
 	}
 	if err := r.zero(r.dhist); err != nil {
@@ -317,17 +328,18 @@ func (r *run) planDaily() error {
 	if err != nil {
 		return err
 	}
-	lh := steps * (sim.DailyBins + 2) * 4
-	useLocal := e.opts.localHist >= 0 && uint64(lh)+localHistReserve <= e.desc.LocalMemBytes
-	if !useLocal {
-		lh = 4
+	acc, wg, bins := e.accSize(), r.wg, 4
+	if e.dailySerial() {
+		bins = 2 * wg * e.vw * 4
 	}
 	hist := r.res.Summary.Hist
 	r.args = &weatherDailyArgs{
-		Steps: uint32(steps), Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma,
+		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma,
 		K0: r.m.Key[0], K1: r.m.Key[1], Shift: shifts, DLo: los, DScale: scales,
-		HLo: hist.Lo, HScale: hist.Scale, DRec: r.rec, DHist: r.dhist, Hist: r.hist,
-		Keep: b2u(r.job.KeepFinals), LDH: local(lh), UseLocal: b2u(useLocal),
+		HLo: hist.Lo, HScale: hist.Scale, GRec: r.rec, DHist: r.dhist, Hist: r.hist,
+		Keep: b2u(r.job.KeepFinals), Temps: temps,
+		LS1: local(2 * wg * acc), LS2: local(2 * wg * acc), LMin: local(2 * wg * 4),
+		LMax: local(2 * wg * 4), LDig: local(2 * wg * 8), LBin: local(bins),
 	}
 	return nil
 }
@@ -364,8 +376,8 @@ func (r *run) launchAll(ctx context.Context) error {
 			pt := part{off: off, n: n, b0: b0, nb: blocks - b0, which: which}
 			if split {
 				pt.nb = min(pt.nb, max(1, int(min(work/(n*4), math.MaxInt32))))
-				if r.e.opts.maxBlocks > 0 {
-					pt.nb = min(pt.nb, r.e.opts.maxBlocks)
+				if r.partBlocks > 0 {
+					pt.nb = min(pt.nb, r.partBlocks)
 				}
 			}
 			pt.last = b0+pt.nb == blocks
@@ -394,20 +406,26 @@ func (r *run) launchAll(ctx context.Context) error {
 }
 
 // lanes is the size of the next lane chunk for launches of about work
-// lane-steps, and whether its steps are split over several launches: when
-// work does not cover all steps of one grid-stride pass, the chunk is one
-// pass (or the lanes left) and each launch takes as many steps as work
-// allows.
+// lane-steps, and whether its steps are split over several launches. They
+// are when one launch may take only partBlocks blocks of steps, and when
+// work does not cover all steps of one grid-stride pass: then the chunk is
+// one pass (or the lanes left) and each launch takes the steps work allows.
 func (r *run) lanes(work, left uint64) (n uint64, split bool) {
-	n = min(r.round(work/uint64(max(r.p.Steps, 1))), left)
+	per := uint64(max(r.p.Steps, 1))
 	if r.temps == nil {
-		return n, false
+		return min(r.round(work/per), left), false
 	}
-	full := min(r.stride, r.maxChunk, left)
-	if n < full || r.e.opts.maxBlocks > 0 && r.p.Steps/4 > r.e.opts.maxBlocks {
-		return full, true
+	if r.partBlocks > 0 && r.p.Steps/4 > r.partBlocks {
+		per, split = uint64(4*r.partBlocks), true
 	}
-	return n, false
+	n = r.round(work / per)
+	if full := min(r.stride, r.tempLanes, left); n < full {
+		n, split = full, true
+	}
+	if split {
+		n = min(n, r.tempLanes)
+	}
+	return min(n, left), split
 }
 
 // launch enqueues the kernel on a part, and the read of its finals when
@@ -597,7 +615,7 @@ func (r *run) reduceDaily() error {
 	if err != nil {
 		return err
 	}
-	a := &reduceDailyArgs{DRec: r.rec, Items: uint32(r.items), Steps: uint32(steps), Out: out}
+	a := &reduceDailyArgs{DRec: r.rec, Items: uint32(r.items / r.wg), Steps: uint32(steps), Out: out}
 	if err := setArgs(e.kRed, a, e.fp64); err != nil {
 		return err
 	}
