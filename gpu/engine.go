@@ -51,6 +51,8 @@ type Options struct {
 	histLimit  uint64 // lanes after which device histograms are read and reset
 	mulHi      int    // 1 forces the 64-bit product for mul_hi, -1 mul_hi
 	wg, groups int    // work-group size and count instead of the device's
+	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
+	noDenormals, skipSelfTest bool
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -115,6 +117,7 @@ type Engine struct {
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
 	closed  bool
+	st      selfTestState
 }
 
 // ErrInexactDevice matches Open's error for exact math on a device whose
@@ -169,6 +172,10 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if err := e.openSelfTest(options, e.source()); err != nil {
+		e.Close()
+		return nil, err
+	}
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)
@@ -213,6 +220,9 @@ func (e *Engine) buildOptions() (string, error) {
 	}
 	if e.useLocalHist() {
 		o = append(o, "-DLOCAL_HIST")
+	}
+	if e.opts.noDenormals {
+		o = append(o, "-cl-denorms-are-zero")
 	}
 	return strings.Join(o, " "), nil
 }
@@ -331,7 +341,7 @@ func (e *Engine) Close() error {
 	for _, k := range []*cl.Kernel{e.kMain, e.kDaily, e.kRed, e.kKAT, e.kNorm} {
 		errs = append(errs, k.Release())
 	}
-	errs = append(errs, e.dummy.Release(), e.q.Release())
+	errs = append(errs, e.st.release(), e.dummy.Release(), e.q.Release())
 	if e.sh != nil {
 		e.sh.release()
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/kernels"
 )
 
 // shared is the process-wide state of one device: its OpenCL context and the
@@ -69,8 +70,8 @@ func (s *shared) release() {
 	s.ctx.Release()
 }
 
-// program returns the program of source built with options, building it on
-// first use; took is the build's host time, zero on a cache hit. Failed
+// program returns the program of source (with kernels.SelfTest appended)
+// built with options, building it on first use; took is the build's host time, zero on a cache hit. Failed
 // builds are not cached.
 func (s *shared) program(source, options string) (p *cl.Program, took time.Duration, err error) {
 	s.mu.Lock()
@@ -80,7 +81,7 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 		return p, 0, nil
 	}
 	t0 := time.Now()
-	p, err = cl.BuildProgram(s.ctx, s.dev, source, options)
+	p, err = cl.BuildProgram(s.ctx, s.dev, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -100,4 +101,14 @@ func cachedPrograms() int {
 		s.mu.Unlock()
 	}
 	return n
+}
+
+// source is the program source the engine's init builds (program appends
+// kernels.SelfTest to every source, so that the self-test's probes compile
+// under the same options and pragmas as the kernels they vouch for).
+func (e *Engine) source() string {
+	if e.opts.source != "" {
+		return e.opts.source
+	}
+	return kernels.Weather
 }

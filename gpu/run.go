@@ -41,6 +41,9 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkSubnormals(job); err != nil {
+		return nil, err
+	}
 	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count}
 	defer r.release()
 	res, err := r.run(ctx)
