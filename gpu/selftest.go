@@ -75,10 +75,10 @@ func (e *SelfTestError) Error() string {
 // probeCase is one selftest_step case: STEP(t) with p, c, sigma and z, and
 // the exact result.
 type probeCase struct {
-	name                string
-	t, p, c, sigma, z   float32
-	want                float32
-	subnormal           bool // a limitation, not a failure, when it differs
+	name              string
+	t, p, c, sigma, z float32
+	want              float32
+	subnormal         bool // a limitation, not a failure, when it differs
 }
 
 // probeCases are the arithmetic probes. (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24
