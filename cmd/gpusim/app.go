@@ -86,7 +86,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError:    onUsageError,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), versionCommand()},
+		Commands:        []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), selftestCommand(), versionCommand()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{
