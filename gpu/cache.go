@@ -58,14 +58,11 @@ func CacheNotes() []string {
 	return append([]string(nil), cacheNotes.list...)
 }
 
-// cacheEntry is the envelope of a cache file: the key it was stored under
-// and the SHA-256 of its data, so that a stale or corrupt entry is never
-// trusted.
-type cacheEntry struct {
-	Key  string `json:"key"`
-	Sum  string `json:"sha256"`
-	Data []byte `json:"data"`
-}
+// cacheMagic starts every cache file. A file is the magic, the key it was
+// stored under and the SHA-256 of its data, one line each, then the data:
+// an entry whose key or checksum does not match is stale or corrupt, and
+// never trusted.
+const cacheMagic = "gpusim-cache 1\n"
 
 // cachePath is the file of key in the cache's kind folder, or "".
 func cachePath(kind, key string) string {
@@ -73,7 +70,7 @@ func cachePath(kind, key string) string {
 	if d == "" {
 		return ""
 	}
-	return filepath.Join(d, kind, key[:32]+".json")
+	return filepath.Join(d, kind, key[:32])
 }
 
 // cacheLoad returns the data stored under key, or nil when there is none or
@@ -90,12 +87,13 @@ func cacheLoad(kind, key string) []byte {
 		}
 		return nil
 	}
-	var e cacheEntry
-	if err := json.Unmarshal(b, &e); err != nil || e.Key != key || e.Sum != sum(e.Data) {
+	head := cacheMagic + key + "\n"
+	if len(b) < len(head)+65 || string(b[:len(head)]) != head || b[len(head)+64] != '\n' ||
+		string(b[len(head):len(head)+64]) != sum(b[len(head)+65:]) {
 		cacheNote("cache: %s is corrupt or stale: rebuilt", path)
 		return nil
 	}
-	return e.Data
+	return b[len(head)+65:]
 }
 
 // cacheStore writes data under key atomically (a temporary file renamed).
@@ -104,12 +102,11 @@ func cacheStore(kind, key string, data []byte) {
 	if path == "" {
 		return
 	}
-	b, err := json.Marshal(cacheEntry{Key: key, Sum: sum(data), Data: data})
-	if err == nil {
-		err = writeAtomic(path, b)
-	}
-	if err != nil {
-		cacheNote("cache: not written (gpusim works without it; set %s to a writable folder or off): %v", EnvCacheDir, err)
+	b := make([]byte, 0, len(cacheMagic)+len(key)+66+len(data))
+	b = append(b, cacheMagic+key+"\n"+sum(data)+"\n"...)
+	b = append(b, data...)
+	if err := writeAtomic(path, b); err != nil {
+		cacheNote("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
 	}
 }
 

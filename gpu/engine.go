@@ -116,6 +116,7 @@ type Engine struct {
 	groups int // work-groups per launch
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
+	startup time.Duration // Open's time not yet reported in a Result
 	closed  bool
 	st      selfTestState
 }
@@ -127,6 +128,7 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 // Open prepares the device for runs: it checks the options, builds the
 // program (or takes it from the cache) and creates the queue and kernels.
 func Open(opt Options) (*Engine, error) {
+	t0 := time.Now()
 	switch opt.Math {
 	case "":
 		opt.Math = MathExact
@@ -184,6 +186,7 @@ func Open(opt Options) (*Engine, error) {
 	if e.fast {
 		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
 	}
+	e.startup = time.Since(t0)
 	return e, nil
 }
 

@@ -50,8 +50,8 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Timing = sim.Timing{Wall: time.Since(start), Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
-	e.compile = 0
+	res.Timing = sim.Timing{Wall: time.Since(start), Startup: e.startup, Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
+	e.compile, e.startup = 0, 0
 	return res, nil
 }
 

@@ -1,8 +1,6 @@
 package gpu
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -120,16 +118,6 @@ var trusted struct {
 	m map[string]*SelfTest
 }
 
-// selfTestKey identifies what the cheap checks vouch for: the device, its
-// driver, the build options and the program source.
-func selfTestKey(d DeviceDesc, options, source string) string {
-	h := sha256.New()
-	for _, s := range []string{d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source} {
-		fmt.Fprintf(h, "%d:%s\n", len(s), s)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // openSelfTest runs the cheap checks when the engine opens, or takes their
 // outcome from the process's memory or the disk cache, and refuses a device
 // that fails one.
@@ -141,7 +129,8 @@ func (e *Engine) openSelfTest(options, source string) error {
 	if e.st.kStep, err = prog.CreateKernel("selftest_step"); err != nil {
 		return fmt.Errorf("opencl: kernel selftest_step: %w", err)
 	}
-	e.st.key = selfTestKey(e.desc, options, source+"\n"+kernels.SelfTest)
+	e.st.key = programKey(e.desc, options, source+"\n"+kernels.SelfTest)
+	defer e.sh.saveBinary(source, options)
 	if e.opts.skipSelfTest {
 		return nil
 	}

@@ -267,7 +267,7 @@ func TestKATVectorsMatchFile(t *testing.T) {
 func TestSelfTestCache(t *testing.T) {
 	dir := forgetSelfTests(t)
 	open(t, Options{VectorWidth: 2})
-	files, _ := filepath.Glob(filepath.Join(dir, "selftest", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "selftest", "*"))
 	if len(files) != 1 {
 		t.Fatalf("cache files %v, want one", files)
 	}
@@ -279,7 +279,8 @@ func TestSelfTestCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(files[0], []byte(strings.Replace(string(b), `"sha256":"`, `"sha256":"0`, 1)), 0o644); err != nil {
+	b[len(b)-2] ^= 1 // a flipped bit in the data
+	if err := os.WriteFile(files[0], b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if loadSelfTest(e.st.key) != nil {
