@@ -18,7 +18,7 @@ ARGS ?=
 # Flags added to `make bench`'s quick suite, e.g. BENCH_ARGS='--engines serial,parallel'.
 BENCH_ARGS ?=
 
-.PHONY: build run test bench gobench lint clean
+.PHONY: build run test bench gobench lint clean gpu-check
 
 build:
 	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
@@ -47,6 +47,13 @@ lint:
 	$(GO) vet ./...
 	$(GOENV) $(GO) vet ./...
 	$(GO) mod tidy -diff
+
+# The one-shot device check (scripts/gpu-check.sh) with a static gpusim,
+# against this machine's OpenCL devices, writing gpu-check-out/gpu-check.json;
+# GPU_CHECK_SMALL=1 for small jobs (CI). For a machine lent with a GPU:
+# scripts/gpu-check.sh prepare, carry gpu-check/, run gpu-check/gpu-check.sh.
+gpu-check: build
+	GPUSIM=bin/gpusim scripts/gpu-check.sh run
 
 clean:
 	rm -rf bin
