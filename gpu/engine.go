@@ -170,14 +170,15 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	if err := e.warmUp(); err != nil {
-		e.Close()
-		return nil, err
-	}
 	if err := e.openSelfTest(options, e.source()); err != nil {
 		e.Close()
 		return nil, err
 	}
+	if err := e.warmUp(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.sh.saveBinary(e.source(), options)
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)

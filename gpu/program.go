@@ -105,9 +105,10 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 }
 
 // saveBinary stores the binary of a program built from source in the disk
-// cache. Open calls it last, after the first launches: drivers that compile
-// kernels at their first launch (pocl) then include the machine code in the
-// binary, which spares a warm start that compilation.
+// cache. Open calls it last, after the self-test's and the warm-up's first
+// launches: drivers that compile kernels at their first launch (pocl) then
+// include the machine code in the binary, which spares a warm start that
+// compilation.
 func (s *shared) saveBinary(source, options string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -50,7 +50,7 @@ func sameFinals(t *testing.T, what string, got, want *sim.Result) {
 // entry and a binary the driver rejects are rebuilt from source.
 func TestProgramBinaryCache(t *testing.T) {
 	dir := forgetSelfTests(t)
-	opt := Options{VectorWidth: 4}
+	opt := Options{}
 	want := reference(t, cacheJob())
 	hits := binaryHits.Load()
 	cold := openRun(t, opt)
@@ -87,7 +87,7 @@ func TestProgramBinaryCache(t *testing.T) {
 	// An entry that checks out but that the driver rejects (a stale
 	// format): rebuilt from source.
 	key := filepath.Base(files[0])
-	e, err := Open(Options{Device: testDevice(t), VectorWidth: 4})
+	e, err := Open(Options{Device: testDevice(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestUnwritableCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(EnvCacheDir, filepath.Join(file, "cache"))
-	sameFinals(t, "unwritable cache", openRun(t, Options{VectorWidth: 4}), reference(t, cacheJob()))
+	sameFinals(t, "unwritable cache", openRun(t, Options{}), reference(t, cacheJob()))
 	if !strings.Contains(strings.Join(CacheNotes(), "\n"), "not written") {
 		t.Errorf("notes %q do not mention the unwritable cache", CacheNotes())
 	}

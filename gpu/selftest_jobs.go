@@ -9,13 +9,14 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// RunSelfTest runs every self-test check on the device of opt: the cheap
-// checks that Open runs (never taken from a cache here) and a small job per
-// kernel (plain, daily, kept finals) compared bit for bit with sim.Model,
-// the reference that cpu.Serial runs. A failed check is in the report, not
-// an error; the error is for a device that cannot be opened or run at all.
+// RunSelfTest runs every self-test check on the device of opt, in exact
+// math whatever opt.Math: the cheap checks that Open runs (never taken from
+// a cache here) and a small job per kernel (plain, daily, kept finals)
+// compared bit for bit with sim.Model, the reference that cpu.Serial runs.
+// A failed check is in the report, not an error; the error is for a device
+// that cannot be opened or run at all.
 func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
-	opt.skipSelfTest = true
+	opt.skipSelfTest, opt.Math = true, MathExact
 	e, err := Open(opt)
 	if err != nil {
 		return nil, err

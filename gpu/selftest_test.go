@@ -44,7 +44,7 @@ func forgetSelfTests(t *testing.T) string {
 
 func TestSelfTestPasses(t *testing.T) {
 	forgetSelfTests(t)
-	for _, opt := range []Options{{}, {VectorWidth: 1, sqrtDouble: true}} {
+	for _, opt := range []Options{{}, {VectorWidth: 1}} {
 		opt.Device = testDevice(t)
 		st, err := RunSelfTest(context.Background(), opt)
 		if err != nil {
@@ -116,7 +116,7 @@ func TestSubnormalsRefused(t *testing.T) {
 	if r := runJob(t, open(t, Options{}), job); r.Summary.Digest != subnormalDigest {
 		t.Fatalf("with subnormals: digest %016x, want %016x", r.Summary.Digest, uint64(subnormalDigest))
 	}
-	e := open(t, Options{noDenormals: true})
+	e := open(t, Options{noDenormals: true, VectorWidth: 1})
 	_, err := e.Run(context.Background(), job)
 	var se *SubnormalError
 	if !errors.As(err, &se) {
@@ -144,7 +144,7 @@ func TestSubnormalsRefused(t *testing.T) {
 // only the reported FP config.
 func TestSelfTestSubnormalProbes(t *testing.T) {
 	forgetSelfTests(t)
-	e := open(t, Options{noDenormals: true})
+	e := open(t, Options{noDenormals: true, VectorWidth: 1})
 	st, err := e.cheapChecks()
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestSubnormalRisk(t *testing.T) {
 // one (a risky one may or may not differ).
 func TestSubnormalRiskSound(t *testing.T) {
 	forgetSelfTests(t)
-	e := open(t, Options{noDenormals: true})
+	e := open(t, Options{noDenormals: true, VectorWidth: 1})
 	e.st.denormals = true // run whatever the rule says
 	for _, sigma := range []float64{1, 1e-10, 1e-17, 1e-18, 1e-25, 1e-30} {
 		job := subnormalJob()
@@ -266,12 +266,12 @@ func TestKATVectorsMatchFile(t *testing.T) {
 // that a corrupt entry is run again, never trusted.
 func TestSelfTestCache(t *testing.T) {
 	dir := forgetSelfTests(t)
-	open(t, Options{VectorWidth: 2})
+	open(t, Options{})
 	files, _ := filepath.Glob(filepath.Join(dir, "selftest", "*"))
 	if len(files) != 1 {
 		t.Fatalf("cache files %v, want one", files)
 	}
-	e := open(t, Options{VectorWidth: 2})
+	e := open(t, Options{})
 	if loadSelfTest(e.st.key) == nil {
 		t.Fatal("the stored pass does not load")
 	}
