@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // PlotFormats are the file formats Plot writes each chart in.
@@ -35,7 +38,14 @@ func Plot(r *Report, dir string) ([]string, error) {
 	save := func(p *plot.Plot, name string) error {
 		for _, ext := range PlotFormats {
 			f := filepath.Join(dir, name+"."+ext)
-			if err := p.Save(plotW, plotH, f); err != nil {
+			wt, err := p.WriterTo(plotW, plotH, ext)
+			if err == nil {
+				err = atomicfile.WriteFile(f, func(w io.Writer) error {
+					_, err := wt.WriteTo(w)
+					return err
+				})
+			}
+			if err != nil {
 				return fmt.Errorf("bench: plot %s: %w", f, err)
 			}
 			files = append(files, f)

@@ -9,20 +9,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// EngineSpec names an engine and makes instances of it. Name labels it in
-// reports: serial, parallel, simd, and opencl:DEVICE for each OpenCL device
-// (DefaultPairs matches the opencl prefix). New(0) is the
-// engine's default configuration (all cores for the multicore engines); New(n)
-// for n > 0 uses n workers, and is only called when Scales is true. An engine
-// that implements sim.Closer is closed after its measurement.
-type EngineSpec struct {
-	Name   string
-	New    func(workers int) sim.Engine
-	Scales bool
-}
+// EngineSpec names an engine and makes instances of it (the registry's
+// engines.Spec). Name labels it in reports: serial, parallel, simd, and
+// opencl:DEVICE for each device. New(0) is the engine's default
+// configuration (all cores for the multicore engines); New(n) for n > 0
+// uses n workers, and is only called when Scales is true. An engine that
+// implements sim.Closer is closed after its measurement.
+type EngineSpec = engines.Spec
 
 // Digest is a result digest; it is written in hex.
 type Digest uint64

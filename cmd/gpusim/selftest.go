@@ -9,9 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu"
-	"github.com/gpusim/gpusim/gpu/cl"
-	"github.com/gpusim/gpusim/sim"
 )
 
 // selftestOptions are the flags of gpusim selftest.
@@ -42,14 +41,15 @@ func selftestCommand() *cli.Command {
 }
 
 func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
-	o := selftestOptions{Device: c.String("device"), Format: c.String("format")}
-	if o.Format != "text" && o.Format != "json" {
-		return o, &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", o.Format)}
+	o := selftestOptions{Device: c.String("device")}
+	var err error
+	if o.Format, err = checkFormat(c, "text", "json"); err != nil {
+		return o, err
 	}
-	if c.Args().Present() {
-		return o, &usageError{msg: fmt.Sprintf("selftest takes no arguments, got %q", c.Args().First())}
+	if err := noArgs(c); err != nil {
+		return o, err
 	}
-	if _, err := parseDevices(o.Device, -1); err != nil {
+	if _, err := engines.ParseDevices(o.Device, -1); err != nil {
 		return o, err
 	}
 	return o, nil
@@ -67,14 +67,16 @@ type selftestJSON struct {
 }
 
 func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
-	ds, err := gpu.Devices()
-	if err != nil {
-		if hint := cl.HintFor(err); hint != "" {
-			return fmt.Errorf("%w\ngpusim: hint: %s", err, hint)
-		}
+	// The device list comes through the registry, for its errors and
+	// hints; the self-test is the OpenCL engine's own.
+	if _, _, err := engines.Devices(); err != nil {
 		return err
 	}
-	idx, err := parseDevices(o.Device, len(ds))
+	ds, err := gpu.Devices()
+	if err != nil {
+		return err
+	}
+	idx, err := engines.ParseDevices(o.Device, len(ds))
 	if err != nil {
 		return err
 	}
