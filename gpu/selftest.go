@@ -122,6 +122,11 @@ var trusted struct {
 // outcome from the process's memory or the disk cache, and refuses a device
 // that fails one.
 func (e *Engine) openSelfTest(options, source string) error {
+	if e.compile > 0 {
+		// After a fresh build, the first launches include the driver's
+		// code generation (pocl's): compile time, like the warm-up's.
+		defer func(t0 time.Time) { e.compile += time.Since(t0) }(time.Now())
+	}
 	prog, _, err := e.sh.program(source, options)
 	if err != nil {
 		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc, err)
