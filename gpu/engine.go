@@ -55,6 +55,8 @@ type Options struct {
 	maxWG      int    // lowers every kernel's work-group size limit
 	localMem   int    // replaces the device's local memory size
 	dailyTree  bool   // weather_daily reduces by tree and atomics as on GPUs
+	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
+	noDenormals, skipSelfTest bool
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -125,7 +127,9 @@ type Engine struct {
 	compile time.Duration
 	// launches counts kernel launches of runs (tests check how runs split).
 	launches int
+	startup  time.Duration // Open's time not yet reported in a Result
 	closed   bool
+	st       selfTestState
 }
 
 // ErrInexactDevice matches Open's error for exact math on a device whose
@@ -135,6 +139,7 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 // Open prepares the device for runs: it checks the options, builds the
 // program (or takes it from the cache) and creates the queue and kernels.
 func Open(opt Options) (*Engine, error) {
+	t0 := time.Now()
 	switch opt.Math {
 	case "":
 		opt.Math = MathExact
@@ -176,10 +181,15 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if err := e.openSelfTest(options, e.source()); err != nil {
+		e.Close()
+		return nil, err
+	}
 	if err := e.warmUp(); err != nil {
 		e.Close()
 		return nil, err
 	}
+	e.sh.saveBinary(e.source(), options)
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)
@@ -188,6 +198,7 @@ func Open(opt Options) (*Engine, error) {
 	if e.fast {
 		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
 	}
+	e.startup = time.Since(t0)
 	return e, nil
 }
 
@@ -227,6 +238,9 @@ func (e *Engine) buildOptions() (string, error) {
 	}
 	if e.dailySerial() {
 		o = append(o, "-DDAILY_SERIAL")
+	}
+	if e.opts.noDenormals {
+		o = append(o, "-cl-denorms-are-zero")
 	}
 	return strings.Join(o, " "), nil
 }
@@ -351,7 +365,7 @@ func (e *Engine) Close() error {
 	for _, k := range []*cl.Kernel{e.kMain, e.kDaily, e.kRed, e.kKAT, e.kNorm} {
 		errs = append(errs, k.Release())
 	}
-	errs = append(errs, e.dummy.Release(), e.q.Release())
+	errs = append(errs, e.st.release(), e.dummy.Release(), e.q.Release())
 	if e.sh != nil {
 		e.sh.release()
 	}

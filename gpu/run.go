@@ -42,14 +42,17 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkSubnormals(job); err != nil {
+		return nil, err
+	}
 	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count}
 	defer r.release()
 	res, err := r.run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res.Timing = sim.Timing{Wall: time.Since(start), Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
-	e.compile = 0
+	res.Timing = sim.Timing{Wall: time.Since(start), Startup: e.startup, Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
+	e.compile, e.startup = 0, 0
 	return res, nil
 }
 
