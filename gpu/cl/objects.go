@@ -1,6 +1,7 @@
 package cl
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -161,7 +162,15 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
 		log, _ := p.BuildLog()
 		p.Release()
-		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+		err := &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+		// pocl fails every build, with a log that says nothing, when it
+		// cannot write its kernel cache.
+		if name, _ := dev.platform.Name(); name == poclPlatform {
+			if cause := PoclCacheProblem(); cause != nil {
+				return nil, fmt.Errorf("%w; %w", cause, err)
+			}
+		}
+		return nil, err
 	}
 	return p, nil
 }
