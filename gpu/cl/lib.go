@@ -185,6 +185,10 @@ func open(path string) (uint32, error) {
 		}
 		register(s.fn, addr)
 	}
+	if needsOneThread(path) {
+		onOneThread()
+		fillByWrite = true
+	}
 	var n uint32
 	if st := clGetPlatformIDs(0, nil, &n); st != 0 {
 		n = 0
