@@ -18,7 +18,7 @@ ARGS ?=
 # Flags added to `make bench`'s quick suite, e.g. BENCH_ARGS='--engines serial,parallel'.
 BENCH_ARGS ?=
 
-.PHONY: build run test bench gobench lint fuzz clean gpu-check
+.PHONY: build run test cross bench gobench lint fuzz clean gpu-check
 
 build:
 	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
@@ -28,6 +28,12 @@ run: build
 
 test:
 	$(GOENV) $(GO) test -timeout 10m ./...
+
+# Cross builds without cgo for every system CI covers (OpenCL only where
+# purego can load it), and the linux/s390x binary run under qemu when
+# qemu-s390x-static is installed.
+cross:
+	bash .ci/cross-build.sh
 
 # The quick benchmark suite (under a minute on two cores). It rewrites the
 # marked section of docs/benchmarks.md and the charts in docs/img/bench, PNG

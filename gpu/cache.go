@@ -8,28 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/gpusim/gpusim/internal/cachedir"
 )
 
 // EnvCacheDir names the environment variable that moves gpusim's cache
 // folder (compiled programs, self-test passes) from os.UserCacheDir()/gpusim;
 // "off" turns the disk cache off.
-const EnvCacheDir = "GPUSIM_CACHE_DIR"
+const EnvCacheDir = cachedir.Env
 
 // CacheDir is the folder of gpusim's disk cache, or "" when it is off or
 // there is no user cache folder.
-func CacheDir() string {
-	if d := os.Getenv(EnvCacheDir); d != "" {
-		if d == "off" {
-			return ""
-		}
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "gpusim")
-}
+func CacheDir() string { return cachedir.Dir() }
 
 // cacheNotes collects what went wrong with the disk cache: a cache that
 // cannot be read or written is a note, never a failure.

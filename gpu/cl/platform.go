@@ -72,7 +72,8 @@ func Platforms() ([]*Platform, error) {
 	var n uint32
 	st := clGetPlatformIDs(0, nil, &n)
 	if st == codePlatformNotFound || (st == 0 && n == 0) {
-		return nil, fmt.Errorf("%w (loader %s): %w", ErrNoPlatform, libPath, &Error{Code: codePlatformNotFound, Op: "clGetPlatformIDs"})
+		return nil, &UnavailableError{Kind: ErrNoPlatform, Cause: "no OpenCL platform (" + libPath + ")",
+			Err: &Error{Code: codePlatformNotFound, Op: "clGetPlatformIDs"}}
 	}
 	if st != 0 {
 		return nil, check("clGetPlatformIDs", st)
