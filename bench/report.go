@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,6 +33,10 @@ func (r *Report) tables() []table {
 	if dev {
 		et.header = append(et.header, "compile", "transfer", "kernel")
 	}
+	procs := r.hasOverhead()
+	if procs {
+		et.header = append(et.header, "start-up", "merge")
+	}
 	et.header = append(et.header, "digest")
 	for _, wr := range r.Workloads {
 		for _, m := range wr.Engines {
@@ -39,11 +45,17 @@ func (r *Report) tables() []table {
 			if dev {
 				row = append(row, fmtDurOpt(m.Compile), fmtDurOpt(m.Transfer), fmtDurOpt(m.Kernel))
 			}
+			if procs {
+				row = append(row, fmtDurOpt(m.Startup), fmtDurOpt(m.Merge))
+			}
 			et.rows = append(et.rows, append(row, m.Digest.String()))
 		}
 	}
 	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; cold is the first run, warm-up included; speedup is %s's median over the engine's",
 		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), r.Baseline))
+	if procs {
+		et.notes = append(et.notes, "processes: one gpusim child process per core, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
+	}
 	ts = append(ts, et)
 
 	if len(r.Scaling) > 0 {
@@ -77,27 +89,63 @@ func (r *Report) tables() []table {
 	}
 
 	if py := r.Python; py != nil {
-		pt := table{title: "Python baseline", left: 2, header: []string{"workload", "version", "lanes run", "time", "ns/lane-step", "slowdown"}}
-		if py.Skipped != "" {
-			pt.notes = append(pt.notes, "skipped: "+py.Skipped)
-		}
-		for _, p := range py.Results {
-			lanes := FormatCount(p.SampleLanes)
-			if p.Scaled {
-				lanes += " (scaled up)"
-			}
-			rel := ""
-			if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 {
-				rel = fmtX(p.WorkloadSeconds / b.Wall.Median.Seconds())
-			}
-			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel})
-		}
-		if len(py.Results) > 0 {
-			pt.notes = append(pt.notes, fmt.Sprintf("Python %s, NumPy %s (%s); loop: the course's pure Python loop, npr.normal per lane-step; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place. Versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median", py.Python, py.NumPy, py.Interpreter, r.Baseline))
-		}
-		ts = append(ts, pt)
+		ts = append(ts, r.pythonTable(py))
 	}
 	return ts
+}
+
+// pythonTable is the Python baseline: every version on every workload, the
+// skipped ones with the package that provides them.
+func (r *Report) pythonTable(py *PythonReport) table {
+	pt := table{title: "Python baseline", left: 2, header: []string{"workload", "version", "lanes run", "time", "ns/lane-step", "slowdown", "set-up", "exact law"}}
+	if py.Skipped != "" {
+		pt.notes = append(pt.notes, "skipped: "+py.Skipped)
+	}
+	skipped := map[string]string{}
+	for _, p := range py.Results {
+		if p.Skipped != "" {
+			skipped[p.Method] = fmt.Sprintf("%s skipped: %s; install the Debian package %s", p.Method, p.Skipped, p.Package)
+			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, "skipped", "", "", "", "", ""})
+			continue
+		}
+		lanes := FormatCount(p.SampleLanes)
+		if p.Scaled {
+			lanes += " (scaled up)"
+		}
+		rel := ""
+		if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 {
+			rel = fmtX(p.WorkloadSeconds / b.Wall.Median.Seconds())
+		}
+		setup := ""
+		if p.SetupSeconds > 0 {
+			setup = fmtDur(time.Duration(p.SetupSeconds * 1e9))
+		}
+		pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel, setup, p.Law.String()})
+	}
+	for _, m := range []string{"joblib-lane", "joblib-chunk", "numba", "pyopencl"} {
+		if n, ok := skipped[m]; ok {
+			pt.notes = append(pt.notes, n)
+		}
+	}
+	if len(py.Results) > 0 {
+		var tools []string
+		for _, k := range slices.Sorted(maps.Keys(py.Modules)) {
+			tools = append(tools, k+" "+py.Modules[k])
+		}
+		pt.notes = append(pt.notes,
+			fmt.Sprintf("Python %s, NumPy %s (%s)%s; joblib and Numba use %d workers", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), py.Cores),
+			"loop: the course's pure Python loop, npr.normal per lane-step; joblib-lane: the course's joblib, one task per lane; joblib-chunk: one task per core, each the vector version; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place; numba: @njit(parallel=True) with prange; pyopencl: clrandom's Philox normals and an elementwise update on the OpenCL device",
+			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median; set-up (Numba's compile, the OpenCL builds, joblib's worker start) is paid once and not in the time", r.Baseline),
+			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
+	}
+	return pt
+}
+
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
 }
 
 // FitLine describes the Amdahl fit in a sentence.
@@ -121,6 +169,17 @@ func (c Crossover) String() string {
 	default:
 		return fmt.Sprintf("%s vs %s: no crossover in range (%s is not faster at the largest size)", c.Challenger, c.Base, c.Challenger)
 	}
+}
+
+func (r *Report) hasOverhead() bool {
+	for _, wr := range r.Workloads {
+		for _, m := range wr.Engines {
+			if m.Startup+m.Merge > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (r *Report) hasDeviceTiming() bool {
@@ -343,7 +402,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	if r.Python != nil {
 		for _, p := range r.Python.Results {
-			note := p.Description
+			if p.Skipped != "" {
+				put(wl(map[string]string{"section": "python", "engine": "python/" + p.Method, "note": "skipped: " + p.Skipped + "; Debian package " + p.Package}, p.Workload))
+				continue
+			}
+			note := p.Description + "; exact law " + p.Law.String()
+			if p.SetupSeconds > 0 {
+				note += fmt.Sprintf("; set-up %s s not in the time", fmtF(p.SetupSeconds))
+			}
 			if p.Scaled {
 				note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
 			}

@@ -79,7 +79,11 @@ type Measurement struct {
 	Compile  time.Duration `json:"compile_ns,omitempty"`
 	Transfer time.Duration `json:"transfer_ns,omitempty"`
 	Kernel   time.Duration `json:"kernel_ns,omitempty"`
-	Digest   Digest        `json:"digest"`
+	// Startup and Merge are medians of the processes engine's start-up
+	// and merge times (Overhead); zero on other engines.
+	Startup time.Duration `json:"startup_ns,omitempty"`
+	Merge   time.Duration `json:"merge_ns,omitempty"`
+	Digest  Digest        `json:"digest"`
 }
 
 // HasDeviceTiming says whether the engine reported compile, transfer or
@@ -102,6 +106,9 @@ type ScalingPoint struct {
 	// per worker.
 	Speedup    float64 `json:"speedup"`
 	Efficiency float64 `json:"efficiency"`
+	// Startup and Merge are the processes engine's (Measurement).
+	Startup time.Duration `json:"startup_ns,omitempty"`
+	Merge   time.Duration `json:"merge_ns,omitempty"`
 }
 
 // Scaling is one engine at 1..N workers with its Amdahl fit.
@@ -292,14 +299,32 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	}
 
 	if cfg.Python {
+		if cfg.OpenCLDevice == "" && len(rep.Machine.OpenCL) > 0 {
+			cfg.OpenCLDevice = deviceName(rep.Machine.OpenCL[0])
+		}
 		py, err := RunPython(ctx, &cfg, r.progress)
 		if err != nil {
 			return nil, err
 		}
 		rep.Python = py
+		for _, f := range py.LawFailures() {
+			rep.Notes = append(rep.Notes, "disagrees with the exact law: "+f)
+		}
 	}
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
 	return rep, nil
+}
+
+// deviceName is the device name in one of Machine.OpenCL's lines,
+// "0: NAME (platform, type)".
+func deviceName(line string) string {
+	if _, after, ok := strings.Cut(line, ": "); ok {
+		line = after
+	}
+	if i := strings.LastIndex(line, " ("); i > 0 {
+		line = line[:i]
+	}
+	return line
 }
 
 // ref is the first digest seen for a workload and who computed it.
@@ -343,7 +368,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	}
 	job := &sim.Job{Params: r.cfg.params(w)}
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
-	var walls, compile, transfer, kernel []time.Duration
+	var walls, compile, transfer, kernel, startup, merge []time.Duration
 	for i := range warmup + reps {
 		t0 := time.Now()
 		res, err := eng.Run(ctx, job)
@@ -367,9 +392,14 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 		compile = append(compile, res.Timing.Compile)
 		transfer = append(transfer, res.Timing.Transfer)
 		kernel = append(kernel, res.Timing.Kernel)
+		if o, ok := eng.(overheadReporter); ok {
+			startup = append(startup, o.LastOverhead().Startup)
+			merge = append(merge, o.LastOverhead().Merge)
+		}
 	}
 	m.Wall = Summarize(walls)
 	m.Compile, m.Transfer, m.Kernel = median(compile), median(transfer), median(kernel)
+	m.Startup, m.Merge = median(startup), median(merge)
 	m.NsPerLaneStep, m.LaneStepsPerSec = rates(m.Wall.Median, w)
 	r.progress("%-14s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
 	return m, nil
@@ -408,7 +438,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		if err != nil {
 			return s, err
 		}
-		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep}
+		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge}
 		if len(s.Points) > 0 {
 			pt.Speedup = ratio(s.Points[0].Wall.Median, m.Wall.Median)
 		} else {

@@ -88,6 +88,11 @@ func benchEngines() ([]benchEngine, map[string]error) {
 			engines = append(engines, benchEngine{b.name, s})
 		}
 	}
+	if e, err := processesEngine(); err != nil {
+		missing[bench.ProcessesEngine] = err
+	} else {
+		engines = append(engines, e)
+	}
 	return engines, missing
 }
 
@@ -222,6 +227,9 @@ func benchAction(c *cli.Context) error {
 		if err, ok := missing[b.name]; ok {
 			notes = append(notes, fmt.Sprintf("%s left out: %v", b.name, err))
 		}
+	}
+	if err, ok := missing[bench.ProcessesEngine]; ok {
+		notes = append(notes, fmt.Sprintf("%s left out: %v", bench.ProcessesEngine, err))
 	}
 	if len(specs) == 0 {
 		return errors.New("no engine can run here: " + strings.Join(notes, "; "))
