@@ -59,14 +59,15 @@ func (r *Report) tables() []table {
 	ts = append(ts, et)
 
 	if len(r.Scaling) > 0 {
-		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency"}}
+		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency", "overhead"}}
 		for _, s := range r.Scaling {
 			for _, p := range s.Points {
-				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), strconv.Itoa(p.Workers), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency)})
+				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), strconv.Itoa(p.Workers), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency), fmtDur(p.Overhead)})
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
-		st.notes = append(st.notes, "speedup is over the same engine on one worker; the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares")
+		st.notes = append(st.notes, "speedup is over the same engine on one worker; the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares",
+			"overhead is the same engine and worker count on one lane per worker: the time no worker count shortens (set-up, hand-out, reduction; for processes also start-up and merge); predicted P = 1 - overhead/median at one worker")
 		ts = append(ts, st)
 	}
 
@@ -157,7 +158,7 @@ func (s *Scaling) FitLine() string {
 	if !math.IsInf(s.Fit.Limit, 0) {
 		limit = fmtX(s.Fit.Limit)
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, rms residual %.3g over %d points", s.Engine, s.Workload, s.Fit.P, limit, s.Fit.RMS, s.Fit.Points)
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, rms residual %.3g over %d points; predicted P = %.4f from the measured overhead", s.Engine, s.Workload, s.Fit.P, limit, s.Fit.RMS, s.Fit.Points, s.PredictedP)
 }
 
 func (c Crossover) String() string {
@@ -376,13 +377,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, s := range r.Scaling {
 		for _, p := range s.Points {
 			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
-				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency)}, s.Workload), p.Wall))
+				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency),
+				"note": "overhead " + fmtF(p.Overhead.Seconds()) + " s"}, s.Workload), p.Wall))
 		}
 		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.FitNote}, s.Workload)
 		if s.Fit != nil {
 			kv["p"], kv["limit"] = fmtF(s.Fit.P), fmtF(s.Fit.Limit)
 			kv["note"] = fmt.Sprintf("rms %s over %d points", fmtF(s.Fit.RMS), s.Fit.Points)
 		}
+		kv["note"] += fmt.Sprintf("; predicted p %s from the overhead at one worker", fmtF(s.PredictedP))
 		put(kv)
 	}
 	if r.Sweep != nil {

@@ -109,6 +109,10 @@ type ScalingPoint struct {
 	// Startup and Merge are the processes engine's (Measurement).
 	Startup time.Duration `json:"startup_ns,omitempty"`
 	Merge   time.Duration `json:"merge_ns,omitempty"`
+	// Overhead is the median wall time of the same engine and worker count
+	// on one lane per worker: set-up, hand-out, reduction (and for
+	// processes, start-up and merge), with almost no work to share.
+	Overhead time.Duration `json:"overhead_ns"`
 }
 
 // Scaling is one engine at 1..N workers with its Amdahl fit.
@@ -119,6 +123,11 @@ type Scaling struct {
 	Fit      *AmdahlFit     `json:"fit,omitempty"`
 	// FitNote says why there is no fit, when there is none.
 	FitNote string `json:"fit_note,omitempty"`
+	// PredictedP is the parallel fraction measured directly rather than
+	// fitted: 1 - s/T(1), where s is the one-worker run's Overhead (the time
+	// the job takes with next to no work, which no worker count shortens) and
+	// T(1) the one-worker run's median.
+	PredictedP float64 `json:"predicted_p"`
 }
 
 // SweepPoint is one engine at one size of the sweep.
@@ -438,7 +447,12 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		if err != nil {
 			return s, err
 		}
-		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge}
+		// One lane per worker: what the run costs with nothing to share.
+		o, err := r.measure(ctx, e, n, Workload{uint64(n), w.Steps}, r.cfg.Reps, r.cfg.Warmup)
+		if err != nil {
+			return s, err
+		}
+		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o.Wall.Median}
 		if len(s.Points) > 0 {
 			pt.Speedup = ratio(s.Points[0].Wall.Median, m.Wall.Median)
 		} else {
@@ -449,6 +463,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		ws = append(ws, n)
 		sp = append(sp, pt.Speedup)
 	}
+	s.PredictedP = PredictP(s.Points[0].Overhead, s.Points[0].Wall.Median)
 	fit, err := FitAmdahl(ws, sp)
 	switch {
 	case errors.Is(err, ErrNoScaling):
@@ -480,6 +495,17 @@ func (r *runner) sweep(ctx context.Context, engines []EngineSpec) (*Sweep, error
 		}
 	}
 	return sw, nil
+}
+
+// PredictP is Amdahl's parallel fraction from a serial time measured
+// directly: the time outside the parallel part, serial, of a one-worker run
+// taking t1 is the fraction 1-P, so P = 1 - serial/t1, held to [0, 1]; 0
+// when t1 is not positive.
+func PredictP(serial, t1 time.Duration) float64 {
+	if t1 <= 0 {
+		return 0
+	}
+	return min(max(1-float64(serial)/float64(t1), 0), 1)
 }
 
 // FindCrossover finds where p.Challenger becomes and stays faster than
