@@ -21,6 +21,10 @@ var PlotFormats = []string{"png", "svg"}
 
 const plotW, plotH = 16 * vg.Centimeter, 11 * vg.Centimeter
 
+// speedupH is the speedup chart's height: room for its legend above the
+// ideal line.
+const speedupH = 16 * vg.Centimeter
+
 // Plot draws the report's charts into dir (created if needed) and returns
 // the files written:
 //
@@ -32,45 +36,65 @@ func Plot(r *Report, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: plot: %w", err)
 	}
+	cs, err := charts(r)
+	if err != nil {
+		return nil, err
+	}
 	var files []string
-	save := func(p *plot.Plot, name string) error {
+	for _, c := range cs {
 		for _, ext := range PlotFormats {
-			f := filepath.Join(dir, name+"."+ext)
-			if err := p.Save(plotW, plotH, f); err != nil {
-				return fmt.Errorf("bench: plot %s: %w", f, err)
+			f := filepath.Join(dir, c.name+"."+ext)
+			w, h := c.size()
+			if err := c.plot.Save(w, h, f); err != nil {
+				return files, fmt.Errorf("bench: plot %s: %w", f, err)
 			}
 			files = append(files, f)
 		}
-		return nil
 	}
+	return files, nil
+}
+
+// chart is one of the report's charts: its file name without extension,
+// a caption and the plot.
+type chart struct {
+	name, caption string
+	plot          *plot.Plot
+	height        vg.Length // plotH when 0
+}
+
+// size is the chart's width and height.
+func (c chart) size() (vg.Length, vg.Length) {
+	if c.height == 0 {
+		return plotW, plotH
+	}
+	return plotW, c.height
+}
+
+// charts draws the report's charts, in the order Plot documents.
+func charts(r *Report) ([]chart, error) {
+	var cs []chart
 	if len(r.Scaling) > 0 {
 		p, err := speedupPlot(r)
 		if err != nil {
-			return files, err
+			return nil, err
 		}
-		if err := save(p, "speedup"); err != nil {
-			return files, err
-		}
+		cs = append(cs, chart{"speedup", "Speedup against workers on log axes: each engine's measured points, its fitted Amdahl curve (solid) and the curve of the P predicted from its measured overhead (dashed), the ideal line S = N and the course's curves for P = 0.5, 0.75, 0.9 and 0.95", p, speedupH})
 	}
 	for _, wr := range r.Workloads {
 		p, err := timePlot(wr)
 		if err != nil {
-			return files, err
+			return nil, err
 		}
-		if err := save(p, "time-"+fileWorkload(wr.Workload)); err != nil {
-			return files, err
-		}
+		cs = append(cs, chart{"time-" + fileWorkload(wr.Workload), "Median wall time per engine, " + wr.Workload.String(), p, 0})
 	}
 	if r.Sweep != nil && len(r.Sweep.Lanes) > 0 {
 		p, err := sweepPlot(r.Sweep)
 		if err != nil {
-			return files, err
+			return nil, err
 		}
-		if err := save(p, "sweep"); err != nil {
-			return files, err
-		}
+		cs = append(cs, chart{"sweep", "Nanoseconds per lane-step against lanes, every engine, log-log", p, 0})
 	}
-	return files, nil
+	return cs, nil
 }
 
 // fileWorkload is a workload's name for a file: "5Mx10".
@@ -95,7 +119,7 @@ func speedupPlot(r *Report) (*plot.Plot, error) {
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), -vg.Points(6)
-	p.Legend.TextStyle.Font.Size = vg.Points(7)
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
 	maxN, minS := float64(speedupMaxWorkers), 0.5
 	for _, s := range r.Scaling {

@@ -92,6 +92,9 @@ func (r *Report) tables() []table {
 	if py := r.Python; py != nil {
 		ts = append(ts, r.pythonTable(py))
 	}
+	if ct := r.courseTable(); ct != nil {
+		ts = append(ts, *ct)
+	}
 	return ts
 }
 

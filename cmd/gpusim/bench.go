@@ -187,6 +187,7 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "plot", Usage: "draw the charts into `DIR` (created if needed)"},
 			&cli.StringFlag{Name: "plot-format", Value: "png,svg", Usage: "chart file `FORMATS`: png, svg or both"},
 			&cli.StringFlag{Name: "update-doc", Usage: "rewrite the section between <!-- bench:begin --> and <!-- bench:end --> in Markdown `FILE` with the report (and the --plot charts)"},
+			htmlFlag("the report, its method and its charts"),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress lines on stderr"},
 		},
 		Action: benchAction,
@@ -205,6 +206,7 @@ func quickWorkloads(q bench.Config) string {
 // benchOptions is what benchAction does besides running the benchmark.
 type benchOptions struct {
 	format, plotDir, doc string
+	html                 string // --html
 	plotFormats          []string
 	quiet                bool
 }
@@ -403,6 +405,10 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 			return cfg, opts, &sim.ParamError{Flag: "update-doc", Msg: err.Error()}
 		}
 	}
+	opts.html = c.String("html")
+	if err := checkHTML(opts.html); err != nil {
+		return cfg, opts, err
+	}
 	return cfg, opts, nil
 }
 
@@ -488,6 +494,14 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if opts.html != "" {
+		if err := writeHTML(opts.html, rep.WriteHTML); err != nil {
+			return err
+		}
+		if !opts.quiet {
+			fmt.Fprintf(c.App.ErrWriter, "bench: wrote %s\n", opts.html)
+		}
 	}
 
 	var charts []string
