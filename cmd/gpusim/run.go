@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -50,6 +51,7 @@ func runCommand() *cli.Command {
 	cmd.Flags = append(cmd.Flags,
 		&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "draw no progress bar on a terminal"},
+		htmlFlag("the summary, histogram and, with --daily, fan chart"),
 	)
 	return cmd
 }
@@ -84,6 +86,9 @@ func runAction(c *cli.Context) error {
 	}
 	sr, err := newShardRun(c, p) // --shard, --save
 	if err != nil {
+		return err
+	}
+	if err := checkHTML(c.String("html")); err != nil {
 		return err
 	}
 	timeout := c.Duration("timeout")
@@ -163,6 +168,11 @@ func runAction(c *cli.Context) error {
 	r := newReport(res, backend, o.out)
 	r.addOutputs(o, days)
 	sr.describe(r, res)
+	if h := c.String("html"); h != "" {
+		if err := writeHTML(h, func(w io.Writer) error { return runHTML(w, r, res) }); err != nil {
+			return err
+		}
+	}
 	if format == "json" {
 		return r.writeJSON(c.App.Writer)
 	}
