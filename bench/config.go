@@ -3,11 +3,9 @@ package bench
 import (
 	"fmt"
 	"io"
-	"math"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -237,52 +235,4 @@ func Cross(lanes []uint64, steps []int) []Workload {
 		}
 	}
 	return ws
-}
-
-// ParseCounts reads a comma-separated list of counts for flag, each a whole
-// number written plainly (5000000), with a k, M or G suffix (5M) or in
-// e-notation (5e6), and each within [lo, hi].
-func ParseCounts(flag, s string, lo, hi uint64) ([]uint64, error) {
-	var out []uint64
-	for f := range strings.SplitSeq(s, ",") {
-		f = strings.TrimSpace(f)
-		n, err := parseCount(f)
-		if err != nil || n < lo || n > hi {
-			return nil, &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%q is not a count in range (valid range %d..%d, e.g. 5M, 5e6 or 5000000)", f, lo, hi)}
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-func parseCount(f string) (uint64, error) {
-	mult := uint64(1)
-	if f != "" {
-		switch f[len(f)-1] {
-		case 'k', 'K':
-			mult = 1e3
-		case 'M':
-			mult = 1e6
-		case 'G':
-			mult = 1e9
-		}
-		if mult > 1 {
-			f = f[:len(f)-1]
-		}
-	}
-	if n, err := strconv.ParseUint(f, 10, 64); err == nil {
-		if n > math.MaxUint64/mult {
-			return 0, strconv.ErrRange
-		}
-		return n * mult, nil
-	}
-	x, err := strconv.ParseFloat(f, 64)
-	if err != nil {
-		return 0, err
-	}
-	x *= float64(mult)
-	if !(x >= 0 && x < 0x1p64) || x != math.Trunc(x) {
-		return 0, strconv.ErrRange
-	}
-	return uint64(x), nil
 }

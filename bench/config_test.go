@@ -8,21 +8,6 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-func TestParseCounts(t *testing.T) {
-	got, err := ParseCounts("lanes", "5M, 1e3,2k,12345,1.5e6,3G", 1, 1<<40)
-	want := []uint64{5e6, 1e3, 2e3, 12345, 1.5e6, 3e9}
-	if err != nil || !slices.Equal(got, want) {
-		t.Errorf("got %v, %v; want %v", got, err, want)
-	}
-	for _, bad := range []string{"", "x", "1.5", "-3", "0", "2e40", "5Mk", "1,,2", "18446744073709551615k"} {
-		_, err := ParseCounts("sweep", bad, 1, 1<<40)
-		var pe *sim.ParamError
-		if !errors.As(err, &pe) || pe.Flag != "sweep" {
-			t.Errorf("%q: err %v, want a --sweep ParamError", bad, err)
-		}
-	}
-}
-
 func TestCross(t *testing.T) {
 	got := Cross([]uint64{1, 2}, []int{10, 100})
 	want := []Workload{{1, 10}, {1, 100}, {2, 10}, {2, 100}}

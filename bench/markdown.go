@@ -3,9 +3,11 @@ package bench
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // The markers around the generated section of a Markdown file.
@@ -17,7 +19,7 @@ const (
 // UpdateMarkdownSection replaces what lies between BeginMarker and EndMarker
 // in the Markdown file at path with content, keeping the markers and
 // everything outside them. The file must hold each marker exactly once, begin
-// before end. It is replaced atomically, keeping its permissions.
+// before end. It is replaced atomically (internal/atomicfile), keeping its mode.
 func UpdateMarkdownSection(path, content string) error {
 	old, err := os.ReadFile(path)
 	if err != nil {
@@ -44,7 +46,14 @@ func UpdateMarkdownSection(path, content string) error {
 	if bytes.Equal(out.Bytes(), old) {
 		return nil
 	}
-	return writeAtomic(path, out.Bytes())
+	err = atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := w.Write(out.Bytes())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("bench: update %s: %w", path, err)
+	}
+	return nil
 }
 
 // UpdateMarkdown writes r's Markdown tables into the marked section of path.
@@ -54,32 +63,4 @@ func UpdateMarkdown(path string, r *Report) error {
 		return err
 	}
 	return UpdateMarkdownSection(path, b.String())
-}
-
-// writeAtomic replaces path with data through a temporary file in the same
-// folder, so readers never see half a file.
-func writeAtomic(path string, data []byte) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("bench: update %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("bench: update %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fi.Mode().Perm())
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("bench: update %s: %w", path, err)
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // PlotFormats are the file formats Plot writes each chart in.
@@ -45,7 +48,14 @@ func Plot(r *Report, dir string) ([]string, error) {
 		for _, ext := range PlotFormats {
 			f := filepath.Join(dir, c.name+"."+ext)
 			w, h := c.size()
-			if err := c.plot.Save(w, h, f); err != nil {
+			wt, err := c.plot.WriterTo(w, h, ext)
+			if err == nil {
+				err = atomicfile.WriteFile(f, func(w io.Writer) error {
+					_, err := wt.WriteTo(w)
+					return err
+				})
+			}
+			if err != nil {
 				return files, fmt.Errorf("bench: plot %s: %w", f, err)
 			}
 			files = append(files, f)

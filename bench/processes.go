@@ -34,7 +34,7 @@ func ChildArgs(p sim.Params, engine string, i, n int, part string) []string {
 		"--lanes", strconv.FormatUint(p.Lanes, 10), "--steps", strconv.Itoa(p.Steps),
 		"--start", f(p.Start), "--anchor", f(p.Anchor), "--persistence", f(p.Persistence),
 		"--sigma", f(p.Sigma), "--seed", strconv.FormatUint(p.Seed, 10),
-		"--backend", engine, "--shard", fmt.Sprintf("%d/%d", i, n), "--save", part,
+		"--engine", engine, "--shard", fmt.Sprintf("%d/%d", i, n), "--save", part,
 		"--format", "json", "--quiet"}
 }
 
@@ -76,7 +76,7 @@ type Processes struct {
 
 // ProcessesSpec is the processes engine for bench, running binary.
 func ProcessesSpec(binary string) EngineSpec {
-	return EngineSpec{Name: ProcessesEngine, Scales: true, New: func(n int) sim.Engine { return &Processes{Binary: binary, Workers: n} }}
+	return EngineSpec{Name: ProcessesEngine, Entry: ProcessesEngine, Scales: true, New: func(n int) sim.Engine { return &Processes{Binary: binary, Workers: n} }}
 }
 
 // Name is ProcessesEngine.

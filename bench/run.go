@@ -9,20 +9,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// EngineSpec names an engine and makes instances of it. Name labels it in
-// reports: serial, parallel, simd, and opencl:DEVICE for each OpenCL device
-// (DefaultPairs matches the opencl prefix). New(0) is the
-// engine's default configuration (all cores for the multicore engines); New(n)
-// for n > 0 uses n workers, and is only called when Scales is true. An engine
-// that implements sim.Closer is closed after its measurement.
-type EngineSpec struct {
-	Name   string
-	New    func(workers int) sim.Engine
-	Scales bool
-}
+// EngineSpec names an engine and makes instances of it (the registry's
+// engines.Spec). Name labels it in reports: serial, parallel, simd, and
+// opencl:DEVICE for each device. New(0) is the engine's default
+// configuration (all cores for the multicore engines); New(n) for n > 0
+// uses n workers, and is only called when Scales is true. An engine that
+// implements sim.Closer is closed after its measurement.
+type EngineSpec = engines.Spec
 
 // Digest is a result digest; it is written in hex.
 type Digest uint64
@@ -308,20 +305,30 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	}
 
 	if cfg.Python {
-		if cfg.OpenCLDevice == "" && len(rep.Machine.OpenCL) > 0 {
-			cfg.OpenCLDevice = deviceName(rep.Machine.OpenCL[0])
-		}
-		py, err := RunPython(ctx, &cfg, r.progress)
-		if err != nil {
+		if err := r.python(ctx, rep); err != nil {
 			return nil, err
-		}
-		rep.Python = py
-		for _, f := range py.LawFailures() {
-			rep.Notes = append(rep.Notes, "disagrees with the exact law: "+f)
 		}
 	}
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
 	return rep, nil
+}
+
+// python runs the Python baseline on the OpenCL device the report's
+// machine lists first, noting each version that disagrees with the law.
+func (r *runner) python(ctx context.Context, rep *Report) error {
+	cfg := *r.cfg
+	if cfg.OpenCLDevice == "" && len(rep.Machine.OpenCL) > 0 {
+		cfg.OpenCLDevice = deviceName(rep.Machine.OpenCL[0])
+	}
+	py, err := RunPython(ctx, &cfg, r.progress)
+	if err != nil {
+		return err
+	}
+	rep.Python = py
+	for _, f := range py.LawFailures() {
+		rep.Notes = append(rep.Notes, "disagrees with the exact law: "+f)
+	}
+	return nil
 }
 
 // deviceName is the device name in one of Machine.OpenCL's lines,

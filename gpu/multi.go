@@ -90,7 +90,7 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 				if k >= n || ctx.Err() != nil {
 					return
 				}
-				lo, c := sim.Shard{Index: k, Count: n}.Range(count)
+				lo, c := sim.Split(count, k, n)
 				sub := *job
 				sub.First, sub.Count = first+lo, c
 				r, err := e.Run(ctx, &sub)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -67,7 +67,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
-	if hint := cl.HintFor(err); hint != "" {
+	if hint := engines.Hint(err); hint != "" {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", hint)
 	}
 	return exitFailure
@@ -83,10 +83,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:    stdout,
 		ErrWriter: stderr,
 		// Errors come back from RunContext as values; runContext prints them.
-		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    onUsageError,
-		HideHelpCommand: true,
-		Commands:        []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), versionCommand()},
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+		Commands:       []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), versionCommand()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{
@@ -119,14 +118,13 @@ func commandNames(app *cli.App) string {
 // The flag package's parse errors, which urfave/cli passes on.
 var (
 	reBadValue = regexp.MustCompile(`^invalid value "(.*)" for flag -+([^:]+): (.*)$`)
+	reBadBool  = regexp.MustCompile(`^invalid boolean value "(.*)" for -+([^:]+): (.*)$`)
+	reNoValue  = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
 	reNoFlag   = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
 )
 
 // wantValue replaces the flag package's "parse error" with what a flag takes.
 var wantValue = map[string]string{
-	"steps":       "want an integer (valid range 0..4294967296)",
-	"workers":     "want an integer, 0 for all cores",
-	"seed":        "want a whole number (valid range 0..18446744073709551615)",
 	"start":       "want a number such as 75 or -3.5",
 	"anchor":      "want a number such as 72 or -3.5",
 	"persistence": "want a number such as 0.5",
@@ -144,6 +142,12 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 			why = w
 		}
 		return &sim.ParamError{Flag: m[2], Msg: fmt.Sprintf("invalid value %q: %s", m[1], why)}
+	}
+	if m := reBadBool.FindStringSubmatch(msg); m != nil {
+		return &sim.ParamError{Flag: m[2], Msg: fmt.Sprintf("invalid value %q: want true or false (or the flag alone for true)", m[1])}
+	}
+	if m := reNoValue.FindStringSubmatch(msg); m != nil {
+		return &sim.ParamError{Flag: m[1], Msg: "needs a value"}
 	}
 	help := "gpusim --help"
 	if c.Command != nil && c.Command.Name != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,139 +16,14 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// benchOne runs backend b in bench as it is.
-func benchOne(b backend) ([]bench.EngineSpec, error) { return benchSpec(b, false) }
-
-// benchScales runs backend b in bench and at 1..N workers for the scaling
-// table.
-func benchScales(b backend) ([]bench.EngineSpec, error) { return benchSpec(b, true) }
-
-func benchSpec(b backend, scales bool) ([]bench.EngineSpec, error) {
-	// Start the engine once so one that cannot run here (no device, no
-	// vector unit) is left out with its reason rather than failing mid-way.
-	e, err := b.new(engineOptions{})
-	if err != nil {
-		return nil, err
-	}
-	sim.Close(e)
-	return []bench.EngineSpec{{Name: b.name, New: benchNew(b), Scales: scales}}, nil
-}
-
-// benchNew adapts a backend's constructor to bench.EngineSpec.New, whose
-// engines cannot fail to start: a failure comes back from the engine's Run.
-func benchNew(b backend) func(workers int) sim.Engine {
-	return func(workers int) sim.Engine {
-		e, err := b.new(engineOptions{Workers: workers})
-		if err != nil {
-			return failedEngine{b.name, err}
-		}
-		return e
-	}
-}
-
-// failedEngine is an engine that could not start; its Run says why.
-type failedEngine struct {
-	name string
-	err  error
-}
-
-func (f failedEngine) Name() string { return f.name }
-
-func (f failedEngine) Run(context.Context, *sim.Job) (*sim.Result, error) {
-	return nil, fmt.Errorf("start %s: %w", f.name, f.err)
-}
-
-// benchEngine is an engine `gpusim bench` can run and the backend it comes
-// from (opencl:DEVICE comes from opencl).
-type benchEngine struct {
-	backend string
-	spec    bench.EngineSpec
-}
-
-// benchEngines lists the engines `gpusim bench` runs, in backend table order,
-// and why each backend that cannot run here is missing. It is the one place
-// the benchmark learns of engines: a backend joins through its bench field.
-func benchEngines() ([]benchEngine, map[string]error) {
-	var engines []benchEngine
-	missing := map[string]error{}
-	for _, b := range backends {
-		if b.bench == nil {
-			continue
-		}
-		specs, err := b.bench(b)
-		if err != nil {
-			missing[b.name] = err
-			continue
-		}
-		for _, s := range specs {
-			engines = append(engines, benchEngine{b.name, s})
-		}
-	}
-	if e, err := processesEngine(); err != nil {
-		missing[bench.ProcessesEngine] = err
-	} else {
-		engines = append(engines, e)
-	}
-	return engines, missing
-}
-
-// benchEngineNames lists what --engines takes: each benchmarked backend
-// (which selects all its engines) and each engine name that differs from its
-// backend's.
-func benchEngineNames(engines []benchEngine) []string {
-	var names []string
-	for _, b := range backends {
-		if b.bench != nil {
-			names = append(names, b.name)
-		}
-	}
-	for _, e := range engines {
-		if !slices.Contains(names, e.spec.Name) {
-			names = append(names, e.spec.Name)
-		}
-	}
-	return names
-}
-
-// selectEngines picks the engines a comma-separated --engines list names,
-// keeping table order; "" picks every engine that runs here.
-func selectEngines(list string, engines []benchEngine, missing map[string]error) ([]bench.EngineSpec, error) {
-	var specs []bench.EngineSpec
-	if list == "" {
-		for _, e := range engines {
-			specs = append(specs, e.spec)
-		}
-		return specs, nil
-	}
-	valid := benchEngineNames(engines)
-	want := map[string]bool{}
-	for name := range strings.SplitSeq(list, ",") {
-		name = strings.TrimSpace(name)
-		if !slices.Contains(valid, name) {
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q (valid: %s)", name, strings.Join(valid, ", "))}
-		}
-		if err, ok := missing[name]; ok {
-			return nil, fmt.Errorf("--engines: %s cannot run here: %w", name, err)
-		}
-		want[name] = true
-	}
-	for _, e := range engines {
-		if want[e.backend] || want[e.spec.Name] {
-			specs = append(specs, e.spec)
-		}
-	}
-	return specs, nil
-}
+// forBench lists the engines bench can run here; tests replace it.
+var forBench = func() engines.Benchable { return withProcesses(engines.ForBench()) }
 
 var benchFormats = []string{"text", "json", "csv", "markdown"}
-
-// openCLDevices lists the OpenCL devices for the report's machine
-// description; nil until the OpenCL backend sets it, and the report then says
-// the devices were not queried.
-var openCLDevices func() ([]string, error)
 
 func benchCommand() *cli.Command {
 	q := bench.Quick()
@@ -171,18 +45,18 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "the quick suite: smaller workloads, sweep and baseline"},
 			&cli.StringFlag{Name: "lanes", DefaultText: "5M, or 500k with --quick", Usage: "lane counts `LIST`, e.g. 5M,1e6"},
 			&cli.StringFlag{Name: "steps", DefaultText: "10,100", Usage: "step counts `LIST`, crossed with --lanes"},
-			&cli.IntFlag{Name: "reps", DefaultText: "5, or 3 with --quick", Usage: "`N` timed runs per measurement"},
-			&cli.IntFlag{Name: "warmup", DefaultText: "1", Usage: "`N` untimed runs before the timed ones"},
+			&cli.GenericFlag{Name: "reps", Value: &countValue{5, 1, 1000}, DefaultText: "5, or 3 with --quick", Usage: "`N` timed runs per measurement"},
+			&cli.GenericFlag{Name: "warmup", Value: &countValue{1, 0, 1000}, DefaultText: "1", Usage: "`N` untimed runs before the timed ones"},
 			&cli.StringFlag{Name: "workers", DefaultText: "1 to the number of cores", Usage: "worker counts `LIST` for the scaling table"},
 			&cli.BoolFlag{Name: "no-scaling", Usage: "skip the scaling table"},
 			&cli.StringFlag{Name: "sweep", DefaultText: "1k to 100M, or 1k to 1M with --quick", Usage: "lane counts `LIST` for the size sweep"},
 			&cli.BoolFlag{Name: "no-sweep", Usage: "skip the size sweep"},
-			&cli.IntFlag{Name: "sweep-steps", DefaultText: "10", Usage: "`N` steps at each sweep size"},
-			&cli.IntFlag{Name: "sweep-reps", DefaultText: "3", Usage: "`N` timed runs at each sweep size"},
+			&cli.GenericFlag{Name: "sweep-steps", Value: &countValue{10, 1, sim.MaxSteps}, DefaultText: "10", Usage: "`N` steps at each sweep size"},
+			&cli.GenericFlag{Name: "sweep-reps", Value: &countValue{3, 1, 1000}, DefaultText: "3", Usage: "`N` timed runs at each sweep size"},
 			&cli.StringFlag{Name: "engines", DefaultText: "every engine that works here", Usage: "run only the engines in `LIST`"},
 			&cli.StringFlag{Name: "baseline", Value: "python", Usage: "`B`: python (the course's Python and NumPy versions; skipped with a note without numpy) or none"},
 			&cli.StringFlag{Name: "python", DefaultText: "the first of python3 and /usr/bin/python3 that imports numpy", Usage: "`PATH` of a python3 with numpy for the baseline"},
-			&cli.Uint64Flag{Name: "seed", Value: sim.Default().Seed, Usage: "the random stream's key `N`"},
+			countFlag("seed", sim.Default().Seed, 0, math.MaxUint64, "the random stream's key `N`"),
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: " + strings.Join(benchFormats, ", ")},
 			&cli.StringFlag{Name: "plot", Usage: "draw the charts into `DIR` (created if needed)"},
 			&cli.StringFlag{Name: "plot-format", Value: "png,svg", Usage: "chart file `FORMATS`: png, svg or both"},
@@ -219,24 +93,16 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	engines, missing := benchEngines()
-	specs, err := selectEngines(c.String("engines"), engines, missing)
+	avail := forBench()
+	specs, err := avail.Select(c.String("engines"))
 	if err != nil {
 		return err
 	}
-	var notes []string
-	for _, b := range backends {
-		if err, ok := missing[b.name]; ok {
-			notes = append(notes, fmt.Sprintf("%s left out: %v", b.name, err))
-		}
-	}
-	if err, ok := missing[bench.ProcessesEngine]; ok {
-		notes = append(notes, fmt.Sprintf("%s left out: %v", bench.ProcessesEngine, err))
-	}
+	notes := avail.Notes()
 	if len(specs) == 0 {
 		return errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}
-	cfg.Devices = openCLDevices
+	cfg.Devices = engines.DeviceLabels
 	stderr := c.App.ErrWriter
 	if !opts.quiet {
 		cfg.Progress = stderr
@@ -299,74 +165,11 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	if c.Bool("quick") {
 		cfg = bench.Quick()
 	}
-	cfg.Params.Seed = c.Uint64("seed")
-
-	lanes, steps := distinctWorkloads(cfg.Workloads)
-	var err error
-	if c.IsSet("lanes") {
-		if lanes, err = parseCountList("lanes", c.String("lanes"), 1, math.MaxUint64); err != nil {
+	cfg.Params.Seed = getCount(c, "seed")
+	for _, read := range []func(*cli.Context, *bench.Config) error{readWorkloads, readScaling, readSweep, readBaseline} {
+		if err := read(c, &cfg); err != nil {
 			return cfg, benchOptions{}, err
 		}
-	}
-	if c.IsSet("steps") {
-		ss, err := parseCountList("steps", c.String("steps"), 1, sim.MaxSteps)
-		if err != nil {
-			return cfg, benchOptions{}, err
-		}
-		steps = steps[:0]
-		for _, s := range ss {
-			steps = append(steps, int(s))
-		}
-	}
-	cfg.Workloads = bench.Cross(lanes, steps)
-	if c.IsSet("reps") {
-		cfg.Reps = c.Int("reps")
-	}
-	if c.IsSet("warmup") {
-		cfg.Warmup = c.Int("warmup")
-	}
-	if c.IsSet("workers") {
-		ws, err := parseCountList("workers", c.String("workers"), 1, 1<<16)
-		if err != nil {
-			return cfg, benchOptions{}, err
-		}
-		cfg.Workers = nil
-		for _, w := range ws {
-			cfg.Workers = append(cfg.Workers, int(w))
-		}
-	}
-	if c.Bool("no-scaling") {
-		if c.IsSet("workers") {
-			return cfg, benchOptions{}, &usageError{msg: "--workers and --no-scaling contradict each other", hint: "--workers lists the worker counts of the scaling table"}
-		}
-		cfg.Scaling = false
-	}
-	switch {
-	case c.Bool("no-sweep") && (c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps")):
-		return cfg, benchOptions{}, &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
-	case c.Bool("no-sweep"):
-		cfg.Sweep = nil
-	case c.IsSet("sweep"):
-		if cfg.Sweep, err = parseCountList("sweep", c.String("sweep"), 1, math.MaxUint64); err != nil {
-			return cfg, benchOptions{}, err
-		}
-	}
-	if c.IsSet("sweep-steps") {
-		cfg.SweepSteps = c.Int("sweep-steps")
-	}
-	if c.IsSet("sweep-reps") {
-		cfg.SweepReps = c.Int("sweep-reps")
-	}
-	switch b := c.String("baseline"); b {
-	case "python", "none":
-	default:
-		return cfg, benchOptions{}, &sim.ParamError{Flag: "baseline", Msg: fmt.Sprintf("unknown baseline %q (valid: python, none)", b)}
-	}
-	if py := c.String("python"); py != "" {
-		if c.String("baseline") == "none" {
-			return cfg, benchOptions{}, &usageError{msg: "--python and --baseline none contradict each other"}
-		}
-		cfg.PythonPath = py
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, benchOptions{}, err
@@ -379,15 +182,109 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 			break
 		}
 	}
+	opts, err := newBenchOptions(c)
+	return cfg, opts, err
+}
 
+// readWorkloads reads --lanes, --steps, --reps and --warmup into cfg.
+func readWorkloads(c *cli.Context, cfg *bench.Config) error {
+	lanes, steps := distinctWorkloads(cfg.Workloads)
+	var err error
+	if c.IsSet("lanes") {
+		if lanes, err = listFlag(c, "lanes", 1, math.MaxUint64); err != nil {
+			return err
+		}
+	}
+	if c.IsSet("steps") {
+		ss, err := listFlag(c, "steps", 1, sim.MaxSteps)
+		if err != nil {
+			return err
+		}
+		steps = steps[:0]
+		for _, s := range ss {
+			steps = append(steps, int(s))
+		}
+	}
+	cfg.Workloads = bench.Cross(lanes, steps)
+	if c.IsSet("reps") {
+		cfg.Reps = getInt(c, "reps")
+	}
+	if c.IsSet("warmup") {
+		cfg.Warmup = getInt(c, "warmup")
+	}
+	return nil
+}
+
+// readScaling reads --workers and --no-scaling into cfg.
+func readScaling(c *cli.Context, cfg *bench.Config) error {
+	if c.IsSet("workers") {
+		ws, err := listFlag(c, "workers", 1, maxWorkers)
+		if err != nil {
+			return err
+		}
+		cfg.Workers = nil
+		for _, w := range ws {
+			cfg.Workers = append(cfg.Workers, int(w))
+		}
+	}
+	if c.Bool("no-scaling") {
+		if c.IsSet("workers") {
+			return &usageError{msg: "--workers and --no-scaling contradict each other", hint: "--workers lists the worker counts of the scaling table"}
+		}
+		cfg.Scaling = false
+	}
+	return nil
+}
+
+// readSweep reads --sweep, --no-sweep, --sweep-steps and --sweep-reps into cfg.
+func readSweep(c *cli.Context, cfg *bench.Config) error {
+	var err error
+	switch {
+	case c.Bool("no-sweep") && (c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps")):
+		return &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
+	case c.Bool("no-sweep"):
+		cfg.Sweep = nil
+	case c.IsSet("sweep"):
+		if cfg.Sweep, err = listFlag(c, "sweep", 1, math.MaxUint64); err != nil {
+			return err
+		}
+	}
+	if c.IsSet("sweep-steps") {
+		cfg.SweepSteps = getInt(c, "sweep-steps")
+	}
+	if c.IsSet("sweep-reps") {
+		cfg.SweepReps = getInt(c, "sweep-reps")
+	}
+	return nil
+}
+
+// readBaseline reads --baseline and --python into cfg.
+func readBaseline(c *cli.Context, cfg *bench.Config) error {
+	switch b := c.String("baseline"); b {
+	case "python", "none":
+	default:
+		return paramErr("baseline", "unknown baseline %q (valid: python, none)", b)
+	}
+	if py := c.String("python"); py != "" {
+		if c.String("baseline") == "none" {
+			return &usageError{msg: "--python and --baseline none contradict each other"}
+		}
+		cfg.PythonPath = py
+	}
+	return nil
+}
+
+// newBenchOptions reads and checks what bench writes: --format, --plot,
+// --plot-format and --update-doc.
+func newBenchOptions(c *cli.Context) (benchOptions, error) {
 	opts := benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
-	if !slices.Contains(benchFormats, opts.format) {
-		return cfg, opts, &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: %s)", opts.format, strings.Join(benchFormats, ", "))}
+	if _, err := checkFormat(c, benchFormats...); err != nil {
+		return opts, err
 	}
 	for f := range strings.SplitSeq(c.String("plot-format"), ",") {
 		f = strings.TrimSpace(f)
 		if f != "png" && f != "svg" {
-			return cfg, opts, &sim.ParamError{Flag: "plot-format", Msg: fmt.Sprintf("unknown chart format %q (valid: png, svg, or png,svg)", f)}
+			return opts, paramErr("plot-format", "unknown chart format %q (valid: png, svg, or png,svg)", f)
 		}
 		if !slices.Contains(opts.plotFormats, f) {
 			opts.plotFormats = append(opts.plotFormats, f)
@@ -395,41 +292,18 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	}
 	if opts.plotDir != "" {
 		if st, err := os.Stat(opts.plotDir); err == nil && !st.IsDir() {
-			return cfg, opts, &sim.ParamError{Flag: "plot", Msg: fmt.Sprintf("%q is not a directory", opts.plotDir)}
+			return opts, paramErr("plot", "%q is not a directory", opts.plotDir)
 		}
 	} else if c.IsSet("plot-format") {
-		return cfg, opts, &usageError{msg: "--plot-format needs --plot DIR"}
+		return opts, &usageError{msg: "--plot-format needs --plot DIR"}
 	}
 	if opts.doc != "" {
 		if err := checkDoc(opts.doc); err != nil {
-			return cfg, opts, &sim.ParamError{Flag: "update-doc", Msg: err.Error()}
+			return opts, paramErr("update-doc", "%v", err)
 		}
 	}
 	opts.html = c.String("html")
-	if err := checkHTML(opts.html); err != nil {
-		return cfg, opts, err
-	}
-	return cfg, opts, nil
-}
-
-// parseCountList reads a comma-separated list of counts within [lo, hi],
-// each written as `gpusim run --lanes` takes it (5_000_000, 5e6, 2^28) or
-// with a k, M or G suffix (5M).
-func parseCountList(flag, s string, lo, hi uint64) ([]uint64, error) {
-	var out []uint64
-	for f := range strings.SplitSeq(s, ",") {
-		f = strings.TrimSpace(f)
-		n, err := parseCount(f)
-		if err != nil || n < lo || n > hi {
-			ns, err := bench.ParseCounts(flag, f, lo, hi)
-			if err != nil {
-				return nil, err
-			}
-			n = ns[0]
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return opts, checkHTML(opts.html)
 }
 
 // loadAverage returns the three load averages of a /proc/loadavg file, or ""

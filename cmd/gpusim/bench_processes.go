@@ -9,18 +9,23 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/engines"
 )
 
-// processesEngine is bench's processes engine running this gpusim as its
-// child processes. A Go test binary (name.test) is not gpusim: it is left
-// out there, and the tests that need it build gpusim or run it from a
-// script, where the test binary runs as gpusim under that name.
-func processesEngine() (benchEngine, error) {
+// withProcesses adds bench's processes engine, running this gpusim as its
+// child processes, to the engines b lists. A Go test binary (name.test) is
+// not gpusim: there it is left out with the reason, and the tests that need
+// it build gpusim or run it from a script, where the test binary runs as
+// gpusim under that name.
+func withProcesses(b engines.Benchable) engines.Benchable {
+	b.Entries = append(b.Entries, bench.ProcessesEngine)
 	bin, err := selfBinary()
 	if err != nil {
-		return benchEngine{}, err
+		b.Missing[bench.ProcessesEngine] = err
+		return b
 	}
-	return benchEngine{bench.ProcessesEngine, bench.ProcessesSpec(bin)}, nil
+	b.Specs = append(b.Specs, bench.ProcessesSpec(bin))
+	return b
 }
 
 // selfBinary is the path this gpusim was started as: argv[0] looked up on

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -29,22 +29,32 @@ func (wrongEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return res, err
 }
 
-var errNoDevice = errors.New("no device here")
+// failingEngine fails every run with err.
+type failingEngine struct{ err error }
 
-// withBackends replaces the backend table for one test.
-func withBackends(t *testing.T, bs ...backend) {
-	old := backends
-	backends = bs
-	t.Cleanup(func() { backends = old })
+func (failingEngine) Name() string { return "failing" }
+
+func (f failingEngine) Run(context.Context, *sim.Job) (*sim.Result, error) { return nil, f.err }
+
+// withBench replaces what bench can run for one test.
+func withBench(t *testing.T, b engines.Benchable) {
+	old := forBench
+	forBench = func() engines.Benchable { return b }
+	t.Cleanup(func() { forBench = old })
 }
 
-func serialBackend() backend {
-	return backend{"serial", "", newSerial, benchOne}
+func spec(name string, scales bool, new func(workers int) sim.Engine) engines.Spec {
+	entry, _, _ := strings.Cut(name, ":")
+	return engines.Spec{Name: name, Entry: entry, Scales: scales, New: new}
+}
+
+func serialSpec() engines.Spec {
+	return spec("serial", false, func(int) sim.Engine { return cpu.Serial{} })
 }
 
 func TestBenchDigestMismatch(t *testing.T) {
-	withBackends(t, serialBackend(),
-		backend{"wrong", "", func(engineOptions) (sim.Engine, error) { return wrongEngine{}, nil }, benchOne})
+	withBench(t, engines.Benchable{Entries: []string{"serial", "wrong"}, Specs: []engines.Spec{
+		serialSpec(), spec("wrong", false, func(int) sim.Engine { return wrongEngine{} })}})
 	p := sim.Default()
 	p.Lanes, p.Steps = 100, 4
 	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p})
@@ -59,10 +69,9 @@ func TestBenchDigestMismatch(t *testing.T) {
 	}
 }
 
-func TestBenchMissingBackend(t *testing.T) {
-	withBackends(t, serialBackend(),
-		backend{"gone", "", func(engineOptions) (sim.Engine, error) { return nil, errNoDevice }, benchOne},
-		backend{"alias", "", newSerial, nil})
+func TestBenchMissingEngine(t *testing.T) {
+	withBench(t, engines.Benchable{Entries: []string{"serial", "gone"}, Specs: []engines.Spec{serialSpec()},
+		Missing: map[string]error{"gone": errors.New("no device here")}})
 	args := []string{"bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--baseline", "none"}
 
 	code, stdout, stderr := run(context.Background(), args...)
@@ -72,10 +81,6 @@ func TestBenchMissingBackend(t *testing.T) {
 	if !strings.Contains(stderr, "bench: note: gone left out: no device here\n") || !strings.Contains(stdout, "note: gone left out: no device here\n") {
 		t.Errorf("no note that gone was left out:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
-	if strings.Contains(stdout, "alias") {
-		t.Errorf("the alias backend was benchmarked:\n%s", stdout)
-	}
-
 	code, _, stderr = run(context.Background(), append(args, "--engines", "gone")...)
 	if want := "gpusim: error: --engines: gone cannot run here: no device here\n"; code != exitFailure || stderr != want {
 		t.Errorf("--engines gone: got exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
@@ -86,54 +91,19 @@ func TestBenchMissingBackend(t *testing.T) {
 	}
 }
 
-// TestBenchEngineStarts checks that an engine that fails to start for a
-// worker count reports it from Run rather than panicking.
+// TestBenchEngineStarts checks that an engine that fails for a worker count
+// reports it from Run rather than panicking.
 func TestBenchEngineStarts(t *testing.T) {
-	withBackends(t, serialBackend(),
-		backend{"picky", "", func(o engineOptions) (sim.Engine, error) {
-			if o.Workers > 1 {
-				return nil, errors.New("one worker at most")
+	withBench(t, engines.Benchable{Entries: []string{"serial", "picky"}, Specs: []engines.Spec{serialSpec(),
+		spec("picky", true, func(w int) sim.Engine {
+			if w > 1 {
+				return failingEngine{errors.New("start picky: one worker at most")}
 			}
-			return cpu.Serial{}, nil
-		}, benchScales})
+			return cpu.Serial{}
+		})}})
 	code, _, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--workers", "2", "--no-sweep", "--baseline", "none", "-q")
 	if want := "gpusim: error: bench: picky/2 on 100 x 4: start picky: one worker at most\n"; code != exitFailure || stderr != want {
 		t.Errorf("got exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
-	}
-}
-
-// TestSelectEngines checks --engines against a backend with an engine per
-// device: the backend's name picks them all, an engine's name one.
-func TestSelectEngines(t *testing.T) {
-	spec := func(name string) bench.EngineSpec {
-		return bench.EngineSpec{Name: name, New: func(int) sim.Engine { return cpu.Serial{} }}
-	}
-	engines := []benchEngine{{"serial", spec("serial")}, {"ocl", spec("ocl:a")}, {"ocl", spec("ocl:b")}}
-	withBackends(t, serialBackend(), backend{"ocl", "", newSerial, benchOne})
-	names := func(specs []bench.EngineSpec) []string {
-		var ns []string
-		for _, s := range specs {
-			ns = append(ns, s.Name)
-		}
-		return ns
-	}
-	for list, want := range map[string][]string{
-		"":               {"serial", "ocl:a", "ocl:b"},
-		"ocl":            {"ocl:a", "ocl:b"},
-		"ocl:b, serial":  {"serial", "ocl:b"},
-		"ocl:a,ocl,ocl":  {"ocl:a", "ocl:b"},
-		"serial,serial,": nil,
-	} {
-		specs, err := selectEngines(list, engines, nil)
-		if want == nil {
-			if err == nil || !strings.Contains(err.Error(), `unknown engine "" (valid: serial, ocl, ocl:a, ocl:b)`) {
-				t.Errorf("selectEngines(%q): got %v, %v; want an unknown engine error", list, names(specs), err)
-			}
-			continue
-		}
-		if err != nil || !slices.Equal(names(specs), want) {
-			t.Errorf("selectEngines(%q) = %v, %v; want %v", list, names(specs), err, want)
-		}
 	}
 }
 
@@ -143,18 +113,6 @@ func TestBenchCancelled(t *testing.T) {
 	code, stdout, stderr := run(ctx, "bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--baseline", "none", "-q")
 	if code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, "gpusim: error: bench: serial on 1k x 4: ") || !strings.Contains(stderr, "context canceled") {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1 and a cancellation error", code, stdout, stderr)
-	}
-}
-
-func TestParseCountList(t *testing.T) {
-	got, err := parseCountList("lanes", "5M, 5e6,5_000_000,2^20,1k", 1, 1<<40)
-	if want := []uint64{5e6, 5e6, 5e6, 1 << 20, 1000}; err != nil || !slices.Equal(got, want) {
-		t.Errorf("got %v, %v; want %v", got, err, want)
-	}
-	for _, s := range []string{"", "0", "1,,2", "2^41", "1.5", "-3"} {
-		if got, err := parseCountList("lanes", s, 1, 1<<40); err == nil {
-			t.Errorf("parseCountList(%q) = %v, want an error", s, got)
-		}
 	}
 }
 

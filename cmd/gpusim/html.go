@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -39,7 +39,7 @@ func checkHTML(path string) error {
 
 // writeHTML writes the --html page atomically.
 func writeHTML(path string, write func(io.Writer) error) error {
-	if err := outfile.Atomic(path, write); err != nil {
+	if err := atomicfile.WriteFile(path, write); err != nil {
 		return fmt.Errorf("write --html: %w", err)
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 // summary, both charts inline, no console errors, charts not blank.
 func TestRunHTML(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.html")
-	code, _, stderr := run(context.Background(), "run", "--lanes", "20000", "--steps", "12", "--daily", "--backend", "serial", "--html", path, "-q")
+	code, _, stderr := run(context.Background(), "run", "--lanes", "20000", "--steps", "12", "--daily", "--engine", "serial", "--html", path, "-q")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -47,7 +47,7 @@ const stopLatency = time.Second
 // longRun is a run of about ten seconds or more on any machine: 1e9
 // lane-steps, with the finals going to --out so the test can check that no
 // file is left.
-var longRun = []string{"run", "--lanes", "1e6", "--steps", "1000", "--workers", "2"}
+var longRun = []string{"run", "--lanes", "1e6", "--steps", "1000"}
 
 // startLong starts the CLI (as gpusim-tty, whose progress bar shows on
 // stderr at once) on longRun plus args in dir, and waits until the bar
@@ -116,7 +116,7 @@ func TestStop(t *testing.T) {
 		} {
 			t.Run(b.name+"/"+c.name, func(t *testing.T) {
 				dir := t.TempDir()
-				cmd, stderr := startLong(t, dir, "--backend", b.name, "--out", "finals.npy", "--daily-out", "daily.csv")
+				cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy", "--daily-out", "daily.csv")
 				time.Sleep(50 * time.Millisecond) // well inside the run
 				if err := cmd.Process.Signal(c.sig); err != nil {
 					t.Fatal(err)
@@ -136,7 +136,7 @@ func TestStop(t *testing.T) {
 			const limit = 300 * time.Millisecond
 			dir := t.TempDir()
 			start := time.Now()
-			cmd, stderr := startLong(t, dir, "--backend", b.name, "--out", "finals.npy", "--timeout", limit.String())
+			cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy", "--timeout", limit.String())
 			code, _ := exitCode(t, cmd)
 			took := time.Since(start)
 			t.Logf("exit %d after %v with --timeout %v", code, took.Round(time.Millisecond), limit)

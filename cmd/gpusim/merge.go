@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gpusim/gpusim/sim"
+	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/shard"
 )
 
 func mergeCommand() *cli.Command {
@@ -29,24 +29,10 @@ func mergeCommand() *cli.Command {
 	}
 }
 
-// mergedInfo is what the merge report says about its parts.
-type mergedInfo struct {
-	Parts int      `json:"parts"`
-	Files []string `json:"files"`
-	// Wall is the sum of the parts' wall times: the device time the job
-	// took, not how long anyone waited for it.
-	Wall float64 `json:"wall_s_total"`
-}
-
-func (m *mergedInfo) writeText(b *strings.Builder) {
-	fmt.Fprintf(b, "merged    %d parts; their runs took %s of wall time in all\n",
-		m.Parts, fmtDuration(time.Duration(m.Wall*float64(time.Second))))
-}
-
 func mergeAction(c *cli.Context) error {
-	format := c.String("format")
-	if format != "text" && format != "json" {
-		return &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", format)}
+	format, err := checkFormat(c, "text", "json")
+	if err != nil {
+		return err
 	}
 	files := c.Args().Slice()
 	if len(files) == 0 {
@@ -61,28 +47,28 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := sim.MergeResult(parts)
+	res, err := shard.Merge(parts)
 	if err != nil {
 		return err
 	}
-	r := newReport(res, res.Engine, "")
-	r.Merged = &mergedInfo{Parts: len(parts), Files: files}
+	r := report.New(res, res.Engine)
+	r.Merged = &report.Merged{Parts: len(parts), Files: files}
 	for _, p := range parts {
 		r.Merged.Wall += p.Wall.Seconds()
 	}
 	if format == "json" {
-		return r.writeJSON(c.App.Writer)
+		return r.WriteJSON(c.App.Writer)
 	}
-	return r.writeText(c.App.Writer)
+	return r.WriteText(c.App.Writer)
 }
 
 // readParts reads every file, and fails with every file that is not an
 // intact part.
-func readParts(files []string) ([]*sim.Part, error) {
-	var parts []*sim.Part
+func readParts(files []string) ([]*shard.Part, error) {
+	var parts []*shard.Part
 	var bad []string
 	for _, f := range files {
-		p, err := sim.ReadPart(f)
+		p, err := shard.ReadPart(f)
 		if err != nil {
 			msg := err.Error()
 			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {

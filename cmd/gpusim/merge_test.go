@@ -44,7 +44,7 @@ func TestMergeMatchesRun(t *testing.T) {
 		for i := range n {
 			f := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
 			backend := []string{"serial", "parallel"}[i%2]
-			runJSON(t, append([]string{"run", "--backend", backend, "--shard", fmt.Sprintf("%d/%d", i, n), "--save", f}, job...)...)
+			runJSON(t, append([]string{"run", "--engine", backend, "--shard", fmt.Sprintf("%d/%d", i, n), "--save", f}, job...)...)
 			files = append(files, f)
 		}
 		merged := runJSON(t, append([]string{"merge", "--format", "json"}, files...)...)

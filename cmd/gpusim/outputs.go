@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -34,7 +37,7 @@ func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "daily", Usage: "report each step's count, mean, std and quantiles across lanes"},
 		&cli.StringFlag{Name: "daily-out", Usage: "write the per-step table to `FILE`.csv (implies --daily)"},
-		&cli.GenericFlag{Name: "paths", Value: &countValue{}, DefaultText: "none", Usage: fmt.Sprintf("write the whole trajectories of the first `K` lanes (1..%d) to --paths-out", paths.MaxLanes)},
+		&cli.GenericFlag{Name: "paths", Value: &countValue{0, 0, math.MaxUint64}, DefaultText: "none", Usage: fmt.Sprintf("write the whole trajectories of the first `K` lanes (1..%d) to --paths-out", paths.MaxLanes)},
 		&cli.StringFlag{Name: "paths-out", Usage: "`FILE` for --paths: a K x steps float32 array (.npy, .csv or .f32)"},
 		&cli.StringFlag{Name: "plot", Usage: "draw the histogram of final temperatures with the exact density to `FILE` (.png or .svg)"},
 		&cli.StringFlag{Name: "plot-daily", Usage: "draw a fan chart of the per-step quantiles to `FILE` (.png or .svg; implies --daily)"},
@@ -47,7 +50,7 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	o := outputs{
 		out:       c.String("out"),
 		dailyOut:  c.String("daily-out"),
-		paths:     c.Generic("paths").(*countValue).n,
+		paths:     getCount(c, "paths"),
 		pathsOut:  c.String("paths-out"),
 		plot:      c.String("plot"),
 		plotDaily: c.String("plot-daily"),
@@ -119,6 +122,32 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	return o, nil
 }
 
+// maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
+const maxOutLanes = 1 << 32
+
+// checkOut refuses an --out that cannot be written before the run, not after.
+func checkOut(out string, p sim.Params) error {
+	if _, err := outfile.FormatOf(out); err != nil {
+		return &sim.ParamError{Flag: "out", Msg: err.Error()}
+	}
+	if p.Lanes > maxOutLanes {
+		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
+	}
+	return nil
+}
+
+// describe records the files written and, with --daily, the per-day table
+// in the report.
+func (o outputs) describe(r *report.Report, days []daily.Day) {
+	r.Out, r.DailyOut, r.PathsOut, r.Plot, r.PlotDaily = o.out, o.dailyOut, o.pathsOut, o.plot, o.plotDaily
+	if o.pathsOut != "" {
+		r.Paths = o.paths
+	}
+	if o.daily {
+		r.SetDaily(days)
+	}
+}
+
 // outFile is an output file and the flag that names it.
 type outFile struct{ flag, path string }
 
@@ -142,7 +171,7 @@ func writeOutputs(ctx context.Context, o outputs, res *sim.Result, days []daily.
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return outfile.Atomic(path, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
+		return atomicfile.WriteFile(path, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
 	}
 	if o.out != "" {
 		f, _ := outfile.FormatOf(o.out) // checked before the run

@@ -23,7 +23,7 @@ import (
 func TestProgressBar(t *testing.T) {
 	defer fakeTerminal()()
 	// Long enough for a few 10ms redraws on a loaded machine.
-	args := []string{"run", "--lanes", "1e6", "--steps", "20", "--backend", "parallel"}
+	args := []string{"run", "--lanes", "1e6", "--steps", "20", "--engine", "parallel"}
 	code, stdout, stderr := run(context.Background(), args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -35,7 +35,7 @@ func TestProgressBar(t *testing.T) {
 	if strings.Trim(last, "\r ") != "" || !strings.HasSuffix(stderr, "\r") {
 		t.Errorf("the bar was not cleared: stderr ends %q", last)
 	}
-	if !strings.HasPrefix(stdout, "backend ") {
+	if !strings.HasPrefix(stdout, "engine ") {
 		t.Errorf("report changed by the bar: %q", stdout)
 	}
 
@@ -83,7 +83,7 @@ func TestDailyAgainstExact(t *testing.T) {
 	var first []dailyRow
 	for _, backend := range []string{"serial", "parallel"} {
 		code, stdout, stderr := run(context.Background(), "run", "--lanes", "200000", "--steps", "12", "--seed", "4242",
-			"--daily", "--format", "json", "--backend", backend)
+			"--daily", "--format", "json", "--engine", backend)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
 		}
@@ -145,7 +145,7 @@ func TestPathsAreTheModel(t *testing.T) {
 		for _, ext := range []string{".npy", ".f32", ".csv"} {
 			file := filepath.Join(t.TempDir(), "paths"+ext)
 			code, _, stderr := run(context.Background(), "run", "--lanes", "50", "--steps", "7", "--seed", "99",
-				"--backend", backend, "--paths", "13", "--paths-out", file)
+				"--engine", backend, "--paths", "13", "--paths-out", file)
 			if code != 0 {
 				t.Fatalf("%s %s: exit %d: %s", backend, ext, code, stderr)
 			}

@@ -5,47 +5,60 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"math"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/daily"
-	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
-const maxOutLanes = 1 << 32
+// maxWorkers bounds --workers: beyond it goroutines only cost memory (each
+// worker keeps its own histograms).
+const maxWorkers = 1024
 
 func runCommand() *cli.Command {
 	d := sim.Default()
 	cmd := &cli.Command{
 		Name:      "run",
 		Usage:     "run one job and print a summary of the final temperatures",
-		UsageText: "gpusim run [--lanes N] [--steps N] [--backend NAME] [--format text|json] [--out FILE] [flags]",
+		UsageText: "gpusim run [--lanes N] [--steps N] [--engine NAME] [--format text|json] [--out FILE] [flags]",
 		Description: "Each lane starts at --start and takes --steps steps of\n" +
 			"   t' = Normal(anchor + persistence * (t - anchor), sigma)\n" +
 			"A lane's final temperature depends only on --seed, its lane number and the model,\n" +
-			"so every backend prints the same digest for the same job.\n\n" +
-			"Backends:" + backendHelp(),
-		Flags: append([]cli.Flag{
-			&cli.GenericFlag{Name: "lanes", Value: &countValue{d.Lanes}, Usage: "`N` independent runs, written 5000000, 5_000_000, 5e6 or 2^28"},
-			&cli.IntFlag{Name: "steps", Value: d.Steps, Usage: "`N` days each lane is stepped"},
+			"so every engine prints the same digest for the same job.\n\n" +
+			"Counts are written 5000000, 5_000_000, 5e6, 5M or 2^28 (010 is ten).\n\n" +
+			"Engines:" + engineHelp(),
+		Flags: []cli.Flag{
+			countFlag("lanes", d.Lanes, 1, math.MaxUint64, "`N` independent runs"),
+			countFlag("steps", uint64(d.Steps), 0, sim.MaxSteps, "`N` days each lane is stepped"),
 			&cli.Float64Flag{Name: "start", Value: d.Start, Usage: "temperature `T` every lane starts from"},
 			&cli.Float64Flag{Name: "anchor", Value: d.Anchor, Usage: "long-run mean `T` the temperature reverts to"},
 			&cli.Float64Flag{Name: "persistence", Value: d.Persistence, Usage: "weight `P` of yesterday's deviation from the anchor"},
 			&cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "standard deviation `SD` of each day's noise"},
-			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "the random stream's key `N`"},
+			countFlag("seed", d.Seed, 0, math.MaxUint64, "the random stream's key `N`"),
 			shardFlag(), saveFlag(),
-			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "engine `NAME`: " + backendNames()},
-			&cli.IntFlag{Name: "workers", Value: 0, DefaultText: "0, all cores", Usage: "`N` goroutines for the parallel and simd backends"},
+			&cli.StringFlag{Name: "engine", Value: "auto", Usage: "engine `NAME`: " + strings.Join(engines.Names(), ", ")},
+			&cli.GenericFlag{Name: "workers", Value: &countValue{0, 0, maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
-		}, openCLFlags()...),
-		Action: runAction,
+			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else device 0"},
+			&cli.StringFlag{Name: "math", Value: sim.MathExact, Usage: "device `MODE`: exact (the reproducible stream) or fast (native functions: faster on GPUs, device-dependent digest)"},
+			countFlag("vector-width", 0, 0, 16, "lanes per OpenCL work-item `N` (1, 2, 4, 8, 16; 0 picks per device); results do not depend on it"),
+		},
+		Action: func(c *cli.Context) error {
+			o, err := newRunOptions(c)
+			if err != nil {
+				return err
+			}
+			return runRun(c.Context, o, c.App.Writer, c.App.ErrWriter)
+		},
 	}
 	cmd.Flags = append(cmd.Flags, outputFlags()...)
 	cmd.Flags = append(cmd.Flags,
@@ -56,140 +69,209 @@ func runCommand() *cli.Command {
 	return cmd
 }
 
-func runAction(c *cli.Context) error {
-	if c.Args().Present() {
-		return &usageError{msg: fmt.Sprintf("run takes no arguments, got %q", c.Args().First()), hint: "flags take two dashes, e.g. --lanes 1000"}
+// engineHelp describes the engines for `gpusim run --help`.
+func engineHelp() string {
+	var b strings.Builder
+	for _, e := range engines.All() {
+		fmt.Fprintf(&b, "\n   %-9s %s", e.Name, e.Help)
 	}
-	p := sim.Params{
-		Lanes:       c.Generic("lanes").(*countValue).n,
-		Steps:       c.Int("steps"),
-		Start:       c.Float64("start"),
-		Anchor:      c.Float64("anchor"),
-		Persistence: c.Float64("persistence"),
-		Sigma:       c.Float64("sigma"),
-		Seed:        c.Uint64("seed"),
+	return b.String()
+}
+
+// runOptions is everything `gpusim run` was asked, checked.
+type runOptions struct {
+	params  sim.Params
+	engine  string
+	eng     engines.Options
+	format  string
+	outputs outputs
+	shard   *shardRun
+	timeout time.Duration
+	quiet   bool
+	html    string // --html
+}
+
+// newRunOptions reads and checks run's flags, so that bad input fails
+// before any work starts.
+func newRunOptions(c *cli.Context) (*runOptions, error) {
+	if err := noArgs(c); err != nil {
+		return nil, err
 	}
-	if err := p.Validate(); err != nil {
-		return err
+	o := &runOptions{
+		params: sim.Params{
+			Lanes: getCount(c, "lanes"), Steps: getInt(c, "steps"), Seed: getCount(c, "seed"),
+			Start: c.Float64("start"), Anchor: c.Float64("anchor"), Persistence: c.Float64("persistence"), Sigma: c.Float64("sigma"),
+		},
+		engine:  c.String("engine"),
+		timeout: c.Duration("timeout"),
+		quiet:   c.Bool("quiet"),
 	}
-	opts := engineOptions{Workers: c.Int("workers")}
-	if opts.Workers < 0 {
-		return &sim.ParamError{Flag: "workers", Msg: fmt.Sprintf("must be at least 0 (0 means all cores), got %d", opts.Workers)}
+	if err := o.params.Validate(); err != nil {
+		return nil, err
 	}
-	format := c.String("format")
-	if format != "text" && format != "json" {
-		return &sim.ParamError{Flag: "format", Msg: fmt.Sprintf("unknown format %q (valid: text, json)", format)}
+	var err error
+	if o.format, err = checkFormat(c, "text", "json"); err != nil {
+		return nil, err
 	}
-	o, err := parseOutputs(c, p)
+	if o.timeout < 0 {
+		return nil, paramErr("timeout", "must be at least 0 (0 means no limit), got %v", o.timeout)
+	}
+	if err := o.readEngine(c); err != nil {
+		return nil, err
+	}
+	if o.outputs, err = parseOutputs(c, o.params); err != nil {
+		return nil, err
+	}
+	if o.shard, err = newShardRun(c, o.params); err != nil {
+		return nil, err
+	}
+	o.html = c.String("html")
+	if err := checkHTML(o.html); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// readEngine reads --engine and the options engines take, refusing an
+// option the chosen engine would ignore.
+func (o *runOptions) readEngine(c *cli.Context) error {
+	o.eng = engines.Options{
+		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: c.String("math"),
+		VectorWidth: getInt(c, "vector-width"), Params: o.params,
+	}
+	if c.IsSet("device") && !c.IsSet("engine") {
+		dev, err := engines.DeviceEntry()
+		if err != nil {
+			return paramErr("device", "%v", err)
+		}
+		o.engine = dev.Name
+	}
+	e, err := engines.Lookup(o.engine)
 	if err != nil {
 		return err
 	}
-	sr, err := newShardRun(c, p) // --shard, --save
-	if err != nil {
-		return err
+	for _, opt := range []string{engines.TakesWorkers, engines.TakesDevice, engines.TakesMath, engines.TakesVectorWidth} {
+		if c.IsSet(opt) && !slices.Contains(e.Takes, opt) {
+			return paramErr(opt, "the %s engine does not take it (only %s do)", e.Name, strings.Join(engines.TakenBy(opt), ", "))
+		}
 	}
-	if err := checkHTML(c.String("html")); err != nil {
-		return err
+	switch o.eng.Math {
+	case sim.MathExact, sim.MathFast:
+	default:
+		return paramErr("math", "unknown mode %q (valid: exact, fast)", o.eng.Math)
 	}
-	timeout := c.Duration("timeout")
-	if timeout < 0 {
-		return &sim.ParamError{Flag: "timeout", Msg: fmt.Sprintf("must be at least 0 (0 means no limit), got %v", timeout)}
+	if w := o.eng.VectorWidth; w&(w-1) != 0 {
+		return paramErr("vector-width", "%d is not a valid width (valid: 0 for auto, 1, 2, 4, 8, 16)", w)
 	}
-	ctx := c.Context
-	if timeout > 0 {
+	if o.eng.Devices != "" {
+		if _, err := engines.ParseDevices(o.eng.Devices, -1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runRun runs the job o describes and prints its report.
+func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
+	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, timeout, &timeoutError{timeout})
+		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, &timeoutError{o.timeout})
 		defer cancel()
 	}
-	if err := openCLOptions(c, &opts); err != nil {
-		return err
-	}
-	opts.Note = func(s string) { fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", s) }
-	opts.Params = p
-	backend := c.String("backend")
-	if c.IsSet("device") {
-		switch {
-		case !c.IsSet("backend"):
-			backend = "opencl"
-		case backend != "opencl":
-			return &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("only the opencl backend takes a device, not %q", backend)}
-		}
-	}
-	eng, err := newEngine(backend, opts)
+	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
-		var ie *gpu.DeviceIndexError
-		if errors.As(err, &ie) {
-			return &sim.ParamError{Flag: "device", Msg: ie.Error()}
-		}
-		return fmt.Errorf("start %s: %w", backend, err)
+		return err
 	}
 	defer sim.Close(eng)
 
-	job := &sim.Job{Params: p, KeepFinals: o.out != "", Daily: o.daily}
-	bar := startProgress(c.App.ErrWriter, c.Bool("quiet"), sr.lanes(p), p.Steps)
+	p := o.params
+	job := &sim.Job{Params: p, KeepFinals: o.outputs.out != "", Daily: o.outputs.daily}
+	bar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add
 	}
-	res, err := sr.run(ctx, eng, job)
+	res, err := o.shard.run(ctx, eng, job)
 	if bar != nil {
 		bar.Stop()
 	}
 	if err != nil {
-		var pe *sim.ParamError
-		if errors.As(err, &pe) {
-			return err
-		}
 		if ctx.Err() != nil {
 			// The cause says why: a signal, --timeout or the caller's context.
 			return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
 		}
 		return fmt.Errorf("%s run: %w", eng.Name(), err)
 	}
+	r, err := runReport(ctx, o, res, choice)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return r.WriteJSON(stdout)
+	}
+	return r.WriteText(stdout)
+}
+
+// openEngine starts the engine o names; auto says what it chose.
+func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice, error) {
+	if o.engine == "auto" {
+		eng, ch, err := engines.Auto(ctx, o.eng)
+		if err != nil {
+			return nil, nil, startError("auto", err)
+		}
+		return eng, &ch, nil
+	}
+	eng, err := engines.Open(ctx, o.engine, o.eng)
+	if err != nil {
+		return nil, nil, startError(o.engine, err)
+	}
+	return eng, nil, nil
+}
+
+// startError says which engine could not start; bad input stays a
+// *sim.ParamError (exit 2).
+func startError(name string, err error) error {
+	var pe *sim.ParamError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("start %s: %w", name, err)
+}
+
+// runReport writes the outputs of res and returns its report.
+func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (*report.Report, error) {
+	p := o.params
 	var days []daily.Day
-	if o.daily {
+	if o.outputs.daily {
 		if len(res.Daily) != p.Steps {
-			return fmt.Errorf("%s run: %d per-step summaries for %d steps", eng.Name(), len(res.Daily), p.Steps)
+			return nil, fmt.Errorf("%s run: %d per-step summaries for %d steps", res.Engine, len(res.Daily), p.Steps)
 		}
 		days = daily.Table(p, res.Daily)
 	}
 	var trajectories []float32
-	if o.pathsOut != "" {
+	if o.outputs.pathsOut != "" {
 		// On the host, from the reference: the same on every engine.
-		if trajectories, err = paths.Compute(ctx, p, int(o.paths)); err != nil {
-			return fmt.Errorf("--paths: %w", err)
+		var err error
+		if trajectories, err = paths.Compute(ctx, p, int(o.outputs.paths)); err != nil {
+			return nil, fmt.Errorf("--paths: %w", err)
 		}
 	}
-	if err := writeOutputs(ctx, o, res, days, trajectories); err != nil {
-		return err
+	if err := writeOutputs(ctx, o.outputs, res, days, trajectories); err != nil {
+		return nil, err
 	}
-	if err := sr.saveResult(res); err != nil {
-		return err
+	if err := o.shard.saveResult(res); err != nil {
+		return nil, err
 	}
-	r := newReport(res, backend, o.out)
-	r.addOutputs(o, days)
-	sr.describe(r, res)
-	if h := c.String("html"); h != "" {
-		if err := writeHTML(h, func(w io.Writer) error { return runHTML(w, r, res) }); err != nil {
-			return err
+	r := report.New(res, o.engine)
+	if choice != nil {
+		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
+	}
+	o.outputs.describe(r, days)
+	o.shard.describe(r, res)
+	if o.html != "" {
+		if err := writeHTML(o.html, func(w io.Writer) error { return runHTML(w, r, res, days) }); err != nil {
+			return nil, err
 		}
 	}
-	if format == "json" {
-		return r.writeJSON(c.App.Writer)
-	}
-	return r.writeText(c.App.Writer)
-}
-
-// checkOut refuses an --out that cannot be written before the run, not after.
-func checkOut(out string, p sim.Params) error {
-	if _, err := outfile.FormatOf(out); err != nil {
-		return &sim.ParamError{Flag: "out", Msg: err.Error()}
-	}
-	if p.Lanes > maxOutLanes {
-		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
-	}
-	dir := filepath.Dir(out)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("directory %q does not exist", dir)}
-	}
-	return nil
+	return r, nil
 }

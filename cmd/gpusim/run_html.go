@@ -4,50 +4,71 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	"gonum.org/v1/plot"
 
+	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/htmlreport"
 	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
 // runHTML writes run's --html page: the job, the summary against the exact
 // law, the quantiles, the histogram with the exact density and, with
 // --daily, the fan chart; the text report closes it.
-func runHTML(w io.Writer, r *report, res *sim.Result) error {
+func runHTML(w io.Writer, r *report.Report, res *sim.Result, days []daily.Day) error {
 	p := r.Params
 	page := htmlreport.Page{
 		Title: "gpusim run",
 		Facts: []string{
-			fmt.Sprintf("Engine: %s on %s", r.Backend, r.Device),
+			fmt.Sprintf("Engine: %s on %s", r.Engine, r.Device),
 			fmt.Sprintf("Job: %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g", p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
-			fmt.Sprintf("Time: %s wall; digest %s", fmtDuration(r.wall), r.Digest),
+			fmt.Sprintf("Time: %s wall; digest %s", report.FmtDuration(res.Timing.Wall), r.Digest),
 		},
 	}
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
+	f := func(x float64) string {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "-"
+		}
+		return strconv.FormatFloat(x, 'f', 4, 64)
+	}
+	z := func(x float64) string {
+		if math.IsNaN(x) {
+			return "-"
+		}
+		return fmt.Sprintf("%+.2f", x)
+	}
+	s := res.Summary
+	law := p.Law(p.Steps)
 	summary := htmlreport.Table{Caption: "Final temperatures against the exact law", Left: 1,
 		Header: []string{"", "simulated", "exact", "z"},
 		Rows: [][]string{
-			{"mean", f(float64(r.Summary.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean)},
-			{"std", f(float64(r.Summary.Std)), f(r.Analytic.Std), fz(r.Z.Std)},
-			{"min", f(float64(r.Summary.Min)), "", ""},
-			{"max", f(float64(r.Summary.Max)), "", ""},
+			{"mean", f(s.Mean), f(law.Mu), z(sim.ZMean(s.Mean, s.Count, law))},
+			{"std", f(s.Std()), f(law.Sigma), z(sim.ZStd(s.Std(), s.Count, law))},
+			{"min", f(float64(s.Min)), "", ""},
+			{"max", f(float64(s.Max)), "", ""},
 		},
 		Notes: []string{"z: the difference in sampling standard deviations of the statistic (the exact law is the model's normal distribution after the last step)"},
 	}
 	quant := htmlreport.Table{Caption: "Quantiles", Left: 1, Header: []string{"quantile", "simulated", "normal"}}
-	for i, q := range sim.QuantileLevels {
-		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), f(r.quantiles[i]), f(r.exactQuantiles[i])})
+	for _, q := range sim.QuantileLevels {
+		sq, ok := r.Summary.Quantiles[sim.QuantileName(q)]
+		cell := "-"
+		if ok {
+			cell = f(sq)
+		}
+		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), cell, f(sim.LawQuantile(law, q))})
 	}
 	sec := htmlreport.Section{Heading: "Summary", Tables: []htmlreport.Table{summary, quant}}
-	charts, err := runCharts(r, res)
+	charts, err := runCharts(p, res, days)
 	if err != nil {
 		return err
 	}
 	var text bytes.Buffer
-	if err := r.writeText(&text); err != nil {
+	if err := r.WriteText(&text); err != nil {
 		return err
 	}
 	page.Sections = []htmlreport.Section{sec, {Heading: "Charts", Charts: charts}, {Heading: "Text report", Pre: text.String()}}
@@ -56,7 +77,7 @@ func runHTML(w io.Writer, r *report, res *sim.Result) error {
 
 // runCharts draws the histogram (when any lane ran) and the fan chart (with
 // --daily) as SVG.
-func runCharts(r *report, res *sim.Result) ([]htmlreport.Chart, error) {
+func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Chart, error) {
 	var out []htmlreport.Chart
 	add := func(caption string, pl *plot.Plot, err error) error {
 		if err != nil {
@@ -74,13 +95,13 @@ func runCharts(r *report, res *sim.Result) ([]htmlreport.Chart, error) {
 		return nil
 	}
 	if res.Summary.Count > 0 {
-		pl, err := plots.Final(r.Params, res.Summary)
+		pl, err := plots.Final(p, res.Summary)
 		if err := add("Histogram of the final temperatures with the exact normal density", pl, err); err != nil {
 			return nil, err
 		}
 	}
-	if len(r.days) > 0 {
-		pl, err := plots.Daily(r.Params, r.days)
+	if len(days) > 0 {
+		pl, err := plots.Daily(p, days)
 		if err := add("Fan chart: the p05-p95 and p25-p75 bands of each day, the median and the exact mean", pl, err); err != nil {
 			return nil, err
 		}

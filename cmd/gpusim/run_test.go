@@ -40,7 +40,7 @@ func TestOutCancelled(t *testing.T) {
 			dir := t.TempDir()
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			code, stdout, stderr := run(ctx, "run", "--lanes", "100000", "--backend", backend, "--out", filepath.Join(dir, "finals.npy"))
+			code, stdout, stderr := run(ctx, "run", "--lanes", "100000", "--engine", backend, "--out", filepath.Join(dir, "finals.npy"))
 			if code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, "gpusim: error: "+backend+" run cancelled: context canceled") {
 				t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1 and a cancellation error", code, stdout, stderr)
 			}
@@ -53,7 +53,7 @@ func TestOutCancelled(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 			defer cancel()
 			start := time.Now()
-			code, _, stderr := run(ctx, "run", "--lanes", "5e6", "--backend", backend, "--out", filepath.Join(dir, "finals.csv"))
+			code, _, stderr := run(ctx, "run", "--lanes", "5e6", "--engine", backend, "--out", filepath.Join(dir, "finals.csv"))
 			if code != exitFailure || !strings.Contains(stderr, "run cancelled: context deadline exceeded") {
 				t.Errorf("got exit %d, stderr %q after %v; want exit 1 and a cancellation error", code, stderr, time.Since(start))
 			}
@@ -71,7 +71,7 @@ func TestOutFinalsAreTheModel(t *testing.T) {
 	m := p.Model()
 	for _, backend := range []string{"serial", "parallel"} {
 		path := filepath.Join(t.TempDir(), "finals.f32")
-		code, _, stderr := run(context.Background(), "run", "--lanes", "3001", "--steps", "7", "--seed", "99", "--backend", backend, "--out", path)
+		code, _, stderr := run(context.Background(), "run", "--lanes", "3001", "--steps", "7", "--seed", "99", "--engine", backend, "--out", path)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
 		}
@@ -87,37 +87,6 @@ func TestOutFinalsAreTheModel(t *testing.T) {
 			if want := math.Float32bits(m.Final(lane)); got != want {
 				t.Fatalf("%s #%d: got %#x, want %#x", backend, lane, got, want)
 			}
-		}
-	}
-}
-
-func TestParseCount(t *testing.T) {
-	good := map[string]uint64{
-		"0": 0, "1": 1, "5000000": 5_000_000, "5_000_000": 5_000_000, "5e6": 5_000_000, "5E6": 5_000_000,
-		"5e+6": 5_000_000, "2.5e6": 2_500_000, "1.50e1": 15, "0e0": 0, "0.0e5": 0, "2^28": 1 << 28, "2^0": 1,
-		"10^19": 1e19, "2^63": 1 << 63, "18446744073709551615": math.MaxUint64, "1.8446744073709551615e19": math.MaxUint64,
-	}
-	for s, want := range good {
-		if got, err := parseCount(s); err != nil || got != want {
-			t.Errorf("parseCount(%q) = %d, %v; want %d", s, got, err, want)
-		}
-	}
-	for _, s := range []string{"", "-1", "+5", "1.5", "1.5e0", "5e-1", "1_", "_1", "1__0", "2^64", "10^20", "2e19",
-		"18446744073709551616", "0x10", "5M", "2**8", " 5", "1e", "e5"} {
-		if got, err := parseCount(s); err == nil {
-			t.Errorf("parseCount(%q) = %d, want an error", s, got)
-		}
-	}
-}
-
-func TestFmtDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		91 * time.Microsecond:      "91 us",
-		895170 * time.Microsecond:  "895.2 ms",
-		3214514 * time.Microsecond: "3.215 s",
-	} {
-		if got := fmtDuration(d); got != want {
-			t.Errorf("fmtDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -24,8 +26,8 @@ func saveFlag() cli.Flag {
 // shardRun is what --shard and --save ask of a run. The zero value runs the
 // whole job and saves nothing.
 type shardRun struct {
-	shard *sim.Shard // nil: the whole job
-	save  string     // the part file, or ""
+	shard *shard.Shard // nil: the whole job
+	save  string       // the part file, or ""
 }
 
 // newShardRun reads --shard and --save and checks them, and what they rule
@@ -33,7 +35,7 @@ type shardRun struct {
 func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 	sr := &shardRun{save: c.String("save")}
 	if c.IsSet("shard") {
-		s, err := sim.ParseShard(c.String("shard"), os.Getenv)
+		s, err := shard.Parse(c.String("shard"), os.Getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +72,7 @@ func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.R
 	if sr.shard == nil {
 		return e.Run(ctx, job)
 	}
-	return sim.RunShard(ctx, e, job, *sr.shard)
+	return shard.Run(ctx, e, job, *sr.shard)
 }
 
 // saveResult writes the --save part file, if one was asked for.
@@ -78,7 +80,7 @@ func (sr *shardRun) saveResult(res *sim.Result) error {
 	if sr.save == "" {
 		return nil
 	}
-	part := sim.NewPart(res)
+	part := shard.NewPart(res)
 	part.Shard = sr.shard
 	if err := part.WriteFile(sr.save); err != nil {
 		return fmt.Errorf("--save: %w", err)
@@ -87,7 +89,7 @@ func (sr *shardRun) saveResult(res *sim.Result) error {
 }
 
 // describe adds the shard and the part file to the run's report.
-func (sr *shardRun) describe(r *report, res *sim.Result) {
+func (sr *shardRun) describe(r *report.Report, res *sim.Result) {
 	r.Save = sr.save
 	if sr.shard == nil {
 		return

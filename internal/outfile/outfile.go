@@ -3,14 +3,14 @@ package outfile
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // Format is an output file format, chosen by the file's extension.
@@ -65,7 +65,7 @@ func WriteFile(path string, header []string, data []float32, shape ...int) error
 	if err != nil {
 		return err
 	}
-	return Atomic(path, func(w io.Writer) error { return f.Write(w, header, data, shape...) })
+	return atomicfile.WriteFile(path, func(w io.Writer) error { return f.Write(w, header, data, shape...) })
 }
 
 // shapeOf checks shape against len(data); no shape means one dimension.
@@ -187,44 +187,4 @@ func WriteCSV(w io.Writer, header []string, data []float32, shape ...int) error 
 		}
 	}
 	return bw.Flush()
-}
-
-// Atomic creates path with what write writes, or leaves it untouched: write
-// goes to a temporary file in path's directory, which is synced and renamed
-// over path only when write and the close succeed, and removed otherwise.
-func Atomic(path string, write func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	// CreateTemp makes the file 0600; an output file is as readable as one
-	// os.Create would make (0666 less the umask, which Chmod does not apply).
-	if err := f.Chmod(0o644); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -3,10 +3,8 @@ package outfile
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"io"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -94,51 +92,6 @@ func TestFormatOf(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "valid: .npy, .csv, .f32") {
 			t.Errorf("FormatOf(%q): got error %v, want one listing the valid extensions", path, err)
 		}
-	}
-}
-
-// TestAtomicFailure checks that a write that fails half-way leaves neither
-// the file nor the temporary file, and does not clobber an existing file.
-func TestAtomicFailure(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.npy")
-	boom := errors.New("boom")
-	err := Atomic(path, func(w io.Writer) error {
-		w.Write(make([]byte, 3<<20)) // past the buffer, so bytes reach the temporary file
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("got %v, want %v", err, boom)
-	}
-	assertDir(t, dir)
-
-	os.WriteFile(path, []byte("old"), 0o644)
-	Atomic(path, func(w io.Writer) error { w.Write([]byte("new")); return boom })
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Errorf("a failed write changed the existing file to %q", b)
-	}
-	assertDir(t, dir, "out.npy")
-}
-
-func TestAtomicMissingDir(t *testing.T) {
-	err := Atomic(filepath.Join(t.TempDir(), "no", "such", "dir.f32"), func(io.Writer) error { return nil })
-	if err == nil {
-		t.Fatal("writing into a missing directory succeeded")
-	}
-}
-
-func assertDir(t *testing.T, dir string, want ...string) {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("directory holds %q, want %q", got, want)
 	}
 }
 

@@ -1,4 +1,4 @@
-package sim_test
+package shard_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -38,16 +39,16 @@ func shardWorker(dir string) error {
 	if err != nil {
 		return err
 	}
-	sh, err := sim.ParseShard("auto", os.Getenv)
+	sh, err := shard.Parse("auto", os.Getenv)
 	if err != nil {
 		return err
 	}
 	p := smallJob(lanes)
-	r, err := sim.RunShard(context.Background(), cpu.Parallel{Workers: 1}, &sim.Job{Params: p}, sh)
+	r, err := shard.Run(context.Background(), cpu.Parallel{Workers: 1}, &sim.Job{Params: p}, sh)
 	if err != nil {
 		return err
 	}
-	part := sim.NewPart(r)
+	part := shard.NewPart(r)
 	part.Shard = &sh
 	return part.WriteFile(filepath.Join(dir, "part-"+os.Getenv("SLURM_ARRAY_TASK_ID")+".json"))
 }
@@ -90,7 +91,7 @@ func TestShardProcesses(t *testing.T) {
 			t.Errorf("%s holds shard %v", p.Path, p.Shard)
 		}
 	}
-	got, err := sim.MergeResult(parts)
+	got, err := shard.Merge(parts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"encoding/json"
@@ -13,13 +13,16 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// report is what `gpusim run` prints, as text or as JSON.
-type report struct {
-	Backend   string     `json:"backend"`
-	Requested string     `json:"requested_backend"`
-	Device    string     `json:"device"`
-	Params    sim.Params `json:"params"`
-	Summary   struct {
+// Report is what `gpusim run` and `gpusim merge` print, as text or as JSON:
+// the result beside the exact law, the timing and the files written.
+type Report struct {
+	Engine    string `json:"engine"`
+	Requested string `json:"requested_engine"`
+	// Auto says what --engine auto chose and why.
+	Auto    *Auto      `json:"auto,omitempty"`
+	Device  string     `json:"device"`
+	Params  sim.Params `json:"params"`
+	Summary struct {
 		Count          uint64             `json:"count"`
 		Mean           jsonFloat          `json:"mean"`
 		Std            jsonFloat          `json:"std"`
@@ -47,7 +50,7 @@ type report struct {
 		LaneStepsPerS jsonFloat `json:"lane_steps_per_s"`
 	} `json:"timing"`
 	Out       string      `json:"out,omitempty"`
-	Daily     []dailyJSON `json:"daily,omitzero"`
+	Daily     []DailyJSON `json:"daily,omitzero"`
 	DailyOut  string      `json:"daily_out,omitempty"`
 	Paths     uint64      `json:"paths,omitempty"`
 	PathsOut  string      `json:"paths_out,omitempty"`
@@ -55,19 +58,19 @@ type report struct {
 	PlotDaily string      `json:"plot_daily,omitempty"`
 
 	// A shard run's shard (i/N) and the lanes it ran, [First, First+Count).
-	Shard  string      `json:"shard,omitempty"`
-	First  *uint64     `json:"first,omitempty"`
-	Count  *uint64     `json:"count,omitempty"`
-	Save   string      `json:"save,omitempty"`   // the part file --save wrote
-	Merged *mergedInfo `json:"merged,omitempty"` // what gpusim merge merged
+	Shard  string  `json:"shard,omitempty"`
+	First  *uint64 `json:"first,omitempty"`
+	Count  *uint64 `json:"count,omitempty"`
+	Save   string  `json:"save,omitempty"`   // the part file --save wrote
+	Merged *Merged `json:"merged,omitempty"` // what gpusim merge merged
 
 	quantiles, exactQuantiles []float64
 	wall                      time.Duration
 	days                      []daily.Day
 }
 
-// dailyJSON is one step of --daily in the JSON report.
-type dailyJSON struct {
+// DailyJSON is one step of --daily in the JSON report.
+type DailyJSON struct {
 	Step      int                  `json:"step"`
 	Count     uint64               `json:"count"`
 	Mean      jsonFloat            `json:"mean"`
@@ -77,19 +80,34 @@ type dailyJSON struct {
 	Quantiles map[string]jsonFloat `json:"quantiles"`
 }
 
-// addOutputs records the files written and, with --daily, the per-day table.
-func (r *report) addOutputs(o outputs, days []daily.Day) {
-	r.DailyOut, r.PathsOut, r.Plot, r.PlotDaily = o.dailyOut, o.pathsOut, o.plot, o.plotDaily
-	if o.pathsOut != "" {
-		r.Paths = o.paths
-	}
-	if !o.daily {
-		return
-	}
+// Auto is what --engine auto chose, why, and what choosing cost.
+type Auto struct {
+	Engine string  `json:"engine"`
+	Reason string  `json:"reason"`
+	Probe  float64 `json:"probe_s"`
+}
+
+// Merged is what the merge report says about its parts.
+type Merged struct {
+	Parts int      `json:"parts"`
+	Files []string `json:"files"`
+	// Wall is the sum of the parts' wall times: the device time the job
+	// took, not how long anyone waited for it.
+	Wall float64 `json:"wall_s_total"`
+}
+
+func (m *Merged) writeText(b *strings.Builder) {
+	fmt.Fprintf(b, "merged    %d parts; their runs took %s of wall time in all\n",
+		m.Parts, FmtDuration(time.Duration(m.Wall*float64(time.Second))))
+}
+
+// SetDaily records the per-day table of a --daily run (an empty table
+// with --steps 0).
+func (r *Report) SetDaily(days []daily.Day) {
 	r.days = days
-	r.Daily = make([]dailyJSON, len(days)) // [] rather than absent with --steps 0
+	r.Daily = make([]DailyJSON, len(days)) // [] rather than absent with --steps 0
 	for i, d := range days {
-		j := dailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
+		j := DailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
 			ExactMean: d.ExactMean, ExactStd: d.ExactStd, Quantiles: map[string]jsonFloat{}}
 		for k, q := range daily.Levels {
 			j.Quantiles[daily.LevelName(q)] = jsonFloat(d.Quantiles[k])
@@ -121,8 +139,9 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, x, 'g', -1, 32), nil
 }
 
-func newReport(res *sim.Result, requested, out string) *report {
-	r := &report{Backend: res.Engine, Requested: requested, Device: res.Device, Params: res.Params, Out: out}
+// New is the report of res, run by the engine requested.
+func New(res *sim.Result, requested string) *Report {
+	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Params: res.Params}
 	s := res.Summary
 	r.Summary.Count = s.Count
 	r.Summary.Mean = jsonFloat(s.Mean)
@@ -172,7 +191,8 @@ func newReport(res *sim.Result, requested, out string) *report {
 	return r
 }
 
-func (r *report) writeJSON(w io.Writer) error {
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -181,9 +201,9 @@ func (r *report) writeJSON(w io.Writer) error {
 	return err
 }
 
-// fmtDuration gives a duration with 3 or 4 significant digits in a unit a
+// FmtDuration gives a duration with 3 or 4 significant digits in a unit a
 // person reads at once.
-func fmtDuration(d time.Duration) string {
+func FmtDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:
 		return fmt.Sprintf("%.0f us", float64(d)/float64(time.Microsecond))
@@ -201,18 +221,22 @@ func fz(z jsonFloat) string {
 	return fmt.Sprintf("%+.2f", float64(z))
 }
 
-func (r *report) writeText(w io.Writer) error {
+// WriteText writes the report for a person to read.
+func (r *Report) WriteText(w io.Writer) error {
 	p := r.Params
-	backend := r.Backend
-	if r.Requested != r.Backend {
-		backend += " (" + r.Requested + ")"
+	engine := r.Engine
+	if r.Requested != r.Engine {
+		engine += " (" + r.Requested + ")"
 	}
 	var b strings.Builder
 	device := r.Device
 	if device == "" { // a shard without lanes runs nowhere
 		device = "no device (no lanes to run)"
 	}
-	fmt.Fprintf(&b, "backend   %s on %s\n", backend, device)
+	fmt.Fprintf(&b, "engine    %s on %s\n", engine, device)
+	if r.Auto != nil {
+		fmt.Fprintf(&b, "auto      %s (chosen in %s)\n", r.Auto.Reason, FmtDuration(time.Duration(r.Auto.Probe*float64(time.Second))))
+	}
 	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
 		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
 	if r.Shard != "" {
@@ -221,7 +245,7 @@ func (r *report) writeText(w io.Writer) error {
 	if r.Merged != nil {
 		r.Merged.writeText(&b)
 	} else {
-		fmt.Fprintf(&b, "time      %s wall", fmtDuration(r.wall))
+		fmt.Fprintf(&b, "time      %s wall", FmtDuration(r.wall))
 		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
 			fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
 		}
@@ -290,7 +314,7 @@ const dailyRows = 24
 
 // writeDaily writes the per-day table: every day, or day 1, every k-th day
 // and the last when there are more than dailyRows.
-func (r *report) writeDaily(b *strings.Builder) {
+func (r *Report) writeDaily(b *strings.Builder) {
 	b.WriteString("\n")
 	if len(r.days) == 0 {
 		b.WriteString("daily     no steps\n")

@@ -1,11 +1,12 @@
-package sim
+package shard
 
 import (
 	"context"
 	"fmt"
-	"math/bits"
 	"strconv"
 	"strings"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 // Shard is one of Count equal slices of a job's lanes: shard i of N runs
@@ -22,24 +23,14 @@ type Shard struct {
 // String is the --shard form, i/N.
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
-// Range returns shard s's lanes of a job of lanes lanes: [first, first+count).
-// count is zero when there are more shards than lanes and s gets none.
-// The products i L and (i+1) L are taken in 128 bits, so every lane count
-// up to 2^64-1 splits exactly. s must have Index < Count, as ParseShard's do.
+// Range returns shard s's lanes of a job of lanes lanes: [first, first+count)
+// (sim.Split). count is zero when there are more shards than lanes and s
+// gets none. s must have Index < Count, as Parse's do.
 func (s Shard) Range(lanes uint64) (first, count uint64) {
 	if s.Index >= s.Count {
-		panic(fmt.Sprintf("sim: Range of shard %s", s))
+		panic(fmt.Sprintf("shard: Range of shard %s", s))
 	}
-	first = mulDiv(s.Index, lanes, s.Count)
-	end := mulDiv(s.Index+1, lanes, s.Count)
-	return first, end - first
-}
-
-// mulDiv is floor(a b / n) for a <= n, which always fits in 64 bits.
-func mulDiv(a, b, n uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	q, _ := bits.Div64(hi, lo, n) // hi < n because a <= n and b < 2^64
-	return q
+	return sim.Split(lanes, s.Index, s.Count)
 }
 
 // The environment variables --shard auto reads.
@@ -55,7 +46,7 @@ const (
 
 const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
 
-// ParseShard parses --shard. The forms are
+// Parse parses --shard. The forms are
 //
 //	i/N     shard i of N, 0 <= i < N
 //	auto    index and count from the environment (below)
@@ -72,10 +63,10 @@ const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
 //
 // so --array=0-3, --array=1-4 and --array=0-6:2 all give shards 0/4 to 3/4.
 // An explicit /N must agree with the count the environment gives, if any.
-// env looks up a variable (os.Getenv). Errors are *ParamError for "shard".
-func ParseShard(s string, env func(string) string) (Shard, error) {
+// env looks up a variable (os.Getenv). Errors are *sim.ParamError for "shard".
+func Parse(s string, env func(string) string) (Shard, error) {
 	bad := func(format string, a ...any) (Shard, error) {
-		return Shard{}, &ParamError{"shard", fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
+		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
 	}
 	head, tail, slash := strings.Cut(s, "/")
 	var count uint64
@@ -99,7 +90,7 @@ func ParseShard(s string, env func(string) string) (Shard, error) {
 		}
 		return Shard{i, count}, nil
 	}
-	sh, from, err := shardFromEnv(env)
+	sh, from, err := fromEnv(env)
 	if err != nil {
 		return bad("auto: %v", err)
 	}
@@ -117,9 +108,9 @@ func ParseShard(s string, env func(string) string) (Shard, error) {
 	return Shard{sh.Index, count}, nil
 }
 
-// shardFromEnv reads the index and, where the launcher gives it, the count
+// fromEnv reads the index and, where the launcher gives it, the count
 // (zero when it does not); from names the variables it used.
-func shardFromEnv(env func(string) string) (sh Shard, from string, err error) {
+func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 	num := func(name string, min uint64) (uint64, bool, error) {
 		v := strings.TrimSpace(env(name))
 		if v == "" {
@@ -187,14 +178,14 @@ func shardFromEnv(env func(string) string) (sh Shard, from string, err error) {
 	return sh, "", fmt.Errorf("no shard index in the environment (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or %s); use --shard i/N", EnvShardIndex)
 }
 
-// RunShard runs shard s of job on e: the lanes s.Range gives, within the lane
+// Run runs shard s of job on e: the lanes s.Range gives, within the lane
 // range job already names (its First and Count; all lanes by default). A shard
 // with no lanes, which happens when there are more shards than lanes, is not
-// sent to the engine (a Job with Count 0 means all lanes) but answered with an
+// sent to the engine (a sim.Job with Count 0 means all lanes) but answered with an
 // empty Result, so that every shard can still write its part.
-func RunShard(ctx context.Context, e Engine, job *Job, s Shard) (*Result, error) {
+func Run(ctx context.Context, e sim.Engine, job *sim.Job, s Shard) (*sim.Result, error) {
 	if s.Count == 0 || s.Index >= s.Count {
-		return nil, &ParamError{"shard", fmt.Sprintf("%q is not a shard (%s)", s, shardForms)}
+		return nil, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf("%q is not a shard (%s)", s, shardForms)}
 	}
 	first, count, err := job.Range()
 	if err != nil {
@@ -202,7 +193,7 @@ func RunShard(ctx context.Context, e Engine, job *Job, s Shard) (*Result, error)
 	}
 	off, n := s.Range(count)
 	if n == 0 {
-		r := NewResult(e.Name(), "", job, first+off, 0)
+		r := sim.NewResult(e.Name(), "", job, first+off, 0)
 		return r, nil
 	}
 	j := *job

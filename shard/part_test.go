@@ -1,4 +1,4 @@
-package sim_test
+package shard_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -52,12 +53,12 @@ func writeShards(t *testing.T, dir string, p sim.Params, n uint64, daily bool) [
 		if i%2 == 1 {
 			e = cpu.Parallel{Workers: 2}
 		}
-		sh := sim.Shard{Index: i, Count: n}
-		r, err := sim.RunShard(context.Background(), e, &sim.Job{Params: p, Daily: daily}, sh)
+		sh := shard.Shard{Index: i, Count: n}
+		r, err := shard.Run(context.Background(), e, &sim.Job{Params: p, Daily: daily}, sh)
 		if err != nil {
 			t.Fatal(err)
 		}
-		part := sim.NewPart(r)
+		part := shard.NewPart(r)
 		part.Shard = &sh
 		path := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
 		if err := part.WriteFile(path); err != nil {
@@ -68,11 +69,11 @@ func writeShards(t *testing.T, dir string, p sim.Params, n uint64, daily bool) [
 	return paths
 }
 
-func readParts(t *testing.T, paths ...string) []*sim.Part {
+func readParts(t *testing.T, paths ...string) []*shard.Part {
 	t.Helper()
-	var parts []*sim.Part
+	var parts []*shard.Part
 	for _, path := range paths {
-		p, err := sim.ReadPart(path)
+		p, err := shard.ReadPart(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +124,7 @@ func TestMergeEqualsSingleRun(t *testing.T) {
 		dir := t.TempDir()
 		parts := readParts(t, writeShards(t, dir, p, n, false)...)
 		rnd.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
-		got, err := sim.MergeParts(parts)
+		got, err := shard.MergeParts(parts)
 		if err != nil {
 			t.Fatalf("%d shards: %v", n, err)
 		}
@@ -139,7 +140,7 @@ func TestMergeResultDaily(t *testing.T) {
 	want := run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})
 	for _, n := range []uint64{3, 8} {
 		parts := readParts(t, writeShards(t, t.TempDir(), p, n, true)...)
-		got, err := sim.MergeResult(parts)
+		got, err := shard.Merge(parts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,10 +161,10 @@ func TestPartRoundTrip(t *testing.T) {
 	p := smallJob(1000)
 	r := run(t, cpu.Parallel{Workers: 2}, &sim.Job{Params: p, First: 100, Count: 300})
 	path := filepath.Join(t.TempDir(), "p.json")
-	if err := sim.WritePart(path, r); err != nil {
+	if err := shard.WritePart(path, r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := sim.ReadPart(path)
+	got, err := shard.ReadPart(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestPartRoundTrip(t *testing.T) {
 	if err := json.Compact(&compact, data); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.ParsePart(compact.Bytes()); err != nil {
+	if _, err := shard.ParsePart(compact.Bytes()); err != nil {
 		t.Errorf("compacted part: %v", err)
 	}
 }
@@ -225,7 +226,7 @@ func TestReadPartErrors(t *testing.T) {
 	p := smallJob(1000)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.json")
-	if err := sim.WritePart(good, run(t, cpu.Serial{}, &sim.Job{Params: p})); err != nil {
+	if err := shard.WritePart(good, run(t, cpu.Serial{}, &sim.Job{Params: p})); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(good)
@@ -270,7 +271,7 @@ func TestReadPartErrors(t *testing.T) {
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		part, err := sim.ReadPart(path)
+		part, err := shard.ReadPart(path)
 		if err == nil || part != nil {
 			t.Errorf("%s: ReadPart = %v, %v; want an error", c.name, part, err)
 			continue
@@ -279,7 +280,7 @@ func TestReadPartErrors(t *testing.T) {
 			t.Errorf("%s: %q, want %q after the path", c.name, msg, c.want)
 		}
 	}
-	if _, err := sim.ReadPart(filepath.Join(dir, "absent.json")); err == nil || !strings.Contains(err.Error(), "absent.json") {
+	if _, err := shard.ReadPart(filepath.Join(dir, "absent.json")); err == nil || !strings.Contains(err.Error(), "absent.json") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -303,22 +304,22 @@ func TestMergeErrors(t *testing.T) {
 	n := func(i int) string { return four[i].Path }
 	for _, c := range []struct {
 		name  string
-		parts []*sim.Part
+		parts []*shard.Part
 		want  string
 	}{
 		{"none", nil, "no parts to merge"},
-		{"gap", []*sim.Part{four[0], four[1], four[3]}, "lanes [500, 750) are missing"},
-		{"missing head", []*sim.Part{four[1], four[2], four[3]}, "lanes [0, 250) are missing"},
+		{"gap", []*shard.Part{four[0], four[1], four[3]}, "lanes [500, 750) are missing"},
+		{"missing head", []*shard.Part{four[1], four[2], four[3]}, "lanes [0, 250) are missing"},
 		{"missing tail", four[:2], "do not cover the job's 1000 lanes exactly once: lanes [500, 1000) are missing"},
-		{"two gaps", []*sim.Part{four[1], four[3]}, "lanes [0, 250) are missing; lanes [500, 750) are missing"},
+		{"two gaps", []*shard.Part{four[1], four[3]}, "lanes [0, 250) are missing; lanes [500, 750) are missing"},
 		{"overlap", append(four[:3:3], readParts(t, three[2])...), "lanes [666, 750) are in both " + n(2) + " and " + three[2]},
 		{"contained", append(bytesParts(four), readParts(t, three[1])...), "lanes [333, 500) are in both " + n(1) + " and " + three[1] + "; lanes [500, 666) are in both " + three[1] + " and " + n(2)},
-		{"twice", []*sim.Part{four[0], four[1], four[2], four[3], four[1]}, n(1) + " is given twice (parts 2 and 5)"},
+		{"twice", []*shard.Part{four[0], four[1], four[2], four[3], four[1]}, n(1) + " is given twice (parts 2 and 5)"},
 		{"copy", append(bytesParts(four), readParts(t, copyPath)...), n(1) + " and " + copyPath + " are copies of the same part (lanes [250, 500))"},
 		{"other seed", append(four[:2:2], readParts(t, other[2], other[3])...), n(0) + " and " + other[2] + " are parts of different jobs: --seed is 1 in " + n(0) + " and 2 in " + other[2]},
 		{"other sigma", append(four[:3:3], readParts(t, sigma[3])...), "--sigma is 5 in " + n(0) + " and 4 in " + sigma[3]},
 	} {
-		s, err := sim.MergeParts(c.parts)
+		s, err := shard.MergeParts(c.parts)
 		if err == nil || s != nil {
 			t.Errorf("%s: merged %+v", c.name, s)
 			continue
@@ -326,23 +327,23 @@ func TestMergeErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %q, want %q", c.name, err, c.want)
 		}
-		if r, err := sim.MergeResult(c.parts); err == nil || r != nil {
+		if r, err := shard.Merge(c.parts); err == nil || r != nil {
 			t.Errorf("%s: MergeResult merged", c.name)
 		}
 	}
-	var cov *sim.CoverageError
-	_, err := sim.MergeParts([]*sim.Part{four[1], four[3]})
+	var cov *shard.CoverageError
+	_, err := shard.MergeParts([]*shard.Part{four[1], four[3]})
 	if !errors.As(err, &cov) || len(cov.Problems) != 2 || cov.Lanes != lanes {
 		t.Errorf("gaps: %#v, want a CoverageError with 2 problems", err)
 	}
 	// Parts made in memory get the checks ReadPart would do.
 	bad := *four[3]
 	bad.Count++
-	if _, err := sim.MergeParts([]*sim.Part{four[0], four[1], four[2], &bad}); err == nil || !strings.Contains(err.Error(), "do not fit the job's 1000 lanes") {
+	if _, err := shard.MergeParts([]*shard.Part{four[0], four[1], four[2], &bad}); err == nil || !strings.Contains(err.Error(), "do not fit the job's 1000 lanes") {
 		t.Errorf("part reaching past the lanes: %v", err)
 	}
 	// The four good parts still merge, in any order.
-	if _, err := sim.MergeParts([]*sim.Part{four[3], four[1], four[0], four[2]}); err != nil {
+	if _, err := shard.MergeParts([]*shard.Part{four[3], four[1], four[0], four[2]}); err != nil {
 		t.Error(err)
 	}
 }
@@ -369,4 +370,4 @@ func mkdir(t *testing.T, dir, name string) string {
 }
 
 // bytesParts copies the slice so appends do not share it.
-func bytesParts(ps []*sim.Part) []*sim.Part { return append([]*sim.Part(nil), ps...) }
+func bytesParts(ps []*shard.Part) []*shard.Part { return append([]*shard.Part(nil), ps...) }

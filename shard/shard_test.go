@@ -1,4 +1,4 @@
-package sim
+package shard
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -19,7 +21,7 @@ func slurmFull(id, lo, hi, step, n string) map[string]string {
 		"SLURM_ARRAY_TASK_STEP": step, "SLURM_ARRAY_TASK_COUNT": n}
 }
 
-func TestParseShard(t *testing.T) {
+func TestParse(t *testing.T) {
 	slurm := func(id, lo, n string) map[string]string {
 		return map[string]string{"SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": lo, "SLURM_ARRAY_TASK_COUNT": n}
 	}
@@ -51,14 +53,14 @@ func TestParseShard(t *testing.T) {
 		// Slurm wins over a stray Kubernetes variable.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "JOB_COMPLETION_INDEX": "0"}, Shard{1, 2}},
 	} {
-		got, err := ParseShard(c.in, envMap(c.env))
+		got, err := Parse(c.in, envMap(c.env))
 		if err != nil || got != c.want {
-			t.Errorf("ParseShard(%q, %v) = %v, %v; want %v", c.in, c.env, got, err, c.want)
+			t.Errorf("Parse(%q, %v) = %v, %v; want %v", c.in, c.env, got, err, c.want)
 		}
 	}
 }
 
-func TestParseShardErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	for _, c := range []struct {
 		in   string
 		env  map[string]string
@@ -90,15 +92,15 @@ func TestParseShardErrors(t *testing.T) {
 		{"auto/x", nil, `count "x"`},
 		{"autox", nil, `is not a shard`},
 	} {
-		_, err := ParseShard(c.in, envMap(c.env))
-		var pe *ParamError
+		_, err := Parse(c.in, envMap(c.env))
+		var pe *sim.ParamError
 		if !errors.As(err, &pe) || pe.Flag != "shard" {
-			t.Errorf("ParseShard(%q, %v) = %v, want a --shard error", c.in, c.env, err)
+			t.Errorf("Parse(%q, %v) = %v, want a --shard error", c.in, c.env, err)
 			continue
 		}
 		msg := err.Error()
 		if !strings.HasPrefix(msg, "--shard: ") || !strings.Contains(msg, c.want) || !strings.Contains(msg, shardForms) {
-			t.Errorf("ParseShard(%q, %v): %q, want it to contain %q and the valid forms", c.in, c.env, msg, c.want)
+			t.Errorf("Parse(%q, %v): %q, want it to contain %q and the valid forms", c.in, c.env, msg, c.want)
 		}
 	}
 }
@@ -147,23 +149,23 @@ func TestShardCover(t *testing.T) {
 	}
 }
 
-type countEngine struct{ jobs []Job }
+type countEngine struct{ jobs []sim.Job }
 
 func (*countEngine) Name() string { return "count" }
-func (e *countEngine) Run(_ context.Context, j *Job) (*Result, error) {
+func (e *countEngine) Run(_ context.Context, j *sim.Job) (*sim.Result, error) {
 	e.jobs = append(e.jobs, *j)
-	s := NewSummary(j.Params)
+	s := sim.NewSummary(j.Params)
 	s.Count = j.Count
-	return &Result{Engine: "count", Params: j.Params, First: j.First, Summary: s}, nil
+	return &sim.Result{Engine: "count", Params: j.Params, First: j.First, Summary: s}, nil
 }
 
-func TestRunShard(t *testing.T) {
-	p := Default()
+func TestRun(t *testing.T) {
+	p := sim.Default()
 	p.Lanes = 3
 	e := &countEngine{}
 	var total uint64
 	for i := uint64(0); i < 5; i++ {
-		r, err := RunShard(context.Background(), e, &Job{Params: p, KeepFinals: true}, Shard{i, 5})
+		r, err := Run(context.Background(), e, &sim.Job{Params: p, KeepFinals: true}, Shard{i, 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,13 +181,13 @@ func TestRunShard(t *testing.T) {
 	// A shard of a job that already names a lane range splits that range.
 	e.jobs = nil
 	p.Lanes = 100
-	if _, err := RunShard(context.Background(), e, &Job{Params: p, First: 10, Count: 20}, Shard{1, 2}); err != nil {
+	if _, err := Run(context.Background(), e, &sim.Job{Params: p, First: 10, Count: 20}, Shard{1, 2}); err != nil {
 		t.Fatal(err)
 	}
 	if j := e.jobs[0]; j.First != 20 || j.Count != 10 {
 		t.Errorf("shard 1/2 of lanes [10, 30) ran [%d, %d+%d), want [20, 30)", j.First, j.First, j.Count)
 	}
-	if _, err := RunShard(context.Background(), e, &Job{Params: p}, Shard{2, 2}); err == nil {
-		t.Error("RunShard accepted shard 2/2")
+	if _, err := Run(context.Background(), e, &sim.Job{Params: p}, Shard{2, 2}); err == nil {
+		t.Error("Run accepted shard 2/2")
 	}
 }

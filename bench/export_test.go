@@ -5,9 +5,8 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// CPUEngines are the Go engines every build has: serial, and parallel, which
-// scales. The CLI appends the engines that live elsewhere (simd, one OpenCL
-// engine per device).
+// CPUEngines are the engines the tests run: serial, and parallel, which
+// scales.
 func CPUEngines() []EngineSpec {
 	return []EngineSpec{
 		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},

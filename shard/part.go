@@ -1,12 +1,14 @@
-package sim
+package shard
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // The part file format: a JSON envelope
@@ -33,21 +38,21 @@ const (
 // merge it with the other parts of its job into the job's summary.
 type Part struct {
 	Path    string // the file ReadPart read it from, for messages; not saved
-	Params  Params
+	Params  sim.Params
 	First   uint64 // the part holds lanes [First, First+Count)
 	Count   uint64
 	Shard   *Shard // the shard that made it, when it was made by one
 	Engine  string
 	Device  string
 	Wall    time.Duration
-	Summary *Summary
-	Daily   []*Summary // per-step summaries, when the run kept them
+	Summary *sim.Summary
+	Daily   []*sim.Summary // per-step summaries, when the run kept them
 	// Checksum is the payload's "sha256:<hex>", set by ReadPart and Marshal.
 	Checksum string
 }
 
 // NewPart is the part for r. Finals are not saved: a part is a summary.
-func NewPart(r *Result) *Part {
+func NewPart(r *sim.Result) *Part {
 	return &Part{
 		Params: r.Params, First: r.First, Count: r.Summary.Count,
 		Engine: r.Engine, Device: r.Device, Wall: r.Timing.Wall,
@@ -55,53 +60,28 @@ func NewPart(r *Result) *Part {
 	}
 }
 
-// WritePart saves r as a part file at path (see Part.WriteFile).
-func WritePart(path string, r *Result) error { return NewPart(r).WriteFile(path) }
-
-// WriteFile saves p at path atomically: it writes a temporary file in the
-// same directory, syncs it and renames it over path, so a reader (a merge
-// job, another node on a shared file system) sees the whole part or none.
-func (p *Part) WriteFile(path string) (err error) {
-	data, err := p.Marshal()
+// WriteFile saves p at path atomically (internal/atomicfile), so a reader
+// (a merge job, another node on a shared file system) sees the whole part or
+// none.
+func (p *Part) WriteFile(path string) error {
+	err := atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := p.WriteTo(w)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("write part %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write part: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("write part %s: %w", path, err)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable where the file system allows it.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
 	return nil
+}
+
+// WriteTo writes p as a part file to w (see Marshal).
+func (p *Part) WriteTo(w io.Writer) (int64, error) {
+	data, err := p.Marshal()
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.Write(data)
+	return int64(n), err
 }
 
 // Marshal encodes p as a part file and sets p.Checksum.
@@ -149,7 +129,7 @@ type partFile struct {
 }
 
 type partPayload struct {
-	Params      Params        `json:"params"`
+	Params      sim.Params    `json:"params"`
 	Lanes       partLanes     `json:"lanes"`
 	Shard       *Shard        `json:"shard,omitempty"`
 	Engine      string        `json:"engine"`
@@ -184,7 +164,7 @@ type partHist struct {
 	Bins  []uint64 `json:"bins"`
 }
 
-func encodeSummary(s *Summary) partSummary {
+func encodeSummary(s *sim.Summary) partSummary {
 	e := partSummary{
 		Count: s.Count, Mean: s.Mean, M2: s.M2,
 		Digest: fmt.Sprintf("%016x", s.Digest),
@@ -197,8 +177,8 @@ func encodeSummary(s *Summary) partSummary {
 	return e
 }
 
-func (e *partSummary) decode(bins int) (*Summary, error) {
-	s := &Summary{Count: e.Count, Mean: e.Mean, M2: e.M2, Min: float32(posInf), Max: float32(negInf)}
+func (e *partSummary) decode(bins int) (*sim.Summary, error) {
+	s := &sim.Summary{Count: e.Count, Mean: e.Mean, M2: e.M2, Min: float32(math.Inf(1)), Max: float32(math.Inf(-1))}
 	d, err := strconv.ParseUint(e.Digest, 16, 64)
 	if err != nil || len(e.Digest) != 16 {
 		return nil, fmt.Errorf("digest %q is not 16 hex digits", e.Digest)
@@ -217,7 +197,7 @@ func (e *partSummary) decode(bins int) (*Summary, error) {
 	if n != e.Count {
 		return nil, fmt.Errorf("histogram counts %d lanes, the summary %d", n, e.Count)
 	}
-	s.Hist = &Histogram{Lo: e.Hist.Lo, Scale: e.Hist.Scale, Bins: e.Hist.Bins}
+	s.Hist = &sim.Histogram{Lo: e.Hist.Lo, Scale: e.Hist.Scale, Bins: e.Hist.Bins}
 	switch {
 	case e.Count == 0:
 		if e.Min != nil || e.Max != nil || e.Mean != 0 || e.M2 != 0 {
@@ -318,7 +298,7 @@ func ParsePart(data []byte) (*Part, error) {
 		return nil, fmt.Errorf("shard %s is not a shard", p.Shard)
 	}
 	var err error
-	if p.Summary, err = pl.Summary.decode(HistBins); err != nil {
+	if p.Summary, err = pl.Summary.decode(sim.HistBins); err != nil {
 		return nil, fmt.Errorf("summary: %v", err)
 	}
 	if p.Summary.Count != p.Count {
@@ -329,7 +309,7 @@ func ParsePart(data []byte) (*Part, error) {
 			return nil, fmt.Errorf("%d daily summaries for %d steps", len(pl.Daily), p.Params.Steps)
 		}
 		for n := range pl.Daily {
-			d, err := pl.Daily[n].decode(DailyBins)
+			d, err := pl.Daily[n].decode(sim.DailyBins)
 			if err != nil {
 				return nil, fmt.Errorf("daily summary of step %d: %v", n+1, err)
 			}
@@ -376,33 +356,24 @@ func (e *CoverageError) Error() string {
 	return fmt.Sprintf("the parts do not cover the job's %d lanes exactly once: %s%s", e.Lanes, strings.Join(ps, "; "), more)
 }
 
-// MergeParts merges the parts of one job into the job's summary. It refuses,
-// with an error naming the files, unless every part has the same job
-// parameters and the parts cover every lane [0, Lanes) exactly once. The
-// digest, count, extremes and histogram are then exactly those of a single
-// run; mean and M2 are merged in lane order (Chan et al.), which agrees with
-// a single run to rounding.
-func MergeParts(parts []*Part) (*Summary, error) {
+// Merge merges the parts of one job into the job's result. It refuses, with
+// an error naming the files, unless every part has the same job parameters
+// and the parts cover every lane [0, Lanes) exactly once. The digest, count,
+// extremes and histogram are then exactly those of a single run; mean and M2
+// are merged in lane order (Chan et al.), which agrees with a single run to
+// rounding. The Result is for lanes [0, Lanes): Engine and Device list the
+// distinct engines and devices of the parts in lane order, Daily is merged
+// when every part kept it, and Timing is zero.
+func Merge(parts []*Part) (*sim.Result, error) {
 	order, err := checkParts(parts)
 	if err != nil {
 		return nil, err
 	}
-	return mergeSummaries(parts, order, func(p *Part) *Summary { return p.Summary })
-}
-
-// MergeResult is MergeParts as a Result for lanes [0, Lanes): Engine and
-// Device list the distinct engines and devices of the parts in lane order,
-// Daily is merged when every part kept it, and Timing is zero.
-func MergeResult(parts []*Part) (*Result, error) {
-	order, err := checkParts(parts)
+	s, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Summary })
 	if err != nil {
 		return nil, err
 	}
-	s, err := mergeSummaries(parts, order, func(p *Part) *Summary { return p.Summary })
-	if err != nil {
-		return nil, err
-	}
-	r := &Result{Params: parts[0].Params, Summary: s}
+	r := &sim.Result{Params: parts[0].Params, Summary: s}
 	var engines, devices []string
 	daily := true
 	for _, i := range order {
@@ -410,7 +381,7 @@ func MergeResult(parts []*Part) (*Result, error) {
 		if !slices.Contains(engines, p.Engine) {
 			engines = append(engines, p.Engine)
 		}
-		// A shard with no lanes ran on no device (RunShard leaves it empty).
+		// A shard with no lanes ran on no device (Run leaves it empty).
 		if p.Device != "" && !slices.Contains(devices, p.Device) {
 			devices = append(devices, p.Device)
 		}
@@ -419,7 +390,7 @@ func MergeResult(parts []*Part) (*Result, error) {
 	r.Engine, r.Device = strings.Join(engines, "+"), strings.Join(devices, "; ")
 	if daily {
 		for n := range r.Params.Steps {
-			d, err := mergeSummaries(parts, order, func(p *Part) *Summary { return p.Daily[n] })
+			d, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Daily[n] })
 			if err != nil {
 				return nil, fmt.Errorf("daily summary of step %d: %w", n+1, err)
 			}
@@ -429,10 +400,10 @@ func MergeResult(parts []*Part) (*Result, error) {
 	return r, nil
 }
 
-func mergeSummaries(parts []*Part, order []int, get func(*Part) *Summary) (*Summary, error) {
+func mergeSummaries(parts []*Part, order []int, get func(*Part) *sim.Summary) (*sim.Summary, error) {
 	h := get(parts[order[0]]).Hist
-	s := &Summary{Min: float32(posInf), Max: float32(negInf),
-		Hist: &Histogram{Lo: h.Lo, Scale: h.Scale, Bins: make([]uint64, len(h.Bins))}}
+	s := &sim.Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)),
+		Hist: &sim.Histogram{Lo: h.Lo, Scale: h.Scale, Bins: make([]uint64, len(h.Bins))}}
 	for _, i := range order {
 		if err := s.Merge(get(parts[i])); err != nil {
 			return nil, fmt.Errorf("%s: %w", parts[i].name(i), err)
@@ -498,9 +469,9 @@ func checkParts(parts []*Part) ([]int, error) {
 	slices.SortStableFunc(order, func(a, b int) int {
 		pa, pb := parts[a], parts[b]
 		if pa.First != pb.First {
-			return cmpU(pa.First, pb.First)
+			return cmp.Compare(pa.First, pb.First)
 		}
-		return cmpU(pa.Count, pb.Count)
+		return cmp.Compare(pa.Count, pb.Count)
 	})
 	lanes := p0.Params.Lanes
 	cov := &CoverageError{Lanes: lanes}
@@ -529,19 +500,9 @@ func checkParts(parts []*Part) ([]int, error) {
 	return order, nil
 }
 
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // diffParams returns the first parameter, as its flag name, in which a and b
 // differ, with both values; field is empty when they agree.
-func diffParams(a, b Params) (field, va, vb string) {
+func diffParams(a, b sim.Params) (field, va, vb string) {
 	u := func(x uint64) string { return strconv.FormatUint(x, 10) }
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	switch {

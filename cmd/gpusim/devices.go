@@ -1,0 +1,61 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/engines"
+)
+
+func devicesCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "devices",
+		Usage:     "list the devices of the device engine (OpenCL platforms and devices), with the index --device takes",
+		UsageText: "gpusim devices [--format text|json]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
+		},
+		Action: func(c *cli.Context) error {
+			format, err := checkFormat(c, "text", "json")
+			if err != nil {
+				return err
+			}
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			_, ds, err := engines.Devices()
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(c.App.Writer)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"devices": ds})
+			}
+			return writeDevicesText(c.App.Writer, ds)
+		},
+	}
+}
+
+func writeDevicesText(w io.Writer, ds []engines.Device) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	platform := ""
+	for _, d := range ds {
+		if d.Platform != platform {
+			platform = d.Platform
+			fmt.Fprintf(tw, "platform: %s (%s)\n", d.Platform, d.PlatformVersion)
+		}
+		fmt.Fprintf(tw, "  [%d] %s\n", d.Index, d.Name)
+		fmt.Fprintf(tw, "      type:\t%s\n", d.Type)
+		for _, p := range d.Props {
+			if p.Label != "" {
+				fmt.Fprintf(tw, "      %s:\t%s\n", p.Label, p.Text)
+			}
+		}
+	}
+	return tw.Flush()
+}

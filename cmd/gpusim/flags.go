@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// countValue is a whole-number flag read with the one count grammar
+// (internal/count: 5000000, 5_000_000, 5e6, 2.5M, 2^28; 010 is ten) and
+// checked against its flag's range, so the error names the range.
+type countValue struct {
+	n, lo, hi uint64
+}
+
+func (c *countValue) Set(s string) error {
+	n, err := count.ParseIn(s, c.lo, c.hi)
+	if err != nil {
+		return err
+	}
+	c.n = n
+	return nil
+}
+
+func (c *countValue) String() string {
+	if c == nil {
+		return "0"
+	}
+	return strconv.FormatUint(c.n, 10)
+}
+
+// countFlag is a count flag called name with value def in [lo, hi].
+func countFlag(name string, def, lo, hi uint64, usage string) *cli.GenericFlag {
+	return &cli.GenericFlag{Name: name, Value: &countValue{def, lo, hi}, Usage: usage}
+}
+
+// getCount is the value of a countFlag.
+func getCount(c *cli.Context, name string) uint64 { return c.Generic(name).(*countValue).n }
+
+// getInt is the value of a countFlag whose range fits an int.
+func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
+
+// listFlag reads a comma-separated list of counts within [lo, hi].
+func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {
+	ns, err := count.ParseList(c.String(name), lo, hi)
+	if err != nil {
+		return nil, paramErr(name, "%v", err)
+	}
+	return ns, nil
+}
+
+// checkFormat refuses a --format outside valid.
+func checkFormat(c *cli.Context, valid ...string) (string, error) {
+	f := c.String("format")
+	for _, v := range valid {
+		if f == v {
+			return f, nil
+		}
+	}
+	return f, paramErr("format", "unknown format %q (valid: %s)", f, strings.Join(valid, ", "))
+}
+
+// noArgs refuses positional arguments to a command that takes none.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, c.Args().First()), hint: "flags take two dashes, e.g. --lanes 1000"}
+	}
+	return nil
+}
+
+// paramErr is bad input for --flag: it prints as gpusim: error: --flag: ...
+// and exits 2.
+func paramErr(flag, format string, a ...any) error {
+	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
+}

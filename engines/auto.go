@@ -1,0 +1,342 @@
+package engines
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Choice is what auto chose and why, for the report.
+type Choice struct {
+	Engine string        `json:"engine"`
+	Reason string        `json:"reason"`
+	Probe  time.Duration `json:"-"` // time spent starting and measuring candidates
+}
+
+// The cost model for jobs auto decides without measuring. simdNsPerCore is
+// simd's time per lane-step on one core, rounded up from docs/benchmarks.md
+// (0.93 ns per lane-step on two AVX-512 cores, 5M x 100); deviceStartupFloor
+// is the least time any OpenCL device took here to start (context, program
+// from pocl's warm cache, first launch: 30 ms, docs/benchmarks.md). A job
+// that simd finishes within the floor never starts a device.
+const (
+	simdNsPerCore      = 2.0
+	deviceStartupFloor = 30 * time.Millisecond
+)
+
+// probeLaneSteps bounds the work of each measured candidate: about 2 ms on
+// simd with two cores, so a probe never costs more than a few milliseconds
+// whatever the job's size.
+const (
+	probeLaneSteps = 1 << 21
+	probeMaxSteps  = 32
+)
+
+// Auto chooses the engine expected to finish o.Params's job first and
+// starts it:
+//
+//  1. a job simd finishes within deviceStartupFloor runs on simd, without
+//     loading any device driver;
+//  2. otherwise, with a calibration cached for this machine, binary and
+//     options, the engine with the least predicted time (device start-up
+//     plus lane-steps times its measured rate) runs it, and a device is
+//     started only when it is the one chosen;
+//  3. otherwise each device is started and it and simd run the same
+//     bounded probe (at most probeLaneSteps, cancellable with ctx); the
+//     faster per lane-step keeps the job, and the rates are cached.
+//
+// Errors are ctx's; a device that cannot start or run is a note, and simd
+// runs the job.
+func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
+	if ctx.Err() != nil {
+		return nil, Choice{}, context.Cause(ctx)
+	}
+	start := time.Now()
+	simd := cpu.SIMD{Workers: o.Workers}
+	p := o.Params
+	work := float64(p.Lanes) * float64(max(p.Steps, 1))
+	simdEst := time.Duration(work * simdNsPerCore / float64(simd.WorkerCount()))
+	if simdEst < deviceStartupFloor || p.Steps == 0 {
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g lane-steps): simd finishes before a device could start", work)}, nil
+	}
+	dev, err := DeviceEntry()
+	if err != nil {
+		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
+	}
+	key := calibrationKey(o)
+	if c, ok := loadCalibration(key); ok {
+		return chooseCalibrated(ctx, dev, o, simd, c, work)
+	}
+	if err := checkOpenCLOptions(o); err != nil {
+		return nil, Choice{}, err
+	}
+	ds, err := dev.Devices()
+	if err != nil {
+		why := "failed"
+		if dev.Absent(err) {
+			why = "is not here"
+		}
+		o.note("%s %s (%s): running on simd", dev.Name, why, firstLine(err))
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
+	}
+	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work)
+	if err != nil {
+		return nil, Choice{}, err
+	}
+	storeCalibration(key, c)
+	ch.Probe = time.Since(start)
+	return eng, ch, nil
+}
+
+// calibration is what auto measured on this machine for one set of options.
+type calibration struct {
+	SIMDNs  float64        `json:"simd_ns_per_lane_step"`
+	Devices []deviceTiming `json:"devices"`
+}
+
+type deviceTiming struct {
+	Index   int     `json:"index"`
+	Label   string  `json:"label"`
+	Startup float64 `json:"startup_s"`
+	Ns      float64 `json:"ns_per_lane_step"`
+}
+
+// calibrate starts each candidate device of ds, measures it and simd on the
+// same probe, and returns the calibration and the faster engine, keeping a
+// started device open only when it is chosen.
+func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64) (calibration, sim.Engine, Choice, error) {
+	probe := probeJob(o.Params)
+	var c calibration
+	simdNs, err := rate(ctx, simd, probe)
+	if err != nil {
+		return c, nil, Choice{}, err
+	}
+	c.SIMDNs = simdNs
+	best, bestNs, bestLabel := sim.Engine(simd), simdNs, "simd"
+	for _, d := range candidates(ds, o) {
+		do := o
+		do.Devices = strconv.Itoa(d.Index)
+		t0 := time.Now()
+		e, err := dev.Open(ctx, do)
+		if err == nil {
+			_, err = e.Run(ctx, probe) // the first launch finishes starting the device
+		}
+		startup := time.Since(t0)
+		if err != nil {
+			sim.Close(e)
+			if ctx.Err() != nil {
+				return c, nil, Choice{}, context.Cause(ctx)
+			}
+			o.note("%s device %s did not start (%s): not a candidate", dev.Name, d.Label, firstLine(err))
+			continue
+		}
+		ns, err := rate(ctx, e, probe)
+		if err != nil {
+			sim.Close(e)
+			return c, nil, Choice{}, err
+		}
+		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), ns})
+		if ns < bestNs {
+			sim.Close(best)
+			best, bestNs, bestLabel = e, ns, dev.Name+" on "+d.Label
+		} else {
+			sim.Close(e)
+		}
+	}
+	reason := fmt.Sprintf("measured here: %s at %.3g ns per lane-step", bestLabel, bestNs)
+	if bestLabel != "simd" {
+		reason += fmt.Sprintf(", simd at %.3g", simdNs)
+	}
+	return c, best, Choice{Engine: best.Name(), Reason: reason}, nil
+}
+
+// candidates are the devices auto considers: o.Devices' when given, else
+// the GPUs, else every device.
+func candidates(ds []Device, o Options) []Device {
+	if o.Devices != "" {
+		idx, err := ParseDevices(o.Devices, len(ds))
+		if err != nil {
+			return nil
+		}
+		var out []Device
+		for _, i := range idx {
+			out = append(out, ds[i])
+		}
+		return out
+	}
+	var gpus []Device
+	for _, d := range ds {
+		if d.GPU {
+			gpus = append(gpus, d)
+		}
+	}
+	if len(gpus) > 0 {
+		return gpus
+	}
+	return ds
+}
+
+// chooseCalibrated predicts each candidate's time from c and starts the
+// fastest; only a chosen device is started.
+func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, work float64) (sim.Engine, Choice, error) {
+	best := -1
+	bestT := work * c.SIMDNs * 1e-9
+	for i, d := range c.Devices {
+		if t := d.Startup + work*d.Ns*1e-9; t < bestT {
+			best, bestT = i, t
+		}
+	}
+	if best < 0 {
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on simd", bestT)}, nil
+	}
+	d := c.Devices[best]
+	do := o
+	do.Devices = strconv.Itoa(d.Index)
+	e, err := dev.Open(ctx, do)
+	if err != nil {
+		o.note("%s device %s did not start (%s): running on simd", dev.Name, d.Label, firstLine(err))
+		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
+	}
+	return e, Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on %s", bestT, d.Label)}, nil
+}
+
+// probeJob is the bounded slice of p's job that candidates run: the job's
+// step count up to probeMaxSteps, on as many lanes as make probeLaneSteps.
+func probeJob(p sim.Params) *sim.Job {
+	q := p
+	q.Steps = min(max(p.Steps, 1), probeMaxSteps)
+	q.Lanes = min(p.Lanes, max(probeLaneSteps/uint64(q.Steps), 1))
+	return &sim.Job{Params: q}
+}
+
+// rate is e's time per lane-step on probe, the least of two runs.
+func rate(ctx context.Context, e sim.Engine, probe *sim.Job) (float64, error) {
+	best := time.Duration(1<<63 - 1)
+	for range 2 {
+		t0 := time.Now()
+		if _, err := e.Run(ctx, probe); err != nil {
+			if ctx.Err() != nil {
+				return 0, context.Cause(ctx)
+			}
+			return 0, err
+		}
+		best = min(best, time.Since(t0))
+	}
+	return float64(best.Nanoseconds()) / (float64(probe.Params.Lanes) * float64(probe.Params.Steps)), nil
+}
+
+// EnvCacheDir overrides where gpusim keeps its caches (auto's calibration);
+// the default is os.UserCacheDir()/gpusim.
+const EnvCacheDir = "GPUSIM_CACHE_DIR"
+
+// cacheDir is the calibration's folder, or "" when there is none.
+func cacheDir() string {
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "gpusim")
+}
+
+// calibrationKey names what a calibration depends on: this binary, the
+// cores, the OpenCL set-up (library, ICD files, pocl's devices) and the
+// options that change the engines' speed.
+func calibrationKey(o Options) string {
+	var b strings.Builder
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			fmt.Fprintf(&b, "%s %d %d;", exe, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	fmt.Fprintf(&b, "cpus %d %d; workers %d; devices %q; math %q; width %d; steps %d;",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, o.Devices, o.Math, o.VectorWidth, min(max(o.Params.Steps, 1), probeMaxSteps))
+	for _, v := range []string{"GPUSIM_OPENCL_LIBRARY", "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "POCL_DEVICES", "CUDA_VISIBLE_DEVICES"} {
+		fmt.Fprintf(&b, "%s=%q;", v, os.Getenv(v))
+	}
+	if es, err := os.ReadDir("/etc/OpenCL/vendors"); err == nil {
+		for _, e := range es {
+			if info, err := e.Info(); err == nil {
+				fmt.Fprintf(&b, "%s %d;", e.Name(), info.ModTime().UnixNano())
+			}
+		}
+	}
+	return b.String()
+}
+
+// calibrationFile holds one calibration per key.
+type calibrationFile map[string]calibration
+
+func calibrationPath() string {
+	d := cacheDir()
+	if d == "" {
+		return ""
+	}
+	return filepath.Join(d, "auto.json")
+}
+
+func loadCalibration(key string) (calibration, bool) {
+	path := calibrationPath()
+	if path == "" {
+		return calibration{}, false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return calibration{}, false
+	}
+	var f calibrationFile
+	if json.Unmarshal(b, &f) != nil {
+		return calibration{}, false // a damaged cache is measured anew
+	}
+	c, ok := f[key]
+	return c, ok && c.SIMDNs > 0
+}
+
+// storeCalibration adds c under key; a cache that cannot be written is
+// skipped silently (the next run measures again).
+func storeCalibration(key string, c calibration) {
+	path := calibrationPath()
+	if path == "" {
+		return
+	}
+	f := calibrationFile{}
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &f)
+	}
+	f[key] = c
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".auto.json.tmp*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(b)
+	if cerr := tmp.Close(); werr != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return
+	}
+	if os.Rename(tmp.Name(), path) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

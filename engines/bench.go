@@ -1,0 +1,134 @@
+package engines
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Spec is an engine as `gpusim bench` runs it.
+type Spec struct {
+	Name   string // in reports: the entry's name, or entry:device
+	Entry  string // the registry entry it comes from
+	Device bool   // runs on a device (bench compares devices with simd)
+	// New returns a fresh engine with workers goroutines (0: the engine's
+	// default). An engine that cannot start is returned anyway and fails
+	// in Run, so a benchmark reports it rather than stopping.
+	New func(workers int) sim.Engine
+	// Scales says the engine takes a worker count, for the scaling table.
+	Scales bool
+}
+
+// benchOne runs entry e as it is.
+func benchOne(e Entry) ([]Spec, error) { return benchSpec(e, false) }
+
+// benchScales runs entry e as it is and at 1..N workers.
+func benchScales(e Entry) ([]Spec, error) { return benchSpec(e, true) }
+
+func benchSpec(e Entry, scales bool) ([]Spec, error) {
+	// Start the engine once so one that cannot run here is left out with
+	// its reason rather than failing mid-way.
+	eng, err := e.Open(context.Background(), Options{})
+	if err != nil {
+		return nil, err
+	}
+	sim.Close(eng)
+	return []Spec{{Name: e.Name, Entry: e.Name, Scales: scales, New: func(workers int) sim.Engine {
+		eng, err := e.Open(context.Background(), Options{Workers: workers})
+		if err != nil {
+			return failedEngine{e.Name, err}
+		}
+		return eng
+	}}}, nil
+}
+
+// failedEngine is an engine that could not start; its Run says why.
+type failedEngine struct {
+	name string
+	err  error
+}
+
+func (f failedEngine) Name() string { return f.name }
+
+func (f failedEngine) Run(context.Context, *sim.Job) (*sim.Result, error) {
+	return nil, fmt.Errorf("start %s: %w", f.name, f.err)
+}
+
+// Benchable is what `gpusim bench` can run here: every spec in registry
+// order, and why each entry that cannot run here is missing.
+type Benchable struct {
+	Entries []string // the benchmarked entries, in registry order
+	Specs   []Spec
+	Missing map[string]error // why an entry of Entries cannot run here
+}
+
+// ForBench lists the engines `gpusim bench` runs.
+func ForBench() Benchable {
+	b := Benchable{Missing: map[string]error{}}
+	for _, e := range table {
+		if e.Bench == nil {
+			continue
+		}
+		b.Entries = append(b.Entries, e.Name)
+		specs, err := e.Bench(e)
+		if err != nil {
+			b.Missing[e.Name] = err
+			continue
+		}
+		b.Specs = append(b.Specs, specs...)
+	}
+	return b
+}
+
+// Names lists what --engines takes: each benchmarked entry (which selects
+// all its specs) and each spec name that differs from its entry's.
+func (b Benchable) Names() []string {
+	names := slices.Clone(b.Entries)
+	for _, s := range b.Specs {
+		if !slices.Contains(names, s.Name) {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// Notes says which entries are left out and why, in registry order.
+func (b Benchable) Notes() []string {
+	var notes []string
+	for _, e := range b.Entries {
+		if err, ok := b.Missing[e]; ok {
+			notes = append(notes, fmt.Sprintf("%s left out: %v", e, err))
+		}
+	}
+	return notes
+}
+
+// Select picks the specs a comma-separated --engines list names, keeping
+// registry order; "" picks every spec that runs here.
+func (b Benchable) Select(list string) ([]Spec, error) {
+	if list == "" {
+		return slices.Clone(b.Specs), nil
+	}
+	valid := b.Names()
+	want := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(valid, name) {
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q (valid: %s)", name, strings.Join(valid, ", "))}
+		}
+		if err, ok := b.Missing[name]; ok {
+			return nil, fmt.Errorf("--engines: %s cannot run here: %w", name, err)
+		}
+		want[name] = true
+	}
+	var specs []Spec
+	for _, s := range b.Specs {
+		if want[s.Entry] || want[s.Name] {
+			specs = append(specs, s)
+		}
+	}
+	return specs, nil
+}

@@ -1,0 +1,136 @@
+package engines
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Device is one device of an engine that runs on devices, as `gpusim
+// devices` lists it.
+type Device struct {
+	Engine          string // the entry it belongs to
+	Index           int    // the number --device takes
+	Platform        string
+	PlatformVersion string
+	Name            string
+	Type            string
+	GPU             bool
+	// Label is the device in one line, as reports name it.
+	Label string
+	// Props are the engine-specific properties, in display order.
+	Props []Prop
+}
+
+// Prop is a device property: Key names it in JSON, Label in text, Value is
+// its JSON value and Text its text.
+type Prop struct {
+	Key, Label string
+	Value      any
+	Text       string
+}
+
+// MarshalJSON writes the device as one flat object: index, platform,
+// platform_version, name and type, then each property under its key.
+func (d Device) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	add := func(k string, v any) error {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+		return nil
+	}
+	for _, kv := range []struct {
+		k string
+		v any
+	}{{"index", d.Index}, {"platform", d.Platform}, {"platform_version", d.PlatformVersion}, {"name", d.Name}, {"type", d.Type}} {
+		if err := add(kv.k, kv.v); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range d.Props {
+		if err := add(p.Key, p.Value); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// DeviceEntry returns the entry whose devices --device indexes: the one
+// engine that runs on devices.
+func DeviceEntry() (Entry, error) {
+	for _, e := range table {
+		if e.Devices != nil {
+			return e, nil
+		}
+	}
+	return Entry{}, ErrNoDevices
+}
+
+// Devices lists the devices of the device engine, with its entry.
+func Devices() (Entry, []Device, error) {
+	e, err := DeviceEntry()
+	if err != nil {
+		return e, nil, err
+	}
+	ds, err := e.Devices()
+	return e, ds, err
+}
+
+// DeviceLabels lists the devices in one line each, for a machine
+// description (bench's report).
+func DeviceLabels() ([]string, error) {
+	_, ds, err := Devices()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Label
+	}
+	return out, nil
+}
+
+// ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
+// number of devices "all" stands for, or -1 when not known yet ("all" then
+// gives nil); whether each index exists is the engine's to check. Errors
+// are *sim.ParamError for --device.
+func ParseDevices(s string, n int) ([]int, error) {
+	if s == "all" {
+		if n < 0 {
+			return nil, nil
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	var idx []int
+	for f := range strings.SplitSeq(s, ",") {
+		i, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || i < 0 {
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index (valid: N, N,M,... or all; gpusim devices lists them)", s)}
+		}
+		if slices.Contains(idx, i) {
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice", i)}
+		}
+		idx = append(idx, i)
+	}
+	return idx, nil
+}

@@ -1,0 +1,153 @@
+package engines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Options configure the engine a name selects. The zero value is every
+// engine's default.
+type Options struct {
+	Workers     int    // goroutines of the CPU engines; 0 for every core
+	Devices     string // devices of a device engine: "", "N", "N,M,..." or "all"
+	Math        string // sim.MathExact ("" too) or sim.MathFast, device engines only
+	VectorWidth int    // lanes per work-item of a device engine; 0 for the device's
+	// Params is the job the engine is for: auto chooses by its size.
+	Params sim.Params
+	// Note, when set, receives one-line remarks for stderr.
+	Note func(string)
+}
+
+func (o Options) note(format string, args ...any) {
+	if o.Note != nil {
+		o.Note(fmt.Sprintf(format, args...))
+	}
+}
+
+// The options an engine may take, as Entry.Takes lists them (the CLI's flag
+// names).
+const (
+	TakesWorkers     = "workers"
+	TakesDevice      = "device"
+	TakesMath        = "math"
+	TakesVectorWidth = "vector-width"
+)
+
+// Entry is one engine of the registry.
+type Entry struct {
+	Name string
+	Help string // one line for `gpusim run --help`
+	// Takes lists the options the engine uses; giving it another is an
+	// error (a flag that would silently do nothing).
+	Takes []string
+	// Open starts the engine; ctx bounds the start (auto's measurements).
+	Open func(ctx context.Context, o Options) (sim.Engine, error)
+	// Bench lists what `gpusim bench` runs for the engine (one spec, or
+	// one per device), or says why it cannot run here; nil leaves the
+	// entry out of the benchmark (auto, which is another engine's alias).
+	Bench func(e Entry) ([]Spec, error)
+	// Devices lists the devices of an engine that runs on devices; nil for
+	// the CPU engines.
+	Devices func() ([]Device, error)
+	// Absent reports whether an error of Open or Devices means the engine's
+	// hardware or driver is not here at all, rather than broken.
+	Absent func(error) bool
+	// Hint, when set, suggests a fix for one of the engine's errors, or "".
+	Hint func(error) string
+}
+
+// table is the registry. Adding an engine is its package plus one entry
+// here (see docs/architecture.md).
+var table = []Entry{
+	{
+		Name: "serial", Help: "the reference: one goroutine, lane by lane",
+		Open:  func(context.Context, Options) (sim.Engine, error) { return cpu.Serial{}, nil },
+		Bench: benchOne,
+	},
+	{
+		Name: "parallel", Help: "lane blocks on --workers goroutines", Takes: []string{TakesWorkers},
+		Open:  func(_ context.Context, o Options) (sim.Engine, error) { return cpu.Parallel{Workers: o.Workers}, nil },
+		Bench: benchScales,
+	},
+	{
+		Name: "simd", Help: "batches of 16 (AVX-512) or 8 (AVX2) lanes per instruction on --workers goroutines", Takes: []string{TakesWorkers},
+		Open:  func(_ context.Context, o Options) (sim.Engine, error) { return cpu.SIMD{Workers: o.Workers}, nil },
+		Bench: benchScales,
+	},
+	openCLEntry,
+}
+
+// auto comes last; it is added in init because Auto reads the table.
+func init() {
+	table = append(table, Entry{
+		Name: "auto", Help: "the engine expected to finish first: small jobs on simd, large ones on the fastest engine measured here",
+		Takes: []string{TakesWorkers, TakesDevice, TakesMath, TakesVectorWidth},
+		Open:  func(ctx context.Context, o Options) (sim.Engine, error) { e, _, err := Auto(ctx, o); return e, err },
+	})
+}
+
+// All returns the registry's entries in order.
+func All() []Entry { return slices.Clone(table) }
+
+// Names lists the engine names, for help and error messages.
+func Names() []string {
+	names := make([]string, len(table))
+	for i, e := range table {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// Lookup returns the entry called name, or a *sim.ParamError for --engine.
+func Lookup(name string) (Entry, error) {
+	for _, e := range table {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return Entry{}, &sim.ParamError{Flag: "engine", Msg: fmt.Sprintf("unknown engine %q (valid: %s)", name, strings.Join(Names(), ", "))}
+}
+
+// TakenBy lists the engines that take option opt (a Takes constant),
+// auto left out.
+func TakenBy(opt string) []string {
+	var names []string
+	for _, e := range table {
+		if e.Name != "auto" && slices.Contains(e.Takes, opt) {
+			names = append(names, e.Name)
+		}
+	}
+	return names
+}
+
+// Open starts the engine called name. An unknown name is a *sim.ParamError;
+// an engine that exists but cannot start here is another error, which
+// Hint may explain.
+func Open(ctx context.Context, name string, o Options) (sim.Engine, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return e.Open(ctx, o)
+}
+
+// Hint suggests a fix for an error of any engine, or "".
+func Hint(err error) string {
+	for _, e := range table {
+		if e.Hint != nil {
+			if h := e.Hint(err); h != "" {
+				return h
+			}
+		}
+	}
+	return ""
+}
+
+// ErrNoDevices is the error of Devices when no engine runs on devices.
+var ErrNoDevices = errors.New("no engine here runs on devices")

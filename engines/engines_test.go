@@ -1,0 +1,137 @@
+package engines
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+func TestLookup(t *testing.T) {
+	for _, name := range []string{"serial", "parallel", "simd", "opencl", "auto"} {
+		if e, err := Lookup(name); err != nil || e.Name != name {
+			t.Errorf("Lookup(%q) = %v, %v", name, e.Name, err)
+		}
+	}
+	var pe *sim.ParamError
+	_, err := Lookup("cuda")
+	if !errors.As(err, &pe) || pe.Flag != "engine" || !strings.Contains(pe.Msg, "valid: serial, parallel, simd, opencl, auto") {
+		t.Errorf("Lookup(cuda): %v", err)
+	}
+	if got := TakenBy(TakesWorkers); !slices.Equal(got, []string{"parallel", "simd"}) {
+		t.Errorf("TakenBy(workers) = %v", got)
+	}
+}
+
+func TestParseDevices(t *testing.T) {
+	for s, want := range map[string][]int{"0": {0}, "2,0": {2, 0}, " 1 , 3": {1, 3}, "all": {0, 1, 2, 3}} {
+		if got, err := ParseDevices(s, 4); err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": "is not a device index", "": "is not a device index"} {
+		var pe *sim.ParamError
+		if _, err := ParseDevices(s, 4); !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
+			t.Errorf("ParseDevices(%q): %v, want %q", s, err, msg)
+		}
+	}
+	if got, err := ParseDevices("all", -1); got != nil || err != nil {
+		t.Errorf("ParseDevices(all, -1) = %v, %v", got, err)
+	}
+}
+
+// TestSelect checks --engines against an entry with a spec per device: the
+// entry's name picks them all, a spec's name one.
+func TestSelect(t *testing.T) {
+	spec := func(name string) Spec {
+		entry, _, _ := strings.Cut(name, ":")
+		return Spec{Name: name, Entry: entry, New: func(int) sim.Engine { return cpu.Serial{} }}
+	}
+	b := Benchable{Entries: []string{"serial", "ocl", "gone"}, Specs: []Spec{spec("serial"), spec("ocl:a"), spec("ocl:b")},
+		Missing: map[string]error{"gone": errors.New("not here")}}
+	names := func(specs []Spec) []string {
+		var ns []string
+		for _, s := range specs {
+			ns = append(ns, s.Name)
+		}
+		return ns
+	}
+	for list, want := range map[string][]string{
+		"":               {"serial", "ocl:a", "ocl:b"},
+		"ocl":            {"ocl:a", "ocl:b"},
+		"ocl:b, serial":  {"serial", "ocl:b"},
+		"ocl:a,ocl,ocl":  {"ocl:a", "ocl:b"},
+		"serial,serial,": nil,
+	} {
+		specs, err := b.Select(list)
+		if want == nil {
+			if err == nil || !strings.Contains(err.Error(), `unknown engine "" (valid: serial, ocl, gone, ocl:a, ocl:b)`) {
+				t.Errorf("Select(%q): got %v, %v; want an unknown engine error", list, names(specs), err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(names(specs), want) {
+			t.Errorf("Select(%q) = %v, %v; want %v", list, names(specs), err, want)
+		}
+	}
+	if _, err := b.Select("gone"); err == nil || !strings.Contains(err.Error(), "gone cannot run here: not here") {
+		t.Errorf("Select(gone): %v", err)
+	}
+	if got := b.Notes(); !slices.Equal(got, []string{"gone left out: not here"}) {
+		t.Errorf("Notes() = %q", got)
+	}
+}
+
+// TestAutoSmallJob checks that a job simd finishes before any device could
+// start runs on simd without touching the device engine.
+func TestAutoSmallJob(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 10
+	e, ch, err := Auto(context.Background(), Options{Params: p})
+	if err != nil || e.Name() != "simd" || ch.Engine != "simd" || !strings.Contains(ch.Reason, "small job") {
+		t.Errorf("Auto(1000 x 10) = %v, %+v, %v; want simd for a small job", e, ch, err)
+	}
+}
+
+// TestAutoCancelled checks that auto's measurements stop with the context.
+func TestAutoCancelled(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := sim.Default()
+	p.Lanes, p.Steps = 1<<30, 1000
+	if e, _, err := Auto(ctx, Options{Params: p}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Auto with a cancelled context = %v, %v; want context.Canceled", e, err)
+	}
+}
+
+// TestAutoProbeBounded checks that the probe is a bounded slice of any job.
+func TestAutoProbeBounded(t *testing.T) {
+	for _, steps := range []int{1, 10, 100, 100000} {
+		p := sim.Default()
+		p.Lanes, p.Steps = 1<<40, steps
+		q := probeJob(p).Params
+		if w := q.Lanes * uint64(q.Steps); w > probeLaneSteps || q.Steps > probeMaxSteps || q.Steps < 1 {
+			t.Errorf("probe of %d x %d is %d x %d", p.Lanes, p.Steps, q.Lanes, q.Steps)
+		}
+	}
+}
+
+// TestAutoCalibration checks that a cached calibration decides without
+// measuring: with simd predicted faster no device is started.
+func TestAutoCalibration(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	p := sim.Default()
+	p.Lanes, p.Steps = 1<<28, 100
+	o := Options{Params: p}
+	storeCalibration(calibrationKey(o), calibration{SIMDNs: 0.5, Devices: []deviceTiming{{Index: 0, Label: "slow", Startup: 0.2, Ns: 1}}})
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil || e.Name() != "simd" || !strings.Contains(ch.Reason, "calibration") || ch.Probe != 0 {
+		t.Errorf("Auto with a calibration = %v, %+v, %v; want simd from the calibration", e, ch, err)
+	}
+}

@@ -1,0 +1,145 @@
+package engines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// openCLEntry is the OpenCL engine: package gpu on any OpenCL device.
+var openCLEntry = Entry{
+	Name: "opencl", Help: "an OpenCL device (--device, --math, --vector-width)",
+	Takes:   []string{TakesDevice, TakesMath, TakesVectorWidth},
+	Open:    func(_ context.Context, o Options) (sim.Engine, error) { return openOpenCL(o) },
+	Bench:   benchOpenCL,
+	Devices: openCLDevices,
+	Absent: func(err error) bool {
+		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
+	},
+	Hint: openCLHint,
+}
+
+// openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,
+// what to install or set.
+func openCLHint(err error) string {
+	if h := cl.HintFor(err); h != "" {
+		return h
+	}
+	if errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice) {
+		return fmt.Sprintf("install an OpenCL driver (pocl-opencl-icd for CPUs) or set %s to libOpenCL.so; the CPU engines work without one", cl.EnvLibrary)
+	}
+	return ""
+}
+
+// checkOpenCLOptions checks --math and --vector-width before anything runs.
+func checkOpenCLOptions(o Options) error {
+	switch o.Math {
+	case "", sim.MathExact, sim.MathFast:
+	default:
+		return &sim.ParamError{Flag: "math", Msg: fmt.Sprintf("unknown mode %q (valid: exact, fast)", o.Math)}
+	}
+	if o.VectorWidth != 0 && !slices.Contains(gpu.VectorWidths, o.VectorWidth) {
+		return &sim.ParamError{Flag: "vector-width", Msg: fmt.Sprintf("%d is not a valid width (valid: 0 for auto, 1, 2, 4, 8, 16)", o.VectorWidth)}
+	}
+	if o.Devices != "" {
+		if _, err := ParseDevices(o.Devices, -1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openOpenCL opens the devices o.Devices names (default: the first GPU, else
+// device 0), several at once as one gpu.Multi.
+func openOpenCL(o Options) (sim.Engine, error) {
+	if err := checkOpenCLOptions(o); err != nil {
+		return nil, err
+	}
+	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth}
+	if o.Devices == "" {
+		opt.Device = max(gpu.PickDefault(), 0)
+		return gpu.Open(opt)
+	}
+	ds, err := gpu.Devices()
+	if err != nil {
+		return nil, err
+	}
+	idx, err := ParseDevices(o.Devices, len(ds))
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range idx {
+		if i >= len(ds) {
+			return nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
+		}
+	}
+	if len(idx) == 1 {
+		opt.Device = idx[0]
+		return gpu.Open(opt)
+	}
+	return gpu.OpenMulti(idx, opt)
+}
+
+// benchOpenCL benchmarks every OpenCL device as opencl:N.
+func benchOpenCL(e Entry) ([]Spec, error) {
+	ds, err := gpu.Devices()
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]Spec, len(ds))
+	for i, d := range ds {
+		o := Options{Devices: strconv.Itoa(d.Index)}
+		specs[i] = Spec{Name: fmt.Sprintf("%s:%d", e.Name, d.Index), Entry: e.Name, Device: true, New: func(int) sim.Engine {
+			eng, err := openOpenCL(o)
+			if err != nil {
+				return failedEngine{e.Name, err}
+			}
+			return eng
+		}}
+	}
+	return specs, nil
+}
+
+// openCLDevices describes every OpenCL device.
+func openCLDevices() ([]Device, error) {
+	ds, err := gpu.Devices()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Device, len(ds))
+	for i, d := range ds {
+		out[i] = Device{
+			Engine: "opencl", Index: d.Index, Platform: d.PlatformName, PlatformVersion: d.PlatformVersion,
+			Name: d.Name, Type: d.Type, GPU: d.IsGPU(), Label: d.String(),
+			Props: []Prop{
+				{"vendor", "vendor", d.Vendor, d.Vendor},
+				{"driver", "driver", d.DriverVersion, d.DriverVersion},
+				{"opencl", "opencl", d.Version, d.Version},
+				{"compute_units", "compute units", int(d.ComputeUnits), strconv.Itoa(int(d.ComputeUnits))},
+				{"clock_mhz", "clock", int(d.MaxClockMHz), fmt.Sprintf("%d MHz", d.MaxClockMHz)},
+				{"global_mem_bytes", "global memory", d.GlobalMemBytes, fmt.Sprintf("%d MiB", d.GlobalMemBytes>>20)},
+				{"max_alloc_bytes", "max allocation", d.MaxAllocBytes, fmt.Sprintf("%d MiB", d.MaxAllocBytes>>20)},
+				{"preferred_float_vector_width", "float vector width", int(d.PreferredVectorWidthFloat),
+					fmt.Sprintf("preferred %d, native %d (gpusim uses %d)", d.PreferredVectorWidthFloat, d.NativeVectorWidthFloat, d.VectorWidth)},
+				{"native_float_vector_width", "", int(d.NativeVectorWidthFloat), ""},
+				{"vector_width", "", d.VectorWidth, ""},
+				{"fp64", "fp64", d.FP64, yesNo(d.FP64)},
+				{"correctly_rounded_sqrt", "correctly rounded sqrt", d.CorrectlyRoundedSqrt, yesNo(d.CorrectlyRoundedSqrt)},
+			},
+		}
+	}
+	return out, nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

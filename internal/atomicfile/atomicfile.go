@@ -1,0 +1,220 @@
+package atomicfile
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+)
+
+// File is an output file being written: a temporary file beside the target
+// that Commit renames over it and Abort removes. Writes are buffered.
+type File struct {
+	path string // the target
+	tmp  string // the temporary file
+
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	done bool // committed or aborted
+}
+
+// pending holds every File neither committed nor aborted, for AbortAll.
+var pending = struct {
+	sync.Mutex
+	files map[*File]struct{}
+}{files: map[*File]struct{}{}}
+
+// Create starts writing path. It fails at once, before any work is done,
+// where path cannot be written: its folder is missing or read-only, path is
+// a directory or not a regular file, or the file system refuses new files
+// (/proc). The temporary file is created with mode 0666 less the umask, as
+// os.Create would create path, or with path's mode when path exists; a
+// symbolic link at path is followed, so its target is replaced.
+func Create(path string) (*File, error) {
+	if path == "" {
+		return nil, &fs.PathError{Op: "create", Path: path, Err: syscall.ENOENT}
+	}
+	target := path
+	mode := fs.FileMode(0o666)
+	keep := false
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		target = real
+	}
+	if st, err := os.Stat(target); err == nil {
+		if st.IsDir() {
+			return nil, &fs.PathError{Op: "create", Path: path, Err: syscall.EISDIR}
+		}
+		if !st.Mode().IsRegular() {
+			return nil, &fs.PathError{Op: "create", Path: path, Err: errNotRegular}
+		}
+		mode, keep = st.Mode().Perm(), true
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	var f *os.File
+	var err error
+	for range 10 {
+		tmp := filepath.Join(dir, "."+base+".tmp-"+randomSuffix())
+		// O_EXCL on a fresh random name: the kernel applies the umask to
+		// mode, which CreateTemp's 0600 plus a Chmod would not.
+		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		// Name the target, not the temporary file.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &fs.PathError{Op: "create", Path: path, Err: err}
+	}
+	if keep {
+		// An existing file keeps its mode whatever the umask.
+		if err := f.Chmod(mode); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, &fs.PathError{Op: "create", Path: path, Err: err}
+		}
+	}
+	a := &File{path: target, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	pending.Lock()
+	pending.files[a] = struct{}{}
+	pending.Unlock()
+	return a, nil
+}
+
+func randomSuffix() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Name is the path the file will have once committed.
+func (a *File) Name() string { return a.path }
+
+// TempName is the temporary file's path.
+func (a *File) TempName() string { return a.tmp }
+
+var errNotRegular = errors.New("not a regular file")
+
+// errDone is what a File answers once committed or aborted.
+var errDone = errors.New("atomicfile: file already committed or aborted")
+
+// Write writes to the temporary file.
+func (a *File) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done {
+		return 0, errDone
+	}
+	return a.w.Write(p)
+}
+
+// Commit makes the written bytes the file at Name: it flushes and syncs the
+// temporary file, renames it over the target and syncs the folder. On any
+// error the temporary file is removed and the target left as it was.
+func (a *File) Commit() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done {
+		return errDone
+	}
+	a.done = true
+	forget(a)
+	err := a.w.Flush()
+	if err == nil {
+		err = a.f.Sync()
+	}
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(a.tmp, a.path)
+	}
+	if err != nil {
+		os.Remove(a.tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(a.path))
+}
+
+// Abort removes the temporary file and leaves the target as it was. It is
+// idempotent and does nothing after Commit, so it can be deferred.
+func (a *File) Abort() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done {
+		return nil
+	}
+	a.done = true
+	forget(a)
+	a.f.Close()
+	if err := os.Remove(a.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func forget(a *File) {
+	pending.Lock()
+	delete(pending.files, a)
+	pending.Unlock()
+}
+
+// AbortAll aborts every File neither committed nor aborted, removing their
+// temporary files: a signal handler calls it before the process exits. A
+// Commit that runs at the same time either finishes first or fails.
+func AbortAll() {
+	pending.Lock()
+	files := make([]*File, 0, len(pending.files))
+	for a := range pending.files {
+		files = append(files, a)
+	}
+	pending.Unlock()
+	for _, a := range files {
+		a.Abort()
+	}
+}
+
+// syncDir makes a rename in dir durable where the file system allows it.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be opened for syncing there
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// WriteFile writes path with what write writes, or leaves it untouched: see
+// Create and Commit. The temporary file is removed on every error.
+func WriteFile(path string, write func(io.Writer) error) error {
+	a, err := Create(path)
+	if err != nil {
+		return err
+	}
+	defer a.Abort()
+	if err := write(a); err != nil {
+		return err
+	}
+	return a.Commit()
+}

@@ -1,0 +1,226 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// noTemps fails unless dir holds exactly the names in want.
+func noTemps(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("%s holds %q, want %q", dir, got, want)
+	}
+}
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := io.WriteString(w, s)
+		return err
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	for _, s := range []string{"first\n", "second, longer\n", ""} {
+		if err := WriteFile(path, writeString(s)); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != s {
+			t.Errorf("read back %q, %v; want %q", b, err, s)
+		}
+		noTemps(t, dir, "out.txt")
+	}
+}
+
+// TestFailureKeepsOldFile: an error from the writer, after some bytes,
+// leaves the old file as it was and no temporary file.
+func TestFailureKeepsOldFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("disk full")
+	err := WriteFile(path, func(w io.Writer) error {
+		w.Write(make([]byte, 3<<20)) // past the buffer, so the temp file has bytes
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("WriteFile = %v, want %v", err, boom)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old\n" {
+		t.Errorf("old file now holds %d bytes", len(b))
+	}
+	noTemps(t, dir, "out.txt")
+}
+
+func TestCreateFailsFast(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, path string }{
+		{"missing folder", filepath.Join(dir, "nope", "out.txt")},
+		{"directory", sub},
+		{"empty name", ""},
+	}
+	if runtime.GOOS == "linux" {
+		cases = append(cases, struct{ name, path string }{"/proc", "/proc/gpusim-out.txt"},
+			struct{ name, path string }{"device", "/dev/null"})
+	}
+	for _, c := range cases {
+		f, err := Create(c.path)
+		if err == nil {
+			f.Abort()
+			t.Errorf("%s: Create(%q) succeeded", c.name, c.path)
+			continue
+		}
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Path != c.path || strings.Contains(err.Error(), ".tmp-") {
+			t.Errorf("%s: %v, want an error naming %q and not the temporary file", c.name, err, c.path)
+		}
+	}
+	if _, err := Create(sub); !errors.Is(err, syscall.EISDIR) {
+		t.Errorf("directory: %v, want EISDIR", err)
+	}
+	noTemps(t, dir, "sub")
+	noTemps(t, sub)
+}
+
+func TestCreateReadOnlyDir(t *testing.T) {
+	if os.Geteuid() == 0 || runtime.GOOS == "windows" {
+		t.Skip("root writes into read-only folders; TestCreateFailsFast covers /proc")
+	}
+	dir := t.TempDir()
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(ro, 0o755)
+	if f, err := Create(filepath.Join(ro, "out.txt")); err == nil || !errors.Is(err, fs.ErrPermission) {
+		if f != nil {
+			f.Abort()
+		}
+		t.Errorf("Create in a read-only folder: %v, want a permission error", err)
+	}
+}
+
+// TestCommitAbort: Abort removes the temporary file, is idempotent and does
+// nothing after Commit; nothing is visible at the target before Commit.
+func TestCommitAbort(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name() != path || filepath.Dir(f.TempName()) != dir {
+		t.Errorf("Name %q TempName %q", f.Name(), f.TempName())
+	}
+	io.WriteString(f, "x")
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("target exists before Commit: %v", err)
+	}
+	if err := f.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Abort(); err != nil {
+		t.Errorf("second Abort: %v", err)
+	}
+	if err := f.Commit(); err == nil {
+		t.Error("Commit after Abort succeeded")
+	}
+	noTemps(t, dir)
+
+	f, err = Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(f, "y")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Abort(); err != nil {
+		t.Errorf("Abort after Commit: %v", err)
+	}
+	if _, err := f.Write([]byte("z")); err == nil {
+		t.Error("Write after Commit succeeded")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "y" {
+		t.Errorf("committed %q, want %q", b, "y")
+	}
+	noTemps(t, dir, "out.txt")
+}
+
+// TestAbortAll removes the temporary files of every pending File, as the
+// CLI's signal handler does, and leaves committed files alone.
+func TestAbortAll(t *testing.T) {
+	dir := t.TempDir()
+	done, err := Create(filepath.Join(dir, "done.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := done.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var files []*File
+	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
+		f, err := Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(f, name)
+		files = append(files, f)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 4 {
+		t.Fatalf("%d files before AbortAll, want 4", len(ents))
+	}
+	AbortAll()
+	noTemps(t, dir, "done.txt")
+	for _, f := range files {
+		if err := f.Commit(); err == nil {
+			t.Errorf("%s: Commit after AbortAll succeeded", f.Name())
+		}
+	}
+	noTemps(t, dir, "done.txt")
+}
+
+// TestSymlinkFollowed replaces a link's target, not the link.
+func TestSymlinkFollowed(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.txt")
+	link := filepath.Join(dir, "link.txt")
+	if err := os.WriteFile(real, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.txt", link); err != nil {
+		t.Skip(err)
+	}
+	if err := WriteFile(link, writeString("new")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Errorf("target holds %q, want %q", b, "new")
+	}
+}

@@ -1,0 +1,75 @@
+package count
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	for s, want := range map[string]uint64{
+		"0": 0, "1": 1, "010": 10, "08": 8, "5000000": 5e6, "5_000_000": 5e6, "1_0": 10,
+		"5e6": 5e6, "5E6": 5e6, "5e+6": 5e6, "2.5e6": 2.5e6, "10.0": 10, "10.": 10, ".5e1": 5, "1e0": 1,
+		"1000e-3": 1, "5M": 5e6, "2.5M": 2.5e6, "500k": 5e5, "500K": 5e5, "1G": 1e9, "2T": 2e12,
+		"2^28": 1 << 28, "2^0": 1, "0^5": 0, "1^99999": 1, "2^63": 1 << 63, "10^19": 1e19,
+		"18446744073709551615": math.MaxUint64, "1.8446744073709551615e19": math.MaxUint64,
+		"0e99999": 0, "00000000000000000000000001": 1,
+	} {
+		if got, err := Parse(s); err != nil || got != want {
+			t.Errorf("Parse(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for s, want := range map[string]error{
+		"": ErrForm, "-1": ErrForm, "+1": ErrForm, "1_": ErrForm, "_1": ErrForm, "1__0": ErrForm,
+		"0x10": ErrForm, "1e": ErrForm, "e5": ErrForm, ".": ErrForm, "5m": ErrForm, "5MM": ErrForm,
+		"1.5.0": ErrForm, " 1": ErrForm, "2^": ErrForm, "^2": ErrForm, "2^-1": ErrForm, "1e1.5": ErrForm,
+		"nan": ErrForm, "inf": ErrForm, "5 M": ErrForm,
+		"2.5": ErrFraction, "1e-1": ErrFraction, "1.5k5": ErrForm, "0.0001k": ErrFraction,
+		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
+		"1e9999999": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
+	} {
+		if got, err := Parse(s); !errors.Is(err, want) {
+			t.Errorf("Parse(%q) = %d, %v; want %v", s, got, err, want)
+		}
+	}
+}
+
+func TestParseIn(t *testing.T) {
+	if _, err := ParseIn("0", 1, 10); err == nil || err.Error() != "0 is out of range (valid range 1..10)" {
+		t.Errorf("ParseIn(0, 1, 10): %v", err)
+	}
+	if _, err := ParseIn("x", 1, 10); err == nil || !errors.Is(err, ErrForm) {
+		t.Errorf("ParseIn(x): %v", err)
+	}
+	got, err := ParseList("5M, 5e6,5_000_000,2^20,1k", 1, 1<<40)
+	if err != nil || len(got) != 5 || got[0] != 5e6 || got[3] != 1<<20 || got[4] != 1000 {
+		t.Errorf("ParseList = %v, %v", got, err)
+	}
+	if _, err := ParseList("1,,2", 1, 9); err == nil {
+		t.Error("ParseList(1,,2): no error")
+	}
+}
+
+// FuzzParse checks that every accepted string is a count whose decimal form
+// parses back to the same number, and that plain decimals agree with strconv.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0", "010", "5_000_000", "2.5e6", "5M", "2^28", "1e-1", "18446744073709551615", ".5e1", "9^20"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if want, serr := strconv.ParseUint(s, 10, 64); serr == nil && (err != nil || n != want) {
+			t.Fatalf("Parse(%q) = %d, %v; strconv says %d", s, n, err, want)
+		}
+		if err != nil {
+			return
+		}
+		if back, err := Parse(strconv.FormatUint(n, 10)); err != nil || back != n {
+			t.Fatalf("Parse(%q) = %d, which does not round-trip: %d, %v", s, n, back, err)
+		}
+	})
+}
