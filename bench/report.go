@@ -449,6 +449,8 @@ func fmtDur(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0"
+	case s >= 1000: // whole seconds rather than 1.47e+03 s
+		return fmt.Sprintf("%.0f s", s)
 	case s >= 1:
 		return fmt.Sprintf("%.3g s", s)
 	case s >= 1e-3:
