@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// CourseTitle is the title of the table that answers the course's question.
-const CourseTitle = "What does each kind of parallelism buy?"
+// courseTitle is the title of the table that answers the course's question.
+const courseTitle = "What does each kind of parallelism buy?"
 
 // courseKinds names the parallelism in each version, in the course's order:
 // the Python versions first, then gpusim's engines.
@@ -51,7 +51,7 @@ func (r *Report) courseTable() *table {
 	for _, m := range wr.Engines {
 		times[m.Engine] = m.Wall.Median
 	}
-	t := &table{title: CourseTitle, left: 2, header: []string{"parallelism", "version", "time", "ns/lane-step", "vs Python loop", "vs gpusim serial"}}
+	t := &table{title: courseTitle, left: 2, header: []string{"parallelism", "version", "time", "ns/lane-step", "vs Python loop", "vs gpusim serial"}}
 	for _, k := range courseKinds {
 		for _, name := range sortedNames(times) {
 			if name != k.version && !strings.HasPrefix(name, k.version+":") {

@@ -374,6 +374,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			if m.HasDeviceTiming() {
 				kv["compile_s"], kv["transfer_s"], kv["kernel_s"] = sec(m.Compile), sec(m.Transfer), sec(m.Kernel)
 			}
+			if m.Startup+m.Merge > 0 {
+				kv["note"] = fmt.Sprintf("start-up %s s, merge %s s", sec(m.Startup), sec(m.Merge))
+			}
 			put(kv)
 		}
 	}
