@@ -17,6 +17,7 @@ import (
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -291,8 +292,8 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 		}
 	}
 	if opts.plotDir != "" {
-		if st, err := os.Stat(opts.plotDir); err == nil && !st.IsDir() {
-			return opts, paramErr("plot", "%q is not a directory", opts.plotDir)
+		if err := checkPlotDir(opts.plotDir); err != nil {
+			return opts, err
 		}
 	} else if c.IsSet("plot-format") {
 		return opts, &usageError{msg: "--plot-format needs --plot DIR"}
@@ -304,6 +305,22 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 	}
 	opts.html = c.String("html")
 	return opts, checkHTML(opts.html)
+}
+
+// checkPlotDir makes --plot's folder and checks that charts can be written
+// there before a benchmark that may take minutes.
+func checkPlotDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return paramErr("plot", "%q is not a directory", dir)
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
+	}
+	probe, err := atomicfile.Create(filepath.Join(dir, "speedup.png"))
+	if err != nil {
+		return paramErr("plot", "cannot write charts into %q: %v", dir, errors.Unwrap(err))
+	}
+	return probe.Abort()
 }
 
 // loadAverage returns the three load averages of a /proc/loadavg file, or ""

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // Exit statuses of a run that was stopped: 124 for --timeout, like
@@ -16,14 +18,18 @@ const (
 	exitTimeout = 124
 	exitSIGINT  = 128 + int(syscall.SIGINT)
 	exitSIGTERM = 128 + int(syscall.SIGTERM)
+	exitSIGHUP  = 128 + int(syscall.SIGHUP)
 )
 
 // signalError is the cause of a context cancelled by a signal.
 type signalError struct{ sig os.Signal }
 
 func (e *signalError) Error() string {
-	if e.sig == syscall.SIGTERM {
+	switch e.sig {
+	case syscall.SIGTERM:
 		return "terminated"
+	case syscall.SIGHUP:
+		return "hung up"
 	}
 	return "interrupted"
 }
@@ -42,17 +48,19 @@ type timeoutError struct{ limit time.Duration }
 func (e *timeoutError) Error() string { return fmt.Sprintf("--timeout: run exceeded %v", e.limit) }
 
 // notifyContext returns a context cancelled with a *signalError on the first
-// SIGINT or SIGTERM. Handling stops with that first signal, so a second
-// Ctrl-C kills the process at once, the default way.
+// SIGINT, SIGTERM or SIGHUP (a dropped ssh session). It removes every
+// output's temporary file at once, so that even a second signal, which
+// kills the process the default way, leaves none behind.
 func notifyContext(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		select {
 		case s := <-sigs:
 			signal.Stop(sigs)
 			cancel(&signalError{s})
+			atomicfile.AbortAll()
 		case <-ctx.Done():
 		}
 	}()

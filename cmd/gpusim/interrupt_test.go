@@ -28,6 +28,7 @@ var stopBackends = []struct {
 }{
 	{"serial", nil},
 	{"parallel", nil},
+	{"simd", nil},
 	{"opencl", openclAvailable},
 }
 
@@ -113,6 +114,7 @@ func TestStop(t *testing.T) {
 		}{
 			{"SIGINT", syscall.SIGINT, 130, "gpusim: interrupted\n"},
 			{"SIGTERM", syscall.SIGTERM, 143, "gpusim: terminated\n"},
+			{"SIGHUP", syscall.SIGHUP, 129, "gpusim: hung up\n"},
 		} {
 			t.Run(b.name+"/"+c.name, func(t *testing.T) {
 				dir := t.TempDir()
@@ -198,6 +200,9 @@ func TestNotifyContext(t *testing.T) {
 	var se *signalError
 	if cause := context.Cause(ctx); !errors.As(cause, &se) || se.status() != exitSIGINT || se.Error() != "interrupted" {
 		t.Fatalf("cause %v, want a SIGINT signalError", cause)
+	}
+	if got := (&signalError{syscall.SIGHUP}).status(); got != exitSIGHUP {
+		t.Errorf("SIGHUP exits %d, want %d", got, exitSIGHUP)
 	}
 	if got := (&signalError{syscall.SIGTERM}).status(); got != exitSIGTERM {
 		t.Errorf("SIGTERM exits %d, want %d", got, exitSIGTERM)

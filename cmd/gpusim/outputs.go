@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -103,23 +105,93 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 			return o, &sim.ParamError{Flag: f.flag, Msg: err.Error()}
 		}
 	}
-	// Every file's directory exists, and no two flags name the same file.
-	seen := map[string]string{}
-	for _, f := range o.files() {
-		dir := filepath.Dir(f.path)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return o, &sim.ParamError{Flag: f.flag, Msg: fmt.Sprintf("directory %q does not exist", dir)}
+	return o, nil
+}
+
+// outputPaths are the flags that name an output file of run.
+var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save"}
+
+// checkNames refuses an output flag given an empty file name and two flags
+// naming the same file.
+func checkNames(c *cli.Context, files []outFile) error {
+	for _, f := range outputPaths {
+		if c.IsSet(f) && c.String(f) == "" {
+			return paramErr(f, "needs a file name, got \"\"")
 		}
+	}
+	seen := map[string]string{}
+	for _, f := range files {
 		abs, err := filepath.Abs(f.path)
 		if err != nil {
 			abs = f.path
 		}
 		if other, ok := seen[abs]; ok {
-			return o, &sim.ParamError{Flag: f.flag, Msg: fmt.Sprintf("%q is also the file of --%s", f.path, other)}
+			return paramErr(f.flag, "%q is also the file of --%s", f.path, other)
 		}
 		seen[abs] = f.flag
 	}
-	return o, nil
+	return nil
+}
+
+// outputFiles are a run's output files by flag, created before the run so
+// that a path that cannot be written fails in milliseconds, and committed
+// after it.
+type outputFiles map[string]*atomicfile.File
+
+// createOutputs creates the temporary file of each of files; on an error it
+// removes those it made and names the flag.
+func createOutputs(files []outFile) (outputFiles, error) {
+	fs := outputFiles{}
+	for _, f := range files {
+		a, err := atomicfile.Create(f.path)
+		if err != nil {
+			fs.abort()
+			return nil, createError(f, err)
+		}
+		fs[f.flag] = a
+	}
+	return fs, nil
+}
+
+// createError says why f cannot be written, as bad input for its flag.
+func createError(f outFile, err error) error {
+	dir := filepath.Dir(f.path)
+	if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
+		return paramErr(f.flag, "directory %q does not exist", dir)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return paramErr(f.flag, "cannot write %q: %v", f.path, err)
+}
+
+// abort removes every temporary file not yet committed.
+func (fs outputFiles) abort() {
+	for _, a := range fs {
+		a.Abort()
+	}
+}
+
+// write writes the file of flag with write and commits it, or removes its
+// temporary file; the write stops with the context's cause once ctx is done.
+func (fs outputFiles) write(ctx context.Context, flag string, write func(io.Writer) error) error {
+	a := fs[flag]
+	if a == nil {
+		return nil
+	}
+	err := context.Cause(ctx)
+	if ctx.Err() == nil {
+		err = write(ctxWriter{ctx, a})
+	}
+	if err == nil {
+		err = a.Commit()
+	}
+	if err != nil {
+		a.Abort()
+		return fmt.Errorf("write --%s: %w", flag, err)
+	}
+	return nil
 }
 
 // maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
@@ -162,25 +234,21 @@ func (o outputs) files() []outFile {
 	return fs
 }
 
-// writeOutputs writes every file o asks for. Each file is written to a
-// temporary file and renamed into place, so it is either complete or absent;
-// the writes stop with the context's cause once ctx is done.
-func writeOutputs(ctx context.Context, o outputs, res *sim.Result, days []daily.Day, trajectories []float32) error {
+// writeOutputs writes every file o asks for into fs. A file that fails is
+// left out of the returned outputs (so the report does not name it) and its
+// error joined into err; the others are still written.
+func writeOutputs(ctx context.Context, fs outputFiles, o outputs, res *sim.Result, days []daily.Day, trajectories []float32) (outputs, error) {
 	p := res.Params
-	atomic := func(path string, write func(io.Writer) error) error {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
+	var errs []error
+	try := func(flag string, name *string, write func(io.Writer) error) {
+		if err := fs.write(ctx, flag, write); err != nil {
+			errs = append(errs, err)
+			*name = ""
 		}
-		return atomicfile.WriteFile(path, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
 	}
 	if o.out != "" {
 		f, _ := outfile.FormatOf(o.out) // checked before the run
-		err := atomic(o.out, func(w io.Writer) error {
-			return f.Write(w, []string{"lane", "temperature"}, res.Finals)
-		})
-		if err != nil {
-			return fmt.Errorf("write --out: %w", err)
-		}
+		try("out", &o.out, func(w io.Writer) error { return f.Write(w, []string{"lane", "temperature"}, res.Finals) })
 	}
 	if o.pathsOut != "" {
 		f, _ := outfile.FormatOf(o.pathsOut)
@@ -189,41 +257,28 @@ func writeOutputs(ctx context.Context, o outputs, res *sim.Result, days []daily.
 		for s := 1; s <= p.Steps; s++ {
 			header[s] = fmt.Sprintf("step%d", s)
 		}
-		err := atomic(o.pathsOut, func(w io.Writer) error {
-			return f.Write(w, header, trajectories, int(o.paths), p.Steps)
-		})
-		if err != nil {
-			return fmt.Errorf("write --paths-out: %w", err)
-		}
+		try("paths-out", &o.pathsOut, func(w io.Writer) error { return f.Write(w, header, trajectories, int(o.paths), p.Steps) })
 	}
 	if o.dailyOut != "" {
-		if err := atomic(o.dailyOut, func(w io.Writer) error { return daily.WriteCSV(w, days) }); err != nil {
-			return fmt.Errorf("write --daily-out: %w", err)
-		}
+		try("daily-out", &o.dailyOut, func(w io.Writer) error { return daily.WriteCSV(w, days) })
 	}
 	if o.plot != "" {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		pl, err := plots.Final(p, res.Summary)
-		if err == nil {
-			err = plots.Save(pl, o.plot)
-		}
-		if err != nil {
-			return fmt.Errorf("write --plot: %w", err)
-		}
+		try("plot", &o.plot, func(w io.Writer) error {
+			pl, err := plots.Final(p, res.Summary)
+			if err != nil {
+				return err
+			}
+			return plots.Encode(pl, w, o.plot)
+		})
 	}
 	if o.plotDaily != "" {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		pl, err := plots.Daily(p, days)
-		if err == nil {
-			err = plots.Save(pl, o.plotDaily)
-		}
-		if err != nil {
-			return fmt.Errorf("write --plot-daily: %w", err)
-		}
+		try("plot-daily", &o.plotDaily, func(w io.Writer) error {
+			pl, err := plots.Daily(p, days)
+			if err != nil {
+				return err
+			}
+			return plots.Encode(pl, w, o.plotDaily)
+		})
 	}
-	return nil
+	return o, errors.Join(errs...)
 }

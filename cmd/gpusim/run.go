@@ -45,6 +45,9 @@ func runCommand() *cli.Command {
 			countFlag("seed", d.Seed, 0, math.MaxUint64, "the random stream's key `N`"),
 			shardFlag(), saveFlag(),
 			&cli.StringFlag{Name: "engine", Value: "auto", Usage: "engine `NAME`: " + strings.Join(engines.Names(), ", ")},
+			// --backend is --engine's old name, kept for scripts written
+			// against it (such as the C yardstick's run.sh).
+			&cli.StringFlag{Name: "backend", Hidden: true},
 			&cli.GenericFlag{Name: "workers", Value: &countValue{0, 0, maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
@@ -86,9 +89,12 @@ type runOptions struct {
 	format  string
 	outputs outputs
 	shard   *shardRun
-	timeout time.Duration
-	quiet   bool
-	html    string // --html
+	files   outputFiles // created by newRunOptions; runRun commits them
+	// deprecated, when set, is a note for stderr about an old flag name.
+	deprecated string
+	timeout    time.Duration
+	quiet      bool
+	html       string // --html
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
@@ -129,6 +135,17 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := checkHTML(o.html); err != nil {
 		return nil, err
 	}
+	files := o.outputs.files()
+	if o.shard.save != "" {
+		files = append(files, outFile{"save", o.shard.save})
+	}
+	if err := checkNames(c, files); err != nil {
+		return nil, err
+	}
+	// Last, as it creates files: every check that can fail comes first.
+	if o.files, err = createOutputs(files); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -139,7 +156,14 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: c.String("math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 	}
-	if c.IsSet("device") && !c.IsSet("engine") {
+	if c.IsSet("backend") {
+		if c.IsSet("engine") {
+			return paramErr("backend", "is the old name of --engine; give one of them")
+		}
+		o.engine = c.String("backend")
+		o.deprecated = "--backend is now called --engine"
+	}
+	if c.IsSet("device") && !c.IsSet("engine") && !c.IsSet("backend") {
 		dev, err := engines.DeviceEntry()
 		if err != nil {
 			return paramErr("device", "%v", err)
@@ -178,7 +202,11 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, &timeoutError{o.timeout})
 		defer cancel()
 	}
+	defer o.files.abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	if o.deprecated != "" {
+		o.eng.Note(o.deprecated)
+	}
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
 		return err
@@ -202,14 +230,22 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 		return fmt.Errorf("%s run: %w", eng.Name(), err)
 	}
-	r, err := runReport(ctx, o, res, choice)
-	if err != nil {
-		return err
+	r, werr := runReport(ctx, o, res, choice)
+	if r == nil {
+		return werr
+	}
+	if ctx.Err() != nil {
+		// A signal or --timeout after the work is still honoured.
+		return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
 	}
 	if o.format == "json" {
-		return r.WriteJSON(stdout)
+		err = r.WriteJSON(stdout)
+	} else {
+		err = r.WriteText(stdout)
 	}
-	return r.WriteText(stdout)
+	// A file that could not be written fails the run, after the report,
+	// which names only the files written: the result is never lost.
+	return errors.Join(werr, err)
 }
 
 // openEngine starts the engine o names; auto says what it chose.
@@ -238,7 +274,9 @@ func startError(name string, err error) error {
 	return fmt.Errorf("start %s: %w", name, err)
 }
 
-// runReport writes the outputs of res and returns its report.
+// runReport writes the outputs of res and returns its report, with the
+// errors of the files that could not be written; it returns no report only
+// when the result itself is unusable.
 func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (*report.Report, error) {
 	p := o.params
 	var days []daily.Day
@@ -256,22 +294,16 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 			return nil, fmt.Errorf("--paths: %w", err)
 		}
 	}
-	if err := writeOutputs(ctx, o.outputs, res, days, trajectories); err != nil {
-		return nil, err
-	}
-	if err := o.shard.saveResult(res); err != nil {
-		return nil, err
-	}
+	written, werr := writeOutputs(ctx, o.files, o.outputs, res, days, trajectories)
+	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
 	r := report.New(res, o.engine)
 	if choice != nil {
 		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
 	}
-	o.outputs.describe(r, days)
+	written.describe(r, days)
 	o.shard.describe(r, res)
 	if o.html != "" {
-		if err := writeHTML(o.html, func(w io.Writer) error { return runHTML(w, r, res, days) }); err != nil {
-			return nil, err
-		}
+		werr = errors.Join(werr, writeHTML(o.html, func(w io.Writer) error { return runHTML(w, r, res, days) }))
 	}
-	return r, nil
+	return r, werr
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -44,27 +44,10 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
 		}
 	}
-	if c.IsSet("save") {
-		if err := checkSave(sr.save); err != nil {
-			return nil, err
-		}
+	if sr.save != "" && filepath.Ext(sr.save) != ".json" {
+		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
 	}
 	return sr, nil
-}
-
-// checkSave refuses a --save that cannot be written before the run, not after.
-func checkSave(path string) error {
-	if filepath.Ext(path) != ".json" {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is not a .json file (a part file is JSON: --save part-0.json)", path)}
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("directory %q does not exist", dir)}
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return &sim.ParamError{Flag: "save", Msg: fmt.Sprintf("%q is a directory", path)}
-	}
-	return nil
 }
 
 // run runs job on e: all of it, or the shard's lanes.
@@ -75,17 +58,19 @@ func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.R
 	return shard.Run(ctx, e, job, *sr.shard)
 }
 
-// saveResult writes the --save part file, if one was asked for.
-func (sr *shardRun) saveResult(res *sim.Result) error {
+// saveResult writes the --save part file into fs, if one was asked for; a
+// part that fails is left out of the report.
+func (sr *shardRun) saveResult(ctx context.Context, fs outputFiles, res *sim.Result) error {
 	if sr.save == "" {
 		return nil
 	}
 	part := shard.NewPart(res)
 	part.Shard = sr.shard
-	if err := part.WriteFile(sr.save); err != nil {
-		return fmt.Errorf("--save: %w", err)
+	err := fs.write(ctx, "save", func(w io.Writer) error { _, err := part.WriteTo(w); return err })
+	if err != nil {
+		sr.save = ""
 	}
-	return nil
+	return err
 }
 
 // describe adds the shard and the part file to the run's report.

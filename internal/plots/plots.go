@@ -38,8 +38,8 @@ func CheckPath(path string) error {
 	return fmt.Errorf("unknown extension %q (valid: %s)", ext, strings.Join(Formats, ", "))
 }
 
-// Save writes p to path atomically, as PNG or SVG by its extension.
-func Save(p *plot.Plot, path string) error {
+// Encode writes p to w as PNG or SVG, by path's extension (CheckPath).
+func Encode(p *plot.Plot, w io.Writer, path string) error {
 	if err := CheckPath(path); err != nil {
 		return err
 	}
@@ -47,10 +47,13 @@ func Save(p *plot.Plot, path string) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		_, err := wt.WriteTo(w)
-		return err
-	})
+	_, err = wt.WriteTo(w)
+	return err
+}
+
+// Save writes p to path atomically, as PNG or SVG by its extension.
+func Save(p *plot.Plot, path string) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error { return Encode(p, w, path) })
 }
 
 // The palette: blues for the simulation, red for the exact law.

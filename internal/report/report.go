@@ -256,15 +256,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 
 	row := func(name, sim, exact, z string) {
-		line := fmt.Sprintf("%-8s %12s %12s %7s", name, sim, exact, z)
+		line := fmt.Sprintf("%-8s %13s %13s %7s", name, sim, exact, z)
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	f := func(x float64) string {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "-"
-		}
-		return strconv.FormatFloat(x, 'f', 4, 64)
-	}
+	f := func(x float64) string { return num(x, 4) }
 	b.WriteString("\n")
 	row("", "simulated", "exact", "z")
 	row("mean", f(float64(r.Summary.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean))
@@ -320,21 +315,20 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		b.WriteString("daily     no steps\n")
 		return
 	}
-	hdr := []any{"day", "mean", "exact", "std", "exact"}
+	rows := [][]string{{"day", "mean", "exact", "std", "exact"}}
 	for _, q := range daily.Levels {
-		hdr = append(hdr, daily.LevelName(q))
+		rows[0] = append(rows[0], daily.LevelName(q))
 	}
-	const rowFmt = "%-5s%9s%9s%8s%8s%8s%8s%8s%8s%8s\n"
-	fmt.Fprintf(b, rowFmt, hdr...)
 	idx, k := daily.Sample(len(r.days), dailyRows)
 	for _, i := range idx {
 		d := r.days[i]
-		row := []any{strconv.Itoa(d.Step), f3(d.Mean), f3(d.ExactMean), f3(d.Std), f3(d.ExactStd)}
+		row := []string{strconv.Itoa(d.Step), f3(d.Mean), f3(d.ExactMean), f3(d.Std), f3(d.ExactStd)}
 		for _, q := range d.Quantiles {
-			row = append(row, strconv.FormatFloat(q, 'f', 2, 64))
+			row = append(row, num(q, 2))
 		}
-		fmt.Fprintf(b, rowFmt, row...)
+		rows = append(rows, row)
 	}
+	writeColumns(b, rows)
 	fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms", sim.DailyBins)
 	if k > 1 {
 		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
@@ -342,7 +336,46 @@ func (r *Report) writeDaily(b *strings.Builder) {
 	b.WriteString(")\n")
 }
 
-func f3(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+func f3(x float64) string { return num(x, 3) }
+
+// writeColumns writes rows as a table: the first column left-aligned, the
+// others right-aligned, each as wide as its widest cell, two spaces apart.
+func writeColumns(b *strings.Builder, rows [][]string) {
+	var width []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], len(cell))
+		}
+	}
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == 0 {
+				fmt.Fprintf(b, "%-*s", width[i], cell)
+			} else {
+				fmt.Fprintf(b, "  %*s", width[i], cell)
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// num formats x with dec decimals where that is at most eight digits
+// before the point and shows a nonzero value, and otherwise with dec+3
+// significant digits in e-notation, so a table stays readable at any
+// magnitude (1e36 or 1e-45 as well as 72). NaN and infinities are "-".
+func num(x float64, dec int) string {
+	a := math.Abs(x)
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return "-"
+	case a == 0 || (a < 1e8 && a >= math.Pow(10, -float64(dec)+1)):
+		return strconv.FormatFloat(x, 'f', dec, 64)
+	}
+	return strconv.FormatFloat(x, 'e', dec+2, 64)
+}
 
 // ordinal is 2nd, 3rd, 4th, 11th, 21st, ...
 func ordinal(n int) string {

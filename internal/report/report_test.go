@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -13,6 +14,22 @@ func TestFmtDuration(t *testing.T) {
 	} {
 		if got := FmtDuration(d); got != want {
 			t.Errorf("FmtDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestNum(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		dec  int
+		want string
+	}{
+		{72.00291, 4, "72.0029"}, {0, 4, "0.0000"}, {-3.5, 2, "-3.50"}, {99999999, 4, "99999999.0000"},
+		{1e36, 4, "1.000000e+36"}, {-4.8e36, 4, "-4.800000e+36"}, {1e-45, 4, "1.000000e-45"}, {0.0012, 4, "0.0012"},
+		{0.00012, 4, "1.200000e-04"}, {math.NaN(), 4, "-"}, {math.Inf(-1), 2, "-"},
+	} {
+		if got := num(c.x, c.dec); got != c.want {
+			t.Errorf("num(%g, %d) = %q, want %q", c.x, c.dec, got, c.want)
 		}
 	}
 }
