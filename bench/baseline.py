@@ -224,9 +224,15 @@ def version(name, sizes, a):
         return r
     if compile_fn and compile_fn not in COMPILED:
         t0 = time.perf_counter()
-        compile_fn(a)
-        COMPILED[compile_fn] = time.perf_counter() - t0
+        try:
+            compile_fn(a)
+            COMPILED[compile_fn] = time.perf_counter() - t0
+        except Exception as e:  # e.g. pyopencl without an OpenCL device
+            COMPILED[compile_fn] = f"{module} imports but cannot set up ({type(e).__name__}: {e})"
     setup = COMPILED.get(compile_fn, 0.0)
+    if isinstance(setup, str):
+        r.update(skipped=setup, package=PACKAGES[module])
+        return r
     n = min(a.lanes, sizes[name])
     secs, (mean, std) = timed(fn, n, a.steps, a)
     ns = secs * 1e9 / (n * a.steps)

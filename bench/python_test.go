@@ -135,6 +135,24 @@ func TestBaselineToolMissing(t *testing.T) {
 	}
 }
 
+// TestBaselineToolCannotSetUp: PyOpenCL that imports but finds no OpenCL
+// platform (the ICD loader pointed at an empty vendor folder) is skipped
+// with the reason, not a failed benchmark.
+func TestBaselineToolCannotSetUp(t *testing.T) {
+	py := testenv.NeedNumpy(t)
+	t.Setenv("OCL_ICD_VENDORS", t.TempDir())
+	c := tinyConfig()
+	c.PythonReps = 1
+	c.PythonOnly = "vector,pyopencl"
+	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 2 || out.Results[0].Skipped != "" || out.Results[1].Skipped == "" || out.Results[1].Package != "python3-pyopencl" {
+		t.Fatalf("results %+v, want vector run and pyopencl skipped", out.Results)
+	}
+}
+
 // TestCheckLaw: a sample whose mean or std is off by 1% of the law's sd
 // times the sample's size factor fails; the exact moments pass.
 func TestCheckLaw(t *testing.T) {

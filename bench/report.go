@@ -108,7 +108,7 @@ func (r *Report) pythonTable(py *PythonReport) table {
 	skipped := map[string]string{}
 	for _, p := range py.Results {
 		if p.Skipped != "" {
-			skipped[p.Method] = fmt.Sprintf("%s skipped: %s; install the Debian package %s", p.Method, p.Skipped, p.Package)
+			skipped[p.Method] = fmt.Sprintf("%s skipped: %s; the Debian package %s provides it", p.Method, p.Skipped, p.Package)
 			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, "skipped", "", "", "", "", ""})
 			continue
 		}
