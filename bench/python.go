@@ -171,10 +171,10 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 	if progress != nil {
 		for _, r := range out.Results {
 			if r.Skipped != "" {
-				progress("%-14s %-12s skipped: %s (Debian package %s)", "python/"+r.Method, r.Workload, r.Skipped, r.Package)
+				progress("%-19s %-12s skipped: %s (Debian package %s)", "python/"+r.Method, r.Workload, r.Skipped, r.Package)
 				continue
 			}
-			progress("%-14s %-12s %.3g s (%.3g ns/lane-step%s), %v", "python/"+r.Method, r.Workload, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r), r.Law)
+			progress("%-19s %-12s %.3g s (%.3g ns/lane-step%s), %v", "python/"+r.Method, r.Workload, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r), r.Law)
 		}
 	}
 	return rep, nil
