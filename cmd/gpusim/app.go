@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -22,9 +25,19 @@ const (
 )
 
 // Run is the whole CLI: it runs args (without the program name) and returns
-// the exit status. Ctrl-C (SIGINT) or SIGTERM cancels a run in progress,
-// which exits 130 or 143.
+// the exit status. Ctrl-C (SIGINT), SIGTERM or SIGHUP cancels a run in
+// progress, which exits 130, 143 or 129; a run that has not returned
+// stopGrace after it was cancelled (a driver call cannot be interrupted)
+// is ended there, its temporary files removed.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	exitLater = func(status int, msg string) func() {
+		t := time.AfterFunc(stopGrace, func() {
+			atomicfile.AbortAll()
+			fmt.Fprint(stderr, msg)
+			os.Exit(status)
+		})
+		return func() { t.Stop() }
+	}
 	ctx, stop := notifyContext(context.Background())
 	defer stop()
 	return runContext(ctx, args, stdin, stdout, stderr)

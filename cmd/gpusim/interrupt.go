@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,6 +21,42 @@ const (
 	exitSIGTERM = 128 + int(syscall.SIGTERM)
 	exitSIGHUP  = 128 + int(syscall.SIGHUP)
 )
+
+// stopGrace is how long a cancelled run may take to return before Run ends
+// the process anyway: well inside the second a stop may take.
+const stopGrace = 600 * time.Millisecond
+
+// exitLater, when set (by Run, for the real process), exits with status
+// after stopGrace, writing msg to stderr, unless the func it returns is
+// called first. In-process tests leave it nil.
+var exitLater func(status int, msg string) (disarm func())
+
+// armTimeout arms exitLater when ctx ends by the --timeout te, and returns
+// the func that disarms it once the run has returned.
+func armTimeout(ctx context.Context, te *timeoutError) (done func()) {
+	if exitLater == nil {
+		return func() {}
+	}
+	var mu sync.Mutex
+	finished := false
+	var disarm func()
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished && context.Cause(ctx) == te {
+			disarm = exitLater(exitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
+		}
+	})
+	return func() {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		finished = true
+		if disarm != nil {
+			disarm()
+		}
+	}
+}
 
 // signalError is the cause of a context cancelled by a signal.
 type signalError struct{ sig os.Signal }
@@ -59,8 +96,12 @@ func notifyContext(parent context.Context) (context.Context, func()) {
 		select {
 		case s := <-sigs:
 			signal.Stop(sigs)
-			cancel(&signalError{s})
+			se := &signalError{s}
+			cancel(se)
 			atomicfile.AbortAll()
+			if exitLater != nil {
+				exitLater(se.status(), fmt.Sprintf("gpusim: %v\n", se))
+			}
 		case <-ctx.Done():
 		}
 	}()

@@ -199,8 +199,10 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, &timeoutError{o.timeout})
+		te := &timeoutError{o.timeout}
+		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
 		defer cancel()
+		defer armTimeout(ctx, te)()
 	}
 	defer o.files.abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
