@@ -60,6 +60,8 @@ type Entry struct {
 	Absent func(error) bool
 	// Hint, when set, suggests a fix for one of the engine's errors, or "".
 	Hint func(error) string
+	// Notes, when set, returns the remarks the engine has collected.
+	Notes func() []string
 }
 
 // table is the registry. Adding an engine is its package plus one entry
@@ -147,6 +149,18 @@ func Hint(err error) string {
 		}
 	}
 	return ""
+}
+
+// Notes are remarks the engines collected while running, such as a disk
+// cache that could not be written: worth a line on stderr, never an error.
+func Notes() []string {
+	var notes []string
+	for _, e := range table {
+		if e.Notes != nil {
+			notes = append(notes, e.Notes()...)
+		}
+	}
+	return notes
 }
 
 // ErrNoDevices is the error of Devices when no engine runs on devices.

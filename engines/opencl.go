@@ -22,7 +22,8 @@ var openCLEntry = Entry{
 	Absent: func(err error) bool {
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
-	Hint: openCLHint,
+	Hint:  openCLHint,
+	Notes: gpu.CacheNotes,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,

@@ -232,6 +232,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 		return fmt.Errorf("%s run: %w", eng.Name(), err)
 	}
+	for _, n := range engines.Notes() {
+		o.eng.Note(n)
+	}
 	r, werr := runReport(ctx, o, res, choice)
 	if r == nil {
 		return werr

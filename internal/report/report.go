@@ -43,12 +43,18 @@ type Report struct {
 	} `json:"z"`
 	Digest string `json:"digest"`
 	Timing struct {
-		Wall          float64   `json:"wall_s"`
+		Wall float64 `json:"wall_s"`
+		// Startup is the engine's opening (device context, program build
+		// or cached binary, self-test, first launch), apart from Wall.
+		Startup       float64   `json:"startup_s"`
 		Compile       float64   `json:"compile_s"`
 		Kernel        float64   `json:"kernel_s"`
 		Transfer      float64   `json:"transfer_s"`
 		NsPerLaneStep jsonFloat `json:"ns_per_lane_step"`
 		LaneStepsPerS jsonFloat `json:"lane_steps_per_s"`
+		// WholeNsPerLaneStep counts the start-up too: (Startup + Wall) per
+		// lane-step, what a one-off run of this size costs.
+		WholeNsPerLaneStep jsonFloat `json:"whole_ns_per_lane_step"`
 	} `json:"timing"`
 	Out       string      `json:"out,omitempty"`
 	Daily     []DailyJSON `json:"daily,omitzero"`
@@ -196,10 +202,13 @@ func New(res *sim.Result, requested string) *Report {
 	r.Timing.Kernel = t.Kernel.Seconds()
 	r.Timing.Transfer = t.Transfer.Seconds()
 	laneSteps := float64(s.Count) * float64(res.Params.Steps)
+	r.Timing.Startup = t.Startup.Seconds()
 	r.Timing.NsPerLaneStep, r.Timing.LaneStepsPerS = jsonFloat(math.NaN()), jsonFloat(math.NaN())
+	r.Timing.WholeNsPerLaneStep = jsonFloat(math.NaN())
 	if laneSteps > 0 && t.Wall > 0 {
 		r.Timing.NsPerLaneStep = jsonFloat(float64(t.Wall.Nanoseconds()) / laneSteps)
 		r.Timing.LaneStepsPerS = jsonFloat(laneSteps / t.Wall.Seconds())
+		r.Timing.WholeNsPerLaneStep = jsonFloat(float64((t.Startup + t.Wall).Nanoseconds()) / laneSteps)
 	}
 	return r
 }
@@ -264,8 +273,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	if t := r.Timing; t.Compile+t.Kernel+t.Transfer > 0 {
-		fmt.Fprintf(&b, "          compile %.3f s, kernel %.3f s, transfer %.3f s\n", t.Compile, t.Kernel, t.Transfer)
+	if t := r.Timing; t.Startup+t.Compile+t.Kernel+t.Transfer > 0 {
+		fmt.Fprintf(&b, "          start-up %.3f s (compile %.3f s), kernel %.3f s, transfer %.3f s\n", t.Startup, t.Compile, t.Kernel, t.Transfer)
 	}
 
 	row := func(name, sim, exact, z string) {
