@@ -81,7 +81,8 @@ func quickWorkloads(q bench.Config) string {
 // benchOptions is what benchAction does besides running the benchmark.
 type benchOptions struct {
 	format, plotDir, doc string
-	html                 string // --html
+	html                 string      // --html
+	files                outputFiles // --html's, created before the benchmark
 	plotFormats          []string
 	quiet                bool
 }
@@ -94,6 +95,7 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer opts.files.abort()
 	avail := forBench()
 	specs, err := avail.Select(c.String("engines"))
 	if err != nil {
@@ -304,7 +306,18 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 		}
 	}
 	opts.html = c.String("html")
-	return opts, checkHTML(opts.html)
+	if ext := strings.ToLower(filepath.Ext(opts.html)); opts.html != "" && ext != ".html" && ext != ".htm" {
+		return opts, paramErr("html", "%q is not an .html file", opts.html)
+	}
+	if c.IsSet("html") && opts.html == "" {
+		return opts, paramErr("html", "needs a file name, got \"\"")
+	}
+	// Last, as it creates a file: every check that can fail comes first.
+	var err error
+	if opts.html != "" {
+		opts.files, err = createOutputs([]outFile{{"html", opts.html}})
+	}
+	return opts, err
 }
 
 // checkPlotDir makes --plot's folder and checks that charts can be written
@@ -387,7 +400,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if opts.html != "" {
-		if err := writeHTML(opts.html, rep.WriteHTML); err != nil {
+		if err := opts.files.write(c.Context, "html", rep.WriteHTML); err != nil {
 			return err
 		}
 		if !opts.quiet {

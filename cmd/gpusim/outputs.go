@@ -32,6 +32,7 @@ type outputs struct {
 	pathsOut  string // ... written to --paths-out
 	plot      string // --plot: histogram of the finals
 	plotDaily string // --plot-daily: fan chart of the per-day quantiles
+	html      string // --html: the report as an HTML page
 }
 
 // outputFlags are the run flags for outputs.
@@ -56,6 +57,7 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 		pathsOut:  c.String("paths-out"),
 		plot:      c.String("plot"),
 		plotDaily: c.String("plot-daily"),
+		html:      c.String("html"),
 	}
 	// The flag that asks for per-day statistics, for messages: the first of
 	// those given.
@@ -105,11 +107,14 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 			return o, &sim.ParamError{Flag: f.flag, Msg: err.Error()}
 		}
 	}
+	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
+		return o, paramErr("html", "%q is not an .html file", o.html)
+	}
 	return o, nil
 }
 
 // outputPaths are the flags that name an output file of run.
-var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save"}
+var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save", "html"}
 
 // checkNames refuses an output flag given an empty file name and two flags
 // naming the same file.
@@ -226,7 +231,7 @@ type outFile struct{ flag, path string }
 // files lists the files o writes, in the order they are written.
 func (o outputs) files() []outFile {
 	var fs []outFile
-	for _, f := range []outFile{{"out", o.out}, {"paths-out", o.pathsOut}, {"daily-out", o.dailyOut}, {"plot", o.plot}, {"plot-daily", o.plotDaily}} {
+	for _, f := range []outFile{{"out", o.out}, {"paths-out", o.pathsOut}, {"daily-out", o.dailyOut}, {"plot", o.plot}, {"plot-daily", o.plotDaily}, {"html", o.html}} {
 		if f.path != "" {
 			fs = append(fs, f)
 		}

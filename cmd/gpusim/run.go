@@ -94,7 +94,6 @@ type runOptions struct {
 	deprecated string
 	timeout    time.Duration
 	quiet      bool
-	html       string // --html
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
@@ -129,10 +128,6 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	if o.shard, err = newShardRun(c, o.params); err != nil {
-		return nil, err
-	}
-	o.html = c.String("html")
-	if err := checkHTML(o.html); err != nil {
 		return nil, err
 	}
 	files := o.outputs.files()
@@ -307,8 +302,9 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	}
 	written.describe(r, days)
 	o.shard.describe(r, res)
-	if o.html != "" {
-		werr = errors.Join(werr, writeHTML(o.html, func(w io.Writer) error { return runHTML(w, r, res, days) }))
+	if o.outputs.html != "" {
+		err := o.files.write(ctx, "html", func(w io.Writer) error { return r.WriteHTML(w, res, days) })
+		werr = errors.Join(werr, err)
 	}
 	return r, werr
 }

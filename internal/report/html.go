@@ -1,46 +1,34 @@
-package main
+package report
 
 import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 
 	"gonum.org/v1/plot"
 
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/htmlreport"
 	"github.com/gpusim/gpusim/internal/plots"
-	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// runHTML writes run's --html page: the job, the summary against the exact
-// law, the quantiles, the histogram with the exact density and, with
-// --daily, the fan chart; the text report closes it.
-func runHTML(w io.Writer, r *report.Report, res *sim.Result, days []daily.Day) error {
+// WriteHTML writes the report as one self-contained HTML page (package
+// htmlreport): the job, the summary against the exact law, the quantiles,
+// the histogram of res with the exact density and, with days, the fan
+// chart; the text report closes it.
+func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error {
 	p := r.Params
 	page := htmlreport.Page{
 		Title: "gpusim run",
 		Facts: []string{
 			fmt.Sprintf("Engine: %s on %s", r.Engine, r.Device),
 			fmt.Sprintf("Job: %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g", p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
-			fmt.Sprintf("Time: %s wall; digest %s", report.FmtDuration(res.Timing.Wall), r.Digest),
+			fmt.Sprintf("Time: %s wall; digest %s", FmtDuration(res.Timing.Wall), r.Digest),
 		},
 	}
-	f := func(x float64) string {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "-"
-		}
-		return strconv.FormatFloat(x, 'f', 4, 64)
-	}
-	z := func(x float64) string {
-		if math.IsNaN(x) {
-			return "-"
-		}
-		return fmt.Sprintf("%+.2f", x)
-	}
+	f := func(x float64) string { return num(x, 4) }
+	z := func(x float64) string { return fz(jsonFloat(x)) }
 	s := res.Summary
 	law := p.Law(p.Steps)
 	summary := htmlreport.Table{Caption: "Final temperatures against the exact law", Left: 1,
