@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
@@ -271,4 +272,30 @@ func strictDecode(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// ReadParts reads every file, and fails naming every file that is not an
+// intact part (a pattern the shell matched to no file is said to be one).
+func ReadParts(files []string) ([]*Part, error) {
+	var parts []*Part
+	var bad []string
+	for _, f := range files {
+		p, err := ReadPart(f)
+		if err != nil {
+			msg := err.Error()
+			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {
+				msg += " (the shell matched no files to the pattern)"
+			}
+			bad = append(bad, msg)
+			continue
+		}
+		parts = append(parts, p)
+	}
+	switch len(bad) {
+	case 0:
+		return parts, nil
+	case 1:
+		return nil, errors.New(bad[0])
+	}
+	return nil, fmt.Errorf("%d of %d part files cannot be merged:\n  %s", len(bad), len(files), strings.Join(bad, "\n  "))
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -18,13 +15,12 @@ import (
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
 
 // forBench lists the engines bench can run here; tests replace it.
 var forBench = func() engines.Benchable { return withProcesses(engines.ForBench()) }
-
-var benchFormats = []string{"text", "json", "csv", "markdown"}
 
 func benchCommand() *cli.Command {
 	q := bench.Quick()
@@ -39,7 +35,7 @@ func benchCommand() *cli.Command {
 			"Then, unless turned off: the engines that scale at each of --workers with Amdahl's\n" +
 			"law fitted, every engine over the --sweep lane counts with the sizes where one\n" +
 			"starts beating another, and the course's Python and NumPy versions.\n\n" +
-			fmt.Sprintf("--quick runs %s, %d timed runs each, the sweep up to %s lanes\n", quickWorkloads(q), q.Reps, bench.FormatCount(slices.Max(q.Sweep))) +
+			fmt.Sprintf("--quick runs %s, %d timed runs each, the sweep up to %s lanes\n", q.WorkloadList(), q.Reps, bench.FormatCount(slices.Max(q.Sweep))) +
 			"and a small Python baseline: well under a minute on two cores.\n\n" +
 			"Progress goes to stderr, the report to stdout.",
 		Flags: []cli.Flag{
@@ -58,7 +54,7 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "baseline", Value: "python", Usage: "`B`: python (the course's Python and NumPy versions; skipped with a note without numpy) or none"},
 			&cli.StringFlag{Name: "python", DefaultText: "the first of python3 and /usr/bin/python3 that imports numpy", Usage: "`PATH` of a python3 with numpy for the baseline"},
 			countFlag("seed", sim.Default().Seed, 0, math.MaxUint64, "the random stream's key `N`"),
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: " + strings.Join(benchFormats, ", ")},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: " + strings.Join(bench.Formats, ", ")},
 			&cli.StringFlag{Name: "plot", Usage: "draw the charts into `DIR` (created if needed)"},
 			&cli.StringFlag{Name: "plot-format", Value: "png,svg", Usage: "chart file `FORMATS`: png, svg or both"},
 			&cli.StringFlag{Name: "update-doc", Usage: "rewrite the section between <!-- bench:begin --> and <!-- bench:end --> in Markdown `FILE` with the report (and the --plot charts)"},
@@ -69,20 +65,11 @@ func benchCommand() *cli.Command {
 	}
 }
 
-// quickWorkloads describes bench.Quick's workloads for the help text.
-func quickWorkloads(q bench.Config) string {
-	var ws []string
-	for _, w := range q.Workloads {
-		ws = append(ws, w.String())
-	}
-	return strings.Join(ws, " and ")
-}
-
 // benchOptions is what benchAction does besides running the benchmark.
 type benchOptions struct {
 	format, plotDir, doc string
-	html                 string      // --html
-	files                outputFiles // --html's, created before the benchmark
+	html                 string         // --html
+	files                runfiles.Files // --html's, created before the benchmark
 	plotFormats          []string
 	quiet                bool
 }
@@ -95,7 +82,7 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer opts.files.abort()
+	defer opts.files.Abort()
 	avail := forBench()
 	specs, err := avail.Select(c.String("engines"))
 	if err != nil {
@@ -116,12 +103,8 @@ func benchAction(c *cli.Context) error {
 		cfg.Python = false
 		notes = append(notes, "Python baseline not run (--baseline none)")
 	case cfg.PythonPath != "":
-		if out, err := exec.CommandContext(c.Context, cfg.PythonPath, "-c", "import numpy").CombinedOutput(); err != nil {
-			why := err.Error()
-			if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(out) > 0 {
-				why = lines[len(lines)-1]
-			}
-			return &sim.ParamError{Flag: "python", Msg: fmt.Sprintf("%q cannot import numpy: %s", cfg.PythonPath, why)}
+		if err := bench.CheckPython(c.Context, cfg.PythonPath); err != nil {
+			return paramErr("python", "%v", err)
 		}
 	default:
 		py, err := bench.FindPython(c.Context)
@@ -146,7 +129,7 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
-	if la := loadAverage("/proc/loadavg"); la != "" {
+	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
 		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %d cores", la, runtime.NumCPU()))
 	}
 	rep, err := bench.Run(c.Context, cfg, specs)
@@ -191,7 +174,7 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 
 // readWorkloads reads --lanes, --steps, --reps and --warmup into cfg.
 func readWorkloads(c *cli.Context, cfg *bench.Config) error {
-	lanes, steps := distinctWorkloads(cfg.Workloads)
+	lanes, steps := cfg.LanesAndSteps()
 	var err error
 	if c.IsSet("lanes") {
 		if lanes, err = listFlag(c, "lanes", 1, math.MaxUint64); err != nil {
@@ -281,7 +264,7 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 // --plot-format and --update-doc.
 func newBenchOptions(c *cli.Context) (benchOptions, error) {
 	opts := benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
-	if _, err := checkFormat(c, benchFormats...); err != nil {
+	if _, err := checkFormat(c, bench.Formats...); err != nil {
 		return opts, err
 	}
 	for f := range strings.SplitSeq(c.String("plot-format"), ",") {
@@ -301,7 +284,7 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 		return opts, &usageError{msg: "--plot-format needs --plot DIR"}
 	}
 	if opts.doc != "" {
-		if err := checkDoc(opts.doc); err != nil {
+		if err := bench.CheckDoc(opts.doc); err != nil {
 			return opts, paramErr("update-doc", "%v", err)
 		}
 	}
@@ -336,71 +319,13 @@ func checkPlotDir(dir string) error {
 	return probe.Abort()
 }
 
-// loadAverage returns the three load averages of a /proc/loadavg file, or ""
-// where there is none: other processes competing for the cores make every
-// timing noisier, so the report says how busy the machine was.
-func loadAverage(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], ", ")
-}
-
-// distinctWorkloads returns the lane and step counts of ws, each once, in
-// order: what --lanes and --steps stand for when not given.
-func distinctWorkloads(ws []bench.Workload) ([]uint64, []int) {
-	var lanes []uint64
-	var steps []int
-	for _, w := range ws {
-		if !slices.Contains(lanes, w.Lanes) {
-			lanes = append(lanes, w.Lanes)
-		}
-		if !slices.Contains(steps, w.Steps) {
-			steps = append(steps, w.Steps)
-		}
-	}
-	return lanes, steps
-}
-
-// checkDoc makes sure --update-doc can be rewritten before a benchmark that
-// may take minutes: a readable file with one begin and one end marker.
-func checkDoc(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("cannot read %q: %v", path, errors.Unwrap(err))
-	}
-	s := string(b)
-	nb, ne := strings.Count(s, bench.BeginMarker), strings.Count(s, bench.EndMarker)
-	if nb != 1 || ne != 1 || strings.Index(s, bench.EndMarker) < strings.Index(s, bench.BeginMarker) {
-		return fmt.Errorf("%q needs one %s line followed by one %s line (found %d and %d)", path, bench.BeginMarker, bench.EndMarker, nb, ne)
-	}
-	return nil
-}
-
 // writeBench prints the report and writes the charts and the document.
 func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
-	var err error
-	w := c.App.Writer
-	switch opts.format {
-	case "json":
-		err = rep.WriteJSON(w)
-	case "csv":
-		err = rep.WriteCSV(w)
-	case "markdown":
-		err = rep.WriteMarkdown(w)
-	default:
-		err = rep.WriteText(w)
-	}
-	if err != nil {
+	if err := rep.Write(c.App.Writer, opts.format); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if opts.html != "" {
-		if err := opts.files.write(c.Context, "html", rep.WriteHTML); err != nil {
+		if err := opts.files.Write(c.Context, "html", rep.WriteHTML); err != nil {
 			return err
 		}
 		if !opts.quiet {
@@ -409,6 +334,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	}
 
 	var charts []string
+	var err error
 	if opts.plotDir != "" {
 		// bench.Plot writes the formats bench.PlotFormats lists.
 		defer func(old []string) { bench.PlotFormats = old }(bench.PlotFormats)
@@ -423,14 +349,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		}
 	}
 	if opts.doc != "" {
-		var md bytes.Buffer
-		if err := rep.WriteMarkdown(&md); err != nil {
-			return err
-		}
-		if err := chartLinks(&md, opts.doc, charts); err != nil {
-			return err
-		}
-		if err := bench.UpdateMarkdownSection(opts.doc, md.String()); err != nil {
+		if err := bench.UpdateDoc(opts.doc, rep, charts); err != nil {
 			return err
 		}
 		if !opts.quiet {
@@ -438,51 +357,4 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		}
 	}
 	return nil
-}
-
-// chartLinks appends Markdown images of the charts, relative to the document
-// and preferring PNG, to the generated section.
-func chartLinks(w io.Writer, doc string, charts []string) error {
-	var shown []string
-	for _, f := range charts {
-		ext := filepath.Ext(f)
-		if ext == ".svg" && slices.Contains(charts, strings.TrimSuffix(f, ext)+".png") {
-			continue
-		}
-		shown = append(shown, f)
-	}
-	if len(shown) == 0 {
-		return nil
-	}
-	docDir, err := filepath.Abs(filepath.Dir(doc))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n### Charts\n\n")
-	for _, f := range shown {
-		abs, err := filepath.Abs(f)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(docDir, abs)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "![%s](%s)\n\n", chartTitle(f), filepath.ToSlash(rel))
-	}
-	return nil
-}
-
-// chartTitle is the alt text of one of bench.Plot's files.
-func chartTitle(file string) string {
-	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-	switch {
-	case name == "speedup":
-		return "speedup against workers, with Amdahl's law fitted"
-	case name == "sweep":
-		return "ns per lane-step against lanes, every engine"
-	case strings.HasPrefix(name, "time-"):
-		return "median wall time per engine, " + strings.Replace(strings.TrimPrefix(name, "time-"), "x", " x ", 1)
-	}
-	return name
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,19 +112,6 @@ func TestBenchCancelled(t *testing.T) {
 	code, stdout, stderr := run(ctx, "bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--baseline", "none", "-q")
 	if code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, "gpusim: error: bench: serial on 1k x 4: ") || !strings.Contains(stderr, "context canceled") {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1 and a cancellation error", code, stdout, stderr)
-	}
-}
-
-func TestLoadAverage(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "loadavg")
-	if err := os.WriteFile(path, []byte("0.92 1.95 1.83 2/345 6789\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := loadAverage(path), "0.92, 1.95, 1.83"; got != want {
-		t.Errorf("loadAverage = %q, want %q", got, want)
-	}
-	if got := loadAverage(filepath.Join(t.TempDir(), "none")); got != "" {
-		t.Errorf("loadAverage of a missing file = %q, want \"\"", got)
 	}
 }
 

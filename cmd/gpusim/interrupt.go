@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"sync"
@@ -109,19 +108,4 @@ func notifyContext(parent context.Context) (context.Context, func()) {
 		signal.Stop(sigs)
 		cancel(nil)
 	}
-}
-
-// ctxWriter fails its writes with the context's cause once ctx is done, so
-// writing a large output file stops promptly on Ctrl-C or --timeout (and
-// the atomic writer then removes the temporary file).
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if c.ctx.Err() != nil {
-		return 0, context.Cause(c.ctx)
-	}
-	return c.w.Write(p)
 }

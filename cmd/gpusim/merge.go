@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 
@@ -45,7 +43,7 @@ func mergeAction(c *cli.Context) error {
 			return &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 	}
-	parts, err := readParts(files)
+	parts, err := shard.ReadParts(files)
 	if err != nil {
 		return err
 	}
@@ -68,30 +66,4 @@ func mergeAction(c *cli.Context) error {
 		return r.WriteJSON(c.App.Writer)
 	}
 	return r.WriteText(c.App.Writer)
-}
-
-// readParts reads every file, and fails with every file that is not an
-// intact part.
-func readParts(files []string) ([]*shard.Part, error) {
-	var parts []*shard.Part
-	var bad []string
-	for _, f := range files {
-		p, err := shard.ReadPart(f)
-		if err != nil {
-			msg := err.Error()
-			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {
-				msg += " (the shell matched no files to the pattern)"
-			}
-			bad = append(bad, msg)
-			continue
-		}
-		parts = append(parts, p)
-	}
-	switch len(bad) {
-	case 0:
-		return parts, nil
-	case 1:
-		return nil, errors.New(bad[0])
-	}
-	return nil, fmt.Errorf("%d of %d part files cannot be merged:\n  %s", len(bad), len(files), strings.Join(bad, "\n  "))
 }

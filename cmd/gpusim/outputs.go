@@ -5,20 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/plots"
 	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -99,12 +97,12 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 			return o, &sim.ParamError{Flag: "paths-out", Msg: err.Error()}
 		}
 	}
-	for _, f := range []struct{ flag, path string }{{"plot", o.plot}, {"plot-daily", o.plotDaily}} {
-		if f.path == "" {
+	for _, f := range []outFile{{"plot", o.plot}, {"plot-daily", o.plotDaily}} {
+		if f.Path == "" {
 			continue
 		}
-		if err := plots.CheckPath(f.path); err != nil {
-			return o, &sim.ParamError{Flag: f.flag, Msg: err.Error()}
+		if err := plots.CheckPath(f.Path); err != nil {
+			return o, &sim.ParamError{Flag: f.Flag, Msg: err.Error()}
 		}
 	}
 	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
@@ -126,77 +124,27 @@ func checkNames(c *cli.Context, files []outFile) error {
 	}
 	seen := map[string]string{}
 	for _, f := range files {
-		abs, err := filepath.Abs(f.path)
+		abs, err := filepath.Abs(f.Path)
 		if err != nil {
-			abs = f.path
+			abs = f.Path
 		}
 		if other, ok := seen[abs]; ok {
-			return paramErr(f.flag, "%q is also the file of --%s", f.path, other)
+			return paramErr(f.Flag, "%q is also the file of --%s", f.Path, other)
 		}
-		seen[abs] = f.flag
+		seen[abs] = f.Flag
 	}
 	return nil
 }
 
-// outputFiles are a run's output files by flag, created before the run so
-// that a path that cannot be written fails in milliseconds, and committed
-// after it.
-type outputFiles map[string]*atomicfile.File
-
-// createOutputs creates the temporary file of each of files; on an error it
-// removes those it made and names the flag.
-func createOutputs(files []outFile) (outputFiles, error) {
-	fs := outputFiles{}
-	for _, f := range files {
-		a, err := atomicfile.Create(f.path)
-		if err != nil {
-			fs.abort()
-			return nil, createError(f, err)
-		}
-		fs[f.flag] = a
+// createOutputs creates the temporary file of each of files before the
+// run; a file that cannot be written is bad input for its flag.
+func createOutputs(files []outFile) (runfiles.Files, error) {
+	fs, err := runfiles.Create(files)
+	var ce *runfiles.CreateError
+	if errors.As(err, &ce) {
+		return nil, paramErr(ce.Flag, "%v", ce)
 	}
-	return fs, nil
-}
-
-// createError says why f cannot be written, as bad input for its flag.
-func createError(f outFile, err error) error {
-	dir := filepath.Dir(f.path)
-	if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
-		return paramErr(f.flag, "directory %q does not exist", dir)
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return paramErr(f.flag, "cannot write %q: %v", f.path, err)
-}
-
-// abort removes every temporary file not yet committed.
-func (fs outputFiles) abort() {
-	for _, a := range fs {
-		a.Abort()
-	}
-}
-
-// write writes the file of flag with write and commits it, or removes its
-// temporary file; the write stops with the context's cause once ctx is done.
-func (fs outputFiles) write(ctx context.Context, flag string, write func(io.Writer) error) error {
-	a := fs[flag]
-	if a == nil {
-		return nil
-	}
-	err := context.Cause(ctx)
-	if ctx.Err() == nil {
-		err = write(ctxWriter{ctx, a})
-	}
-	if err == nil {
-		err = a.Commit()
-	}
-	if err != nil {
-		a.Abort()
-		return fmt.Errorf("write --%s: %w", flag, err)
-	}
-	return nil
+	return fs, err
 }
 
 // maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
@@ -226,13 +174,13 @@ func (o outputs) describe(r *report.Report, days []daily.Day) {
 }
 
 // outFile is an output file and the flag that names it.
-type outFile struct{ flag, path string }
+type outFile = runfiles.Path
 
 // files lists the files o writes, in the order they are written.
 func (o outputs) files() []outFile {
 	var fs []outFile
 	for _, f := range []outFile{{"out", o.out}, {"paths-out", o.pathsOut}, {"daily-out", o.dailyOut}, {"plot", o.plot}, {"plot-daily", o.plotDaily}, {"html", o.html}} {
-		if f.path != "" {
+		if f.Path != "" {
 			fs = append(fs, f)
 		}
 	}
@@ -242,11 +190,11 @@ func (o outputs) files() []outFile {
 // writeOutputs writes every file o asks for into fs. A file that fails is
 // left out of the returned outputs (so the report does not name it) and its
 // error joined into err; the others are still written.
-func writeOutputs(ctx context.Context, fs outputFiles, o outputs, res *sim.Result, days []daily.Day, trajectories []float32) (outputs, error) {
+func writeOutputs(ctx context.Context, fs runfiles.Files, o outputs, res *sim.Result, days []daily.Day, trajectories []float32) (outputs, error) {
 	p := res.Params
 	var errs []error
 	try := func(flag string, name *string, write func(io.Writer) error) {
-		if err := fs.write(ctx, flag, write); err != nil {
+		if err := fs.Write(ctx, flag, write); err != nil {
 			errs = append(errs, err)
 			*name = ""
 		}

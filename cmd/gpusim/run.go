@@ -16,6 +16,7 @@ import (
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -89,7 +90,7 @@ type runOptions struct {
 	format  string
 	outputs outputs
 	shard   *shardRun
-	files   outputFiles // created by newRunOptions; runRun commits them
+	files   runfiles.Files // created by newRunOptions; runRun commits them
 	// deprecated, when set, is a note for stderr about an old flag name.
 	deprecated string
 	timeout    time.Duration
@@ -199,7 +200,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		defer cancel()
 		defer armTimeout(ctx, te)()
 	}
-	defer o.files.abort()
+	defer o.files.Abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
@@ -303,7 +304,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	written.describe(r, days)
 	o.shard.describe(r, res)
 	if o.outputs.html != "" {
-		err := o.files.write(ctx, "html", func(w io.Writer) error { return r.WriteHTML(w, res, days) })
+		err := o.files.Write(ctx, "html", func(w io.Writer) error { return r.WriteHTML(w, res, days) })
 		werr = errors.Join(werr, err)
 	}
 	return r, werr

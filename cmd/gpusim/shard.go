@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -60,13 +61,13 @@ func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.R
 
 // saveResult writes the --save part file into fs, if one was asked for; a
 // part that fails is left out of the report.
-func (sr *shardRun) saveResult(ctx context.Context, fs outputFiles, res *sim.Result) error {
+func (sr *shardRun) saveResult(ctx context.Context, fs runfiles.Files, res *sim.Result) error {
 	if sr.save == "" {
 		return nil
 	}
 	part := shard.NewPart(res)
 	part.Shard = sr.shard
-	err := fs.write(ctx, "save", func(w io.Writer) error { _, err := part.WriteTo(w); return err })
+	err := fs.Write(ctx, "save", func(w io.Writer) error { _, err := part.WriteTo(w); return err })
 	if err != nil {
 		sr.save = ""
 	}

@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Formats are the report formats Report.Write takes.
+var Formats = []string{"text", "json", "csv", "markdown"}
+
+// Write writes the report in format, one of Formats.
+func (r *Report) Write(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		return r.WriteJSON(w)
+	case "csv":
+		return r.WriteCSV(w)
+	case "markdown":
+		return r.WriteMarkdown(w)
+	case "text":
+		return r.WriteText(w)
+	}
+	return fmt.Errorf("unknown report format %q (valid: %s)", format, strings.Join(Formats, ", "))
+}
+
+// UpdateDoc rewrites the generated section of the Markdown document doc
+// (between BeginMarker and EndMarker) with rep and links to charts.
+func UpdateDoc(doc string, rep *Report, charts []string) error {
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		return err
+	}
+	if err := chartLinks(&md, doc, charts); err != nil {
+		return err
+	}
+	return UpdateMarkdownSection(doc, md.String())
+}
+
+// CheckPython says why the interpreter at path cannot run the baseline
+// (it cannot import numpy), or returns nil.
+func CheckPython(ctx context.Context, path string) error {
+	out, err := exec.CommandContext(ctx, path, "-c", "import numpy").CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	why := err.Error()
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(out) > 0 {
+		why = lines[len(lines)-1]
+	}
+	return fmt.Errorf("%q cannot import numpy: %s", path, why)
+}
+
+// WorkloadList describes c's workloads for help texts: "500k x 10 and 500k x 100".
+func (c Config) WorkloadList() string {
+	var ws []string
+	for _, w := range c.Workloads {
+		ws = append(ws, w.String())
+	}
+	return strings.Join(ws, " and ")
+}
+
+// LanesAndSteps returns the lane and step counts of c's workloads, each once, in
+// order: what --lanes and --steps stand for when not given.
+func (c Config) LanesAndSteps() ([]uint64, []int) {
+	var lanes []uint64
+	var steps []int
+	for _, w := range c.Workloads {
+		if !slices.Contains(lanes, w.Lanes) {
+			lanes = append(lanes, w.Lanes)
+		}
+		if !slices.Contains(steps, w.Steps) {
+			steps = append(steps, w.Steps)
+		}
+	}
+	return lanes, steps
+}
+
+// LoadAverage returns the three load averages of a /proc/loadavg file, or ""
+// where there is none: other processes competing for the cores make every
+// timing noisier, so the report says how busy the machine was.
+func LoadAverage(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], ", ")
+}
+
+// CheckDoc makes sure --update-doc can be rewritten before a benchmark that
+// may take minutes: a readable file with one begin and one end marker.
+func CheckDoc(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %q: %v", path, errors.Unwrap(err))
+	}
+	s := string(b)
+	nb, ne := strings.Count(s, BeginMarker), strings.Count(s, EndMarker)
+	if nb != 1 || ne != 1 || strings.Index(s, EndMarker) < strings.Index(s, BeginMarker) {
+		return fmt.Errorf("%q needs one %s line followed by one %s line (found %d and %d)", path, BeginMarker, EndMarker, nb, ne)
+	}
+	return nil
+}
+
+// chartLinks appends Markdown images of the charts, relative to the document
+// and preferring PNG, to the generated section.
+func chartLinks(w io.Writer, doc string, charts []string) error {
+	var shown []string
+	for _, f := range charts {
+		ext := filepath.Ext(f)
+		if ext == ".svg" && slices.Contains(charts, strings.TrimSuffix(f, ext)+".png") {
+			continue
+		}
+		shown = append(shown, f)
+	}
+	if len(shown) == 0 {
+		return nil
+	}
+	docDir, err := filepath.Abs(filepath.Dir(doc))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n### Charts\n\n")
+	for _, f := range shown {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(docDir, abs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "![%s](%s)\n\n", chartTitle(f), filepath.ToSlash(rel))
+	}
+	return nil
+}
+
+// chartTitle is the alt text of one of bench.Plot's files.
+func chartTitle(file string) string {
+	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	switch {
+	case name == "speedup":
+		return "speedup against workers, with Amdahl's law fitted"
+	case name == "sweep":
+		return "ns per lane-step against lanes, every engine"
+	case strings.HasPrefix(name, "time-"):
+		return "median wall time per engine, " + strings.Replace(strings.TrimPrefix(name, "time-"), "x", " x ", 1)
+	}
+	return name
+}
