@@ -1,19 +1,37 @@
-"""gpusim's Python baseline: the course's weather simulation in plain Python and NumPy.
+"""gpusim's Python baseline: the course's weather simulation in Python, and the tools a user picks instead.
 
 Run by `gpusim bench` (bench/python.go) with the workload on the command line;
-prints one JSON object with the timings. Three versions of the recurrence
+prints one JSON object with the timings, and each version's sample mean and
+std, which bench checks against the exact law. Versions of the recurrence
 t' = Normal(anchor + p (t - anchor), sigma):
 
-  loop    the course's pure Python loop, one npr.normal call per lane-step,
-          on a sample of lanes (--loop-budget lane-steps) scaled up
-  matrix  the course's NumPy version, sims[:, i] = npr.normal(...) over a
-          (lanes, steps) float64 matrix, on as many lanes as --matrix-bytes holds
-  vector  the best plain NumPy loop: one float32 state vector updated in place
-          per step with np.random.default_rng's float32 standard normals
+  loop          the course's pure Python loop, one npr.normal call per
+                lane-step, on a sample of lanes (--loop-budget lane-steps)
+                scaled up
+  joblib-lane   the course's joblib version: the pure Python loop as one
+                task per lane, Parallel(n_jobs=cores), on a sample of lanes
+                (--joblib-budget lane-steps) scaled up
+  joblib-chunk  joblib as it pays: one task per core, each running the
+                vector version on its share of the lanes
+  matrix        the course's NumPy version, sims[:, i] = npr.normal(...) over a
+                (lanes, steps) float64 matrix, on as many lanes as
+                --matrix-bytes holds
+  vector        the best plain NumPy loop: one float32 state vector updated in
+                place per step with np.random.default_rng's float32 normals
+  numba         Numba @njit(parallel=True), prange over lanes; its compile
+                time is reported apart and not in the timing
+  pyopencl      pyopencl.clrandom's Philox generator filling a float32 normal
+                vector per step and an ElementwiseKernel update, on the OpenCL
+                device named by --cl-device; kernel builds reported apart
+
+A version whose module does not import is reported as skipped, with the
+Debian package that provides it.
 """
 
 import argparse
+import importlib
 import json
+import os
 import platform
 import statistics
 import sys
@@ -23,15 +41,36 @@ import numpy as np
 import numpy.random as npr
 
 
+def moments(xs):
+    xs = np.asarray(xs, dtype=np.float64)
+    return float(xs.mean()), float(xs.std())
+
+
+def one_lane(start, anchor, p, sigma, steps):
+    t = start
+    for _ in range(steps):
+        t = npr.normal(anchor + p * (t - anchor), sigma)
+    return t
+
+
 def loop(lanes, steps, a):
     npr.seed(a.seed)
-    total = 0.0
-    for _ in range(lanes):
-        t = a.start
-        for _ in range(steps):
-            t = npr.normal(a.anchor + a.persistence * (t - a.anchor), a.sigma)
-        total += t
-    return total / lanes
+    return moments([one_lane(a.start, a.anchor, a.persistence, a.sigma, steps) for _ in range(lanes)])
+
+
+def joblib_lane(lanes, steps, a):
+    # As the course wrote it: one delayed call per lane. Each worker process
+    # draws from its own global numpy state.
+    Parallel, delayed = MODULES["joblib"].Parallel, MODULES["joblib"].delayed
+    finals = Parallel(n_jobs=CORES)(delayed(one_lane)(a.start, a.anchor, a.persistence, a.sigma, steps) for _ in range(lanes))
+    return moments(finals)
+
+
+def joblib_chunk(lanes, steps, a):
+    Parallel, delayed = MODULES["joblib"].Parallel, MODULES["joblib"].delayed
+    shares = [lanes // CORES + (k < lanes % CORES) for k in range(CORES)]
+    parts = Parallel(n_jobs=CORES)(delayed(vector_finals)(n, steps, a, [a.seed, k]) for k, n in enumerate(shares) if n > 0)
+    return moments(np.concatenate(parts))
 
 
 def matrix(lanes, steps, a):
@@ -40,12 +79,16 @@ def matrix(lanes, steps, a):
     sims[:, 0] = npr.normal(a.anchor + a.persistence * (a.start - a.anchor), a.sigma, size=lanes)
     for i in range(1, steps):
         sims[:, i] = npr.normal(a.anchor + a.persistence * (sims[:, i - 1] - a.anchor), a.sigma)
-    return float(sims[:, -1].mean())
+    return moments(sims[:, -1])
 
 
 def vector(lanes, steps, a):
+    return moments(vector_finals(lanes, steps, a, a.seed))
+
+
+def vector_finals(lanes, steps, a, seed):
     # t = p*t + c + sigma*z, done in place so no step allocates.
-    rng = np.random.default_rng(a.seed)
+    rng = np.random.default_rng(seed)
     p = np.float32(a.persistence)
     c = np.float32((1 - p) * np.float32(a.anchor))
     sigma = np.float32(a.sigma)
@@ -57,22 +100,154 @@ def vector(lanes, steps, a):
         t *= p
         t += c
         t += z
-    return float(t.mean(dtype=np.float64))
+    return t
+
+
+def joblib_start(a):
+    # Start the worker processes, as the first Parallel call of a session
+    # does, so the timing is of the work; the start-up is reported apart.
+    Parallel, delayed = MODULES["joblib"].Parallel, MODULES["joblib"].delayed
+    Parallel(n_jobs=CORES)(delayed(abs)(-i) for i in range(CORES))
+
+
+def numba_kernel():
+    nb = MODULES["numba"]
+
+    @nb.njit(parallel=True)
+    def run(lanes, steps, start, anchor, p, sigma, out):
+        for i in nb.prange(lanes):
+            t = start
+            for _ in range(steps):
+                t = anchor + p * (t - anchor) + sigma * np.random.standard_normal()
+            out[i] = t
+
+    return run
+
+
+def numba_run(lanes, steps, a):
+    out = np.empty(lanes)
+    KERNELS["numba"](lanes, steps, a.start, a.anchor, a.persistence, a.sigma, out)
+    return moments(out)
+
+
+def numba_compile(a):
+    KERNELS["numba"] = numba_kernel()
+    KERNELS["numba"](1, 1, a.start, a.anchor, a.persistence, a.sigma, np.empty(1))
+
+
+def cl_device(name):
+    cl = MODULES["pyopencl"]
+    devices = [d for p in cl.get_platforms() for d in p.get_devices()]
+    if not devices:
+        raise RuntimeError("no OpenCL device")
+    for d in devices:
+        if name and name in d.name:
+            return d
+    return devices[0]
+
+
+def pyopencl_compile(a):
+    cl = MODULES["pyopencl"]
+    import pyopencl.array as cla
+    import pyopencl.clrandom as clr
+    from pyopencl.elementwise import ElementwiseKernel
+
+    dev = cl_device(a.cl_device)
+    ctx = cl.Context([dev])
+    queue = cl.CommandQueue(ctx)
+    update = ElementwiseKernel(ctx, "float *t, const float *z, float p, float c", "t[i] = p * t[i] + c + z[i]", "gpusim_update")
+    gen = clr.PhiloxGenerator(ctx, seed=a.seed)
+    KERNELS["pyopencl"] = (dev, queue, cla, gen, update)
+    pyopencl_run(1, 1, a)  # builds the generator's and the update's kernels
+
+
+def pyopencl_run(lanes, steps, a):
+    dev, queue, cla, gen, update = KERNELS["pyopencl"]
+    p = np.float32(a.persistence)
+    c = np.float32((1 - p) * np.float32(a.anchor))
+    t = cla.empty(queue, lanes, np.float32)
+    t.fill(np.float32(a.start))
+    z = cla.empty(queue, lanes, np.float32)
+    for _ in range(steps):
+        gen.fill_normal(z, sigma=a.sigma)
+        update(t, z, p, c)
+    return moments(t.get())
 
 
 def timed(fn, lanes, steps, a):
-    times, mean = [], 0.0
+    times, m = [], (0.0, 0.0)
     for _ in range(a.reps):
         t0 = time.perf_counter()
-        mean = fn(lanes, steps, a)
+        m = fn(lanes, steps, a)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), mean
+    return statistics.median(times), m
+
+
+# The versions: what runs each, the module it needs (the Debian package with
+# it is in PACKAGES), and its one-off set-up, timed apart: Numba's compile,
+# the OpenCL builds, joblib's worker start.
+VERSIONS = {
+    "loop": (loop, None, "pure Python loop, npr.normal per lane-step", None),
+    "joblib-lane": (joblib_lane, "joblib", "joblib, one task per lane (the course), n_jobs = cores", joblib_start),
+    "joblib-chunk": (joblib_chunk, "joblib", "joblib, one task per core running the NumPy vector version", joblib_start),
+    "matrix": (matrix, None, "NumPy (lanes, steps) float64 matrix, npr.normal per column", None),
+    "vector": (vector, None, "NumPy float32 vector, default_rng standard_normal per step, in place", None),
+    "numba": (numba_run, "numba", "Numba @njit(parallel=True), prange over lanes, float64", numba_compile),
+    "pyopencl": (pyopencl_run, "pyopencl", "PyOpenCL clrandom Philox normals + ElementwiseKernel update, float32", pyopencl_compile),
+}
+PACKAGES = {"joblib": "python3-joblib", "numba": "python3-numba", "pyopencl": "python3-pyopencl"}
+MODULES = {}
+KERNELS = {}
+CORES = os.cpu_count() or 1
+
+
+def load(module):
+    """Imports module into MODULES; returns why it cannot, or None."""
+    if module is None or module in MODULES:
+        return None
+    try:
+        MODULES[module] = importlib.import_module(module)
+    except Exception as e:  # an import can fail in many ways, all mean "not here"
+        return f"{module} does not import ({type(e).__name__}: {e})"
+    return None
+
+
+COMPILED = {}
+
+
+def version(name, sizes, a):
+    fn, module, what, compile_fn = VERSIONS[name]
+    r = {"method": name, "description": what, "lanes": a.lanes, "steps": a.steps}
+    why = load(module)
+    if why:
+        r.update(skipped=why, package=PACKAGES[module])
+        return r
+    if compile_fn and compile_fn not in COMPILED:
+        t0 = time.perf_counter()
+        try:
+            compile_fn(a)
+            COMPILED[compile_fn] = time.perf_counter() - t0
+        except Exception as e:  # e.g. pyopencl without an OpenCL device
+            COMPILED[compile_fn] = f"{module} imports but cannot set up ({type(e).__name__}: {e})"
+    setup = COMPILED.get(compile_fn, 0.0)
+    if isinstance(setup, str):
+        r.update(skipped=setup, package=PACKAGES[module])
+        return r
+    n = min(a.lanes, sizes[name])
+    secs, (mean, std) = timed(fn, n, a.steps, a)
+    ns = secs * 1e9 / (n * a.steps)
+    r.update(sample_lanes=n, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
+             scaled=n < a.lanes, mean=mean, std=std, setup_seconds=setup)
+    if module in ("joblib", "numba"):
+        r["workers"] = CORES
+    if name == "pyopencl":
+        r["device"] = KERNELS["pyopencl"][0].name.strip()
+    return r
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lanes", type=int, required=True)
-    ap.add_argument("--steps", type=int, required=True)
+    ap.add_argument("--workload", action="append", required=True, help="LANESxSTEPS, repeated for each workload")
     ap.add_argument("--start", type=float, default=75)
     ap.add_argument("--anchor", type=float, default=72)
     ap.add_argument("--persistence", type=float, default=0.5)
@@ -81,39 +256,34 @@ def main():
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--loop-budget", type=int, default=1_000_000, help="lane-steps of the pure Python loop")
     ap.add_argument("--matrix-bytes", type=int, default=512 << 20, help="size cap of the float64 matrix")
-    ap.add_argument("--vector-lanes", type=int, default=0, help="lane cap of the vector loop (0: none)")
-    ap.add_argument("--only", default="loop,matrix,vector")
+    ap.add_argument("--vector-lanes", type=int, default=0, help="lane cap of the vector version (0: none)")
+    ap.add_argument("--tool-lanes", type=int, default=0, help="lane cap of joblib-chunk, numba and pyopencl (0: none)")
+    ap.add_argument("--joblib-budget", type=int, default=200_000, help="lane-steps of joblib one task per lane")
+    ap.add_argument("--cl-device", default="", help="the OpenCL device whose name contains this (default: the first)")
+    ap.add_argument("--only", default=",".join(VERSIONS))
     a = ap.parse_args()
     a.seed %= 2**32  # npr.seed takes 32 bits
 
-    sizes = {
-        "loop": max(1, a.loop_budget // a.steps),
-        "matrix": max(1, a.matrix_bytes // (8 * a.steps)),
-        "vector": a.vector_lanes or a.lanes,
-    }
-    what = {
-        "loop": "pure Python loop, npr.normal per lane-step",
-        "matrix": "NumPy (lanes, steps) float64 matrix, npr.normal per column",
-        "vector": "NumPy float32 vector, default_rng standard_normal per step, in place",
-    }
-    fns = {"loop": loop, "matrix": matrix, "vector": vector}
     results = []
-    for name in a.only.split(","):
-        n = min(a.lanes, sizes[name])
-        secs, mean = timed(fns[name], n, a.steps, a)
-        ns = secs * 1e9 / (n * a.steps)
-        results.append({
-            "method": name,
-            "description": what[name],
-            "sample_lanes": n,
-            "steps": a.steps,
-            "seconds": secs,
-            "ns_per_lane_step": ns,
-            "workload_seconds": ns * a.lanes * a.steps / 1e9,
-            "scaled": n < a.lanes,
-            "mean": mean,
-        })
-    json.dump({"python": platform.python_version(), "numpy": np.__version__, "results": results}, sys.stdout)
+    for w in a.workload:
+        lanes, steps = w.split("x")
+        a.lanes, a.steps = int(lanes), int(steps)
+        cap = a.tool_lanes or a.lanes
+        sizes = {
+            "loop": max(1, a.loop_budget // a.steps),
+            "joblib-lane": max(1, a.joblib_budget // a.steps),
+            "joblib-chunk": cap,
+            "matrix": max(1, a.matrix_bytes // (8 * a.steps)),
+            "vector": a.vector_lanes or a.lanes,
+            "numba": cap,
+            "pyopencl": cap,
+        }
+        results += [version(name, sizes, a) for name in a.only.split(",")]
+    versions = {m: getattr(MODULES[m], "__version__", "") for m in MODULES}
+    if "pyopencl" in MODULES:
+        versions["pyopencl"] = MODULES["pyopencl"].VERSION_TEXT
+    versions = {PACKAGES[m]: v for m, v in versions.items()}
+    json.dump({"python": platform.python_version(), "numpy": np.__version__, "modules": versions, "cores": CORES, "results": results}, sys.stdout)
     sys.stdout.write("\n")
 
 

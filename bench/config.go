@@ -79,6 +79,16 @@ type Config struct {
 	PythonMatrixBytes uint64
 	PythonVectorLanes uint64
 	PythonReps        int
+	// PythonJoblibBudget caps the lane-steps of joblib one task per lane (the
+	// course's joblib version), run on a sample scaled up; PythonToolLanes,
+	// when not 0, caps the lanes of joblib-chunk, Numba and PyOpenCL.
+	PythonJoblibBudget uint64
+	PythonToolLanes    uint64
+	// PythonOnly, when not empty, is the script's --only list of versions.
+	PythonOnly string
+	// OpenCLDevice names the OpenCL device PyOpenCL runs on (the first whose
+	// name contains it; the first device when empty or none matches).
+	OpenCLDevice string
 
 	// Devices lists the OpenCL devices for the machine description.
 	Devices func() ([]string, error)
@@ -110,6 +120,8 @@ func Default() Config {
 		PythonLoopBudget:  1_000_000,
 		PythonMatrixBytes: 512 << 20,
 		PythonReps:        3,
+		// 200k lane-steps of joblib at one task per lane take about a minute.
+		PythonJoblibBudget: 200_000,
 	}
 }
 
@@ -126,6 +138,8 @@ func Quick() Config {
 	c.PythonLoopBudget = 100_000
 	c.PythonMatrixBytes = 64 << 20
 	c.PythonReps = 1
+	c.PythonJoblibBudget = 5_000
+	c.PythonToolLanes = 100_000
 	return c
 }
 

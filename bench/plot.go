@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -23,6 +24,10 @@ var PlotFormats = []string{"png", "svg"}
 
 const plotW, plotH = 16 * vg.Centimeter, 11 * vg.Centimeter
 
+// speedupH is the speedup chart's height: room for its legend above the
+// ideal line.
+const speedupH = 16 * vg.Centimeter
+
 // Plot draws the report's charts into dir (created if needed) and returns
 // the files written:
 //
@@ -34,11 +39,16 @@ func Plot(r *Report, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: plot: %w", err)
 	}
+	cs, err := charts(r)
+	if err != nil {
+		return nil, err
+	}
 	var files []string
-	save := func(p *plot.Plot, name string) error {
+	for _, c := range cs {
 		for _, ext := range PlotFormats {
-			f := filepath.Join(dir, name+"."+ext)
-			wt, err := p.WriterTo(plotW, plotH, ext)
+			f := filepath.Join(dir, c.name+"."+ext)
+			w, h := c.size()
+			wt, err := c.plot.WriterTo(w, h, ext)
 			if err == nil {
 				err = atomicfile.WriteFile(f, func(w io.Writer) error {
 					_, err := wt.WriteTo(w)
@@ -46,103 +56,160 @@ func Plot(r *Report, dir string) ([]string, error) {
 				})
 			}
 			if err != nil {
-				return fmt.Errorf("bench: plot %s: %w", f, err)
+				return files, fmt.Errorf("bench: plot %s: %w", f, err)
 			}
 			files = append(files, f)
-		}
-		return nil
-	}
-	if len(r.Scaling) > 0 {
-		p, err := speedupPlot(r)
-		if err != nil {
-			return files, err
-		}
-		if err := save(p, "speedup"); err != nil {
-			return files, err
-		}
-	}
-	for _, wr := range r.Workloads {
-		p, err := timePlot(wr)
-		if err != nil {
-			return files, err
-		}
-		if err := save(p, "time-"+fileWorkload(wr.Workload)); err != nil {
-			return files, err
-		}
-	}
-	if r.Sweep != nil && len(r.Sweep.Lanes) > 0 {
-		p, err := sweepPlot(r.Sweep)
-		if err != nil {
-			return files, err
-		}
-		if err := save(p, "sweep"); err != nil {
-			return files, err
 		}
 	}
 	return files, nil
 }
 
-// fileWorkload is a workload's name for a file: "5Mx10".
-func fileWorkload(w Workload) string { return strings.ReplaceAll(w.String(), " x ", "x") }
+// chart is one of the report's charts: its file name without extension,
+// a caption and the plot.
+type chart struct {
+	name, caption string
+	plot          *plot.Plot
+	height        vg.Length // plotH when 0
+}
 
-func speedupPlot(r *Report) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Speedup over one worker, with Amdahl's law fitted"
-	p.X.Label.Text = "workers"
-	p.Y.Label.Text = "speedup"
-	// Amdahl curves lie below the ideal line, so the bottom right is free.
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(6), vg.Points(6)
-	p.Add(plotter.NewGrid())
-	maxN := 1.0
-	for _, s := range r.Scaling {
-		for _, pt := range s.Points {
-			maxN = max(maxN, float64(pt.Workers))
-		}
+// size is the chart's width and height.
+func (c chart) size() (vg.Length, vg.Length) {
+	if c.height == 0 {
+		return plotW, plotH
 	}
-	ideal := plotter.NewFunction(func(x float64) float64 { return x })
-	ideal.XMin, ideal.XMax = 1, maxN
-	ideal.Color = color.Gray{Y: 96}
-	ideal.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(ideal)
-	p.Legend.Add("ideal", ideal)
-	for i, s := range r.Scaling {
-		xys := make(plotter.XYs, len(s.Points))
-		for j, pt := range s.Points {
-			xys[j] = plotter.XY{X: float64(pt.Workers), Y: pt.Speedup}
-		}
-		sc, err := plotter.NewScatter(xys)
+	return plotW, c.height
+}
+
+// charts draws the report's charts, in the order Plot documents.
+func charts(r *Report) ([]chart, error) {
+	var cs []chart
+	if len(r.Scaling) > 0 {
+		p, err := speedupPlot(r)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle.Color = plotutil.Color(i)
-		sc.GlyphStyle.Shape = plotutil.Shape(i)
-		sc.GlyphStyle.Radius = vg.Points(3.5)
-		p.Add(sc)
-		label := fmt.Sprintf("%s (%s)", s.Engine, s.Workload)
-		if s.Fit == nil {
-			p.Legend.Add(label, sc)
-			continue
+		cs = append(cs, chart{"speedup", "Speedup against workers on log axes: each engine's measured points, its fitted Amdahl curve (solid) and the curve of the P predicted from its measured overhead (dashed), the ideal line S = N and the course's curves for P = 0.5, 0.75, 0.9 and 0.95", p, speedupH})
+	}
+	for _, wr := range r.Workloads {
+		p, err := timePlot(wr)
+		if err != nil {
+			return nil, err
 		}
-		fp := s.Fit.P
-		curve := plotter.NewFunction(func(x float64) float64 { return Amdahl(fp, x) })
-		curve.XMin, curve.XMax = 1, maxN
-		curve.Samples = 200
-		curve.Color = plotutil.Color(i)
-		curve.Width = vg.Points(1.5)
-		p.Add(curve)
-		limit := "unbounded"
-		if !math.IsInf(s.Fit.Limit, 0) {
-			limit = fmtX(s.Fit.Limit)
+		cs = append(cs, chart{"time-" + fileWorkload(wr.Workload), "Median wall time per engine, " + wr.Workload.String(), p, 0})
+	}
+	if r.Sweep != nil && len(r.Sweep.Lanes) > 0 {
+		p, err := sweepPlot(r.Sweep)
+		if err != nil {
+			return nil, err
 		}
-		p.Legend.Add(fmt.Sprintf("%s: P = %.3f, limit %s", label, s.Fit.P, limit), sc, curve)
+		cs = append(cs, chart{"sweep", "Nanoseconds per lane-step against lanes, every engine, log-log", p, 0})
+	}
+	return cs, nil
+}
+
+// fileWorkload is a workload's name for a file: "5Mx10".
+func fileWorkload(w Workload) string { return strings.ReplaceAll(w.String(), " x ", "x") }
+
+// ReferenceP are the parallel fractions of the course's Amdahl figure.
+var ReferenceP = []float64{0.5, 0.75, 0.9, 0.95}
+
+// speedupMaxWorkers is how far the speedup chart's worker axis reaches at
+// least, so the reference curves show their limits.
+const speedupMaxWorkers = 64
+
+// speedupPlot draws speedup against workers on log-log axes: the ideal line
+// S = N, the course's reference curves, and for each scaling engine its
+// measured points, its fitted Amdahl curve (solid) and the curve of the P
+// predicted from its measured overhead (dashed).
+func speedupPlot(r *Report) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Amdahl's law: measured speedup, fitted and predicted P, the course's curves"
+	p.X.Label.Text = "workers (log)"
+	p.Y.Label.Text = "speedup over one worker (log)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), -vg.Points(6)
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.Add(plotter.NewGrid())
+	maxN, minS := float64(speedupMaxWorkers), 0.5
+	for _, s := range r.Scaling {
+		for _, pt := range s.Points {
+			maxN = max(maxN, float64(pt.Workers))
+			if pt.Speedup > 0 {
+				minS = min(minS, pt.Speedup/1.5)
+			}
+		}
+	}
+	curve := func(pp float64, c color.Color, width vg.Length, dashes []vg.Length) *plotter.Function {
+		f := plotter.NewFunction(func(x float64) float64 { return Amdahl(pp, x) })
+		f.XMin, f.XMax, f.Samples = 1, maxN, 200
+		f.Color, f.Width, f.Dashes = c, width, dashes
+		return f
+	}
+	ideal := curve(1, color.Black, vg.Points(1.2), []vg.Length{vg.Points(5), vg.Points(3)})
+	p.Add(ideal)
+	p.Legend.Add("ideal, S = N", ideal)
+	for i, rp := range ReferenceP {
+		g := uint8(110 + 30*i)
+		ref := curve(rp, color.Gray{Y: g}, vg.Points(1), nil)
+		p.Add(ref)
+		p.Legend.Add(fmt.Sprintf("course: P = %g, limit %.3gx", rp, 1/(1-rp)), ref)
+	}
+	for i, s := range r.Scaling {
+		if err := addScaling(p, s, i, curve); err != nil {
+			return nil, err
+		}
 	}
 	// Functions do not widen the axes, so the ranges are set here.
 	p.X.Min, p.X.Max = 1, maxN
-	p.Y.Min = 0
-	p.Y.Max = max(p.Y.Max, maxN)
-	p.X.Tick.Marker = workerTicks{}
+	p.Y.Min, p.Y.Max = minS, maxN
+	p.X.Tick.Marker, p.Y.Tick.Marker = powTwoTicks{}, powTwoTicks{}
 	return p, nil
+}
+
+// addScaling draws one engine's points and its fitted and predicted curves.
+func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color, vg.Length, []vg.Length) *plotter.Function) error {
+	var xys plotter.XYs
+	for _, pt := range s.Points {
+		if pt.Speedup > 0 { // a log axis has no place for 0
+			xys = append(xys, plotter.XY{X: float64(pt.Workers), Y: pt.Speedup})
+		}
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	sc, err := plotter.NewScatter(xys)
+	if err != nil {
+		return err
+	}
+	c := plotutil.Color(i)
+	sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = c, plotutil.Shape(i), vg.Points(3.5)
+	p.Add(sc)
+	label := fmt.Sprintf("%s (%s)", s.Engine, s.Workload)
+	if s.Fit == nil {
+		p.Legend.Add(label+": measured", sc)
+		return nil
+	}
+	fit := curve(s.Fit.P, c, vg.Points(1.8), nil)
+	pred := curve(s.PredictedP, c, vg.Points(1.2), []vg.Length{vg.Points(2), vg.Points(2)})
+	p.Add(fit, pred)
+	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %.3f", label, s.Fit.P), sc, fit)
+	p.Legend.Add(fmt.Sprintf("%s: predicted P = %.3f from overhead", s.Engine, s.PredictedP), pred)
+	return nil
+}
+
+// powTwoTicks labels the powers of two on a log axis (1, 2, 4, ... 64) and
+// 0.5, 0.25 below 1: worker counts and speedups read best that way.
+type powTwoTicks struct{}
+
+func (powTwoTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for v := math.Exp2(math.Floor(math.Log2(lo))); v <= hi*1.0001; v *= 2 {
+		if v >= lo*0.9999 {
+			ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+		}
+	}
+	return ts
 }
 
 func timePlot(wr WorkloadResult) (*plot.Plot, error) {
@@ -211,21 +278,6 @@ func sweepPlot(sw *Sweep) (*plot.Plot, error) {
 		p.Legend.Add(s.Engine, l, sc)
 	}
 	return p, nil
-}
-
-// workerTicks labels every worker count while there are few, else defers to
-// the default ticks.
-type workerTicks struct{}
-
-func (workerTicks) Ticks(lo, hi float64) []plot.Tick {
-	if hi-lo > 16 {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
-	}
-	var ts []plot.Tick
-	for n := math.Ceil(lo); n <= hi; n++ {
-		ts = append(ts, plot.Tick{Value: n, Label: fmt.Sprint(n)})
-	}
-	return ts
 }
 
 // siTicks are log ticks labelled "1k", "10M" rather than "1e+06". A range

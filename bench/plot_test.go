@@ -3,11 +3,15 @@ package bench
 import (
 	"bytes"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"gonum.org/v1/plot"
 )
 
 func TestPlot(t *testing.T) {
@@ -75,6 +79,60 @@ func TestSITicksNarrowRange(t *testing.T) {
 		}
 		if n < 2 {
 			t.Errorf("Ticks(%g, %g) labels %q inside the range, want at least two", r[0], r[1], labels)
+		}
+	}
+}
+
+// TestSpeedupPlotTeaches: the speedup chart reaches 64 workers on log axes,
+// draws the ideal line and the course's four reference curves, and each
+// engine's measured points with its fitted and predicted curves.
+func TestSpeedupPlotTeaches(t *testing.T) {
+	r := sampleReport()
+	for i := range r.Scaling {
+		r.Scaling[i].PredictedP = 0.97
+	}
+	p, err := speedupPlot(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Max < 64 || p.Y.Max < 64 {
+		t.Errorf("axes reach %g workers and %gx, want at least 64", p.X.Max, p.Y.Max)
+	}
+	if _, ok := p.X.Scale.(plot.LogScale); !ok {
+		t.Errorf("worker axis is %T, want a log scale", p.X.Scale)
+	}
+	var b bytes.Buffer
+	w, err := p.WriterTo(plotW, plotH, "svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	want := []string{"ideal, S = N", "course: P = 0.5,", "course: P = 0.75,", "course: P = 0.9,", "course: P = 0.95,"}
+	for _, s := range r.Scaling {
+		want = append(want, s.Engine+" ("+s.Workload.String()+"): measured, fitted P = ", s.Engine+": predicted P = 0.970")
+	}
+	for _, s := range want {
+		if !strings.Contains(svg, s) {
+			t.Errorf("speedup chart has no %q", s)
+		}
+	}
+}
+
+func TestPredictP(t *testing.T) {
+	for _, tc := range []struct {
+		serial, t1 time.Duration
+		want       float64
+	}{
+		{5 * time.Millisecond, 100 * time.Millisecond, 0.95},
+		{0, time.Second, 1},
+		{2 * time.Second, time.Second, 0}, // noise: overhead above the run
+		{time.Millisecond, 0, 0},
+	} {
+		if got := PredictP(tc.serial, tc.t1); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("PredictP(%v, %v) = %v, want %v", tc.serial, tc.t1, got, tc.want)
 		}
 	}
 }

@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os/exec"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 //go:embed baseline.py
@@ -26,46 +29,128 @@ var PythonCandidates = []string{"python3", "/usr/bin/python3"}
 // ErrNoNumPy is returned by FindPython when no candidate imports numpy.
 var ErrNoNumPy = errors.New("no python3 with numpy found")
 
-// FindPython returns the first of PythonCandidates that imports numpy.
+// ToolModules are the Python modules of the baselines beyond NumPy, each in
+// the Debian package the report names when it is missing.
+var ToolModules = []string{"joblib", "numba", "pyopencl"}
+
+// FindPython returns the one of PythonCandidates that imports numpy and
+// finds the most of ToolModules, the first of those on a tie: a pyenv
+// python3 with numpy alone loses to the system one with joblib and Numba.
 func FindPython(ctx context.Context) (string, error) {
+	best, bestTools := "", -1
+	probe := "import numpy, importlib.util as u; print(sum(u.find_spec(m) is not None for m in " + pyList(ToolModules) + "))"
 	for _, c := range PythonCandidates {
 		path, err := exec.LookPath(c)
 		if err != nil {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = exec.CommandContext(cctx, path, "-c", "import numpy").Run()
+		out, err := exec.CommandContext(cctx, path, "-c", probe).Output()
 		cancel()
-		if err == nil {
-			return path, nil
+		if err != nil {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(string(out))); err == nil && n > bestTools {
+			best, bestTools = path, n
 		}
 	}
-	return "", fmt.Errorf("%w (tried %s)", ErrNoNumPy, strings.Join(PythonCandidates, ", "))
+	if best == "" {
+		return "", fmt.Errorf("%w (tried %s)", ErrNoNumPy, strings.Join(PythonCandidates, ", "))
+	}
+	return best, nil
 }
 
-// PythonResult is one Python version of the simulation on one workload.
+// pyList writes names as a Python list literal.
+func pyList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// PythonResult is one Python version of the simulation on one workload:
+// loop, joblib-lane, joblib-chunk, matrix, vector, numba or pyopencl (the
+// script's doc describes each).
 type PythonResult struct {
 	Workload    Workload `json:"workload"`
-	Method      string   `json:"method"` // loop, matrix or vector
+	Method      string   `json:"method"`
 	Description string   `json:"description"`
+	// Skipped says why the version did not run (its module does not import),
+	// and Package is the Debian package that provides the module.
+	Skipped string `json:"skipped,omitempty"`
+	Package string `json:"package,omitempty"`
 	// SampleLanes is how many lanes actually ran; when it is fewer than the
 	// workload's, Scaled is set and WorkloadSeconds is extrapolated from it.
-	SampleLanes     uint64  `json:"sample_lanes"`
-	Seconds         float64 `json:"seconds"`
-	NsPerLaneStep   float64 `json:"ns_per_lane_step"`
-	WorkloadSeconds float64 `json:"workload_seconds"`
+	SampleLanes     uint64  `json:"sample_lanes,omitempty"`
+	Seconds         float64 `json:"seconds,omitempty"`
+	NsPerLaneStep   float64 `json:"ns_per_lane_step,omitempty"`
+	WorkloadSeconds float64 `json:"workload_seconds,omitempty"`
 	Scaled          bool    `json:"scaled"`
-	// Mean is the sample's mean final temperature, a sanity check.
-	Mean float64 `json:"mean"`
+	// SetupSeconds is the one-off cost not in Seconds: Numba's compile, the
+	// OpenCL kernel builds, joblib's worker start.
+	SetupSeconds float64 `json:"setup_seconds,omitempty"`
+	// Workers is joblib's n_jobs or Numba's threads; Device the OpenCL device.
+	Workers int    `json:"workers,omitempty"`
+	Device  string `json:"device,omitempty"`
+	// Mean and Std are the sample's final temperatures; Law checks them.
+	Mean float64  `json:"mean,omitempty"`
+	Std  float64  `json:"std,omitempty"`
+	Law  LawCheck `json:"law,omitzero"`
+}
+
+// LawTolerance is how many sampling standard deviations a baseline's mean
+// and std may stray from the exact law's before the check fails: a correct
+// version fails it about once in 16,000 runs (two-sided normal tail at 4 sd,
+// twice), a wrong update rule at every sample size the bench uses.
+const LawTolerance = 4
+
+// LawCheck compares a sample's mean and std with the model's exact law, in
+// sampling standard deviations (sim.ZMean, sim.ZStd).
+type LawCheck struct {
+	ZMean float64 `json:"z_mean"`
+	ZStd  float64 `json:"z_std"`
+	OK    bool    `json:"ok"`
+}
+
+// CheckLaw scores mean and std of n lanes of p against the exact law.
+func CheckLaw(p sim.Params, n uint64, mean, std float64) LawCheck {
+	law := p.Law(p.Steps)
+	zm, zs := sim.ZMean(mean, n, law), sim.ZStd(std, n, law)
+	return LawCheck{ZMean: zm, ZStd: zs, OK: math.Abs(zm) <= LawTolerance && math.Abs(zs) <= LawTolerance}
+}
+
+// String is "z +0.31, -1.20" and "FAILS" in front when out of tolerance.
+func (c LawCheck) String() string {
+	s := fmt.Sprintf("z %+.2f, %+.2f", c.ZMean, c.ZStd)
+	if !c.OK {
+		s = "FAILS " + s
+	}
+	return s
 }
 
 // PythonReport is the Python baseline, or why it was skipped.
 type PythonReport struct {
-	Interpreter string         `json:"interpreter,omitempty"`
-	Python      string         `json:"python,omitempty"`
-	NumPy       string         `json:"numpy,omitempty"`
-	Skipped     string         `json:"skipped,omitempty"`
-	Results     []PythonResult `json:"results,omitempty"`
+	Interpreter string `json:"interpreter,omitempty"`
+	Python      string `json:"python,omitempty"`
+	NumPy       string `json:"numpy,omitempty"`
+	// Modules are the versions of the tools beyond NumPy that imported, by
+	// Debian package name.
+	Modules map[string]string `json:"modules,omitempty"`
+	Cores   int               `json:"cores,omitempty"`
+	Skipped string            `json:"skipped,omitempty"`
+	Results []PythonResult    `json:"results,omitempty"`
+}
+
+// LawFailures lists the versions whose sample disagrees with the exact law.
+func (r *PythonReport) LawFailures() []string {
+	var out []string
+	for _, p := range r.Results {
+		if p.Skipped == "" && !p.Law.OK {
+			out = append(out, fmt.Sprintf("python/%s on %s: mean %.4f, std %.4f: %v", p.Method, p.Workload, p.Mean, p.Std, p.Law))
+		}
+	}
+	return out
 }
 
 // RunPython runs the embedded baseline on each of cfg's workloads. A missing
@@ -78,18 +163,18 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 			return &PythonReport{Skipped: err.Error()}, nil
 		}
 	}
-	rep := &PythonReport{Interpreter: py}
-	for _, w := range cfg.Workloads {
-		out, err := RunBaseline(ctx, py, cfg, w)
-		if err != nil {
-			return nil, err
-		}
-		rep.Python, rep.NumPy = out.Python, out.NumPy
-		rep.Results = append(rep.Results, out.Results...)
-		if progress != nil {
-			for _, r := range out.Results {
-				progress("%-14s %-12s %.3g s (%.3g ns/lane-step%s)", "python/"+r.Method, w, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r))
+	out, err := RunBaseline(ctx, py, cfg, cfg.Workloads...)
+	if err != nil {
+		return nil, err
+	}
+	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Results: out.Results}
+	if progress != nil {
+		for _, r := range out.Results {
+			if r.Skipped != "" {
+				progress("%-19s %-12s skipped: %s (Debian package %s)", "python/"+r.Method, r.Workload, r.Skipped, r.Package)
+				continue
 			}
+			progress("%-19s %-12s %.3g s (%.3g ns/lane-step%s), %v", "python/"+r.Method, r.Workload, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r), r.Law)
 		}
 	}
 	return rep, nil
@@ -104,21 +189,29 @@ func sampled(r PythonResult) string {
 
 // BaselineOutput is what the script prints.
 type BaselineOutput struct {
-	Python  string         `json:"python"`
-	NumPy   string         `json:"numpy"`
-	Results []PythonResult `json:"results"`
+	Python  string            `json:"python"`
+	NumPy   string            `json:"numpy"`
+	Modules map[string]string `json:"modules"`
+	Cores   int               `json:"cores"`
+	Results []PythonResult    `json:"results"`
 }
 
 // RunBaseline runs the embedded script (read from stdin) with interpreter py
-// on workload w.
-func RunBaseline(ctx context.Context, py string, cfg *Config, w Workload) (*BaselineOutput, error) {
-	p := cfg.params(w)
+// on workloads ws (the model is cfg's, and so are the caps), and checks each
+// version's sample against the exact law. A result's Workload is one of ws.
+func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*BaselineOutput, error) {
+	if len(ws) == 0 {
+		return nil, errors.New("bench: python baseline: no workloads")
+	}
+	p := cfg.Params
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	args := []string{"-",
-		"--lanes", strconv.FormatUint(w.Lanes, 10), "--steps", strconv.Itoa(w.Steps),
 		"--start", f(p.Start), "--anchor", f(p.Anchor), "--persistence", f(p.Persistence),
 		"--sigma", f(p.Sigma), "--seed", strconv.FormatUint(p.Seed, 10),
 		"--reps", strconv.Itoa(max(cfg.PythonReps, 1)),
+	}
+	for _, w := range ws {
+		args = append(args, "--workload", fmt.Sprintf("%dx%d", w.Lanes, w.Steps))
 	}
 	if cfg.PythonLoopBudget > 0 {
 		args = append(args, "--loop-budget", strconv.FormatUint(cfg.PythonLoopBudget, 10))
@@ -129,21 +222,52 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, w Workload) (*Base
 	if cfg.PythonVectorLanes > 0 {
 		args = append(args, "--vector-lanes", strconv.FormatUint(cfg.PythonVectorLanes, 10))
 	}
+	if cfg.PythonJoblibBudget > 0 {
+		args = append(args, "--joblib-budget", strconv.FormatUint(cfg.PythonJoblibBudget, 10))
+	}
+	if cfg.PythonToolLanes > 0 {
+		args = append(args, "--tool-lanes", strconv.FormatUint(cfg.PythonToolLanes, 10))
+	}
+	if cfg.OpenCLDevice != "" {
+		args = append(args, "--cl-device", cfg.OpenCLDevice)
+	}
+	if cfg.PythonOnly != "" {
+		args = append(args, "--only", cfg.PythonOnly)
+	}
+	return runScript(ctx, py, cfg, args)
+}
+
+// runScript runs the script with args and reads and checks its output.
+func runScript(ctx context.Context, py string, cfg *Config, args []string) (*BaselineOutput, error) {
 	cmd := exec.CommandContext(ctx, py, args...)
 	cmd.Stdin = bytes.NewReader(baselineScript)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("bench: python baseline on %s: %w: %s", w, err, strings.TrimSpace(lastLine(stderr.String())))
+		return nil, fmt.Errorf("bench: python baseline: %w: %s", err, strings.TrimSpace(lastLine(stderr.String())))
 	}
-	var out BaselineOutput
+	var out struct {
+		BaselineOutput
+		Results []struct {
+			PythonResult
+			Lanes uint64 `json:"lanes"`
+			Steps int    `json:"steps"`
+		} `json:"results"`
+	}
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("bench: python baseline on %s: reading its output: %w", w, err)
+		return nil, fmt.Errorf("bench: python baseline: reading its output: %w", err)
 	}
-	for i := range out.Results {
-		out.Results[i].Workload = w
+	res := &out.BaselineOutput
+	res.Results = nil
+	for _, r := range out.Results {
+		pr := r.PythonResult
+		pr.Workload = Workload{r.Lanes, r.Steps}
+		if pr.Skipped == "" {
+			pr.Law = CheckLaw(cfg.params(pr.Workload), pr.SampleLanes, pr.Mean, pr.Std)
+		}
+		res.Results = append(res.Results, pr)
 	}
-	return &out, nil
+	return res, nil
 }
 
 func lastLine(s string) string {

@@ -4,7 +4,13 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/testenv"
+	"github.com/gpusim/gpusim/sim"
 )
 
 func TestBaselineScript(t *testing.T) {
@@ -22,6 +28,7 @@ func TestBaselineScript(t *testing.T) {
 	c.PythonLoopBudget = 1000
 	c.PythonMatrixBytes = 400 * 8 * 5
 	c.PythonReps = 1
+	c.PythonOnly = "loop,matrix,vector"
 	w := Workload{2000, 5}
 	out, err := RunBaseline(ctx, py, &c, w)
 	if err != nil {
@@ -46,6 +53,126 @@ func TestBaselineScript(t *testing.T) {
 		// The sample mean must be within 6 standard errors of the exact mean.
 		if se := sd / math.Sqrt(float64(r.SampleLanes)); math.Abs(r.Mean-mean) > 6*se {
 			t.Errorf("%s: mean %v, exact %v +/- %v", r.Method, r.Mean, mean, se)
+		}
+		if !r.Law.OK {
+			t.Errorf("%s: %v against the exact law", r.Method, r.Law)
+		}
+	}
+}
+
+// TestBaselineTools runs the tools a user picks instead of gpusim (joblib,
+// Numba, PyOpenCL) on two small workloads: each runs and agrees with the
+// exact law, or is skipped naming its Debian package; under CI=true, which
+// installs them all, none may be skipped.
+func TestBaselineTools(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts joblib workers, compiles Numba and OpenCL kernels")
+	}
+	py := testenv.NeedNumpy(t)
+	c := tinyConfig()
+	c.PythonReps = 1
+	c.PythonJoblibBudget = 2000
+	c.PythonOnly = "joblib-lane,joblib-chunk,numba,pyopencl"
+	ws := []Workload{{20_000, 10}, {3000, 4}}
+	out, err := RunBaseline(context.Background(), py, &c, ws...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 8 {
+		t.Fatalf("%d results, want 4 versions x 2 workloads: %+v", len(out.Results), out.Results)
+	}
+	pkg := map[string]string{"joblib-lane": "python3-joblib", "joblib-chunk": "python3-joblib", "numba": "python3-numba", "pyopencl": "python3-pyopencl"}
+	for i, r := range out.Results {
+		if w := ws[i/4]; r.Workload != w {
+			t.Errorf("#%d %s: workload %v, want %v", i, r.Method, r.Workload, w)
+		}
+		if r.Skipped != "" {
+			if r.Package != pkg[r.Method] {
+				t.Errorf("%s skipped (%s) naming package %q, want %q", r.Method, r.Skipped, r.Package, pkg[r.Method])
+			}
+			if testenv.CI() {
+				t.Errorf("%s skipped under CI=true: %s", r.Method, r.Skipped)
+			}
+			continue
+		}
+		wantLanes := r.Workload.Lanes
+		if r.Method == "joblib-lane" {
+			wantLanes = 2000 / uint64(r.Workload.Steps)
+		}
+		if r.SampleLanes != wantLanes || !(r.Seconds > 0) {
+			t.Errorf("%s on %v: %d lanes in %v s, want %d lanes", r.Method, r.Workload, r.SampleLanes, r.Seconds, wantLanes)
+		}
+		if !r.Law.OK {
+			t.Errorf("%s on %v: mean %v, std %v: %v", r.Method, r.Workload, r.Mean, r.Std, r.Law)
+		}
+		if (r.Method == "numba" || r.Method == "pyopencl") && !(r.SetupSeconds > 0) {
+			t.Errorf("%s: no compile time reported", r.Method)
+		}
+	}
+}
+
+// TestBaselineToolMissing hides numba behind a module that fails to import:
+// the version is reported as skipped with its package, and the others run.
+func TestBaselineToolMissing(t *testing.T) {
+	py := testenv.NeedNumpy(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "numba.py"), []byte("raise ImportError('hidden by the test')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PYTHONPATH", dir)
+	c := tinyConfig()
+	c.PythonReps = 1
+	c.PythonOnly = "vector,numba"
+	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 2 || out.Results[0].Skipped != "" || out.Results[1].Skipped == "" || out.Results[1].Package != "python3-numba" {
+		t.Fatalf("results %+v, want vector run and numba skipped naming python3-numba", out.Results)
+	}
+	if !strings.Contains(out.Results[1].Skipped, "hidden by the test") {
+		t.Errorf("skipped %q does not say why", out.Results[1].Skipped)
+	}
+}
+
+// TestBaselineToolCannotSetUp: PyOpenCL that imports but finds no OpenCL
+// platform (the ICD loader pointed at an empty vendor folder) is skipped
+// with the reason, not a failed benchmark.
+func TestBaselineToolCannotSetUp(t *testing.T) {
+	py := testenv.NeedNumpy(t)
+	t.Setenv("OCL_ICD_VENDORS", t.TempDir())
+	c := tinyConfig()
+	c.PythonReps = 1
+	c.PythonOnly = "vector,pyopencl"
+	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 2 || out.Results[0].Skipped != "" || out.Results[1].Skipped == "" || out.Results[1].Package != "python3-pyopencl" {
+		t.Fatalf("results %+v, want vector run and pyopencl skipped", out.Results)
+	}
+}
+
+// TestCheckLaw: a sample whose mean or std is off by 1% of the law's sd
+// times the sample's size factor fails; the exact moments pass.
+func TestCheckLaw(t *testing.T) {
+	const lanes = 1_000_000 // sampling sd of the mean: sd/1000
+	p := sim.Default()
+	mean, sd := p.Exact(p.Steps)
+	for _, tc := range []struct {
+		name      string
+		mean, std float64
+		ok        bool
+	}{
+		{"exact", mean, sd, true},
+		{"mean +3.9 se", mean + 3.9*sd/1000, sd, true},
+		{"mean 1% of sd high", mean + 0.01*sd, sd, false},
+		{"std 1% high", mean, 1.01 * sd, false},
+		{"mean NaN", math.NaN(), sd, false},
+	} {
+		got := CheckLaw(p, lanes, tc.mean, tc.std)
+		if got.OK != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.name, got, tc.ok)
 		}
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,6 +33,10 @@ func (r *Report) tables() []table {
 	if dev {
 		et.header = append(et.header, "compile", "transfer", "kernel")
 	}
+	procs := r.hasOverhead()
+	if procs {
+		et.header = append(et.header, "start-up", "merge")
+	}
 	et.header = append(et.header, "digest")
 	for _, wr := range r.Workloads {
 		for _, m := range wr.Engines {
@@ -39,22 +45,29 @@ func (r *Report) tables() []table {
 			if dev {
 				row = append(row, fmtDurOpt(m.Compile), fmtDurOpt(m.Transfer), fmtDurOpt(m.Kernel))
 			}
+			if procs {
+				row = append(row, fmtDurOpt(m.Startup), fmtDurOpt(m.Merge))
+			}
 			et.rows = append(et.rows, append(row, m.Digest.String()))
 		}
 	}
 	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; cold is the first run, warm-up included; speedup is %s's median over the engine's",
 		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), r.Baseline))
+	if procs {
+		et.notes = append(et.notes, "processes: one gpusim child process per core, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
+	}
 	ts = append(ts, et)
 
 	if len(r.Scaling) > 0 {
-		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency"}}
+		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency", "overhead"}}
 		for _, s := range r.Scaling {
 			for _, p := range s.Points {
-				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), strconv.Itoa(p.Workers), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency)})
+				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), strconv.Itoa(p.Workers), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency), fmtDur(p.Overhead)})
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
-		st.notes = append(st.notes, "speedup is over the same engine on one worker; the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares")
+		st.notes = append(st.notes, "speedup is over the same engine on one worker; the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares",
+			"overhead is the same engine and worker count on one lane per worker: the time no worker count shortens (set-up, hand-out, reduction; for processes also start-up and merge); predicted P = 1 - overhead/median at one worker")
 		ts = append(ts, st)
 	}
 
@@ -77,27 +90,66 @@ func (r *Report) tables() []table {
 	}
 
 	if py := r.Python; py != nil {
-		pt := table{title: "Python baseline", left: 2, header: []string{"workload", "version", "lanes run", "time", "ns/lane-step", "slowdown"}}
-		if py.Skipped != "" {
-			pt.notes = append(pt.notes, "skipped: "+py.Skipped)
-		}
-		for _, p := range py.Results {
-			lanes := FormatCount(p.SampleLanes)
-			if p.Scaled {
-				lanes += " (scaled up)"
-			}
-			rel := ""
-			if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 {
-				rel = fmtX(p.WorkloadSeconds / b.Wall.Median.Seconds())
-			}
-			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel})
-		}
-		if len(py.Results) > 0 {
-			pt.notes = append(pt.notes, fmt.Sprintf("Python %s, NumPy %s (%s); loop: the course's pure Python loop, npr.normal per lane-step; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place. Versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median", py.Python, py.NumPy, py.Interpreter, r.Baseline))
-		}
-		ts = append(ts, pt)
+		ts = append(ts, r.pythonTable(py))
+	}
+	if ct := r.courseTable(); ct != nil {
+		ts = append(ts, *ct)
 	}
 	return ts
+}
+
+// pythonTable is the Python baseline: every version on every workload, the
+// skipped ones with the package that provides them.
+func (r *Report) pythonTable(py *PythonReport) table {
+	pt := table{title: "Python baseline", left: 2, header: []string{"workload", "version", "lanes run", "time", "ns/lane-step", "slowdown", "set-up", "exact law"}}
+	if py.Skipped != "" {
+		pt.notes = append(pt.notes, "skipped: "+py.Skipped)
+	}
+	skipped := map[string]string{}
+	for _, p := range py.Results {
+		if p.Skipped != "" {
+			skipped[p.Method] = fmt.Sprintf("%s skipped: %s; the Debian package %s provides it", p.Method, p.Skipped, p.Package)
+			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, "skipped", "", "", "", "", ""})
+			continue
+		}
+		lanes := FormatCount(p.SampleLanes)
+		if p.Scaled {
+			lanes += " (scaled up)"
+		}
+		rel := ""
+		if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 {
+			rel = fmtX(p.WorkloadSeconds / b.Wall.Median.Seconds())
+		}
+		setup := ""
+		if p.SetupSeconds > 0 {
+			setup = fmtDur(time.Duration(p.SetupSeconds * 1e9))
+		}
+		pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel, setup, p.Law.String()})
+	}
+	for _, m := range []string{"joblib-lane", "joblib-chunk", "numba", "pyopencl"} {
+		if n, ok := skipped[m]; ok {
+			pt.notes = append(pt.notes, n)
+		}
+	}
+	if len(py.Results) > 0 {
+		var tools []string
+		for _, k := range slices.Sorted(maps.Keys(py.Modules)) {
+			tools = append(tools, k+" "+py.Modules[k])
+		}
+		pt.notes = append(pt.notes,
+			fmt.Sprintf("Python %s, NumPy %s (%s)%s; joblib and Numba use %d workers", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), py.Cores),
+			"loop: the course's pure Python loop, npr.normal per lane-step; joblib-lane: the course's joblib, one task per lane; joblib-chunk: one task per core, each the vector version; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place; numba: @njit(parallel=True) with prange; pyopencl: clrandom's Philox normals and an elementwise update on the OpenCL device",
+			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median; set-up (Numba's compile, the OpenCL builds, joblib's worker start) is paid once and not in the time", r.Baseline),
+			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
+	}
+	return pt
+}
+
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
 }
 
 // FitLine describes the Amdahl fit in a sentence.
@@ -109,7 +161,7 @@ func (s *Scaling) FitLine() string {
 	if !math.IsInf(s.Fit.Limit, 0) {
 		limit = fmtX(s.Fit.Limit)
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, rms residual %.3g over %d points", s.Engine, s.Workload, s.Fit.P, limit, s.Fit.RMS, s.Fit.Points)
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, rms residual %.3g over %d points; predicted P = %.4f from the measured overhead", s.Engine, s.Workload, s.Fit.P, limit, s.Fit.RMS, s.Fit.Points, s.PredictedP)
 }
 
 func (c Crossover) String() string {
@@ -121,6 +173,17 @@ func (c Crossover) String() string {
 	default:
 		return fmt.Sprintf("%s vs %s: no crossover in range (%s is not faster at the largest size)", c.Challenger, c.Base, c.Challenger)
 	}
+}
+
+func (r *Report) hasOverhead() bool {
+	for _, wr := range r.Workloads {
+		for _, m := range wr.Engines {
+			if m.Startup+m.Merge > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (r *Report) hasDeviceTiming() bool {
@@ -311,19 +374,24 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			if m.HasDeviceTiming() {
 				kv["compile_s"], kv["transfer_s"], kv["kernel_s"] = sec(m.Compile), sec(m.Transfer), sec(m.Kernel)
 			}
+			if m.Startup+m.Merge > 0 {
+				kv["note"] = fmt.Sprintf("start-up %s s, merge %s s", sec(m.Startup), sec(m.Merge))
+			}
 			put(kv)
 		}
 	}
 	for _, s := range r.Scaling {
 		for _, p := range s.Points {
 			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
-				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency)}, s.Workload), p.Wall))
+				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency),
+				"note": "overhead " + fmtF(p.Overhead.Seconds()) + " s"}, s.Workload), p.Wall))
 		}
 		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.FitNote}, s.Workload)
 		if s.Fit != nil {
 			kv["p"], kv["limit"] = fmtF(s.Fit.P), fmtF(s.Fit.Limit)
 			kv["note"] = fmt.Sprintf("rms %s over %d points", fmtF(s.Fit.RMS), s.Fit.Points)
 		}
+		kv["note"] += fmt.Sprintf("; predicted p %s from the overhead at one worker", fmtF(s.PredictedP))
 		put(kv)
 	}
 	if r.Sweep != nil {
@@ -343,7 +411,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	if r.Python != nil {
 		for _, p := range r.Python.Results {
-			note := p.Description
+			if p.Skipped != "" {
+				put(wl(map[string]string{"section": "python", "engine": "python/" + p.Method, "note": "skipped: " + p.Skipped + "; Debian package " + p.Package}, p.Workload))
+				continue
+			}
+			note := p.Description + "; exact law " + p.Law.String()
+			if p.SetupSeconds > 0 {
+				note += fmt.Sprintf("; set-up %s s not in the time", fmtF(p.SetupSeconds))
+			}
 			if p.Scaled {
 				note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
 			}
@@ -377,6 +452,8 @@ func fmtDur(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0"
+	case s >= 1000: // whole seconds rather than 1.47e+03 s
+		return fmt.Sprintf("%.0f s", s)
 	case s >= 1:
 		return fmt.Sprintf("%.3g s", s)
 	case s >= 1e-3:

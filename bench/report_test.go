@@ -176,7 +176,7 @@ func TestWriteCSV(t *testing.T) {
 
 func TestFormatters(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
-		{fmtDur(1500 * time.Millisecond), "1.5 s"}, {fmtDur(12345 * time.Microsecond), "12.3 ms"},
+		{fmtDur(1500 * time.Millisecond), "1.5 s"}, {fmtDur(1468 * time.Second), "1468 s"}, {fmtDur(12345 * time.Microsecond), "12.3 ms"},
 		{fmtDur(999 * time.Nanosecond), "999 ns"}, {fmtDur(2500 * time.Nanosecond), "2.5 µs"},
 		{fmtSI(2.345e8), "234M"}, {fmtSI(12), "12"}, {fmtX(3.14159), "3.14x"}, {fmtX(1234.6), "1235x"},
 		{fmtG(0.01234), "0.0123"}, {fmtG(5432.1), "5432"},

@@ -76,7 +76,11 @@ type Measurement struct {
 	Compile  time.Duration `json:"compile_ns,omitempty"`
 	Transfer time.Duration `json:"transfer_ns,omitempty"`
 	Kernel   time.Duration `json:"kernel_ns,omitempty"`
-	Digest   Digest        `json:"digest"`
+	// Startup and Merge are medians of the processes engine's start-up
+	// and merge times (Overhead); zero on other engines.
+	Startup time.Duration `json:"startup_ns,omitempty"`
+	Merge   time.Duration `json:"merge_ns,omitempty"`
+	Digest  Digest        `json:"digest"`
 }
 
 // HasDeviceTiming says whether the engine reported compile, transfer or
@@ -99,6 +103,13 @@ type ScalingPoint struct {
 	// per worker.
 	Speedup    float64 `json:"speedup"`
 	Efficiency float64 `json:"efficiency"`
+	// Startup and Merge are the processes engine's (Measurement).
+	Startup time.Duration `json:"startup_ns,omitempty"`
+	Merge   time.Duration `json:"merge_ns,omitempty"`
+	// Overhead is the median wall time of the same engine and worker count
+	// on one lane per worker: set-up, hand-out, reduction (and for
+	// processes, start-up and merge), with almost no work to share.
+	Overhead time.Duration `json:"overhead_ns"`
 }
 
 // Scaling is one engine at 1..N workers with its Amdahl fit.
@@ -109,6 +120,11 @@ type Scaling struct {
 	Fit      *AmdahlFit     `json:"fit,omitempty"`
 	// FitNote says why there is no fit, when there is none.
 	FitNote string `json:"fit_note,omitempty"`
+	// PredictedP is the parallel fraction measured directly rather than
+	// fitted: 1 - s/T(1), where s is the one-worker run's Overhead (the time
+	// the job takes with next to no work, which no worker count shortens) and
+	// T(1) the one-worker run's median.
+	PredictedP float64 `json:"predicted_p"`
 }
 
 // SweepPoint is one engine at one size of the sweep.
@@ -289,14 +305,42 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	}
 
 	if cfg.Python {
-		py, err := RunPython(ctx, &cfg, r.progress)
-		if err != nil {
+		if err := r.python(ctx, rep); err != nil {
 			return nil, err
 		}
-		rep.Python = py
 	}
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
 	return rep, nil
+}
+
+// python runs the Python baseline on the OpenCL device the report's
+// machine lists first, noting each version that disagrees with the law.
+func (r *runner) python(ctx context.Context, rep *Report) error {
+	cfg := *r.cfg
+	if cfg.OpenCLDevice == "" && len(rep.Machine.OpenCL) > 0 {
+		cfg.OpenCLDevice = deviceName(rep.Machine.OpenCL[0])
+	}
+	py, err := RunPython(ctx, &cfg, r.progress)
+	if err != nil {
+		return err
+	}
+	rep.Python = py
+	for _, f := range py.LawFailures() {
+		rep.Notes = append(rep.Notes, "disagrees with the exact law: "+f)
+	}
+	return nil
+}
+
+// deviceName is the device name in one of Machine.OpenCL's lines,
+// "0: NAME (platform, type)".
+func deviceName(line string) string {
+	if _, after, ok := strings.Cut(line, ": "); ok {
+		line = after
+	}
+	if i := strings.LastIndex(line, " ("); i > 0 {
+		line = line[:i]
+	}
+	return line
 }
 
 // ref is the first digest seen for a workload and who computed it.
@@ -340,7 +384,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	}
 	job := &sim.Job{Params: r.cfg.params(w)}
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
-	var walls, compile, transfer, kernel []time.Duration
+	var walls, compile, transfer, kernel, startup, merge []time.Duration
 	for i := range warmup + reps {
 		t0 := time.Now()
 		res, err := eng.Run(ctx, job)
@@ -364,9 +408,14 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 		compile = append(compile, res.Timing.Compile)
 		transfer = append(transfer, res.Timing.Transfer)
 		kernel = append(kernel, res.Timing.Kernel)
+		if o, ok := eng.(overheadReporter); ok {
+			startup = append(startup, o.LastOverhead().Startup)
+			merge = append(merge, o.LastOverhead().Merge)
+		}
 	}
 	m.Wall = Summarize(walls)
 	m.Compile, m.Transfer, m.Kernel = median(compile), median(transfer), median(kernel)
+	m.Startup, m.Merge = median(startup), median(merge)
 	m.NsPerLaneStep, m.LaneStepsPerSec = rates(m.Wall.Median, w)
 	r.progress("%-14s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
 	return m, nil
@@ -405,7 +454,12 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		if err != nil {
 			return s, err
 		}
-		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep}
+		// One lane per worker: what the run costs with nothing to share.
+		o, err := r.measure(ctx, e, n, Workload{uint64(n), w.Steps}, r.cfg.Reps, r.cfg.Warmup)
+		if err != nil {
+			return s, err
+		}
+		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o.Wall.Median}
 		if len(s.Points) > 0 {
 			pt.Speedup = ratio(s.Points[0].Wall.Median, m.Wall.Median)
 		} else {
@@ -416,6 +470,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		ws = append(ws, n)
 		sp = append(sp, pt.Speedup)
 	}
+	s.PredictedP = PredictP(s.Points[0].Overhead, s.Points[0].Wall.Median)
 	fit, err := FitAmdahl(ws, sp)
 	switch {
 	case errors.Is(err, ErrNoScaling):
@@ -447,6 +502,17 @@ func (r *runner) sweep(ctx context.Context, engines []EngineSpec) (*Sweep, error
 		}
 	}
 	return sw, nil
+}
+
+// PredictP is Amdahl's parallel fraction from a serial time measured
+// directly: the time outside the parallel part, serial, of a one-worker run
+// taking t1 is the fraction 1-P, so P = 1 - serial/t1, held to [0, 1]; 0
+// when t1 is not positive.
+func PredictP(serial, t1 time.Duration) float64 {
+	if t1 <= 0 {
+		return 0
+	}
+	return min(max(1-float64(serial)/float64(t1), 0), 1)
 }
 
 // FindCrossover finds where p.Challenger becomes and stays faster than

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -234,21 +235,9 @@ func rate(ctx context.Context, e sim.Engine, probe *sim.Job) (float64, error) {
 	return float64(best.Nanoseconds()) / (float64(probe.Params.Lanes) * float64(probe.Params.Steps)), nil
 }
 
-// EnvCacheDir overrides where gpusim keeps its caches (auto's calibration);
-// the default is os.UserCacheDir()/gpusim.
-const EnvCacheDir = "GPUSIM_CACHE_DIR"
-
-// cacheDir is the calibration's folder, or "" when there is none.
-func cacheDir() string {
-	if d := os.Getenv(EnvCacheDir); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "gpusim")
-}
+// EnvCacheDir moves gpusim's caches, auto's calibration among them, from
+// os.UserCacheDir()/gpusim; "off" turns them off.
+const EnvCacheDir = cachedir.Env
 
 // calibrationKey names what a calibration depends on: this binary, the
 // cores, the OpenCL set-up (library, ICD files, pocl's devices) and the
@@ -279,7 +268,7 @@ func calibrationKey(o Options) string {
 type calibrationFile map[string]calibration
 
 func calibrationPath() string {
-	d := cacheDir()
+	d := cachedir.Dir()
 	if d == "" {
 		return ""
 	}

@@ -52,7 +52,8 @@ func (e *DeviceIndexError) Error() string {
 // Devices lists every device of every platform, in the flat order of
 // DeviceDesc.Index. Without an OpenCL library the error matches
 // cl.ErrNoLibrary, without a platform cl.ErrNoPlatform, and without any
-// device ErrNoDevice (errors.Is).
+// device ErrNoDevice (errors.Is); with pocl unable to work here (no writable
+// kernel cache) it matches cl.ErrEnvironment. cl.HintFor gives the fix.
 func Devices() ([]DeviceDesc, error) {
 	ds, err := devices()
 	if err != nil {
@@ -96,7 +97,7 @@ func devices() ([]device, error) {
 func enumerate() ([]device, error) {
 	ps, err := cl.Platforms()
 	if err != nil {
-		return nil, fmt.Errorf("opencl: %w", err)
+		return nil, err // a *cl.UnavailableError or *cl.Error, which say what failed
 	}
 	var out []device
 	for _, p := range ps {
@@ -113,7 +114,11 @@ func enumerate() ([]device, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, ErrNoDevice
+		if err := cl.PoclCacheProblem(); err != nil {
+			return nil, err
+		}
+		return nil, &cl.UnavailableError{Kind: ErrNoDevice, Cause: fmt.Sprintf("no OpenCL device on any platform (%d platforms via %s)", len(ps), cl.LibraryPath()),
+			Hint: "check the drivers with clinfo; gpusim run still works on the CPU engines"}
 	}
 	return out, nil
 }

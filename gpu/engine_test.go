@@ -8,16 +8,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
-	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -60,103 +58,41 @@ func runJob(t testing.TB, e sim.Engine, job *sim.Job) *sim.Result {
 	return r
 }
 
-// serial caches cpu.Serial's results: several engine configurations are
-// compared with the same reference.
-var serial = struct {
-	sync.Mutex
-	m map[string]*sim.Result
-}{m: map[string]*sim.Result{}}
-
-func reference(t testing.TB, job *sim.Job) *sim.Result {
-	t.Helper()
-	k := fmt.Sprintf("%+v %d %d %v %v", job.Params, job.First, job.Count, job.KeepFinals, job.Daily)
-	serial.Lock()
-	defer serial.Unlock()
-	if r := serial.m[k]; r != nil {
-		return r
-	}
-	r := runJob(t, cpu.Serial{}, job)
-	serial.m[k] = r
-	return r
-}
-
 func job(lanes uint64, steps int) *sim.Job {
 	p := sim.Default()
 	p.Lanes, p.Steps = lanes, steps
 	return &sim.Job{Params: p, KeepFinals: true}
 }
 
-// Moment tolerances against the Go engines: both sum deviations from the
-// exact mean in float64, in different orders.
-const (
-	meanTol = 1e-12
-	stdTol  = 1e-9
-)
-
-func closeRel(got, want, tol float64) bool {
-	return got == want || math.Abs(got-want) <= tol*math.Abs(want)
-}
-
-// sameSummary compares summaries: exact in count, extremes, digest and
-// histogram, within tol in the moments.
-func sameSummary(t testing.TB, name string, g, w *sim.Summary, mtol, stol float64) {
-	t.Helper()
-	if g.Digest != w.Digest {
-		t.Errorf("%s: digest %#016x, want %#016x", name, g.Digest, w.Digest)
-	}
-	if g.Count != w.Count || math.Float32bits(g.Min) != math.Float32bits(w.Min) || math.Float32bits(g.Max) != math.Float32bits(w.Max) {
-		t.Errorf("%s: count %d min %v max %v, want %d %v %v", name, g.Count, g.Min, g.Max, w.Count, w.Min, w.Max)
-	}
-	if g.Hist.Lo != w.Hist.Lo || g.Hist.Scale != w.Hist.Scale || !slices.Equal(g.Hist.Bins, w.Hist.Bins) {
-		for i := range w.Hist.Bins {
-			if i >= len(g.Hist.Bins) || g.Hist.Bins[i] != w.Hist.Bins[i] {
-				t.Errorf("%s: histogram differs, first at bin #%d", name, i)
-				break
-			}
-		}
-	}
-	if !closeRel(g.Mean, w.Mean, mtol) || !closeRel(g.Std(), w.Std(), stol) {
-		t.Errorf("%s: mean %.15g std %.15g, want %.15g %.15g", name, g.Mean, g.Std(), w.Mean, w.Std())
-	}
-}
-
-// same compares a result with the reference: summary, finals bit for bit,
-// and the daily summaries.
+// same fails the test when got differs from want, as
+// enginetest.CompareResult finds it with DefaultTol.
 func same(t testing.TB, name string, got, want *sim.Result) {
 	t.Helper()
-	sameSummary(t, name, got.Summary, want.Summary, meanTol, stdTol)
-	if len(got.Finals) != len(want.Finals) {
-		t.Fatalf("%s: %d finals, want %d", name, len(got.Finals), len(want.Finals))
-	}
-	for i, x := range got.Finals {
-		if math.Float32bits(x) != math.Float32bits(want.Finals[i]) {
-			t.Fatalf("%s: final #%d: got %#x, want %#x", name, i, math.Float32bits(x), math.Float32bits(want.Finals[i]))
-		}
-	}
-	if (got.Daily == nil) != (want.Daily == nil) || len(got.Daily) != len(want.Daily) {
-		t.Fatalf("%s: %d daily summaries, want %d", name, len(got.Daily), len(want.Daily))
-	}
-	for n := range got.Daily {
-		sameSummary(t, fmt.Sprintf("%s day %d", name, n+1), got.Daily[n], want.Daily[n], stdTol, stdTol)
+	if err := enginetest.CompareResult(got, want, enginetest.DefaultTol); err != nil {
+		t.Errorf("%s: %v", name, err)
 	}
 }
 
-// TestMatchesSerial: digest, finals and statistics equal cpu.Serial's for
-// awkward lane counts (one lane, fewer and more than a vector, a vector and
-// one), step counts around the four-step Philox block, and every vector width.
-func TestMatchesSerial(t *testing.T) {
+// reference is the model's result for job (enginetest.Want).
+func reference(t testing.TB, job *sim.Job) *sim.Result { return enginetest.Want(t, nil, job) }
+
+// TestConformance runs the engine suite at vector widths 1, 4, 8 and 16
+// (2 is bracketed by 1 and 4; each width is a program build), and with
+// launches of 1000 lanes, so that progress and cancellation come between
+// many launches; then a job of a million lanes on the default engine.
+func TestConformance(t *testing.T) {
 	for _, vw := range VectorWidths {
 		if vw == 2 {
-			continue // 1 and 4 bracket it; each width is a program build
+			continue
 		}
-		e := open(t, Options{VectorWidth: vw})
-		for _, lanes := range []uint64{1, 7, 16, 17} {
-			for _, steps := range []int{0, 1, 3, 4, 10, 101} {
-				j := job(lanes, steps)
-				same(t, fmt.Sprintf("vw %d lanes %d steps %d", vw, lanes, steps), runJob(t, e, j), reference(t, j))
-			}
-		}
+		t.Run(fmt.Sprintf("vw%d", vw), func(t *testing.T) {
+			enginetest.Run(t, func(t *testing.T) sim.Engine { return open(t, Options{VectorWidth: vw}) }, enginetest.Options{})
+		})
 	}
+	t.Run("chunk1000", func(t *testing.T) {
+		enginetest.Run(t, func(t *testing.T) sim.Engine { return open(t, Options{MaxChunkLanes: 1000}) },
+			enginetest.Options{MaxProgressAfterCancel: 1})
+	})
 	e := open(t, Options{})
 	for _, steps := range []int{1, 10} {
 		j := job(1_000_003, steps)
@@ -178,55 +114,6 @@ func TestChunking(t *testing.T) {
 	}
 }
 
-// TestLaneOffsets: lane ranges that start at odd offsets and cross 2^32,
-// where the counter's high word changes, in both kernels.
-func TestLaneOffsets(t *testing.T) {
-	e := open(t, Options{})
-	e1 := open(t, Options{VectorWidth: 1})
-	for _, c := range []struct{ lanes, first, count uint64 }{
-		{20_000, 12_345, 1001},
-		{1<<32 + 1000, 1<<32 - 3, 1000},
-		{1<<40 + 17, 1<<40 - 7, 17},
-	} {
-		j := job(c.lanes, 9)
-		j.First, j.Count = c.first, c.count
-		for _, daily := range []bool{false, true} {
-			j.Daily = daily
-			want := reference(t, j)
-			for _, eng := range []*Engine{e, e1} {
-				got := runJob(t, eng, j)
-				if got.First != c.first {
-					t.Errorf("first %d, want %d", got.First, c.first)
-				}
-				same(t, fmt.Sprintf("%s first %d daily %v", eng.Label(), c.first, daily), got, want)
-			}
-		}
-	}
-}
-
-// TestDaily: per-step statistics equal cpu.Serial's, the last day is the
-// final temperature, and the final summary is unchanged by Daily.
-func TestDaily(t *testing.T) {
-	e := open(t, Options{})
-	e4 := open(t, Options{VectorWidth: 4})
-	for _, c := range []struct {
-		lanes uint64
-		steps int
-		eng   *Engine
-	}{{100_003, 13, e}, {17, 6, e4}, {1000, 1, e}, {50, 0, e}} {
-		j := job(c.lanes, c.steps)
-		j.Daily = true
-		got := runJob(t, c.eng, j)
-		name := fmt.Sprintf("%s lanes %d steps %d", c.eng.Label(), c.lanes, c.steps)
-		same(t, name, got, reference(t, j))
-		if c.steps > 0 && got.Daily[c.steps-1].Digest != got.Summary.Digest {
-			t.Errorf("%s: last day's digest %#x, final digest %#x", name, got.Daily[c.steps-1].Digest, got.Summary.Digest)
-		}
-		j.Daily = false
-		sameSummary(t, name+" without daily", runJob(t, c.eng, j).Summary, got.Summary, meanTol, stdTol)
-	}
-}
-
 // TestVariants: the code paths a device may take instead of the default
 // ones give the same stream: fp64 square root, mul_hi, global-memory
 // histogram, histograms read and reset mid-run, float accumulators (whose
@@ -237,24 +124,23 @@ func TestVariants(t *testing.T) {
 	jd := job(10_007, 5)
 	jd.Daily = true
 	for _, c := range []struct {
-		name       string
-		opt        Options
-		jobs       []*sim.Job
-		mtol, stol float64
+		name string
+		opt  Options
+		jobs []*sim.Job
+		tol  enginetest.Tol
 	}{
-		{"sqrt in double", Options{sqrtDouble: true, VectorWidth: 8}, []*sim.Job{j}, meanTol, stdTol},
-		{"mul_hi", Options{mulHi: -1}, []*sim.Job{j}, meanTol, stdTol},
-		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, meanTol, stdTol},
-		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, meanTol, stdTol},
-		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, 1e-7, 1e-4},
-		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6}, []*sim.Job{j, jd}, meanTol, stdTol},
+		{"sqrt in double", Options{sqrtDouble: true, VectorWidth: 8}, []*sim.Job{j}, enginetest.DefaultTol},
+		{"mul_hi", Options{mulHi: -1}, []*sim.Job{j}, enginetest.DefaultTol},
+		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, enginetest.DefaultTol},
+		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, enginetest.DefaultTol},
+		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, enginetest.Tol{Mean: 1e-7, Std: 1e-4, Daily: 1e-4}},
+		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6, dailyTree: true}, []*sim.Job{j, jd}, enginetest.DefaultTol},
+		{"daily tree, odd group", Options{VectorWidth: 4, wg: 12, groups: 5, dailyTree: true}, []*sim.Job{jd}, enginetest.DefaultTol},
 	} {
 		e := open(t, c.opt)
 		for _, j := range c.jobs {
-			got, want := runJob(t, e, j), reference(t, j)
-			sameSummary(t, c.name, got.Summary, want.Summary, c.mtol, c.stol)
-			for n := range got.Daily {
-				sameSummary(t, fmt.Sprintf("%s day %d", c.name, n+1), got.Daily[n], want.Daily[n], c.stol, c.stol)
+			if err := enginetest.CompareResult(runJob(t, e, j), reference(t, j), c.tol); err != nil {
+				t.Errorf("%s: %v", c.name, err)
 			}
 		}
 	}
@@ -421,33 +307,6 @@ func TestNormals(t *testing.T) {
 			}
 		}
 	}
-}
-
-func TestProgressAndCancel(t *testing.T) {
-	e := open(t, Options{MaxChunkLanes: 1000})
-	p := sim.Default()
-	p.Lanes, p.Steps = 100_003, 3
-	var done atomic.Uint64
-	runJob(t, e, &sim.Job{Params: p, Progress: func(n uint64) { done.Add(n) }})
-	if done.Load() != p.Lanes {
-		t.Errorf("progress reported %d lanes, want %d", done.Load(), p.Lanes)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var calls atomic.Int32
-	_, err := e.Run(ctx, &sim.Job{Params: p, KeepFinals: true, Progress: func(uint64) {
-		if calls.Add(1) == 2 {
-			cancel()
-		}
-	}})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled run returned %v", err)
-	}
-	if c := calls.Load(); c > 3 {
-		t.Errorf("%d launches completed after cancelling at the second", c-2)
-	}
-	// The engine is still usable.
-	j := job(1000, 5)
-	same(t, "after cancel", runJob(t, e, j), reference(t, j))
 }
 
 func TestTiming(t *testing.T) {

@@ -76,9 +76,13 @@ func (j *Job) Range() (first, count uint64, err error) {
 }
 
 // Timing is where a run's time went. Compile, Kernel and Transfer come from
-// device profiling and are zero on CPU engines.
+// device profiling and are zero on CPU engines. Startup is the opening of
+// the engine before the run (OpenCL: library, context, program build or
+// cached binary, which is Compile, kernels, first launch, self-test),
+// reported by the engine's first run only; Wall does not include it.
 type Timing struct {
 	Wall     time.Duration
+	Startup  time.Duration
 	Compile  time.Duration
 	Kernel   time.Duration
 	Transfer time.Duration
@@ -133,11 +137,11 @@ func NewDaily(p Params) []*Summary {
 }
 
 // Quantiles returns the reported quantiles: exact from the finals when they
-// were kept, else interpolated in the histogram.
+// were kept (ExactQuantiles, which neither copies nor reorders them), else
+// interpolated in the histogram.
 func (r *Result) Quantiles() (q []float64, exact bool) {
 	if r.Finals != nil && uint64(len(r.Finals)) == r.Summary.Count {
-		xs := append([]float32(nil), r.Finals...)
-		return ExactQuantiles(xs, QuantileLevels), true
+		return ExactQuantiles(r.Finals, QuantileLevels), true
 	}
 	q = make([]float64, len(QuantileLevels))
 	for i, l := range QuantileLevels {

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // HistBins is the number of histogram bins between the edges; two more count
@@ -192,22 +191,3 @@ func (s *Summary) Std() float64 {
 
 // QuantileLevels are the quantiles every result reports.
 var QuantileLevels = []float64{0.01, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99}
-
-// ExactQuantiles returns the quantiles of xs (sorted in place) by linear
-// interpolation between order statistics (numpy's default, Hyndman-Fan type 7).
-func ExactQuantiles(xs []float32, levels []float64) []float64 {
-	slices.Sort(xs)
-	out := make([]float64, len(levels))
-	n := len(xs)
-	for i, q := range levels {
-		if n == 0 {
-			out[i] = math.NaN()
-			continue
-		}
-		h := q * float64(n-1)
-		lo := int(math.Floor(h))
-		hi := min(lo+1, n-1)
-		out[i] = float64(xs[lo]) + (h-float64(lo))*(float64(xs[hi])-float64(xs[lo]))
-	}
-	return out
-}

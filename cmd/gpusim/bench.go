@@ -22,7 +22,7 @@ import (
 )
 
 // forBench lists the engines bench can run here; tests replace it.
-var forBench = engines.ForBench
+var forBench = func() engines.Benchable { return withProcesses(engines.ForBench()) }
 
 var benchFormats = []string{"text", "json", "csv", "markdown"}
 
@@ -62,6 +62,7 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "plot", Usage: "draw the charts into `DIR` (created if needed)"},
 			&cli.StringFlag{Name: "plot-format", Value: "png,svg", Usage: "chart file `FORMATS`: png, svg or both"},
 			&cli.StringFlag{Name: "update-doc", Usage: "rewrite the section between <!-- bench:begin --> and <!-- bench:end --> in Markdown `FILE` with the report (and the --plot charts)"},
+			htmlFlag("the report, its method and its charts"),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress lines on stderr"},
 		},
 		Action: benchAction,
@@ -80,6 +81,7 @@ func quickWorkloads(q bench.Config) string {
 // benchOptions is what benchAction does besides running the benchmark.
 type benchOptions struct {
 	format, plotDir, doc string
+	html                 string // --html
 	plotFormats          []string
 	quiet                bool
 }
@@ -301,7 +303,8 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 			return opts, paramErr("update-doc", "%v", err)
 		}
 	}
-	return opts, nil
+	opts.html = c.String("html")
+	return opts, checkHTML(opts.html)
 }
 
 // checkPlotDir makes --plot's folder and checks that charts can be written
@@ -382,6 +385,14 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if opts.html != "" {
+		if err := writeHTML(opts.html, rep.WriteHTML); err != nil {
+			return err
+		}
+		if !opts.quiet {
+			fmt.Fprintf(c.App.ErrWriter, "bench: wrote %s\n", opts.html)
+		}
 	}
 
 	var charts []string

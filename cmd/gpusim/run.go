@@ -67,6 +67,7 @@ func runCommand() *cli.Command {
 	cmd.Flags = append(cmd.Flags,
 		&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "draw no progress bar on a terminal"},
+		htmlFlag("the summary, histogram and, with --daily, fan chart"),
 	)
 	return cmd
 }
@@ -91,8 +92,9 @@ type runOptions struct {
 	files   outputFiles // created by newRunOptions; runRun commits them
 	// deprecated, when set, is a note for stderr about an old flag name.
 	deprecated string
-	timeout time.Duration
-	quiet   bool
+	timeout    time.Duration
+	quiet      bool
+	html       string // --html
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
@@ -127,6 +129,10 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	if o.shard, err = newShardRun(c, o.params); err != nil {
+		return nil, err
+	}
+	o.html = c.String("html")
+	if err := checkHTML(o.html); err != nil {
 		return nil, err
 	}
 	files := o.outputs.files()
@@ -296,5 +302,8 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	}
 	written.describe(r, days)
 	o.shard.describe(r, res)
+	if o.html != "" {
+		werr = errors.Join(werr, writeHTML(o.html, func(w io.Writer) error { return runHTML(w, r, res, days) }))
+	}
 	return r, werr
 }

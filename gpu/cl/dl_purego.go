@@ -1,4 +1,15 @@
-//go:build darwin || freebsd || linux || netbsd
+// purego loads libraries without cgo on these systems (purego v0.11.3's
+// README, "Supported Platforms", and the build tags of its syscall files):
+// Linux on 386, amd64, arm, arm64, loong64, ppc64le and riscv64, macOS, and
+// with cgo every Unix it knows. Without cgo, s390x needs Go 1.27, and
+// FreeBSD and NetBSD need purego's fake cgo compiled as part of the runtime,
+// which only a flag can ask for: build with
+//
+//	-tags gpusim_fakecgo -gcflags=github.com/ebitengine/purego/internal/fakecgo=-std
+//
+// Everywhere else dl_other.go stands in and OpenCL is unsupported.
+
+//go:build (darwin && !ios) || (linux && !android && (386 || amd64 || arm || arm64 || loong64 || ppc64le || riscv64 || (s390x && go1.27))) || ((darwin || freebsd || linux || netbsd) && cgo) || ((freebsd || netbsd) && (amd64 || arm64) && gpusim_fakecgo)
 
 package cl
 
@@ -7,6 +18,8 @@ import (
 
 	"github.com/ebitengine/purego"
 )
+
+const supported = true
 
 var defaultLibraries = func() []string {
 	if runtime.GOOS == "darwin" {
@@ -21,13 +34,7 @@ func dlopen(path string) (uintptr, error) {
 
 func dlclose(h uintptr) { _ = purego.Dlclose(h) }
 
-// bind resolves name first so that a missing symbol is an error, not the
-// panic of purego.RegisterLibFunc.
-func bind(h uintptr, fn any, name string) error {
-	sym, err := purego.Dlsym(h, name)
-	if err != nil {
-		return err
-	}
-	purego.RegisterFunc(fn, sym)
-	return nil
-}
+func dlsym(h uintptr, name string) (uintptr, error) { return purego.Dlsym(h, name) }
+
+// register makes *fn call the C function at addr.
+func register(fn any, addr uintptr) { purego.RegisterFunc(fn, addr) }

@@ -2,11 +2,28 @@
 //
 // # Loading
 //
-// The first call that needs OpenCL ([Load], [Platforms]) opens libOpenCL.so.1,
-// falling back to libOpenCL.so, or only the path in the environment variable
-// GPUSIM_OPENCL_LIBRARY when it is set. The outcome is remembered for the life
-// of the process. A missing or unusable library yields an error matching
-// [ErrNoLibrary]; a loader without any platform yields [ErrNoPlatform].
+// The first call that needs OpenCL ([Load], [Platforms]) opens a library and
+// keeps it for the life of the process. With GPUSIM_OPENCL_LIBRARY set it
+// opens only that path, an ICD loader or a driver itself. Otherwise it tries,
+// in order, the drivers that OCL_ICD_FILENAMES lists (separated by colons;
+// Debian's ocl-icd ignores it), the ICD loader (libOpenCL.so.1, then
+// libOpenCL.so), the drivers that the .icd files name (in OCL_ICD_VENDORS,
+// which may also be one .icd file or a driver library, else
+// OPENCL_VENDOR_PATH, else /etc/OpenCL/vendors), and, when the environment
+// names no drivers, well-known driver libraries (libnvidia-opencl.so.1,
+// libamdocl64.so, libigdrcl.so, libpocl.so.2); the first that reports a
+// platform wins. A driver without clGetPlatformIDs, which drivers made for a
+// loader lack, is called through its ICD dispatch table, as a loader would;
+// only that driver's platforms are then seen.
+//
+// A missing library yields an [*UnavailableError] matching [ErrNoLibrary]; a
+// loader without any platform [ErrNoPlatform]; a system where this build
+// cannot load libraries (purego without cgo: linux/s390x before Go 1.27,
+// Windows, FreeBSD without the gpusim_fakecgo tag) [ErrUnsupported]; pocl
+// without a writable kernel cache [ErrEnvironment]. An empty POCL_CACHE_DIR,
+// on which pocl aborts the process, is refused before anything is loaded.
+// [HintFor] returns the fix for each. Oclgrind's runtime is called from one
+// locked OS thread, which it needs.
 //
 // # Lifecycle
 //

@@ -1,7 +1,6 @@
 package cl
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -25,15 +24,6 @@ func (e *Error) Is(target error) bool {
 
 // Hint returns advice for the status code, or "" if there is none.
 func (e *Error) Hint() string { return statusHints[e.Code] }
-
-// HintFor returns the Hint of the first *Error in err's chain, or "".
-func HintFor(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Hint()
-	}
-	return ""
-}
 
 // BuildError is a failed clBuildProgram together with the compiler log.
 type BuildError struct {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -33,6 +35,8 @@ var (
 	clCreateProgramWithSource func(c uintptr, n uint32, strs *uintptr, lens *uintptr, errc *int32) uintptr
 	clBuildProgram            func(p uintptr, n uint32, devs *uintptr, options string, notify, user uintptr) int32
 	clGetProgramBuildInfo     func(p, d uintptr, param uint32, size uintptr, val unsafe.Pointer, sizeRet *uintptr) int32
+	clGetProgramInfo          func(p uintptr, param uint32, size uintptr, val unsafe.Pointer, sizeRet *uintptr) int32
+	clCreateProgramWithBinary func(c uintptr, n uint32, devs, lens, bins *uintptr, binSt, errc *int32) uintptr
 	clReleaseProgram          func(h uintptr) int32
 	clCreateKernel            func(p uintptr, name string, errc *int32) uintptr
 	clSetKernelArg            func(k uintptr, idx uint32, size uintptr, val unsafe.Pointer) int32
@@ -61,6 +65,7 @@ var symbols = []struct {
 	{&clCreateCommandQueue, "clCreateCommandQueue"}, {&clReleaseCommandQueue, "clReleaseCommandQueue"},
 	{&clCreateProgramWithSource, "clCreateProgramWithSource"}, {&clBuildProgram, "clBuildProgram"},
 	{&clGetProgramBuildInfo, "clGetProgramBuildInfo"}, {&clReleaseProgram, "clReleaseProgram"},
+	{&clGetProgramInfo, "clGetProgramInfo"}, {&clCreateProgramWithBinary, "clCreateProgramWithBinary"},
 	{&clCreateKernel, "clCreateKernel"}, {&clSetKernelArg, "clSetKernelArg"},
 	{&clGetKernelWorkGroupInfo, "clGetKernelWorkGroupInfo"}, {&clReleaseKernel, "clReleaseKernel"},
 	{&clCreateBuffer, "clCreateBuffer"}, {&clReleaseMemObject, "clReleaseMemObject"},
@@ -92,26 +97,104 @@ func LibraryPath() string {
 }
 
 func load() error {
-	tried := defaultLibraries
-	if p := os.Getenv(EnvLibrary); p != "" {
-		tried = []string{p}
+	if !supported {
+		return unsupportedError(runtime.GOOS, runtime.GOARCH)
 	}
-	var msgs []string
-	for _, path := range tried {
-		h, err := dlopen(path)
-		if err != nil {
-			msgs = append(msgs, err.Error())
-			continue
-		}
-		for _, s := range symbols {
-			if err := bind(h, s.fn, s.name); err != nil {
-				dlclose(h)
-				return fmt.Errorf("%w: %s lacks %s (OpenCL 1.2 needed): %v", ErrNoLibrary, path, s.name, err)
+	if err := poclAborts(); err != nil {
+		return err
+	}
+	var tried []string
+	noPlatform := ""
+	for _, c := range candidates() {
+		n, err := open(c.path)
+		switch {
+		case err != nil:
+			tried = append(tried, fmt.Sprintf("%s (%s): %v", c.path, c.from, err))
+		case n == 0:
+			tried = append(tried, fmt.Sprintf("%s (%s): no platform", c.path, c.from))
+			if noPlatform == "" {
+				noPlatform = c.path
 			}
+		default:
+			libPath = c.path
+			return nil
 		}
-		libPath = path
-		return nil
 	}
-	return fmt.Errorf("%w (tried %s; set %s to its path): %s",
-		ErrNoLibrary, strings.Join(tried, ", "), EnvLibrary, strings.Join(msgs, "; "))
+	if noPlatform != "" {
+		return &UnavailableError{Kind: ErrNoPlatform,
+			Cause: fmt.Sprintf("no OpenCL platform: %s loaded but found no driver (tried %s)", noPlatform, strings.Join(tried, "; ")),
+			Hint: "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
+				EnvVendors + " to a directory of .icd files, or " + EnvLibrary + " to the driver library; " + cpuEngines}
+	}
+	return &UnavailableError{Kind: ErrNoLibrary,
+		Cause: "no OpenCL library (tried " + strings.Join(tried, "; ") + ")",
+		Hint: "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
+			"or the GPU vendor's OpenCL package), or set " + EnvLibrary + " to libOpenCL.so.1 or a driver such as libnvidia-opencl.so.1; " + cpuEngines}
+}
+
+// candidates lists the libraries Load tries, in order: only
+// GPUSIM_OPENCL_LIBRARY when it is set; else the drivers OCL_ICD_FILENAMES
+// names, the ICD loader, the drivers the ICD files name, and well-known
+// driver libraries (unless the environment names drivers: OCL_ICD_VENDORS,
+// OPENCL_VENDOR_PATH or OCL_ICD_FILENAMES). The first that reports a
+// platform wins.
+func candidates() []candidate {
+	if p := os.Getenv(EnvLibrary); p != "" {
+		return []candidate{{p, EnvLibrary}}
+	}
+	var cs, rest []candidate
+	for _, c := range vendorCandidates() {
+		if c.from == EnvFilenames {
+			cs = append(cs, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	for _, l := range defaultLibraries {
+		cs = append(cs, candidate{l, "ICD loader"})
+	}
+	cs = append(cs, rest...)
+	// Well-known names only where sonames are Linux-style, and only when
+	// the environment names no drivers itself.
+	if len(defaultLibraries) > 0 && os.Getenv(EnvVendors) == "" && os.Getenv(envVendorPath) == "" && os.Getenv(EnvFilenames) == "" {
+		cs = append(cs, wellKnownDrivers...)
+	}
+	seen := map[string]bool{}
+	return slices.DeleteFunc(cs, func(c candidate) bool {
+		dup := seen[c.path]
+		seen[c.path] = true
+		return dup
+	})
+}
+
+// open loads path and binds every symbol: directly when it exports
+// clGetPlatformIDs (a loader, or a driver such as Oclgrind's runtime), else
+// through the ICD dispatch table of its platforms. It returns the number of
+// platforms; a library that reports none stays open, since a loader may
+// have initialized drivers that cannot be unloaded safely.
+func open(path string) (uint32, error) {
+	h, err := dlopen(path)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := dlsym(h, "clGetPlatformIDs"); err != nil {
+		return bindICD(h)
+	}
+	for _, s := range symbols {
+		addr, err := dlsym(h, s.name)
+		if err != nil {
+			dlclose(h)
+			return 0, fmt.Errorf("lacks %s (OpenCL 1.2 needed): %v", s.name, err)
+		}
+		register(s.fn, addr)
+	}
+	if needsOneThread(path) {
+		onOneThread()
+		fillByWrite = true
+	}
+	var n uint32
+	if st := clGetPlatformIDs(0, nil, &n); st != 0 {
+		n = 0
+	}
+	return n, nil
 }

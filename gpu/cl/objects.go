@@ -1,6 +1,8 @@
 package cl
 
 import (
+	"bytes"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -161,7 +163,15 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
 		log, _ := p.BuildLog()
 		p.Release()
-		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+		err := &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+		// pocl fails every build, with a log that says nothing, when it
+		// cannot write its kernel cache.
+		if name, _ := dev.platform.Name(); name == poclPlatform {
+			if cause := PoclCacheProblem(); cause != nil {
+				return nil, fmt.Errorf("%w; %w", cause, err)
+			}
+		}
+		return nil, err
 	}
 	return p, nil
 }
@@ -329,6 +339,9 @@ func (b *Buffer) transfer(q *Queue, op string, fn transferFunc, blocking bool, o
 // Fill enqueues filling size bytes at offset with repeats of pattern (1 to
 // 128 bytes, a power of two; offset and size are multiples of its length).
 func (b *Buffer) Fill(q *Queue, pattern []byte, offset, size int) (*Event, error) {
+	if fillByWrite {
+		return b.fillByWrite(q, pattern, offset, size)
+	}
 	var ev uintptr
 	st := clEnqueueFillBuffer(q.h.Load(), b.h.Load(), unsafe.Pointer(unsafe.SliceData(pattern)),
 		uintptr(len(pattern)), uintptr(offset), uintptr(size), 0, nil, &ev)
@@ -337,6 +350,18 @@ func (b *Buffer) Fill(q *Queue, pattern []byte, offset, size int) (*Event, error
 		return nil, err
 	}
 	return newEvent(ev), nil
+}
+
+// fillByWrite makes Fill write a host copy of the pattern instead: Oclgrind
+// (21.10) does not count memory that clEnqueueFillBuffer set as initialized,
+// so its uninitialized-memory check would report every filled buffer.
+var fillByWrite bool
+
+func (b *Buffer) fillByWrite(q *Queue, pattern []byte, offset, size int) (*Event, error) {
+	if len(pattern) == 0 || size%len(pattern) != 0 {
+		return nil, &Error{Code: codeInvalidValue, Op: "clEnqueueFillBuffer"}
+	}
+	return b.WriteAsync(q, offset, bytes.Repeat(pattern, size/len(pattern)))
 }
 
 // Scalar lists the element types that Bytes accepts.

@@ -27,23 +27,29 @@ type Day struct {
 	// Quantiles at Levels, interpolated in the step's sim.DailyBins-bin
 	// histogram and clamped to the step's sample range.
 	Quantiles []float64
+	// Rounding bounds how far float32 rounding can move Mean and Std from
+	// the exact moments (sim.Params.Rounding); the z-scores allow for it.
+	Rounding sim.Rounding
 }
 
 // law is the day's exact law.
 func (d Day) law() distuv.Normal { return distuv.Normal{Mu: d.ExactMean, Sigma: d.ExactStd} }
 
-// ZMean is the sample mean's z-score against the exact mean (sim.ZMean).
-func (d Day) ZMean() float64 { return sim.ZMean(d.Mean, d.Count, d.law()) }
+// ZMean is the sample mean's z-score against the exact mean, beyond what
+// float32 rounding can explain (sim.ZMeanWithin).
+func (d Day) ZMean() float64 { return sim.ZMeanWithin(d.Mean, d.Count, d.law(), d.Rounding.Mean) }
 
-// ZStd is the sample sd's z-score against the exact sd (sim.ZStd).
-func (d Day) ZStd() float64 { return sim.ZStd(d.Std, d.Count, d.law()) }
+// ZStd is the sample sd's z-score against the exact sd, beyond what float32
+// rounding can explain (sim.ZStdWithin).
+func (d Day) ZStd() float64 { return sim.ZStdWithin(d.Std, d.Count, d.law(), d.Rounding.Std) }
 
 // Table returns one Day per summary; summary i is step i+1 of p, as in
 // sim.Result.Daily.
 func Table(p sim.Params, summaries []*sim.Summary) []Day {
 	days := make([]Day, len(summaries))
+	rounding := p.RoundingSteps(len(summaries))
 	for i, s := range summaries {
-		d := Day{Step: i + 1, Count: s.Count, Mean: s.Mean, Std: s.Std()}
+		d := Day{Step: i + 1, Count: s.Count, Mean: s.Mean, Std: s.Std(), Rounding: rounding[i]}
 		law := p.Law(i + 1)
 		d.ExactMean, d.ExactStd = law.Mu, law.Sigma
 		d.Quantiles = make([]float64, len(Levels))

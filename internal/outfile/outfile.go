@@ -147,7 +147,8 @@ func WriteF32(w io.Writer, data []float32) error {
 
 // WriteCSV writes a header row, then one row per index of the leading
 // dimension: the index, then that row's values. Values are the shortest
-// decimal that reads back as the same float32.
+// decimal that reads back as the same float32 through float32 and float64
+// parsers alike (AppendFloat32).
 func WriteCSV(w io.Writer, header []string, data []float32, shape ...int) error {
 	shape, err := shapeOf(len(data), shape)
 	if err != nil {
@@ -168,7 +169,7 @@ func WriteCSV(w io.Writer, header []string, data []float32, shape ...int) error 
 		b = strconv.AppendInt(b[:0], int64(r), 10)
 		for _, x := range data[r*cols : (r+1)*cols] {
 			b = append(b, ',')
-			b = strconv.AppendFloat(b, float64(x), 'g', -1, 32)
+			b = AppendFloat32(b, x)
 		}
 		b = append(b, '\n')
 		if _, err := bw.Write(b); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -138,7 +139,7 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 }
 
 // jsonFloat32 is a float32 result, encoded as the shortest decimal that reads
-// back as the same float32.
+// back as the same float32, through a float64 parser too (outfile.AppendFloat32).
 type jsonFloat32 float32
 
 func (f jsonFloat32) MarshalJSON() ([]byte, error) {
@@ -146,7 +147,7 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return []byte("null"), nil
 	}
-	return strconv.AppendFloat(nil, x, 'g', -1, 32), nil
+	return outfile.AppendFloat32(nil, float32(f)), nil
 }
 
 // New is the report of res, run by the engine requested.
@@ -181,9 +182,11 @@ func New(res *sim.Result, requested string) *Report {
 		r.Analytic.Quantiles[sim.QuantileName(q)] = e
 	}
 
-	// z-scores against the exact law; undefined (null) without noise or steps.
-	r.Z.Mean = jsonFloat(sim.ZMean(s.Mean, s.Count, law))
-	r.Z.Std = jsonFloat(sim.ZStd(s.Std(), s.Count, law))
+	// z-scores against the exact law, beyond what float32 rounding can
+	// explain; undefined (null) without noise or steps.
+	round := res.Params.Rounding(res.Params.Steps)
+	r.Z.Mean = jsonFloat(sim.ZMeanWithin(s.Mean, s.Count, law, round.Mean))
+	r.Z.Std = jsonFloat(sim.ZStdWithin(s.Std(), s.Count, law, round.Std))
 	r.Digest = fmt.Sprintf("%016x", s.Digest)
 
 	t := res.Timing

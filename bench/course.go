@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// courseTitle is the title of the table that answers the course's question.
+const courseTitle = "What does each kind of parallelism buy?"
+
+// courseKinds names the parallelism in each version, in the course's order:
+// the Python versions first, then gpusim's engines.
+var courseKinds = []struct{ version, kind string }{
+	{"python/loop", "none: interpreted loop"},
+	{"python/joblib-lane", "processes, one task per lane (the course's joblib)"},
+	{"python/joblib-chunk", "processes, one NumPy chunk per core (joblib)"},
+	{"python/matrix", "vector instructions in NumPy (the course's matrix)"},
+	{"python/vector", "vector instructions in NumPy, float32 in place"},
+	{"python/numba", "threads, compiled (Numba prange)"},
+	{"python/pyopencl", "OpenCL device (PyOpenCL)"},
+	{"serial", "none: compiled loop (gpusim)"},
+	{"parallel", "threads (goroutines)"},
+	{ProcessesEngine, "processes, one shard each, merged"},
+	{"simd", "vector instructions and threads"},
+	{"opencl", "OpenCL device"},
+}
+
+// courseTable is every version on the workload with the most lane-steps,
+// each with the kind of parallelism it uses and its speed against the pure
+// Python loop and gpusim's serial engine; nil without a Python result.
+func (r *Report) courseTable() *table {
+	if r.Python == nil || len(r.Python.Results) == 0 || len(r.Workloads) == 0 {
+		return nil
+	}
+	wr := r.Workloads[0]
+	for _, x := range r.Workloads[1:] {
+		if x.Workload.LaneSteps() > wr.Workload.LaneSteps() {
+			wr = x
+		}
+	}
+	w := wr.Workload
+	times := map[string]time.Duration{}
+	for _, p := range r.Python.Results {
+		if p.Workload == w && p.Skipped == "" {
+			times["python/"+p.Method] = time.Duration(p.WorkloadSeconds * 1e9)
+		}
+	}
+	for _, m := range wr.Engines {
+		times[m.Engine] = m.Wall.Median
+	}
+	t := &table{title: courseTitle, left: 2, header: []string{"parallelism", "version", "time", "ns/lane-step", "vs Python loop", "vs gpusim serial"}}
+	for _, k := range courseKinds {
+		for _, name := range sortedNames(times) {
+			if name != k.version && !strings.HasPrefix(name, k.version+":") {
+				continue
+			}
+			d := times[name]
+			t.rows = append(t.rows, []string{k.kind, name, fmtDur(d), fmtG(float64(d.Nanoseconds()) / w.LaneSteps()),
+				fmtX(ratio(times["python/loop"], d)), fmtX(ratio(times["serial"], d))})
+		}
+	}
+	t.notes = append(t.notes, fmt.Sprintf("%s; every version computes the same model; gpusim's engines give one digest, the Python versions are checked against the exact law (Python baseline table); versions run on a sample are scaled up; \"vs\" columns are speedups (above 1x: faster)", w))
+	return t
+}
+
+// sortedNames are m's keys in order, so opencl:0 comes before opencl:1.
+func sortedNames(m map[string]time.Duration) []string {
+	return slices.Sorted(maps.Keys(m))
+}

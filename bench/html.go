@@ -1,0 +1,54 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/gpusim/gpusim/internal/htmlreport"
+)
+
+// htmlMethod says how the report's numbers were measured, for the HTML page.
+func (r *Report) htmlMethod() []string {
+	return []string{
+		fmt.Sprintf("Every engine runs the same workloads: %s untimed, then %s; the tables give the median with the minimum and maximum. Every run's digest (a sum over lanes of a hash of each lane's final temperature) must equal the first engine's, so every engine computed the same numbers.",
+			plural(r.Warmup, "warm-up run"), plural(r.Reps, "timed run")),
+		"Scaling runs each engine that scales at each worker count. Amdahl's law S(N) = 1/((1-P) + P/N) is fitted to the speedups by least squares, and P is also predicted without a fit: the same engine on one lane per worker measures the time no worker count shortens (set-up, handing out work, the reduction; for processes also starting the children and merging their parts), and at one worker P = 1 - that time / the run's time.",
+		"The processes engine is multi-processing as the course describes it: one gpusim child process per worker, each running one shard of the lanes and saving a part file, then a gpusim merge process. The parallel engine is multi-threading: goroutines in one process sharing memory.",
+		"The Python versions are the course's (a pure Python loop, joblib with one task per lane, a NumPy matrix) and what a user picks instead (joblib with one NumPy chunk per core, a float32 NumPy vector, Numba's prange, PyOpenCL). Slow ones run on a sample of lanes and are scaled up; one-off set-up (compiles, worker start) is reported apart. Each one's mean and standard deviation are checked against the model's exact normal law.",
+	}
+}
+
+// WriteHTML writes the report as one self-contained HTML page: the machine,
+// the method, every table and every chart as inline SVG.
+func (r *Report) WriteHTML(w io.Writer) error {
+	cs, err := charts(r)
+	if err != nil {
+		return err
+	}
+	page := htmlreport.Page{Title: "gpusim bench", Facts: r.machineLines()}
+	page.Sections = append(page.Sections, htmlreport.Section{Heading: "Method", Paragraphs: r.htmlMethod()})
+	results := htmlreport.Section{Heading: "Results"}
+	for _, t := range r.tables() {
+		results.Tables = append(results.Tables, htmlreport.Table{Caption: t.title, Header: t.header, Rows: t.rows, Left: t.left, Notes: t.notes})
+	}
+	page.Sections = append(page.Sections, results)
+	charted := htmlreport.Section{Heading: "Charts"}
+	for _, c := range cs {
+		cw, ch := c.size()
+		wt, err := c.plot.WriterTo(cw, ch, "svg")
+		if err != nil {
+			return fmt.Errorf("bench: chart %s: %w", c.name, err)
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			return fmt.Errorf("bench: chart %s: %w", c.name, err)
+		}
+		charted.Charts = append(charted.Charts, htmlreport.Chart{Caption: c.caption, SVG: b.Bytes()})
+	}
+	page.Sections = append(page.Sections, charted)
+	if len(r.Notes) > 0 {
+		page.Sections = append(page.Sections, htmlreport.Section{Heading: "Notes", Paragraphs: r.Notes})
+	}
+	return htmlreport.Write(w, page)
+}

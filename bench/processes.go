@@ -1,0 +1,223 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// ProcessesEngine is the name of the multi-processing engine in reports.
+const ProcessesEngine = "processes"
+
+// ChildEngine is the engine each child process of Processes runs: one
+// goroutine per process, so the processes are the only parallelism.
+const ChildEngine = "serial"
+
+// ChildArgs are the arguments of child i of n running job p's shard i/n
+// with engine and saving it as part: the one place the processes engine
+// spells gpusim's run flags.
+func ChildArgs(p sim.Params, engine string, i, n int, part string) []string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	return []string{"run",
+		"--lanes", strconv.FormatUint(p.Lanes, 10), "--steps", strconv.Itoa(p.Steps),
+		"--start", f(p.Start), "--anchor", f(p.Anchor), "--persistence", f(p.Persistence),
+		"--sigma", f(p.Sigma), "--seed", strconv.FormatUint(p.Seed, 10),
+		"--engine", engine, "--shard", fmt.Sprintf("%d/%d", i, n), "--save", part,
+		"--format", "json", "--quiet"}
+}
+
+// MergeArgs are the arguments of the process that merges the parts.
+func MergeArgs(parts []string) []string {
+	return append([]string{"merge", "--format", "json"}, parts...)
+}
+
+// Overhead is where a run's time went outside the parallel work, for the
+// engines that know: the processes engine's start-up and merge.
+type Overhead struct {
+	// Startup is the longest child's wall time, as the parent saw it, less
+	// the compute time the child reported: exec, runtime start, argument
+	// parsing, writing its part, exit.
+	Startup time.Duration
+	// Merge is the wall time of the merge process.
+	Merge time.Duration
+}
+
+// overheadReporter is an engine that reports its last run's Overhead.
+type overheadReporter interface {
+	LastOverhead() Overhead
+}
+
+// Processes runs a job as Workers gpusim child processes (Binary), shard
+// i/Workers each on ChildEngine, saving a part file, then merges the parts
+// with a gpusim merge process: multi-processing, as joblib or a cluster
+// does it, beside the parallel engine's goroutines in one process. Its
+// Result has the merged count, moments, extremes and digest, not the
+// histogram, and it runs whole jobs only, without finals or daily
+// statistics.
+type Processes struct {
+	Binary  string
+	Workers int // 0: runtime.NumCPU()
+
+	mu   sync.Mutex
+	last Overhead
+}
+
+// ProcessesSpec is the processes engine for bench, running binary.
+func ProcessesSpec(binary string) EngineSpec {
+	return EngineSpec{Name: ProcessesEngine, Entry: ProcessesEngine, Scales: true, New: func(n int) sim.Engine { return &Processes{Binary: binary, Workers: n} }}
+}
+
+// Name is ProcessesEngine.
+func (e *Processes) Name() string { return ProcessesEngine }
+
+// LastOverhead is the start-up and merge time of the last run.
+func (e *Processes) LastOverhead() Overhead {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last
+}
+
+// childReport is what gpusim run and merge print with --format json that
+// the processes engine reads.
+type childReport struct {
+	Device  string `json:"device"`
+	Summary struct {
+		Count uint64   `json:"count"`
+		Mean  *float64 `json:"mean"`
+		Std   *float64 `json:"std"`
+		Min   *float64 `json:"min"`
+		Max   *float64 `json:"max"`
+	} `json:"summary"`
+	Digest string `json:"digest"`
+	Timing struct {
+		Wall float64 `json:"wall_s"`
+	} `json:"timing"`
+}
+
+// Run runs job's lanes in Workers child processes and merges their parts.
+func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	if job.First != 0 || (job.Count != 0 && job.Count != job.Params.Lanes) || job.KeepFinals || job.Daily {
+		return nil, errors.New("processes: runs whole jobs only, without finals or daily statistics")
+	}
+	n := e.Workers
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	dir, err := os.MkdirTemp("", "gpusim-processes-")
+	if err != nil {
+		return nil, fmt.Errorf("processes: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	t0 := time.Now()
+	parts, startup, err := e.children(ctx, job.Params, n, dir)
+	if err != nil {
+		return nil, err
+	}
+	tm := time.Now()
+	var merged childReport
+	if _, err := runChild(ctx, e.Binary, MergeArgs(parts), &merged); err != nil {
+		return nil, fmt.Errorf("processes: merge: %w", err)
+	}
+	mergeTime := time.Since(tm)
+	res := sim.NewResult(ProcessesEngine, fmt.Sprintf("%d processes x %s", n, ChildEngine), job, 0, job.Params.Lanes)
+	if err := fillSummary(res.Summary, &merged); err != nil {
+		return nil, fmt.Errorf("processes: merge: %w", err)
+	}
+	res.Timing.Wall = time.Since(t0)
+	e.mu.Lock()
+	e.last = Overhead{Startup: startup, Merge: mergeTime}
+	e.mu.Unlock()
+	return res, nil
+}
+
+// children runs the n shards at once and returns their part files and the
+// longest child's wall time outside its own compute time.
+func (e *Processes) children(ctx context.Context, p sim.Params, n int, dir string) ([]string, time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make([]string, n)
+	startup := make([]time.Duration, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		parts[i] = filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
+		wg.Go(func() {
+			var rep childReport
+			wall, err := runChild(ctx, e.Binary, ChildArgs(p, ChildEngine, i, n, parts[i]), &rep)
+			if err != nil {
+				errs[i] = fmt.Errorf("processes: shard %d/%d: %w", i, n, err)
+				cancel()
+				return
+			}
+			startup[i] = max(wall-time.Duration(rep.Timing.Wall*float64(time.Second)), 0)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		if ctx.Err() != nil && context.Cause(ctx) != context.Canceled {
+			return nil, 0, context.Cause(ctx)
+		}
+		return nil, 0, err
+	}
+	return parts, maxDuration(startup), nil
+}
+
+func maxDuration(ds []time.Duration) time.Duration {
+	var m time.Duration
+	for _, d := range ds {
+		m = max(m, d)
+	}
+	return m
+}
+
+// runChild runs binary with args, decodes its JSON report into rep and
+// returns its wall time.
+func runChild(ctx context.Context, binary string, args []string, rep *childReport) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	out, err := cmd.Output()
+	wall := time.Since(t0)
+	if err != nil {
+		return wall, fmt.Errorf("%s %s: %w: %s", binary, args[0], err, strings.TrimSpace(lastLine(stderr.String())))
+	}
+	if err := json.Unmarshal(out, rep); err != nil {
+		return wall, fmt.Errorf("%s %s: reading its report: %w", binary, args[0], err)
+	}
+	return wall, nil
+}
+
+// fillSummary copies a merged report into s.
+func fillSummary(s *sim.Summary, r *childReport) error {
+	d, err := strconv.ParseUint(r.Digest, 16, 64)
+	if err != nil {
+		return fmt.Errorf("digest %q: %w", r.Digest, err)
+	}
+	s.Count, s.Digest = r.Summary.Count, d
+	if r.Summary.Count == 0 {
+		return nil
+	}
+	if r.Summary.Mean == nil || r.Summary.Std == nil || r.Summary.Min == nil || r.Summary.Max == nil {
+		return errors.New("the report has no mean, std, min or max")
+	}
+	s.Mean = *r.Summary.Mean
+	s.M2 = *r.Summary.Std * *r.Summary.Std * float64(r.Summary.Count)
+	s.Min, s.Max = float32(*r.Summary.Min), float32(*r.Summary.Max)
+	if math.IsNaN(s.Mean) {
+		return errors.New("the report's mean is not a number")
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package bench
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// buildGpusim builds the gpusim binary into a temporary folder: the test
+// binary is not gpusim, and the processes engine runs gpusim children.
+func buildGpusim(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds gpusim")
+	}
+	bin := filepath.Join(t.TempDir(), "gpusim")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/gpusim")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestProcessesEngine runs the processes engine beside serial and parallel:
+// its digest must equal theirs (Run fails on a mismatch), it reports its
+// start-up and merge, and it gets a scaling row with its own fit.
+func TestProcessesEngine(t *testing.T) {
+	bin := buildGpusim(t)
+	c := tinyConfig()
+	c.Sweep = nil
+	engines := append(CPUEngines(), ProcessesSpec(bin))
+	rep, err := Run(context.Background(), c, engines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, wr := range rep.Workloads {
+		m := rep.engine(wr.Workload, ProcessesEngine)
+		if m == nil || m.Digest != wr.Digest || m.Startup <= 0 || m.Merge <= 0 {
+			t.Errorf("%v: processes measurement %+v, workload digest %v", wr.Workload, m, wr.Digest)
+		}
+	}
+	i := slices.IndexFunc(rep.Scaling, func(s Scaling) bool { return s.Engine == ProcessesEngine })
+	if i < 0 || len(rep.Scaling[i].Points) != 2 || rep.Scaling[i].Fit == nil {
+		t.Fatalf("scaling %+v: want processes at 1 and 2 workers with a fit", rep.Scaling)
+	}
+	var b strings.Builder
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "START-UP") || !strings.Contains(b.String(), "2 processes x serial") {
+		t.Errorf("text report has no start-up column or processes device:\n%s", b.String())
+	}
+}
+
+// TestProcessesChildFails: a child that cannot run fails the run, naming
+// the shard, rather than giving a partial result.
+func TestProcessesChildFails(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 3
+	e := &Processes{Binary: filepath.Join(t.TempDir(), "no-gpusim"), Workers: 2}
+	_, err := e.Run(context.Background(), &sim.Job{Params: p})
+	if err == nil || !strings.Contains(err.Error(), "shard 0/2") && !strings.Contains(err.Error(), "shard 1/2") {
+		t.Fatalf("got %v, want an error naming a shard", err)
+	}
+	if _, err := e.Run(context.Background(), &sim.Job{Params: p, KeepFinals: true}); err == nil {
+		t.Error("finals asked of processes: no error")
+	}
+}
+
+// TestChildArgs: the child's flags name the whole job, the shard and the part.
+func TestChildArgs(t *testing.T) {
+	p := sim.Default()
+	args := strings.Join(ChildArgs(p, "serial", 1, 4, "/tmp/p.json"), " ")
+	for _, want := range []string{"run ", "--lanes 5000000", "--shard 1/4", "--save /tmp/p.json", "--format json", "serial"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("ChildArgs %q lacks %q", args, want)
+		}
+	}
+}

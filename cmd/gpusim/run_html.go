@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+
+	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/htmlreport"
+	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// runHTML writes run's --html page: the job, the summary against the exact
+// law, the quantiles, the histogram with the exact density and, with
+// --daily, the fan chart; the text report closes it.
+func runHTML(w io.Writer, r *report.Report, res *sim.Result, days []daily.Day) error {
+	p := r.Params
+	page := htmlreport.Page{
+		Title: "gpusim run",
+		Facts: []string{
+			fmt.Sprintf("Engine: %s on %s", r.Engine, r.Device),
+			fmt.Sprintf("Job: %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g", p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
+			fmt.Sprintf("Time: %s wall; digest %s", report.FmtDuration(res.Timing.Wall), r.Digest),
+		},
+	}
+	f := func(x float64) string {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "-"
+		}
+		return strconv.FormatFloat(x, 'f', 4, 64)
+	}
+	z := func(x float64) string {
+		if math.IsNaN(x) {
+			return "-"
+		}
+		return fmt.Sprintf("%+.2f", x)
+	}
+	s := res.Summary
+	law := p.Law(p.Steps)
+	summary := htmlreport.Table{Caption: "Final temperatures against the exact law", Left: 1,
+		Header: []string{"", "simulated", "exact", "z"},
+		Rows: [][]string{
+			{"mean", f(s.Mean), f(law.Mu), z(sim.ZMean(s.Mean, s.Count, law))},
+			{"std", f(s.Std()), f(law.Sigma), z(sim.ZStd(s.Std(), s.Count, law))},
+			{"min", f(float64(s.Min)), "", ""},
+			{"max", f(float64(s.Max)), "", ""},
+		},
+		Notes: []string{"z: the difference in sampling standard deviations of the statistic (the exact law is the model's normal distribution after the last step)"},
+	}
+	quant := htmlreport.Table{Caption: "Quantiles", Left: 1, Header: []string{"quantile", "simulated", "normal"}}
+	for _, q := range sim.QuantileLevels {
+		sq, ok := r.Summary.Quantiles[sim.QuantileName(q)]
+		cell := "-"
+		if ok {
+			cell = f(sq)
+		}
+		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), cell, f(sim.LawQuantile(law, q))})
+	}
+	sec := htmlreport.Section{Heading: "Summary", Tables: []htmlreport.Table{summary, quant}}
+	charts, err := runCharts(p, res, days)
+	if err != nil {
+		return err
+	}
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		return err
+	}
+	page.Sections = []htmlreport.Section{sec, {Heading: "Charts", Charts: charts}, {Heading: "Text report", Pre: text.String()}}
+	return htmlreport.Write(w, page)
+}
+
+// runCharts draws the histogram (when any lane ran) and the fan chart (with
+// --daily) as SVG.
+func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Chart, error) {
+	var out []htmlreport.Chart
+	add := func(caption string, pl *plot.Plot, err error) error {
+		if err != nil {
+			return fmt.Errorf("--html: %w", err)
+		}
+		wt, err := pl.WriterTo(plots.Width, plots.Height, "svg")
+		if err != nil {
+			return fmt.Errorf("--html: %w", err)
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			return fmt.Errorf("--html: %w", err)
+		}
+		out = append(out, htmlreport.Chart{Caption: caption, SVG: b.Bytes()})
+		return nil
+	}
+	if res.Summary.Count > 0 {
+		pl, err := plots.Final(p, res.Summary)
+		if err := add("Histogram of the final temperatures with the exact normal density", pl, err); err != nil {
+			return nil, err
+		}
+	}
+	if len(days) > 0 {
+		pl, err := plots.Daily(p, days)
+		if err := add("Fan chart: the p05-p95 and p25-p75 bands of each day, the median and the exact mean", pl, err); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package cl_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// TestBareMachine covers issue 12, item 6: a driver but no ICD loader
+// (libOpenCL.so.1 hidden through a test hook), found through an ICD file
+// in /etc/OpenCL/vendors or OCL_ICD_VENDORS (a directory, an .icd file or
+// the library), OCL_ICD_FILENAMES, GPUSIM_OPENCL_LIBRARY naming the driver
+// itself, or the driver's well-known name alone. pocl stands in for
+// NVIDIA's driver: like it, it exports no clGetPlatformIDs, only
+// clGetExtensionFunctionAddress, so every call goes through the ICD
+// dispatch table. Each case loads in a child process, since Load happens
+// once per process, and runs a kernel there.
+func TestBareMachine(t *testing.T) {
+	if c := os.Getenv(envChild); strings.HasPrefix(c, "bare-") {
+		bareChild(t, strings.TrimPrefix(c, "bare-"))
+		return
+	}
+	lib := poclLibrary(t)
+	dir := t.TempDir()
+	icd := filepath.Join(dir, "fake.icd")
+	if err := os.WriteFile(icd, []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	for name, env := range map[string][]string{
+		"vendors-dir":  {"GPUSIM_TEST_VENDORS_DIR=" + dir},
+		"env-dir":      {cl.EnvVendors + "=" + dir},
+		"env-icd":      {cl.EnvVendors + "=" + icd},
+		"env-library":  {cl.EnvVendors + "=" + lib},
+		"filenames":    {cl.EnvFilenames + "=/nonexistent/libnone.so:" + lib},
+		"library":      {cl.EnvLibrary + "=" + lib},
+		"well-known":   {},
+		"none":         {cl.EnvVendors + "=" + empty},
+		"bad-filename": {cl.EnvFilenames + "=/nonexistent/libnone.so", cl.EnvVendors + "=" + empty},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name != "library" {
+				env = append(env, cl.EnvLibrary+"=")
+			}
+			out := runChild(t, "TestBareMachine", "bare-"+name, env...)
+			t.Log(out)
+		})
+	}
+}
+
+func bareChild(t *testing.T, name string) {
+	cl.HideLoader(os.Getenv("GPUSIM_TEST_VENDORS_DIR"))
+	if name != "well-known" {
+		cl.NoWellKnownDrivers()
+	}
+	err := cl.Load()
+	switch name {
+	case "none":
+		if !errors.Is(err, cl.ErrNoLibrary) || !strings.Contains(cl.HintFor(err), cl.EnvLibrary) {
+			t.Fatalf("got %v, want ErrNoLibrary with a hint", err)
+		}
+		t.Log(err, "\nhint:", cl.HintFor(err))
+		return
+	case "bad-filename":
+		if !errors.Is(err, cl.ErrNoLibrary) || !strings.Contains(err.Error(), "/nonexistent/libnone.so ("+cl.EnvFilenames+")") {
+			t.Fatalf("got %v, want ErrNoLibrary naming the OCL_ICD_FILENAMES entry", err)
+		}
+		t.Log(err)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cl.LibraryPath(); strings.Contains(p, "libOpenCL") || !strings.Contains(p, "pocl") {
+		t.Fatalf("loaded %q, want pocl's library", p)
+	}
+	TestVectorAdd(t)
+	ps, err := cl.Platforms()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dispatch table's order, checked against the few functions pocl
+	// exports under their own names (CL/cl_icd.h has the order).
+	for name, sym := range map[string]string{
+		"clRetainEvent": "POclRetainEvent", "clReleaseEvent": "POclReleaseEvent",
+		"clGetExtensionFunctionAddress": "POclGetExtensionFunctionAddress", "clReleaseDevice": "POclReleaseDevice",
+	} {
+		got, err := cl.DispatchEntry(ps[0], name)
+		want, err2 := cl.Symbol(cl.LibraryPath(), sym)
+		if err != nil || err2 != nil || got != want {
+			t.Errorf("dispatch %s = %#x (%v), want %s = %#x (%v)", name, got, err, sym, want, err2)
+		}
+	}
+	t.Logf("loaded %s", cl.LibraryPath())
+}

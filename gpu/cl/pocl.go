@@ -1,0 +1,125 @@
+package cl
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+)
+
+// pocl keeps compiled kernels in a cache directory that it must be able to
+// write. It picks the directory like this (pocl 3.1, lib/CL/pocl_cache.c,
+// pocl_cache_init_topdir):
+//
+//	$POCL_CACHE_DIR when set, even to ""
+//	else $XDG_CACHE_HOME/pocl/kcache when XDG_CACHE_HOME is not empty
+//	else $HOME/.cache/pocl/kcache when HOME is set
+//	else /tmp/pocl/kcache
+//
+// ("uncached" for "kcache" under POCL_KERNEL_CACHE=0). An empty
+// POCL_CACHE_DIR fails an assert() there and aborts the whole process; a
+// directory it cannot create makes pocl report no device; one it cannot
+// write fails every clBuildProgram with an empty log.
+
+const envPoclCacheDir = "POCL_CACHE_DIR"
+
+const poclPlatform = "Portable Computing Language"
+
+const poclCacheHint = "set POCL_CACHE_DIR to a writable directory (mkdir -p DIR && export POCL_CACHE_DIR=DIR); " +
+	"pocl keeps compiled kernels there"
+
+// poclCacheDir returns the directory pocl would use as its kernel cache.
+func poclCacheDir() string {
+	if d, ok := os.LookupEnv(envPoclCacheDir); ok {
+		return d
+	}
+	sub := "pocl/kcache"
+	if v, ok := os.LookupEnv("POCL_KERNEL_CACHE"); ok && (v == "0" || strings.EqualFold(v, "false")) {
+		sub = "pocl/uncached"
+	}
+	if x := os.Getenv("XDG_CACHE_HOME"); x != "" {
+		return filepath.Join(x, sub)
+	}
+	if h, ok := os.LookupEnv("HOME"); ok {
+		return filepath.Join(h, ".cache", sub)
+	}
+	return filepath.Join("/tmp", sub)
+}
+
+// poclAborts returns the error that stands in for loading OpenCL when pocl
+// would abort the process, or nil. It is checked before any library is
+// opened, because no recover() survives an abort() in C.
+func poclAborts() error {
+	if d, ok := os.LookupEnv(envPoclCacheDir); !ok || d != "" || !poclInstalled() {
+		return nil
+	}
+	return &UnavailableError{Kind: ErrEnvironment,
+		Cause: "OpenCL not loaded: POCL_CACHE_DIR is set but empty, which makes pocl abort the process",
+		Hint:  "unset POCL_CACHE_DIR or " + poclCacheHint + "; the CPU engines run without OpenCL"}
+}
+
+// PoclCacheProblem returns an error matching ErrEnvironment when pocl is
+// installed here and cannot write its kernel cache, or nil. gpu calls it to
+// explain a pocl that reports no device or builds nothing.
+func PoclCacheProblem() error {
+	if runtime.GOOS == "windows" || !poclInstalled() {
+		return nil
+	}
+	dir := poclCacheDir()
+	if err := writable(dir); err != nil {
+		return &UnavailableError{Kind: ErrEnvironment,
+			Cause: fmt.Sprintf("pocl cannot write its kernel cache %s", dir), Hint: poclCacheHint, Err: err}
+	}
+	return nil
+}
+
+// writable reports why files cannot be created in dir, or in the nearest
+// existing directory above it that pocl would create it from. It leaves
+// nothing behind.
+func writable(dir string) error {
+	if dir == "" {
+		return errors.New("the path is empty")
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if (errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) && filepath.Dir(d) != d {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", d)
+		}
+		f, err := os.CreateTemp(d, ".gpusim-probe-*")
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fmt.Errorf("cannot create files in %s: %w", d, err)
+		}
+		name := f.Name()
+		f.Close()
+		return os.Remove(name)
+	}
+}
+
+// poclInstalled reports whether pocl is among the libraries Load may open:
+// the library GPUSIM_OPENCL_LIBRARY names, or a driver that an ICD file or
+// OCL_ICD_FILENAMES names (which a loader may open too).
+func poclInstalled() bool {
+	if strings.Contains(filepath.Base(os.Getenv(EnvLibrary)), "pocl") {
+		return true
+	}
+	for _, c := range vendorCandidates() {
+		if strings.Contains(filepath.Base(c.path), "pocl") {
+			return true
+		}
+	}
+	return false
+}

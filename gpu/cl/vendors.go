@@ -1,0 +1,84 @@
+package cl
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Environment variables of the ICD loaders that Load honours itself, so
+// that they work without a loader too.
+const (
+	// EnvVendors is ocl-icd's (and Khronos's) replacement for
+	// /etc/OpenCL/vendors: a directory of .icd files, one .icd file, or a
+	// driver library.
+	EnvVendors = "OCL_ICD_VENDORS"
+	// EnvFilenames is the Khronos loader's list of driver libraries,
+	// separated by colons; Debian's ocl-icd ignores it.
+	EnvFilenames = "OCL_ICD_FILENAMES"
+	// envVendorPath is ocl-icd's older name for a vendors directory.
+	envVendorPath = "OPENCL_VENDOR_PATH"
+)
+
+// vendorsDir is where ICD files are installed; a variable for tests.
+var vendorsDir = "/etc/OpenCL/vendors"
+
+// wellKnownDrivers are driver libraries tried by name when neither a loader
+// nor an ICD file leads to a platform: containers often get a vendor's
+// driver mounted without its ICD file.
+var wellKnownDrivers = []candidate{
+	{"libnvidia-opencl.so.1", "the NVIDIA driver"},
+	{"libamdocl64.so", "the AMD driver"},
+	{"libigdrcl.so", "the Intel GPU driver"},
+	{"libpocl.so.2", "pocl"},
+}
+
+// candidate is a library Load may open and why it tries it.
+type candidate struct{ path, from string }
+
+// vendorCandidates lists the driver libraries that OCL_ICD_FILENAMES and
+// the ICD files name (OCL_ICD_VENDORS, else OPENCL_VENDOR_PATH, else
+// /etc/OpenCL/vendors), in that order, .icd files sorted by name.
+func vendorCandidates() []candidate {
+	var out []candidate
+	for _, f := range filepath.SplitList(os.Getenv(EnvFilenames)) {
+		if f != "" {
+			out = append(out, candidate{f, EnvFilenames})
+		}
+	}
+	dir, from := vendorsDir, vendorsDir
+	if v := os.Getenv(EnvVendors); v != "" {
+		dir, from = v, EnvVendors
+	} else if v := os.Getenv(envVendorPath); v != "" {
+		dir, from = v, envVendorPath
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		files, _ := filepath.Glob(filepath.Join(dir, "*.icd"))
+		slices.Sort(files)
+		for _, f := range files {
+			if lib := readICD(f); lib != "" {
+				out = append(out, candidate{lib, f})
+			}
+		}
+	case from == EnvVendors && strings.HasSuffix(dir, ".icd"):
+		if lib := readICD(dir); lib != "" {
+			out = append(out, candidate{lib, dir})
+		}
+	case from == EnvVendors:
+		out = append(out, candidate{dir, EnvVendors})
+	}
+	return out
+}
+
+// readICD returns the library an .icd file names: its first line.
+func readICD(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line)
+}

@@ -1,0 +1,146 @@
+package htmlreport
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+)
+
+// Page is a report: a title, a few lines saying what ran where, and
+// sections in order.
+type Page struct {
+	Title string
+	// Facts are short lines under the title: the machine, the job, the run.
+	Facts    []string
+	Sections []Section
+}
+
+// Section is a heading with, in order, its paragraphs, tables and charts.
+type Section struct {
+	Heading    string
+	Paragraphs []string
+	Tables     []Table
+	Charts     []Chart
+	// Pre is preformatted text (a terminal report), shown last when not empty.
+	Pre string
+}
+
+// Table is a table of text cells; the first Left columns are text, aligned
+// left, the others numbers, aligned right. Notes follow it.
+type Table struct {
+	Caption string
+	Header  []string
+	Rows    [][]string
+	Left    int
+	Notes   []string
+}
+
+// Chart is an SVG image and its caption. SVG is a whole SVG document (an
+// XML prologue and comments before <svg are dropped); it must come from a
+// trusted renderer, such as gonum/plot, since it goes into the page as is.
+type Chart struct {
+	Caption string
+	SVG     []byte
+}
+
+// ErrNotSVG is returned by Write for a chart whose SVG has no <svg element.
+var ErrNotSVG = errors.New("htmlreport: chart is not SVG")
+
+// Write writes p as a self-contained HTML page.
+func Write(w io.Writer, p Page) error {
+	type chart struct {
+		Caption string
+		SVG     template.HTML
+	}
+	type section struct {
+		Section
+		Charts []chart
+	}
+	data := struct {
+		Page
+		Sections []section
+	}{Page: p}
+	for _, s := range p.Sections {
+		sec := section{Section: s}
+		for _, c := range s.Charts {
+			svg, err := inlineSVG(c.SVG)
+			if err != nil {
+				return fmt.Errorf("%w: %s", err, c.Caption)
+			}
+			sec.Charts = append(sec.Charts, chart{c.Caption, svg})
+		}
+		data.Sections = append(data.Sections, sec)
+	}
+	var b bytes.Buffer
+	if err := page.Execute(&b, data); err != nil {
+		return fmt.Errorf("htmlreport: %w", err)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// inlineSVG is the <svg> element of an SVG document, for a page.
+func inlineSVG(doc []byte) (template.HTML, error) {
+	s := string(doc)
+	i := strings.Index(s, "<svg")
+	if i < 0 || !strings.Contains(s[i:], "</svg>") {
+		return "", ErrNotSVG
+	}
+	return template.HTML(s[i:]), nil // #nosec: the SVG comes from our own renderer
+}
+
+var page = template.Must(template.New("page").Funcs(template.FuncMap{
+	"align": func(left, i int) string {
+		if i < left {
+			return "l"
+		}
+		return "r"
+	},
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 70em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+ul.facts { list-style: none; padding: 0; color: #444; }
+div.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }
+caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
+th, td { padding: 0.2em 0.6em; border-bottom: 1px solid #e4e4e4; white-space: nowrap; }
+th { background: #f3f3f3; }
+td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; } td.l, th.l { text-align: left; }
+ul.notes { font-size: 0.85em; color: #555; }
+figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.85em; color: #555; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+{{with .Facts}}<ul class="facts">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{range .Sections}}<section>
+<h2>{{.Heading}}</h2>
+{{range .Paragraphs}}<p>{{.}}</p>
+{{end}}{{range .Tables}}{{$left := .Left}}<div class="scroll"><table>
+{{with .Caption}}<caption>{{.}}</caption>{{end}}
+<thead><tr>{{range $i, $h := .Header}}<th class="{{align $left $i}}">{{$h}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range $i, $c := .}}<td class="{{align $left $i}}">{{$c}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table></div>
+{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{end}}{{range .Charts}}<figure class="chart">
+{{.SVG}}
+<figcaption>{{.Caption}}</figcaption>
+</figure>
+{{end}}{{with .Pre}}<pre>{{.}}</pre>{{end}}
+</section>
+{{end}}</body>
+</html>
+`))

@@ -1,0 +1,160 @@
+package sysmem
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// The files Available reads; tests point them elsewhere.
+var (
+	meminfo  = "/proc/meminfo"
+	cgroups  = "/proc/self/cgroup"
+	cgroupFS = "/sys/fs/cgroup"
+)
+
+// Available returns the bytes this process can allocate without swapping:
+// MemAvailable of /proc/meminfo (Linux 3.14 and later), lowered to the room
+// left under the process's cgroup memory limit when one is set (v2
+// memory.max less memory.current, v1 memory.limit_in_bytes less
+// memory.usage_in_bytes), as in a container. ok is false when neither is
+// known, as on systems without /proc.
+func Available() (n uint64, ok bool) {
+	n, ok = memAvailable()
+	if room, limited := cgroupRoom(); limited && (!ok || room < n) {
+		n, ok = room, true
+	}
+	return n, ok
+}
+
+// Check returns nil when need bytes fit in Available, or when that is
+// unknown, and otherwise an error saying how much is needed and available,
+// such as "needs 805 MB of memory, 512 MB is available".
+func Check(need uint64) error {
+	avail, ok := Available()
+	if !ok || need <= avail {
+		return nil
+	}
+	return fmt.Errorf("needs %s of memory, %s is available", Format(need), Format(avail))
+}
+
+// Format writes n bytes in decimal units with three significant digits:
+// 805 MB, 1.50 GB, 34.4 GB.
+func Format(n uint64) string {
+	units := []string{"bytes", "kB", "MB", "GB", "TB", "PB", "EB"}
+	if n < 1000 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	x := float64(n)
+	u := 0
+	for x >= 999.5 && u < len(units)-1 {
+		x /= 1000
+		u++
+	}
+	return strconv.FormatFloat(x, 'f', max(0, 2-digitsBefore(x)), 64) + " " + units[u]
+}
+
+func digitsBefore(x float64) int {
+	switch {
+	case x >= 99.95:
+		return 2
+	case x >= 9.995:
+		return 1
+	}
+	return 0
+}
+
+func memAvailable() (uint64, bool) {
+	b, err := os.ReadFile(meminfo)
+	if err != nil {
+		return 0, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 3 && f[0] == "MemAvailable:" && f[2] == "kB" {
+			kb, err := strconv.ParseUint(f[1], 10, 64)
+			if err != nil || kb > ^uint64(0)>>10 {
+				return 0, false
+			}
+			return kb << 10, true
+		}
+	}
+	return 0, false
+}
+
+// cgroupRoom returns the room left under the memory limit of this
+// process's cgroup; limited is false when there is none or it cannot be read.
+func cgroupRoom() (room uint64, limited bool) {
+	b, err := os.ReadFile(cgroups)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		// hierarchy-ID:controller-list:cgroup-path (cgroups(7))
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		var base, limit, usage string
+		switch {
+		case f[0] == "0" && f[1] == "": // v2
+			base, limit, usage = cgroupFS, "memory.max", "memory.current"
+		case hasController(f[1], "memory"): // v1
+			base, limit, usage = cgroupFS+"/memory", "memory.limit_in_bytes", "memory.usage_in_bytes"
+		default:
+			continue
+		}
+		// Inside a cgroup namespace the process's own cgroup is mounted at
+		// the root, so try its path and then the root.
+		for _, dir := range []string{base + f[2], base} {
+			if r, ok := roomIn(dir, limit, usage); ok {
+				return r, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func hasController(list, c string) bool {
+	for _, x := range strings.Split(list, ",") {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// noLimit is where a v1 limit counts as none: the kernel reports "no
+// limit" as a page-rounded 2^63-1.
+const noLimit = 1 << 62
+
+func roomIn(dir, limitFile, usageFile string) (uint64, bool) {
+	lb, err := os.ReadFile(dir + "/" + limitFile)
+	if err != nil {
+		return 0, false
+	}
+	ls := strings.TrimSpace(string(lb))
+	if ls == "max" {
+		return 0, false
+	}
+	limit, err := strconv.ParseUint(ls, 10, 64)
+	if err != nil || limit >= noLimit {
+		return 0, false
+	}
+	ub, err := os.ReadFile(dir + "/" + usageFile)
+	if err != nil {
+		return 0, false
+	}
+	usage, err := strconv.ParseUint(strings.TrimSpace(string(ub)), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if usage >= limit {
+		return 0, true
+	}
+	return limit - usage, true
+}

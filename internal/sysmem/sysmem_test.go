@@ -1,0 +1,100 @@
+package sysmem
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fake points the package at files under a temporary directory.
+func fake(t *testing.T, files map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := [3]string{meminfo, cgroups, cgroupFS}
+	meminfo, cgroups, cgroupFS = filepath.Join(dir, "meminfo"), filepath.Join(dir, "cgroup"), filepath.Join(dir, "fs")
+	t.Cleanup(func() { meminfo, cgroups, cgroupFS = old[0], old[1], old[2] })
+}
+
+const meminfoText = "MemTotal:       32000000 kB\nMemFree:         1000000 kB\nMemAvailable:   23349648 kB\nBuffers:          500000 kB\n"
+
+func TestAvailable(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  uint64
+		ok    bool
+	}{
+		{"meminfo", map[string]string{"meminfo": meminfoText}, 23349648 << 10, true},
+		{"no MemAvailable", map[string]string{"meminfo": "MemTotal: 1 kB\n"}, 0, false},
+		{"nothing", nil, 0, false},
+		{"v2 limit", map[string]string{"meminfo": meminfoText, "cgroup": "0::/job\n",
+			"fs/job/memory.max": "1073741824\n", "fs/job/memory.current": "73741824\n"}, 1<<30 - 73741824, true},
+		{"v2 no limit", map[string]string{"meminfo": meminfoText, "cgroup": "0::/job\n",
+			"fs/job/memory.max": "max\n", "fs/job/memory.current": "73741824\n"}, 23349648 << 10, true},
+		{"v2 namespace root", map[string]string{"meminfo": meminfoText, "cgroup": "0::/elsewhere\n",
+			"fs/memory.max": "2000000000\n", "fs/memory.current": "1000000000\n"}, 1e9, true},
+		{"v1 limit", map[string]string{"meminfo": meminfoText, "cgroup": "4:memory:/job\n3:cpu:/\n",
+			"fs/memory/job/memory.limit_in_bytes": "500000000\n", "fs/memory/job/memory.usage_in_bytes": "100000000\n"}, 4e8, true},
+		{"v1 unlimited", map[string]string{"meminfo": meminfoText, "cgroup": "4:memory:/job\n",
+			"fs/memory/job/memory.limit_in_bytes": "9223372036854771712\n", "fs/memory/job/memory.usage_in_bytes": "100000000\n"}, 23349648 << 10, true},
+		{"over the limit", map[string]string{"meminfo": meminfoText, "cgroup": "0::/\n",
+			"fs/memory.max": "100\n", "fs/memory.current": "200\n"}, 0, true},
+		{"limit without meminfo", map[string]string{"cgroup": "0::/\n",
+			"fs/memory.max": "300\n", "fs/memory.current": "200\n"}, 100, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake(t, c.files)
+			if got, ok := Available(); got != c.want || ok != c.ok {
+				t.Errorf("Available() = %d, %v, want %d, %v", got, ok, c.want, c.ok)
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	fake(t, map[string]string{"meminfo": "MemAvailable: 500000 kB\n"})
+	if err := Check(500000 << 10); err != nil {
+		t.Errorf("exactly what is available: %v", err)
+	}
+	err := Check(805_306_368)
+	if err == nil || err.Error() != "needs 805 MB of memory, 512 MB is available" {
+		t.Errorf("got %v", err)
+	}
+	fake(t, nil)
+	if err := Check(1 << 62); err != nil {
+		t.Errorf("unknown memory refused: %v", err)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 bytes", 999: "999 bytes", 1000: "1.00 kB", 1536: "1.54 kB",
+		805_306_368: "805 MB", 1_500_000_000: "1.50 GB", 34_359_738_368: "34.4 GB", 999_500: "1.00 MB", 99_960: "100 kB",
+		^uint64(0): "18.4 EB"} {
+		if got := Format(n); got != want {
+			t.Errorf("Format(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestThisMachine: on Linux, Available reads a plausible figure.
+func TestThisMachine(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo")
+	}
+	b, _ := os.ReadFile("/proc/meminfo")
+	n, ok := Available()
+	if strings.Contains(string(b), "MemAvailable:") && (!ok || n == 0) {
+		t.Errorf("Available() = %d, %v on a machine with MemAvailable", n, ok)
+	}
+	t.Logf("available: %s", Format(n))
+}

@@ -1,0 +1,36 @@
+package sim
+
+import "math/bits"
+
+// quantileBytes bounds what ExactQuantiles allocates for n levels besides
+// its result: counts of the keys' high halves (512 KiB), the slot table
+// (256 KiB) and one count of low halves (512 KiB) per wanted rank.
+func quantileBytes(n int) uint64 { return 768<<10 + uint64(2*n)*(512<<10) }
+
+// HostBytes is the host memory a run's per-lane outputs take: 4 bytes a
+// lane of the finals kept for --out (finals lanes, 0 without --out) and a
+// bounded amount for their exact quantiles (Result.Quantiles), plus 4 bytes
+// a value of paths trajectories of steps steps for --paths. What else a run
+// holds does not grow with the lane count. It saturates at 2^64-1.
+func HostBytes(finals, paths uint64, steps int) uint64 {
+	var total uint64
+	add := func(hi, lo uint64) {
+		var c uint64
+		total, c = bits.Add64(total, lo, 0)
+		if hi != 0 || c != 0 {
+			total = ^uint64(0)
+		}
+	}
+	if finals > 0 {
+		add(bits.Mul64(finals, 4))
+		add(0, quantileBytes(len(QuantileLevels)))
+	}
+	if paths > 0 && steps > 0 {
+		hi, lo := bits.Mul64(paths, uint64(steps))
+		if hi != 0 {
+			return ^uint64(0)
+		}
+		add(bits.Mul64(lo, 4))
+	}
+	return total
+}

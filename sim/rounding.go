@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Rounding bounds how far float32 rounding can move the statistics of a
+// job's lanes from the exact law's (Params.Law), which is the law of the
+// recurrence computed in exact arithmetic.
+type Rounding struct {
+	Mean float64 // bound on |E[T_n] - law mean|
+	Std  float64 // bound on |sd(T_n) - law sd|
+}
+
+// Unit roundoff of float32 and half the smallest subnormal: a rounding to
+// nearest of x errs by at most half an ulp of x, which is at most
+// half(|x|) = roundoff |x| + tiny (Higham, Accuracy and Stability of
+// Numerical Algorithms, 2nd ed., theorem 2.2, with the subnormal range's
+// absolute error 2^-150).
+const (
+	roundoff = 0x1p-24
+	tiny     = 0x1p-150
+)
+
+func half(x float64) float64 { return roundoff*x + tiny }
+
+// Rounding returns the bounds after n steps. One step of Model.Step
+// rounds four times, u1 = fl(P t), u2 = fl(u1 + C), v = fl(Sigma z),
+// t' = fl(u2 + v), so with M(k) a bound on |t| after k steps
+// (M(0) = |Start|, |z| <= MaxNormal) the step's error is at most
+//
+//	E(k) = e1 + e2 + e3 + e4,  e_i = half(a_i)
+//	a1 = |P| M(k-1)           (the exact P t)
+//	a2 = a1 + e1 + |C|        (u1 + C)
+//	a3 = Sigma MaxNormal      (Sigma z)
+//	a4 = a2 + e2 + a3 + e3    (u2 + v)
+//	M(k) = a4 + e4
+//
+// and the errors propagate like the state: the float32 lane is the exact
+// recurrence plus D(n), D(k) = P D(k-1) + e(k), |e(k)| <= E(k), so
+//
+//	|D(n)| <= B(n) = sum_k |P|^(n-k) E(k)
+//
+// B(n) bounds the mean's shift and, since sd(T + D) is within sd(D) <=
+// max |D| of sd(T) (Minkowski's inequality), the sd's. The mean moves also
+// by the rounding of C = fl(fl(1 - P) A), a shift of dC = C - (1 - P) A
+// every step, dC (1 + |P| + ... + |P|^(n-1)) in all. The bounds are worst
+// cases: rounding errors of opposite signs cancel in practice, so the
+// statistics are usually much closer.
+func (p Params) Rounding(n int) Rounding { return p.rounding(n, nil) }
+
+// RoundingSteps returns Rounding(k) for k = 1..n in one pass, for per-step
+// statistics.
+func (p Params) RoundingSteps(n int) []Rounding {
+	rs := make([]Rounding, n)
+	p.rounding(n, rs)
+	return rs
+}
+
+// rounding returns Rounding(n) and, when out is not nil, stores Rounding(k)
+// in out[k-1] for k = 1..n. With |P| < 1 the bounds reach a fixed point
+// after some hundreds of steps, and the loop stops there.
+func (p Params) rounding(n int, out []Rounding) Rounding {
+	m := p.Model()
+	pp, c, s := math.Abs(float64(m.P)), math.Abs(float64(m.C)), float64(m.Sigma)
+	dC := math.Abs(float64(m.C) - (1-float64(m.P))*float64(m.Anchor))
+	M := math.Abs(float64(m.Start))
+	var b, g float64
+	var r Rounding
+	for k := 1; k <= n; k++ {
+		a1 := pp * M // |P t|
+		e1 := half(a1)
+		a2 := a1 + e1 + c // |u1 + C|
+		e2 := half(a2)
+		a3 := s * MaxNormal // |Sigma z|
+		e3 := half(a3)
+		a4 := a2 + e2 + a3 + e3 // |u2 + v|
+		e4 := half(a4)
+		b2, g2 := pp*b+e1+e2+e3+e4, pp*g+dC
+		fixed := a4+e4 == M && b2 == b && g2 == g
+		M, b, g = a4+e4, b2, g2
+		// The float64 arithmetic here errs by far less than a float32
+		// ulp; a relative margin of 2^-40 covers it.
+		r = Rounding{Mean: (b + g) * (1 + 0x1p-40), Std: b * (1 + 0x1p-40)}
+		if fixed {
+			for i := k - 1; i < len(out); i++ {
+				out[i] = r
+			}
+			return r
+		}
+		if out != nil {
+			out[k-1] = r
+		}
+	}
+	return r
+}
+
+// allow shrinks d towards 0 by tol: the deviation beyond what rounding can
+// explain.
+func allow(d, tol float64) float64 {
+	if math.Abs(d) <= tol {
+		return 0
+	}
+	return math.Copysign(math.Abs(d)-tol, d)
+}
+
+// ZMeanWithin is ZMean allowing the mean of the lanes' law to be off the
+// exact law's by up to tol (Rounding.Mean): the sample mean's distance
+// beyond law.Mu +/- tol, in standard errors, 0 inside it. So |z| > 4 still
+// means a bug where float32 rounding cannot explain the difference.
+func ZMeanWithin(mean float64, n uint64, law distuv.Normal, tol float64) float64 {
+	if !(law.Sigma > 0) || n == 0 {
+		return math.NaN()
+	}
+	return allow(mean-law.Mu, tol) / (law.Sigma / math.Sqrt(float64(n)))
+}
+
+// ZStdWithin is ZStd allowing the lanes' sd to be off the exact law's by
+// up to tol (Rounding.Std).
+func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
+	if !(law.Sigma > 0) || n == 0 {
+		return math.NaN()
+	}
+	return allow(std-law.Sigma, tol) / (law.Sigma / math.Sqrt(2*float64(n)))
+}
+
+// noteFraction is where PrecisionNote speaks: rounding that can move the
+// statistics by a hundredth of the exact sd weakens the z-scores.
+const noteFraction = 0.01
+
+// PrecisionNote returns a note, for the CLI to print, when float32 cannot
+// carry the job's statistics: --sigma rounds to 0, or rounding can move the
+// final mean or sd (Rounding) by a hundredth of the exact sd or more, when
+// the z-scores allow for it and test correspondingly less. It returns ""
+// when the parameters are well within float32's precision.
+func (p Params) PrecisionNote() string {
+	m := p.Model()
+	if p.Sigma > 0 && m.Sigma == 0 {
+		return fmt.Sprintf("--sigma %g is 0 in float32 (the smallest is %.3g): the runs have no noise", p.Sigma, math.SmallestNonzeroFloat32)
+	}
+	_, sd := p.Exact(p.Steps)
+	if !(sd > 0) {
+		return ""
+	}
+	r := p.Rounding(p.Steps)
+	switch {
+	case r.Std >= sd:
+		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing (lower |--start| and |--anchor|, or raise --sigma)", r.Std, sd)
+	case max(r.Mean, r.Std) >= noteFraction*sd:
+		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g); the z-scores allow for it and test that much less", r.Mean, r.Std, sd)
+	}
+	return ""
+}

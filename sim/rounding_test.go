@@ -1,0 +1,187 @@
+package sim
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/rng"
+)
+
+// roundingCases are parameters near and beyond float32's useful precision
+// (issue 11) and ordinary ones, with persistences that shrink, flip, keep
+// and grow the state.
+func roundingCases() []Params {
+	var ps []Params
+	for _, c := range []struct{ start, anchor, p, sigma float64 }{
+		{75, 72, 0.5, 5}, {1e7, 1e7, 0.5, 5}, {3e7, 3e7, 0.5, 5}, {75, 1e30, 0.5, 5},
+		{75, 72, 0.5, 1e-45}, {0, 0, 0.5, 1e-45}, {1e7, -3e6, -0.9, 100}, {1e5, 0, 1, 3},
+		{-2e6, 1e6, 0.999, 0.25}, {10, 1, 1.01, 1}, {123.456, 0.1, 0.3, 1e-3},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma = c.start, c.anchor, c.p, c.sigma
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// TestRoundingBoundsLanes: every lane's float32 temperature is within
+// Rounding's bounds of the same lane computed in float64 (whose own error
+// is some 2^-29 times smaller): Std bounds the distance to the recurrence
+// with the engines' C, Mean the distance to the exact law's recurrence with
+// (1 - P) A.
+func TestRoundingBoundsLanes(t *testing.T) {
+	const lanes = 2000
+	for _, p := range roundingCases() {
+		for _, steps := range []int{1, 2, 3, 7, 40} {
+			p.Steps = steps
+			m := p.Model()
+			P, C, A, S := float64(m.P), float64(m.C), float64(m.Anchor), float64(m.Sigma)
+			rs := p.RoundingSteps(steps)
+			for lane := range uint64(lanes) {
+				t32 := m.Start
+				tc, ta := float64(m.Start), float64(m.Start)
+				for s := 0; s < steps; s += 4 {
+					var z [4]float32
+					z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
+					for j := 0; j < 4 && s+j < steps; j++ {
+						t32 = m.Step(t32, z[j])
+						tc = P*tc + C + S*float64(z[j])
+						ta = P*ta + (1-P)*A + S*float64(z[j])
+						r := rs[s+j]
+						if d := math.Abs(float64(t32) - tc); d > r.Std {
+							t.Fatalf("%+v lane %d step %d: float32 %v is %g from the float64 recurrence, bound %g", p, lane, s+j+1, t32, d, r.Std)
+						}
+						if d := math.Abs(float64(t32) - ta); d > r.Mean {
+							t.Fatalf("%+v lane %d step %d: float32 %v is %g from the exact law's recurrence, bound %g", p, lane, s+j+1, t32, d, r.Mean)
+						}
+					}
+				}
+			}
+			if r := p.Rounding(steps); r != rs[steps-1] {
+				t.Errorf("%+v: Rounding(%d) = %+v, RoundingSteps says %+v", p, steps, r, rs[steps-1])
+			}
+		}
+	}
+}
+
+// TestRoundingSteps: the per-step bounds equal Rounding(k) also past the
+// fixed point, and a run of the most steps ends at the fixed point.
+func TestRoundingSteps(t *testing.T) {
+	p := Default()
+	p.Start, p.Anchor = 1e7, 1e7
+	rs := p.RoundingSteps(3000)
+	for _, k := range []int{1, 2, 10, 100, 999, 3000} {
+		if r := p.Rounding(k); r != rs[k-1] {
+			t.Errorf("step %d: Rounding %+v, RoundingSteps %+v", k, r, rs[k-1])
+		}
+	}
+	if r := p.Rounding(MaxSteps); r != rs[2999] {
+		t.Errorf("Rounding(MaxSteps) = %+v, want the fixed point %+v", r, rs[2999])
+	}
+	p.Steps = 0
+	if r := p.Rounding(0); r != (Rounding{}) {
+		t.Errorf("0 steps: %+v", r)
+	}
+}
+
+// Issue 11's cases: sample statistics of simulated lanes whose plain
+// z-scores are far beyond 4 although nothing is wrong.
+const (
+	zBound      = 4
+	zLanesLarge = 200_000 // at 3e7 the plain sd z-score is about +10 here (+24 at 10^6)
+	zLanesTiny  = 1000    // the issue's -44.7 is -sqrt(2 * 1000)
+	zStepsIssue = 10
+)
+
+func sampleStats(p Params, lanes uint64) (mean, std float64) {
+	m := p.Model()
+	xs := make([]float32, lanes)
+	parallelFor(int(lanes), func(i int) { xs[i] = m.Final(uint64(i)) })
+	var s1 float64
+	for _, x := range xs {
+		s1 += float64(x)
+	}
+	mean = s1 / float64(lanes)
+	var s2 float64
+	for _, x := range xs {
+		s2 += (float64(x) - mean) * (float64(x) - mean)
+	}
+	return mean, math.Sqrt(s2 / float64(lanes))
+}
+
+func TestZWithinRounding(t *testing.T) {
+	for _, c := range []struct {
+		start, anchor, sigma float64
+		lanes                uint64
+	}{{3e7, 3e7, 5, zLanesLarge}, {1e7, 1e7, 5, zLanesLarge}, {75, 1e30, 5, zLanesTiny}, {75, 72, 1e-45, zLanesTiny}} {
+		p := Default()
+		p.Start, p.Anchor, p.Sigma, p.Steps, p.Lanes = c.start, c.anchor, c.sigma, zStepsIssue, c.lanes
+		mean, std := sampleStats(p, c.lanes)
+		law, r := p.Law(p.Steps), p.Rounding(p.Steps)
+		zm, zs := ZMeanWithin(mean, c.lanes, law, r.Mean), ZStdWithin(std, c.lanes, law, r.Std)
+		t.Logf("start %g anchor %g sigma %g: plain z %.1f %.1f, within rounding %.2f %.2f", c.start, c.anchor, c.sigma,
+			ZMean(mean, c.lanes, law), ZStd(std, c.lanes, law), zm, zs)
+		if math.Abs(zm) > zBound || math.Abs(zs) > zBound {
+			t.Errorf("start %g anchor %g sigma %g: z %.2f %.2f within rounding, want |z| <= %d", c.start, c.anchor, c.sigma, zm, zs, zBound)
+		}
+	}
+	// The 3e7 case is one the plain z-score fails.
+	p := Default()
+	p.Start, p.Anchor, p.Steps = 3e7, 3e7, zStepsIssue
+	if _, std := sampleStats(p, zLanesLarge); ZStd(std, zLanesLarge, p.Law(p.Steps)) <= zBound {
+		t.Errorf("the plain sd z-score at 3e7 is within %d: the case no longer tests anything", zBound)
+	}
+}
+
+// TestZWithinStillCatches: at ordinary magnitudes the allowance is tiny, so
+// a mean off by 5 standard errors or an sd off by 1% at 10^6 lanes still
+// gives |z| > 4.
+func TestZWithinStillCatches(t *testing.T) {
+	const n = 1_000_000
+	p := Default()
+	law, r := p.Law(p.Steps), p.Rounding(p.Steps)
+	se := law.Sigma / math.Sqrt(n)
+	for _, c := range []struct {
+		name string
+		z    float64
+	}{
+		{"mean +5 se", ZMeanWithin(law.Mu+5*se, n, law, r.Mean)},
+		{"mean -5 se", ZMeanWithin(law.Mu-5*se, n, law, r.Mean)},
+		{"sd +1%", ZStdWithin(law.Sigma*1.01, n, law, r.Std)},
+		{"sd -1%", ZStdWithin(law.Sigma*0.99, n, law, r.Std)},
+	} {
+		if math.Abs(c.z) <= zBound {
+			t.Errorf("%s: z %.2f, want |z| > %d", c.name, c.z, zBound)
+		}
+	}
+	if z := ZMeanWithin(law.Mu+r.Mean/2, n, law, r.Mean); z != 0 {
+		t.Errorf("a mean within the allowance: z %v, want 0", z)
+	}
+	if z := ZStdWithin(law.Sigma, 0, law, r.Std); !math.IsNaN(z) {
+		t.Errorf("no lanes: z %v, want NaN", z)
+	}
+}
+
+func TestPrecisionNote(t *testing.T) {
+	for _, c := range []struct {
+		start, anchor, sigma float64
+		want                 string
+	}{
+		{75, 72, 5, ""},
+		{1e4, 1e4, 5, ""},
+		{1e7, 1e7, 5, "the z-scores allow for it"},
+		{3e7, 3e7, 5, "the z-scores test nothing"},
+		{75, 1e30, 5, "the z-scores test nothing"},
+		{75, 72, 1e-45, "the z-scores test nothing"},
+		{75, 72, 1e-46, "--sigma 1e-46 is 0 in float32"},
+		{75, 72, 0, ""},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Sigma = c.start, c.anchor, c.sigma
+		got := p.PrecisionNote()
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("start %g anchor %g sigma %g: note %q, want one with %q", c.start, c.anchor, c.sigma, got, c.want)
+		}
+	}
+}
