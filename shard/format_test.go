@@ -323,3 +323,21 @@ func TestReadVersion1(t *testing.T) {
 		t.Errorf("changed version 1 part: %v", err)
 	}
 }
+
+// TestPartStrings keeps engine and device names intact whatever they hold:
+// brackets and numbers like a histogram, quotes, escapes, newlines.
+func TestPartStrings(t *testing.T) {
+	r := run(t, cpu.Serial{}, &sim.Job{Params: smallJob(10)})
+	for _, dev := range []string{"pthread [0, 1]", "cpu \\\"[1,\n2]\"", "[3]", "<&>", "\t[ 4 ]"} {
+		part := shard.NewPart(r)
+		part.Device = dev
+		data, err := part.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := shard.ParsePart(data)
+		if err != nil || got.Device != dev {
+			t.Errorf("device %q: read back %v, %v", dev, got, err)
+		}
+	}
+}

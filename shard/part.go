@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -111,14 +110,41 @@ func (p *Part) Marshal() ([]byte, error) {
 	}
 	// One histogram per line rather than one count per line: whitespace is
 	// outside the checksum.
-	out = numberList.ReplaceAllFunc(out, func(b []byte) []byte {
-		f := bytes.Fields(b[1 : len(b)-1])
-		return append(append([]byte{'['}, bytes.Join(f, []byte(" "))...), ']')
-	})
-	return append(out, '\n'), nil
+	return append(oneLineLists(out), '\n'), nil
 }
 
-var numberList = regexp.MustCompile(`\[[0-9,\s]+\]`)
+// oneLineLists puts every array of numbers in the indented JSON b on one
+// line, "[0, 0, 3]", leaving strings alone.
+func oneLineLists(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		switch b[i] {
+		case '"': // copy the string: it may hold brackets
+			j := i + 1
+			for ; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+				}
+			}
+			j = min(j+1, len(b))
+			out, i = append(out, b[i:j]...), j
+			continue
+		case '[':
+			j := i + 1
+			for j < len(b) && strings.IndexByte("0123456789, \n\t", b[j]) >= 0 {
+				j++
+			}
+			if j < len(b) && b[j] == ']' && j > i+1 {
+				out = append(out, '[')
+				out = append(out, bytes.Join(bytes.Fields(b[i+1:j]), []byte(" "))...)
+				out, i = append(out, ']'), j+1
+				continue
+			}
+		}
+		out, i = append(out, b[i]), i+1
+	}
+	return out
+}
 
 func checksum(b []byte) string {
 	sum := sha256.Sum256(b)
