@@ -298,7 +298,7 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 	// Last, as it creates a file: every check that can fail comes first.
 	var err error
 	if opts.html != "" {
-		opts.files, err = createOutputs([]outFile{{"html", opts.html}})
+		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
 	}
 	return opts, err
 }

@@ -97,7 +97,7 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 			return o, &sim.ParamError{Flag: "paths-out", Msg: err.Error()}
 		}
 	}
-	for _, f := range []outFile{{"plot", o.plot}, {"plot-daily", o.plotDaily}} {
+	for _, f := range []outFile{{Flag: "plot", Path: o.plot}, {Flag: "plot-daily", Path: o.plotDaily}} {
 		if f.Path == "" {
 			continue
 		}
@@ -179,7 +179,7 @@ type outFile = runfiles.Path
 // files lists the files o writes, in the order they are written.
 func (o outputs) files() []outFile {
 	var fs []outFile
-	for _, f := range []outFile{{"out", o.out}, {"paths-out", o.pathsOut}, {"daily-out", o.dailyOut}, {"plot", o.plot}, {"plot-daily", o.plotDaily}, {"html", o.html}} {
+	for _, f := range []outFile{{Flag: "out", Path: o.out}, {Flag: "paths-out", Path: o.pathsOut}, {Flag: "daily-out", Path: o.dailyOut}, {Flag: "plot", Path: o.plot}, {Flag: "plot-daily", Path: o.plotDaily}, {Flag: "html", Path: o.html}} {
 		if f.Path != "" {
 			fs = append(fs, f)
 		}

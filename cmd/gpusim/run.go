@@ -133,7 +133,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	}
 	files := o.outputs.files()
 	if o.shard.save != "" {
-		files = append(files, outFile{"save", o.shard.save})
+		files = append(files, outFile{Flag: "save", Path: o.shard.save})
 	}
 	if err := checkNames(c, files); err != nil {
 		return nil, err
