@@ -39,6 +39,25 @@ const (
 	TakesVectorWidth = "vector-width"
 )
 
+// AllOptions are every option an engine may take.
+var AllOptions = []string{TakesWorkers, TakesDevice, TakesMath, TakesVectorWidth}
+
+// Check checks, before anything starts, that the engine called name exists,
+// takes every option in given (a flag that would silently do nothing is an
+// error) and that o's values are valid. Errors are *sim.ParamError.
+func Check(name string, o Options, given []string) error {
+	e, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	for _, opt := range given {
+		if !slices.Contains(e.Takes, opt) {
+			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it (only %s do)", e.Name, strings.Join(TakenBy(opt), ", "))}
+		}
+	}
+	return checkOpenCLOptions(o)
+}
+
 // Entry is one engine of the registry.
 type Entry struct {
 	Name string
@@ -62,6 +81,8 @@ type Entry struct {
 	Hint func(error) string
 	// Notes, when set, returns the remarks the engine has collected.
 	Notes func() []string
+	// SelfTest, for a device engine, checks each device of a device list.
+	SelfTest func(ctx context.Context, devices string) ([]SelfTest, error)
 }
 
 // table is the registry. Adding an engine is its package plus one entry

@@ -22,8 +22,9 @@ var openCLEntry = Entry{
 	Absent: func(err error) bool {
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
-	Hint:  openCLHint,
-	Notes: gpu.CacheNotes,
+	Hint:     openCLHint,
+	Notes:    gpu.CacheNotes,
+	SelfTest: openCLSelfTests,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,

@@ -20,7 +20,7 @@ import (
 )
 
 // forBench lists the engines bench can run here; tests replace it.
-var forBench = func() engines.Benchable { return withProcesses(engines.ForBench()) }
+var forBench = func() engines.Benchable { return bench.WithProcesses(engines.ForBench()) }
 
 func benchCommand() *cli.Command {
 	q := bench.Quick()

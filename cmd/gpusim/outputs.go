@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -12,9 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/internal/daily"
-	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
-	"github.com/gpusim/gpusim/internal/plots"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
@@ -22,15 +18,10 @@ import (
 
 // outputs is what a run writes and records besides its summary.
 type outputs struct {
-	out       string // --out: the finals
-	daily     bool   // per-day statistics, asked for by dailyFlag
-	dailyFlag string // --daily, or --daily-out or --plot-daily, which imply it
-	dailyOut  string // --daily-out: the per-day table as CSV
-	paths     uint64 // --paths: trajectories of lanes 0..paths-1 ...
-	pathsOut  string // ... written to --paths-out
-	plot      string // --plot: histogram of the finals
-	plotDaily string // --plot-daily: fan chart of the per-day quantiles
-	html      string // --html: the report as an HTML page
+	runfiles.Result        // the files: --out, --paths-out, --daily-out, --plot, --plot-daily
+	daily           bool   // per-day statistics, asked for by dailyFlag
+	dailyFlag       string // --daily, or --daily-out or --plot-daily, which imply it
+	html            string // --html: the report as an HTML page
 }
 
 // outputFlags are the run flags for outputs.
@@ -48,21 +39,15 @@ func outputFlags() []cli.Flag {
 // parseOutputs reads and checks the output flags of p's run, so a file that
 // cannot be written is refused before the run rather than after it.
 func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
-	o := outputs{
-		out:       c.String("out"),
-		dailyOut:  c.String("daily-out"),
-		paths:     getCount(c, "paths"),
-		pathsOut:  c.String("paths-out"),
-		plot:      c.String("plot"),
-		plotDaily: c.String("plot-daily"),
-		html:      c.String("html"),
-	}
+	o := outputs{html: c.String("html")}
+	o.Out, o.DailyOut, o.Paths = c.String("out"), c.String("daily-out"), getCount(c, "paths")
+	o.PathsOut, o.Plot, o.PlotDaily = c.String("paths-out"), c.String("plot"), c.String("plot-daily")
 	// The flag that asks for per-day statistics, for messages: the first of
 	// those given.
 	for _, f := range []struct {
 		name string
 		on   bool
-	}{{"daily", c.Bool("daily")}, {"daily-out", o.dailyOut != ""}, {"plot-daily", o.plotDaily != ""}} {
+	}{{"daily", c.Bool("daily")}, {"daily-out", o.DailyOut != ""}, {"plot-daily", o.PlotDaily != ""}} {
 		if f.on && !o.daily {
 			o.daily, o.dailyFlag = true, f.name
 		}
@@ -70,40 +55,14 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	if o.daily && p.Steps > sim.MaxDailySteps {
 		return o, &sim.ParamError{Flag: o.dailyFlag, Msg: fmt.Sprintf("--steps %d is too many to keep per-step statistics (valid range 0..%d steps with --%s)", p.Steps, sim.MaxDailySteps, o.dailyFlag)}
 	}
-	if o.out != "" {
-		if err := checkOut(o.out, p); err != nil {
-			return o, err
-		}
-	}
-	if o.dailyOut != "" {
-		if ext := strings.ToLower(filepath.Ext(o.dailyOut)); ext != ".csv" {
-			msg := fmt.Sprintf("unknown extension %q (valid: .csv)", ext)
-			if ext == "" {
-				msg = fmt.Sprintf("%q has no extension (valid: .csv)", o.dailyOut)
-			}
-			return o, &sim.ParamError{Flag: "daily-out", Msg: msg}
-		}
-	}
 	switch {
-	case c.IsSet("paths") && o.pathsOut == "":
-		return o, &sim.ParamError{Flag: "paths", Msg: "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to"}
-	case o.pathsOut != "" && !c.IsSet("paths"):
-		return o, &sim.ParamError{Flag: "paths-out", Msg: "needs --paths K, the number of lanes whose trajectories to write"}
-	case o.pathsOut != "":
-		if err := paths.Check("paths", o.paths, p); err != nil {
-			return o, err
-		}
-		if _, err := outfile.FormatOf(o.pathsOut); err != nil {
-			return o, &sim.ParamError{Flag: "paths-out", Msg: err.Error()}
-		}
+	case c.IsSet("paths") && o.PathsOut == "":
+		return o, paramErr("paths", "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to")
+	case o.PathsOut != "" && !c.IsSet("paths"):
+		return o, paramErr("paths-out", "needs --paths K, the number of lanes whose trajectories to write")
 	}
-	for _, f := range []outFile{{Flag: "plot", Path: o.plot}, {Flag: "plot-daily", Path: o.plotDaily}} {
-		if f.Path == "" {
-			continue
-		}
-		if err := plots.CheckPath(f.Path); err != nil {
-			return o, &sim.ParamError{Flag: f.Flag, Msg: err.Error()}
-		}
+	if err := o.Result.Check(p); err != nil {
+		return o, err
 	}
 	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
 		return o, paramErr("html", "%q is not an .html file", o.html)
@@ -147,26 +106,12 @@ func createOutputs(files []outFile) (runfiles.Files, error) {
 	return fs, err
 }
 
-// maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
-const maxOutLanes = 1 << 32
-
-// checkOut refuses an --out that cannot be written before the run, not after.
-func checkOut(out string, p sim.Params) error {
-	if _, err := outfile.FormatOf(out); err != nil {
-		return &sim.ParamError{Flag: "out", Msg: err.Error()}
-	}
-	if p.Lanes > maxOutLanes {
-		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
-	}
-	return nil
-}
-
 // describe records the files written and, with --daily, the per-day table
 // in the report.
 func (o outputs) describe(r *report.Report, days []daily.Day) {
-	r.Out, r.DailyOut, r.PathsOut, r.Plot, r.PlotDaily = o.out, o.dailyOut, o.pathsOut, o.plot, o.plotDaily
-	if o.pathsOut != "" {
-		r.Paths = o.paths
+	r.Out, r.DailyOut, r.PathsOut, r.Plot, r.PlotDaily = o.Out, o.DailyOut, o.PathsOut, o.Plot, o.PlotDaily
+	if o.PathsOut != "" {
+		r.Paths = o.Paths
 	}
 	if o.daily {
 		r.SetDaily(days)
@@ -179,59 +124,10 @@ type outFile = runfiles.Path
 // files lists the files o writes, in the order they are written.
 func (o outputs) files() []outFile {
 	var fs []outFile
-	for _, f := range []outFile{{Flag: "out", Path: o.out}, {Flag: "paths-out", Path: o.pathsOut}, {Flag: "daily-out", Path: o.dailyOut}, {Flag: "plot", Path: o.plot}, {Flag: "plot-daily", Path: o.plotDaily}, {Flag: "html", Path: o.html}} {
+	for _, f := range []outFile{{Flag: "out", Path: o.Out}, {Flag: "paths-out", Path: o.PathsOut}, {Flag: "daily-out", Path: o.DailyOut}, {Flag: "plot", Path: o.Plot}, {Flag: "plot-daily", Path: o.PlotDaily}, {Flag: "html", Path: o.html}} {
 		if f.Path != "" {
 			fs = append(fs, f)
 		}
 	}
 	return fs
-}
-
-// writeOutputs writes every file o asks for into fs. A file that fails is
-// left out of the returned outputs (so the report does not name it) and its
-// error joined into err; the others are still written.
-func writeOutputs(ctx context.Context, fs runfiles.Files, o outputs, res *sim.Result, days []daily.Day, trajectories []float32) (outputs, error) {
-	p := res.Params
-	var errs []error
-	try := func(flag string, name *string, write func(io.Writer) error) {
-		if err := fs.Write(ctx, flag, write); err != nil {
-			errs = append(errs, err)
-			*name = ""
-		}
-	}
-	if o.out != "" {
-		f, _ := outfile.FormatOf(o.out) // checked before the run
-		try("out", &o.out, func(w io.Writer) error { return f.Write(w, []string{"lane", "temperature"}, res.Finals) })
-	}
-	if o.pathsOut != "" {
-		f, _ := outfile.FormatOf(o.pathsOut)
-		header := make([]string, p.Steps+1)
-		header[0] = "lane"
-		for s := 1; s <= p.Steps; s++ {
-			header[s] = fmt.Sprintf("step%d", s)
-		}
-		try("paths-out", &o.pathsOut, func(w io.Writer) error { return f.Write(w, header, trajectories, int(o.paths), p.Steps) })
-	}
-	if o.dailyOut != "" {
-		try("daily-out", &o.dailyOut, func(w io.Writer) error { return daily.WriteCSV(w, days) })
-	}
-	if o.plot != "" {
-		try("plot", &o.plot, func(w io.Writer) error {
-			pl, err := plots.Final(p, res.Summary)
-			if err != nil {
-				return err
-			}
-			return plots.Encode(pl, w, o.plot)
-		})
-	}
-	if o.plotDaily != "" {
-		try("plot-daily", &o.plotDaily, func(w io.Writer) error {
-			pl, err := plots.Daily(p, days)
-			if err != nil {
-				return err
-			}
-			return plots.Encode(pl, w, o.plotDaily)
-		})
-	}
-	return o, errors.Join(errs...)
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -219,7 +220,7 @@ func TestWriteOutputsCancelled(t *testing.T) {
 	res := &sim.Result{Params: p, Summary: sim.NewSummary(p), Finals: make([]float32, p.Lanes)}
 	for _, name := range []string{"finals.csv", "finals.npy"} {
 		dir := t.TempDir()
-		o := outputs{out: filepath.Join(dir, name), plot: filepath.Join(dir, "final.png")}
+		o := outputs{Result: runfiles.Result{Out: filepath.Join(dir, name), Plot: filepath.Join(dir, "final.png")}}
 		inner, cancel := context.WithCancelCause(context.Background())
 		// The first check is before the file is opened; the fifth is a
 		// write well into it (4 MiB of finals take several 64 KiB writes).
@@ -228,7 +229,7 @@ func TestWriteOutputsCancelled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = writeOutputs(ctx, fs, o, res, nil, nil)
+		_, err = runfiles.WriteResult(ctx, fs, o.Result, res, nil, nil)
 		var se *signalError
 		if !errors.As(err, &se) || ctx.n > 0 {
 			t.Fatalf("%s: got %v after %d checks, want the signal mid-file", name, err, 5-ctx.n)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -166,29 +165,13 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		}
 		o.engine = dev.Name
 	}
-	e, err := engines.Lookup(o.engine)
-	if err != nil {
-		return err
-	}
-	for _, opt := range []string{engines.TakesWorkers, engines.TakesDevice, engines.TakesMath, engines.TakesVectorWidth} {
-		if c.IsSet(opt) && !slices.Contains(e.Takes, opt) {
-			return paramErr(opt, "the %s engine does not take it (only %s do)", e.Name, strings.Join(engines.TakenBy(opt), ", "))
+	var given []string
+	for _, opt := range engines.AllOptions {
+		if c.IsSet(opt) {
+			given = append(given, opt)
 		}
 	}
-	switch o.eng.Math {
-	case sim.MathExact, sim.MathFast:
-	default:
-		return paramErr("math", "unknown mode %q (valid: exact, fast)", o.eng.Math)
-	}
-	if w := o.eng.VectorWidth; w&(w-1) != 0 {
-		return paramErr("vector-width", "%d is not a valid width (valid: 0 for auto, 1, 2, 4, 8, 16)", w)
-	}
-	if o.eng.Devices != "" {
-		if _, err := engines.ParseDevices(o.eng.Devices, -1); err != nil {
-			return err
-		}
-	}
-	return nil
+	return engines.Check(o.engine, o.eng, given)
 }
 
 // runRun runs the job o describes and prints its report.
@@ -212,7 +195,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	defer sim.Close(eng)
 
 	p := o.params
-	job := &sim.Job{Params: p, KeepFinals: o.outputs.out != "", Daily: o.outputs.daily}
+	job := &sim.Job{Params: p, KeepFinals: o.outputs.Out != "", Daily: o.outputs.daily}
 	bar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add
@@ -288,14 +271,16 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		days = daily.Table(p, res.Daily)
 	}
 	var trajectories []float32
-	if o.outputs.pathsOut != "" {
+	if o.outputs.PathsOut != "" {
 		// On the host, from the reference: the same on every engine.
 		var err error
-		if trajectories, err = paths.Compute(ctx, p, int(o.outputs.paths)); err != nil {
+		if trajectories, err = paths.Compute(ctx, p, int(o.outputs.Paths)); err != nil {
 			return nil, fmt.Errorf("--paths: %w", err)
 		}
 	}
-	written, werr := writeOutputs(ctx, o.files, o.outputs, res, days, trajectories)
+	var werr error
+	written := o.outputs
+	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
 	r := report.New(res, o.engine)
 	if choice != nil {

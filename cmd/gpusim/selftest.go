@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
-	"github.com/gpusim/gpusim/gpu"
 )
 
 // selftestOptions are the flags of gpusim selftest.
@@ -55,59 +54,28 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	return o, nil
 }
 
-// selftestJSON is one device in selftest's JSON output.
-type selftestJSON struct {
-	Index     int         `json:"index"`
-	Device    string      `json:"device"`
-	Driver    string      `json:"driver"`
-	OK        bool        `json:"ok"`
-	Denormals bool        `json:"denormals"`
-	Seconds   float64     `json:"seconds"`
-	Checks    []gpu.Check `json:"checks"`
-}
-
 func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
-	// The device list comes through the registry, for its errors and
-	// hints; the self-test is the OpenCL engine's own.
-	if _, _, err := engines.Devices(); err != nil {
-		return err
-	}
-	ds, err := gpu.Devices()
+	sts, err := engines.SelfTests(ctx, o.Device)
 	if err != nil {
 		return err
 	}
-	idx, err := engines.ParseDevices(o.Device, len(ds))
-	if err != nil {
-		return err
-	}
-	var out []selftestJSON
 	var failed []string
-	for _, i := range idx {
-		if i >= len(ds) {
-			return &gpu.DeviceIndexError{Index: i, Devices: ds}
+	for _, st := range sts {
+		if st.Failed != "" {
+			failed = append(failed, st.Failed)
 		}
-		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
-		if err != nil {
-			return fmt.Errorf("selftest of device %d: %w", i, err)
-		}
-		r := selftestJSON{Index: i, Device: st.Label, Driver: ds[i].DriverVersion, OK: st.Failed() == nil,
-			Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks}
-		if c := st.Failed(); c != nil {
-			failed = append(failed, fmt.Sprintf("device %d failed %s (got %s, want %s)", i, c.Name, c.Got, c.Want))
-		}
-		out = append(out, r)
 		if o.Format == "text" {
-			fmt.Fprintf(w, "device %d: %s", i, st)
+			fmt.Fprintf(w, "device %d: %s", st.Index, st.Text)
 		}
 	}
 	if o.Format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"ok": len(failed) == 0, "devices": out}); err != nil {
+		if err := enc.Encode(map[string]any{"ok": len(failed) == 0, "devices": sts}); err != nil {
 			return err
 		}
 	} else if len(failed) == 0 {
-		fmt.Fprintf(w, "selftest: %d device(s), every check passed\n", len(out))
+		fmt.Fprintf(w, "selftest: %d device(s), every check passed\n", len(sts))
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("selftest: %s", strings.Join(failed, "; "))

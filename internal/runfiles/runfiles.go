@@ -12,8 +12,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/internal/paths"
+	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/sysmem"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // Path is an output file and the flag that names it.
@@ -100,4 +107,128 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, context.Cause(c.ctx)
 	}
 	return c.w.Write(p)
+}
+
+// Result is what a run writes besides its report, each file by the flag
+// that names it: --out, --paths-out (Paths lanes), --daily-out, --plot,
+// --plot-daily; "" for a file not asked for.
+type Result struct {
+	Out, PathsOut, DailyOut, Plot, PlotDaily string
+	Paths                                    uint64
+}
+
+// WriteResult writes every file o asks for into fs: res's finals, the
+// trajectories, the per-day table days and the charts. A file that fails
+// is left out of the returned Result (so a report does not name it) and its
+// error joined into err; the others are still written.
+func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days []daily.Day, trajectories []float32) (Result, error) {
+	p := res.Params
+	var errs []error
+	try := func(flag string, name *string, write func(io.Writer) error) {
+		if err := fs.Write(ctx, flag, write); err != nil {
+			errs = append(errs, err)
+			*name = ""
+		}
+	}
+	if o.Out != "" {
+		f, _ := outfile.FormatOf(o.Out) // checked before the run
+		try("out", &o.Out, func(w io.Writer) error { return f.Write(w, []string{"lane", "temperature"}, res.Finals) })
+	}
+	if o.PathsOut != "" {
+		f, _ := outfile.FormatOf(o.PathsOut)
+		header := make([]string, p.Steps+1)
+		header[0] = "lane"
+		for s := 1; s <= p.Steps; s++ {
+			header[s] = fmt.Sprintf("step%d", s)
+		}
+		try("paths-out", &o.PathsOut, func(w io.Writer) error { return f.Write(w, header, trajectories, int(o.Paths), p.Steps) })
+	}
+	if o.DailyOut != "" {
+		try("daily-out", &o.DailyOut, func(w io.Writer) error { return daily.WriteCSV(w, days) })
+	}
+	if o.Plot != "" {
+		try("plot", &o.Plot, func(w io.Writer) error {
+			pl, err := plots.Final(p, res.Summary)
+			if err != nil {
+				return err
+			}
+			return plots.Encode(pl, w, o.Plot)
+		})
+	}
+	if o.PlotDaily != "" {
+		try("plot-daily", &o.PlotDaily, func(w io.Writer) error {
+			pl, err := plots.Daily(p, days)
+			if err != nil {
+				return err
+			}
+			return plots.Encode(pl, w, o.PlotDaily)
+		})
+	}
+	return o, errors.Join(errs...)
+}
+
+// maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
+const maxOutLanes = 1 << 32
+
+// Check checks, before the run, what o asks of a run of p: the files'
+// formats by their extensions, --paths within its range, and that the
+// per-lane outputs fit in the memory available (internal/sysmem), saying
+// how much they need. Errors are *sim.ParamError naming the flag.
+func (o Result) Check(p sim.Params) error {
+	bad := func(flag string, err error) error { return &sim.ParamError{Flag: flag, Msg: err.Error()} }
+	if o.Out != "" {
+		if _, err := outfile.FormatOf(o.Out); err != nil {
+			return bad("out", err)
+		}
+		if p.Lanes > maxOutLanes {
+			return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
+		}
+	}
+	if ext := strings.ToLower(filepath.Ext(o.DailyOut)); o.DailyOut != "" && ext != ".csv" {
+		if ext == "" {
+			return &sim.ParamError{Flag: "daily-out", Msg: fmt.Sprintf("%q has no extension (valid: .csv)", o.DailyOut)}
+		}
+		return &sim.ParamError{Flag: "daily-out", Msg: fmt.Sprintf("unknown extension %q (valid: .csv)", ext)}
+	}
+	if o.PathsOut != "" {
+		if err := paths.Check("paths", o.Paths, p); err != nil {
+			return err
+		}
+		if _, err := outfile.FormatOf(o.PathsOut); err != nil {
+			return bad("paths-out", err)
+		}
+	}
+	for _, f := range []Path{{Flag: "plot", Path: o.Plot}, {Flag: "plot-daily", Path: o.PlotDaily}} {
+		if f.Path != "" {
+			if err := plots.CheckPath(f.Path); err != nil {
+				return bad(f.Flag, err)
+			}
+		}
+	}
+	return o.checkMemory(p)
+}
+
+// available is the memory a run may use; tests replace it.
+var available = sysmem.Available
+
+// checkMemory refuses per-lane outputs that need more memory than is
+// available, naming the flag that asks for the most.
+func (o Result) checkMemory(p sim.Params) error {
+	var finals, trajectories uint64
+	if o.Out != "" {
+		finals = p.Lanes
+	}
+	if o.PathsOut != "" {
+		trajectories = o.Paths
+	}
+	need := sim.HostBytes(finals, trajectories, p.Steps)
+	avail, ok := available()
+	if !ok || need <= avail {
+		return nil
+	}
+	flag := "out"
+	if finals == 0 {
+		flag = "paths"
+	}
+	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available", float64(need)/1e9, float64(avail)/1e9)}
 }

@@ -1,0 +1,66 @@
+package engines
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gpusim/gpusim/gpu"
+)
+
+// SelfTest is one device's self-test as `gpusim selftest` reports it.
+type SelfTest struct {
+	Index     int         `json:"index"`
+	Device    string      `json:"device"`
+	Driver    string      `json:"driver"`
+	OK        bool        `json:"ok"`
+	Denormals bool        `json:"denormals"`
+	Seconds   float64     `json:"seconds"`
+	Checks    []gpu.Check `json:"checks"`
+	// Failed names the first failed check, with got and want; "" when OK.
+	Failed string `json:"-"`
+	// Text is the checks in lines for a person.
+	Text string `json:"-"`
+}
+
+// SelfTests runs the device engine's full self-test (known answers,
+// arithmetic probes, small jobs against the serial engine) on each device a
+// device list names ("all", "N" or "N,M,...").
+func SelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
+	dev, err := DeviceEntry()
+	if err != nil {
+		return nil, err
+	}
+	if dev.SelfTest == nil {
+		return nil, fmt.Errorf("the %s engine has no self-test", dev.Name)
+	}
+	return dev.SelfTest(ctx, devices)
+}
+
+// openCLSelfTests is the OpenCL entry's SelfTest.
+func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
+	ds, err := gpu.Devices()
+	if err != nil {
+		return nil, err
+	}
+	idx, err := ParseDevices(devices, len(ds))
+	if err != nil {
+		return nil, err
+	}
+	var out []SelfTest
+	for _, i := range idx {
+		if i >= len(ds) {
+			return nil, &gpu.DeviceIndexError{Index: i, Devices: ds}
+		}
+		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
+		if err != nil {
+			return nil, fmt.Errorf("selftest of device %d: %w", i, err)
+		}
+		r := SelfTest{Index: i, Device: st.Label, Driver: ds[i].DriverVersion, OK: st.Failed() == nil,
+			Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
+		if c := st.Failed(); c != nil {
+			r.Failed = fmt.Sprintf("device %d failed %s (got %s, want %s)", i, c.Name, c.Got, c.Want)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
