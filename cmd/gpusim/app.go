@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
-	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -30,15 +28,8 @@ const (
 // stopGrace after it was cancelled (a driver call cannot be interrupted)
 // is ended there, its temporary files removed.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	exitLater = func(status int, msg string) func() {
-		t := time.AfterFunc(stopGrace, func() {
-			atomicfile.AbortAll()
-			fmt.Fprint(stderr, msg)
-			os.Exit(status)
-		})
-		return func() { t.Stop() }
-	}
-	ctx, stop := notifyContext(context.Background())
+	interrupt.ExitLater = interrupt.Exit(stderr)
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	return runContext(ctx, args, stdin, stdout, stderr)
 }
@@ -60,15 +51,15 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var pe *sim.ParamError
 	var ue *usageError
-	var se *signalError
-	var te *timeoutError
+	var se *interrupt.SignalError
+	var te *interrupt.TimeoutError
 	switch {
 	case errors.As(err, &se):
 		fmt.Fprintf(stderr, "gpusim: %v\n", se)
-		return se.status()
+		return se.Status()
 	case errors.As(err, &te):
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", te)
-		return exitTimeout
+		return interrupt.ExitTimeout
 	case errors.As(err, &pe):
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", pe)
 		return exitUsage

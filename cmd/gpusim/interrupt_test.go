@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -142,8 +143,8 @@ func TestStop(t *testing.T) {
 			code, _ := exitCode(t, cmd)
 			took := time.Since(start)
 			t.Logf("exit %d after %v with --timeout %v", code, took.Round(time.Millisecond), limit)
-			if code != exitTimeout || took > limit+stopLatency {
-				t.Errorf("exit %d after %v; want %d within %v", code, took, exitTimeout, limit+stopLatency)
+			if code != interrupt.ExitTimeout || took > limit+stopLatency {
+				t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitTimeout, limit+stopLatency)
 			}
 			if got, want := lastLine(stderr.String()), "gpusim: error: --timeout: run exceeded 300ms\n"; got != want {
 				t.Errorf("stderr ends %q, want %q", got, want)
@@ -183,11 +184,11 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestNotifyContext: SIGINT cancels the context with a *signalError that
+// TestNotifyContext: SIGINT cancels the context with a *interrupt.SignalError that
 // exits 130. (That a second SIGINT then kills the process the default way
 // cannot be tested in-process.)
 func TestNotifyContext(t *testing.T) {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -197,14 +198,14 @@ func TestNotifyContext(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("SIGINT did not cancel the context")
 	}
-	var se *signalError
-	if cause := context.Cause(ctx); !errors.As(cause, &se) || se.status() != exitSIGINT || se.Error() != "interrupted" {
+	var se *interrupt.SignalError
+	if cause := context.Cause(ctx); !errors.As(cause, &se) || se.Status() != interrupt.ExitSIGINT || se.Error() != "interrupted" {
 		t.Fatalf("cause %v, want a SIGINT signalError", cause)
 	}
-	if got := (&signalError{syscall.SIGHUP}).status(); got != exitSIGHUP {
-		t.Errorf("SIGHUP exits %d, want %d", got, exitSIGHUP)
+	if got := (&interrupt.SignalError{Signal: syscall.SIGHUP}).Status(); got != interrupt.ExitSIGHUP {
+		t.Errorf("SIGHUP exits %d, want %d", got, interrupt.ExitSIGHUP)
 	}
-	if got := (&signalError{syscall.SIGTERM}).status(); got != exitSIGTERM {
-		t.Errorf("SIGTERM exits %d, want %d", got, exitSIGTERM)
+	if got := (&interrupt.SignalError{Signal: syscall.SIGTERM}).Status(); got != interrupt.ExitSIGTERM {
+		t.Errorf("SIGTERM exits %d, want %d", got, interrupt.ExitSIGTERM)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
@@ -224,13 +225,13 @@ func TestWriteOutputsCancelled(t *testing.T) {
 		inner, cancel := context.WithCancelCause(context.Background())
 		// The first check is before the file is opened; the fifth is a
 		// write well into it (4 MiB of finals take several 64 KiB writes).
-		ctx := &cancelAfter{Context: inner, cancel: cancel, cause: &signalError{os.Interrupt}, n: 5}
+		ctx := &cancelAfter{Context: inner, cancel: cancel, cause: &interrupt.SignalError{Signal: os.Interrupt}, n: 5}
 		fs, err := createOutputs(o.files())
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = runfiles.WriteResult(ctx, fs, o.Result, res, nil, nil)
-		var se *signalError
+		var se *interrupt.SignalError
 		if !errors.As(err, &se) || ctx.n > 0 {
 			t.Fatalf("%s: got %v after %d checks, want the signal mid-file", name, err, 5-ctx.n)
 		}

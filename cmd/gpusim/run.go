@@ -13,6 +13,7 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
@@ -178,10 +179,10 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		te := &timeoutError{o.timeout}
+		te := &interrupt.TimeoutError{Limit: o.timeout}
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
 		defer cancel()
-		defer armTimeout(ctx, te)()
+		defer interrupt.ArmTimeout(ctx, te)()
 	}
 	defer o.files.Abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }

@@ -1,0 +1,129 @@
+// Package interrupt turns SIGINT, SIGTERM, SIGHUP and a time limit into
+// cancelled contexts with causes that carry the shell's exit statuses, and
+// ends a process whose cancelled work has not returned in time.
+package interrupt
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
+)
+
+// Exit statuses of a run that was stopped: 124 for --timeout, like
+// timeout(1), and 128 + the signal number for a signal, like a shell.
+const (
+	ExitTimeout = 124
+	ExitSIGINT  = 128 + int(syscall.SIGINT)
+	ExitSIGTERM = 128 + int(syscall.SIGTERM)
+	ExitSIGHUP  = 128 + int(syscall.SIGHUP)
+)
+
+// StopGrace is how long cancelled work may take to return before ExitLater
+// ends the process: well inside the second a stop may take.
+const StopGrace = 600 * time.Millisecond
+
+// ExitLater, when set (by a program's main, never by in-process tests),
+// exits with status after StopGrace, writing msg to stderr, unless the func
+// it returns is called first. Exit is the usual implementation.
+var ExitLater func(status int, msg string) (disarm func())
+
+// ArmTimeout arms ExitLater when ctx ends by the --timeout te, and returns
+// the func that disarms it once the run has returned.
+func ArmTimeout(ctx context.Context, te *TimeoutError) (done func()) {
+	if ExitLater == nil {
+		return func() {}
+	}
+	var mu sync.Mutex
+	finished := false
+	var disarm func()
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished && context.Cause(ctx) == te {
+			disarm = ExitLater(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
+		}
+	})
+	return func() {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		finished = true
+		if disarm != nil {
+			disarm()
+		}
+	}
+}
+
+// SignalError is the cause of a context cancelled by a signal.
+type SignalError struct{ Signal os.Signal }
+
+func (e *SignalError) Error() string {
+	switch e.Signal {
+	case syscall.SIGTERM:
+		return "terminated"
+	case syscall.SIGHUP:
+		return "hung up"
+	}
+	return "interrupted"
+}
+
+// Status is the exit status for the signal: 128 + its number.
+func (e *SignalError) Status() int {
+	if s, ok := e.Signal.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return ExitSIGINT
+}
+
+// TimeoutError is the cause of a context cancelled by --timeout.
+type TimeoutError struct{ Limit time.Duration }
+
+func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run exceeded %v", e.Limit) }
+
+// NotifyContext returns a context cancelled with a *SignalError on the first
+// SIGINT, SIGTERM or SIGHUP (a dropped ssh session). It removes every
+// output's temporary file at once, so that even a second signal, which
+// kills the process the default way, leaves none behind.
+func NotifyContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			se := &SignalError{s}
+			cancel(se)
+			atomicfile.AbortAll()
+			if ExitLater != nil {
+				ExitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel(nil)
+	}
+}
+
+// Exit is an ExitLater for a real process: after StopGrace it removes every
+// temporary output file (internal/atomicfile), writes msg to stderr and
+// exits with status.
+func Exit(stderr io.Writer) func(status int, msg string) (disarm func()) {
+	return func(status int, msg string) func() {
+		t := time.AfterFunc(StopGrace, func() {
+			atomicfile.AbortAll()
+			fmt.Fprint(stderr, msg)
+			os.Exit(status)
+		})
+		return func() { t.Stop() }
+	}
+}
