@@ -117,7 +117,7 @@ func enumerate() ([]device, error) {
 		if err := cl.PoclCacheProblem(); err != nil {
 			return nil, err
 		}
-		return nil, &cl.UnavailableError{Kind: ErrNoDevice, Cause: fmt.Sprintf("no OpenCL device on any platform (%d platforms via %s)", len(ps), cl.LibraryPath()),
+		return nil, &cl.UnavailableError{Kind: ErrNoDevice, Cause: fmt.Sprintf("no OpenCL device on any platform (platforms: %d, library: %s)", len(ps), cl.LibraryPath()),
 			Hint: "check the drivers with clinfo; gpusim run still works on the CPU engines"}
 	}
 	return out, nil

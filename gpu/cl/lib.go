@@ -127,7 +127,7 @@ func load() error {
 				EnvVendors + " to a directory of .icd files, or " + EnvLibrary + " to the driver library; " + cpuEngines}
 	}
 	return &UnavailableError{Kind: ErrNoLibrary,
-		Cause: "no OpenCL library (tried " + strings.Join(tried, "; ") + ")",
+		Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
 		Hint: "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
 			"or the GPU vendor's OpenCL package), or set " + EnvLibrary + " to libOpenCL.so.1 or a driver such as libnvidia-opencl.so.1; " + cpuEngines}
 }
