@@ -18,7 +18,7 @@ ARGS ?=
 # Flags added to `make bench`'s quick suite, e.g. BENCH_ARGS='--engines serial,parallel'.
 BENCH_ARGS ?=
 
-.PHONY: build run test bench gobench lint clean
+.PHONY: build run test bench gobench lint fuzz clean
 
 build:
 	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
@@ -47,6 +47,14 @@ lint:
 	$(GO) vet ./...
 	$(GOENV) $(GO) vet ./...
 	$(GO) mod tidy -diff
+
+# Go native fuzzing of the parsers, FUZZTIME each (their seed corpora run in
+# make test): shard specs, part files and merge.
+FUZZTIME ?= 30s
+fuzz:
+	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shard
+	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParsePart$$' -fuzztime $(FUZZTIME) ./shard
+	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./shard
 
 clean:
 	rm -rf bin

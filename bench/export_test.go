@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bytes"
+
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -12,4 +14,13 @@ func CPUEngines() []EngineSpec {
 		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
 		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true},
 	}
+}
+
+// UpdateMarkdown writes r's Markdown tables into the marked section of path.
+func UpdateMarkdown(path string, r *Report) error {
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		return err
+	}
+	return UpdateMarkdownSection(path, b.String())
 }

@@ -2,63 +2,132 @@ package cpu
 
 import (
 	"context"
+	"sync/atomic"
 
+	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// acc is one goroutine's accumulators for a run.
+// span is the sums of one block of lanes: of the finals and, when the job
+// asks for daily statistics, of each step's temperatures. Spans fold into
+// the result in lane order, so that the float64 moments are the same on
+// every engine and worker count.
+type span struct {
+	blk   sim.Block
+	daily []sim.Block
+}
+
+// shifts are the exact means a run's spans subtract: of the final and of
+// each step 1..Steps when the job asks for daily statistics.
+type shifts struct {
+	final float64
+	daily []float64
+}
+
+func newShifts(p sim.Params, daily bool) shifts {
+	s := shifts{}
+	s.final, _ = p.Exact(p.Steps)
+	if daily {
+		s.daily = make([]float64, p.Steps)
+		for n := range s.daily {
+			s.daily[n], _ = p.Exact(n + 1)
+		}
+	}
+	return s
+}
+
+// reset empties sp for a new block of lanes.
+func (sp *span) reset(sh *shifts) {
+	sp.blk = sim.NewBlock(sh.final)
+	if sh.daily == nil {
+		sp.daily = nil
+		return
+	}
+	if len(sp.daily) != len(sh.daily) {
+		sp.daily = make([]sim.Block, len(sh.daily))
+	}
+	for n, m := range sh.daily {
+		sp.daily[n] = sim.NewBlock(m)
+	}
+}
+
+// fold adds sp's sums to res's summary and daily summaries.
+func (sp *span) fold(res *sim.Result) {
+	res.Summary.AddBlock(&sp.blk)
+	for n := range sp.daily {
+		res.Daily[n].AddBlock(&sp.daily[n])
+	}
+}
+
+// acc is one goroutine's histograms and scratch for a run. Histogram counts
+// are exact, so each goroutine counts into its own and they merge at the end
+// in any order.
 type acc struct {
 	hist  *sim.Histogram
-	daily []*sim.Summary
-	// dailyBlocks are per-step sums for the lane block in progress.
-	dailyBlocks []sim.Block
-	path        []float32
+	daily []*sim.Histogram // one per step when the job asks for daily statistics
+	path  []float32
 	// finBuf and pathBuf are scratch for engines that compute lanes in batches.
 	finBuf, pathBuf []float32
 }
 
-func newAcc(p sim.Params, daily bool) *acc {
-	s := sim.NewSummary(p)
-	a := &acc{hist: s.Hist}
-	if daily {
-		a.daily = sim.NewDaily(p)
-		a.dailyBlocks = make([]sim.Block, p.Steps)
-		a.path = make([]float32, p.Steps)
+// newAcc returns an acc that counts into res's histograms, or into fresh
+// ones of the same layout when own is set.
+func newAcc(res *sim.Result, own bool) *acc {
+	h := func(h *sim.Histogram) *sim.Histogram {
+		if !own {
+			return h
+		}
+		return &sim.Histogram{Lo: h.Lo, Scale: h.Scale, Bins: make([]uint64, len(h.Bins))}
+	}
+	a := &acc{hist: h(res.Summary.Hist)}
+	if res.Daily != nil {
+		a.daily = make([]*sim.Histogram, len(res.Daily))
+		for n, d := range res.Daily {
+			a.daily[n] = h(d.Hist)
+		}
+		a.path = make([]float32, len(res.Daily))
 	}
 	return a
 }
 
-func (a *acc) startDaily(p sim.Params) {
-	for n := range a.dailyBlocks {
-		m, _ := p.Exact(n + 1)
-		a.dailyBlocks[n] = sim.NewBlock(m)
+// mergeInto adds a's histogram counts to res's.
+func (a *acc) mergeInto(res *sim.Result) error {
+	if err := res.Summary.Hist.Merge(a.hist); err != nil {
+		return err
 	}
+	for n, h := range a.daily {
+		if err := res.Daily[n].Hist.Merge(h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (a *acc) flushDaily() {
-	for n := range a.dailyBlocks {
-		a.daily[n].AddBlock(&a.dailyBlocks[n])
-	}
-}
+// laneFunc computes lanes [first, first+count) of m into sp and a, storing
+// finals (indexed from 0) when finals is not nil. It returns early, leaving
+// sp and a meaningless, once stop is set; runLanes is the reference.
+type laneFunc func(m *sim.Model, first, count uint64, sp *span, a *acc, finals []float32, stop *atomic.Bool)
 
-// runLanes runs lanes [first, first+count) of m lane by lane into blk and a,
-// storing finals (indexed from 0) when finals is not nil.
-func runLanes(m *sim.Model, first, count uint64, blk *sim.Block, a *acc, finals []float32) {
+// runLanes runs lanes [first, first+count) of m lane by lane (the reference
+// laneFunc).
+func runLanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []float32, stop *atomic.Bool) {
 	for i := uint64(0); i < count; i++ {
+		if stop.Load() {
+			return
+		}
 		lane := first + i
-		var t float32
-		if a.daily != nil {
+		t := m.Start
+		if sp.daily != nil {
 			m.Path(lane, a.path)
-			t = m.Start
 			for n, x := range a.path {
-				a.dailyBlocks[n].Add(lane, x)
-				a.daily[n].Hist.Add(x)
+				sp.daily[n].Add(lane, x)
+				a.daily[n].Add(x)
 				t = x
 			}
 		} else {
-			t = m.Final(lane)
+			t = final(m, lane, stop)
 		}
-		blk.Add(lane, t)
+		sp.blk.Add(lane, t)
 		a.hist.Add(t)
 		if finals != nil {
 			finals[i] = t
@@ -66,45 +135,75 @@ func runLanes(m *sim.Model, first, count uint64, blk *sim.Block, a *acc, finals 
 	}
 }
 
-// chunkLanes is how many lanes run between checks of the context and calls
-// of the progress callback: about a millisecond of work at 10 steps.
+// checkSteps is how many steps a lane (or a batch of lanes) runs between
+// checks of the stop flag: a few tens of microseconds of work, so that a
+// cancelled run stops at once whatever its step count. It is a multiple of
+// the four steps of a Philox block.
+const checkSteps = 4096
+
+// final is sim.Model.Final, statement for statement, checking stop every
+// checkSteps steps; once stop is set it returns early with a meaningless
+// value.
+func final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 {
+	t := m.Start
+	s := 0
+	for ; s+4 <= m.Steps; s += 4 {
+		if s%checkSteps == 0 && s > 0 && stop.Load() {
+			return t
+		}
+		z0, z1, z2, z3 := rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		t = m.Step(m.Step(m.Step(m.Step(t, z0), z1), z2), z3)
+	}
+	if s < m.Steps {
+		var z [4]float32
+		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		for _, zj := range z[:m.Steps-s] {
+			t = m.Step(t, zj)
+		}
+	}
+	return t
+}
+
+// chunkLanes is how many lanes make one block: the unit of work a goroutine
+// takes, of progress reports and of the in-order fold (about a millisecond
+// of work at 10 steps).
 const chunkLanes = 1 << 14
 
 func chunkFor(steps int) uint64 {
-	// Keep chunks near constant work so cancellation stays prompt at many steps.
+	// Keep chunks near constant work, so that progress stays regular at many steps.
 	c := uint64(chunkLanes * 10 / max(steps, 10))
 	return max(c, 64)
 }
 
-func cancelled(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	default:
-		return nil
+// blockCount is the number of blocks of chunk lanes that cover count lanes,
+// ceil(count/chunk) without overflow for any count.
+func blockCount(count, chunk uint64) uint64 {
+	n := count / chunk
+	if count%chunk != 0 {
+		n++
 	}
+	return n
 }
 
-// addFinals counts the finals xs of lanes first, first+1, ... into blk and
+// watch returns a flag that is set once ctx is done, for hot loops to poll
+// without a channel receive, and a function that stops watching.
+func watch(ctx context.Context) (stop *atomic.Bool, unwatch func() bool) {
+	stop = new(atomic.Bool)
+	return stop, context.AfterFunc(ctx, func() { stop.Store(true) })
+}
+
+// addFinals counts the finals xs of lanes first, first+1, ... into sp and
 // a's histogram, as runLanes does lane by lane.
-func (a *acc) addFinals(first uint64, xs []float32, blk *sim.Block) {
-	for i, x := range xs {
-		blk.Add(first+uint64(i), x)
-		a.hist.Add(x)
-	}
+func (a *acc) addFinals(first uint64, xs []float32, sp *span) {
+	reduce(first, xs, &sp.blk, a.hist)
 }
 
 // addPaths counts the temperatures after each step of lanes first,
-// first+1, ... into a's daily accumulators; path holds one row of lanes per
-// step, each row n long.
-func (a *acc) addPaths(first uint64, n int, path []float32) {
-	for s := range a.dailyBlocks {
-		row := path[s*n : (s+1)*n]
-		blk, h := &a.dailyBlocks[s], a.daily[s].Hist
-		for i, x := range row {
-			blk.Add(first+uint64(i), x)
-			h.Add(x)
-		}
+// first+1, ... into sp and a's daily histograms; path holds one row of
+// lanes per step, each row n long.
+func (a *acc) addPaths(first uint64, n int, path []float32, sp *span) {
+	for s := range sp.daily {
+		reduce(first, path[s*n:(s+1)*n], &sp.daily[s], a.daily[s])
 	}
 }
 

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gpusim/gpusim/sim"
 )
 
 // Parallel runs lane blocks on Workers goroutines (all cores when zero).
-// Blocks are merged in lane order, so even the float64 moments do not depend
+// Blocks are folded in lane order, so even the float64 moments do not depend
 // on scheduling; the digest, count, extremes and histogram are exact anyway.
 type Parallel struct {
 	Workers int
@@ -35,12 +34,19 @@ func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return runParallel(ctx, job, "parallel", fmt.Sprintf("%d goroutines", w), w, runLanes)
 }
 
-// laneFunc computes lanes [first, first+count) of m into blk and a, storing
-// finals (indexed from 0) when finals is not nil; runLanes is the reference.
-type laneFunc func(m *sim.Model, first, count uint64, blk *sim.Block, a *acc, finals []float32)
+// slotsPerWorker is how many blocks each goroutine may have in flight
+// before the oldest is folded: enough that a goroutine descheduled for a
+// while does not stall the others at once.
+const slotsPerWorker = 4
+
+// testHookWindow, when set, is called at the end of every parallel run with
+// the number of block slots and the most blocks that were in flight at once.
+var testHookWindow func(slots int, maxInFlight uint64)
 
 // runParallel runs job's lane blocks through run on workers goroutines and
-// merges them in lane order into the result of engine on device.
+// folds them in lane order into the result of engine on device. Memory does
+// not depend on the lane count: blocks pass through a window of
+// slotsPerWorker*workers slots (see window).
 func runParallel(ctx context.Context, job *sim.Job, engine, device string, workers int, run laneFunc) (*sim.Result, error) {
 	start := time.Now()
 	first, count, err := job.Range()
@@ -50,41 +56,38 @@ func runParallel(ctx context.Context, job *sim.Job, engine, device string, worke
 	p := job.Params
 	m := p.Model()
 	res := sim.NewResult(engine, device, job, first, count)
-	exact, _ := p.Exact(p.Steps)
 	chunk := chunkFor(p.Steps)
-	nblocks := (count + chunk - 1) / chunk
-	blocks := make([]sim.Block, nblocks)
+	nblocks := blockCount(count, chunk)
+	workers = int(min(uint64(max(workers, 1)), nblocks))
+	win := newWindow(res, nblocks, slotsPerWorker*workers)
+	stop, unwatch := watch(ctx)
+	defer unwatch()
+	stopWin := context.AfterFunc(ctx, win.stop)
+	defer stopWin()
+	sh := newShifts(p, job.Daily)
 	accs := make([]*acc, workers)
-	var next atomic.Uint64
 	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	for w := range accs {
-		a := newAcc(p, job.Daily)
+		a := newAcc(res, true)
 		accs[w] = a
 		wg.Go(func() {
 			for {
-				if cancelled(ctx) != nil {
-					return
-				}
-				b := next.Add(1) - 1
-				if b >= nblocks {
+				b, sp, ok := win.claim()
+				if !ok {
 					return
 				}
 				lo := b * chunk
 				n := min(chunk, count-lo)
-				blocks[b] = sim.NewBlock(exact)
+				sp.reset(&sh)
 				var fin []float32
 				if res.Finals != nil {
 					fin = res.Finals[lo : lo+n]
 				}
-				if a.daily != nil {
-					a.startDaily(p)
+				run(&m, first+lo, n, sp, a, fin, stop)
+				if stop.Load() {
+					return
 				}
-				run(&m, first+lo, n, &blocks[b], a, fin)
-				if a.daily != nil {
-					a.flushDaily()
-				}
+				win.done(b)
 				if job.Progress != nil {
 					job.Progress(n)
 				}
@@ -92,27 +95,85 @@ func runParallel(ctx context.Context, job *sim.Job, engine, device string, worke
 		})
 	}
 	wg.Wait()
-	if err := cancelled(ctx); err != nil {
-		return nil, err
+	if testHookWindow != nil {
+		testHookWindow(len(win.slots), win.maxInFlight)
 	}
-	for b := range blocks {
-		res.Summary.AddBlock(&blocks[b])
+	if ctx.Err() != nil || win.folded != nblocks {
+		return nil, context.Cause(ctx)
 	}
 	for _, a := range accs {
-		if err := res.Summary.Hist.Merge(a.hist); err != nil {
+		if err := a.mergeInto(res); err != nil {
 			return nil, err
-		}
-	}
-	if job.Daily {
-		res.Daily = accs[0].daily
-		for _, a := range accs[1:] {
-			for n, d := range a.daily {
-				if err := res.Daily[n].Merge(d); err != nil {
-					return nil, err
-				}
-			}
 		}
 	}
 	res.Timing.Wall = time.Since(start)
 	return res, nil
+}
+
+// window hands out blocks of lanes to goroutines in lane order and folds
+// their spans into the result in the same order. Block b is computed in
+// slot b mod len(slots), and only once block b-len(slots) is folded, so a
+// run holds len(slots) spans whatever its lane count. The lowest unfolded
+// block is always being computed, so the window never deadlocks.
+type window struct {
+	mu                      sync.Mutex
+	cond                    sync.Cond
+	res                     *sim.Result
+	slots                   []slot
+	claimed, folded, blocks uint64
+	maxInFlight             uint64
+	stopped                 bool
+}
+
+type slot struct {
+	span
+	ready bool
+}
+
+func newWindow(res *sim.Result, blocks uint64, slots int) *window {
+	w := &window{res: res, blocks: blocks, slots: make([]slot, min(uint64(slots), blocks))}
+	w.cond.L = &w.mu
+	return w
+}
+
+// claim returns the next block and its slot's span, waiting while every
+// slot is taken; ok is false once no block is left or the run stopped.
+func (w *window) claim() (b uint64, sp *span, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := uint64(len(w.slots))
+	for !w.stopped && w.claimed < w.blocks && w.claimed-w.folded >= n {
+		w.cond.Wait()
+	}
+	if w.stopped || w.claimed >= w.blocks {
+		return 0, nil, false
+	}
+	b = w.claimed
+	w.claimed++
+	w.maxInFlight = max(w.maxInFlight, w.claimed-w.folded)
+	return b, &w.slots[b%n].span, true
+}
+
+// done marks block b computed and folds every computed block that is next
+// in lane order.
+func (w *window) done(b uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := uint64(len(w.slots))
+	w.slots[b%n].ready = true
+	for w.folded < w.claimed && w.slots[w.folded%n].ready {
+		s := &w.slots[w.folded%n]
+		s.fold(w.res)
+		s.ready = false
+		w.folded++
+	}
+	w.cond.Broadcast()
+}
+
+// stop makes every claim return at once.
+func (w *window) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	w.cond.Broadcast()
 }

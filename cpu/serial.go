@@ -24,35 +24,31 @@ func (Serial) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	p := job.Params
 	m := p.Model()
 	res := sim.NewResult("serial", "1 goroutine", job, first, count)
-	a := newAcc(p, job.Daily)
-	a.hist = res.Summary.Hist
-	exact, _ := p.Exact(p.Steps)
+	stop, unwatch := watch(ctx)
+	defer unwatch()
+	a := newAcc(res, false)
+	sh := newShifts(p, job.Daily)
+	var sp span
 	chunk := chunkFor(p.Steps)
 	for done := uint64(0); done < count; {
-		if err := cancelled(ctx); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
 		}
 		n := min(chunk, count-done)
-		blk := sim.NewBlock(exact)
+		sp.reset(&sh)
 		var fin []float32
 		if res.Finals != nil {
 			fin = res.Finals[done : done+n]
 		}
-		if a.daily != nil {
-			a.startDaily(p)
+		runLanes(&m, first+done, n, &sp, a, fin, stop)
+		if stop.Load() {
+			return nil, context.Cause(ctx)
 		}
-		runLanes(&m, first+done, n, &blk, a, fin)
-		if a.daily != nil {
-			a.flushDaily()
-		}
-		res.Summary.AddBlock(&blk)
+		sp.fold(res)
 		done += n
 		if job.Progress != nil {
 			job.Progress(n)
 		}
-	}
-	if job.Daily {
-		res.Daily = a.daily
 	}
 	res.Timing.Wall = time.Since(start)
 	return res, nil

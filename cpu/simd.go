@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -43,10 +44,15 @@ func (e SIMD) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return runParallel(ctx, job, "simd", fmt.Sprintf("%s x%d, %d goroutines", k.name, k.width, w), w, k.lanes)
 }
 
+// The AVX2 path is generated from the AVX-512 one.
+//go:generate go run gen.go
+
 // batchFunc writes the finals of lanes first, first+1, ... of m into out and,
 // when path is not nil, each lane's temperature after step s+1 into
-// path[s*len(out)+i]: one row of lanes per step.
-type batchFunc func(m *sim.Model, first uint64, out, path []float32)
+// path[s*len(out)+i]: one row of lanes per step. It checks stop every
+// checkSteps steps and returns early, leaving out and path meaningless,
+// once stop is set.
+type batchFunc func(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool)
 
 type batchKernel struct {
 	name  string
@@ -65,19 +71,22 @@ func pickBatch() batchKernel {
 
 // lanes is the kernel as a laneFunc: it computes count lanes into a's
 // scratch (or straight into finals) and counts them with a's helpers.
-func (k batchKernel) lanes(m *sim.Model, first, count uint64, blk *sim.Block, a *acc, finals []float32) {
+func (k batchKernel) lanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []float32, stop *atomic.Bool) {
 	n := int(count)
 	out := finals
 	if out == nil {
 		out = grow(&a.finBuf, n)
 	}
 	var path []float32
-	if a.daily != nil {
+	if sp.daily != nil {
 		path = grow(&a.pathBuf, n*m.Steps)
 	}
-	k.fn(m, first, out[:n], path)
-	if path != nil {
-		a.addPaths(first, n, path)
+	k.fn(m, first, out[:n], path, stop)
+	if stop.Load() {
+		return
 	}
-	a.addFinals(first, out[:n], blk)
+	if path != nil {
+		a.addPaths(first, n, path, sp)
+	}
+	a.addFinals(first, out[:n], sp)
 }

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync/atomic"
 
 	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
@@ -249,7 +250,7 @@ func sinCos4(a u4) (sin, cos f4) {
 // batchGeneric is the portable batch path: the loop of sim.Model.Final
 // (Model.Path too, when path is not nil) on genericWidth lanes at a time,
 // through rng's transform written on u4 and f4.
-func batchGeneric(m *sim.Model, first uint64, out, path []float32) {
+func batchGeneric(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool) {
 	const G = genericWidth
 	n := len(out)
 	pp, c, sigma := m.P, m.C, m.Sigma
@@ -260,6 +261,9 @@ func batchGeneric(m *sim.Model, first uint64, out, path []float32) {
 		hi := u4{uint32(l[0] >> 32), uint32(l[1] >> 32), uint32(l[2] >> 32), uint32(l[3] >> 32)}
 		t := bf4(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
+			if s%checkSteps == 0 && stop.Load() {
+				return
+			}
 			w0, w1, w2, w3 := philox4(uint32(s>>2), lo, hi, m.Key)
 			r0, r1 := radius4(w0), radius4(w2)
 			s0, c0 := sinCos4(w1)

@@ -58,7 +58,7 @@ func checkSIMD(t *testing.T, steps int, first, lanes uint64) {
 	m := p.Model()
 	k := pickBatch()
 	out := make([]float32, lanes)
-	k.fn(&m, first, out, nil)
+	k.fn(&m, first, out, nil, new(atomic.Bool))
 	for i, x := range out {
 		if y := m.Final(first + uint64(i)); math.Float32bits(x) != math.Float32bits(y) {
 			t.Fatalf("steps %d first %d lanes %d #%d: got %#x, want %#x", steps, first, lanes, i, math.Float32bits(x), math.Float32bits(y))
@@ -154,7 +154,7 @@ func BenchmarkBatchKernel(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			cpu0 = testenv.CPUTime()
 			for b.Loop() {
-				k.fn(&m, 0, out, nil)
+				k.fn(&m, 0, out, nil, new(atomic.Bool))
 			}
 			report(b)
 		})

@@ -16,13 +16,12 @@
 //
 // A part file is a JSON envelope
 //
-//	{"format": "gpusim-part", "version": 1, "payload": {...}, "checksum": "sha256:<hex>"}
+//	{"format": "gpusim-part", "version": 2, "payload": {...}, "checksum": "sha256:<hex>"}
 //
-// whose checksum is the SHA-256 of the payload's compact JSON encoding, so a
-// changed, truncated or re-encoded value is detected while reformatting the
-// whitespace is not an error. The payload is
+// The payload is
 //
 //	params        the job: lanes, steps, start, anchor, persistence, sigma, seed
+//	math          the stream's math mode: "exact" or "fast" (sim.Result.Math)
 //	lanes         {first, count}: the part holds lanes [first, first+count)
 //	shard         {index, count}: the --shard that made it, if any (for people)
 //	engine        the engine's name; device, the device or CPU configuration
@@ -32,9 +31,25 @@
 //	              bins}: the underflow count, sim.HistBins bins, the overflow
 //	daily         the per-step summaries (sim.DailyBins bins), when kept
 //
-// Floats are the shortest decimal that reads back as the same float64 (mean,
-// m2) or float32 (min, max, lo, scale). docs/cluster.md has an example.
+// Every value survives a tool that reads JSON numbers as float64 (jq 1.6,
+// JavaScript, Python's json with floats): the uint64s (lanes, seed, first,
+// count, shard index and count, summary counts) are decimal strings, a
+// histogram bin is a number up to 2^53 and a string above; float64s are the
+// shortest decimal that reads back as the same float64; float32s (min, max,
+// lo, scale) are the shortest decimal of their float64 value, which reads
+// back exactly through float64 as well as float32.
+//
+// The checksum is the SHA-256 of the payload's values encoded as Marshal
+// encodes them (Go's encoding/json of the payload, compact), so a changed
+// value, a truncated file or a damaged byte fails it, while whitespace, key
+// order and the spelling of a number (1e2 for 100) do not.
+//
+// Version 1 wrote the uint64s as numbers, the float32s as their shortest
+// float32 decimal and no math mode, and summed the payload's compact text.
+// ParsePart still reads it; its Math is empty, and Merge refuses to mix it
+// with parts that record a mode.
+//
 // ReadPart refuses anything but an intact part of a valid job; Merge refuses
-// parts of different jobs and parts that do not cover the job's lanes exactly
-// once, naming the files.
+// parts of different jobs or math modes and parts that do not cover the
+// job's lanes exactly once, naming the files.
 package shard

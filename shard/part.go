@@ -2,19 +2,14 @@ package shard
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,28 +17,26 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// The part file format: a JSON envelope
-//
-//	{"format": "gpusim-part", "version": 1, "payload": {...}, "checksum": "sha256:<hex>"}
-//
-// whose checksum is the SHA-256 of the payload's compact JSON encoding, so
-// a changed, truncated or re-encoded value is detected while reformatting
-// the whitespace is not an error. docs/cluster.md describes the payload.
+// The part file format (doc.go): PartFormat is the envelope's "format";
+// Marshal writes PartVersion, and ParsePart reads it and version 1.
 const (
 	PartFormat  = "gpusim-part"
-	PartVersion = 1
+	PartVersion = 2
 )
 
 // Part is a lane range's result as saved by `gpusim run --save`: enough to
 // merge it with the other parts of its job into the job's summary.
 type Part struct {
-	Path    string // the file ReadPart read it from, for messages; not saved
-	Params  sim.Params
-	First   uint64 // the part holds lanes [First, First+Count)
-	Count   uint64
-	Shard   *Shard // the shard that made it, when it was made by one
-	Engine  string
-	Device  string
+	Path   string // the file ReadPart read it from, for messages; not saved
+	Params sim.Params
+	First  uint64 // the part holds lanes [First, First+Count)
+	Count  uint64
+	Shard  *Shard // the shard that made it, when it was made by one
+	Engine string
+	Device string
+	// Math is the stream's math mode, sim.MathExact or sim.MathFast; empty
+	// in a version 1 part, which did not record it.
+	Math    string
 	Wall    time.Duration
 	Summary *sim.Summary
 	Daily   []*sim.Summary // per-step summaries, when the run kept them
@@ -55,7 +48,7 @@ type Part struct {
 func NewPart(r *sim.Result) *Part {
 	return &Part{
 		Params: r.Params, First: r.First, Count: r.Summary.Count,
-		Engine: r.Engine, Device: r.Device, Wall: r.Timing.Wall,
+		Engine: r.Engine, Device: r.Device, Math: r.Math, Wall: r.Timing.Wall,
 		Summary: r.Summary, Daily: r.Daily,
 	}
 }
@@ -92,10 +85,16 @@ func (p *Part) Marshal() ([]byte, error) {
 	if p.Summary.Count != p.Count {
 		return nil, fmt.Errorf("part of %d lanes has a summary of %d", p.Count, p.Summary.Count)
 	}
+	if p.Math != sim.MathExact && p.Math != sim.MathFast {
+		return nil, fmt.Errorf("part has math mode %q, want %s or %s", p.Math, sim.MathExact, sim.MathFast)
+	}
 	pl := partPayload{
-		Params: p.Params, Lanes: partLanes{p.First, p.Count}, Shard: p.Shard,
+		Params: encodeParams(p.Params), Math: p.Math, Lanes: partLanes{u64(p.First), u64(p.Count)},
 		Engine: p.Engine, Device: p.Device, WallSeconds: p.Wall.Seconds(),
 		Summary: encodeSummary(p.Summary),
+	}
+	if p.Shard != nil {
+		pl.Shard = &partShard{u64(p.Shard.Index), u64(p.Shard.Count)}
 	}
 	for _, d := range p.Daily {
 		pl.Daily = append(pl.Daily, encodeSummary(d))
@@ -104,8 +103,7 @@ func (p *Part) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(payload)
-	p.Checksum = "sha256:" + hex.EncodeToString(sum[:])
+	p.Checksum = checksum(payload)
 	out, err := json.MarshalIndent(&partFile{Format: PartFormat, Version: PartVersion, Payload: payload, Checksum: p.Checksum}, "", "  ")
 	if err != nil {
 		return nil, err
@@ -121,103 +119,9 @@ func (p *Part) Marshal() ([]byte, error) {
 
 var numberList = regexp.MustCompile(`\[[0-9,\s]+\]`)
 
-type partFile struct {
-	Format   string          `json:"format"`
-	Version  int             `json:"version"`
-	Payload  json.RawMessage `json:"payload"`
-	Checksum string          `json:"checksum"`
-}
-
-type partPayload struct {
-	Params      sim.Params    `json:"params"`
-	Lanes       partLanes     `json:"lanes"`
-	Shard       *Shard        `json:"shard,omitempty"`
-	Engine      string        `json:"engine"`
-	Device      string        `json:"device"`
-	WallSeconds float64       `json:"wall_seconds"`
-	Summary     partSummary   `json:"summary"`
-	Daily       []partSummary `json:"daily,omitempty"`
-}
-
-type partLanes struct {
-	First uint64 `json:"first"`
-	Count uint64 `json:"count"`
-}
-
-// partSummary is a Summary in JSON. Go writes floats as the shortest decimal
-// that reads back as the same float64 or float32, so every value survives
-// exactly; min and max are null when the part has no lanes (they are
-// infinite then, which JSON cannot write).
-type partSummary struct {
-	Count  uint64   `json:"count"`
-	Mean   float64  `json:"mean"`
-	M2     float64  `json:"m2"`
-	Min    *float32 `json:"min"`
-	Max    *float32 `json:"max"`
-	Digest string   `json:"digest"` // 16 hex digits
-	Hist   partHist `json:"hist"`
-}
-
-type partHist struct {
-	Lo    float32  `json:"lo"`
-	Scale float32  `json:"scale"`
-	Bins  []uint64 `json:"bins"`
-}
-
-func encodeSummary(s *sim.Summary) partSummary {
-	e := partSummary{
-		Count: s.Count, Mean: s.Mean, M2: s.M2,
-		Digest: fmt.Sprintf("%016x", s.Digest),
-		Hist:   partHist{s.Hist.Lo, s.Hist.Scale, s.Hist.Bins},
-	}
-	if s.Count > 0 {
-		lo, hi := s.Min, s.Max
-		e.Min, e.Max = &lo, &hi
-	}
-	return e
-}
-
-func (e *partSummary) decode(bins int) (*sim.Summary, error) {
-	s := &sim.Summary{Count: e.Count, Mean: e.Mean, M2: e.M2, Min: float32(math.Inf(1)), Max: float32(math.Inf(-1))}
-	d, err := strconv.ParseUint(e.Digest, 16, 64)
-	if err != nil || len(e.Digest) != 16 {
-		return nil, fmt.Errorf("digest %q is not 16 hex digits", e.Digest)
-	}
-	s.Digest = d
-	if len(e.Hist.Bins) != bins+2 {
-		return nil, fmt.Errorf("histogram has %d bins, want %d", len(e.Hist.Bins), bins+2)
-	}
-	if !(e.Hist.Scale > 0) || math.IsInf(float64(e.Hist.Scale), 0) {
-		return nil, fmt.Errorf("histogram scale %v is not a positive number", e.Hist.Scale)
-	}
-	var n uint64
-	for _, c := range e.Hist.Bins {
-		n += c
-	}
-	if n != e.Count {
-		return nil, fmt.Errorf("histogram counts %d lanes, the summary %d", n, e.Count)
-	}
-	s.Hist = &sim.Histogram{Lo: e.Hist.Lo, Scale: e.Hist.Scale, Bins: e.Hist.Bins}
-	switch {
-	case e.Count == 0:
-		if e.Min != nil || e.Max != nil || e.Mean != 0 || e.M2 != 0 {
-			return nil, errors.New("summary of no lanes has values")
-		}
-	case e.Min == nil || e.Max == nil:
-		return nil, errors.New("summary has no min or max")
-	case !(*e.Min <= *e.Max) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, *e.Min, *e.Max):
-		return nil, fmt.Errorf("summary is inconsistent (min %v, max %v, mean %v, m2 %v)", *e.Min, *e.Max, e.Mean, e.M2)
-	default:
-		s.Min, s.Max = *e.Min, *e.Max
-	}
-	return s, nil
-}
-
-// meanWithin reports whether mean lies in [lo, hi], up to the rounding of
-// the float64 moments.
-func meanWithin(mean float64, lo, hi float32) bool {
-	slack := 1e-9 * (math.Abs(mean) + math.Abs(float64(lo)) + math.Abs(float64(hi)))
-	return mean >= float64(lo)-slack && mean <= float64(hi)+slack
+func checksum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // ReadPart reads and checks a part file. It fails, naming path, on anything
@@ -239,8 +143,48 @@ func ReadPart(path string) (*Part, error) {
 
 // ParsePart decodes and checks a part file's contents (see ReadPart).
 func ParsePart(data []byte) (*Part, error) {
+	pl, sum, err := decodeEnvelope(data)
+	if err != nil {
+		return nil, err
+	}
+	params := pl.Params.decode()
+	if err := params.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid job parameters: %v", err)
+	}
+	p := &Part{
+		Params: params, First: uint64(pl.Lanes.First), Count: uint64(pl.Lanes.Count),
+		Engine: pl.Engine, Device: pl.Device, Math: pl.Math,
+		Wall:     time.Duration(pl.WallSeconds * float64(time.Second)),
+		Checksum: sum,
+	}
+	if p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First {
+		return nil, fmt.Errorf("lanes [%d, %d+%d) are outside the job's %d lanes", p.First, p.First, p.Count, p.Params.Lanes)
+	}
+	if pl.Shard != nil {
+		p.Shard = &Shard{uint64(pl.Shard.Index), uint64(pl.Shard.Count)}
+		if p.Shard.Index >= p.Shard.Count {
+			return nil, fmt.Errorf("shard %s is not a shard", p.Shard)
+		}
+	}
+	if p.Summary, err = pl.Summary.decode(sim.HistBins); err != nil {
+		return nil, fmt.Errorf("summary: %v", err)
+	}
+	if p.Summary.Count != p.Count {
+		return nil, fmt.Errorf("summary counts %d lanes, the part holds %d", p.Summary.Count, p.Count)
+	}
+	if pl.Daily != nil {
+		if p.Daily, err = decodeDaily(pl.Daily, p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// decodeEnvelope checks the envelope and the checksum and returns the
+// payload and its checksum.
+func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("empty file, not a gpusim part")
+		return nil, "", errors.New("empty file, not a gpusim part")
 	}
 	// Read the format first, so that a newer or foreign file says what it is
 	// rather than failing on fields this version does not know.
@@ -251,275 +195,80 @@ func ParsePart(data []byte) (*Part, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end") {
-			return nil, fmt.Errorf("truncated: the file ends after %d bytes, inside the JSON", len(data))
+			return nil, "", fmt.Errorf("truncated: the file ends after %d bytes, inside the JSON", len(data))
 		}
 		if errors.As(err, &se) {
-			return nil, fmt.Errorf("not a gpusim part (not JSON: %v)", err)
+			return nil, "", fmt.Errorf("not a gpusim part (not JSON: %v)", err)
 		}
-		return nil, fmt.Errorf("not a gpusim part (%v)", err)
+		return nil, "", fmt.Errorf("not a gpusim part (%v)", err)
 	}
 	if head.Format != PartFormat {
-		return nil, fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
+		return nil, "", fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
 	}
-	if head.Version != PartVersion {
-		return nil, fmt.Errorf("part format version %d; this gpusim reads version %d", head.Version, PartVersion)
+	if head.Version != 1 && head.Version != PartVersion {
+		return nil, "", fmt.Errorf("part format version %d; this gpusim reads versions 1 and %d", head.Version, PartVersion)
 	}
 	var f partFile
 	if err := strictDecode(data, &f); err != nil {
-		return nil, fmt.Errorf("malformed part: %v", err)
+		return nil, "", fmt.Errorf("malformed part: %v", err)
 	}
 	if len(f.Payload) == 0 || f.Checksum == "" {
-		return nil, errors.New("malformed part: no payload or no checksum")
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, f.Payload); err != nil {
-		return nil, fmt.Errorf("malformed part: %v", err)
-	}
-	sum := sha256.Sum256(compact.Bytes())
-	if got := "sha256:" + hex.EncodeToString(sum[:]); got != f.Checksum {
-		return nil, fmt.Errorf("checksum mismatch (file says %s, content is %s): the part was changed or damaged after it was written", f.Checksum, got)
+		return nil, "", errors.New("malformed part: no payload or no checksum")
 	}
 	var pl partPayload
 	if err := strictDecode(f.Payload, &pl); err != nil {
-		return nil, fmt.Errorf("malformed part: %v", err)
+		return nil, "", fmt.Errorf("malformed part: %v", err)
 	}
-	if err := pl.Params.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid job parameters: %v", err)
-	}
-	p := &Part{
-		Params: pl.Params, First: pl.Lanes.First, Count: pl.Lanes.Count, Shard: pl.Shard,
-		Engine: pl.Engine, Device: pl.Device, Wall: time.Duration(pl.WallSeconds * float64(time.Second)),
-		Checksum: f.Checksum,
-	}
-	if p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First {
-		return nil, fmt.Errorf("lanes [%d, %d+%d) are outside the job's %d lanes", p.First, p.First, p.Count, p.Params.Lanes)
-	}
-	if p.Shard != nil && p.Shard.Index >= p.Shard.Count {
-		return nil, fmt.Errorf("shard %s is not a shard", p.Shard)
-	}
-	var err error
-	if p.Summary, err = pl.Summary.decode(sim.HistBins); err != nil {
-		return nil, fmt.Errorf("summary: %v", err)
-	}
-	if p.Summary.Count != p.Count {
-		return nil, fmt.Errorf("summary counts %d lanes, the part holds %d", p.Summary.Count, p.Count)
-	}
-	if pl.Daily != nil {
-		if len(pl.Daily) != p.Params.Steps {
-			return nil, fmt.Errorf("%d daily summaries for %d steps", len(pl.Daily), p.Params.Steps)
+	// Version 2 sums the payload's values as Marshal encodes them, so a tool
+	// that rewrites the numbers without changing them (jq, Python) keeps the
+	// part valid; version 1 summed the payload's compact text.
+	var summed []byte
+	switch head.Version {
+	case 1:
+		if pl.Math != "" {
+			return nil, "", errors.New("malformed part: a version 1 part has no math mode")
 		}
-		for n := range pl.Daily {
-			d, err := pl.Daily[n].decode(sim.DailyBins)
-			if err != nil {
-				return nil, fmt.Errorf("daily summary of step %d: %v", n+1, err)
-			}
-			if d.Count != p.Count {
-				return nil, fmt.Errorf("daily summary of step %d counts %d lanes, the part holds %d", n+1, d.Count, p.Count)
-			}
-			p.Daily = append(p.Daily, d)
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, f.Payload); err != nil {
+			return nil, "", fmt.Errorf("malformed part: %v", err)
+		}
+		summed = compact.Bytes()
+	default:
+		if pl.Math != sim.MathExact && pl.Math != sim.MathFast {
+			return nil, "", fmt.Errorf("malformed part: math mode %q (valid: %s, %s)", pl.Math, sim.MathExact, sim.MathFast)
+		}
+		var err error
+		if summed, err = json.Marshal(&pl); err != nil {
+			return nil, "", fmt.Errorf("malformed part: %v", err)
 		}
 	}
-	return p, nil
+	if got := checksum(summed); got != f.Checksum {
+		return nil, "", fmt.Errorf("checksum mismatch (file says %s, content is %s): the part was changed or damaged after it was written", f.Checksum, got)
+	}
+	return &pl, f.Checksum, nil
+}
+
+// decodeDaily decodes p's per-step summaries.
+func decodeDaily(daily []partSummary, p *Part) ([]*sim.Summary, error) {
+	if len(daily) != p.Params.Steps {
+		return nil, fmt.Errorf("%d daily summaries for %d steps", len(daily), p.Params.Steps)
+	}
+	out := make([]*sim.Summary, len(daily))
+	for n := range daily {
+		d, err := daily[n].decode(sim.DailyBins)
+		if err != nil {
+			return nil, fmt.Errorf("daily summary of step %d: %v", n+1, err)
+		}
+		if d.Count != p.Count {
+			return nil, fmt.Errorf("daily summary of step %d counts %d lanes, the part holds %d", n+1, d.Count, p.Count)
+		}
+		out[n] = d
+	}
+	return out, nil
 }
 
 func strictDecode(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
-}
-
-// name is how messages refer to part i.
-func (p *Part) name(i int) string {
-	if p.Path != "" {
-		return p.Path
-	}
-	return fmt.Sprintf("part %d", i+1)
-}
-
-// CoverageError says how a set of parts fails to cover its job's lanes
-// exactly once.
-type CoverageError struct {
-	Lanes    uint64
-	Problems []string // "lanes [a, b) are missing", "lanes [a, b) are in both X and Y"
-}
-
-// maxProblems bounds the problems a CoverageError lists.
-const maxProblems = 8
-
-func (e *CoverageError) Error() string {
-	ps := e.Problems
-	more := ""
-	if len(ps) > maxProblems {
-		more = fmt.Sprintf("; and %d more", len(ps)-maxProblems)
-		ps = ps[:maxProblems]
-	}
-	return fmt.Sprintf("the parts do not cover the job's %d lanes exactly once: %s%s", e.Lanes, strings.Join(ps, "; "), more)
-}
-
-// Merge merges the parts of one job into the job's result. It refuses, with
-// an error naming the files, unless every part has the same job parameters
-// and the parts cover every lane [0, Lanes) exactly once. The digest, count,
-// extremes and histogram are then exactly those of a single run; mean and M2
-// are merged in lane order (Chan et al.), which agrees with a single run to
-// rounding. The Result is for lanes [0, Lanes): Engine and Device list the
-// distinct engines and devices of the parts in lane order, Daily is merged
-// when every part kept it, and Timing is zero.
-func Merge(parts []*Part) (*sim.Result, error) {
-	order, err := checkParts(parts)
-	if err != nil {
-		return nil, err
-	}
-	s, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Summary })
-	if err != nil {
-		return nil, err
-	}
-	r := &sim.Result{Params: parts[0].Params, Summary: s}
-	var engines, devices []string
-	daily := true
-	for _, i := range order {
-		p := parts[i]
-		if !slices.Contains(engines, p.Engine) {
-			engines = append(engines, p.Engine)
-		}
-		// A shard with no lanes ran on no device (Run leaves it empty).
-		if p.Device != "" && !slices.Contains(devices, p.Device) {
-			devices = append(devices, p.Device)
-		}
-		daily = daily && p.Daily != nil
-	}
-	r.Engine, r.Device = strings.Join(engines, "+"), strings.Join(devices, "; ")
-	if daily {
-		for n := range r.Params.Steps {
-			d, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Daily[n] })
-			if err != nil {
-				return nil, fmt.Errorf("daily summary of step %d: %w", n+1, err)
-			}
-			r.Daily = append(r.Daily, d)
-		}
-	}
-	return r, nil
-}
-
-func mergeSummaries(parts []*Part, order []int, get func(*Part) *sim.Summary) (*sim.Summary, error) {
-	h := get(parts[order[0]]).Hist
-	s := &sim.Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)),
-		Hist: &sim.Histogram{Lo: h.Lo, Scale: h.Scale, Bins: make([]uint64, len(h.Bins))}}
-	for _, i := range order {
-		if err := s.Merge(get(parts[i])); err != nil {
-			return nil, fmt.Errorf("%s: %w", parts[i].name(i), err)
-		}
-	}
-	return s, nil
-}
-
-// checkParts checks that parts are one job's and tile its lanes, and returns
-// their indices in lane order.
-func checkParts(parts []*Part) ([]int, error) {
-	if len(parts) == 0 {
-		return nil, errors.New("no parts to merge")
-	}
-	// The same file twice, or two copies of one part, would otherwise show up
-	// as an overlap; saying what happened is more useful.
-	seenPath := map[string]int{}
-	seenSum := map[string]int{}
-	for i, p := range parts {
-		if p.Summary == nil || p.Summary.Hist == nil {
-			return nil, fmt.Errorf("%s: part has no summary", p.name(i))
-		}
-		if p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First || p.Summary.Count != p.Count {
-			return nil, fmt.Errorf("%s: lanes [%d, %d+%d) with %d counted do not fit the job's %d lanes", p.name(i), p.First, p.First, p.Count, p.Summary.Count, p.Params.Lanes)
-		}
-		if p.Path != "" {
-			key := filepath.Clean(p.Path)
-			if j, ok := seenPath[key]; ok {
-				return nil, fmt.Errorf("%s is given twice (parts %d and %d)", p.Path, j+1, i+1)
-			}
-			seenPath[key] = i
-		}
-		if p.Checksum != "" && p.Count > 0 {
-			if j, ok := seenSum[p.Checksum]; ok {
-				return nil, fmt.Errorf("%s and %s are copies of the same part (lanes [%d, %d))", parts[j].name(j), p.name(i), p.First, p.First+p.Count)
-			}
-			seenSum[p.Checksum] = i
-		}
-	}
-	p0 := parts[0]
-	for i, p := range parts[1:] {
-		i++
-		if field, a, b := diffParams(p0.Params, p.Params); field != "" {
-			return nil, fmt.Errorf("%s and %s are parts of different jobs: --%s is %s in %s and %s in %s", p0.name(0), p.name(i), field, a, p0.name(0), b, p.name(i))
-		}
-		h0, h := p0.Summary.Hist, p.Summary.Hist
-		if h0.Lo != h.Lo || h0.Scale != h.Scale || len(h0.Bins) != len(h.Bins) {
-			return nil, fmt.Errorf("%s and %s have different histogram layouts (made by different gpusim versions?)", p0.name(0), p.name(i))
-		}
-		if p0.Daily != nil && p.Daily != nil {
-			for n := range p.Daily {
-				a, b := p0.Daily[n].Hist, p.Daily[n].Hist
-				if a.Lo != b.Lo || a.Scale != b.Scale || len(a.Bins) != len(b.Bins) {
-					return nil, fmt.Errorf("%s and %s have different daily histogram layouts (made by different gpusim versions?)", p0.name(0), p.name(i))
-				}
-			}
-		}
-	}
-	order := make([]int, len(parts))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		pa, pb := parts[a], parts[b]
-		if pa.First != pb.First {
-			return cmp.Compare(pa.First, pb.First)
-		}
-		return cmp.Compare(pa.Count, pb.Count)
-	})
-	lanes := p0.Params.Lanes
-	cov := &CoverageError{Lanes: lanes}
-	next, owner := uint64(0), -1 // lanes [0, next) are covered, the last of them by owner
-	for _, i := range order {
-		p := parts[i]
-		if p.Count == 0 {
-			continue
-		}
-		end := p.First + p.Count
-		if p.First > next {
-			cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are missing", next, p.First))
-		} else if p.First < next {
-			cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are in both %s and %s", p.First, min(end, next), parts[owner].name(owner), p.name(i)))
-		}
-		if end > next {
-			next, owner = end, i
-		}
-	}
-	if next < lanes {
-		cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are missing", next, lanes))
-	}
-	if len(cov.Problems) > 0 {
-		return nil, cov
-	}
-	return order, nil
-}
-
-// diffParams returns the first parameter, as its flag name, in which a and b
-// differ, with both values; field is empty when they agree.
-func diffParams(a, b sim.Params) (field, va, vb string) {
-	u := func(x uint64) string { return strconv.FormatUint(x, 10) }
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	switch {
-	case a.Seed != b.Seed:
-		return "seed", u(a.Seed), u(b.Seed)
-	case a.Lanes != b.Lanes:
-		return "lanes", u(a.Lanes), u(b.Lanes)
-	case a.Steps != b.Steps:
-		return "steps", strconv.Itoa(a.Steps), strconv.Itoa(b.Steps)
-	case a.Start != b.Start:
-		return "start", f(a.Start), f(b.Start)
-	case a.Anchor != b.Anchor:
-		return "anchor", f(a.Anchor), f(b.Anchor)
-	case a.Persistence != b.Persistence:
-		return "persistence", f(a.Persistence), f(b.Persistence)
-	case a.Sigma != b.Sigma:
-		return "sigma", f(a.Sigma), f(b.Sigma)
-	}
-	return "", "", ""
 }

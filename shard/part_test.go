@@ -3,8 +3,6 @@ package shard_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -212,9 +210,8 @@ func forge(t *testing.T, data []byte, edit func(pl map[string]any)) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(payload)
 	f["payload"] = payload
-	f["checksum"], _ = json.Marshal("sha256:" + hex.EncodeToString(sum[:]))
+	f["checksum"], _ = json.Marshal(shard.PayloadChecksum(payload))
 	out, err := json.Marshal(f)
 	if err != nil {
 		t.Fatal(err)
@@ -247,9 +244,9 @@ func TestReadPartErrors(t *testing.T) {
 		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
 		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (json: cannot unmarshal array`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
-		{"newer version", bytes.Replace(data, []byte(`"version": 1`), []byte(`"version": 2`), 1), "version 2; this gpusim reads version 1"},
+		{"newer version", bytes.Replace(data, []byte(`"version": 2`), []byte(`"version": 3`), 1), "version 3; this gpusim reads versions 1 and 2"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
-		{"changed digit", bytes.Replace(data, []byte(`"seed": 1`), []byte(`"seed": 2`), 1), "checksum mismatch"},
+		{"changed digit", bytes.Replace(data, []byte(`"seed": "1"`), []byte(`"seed": "2"`), 1), "checksum mismatch"},
 		{"changed bin", changeBin(data), "checksum mismatch"},
 		{"trailing junk", append(bytes.Clone(data), "}"...), "not JSON"},
 		{"unknown field", forge(t, data, func(pl map[string]any) { pl["colour"] = "blue" }), `unknown field "colour"`},

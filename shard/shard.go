@@ -16,8 +16,8 @@ import (
 // of a job of L lanes, so the N shards cover every lane exactly once, their
 // sizes differ by at most one, and the split depends only on i, N and L.
 type Shard struct {
-	Index uint64 `json:"index"`
-	Count uint64 `json:"count"`
+	Index uint64
+	Count uint64
 }
 
 // String is the --shard form, i/N.

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/shard"
 )
@@ -52,9 +54,15 @@ func mergeAction(c *cli.Context) error {
 		return err
 	}
 	r := report.New(res, res.Engine)
-	r.Merged = &report.Merged{Parts: len(parts), Files: files}
+	r.Merged = &report.Merged{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
 	for _, p := range parts {
 		r.Merged.Wall += p.Wall.Seconds()
+	}
+	if res.Daily != nil {
+		r.SetDaily(daily.Table(res.Params, res.Daily))
+	} else if i := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily != nil }); i >= 0 {
+		j := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily == nil })
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %s has none (run every shard with --daily)\n", parts[i].Path, parts[j].Path)
 	}
 	if format == "json" {
 		return r.WriteJSON(c.App.Writer)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +72,56 @@ func TestMergeMatchesRun(t *testing.T) {
 		if merged["params"].(map[string]any)["lanes"] != single["params"].(map[string]any)["lanes"] {
 			t.Errorf("%d shards: params %v, want %v", n, merged["params"], single["params"])
 		}
+	}
+}
+
+// TestMergeDaily checks that merging --daily shards keeps the per-step
+// statistics and reports them as the single run does: counts and
+// histogram quantiles exactly, mean and std to mergeTol; and that the
+// merge says so.
+func TestMergeDaily(t *testing.T) {
+	job := []string{"--lanes", mergeLanes, "--steps", "5", "--seed", "9", "--daily", "--format", "json"}
+	single := runJSON(t, append([]string{"run"}, job...)...)
+	dir := t.TempDir()
+	var files []string
+	for i := range 3 {
+		f := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
+		runJSON(t, append([]string{"run", "--shard", fmt.Sprintf("%d/3", i), "--save", f}, job...)...)
+		files = append(files, f)
+	}
+	merged := runJSON(t, append([]string{"merge", "--format", "json"}, files...)...)
+	if info := merged["merged"].(map[string]any); info["daily"] != true || info["math"] != "exact" {
+		t.Errorf("merged %v, want daily true and math exact", info)
+	}
+	got, _ := merged["daily"].([]any)
+	want := single["daily"].([]any)
+	if len(got) != len(want) || len(want) != 5 {
+		t.Fatalf("merged %d days, want %d (the single run's)", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i].(map[string]any), want[i].(map[string]any)
+		for _, k := range []string{"step", "count", "exact_mean", "exact_std"} {
+			if g[k] != w[k] {
+				t.Errorf("day %d: %s %v, want %v", i+1, k, g[k], w[k])
+			}
+		}
+		for k, wq := range w["quantiles"].(map[string]any) {
+			if gq := g["quantiles"].(map[string]any)[k]; gq != wq {
+				t.Errorf("day %d: quantile %s %v, want %v", i+1, k, gq, wq)
+			}
+		}
+		for _, k := range []string{"mean", "std"} {
+			gv, wv := g[k].(float64), w[k].(float64)
+			if d := math.Abs(gv-wv) / math.Abs(wv); d > mergeTol {
+				t.Errorf("day %d: %s %v, want %v (relative difference %.2g > %g)", i+1, k, gv, wv, d, mergeTol)
+			}
+		}
+	}
+	// Without --daily in every part, the merge says what it dropped.
+	plain := filepath.Join(dir, "plain.json")
+	runJSON(t, "run", "--lanes", mergeLanes, "--steps", "5", "--seed", "9", "--shard", "2/3", "--save", plain, "--format", "json")
+	code, stdout, stderr := run(context.Background(), "merge", "--format", "json", files[0], files[1], plain)
+	if code != 0 || !strings.Contains(stderr, "the per-step statistics of "+files[0]+" are not merged: "+plain+" has none") || strings.Contains(stdout, `"step"`) {
+		t.Errorf("merge of daily and plain parts: exit %d, stderr %q", code, stderr)
 	}
 }

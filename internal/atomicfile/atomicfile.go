@@ -105,9 +105,6 @@ func randomSuffix() string {
 // Name is the path the file will have once committed.
 func (a *File) Name() string { return a.path }
 
-// TempName is the temporary file's path.
-func (a *File) TempName() string { return a.tmp }
-
 var errNotRegular = errors.New("not a regular file")
 
 // errDone is what a File answers once committed or aborted.

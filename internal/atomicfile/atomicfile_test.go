@@ -132,8 +132,12 @@ func TestCommitAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Name() != path || filepath.Dir(f.TempName()) != dir {
-		t.Errorf("Name %q TempName %q", f.Name(), f.TempName())
+	if f.Name() != path {
+		t.Errorf("Name %q, want %q", f.Name(), path)
+	}
+	// The temporary file is beside the target, hidden.
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), ".out.txt.tmp-") {
+		t.Errorf("%s holds %v, want one temporary file", dir, ents)
 	}
 	io.WriteString(f, "x")
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {

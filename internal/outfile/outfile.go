@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // Format is an output file format, chosen by the file's extension.
@@ -57,15 +55,6 @@ func (f Format) Write(w io.Writer, header []string, data []float32, shape ...int
 		return WriteF32(w, data)
 	}
 	return fmt.Errorf("unknown format %q", string(f))
-}
-
-// WriteFile writes data to path atomically in the format its extension names.
-func WriteFile(path string, header []string, data []float32, shape ...int) error {
-	f, err := FormatOf(path)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, func(w io.Writer) error { return f.Write(w, header, data, shape...) })
 }
 
 // shapeOf checks shape against len(data); no shape means one dimension.

@@ -95,11 +95,21 @@ type Merged struct {
 	// Wall is the sum of the parts' wall times: the device time the job
 	// took, not how long anyone waited for it.
 	Wall float64 `json:"wall_s_total"`
+	// Math is the parts' math mode (exact or fast); empty for parts of
+	// format version 1, which did not record it.
+	Math string `json:"math,omitempty"`
+	// Daily says whether the per-step statistics were merged: when every
+	// part kept them (run --daily).
+	Daily bool `json:"daily"`
 }
 
 func (m *Merged) writeText(b *strings.Builder) {
-	fmt.Fprintf(b, "merged    %d parts; their runs took %s of wall time in all\n",
-		m.Parts, FmtDuration(time.Duration(m.Wall*float64(time.Second))))
+	with := ""
+	if m.Daily {
+		with = " with per-step statistics"
+	}
+	fmt.Fprintf(b, "merged    %d parts%s; their runs took %s of wall time in all\n",
+		m.Parts, with, FmtDuration(time.Duration(m.Wall*float64(time.Second))))
 }
 
 // SetDaily records the per-day table of a --daily run (an empty table

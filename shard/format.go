@@ -1,0 +1,223 @@
+package shard
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"strconv"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// The part file's JSON, version 2 (doc.go). Version 1 decodes into the same
+// types: u64, f32 and binList read the numbers it wrote.
+
+type partFile struct {
+	Format   string          `json:"format"`
+	Version  int             `json:"version"`
+	Payload  json.RawMessage `json:"payload"`
+	Checksum string          `json:"checksum"`
+}
+
+type partPayload struct {
+	Params      partParams    `json:"params"`
+	Math        string        `json:"math,omitempty"` // absent in version 1
+	Lanes       partLanes     `json:"lanes"`
+	Shard       *partShard    `json:"shard,omitempty"`
+	Engine      string        `json:"engine"`
+	Device      string        `json:"device"`
+	WallSeconds float64       `json:"wall_seconds"`
+	Summary     partSummary   `json:"summary"`
+	Daily       []partSummary `json:"daily,omitempty"`
+}
+
+type partParams struct {
+	Lanes       u64     `json:"lanes"`
+	Steps       int     `json:"steps"`
+	Start       float64 `json:"start"`
+	Anchor      float64 `json:"anchor"`
+	Persistence float64 `json:"persistence"`
+	Sigma       float64 `json:"sigma"`
+	Seed        u64     `json:"seed"`
+}
+
+type partLanes struct {
+	First u64 `json:"first"`
+	Count u64 `json:"count"`
+}
+
+type partShard struct {
+	Index u64 `json:"index"`
+	Count u64 `json:"count"`
+}
+
+// partSummary is a sim.Summary. min and max are null when the part has no
+// lanes (they are infinite then, which JSON cannot write).
+type partSummary struct {
+	Count  u64      `json:"count"`
+	Mean   float64  `json:"mean"`
+	M2     float64  `json:"m2"`
+	Min    *f32     `json:"min"`
+	Max    *f32     `json:"max"`
+	Digest string   `json:"digest"` // 16 hex digits
+	Hist   partHist `json:"hist"`
+}
+
+type partHist struct {
+	Lo    f32     `json:"lo"`
+	Scale f32     `json:"scale"`
+	Bins  binList `json:"bins"`
+}
+
+// exactInt is the largest integer up to which every integer is a float64:
+// tools that read JSON numbers as float64 (jq 1.6, JavaScript) keep these.
+const exactInt = 1 << 53
+
+// u64 is a uint64 written as a decimal string, which no tool rounds. It
+// reads a string or a number (version 1).
+type u64 uint64
+
+func (v u64) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, strconv.FormatUint(uint64(v), 10)), nil
+}
+
+func (v *u64) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s is not a whole number from 0 to 2^64-1", b)
+	}
+	*v = u64(n)
+	return nil
+}
+
+// f32 is a float32 written as the shortest decimal of its float64 value, so
+// that it reads back exactly through float64 as well as float32 (the
+// shortest float32 decimal can round twice through float64). It reads
+// either form.
+type f32 float32
+
+func (v f32) MarshalJSON() ([]byte, error) { return json.Marshal(float64(v)) }
+
+func (v *f32) UnmarshalJSON(b []byte) error {
+	x, err := strconv.ParseFloat(string(b), 32)
+	if err != nil {
+		return fmt.Errorf("%s is not a float32", b)
+	}
+	*v = f32(x)
+	return nil
+}
+
+// binList is histogram counts: numbers, and strings for any count above
+// exactInt, which only a part of more than 2^53 lanes can have.
+type binList []uint64
+
+func (l binList) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+4*len(l))
+	b = append(b, '[')
+	for i, c := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if c > exactInt {
+			b = strconv.AppendQuote(b, strconv.FormatUint(c, 10))
+		} else {
+			b = strconv.AppendUint(b, c, 10)
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func (l *binList) UnmarshalJSON(b []byte) error {
+	var ns []uint64
+	if err := json.Unmarshal(b, &ns); err == nil {
+		*l = ns
+		return nil
+	}
+	var vs []u64
+	if err := json.Unmarshal(b, &vs); err != nil {
+		return errors.New("histogram bins are not whole numbers")
+	}
+	*l = make(binList, len(vs))
+	for i, v := range vs {
+		(*l)[i] = uint64(v)
+	}
+	return nil
+}
+
+func encodeParams(p sim.Params) partParams {
+	return partParams{Lanes: u64(p.Lanes), Steps: p.Steps, Start: p.Start, Anchor: p.Anchor,
+		Persistence: p.Persistence, Sigma: p.Sigma, Seed: u64(p.Seed)}
+}
+
+func (e partParams) decode() sim.Params {
+	return sim.Params{Lanes: uint64(e.Lanes), Steps: e.Steps, Start: e.Start, Anchor: e.Anchor,
+		Persistence: e.Persistence, Sigma: e.Sigma, Seed: uint64(e.Seed)}
+}
+
+func encodeSummary(s *sim.Summary) partSummary {
+	e := partSummary{
+		Count: u64(s.Count), Mean: s.Mean, M2: s.M2,
+		Digest: fmt.Sprintf("%016x", s.Digest),
+		Hist:   partHist{f32(s.Hist.Lo), f32(s.Hist.Scale), s.Hist.Bins},
+	}
+	if s.Count > 0 {
+		lo, hi := f32(s.Min), f32(s.Max)
+		e.Min, e.Max = &lo, &hi
+	}
+	return e
+}
+
+func (e *partSummary) decode(bins int) (*sim.Summary, error) {
+	count := uint64(e.Count)
+	s := &sim.Summary{Count: count, Mean: e.Mean, M2: e.M2, Min: float32(math.Inf(1)), Max: float32(math.Inf(-1))}
+	d, err := strconv.ParseUint(e.Digest, 16, 64)
+	if err != nil || len(e.Digest) != 16 {
+		return nil, fmt.Errorf("digest %q is not 16 hex digits", e.Digest)
+	}
+	s.Digest = d
+	lo, scale := float32(e.Hist.Lo), float32(e.Hist.Scale)
+	if len(e.Hist.Bins) != bins+2 {
+		return nil, fmt.Errorf("histogram has %d bins, want %d", len(e.Hist.Bins), bins+2)
+	}
+	if !(scale > 0) || math.IsInf(float64(scale), 0) {
+		return nil, fmt.Errorf("histogram scale %v is not a positive number", scale)
+	}
+	var n, carry uint64
+	for _, c := range e.Hist.Bins {
+		var cc uint64
+		n, cc = bits.Add64(n, c, 0)
+		carry |= cc
+	}
+	if carry != 0 || n != count {
+		return nil, fmt.Errorf("histogram counts %d lanes, the summary %d", n, count)
+	}
+	s.Hist = &sim.Histogram{Lo: lo, Scale: scale, Bins: e.Hist.Bins}
+	switch {
+	case count == 0:
+		if e.Min != nil || e.Max != nil || e.Mean != 0 || e.M2 != 0 {
+			return nil, errors.New("summary of no lanes has values")
+		}
+	case e.Min == nil || e.Max == nil:
+		return nil, errors.New("summary has no min or max")
+	default:
+		mn, mx := float32(*e.Min), float32(*e.Max)
+		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx) {
+			return nil, fmt.Errorf("summary is inconsistent (min %v, max %v, mean %v, m2 %v)", mn, mx, e.Mean, e.M2)
+		}
+		s.Min, s.Max = mn, mx
+	}
+	return s, nil
+}
+
+// meanWithin reports whether mean lies in [lo, hi], up to the rounding of
+// the float64 moments.
+func meanWithin(mean float64, lo, hi float32) bool {
+	slack := 1e-9 * (math.Abs(mean) + math.Abs(float64(lo)) + math.Abs(float64(hi)))
+	return mean >= float64(lo)-slack && mean <= float64(hi)+slack
+}

@@ -1,0 +1,325 @@
+package shard_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/shard"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// Above 2^53 a float64 no longer holds every integer: bigSeed becomes
+// 9007199254740992 when a tool reads it as a float64 (jq 1.6, JavaScript).
+const (
+	bigSeed  = 1<<53 + 1
+	bigLanes = 1<<53 + 7
+	tailRun  = 3 // lanes the test computes, at the end of the job
+)
+
+// viaAny decodes data into any (every number a float64) and encodes it
+// again, with keys sorted: what a tool that reads JSON numbers as float64
+// does to a part.
+func viaAny(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// viaJQ16 rewrites data as jq 1.6 does: every number through float64,
+// printed with 17 significant digits ("%.17g").
+func viaJQ16(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	var enc func(v any)
+	enc = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			b.WriteByte('{')
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for i, k := range keys {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				enc(k)
+				b.WriteByte(':')
+				enc(v[k])
+			}
+			b.WriteByte('}')
+		case []any:
+			b.WriteByte('[')
+			for i, x := range v {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				enc(x)
+			}
+			b.WriteByte(']')
+		case float64:
+			b.WriteString(strconv.FormatFloat(v, 'g', 17, 64))
+		default:
+			s, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(s)
+		}
+	}
+	enc(v)
+	return b.Bytes()
+}
+
+// bigParts returns the two parts of a job of bigLanes lanes with seed
+// bigSeed, as files: the last tailRun lanes run on the serial engine, and a
+// part for the lanes before them whose summary is made up (no test can run
+// 2^53 lanes) but consistent: every lane in one bin, so that bin holds more
+// than 2^53.
+func bigParts(t *testing.T) (head, tail []byte, want *sim.Result) {
+	t.Helper()
+	p := sim.Default()
+	p.Lanes, p.Seed, p.Steps = bigLanes, bigSeed, 4
+	r := run(t, cpu.Serial{}, &sim.Job{Params: p, First: bigLanes - tailRun, Count: tailRun})
+	tp := shard.NewPart(r)
+	tp.Shard = &shard.Shard{Index: 1<<62 + 1, Count: 1<<62 + 2}
+	s := sim.NewSummary(p)
+	s.Count, s.Mean, s.M2, s.Min, s.Max, s.Digest = bigLanes-tailRun, 72.5, 0, 72.5, 72.5, 0x0123456789abcdef
+	s.Hist.Bins[s.Hist.Bin(72.5)] = s.Count
+	hp := &shard.Part{Params: p, First: 0, Count: s.Count, Engine: "made up", Math: sim.MathExact, Summary: s}
+	var err error
+	if head, err = hp.Marshal(); err != nil {
+		t.Fatal(err)
+	}
+	if tail, err = tp.Marshal(); err != nil {
+		t.Fatal(err)
+	}
+	want, err = shard.Merge([]*shard.Part{hp, tp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return head, tail, want
+}
+
+// TestPartSurvivesFloat64 rewrites parts of a job whose seed, lane count,
+// lane range, shard and one histogram bin exceed 2^53 through float64 (an
+// encoding/json round trip through any, and jq 1.6's printing), and
+// requires them to read back, verify and merge to the same result.
+func TestPartSurvivesFloat64(t *testing.T) {
+	head, tail, want := bigParts(t)
+	for _, tool := range []struct {
+		name    string
+		rewrite func(*testing.T, []byte) []byte
+	}{{"encoding/json via any", viaAny}, {"jq 1.6 %.17g", viaJQ16}, {"twice", func(t *testing.T, b []byte) []byte { return viaJQ16(t, viaAny(t, b)) }}} {
+		var parts []*shard.Part
+		for _, data := range [][]byte{head, tail} {
+			p, err := shard.ParsePart(tool.rewrite(t, data))
+			if err != nil {
+				t.Fatalf("%s: %v", tool.name, err)
+			}
+			parts = append(parts, p)
+		}
+		if p := parts[1]; p.Params.Seed != bigSeed || p.Params.Lanes != bigLanes || p.First != bigLanes-tailRun || p.Shard.Index != 1<<62+1 {
+			t.Errorf("%s: seed %d lanes %d first %d shard %v", tool.name, p.Params.Seed, p.Params.Lanes, p.First, p.Shard)
+		}
+		got, err := shard.Merge(parts)
+		if err != nil {
+			t.Fatalf("%s: %v", tool.name, err)
+		}
+		sameSummary(t, tool.name, got.Summary, want.Summary)
+		if got.Summary.Mean != want.Summary.Mean || got.Summary.M2 != want.Summary.M2 || got.Params != want.Params {
+			t.Errorf("%s: merged %+v, want %+v", tool.name, got, want)
+		}
+	}
+}
+
+// TestPartSurvivesJQ runs jq . (any version) over a part, when jq is
+// installed.
+func TestPartSurvivesJQ(t *testing.T) {
+	jq, err := exec.LookPath("jq")
+	if err != nil {
+		t.Skip("no jq")
+	}
+	head, tail, want := bigParts(t)
+	var parts []*shard.Part
+	for _, data := range [][]byte{head, tail} {
+		cmd := exec.Command(jq, "-S", ".")
+		cmd.Stdin = bytes.NewReader(data)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := shard.ParsePart(out)
+		if err != nil {
+			t.Fatalf("after jq -S .: %v", err)
+		}
+		parts = append(parts, p)
+	}
+	got, err := shard.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSummary(t, "jq", got.Summary, want.Summary)
+}
+
+// TestFloat32ThroughFloat64 checks that the float32s a part holds (min,
+// max, histogram lo and scale) read back exactly in a reader that parses
+// them as float64 and converts to float32 (numpy, pandas), and in
+// ParsePart after jq 1.6's printing, for awkward values: the one float32
+// whose shortest float32 decimal rounds twice through float64 (issue 11,
+// case 8), a subnormal and the extremes.
+func TestFloat32ThroughFloat64(t *testing.T) {
+	p := sim.Default()
+	p.Lanes = 10
+	r := run(t, cpu.Serial{}, &sim.Job{Params: p})
+	for _, x := range []float32{math.Float32frombits(0x15ae43fd), math.SmallestNonzeroFloat32, -math.MaxFloat32 / 10, 1e-30, 0.1} {
+		part := shard.NewPart(r)
+		s := *r.Summary
+		h := *s.Hist
+		s.Hist = &h
+		s.Min, s.Max, s.Mean, h.Lo = x, max(x, r.Summary.Max), float64(x), x
+		part.Summary = &s
+		data, err := part.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Payload struct {
+				Summary struct {
+					Min  float64
+					Hist struct{ Lo float64 }
+				}
+			}
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if sum := doc.Payload.Summary; math.Float32bits(float32(sum.Min)) != math.Float32bits(x) || math.Float32bits(float32(sum.Hist.Lo)) != math.Float32bits(x) {
+			t.Errorf("#%#x: through float64, min %#x lo %#x", math.Float32bits(x), math.Float32bits(float32(sum.Min)), math.Float32bits(float32(sum.Hist.Lo)))
+		}
+		got, err := shard.ParsePart(viaJQ16(t, data))
+		if err != nil {
+			t.Fatalf("%#x: %v", math.Float32bits(x), err)
+		}
+		if g := got.Summary; math.Float32bits(g.Min) != math.Float32bits(x) || math.Float32bits(g.Hist.Lo) != math.Float32bits(x) {
+			t.Errorf("#%#x: read back min %#x lo %#x", math.Float32bits(x), math.Float32bits(g.Min), math.Float32bits(g.Hist.Lo))
+		}
+	}
+}
+
+// TestMergeRefusesMathMixture: exact and fast parts of one job have
+// different digests, so a merge of them matches neither run.
+func TestMergeRefusesMathMixture(t *testing.T) {
+	p := smallJob(1000)
+	dir := t.TempDir()
+	var parts []*shard.Part
+	for i, mode := range []string{sim.MathExact, sim.MathFast, sim.MathExact} {
+		sh := shard.Shard{Index: uint64(i), Count: 3}
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p}, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Math = mode // as the OpenCL engine with --math fast would
+		path := filepath.Join(dir, fmt.Sprintf("%s-%d.json", mode, i))
+		if err := shard.NewPart(r).WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, readParts(t, path)...)
+	}
+	if parts[1].Math != sim.MathFast {
+		t.Fatalf("read back math %q, want %q", parts[1].Math, sim.MathFast)
+	}
+	_, err := shard.Merge(parts)
+	want := parts[0].Path + " and " + parts[1].Path + " are parts of different jobs: --math is exact in " + parts[0].Path + " and fast in " + parts[1].Path
+	if err == nil || err.Error() != want {
+		t.Errorf("merge of exact and fast parts: %v, want %q", err, want)
+	}
+	// A part of no lanes holds no values: its mode does not matter.
+	parts[0].Math, parts[2].Math = sim.MathFast, sim.MathFast
+	q := smallJob(2)
+	var tiny []*shard.Part
+	for i := range uint64(3) {
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: q}, shard.Shard{Index: i, Count: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Summary.Count > 0 {
+			r.Math = sim.MathFast
+		}
+		tiny = append(tiny, shard.NewPart(r))
+	}
+	if r, err := shard.Merge(tiny); err != nil || r.Math != sim.MathFast {
+		t.Errorf("fast parts and an empty exact part: %v, math %q", err, r.Math)
+	}
+	if r, err := shard.Merge(parts); err != nil || r.Math != sim.MathFast {
+		t.Errorf("all fast: %v", err)
+	}
+}
+
+// TestReadVersion1 reads parts that gpusim wrote in version 1 of the format
+// (testdata, made by `gpusim run --lanes 1000 --steps 3 --seed 7 --daily
+// --shard i/2 --save`): they merge to the single run's digest, and their
+// math mode, which version 1 did not record, keeps them from mixing with
+// version 2 parts.
+func TestReadVersion1(t *testing.T) {
+	parts := readParts(t, "testdata/v1-part-0.json", "testdata/v1-part-1.json")
+	p := smallJob(1000)
+	p.Steps, p.Seed = 3, 7
+	want := run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})
+	got, err := shard.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Math != "" || parts[0].Math != "" {
+		t.Errorf("math %q, want none", got.Math)
+	}
+	sameSummary(t, "version 1", got.Summary, want.Summary)
+	if len(got.Daily) != p.Steps {
+		t.Fatalf("%d daily summaries", len(got.Daily))
+	}
+	for n := range got.Daily {
+		sameSummary(t, fmt.Sprintf("version 1, step %d", n+1), got.Daily[n], want.Daily[n])
+	}
+	r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p, Daily: true}, shard.Shard{Index: 1, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := filepath.Join(t.TempDir(), "v2.json")
+	if err := shard.NewPart(r).WriteFile(v2); err != nil {
+		t.Fatal(err)
+	}
+	_, err = shard.Merge(append(parts[:1:1], readParts(t, v2)...))
+	if err == nil || !strings.Contains(err.Error(), "--math is unknown (a version 1 part) in testdata/v1-part-0.json and exact in "+v2) {
+		t.Errorf("version 1 and 2 parts: %v", err)
+	}
+	data, err := os.ReadFile("testdata/v1-part-0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shard.ParsePart(bytes.Replace(data, []byte(`"seed": 7`), []byte(`"seed": 8`), 1)); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Errorf("changed version 1 part: %v", err)
+	}
+}

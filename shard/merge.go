@@ -1,0 +1,244 @@
+package shard
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// name is how messages refer to part i.
+func (p *Part) name(i int) string {
+	if p.Path != "" {
+		return p.Path
+	}
+	return fmt.Sprintf("part %d", i+1)
+}
+
+// CoverageError says how a set of parts fails to cover its job's lanes
+// exactly once.
+type CoverageError struct {
+	Lanes    uint64
+	Problems []string // "lanes [a, b) are missing", "lanes [a, b) are in both X and Y"
+}
+
+// maxProblems bounds the problems a CoverageError lists.
+const maxProblems = 8
+
+func (e *CoverageError) Error() string {
+	ps := e.Problems
+	more := ""
+	if len(ps) > maxProblems {
+		more = fmt.Sprintf("; and %d more", len(ps)-maxProblems)
+		ps = ps[:maxProblems]
+	}
+	return fmt.Sprintf("the parts do not cover the job's %d lanes exactly once: %s%s", e.Lanes, strings.Join(ps, "; "), more)
+}
+
+// Merge merges the parts of one job into the job's result. It refuses, with
+// an error naming the files, unless every part has the same job parameters
+// and the parts cover every lane [0, Lanes) exactly once. The digest, count,
+// extremes and histogram are then exactly those of a single run; mean and M2
+// are merged in lane order (Chan et al.), which agrees with a single run to
+// rounding. The Result is for lanes [0, Lanes): Engine and Device list the
+// distinct engines and devices of the parts in lane order, Math is the
+// parts' math mode (they must agree; empty for version 1 parts), Daily is
+// merged when every part kept it, and Timing is zero.
+func Merge(parts []*Part) (*sim.Result, error) {
+	order, err := checkParts(parts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Summary })
+	if err != nil {
+		return nil, err
+	}
+	r := &sim.Result{Params: parts[0].Params, Summary: s}
+	for _, p := range parts {
+		if p.Count > 0 {
+			r.Math = p.Math // one mode: checkMath
+			break
+		}
+	}
+	var engines, devices []string
+	daily := true
+	for _, i := range order {
+		p := parts[i]
+		if !slices.Contains(engines, p.Engine) {
+			engines = append(engines, p.Engine)
+		}
+		// A shard with no lanes ran on no device (Run leaves it empty).
+		if p.Device != "" && !slices.Contains(devices, p.Device) {
+			devices = append(devices, p.Device)
+		}
+		daily = daily && p.Daily != nil
+	}
+	r.Engine, r.Device = strings.Join(engines, "+"), strings.Join(devices, "; ")
+	if daily {
+		for n := range r.Params.Steps {
+			d, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Daily[n] })
+			if err != nil {
+				return nil, fmt.Errorf("daily summary of step %d: %w", n+1, err)
+			}
+			r.Daily = append(r.Daily, d)
+		}
+	}
+	return r, nil
+}
+
+func mergeSummaries(parts []*Part, order []int, get func(*Part) *sim.Summary) (*sim.Summary, error) {
+	h := get(parts[order[0]]).Hist
+	s := &sim.Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)),
+		Hist: &sim.Histogram{Lo: h.Lo, Scale: h.Scale, Bins: make([]uint64, len(h.Bins))}}
+	for _, i := range order {
+		if err := s.Merge(get(parts[i])); err != nil {
+			return nil, fmt.Errorf("%s: %w", parts[i].name(i), err)
+		}
+	}
+	return s, nil
+}
+
+// checkParts checks that parts are one job's and tile its lanes, and returns
+// their indices in lane order.
+func checkParts(parts []*Part) ([]int, error) {
+	if len(parts) == 0 {
+		return nil, errors.New("no parts to merge")
+	}
+	// The same file twice, or two copies of one part, would otherwise show up
+	// as an overlap; saying what happened is more useful.
+	seenPath := map[string]int{}
+	seenSum := map[string]int{}
+	for i, p := range parts {
+		if p.Summary == nil || p.Summary.Hist == nil {
+			return nil, fmt.Errorf("%s: part has no summary", p.name(i))
+		}
+		if p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First || p.Summary.Count != p.Count {
+			return nil, fmt.Errorf("%s: lanes [%d, %d+%d) with %d counted do not fit the job's %d lanes", p.name(i), p.First, p.First, p.Count, p.Summary.Count, p.Params.Lanes)
+		}
+		if p.Path != "" {
+			key := filepath.Clean(p.Path)
+			if j, ok := seenPath[key]; ok {
+				return nil, fmt.Errorf("%s is given twice (parts %d and %d)", p.Path, j+1, i+1)
+			}
+			seenPath[key] = i
+		}
+		if p.Checksum != "" && p.Count > 0 {
+			if j, ok := seenSum[p.Checksum]; ok {
+				return nil, fmt.Errorf("%s and %s are copies of the same part (lanes [%d, %d))", parts[j].name(j), p.name(i), p.First, p.First+p.Count)
+			}
+			seenSum[p.Checksum] = i
+		}
+	}
+	p0 := parts[0]
+	for i, p := range parts[1:] {
+		i++
+		if field, a, b := diffParams(p0.Params, p.Params); field != "" {
+			return nil, fmt.Errorf("%s and %s are parts of different jobs: --%s is %s in %s and %s in %s", p0.name(0), p.name(i), field, a, p0.name(0), b, p.name(i))
+		}
+		h0, h := p0.Summary.Hist, p.Summary.Hist
+		if h0.Lo != h.Lo || h0.Scale != h.Scale || len(h0.Bins) != len(h.Bins) {
+			return nil, fmt.Errorf("%s and %s have different histogram layouts (made by different gpusim versions?)", p0.name(0), p.name(i))
+		}
+		if p0.Daily != nil && p.Daily != nil {
+			for n := range p.Daily {
+				a, b := p0.Daily[n].Hist, p.Daily[n].Hist
+				if a.Lo != b.Lo || a.Scale != b.Scale || len(a.Bins) != len(b.Bins) {
+					return nil, fmt.Errorf("%s and %s have different daily histogram layouts (made by different gpusim versions?)", p0.name(0), p.name(i))
+				}
+			}
+		}
+	}
+	if err := checkMath(parts); err != nil {
+		return nil, err
+	}
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := parts[a], parts[b]
+		if pa.First != pb.First {
+			return cmp.Compare(pa.First, pb.First)
+		}
+		return cmp.Compare(pa.Count, pb.Count)
+	})
+	lanes := p0.Params.Lanes
+	cov := &CoverageError{Lanes: lanes}
+	next, owner := uint64(0), -1 // lanes [0, next) are covered, the last of them by owner
+	for _, i := range order {
+		p := parts[i]
+		if p.Count == 0 {
+			continue
+		}
+		end := p.First + p.Count
+		if p.First > next {
+			cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are missing", next, p.First))
+		} else if p.First < next {
+			cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are in both %s and %s", p.First, min(end, next), parts[owner].name(owner), p.name(i)))
+		}
+		if end > next {
+			next, owner = end, i
+		}
+	}
+	if next < lanes {
+		cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are missing", next, lanes))
+	}
+	if len(cov.Problems) > 0 {
+		return nil, cov
+	}
+	return order, nil
+}
+
+// checkMath refuses parts of different math modes, whose digests and values
+// differ: a merge of them would match neither run. A part with no lanes
+// holds no values, so its mode does not matter (Run cannot know it).
+func checkMath(parts []*Part) error {
+	mode := func(p *Part) string {
+		if p.Math == "" {
+			return "unknown (a version 1 part)"
+		}
+		return p.Math
+	}
+	first := -1
+	for i, p := range parts {
+		switch {
+		case p.Count == 0:
+		case first < 0:
+			first = i
+		case p.Math != parts[first].Math:
+			a, b := parts[first].name(first), p.name(i)
+			return fmt.Errorf("%s and %s are parts of different jobs: --math is %s in %s and %s in %s", a, b, mode(parts[first]), a, mode(p), b)
+		}
+	}
+	return nil
+}
+
+// diffParams returns the first parameter, as its flag name, in which a and b
+// differ, with both values; field is empty when they agree.
+func diffParams(a, b sim.Params) (field, va, vb string) {
+	u := func(x uint64) string { return strconv.FormatUint(x, 10) }
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	switch {
+	case a.Seed != b.Seed:
+		return "seed", u(a.Seed), u(b.Seed)
+	case a.Lanes != b.Lanes:
+		return "lanes", u(a.Lanes), u(b.Lanes)
+	case a.Steps != b.Steps:
+		return "steps", strconv.Itoa(a.Steps), strconv.Itoa(b.Steps)
+	case a.Start != b.Start:
+		return "start", f(a.Start), f(b.Start)
+	case a.Anchor != b.Anchor:
+		return "anchor", f(a.Anchor), f(b.Anchor)
+	case a.Persistence != b.Persistence:
+		return "persistence", f(a.Persistence), f(b.Persistence)
+	case a.Sigma != b.Sigma:
+		return "sigma", f(a.Sigma), f(b.Sigma)
+	}
+	return "", "", ""
+}
