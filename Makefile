@@ -18,7 +18,7 @@ ARGS ?=
 # Flags added to `make bench`'s quick suite, e.g. BENCH_ARGS='--engines serial,parallel'.
 BENCH_ARGS ?=
 
-.PHONY: build run test bench gobench lint fuzz clean
+.PHONY: build run test bench gobench lint fuzz clean gpu-check
 
 build:
 	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
@@ -49,12 +49,21 @@ lint:
 	$(GO) mod tidy -diff
 
 # Go native fuzzing of the parsers, FUZZTIME each (their seed corpora run in
-# make test): shard specs, part files and merge.
+# make test): counts, device lists, shard specs, part files and merge.
 FUZZTIME ?= 30s
 fuzz:
+	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/count
+	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParseDevices$$' -fuzztime $(FUZZTIME) ./engines
 	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shard
 	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParsePart$$' -fuzztime $(FUZZTIME) ./shard
 	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./shard
+
+# The one-shot device check (scripts/gpu-check.sh) with a static gpusim,
+# against this machine's OpenCL devices, writing gpu-check-out/gpu-check.json;
+# GPU_CHECK_SMALL=1 for small jobs (CI). For a machine lent with a GPU:
+# scripts/gpu-check.sh prepare, carry gpu-check/, run gpu-check/gpu-check.sh.
+gpu-check: build
+	GPUSIM=bin/gpusim scripts/gpu-check.sh run
 
 clean:
 	rm -rf bin

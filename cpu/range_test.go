@@ -69,7 +69,7 @@ func TestTopOfRange(t *testing.T) {
 			}
 			forEachEngine(func(c engineCase) {
 				got := run(t, c.e, job)
-				if err := enginetest.CompareResult(got, want, enginetest.ExactTol); err != nil {
+				if err := enginetest.CompareResult(got, want, enginetest.DefaultTol); err != nil {
 					t.Errorf("%s first %#x count %d daily %v: %v", c.name, r.first, r.count, daily, err)
 				}
 			})

@@ -49,8 +49,14 @@ type Options struct {
 	sqrtDouble bool   // take the fp64 square root even when float's is exact
 	localHist  int    // 1 forces the local-memory histogram, -1 global atomics
 	histLimit  uint64 // lanes after which device histograms are read and reset
+	maxBlocks  int    // Philox blocks (4 steps) per launch at most: forces step-split launches
 	mulHi      int    // 1 forces the 64-bit product for mul_hi, -1 mul_hi
 	wg, groups int    // work-group size and count instead of the device's
+	maxWG      int    // lowers every kernel's work-group size limit
+	localMem   int    // replaces the device's local memory size
+	dailyTree  bool   // weather_daily reduces by tree and atomics as on GPUs
+	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
+	noDenormals, skipSelfTest bool
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -89,8 +95,10 @@ type Options struct {
 // memory per work-group where it fits) into uint counters that are read and
 // reset only every 2^32-1 lanes. A run transfers the records and the
 // histogram once (kilobytes), plus the finals when the job keeps them.
-// Daily statistics use a second kernel with per-work-item, per-step records
-// and per-step histograms, reduced per step on the device.
+// Daily statistics use a second kernel that reduces every step inside the
+// work-group in local memory into per-group, per-step records (folded per
+// step on the device at the end) and counts each step's histogram in local
+// memory; its launches take as many steps as local memory holds.
 //
 // Runs on one Engine are serialized; use one Engine per goroutine for
 // concurrent runs.
@@ -110,11 +118,18 @@ type Engine struct {
 	kKAT   *cl.Kernel
 	kNorm  *cl.Kernel
 	dummy  *cl.Buffer
-	wg     int // work-group size of the main kernel
-	groups int // work-groups per launch
+	main   grid // the weather kernel's launch geometry
+	daily  grid // weather_daily's
+	// dailyBlocks is how many Philox blocks of steps one weather_daily
+	// launch may take: its per-step histograms must fit in local memory.
+	dailyBlocks int
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
-	closed  bool
+	// launches counts kernel launches of runs (tests check how runs split).
+	launches int
+	startup  time.Duration // Open's time not yet reported in a Result
+	closed   bool
+	st       selfTestState
 }
 
 // ErrInexactDevice matches Open's error for exact math on a device whose
@@ -124,6 +139,7 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 // Open prepares the device for runs: it checks the options, builds the
 // program (or takes it from the cache) and creates the queue and kernels.
 func Open(opt Options) (*Engine, error) {
+	t0 := time.Now()
 	switch opt.Math {
 	case "":
 		opt.Math = MathExact
@@ -165,10 +181,15 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if err := e.openSelfTest(options, e.source()); err != nil {
+		e.Close()
+		return nil, err
+	}
 	if err := e.warmUp(); err != nil {
 		e.Close()
 		return nil, err
 	}
+	e.sh.saveBinary(e.source(), options)
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)
@@ -177,6 +198,7 @@ func Open(opt Options) (*Engine, error) {
 	if e.fast {
 		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
 	}
+	e.startup = time.Since(t0)
 	return e, nil
 }
 
@@ -214,6 +236,12 @@ func (e *Engine) buildOptions() (string, error) {
 	if e.useLocalHist() {
 		o = append(o, "-DLOCAL_HIST")
 	}
+	if e.dailySerial() {
+		o = append(o, "-DDAILY_SERIAL")
+	}
+	if e.opts.noDenormals {
+		o = append(o, "-cl-denorms-are-zero")
+	}
 	return strings.Join(o, " "), nil
 }
 
@@ -234,7 +262,7 @@ func (e *Engine) useLocalHist() bool {
 	// On CPUs local memory is ordinary memory, and a work-group runs on
 	// one thread: the per-group histogram spares the atomics contention
 	// between threads. It pays off on GPUs too.
-	return e.desc.LocalMemBytes >= localHistMin
+	return e.localMem() >= localHistMin
 }
 
 func (e *Engine) init(options string) error {
@@ -262,23 +290,29 @@ func (e *Engine) init(options string) error {
 	if e.dummy, err = cl.CreateBuffer(e.sh.ctx, cl.MemReadWrite, 64); err != nil {
 		return fmt.Errorf("opencl: allocate: %w", err)
 	}
-	maxWG, err := e.kMain.WorkGroupSize()
+	return e.layoutKernels()
+}
+
+// layoutKernels chooses the launch geometry of the main and daily kernels
+// from the device and each kernel's limits.
+func (e *Engine) layoutKernels() error {
+	l, err := e.limits(e.kMain)
 	if err != nil {
-		return fmt.Errorf("opencl: query kernel: %w", err)
+		return err
 	}
-	cus := max(e.desc.ComputeUnits, 1)
-	if e.desc.IsGPU() {
-		// Warps of 32 or wavefronts of 64, several resident groups per
-		// compute unit to hide latency.
-		e.wg, e.groups = min(256, maxWG), 8*cus
-	} else {
-		// A few work-items of VW lanes per group and enough groups per
-		// core for the driver to balance them.
-		e.wg, e.groups = min(8, maxWG), 16*cus
+	fixed, perItem := e.mainLocal()
+	if e.main, err = e.layout("weather", l, fixed, perItem); err != nil {
+		return err
 	}
-	if e.opts.wg > 0 {
-		e.wg, e.groups = min(e.opts.wg, maxWG), e.opts.groups
+	if l, err = e.limits(e.kDaily); err != nil {
+		return err
 	}
+	fixed, perItem = e.dailyLocal()
+	if e.daily, err = e.layout("weather_daily", l, fixed, perItem); err != nil {
+		return err
+	}
+	// The last launch of a chunk takes up to 3 steps past its blocks.
+	e.dailyBlocks = (e.localMem() - e.daily.wg*perItem - 3*dailyStepLocal) / (4 * dailyStepLocal)
 	return nil
 }
 
@@ -331,7 +365,7 @@ func (e *Engine) Close() error {
 	for _, k := range []*cl.Kernel{e.kMain, e.kDaily, e.kRed, e.kKAT, e.kNorm} {
 		errs = append(errs, k.Release())
 	}
-	errs = append(errs, e.dummy.Release(), e.q.Release())
+	errs = append(errs, e.st.release(), e.dummy.Release(), e.q.Release())
 	if e.sh != nil {
 		e.sh.release()
 	}

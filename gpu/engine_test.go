@@ -134,7 +134,8 @@ func TestVariants(t *testing.T) {
 		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, enginetest.DefaultTol},
 		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, enginetest.DefaultTol},
 		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, enginetest.Tol{Mean: 1e-7, Std: 1e-4, Daily: 1e-4}},
-		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6}, []*sim.Job{j, jd}, enginetest.DefaultTol},
+		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6, dailyTree: true}, []*sim.Job{j, jd}, enginetest.DefaultTol},
+		{"daily tree, odd group", Options{VectorWidth: 4, wg: 12, groups: 5, dailyTree: true}, []*sim.Job{jd}, enginetest.DefaultTol},
 	} {
 		e := open(t, c.opt)
 		for _, j := range c.jobs {

@@ -120,6 +120,7 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 			}
 		}
 		res.Timing.Compile += r.Timing.Compile
+		res.Timing.Startup += r.Timing.Startup
 		res.Timing.Kernel += r.Timing.Kernel
 		res.Timing.Transfer += r.Timing.Transfer
 	}

@@ -1,11 +1,15 @@
 package gpu
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/kernels"
 )
 
 // shared is the process-wide state of one device: its OpenCL context and the
@@ -17,12 +21,16 @@ import (
 // are serialized per device by mu.
 type shared struct {
 	index int
+	desc  DeviceDesc
 	dev   *cl.Device
 	ctx   *cl.Context
 	refs  int // guarded by registry.mu
 
 	mu    sync.Mutex
 	progs map[progKey]*cl.Program
+	// unsaved holds the disk-cache keys of programs built from source
+	// whose binaries saveBinary has not stored yet.
+	unsaved map[progKey]string
 }
 
 type progKey struct{ source, options string }
@@ -44,7 +52,7 @@ func acquire(d device) (*shared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opencl: create context on %s: %w", d.desc, err)
 	}
-	s := &shared{index: d.desc.Index, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
+	s := &shared{index: d.desc.Index, desc: d.desc, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
 	if registry.m == nil {
 		registry.m = map[int]*shared{}
 	}
@@ -69,9 +77,9 @@ func (s *shared) release() {
 	s.ctx.Release()
 }
 
-// program returns the program of source built with options, building it on
-// first use; took is the build's host time, zero on a cache hit. Failed
-// builds are not cached.
+// program returns the program of source (with kernels.SelfTest appended)
+// built with options, building it on first use; took is the build's host
+// time, zero on a hit of the process's cache. Failed builds are not cached.
 func (s *shared) program(source, options string) (p *cl.Program, took time.Duration, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -80,13 +88,72 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 		return p, 0, nil
 	}
 	t0 := time.Now()
-	p, err = cl.BuildProgram(s.ctx, s.dev, source, options)
+	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
+	p, fromSource, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
 	}
 	took = time.Since(t0)
 	s.progs[k] = p
+	if fromSource {
+		if s.unsaved == nil {
+			s.unsaved = map[progKey]string{}
+		}
+		s.unsaved[k] = key
+	}
 	return p, took, nil
+}
+
+// saveBinary stores the binary of a program built from source in the disk
+// cache. Open calls it last, after the self-test's and the warm-up's first
+// launches: drivers that compile kernels at their first launch (pocl) then
+// include the machine code in the binary, which spares a warm start that
+// compilation.
+func (s *shared) saveBinary(source, options string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := progKey{source, options}
+	key, ok := s.unsaved[k]
+	if !ok || s.progs[k] == nil {
+		return
+	}
+	delete(s.unsaved, k)
+	if bin, err := s.progs[k].Binary(); err != nil {
+		cacheNote("cache: the driver gives no program binary: %v", err)
+	} else {
+		cacheStore("programs", key, bin)
+	}
+}
+
+// buildCached builds the program from the binary in the disk cache under
+// key when there is one the driver accepts, else from source (fromSource).
+// The binary's entry is checksummed (cache.go) and a binary the driver
+// rejects is rebuilt from source, so a corrupt or stale entry is never
+// used.
+func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, fromSource bool, err error) {
+	if bin := cacheLoad("programs", key); bin != nil {
+		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
+		if err == nil {
+			binaryHits.Add(1)
+			return p, false, nil
+		}
+		cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
+	}
+	p, err = cl.BuildProgram(ctx, dev, source, options)
+	return p, err == nil, err
+}
+
+// binaryHits counts the programs built from cached binaries (for tests).
+var binaryHits atomic.Int64
+
+// programKey identifies a compiled program: the platform, device, driver,
+// build options and source. The self-test's passes use the same key.
+func programKey(d DeviceDesc, options, source string) string {
+	h := sha256.New()
+	for _, s := range []string{d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source} {
+		fmt.Fprintf(h, "%d:%s\n", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // cachedPrograms counts the programs alive in the process (for tests).
@@ -100,4 +167,14 @@ func cachedPrograms() int {
 		s.mu.Unlock()
 	}
 	return n
+}
+
+// source is the program source the engine's init builds (program appends
+// kernels.SelfTest to every source, so that the self-test's probes compile
+// under the same options and pragmas as the kernels they vouch for).
+func (e *Engine) source() string {
+	if e.opts.source != "" {
+		return e.opts.source
+	}
+	return kernels.Weather
 }

@@ -25,7 +25,8 @@ const chunkTarget = 100 * time.Millisecond
 // was timed: about 20 ms on a two-core CPU, far less on a GPU.
 const firstChunkLaneSteps = 1 << 24
 
-// dailyRecordBytes bounds the per-work-item daily records on the device.
+// dailyRecordBytes bounds the per-group, per-step daily records on the
+// device: a full grid up to about a thousand steps on the largest GPUs.
 const dailyRecordBytes = 64 << 20
 
 // Run implements sim.Engine. It checks ctx between launches and calls
@@ -41,14 +42,17 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkSubnormals(job); err != nil {
+		return nil, err
+	}
 	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count}
 	defer r.release()
 	res, err := r.run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res.Timing = sim.Timing{Wall: time.Since(start), Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
-	e.compile = 0
+	res.Timing = sim.Timing{Wall: time.Since(start), Startup: e.startup, Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
+	e.compile, e.startup = 0, 0
 	return res, nil
 }
 
@@ -64,14 +68,27 @@ type run struct {
 
 	kernel, transfer time.Duration
 
+	// The plan: kernel, grid, buffers and arguments.
+	k           *cl.Kernel
+	args        chunkArgs
+	items, wg   int     // work-items per launch, work-group size
+	exact       float64 // the exact final mean
+	rec         *cl.Buffer
+	temps       *cl.Buffer // temperatures between the parts of a chunk; nil: no parts
+	tempLanes   uint64     // lanes temps holds
+	partBlocks  int        // Philox blocks one launch may take at most; 0: all
 	hist, dhist *cl.Buffer
+	finals      [2]*cl.Buffer
 	stride      uint64 // lanes of one grid-stride pass
 	maxChunk    uint64
+	pending     []flight
 }
 
+// flight is a launch in flight: its kernel event, the read of its finals,
+// the lanes it completes (0 for a part before the last) and its lane-steps.
 type flight struct {
 	kev, rev *cl.Event
-	n        uint64
+	n, work  uint64
 }
 
 func (r *run) release() {
@@ -143,32 +160,6 @@ func (r *run) zero(b *cl.Buffer) error {
 	return nil
 }
 
-// args sets kernel arguments, keeping the first error.
-type args struct {
-	k   *cl.Kernel
-	err error
-}
-
-func (a *args) set(i int, f func() error) {
-	if a.err == nil {
-		if err := f(); err != nil {
-			a.err = fmt.Errorf("opencl: %s argument %d: %w", a.k.Name(), i, err)
-		}
-	}
-}
-func (a *args) u32(i int, v uint32)     { a.set(i, func() error { return a.k.SetArgUint32(i, v) }) }
-func (a *args) u64(i int, v uint64)     { a.set(i, func() error { return a.k.SetArgUint64(i, v) }) }
-func (a *args) f32(i int, v float32)    { a.set(i, func() error { return a.k.SetArgFloat32(i, v) }) }
-func (a *args) buf(i int, b *cl.Buffer) { a.set(i, func() error { return a.k.SetArgBuffer(i, b) }) }
-func (a *args) local(i int, size int)   { a.set(i, func() error { return a.k.SetArgLocal(i, size) }) }
-func (r *run) acc(a *args, i int, v float64) {
-	if r.e.fp64 {
-		a.u64(i, math.Float64bits(v))
-	} else {
-		a.f32(i, float32(v))
-	}
-}
-
 // shift is the deviation reference as the device holds it.
 func (r *run) shift(v float64) float64 {
 	if r.e.fp64 {
@@ -177,240 +168,352 @@ func (r *run) shift(v float64) float64 {
 	return float64(float32(v))
 }
 
-func (r *run) run(ctx context.Context) (*sim.Result, error) {
-	e, p, job := r.e, r.p, r.job
-	res := sim.NewResult("opencl", e.label, job, r.first, r.count)
-	if e.fast {
-		res.Math = sim.MathFast
-	}
-	r.res = res
-	keep := job.KeepFinals
-	daily := job.Daily && p.Steps > 0
-	exact, _ := p.Exact(p.Steps)
-	hist := res.Summary.Hist
+// part is one launch: lanes [off, off+n) of the run through Philox blocks
+// [b0, b0+nb) and, when last, the steps past the last whole block. A lane
+// chunk whose steps take too long for one launch is run in several parts
+// that carry each lane's temperature in a device buffer; the block index
+// continues across them, so the stream is the one of a single launch.
+type part struct {
+	off, n uint64
+	b0, nb int
+	last   bool
+	which  int // finals buffer
+}
 
-	var err error
-	if r.hist, err = r.alloc(len(hist.Bins) * 4); err != nil {
+// Phase bits of weather.cl's weather kernel.
+const (
+	phaseLoad = 1
+	phaseLast = 2
+)
+
+// chunkArgs are the arguments that change from launch to launch.
+type chunkArgs interface {
+	chunk(r *run, pt part)
+}
+
+func (a *weatherArgs) chunk(r *run, pt part) {
+	a.First, a.Count, a.Finals = r.first+pt.off, uint32(pt.n), r.finals[pt.which]
+	a.B0, a.NBlocks, a.Rem = uint32(pt.b0), uint32(pt.nb), 0
+	a.Phase, a.Init = 0, b2u(pt.off == 0 && pt.last)
+	if pt.b0 > 0 {
+		a.Phase |= phaseLoad
+	}
+	if pt.last {
+		a.Phase |= phaseLast
+		a.Rem = uint32(r.p.Steps % 4)
+	}
+}
+
+func (a *weatherDailyArgs) chunk(r *run, pt part) {
+	a.First, a.Count, a.Finals = r.first+pt.off, uint32(pt.n), r.finals[pt.which]
+	// Every part of the first chunk resets the records of its steps.
+	a.Init = b2u(pt.off == 0)
+	a.S0, a.NS = uint32(4*pt.b0), uint32(4*pt.nb)
+	a.Phase = 0
+	if pt.b0 > 0 {
+		a.Phase |= phaseLoad
+	}
+	if pt.last {
+		a.Phase |= phaseLast
+		a.NS += uint32(r.p.Steps % 4)
+	}
+	a.LDH = local(int(a.NS) * dailyStepLocal)
+}
+
+func (r *run) run(ctx context.Context) (*sim.Result, error) {
+	r.res = sim.NewResult("opencl", r.e.label, r.job, r.first, r.count)
+	if r.e.fast {
+		r.res.Math = sim.MathFast
+	}
+	if err := r.plan(); err != nil {
 		return nil, err
+	}
+	if err := r.launchAll(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.collect(); err != nil {
+		return nil, err
+	}
+	return r.res, nil
+}
+
+// plan allocates the run's device buffers and chooses its kernel, launch
+// grid and the arguments that stay fixed for the run.
+func (r *run) plan() error {
+	e := r.e
+	var err error
+	if r.hist, err = r.alloc(len(r.res.Summary.Hist.Bins) * 4); err != nil {
+		return err
 	}
 	if err := r.zero(r.hist); err != nil {
-		return nil, err
+		return err
 	}
-
-	// The launch grid and the kernel arguments that stay fixed for the run.
-	var k *cl.Kernel
-	var global, local []int
-	var a *args
-	var iFirst, iCount, iInit, iFinals int
-	var rec *cl.Buffer
-	items := 0
-	if !daily {
-		k = e.kMain
-		items = e.groups * e.wg
-		global, local = []int{items}, []int{e.wg}
-		if rec, err = r.alloc(e.groups * recWords * 8); err != nil {
-			return nil, err
+	r.exact, _ = r.p.Exact(r.p.Steps)
+	daily := r.job.Daily && r.p.Steps > 0
+	g := e.main
+	r.k, r.partBlocks = e.kMain, e.opts.maxBlocks
+	if daily {
+		// Per-group, per-step records within dailyRecordBytes.
+		g = e.daily
+		g.groups = min(g.groups, max(1, dailyRecordBytes/(r.p.Steps*recWords*8)))
+		r.k, r.partBlocks = e.kDaily, e.dailyBlocks
+		if e.opts.maxBlocks > 0 {
+			r.partBlocks = min(r.partBlocks, e.opts.maxBlocks)
 		}
-		a = &args{k: k}
-		a.u32(2, uint32(p.Steps/4))
-		a.u32(3, uint32(p.Steps%4))
-		a.f32(4, r.m.Start)
-		a.f32(5, r.m.P)
-		a.f32(6, r.m.C)
-		a.f32(7, r.m.Sigma)
-		a.u32(8, r.m.Key[0])
-		a.u32(9, r.m.Key[1])
-		r.acc(a, 10, exact)
-		a.f32(11, hist.Lo)
-		a.f32(12, hist.Scale)
-		a.buf(14, rec)
-		a.buf(15, r.hist)
-		a.u32(17, b2u(keep))
-		accSize := 4
-		if e.fp64 {
-			accSize = 8
-		}
-		a.local(18, e.wg*accSize)
-		a.local(19, e.wg*accSize)
-		a.local(20, e.wg*4)
-		a.local(21, e.wg*4)
-		a.local(22, e.wg*8)
-		a.local(23, e.wg*4)
-		iFirst, iCount, iInit, iFinals = 0, 1, 13, 16
-	} else {
-		k = e.kDaily
-		wg := e.wg
-		budget := min(dailyRecordBytes, int(min(e.desc.MaxAllocBytes, math.MaxInt32)))
-		items = min(e.groups*e.wg, max(1, budget/(p.Steps*recWords*8)))
-		if items >= wg {
-			items -= items % wg
-		} else {
-			for wg > items {
-				wg /= 2
-			}
-			items = wg
-		}
-		global, local = []int{items}, []int{wg}
-		if rec, err = r.alloc(items * p.Steps * recWords * 8); err != nil {
-			return nil, err
-		}
-		if r.dhist, err = r.alloc(p.Steps * (sim.DailyBins + 2) * 4); err != nil {
-			return nil, err
-		}
-		if err := r.zero(r.dhist); err != nil {
-			return nil, err
-		}
-		shifts, los, scales, err := r.dailyParams(res.Daily)
-		if err != nil {
-			return nil, err
-		}
-		a = &args{k: k}
-		a.u32(2, uint32(p.Steps))
-		a.f32(3, r.m.Start)
-		a.f32(4, r.m.P)
-		a.f32(5, r.m.C)
-		a.f32(6, r.m.Sigma)
-		a.u32(7, r.m.Key[0])
-		a.u32(8, r.m.Key[1])
-		a.buf(9, shifts)
-		a.buf(10, los)
-		a.buf(11, scales)
-		a.f32(12, hist.Lo)
-		a.f32(13, hist.Scale)
-		a.buf(15, rec)
-		a.buf(16, r.dhist)
-		a.buf(17, r.hist)
-		a.u32(19, b2u(keep))
-		lh := p.Steps * (sim.DailyBins + 2) * 4
-		useLocal := e.opts.localHist >= 0 && uint64(lh)+localHistReserve <= e.desc.LocalMemBytes
-		if !useLocal {
-			lh = 4
-		}
-		a.local(20, lh)
-		a.u32(21, b2u(useLocal))
-		iFirst, iCount, iInit, iFinals = 0, 1, 14, 18
 	}
-	if a.err != nil {
-		return nil, a.err
-	}
-
-	r.stride = uint64(items * e.vw)
+	r.items, r.wg = g.groups*g.wg, g.wg
+	r.stride = uint64(r.items * e.vw)
 	r.maxChunk = min(r.count, 1<<31)
 	if e.opts.MaxChunkLanes > 0 {
 		r.maxChunk = min(r.maxChunk, e.opts.MaxChunkLanes)
 	}
-	finals := []*cl.Buffer{e.dummy, e.dummy}
-	if keep {
+	r.finals = [2]*cl.Buffer{e.dummy, e.dummy}
+	if r.job.KeepFinals {
 		r.maxChunk = min(r.maxChunk, e.desc.MaxAllocBytes/4, 1<<26)
-		for i := range finals {
-			if finals[i], err = r.alloc(int(r.maxChunk) * 4); err != nil {
-				return nil, err
+		for i := range r.finals {
+			if r.finals[i], err = r.alloc(int(r.maxChunk) * 4); err != nil {
+				return err
 			}
 		}
 	}
+	temps := e.dummy
+	if r.p.Steps >= 8 {
+		// Lanes of a chunk run in parts: at least a grid-stride pass,
+		// at most 64 MiB of temperatures. The buffer holds a vector
+		// past the last lane: the kernels load and store whole vectors.
+		r.tempLanes = min(r.maxChunk, max(r.stride, 1<<24), e.desc.MaxAllocBytes/4-uint64(e.vw))
+		if r.temps, err = r.alloc(int(r.tempLanes+uint64(e.vw)) * 4); err != nil {
+			return err
+		}
+		temps = r.temps
+	}
+	if daily {
+		return r.planDaily(temps)
+	}
+	return r.planMain(temps)
+}
 
-	var pending []flight
+// planMain sets up the weather kernel: one record per work-group.
+func (r *run) planMain(temps *cl.Buffer) error {
+	e := r.e
+	var err error
+	if r.rec, err = r.alloc(r.items / r.wg * recWords * 8); err != nil {
+		return err
+	}
+	acc, wg := e.accSize(), r.wg
+	hist := r.res.Summary.Hist
+	r.args = &weatherArgs{
+		NBlocks: uint32(r.p.Steps / 4), Rem: uint32(r.p.Steps % 4),
+		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma, K0: r.m.Key[0], K1: r.m.Key[1],
+		Shift: accum(r.exact), HLo: hist.Lo, HScale: hist.Scale,
+		Rec: r.rec, Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: temps,
+		LS1: local(wg * acc), LS2: local(wg * acc), LMin: local(wg * 4),
+		LMax: local(wg * 4), LDig: local(wg * 8), LN: local(wg * 4),
+	}
+	return nil
+}
+
+// planDaily sets up the weather_daily kernel: per-group, per-step records
+// and per-step histograms.
+func (r *run) planDaily(temps *cl.Buffer) error {
+	e, steps := r.e, r.p.Steps
+	var err error
+	if r.rec, err = r.alloc(r.items / r.wg * steps * recWords * 8); err != nil {
+		return err
+	}
+	if r.dhist, err = r.alloc(steps * dailyStepLocal); err != nil {
+		return err
+	}
+	if err := r.zero(r.dhist); err != nil {
+		return err
+	}
+	shifts, los, scales, err := r.dailyParams(r.res.Daily)
+	if err != nil {
+		return err
+	}
+	acc, wg, bins := e.accSize(), r.wg, 4
+	if e.dailySerial() {
+		bins = 2 * wg * e.vw * 4
+	}
+	hist := r.res.Summary.Hist
+	r.args = &weatherDailyArgs{
+		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma,
+		K0: r.m.Key[0], K1: r.m.Key[1], Shift: shifts, DLo: los, DScale: scales,
+		HLo: hist.Lo, HScale: hist.Scale, GRec: r.rec, DHist: r.dhist, Hist: r.hist,
+		Keep: b2u(r.job.KeepFinals), Temps: temps,
+		LS1: local(2 * wg * acc), LS2: local(2 * wg * acc), LMin: local(2 * wg * 4),
+		LMax: local(2 * wg * 4), LDig: local(2 * wg * 8), LBin: local(bins),
+	}
+	return nil
+}
+
+// launchAll runs the lanes in chunks, keeping one launch queued behind the
+// one it waits for. It checks ctx before each launch and reports progress
+// as each chunk's last launch completes.
+func (r *run) launchAll(ctx context.Context) error {
 	defer func() {
-		for _, f := range pending {
+		for _, f := range r.pending {
 			f.kev.Release()
 			f.rev.Release()
 		}
+		r.pending = nil
 	}()
-	complete := func() (uint64, time.Duration, error) {
-		f := pending[0]
-		pending = pending[1:]
-		d, err := r.wait(f.kev, true)
-		if f.rev != nil {
-			if _, err2 := r.wait(f.rev, false); err == nil {
-				err = err2
-			}
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("opencl: run %d lanes: %w", f.n, err)
-		}
-		if job.Progress != nil {
-			job.Progress(f.n)
-		}
-		return f.n, d, nil
-	}
-
-	chunk := r.round(uint64(firstChunkLaneSteps / max(p.Steps, 1)))
-	init := uint32(1)
-	since := uint64(0) // lanes in the device histograms since their last reset
+	blocks := r.p.Steps / 4
+	work := uint64(firstChunkLaneSteps) // lane-steps per launch
+	since := uint64(0)                  // lanes in the device histograms since their last reset
 	for off, which := uint64(0), 0; off < r.count; which ^= 1 {
-		if err := ctx.Err(); err != nil {
-			return nil, context.Cause(ctx)
-		}
-		n := min(chunk, r.count-off)
-		if since+n > e.opts.histLimit {
-			for len(pending) > 0 {
-				if _, _, err := complete(); err != nil {
-					return nil, err
-				}
+		n, split := r.lanes(work, r.count-off)
+		if since+n > r.e.opts.histLimit {
+			if err := r.drain(); err != nil {
+				return err
 			}
 			if err := r.flushHists(); err != nil {
-				return nil, err
+				return err
 			}
 			since = 0
 		}
-		a.u64(iFirst, r.first+off)
-		a.u32(iCount, uint32(n))
-		a.u32(iInit, init)
-		a.buf(iFinals, finals[which])
-		if a.err != nil {
-			return nil, a.err
-		}
-		kev, err := e.q.EnqueueNDRange(k, global, local)
-		if err != nil {
-			return nil, fmt.Errorf("opencl: launch %d lanes: %w", n, err)
-		}
-		f := flight{kev: kev, n: n}
-		if keep {
-			if f.rev, err = finals[which].ReadAsync(e.q, 0, cl.Bytes(res.Finals[off:off+n])); err != nil {
-				kev.Release()
-				return nil, fmt.Errorf("opencl: read finals: %w", err)
+		for b0 := 0; ; {
+			if err := ctx.Err(); err != nil {
+				return context.Cause(ctx)
 			}
-		}
-		pending = append(pending, f)
-		if err := e.q.Flush(); err != nil {
-			return nil, fmt.Errorf("opencl: flush: %w", err)
+			pt := part{off: off, n: n, b0: b0, nb: blocks - b0, which: which}
+			if split {
+				pt.nb = min(pt.nb, max(1, int(min(work/(n*4), math.MaxInt32))))
+				if r.partBlocks > 0 {
+					pt.nb = min(pt.nb, r.partBlocks)
+				}
+			}
+			pt.last = b0+pt.nb == blocks
+			if err := r.launch(pt); err != nil {
+				return err
+			}
+			b0 += pt.nb
+			// Keep one launch queued behind the one we wait for, so
+			// that the device never idles while the host reports
+			// progress.
+			if len(r.pending) == 2 {
+				done, d, err := r.complete()
+				if err != nil {
+					return err
+				}
+				work = adapt(work, done, d)
+			}
+			if pt.last {
+				break
+			}
 		}
 		off += n
 		since += n
-		init = 0
-		// Keep one launch queued behind the one we wait for, so that
-		// the device never idles while the host reports progress.
-		if len(pending) == 2 {
-			done, d, err := complete()
-			if err != nil {
-				return nil, err
-			}
-			chunk = r.adapt(chunk, done, d)
-		}
 	}
-	for len(pending) > 0 {
-		if _, _, err := complete(); err != nil {
-			return nil, err
-		}
-	}
+	return r.drain()
+}
 
-	if !daily {
-		recs := make([]uint64, e.groups*recWords)
-		if err := r.read(rec, cl.Bytes(recs)); err != nil {
-			return nil, err
+// lanes is the size of the next lane chunk for launches of about work
+// lane-steps, and whether its steps are split over several launches. They
+// are when one launch may take only partBlocks blocks of steps, and when
+// work does not cover all steps of one grid-stride pass: then the chunk is
+// one pass (or the lanes left) and each launch takes the steps work allows.
+func (r *run) lanes(work, left uint64) (n uint64, split bool) {
+	per := uint64(max(r.p.Steps, 1))
+	if r.temps == nil {
+		return min(r.round(work/per), left), false
+	}
+	if r.partBlocks > 0 && r.p.Steps/4 > r.partBlocks {
+		per, split = uint64(4*r.partBlocks), true
+	}
+	n = r.round(work / per)
+	if full := min(r.stride, r.tempLanes, left); n < full {
+		n, split = full, true
+	}
+	if split {
+		n = min(n, r.tempLanes)
+	}
+	return min(n, left), split
+}
+
+// launch enqueues the kernel on a part, and the read of its finals when
+// the job keeps them and the part is its chunk's last.
+func (r *run) launch(pt part) error {
+	e := r.e
+	r.args.chunk(r, pt)
+	if err := setArgs(r.k, r.args, e.fp64); err != nil {
+		return err
+	}
+	kev, err := e.q.EnqueueNDRange(r.k, []int{r.items}, []int{r.wg})
+	if err != nil {
+		return fmt.Errorf("opencl: launch %d lanes: %w", pt.n, err)
+	}
+	e.launches++
+	steps := 4 * pt.nb
+	if pt.last {
+		steps += r.p.Steps % 4
+	}
+	f := flight{kev: kev, work: pt.n * uint64(max(steps, 1))}
+	if pt.last {
+		f.n = pt.n
+		if r.job.KeepFinals {
+			if f.rev, err = r.finals[pt.which].ReadAsync(e.q, 0, cl.Bytes(r.res.Finals[pt.off:pt.off+pt.n])); err != nil {
+				kev.Release()
+				return fmt.Errorf("opencl: read finals: %w", err)
+			}
 		}
-		shift := r.shift(exact)
-		for g := range e.groups {
+	}
+	r.pending = append(r.pending, f)
+	if err := e.q.Flush(); err != nil {
+		return fmt.Errorf("opencl: flush: %w", err)
+	}
+	return nil
+}
+
+// complete waits for the oldest launch in flight and reports its progress;
+// it returns the launch's lane-steps and kernel time.
+func (r *run) complete() (uint64, time.Duration, error) {
+	f := r.pending[0]
+	r.pending = r.pending[1:]
+	d, err := r.wait(f.kev, true)
+	if f.rev != nil {
+		if _, err2 := r.wait(f.rev, false); err == nil {
+			err = err2
+		}
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("opencl: run %d lanes: %w", f.n, err)
+	}
+	if r.job.Progress != nil && f.n > 0 {
+		r.job.Progress(f.n)
+	}
+	return f.work, d, nil
+}
+
+// drain completes every launch in flight.
+func (r *run) drain() error {
+	for len(r.pending) > 0 {
+		if _, _, err := r.complete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// collect reads the device's records and histograms into the result.
+func (r *run) collect() error {
+	if r.dhist != nil {
+		if err := r.reduceDaily(); err != nil {
+			return err
+		}
+	} else {
+		groups := r.items / r.wg
+		recs := make([]uint64, groups*recWords)
+		if err := r.read(r.rec, cl.Bytes(recs)); err != nil {
+			return err
+		}
+		shift := r.shift(r.exact)
+		for g := range groups {
 			b := r.block(recs[g*recWords:], shift)
-			res.Summary.AddBlock(&b)
+			r.res.Summary.AddBlock(&b)
 		}
-	} else if err := r.reduceDaily(rec, items, exact); err != nil {
-		return nil, err
 	}
-	if err := r.flushHists(); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return r.flushHists()
 }
 
 // round makes a chunk a whole number of grid-stride passes when it spans at
@@ -422,15 +525,15 @@ func (r *run) round(n uint64) uint64 {
 	return min(max(n, 1), r.maxChunk)
 }
 
-// adapt sizes the next chunk from the last launch's rate, towards
-// chunkTarget, changing by at most a factor of 4 at a time.
-func (r *run) adapt(chunk, done uint64, d time.Duration) uint64 {
-	next := float64(chunk) * 4
+// adapt sizes the next launch in lane-steps from the last launch's rate,
+// towards chunkTarget, changing by at most a factor of 4 at a time.
+func adapt(work, done uint64, d time.Duration) uint64 {
+	next := float64(work) * 4
 	if d > 0 {
 		next = float64(done) * float64(chunkTarget) / float64(d)
 	}
-	next = min(max(next, float64(chunk)/4), float64(chunk)*4)
-	return r.round(uint64(next))
+	next = min(max(next, float64(work)/4), float64(work)*4, 1<<62)
+	return max(uint64(next), 1)
 }
 
 // block decodes a device record into a sim.Block.
@@ -509,19 +612,15 @@ func (r *run) dailyParams(daily []*sim.Summary) (shifts, los, scales *cl.Buffer,
 // reduceDaily folds the per-work-item daily records per step on the device
 // and fills the result's daily summaries and, from the last step, its
 // final summary (whose histogram is counted apart).
-func (r *run) reduceDaily(rec *cl.Buffer, items int, exact float64) error {
+func (r *run) reduceDaily() error {
 	e, steps := r.e, r.p.Steps
 	out, err := r.alloc(steps * recWords * 8)
 	if err != nil {
 		return err
 	}
-	a := &args{k: e.kRed}
-	a.buf(0, rec)
-	a.u32(1, uint32(items))
-	a.u32(2, uint32(steps))
-	a.buf(3, out)
-	if a.err != nil {
-		return a.err
+	a := &reduceDailyArgs{DRec: r.rec, Items: uint32(r.items / r.wg), Steps: uint32(steps), Out: out}
+	if err := setArgs(e.kRed, a, e.fp64); err != nil {
+		return err
 	}
 	wg := 1 // pocl compiles a kernel per local size: keep one
 	if e.desc.IsGPU() {
@@ -543,7 +642,7 @@ func (r *run) reduceDaily(rec *cl.Buffer, items int, exact float64) error {
 		b := r.block(recs[s*recWords:], r.shift(m))
 		d.AddBlock(&b)
 	}
-	b := r.block(recs[(steps-1)*recWords:], r.shift(exact))
+	b := r.block(recs[(steps-1)*recWords:], r.shift(r.exact))
 	r.res.Summary.AddBlock(&b)
 	return nil
 }

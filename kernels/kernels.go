@@ -10,3 +10,9 @@ import _ "embed"
 //
 //go:embed weather.cl
 var Weather string
+
+// SelfTest holds the device self-test's probe kernels. It is not a program
+// of its own: it is appended to Weather, whose macros it uses.
+//
+//go:embed selftest.cl
+var SelfTest string

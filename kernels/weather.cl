@@ -12,6 +12,7 @@
 //   HIST_BINS     bins of the final histogram (sim.HistBins)
 //   DAILY_BINS    bins of the per-step histograms (sim.DailyBins)
 //   LOCAL_HIST    count the final histogram in local memory per work-group
+//   DAILY_SERIAL  weather_daily folds each step in one work-item, no atomics
 //   WIDE_MULHI    Philox's high product words from a 64-bit multiply (CPUs)
 //
 // A work-item handles VW consecutive lanes per iteration of a grid-stride
@@ -379,15 +380,25 @@ INLINE void rec_init(__global ulong *r) {
 	r[5] = 0;
 }
 
-// weather runs lanes [first, first+count) for 4*nblocks + rem steps and adds
-// their statistics into one record per work-group (rec, accumulated over the
-// chunks of a run), their bins into hist and, when keep, their finals into
-// finals[0..count).
-__kernel void weather(ulong first, uint count, uint nblocks, uint rem,
+// Phase bits of a launch that covers part of the steps: LOAD starts each
+// lane from temps (the temperature a previous launch stored) instead of
+// start; LAST marks the launch that ends at the last step, which counts the
+// statistics; the others store the temperature into temps.
+#define LOAD 1u
+#define LAST 2u
+
+// weather runs lanes [first, first+count) through Philox blocks b0 ..
+// b0+nblocks-1 and then rem steps of block b0+nblocks. With phase LAST it
+// adds their statistics into one record per work-group (rec, accumulated
+// over the chunks of a run; init resets it first), their bins into hist and,
+// when keep, their finals into finals[0..count); without LAST it stores each
+// lane's temperature into temps[0..count).
+__kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
                       float start, float p, float c, float sigma, uint k0, uint k1,
                       ACC shift, float hlo, float hscale, uint init,
                       __global ulong *rec, __global uint *hist,
                       __global float *finals, uint keep,
+                      __global float *temps, uint phase,
                       __local ACC *ls1, __local ACC *ls2, __local float *lmin,
                       __local float *lmax, __local ulong *ldig, __local uint *ln) {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
@@ -408,8 +419,8 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 		const ulongv lane = first + CONVERT(ulong, offv);
 		const uintv lo = CONVERT(uint, lane & 0xffffffffUL), hi = CONVERT(uint, lane >> 32);
 
-		floatv t = (floatv)start;
-		for (uint b = 0; b < nblocks; b++) {
+		floatv t = (phase & LOAD) ? VLOAD(temps + off) : (floatv)start;
+		for (uint b = b0; b < b0 + nblocks; b++) {
 			floatv z0, z1, z2, z3;
 			lane_block(b, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
 			STEP(t, z0);
@@ -419,10 +430,14 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 		}
 		if (rem) {
 			floatv z0, z1, z2, z3;
-			lane_block(nblocks, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
+			lane_block(b0 + nblocks, lo, hi, k0, k1, &z0, &z1, &z2, &z3);
 			STEP(t, z0);
 			if (rem > 1) STEP(t, z1);
 			if (rem > 2) STEP(t, z2);
+		}
+		if (!(phase & LAST)) {
+			VSTORE(t, temps + off); // temps holds a whole vector past count
+			continue;
 		}
 
 		const uint valid = min((uint)VW, count - off);
@@ -453,6 +468,7 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 		}
 	}
 
+	if (!(phase & LAST)) return; // the same for every work-item
 	ls1[lid] = hsum(s1);
 	ls2[lid] = hsum(s2);
 	lmin[lid] = hmin(vmin);
@@ -484,43 +500,57 @@ __kernel void weather(ulong first, uint count, uint nblocks, uint rem,
 	}
 }
 
-// weather_daily is weather with statistics after every step: record
-// (step s, work-item i) is drec[REC * (s * items + i)], accumulated over the
-// chunks of a run and reduced per step by reduce_daily; dhist holds each
-// step's DAILY_BINS+2 counters. The final histogram goes to hist as in
-// weather; the final record is the last step's.
-__kernel void weather_daily(ulong first, uint count, uint steps,
+// weather_daily is weather with statistics after each of the steps
+// [s0, s0+ns): every step is reduced inside the work-group in local memory
+// and added into the group's record for that step, grec[REC * (s * groups +
+// group)] (accumulated over the chunks of a run; init resets the launch's
+// steps first), which reduce_daily folds per step. Each launched step's
+// DAILY_BINS+2 counters are counted in local memory (ldh) and added into
+// dhist at the end. phase is as for weather: the LAST launch of a chunk
+// counts the final histogram and finals, the others store temperatures.
+//
+// The grid-stride loop runs equally often in every work-item of a group, so
+// that all reach each step's barrier; work-items past the lanes compute
+// masked lanes. The local reduction arrays hold two steps (by step parity),
+// so one step's results can be read while the next step's are written.
+// With DAILY_SERIAL (CPUs, where a work-group runs on one thread) work-item
+// 0 folds a step's values and counts its bins (lbin) without atomics; else
+// a tree reduction and local atomics.
+__kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
                             float start, float p, float c, float sigma, uint k0, uint k1,
                             __global const ACC *shift, __global const float *dlo,
                             __global const float *dscale, float hlo, float hscale, uint init,
-                            __global ulong *drec, __global uint *dhist, __global uint *hist,
-                            __global float *finals, uint keep, __local uint *ldh, uint uselocal) {
-	const uint items = get_global_size(0), gid = get_global_id(0);
-	const uint lid = get_local_id(0), wg = get_local_size(0), nh = steps * (DAILY_BINS + 2);
-	if (init) {
-		for (uint s = 0; s < steps; s++) rec_init(drec + REC * (s * items + gid));
+                            __global ulong *grec, __global uint *dhist, __global uint *hist,
+                            __global float *finals, uint keep, __global float *temps, uint phase,
+                            __local ACC *ls1, __local ACC *ls2, __local float *lmin,
+                            __local float *lmax, __local ulong *ldig, __local int *lbin,
+                            __local uint *ldh) {
+	const uint lid = get_local_id(0), wg = get_local_size(0);
+	const uint g = get_group_id(0), groups = get_num_groups(0);
+	const uint nh = ns * (DAILY_BINS + 2);
+	for (uint i = lid; i < nh; i += wg) ldh[i] = 0;
+	if (init && lid == 0) {
+		for (uint s = s0; s < s0 + ns; s++) rec_init(grec + REC * (s * groups + g));
 	}
-	// With uselocal the per-step histograms are counted per work-group in
-	// local memory (ldh, nh counters) and added to dhist at the end:
-	// atomics on the group's own counters instead of on shared ones.
-	if (uselocal) {
-		for (uint i = lid; i < nh; i += wg) ldh[i] = 0;
-	}
+	uint top = 1; // the largest power of two below wg
+	while (top < wg) top <<= 1;
+	top >>= 1;
 	barrier(CLK_LOCAL_MEM_FENCE);
 	const uint nvec = count / VW + (count % VW != 0);
-	for (uint v = gid; v < nvec; v += items) {
-		const uint off = v * VW;
+	for (uint base = g * wg; base < nvec; base += get_global_size(0)) {
+		const uint v = base + lid, off = v * VW;
 		const uintv offv = off + IOTA;
 		const ulongv lane = first + CONVERT(ulong, offv);
 		const uintv lo = CONVERT(uint, lane & 0xffffffffUL), hi = CONVERT(uint, lane >> 32);
-		const uint valid = min((uint)VW, count - off);
+		const uint valid = v < nvec ? min((uint)VW, count - off) : 0;
+		const uint gvalid = min(count - base * VW, wg * VW); // the group's first lanes
 		const intv ok = offv < count;
 		const V(long) ok64 = CONVERT(ulong, offv) < (ulongv)count;
 		const ulongv hl = mix64(lane + 0x9e3779b97f4a7c15UL);
 
-		floatv t = (floatv)start;
+		floatv t = (phase & LOAD) && v < nvec ? VLOAD(temps + off) : (floatv)start;
 		floatv z[4];
-		for (uint s = 0; s < steps; s++) {
+		for (uint s = s0; s < s0 + ns; s++) {
 			const uint j = s & 3;
 			if (j == 0) lane_block(s >> 2, lo, hi, k0, k1, &z[0], &z[1], &z[2], &z[3]);
 			STEP(t, z[j]);
@@ -529,19 +559,55 @@ __kernel void weather_daily(ulong first, uint count, uint steps,
 			d = SEL((accv)0, d, ACC_OK(ok, ok64));
 			ulongv h = mix64(hl ^ CONVERT(ulong, AS(uint, t)));
 			h = SEL((ulongv)0, h, ok64);
-			rec_add(drec + REC * (s * items + gid), valid, hsum(d), hsum(d * d),
-			        hmin(SEL((floatv)INFINITY, t, ok)), hmax(SEL((floatv)(-INFINITY), t, ok)),
-			        hsum_ul(h));
+			const uint x = (s & 1) * wg;
+			ls1[x + lid] = hsum(d);
+			ls2[x + lid] = hsum(d * d);
+			lmin[x + lid] = hmin(SEL((floatv)INFINITY, t, ok));
+			lmax[x + lid] = hmax(SEL((floatv)(-INFINITY), t, ok));
+			ldig[x + lid] = hsum_ul(h);
+			__global ulong *r = grec + REC * (s * groups + g);
+			__local uint *dh = ldh + (DAILY_BINS + 2) * (s - s0);
+#ifdef DAILY_SERIAL
+			__local int *lb = lbin + (s & 1) * wg * VW;
+			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), lb + lid * VW);
+			barrier(CLK_LOCAL_MEM_FENCE);
+			if (lid == 0) {
+				ACC g1 = 0, g2 = 0;
+				float gmin = INFINITY, gmax = -INFINITY;
+				ulong gd = 0;
+				for (uint i = x; i < x + wg; i++) {
+					g1 += ls1[i];
+					g2 += ls2[i];
+					gmin = fmin(gmin, lmin[i]);
+					gmax = fmax(gmax, lmax[i]);
+					gd += ldig[i];
+				}
+				rec_add(r, gvalid, g1, g2, gmin, gmax, gd);
+				for (uint i = 0; i < gvalid; i++) dh[lb[i]]++;
+			}
+#else
 			int bv[VW];
 			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), bv);
-			const uint o = (DAILY_BINS + 2) * s;
-			if (uselocal) {
-				for (uint i = 0; i < valid; i++) atomic_inc(&ldh[o + bv[i]]);
-			} else {
-				for (uint i = 0; i < valid; i++) atomic_inc(&dhist[o + bv[i]]);
+			for (uint i = 0; i < valid; i++) atomic_inc(&dh[bv[i]]);
+			barrier(CLK_LOCAL_MEM_FENCE);
+			for (uint w = top; w > 0; w >>= 1) {
+				if (lid < w && lid + w < wg) {
+					const uint a = x + lid, b = a + w;
+					ls1[a] += ls1[b];
+					ls2[a] += ls2[b];
+					lmin[a] = fmin(lmin[a], lmin[b]);
+					lmax[a] = fmax(lmax[a], lmax[b]);
+					ldig[a] += ldig[b];
+				}
+				barrier(CLK_LOCAL_MEM_FENCE);
 			}
+			if (lid == 0) rec_add(r, gvalid, ls1[x], ls2[x], lmin[x], lmax[x], ldig[x]);
+#endif
 		}
-
+		if (!(phase & LAST)) {
+			if (v < nvec) VSTORE(t, temps + off); // temps holds a whole vector past count
+			continue;
+		}
 		int bv[VW];
 		VSTORE(bins(t, hlo, hscale, HIST_BINS), bv);
 		float tv[VW];
@@ -552,11 +618,9 @@ __kernel void weather_daily(ulong first, uint count, uint steps,
 		}
 	}
 	barrier(CLK_LOCAL_MEM_FENCE);
-	if (uselocal) {
-		for (uint i = lid; i < nh; i += wg) {
-			uint h = ldh[i];
-			if (h) atomic_add(&dhist[i], h);
-		}
+	for (uint i = lid; i < nh; i += wg) {
+		uint h = ldh[i];
+		if (h) atomic_add(&dhist[(DAILY_BINS + 2) * s0 + i], h);
 	}
 }
 

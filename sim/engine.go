@@ -76,9 +76,13 @@ func (j *Job) Range() (first, count uint64, err error) {
 }
 
 // Timing is where a run's time went. Compile, Kernel and Transfer come from
-// device profiling and are zero on CPU engines.
+// device profiling and are zero on CPU engines. Startup is the opening of
+// the engine before the run (OpenCL: library, context, program build or
+// cached binary, which is Compile, kernels, first launch, self-test),
+// reported by the engine's first run only; Wall does not include it.
 type Timing struct {
 	Wall     time.Duration
+	Startup  time.Duration
 	Compile  time.Duration
 	Kernel   time.Duration
 	Transfer time.Duration

@@ -85,7 +85,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		// Errors come back from RunContext as values; runContext prints them.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
-		Commands:       []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), versionCommand()},
+		Commands:       []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), selftestCommand(), versionCommand()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{

@@ -33,6 +33,8 @@ var (
 	clCreateProgramWithSource func(c uintptr, n uint32, strs *uintptr, lens *uintptr, errc *int32) uintptr
 	clBuildProgram            func(p uintptr, n uint32, devs *uintptr, options string, notify, user uintptr) int32
 	clGetProgramBuildInfo     func(p, d uintptr, param uint32, size uintptr, val unsafe.Pointer, sizeRet *uintptr) int32
+	clGetProgramInfo          func(p uintptr, param uint32, size uintptr, val unsafe.Pointer, sizeRet *uintptr) int32
+	clCreateProgramWithBinary func(c uintptr, n uint32, devs, lens, bins *uintptr, binSt, errc *int32) uintptr
 	clReleaseProgram          func(h uintptr) int32
 	clCreateKernel            func(p uintptr, name string, errc *int32) uintptr
 	clSetKernelArg            func(k uintptr, idx uint32, size uintptr, val unsafe.Pointer) int32
@@ -61,6 +63,7 @@ var symbols = []struct {
 	{&clCreateCommandQueue, "clCreateCommandQueue"}, {&clReleaseCommandQueue, "clReleaseCommandQueue"},
 	{&clCreateProgramWithSource, "clCreateProgramWithSource"}, {&clBuildProgram, "clBuildProgram"},
 	{&clGetProgramBuildInfo, "clGetProgramBuildInfo"}, {&clReleaseProgram, "clReleaseProgram"},
+	{&clGetProgramInfo, "clGetProgramInfo"}, {&clCreateProgramWithBinary, "clCreateProgramWithBinary"},
 	{&clCreateKernel, "clCreateKernel"}, {&clSetKernelArg, "clSetKernelArg"},
 	{&clGetKernelWorkGroupInfo, "clGetKernelWorkGroupInfo"}, {&clReleaseKernel, "clReleaseKernel"},
 	{&clCreateBuffer, "clCreateBuffer"}, {&clReleaseMemObject, "clReleaseMemObject"},

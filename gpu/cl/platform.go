@@ -30,6 +30,7 @@ type DeviceInfo struct {
 	NativeVectorWidthFloat      int
 	FP64                        bool
 	CorrectlyRoundedSqrt        bool // single precision divide and sqrt are correctly rounded
+	Denormals                   bool // CL_FP_DENORM: single precision keeps subnormals
 	Extensions                  string
 	PlatformName                string
 	PlatformVendor              string
@@ -59,6 +60,7 @@ const (
 	deviceDoubleFPConfig      = 0x1032
 	deviceNativeVecWidthFloat = 0x103A
 	fpCorrectlyRoundedDivSqrt = 1 << 7
+	fpDenorm                  = 1 << 0
 )
 
 // Platforms lists the installed OpenCL platforms. It fails with ErrNoLibrary
@@ -177,6 +179,7 @@ func (d *Device) Info() (DeviceInfo, error) {
 		PreferredVectorWidthFloat: u32(devicePrefVecWidthFloat),
 		NativeVectorWidthFloat:    u32(deviceNativeVecWidthFloat),
 		CorrectlyRoundedSqrt:      u64(deviceSingleFPConfig)&fpCorrectlyRoundedDivSqrt != 0,
+		Denormals:                 u64(deviceSingleFPConfig)&fpDenorm != 0,
 		Extensions:                str(d.info, dev, deviceExtensions),
 		PlatformName:              str(d.platform.info, plat, platformName),
 		PlatformVendor:            str(d.platform.info, plat, platformVendor),

@@ -14,8 +14,12 @@ import (
 
 // Main runs the tests of a package with a private pocl kernel cache
 // (POCL_CACHE_DIR) unless one is already set, so that parallel test
-// processes do not share it. Call it from TestMain.
+// processes do not share it, and with gpusim's own disk cache off
+// (GPUSIM_CACHE_DIR) unless set. Call it from TestMain.
 func Main(m *testing.M) {
+	if os.Getenv("GPUSIM_CACHE_DIR") == "" {
+		os.Setenv("GPUSIM_CACHE_DIR", "off") // tests that use the cache set their own
+	}
 	if os.Getenv("POCL_CACHE_DIR") != "" {
 		os.Exit(m.Run())
 	}

@@ -1,0 +1,159 @@
+package gpu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// EnvCacheDir names the environment variable that moves gpusim's cache
+// folder (compiled programs, self-test passes) from os.UserCacheDir()/gpusim;
+// "off" turns the disk cache off.
+const EnvCacheDir = "GPUSIM_CACHE_DIR"
+
+// CacheDir is the folder of gpusim's disk cache, or "" when it is off or
+// there is no user cache folder.
+func CacheDir() string {
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		if d == "off" {
+			return ""
+		}
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "gpusim")
+}
+
+// cacheNotes collects what went wrong with the disk cache: a cache that
+// cannot be read or written is a note, never a failure.
+var cacheNotes struct {
+	sync.Mutex
+	list []string
+}
+
+func cacheNote(format string, a ...any) {
+	cacheNotes.Lock()
+	defer cacheNotes.Unlock()
+	msg := fmt.Sprintf(format, a...)
+	for _, n := range cacheNotes.list {
+		if n == msg {
+			return
+		}
+	}
+	cacheNotes.list = append(cacheNotes.list, msg)
+}
+
+// CacheNotes returns the notes about the disk cache so far in the process
+// (an unwritable folder, a corrupt entry rebuilt), for the CLI to print.
+func CacheNotes() []string {
+	cacheNotes.Lock()
+	defer cacheNotes.Unlock()
+	return append([]string(nil), cacheNotes.list...)
+}
+
+// cacheMagic starts every cache file. A file is the magic, the key it was
+// stored under and the SHA-256 of its data, one line each, then the data:
+// an entry whose key or checksum does not match is stale or corrupt, and
+// never trusted.
+const cacheMagic = "gpusim-cache 1\n"
+
+// cachePath is the file of key in the cache's kind folder, or "".
+func cachePath(kind, key string) string {
+	d := CacheDir()
+	if d == "" {
+		return ""
+	}
+	return filepath.Join(d, kind, key[:32])
+}
+
+// cacheLoad returns the data stored under key, or nil when there is none or
+// it does not check out (a note says so, and the caller rebuilds it).
+func cacheLoad(kind, key string) []byte {
+	path := cachePath(kind, key)
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			cacheNote("cache: %v", err)
+		}
+		return nil
+	}
+	head := cacheMagic + key + "\n"
+	if len(b) < len(head)+65 || string(b[:len(head)]) != head || b[len(head)+64] != '\n' ||
+		string(b[len(head):len(head)+64]) != sum(b[len(head)+65:]) {
+		cacheNote("cache: %s is corrupt or stale: rebuilt", path)
+		return nil
+	}
+	return b[len(head)+65:]
+}
+
+// cacheStore writes data under key atomically (a temporary file renamed).
+func cacheStore(kind, key string, data []byte) {
+	path := cachePath(kind, key)
+	if path == "" {
+		return
+	}
+	b := make([]byte, 0, len(cacheMagic)+len(key)+66+len(data))
+	b = append(b, cacheMagic+key+"\n"+sum(data)+"\n"...)
+	b = append(b, data...)
+	if err := writeAtomic(path, b); err != nil {
+		cacheNote("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
+	}
+}
+
+func writeAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// loadSelfTest returns a stored pass of the cheap checks under key, or nil.
+func loadSelfTest(key string) *SelfTest {
+	b := cacheLoad("selftest", key)
+	if b == nil {
+		return nil
+	}
+	var st SelfTest
+	if err := json.Unmarshal(b, &st); err != nil || st.Failed() != nil {
+		return nil
+	}
+	st.Cached, st.Took = true, 0
+	return &st
+}
+
+// saveSelfTest stores a pass of the cheap checks under key.
+func saveSelfTest(key string, st *SelfTest) {
+	b, err := json.Marshal(st)
+	if err == nil {
+		cacheStore("selftest", key, b)
+	}
+}

@@ -1,0 +1,84 @@
+package gpu
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// TestLayout checks launch geometry for devices this machine may not have;
+// it needs no OpenCL.
+func TestLayout(t *testing.T) {
+	h200 := cl.DeviceInfo{Name: "H200", Type: "GPU", ComputeUnits: 132, LocalMemBytes: 48 << 10}
+	cpu := cl.DeviceInfo{Name: "cpu", Type: "CPU", ComputeUnits: 2, LocalMemBytes: 2 << 20}
+	for _, c := range []struct {
+		dev            cl.DeviceInfo
+		lim            kernelLimits
+		fixed, perItem int
+		want           grid
+		err            string
+	}{
+		{h200, kernelLimits{1024, 32}, 16 << 10, 36, grid{256, 132 * 8}, ""},
+		// A kernel limited to 192 work-items: 6 warps, 10 groups per CU.
+		{h200, kernelLimits{192, 32}, 0, 36, grid{192, 132 * 10}, ""},
+		// Wavefronts of 64 and a limit that is not a multiple of them.
+		{h200, kernelLimits{200, 64}, 0, 36, grid{192, 132 * 10}, ""},
+		// Local memory for 128 work-items only: the group halves.
+		{h200, kernelLimits{1024, 32}, 40 << 10, 64, grid{128, 132 * 16}, ""},
+		{h200, kernelLimits{1024, 32}, 49 << 10, 64, grid{}, "needs 50240 bytes of local memory"},
+		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, grid{8, 32}, ""},
+		{cpu, kernelLimits{4, 1}, 0, 36, grid{4, 32}, ""},
+	} {
+		e := &Engine{desc: DeviceDesc{DeviceInfo: c.dev}}
+		g, err := e.layout("k", c.lim, c.fixed, c.perItem)
+		name := fmt.Sprintf("%s %+v local %d+%d per item", c.dev.Name, c.lim, c.fixed, c.perItem)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want one saying %q", name, err, c.err)
+			}
+			continue
+		}
+		if err != nil || g != c.want {
+			t.Errorf("%s: grid %+v, %v; want %+v", name, g, err, c.want)
+		}
+		if c.dev.Type == "GPU" && g.groups%c.dev.ComputeUnits != 0 {
+			t.Errorf("%s: %d groups are not whole waves of %d compute units", name, g.groups, c.dev.ComputeUnits)
+		}
+	}
+}
+
+// TestSmallLocalMemory: on a device with less local memory (the hook
+// pretends), daily launches take fewer steps each and the results stay
+// serial's; with too little for any step the engine refuses to open, saying
+// why; a lower work-group limit gives smaller groups and the same stream.
+func TestSmallLocalMemory(t *testing.T) {
+	jd := job(3001, 37)
+	jd.Daily = true
+	want := reference(t, jd)
+	for _, c := range []struct {
+		name string
+		opt  Options
+	}{
+		{"24 KiB local memory", Options{localMem: 24 << 10}},
+		{"24 KiB local memory, tree", Options{localMem: 24 << 10, dailyTree: true, VectorWidth: 4}},
+		{"work-groups of 4 at most", Options{maxWG: 4}},
+	} {
+		e := open(t, c.opt)
+		if c.opt.localMem > 0 && e.dailyBlocks*4 >= jd.Params.Steps {
+			t.Errorf("%s: %d blocks per daily launch fit: the test wants fewer than the job's steps", c.name, e.dailyBlocks)
+		}
+		if c.opt.maxWG > 0 && (e.main.wg > c.opt.maxWG || e.daily.wg > c.opt.maxWG) {
+			t.Errorf("%s: work-groups of %d and %d", c.name, e.main.wg, e.daily.wg)
+		}
+		same(t, c.name, runJob(t, e, jd), want)
+	}
+	opt := Options{Device: testDevice(t), localMem: 8 << 10}
+	if e, err := Open(opt); err == nil {
+		e.Close()
+		t.Errorf("8 KiB of local memory: opened, want an error")
+	} else if !strings.Contains(err.Error(), "weather_daily needs") || !strings.Contains(err.Error(), "local memory") {
+		t.Errorf("8 KiB of local memory: error %q does not say what does not fit", err)
+	}
+}

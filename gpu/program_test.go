@@ -1,0 +1,142 @@
+package gpu
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// cacheJob is small, with a partial last block of steps.
+func cacheJob() *sim.Job {
+	p := sim.Default()
+	p.Lanes, p.Steps = 20011, 7
+	return &sim.Job{Params: p, KeepFinals: true}
+}
+
+// openRun opens an engine, runs cacheJob, closes it (releasing the
+// process's programs when it is the only engine) and returns the result.
+func openRun(t *testing.T, opt Options) *sim.Result {
+	t.Helper()
+	opt.Device = testDevice(t)
+	e, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	r := runJob(t, e, cacheJob())
+	if cachedPrograms() != 1 {
+		t.Fatalf("%d programs alive: another engine is open, the disk cache is not tested", cachedPrograms())
+	}
+	return r
+}
+
+func sameFinals(t *testing.T, what string, got, want *sim.Result) {
+	t.Helper()
+	if got.Summary.Digest != want.Summary.Digest {
+		t.Fatalf("%s: digest %016x, want %016x", what, got.Summary.Digest, want.Summary.Digest)
+	}
+	for i := range want.Finals {
+		if got.Finals[i] != want.Finals[i] {
+			t.Fatalf("%s: final #%d %#x, want %#x", what, i, got.Finals[i], want.Finals[i])
+		}
+	}
+}
+
+// TestProgramBinaryCache: a cached binary gives the serial digest; a corrupt
+// entry and a binary the driver rejects are rebuilt from source.
+func TestProgramBinaryCache(t *testing.T) {
+	dir := forgetSelfTests(t)
+	opt := Options{}
+	want := reference(t, cacheJob())
+	hits := binaryHits.Load()
+	cold := openRun(t, opt)
+	sameFinals(t, "from source", cold, want)
+	files, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
+	if len(files) != 1 || binaryHits.Load() != hits {
+		t.Fatalf("after a build from source: entries %v, binary hits %d", files, binaryHits.Load()-hits)
+	}
+	warm := openRun(t, opt)
+	sameFinals(t, "from the cached binary", warm, want)
+	if binaryHits.Load() != hits+1 {
+		t.Fatal("the second open did not use the cached binary")
+	}
+	t.Logf("startup: cold %v (compile %v), warm %v (compile %v)", cold.Timing.Startup, cold.Timing.Compile, warm.Timing.Startup, warm.Timing.Compile)
+
+	// A flipped bit in the entry: rebuilt from source, and stored again.
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x10
+	if err := os.WriteFile(files[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sameFinals(t, "after corruption", openRun(t, opt), want)
+	if binaryHits.Load() != hits+1 || !strings.Contains(strings.Join(CacheNotes(), "\n"), "corrupt") {
+		t.Fatalf("a corrupt entry was used (hits %d) or not noted: %q", binaryHits.Load()-hits, CacheNotes())
+	}
+	sameFinals(t, "rebuilt entry", openRun(t, opt), want)
+	if binaryHits.Load() != hits+2 {
+		t.Fatal("the rebuilt entry was not stored")
+	}
+
+	// An entry that checks out but that the driver rejects (a stale
+	// format): rebuilt from source.
+	key := filepath.Base(files[0])
+	e, err := Open(Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := e.st.key
+	e.Close()
+	if !strings.HasPrefix(full, key) {
+		t.Fatalf("entry %s is not the program's key %s", key, full)
+	}
+	cacheStore("programs", full, []byte("not a program binary"))
+	sameFinals(t, "after a rejected binary", openRun(t, opt), want)
+	if !strings.Contains(strings.Join(CacheNotes(), "\n"), "rejected by the driver") {
+		t.Errorf("notes %q do not mention the rejected binary", CacheNotes())
+	}
+}
+
+// TestUnwritableCache: a cache folder that cannot be made is a note, never a
+// failure.
+func TestUnwritableCache(t *testing.T) {
+	forgetSelfTests(t)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvCacheDir, filepath.Join(file, "cache"))
+	sameFinals(t, "unwritable cache", openRun(t, Options{}), reference(t, cacheJob()))
+	if !strings.Contains(strings.Join(CacheNotes(), "\n"), "not written") {
+		t.Errorf("notes %q do not mention the unwritable cache", CacheNotes())
+	}
+}
+
+// TestWarmStart logs the start-up with and without the binary cache, side
+// by side (pocl's own kernel cache warm in both): a figure, not a test of
+// speed.
+func TestWarmStart(t *testing.T) {
+	dir := forgetSelfTests(t)
+	openRun(t, Options{}) // fills both caches
+	var with, without time.Duration
+	const rounds = 3
+	for range rounds {
+		trusted.Lock()
+		trusted.m = nil
+		trusted.Unlock()
+		with += openRun(t, Options{}).Timing.Startup
+		t.Setenv(EnvCacheDir, "off")
+		trusted.Lock()
+		trusted.m = nil
+		trusted.Unlock()
+		without += openRun(t, Options{}).Timing.Startup
+		t.Setenv(EnvCacheDir, dir)
+	}
+	t.Logf("start-up, mean of %d: binary cache %v, none %v", rounds, with/rounds, without/rounds)
+}

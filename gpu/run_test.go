@@ -1,0 +1,77 @@
+package gpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// TestStepSplit: launches that each cover a few Philox blocks of a lane
+// chunk, carrying the temperatures between them, give the stream of
+// whole-chunk launches: one lane, lanes that are not a multiple of the
+// vector width, several lane chunks, step counts with and without a partial
+// last block.
+func TestStepSplit(t *testing.T) {
+	for _, c := range []struct {
+		lanes, chunk uint64
+		steps, max   int
+		launches     int // at least
+	}{
+		{1, 0, 9, 1, 2},
+		{17, 0, 8, 1, 2},
+		{17, 0, 101, 3, 9},
+		{1003, 100, 43, 2, 11 * 5},
+		{5000, 0, 30, 4, 2},
+	} {
+		e := open(t, Options{MaxChunkLanes: c.chunk, maxBlocks: c.max})
+		j := job(c.lanes, c.steps)
+		name := fmt.Sprintf("lanes %d chunk %d steps %d blocks per launch %d", c.lanes, c.chunk, c.steps, c.max)
+		same(t, name, runJob(t, e, j), reference(t, j))
+		if e.launches < c.launches {
+			t.Errorf("%s: %d launches, want at least %d", name, e.launches, c.launches)
+		}
+	}
+}
+
+// cancelBound is how long Run may take to return after its context is
+// cancelled: launches aim at 100 ms and two are in flight at most; the rest
+// is slack for a loaded machine. Before launches were split over steps, the
+// first launch of this test's job ran one lane through all steps (about a
+// minute on pocl).
+const cancelBound = 5 * time.Second
+
+// TestCancelManySteps: a job of few lanes and a huge step count stops soon
+// after its context is cancelled, and after its deadline passes.
+func TestCancelManySteps(t *testing.T) {
+	e := open(t, Options{})
+	p := sim.Default()
+	p.Lanes, p.Steps = 128, 2_000_000_000
+	for _, how := range []string{"cancel", "deadline"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := make(chan time.Time, 1)
+		switch how {
+		case "cancel":
+			time.AfterFunc(300*time.Millisecond, func() { stop <- time.Now(); cancel() })
+		case "deadline":
+			d := time.Now().Add(300 * time.Millisecond)
+			stop <- d
+			var stopDeadline context.CancelFunc
+			ctx, stopDeadline = context.WithDeadline(ctx, d)
+			defer stopDeadline()
+		}
+		_, err := e.Run(ctx, &sim.Job{Params: p})
+		took := time.Since(<-stop)
+		cancel()
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: run returned %v", how, err)
+		}
+		t.Logf("%s: returned %v after the stop", how, took)
+		if took > cancelBound {
+			t.Errorf("%s: run returned %v after the stop, want at most %v", how, took, cancelBound)
+		}
+	}
+}

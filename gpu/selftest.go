@@ -1,0 +1,363 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/kernels"
+	"github.com/gpusim/gpusim/rng"
+)
+
+// Statuses of a Check.
+const (
+	// CheckPass: the device computed exactly what the Go reference does.
+	CheckPass = "pass"
+	// CheckFail: it did not; Open refuses the device.
+	CheckFail = "fail"
+	// CheckLimited: the device works with a limitation its Note names
+	// (it flushes subnormals: jobs that can reach them are refused).
+	CheckLimited = "limited"
+)
+
+// Check is one self-test check: its name, its status and, when it is not a
+// pass, the first value that differed (hex bit patterns).
+type Check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Got    string `json:"got,omitempty"`
+	Want   string `json:"want,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// SelfTest is a device's self-test: the checks that ran and what they tell.
+type SelfTest struct {
+	Device DeviceDesc
+	// Label is the engine's label (device and vector type).
+	Label  string
+	Checks []Check
+	// Denormals is true when the device keeps subnormal floats: it reports
+	// CL_FP_DENORM and the subnormal probes computed them exactly.
+	Denormals bool
+	// Took is the time the checks took; zero when Cached.
+	Took time.Duration
+	// Cached is true when an earlier pass of the cheap checks, for the same
+	// device, driver, build options and kernel source, was reused.
+	Cached bool
+}
+
+// Failed returns the first failed check, or nil.
+func (s *SelfTest) Failed() *Check {
+	for i := range s.Checks {
+		if s.Checks[i].Status == CheckFail {
+			return &s.Checks[i]
+		}
+	}
+	return nil
+}
+
+// SelfTestError is Open's error for a device that failed a self-test check:
+// its results would not be the exact stream. Match it with errors.As.
+type SelfTestError struct {
+	Device string
+	Check  Check
+}
+
+func (e *SelfTestError) Error() string {
+	return fmt.Sprintf("opencl: %s failed the self-test check %s: got %s, want %s", e.Device, e.Check.Name, e.Check.Got, e.Check.Want)
+}
+
+// probeCase is one selftest_step case: STEP(t) with p, c, sigma and z, and
+// the exact result.
+type probeCase struct {
+	name              string
+	t, p, c, sigma, z float32
+	want              float32
+	subnormal         bool // a limitation, not a failure, when it differs
+}
+
+// probeCases are the arithmetic probes. (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24
+// rounds (a tie, to even) to 1 + 2^-11, so with c = -(1 + 2^-11) the
+// unfused step gives 0 and a fused multiply-add 2^-24. 2^-70 * 2^-70 =
+// 2^-140 and 2^-149 are subnormal: a device that flushes them gives 0.
+var probeCases = func() []probeCase {
+	a := float32(1 + 0x1p-12)
+	c := -float32(1 + 0x1p-11)
+	return []probeCase{
+		{name: "no-fma/p*t+c", t: a, p: a, c: c, want: 0},
+		{name: "no-fma/m+sigma*z", c: c, sigma: a, z: a, want: 0},
+		{name: "subnormals/product", t: 0x1p-70, p: 0x1p-70, want: 0x1p-140, subnormal: true},
+		{name: "subnormals/input", t: 0x1p-149, p: 0x1p100, want: 0x1p-49, subnormal: true},
+		{name: "subnormals/sum", c: 0x1p-149, want: 0x1p-149, subnormal: true},
+	}
+}()
+
+// normalEdges are the words whose normals the self-test checks: the ends of
+// the radius and angle reductions' cases, and the words of the largest
+// errors in docs/reproducibility.md section 3.3.
+var normalEdges = []uint32{0, 1, 2, 0xff, 0x100, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001,
+	0xfffffffe, 0xffffffff, 0x3504f300, 0x4afb0cff, 0xb504f333, 0x1fffffff, 0x20000000,
+	0x3fffffc0, 0x40000000, 0x5fffffff, 0x60000000, 0xdfffffff, 0xe0000000,
+	0x000000eb, 0x9b09c63f, 0x5faefdc0}
+
+// selfTestState is an Engine's part of the self-test.
+type selfTestState struct {
+	kStep     *cl.Kernel
+	key       string // device, driver, options and source, hashed
+	denormals bool
+}
+
+func (s *selfTestState) release() error { return s.kStep.Release() }
+
+// trusted caches the cheap checks' outcome per key for the process.
+var trusted struct {
+	sync.Mutex
+	m map[string]*SelfTest
+}
+
+// openSelfTest runs the cheap checks when the engine opens, or takes their
+// outcome from the process's memory or the disk cache, and refuses a device
+// that fails one.
+func (e *Engine) openSelfTest(options, source string) error {
+	if e.compile > 0 {
+		// After a fresh build, the first launches include the driver's
+		// code generation (pocl's): compile time, like the warm-up's.
+		defer func(t0 time.Time) { e.compile += time.Since(t0) }(time.Now())
+	}
+	prog, _, err := e.sh.program(source, options)
+	if err != nil {
+		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc, err)
+	}
+	if e.st.kStep, err = prog.CreateKernel("selftest_step"); err != nil {
+		return fmt.Errorf("opencl: kernel selftest_step: %w", err)
+	}
+	e.st.key = programKey(e.desc, options, source+"\n"+kernels.SelfTest)
+	if e.opts.skipSelfTest {
+		return nil
+	}
+	trusted.Lock()
+	st := trusted.m[e.st.key]
+	trusted.Unlock()
+	if st == nil {
+		st = loadSelfTest(e.st.key)
+	}
+	if st == nil {
+		if st, err = e.cheapChecks(); err != nil {
+			return err
+		}
+		if st.Failed() == nil {
+			saveSelfTest(e.st.key, st)
+		}
+		trusted.Lock()
+		if trusted.m == nil {
+			trusted.m = map[string]*SelfTest{}
+		}
+		trusted.m[e.st.key] = st
+		trusted.Unlock()
+	}
+	e.st.denormals = st.Denormals
+	if c := st.Failed(); c != nil {
+		return &SelfTestError{Device: e.desc.String(), Check: *c}
+	}
+	return nil
+}
+
+// cheapChecks runs the checks that take a few kernel launches: Random123's
+// known answers, the normals of the edge words and the arithmetic probes.
+// Fast math is not the exact stream: only its Philox is checked.
+func (e *Engine) cheapChecks() (*SelfTest, error) {
+	t0 := time.Now()
+	st := &SelfTest{Device: e.desc, Label: e.label}
+	c, err := e.checkKAT()
+	if err != nil {
+		return nil, err
+	}
+	st.Checks = append(st.Checks, c)
+	if e.fast {
+		st.Took = time.Since(t0)
+		return st, nil
+	}
+	normals, err := e.checkNormals()
+	if err != nil {
+		return nil, err
+	}
+	st.Checks = append(st.Checks, normals...)
+	probes, err := e.checkProbes()
+	if err != nil {
+		return nil, err
+	}
+	st.Checks = append(st.Checks, probes...)
+	st.Denormals = e.desc.Denormals && !e.opts.noDenormals
+	for i, c := range probes {
+		if probeCases[i].subnormal && c.Status != CheckPass {
+			st.Denormals = false
+		}
+	}
+	if !st.Denormals {
+		st.Checks = append(st.Checks, Check{Name: "subnormals/reported", Status: CheckLimited,
+			Note: "the device does not report CL_FP_DENORM or flushed a probe: jobs whose values can become subnormal are refused"})
+	}
+	st.Took = time.Since(t0)
+	return st, nil
+}
+
+// runRows runs k(in, out, n) over global work-items and reads out.
+func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
+	bin, err := cl.CreateBuffer(e.sh.ctx, cl.MemReadOnly, len(in))
+	if err != nil {
+		return fmt.Errorf("opencl: self-test: allocate: %w", err)
+	}
+	defer bin.Release()
+	bout, err := cl.CreateBuffer(e.sh.ctx, cl.MemWriteOnly, len(out))
+	if err != nil {
+		return fmt.Errorf("opencl: self-test: allocate: %w", err)
+	}
+	defer bout.Release()
+	if err := bin.Write(e.q, 0, in); err != nil {
+		return fmt.Errorf("opencl: self-test: write: %w", err)
+	}
+	for i, err := range []error{k.SetArgBuffer(0, bin), k.SetArgBuffer(1, bout), k.SetArgUint32(2, uint32(n))} {
+		if err != nil {
+			return fmt.Errorf("opencl: self-test: %s argument %d: %w", k.Name(), i, err)
+		}
+	}
+	ev, err := e.q.EnqueueNDRange(k, []int{global}, nil)
+	if err != nil {
+		return fmt.Errorf("opencl: self-test: launch %s: %w", k.Name(), err)
+	}
+	defer ev.Release()
+	if err := ev.Wait(); err != nil {
+		return fmt.Errorf("opencl: self-test: %s: %w", k.Name(), err)
+	}
+	if err := bout.Read(e.q, 0, out); err != nil {
+		return fmt.Errorf("opencl: self-test: read: %w", err)
+	}
+	return nil
+}
+
+// padRows is n rounded up to a whole number of work-items of the widest
+// vector type.
+func padRows(n int) int { return (n + 15) / 16 * 16 }
+
+// checkKAT runs Random123's known-answer vectors through the program's
+// philox_kat kernel.
+func (e *Engine) checkKAT() (Check, error) {
+	c := Check{Name: "philox/random123-kat", Status: CheckPass}
+	n := padRows(len(katVectors))
+	in := make([]uint32, 6*n)
+	for i := range n {
+		v := katVectors[i%len(katVectors)]
+		for j := range 4 {
+			in[j*n+i] = v.ctr[j]
+		}
+		in[4*n+i], in[5*n+i] = v.key[0], v.key[1]
+	}
+	out := make([]uint32, 4*n)
+	if err := e.runRows(e.kKAT, cl.Bytes(in), cl.Bytes(out), n, n/e.vw); err != nil {
+		return c, err
+	}
+	for i := range n {
+		v := katVectors[i%len(katVectors)]
+		got := [4]uint32{out[i], out[n+i], out[2*n+i], out[3*n+i]}
+		if got != v.out {
+			c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%08x", got), fmt.Sprintf("%08x", v.out)
+			c.Note = fmt.Sprintf("counter %08x key %08x", v.ctr, v.key)
+			break
+		}
+	}
+	return c, nil
+}
+
+// sampleBlocks is how many blocks of Philox words checkNormals adds to the
+// edge words: enough to exercise every branch of the transform many times.
+const sampleBlocks = 1024
+
+// checkNormals runs the normal transform on blocks (w, w, w, w) of the edge
+// words and on sampleBlocks Philox blocks (counter i, key 0), and compares
+// with rng.Normals4 bit for bit.
+func (e *Engine) checkNormals() ([]Check, error) {
+	ne := len(normalEdges)
+	n := padRows(ne + sampleBlocks)
+	blocks := make([][4]uint32, n)
+	for i := range blocks {
+		if i < ne {
+			w := normalEdges[i]
+			blocks[i] = [4]uint32{w, w, w, w}
+		} else {
+			blocks[i] = rng.Philox4x32([4]uint32{uint32(i), 0, 0, 0}, [2]uint32{})
+		}
+	}
+	in := make([]uint32, 4*n)
+	for i, b := range blocks {
+		for row := range 4 {
+			in[row*n+i] = b[row]
+		}
+	}
+	out := make([]float32, 4*n)
+	if err := e.runRows(e.kNorm, cl.Bytes(in), cl.Bytes(out), n, n/e.vw); err != nil {
+		return nil, err
+	}
+	checks := []Check{{Name: "normals/edge-words", Status: CheckPass}, {Name: "normals/sample", Status: CheckPass}}
+	for i, b := range blocks {
+		c := &checks[min(i/ne, 1)]
+		want := rng.Normals4(b)
+		for j := range 4 {
+			if g := math.Float32bits(out[j*n+i]); g != math.Float32bits(want[j]) && c.Status == CheckPass {
+				c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%#08x", g), fmt.Sprintf("%#08x", math.Float32bits(want[j]))
+				c.Note = fmt.Sprintf("words %08x, z%d", b, j)
+			}
+		}
+	}
+	return checks, nil
+}
+
+// checkProbes runs probeCases through selftest_step.
+func (e *Engine) checkProbes() ([]Check, error) {
+	n := len(probeCases)
+	in := make([]float32, 5*n)
+	for i, p := range probeCases {
+		copy(in[5*i:], []float32{p.t, p.p, p.c, p.sigma, p.z})
+	}
+	out := make([]float32, e.vw*n)
+	if err := e.runRows(e.st.kStep, cl.Bytes(in), cl.Bytes(out), n, n); err != nil {
+		return nil, err
+	}
+	checks := make([]Check, n)
+	for i, p := range probeCases {
+		c := Check{Name: p.name, Status: CheckPass}
+		for _, got := range out[e.vw*i : e.vw*(i+1)] {
+			if math.Float32bits(got) != math.Float32bits(p.want) {
+				c.Got, c.Want = fmt.Sprintf("%#08x", math.Float32bits(got)), fmt.Sprintf("%#08x", math.Float32bits(p.want))
+				c.Status = CheckFail
+				c.Note = "the device fuses multiply-add despite FP_CONTRACT OFF"
+				if p.subnormal {
+					c.Status = CheckLimited
+					c.Note = "the device flushes subnormals: jobs whose values can become subnormal are refused"
+				}
+				break
+			}
+		}
+		checks[i] = c
+	}
+	return checks, nil
+}
+
+// String formats the checks for a message, one per line.
+func (s *SelfTest) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", s.Label)
+	for _, c := range s.Checks {
+		fmt.Fprintf(&b, "  %-8s %s", c.Status, c.Name)
+		if c.Status != CheckPass && c.Got != "" {
+			fmt.Fprintf(&b, ": got %s, want %s", c.Got, c.Want)
+		}
+		if c.Note != "" {
+			fmt.Fprintf(&b, " (%s)", c.Note)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -1,0 +1,149 @@
+package gpu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// RunSelfTest runs every self-test check on the device of opt, in exact
+// math whatever opt.Math: the cheap checks that Open runs (never taken from
+// a cache here) and a small job per kernel (plain, daily, kept finals)
+// compared bit for bit with sim.Model, the reference that cpu.Serial runs.
+// A failed check is in the report, not an error; the error is for a device
+// that cannot be opened or run at all.
+func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
+	opt.skipSelfTest, opt.Math = true, MathExact
+	e, err := Open(opt)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	st, err := e.cheapChecks()
+	if err != nil {
+		return nil, err
+	}
+	st.Label = e.Label()
+	t0 := time.Now()
+	e.st.denormals = st.Denormals
+	for _, j := range selfTestJobs() {
+		c, err := e.checkJob(ctx, j.name, j.job)
+		if err != nil {
+			return nil, err
+		}
+		st.Checks = append(st.Checks, c)
+	}
+	st.Took += time.Since(t0)
+	return st, nil
+}
+
+// selfTestJobs are small jobs with awkward shapes: lane counts that are no
+// multiple of a vector width, a partial last block of steps, an offset lane
+// range above 2^32, negative persistence.
+func selfTestJobs() []struct {
+	name string
+	job  *sim.Job
+} {
+	plain := sim.Default()
+	plain.Lanes, plain.Steps, plain.Seed = 1<<33+5000, 13, 7
+	daily := sim.Default()
+	daily.Lanes, daily.Steps = 517, 9
+	finals := sim.Default()
+	finals.Lanes, finals.Steps, finals.Seed = 1001, 6, 3
+	finals.Persistence, finals.Start, finals.Anchor = -0.9, -40, 15.5
+	return []struct {
+		name string
+		job  *sim.Job
+	}{
+		{"job/plain", &sim.Job{Params: plain, First: 1<<33 + 3, Count: 1003}},
+		{"job/daily", &sim.Job{Params: daily, Daily: true}},
+		{"job/finals", &sim.Job{Params: finals, KeepFinals: true}},
+	}
+}
+
+// checkJob runs job on the device and compares its exact parts (count,
+// extremes, digest, histograms, finals) with the reference.
+func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check, error) {
+	c := Check{Name: name, Status: CheckPass}
+	got, err := e.Run(ctx, job)
+	if err != nil {
+		return c, fmt.Errorf("opencl: self-test %s: %w", name, err)
+	}
+	want := referenceResult(job)
+	fail := func(what string, g, w any) {
+		if c.Status == CheckPass {
+			c.Status, c.Got, c.Want, c.Note = CheckFail, fmt.Sprintf("%#x", g), fmt.Sprintf("%#x", w), what
+		}
+	}
+	compareSummary(got.Summary, want.Summary, "", fail)
+	for s := range want.Daily {
+		compareSummary(got.Daily[s], want.Daily[s], fmt.Sprintf("step %d ", s+1), fail)
+	}
+	for i, w := range want.Finals {
+		if g := got.Finals[i]; math.Float32bits(g) != math.Float32bits(w) {
+			fail(fmt.Sprintf("final of lane %d", want.First+uint64(i)), math.Float32bits(g), math.Float32bits(w))
+			break
+		}
+	}
+	return c, nil
+}
+
+func compareSummary(g, w *sim.Summary, at string, fail func(string, any, any)) {
+	switch {
+	case g.Digest != w.Digest:
+		fail(at+"digest", g.Digest, w.Digest)
+	case g.Count != w.Count:
+		fail(at+"count", g.Count, w.Count)
+	case math.Float32bits(g.Min) != math.Float32bits(w.Min):
+		fail(at+"min", math.Float32bits(g.Min), math.Float32bits(w.Min))
+	case math.Float32bits(g.Max) != math.Float32bits(w.Max):
+		fail(at+"max", math.Float32bits(g.Max), math.Float32bits(w.Max))
+	}
+	for i := range w.Hist.Bins {
+		if g.Hist.Bins[i] != w.Hist.Bins[i] {
+			fail(fmt.Sprintf("%shistogram bin %d", at, i), g.Hist.Bins[i], w.Hist.Bins[i])
+			return
+		}
+	}
+}
+
+// referenceResult computes job lane by lane with sim.Model, as cpu.Serial
+// does (only the exact parts are compared).
+func referenceResult(job *sim.Job) *sim.Result {
+	first, count, _ := job.Range()
+	p := job.Params
+	m := p.Model()
+	res := sim.NewResult("reference", "sim.Model", job, first, count)
+	exact, _ := p.Exact(p.Steps)
+	blk := sim.NewBlock(exact)
+	daily := make([]sim.Block, len(res.Daily))
+	for s := range daily {
+		mean, _ := p.Exact(s + 1)
+		daily[s] = sim.NewBlock(mean)
+	}
+	path := make([]float32, p.Steps)
+	for i := range count {
+		lane := first + i
+		x := m.Final(lane)
+		if res.Daily != nil {
+			m.Path(lane, path)
+			for s, v := range path {
+				daily[s].Add(lane, v)
+				res.Daily[s].Hist.Add(v)
+			}
+		}
+		blk.Add(lane, x)
+		res.Summary.Hist.Add(x)
+		if res.Finals != nil {
+			res.Finals[i] = x
+		}
+	}
+	res.Summary.AddBlock(&blk)
+	for s := range daily {
+		res.Daily[s].AddBlock(&daily[s])
+	}
+	return res
+}

@@ -1,0 +1,173 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// SubnormalError is Run's error for a job whose values can become subnormal
+// on a device that flushes subnormals to zero: its digest could differ from
+// the exact stream, so the job must run on a CPU engine.
+type SubnormalError struct {
+	Device string
+	// Why names the device's limitation, Risk what in the job can reach
+	// subnormal values.
+	Why, Risk string
+}
+
+func (e *SubnormalError) Error() string {
+	return fmt.Sprintf("opencl: %s flushes subnormal floats (%s) and this job's values can become subnormal (%s): its results would not be the exact stream; run it on a CPU engine (serial, parallel or simd)", e.Device, e.Why, e.Risk)
+}
+
+// Thresholds of the subnormal rule (docs/reproducibility.md, section
+// "Subnormals"). A float32 value of magnitude at least 2^e is a multiple of
+// 2^(e-23), so a sum of two values that are each zero or at least 2^-103 in
+// magnitude is zero or a multiple of 2^-126: never subnormal.
+const (
+	minNormal = 0x1p-126
+	safeAdd   = 0x1p-103
+	// minAbsZ bounds |z| from below for every word: the smallest radius,
+	// of word 0xffffffff, is about 2^-16 and the smallest |sin| or |cos|,
+	// of the angle PSI, about 2^-24.4 (TestMinAbsNormal checks it).
+	minAbsZ = 0x1p-42
+	// noiselessSteps bounds the host's walk of a noiseless path.
+	noiselessSteps = 1 << 16
+)
+
+// SubnormalRisk returns why a job's values can become subnormal on the
+// device (in the recurrence, or in the histogram binning of the finals and,
+// with daily, of every step), or "" when they cannot. The rule is
+// conservative: it may name a risk for a job that never meets one.
+//
+// With sigma = 0 every lane follows the same path, which is walked on the
+// host. Otherwise, with |z| >= 2^-42, n = sigma*z is at least |sigma| 2^-42,
+// and a nonzero t = m + n at least |sigma| 2^-67 (cancellation needs |m| >=
+// |n|/2, and the sum is then a multiple of 2^-24 of that), or |start| before
+// the first step; the job is safe when start, anchor, persistence, sigma and
+// c are each zero or at least 2^-103 in magnitude, |sigma| 2^-42 and those
+// lower bounds of t and of |p t| are at least 2^-103, and every histogram
+// keeps (t - Lo) * Scale normal.
+func SubnormalRisk(p sim.Params, daily bool) string {
+	m := p.Model()
+	for _, v := range []struct {
+		name string
+		x    float32
+	}{{"start", m.Start}, {"anchor", m.Anchor}, {"persistence", m.P}, {"sigma", m.Sigma}, {"(1-persistence)*anchor", m.C}} {
+		if x := math.Abs(float64(v.x)); x != 0 && x < safeAdd {
+			return fmt.Sprintf("|%s| = %g is below 2^-103", v.name, x)
+		}
+	}
+	if m.Sigma == 0 {
+		return noiselessRisk(p, daily)
+	}
+	sigma := math.Abs(float64(m.Sigma))
+	if sigma*minAbsZ < safeAdd {
+		return fmt.Sprintf("sigma = %g is below 2^-61, so sigma*z can fall below 2^-103", sigma)
+	}
+	tmin := sigma * 0x1p-67
+	if m.Start != 0 {
+		tmin = min(tmin, math.Abs(float64(m.Start)))
+	}
+	if tmin < safeAdd {
+		return fmt.Sprintf("a temperature can fall to %g, below 2^-103", tmin)
+	}
+	if pt := math.Abs(float64(m.P)) * tmin; m.P != 0 && pt < safeAdd {
+		return fmt.Sprintf("persistence*t can fall to %g, below 2^-103", pt)
+	}
+	for _, h := range histograms(p, daily) {
+		if r := histRisk(h, tmin); r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+// histograms are the layouts the device bins values with.
+func histograms(p sim.Params, daily bool) []*sim.Histogram {
+	hs := []*sim.Histogram{sim.NewSummary(p).Hist}
+	if daily {
+		for _, d := range sim.NewDaily(p) {
+			hs = append(hs, d.Hist)
+		}
+	}
+	return hs
+}
+
+// histRisk checks f = (t - Lo) * Scale for nonzero |t| >= tmin: t - Lo is a
+// multiple of 2^-24 of the smaller of the two, and f must stay normal.
+func histRisk(h *sim.Histogram, tmin float64) string {
+	lo := math.Abs(float64(h.Lo))
+	if lo != 0 && lo < safeAdd {
+		return fmt.Sprintf("a histogram edge %g is below 2^-103", lo)
+	}
+	d := tmin
+	if lo != 0 {
+		d = min(d, lo)
+	}
+	if f := d * 0x1p-24 * float64(h.Scale); f < minNormal {
+		return fmt.Sprintf("a histogram position (t - %g) * %g can fall to %g, below 2^-126", h.Lo, h.Scale, f)
+	}
+	return ""
+}
+
+// noiselessRisk walks the one path of a job without noise on the host,
+// checking every value the device computes, until it repeats.
+func noiselessRisk(p sim.Params, daily bool) string {
+	m := p.Model()
+	final := sim.NewSummary(p).Hist
+	var dailies []*sim.Summary
+	if daily {
+		dailies = sim.NewDaily(p)
+	}
+	sub := func(x float32) bool { return x != 0 && math.Abs(float64(x)) < minNormal }
+	binRisk := func(h *sim.Histogram, t float32) bool {
+		d := float32(t - h.Lo)
+		return sub(d) || sub(float32(d*h.Scale))
+	}
+	seen := map[float32]bool{}
+	t := m.Start
+	for s := 0; s < p.Steps; s++ {
+		if s >= noiselessSteps {
+			return fmt.Sprintf("the noiseless path does not settle within %d steps", noiselessSteps)
+		}
+		a := float32(m.P * t)
+		mm := float32(a + m.C)
+		t = float32(mm + float32(m.Sigma*1))
+		if sub(a) || sub(mm) || sub(t) {
+			return fmt.Sprintf("the noiseless path reaches a subnormal value at step %d", s+1)
+		}
+		if dailies != nil && binRisk(dailies[s].Hist, t) {
+			return fmt.Sprintf("the histogram of step %d bins a subnormal value", s+1)
+		}
+		if seen[t] && dailies == nil {
+			break // the path repeats from here: the final is a value seen
+		}
+		seen[t] = true
+	}
+	seen[t] = true
+	for v := range seen {
+		if binRisk(final, v) {
+			return "the final histogram bins a subnormal value"
+		}
+	}
+	return ""
+}
+
+// checkSubnormals refuses a job that can reach subnormal values on a device
+// that does not keep them, in exact math.
+func (e *Engine) checkSubnormals(job *sim.Job) error {
+	if e.st.denormals || e.fast {
+		return nil
+	}
+	risk := SubnormalRisk(job.Params, job.Daily)
+	if risk == "" {
+		return nil
+	}
+	why := "it does not report CL_FP_DENORM"
+	if e.desc.Denormals && !e.opts.noDenormals {
+		why = "its subnormal probe was flushed"
+	}
+	return &SubnormalError{Device: e.desc.String(), Why: why, Risk: risk}
+}

@@ -1,0 +1,292 @@
+package gpu
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/kernels"
+	"github.com/gpusim/gpusim/rng"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// The issue's subnormal job and its digests: with subnormals kept (the
+// serial engine's), and with pocl built with -cl-denorms-are-zero.
+const (
+	subnormalDigest = 0x13403c0252643d7e
+	flushedDigest   = 0x0ddb0b050d437f2c
+)
+
+func subnormalJob() *sim.Job {
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Seed = 100000, 3, 7
+	p.Start, p.Anchor, p.Persistence, p.Sigma = 1e-30, 0, 1e-9, 1e-32
+	return &sim.Job{Params: p}
+}
+
+// forgetSelfTests empties the in-memory cache of self-test outcomes and
+// points the disk cache at a fresh folder, so that Open runs the checks.
+func forgetSelfTests(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv(EnvCacheDir, dir)
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	return dir
+}
+
+func TestSelfTestPasses(t *testing.T) {
+	forgetSelfTests(t)
+	for _, opt := range []Options{{}, {VectorWidth: 1}} {
+		opt.Device = testDevice(t)
+		st, err := RunSelfTest(context.Background(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s(took %v)", st, st.Took)
+		names := map[string]bool{}
+		for _, c := range st.Checks {
+			names[c.Name] = true
+			if c.Status == CheckFail {
+				t.Errorf("%s: %s: got %s, want %s (%s)", st.Label, c.Name, c.Got, c.Want, c.Note)
+			}
+		}
+		for _, n := range []string{"philox/random123-kat", "normals/edge-words", "normals/sample", "no-fma/p*t+c", "no-fma/m+sigma*z",
+			"subnormals/product", "subnormals/input", "job/plain", "job/daily", "job/finals"} {
+			if !names[n] {
+				t.Errorf("%s: no check %s", st.Label, n)
+			}
+		}
+		if st.Denormals != st.Device.Denormals {
+			t.Errorf("Denormals %v, device reports CL_FP_DENORM %v", st.Denormals, st.Device.Denormals)
+		}
+	}
+}
+
+// brokenSource is the weather program with old replaced by new, which must
+// occur in it.
+func brokenSource(t *testing.T, old, new string) string {
+	t.Helper()
+	if !strings.Contains(kernels.Weather, old) {
+		t.Fatalf("weather.cl has no %q to break", old)
+	}
+	return strings.Replace(kernels.Weather, old, new, 1)
+}
+
+// TestSelfTestRefuses breaks the kernels the way a driver could (a fused
+// multiply-add, a wrong Philox constant, a wrong transform constant) and
+// checks that Open refuses the device naming the failed check.
+func TestSelfTestRefuses(t *testing.T) {
+	forgetSelfTests(t)
+	for _, tc := range []struct {
+		name, old, new, check string
+	}{
+		{"fused p*t+c", "m_ = m_ + c;", "m_ = fma(p, (t), c);", "no-fma/p*t+c"},
+		{"fused sigma*z", "(t) = m_ + n_;", "(t) = fma(sigma, (z), m_);", "no-fma/m+sigma*z"},
+		{"philox", "#define PHILOX_W1 0xBB67AE85u", "#define PHILOX_W1 0xBB67AE84u", "philox/random123-kat"},
+		{"transform", "#define LOG_Q1 as_float(0xb95e8083u)", "#define LOG_Q1 as_float(0xb95e8093u)", "normals/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(Options{Device: testDevice(t), VectorWidth: 1, source: brokenSource(t, tc.old, tc.new)})
+			var se *SelfTestError
+			if !errors.As(err, &se) {
+				t.Fatalf("Open: %v, want a *SelfTestError", err)
+			}
+			if !strings.HasPrefix(se.Check.Name, tc.check) || !strings.Contains(err.Error(), tc.check) {
+				t.Errorf("failed check %q (%v), want %s", se.Check.Name, err, tc.check)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// TestSubnormalsRefused runs the issue's subnormal job on pocl with
+// denormals forced off (-cl-denorms-are-zero, no CL_FP_DENORM): the engine
+// refuses it, and without the refusal it would give the flushed digest.
+func TestSubnormalsRefused(t *testing.T) {
+	forgetSelfTests(t)
+	job := subnormalJob()
+	if r := runJob(t, open(t, Options{}), job); r.Summary.Digest != subnormalDigest {
+		t.Fatalf("with subnormals: digest %016x, want %016x", r.Summary.Digest, uint64(subnormalDigest))
+	}
+	e := open(t, Options{noDenormals: true, VectorWidth: 1})
+	_, err := e.Run(context.Background(), job)
+	var se *SubnormalError
+	if !errors.As(err, &se) {
+		t.Fatalf("Run: %v, want a *SubnormalError", err)
+	}
+	t.Log(err)
+	if !strings.Contains(se.Risk, "sigma") || !strings.Contains(se.Why, "CL_FP_DENORM") {
+		t.Errorf("risk %q, why %q", se.Risk, se.Why)
+	}
+	// The refusal is needed: the device really flushes.
+	e.st.denormals = true
+	if r := runJob(t, e, job); r.Summary.Digest != flushedDigest {
+		t.Errorf("flushed: digest %016x, want %016x", r.Summary.Digest, uint64(flushedDigest))
+	}
+	// A job that cannot reach subnormals runs, with the serial digest.
+	ok := &sim.Job{Params: sim.Default()}
+	ok.Params.Lanes, ok.Params.Steps = 10007, 5
+	e.st.denormals = false
+	if got, want := runJob(t, e, ok), reference(t, ok); got.Summary.Digest != want.Summary.Digest {
+		t.Errorf("safe job: digest %016x, want %016x", got.Summary.Digest, want.Summary.Digest)
+	}
+}
+
+// TestSelfTestSubnormalProbes checks that the probes see the flushing, not
+// only the reported FP config.
+func TestSelfTestSubnormalProbes(t *testing.T) {
+	forgetSelfTests(t)
+	e := open(t, Options{noDenormals: true, VectorWidth: 1})
+	st, err := e.cheapChecks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", st)
+	for _, c := range st.Checks {
+		if strings.HasPrefix(c.Name, "subnormals/") && c.Name != "subnormals/reported" && c.Status != CheckLimited {
+			t.Errorf("%s: %s, want %s under -cl-denorms-are-zero", c.Name, c.Status, CheckLimited)
+		}
+		if c.Status == CheckFail {
+			t.Errorf("%s failed: %+v", c.Name, c)
+		}
+	}
+	if st.Denormals {
+		t.Error("Denormals true under -cl-denorms-are-zero")
+	}
+}
+
+func TestSubnormalRisk(t *testing.T) {
+	params := func(f func(p *sim.Params)) sim.Params {
+		p := sim.Default()
+		f(&p)
+		return p
+	}
+	for _, tc := range []struct {
+		name  string
+		p     sim.Params
+		daily bool
+		risky bool
+	}{
+		{"default", sim.Default(), false, false},
+		{"default daily", params(func(p *sim.Params) { p.Steps = 365 }), true, false},
+		{"issue", subnormalJob().Params, false, true},
+		{"tiny sigma", params(func(p *sim.Params) { p.Sigma = 1e-20 }), false, true},
+		{"subnormal start", params(func(p *sim.Params) { p.Start = 1e-40 }), false, true},
+		{"tiny persistence", params(func(p *sim.Params) { p.Persistence, p.Sigma = 1e-25, 1e-5 }), false, true},
+		{"zero persistence", params(func(p *sim.Params) { p.Persistence = 0 }), false, false},
+		{"huge sigma", params(func(p *sim.Params) { p.Sigma = 1e30 }), false, false},
+		{"noiseless decay", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Start, p.Persistence, p.Steps = 0, 0, 1, 0.5, 200 }), false, true},
+		{"noiseless short", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Start, p.Persistence, p.Steps = 0, 0, 1, 0.5, 20 }), true, false},
+		{"noiseless settles", params(func(p *sim.Params) { p.Sigma, p.Steps = 0, 100000 }), false, false},
+	} {
+		r := SubnormalRisk(tc.p, tc.daily)
+		if (r != "") != tc.risky {
+			t.Errorf("%s: risk %q, want risky %v", tc.name, r, tc.risky)
+		}
+	}
+}
+
+// TestSubnormalRiskSound runs jobs the rule calls safe, and some it calls
+// risky, with denormals forced off: a safe job's digest must be the serial
+// one (a risky one may or may not differ).
+func TestSubnormalRiskSound(t *testing.T) {
+	forgetSelfTests(t)
+	e := open(t, Options{noDenormals: true, VectorWidth: 1})
+	e.st.denormals = true // run whatever the rule says
+	for _, sigma := range []float64{1, 1e-10, 1e-17, 1e-18, 1e-25, 1e-30} {
+		job := subnormalJob()
+		job.Params.Lanes, job.Params.Sigma, job.Params.Start, job.Params.Persistence = 20000, sigma, 1e-3, 0.5
+		risk := SubnormalRisk(job.Params, false)
+		got, want := runJob(t, e, job), reference(t, job)
+		t.Logf("sigma %g: risk %q, same digest %v", sigma, risk, got.Summary.Digest == want.Summary.Digest)
+		if risk == "" && got.Summary.Digest != want.Summary.Digest {
+			t.Errorf("sigma %g: called safe, but the flushed digest %016x differs from %016x", sigma, got.Summary.Digest, want.Summary.Digest)
+		}
+	}
+}
+
+// TestMinAbsNormal checks the bound minAbsZ of the subnormal rule: the
+// smallest radius (of word 0xffffffff: the radius falls as the word grows
+// past 2^31) times the smallest sine (of the smallest angle, k = 1).
+func TestMinAbsNormal(t *testing.T) {
+	r := rng.Radius(0xffffffff)
+	for w := uint32(0xffffffff); w > 0xffff0000; w-- {
+		if rw := rng.Radius(w); rw < r {
+			t.Fatalf("radius(%#x) = %g < radius(0xffffffff) = %g", w, rw, r)
+		}
+	}
+	s, _ := rng.SinCos(0) // octant 0, k = 1: the smallest angle
+	if low := float64(r) * float64(s); low < minAbsZ*2 {
+		t.Errorf("smallest |z| about %g, bound %g leaves no margin", low, minAbsZ)
+	}
+	z := rng.Normals4([4]uint32{0xffffffff, 0, 0xffffffff, 0})
+	for i, v := range z {
+		if math.Abs(float64(v)) < minAbsZ {
+			t.Errorf("z%d = %g is below the bound %g", i, v, minAbsZ)
+		}
+	}
+}
+
+// TestKATVectorsMatchFile checks the self-test's copy of Random123's
+// vectors against rng/testdata's.
+func TestKATVectorsMatchFile(t *testing.T) {
+	f, err := os.Open("../rng/testdata/philox4x32-10-kat.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "philox4x32 10 ") {
+			lines = append(lines, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	if len(lines) != len(katVectors) {
+		t.Fatalf("%d vectors in the file, %d in katVectors", len(lines), len(katVectors))
+	}
+	for i, v := range katVectors {
+		want := fmt.Sprintf("philox4x32 10 %08x %08x %08x %08x %08x %08x %08x %08x %08x %08x", v.ctr[0], v.ctr[1], v.ctr[2], v.ctr[3],
+			v.key[0], v.key[1], v.out[0], v.out[1], v.out[2], v.out[3])
+		if lines[i] != want {
+			t.Errorf("#%d: file %q, katVectors %q", i, lines[i], want)
+		}
+	}
+}
+
+// TestSelfTestCache checks that a pass is stored on disk and reused, and
+// that a corrupt entry is run again, never trusted.
+func TestSelfTestCache(t *testing.T) {
+	dir := forgetSelfTests(t)
+	open(t, Options{})
+	files, _ := filepath.Glob(filepath.Join(dir, "selftest", "*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want one", files)
+	}
+	e := open(t, Options{})
+	if loadSelfTest(e.st.key) == nil {
+		t.Fatal("the stored pass does not load")
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-2] ^= 1 // a flipped bit in the data
+	if err := os.WriteFile(files[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if loadSelfTest(e.st.key) != nil {
+		t.Fatal("a corrupt entry was trusted")
+	}
+	if n := strings.Join(CacheNotes(), "\n"); !strings.Contains(n, "corrupt") {
+		t.Errorf("notes %q do not mention the corrupt entry", n)
+	}
+}
