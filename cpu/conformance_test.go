@@ -14,9 +14,9 @@ import (
 // same lane blocks in lane order as serial, so their moments are exact.
 func TestConformance(t *testing.T) {
 	t.Run("serial", func(t *testing.T) {
-		enginetest.Run(t, func(*testing.T) sim.Engine { return Serial{} }, enginetest.Options{})
+		enginetest.Run(t, func(*testing.T) sim.Engine { return Serial{} }, enginetest.Options{CancelInSteps: true})
 	})
-	vsSerial := enginetest.Options{Reference: Serial{}, Tol: enginetest.ExactTol}
+	vsSerial := enginetest.Options{Reference: Serial{}, Tol: enginetest.ExactTol, CancelInSteps: true}
 	for _, w := range []int{1, 2, 3, 7} {
 		t.Run(fmt.Sprintf("parallel/%d", w), func(t *testing.T) {
 			enginetest.Run(t, func(*testing.T) sim.Engine { return Parallel{Workers: w} }, vsSerial)

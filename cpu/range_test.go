@@ -170,21 +170,6 @@ func TestCancelManySteps(t *testing.T) {
 	})
 }
 
-// TestCancelledBeforeRun: a context cancelled before Run stops it even for
-// a job of one block.
-func TestCancelledBeforeRun(t *testing.T) {
-	p := sim.Default()
-	p.Lanes = 10
-	ctx, cancel := context.WithCancelCause(context.Background())
-	cause := errors.New("stopped by the test")
-	cancel(cause)
-	forEachEngine(func(c engineCase) {
-		if _, err := c.e.Run(ctx, &sim.Job{Params: p}); !errors.Is(err, cause) {
-			t.Errorf("%s: returned %v, want the cause %v", c.name, err, cause)
-		}
-	})
-}
-
 // TestFinalManySteps: the stop-checking step loop equals sim.Model.Final
 // past checkSteps, on serial and on every batch path.
 func TestFinalManySteps(t *testing.T) {

@@ -27,7 +27,7 @@ func TestMultiConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return m
-	}, enginetest.Options{})
+	}, enginetest.Options{CancelInSteps: true})
 	if _, err := OpenMulti([]int{0, 99}, Options{}); err == nil {
 		t.Error("OpenMulti with a bad index succeeded")
 	}

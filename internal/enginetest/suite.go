@@ -331,8 +331,12 @@ func CheckCancel(t *testing.T, e sim.Engine, opt Options) {
 	ctx, cancel = context.WithCancelCause(t.Context())
 	cancel(errCancel)
 	j.Progress = nil
-	if err := runCancelled(t, e, ctx, j, "cancelled before Run"); err != nil && !errors.Is(err, errCancel) {
-		t.Errorf("%s: cancelled before Run: error %v does not wrap the context's cause %v", e.Name(), err, errCancel)
+	small := job(0, 10, 0, 3) // one block of lanes: a run that checks ctx only between blocks would finish it
+	for _, j := range []*sim.Job{j, small} {
+		what := fmt.Sprintf("%d lanes cancelled before Run", j.Params.Lanes)
+		if err := runCancelled(t, e, ctx, j, what); err != nil && !errors.Is(err, errCancel) {
+			t.Errorf("%s: %s: error %v does not wrap the context's cause %v", e.Name(), what, err, errCancel)
+		}
 	}
 
 	if opt.CancelInSteps {
