@@ -120,7 +120,7 @@ type weatherDailyArgs struct {
 	LMin   local      `cl:"__local float *lmin"`
 	LMax   local      `cl:"__local float *lmax"`
 	LDig   local      `cl:"__local ulong *ldig"`
-	LBin   local      `cl:"__local int *lbin"`
+	LN     local      `cl:"__local uint *ln"`
 	LDH    local      `cl:"__local uint *ldh"`
 }
 

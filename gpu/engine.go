@@ -88,7 +88,13 @@ type Options struct {
 //
 // A launch runs a fixed grid of work-groups over a chunk of lanes with a
 // grid-stride loop; each work-item computes VectorWidth consecutive lanes
-// at a time. Statistics are reduced on the device: each work-group folds its
+// at a time. Launches aim at about 100 ms: when a chunk's steps would take
+// longer, the chunk runs in several launches of whole Philox blocks that
+// carry each lane's temperature in a device buffer, so a run stops soon
+// after its context is cancelled whatever the step count. Each kernel's
+// work-group size comes from its own limits, the grid is whole waves of
+// compute units, and its local memory is checked against the device's.
+// Statistics are reduced on the device: each work-group folds its
 // work-items' count, sums of deviations from the exact mean and of their
 // squares, min, max and digest into its own record, which accumulates over
 // the chunks of a run; the histogram is counted with atomics (in local
@@ -311,8 +317,7 @@ func (e *Engine) layoutKernels() error {
 	if e.daily, err = e.layout("weather_daily", l, fixed, perItem); err != nil {
 		return err
 	}
-	// The last launch of a chunk takes up to 3 steps past its blocks.
-	e.dailyBlocks = (e.localMem() - e.daily.wg*perItem - 3*dailyStepLocal) / (4 * dailyStepLocal)
+	e.dailyBlocks = e.dailyBlocksFit(e.daily.wg)
 	return nil
 }
 

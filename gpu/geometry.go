@@ -98,21 +98,55 @@ func (e *Engine) mainLocal() (fixed, perItem int) {
 	return fixed, 2*e.accSize() + 4 + 4 + 8 + 4
 }
 
-// dailyStepLocal is weather_daily's local memory per launched step: the
-// step's histogram counters.
-const dailyStepLocal = (sim.DailyBins + 2) * 4
+// dailyBins is the counters of one step's histogram.
+const dailyBins = sim.DailyBins + 2
 
-// dailyLocal is weather_daily's local memory besides the per-step
-// histograms: five reduction arrays of two steps per work-item, and with
-// DAILY_SERIAL the bins of two steps; fixed is the histograms of the fewest
-// steps a launch takes: a block, and the last launch's up to 3 more.
-func (e *Engine) dailyLocal() (fixed, perItem int) {
-	perItem = 2 * (2*e.accSize() + 4 + 4 + 8)
+// dailyStepLocal is weather_daily's local memory per launched step for
+// work-groups of wg: the step's histogram, and with DAILY_SERIAL each
+// work-item's histogram and five sums of VW lanes.
+func (e *Engine) dailyStepLocal(wg int) int {
 	if e.dailySerial() {
-		perItem += 2 * e.vw * 4
+		return wg * (e.vw*(2*e.accSize()+4+4+8) + dailyBins*4)
 	}
-	return 7 * dailyStepLocal, perItem
+	return dailyBins * 4
 }
+
+// dailyBaseLocal is weather_daily's local memory besides the per-step
+// arrays: each work-item's lane count (DAILY_SERIAL), or the tree's five
+// reduction arrays of two steps.
+func (e *Engine) dailyBaseLocal(wg int) int {
+	if e.dailySerial() {
+		return wg * 4
+	}
+	return wg * 2 * (2*e.accSize() + 4 + 4 + 8)
+}
+
+// dailyLocal is weather_daily's local memory as layout wants it, for the
+// fewest steps a launch takes: a block, and the last launch's up to 3 more.
+func (e *Engine) dailyLocal() (fixed, perItem int) {
+	fixed = 7*e.dailyStepLocal(0) + e.dailyBaseLocal(0)
+	return fixed, 7*(e.dailyStepLocal(1)-e.dailyStepLocal(0)) + e.dailyBaseLocal(1)
+}
+
+// dailyBlocksFit is how many Philox blocks of steps one weather_daily
+// launch may take in local memory; the last launch of a chunk takes up to 3
+// steps past its blocks.
+//
+// With DAILY_SERIAL the launch's sums and histograms must also stay within
+// dailySerialCache: each work-item runs its lanes through all of the
+// launch's steps, touching every step's counters, which must stay in the
+// core's cache (local memory is ordinary memory on CPUs).
+func (e *Engine) dailyBlocksFit(wg int) int {
+	step, mem := e.dailyStepLocal(wg), e.localMem()
+	if e.dailySerial() {
+		mem = min(mem, dailySerialCache)
+	}
+	return max((mem-e.dailyBaseLocal(wg)-3*step)/(4*step), 1)
+}
+
+// dailySerialCache bounds a DAILY_SERIAL launch's local memory: a quarter
+// of a typical per-core L2 cache.
+const dailySerialCache = 256 << 10
 
 // dailySerial says whether weather_daily folds each step in one work-item
 // (DAILY_SERIAL): on CPUs, where a work-group runs on one thread anyway.

@@ -217,7 +217,23 @@ func (a *weatherDailyArgs) chunk(r *run, pt part) {
 		a.Phase |= phaseLast
 		a.NS += uint32(r.p.Steps % 4)
 	}
-	a.LDH = local(int(a.NS) * dailyStepLocal)
+	a.local(r.e, r.wg, int(a.NS))
+}
+
+// local sizes the local memory arguments for ns steps (weather.cl's
+// weather_daily says how each variant uses them).
+func (a *weatherDailyArgs) local(e *Engine, wg, ns int) {
+	acc := e.accSize()
+	if e.dailySerial() {
+		n := ns * wg * e.vw
+		a.LS1, a.LS2, a.LMin = local(n*acc), local(n*acc), local(n*4)
+		a.LMax, a.LDig, a.LN = local(n*4), local(n*8), local(wg*4)
+		a.LDH = local(ns * wg * dailyBins * 4)
+		return
+	}
+	a.LS1, a.LS2, a.LMin = local(2*wg*acc), local(2*wg*acc), local(2*wg*4)
+	a.LMax, a.LDig, a.LN = local(2*wg*4), local(2*wg*8), local(4)
+	a.LDH = local(ns * dailyBins * 4)
 }
 
 func (r *run) run(ctx context.Context) (*sim.Result, error) {
@@ -316,12 +332,12 @@ func (r *run) planMain(temps *cl.Buffer) error {
 // planDaily sets up the weather_daily kernel: per-group, per-step records
 // and per-step histograms.
 func (r *run) planDaily(temps *cl.Buffer) error {
-	e, steps := r.e, r.p.Steps
+	steps := r.p.Steps
 	var err error
 	if r.rec, err = r.alloc(r.items / r.wg * steps * recWords * 8); err != nil {
 		return err
 	}
-	if r.dhist, err = r.alloc(steps * dailyStepLocal); err != nil {
+	if r.dhist, err = r.alloc(steps * dailyBins * 4); err != nil {
 		return err
 	}
 	if err := r.zero(r.dhist); err != nil {
@@ -331,18 +347,12 @@ func (r *run) planDaily(temps *cl.Buffer) error {
 	if err != nil {
 		return err
 	}
-	acc, wg, bins := e.accSize(), r.wg, 4
-	if e.dailySerial() {
-		bins = 2 * wg * e.vw * 4
-	}
 	hist := r.res.Summary.Hist
 	r.args = &weatherDailyArgs{
 		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma,
 		K0: r.m.Key[0], K1: r.m.Key[1], Shift: shifts, DLo: los, DScale: scales,
 		HLo: hist.Lo, HScale: hist.Scale, GRec: r.rec, DHist: r.dhist, Hist: r.hist,
 		Keep: b2u(r.job.KeepFinals), Temps: temps,
-		LS1: local(2 * wg * acc), LS2: local(2 * wg * acc), LMin: local(2 * wg * 4),
-		LMax: local(2 * wg * 4), LDig: local(2 * wg * 8), LBin: local(bins),
 	}
 	return nil
 }

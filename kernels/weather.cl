@@ -12,7 +12,7 @@
 //   HIST_BINS     bins of the final histogram (sim.HistBins)
 //   DAILY_BINS    bins of the per-step histograms (sim.DailyBins)
 //   LOCAL_HIST    count the final histogram in local memory per work-group
-//   DAILY_SERIAL  weather_daily folds each step in one work-item, no atomics
+//   DAILY_SERIAL  weather_daily sums per work-item, folded once per launch
 //   WIDE_MULHI    Philox's high product words from a 64-bit multiply (CPUs)
 //
 // A work-item handles VW consecutive lanes per iteration of a grid-stride
@@ -501,21 +501,23 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 }
 
 // weather_daily is weather with statistics after each of the steps
-// [s0, s0+ns): every step is reduced inside the work-group in local memory
-// and added into the group's record for that step, grec[REC * (s * groups +
-// group)] (accumulated over the chunks of a run; init resets the launch's
-// steps first), which reduce_daily folds per step. Each launched step's
-// DAILY_BINS+2 counters are counted in local memory (ldh) and added into
-// dhist at the end. phase is as for weather: the LAST launch of a chunk
-// counts the final histogram and finals, the others store temperatures.
+// [s0, s0+ns), reduced inside the work-group in local memory into the
+// group's record for each step, grec[REC * (s * groups + group)]
+// (accumulated over the chunks of a run; init resets the launch's steps
+// first), which reduce_daily folds per step. Each step's DAILY_BINS+2
+// counters are counted in local memory (ldh) and added into dhist at the
+// end. phase is as for weather: the LAST launch of a chunk counts the final
+// histogram and finals, the others store temperatures.
 //
-// The grid-stride loop runs equally often in every work-item of a group, so
-// that all reach each step's barrier; work-items past the lanes compute
-// masked lanes. The local reduction arrays hold two steps (by step parity),
-// so one step's results can be read while the next step's are written.
-// With DAILY_SERIAL (CPUs, where a work-group runs on one thread) work-item
-// 0 folds a step's values and counts its bins (lbin) without atomics; else
-// a tree reduction and local atomics.
+// On GPUs every step is reduced by a tree over the work-group after a
+// barrier, and counted with local atomics; the grid-stride loop runs
+// equally often in every work-item of a group, so that all reach each
+// step's barrier (work-items past the lanes compute masked lanes), and the
+// reduction arrays hold two steps (by step parity), so one step's results
+// are read while the next step's are written. With DAILY_SERIAL (CPUs,
+// where a work-group runs on one thread and a barrier per step costs more
+// than the step) each work-item keeps its own per-step sums and histograms
+// in local memory, folded per step after one barrier at the end.
 __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
                             float start, float p, float c, float sigma, uint k0, uint k1,
                             __global const ACC *shift, __global const float *dlo,
@@ -523,12 +525,26 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
                             __global ulong *grec, __global uint *dhist, __global uint *hist,
                             __global float *finals, uint keep, __global float *temps, uint phase,
                             __local ACC *ls1, __local ACC *ls2, __local float *lmin,
-                            __local float *lmax, __local ulong *ldig, __local int *lbin,
+                            __local float *lmax, __local ulong *ldig, __local uint *ln,
                             __local uint *ldh) {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
 	const uint g = get_group_id(0), groups = get_num_groups(0);
-	const uint nh = ns * (DAILY_BINS + 2);
-	for (uint i = lid; i < nh; i += wg) ldh[i] = 0;
+	const uint nb = DAILY_BINS + 2;
+#ifdef DAILY_SERIAL
+	// Each work-item's sums are vectors of VW lanes, folded at the end.
+	for (uint s = 0; s < ns; s++) {
+		const uint k = (s * wg + lid) * VW;
+		VSTORE((accv)0, ls1 + k);
+		VSTORE((accv)0, ls2 + k);
+		VSTORE((floatv)INFINITY, lmin + k);
+		VSTORE((floatv)(-INFINITY), lmax + k);
+		VSTORE((ulongv)0, ldig + k);
+	}
+	__local uint *myh = ldh + lid * ns * nb;
+	for (uint i = 0; i < ns * nb; i++) myh[i] = 0;
+	uint n = 0;
+#else
+	for (uint i = lid; i < ns * nb; i += wg) ldh[i] = 0;
 	if (init && lid == 0) {
 		for (uint s = s0; s < s0 + ns; s++) rec_init(grec + REC * (s * groups + g));
 	}
@@ -536,6 +552,7 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 	while (top < wg) top <<= 1;
 	top >>= 1;
 	barrier(CLK_LOCAL_MEM_FENCE);
+#endif
 	const uint nvec = count / VW + (count % VW != 0);
 	for (uint base = g * wg; base < nvec; base += get_global_size(0)) {
 		const uint v = base + lid, off = v * VW;
@@ -543,7 +560,6 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 		const ulongv lane = first + CONVERT(ulong, offv);
 		const uintv lo = CONVERT(uint, lane & 0xffffffffUL), hi = CONVERT(uint, lane >> 32);
 		const uint valid = v < nvec ? min((uint)VW, count - off) : 0;
-		const uint gvalid = min(count - base * VW, wg * VW); // the group's first lanes
 		const intv ok = offv < count;
 		const V(long) ok64 = CONVERT(ulong, offv) < (ulongv)count;
 		const ulongv hl = mix64(lane + 0x9e3779b97f4a7c15UL);
@@ -559,35 +575,25 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 			d = SEL((accv)0, d, ACC_OK(ok, ok64));
 			ulongv h = mix64(hl ^ CONVERT(ulong, AS(uint, t)));
 			h = SEL((ulongv)0, h, ok64);
+			int bv[VW];
+			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), bv);
+#ifdef DAILY_SERIAL
+			const uint k = ((s - s0) * wg + lid) * VW;
+			VSTORE(VLOAD(ls1 + k) + d, ls1 + k);
+			VSTORE(VLOAD(ls2 + k) + d * d, ls2 + k);
+			VSTORE(fmin(VLOAD(lmin + k), SEL((floatv)INFINITY, t, ok)), lmin + k);
+			VSTORE(fmax(VLOAD(lmax + k), SEL((floatv)(-INFINITY), t, ok)), lmax + k);
+			VSTORE(VLOAD(ldig + k) + h, ldig + k);
+			__local uint *dh = myh + (s - s0) * nb;
+			for (uint i = 0; i < valid; i++) dh[bv[i]]++;
+#else
 			const uint x = (s & 1) * wg;
 			ls1[x + lid] = hsum(d);
 			ls2[x + lid] = hsum(d * d);
 			lmin[x + lid] = hmin(SEL((floatv)INFINITY, t, ok));
 			lmax[x + lid] = hmax(SEL((floatv)(-INFINITY), t, ok));
 			ldig[x + lid] = hsum_ul(h);
-			__global ulong *r = grec + REC * (s * groups + g);
-			__local uint *dh = ldh + (DAILY_BINS + 2) * (s - s0);
-#ifdef DAILY_SERIAL
-			__local int *lb = lbin + (s & 1) * wg * VW;
-			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), lb + lid * VW);
-			barrier(CLK_LOCAL_MEM_FENCE);
-			if (lid == 0) {
-				ACC g1 = 0, g2 = 0;
-				float gmin = INFINITY, gmax = -INFINITY;
-				ulong gd = 0;
-				for (uint i = x; i < x + wg; i++) {
-					g1 += ls1[i];
-					g2 += ls2[i];
-					gmin = fmin(gmin, lmin[i]);
-					gmax = fmax(gmax, lmax[i]);
-					gd += ldig[i];
-				}
-				rec_add(r, gvalid, g1, g2, gmin, gmax, gd);
-				for (uint i = 0; i < gvalid; i++) dh[lb[i]]++;
-			}
-#else
-			int bv[VW];
-			VSTORE(bins(t, dlo[s], dscale[s], DAILY_BINS), bv);
+			__local uint *dh = ldh + (s - s0) * nb;
 			for (uint i = 0; i < valid; i++) atomic_inc(&dh[bv[i]]);
 			barrier(CLK_LOCAL_MEM_FENCE);
 			for (uint w = top; w > 0; w >>= 1) {
@@ -601,9 +607,16 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 				}
 				barrier(CLK_LOCAL_MEM_FENCE);
 			}
-			if (lid == 0) rec_add(r, gvalid, ls1[x], ls2[x], lmin[x], lmax[x], ldig[x]);
+			if (lid == 0) {
+				// The group's lanes in this pass: its first ones.
+				const uint gvalid = min(count - base * VW, wg * VW);
+				rec_add(grec + REC * (s * groups + g), gvalid, ls1[x], ls2[x], lmin[x], lmax[x], ldig[x]);
+			}
 #endif
 		}
+#ifdef DAILY_SERIAL
+		n += valid;
+#endif
 		if (!(phase & LAST)) {
 			if (v < nvec) VSTORE(t, temps + off); // temps holds a whole vector past count
 			continue;
@@ -617,11 +630,38 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 			if (keep) finals[off + i] = tv[i];
 		}
 	}
+#ifdef DAILY_SERIAL
+	ln[lid] = n;
 	barrier(CLK_LOCAL_MEM_FENCE);
-	for (uint i = lid; i < nh; i += wg) {
-		uint h = ldh[i];
-		if (h) atomic_add(&dhist[(DAILY_BINS + 2) * s0 + i], h);
+	ulong gn = 0;
+	for (uint i = 0; i < wg; i++) gn += ln[i];
+	for (uint s = lid; s < ns; s += wg) {
+		ACC g1 = 0, g2 = 0;
+		float gmin = INFINITY, gmax = -INFINITY;
+		ulong gd = 0;
+		for (uint i = s * wg * VW; i < (s + 1) * wg * VW; i++) {
+			g1 += ls1[i];
+			g2 += ls2[i];
+			gmin = fmin(gmin, lmin[i]);
+			gmax = fmax(gmax, lmax[i]);
+			gd += ldig[i];
+		}
+		__global ulong *r = grec + REC * ((s0 + s) * groups + g);
+		if (init) rec_init(r);
+		rec_add(r, gn, g1, g2, gmin, gmax, gd);
+		for (uint b = 0; b < nb; b++) {
+			uint h = 0;
+			for (uint i = 0; i < wg; i++) h += ldh[(i * ns + s) * nb + b];
+			if (h) atomic_add(&dhist[(s0 + s) * nb + b], h);
+		}
 	}
+#else
+	barrier(CLK_LOCAL_MEM_FENCE);
+	for (uint i = lid; i < ns * nb; i += wg) {
+		uint h = ldh[i];
+		if (h) atomic_add(&dhist[s0 * nb + i], h);
+	}
+#endif
 }
 
 // reduce_daily folds the items records of each step s < steps into out[s].
