@@ -189,6 +189,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
 	}
+	if n := o.params.PrecisionNote(); n != "" {
+		o.eng.Note(n)
+	}
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
 		return err
