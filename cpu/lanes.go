@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 
-	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -139,30 +138,10 @@ func runLanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []floa
 // checks of the stop flag: a few tens of microseconds of work, so that a
 // cancelled run stops at once whatever its step count. It is a multiple of
 // the four steps of a Philox block.
-const checkSteps = 4096
+const checkSteps = sim.StopSteps
 
-// final is sim.Model.Final, statement for statement, checking stop every
-// checkSteps steps; once stop is set it returns early with a meaningless
-// value.
-func final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 {
-	t := m.Start
-	s := 0
-	for ; s+4 <= m.Steps; s += 4 {
-		if s%checkSteps == 0 && s > 0 && stop.Load() {
-			return t
-		}
-		z0, z1, z2, z3 := rng.LaneBlock(lane, uint32(s>>2), m.Key)
-		t = m.Step(m.Step(m.Step(m.Step(t, z0), z1), z2), z3)
-	}
-	if s < m.Steps {
-		var z [4]float32
-		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
-		for _, zj := range z[:m.Steps-s] {
-			t = m.Step(t, zj)
-		}
-	}
-	return t
-}
+// final is sim.Model.Final, polling stop (sim.Model.FinalStop).
+func final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 { return m.FinalStop(lane, stop) }
 
 // chunkLanes is how many lanes make one block: the unit of work a goroutine
 // takes, of progress reports and of the in-order fold (about a millisecond

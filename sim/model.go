@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/gpusim/gpusim/rng"
+import (
+	"sync/atomic"
+
+	"github.com/gpusim/gpusim/rng"
+)
 
 // Model is a job's parameters as every engine uses them: float32, with
 // c = (1 - p) * anchor rounded once, so that one step is
@@ -33,10 +37,22 @@ func (m *Model) Step(t, z float32) float32 {
 
 // Final is the reference for lane's final temperature: lane by lane, block by
 // block, exactly the stream of docs/reproducibility.md.
-func (m *Model) Final(lane uint64) float32 {
+func (m *Model) Final(lane uint64) float32 { return m.FinalStop(lane, nil) }
+
+// StopSteps is how often FinalStop polls its stop flag: a multiple of the
+// four steps of a Philox block.
+const StopSteps = 4096
+
+// FinalStop is Final that polls stop (when not nil) every StopSteps steps,
+// so that a lane of a billion steps stops at once when cancelled; once stop
+// is set it returns early with a meaningless value.
+func (m *Model) FinalStop(lane uint64, stop *atomic.Bool) float32 {
 	t := m.Start
 	s := 0
 	for ; s+4 <= m.Steps; s += 4 {
+		if s%StopSteps == 0 && s > 0 && stop != nil && stop.Load() {
+			return t
+		}
 		z0, z1, z2, z3 := rng.LaneBlock(lane, uint32(s>>2), m.Key)
 		t = m.Step(m.Step(m.Step(m.Step(t, z0), z1), z2), z3)
 	}

@@ -182,13 +182,8 @@ func readWorkloads(c *cli.Context, cfg *bench.Config) error {
 		}
 	}
 	if c.IsSet("steps") {
-		ss, err := listFlag(c, "steps", 1, sim.MaxSteps)
-		if err != nil {
+		if steps, err = intList(c, "steps", sim.MaxSteps); err != nil {
 			return err
-		}
-		steps = steps[:0]
-		for _, s := range ss {
-			steps = append(steps, int(s))
 		}
 	}
 	cfg.Workloads = bench.Cross(lanes, steps)
@@ -204,13 +199,9 @@ func readWorkloads(c *cli.Context, cfg *bench.Config) error {
 // readScaling reads --workers and --no-scaling into cfg.
 func readScaling(c *cli.Context, cfg *bench.Config) error {
 	if c.IsSet("workers") {
-		ws, err := listFlag(c, "workers", 1, maxWorkers)
-		if err != nil {
+		var err error
+		if cfg.Workers, err = intList(c, "workers", maxWorkers); err != nil {
 			return err
-		}
-		cfg.Workers = nil
-		for _, w := range ws {
-			cfg.Workers = append(cfg.Workers, int(w))
 		}
 	}
 	if c.Bool("no-scaling") {

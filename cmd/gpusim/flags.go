@@ -54,6 +54,16 @@ func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {
 	return ns, nil
 }
 
+// intList is listFlag for counts in [1, hi] that fit an int.
+func intList(c *cli.Context, name string, hi uint64) ([]int, error) {
+	ns, err := listFlag(c, name, 1, hi)
+	out := make([]int, len(ns))
+	for i, n := range ns {
+		out[i] = int(n)
+	}
+	return out, err
+}
+
 // checkFormat refuses a --format outside valid.
 func checkFormat(c *cli.Context, valid ...string) (string, error) {
 	f := c.String("format")
