@@ -15,17 +15,17 @@ type Machine struct {
 	Cores      int      `json:"cores"`
 	GOMAXPROCS int      `json:"gomaxprocs"`
 	SIMD       []string `json:"simd"`
-	OpenCL     []string `json:"opencl"`
-	// OpenCLNote says why OpenCL devices are missing, when they are.
-	OpenCLNote string `json:"opencl_note,omitempty"`
-	Go         string `json:"go"`
-	OS         string `json:"os"`
-	Arch       string `json:"arch"`
+	Devices    []string `json:"devices"`
+	// DevicesNote says why the device engine lists no device, when it does not.
+	DevicesNote string `json:"devices_note,omitempty"`
+	Go          string `json:"go"`
+	OS          string `json:"os"`
+	Arch        string `json:"arch"`
 }
 
 // DescribeMachine reports the CPU model (from /proc/cpuinfo where there is
 // one), core count, SIMD features, Go version and, when devices is not nil,
-// the OpenCL devices it lists (the gpu package supplies it).
+// the devices it lists (the engine registry supplies it).
 func DescribeMachine(devices func() ([]string, error)) Machine {
 	m := Machine{
 		CPU:        cpuModel("/proc/cpuinfo"),
@@ -41,14 +41,14 @@ func DescribeMachine(devices func() ([]string, error)) Machine {
 	}
 	switch {
 	case devices == nil:
-		m.OpenCLNote = "not queried"
+		m.DevicesNote = "not queried"
 	default:
 		ds, err := devices()
-		m.OpenCL = ds
+		m.Devices = ds
 		if err != nil {
-			m.OpenCLNote = err.Error()
+			m.DevicesNote = err.Error()
 		} else if len(ds) == 0 {
-			m.OpenCLNote = "no devices"
+			m.DevicesNote = "no devices"
 		}
 	}
 	return m

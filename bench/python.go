@@ -244,6 +244,11 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string) (*Bas
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			// The child was killed because the benchmark was stopped: the
+			// cause (a signal, a deadline) is the error, not "signal: killed".
+			return nil, context.Cause(ctx)
+		}
 		return nil, fmt.Errorf("bench: python baseline: %w: %s", err, strings.TrimSpace(lastLine(stderr.String())))
 	}
 	var out struct {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
@@ -185,5 +186,29 @@ func TestPythonSkipped(t *testing.T) {
 	rep, err := RunPython(context.Background(), &c, nil)
 	if err != nil || rep.Skipped == "" || len(rep.Results) != 0 {
 		t.Errorf("no python: %+v, %v; want a skipped report", rep, err)
+	}
+}
+
+// TestBaselineStopped: a benchmark stopped while the Python baseline runs
+// (Ctrl-C, SIGTERM) returns the context's cause, so the CLI exits 130 or
+// 143, not 1 with "signal: killed" as it did.
+func TestBaselineStopped(t *testing.T) {
+	py, err := FindPython(context.Background())
+	if errors.Is(err, ErrNoNumPy) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("stopped by the test")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(300*time.Millisecond, func() { cancel(stop) })
+	c := tinyConfig()
+	c.PythonLoopBudget = 1 << 40 // the loop runs until stopped
+	c.PythonReps = 1
+	c.PythonOnly = "loop"
+	_, err = RunBaseline(ctx, py, &c, Workload{1 << 30, 100})
+	if !errors.Is(err, stop) {
+		t.Errorf("got %v, want the context's cause", err)
 	}
 }

@@ -216,7 +216,7 @@ func (r *Report) machineLines() []string {
 	m := r.Machine
 	lines := []string{
 		fmt.Sprintf("CPU: %s, %d cores (GOMAXPROCS %d), SIMD: %s", m.CPU, m.Cores, m.GOMAXPROCS, orNone(strings.Join(m.SIMD, " "))),
-		fmt.Sprintf("OpenCL: %s", orNone(strings.Join(m.OpenCL, "; "))+parenthesize(m.OpenCLNote)),
+		fmt.Sprintf("devices: %s", orNone(strings.Join(m.Devices, "; "))+parenthesize(m.DevicesNote)),
 		fmt.Sprintf("Go: %s %s/%s", m.Go, m.OS, m.Arch),
 		fmt.Sprintf("Model: start %g, anchor %g, persistence %g, sigma %g, seed %d", r.Params.Start, r.Params.Anchor, r.Params.Persistence, r.Params.Sigma, r.Params.Seed),
 		fmt.Sprintf("Run: %s mode, started %s, took %.1f s", r.Mode, r.Started.Format(time.RFC3339), float64(r.Elapsed)),

@@ -189,12 +189,12 @@ type Report struct {
 type Seconds float64
 
 // DefaultPairs are the crossovers worth looking for among the named engines:
-// multicore against serial, and each OpenCL device against simd (or against
+// multicore against serial, and each device engine's spec against simd (or against
 // parallel when there is no simd engine).
-func DefaultPairs(names []string) []Pair {
+func DefaultPairs(specs []EngineSpec) []Pair {
 	has := map[string]bool{}
-	for _, n := range names {
-		has[n] = true
+	for _, s := range specs {
+		has[s.Name] = true
 	}
 	var ps []Pair
 	for _, c := range []string{"parallel", "simd"} {
@@ -209,9 +209,9 @@ func DefaultPairs(names []string) []Pair {
 	case has["parallel"]:
 		base = "parallel"
 	}
-	for _, n := range names {
-		if strings.HasPrefix(n, "opencl") && base != "" {
-			ps = append(ps, Pair{base, n})
+	for _, s := range specs {
+		if s.Device && base != "" {
+			ps = append(ps, Pair{base, s.Name})
 		}
 	}
 	return ps
@@ -293,7 +293,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 		rep.Sweep = sw
 		pairs := cfg.Crossovers
 		if pairs == nil {
-			pairs = DefaultPairs(names)
+			pairs = DefaultPairs(engines)
 		}
 		for _, p := range pairs {
 			c, err := FindCrossover(sw, p)
@@ -317,8 +317,8 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 // machine lists first, noting each version that disagrees with the law.
 func (r *runner) python(ctx context.Context, rep *Report) error {
 	cfg := *r.cfg
-	if cfg.OpenCLDevice == "" && len(rep.Machine.OpenCL) > 0 {
-		cfg.OpenCLDevice = deviceName(rep.Machine.OpenCL[0])
+	if cfg.OpenCLDevice == "" && len(rep.Machine.Devices) > 0 {
+		cfg.OpenCLDevice = deviceName(rep.Machine.Devices[0])
 	}
 	py, err := RunPython(ctx, &cfg, r.progress)
 	if err != nil {
@@ -331,7 +331,7 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 	return nil
 }
 
-// deviceName is the device name in one of Machine.OpenCL's lines,
+// deviceName is the device name in one of Machine.Devices' lines,
 // "0: NAME (platform, type)".
 func deviceName(line string) string {
 	if _, after, ok := strings.Cut(line, ": "); ok {

@@ -190,8 +190,15 @@ func TestFindCrossover(t *testing.T) {
 }
 
 func TestDefaultPairs(t *testing.T) {
-	got := DefaultPairs([]string{"serial", "parallel", "simd", "opencl:0", "opencl:1"})
-	want := []Pair{{"serial", "parallel"}, {"serial", "simd"}, {"simd", "opencl:0"}, {"simd", "opencl:1"}}
+	specs := func(names ...string) []EngineSpec {
+		var out []EngineSpec
+		for _, n := range names {
+			out = append(out, EngineSpec{Name: n, Device: strings.Contains(n, ":")})
+		}
+		return out
+	}
+	got := DefaultPairs(specs("serial", "parallel", "simd", "dev:0", "dev:1"))
+	want := []Pair{{"serial", "parallel"}, {"serial", "simd"}, {"simd", "dev:0"}, {"simd", "dev:1"}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
@@ -200,7 +207,7 @@ func TestDefaultPairs(t *testing.T) {
 			t.Errorf("#%d: got %v, want %v", i, got[i], want[i])
 		}
 	}
-	if got := DefaultPairs([]string{"parallel", "opencl"}); len(got) != 1 || got[0] != (Pair{"parallel", "opencl"}) {
+	if got := DefaultPairs(specs("parallel", "dev:0")); len(got) != 1 || got[0] != (Pair{"parallel", "dev:0"}) {
 		t.Errorf("without simd: %v", got)
 	}
 }
