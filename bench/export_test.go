@@ -24,3 +24,7 @@ func UpdateMarkdown(path string, r *Report) error {
 	}
 	return UpdateMarkdownSection(path, b.String())
 }
+
+// BaselineScript returns the embedded Python baseline, for users who want to
+// run it themselves.
+func BaselineScript() []byte { return bytes.Clone(baselineScript) }

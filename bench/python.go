@@ -19,10 +19,6 @@ import (
 //go:embed baseline.py
 var baselineScript []byte
 
-// BaselineScript returns the embedded Python baseline, for users who want to
-// run it themselves.
-func BaselineScript() []byte { return bytes.Clone(baselineScript) }
-
 // PythonCandidates are the interpreters FindPython tries, in order.
 var PythonCandidates = []string{"python3", "/usr/bin/python3"}
 

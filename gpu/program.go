@@ -156,19 +156,6 @@ func programKey(d DeviceDesc, options, source string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// cachedPrograms counts the programs alive in the process (for tests).
-func cachedPrograms() int {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	n := 0
-	for _, s := range registry.m {
-		s.mu.Lock()
-		n += len(s.progs)
-		s.mu.Unlock()
-	}
-	return n
-}
-
 // source is the program source the engine's init builds (program appends
 // kernels.SelfTest to every source, so that the self-test's probes compile
 // under the same options and pragmas as the kernels they vouch for).

@@ -63,9 +63,3 @@ func Philox(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
 
 // Key is the Philox key for a 64-bit seed: (low word, high word).
 func Key(seed uint64) [2]uint32 { return [2]uint32{uint32(seed), uint32(seed >> 32)} }
-
-// Counter is the Philox counter of lane's step block b (steps 4b..4b+3):
-// (b, low32(lane), high32(lane), 0).
-func Counter(lane uint64, block uint32) [4]uint32 {
-	return [4]uint32{block, uint32(lane), uint32(lane >> 32), 0}
-}

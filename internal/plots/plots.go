@@ -13,7 +13,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -49,11 +48,6 @@ func Encode(p *plot.Plot, w io.Writer, path string) error {
 	}
 	_, err = wt.WriteTo(w)
 	return err
-}
-
-// Save writes p to path atomically, as PNG or SVG by its extension.
-func Save(p *plot.Plot, path string) error {
-	return atomicfile.WriteFile(path, func(w io.Writer) error { return Encode(p, w, path) })
 }
 
 // The palette: blues for the simulation, red for the exact law.

@@ -74,9 +74,6 @@ func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
 // atomic add, safe from several goroutines.
 func (b *Bar) Add(n uint64) { b.done.Add(n) }
 
-// Done is the number of lanes counted so far.
-func (b *Bar) Done() uint64 { return b.done.Load() }
-
 // Start redraws the bar every Interval on a goroutine of its own until Stop.
 func (b *Bar) Start() {
 	b.mu.Lock()

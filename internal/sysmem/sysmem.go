@@ -3,7 +3,6 @@ package sysmem
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -28,43 +27,6 @@ func Available() (n uint64, ok bool) {
 		n, ok = room, true
 	}
 	return n, ok
-}
-
-// Check returns nil when need bytes fit in Available, or when that is
-// unknown, and otherwise an error saying how much is needed and available,
-// such as "needs 805 MB of memory, 512 MB is available".
-func Check(need uint64) error {
-	avail, ok := Available()
-	if !ok || need <= avail {
-		return nil
-	}
-	return fmt.Errorf("needs %s of memory, %s is available", Format(need), Format(avail))
-}
-
-// Format writes n bytes in decimal units with three significant digits:
-// 805 MB, 1.50 GB, 34.4 GB.
-func Format(n uint64) string {
-	units := []string{"bytes", "kB", "MB", "GB", "TB", "PB", "EB"}
-	if n < 1000 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	x := float64(n)
-	u := 0
-	for x >= 999.5 && u < len(units)-1 {
-		x /= 1000
-		u++
-	}
-	return strconv.FormatFloat(x, 'f', max(0, 2-digitsBefore(x)), 64) + " " + units[u]
-}
-
-func digitsBefore(x float64) int {
-	switch {
-	case x >= 99.95:
-		return 2
-	case x >= 9.995:
-		return 1
-	}
-	return 0
 }
 
 func memAvailable() (uint64, bool) {

@@ -61,31 +61,6 @@ func TestAvailable(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
-	fake(t, map[string]string{"meminfo": "MemAvailable: 500000 kB\n"})
-	if err := Check(500000 << 10); err != nil {
-		t.Errorf("exactly what is available: %v", err)
-	}
-	err := Check(805_306_368)
-	if err == nil || err.Error() != "needs 805 MB of memory, 512 MB is available" {
-		t.Errorf("got %v", err)
-	}
-	fake(t, nil)
-	if err := Check(1 << 62); err != nil {
-		t.Errorf("unknown memory refused: %v", err)
-	}
-}
-
-func TestFormat(t *testing.T) {
-	for n, want := range map[uint64]string{0: "0 bytes", 999: "999 bytes", 1000: "1.00 kB", 1536: "1.54 kB",
-		805_306_368: "805 MB", 1_500_000_000: "1.50 GB", 34_359_738_368: "34.4 GB", 999_500: "1.00 MB", 99_960: "100 kB",
-		^uint64(0): "18.4 EB"} {
-		if got := Format(n); got != want {
-			t.Errorf("Format(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // TestThisMachine: on Linux, Available reads a plausible figure.
 func TestThisMachine(t *testing.T) {
 	if _, err := os.Stat("/proc/meminfo"); err != nil {
@@ -96,5 +71,5 @@ func TestThisMachine(t *testing.T) {
 	if strings.Contains(string(b), "MemAvailable:") && (!ok || n == 0) {
 		t.Errorf("Available() = %d, %v on a machine with MemAvailable", n, ok)
 	}
-	t.Logf("available: %s", Format(n))
+	t.Logf("available: %d bytes", n)
 }
