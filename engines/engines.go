@@ -42,6 +42,19 @@ const (
 // AllOptions are every option an engine may take.
 var AllOptions = []string{TakesWorkers, TakesDevice, TakesMath, TakesVectorWidth}
 
+// takers says which engines take opt: "only opencl takes it", "only
+// parallel and simd take it".
+func takers(opt string) string {
+	names := TakenBy(opt)
+	switch len(names) {
+	case 0:
+		return "no engine takes it"
+	case 1:
+		return "only " + names[0] + " takes it"
+	}
+	return "only " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " take it"
+}
+
 // Check checks, before anything starts, that the engine called name exists,
 // takes every option in given (a flag that would silently do nothing is an
 // error) and that o's values are valid. Errors are *sim.ParamError.
@@ -52,7 +65,7 @@ func Check(name string, o Options, given []string) error {
 	}
 	for _, opt := range given {
 		if !slices.Contains(e.Takes, opt) {
-			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it (only %s do)", e.Name, strings.Join(TakenBy(opt), ", "))}
+			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it; %s", e.Name, takers(opt))}
 		}
 	}
 	return checkOpenCLOptions(o)

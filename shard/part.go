@@ -227,6 +227,14 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		if errors.As(err, &se) {
 			return nil, "", fmt.Errorf("not a gpusim part (not JSON: %v)", err)
 		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "" {
+			// The whole file is another JSON value, say an array or a number.
+			return nil, "", fmt.Errorf("not a gpusim part (a JSON %s, not an object with \"format\": %q)", te.Value, PartFormat)
+		}
+		if errors.As(err, &te) {
+			return nil, "", fmt.Errorf("not a gpusim part (its %q is a JSON %s)", te.Field, te.Value)
+		}
 		return nil, "", fmt.Errorf("not a gpusim part (%v)", err)
 	}
 	if head.Format != PartFormat {

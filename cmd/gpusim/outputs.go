@@ -55,6 +55,9 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	if o.daily && p.Steps > sim.MaxDailySteps {
 		return o, &sim.ParamError{Flag: o.dailyFlag, Msg: fmt.Sprintf("--steps %d is too many to keep per-step statistics (valid range 0..%d steps with --%s)", p.Steps, sim.MaxDailySteps, o.dailyFlag)}
 	}
+	if err := checkEmptyNames(c); err != nil {
+		return o, err
+	}
 	switch {
 	case c.IsSet("paths") && o.PathsOut == "":
 		return o, paramErr("paths", "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to")
@@ -73,14 +76,18 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 // outputPaths are the flags that name an output file of run.
 var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save", "html"}
 
-// checkNames refuses an output flag given an empty file name and two flags
-// naming the same file.
-func checkNames(c *cli.Context, files []outFile) error {
+// checkEmptyNames refuses an output flag given an empty file name.
+func checkEmptyNames(c *cli.Context) error {
 	for _, f := range outputPaths {
 		if c.IsSet(f) && c.String(f) == "" {
 			return paramErr(f, "needs a file name, got \"\"")
 		}
 	}
+	return nil
+}
+
+// checkNames refuses two flags naming the same file.
+func checkNames(c *cli.Context, files []outFile) error {
 	seen := map[string]string{}
 	for _, f := range files {
 		abs, err := filepath.Abs(f.Path)

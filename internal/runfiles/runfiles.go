@@ -89,6 +89,11 @@ func (files Files) Write(ctx context.Context, flag string, write func(io.Writer)
 	}
 	if err != nil {
 		a.Abort()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// Name the file the user asked for, not the temporary one.
+			err = fmt.Errorf("%s: %w", a.Name(), pe.Err)
+		}
 		return fmt.Errorf("write --%s: %w", flag, err)
 	}
 	return nil
