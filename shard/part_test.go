@@ -242,7 +242,7 @@ func TestReadPartErrors(t *testing.T) {
 		{"truncated at the end", data[:len(data)-3], "truncated"},
 		{"text", []byte("lanes 1000\n"), "not a gpusim part (not JSON"},
 		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
-		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (json: cannot unmarshal array`},
+		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (a JSON array, not an object with "format": "gpusim-part")`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
 		{"newer version", bytes.Replace(data, []byte(`"version": 2`), []byte(`"version": 3`), 1), "version 3; this gpusim reads versions 1 and 2"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
