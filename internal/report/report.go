@@ -257,7 +257,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "engine    %s on %s\n", engine, device)
 	if r.Auto != nil {
-		fmt.Fprintf(&b, "auto      %s (chosen in %s)\n", r.Auto.Reason, FmtDuration(time.Duration(r.Auto.Probe*float64(time.Second))))
+		fmt.Fprintf(&b, "auto      %s", r.Auto.Reason)
+		if r.Auto.Probe > 0 { // measured now, not from the cached calibration
+			fmt.Fprintf(&b, " (measuring took %s)", FmtDuration(time.Duration(r.Auto.Probe*float64(time.Second))))
+		}
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
 		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
