@@ -42,15 +42,7 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.B
 				continue
 			}
 			for q := 0; q < 4 && s+q < m.Steps; q++ {
-				z := z3
-				switch q {
-				case 0:
-					z = z0
-				case 1:
-					z = z1
-				case 2:
-					z = z2
-				}
+				z := [4]archsimd.Float32x16{z0, z1, z2, z3}[q] // a partial block or a path: not the hot loop
 				t = pp.Mul(t).Add(c).Add(sigma.Mul(z))
 				if path != nil {
 					store16(t, path[(s+q)*n+g:(s+q+1)*n])

@@ -277,15 +277,7 @@ func batchGeneric(m *sim.Model, first uint64, out, path []float32, stop *atomic.
 				continue
 			}
 			for q := 0; q < 4 && s+q < m.Steps; q++ {
-				z := z3
-				switch q {
-				case 0:
-					z = z0
-				case 1:
-					z = z1
-				case 2:
-					z = z2
-				}
+				z := [4]f4{z0, z1, z2, z3}[q] // a partial block or a path: not the hot loop
 				t = t.mulS(pp).addS(c).add(z.mulS(sigma))
 				if path != nil {
 					copy(path[(s+q)*n+g:(s+q+1)*n], []float32{t.a, t.b, t.c, t.d})

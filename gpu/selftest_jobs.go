@@ -72,7 +72,10 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 	if err != nil {
 		return c, fmt.Errorf("opencl: self-test %s: %w", name, err)
 	}
-	want := referenceResult(job)
+	want, err := sim.Reference(job)
+	if err != nil {
+		return c, fmt.Errorf("opencl: self-test %s: %w", name, err)
+	}
 	fail := func(what string, g, w any) {
 		if c.Status == CheckPass {
 			c.Status, c.Got, c.Want, c.Note = CheckFail, fmt.Sprintf("%#x", g), fmt.Sprintf("%#x", w), what
@@ -108,42 +111,4 @@ func compareSummary(g, w *sim.Summary, at string, fail func(string, any, any)) {
 			return
 		}
 	}
-}
-
-// referenceResult computes job lane by lane with sim.Model, as cpu.Serial
-// does (only the exact parts are compared).
-func referenceResult(job *sim.Job) *sim.Result {
-	first, count, _ := job.Range()
-	p := job.Params
-	m := p.Model()
-	res := sim.NewResult("reference", "sim.Model", job, first, count)
-	exact, _ := p.Exact(p.Steps)
-	blk := sim.NewBlock(exact)
-	daily := make([]sim.Block, len(res.Daily))
-	for s := range daily {
-		mean, _ := p.Exact(s + 1)
-		daily[s] = sim.NewBlock(mean)
-	}
-	path := make([]float32, p.Steps)
-	for i := range count {
-		lane := first + i
-		x := m.Final(lane)
-		if res.Daily != nil {
-			m.Path(lane, path)
-			for s, v := range path {
-				daily[s].Add(lane, v)
-				res.Daily[s].Hist.Add(v)
-			}
-		}
-		blk.Add(lane, x)
-		res.Summary.Hist.Add(x)
-		if res.Finals != nil {
-			res.Finals[i] = x
-		}
-	}
-	res.Summary.AddBlock(&blk)
-	for s := range daily {
-		res.Daily[s].AddBlock(&daily[s])
-	}
-	return res
 }

@@ -221,3 +221,27 @@ func TestDigestTerm(t *testing.T) {
 		t.Errorf("lane and value are not separated")
 	}
 }
+
+// TestReference: the model's reference result agrees with Model.Final lane
+// by lane, counts every lane and keeps per-step summaries on request.
+func TestReference(t *testing.T) {
+	p := Default()
+	p.Lanes, p.Steps = 1000, 6
+	job := &Job{Params: p, First: 7, Count: 33, KeepFinals: true, Daily: true}
+	r, err := Reference(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := p.Model()
+	for i, x := range r.Finals {
+		if y := m.Final(7 + uint64(i)); math.Float32bits(x) != math.Float32bits(y) {
+			t.Fatalf("#%d: got %#x, want %#x", i, math.Float32bits(x), math.Float32bits(y))
+		}
+	}
+	if r.Summary.Count != 33 || len(r.Daily) != 6 || r.Daily[5].Count != 33 {
+		t.Errorf("count %d, %d days, last day %d lanes", r.Summary.Count, len(r.Daily), r.Daily[len(r.Daily)-1].Count)
+	}
+	if _, err := Reference(&Job{Params: p, First: 2000}); err == nil {
+		t.Error("a lane range outside the job: no error")
+	}
+}

@@ -8,53 +8,6 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// reference computes job as the model defines it, lane by lane with
-// sim.Model.Final (sim.Model.Path for per-step summaries), so that the suite
-// needs no engine. Its moments are one block per job, so they agree with an
-// engine's to DefaultTol, not bit for bit.
-func reference(job *sim.Job) (*sim.Result, error) {
-	first, count, err := job.Range()
-	if err != nil {
-		return nil, err
-	}
-	p := job.Params
-	m := p.Model()
-	res := sim.NewResult("reference", "sim.Model", job, first, count)
-	exact, _ := p.Exact(p.Steps)
-	blk := sim.NewBlock(exact)
-	var days []sim.Block
-	var path []float32
-	if job.Daily {
-		days = make([]sim.Block, p.Steps)
-		for n := range days {
-			mn, _ := p.Exact(n + 1)
-			days[n] = sim.NewBlock(mn)
-		}
-		path = make([]float32, p.Steps)
-	}
-	for i := range count {
-		lane := first + i
-		t := m.Final(lane)
-		if job.Daily {
-			m.Path(lane, path)
-			for n, x := range path {
-				days[n].Add(lane, x)
-				res.Daily[n].Hist.Add(x)
-			}
-		}
-		blk.Add(lane, t)
-		res.Summary.Hist.Add(t)
-		if res.Finals != nil {
-			res.Finals[i] = t
-		}
-	}
-	res.Summary.AddBlock(&blk)
-	for n := range days {
-		res.Daily[n].AddBlock(&days[n])
-	}
-	return res, nil
-}
-
 // cache holds reference results: every engine configuration of a test
 // binary is compared with the same ones.
 var cache = struct {
@@ -84,7 +37,7 @@ func Want(t testing.TB, ref sim.Engine, job *sim.Job) *sim.Result {
 	if ref != nil {
 		r, err = ref.Run(t.Context(), &j)
 	} else {
-		r, err = reference(&j)
+		r, err = sim.Reference(&j)
 	}
 	if err != nil {
 		t.Fatalf("reference %s: %v", name, err)

@@ -51,7 +51,7 @@ func (e *modelEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error
 		}
 		return nil, errors.New("model engine: job too large")
 	}
-	r, err := reference(job)
+	r, err := sim.Reference(job)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func TestCompare(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 100, 5
 	j := &sim.Job{Params: p, KeepFinals: true, Daily: true}
-	want, err := reference(j)
+	want, err := sim.Reference(j)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestReference(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 1<<32+10, 7
 	j := &sim.Job{Params: p, First: 1<<32 - 5, Count: 15, KeepFinals: true}
-	r, err := reference(j)
+	r, err := sim.Reference(j)
 	if err != nil {
 		t.Fatal(err)
 	}
