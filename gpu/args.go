@@ -107,7 +107,6 @@ type weatherDailyArgs struct {
 	DScale *cl.Buffer `cl:"__global const float *dscale"`
 	HLo    float32    `cl:"float hlo"`
 	HScale float32    `cl:"float hscale"`
-	Init   uint32     `cl:"uint init"`
 	GRec   *cl.Buffer `cl:"__global ulong *grec"`
 	DHist  *cl.Buffer `cl:"__global uint *dhist"`
 	Hist   *cl.Buffer `cl:"__global uint *hist"`

@@ -206,8 +206,6 @@ func (a *weatherArgs) chunk(r *run, pt part) {
 
 func (a *weatherDailyArgs) chunk(r *run, pt part) {
 	a.First, a.Count, a.Finals = r.first+pt.off, uint32(pt.n), r.finals[pt.which]
-	// Every part of the first chunk resets the records of its steps.
-	a.Init = b2u(pt.off == 0)
 	a.S0, a.NS = uint32(4*pt.b0), uint32(4*pt.nb)
 	a.Phase = 0
 	if pt.b0 > 0 {
@@ -335,6 +333,9 @@ func (r *run) planDaily(temps *cl.Buffer) error {
 	steps := r.p.Steps
 	var err error
 	if r.rec, err = r.alloc(r.items / r.wg * steps * recWords * 8); err != nil {
+		return err
+	}
+	if err := r.write(r.rec, cl.Bytes(emptyRecords(r.items/r.wg*steps))); err != nil {
 		return err
 	}
 	if r.dhist, err = r.alloc(steps * dailyBins * 4); err != nil {
@@ -655,6 +656,18 @@ func (r *run) reduceDaily() error {
 	b := r.block(recs[(steps-1)*recWords:], r.shift(r.exact))
 	r.res.Summary.AddBlock(&b)
 	return nil
+}
+
+// emptyRecords returns n records as weather.cl's rec_init writes them: no
+// lanes, zero sums (0 has the same bits as float and as double), min +Inf
+// and max -Inf as float bits, and a zero digest.
+func emptyRecords(n int) []uint64 {
+	recs := make([]uint64, n*recWords)
+	for i := 0; i < len(recs); i += recWords {
+		recs[i+3] = uint64(math.Float32bits(float32(math.Inf(1))))
+		recs[i+4] = uint64(math.Float32bits(float32(math.Inf(-1))))
+	}
+	return recs
 }
 
 func b2u(b bool) uint32 {

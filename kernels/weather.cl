@@ -503,8 +503,8 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 // weather_daily is weather with statistics after each of the steps
 // [s0, s0+ns), reduced inside the work-group in local memory into the
 // group's record for each step, grec[REC * (s * groups + group)]
-// (accumulated over the chunks of a run; init resets the launch's steps
-// first), which reduce_daily folds per step. Each step's DAILY_BINS+2
+// (accumulated over the chunks of a run from the empty records the host
+// writes before the first launch), which reduce_daily folds per step. Each step's DAILY_BINS+2
 // counters are counted in local memory (ldh) and added into dhist at the
 // end. phase is as for weather: the LAST launch of a chunk counts the final
 // histogram and finals, the others store temperatures.
@@ -521,7 +521,7 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
                             float start, float p, float c, float sigma, uint k0, uint k1,
                             __global const ACC *shift, __global const float *dlo,
-                            __global const float *dscale, float hlo, float hscale, uint init,
+                            __global const float *dscale, float hlo, float hscale,
                             __global ulong *grec, __global uint *dhist, __global uint *hist,
                             __global float *finals, uint keep, __global float *temps, uint phase,
                             __local ACC *ls1, __local ACC *ls2, __local float *lmin,
@@ -545,9 +545,6 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 	uint n = 0;
 #else
 	for (uint i = lid; i < ns * nb; i += wg) ldh[i] = 0;
-	if (init && lid == 0) {
-		for (uint s = s0; s < s0 + ns; s++) rec_init(grec + REC * (s * groups + g));
-	}
 	uint top = 1; // the largest power of two below wg
 	while (top < wg) top <<= 1;
 	top >>= 1;
@@ -646,9 +643,7 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 			gmax = fmax(gmax, lmax[i]);
 			gd += ldig[i];
 		}
-		__global ulong *r = grec + REC * ((s0 + s) * groups + g);
-		if (init) rec_init(r);
-		rec_add(r, gn, g1, g2, gmin, gmax, gd);
+		rec_add(grec + REC * ((s0 + s) * groups + g), gn, g1, g2, gmin, gmax, gd);
 		for (uint b = 0; b < nb; b++) {
 			uint h = 0;
 			for (uint i = 0; i < wg; i++) h += ldh[(i * ns + s) * nb + b];
