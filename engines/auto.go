@@ -82,7 +82,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err := checkOpenCLOptions(o); err != nil {
 		return nil, Choice{}, err
 	}
+	t0 := time.Now()
 	ds, err := dev.Devices()
+	enum := time.Since(t0) // loading the driver, which the job's process pays too
 	if err != nil {
 		why := "failed"
 		if dev.Absent(err) {
@@ -91,7 +93,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		o.note("%s %s (%s): running on simd", dev.Name, why, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
 	}
-	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work)
+	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
 	if err != nil {
 		return nil, Choice{}, err
 	}
@@ -115,8 +117,11 @@ type deviceTiming struct {
 
 // calibrate starts each candidate device of ds, measures it and simd on the
 // same probe, and returns the calibration and the faster engine, keeping a
-// started device open only when it is chosen.
-func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64) (calibration, sim.Engine, Choice, error) {
+// started device open only when it is chosen. A device's start-up counts
+// enum, the time listing the devices took (loading the driver library and
+// its initialization), which a later process that starts the device pays
+// too, besides opening it and its first launch.
+func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum time.Duration) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(o.Params)
 	var c calibration
 	simdNs, err := rate(ctx, simd, probe)
@@ -133,7 +138,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if err == nil {
 			_, err = e.Run(ctx, probe) // the first launch finishes starting the device
 		}
-		startup := time.Since(t0)
+		startup := enum + time.Since(t0)
 		if err != nil {
 			sim.Close(e)
 			if ctx.Err() != nil {
