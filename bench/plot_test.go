@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+
+	"github.com/gpusim/gpusim/internal/plots"
 )
 
 func TestPlot(t *testing.T) {
 	dir := t.TempDir()
-	files, err := Plot(sampleReport(), dir)
+	files, err := Plot(sampleReport(), dir, []string{"png", "svg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestPlotOptionalSections(t *testing.T) {
 	// A report with no scaling or sweep draws only the time charts.
 	r := sampleReport()
 	r.Scaling, r.Sweep = nil, nil
-	files, err := Plot(r, t.TempDir())
+	files, err := Plot(r, t.TempDir(), []string{"png", "svg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,15 +103,11 @@ func TestSpeedupPlotTeaches(t *testing.T) {
 	if _, ok := p.X.Scale.(plot.LogScale); !ok {
 		t.Errorf("worker axis is %T, want a log scale", p.X.Scale)
 	}
-	var b bytes.Buffer
-	w, err := p.WriterTo(plotW, plotH, "svg")
+	b, err := plots.SVG(p, plots.Height)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	svg := b.String()
+	svg := string(b)
 	want := []string{"ideal, S = N", "course: P = 0.5,", "course: P = 0.75,", "course: P = 0.9,", "course: P = 0.95,"}
 	for _, s := range r.Scaling {
 		want = append(want, s.Engine+" ("+s.Workload.String()+"): measured, fitted P = ", s.Engine+": predicted P = 0.970")

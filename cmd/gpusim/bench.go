@@ -327,10 +327,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	var charts []string
 	var err error
 	if opts.plotDir != "" {
-		// bench.Plot writes the formats bench.PlotFormats lists.
-		defer func(old []string) { bench.PlotFormats = old }(bench.PlotFormats)
-		bench.PlotFormats = opts.plotFormats
-		if charts, err = bench.Plot(rep, opts.plotDir); err != nil {
+		if charts, err = bench.Plot(rep, opts.plotDir, opts.plotFormats); err != nil {
 			return err
 		}
 		if !opts.quiet {
