@@ -1,10 +1,7 @@
 package bench
 
 import (
-	"bytes"
-	"image/png"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +11,7 @@ import (
 	"gonum.org/v1/plot"
 
 	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 func TestPlot(t *testing.T) {
@@ -31,25 +29,8 @@ func TestPlot(t *testing.T) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch filepath.Ext(f) {
-		case ".png":
-			img, err := png.Decode(bytes.NewReader(b))
-			if err != nil {
-				t.Errorf("%s: %v", f, err)
-				continue
-			}
-			if r := img.Bounds(); r.Dx() < 100 || r.Dy() < 100 {
-				t.Errorf("%s: %v is too small", f, r)
-			}
-		case ".svg":
-			s := strings.TrimSpace(string(b))
-			if !strings.HasPrefix(s, "<svg") && !strings.HasPrefix(s, "<?xml") || !strings.HasSuffix(s, "</svg>") {
-				t.Errorf("%s does not look like SVG: %.60q", f, s)
-			}
+		if err := testenv.CheckImage(f); err != nil {
+			t.Error(err)
 		}
 	}
 }
