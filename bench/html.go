@@ -1,11 +1,11 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
 	"github.com/gpusim/gpusim/internal/htmlreport"
+	"github.com/gpusim/gpusim/internal/plots"
 )
 
 // htmlMethod says how the report's numbers were measured, for the HTML page.
@@ -35,16 +35,11 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	page.Sections = append(page.Sections, results)
 	charted := htmlreport.Section{Heading: "Charts"}
 	for _, c := range cs {
-		cw, ch := c.size()
-		wt, err := c.plot.WriterTo(cw, ch, "svg")
+		svg, err := plots.SVG(c.plot, c.height)
 		if err != nil {
 			return fmt.Errorf("bench: chart %s: %w", c.name, err)
 		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			return fmt.Errorf("bench: chart %s: %w", c.name, err)
-		}
-		charted.Charts = append(charted.Charts, htmlreport.Chart{Caption: c.caption, SVG: b.Bytes()})
+		charted.Charts = append(charted.Charts, htmlreport.Chart{Caption: c.caption, SVG: svg})
 	}
 	page.Sections = append(page.Sections, charted)
 	if len(r.Notes) > 0 {

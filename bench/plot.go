@@ -17,25 +17,21 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/plots"
 )
 
-// PlotFormats are the file formats Plot writes each chart in.
-var PlotFormats = []string{"png", "svg"}
-
-const plotW, plotH = 16 * vg.Centimeter, 11 * vg.Centimeter
-
 // speedupH is the speedup chart's height: room for its legend above the
-// ideal line.
+// ideal line. The other charts are plots.Height high.
 const speedupH = 16 * vg.Centimeter
 
-// Plot draws the report's charts into dir (created if needed) and returns
-// the files written:
+// Plot draws the report's charts into dir (created if needed), each in every
+// one of formats ("png", "svg"), and returns the files written:
 //
 //	speedup.*        speedup against workers, with each fitted Amdahl curve
 //	                 and the ideal line, like the course's figure
 //	time-LxS.*       median wall time per engine on each workload (bars)
 //	sweep.*          ns per lane-step against lanes per engine, log-log
-func Plot(r *Report, dir string) ([]string, error) {
+func Plot(r *Report, dir string, formats []string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: plot: %w", err)
 	}
@@ -45,16 +41,9 @@ func Plot(r *Report, dir string) ([]string, error) {
 	}
 	var files []string
 	for _, c := range cs {
-		for _, ext := range PlotFormats {
+		for _, ext := range formats {
 			f := filepath.Join(dir, c.name+"."+ext)
-			w, h := c.size()
-			wt, err := c.plot.WriterTo(w, h, ext)
-			if err == nil {
-				err = atomicfile.WriteFile(f, func(w io.Writer) error {
-					_, err := wt.WriteTo(w)
-					return err
-				})
-			}
+			err := atomicfile.WriteFile(f, func(w io.Writer) error { return plots.Write(c.plot, w, ext, c.height) })
 			if err != nil {
 				return files, fmt.Errorf("bench: plot %s: %w", f, err)
 			}
@@ -65,19 +54,11 @@ func Plot(r *Report, dir string) ([]string, error) {
 }
 
 // chart is one of the report's charts: its file name without extension,
-// a caption and the plot.
+// a caption, the plot and its height.
 type chart struct {
 	name, caption string
 	plot          *plot.Plot
-	height        vg.Length // plotH when 0
-}
-
-// size is the chart's width and height.
-func (c chart) size() (vg.Length, vg.Length) {
-	if c.height == 0 {
-		return plotW, plotH
-	}
-	return plotW, c.height
+	height        vg.Length
 }
 
 // charts draws the report's charts, in the order Plot documents.
@@ -95,14 +76,14 @@ func charts(r *Report) ([]chart, error) {
 		if err != nil {
 			return nil, err
 		}
-		cs = append(cs, chart{"time-" + fileWorkload(wr.Workload), "Median wall time per engine, " + wr.Workload.String(), p, 0})
+		cs = append(cs, chart{"time-" + fileWorkload(wr.Workload), "Median wall time per engine, " + wr.Workload.String(), p, plots.Height})
 	}
 	if r.Sweep != nil && len(r.Sweep.Lanes) > 0 {
 		p, err := sweepPlot(r.Sweep)
 		if err != nil {
 			return nil, err
 		}
-		cs = append(cs, chart{"sweep", "Nanoseconds per lane-step against lanes, every engine, log-log", p, 0})
+		cs = append(cs, chart{"sweep", "Nanoseconds per lane-step against lanes, every engine, log-log", p, plots.Height})
 	}
 	return cs, nil
 }

@@ -1,10 +1,7 @@
 package bench
 
 import (
-	"bytes"
-	"image/png"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,11 +9,14 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+
+	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 func TestPlot(t *testing.T) {
 	dir := t.TempDir()
-	files, err := Plot(sampleReport(), dir)
+	files, err := Plot(sampleReport(), dir, []string{"png", "svg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,25 +29,8 @@ func TestPlot(t *testing.T) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch filepath.Ext(f) {
-		case ".png":
-			img, err := png.Decode(bytes.NewReader(b))
-			if err != nil {
-				t.Errorf("%s: %v", f, err)
-				continue
-			}
-			if r := img.Bounds(); r.Dx() < 100 || r.Dy() < 100 {
-				t.Errorf("%s: %v is too small", f, r)
-			}
-		case ".svg":
-			s := strings.TrimSpace(string(b))
-			if !strings.HasPrefix(s, "<svg") && !strings.HasPrefix(s, "<?xml") || !strings.HasSuffix(s, "</svg>") {
-				t.Errorf("%s does not look like SVG: %.60q", f, s)
-			}
+		if err := testenv.CheckImage(f); err != nil {
+			t.Error(err)
 		}
 	}
 }
@@ -56,7 +39,7 @@ func TestPlotOptionalSections(t *testing.T) {
 	// A report with no scaling or sweep draws only the time charts.
 	r := sampleReport()
 	r.Scaling, r.Sweep = nil, nil
-	files, err := Plot(r, t.TempDir())
+	files, err := Plot(r, t.TempDir(), []string{"png", "svg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,15 +84,11 @@ func TestSpeedupPlotTeaches(t *testing.T) {
 	if _, ok := p.X.Scale.(plot.LogScale); !ok {
 		t.Errorf("worker axis is %T, want a log scale", p.X.Scale)
 	}
-	var b bytes.Buffer
-	w, err := p.WriterTo(plotW, plotH, "svg")
+	b, err := plots.SVG(p, plots.Height)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	svg := b.String()
+	svg := string(b)
 	want := []string{"ideal, S = N", "course: P = 0.5,", "course: P = 0.75,", "course: P = 0.9,", "course: P = 0.95,"}
 	for _, s := range r.Scaling {
 		want = append(want, s.Engine+" ("+s.Workload.String()+"): measured, fitted P = ", s.Engine+": predicted P = 0.970")

@@ -112,45 +112,44 @@ func TestBaselineTools(t *testing.T) {
 	}
 }
 
-// TestBaselineToolMissing hides numba behind a module that fails to import:
-// the version is reported as skipped with its package, and the others run.
-func TestBaselineToolMissing(t *testing.T) {
+// TestBaselineToolSkipped: a version whose tool is missing (numba hidden
+// behind a module that fails to import) or cannot set up (PyOpenCL that
+// imports but finds no OpenCL platform: the ICD loader pointed at an empty
+// vendor folder) is reported as skipped with its package, not a failed
+// benchmark, and the vector version still runs.
+func TestBaselineToolSkipped(t *testing.T) {
 	py := testenv.NeedNumpy(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "numba.py"), []byte("raise ImportError('hidden by the test')\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PYTHONPATH", dir)
-	c := tinyConfig()
-	c.PythonReps = 1
-	c.PythonOnly = "vector,numba"
-	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Results) != 2 || out.Results[0].Skipped != "" || out.Results[1].Skipped == "" || out.Results[1].Package != "python3-numba" {
-		t.Fatalf("results %+v, want vector run and numba skipped naming python3-numba", out.Results)
-	}
-	if !strings.Contains(out.Results[1].Skipped, "hidden by the test") {
-		t.Errorf("skipped %q does not say why", out.Results[1].Skipped)
-	}
-}
-
-// TestBaselineToolCannotSetUp: PyOpenCL that imports but finds no OpenCL
-// platform (the ICD loader pointed at an empty vendor folder) is skipped
-// with the reason, not a failed benchmark.
-func TestBaselineToolCannotSetUp(t *testing.T) {
-	py := testenv.NeedNumpy(t)
-	t.Setenv("OCL_ICD_VENDORS", t.TempDir())
-	c := tinyConfig()
-	c.PythonReps = 1
-	c.PythonOnly = "vector,pyopencl"
-	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Results) != 2 || out.Results[0].Skipped != "" || out.Results[1].Skipped == "" || out.Results[1].Package != "python3-pyopencl" {
-		t.Fatalf("results %+v, want vector run and pyopencl skipped", out.Results)
+	for _, c := range []struct {
+		tool string
+		// hide sets the environment variable that takes the tool away.
+		hide func(t *testing.T)
+		why  string // in the skip reason; "" where it is the tool's own
+	}{
+		{"numba", func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "numba.py"), []byte("raise ImportError('hidden by the test')\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PYTHONPATH", dir)
+		}, "hidden by the test"},
+		{"pyopencl", func(t *testing.T) { t.Setenv("OCL_ICD_VENDORS", t.TempDir()) }, ""},
+	} {
+		t.Run(c.tool, func(t *testing.T) {
+			c.hide(t)
+			cfg := tinyConfig()
+			cfg.PythonReps = 1
+			cfg.PythonOnly = "vector," + c.tool
+			out, err := RunBaseline(context.Background(), py, &cfg, Workload{1000, 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Results) != 2 || out.Results[0].Skipped != "" || out.Results[1].Skipped == "" || out.Results[1].Package != "python3-"+c.tool {
+				t.Fatalf("results %+v, want vector run and %s skipped naming python3-%[2]s", out.Results, c.tool)
+			}
+			if !strings.Contains(out.Results[1].Skipped, c.why) {
+				t.Errorf("skipped %q does not say why", out.Results[1].Skipped)
+			}
+		})
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -88,23 +89,10 @@ func serialDigest(t *testing.T, p sim.Params) Digest {
 	return Digest(res.Summary.Digest)
 }
 
-// wrong is an engine that runs serial and then corrupts the digest.
-type wrong struct{}
-
-func (wrong) Name() string { return "wrong" }
-
-func (wrong) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
-	res, err := cpu.Serial{}.Run(ctx, job)
-	if err == nil {
-		res.Summary.Digest ^= 1
-	}
-	return res, err
-}
-
 func TestDigestMismatch(t *testing.T) {
 	c := tinyConfig()
 	c.Scaling, c.Sweep = false, nil
-	engines := append(CPUEngines(), EngineSpec{Name: "wrong", New: func(int) sim.Engine { return wrong{} }})
+	engines := append(CPUEngines(), EngineSpec{Name: "wrong", New: func(int) sim.Engine { return enginetest.Wrong{Engine: cpu.Serial{}} }})
 	_, err := Run(context.Background(), c, engines)
 	var dm *DigestMismatchError
 	if !errors.As(err, &dm) {

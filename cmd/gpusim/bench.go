@@ -175,34 +175,22 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 // readWorkloads reads --lanes, --steps, --reps and --warmup into cfg.
 func readWorkloads(c *cli.Context, cfg *bench.Config) error {
 	lanes, steps := cfg.LanesAndSteps()
-	var err error
-	if c.IsSet("lanes") {
-		if lanes, err = listFlag(c, "lanes", 1, math.MaxUint64); err != nil {
-			return err
-		}
+	if err := setList(c, "lanes", 1, math.MaxUint64, &lanes); err != nil {
+		return err
 	}
-	if c.IsSet("steps") {
-		if steps, err = intList(c, "steps", sim.MaxSteps); err != nil {
-			return err
-		}
+	if err := setIntList(c, "steps", sim.MaxSteps, &steps); err != nil {
+		return err
 	}
 	cfg.Workloads = bench.Cross(lanes, steps)
-	if c.IsSet("reps") {
-		cfg.Reps = getInt(c, "reps")
-	}
-	if c.IsSet("warmup") {
-		cfg.Warmup = getInt(c, "warmup")
-	}
+	setInt(c, "reps", &cfg.Reps)
+	setInt(c, "warmup", &cfg.Warmup)
 	return nil
 }
 
 // readScaling reads --workers and --no-scaling into cfg.
 func readScaling(c *cli.Context, cfg *bench.Config) error {
-	if c.IsSet("workers") {
-		var err error
-		if cfg.Workers, err = intList(c, "workers", maxWorkers); err != nil {
-			return err
-		}
+	if err := setIntList(c, "workers", maxWorkers, &cfg.Workers); err != nil {
+		return err
 	}
 	if c.Bool("no-scaling") {
 		if c.IsSet("workers") {
@@ -215,23 +203,17 @@ func readScaling(c *cli.Context, cfg *bench.Config) error {
 
 // readSweep reads --sweep, --no-sweep, --sweep-steps and --sweep-reps into cfg.
 func readSweep(c *cli.Context, cfg *bench.Config) error {
-	var err error
-	switch {
-	case c.Bool("no-sweep") && (c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps")):
-		return &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
-	case c.Bool("no-sweep"):
-		cfg.Sweep = nil
-	case c.IsSet("sweep"):
-		if cfg.Sweep, err = listFlag(c, "sweep", 1, math.MaxUint64); err != nil {
-			return err
+	if c.Bool("no-sweep") {
+		if c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps") {
+			return &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
 		}
+		cfg.Sweep = nil
 	}
-	if c.IsSet("sweep-steps") {
-		cfg.SweepSteps = getInt(c, "sweep-steps")
+	if err := setList(c, "sweep", 1, math.MaxUint64, &cfg.Sweep); err != nil {
+		return err
 	}
-	if c.IsSet("sweep-reps") {
-		cfg.SweepReps = getInt(c, "sweep-reps")
-	}
+	setInt(c, "sweep-steps", &cfg.SweepSteps)
+	setInt(c, "sweep-reps", &cfg.SweepReps)
 	return nil
 }
 
@@ -327,10 +309,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	var charts []string
 	var err error
 	if opts.plotDir != "" {
-		// bench.Plot writes the formats bench.PlotFormats lists.
-		defer func(old []string) { bench.PlotFormats = old }(bench.PlotFormats)
-		bench.PlotFormats = opts.plotFormats
-		if charts, err = bench.Plot(rep, opts.plotDir); err != nil {
+		if charts, err = bench.Plot(rep, opts.plotDir, opts.plotFormats); err != nil {
 			return err
 		}
 		if !opts.quiet {

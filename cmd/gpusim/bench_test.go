@@ -11,22 +11,9 @@ import (
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/sim"
 )
-
-// wrongEngine is serial with one bit of its digest flipped: an engine whose
-// results differ from the others'.
-type wrongEngine struct{}
-
-func (wrongEngine) Name() string { return "wrong" }
-
-func (wrongEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
-	res, err := cpu.Serial{}.Run(ctx, job)
-	if err == nil {
-		res.Summary.Digest ^= 1
-	}
-	return res, err
-}
 
 // failingEngine fails every run with err.
 type failingEngine struct{ err error }
@@ -53,7 +40,7 @@ func serialSpec() engines.Spec {
 
 func TestBenchDigestMismatch(t *testing.T) {
 	withBench(t, engines.Benchable{Entries: []string{"serial", "wrong"}, Specs: []engines.Spec{
-		serialSpec(), spec("wrong", false, func(int) sim.Engine { return wrongEngine{} })}})
+		serialSpec(), spec("wrong", false, func(int) sim.Engine { return enginetest.Wrong{Engine: cpu.Serial{}} })}})
 	p := sim.Default()
 	p.Lanes, p.Steps = 100, 4
 	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p})

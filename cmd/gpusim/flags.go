@@ -64,6 +64,40 @@ func intList(c *cli.Context, name string, hi uint64) ([]int, error) {
 	return out, err
 }
 
+// The set functions read a flag over a value that has a default of its own
+// (bench's suites: --quick changes them) only where the flag is given.
+
+// setInt sets *v to the value of the countFlag name where it is given.
+func setInt(c *cli.Context, name string, v *int) {
+	if c.IsSet(name) {
+		*v = getInt(c, name)
+	}
+}
+
+// setList sets *v to the listFlag name's counts in [lo, hi] where it is given.
+func setList(c *cli.Context, name string, lo, hi uint64, v *[]uint64) error {
+	if !c.IsSet(name) {
+		return nil
+	}
+	ns, err := listFlag(c, name, lo, hi)
+	if err == nil {
+		*v = ns
+	}
+	return err
+}
+
+// setIntList sets *v to the intList name's counts in [1, hi] where it is given.
+func setIntList(c *cli.Context, name string, hi uint64, v *[]int) error {
+	if !c.IsSet(name) {
+		return nil
+	}
+	ns, err := intList(c, name, hi)
+	if err == nil {
+		*v = ns
+	}
+	return err
+}
+
 // checkFormat refuses a --format outside valid.
 func checkFormat(c *cli.Context, valid ...string) (string, error) {
 	f := c.String("format")

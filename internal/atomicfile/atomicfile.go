@@ -126,11 +126,9 @@ func (a *File) Write(p []byte) (int, error) {
 func (a *File) Commit() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.done {
+	if !a.end() {
 		return errDone
 	}
-	a.done = true
-	forget(a)
 	err := a.w.Flush()
 	if err == nil {
 		err = a.f.Sync()
@@ -153,11 +151,9 @@ func (a *File) Commit() error {
 func (a *File) Abort() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.done {
+	if !a.end() {
 		return nil
 	}
-	a.done = true
-	forget(a)
 	a.f.Close()
 	if err := os.Remove(a.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -165,10 +161,18 @@ func (a *File) Abort() error {
 	return nil
 }
 
-func forget(a *File) {
+// end marks a committed or aborted and drops it from pending; it is false
+// where a already was. The caller holds a.mu, and keeps it while it finishes
+// the file, so that AbortAll waits for a Commit under way.
+func (a *File) end() bool {
+	if a.done {
+		return false
+	}
+	a.done = true
 	pending.Lock()
 	delete(pending.files, a)
 	pending.Unlock()
+	return true
 }
 
 // AbortAll aborts every File neither committed nor aborted, removing their

@@ -9,16 +9,29 @@ import (
 	"testing"
 )
 
-// TestUmask: a new file gets 0666 less the umask, as os.Create would make it.
-func TestUmask(t *testing.T) {
+// TestMode: a new file gets 0666 less the umask, as os.Create would make it;
+// overwriting keeps the old file's mode whatever the umask.
+func TestMode(t *testing.T) {
 	for _, c := range []struct {
-		umask int
-		want  os.FileMode
-	}{{0o022, 0o644}, {0o077, 0o600}, {0o002, 0o664}} {
-		old := syscall.Umask(c.umask)
-		path := filepath.Join(t.TempDir(), "new.txt")
-		err := WriteFile(path, writeString("x"))
-		syscall.Umask(old)
+		umask     int
+		old, want os.FileMode // old: the existing file's mode, 0 for none
+	}{
+		{0o022, 0, 0o644}, {0o077, 0, 0o600}, {0o002, 0, 0o664},
+		{0o022, 0o600, 0o600}, {0o022, 0o640, 0o640}, {0o022, 0o444, 0o444}, {0o022, 0o755, 0o755},
+		{0o077, 0o644, 0o644},
+	} {
+		path := filepath.Join(t.TempDir(), "f.txt")
+		if c.old != 0 {
+			if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, c.old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		prev := syscall.Umask(c.umask)
+		err := WriteFile(path, writeString("new"))
+		syscall.Umask(prev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,32 +40,7 @@ func TestUmask(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := st.Mode().Perm(); got != c.want {
-			t.Errorf("umask %#o: mode %#o, want %#o", c.umask, got, c.want)
-		}
-	}
-}
-
-// TestKeepMode: overwriting keeps the old file's mode whatever the umask.
-func TestKeepMode(t *testing.T) {
-	old := syscall.Umask(0o022)
-	defer syscall.Umask(old)
-	for _, mode := range []os.FileMode{0o600, 0o640, 0o444, 0o755} {
-		path := filepath.Join(t.TempDir(), "old.txt")
-		if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(path, mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := WriteFile(path, writeString("new")); err != nil {
-			t.Fatal(err)
-		}
-		st, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := st.Mode().Perm(); got != mode {
-			t.Errorf("overwriting a %#o file left %#o", mode, got)
+			t.Errorf("umask %#o, old file %#o: mode %#o, want %#o", c.umask, c.old, got, c.want)
 		}
 	}
 }

@@ -199,3 +199,22 @@ func TestReference(t *testing.T) {
 		t.Errorf("digest %#x count %d, want %#x 15", r.Summary.Digest, r.Summary.Count, d)
 	}
 }
+
+// TestWrong: Wrong changes the digest, bit 0 only, and nothing else.
+func TestWrong(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 5
+	job := &sim.Job{Params: p}
+	want := Want(t, nil, job)
+	got, err := Wrong{&modelEngine{}}.Run(t.Context(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Summary.Digest != want.Summary.Digest^1 {
+		t.Fatalf("digest %#x, want %#x", got.Summary.Digest, want.Summary.Digest^1)
+	}
+	got.Summary.Digest ^= 1
+	if err := CompareResult(got, want, Tol{}); err != nil {
+		t.Error(err)
+	}
+}

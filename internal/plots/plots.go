@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -42,12 +43,27 @@ func Encode(p *plot.Plot, w io.Writer, path string) error {
 	if err := CheckPath(path); err != nil {
 		return err
 	}
-	wt, err := p.WriterTo(Width, Height, strings.ToLower(filepath.Ext(path))[1:])
+	return Write(p, w, strings.ToLower(filepath.Ext(path))[1:], Height)
+}
+
+// Write writes p to w in format, "png" or "svg", Width wide and height
+// high: every gpusim chart, the run's and bench's, has the same width.
+func Write(p *plot.Plot, w io.Writer, format string, height vg.Length) error {
+	wt, err := p.WriterTo(Width, height, format)
 	if err != nil {
 		return err
 	}
 	_, err = wt.WriteTo(w)
 	return err
+}
+
+// SVG is p as an SVG document height high, for a page that inlines it.
+func SVG(p *plot.Plot, height vg.Length) ([]byte, error) {
+	var b bytes.Buffer
+	if err := Write(p, &b, "svg", height); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // The palette: blues for the simulation, red for the exact law.

@@ -1,10 +1,7 @@
 package plots
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -26,34 +24,12 @@ func runDaily(t *testing.T, p sim.Params) *sim.Result {
 	return res
 }
 
-// checkImage checks that path decodes as a PNG of the saved size, or parses
-// as an SVG document, and that no temporary file is left beside it.
+// checkImage checks that path is a chart (testenv.CheckImage) and that no
+// temporary file is left beside it.
 func checkImage(t *testing.T, path string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := testenv.CheckImage(path); err != nil {
 		t.Fatal(err)
-	}
-	switch filepath.Ext(path) {
-	case ".png":
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 300 {
-			t.Errorf("%s: %v is smaller than a chart", path, r)
-		}
-	case ".svg":
-		var doc struct {
-			XMLName xml.Name
-			Width   string `xml:"width,attr"`
-		}
-		if err := xml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if doc.XMLName.Local != "svg" || doc.Width == "" {
-			t.Errorf("%s: root <%s width=%q>, want an <svg> with a width", path, doc.XMLName.Local, doc.Width)
-		}
 	}
 	ents, _ := os.ReadDir(filepath.Dir(path))
 	for _, e := range ents {

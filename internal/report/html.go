@@ -71,15 +71,11 @@ func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Ch
 		if err != nil {
 			return fmt.Errorf("--html: %w", err)
 		}
-		wt, err := pl.WriterTo(plots.Width, plots.Height, "svg")
+		svg, err := plots.SVG(pl, plots.Height)
 		if err != nil {
 			return fmt.Errorf("--html: %w", err)
 		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			return fmt.Errorf("--html: %w", err)
-		}
-		out = append(out, htmlreport.Chart{Caption: caption, SVG: b.Bytes()})
+		out = append(out, htmlreport.Chart{Caption: caption, SVG: svg})
 		return nil
 	}
 	if res.Summary.Count > 0 {
