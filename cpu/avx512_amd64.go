@@ -10,20 +10,26 @@ import (
 )
 
 // batchAVX512 implements the loop of sim.Model.Final (Model.Path too, when
-// path is not nil) on 16 lanes per instruction with AVX-512.
+// path is not nil) on 16 lanes per instruction with AVX-512. Without a path
+// it runs two groups of 16 lanes at a time, their blocks' calls one after
+// the other: the log polynomial is a chain of dependent multiply-adds
+// (Horner's order, which the digests fix), and the second group's chain
+// fills the first's latency.
 func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool) {
 	n := len(out)
 	ks := newKeySchedule(m.Key)
-	pp := archsimd.BroadcastFloat32x16(m.P)
-	c := archsimd.BroadcastFloat32x16(m.C)
-	sigma := archsimd.BroadcastFloat32x16(m.Sigma)
-	for g := 0; g < n; g += 16 {
-		var lo, hi [16]uint32
-		for j := range lo {
-			lane := first + uint64(g+j)
-			lo[j], hi[j] = uint32(lane), uint32(lane>>32)
+	st := step16{archsimd.BroadcastFloat32x16(m.P), archsimd.BroadcastFloat32x16(m.C), archsimd.BroadcastFloat32x16(m.Sigma)}
+	g := 0
+	if path == nil {
+		for ; g+2*16 <= n; g += 2 * 16 {
+			if !pair16(m, st, ks, first+uint64(g), out[g:g+2*16], stop) {
+				archsimd.ClearAVXUpperBits()
+				return
+			}
 		}
-		lov, hiv := archsimd.LoadUint32x16(&lo), archsimd.LoadUint32x16(&hi)
+	}
+	for ; g < n; g += 16 {
+		lov, hiv := lanes16(first + uint64(g))
 		t := archsimd.BroadcastFloat32x16(m.Start)
 		for s := 0; s < m.Steps; s += 4 {
 			if s%checkSteps == 0 && stop.Load() {
@@ -33,17 +39,9 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.B
 			w0, w1, w2, w3 := philox16(uint32(s>>2), lov, hiv, ks)
 			r0, r1 := radius16(w0, w2)
 			s0, c0, s1, c1 := sinCos16(w1, w3)
-			z0, z1, z2, z3 := r0.Mul(c0), r0.Mul(s0), r1.Mul(c1), r1.Mul(s1)
-			if s+4 <= m.Steps && path == nil {
-				t = pp.Mul(t).Add(c).Add(sigma.Mul(z0))
-				t = pp.Mul(t).Add(c).Add(sigma.Mul(z1))
-				t = pp.Mul(t).Add(c).Add(sigma.Mul(z2))
-				t = pp.Mul(t).Add(c).Add(sigma.Mul(z3))
-				continue
-			}
+			z := [4]archsimd.Float32x16{r0.Mul(c0), r0.Mul(s0), r1.Mul(c1), r1.Mul(s1)} // the tail or a path: not the hot loop
 			for q := 0; q < 4 && s+q < m.Steps; q++ {
-				z := [4]archsimd.Float32x16{z0, z1, z2, z3}[q] // a partial block or a path: not the hot loop
-				t = pp.Mul(t).Add(c).Add(sigma.Mul(z))
+				t = st.step(t, z[q])
 				if path != nil {
 					store16(t, path[(s+q)*n+g:(s+q+1)*n])
 				}
@@ -53,6 +51,58 @@ func batchAVX512(m *sim.Model, first uint64, out, path []float32, stop *atomic.B
 	}
 	// The scalar code that follows runs without SSE transition penalties.
 	archsimd.ClearAVXUpperBits()
+}
+
+// step16 is sim.Model.Step on 16 lanes: p*t + c + sigma*z, four roundings.
+type step16 struct{ p, c, sigma archsimd.Float32x16 }
+
+func (st step16) step(t, z archsimd.Float32x16) archsimd.Float32x16 {
+	return st.p.Mul(t).Add(st.c).Add(st.sigma.Mul(z))
+}
+
+// lanes16 returns the low and high words of the 16 lanes from first.
+func lanes16(first uint64) (lov, hiv archsimd.Uint32x16) {
+	var lo, hi [16]uint32
+	for j := range lo {
+		lane := first + uint64(j)
+		lo[j], hi[j] = uint32(lane), uint32(lane>>32)
+	}
+	return archsimd.LoadUint32x16(&lo), archsimd.LoadUint32x16(&hi)
+}
+
+// pair16 runs the 2*16 lanes from first through m's steps into out, two
+// groups of 16 lanes (a and b) interleaved block by block; false when stop
+// was set.
+func pair16(m *sim.Model, st step16, ks *keySchedule, first uint64, out []float32, stop *atomic.Bool) bool {
+	loa, hia := lanes16(first)
+	lob, hib := lanes16(first + 16)
+	ta := archsimd.BroadcastFloat32x16(m.Start)
+	tb := ta
+	for s := 0; s < m.Steps; s += 4 {
+		if s%checkSteps == 0 && stop.Load() {
+			return false
+		}
+		a0, a1, a2, a3 := philox16(uint32(s>>2), loa, hia, ks)
+		b0, b1, b2, b3 := philox16(uint32(s>>2), lob, hib, ks)
+		ra0, ra1 := radius16(a0, a2)
+		rb0, rb1 := radius16(b0, b2)
+		sa0, ca0, sa1, ca1 := sinCos16(a1, a3)
+		sb0, cb0, sb1, cb1 := sinCos16(b1, b3)
+		za0, za1, za2, za3 := ra0.Mul(ca0), ra0.Mul(sa0), ra1.Mul(ca1), ra1.Mul(sa1)
+		zb0, zb1, zb2, zb3 := rb0.Mul(cb0), rb0.Mul(sb0), rb1.Mul(cb1), rb1.Mul(sb1)
+		if s+4 <= m.Steps {
+			ta = st.step(st.step(st.step(st.step(ta, za0), za1), za2), za3)
+			tb = st.step(st.step(st.step(st.step(tb, zb0), zb1), zb2), zb3)
+			continue
+		}
+		za, zb := [4]archsimd.Float32x16{za0, za1, za2, za3}, [4]archsimd.Float32x16{zb0, zb1, zb2, zb3}
+		for q := 0; s+q < m.Steps; q++ { // a partial block: not the hot loop
+			ta, tb = st.step(ta, za[q]), st.step(tb, zb[q])
+		}
+	}
+	ta.StoreSlice(out[:16])
+	tb.StoreSlice(out[16:])
+	return true
 }
 
 // store16 stores the lanes of t that fit in dst. It does not use
