@@ -103,7 +103,7 @@ func (st *reduceState) vector(xs []float32, counts []uint64) int {
 	minv, maxv := archsimd.LoadInt32x16(&st.minv), archsimd.LoadInt32x16(&st.maxv)
 	sums := archsimd.LoadFloat64x4(&st.sums)
 	var bins [16]int32
-	var pairs [34]float64 // d, d*d of each lane, in lane order, and padding
+	var pairs [64]float64 // d, d*d of lane j at 4j (and again at 4j+2)
 	i := 0
 	for ; i+16 <= len(xs); i += 16 {
 		x := archsimd.LoadFloat32x16((*[16]float32)(xs[i : i+16]))
@@ -128,13 +128,16 @@ func (st *reduceState) vector(xs []float32, counts []uint64) int {
 		dl := x.GetLo().ConvertToFloat64().Sub(archsimd.LoadFloat64x8(&st.shift))
 		dh := x.GetHi().ConvertToFloat64().Sub(archsimd.LoadFloat64x8(&st.shift))
 		ddl, ddh := dl.Mul(dl), dh.Mul(dh)
-		lowPairs, highPairs := archsimd.LoadUint64x8(&rc.lowPairs), archsimd.LoadUint64x8(&rc.highPairs)
-		dl.ConcatPermute(ddl, lowPairs).Store((*[8]float64)(pairs[0:8]))
-		dl.ConcatPermute(ddl, highPairs).Store((*[8]float64)(pairs[8:16]))
-		dh.ConcatPermute(ddh, lowPairs).Store((*[8]float64)(pairs[16:24]))
-		dh.ConcatPermute(ddh, highPairs).Store((*[8]float64)(pairs[24:32]))
+		// Each lane's pair is loaded from within one store: a load that
+		// spans two stores waits for both to retire instead of taking
+		// its bytes from the store buffer.
+		for k := range 4 {
+			idx := archsimd.LoadUint64x8(&rc.pairs[k])
+			dl.ConcatPermute(ddl, idx).Store((*[8]float64)(pairs[8*k : 8*k+8]))
+			dh.ConcatPermute(ddh, idx).Store((*[8]float64)(pairs[32+8*k : 32+8*k+8]))
+		}
 		for j := range 16 {
-			sums = sums.Add(archsimd.LoadFloat64x4((*[4]float64)(pairs[2*j : 2*j+4])))
+			sums = sums.Add(archsimd.LoadFloat64x4((*[4]float64)(pairs[4*j : 4*j+4])))
 			counts[bins[j]]++
 		}
 	}
@@ -151,14 +154,13 @@ func (st *reduceState) vector(xs []float32, counts []uint64) int {
 // rc holds reduceArch's vector constants.
 var rc = struct {
 	sh30, sh27, sh31, mix1, mix2, eight, sixteen [8]uint64
-	lowPairs, highPairs                          [8]uint64 // ConcatPermute indices that interleave d and d*d
+	pairs                                        [4][8]uint64 // ConcatPermute indices: d and d*d of two lanes, each twice
 	magnitude                                    [16]uint32
 }{
 	sh30: rep64(30), sh27: rep64(27), sh31: rep64(31),
 	mix1: rep64(0xbf58476d1ce4e5b9), mix2: rep64(0x94d049bb133111eb),
 	eight: rep64(8), sixteen: rep64(16),
-	lowPairs:  [8]uint64{0, 8, 1, 9, 2, 10, 3, 11},
-	highPairs: [8]uint64{4, 12, 5, 13, 6, 14, 7, 15},
+	pairs:     [4][8]uint64{{0, 8, 0, 8, 1, 9, 1, 9}, {2, 10, 2, 10, 3, 11, 3, 11}, {4, 12, 4, 12, 5, 13, 5, 13}, {6, 14, 6, 14, 7, 15, 7, 15}},
 	magnitude: rep(0x7fffffff),
 }
 
