@@ -94,80 +94,15 @@ func (x f4) sqrt() f4 {
 	return f4{float32(math.Sqrt(float64(x.a))), float32(math.Sqrt(float64(x.b))), float32(math.Sqrt(float64(x.c))), float32(math.Sqrt(float64(x.d)))}
 }
 
-// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0), two lanes
-// at a time: a lane's ten rounds are a chain of multiplies, two chains
-// overlap, and the sixteen words of four lanes would not fit in registers.
+// philox4 is rng.Philox on four lanes' counters (b, lo, hi, 0), lane by
+// lane: the four calls' chains of multiplies overlap in the CPU's
+// out-of-order window as well as two lanes interleaved by hand do.
 func philox4(b uint32, lo, hi u4, key [2]uint32) (c0, c1, c2, c3 u4) {
-	c0.a, c1.a, c2.a, c3.a, c0.b, c1.b, c2.b, c3.b = philox2(b, lo.a, hi.a, lo.b, hi.b, key[0], key[1])
-	c0.c, c1.c, c2.c, c3.c, c0.d, c1.d, c2.d, c3.d = philox2(b, lo.c, hi.c, lo.d, hi.d, key[0], key[1])
+	c0.a, c1.a, c2.a, c3.a = rng.Philox(b, lo.a, hi.a, 0, key[0], key[1])
+	c0.b, c1.b, c2.b, c3.b = rng.Philox(b, lo.b, hi.b, 0, key[0], key[1])
+	c0.c, c1.c, c2.c, c3.c = rng.Philox(b, lo.c, hi.c, 0, key[0], key[1])
+	c0.d, c1.d, c2.d, c3.d = rng.Philox(b, lo.d, hi.d, 0, key[0], key[1])
 	return c0, c1, c2, c3
-}
-
-// philox2 is rng.Philox (unrolled the same way) on the counters
-// (c, la, ha, 0) and (c, lb, hb, 0), round by round.
-func philox2(c, la, ha, lb, hb, k0, k1 uint32) (a0, a1, a2, a3, b0, b1, b2, b3 uint32) {
-	var pa0, pa1, pb0, pb1 uint64
-	a0, a1, a2 = c, la, ha
-	b0, b1, b2 = c, lb, hb
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	k0 += rng.PhiloxW0
-	k1 += rng.PhiloxW1
-	pa0, pa1 = uint64(a0)*rng.PhiloxM0, uint64(a2)*rng.PhiloxM1
-	pb0, pb1 = uint64(b0)*rng.PhiloxM0, uint64(b2)*rng.PhiloxM1
-	a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-	b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-	return
 }
 
 // half33 is rng.Half33.
