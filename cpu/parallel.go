@@ -21,17 +21,20 @@ type Parallel struct {
 func (Parallel) Name() string { return "parallel" }
 
 // WorkerCount is the number of goroutines a run uses.
-func (e Parallel) WorkerCount() int {
-	if e.Workers > 0 {
-		return e.Workers
-	}
-	return runtime.GOMAXPROCS(0)
-}
+func (e Parallel) WorkerCount() int { return workerCount(e.Workers) }
 
 // Run implements sim.Engine.
 func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	w := e.WorkerCount()
 	return runParallel(ctx, job, "parallel", fmt.Sprintf("%d goroutines", w), w, runLanes)
+}
+
+// workerCount is the goroutines for a Workers field: all cores when zero.
+func workerCount(workers int) int {
+	if workers > 0 {
+		return workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // slotsPerWorker is how many blocks each goroutine may have in flight

@@ -3,7 +3,6 @@ package cpu
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 
 	"github.com/gpusim/gpusim/sim"
@@ -22,12 +21,7 @@ type SIMD struct {
 func (SIMD) Name() string { return "simd" }
 
 // WorkerCount is the number of goroutines a run uses.
-func (e SIMD) WorkerCount() int {
-	if e.Workers > 0 {
-		return e.Workers
-	}
-	return runtime.GOMAXPROCS(0)
-}
+func (e SIMD) WorkerCount() int { return workerCount(e.Workers) }
 
 // Path names the batch code a run would use now and its lanes per batch,
 // e.g. "avx512", 16.
