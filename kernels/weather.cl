@@ -138,40 +138,24 @@ typedef V(ulong) ulongv;
 #define MULHI(a, m) mul_hi(a, (uintv)(m))
 #endif
 
-#define PHILOX_ROUND(c0, c1, c2, c3, k0, k1)                             \
-	{                                                                \
-		uintv h0_ = MULHI(c0, PHILOX_M0), l0_ = c0 * PHILOX_M0;   \
-		uintv h1_ = MULHI(c2, PHILOX_M1), l1_ = c2 * PHILOX_M1;   \
-		c0 = h1_ ^ c1 ^ k0;                                             \
-		c1 = l1_;                                                       \
-		c2 = h0_ ^ c3 ^ k1;                                             \
-		c3 = l0_;                                                       \
-	}
-
 // philox replaces the counter (w0, w1, w2, w3) by its ten-round block under
 // the key (k0, k1). The key is a vector so that philox_kat can test many keys
-// at once; weather passes a broadcast one.
+// at once; weather passes a broadcast one. The round loop has a constant trip
+// count, which the compiler unrolls: the key bump after the last round is
+// dead code.
 INLINE void philox(uintv *w0, uintv *w1, uintv *w2, uintv *w3, uintv k0, uintv k1) {
 	uintv c0 = *w0, c1 = *w1, c2 = *w2, c3 = *w3;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-	k0 += PHILOX_W0; k1 += PHILOX_W1;
-	PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+#pragma unroll
+	for (int r = 0; r < 10; r++) {
+		uintv h0 = MULHI(c0, PHILOX_M0), l0 = c0 * PHILOX_M0;
+		uintv h1 = MULHI(c2, PHILOX_M1), l1 = c2 * PHILOX_M1;
+		c0 = h1 ^ c1 ^ k0;
+		c1 = l1;
+		c2 = h0 ^ c3 ^ k1;
+		c3 = l0;
+		k0 += PHILOX_W0;
+		k1 += PHILOX_W1;
+	}
 	*w0 = c0; *w1 = c1; *w2 = c2; *w3 = c3;
 }
 
