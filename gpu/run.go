@@ -129,33 +129,26 @@ func (r *run) wait(ev *cl.Event, kernel bool) (time.Duration, error) {
 
 func (r *run) read(b *cl.Buffer, dst []byte) error {
 	ev, err := b.ReadAsync(r.e.q, 0, dst)
-	if err != nil {
-		return fmt.Errorf("opencl: read: %w", err)
-	}
-	if _, err := r.wait(ev, false); err != nil {
-		return fmt.Errorf("opencl: read: %w", err)
-	}
-	return nil
+	return r.finish("read", ev, err)
 }
 
 func (r *run) write(b *cl.Buffer, src []byte) error {
 	ev, err := b.WriteAsync(r.e.q, 0, src)
-	if err != nil {
-		return fmt.Errorf("opencl: write: %w", err)
-	}
-	if _, err := r.wait(ev, false); err != nil {
-		return fmt.Errorf("opencl: write: %w", err)
-	}
-	return nil
+	return r.finish("write", ev, err)
 }
 
 func (r *run) zero(b *cl.Buffer) error {
 	ev, err := b.Fill(r.e.q, make([]byte, 4), 0, b.Size())
-	if err != nil {
-		return fmt.Errorf("opencl: fill: %w", err)
+	return r.finish("fill", ev, err)
+}
+
+// finish waits for the transfer ev that enqueueing returned with err.
+func (r *run) finish(what string, ev *cl.Event, err error) error {
+	if err == nil {
+		_, err = r.wait(ev, false)
 	}
-	if _, err := r.wait(ev, false); err != nil {
-		return fmt.Errorf("opencl: fill: %w", err)
+	if err != nil {
+		return fmt.Errorf("opencl: %s: %w", what, err)
 	}
 	return nil
 }
