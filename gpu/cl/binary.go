@@ -57,16 +57,9 @@ func BuildProgramFromBinary(ctx *Context, dev *Device, bin []byte, options strin
 	if err := check("clCreateProgramWithBinary", st); err != nil {
 		return nil, err
 	}
-	p := &Program{dev: dev}
-	p.h.Store(h)
 	if err := check("clCreateProgramWithBinary", binSt); err != nil {
-		p.Release()
+		clReleaseProgram(h)
 		return nil, err
 	}
-	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
-		log, _ := p.BuildLog()
-		p.Release()
-		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
-	}
-	return p, nil
+	return buildProgram(h, dev, options)
 }

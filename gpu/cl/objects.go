@@ -157,13 +157,8 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 	if err := check("clCreateProgramWithSource", st); err != nil {
 		return nil, err
 	}
-	p := &Program{dev: dev}
-	p.h.Store(h)
-	devID := dev.id
-	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
-		log, _ := p.BuildLog()
-		p.Release()
-		err := &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+	p, err := buildProgram(h, dev, options)
+	if err != nil {
 		// pocl fails every build, with a log that says nothing, when it
 		// cannot write its kernel cache.
 		if name, _ := dev.platform.Name(); name == poclPlatform {
@@ -172,6 +167,21 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 			}
 		}
 		return nil, err
+	}
+	return p, nil
+}
+
+// buildProgram builds h, a program just created from source or a binary,
+// for dev. A failed clBuildProgram releases the program and is a
+// *BuildError carrying the build log.
+func buildProgram(h uintptr, dev *Device, options string) (*Program, error) {
+	p := &Program{dev: dev}
+	p.h.Store(h)
+	devID := dev.id
+	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
+		log, _ := p.BuildLog()
+		p.Release()
+		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
 	}
 	return p, nil
 }
