@@ -246,25 +246,26 @@ func padRows(n int) int { return (n + 15) / 16 * 16 }
 // philox_kat kernel.
 func (e *Engine) checkKAT() (Check, error) {
 	c := Check{Name: "philox/random123-kat", Status: CheckPass}
-	n := padRows(len(katVectors))
+	kat := rng.PhiloxKAT
+	n := padRows(len(kat))
 	in := make([]uint32, 6*n)
 	for i := range n {
-		v := katVectors[i%len(katVectors)]
+		v := kat[i%len(kat)]
 		for j := range 4 {
-			in[j*n+i] = v.ctr[j]
+			in[j*n+i] = v.Ctr[j]
 		}
-		in[4*n+i], in[5*n+i] = v.key[0], v.key[1]
+		in[4*n+i], in[5*n+i] = v.Key[0], v.Key[1]
 	}
 	out := make([]uint32, 4*n)
 	if err := e.runRows(e.kKAT, cl.Bytes(in), cl.Bytes(out), n, n/e.vw); err != nil {
 		return c, err
 	}
 	for i := range n {
-		v := katVectors[i%len(katVectors)]
+		v := kat[i%len(kat)]
 		got := [4]uint32{out[i], out[n+i], out[2*n+i], out[3*n+i]}
-		if got != v.out {
-			c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%08x", got), fmt.Sprintf("%08x", v.out)
-			c.Note = fmt.Sprintf("counter %08x key %08x", v.ctr, v.key)
+		if got != v.Out {
+			c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%08x", got), fmt.Sprintf("%08x", v.Out)
+			c.Note = fmt.Sprintf("counter %08x key %08x", v.Ctr, v.Key)
 			break
 		}
 	}

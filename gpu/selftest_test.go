@@ -1,10 +1,8 @@
 package gpu
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -231,33 +229,6 @@ func TestMinAbsNormal(t *testing.T) {
 	for i, v := range z {
 		if math.Abs(float64(v)) < minAbsZ {
 			t.Errorf("z%d = %g is below the bound %g", i, v, minAbsZ)
-		}
-	}
-}
-
-// TestKATVectorsMatchFile checks the self-test's copy of Random123's
-// vectors against rng/testdata's.
-func TestKATVectorsMatchFile(t *testing.T) {
-	f, err := os.Open("../rng/testdata/philox4x32-10-kat.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := sc.Text(); strings.HasPrefix(l, "philox4x32 10 ") {
-			lines = append(lines, strings.Join(strings.Fields(l), " "))
-		}
-	}
-	if len(lines) != len(katVectors) {
-		t.Fatalf("%d vectors in the file, %d in katVectors", len(lines), len(katVectors))
-	}
-	for i, v := range katVectors {
-		want := fmt.Sprintf("philox4x32 10 %08x %08x %08x %08x %08x %08x %08x %08x %08x %08x", v.ctr[0], v.ctr[1], v.ctr[2], v.ctr[3],
-			v.key[0], v.key[1], v.out[0], v.out[1], v.out[2], v.out[3])
-		if lines[i] != want {
-			t.Errorf("#%d: file %q, katVectors %q", i, lines[i], want)
 		}
 	}
 }

@@ -3,26 +3,25 @@ package rng
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
 // TestPhiloxKAT checks Random123's known-answer vectors (tests/kat_vectors),
-// frozen in testdata from ../shared/reference/philox4x32-10-kat.txt.
+// frozen in testdata from ../shared/reference/philox4x32-10-kat.txt, and
+// that PhiloxKAT is the same list.
 func TestPhiloxKAT(t *testing.T) {
-	for i, v := range ReadKAT(t, "testdata/philox4x32-10-kat.txt") {
+	file := ReadKAT(t, "testdata/philox4x32-10-kat.txt")
+	for i, v := range file {
 		if got := Philox4x32(v.Ctr, v.Key); got != v.Out {
 			t.Errorf("#%d: got %#x, want %#x", i, got, v.Out)
 		}
 	}
-}
-
-// KAT is one known-answer vector.
-type KAT struct {
-	Ctr [4]uint32
-	Key [2]uint32
-	Out [4]uint32
+	if !slices.Equal(file, PhiloxKAT[:]) {
+		t.Errorf("PhiloxKAT is not the file's list:\n got %#x\nwant %#x", PhiloxKAT, file)
+	}
 }
 
 // ReadKAT parses Random123's kat_vectors lines for philox4x32 10.
