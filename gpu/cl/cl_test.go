@@ -54,12 +54,20 @@ func TestPlatformsAndDevices(t *testing.T) {
 	}
 }
 
-func TestVectorAdd(t *testing.T) {
+// kernel builds source with options on the test device and returns its
+// kernel name with the context and queue; the test's end releases them.
+func kernel(t *testing.T, name, options string) (*cl.Context, *cl.Queue, *cl.Kernel) {
+	t.Helper()
 	dev, ctx, q := cltest.Setup(t)
-	prog := must[*cl.Program](t)(cl.BuildProgram(ctx, dev, source, "-cl-std=CL1.2"))
-	defer prog.Release()
-	k := must[*cl.Kernel](t)(prog.CreateKernel("vadd"))
-	defer k.Release()
+	prog := must[*cl.Program](t)(cl.BuildProgram(ctx, dev, source, options))
+	t.Cleanup(func() { prog.Release() })
+	k := must[*cl.Kernel](t)(prog.CreateKernel(name))
+	t.Cleanup(func() { k.Release() })
+	return ctx, q, k
+}
+
+func TestVectorAdd(t *testing.T) {
+	ctx, q, k := kernel(t, "vadd", "-cl-std=CL1.2")
 
 	const n = 1000
 	a, b, c := make([]uint32, n), make([]uint32, n), make([]uint32, n)
@@ -120,11 +128,7 @@ func TestVectorAdd(t *testing.T) {
 }
 
 func TestLocalArgAndFloat(t *testing.T) {
-	dev, ctx, q := cltest.Setup(t)
-	prog := must[*cl.Program](t)(cl.BuildProgram(ctx, dev, source, ""))
-	defer prog.Release()
-	k := must[*cl.Kernel](t)(prog.CreateKernel("scale"))
-	defer k.Release()
+	ctx, q, k := kernel(t, "scale", "")
 	x := []float32{1, 2, 3, 4, 5}
 	buf := must[*cl.Buffer](t)(cl.CreateBuffer(ctx, cl.MemReadWrite, 4*len(x)))
 	defer buf.Release()
