@@ -6,13 +6,16 @@ import (
 	"reflect"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // A kernel's arguments are one struct per kernel whose fields are the
 // kernel's parameters in signature order; each field's `cl` tag is the
 // parameter's declaration in kernels/weather.cl, which TestArgTables checks
 // against the source. setArgs sets them by position from the field order,
-// so no argument index is written by hand.
+// so no argument index is written by hand. A run of parameters that both
+// weather kernels declare alike is one embedded struct (modelArgs,
+// finalArgs), filled and sized in one place.
 //
 // The field types say how a value is passed: uint32 (uint), uint64 (ulong),
 // float32 (float), accum (ACC), *cl.Buffer (__global) and local (__local).
@@ -26,13 +29,26 @@ type local int
 
 var bufferType = reflect.TypeFor[*cl.Buffer]()
 
+// argFields are the fields of the argument struct type t in signature
+// order: an embedded group of parameters (modelArgs, finalArgs) stands
+// for its fields.
+func argFields(t reflect.Type) []reflect.StructField {
+	var fs []reflect.StructField
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.Anonymous {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
 // setArgs sets every argument of k from the fields of args, a pointer to an
 // argument struct.
 func setArgs(k *cl.Kernel, args any, fp64 bool) error {
 	v := reflect.ValueOf(args).Elem()
-	for i := range v.NumField() {
-		if err := setArg(k, i, v.Field(i), fp64); err != nil {
-			return fmt.Errorf("opencl: %s argument %d (%s): %w", k.Name(), i, v.Type().Field(i).Tag.Get("cl"), err)
+	for i, f := range argFields(v.Type()) {
+		if err := setArg(k, i, v.FieldByIndex(f.Index), fp64); err != nil {
+			return fmt.Errorf("opencl: %s argument %d (%s): %w", k.Name(), i, f.Tag.Get("cl"), err)
 		}
 	}
 	return nil
@@ -59,56 +75,27 @@ func setArg(k *cl.Kernel, i int, f reflect.Value, fp64 bool) error {
 	return fmt.Errorf("no OpenCL type for Go type %s", f.Type())
 }
 
-// weatherArgs are the parameters of the weather kernel.
-type weatherArgs struct {
-	First   uint64     `cl:"ulong first"`
-	Count   uint32     `cl:"uint count"`
-	B0      uint32     `cl:"uint b0"`
-	NBlocks uint32     `cl:"uint nblocks"`
-	Rem     uint32     `cl:"uint rem"`
-	Start   float32    `cl:"float start"`
-	P       float32    `cl:"float p"`
-	C       float32    `cl:"float c"`
-	Sigma   float32    `cl:"float sigma"`
-	K0      uint32     `cl:"uint k0"`
-	K1      uint32     `cl:"uint k1"`
-	Shift   accum      `cl:"ACC shift"`
-	HLo     float32    `cl:"float hlo"`
-	HScale  float32    `cl:"float hscale"`
-	Init    uint32     `cl:"uint init"`
-	Rec     *cl.Buffer `cl:"__global ulong *rec"`
-	Hist    *cl.Buffer `cl:"__global uint *hist"`
-	Finals  *cl.Buffer `cl:"__global float *finals"`
-	Keep    uint32     `cl:"uint keep"`
-	Temps   *cl.Buffer `cl:"__global float *temps"`
-	Phase   uint32     `cl:"uint phase"`
-	LS1     local      `cl:"__local ACC *ls1"`
-	LS2     local      `cl:"__local ACC *ls2"`
-	LMin    local      `cl:"__local float *lmin"`
-	LMax    local      `cl:"__local float *lmax"`
-	LDig    local      `cl:"__local ulong *ldig"`
-	LN      local      `cl:"__local uint *ln"`
+// modelArgs are the model's parameters and the Philox key, which both
+// weather kernels take in this order.
+type modelArgs struct {
+	Start float32 `cl:"float start"`
+	P     float32 `cl:"float p"`
+	C     float32 `cl:"float c"`
+	Sigma float32 `cl:"float sigma"`
+	K0    uint32  `cl:"uint k0"`
+	K1    uint32  `cl:"uint k1"`
 }
 
-// weatherDailyArgs are the parameters of the weather_daily kernel.
-type weatherDailyArgs struct {
-	First  uint64     `cl:"ulong first"`
-	Count  uint32     `cl:"uint count"`
-	S0     uint32     `cl:"uint s0"`
-	NS     uint32     `cl:"uint ns"`
-	Start  float32    `cl:"float start"`
-	P      float32    `cl:"float p"`
-	C      float32    `cl:"float c"`
-	Sigma  float32    `cl:"float sigma"`
-	K0     uint32     `cl:"uint k0"`
-	K1     uint32     `cl:"uint k1"`
-	Shift  *cl.Buffer `cl:"__global const ACC *shift"`
-	DLo    *cl.Buffer `cl:"__global const float *dlo"`
-	DScale *cl.Buffer `cl:"__global const float *dscale"`
-	HLo    float32    `cl:"float hlo"`
-	HScale float32    `cl:"float hscale"`
-	GRec   *cl.Buffer `cl:"__global ulong *grec"`
-	DHist  *cl.Buffer `cl:"__global uint *dhist"`
+func newModelArgs(m *sim.Model) modelArgs {
+	return modelArgs{Start: m.Start, P: m.P, C: m.C, Sigma: m.Sigma, K0: m.Key[0], K1: m.Key[1]}
+}
+
+// finalArgs are the parameters both weather kernels end with, for each
+// lane's final temperature: the histogram it is counted in, the kept
+// finals, the temperatures carried between the parts of a split launch
+// (phase says which part), and the __local buffers of the work-group
+// reduction (sums, extremes, digests, counts).
+type finalArgs struct {
 	Hist   *cl.Buffer `cl:"__global uint *hist"`
 	Finals *cl.Buffer `cl:"__global float *finals"`
 	Keep   uint32     `cl:"uint keep"`
@@ -120,7 +107,47 @@ type weatherDailyArgs struct {
 	LMax   local      `cl:"__local float *lmax"`
 	LDig   local      `cl:"__local ulong *ldig"`
 	LN     local      `cl:"__local uint *ln"`
-	LDH    local      `cl:"__local uint *ldh"`
+}
+
+// sizeLocal sizes the reduction's buffers for n records of acc-byte sums and
+// lnBytes of counts.
+func (a *finalArgs) sizeLocal(n, acc, lnBytes int) {
+	a.LS1, a.LS2, a.LMin = local(n*acc), local(n*acc), local(n*4)
+	a.LMax, a.LDig, a.LN = local(n*4), local(n*8), local(lnBytes)
+}
+
+// weatherArgs are the parameters of the weather kernel.
+type weatherArgs struct {
+	First   uint64 `cl:"ulong first"`
+	Count   uint32 `cl:"uint count"`
+	B0      uint32 `cl:"uint b0"`
+	NBlocks uint32 `cl:"uint nblocks"`
+	Rem     uint32 `cl:"uint rem"`
+	modelArgs
+	Shift  accum      `cl:"ACC shift"`
+	HLo    float32    `cl:"float hlo"`
+	HScale float32    `cl:"float hscale"`
+	Init   uint32     `cl:"uint init"`
+	Rec    *cl.Buffer `cl:"__global ulong *rec"`
+	finalArgs
+}
+
+// weatherDailyArgs are the parameters of the weather_daily kernel.
+type weatherDailyArgs struct {
+	First uint64 `cl:"ulong first"`
+	Count uint32 `cl:"uint count"`
+	S0    uint32 `cl:"uint s0"`
+	NS    uint32 `cl:"uint ns"`
+	modelArgs
+	Shift  *cl.Buffer `cl:"__global const ACC *shift"`
+	DLo    *cl.Buffer `cl:"__global const float *dlo"`
+	DScale *cl.Buffer `cl:"__global const float *dscale"`
+	HLo    float32    `cl:"float hlo"`
+	HScale float32    `cl:"float hscale"`
+	GRec   *cl.Buffer `cl:"__global ulong *grec"`
+	DHist  *cl.Buffer `cl:"__global uint *dhist"`
+	finalArgs
+	LDH local `cl:"__local uint *ldh"`
 }
 
 // reduceDailyArgs are the parameters of the reduce_daily kernel.

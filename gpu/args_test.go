@@ -72,11 +72,12 @@ func argTableErrors(t *testing.T, src string) []string {
 			continue
 		}
 		typ := reflect.TypeOf(args)
-		if typ.NumField() != len(params) {
-			errs = append(errs, fmt.Sprintf("%s: %d fields in %s, %d parameters in the source", name, typ.NumField(), typ.Name(), len(params)))
+		fields := argFields(typ)
+		if len(fields) != len(params) {
+			errs = append(errs, fmt.Sprintf("%s: %d fields in %s, %d parameters in the source", name, len(fields), typ.Name(), len(params)))
 		}
-		for i := range min(typ.NumField(), len(params)) {
-			f := typ.Field(i)
+		for i := range min(len(fields), len(params)) {
+			f := fields[i]
 			if got := normDecl(f.Tag.Get("cl")); got != params[i] {
 				errs = append(errs, fmt.Sprintf("%s argument #%d: field %s declares %q, the source has %q", name, i, f.Name, got, params[i]))
 			}

@@ -216,14 +216,11 @@ func (a *weatherDailyArgs) chunk(r *run, pt part) {
 func (a *weatherDailyArgs) local(e *Engine, wg, ns int) {
 	acc := e.accSize()
 	if e.dailySerial() {
-		n := ns * wg * e.vw
-		a.LS1, a.LS2, a.LMin = local(n*acc), local(n*acc), local(n*4)
-		a.LMax, a.LDig, a.LN = local(n*4), local(n*8), local(wg*4)
+		a.sizeLocal(ns*wg*e.vw, acc, wg*4)
 		a.LDH = local(ns * wg * dailyBins * 4)
 		return
 	}
-	a.LS1, a.LS2, a.LMin = local(2*wg*acc), local(2*wg*acc), local(2*wg*4)
-	a.LMax, a.LDig, a.LN = local(2*wg*4), local(2*wg*8), local(4)
+	a.sizeLocal(2*wg, acc, 4)
 	a.LDH = local(ns * dailyBins * 4)
 }
 
@@ -309,14 +306,13 @@ func (r *run) planMain(temps *cl.Buffer) error {
 	}
 	acc, wg := e.accSize(), r.wg
 	hist := r.res.Summary.Hist
-	r.args = &weatherArgs{
+	a := &weatherArgs{
 		NBlocks: uint32(r.p.Steps / 4), Rem: uint32(r.p.Steps % 4),
-		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma, K0: r.m.Key[0], K1: r.m.Key[1],
-		Shift: accum(r.exact), HLo: hist.Lo, HScale: hist.Scale,
-		Rec: r.rec, Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: temps,
-		LS1: local(wg * acc), LS2: local(wg * acc), LMin: local(wg * 4),
-		LMax: local(wg * 4), LDig: local(wg * 8), LN: local(wg * 4),
+		modelArgs: newModelArgs(&r.m), Shift: accum(r.exact), HLo: hist.Lo, HScale: hist.Scale,
+		Rec: r.rec, finalArgs: finalArgs{Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: temps},
 	}
+	a.sizeLocal(wg, acc, wg*4)
+	r.args = a
 	return nil
 }
 
@@ -343,10 +339,9 @@ func (r *run) planDaily(temps *cl.Buffer) error {
 	}
 	hist := r.res.Summary.Hist
 	r.args = &weatherDailyArgs{
-		Start: r.m.Start, P: r.m.P, C: r.m.C, Sigma: r.m.Sigma,
-		K0: r.m.Key[0], K1: r.m.Key[1], Shift: shifts, DLo: los, DScale: scales,
-		HLo: hist.Lo, HScale: hist.Scale, GRec: r.rec, DHist: r.dhist, Hist: r.hist,
-		Keep: b2u(r.job.KeepFinals), Temps: temps,
+		modelArgs: newModelArgs(&r.m), Shift: shifts, DLo: los, DScale: scales,
+		HLo: hist.Lo, HScale: hist.Scale, GRec: r.rec, DHist: r.dhist,
+		finalArgs: finalArgs{Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: temps},
 	}
 	return nil
 }
