@@ -130,6 +130,7 @@ type weatherArgs struct {
 	Init   uint32     `cl:"uint init"`
 	Rec    *cl.Buffer `cl:"__global ulong *rec"`
 	finalArgs
+	LHist local `cl:"__local uint *lhist"`
 }
 
 // weatherDailyArgs are the parameters of the weather_daily kernel.

@@ -90,12 +90,22 @@ func (e *Engine) layout(name string, l kernelLimits, fixed, perItem int) (grid, 
 }
 
 // mainLocal is the main kernel's local memory: its histogram when it is
-// counted in local memory, and six reduction arrays per work-item.
+// counted in local memory (one per work-item with HIST_SERIAL), and six
+// reduction arrays per work-item.
 func (e *Engine) mainLocal() (fixed, perItem int) {
-	if e.useLocalHist() {
-		fixed = (sim.HistBins + 2) * 4
+	return e.mainHistLocal(0), e.mainHistLocal(1) - e.mainHistLocal(0) + 2*e.accSize() + 4 + 4 + 8 + 4
+}
+
+// mainHistLocal is the main kernel's local histogram for work-groups of
+// wg (lhist); 4 bytes, unused, without LOCAL_HIST.
+func (e *Engine) mainHistLocal(wg int) int {
+	switch {
+	case e.histSerial():
+		return wg * (sim.HistBins + 2) * 4
+	case e.useLocalHist():
+		return (sim.HistBins + 2) * 4
 	}
-	return fixed, 2*e.accSize() + 4 + 4 + 8 + 4
+	return 4
 }
 
 // dailyBins is the counters of one step's histogram.

@@ -23,8 +23,8 @@ func TestBuildOptions(t *testing.T) {
 		has, not []string
 		err      error
 	}{
-		{cpu, false, []string{"-DVW=16", "-DACC_DOUBLE", "-cl-fp32-correctly-rounded-divide-sqrt", "-DWIDE_MULHI", "-DLOCAL_HIST", "-DDAILY_SERIAL"}, []string{"FAST", "SQRT_DOUBLE", "relaxed"}, nil},
-		{gpu, false, []string{"-DVW=1 ", "-DACC_DOUBLE", "-cl-fp32-correctly-rounded-divide-sqrt", "-DLOCAL_HIST"}, []string{"WIDE_MULHI", "SQRT_DOUBLE", "DAILY_SERIAL"}, nil},
+		{cpu, false, []string{"-DVW=16", "-DACC_DOUBLE", "-cl-fp32-correctly-rounded-divide-sqrt", "-DWIDE_MULHI", "-DLOCAL_HIST", "-DHIST_SERIAL", "-DDAILY_SERIAL"}, []string{"FAST", "SQRT_DOUBLE", "relaxed"}, nil},
+		{gpu, false, []string{"-DVW=1 ", "-DACC_DOUBLE", "-cl-fp32-correctly-rounded-divide-sqrt", "-DLOCAL_HIST"}, []string{"WIDE_MULHI", "SQRT_DOUBLE", "DAILY_SERIAL", "HIST_SERIAL"}, nil},
 		{nosqrt, false, []string{"-DSQRT_DOUBLE"}, []string{"correctly-rounded"}, nil},
 		{bare, false, nil, nil, ErrInexactDevice},
 		{bare, true, []string{"-DFAST_MATH", "-cl-fast-relaxed-math"}, []string{"ACC_DOUBLE"}, nil},

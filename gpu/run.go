@@ -312,6 +312,7 @@ func (r *run) planMain(temps *cl.Buffer) error {
 		Rec: r.rec, finalArgs: finalArgs{Hist: r.hist, Keep: b2u(r.job.KeepFinals), Temps: temps},
 	}
 	a.sizeLocal(wg, acc, wg*4)
+	a.LHist = local(e.mainHistLocal(wg))
 	r.args = a
 	return nil
 }

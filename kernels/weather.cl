@@ -12,6 +12,10 @@
 //   HIST_BINS     bins of the final histogram (sim.HistBins)
 //   DAILY_BINS    bins of the per-step histograms (sim.DailyBins)
 //   LOCAL_HIST    count the final histogram in local memory per work-group
+//   HIST_SERIAL   with LOCAL_HIST, one histogram per work-item, counted
+//                 without atomics and folded once (CPUs, where a work-group
+//                 runs on one thread and a local atomic is a locked
+//                 instruction)
 //   DAILY_SERIAL  weather_daily sums per work-item, folded once per launch
 //   WIDE_MULHI    Philox's high product words from a 64-bit multiply (CPUs)
 //
@@ -376,7 +380,8 @@ INLINE void rec_init(__global ulong *r) {
 // adds their statistics into one record per work-group (rec, accumulated
 // over the chunks of a run; init resets it first), their bins into hist and,
 // when keep, their finals into finals[0..count); without LAST it stores each
-// lane's temperature into temps[0..count).
+// lane's temperature into temps[0..count). lhist is the local histogram:
+// HIST_BINS+2 counters, one set per work-item with HIST_SERIAL.
 __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
                       float start, float p, float c, float sigma, uint k0, uint k1,
                       ACC shift, float hlo, float hscale, uint init,
@@ -384,10 +389,15 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
                       __global float *finals, uint keep,
                       __global float *temps, uint phase,
                       __local ACC *ls1, __local ACC *ls2, __local float *lmin,
-                      __local float *lmax, __local ulong *ldig, __local uint *ln) {
+                      __local float *lmax, __local ulong *ldig, __local uint *ln,
+                      __local uint *lhist) {
 	const uint lid = get_local_id(0), wg = get_local_size(0);
-#ifdef LOCAL_HIST
-	__local uint lhist[HIST_BINS + 2];
+#ifdef HIST_SERIAL
+	__local uint *myh = lhist + lid * (HIST_BINS + 2);
+	if (phase & LAST) {
+		for (uint i = 0; i < HIST_BINS + 2; i++) myh[i] = 0;
+	}
+#elif defined(LOCAL_HIST)
 	for (uint i = lid; i < HIST_BINS + 2; i += wg) lhist[i] = 0;
 	barrier(CLK_LOCAL_MEM_FENCE);
 #endif
@@ -443,7 +453,9 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 		float tv[VW];
 		VSTORE(t, tv);
 		for (uint j = 0; j < valid; j++) {
-#ifdef LOCAL_HIST
+#ifdef HIST_SERIAL
+			myh[bv[j]]++;
+#elif defined(LOCAL_HIST)
 			atomic_inc(&lhist[bv[j]]);
 #else
 			atomic_inc(&hist[bv[j]]);
@@ -463,6 +475,9 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 #ifdef LOCAL_HIST
 	for (uint i = lid; i < HIST_BINS + 2; i += wg) {
 		uint h = lhist[i];
+#ifdef HIST_SERIAL
+		for (uint w = 1; w < wg; w++) h += lhist[w * (HIST_BINS + 2) + i];
+#endif
 		if (h) atomic_add(&hist[i], h);
 	}
 #endif
