@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
@@ -152,6 +153,38 @@ func TestStop(t *testing.T) {
 			assertEmptyDir(t, dir)
 		})
 	}
+}
+
+// TestStopColdKernel interrupts an OpenCL run whose kernel pocl is still
+// compiling (empty program and kernel caches; the daily kernel, which Open's
+// warm-up does not launch, compiles at its first launch): that launch cannot
+// be interrupted, so the run is ended by force after interrupt.StopGrace,
+// and the message must start a line of its own after the progress bar (it
+// used to follow the bar on its line).
+func TestStopColdKernel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	t.Setenv(cachedir.Env, t.TempDir())
+	t.Setenv("POCL_CACHE_DIR", t.TempDir())
+	dir := t.TempDir()
+	cmd, stderr := startLong(t, dir, "--engine", "opencl", "--out", "finals.npy", "--daily-out", "daily.csv")
+	time.Sleep(50 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code, took := exitCode(t, cmd)
+	t.Logf("exit %d %v after SIGINT", code, took.Round(time.Millisecond))
+	if code != interrupt.ExitSIGINT || took > stopLatency {
+		t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitSIGINT, stopLatency)
+	}
+	if got := lastLine(stderr.String()); got != "gpusim: interrupted\n" {
+		t.Errorf("stderr ends %q, want %q", got, "gpusim: interrupted\n")
+	}
+	assertEmptyDir(t, dir)
 }
 
 // lastLine is what follows the last carriage return or newline before the

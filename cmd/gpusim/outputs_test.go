@@ -44,13 +44,13 @@ func TestProgressBar(t *testing.T) {
 
 	// --quiet and a stderr that is not a terminal start no bar at all.
 	var w strings.Builder
-	if b := startProgress(&w, true, 1e6, 20); b != nil {
-		b.Stop()
+	if b, stop := startProgress(&w, true, 1e6, 20); b != nil {
+		stop()
 		t.Error("--quiet started a progress bar")
 	}
 	isTerminal = func(io.Writer) bool { return false }
-	if b := startProgress(&w, false, 1e6, 20); b != nil {
-		b.Stop()
+	if b, stop := startProgress(&w, false, 1e6, 20); b != nil {
+		stop()
 		t.Error("a progress bar was started on a stderr that is not a terminal")
 	}
 	if code, _, stderr = run(context.Background(), args...); code != 0 || stderr != "" {

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/progress"
 )
 
@@ -37,13 +38,20 @@ var (
 )
 
 // startProgress starts a progress bar for a run of lanes x steps on w when w
-// is a terminal and quiet is off, and returns it (nil otherwise). Its Add is
-// the job's Progress callback; Stop it before printing anything.
-func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) *progress.Bar {
+// is a terminal and quiet is off, and returns it (nil otherwise) and the
+// func that stops it, which must run before anything else is printed. Its
+// Add is the job's Progress callback. A process ended by force while the bar
+// shows (a driver call that cannot be interrupted) erases it before its
+// message (interrupt.BeforeExit).
+func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.Bar, func()) {
 	if quiet || !isTerminal(w) {
-		return nil
+		return nil, func() {}
 	}
 	b := progress.New(w, lanes, steps, progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w)})
+	remove := interrupt.BeforeExit(b.Stop)
 	b.Start()
-	return b
+	return b, func() {
+		b.Stop()
+		remove()
+	}
 }

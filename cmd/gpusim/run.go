@@ -200,14 +200,12 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 
 	p := o.params
 	job := &sim.Job{Params: p, KeepFinals: o.outputs.Out != "", Daily: o.outputs.daily}
-	bar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
+	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add
 	}
 	res, err := o.shard.run(ctx, eng, job)
-	if bar != nil {
-		bar.Stop()
-	}
+	stopBar()
 	if err != nil {
 		if ctx.Err() != nil {
 			// The cause says why: a signal, --timeout or the caller's context.

@@ -115,15 +115,53 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 }
 
 // Exit is an ExitLater for a real process: after StopGrace it removes every
-// temporary output file (internal/atomicfile), writes msg to stderr and
-// exits with status.
+// temporary output file (internal/atomicfile), runs the BeforeExit funcs,
+// writes msg to stderr and exits with status.
 func Exit(stderr io.Writer) func(status int, msg string) (disarm func()) {
 	return func(status int, msg string) func() {
-		t := time.AfterFunc(StopGrace, func() {
-			atomicfile.AbortAll()
-			fmt.Fprint(stderr, msg)
-			os.Exit(status)
-		})
+		t := time.AfterFunc(StopGrace, func() { forcedExit(stderr, status, msg, os.Exit) })
 		return func() { t.Stop() }
+	}
+}
+
+func forcedExit(stderr io.Writer, status int, msg string, exit func(int)) {
+	atomicfile.AbortAll()
+	exitHooks.Lock()
+	fs := make([]func(), 0, len(exitHooks.m))
+	for _, f := range exitHooks.m {
+		fs = append(fs, f)
+	}
+	exitHooks.Unlock()
+	for _, f := range fs {
+		f()
+	}
+	fmt.Fprint(stderr, msg)
+	exit(status)
+}
+
+// exitHooks are the BeforeExit funcs by registration number.
+var exitHooks struct {
+	sync.Mutex
+	next int
+	m    map[int]func()
+}
+
+// BeforeExit registers f to run when Exit ends a process whose cancelled
+// work has not returned, before the message is written: a progress bar
+// erases its line there, so that the message starts a line of its own.
+// The func it returns removes f.
+func BeforeExit(f func()) (remove func()) {
+	exitHooks.Lock()
+	defer exitHooks.Unlock()
+	if exitHooks.m == nil {
+		exitHooks.m = map[int]func(){}
+	}
+	id := exitHooks.next
+	exitHooks.next++
+	exitHooks.m[id] = f
+	return func() {
+		exitHooks.Lock()
+		defer exitHooks.Unlock()
+		delete(exitHooks.m, id)
 	}
 }
