@@ -103,8 +103,10 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 }
 
 // calibration is what auto measured on this machine for one set of options.
+// An engine's run of w lane-steps is predicted to take fixed + w*ns (cost);
+// a device adds its start-up once per process.
 type calibration struct {
-	SIMDNs  float64        `json:"simd_ns_per_lane_step"`
+	SIMD    cost           `json:"simd"`
 	Devices []deviceTiming `json:"devices"`
 }
 
@@ -112,8 +114,18 @@ type deviceTiming struct {
 	Index   int     `json:"index"`
 	Label   string  `json:"label"`
 	Startup float64 `json:"startup_s"`
-	Ns      float64 `json:"ns_per_lane_step"`
+	cost
 }
+
+// cost is an engine's measured time for a run: fixed seconds (planning,
+// launches and the per-run reduction) plus ns per lane-step.
+type cost struct {
+	Fixed float64 `json:"fixed_s"`
+	Ns    float64 `json:"ns_per_lane_step"`
+}
+
+// time is the predicted seconds of a run of work lane-steps.
+func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 
 // calibrate starts each candidate device of ds, measures it and simd on the
 // same probe, and returns the calibration and the faster engine, keeping a
@@ -124,12 +136,13 @@ type deviceTiming struct {
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum time.Duration) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(o.Params)
 	var c calibration
-	simdNs, err := rate(ctx, simd, probe)
-	if err != nil {
+	var err error
+	if c.SIMD, err = measure(ctx, simd, probe); err != nil {
 		return c, nil, Choice{}, err
 	}
-	c.SIMDNs = simdNs
-	best, bestNs, bestLabel := sim.Engine(simd), simdNs, "simd"
+	// The started device's start-up is spent: the job goes to the engine
+	// that finishes it first from here.
+	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
 	for _, d := range candidates(ds, o) {
 		do := o
 		do.Devices = strconv.Itoa(d.Index)
@@ -147,22 +160,22 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s device %s did not start (%s): not a candidate", dev.Name, d.Label, firstLine(err))
 			continue
 		}
-		ns, err := rate(ctx, e, probe)
+		dc, err := measure(ctx, e, probe)
 		if err != nil {
 			sim.Close(e)
 			return c, nil, Choice{}, err
 		}
-		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), ns})
-		if ns < bestNs {
+		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), dc})
+		if t := dc.time(work); t < bestT {
 			sim.Close(best)
-			best, bestNs, bestLabel = e, ns, dev.Name+" on "+d.Label
+			best, bestT, bestLabel = e, t, dev.Name+" on "+d.Label
 		} else {
 			sim.Close(e)
 		}
 	}
-	reason := fmt.Sprintf("measured here: %s at %.3g ns per lane-step", bestLabel, bestNs)
+	reason := fmt.Sprintf("measured here: %s predicted at %.3g s", bestLabel, bestT)
 	if bestLabel != "simd" {
-		reason += fmt.Sprintf(", simd at %.3g", simdNs)
+		reason += fmt.Sprintf(", simd at %.3g s", c.SIMD.time(work))
 	}
 	return c, best, Choice{Engine: best.Name(), Reason: reason}, nil
 }
@@ -197,9 +210,9 @@ func candidates(ds []Device, o Options) []Device {
 // fastest; only a chosen device is started.
 func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, work float64) (sim.Engine, Choice, error) {
 	best := -1
-	bestT := work * c.SIMDNs * 1e-9
+	bestT := c.SIMD.time(work)
 	for i, d := range c.Devices {
-		if t := d.Startup + work*d.Ns*1e-9; t < bestT {
+		if t := d.Startup + d.time(work); t < bestT {
 			best, bestT = i, t
 		}
 	}
@@ -226,20 +239,41 @@ func probeJob(p sim.Params) *sim.Job {
 	return &sim.Job{Params: q}
 }
 
-// rate is e's time per lane-step on probe, the least of two runs.
-func rate(ctx context.Context, e sim.Engine, probe *sim.Job) (float64, error) {
-	best := time.Duration(1<<63 - 1)
-	for range 2 {
-		t0 := time.Now()
-		if _, err := e.Run(ctx, probe); err != nil {
-			if ctx.Err() != nil {
-				return 0, context.Cause(ctx)
+// measure is e's cost on probe's shape: the least of two runs at probe's
+// lanes and at a quarter of them give the time per lane-step (the slope)
+// and the fixed time of a run, which weighs on a small probe (a device's
+// launches and per-run reduction) but not on the job.
+func measure(ctx context.Context, e sim.Engine, probe *sim.Job) (cost, error) {
+	small := *probe
+	small.Params.Lanes = max(probe.Params.Lanes/4, 1)
+	var t [2]float64
+	var w [2]float64
+	for i, j := range []*sim.Job{&small, probe} {
+		best := time.Duration(1<<63 - 1)
+		for range 2 {
+			t0 := time.Now()
+			if _, err := e.Run(ctx, j); err != nil {
+				if ctx.Err() != nil {
+					return cost{}, context.Cause(ctx)
+				}
+				return cost{}, err
 			}
-			return 0, err
+			best = min(best, time.Since(t0))
 		}
-		best = min(best, time.Since(t0))
+		t[i], w[i] = best.Seconds(), float64(j.Params.Lanes)*float64(j.Params.Steps)
 	}
-	return float64(best.Nanoseconds()) / (float64(probe.Params.Lanes) * float64(probe.Params.Steps)), nil
+	return fit(t[0], w[0], t[1], w[1]), nil
+}
+
+// fit is the cost through two runs: t0 seconds for w0 lane-steps and t1 for
+// w1 > w0. Without a positive slope (one lane, or noise larger than the
+// difference) it is the larger run's time per lane-step, nothing fixed.
+func fit(t0, w0, t1, w1 float64) cost {
+	if w1 <= w0 || t1 <= t0 {
+		return cost{Ns: t1 / w1 * 1e9}
+	}
+	ns := (t1 - t0) / (w1 - w0) * 1e9
+	return cost{Fixed: max(t0-w0*ns*1e-9, 0), Ns: ns}
 }
 
 // EnvCacheDir moves gpusim's caches, auto's calibration among them, from
@@ -296,7 +330,7 @@ func loadCalibration(key string) (calibration, bool) {
 		return calibration{}, false // a damaged cache is measured anew
 	}
 	c, ok := f[key]
-	return c, ok && c.SIMDNs > 0
+	return c, ok && c.SIMD.Ns > 0
 }
 
 // storeCalibration adds c under key; a cache that cannot be written is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -131,7 +132,7 @@ func TestAutoCalibration(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 1<<28, 100
 	o := Options{Params: p}
-	storeCalibration(calibrationKey(o), calibration{SIMDNs: 0.5, Devices: []deviceTiming{{Index: 0, Label: "slow", Startup: 0.2, Ns: 1}}})
+	storeCalibration(calibrationKey(o), calibration{SIMD: cost{Ns: 0.5}, Devices: []deviceTiming{{Index: 0, Label: "slow", Startup: 0.2, cost: cost{Ns: 1}}}})
 	e, ch, err := Auto(context.Background(), o)
 	if err != nil || e.Name() != "simd" || !strings.Contains(ch.Reason, "calibration") || ch.Probe != 0 {
 		t.Errorf("Auto with a calibration = %v, %+v, %v; want simd from the calibration", e, ch, err)
@@ -156,6 +157,43 @@ func TestCalibrateCountsDriverLoad(t *testing.T) {
 	if len(c.Devices) != 1 || c.Devices[0].Startup < enum.Seconds() {
 		t.Errorf("calibrated devices %+v: want one whose start-up counts the %v of listing devices", c.Devices, enum)
 	}
+}
+
+// TestFit checks the cost through two probe runs: the slope is the time per
+// lane-step, the rest of the smaller run is fixed.
+func TestFit(t *testing.T) {
+	for _, c := range []struct {
+		t0, w0, t1, w1 float64
+		want           cost
+	}{
+		{0.003, 1e6, 0.006, 4e6, cost{Fixed: 0.002, Ns: 1}}, // 2 ms fixed, 1 ns per lane-step
+		{0.001, 1e6, 0.004, 4e6, cost{Fixed: 0, Ns: 1}},     // nothing fixed
+		{0.004, 1e6, 0.004, 4e6, cost{Ns: 1}},               // no slope: the larger run's rate
+		{0.002, 10, 0.002, 10, cost{Ns: 0.002 / 10 * 1e9}},  // one size only
+	} {
+		got := fit(c.t0, c.w0, c.t1, c.w1)
+		if math.Abs(got.Fixed-c.want.Fixed) > 1e-12 || math.Abs(got.Ns-c.want.Ns) > 1e-9 {
+			t.Errorf("fit(%g, %g, %g, %g) = %+v, want %+v", c.t0, c.w0, c.t1, c.w1, got, c.want)
+		}
+	}
+}
+
+// TestAutoCalibrationFixed checks that a calibrated prediction counts each
+// engine's fixed time per run: a device faster per lane-step but with a
+// large fixed time loses a job that simd finishes sooner. (Rates alone,
+// measured on a small probe, had auto take pocl at 1e7 lanes x 10 steps
+// where simd was 1.21x faster.)
+func TestAutoCalibrationFixed(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 10
+	o := Options{Params: p}
+	storeCalibration(calibrationKey(o), calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fixed", Startup: 0.01, cost: cost{Fixed: 0.5, Ns: 0.1}}}})
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil || e.Name() != "simd" || !strings.Contains(ch.Reason, "calibration") {
+		t.Errorf("Auto with a device of large fixed time = %v, %+v, %v; want simd", e, ch, err)
+	}
+	sim.Close(e)
 }
 
 // FuzzParseDevices checks that every accepted list holds distinct,
