@@ -305,6 +305,27 @@ func calibrationKey(o Options) string {
 	return b.String()
 }
 
+// binaryExists reports whether the binary a calibration key names (its
+// first field: path, size and modification time) is still there as it was.
+// A key without one (os.Executable failed) is kept.
+func binaryExists(key string) bool {
+	head, _, ok := strings.Cut(key, ";")
+	if !ok {
+		return true
+	}
+	f := strings.Fields(head)
+	if len(f) < 3 {
+		return true
+	}
+	size, err1 := strconv.ParseInt(f[len(f)-2], 10, 64)
+	mtime, err2 := strconv.ParseInt(f[len(f)-1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	st, err := os.Stat(strings.Join(f[:len(f)-2], " "))
+	return err == nil && st.Size() == size && st.ModTime().UnixNano() == mtime
+}
+
 // calibrationFile holds one calibration per key.
 type calibrationFile map[string]calibration
 
@@ -343,6 +364,11 @@ func storeCalibration(key string, c calibration) {
 	f := calibrationFile{}
 	if b, err := os.ReadFile(path); err == nil {
 		json.Unmarshal(b, &f)
+	}
+	for k := range f {
+		if !binaryExists(k) {
+			delete(f, k) // a binary since rebuilt or removed: its entries can never match again
+		}
 	}
 	f[key] = c
 	b, err := json.MarshalIndent(f, "", "  ")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -194,6 +196,34 @@ func TestAutoCalibrationFixed(t *testing.T) {
 		t.Errorf("Auto with a device of large fixed time = %v, %+v, %v; want simd", e, ch, err)
 	}
 	sim.Close(e)
+}
+
+// TestCalibrationPruned checks that storing a calibration drops the entries
+// of binaries that are gone or rebuilt (every go test and go build made
+// one, so the file grew without bound) and keeps those of the binary that
+// is there.
+func TestCalibrationPruned(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	exe := filepath.Join(t.TempDir(), "gpusim")
+	if err := os.WriteFile(exe, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := fmt.Sprintf("%s %d %d;cpus 2", exe, st.Size(), st.ModTime().UnixNano())
+	rebuilt := fmt.Sprintf("%s %d %d;cpus 2", exe, st.Size()+1, st.ModTime().UnixNano())
+	gone := fmt.Sprintf("%s %d %d;cpus 2", exe+".old", st.Size(), st.ModTime().UnixNano())
+	c := calibration{SIMD: cost{Ns: 1}}
+	for _, k := range []string{live, rebuilt, gone, "new;cpus 2"} {
+		storeCalibration(k, c)
+	}
+	for k, want := range map[string]bool{live: true, rebuilt: false, gone: false, "new;cpus 2": true} {
+		if _, ok := loadCalibration(k); ok != want {
+			t.Errorf("entry %q kept %v, want %v", k, ok, want)
+		}
+	}
 }
 
 // FuzzParseDevices checks that every accepted list holds distinct,
