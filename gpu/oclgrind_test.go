@@ -57,7 +57,8 @@ func TestOclgrind(t *testing.T) {
 // data-race, API and uninitialized-memory checks, and fails on any
 // diagnostic. (The daily kernel's records are written empty by the host:
 // Oclgrind 21.10 took the rec_init of the kernel that used to reset them
-// for uninitialized memory, and reported every rec_add.)
+// for uninitialized memory, and reported every rec_add. The parts' buffer
+// of temperatures is written by the host under Oclgrind: cl.NeedsHostInit.)
 func oclgrindRun(t *testing.T, local int, jobs string) {
 	cmd := testCommand(t, "^TestOclgrind$")
 	cmd.Env = append(cmd.Env, childEnv+"=oclgrind", cl.EnvLibrary+"="+oclgrindLibrary,
@@ -83,21 +84,26 @@ func oclgrindChild(t *testing.T) {
 	if len(ds) != 1 || ds[0].PlatformName != "Oclgrind" || ds[0].LocalMemBytes != uint64(want) {
 		t.Fatalf("devices %+v, want one Oclgrind device with %d bytes of local memory", ds, want)
 	}
-	e, err := Open(Options{Device: 0, VectorWidth: 1})
+	// One Philox block per launch: jobs of 8 steps or more run in parts
+	// that pass temperatures on through a buffer.
+	e, err := Open(Options{Device: 0, VectorWidth: 1, maxBlocks: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
 	p := sim.Default()
 	// Lanes that fill no whole work-group, and few steps: Oclgrind
-	// interprets every instruction.
+	// interprets every instruction. Five steps run in one launch, nine in
+	// three parts.
 	p.Lanes, p.Steps = 300, 5
-	jobs := []sim.Job{{Params: p}, {Params: p, KeepFinals: true}}
+	split := p
+	split.Steps = 9
+	jobs := []sim.Job{{Params: p}, {Params: p, KeepFinals: true}, {Params: split, KeepFinals: true}}
 	if os.Getenv("GPUSIM_OCLGRIND_JOBS") == "daily" {
-		jobs = []sim.Job{{Params: p, Daily: true}}
+		jobs = []sim.Job{{Params: p, Daily: true}, {Params: split, Daily: true}}
 	}
 	for _, j := range jobs {
-		name := fmt.Sprintf("finals=%v daily=%v", j.KeepFinals, j.Daily)
+		name := fmt.Sprintf("steps=%d finals=%v daily=%v", j.Params.Steps, j.KeepFinals, j.Daily)
 		got, err := e.Run(context.Background(), &j)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

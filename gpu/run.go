@@ -290,6 +290,12 @@ func (r *run) plan() error {
 			return err
 		}
 		temps = r.temps
+		if cl.NeedsHostInit() {
+			// Each part's launch stores what the next one loads.
+			if err := r.temps.Write(e.q, 0, make([]byte, r.temps.Size())); err != nil {
+				return fmt.Errorf("opencl: write: %w", err)
+			}
+		}
 	}
 	if daily {
 		return r.planDaily(temps)

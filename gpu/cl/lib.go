@@ -190,7 +190,7 @@ func open(path string) (uint32, error) {
 	}
 	if needsOneThread(path) {
 		onOneThread()
-		fillByWrite = true
+		shadowQuirks = true
 	}
 	var n uint32
 	if st := clGetPlatformIDs(0, nil, &n); st != 0 {

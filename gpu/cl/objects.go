@@ -349,7 +349,7 @@ func (b *Buffer) transfer(q *Queue, op string, fn transferFunc, blocking bool, o
 // Fill enqueues filling size bytes at offset with repeats of pattern (1 to
 // 128 bytes, a power of two; offset and size are multiples of its length).
 func (b *Buffer) Fill(q *Queue, pattern []byte, offset, size int) (*Event, error) {
-	if fillByWrite {
+	if shadowQuirks {
 		return b.fillByWrite(q, pattern, offset, size)
 	}
 	var ev uintptr
@@ -362,10 +362,25 @@ func (b *Buffer) Fill(q *Queue, pattern []byte, offset, size int) (*Event, error
 	return newEvent(ev), nil
 }
 
-// fillByWrite makes Fill write a host copy of the pattern instead: Oclgrind
-// (21.10) does not count memory that clEnqueueFillBuffer set as initialized,
-// so its uninitialized-memory check would report every filled buffer.
-var fillByWrite bool
+// shadowQuirks is set when the library is Oclgrind's runtime, whose
+// uninitialized-memory check keeps a shadow copy of every buffer that tells
+// which bytes were written, with two faults (Oclgrind 21.10, and unchanged in
+// its source up to 26.03):
+//   - clEnqueueFillBuffer does not mark the bytes it sets, so that every
+//     filled buffer would be reported: Fill writes a host copy instead.
+//   - The shadow of a released buffer is never freed (its Uninitialized
+//     plugin has no memoryDeallocated hook), and a new buffer that takes the
+//     released one's number inherits it: a kernel's stores past the old size
+//     are dropped from the shadow and a later kernel's loads of them
+//     reported. A host write replaces the shadow: see NeedsHostInit.
+var shadowQuirks bool
+
+// NeedsHostInit reports whether a buffer that one kernel writes and a later
+// kernel reads must first be written from the host for the loaded library:
+// true for Oclgrind's runtime, whose uninitialized-memory check would
+// otherwise report correct reads (see shadowQuirks). The values written do
+// not matter; other drivers need no such write.
+func NeedsHostInit() bool { return shadowQuirks }
 
 func (b *Buffer) fillByWrite(q *Queue, pattern []byte, offset, size int) (*Event, error) {
 	if len(pattern) == 0 || size%len(pattern) != 0 {
