@@ -15,6 +15,7 @@ import (
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -55,7 +56,8 @@ const (
 //     started only when it is the one chosen;
 //  3. otherwise each device is started and it and simd run the same
 //     bounded probe (at most probeLaneSteps, cancellable with ctx); the
-//     faster per lane-step keeps the job, and the rates are cached.
+//     faster per lane-step keeps the job, and the rates are cached, unless
+//     simd's probe got less than busyShare of its cores (a busy machine).
 //
 // Errors are ctx's; a device that cannot start or run is a note, and simd
 // runs the job.
@@ -97,7 +99,13 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return nil, Choice{}, err
 	}
-	storeCalibration(key, c)
+	if c.busy() {
+		why := fmt.Sprintf("simd's probe got %.0f%% of its %d cores: the machine is busy", 100*c.cpuShare, c.cores)
+		o.note("auto: %s; the measurements decide this run only, and the next measures again", why)
+		ch.Reason += "; not cached, " + why
+	} else {
+		storeCalibration(key, c)
+	}
 	ch.Probe = time.Since(start)
 	return eng, ch, nil
 }
@@ -108,7 +116,26 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 type calibration struct {
 	SIMD    cost           `json:"simd"`
 	Devices []deviceTiming `json:"devices"`
+
+	// cpuShare is the share of its cores the simd probe got, CPU time over
+	// wall time times cores (-1 where CPU time is not measured); not stored.
+	cpuShare float64
+	cores    int
 }
+
+// busyShare is the least share of its cores simd's probe must get for a
+// calibration to be cached. Measured here on two cores: idle, the probe got
+// 84-94% of them (goroutine start-up and the small runs' tails take the
+// rest); beside one and two busy processes, 50% and 36-62%. A calibration
+// taken on a busy machine would stand until the binary changes, and one
+// taken during `make test` predicted 2-6x too long.
+const busyShare = 0.75
+
+// busy reports whether c was measured on a busy machine.
+func (c calibration) busy() bool { return c.cpuShare >= 0 && c.cpuShare < busyShare }
+
+// processCPU is the process's CPU time (a variable for tests).
+var processCPU = cputime.Process
 
 type deviceTiming struct {
 	Index   int     `json:"index"`
@@ -135,10 +162,14 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // too, besides opening it and its first launch.
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum time.Duration) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(o.Params)
-	var c calibration
+	c := calibration{cpuShare: -1, cores: min(simd.WorkerCount(), runtime.GOMAXPROCS(0))}
 	var err error
+	cpu0, t0 := processCPU(), time.Now()
 	if c.SIMD, err = measure(ctx, simd, probe); err != nil {
 		return c, nil, Choice{}, err
+	}
+	if cpu1 := processCPU(); cpu1 > 0 {
+		c.cpuShare = (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds() / float64(c.cores)
 	}
 	// The started device's start-up is spent: the job goes to the engine
 	// that finishes it first from here.

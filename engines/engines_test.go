@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -158,6 +159,38 @@ func TestCalibrateCountsDriverLoad(t *testing.T) {
 	sim.Close(e)
 	if len(c.Devices) != 1 || c.Devices[0].Startup < enum.Seconds() {
 		t.Errorf("calibrated devices %+v: want one whose start-up counts the %v of listing devices", c.Devices, enum)
+	}
+}
+
+// TestCalibrationBusy checks that a calibration measured while simd's probe
+// got too little of its cores is not cached (one taken during make test
+// predicted 2-6x too long, and stood until the binary changed), and that
+// one measured on a quiet machine, or without CPU times, is.
+func TestCalibrationBusy(t *testing.T) {
+	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) { return cpu.Serial{}, nil }}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 4
+	simd := cpu.SIMD{Workers: 1}
+	for _, c := range []struct {
+		share float64 // the CPU time the fake clock gives, per wall second
+		busy  bool
+	}{{0.4, true}, {0.7, true}, {0.95, false}, {0, false}} {
+		base := time.Now()
+		processCPU = func() time.Duration {
+			if c.share == 0 {
+				return 0 // not measured
+			}
+			return time.Duration(float64(time.Since(base)) * c.share)
+		}
+		got, e, _, err := calibrate(context.Background(), dev, []Device{{Index: 0, Label: "fake device"}}, Options{Params: p}, simd, 4000, 0)
+		processCPU = cputime.Process
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if got.busy() != c.busy {
+			t.Errorf("share %v: calibration share %.2f busy %v, want %v", c.share, got.cpuShare, got.busy(), c.busy)
+		}
 	}
 }
 
