@@ -60,7 +60,7 @@ func archBatch() (batchKernel, bool) {
 // AVX2 path loads the first 8.
 var vc = struct {
 	one, byteMask, mant, half, sqrtHalf, bias, nearBits, sign, ones, k24, two, four [16]uint32
-	sh1, sh6, sh8, sh23, sh29, sh32                                                 [16]uint32
+	sh6, sh8, sh23, sh29, sh32                                                      [16]uint32
 	m0, m1, m0Even, m1Even, lowEven                                                 [16]uint32
 	f256, f2m33, f1, fHalf, fm2, logQ1, logQ2, psiScale                             [16]float32
 	logP                                                                            [9][16]float32
@@ -69,7 +69,7 @@ var vc = struct {
 	one: rep(1), byteMask: rep(0xff), mant: rep(0x7fffff), half: rep(0x3f000000),
 	sqrtHalf: rep(rng.SqrtHalfBits), bias: rep(126), nearBits: rep(rng.OneMinusSqrtHalfBits + 1),
 	sign: rep(1 << 31), ones: rep(0xffffffff), k24: rep(1 << 24), two: rep(2), four: rep(4),
-	sh1: rep(1), sh6: rep(6), sh8: rep(8), sh23: rep(23), sh29: rep(29), sh32: repEven(32),
+	sh6: rep(6), sh8: rep(8), sh23: rep(23), sh29: rep(29), sh32: repEven(32),
 	m0: rep(rng.PhiloxM0), m1: rep(rng.PhiloxM1),
 	m0Even: repEven(rng.PhiloxM0), m1Even: repEven(rng.PhiloxM1), lowEven: repEven(0xffffffff),
 	f256: repf(256), f2m33: repf(0x1p-33), f1: repf(1), fHalf: repf(0.5), fm2: repf(-2),
