@@ -65,27 +65,33 @@ func (st step8) step(t, z archsimd.Float32x8) archsimd.Float32x8 {
 // lanes8 returns the low and high words of the 8 lanes from first.
 func lanes8(first uint64) (lov, hiv archsimd.Uint32x8) {
 	var lo, hi [8]uint32
+	laneWords8(first, &lo, &hi)
+	return archsimd.LoadUint32x8(&lo), archsimd.LoadUint32x8(&hi)
+}
+
+// laneWords8 writes the low and high words of the 8 lanes from first.
+func laneWords8(first uint64, lo, hi *[8]uint32) {
 	for j := range lo {
 		lane := first + uint64(j)
 		lo[j], hi[j] = uint32(lane), uint32(lane>>32)
 	}
-	return archsimd.LoadUint32x8(&lo), archsimd.LoadUint32x8(&hi)
 }
 
 // pair8 runs the 2*8 lanes from first through m's steps into out, two
 // groups of 8 lanes (a and b) interleaved block by block; false when stop
 // was set.
 func pair8(m *sim.Model, st step8, ks *keySchedule, first uint64, out []float32, stop *atomic.Bool) bool {
-	loa, hia := lanes8(first)
-	lob, hib := lanes8(first + 8)
+	var ctr [4][8]uint32   // the counters' low and high words: a's, b's
+	var words [8][8]uint32 // philoxPair8's scratch
+	laneWords8(first, &ctr[0], &ctr[1])
+	laneWords8(first+8, &ctr[2], &ctr[3])
 	ta := archsimd.BroadcastFloat32x8(m.Start)
 	tb := ta
 	for s := 0; s < m.Steps; s += 4 {
 		if s%checkSteps == 0 && stop.Load() {
 			return false
 		}
-		a0, a1, a2, a3 := philox8(uint32(s>>2), loa, hia, ks)
-		b0, b1, b2, b3 := philox8(uint32(s>>2), lob, hib, ks)
+		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair8(uint32(s>>2), &ctr, ks, &words)
 		ra0, ra1 := radius8(a0, a2)
 		rb0, rb1 := radius8(b0, b2)
 		sa0, ca0, sa1, ca1 := sinCos8(a1, a3)

@@ -63,27 +63,33 @@ func (st step16) step(t, z archsimd.Float32x16) archsimd.Float32x16 {
 // lanes16 returns the low and high words of the 16 lanes from first.
 func lanes16(first uint64) (lov, hiv archsimd.Uint32x16) {
 	var lo, hi [16]uint32
+	laneWords16(first, &lo, &hi)
+	return archsimd.LoadUint32x16(&lo), archsimd.LoadUint32x16(&hi)
+}
+
+// laneWords16 writes the low and high words of the 16 lanes from first.
+func laneWords16(first uint64, lo, hi *[16]uint32) {
 	for j := range lo {
 		lane := first + uint64(j)
 		lo[j], hi[j] = uint32(lane), uint32(lane>>32)
 	}
-	return archsimd.LoadUint32x16(&lo), archsimd.LoadUint32x16(&hi)
 }
 
 // pair16 runs the 2*16 lanes from first through m's steps into out, two
 // groups of 16 lanes (a and b) interleaved block by block; false when stop
 // was set.
 func pair16(m *sim.Model, st step16, ks *keySchedule, first uint64, out []float32, stop *atomic.Bool) bool {
-	loa, hia := lanes16(first)
-	lob, hib := lanes16(first + 16)
+	var ctr [4][16]uint32   // the counters' low and high words: a's, b's
+	var words [8][16]uint32 // philoxPair16's scratch
+	laneWords16(first, &ctr[0], &ctr[1])
+	laneWords16(first+16, &ctr[2], &ctr[3])
 	ta := archsimd.BroadcastFloat32x16(m.Start)
 	tb := ta
 	for s := 0; s < m.Steps; s += 4 {
 		if s%checkSteps == 0 && stop.Load() {
 			return false
 		}
-		a0, a1, a2, a3 := philox16(uint32(s>>2), loa, hia, ks)
-		b0, b1, b2, b3 := philox16(uint32(s>>2), lob, hib, ks)
+		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair16(uint32(s>>2), &ctr, ks, &words)
 		ra0, ra1 := radius16(a0, a2)
 		rb0, rb1 := radius16(b0, b2)
 		sa0, ca0, sa1, ca1 := sinCos16(a1, a3)

@@ -61,7 +61,7 @@ func archBatch() (batchKernel, bool) {
 var vc = struct {
 	one, byteMask, mant, half, sqrtHalf, bias, nearBits, sign, ones, k24, two, four [16]uint32
 	sh6, sh8, sh23, sh29, sh32                                                      [16]uint32
-	m0, m1, m0Even, m1Even, lowEven                                                 [16]uint32
+	m0, m1, lowEven                                                                 [16]uint32
 	f256, f2m33, f1, fHalf, fm2, logQ1, logQ2, psiScale                             [16]float32
 	logP                                                                            [9][16]float32
 	sinS, cosC                                                                      [3][16]float32
@@ -70,8 +70,7 @@ var vc = struct {
 	sqrtHalf: rep(rng.SqrtHalfBits), bias: rep(126), nearBits: rep(rng.OneMinusSqrtHalfBits + 1),
 	sign: rep(1 << 31), ones: rep(0xffffffff), k24: rep(1 << 24), two: rep(2), four: rep(4),
 	sh6: rep(6), sh8: rep(8), sh23: rep(23), sh29: rep(29), sh32: repEven(32),
-	m0: rep(rng.PhiloxM0), m1: rep(rng.PhiloxM1),
-	m0Even: repEven(rng.PhiloxM0), m1Even: repEven(rng.PhiloxM1), lowEven: repEven(0xffffffff),
+	m0: rep(rng.PhiloxM0), m1: rep(rng.PhiloxM1), lowEven: repEven(0xffffffff),
 	f256: repf(256), f2m33: repf(0x1p-33), f1: repf(1), fHalf: repf(0.5), fm2: repf(-2),
 	logQ1: repf(rng.LogQ1), logQ2: repf(rng.LogQ2), psiScale: repf(rng.PsiScale),
 	logP: [9][16]float32{repf(rng.LogP0), repf(rng.LogP1), repf(rng.LogP2), repf(rng.LogP3), repf(rng.LogP4), repf(rng.LogP5), repf(rng.LogP6), repf(rng.LogP7), repf(rng.LogP8)},
@@ -127,28 +126,48 @@ func newKeySchedule(key [2]uint32) *keySchedule {
 	return ks
 }
 
-// philox16 is rng.Philox on 16 lanes' counters (b, lo, hi, 0). A 32x32-bit
-// product's high word comes from the 64-bit products of the even lanes and
-// of the odd lanes shifted down; its low word from a 32-bit multiply.
+// philox16 is rng.Philox on 16 lanes' counters (b, lo, hi, 0), in assembly
+// (philox16x1, philox_amd64.s; see philoxPair16).
 func philox16(b uint32, lo, hi archsimd.Uint32x16, ks *keySchedule) (c0, c1, c2, c3 archsimd.Uint32x16) {
-	c0, c1, c2 = archsimd.BroadcastUint32x16(b), lo, hi
-	low := archsimd.LoadUint32x16(&vc.lowEven).AsUint64x8()
-	for r := range ks {
-		sh32 := archsimd.LoadUint32x16(&vc.sh32).AsUint64x8()
-		x0, x2 := c0.AsUint64x8(), c2.AsUint64x8()
-		e0 := x0.And(low).Mul(archsimd.LoadUint32x16(&vc.m0Even).AsUint64x8())
-		o0 := x0.ShiftRight(sh32).Mul(archsimd.LoadUint32x16(&vc.m0Even).AsUint64x8())
-		e2 := x2.And(low).Mul(archsimd.LoadUint32x16(&vc.m1Even).AsUint64x8())
-		o2 := x2.ShiftRight(sh32).Mul(archsimd.LoadUint32x16(&vc.m1Even).AsUint64x8())
-		h0 := e0.ShiftRight(sh32).Or(o0.AndNot(low)).AsUint32x16()
-		h2 := e2.ShiftRight(sh32).Or(o2.AndNot(low)).AsUint32x16()
-		l0 := c0.Mul(archsimd.LoadUint32x16(&vc.m0))
-		l2 := c2.Mul(archsimd.LoadUint32x16(&vc.m1))
-		c0 = h2.Xor(c1).Xor(archsimd.LoadUint32x16(&ks[r][0]))
-		c2 = h0.Xor(c3).Xor(archsimd.LoadUint32x16(&ks[r][1]))
-		c1, c3 = l2, l0
-	}
-	return c0, c1, c2, c3
+	var ctr [2][16]uint32
+	var words [4][16]uint32
+	lo.Store(&ctr[0])
+	hi.Store(&ctr[1])
+	philox16x1(b, &ctr, ks, &words)
+	return archsimd.LoadUint32x16(&words[0]), archsimd.LoadUint32x16(&words[1]),
+		archsimd.LoadUint32x16(&words[2]), archsimd.LoadUint32x16(&words[3])
+}
+
+// philox16x1 writes the words of philox16's block to out.
+//
+//go:noescape
+func philox16x1(b uint32, ctr *[2][16]uint32, ks *keySchedule, out *[4][16]uint32)
+
+// philoxPair16 is philox16 on two groups of 16 lanes, a and b, whose
+// counters' low and high words are ctr[0] and ctr[1] (a), ctr[2] and ctr[3]
+// (b): in assembly (philox16x2, philox_amd64.s), with VPMULUDQ on 512 bits,
+// one uop, where archsimd multiplies 64-bit lanes with VPMULLQ, three uops
+// of 15 cycles' latency. words is the assembly's scratch for its results.
+func philoxPair16(b uint32, ctr *[4][16]uint32, ks *keySchedule, words *[8][16]uint32) (a0, a1, a2, a3, b0, b1, b2, b3 archsimd.Uint32x16) {
+	philox16x2(b, ctr, ks, words)
+	return archsimd.LoadUint32x16(&words[0]), archsimd.LoadUint32x16(&words[1]),
+		archsimd.LoadUint32x16(&words[2]), archsimd.LoadUint32x16(&words[3]),
+		archsimd.LoadUint32x16(&words[4]), archsimd.LoadUint32x16(&words[5]),
+		archsimd.LoadUint32x16(&words[6]), archsimd.LoadUint32x16(&words[7])
+}
+
+// philox16x2 writes the words of philoxPair16's blocks to out: a's c0..c3,
+// then b's.
+//
+//go:noescape
+func philox16x2(b uint32, ctr *[4][16]uint32, ks *keySchedule, out *[8][16]uint32)
+
+// philoxPair8 is philox8 on two groups of 8 lanes, as philoxPair16 is
+// philox16 (the generated AVX2 path calls it; words is unused).
+func philoxPair8(b uint32, ctr *[4][8]uint32, ks *keySchedule, _ *[8][8]uint32) (a0, a1, a2, a3, b0, b1, b2, b3 archsimd.Uint32x8) {
+	a0, a1, a2, a3 = philox8(b, archsimd.LoadUint32x8(&ctr[0]), archsimd.LoadUint32x8(&ctr[1]), ks)
+	b0, b1, b2, b3 = philox8(b, archsimd.LoadUint32x8(&ctr[2]), archsimd.LoadUint32x8(&ctr[3]), ks)
+	return
 }
 
 // philox8 is rng.Philox on 8 lanes' counters (b, lo, hi, 0). A 32x32-bit
