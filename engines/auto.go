@@ -28,7 +28,8 @@ type Choice struct {
 
 // The cost model for jobs auto decides without measuring. simdNsPerCore is
 // simd's time per lane-step on one core, rounded up from docs/benchmarks.md
-// (0.93 ns per lane-step on two AVX-512 cores, 5M x 100); deviceStartupFloor
+// (0.93 to 1.0 ns per lane-step on two AVX-512 cores at 5M x 100, measured
+// on different days of one VM); deviceStartupFloor
 // is the least time any OpenCL device took here to start (context, program
 // from pocl's warm cache, first launch: 30 ms, docs/benchmarks.md). A job
 // that simd finishes within the floor never starts a device.
