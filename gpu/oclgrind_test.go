@@ -28,8 +28,9 @@ var oclgrindLocalMem = []int{48 << 10, 32 << 10, 64 << 10}
 // TestOclgrind runs the GPU layout (vector width 1) on Oclgrind, a second
 // OpenCL implementation that simulates a device and checks every access:
 // data races, API misuse and uninitialized memory (issue 12, item 7). Each
-// kernel (plain, kept finals, daily) must give the serial engine's digests
-// and Oclgrind must report nothing: it prints diagnostics on stderr, which
+// kernel (plain, kept finals, daily), in one launch and in parts, must give
+// the serial engine's digests, the self-test must pass, and Oclgrind must
+// report nothing: it prints diagnostics on stderr, which
 // must stay empty. Each local memory size runs in a child process, since
 // the library is loaded once per process. Without Oclgrind the test is
 // skipped, except under CI=true, where .ci/run installs it.
@@ -124,6 +125,17 @@ func oclgrindChild(t *testing.T) {
 				t.Errorf("%s: day %d digest %#016x count %d min %v max %v, want %#016x %d %v %v",
 					name, d+1, g.Digest, g.Count, g.Min, g.Max, w.Digest, w.Count, w.Min, w.Max)
 			}
+		}
+	}
+	if os.Getenv("GPUSIM_OCLGRIND_JOBS") == "daily" {
+		// The whole self-test, whose jobs (517 lanes x 9 steps) run in
+		// parts, under the same checks.
+		st, err := RunSelfTest(context.Background(), Options{Device: 0, VectorWidth: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := st.Failed(); c != nil {
+			t.Errorf("self-test on Oclgrind: %s: got %s, want %s (%s)", c.Name, c.Got, c.Want, c.Note)
 		}
 	}
 	fmt.Println("child-checked:", e.Name(), "local memory", want)
