@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,11 +40,16 @@ const (
 )
 
 // probeLaneSteps bounds the work of each measured candidate: about 2 ms on
-// simd with two cores, so a probe never costs more than a few milliseconds
-// whatever the job's size.
+// simd with two cores, so a probe costs a few milliseconds whatever the
+// job's size. A device first runs a pilot of pilotLaneSteps, and its probe
+// runs only when they are predicted to take at most deviceMeasureBudget:
+// Oclgrind's simulator, thousands of times slower than pocl, took about a
+// minute over the probe's runs.
 const (
-	probeLaneSteps = 1 << 21
-	probeMaxSteps  = 32
+	probeLaneSteps      = 1 << 21
+	probeMaxSteps       = 32
+	pilotLaneSteps      = 1 << 12
+	deviceMeasureBudget = 0.5 // seconds
 )
 
 // Auto chooses the engine expected to finish o.Params's job first and
@@ -56,9 +62,11 @@ const (
 //     plus lane-steps times its measured rate) runs it, and a device is
 //     started only when it is the one chosen;
 //  3. otherwise each device is started and it and simd run the same
-//     bounded probe (at most probeLaneSteps, cancellable with ctx); the
-//     faster per lane-step keeps the job, and the rates are cached, unless
-//     simd's probe got less than busyShare of its cores (a busy machine).
+//     bounded probe (at most probeLaneSteps, cancellable with ctx; a device
+//     too slow to run it within deviceMeasureBudget is costed from a
+//     pilot); the engine predicted to finish first keeps the job, and the
+//     costs are cached, unless simd's probe got less than busyShare of its
+//     cores (a busy machine).
 //
 // Errors are ctx's; a device that cannot start or run is a note, and simd
 // runs the job.
@@ -181,7 +189,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		t0 := time.Now()
 		e, err := dev.Open(ctx, do)
 		if err == nil {
-			_, err = e.Run(ctx, probe) // the first launch finishes starting the device
+			_, err = e.Run(ctx, pilotJob(probe)) // the first launch finishes starting the device
 		}
 		startup := enum + time.Since(t0)
 		if err != nil {
@@ -192,10 +200,13 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s device %s did not start (%s): not a candidate", dev.Name, d.Label, firstLine(err))
 			continue
 		}
-		dc, err := measure(ctx, e, probe)
+		dc, full, err := measureDevice(ctx, e, probe)
 		if err != nil {
 			sim.Close(e)
 			return c, nil, Choice{}, err
+		}
+		if !full {
+			o.note("%s device %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, d.Label, deviceMeasureBudget, dc.Ns)
 		}
 		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), dc})
 		if t := dc.time(work); t < bestT {
@@ -213,7 +224,9 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 }
 
 // candidates are the devices auto considers: o.Devices' when given, else
-// the GPUs, else every device.
+// the GPUs that are not also CPUs (gpu.DeviceDesc.GPUNotCPU), else the
+// devices of one type (not Oclgrind's simulator, CPU|GPU|ACCELERATOR), else
+// every device, as gpu.PickDefault picks.
 func candidates(ds []Device, o Options) []Device {
 	if o.Devices != "" {
 		idx, err := ParseDevices(o.Devices, len(ds))
@@ -226,14 +239,20 @@ func candidates(ds []Device, o Options) []Device {
 		}
 		return out
 	}
-	var gpus []Device
+	var gpus, single []Device
 	for _, d := range ds {
 		if d.GPU {
 			gpus = append(gpus, d)
 		}
+		if !strings.Contains(d.Type, "|") {
+			single = append(single, d)
+		}
 	}
-	if len(gpus) > 0 {
+	switch {
+	case len(gpus) > 0:
 		return gpus
+	case len(single) > 0:
+		return single
 	}
 	return ds
 }
@@ -281,20 +300,74 @@ func measure(ctx context.Context, e sim.Engine, probe *sim.Job) (cost, error) {
 	var t [2]float64
 	var w [2]float64
 	for i, j := range []*sim.Job{&small, probe} {
-		best := time.Duration(1<<63 - 1)
+		t[i] = math.Inf(1)
 		for range 2 {
-			t0 := time.Now()
-			if _, err := e.Run(ctx, j); err != nil {
-				if ctx.Err() != nil {
-					return cost{}, context.Cause(ctx)
-				}
+			ti, err := timeRun(ctx, e, j)
+			if err != nil {
 				return cost{}, err
 			}
-			best = min(best, time.Since(t0))
+			t[i] = min(t[i], ti)
 		}
-		t[i], w[i] = best.Seconds(), float64(j.Params.Lanes)*float64(j.Params.Steps)
+		w[i] = float64(j.Params.Lanes) * float64(j.Params.Steps)
 	}
 	return fit(t[0], w[0], t[1], w[1]), nil
+}
+
+// pilotJob is probe on pilotLaneSteps (at least one lane).
+func pilotJob(probe *sim.Job) *sim.Job {
+	j := *probe
+	j.Params.Lanes = min(probe.Params.Lanes, max(pilotLaneSteps/uint64(j.Params.Steps), 1))
+	return &j
+}
+
+// measureDevice is measure for a device that may be far slower than simd.
+// It times the pilot, and runs measure when its four runs, predicted from
+// the cost known so far, take at most deviceMeasureBudget; otherwise it
+// grows the pilot fourfold while the next run fits in the budget (a GPU's
+// fixed time per run makes a small pilot look slow per lane-step), and
+// costs the device from its last two runs, reporting full false.
+func measureDevice(ctx context.Context, e sim.Engine, probe *sim.Job) (c cost, full bool, err error) {
+	small := probe.Params.Lanes / 4
+	work := func(j *sim.Job) float64 { return float64(j.Params.Lanes) * float64(j.Params.Steps) }
+	job := pilotJob(probe)
+	t, err := timeRun(ctx, e, job)
+	if err != nil {
+		return cost{}, false, err
+	}
+	w, spent := work(job), t
+	c = cost{Ns: t / w * 1e9}
+	for {
+		ws, wp := float64(small)*float64(probe.Params.Steps), work(probe)
+		if 2*c.time(ws)+2*c.time(wp) <= deviceMeasureBudget {
+			c, err = measure(ctx, e, probe)
+			return c, err == nil, err
+		}
+		next := *job
+		next.Params.Lanes *= 4
+		wn := work(&next)
+		if next.Params.Lanes >= small || spent+c.time(wn) > deviceMeasureBudget {
+			return c, false, nil
+		}
+		tn, err := timeRun(ctx, e, &next)
+		if err != nil {
+			return cost{}, false, err
+		}
+		spent += tn
+		c = fit(t, w, tn, wn)
+		job, t, w = &next, tn, wn
+	}
+}
+
+// timeRun is the seconds one run of job takes on e.
+func timeRun(ctx context.Context, e sim.Engine, job *sim.Job) (float64, error) {
+	t0 := time.Now()
+	if _, err := e.Run(ctx, job); err != nil {
+		if ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		return 0, err
+	}
+	return time.Since(t0).Seconds(), nil
 }
 
 // fit is the cost through two runs: t0 seconds for w0 lane-steps and t1 for

@@ -20,7 +20,7 @@ type Device struct {
 	PlatformVersion string
 	Name            string
 	Type            string
-	GPU             bool
+	GPU             bool // a GPU and not a CPU (gpu.DeviceDesc.GPUNotCPU): auto's first candidates
 	// Label is the device in one line, as reports name it.
 	Label string
 	// Props are the engine-specific properties, in display order.

@@ -194,6 +194,43 @@ func TestCalibrationBusy(t *testing.T) {
 	}
 }
 
+// timedEngine is a fake device whose runs take fixed plus perLaneStep
+// times the job's lane-steps, without computing anything.
+type timedEngine struct {
+	fixed, perLaneStep time.Duration
+	runs               int
+}
+
+func (e *timedEngine) Name() string { return "timed" }
+
+func (e *timedEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
+	e.runs++
+	time.Sleep(e.fixed + time.Duration(float64(j.Params.Lanes)*float64(j.Params.Steps)*float64(e.perLaneStep)))
+	return &sim.Result{}, nil
+}
+
+// TestMeasureDeviceBounded checks that measuring a device stays within
+// deviceMeasureBudget whatever its speed (a fresh user's auto spent about a
+// minute on Oclgrind's simulator for a 0.15 s job), and that a device
+// with a large fixed time per run but little per lane-step (a GPU) is
+// still measured in full, not judged from its pilot.
+func TestMeasureDeviceBounded(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e9, 10
+	probe := probeJob(p)
+	slow := &timedEngine{fixed: time.Millisecond, perLaneStep: 30 * time.Microsecond}
+	t0 := time.Now()
+	c, full, err := measureDevice(context.Background(), slow, probe)
+	if took := time.Since(t0).Seconds(); err != nil || full || took > 2*deviceMeasureBudget || c.Ns < 10000 {
+		t.Errorf("a device at 30 us per lane-step: cost %+v, full %v, %v, took %.2f s; want a pilot's cost of about 30000 ns in under %g s", c, full, err, took, deviceMeasureBudget)
+	}
+	gpu := &timedEngine{fixed: 2 * time.Millisecond}
+	c, full, err = measureDevice(context.Background(), gpu, probe)
+	if err != nil || !full || c.Ns > 1 || c.Fixed < 0.001 {
+		t.Errorf("a device of 2 ms a run and nothing per lane-step: cost %+v, full %v, %v; want measured in full, with the 2 ms fixed", c, full, err)
+	}
+}
+
 // TestFit checks the cost through two probe runs: the slope is the time per
 // lane-step, the rest of the smaller run is fixed.
 func TestFit(t *testing.T) {

@@ -57,8 +57,8 @@ func checkOpenCLOptions(o Options) error {
 	return nil
 }
 
-// openOpenCL opens the devices o.Devices names (default: the first GPU, else
-// device 0), several at once as one gpu.Multi.
+// openOpenCL opens the devices o.Devices names (default: gpu.PickDefault's,
+// else device 0), several at once as one gpu.Multi.
 func openOpenCL(o Options) (sim.Engine, error) {
 	if err := checkOpenCLOptions(o); err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func openCLDevices() ([]Device, error) {
 	for i, d := range ds {
 		out[i] = Device{
 			Engine: "opencl", Index: d.Index, Platform: d.PlatformName, PlatformVersion: d.PlatformVersion,
-			Name: d.Name, Type: d.Type, GPU: d.IsGPU(), Label: d.String(),
+			Name: d.Name, Type: d.Type, GPU: d.GPUNotCPU(), Label: d.String(),
 			Props: []Prop{
 				{"vendor", "vendor", d.Vendor, d.Vendor},
 				{"driver", "driver", d.DriverVersion, d.DriverVersion},

@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,8 +26,21 @@ func (d DeviceDesc) String() string {
 	return fmt.Sprintf("%d: %s (%s, %s)", d.Index, d.Name, platformShort(d.PlatformName), d.Type)
 }
 
-// IsGPU reports whether the device is a GPU.
+// IsGPU reports whether the device reports GPU among its types: it gets
+// the GPU layout (vector width 1, reductions by work-group trees).
+// Oclgrind's simulator reports CPU|GPU|ACCELERATOR, and the GPU layout is
+// what it is run to check.
 func (d DeviceDesc) IsGPU() bool { return strings.Contains(d.Type, "GPU") }
+
+// GPUNotCPU reports whether the device is a GPU and does not also claim to
+// be a CPU: the devices gpusim prefers when it picks one (PickDefault,
+// auto's candidates). Oclgrind's simulator (CPU|GPU|ACCELERATOR) is not
+// taken for a GPU there: it ran auto's probe thousands of times slower
+// than pocl, and pocl was left out.
+func (d DeviceDesc) GPUNotCPU() bool {
+	types := strings.Split(d.Type, "|")
+	return slices.Contains(types, "GPU") && !slices.Contains(types, "CPU")
+}
 
 // ErrNoDevice matches the error of Devices and Open when the platforms
 // report no device at all.
@@ -123,15 +137,27 @@ func enumerate() ([]device, error) {
 	return out, nil
 }
 
-// PickDefault returns the index of the first GPU, or -1 when there is none
-// (or no OpenCL at all): the caller decides what to fall back to.
+// PickDefault returns the index of the first device that is a GPU and not
+// a CPU (GPUNotCPU), else of the first device of one type (not Oclgrind's
+// simulator, which reports CPU|GPU|ACCELERATOR and runs thousands of times
+// slower than pocl), or -1 when there is none (or no OpenCL at all): the
+// caller decides what to fall back to.
 func PickDefault() int {
 	ds, err := Devices()
 	if err != nil {
 		return -1
 	}
+	return pickDefault(ds)
+}
+
+func pickDefault(ds []DeviceDesc) int {
 	for _, d := range ds {
-		if d.IsGPU() {
+		if d.GPUNotCPU() {
+			return d.Index
+		}
+	}
+	for _, d := range ds {
+		if !strings.Contains(d.Type, "|") {
 			return d.Index
 		}
 	}

@@ -2,7 +2,7 @@
 //
 // [Devices] lists the devices of every platform under one flat index, which
 // [Options].Device (and the CLI's --device) takes; [PickDefault] names the
-// first GPU. [Open] builds the kernels of package kernels for a device and
+// first GPU (else a device of one type). [Open] builds the kernels of package kernels for a device and
 // returns an [Engine], a sim.Engine whose runs give the same digest, finals
 // and exact statistics as cpu.Serial in exact math ([MathExact]), whatever
 // the vector width and chunking. [MathFast] trades that for native

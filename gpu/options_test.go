@@ -61,3 +61,40 @@ func TestAutoVectorWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestGPUNotCPU checks which device types gpusim prefers as GPUs: a device
+// that also claims CPU (Oclgrind's simulator: CPU|GPU|ACCELERATOR) keeps
+// the GPU layout but is not picked over others as a GPU (a fresh user's
+// auto measured only Oclgrind, for a minute, and left pocl out).
+func TestGPUNotCPU(t *testing.T) {
+	for _, c := range []struct {
+		typ          string
+		layout, pick bool
+	}{{"GPU", true, true}, {"CPU|GPU|ACCELERATOR", true, false}, {"CPU", false, false}, {"ACCELERATOR", false, false}, {"GPU|ACCELERATOR", true, true}, {"GPU|DEFAULT", true, true}} {
+		d := DeviceDesc{DeviceInfo: cl.DeviceInfo{Type: c.typ}}
+		if d.IsGPU() != c.layout || d.GPUNotCPU() != c.pick {
+			t.Errorf("%s: IsGPU %v GPUNotCPU %v, want %v %v", c.typ, d.IsGPU(), d.GPUNotCPU(), c.layout, c.pick)
+		}
+	}
+}
+
+// TestPickDefault checks the device --device defaults to: a GPU, else a
+// device of one type, so that pocl is taken before Oclgrind's simulator
+// when both are installed (a fresh user's `--engine opencl` ran on the
+// simulator).
+func TestPickDefault(t *testing.T) {
+	dev := func(i int, typ string) DeviceDesc { return DeviceDesc{Index: i, DeviceInfo: cl.DeviceInfo{Type: typ}} }
+	for _, c := range []struct {
+		ds   []DeviceDesc
+		want int
+	}{
+		{[]DeviceDesc{dev(0, "CPU|GPU|ACCELERATOR"), dev(1, "CPU")}, 1},
+		{[]DeviceDesc{dev(0, "CPU"), dev(1, "CPU|GPU|ACCELERATOR"), dev(2, "GPU")}, 2},
+		{[]DeviceDesc{dev(0, "CPU|GPU|ACCELERATOR")}, -1},
+		{nil, -1},
+	} {
+		if got := pickDefault(c.ds); got != c.want {
+			t.Errorf("devices %v: default %d, want %d", c.ds, got, c.want)
+		}
+	}
+}
