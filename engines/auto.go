@@ -25,7 +25,34 @@ type Choice struct {
 	Engine string        `json:"engine"`
 	Reason string        `json:"reason"`
 	Probe  time.Duration `json:"-"` // time spent starting and measuring candidates
+
+	key       string  // the calibration that predicted the choice, or ""
+	predicted float64 // its predicted seconds for the job, start-up included
 }
+
+// Observe compares a finished run with what auto's calibration predicted
+// for it. took is the time from Auto's call to the end of the run, less
+// ch.Probe, for the plain job Auto was asked about (not a shard, not
+// --daily, which the calibration does not measure). A run of predicted
+// length 50 ms or more that took less than half or more than twice the
+// prediction drops the calibration, so that the next run measures again:
+// one noisy probe (a fresh user saw predictions 5.5x off) no longer stands
+// until the binary changes. It returns a note saying so, or "".
+func Observe(ch Choice, took time.Duration) string {
+	if ch.key == "" || ch.predicted < minObserved {
+		return ""
+	}
+	r := took.Seconds() / ch.predicted
+	if r >= 0.5 && r <= 2 {
+		return ""
+	}
+	dropCalibration(ch.key)
+	return fmt.Sprintf("auto: the run took %.3g s where this machine's calibration predicted %.3g s: it is measured again next time", took.Seconds(), ch.predicted)
+}
+
+// minObserved is the least predicted run, in seconds, that Observe judges:
+// shorter ones vary too much from run to run on a shared machine.
+const minObserved = 0.05
 
 // The cost model for jobs auto decides without measuring. simdNsPerCore is
 // simd's time per lane-step on one core, rounded up from docs/benchmarks.md
@@ -88,7 +115,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok {
-		return chooseCalibrated(ctx, dev, o, simd, c, work)
+		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, work)
+		ch.key = key
+		return eng, ch, err
 	}
 	if err := checkOpenCLOptions(o); err != nil {
 		return nil, Choice{}, err
@@ -114,6 +143,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		ch.Reason += "; not cached, " + why
 	} else {
 		storeCalibration(key, c)
+		ch.key = key
 	}
 	ch.Probe = time.Since(start)
 	return eng, ch, nil
@@ -200,7 +230,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s device %s did not start (%s): not a candidate", dev.Name, d.Label, firstLine(err))
 			continue
 		}
-		dc, full, err := measureDevice(ctx, e, probe)
+		dc, full, err := measureDevice(ctx, e, probe, o.Params.Lanes)
 		if err != nil {
 			sim.Close(e)
 			return c, nil, Choice{}, err
@@ -220,7 +250,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	if bestLabel != "simd" {
 		reason += fmt.Sprintf(", simd at %.3g s", c.SIMD.time(work))
 	}
-	return c, best, Choice{Engine: best.Name(), Reason: reason}, nil
+	return c, best, Choice{Engine: best.Name(), Reason: reason, predicted: bestT}, nil
 }
 
 // candidates are the devices auto considers: o.Devices' when given, else
@@ -268,7 +298,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		}
 	}
 	if best < 0 {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on simd", bestT)}, nil
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on simd", bestT), predicted: bestT}, nil
 	}
 	d := c.Devices[best]
 	do := o
@@ -278,7 +308,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s device %s did not start (%s): running on simd", dev.Name, d.Label, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
-	return e, Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on %s", bestT, d.Label)}, nil
+	return e, Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on %s", bestT, d.Label), predicted: bestT}, nil
 }
 
 // probeJob is the bounded slice of p's job that candidates run: the job's
@@ -295,23 +325,53 @@ func probeJob(p sim.Params) *sim.Job {
 // and the fixed time of a run, which weighs on a small probe (a device's
 // launches and per-run reduction) but not on the job.
 func measure(ctx context.Context, e sim.Engine, probe *sim.Job) (cost, error) {
+	m, err := measurePair(ctx, e, probe)
+	return m.fit(), err
+}
+
+// pair is the least of two runs' times, t0 and t1 seconds, at two sizes, w0
+// and w1 lane-steps (w1 about 4 w0).
+type pair struct{ t0, w0, t1, w1 float64 }
+
+func (m pair) fit() cost { return fit(m.t0, m.w0, m.t1, m.w1) }
+
+// flat reports whether the larger size took less than twice the smaller:
+// per-run costs (a GPU's launches and read-back) then weigh at least twice
+// the smaller run's lane-steps, and the slope between the two is mostly
+// noise; a larger probe shows the time per lane-step.
+func (m pair) flat() bool { return m.t1 < 2*m.t0 }
+
+// measurePair times probe and a quarter of its lanes, the least of two
+// runs each.
+func measurePair(ctx context.Context, e sim.Engine, probe *sim.Job) (pair, error) {
 	small := *probe
 	small.Params.Lanes = max(probe.Params.Lanes/4, 1)
-	var t [2]float64
-	var w [2]float64
-	for i, j := range []*sim.Job{&small, probe} {
-		t[i] = math.Inf(1)
-		for range 2 {
-			ti, err := timeRun(ctx, e, j)
-			if err != nil {
-				return cost{}, err
-			}
-			t[i] = min(t[i], ti)
-		}
-		w[i] = float64(j.Params.Lanes) * float64(j.Params.Steps)
+	var m pair
+	var err error
+	if m.t0, err = bestRun(ctx, e, &small); err != nil {
+		return m, err
 	}
-	return fit(t[0], w[0], t[1], w[1]), nil
+	if m.t1, err = bestRun(ctx, e, probe); err != nil {
+		return m, err
+	}
+	m.w0, m.w1 = laneSteps(&small), laneSteps(probe)
+	return m, nil
 }
+
+// bestRun is the least of two runs' seconds of job on e.
+func bestRun(ctx context.Context, e sim.Engine, job *sim.Job) (float64, error) {
+	best := math.Inf(1)
+	for range 2 {
+		t, err := timeRun(ctx, e, job)
+		if err != nil {
+			return 0, err
+		}
+		best = min(best, t)
+	}
+	return best, nil
+}
+
+func laneSteps(j *sim.Job) float64 { return float64(j.Params.Lanes) * float64(j.Params.Steps) }
 
 // pilotJob is probe on pilotLaneSteps (at least one lane).
 func pilotJob(probe *sim.Job) *sim.Job {
@@ -320,31 +380,33 @@ func pilotJob(probe *sim.Job) *sim.Job {
 	return &j
 }
 
-// measureDevice is measure for a device that may be far slower than simd.
-// It times the pilot, and runs measure when its four runs, predicted from
-// the cost known so far, take at most deviceMeasureBudget; otherwise it
-// grows the pilot fourfold while the next run fits in the budget (a GPU's
-// fixed time per run makes a small pilot look slow per lane-step), and
-// costs the device from its last two runs, reporting full false.
-func measureDevice(ctx context.Context, e sim.Engine, probe *sim.Job) (c cost, full bool, err error) {
+// measureDevice is measure for a device, which may be far slower than
+// simd or dominated by its fixed time per run. It times the pilot, and
+// measures the probe when its four runs, predicted from the cost known so
+// far, take at most deviceMeasureBudget; otherwise it grows the pilot
+// fourfold while the next run fits in the budget (a GPU's fixed time per
+// run makes a small pilot look slow per lane-step), and costs the device
+// from its last two runs, reporting full false. A probe whose two sizes
+// took about the same time (flat) grows fourfold too, up to maxLanes (the
+// job's), within the budget: the H200 this is for runs 2^21 lane-steps in
+// far less than its launch overhead.
+func measureDevice(ctx context.Context, e sim.Engine, probe *sim.Job, maxLanes uint64) (c cost, full bool, err error) {
 	small := probe.Params.Lanes / 4
-	work := func(j *sim.Job) float64 { return float64(j.Params.Lanes) * float64(j.Params.Steps) }
 	job := pilotJob(probe)
 	t, err := timeRun(ctx, e, job)
 	if err != nil {
 		return cost{}, false, err
 	}
-	w, spent := work(job), t
+	w, spent := laneSteps(job), t
 	c = cost{Ns: t / w * 1e9}
 	for {
-		ws, wp := float64(small)*float64(probe.Params.Steps), work(probe)
-		if 2*c.time(ws)+2*c.time(wp) <= deviceMeasureBudget {
-			c, err = measure(ctx, e, probe)
-			return c, err == nil, err
+		ws, wp := float64(small)*float64(probe.Params.Steps), laneSteps(probe)
+		if 2*c.time(ws)+2*c.time(wp) <= deviceMeasureBudget-spent {
+			return measureProbe(ctx, e, probe, maxLanes, spent)
 		}
 		next := *job
 		next.Params.Lanes *= 4
-		wn := work(&next)
+		wn := laneSteps(&next)
 		if next.Params.Lanes >= small || spent+c.time(wn) > deviceMeasureBudget {
 			return c, false, nil
 		}
@@ -356,6 +418,30 @@ func measureDevice(ctx context.Context, e sim.Engine, probe *sim.Job) (c cost, f
 		c = fit(t, w, tn, wn)
 		job, t, w = &next, tn, wn
 	}
+}
+
+// measureProbe is measureDevice's probe, grown while flat.
+func measureProbe(ctx context.Context, e sim.Engine, probe *sim.Job, maxLanes uint64, spent float64) (cost, bool, error) {
+	m, err := measurePair(ctx, e, probe)
+	if err != nil {
+		return cost{}, false, err
+	}
+	spent += 2 * (m.t0 + m.t1)
+	for m.flat() && probe.Params.Lanes*4 <= maxLanes {
+		next := *probe
+		next.Params.Lanes *= 4
+		if spent+2*m.fit().time(laneSteps(&next)) > deviceMeasureBudget {
+			break
+		}
+		t, err := bestRun(ctx, e, &next)
+		if err != nil {
+			return cost{}, false, err
+		}
+		spent += 2 * t
+		m = pair{m.t1, m.w1, t, laneSteps(&next)}
+		probe = &next
+	}
+	return m.fit(), true, nil
 }
 
 // timeRun is the seconds one run of job takes on e.
@@ -461,7 +547,18 @@ func loadCalibration(key string) (calibration, bool) {
 
 // storeCalibration adds c under key; a cache that cannot be written is
 // skipped silently (the next run measures again).
+// dropCalibration removes key's entry from the calibration file.
+func dropCalibration(key string) {
+	updateCalibration(func(f calibrationFile) { delete(f, key) })
+}
+
 func storeCalibration(key string, c calibration) {
+	updateCalibration(func(f calibrationFile) { f[key] = c })
+}
+
+// updateCalibration rewrites the calibration file with change applied,
+// dropping the entries of binaries since rebuilt or removed.
+func updateCalibration(change func(calibrationFile)) {
 	path := calibrationPath()
 	if path == "" {
 		return
@@ -475,7 +572,7 @@ func storeCalibration(key string, c calibration) {
 			delete(f, k) // a binary since rebuilt or removed: its entries can never match again
 		}
 	}
-	f[key] = c
+	change(f)
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return

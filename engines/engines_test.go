@@ -195,39 +195,66 @@ func TestCalibrationBusy(t *testing.T) {
 }
 
 // timedEngine is a fake device whose runs take fixed plus perLaneStep
-// times the job's lane-steps, without computing anything.
+// seconds times the job's lane-steps, without computing anything.
 type timedEngine struct {
-	fixed, perLaneStep time.Duration
-	runs               int
+	fixed, perLaneStep float64
 }
 
 func (e *timedEngine) Name() string { return "timed" }
 
 func (e *timedEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
-	e.runs++
-	time.Sleep(e.fixed + time.Duration(float64(j.Params.Lanes)*float64(j.Params.Steps)*float64(e.perLaneStep)))
+	time.Sleep(time.Duration((e.fixed + float64(j.Params.Lanes)*float64(j.Params.Steps)*e.perLaneStep) * 1e9))
 	return &sim.Result{}, nil
 }
 
 // TestMeasureDeviceBounded checks that measuring a device stays within
 // deviceMeasureBudget whatever its speed (a fresh user's auto spent about a
 // minute on Oclgrind's simulator for a 0.15 s job), and that a device
-// with a large fixed time per run but little per lane-step (a GPU) is
-// still measured in full, not judged from its pilot.
+// with a large fixed time per run and little per lane-step (a GPU) is
+// measured in full, its probe grown until the time per lane-step shows.
 func TestMeasureDeviceBounded(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 1e9, 10
 	probe := probeJob(p)
-	slow := &timedEngine{fixed: time.Millisecond, perLaneStep: 30 * time.Microsecond}
-	t0 := time.Now()
-	c, full, err := measureDevice(context.Background(), slow, probe)
-	if took := time.Since(t0).Seconds(); err != nil || full || took > 2*deviceMeasureBudget || c.Ns < 10000 {
-		t.Errorf("a device at 30 us per lane-step: cost %+v, full %v, %v, took %.2f s; want a pilot's cost of about 30000 ns in under %g s", c, full, err, took, deviceMeasureBudget)
+	for _, c := range []struct {
+		name               string
+		e                  *timedEngine
+		full               bool
+		minNs, maxNs       float64 // the cost found per lane-step
+		minFixed, maxFixed float64 // and per run, seconds
+	}{
+		{"simulator, 30 us a lane-step", &timedEngine{fixed: 0.001, perLaneStep: 30e-6}, false, 10000, 1e6, 0, 1},
+		{"GPU, 2 ms a run and 0.002 ns a lane-step", &timedEngine{fixed: 0.002, perLaneStep: 2e-12}, true, 0.0005, 0.01, 0.001, 0.004},
+	} {
+		t0 := time.Now()
+		got, full, err := measureDevice(context.Background(), c.e, probe, p.Lanes)
+		took := time.Since(t0).Seconds()
+		if err != nil || full != c.full || got.Ns < c.minNs || got.Ns > c.maxNs || got.Fixed < c.minFixed || got.Fixed > c.maxFixed || took > 2*deviceMeasureBudget {
+			t.Errorf("%s: cost %+v, full %v, %v, took %.2f s; want full %v, %g..%g ns a lane-step, %g..%g s a run, within %g s",
+				c.name, got, full, err, took, c.full, c.minNs, c.maxNs, c.minFixed, c.maxFixed, deviceMeasureBudget)
+		}
 	}
-	gpu := &timedEngine{fixed: 2 * time.Millisecond}
-	c, full, err = measureDevice(context.Background(), gpu, probe)
-	if err != nil || !full || c.Ns > 1 || c.Fixed < 0.001 {
-		t.Errorf("a device of 2 ms a run and nothing per lane-step: cost %+v, full %v, %v; want measured in full, with the 2 ms fixed", c, full, err)
+}
+
+// TestObserve checks that a run far from its prediction drops the
+// calibration that made it (one noisy probe was cached for good: a fresh
+// user saw predictions 5.5x off), and that one near it, or too short to
+// judge, keeps it.
+func TestObserve(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const key = "test;cpus 2"
+	for _, c := range []struct {
+		predicted, took float64
+		kept            bool
+	}{{0.2, 0.25, true}, {0.2, 0.11, true}, {0.2, 0.5, false}, {0.2, 0.05, false}, {0.01, 0.1, true}} {
+		storeCalibration(key, calibration{SIMD: cost{Ns: 1}})
+		note := Observe(Choice{key: key, predicted: c.predicted}, time.Duration(c.took*float64(time.Second)))
+		if _, ok := loadCalibration(key); ok != c.kept || (note == "") != c.kept {
+			t.Errorf("predicted %v s, took %v s: kept %v, note %q; want kept %v", c.predicted, c.took, ok, note, c.kept)
+		}
+	}
+	if n := Observe(Choice{predicted: 0.2}, time.Second); n != "" {
+		t.Errorf("a choice without a calibration noted %q", n)
 	}
 }
 

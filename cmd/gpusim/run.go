@@ -192,6 +192,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if n := o.params.PrecisionNote(); n != "" {
 		o.eng.Note(n)
 	}
+	t0 := time.Now()
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
 		return err
@@ -212,6 +213,11 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 			return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
 		}
 		return fmt.Errorf("%s run: %w", eng.Name(), err)
+	}
+	if choice != nil && !job.Daily && o.shard.shard == nil {
+		if n := engines.Observe(*choice, time.Since(t0)-choice.Probe); n != "" {
+			o.eng.Note(n)
+		}
 	}
 	for _, n := range engines.Notes() {
 		o.eng.Note(n)
