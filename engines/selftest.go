@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // SelfTest is one device's self-test as `gpusim selftest` reports it.
@@ -49,7 +50,8 @@ func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
 	var out []SelfTest
 	for _, i := range idx {
 		if i >= len(ds) {
-			return nil, &gpu.DeviceIndexError{Index: i, Devices: ds}
+			// Bad input, as run has it: exit 2, before any device starts.
+			return nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
 		}
 		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
 		if err != nil {

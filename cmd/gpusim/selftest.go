@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // selftestOptions are the flags of gpusim selftest.
@@ -56,6 +58,17 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 
 func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
 	sts, err := engines.SelfTests(ctx, o.Device)
+	var pe *sim.ParamError
+	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
+		// A script reading the JSON gets a document that says why no
+		// device was checked (no OpenCL library, a device that fails
+		// to start), besides the error on stderr and exit 1.
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(map[string]any{"ok": false, "error": err.Error(), "devices": []engines.SelfTest{}}); jerr != nil {
+			return errors.Join(err, jerr)
+		}
+	}
 	if err != nil {
 		return err
 	}
