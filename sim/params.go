@@ -57,12 +57,16 @@ func (p Params) Validate() error {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v", f.v)}
 		}
-		if math.Abs(f.v) > overflowLimit {
-			return &ParamError{f.flag, fmt.Sprintf("%g overflows float32 (valid range -%.3g..%.3g)", f.v, overflowLimit, overflowLimit)}
+		lo := -overflowLimit
+		if f.flag == "sigma" {
+			lo = 0
+			if f.v < 0 {
+				return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (valid range 0..%.3g)", f.v, overflowLimit)}
+			}
 		}
-	}
-	if p.Sigma < 0 {
-		return &ParamError{"sigma", fmt.Sprintf("must be at least 0, got %g", p.Sigma)}
+		if math.Abs(f.v) > overflowLimit {
+			return &ParamError{f.flag, fmt.Sprintf("%g is beyond gpusim's limit (valid range %.3g..%.3g, a tenth of float32's largest, so that products in a step stay finite)", f.v, lo, overflowLimit)}
+		}
 	}
 	if b := p.Bound(); !(b <= overflowLimit) {
 		flag := "persistence"

@@ -181,6 +181,15 @@ const maxOutLanes = 1 << 32
 // how much they need. Errors are *sim.ParamError naming the flag.
 func (o Result) Check(p sim.Params) error {
 	bad := func(flag string, err error) error { return &sim.ParamError{Flag: flag, Msg: err.Error()} }
+	// A folder is named as such before its name is read as a format (a
+	// folder /tmp/tmp.x1Yz is not a file of extension ".x1yz").
+	for _, f := range []struct{ flag, path string }{
+		{"out", o.Out}, {"paths-out", o.PathsOut}, {"daily-out", o.DailyOut}, {"plot", o.Plot}, {"plot-daily", o.PlotDaily},
+	} {
+		if st, err := os.Stat(f.path); f.path != "" && err == nil && st.IsDir() {
+			return &sim.ParamError{Flag: f.flag, Msg: fmt.Sprintf("cannot write %q: is a directory", f.path)}
+		}
+	}
 	if o.Out != "" {
 		if _, err := outfile.FormatOf(o.Out); err != nil {
 			return bad("out", err)
