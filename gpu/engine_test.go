@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -378,15 +379,20 @@ func TestDevices(t *testing.T) {
 			t.Errorf("device %d: implausible %+v", i, d)
 		}
 	}
+	// The default is a GPU that is not also a CPU, else a device of one
+	// type (TestPickDefault has the cases), and none only when no device
+	// is either.
+	gpus := slices.ContainsFunc(ds, DeviceDesc.GPUNotCPU)
+	single := slices.ContainsFunc(ds, func(d DeviceDesc) bool { return !strings.Contains(d.Type, "|") })
 	switch i := PickDefault(); {
 	case i == -1:
-		for _, d := range ds {
-			if d.IsGPU() {
-				t.Errorf("PickDefault is -1 but %s is a GPU", d)
-			}
+		if gpus || single {
+			t.Errorf("PickDefault is -1 among %v", ds)
 		}
-	case i < 0 || i >= len(ds) || !ds[i].IsGPU():
-		t.Errorf("PickDefault = %d, not a GPU", i)
+	case i < 0 || i >= len(ds):
+		t.Errorf("PickDefault = %d among %d devices", i, len(ds))
+	case gpus && !ds[i].GPUNotCPU(), !gpus && strings.Contains(ds[i].Type, "|"):
+		t.Errorf("PickDefault = %d (%s) among %v", i, ds[i], ds)
 	}
 }
 
