@@ -161,7 +161,12 @@ func (s *Scaling) FitLine() string {
 	if !math.IsInf(s.Fit.Limit, 0) {
 		limit = fmtX(s.Fit.Limit)
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, rms residual %.3g over %d points; predicted P = %.4f from the measured overhead", s.Engine, s.Workload, s.Fit.P, limit, s.Fit.RMS, s.Fit.Points, s.PredictedP)
+	resid := fmt.Sprintf("rms residual %.3g over %d points", s.Fit.RMS, s.Fit.Points)
+	if s.Fit.Points <= 2 {
+		// One worker count besides 1: P is solved for, not fitted.
+		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
+	}
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, %s; predicted P = %.4f from the measured overhead", s.Engine, s.Workload, s.Fit.P, limit, resid, s.PredictedP)
 }
 
 func (c Crossover) String() string {

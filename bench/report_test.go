@@ -186,3 +186,19 @@ func TestFormatters(t *testing.T) {
 		}
 	}
 }
+
+// TestFitLineTwoPoints checks that a fit through one worker count besides
+// 1, which solves for P rather than fits it, does not quote its residual
+// as if it tested Amdahl's law (a fresh user read "rms residual 5.81e-15
+// over 2 points").
+func TestFitLineTwoPoints(t *testing.T) {
+	for _, c := range []struct {
+		points int
+		want   string
+	}{{2, "from 2 points (one worker count besides 1: no residual tests the law)"}, {5, "rms residual 0.01 over 5 points"}} {
+		s := &Scaling{Engine: "simd", Fit: &AmdahlFit{P: 0.9, Limit: 10, RMS: 0.01, Points: c.points}}
+		if got := s.FitLine(); !strings.Contains(got, c.want) {
+			t.Errorf("%d points: %q, want it to contain %q", c.points, got, c.want)
+		}
+	}
+}

@@ -258,6 +258,23 @@ func TestObserve(t *testing.T) {
 	}
 }
 
+// TestCalibrationKeyVendors checks that a driver registered in the folder
+// OCL_ICD_VENDORS names changes the calibration's key, so that the new
+// device is measured (a fresh user added pocl's .icd file there and auto
+// kept its old calibration, which had never seen pocl).
+func TestCalibrationKeyVendors(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("OCL_ICD_VENDORS", dir)
+	o := Options{Params: sim.Default()}
+	before := calibrationKey(o)
+	if err := os.WriteFile(filepath.Join(dir, "pocl.icd"), []byte("libpocl.so.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if after := calibrationKey(o); after == before {
+		t.Errorf("the key did not change when a driver was registered in OCL_ICD_VENDORS: %q", after)
+	}
+}
+
 // TestFit checks the cost through two probe runs: the slope is the time per
 // lane-step, the rest of the smaller run is fixed.
 func TestFit(t *testing.T) {
