@@ -40,9 +40,26 @@ func reduceInputs() (name []string, first []uint64, xs [][]float32, p sim.Params
 	for range 5 {
 		negZero = append(negZero, negZero...)
 	}
-	return []string{"finals", "edges", "nan", "zeros", "short", "wrap"},
-		[]uint64{7, 1 << 32, 0, 3, 1, math.MaxUint64 - 20},
-		[][]float32{finals, odd, nan, negZero, finals[:15], finals[:41]}, p
+	// Any bits: subnormals, huge values, NaNs with payloads (a group in
+	// sixteen or so holds one).
+	bits := make([]float32, 4000)
+	for i := range bits {
+		bits[i] = math.Float32frombits(r.Uint32())
+	}
+	// Magnitudes from 2^-12 to 2^12 of either sign: the sums change binade
+	// at almost every lane, so adding any two lanes out of order changes
+	// their bits (finals near the mean hardly ever do: S1 and S2 then
+	// round every term to the same grid, whatever the order).
+	order := make([]float32, 3000)
+	for i := range order {
+		order[i] = float32(math.Ldexp(1+r.Float64(), r.IntN(25)-12))
+		if r.IntN(2) == 0 {
+			order[i] = -order[i]
+		}
+	}
+	return []string{"finals", "edges", "nan", "zeros", "short", "wrap", "bits", "order"},
+		[]uint64{7, 1 << 32, 0, 3, 1, math.MaxUint64 - 20, 1<<63 - 1000, 11},
+		[][]float32{finals, odd, nan, negZero, finals[:15], finals[:41], bits, order}, p
 }
 
 // TestReduce: on every path reduce gives reduceGeneric's block and
