@@ -8,41 +8,46 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// reduceArch is reduceGeneric on 16 lanes per iteration with AVX-512, and
-// reports whether it ran. Everything but the moments is exact and does not
-// depend on order: the digest terms are sim.DigestTerm in 64-bit lanes
-// (VPMULLQ) summed mod 2^64; the extremes are kept as order-preserving
-// integers (float bits with the magnitude flipped when negative, so -0 <
-// +0 as Go's min and max have it); histogram bins are sim.Histogram.Bin in
-// float32 lanes. The moments' float64 sums must be added in lane order to
-// keep their bits: the terms d = float64(x) - Shift and d*d (rounded, as
-// sim.Block.Add has them) are vector work, and the sums run as one chain of
-// (S1, S2) pairs, lane by lane. The loop is assembly (reduce16,
-// reduce_amd64.s): Go keeps 512-bit values in 15 registers and spilled
-// half of them, and each count took a bounds check. A group of 16 lanes
-// with a NaN goes lane by lane. AVX2 has no 64-bit multiply, so the AVX2
-// path keeps reduceGeneric.
+// reduceArch is reduceGeneric on 16 lanes per iteration with AVX-512, 8
+// with AVX2, and reports whether it ran. Everything but the moments is
+// exact and does not depend on order: the digest terms are sim.DigestTerm
+// in 64-bit lanes summed mod 2^64; the extremes are kept as
+// order-preserving integers (float bits with the magnitude flipped when
+// negative, so -0 < +0 as Go's min and max have it); histogram bins are
+// sim.Histogram.Bin in float32 lanes. The moments' float64 sums must be
+// added in lane order to keep their bits: the terms d = float64(x) - Shift
+// and d*d (rounded, as sim.Block.Add has them) are vector work, and the
+// sums run as one chain of (S1, S2) pairs, lane by lane. The loops are
+// assembly (reduce16 in reduce_amd64.s, reduce8 in reduce_avx2_amd64.s):
+// Go keeps 512-bit values in 15 registers and spilled half of them, each
+// count took a bounds check, and archsimd has no 64-bit multiply on AVX2.
+// A group with a NaN goes lane by lane.
 func reduceArch(first uint64, xs []float32, b *sim.Block, h *sim.Histogram) bool {
-	if !useAVX512 {
+	kernel, w := reduce16, 16
+	switch {
+	case useAVX512:
+	case useAVX2:
+		kernel, w = reduce8, 8
+	default:
 		return false
 	}
-	n := len(xs) &^ 15
+	n := len(xs) &^ (w - 1)
 	st := newReduceState(first, b, h)
 	for i := 0; i < n; {
-		g := reduce16(&xs[i], (n-i)/16, &st, &h.Bins[0])
-		st.n += 16 * uint64(g)
-		i += 16 * g
+		g := kernel(&xs[i], (n-i)/w, &st, &h.Bins[0])
+		st.n += uint64(w * g)
+		i += w * g
 		if i == n {
 			break
 		}
 		// A group with a NaN: lane by lane, then on past it.
 		st.flush(b)
-		reduceGeneric(first+uint64(i), xs[i:i+16], b, h)
+		reduceGeneric(first+uint64(i), xs[i:i+w], b, h)
 		st.sums = [2]float64{b.S1, b.S2}
 		for k := range st.lanes {
-			st.lanes[k] += 16
+			st.lanes[k] += uint64(w)
 		}
-		i += 16
+		i += w
 	}
 	st.flush(b)
 	for i := range st.digest {
@@ -59,10 +64,18 @@ func reduceArch(first uint64, xs []float32, b *sim.Block, h *sim.Histogram) bool
 // reduce16 reduces up to groups groups of 16 finals from xs into st and
 // counts (the histogram's bins, underflow and overflow included), stopping
 // before the first group with a NaN, and returns the number of groups it
-// reduced. It leaves st.n to the caller. In assembly: reduce_amd64.s.
+// reduced. It leaves st.n to the caller. AVX-512, in assembly:
+// reduce_amd64.s.
 //
 //go:noescape
 func reduce16(xs *float32, groups int, st *reduceState, counts *uint64) int
+
+// reduce8 is reduce16 on groups of 8 finals with AVX2, in assembly:
+// reduce_avx2_amd64.s. It uses the first 4 digest and 8 extreme entries
+// of st.
+//
+//go:noescape
+func reduce8(xs *float32, groups int, st *reduceState, counts *uint64) int
 
 // reduceState is a reduction in flight between calls of reduce16: the next
 // lanes' digest keys, the digest, the extremes, the sums, and the block's
