@@ -89,13 +89,7 @@ func pair16(m *sim.Model, st step16, ks *keySchedule, first uint64, out []float3
 		if s%checkSteps == 0 && stop.Load() {
 			return false
 		}
-		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair16(uint32(s>>2), &ctr, ks, &words)
-		ra0, ra1 := radius16(a0, a2)
-		rb0, rb1 := radius16(b0, b2)
-		sa0, ca0, sa1, ca1 := sinCos16(a1, a3)
-		sb0, cb0, sb1, cb1 := sinCos16(b1, b3)
-		za0, za1, za2, za3 := ra0.Mul(ca0), ra0.Mul(sa0), ra1.Mul(ca1), ra1.Mul(sa1)
-		zb0, zb1, zb2, zb3 := rb0.Mul(cb0), rb0.Mul(sb0), rb1.Mul(cb1), rb1.Mul(sb1)
+		za0, za1, za2, za3, zb0, zb1, zb2, zb3 := normalsPair16(uint32(s>>2), &ctr, ks, &words)
 		if s+4 <= m.Steps {
 			ta = st.step(st.step(st.step(st.step(ta, za0), za1), za2), za3)
 			tb = st.step(st.step(st.step(st.step(tb, zb0), zb1), zb2), zb3)

@@ -162,6 +162,60 @@ func philoxPair16(b uint32, ctr *[4][16]uint32, ks *keySchedule, words *[8][16]u
 //go:noescape
 func philox16x2(b uint32, ctr *[4][16]uint32, ks *keySchedule, out *[8][16]uint32)
 
+// normalsPair16 is the 4 normals of each of philoxPair16's blocks (a's,
+// then b's): rng.Radius of the words c0 and c2, rng.SinCos of c1 and c3,
+// and the products r0*cos, r0*sin, r1*cos, r1*sin, as radius16 and
+// sinCos16 compute them. In assembly (philox16x2, then normals16x2 in
+// normals_amd64.s, which turns the words in place into the normals'
+// bits): there every vector of the two groups' Box-Muller stays in one of
+// AVX-512's 32 registers, where Go's radius16 and sinCos16 are calls it
+// does not inline and spill around (Go keeps 512-bit values in Z0-Z14).
+func normalsPair16(b uint32, ctr *[4][16]uint32, ks *keySchedule, words *[8][16]uint32) (za0, za1, za2, za3, zb0, zb1, zb2, zb3 archsimd.Float32x16) {
+	philox16x2(b, ctr, ks, words)
+	normals16x2(words, &normalConst)
+	return archsimd.LoadUint32x16(&words[0]).AsFloat32x16(), archsimd.LoadUint32x16(&words[1]).AsFloat32x16(),
+		archsimd.LoadUint32x16(&words[2]).AsFloat32x16(), archsimd.LoadUint32x16(&words[3]).AsFloat32x16(),
+		archsimd.LoadUint32x16(&words[4]).AsFloat32x16(), archsimd.LoadUint32x16(&words[5]).AsFloat32x16(),
+		archsimd.LoadUint32x16(&words[6]).AsFloat32x16(), archsimd.LoadUint32x16(&words[7]).AsFloat32x16()
+}
+
+// normals16x2 replaces the 8 word vectors of a block pair in words (a's
+// c0..c3, then b's) with the bits of their 4 normals each, as
+// normalsPair16 says.
+//
+//go:noescape
+func normals16x2(words *[8][16]uint32, c *normalConsts)
+
+// normalConsts are normals16x2's constants, one lane each (the assembly
+// broadcasts them): the same values as vc's, at the offsets
+// normals_amd64.s names (TestNormalConstsLayout).
+type normalConsts struct {
+	one, byteMask, mant, half, sqrtHalf, bias, nearBits, sign, k24, two, four uint32
+	f256, f2m33, f1, fHalf, fm2, logQ1, logQ2, psiScale                       float32
+	logP                                                                      [9]float32
+	sinS, cosC                                                                [3]float32
+}
+
+var normalConst = normalConsts{
+	one: 1, byteMask: 0xff, mant: 0x7fffff, half: 0x3f000000, sqrtHalf: rng.SqrtHalfBits, bias: 126,
+	nearBits: rng.OneMinusSqrtHalfBits + 1, sign: 1 << 31, k24: 1 << 24, two: 2, four: 4,
+	f256: 256, f2m33: 0x1p-33, f1: 1, fHalf: 0.5, fm2: -2, logQ1: rng.LogQ1, logQ2: rng.LogQ2, psiScale: rng.PsiScale,
+	logP: [9]float32{rng.LogP0, rng.LogP1, rng.LogP2, rng.LogP3, rng.LogP4, rng.LogP5, rng.LogP6, rng.LogP7, rng.LogP8},
+	sinS: [3]float32{rng.SinS0, rng.SinS1, rng.SinS2},
+	cosC: [3]float32{rng.CosC0, rng.CosC1, rng.CosC2},
+}
+
+// normalsPair8 is normalsPair16 on two groups of 8 lanes, in Go (the
+// generated AVX2 path calls it): philoxPair8, radius8, sinCos8.
+func normalsPair8(b uint32, ctr *[4][8]uint32, ks *keySchedule, words *[8][8]uint32) (za0, za1, za2, za3, zb0, zb1, zb2, zb3 archsimd.Float32x8) {
+	a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair8(b, ctr, ks, words)
+	ra0, ra1 := radius8(a0, a2)
+	rb0, rb1 := radius8(b0, b2)
+	sa0, ca0, sa1, ca1 := sinCos8(a1, a3)
+	sb0, cb0, sb1, cb1 := sinCos8(b1, b3)
+	return ra0.Mul(ca0), ra0.Mul(sa0), ra1.Mul(ca1), ra1.Mul(sa1), rb0.Mul(cb0), rb0.Mul(sb0), rb1.Mul(cb1), rb1.Mul(sb1)
+}
+
 // philoxPair8 is philox8 on two groups of 8 lanes, as philoxPair16 is
 // philox16 (the generated AVX2 path calls it; words is unused).
 func philoxPair8(b uint32, ctr *[4][8]uint32, ks *keySchedule, _ *[8][8]uint32) (a0, a1, a2, a3, b0, b1, b2, b3 archsimd.Uint32x8) {
