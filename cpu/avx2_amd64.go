@@ -124,7 +124,10 @@ func store8(t archsimd.Float32x8, dst []float32) {
 // rng.LogArg's masks, rng.LogPoly and the root. It and sinCos8 take two
 // vectors and interleave their chains line by line on purpose: one vector
 // a call, called twice, measured 2% slower here and 10% slower in the
-// generated AVX2 path (the calls are not inlined).
+// generated AVX2 path (the calls are not inlined). The 512-bit kernel
+// runs assembly that mirrors this function and the next operation for
+// operation (normals16x2 in normals_amd64.s): the Go code is what the
+// 256-bit path is generated from, and the text the assembly follows.
 //
 // Live vectors are what costs here: Go 1.26 keeps every 512-bit value
 // that is loaded, stored or passed in Z0-Z14 (its VMOVDQU64 load and store
