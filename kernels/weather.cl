@@ -332,8 +332,21 @@ INLINE ulongv mix64(ulongv x) {
 
 INLINE ACC hsum(accv v) { return HRED(ADD, v); }
 INLINE ulong hsum_ul(ulongv v) { return HRED(ADD, v); }
-INLINE float hmin(floatv v) { return HRED(fmin, v); }
-INLINE float hmax(floatv v) { return HRED(fmax, v); }
+// ZMIN and ZMAX are fmin and fmax with -0 below +0, as Go's min and max
+// order them (sim.Block.Add): fmin(-0.0f, 0.0f) may return either, so the
+// extremes of a run ending on signed zeros changed with the vector width.
+// They work on floats and float vectors alike (relational operators and
+// signbit give 1 or 0 on scalars, -1 or 0 on vectors, as select wants).
+// Finals are never NaN: sim.Params.Bound keeps every run finite.
+#define ZMIN(a, b) select((b), (a), ((a) < (b)) | (((a) == (b)) & signbit(a)))
+#define ZMAX(a, b) select((b), (a), ((a) > (b)) | (((a) == (b)) & signbit(b)))
+INLINE float zmin(float a, float b) { return ZMIN(a, b); }
+INLINE float zmax(float a, float b) { return ZMAX(a, b); }
+INLINE floatv vzmin(floatv a, floatv b) { return ZMIN(a, b); }
+INLINE floatv vzmax(floatv a, floatv b) { return ZMAX(a, b); }
+
+INLINE float hmin(floatv v) { return HRED(ZMIN, v); }
+INLINE float hmax(floatv v) { return HRED(ZMAX, v); }
 
 // bins returns sim.Histogram.Bin of x: f = (x - lo) * scale in float, then
 // 0 (underflow or NaN), nb+1 (overflow) or floor(f)+1.
@@ -354,8 +367,8 @@ INLINE void rec_add(__global ulong *r, ulong n, ACC s1, ACC s2, float mn, float 
 	r[0] += n;
 	r[1] = AS_ACC_BITS(ACC_FROM_BITS(r[1]) + s1);
 	r[2] = AS_ACC_BITS(ACC_FROM_BITS(r[2]) + s2);
-	r[3] = as_uint(fmin(as_float((uint)r[3]), mn));
-	r[4] = as_uint(fmax(as_float((uint)r[4]), mx));
+	r[3] = as_uint(zmin(as_float((uint)r[3]), mn));
+	r[4] = as_uint(zmax(as_float((uint)r[4]), mx));
 	r[5] += dg;
 }
 
@@ -442,8 +455,8 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 		d = SEL((accv)0, d, ACC_OK(ok, ok64));
 		s1 += d;
 		s2 += d * d;
-		vmin = fmin(vmin, SEL((floatv)INFINITY, t, ok));
-		vmax = fmax(vmax, SEL((floatv)(-INFINITY), t, ok));
+		vmin = vzmin(vmin, SEL((floatv)INFINITY, t, ok));
+		vmax = vzmax(vmax, SEL((floatv)(-INFINITY), t, ok));
 		ulongv h = mix64(lane + 0x9e3779b97f4a7c15UL);
 		h = mix64(h ^ CONVERT(ulong, AS(uint, t)));
 		dig += SEL((ulongv)0, h, ok64);
@@ -489,8 +502,8 @@ __kernel void weather(ulong first, uint count, uint b0, uint nblocks, uint rem,
 			gn += ln[i];
 			g1 += ls1[i];
 			g2 += ls2[i];
-			gmin = fmin(gmin, lmin[i]);
-			gmax = fmax(gmax, lmax[i]);
+			gmin = zmin(gmin, lmin[i]);
+			gmax = zmax(gmax, lmax[i]);
 			gd += ldig[i];
 		}
 		__global ulong *r = rec + REC * get_group_id(0);
@@ -577,8 +590,8 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 			const uint k = ((s - s0) * wg + lid) * VW;
 			VSTORE(VLOAD(ls1 + k) + d, ls1 + k);
 			VSTORE(VLOAD(ls2 + k) + d * d, ls2 + k);
-			VSTORE(fmin(VLOAD(lmin + k), SEL((floatv)INFINITY, t, ok)), lmin + k);
-			VSTORE(fmax(VLOAD(lmax + k), SEL((floatv)(-INFINITY), t, ok)), lmax + k);
+			VSTORE(vzmin(VLOAD(lmin + k), SEL((floatv)INFINITY, t, ok)), lmin + k);
+			VSTORE(vzmax(VLOAD(lmax + k), SEL((floatv)(-INFINITY), t, ok)), lmax + k);
 			VSTORE(VLOAD(ldig + k) + h, ldig + k);
 			__local uint *dh = myh + (s - s0) * nb;
 			if (valid == VW) {
@@ -604,8 +617,8 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 					const uint a = x + lid, b = a + w;
 					ls1[a] += ls1[b];
 					ls2[a] += ls2[b];
-					lmin[a] = fmin(lmin[a], lmin[b]);
-					lmax[a] = fmax(lmax[a], lmax[b]);
+					lmin[a] = zmin(lmin[a], lmin[b]);
+					lmax[a] = zmax(lmax[a], lmax[b]);
 					ldig[a] += ldig[b];
 				}
 				barrier(CLK_LOCAL_MEM_FENCE);
@@ -645,8 +658,8 @@ __kernel void weather_daily(ulong first, uint count, uint s0, uint ns,
 		for (uint i = s * wg * VW; i < (s + 1) * wg * VW; i++) {
 			g1 += ls1[i];
 			g2 += ls2[i];
-			gmin = fmin(gmin, lmin[i]);
-			gmax = fmax(gmax, lmax[i]);
+			gmin = zmin(gmin, lmin[i]);
+			gmax = zmax(gmax, lmax[i]);
 			gd += ldig[i];
 		}
 		rec_add(grec + REC * ((s0 + s) * groups + g), gn, g1, g2, gmin, gmax, gd);

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,7 @@ func Run(t *testing.T, newEngine func(t *testing.T) sim.Engine, opt Options) {
 	t.Run("Offsets", func(t *testing.T) { CheckOffsets(t, e, opt) })
 	t.Run("Daily", func(t *testing.T) { CheckDaily(t, e, opt) })
 	t.Run("KeptFinals", func(t *testing.T) { CheckKeptFinals(t, e, opt) })
+	t.Run("Models", func(t *testing.T) { CheckModels(t, e, opt) })
 	t.Run("BadRange", func(t *testing.T) { CheckBadRange(t, e) })
 	t.Run("Progress", func(t *testing.T) { CheckProgress(t, e, opt) })
 	if !opt.NoCancel {
@@ -210,6 +212,34 @@ func CheckDaily(t *testing.T, e sim.Engine, opt Options) {
 		j.Daily = false
 		if err := CompareSummary(run(t, e, j).Summary, got.Summary, opt.Tol); err != nil {
 			t.Errorf("%s: final summary without daily differs from with daily: %v", where, err)
+		}
+	}
+}
+
+// CheckModels: models whose runs meet the reduction's edges give the
+// reference's result, finally and per step: finals of -0 and +0 in one run
+// (min -0, max +0 bit for bit: OpenCL's fmin and fmax may return either
+// zero, and did, by vector width), every lane on one value far from the
+// exact law's mean (sigma 0: no spread, where S2 - S1*S1/N left 1e-4), and
+// a spread far below the mean's ulp (sd 1e-6 around 73.5).
+func CheckModels(t *testing.T, e sim.Engine, opt Options) {
+	opt = opt.withDefaults()
+	negZero := math.Copysign(0, -1)
+	for _, m := range []struct {
+		name string
+		set  func(*sim.Params)
+	}{
+		{"signed zeros", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = negZero, negZero, 0 }},
+		{"one value", func(p *sim.Params) { p.Start, p.Persistence, p.Sigma = 1e10, 0.999, 0 }},
+		{"narrow", func(p *sim.Params) { p.Sigma = 1e-6 }},
+	} {
+		for _, lanes := range []uint64{8, 15, 17, 33, min(1000, opt.MaxLanes)} {
+			for _, daily := range []bool{false, true} {
+				j := job(0, lanes, 0, 3)
+				m.set(&j.Params)
+				j.Daily = daily
+				check(t, e, opt, j)
+			}
 		}
 	}
 }
