@@ -54,12 +54,14 @@ func (p Params) Validate() error {
 		flag string
 		v    float64
 	}{{"start", p.Start}, {"anchor", p.Anchor}, {"persistence", p.Persistence}, {"sigma", p.Sigma}} {
-		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v", f.v)}
-		}
 		lo := -overflowLimit
 		if f.flag == "sigma" {
 			lo = 0
+		}
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v (valid range %.3g..%.3g)", f.v, lo, overflowLimit)}
+		}
+		if f.flag == "sigma" {
 			if f.v < 0 {
 				return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (valid range 0..%.3g)", f.v, overflowLimit)}
 			}
@@ -69,17 +71,28 @@ func (p Params) Validate() error {
 		}
 	}
 	if b := p.Bound(); !(b <= overflowLimit) {
+		// Name what drives the bound: |p| >= 1 grows with the steps;
+		// below 1 the bound is the larger of |start| (within the limit
+		// here) and (|c| + sigma MaxNormal) / (1 - |p|).
+		m := p.Model()
 		flag := "persistence"
-		if math.Abs(float64(float32(p.Persistence))) < 1 {
-			flag = "sigma"
+		if math.Abs(float64(m.P)) < 1 {
+			flag = "anchor"
+			if float64(m.Sigma)*MaxNormal >= math.Abs(float64(m.C)) {
+				flag = "sigma"
+			}
 		}
-		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: lower --persistence below 1 in magnitude, --steps, --sigma or --start)", b, overflowLimit)}
+		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: lower --persistence below 1 in magnitude, --steps, --sigma, --anchor or --start)", b, overflowLimit)}
 	}
 	return nil
 }
 
 // Bound is an upper bound on |temperature| over every step of every lane,
-// using |z| <= MaxNormal: M(n) = |p| M(n-1) + |c| + sigma MaxNormal.
+// using |z| <= MaxNormal: M(n) = |p| M(n-1) + |c| + sigma MaxNormal, M(0)
+// = |start|. Below |p| = 1, M(n) = |p|^n M(0) + (1 - |p|^n) B with B =
+// (|c| + sigma MaxNormal) / (1 - |p|), a weighted mean of M(0) and B, so
+// the larger of the two bounds every step (M(0) + B, the bound before,
+// refused runs that stay at a start and anchor of 2e37).
 func (p Params) Bound() float64 {
 	m := p.Model()
 	a := math.Abs(float64(m.P))
@@ -88,7 +101,7 @@ func (p Params) Bound() float64 {
 	n := float64(p.Steps)
 	switch {
 	case a < 1:
-		return m0 + b/(1-a)
+		return max(m0, b/(1-a))
 	case a == 1:
 		return m0 + n*b
 	default: // a^n m0 + b (a^n - 1)/(a - 1), computed in logs to avoid Inf

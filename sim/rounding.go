@@ -132,7 +132,8 @@ func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
 const noteFraction = 0.01
 
 // PrecisionNote returns a note, for the CLI to print, when float32 cannot
-// carry the job's statistics: --sigma rounds to 0, or rounding can move the
+// carry the job's statistics: --sigma (or --start, --anchor, --persistence)
+// rounds to 0, or rounding can move the
 // final mean or sd (Rounding) by a hundredth of the exact sd or more, when
 // the z-scores allow for it and test correspondingly less. It returns ""
 // when the parameters are well within float32's precision.
@@ -140,6 +141,15 @@ func (p Params) PrecisionNote() string {
 	m := p.Model()
 	if p.Sigma > 0 && m.Sigma == 0 {
 		return fmt.Sprintf("--sigma %g is 0 in float32 (the smallest is %.3g): the runs have no noise", p.Sigma, math.SmallestNonzeroFloat32)
+	}
+	for _, f := range []struct {
+		flag string
+		v    float64
+		f32  float32
+	}{{"start", p.Start, m.Start}, {"anchor", p.Anchor, m.Anchor}, {"persistence", p.Persistence, m.P}} {
+		if f.v != 0 && f.f32 == 0 {
+			return fmt.Sprintf("--%s %g is 0 in float32 (the smallest is %.3g): the runs use 0", f.flag, f.v, math.SmallestNonzeroFloat32)
+		}
 	}
 	_, sd := p.Exact(p.Steps)
 	if !(sd > 0) {

@@ -176,6 +176,9 @@ func TestPrecisionNote(t *testing.T) {
 		{75, 72, 1e-45, "the z-scores test nothing"},
 		{75, 72, 1e-46, "--sigma 1e-46 is 0 in float32"},
 		{75, 72, 0, ""},
+		{1e-50, 72, 5, "--start 1e-50 is 0 in float32"},
+		{75, -1e-50, 5, "--anchor -1e-50 is 0 in float32"},
+		{0, 72, 5, ""},
 	} {
 		p := Default()
 		p.Start, p.Anchor, p.Sigma = c.start, c.anchor, c.sigma

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -26,6 +27,9 @@ func TestValidate(t *testing.T) {
 		{"sigma", func(p *Params) { p.Sigma = 1e38 }},
 		{"persistence", func(p *Params) { p.Persistence = 3; p.Steps = 200 }},
 		{"persistence", func(p *Params) { p.Persistence = 1e308 }},
+		{"sigma", func(p *Params) { p.Sigma = 1e37 }},
+		{"anchor", func(p *Params) { p.Anchor, p.Persistence, p.Sigma = 3e37, -0.9, 0 }},
+		{"start", func(p *Params) { p.Start = math.NaN() }},
 	}
 	for _, c := range cases {
 		p := Default()
@@ -40,6 +44,24 @@ func TestValidate(t *testing.T) {
 	p.Persistence, p.Steps = 3, 20 // 3^20 * 75 = 2.6e11: fine
 	if err := p.Validate(); err != nil {
 		t.Errorf("explosive but finite run refused: %v", err)
+	}
+	// Runs that stay near a start and anchor within the limit are fine:
+	// the bound is the larger of |start| and (|c| + sigma MaxNormal) /
+	// (1 - |p|), not their sum (which refused these).
+	for _, c := range []struct{ start, anchor, persistence, sigma float64 }{
+		{2e37, 2e37, 0.5, 5}, {3.4e37, 3.4e37, 0.5, 0}, {3.4e37, -3.4e37, 0.5, 0}, {-3e37, 3e37, 0.999, 1e30},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma = c.start, c.anchor, c.persistence, c.sigma
+		if err := p.Validate(); err != nil {
+			t.Errorf("%+v: refused: %v", c, err)
+		}
+	}
+	// NaN and infinities name the valid range.
+	p = Default()
+	p.Sigma = math.Inf(1)
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "valid range 0..3.4e+37") {
+		t.Errorf("sigma +Inf: %v, want the valid range", err)
 	}
 }
 

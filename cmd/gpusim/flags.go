@@ -16,9 +16,17 @@ import (
 // checked against its flag's range, so the error names the range.
 type countValue struct {
 	n, lo, hi uint64
+	// valid, when set, is the range a malformed value's error names, for
+	// flags whose range run checks later, in context (--paths).
+	valid string
 }
 
 func (c *countValue) Set(s string) error {
+	if c.valid != "" {
+		if _, err := count.Parse(s); err != nil {
+			return fmt.Errorf("%w (valid range %s)", err, c.valid)
+		}
+	}
 	n, err := count.ParseIn(s, c.lo, c.hi)
 	if err != nil {
 		return err
@@ -36,7 +44,7 @@ func (c *countValue) String() string {
 
 // countFlag is a count flag called name with value def in [lo, hi].
 func countFlag(name string, def, lo, hi uint64, usage string) *cli.GenericFlag {
-	return &cli.GenericFlag{Name: name, Value: &countValue{def, lo, hi}, Usage: usage}
+	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage}
 }
 
 // getCount is the value of a countFlag.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func runCommand() *cli.Command {
 			// --backend is --engine's old name, kept for scripts written
 			// against it (such as the C yardstick's run.sh).
 			&cli.StringFlag{Name: "backend", Hidden: true},
-			&cli.GenericFlag{Name: "workers", Value: &countValue{0, 0, maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ")},
+			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ")},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
 			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else the first device of one type, else device 0"},
@@ -87,6 +88,7 @@ type runOptions struct {
 	params  sim.Params
 	engine  string
 	eng     engines.Options
+	given   []string // the engine options set on the command line
 	format  string
 	outputs outputs
 	shard   *shardRun
@@ -166,13 +168,12 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		}
 		o.engine = dev.Name
 	}
-	var given []string
 	for _, opt := range engines.AllOptions {
 		if c.IsSet(opt) {
-			given = append(given, opt)
+			o.given = append(o.given, opt)
 		}
 	}
-	return engines.Check(o.engine, o.eng, given)
+	return engines.Check(o.engine, o.eng, o.given)
 }
 
 // runRun runs the job o describes and prints its report.
@@ -246,6 +247,13 @@ func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice
 		eng, ch, err := engines.Auto(ctx, o.eng)
 		if err != nil {
 			return nil, nil, startError("auto", err)
+		}
+		if e, err := engines.Lookup(ch.Engine); err == nil && o.eng.Note != nil {
+			for _, opt := range o.given {
+				if !slices.Contains(e.Takes, opt) {
+					o.eng.Note(fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt))
+				}
+			}
 		}
 		return eng, &ch, nil
 	}
