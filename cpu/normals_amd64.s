@@ -10,6 +10,13 @@
 // from normalConsts (C_ offsets below, TestNormalConstsLayout). Z15 is
 // left alone: Go code expects it zero. Scratch: Z0-Z13 and Z16-Z31, masks
 // K1-K6.
+//
+// RADIUS2 and SINCOS2 hold two copies of one chain, line for line: the
+// first on Z0-Z7 and K1-K3, the second the same instruction on Z22-Z29
+// and K4-K6 (Z0 -> Z22 ... Z7 -> Z29, K1 -> K4 ...). Written one chain
+// after the other, the same code measured 1.04x the kernel's time against
+// 0.925x interleaved: change both lines of a pair together. TestNormalsAsm
+// checks every lane of both groups.
 
 #define C_ONE 0
 #define C_BYTEMASK 4
