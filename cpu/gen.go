@@ -1,7 +1,7 @@
 //go:build ignore
 
-// gen.go writes avx2_amd64.go from avx512_amd64.go (see package
-// cpu/internal/gen): go generate ./cpu
+// gen.go writes avx2_amd64.go from avx512_amd64.go and normals_amd64.s
+// from normals_amd64.s.in (see package cpu/internal/gen): go generate ./cpu
 package main
 
 import (
@@ -21,6 +21,16 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile("avx2_amd64.go", out, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	tmpl, err := os.ReadFile("normals_amd64.s.in")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if out, err = gen.Normals(tmpl); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("normals_amd64.s", out, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

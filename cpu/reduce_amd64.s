@@ -1,6 +1,7 @@
 //go:build goexperiment.simd && amd64
 
 #include "textflag.h"
+#include "reduce_amd64.h"
 
 // reduce16 (reduce_amd64.go) in AVX-512: groups of 16 finals per
 // iteration, every vector value in a register (Z0-Z14 scratch, Z16-Z31 the
@@ -22,18 +23,6 @@
 	VPMULLQ Z27, X, X; \
 	VPSRLQ  $31, X, T; \
 	VPXORQ  T, X, X
-
-// The reduceState fields, as laid out in reduce_amd64.go (TestReduceStateLayout).
-#define ST_LANES 0
-#define ST_DIGEST 64
-#define ST_MIN 128
-#define ST_MAX 192
-#define ST_SUMS 256
-#define ST_SHIFT 272
-#define ST_LO 280
-#define ST_SCALE 284
-#define ST_TOP 288
-#define ST_OVERFLOW 292
 
 // func reduce16(xs *float32, groups int, st *reduceState, counts *uint64) int
 TEXT ·reduce16(SB), NOSPLIT, $384-40
@@ -134,56 +123,20 @@ loop:
 	VMOVAPD       Z3, 192(DI)
 	VMOVAPD       Z4, 256(DI)
 
-	VADDPD 64(DI), X19, X19 // lane 0
-	VADDPD 128(DI), X19, X19
-	VADDPD 80(DI), X19, X19
-	VADDPD 144(DI), X19, X19
-	VADDPD 96(DI), X19, X19
-	VADDPD 160(DI), X19, X19
-	VADDPD 112(DI), X19, X19
-	VADDPD 176(DI), X19, X19
-	VADDPD 192(DI), X19, X19 // lane 8
-	VADDPD 256(DI), X19, X19
-	VADDPD 208(DI), X19, X19
-	VADDPD 272(DI), X19, X19
-	VADDPD 224(DI), X19, X19
-	VADDPD 288(DI), X19, X19
-	VADDPD 240(DI), X19, X19
-	VADDPD 304(DI), X19, X19
+	ADD2(64, 128, X19) // lanes 0 and 1
+	ADD2(80, 144, X19)
+	ADD2(96, 160, X19)
+	ADD2(112, 176, X19)
+	ADD2(192, 256, X19) // lanes 8 and 9
+	ADD2(208, 272, X19)
+	ADD2(224, 288, X19)
+	ADD2(240, 304, X19)
 
 	// Counts.
-	MOVLQSX 0(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 4(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 8(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 12(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 16(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 20(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 24(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 28(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 32(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 36(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 40(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 44(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 48(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 52(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 56(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX 60(DI), AX
-	INCQ    (BX)(AX*8)
+	COUNT4(0)
+	COUNT4(16)
+	COUNT4(32)
+	COUNT4(48)
 
 	ADDQ $64, SI
 	INCQ R9

@@ -1,6 +1,7 @@
 //go:build goexperiment.simd && amd64
 
 #include "textflag.h"
+#include "reduce_amd64.h"
 
 // reduce8 (reduce_amd64.go) in AVX2: reduce16's loop (reduce_amd64.s) on
 // groups of 8 finals. AVX2 has no 64-bit multiply, so the digest's products
@@ -24,18 +25,6 @@
 #define F_M1HI 448
 #define F_M2 480
 #define F_M2HI 512
-
-// The reduceState fields (TestReduceStateLayout).
-#define ST_LANES 0
-#define ST_DIGEST 64
-#define ST_MIN 128
-#define ST_MAX 192
-#define ST_SUMS 256
-#define ST_SHIFT 272
-#define ST_LO 280
-#define ST_SCALE 284
-#define ST_TOP 288
-#define ST_OVERFLOW 292
 
 // MUL64 sets X to X*c mod 2^64 on 4 lanes, c's words at C(DI) and its high
 // words at CHI(DI); T and U are scratch.
@@ -174,32 +163,14 @@ loop:
 	VMOVAPD      Y3, F_PAIRS+64(DI)
 	VMOVAPD      Y4, F_PAIRS+96(DI)
 
-	VADDPD F_PAIRS(DI), X13, X13 // lane 0
-	VADDPD F_PAIRS+32(DI), X13, X13
-	VADDPD F_PAIRS+16(DI), X13, X13
-	VADDPD F_PAIRS+48(DI), X13, X13
-	VADDPD F_PAIRS+64(DI), X13, X13 // lane 4
-	VADDPD F_PAIRS+96(DI), X13, X13
-	VADDPD F_PAIRS+80(DI), X13, X13
-	VADDPD F_PAIRS+112(DI), X13, X13
+	ADD2(F_PAIRS, F_PAIRS+32, X13) // lanes 0 and 1
+	ADD2(F_PAIRS+16, F_PAIRS+48, X13)
+	ADD2(F_PAIRS+64, F_PAIRS+96, X13) // lanes 4 and 5
+	ADD2(F_PAIRS+80, F_PAIRS+112, X13)
 
 	// Counts.
-	MOVLQSX F_BINS(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+4(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+8(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+12(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+16(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+20(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+24(DI), AX
-	INCQ    (BX)(AX*8)
-	MOVLQSX F_BINS+28(DI), AX
-	INCQ    (BX)(AX*8)
+	COUNT4(F_BINS)
+	COUNT4(F_BINS+16)
 
 	ADDQ $32, SI
 	INCQ R9

@@ -181,11 +181,7 @@ func (s *Summary) mergeDev(n uint64, shift, dev, m2 float64) {
 		s.shift, s.dev, s.shifted = shift, dev, true
 		s.Mean = shift + dev
 	case s.shifted && shift == s.shift:
-		na, nb := float64(s.Count), float64(n)
-		nt := na + nb
-		d := dev - s.dev
-		s.dev += d * nb / nt
-		s.M2 += m2 + d*d*na*nb/nt
+		s.dev, s.M2 = chanMerge(s.Count, n, s.dev, dev, s.M2, m2)
 		s.Count += n
 		s.Mean = s.shift + s.dev
 	default:
@@ -202,12 +198,21 @@ func (s *Summary) mergeMoments(n uint64, mean, m2 float64) {
 		s.Count, s.Mean, s.M2 = n, mean, m2
 		return
 	}
-	na, nb := float64(s.Count), float64(n)
-	nt := na + nb
-	d := mean - s.Mean
-	s.Mean += d * nb / nt
-	s.M2 += m2 + d*d*na*nb/nt
+	s.Mean, s.M2 = chanMerge(s.Count, n, s.Mean, mean, s.M2, m2)
 	s.Count += n
+}
+
+// chanMerge is Chan, Golub and LeVeque's pairwise update ("Algorithms for
+// computing the sample variance", The American Statistician 37, 1983): the
+// moments of the union of two disjoint sets of na and nb values, with means
+// ma and mb (or both means' deviations from one shift) and sums of squared
+// deviations m2a and m2b. It returns the union's mean (or deviation) and
+// sum of squared deviations.
+func chanMerge(na, nb uint64, ma, mb, m2a, m2b float64) (mean, m2 float64) {
+	a, b := float64(na), float64(nb)
+	t := a + b
+	d := mb - ma
+	return ma + d*b/t, m2a + (m2b + d*d*a*b/t)
 }
 
 // Merge combines a summary of a disjoint lane range into s.

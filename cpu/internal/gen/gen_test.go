@@ -28,3 +28,33 @@ func TestGeneratedIsCurrent(t *testing.T) {
 		t.Error("cpu/avx2_amd64.go does not start with the generated-code header")
 	}
 }
+
+// TestNormalsIsCurrent: normals_amd64.s is what the generator makes of
+// normals_amd64.s.in today, and every macro line of the template's chains
+// appears twice in it, once per register set.
+func TestNormalsIsCurrent(t *testing.T) {
+	tmpl, err := os.ReadFile("../../normals_amd64.s.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Normals(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../../normals_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("cpu/normals_amd64.s is stale: run go generate ./cpu")
+	}
+	for _, m := range []string{"#define RADIUS2(W1, R1, W2, R2)", "#define SINCOS2(A1, S1, C1, A2, S2, C2)",
+		"\tVSQRTPS         Z4, R1; \\\n\tVSQRTPS         Z26, R2"} {
+		if !bytes.Contains(got, []byte(m)) {
+			t.Errorf("cpu/normals_amd64.s lacks %q", m)
+		}
+	}
+	if _, err := Normals([]byte("#define OTHER(X) \\\n\tVPXORD X, X, X\n")); err == nil {
+		t.Error("a template without RADIUS and SINCOS: no error")
+	}
+}
