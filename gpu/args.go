@@ -149,6 +149,7 @@ type weatherDailyArgs struct {
 	DHist  *cl.Buffer `cl:"__global uint *dhist"`
 	finalArgs
 	LDH local `cl:"__local uint *ldh"`
+	LFH local `cl:"__local uint *lfh"`
 }
 
 // reduceDailyArgs are the parameters of the reduce_daily kernel.

@@ -248,6 +248,9 @@ func (e *Engine) buildOptions() (string, error) {
 	if e.dailySerial() {
 		o = append(o, "-DDAILY_SERIAL")
 	}
+	if e.dailyHistSerial() {
+		o = append(o, "-DDAILY_HIST_SERIAL")
+	}
 	if e.opts.noDenormals {
 		o = append(o, "-cl-denorms-are-zero")
 	}

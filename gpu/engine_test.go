@@ -117,7 +117,8 @@ func TestChunking(t *testing.T) {
 
 // TestVariants: the code paths a device may take instead of the default
 // ones give the same stream: fp64 square root, mul_hi, global-memory
-// histogram, histograms read and reset mid-run, float accumulators (whose
+// histograms (the daily kernel's final one too), histograms read and reset
+// mid-run, float accumulators (whose
 // moments are only float-accurate), and a GPU's layout (large work-groups
 // of one lane per work-item, mul_hi).
 func TestVariants(t *testing.T) {
@@ -132,7 +133,7 @@ func TestVariants(t *testing.T) {
 	}{
 		{"sqrt in double", Options{sqrtDouble: true, VectorWidth: 8}, []*sim.Job{j}, enginetest.DefaultTol},
 		{"mul_hi", Options{mulHi: -1}, []*sim.Job{j}, enginetest.DefaultTol},
-		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j}, enginetest.DefaultTol},
+		{"global histogram", Options{localHist: -1, VectorWidth: 4}, []*sim.Job{j, jd}, enginetest.DefaultTol},
 		{"histogram resets", Options{histLimit: 2500, MaxChunkLanes: 1000}, []*sim.Job{j, jd}, enginetest.DefaultTol},
 		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, enginetest.Tol{Mean: 1e-7, Std: 1e-4, Daily: 1e-4}},
 		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6, dailyTree: true}, []*sim.Job{j, jd}, enginetest.DefaultTol},

@@ -131,11 +131,41 @@ func (e *Engine) dailyBaseLocal(wg int) int {
 	return wg * 2 * (2*e.accSize() + 4 + 4 + 8)
 }
 
-// dailyLocal is weather_daily's local memory as layout wants it, for the
-// fewest steps a launch takes: a block, and the last launch's up to 3 more.
-func (e *Engine) dailyLocal() (fixed, perItem int) {
+// dailyFinalLocal is the final histogram of weather_daily's last launch of
+// a chunk in local memory for work-groups of wg: one per work-item with
+// DAILY_HIST_SERIAL, else none (it is counted in global memory).
+func (e *Engine) dailyFinalLocal(wg int) int {
+	if e.dailyHistSerial() {
+		return wg * (sim.HistBins + 2) * 4
+	}
+	return 0
+}
+
+// dailyHistSerial says whether weather_daily counts the final histogram in
+// one local histogram per work-item without atomics (DAILY_HIST_SERIAL): with
+// DAILY_SERIAL, where a locked increment per lane costs what it costs the
+// main kernel (histSerial), when a work-group of one fits beside it.
+func (e *Engine) dailyHistSerial() bool {
+	if !e.dailySerial() || !e.histSerial() {
+		return false
+	}
+	fixed, perItem := e.dailyStepsLocal()
+	return fixed+perItem+(sim.HistBins+2)*4 <= e.localMem()
+}
+
+// dailyStepsLocal is weather_daily's local memory besides the final
+// histogram, for the fewest steps a launch takes: a block, and the last
+// launch's up to 3 more.
+func (e *Engine) dailyStepsLocal() (fixed, perItem int) {
 	fixed = 7*e.dailyStepLocal(0) + e.dailyBaseLocal(0)
 	return fixed, 7*(e.dailyStepLocal(1)-e.dailyStepLocal(0)) + e.dailyBaseLocal(1)
+}
+
+// dailyLocal is weather_daily's local memory as layout wants it:
+// dailyStepsLocal and the last launch's final histogram.
+func (e *Engine) dailyLocal() (fixed, perItem int) {
+	fixed, perItem = e.dailyStepsLocal()
+	return fixed + e.dailyFinalLocal(0), perItem + e.dailyFinalLocal(1) - e.dailyFinalLocal(0)
 }
 
 // dailyBlocksFit is how many Philox blocks of steps one weather_daily
@@ -147,8 +177,10 @@ func (e *Engine) dailyLocal() (fixed, perItem int) {
 // launch's steps, touching every step's counters, which must stay in the
 // core's cache (local memory is ordinary memory on CPUs).
 func (e *Engine) dailyBlocksFit(wg int) int {
-	step, mem := e.dailyStepLocal(wg), e.localMem()
+	step, mem := e.dailyStepLocal(wg), e.localMem()-e.dailyFinalLocal(wg)
 	if e.dailySerial() {
+		// The final histogram takes one increment a lane, after all
+		// steps: it need not stay in the cache with them.
 		mem = min(mem, dailySerialCache)
 	}
 	return max((mem-e.dailyBaseLocal(wg)-3*step)/(4*step), 1)

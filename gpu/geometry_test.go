@@ -60,12 +60,25 @@ func TestSmallLocalMemory(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		opt  Options
+		// finalLocal: the daily kernel counts the final histogram in
+		// local memory, one per work-item (DAILY_HIST_SERIAL).
+		finalLocal bool
 	}{
-		{"24 KiB local memory", Options{localMem: 24 << 10}},
-		{"24 KiB local memory, tree", Options{localMem: 24 << 10, dailyTree: true, VectorWidth: 4}},
-		{"work-groups of 4 at most", Options{maxWG: 4}},
+		{"24 KiB local memory", Options{localMem: 24 << 10}, false},
+		{"24 KiB local memory, tree", Options{localMem: 24 << 10, dailyTree: true, VectorWidth: 4}, false},
+		// The main kernel's histograms fit, the daily kernel's final one
+		// beside a block of steps does not.
+		{"33 KiB local memory", Options{localMem: 33 << 10}, false},
+		{"40 KiB local memory", Options{localMem: 40 << 10}, true},
+		{"work-groups of 4 at most", Options{maxWG: 4}, true},
 	} {
 		e := open(t, c.opt)
+		if e.dailyHistSerial() != c.finalLocal {
+			t.Errorf("%s: final histogram of the daily kernel in local memory %v, want %v", c.name, e.dailyHistSerial(), c.finalLocal)
+		}
+		if c.opt.localMem > localHistMin && !e.histSerial() {
+			t.Errorf("%s: the main kernel's final histogram is not in local memory", c.name)
+		}
 		if c.opt.localMem > 0 && e.dailyBlocks*4 >= jd.Params.Steps {
 			t.Errorf("%s: %d blocks per daily launch fit: the test wants fewer than the job's steps", c.name, e.dailyBlocks)
 		}

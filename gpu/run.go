@@ -208,13 +208,18 @@ func (a *weatherDailyArgs) chunk(r *run, pt part) {
 		a.Phase |= phaseLast
 		a.NS += uint32(r.p.Steps % 4)
 	}
-	a.local(r.e, r.wg, int(a.NS))
+	a.local(r.e, r.wg, int(a.NS), pt.last)
 }
 
-// local sizes the local memory arguments for ns steps (weather.cl's
-// weather_daily says how each variant uses them).
-func (a *weatherDailyArgs) local(e *Engine, wg, ns int) {
+// local sizes the local memory arguments for ns steps of a launch, the
+// last of its chunk when last (weather.cl's weather_daily says how each
+// variant uses them).
+func (a *weatherDailyArgs) local(e *Engine, wg, ns int, last bool) {
 	acc := e.accSize()
+	a.LFH = local(4)
+	if last {
+		a.LFH = local(max(e.dailyFinalLocal(wg), 4))
+	}
 	if e.dailySerial() {
 		a.sizeLocal(ns*wg*e.vw, acc, wg*4)
 		a.LDH = local(ns * wg * dailyBins * 4)
