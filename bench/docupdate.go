@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // Formats are the report formats Report.Write takes.
@@ -99,7 +101,8 @@ func LoadAverage(path string) string {
 }
 
 // CheckDoc makes sure --update-doc can be rewritten before a benchmark that
-// may take minutes: a readable file with one begin and one end marker.
+// may take minutes: a readable file with one begin and one end marker, in a
+// folder where its replacement can be written.
 func CheckDoc(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -110,7 +113,12 @@ func CheckDoc(path string) error {
 	if nb != 1 || ne != 1 || strings.Index(s, EndMarker) < strings.Index(s, BeginMarker) {
 		return fmt.Errorf("%q needs one %s line followed by one %s line (found %d and %d)", path, BeginMarker, EndMarker, nb, ne)
 	}
-	return nil
+	// The update replaces the file: its folder must take a new file.
+	probe, err := atomicfile.Create(path)
+	if err != nil {
+		return fmt.Errorf("cannot write %q: %v", path, errors.Unwrap(err))
+	}
+	return probe.Abort()
 }
 
 // chartLinks appends Markdown images of the charts, relative to the document

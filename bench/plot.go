@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -25,7 +26,9 @@ import (
 const speedupH = 16 * vg.Centimeter
 
 // Plot draws the report's charts into dir (created if needed), each in every
-// one of formats ("png", "svg"), and returns the files written:
+// one of formats ("png", "svg"), and returns the files written; a chart that
+// cannot be written (a full disk) is left out, its error joined into err,
+// and the others are still written:
 //
 //	speedup.*        speedup against workers, with each fitted Amdahl curve
 //	                 and the ideal line, like the course's figure
@@ -40,17 +43,19 @@ func Plot(r *Report, dir string, formats []string) ([]string, error) {
 		return nil, err
 	}
 	var files []string
+	var errs []error
 	for _, c := range cs {
 		for _, ext := range formats {
 			f := filepath.Join(dir, c.name+"."+ext)
 			err := atomicfile.WriteFile(f, func(w io.Writer) error { return plots.Write(c.plot, w, ext, c.height) })
 			if err != nil {
-				return files, fmt.Errorf("bench: plot %s: %w", f, err)
+				errs = append(errs, fmt.Errorf("bench: plot %s: %w", f, err))
+				continue
 			}
 			files = append(files, f)
 		}
 	}
-	return files, nil
+	return files, errors.Join(errs...)
 }
 
 // chart is one of the report's charts: its file name without extension,

@@ -231,14 +231,19 @@ func diffParams(a, b sim.Params) (field, va, vb string) {
 		return "lanes", u(a.Lanes), u(b.Lanes)
 	case a.Steps != b.Steps:
 		return "steps", strconv.Itoa(a.Steps), strconv.Itoa(b.Steps)
-	case a.Start != b.Start:
+	// By their bits: -0 and 0 are different jobs (the stream takes the
+	// sign of a zero start or anchor).
+	case !sameBits(a.Start, b.Start):
 		return "start", f(a.Start), f(b.Start)
-	case a.Anchor != b.Anchor:
+	case !sameBits(a.Anchor, b.Anchor):
 		return "anchor", f(a.Anchor), f(b.Anchor)
-	case a.Persistence != b.Persistence:
+	case !sameBits(a.Persistence, b.Persistence):
 		return "persistence", f(a.Persistence), f(b.Persistence)
-	case a.Sigma != b.Sigma:
+	case !sameBits(a.Sigma, b.Sigma):
 		return "sigma", f(a.Sigma), f(b.Sigma)
 	}
 	return "", "", ""
 }
+
+// sameBits says whether a and b are the same float64, bit for bit.
+func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }

@@ -127,16 +127,22 @@ func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
 	return allow(std-law.Sigma, tol) / (law.Sigma / math.Sqrt(2*float64(n)))
 }
 
-// noteFraction is where PrecisionNote speaks: rounding that can move the
-// statistics by a hundredth of the exact sd weakens the z-scores.
-const noteFraction = 0.01
+// noteFraction and noteErrors are where PrecisionNote speaks: rounding
+// that can move the statistics by a hundredth of the exact sd, or by half a
+// standard error of the z-scores (which shrink by that much), weakens them.
+const (
+	noteFraction = 0.01
+	noteErrors   = 0.5
+)
 
 // PrecisionNote returns a note, for the CLI to print, when float32 cannot
 // carry the job's statistics: --sigma (or --start, --anchor, --persistence)
-// rounds to 0, or rounding can move the
-// final mean or sd (Rounding) by a hundredth of the exact sd or more, when
-// the z-scores allow for it and test correspondingly less. It returns ""
-// when the parameters are well within float32's precision.
+// rounds to 0, or rounding can move the final mean or sd (Rounding) by a
+// hundredth of the exact sd or more, or by half a standard error or more at
+// the job's lanes (sd/sqrt(lanes) for the mean, sd/sqrt(2 lanes) for the
+// sd, the units of ZMean and ZStd), when the z-scores allow for it and test
+// correspondingly less. It returns "" when the parameters are well within
+// float32's precision.
 func (p Params) PrecisionNote() string {
 	m := p.Model()
 	if p.Sigma > 0 && m.Sigma == 0 {
@@ -156,11 +162,13 @@ func (p Params) PrecisionNote() string {
 		return ""
 	}
 	r := p.Rounding(p.Steps)
+	n := float64(max(p.Lanes, 1))
+	zm, zs := r.Mean/(sd/math.Sqrt(n)), r.Std/(sd/math.Sqrt(2*n))
 	switch {
 	case r.Std >= sd:
 		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing (lower |--start| and |--anchor|, or raise --sigma)", r.Std, sd)
-	case max(r.Mean, r.Std) >= noteFraction*sd:
-		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g); the z-scores allow for it and test that much less", r.Mean, r.Std, sd)
+	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
+		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d lanes; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, p.Lanes)
 	}
 	return ""
 }

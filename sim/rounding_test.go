@@ -166,25 +166,50 @@ func TestZWithinStillCatches(t *testing.T) {
 func TestPrecisionNote(t *testing.T) {
 	for _, c := range []struct {
 		start, anchor, sigma float64
-		want                 string
+		// persistence, steps and lanes when not 0 (else the defaults)
+		persistence float64
+		steps       int
+		lanes       uint64
+		want        string
 	}{
-		{75, 72, 5, ""},
-		{1e4, 1e4, 5, ""},
-		{1e7, 1e7, 5, "the z-scores allow for it"},
-		{3e7, 3e7, 5, "the z-scores test nothing"},
-		{75, 1e30, 5, "the z-scores test nothing"},
-		{75, 72, 1e-45, "the z-scores test nothing"},
-		{75, 72, 1e-46, "--sigma 1e-46 is 0 in float32"},
-		{75, 72, 0, ""},
-		{1e-50, 72, 5, "--start 1e-50 is 0 in float32"},
-		{75, -1e-50, 5, "--anchor -1e-50 is 0 in float32"},
-		{0, 72, 5, ""},
+		{75, 72, 5, 0, 0, 0, ""},
+		// 1e4's ulp is 1e-3: a thousandth of the sd is a standard error
+		// at the default 5M lanes, not at 1000.
+		{1e4, 1e4, 5, 0, 0, 0, "1.2 and 1.6 standard errors at 5000000 lanes"},
+		{1e4, 1e4, 5, 0, 0, 1000, ""},
+		{1e7, 1e7, 5, 0, 0, 0, "the z-scores allow for it"},
+		{3e7, 3e7, 5, 0, 0, 0, "the z-scores test nothing"},
+		{75, 1e30, 5, 0, 0, 0, "the z-scores test nothing"},
+		{75, 72, 1e-45, 0, 0, 0, "the z-scores test nothing"},
+		{75, 72, 1e-46, 0, 0, 0, "--sigma 1e-46 is 0 in float32"},
+		{75, 72, 0, 0, 0, 0, ""},
+		{1e-50, 72, 5, 0, 0, 0, "--start 1e-50 is 0 in float32"},
+		{75, -1e-50, 5, 0, 0, 0, "--anchor -1e-50 is 0 in float32"},
+		{0, 72, 5, 0, 0, 0, ""},
+		// A random walk: the rounding bound is far below a hundredth of
+		// the sd but several tenths of a standard error at 1e5 lanes
+		// (the z-scores of such a run were cut from 0.56 to 0 with no
+		// word), and more at 1e7.
+		{75, 72, 5, 1, 300, 1e5, "standard errors at 100000 lanes; the z-scores allow for it"},
+		{75, 72, 5, 1, 300, 1e7, "standard errors at 10000000 lanes; the z-scores allow for it"},
+		{75, 72, 5, 1, 300, 1e3, ""},
+		// The default job is far from it even at a billion lanes.
+		{75, 72, 5, 0, 0, 1e9, ""},
 	} {
 		p := Default()
 		p.Start, p.Anchor, p.Sigma = c.start, c.anchor, c.sigma
+		if c.persistence != 0 {
+			p.Persistence = c.persistence
+		}
+		if c.steps != 0 {
+			p.Steps = c.steps
+		}
+		if c.lanes != 0 {
+			p.Lanes = c.lanes
+		}
 		got := p.PrecisionNote()
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
-			t.Errorf("start %g anchor %g sigma %g: note %q, want one with %q", c.start, c.anchor, c.sigma, got, c.want)
+			t.Errorf("start %g anchor %g sigma %g persistence %g steps %d lanes %d: note %q, want one with %q", c.start, c.anchor, c.sigma, p.Persistence, p.Steps, p.Lanes, got, c.want)
 		}
 	}
 }

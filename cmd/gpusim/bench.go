@@ -70,6 +70,7 @@ type benchOptions struct {
 	format, plotDir, doc string
 	html                 string         // --html
 	files                runfiles.Files // --html's, created before the benchmark
+	madeDirs             []string       // the folders checkPlotDir made, deepest first
 	plotFormats          []string
 	quiet                bool
 }
@@ -83,6 +84,7 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	defer opts.files.Abort()
+	defer removeEmpty(opts.madeDirs)
 	avail := forBench()
 	specs, err := avail.Select(c.String("engines"))
 	if err != nil {
@@ -235,8 +237,13 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 
 // newBenchOptions reads and checks what bench writes: --format, --plot,
 // --plot-format and --update-doc.
-func newBenchOptions(c *cli.Context) (benchOptions, error) {
-	opts := benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
+func newBenchOptions(c *cli.Context) (opts benchOptions, err error) {
+	opts = benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
+	defer func() {
+		if err != nil {
+			removeEmpty(opts.madeDirs) // a later check failed
+		}
+	}()
 	if _, err := checkFormat(c, bench.Formats...); err != nil {
 		return opts, err
 	}
@@ -250,7 +257,7 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 		}
 	}
 	if opts.plotDir != "" {
-		if err := checkPlotDir(opts.plotDir); err != nil {
+		if opts.madeDirs, err = checkPlotDir(opts.plotDir); err != nil {
 			return opts, err
 		}
 	} else if c.IsSet("plot-format") {
@@ -269,7 +276,6 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 		return opts, paramErr("html", "needs a file name, got \"\"")
 	}
 	// Last, as it creates a file: every check that can fail comes first.
-	var err error
 	if opts.html != "" {
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
 	}
@@ -277,54 +283,82 @@ func newBenchOptions(c *cli.Context) (benchOptions, error) {
 }
 
 // checkPlotDir makes --plot's folder and checks that charts can be written
-// there before a benchmark that may take minutes.
-func checkPlotDir(dir string) error {
+// there before a benchmark that may take minutes. made are the folders it
+// created, deepest first, for removeEmpty.
+func checkPlotDir(dir string) (made []string, err error) {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return paramErr("plot", "%q is not a directory", dir)
+		return nil, paramErr("plot", "%q is not a directory", dir)
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		made = append(made, d)
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
+		removeEmpty(made)
+		return nil, paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
 	}
 	probe, err := atomicfile.Create(filepath.Join(dir, "speedup.png"))
 	if err != nil {
-		return paramErr("plot", "cannot write charts into %q: %v", dir, errors.Unwrap(err))
+		removeEmpty(made)
+		return nil, paramErr("plot", "cannot write charts into %q: %v", dir, errors.Unwrap(err))
 	}
-	return probe.Abort()
+	return made, probe.Abort()
 }
 
-// writeBench prints the report and writes the charts and the document.
+// removeEmpty removes the folders in dirs (deepest first) that are empty:
+// those bench made for --plot when it ends without a chart in them
+// (interrupted, failed, or a full disk).
+func removeEmpty(dirs []string) {
+	for _, d := range dirs {
+		os.Remove(d) // fails, as it should, on a folder with files
+	}
+}
+
+// writeBench prints the report and writes the HTML page, the charts and the
+// document. An output that cannot be written does not stop the others: its
+// error is joined into the one returned (exit 1), after the others.
 func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	if err := rep.Write(c.App.Writer, opts.format); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
+	stderr := c.App.ErrWriter
+	var errs []error
 	if opts.html != "" {
-		if err := opts.files.Write(c.Context, "html", rep.WriteHTML); err != nil {
-			return err
+		err := opts.files.Write(c.Context, "html", rep.WriteHTML)
+		if err == nil {
+			var failed map[string]error
+			if failed, err = opts.files.Commit(c.Context); err == nil {
+				err = failed["html"]
+			}
 		}
-		if !opts.quiet {
-			fmt.Fprintf(c.App.ErrWriter, "bench: wrote %s\n", opts.html)
+		if err != nil {
+			errs = append(errs, err)
+		} else if !opts.quiet {
+			fmt.Fprintf(stderr, "bench: wrote %s\n", opts.html)
 		}
 	}
-
 	var charts []string
-	var err error
 	if opts.plotDir != "" {
-		if charts, err = bench.Plot(rep, opts.plotDir, opts.plotFormats); err != nil {
-			return err
+		var err error
+		charts, err = bench.Plot(rep, opts.plotDir, opts.plotFormats)
+		if err != nil {
+			errs = append(errs, err)
 		}
 		if !opts.quiet {
 			for _, f := range charts {
-				fmt.Fprintf(c.App.ErrWriter, "bench: wrote %s\n", f)
+				fmt.Fprintf(stderr, "bench: wrote %s\n", f)
 			}
 		}
 	}
 	if opts.doc != "" {
+		// With the charts that were written.
 		if err := bench.UpdateDoc(opts.doc, rep, charts); err != nil {
-			return err
-		}
-		if !opts.quiet {
-			fmt.Fprintf(c.App.ErrWriter, "bench: updated %s\n", opts.doc)
+			errs = append(errs, err)
+		} else if !opts.quiet {
+			fmt.Fprintf(stderr, "bench: updated %s\n", opts.doc)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

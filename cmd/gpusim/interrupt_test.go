@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -185,6 +186,74 @@ func TestStopColdKernel(t *testing.T) {
 		t.Errorf("stderr ends %q, want %q", got, "gpusim: interrupted\n")
 	}
 	assertEmptyDir(t, dir)
+}
+
+// TestSignalAtCommit sends SIGTERM at moments spread over short runs that
+// write four outputs over older files: whatever the moment, the run either
+// completes (exit 0, the report, every file new) or is cancelled (exit 143,
+// no report, every file old), with no temporary file left. Outputs
+// committed one by one used to leave some files new beside old ones, with
+// exit 143 and no report.
+func TestSignalAtCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	names := []string{"finals.npy", "part.json", "daily.csv", "final.png"}
+	args := []string{"run", "--engine", "simd", "--lanes", "1e6", "--steps", "2", "--quiet",
+		"--out", names[0], "--save", names[1], "--daily-out", names[2], "--plot", names[3]}
+	try := func(dir string, after time.Duration) (code int, stdout string, took time.Duration) {
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command("gpusim", args...)
+		cmd.Dir = dir
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if after > 0 {
+			time.AfterFunc(after, func() { cmd.Process.Signal(syscall.SIGTERM) })
+		}
+		code, _ = exitCode(t, cmd)
+		return code, out.String(), time.Since(start)
+	}
+	_, _, whole := try(t.TempDir(), 0) // how long a run takes here
+	var done, cancelled int
+	for i := range 30 {
+		dir := t.TempDir()
+		// From half the run's time to its end, where the files are written.
+		after := whole/2 + time.Duration(i)*whole/2/30
+		code, stdout, _ := try(dir, after)
+		var fresh, old []string
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) == "old" {
+				old = append(old, n)
+			} else {
+				fresh = append(fresh, n)
+			}
+		}
+		switch {
+		case code == 0 && len(old) == 0 && strings.Contains(stdout, "digest"):
+			done++
+		case code == interrupt.ExitSIGTERM && len(fresh) == 0 && stdout == "":
+			cancelled++
+		default:
+			t.Errorf("SIGTERM after %v: exit %d, new %q, old %q, stdout %d bytes", after, code, fresh, old, len(stdout))
+		}
+		ents, _ := os.ReadDir(dir)
+		if len(ents) != len(names) {
+			t.Errorf("SIGTERM after %v: %d files left, want %d", after, len(ents), len(names))
+		}
+	}
+	t.Logf("a run takes %v; of 30 signalled runs %d completed and %d were cancelled", whole.Round(time.Millisecond), done, cancelled)
 }
 
 // lastLine is what follows the last carriage return or newline before the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -227,18 +228,48 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if r == nil {
 		return werr
 	}
-	if ctx.Err() != nil {
-		// A signal or --timeout after the work is still honoured.
-		return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
+	// The commit point: every output file written is renamed into place
+	// at once, or none is when a signal or --timeout came first (then the
+	// run fails as cancelled, with no report). Past it the run is done: a
+	// signal that comes later no longer undoes it, and the report follows.
+	failed, err := o.files.Commit(ctx)
+	if err != nil {
+		return fmt.Errorf("%s run cancelled: %w", eng.Name(), err)
+	}
+	for _, flag := range slices.Sorted(maps.Keys(failed)) {
+		unwritten(r, flag)
+		werr = errors.Join(werr, failed[flag])
 	}
 	if o.format == "json" {
 		err = r.WriteJSON(stdout)
 	} else {
 		err = r.WriteText(stdout)
 	}
+	if ctx.Err() != nil {
+		o.eng.Note(fmt.Sprintf("%v after the run was complete and its files written: ignored", context.Cause(ctx)))
+	}
 	// A file that could not be written fails the run, after the report,
 	// which names only the files written: the result is never lost.
 	return errors.Join(werr, err)
+}
+
+// unwritten takes the file of flag, which could not be committed, out of
+// the report r, which names only the files written.
+func unwritten(r *report.Report, flag string) {
+	switch flag {
+	case "out":
+		r.Out = ""
+	case "paths-out":
+		r.PathsOut, r.Paths = "", 0
+	case "daily-out":
+		r.DailyOut = ""
+	case "plot":
+		r.Plot = ""
+	case "plot-daily":
+		r.PlotDaily = ""
+	case "save":
+		r.Save = ""
+	}
 }
 
 // openEngine starts the engine o names; auto says what it chose.
@@ -274,9 +305,10 @@ func startError(name string, err error) error {
 	return fmt.Errorf("start %s: %w", name, err)
 }
 
-// runReport writes the outputs of res and returns its report, with the
-// errors of the files that could not be written; it returns no report only
-// when the result itself is unusable.
+// runReport writes the outputs of res (ready for the commit point, which
+// runRun passes) and returns its report, with the errors of the files that
+// could not be written; it returns no report only when the result itself is
+// unusable.
 func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (*report.Report, error) {
 	p := o.params
 	var days []daily.Day

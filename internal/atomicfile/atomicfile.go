@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -21,10 +22,11 @@ type File struct {
 	path string // the target
 	tmp  string // the temporary file
 
-	mu   sync.Mutex
-	f    *os.File
-	w    *bufio.Writer
-	done bool // committed or aborted
+	mu     sync.Mutex
+	f      *os.File
+	w      *bufio.Writer
+	closed bool // flushed, synced and closed (Close): only the rename is left
+	done   bool // committed or aborted
 }
 
 // pending holds every File neither committed nor aborted, for AbortAll.
@@ -114,21 +116,39 @@ var errDone = errors.New("atomicfile: file already committed or aborted")
 func (a *File) Write(p []byte) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.done {
+	if a.done || a.closed {
 		return 0, errDone
 	}
 	return a.w.Write(p)
 }
 
-// Commit makes the written bytes the file at Name: it flushes and syncs the
-// temporary file, renames it over the target and syncs the folder. On any
-// error the temporary file is removed and the target left as it was.
-func (a *File) Commit() error {
+// Close flushes, syncs and closes the temporary file, so that all a Commit
+// has left to do is the rename: CommitAll closes a group's files before it
+// renames any. On an error the temporary file is removed (the File is
+// aborted). Writes after Close fail; Close after Close does nothing.
+func (a *File) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.end() {
+	return a.close()
+}
+
+// Ready says whether a is closed and neither committed nor aborted: written
+// in full, waiting for its rename.
+func (a *File) Ready() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.closed && !a.done
+}
+
+// close is Close with a.mu held.
+func (a *File) close() error {
+	if a.done {
 		return errDone
 	}
+	if a.closed {
+		return nil
+	}
+	a.closed = true
 	err := a.w.Flush()
 	if err == nil {
 		err = a.f.Sync()
@@ -136,10 +156,27 @@ func (a *File) Commit() error {
 	if cerr := a.f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(a.tmp, a.path)
-	}
 	if err != nil {
+		a.end()
+		os.Remove(a.tmp)
+	}
+	return err
+}
+
+// Commit makes the written bytes the file at Name: it flushes and syncs the
+// temporary file (unless Close did), renames it over the target and syncs
+// the folder. On any error the temporary file is removed and the target
+// left as it was.
+func (a *File) Commit() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.close(); err != nil {
+		return err
+	}
+	if !a.end() {
+		return errDone
+	}
+	if err := os.Rename(a.tmp, a.path); err != nil {
 		os.Remove(a.tmp)
 		return err
 	}
@@ -154,11 +191,46 @@ func (a *File) Abort() error {
 	if !a.end() {
 		return nil
 	}
-	a.f.Close()
+	if !a.closed {
+		a.f.Close()
+	}
 	if err := os.Remove(a.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
+}
+
+// groupMu makes CommitAll's renames and AbortAll exclude each other.
+var groupMu sync.Mutex
+
+// CommitAll commits files as one group, or none of them when ctx is done:
+// it closes every file first (Close, the slow part), then, unless ctx is
+// done by then, renames them all while AbortAll waits. A signal handler
+// that cancels ctx before it calls AbortAll (as internal/interrupt does)
+// therefore leaves either every file of the group committed or none: never
+// some new files beside old ones. When ctx is done it aborts every file and
+// returns ctx's cause as err. Otherwise errs[i] is file i's error (nil when
+// committed): a file that cannot be closed or renamed (a full disk) is
+// aborted and the others are still committed.
+func CommitAll(ctx context.Context, files []*File) (errs []error, err error) {
+	errs = make([]error, len(files))
+	for i, a := range files {
+		errs[i] = a.Close()
+	}
+	groupMu.Lock()
+	defer groupMu.Unlock()
+	if ctx.Err() != nil {
+		for _, a := range files {
+			a.Abort()
+		}
+		return nil, context.Cause(ctx)
+	}
+	for i, a := range files {
+		if errs[i] == nil {
+			errs[i] = a.Commit()
+		}
+	}
+	return errs, nil
 }
 
 // end marks a committed or aborted and drops it from pending; it is false
@@ -177,8 +249,11 @@ func (a *File) end() bool {
 
 // AbortAll aborts every File neither committed nor aborted, removing their
 // temporary files: a signal handler calls it before the process exits. A
-// Commit that runs at the same time either finishes first or fails.
+// Commit that runs at the same time either finishes first or fails; a
+// CommitAll's renames finish first.
 func AbortAll() {
+	groupMu.Lock()
+	defer groupMu.Unlock()
 	pending.Lock()
 	files := make([]*File, 0, len(pending.files))
 	for a := range pending.files {

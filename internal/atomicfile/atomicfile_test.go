@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // noTemps fails unless dir holds exactly the names in want.
@@ -227,4 +229,94 @@ func TestSymlinkFollowed(t *testing.T) {
 	if b, _ := os.ReadFile(real); string(b) != "new" {
 		t.Errorf("target holds %q, want %q", b, "new")
 	}
+}
+
+// TestCommitAll: a group is committed whole, or not at all when its context
+// is done; a signal handler's cancel-then-AbortAll at any moment during a
+// CommitAll leaves every file of the group new or every one old, never a
+// mix (committing the files one by one left some new beside old ones).
+func TestCommitAll(t *testing.T) {
+	names := []string{"a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "f.txt"}
+	group := func(t *testing.T, dir string) []*File {
+		var files []*File
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(f, "new")
+			files = append(files, f)
+		}
+		return files
+	}
+	contents := func(t *testing.T, dir string) map[string]int {
+		t.Helper()
+		n := map[string]int{}
+		for _, name := range names {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n[string(b)]++
+		}
+		return n
+	}
+
+	t.Run("whole", func(t *testing.T) {
+		dir := t.TempDir()
+		errs, err := CommitAll(context.Background(), group(t, dir))
+		if err != nil || errors.Join(errs...) != nil {
+			t.Fatalf("CommitAll: %v %v", err, errs)
+		}
+		if n := contents(t, dir); n["new"] != len(names) {
+			t.Errorf("contents %v, want every file new", n)
+		}
+		noTemps(t, dir, names...)
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cause := errors.New("terminated")
+		cancel(cause)
+		if _, err := CommitAll(ctx, group(t, dir)); err != cause {
+			t.Errorf("CommitAll after cancel: %v, want %v", err, cause)
+		}
+		if n := contents(t, dir); n["old"] != len(names) {
+			t.Errorf("contents %v, want every file old", n)
+		}
+		noTemps(t, dir, names...)
+	})
+	t.Run("signal", func(t *testing.T) {
+		var whole, none int
+		for i := range 200 {
+			dir := t.TempDir()
+			files := group(t, dir)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			done := make(chan struct{})
+			go func() {
+				// As interrupt.NotifyContext does on a signal.
+				time.Sleep(time.Duration(i%40) * 25 * time.Microsecond)
+				cancel(errors.New("terminated"))
+				AbortAll()
+				close(done)
+			}()
+			_, err := CommitAll(ctx, files)
+			<-done
+			n := contents(t, dir)
+			switch {
+			case n["new"] == len(names) && err == nil:
+				whole++
+			case n["old"] == len(names) && err != nil:
+				none++
+			default:
+				t.Fatalf("try %d: contents %v, CommitAll error %v: a mix", i, n, err)
+			}
+			noTemps(t, dir, names...)
+		}
+		t.Logf("200 tries: %d committed whole, %d not at all", whole, none)
+	})
 }

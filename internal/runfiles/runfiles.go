@@ -1,7 +1,8 @@
 // Package runfiles holds a run's output files from before the run starts
 // until they are written: each is created (its temporary file, through
 // internal/atomicfile) before any work, so a path that cannot be written
-// fails in milliseconds, and committed after the run.
+// fails in milliseconds, written after the run, and committed with the
+// others as one group at the run's commit point (Files.Commit).
 package runfiles
 
 import (
@@ -10,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
@@ -72,9 +75,10 @@ func (files Files) Abort() {
 	}
 }
 
-// Write writes the file of flag with write and commits it, or removes its
-// temporary file; the write stops with the context's cause once ctx is
-// done. A flag without a file is a no-op.
+// Write writes the file of flag with write and closes it (flushed and
+// synced, ready for Commit), or removes its temporary file; the write stops
+// with the context's cause once ctx is done. A flag without a file is a
+// no-op.
 func (files Files) Write(ctx context.Context, flag string, write func(io.Writer) error) error {
 	a := files[flag]
 	if a == nil {
@@ -85,18 +89,52 @@ func (files Files) Write(ctx context.Context, flag string, write func(io.Writer)
 		err = write(ctxWriter{ctx, a})
 	}
 	if err == nil {
-		err = a.Commit()
+		err = a.Close()
 	}
 	if err != nil {
 		a.Abort()
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			// Name the file the user asked for, not the temporary one.
-			err = fmt.Errorf("%s: %w", a.Name(), pe.Err)
-		}
-		return fmt.Errorf("write --%s: %w", flag, err)
+		return writeError(flag, a, err)
 	}
 	return nil
+}
+
+// writeError names flag and the file the user asked for, not the
+// temporary one.
+func writeError(flag string, a *atomicfile.File, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = fmt.Errorf("%s: %w", a.Name(), pe.Err)
+	}
+	return fmt.Errorf("write --%s: %w", flag, err)
+}
+
+// Commit renames every file Write wrote into place as one group
+// (atomicfile.CommitAll): all of them, or none when ctx is done, so that a
+// signal never leaves some new files beside old ones. This is a run's
+// commit point. failed holds the error of each flag whose file could not be
+// renamed (the others are committed); err is ctx's cause when nothing was.
+func (files Files) Commit(ctx context.Context) (failed map[string]error, err error) {
+	var flags []string
+	var group []*atomicfile.File
+	for _, flag := range slices.Sorted(maps.Keys(files)) {
+		if a := files[flag]; a.Ready() {
+			flags = append(flags, flag)
+			group = append(group, a)
+		}
+	}
+	errs, err := atomicfile.CommitAll(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range errs {
+		if e != nil {
+			if failed == nil {
+				failed = map[string]error{}
+			}
+			failed[flags[i]] = writeError(flags[i], group[i], e)
+		}
+	}
+	return failed, nil
 }
 
 // ctxWriter fails its writes with the context's cause once ctx is done, so
@@ -122,10 +160,11 @@ type Result struct {
 	Paths                                    uint64
 }
 
-// WriteResult writes every file o asks for into fs: res's finals, the
-// trajectories, the per-day table days and the charts. A file that fails
-// is left out of the returned Result (so a report does not name it) and its
-// error joined into err; the others are still written.
+// WriteResult writes every file o asks for into fs (Write: ready for
+// Commit): res's finals, the trajectories, the per-day table days and the
+// charts. A file that fails is left out of the returned Result (so a
+// report does not name it) and its error joined into err; the others are
+// still written.
 func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days []daily.Day, trajectories []float32) (Result, error) {
 	p := res.Params
 	var errs []error
