@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// smallDisk mounts a tmpfs of size bytes (read-only when ro, after files
+// are written into it) and unmounts it at the end of the test; it skips
+// where mounting is not permitted (not root, or a container without
+// CAP_SYS_ADMIN).
+func smallDisk(t *testing.T, size string, ro bool, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, 0) })
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ro {
+		if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size="+size); err != nil {
+			t.Skipf("cannot remount the tmpfs read-only: %v", err)
+		}
+	}
+	return dir
+}
+
+const benchDoc = "# B\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n"
+
+var tinyBench = []string{"bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--workers", "1,2", "--sweep", "100", "--sweep-reps", "1", "--baseline", "none", "-q"}
+
+// TestBenchOutputsIndependent: an output bench cannot write (a full disk
+// for --html) does not stop the others: the charts are written and the
+// document updated, and the run exits 1 naming the one that failed. It used
+// to stop at the first failure, leaving the rest unwritten without a word.
+func TestBenchOutputsIndependent(t *testing.T) {
+	full := smallDisk(t, "8k", false, nil)
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "b.md")
+	if err := os.WriteFile(doc, []byte(benchDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	html := filepath.Join(full, "b.html")
+	plots := filepath.Join(dir, "img")
+	code, stdout, stderr := run(context.Background(), append(tinyBench, "--html", html, "--plot", plots, "--update-doc", doc)...)
+	if code != exitFailure || !strings.Contains(stderr, "write --html: "+html+": no space left on device") {
+		t.Errorf("exit %d, stderr %q; want 1 and the --html error", code, stderr)
+	}
+	if !strings.Contains(stdout, "serial") {
+		t.Errorf("no report on stdout: %q", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(plots, "speedup.png")); err != nil {
+		t.Errorf("charts: %v", err)
+	}
+	if b, _ := os.ReadFile(doc); !strings.Contains(string(b), "img/speedup.png") || strings.Contains(string(b), "\nold\n") {
+		t.Errorf("--update-doc not updated with the charts:\n%s", b)
+	}
+	if ents, _ := os.ReadDir(full); len(ents) != 0 {
+		t.Errorf("the full disk holds %d files, want none", len(ents))
+	}
+}
+
+// TestBenchDocReadOnly: --update-doc in a folder that takes no new file is
+// refused before the benchmark runs (exit 2), as --html and --plot are; it
+// used to fail with exit 1 after the whole benchmark.
+func TestBenchDocReadOnly(t *testing.T) {
+	ro := smallDisk(t, "64k", true, map[string]string{"b.md": benchDoc})
+	doc := filepath.Join(ro, "b.md")
+	code, stdout, stderr := run(context.Background(), append(tinyBench, "--update-doc", doc)...)
+	want := `gpusim: error: --update-doc: cannot write "` + doc + `": read-only file system` + "\n"
+	if code != exitUsage || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, stdout, stderr, want)
+	}
+}
+
+// TestBenchPlotDirRemoved: a --plot folder bench made is removed when the
+// benchmark ends without charts in it (here cancelled before it starts);
+// one that existed is kept.
+func TestBenchPlotDirRemoved(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	made := filepath.Join(dir, "new", "img")
+	if code, _, _ := run(ctx, append(tinyBench, "--plot", made)...); code != exitFailure {
+		t.Errorf("cancelled bench: exit %d, want 1", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); !os.IsNotExist(err) {
+		t.Errorf("the --plot folders bench made are still there: %v", err)
+	}
+	kept := filepath.Join(dir, "kept")
+	if err := os.Mkdir(kept, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run(ctx, append(tinyBench, "--plot", kept)...)
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("an existing --plot folder was removed: %v", err)
+	}
+}
