@@ -86,20 +86,34 @@ func checkEmptyNames(c *cli.Context) error {
 	return nil
 }
 
-// checkNames refuses two flags naming the same file.
+// checkNames refuses two flags naming the same file, however spelled: through
+// a symbolic link to it, or to a folder on its path.
 func checkNames(c *cli.Context, files []outFile) error {
 	seen := map[string]string{}
 	for _, f := range files {
-		abs, err := filepath.Abs(f.Path)
-		if err != nil {
-			abs = f.Path
-		}
-		if other, ok := seen[abs]; ok {
+		key := fileKey(f.Path)
+		if other, ok := seen[key]; ok {
 			return paramErr(f.Flag, "%q is also the file of --%s", f.Path, other)
 		}
-		seen[abs] = f.Flag
+		seen[key] = f.Flag
 	}
 	return nil
+}
+
+// fileKey is the file that writing path replaces (internal/atomicfile
+// follows a link at path to its target), as an absolute path with every
+// symbolic link resolved: the file's when it exists, else its folder's and
+// its name.
+func fileKey(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		path = filepath.Join(dir, filepath.Base(path))
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // createOutputs creates the temporary file of each of files before the
