@@ -117,6 +117,24 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// cacheRemove deletes the entry of key, if any; it returns false when an
+// entry is left (a note says why).
+func cacheRemove(kind, key string) bool {
+	if path := cachePath(kind, key); path != "" {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			cacheNote("cache: %v", err)
+			return false
+		}
+	}
+	return true
+}
+
+// selfTestKey is the key of the self-test's stored pass for the program of
+// programKey key built from the cached binary whose checksum is binSum: a
+// pass vouches for that binary, not for whatever binary a later process
+// finds under key.
+func selfTestKey(key, binSum string) string { return sum([]byte(key + "\n" + binSum)) }
+
 // loadSelfTest returns a stored pass of the cheap checks under key, or nil.
 func loadSelfTest(key string) *SelfTest {
 	b := cacheLoad("selftest", key)

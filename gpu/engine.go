@@ -188,6 +188,20 @@ func Open(opt Options) (*Engine, error) {
 		return nil, err
 	}
 	if err := e.openSelfTest(options, e.source()); err != nil {
+		var ste *SelfTestError
+		if errors.As(err, &ste) && ste.cachedBinary {
+			// A binary from the disk cache that builds but computes
+			// wrongly (damaged, or written by another driver under the
+			// same key) is never trusted: discarded, and the source
+			// built and checked instead.
+			cacheNote("cache: the compiled program from the cache failed the self-test check %s: discarded, rebuilt from source", ste.Check.Name)
+			gone := e.sh.discard(e.source(), options)
+			e.Close()
+			if gone {
+				return Open(opt)
+			}
+			return nil, err
+		}
 		e.Close()
 		return nil, err
 	}
@@ -195,7 +209,7 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	e.sh.saveBinary(e.source(), options)
+	e.savedBinary(e.sh.saveBinary(e.source(), options))
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)

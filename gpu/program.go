@@ -31,6 +31,12 @@ type shared struct {
 	// unsaved holds the disk-cache keys of programs built from source
 	// whose binaries saveBinary has not stored yet.
 	unsaved map[progKey]string
+	// binSums holds the checksums of the binaries of programs built from
+	// the disk cache: the self-test's stored passes vouch for one binary.
+	binSums map[progKey]string
+	// retired are programs discard took out of progs, released with the
+	// context (an engine may still hold kernels of them).
+	retired []*cl.Program
 }
 
 type progKey struct{ source, options string }
@@ -74,6 +80,10 @@ func (s *shared) release() {
 		p.Release()
 		delete(s.progs, k)
 	}
+	for _, p := range s.retired {
+		p.Release()
+	}
+	s.retired = nil
 	s.ctx.Release()
 }
 
@@ -89,58 +99,90 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, fromSource, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
+	p, binSum, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
 	}
 	took = time.Since(t0)
 	s.progs[k] = p
-	if fromSource {
+	if binSum == "" {
 		if s.unsaved == nil {
 			s.unsaved = map[progKey]string{}
 		}
 		s.unsaved[k] = key
+	} else {
+		if s.binSums == nil {
+			s.binSums = map[progKey]string{}
+		}
+		s.binSums[k] = binSum
 	}
 	return p, took, nil
 }
 
+// binarySum is the checksum of the cached binary the program of source and
+// options was built from, or "" when it was built from source.
+func (s *shared) binarySum(source, options string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.binSums[progKey{source, options}]
+}
+
+// discard removes the program of source and options, built from the disk
+// cache's binary, from the process and from the disk cache, so that the
+// next build compiles the source; it returns false when the disk entry
+// could not be removed.
+func (s *shared) discard(source, options string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := progKey{source, options}
+	if p := s.progs[k]; p != nil {
+		s.retired = append(s.retired, p)
+		delete(s.progs, k)
+	}
+	delete(s.binSums, k)
+	return cacheRemove("programs", programKey(s.desc, options, source+"\n"+kernels.SelfTest))
+}
+
 // saveBinary stores the binary of a program built from source in the disk
-// cache. Open calls it last, after the self-test's and the warm-up's first
-// launches: drivers that compile kernels at their first launch (pocl) then
-// include the machine code in the binary, which spares a warm start that
-// compilation.
-func (s *shared) saveBinary(source, options string) {
+// cache, and returns its checksum ("" when it stores none). Open calls it
+// last, after the self-test's and the warm-up's first launches: drivers that
+// compile kernels at their first launch (pocl) then include the machine
+// code in the binary, which spares a warm start that compilation.
+func (s *shared) saveBinary(source, options string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := progKey{source, options}
 	key, ok := s.unsaved[k]
 	if !ok || s.progs[k] == nil {
-		return
+		return ""
 	}
 	delete(s.unsaved, k)
-	if bin, err := s.progs[k].Binary(); err != nil {
+	bin, err := s.progs[k].Binary()
+	if err != nil {
 		cacheNote("cache: the driver gives no program binary: %v", err)
-	} else {
-		cacheStore("programs", key, bin)
+		return ""
 	}
+	cacheStore("programs", key, bin)
+	return sum(bin)
 }
 
 // buildCached builds the program from the binary in the disk cache under
-// key when there is one the driver accepts, else from source (fromSource).
-// The binary's entry is checksummed (cache.go) and a binary the driver
-// rejects is rebuilt from source, so a corrupt or stale entry is never
-// used.
-func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, fromSource bool, err error) {
+// key when there is one the driver accepts (binSum is the binary's
+// checksum), else from source (binSum ""). The binary's entry is
+// checksummed (cache.go) and a binary the driver rejects is rebuilt from
+// source, so a corrupt or stale entry is never used; one that builds but
+// fails the self-test is discarded and rebuilt too (Open).
+func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, err error) {
 	if bin := cacheLoad("programs", key); bin != nil {
 		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 		if err == nil {
 			binaryHits.Add(1)
-			return p, false, nil
+			return p, sum(bin), nil
 		}
 		cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 	}
 	p, err = cl.BuildProgram(ctx, dev, source, options)
-	return p, err == nil, err
+	return p, "", err
 }
 
 // binaryHits counts the programs built from cached binaries (for tests).

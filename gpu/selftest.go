@@ -64,6 +64,9 @@ func (s *SelfTest) Failed() *Check {
 type SelfTestError struct {
 	Device string
 	Check  Check
+	// cachedBinary: the program failed was built from the disk cache's
+	// binary, which Open then discards and rebuilds from source.
+	cachedBinary bool
 }
 
 func (e *SelfTestError) Error() string {
@@ -107,6 +110,8 @@ var normalEdges = []uint32{0, 1, 2, 0xff, 0x100, 0x7ffffffe, 0x7fffffff, 0x80000
 type selfTestState struct {
 	kStep     *cl.Kernel
 	key       string // device, driver, options and source, hashed
+	binSum    string // the cached binary's checksum, "" after a build from source
+	pass      *SelfTest
 	denormals bool
 }
 
@@ -135,34 +140,48 @@ func (e *Engine) openSelfTest(options, source string) error {
 		return fmt.Errorf("opencl: kernel selftest_step: %w", err)
 	}
 	e.st.key = programKey(e.desc, options, source+"\n"+kernels.SelfTest)
+	e.st.binSum = e.sh.binarySum(source, options)
 	if e.opts.skipSelfTest {
 		return nil
 	}
+	// A pass vouches for one program: this process's build, or one cached
+	// binary (a stored pass is keyed by its checksum).
+	memKey := e.st.key + e.st.binSum
 	trusted.Lock()
-	st := trusted.m[e.st.key]
+	st := trusted.m[memKey]
 	trusted.Unlock()
-	if st == nil {
-		st = loadSelfTest(e.st.key)
+	if st == nil && e.st.binSum != "" {
+		st = loadSelfTest(selfTestKey(e.st.key, e.st.binSum))
 	}
 	if st == nil {
 		if st, err = e.cheapChecks(); err != nil {
 			return err
 		}
-		if st.Failed() == nil {
-			saveSelfTest(e.st.key, st)
+		if st.Failed() == nil && e.st.binSum != "" {
+			saveSelfTest(selfTestKey(e.st.key, e.st.binSum), st)
 		}
 		trusted.Lock()
 		if trusted.m == nil {
 			trusted.m = map[string]*SelfTest{}
 		}
-		trusted.m[e.st.key] = st
+		trusted.m[memKey] = st
 		trusted.Unlock()
 	}
 	e.st.denormals = st.Denormals
 	if c := st.Failed(); c != nil {
-		return &SelfTestError{Device: e.desc.String(), Check: *c}
+		return &SelfTestError{Device: e.desc.String(), Check: *c, cachedBinary: e.st.binSum != ""}
 	}
+	e.st.pass = st
 	return nil
+}
+
+// savedBinary stores the self-test's pass for the binary Open just stored
+// in the disk cache (checksum binSum), so that the next process that loads
+// that binary trusts it without running the checks again.
+func (e *Engine) savedBinary(binSum string) {
+	if binSum != "" && e.st.pass != nil && !e.st.pass.Cached {
+		saveSelfTest(selfTestKey(e.st.key, binSum), e.st.pass)
+	}
 }
 
 // cheapChecks runs the checks that take a few kernel launches: Random123's

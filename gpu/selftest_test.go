@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -233,18 +234,33 @@ func TestMinAbsNormal(t *testing.T) {
 	}
 }
 
-// TestSelfTestCache checks that a pass is stored on disk and reused, and
-// that a corrupt entry is run again, never trusted.
+// TestSelfTestCache checks that a pass is stored on disk for the binary
+// stored beside it and reused with that binary only, and that a corrupt
+// entry is run again, never trusted.
 func TestSelfTestCache(t *testing.T) {
 	dir := forgetSelfTests(t)
-	open(t, Options{})
+	openRun(t, Options{}) // built from source: stores the binary and its pass
 	files, _ := filepath.Glob(filepath.Join(dir, "selftest", "*"))
 	if len(files) != 1 {
 		t.Fatalf("cache files %v, want one", files)
 	}
-	e := open(t, Options{})
-	if loadSelfTest(e.st.key) == nil {
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	e, err := Open(Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, binSum, pass := e.st.key, e.st.binSum, e.st.pass
+	e.Close()
+	if binSum == "" || pass == nil || !pass.Cached {
+		t.Fatalf("second open: binary checksum %q, pass %+v; want the cached binary and its stored pass", binSum, pass)
+	}
+	if loadSelfTest(selfTestKey(key, binSum)) == nil {
 		t.Fatal("the stored pass does not load")
+	}
+	if loadSelfTest(selfTestKey(key, sum([]byte("another binary")))) != nil {
+		t.Fatal("a pass vouches for another binary")
 	}
 	b, err := os.ReadFile(files[0])
 	if err != nil {
@@ -254,10 +270,47 @@ func TestSelfTestCache(t *testing.T) {
 	if err := os.WriteFile(files[0], b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if loadSelfTest(e.st.key) != nil {
+	if loadSelfTest(selfTestKey(key, binSum)) != nil {
 		t.Fatal("a corrupt entry was trusted")
 	}
 	if n := strings.Join(CacheNotes(), "\n"); !strings.Contains(n, "corrupt") {
 		t.Errorf("notes %q do not mention the corrupt entry", n)
+	}
+}
+
+// TestCachedBinaryFailsSelfTest: a cached binary that builds but computes
+// another stream (here the fast-math program's, stored with a valid
+// checksum under the exact program's key, as a damaged cache or another
+// driver could leave it) is caught by the self-test, discarded and rebuilt
+// from source: the run gives the serial digest. The stored pass used to be
+// keyed by the program's key alone and vouched for whatever binary a later
+// process found there: the run printed the fast-math digest.
+func TestCachedBinaryFailsSelfTest(t *testing.T) {
+	forgetSelfTests(t)
+	want := reference(t, cacheJob())
+	keyOf := func(opt Options) string {
+		opt.Device = testDevice(t)
+		e, err := Open(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		return e.st.key
+	}
+	exact, fast := keyOf(Options{}), keyOf(Options{Math: MathFast})
+	bin := cacheLoad("programs", fast)
+	if bin == nil {
+		t.Fatal("no cached fast-math binary")
+	}
+	cacheStore("programs", exact, bin)
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	sameFinals(t, "the fast-math binary under the exact program's key", openRun(t, Options{}), want)
+	if n := strings.Join(CacheNotes(), "\n"); !strings.Contains(n, "failed the self-test check") {
+		t.Errorf("notes %q do not mention the binary that failed the self-test", n)
+	}
+	if got := cacheLoad("programs", exact); got == nil || bytes.Equal(got, bin) {
+		t.Error("the exact program's cache entry was not rebuilt")
 	}
 }
