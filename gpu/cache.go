@@ -68,24 +68,31 @@ func cachePath(kind, key string) string {
 // cacheLoad returns the data stored under key, or nil when there is none or
 // it does not check out (a note says so, and the caller rebuilds it).
 func cacheLoad(kind, key string) []byte {
+	data, _ := cacheLoadSum(kind, key)
+	return data
+}
+
+// cacheLoadSum is cacheLoad that also returns the data's checksum (sum),
+// which the entry holds and cacheLoad verifies.
+func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	path := cachePath(kind, key)
 	if path == "" {
-		return nil
+		return nil, ""
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			cacheNote("cache: %v", err)
 		}
-		return nil
+		return nil, ""
 	}
 	head := cacheMagic + key + "\n"
 	if len(b) < len(head)+65 || string(b[:len(head)]) != head || b[len(head)+64] != '\n' ||
 		string(b[len(head):len(head)+64]) != sum(b[len(head)+65:]) {
 		cacheNote("cache: %s is corrupt or stale: rebuilt", path)
-		return nil
+		return nil, ""
 	}
-	return b[len(head)+65:]
+	return b[len(head)+65:], string(b[len(head) : len(head)+64])
 }
 
 // cacheStore writes data under key atomically (a temporary file renamed).

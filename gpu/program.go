@@ -173,11 +173,11 @@ func (s *shared) saveBinary(source, options string) string {
 // source, so a corrupt or stale entry is never used; one that builds but
 // fails the self-test is discarded and rebuilt too (Open).
 func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, err error) {
-	if bin := cacheLoad("programs", key); bin != nil {
+	if bin, binSum := cacheLoadSum("programs", key); bin != nil {
 		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 		if err == nil {
 			binaryHits.Add(1)
-			return p, sum(bin), nil
+			return p, binSum, nil
 		}
 		cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 	}
