@@ -207,12 +207,38 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 		return nil, errors.New("summary has no min or max")
 	default:
 		mn, mx := float32(*e.Min), float32(*e.Max)
-		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx) {
+		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx) || !spreadWithin(e.M2, count, mn, mx) {
 			return nil, fmt.Errorf("summary is inconsistent (min %v, max %v, mean %v, m2 %v)", mn, mx, e.Mean, e.M2)
+		}
+		// Every engine bins with the same float32 arithmetic: min and max
+		// lie in the lowest and the highest bin that count lanes.
+		first, last := -1, -1
+		for i, c := range e.Hist.Bins {
+			if c != 0 {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		if b := s.Hist.Bin(mn); b != first {
+			return nil, fmt.Errorf("summary is inconsistent: min %v falls in histogram bin %d, the lowest that counts lanes is %d", mn, b, first)
+		}
+		if b := s.Hist.Bin(mx); b != last {
+			return nil, fmt.Errorf("summary is inconsistent: max %v falls in histogram bin %d, the highest that counts lanes is %d", mx, b, last)
 		}
 		s.Min, s.Max = mn, mx
 	}
 	return s, nil
+}
+
+// spreadWithin reports whether m2, the sum of squared deviations of count
+// values in [lo, hi], is within its largest possible value, count (hi-lo)^2
+// / 4 (Popoviciu's inequality on variances), up to the rounding of the
+// float64 moments.
+func spreadWithin(m2 float64, count uint64, lo, hi float32) bool {
+	r := float64(hi) - float64(lo)
+	return m2 <= float64(count)*r*r/4*(1+1e-9)+1e-300
 }
 
 // meanWithin reports whether mean lies in [lo, hi], up to the rounding of

@@ -200,7 +200,12 @@ func TestFloat32ThroughFloat64(t *testing.T) {
 		s := *r.Summary
 		h := *s.Hist
 		s.Hist = &h
-		s.Min, s.Max, s.Mean, h.Lo = x, max(x, r.Summary.Max), float64(x), x
+		s.Min, s.Max, s.Mean, s.M2, h.Lo = x, max(x, r.Summary.Max), float64(x), 0, x
+		// The histogram as the values say: min in its lowest counting
+		// bin, max in its highest (ParsePart checks).
+		h.Bins = make([]uint64, len(h.Bins))
+		h.Bins[h.Bin(s.Min)] += s.Count - 1
+		h.Bins[h.Bin(s.Max)]++
 		part.Summary = &s
 		data, err := part.Marshal()
 		if err != nil {

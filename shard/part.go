@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -168,6 +169,10 @@ func ReadPart(path string) (*Part, error) {
 	return p, nil
 }
 
+// maxWallSeconds bounds a part's wall_seconds: the largest time.Duration,
+// about 292 years.
+const maxWallSeconds = float64(math.MaxInt64 / int64(time.Second))
+
 // ParsePart decodes and checks a part file's contents (see ReadPart).
 func ParsePart(data []byte) (*Part, error) {
 	pl, sum, err := decodeEnvelope(data)
@@ -177,6 +182,9 @@ func ParsePart(data []byte) (*Part, error) {
 	params := pl.Params.decode()
 	if err := params.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid job parameters: %v", err)
+	}
+	if w := pl.WallSeconds; !(w >= 0) || w > maxWallSeconds {
+		return nil, fmt.Errorf("wall_seconds %v is not a duration (valid range 0..%g)", w, maxWallSeconds)
 	}
 	p := &Part{
 		Params: params, First: uint64(pl.Lanes.First), Count: uint64(pl.Lanes.Count),

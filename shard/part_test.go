@@ -261,6 +261,14 @@ func TestReadPartErrors(t *testing.T) {
 		{"bad digest", forge(t, data, func(pl map[string]any) { sub(&pl)["digest"] = "xyz" }), "digest"},
 		{"no min", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = nil }), "no min or max"},
 		{"min above max", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = 1000 }), "inconsistent"},
+		// Re-signed edits the checksum cannot catch, which merge used to
+		// accept and print: a min below the histogram's lowest counting
+		// bin, a spread no values in [min, max] have, an impossible time.
+		{"min outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = -1000 }), "min -1000 falls in histogram bin 0, the lowest that counts lanes is"},
+		{"max outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["max"] = 1e30 }), "max 1e+30 falls in histogram bin 4097, the highest that counts lanes is"},
+		{"m2 beyond the range", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 1e308 }), "inconsistent (min"},
+		{"negative wall time", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = -5 }), "wall_seconds -5 is not a duration"},
+		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},
 		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
 	} {
