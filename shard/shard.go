@@ -3,9 +3,11 @@ package shard
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
+	counts "github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -68,10 +70,13 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	bad := func(format string, a ...any) (Shard, error) {
 		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
 	}
+	// Index and count are counts as --lanes takes them (1000, 1e3, 2^10),
+	// and spaces around them are ignored, as in the variables auto reads.
 	head, tail, slash := strings.Cut(s, "/")
+	head, tail = strings.TrimSpace(head), strings.TrimSpace(tail)
 	var count uint64
 	if slash {
-		n, err := strconv.ParseUint(tail, 10, 64)
+		n, err := counts.Parse(tail)
 		if err != nil || n == 0 {
 			return bad("%q: shard count %q must be a whole number of at least 1", s, tail)
 		}
@@ -81,7 +86,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		if !slash {
 			return bad("%q is not a shard", s)
 		}
-		i, err := strconv.ParseUint(head, 10, 64)
+		i, err := counts.Parse(head)
 		if err != nil {
 			return bad("%q: shard index %q must be a whole number", s, head)
 		}
@@ -156,7 +161,13 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 			return sh, "", fmt.Errorf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range; submit a range such as --array=0-%d", lo, hi, step, n, n-1)
 		}
 		if id < lo || (id-lo)%step != 0 {
-			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %d-..:%d; submit a range such as --array=0-%d", id, lo, step, n-1)
+			// The array as --array writes it: MIN-MAX:STEP, MAX from
+			// MIN, STEP and COUNT (as Slurm sets them for a range).
+			hi := "past 2^64"
+			if n-1 <= (math.MaxUint64-lo)/step {
+				hi = strconv.FormatUint(lo+(n-1)*step, 10)
+			}
+			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %d-%s:%d; submit a range such as --array=0-%d", id, lo, hi, step, n-1)
 		}
 		i := (id - lo) / step
 		if i >= n {

@@ -33,6 +33,12 @@ func TestParse(t *testing.T) {
 		{"0/1", nil, Shard{0, 1}},
 		{"3/4", nil, Shard{3, 4}},
 		{"18446744073709551614/18446744073709551615", nil, Shard{math.MaxUint64 - 1, math.MaxUint64}},
+		// Counts as --lanes writes them, and spaces as the variables
+		// auto reads may have them (" 1/3" used to be refused).
+		{"1e2/1e3", nil, Shard{100, 1000}},
+		{"2^3/2^4", nil, Shard{8, 16}},
+		{" 1 / 3 ", nil, Shard{1, 3}},
+		{"auto/ 4", slurm("2", "0", "4"), Shard{2, 4}},
 		{"auto", slurm("0", "0", "4"), Shard{0, 4}},
 		{"auto", slurm("3", "0", "4"), Shard{3, 4}},
 		{"auto", slurm("1", "1", "4"), Shard{0, 4}},   // --array=1-4
@@ -74,11 +80,13 @@ func TestParseErrors(t *testing.T) {
 		{"1/x", nil, `count "x"`},
 		{"1/4/5", nil, `count "4/5"`},
 		{"1/18446744073709551616", nil, "count"},
+		{"1.5/4", nil, `index "1.5"`},
+		{"1/2.5", nil, `count "2.5"`},
 		{"auto", nil, "no shard index in the environment"},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1"}, "SLURM_ARRAY_TASK_COUNT is not"},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="x"`},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "2"}, "not in the array"},
-		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, "not in the array"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, "not in the array 0-6:2;"},
 		// --array=1,5,9: Slurm reports MIN 1, COUNT 3, and 9 is not task 8.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "submit a range such as --array=0-2"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "says 4 shards, not 3"},

@@ -86,6 +86,10 @@ func benchAction(c *cli.Context) error {
 	defer opts.files.Abort()
 	defer removeEmpty(opts.madeDirs)
 	avail := forBench()
+	if c.IsSet("engines") && strings.TrimSpace(c.String("engines")) == "" {
+		// Not every engine, as leaving the flag out means.
+		return paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))
+	}
 	specs, err := avail.Select(c.String("engines"))
 	if err != nil {
 		return err

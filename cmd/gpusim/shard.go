@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,7 +46,7 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
 		}
 	}
-	if sr.save != "" && filepath.Ext(sr.save) != ".json" {
+	if sr.save != "" && !strings.EqualFold(filepath.Ext(sr.save), ".json") { // as --out's .NPY
 		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
 	}
 	return sr, nil

@@ -1,4 +1,4 @@
-// Package interrupt turns SIGINT, SIGTERM, SIGHUP and a time limit into
+// Package interrupt turns SIGINT, SIGTERM, SIGHUP, SIGQUIT and a time limit into
 // cancelled contexts with causes that carry the shell's exit statuses, and
 // ends a process whose cancelled work has not returned in time.
 package interrupt
@@ -23,6 +23,7 @@ const (
 	ExitSIGINT  = 128 + int(syscall.SIGINT)
 	ExitSIGTERM = 128 + int(syscall.SIGTERM)
 	ExitSIGHUP  = 128 + int(syscall.SIGHUP)
+	ExitSIGQUIT = 128 + int(syscall.SIGQUIT)
 )
 
 // StopGrace is how long cancelled work may take to return before ExitLater
@@ -70,6 +71,8 @@ func (e *SignalError) Error() string {
 		return "terminated"
 	case syscall.SIGHUP:
 		return "hung up"
+	case syscall.SIGQUIT:
+		return "quit"
 	}
 	return "interrupted"
 }
@@ -88,13 +91,15 @@ type TimeoutError struct{ Limit time.Duration }
 func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run exceeded %v", e.Limit) }
 
 // NotifyContext returns a context cancelled with a *SignalError on the first
-// SIGINT, SIGTERM or SIGHUP (a dropped ssh session). It removes every
+// SIGINT, SIGTERM, SIGHUP (a dropped ssh session) or SIGQUIT (Ctrl-\, which
+// would otherwise dump the goroutines and exit 2, the status of bad input,
+// leaving temporary files). It removes every
 // output's temporary file at once, so that even a second signal, which
 // kills the process the default way, leaves none behind.
 func NotifyContext(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	go func() {
 		select {
 		case s := <-sigs:
