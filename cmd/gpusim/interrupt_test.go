@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -263,6 +264,58 @@ func TestSignalAtCommit(t *testing.T) {
 		}
 	}
 	t.Logf("a run takes %v; of 30 signalled runs %d completed and %d were cancelled", whole.Round(time.Millisecond), done, cancelled)
+}
+
+// TestSignalAfterCommit: a signal, or the --timeout, that comes after the
+// commit point while the report is still being printed (a report larger
+// than a pipe's buffer, whose reader is slow) neither cuts the report short
+// nor changes the exit status: the run is complete. Both used to end the
+// process StopGrace after the signal with exit 143 (or 124) and 64 KiB of
+// the JSON, its outputs already replaced.
+func TestSignalAfterCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	for _, c := range []struct {
+		name  string
+		extra []string
+		sig   bool
+	}{{"SIGTERM", nil, true}, {"timeout", []string{"--timeout", "1s"}, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"run", "--engine", "simd", "--lanes", "1000", "--steps", "10000", "--daily", "--format", "json", "-q", "--out", "o.npy"}, c.extra...)
+			cmd := exec.Command("gpusim", args...)
+			cmd.Dir = dir
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// The run takes well under a second; its report then waits
+			// for a reader. The signal (or the deadline) comes while it
+			// waits, and the reader long after StopGrace.
+			time.Sleep(1500 * time.Millisecond)
+			if c.sig {
+				cmd.Process.Signal(syscall.SIGTERM)
+			}
+			time.Sleep(time.Second + interrupt.StopGrace)
+			var report map[string]any
+			if err := json.NewDecoder(stdout).Decode(&report); err != nil {
+				t.Errorf("the report does not decode: %v", err)
+			}
+			code, _ := exitCode(t, cmd)
+			if code != 0 || !strings.Contains(stderr.String(), "after the run was complete and its files written: ignored") {
+				t.Errorf("exit %d, stderr %q; want 0 and the note", code, stderr.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "o.npy")); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }
 
 // lastLine is what follows the last carriage return or newline before the

@@ -236,6 +236,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("%s run cancelled: %w", eng.Name(), err)
 	}
+	interrupt.Settle() // the report is printed whole, however slow its reader
 	for _, flag := range slices.Sorted(maps.Keys(failed)) {
 		unwritten(r, flag)
 		werr = errors.Join(werr, failed[flag])

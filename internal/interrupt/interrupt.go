@@ -35,6 +35,42 @@ const StopGrace = 600 * time.Millisecond
 // it returns is called first. Exit is the usual implementation.
 var ExitLater func(status int, msg string) (disarm func())
 
+// settled says whether the program has passed its commit point (Settle),
+// with the disarm funcs of the forced exits armed before.
+var settled struct {
+	sync.Mutex
+	done    bool
+	disarms []func()
+}
+
+// Settle marks the program past its commit point: its outputs are written
+// and what is left (printing its report) must not be cut short. It
+// disarms every forced exit armed so far, and none is armed after it: a
+// signal or --timeout that comes later still cancels the context, but the
+// program ends on its own, with its whole report.
+func Settle() {
+	settled.Lock()
+	defer settled.Unlock()
+	settled.done = true
+	for _, d := range settled.disarms {
+		d()
+	}
+	settled.disarms = nil
+}
+
+// exitLater arms ExitLater unless the program is settled, and returns the
+// func that disarms it.
+func exitLater(status int, msg string) (disarm func()) {
+	settled.Lock()
+	defer settled.Unlock()
+	if settled.done || ExitLater == nil {
+		return func() {}
+	}
+	d := ExitLater(status, msg)
+	settled.disarms = append(settled.disarms, d)
+	return d
+}
+
 // ArmTimeout arms ExitLater when ctx ends by the --timeout te, and returns
 // the func that disarms it once the run has returned.
 func ArmTimeout(ctx context.Context, te *TimeoutError) (done func()) {
@@ -48,7 +84,7 @@ func ArmTimeout(ctx context.Context, te *TimeoutError) (done func()) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !finished && context.Cause(ctx) == te {
-			disarm = ExitLater(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
+			disarm = exitLater(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
 		}
 	})
 	return func() {
@@ -97,6 +133,9 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run excee
 // output's temporary file at once, so that even a second signal, which
 // kills the process the default way, leaves none behind.
 func NotifyContext(parent context.Context) (context.Context, func()) {
+	settled.Lock()
+	settled.done, settled.disarms = false, nil
+	settled.Unlock()
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
@@ -107,9 +146,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 			se := &SignalError{s}
 			cancel(se)
 			atomicfile.AbortAll()
-			if ExitLater != nil {
-				ExitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
-			}
+			exitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
 		case <-ctx.Done():
 		}
 	}()
