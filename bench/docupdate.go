@@ -36,14 +36,27 @@ func (r *Report) Write(w io.Writer, format string) error {
 // UpdateDoc rewrites the generated section of the Markdown document doc
 // (between BeginMarker and EndMarker) with rep and links to charts.
 func UpdateDoc(doc string, rep *Report, charts []string) error {
+	f, err := PrepareDoc(doc, rep, charts)
+	if err != nil || f == nil {
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("bench: update %s: %w", doc, err)
+	}
+	return nil
+}
+
+// PrepareDoc is UpdateDoc up to the commit (PrepareMarkdownSection): the
+// new document, or nil when it would not change.
+func PrepareDoc(doc string, rep *Report, charts []string) (*atomicfile.File, error) {
 	var md bytes.Buffer
 	if err := rep.WriteMarkdown(&md); err != nil {
-		return err
+		return nil, err
 	}
 	if err := chartLinks(&md, doc, charts); err != nil {
-		return err
+		return nil, err
 	}
-	return UpdateMarkdownSection(doc, md.String())
+	return PrepareMarkdownSection(doc, md.String())
 }
 
 // CheckPython says why the interpreter at path cannot run the baseline

@@ -35,6 +35,21 @@ const speedupH = 16 * vg.Centimeter
 //	time-LxS.*       median wall time per engine on each workload (bars)
 //	sweep.*          ns per lane-step against lanes per engine, log-log
 func Plot(r *Report, dir string, formats []string) ([]string, error) {
+	files, err := PlotFiles(r, dir, formats)
+	var names []string
+	for _, f := range files {
+		if cerr := f.Commit(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("bench: plot %s: %w", f.Name(), cerr))
+			continue
+		}
+		names = append(names, f.Name())
+	}
+	return names, err
+}
+
+// PlotFiles is Plot up to the commit: the charts written and closed, for
+// the caller to commit with its other outputs (atomicfile.CommitAll).
+func PlotFiles(r *Report, dir string, formats []string) ([]*atomicfile.File, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: plot: %w", err)
 	}
@@ -42,14 +57,14 @@ func Plot(r *Report, dir string, formats []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []string
+	var files []*atomicfile.File
 	var errs []error
 	for _, c := range cs {
 		for _, ext := range formats {
-			f := filepath.Join(dir, c.name+"."+ext)
-			err := atomicfile.WriteFile(f, func(w io.Writer) error { return plots.Write(c.plot, w, ext, c.height) })
+			path := filepath.Join(dir, c.name+"."+ext)
+			f, err := atomicfile.Prepare(path, func(w io.Writer) error { return plots.Write(c.plot, w, ext, c.height) })
 			if err != nil {
-				errs = append(errs, fmt.Errorf("bench: plot %s: %w", f, err))
+				errs = append(errs, fmt.Errorf("bench: plot %s: %w", path, err))
 				continue
 			}
 			files = append(files, f)

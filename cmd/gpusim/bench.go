@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -139,6 +141,12 @@ func benchAction(c *cli.Context) error {
 		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %d cores", la, runtime.NumCPU()))
 	}
 	rep, err := bench.Run(c.Context, cfg, specs)
+	var se *interrupt.SignalError
+	if err != nil && errors.As(context.Cause(c.Context), &se) {
+		// A signal: its status (130, 143, ...), not the errors of the
+		// runs it stopped (a child's "signal: killed").
+		return se
+	}
 	if err != nil {
 		var dm *bench.DigestMismatchError
 		if errors.As(err, &dm) {
@@ -320,49 +328,66 @@ func removeEmpty(dirs []string) {
 	}
 }
 
-// writeBench prints the report and writes the HTML page, the charts and the
-// document. An output that cannot be written does not stop the others: its
-// error is joined into the one returned (exit 1), after the others.
+// writeBench writes the HTML page, the charts and the document, and prints
+// the report. The files are written first and committed together
+// (atomicfile.CommitAll): a signal before that commit point leaves every
+// one as it was and prints no report; after it, the report is printed
+// whole. An output that cannot be written does not stop the others: its
+// error is joined into the one returned (exit 1), after the report.
 func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
-	if err := rep.Write(c.App.Writer, opts.format); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
+	ctx := c.Context
 	stderr := c.App.ErrWriter
 	var errs []error
+	var group []*atomicfile.File
 	if opts.html != "" {
-		err := opts.files.Write(c.Context, "html", rep.WriteHTML)
-		if err == nil {
-			var failed map[string]error
-			if failed, err = opts.files.Commit(c.Context); err == nil {
-				err = failed["html"]
-			}
-		}
-		if err != nil {
+		if err := opts.files.Write(ctx, "html", rep.WriteHTML); err != nil {
 			errs = append(errs, err)
-		} else if !opts.quiet {
-			fmt.Fprintf(stderr, "bench: wrote %s\n", opts.html)
+		} else {
+			group = append(group, opts.files["html"])
 		}
 	}
 	var charts []string
 	if opts.plotDir != "" {
-		var err error
-		charts, err = bench.Plot(rep, opts.plotDir, opts.plotFormats)
+		files, err := bench.PlotFiles(rep, opts.plotDir, opts.plotFormats)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if !opts.quiet {
-			for _, f := range charts {
-				fmt.Fprintf(stderr, "bench: wrote %s\n", f)
-			}
+		for _, f := range files {
+			charts = append(charts, f.Name())
 		}
+		group = append(group, files...)
 	}
 	if opts.doc != "" {
 		// With the charts that were written.
-		if err := bench.UpdateDoc(opts.doc, rep, charts); err != nil {
+		f, err := bench.PrepareDoc(opts.doc, rep, charts)
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-		} else if !opts.quiet {
-			fmt.Fprintf(stderr, "bench: updated %s\n", opts.doc)
+		case f != nil:
+			group = append(group, f)
 		}
+	}
+	cerrs, err := atomicfile.CommitAll(ctx, group)
+	if err != nil {
+		return err // cancelled: nothing written
+	}
+	interrupt.Settle()
+	if err := rep.Write(c.App.Writer, opts.format); err != nil {
+		errs = append(errs, fmt.Errorf("write report: %w", err))
+	}
+	for i, f := range group {
+		switch {
+		case cerrs[i] != nil:
+			errs = append(errs, fmt.Errorf("write %s: %w", f.Name(), cerrs[i]))
+		case opts.quiet:
+		case opts.doc != "" && f.Name() == opts.doc:
+			fmt.Fprintf(stderr, "bench: updated %s\n", opts.doc)
+		default:
+			fmt.Fprintf(stderr, "bench: wrote %s\n", f.Name())
+		}
+	}
+	if ctx.Err() != nil && !opts.quiet {
+		fmt.Fprintf(stderr, "bench: note: %v after the outputs were written: ignored\n", context.Cause(ctx))
 	}
 	return errors.Join(errs...)
 }

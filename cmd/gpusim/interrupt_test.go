@@ -318,6 +318,81 @@ func TestSignalAfterCommit(t *testing.T) {
 	}
 }
 
+// TestBenchSignal sends SIGTERM at moments spread over short benchmarks that
+// write an HTML page, charts and a document over older files: either the
+// benchmark completes (exit 0, the report, every file new) or it is
+// cancelled (exit 143, no report, every file old), with no temporary file.
+// A signal used to give exit 1 with a child's "signal: killed" or an
+// "already committed or aborted" chart, and a mix of new and old files.
+func TestBenchSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	names := []string{"b.html", "doc.md", filepath.Join("pl", "speedup.png")}
+	const doc = "# B\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n"
+	try := func(dir string, after time.Duration) (code int, stdout string, took time.Duration) {
+		os.MkdirAll(filepath.Join(dir, "pl"), 0o755)
+		for _, n := range names {
+			body := "old"
+			if n == "doc.md" {
+				body = doc
+			}
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command("gpusim", "bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--workers", "1,2",
+			"--sweep", "100", "--sweep-reps", "1", "--baseline", "none", "-q", "--engines", "serial,simd",
+			"--html", "b.html", "--plot", "pl", "--update-doc", "doc.md")
+		cmd.Dir = dir
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if after > 0 {
+			time.AfterFunc(after, func() { cmd.Process.Signal(syscall.SIGTERM) })
+		}
+		code, _ = exitCode(t, cmd)
+		return code, out.String(), time.Since(start)
+	}
+	_, _, whole := try(t.TempDir(), 0)
+	var done, cancelled int
+	for i := range 24 {
+		dir := t.TempDir()
+		after := whole/2 + time.Duration(i)*whole/24 // to past the end, where the files are written
+		code, stdout, _ := try(dir, after)
+		var fresh, old []string
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) == "old" || string(b) == doc {
+				old = append(old, n)
+			} else {
+				fresh = append(fresh, n)
+			}
+		}
+		switch {
+		case code == 0 && len(old) == 0 && strings.Contains(stdout, "Engines"):
+			done++
+		case code == interrupt.ExitSIGTERM && len(fresh) == 0 && stdout == "":
+			cancelled++
+		default:
+			t.Errorf("SIGTERM after %v: exit %d, new %q, old %q, stdout %d bytes", after, code, fresh, old, len(stdout))
+		}
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && strings.Contains(d.Name(), ".tmp-") {
+				t.Errorf("SIGTERM after %v: %s left", after, path)
+			}
+			return nil
+		})
+	}
+	t.Logf("a benchmark takes %v; of 24 signalled ones %d completed and %d were cancelled", whole.Round(time.Millisecond), done, cancelled)
+}
+
 // lastLine is what follows the last carriage return or newline before the
 // final newline: the message printed after the progress bar was cleared.
 func lastLine(s string) string {

@@ -281,6 +281,24 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// Prepare writes what write writes into a new File for path and closes it
+// (Close), ready for Commit or CommitAll; on an error it removes the
+// temporary file and returns no File.
+func Prepare(path string, write func(io.Writer) error) (*File, error) {
+	a, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := write(a); err != nil {
+		a.Abort()
+		return nil, err
+	}
+	if err := a.Close(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
 // WriteFile writes path with what write writes, or leaves it untouched: see
 // Create and Commit. The temporary file is removed on every error.
 func WriteFile(path string, write func(io.Writer) error) error {
