@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
@@ -100,16 +101,10 @@ func checkNames(c *cli.Context, files []outFile) error {
 	return nil
 }
 
-// fileKey is the file that writing path replaces (internal/atomicfile
-// follows a link at path to its target), as an absolute path with every
-// symbolic link resolved: the file's when it exists, else its folder's and
-// its name.
+// fileKey is the file that writing path replaces (atomicfile.Target: the
+// links on its path followed, a dangling last one too), as an absolute path.
 func fileKey(path string) string {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
-		path = filepath.Join(dir, filepath.Base(path))
-	}
+	path = atomicfile.Target(path)
 	if abs, err := filepath.Abs(path); err == nil {
 		return abs
 	}

@@ -40,17 +40,14 @@ var pending = struct {
 // a directory or not a regular file, or the file system refuses new files
 // (/proc). The temporary file is created with mode 0666 less the umask, as
 // os.Create would create path, or with path's mode when path exists; a
-// symbolic link at path is followed, so its target is replaced.
+// symbolic link at path is followed (Target), so its target is replaced.
 func Create(path string) (*File, error) {
 	if path == "" {
 		return nil, &fs.PathError{Op: "create", Path: path, Err: syscall.ENOENT}
 	}
-	target := path
+	target := Target(path)
 	mode := fs.FileMode(0o666)
 	keep := false
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		target = real
-	}
 	if st, err := os.Stat(target); err == nil {
 		if st.IsDir() {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: syscall.EISDIR}
@@ -59,6 +56,13 @@ func Create(path string) (*File, error) {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: errNotRegular}
 		}
 		mode, keep = st.Mode().Perm(), true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		// A loop of links (ELOOP), a component that is not a folder.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 	}
 	dir, base := filepath.Split(target)
 	if dir == "" {
@@ -96,6 +100,39 @@ func Create(path string) (*File, error) {
 	pending.files[a] = struct{}{}
 	pending.Unlock()
 	return a, nil
+}
+
+// Target is the file that writing path replaces: path with the symbolic
+// links on it followed, the last one too, also when what it names does not
+// exist yet (a dangling link is written through, as a link to an existing
+// file is, rather than replaced by a file). A path whose folder does not
+// exist, or a loop of links, is returned as it is (Create then fails).
+func Target(path string) string {
+	p := path
+	for range 40 { // Linux's limit on links in a lookup
+		dir, base := filepath.Split(p)
+		if dir == "" {
+			dir = "."
+		}
+		rdir, err := filepath.EvalSymlinks(dir)
+		if err != nil || base == "" {
+			return p
+		}
+		p = filepath.Join(rdir, base)
+		st, err := os.Lstat(p)
+		if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			return p
+		}
+		link, err := os.Readlink(p)
+		if err != nil {
+			return p
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(rdir, link)
+		}
+		p = link
+	}
+	return path
 }
 
 func randomSuffix() string {

@@ -320,3 +320,49 @@ func TestCommitAll(t *testing.T) {
 		t.Logf("200 tries: %d committed whole, %d not at all", whole, none)
 	})
 }
+
+// TestDanglingSymlinkFollowed: a link to a file that does not exist yet is
+// written through, as a link to an existing file is: the file it names is
+// created and the link kept (it used to be replaced by a file), also
+// through a link to a folder and a chain of links.
+func TestDanglingSymlinkFollowed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct{ link, to string }{
+		{"dang.txt", "real/new.txt"},
+		{"rd", "real"},
+		{"chain.txt", "rd/chained.txt"},
+		{"loop1", "loop2"},
+		{"loop2", "loop1"},
+	} {
+		if err := os.Symlink(l.to, filepath.Join(dir, l.link)); err != nil {
+			t.Skip(err)
+		}
+	}
+	for _, c := range []struct{ path, want string }{
+		{"dang.txt", "real/new.txt"},
+		{"chain.txt", "real/chained.txt"},
+		{"rd/x.txt", "real/x.txt"},
+	} {
+		path := filepath.Join(dir, c.path)
+		if got, want := Target(path), filepath.Join(dir, c.want); got != want {
+			t.Errorf("Target(%s) = %s, want %s", c.path, got, want)
+		}
+		if err := WriteFile(path, writeString("new")); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, c.want)); err != nil || string(b) != "new" {
+			t.Errorf("%s: %s holds %q (%v), want %q", c.path, c.want, b, err, "new")
+		}
+	}
+	for _, l := range []string{"dang.txt", "chain.txt", "rd"} {
+		if st, err := os.Lstat(filepath.Join(dir, l)); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			t.Errorf("the link %s was replaced: %v", l, err)
+		}
+	}
+	if _, err := Create(filepath.Join(dir, "loop1")); err == nil {
+		t.Error("a loop of links: created, want an error")
+	}
+}
