@@ -227,18 +227,55 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 		if b := s.Hist.Bin(mx); b != last {
 			return nil, fmt.Errorf("summary is inconsistent: max %v falls in histogram bin %d, the highest that counts lanes is %d", mx, b, last)
 		}
+		if lo, hi := histMeanRange(s.Hist, mn, mx, count); !meanWithinRange(e.Mean, lo, hi) {
+			return nil, fmt.Errorf("summary is inconsistent: mean %v, the histogram's lanes have a mean in [%v, %v]", e.Mean, lo, hi)
+		}
 		s.Min, s.Max = mn, mx
 	}
 	return s, nil
 }
 
 // spreadWithin reports whether m2, the sum of squared deviations of count
-// values in [lo, hi], is within its largest possible value, count (hi-lo)^2
-// / 4 (Popoviciu's inequality on variances), up to the rounding of the
-// float64 moments.
+// values whose least is lo and greatest hi, lies between its least possible
+// value, (hi-lo)^2 / 2 (the two extremes' deviations alone), and its
+// largest, count (hi-lo)^2 / 4 (Popoviciu's inequality on variances), up to
+// the rounding of the moments (a thousandth: a device without fp64 sums
+// them in float32, to about 1e-4 of the spread).
 func spreadWithin(m2 float64, count uint64, lo, hi float32) bool {
 	r := float64(hi) - float64(lo)
-	return m2 <= float64(count)*r*r/4*(1+1e-9)+1e-300
+	return m2 >= r*r/2*(1-1e-3)-1e-300 && m2 <= float64(count)*r*r/4*(1+1e-3)+1e-300
+}
+
+// histMeanRange bounds the mean of count values in [mn, mx] that h counts:
+// each bin's lanes lie within its edges (give or take a bin, for the float32
+// arithmetic that bins them) and within [mn, mx]; the underflow and
+// overflow bins' between mn or mx and the histogram's ends.
+func histMeanRange(h *sim.Histogram, mn, mx float32, count uint64) (lo, hi float64) {
+	w := 1 / float64(h.Scale)
+	last := len(h.Bins) - 1
+	for i, c := range h.Bins {
+		if c == 0 {
+			continue
+		}
+		a, b := float64(mn), float64(mx)
+		if i > 0 {
+			a = max(a, h.Edge(i-1)-w)
+		}
+		if i < last {
+			b = min(b, h.Edge(i)+w)
+		}
+		lo += float64(c) * a
+		hi += float64(c) * b
+	}
+	return lo / float64(count), hi / float64(count)
+}
+
+// meanWithinRange reports whether mean lies in [lo, hi] up to the rounding
+// of the sums (a millionth of the values: a device without fp64 sums in
+// float32, to about 1e-7).
+func meanWithinRange(mean, lo, hi float64) bool {
+	slack := 1e-6 * (math.Abs(mean) + math.Abs(lo) + math.Abs(hi))
+	return mean >= lo-slack && mean <= hi+slack
 }
 
 // meanWithin reports whether mean lies in [lo, hi], up to the rounding of

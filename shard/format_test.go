@@ -200,9 +200,12 @@ func TestFloat32ThroughFloat64(t *testing.T) {
 		s := *r.Summary
 		h := *s.Hist
 		s.Hist = &h
-		s.Min, s.Max, s.Mean, s.M2, h.Lo = x, max(x, r.Summary.Max), float64(x), 0, x
-		// The histogram as the values say: min in its lowest counting
-		// bin, max in its highest (ParsePart checks).
+		// A consistent summary (ParsePart checks): count-1 lanes at x,
+		// one at the max, their mean, spread and histogram.
+		s.Min, s.Max, h.Lo = x, max(x, r.Summary.Max), x
+		n, lo, hi := float64(s.Count), float64(s.Min), float64(s.Max)
+		s.Mean = ((n-1)*lo + hi) / n
+		s.M2 = (n-1)*(lo-s.Mean)*(lo-s.Mean) + (hi-s.Mean)*(hi-s.Mean)
 		h.Bins = make([]uint64, len(h.Bins))
 		h.Bins[h.Bin(s.Min)] += s.Count - 1
 		h.Bins[h.Bin(s.Max)]++

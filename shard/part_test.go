@@ -264,9 +264,12 @@ func TestReadPartErrors(t *testing.T) {
 		// Re-signed edits the checksum cannot catch, which merge used to
 		// accept and print: a min below the histogram's lowest counting
 		// bin, a spread no values in [min, max] have, an impossible time.
-		{"min outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = -1000 }), "min -1000 falls in histogram bin 0, the lowest that counts lanes is"},
-		{"max outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["max"] = 1e30 }), "max 1e+30 falls in histogram bin 4097, the highest that counts lanes is"},
+		{"min outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = -1000 }), "summary is inconsistent"},
+		{"max outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["max"] = 1e30 }), "summary is inconsistent"},
+		{"min outside its bin, m2 within", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = 53.5 }), "min 53.5 falls in histogram bin"},
 		{"m2 beyond the range", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 1e308 }), "inconsistent (min"},
+		{"m2 below the extremes' spread", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 1 }), "inconsistent (min"},
+		{"mean off the histogram", forge(t, data, func(pl map[string]any) { sub(&pl)["mean"] = 60 }), "summary is inconsistent: mean 60, the histogram's lanes have a mean in ["},
 		{"negative wall time", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = -5 }), "wall_seconds -5 is not a duration"},
 		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},

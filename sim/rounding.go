@@ -139,11 +139,12 @@ const (
 // carry the job's statistics: --sigma (or --start, --anchor, --persistence)
 // rounds to 0, or rounding can move the final mean or sd (Rounding) by a
 // hundredth of the exact sd or more, or by half a standard error or more at
-// the job's lanes (sd/sqrt(lanes) for the mean, sd/sqrt(2 lanes) for the
+// lanes, the lanes whose z-scores are reported (a shard's, a merge's; the
+// standard errors are sd/sqrt(lanes) for the mean, sd/sqrt(2 lanes) for the
 // sd, the units of ZMean and ZStd), when the z-scores allow for it and test
 // correspondingly less. It returns "" when the parameters are well within
 // float32's precision.
-func (p Params) PrecisionNote() string {
+func (p Params) PrecisionNote(lanes uint64) string {
 	m := p.Model()
 	if p.Sigma > 0 && m.Sigma == 0 {
 		return fmt.Sprintf("--sigma %g is 0 in float32 (the smallest is %.3g): the runs have no noise", p.Sigma, math.SmallestNonzeroFloat32)
@@ -162,13 +163,13 @@ func (p Params) PrecisionNote() string {
 		return ""
 	}
 	r := p.Rounding(p.Steps)
-	n := float64(max(p.Lanes, 1))
+	n := float64(max(lanes, 1))
 	zm, zs := r.Mean/(sd/math.Sqrt(n)), r.Std/(sd/math.Sqrt(2*n))
 	switch {
 	case r.Std >= sd:
 		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing (lower |--start| and |--anchor|, or raise --sigma)", r.Std, sd)
 	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
-		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d lanes; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, p.Lanes)
+		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d lanes; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, lanes)
 	}
 	return ""
 }

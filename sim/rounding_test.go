@@ -207,7 +207,7 @@ func TestPrecisionNote(t *testing.T) {
 		if c.lanes != 0 {
 			p.Lanes = c.lanes
 		}
-		got := p.PrecisionNote()
+		got := p.PrecisionNote(p.Lanes)
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("start %g anchor %g sigma %g persistence %g steps %d lanes %d: note %q, want one with %q", c.start, c.anchor, c.sigma, p.Persistence, p.Steps, p.Lanes, got, c.want)
 		}

@@ -51,6 +51,9 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if n := res.Params.PrecisionNote(res.Summary.Count); n != "" {
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
+	}
 	r := report.New(res, res.Engine)
 	r.Merged = &report.Merged{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
 	for _, p := range parts {

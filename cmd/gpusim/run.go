@@ -191,7 +191,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
 	}
-	if n := o.params.PrecisionNote(); n != "" {
+	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
 		o.eng.Note(n)
 	}
 	t0 := time.Now()

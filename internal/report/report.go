@@ -115,7 +115,16 @@ func (m *Merged) writeText(b *strings.Builder) {
 		with = " with per-step statistics"
 	}
 	fmt.Fprintf(b, "merged    %d parts%s; their runs took %s of wall time in all\n",
-		m.Parts, with, FmtDuration(time.Duration(m.Wall*float64(time.Second))))
+		m.Parts, with, fmtSeconds(m.Wall))
+}
+
+// fmtSeconds is FmtDuration of s seconds, which may be past what a
+// time.Duration holds (the sum of many parts' times, about 292 years).
+func fmtSeconds(s float64) string {
+	if s < float64(math.MaxInt64)/float64(time.Second) {
+		return FmtDuration(time.Duration(s * float64(time.Second)))
+	}
+	return fmt.Sprintf("%.4g s", s)
 }
 
 // SetDaily records the per-day table of a --daily run (an empty table

@@ -33,3 +33,13 @@ func TestNum(t *testing.T) {
 		}
 	}
 }
+
+// TestFmtSeconds: a merge's total past a time.Duration prints as seconds
+// (two parts of 9.2e9 s each used to print "-9223372036854776 us").
+func TestFmtSeconds(t *testing.T) {
+	for s, want := range map[float64]string{0.5: "500.0 ms", 2: "2.000 s", 1.84e10: "1.84e+10 s"} {
+		if got := fmtSeconds(s); got != want {
+			t.Errorf("fmtSeconds(%g) = %q, want %q", s, got, want)
+		}
+	}
+}
