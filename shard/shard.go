@@ -78,7 +78,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	if slash {
 		n, err := counts.Parse(tail)
 		if err != nil || n == 0 {
-			return bad("%q: shard count %q must be a whole number of at least 1", s, tail)
+			return bad("%q: shard count %q must be a whole number from 1 to 2^64-1", s, tail)
 		}
 		count = n
 	}
@@ -88,7 +88,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		}
 		i, err := counts.Parse(head)
 		if err != nil {
-			return bad("%q: shard index %q must be a whole number", s, head)
+			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2", s, head)
 		}
 		if i >= count {
 			return bad("%q: shard index %d must be below the shard count %d", s, i, count)
@@ -160,20 +160,18 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 		} else if hasMax && (hi < lo || (hi-lo)/step != n-1 || (hi-lo)%step != 0) {
 			return sh, "", fmt.Errorf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range; submit a range such as --array=0-%d", lo, hi, step, n, n-1)
 		}
-		if id < lo || (id-lo)%step != 0 {
-			// The array as --array writes it: MIN-MAX:STEP, MAX from
-			// MIN, STEP and COUNT (as Slurm sets them for a range).
-			hi := "past 2^64"
-			if n-1 <= (math.MaxUint64-lo)/step {
-				hi = strconv.FormatUint(lo+(n-1)*step, 10)
-			}
-			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %d-%s:%d; submit a range such as --array=0-%d", id, lo, hi, step, n-1)
+		// The array as --array writes it: MIN-MAX:STEP, MAX from MIN,
+		// STEP and COUNT (as Slurm sets them for a range).
+		array := fmt.Sprintf("%d-past 2^64:%d", lo, step)
+		if n-1 <= (math.MaxUint64-lo)/step {
+			array = fmt.Sprintf("%d-%d:%d", lo, lo+(n-1)*step, step)
+		}
+		if id < lo || (id-lo)%step != 0 || (id-lo)/step >= n {
+			// Below MIN, between steps, or past MAX (a list such as
+			// --array=1,5,9 has no arithmetic index).
+			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %s; submit a range such as --array=0-%d", id, array, n-1)
 		}
 		i := (id - lo) / step
-		if i >= n {
-			// A list such as --array=1,5,9 has no arithmetic index.
-			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is task %d of an array of %d tasks; submit a range such as --array=0-%d", id, i, n, n-1)
-		}
 		return Shard{i, n}, from, nil
 	}
 	for _, name := range []string{"JOB_COMPLETION_INDEX", EnvShardIndex} {

@@ -75,7 +75,8 @@ func TestParseErrors(t *testing.T) {
 		{"", nil, `"" is not a shard`},
 		{"3", nil, `"3" is not a shard`},
 		{"4/4", nil, "index 4 must be below the shard count 4"},
-		{"0/0", nil, "at least 1"},
+		{"0/0", nil, `count "0" must be a whole number from 1 to 2^64-1`},
+		{"1e20/1e21", nil, `count "1e21" must be a whole number from 1 to 2^64-1`},
 		{"-1/4", nil, `index "-1"`},
 		{"1/x", nil, `count "x"`},
 		{"1/4/5", nil, `count "4/5"`},
@@ -87,6 +88,9 @@ func TestParseErrors(t *testing.T) {
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="x"`},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "2"}, "not in the array"},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, "not in the array 0-6:2;"},
+		// Past MAX: named as the array too (it used to say "task 8 of an
+		// array of 8 tasks").
+		{"auto", slurmFull("16", "0", "14", "2", "8"), "SLURM_ARRAY_TASK_ID=16 is not in the array 0-14:2;"},
 		// --array=1,5,9: Slurm reports MIN 1, COUNT 3, and 9 is not task 8.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "submit a range such as --array=0-2"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "says 4 shards, not 3"},

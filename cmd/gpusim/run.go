@@ -270,6 +270,8 @@ func unwritten(r *report.Report, flag string) {
 		r.PlotDaily = ""
 	case "save":
 		r.Save = ""
+	case "html":
+		r.HTML = ""
 	}
 }
 
@@ -338,7 +340,11 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	written.describe(r, days)
 	o.shard.describe(r, res)
 	if o.outputs.html != "" {
+		r.HTML = o.outputs.html
 		err := o.files.Write(ctx, "html", func(w io.Writer) error { return r.WriteHTML(w, res, days) })
+		if err != nil {
+			r.HTML = ""
+		}
 		werr = errors.Join(werr, err)
 	}
 	return r, werr

@@ -63,6 +63,7 @@ type Report struct {
 	PathsOut  string      `json:"paths_out,omitempty"`
 	Plot      string      `json:"plot,omitempty"`
 	PlotDaily string      `json:"plot_daily,omitempty"`
+	HTML      string      `json:"html,omitempty"` // the page --html wrote
 
 	// A shard run's shard (i/N) and the lanes it ran, [First, First+Count).
 	Shard  string  `json:"shard,omitempty"`
@@ -331,6 +332,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.PlotDaily != "" {
 		fmt.Fprintf(&b, "plot      %s (per step)\n", r.PlotDaily)
+	}
+	if r.HTML != "" {
+		fmt.Fprintf(&b, "html      %s\n", r.HTML)
 	}
 	if r.Save != "" {
 		fmt.Fprintf(&b, "saved     %s (part of %d lanes; gpusim merge combines parts)\n", r.Save, r.Summary.Count)
