@@ -57,6 +57,7 @@ type Options struct {
 	dailyTree  bool   // weather_daily reduces by tree and atomics as on GPUs
 	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
 	noDenormals, skipSelfTest bool
+	rebuilt                   bool // RunSelfTest's second try, from source
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -109,23 +110,24 @@ type Options struct {
 // Runs on one Engine are serialized; use one Engine per goroutine for
 // concurrent runs.
 type Engine struct {
-	mu     sync.Mutex
-	sh     *shared
-	desc   DeviceDesc
-	vw     int
-	fast   bool
-	fp64   bool // moments in double
-	label  string
-	opts   Options
-	q      *cl.Queue
-	kMain  *cl.Kernel
-	kDaily *cl.Kernel
-	kRed   *cl.Kernel
-	kKAT   *cl.Kernel
-	kNorm  *cl.Kernel
-	dummy  *cl.Buffer
-	main   grid // the weather kernel's launch geometry
-	daily  grid // weather_daily's
+	mu      sync.Mutex
+	sh      *shared
+	desc    DeviceDesc
+	vw      int
+	fast    bool
+	fp64    bool // moments in double
+	label   string
+	opts    Options
+	options string // the program's build options
+	q       *cl.Queue
+	kMain   *cl.Kernel
+	kDaily  *cl.Kernel
+	kRed    *cl.Kernel
+	kKAT    *cl.Kernel
+	kNorm   *cl.Kernel
+	dummy   *cl.Buffer
+	main    grid // the weather kernel's launch geometry
+	daily   grid // weather_daily's
 	// dailyBlocks is how many Philox blocks of steps one weather_daily
 	// launch may take: its per-step histograms must fit in local memory.
 	dailyBlocks int
@@ -180,6 +182,7 @@ func Open(opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.options = options
 	if e.sh, err = acquire(d); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,17 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		st.Checks = append(st.Checks, c)
 	}
 	st.Took += time.Since(t0)
+	if st.Failed() != nil && e.st.binSum != "" && !opt.rebuilt {
+		// The program came from gpusim's disk cache: it, not the
+		// device, may be what fails (damaged, or another driver's).
+		// Checked again built from source, as Open would.
+		c := st.Failed()
+		if e.sh.discard(e.source(), e.options) {
+			cacheNote("cache: the compiled program from the cache failed the self-test check %s: discarded, rebuilt from source", c.Name)
+			opt.rebuilt = true
+			return RunSelfTest(ctx, opt)
+		}
+	}
 	return st, nil
 }
 

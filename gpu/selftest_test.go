@@ -313,4 +313,18 @@ func TestCachedBinaryFailsSelfTest(t *testing.T) {
 	if got := cacheLoad("programs", exact); got == nil || bytes.Equal(got, bin) {
 		t.Error("the exact program's cache entry was not rebuilt")
 	}
+
+	// gpusim selftest too: it used to blame the device for the cached
+	// binary's failures, and leave the entry to fail every later call.
+	cacheStore("programs", exact, bin)
+	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.Failed(); c != nil {
+		t.Errorf("selftest with the fast-math binary cached: check %s failed", c.Name)
+	}
+	if got := cacheLoad("programs", exact); got != nil && bytes.Equal(got, bin) {
+		t.Error("selftest left the fast-math binary in the cache")
+	}
 }
