@@ -336,14 +336,14 @@ func (e *Engine) layoutKernels() error {
 		return err
 	}
 	fixed, perItem := e.mainLocal()
-	if e.main, err = e.layout("weather", l, fixed, perItem); err != nil {
+	if e.main, err = e.layout("weather", l, fixed, perItem, false); err != nil {
 		return err
 	}
 	if l, err = e.limits(e.kDaily); err != nil {
 		return err
 	}
 	fixed, perItem = e.dailyLocal()
-	if e.daily, err = e.layout("weather_daily", l, fixed, perItem); err != nil {
+	if e.daily, err = e.layout("weather_daily", l, fixed, perItem, e.dailySerial()); err != nil {
 		return err
 	}
 	e.dailyBlocks = e.dailyBlocksFit(e.daily.wg)

@@ -17,22 +17,27 @@ func TestLayout(t *testing.T) {
 		dev            cl.DeviceInfo
 		lim            kernelLimits
 		fixed, perItem int
+		single         bool
 		want           grid
 		err            string
 	}{
-		{h200, kernelLimits{1024, 32}, 16 << 10, 36, grid{256, 132 * 8}, ""},
+		{h200, kernelLimits{1024, 32}, 16 << 10, 36, false, grid{256, 132 * 8}, ""},
 		// A kernel limited to 192 work-items: 6 warps, 10 groups per CU.
-		{h200, kernelLimits{192, 32}, 0, 36, grid{192, 132 * 10}, ""},
+		{h200, kernelLimits{192, 32}, 0, 36, false, grid{192, 132 * 10}, ""},
 		// Wavefronts of 64 and a limit that is not a multiple of them.
-		{h200, kernelLimits{200, 64}, 0, 36, grid{192, 132 * 10}, ""},
+		{h200, kernelLimits{200, 64}, 0, 36, false, grid{192, 132 * 10}, ""},
 		// Local memory for 128 work-items only: the group halves.
-		{h200, kernelLimits{1024, 32}, 40 << 10, 64, grid{128, 132 * 16}, ""},
-		{h200, kernelLimits{1024, 32}, 49 << 10, 64, grid{}, "needs 50240 bytes of local memory"},
-		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, grid{8, 32}, ""},
-		{cpu, kernelLimits{4, 1}, 0, 36, grid{4, 32}, ""},
+		{h200, kernelLimits{1024, 32}, 40 << 10, 64, false, grid{128, 132 * 16}, ""},
+		{h200, kernelLimits{1024, 32}, 49 << 10, 64, false, grid{}, "needs 50240 bytes of local memory"},
+		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, false, grid{8, 32}, ""},
+		{cpu, kernelLimits{4, 1}, 0, 36, false, grid{4, 32}, ""},
+		// weather_daily with DAILY_SERIAL: groups of one, 4 per core.
+		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, true, grid{1, 8}, ""},
+		// On a GPU single changes nothing.
+		{h200, kernelLimits{1024, 32}, 16 << 10, 36, true, grid{256, 132 * 8}, ""},
 	} {
 		e := &Engine{desc: DeviceDesc{DeviceInfo: c.dev}}
-		g, err := e.layout("k", c.lim, c.fixed, c.perItem)
+		g, err := e.layout("k", c.lim, c.fixed, c.perItem, c.single)
 		name := fmt.Sprintf("%s %+v local %d+%d per item", c.dev.Name, c.lim, c.fixed, c.perItem)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
