@@ -198,22 +198,18 @@ func TestStopColdKernel(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
-// TestSignalAtCommit sends SIGTERM at moments spread over short runs that
-// write four outputs over older files: whatever the moment, the run either
-// completes (exit 0, the report, every file new) or is cancelled (exit 143,
-// no report, every file old), with no temporary file left. Outputs
-// committed one by one used to leave some files new beside old ones, with
-// exit 143 and no report.
-func TestSignalAtCommit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess stop tests skipped in -short mode")
-	}
-	names := []string{"finals.npy", "part.json", "daily.csv", "final.png"}
-	args := []string{"run", "--engine", "simd", "--lanes", "1e6", "--steps", "2", "--quiet",
-		"--out", names[0], "--save", names[1], "--daily-out", names[2], "--plot", names[3]}
+// commitTrials runs gpusim with args, each time in a new folder where files
+// (name: old content) are there before, and sends SIGTERM at tries moments
+// spread from a fraction from to a fraction to of a run's time. Whatever
+// the moment, a run must either complete (exit 0, report in stdout, every
+// file new) or be cancelled (exit 143, no stdout, every file old), with no
+// temporary file left. It returns how many of each.
+func commitTrials(t *testing.T, args []string, files map[string]string, report string, tries int, from, to float64) (done, cancelled int, whole time.Duration) {
+	t.Helper()
 	try := func(dir string, after time.Duration) (code int, stdout string, took time.Duration) {
-		for _, n := range names {
-			if err := os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o644); err != nil {
+		for n, body := range files {
+			os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755)
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -231,38 +227,54 @@ func TestSignalAtCommit(t *testing.T) {
 		code, _ = exitCode(t, cmd)
 		return code, out.String(), time.Since(start)
 	}
-	_, _, whole := try(t.TempDir(), 0) // how long a run takes here
-	var done, cancelled int
-	for i := range 30 {
+	_, _, whole = try(t.TempDir(), 0) // how long a run takes here
+	for i := range tries {
 		dir := t.TempDir()
-		// From half the run's time to its end, where the files are written.
-		after := whole/2 + time.Duration(i)*whole/2/30
+		after := time.Duration((from + (to-from)*float64(i)/float64(tries)) * float64(whole))
 		code, stdout, _ := try(dir, after)
 		var fresh, old []string
-		for _, n := range names {
+		for n, body := range files {
 			b, err := os.ReadFile(filepath.Join(dir, n))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(b) == "old" {
+			if string(b) == body {
 				old = append(old, n)
 			} else {
 				fresh = append(fresh, n)
 			}
 		}
 		switch {
-		case code == 0 && len(old) == 0 && strings.Contains(stdout, "digest"):
+		case code == 0 && len(old) == 0 && strings.Contains(stdout, report):
 			done++
 		case code == interrupt.ExitSIGTERM && len(fresh) == 0 && stdout == "":
 			cancelled++
 		default:
 			t.Errorf("SIGTERM after %v: exit %d, new %q, old %q, stdout %d bytes", after, code, fresh, old, len(stdout))
 		}
-		ents, _ := os.ReadDir(dir)
-		if len(ents) != len(names) {
-			t.Errorf("SIGTERM after %v: %d files left, want %d", after, len(ents), len(names))
-		}
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && strings.Contains(d.Name(), ".tmp-") {
+				t.Errorf("SIGTERM after %v: %s left", after, path)
+			}
+			return nil
+		})
 	}
+	return done, cancelled, whole
+}
+
+// TestSignalAtCommit sends SIGTERM at moments spread over short runs that
+// write four outputs over older files (commitTrials). Outputs committed one
+// by one used to leave some files new beside old ones, with exit 143 and no
+// report.
+func TestSignalAtCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	files := map[string]string{"finals.npy": "old", "part.json": "old", "daily.csv": "old", "final.png": "old"}
+	args := []string{"run", "--engine", "simd", "--lanes", "1e6", "--steps", "2", "--quiet",
+		"--out", "finals.npy", "--save", "part.json", "--daily-out", "daily.csv", "--plot", "final.png"}
+	// From half the run's time to its end, where the files are written.
+	done, cancelled, whole := commitTrials(t, args, files, "digest", 30, 0.5, 1)
 	t.Logf("a run takes %v; of 30 signalled runs %d completed and %d were cancelled", whole.Round(time.Millisecond), done, cancelled)
 }
 
@@ -319,77 +331,21 @@ func TestSignalAfterCommit(t *testing.T) {
 }
 
 // TestBenchSignal sends SIGTERM at moments spread over short benchmarks that
-// write an HTML page, charts and a document over older files: either the
-// benchmark completes (exit 0, the report, every file new) or it is
-// cancelled (exit 143, no report, every file old), with no temporary file.
-// A signal used to give exit 1 with a child's "signal: killed" or an
-// "already committed or aborted" chart, and a mix of new and old files.
+// write an HTML page, charts and a document over older files
+// (commitTrials). A signal used to give exit 1 with a child's "signal:
+// killed" or an "already committed or aborted" chart, and a mix of new and
+// old files.
 func TestBenchSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
-	names := []string{"b.html", "doc.md", filepath.Join("pl", "speedup.png")}
-	const doc = "# B\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n"
-	try := func(dir string, after time.Duration) (code int, stdout string, took time.Duration) {
-		os.MkdirAll(filepath.Join(dir, "pl"), 0o755)
-		for _, n := range names {
-			body := "old"
-			if n == "doc.md" {
-				body = doc
-			}
-			if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		cmd := exec.Command("gpusim", "bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--workers", "1,2",
-			"--sweep", "100", "--sweep-reps", "1", "--baseline", "none", "-q", "--engines", "serial,simd",
-			"--html", "b.html", "--plot", "pl", "--update-doc", "doc.md")
-		cmd.Dir = dir
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if after > 0 {
-			time.AfterFunc(after, func() { cmd.Process.Signal(syscall.SIGTERM) })
-		}
-		code, _ = exitCode(t, cmd)
-		return code, out.String(), time.Since(start)
-	}
-	_, _, whole := try(t.TempDir(), 0)
-	var done, cancelled int
-	for i := range 24 {
-		dir := t.TempDir()
-		after := whole/2 + time.Duration(i)*whole/24 // to past the end, where the files are written
-		code, stdout, _ := try(dir, after)
-		var fresh, old []string
-		for _, n := range names {
-			b, err := os.ReadFile(filepath.Join(dir, n))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(b) == "old" || string(b) == doc {
-				old = append(old, n)
-			} else {
-				fresh = append(fresh, n)
-			}
-		}
-		switch {
-		case code == 0 && len(old) == 0 && strings.Contains(stdout, "Engines"):
-			done++
-		case code == interrupt.ExitSIGTERM && len(fresh) == 0 && stdout == "":
-			cancelled++
-		default:
-			t.Errorf("SIGTERM after %v: exit %d, new %q, old %q, stdout %d bytes", after, code, fresh, old, len(stdout))
-		}
-		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			if err == nil && strings.Contains(d.Name(), ".tmp-") {
-				t.Errorf("SIGTERM after %v: %s left", after, path)
-			}
-			return nil
-		})
-	}
+	files := map[string]string{"b.html": "old", "doc.md": "# B\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n", filepath.Join("pl", "speedup.png"): "old"}
+	args := []string{"bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--workers", "1,2",
+		"--sweep", "100", "--sweep-reps", "1", "--baseline", "none", "-q", "--engines", "serial,simd",
+		"--html", "b.html", "--plot", "pl", "--update-doc", "doc.md"}
+	// From half the benchmark's time to past its end, where the files are
+	// written.
+	done, cancelled, whole := commitTrials(t, args, files, "Engines", 24, 0.5, 1.5)
 	t.Logf("a benchmark takes %v; of 24 signalled ones %d completed and %d were cancelled", whole.Round(time.Millisecond), done, cancelled)
 }
 
