@@ -367,11 +367,10 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 			group = append(group, f)
 		}
 	}
-	cerrs, err := atomicfile.CommitAll(ctx, group)
+	cerrs, err := atomicfile.CommitAll(ctx, group, interrupt.Settle)
 	if err != nil {
 		return err // cancelled: nothing written
 	}
-	interrupt.Settle()
 	if err := rep.Write(c.App.Writer, opts.format); err != nil {
 		errs = append(errs, fmt.Errorf("write report: %w", err))
 	}

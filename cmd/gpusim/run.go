@@ -232,11 +232,13 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	// at once, or none is when a signal or --timeout came first (then the
 	// run fails as cancelled, with no report). Past it the run is done: a
 	// signal that comes later no longer undoes it, and the report follows.
-	failed, err := o.files.Commit(ctx)
+	// Settled with the renames: the report is printed whole, however slow
+	// its reader, and a forced exit armed before waits for them and then
+	// stands down.
+	failed, err := o.files.Commit(ctx, interrupt.Settle)
 	if err != nil {
 		return fmt.Errorf("%s run cancelled: %w", eng.Name(), err)
 	}
-	interrupt.Settle() // the report is printed whole, however slow its reader
 	for _, flag := range slices.Sorted(maps.Keys(failed)) {
 		unwritten(r, flag)
 		werr = errors.Join(werr, failed[flag])

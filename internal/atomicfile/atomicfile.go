@@ -248,8 +248,10 @@ var groupMu sync.Mutex
 // some new files beside old ones. When ctx is done it aborts every file and
 // returns ctx's cause as err. Otherwise errs[i] is file i's error (nil when
 // committed): a file that cannot be closed or renamed (a full disk) is
-// aborted and the others are still committed.
-func CommitAll(ctx context.Context, files []*File) (errs []error, err error) {
+// aborted and the others are still committed. then, when not nil, runs
+// after the renames while AbortAll still waits (interrupt.Settle: a
+// forced exit waiting in AbortAll then sees the program settled).
+func CommitAll(ctx context.Context, files []*File, then func()) (errs []error, err error) {
 	errs = make([]error, len(files))
 	for i, a := range files {
 		errs[i] = a.Close()
@@ -266,6 +268,9 @@ func CommitAll(ctx context.Context, files []*File) (errs []error, err error) {
 		if errs[i] == nil {
 			errs[i] = a.Commit()
 		}
+	}
+	if then != nil {
+		then()
 	}
 	return errs, nil
 }

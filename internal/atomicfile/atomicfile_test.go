@@ -268,7 +268,7 @@ func TestCommitAll(t *testing.T) {
 
 	t.Run("whole", func(t *testing.T) {
 		dir := t.TempDir()
-		errs, err := CommitAll(context.Background(), group(t, dir))
+		errs, err := CommitAll(context.Background(), group(t, dir), nil)
 		if err != nil || errors.Join(errs...) != nil {
 			t.Fatalf("CommitAll: %v %v", err, errs)
 		}
@@ -282,7 +282,7 @@ func TestCommitAll(t *testing.T) {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		cause := errors.New("terminated")
 		cancel(cause)
-		if _, err := CommitAll(ctx, group(t, dir)); err != cause {
+		if _, err := CommitAll(ctx, group(t, dir), nil); err != cause {
 			t.Errorf("CommitAll after cancel: %v, want %v", err, cause)
 		}
 		if n := contents(t, dir); n["old"] != len(names) {
@@ -304,7 +304,7 @@ func TestCommitAll(t *testing.T) {
 				AbortAll()
 				close(done)
 			}()
-			_, err := CommitAll(ctx, files)
+			_, err := CommitAll(ctx, files, nil)
 			<-done
 			n := contents(t, dir)
 			switch {

@@ -167,7 +167,15 @@ func Exit(stderr io.Writer) func(status int, msg string) (disarm func()) {
 }
 
 func forcedExit(stderr io.Writer, status int, msg string, exit func(int)) {
-	atomicfile.AbortAll()
+	atomicfile.AbortAll() // waits for a group's renames
+	settled.Lock()
+	done := settled.done
+	settled.Unlock()
+	if done {
+		// The program passed its commit point while this waited: it
+		// ends on its own, with its whole report.
+		return
+	}
 	exitHooks.Lock()
 	fs := make([]func(), 0, len(exitHooks.m))
 	for _, f := range exitHooks.m {

@@ -1,8 +1,15 @@
 package interrupt
 
 import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // TestForcedExitRunsHooksFirst checks that a forced exit runs the BeforeExit
@@ -25,5 +32,51 @@ func TestForcedExitRunsHooksFirst(t *testing.T) {
 	forcedExit(&out, ExitSIGTERM, "gpusim: terminated\n", func(int) {})
 	if got := out.String(); got != "gpusim: terminated\n" {
 		t.Errorf("after remove, forced exit wrote %q", got)
+	}
+}
+
+// TestForcedExitWaitsForCommit: a forced exit (armed by --timeout or a
+// signal before the commit point) that fires while a group of outputs is
+// being renamed waits for the renames, and stands down when they settle
+// the program (atomicfile.CommitAll's then): the run ends on its own with
+// its whole report. It used to exit 124 once the renames were done, the
+// outputs already new and the report cut.
+func TestForcedExitWaitsForCommit(t *testing.T) {
+	settled.Lock()
+	settled.done, settled.disarms = false, nil
+	settled.Unlock()
+	t.Cleanup(func() {
+		settled.Lock()
+		settled.done, settled.disarms = false, nil
+		settled.Unlock()
+	})
+	dir := t.TempDir()
+	f, err := atomicfile.Prepare(filepath.Join(dir, "out.txt"), func(w io.Writer) error {
+		_, err := io.WriteString(w, "new")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renaming := make(chan struct{})
+	committed := make(chan struct{})
+	go func() {
+		atomicfile.CommitAll(context.Background(), []*atomicfile.File{f}, func() {
+			close(renaming)
+			time.Sleep(100 * time.Millisecond) // a slow folder sync
+			Settle()
+		})
+		close(committed)
+	}()
+	<-renaming
+	exited := false
+	var out strings.Builder
+	forcedExit(&out, ExitTimeout, "gpusim: error: --timeout\n", func(int) { exited = true })
+	<-committed
+	if exited || out.String() != "" {
+		t.Errorf("a forced exit during the commit exited %v and wrote %q; want it to stand down", exited, out.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "out.txt")); err != nil || string(b) != "new" {
+		t.Errorf("out.txt: %q, %v", b, err)
 	}
 }

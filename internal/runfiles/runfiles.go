@@ -113,7 +113,8 @@ func writeError(flag string, a *atomicfile.File, err error) error {
 // signal never leaves some new files beside old ones. This is a run's
 // commit point. failed holds the error of each flag whose file could not be
 // renamed (the others are committed); err is ctx's cause when nothing was.
-func (files Files) Commit(ctx context.Context) (failed map[string]error, err error) {
+// then runs after the renames, as atomicfile.CommitAll says.
+func (files Files) Commit(ctx context.Context, then func()) (failed map[string]error, err error) {
 	var flags []string
 	var group []*atomicfile.File
 	for _, flag := range slices.Sorted(maps.Keys(files)) {
@@ -122,7 +123,7 @@ func (files Files) Commit(ctx context.Context) (failed map[string]error, err err
 			group = append(group, a)
 		}
 	}
-	errs, err := atomicfile.CommitAll(ctx, group)
+	errs, err := atomicfile.CommitAll(ctx, group, then)
 	if err != nil {
 		return nil, err
 	}
