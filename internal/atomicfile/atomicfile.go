@@ -64,14 +64,16 @@ func Create(path string) (*File, error) {
 		}
 		return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 	}
+	// The temporary file goes beside the target as the kernel finds it:
+	// dir as given, not cleaned as text ("a/link/../" is not "a/").
 	dir, base := filepath.Split(target)
 	if dir == "" {
-		dir = "."
+		dir = "." + string(filepath.Separator)
 	}
 	var f *os.File
 	var err error
 	for range 10 {
-		tmp := filepath.Join(dir, "."+base+".tmp-"+randomSuffix())
+		tmp := dir + "." + base + ".tmp-" + randomSuffix()
 		// O_EXCL on a fresh random name: the kernel applies the umask to
 		// mode, which CreateTemp's 0600 plus a Chmod would not.
 		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
@@ -128,7 +130,11 @@ func Target(path string) string {
 			return p
 		}
 		if !filepath.IsAbs(link) {
-			link = filepath.Join(rdir, link)
+			// Not filepath.Join, which would clean "x/../y" as text:
+			// the kernel takes ".." after a link to a folder from the
+			// folder linked to, and so does EvalSymlinks on the next
+			// pass.
+			link = rdir + string(filepath.Separator) + link
 		}
 		p = link
 	}

@@ -330,12 +330,19 @@ func TestDanglingSymlinkFollowed(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "far", "deep", "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range []struct{ link, to string }{
 		{"dang.txt", "real/new.txt"},
 		{"rd", "real"},
 		{"chain.txt", "rd/chained.txt"},
 		{"loop1", "loop2"},
 		{"loop2", "loop1"},
+		// ".." after a link to a folder is taken from the folder linked
+		// to (far/deep), not from the link's (it was cleaned as text).
+		{"lnk", "far/deep/dir"},
+		{"up.txt", "lnk/../up.txt"},
 	} {
 		if err := os.Symlink(l.to, filepath.Join(dir, l.link)); err != nil {
 			t.Skip(err)
@@ -345,8 +352,10 @@ func TestDanglingSymlinkFollowed(t *testing.T) {
 		{"dang.txt", "real/new.txt"},
 		{"chain.txt", "real/chained.txt"},
 		{"rd/x.txt", "real/x.txt"},
+		{"up.txt", "far/deep/up.txt"},
+		{"lnk/../up2.txt", "far/deep/up2.txt"},
 	} {
-		path := filepath.Join(dir, c.path)
+		path := dir + string(filepath.Separator) + c.path // as given, not cleaned
 		if got, want := Target(path), filepath.Join(dir, c.want); got != want {
 			t.Errorf("Target(%s) = %s, want %s", c.path, got, want)
 		}
