@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -287,11 +288,38 @@ func newBenchOptions(c *cli.Context) (opts benchOptions, err error) {
 	if c.IsSet("html") && opts.html == "" {
 		return opts, paramErr("html", "needs a file name, got \"\"")
 	}
+	if err := checkBenchNames(opts); err != nil {
+		return opts, err
+	}
 	// Last, as it creates a file: every check that can fail comes first.
 	if opts.html != "" {
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
 	}
 	return opts, err
+}
+
+// chartName matches the files bench.Plot writes into --plot's folder.
+var chartName = regexp.MustCompile(`^(speedup|sweep|time-.*)\.(png|svg)$`)
+
+// checkBenchNames refuses --html and --update-doc naming one file, or either
+// naming a chart in --plot's folder (sameFile: links and bind mounts
+// count): one output would silently replace another.
+func checkBenchNames(opts benchOptions) error {
+	if opts.html != "" && opts.doc != "" && sameFile(opts.html, opts.doc) {
+		return paramErr("update-doc", "%q is also the file of --html", opts.doc)
+	}
+	if opts.plotDir == "" {
+		return nil
+	}
+	for _, f := range []struct{ flag, path string }{{"html", opts.html}, {"update-doc", opts.doc}} {
+		if f.path == "" || !chartName.MatchString(filepath.Base(atomicfile.Target(f.path))) {
+			continue
+		}
+		if sameFile(f.path, filepath.Join(opts.plotDir, filepath.Base(atomicfile.Target(f.path)))) {
+			return paramErr(f.flag, "%q is a chart bench writes into --plot %q (speedup, sweep and time-LxS, .png and .svg)", f.path, opts.plotDir)
+		}
+	}
+	return nil
 }
 
 // checkPlotDir makes --plot's folder and checks that charts can be written

@@ -104,3 +104,29 @@ func TestBenchPlotDirRemoved(t *testing.T) {
 		t.Errorf("an existing --plot folder was removed: %v", err)
 	}
 }
+
+// TestSameFileThroughBindMount: two flags naming one file through a bind
+// mount of its folder are refused like two spellings of one path (the
+// check compared path strings: the per-day table replaced the finals).
+func TestSameFileThroughBindMount(t *testing.T) {
+	dir := t.TempDir()
+	d1, d2 := filepath.Join(dir, "d1"), filepath.Join(dir, "d2")
+	for _, d := range []string{d1, d2} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mount(d1, d2, "", syscall.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(d2, 0) })
+	out, daily := filepath.Join(d1, "f.csv"), filepath.Join(d2, "f.csv")
+	code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--out", out, "--daily-out", daily)
+	want := `gpusim: error: --daily-out: "` + daily + `" is also the file of --out` + "\n"
+	if code != exitUsage || stderr != want {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+	if ents, _ := os.ReadDir(d1); len(ents) != 0 {
+		t.Errorf("the refused run left %d files", len(ents))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -88,27 +89,37 @@ func checkEmptyNames(c *cli.Context) error {
 }
 
 // checkNames refuses two flags naming the same file, however spelled: through
-// a symbolic link to it, or to a folder on its path.
+// a symbolic link to it or to a folder on its path, or through a bind mount
+// (sameFile).
 func checkNames(c *cli.Context, files []outFile) error {
-	seen := map[string]string{}
-	for _, f := range files {
-		key := fileKey(f.Path)
-		if other, ok := seen[key]; ok {
-			return paramErr(f.Flag, "%q is also the file of --%s", f.Path, other)
+	for i, f := range files {
+		for _, g := range files[:i] {
+			if sameFile(f.Path, g.Path) {
+				return paramErr(f.Flag, "%q is also the file of --%s", f.Path, g.Flag)
+			}
 		}
-		seen[key] = f.Flag
 	}
 	return nil
 }
 
-// fileKey is the file that writing path replaces (atomicfile.Target: the
-// links on its path followed, a dangling last one too), as an absolute path.
-func fileKey(path string) string {
-	path = atomicfile.Target(path)
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
+// sameFile says whether writing a and writing b replace one file: their
+// targets (atomicfile.Target: the links on the path followed, a dangling
+// last one too) have one name in one folder, the folders compared as files
+// (os.SameFile), so that two spellings, links and bind mounts of a folder
+// all count.
+func sameFile(a, b string) bool {
+	ta, tb := atomicfile.Target(a), atomicfile.Target(b)
+	if filepath.Base(ta) != filepath.Base(tb) {
+		return false
 	}
-	return path
+	da, errA := os.Stat(filepath.Dir(ta))
+	db, errB := os.Stat(filepath.Dir(tb))
+	if errA != nil || errB != nil {
+		aa, _ := filepath.Abs(ta)
+		ab, _ := filepath.Abs(tb)
+		return aa == ab
+	}
+	return os.SameFile(da, db)
 }
 
 // createOutputs creates the temporary file of each of files before the
