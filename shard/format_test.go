@@ -23,7 +23,9 @@ import (
 // 9007199254740992 when a tool reads it as a float64 (jq 1.6, JavaScript).
 const (
 	bigSeed  = 1<<53 + 1
-	bigLanes = 1<<53 + 7
+	// Three lanes per shard of 2^62+2 (the tail part's), so that its
+	// shard is its lane range (ParsePart checks).
+	bigLanes = 3 * (1<<62 + 2)
 	tailRun  = 3 // lanes the test computes, at the end of the job
 )
 

@@ -200,6 +200,9 @@ func ParsePart(data []byte) (*Part, error) {
 		if p.Shard.Index >= p.Shard.Count {
 			return nil, fmt.Errorf("shard %s is not a shard", p.Shard)
 		}
+		if first, count := p.Shard.Range(p.Params.Lanes); first != p.First || count != p.Count {
+			return nil, fmt.Errorf("shard %s of %d lanes is lanes [%d, %d+%d), the part holds [%d, %d+%d)", p.Shard, p.Params.Lanes, first, first, count, p.First, p.First, p.Count)
+		}
 	}
 	if p.Summary, err = pl.Summary.decode(sim.HistBins); err != nil {
 		return nil, fmt.Errorf("summary: %v", err)
@@ -211,8 +214,33 @@ func ParsePart(data []byte) (*Part, error) {
 		if p.Daily, err = decodeDaily(pl.Daily, p); err != nil {
 			return nil, err
 		}
+		if n := len(p.Daily); n > 0 {
+			if err := sameLanes(p.Summary, p.Daily[n-1]); err != nil {
+				return nil, fmt.Errorf("summary and the last day's disagree: %v", err)
+			}
+		}
 	}
 	return p, nil
+}
+
+// sameLanes checks that the final summary s and the last day's d, which
+// every engine computes from the same lanes' final temperatures, agree:
+// count, digest, min and max exactly, mean and m2 up to the rounding of
+// their sums (as in decode).
+func sameLanes(s, d *sim.Summary) error {
+	switch {
+	case s.Count != d.Count:
+		return fmt.Errorf("count %d and %d", s.Count, d.Count)
+	case s.Digest != d.Digest:
+		return fmt.Errorf("digest %016x and %016x", s.Digest, d.Digest)
+	case math.Float32bits(s.Min) != math.Float32bits(d.Min) || math.Float32bits(s.Max) != math.Float32bits(d.Max):
+		return fmt.Errorf("min %v and %v, max %v and %v", s.Min, d.Min, s.Max, d.Max)
+	}
+	r := math.Abs(float64(s.Max)) + math.Abs(float64(s.Min))
+	if math.Abs(s.Mean-d.Mean) > 1e-6*(r+math.Abs(s.Mean)) || math.Abs(s.M2-d.M2) > 1e-3*max(s.M2, d.M2) {
+		return fmt.Errorf("mean %v and %v, m2 %v and %v", s.Mean, d.Mean, s.M2, d.M2)
+	}
+	return nil
 }
 
 // decodeEnvelope checks the envelope and the checksum and returns the

@@ -231,6 +231,16 @@ func TestReadPartErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := func(s *map[string]any) map[string]any { return (*s)["summary"].(map[string]any) }
+	// A part of a --daily run, for edits of its final summary against its
+	// last day's, which every engine computes from the same lanes.
+	goodDaily := filepath.Join(dir, "good-daily.json")
+	if err := shard.WritePart(goodDaily, run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})); err != nil {
+		t.Fatal(err)
+	}
+	dailyData, err := os.ReadFile(goodDaily)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -271,6 +281,12 @@ func TestReadPartErrors(t *testing.T) {
 		{"m2 below the extremes' spread", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 1 }), "inconsistent (min"},
 		{"mean off the histogram", forge(t, data, func(pl map[string]any) { sub(&pl)["mean"] = 60 }), "summary is inconsistent: mean 60, the histogram's lanes have a mean in ["},
 		{"negative wall time", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = -5 }), "wall_seconds -5 is not a duration"},
+		{"digest off the last day's", forge(t, dailyData, func(pl map[string]any) { sub(&pl)["digest"] = "0123456789abcdef" }), "summary and the last day's disagree: digest 0123456789abcdef and"},
+		{"m2 off the last day's", forge(t, dailyData, func(pl map[string]any) {
+			m2, _ := sub(&pl)["m2"].(json.Number).Float64()
+			sub(&pl)["m2"] = m2 * 1.6
+		}), "summary and the last day's disagree: mean"},
+		{"shard off its lanes", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": "0", "count": "2"} }), "shard 0/2 of 1000 lanes is lanes [0, 0+500), the part holds [0, 0+1000)"},
 		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},
 		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
