@@ -22,7 +22,7 @@ import (
 // Above 2^53 a float64 no longer holds every integer: bigSeed becomes
 // 9007199254740992 when a tool reads it as a float64 (jq 1.6, JavaScript).
 const (
-	bigSeed  = 1<<53 + 1
+	bigSeed = 1<<53 + 1
 	// Three lanes per shard of 2^62+2 (the tail part's), so that its
 	// shard is its lane range (ParsePart checks).
 	bigLanes = 3 * (1<<62 + 2)
