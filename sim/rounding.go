@@ -159,11 +159,11 @@ func (p Params) PrecisionNote(lanes uint64) string {
 		}
 	}
 	_, sd := p.Exact(p.Steps)
-	if !(sd > 0) {
-		return ""
+	if !(sd > 0) || lanes == 0 {
+		return "" // no z-scores to weaken (an empty shard has none)
 	}
 	r := p.Rounding(p.Steps)
-	n := float64(max(lanes, 1))
+	n := float64(lanes)
 	zm, zs := r.Mean/(sd/math.Sqrt(n)), r.Std/(sd/math.Sqrt(2*n))
 	switch {
 	case r.Std >= sd:

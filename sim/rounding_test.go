@@ -212,4 +212,10 @@ func TestPrecisionNote(t *testing.T) {
 			t.Errorf("start %g anchor %g sigma %g persistence %g steps %d lanes %d: note %q, want one with %q", c.start, c.anchor, c.sigma, p.Persistence, p.Steps, p.Lanes, got, c.want)
 		}
 	}
+	// No lanes, no z-scores: an empty shard (it said "at 0 lanes").
+	p := Default()
+	p.Start, p.Anchor = 1e4, 1e4
+	if got := p.PrecisionNote(0); got != "" {
+		t.Errorf("no lanes: note %q, want none", got)
+	}
 }
