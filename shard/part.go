@@ -207,6 +207,9 @@ func ParsePart(data []byte) (*Part, error) {
 	if p.Summary, err = pl.Summary.decode(sim.HistBins); err != nil {
 		return nil, fmt.Errorf("summary: %v", err)
 	}
+	if err := sameLayout(p.Summary.Hist, sim.NewSummary(params).Hist); err != nil {
+		return nil, fmt.Errorf("summary: %v", err)
+	}
 	if p.Summary.Count != p.Count {
 		return nil, fmt.Errorf("summary counts %d lanes, the part holds %d", p.Summary.Count, p.Count)
 	}
@@ -221,6 +224,17 @@ func ParsePart(data []byte) (*Part, error) {
 		}
 	}
 	return p, nil
+}
+
+// sameLayout checks that a part's histogram h has the layout want, which
+// every engine takes from the job's parameters (the exact law of its step:
+// sim.NewSummary, sim.NewDaily): a part whose parameters, or the order of
+// whose days, were changed after the run does not.
+func sameLayout(h, want *sim.Histogram) error {
+	if math.Float32bits(h.Lo) != math.Float32bits(want.Lo) || math.Float32bits(h.Scale) != math.Float32bits(want.Scale) {
+		return fmt.Errorf("histogram from %v at %v bins per degree, the job's parameters give %v at %v: the part's parameters or summaries were changed after the run", h.Lo, h.Scale, want.Lo, want.Scale)
+	}
+	return nil
 }
 
 // sameLanes checks that the final summary s and the last day's d, which
@@ -325,8 +339,12 @@ func decodeDaily(daily []partSummary, p *Part) ([]*sim.Summary, error) {
 		return nil, fmt.Errorf("%d daily summaries for %d steps", len(daily), p.Params.Steps)
 	}
 	out := make([]*sim.Summary, len(daily))
+	want := sim.NewDaily(p.Params)
 	for n := range daily {
 		d, err := daily[n].decode(sim.DailyBins)
+		if err == nil {
+			err = sameLayout(d.Hist, want[n].Hist)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("daily summary of step %d: %v", n+1, err)
 		}

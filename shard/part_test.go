@@ -286,6 +286,14 @@ func TestReadPartErrors(t *testing.T) {
 			m2, _ := sub(&pl)["m2"].(json.Number).Float64()
 			sub(&pl)["m2"] = m2 * 1.6
 		}), "summary and the last day's disagree: mean"},
+		// Layouts the parameters do not give: changed parameters, days in
+		// another order (both merged into a report of another job).
+		{"steps changed", forge(t, data, func(pl map[string]any) { pl["params"].(map[string]any)["steps"] = 12 }), "summary: histogram from"},
+		{"sigma changed", forge(t, data, func(pl map[string]any) { pl["params"].(map[string]any)["sigma"] = 5.001 }), "the part's parameters or summaries were changed after the run"},
+		{"days swapped", forge(t, dailyData, func(pl map[string]any) {
+			d := pl["daily"].([]any)
+			d[0], d[1] = d[1], d[0]
+		}), "daily summary of step 1: histogram from"},
 		{"shard off its lanes", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": "0", "count": "2"} }), "shard 0/2 of 1000 lanes is lanes [0, 0+500), the part holds [0, 0+1000)"},
 		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},

@@ -88,6 +88,8 @@ func benchAction(c *cli.Context) error {
 	}
 	defer opts.files.Abort()
 	defer removeEmpty(opts.madeDirs)
+	// Also when a forced exit ends a benchmark that cannot return.
+	defer interrupt.BeforeExit(func() { removeEmpty(opts.madeDirs) })()
 	avail := forBench()
 	if c.IsSet("engines") && strings.TrimSpace(c.String("engines")) == "" {
 		// Not every engine, as leaving the flag out means.

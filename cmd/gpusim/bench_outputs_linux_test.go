@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,64 @@ func TestSameFileThroughBindMount(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(d1); len(ents) != 0 {
 		t.Errorf("the refused run left %d files", len(ents))
+	}
+}
+
+// TestSameFileByInode: two flags naming one existing file by two names (a
+// hard link, a file bind-mounted over another) are refused: the second
+// rename failed after the run with EBUSY under the bind mount.
+func TestSameFileByInode(t *testing.T) {
+	dir := t.TempDir()
+	h1, h2 := filepath.Join(dir, "h1.csv"), filepath.Join(dir, "h2.csv")
+	if err := os.WriteFile(h1, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(h1, h2); err != nil {
+		t.Skip(err)
+	}
+	code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--out", h1, "--daily-out", h2)
+	if want := `gpusim: error: --daily-out: "` + h2 + `" is also the file of --out` + "\n"; code != exitUsage || stderr != want {
+		t.Errorf("hard link: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+	f1, f2 := filepath.Join(dir, "f1.csv"), filepath.Join(dir, "f2.csv")
+	for _, f := range []string{f1, f2} {
+		if err := os.WriteFile(f, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mount(f1, f2, "", syscall.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(f2, 0) })
+	code, _, stderr = run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--out", f1, "--daily-out", f2)
+	if want := `gpusim: error: --daily-out: "` + f2 + `" is also the file of --out` + "\n"; code != exitUsage || stderr != want {
+		t.Errorf("bind mount: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}
+
+// TestLinkToDeletedFile: a link to a /proc fd entry of a deleted file is
+// refused before the run; it used to create a file named "... (deleted)".
+func TestLinkToDeletedFile(t *testing.T) {
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone.csv")
+	f, err := os.Create(gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	os.Remove(gone)
+	link := filepath.Join(dir, "zz.csv")
+	if err := os.Symlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), link); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--out", link)
+	if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --out: ") {
+		t.Errorf("exit %d, stderr %q; want 2 naming --out", code, stderr)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "zz.csv" {
+			t.Errorf("the refused run left %s", e.Name())
+		}
 	}
 }

@@ -106,9 +106,14 @@ func checkNames(c *cli.Context, files []outFile) error {
 // targets (atomicfile.Target: the links on the path followed, a dangling
 // last one too) have one name in one folder, the folders compared as files
 // (os.SameFile), so that two spellings, links and bind mounts of a folder
-// all count.
+// all count; or they are one existing file by two names (os.SameFile).
 func sameFile(a, b string) bool {
 	ta, tb := atomicfile.Target(a), atomicfile.Target(b)
+	if fa, err := os.Stat(ta); err == nil {
+		if fb, err := os.Stat(tb); err == nil && os.SameFile(fa, fb) {
+			return true // one file by two names: a file bind-mounted over another, a hard link
+		}
+	}
 	if filepath.Base(ta) != filepath.Base(tb) {
 		return false
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -126,7 +127,9 @@ func Target(path string) string {
 			return p
 		}
 		link, err := os.Readlink(p)
-		if err != nil {
+		if err != nil || (strings.HasPrefix(p, "/proc/") && strings.HasSuffix(link, " (deleted)")) {
+			// A /proc fd link to a deleted file reads as a name that
+			// is not a path: left as it is (Create then fails).
 			return p
 		}
 		if !filepath.IsAbs(link) {
