@@ -26,7 +26,7 @@ func (e Parallel) WorkerCount() int { return workerCount(e.Workers) }
 // Run implements sim.Engine.
 func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	w := e.WorkerCount()
-	return runParallel(ctx, job, "parallel", fmt.Sprintf("%d goroutines", w), w, runLanes)
+	return runParallel(ctx, job, "parallel", goroutines(w), w, runLanes)
 }
 
 // workerCount is the goroutines for a Workers field: all cores when zero.
@@ -179,4 +179,13 @@ func (w *window) stop() {
 	defer w.mu.Unlock()
 	w.stopped = true
 	w.cond.Broadcast()
+}
+
+// goroutines names a worker count as an engine's device does: "1
+// goroutine", "4 goroutines".
+func goroutines(w int) string {
+	if w == 1 {
+		return "1 goroutine"
+	}
+	return fmt.Sprintf("%d goroutines", w)
 }

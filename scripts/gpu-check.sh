@@ -91,21 +91,22 @@ jget() {
 	' "$1" 2>/dev/null
 }
 
-# Digests of the serial engine (cpu.Serial, gpusim main at a5ba33a):
+# Digests of the serial engine (cpu.Serial, gpusim main at a5ba33a); min and
+# max as the JSON report writes them (float64 decimals of the float32 values):
 #   name|digest|count|min|max|small|arguments
 EXPECT=$(
 	cat <<'EOF'
 k1|38e1074544a6b290|1|75|75|small|--lanes 1 --steps 0
-k2|84329b8ee86ef075|1|75.402|75.402|small|--lanes 1 --steps 1
-k3|96c3321df6ec20f1|7|62.534775|85.08246|small|--lanes 7 --steps 3
-k4|a47b4e3d83fddf3b|17|64.38603|85.635155|small|--lanes 17 --steps 4
-k5|da83691e54ff98ed|1000003|41.495888|101.28479|small|--lanes 1000003 --steps 10
-k6|900cbf39cf871412|5000000|41.495888|101.28479||--lanes 5e6 --steps 10
-k7|41aa4783191b7214|100003|48.232628|95.26386|small|--lanes 100003 --steps 13 --daily
-k8|0c3f57ee283bb111|1025|53.48674|89.327835|small|--lanes 8589935592 --shard 4194303/8388608 --steps 9
-k10|5550c1acbc298809|200003|-67.0883|201.81978|small|--lanes 200003 --steps 7 --seed 18446744073709551557 --start -40 --anchor 15.5 --persistence -0.97 --sigma 12
-k11-subnormal|13403c0252643d7e|100000|-4.1627432e-32|4.4534917e-32|small|--lanes 100000 --steps 3 --seed 7 --start 1e-30 --anchor 0 --persistence 1e-9 --sigma 1e-32
-k12|a9ab689c0b82040c|1000003|43.4741|101.43379||--lanes 1000003 --steps 101 --seed 3
+k2|84329b8ee86ef075|1|75.4020004272461|75.4020004272461|small|--lanes 1 --steps 1
+k3|96c3321df6ec20f1|7|62.53477478027344|85.08245849609375|small|--lanes 7 --steps 3
+k4|a47b4e3d83fddf3b|17|64.38603210449219|85.6351547241211|small|--lanes 17 --steps 4
+k5|da83691e54ff98ed|1000003|41.495887756347656|101.2847900390625|small|--lanes 1000003 --steps 10
+k6|900cbf39cf871412|5000000|41.495887756347656|101.2847900390625||--lanes 5e6 --steps 10
+k7|41aa4783191b7214|100003|48.232627868652344|95.26386260986328|small|--lanes 100003 --steps 13 --daily
+k8|0c3f57ee283bb111|1025|53.48674011230469|89.32783508300781|small|--lanes 8589935592 --shard 4194303/8388608 --steps 9
+k10|5550c1acbc298809|200003|-67.08830261230469|201.8197784423828|small|--lanes 200003 --steps 7 --seed 18446744073709551557 --start -40 --anchor 15.5 --persistence -0.97 --sigma 12
+k11-subnormal|13403c0252643d7e|100000|-4.16274317361003e-32|4.4534917095839406e-32|small|--lanes 100000 --steps 3 --seed 7 --start 1e-30 --anchor 0 --persistence 1e-9 --sigma 1e-32
+k12|a9ab689c0b82040c|1000003|43.474098205566406|101.43379211425781||--lanes 1000003 --steps 101 --seed 3
 EOF
 )
 # Timed jobs: name|digest ("" for fast math: statistics only)|seconds cap|small|arguments

@@ -97,7 +97,7 @@ func TestShardProcesses(t *testing.T) {
 	}
 	want := run(t, cpu.Parallel{Workers: 2}, &sim.Job{Params: smallJob(lanes)})
 	sameSummary(t, "4 processes", got.Summary, want.Summary)
-	if got.Engine != "parallel" || got.Device != "1 goroutines" {
+	if got.Engine != "parallel" || got.Device != "1 goroutine" {
 		t.Errorf("merged engine %q device %q", got.Engine, got.Device)
 	}
 }

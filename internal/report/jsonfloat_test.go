@@ -24,3 +24,22 @@ func TestJSONFloat32ViaFloat64(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONFloat32ComparesAsFloat64: min and max compare with the report's
+// float64 fields as their float32 values do: a job whose lanes all hold
+// 72.0234375 reported min 72.02344, above its mean of 72.0234375, to a
+// float64 reader.
+func TestJSONFloat32ComparesAsFloat64(t *testing.T) {
+	x := float32(72.0234375)
+	b, err := json.Marshal(jsonFloat32(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f != float64(x) {
+		t.Errorf("%s reads back as %v, want %v", b, f, float64(x))
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/daily"
-	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -20,8 +19,12 @@ type Report struct {
 	Engine    string `json:"engine"`
 	Requested string `json:"requested_engine"`
 	// Auto says what --engine auto chose and why.
-	Auto    *Auto      `json:"auto,omitempty"`
-	Device  string     `json:"device"`
+	Auto   *Auto  `json:"auto,omitempty"`
+	Device string `json:"device"`
+	// Math is the stream computed: sim.MathExact (docs/reproducibility.md,
+	// the same digest on every engine and device) or sim.MathFast (OpenCL's
+	// --math fast, whose digest depends on the device).
+	Math    string     `json:"math"`
 	Params  sim.Params `json:"params"`
 	Summary struct {
 		Count          uint64             `json:"count"`
@@ -154,21 +157,23 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return json.Marshal(float64(f))
 }
 
-// jsonFloat32 is a float32 result, encoded as the shortest decimal that reads
-// back as the same float32, through a float64 parser too (outfile.AppendFloat32).
+// jsonFloat32 is a float32 result (min, max), encoded as the shortest
+// decimal of its exact value as a float64, like the report's float64 fields:
+// it reads back as the same float32 through a float64 parser, and compares
+// exactly with mean and the quantiles (the shortest float32 decimal, 72.02344
+// for 72.0234375, read as a float64 above a mean of 72.0234375).
 type jsonFloat32 float32
 
 func (f jsonFloat32) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return []byte("null"), nil
-	}
-	return outfile.AppendFloat32(nil, float32(f)), nil
+	return jsonFloat(float64(f)).MarshalJSON()
 }
 
 // New is the report of res, run by the engine requested.
 func New(res *sim.Result, requested string) *Report {
-	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Params: res.Params}
+	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Math: res.Math, Params: res.Params}
+	if r.Math == "" {
+		r.Math = sim.MathExact
+	}
 	s := res.Summary
 	r.Summary.Count = s.Count
 	r.Summary.Mean = jsonFloat(s.Mean)
@@ -317,7 +322,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Daily != nil {
 		r.writeDaily(&b)
 	}
-	fmt.Fprintf(&b, "\ndigest    %s\n", r.Digest)
+	fmt.Fprintf(&b, "\ndigest    %s", r.Digest)
+	if r.Math == sim.MathFast {
+		b.WriteString(" (--math fast: not the reproducible stream; this digest depends on the device)")
+	}
+	b.WriteString("\n")
 	if r.Out != "" {
 		fmt.Fprintf(&b, "out       %s (%d lanes)\n", r.Out, p.Lanes)
 	}
