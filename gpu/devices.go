@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 )
@@ -93,6 +94,25 @@ type device struct {
 var enumerated struct {
 	sync.Mutex
 	list []device
+	// took is the enumeration's time: loading the OpenCL library (and,
+	// through the ICD loader, the vendor's, which for pocl is most of a
+	// warm start: LLVM's relocations), listing platforms and devices.
+	// charged says whether an engine's start-up has counted it.
+	took    time.Duration
+	charged bool
+}
+
+// discoveryCharge returns the enumeration's time the first time an engine
+// asks, and 0 after: the process pays it once, and the first engine's
+// start-up reports it, so that start-up covers everything OpenCL costs.
+func discoveryCharge() time.Duration {
+	enumerated.Lock()
+	defer enumerated.Unlock()
+	if enumerated.charged || enumerated.list == nil {
+		return 0
+	}
+	enumerated.charged = true
+	return enumerated.took
 }
 
 func devices() ([]device, error) {
@@ -101,9 +121,10 @@ func devices() ([]device, error) {
 	if enumerated.list != nil {
 		return enumerated.list, nil
 	}
+	t0 := time.Now()
 	list, err := enumerate()
 	if err == nil {
-		enumerated.list = list
+		enumerated.list, enumerated.took = list, time.Since(t0)
 	}
 	return list, err
 }

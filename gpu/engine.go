@@ -221,7 +221,7 @@ func Open(opt Options) (*Engine, error) {
 	if e.fast {
 		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
 	}
-	e.startup = time.Since(t0)
+	e.startup = time.Since(t0) + discoveryCharge()
 	return e, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
@@ -462,5 +463,35 @@ func TestMissingOpenCL(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "child-checked:") {
 			t.Errorf("missing %s: %v\n%s", c.name, err, out)
 		}
+	}
+}
+
+// TestStartupCountsDiscovery: the first engine's start-up includes loading
+// the OpenCL library and listing devices (most of a warm start on pocl),
+// reported once per process. It left them out, so the JSON's startup_s and
+// whole_ns_per_lane_step missed about 20 ms of a 40 ms warm start.
+func TestStartupCountsDiscovery(t *testing.T) {
+	testDevice(t) // enumerates
+	const sentinel = time.Hour
+	enumerated.Lock()
+	took, charged := enumerated.took, enumerated.charged
+	enumerated.took, enumerated.charged = sentinel, false
+	enumerated.Unlock()
+	t.Cleanup(func() {
+		enumerated.Lock()
+		enumerated.took, enumerated.charged = took, charged
+		enumerated.Unlock()
+	})
+	first := open(t, Options{})
+	second := open(t, Options{})
+	if first.startup < sentinel {
+		t.Errorf("first engine's start-up %v leaves out the discovery (%v)", first.startup, sentinel)
+	}
+	if second.startup >= sentinel {
+		t.Errorf("second engine's start-up %v counts the discovery again", second.startup)
+	}
+	r := runJob(t, first, job(100, 2))
+	if r.Timing.Startup < sentinel {
+		t.Errorf("the first run reports start-up %v without the discovery", r.Timing.Startup)
 	}
 }

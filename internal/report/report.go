@@ -47,7 +47,8 @@ type Report struct {
 	Digest string `json:"digest"`
 	Timing struct {
 		Wall float64 `json:"wall_s"`
-		// Startup is the engine's opening (device context, program build
+		// Startup is the engine's opening (the OpenCL library's loading and
+		// device discovery, paid by a process's first engine; device context, program build
 		// or cached binary, self-test, first launch), apart from Wall.
 		Startup       float64   `json:"startup_s"`
 		Compile       float64   `json:"compile_s"`
