@@ -62,9 +62,16 @@ func PrepareDoc(doc string, rep *Report, charts []string) (*atomicfile.File, err
 // CheckPython says why the interpreter at path cannot run the baseline
 // (it cannot import numpy), or returns nil.
 func CheckPython(ctx context.Context, path string) error {
-	out, err := exec.CommandContext(ctx, path, "-c", "import numpy").CombinedOutput()
+	// The probe prints a token only a Python that imported numpy prints, so
+	// a program that exits 0 whatever it is given (true, a shell script)
+	// is refused too.
+	const token = "gpusim-numpy-ok"
+	out, err := exec.CommandContext(ctx, path, "-c", "import numpy; print('"+token+"')").CombinedOutput()
 	if err == nil {
-		return nil
+		if strings.Contains(string(out), token) {
+			return nil
+		}
+		return fmt.Errorf("%q is not a Python that imports numpy: asked to print %q, it printed %q", path, token, strings.TrimSpace(string(out)))
 	}
 	why := err.Error()
 	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(out) > 0 {

@@ -135,7 +135,10 @@ type PythonReport struct {
 	Modules map[string]string `json:"modules,omitempty"`
 	Cores   int               `json:"cores,omitempty"`
 	Skipped string            `json:"skipped,omitempty"`
-	Results []PythonResult    `json:"results,omitempty"`
+	// Failed is why the baseline, started, gave no results (the script's
+	// error, or output that is not its JSON); the engines' results stand.
+	Failed  string         `json:"failed,omitempty"`
+	Results []PythonResult `json:"results,omitempty"`
 }
 
 // LawFailures lists the versions whose sample disagrees with the exact law.

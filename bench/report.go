@@ -105,6 +105,9 @@ func (r *Report) pythonTable(py *PythonReport) table {
 	if py.Skipped != "" {
 		pt.notes = append(pt.notes, "skipped: "+py.Skipped)
 	}
+	if py.Failed != "" {
+		pt.notes = append(pt.notes, fmt.Sprintf("failed (%s): %s", py.Interpreter, py.Failed))
+	}
 	skipped := map[string]string{}
 	for _, p := range py.Results {
 		if p.Skipped != "" {
@@ -415,6 +418,12 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		put(kv)
 	}
 	if r.Python != nil {
+		switch {
+		case r.Python.Skipped != "":
+			put(map[string]string{"section": "python", "note": "skipped: " + r.Python.Skipped})
+		case r.Python.Failed != "":
+			put(map[string]string{"section": "python", "note": "failed: " + r.Python.Failed})
+		}
 		for _, p := range r.Python.Results {
 			if p.Skipped != "" {
 				put(wl(map[string]string{"section": "python", "engine": "python/" + p.Method, "note": "skipped: " + p.Skipped + "; Debian package " + p.Package}, p.Workload))

@@ -322,7 +322,15 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 	}
 	py, err := RunPython(ctx, &cfg, r.progress)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		// The engines' measurements stand without the baseline: the
+		// report says it failed and why rather than being lost.
+		why := strings.TrimPrefix(err.Error(), "bench: python baseline: ")
+		rep.Python = &PythonReport{Interpreter: cfg.PythonPath, Failed: why}
+		r.progress("python baseline failed: %s", why)
+		return nil
 	}
 	rep.Python = py
 	for _, f := range py.LawFailures() {

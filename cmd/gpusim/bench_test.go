@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,5 +125,39 @@ func TestBenchNoNumPy(t *testing.T) {
 	code, _, stderr = run(context.Background(), append(args, "--baseline", "python")...)
 	if code != exitFailure || !strings.HasPrefix(stderr, "gpusim: error: --baseline python: no python3 with numpy found") || strings.Contains(stderr, "bench: serial") {
 		t.Errorf("--baseline python: got exit %d, stderr %q; want exit 1 before anything runs", code, stderr)
+	}
+}
+
+// TestBenchPythonFails: a baseline that fails after the engines ran (the
+// script's MemoryError at a large --lanes) leaves the engines' report
+// standing, with the failure in it; it threw the whole report away. And
+// --python is checked for a Python that imports numpy, not for a program
+// that exits 0: /bin/true ran the whole bench before failing.
+func TestBenchPythonFails(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "python3")
+	script := "#!/bin/sh\ncase \"$*\" in *'import numpy'*) echo gpusim-numpy-ok; exit 0;; esac\necho 'MemoryError: cannot allocate' >&2\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--engines", "serial"}
+	code, stdout, stderr := run(context.Background(), append(args, "--python", fake)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "100 x 4   serial") || !strings.Contains(stdout, "\nPython baseline\n  failed ("+fake+"): exit status 1: MemoryError: cannot allocate") {
+		t.Errorf("the report lacks the engines or the baseline's failure:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "bench: python baseline failed: exit status 1: MemoryError") {
+		t.Errorf("stderr does not say the baseline failed:\n%s", stderr)
+	}
+	code, stdout, stderr = run(context.Background(), append(args, "--format", "json", "--python", fake)...)
+	if code != 0 || !strings.Contains(stdout, `"failed": "exit status 1: MemoryError: cannot allocate"`) {
+		t.Errorf("JSON: exit %d, stderr %q, no failed field:\n%s", code, stderr, stdout)
+	}
+
+	code, stdout, stderr = run(context.Background(), append(args, "--python", "/bin/true")...)
+	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, `gpusim: error: --python: "/bin/true" is not a Python that imports numpy`) || strings.Contains(stderr, "bench: serial") {
+		t.Errorf("--python /bin/true: exit %d, stdout %q, stderr %q; want exit 2 before anything runs", code, stdout, stderr)
 	}
 }
