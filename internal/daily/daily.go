@@ -3,6 +3,7 @@ package daily
 import (
 	"bufio"
 	"io"
+	"math"
 	"strconv"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -50,6 +51,11 @@ func Table(p sim.Params, summaries []*sim.Summary) []Day {
 	rounding := p.RoundingSteps(len(summaries))
 	for i, s := range summaries {
 		d := Day{Step: i + 1, Count: s.Count, Mean: s.Mean, Std: s.Std(), Rounding: rounding[i]}
+		if s.Count == 0 {
+			// An empty shard's day has no mean, as its final summary has
+			// none (NaN: null in JSON, as the std).
+			d.Mean = math.NaN()
+		}
 		law := p.Law(i + 1)
 		d.ExactMean, d.ExactStd = law.Mu, law.Sigma
 		d.Quantiles = make([]float64, len(Levels))

@@ -113,18 +113,20 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 			last = i - 1
 		}
 	}
-	if total == 0 {
-		return nil, fmt.Errorf("plot: the summary counts no lanes")
-	}
 	pl := plot.New()
 	pl.Title.Text = title("Final temperatures", p)
+	if total == 0 {
+		// An empty shard (more shards than lanes): the exact law alone,
+		// so that an array job's surplus tasks write their charts too.
+		pl.Title.Text = title("Final temperatures: no lanes (an empty shard)", p)
+	}
 	pl.X.Label.Text = fmt.Sprintf("temperature after %d steps", p.Steps)
 	pl.Y.Label.Text = "density"
 	pl.Add(plotter.NewGrid())
 	pl.Legend.Top = true
 	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
 
-	if s.Min == s.Max {
+	if total > 0 && s.Min == s.Max {
 		x := float64(s.Min)
 		spike, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
 		if err != nil {
@@ -176,6 +178,10 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		pl.Add(hist)
 		pl.Legend.Add(label, hist)
 		pl.X.Min, pl.X.Max = xys[0].X, xys[len(xys)-1].X
+	}
+	if total == 0 && sd == 0 {
+		pl.X.Min, pl.X.Max = mu-1, mu+1
+		pl.Y.Max = 1
 	}
 	if sd > 0 {
 		f := plotter.NewFunction(norm.Prob)
@@ -243,6 +249,23 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 	pl.X.Label.Text = "day (step)"
 	pl.Y.Label.Text = "temperature"
 	pl.Add(plotter.NewGrid())
+	exact, err := line(func(k int) float64 { m, _ := p.Exact(k); return m })
+	if err != nil {
+		return nil, err
+	}
+	exact.Color, exact.Width = colExact, vg.Points(1.2)
+	exact.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	empty := len(days) > 0
+	for _, d := range days {
+		empty = empty && d.Count == 0
+	}
+	if empty {
+		// An empty shard: no quantiles, the exact mean alone.
+		pl.Title.Text = title("Temperature by day: no lanes (an empty shard)", p)
+		pl.Add(exact)
+		pl.Legend.Add("exact mean", exact)
+		return finishDaily(pl, len(days)), nil
+	}
 	outer, err := band(i05, i95, colOuter)
 	if err != nil {
 		return nil, err
@@ -256,19 +279,18 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 		return nil, err
 	}
 	median.Color, median.Width = colMedian, vg.Points(1.5)
-	exact, err := line(func(k int) float64 { m, _ := p.Exact(k); return m })
-	if err != nil {
-		return nil, err
-	}
-	exact.Color, exact.Width = colExact, vg.Points(1.2)
-	exact.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	pl.Add(outer, inner, median, exact)
 	pl.Legend.Add("p05 to p95", outer)
 	pl.Legend.Add("p25 to p75", inner)
 	pl.Legend.Add("median", median)
 	pl.Legend.Add("exact mean", exact)
+	return finishDaily(pl, len(days)), nil
+}
+
+// finishDaily sets the fan chart's axes for n days.
+func finishDaily(pl *plot.Plot, n int) *plot.Plot {
 	pl.Legend.Top = true
-	pl.X.Min, pl.X.Max = 0, math.Max(1, float64(len(days)))
+	pl.X.Min, pl.X.Max = 0, math.Max(1, float64(n))
 	// Room above the fan for the legend, and a margin below it; a fan of
 	// no width (no steps or no noise) gets a range of 2 degrees.
 	r := pl.Y.Max - pl.Y.Min
@@ -277,7 +299,7 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 	}
 	pl.Y.Min, pl.Y.Max = pl.Y.Min-0.05*r, pl.Y.Max+0.3*r
 	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
-	return pl, nil
+	return pl
 }
 
 // plainTicks are gonum's default ticks labelled with the shortest decimal:
