@@ -79,8 +79,8 @@ const (
 	deviceMeasureBudget = 0.5 // seconds
 )
 
-// Auto chooses the engine expected to finish o.Params's job first and
-// starts it:
+// Auto chooses the engine expected to finish o.Params's job (a shard's
+// lanes of it when o.Sharded) first and starts it:
 //
 //  1. a job simd finishes within deviceStartupFloor runs on simd, without
 //     loading any device driver;
@@ -104,7 +104,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	start := time.Now()
 	simd := cpu.SIMD{Workers: o.Workers}
 	p := o.Params
-	work := float64(p.Lanes) * float64(max(p.Steps, 1))
+	lanes := p.Lanes
+	if o.Sharded {
+		lanes = o.Lanes
+	}
+	work := float64(lanes) * float64(max(p.Steps, 1))
 	simdEst := time.Duration(work * simdNsPerCore / float64(simd.WorkerCount()))
 	if simdEst < deviceStartupFloor || p.Steps == 0 {
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g lane-steps): simd finishes before a device could start", work)}, nil

@@ -20,6 +20,10 @@ type Options struct {
 	VectorWidth int    // lanes per work-item of a device engine; 0 for the device's
 	// Params is the job the engine is for: auto chooses by its size.
 	Params sim.Params
+	// Sharded says the process runs only Lanes of Params' lanes (a
+	// shard's, possibly none): auto chooses by those.
+	Sharded bool
+	Lanes   uint64
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)
 }

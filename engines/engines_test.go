@@ -104,6 +104,22 @@ func TestAutoSmallJob(t *testing.T) {
 	}
 }
 
+// TestAutoShard checks that auto sizes a shard's choice by the shard's
+// lanes: a million-lane shard of a 1e12-lane job is a small job. It planned
+// for the whole job, loaded OpenCL and probed in every task of an array.
+func TestAutoShard(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e12, 10
+	for _, lanes := range []uint64{1000, 0} {
+		e, ch, err := Auto(context.Background(), Options{Params: p, Sharded: true, Lanes: lanes})
+		want := fmt.Sprintf("a small job (%.3g lane-steps)", float64(lanes*10))
+		if err != nil || e.Name() != "simd" || !strings.Contains(ch.Reason, want) {
+			t.Errorf("Auto(shard of %d lanes) = %v, %+v, %v; want simd for %s", lanes, e, ch, err, want)
+		}
+	}
+}
+
 // TestAutoCancelled checks that auto's measurements stop with the context.
 func TestAutoCancelled(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())

@@ -194,6 +194,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
 		o.eng.Note(n)
 	}
+	if o.shard.shard != nil {
+		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
+	}
 	t0 := time.Now()
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
