@@ -382,3 +382,73 @@ func FuzzParseDevices(f *testing.F) {
 		}
 	})
 }
+
+// coldEngine is serial behind a start that takes startup, and reports a
+// cold start (its program built from source and cached) when cold.
+type coldEngine struct {
+	cpu.Serial
+	cold bool
+}
+
+func (c coldEngine) ColdStart() bool { return c.cold }
+
+// TestCalibrateColdStart checks that a device whose start built its program
+// (a first run, an emptied cache) is timed on a second start: the first
+// start's compile (6 s on pocl) stood in the calibration as the device's
+// start-up, where later processes take 0.075 s.
+func TestCalibrateColdStart(t *testing.T) {
+	opens := 0
+	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) {
+		opens++
+		if opens == 1 {
+			time.Sleep(time.Second) // the compile
+			return coldEngine{cold: true}, nil
+		}
+		return coldEngine{}, nil
+	}}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 4
+	c, e, ch, err := calibrate(context.Background(), dev, []Device{{Index: 0, Label: "fake device"}}, Options{Params: p}, cpu.SIMD{}, 4000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if opens != 2 || len(c.Devices) != 1 || c.Devices[0].Startup >= 0.5 {
+		t.Errorf("%d opens, calibrated devices %+v: want the second, warm start timed", opens, c.Devices)
+	}
+	if ch.Engine == "simd" && !strings.Contains(ch.Reason, "fake on fake device at ") {
+		t.Errorf("reason %q does not give the device's prediction beside simd's", ch.Reason)
+	}
+}
+
+// TestCalibrationInvalid checks that a calibration with costs no
+// measurement gives (edited, damaged: a negative start-up predicted -100 s
+// on every run) is dropped and measured anew, never trusted.
+func TestCalibrationInvalid(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	p := sim.Default()
+	p.Lanes, p.Steps = 1<<28, 100
+	o := Options{Params: p}
+	key := calibrationKey(o)
+	good := calibration{SIMD: cost{Ns: 0.5}, Devices: []deviceTiming{{Index: 0, Label: "d", Startup: 0.2, cost: cost{Ns: 1}}}}
+	for _, bad := range []func(c *calibration){
+		func(c *calibration) { c.Devices[0].Startup = -100 },
+		func(c *calibration) { c.Devices[0].Ns = -1 },
+		func(c *calibration) { c.Devices[0].Fixed = -1 },
+		func(c *calibration) { c.Devices[0].Index = -1 },
+		func(c *calibration) { c.SIMD.Fixed = -0.5 },
+		func(c *calibration) { c.SIMD.Ns = 0 },
+	} {
+		c := good
+		c.Devices = slices.Clone(good.Devices)
+		bad(&c)
+		storeCalibration(key, c)
+		if got, ok := loadCalibration(key); ok {
+			t.Errorf("loadCalibration took %+v", got)
+		}
+		storeCalibration(key, good)
+		if _, ok := loadCalibration(key); !ok {
+			t.Errorf("a valid calibration was not loaded")
+		}
+	}
+}

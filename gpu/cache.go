@@ -95,18 +95,21 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	return b[len(head)+65:], string(b[len(head) : len(head)+64])
 }
 
-// cacheStore writes data under key atomically (a temporary file renamed).
-func cacheStore(kind, key string, data []byte) {
+// cacheStore writes data under key atomically (a temporary file renamed)
+// and reports whether it did; a cache that cannot be written is a note.
+func cacheStore(kind, key string, data []byte) (stored bool) {
 	path := cachePath(kind, key)
 	if path == "" {
-		return
+		return false
 	}
 	b := make([]byte, 0, len(cacheMagic)+len(key)+66+len(data))
 	b = append(b, cacheMagic+key+"\n"+sum(data)+"\n"...)
 	b = append(b, data...)
 	if err := writeAtomic(path, b); err != nil {
 		cacheNote("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
+		return false
 	}
+	return true
 }
 
 func writeAtomic(path string, b []byte) error {

@@ -133,6 +133,10 @@ type Engine struct {
 	dailyBlocks int
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
+	// built says Open built the program from source (no binary in the
+	// disk cache), and cold that it then stored the binary there: a later
+	// process starts without the compile.
+	built, cold bool
 	// launches counts kernel launches of runs (tests check how runs split).
 	launches int
 	startup  time.Duration // Open's time not yet reported in a Result
@@ -212,7 +216,9 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	e.savedBinary(e.sh.saveBinary(e.source(), options))
+	saved := e.sh.saveBinary(e.source(), options)
+	e.savedBinary(saved)
+	e.cold = e.built && saved != ""
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)
@@ -310,6 +316,7 @@ func (e *Engine) init(options string) error {
 		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc, err)
 	}
 	e.compile = took
+	e.built = took > 0 && e.sh.binarySum(src, options) == ""
 	if e.q, err = cl.CreateQueue(e.sh.ctx, e.sh.dev); err != nil {
 		return fmt.Errorf("opencl: create queue: %w", err)
 	}
@@ -368,6 +375,12 @@ func (e *Engine) warmUp() error {
 	e.compile += time.Since(t0)
 	return nil
 }
+
+// ColdStart reports whether Open built the program from source and stored
+// its binary in the disk cache, as a first run on a device (or after the
+// cache was emptied) does: its start-up then includes a compile that later
+// processes, finding the binary, do not pay.
+func (e *Engine) ColdStart() bool { return e.cold }
 
 // Name implements sim.Engine.
 func (e *Engine) Name() string { return "opencl" }

@@ -43,6 +43,17 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 	return m, nil
 }
 
+// ColdStart reports whether any device's engine built its program from
+// source (Engine.ColdStart).
+func (m *Multi) ColdStart() bool {
+	for _, e := range m.engines {
+		if e.ColdStart() {
+			return true
+		}
+	}
+	return false
+}
+
 // Name implements sim.Engine.
 func (m *Multi) Name() string { return "opencl" }
 

@@ -162,7 +162,9 @@ func (s *shared) saveBinary(source, options string) string {
 		cacheNote("cache: the driver gives no program binary: %v", err)
 		return ""
 	}
-	cacheStore("programs", key, bin)
+	if !cacheStore("programs", key, bin) {
+		return ""
+	}
 	return sum(bin)
 }
 
