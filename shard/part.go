@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -157,9 +159,9 @@ func checksum(b []byte) string {
 // JSON, not a part, of another version, fails its checksum or has values
 // that cannot belong together.
 func ReadPart(path string) (*Part, error) {
-	data, err := os.ReadFile(path)
+	data, err := readPartBytes(path)
 	if err != nil {
-		return nil, fmt.Errorf("read part: %w", err)
+		return nil, err
 	}
 	p, err := ParsePart(data)
 	if err != nil {
@@ -167,6 +169,40 @@ func ReadPart(path string) (*Part, error) {
 	}
 	p.Path = path
 	return p, nil
+}
+
+// maxPartBytes bounds what ReadPart reads: a part of sim.MaxDailySteps
+// days, each a histogram of sim.DailyBins+2 counts of up to 20 digits, is
+// about 120 MB, and twice that re-indented one number a line (jq).
+const maxPartBytes = 1 << 30
+
+// readPartBytes reads the file at path, refusing from its first bytes one
+// that is not a JSON object (a device such as /dev/zero, a binary a glob
+// picked up, which were read whole until memory ran out), a folder, or
+// one larger than any part.
+func readPartBytes(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read part: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s: a folder, not a part file (name its parts, as in %s)", path, filepath.Join(path, "*.json"))
+	}
+	const sniff = 512
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(sniff)
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(head) == sniff && len(t) > 0 && t[0] != '{' {
+		return nil, fmt.Errorf("%s: not a gpusim part (not a JSON object: it begins %q)", path, head[:16])
+	}
+	data, err := io.ReadAll(io.LimitReader(br, maxPartBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read part: %w", err)
+	}
+	if len(data) > maxPartBytes {
+		return nil, fmt.Errorf("%s: not a gpusim part (over %d bytes, more than any part holds)", path, maxPartBytes)
+	}
+	return data, nil
 }
 
 // maxWallSeconds bounds a part's wall_seconds: the largest time.Duration,
