@@ -56,6 +56,11 @@ func mergeAction(c *cli.Context) error {
 	}
 	r := report.New(res, res.Engine)
 	r.Merged = &report.Merged{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
+	if res.Math == "" {
+		// Format version 1 parts do not record it, and --math fast
+		// existed then: not labelled exact.
+		r.Math = report.MathUnknown
+	}
 	for _, p := range parts {
 		r.Merged.Wall += p.Wall.Seconds()
 	}

@@ -125,3 +125,29 @@ func TestMergeDaily(t *testing.T) {
 		t.Errorf("merge of daily and plain parts: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestMergeV1Math: format version 1 parts do not record --math, which
+// existed then; their merge was labelled exact.
+func TestMergeV1Math(t *testing.T) {
+	parts := []string{"../../shard/testdata/v1-part-0.json", "../../shard/testdata/v1-part-1.json"}
+	code, stdout, stderr := run(context.Background(), append([]string{"merge", "--format", "json"}, parts...)...)
+	if code != 0 || !strings.Contains(stdout, `"math": "unknown"`) {
+		t.Errorf("exit %d, stderr %q; want math unknown in:\n%s", code, stderr, stdout)
+	}
+	code, stdout, stderr = run(context.Background(), append([]string{"merge"}, parts...)...)
+	if code != 0 || !strings.Contains(stdout, "\nmath      unknown: format version 1 parts do not record whether --math fast computed them\n") {
+		t.Errorf("exit %d, stderr %q; want the unknown math in:\n%s", code, stderr, stdout)
+	}
+}
+
+// TestMergeOnePart: "merged    1 part; its run took", not "1 parts".
+func TestMergeOnePart(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.json")
+	if code, _, stderr := run(context.Background(), "run", "--lanes", "100", "--shard", "0/1", "--save", p); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := run(context.Background(), "merge", p)
+	if code != 0 || !strings.Contains(stdout, "\nmerged    1 part; its run took ") {
+		t.Errorf("exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+}

@@ -23,7 +23,8 @@ type Report struct {
 	Device string `json:"device"`
 	// Math is the stream computed: sim.MathExact (docs/reproducibility.md,
 	// the same digest on every engine and device) or sim.MathFast (OpenCL's
-	// --math fast, whose digest depends on the device).
+	// --math fast, whose digest depends on the device); MathUnknown for a
+	// merge of format version 1 parts, which do not record it.
 	Math    string     `json:"math"`
 	Params  sim.Params `json:"params"`
 	Summary struct {
@@ -114,13 +115,23 @@ type Merged struct {
 	Daily bool `json:"daily"`
 }
 
+// MathUnknown is Report.Math for parts that do not record their math.
+const MathUnknown = "unknown"
+
 func (m *Merged) writeText(b *strings.Builder) {
 	with := ""
 	if m.Daily {
 		with = " with per-step statistics"
 	}
-	fmt.Fprintf(b, "merged    %d parts%s; their runs took %s of wall time in all\n",
-		m.Parts, with, fmtSeconds(m.Wall))
+	if m.Parts == 1 {
+		fmt.Fprintf(b, "merged    1 part%s; its run took %s of wall time\n", with, fmtSeconds(m.Wall))
+	} else {
+		fmt.Fprintf(b, "merged    %d parts%s; their runs took %s of wall time in all\n",
+			m.Parts, with, fmtSeconds(m.Wall))
+	}
+	if m.Math == "" {
+		b.WriteString("math      unknown: format version 1 parts do not record whether --math fast computed them\n")
+	}
 }
 
 // fmtSeconds is FmtDuration of s seconds, which may be past what a
