@@ -42,7 +42,8 @@
 // The checksum is the SHA-256 of the payload's values encoded as Marshal
 // encodes them (Go's encoding/json of the payload, compact), so a changed
 // value, a truncated file or a damaged byte fails it, while whitespace, key
-// order and the spelling of a number (1e2 for 100) do not.
+// order and the spelling of a float (7.2e1 for 72) do not. Integer fields
+// must be written as integers (a count of 1e2 is refused).
 //
 // Version 1 wrote the uint64s as numbers, the float32s as their shortest
 // float32 decimal and no math mode, and summed the payload's compact text.
