@@ -45,6 +45,11 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 		if c.String("out") != "" {
 			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
 		}
+		if c.IsSet("paths") {
+			// Every task of an array would write the same lanes, most of
+			// them outside its shard.
+			return nil, &sim.ParamError{Flag: "paths", Msg: "cannot be combined with --shard (--paths writes the job's first K lanes, whatever the shard; write them from one run without --shard)"}
+		}
 	}
 	if sr.save != "" && !strings.EqualFold(filepath.Ext(sr.save), ".json") { // as --out's .NPY
 		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
