@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,7 +121,13 @@ func checkFormat(c *cli.Context, valid ...string) (string, error) {
 // noArgs refuses positional arguments to a command that takes none.
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
-		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, c.Args().First()), hint: "flags take two dashes, e.g. --lanes 1000"}
+		hint := fmt.Sprintf("flags take two dashes; gpusim %s --help lists them", c.Command.Name)
+		for _, f := range c.Command.Flags {
+			if slices.Contains(f.Names(), "lanes") {
+				hint = "flags take two dashes, e.g. --lanes 1000"
+			}
+		}
+		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, c.Args().First()), hint: hint}
 	}
 	return nil
 }
