@@ -36,7 +36,13 @@ func selftestCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return selftestRun(c.Context, o, c.App.Writer)
+			err = selftestRun(c.Context, o, c.App.Writer)
+			// The engines' remarks, as run prints them: a cached program
+			// that failed a check and was rebuilt, a cache not written.
+			for _, n := range engines.Notes() {
+				fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
+			}
+			return err
 		},
 	}
 }
