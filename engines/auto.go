@@ -671,7 +671,7 @@ func updateCalibration(change func(calibrationFile)) {
 	if err != nil {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := cachedir.MkdirAll(filepath.Dir(path)); err != nil {
 		return
 	}
 	// A failed write leaves the old file: the calibration is only a cache.

@@ -113,7 +113,7 @@ func cacheStore(kind, key string, data []byte) (stored bool) {
 }
 
 func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := cachedir.MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(path, func(w io.Writer) error {

@@ -3,6 +3,7 @@
 package cachedir
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -25,4 +26,25 @@ func Dir() string {
 		return ""
 	}
 	return filepath.Join(d, "gpusim")
+}
+
+// MkdirAll creates dir and its parents as os.MkdirAll does; when a link on
+// the way points nowhere, the error says so (os.MkdirAll reports "file
+// exists" for it).
+func MkdirAll(dir string) error {
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		return nil
+	}
+	for p := dir; ; p = filepath.Dir(p) {
+		if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+			if _, serr := os.Stat(p); serr != nil {
+				target, _ := os.Readlink(p)
+				return fmt.Errorf("%s is a link to %s, which does not exist: %w", p, target, err)
+			}
+		}
+		if q := filepath.Dir(p); q == p {
+			return err
+		}
+	}
 }
