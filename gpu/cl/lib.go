@@ -104,10 +104,15 @@ func load() error {
 		return err
 	}
 	var tried []string
+	if p := vendorsProblem(); p != "" {
+		tried = append(tried, p)
+	}
 	noPlatform := ""
 	for _, c := range candidates() {
 		n, err := open(c.path)
 		switch {
+		case err != nil && err.Error() == "":
+			tried = append(tried, fmt.Sprintf("%s (%s): cannot be loaded (the dynamic loader gave no reason)", c.path, c.from))
 		case err != nil:
 			tried = append(tried, fmt.Sprintf("%s (%s): %v", c.path, c.from, err))
 		case n == 0:

@@ -40,6 +40,7 @@ func TestBareMachine(t *testing.T) {
 		"library":      {cl.EnvLibrary + "=" + lib},
 		"well-known":   {},
 		"none":         {cl.EnvVendors + "=" + empty},
+		"missing":      {cl.EnvVendors + "=/nonexistent/vendors"},
 		"bad-filename": {cl.EnvFilenames + "=/nonexistent/libnone.so", cl.EnvVendors + "=" + empty},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -59,9 +60,15 @@ func bareChild(t *testing.T, name string) {
 	}
 	err := cl.Load()
 	switch name {
-	case "none":
-		if !errors.Is(err, cl.ErrNoLibrary) || !strings.Contains(cl.HintFor(err), cl.EnvLibrary) {
-			t.Fatalf("got %v, want ErrNoLibrary with a hint", err)
+	case "none", "missing":
+		// The error says what is wrong with OCL_ICD_VENDORS' folder
+		// (it was missing from the list of what was tried).
+		want := cl.EnvVendors + "=" + os.Getenv(cl.EnvVendors) + ": a folder with no .icd files"
+		if name == "missing" {
+			want = cl.EnvVendors + "=/nonexistent/vendors: no such file or folder"
+		}
+		if !errors.Is(err, cl.ErrNoLibrary) || !strings.Contains(cl.HintFor(err), cl.EnvLibrary) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("got %v, want ErrNoLibrary with a hint, saying %q", err, want)
 		}
 		t.Log(err, "\nhint:", cl.HintFor(err))
 		return

@@ -1,6 +1,7 @@
 package cl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,10 +68,39 @@ func vendorCandidates() []candidate {
 		if lib := readICD(dir); lib != "" {
 			out = append(out, candidate{lib, dir})
 		}
-	case from == EnvVendors:
+	case from == EnvVendors && (err == nil || !strings.Contains(dir, "/")):
+		// A driver library: a file, or a name the dynamic loader finds.
 		out = append(out, candidate{dir, EnvVendors})
 	}
 	return out
+}
+
+// vendorsProblem says what is wrong with the ICD folder or file the
+// environment names (OCL_ICD_VENDORS, OPENCL_VENDOR_PATH), for the error
+// when no platform was found: a folder without .icd files, a path that is
+// not there, or an .icd file that names no library. "" when none is named
+// or it looks right.
+func vendorsProblem() string {
+	env, dir := EnvVendors, os.Getenv(EnvVendors)
+	if dir == "" {
+		env, dir = envVendorPath, os.Getenv(envVendorPath)
+	}
+	if dir == "" {
+		return ""
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil && (strings.Contains(dir, "/") || env == envVendorPath):
+		return fmt.Sprintf("%s=%s: no such file or folder", env, dir)
+	case err == nil && fi.IsDir():
+		files, _ := filepath.Glob(filepath.Join(dir, "*.icd"))
+		if len(files) == 0 {
+			return fmt.Sprintf("%s=%s: a folder with no .icd files", env, dir)
+		}
+	case err == nil && strings.HasSuffix(dir, ".icd") && readICD(dir) == "":
+		return fmt.Sprintf("%s=%s: an .icd file that names no library", env, dir)
+	}
+	return ""
 }
 
 // readICD returns the library an .icd file names: its first line.
