@@ -241,6 +241,9 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	default:
 		return paramErr("baseline", "unknown baseline %q (valid: python, none)", b)
 	}
+	if c.IsSet("python") && c.String("python") == "" {
+		return paramErr("python", "needs the path of a python3 with numpy, got \"\"")
+	}
 	if py := c.String("python"); py != "" {
 		if c.String("baseline") == "none" {
 			return &usageError{msg: "--python and --baseline none contradict each other"}
@@ -254,6 +257,17 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 // --plot-format and --update-doc.
 func newBenchOptions(c *cli.Context) (opts benchOptions, err error) {
 	opts = benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
+	for _, f := range []string{"plot", "update-doc", "html"} {
+		if c.IsSet(f) && c.String(f) == "" {
+			// Given empty, as by an unset shell variable: not the same
+			// as not given.
+			what := "a file name"
+			if f == "plot" {
+				what = "a folder name"
+			}
+			return opts, paramErr(f, "needs %s, got \"\"", what)
+		}
+	}
 	defer func() {
 		if err != nil {
 			removeEmpty(opts.madeDirs) // a later check failed
@@ -286,9 +300,6 @@ func newBenchOptions(c *cli.Context) (opts benchOptions, err error) {
 	opts.html = c.String("html")
 	if ext := strings.ToLower(filepath.Ext(opts.html)); opts.html != "" && ext != ".html" && ext != ".htm" {
 		return opts, paramErr("html", "%q is not an .html file", opts.html)
-	}
-	if c.IsSet("html") && opts.html == "" {
-		return opts, paramErr("html", "needs a file name, got \"\"")
 	}
 	if err := checkBenchNames(opts); err != nil {
 		return opts, err
