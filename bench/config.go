@@ -231,7 +231,11 @@ func Cross(lanes []uint64, steps []int) []Workload {
 	var ws []Workload
 	for _, l := range lanes {
 		for _, s := range steps {
-			ws = append(ws, Workload{l, s})
+			// A count given twice is measured once, as a repeated
+			// --engines, --workers or --sweep entry is.
+			if w := (Workload{l, s}); !slices.Contains(ws, w) {
+				ws = append(ws, w)
+			}
 		}
 	}
 	return ws

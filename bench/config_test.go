@@ -14,6 +14,12 @@ func TestCross(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
+	// A count given twice (--lanes 1k,1k) is measured once.
+	got = Cross([]uint64{2, 1, 2}, []int{10, 10})
+	want = []Workload{{2, 10}, {1, 10}}
+	if !slices.Equal(got, want) {
+		t.Errorf("with repeats: got %v, want %v", got, want)
+	}
 }
 
 func TestConfigValidate(t *testing.T) {
