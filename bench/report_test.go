@@ -28,7 +28,7 @@ func sampleReport() *Report {
 	return &Report{
 		Mode: "default", Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Elapsed: 12.5,
 		Machine: Machine{CPU: "Test CPU | 9000", Cores: 2, GOMAXPROCS: 2, SIMD: []string{"sse2", "avx2"}, DevicesNote: "not queried", Go: "go1.26", OS: "linux", Arch: "amd64"},
-		Params:  p, Reps: 5, Warmup: 1, Baseline: "serial",
+		Params:  ModelOf(p), Reps: 5, Warmup: 1, Baseline: "serial",
 		Workloads: []WorkloadResult{
 			{Workload: w10, Digest: 0x0123456789abcdef, Engines: []Measurement{m(w10, "serial", time.Second, 1), m(w10, "parallel", 500*time.Millisecond, 2), cl}},
 			{Workload: w100, Digest: 0x0123456789abcdef, Engines: []Measurement{m(w100, "serial", 10*time.Second, 1), m(w100, "parallel", 5*time.Second, 2), m(w100, "opencl:0", time.Second, 10)}},

@@ -166,15 +166,31 @@ type Crossover struct {
 	Lanes float64 `json:"lanes,omitempty"`
 }
 
+// Model is the model's parameters, which every workload of a report
+// shares; lanes and steps vary by workload, so it has none (the JSON read
+// "lanes": 0, "steps": 0).
+type Model struct {
+	Start       float64 `json:"start"`
+	Anchor      float64 `json:"anchor"`
+	Persistence float64 `json:"persistence"`
+	Sigma       float64 `json:"sigma"`
+	Seed        uint64  `json:"seed"`
+}
+
+// ModelOf is p's model.
+func ModelOf(p sim.Params) Model {
+	return Model{Start: p.Start, Anchor: p.Anchor, Persistence: p.Persistence, Sigma: p.Sigma, Seed: p.Seed}
+}
+
 // Report is a benchmark's results.
 type Report struct {
-	Mode    string     `json:"mode"`
-	Started time.Time  `json:"started"`
-	Elapsed Seconds    `json:"elapsed_s"`
-	Machine Machine    `json:"machine"`
-	Params  sim.Params `json:"params"` // the model; lanes and steps vary by workload
-	Reps    int        `json:"reps"`
-	Warmup  int        `json:"warmup"`
+	Mode    string    `json:"mode"`
+	Started time.Time `json:"started"`
+	Elapsed Seconds   `json:"elapsed_s"`
+	Machine Machine   `json:"machine"`
+	Params  Model     `json:"params"` // the model; lanes and steps vary by workload
+	Reps    int       `json:"reps"`
+	Warmup  int       `json:"warmup"`
 	// Baseline is the engine speedups are measured against.
 	Baseline   string           `json:"baseline"`
 	Workloads  []WorkloadResult `json:"workloads"`
@@ -241,9 +257,8 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	r := &runner{cfg: &cfg, digests: map[Workload]ref{}}
 	rep := &Report{
 		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
-		Params: cfg.Params, Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
+		Params: ModelOf(cfg.Params), Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
 	}
-	rep.Params.Lanes, rep.Params.Steps = 0, 0
 	if seen["serial"] {
 		rep.Baseline = "serial"
 	}
