@@ -165,7 +165,12 @@ func (s *Scaling) FitLine() string {
 		limit = fmtX(s.Fit.Limit)
 	}
 	resid := fmt.Sprintf("rms residual %.3g over %d points", s.Fit.RMS, s.Fit.Points)
-	if s.Fit.Points <= 2 {
+	switch {
+	case s.Fit.Points <= 2 && s.Fit.RMS > 1e-9:
+		// A speedup the law cannot give (below 1, above the worker
+		// count): P sits at a bound and the fit misses the point.
+		resid = fmt.Sprintf("from %d points, the speedup outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %.3g)", s.Fit.Points, s.Fit.RMS)
+	case s.Fit.Points <= 2:
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
 	}

@@ -194,11 +194,28 @@ func TestFormatters(t *testing.T) {
 func TestFitLineTwoPoints(t *testing.T) {
 	for _, c := range []struct {
 		points int
+		rms    float64
 		want   string
-	}{{2, "from 2 points (one worker count besides 1: no residual tests the law)"}, {5, "rms residual 0.01 over 5 points"}} {
-		s := &Scaling{Engine: "simd", Fit: &AmdahlFit{P: 0.9, Limit: 10, RMS: 0.01, Points: c.points}}
+	}{
+		{2, 5.81e-15, "from 2 points (one worker count besides 1: no residual tests the law)"},
+		{5, 0.01, "rms residual 0.01 over 5 points"},
+	} {
+		s := &Scaling{Engine: "simd", Fit: &AmdahlFit{P: 0.9, Limit: 10, RMS: c.rms, Points: c.points}}
 		if got := s.FitLine(); !strings.Contains(got, c.want) {
 			t.Errorf("%d points: %q, want it to contain %q", c.points, got, c.want)
+		}
+	}
+	// A 2-worker speedup the law cannot give (0.943x, 2.2x) holds P at a
+	// bound, and the fit misses the point: the line said the fit passed
+	// through both points.
+	for _, sp := range []float64{0.943, 2.2} {
+		fit, err := FitAmdahl([]int{1, 2}, []float64{1, sp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Scaling{Engine: "simd", Fit: &fit}
+		if got := s.FitLine(); !strings.Contains(got, "so P is held at its bound") || strings.Contains(got, "no residual tests") {
+			t.Errorf("speedup %v: %q", sp, got)
 		}
 	}
 }
