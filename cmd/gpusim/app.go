@@ -70,6 +70,13 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		return exitUsage
 	}
+	if m := reNoHelpTopic.FindStringSubmatch(err.Error()); m != nil {
+		// urfave/cli's help command on an unknown topic: a usage error
+		// like an unknown command, not a failure (exit 1).
+		fmt.Fprintf(stderr, "gpusim: error: unknown command %q (valid: %s)\n", m[1], commandNames(app))
+		fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim --help'\n")
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 	if hint := engines.Hint(err); hint != "" {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", hint)
@@ -78,6 +85,9 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	// --version prints what the version command prints (it printed
+	// "gpusim version dev" without the toolchain and platform).
+	cli.VersionPrinter = func(c *cli.Context) { _ = printVersion(c) }
 	app := &cli.App{
 		Name:      "gpusim",
 		Usage:     "a bit-for-bit reproducible Monte Carlo of a weather recurrence",
@@ -125,6 +135,8 @@ var (
 	reBadBool  = regexp.MustCompile(`^invalid boolean value "(.*)" for -+([^:]+): (.*)$`)
 	reNoValue  = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
 	reNoFlag   = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	// urfave/cli's help command's error for an unknown command.
+	reNoHelpTopic = regexp.MustCompile(`^No help topic for '(.*)'$`)
 )
 
 // wantValue replaces the flag package's "parse error" with what a flag takes.

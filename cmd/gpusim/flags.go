@@ -58,6 +58,11 @@ func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
 func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {
 	ns, err := count.ParseList(c.String(name), lo, hi)
 	if err != nil {
+		if msg := err.Error(); !strings.HasPrefix(msg, "invalid value") {
+			// As a single count's error reads: invalid value "0": 0 is
+			// out of range (...).
+			return nil, paramErr(name, "invalid value %q: %s", c.String(name), msg)
+		}
 		return nil, paramErr(name, "%v", err)
 	}
 	return ns, nil

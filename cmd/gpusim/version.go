@@ -44,8 +44,14 @@ func versionCommand() *cli.Command {
 			if c.Args().Present() {
 				return &usageError{msg: "version takes no arguments"}
 			}
-			_, err := fmt.Fprintf(c.App.Writer, "gpusim %s %s %s/%s\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			return printVersion(c)
 		},
 	}
+}
+
+// printVersion prints the version line of `gpusim version`, which
+// `gpusim --version` prints too.
+func printVersion(c *cli.Context) error {
+	_, err := fmt.Fprintf(c.App.Writer, "gpusim %s %s %s/%s\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
 }
