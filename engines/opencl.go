@@ -15,8 +15,17 @@ import (
 // openCLEntry is the OpenCL engine: package gpu on any OpenCL device.
 var openCLEntry = Entry{
 	Name: "opencl", Help: "an OpenCL device (--device, --math, --vector-width)",
-	Takes:   []string{TakesDevice, TakesMath, TakesVectorWidth},
-	Open:    func(_ context.Context, o Options) (sim.Engine, error) { return openOpenCL(o) },
+	Takes: []string{TakesDevice, TakesMath, TakesVectorWidth},
+	Open: func(ctx context.Context, o Options) (sim.Engine, error) {
+		e, err := openOpenCL(o)
+		if err != nil && ctx.Err() != nil {
+			// Stopped while the device started (a signal during a cold
+			// build, whose compiler then fails on its deleted temporary
+			// files): the cause, not the build's failure.
+			return nil, context.Cause(ctx)
+		}
+		return e, err
+	},
 	Bench:   benchOpenCL,
 	Devices: openCLDevices,
 	Absent: func(err error) bool {
@@ -66,7 +75,7 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth}
 	if o.Devices == "" {
 		opt.Device = max(gpu.PickDefault(), 0)
-		return gpu.Open(opt)
+		return engineOrNil(gpu.Open(opt))
 	}
 	ds, err := gpu.Devices()
 	if err != nil {
@@ -83,9 +92,19 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	}
 	if len(idx) == 1 {
 		opt.Device = idx[0]
-		return gpu.Open(opt)
+		return engineOrNil(gpu.Open(opt))
 	}
-	return gpu.OpenMulti(idx, opt)
+	return engineOrNil(gpu.OpenMulti(idx, opt))
+}
+
+// engineOrNil returns e as a sim.Engine, or a nil one with err: a failed
+// open's nil *gpu.Engine in a non-nil interface made callers that close
+// what they got (auto's measurements) panic on the nil pointer.
+func engineOrNil[E sim.Engine](e E, err error) (sim.Engine, error) {
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // benchOpenCL benchmarks every OpenCL device as opencl:N.

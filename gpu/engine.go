@@ -399,6 +399,9 @@ func (e *Engine) Label() string { return e.label }
 // of its device, the context and programs. It waits for a run in progress
 // and is idempotent.
 func (e *Engine) Close() error {
+	if e == nil {
+		return nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

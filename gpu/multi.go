@@ -68,6 +68,9 @@ func (m *Multi) Label() string {
 
 // Close releases every device's engine.
 func (m *Multi) Close() error {
+	if m == nil {
+		return nil
+	}
 	var first error
 	for _, e := range m.engines {
 		if err := e.Close(); err != nil && first == nil {
