@@ -452,3 +452,21 @@ func TestCalibrationInvalid(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenCLOpenStopped checks that an OpenCL open that fails after the
+// context was stopped reports the cause: a SIGINT during a cold build made
+// pocl's compiler fail on its deleted temporary files, and the run said
+// CL_BUILD_PROGRAM_FAILURE instead of "interrupted" (exit 1, not 130).
+func TestOpenCLOpenStopped(t *testing.T) {
+	e, err := Lookup("opencl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("stopped by the test")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(stop)
+	eng, err := e.Open(ctx, Options{VectorWidth: 3})
+	if eng != nil || !errors.Is(err, stop) {
+		t.Errorf("Open after the stop = %v, %v; want the stop's cause", eng, err)
+	}
+}
