@@ -24,10 +24,17 @@ type Histogram struct {
 }
 
 // NewHistogram spans mean +/- span sds in n bins. A zero sd (no noise or no
-// steps) gets a span of 2^-16 times max(|mean|, 1) so the bins stay finite.
+// steps) gets a span of 2^-16 times max(|mean|, 1) so the bins stay finite,
+// and an sd below n/(2 span) 2^-126 (2^-118 for the final histogram, 2^-121
+// for the daily ones) is raised to it, so that Scale stays within float32
+// (an sd of 1e-37 made it +Inf: every quantile read the minimum, and a part
+// file could not be written).
 func NewHistogram(mean, sd float64, span float64, n int) *Histogram {
 	if !(sd > 0) {
 		sd = math.Max(math.Abs(mean), 1) * 0x1p-16
+	}
+	if least := float64(n) / (2 * span) * 0x1p-126; sd < least {
+		sd = least
 	}
 	return &Histogram{
 		Lo:    float32(mean - span*sd),

@@ -77,3 +77,22 @@ func TestSummaryNarrow(t *testing.T) {
 		t.Errorf("mean %.17g, exact %.17g: %g relative off", s.Mean, wm, rel)
 	}
 }
+
+// TestHistogramTinySD: an exact sd below 2^-118 (2^-121 daily) made Scale
+// +Inf in float32: every lane fell in the underflow or first bin, every
+// quantile read the minimum, and a part file could not be written (JSON
+// has no +Inf). The sd is raised to where Scale is finite.
+func TestHistogramTinySD(t *testing.T) {
+	for _, n := range []int{HistBins, DailyBins} {
+		for _, sd := range []float64{1e-37, 5e-37, 1e-45, 0x1p-130} {
+			h := NewHistogram(0, sd, HistSpan, n)
+			if s := float64(h.Scale); math.IsInf(s, 0) || !(s > 0) {
+				t.Fatalf("%d bins, sd %g: Scale %v", n, sd, h.Scale)
+			}
+			lo, mid, hi := h.Bin(float32(-4*sd)), h.Bin(0), h.Bin(float32(4*sd))
+			if !(0 < lo && lo <= mid && mid <= hi && hi <= n) {
+				t.Errorf("%d bins, sd %g: bins %d, %d, %d of %d", n, sd, lo, mid, hi, n)
+			}
+		}
+	}
+}
