@@ -140,7 +140,7 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		}
 		pl.Legend.Add(fmt.Sprintf("%s at %s", what, strconv.FormatFloat(x, 'g', -1, 32)), spike)
 		pl.Y.Label.Text = "fraction of lanes"
-		pl.X.Min, pl.X.Max = x-1, x+1
+		pl.X.Min, pl.X.Max = widen(x, x)
 		pl.Y.Min, pl.Y.Max = 0, 1.15
 		return pl, nil
 	}
@@ -180,7 +180,7 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		pl.X.Min, pl.X.Max = xys[0].X, xys[len(xys)-1].X
 	}
 	if total == 0 && sd == 0 {
-		pl.X.Min, pl.X.Max = mu-1, mu+1
+		pl.X.Min, pl.X.Max = widen(mu, mu)
 		pl.Y.Max = 1
 	}
 	if sd > 0 {
@@ -197,7 +197,22 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	}
 	pl.Y.Min = 0
 	pl.Y.Max *= 1.15 // room for the legend above the peak
+	pl.X.Min, pl.X.Max = widen(pl.X.Min, pl.X.Max)
+	pl.Y.Min, pl.Y.Max = widen(pl.Y.Min, pl.Y.Max)
 	return pl, nil
+}
+
+// widen returns the axis range [lo, hi], or one around it that float64
+// can tell apart: gonum's ticks panic ("illegal range") on a range whose
+// ends are equal, as x-1 and x+1 are at |x| >= 2^53 (a job at --start
+// 1e16 with no noise, or whose spread is below the values' spacing).
+func widen(lo, hi float64) (float64, float64) {
+	mid := lo/2 + hi/2
+	d := math.Max(1, math.Abs(mid)*0x1p-20)
+	if !(hi-lo >= math.Abs(mid)*0x1p-40) || lo >= hi {
+		return mid - d, mid + d
+	}
+	return lo, hi
 }
 
 // Daily draws a fan chart of days, the per-day table of job p: the p05-p95
@@ -295,9 +310,10 @@ func finishDaily(pl *plot.Plot, n int) *plot.Plot {
 	// no width (no steps or no noise) gets a range of 2 degrees.
 	r := pl.Y.Max - pl.Y.Min
 	if r < 1e-6*math.Max(math.Abs(pl.Y.Max), 1) {
-		pl.Y.Min, pl.Y.Max, r = pl.Y.Min-1, pl.Y.Max+1, 2
+		pl.Y.Min, pl.Y.Max = widen(pl.Y.Min, pl.Y.Min)
+		r = pl.Y.Max - pl.Y.Min
 	}
-	pl.Y.Min, pl.Y.Max = pl.Y.Min-0.05*r, pl.Y.Max+0.3*r
+	pl.Y.Min, pl.Y.Max = widen(pl.Y.Min-0.05*r, pl.Y.Max+0.3*r)
 	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	return pl
 }

@@ -51,11 +51,25 @@ func TestCharts(t *testing.T) {
 		{"no-noise", func(p *sim.Params) { p.Sigma = 0 }},
 		{"one-step", func(p *sim.Params) { p.Steps = 1 }},
 		{"random-walk", func(p *sim.Params) { p.Persistence, p.Steps = 1, 40 }},
+		// Values past 2^53, where x-1 == x+1 in float64: gonum's ticks
+		// panicked ("illegal range") on the collapsed axes.
+		{"huge-constant", func(p *sim.Params) { p.Start, p.Anchor = 1e16, 1e16 }},
+		{"huge-no-noise", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 1e20, 1e20, 0 }},
+		{"huge-negative", func(p *sim.Params) { p.Start, p.Anchor = -1e30, -1e30 }},
+		// No lanes (an empty shard's summaries), with and without noise.
+		{"no-lanes", func(p *sim.Params) { p.Lanes = 0 }},
+		{"no-lanes-no-noise", func(p *sim.Params) { p.Lanes, p.Sigma = 0, 0 }},
 	} {
 		p := sim.Default()
 		p.Lanes = 20_000
 		c.mod(&p)
-		res := runDaily(t, p)
+		var res *sim.Result
+		if p.Lanes == 0 {
+			p.Lanes = 10 // the job; the shard runs none of it
+			res = sim.NewResult("serial", "", &sim.Job{Params: p, Daily: true}, 0, 0)
+		} else {
+			res = runDaily(t, p)
+		}
 		final, err := Final(p, res.Summary)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
