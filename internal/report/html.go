@@ -69,11 +69,11 @@ func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Ch
 	var out []htmlreport.Chart
 	add := func(caption string, pl *plot.Plot, err error) error {
 		if err != nil {
-			return fmt.Errorf("--html: %w", err)
+			return fmt.Errorf("chart %q: %w", caption, err)
 		}
 		svg, err := plots.SVG(pl, plots.Height)
 		if err != nil {
-			return fmt.Errorf("--html: %w", err)
+			return fmt.Errorf("chart %q: %w", caption, err)
 		}
 		out = append(out, htmlreport.Chart{Caption: caption, SVG: svg})
 		return nil
