@@ -203,3 +203,19 @@ func Notes() []string {
 
 // ErrNoDevices is the error of Devices when no engine runs on devices.
 var ErrNoDevices = errors.New("no engine here runs on devices")
+
+// DailyCopies is how many sets of per-step statistics (sim.DailyBytes
+// each) the engine name keeps in host memory for a --daily job: the
+// result's, and one per worker for the CPU engines (auto's too, which may
+// choose simd); device engines reduce the steps on the device.
+func DailyCopies(name string, o Options) int {
+	switch name {
+	case "serial":
+		return 2
+	case "parallel":
+		return cpu.Parallel{Workers: o.Workers}.WorkerCount() + 1
+	case "simd", "auto":
+		return cpu.SIMD{Workers: o.Workers}.WorkerCount() + 1
+	}
+	return 1
+}

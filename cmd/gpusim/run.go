@@ -131,6 +131,9 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.outputs, err = parseOutputs(c, o.params); err != nil {
 		return nil, err
 	}
+	if err := o.checkDailyMemory(); err != nil {
+		return nil, err
+	}
 	if o.shard, err = newShardRun(c, o.params); err != nil {
 		return nil, err
 	}
@@ -175,6 +178,23 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		}
 	}
 	return engines.Check(o.engine, o.eng, o.given)
+}
+
+// checkDailyMemory refuses --daily when the per-step statistics the engine
+// keeps (engines.DailyCopies sets of sim.DailyBytes) need more memory than
+// is available: 1024 workers at 10,000 steps ran out of memory and crashed.
+func (o *runOptions) checkDailyMemory() error {
+	if !o.outputs.daily {
+		return nil
+	}
+	copies := engines.DailyCopies(o.engine, o.eng)
+	need := uint64(copies) * sim.DailyBytes(o.params.Steps)
+	avail, ok := runfiles.Available()
+	if !ok || need <= avail {
+		return nil
+	}
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%d copies of the per-step statistics of %d steps (one a worker) need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
+		copies, o.params.Steps, float64(need)/1e9, float64(avail)/1e9)}
 }
 
 // runRun runs the job o describes and prints its report.

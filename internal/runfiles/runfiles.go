@@ -265,6 +265,10 @@ func (o Result) Check(p sim.Params) error {
 // available is the memory a run may use; tests replace it.
 var available = sysmem.Available
 
+// Available is the memory a run may use (sysmem.Available), for the
+// checks outside this package.
+func Available() (uint64, bool) { return available() }
+
 // checkMemory refuses per-lane outputs that need more memory than is
 // available, naming the flag that asks for the most.
 func (o Result) checkMemory(p sim.Params) error {

@@ -13,17 +13,22 @@ var (
 	meminfo  = "/proc/meminfo"
 	cgroups  = "/proc/self/cgroup"
 	cgroupFS = "/sys/fs/cgroup"
+	status   = "/proc/self/status"
 )
 
 // Available returns the bytes this process can allocate without swapping:
 // MemAvailable of /proc/meminfo (Linux 3.14 and later), lowered to the room
 // left under the process's cgroup memory limit when one is set (v2
 // memory.max less memory.current, v1 memory.limit_in_bytes less
-// memory.usage_in_bytes), as in a container. ok is false when neither is
-// known, as on systems without /proc.
+// memory.usage_in_bytes), as in a container, and to the address space
+// left under RLIMIT_AS (ulimit -v) when one is set. ok is false when none
+// is known, as on systems without /proc.
 func Available() (n uint64, ok bool) {
 	n, ok = memAvailable()
 	if room, limited := cgroupRoom(); limited && (!ok || room < n) {
+		n, ok = room, true
+	}
+	if room, limited := addressRoom(); limited && (!ok || room < n) {
 		n, ok = room, true
 	}
 	return n, ok

@@ -1,0 +1,43 @@
+//go:build unix
+
+package sysmem
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// addressRoom returns the address space left under the process's
+// RLIMIT_AS (ulimit -v) less what it has mapped (VmSize of
+// /proc/self/status), and whether a limit is set: a run that fits in
+// memory but not under the limit dies with Go's "fatal error: out of
+// memory", leaving its temporary files.
+func addressRoom() (uint64, bool) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil || rl.Cur == ^uint64(0) || int64(rl.Cur) < 0 {
+		return 0, false
+	}
+	mapped := vmSize()
+	if mapped >= rl.Cur {
+		return 0, true
+	}
+	return rl.Cur - mapped, true
+}
+
+// vmSize is the process's mapped address space in bytes, 0 when unknown.
+func vmSize() uint64 {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmSize:" && f[2] == "kB" {
+			if kb, err := strconv.ParseUint(f[1], 10, 64); err == nil && kb <= ^uint64(0)>>10 {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
