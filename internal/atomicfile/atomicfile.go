@@ -74,7 +74,7 @@ func Create(path string) (*File, error) {
 	var f *os.File
 	var err error
 	for range 10 {
-		tmp := dir + "." + base + ".tmp-" + randomSuffix()
+		tmp := dir + tempName(base, randomSuffix())
 		// O_EXCL on a fresh random name: the kernel applies the umask to
 		// mode, which CreateTemp's 0600 plus a Chmod would not.
 		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
@@ -362,4 +362,18 @@ func WriteFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return a.Commit()
+}
+
+// nameMax is the longest file name most file systems take (NAME_MAX).
+const nameMax = 255
+
+// tempName is the temporary file's name for a target named base:
+// ".base.tmp-suffix", with base cut short where that would pass nameMax
+// (a legal 240-byte name failed with "file name too long").
+func tempName(base, suffix string) string {
+	head, tail := "."+base, ".tmp-"+suffix
+	if len(head)+len(tail) > nameMax {
+		head = head[:max(nameMax-len(tail), 1)]
+	}
+	return head + tail
 }

@@ -375,3 +375,23 @@ func TestDanglingSymlinkFollowed(t *testing.T) {
 		t.Error("a loop of links: created, want an error")
 	}
 }
+
+// TestLongName: a target whose name is legal but within 21 bytes of
+// NAME_MAX is written; the temporary name (".NAME.tmp-" and a suffix) was
+// too long, and the write failed with "file name too long".
+func TestLongName(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{200, 235, 255} {
+		path := filepath.Join(dir, strings.Repeat("x", n-4)+".txt")
+		if err := WriteFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "ok"); return err }); err != nil {
+			t.Errorf("%d-byte name: %v", n, err)
+			continue
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "ok" {
+			t.Errorf("%d-byte name: read %q, %v", n, b, err)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Errorf("%d entries left, want the 3 files", len(ents))
+	}
+}
