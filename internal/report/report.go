@@ -336,7 +336,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\ndigest    %s", r.Digest)
 	if r.Math == sim.MathFast {
-		b.WriteString(" (--math fast: not the reproducible stream; this digest depends on the device)")
+		b.WriteString(" (--math fast: not the reproducible stream; this digest depends on the device, driver and vector width)")
 	}
 	b.WriteString("\n")
 	if r.Out != "" {
