@@ -110,7 +110,10 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	work := float64(lanes) * float64(max(p.Steps, 1))
 	simdEst := time.Duration(work * simdNsPerCore / float64(simd.WorkerCount()))
-	if simdEst < deviceStartupFloor || p.Steps == 0 {
+	if p.Steps == 0 {
+		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
+	}
+	if simdEst < deviceStartupFloor {
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g lane-steps): simd finishes before a device could start", work)}, nil
 	}
 	dev, err := DeviceEntry()
