@@ -127,6 +127,11 @@ func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
 	return allow(std-law.Sigma, tol) / (law.Sigma / math.Sqrt(2*float64(n)))
 }
 
+// TestsNothing reports whether rounding r can move the sd by as much as the
+// exact sd: the z-scores then test nothing, and are reported as undefined
+// (null) rather than as a 0 that reads as a pass.
+func (r Rounding) TestsNothing(sd float64) bool { return r.Std >= sd }
+
 // noteFraction and noteErrors are where PrecisionNote speaks: rounding
 // that can move the statistics by a hundredth of the exact sd, or by half a
 // standard error of the z-scores (which shrink by that much), weakens them.
@@ -149,6 +154,12 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	if p.Sigma > 0 && m.Sigma == 0 {
 		return fmt.Sprintf("--sigma %g is 0 in float32 (the smallest is %.3g): the runs have no noise", p.Sigma, math.SmallestNonzeroFloat32)
 	}
+	if math.Abs(p.Persistence) != 1 && math.Abs(float64(m.P)) == 1 {
+		// A mean-reverting model that float32 makes a random walk (or the
+		// reverse side of 1): the exact law is computed from the float32
+		// value, but the user asked for another model.
+		return fmt.Sprintf("--persistence %g is %g in float32 (its spacing near 1 is %.3g): the runs are a random walk, not mean-reverting", p.Persistence, m.P, 0x1p-24)
+	}
 	for _, f := range []struct {
 		flag string
 		v    float64
@@ -166,10 +177,25 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	n := float64(lanes)
 	zm, zs := r.Mean/(sd/math.Sqrt(n)), r.Std/(sd/math.Sqrt(2*n))
 	switch {
-	case r.Std >= sd:
-		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing (lower |--start| and |--anchor|, or raise --sigma)", r.Std, sd)
+	case r.TestsNothing(sd):
+		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing and are not reported (%s)", r.Std, sd, p.precisionAdvice(sd))
 	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
 		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d lanes; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, lanes)
 	}
 	return ""
+}
+
+// precisionAdvice says what would bring the job back within float32's
+// precision: what makes the temperatures large against their spread (a
+// walk of |persistence| >= 1 over many steps, a far start or anchor), or
+// a spread so small that float32's least values are coarse against it.
+func (p Params) precisionAdvice(sd float64) string {
+	switch {
+	case math.Abs(float64(p.Model().P)) >= 1 && p.Steps > 1:
+		return "lower --steps, or |--persistence| below 1"
+	case math.Max(math.Abs(p.Start), math.Abs(p.Anchor)) > sd:
+		return "lower |--start| and |--anchor|, or raise --sigma"
+	default:
+		return "raise --sigma: values this small are near float32's least"
+	}
 }

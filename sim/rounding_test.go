@@ -195,6 +195,16 @@ func TestPrecisionNote(t *testing.T) {
 		{75, 72, 5, 1, 300, 1e3, ""},
 		// The default job is far from it even at a billion lanes.
 		{75, 72, 5, 0, 0, 1e9, ""},
+		// What to change depends on what makes rounding swamp the sd:
+		// far values, tiny ones, or a long walk (the advice named
+		// --start and --anchor even when both were 0).
+		{3e7, 3e7, 5, 0, 0, 0, "(lower |--start| and |--anchor|, or raise --sigma)"},
+		{0, 0, 1e-45, 0, 0, 0, "(raise --sigma: values this small are near float32's least)"},
+		{75, 72, 5, -1, 10001, 0, "(lower --steps, or |--persistence| below 1)"},
+		// A persistence that float32 rounds to 1 makes the model a
+		// random walk, which was not said.
+		{75, 72, 5, 0.99999999999, 0, 0, "--persistence 0.99999999999 is 1 in float32"},
+		{75, 72, 5, -0.99999999999, 0, 0, "--persistence -0.99999999999 is -1 in float32"},
 	} {
 		p := Default()
 		p.Start, p.Anchor, p.Sigma = c.start, c.anchor, c.sigma

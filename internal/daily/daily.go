@@ -38,11 +38,21 @@ func (d Day) law() distuv.Normal { return distuv.Normal{Mu: d.ExactMean, Sigma: 
 
 // ZMean is the sample mean's z-score against the exact mean, beyond what
 // float32 rounding can explain (sim.ZMeanWithin).
-func (d Day) ZMean() float64 { return sim.ZMeanWithin(d.Mean, d.Count, d.law(), d.Rounding.Mean) }
+func (d Day) ZMean() float64 {
+	if d.Rounding.TestsNothing(d.ExactStd) {
+		return math.NaN()
+	}
+	return sim.ZMeanWithin(d.Mean, d.Count, d.law(), d.Rounding.Mean)
+}
 
 // ZStd is the sample sd's z-score against the exact sd, beyond what float32
 // rounding can explain (sim.ZStdWithin).
-func (d Day) ZStd() float64 { return sim.ZStdWithin(d.Std, d.Count, d.law(), d.Rounding.Std) }
+func (d Day) ZStd() float64 {
+	if d.Rounding.TestsNothing(d.ExactStd) {
+		return math.NaN()
+	}
+	return sim.ZStdWithin(d.Std, d.Count, d.law(), d.Rounding.Std)
+}
 
 // Table returns one Day per summary; summary i is step i+1 of p, as in
 // sim.Result.Daily.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -184,22 +185,29 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		pl.Y.Max = 1
 	}
 	if sd > 0 {
-		f := plotter.NewFunction(norm.Prob)
-		// Functions do not widen the axes: show at least mean +/- 4 sd.
-		pl.X.Min, pl.X.Max = math.Min(pl.X.Min, mu-4*sd), math.Max(pl.X.Max, mu+4*sd)
-		f.XMin, f.XMax = pl.X.Min, pl.X.Max
-		f.Samples = 400
-		f.Color = colExact
-		f.Width = vg.Points(1.5)
-		pl.Add(f)
-		pl.Legend.Add(fmt.Sprintf("exact Normal(%.4g, %.4g)", mu, sd), f)
-		pl.Y.Max = math.Max(pl.Y.Max, norm.Prob(mu))
+		addDensity(pl, norm)
 	}
 	pl.Y.Min = 0
 	pl.Y.Max *= 1.15 // room for the legend above the peak
 	pl.X.Min, pl.X.Max = widen(pl.X.Min, pl.X.Max)
 	pl.Y.Min, pl.Y.Max = widen(pl.Y.Min, pl.Y.Max)
 	return pl, nil
+}
+
+// addDensity draws the exact law's density over pl, widening the axes to
+// at least its mean +/- 4 sd and its peak.
+func addDensity(pl *plot.Plot, norm distuv.Normal) {
+	mu, sd := norm.Mu, norm.Sigma
+	f := plotter.NewFunction(norm.Prob)
+	// Functions do not widen the axes: show at least mean +/- 4 sd.
+	pl.X.Min, pl.X.Max = math.Min(pl.X.Min, mu-4*sd), math.Max(pl.X.Max, mu+4*sd)
+	f.XMin, f.XMax = pl.X.Min, pl.X.Max
+	f.Samples = 400
+	f.Color = colExact
+	f.Width = vg.Points(1.5)
+	pl.Add(f)
+	pl.Legend.Add(fmt.Sprintf("exact Normal(%.4g, %.4g)", mu, sd), f)
+	pl.Y.Max = math.Max(pl.Y.Max, norm.Prob(mu))
 }
 
 // widen returns the axis range [lo, hi], or one around it that float64

@@ -220,6 +220,9 @@ func New(res *sim.Result, requested string) *Report {
 	round := res.Params.Rounding(res.Params.Steps)
 	r.Z.Mean = jsonFloat(sim.ZMeanWithin(s.Mean, s.Count, law, round.Mean))
 	r.Z.Std = jsonFloat(sim.ZStdWithin(s.Std(), s.Count, law, round.Std))
+	if round.TestsNothing(law.Sigma) {
+		r.Z.Mean, r.Z.Std = jsonFloat(math.NaN()), jsonFloat(math.NaN())
+	}
 	r.Digest = fmt.Sprintf("%016x", s.Digest)
 
 	t := res.Timing
