@@ -132,6 +132,10 @@ func noArgs(c *cli.Context) error {
 				hint = "flags take two dashes, e.g. --lanes 1000"
 			}
 		}
+		if strings.HasPrefix(c.Args().First(), "-") {
+			// After a bare --, which ends the flags.
+			hint = "a bare -- ends the flags: give them before it"
+		}
 		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, c.Args().First()), hint: hint}
 	}
 	return nil

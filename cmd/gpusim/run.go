@@ -158,6 +158,10 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: c.String("math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 	}
+	if c.IsSet("device") && c.String("device") == "" {
+		// Given empty, as by an unset shell variable: not the default.
+		return paramErr("device", "needs a device: N, a list N,M or all (see gpusim devices), got \"\"")
+	}
 	if c.IsSet("backend") {
 		if c.IsSet("engine") {
 			return paramErr("backend", "is the old name of --engine; give one of them")
