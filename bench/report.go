@@ -51,8 +51,12 @@ func (r *Report) tables() []table {
 			et.rows = append(et.rows, append(row, m.Digest.String()))
 		}
 	}
-	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; cold is the first run, warm-up included; speedup is %s's median over the engine's",
-		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), r.Baseline))
+	cold := "cold is the first run, warm-up included"
+	if dev {
+		cold += ", with the engine's start-up (a device's context and program build); compile is that one-off build, transfer and kernel are medians"
+	}
+	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; %s; speedup is %s's median over the engine's",
+		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), cold, r.Baseline))
 	if procs {
 		et.notes = append(et.notes, "processes: one gpusim child process per core, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
 	}

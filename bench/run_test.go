@@ -207,3 +207,40 @@ func TestWorkloadString(t *testing.T) {
 		}
 	}
 }
+
+// startingEngine is serial behind a start-up and compile that its first run
+// reports, as an OpenCL engine reports its open (context, program build).
+type startingEngine struct {
+	cpu.Serial
+	runs *int
+}
+
+const fakeStartup, fakeCompile = time.Hour, 50 * time.Minute
+
+func (e startingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	res, err := e.Serial.Run(ctx, job)
+	if err == nil && *e.runs == 0 {
+		res.Timing.Startup, res.Timing.Compile = fakeStartup, fakeCompile
+	}
+	*e.runs++
+	return res, err
+}
+
+// TestColdCountsStartup checks that the cold time includes the start-up the
+// engine's first run reports, and the compile column that one-off build: a
+// 2.8 s OpenCL build showed as a 3.3 ms cold run, and as a compile of 0
+// (the median) with 3 reps.
+func TestColdCountsStartup(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads, c.Sweep, c.Scaling = []Workload{{1000, 4}}, nil, false
+	c.Reps, c.Warmup = 3, 1
+	runs := 0
+	rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int) sim.Engine { return startingEngine{runs: &runs} }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := rep.Workloads[0].Engines[0]
+	if m.Cold < fakeStartup || m.Compile != fakeCompile || m.Wall.Median >= time.Minute {
+		t.Errorf("cold %v, compile %v, median %v: want cold and compile to count the first run's start-up and build, the median not", m.Cold, m.Compile, m.Wall.Median)
+	}
+}
