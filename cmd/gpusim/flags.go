@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,9 +44,19 @@ func (c *countValue) String() string {
 	return strconv.FormatUint(c.n, 10)
 }
 
-// countFlag is a count flag called name with value def in [lo, hi].
+// countFlag is a count flag called name with value def in [lo, hi]; its
+// help gives the range.
 func countFlag(name string, def, lo, hi uint64, usage string) *cli.GenericFlag {
-	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage}
+	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage + " (" + countRange(lo, hi) + ")"}
+}
+
+// countRange is "lo..hi" for help texts, with 2^64-1 for the largest.
+func countRange(lo, hi uint64) string {
+	h := strconv.FormatUint(hi, 10)
+	if hi == math.MaxUint64 {
+		h = "2^64-1"
+	}
+	return strconv.FormatUint(lo, 10) + ".." + h
 }
 
 // getCount is the value of a countFlag.

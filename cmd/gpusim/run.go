@@ -51,12 +51,12 @@ func runCommand() *cli.Command {
 			// --backend is --engine's old name, kept for scripts written
 			// against it (such as the C yardstick's run.sh).
 			&cli.StringFlag{Name: "backend", Hidden: true},
-			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ")},
+			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + countRange(0, maxWorkers) + ")"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
 			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else the first device of one type, else device 0"},
 			&cli.StringFlag{Name: "math", Value: sim.MathExact, Usage: "device `MODE`: exact (the reproducible stream) or fast (native functions: faster on GPUs, device-dependent digest)"},
-			countFlag("vector-width", 0, 0, 16, "lanes per OpenCL work-item `N` (1, 2, 4, 8, 16; 0 picks per device); exact results do not depend on it, --math fast ones may"),
+			&cli.GenericFlag{Name: "vector-width", Value: &countValue{n: 0, lo: 0, hi: 16}, Usage: "lanes per OpenCL work-item `N` (1, 2, 4, 8, 16; 0 picks per device); exact results do not depend on it, --math fast ones may"},
 		},
 		Action: func(c *cli.Context) error {
 			o, err := newRunOptions(c)
