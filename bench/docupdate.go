@@ -128,10 +128,9 @@ func CheckDoc(path string) error {
 	if err != nil {
 		return fmt.Errorf("cannot read %q: %v", path, errors.Unwrap(err))
 	}
-	s := string(b)
-	nb, ne := strings.Count(s, BeginMarker), strings.Count(s, EndMarker)
-	if nb != 1 || ne != 1 || strings.Index(s, EndMarker) < strings.Index(s, BeginMarker) {
-		return fmt.Errorf("%q needs one %s line followed by one %s line (found %d and %d)", path, BeginMarker, EndMarker, nb, ne)
+	sec := findSection(string(b))
+	if sec.check() != nil {
+		return fmt.Errorf("%q needs one %s line followed by one %s line, outside code blocks (found %d and %d)", path, BeginMarker, EndMarker, sec.begins, sec.ends)
 	}
 	// The update replaces the file: its folder must take a new file.
 	probe, err := atomicfile.Create(path)

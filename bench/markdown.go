@@ -41,23 +41,19 @@ func PrepareMarkdownSection(path, content string) (*atomicfile.File, error) {
 		return nil, fmt.Errorf("bench: update %s: %w", path, err)
 	}
 	s := string(old)
-	nb, ne := strings.Count(s, BeginMarker), strings.Count(s, EndMarker)
-	if nb != 1 || ne != 1 {
-		return nil, fmt.Errorf("bench: update %s: want one %s and one %s, found %d and %d", path, BeginMarker, EndMarker, nb, ne)
-	}
-	b, e := strings.Index(s, BeginMarker), strings.Index(s, EndMarker)
-	if e < b {
-		return nil, fmt.Errorf("bench: update %s: %s comes before %s", path, EndMarker, BeginMarker)
+	sec := findSection(s)
+	if err := sec.check(); err != nil {
+		return nil, fmt.Errorf("bench: update %s: %w", path, err)
 	}
 	content = strings.TrimRight(content, "\n")
 	var out bytes.Buffer
-	out.WriteString(s[:b+len(BeginMarker)])
-	out.WriteString("\n")
+	out.WriteString(s[:sec.from])
 	if content != "" {
-		out.WriteString(content)
-		out.WriteString("\n")
+		// In the document's line endings (a CRLF file got bare LF lines).
+		out.WriteString(strings.ReplaceAll(content, "\n", sec.eol))
+		out.WriteString(sec.eol)
 	}
-	out.WriteString(s[e:])
+	out.WriteString(s[sec.to:])
 	if bytes.Equal(out.Bytes(), old) {
 		return nil, nil
 	}
@@ -69,4 +65,61 @@ func PrepareMarkdownSection(path, content string) (*atomicfile.File, error) {
 		return nil, fmt.Errorf("bench: update %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// section is where a document's generated section lies: from is the
+// offset just past the begin marker's line, to the offset of the end
+// marker's line; begins and ends count the marker lines, and eol is the
+// begin marker line's ending ("\n" or "\r\n").
+type section struct {
+	from, to     int
+	begins, ends int
+	eol          string
+}
+
+// findSection finds the marker lines of the Markdown text s: lines that
+// hold a marker alone (spaces aside), outside fenced code blocks (``` or
+// ~~~), so that a document may quote the markers in a code block or a
+// sentence without them counting.
+func findSection(s string) section {
+	sec := section{eol: "\n"}
+	fence := ""
+	for off := 0; off < len(s); {
+		line, next := s[off:], len(s)
+		if i := strings.IndexByte(s[off:], '\n'); i >= 0 {
+			line, next = s[off:off+i], off+i+1
+		}
+		t := strings.TrimSpace(line)
+		switch {
+		case fence != "":
+			if strings.HasPrefix(t, fence) {
+				fence = ""
+			}
+		case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
+			fence = t[:3]
+		case t == BeginMarker:
+			sec.begins++
+			sec.from = next
+			if strings.HasSuffix(line, "\r") {
+				sec.eol = "\r\n"
+			}
+		case t == EndMarker:
+			sec.ends++
+			sec.to = off
+		}
+		off = next
+	}
+	return sec
+}
+
+// check says what is wrong with the markers: not one of each, or the end
+// before the begin.
+func (sec section) check() error {
+	if sec.begins != 1 || sec.ends != 1 {
+		return fmt.Errorf("want one %s line and one %s line (outside code blocks), found %d and %d", BeginMarker, EndMarker, sec.begins, sec.ends)
+	}
+	if sec.to < sec.from {
+		return fmt.Errorf("%s comes before %s", EndMarker, BeginMarker)
+	}
+	return nil
 }

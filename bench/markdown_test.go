@@ -68,3 +68,36 @@ func TestUpdateMarkdownSectionErrors(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+// TestMarkdownSectionEdges: a CRLF document gets its new lines in CRLF (it
+// got bare LF lines among CRLF ones), and markers quoted in a fenced code
+// block or inside a sentence do not count (a document that showed them was
+// refused for having two of each).
+func TestMarkdownSectionEdges(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct{ doc, want string }{
+		"crlf": {
+			"# B\r\n\r\n" + BeginMarker + "\r\nold\r\n" + EndMarker + "\r\nend\r\n",
+			"# B\r\n\r\n" + BeginMarker + "\r\n| a |\r\n| - |\r\n" + EndMarker + "\r\nend\r\n",
+		},
+		"quoted": {
+			"Put `" + BeginMarker + "` and `" + EndMarker + "` lines:\n\n```\n" + BeginMarker + "\n" + EndMarker + "\n```\n\n~~~md\n" + BeginMarker + "\n~~~\n" + BeginMarker + "\nold\n" + EndMarker + "\n",
+			"Put `" + BeginMarker + "` and `" + EndMarker + "` lines:\n\n```\n" + BeginMarker + "\n" + EndMarker + "\n```\n\n~~~md\n" + BeginMarker + "\n~~~\n" + BeginMarker + "\n| a |\n| - |\n" + EndMarker + "\n",
+		},
+	} {
+		path := filepath.Join(dir, name+".md")
+		if err := os.WriteFile(path, []byte(c.doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckDoc(path); err != nil {
+			t.Errorf("%s: CheckDoc: %v", name, err)
+		}
+		if err := UpdateMarkdownSection(path, "| a |\n| - |\n"); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got, _ := os.ReadFile(path); string(got) != c.want {
+			t.Errorf("%s: got\n%q\nwant\n%q", name, got, c.want)
+		}
+	}
+}
