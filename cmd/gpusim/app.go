@@ -77,7 +77,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim --help'\n")
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+	printError(stderr, err)
 	if hint := engines.Hint(err); hint != "" {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", hint)
 	}
@@ -173,4 +173,17 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		return &usageError{msg: fmt.Sprintf("unknown flag --%s", m[1]), hint: fmt.Sprintf("see '%s'", help)}
 	}
 	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
+}
+
+// printError prints err as "gpusim: error: ..." lines: each of several
+// joined errors (errors.Join: two outputs that failed to write) gets the
+// prefix, while indented lines continue the error above them.
+func printError(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line == "" || line[0] == ' ' || line[0] == '\t' {
+			fmt.Fprintf(w, "%s\n", line)
+			continue
+		}
+		fmt.Fprintf(w, "gpusim: error: %s\n", line)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -140,6 +141,17 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
+	if cfg.Scaling {
+		var over []string
+		for _, n := range cfg.Workers {
+			if n > runtime.GOMAXPROCS(0) {
+				over = append(over, strconv.Itoa(n))
+			}
+		}
+		if len(over) > 0 {
+			notes = append(notes, fmt.Sprintf("%s workers share %d cores (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(over, ", "), runtime.GOMAXPROCS(0)))
+		}
+	}
 	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
 		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %d cores", la, runtime.NumCPU()))
 	}

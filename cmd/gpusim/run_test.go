@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -88,5 +89,17 @@ func TestOutFinalsAreTheModel(t *testing.T) {
 				t.Fatalf("%s #%d: got %#x, want %#x", backend, lane, got, want)
 			}
 		}
+	}
+}
+
+// TestPrintError: each of several joined errors (two outputs that failed to
+// write) gets the "gpusim: error:" prefix, not only the first; indented
+// lines continue the error above.
+func TestPrintError(t *testing.T) {
+	var b strings.Builder
+	printError(&b, errors.Join(errors.New("write --out: a.npy: no space left on device"), errors.New("2 of 3 part files cannot be merged:\n  cut.json: truncated")))
+	want := "gpusim: error: write --out: a.npy: no space left on device\ngpusim: error: 2 of 3 part files cannot be merged:\n  cut.json: truncated\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
