@@ -44,8 +44,14 @@ type usageError struct {
 func (e *usageError) Error() string { return e.msg }
 
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app := newApp(stdin, stdout, stderr)
+	out := &trackedWriter{w: stdout}
+	app := newApp(stdin, out, stderr)
 	err := app.RunContext(ctx, append([]string{"gpusim"}, args...))
+	if err == nil && out.err != nil {
+		// Help texts are printed by urfave/cli, which drops write errors:
+		// help to a full disk exited 0.
+		err = fmt.Errorf("write standard output: %w", out.err)
+	}
 	if err == nil {
 		return 0
 	}
@@ -186,4 +192,19 @@ func printError(w io.Writer, err error) {
 		}
 		fmt.Fprintf(w, "gpusim: error: %s\n", line)
 	}
+}
+
+// trackedWriter keeps the first write error of w, for output written by
+// code that ignores it.
+type trackedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *trackedWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+	return n, err
 }
