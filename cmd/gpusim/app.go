@@ -46,7 +46,10 @@ func (e *usageError) Error() string { return e.msg }
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
-	err := app.RunContext(ctx, append([]string{"gpusim"}, args...))
+	err := repeatedFlag(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, append([]string{"gpusim"}, args...))
+	}
 	if err == nil && out.err != nil {
 		// Help texts are printed by urfave/cli, which drops write errors:
 		// help to a full disk exited 0.
@@ -207,4 +210,52 @@ func (t *trackedWriter) Write(p []byte) (int, error) {
 		t.err = err
 	}
 	return n, err
+}
+
+// repeatedFlag refuses a flag given twice to a command (--shard 1/2
+// --shard 0/2, --lanes 100 --lanes 1e19): the flag package keeps the last
+// value without a word, so a script that appends a flag to a command line
+// silently changes the job. args are the command line after "gpusim".
+func repeatedFlag(app *cli.App, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	cmd := app.Command(args[0])
+	if cmd == nil {
+		return nil
+	}
+	primary := map[string]string{} // every name and alias -> the flag's name
+	isBool := map[string]bool{}
+	for _, f := range cmd.Flags {
+		names := f.Names()
+		for _, n := range names {
+			primary[n] = names[0]
+		}
+		if _, ok := f.(*cli.BoolFlag); ok {
+			isBool[names[0]] = true
+		}
+	}
+	seen := map[string]bool{}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		p, ok := primary[name]
+		if !ok {
+			continue // unknown: the parser says so
+		}
+		if seen[p] {
+			return &usageError{msg: fmt.Sprintf("--%s is given twice: give it once (the last would win without a word)", p)}
+		}
+		seen[p] = true
+		if !hasValue && !isBool[p] {
+			i++ // its value, which may start with a dash (--start -5)
+		}
+	}
+	return nil
 }
