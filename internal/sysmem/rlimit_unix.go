@@ -16,14 +16,20 @@ import (
 // memory", leaving its temporary files.
 func addressRoom() (uint64, bool) {
 	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil || rl.Cur == ^uint64(0) || int64(rl.Cur) < 0 {
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil {
+		return 0, false
+	}
+	// Cur is uint64 on Linux and int64 on the BSDs, whose RLIM_INFINITY
+	// is 2^63-1; no real limit is near 2^62.
+	limit := uint64(rl.Cur)
+	if limit >= 1<<62 {
 		return 0, false
 	}
 	mapped := vmSize()
-	if mapped >= rl.Cur {
+	if mapped >= limit {
 		return 0, true
 	}
-	return rl.Cur - mapped, true
+	return limit - mapped, true
 }
 
 // vmSize is the process's mapped address space in bytes, 0 when unknown.
