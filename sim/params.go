@@ -93,25 +93,47 @@ func (p Params) Validate() error {
 // (|c| + sigma MaxNormal) / (1 - |p|), a weighted mean of M(0) and B, so
 // the larger of the two bounds every step (M(0) + B, the bound before,
 // refused runs that stay at a start and anchor of 2e37).
+//
+// From |p| = 1 on it is also at most the bound around the recurrence's
+// centre q = c/(1 - p) (p != 1): t - q = p (t' - q) + sigma z, so |t| <=
+// |q| + |p|^n |start - q| + sigma MaxNormal (1 + |p| + ... + |p|^(n-1)),
+// widened by n 2^-19 of itself for float32's roundings (each step's three
+// operations round by at most 2^-24 of magnitudes below the bound). The
+// triangle bound alone charged |c| every step, so --persistence -1 refused
+// runs that swing between 1e37 and -3e37 as reaching 5e37 after 2 steps.
 func (p Params) Bound() float64 {
 	m := p.Model()
 	a := math.Abs(float64(m.P))
 	b := math.Abs(float64(m.C)) + float64(m.Sigma)*MaxNormal
 	m0 := math.Abs(float64(m.Start))
 	n := float64(p.Steps)
+	// an is |p|^n and sn the sum of |p|^k for k < n, computed in logs to
+	// avoid Inf; ok is false past float64.
+	an, sn, ok := 1.0, n, true
+	if a != 1 && a >= 1 {
+		l := n * math.Log(a)
+		if l > 700 {
+			ok = false
+		} else {
+			an = math.Exp(l)
+			sn = (an - 1) / (a - 1)
+		}
+	}
 	switch {
 	case a < 1:
 		return max(m0, b/(1-a))
-	case a == 1:
-		return m0 + n*b
-	default: // a^n m0 + b (a^n - 1)/(a - 1), computed in logs to avoid Inf
-		l := n * math.Log(a)
-		if l > 700 {
-			return math.Inf(1)
-		}
-		an := math.Exp(l)
-		return an*m0 + b*(an-1)/(a-1)
+	case !ok:
+		return math.Inf(1)
 	}
+	bound := an*m0 + b*sn
+	if float64(m.P) != 1 {
+		q := float64(m.C) / (1 - float64(m.P))
+		centred := math.Abs(q) + an*math.Abs(float64(m.Start)-q) + float64(m.Sigma)*MaxNormal*sn
+		if e := n * 0x1p-19; e < 0.5 {
+			bound = min(bound, centred/(1-e))
+		}
+	}
+	return bound
 }
 
 // Exact returns the exact mean and standard deviation of the temperature after

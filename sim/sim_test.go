@@ -267,3 +267,30 @@ func TestReference(t *testing.T) {
 		t.Error("a lane range outside the job: no error")
 	}
 }
+
+// TestBoundCentred: with --persistence -1 the runs swing about the
+// recurrence's centre, start 1e37 and anchor -1e37 between 1e37 and -3e37,
+// within the limit; the bound that charged |c| every step refused them as
+// reaching 5e37 after 2 steps (2e40 after 1001). Runs that do grow past
+// the limit are still refused.
+func TestBoundCentred(t *testing.T) {
+	p := Default()
+	p.Persistence, p.Start, p.Anchor, p.Sigma = -1, 1e37, -1e37, 0
+	for _, steps := range []int{2, 3, 1001} {
+		p.Steps = steps
+		if err := p.Validate(); err != nil {
+			t.Errorf("%d steps: %v", steps, err)
+		}
+		if b := p.Bound(); b < 3e37 {
+			t.Errorf("%d steps: bound %g below the runs' 3e37", steps, b)
+		}
+	}
+	p.Persistence, p.Steps = -1.5, 10
+	if err := p.Validate(); err == nil {
+		t.Errorf("persistence -1.5 over 10 steps from 1e37: no error")
+	}
+	p.Persistence, p.Sigma, p.Steps = -1, 1e30, 1<<30
+	if err := p.Validate(); err == nil {
+		t.Errorf("a walk of 2^30 steps of sigma 1e30: no error")
+	}
+}
