@@ -43,9 +43,10 @@ func ZMean(mean float64, n uint64, law distuv.Normal) float64 {
 // ZStd is the z-score of the sample standard deviation of n lanes against
 // law: for normal data its asymptotic standard error is sd/sqrt(2n) (Kendall
 // and Stuart, The Advanced Theory of Statistics, vol. 1, 10.8). NaN when n is
-// 0 or the law is a point mass.
+// below 2 (one lane has no spread, and would always score -sqrt(2)) or the
+// law is a point mass.
 func ZStd(std float64, n uint64, law distuv.Normal) float64 {
-	if !(law.Sigma > 0) || n == 0 {
+	if !(law.Sigma > 0) || n < 2 {
 		return math.NaN()
 	}
 	return (std - law.Sigma) / (law.Sigma / math.Sqrt(2*float64(n)))

@@ -121,7 +121,7 @@ func ZMeanWithin(mean float64, n uint64, law distuv.Normal, tol float64) float64
 // ZStdWithin is ZStd allowing the lanes' sd to be off the exact law's by
 // up to tol (Rounding.Std).
 func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
-	if !(law.Sigma > 0) || n == 0 {
+	if !(law.Sigma > 0) || n < 2 { // one lane has no spread: always -sqrt(2)
 		return math.NaN()
 	}
 	return allow(std-law.Sigma, tol) / (law.Sigma / math.Sqrt(2*float64(n)))

@@ -81,8 +81,10 @@ func TestTableClamps(t *testing.T) {
 				t.Errorf("day %d %s: %v, want the lane's %v", i+1, LevelName(Levels[j]), x, path[i])
 			}
 		}
-		if !math.IsNaN(d.ZStd()) == (d.ExactStd == 0) {
-			t.Errorf("day %d: z of sd %v with exact sd %v", i+1, d.ZStd(), d.ExactStd)
+		// One lane has no spread: no z-score of it (it read -sqrt(2)
+		// whatever the lane did).
+		if !math.IsNaN(d.ZStd()) {
+			t.Errorf("day %d: z of sd %v from one lane", i+1, d.ZStd())
 		}
 	}
 }
