@@ -128,6 +128,9 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := o.readEngine(c); err != nil {
 		return nil, err
 	}
+	if err := shardConflicts(c); err != nil {
+		return nil, err
+	}
 	if o.outputs, err = parseOutputs(c, o.params); err != nil {
 		return nil, err
 	}
@@ -197,7 +200,7 @@ func (o *runOptions) checkDailyMemory() error {
 	if !ok || need <= avail {
 		return nil
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%d copies of the per-step statistics of %d steps (one a worker) need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's) need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
 		copies, o.params.Steps, float64(need)/1e9, float64(avail)/1e9)}
 }
 

@@ -32,6 +32,24 @@ type shardRun struct {
 	save  string       // the part file, or ""
 }
 
+// shardConflicts refuses the outputs --shard rules out. It comes before
+// the outputs' own checks: a large job's --out said it had too many lanes
+// to keep in memory rather than that a shard cannot write it.
+func shardConflicts(c *cli.Context) error {
+	if !c.IsSet("shard") {
+		return nil
+	}
+	if c.String("out") != "" {
+		return &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
+	}
+	if c.IsSet("paths") {
+		// Every task of an array would write the same lanes, most of
+		// them outside its shard.
+		return &sim.ParamError{Flag: "paths", Msg: "cannot be combined with --shard (--paths writes the job's first K lanes, whatever the shard; write them from one run without --shard)"}
+	}
+	return nil
+}
+
 // newShardRun reads --shard and --save and checks them, and what they rule
 // out, before anything runs.
 func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
@@ -42,14 +60,6 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, err
 		}
 		sr.shard = &s
-		if c.String("out") != "" {
-			return nil, &sim.ParamError{Flag: "out", Msg: "cannot be combined with --shard (--out writes every lane of the job; save the shard with --save and merge the parts)"}
-		}
-		if c.IsSet("paths") {
-			// Every task of an array would write the same lanes, most of
-			// them outside its shard.
-			return nil, &sim.ParamError{Flag: "paths", Msg: "cannot be combined with --shard (--paths writes the job's first K lanes, whatever the shard; write them from one run without --shard)"}
-		}
 	}
 	if sr.save != "" && !strings.EqualFold(filepath.Ext(sr.save), ".json") { // as --out's .NPY
 		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
