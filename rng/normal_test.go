@@ -113,9 +113,9 @@ func idealAngle(a uint32) float64 { return 2 * math.Pi * (float64(a>>6) + 0.5) *
 // word (go test -run TransformError -exhaustive) and recorded in
 // docs/reproducibility.md; the default run samples every 97th word.
 const (
-	maxRadiusAbsErr = 2e-6   // |Radius - ideal|, all words
-	maxRadiusRelErr = 4e-7   // relative, for ideal radius >= 0.01
-	maxSinCosAbsErr = 1.2e-7 // |sin - ideal|, |cos - ideal|
+	maxRadiusAbsErr = 5e-7 // |Radius - ideal|, all words (3.96e-7 measured)
+	maxRadiusRelErr = 2e-7 // relative, for ideal radius >= 0.01 (1.22e-7)
+	maxSinCosAbsErr = 1e-7 // |sin - ideal|, |cos - ideal| (9.21e-8)
 )
 
 func TestTransformError(t *testing.T) {
