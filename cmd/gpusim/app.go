@@ -29,6 +29,7 @@ const (
 // is ended there, its temporary files removed.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interrupt.ExitLater = interrupt.Exit(stderr)
+	interrupt.ExitNow = interrupt.Now(stderr)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	return runContext(ctx, args, stdin, stdout, stderr)

@@ -198,6 +198,56 @@ func TestStopColdKernel(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
+// TestDoubleSignal: a stop delivered twice at once (timeout(1) signals the
+// child and then its process group) is one stop, and a deliberate second
+// one ends a run that has not yet returned (a cold pocl kernel compiling)
+// at once: both with the first signal's status and message and no file
+// left. The second signal used to kill the process by its default action,
+// with no message, leaving a temporary file in 3 of 40 doubled signals.
+func TestDoubleSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	check := func(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, dir string, within time.Duration) {
+		t.Helper()
+		code, took := exitCode(t, cmd)
+		if code != interrupt.ExitSIGINT || took > within {
+			t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitSIGINT, within)
+		}
+		if got := lastLine(stderr.String()); got != "gpusim: interrupted\n" {
+			t.Errorf("stderr ends %q, want %q", got, "gpusim: interrupted\n")
+		}
+		assertEmptyDir(t, dir)
+	}
+	for _, b := range stopBackends {
+		if b.available != nil && !b.available() {
+			continue
+		}
+		t.Run(b.name+"/at-once", func(t *testing.T) {
+			dir := t.TempDir()
+			cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy")
+			time.Sleep(50 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGINT)
+			cmd.Process.Signal(syscall.SIGINT)
+			check(t, cmd, stderr, dir, stopLatency)
+		})
+	}
+	if !openclAvailable() {
+		return
+	}
+	t.Run("opencl/deliberate", func(t *testing.T) {
+		t.Setenv(cachedir.Env, t.TempDir())
+		t.Setenv("POCL_CACHE_DIR", t.TempDir())
+		dir := t.TempDir()
+		cmd, stderr := startLong(t, dir, "--engine", "opencl", "--out", "finals.npy", "--daily-out", "daily.csv")
+		time.Sleep(50 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGINT)
+		time.Sleep(250 * time.Millisecond) // past the duplicate window, before the forced exit
+		cmd.Process.Signal(syscall.SIGINT)
+		check(t, cmd, stderr, dir, interrupt.StopGrace)
+	})
+}
+
 // commitTrials runs gpusim with args, each time in a new folder where files
 // (name: old content) are there before, and sends SIGTERM at tries moments
 // spread from a fraction from to a fraction to of a run's time. Whatever
