@@ -33,6 +33,7 @@ MODE=${1:-run}
 if [ "$MODE" = prepare ]; then
 	dest=${2:-$REPO/gpu-check}
 	mkdir -p "$dest" || exit 1
+	dest=$(cd "$dest" && pwd) || exit 1 # the build runs in $REPO: a relative DIR split the bundle
 	(cd "$REPO" && CGO_ENABLED=0 GOEXPERIMENT=simd go build -trimpath -ldflags='-s -w' -o "$dest/gpusim-linux-amd64" ./cmd/gpusim) || exit 1
 	for l in /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 /usr/lib64/libOpenCL.so.1 /usr/lib/libOpenCL.so.1; do
 		if [ -e "$l" ]; then cp -L "$l" "$dest/libOpenCL.so.1"; break; fi
@@ -66,6 +67,7 @@ budget() {
 	local want=$1 l
 	l=$(($(left) - 5))
 	[ "$l" -lt "$want" ] && want=$l
+	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
 }
 jstr() {
@@ -179,18 +181,26 @@ fi
 log "OpenCL: loader ${GPUSIM_OPENCL_LIBRARY:-default} ($LOADER), vendor ${NV_LIB:-none} ${ICD_NOTE:+($ICD_NOTE)}"
 timeout 60 "$GPUSIM" devices --format json >"$OUT/devices.json" 2>"$OUT/devices.err"
 DEV_RC=$?
-DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/{print i; exit}' "$OUT/devices.json")}
+# The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
+DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json")}
 DEV=${DEV:-0}
 log "devices: exit $DEV_RC, checking device $DEV$([ $DEV_RC -ne 0 ] && echo ": $(head -c 300 "$OUT/devices.err")")"
 
 ALL_OK=true
 SKIPPED=()
-[ $DEV_RC -ne 0 ] && ALL_OK=false
+ERROR=""
+if [ $DEV_RC -ne 0 ]; then
+	ALL_OK=false
+	ERROR="gpusim devices: exit $DEV_RC: $(head -c 2000 "$OUT/devices.err")"
+	SKIPPED+=(selftest digests timings)
+fi
 
 # ------------------------------------------------------------ selftest
 SELFTEST_JSON=null
-if [ $DEV_RC -eq 0 ]; then
-	b=$(budget 120)
+b=$(budget 120)
+if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
+	SKIPPED+=(selftest)
+elif [ $DEV_RC -eq 0 ]; then
 	start=$(date +%s%N)
 	timeout "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
 	rc=$?
@@ -257,6 +267,9 @@ timing_row() { # name want args rc: one JSON row from $OUT/name.json
 	if [ -n "$want" ]; then
 		if [ "$got" = "$want" ]; then ok=true; elif [ $rc -ne 124 ] && [ $rc -ne 137 ]; then ok=false; ALL_OK=false; fi
 	fi
+	# A failed run fails the check whether or not its digest is stored
+	# (fast math's is not: it depends on the device).
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then ok=false; ALL_OK=false; fi
 	log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok) | $args"
 	TIMINGS+=("$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
 		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$ok" "$(jnum "$(cat "$WORK/$name.time")")" \
@@ -277,6 +290,7 @@ done <<<"$TIMED"
 # ------------------------------------------------------------ CPU scaling
 # The CPU engines over 1, 2, 4, ... workers up to the cores (the same job).
 SCALING=()
+SCALING_DIGEST="" # every engine and worker count runs the same job: one digest
 CPU_JOB="--lanes 5e6 --steps 100"
 [ -n "$SMALL" ] && CPU_JOB="--lanes 2e5 --steps 10"
 for engine in simd parallel; do
@@ -287,9 +301,19 @@ for engine in simd parallel; do
 		grun "$name" 60 $EFLAG "$engine" --workers "$w" $CPU_JOB
 		rc=$?
 		if [ $rc -ne 125 ]; then
-			log "scaling $engine $w workers: exit $rc, wall $(jget "$OUT/$name.json" wall_s timing)s, digest $(jget "$OUT/$name.json" digest)"
-			SCALING+=("$(printf '{"engine": %s, "workers": %d, "exit": %d, "wall_s": %s, "digest": %s}' "$(jstr "$engine")" "$w" "$rc" \
-				"$(jnum "$(jget "$OUT/$name.json" wall_s timing)")" "$(jstr "$(jget "$OUT/$name.json" digest)")")")
+			got=$(jget "$OUT/$name.json" digest)
+			ok=null
+			if [ $rc -eq 0 ]; then
+				[ -z "$SCALING_DIGEST" ] && SCALING_DIGEST=$got
+				ok=true
+				[ "$got" = "$SCALING_DIGEST" ] || ok=false
+			elif [ $rc -ne 124 ] && [ $rc -ne 137 ]; then
+				ok=false
+			fi
+			[ "$ok" = false ] && ALL_OK=false
+			log "scaling $engine $w workers: exit $rc, wall $(jget "$OUT/$name.json" wall_s timing)s, digest $got ($ok)"
+			SCALING+=("$(printf '{"engine": %s, "workers": %d, "exit": %d, "wall_s": %s, "digest": %s, "ok": %s}' "$(jstr "$engine")" "$w" "$rc" \
+				"$(jnum "$(jget "$OUT/$name.json" wall_s timing)")" "$(jstr "$got")" "$ok")")
 		fi
 		[ $w -lt "$CORES" ] && [ $((w * 2)) -gt "$CORES" ] && w=$CORES || w=$((w * 2))
 	done
@@ -298,12 +322,12 @@ done
 # ------------------------------------------------------------ JSON
 join() { local IFS=,; echo "$*"; }
 {
-	printf '{\n  "ok": %s,\n  "small": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
-		"$ALL_OK" "$([ -n "$SMALL" ] && echo true || echo false)" "$([ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
+	printf '{\n  "ok": %s,\n  "error": %s,\n  "small": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
+		"$ALL_OK" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" "$([ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
 		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
-	printf '  "gpu": %s,\n  "driver": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "device": %d,\n' \
+	printf '  "gpu": %s,\n  "driver": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "device": %s,\n' \
 		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$CORES" "$(jstr "$("$GPUSIM" version 2>/dev/null)")" \
-		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$DEV"
+		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$([[ $DEV =~ ^[0-9]+$ ]] && echo "$DEV" || jstr "$DEV")"
 	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
 		"$([ -s "$OUT/devices.json" ] && cat "$OUT/devices.json" || echo null)" "$SELFTEST_JSON" \
 		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$(join ${SCALING[@]+"${SCALING[@]}"})"
