@@ -131,6 +131,12 @@ func load() error {
 			Hint: "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
 				EnvVendors + " to a directory of .icd files, or " + EnvLibrary + " to the driver library; " + cpuEngines}
 	}
+	if p := os.Getenv(EnvLibrary); p != "" {
+		// Only the named library was tried: the fix is the variable.
+		return &UnavailableError{Kind: ErrNoLibrary,
+			Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
+			Hint: EnvLibrary + "=" + p + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places; " + cpuEngines}
+	}
 	return &UnavailableError{Kind: ErrNoLibrary,
 		Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
 		Hint: "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
