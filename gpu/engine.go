@@ -57,7 +57,10 @@ type Options struct {
 	dailyTree  bool   // weather_daily reduces by tree and atomics as on GPUs
 	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
 	noDenormals, skipSelfTest bool
-	rebuilt                   bool // RunSelfTest's second try, from source
+	// runDelay makes every run wait this long first (or until its context
+	// ends): a slow device, for Multi's tests.
+	runDelay time.Duration
+	rebuilt  bool // RunSelfTest's second try, from source
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.

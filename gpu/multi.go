@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gpusim/gpusim/sim"
@@ -92,32 +91,8 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 		per = 8
 	}
 	n := min(uint64(per*len(m.engines)), count)
-	parts := make([]*sim.Result, n)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var next atomic.Uint64
-	var wg sync.WaitGroup
-	for _, e := range m.engines {
-		wg.Go(func() {
-			for {
-				k := next.Add(1) - 1
-				if k >= n || ctx.Err() != nil {
-					return
-				}
-				lo, c := sim.Split(count, k, n)
-				sub := *job
-				sub.First, sub.Count = first+lo, c
-				r, err := e.Run(ctx, &sub)
-				if err != nil {
-					cancel(fmt.Errorf("%s: %w", e.Label(), err))
-					return
-				}
-				parts[k] = r
-			}
-		})
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	parts, err := m.runPieces(ctx, job, first, count, n)
+	if err != nil {
 		return nil, err
 	}
 	res := sim.NewResult("opencl", m.Label(), job, first, count)
@@ -140,4 +115,87 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	}
 	res.Timing.Wall = time.Since(start)
 	return res, nil
+}
+
+// runPieces runs the n pieces of the lanes [first, first+count) of job on
+// the devices, each device taking the next piece from a shared queue. When
+// the queue is empty, a device that is free runs a copy of a piece another
+// device still runs (one copy a piece): the first to finish is kept and the
+// other cancelled. A lane's result depends only on the seed, the lane and
+// the model, so both compute the same bits; without the copies one slow
+// device (Oclgrind's simulator beside pocl, 200 times slower) held the
+// whole run on its last piece. Copies report no progress, which the
+// original already does.
+func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64) ([]*sim.Result, error) {
+	parts := make([]*sim.Result, n)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex
+	stops := make([][]context.CancelFunc, n) // the running attempts of each piece
+	copied := make([]bool, n)
+	next := uint64(0)
+	// take returns the piece to run next and whether it is a copy, or
+	// false when there is nothing left to do.
+	take := func() (k uint64, dup, ok bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next < n {
+			next++
+			return next - 1, false, true
+		}
+		for k := range n {
+			if parts[k] == nil && len(stops[k]) > 0 && !copied[k] {
+				copied[k] = true
+				return k, true, true
+			}
+		}
+		return 0, false, false
+	}
+	var wg sync.WaitGroup
+	for _, e := range m.engines {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				k, dup, ok := take()
+				if !ok {
+					return
+				}
+				lo, c := sim.Split(count, k, n)
+				sub := *job
+				sub.First, sub.Count = first+lo, c
+				if dup {
+					sub.Progress = nil
+				}
+				pctx, stop := context.WithCancel(ctx)
+				mu.Lock()
+				if parts[k] != nil { // finished while this one was taken
+					mu.Unlock()
+					stop()
+					continue
+				}
+				stops[k] = append(stops[k], stop)
+				mu.Unlock()
+				r, err := e.Run(pctx, &sub)
+				mu.Lock()
+				done := parts[k] != nil
+				if err == nil && !done {
+					parts[k] = r
+					for _, s := range stops[k] {
+						s() // the other attempt, if any
+					}
+					done = true
+				}
+				mu.Unlock()
+				stop()
+				if err != nil && !done {
+					cancel(fmt.Errorf("%s: %w", e.Label(), err))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return parts, nil
 }

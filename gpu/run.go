@@ -42,6 +42,13 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.opts.runDelay > 0 {
+		select {
+		case <-time.After(e.opts.runDelay):
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
 	if err := e.checkSubnormals(job); err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func load() error {
 		// Only the named library was tried: the fix is the variable.
 		return &UnavailableError{Kind: ErrNoLibrary,
 			Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
-			Hint: EnvLibrary + "=" + p + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places; " + cpuEngines}
+			Hint:  EnvLibrary + "=" + p + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places; " + cpuEngines}
 	}
 	return &UnavailableError{Kind: ErrNoLibrary,
 		Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
