@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -29,6 +30,16 @@ func devicesCommand() *cli.Command {
 			}
 			_, ds, err := engines.Devices()
 			if err != nil {
+				if format == "json" {
+					// A script reading the JSON gets a document that says
+					// why there are no devices, as selftest's does, besides
+					// the error on stderr and exit 1.
+					enc := json.NewEncoder(c.App.Writer)
+					enc.SetIndent("", "  ")
+					if jerr := enc.Encode(map[string]any{"error": err.Error(), "devices": []engines.Device{}}); jerr != nil {
+						return errors.Join(err, jerr)
+					}
+				}
 				return err
 			}
 			if format == "json" {
