@@ -18,6 +18,7 @@ import (
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
@@ -100,7 +101,7 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	notes := avail.Notes()
+	notes := append(avail.Notes(), listRepeats(c)...)
 	if len(specs) == 0 {
 		return errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}
@@ -199,6 +200,37 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	}
 	opts, err := newBenchOptions(c)
 	return cfg, opts, err
+}
+
+// listRepeats notes each list flag that gives an entry more than once (the
+// same count however written, as 5M and 5e6, or the same engine): it is
+// measured once.
+func listRepeats(c *cli.Context) []string {
+	var notes []string
+	for _, f := range []string{"lanes", "steps", "workers", "sweep", "engines"} {
+		if !c.IsSet(f) {
+			continue
+		}
+		seen := map[string]int{}
+		var twice []string
+		for e := range strings.SplitSeq(c.String(f), ",") {
+			e = strings.TrimSpace(e)
+			if f != "engines" {
+				n, err := count.Parse(e)
+				if err != nil {
+					continue // refused before this
+				}
+				e = strconv.FormatUint(n, 10)
+			}
+			if seen[e]++; seen[e] == 2 {
+				twice = append(twice, e)
+			}
+		}
+		if len(twice) > 0 {
+			notes = append(notes, fmt.Sprintf("--%s gives %s more than once: measured once", f, strings.Join(twice, ", ")))
+		}
+	}
+	return notes
 }
 
 // readWorkloads reads --lanes, --steps, --reps and --warmup into cfg.
