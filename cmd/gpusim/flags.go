@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -64,6 +65,43 @@ func getCount(c *cli.Context, name string) uint64 { return c.Generic(name).(*cou
 
 // getInt is the value of a countFlag whose range fits an int.
 func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
+
+// floatValue is a model parameter's flag: a number as Go reads one (75,
+// -3.5, 1e-3, 1_000.5, inf and nan, which the parameter checks refuse by
+// name), and hexadecimal as the count flags take it: 0x10 is 16, and a
+// hexadecimal float such as 0x1.4p2 (5) gives exact float bits.
+type floatValue struct {
+	name string // for the error, which wantValue words
+	v    float64
+}
+
+func (f *floatValue) Set(s string) error {
+	h := strings.TrimLeft(s, "+-")
+	if len(h) > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X') && !strings.ContainsAny(h, "pP") {
+		s += "p0" // a whole hexadecimal number, which ParseFloat wants with an exponent
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.New(wantValue[f.name])
+	}
+	f.v = v
+	return nil
+}
+
+func (f *floatValue) String() string {
+	if f == nil {
+		return "0"
+	}
+	return strconv.FormatFloat(f.v, 'g', -1, 64)
+}
+
+// floatFlag is a model parameter's flag called name with default def.
+func floatFlag(name string, def float64, usage string) *cli.GenericFlag {
+	return &cli.GenericFlag{Name: name, Value: &floatValue{name: name, v: def}, Usage: usage}
+}
+
+// getFloat is the value of a floatFlag.
+func getFloat(c *cli.Context, name string) float64 { return c.Generic(name).(*floatValue).v }
 
 // listFlag reads a comma-separated list of counts within [lo, hi].
 func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {

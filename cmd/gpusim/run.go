@@ -36,15 +36,16 @@ func runCommand() *cli.Command {
 			"   t' = Normal(anchor + persistence * (t - anchor), sigma)\n" +
 			"A lane's final temperature depends only on --seed, its lane number and the model,\n" +
 			"so every engine prints the same digest for the same job.\n\n" +
-			"Counts are written 5000000, 5_000_000, 5e6, 5M or 2^28 (010 is ten).\n\n" +
+			"Counts are written 5000000, 5_000_000, 5e6, 5M, 2^28 or 0xdeadbeef (010 is ten);\n" +
+			"numbers 75, -3.5, 1e-3, 0x10 or 0x1.4p2.\n\n" +
 			"Engines:" + engineHelp(),
 		Flags: []cli.Flag{
 			countFlag("lanes", d.Lanes, 1, math.MaxUint64, "`N` independent runs"),
 			countFlag("steps", uint64(d.Steps), 0, sim.MaxSteps, "`N` days each lane is stepped"),
-			&cli.Float64Flag{Name: "start", Value: d.Start, Usage: "temperature `T` every lane starts from (|T| <= 3.4e37)"},
-			&cli.Float64Flag{Name: "anchor", Value: d.Anchor, Usage: "long-run mean `T` the temperature reverts to (|T| <= 3.4e37)"},
-			&cli.Float64Flag{Name: "persistence", Value: d.Persistence, Usage: "weight `P` of yesterday's deviation from the anchor (|P| <= 3.4e37; runs must stay below 3.4e37)"},
-			&cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "standard deviation `SD` of each day's noise (0..3.4e37)"},
+			floatFlag("start", d.Start, "temperature `T` every lane starts from (|T| <= 3.4e37)"),
+			floatFlag("anchor", d.Anchor, "long-run mean `T` the temperature reverts to (|T| <= 3.4e37)"),
+			floatFlag("persistence", d.Persistence, "weight `P` of yesterday's deviation from the anchor (|P| <= 3.4e37; runs must stay below 3.4e37)"),
+			floatFlag("sigma", d.Sigma, "standard deviation `SD` of each day's noise (0..3.4e37)"),
 			countFlag("seed", d.Seed, 0, math.MaxUint64, "the random stream's key `N`"),
 			shardFlag(), saveFlag(),
 			&cli.StringFlag{Name: "engine", Value: "auto", Usage: "engine `NAME`: " + strings.Join(engines.Names(), ", ")},
@@ -109,7 +110,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	o := &runOptions{
 		params: sim.Params{
 			Lanes: getCount(c, "lanes"), Steps: getInt(c, "steps"), Seed: getCount(c, "seed"),
-			Start: c.Float64("start"), Anchor: c.Float64("anchor"), Persistence: c.Float64("persistence"), Sigma: c.Float64("sigma"),
+			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: getFloat(c, "sigma"),
 		},
 		engine:  c.String("engine"),
 		timeout: c.Duration("timeout"),

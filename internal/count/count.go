@@ -9,7 +9,7 @@ import (
 )
 
 // Forms is how a count may be written, for messages.
-const Forms = "5000000, 5_000_000, 5e6, 2.5M or 2^28"
+const Forms = "5000000, 5_000_000, 5e6, 2.5M, 2^28 or 0x4c4b40"
 
 // ErrForm says a string is not a count in any form; ErrOverflow that it is
 // one but above 2^64-1; ErrFraction that it is a number but not whole.
@@ -28,9 +28,13 @@ var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
 //	5e6  2.5e6  10.0  1E3         e-notation and decimals that are whole numbers
 //	5M  2.5M  500k  1G  2T        k/K = 1e3, M = 1e6, G = 1e9, T = 1e12
 //	2^28                          a power, base and exponent decimal
+//	0x4c4b40  0xdead_beef  0XFF   hexadecimal (as a seed is often written)
 //
 // Errors are ErrForm, ErrOverflow or ErrFraction.
 func Parse(s string) (uint64, error) {
+	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		return hex(s[2:])
+	}
 	if b, e, ok := strings.Cut(s, "^"); ok {
 		base, err := digits(b)
 		if err != nil {
@@ -114,6 +118,24 @@ func isDigits(s string, underscores bool) bool {
 		}
 	}
 	return true
+}
+
+// hex parses hexadecimal digits, with single underscores between digits.
+func hex(s string) (uint64, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		case c == '_' && i > 0 && i < len(s)-1 && s[i-1] != '_':
+		default:
+			return 0, ErrForm
+		}
+	}
+	n, err := strconv.ParseUint(strings.ReplaceAll(s, "_", ""), 16, 64)
+	if err != nil {
+		return 0, ErrOverflow
+	}
+	return n, nil
 }
 
 // digits parses a plain decimal (underscores allowed) for the power form.

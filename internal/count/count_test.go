@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +16,8 @@ func TestParse(t *testing.T) {
 		"2^28": 1 << 28, "2^0": 1, "0^5": 0, "1^99999": 1, "2^63": 1 << 63, "10^19": 1e19,
 		"18446744073709551615": math.MaxUint64, "1.8446744073709551615e19": math.MaxUint64,
 		"0e99999": 0, "00000000000000000000000001": 1,
+		"0x10": 16, "0X4C4B40": 5e6, "0xdead_beef": 0xdeadbeef, "0xffffffffffffffff": math.MaxUint64, "0x0": 0,
+		"0x00000000000000000001": 1,
 	} {
 		if got, err := Parse(s); err != nil || got != want {
 			t.Errorf("Parse(%q) = %d, %v; want %d", s, got, err, want)
@@ -25,12 +28,13 @@ func TestParse(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	for s, want := range map[string]error{
 		"": ErrForm, "-1": ErrForm, "+1": ErrForm, "1_": ErrForm, "_1": ErrForm, "1__0": ErrForm,
-		"0x10": ErrForm, "1e": ErrForm, "e5": ErrForm, ".": ErrForm, "5m": ErrForm, "5MM": ErrForm,
+		"0x": ErrForm, "0xg": ErrForm, "0x_1": ErrForm, "0x1_": ErrForm, "0x1__0": ErrForm, "0x-1": ErrForm,
+		"0x1p4": ErrForm, "x10": ErrForm, "00x10": ErrForm, "0x1k": ErrForm, "1e": ErrForm, "e5": ErrForm, ".": ErrForm, "5m": ErrForm, "5MM": ErrForm,
 		"1.5.0": ErrForm, " 1": ErrForm, "2^": ErrForm, "^2": ErrForm, "2^-1": ErrForm, "1e1.5": ErrForm,
 		"nan": ErrForm, "inf": ErrForm, "5 M": ErrForm,
 		"2.5": ErrFraction, "1e-1": ErrFraction, "1.5k5": ErrForm, "0.0001k": ErrFraction,
 		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
-		"1e9999999": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
+		"1e9999999": ErrOverflow, "0x1_0000_0000_0000_0000": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
 	} {
 		if got, err := Parse(s); !errors.Is(err, want) {
 			t.Errorf("Parse(%q) = %d, %v; want %v", s, got, err, want)
@@ -57,13 +61,18 @@ func TestParseIn(t *testing.T) {
 // FuzzParse checks that every accepted string is a count whose decimal form
 // parses back to the same number, and that plain decimals agree with strconv.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"0", "010", "5_000_000", "2.5e6", "5M", "2^28", "1e-1", "18446744073709551615", ".5e1", "9^20"} {
+	for _, s := range []string{"0", "010", "5_000_000", "2.5e6", "5M", "2^28", "1e-1", "18446744073709551615", ".5e1", "9^20", "0xdead_beef", "0XFF"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := Parse(s)
 		if want, serr := strconv.ParseUint(s, 10, 64); serr == nil && (err != nil || n != want) {
 			t.Fatalf("Parse(%q) = %d, %v; strconv says %d", s, n, err, want)
+		}
+		if h, ok := strings.CutPrefix(strings.ToLower(s), "0x"); ok && !strings.Contains(h, "_") {
+			if want, serr := strconv.ParseUint(h, 16, 64); serr == nil && (err != nil || n != want) {
+				t.Fatalf("Parse(%q) = %d, %v; strconv says %d", s, n, err, want)
+			}
 		}
 		if err != nil {
 			return
