@@ -9,10 +9,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/outfile"
@@ -42,19 +44,50 @@ func TestProgressBar(t *testing.T) {
 		t.Errorf("report changed by the bar: %q", stdout)
 	}
 
-	// --quiet and a stderr that is not a terminal start no bar at all.
+	// --quiet starts no bar at all.
 	var w strings.Builder
 	if b, stop := startProgress(&w, true, 1e6, 20); b != nil {
 		stop()
 		t.Error("--quiet started a progress bar")
 	}
+
+	// A stderr that is not a terminal (a batch job's log) gets nothing from
+	// a run shorter than logDelay.
 	isTerminal = func(io.Writer) bool { return false }
-	if b, stop := startProgress(&w, false, 1e6, 20); b != nil {
-		stop()
-		t.Error("a progress bar was started on a stderr that is not a terminal")
-	}
 	if code, _, stderr = run(context.Background(), args...); code != 0 || stderr != "" {
 		t.Errorf("not a terminal: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestProgressLines: on a stderr that is not a terminal a run longer than
+// logDelay reports its progress in lines of their own, so that a job far
+// longer than its author expected shows its ETA in the batch log; the report
+// on stdout is unchanged, and --quiet keeps stderr empty.
+func TestProgressLines(t *testing.T) {
+	is, delay, every := isTerminal, logDelay, logInterval
+	defer func() { isTerminal, logDelay, logInterval = is, delay, every }()
+	isTerminal = func(io.Writer) bool { return false }
+	logDelay, logInterval = -1, 10*time.Millisecond
+	args := []string{"run", "--lanes", "1e6", "--steps", "20", "--engine", "parallel"}
+	code, stdout, stderr := run(context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	line := regexp.MustCompile(`^gpusim: progress: +[0-9]+%  [0-9.kM]+/1M lanes  [0-9.kMG-]+ lane-steps/s  ETA [0-9hms-]+$`)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	for _, l := range lines {
+		if !line.MatchString(l) {
+			t.Errorf("stderr line %q is not a progress line", l)
+		}
+	}
+	if stderr == "" || strings.Contains(stderr, "\r") {
+		t.Errorf("no progress lines, or a bar's \\r, on stderr: %q", stderr)
+	}
+	if !strings.HasPrefix(stdout, "engine ") {
+		t.Errorf("report changed by the progress lines: %q", stdout)
+	}
+	if code, _, stderr = run(context.Background(), append(args, "--quiet")...); code != 0 || stderr != "" {
+		t.Errorf("--quiet: exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -37,17 +37,32 @@ var (
 	progressInterval = 100 * time.Millisecond
 )
 
-// startProgress starts a progress bar for a run of lanes x steps on w when w
-// is a terminal and quiet is off, and returns it (nil otherwise) and the
-// func that stops it, which must run before anything else is printed. Its
-// Add is the job's Progress callback. A process ended by force while the bar
-// shows (a driver call that cannot be interrupted) erases it before its
-// message (interrupt.BeforeExit).
+// logDelay is how long a run goes before it reports its progress on a
+// stderr that is not a terminal (a batch job's log), and logInterval the
+// time between those lines. Tests shorten them.
+var (
+	logDelay    = 10 * time.Second
+	logInterval = time.Minute
+)
+
+// startProgress starts a progress report for a run of lanes x steps on w
+// unless quiet, and returns it (nil when quiet) and the func that stops it,
+// which must run before anything else is printed. Its Add is the job's
+// Progress callback. On a terminal it is a bar, redrawn in place; elsewhere
+// (a batch job's log) a line "gpusim: progress: ... ETA ..." after
+// logDelay and every logInterval, so that a job far longer than expected is
+// seen in its log. A process ended by force while the bar shows (a driver
+// call that cannot be interrupted) erases it before its message
+// (interrupt.BeforeExit).
 func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.Bar, func()) {
-	if quiet || !isTerminal(w) {
+	if quiet {
 		return nil, func() {}
 	}
-	b := progress.New(w, lanes, steps, progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w)})
+	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w)}
+	if !isTerminal(w) {
+		o = progress.Options{Delay: logDelay, Interval: logInterval, Lines: true, Prefix: "gpusim: progress: "}
+	}
+	b := progress.New(w, lanes, steps, o)
 	remove := interrupt.BeforeExit(b.Stop)
 	b.Start()
 	return b, func() {

@@ -70,7 +70,7 @@ func runCommand() *cli.Command {
 	cmd.Flags = append(cmd.Flags, outputFlags()...)
 	cmd.Flags = append(cmd.Flags,
 		&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "draw no progress bar on a terminal"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar on a terminal, no progress lines elsewhere"},
 		htmlFlag("the summary, histogram and, with --daily, fan chart"),
 	)
 	return cmd

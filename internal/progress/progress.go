@@ -22,6 +22,11 @@ type Options struct {
 	Width int
 	// Now is the clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
+	// Lines, for a log rather than a terminal (a batch job's stderr),
+	// writes each report as a line of its own, Prefix and the numbers
+	// without the bar, and never erases one.
+	Lines  bool
+	Prefix string
 }
 
 // Bar is a progress bar over a number of lanes of a given number of steps.
@@ -37,6 +42,8 @@ type Bar struct {
 	steps        int
 	delay, every time.Duration
 	width        int
+	lines        bool
+	prefix       string
 	now          func() time.Time
 	start        time.Time
 
@@ -53,7 +60,7 @@ type Bar struct {
 // New returns a bar for lanes lanes of steps steps each, writing to w. The
 // clock starts now.
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
-	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, now: o.Now}
+	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, lines: o.Lines, prefix: o.Prefix, now: o.Now}
 	if b.delay == 0 {
 		b.delay = time.Second
 	}
@@ -107,6 +114,11 @@ func (b *Bar) Tick() bool {
 		return false
 	}
 	line := b.Line(now)
+	if b.lines {
+		fmt.Fprintf(b.w, "%s%s\n", b.prefix, line)
+		b.last = now
+		return true
+	}
 	pad := max(b.drawn-len(line), 0)
 	// \r returns to the start of the line; spaces cover a longer old line.
 	fmt.Fprintf(b.w, "\r%s%s", line, strings.Repeat(" ", pad))
@@ -141,7 +153,8 @@ func (b *Bar) Stop() {
 	}
 }
 
-// Line renders the bar as it stands at now, without the leading \r.
+// Line renders the bar as it stands at now, without the leading \r; with
+// Lines, the numbers alone.
 func (b *Bar) Line(now time.Time) string {
 	done := min(b.done.Load(), b.total)
 	elapsed := now.Sub(b.start).Seconds()
@@ -170,7 +183,7 @@ func (b *Bar) Line(now time.Time) string {
 	// The bar takes what the line has left, within limits; a narrow
 	// terminal gets the numbers alone.
 	room := b.width - 1 - len(tail) - 2
-	if room < 10 {
+	if room < 10 || b.lines {
 		return strings.TrimLeft(tail, " ")
 	}
 	room = min(room, 40)

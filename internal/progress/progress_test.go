@@ -203,3 +203,37 @@ func TestDocLine(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// TestLines: for a log, each report is a line of its own with the prefix
+// and the numbers alone, every Interval after Delay, and Stop erases none.
+func TestLines(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	b := New(&w, 5e9, 100, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true, Prefix: "gpusim: progress: "})
+	b.Add(1e8)
+	c.Advance(9 * time.Second)
+	if b.Tick() {
+		t.Fatal("reported before the delay")
+	}
+	c.Advance(time.Second)
+	if !b.Tick() {
+		t.Fatal("no report at the delay")
+	}
+	b.Add(5e8)
+	c.Advance(30 * time.Second)
+	if b.Tick() {
+		t.Error("reported again within the interval")
+	}
+	c.Advance(30 * time.Second)
+	if !b.Tick() {
+		t.Fatal("no report after the interval")
+	}
+	b.Stop()
+	// 1e8 lanes in 10 s: 1e7 lanes/s, 1G lane-steps/s; 4.9e9 left take 490 s.
+	// Then 6e8 in 70 s: 8.57M lanes/s; 4.4e9 left take 513.3 s.
+	want := "gpusim: progress: 2%  100M/5G lanes  1G lane-steps/s  ETA 8m10s\n" +
+		"gpusim: progress: 12%  600M/5G lanes  857M lane-steps/s  ETA 8m34s\n"
+	if got := w.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
