@@ -141,11 +141,16 @@ func (p Params) Bound() float64 {
 //
 //	mean = anchor + p^n (start - anchor)
 //	var  = sigma^2 (1 - p^(2n)) / (1 - p^2)   (n sigma^2 when |p| = 1)
+//
+// The mean is computed as p^n start + (1 - p^n) anchor, which keeps start
+// exactly when p^n = 1 (|p| = 1 with n even, or n = 0) and keeps its share
+// when |anchor| is far larger: start - anchor would round start away (the
+// exact mean of a walk from 1 under an anchor of 1e16 read 0).
 func (p Params) Exact(n int) (mean, sd float64) {
 	m := p.Model()
 	pp, a, s, s0 := float64(m.P), float64(m.Anchor), float64(m.Sigma), float64(m.Start)
 	pn := math.Pow(pp, float64(n))
-	mean = a + pn*(s0-a)
+	mean = pn*s0 + (1-pn)*a
 	var v float64
 	if math.Abs(pp) == 1 {
 		v = float64(n) * s * s

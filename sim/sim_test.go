@@ -83,6 +83,34 @@ func TestExact(t *testing.T) {
 	if m, sd = p.Exact(9); m != 75 || sd != 15 {
 		t.Errorf("random walk Exact(9) = %v, %v", m, sd)
 	}
+	// An anchor far above the start: with p^n = 1 the mean is the start
+	// exactly, and otherwise keeps the start's share (anchor + p^n (start
+	// - anchor) read 0 and 5e21).
+	for _, c := range []struct {
+		start, anchor, p float64
+		n                int
+		want             float64
+	}{
+		{1, 1e16, 1, 3, 1},
+		{1, 1e20, 0.5, 0, 1},
+		{1e3, 1e22, 1, 100, 1e3},
+		{-2, 1e18, -1, 4, -2},
+		{-2, 1e18, -1, 3, 2e18 + 2},
+		{1e3, 1e22, 0.5, 1, 0.5e3 + 0.5e22},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence = c.start, c.anchor, c.p
+		m := p.Model()
+		want := c.want
+		if float64(m.Start) != c.start || float64(m.Anchor) != c.anchor {
+			// The law is of the float32 parameters.
+			pn := math.Pow(float64(m.P), float64(c.n))
+			want = pn*float64(m.Start) + (1-pn)*float64(m.Anchor)
+		}
+		if got, _ := p.Exact(c.n); got != want {
+			t.Errorf("start %g, anchor %g, persistence %g: Exact(%d) mean = %v, want %v", c.start, c.anchor, c.p, c.n, got, want)
+		}
+	}
 }
 
 // Statistical test of the model against the exact Normal law of the final
