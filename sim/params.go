@@ -82,7 +82,11 @@ func (p Params) Validate() error {
 				flag = "sigma"
 			}
 		}
-		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: lower --persistence below 1 in magnitude, --steps, --sigma, --anchor or --start)", b, overflowLimit)}
+		advice := "lower --persistence below 1 in magnitude, --steps, --sigma, --anchor or --start"
+		if flag != "persistence" {
+			advice = "lower --sigma, --anchor or --start"
+		}
+		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: %s)", b, overflowLimit, advice)}
 	}
 	return nil
 }
@@ -92,25 +96,38 @@ func (p Params) Validate() error {
 // = |start|. Below |p| = 1, M(n) = |p|^n M(0) + (1 - |p|^n) B with B =
 // (|c| + sigma MaxNormal) / (1 - |p|), a weighted mean of M(0) and B, so
 // the larger of the two bounds every step (M(0) + B, the bound before,
-// refused runs that stay at a start and anchor of 2e37).
+// refused runs that stay at a start and anchor of 2e37). With no steps it
+// is |start|: nothing else is computed.
 //
-// From |p| = 1 on it is also at most the bound around the recurrence's
-// centre q = c/(1 - p) (p != 1): t - q = p (t' - q) + sigma z, so |t| <=
-// |q| + |p|^n |start - q| + sigma MaxNormal (1 + |p| + ... + |p|^(n-1)),
-// widened by n 2^-19 of itself for float32's roundings (each step's three
+// For p != 1 it is also at most the bound around the recurrence's centre
+// q = c/(1 - p): t - q = p (t' - q) + sigma z, so after k steps |t| <= |q|
+// + |p|^k |start - q| + sigma MaxNormal (1 + |p| + ... + |p|^(k-1)), which
+// grows with k from |p| = 1 on and is at most |q| + |start - q| + sigma
+// MaxNormal (1 - |p|^n)/(1 - |p|) below it; widened by e = 2^-19 times n
+// (from |p| = 1 on) or min(n, 1/(1 - |p|)) (below, where |p| damps each
+// step's error) of itself for float32's roundings (each step's three
 // operations round by at most 2^-24 of magnitudes below the bound). The
 // triangle bound alone charged |c| every step, so --persistence -1 refused
-// runs that swing between 1e37 and -3e37 as reaching 5e37 after 2 steps.
+// runs that swing between 1e37 and -3e37 as reaching 5e37 after 2 steps,
+// and --persistence -0.99 refused runs that stay at a start and anchor of
+// 2e35 (|c| = 1.99 |anchor| over 1 - |p| = 0.01).
 func (p Params) Bound() float64 {
 	m := p.Model()
+	m0 := math.Abs(float64(m.Start))
+	if p.Steps == 0 {
+		return m0
+	}
 	a := math.Abs(float64(m.P))
 	b := math.Abs(float64(m.C)) + float64(m.Sigma)*MaxNormal
-	m0 := math.Abs(float64(m.Start))
 	n := float64(p.Steps)
 	// an is |p|^n and sn the sum of |p|^k for k < n, computed in logs to
 	// avoid Inf; ok is false past float64.
 	an, sn, ok := 1.0, n, true
-	if a != 1 && a >= 1 {
+	switch {
+	case a < 1:
+		an = math.Pow(a, n)
+		sn = (1 - an) / (1 - a)
+	case a > 1:
 		l := n * math.Log(a)
 		if l > 700 {
 			ok = false
@@ -119,17 +136,23 @@ func (p Params) Bound() float64 {
 			sn = (an - 1) / (a - 1)
 		}
 	}
+	var bound float64
 	switch {
 	case a < 1:
-		return max(m0, b/(1-a))
+		bound = max(m0, b/(1-a))
 	case !ok:
 		return math.Inf(1)
+	default:
+		bound = an*m0 + b*sn
 	}
-	bound := an*m0 + b*sn
 	if float64(m.P) != 1 {
 		q := float64(m.C) / (1 - float64(m.P))
-		centred := math.Abs(q) + an*math.Abs(float64(m.Start)-q) + float64(m.Sigma)*MaxNormal*sn
-		if e := n * 0x1p-19; e < 0.5 {
+		centred := math.Abs(q) + max(an, 1)*math.Abs(float64(m.Start)-q) + float64(m.Sigma)*MaxNormal*sn
+		e := n * 0x1p-19
+		if a < 1 {
+			e = min(n, 1/(1-a)) * 0x1p-19
+		}
+		if e < 0.5 {
 			bound = min(bound, centred/(1-e))
 		}
 	}

@@ -321,4 +321,43 @@ func TestBoundCentred(t *testing.T) {
 	if err := p.Validate(); err == nil {
 		t.Errorf("a walk of 2^30 steps of sigma 1e30: no error")
 	}
+	// Below |p| = 1 too: a negative persistence charged |c| = (1 + |p|)
+	// |anchor| over 1 - |p|, refusing runs that stay at their start and
+	// anchor (said to reach 3.98e37 from 2e35); and no steps compute
+	// nothing but the start (said to reach NaN, or 4.6e38 for sigma 3.4e37).
+	for _, c := range []struct {
+		start, anchor, persistence, sigma float64
+		steps                             int
+	}{
+		{2e35, 2e35, -0.99, 1, 100},
+		{1e37, 1e37, -0.9, 0, 10},
+		{-1e37, -1e37, -0.5, 1e30, 1000},
+		{75, 72, 1e37, 5, 0},
+		{75, 72, 0.5, 3.4e37, 0},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, c.persistence, c.sigma, c.steps
+		if err := p.Validate(); err != nil {
+			t.Errorf("%+v: %v", c, err)
+			continue
+		}
+		// The bound holds over the lanes' paths.
+		m := p.Model()
+		b := p.Bound()
+		path := make([]float32, p.Steps)
+		for lane := range uint64(64) {
+			m.Path(lane, path)
+			for k, x := range path {
+				if math.Abs(float64(x)) > b {
+					t.Errorf("%+v: lane %d step %d at %g, above the bound %g", c, lane, k, x, b)
+				}
+			}
+		}
+	}
+	// What a refusal below |p| = 1 advises: not to lower |persistence|
+	// below 1, which it is.
+	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 75, 3e37, -0.9, 0, 10
+	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.Contains(err.Error(), "lower --sigma, --anchor or --start") {
+		t.Errorf("anchor 3e37, persistence -0.9: %v", err)
+	}
 }
