@@ -187,14 +187,20 @@ func (p Params) PrecisionNote(lanes uint64) string {
 
 // precisionAdvice says what would bring the job back within float32's
 // precision: what makes the temperatures large against their spread (a
-// walk of |persistence| >= 1 over many steps, a far start or anchor), or
-// a spread so small that float32's least values are coarse against it.
+// walk of |persistence| >= 1 over many steps, a far start or anchor), a
+// persistence so near 1 in magnitude that each step's rounding error
+// survives about 1/(1 - |persistence|) steps (raising --sigma scales the
+// errors with the spread), or a spread so small that float32's least
+// values are coarse against it.
 func (p Params) precisionAdvice(sd float64) string {
+	a := math.Abs(float64(p.Model().P))
 	switch {
-	case math.Abs(float64(p.Model().P)) >= 1 && p.Steps > 1:
+	case a >= 1 && p.Steps > 1:
 		return "lower --steps, or |--persistence| below 1"
 	case math.Max(math.Abs(p.Start), math.Abs(p.Anchor)) > sd:
 		return "lower |--start| and |--anchor|, or raise --sigma"
+	case a < 1 && 1-a < 1e-3 && p.Steps > 1000:
+		return fmt.Sprintf("move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = %.3g steps", 1/(1-a))
 	default:
 		return "raise --sigma: values this small are near float32's least"
 	}

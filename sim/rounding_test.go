@@ -201,6 +201,10 @@ func TestPrecisionNote(t *testing.T) {
 		{3e7, 3e7, 5, 0, 0, 0, "(lower |--start| and |--anchor|, or raise --sigma)"},
 		{0, 0, 1e-45, 0, 0, 0, "(raise --sigma: values this small are near float32's least)"},
 		{75, 72, 5, -1, 10001, 0, "(lower --steps, or |--persistence| below 1)"},
+		// A persistence near 1 in magnitude (the advice was to raise
+		// --sigma, which scales the errors with the spread).
+		{0, 0, 5, 0.9999, 100000, 19, "(move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = 1e+04 steps)"},
+		{0, 0, 500, -0.9999, 65539, 19, "(move --persistence further from 1 in magnitude"},
 		// A persistence that float32 rounds to 1 makes the model a
 		// random walk, which was not said.
 		{75, 72, 5, 0.99999999999, 0, 0, "--persistence 0.99999999999 is 1 in float32"},
