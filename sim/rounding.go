@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -205,3 +206,34 @@ func (p Params) precisionAdvice(sd float64) string {
 		return "raise --sigma: values this small are near float32's least"
 	}
 }
+
+// HistogramNote returns a note, for the CLI to print, when a histogram the
+// quantiles are read from cannot resolve the lanes' spread: an exact sd
+// below the least NewHistogram takes (2^-118 for the final histogram,
+// 2^-121 for each step's with daily), whose bins are then wider than the
+// spread, so the quantiles run from min to max in a few jumps. exact says
+// the final quantiles are exact (the finals were kept), so only the daily
+// histograms matter. It returns "" otherwise, and for sd 0 (every lane
+// holds one value, which min and max give).
+func (p Params) HistogramNote(daily, exact bool) string {
+	var which []string
+	if _, sd := p.Exact(p.Steps); !exact && sd > 0 && sd < histLeast(HistBins) {
+		which = append(which, fmt.Sprintf("the final sd %.3g is below %.3g", sd, histLeast(HistBins)))
+	}
+	// A step's sd grows with the steps (its variance adds a term each
+	// step), so the first step's is the least.
+	if _, sd := p.Exact(1); daily && p.Steps > 0 && sd > 0 && sd < histLeast(DailyBins) {
+		which = append(which, fmt.Sprintf("the sd of step 1 (and maybe more) %.3g is below %.3g", sd, histLeast(DailyBins)))
+	}
+	if len(which) == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%s, the least the histograms resolve in float32: their bins are wider than the spread, so the quantiles jump between min and max", strings.Join(which, "; "))
+	if !exact {
+		s += " (--out makes the final ones exact)"
+	}
+	return s
+}
+
+// histLeast is the least sd NewHistogram takes for n bins over HistSpan sds.
+func histLeast(n int) float64 { return float64(n) / (2 * HistSpan) * 0x1p-126 }

@@ -233,3 +233,29 @@ func TestPrecisionNote(t *testing.T) {
 		t.Errorf("no lanes: note %q, want none", got)
 	}
 }
+
+// TestHistogramNote: an exact sd below what the histograms resolve gets a
+// note (the quantiles jumped from min to max without a word); a normal job,
+// sd 0, and final quantiles made exact by kept finals get none.
+func TestHistogramNote(t *testing.T) {
+	p := Default()
+	p.Lanes, p.Steps, p.Anchor, p.Start, p.Sigma = 500, 5, 0, 1e-38, 1e-40
+	if n := p.HistogramNote(false, false); !strings.Contains(n, "the final sd 1.15e-40 is below 3.01e-36") || strings.Contains(n, "step 1") || !strings.Contains(n, "--out makes") {
+		t.Errorf("final: %q", n)
+	}
+	if n := p.HistogramNote(true, true); strings.Contains(n, "final") || !strings.Contains(n, "the sd of step 1 (and maybe more) 1e-40 is below 3.76e-37") || strings.Contains(n, "--out makes") {
+		t.Errorf("daily with exact finals: %q", n)
+	}
+	if n := p.HistogramNote(false, true); n != "" {
+		t.Errorf("exact finals, no daily: %q", n)
+	}
+	p.Sigma = 1e-36 // step 1's sd below 3.76e-37? no: the final's below 3.01e-36, the steps' not
+	if n := p.HistogramNote(true, false); !strings.Contains(n, "final") || strings.Contains(n, "step 1") {
+		t.Errorf("sigma 1e-36: %q", n)
+	}
+	for _, q := range []Params{Default(), func() Params { p := Default(); p.Sigma = 0; return p }()} {
+		if n := q.HistogramNote(true, false); n != "" {
+			t.Errorf("sigma %g: %q", q.Sigma, n)
+		}
+	}
+}

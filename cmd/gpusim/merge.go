@@ -54,6 +54,9 @@ func mergeAction(c *cli.Context) error {
 	if n := res.Params.PrecisionNote(res.Summary.Count); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
+	if n := res.Params.HistogramNote(res.Daily != nil, false); n != "" {
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
+	}
 	r := report.New(res, res.Engine)
 	r.Merged = &report.Merged{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
 	if res.Math == "" {

@@ -222,6 +222,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
 		o.eng.Note(n)
 	}
+	if n := o.params.HistogramNote(o.outputs.daily, o.outputs.Out != ""); n != "" {
+		o.eng.Note(n)
+	}
 	if o.eng.Math == sim.MathFast && o.outputs.PathsOut != "" {
 		// The trajectories come from the exact stream on the host.
 		o.eng.Note("--paths writes the exact stream's trajectories; with --math fast the device's finals (and --out) differ from their last column in the last digits")
