@@ -23,8 +23,9 @@ const (
 )
 
 // Run is the whole CLI: it runs args (without the program name) and returns
-// the exit status. Ctrl-C (SIGINT), SIGTERM, SIGHUP or SIGQUIT cancels a run
-// in progress, which exits 130, 143, 129 or 131; a run that has not returned
+// the exit status. Ctrl-C (SIGINT), SIGTERM, SIGHUP, SIGQUIT or SIGPIPE (a
+// write to stdout or stderr whose pipe's reader is gone) cancels a run in
+// progress, which exits 130, 143, 129, 131 or 141; a run that has not returned
 // stopGrace after it was cancelled (a driver call cannot be interrupted)
 // is ended there, its temporary files removed.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

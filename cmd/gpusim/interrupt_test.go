@@ -166,6 +166,35 @@ func TestStop(t *testing.T) {
 	}
 }
 
+// TestBrokenPipe: a write to a stderr whose reader is gone (gpusim ... 2>&1 |
+// head -n 1) stops the run as a signal does, exit 141, and leaves no file;
+// Go's default ended the process at once, leaving the temporary files. The
+// note on stderr at the start (the precision note of a far start and
+// anchor) is the write that meets the closed pipe.
+func TestBrokenPipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	cmd := exec.Command("gpusim", append(append([]string(nil), longRun...), "--engine", "parallel", "--start", "1e7", "--anchor", "1e7", "--out", "finals.npy", "--save", "part.json")...)
+	cmd.Dir = dir
+	cmd.Stderr = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code, took := exitCode(t, cmd)
+	if code != interrupt.ExitSIGPIPE {
+		t.Errorf("exit %d after %v, want %d", code, took, interrupt.ExitSIGPIPE)
+	}
+	assertEmptyDir(t, dir)
+}
+
 // TestStopColdKernel interrupts an OpenCL run whose kernel pocl is still
 // compiling (empty program and kernel caches; the daily kernel, which Open's
 // warm-up does not launch, compiles at its first launch): that launch cannot

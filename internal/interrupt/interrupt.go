@@ -1,4 +1,4 @@
-// Package interrupt turns SIGINT, SIGTERM, SIGHUP, SIGQUIT and a time limit into
+// Package interrupt turns SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE and a time limit into
 // cancelled contexts with causes that carry the shell's exit statuses, and
 // ends a process whose cancelled work has not returned in time.
 package interrupt
@@ -24,6 +24,7 @@ const (
 	ExitSIGTERM = 128 + int(syscall.SIGTERM)
 	ExitSIGHUP  = 128 + int(syscall.SIGHUP)
 	ExitSIGQUIT = 128 + int(syscall.SIGQUIT)
+	ExitSIGPIPE = 128 + int(syscall.SIGPIPE)
 )
 
 // StopGrace is how long cancelled work may take to return before ExitLater
@@ -109,6 +110,8 @@ func (e *SignalError) Error() string {
 		return "hung up"
 	case syscall.SIGQUIT:
 		return "quit"
+	case syscall.SIGPIPE:
+		return "broken pipe"
 	}
 	return "interrupted"
 }
@@ -127,9 +130,11 @@ type TimeoutError struct{ Limit time.Duration }
 func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run exceeded %v", e.Limit) }
 
 // NotifyContext returns a context cancelled with a *SignalError on the first
-// SIGINT, SIGTERM, SIGHUP (a dropped ssh session) or SIGQUIT (Ctrl-\, which
+// SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which
 // would otherwise dump the goroutines and exit 2, the status of bad input,
-// leaving temporary files). It removes every output's temporary file at
+// leaving temporary files) or SIGPIPE (a write to stdout or stderr after the
+// reader of the pipe is gone, as in gpusim bench 2>&1 | head -n 1, which
+// would otherwise end the process at once, leaving them too). It removes every output's temporary file at
 // once. A second signal within duplicateWindow is the same stop delivered
 // twice (timeout(1) signals the child and then its process group) and is
 // ignored; a later one ends the process at once through ExitNow, with its
@@ -143,7 +148,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
 	stopped := make(chan struct{})
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
 	go func() {
 		var se *SignalError
 		var first time.Time
