@@ -78,16 +78,27 @@ func Platforms() ([]*Platform, error) {
 	if st != 0 {
 		return nil, check("clGetPlatformIDs", st)
 	}
+	if n > maxIDs {
+		return nil, fmt.Errorf("clGetPlatformIDs: %s reports %d platforms, more than %d: a broken driver", libPath, n, maxIDs)
+	}
 	ids := make([]uintptr, n)
-	if err := check("clGetPlatformIDs", clGetPlatformIDs(n, &ids[0], &n)); err != nil {
+	// The second call may report more than it was given room for (or
+	// fewer): only the ids it wrote count.
+	var got uint32
+	if err := check("clGetPlatformIDs", clGetPlatformIDs(n, &ids[0], &got)); err != nil {
 		return nil, err
 	}
 	ps := make([]*Platform, 0, n)
-	for _, id := range ids[:n] {
+	for _, id := range ids[:min(got, n)] {
 		ps = append(ps, &Platform{id: id})
 	}
 	return ps, nil
 }
+
+// maxIDs bounds the platforms, or a platform's devices, a driver may
+// report: far beyond any machine, while a broken driver's count (say
+// 0x7fffffff) would allocate gigabytes.
+const maxIDs = 1 << 12
 
 // Devices lists all devices of the platform; none is not an error.
 func (p *Platform) Devices() ([]*Device, error) {
@@ -99,12 +110,16 @@ func (p *Platform) Devices() ([]*Device, error) {
 	if st != 0 {
 		return nil, check("clGetDeviceIDs", st)
 	}
+	if n > maxIDs {
+		return nil, fmt.Errorf("clGetDeviceIDs: %s reports %d devices on a platform, more than %d: a broken driver", libPath, n, maxIDs)
+	}
 	ids := make([]uintptr, n)
-	if err := check("clGetDeviceIDs", clGetDeviceIDs(p.id, deviceTypeAll, n, &ids[0], &n)); err != nil {
+	var got uint32
+	if err := check("clGetDeviceIDs", clGetDeviceIDs(p.id, deviceTypeAll, n, &ids[0], &got)); err != nil {
 		return nil, err
 	}
 	ds := make([]*Device, 0, n)
-	for _, id := range ids[:n] {
+	for _, id := range ids[:min(got, n)] {
 		ds = append(ds, &Device{id: id, platform: p})
 	}
 	return ds, nil
