@@ -32,7 +32,7 @@ var openCLEntry = Entry{
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
 	Hint:     openCLHint,
-	Notes:    gpu.CacheNotes,
+	Notes:    gpu.Notes,
 	SelfTest: openCLSelfTests,
 }
 

@@ -215,3 +215,8 @@ func platformShort(name string) string {
 	}
 	return name
 }
+
+// Notes returns the remarks of this process's OpenCL use so far, for the
+// CLI to print: the loader's (an .icd file it routed around) and the disk
+// cache's (CacheNotes).
+func Notes() []string { return append(cl.LoadNotes(), CacheNotes()...) }

@@ -88,6 +88,21 @@ func Load() error {
 	return loadErr
 }
 
+// fromLoader is the reason Load tries an ICD loader library.
+const fromLoader = "ICD loader"
+
+// loadNotes are remarks from Load worth a line on stderr when it succeeded
+// anyway: an .icd file it had to route around.
+var loadNotes []string
+
+// LoadNotes returns Load's remarks (after Load), for the CLI to print.
+func LoadNotes() []string {
+	if Load() != nil {
+		return nil
+	}
+	return append([]string(nil), loadNotes...)
+}
+
 // LibraryPath reports the library that Load opened, or "" before a success.
 func LibraryPath() string {
 	if Load() != nil {
@@ -108,7 +123,17 @@ func load() error {
 		tried = append(tried, p)
 	}
 	noPlatform := ""
+	bad := nulICD()
 	for _, c := range candidates() {
+		if c.from == fromLoader && bad != "" {
+			if bad != "said" {
+				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s holds a NUL byte, on which it crashes the process (remove or fix that file); the drivers the other .icd files name are loaded directly", c.path, bad)
+				tried = append(tried, msg)
+				loadNotes = append(loadNotes, "OpenCL: "+msg)
+				bad = "said"
+			}
+			continue
+		}
 		n, err := open(c.path)
 		switch {
 		case err != nil && err.Error() == "":
@@ -162,7 +187,7 @@ func candidates() []candidate {
 		}
 	}
 	for _, l := range defaultLibraries {
-		cs = append(cs, candidate{l, "ICD loader"})
+		cs = append(cs, candidate{l, fromLoader})
 	}
 	cs = append(cs, rest...)
 	// Well-known names only where sonames are Linux-style, and only when

@@ -104,3 +104,35 @@ func bareChild(t *testing.T, name string) {
 	}
 	t.Logf("loaded %s", cl.LibraryPath())
 }
+
+// TestNULICD: an .icd file holding a NUL byte (zeroed by a crash or a power
+// loss) crashes ocl-icd's loader, and the process with it (SIGSEGV, even
+// for auto, which falls back to the CPU on any error). Load skips the
+// loader then, loads the drivers the other .icd files name itself, and
+// says so in a note. In a child process, since Load happens once.
+func TestNULICD(t *testing.T) {
+	if os.Getenv(envChild) == "nul-icd" {
+		if err := cl.Load(); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := cl.Platforms()
+		if err != nil || len(ps) == 0 {
+			t.Fatalf("platforms: %v, %v", ps, err)
+		}
+		notes := strings.Join(cl.LoadNotes(), "\n")
+		if !strings.Contains(notes, "x.icd holds a NUL byte, on which it crashes the process (remove or fix that file)") {
+			t.Fatalf("notes %q", notes)
+		}
+		t.Log(notes)
+		return
+	}
+	lib := poclLibrary(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pocl.icd"), []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x.icd"), make([]byte, 64), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(runChild(t, "TestNULICD", "nul-icd", cl.EnvVendors+"="+dir, cl.EnvLibrary+"="))
+}

@@ -2,6 +2,7 @@ package cl
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,12 +104,56 @@ func vendorsProblem() string {
 	return ""
 }
 
+// nulICD returns an .icd file of the folder (or the file) the ICD loader
+// reads (OCL_ICD_VENDORS, else OPENCL_VENDOR_PATH, else /etc/OpenCL/vendors)
+// that holds a NUL byte, or "": ocl-icd crashes the process on one (a file
+// zeroed by a crash or a power loss), so Load then loads the drivers the
+// other files name itself.
+func nulICD() string {
+	dir := vendorsDir
+	if v := os.Getenv(EnvVendors); v != "" {
+		dir = v
+	} else if v := os.Getenv(envVendorPath); v != "" {
+		dir = v
+	}
+	files := []string{dir}
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		files, _ = filepath.Glob(filepath.Join(dir, "*.icd"))
+	} else if !strings.HasSuffix(dir, ".icd") {
+		return ""
+	}
+	for _, f := range files {
+		if b, err := readHead(f); err == nil && strings.ContainsRune(string(b), 0) {
+			return f
+		}
+	}
+	return ""
+}
+
+// readHead reads at most the first 4 KiB of path: an .icd file is a line.
+func readHead(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, 4096)
+	n, err := io.ReadFull(f, b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return b[:n], err
+}
+
 // readICD returns the library an .icd file names: its first line.
 func readICD(path string) string {
-	b, err := os.ReadFile(path)
+	b, err := readHead(path)
 	if err != nil {
 		return ""
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
+	if strings.ContainsRune(line, 0) {
+		return "" // no library's name
+	}
 	return strings.TrimSpace(line)
 }
