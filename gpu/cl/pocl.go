@@ -77,6 +77,10 @@ func PoclCacheProblem() error {
 	return nil
 }
 
+// cacheProbeBytes is what writable writes: more than pocl's cache entries
+// for gpusim's program take.
+const cacheProbeBytes = 8 << 20
+
 // writable reports why files cannot be created in dir, or in the nearest
 // existing directory above it that pocl would create it from. It leaves
 // nothing behind.
@@ -104,8 +108,19 @@ func writable(dir string) error {
 			return fmt.Errorf("cannot create files in %s: %w", d, err)
 		}
 		name := f.Name()
+		// A full file system takes the file but not pocl's: the program's
+		// bitcode and a shared object per kernel, some megabytes.
+		_, err = f.Write(make([]byte, cacheProbeBytes))
 		f.Close()
-		return os.Remove(name)
+		os.Remove(name)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fmt.Errorf("cannot write %d MiB in %s: %w", cacheProbeBytes>>20, d, err)
+		}
+		return nil
 	}
 }
 
