@@ -262,7 +262,7 @@ func TestObserve(t *testing.T) {
 	for _, c := range []struct {
 		predicted, took float64
 		kept            bool
-	}{{0.2, 0.25, true}, {0.2, 0.11, true}, {0.2, 0.5, false}, {0.2, 0.05, false}, {0.01, 0.1, true}} {
+	}{{0.2, 0.25, true}, {0.2, 0.11, true}, {0.2, 0.5, false}, {0.2, 0.05, false}, {0.01, 0.1, false}, {0.013, 0.205, false}, {0.01, 0.04, true}, {0.1, 0.06, true}} {
 		storeCalibration(key, calibration{SIMD: cost{Ns: 1}})
 		note := Observe(Choice{key: key, predicted: c.predicted}, time.Duration(c.took*float64(time.Second)))
 		if _, ok := loadCalibration(key); ok != c.kept || (note == "") != c.kept {
