@@ -13,7 +13,9 @@ import (
 const Env = "GPUSIM_CACHE_DIR"
 
 // Dir is the cache folder, or "" when caching is off or there is no user
-// cache folder.
+// cache folder: os.UserCacheDir fails, gives a relative path (HOME=relative
+// made ./relative/.cache in the working folder), or a folder whose parent
+// does not exist (HOME=/nonexistent made /nonexistent/.cache as root).
 func Dir() string {
 	if d := os.Getenv(Env); d != "" {
 		if d == "off" {
@@ -22,7 +24,10 @@ func Dir() string {
 		return d
 	}
 	d, err := os.UserCacheDir()
-	if err != nil {
+	if err != nil || !filepath.IsAbs(d) {
+		return ""
+	}
+	if fi, err := os.Stat(filepath.Dir(d)); err != nil || !fi.IsDir() {
 		return ""
 	}
 	return filepath.Join(d, "gpusim")

@@ -23,3 +23,27 @@ func TestMkdirAllDanglingLink(t *testing.T) {
 		t.Errorf("MkdirAll: %v", err)
 	}
 }
+
+// TestDirHome: the user cache folder is used only where it can be: an
+// absolute path whose parent exists (HOME=/nonexistent made
+// /nonexistent/.cache as root, HOME=relative ./relative/.cache).
+func TestDirHome(t *testing.T) {
+	t.Setenv(Env, "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	home := t.TempDir()
+	for _, c := range []struct{ home, want string }{
+		{home, filepath.Join(home, ".cache", "gpusim")},
+		{"/nonexistent", ""},
+		{"relative", ""},
+		{filepath.Join(home, "gone"), ""},
+	} {
+		t.Setenv("HOME", c.home)
+		if got := Dir(); got != c.want {
+			t.Errorf("HOME=%s: Dir() = %q, want %q", c.home, got, c.want)
+		}
+	}
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, "xdg"))
+	if got, want := Dir(), filepath.Join(home, "xdg", "gpusim"); got != want {
+		t.Errorf("XDG_CACHE_HOME: Dir() = %q, want %q", got, want)
+	}
+}
