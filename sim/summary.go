@@ -115,9 +115,38 @@ type Summary struct {
 	// S1/N would round its deviation to the shift's ulp, which in the
 	// between-block term costs digits when the spread is far below the
 	// mean (a 1e-6 sd around 73.5 lost 3e-10 of the sd over OpenCL's
-	// many work-groups). Summaries merged from outside (shards) use Mean.
+	// many work-groups). Shift and SetShift carry the two across a part
+	// file, so that a merge of shards keeps them too; a summary without
+	// them (an old part's) merges by Mean.
 	shift, dev float64
 	shifted    bool
+}
+
+// Shift returns the shift and the deviation whose sum is s.Mean, when s
+// keeps them: every block and summary merged into s had the same shift, and
+// Mean was not set from outside since. ok is false otherwise, and for a
+// summary of no lanes.
+func (s *Summary) Shift() (shift, dev float64, ok bool) {
+	if !s.keepsShift() {
+		return 0, 0, false
+	}
+	return s.shift, s.dev, true
+}
+
+// SetShift sets s.Mean to shift + dev and keeps the two, as a summary that
+// AddBlock built with that shift has them: Merge then combines s with
+// summaries of the same shift on the deviations, as the run that made s
+// did (a part file read back). It leaves Count and M2 alone; Shift reports
+// the two once s counts lanes.
+func (s *Summary) SetShift(shift, dev float64) {
+	s.shift, s.dev, s.shifted = shift, dev, true
+	s.Mean = shift + dev
+}
+
+// keepsShift reports whether s holds the lanes' mean as shift + dev (see
+// Shift).
+func (s *Summary) keepsShift() bool {
+	return s.shifted && s.Count > 0 && s.Mean == s.shift+s.dev
 }
 
 // NewSummary returns an empty summary whose histogram spans the exact final
@@ -187,7 +216,7 @@ func (s *Summary) mergeDev(n uint64, shift, dev, m2 float64) {
 		s.Count, s.M2 = n, m2
 		s.shift, s.dev, s.shifted = shift, dev, true
 		s.Mean = shift + dev
-	case s.shifted && shift == s.shift:
+	case s.keepsShift() && shift == s.shift:
 		s.dev, s.M2 = chanMerge(s.Count, n, s.dev, dev, s.M2, m2)
 		s.Count += n
 		s.Mean = s.shift + s.dev
@@ -227,7 +256,7 @@ func (s *Summary) Merge(o *Summary) error {
 	if err := s.Hist.Merge(o.Hist); err != nil {
 		return err
 	}
-	if o.shifted && (s.Count == 0 || s.shifted && s.shift == o.shift) {
+	if o.keepsShift() && (s.Count == 0 || s.keepsShift() && s.shift == o.shift) {
 		if o.Count > 0 {
 			s.mergeDev(o.Count, o.shift, o.dev, o.M2)
 		}

@@ -96,3 +96,62 @@ func TestHistogramTinySD(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarySetShift: a summary rebuilt from its count, moments and
+// Shift (as a part file carries them) merges bit for bit as the original
+// does, on the deviations; one whose Mean is set from outside no longer
+// claims a shift.
+func TestSummarySetShift(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	empty := func() *Summary {
+		return &Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)), Hist: NewHistogram(73.5, 1e-6, 8, 16)}
+	}
+	parts := []*Summary{empty(), empty(), empty()}
+	for k, s := range parts {
+		for range 50 + k {
+			b := NewBlock(73.5)
+			for range 256 {
+				x := float32(73.5)
+				switch r.IntN(100) {
+				case 0:
+					x = math.Nextafter32(x, 100)
+				case 1:
+					x = math.Nextafter32(x, 0)
+				}
+				b.Add(0, x)
+			}
+			s.AddBlock(&b)
+		}
+	}
+	whole, rebuilt, byMean := empty(), empty(), empty()
+	for _, s := range parts {
+		shift, dev, ok := s.Shift()
+		if !ok || shift != 73.5 || shift+dev != s.Mean {
+			t.Fatalf("Shift() = %v, %v, %v for a mean of %v", shift, dev, ok, s.Mean)
+		}
+		c := &Summary{Count: s.Count, Mean: s.Mean, M2: s.M2, Min: s.Min, Max: s.Max, Hist: s.Hist}
+		m := *c
+		c.SetShift(shift, dev)
+		for _, x := range []struct{ into, from *Summary }{{whole, s}, {rebuilt, c}, {byMean, &m}} {
+			if err := x.into.Merge(x.from); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rebuilt.Mean != whole.Mean || rebuilt.M2 != whole.M2 {
+		t.Errorf("rebuilt with SetShift: mean %.17g m2 %.17g, the originals %.17g %.17g", rebuilt.Mean, rebuilt.M2, whole.Mean, whole.M2)
+	}
+	if _, _, ok := rebuilt.Shift(); !ok {
+		t.Error("a merge of summaries of one shift has no shift")
+	}
+	if _, _, ok := byMean.Shift(); ok {
+		t.Error("a merge of summaries without a shift has one")
+	}
+	whole.Mean = 73
+	if _, _, ok := whole.Shift(); ok {
+		t.Error("a summary whose Mean was set from outside keeps its shift")
+	}
+	if _, _, ok := empty().Shift(); ok {
+		t.Error("an empty summary has a shift")
+	}
+}
