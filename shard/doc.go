@@ -16,7 +16,7 @@
 //
 // A part file is a JSON envelope
 //
-//	{"format": "gpusim-part", "version": 2, "payload": {...}, "checksum": "sha256:<hex>"}
+//	{"format": "gpusim-part", "version": 3, "payload": {...}, "checksum": "sha256:<hex>"}
 //
 // The payload is
 //
@@ -26,10 +26,20 @@
 //	shard         {index, count}: the --shard that made it, if any (for people)
 //	engine        the engine's name; device, the device or CPU configuration
 //	wall_seconds  the run's wall time
-//	summary       the part's sim.Summary: count, mean, m2, min, max (null
-//	              without lanes), digest (16 hex digits) and hist {lo, scale,
-//	              bins}: the underflow count, sim.HistBins bins, the overflow
+//	summary       the part's sim.Summary: count, mean, m2, shift and dev
+//	              (below), min, max (null without lanes), digest (16 hex
+//	              digits) and hist {lo, scale, bins}: the underflow count,
+//	              sim.HistBins bins, the overflow
 //	daily         the per-step summaries (sim.DailyBins bins), when kept
+//
+// A summary has shift and dev when it keeps its mean as shift + dev
+// (sim.Summary.Shift: the engines sum each lane's deviation from the exact
+// mean), and mean is then exactly shift + dev; ParsePart refuses a part
+// where it is not, or that has one of the two without the other. Merge
+// combines summaries on their deviations while they have the same shift,
+// as a single run does, which keeps the std to rounding when the spread is
+// far below the mean's ulp (a 1e-6 sd around 73.5); it uses the means for
+// a summary without them.
 //
 // Every value survives a tool that reads JSON numbers as float64 (jq 1.6,
 // JavaScript, Python's json with floats): the uint64s (lanes, seed, first,
@@ -45,10 +55,15 @@
 // order and the spelling of a float (7.2e1 for 72) do not. Integer fields
 // must be written as integers (a count of 1e2 is refused).
 //
-// Version 1 wrote the uint64s as numbers, the float32s as their shortest
-// float32 decimal and no math mode, and summed the payload's compact text.
-// ParsePart still reads it; its Math is empty, and Merge refuses to mix it
-// with parts that record a mode.
+// ParsePart reads versions 1 and 2 as before. Version 2 is version 3
+// without shift and dev, which it refuses in them: its summaries merge by
+// their means (with each other and with version 3 parts of the job, whose
+// merge then uses the means too: to about 1e-10 of a narrow spread's std
+// rather than 1e-12). Version 1 wrote the uint64s as
+// numbers, the float32s as their shortest float32 decimal and no math mode,
+// and summed the payload's compact text; its Math is empty, and Merge
+// refuses to mix it with parts that record a mode. A newer version is
+// refused as such.
 //
 // ReadPart refuses anything but an intact part of a valid job; Merge refuses
 // parts of different jobs or math modes and parts that do not cover the

@@ -18,8 +18,9 @@ func MergeParts(parts []*Part) (*sim.Summary, error) {
 	return r.Summary, nil
 }
 
-// PayloadChecksum is the checksum of a version 2 payload, for tests that
-// forge parts; a payload that does not decode gets the SHA-256 of its text.
+// PayloadChecksum is the checksum of a payload as version 3 (and version
+// 2, when it has no version 3 fields) sums it, for tests that forge parts;
+// a payload that does not decode gets the SHA-256 of its text.
 func PayloadChecksum(payload []byte) string {
 	var pl partPayload
 	if err := strictDecode(payload, &pl); err != nil {

@@ -11,8 +11,10 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// The part file's JSON, version 2 (doc.go). Version 1 decodes into the same
-// types: u64, f32 and binList read the numbers it wrote.
+// The part file's JSON, version 3 (doc.go). Versions 1 and 2 decode into
+// the same types: u64, f32 and binList read the numbers version 1 wrote;
+// neither has a summary's shift and dev, which decodeEnvelope refuses in
+// them.
 
 type partFile struct {
 	Format   string          `json:"format"`
@@ -54,11 +56,15 @@ type partShard struct {
 }
 
 // partSummary is a sim.Summary. min and max are null when the part has no
-// lanes (they are infinite then, which JSON cannot write).
+// lanes (they are infinite then, which JSON cannot write). shift and dev
+// (version 3) are the summary's sim.Summary.Shift, present when it keeps
+// its mean as shift + dev: mean must then be shift + dev exactly.
 type partSummary struct {
 	Count  u64      `json:"count"`
 	Mean   float64  `json:"mean"`
 	M2     float64  `json:"m2"`
+	Shift  *float64 `json:"shift,omitempty"`
+	Dev    *float64 `json:"dev,omitempty"`
 	Min    *f32     `json:"min"`
 	Max    *f32     `json:"max"`
 	Digest string   `json:"digest"` // 16 hex digits
@@ -170,8 +176,15 @@ func encodeSummary(s *sim.Summary) partSummary {
 		lo, hi := f32(s.Min), f32(s.Max)
 		e.Min, e.Max = &lo, &hi
 	}
+	if shift, dev, ok := s.Shift(); ok {
+		e.Shift, e.Dev = &shift, &dev
+	}
 	return e
 }
+
+// hasShift reports whether e has a shift or a dev, which only version 3
+// writes.
+func (e *partSummary) hasShift() bool { return e.Shift != nil || e.Dev != nil }
 
 func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 	count := uint64(e.Count)
@@ -200,7 +213,7 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 	s.Hist = &sim.Histogram{Lo: lo, Scale: scale, Bins: e.Hist.Bins}
 	switch {
 	case count == 0:
-		if e.Min != nil || e.Max != nil || e.Mean != 0 || e.M2 != 0 {
+		if e.Min != nil || e.Max != nil || e.Mean != 0 || e.M2 != 0 || e.hasShift() {
 			return nil, errors.New("summary of no lanes has values")
 		}
 	case e.Min == nil || e.Max == nil:
@@ -231,6 +244,16 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 			return nil, fmt.Errorf("summary is inconsistent: mean %v, the histogram's lanes have a mean in [%v, %v]", e.Mean, lo, hi)
 		}
 		s.Min, s.Max = mn, mx
+		switch {
+		case e.Shift == nil && e.Dev == nil:
+		case e.Shift == nil || e.Dev == nil:
+			return nil, errors.New("summary has one of shift and dev without the other")
+		case *e.Shift+*e.Dev != e.Mean:
+			// Both are written exactly: the run's mean was their sum.
+			return nil, fmt.Errorf("summary is inconsistent: mean %v is not shift %v + dev %v (%v)", e.Mean, *e.Shift, *e.Dev, *e.Shift+*e.Dev)
+		default:
+			s.SetShift(*e.Shift, *e.Dev)
+		}
 	}
 	return s, nil
 }

@@ -353,3 +353,69 @@ func TestPartStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestReadVersion2 reads parts that gpusim wrote in version 2 of the
+// format (testdata, made by `gpusim run --lanes 200003 --steps 3 --start
+// 73.5 --anchor 73.5 --sigma 1e-6 --daily --engine serial --shard i/2
+// --save`), which carry no shift: they merge to the single run's digest
+// with their means, as before, also with a version 3 part of the job (the
+// merge then uses the means too, and gives the same moments bit for bit),
+// while version 3 parts merge on the deviations, to 1e-12 of the run's std.
+func TestReadVersion2(t *testing.T) {
+	v2 := readParts(t, "testdata/v2-part-0.json", "testdata/v2-part-1.json")
+	p := narrowJob()
+	want := run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})
+	for _, part := range v2 {
+		if _, _, ok := part.Summary.Shift(); ok || part.Math != sim.MathExact || part.Params != p || len(part.Daily) != p.Steps {
+			t.Fatalf("%s: read back as %+v (shift %v)", part.Path, part, ok)
+		}
+	}
+	old, err := shard.Merge(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By the means: the digest, extremes and histogram exactly, the std
+	// as version 2 merged it (1.2e-10 off).
+	sameExact(t, "version 2", old.Summary, want.Summary)
+	if e := relErr(old.Summary.Std(), want.Summary.Std()); e > 1e-9 {
+		t.Errorf("version 2: std %v, want %v (relative error %.2g)", old.Summary.Std(), want.Summary.Std(), e)
+	}
+	// Version 3 parts of the same runs (the serial engine's, as the
+	// version 2 parts are).
+	var v3 []*shard.Part
+	for i := range uint64(2) {
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p, Daily: true}, shard.Shard{Index: i, Count: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("v3-part-%d.json", i))
+		if err := shard.NewPart(r).WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		v3 = append(v3, readParts(t, path)...)
+	}
+	for _, mix := range [][]*shard.Part{{v2[0], v3[1]}, {v3[0], v2[1]}, {v3[1], v2[0]}} {
+		got, err := shard.Merge(mix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, s := range append([]*sim.Summary{got.Summary}, got.Daily...) {
+			o := append([]*sim.Summary{old.Summary}, old.Daily...)[n]
+			if s.Mean != o.Mean || s.M2 != o.M2 || s.Digest != o.Digest {
+				t.Errorf("%s and %s, summary %d: mean %v m2 %v digest %x, the version 2 parts' %v %v %x", mix[0].Path, mix[1].Path, n, s.Mean, s.M2, s.Digest, o.Mean, o.M2, o.Digest)
+			}
+		}
+	}
+	got, err := shard.Merge(v3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSummary(t, "version 3", got.Summary, want.Summary)
+	data, err := os.ReadFile("testdata/v2-part-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shard.ParsePart(bytes.Replace(data, []byte(`"sigma": 0.000001`), []byte(`"sigma": 0.000002`), 1)); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Errorf("changed version 2 part: %v", err)
+	}
+}

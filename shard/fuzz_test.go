@@ -52,7 +52,7 @@ func FuzzParse(f *testing.F) {
 // FuzzParsePart checks ParsePart on any bytes: it never panics, and a part
 // it accepts is consistent and, written again, reads back the same.
 func FuzzParsePart(f *testing.F) {
-	for _, name := range []string{"testdata/v1-part-0.json", "testdata/v1-part-1.json"} {
+	for _, name := range []string{"testdata/v1-part-0.json", "testdata/v1-part-1.json", "testdata/v2-part-0.json", "testdata/v2-part-1.json"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -76,6 +76,7 @@ func FuzzParsePart(f *testing.F) {
 	}
 	f.Add([]byte(`{"format": "gpusim-part", "version": 2, "payload": {}, "checksum": "sha256:"}`))
 	f.Add([]byte(`{"format": "gpusim-part", "version": 2, "payload": {"params": {"lanes": "1e3"}}}`))
+	f.Add([]byte(`{"format": "gpusim-part", "version": 3, "payload": {"summary": {"shift": 1, "dev": 0}}}`))
 	f.Add([]byte("\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := shard.ParsePart(data)
@@ -88,7 +89,7 @@ func FuzzParsePart(f *testing.F) {
 		if p.Params.Validate() != nil || p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First || p.Summary.Count != p.Count {
 			t.Fatalf("accepted an inconsistent part: %+v", p)
 		}
-		if p.Math == "" { // version 1: Marshal writes version 2 only
+		if p.Math == "" { // version 1, which had no math mode: Marshal writes version 3 only
 			return
 		}
 		out, err := p.Marshal()

@@ -46,10 +46,12 @@ func (e *CoverageError) Error() string {
 // and the parts cover every lane [0, Lanes) exactly once. The digest, count,
 // extremes and histogram are then exactly those of a single run; mean and M2
 // are merged in lane order (Chan et al.), which agrees with a single run to
-// rounding. The Result is for lanes [0, Lanes): Engine and Device list the
-// distinct engines and devices of the parts in lane order, Math is the
-// parts' math mode (they must agree; empty for version 1 parts), Daily is
-// merged when every part kept it, and Timing is zero.
+// rounding: on the deviations from the parts' shift, as the run does, while
+// the parts carry the same one (sim.Summary.Shift; version 3 parts), else
+// on their means. The Result is for lanes [0, Lanes): Engine and Device
+// list the distinct engines and devices of the parts in lane order, Math is
+// the parts' math mode (they must agree; empty for version 1 parts), Daily
+// is merged when every part kept it, and Timing is zero.
 func Merge(parts []*Part) (*sim.Result, error) {
 	order, err := checkParts(parts)
 	if err != nil {

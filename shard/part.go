@@ -21,10 +21,11 @@ import (
 )
 
 // The part file format (doc.go): PartFormat is the envelope's "format";
-// Marshal writes PartVersion, and ParsePart reads it and version 1.
+// Marshal writes PartVersion, and ParsePart reads it and every version
+// before it, from 1.
 const (
 	PartFormat  = "gpusim-part"
-	PartVersion = 2
+	PartVersion = 3
 )
 
 // Part is a lane range's result as saved by `gpusim run --save`: enough to
@@ -326,8 +327,8 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	if head.Format != PartFormat {
 		return nil, "", fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
 	}
-	if head.Version != 1 && head.Version != PartVersion {
-		return nil, "", fmt.Errorf("part format version %d; this gpusim reads versions 1 and %d", head.Version, PartVersion)
+	if head.Version < 1 || head.Version > PartVersion {
+		return nil, "", fmt.Errorf("part format version %d; this gpusim reads versions 1 to %d", head.Version, PartVersion)
 	}
 	var f partFile
 	if err := strictDecode(data, &f); err != nil {
@@ -340,9 +341,14 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	if err := strictDecode(f.Payload, &pl); err != nil {
 		return nil, "", fmt.Errorf("malformed part: %v", err)
 	}
-	// Version 2 sums the payload's values as Marshal encodes them, so a tool
-	// that rewrites the numbers without changing them (jq, Python) keeps the
-	// part valid; version 1 summed the payload's compact text.
+	if head.Version < 3 && pl.hasShift() {
+		// Fields version 3 added, which the strict decoding of versions 1
+		// and 2 refused as unknown.
+		return nil, "", fmt.Errorf("malformed part: a version %d part has no shift or dev", head.Version)
+	}
+	// Versions 2 and 3 sum the payload's values as Marshal encodes them, so
+	// a tool that rewrites the numbers without changing them (jq, Python)
+	// keeps the part valid; version 1 summed the payload's compact text.
 	var summed []byte
 	switch head.Version {
 	case 1:
@@ -390,6 +396,19 @@ func decodeDaily(daily []partSummary, p *Part) ([]*sim.Summary, error) {
 		out[n] = d
 	}
 	return out, nil
+}
+
+// hasShift reports whether any of pl's summaries has a shift or a dev.
+func (pl *partPayload) hasShift() bool {
+	if pl.Summary.hasShift() {
+		return true
+	}
+	for i := range pl.Daily {
+		if pl.Daily[i].hasShift() {
+			return true
+		}
+	}
+	return false
 }
 
 func strictDecode(data []byte, v any) error {

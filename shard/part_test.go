@@ -87,8 +87,22 @@ func relErr(got, want float64) float64 {
 	return math.Abs(got-want) / math.Abs(want)
 }
 
-// sameSummary requires got to be want exactly, except for the float64 moments.
+// sameSummary requires got to be want exactly, except for the float64
+// moments, which must agree to momentTol.
 func sameSummary(t *testing.T, what string, got, want *sim.Summary) {
+	t.Helper()
+	sameExact(t, what, got, want)
+	if e := relErr(got.Mean, want.Mean); e > momentTol {
+		t.Errorf("%s: mean %v, want %v (relative error %.2g)", what, got.Mean, want.Mean, e)
+	}
+	if e := relErr(got.Std(), want.Std()); e > momentTol {
+		t.Errorf("%s: std %v, want %v (relative error %.2g)", what, got.Std(), want.Std(), e)
+	}
+}
+
+// sameExact requires got's count, digest, extremes and histogram to be
+// want's.
+func sameExact(t *testing.T, what string, got, want *sim.Summary) {
 	t.Helper()
 	if got.Count != want.Count || got.Digest != want.Digest || got.Min != want.Min || got.Max != want.Max {
 		t.Errorf("%s: count %d digest %#016x min %v max %v, want %d %#016x %v %v", what,
@@ -102,12 +116,6 @@ func sameSummary(t *testing.T, what string, got, want *sim.Summary) {
 			t.Errorf("%s: histogram bin #%d: got %d, want %d", what, i, got.Hist.Bins[i], want.Hist.Bins[i])
 			break
 		}
-	}
-	if e := relErr(got.Mean, want.Mean); e > momentTol {
-		t.Errorf("%s: mean %v, want %v (relative error %.2g)", what, got.Mean, want.Mean, e)
-	}
-	if e := relErr(got.Std(), want.Std()); e > momentTol {
-		t.Errorf("%s: std %v, want %v (relative error %.2g)", what, got.Std(), want.Std(), e)
 	}
 }
 
@@ -241,6 +249,30 @@ func TestReadPartErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A part of no lanes (shard 0/2 of one lane), and a version 2 part.
+	empty := filepath.Join(dir, "empty.json")
+	r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: smallJob(1)}, shard.Shard{Index: 0, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shard.NewPart(r).WriteFile(empty); err != nil {
+		t.Fatal(err)
+	}
+	emptyData, err := os.ReadFile(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2Data, err := os.ReadFile("testdata/v2-part-0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"shift": `)) || !bytes.Contains(dailyData, []byte(`"dev": `)) {
+		t.Fatal("the parts have no shift and dev to edit")
+	}
+	num := func(v any) float64 {
+		x, _ := v.(json.Number).Float64()
+		return x
+	}
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -254,7 +286,8 @@ func TestReadPartErrors(t *testing.T) {
 		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
 		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (a JSON array, not an object with "format": "gpusim-part")`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
-		{"newer version", bytes.Replace(data, []byte(`"version": 2`), []byte(`"version": 3`), 1), "version 3; this gpusim reads versions 1 and 2"},
+		{"newer version", bytes.Replace(data, []byte(`"version": 3`), []byte(`"version": 4`), 1), "part format version 4; this gpusim reads versions 1 to 3"},
+		{"version 0", bytes.Replace(data, []byte(`"version": 3`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 3"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
 		{"changed digit", bytes.Replace(data, []byte(`"seed": "1"`), []byte(`"seed": "2"`), 1), "checksum mismatch"},
 		{"changed bin", changeBin(data), "checksum mismatch"},
@@ -298,6 +331,17 @@ func TestReadPartErrors(t *testing.T) {
 		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},
 		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
+		// The shift and deviation a version 3 summary keeps its mean as.
+		{"shift without dev", forge(t, data, func(pl map[string]any) { delete(sub(&pl), "dev") }), "summary: summary has one of shift and dev without the other"},
+		{"dev without shift", forge(t, dailyData, func(pl map[string]any) { delete(pl["daily"].([]any)[2].(map[string]any), "shift") }), "daily summary of step 3: summary has one of shift and dev without the other"},
+		{"mean off shift + dev", forge(t, data, func(pl map[string]any) { sub(&pl)["dev"] = num(sub(&pl)["dev"]) + 1e-9 }), "summary: summary is inconsistent: mean "},
+		{"mean off shift + dev by an ulp", forge(t, data, func(pl map[string]any) {
+			s := sub(&pl)
+			s["mean"] = math.Nextafter(num(s["mean"]), 0)
+		}), "is not shift"},
+		{"shift of no lanes", forge(t, emptyData, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 72, 0 }), "summary of no lanes has values"},
+		{"shift in version 2", forge(t, v2Data, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 73.5, 0 }), "malformed part: a version 2 part has no shift or dev"},
+		{"daily shift in version 2", forge(t, v2Data, func(pl map[string]any) { pl["daily"].([]any)[1].(map[string]any)["dev"] = 0 }), "malformed part: a version 2 part has no shift or dev"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
@@ -403,3 +447,36 @@ func mkdir(t *testing.T, dir, name string) string {
 
 // bytesParts copies the slice so appends do not share it.
 func bytesParts(ps []*shard.Part) []*shard.Part { return append([]*shard.Part(nil), ps...) }
+
+// narrowJob is a 1e-6 sd around 73.5, below the ulp of 73.5's float32:
+// a mean rounded to 73.5's float64 ulp costs digits of the sd (the merge
+// of two parts by their means was 1.2e-10 off the single run's std).
+func narrowJob() sim.Params {
+	p := smallJob(200003)
+	p.Steps, p.Start, p.Anchor, p.Sigma = 3, 73.5, 73.5, 1e-6
+	return p
+}
+
+// TestMergeKeepsShift: parts carry each summary's shift and deviation
+// (sim.Summary.Shift), so that a merge of shards works on the deviations
+// as the single run does and keeps its std to 1e-12, final and daily.
+func TestMergeKeepsShift(t *testing.T) {
+	p := narrowJob()
+	want := run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})
+	for _, n := range []uint64{2, 3} {
+		parts := readParts(t, writeShards(t, t.TempDir(), p, n, true)...)
+		for _, part := range parts {
+			if _, _, ok := part.Summary.Shift(); !ok {
+				t.Errorf("%s: read back without its shift", part.Path)
+			}
+		}
+		got, err := shard.Merge(parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSummary(t, fmt.Sprintf("%d shards", n), got.Summary, want.Summary)
+		for s := range got.Daily {
+			sameSummary(t, fmt.Sprintf("%d shards, step %d", n, s+1), got.Daily[s], want.Daily[s])
+		}
+	}
+}
