@@ -30,7 +30,9 @@
 //	              (below), min, max (null without lanes), digest (16 hex
 //	              digits) and hist {lo, scale, bins}: the underflow count,
 //	              sim.HistBins bins, the overflow
-//	daily         the per-step summaries (sim.DailyBins bins), when kept
+//	daily         the per-step summaries (sim.DailyBins bins), when the run
+//	              kept them (--daily); [] for a --daily run of no steps,
+//	              absent without --daily
 //
 // A summary has shift and dev when it keeps its mean as shift + dev
 // (sim.Summary.Shift: the engines sum each lane's deviation from the exact
@@ -56,10 +58,11 @@
 // must be written as integers (a count of 1e2 is refused).
 //
 // ParsePart reads versions 1 and 2 as before. Version 2 is version 3
-// without shift and dev, which it refuses in them: its summaries merge by
-// their means (with each other and with version 3 parts of the job, whose
-// merge then uses the means too: to about 1e-10 of a narrow spread's std
-// rather than 1e-12). Version 1 wrote the uint64s as
+// without shift and dev, which it refuses in them, and left out an empty
+// daily list: its summaries merge by their means (with each other and with
+// version 3 parts of the job, whose merge then uses the means too: to about
+// 1e-10 of a narrow spread's std rather than 1e-12), and a --daily part of
+// no steps reads as one without --daily. Version 1 wrote the uint64s as
 // numbers, the float32s as their shortest float32 decimal and no math mode,
 // and summed the payload's compact text; its Math is empty, and Merge
 // refuses to mix it with parts that record a mode. A newer version is

@@ -14,7 +14,7 @@ import (
 // The part file's JSON, version 3 (doc.go). Versions 1 and 2 decode into
 // the same types: u64, f32 and binList read the numbers version 1 wrote;
 // neither has a summary's shift and dev, which decodeEnvelope refuses in
-// them.
+// them, and version 2 summed an empty daily list as none.
 
 type partFile struct {
 	Format   string          `json:"format"`
@@ -24,15 +24,18 @@ type partFile struct {
 }
 
 type partPayload struct {
-	Params      partParams    `json:"params"`
-	Math        string        `json:"math,omitempty"` // absent in version 1
-	Lanes       partLanes     `json:"lanes"`
-	Shard       *partShard    `json:"shard,omitempty"`
-	Engine      string        `json:"engine"`
-	Device      string        `json:"device"`
-	WallSeconds float64       `json:"wall_seconds"`
-	Summary     partSummary   `json:"summary"`
-	Daily       []partSummary `json:"daily,omitempty"`
+	Params      partParams  `json:"params"`
+	Math        string      `json:"math,omitempty"` // absent in version 1
+	Lanes       partLanes   `json:"lanes"`
+	Shard       *partShard  `json:"shard,omitempty"`
+	Engine      string      `json:"engine"`
+	Device      string      `json:"device"`
+	WallSeconds float64     `json:"wall_seconds"`
+	Summary     partSummary `json:"summary"`
+	// Daily is absent without --daily, and [] for a --daily part of no
+	// steps (version 3: before, omitempty dropped it, and the merge took
+	// such parts for parts without per-step statistics).
+	Daily *[]partSummary `json:"daily,omitempty"`
 }
 
 type partParams struct {

@@ -76,7 +76,7 @@ func FuzzParsePart(f *testing.F) {
 	}
 	f.Add([]byte(`{"format": "gpusim-part", "version": 2, "payload": {}, "checksum": "sha256:"}`))
 	f.Add([]byte(`{"format": "gpusim-part", "version": 2, "payload": {"params": {"lanes": "1e3"}}}`))
-	f.Add([]byte(`{"format": "gpusim-part", "version": 3, "payload": {"summary": {"shift": 1, "dev": 0}}}`))
+	f.Add([]byte(`{"format": "gpusim-part", "version": 3, "payload": {"summary": {"shift": 1, "dev": 0}, "daily": []}}`))
 	f.Add([]byte("\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := shard.ParsePart(data)

@@ -51,7 +51,8 @@ func (e *CoverageError) Error() string {
 // on their means. The Result is for lanes [0, Lanes): Engine and Device
 // list the distinct engines and devices of the parts in lane order, Math is
 // the parts' math mode (they must agree; empty for version 1 parts), Daily
-// is merged when every part kept it, and Timing is zero.
+// is merged when every part kept it (empty, not nil, for a job of no
+// steps), and Timing is zero.
 func Merge(parts []*Part) (*sim.Result, error) {
 	order, err := checkParts(parts)
 	if err != nil {
@@ -83,6 +84,9 @@ func Merge(parts []*Part) (*sim.Result, error) {
 	}
 	r.Engine, r.Device = strings.Join(engines, "+"), strings.Join(devices, "; ")
 	if daily {
+		// Empty, not nil, for parts of no steps: the merge reports the
+		// per-step statistics as the single --daily run does.
+		r.Daily = make([]*sim.Summary, 0, r.Params.Steps)
 		for n := range r.Params.Steps {
 			d, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Daily[n] })
 			if err != nil {

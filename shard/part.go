@@ -43,7 +43,10 @@ type Part struct {
 	Math    string
 	Wall    time.Duration
 	Summary *sim.Summary
-	Daily   []*sim.Summary // per-step summaries, when the run kept them
+	// Daily is the per-step summaries when the run kept them: nil
+	// without --daily, empty for a --daily run of no steps (a version 1
+	// or 2 part of no steps has nil: they did not write an empty list).
+	Daily []*sim.Summary
 	// Checksum is the payload's "sha256:<hex>", set by ReadPart and Marshal.
 	Checksum string
 }
@@ -100,8 +103,12 @@ func (p *Part) Marshal() ([]byte, error) {
 	if p.Shard != nil {
 		pl.Shard = &partShard{u64(p.Shard.Index), u64(p.Shard.Count)}
 	}
-	for _, d := range p.Daily {
-		pl.Daily = append(pl.Daily, encodeSummary(d))
+	if p.Daily != nil {
+		daily := make([]partSummary, 0, len(p.Daily))
+		for _, d := range p.Daily {
+			daily = append(daily, encodeSummary(d))
+		}
+		pl.Daily = &daily
 	}
 	payload, err := json.Marshal(&pl)
 	if err != nil {
@@ -251,7 +258,7 @@ func ParsePart(data []byte) (*Part, error) {
 		return nil, fmt.Errorf("summary counts %d lanes, the part holds %d", p.Summary.Count, p.Count)
 	}
 	if pl.Daily != nil {
-		if p.Daily, err = decodeDaily(pl.Daily, p); err != nil {
+		if p.Daily, err = decodeDaily(*pl.Daily, p); err != nil {
 			return nil, err
 		}
 		if n := len(p.Daily); n > 0 {
@@ -364,8 +371,13 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		if pl.Math != sim.MathExact && pl.Math != sim.MathFast {
 			return nil, "", fmt.Errorf("malformed part: math mode %q (valid: %s, %s)", pl.Math, sim.MathExact, sim.MathFast)
 		}
+		summable := pl
+		if head.Version == 2 && pl.Daily != nil && len(*pl.Daily) == 0 {
+			// Version 2 encoded an empty daily list as none (omitempty).
+			summable.Daily = nil
+		}
 		var err error
-		if summed, err = json.Marshal(&pl); err != nil {
+		if summed, err = json.Marshal(&summable); err != nil {
 			return nil, "", fmt.Errorf("malformed part: %v", err)
 		}
 	}
@@ -403,9 +415,11 @@ func (pl *partPayload) hasShift() bool {
 	if pl.Summary.hasShift() {
 		return true
 	}
-	for i := range pl.Daily {
-		if pl.Daily[i].hasShift() {
-			return true
+	if pl.Daily != nil {
+		for i := range *pl.Daily {
+			if (*pl.Daily)[i].hasShift() {
+				return true
+			}
 		}
 	}
 	return false

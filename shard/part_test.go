@@ -331,6 +331,7 @@ func TestReadPartErrors(t *testing.T) {
 		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},
 		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
+		{"no daily for steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{} }), "0 daily summaries for 10 steps"},
 		// The shift and deviation a version 3 summary keeps its mean as.
 		{"shift without dev", forge(t, data, func(pl map[string]any) { delete(sub(&pl), "dev") }), "summary: summary has one of shift and dev without the other"},
 		{"dev without shift", forge(t, dailyData, func(pl map[string]any) { delete(pl["daily"].([]any)[2].(map[string]any), "shift") }), "daily summary of step 3: summary has one of shift and dev without the other"},
@@ -477,6 +478,36 @@ func TestMergeKeepsShift(t *testing.T) {
 		sameSummary(t, fmt.Sprintf("%d shards", n), got.Summary, want.Summary)
 		for s := range got.Daily {
 			sameSummary(t, fmt.Sprintf("%d shards, step %d", n, s+1), got.Daily[s], want.Daily[s])
+		}
+	}
+}
+
+// TestMergeDailyNoSteps: a --daily part of no steps writes "daily": [],
+// and their merge keeps the (empty) per-step statistics as the single
+// --daily run does; parts without --daily still write none and merge
+// without.
+func TestMergeDailyNoSteps(t *testing.T) {
+	p := smallJob(37)
+	p.Steps = 0
+	for _, daily := range []bool{true, false} {
+		paths := writeShards(t, t.TempDir(), p, 2, daily)
+		data, err := os.ReadFile(paths[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := bytes.Contains(data, []byte(`"daily": []`)); has != daily || bytes.Contains(data, []byte(`"daily": null`)) {
+			t.Errorf("--daily %v: the part holds an empty daily list: %v", daily, has)
+		}
+		parts := readParts(t, paths...)
+		if got := parts[0].Daily != nil; got != daily {
+			t.Errorf("--daily %v: read back with daily %v", daily, got)
+		}
+		r, err := shard.Merge(parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Daily != nil; got != daily || len(r.Daily) != 0 {
+			t.Errorf("--daily %v: merged daily %v (%d steps), want %v", daily, got, len(r.Daily), daily)
 		}
 	}
 }
