@@ -76,7 +76,7 @@ func cacheLoad(kind, key string) []byte {
 // which the entry holds and cacheLoad verifies.
 func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	path := cachePath(kind, key)
-	if path == "" {
+	if path == "" || isBypassed(kind, key) {
 		return nil, ""
 	}
 	b, err := os.ReadFile(path)
@@ -99,7 +99,7 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 // and reports whether it did; a cache that cannot be written is a note.
 func cacheStore(kind, key string, data []byte) (stored bool) {
 	path := cachePath(kind, key)
-	if path == "" {
+	if path == "" || isBypassed(kind, key) {
 		return false
 	}
 	b := make([]byte, 0, len(cacheMagic)+len(key)+66+len(data))
@@ -127,16 +127,42 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// cacheRemove deletes the entry of key, if any; it returns false when an
-// entry is left (a note says why).
-func cacheRemove(kind, key string) bool {
+// cacheRemove deletes the entry of key, if any; the error says why an entry
+// is left.
+func cacheRemove(kind, key string) error {
 	if path := cachePath(kind, key); path != "" {
-		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-			cacheNote("cache: %v", err)
-			return false
+		if err := removeFile(path); err != nil && !os.IsNotExist(err) {
+			return err
 		}
 	}
-	return true
+	return nil
+}
+
+// removeFile is os.Remove; tests make it fail.
+var removeFile = os.Remove
+
+// bypassed holds the entries ("kind/key") the process no longer trusts: a
+// bad entry that could not be removed. They are neither loaded nor written
+// again, so the process builds what they hold instead.
+var bypassed struct {
+	sync.Mutex
+	m map[string]bool
+}
+
+// cacheBypass makes the process ignore the entry of key from now on.
+func cacheBypass(kind, key string) {
+	bypassed.Lock()
+	defer bypassed.Unlock()
+	if bypassed.m == nil {
+		bypassed.m = map[string]bool{}
+	}
+	bypassed.m[kind+"/"+key] = true
+}
+
+func isBypassed(kind, key string) bool {
+	bypassed.Lock()
+	defer bypassed.Unlock()
+	return bypassed.m[kind+"/"+key]
 }
 
 // selfTestKey is the key of the self-test's stored pass for the program of

@@ -202,15 +202,12 @@ func Open(opt Options) (*Engine, error) {
 		if errors.As(err, &ste) && ste.cachedBinary {
 			// A binary from the disk cache that builds but computes
 			// wrongly (damaged, or written by another driver under the
-			// same key) is never trusted: discarded, and the source
-			// built and checked instead.
-			cacheNote("cache: the compiled program from the cache failed the self-test check %s: discarded, rebuilt from source", ste.Check.Name)
-			gone := e.sh.discard(e.source(), options)
+			// same key) is never trusted: discarded (or bypassed when
+			// it cannot be removed), and the source built and checked
+			// instead.
+			e.sh.discard(e.source(), options, ste.Check.Name)
 			e.Close()
-			if gone {
-				return Open(opt)
-			}
-			return nil, err
+			return Open(opt)
 		}
 		e.Close()
 		return nil, err

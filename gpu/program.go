@@ -127,11 +127,14 @@ func (s *shared) binarySum(source, options string) string {
 	return s.binSums[progKey{source, options}]
 }
 
-// discard removes the program of source and options, built from the disk
-// cache's binary, from the process and from the disk cache, so that the
-// next build compiles the source; it returns false when the disk entry
-// could not be removed.
-func (s *shared) discard(source, options string) bool {
+// discard drops the program of source and options, built from the disk
+// cache's binary, which failed the self-test check named check: from the
+// process, and from the disk cache, so that the next build compiles the
+// source. An entry that cannot be removed (an immutable file, a folder the
+// user cannot write) is bypassed instead: the process never loads it again
+// and builds the source, and a note says how to remove it, since every
+// later process would find it, fail the check and build the source again.
+func (s *shared) discard(source, options, check string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := progKey{source, options}
@@ -140,7 +143,17 @@ func (s *shared) discard(source, options string) bool {
 		delete(s.progs, k)
 	}
 	delete(s.binSums, k)
-	return cacheRemove("programs", programKey(s.desc, options, source+"\n"+kernels.SelfTest))
+	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
+	if err := cacheRemove("programs", key); err != nil {
+		cacheBypass("programs", key)
+		path := cachePath("programs", key)
+		cacheNote("cache: the compiled program from the cache failed the self-test check %s: the cache entry is bad, "+
+			"and could not be removed (%v): bypassed, built from source instead; until it is removed every process loads it, "+
+			"fails the check and builds the program again: rm -f %s (if that is refused, chattr -i it, or fix the permissions "+
+			"of its folder, first), or set %s to another folder", check, err, path, EnvCacheDir)
+		return
+	}
+	cacheNote("cache: the compiled program from the cache failed the self-test check %s: discarded, rebuilt from source", check)
 }
 
 // saveBinary stores the binary of a program built from source in the disk

@@ -64,8 +64,9 @@ func (s *SelfTest) Failed() *Check {
 type SelfTestError struct {
 	Device string
 	Check  Check
-	// cachedBinary: the program failed was built from the disk cache's
-	// binary, which Open then discards and rebuilds from source.
+	// cachedBinary: the program that failed was built from the disk
+	// cache's binary, which Open then discards (or bypasses) and rebuilds
+	// from source.
 	cachedBinary bool
 }
 

@@ -41,12 +41,9 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		// The program came from gpusim's disk cache: it, not the
 		// device, may be what fails (damaged, or another driver's).
 		// Checked again built from source, as Open would.
-		c := st.Failed()
-		if e.sh.discard(e.source(), e.options) {
-			cacheNote("cache: the compiled program from the cache failed the self-test check %s: discarded, rebuilt from source", c.Name)
-			opt.rebuilt = true
-			return RunSelfTest(ctx, opt)
-		}
+		e.sh.discard(e.source(), e.options, st.Failed().Name)
+		opt.rebuilt = true
+		return RunSelfTest(ctx, opt)
 	}
 	return st, nil
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/kernels"
@@ -326,5 +328,106 @@ func TestCachedBinaryFailsSelfTest(t *testing.T) {
 	}
 	if got := cacheLoad("programs", exact); got != nil && bytes.Equal(got, bin) {
 		t.Error("selftest left the fast-math binary in the cache")
+	}
+}
+
+// forgetCacheNotes empties the process's cache notes for the test, so that
+// its checks see only the notes it caused.
+func forgetCacheNotes(t *testing.T) {
+	t.Helper()
+	cacheNotes.Lock()
+	saved := cacheNotes.list
+	cacheNotes.list = nil
+	cacheNotes.Unlock()
+	t.Cleanup(func() {
+		cacheNotes.Lock()
+		cacheNotes.list = append(saved, cacheNotes.list...)
+		cacheNotes.Unlock()
+	})
+}
+
+// undeletable makes the file at path impossible to remove until the test
+// ends: immutable (chattr +i, which stops root too), or, where that cannot
+// be done, through removeFile.
+func undeletable(t *testing.T, path string) {
+	t.Helper()
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		t.Logf("chattr +i %s: %v %s; removeFile refuses it instead", path, err, out)
+		removeFile = func(p string) error {
+			if p == path {
+				return &os.PathError{Op: "remove", Path: p, Err: syscall.EPERM}
+			}
+			return os.Remove(p)
+		}
+		t.Cleanup(func() { removeFile = os.Remove })
+		return
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
+	if err := os.Remove(path); err == nil {
+		t.Fatalf("%s was removed despite chattr +i", path)
+	}
+}
+
+// TestCachedBinaryFailsSelfTestUndeletable: a cached binary that fails the
+// self-test and whose entry cannot be removed (an immutable file, a folder
+// the user cannot write) is bypassed: Open builds the source instead, the
+// process never loads the entry again, and the note says it is bad and how
+// to remove it. Open used to return the self-test error, blaming the
+// device, for every process, while the note claimed the entry was
+// discarded and rebuilt.
+func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	want := reference(t, cacheJob())
+	keyOf := func(opt Options) string {
+		opt.Device = testDevice(t)
+		e, err := Open(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		return e.st.key
+	}
+	exact, fast := keyOf(Options{}), keyOf(Options{Math: MathFast})
+	bin := cacheLoad("programs", fast)
+	if bin == nil {
+		t.Fatal("no cached fast-math binary")
+	}
+	cacheStore("programs", exact, bin)
+	path := cachePath("programs", exact)
+	if !strings.HasPrefix(path, dir) {
+		t.Fatalf("entry %s is not in the test's cache %s", path, dir)
+	}
+	undeletable(t, path)
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+
+	hits := binaryHits.Load()
+	sameFinals(t, "the fast-math binary, undeletable, under the exact program's key", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("the bad binary was loaded %d times, want once", n)
+	}
+	notes := strings.Join(CacheNotes(), "\n")
+	if strings.Contains(notes, "discarded") || !strings.Contains(notes, "failed the self-test check") ||
+		!strings.Contains(notes, "bypassed") || !strings.Contains(notes, "rm -f "+path) {
+		t.Errorf("notes %q: want the bad entry bypassed, and how to remove it, not discarded", notes)
+	}
+	t.Log(notes)
+	// Later opens in the process do not load the entry again.
+	sameFinals(t, "a second open", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("the bad binary was loaded %d times, want once", n)
+	}
+
+	// gpusim selftest in a later process: the same, and the device is not
+	// blamed.
+	forgetBypassed(t)
+	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.Failed(); c != nil {
+		t.Errorf("selftest with the fast-math binary cached and undeletable: check %s failed", c.Name)
 	}
 }
