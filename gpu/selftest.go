@@ -63,7 +63,9 @@ func (s *SelfTest) Failed() *Check {
 // its results would not be the exact stream. Match it with errors.As.
 type SelfTestError struct {
 	Device string
-	Check  Check
+	// Index is the device's flat index (DeviceDesc.Index).
+	Index int
+	Check Check
 	// cachedBinary: the program that failed was built from the disk
 	// cache's binary, which Open then discards (or bypasses) and rebuilds
 	// from source.
@@ -71,7 +73,17 @@ type SelfTestError struct {
 }
 
 func (e *SelfTestError) Error() string {
-	return fmt.Sprintf("opencl: %s failed the self-test check %s: got %s, want %s", e.Device, e.Check.Name, e.Check.Got, e.Check.Want)
+	msg := fmt.Sprintf("opencl: %s failed the self-test check %s: got %s, want %s", e.Device, e.Check.Name, e.Check.Got, e.Check.Want)
+	if e.Check.Note != "" {
+		msg += " (" + e.Check.Note + ")"
+	}
+	return msg + ": its results would not be the exact stream"
+}
+
+// Hint is the advice for the error (cl.HintFor returns it): the full
+// report, and a CPU engine meanwhile.
+func (e *SelfTestError) Hint() string {
+	return fmt.Sprintf("run gpusim selftest --device %d for the full report; run on a CPU engine (--engine simd, parallel or serial) meanwhile", e.Index)
 }
 
 // probeCase is one selftest_step case: STEP(t) with p, c, sigma and z, and
@@ -170,7 +182,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 	}
 	e.st.denormals = st.Denormals
 	if c := st.Failed(); c != nil {
-		return &SelfTestError{Device: e.desc.String(), Check: *c, cachedBinary: e.st.binSum != ""}
+		return &SelfTestError{Device: e.desc.String(), Index: e.desc.Index, Check: *c, cachedBinary: e.st.binSum != ""}
 	}
 	e.st.pass = st
 	return nil

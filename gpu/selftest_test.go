@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/kernels"
 	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
@@ -83,7 +85,10 @@ func brokenSource(t *testing.T, old, new string) string {
 
 // TestSelfTestRefuses breaks the kernels the way a driver could (a fused
 // multiply-add, a wrong Philox constant, a wrong transform constant) and
-// checks that Open refuses the device naming the failed check.
+// checks that Open refuses the device naming the failed check, with the
+// check's note (what failed: the fused multiply-add, the counter, the
+// words) and a hint (the full report, a CPU engine meanwhile). The message
+// used to drop the note, and cl.HintFor gave none.
 func TestSelfTestRefuses(t *testing.T) {
 	forgetSelfTests(t)
 	for _, tc := range []struct {
@@ -103,7 +108,14 @@ func TestSelfTestRefuses(t *testing.T) {
 			if !strings.HasPrefix(se.Check.Name, tc.check) || !strings.Contains(err.Error(), tc.check) {
 				t.Errorf("failed check %q (%v), want %s", se.Check.Name, err, tc.check)
 			}
-			t.Log(err)
+			if se.Check.Note == "" || !strings.Contains(err.Error(), se.Check.Note) {
+				t.Errorf("message %q lacks the check's note %q", err, se.Check.Note)
+			}
+			hint := cl.HintFor(err)
+			if !strings.Contains(hint, fmt.Sprintf("gpusim selftest --device %d", testDevice(t))) || !strings.Contains(hint, "--engine simd") {
+				t.Errorf("hint %q: want the selftest command and a CPU engine", hint)
+			}
+			t.Logf("%v\nhint: %s", err, hint)
 		})
 	}
 }

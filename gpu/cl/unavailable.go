@@ -41,15 +41,17 @@ func (e *UnavailableError) Unwrap() []error {
 }
 
 // HintFor returns the advice for err: the Hint of the first
-// *UnavailableError in its chain, else that of the first *Error, else "".
+// *UnavailableError in its chain, else that of the first error in it with a
+// Hint method (an *Error, or another package's error such as gpu's
+// SelfTestError), else "".
 func HintFor(err error) string {
 	var u *UnavailableError
 	if errors.As(err, &u) && u.Hint != "" {
 		return u.Hint
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Hint()
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
 	}
 	return ""
 }
