@@ -301,3 +301,31 @@ func rss(t *testing.T) int64 {
 	}
 	return pages * int64(os.Getpagesize())
 }
+
+// TestFailedCommand: Wait on a command that failed gives its own status
+// (here CL_OUT_OF_RESOURCES, as a launch too large for the device gets) with
+// that status's hint. clWaitForEvents returns only
+// CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST (-14), which Wait used to
+// return, so the cause and its hint were lost. A user event set to the
+// status stands in for the failed command.
+func TestFailedCommand(t *testing.T) {
+	_, ctx, _ := cltest.Setup(t)
+	ev, set, err := cl.UserEvent(ctx)
+	if err != nil {
+		t.Skipf("no user events: %v", err)
+	}
+	defer func() {
+		if err := ev.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := set(-5); err != nil {
+		t.Fatal(err)
+	}
+	err = ev.Wait()
+	t.Logf("%v\nhint: %s", err, cl.HintFor(err))
+	if !errors.Is(err, &cl.Error{Code: -5}) || !strings.Contains(err.Error(), "CL_OUT_OF_RESOURCES (-5)") ||
+		!strings.Contains(cl.HintFor(err), "ran out of resources") {
+		t.Errorf("Wait on a command that failed with CL_OUT_OF_RESOURCES: %v (hint %q)", err, cl.HintFor(err))
+	}
+}

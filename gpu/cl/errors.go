@@ -56,6 +56,7 @@ func StatusName(code int32) string {
 }
 
 const (
+	codeExecStatusError  = -14
 	codeInvalidValue     = -30
 	codePlatformNotFound = -1001
 )

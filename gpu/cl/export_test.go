@@ -34,3 +34,31 @@ func Symbol(lib, name string) (uintptr, error) {
 	}
 	return dlsym(h, name)
 }
+
+// UserEvent creates a user event (OpenCL 1.1, which gpusim does not bind:
+// taken here from the driver's dispatch table, which every object starts
+// with) in ctx, and returns it with a function that sets its execution
+// status, as a driver sets a command's.
+func UserEvent(ctx *Context) (*Event, func(status int32) error, error) {
+	h := ctx.h.Load()
+	tbl := *(*unsafe.Pointer)(*(*unsafe.Pointer)(unsafe.Pointer(&h)))
+	create, err := dispatchEntry(tbl, "clCreateUserEvent")
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := dispatchEntry(tbl, "clSetUserEventStatus")
+	if err != nil {
+		return nil, nil, err
+	}
+	var createFn func(c uintptr, errc *int32) uintptr
+	var setFn func(e uintptr, status int32) int32
+	register(&createFn, create)
+	register(&setFn, set)
+	var st int32
+	ev := createFn(h, &st)
+	if err := check("clCreateUserEvent", st); err != nil {
+		return nil, nil, err
+	}
+	e := newEvent(ev)
+	return e, func(status int32) error { return check("clSetUserEventStatus", setFn(e.h.Load(), status)) }, nil
+}

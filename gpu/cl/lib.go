@@ -49,6 +49,7 @@ var (
 	clEnqueueFillBuffer       func(q, m uintptr, pat unsafe.Pointer, patSize, off, size uintptr, nWait uint32, wait, ev *uintptr) int32
 	clEnqueueNDRangeKernel    func(q, k uintptr, dim uint32, off, global, local *uintptr, nWait uint32, wait, ev *uintptr) int32
 	clWaitForEvents           func(n uint32, evs *uintptr) int32
+	clGetEventInfo            func(e uintptr, param uint32, size uintptr, val unsafe.Pointer, sizeRet *uintptr) int32
 	clGetEventProfilingInfo   func(e uintptr, param uint32, size uintptr, val unsafe.Pointer, sizeRet *uintptr) int32
 	clReleaseEvent            func(h uintptr) int32
 	clFinish                  func(q uintptr) int32
@@ -71,7 +72,8 @@ var symbols = []struct {
 	{&clCreateBuffer, "clCreateBuffer"}, {&clReleaseMemObject, "clReleaseMemObject"},
 	{&clEnqueueReadBuffer, "clEnqueueReadBuffer"}, {&clEnqueueWriteBuffer, "clEnqueueWriteBuffer"},
 	{&clEnqueueFillBuffer, "clEnqueueFillBuffer"}, {&clEnqueueNDRangeKernel, "clEnqueueNDRangeKernel"},
-	{&clWaitForEvents, "clWaitForEvents"}, {&clGetEventProfilingInfo, "clGetEventProfilingInfo"},
+	{&clWaitForEvents, "clWaitForEvents"}, {&clGetEventInfo, "clGetEventInfo"},
+	{&clGetEventProfilingInfo, "clGetEventProfilingInfo"},
 	{&clReleaseEvent, "clReleaseEvent"}, {&clFinish, "clFinish"}, {&clFlush, "clFlush"},
 }
 

@@ -17,6 +17,7 @@ const (
 	kernelWorkGroupSize    = 0x11B0
 	kernelPrefWGSizeMult   = 0x11B3
 	profilingCommandQueued = 0x1280
+	eventExecutionStatus   = 0x11D3 // CL_EVENT_COMMAND_EXECUTION_STATUS
 )
 
 // MemFlags are the cl_mem_flags accepted by CreateBuffer.
@@ -415,13 +416,22 @@ func newEvent(h uintptr) *Event {
 	return e
 }
 
-// Wait blocks until the command has completed; a failed command gives
-// CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST.
+// Wait blocks until the command has completed. A failed command gives the
+// status it failed with (CL_OUT_OF_RESOURCES, say, with its hint), not the
+// CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST that clWaitForEvents returns
+// for it.
 func (e *Event) Wait() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	h := e.h.Load()
-	err := check("clWaitForEvents", clWaitForEvents(1, &h))
+	st := clWaitForEvents(1, &h)
+	err := check("clWaitForEvents", st)
+	if st == codeExecStatusError {
+		var status int32
+		if clGetEventInfo(h, eventExecutionStatus, 4, unsafe.Pointer(&status), nil) == 0 && status < 0 {
+			err = &Error{Code: status, Op: "clWaitForEvents: the command failed"}
+		}
+	}
 	if e.pinned && err == nil {
 		e.pin.Unpin()
 		e.pinned = false
