@@ -61,6 +61,9 @@ func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
 			Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
 		if c := st.Failed(); c != nil {
 			r.Failed = fmt.Sprintf("device %d failed %s (got %s, want %s)", i, c.Name, c.Got, c.Want)
+			if c.Note != "" {
+				r.Failed += ": " + c.Note
+			}
 		}
 		out = append(out, r)
 	}
