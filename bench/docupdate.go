@@ -109,10 +109,14 @@ func (c Config) LanesAndSteps() ([]uint64, []int) {
 // where there is none: other processes competing for the cores make every
 // timing noisier, so the report says how busy the machine was.
 func LoadAverage(path string) string {
-	b, err := os.ReadFile(path)
+	file, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
+	defer file.Close()
+	// The first line is all it needs: a path that is not a loadavg file
+	// (a device) is not read on.
+	b, _ := io.ReadAll(io.LimitReader(file, 4096))
 	f := strings.Fields(string(b))
 	if len(f) < 3 {
 		return ""
@@ -121,10 +125,11 @@ func LoadAverage(path string) string {
 }
 
 // CheckDoc makes sure --update-doc can be rewritten before a benchmark that
-// may take minutes: a readable file with one begin and one end marker, in a
-// folder where its replacement can be written.
+// may take minutes: a readable regular file of at most MaxDocBytes with
+// one begin and one end marker, in a folder where its replacement can be
+// written.
 func CheckDoc(path string) error {
-	b, err := os.ReadFile(path)
+	b, err := readDoc(path)
 	if err != nil {
 		return fmt.Errorf("cannot read %q: %v", path, errors.Unwrap(err))
 	}

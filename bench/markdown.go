@@ -2,10 +2,13 @@ package bench
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
 )
@@ -36,7 +39,7 @@ func UpdateMarkdownSection(path, content string) error {
 // others (atomicfile.CommitAll), or nil when the section already holds
 // content.
 func PrepareMarkdownSection(path, content string) (*atomicfile.File, error) {
-	old, err := os.ReadFile(path)
+	old, err := readDoc(path)
 	if err != nil {
 		return nil, fmt.Errorf("bench: update %s: %w", path, err)
 	}
@@ -65,6 +68,52 @@ func PrepareMarkdownSection(path, content string) (*atomicfile.File, error) {
 		return nil, fmt.Errorf("bench: update %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// MaxDocBytes is the most a Markdown document may hold for bench to
+// rewrite its section: far more than any document of tables (docs/
+// benchmarks.md is about 30 KB), far less than memory.
+const MaxDocBytes = 64 << 20
+
+// errNotRegular and errDocTooLarge are why readDoc refuses a file.
+var (
+	errNotRegular  = errors.New("not a regular file")
+	errDocTooLarge = fmt.Errorf("larger than %d MiB, more than any Markdown document holds", MaxDocBytes>>20)
+)
+
+// readDoc reads the Markdown document at path: a regular file (a device
+// such as /dev/zero or /dev/full was read until memory ran out, a named
+// pipe waits for a writer) of at most MaxDocBytes. Its errors are
+// *fs.PathError.
+func readDoc(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
+	}
+	if st.Size() > MaxDocBytes {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errDocTooLarge}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The limit again: the file may have grown since, or a file system
+	// may not know its size (procfs says 0).
+	b, err := io.ReadAll(io.LimitReader(f, MaxDocBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxDocBytes {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errDocTooLarge}
+	}
+	return b, nil
 }
 
 // section is where a document's generated section lies: from is the

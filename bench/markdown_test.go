@@ -101,3 +101,37 @@ func TestMarkdownSectionEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestDocLimits: the document is read only when it is a regular file of at
+// most MaxDocBytes (a device was read until memory ran out), by CheckDoc
+// before the benchmark and by the update after it.
+func TestDocLimits(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.md")
+	if err := os.WriteFile(big, []byte(BeginMarker+"\n"+EndMarker+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDoc(big); err != nil {
+		t.Fatalf("CheckDoc of a small document: %v", err)
+	}
+	// One byte over the limit, sparse: it takes no disk.
+	if err := os.Truncate(big, MaxDocBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	want := "larger than 64 MiB, more than any Markdown document holds"
+	if err := CheckDoc(big); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("CheckDoc of a %d-byte file: %v, want %q", MaxDocBytes+1, err, want)
+	}
+	if err := UpdateMarkdownSection(big, "x"); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("UpdateMarkdownSection of a %d-byte file: %v, want %q", MaxDocBytes+1, err, want)
+	}
+	if _, err := os.Stat(os.DevNull); err == nil {
+		want := "not a regular file"
+		if err := CheckDoc(os.DevNull); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckDoc(%s): %v, want %q", os.DevNull, err, want)
+		}
+		if err := UpdateMarkdownSection(os.DevNull, "x"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("UpdateMarkdownSection(%s): %v, want %q", os.DevNull, err, want)
+		}
+	}
+}
