@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -186,12 +187,14 @@ func maxDuration(ds []time.Duration) time.Duration {
 // runChild runs binary with args, decodes its JSON report into rep and
 // returns its wall time.
 func runChild(ctx context.Context, binary string, args []string, rep *childReport) (time.Duration, error) {
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := command(ctx, binary, args...)
+	var stdout bytes.Buffer
 	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	out, err := cmd.Output()
+	err := runChildProcess(ctx, cmd)
 	wall := time.Since(t0)
+	out := stdout.Bytes()
 	if err != nil {
 		return wall, fmt.Errorf("%s %s: %w: %s", binary, args[0], err, strings.TrimSpace(lastLine(stderr.String())))
 	}

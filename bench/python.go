@@ -238,11 +238,13 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 
 // runScript runs the script with args and reads and checks its output.
 func runScript(ctx context.Context, py string, cfg *Config, args []string) (*BaselineOutput, error) {
-	cmd := exec.CommandContext(ctx, py, args...)
+	// In a process group of its own, ended whole: joblib's workers
+	// outlived an interrupted bench.
+	cmd := command(ctx, py, args...)
 	cmd.Stdin = bytes.NewReader(baselineScript)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	if err := runChildProcess(ctx, cmd); err != nil {
 		if ctx.Err() != nil {
 			// The child was killed because the benchmark was stopped: the
 			// cause (a signal, a deadline) is the error, not "signal: killed".

@@ -1,0 +1,176 @@
+//go:build unix
+
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// fakeWithWorkers writes a shell script standing in for python3 or gpusim
+// that starts two workers, as joblib's loky does, one of them ignoring
+// SIGTERM (as multiprocessing's resource tracker does), writes their pids to
+// pidFile, one a line, and then runs tail (its own commands). It returns the
+// script's path and a func that waits for both pids and returns them. The
+// workers are killed when the test ends, whatever it found.
+func fakeWithWorkers(t *testing.T, tail string) (string, func() []int) {
+	t.Helper()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pids")
+	fake := filepath.Join(dir, "fake")
+	script := fmt.Sprintf("#!/bin/sh\nsleep 300 &\necho $! >> %[1]q\n(trap '' TERM; exec sleep 301) &\necho $! >> %[1]q\n%[2]s\n", pidFile, tail)
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	t.Cleanup(func() {
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
+	wait := func() []int {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			b, _ := os.ReadFile(pidFile)
+			if f := strings.Fields(string(b)); len(f) == 2 {
+				for _, s := range f {
+					p, err := strconv.Atoi(s)
+					if err != nil {
+						t.Fatal(err)
+					}
+					pids = append(pids, p)
+				}
+				return pids
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the fake's workers did not start within 20 s (%q)", b)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return fake, wait
+}
+
+// processGone says whether pid has exited: no such process, or a zombie
+// that its new parent has not reaped yet.
+func processGone(pid int) bool {
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return true
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, after, _ := strings.Cut(string(b), ") ")
+	return strings.HasPrefix(after, "Z")
+}
+
+// checkGone fails the test for each of pids still running a second after.
+func checkGone(t *testing.T, pids []int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for _, p := range pids {
+		for !processGone(p) {
+			if time.Now().After(deadline) {
+				t.Errorf("worker %d of the stopped child is still running", p)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// TestBaselineStopEndsWorkers: stopping the benchmark during the Python
+// baseline ends the interpreter's workers too, the one that ignores SIGTERM
+// included: exec.CommandContext killed the interpreter alone, and joblib's
+// loky workers and resource tracker outlived gpusim.
+func TestBaselineStopEndsWorkers(t *testing.T) {
+	fake, started := fakeWithWorkers(t, "wait")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	c := tinyConfig()
+	go func() {
+		_, err := RunBaseline(ctx, fake, &c, Workload{100, 2})
+		done <- err
+	}()
+	pids := started()
+	t0 := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("RunBaseline returned %v, want the cancellation", err)
+		}
+		if d := time.Since(t0); d > 2*time.Second {
+			t.Errorf("RunBaseline took %v to return after the cancellation", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunBaseline did not return within 10 s of the cancellation")
+	}
+	checkGone(t, pids)
+}
+
+// TestBaselineLeftoverWorkers: an interpreter that exits leaving a worker
+// that holds its output open (and ignores SIGTERM) neither hangs the
+// benchmark until the worker exits nor leaves it running; its output
+// counts.
+func TestBaselineLeftoverWorkers(t *testing.T) {
+	fake, started := fakeWithWorkers(t, `echo '{"python": "3.0", "numpy": "1.0", "modules": {}, "cores": 1, "results": []}'`)
+	c := tinyConfig()
+	done := make(chan error, 1)
+	var out *BaselineOutput
+	go func() {
+		var err error
+		out, err = RunBaseline(context.Background(), fake, &c, Workload{100, 2})
+		done <- err
+	}()
+	pids := started()
+	select {
+	case err := <-done:
+		if err != nil || out.Python != "3.0" {
+			t.Errorf("RunBaseline: %+v, %v; want the fake's output", out, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunBaseline did not return within 10 s of the interpreter's exit")
+	}
+	checkGone(t, pids)
+}
+
+// TestProcessesStopEndsGroup: the processes engine's children run in
+// process groups of their own, ended whole when the benchmark stops.
+func TestProcessesStopEndsGroup(t *testing.T) {
+	fake, started := fakeWithWorkers(t, "wait")
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 2
+	e := &Processes{Binary: fake, Workers: 1}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Run(ctx, &sim.Job{Params: p})
+		done <- err
+	}()
+	pids := started()
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a stopped processes run succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the processes engine did not return within 10 s of the cancellation")
+	}
+	checkGone(t, pids)
+}

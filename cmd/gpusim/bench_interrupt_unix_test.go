@@ -1,0 +1,105 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
+)
+
+// TestBenchInterruptEndsPythonWorkers interrupts bench during the Python
+// baseline, whose interpreter (a fake here) has started workers as joblib's
+// loky does, one ignoring SIGTERM as multiprocessing's resource tracker
+// does: bench must exit 130 and leave none of them running. Four python3
+// processes (LokyProcess, resource_tracker) used to outlive it, re-parented
+// to PID 1.
+func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pids")
+	fake := filepath.Join(dir, "python3")
+	script := fmt.Sprintf(`#!/bin/sh
+case "$*" in *'import numpy'*) echo gpusim-numpy-ok; exit 0;; esac
+sleep 300 &
+echo $! >> %[1]q
+(trap '' TERM; exec sleep 301) &
+echo $! >> %[1]q
+wait
+`, pidFile)
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	t.Cleanup(func() {
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
+	cmd := exec.Command("gpusim", "bench", "--lanes", "100", "--steps", "2", "--reps", "1", "--warmup", "0",
+		"--no-scaling", "--no-sweep", "--engines", "serial", "--python", fake)
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(pids) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the fake python's workers did not start within 30 s; stderr:\n%s", stderr.String())
+		}
+		b, _ := os.ReadFile(pidFile)
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			for _, s := range f {
+				p, err := strconv.Atoi(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pids = append(pids, p)
+			}
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code, took := exitCode(t, cmd)
+	if code != interrupt.ExitSIGINT || took > stopLatency {
+		t.Errorf("exit %d after %v; want %d within %v; stderr:\n%s", code, took, interrupt.ExitSIGINT, stopLatency, stderr.String())
+	}
+	deadline := time.Now().Add(time.Second)
+	for _, p := range pids {
+		for !processGone(p) {
+			if time.Now().After(deadline) {
+				t.Errorf("worker %d of the interrupted baseline is still running", p)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// processGone says whether pid has exited: no such process, or a zombie
+// that its new parent has not reaped yet.
+func processGone(pid int) bool {
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return true
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, after, _ := strings.Cut(string(b), ") ")
+	return strings.HasPrefix(after, "Z")
+}
