@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -117,7 +118,7 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	dir, err := os.MkdirTemp("", "gpusim-processes-")
+	dir, err := partsDir()
 	if err != nil {
 		return nil, fmt.Errorf("processes: %w", err)
 	}
@@ -142,6 +143,49 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 	e.last = Overhead{Startup: startup, Merge: mergeTime}
 	e.mu.Unlock()
 	return res, nil
+}
+
+// TempDirVar is the environment variable that names the temporary folder
+// (os.TempDir) where the processes engine keeps its part files.
+func TempDirVar() string {
+	if runtime.GOOS == "windows" {
+		return "TMP"
+	}
+	return "TMPDIR"
+}
+
+// partsDir makes a folder for a run's part files in the temporary folder.
+func partsDir() (string, error) {
+	dir, err := os.MkdirTemp("", "gpusim-processes-")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("cannot make a folder for its part files in the temporary folder %q (%s): %w", os.TempDir(), TempDirVar(), err)
+	}
+	return dir, nil
+}
+
+// CheckTempDir says why the processes engine cannot keep its part files in
+// the temporary folder (os.TempDir: $TMPDIR, else /tmp), or returns nil:
+// it makes a folder there and writes a file into it, as each run does, so
+// that a missing, read-only or full temporary folder is found before the
+// benchmark rather than in the middle of it.
+func CheckTempDir() error {
+	dir, err := partsDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "part-0.json"), []byte("{}\n"), 0o666); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write its part files into the temporary folder %q (%s): %w", os.TempDir(), TempDirVar(), err)
+	}
+	return nil
 }
 
 // children runs the n shards at once and returns their part files and the

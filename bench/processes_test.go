@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -80,5 +81,31 @@ func TestChildArgs(t *testing.T) {
 		if !strings.Contains(args, want) {
 			t.Errorf("ChildArgs %q lacks %q", args, want)
 		}
+	}
+}
+
+// TestCheckTempDir: a temporary folder the processes engine cannot use is
+// found before the benchmark, naming the folder and TMPDIR, and a run on
+// it fails with the same reason (it read "stat /x: no such file or
+// directory").
+func TestCheckTempDir(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the temporary folder comes from TMP, TEMP or USERPROFILE")
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	if err := CheckTempDir(); err != nil {
+		t.Fatalf("CheckTempDir in a fresh folder: %v", err)
+	}
+	gone := filepath.Join(t.TempDir(), "gone")
+	t.Setenv("TMPDIR", gone)
+	want := "cannot make a folder for its part files in the temporary folder \"" + gone + "\" (TMPDIR): no such file or directory"
+	if err := CheckTempDir(); err == nil || err.Error() != want {
+		t.Errorf("CheckTempDir: %v, want %q", err, want)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 3
+	e := &Processes{Binary: "gpusim", Workers: 1}
+	if _, err := e.Run(context.Background(), &sim.Job{Params: p}); err == nil || err.Error() != "processes: "+want {
+		t.Errorf("Run: %v, want %q", err, "processes: "+want)
 	}
 }

@@ -349,7 +349,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // CSVHeader is the header of WriteCSV's single flat table. section is one of
-// engine, scaling, amdahl, sweep, crossover and python; cells that do not
+// engine, scaling, amdahl, sweep, crossover, python and failed (an engine
+// that failed mid-benchmark, its error the note); cells that do not
 // apply to a section are empty. Times are in seconds.
 var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
@@ -449,6 +450,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 				"runs": "", "median_s": fmtF(p.WorkloadSeconds), "ns_per_lane_step": fmtF(p.NsPerLaneStep),
 				"lane_steps_per_s": fmtF(1e9 / p.NsPerLaneStep), "note": note}, p.Workload))
 		}
+	}
+	for _, f := range r.Failures {
+		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": strconv.Itoa(f.Workers), "note": f.Error}, f.Workload))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -56,6 +56,47 @@ func (e *DigestMismatchError) Error() string {
 	return b.String()
 }
 
+// EngineError is an engine's run that failed (its Run returned an error:
+// a child process that could not start, a temporary folder that filled up,
+// a device that went away), as opposed to a wrong result or a stopped
+// benchmark.
+type EngineError struct {
+	Engine   string // the engine's name
+	Workers  int    // 0: the engine's default
+	Workload Workload
+	Err      error
+}
+
+func (e *EngineError) Error() string {
+	return fmt.Sprintf("bench: %s on %s: %v", engineLabel(e.Engine, e.Workers), e.Workload, e.Err)
+}
+
+func (e *EngineError) Unwrap() error { return e.Err }
+
+// engineLabel is an engine's name in progress lines and errors: with the worker
+// count, as parallel/2, when it is not the default.
+func engineLabel(engine string, workers int) string {
+	if workers > 0 {
+		return fmt.Sprintf("%s/%d", engine, workers)
+	}
+	return engine
+}
+
+// EngineFailure is an engine that failed mid-benchmark (an EngineError):
+// the measurements it completed before stand, the one it was making is left
+// out, and so is the engine from there on; the other engines go on.
+type EngineFailure struct {
+	Engine   string   `json:"engine"`
+	Workers  int      `json:"workers"` // 0: the engine's default
+	Workload Workload `json:"workload"`
+	Error    string   `json:"error"`
+}
+
+// String is the failure as its EngineError reads.
+func (f EngineFailure) String() string {
+	return fmt.Sprintf("bench: %s on %s: %s", engineLabel(f.Engine, f.Workers), f.Workload, f.Error)
+}
+
 // Measurement is one engine's timings on one workload.
 type Measurement struct {
 	Engine   string   `json:"engine"`
@@ -201,7 +242,9 @@ type Report struct {
 	Sweep      *Sweep           `json:"sweep,omitempty"`
 	Crossovers []Crossover      `json:"crossovers,omitempty"`
 	Python     *PythonReport    `json:"python,omitempty"`
-	Notes      []string         `json:"notes,omitempty"`
+	// Failures are the engines that failed mid-benchmark, in order.
+	Failures []EngineFailure `json:"failures,omitempty"`
+	Notes    []string        `json:"notes,omitempty"`
 }
 
 // Seconds is a duration written as seconds.
@@ -236,8 +279,11 @@ func DefaultPairs(specs []EngineSpec) []Pair {
 	return ps
 }
 
-// Run benchmarks the engines as cfg says. It stops at the first engine error
-// or digest mismatch (a *DigestMismatchError), or when ctx is done.
+// Run benchmarks the engines as cfg says. It stops at a digest mismatch (a
+// *DigestMismatchError) or a result of the wrong size, or when ctx is done.
+// An engine whose run fails otherwise (an *EngineError) is recorded in the
+// report's Failures and Notes and left out from there on, the other
+// engines' measurements standing: the caller decides the exit status.
 func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -257,7 +303,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 		seen[e.Name] = true
 		names[i] = e.Name
 	}
-	r := &runner{cfg: &cfg, digests: map[Workload]ref{}}
+	r := &runner{cfg: &cfg, digests: map[Workload]ref{}, failed: map[string]bool{}}
 	rep := &Report{
 		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
 		Params: ModelOf(cfg.Params), Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
@@ -269,11 +315,20 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	for _, w := range cfg.Workloads {
 		wr := WorkloadResult{Workload: w}
 		for _, e := range engines {
+			if r.failed[e.Name] {
+				continue
+			}
 			m, err := r.measure(ctx, e, 0, w, cfg.Reps, cfg.Warmup)
 			if err != nil {
-				return nil, err
+				if err := r.fail(ctx, rep, err); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			wr.Engines = append(wr.Engines, m)
+		}
+		if len(wr.Engines) == 0 {
+			continue // every engine failed
 		}
 		wr.Digest = r.digests[w].digest
 		for i := range wr.Engines {
@@ -292,28 +347,36 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			w = cfg.Workloads[0]
 		}
 		for _, e := range engines {
-			if !e.Scales {
+			if !e.Scales || r.failed[e.Name] {
 				continue
 			}
 			s, err := r.scaling(ctx, e, w)
 			if err != nil {
-				return nil, err
+				if err := r.fail(ctx, rep, err); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			rep.Scaling = append(rep.Scaling, s)
 		}
 	}
 
 	if len(cfg.Sweep) > 0 {
-		sw, err := r.sweep(ctx, engines)
+		sw, err := r.sweep(ctx, rep, engines)
 		if err != nil {
 			return nil, err
 		}
-		rep.Sweep = sw
+		if len(sw.Series) > 0 {
+			rep.Sweep = sw
+		}
 		pairs := cfg.Crossovers
 		if pairs == nil {
 			pairs = DefaultPairs(engines)
 		}
 		for _, p := range pairs {
+			if r.failed[p.Base] || r.failed[p.Challenger] {
+				continue
+			}
 			c, err := FindCrossover(sw, p)
 			if err != nil {
 				return nil, err
@@ -378,6 +441,22 @@ type ref struct {
 type runner struct {
 	cfg     *Config
 	digests map[Workload]ref
+	failed  map[string]bool // the engines that failed, left out from there on
+}
+
+// fail records err, a measurement's error, as its engine's failure in rep
+// when it is an *EngineError of a benchmark still running, and returns nil;
+// any other error it returns, to stop the benchmark.
+func (r *runner) fail(ctx context.Context, rep *Report, err error) error {
+	var ee *EngineError
+	if ctx.Err() != nil || !errors.As(err, &ee) {
+		return err
+	}
+	r.failed[ee.Engine] = true
+	rep.Failures = append(rep.Failures, EngineFailure{Engine: ee.Engine, Workers: ee.Workers, Workload: ee.Workload, Error: ee.Err.Error()})
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s failed: %v; %s is left out from there on (exit status 1)", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine))
+	r.progress("%s on %s failed: %v; going on without %s", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine)
+	return nil
 }
 
 func (r *runner) progress(format string, args ...any) {
@@ -404,10 +483,7 @@ func (r *runner) check(w Workload, label string, d Digest) error {
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
 	eng := e.New(workers)
 	defer sim.Close(eng)
-	label := e.Name
-	if workers > 0 {
-		label = fmt.Sprintf("%s/%d", e.Name, workers)
-	}
+	label := engineLabel(e.Name, workers)
 	job := &sim.Job{Params: r.cfg.params(w)}
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
 	var walls, transfer, kernel, startup, merge []time.Duration
@@ -416,7 +492,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 		res, err := eng.Run(ctx, job)
 		wall := time.Since(t0)
 		if err != nil {
-			return m, fmt.Errorf("bench: %s on %s: %w", label, w, err)
+			return m, &EngineError{Engine: e.Name, Workers: workers, Workload: w, Err: err}
 		}
 		if res.Summary == nil || res.Summary.Count != w.Lanes {
 			return m, fmt.Errorf("bench: %s on %s: result covers %d lanes, want %d", label, w, countOf(res), w.Lanes)
@@ -512,7 +588,9 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 	return s, nil
 }
 
-func (r *runner) sweep(ctx context.Context, engines []EngineSpec) (*Sweep, error) {
+// sweep measures the engines that have not failed at every size; one that
+// fails on the way has no series (the others go on).
+func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (*Sweep, error) {
 	sw := &Sweep{Steps: r.cfg.SweepSteps, Lanes: append([]uint64(nil), r.cfg.Sweep...)}
 	slices.Sort(sw.Lanes)
 	sw.Lanes = slices.Compact(sw.Lanes)
@@ -523,13 +601,20 @@ func (r *runner) sweep(ctx context.Context, engines []EngineSpec) (*Sweep, error
 	for _, n := range sw.Lanes {
 		w := Workload{n, r.cfg.SweepSteps}
 		for i, e := range engines {
+			if r.failed[e.Name] {
+				continue
+			}
 			m, err := r.measure(ctx, e, 0, w, r.cfg.SweepReps, r.cfg.Warmup)
 			if err != nil {
-				return nil, err
+				if err := r.fail(ctx, rep, err); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			sw.Series[i].Points = append(sw.Series[i].Points, SweepPoint{Lanes: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep})
 		}
 	}
+	sw.Series = slices.DeleteFunc(sw.Series, func(s SweepSeries) bool { return r.failed[s.Engine] })
 	return sw, nil
 }
 

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -242,5 +243,94 @@ func TestColdCountsStartup(t *testing.T) {
 	m := rep.Workloads[0].Engines[0]
 	if m.Cold < fakeStartup || m.Compile != fakeCompile || m.Wall.Median >= time.Minute {
 		t.Errorf("cold %v, compile %v, median %v: want cold and compile to count the first run's start-up and build, the median not", m.Cold, m.Compile, m.Wall.Median)
+	}
+}
+
+// flaky runs on cpu.Serial until its run number fail (counting from 1
+// across its instances), and fails every run from there on.
+type flaky struct {
+	runs *int
+	fail int
+}
+
+func (flaky) Name() string { return "flaky" }
+
+func (f flaky) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	if *f.runs++; *f.runs >= f.fail {
+		return nil, errors.New("no space left on device")
+	}
+	return cpu.Serial{}.Run(ctx, job)
+}
+
+// TestRunEngineFails: an engine whose run fails mid-benchmark (the
+// processes engine when $TMPDIR goes) is recorded as failed and left out
+// from there on, and the other engines' measurements stand: the whole
+// report was lost.
+func TestRunEngineFails(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		fail     int // the run that fails first
+		measured int // how many workloads flaky has a measurement on
+		failedOn Workload
+		sweep    bool // flaky has a sweep series
+	}{
+		// 2 workloads x (1 warm-up + 2 reps), then 3 sweep sizes x (1 + 1).
+		{"first workload", 1, 0, Workload{3000, 10}, false},
+		{"second workload", 4, 1, Workload{1000, 7}, false},
+		{"sweep", 9, 2, Workload{1000, 4}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			runs := 0
+			engines := append(CPUEngines(), EngineSpec{Name: "flaky", New: func(int) sim.Engine { return flaky{&runs, c.fail} }})
+			rep, err := Run(context.Background(), tinyConfig(), engines)
+			if err != nil {
+				t.Fatalf("Run: %v, want the report with the failure in it", err)
+			}
+			want := EngineFailure{Engine: "flaky", Workload: c.failedOn, Error: "no space left on device"}
+			if len(rep.Failures) != 1 || rep.Failures[0] != want {
+				t.Fatalf("failures %+v, want %+v", rep.Failures, want)
+			}
+			if got, want := rep.Failures[0].String(), "bench: flaky on "+c.failedOn.String()+": no space left on device"; got != want {
+				t.Errorf("failure reads %q, want %q", got, want)
+			}
+			if runs != c.fail {
+				t.Errorf("flaky ran %d times, want %d: it must be left out after its failure", runs, c.fail)
+			}
+			measured := 0
+			for _, wr := range rep.Workloads {
+				if rep.engine(wr.Workload, "serial") == nil || rep.engine(wr.Workload, "parallel") == nil {
+					t.Errorf("%v: serial or parallel missing", wr.Workload)
+				}
+				if rep.engine(wr.Workload, "flaky") != nil {
+					measured++
+				}
+			}
+			if measured != c.measured {
+				t.Errorf("flaky measured on %d workloads, want %d", measured, c.measured)
+			}
+			if len(rep.Scaling) != 1 || rep.Sweep == nil || rep.Sweep.series("parallel") == nil || (rep.Sweep.series("flaky") != nil) != c.sweep {
+				t.Errorf("scaling %+v, sweep %+v: want parallel's, and a flaky series %v", rep.Scaling, rep.Sweep, c.sweep)
+			}
+			if !strings.Contains(strings.Join(rep.Notes, "\n"), "flaky on "+c.failedOn.String()+" failed: no space left on device; flaky is left out") {
+				t.Errorf("notes %q do not say flaky failed", rep.Notes)
+			}
+			var b strings.Builder
+			if err := rep.WriteCSV(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "\nfailed,"+fmt.Sprint(c.failedOn.Lanes)+",") || !strings.Contains(b.String(), "no space left on device") {
+				t.Errorf("CSV has no failed row:\n%s", b.String())
+			}
+		})
+	}
+}
+
+// TestRunEngineFailsStopped: a failure that comes from a stopped benchmark
+// stops it, as before.
+func TestRunEngineFailsStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rep, err := Run(ctx, tinyConfig(), CPUEngines()); err == nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("Run on a cancelled context: %+v, %v; want the cancellation", rep, err)
 	}
 }

@@ -37,6 +37,8 @@ func benchCommand() *cli.Command {
 			"--lanes and --steps): --warmup untimed runs, then --reps timed ones. It reports the\n" +
 			"median with min and max, ns per lane-step and the speedup over serial, and checks\n" +
 			"every run's digest against the first engine's: a mismatch is a bug and exits 1.\n" +
+			"An engine whose run fails is left out from there on with a note, the others'\n" +
+			"measurements standing, and bench exits 1 after the report.\n" +
 			"Then, unless turned off: the engines that scale at each of --workers with Amdahl's\n" +
 			"law fitted, every engine over the --sweep lane counts with the sizes where one\n" +
 			"starts beating another, and the course's Python and NumPy versions.\n\n" +
@@ -105,6 +107,14 @@ func benchAction(c *cli.Context) error {
 	if len(specs) == 0 {
 		return errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}
+	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
+		// Its part files go there: a missing, read-only or full
+		// temporary folder stopped the benchmark in its middle.
+		if err := bench.CheckTempDir(); err != nil {
+			return &usageError{msg: fmt.Sprintf("the processes engine %v", err),
+				hint: fmt.Sprintf("set %s to a folder that takes new files, or leave processes out with --engines", bench.TempDirVar())}
+		}
+	}
 	cfg.Devices = engines.DeviceLabels
 	stderr := c.App.ErrWriter
 	if !opts.quiet {
@@ -171,7 +181,13 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	rep.Notes = append(rep.Notes, notes...)
-	return writeBench(c, rep, opts)
+	errs := []error{writeBench(c, rep, opts)}
+	// An engine that failed mid-benchmark is in the report, the others'
+	// measurements with it, and fails the command (exit 1) after it.
+	for _, f := range rep.Failures {
+		errs = append(errs, errors.New(f.String()))
+	}
+	return errors.Join(errs...)
 }
 
 // benchConfig reads the flags into a bench configuration, checking every

@@ -79,7 +79,8 @@ func TestBenchMissingEngine(t *testing.T) {
 }
 
 // TestBenchEngineStarts checks that an engine that fails for a worker count
-// reports it from Run rather than panicking.
+// reports it from Run rather than panicking, in a report that keeps what
+// was measured.
 func TestBenchEngineStarts(t *testing.T) {
 	withBench(t, engines.Benchable{Entries: []string{"serial", "picky"}, Specs: []engines.Spec{serialSpec(),
 		spec("picky", true, func(w int) sim.Engine {
@@ -88,9 +89,14 @@ func TestBenchEngineStarts(t *testing.T) {
 			}
 			return cpu.Serial{}
 		})}})
-	code, _, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--workers", "2", "--no-sweep", "--baseline", "none", "-q")
+	code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--workers", "2", "--no-sweep", "--baseline", "none", "-q")
 	if want := "gpusim: error: bench: picky/2 on 100 x 4: start picky: one worker at most\n"; code != exitFailure || stderr != want {
 		t.Errorf("got exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
+	}
+	// The measurements made stand (picky on its default worker count
+	// included); its scaling table, cut short, is left out.
+	if !strings.Contains(stdout, "\n100 x 4   picky ") || strings.Contains(stdout, "\nScaling\n") || !strings.Contains(stdout, "note: picky/2 on 100 x 4 failed: start picky: one worker at most; picky is left out from there on (exit status 1)\n") {
+		t.Errorf("the report lacks picky's measurement or its failure, or has a scaling table:\n%s", stdout)
 	}
 }
 
@@ -159,5 +165,32 @@ func TestBenchPythonFails(t *testing.T) {
 	code, stdout, stderr = run(context.Background(), append(args, "--python", "/bin/true")...)
 	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, `gpusim: error: --python: "/bin/true" is not a Python that imports numpy`) || strings.Contains(stderr, "bench: serial") {
 		t.Errorf("--python /bin/true: exit %d, stdout %q, stderr %q; want exit 2 before anything runs", code, stdout, stderr)
+	}
+}
+
+// TestBenchEngineFails: an engine that fails mid-benchmark (the processes
+// engine when the temporary folder goes or fills up) does not lose the
+// other engines' report: it is printed, with the failure in its notes (and
+// in the JSON's failures), and bench exits 1 naming it. The whole report was
+// lost.
+func TestBenchEngineFails(t *testing.T) {
+	withBench(t, engines.Benchable{Entries: []string{"serial", "failing"}, Specs: []engines.Spec{serialSpec(),
+		spec("failing", false, func(int) sim.Engine { return failingEngine{errors.New("no space left on device")} })}})
+	args := []string{"bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--sweep", "100,1000", "--sweep-reps", "1", "--baseline", "none"}
+	code, stdout, stderr := run(context.Background(), args...)
+	if want := "gpusim: error: bench: failing on 100 x 4: no space left on device\n"; code != exitFailure || !strings.HasSuffix(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 and stderr ending %q", code, stderr, want)
+	}
+	if !strings.Contains(stderr, "bench: failing on 100 x 4 failed: no space left on device; going on without failing\n") {
+		t.Errorf("no progress line on the failure:\n%s", stderr)
+	}
+	for _, want := range []string{"\n100 x 4   serial ", "\nLANES  SERIAL\n", "note: failing on 100 x 4 failed: no space left on device; failing is left out from there on (exit status 1)\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the report lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, _ = run(context.Background(), append(args, "--format", "json", "-q")...)
+	if code != exitFailure || !strings.Contains(stdout, `"failures": [`) || !strings.Contains(stdout, `"error": "no space left on device"`) {
+		t.Errorf("JSON: exit %d, no failures:\n%s", code, stdout)
 	}
 }
