@@ -92,10 +92,13 @@ type Options struct {
 //
 // A launch runs a fixed grid of work-groups over a chunk of lanes with a
 // grid-stride loop; each work-item computes VectorWidth consecutive lanes
-// at a time. Launches aim at about 100 ms: when a chunk's steps would take
-// longer, the chunk runs in several launches of whole Philox blocks that
-// carry each lane's temperature in a device buffer, so a run stops soon
-// after its context is cancelled whatever the step count. Each kernel's
+// at a time. Launches aim at about 100 ms: the engine's first launch of a
+// kernel is a small pilot (2^12 lane-steps) and each later one is sized
+// from the rate of the last completed, so a run stops soon after its
+// context is cancelled whatever the device's speed; when a chunk's steps
+// would take longer, the chunk runs in several launches of whole Philox
+// blocks that carry each lane's temperature in a device buffer, so it does
+// whatever the step count. Each kernel's
 // work-group size comes from its own limits, the grid is whole waves of
 // compute units, and its local memory is checked against the device's.
 // Statistics are reduced on the device: each work-group folds its
@@ -142,9 +145,13 @@ type Engine struct {
 	built, cold bool
 	// launches counts kernel launches of runs (tests check how runs split).
 	launches int
-	startup  time.Duration // Open's time not yet reported in a Result
-	closed   bool
-	st       selfTestState
+	// work is the lane-steps of the next run's first launch of the weather
+	// and weather_daily kernels: the size the last run's launches reached
+	// (0: none yet, pilotLaneSteps).
+	work    [2]uint64
+	startup time.Duration // Open's time not yet reported in a Result
+	closed  bool
+	st      selfTestState
 }
 
 // ErrInexactDevice matches Open's error for exact math on a device whose

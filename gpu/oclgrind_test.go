@@ -3,12 +3,15 @@ package gpu
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -139,4 +142,69 @@ func oclgrindChild(t *testing.T) {
 		}
 	}
 	fmt.Println("child-checked:", e.Name(), "local memory", want)
+}
+
+// TestOclgrindCancel: a run on Oclgrind's simulator (100,000 times
+// slower than pocl) returns soon after its context ends: its first launch
+// is a small pilot and later ones aim at 100 ms. Before, the first launch
+// was 2^24 lane-steps whatever the device (10 s on Oclgrind) and the run
+// returned only after it. Skipped without Oclgrind, except under CI=true.
+func TestOclgrindCancel(t *testing.T) {
+	if os.Getenv(childEnv) == "oclgrind-cancel" {
+		oclgrindCancelChild(t)
+		return
+	}
+	requireOclgrind(t, oclgrindLibrary)
+	cmd := testCommand(t, "^TestOclgrindCancel$")
+	cmd.Env = append(cmd.Env, childEnv+"=oclgrind-cancel", cl.EnvLibrary+"="+oclgrindLibrary)
+	oclgrindChildRun(t, cmd)
+}
+
+// stallBound is how long an Oclgrind run may take past its cancel, and a
+// two-device run with Oclgrind in all: a few of its 100 ms launches, with
+// slack for a loaded machine.
+const stallBound = 3 * time.Second
+
+func oclgrindCancelChild(t *testing.T) {
+	e, err := Open(Options{Device: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	p := sim.Default()
+	p.Lanes, p.Steps = 100_000, 10
+	deadline := time.Now().Add(200 * time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	_, err = e.Run(ctx, &sim.Job{Params: p})
+	late := time.Since(deadline)
+	if !errors.Is(err, context.DeadlineExceeded) || late > stallBound {
+		t.Errorf("%s: a run cancelled after 200 ms returned %v after %v more, want the deadline's error within %v", e.Label(), err, late, stallBound)
+	}
+	fmt.Printf("child-checked: %s: returned %v after the deadline\n", e.Label(), late)
+}
+
+// requireOclgrind skips the test unless the files exist, or fails it under
+// CI=true, where .ci/run installs Oclgrind.
+func requireOclgrind(t *testing.T, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("Oclgrind is required when CI=true: %v", err)
+			}
+			t.Skipf("no Oclgrind: %v", err)
+		}
+	}
+}
+
+// oclgrindChildRun runs cmd, a child process of this test binary, and
+// fails the test unless it reports it checked.
+func oclgrindChildRun(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !bytes.Contains(out, []byte("child-checked:")) {
+		t.Errorf("child: %v", err)
+	}
 }

@@ -21,16 +21,25 @@ const recWords = 6
 // noise.
 const chunkTarget = 100 * time.Millisecond
 
-// firstChunkLaneSteps sizes the first launch of a run, before any launch
-// was timed: about 20 ms on a two-core CPU, far less on a GPU.
-const firstChunkLaneSteps = 1 << 24
+// pilotLaneSteps sizes the first launch of an engine's first run of each
+// kernel, before any launch was timed: a few microseconds of work on a CPU
+// or GPU, about 50 ms on Oclgrind's simulator (100,000 times slower than
+// pocl). adapt then grows launches up to 16 times at a time towards
+// chunkTarget (half a dozen launches reach the largest GPU's), and later
+// runs of the engine start at the size its last run reached. A first
+// launch sized for a fast device (2^24 lane-steps, 20 ms on a two-core
+// CPU) took 10 s on Oclgrind, and a cancelled run waited for it.
+const pilotLaneSteps = 1 << 12
 
 // dailyRecordBytes bounds the per-group, per-step daily records on the
 // device: a full grid up to about a thousand steps on the largest GPUs.
 const dailyRecordBytes = 64 << 20
 
 // Run implements sim.Engine. It checks ctx between launches and calls
-// job.Progress once per launch, when the launch has completed.
+// job.Progress once per launch, when the launch has completed. Launches
+// start small and grow towards chunkTarget, so a cancelled run returns
+// after at most the launch in flight and the one queued behind it, about
+// 2 chunkTargets, on a slow device as on a fast one.
 func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -74,6 +83,7 @@ type run struct {
 	bufs         []*cl.Buffer
 
 	kernel, transfer time.Duration
+	work             uint64 // lane-steps of the next launch
 
 	// The plan: kernel, grid, buffers and arguments.
 	k           *cl.Kernel
@@ -92,10 +102,11 @@ type run struct {
 }
 
 // flight is a launch in flight: its kernel event, the read of its finals,
-// the lanes it completes (0 for a part before the last) and its lane-steps.
+// the lanes it completes (0 for a part before the last), its lane-steps
+// and the lane-steps planned for it (run.work when it was launched).
 type flight struct {
-	kev, rev *cl.Event
-	n, work  uint64
+	kev, rev      *cl.Event
+	n, work, plan uint64
 }
 
 func (r *run) release() {
@@ -376,11 +387,19 @@ func (r *run) launchAll(ctx context.Context) error {
 		}
 		r.pending = nil
 	}()
+	kind := 0
+	if r.dhist != nil {
+		kind = 1
+	}
+	r.work = r.e.work[kind]
+	if r.work == 0 {
+		r.work = pilotLaneSteps
+	}
+	defer func() { r.e.work[kind] = r.work }() // where the next run starts
 	blocks := r.p.Steps / 4
-	work := uint64(firstChunkLaneSteps) // lane-steps per launch
-	since := uint64(0)                  // lanes in the device histograms since their last reset
+	since := uint64(0) // lanes in the device histograms since their last reset
 	for off, which := uint64(0), 0; off < r.count; which ^= 1 {
-		n, split := r.lanes(work, r.count-off)
+		n, split := r.lanes(r.work, r.count-off)
 		if since+n > r.e.opts.histLimit {
 			if err := r.drain(); err != nil {
 				return err
@@ -396,7 +415,7 @@ func (r *run) launchAll(ctx context.Context) error {
 			}
 			pt := part{off: off, n: n, b0: b0, nb: blocks - b0, which: which}
 			if split {
-				pt.nb = min(pt.nb, max(1, int(min(work/(n*4), math.MaxInt32))))
+				pt.nb = min(pt.nb, max(1, int(min(r.work/(n*4), math.MaxInt32))))
 				if r.partBlocks > 0 {
 					pt.nb = min(pt.nb, r.partBlocks)
 				}
@@ -410,11 +429,9 @@ func (r *run) launchAll(ctx context.Context) error {
 			// that the device never idles while the host reports
 			// progress.
 			if len(r.pending) == 2 {
-				done, d, err := r.complete()
-				if err != nil {
+				if err := r.complete(); err != nil {
 					return err
 				}
-				work = adapt(work, done, d)
 			}
 			if pt.last {
 				break
@@ -466,7 +483,7 @@ func (r *run) launch(pt part) error {
 	if pt.last {
 		steps += r.p.Steps % 4
 	}
-	f := flight{kev: kev, work: pt.n * uint64(max(steps, 1))}
+	f := flight{kev: kev, work: pt.n * uint64(max(steps, 1)), plan: r.work}
 	if pt.last {
 		f.n = pt.n
 		if r.job.KeepFinals {
@@ -483,9 +500,9 @@ func (r *run) launch(pt part) error {
 	return nil
 }
 
-// complete waits for the oldest launch in flight and reports its progress;
-// it returns the launch's lane-steps and kernel time.
-func (r *run) complete() (uint64, time.Duration, error) {
+// complete waits for the oldest launch in flight, reports its progress and
+// sizes the next launch from its kernel time.
+func (r *run) complete() error {
 	f := r.pending[0]
 	r.pending = r.pending[1:]
 	d, err := r.wait(f.kev, true)
@@ -495,18 +512,23 @@ func (r *run) complete() (uint64, time.Duration, error) {
 		}
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("opencl: run %d lanes: %w", f.n, err)
+		return fmt.Errorf("opencl: run %d lanes: %w", f.n, err)
+	}
+	if 4*f.work >= f.plan {
+		// A launch cut short by the lanes left is mostly fixed cost:
+		// its rate would shrink the next run's first launch.
+		r.work = adapt(r.work, f.work, d)
 	}
 	if r.job.Progress != nil && f.n > 0 {
 		r.job.Progress(f.n)
 	}
-	return f.work, d, nil
+	return nil
 }
 
 // drain completes every launch in flight.
 func (r *run) drain() error {
 	for len(r.pending) > 0 {
-		if _, _, err := r.complete(); err != nil {
+		if err := r.complete(); err != nil {
 			return err
 		}
 	}
@@ -544,13 +566,15 @@ func (r *run) round(n uint64) uint64 {
 }
 
 // adapt sizes the next launch in lane-steps from the last launch's rate,
-// towards chunkTarget, changing by at most a factor of 4 at a time.
+// towards chunkTarget, shrinking by at most a factor of 4 at a time and
+// growing by at most 16: a launch's fixed cost makes a small launch's rate
+// low, so growing from a pilot launch never overshoots the target by much.
 func adapt(work, done uint64, d time.Duration) uint64 {
-	next := float64(work) * 4
+	next := float64(work) * 16
 	if d > 0 {
 		next = float64(done) * float64(chunkTarget) / float64(d)
 	}
-	next = min(max(next, float64(work)/4), float64(work)*4, 1<<62)
+	next = min(max(next, float64(work)/4), float64(work)*16, 1<<62)
 	return max(uint64(next), 1)
 }
 
