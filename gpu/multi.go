@@ -124,8 +124,9 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 // other cancelled. A lane's result depends only on the seed, the lane and
 // the model, so both compute the same bits; without the copies one slow
 // device (Oclgrind's simulator beside pocl, 200 times slower) held the
-// whole run on its last piece. Copies report no progress, which the
-// original already does.
+// whole run on its last piece. Each piece's progress is reported once: the
+// first attempt's as it goes, and what it has not reported when a copy
+// wins.
 func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64) ([]*sim.Result, error) {
 	parts := make([]*sim.Result, n)
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -133,6 +134,7 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 	var mu sync.Mutex
 	stops := make([][]context.CancelFunc, n) // the running attempts of each piece
 	copied := make([]bool, n)
+	reported := make([]uint64, n) // lanes of each piece reported to job.Progress
 	next := uint64(0)
 	// take returns the piece to run next and whether it is a copy, or
 	// false when there is nothing left to do.
@@ -151,6 +153,16 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 		}
 		return 0, false, false
 	}
+	progress := func(k uint64) func(uint64) {
+		return func(lanes uint64) {
+			mu.Lock()
+			defer mu.Unlock()
+			if parts[k] == nil {
+				reported[k] += lanes
+				job.Progress(lanes)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for _, e := range m.engines {
 		wg.Go(func() {
@@ -161,9 +173,9 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 				}
 				lo, c := sim.Split(count, k, n)
 				sub := *job
-				sub.First, sub.Count = first+lo, c
-				if dup {
-					sub.Progress = nil
+				sub.First, sub.Count, sub.Progress = first+lo, c, nil
+				if job.Progress != nil && !dup {
+					sub.Progress = progress(k)
 				}
 				pctx, stop := context.WithCancel(ctx)
 				mu.Lock()
@@ -181,6 +193,10 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 					parts[k] = r
 					for _, s := range stops[k] {
 						s() // the other attempt, if any
+					}
+					if job.Progress != nil && reported[k] < c {
+						job.Progress(c - reported[k]) // what a cancelled first attempt did not report
+						reported[k] = c
 					}
 					done = true
 				}
