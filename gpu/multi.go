@@ -91,18 +91,18 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 		per = 8
 	}
 	n := min(uint64(per*len(m.engines)), count)
-	parts, err := m.runPieces(ctx, job, first, count, n)
+	// The finals of every piece are copied into res.Finals as it
+	// completes, so a run holds them once, plus a piece's per device.
+	res := sim.NewResult("opencl", m.Label(), job, first, count)
+	parts, err := m.runPieces(ctx, job, first, count, n, res.Finals)
 	if err != nil {
 		return nil, err
 	}
-	res := sim.NewResult("opencl", m.Label(), job, first, count)
-	res.Finals = res.Finals[:0] // filled in lane order below
 	res.Math = parts[0].Math
 	for _, r := range parts {
 		if err := res.Summary.Merge(r.Summary); err != nil {
 			return nil, err
 		}
-		res.Finals = append(res.Finals, r.Finals...)
 		for i, d := range r.Daily {
 			if err := res.Daily[i].Merge(d); err != nil {
 				return nil, err
@@ -126,8 +126,11 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 // device (Oclgrind's simulator beside pocl, 200 times slower) held the
 // whole run on its last piece. Each piece's progress is reported once: the
 // first attempt's as it goes, and what it has not reported when a copy
-// wins.
-func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64) ([]*sim.Result, error) {
+// wins. A job that keeps finals has them copied into finals (count lanes)
+// as each piece completes; each device reads its pieces' into a slice of
+// its own, reused from piece to piece, so that the two attempts of a piece
+// never write the same memory.
+func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64, finals []float32) ([]*sim.Result, error) {
 	parts := make([]*sim.Result, n)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -163,9 +166,11 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 			}
 		}
 	}
+	maxPiece := (count + n - 1) / n
 	var wg sync.WaitGroup
 	for _, e := range m.engines {
 		wg.Go(func() {
+			var own []float32 // this device's finals of a piece
 			for ctx.Err() == nil {
 				k, dup, ok := take()
 				if !ok {
@@ -177,6 +182,13 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 				if job.Progress != nil && !dup {
 					sub.Progress = progress(k)
 				}
+				var dst []float32
+				if finals != nil {
+					if own == nil {
+						own = make([]float32, maxPiece)
+					}
+					dst = own[:c]
+				}
 				pctx, stop := context.WithCancel(ctx)
 				mu.Lock()
 				if parts[k] != nil { // finished while this one was taken
@@ -186,10 +198,11 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 				}
 				stops[k] = append(stops[k], stop)
 				mu.Unlock()
-				r, err := e.Run(pctx, &sub)
+				r, err := e.runInto(pctx, &sub, dst)
 				mu.Lock()
 				done := parts[k] != nil
-				if err == nil && !done {
+				won := err == nil && !done
+				if won {
 					parts[k] = r
 					for _, s := range stops[k] {
 						s() // the other attempt, if any
@@ -205,6 +218,10 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 				if err != nil && !done {
 					cancel(fmt.Errorf("%s: %w", e.Label(), err))
 					return
+				}
+				if won && finals != nil {
+					copy(finals[lo:lo+c], r.Finals)
+					r.Finals = nil
 				}
 			}
 		})

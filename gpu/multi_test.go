@@ -2,6 +2,8 @@ package gpu
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,5 +70,40 @@ func TestMultiStraggler(t *testing.T) {
 	}
 	if n := lanes.Load(); n != p.Lanes {
 		t.Errorf("progress reported %d lanes, want %d", n, p.Lanes)
+	}
+}
+
+// TestMultiFinalsMemory: kept finals are held once, not once per piece and
+// again merged: the run allocates little more than the finals' 4 bytes a
+// lane (sim.HostBytes, which the up-front memory check uses); before, a
+// 2e8-lane --device all --out run needed twice that and died where
+// --device 0 ran. The finals are the one device's, bit for bit.
+func TestMultiFinalsMemory(t *testing.T) {
+	cltest.RequireDevice(t)
+	m, err := OpenMulti([]int{0, 0}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	p := sim.Default()
+	p.Lanes, p.Steps = 4_000_003, 1
+	job := &sim.Job{Params: p, KeepFinals: true}
+	want, err := m.engines[0].Run(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := m.Run(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	finals := 4 * p.Lanes
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > finals*5/4 {
+		t.Errorf("the run allocated %d bytes, %.2f times its finals' %d", alloc, float64(alloc)/float64(finals), finals)
+	}
+	if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Finals, want.Finals) || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
+		t.Errorf("digest %x, want %x (finals equal: %v)", got.Summary.Digest, want.Summary.Digest, slices.Equal(got.Finals, want.Finals))
 	}
 }

@@ -41,6 +41,13 @@ const dailyRecordBytes = 64 << 20
 // after at most the launch in flight and the one queued behind it, about
 // 2 chunkTargets, on a slow device as on a fast one.
 func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	return e.runInto(ctx, job, nil)
+}
+
+// runInto is Run, with the finals of a job that keeps them read into
+// finals (of the job's lane count) when it is not nil instead of a slice of
+// the result's own: Multi's pieces reuse one slice per device.
+func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*sim.Result, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -50,6 +57,9 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	first, count, err := job.Range()
 	if err != nil {
 		return nil, err
+	}
+	if finals != nil && (!job.KeepFinals || uint64(len(finals)) != count) {
+		return nil, fmt.Errorf("opencl: %d finals given for %d lanes", len(finals), count)
 	}
 	if e.opts.runDelay > 0 {
 		select {
@@ -61,7 +71,7 @@ func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err := e.checkSubnormals(job); err != nil {
 		return nil, err
 	}
-	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count}
+	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count, dst: finals}
 	defer r.release()
 	res, err := r.run(ctx)
 	if err != nil {
@@ -80,6 +90,7 @@ type run struct {
 	m            sim.Model
 	first, count uint64
 	res          *sim.Result
+	dst          []float32 // the finals' slice, or nil for the result's own
 	bufs         []*cl.Buffer
 
 	kernel, transfer time.Duration
@@ -248,7 +259,16 @@ func (a *weatherDailyArgs) local(e *Engine, wg, ns int, last bool) {
 }
 
 func (r *run) run(ctx context.Context) (*sim.Result, error) {
-	r.res = sim.NewResult("opencl", r.e.label, r.job, r.first, r.count)
+	job := r.job
+	if r.dst != nil {
+		j := *job
+		j.KeepFinals = false // no slice of its own
+		job = &j
+	}
+	r.res = sim.NewResult("opencl", r.e.label, job, r.first, r.count)
+	if r.dst != nil {
+		r.res.Finals = r.dst
+	}
 	if r.e.fast {
 		r.res.Math = sim.MathFast
 	}
