@@ -60,7 +60,10 @@ type Options struct {
 	// runDelay makes every run wait this long first (or until its context
 	// ends): a slow device, for Multi's tests.
 	runDelay time.Duration
-	rebuilt  bool // RunSelfTest's second try, from source
+	// stall makes every run wait this long first whatever its context: a
+	// slow device's launch in flight, which a cancel does not cut short.
+	stall   time.Duration
+	rebuilt bool // RunSelfTest's second try, from source
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -137,6 +140,9 @@ type Engine struct {
 	// dailyBlocks is how many Philox blocks of steps one weather_daily
 	// launch may take: its per-step histograms must fit in local memory.
 	dailyBlocks int
+	// pmu guards compile and startup once Open has returned: Multi takes
+	// them while a run may hold mu.
+	pmu sync.Mutex
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
 	// built says Open built the program from source (no binary in the

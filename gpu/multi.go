@@ -21,6 +21,15 @@ type Multi struct {
 	// PiecesPerDevice sets how finely the lanes are cut (default 8): more
 	// balances better, fewer saves per-run set-up.
 	PiecesPerDevice int
+
+	// free holds a token for each engine on which no attempt runs: a run
+	// returns once every piece has a result, while a losing attempt it
+	// cancelled may still be finishing its launch in flight; the next run
+	// uses that engine once the attempt has returned.
+	free []chan struct{}
+	// workers counts the goroutines that drive the engines, those still
+	// finishing a cancelled attempt after their run returned included.
+	workers sync.WaitGroup
 }
 
 // OpenMulti opens one Engine per device index with the same options.
@@ -35,6 +44,9 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 			return nil, fmt.Errorf("device %d: %w", i, err)
 		}
 		m.engines = append(m.engines, e)
+		free := make(chan struct{}, 1)
+		free <- struct{}{}
+		m.free = append(m.free, free)
 	}
 	if len(m.engines) == 0 {
 		return nil, fmt.Errorf("opencl: no devices given")
@@ -65,11 +77,13 @@ func (m *Multi) Label() string {
 	return strings.Join(ls, " + ")
 }
 
-// Close releases every device's engine.
+// Close waits for the attempts still running (cancelled ones finishing
+// their launch in flight), then releases every device's engine.
 func (m *Multi) Close() error {
 	if m == nil {
 		return nil
 	}
+	m.workers.Wait()
 	var first error
 	for _, e := range m.engines {
 		if err := e.Close(); err != nil && first == nil {
@@ -94,11 +108,12 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	// The finals of every piece are copied into res.Finals as it
 	// completes, so a run holds them once, plus a piece's per device.
 	res := sim.NewResult("opencl", m.Label(), job, first, count)
-	parts, err := m.runPieces(ctx, job, first, count, n, res.Finals)
+	parts, t, err := m.runPieces(ctx, job, first, count, n, res.Finals)
 	if err != nil {
 		return nil, err
 	}
 	res.Math = parts[0].Math
+	res.Timing = t
 	for _, r := range parts {
 		if err := res.Summary.Merge(r.Summary); err != nil {
 			return nil, err
@@ -108,8 +123,6 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 				return nil, err
 			}
 		}
-		res.Timing.Compile += r.Timing.Compile
-		res.Timing.Startup += r.Timing.Startup
 		res.Timing.Kernel += r.Timing.Kernel
 		res.Timing.Transfer += r.Timing.Transfer
 	}
@@ -123,22 +136,35 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 // device still runs (one copy a piece): the first to finish is kept and the
 // other cancelled. A lane's result depends only on the seed, the lane and
 // the model, so both compute the same bits; without the copies one slow
-// device (Oclgrind's simulator beside pocl, 200 times slower) held the
-// whole run on its last piece. Each piece's progress is reported once: the
-// first attempt's as it goes, and what it has not reported when a copy
-// wins. A job that keeps finals has them copied into finals (count lanes)
-// as each piece completes; each device reads its pieces' into a slice of
-// its own, reused from piece to piece, so that the two attempts of a piece
-// never write the same memory.
-func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64, finals []float32) ([]*sim.Result, error) {
-	parts := make([]*sim.Result, n)
+// device (Oclgrind's simulator beside pocl, 100,000 times slower) held the
+// whole run on its last piece. It returns as soon as every piece has a
+// result: a cancelled attempt finishes its launch in flight in the
+// background (Close waits for it).
+//
+// Each piece's progress is reported once: the first attempt's as it goes,
+// and what it has not reported when a copy wins. A job that keeps finals
+// has them copied into finals (count lanes) as each piece completes; each
+// device reads its pieces' into a slice of its own, since a cancelled
+// attempt may still be writing them after the run returns.
+//
+// The timing returned holds the start-up and compile time the engines had
+// not reported yet; the pieces' results hold their kernel and transfer
+// times.
+func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64, finals []float32) ([]*sim.Result, sim.Timing, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var mu sync.Mutex
-	stops := make([][]context.CancelFunc, n) // the running attempts of each piece
-	copied := make([]bool, n)
-	reported := make([]uint64, n) // lanes of each piece reported to job.Progress
-	next := uint64(0)
+	defer cancel(nil) // ends the losing attempts still running
+	var (
+		mu       sync.Mutex
+		parts    = make([]*sim.Result, n)
+		stops    = make([][]context.CancelFunc, n) // the running attempts of each piece
+		copied   = make([]bool, n)
+		reported = make([]uint64, n) // lanes of each piece reported to job.Progress
+		next     uint64
+		left     = n  // pieces without a result, or whose finals are being copied
+		over     bool // runPieces has returned: nothing more is reported
+		timing   sim.Timing
+		done     = make(chan struct{}) // closed when left reaches 0
+	)
 	// take returns the piece to run next and whether it is a copy, or
 	// false when there is nothing left to do.
 	take := func() (k uint64, dup, ok bool) {
@@ -160,16 +186,28 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 		return func(lanes uint64) {
 			mu.Lock()
 			defer mu.Unlock()
-			if parts[k] == nil {
+			if parts[k] == nil && !over {
 				reported[k] += lanes
 				job.Progress(lanes)
 			}
 		}
 	}
 	maxPiece := (count + n - 1) / n
-	var wg sync.WaitGroup
-	for _, e := range m.engines {
-		wg.Go(func() {
+	for i, e := range m.engines {
+		m.workers.Go(func() {
+			select {
+			case <-m.free[i]:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { m.free[i] <- struct{}{} }()
+			mu.Lock()
+			if !over {
+				s, c := e.takeStartup()
+				timing.Startup += s
+				timing.Compile += c
+			}
+			mu.Unlock()
 			var own []float32 // this device's finals of a piece
 			for ctx.Err() == nil {
 				k, dup, ok := take()
@@ -199,36 +237,48 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 				stops[k] = append(stops[k], stop)
 				mu.Unlock()
 				r, err := e.runInto(pctx, &sub, dst)
+				stop()
 				mu.Lock()
-				done := parts[k] != nil
-				won := err == nil && !done
+				won := err == nil && parts[k] == nil
 				if won {
 					parts[k] = r
 					for _, s := range stops[k] {
 						s() // the other attempt, if any
 					}
-					if job.Progress != nil && reported[k] < c {
+					if job.Progress != nil && reported[k] < c && !over {
 						job.Progress(c - reported[k]) // what a cancelled first attempt did not report
 						reported[k] = c
 					}
-					done = true
 				}
+				failed := err != nil && parts[k] == nil
 				mu.Unlock()
-				stop()
-				if err != nil && !done {
+				if failed {
 					cancel(fmt.Errorf("%s: %w", e.Label(), err))
 					return
 				}
-				if won && finals != nil {
-					copy(finals[lo:lo+c], r.Finals)
-					r.Finals = nil
+				if won {
+					if finals != nil {
+						copy(finals[lo:lo+c], r.Finals)
+						r.Finals = nil
+					}
+					mu.Lock()
+					if left--; left == 0 {
+						close(done)
+					}
+					mu.Unlock()
 				}
 			}
 		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
-	return parts, nil
+	mu.Lock()
+	defer mu.Unlock()
+	over = true
+	if left > 0 {
+		return nil, sim.Timing{}, context.Cause(ctx)
+	}
+	return parts, timing, nil
 }

@@ -73,6 +73,65 @@ func TestMultiStraggler(t *testing.T) {
 	}
 }
 
+// TestMultiStall: an attempt that a cancel does not stop at once (a slow
+// device's launch in flight: 10 s of Oclgrind's) no longer holds the run,
+// which returns once every piece has a result; nor does it hold the next
+// run, which does without that device until it is free. Progress stops when
+// the run returns and adds up to the lanes; Close waits for the attempt,
+// and leaves no goroutine behind.
+func TestMultiStall(t *testing.T) {
+	cltest.RequireDevice(t)
+	const stall = 3 * time.Second
+	goroutines := runtime.NumGoroutine()
+	m, err := OpenMulti([]int{0, 0}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 100_000, 10
+	want, err := m.engines[0].Run(context.Background(), &sim.Job{Params: p, KeepFinals: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.engines[1].opts.stall = stall
+	start := time.Now()
+	var lanes atomic.Uint64
+	for run := range 2 {
+		lanes.Store(0)
+		got, err := m.Run(context.Background(), &sim.Job{Params: p, KeepFinals: true, Progress: func(n uint64) { lanes.Add(n) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > stall/2 {
+			t.Errorf("run %d returned after %v, want well before the stalled attempt's %v", run, took, stall)
+		}
+		if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Finals, want.Finals) || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
+			t.Errorf("run %d: digest %x, want %x (finals equal: %v)", run, got.Summary.Digest, want.Summary.Digest, slices.Equal(got.Finals, want.Finals))
+		}
+		if n := lanes.Load(); n != p.Lanes {
+			t.Errorf("run %d: progress reported %d lanes, want %d", run, n, p.Lanes)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < stall {
+		t.Errorf("Close returned after %v, before the stalled attempt's %v", took, stall)
+	}
+	if n := lanes.Load(); n != p.Lanes {
+		t.Errorf("progress reported %d lanes by Close, want %d (none after the run returned)", n, p.Lanes)
+	}
+	if !m.engines[1].closed {
+		t.Error("the stalled device's engine is not closed")
+	}
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > goroutines; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after Close, %d before OpenMulti", runtime.NumGoroutine(), goroutines)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestMultiFinalsMemory: kept finals are held once, not once per piece and
 // again merged: the run allocates little more than the finals' 4 bytes a
 // lane (sim.HostBytes, which the up-front memory check uses); before, a

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,4 +208,88 @@ func oclgrindChildRun(t *testing.T, cmd *exec.Cmd) {
 	if err != nil || !bytes.Contains(out, []byte("child-checked:")) {
 		t.Errorf("child: %v", err)
 	}
+}
+
+// oclgrindICD is Oclgrind's runtime as an ICD loader's driver, and
+// poclICD the .icd file of pocl's.
+const (
+	oclgrindICD = "/usr/lib/oclgrind/liboclgrind-rt-icd.so"
+	poclICD     = "/etc/OpenCL/vendors/pocl.icd"
+)
+
+// TestOclgrindStraggler: Oclgrind's simulator beside pocl through the ICD
+// loader, as `--device all` runs them with both installed: the run takes
+// about pocl's time, and Close its cancelled attempt's launch in flight.
+// Before, the run waited for that attempt (7 to 11 s against pocl's
+// 0.04 s). Skipped without Oclgrind or pocl, except under CI=true.
+func TestOclgrindStraggler(t *testing.T) {
+	if os.Getenv(childEnv) == "oclgrind-straggler" {
+		oclgrindStragglerChild(t)
+		return
+	}
+	requireOclgrind(t, oclgrindICD, poclICD)
+	dir := t.TempDir()
+	pocl, err := os.ReadFile(poclICD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/pocl.icd", pocl, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/oclgrind.icd", []byte(oclgrindICD+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := testCommand(t, "^TestOclgrindStraggler$")
+	cmd.Env = append(cmd.Env, childEnv+"=oclgrind-straggler", cl.EnvVendors+"="+dir, cl.EnvLibrary+"=")
+	oclgrindChildRun(t, cmd)
+}
+
+func oclgrindStragglerChild(t *testing.T) {
+	ds, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	og, pc := -1, -1
+	for _, d := range ds {
+		switch {
+		case d.PlatformName == "Oclgrind" && og < 0:
+			og = d.Index
+		case platformShort(d.PlatformName) == "pocl" && pc < 0:
+			pc = d.Index
+		}
+	}
+	if og < 0 || pc < 0 {
+		t.Fatalf("devices %v, want Oclgrind's and pocl's", ds)
+	}
+	// pocl runs the pieces and a copy of Oclgrind's.
+	m, err := OpenMulti([]int{og, pc}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1_600_000, 10
+	want, err := m.engines[1].Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lanes atomic.Uint64
+	start := time.Now()
+	got, err := m.Run(context.Background(), &sim.Job{Params: p, Progress: func(n uint64) { lanes.Add(n) }})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) || lanes.Load() != p.Lanes {
+		t.Errorf("digest %x, want pocl's %x (histograms equal: %v); progress %d lanes of %d", got.Summary.Digest, want.Summary.Digest,
+			slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins), lanes.Load(), p.Lanes)
+	}
+	start = time.Now()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed := time.Since(start)
+	if took > stallBound || closed > stallBound {
+		t.Errorf("Oclgrind and pocl: the run took %v and Close %v more, want each within %v (pocl alone: %v)", took, closed, stallBound, want.Timing.Wall)
+	}
+	fmt.Printf("child-checked: run %v, close %v (pocl alone %v)\n", took, closed, want.Timing.Wall)
 }

@@ -68,6 +68,7 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 			return nil, context.Cause(ctx)
 		}
 	}
+	time.Sleep(e.opts.stall)
 	if err := e.checkSubnormals(job); err != nil {
 		return nil, err
 	}
@@ -77,9 +78,19 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 	if err != nil {
 		return nil, err
 	}
-	res.Timing = sim.Timing{Wall: time.Since(start), Startup: e.startup, Compile: e.compile, Kernel: r.kernel, Transfer: r.transfer}
-	e.compile, e.startup = 0, 0
+	startup, compile := e.takeStartup()
+	res.Timing = sim.Timing{Wall: time.Since(start), Startup: startup, Compile: compile, Kernel: r.kernel, Transfer: r.transfer}
 	return res, nil
+}
+
+// takeStartup returns the engine's start-up and compile time not yet
+// reported in a Result, and clears them.
+func (e *Engine) takeStartup() (startup, compile time.Duration) {
+	e.pmu.Lock()
+	defer e.pmu.Unlock()
+	startup, compile = e.startup, e.compile
+	e.startup, e.compile = 0, 0
+	return startup, compile
 }
 
 // run is the state of one Engine.Run.
