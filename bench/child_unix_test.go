@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -62,35 +63,6 @@ func fakeWithWorkers(t *testing.T, tail string) (string, func() []int) {
 	return fake, wait
 }
 
-// processGone says whether pid has exited: no such process, or a zombie
-// that its new parent has not reaped yet.
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	_, after, _ := strings.Cut(string(b), ") ")
-	return strings.HasPrefix(after, "Z")
-}
-
-// checkGone fails the test for each of pids still running a second after.
-func checkGone(t *testing.T, pids []int) {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for _, p := range pids {
-		for !processGone(p) {
-			if time.Now().After(deadline) {
-				t.Errorf("worker %d of the stopped child is still running", p)
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-}
-
 // TestBaselineStopEndsWorkers: stopping the benchmark during the Python
 // baseline ends the interpreter's workers too, the one that ignores SIGTERM
 // included: exec.CommandContext killed the interpreter alone, and joblib's
@@ -119,7 +91,7 @@ func TestBaselineStopEndsWorkers(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("RunBaseline did not return within 10 s of the cancellation")
 	}
-	checkGone(t, pids)
+	testenv.CheckGone(t, pids, "the stopped child")
 }
 
 // TestBaselineLeftoverWorkers: an interpreter that exits leaving a worker
@@ -145,7 +117,7 @@ func TestBaselineLeftoverWorkers(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("RunBaseline did not return within 10 s of the interpreter's exit")
 	}
-	checkGone(t, pids)
+	testenv.CheckGone(t, pids, "the stopped child")
 }
 
 // TestProcessesStopEndsGroup: the processes engine's children run in
@@ -172,5 +144,5 @@ func TestProcessesStopEndsGroup(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the processes engine did not return within 10 s of the cancellation")
 	}
-	checkGone(t, pids)
+	testenv.CheckGone(t, pids, "the stopped child")
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestBenchInterruptEndsPythonWorkers interrupts bench during the Python
@@ -78,28 +78,5 @@ wait
 	if code != interrupt.ExitSIGINT || took > stopLatency {
 		t.Errorf("exit %d after %v; want %d within %v; stderr:\n%s", code, took, interrupt.ExitSIGINT, stopLatency, stderr.String())
 	}
-	deadline := time.Now().Add(time.Second)
-	for _, p := range pids {
-		for !processGone(p) {
-			if time.Now().After(deadline) {
-				t.Errorf("worker %d of the interrupted baseline is still running", p)
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-}
-
-// processGone says whether pid has exited: no such process, or a zombie
-// that its new parent has not reaped yet.
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	_, after, _ := strings.Cut(string(b), ") ")
-	return strings.HasPrefix(after, "Z")
+	testenv.CheckGone(t, pids, "the interrupted baseline")
 }
