@@ -58,17 +58,11 @@ func TestMultiStraggler(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.engines[1].opts.runDelay = time.Minute
-	var lanes atomic.Uint64
-	start := time.Now()
-	got, err := m.Run(context.Background(), &sim.Job{Params: p, Progress: func(n uint64) { lanes.Add(n) }})
-	took := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, lanes, took := runCounted(t, m, p)
 	if took > 20*time.Second || got.Summary.Digest != want.Summary.Digest || got.Summary.Count != p.Lanes {
 		t.Errorf("took %v, digest %x count %d; want the one device's %x well before the slow device's minute", took, got.Summary.Digest, got.Summary.Count, want.Summary.Digest)
 	}
-	if n := lanes.Load(); n != p.Lanes {
+	if n := lanes; n != p.Lanes {
 		t.Errorf("progress reported %d lanes, want %d", n, p.Lanes)
 	}
 }
@@ -165,4 +159,18 @@ func TestMultiFinalsMemory(t *testing.T) {
 	if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Finals, want.Finals) || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
 		t.Errorf("digest %x, want %x (finals equal: %v)", got.Summary.Digest, want.Summary.Digest, slices.Equal(got.Finals, want.Finals))
 	}
+}
+
+// runCounted runs a job of p on m, counting the lanes its progress reports,
+// and returns the result, that count and the time the run took.
+func runCounted(t *testing.T, m *Multi, p sim.Params) (*sim.Result, uint64, time.Duration) {
+	t.Helper()
+	var lanes atomic.Uint64
+	start := time.Now()
+	got, err := m.Run(context.Background(), &sim.Job{Params: p, Progress: func(n uint64) { lanes.Add(n) }})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, lanes.Load(), took
 }

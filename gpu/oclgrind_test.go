@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,18 +271,12 @@ func oclgrindStragglerChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lanes atomic.Uint64
-	start := time.Now()
-	got, err := m.Run(context.Background(), &sim.Job{Params: p, Progress: func(n uint64) { lanes.Add(n) }})
-	took := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) || lanes.Load() != p.Lanes {
+	got, lanes, took := runCounted(t, m, p)
+	if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) || lanes != p.Lanes {
 		t.Errorf("digest %x, want pocl's %x (histograms equal: %v); progress %d lanes of %d", got.Summary.Digest, want.Summary.Digest,
-			slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins), lanes.Load(), p.Lanes)
+			slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins), lanes, p.Lanes)
 	}
-	start = time.Now()
+	start := time.Now()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}

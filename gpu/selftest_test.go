@@ -292,6 +292,30 @@ func TestSelfTestCache(t *testing.T) {
 	}
 }
 
+// plantFastBinary stores the fast-math program's binary, with a valid
+// checksum, under the exact program's key in the disk cache (as a damaged
+// cache or another driver could leave it) and returns that key and the
+// binary.
+func plantFastBinary(t *testing.T) (exact string, bin []byte) {
+	t.Helper()
+	keyOf := func(opt Options) string {
+		opt.Device = testDevice(t)
+		e, err := Open(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		return e.st.key
+	}
+	exact = keyOf(Options{})
+	bin = cacheLoad("programs", keyOf(Options{Math: MathFast}))
+	if bin == nil {
+		t.Fatal("no cached fast-math binary")
+	}
+	cacheStore("programs", exact, bin)
+	return exact, bin
+}
+
 // TestCachedBinaryFailsSelfTest: a cached binary that builds but computes
 // another stream (here the fast-math program's, stored with a valid
 // checksum under the exact program's key, as a damaged cache or another
@@ -302,21 +326,7 @@ func TestSelfTestCache(t *testing.T) {
 func TestCachedBinaryFailsSelfTest(t *testing.T) {
 	forgetSelfTests(t)
 	want := reference(t, cacheJob())
-	keyOf := func(opt Options) string {
-		opt.Device = testDevice(t)
-		e, err := Open(opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Close()
-		return e.st.key
-	}
-	exact, fast := keyOf(Options{}), keyOf(Options{Math: MathFast})
-	bin := cacheLoad("programs", fast)
-	if bin == nil {
-		t.Fatal("no cached fast-math binary")
-	}
-	cacheStore("programs", exact, bin)
+	exact, bin := plantFastBinary(t)
 	trusted.Lock()
 	trusted.m = nil
 	trusted.Unlock()
@@ -391,21 +401,7 @@ func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
 	dir := forgetSelfTests(t)
 	forgetCacheNotes(t)
 	want := reference(t, cacheJob())
-	keyOf := func(opt Options) string {
-		opt.Device = testDevice(t)
-		e, err := Open(opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Close()
-		return e.st.key
-	}
-	exact, fast := keyOf(Options{}), keyOf(Options{Math: MathFast})
-	bin := cacheLoad("programs", fast)
-	if bin == nil {
-		t.Fatal("no cached fast-math binary")
-	}
-	cacheStore("programs", exact, bin)
+	exact, _ := plantFastBinary(t)
 	path := cachePath("programs", exact)
 	if !strings.HasPrefix(path, dir) {
 		t.Fatalf("entry %s is not in the test's cache %s", path, dir)
