@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,19 +41,11 @@ func fakeWithWorkers(t *testing.T, tail string) (string, func() []int) {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			b, _ := os.ReadFile(pidFile)
-			if f := strings.Fields(string(b)); len(f) == 2 {
-				for _, s := range f {
-					p, err := strconv.Atoi(s)
-					if err != nil {
-						t.Fatal(err)
-					}
-					pids = append(pids, p)
-				}
+			if pids = testenv.ReadPIDs(t, pidFile, 2); pids != nil {
 				return pids
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("the fake's workers did not start within 20 s (%q)", b)
+				t.Fatal("the fake's workers did not start within 20 s")
 			}
 			time.Sleep(10 * time.Millisecond)
 		}

@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -60,16 +58,7 @@ wait
 			cmd.Process.Kill()
 			t.Fatalf("the fake python's workers did not start within 30 s; stderr:\n%s", stderr.String())
 		}
-		b, _ := os.ReadFile(pidFile)
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			for _, s := range f {
-				p, err := strconv.Atoi(s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pids = append(pids, p)
-			}
-		}
+		pids = testenv.ReadPIDs(t, pidFile, 2)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

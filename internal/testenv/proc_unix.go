@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,4 +42,24 @@ func CheckGone(t testing.TB, pids []int, what string) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+}
+
+// ReadPIDs returns the pids a child wrote to path, one a line, once there
+// are n of them, else nil.
+func ReadPIDs(t testing.TB, path string, n int) []int {
+	t.Helper()
+	b, _ := os.ReadFile(path)
+	f := strings.Fields(string(b))
+	if len(f) != n {
+		return nil
+	}
+	pids := make([]int, n)
+	for i, s := range f {
+		p, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		pids[i] = p
+	}
+	return pids
 }
