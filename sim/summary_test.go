@@ -43,18 +43,8 @@ func TestSummaryNarrow(t *testing.T) {
 	s := &Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1))}
 	var xs []float32
 	for range 400 {
-		b := NewBlock(73.5)
-		for range 256 {
-			x := float32(73.5)
-			switch r.IntN(100) {
-			case 0:
-				x = math.Nextafter32(x, 100)
-			case 1:
-				x = math.Nextafter32(x, 0)
-			}
-			b.Add(uint64(len(xs)), x)
-			xs = append(xs, x)
-		}
+		b, bx := narrowBlock(r, uint64(len(xs)))
+		xs = append(xs, bx...)
 		s.AddBlock(&b)
 	}
 	// The exact sd, in rationals.
@@ -97,6 +87,25 @@ func TestHistogramTinySD(t *testing.T) {
 	}
 }
 
+// narrowBlock is a block of 256 values at 73.5, one in a hundred a float32
+// ulp above and one below, from lanes first.., and the values.
+func narrowBlock(r *rand.Rand, first uint64) (Block, []float32) {
+	b := NewBlock(73.5)
+	xs := make([]float32, 256)
+	for i := range xs {
+		x := float32(73.5)
+		switch r.IntN(100) {
+		case 0:
+			x = math.Nextafter32(x, 100)
+		case 1:
+			x = math.Nextafter32(x, 0)
+		}
+		b.Add(first+uint64(i), x)
+		xs[i] = x
+	}
+	return b, xs
+}
+
 // TestSummarySetShift: a summary rebuilt from its count, moments and
 // Shift (as a part file carries them) merges bit for bit as the original
 // does, on the deviations; one whose Mean is set from outside no longer
@@ -109,17 +118,7 @@ func TestSummarySetShift(t *testing.T) {
 	parts := []*Summary{empty(), empty(), empty()}
 	for k, s := range parts {
 		for range 50 + k {
-			b := NewBlock(73.5)
-			for range 256 {
-				x := float32(73.5)
-				switch r.IntN(100) {
-				case 0:
-					x = math.Nextafter32(x, 100)
-				case 1:
-					x = math.Nextafter32(x, 0)
-				}
-				b.Add(0, x)
-			}
+			b, _ := narrowBlock(r, 0)
 			s.AddBlock(&b)
 		}
 	}
