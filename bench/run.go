@@ -279,49 +279,39 @@ func DefaultPairs(specs []EngineSpec) []Pair {
 	return ps
 }
 
-// Run benchmarks the engines as cfg says. It stops at a digest mismatch (a
-// *DigestMismatchError) or a result of the wrong size, or when ctx is done.
-// An engine whose run fails otherwise (an *EngineError) is recorded in the
-// report's Failures and Notes and left out from there on, the other
-// engines' measurements standing: the caller decides the exit status.
-func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+// checkEngines refuses an empty list, an engine without a name or a
+// constructor, and a name listed twice.
+func checkEngines(engines []EngineSpec) error {
 	if len(engines) == 0 {
-		return nil, errors.New("bench: no engines to run")
+		return errors.New("bench: no engines to run")
 	}
-	names := make([]string, len(engines))
 	seen := map[string]bool{}
 	for i, e := range engines {
 		if e.Name == "" || e.New == nil {
-			return nil, fmt.Errorf("bench: engine %d has no name or constructor", i)
+			return fmt.Errorf("bench: engine %d has no name or constructor", i)
 		}
 		if seen[e.Name] {
-			return nil, fmt.Errorf("bench: engine %q listed twice", e.Name)
+			return fmt.Errorf("bench: engine %q listed twice", e.Name)
 		}
 		seen[e.Name] = true
-		names[i] = e.Name
 	}
-	r := &runner{cfg: &cfg, digests: map[Workload]ref{}, failed: map[string]bool{}}
-	rep := &Report{
-		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
-		Params: ModelOf(cfg.Params), Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
-	}
-	if seen["serial"] {
-		rep.Baseline = "serial"
-	}
+	return nil
+}
 
-	for _, w := range cfg.Workloads {
+// workloads measures every engine on each of the workloads into
+// rep.Workloads, with each one's speedup over the baseline; an engine that
+// fails is left out from there on (runner.fail).
+func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpec) error {
+	for _, w := range r.cfg.Workloads {
 		wr := WorkloadResult{Workload: w}
 		for _, e := range engines {
 			if r.failed[e.Name] {
 				continue
 			}
-			m, err := r.measure(ctx, e, 0, w, cfg.Reps, cfg.Warmup)
+			m, err := r.measure(ctx, e, 0, w, r.cfg.Reps, r.cfg.Warmup)
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
-					return nil, err
+					return err
 				}
 				continue
 			}
@@ -339,6 +329,32 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			}
 		}
 		rep.Workloads = append(rep.Workloads, wr)
+	}
+	return nil
+}
+
+// Run benchmarks the engines as cfg says. It stops at a digest mismatch (a
+// *DigestMismatchError) or a result of the wrong size, or when ctx is done.
+// An engine whose run fails otherwise (an *EngineError) is recorded in the
+// report's Failures and Notes and left out from there on, the other
+// engines' measurements standing: the caller decides the exit status.
+func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkEngines(engines); err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: &cfg, digests: map[Workload]ref{}, failed: map[string]bool{}}
+	rep := &Report{
+		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
+		Params: ModelOf(cfg.Params), Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
+	}
+	if slices.ContainsFunc(engines, func(e EngineSpec) bool { return e.Name == "serial" }) {
+		rep.Baseline = "serial"
+	}
+	if err := r.workloads(ctx, rep, engines); err != nil {
+		return nil, err
 	}
 
 	if cfg.Scaling {

@@ -153,46 +153,9 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64, finals []float32) ([]*sim.Result, sim.Timing, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil) // ends the losing attempts still running
-	var (
-		mu       sync.Mutex
-		parts    = make([]*sim.Result, n)
-		stops    = make([][]context.CancelFunc, n) // the running attempts of each piece
-		copied   = make([]bool, n)
-		reported = make([]uint64, n) // lanes of each piece reported to job.Progress
-		next     uint64
-		left     = n  // pieces without a result, or whose finals are being copied
-		over     bool // runPieces has returned: nothing more is reported
-		timing   sim.Timing
-		done     = make(chan struct{}) // closed when left reaches 0
-	)
-	// take returns the piece to run next and whether it is a copy, or
-	// false when there is nothing left to do.
-	take := func() (k uint64, dup, ok bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if next < n {
-			next++
-			return next - 1, false, true
-		}
-		for k := range n {
-			if parts[k] == nil && len(stops[k]) > 0 && !copied[k] {
-				copied[k] = true
-				return k, true, true
-			}
-		}
-		return 0, false, false
-	}
-	progress := func(k uint64) func(uint64) {
-		return func(lanes uint64) {
-			mu.Lock()
-			defer mu.Unlock()
-			if parts[k] == nil && !over {
-				reported[k] += lanes
-				job.Progress(lanes)
-			}
-		}
-	}
-	maxPiece := (count + n - 1) / n
+	pr := &pieceRun{job: job, first: first, count: count, n: n, finals: finals, cancel: cancel,
+		parts: make([]*sim.Result, n), stops: make([][]context.CancelFunc, n), copied: make([]bool, n),
+		reported: make([]uint64, n), left: n, done: make(chan struct{})}
 	for i, e := range m.engines {
 		m.workers.Go(func() {
 			select {
@@ -201,84 +164,156 @@ func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uin
 				return
 			}
 			defer func() { m.free[i] <- struct{}{} }()
-			mu.Lock()
-			if !over {
-				s, c := e.takeStartup()
-				timing.Startup += s
-				timing.Compile += c
-			}
-			mu.Unlock()
-			var own []float32 // this device's finals of a piece
-			for ctx.Err() == nil {
-				k, dup, ok := take()
-				if !ok {
-					return
-				}
-				lo, c := sim.Split(count, k, n)
-				sub := *job
-				sub.First, sub.Count, sub.Progress = first+lo, c, nil
-				if job.Progress != nil && !dup {
-					sub.Progress = progress(k)
-				}
-				var dst []float32
-				if finals != nil {
-					if own == nil {
-						own = make([]float32, maxPiece)
-					}
-					dst = own[:c]
-				}
-				pctx, stop := context.WithCancel(ctx)
-				mu.Lock()
-				if parts[k] != nil { // finished while this one was taken
-					mu.Unlock()
-					stop()
-					continue
-				}
-				stops[k] = append(stops[k], stop)
-				mu.Unlock()
-				r, err := e.runInto(pctx, &sub, dst)
-				stop()
-				mu.Lock()
-				won := err == nil && parts[k] == nil
-				if won {
-					parts[k] = r
-					for _, s := range stops[k] {
-						s() // the other attempt, if any
-					}
-					if job.Progress != nil && reported[k] < c && !over {
-						job.Progress(c - reported[k]) // what a cancelled first attempt did not report
-						reported[k] = c
-					}
-				}
-				failed := err != nil && parts[k] == nil
-				mu.Unlock()
-				if failed {
-					cancel(fmt.Errorf("%s: %w", e.Label(), err))
-					return
-				}
-				if won {
-					if finals != nil {
-						copy(finals[lo:lo+c], r.Finals)
-						r.Finals = nil
-					}
-					mu.Lock()
-					if left--; left == 0 {
-						close(done)
-					}
-					mu.Unlock()
-				}
-			}
+			pr.work(ctx, e)
 		})
 	}
 	select {
-	case <-done:
+	case <-pr.done:
 	case <-ctx.Done():
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	over = true
-	if left > 0 {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.over = true
+	if pr.left > 0 {
 		return nil, sim.Timing{}, context.Cause(ctx)
 	}
-	return parts, timing, nil
+	return pr.parts, pr.timing, nil
+}
+
+// pieceRun is the state of one runPieces, which the devices' workers share
+// under mu.
+type pieceRun struct {
+	job             *sim.Job
+	first, count, n uint64
+	finals          []float32
+	cancel          context.CancelCauseFunc
+	mu              sync.Mutex
+	parts           []*sim.Result
+	stops           [][]context.CancelFunc // the running attempts of each piece
+	copied          []bool                 // the piece has a copy running or run
+	reported        []uint64               // lanes of each piece reported to job.Progress
+	next            uint64                 // the next piece in the queue
+	left            uint64                 // pieces without a result, or whose finals are being copied
+	over            bool                   // runPieces has returned: nothing more is reported
+	timing          sim.Timing
+	done            chan struct{} // closed when left reaches 0
+}
+
+// take returns the piece to run next and whether it is a copy, or false
+// when there is nothing left to do.
+func (pr *pieceRun) take() (k uint64, dup, ok bool) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.next < pr.n {
+		pr.next++
+		return pr.next - 1, false, true
+	}
+	for k := range pr.n {
+		if pr.parts[k] == nil && len(pr.stops[k]) > 0 && !pr.copied[k] {
+			pr.copied[k] = true
+			return k, true, true
+		}
+	}
+	return 0, false, false
+}
+
+// progress is the Progress of piece k's first attempt: it reports while
+// the piece has no result.
+func (pr *pieceRun) progress(k uint64) func(uint64) {
+	return func(lanes uint64) {
+		pr.mu.Lock()
+		defer pr.mu.Unlock()
+		if pr.parts[k] == nil && !pr.over {
+			pr.reported[k] += lanes
+			pr.job.Progress(lanes)
+		}
+	}
+}
+
+// begin registers an attempt at piece k, which stop cancels; false when the
+// piece got its result while the attempt was being set up.
+func (pr *pieceRun) begin(k uint64, stop context.CancelFunc) bool {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.parts[k] != nil {
+		return false
+	}
+	pr.stops[k] = append(pr.stops[k], stop)
+	return true
+}
+
+// finish records an attempt at piece k of c lanes that returned r, err: won
+// when it is the piece's first result (the other attempt is cancelled, and
+// what the first attempt did not report is), failed when it failed while
+// the piece has no result.
+func (pr *pieceRun) finish(k, c uint64, r *sim.Result, err error) (won, failed bool) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	won = err == nil && pr.parts[k] == nil
+	if won {
+		pr.parts[k] = r
+		for _, s := range pr.stops[k] {
+			s() // the other attempt, if any
+		}
+		if pr.job.Progress != nil && pr.reported[k] < c && !pr.over {
+			pr.job.Progress(c - pr.reported[k])
+			pr.reported[k] = c
+		}
+	}
+	return won, err != nil && pr.parts[k] == nil
+}
+
+// work runs pieces on e, taking them from the queue and then as copies,
+// until none is left, one fails or ctx ends.
+func (pr *pieceRun) work(ctx context.Context, e *Engine) {
+	pr.mu.Lock()
+	if !pr.over {
+		s, c := e.takeStartup()
+		pr.timing.Startup += s
+		pr.timing.Compile += c
+	}
+	pr.mu.Unlock()
+	var own []float32 // this device's finals of a piece
+	for ctx.Err() == nil {
+		k, dup, ok := pr.take()
+		if !ok {
+			return
+		}
+		lo, c := sim.Split(pr.count, k, pr.n)
+		sub := *pr.job
+		sub.First, sub.Count, sub.Progress = pr.first+lo, c, nil
+		if pr.job.Progress != nil && !dup {
+			sub.Progress = pr.progress(k)
+		}
+		var dst []float32
+		if pr.finals != nil {
+			if own == nil {
+				own = make([]float32, (pr.count+pr.n-1)/pr.n)
+			}
+			dst = own[:c]
+		}
+		pctx, stop := context.WithCancel(ctx)
+		if !pr.begin(k, stop) {
+			stop()
+			continue
+		}
+		r, err := e.runInto(pctx, &sub, dst)
+		stop()
+		won, failed := pr.finish(k, c, r, err)
+		if failed {
+			pr.cancel(fmt.Errorf("%s: %w", e.Label(), err))
+			return
+		}
+		if won {
+			if pr.finals != nil {
+				copy(pr.finals[lo:lo+c], r.Finals)
+				r.Finals = nil
+			}
+			pr.mu.Lock()
+			if pr.left--; pr.left == 0 {
+				close(pr.done)
+			}
+			pr.mu.Unlock()
+		}
+	}
 }

@@ -94,26 +94,9 @@ func benchAction(c *cli.Context) error {
 	defer removeEmpty(opts.madeDirs)
 	// Also when a forced exit ends a benchmark that cannot return.
 	defer interrupt.BeforeExit(func() { removeEmpty(opts.madeDirs) })()
-	avail := forBench()
-	if c.IsSet("engines") && strings.TrimSpace(c.String("engines")) == "" {
-		// Not every engine, as leaving the flag out means.
-		return paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))
-	}
-	specs, err := avail.Select(c.String("engines"))
+	specs, notes, err := benchEngines(c)
 	if err != nil {
 		return err
-	}
-	notes := append(avail.Notes(), listRepeats(c)...)
-	if len(specs) == 0 {
-		return errors.New("no engine can run here: " + strings.Join(notes, "; "))
-	}
-	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
-		// Its part files go there: a missing, read-only or full
-		// temporary folder stopped the benchmark in its middle.
-		if err := bench.CheckTempDir(); err != nil {
-			return &usageError{msg: fmt.Sprintf("the processes engine %v", err),
-				hint: fmt.Sprintf("set %s to a folder that takes new files, or leave processes out with --engines", bench.TempDirVar())}
-		}
 	}
 	cfg.Devices = engines.DeviceLabels
 	stderr := c.App.ErrWriter
@@ -152,20 +135,7 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
-	if cfg.Scaling {
-		var over []string
-		for _, n := range cfg.Workers {
-			if n > runtime.GOMAXPROCS(0) {
-				over = append(over, strconv.Itoa(n))
-			}
-		}
-		if len(over) > 0 {
-			notes = append(notes, fmt.Sprintf("%s workers share %d cores (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(over, ", "), runtime.GOMAXPROCS(0)))
-		}
-	}
-	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
-		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %d cores", la, runtime.NumCPU()))
-	}
+	mnotes := machineNotes(cfg) // before the run
 	rep, err := bench.Run(c.Context, cfg, specs)
 	var se *interrupt.SignalError
 	if err != nil && errors.As(context.Cause(c.Context), &se) {
@@ -180,7 +150,7 @@ func benchAction(c *cli.Context) error {
 		}
 		return err
 	}
-	rep.Notes = append(rep.Notes, notes...)
+	rep.Notes = append(append(rep.Notes, notes...), mnotes...)
 	errs := []error{writeBench(c, rep, opts)}
 	// An engine that failed mid-benchmark is in the report, the others'
 	// measurements with it, and fails the command (exit 1) after it.
@@ -216,6 +186,55 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 	}
 	opts, err := newBenchOptions(c)
 	return cfg, opts, err
+}
+
+// benchEngines selects the engines --engines names (every one that runs
+// here without it) and returns them with the notes on what could not run
+// and on entries given twice; with the processes engine it checks the
+// temporary folder its part files go to (a missing, read-only or full one
+// stopped the benchmark in its middle).
+func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
+	avail := forBench()
+	if c.IsSet("engines") && strings.TrimSpace(c.String("engines")) == "" {
+		// Not every engine, as leaving the flag out means.
+		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))
+	}
+	specs, err := avail.Select(c.String("engines"))
+	if err != nil {
+		return nil, nil, err
+	}
+	notes := append(avail.Notes(), listRepeats(c)...)
+	if len(specs) == 0 {
+		return nil, nil, errors.New("no engine can run here: " + strings.Join(notes, "; "))
+	}
+	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
+		if err := bench.CheckTempDir(); err != nil {
+			return nil, nil, &usageError{msg: fmt.Sprintf("the processes engine %v", err),
+				hint: fmt.Sprintf("set %s to a folder that takes new files, or leave processes out with --engines", bench.TempDirVar())}
+		}
+	}
+	return specs, notes, nil
+}
+
+// machineNotes are the report's notes on the machine as the benchmark found
+// it: worker counts beyond its cores, and the load average before the run.
+func machineNotes(cfg bench.Config) []string {
+	var notes []string
+	if cfg.Scaling {
+		var over []string
+		for _, n := range cfg.Workers {
+			if n > runtime.GOMAXPROCS(0) {
+				over = append(over, strconv.Itoa(n))
+			}
+		}
+		if len(over) > 0 {
+			notes = append(notes, fmt.Sprintf("%s workers share %d cores (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(over, ", "), runtime.GOMAXPROCS(0)))
+		}
+	}
+	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
+		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %d cores", la, runtime.NumCPU()))
+	}
+	return notes
 }
 
 // listRepeats notes each list flag that gives an entry more than once (the
