@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -78,31 +79,43 @@ var symbols = []struct {
 }
 
 var (
-	loadOnce sync.Once
-	loadErr  error
-	libPath  string
+	loadOnce  sync.Once
+	loadErr   error
+	libPath   string
+	attempted atomic.Bool
 )
 
 // Load opens the OpenCL library and binds its functions, once per process.
 // Other functions call it as needed; calling it first only probes early.
 func Load() error {
-	loadOnce.Do(func() { loadErr = load() })
+	loadOnce.Do(func() {
+		attempted.Store(true)
+		loadErr = load()
+	})
 	return loadErr
 }
+
+// Attempted reports whether this process has tried to load OpenCL: a run
+// on the CPU should not (loading pocl takes some 20 ms).
+func Attempted() bool { return attempted.Load() }
 
 // fromLoader is the reason Load tries an ICD loader library.
 const fromLoader = "ICD loader"
 
 // loadNotes are remarks from Load worth a line on stderr when it succeeded
 // anyway: an .icd file it had to route around.
-var loadNotes []string
+var loadNotes struct {
+	sync.Mutex
+	list []string
+}
 
-// LoadNotes returns Load's remarks (after Load), for the CLI to print.
+// LoadNotes returns the remarks of a Load that has run, for the CLI to
+// print; it never loads OpenCL itself (a process that ran on the CPU asks
+// too, and loading pocl takes some 20 ms).
 func LoadNotes() []string {
-	if Load() != nil {
-		return nil
-	}
-	return append([]string(nil), loadNotes...)
+	loadNotes.Lock()
+	defer loadNotes.Unlock()
+	return append([]string(nil), loadNotes.list...)
 }
 
 // LibraryPath reports the library that Load opened, or "" before a success.
@@ -125,13 +138,14 @@ func load() error {
 		tried = append(tried, p)
 	}
 	noPlatform := ""
+	var notes []string // for LoadNotes, when a library loads
 	bad := nulICD()
 	for _, c := range candidates() {
 		if c.from == fromLoader && bad != "" {
 			if bad != "said" {
 				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s holds a NUL byte, on which it crashes the process (remove or fix that file); the drivers the other .icd files name are loaded directly", c.path, bad)
 				tried = append(tried, msg)
-				loadNotes = append(loadNotes, "OpenCL: "+msg)
+				notes = append(notes, "OpenCL: "+msg)
 				bad = "said"
 			}
 			continue
@@ -149,6 +163,9 @@ func load() error {
 			}
 		default:
 			libPath = c.path
+			loadNotes.Lock()
+			loadNotes.list = notes
+			loadNotes.Unlock()
 			return nil
 		}
 	}
