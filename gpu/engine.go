@@ -64,6 +64,9 @@ type Options struct {
 	// slow device's launch in flight, which a cancel does not cut short.
 	stall   time.Duration
 	rebuilt bool // RunSelfTest's second try, from source
+	// planned, when set, sees each run's grid: work-items and their
+	// work-group size.
+	planned func(items, wg int)
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.

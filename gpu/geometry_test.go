@@ -2,10 +2,12 @@ package gpu
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // TestLayout checks launch geometry for devices this machine may not have;
@@ -98,5 +100,35 @@ func TestSmallLocalMemory(t *testing.T) {
 		t.Errorf("8 KiB of local memory: opened, want an error")
 	} else if !strings.Contains(err.Error(), "weather_daily needs") || !strings.Contains(err.Error(), "local memory") {
 		t.Errorf("8 KiB of local memory: error %q does not say what does not fit", err)
+	}
+}
+
+// TestSmallRunGrid: a run launches no more work-groups than its lanes fill
+// (every work-item zeroes and folds a histogram of its own on a CPU, which
+// cost a 1000-lane run more than its work), with the device's full grid for
+// a large one, and the serial reference's results either way.
+func TestSmallRunGrid(t *testing.T) {
+	var items, wg int
+	e := open(t, Options{planned: func(i, w int) { items, wg = i, w }})
+	for _, c := range []struct {
+		lanes uint64
+		steps int
+		daily bool
+	}{{1000, 10, false}, {1, 3, false}, {5000, 6, true}, {1 << 20, 2, false}} {
+		p := sim.Default()
+		p.Lanes, p.Steps = c.lanes, c.steps
+		job := &sim.Job{Params: p, Daily: c.daily}
+		got := runJob(t, e, job)
+		if want := reference(t, job); got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
+			t.Errorf("%d lanes: digest %x, want %x", c.lanes, got.Summary.Digest, want.Summary.Digest)
+		}
+		g := e.main
+		if c.daily {
+			g = e.daily
+		}
+		need := (c.lanes + uint64(g.wg*e.vw) - 1) / uint64(g.wg*e.vw)
+		if want := min(uint64(g.groups), need) * uint64(g.wg); uint64(items) != want || wg != g.wg {
+			t.Errorf("%d lanes (daily %v): %d work-items in groups of %d, want %d in groups of %d (the grid: %d groups)", c.lanes, c.daily, items, wg, want, g.wg, g.groups)
+		}
 	}
 }

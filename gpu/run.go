@@ -319,7 +319,16 @@ func (r *run) plan() error {
 			r.partBlocks = min(r.partBlocks, e.opts.maxBlocks)
 		}
 	}
+	// A small run needs no more work-groups than its lanes fill: every
+	// work-item of the grid zeroes and folds a histogram of its own on a
+	// CPU (HIST_SERIAL), which cost more than a thousand lanes' work.
+	if need := (r.count + uint64(g.wg*e.vw) - 1) / uint64(g.wg*e.vw); need < uint64(g.groups) {
+		g.groups = max(1, int(need))
+	}
 	r.items, r.wg = g.groups*g.wg, g.wg
+	if e.opts.planned != nil {
+		e.opts.planned(r.items, r.wg)
+	}
 	r.stride = uint64(r.items * e.vw)
 	r.maxChunk = min(r.count, 1<<31)
 	if e.opts.MaxChunkLanes > 0 {
