@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Params is one simulation job. Lane i of a job depends only on the seed, i
@@ -84,7 +85,18 @@ func (p Params) Validate() error {
 		}
 		advice := "lower --persistence below 1 in magnitude, --steps, --sigma, --anchor or --start"
 		if flag != "persistence" {
-			advice = "lower --sigma, --anchor or --start"
+			// Below |p| = 1 the noise and the anchor drive it (the start
+			// is within the limit): the one that does first, and the
+			// other where it is not 0.
+			names := []string{"--" + flag}
+			if other, v := "anchor", p.Anchor; flag == "anchor" {
+				if p.Sigma != 0 {
+					names = append(names, "--sigma")
+				}
+			} else if v != 0 {
+				names = append(names, "--"+other)
+			}
+			advice = "lower " + strings.Join(names, " or ")
 		}
 		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: %s)", b, overflowLimit, advice)}
 	}

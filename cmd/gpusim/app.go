@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -29,6 +32,7 @@ const (
 // stopGrace after it was cancelled (a driver call cannot be interrupted)
 // is ended there, its temporary files removed.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cachedir.Pin() // before pocl can make a missing HOME
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)
 	ctx, stop := interrupt.NotifyContext(context.Background())
@@ -65,6 +69,11 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	var se *interrupt.SignalError
 	var te *interrupt.TimeoutError
 	switch {
+	case brokenStdio(err):
+		// The reader of stdout or stderr is gone (gpusim run | head -c1):
+		// SIGPIPE's status, as for a write that raced the signal, and
+		// nothing to say to a reader that left.
+		return interrupt.ExitSIGPIPE
 	case errors.As(err, &se):
 		fmt.Fprintf(stderr, "gpusim: %v\n", se)
 		return se.Status()
@@ -93,6 +102,14 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", hint)
 	}
 	return exitFailure
+}
+
+// brokenStdio reports whether err is a write to stdout or stderr whose pipe's
+// reader has gone (EPIPE): it exited 1 with "write /dev/stdout: broken pipe"
+// where a write to stderr exited 141.
+func brokenStdio(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && (pe.Path == "/dev/stdout" || pe.Path == "/dev/stderr") && errors.Is(pe.Err, syscall.EPIPE)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {

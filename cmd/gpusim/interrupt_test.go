@@ -193,6 +193,27 @@ func TestBrokenPipe(t *testing.T) {
 		t.Errorf("exit %d after %v, want %d", code, took, interrupt.ExitSIGPIPE)
 	}
 	assertEmptyDir(t, dir)
+
+	// A closed stdout too (gpusim run | head -c1), for every command that
+	// prints: they exited 1 with "write /dev/stdout: broken pipe".
+	for _, args := range [][]string{{"run", "--engine", "serial", "--lanes", "1000"}, {"version"}, {"help", "run"}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		cmd := exec.Command("gpusim", args...)
+		cmd.Stdout = w
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGPIPE || stderr.Len() > 0 {
+			t.Errorf("%v with a closed stdout: exit %d, stderr %q; want %d and nothing", args, code, stderr.String(), interrupt.ExitSIGPIPE)
+		}
+	}
 }
 
 // TestStopColdKernel interrupts an OpenCL run whose kernel pocl is still

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Env names the environment variable that moves the cache folder from
@@ -16,7 +17,42 @@ const Env = "GPUSIM_CACHE_DIR"
 // cache folder: os.UserCacheDir fails, gives a relative path (HOME=relative
 // made ./relative/.cache in the working folder), or a folder whose parent
 // does not exist (HOME=/nonexistent made /nonexistent/.cache as root).
+// After Pin it gives Pin's answer while the environment it read is the
+// same.
 func Dir() string {
+	pinned.Lock()
+	if pinned.ok && pinned.env == envKey() {
+		defer pinned.Unlock()
+		return pinned.dir
+	}
+	pinned.Unlock()
+	return dir()
+}
+
+// Pin decides Dir now, before anything else can change what it finds: pocl
+// creates $HOME/.cache/pocl, HOME included, when loaded with a HOME that
+// does not exist, after which gpusim's check passed and its cache went
+// there too.
+func Pin() {
+	d := dir()
+	pinned.Lock()
+	defer pinned.Unlock()
+	pinned.env, pinned.dir, pinned.ok = envKey(), d, true
+}
+
+var pinned struct {
+	sync.Mutex
+	env [3]string
+	dir string
+	ok  bool
+}
+
+// envKey is the environment Dir reads.
+func envKey() [3]string {
+	return [3]string{os.Getenv(Env), os.Getenv("XDG_CACHE_HOME"), os.Getenv("HOME")}
+}
+
+func dir() string {
 	if d := os.Getenv(Env); d != "" {
 		if d == "off" {
 			return ""

@@ -33,7 +33,7 @@ func TestDirHome(t *testing.T) {
 	home := t.TempDir()
 	for _, c := range []struct{ home, want string }{
 		{home, filepath.Join(home, ".cache", "gpusim")},
-		{"/nonexistent", ""},
+		{filepath.Join(home, "nonexistent"), ""},
 		{"relative", ""},
 		{filepath.Join(home, "gone"), ""},
 	} {
@@ -45,5 +45,27 @@ func TestDirHome(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, "xdg"))
 	if got, want := Dir(), filepath.Join(home, "xdg", "gpusim"); got != want {
 		t.Errorf("XDG_CACHE_HOME: Dir() = %q, want %q", got, want)
+	}
+}
+
+// TestPin: Dir keeps the answer Pin gave while the environment is the same,
+// though pocl has since made a missing HOME (it creates $HOME/.cache/pocl),
+// and reads afresh when the environment changes.
+func TestPin(t *testing.T) {
+	t.Setenv(Env, "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	missing := filepath.Join(t.TempDir(), "home")
+	t.Setenv("HOME", missing)
+	Pin()
+	if err := os.MkdirAll(filepath.Join(missing, ".cache", "pocl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := Dir(); got != "" {
+		t.Errorf("after pocl made HOME: Dir() = %q, want \"\" as pinned", got)
+	}
+	other := t.TempDir()
+	t.Setenv("HOME", other)
+	if got, want := Dir(), filepath.Join(other, ".cache", "gpusim"); got != want {
+		t.Errorf("another HOME: Dir() = %q, want %q", got, want)
 	}
 }

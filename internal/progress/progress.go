@@ -91,7 +91,14 @@ func (b *Bar) Start() {
 	b.quit, b.finished = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(b.finished)
-		t := time.NewTicker(b.every)
+		// Tick at the delay's pace too, so that the first line of a log
+		// (a 10 s delay, a minute between lines) comes at the delay, not
+		// a whole interval later.
+		every := b.every
+		if b.delay > 0 {
+			every = min(every, b.delay)
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

@@ -237,3 +237,18 @@ func TestLines(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestStartLinesAtDelay: with Start's own clock, the first line of a log
+// comes at the delay, not a whole interval later (a 10 s delay and a minute
+// between lines wrote nothing for the first minute).
+func TestStartLinesAtDelay(t *testing.T) {
+	var w syncBuffer
+	b := New(&w, 1000, 10, Options{Delay: 50 * time.Millisecond, Interval: time.Hour, Lines: true, Prefix: "p: "})
+	b.Add(10)
+	b.Start()
+	time.Sleep(500 * time.Millisecond)
+	b.Stop()
+	if got := strings.Count(w.String(), "\n"); got != 1 {
+		t.Errorf("%d lines within 500 ms of a 50 ms delay and an hour between lines, want 1: %q", got, w.String())
+	}
+}
