@@ -5,10 +5,6 @@ package bench
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,19 +20,8 @@ import (
 // workers are killed when the test ends, whatever it found.
 func fakeWithWorkers(t *testing.T, tail string) (string, func() []int) {
 	t.Helper()
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "pids")
-	fake := filepath.Join(dir, "fake")
-	script := fmt.Sprintf("#!/bin/sh\nsleep 300 &\necho $! >> %[1]q\n(trap '' TERM; exec sleep 301) &\necho $! >> %[1]q\n%[2]s\n", pidFile, tail)
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fake, pidFile := testenv.FakeWithWorkers(t, "fake", "", tail)
 	var pids []int
-	t.Cleanup(func() {
-		for _, p := range pids {
-			syscall.Kill(p, syscall.SIGKILL)
-		}
-	})
 	wait := func() []int {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)

@@ -3,10 +3,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -26,25 +23,8 @@ func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
 	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "pids")
-	fake := filepath.Join(dir, "python3")
-	script := fmt.Sprintf(`#!/bin/sh
-case "$*" in *'import numpy'*) echo gpusim-numpy-ok; exit 0;; esac
-sleep 300 &
-echo $! >> %[1]q
-(trap '' TERM; exec sleep 301) &
-echo $! >> %[1]q
-wait
-`, pidFile)
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fake, pidFile := testenv.FakeWithWorkers(t, "python3", `case "$*" in *'import numpy'*) echo gpusim-numpy-ok; exit 0;; esac`, "wait")
 	var pids []int
-	t.Cleanup(func() {
-		for _, p := range pids {
-			syscall.Kill(p, syscall.SIGKILL)
-		}
-	})
 	cmd := exec.Command("gpusim", "bench", "--lanes", "100", "--steps", "2", "--reps", "1", "--warmup", "0",
 		"--no-scaling", "--no-sweep", "--engines", "serial", "--python", fake)
 	cmd.Dir = dir

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -62,4 +63,30 @@ func ReadPIDs(t testing.TB, path string, n int) []int {
 		pids[i] = p
 	}
 	return pids
+}
+
+// FakeWithWorkers writes an executable shell script named name, in a folder
+// of its own, standing in for python3 or gpusim: it runs head, starts two
+// workers as joblib's loky does, one of them ignoring SIGTERM (as
+// multiprocessing's resource tracker does), writes their pids to pidFile,
+// one a line (ReadPIDs), and runs tail. The workers are killed when the
+// test ends, whatever it found.
+func FakeWithWorkers(t testing.TB, name, head, tail string) (path, pidFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	pidFile = filepath.Join(dir, "pids")
+	path = filepath.Join(dir, name)
+	script := fmt.Sprintf("#!/bin/sh\n%[2]s\nsleep 300 &\necho $! >> %[1]q\n(trap '' TERM; exec sleep 301) &\necho $! >> %[1]q\n%[3]s\n", pidFile, head, tail)
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b, _ := os.ReadFile(pidFile)
+		for _, f := range strings.Fields(string(b)) {
+			if p, err := strconv.Atoi(f); err == nil {
+				syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	return path, pidFile
 }
