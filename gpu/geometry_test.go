@@ -1,7 +1,9 @@
 package gpu
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -126,9 +128,19 @@ func TestSmallRunGrid(t *testing.T) {
 		if c.daily {
 			g = e.daily
 		}
-		need := (c.lanes + uint64(g.wg*e.vw) - 1) / uint64(g.wg*e.vw)
+		need := (c.lanes-1)/uint64(g.wg*e.vw) + 1
 		if want := min(uint64(g.groups), need) * uint64(g.wg); uint64(items) != want || wg != g.wg {
 			t.Errorf("%d lanes (daily %v): %d work-items in groups of %d, want %d in groups of %d (the grid: %d groups)", c.lanes, c.daily, items, wg, want, g.wg, g.groups)
 		}
+	}
+	// 2^64-1 lanes take the whole grid (count + unit - 1 wrapped to one
+	// group); the run is cancelled before its first launch.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := sim.Default()
+	p.Lanes, p.Steps = math.MaxUint64, 2
+	e.Run(ctx, &sim.Job{Params: p})
+	if want := e.main.groups * e.main.wg; items != want {
+		t.Errorf("2^64-1 lanes: %d work-items, want the whole grid's %d", items, want)
 	}
 }

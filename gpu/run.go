@@ -322,7 +322,7 @@ func (r *run) plan() error {
 	// A small run needs no more work-groups than its lanes fill: every
 	// work-item of the grid zeroes and folds a histogram of its own on a
 	// CPU (HIST_SERIAL), which cost more than a thousand lanes' work.
-	if need := (r.count + uint64(g.wg*e.vw) - 1) / uint64(g.wg*e.vw); need < uint64(g.groups) {
+	if need := (r.count-1)/uint64(g.wg*e.vw) + 1; need < uint64(g.groups) { // count >= 1; no wrap near 2^64
 		g.groups = max(1, int(need))
 	}
 	r.items, r.wg = g.groups*g.wg, g.wg

@@ -132,9 +132,10 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run excee
 // NotifyContext returns a context cancelled with a *SignalError on the first
 // SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which
 // would otherwise dump the goroutines and exit 2, the status of bad input,
-// leaving temporary files) or SIGPIPE (a write to stdout or stderr after the
-// reader of the pipe is gone, as in gpusim bench 2>&1 | head -n 1, which
-// would otherwise end the process at once, leaving them too). It removes every output's temporary file at
+// leaving temporary files) or SIGPIPE from a write to stdout or stderr
+// after the reader of the pipe is gone (gpusim bench 2>&1 | head -n 1,
+// which would otherwise end the process at once, leaving them too; a
+// SIGPIPE from another pipe, such as a child's stdin, is not a stop). It removes every output's temporary file at
 // once. A second signal within duplicateWindow is the same stop delivered
 // twice (timeout(1) signals the child and then its process group) and is
 // ignored; a later one ends the process at once through ExitNow, with its
@@ -157,6 +158,10 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 			select {
 			case s := <-sigs:
 				switch {
+				case s == syscall.SIGPIPE && !stdioBroken():
+					// Another pipe (a child's stdin): Go delivers every
+					// SIGPIPE once notified, and that write fails with
+					// EPIPE on its own.
 				case se == nil:
 					se, first, done = &SignalError{s}, time.Now(), nil
 					cancel(se)
