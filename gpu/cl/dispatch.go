@@ -82,10 +82,18 @@ func bindICD(h uintptr) (uint32, error) {
 	if st := clGetPlatformIDs(0, nil, &n); st != 0 || n == 0 {
 		return 0, nil
 	}
+	if n > maxIDs {
+		return 0, fmt.Errorf("clIcdGetPlatformIDsKHR reports %d platforms, more than %d: a broken driver", n, maxIDs)
+	}
 	ids := make([]unsafe.Pointer, n)
-	if err := check("clIcdGetPlatformIDsKHR", clGetPlatformIDs(n, (*uintptr)(unsafe.Pointer(&ids[0])), &n)); err != nil {
+	var got uint32 // the ids written, which the first count may not match
+	if err := check("clIcdGetPlatformIDsKHR", clGetPlatformIDs(n, (*uintptr)(unsafe.Pointer(&ids[0])), &got)); err != nil {
 		return 0, err
 	}
+	if got == 0 || ids[0] == nil {
+		return 0, nil
+	}
+	n = min(n, got)
 	tbl := *(*unsafe.Pointer)(ids[0])
 	for _, s := range symbols[1:] { // symbols[0] is clGetPlatformIDs
 		fn, err := dispatchEntry(tbl, s.name)
