@@ -505,7 +505,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 			fmt.Fprintf(stderr, "bench: wrote %s\n", f.Name())
 		}
 	}
-	if ctx.Err() != nil && !opts.quiet {
+	if ctx.Err() != nil && !opts.quiet && !interrupt.BrokenPipe(context.Cause(ctx)) {
 		fmt.Fprintf(stderr, "bench: note: %v after the outputs were written: ignored\n", context.Cause(ctx))
 	}
 	return errors.Join(errs...)

@@ -286,7 +286,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	} else {
 		err = r.WriteText(stdout)
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !interrupt.BrokenPipe(context.Cause(ctx)) {
 		o.eng.Note(fmt.Sprintf("%v after the run was complete and its files written: ignored", context.Cause(ctx)))
 	}
 	// A file that could not be written fails the run, after the report,

@@ -5,6 +5,7 @@ package interrupt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -276,4 +277,11 @@ func BeforeExit(f func()) (remove func()) {
 		defer exitHooks.Unlock()
 		delete(exitHooks.m, id)
 	}
+}
+
+// BrokenPipe reports whether err (a context's cause) is a SIGPIPE stop:
+// stdout's or stderr's reader is gone, so there is nobody to tell of it.
+func BrokenPipe(err error) bool {
+	var se *SignalError
+	return errors.As(err, &se) && se.Signal == syscall.SIGPIPE
 }
