@@ -45,11 +45,7 @@ func TestMultiConformance(t *testing.T) {
 // progress reported adds up to the lanes: the copy that wins reports what
 // the cancelled first attempt did not (before, 93,750 of 100,000).
 func TestMultiStraggler(t *testing.T) {
-	cltest.RequireDevice(t)
-	m, err := OpenMulti([]int{0, 0}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := openPair(t)
 	defer m.Close()
 	p := sim.Default()
 	p.Lanes, p.Steps = 100_000, 10
@@ -74,13 +70,9 @@ func TestMultiStraggler(t *testing.T) {
 // the run returns and adds up to the lanes; Close waits for the attempt,
 // and leaves no goroutine behind.
 func TestMultiStall(t *testing.T) {
-	cltest.RequireDevice(t)
 	const stall = 3 * time.Second
 	goroutines := runtime.NumGoroutine()
-	m, err := OpenMulti([]int{0, 0}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := openPair(t)
 	p := sim.Default()
 	p.Lanes, p.Steps = 100_000, 10
 	want, err := m.engines[0].Run(context.Background(), &sim.Job{Params: p, KeepFinals: true})
@@ -132,11 +124,7 @@ func TestMultiStall(t *testing.T) {
 // 2e8-lane --device all --out run needed twice that and died where
 // --device 0 ran. The finals are the one device's, bit for bit.
 func TestMultiFinalsMemory(t *testing.T) {
-	cltest.RequireDevice(t)
-	m, err := OpenMulti([]int{0, 0}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := openPair(t)
 	defer m.Close()
 	p := sim.Default()
 	p.Lanes, p.Steps = 4_000_003, 1
@@ -173,4 +161,16 @@ func runCounted(t *testing.T, m *Multi, p sim.Params) (*sim.Result, uint64, time
 		t.Fatal(err)
 	}
 	return got, lanes.Load(), took
+}
+
+// openPair opens the first device twice as one Multi (two pocl devices in
+// one), or ends the test as OpenCL tests do without a device.
+func openPair(t *testing.T) *Multi {
+	t.Helper()
+	cltest.RequireDevice(t)
+	m, err := OpenMulti([]int{0, 0}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
