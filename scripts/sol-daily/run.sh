@@ -9,7 +9,8 @@
 # sol_daily without and with the per-step statistics (compute seconds, the
 # parallel region), then gpusim's opencl engine without and with --daily
 # (the JSON's kernel_s and whole-process wall_s). Prints the medians, and
-# the daily/plain ratio of each. SOL_C points at sol.c (default
+# the daily/plain ratio of each (check/ tests that sol_daily.c gives
+# gpusim's digests). SOL_C points at sol.c (default
 # ../shared/tools/c-speed-of-light/sol.c beside the repository).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

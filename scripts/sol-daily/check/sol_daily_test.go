@@ -1,0 +1,62 @@
+// Package check_test checks the C yardstick sol_daily.c against gpusim:
+// its per-step digests (summed over the steps) and final digest equal the
+// serial engine's. It needs clang and OpenMP (libomp-dev), and skips
+// without them; scripts/sol-daily/run.sh is how it is used.
+package check_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+func TestSolDailyDigests(t *testing.T) {
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		t.Skip("no clang")
+	}
+	bin := filepath.Join(t.TempDir(), "sol_daily")
+	out, err := exec.Command(clang, "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fopenmp",
+		filepath.Join("..", "sol_daily.c"), "-o", bin, "-lm").CombinedOutput()
+	if err != nil {
+		t.Skipf("clang with OpenMP cannot build sol_daily.c here: %v\n%s", err, out)
+	}
+	// Lane counts across the 2048-lane chunks and the vector widths, steps
+	// with and without a partial Philox block.
+	for _, c := range []struct {
+		lanes uint64
+		steps int
+	}{{1, 1}, {1000, 7}, {5000, 13}, {4099, 100}} {
+		p := sim.Default()
+		p.Lanes, p.Steps = c.lanes, c.steps
+		res, err := cpu.Serial{}.Run(t.Context(), &sim.Job{Params: p, Count: c.lanes, Daily: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum uint64
+		for _, d := range res.Daily {
+			sum += d.Digest
+		}
+		out, err := exec.Command(bin, fmt.Sprint(c.lanes), fmt.Sprint(c.steps), "1", "1").Output()
+		if err != nil {
+			t.Fatalf("sol_daily %d %d: %v", c.lanes, c.steps, err)
+		}
+		var got struct {
+			Digest         string `json:"digest"`
+			DailyDigestSum string `json:"daily_digest_sum"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("sol_daily %d %d: %v: %s", c.lanes, c.steps, err, out)
+		}
+		want := struct{ Digest, DailyDigestSum string }{fmt.Sprintf("%016x", res.Summary.Digest), fmt.Sprintf("%016x", sum)}
+		if got.Digest != want.Digest || got.DailyDigestSum != want.DailyDigestSum {
+			t.Errorf("%d lanes x %d steps: digest %s, steps' sum %s; gpusim's serial engine %s, %s",
+				c.lanes, c.steps, got.Digest, got.DailyDigestSum, want.Digest, want.DailyDigestSum)
+		}
+	}
+}
