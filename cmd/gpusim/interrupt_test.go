@@ -392,10 +392,14 @@ func TestSignalAfterCommit(t *testing.T) {
 		name  string
 		extra []string
 		sig   bool
-	}{{"SIGTERM", nil, true}, {"timeout", []string{"--timeout", "1s"}, false}} {
+	}{{"SIGTERM", nil, true}, {"timeout", []string{"--timeout", "2s"}, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			args := append([]string{"run", "--engine", "simd", "--lanes", "1000", "--steps", "10000", "--daily", "--format", "json", "-q", "--out", "o.npy"}, c.extra...)
+			// 100 lanes: the run takes milliseconds, well inside the 2 s
+			// deadline even on a loaded machine (1000 lanes and 1 s once
+			// missed it with five processes on two cores); 10,000 steps of
+			// --daily make a report of megabytes.
+			args := append([]string{"run", "--engine", "simd", "--lanes", "100", "--steps", "10000", "--daily", "--format", "json", "-q", "--out", "o.npy"}, c.extra...)
 			cmd := exec.Command("gpusim", args...)
 			cmd.Dir = dir
 			stdout, err := cmd.StdoutPipe()
@@ -410,7 +414,7 @@ func TestSignalAfterCommit(t *testing.T) {
 			// The run takes well under a second; its report then waits
 			// for a reader. The signal (or the deadline) comes while it
 			// waits, and the reader long after StopGrace.
-			time.Sleep(1500 * time.Millisecond)
+			time.Sleep(2500 * time.Millisecond)
 			if c.sig {
 				cmd.Process.Signal(syscall.SIGTERM)
 			}
