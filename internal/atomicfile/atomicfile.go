@@ -38,8 +38,9 @@ var pending = struct {
 
 // Create starts writing path. It fails at once, before any work is done,
 // where path cannot be written: its folder is missing or read-only, path is
-// a directory or not a regular file, or the file system refuses new files
-// (/proc). The temporary file is created with mode 0666 less the umask, as
+// a directory or not a regular file, an existing file that a rename cannot
+// replace (immutable, append-only or a mount point, on Linux), or the file
+// system refuses new files (/proc). The temporary file is created with mode 0666 less the umask, as
 // os.Create would create path, or with path's mode when path exists; a
 // symbolic link at path is followed (Target), so its target is replaced.
 func Create(path string) (*File, error) {
@@ -55,6 +56,9 @@ func Create(path string) (*File, error) {
 		}
 		if !st.Mode().IsRegular() {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: errNotRegular}
+		}
+		if err := replaceable(target); err != nil {
+			return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 		}
 		mode, keep = st.Mode().Perm(), true
 	} else if !errors.Is(err, fs.ErrNotExist) {
