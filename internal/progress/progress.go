@@ -184,7 +184,7 @@ func (b *Bar) Line(now time.Time) string {
 	if done >= b.total {
 		eta = "0s"
 	} else if perSec > 0 {
-		eta = Duration(time.Duration(float64(b.total-done) / perSec * float64(time.Second)))
+		eta = etaOf(float64(b.total-done) / perSec)
 	}
 	tail := fmt.Sprintf(" %3.0f%%  %s/%s lanes  %s %s  ETA %s", math.Floor(100*frac), SI(float64(done)), SI(float64(b.total)), rate, unit, eta)
 	// The bar takes what the line has left, within limits; a narrow
@@ -203,10 +203,14 @@ func (b *Bar) Line(now time.Time) string {
 }
 
 // SI formats a non-negative count or rate with 3 significant digits and a
-// k, M, G or T suffix: 950, 2.25M, 96.1M, 1.2G. NaN is "-".
+// k, M, G or T suffix: 950, 2.25M, 96.1M, 1.2G; from 1e15 (a thousand T)
+// in e notation, 1.84e+19 (it wrote "1.84e+07T"). NaN is "-".
 func SI(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "-"
+	}
+	if x >= 999.5e12 {
+		return fmt.Sprintf("%.3g", x)
 	}
 	for _, u := range []struct {
 		s string
@@ -229,6 +233,20 @@ func trimZeros(s string) string {
 	}
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
+}
+
+// maxETA is the longest remaining time the bar spells out, a million
+// hours (114 years); a job of 2^64 lanes can need far more than a
+// time.Duration holds, whose conversion wrapped to "ETA -9223372036s".
+const maxETA = 1e6 * 3600
+
+// etaOf formats secs seconds to go as Duration does, and a time beyond
+// maxETA as ">1000000h".
+func etaOf(secs float64) string {
+	if !(secs <= maxETA) {
+		return fmt.Sprintf(">%dh", int(maxETA/3600))
+	}
+	return Duration(time.Duration(secs * float64(time.Second)))
 }
 
 // Duration formats a remaining time to the second: 7s, 2m05s, 1h02m.

@@ -138,6 +138,26 @@ func TestETAAndDone(t *testing.T) {
 	}
 }
 
+// TestETAHuge: a job whose remaining time does not fit a time.Duration
+// (2^64-1 lanes at a few lanes a second) says so; its ETA wrapped to
+// "-9223372036s", and its count read "1.84e+07T lanes".
+func TestETAHuge(t *testing.T) {
+	b, c, _ := newFake(1<<64-1, 10)
+	b.Add(284_000_000)
+	c.Advance(time.Second)
+	want := "0%  284M/1.84e+19 lanes  2.84G lane-steps/s  ETA >1000000h"
+	if l := b.Line(c.Now()); !strings.HasSuffix(l, want) {
+		t.Errorf("got %q, want it to end %q", l, want)
+	}
+	b, c, _ = newFake(1e19, 10)
+	b.Add(1e16)
+	c.Advance(10 * time.Second)
+	// 1e15 lanes a second: 9990 s to go.
+	if l := b.Line(c.Now()); !strings.HasSuffix(l, "ETA 2h46m") {
+		t.Errorf("got %q, want it to end ETA 2h46m", l)
+	}
+}
+
 // TestConcurrentAdd runs the real ticker with Add from many goroutines, for
 // the race detector.
 func TestConcurrentAdd(t *testing.T) {
@@ -177,7 +197,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func TestSI(t *testing.T) {
 	for x, want := range map[float64]string{0: "0", 7: "7", 999: "999", 999.6: "1k", 1000: "1k", 2_250_000: "2.25M",
-		5e6: "5M", 96_123_456: "96.1M", 1.2e9: "1.2G", 12.5: "12.5"} {
+		5e6: "5M", 96_123_456: "96.1M", 1.2e9: "1.2G", 12.5: "12.5", 999e12: "999T", 1e19: "1e+19", 18446744073709551615: "1.84e+19"} {
 		if got := SI(x); got != want {
 			t.Errorf("SI(%v) = %q, want %q", x, got, want)
 		}
