@@ -162,9 +162,13 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: c.String("math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 	}
+	// Given empty, as by an unset shell variable: not the default (--math ""
+	// ran the exact stream without a word where --math "$MODE" meant fast).
 	if c.IsSet("device") && c.String("device") == "" {
-		// Given empty, as by an unset shell variable: not the default.
 		return paramErr("device", "needs a device: N, a list N,M or all (see gpusim devices), got \"\"")
+	}
+	if c.IsSet("math") && c.String("math") == "" {
+		return paramErr("math", "needs a mode: exact or fast, got \"\"")
 	}
 	if c.IsSet("backend") {
 		if c.IsSet("engine") {
