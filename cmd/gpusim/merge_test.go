@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/shard"
 )
 
 // mergeLanes is an odd lane count, so that shards differ in size.
@@ -149,5 +152,41 @@ func TestMergeOnePart(t *testing.T) {
 	code, stdout, stderr := run(context.Background(), "merge", p)
 	if code != 0 || !strings.Contains(stdout, "\nmerged    1 part; its run took ") {
 		t.Errorf("exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+}
+
+// TestTextReportQuotesControlCharacters: a file name, or a merged part's
+// engine or device, holding a newline or an escape is quoted in the text
+// report. They were printed raw: the name split its line, and a part whose
+// device read "x\n\ndigest    0000000000000000" printed a digest line of
+// its own before the real one (a part's checksum does not stop an edit).
+func TestTextReportQuotesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	out, save := filepath.Join(dir, "a\nb.npy"), filepath.Join(dir, "p.json")
+	code, stdout, stderr := run(context.Background(), "run", "--lanes", "10", "--steps", "2", "--engine", "serial", "-q", "--out", out, "--save", save)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "\nout       " + strconv.Quote(out) + " (10 lanes)\n"; !strings.Contains(stdout, want) {
+		t.Errorf("report %q does not contain %q", stdout, want)
+	}
+	p, err := shard.ReadPart(save)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Engine, p.Device = "serial\x1b[2J", "1 goroutine\n\ndigest    0000000000000000"
+	forged := filepath.Join(dir, "forged.json")
+	if err := p.WriteFile(forged); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(context.Background(), "merge", forged)
+	if code != 0 {
+		t.Fatalf("merge: exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(stdout, "\ndigest "); n != 1 || strings.Contains(stdout, "\x1b") {
+		t.Errorf("merge report has %d digest lines, or an escape:\n%s", n, stdout)
+	}
+	if want := "engine    " + strconv.Quote(p.Engine) + " on " + strconv.Quote(p.Device) + "\n"; !strings.HasPrefix(stdout, want) {
+		t.Errorf("merge report begins %q, want %q", strings.SplitN(stdout, "\n", 2)[0], want)
 	}
 }

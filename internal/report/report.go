@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
@@ -273,15 +274,26 @@ func fz(z jsonFloat) string {
 	return fmt.Sprintf("%+.2f", float64(z))
 }
 
+// printable is s, or s quoted as Go quotes a string when it holds a
+// character that is not printable (a newline, an escape) or is not UTF-8:
+// a file name or a merged part's engine or device with a newline split its
+// line, and could print a line such as "digest    ..." of its own.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
 // WriteText writes the report for a person to read.
 func (r *Report) WriteText(w io.Writer) error {
 	p := r.Params
-	engine := r.Engine
+	engine := printable(r.Engine)
 	if r.Requested != r.Engine {
-		engine += " (" + r.Requested + ")"
+		engine += " (" + printable(r.Requested) + ")"
 	}
 	var b strings.Builder
-	device := r.Device
+	device := printable(r.Device)
 	if device == "" { // a shard without lanes runs nowhere
 		device = "no device (no lanes to run)"
 	}
@@ -343,25 +355,25 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	if r.Out != "" {
-		fmt.Fprintf(&b, "out       %s (%d lanes)\n", r.Out, p.Lanes)
+		fmt.Fprintf(&b, "out       %s (%d lanes)\n", printable(r.Out), p.Lanes)
 	}
 	if r.PathsOut != "" {
-		fmt.Fprintf(&b, "paths     %s (%d lanes x %d steps)\n", r.PathsOut, r.Paths, p.Steps)
+		fmt.Fprintf(&b, "paths     %s (%d lanes x %d steps)\n", printable(r.PathsOut), r.Paths, p.Steps)
 	}
 	if r.DailyOut != "" {
-		fmt.Fprintf(&b, "daily     %s (%d steps)\n", r.DailyOut, len(r.days))
+		fmt.Fprintf(&b, "daily     %s (%d steps)\n", printable(r.DailyOut), len(r.days))
 	}
 	if r.Plot != "" {
-		fmt.Fprintf(&b, "plot      %s\n", r.Plot)
+		fmt.Fprintf(&b, "plot      %s\n", printable(r.Plot))
 	}
 	if r.PlotDaily != "" {
-		fmt.Fprintf(&b, "plot      %s (per step)\n", r.PlotDaily)
+		fmt.Fprintf(&b, "plot      %s (per step)\n", printable(r.PlotDaily))
 	}
 	if r.HTML != "" {
-		fmt.Fprintf(&b, "html      %s\n", r.HTML)
+		fmt.Fprintf(&b, "html      %s\n", printable(r.HTML))
 	}
 	if r.Save != "" {
-		fmt.Fprintf(&b, "saved     %s (part of %d lanes; gpusim merge combines parts)\n", r.Save, r.Summary.Count)
+		fmt.Fprintf(&b, "saved     %s (part of %d lanes; gpusim merge combines parts)\n", printable(r.Save), r.Summary.Count)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
