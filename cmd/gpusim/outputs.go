@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -90,7 +91,7 @@ func checkEmptyNames(c *cli.Context) error {
 
 // checkNames refuses two flags naming the same file, however spelled: through
 // a symbolic link to it or to a folder on its path, or through a bind mount
-// (sameFile).
+// (sameFile); and a file that is where stdout or stderr goes (isStdio).
 func checkNames(c *cli.Context, files []outFile) error {
 	for i, f := range files {
 		for _, g := range files[:i] {
@@ -98,8 +99,37 @@ func checkNames(c *cli.Context, files []outFile) error {
 				return paramErr(f.Flag, "%q is also the file of --%s", f.Path, g.Flag)
 			}
 		}
+		if std := isStdio(f.Path, c.App.Writer, c.App.ErrWriter); std != "" {
+			return paramErr(f.Flag, "%q is also the file %s goes to: it would replace that file, and what was written there would be lost (redirect %s elsewhere)", f.Path, std, std)
+		}
 	}
 	return nil
+}
+
+// isStdio names the stream, "stdout" or "stderr", that writes to the
+// existing file path (a redirection to it, run --save r.json > r.json, or a
+// link to /proc/self/fd/1), or is "". The output's rename replaced that file
+// after the run, and the report, written to the file's old inode, was lost
+// without a word, with exit status 0.
+func isStdio(path string, stdout, stderr io.Writer) string {
+	fi, err := os.Stat(atomicfile.Target(path))
+	if err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	for _, s := range []struct {
+		name string
+		w    io.Writer
+	}{{"stdout", stdout}, {"stderr", stderr}} {
+		if t, ok := s.w.(*trackedWriter); ok {
+			s.w = t.w
+		}
+		if f, ok := s.w.(*os.File); ok {
+			if sfi, err := f.Stat(); err == nil && os.SameFile(fi, sfi) {
+				return s.name
+			}
+		}
+	}
+	return ""
 }
 
 // sameFile says whether writing a and writing b replace one file: their

@@ -3,9 +3,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -36,6 +40,36 @@ func TestOutputModes(t *testing.T) {
 		}
 		if got := st.Mode().Perm(); got != want {
 			t.Errorf("%s: mode %#o, want %#o", filepath.Base(path), got, want)
+		}
+	}
+}
+
+// TestOutputIsStdio: an output file that stdout or stderr is redirected to
+// (run --save r.json > r.json) is refused before the run. The rename
+// replaced it after the run, and the report, written to the replaced file,
+// was lost without a word (exit 0).
+func TestOutputIsStdio(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ flag, name, stream string }{{"--save", "r.json", "stdout"}, {"--out", "o.csv", "stderr"}} {
+		path := filepath.Join(dir, c.name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var other bytes.Buffer
+		stdout, stderr := io.Writer(f), io.Writer(&other)
+		if c.stream == "stderr" {
+			stdout, stderr = &other, f
+		}
+		code := runContext(context.Background(), []string{"run", "--lanes", "10", "--steps", "1", "--engine", "serial", "-q", c.flag, path}, strings.NewReader(""), stdout, stderr)
+		f.Close()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := string(b) + other.String()
+		if want := fmt.Sprintf("gpusim: error: %s: %q is also the file %s goes to", c.flag, path, c.stream); code != exitUsage || !strings.Contains(msg, want) {
+			t.Errorf("%s to %s: exit %d, output %q; want 2 and %q", c.flag, c.stream, code, msg, want)
 		}
 	}
 }
