@@ -1,9 +1,13 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
 	"os/exec"
+	"sync"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/interrupt"
@@ -13,6 +17,12 @@ import (
 // (SIGTERM), before it is killed (SIGKILL): short enough that a stopped
 // benchmark ends within interrupt.StopGrace.
 const childGrace = 250 * time.Millisecond
+
+// drainGrace is how long a child's output is read on once its process group
+// has ended: only a process that left the group can still hold the pipe
+// open then, so this bounds the wait for one, not the reading of what the
+// child wrote.
+const drainGrace = 2 * time.Second
 
 // command is exec.CommandContext for a child process of bench that may
 // start processes of its own (the Python baseline's joblib/loky workers
@@ -24,8 +34,9 @@ const childGrace = 250 * time.Millisecond
 func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	setGroup(cmd)
-	// Output pipes that a leftover process holds open are closed rather
-	// than waited for.
+	// A child that does not exit once stopped is killed, and an input
+	// pipe that a leftover process holds open is closed rather than
+	// waited for.
 	cmd.WaitDelay = 2 * childGrace
 	return cmd
 }
@@ -33,20 +44,127 @@ func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 // runChildProcess runs cmd (from command) and waits for it, then ends what
 // is left of its process group: told to stop at once when ctx is done,
 // else given childGrace to leave on its own. A forced exit of gpusim
-// (interrupt.Exit) kills the group first. A child that exited with success
-// but left a process holding its output open succeeds (its output was read
-// up to its exit).
+// (interrupt.Exit) kills the group first. The child's output (cmd.Stdout
+// and cmd.Stderr) is read whole, up to the end of the group, however long
+// after the child's exit that takes: exec's own pipes were closed
+// WaitDelay after the exit, cutting off what a reader starved of CPU had
+// not read yet. A child that exited with success but left a process
+// holding its input open succeeds.
 func runChildProcess(ctx context.Context, cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
+	outs, err := captureOutputs(cmd)
+	if err != nil {
 		return err
 	}
+	if err := cmd.Start(); err != nil {
+		outs.finish(true)
+		return err
+	}
+	outs.started()
 	g := groupOf(cmd)
 	remove := interrupt.BeforeExit(g.kill)
 	defer remove()
-	err := cmd.Wait()
-	g.end(ctx.Err() != nil)
+	err = cmd.Wait()
+	stopped := ctx.Err() != nil
+	g.end(stopped)
+	outs.finish(stopped)
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		err = nil
 	}
 	return err
+}
+
+// captured is a child's output read through pipes of bench's own (an
+// *os.File given to exec is passed to the child as it is, with no copying
+// of exec's to cut short), into buffers handed to the writers the caller
+// set once the reading is over.
+type captured struct {
+	pipes []*capture
+}
+
+// capture is one output pipe: the child's end w, bench's end r, what was
+// read so far, and the writer it goes to.
+type capture struct {
+	dst  io.Writer
+	r, w *os.File
+	done chan struct{}
+
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	over bool // finish has handed buf to dst: later bytes are dropped
+}
+
+// captureOutputs replaces cmd's Stdout and Stderr writers (other than
+// files, which exec passes on as they are) with pipes read by bench.
+func captureOutputs(cmd *exec.Cmd) (*captured, error) {
+	outs := &captured{}
+	byDst := map[io.Writer]*capture{}
+	for _, out := range []*io.Writer{&cmd.Stdout, &cmd.Stderr} {
+		if *out == nil {
+			continue
+		}
+		if _, ok := (*out).(*os.File); ok {
+			continue
+		}
+		if c, ok := byDst[*out]; ok { // one writer for both: one pipe
+			*out = c.w
+			continue
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			outs.finish(true)
+			return nil, err
+		}
+		c := &capture{dst: *out, r: r, w: w, done: make(chan struct{})}
+		byDst[*out] = c
+		outs.pipes = append(outs.pipes, c)
+		*out = w
+	}
+	return outs, nil
+}
+
+// started closes the child's ends in this process and starts reading.
+func (o *captured) started() {
+	for _, c := range o.pipes {
+		c.w.Close()
+		go c.read()
+	}
+}
+
+func (c *capture) read() {
+	defer close(c.done)
+	p := make([]byte, 32<<10)
+	for {
+		n, err := c.r.Read(p)
+		c.mu.Lock()
+		if !c.over {
+			c.buf.Write(p[:n])
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// finish waits for each pipe's end of file, drainGrace at most (not at all
+// when the child was stopped, or never started), then closes the pipes and
+// writes what was read to the caller's writers.
+func (o *captured) finish(stopped bool) {
+	deadline := time.NewTimer(drainGrace)
+	defer deadline.Stop()
+	for _, c := range o.pipes {
+		if c.done != nil && !stopped {
+			select {
+			case <-c.done:
+			case <-deadline.C:
+				stopped = true // the others get no more time either
+			}
+		}
+		c.w.Close()
+		c.r.Close()
+		c.mu.Lock()
+		c.over = true
+		c.dst.Write(c.buf.Bytes())
+		c.mu.Unlock()
+	}
 }

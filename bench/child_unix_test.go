@@ -3,8 +3,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,3 +124,42 @@ func TestProcessesStopEndsGroup(t *testing.T) {
 	}
 	testenv.CheckGone(t, pids, "the stopped child")
 }
+
+// heldWriter blocks every Write until release is closed, as a reader
+// starved of CPU on a loaded machine (1024 processes children on 2 cores)
+// does.
+type heldWriter struct {
+	release chan struct{}
+	mu      sync.Mutex
+	buf     bytes.Buffer
+}
+
+func (w *heldWriter) Write(p []byte) (int, error) {
+	<-w.release
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+// TestChildOutputDrained: a child that exits with success has its whole
+// output read, however long after its exit the reading takes. Output still
+// in the pipe 500 ms (exec's WaitDelay) after the child's exit was cut off
+// and the run counted a success: the processes engine at --workers 1024
+// failed with "reading its report: unexpected end of JSON input" from
+// children that had printed their reports whole.
+func TestChildOutputDrained(t *testing.T) {
+	const n = 40000 // fits a pipe's buffer: the child exits at once
+	cmd := command(context.Background(), "sh", "-c", fmt.Sprintf("head -c %d /dev/zero", n))
+	w := &heldWriter{release: make(chan struct{})}
+	cmd.Stdout = w
+	time.AfterFunc(800*time.Millisecond, func() { close(w.release) })
+	if err := runChildProcess(context.Background(), cmd); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() != n {
+		t.Errorf("read %d bytes of the child's %d", w.buf.Len(), n)
+	}
+}
+
