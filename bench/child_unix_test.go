@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -163,3 +165,23 @@ func TestChildOutputDrained(t *testing.T) {
 	}
 }
 
+// TestProcessesFirstFailure: when one child fails, the run's error is that
+// child's, not also every other child's "signal: terminated" or "context
+// canceled" from the stop the failure set off: at --workers 1024 the
+// error, in the report's notes, its JSON and on stderr, ran to a thousand
+// lines with the cause somewhere among them.
+func TestProcessesFirstFailure(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "gpusim")
+	script := "#!/bin/sh\ncase \"$*\" in *'--shard 0/'*) echo 'gpusim: error: disk full' >&2; exit 1;; esac\nexec sleep 10\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 2
+	e := &Processes{Binary: fake, Workers: 4}
+	_, err := e.Run(context.Background(), &sim.Job{Params: p})
+	want := "processes: shard 0/4: " + fake + " run: exit status 1: gpusim: error: disk full"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}

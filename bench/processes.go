@@ -189,13 +189,16 @@ func CheckTempDir() error {
 }
 
 // children runs the n shards at once and returns their part files and the
-// longest child's wall time outside its own compute time.
+// longest child's wall time outside its own compute time. The first child
+// to fail stops the others, and its error is the run's: the others' are
+// that stop's ("signal: terminated"), not causes.
 func (e *Processes) children(ctx context.Context, p sim.Params, n int, dir string) ([]string, time.Duration, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parts := make([]string, n)
 	startup := make([]time.Duration, n)
-	errs := make([]error, n)
+	var first error
+	var once sync.Once
 	var wg sync.WaitGroup
 	for i := range n {
 		parts[i] = filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
@@ -203,15 +206,17 @@ func (e *Processes) children(ctx context.Context, p sim.Params, n int, dir strin
 			var rep childReport
 			wall, err := runChild(ctx, e.Binary, ChildArgs(p, ChildEngine, i, n, parts[i]), &rep)
 			if err != nil {
-				errs[i] = fmt.Errorf("processes: shard %d/%d: %w", i, n, err)
-				cancel()
+				once.Do(func() {
+					first = fmt.Errorf("processes: shard %d/%d: %w", i, n, err)
+					cancel()
+				})
 				return
 			}
 			startup[i] = max(wall-time.Duration(rep.Timing.Wall*float64(time.Second)), 0)
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := first; err != nil {
 		if ctx.Err() != nil && context.Cause(ctx) != context.Canceled {
 			return nil, 0, context.Cause(ctx)
 		}
