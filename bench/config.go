@@ -205,6 +205,10 @@ func (c *Config) params(w Workload) sim.Params {
 	return p
 }
 
+// WorkerList is the worker counts the scaling table measures: Workers, or 1
+// to the number of CPUs when it is empty, sorted, each once, with 1 first.
+func (c *Config) WorkerList() []int { return c.workers() }
+
 // workers is the scaling worker list: sorted, unique, with 1 first.
 func (c *Config) workers() []int {
 	ws := c.Workers

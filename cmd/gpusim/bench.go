@@ -217,12 +217,14 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 }
 
 // machineNotes are the report's notes on the machine as the benchmark found
-// it: worker counts beyond its cores, and the load average before the run.
+// it: worker counts beyond its cores (given with --workers or not: the
+// default goes to the number of CPUs, which a GOMAXPROCS setting or a CPU
+// quota can put above GOMAXPROCS), and the load average before the run.
 func machineNotes(cfg bench.Config) []string {
 	var notes []string
 	if cfg.Scaling {
 		var over []string
-		for _, n := range cfg.Workers {
+		for _, n := range cfg.WorkerList() {
 			if n > runtime.GOMAXPROCS(0) {
 				over = append(over, strconv.Itoa(n))
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -192,5 +193,27 @@ func TestBenchEngineFails(t *testing.T) {
 	code, stdout, _ = run(context.Background(), append(args, "--format", "json", "-q")...)
 	if code != exitFailure || !strings.Contains(stdout, `"failures": [`) || !strings.Contains(stdout, `"error": "no space left on device"`) {
 		t.Errorf("JSON: exit %d, no failures:\n%s", code, stdout)
+	}
+}
+
+// TestBenchDefaultWorkersOversubscribed: the default worker counts (1 to
+// the number of CPUs) beyond GOMAXPROCS (a GOMAXPROCS setting, or a
+// container's CPU quota, which Go's GOMAXPROCS follows and NumCPU does not)
+// get the oversubscription note that --workers with the same counts gets:
+// the note looked at --workers alone.
+func TestBenchDefaultWorkersOversubscribed(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("one CPU: the default worker counts are 1 alone")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	withBench(t, engines.Benchable{Entries: []string{"parallel"}, Specs: []engines.Spec{
+		spec("parallel", true, func(n int) sim.Engine { return cpu.Parallel{Workers: n} })}})
+	code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := fmt.Sprintf("note: %d workers share 1 cores (GOMAXPROCS)", runtime.NumCPU())
+	if !strings.Contains(stdout, want) {
+		t.Errorf("no note %q:\n%s", want, stdout)
 	}
 }
