@@ -135,7 +135,11 @@ func CheckDoc(path string) error {
 	}
 	sec := findSection(string(b))
 	if sec.check() != nil {
-		return fmt.Errorf("%q needs one %s line followed by one %s line, outside code blocks (found %d and %d)", path, BeginMarker, EndMarker, sec.begins, sec.ends)
+		found := fmt.Sprintf("found %d and %d", sec.begins, sec.ends)
+		if sec.begins == 1 && sec.ends == 1 {
+			found = "the end line comes first"
+		}
+		return fmt.Errorf("%q needs one %s line followed by one %s line, outside code blocks (%s)", path, BeginMarker, EndMarker, found)
 	}
 	// The update replaces the file: its folder must take a new file.
 	probe, err := atomicfile.Create(path)
