@@ -207,6 +207,13 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	if len(specs) == 0 {
 		return nil, nil, errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}
+	if c.IsSet("workers") && !slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Scales }) {
+		names := make([]string, len(specs))
+		for i, s := range specs {
+			names[i] = s.Name
+		}
+		notes = append(notes, fmt.Sprintf("no scaling table: --workers asks for one, but none of the engines run (%s) scales with workers", strings.Join(names, ", ")))
+	}
 	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
 		if err := bench.CheckTempDir(); err != nil {
 			return nil, nil, &usageError{msg: fmt.Sprintf("the processes engine %v", err),
