@@ -43,8 +43,13 @@ func (r *Report) courseTable() *table {
 	}
 	w := wr.Workload
 	times := map[string]time.Duration{}
+	var skipped []string
 	for _, p := range r.Python.Results {
-		if p.Workload == w && p.Skipped == "" {
+		switch {
+		case p.Workload != w:
+		case p.Skipped != "":
+			skipped = append(skipped, "python/"+p.Method)
+		default:
 			times["python/"+p.Method] = time.Duration(p.WorkloadSeconds * 1e9)
 		}
 	}
@@ -61,6 +66,10 @@ func (r *Report) courseTable() *table {
 			t.rows = append(t.rows, []string{k.kind, name, fmtDur(d), fmtG(float64(d.Nanoseconds()) / w.LaneSteps()),
 				fmtX(ratio(times["python/loop"], d)), fmtX(ratio(times["serial"], d))})
 		}
+	}
+	if len(skipped) > 0 {
+		// Named, so that the table does not answer without them unsaid.
+		t.notes = append(t.notes, fmt.Sprintf("not run here: %s (skipped; the Python baseline table says why)", strings.Join(skipped, ", ")))
 	}
 	t.notes = append(t.notes, fmt.Sprintf("%s; every version computes the same model; gpusim's engines give one digest, the Python versions are checked against the exact law (Python baseline table); versions run on a sample are scaled up; \"vs\" columns are speedups (above 1x: faster)", w))
 	return t

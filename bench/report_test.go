@@ -219,3 +219,24 @@ func TestFitLineTwoPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestCourseTableSkipped: a Python version that did not run (its module
+// does not import) is named in the course's table, not left out of it
+// without a word: without joblib the table answered the course's question
+// with no trace of the course's own joblib version.
+func TestCourseTableSkipped(t *testing.T) {
+	r := sampleReport()
+	w := Workload{5_000_000, 100}
+	r.Python.Results = append(r.Python.Results,
+		PythonResult{Workload: w, Method: "loop", SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true},
+		PythonResult{Workload: w, Method: "joblib-lane", Skipped: "joblib does not import", Package: "python3-joblib"},
+		PythonResult{Workload: w, Method: "numba", Skipped: "numba does not import", Package: "python3-numba"})
+	ct := r.courseTable()
+	if ct == nil {
+		t.Fatal("no course table")
+	}
+	want := "not run here: python/joblib-lane, python/numba (skipped; the Python baseline table says why)"
+	if !strings.Contains(strings.Join(ct.notes, "\n"), want) {
+		t.Errorf("course table notes %q lack %q", ct.notes, want)
+	}
+}
