@@ -108,6 +108,30 @@ func charts(r *Report) ([]chart, error) {
 	return cs, nil
 }
 
+// ChartFiles are the names of the files Plot may write for a benchmark of
+// cfg, each in every one of formats: speedup (with scaling), time-LxS for
+// each workload and sweep (with a sweep), so that each can be checked
+// before the benchmark.
+func ChartFiles(cfg *Config, formats []string) []string {
+	var names []string
+	if cfg.Scaling {
+		names = append(names, "speedup")
+	}
+	for _, w := range cfg.Workloads {
+		names = append(names, "time-"+fileWorkload(w))
+	}
+	if len(cfg.Sweep) > 0 {
+		names = append(names, "sweep")
+	}
+	var files []string
+	for _, n := range names {
+		for _, ext := range formats {
+			files = append(files, n+"."+ext)
+		}
+	}
+	return files
+}
+
 // fileWorkload is a workload's name for a file: "5Mx10".
 func fileWorkload(w Workload) string { return strings.ReplaceAll(w.String(), " x ", "x") }
 

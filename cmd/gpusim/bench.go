@@ -184,7 +184,7 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 			break
 		}
 	}
-	opts, err := newBenchOptions(c)
+	opts, err := newBenchOptions(c, &cfg)
 	return cfg, opts, err
 }
 
@@ -342,8 +342,8 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 }
 
 // newBenchOptions reads and checks what bench writes: --format, --plot,
-// --plot-format and --update-doc.
-func newBenchOptions(c *cli.Context) (opts benchOptions, err error) {
+// --plot-format and --update-doc (cfg says which charts there will be).
+func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err error) {
 	opts = benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
 	for _, f := range []string{"plot", "update-doc", "html"} {
 		if c.IsSet(f) && c.String(f) == "" {
@@ -374,7 +374,7 @@ func newBenchOptions(c *cli.Context) (opts benchOptions, err error) {
 		}
 	}
 	if opts.plotDir != "" {
-		if opts.madeDirs, err = checkPlotDir(opts.plotDir); err != nil {
+		if opts.madeDirs, err = checkPlotDir(opts.plotDir, bench.ChartFiles(cfg, opts.plotFormats)); err != nil {
 			return opts, err
 		}
 	} else if c.IsSet("plot-format") {
@@ -423,10 +423,11 @@ func checkBenchNames(opts benchOptions) error {
 	return nil
 }
 
-// checkPlotDir makes --plot's folder and checks that charts can be written
-// there before a benchmark that may take minutes. made are the folders it
+// checkPlotDir makes --plot's folder and checks that each of the charts
+// can be written there before a benchmark that may take minutes (a folder
+// or a device where one goes was found after it). made are the folders it
 // created, deepest first, for removeEmpty.
-func checkPlotDir(dir string) (made []string, err error) {
+func checkPlotDir(dir string, charts []string) (made []string, err error) {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return nil, paramErr("plot", "%q is not a directory", dir)
 	}
@@ -440,12 +441,17 @@ func checkPlotDir(dir string) (made []string, err error) {
 		removeEmpty(made)
 		return nil, paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
 	}
-	probe, err := atomicfile.Create(filepath.Join(dir, "speedup.png"))
-	if err != nil {
-		removeEmpty(made)
-		return nil, paramErr("plot", "cannot write charts into %q: %v", dir, errors.Unwrap(err))
+	for _, name := range charts {
+		probe, err := atomicfile.Create(filepath.Join(dir, name))
+		if err == nil {
+			err = probe.Abort()
+		}
+		if err != nil {
+			removeEmpty(made)
+			return nil, paramErr("plot", "cannot write charts into %q: %s: %v", dir, name, errors.Unwrap(err))
+		}
 	}
-	return made, probe.Abort()
+	return made, nil
 }
 
 // removeEmpty removes the folders in dirs (deepest first) that are empty:
