@@ -144,12 +144,37 @@ func (r *Report) pythonTable(py *PythonReport) table {
 			tools = append(tools, k+" "+py.Modules[k])
 		}
 		pt.notes = append(pt.notes,
-			fmt.Sprintf("Python %s, NumPy %s (%s)%s; joblib and Numba use %d workers", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), py.Cores),
+			fmt.Sprintf("Python %s, NumPy %s (%s)%s%s", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), workersNote(py)),
 			"loop: the course's pure Python loop, npr.normal per lane-step; joblib-lane: the course's joblib, one task per lane; joblib-chunk: one task per core, each the vector version; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place; numba: @njit(parallel=True) with prange; pyopencl: clrandom's Philox normals and an elementwise update on the OpenCL device",
 			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median; set-up (Numba's compile, the OpenCL builds, joblib's worker start) is paid once and not in the time", r.Baseline),
 			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
 	}
 	return pt
+}
+
+// workersNote says how many workers the parallel Python versions that ran
+// (joblib's and Numba's) used, or is "" when none of them ran.
+func workersNote(py *PythonReport) string {
+	ran := map[string]bool{}
+	for _, p := range py.Results {
+		if p.Skipped == "" {
+			ran[p.Method] = true
+		}
+	}
+	var par []string
+	if ran["joblib-lane"] || ran["joblib-chunk"] {
+		par = append(par, "joblib")
+	}
+	if ran["numba"] {
+		par = append(par, "Numba")
+	}
+	switch len(par) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("; %s uses %d workers", par[0], py.Cores)
+	}
+	return fmt.Sprintf("; %s use %d workers", strings.Join(par, " and "), py.Cores)
 }
 
 func prefixed(prefix, s string) string {

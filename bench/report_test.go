@@ -240,3 +240,33 @@ func TestCourseTableSkipped(t *testing.T) {
 		t.Errorf("course table notes %q lack %q", ct.notes, want)
 	}
 }
+
+// TestPythonWorkersNote names only the parallel Python versions that ran:
+// it said "joblib and Numba use N workers" with both skipped.
+func TestPythonWorkersNote(t *testing.T) {
+	w := Workload{5_000_000, 100}
+	ran := func(m string) PythonResult {
+		return PythonResult{Workload: w, Method: m, SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true}
+	}
+	skip := func(m string) PythonResult {
+		return PythonResult{Workload: w, Method: m, Skipped: m + " does not import"}
+	}
+	for _, c := range []struct {
+		results []PythonResult
+		want    string
+	}{
+		{[]PythonResult{ran("loop"), ran("joblib-lane"), ran("numba")}, "; joblib and Numba use 4 workers"},
+		{[]PythonResult{ran("loop"), skip("joblib-lane"), skip("joblib-chunk"), ran("numba")}, "; Numba uses 4 workers"},
+		{[]PythonResult{ran("loop"), skip("joblib-lane"), ran("joblib-chunk"), skip("numba")}, "; joblib uses 4 workers"},
+		{[]PythonResult{ran("loop"), skip("joblib-lane"), skip("joblib-chunk"), skip("numba")}, ""},
+	} {
+		py := &PythonReport{Python: "3.11", NumPy: "1.24", Interpreter: "/usr/bin/python3", Cores: 4, Results: c.results}
+		if got := workersNote(py); got != c.want {
+			t.Errorf("%v: %q, want %q", c.results, got, c.want)
+		}
+		notes := strings.Join(sampleReport().pythonTable(py).notes, "\n")
+		if c.want == "" && strings.Contains(notes, "workers") {
+			t.Errorf("all parallel versions skipped: notes %q name workers", notes)
+		}
+	}
+}
