@@ -103,7 +103,8 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Bound is an upper bound on |temperature| over every step of every lane,
+// Bound is an upper bound on |temperature| over every step of every lane
+// (and, from |p| = 1 on, on the step's product p t and on c too),
 // using |z| <= MaxNormal: M(n) = |p| M(n-1) + |c| + sigma MaxNormal, M(0)
 // = |start|. Below |p| = 1, M(n) = |p|^n M(0) + (1 - |p|^n) B with B =
 // (|c| + sigma MaxNormal) / (1 - |p|), a weighted mean of M(0) and B, so
@@ -116,9 +117,9 @@ func (p Params) Validate() error {
 // + |p|^k |start - q| + sigma MaxNormal (1 + |p| + ... + |p|^(k-1)), which
 // grows with k from |p| = 1 on and is at most |q| + |start - q| + sigma
 // MaxNormal (1 - |p|^n)/(1 - |p|) below it; widened by e = 2^-19 times n
-// (from |p| = 1 on) or min(n, 1/(1 - |p|)) (below, where |p| damps each
-// step's error) of itself for float32's roundings (each step's three
-// operations round by at most 2^-24 of magnitudes below the bound). The
+// (at |p| = 1), min(n, 1/(1 - |p|)) (below, where |p| damps each step's
+// error) or (|p| + 2) (1 + |p| + ... + |p|^(n-1)) (above, where |p|
+// multiplies it) of itself for float32's roundings (see centred). The
 // triangle bound alone charged |c| every step, so --persistence -1 refused
 // runs that swing between 1e37 and -3e37 as reaching 5e37 after 2 steps,
 // and --persistence -0.99 refused runs that stay at a start and anchor of
@@ -158,17 +159,43 @@ func (p Params) Bound() float64 {
 		bound = an*m0 + b*sn
 	}
 	if float64(m.P) != 1 {
-		q := float64(m.C) / (1 - float64(m.P))
-		centred := math.Abs(q) + max(an, 1)*math.Abs(float64(m.Start)-q) + float64(m.Sigma)*MaxNormal*sn
-		e := n * 0x1p-19
-		if a < 1 {
-			e = min(n, 1/(1-a)) * 0x1p-19
-		}
-		if e < 0.5 {
-			bound = min(bound, centred/(1-e))
-		}
+		bound = min(bound, p.centred(m, a, an, sn, n))
 	}
 	return bound
+}
+
+// centred is Bound's bound around the recurrence's centre q = c/(1 - p),
+// +Inf where it does not apply. Its rounding allowance e covers each
+// step's roundings, at most 2^-24 of |p t| + |m| + |t| + |sigma z| <=
+// (|p| + 2) M + 2 sigma MaxNormal for a bound M, carried into step n
+// multiplied by |p| a step: e = (|p| + 2) sn 2^-24, with a margin of 32.
+// Above |p| = 1 the roundings grow with the run (from start = anchor = 3
+// at --persistence 8388609, whose centre is 3, the first step's product
+// rounds to 4 and the seventh reaches 3e41), and so does q's float64
+// rounding, which the last term of the centred sum allows for (at
+// --persistence 8.9e18, q = c/(1 - p) is -2 in float64 but -2 - 2/p
+// exactly, and start -2 leaves it); and the product p t, which at |p| > 1
+// is larger than t, must stay within the limit too (start and anchor 1e37
+// at --persistence 34.1: p t is +Inf after the first step, the centre 1e37).
+func (p Params) centred(m Model, a, an, sn, n float64) float64 {
+	q := float64(m.C) / (1 - float64(m.P))
+	start := float64(m.Start)
+	centred := math.Abs(q) + max(an, 1)*(math.Abs(start-q)+(math.Abs(q)+math.Abs(start))*0x1p-50) + float64(m.Sigma)*MaxNormal*sn
+	e := n * 0x1p-19
+	switch {
+	case a < 1:
+		e = min(n, 1/(1-a)) * 0x1p-19
+	case a > 1:
+		e = (a + 2) * sn * 0x1p-19
+	}
+	if !(e < 0.5) {
+		return math.Inf(1)
+	}
+	b := centred / (1 - e)
+	if a > 1 {
+		b = max(b, a*b, math.Abs(float64(m.C)))
+	}
+	return b
 }
 
 // Exact returns the exact mean and standard deviation of the temperature after

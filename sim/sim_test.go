@@ -361,3 +361,48 @@ func TestBoundCentred(t *testing.T) {
 		t.Errorf("anchor 3e37, persistence -0.9: %v", err)
 	}
 }
+
+// TestBoundAbovePersistenceOne: above |p| = 1 the roundings of a step are
+// multiplied by |p| in every later one, and the product p t is larger than
+// t: runs that start at the centre q = c/(1 - p) in float64 leave it by a
+// rounding (q's own, or the first product's) and grow past float32, or
+// compute a product of +Inf at once. Validate accepted these, and every
+// engine then summed +Inf (JSON could not print the report). Every
+// accepted job keeps its products and temperatures finite.
+func TestBoundAbovePersistenceOne(t *testing.T) {
+	for _, c := range []struct {
+		start, anchor, persistence, sigma float64
+		steps                             int
+	}{
+		{-2, -2, 8.868237347801614e18, 0, 8}, // q is -2 in float64, -2 - 2/p exactly
+		{3, 3, 1<<23 + 1, 0, 7},              // q is 3, but 3p rounds up by 1
+		{1e37, 1e37, 34.1, 0, 1},             // q is 1e37, but p t is +Inf
+		{1, 1, 1.5, 1e-3, 60},                // the errors, times 1.5^60
+	} {
+		p := Default()
+		p.Lanes, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 64, c.start, c.anchor, c.persistence, c.sigma, c.steps
+		if err := p.Validate(); err != nil {
+			continue // refused: fine
+		}
+		m := p.Model()
+		path := make([]float32, p.Steps)
+	lanes:
+		for lane := range p.Lanes {
+			m.Path(lane, path)
+			prev := m.Start
+			for k, x := range path {
+				if pt := float64(m.P) * float64(prev); math.Abs(pt) > math.MaxFloat32 || math.Abs(float64(x)) > overflowLimit {
+					t.Errorf("%+v accepted (bound %g): lane %d step %d computes p t = %g and reaches %g", c, p.Bound(), lane, k+1, pt, x)
+					break lanes
+				}
+				prev = x
+			}
+		}
+	}
+	// Growing runs that stay finite are still accepted.
+	p := Default()
+	p.Persistence, p.Steps = 3, 20
+	if err := p.Validate(); err != nil {
+		t.Errorf("persistence 3 over 20 steps: %v", err)
+	}
+}
