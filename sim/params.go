@@ -214,9 +214,14 @@ func (p Params) Exact(n int) (mean, sd float64) {
 	pn := math.Pow(pp, float64(n))
 	mean = pn*s0 + (1-pn)*a
 	var v float64
-	if math.Abs(pp) == 1 {
+	switch {
+	case s == 0:
+		// No noise: no spread, also where p^(2n) overflows float64
+		// (0 times Inf read NaN at --persistence 1e30 from 0 after 6
+		// steps, which a JSON report cannot hold).
+	case math.Abs(pp) == 1:
 		v = float64(n) * s * s
-	} else {
+	default:
 		v = s * s * (1 - pn*pn) / (1 - pp*pp)
 	}
 	return mean, math.Sqrt(v)

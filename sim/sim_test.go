@@ -406,3 +406,20 @@ func TestBoundAbovePersistenceOne(t *testing.T) {
 		t.Errorf("persistence 3 over 20 steps: %v", err)
 	}
 }
+
+// TestExactNoNoise: without noise the exact law has no spread, however
+// far p^(2n) is past float64 (start and anchor 0 at --persistence 1e30:
+// every lane stays at 0, and the exact sd read NaN from step 6 on, which
+// the JSON report could not encode).
+func TestExactNoNoise(t *testing.T) {
+	p := Default()
+	p.Start, p.Anchor, p.Sigma, p.Persistence, p.Steps = 0, 0, 0, 1e30, 10
+	if err := p.Validate(); err != nil {
+		t.Fatalf("%+v: %v", p, err)
+	}
+	for n := range p.Steps + 1 {
+		if m, sd := p.Exact(n); m != 0 || sd != 0 {
+			t.Errorf("Exact(%d) = %g, %g, want 0, 0", n, m, sd)
+		}
+	}
+}
