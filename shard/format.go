@@ -223,7 +223,8 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 		return nil, errors.New("summary has no min or max")
 	default:
 		mn, mx := float32(*e.Min), float32(*e.Max)
-		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx) || !spreadWithin(e.M2, count, mn, mx) {
+		tol := momentTol(s.Hist, mn, mx, count)
+		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx, tol) || !spreadWithin(e.M2, count, mn, mx, tol) {
 			return nil, fmt.Errorf("summary is inconsistent (min %v, max %v, mean %v, m2 %v)", mn, mx, e.Mean, e.M2)
 		}
 		// Every engine bins with the same float32 arithmetic: min and max
@@ -243,7 +244,7 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 		if b := s.Hist.Bin(mx); b != last {
 			return nil, fmt.Errorf("summary is inconsistent: max %v falls in histogram bin %d, the highest that counts lanes is %d", mx, b, last)
 		}
-		if lo, hi := histMeanRange(s.Hist, mn, mx, count); !meanWithinRange(e.Mean, lo, hi) {
+		if lo, hi := histMeanRange(s.Hist, mn, mx, count); !meanWithinRange(e.Mean, lo, hi, tol) {
 			return nil, fmt.Errorf("summary is inconsistent: mean %v, the histogram's lanes have a mean in [%v, %v]", e.Mean, lo, hi)
 		}
 		s.Min, s.Max = mn, mx
@@ -261,15 +262,39 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 	return s, nil
 }
 
+// moments is how far the float64 moments of count lanes in [mn, mx] may be
+// off by their rounding: the engines sum each lane's deviation d from the
+// exact law's mean (the centre of the histogram h) and its square, so the
+// rounding is relative to |d| <= D and the sums of squares to count D^2,
+// not to the lanes' spread, which is far smaller when float32 rounding
+// took the lanes away from the law (start 1 and anchor 1e20 at
+// --persistence -1: after 2 steps the lanes lie within 1e-20 of 0, the
+// law's mean is 1, and every deviation is -1: M2 is 0, which the part
+// check refused as below the extremes' spread, so the run's own --save
+// could not be merged).
+type moments struct{ mean, m2 float64 }
+
+// momentTol returns the moments' rounding for count lanes in [mn, mx] binned
+// by h: a thousandth (a device without fp64 sums in float32) and count
+// 2^-50 (float64 sums of count terms) of count D^2 for M2, and a millionth
+// and count 2^-50 of D for the mean.
+func momentTol(h *sim.Histogram, mn, mx float32, count uint64) moments {
+	half := float64(len(h.Bins)-2) / 2 / float64(h.Scale)
+	centre := float64(h.Lo) + half
+	// Lo is the law's mean less half the span, rounded to float32.
+	d := max(math.Abs(float64(mn)-centre), math.Abs(float64(mx)-centre)) + (math.Abs(centre)+half)*0x1p-22
+	n := float64(count)
+	return moments{mean: d * (1e-6 + n*0x1p-50), m2: n * d * d * (1e-3 + n*0x1p-50)}
+}
+
 // spreadWithin reports whether m2, the sum of squared deviations of count
 // values whose least is lo and greatest hi, lies between its least possible
 // value, (hi-lo)^2 / 2 (the two extremes' deviations alone), and its
 // largest, count (hi-lo)^2 / 4 (Popoviciu's inequality on variances), up to
-// the rounding of the moments (a thousandth: a device without fp64 sums
-// them in float32, to about 1e-4 of the spread).
-func spreadWithin(m2 float64, count uint64, lo, hi float32) bool {
+// the rounding of the moments, tol.m2.
+func spreadWithin(m2 float64, count uint64, lo, hi float32, tol moments) bool {
 	r := float64(hi) - float64(lo)
-	return m2 >= r*r/2*(1-1e-3)-1e-300 && m2 <= float64(count)*r*r/4*(1+1e-3)+1e-300
+	return m2 >= r*r/2-tol.m2-1e-300 && m2 <= float64(count)*r*r/4+tol.m2+1e-300
 }
 
 // histMeanRange bounds the mean of count values in [mn, mx] that h counts:
@@ -298,15 +323,15 @@ func histMeanRange(h *sim.Histogram, mn, mx float32, count uint64) (lo, hi float
 
 // meanWithinRange reports whether mean lies in [lo, hi] up to the rounding
 // of the sums (a millionth of the values: a device without fp64 sums in
-// float32, to about 1e-7).
-func meanWithinRange(mean, lo, hi float64) bool {
-	slack := 1e-6 * (math.Abs(mean) + math.Abs(lo) + math.Abs(hi))
+// float32, to about 1e-7; and tol.mean).
+func meanWithinRange(mean, lo, hi float64, tol moments) bool {
+	slack := 1e-6*(math.Abs(mean)+math.Abs(lo)+math.Abs(hi)) + tol.mean
 	return mean >= lo-slack && mean <= hi+slack
 }
 
 // meanWithin reports whether mean lies in [lo, hi], up to the rounding of
-// the float64 moments.
-func meanWithin(mean float64, lo, hi float32) bool {
-	slack := 1e-9 * (math.Abs(mean) + math.Abs(float64(lo)) + math.Abs(float64(hi)))
+// the float64 moments (tol.mean).
+func meanWithin(mean float64, lo, hi float32, tol moments) bool {
+	slack := 1e-9*(math.Abs(mean)+math.Abs(float64(lo))+math.Abs(float64(hi))) + tol.mean
 	return mean >= float64(lo)-slack && mean <= float64(hi)+slack
 }
