@@ -22,6 +22,10 @@ type countValue struct {
 	// valid, when set, is the range a malformed value's error names, for
 	// flags whose range run checks later, in context (--paths).
 	valid string
+	// oneOf, when set, lists the only values the flag takes, which run
+	// checks later (--vector-width's widths): a malformed value, or one
+	// above hi, is refused naming them, not hi's range.
+	oneOf string
 }
 
 func (c *countValue) Set(s string) error {
@@ -31,6 +35,9 @@ func (c *countValue) Set(s string) error {
 		}
 	}
 	n, err := count.ParseIn(s, c.lo, c.hi)
+	if err != nil && c.oneOf != "" {
+		return fmt.Errorf("not a valid value (valid: %s)", c.oneOf)
+	}
 	if err != nil {
 		return err
 	}
