@@ -1,8 +1,8 @@
 // sol_daily.c - the C "speed of light" of `gpusim run --daily` (issue 12,
-// item 3): ../shared/tools/c-speed-of-light/sol.c's stream, bit for bit
-// (Philox4x32-10, the exact Box-Muller, the recurrence; copied from it
-// unchanged below, lines marked), with the per-step statistics of --daily
-// after every step instead of the final ones only.
+// item 3): ../c-speed-of-light/sol.c's stream, bit for bit (Philox4x32-10,
+// the exact Box-Muller, the recurrence; sol.c is included below), with the
+// per-step statistics of --daily after every step instead of the final ones
+// only.
 //
 // Per step and lane, as gpusim computes them (docs/reproducibility.md,
 // sections 5 and 6): the deviation from the step's exact mean and its square
@@ -35,110 +35,12 @@
 #define CHUNK 2048
 #define DAILY_BINS 512
 
-static inline uint32_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline float bitsf(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+// sol.c's stream, included whole (its main renamed, unused): Philox4x32-10,
+// the exact normal transform (normals4), mix64, fbits/bitsf, stats.
+#define main sol_plain_main
+#include "../c-speed-of-light/sol.c"
+#undef main
 
-// ---- from sol.c, unchanged: Philox4x32-10 and the exact normal transform.
-#define M0 0xD2511F53u
-#define M1 0xCD9E8D57u
-#define W0 0x9E3779B9u
-#define W1 0xBB67AE85u
-
-#define ROUND(k0, k1)                                                    \
-    do {                                                                 \
-        uint64_t p0 = (uint64_t)c0 * M0, p1 = (uint64_t)c2 * M1;         \
-        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ (k0);                  \
-        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ (k1);                  \
-        c1 = (uint32_t)p1; c3 = (uint32_t)p0; c0 = n0; c2 = n2;          \
-    } while (0)
-
-// One lane's 4 normals of block b: everything inline so the loop vectorizes.
-static inline __attribute__((always_inline)) void normals4(
-    uint32_t b, uint64_t lane, const uint32_t *ks, float z[4]) {
-    uint32_t c0 = b, c1 = (uint32_t)lane, c2 = (uint32_t)(lane >> 32), c3 = 0;
-    ROUND(ks[0], ks[1]); ROUND(ks[2], ks[3]); ROUND(ks[4], ks[5]);
-    ROUND(ks[6], ks[7]); ROUND(ks[8], ks[9]); ROUND(ks[10], ks[11]);
-    ROUND(ks[12], ks[13]); ROUND(ks[14], ks[15]); ROUND(ks[16], ks[17]);
-    ROUND(ks[18], ks[19]);
-    uint32_t w[4] = {c0, c1, c2, c3};
-    float r[2], s[2], c[2];
-    for (int h = 0; h < 2; h++) {
-        // ---- radius of w[2h]: Half33, LogArg (mask form), LogPoly, sqrt
-        uint32_t wr = w[2 * h];
-        uint32_t upper = (uint32_t)((int32_t)wr >> 31);
-        uint32_t q = ((wr ^ upper) << 1) | 1u;
-        float hi = (float)(int32_t)(q >> 8), lo = (float)(int32_t)(q & 0xffu);
-        float g = ((hi * 256.0f) + lo) * 0x1p-33f;
-        uint32_t gb = fbits(g);
-        uint32_t mb = (gb & 0x7fffffu) | 0x3f000000u;
-        float m = bitsf(mb);
-        uint32_t small = (uint32_t)((int32_t)(mb - 0x3f3504f3u) >> 31);
-        uint32_t xl = fbits((m + m) - 1.0f);
-        xl = xl ^ ((xl ^ fbits(m - 1.0f)) & ~small);
-        int32_t el = (int32_t)(gb >> 23) - 126 + (int32_t)small;
-        uint32_t near = (uint32_t)((int32_t)(gb - 0x3e95f61au - 1u) >> 31);
-        uint32_t xu = fbits(1.0f - (g + g));
-        xu = xu ^ ((xu ^ (gb | 0x80000000u)) & near);
-        int32_t eu = (int32_t)~near;
-        float x = bitsf(xl ^ ((xl ^ xu) & upper));
-        int32_t e = el ^ ((el ^ eu) & (int32_t)upper);
-        float zz = x * x;
-        float p = 7.0376836292E-2f;
-        p = p * x + -1.1514610310E-1f;
-        p = p * x + 1.1676998740E-1f;
-        p = p * x + -1.2420140846E-1f;
-        p = p * x + 1.4249322787E-1f;
-        p = p * x + -1.6668057665E-1f;
-        p = p * x + 2.0000714765E-1f;
-        p = p * x + -2.4999993993E-1f;
-        p = p * x + 3.3333331174E-1f;
-        float y = (p * x) * zz;
-        float fe = (float)e;
-        y = y + (-2.12194440E-4f * fe);
-        y = y - (0.5f * zz);
-        float lr = x + y;
-        lr = lr + (0.693359375f * fe);
-        r[h] = sqrtf(-2.0f * lr);
-        // ---- sin/cos of w[2h+1]: AngleArg, Cephes polynomials, octant bits
-        uint32_t a = w[2 * h + 1];
-        uint32_t o = a >> 29;
-        uint32_t k = (((a >> 6) & 0x7fffffu) << 1) | 1u;
-        uint32_t odd = -(o & 1u);
-        k ^= (k ^ ((1u << 24) - k)) & odd;
-        float psi = (float)(int32_t)k * bitsf(0x33490fdbu);
-        float z2 = psi * psi;
-        float sn = -1.9515295891E-4f;
-        sn = sn * z2 + 8.3321608736E-3f;
-        sn = sn * z2 + -1.6666654611E-1f;
-        sn = (sn * z2) * psi;
-        sn = sn + psi;
-        float cs = 2.443315711809948E-5f;
-        cs = cs * z2 + -1.388731625493765E-3f;
-        cs = cs * z2 + 4.166664568298827E-2f;
-        cs = (cs * z2) * z2;
-        cs = cs - (0.5f * z2);
-        cs = cs + 1.0f;
-        uint32_t sb = fbits(sn), cb = fbits(cs);
-        uint32_t swap = -(((o + 1u) >> 1) & 1u);
-        uint32_t tt = (sb ^ cb) & swap;
-        sb ^= tt; cb ^= tt;
-        sb ^= (o & 4u) << 29;
-        cb ^= ((o + 2u) & 4u) << 29;
-        s[h] = bitsf(sb); c[h] = bitsf(cb);
-    }
-    z[0] = r[0] * c[0]; z[1] = r[0] * s[0];
-    z[2] = r[1] * c[1]; z[3] = r[1] * s[1];
-}
-
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27; x *= 0x94d049bb133111ebull;
-    x ^= x >> 31; return x;
-}
-
-// ---- end of sol.c's code.
-
-typedef struct { double sum, sumsq; float mn, mx; uint64_t dig; } stats;
 
 // reduce_step adds the chunk's n temperatures t after one step into that
 // step's statistics st and histogram h (DAILY_BINS+2 counters: underflow,
