@@ -86,7 +86,7 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 	}
 	fail := func(what string, g, w any) {
 		if c.Status == CheckPass {
-			c.Status, c.Got, c.Want, c.Note = CheckFail, fmt.Sprintf("%#x", g), fmt.Sprintf("%#x", w), what
+			c.Status, c.Got, c.Want, c.Note = CheckFail, hexOf(g), hexOf(w), what
 		}
 	}
 	compareSummary(got.Summary, want.Summary, "", fail)
@@ -95,23 +95,41 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 	}
 	for i, w := range want.Finals {
 		if g := got.Finals[i]; math.Float32bits(g) != math.Float32bits(w) {
-			fail(fmt.Sprintf("final of lane %d", want.First+uint64(i)), math.Float32bits(g), math.Float32bits(w))
+			fail(fmt.Sprintf("final of lane %d", want.First+uint64(i)), floatBits(math.Float32bits(g)), floatBits(math.Float32bits(w)))
 			break
 		}
 	}
 	return c, nil
 }
 
+// digestBits and floatBits are a digest's and a float32's bits, which a
+// failed check shows in hex at their full width (16 and 8 digits), as
+// digests are printed everywhere; other values show in plain hex.
+type (
+	digestBits uint64
+	floatBits  uint32
+)
+
+func hexOf(v any) string {
+	switch v := v.(type) {
+	case digestBits:
+		return fmt.Sprintf("0x%016x", uint64(v))
+	case floatBits:
+		return fmt.Sprintf("0x%08x", uint32(v))
+	}
+	return fmt.Sprintf("%#x", v)
+}
+
 func compareSummary(g, w *sim.Summary, at string, fail func(string, any, any)) {
 	switch {
 	case g.Digest != w.Digest:
-		fail(at+"digest", g.Digest, w.Digest)
+		fail(at+"digest", digestBits(g.Digest), digestBits(w.Digest))
 	case g.Count != w.Count:
 		fail(at+"count", g.Count, w.Count)
 	case math.Float32bits(g.Min) != math.Float32bits(w.Min):
-		fail(at+"min", math.Float32bits(g.Min), math.Float32bits(w.Min))
+		fail(at+"min", floatBits(math.Float32bits(g.Min)), floatBits(math.Float32bits(w.Min)))
 	case math.Float32bits(g.Max) != math.Float32bits(w.Max):
-		fail(at+"max", math.Float32bits(g.Max), math.Float32bits(w.Max))
+		fail(at+"max", floatBits(math.Float32bits(g.Max)), floatBits(math.Float32bits(w.Max)))
 	}
 	for i := range w.Hist.Bins {
 		if g.Hist.Bins[i] != w.Hist.Bins[i] {

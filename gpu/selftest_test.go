@@ -439,3 +439,21 @@ func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
 		t.Errorf("selftest with the fast-math binary cached and undeletable: check %s failed", c.Name)
 	}
 }
+
+// TestHexOf: a failed check shows a digest in 16 hex digits and a float's
+// bits in 8, as digests print everywhere (it showed 0x34bc970af984795).
+func TestHexOf(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{digestBits(0x34bc970af984795), "0x034bc970af984795"},
+		{floatBits(0x3f80), "0x00003f80"},
+		{uint64(1000), "0x3e8"},
+		{uint32(7), "0x7"},
+	} {
+		if got := hexOf(c.v); got != c.want {
+			t.Errorf("hexOf(%v) = %s, want %s", c.v, got, c.want)
+		}
+	}
+}
