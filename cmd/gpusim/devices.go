@@ -21,6 +21,14 @@ func devicesCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
 		},
 		Action: func(c *cli.Context) error {
+			// The loader's remarks, as run prints them: a driver that
+			// OCL_ICD_FILENAMES names and that did not load, an ICD file
+			// that was skipped.
+			defer func() {
+				for _, n := range engines.Notes() {
+					fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
+				}
+			}()
 			format, err := checkFormat(c, "text", "json")
 			if err != nil {
 				return err

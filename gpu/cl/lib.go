@@ -151,23 +151,31 @@ func load() error {
 			continue
 		}
 		n, err := open(c.path)
+		failed := ""
 		switch {
 		case err != nil && err.Error() == "":
-			tried = append(tried, fmt.Sprintf("%s (%s): cannot be loaded (the dynamic loader gave no reason)", c.path, c.from))
+			failed = "cannot be loaded (the dynamic loader gave no reason)"
 		case err != nil:
-			tried = append(tried, fmt.Sprintf("%s (%s): %v", c.path, c.from, err))
+			failed = err.Error()
 		case n == 0:
-			tried = append(tried, fmt.Sprintf("%s (%s): no platform", c.path, c.from))
+			failed = "no platform"
 			if noPlatform == "" {
 				noPlatform = c.path
 			}
-		default:
-			libPath = c.path
-			loadNotes.Lock()
-			loadNotes.list = notes
-			loadNotes.Unlock()
-			return nil
 		}
+		if failed != "" {
+			tried = append(tried, fmt.Sprintf("%s (%s): %s", c.path, c.from, failed))
+			if c.from == EnvFilenames {
+				// The user named this driver: say so when another loads.
+				notes = append(notes, fmt.Sprintf("OpenCL: %s names %s, which was not used (%s)", EnvFilenames, c.path, failed))
+			}
+			continue
+		}
+		libPath = c.path
+		loadNotes.Lock()
+		loadNotes.list = notes
+		loadNotes.Unlock()
+		return nil
 	}
 	if noPlatform != "" {
 		return &UnavailableError{Kind: ErrNoPlatform,

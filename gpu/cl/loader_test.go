@@ -136,3 +136,22 @@ func TestNULICD(t *testing.T) {
 	}
 	t.Log(runChild(t, "TestNULICD", "nul-icd", cl.EnvVendors+"="+dir, cl.EnvLibrary+"="))
 }
+
+// TestFilenamesNotUsed: a driver that OCL_ICD_FILENAMES names and that does
+// not load is said in a note when another library loads instead; it was
+// passed over in silence.
+func TestFilenamesNotUsed(t *testing.T) {
+	if os.Getenv(envChild) == "filenames" {
+		if err := cl.Load(); err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(cl.LoadNotes(), "\n")
+		if !strings.Contains(notes, "OpenCL: OCL_ICD_FILENAMES names /nonexistent/libgpusim-nope.so, which was not used (") {
+			t.Fatalf("notes %q", notes)
+		}
+		t.Log(notes)
+		return
+	}
+	poclLibrary(t) // a driver that loads instead
+	t.Log(runChild(t, "TestFilenamesNotUsed", "filenames", cl.EnvFilenames+"=/nonexistent/libgpusim-nope.so", cl.EnvLibrary+"="))
+}
