@@ -18,16 +18,42 @@ check() { # NAME EXPECTED-RC ENV... : run the check, want its exit status
 	echo "gpu-check-cases: $name: exit $rc as wanted"
 }
 
-# A run that fails without a stored digest (fast math, a CPU scaling run)
-# fails the check: it said ok=true.
-cat >"$W/fails-fast.sh" <<EOS
+# A whole small check: ok, complete, and the CPU engines' scaling from
+# gpusim bench over 1..nproc workers with its Amdahl fit and the serial
+# engine's digest.
+check small 0 GPUSIM="$BIN"
+j=$W/small/gpu-check.json
+[ "$(field "$j" 'd["ok"], d["complete"]')" = "(True, True)" ] || fail "small: $(head -c 400 "$j")"
+n=$(nproc)
+[ "$(field "$j" '[(s["engine"], s["ok"], [p["workers"] for p in s["points"]]) for s in d["cpu_scaling"]] == [(e, True, list(range(1, '"$n"' + 1))) for e in ("simd", "parallel")]')" = True ] ||
+	fail "small: cpu_scaling is not simd and parallel, ok, over workers 1..$n: $(field "$j" 'd["cpu_scaling"]' | head -c 600)"
+# The fit's limit is null where P is 1; one core has no fit (bench's fit_note).
+field "$j" 'all(s["digest"] == s["want"] and ('"$n"' == 1 or 0 <= s["fit"]["p"] <= 1 and (s["fit"]["limit"] is None or s["fit"]["limit"] >= 1) and s["fit"]["points"] == len(s["points"])) for s in d["cpu_scaling"])' | grep -qx True ||
+	fail "small: cpu_scaling lacks the Amdahl fit or the digest: $(field "$j" '[(s.get("fit"), s["digest"], s["want"]) for s in d["cpu_scaling"]]')"
+
+# A run that fails without a stored digest (fast math, a CPU scaling
+# bench) fails the check: it said ok=true.
+fake() { # NAME CASE-PATTERN ACTION: a gpusim that does ACTION for matching arguments
+	cat >"$W/$1.sh" <<EOS
 #!/bin/sh
-case " \$* " in *" --math fast "*|*" --workers 2 "*) echo "gpusim: error: injected" >&2; exit 1;; esac
+case " \$* " in $2) $3;; esac
 exec "$BIN" "\$@"
 EOS
-chmod +x "$W/fails-fast.sh"
+	chmod +x "$W/$1.sh"
+}
+fake fails-fast '*" --math fast "*' 'echo "gpusim: error: injected" >&2; exit 1'
 check fast-fails 1 GPUSIM="$W/fails-fast.sh"
 [ "$(field "$W/fast-fails/gpu-check.json" 'd["ok"]')" = False ] || fail "fast-fails: ok is not false"
+fake fails-bench '*" bench "*"--engines parallel"*' 'echo "gpusim: error: injected" >&2; exit 1'
+check bench-fails 1 GPUSIM="$W/fails-bench.sh"
+[ "$(field "$W/bench-fails/gpu-check.json" 'd["ok"], [(s["engine"], s["ok"], s["fit"]) for s in d["cpu_scaling"]][1]')" = "(False, ('parallel', False, None))" ] ||
+	fail "bench-fails: $(field "$W/bench-fails/gpu-check.json" 'd["ok"], d["cpu_scaling"]' | head -c 600)"
+# bench checks its runs against each other only: a digest that is not the
+# serial engine's (another seed here) fails the check.
+fake bench-seed '*" bench "*' 'exec "$BIN" "\$@" --seed 2'
+check bench-digest 1 GPUSIM="$W/bench-seed.sh"
+[ "$(field "$W/bench-digest/gpu-check.json" 'd["ok"], [s["ok"] for s in d["cpu_scaling"]]')" = "(False, [False, False])" ] ||
+	fail "bench-digest: $(field "$W/bench-digest/gpu-check.json" 'd["ok"], d["cpu_scaling"]' | head -c 600)"
 
 # No OpenCL: ok false, not complete, the steps skipped and the reason given.
 check no-opencl 1 GPUSIM="$BIN" GPUSIM_OPENCL_LIBRARY=/nonexistent/libOpenCL.so.1

@@ -10,8 +10,10 @@
 #       only): find the OpenCL driver and a loader, list the devices, run
 #       `gpusim selftest --device all`, compare digests with the serial
 #       engine's stored values, time 5e6x100, 1e8x100 and 1e9x100 exact and
-#       fast and --daily, time the CPU engines over 1..nproc workers, and
-#       write $OUT/gpu-check.json (ok: false on any mismatch or failure).
+#       fast and --daily, run `gpusim bench` on the CPU engines (simd,
+#       parallel) over 1..nproc workers for its scaling table and Amdahl
+#       fit, and write $OUT/gpu-check.json (ok: false on any mismatch or
+#       failure).
 #
 # Environment (all optional):
 #   OUT               result folder (default ./gpu-check-out)
@@ -289,35 +291,63 @@ while IFS='|' read -r name want cap small args; do
 done <<<"$TIMED"
 
 # ------------------------------------------------------------ CPU scaling
-# The CPU engines over 1, 2, 4, ... workers up to the cores (the same job).
+# gpusim bench's scaling table and Amdahl fit for the CPU engines over 1..N
+# workers (N = the cores), one bench per engine so that a cut loses only
+# that engine (bench writes its report at the end). bench checks every run
+# against the engine's first; the job's digest is checked here against the
+# serial engine's stored one (k6, k5). Its bench report is kept whole in
+# $OUT/cpu-bench-ENGINE.json; gpu-check.json lifts its scaling entry: the
+# points (median, speedup, efficiency, overhead per worker count) and the
+# fit (Amdahl's P, limit 1/(1-P), rms residual).
 SCALING=()
-SCALING_DIGEST="" # every engine and worker count runs the same job: one digest
-CPU_JOB="--lanes 5e6 --steps 100"
-[ -n "$SMALL" ] && CPU_JOB="--lanes 2e5 --steps 10"
-for engine in simd parallel; do
-	w=1
-	while [ $w -le "$CORES" ]; do
-		name=cpu-$engine-$w
-		# shellcheck disable=SC2086
-		grun "$name" 60 $EFLAG "$engine" --workers "$w" $CPU_JOB
-		rc=$?
-		if [ $rc -ne 125 ]; then
-			got=$(jget "$OUT/$name.json" digest)
-			ok=null
-			if [ $rc -eq 0 ]; then
-				[ -z "$SCALING_DIGEST" ] && SCALING_DIGEST=$got
-				ok=true
-				[ "$got" = "$SCALING_DIGEST" ] || ok=false
-			elif [ $rc -ne 124 ] && [ $rc -ne 137 ]; then
-				ok=false
-			fi
-			[ "$ok" = false ] && ALL_OK=false
-			log "scaling $engine $w workers: exit $rc, wall $(jget "$OUT/$name.json" wall_s timing)s, digest $got ($ok)"
-			SCALING+=("$(printf '{"engine": %s, "workers": %d, "exit": %d, "wall_s": %s, "digest": %s, "ok": %s}' "$(jstr "$engine")" "$w" "$rc" \
-				"$(jnum "$(jget "$OUT/$name.json" wall_s timing)")" "$(jstr "$got")" "$ok")")
-		fi
-		[ $w -lt "$CORES" ] && [ $((w * 2)) -gt "$CORES" ] && w=$CORES || w=$((w * 2))
-	done
+SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
+[ -n "$SMALL" ] && SCALE_JOB="--lanes 1000003 --steps 10" SCALE_WANT=da83691e54ff98ed
+SCALE_WORKERS=$(seq -s, 1 "$CORES")
+# bench_scaling FILE: the first entry of a bench report's "scaling" array,
+# without its braces (gpusim's indented JSON).
+bench_scaling() {
+	awk '
+		/^  "scaling": \[/ { ins = 1; next }
+		ins && /^  \]/ { exit }
+		ins && !ine && /^    \{$/ { ine = 1; next }
+		ins && ine && /^    \},?$/ { exit }
+		ins && ine { print }
+	' "$1" 2>/dev/null
+}
+# simd first: seconds where parallel needs about 20 s at 5e6 x 10 on 16 cores.
+for ec in simd:60 parallel:150; do
+	engine=${ec%%:*} name=cpu-bench-${ec%%:*}
+	b=$(budget "${ec#*:}")
+	if [ "$b" -lt 3 ]; then
+		SKIPPED+=("$name")
+		continue
+	fi
+	start=$(date +%s%N)
+	# shellcheck disable=SC2086
+	timeout --kill-after=5 "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
+		--reps 3 --warmup 1 --no-sweep --baseline none --format json >"$OUT/$name.json" 2>"$OUT/$name.err"
+	rc=$?
+	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	got=$(jget "$OUT/$name.json" digest)
+	got=${got#0x}
+	body=$(bench_scaling "$OUT/$name.json")
+	ok=false note=""
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		SKIPPED+=("$name(cut)")
+		ok=null note="cut by the time budget after: $(grep "^bench: " "$OUT/$name.err" | tail -n 1)"
+	elif [ $rc -eq 0 ] && [ "$got" = "$SCALE_WANT" ] && [ -n "$body" ]; then
+		ok=true
+	else
+		# Whole lines (head -c could split bench's "µs" into bad UTF-8), not
+		# the timings.
+		note=$(grep -v ' median ' "$OUT/$name.err" | tail -n 5)
+	fi
+	[ "$ok" = false ] && ALL_OK=false
+	fit=$(printf '%s\n' "$body" | awk '/^      "fit": \{/ { f = 1; next } f && /^      \}/ { exit } f { sub(/^ +/, ""); sub(/,$/, ""); gsub(/"/, ""); printf "%s%s", s, $0; s = ", " }')
+	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
+	[ -n "$body" ] || body='      "engine": '"$(jstr "$engine")"', "points": null, "fit": null'
+	SCALING+=("$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
+		"$rc" "$secs" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstr "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstr "$note")" "$body")")
 done
 
 # ------------------------------------------------------------ JSON
