@@ -73,4 +73,7 @@ check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
 (cd "$W" && bash "$REPO/scripts/gpu-check.sh" prepare bundle >/dev/null)
 [ -x "$W/bundle/gpusim-linux-amd64" ] && [ -f "$W/bundle/gpu-check.sh" ] || fail "prepare bundle: $(ls "$W/bundle")"
 [ ! -e "$REPO/bundle" ] || fail "prepare bundle: built into $REPO/bundle"
+# ... with the version make build gives (it said "gpusim dev").
+v=$(git -C "$REPO" describe --tags --always --dirty 2>/dev/null || echo dev)
+case "$("$W/bundle/gpusim-linux-amd64" version)" in "gpusim $v "*) ;; *) fail "prepare bundle: version $("$W/bundle/gpusim-linux-amd64" version), want gpusim $v";; esac
 echo "gpu-check-cases: ok"
