@@ -68,7 +68,8 @@ fuzz:
 	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParsePart$$' -fuzztime $(FUZZTIME) ./shard
 	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./shard
 
-# The one-shot device check (scripts/gpu-check.sh) with a static gpusim,
+# The one-shot device check (scripts/gpu-check.sh) with bin/gpusim (built
+# without cgo, dynamically linked to glibc's libc, libdl and libpthread only),
 # against this machine's OpenCL devices, writing gpu-check-out/gpu-check.json;
 # GPU_CHECK_SMALL=1 for small jobs (CI). For a machine lent with a GPU:
 # scripts/gpu-check.sh prepare, carry gpu-check/, run gpu-check/gpu-check.sh.

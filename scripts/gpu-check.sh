@@ -2,10 +2,13 @@
 # gpu-check.sh: one-shot OpenCL device check of gpusim, for a machine lent
 # with a GPU for a few minutes (issue 12 item 8). `make gpu-check` runs it here.
 #
-#   scripts/gpu-check.sh prepare [DIR]   on a machine with Go: build a static
-#       gpusim (CGO_ENABLED=0) into DIR (default <repo>/gpu-check) with this
-#       script and, when there is one, an ICD loader libOpenCL.so.1 for
-#       machines without one. Carry DIR to the device machine.
+#   scripts/gpu-check.sh prepare [DIR]   on a machine with Go: build gpusim
+#       without cgo (CGO_ENABLED=0) into DIR (default <repo>/gpu-check) with
+#       this script and, when there is one, an ICD loader libOpenCL.so.1 for
+#       machines without one. Carry DIR to the device machine. The binary is
+#       dynamically linked, to glibc's libc, libdl and libpthread only (purego
+#       loads OpenCL with dlopen at run time), so it runs on any x86-64 glibc
+#       Linux, as a machine with NVIDIA's driver is.
 #   scripts/gpu-check.sh [run]   on the device machine (bash and coreutils
 #       only): find the OpenCL driver and a loader, list the devices, run
 #       `gpusim selftest --device all`, compare digests with the serial
