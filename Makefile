@@ -70,7 +70,8 @@ fuzz:
 
 # The one-shot device check (scripts/gpu-check.sh) with bin/gpusim (built
 # without cgo, dynamically linked to glibc's libc, libdl and libpthread only),
-# against this machine's OpenCL devices, writing gpu-check-out/gpu-check.json;
+# against this machine's OpenCL devices, writing gpu-check-out/ (the summary
+# gpu-check.json, a log, machine.txt and each command's .json and .err);
 # GPU_CHECK_SMALL=1 for small jobs (CI). For a machine lent with a GPU:
 # scripts/gpu-check.sh prepare, carry gpu-check/, run gpu-check/gpu-check.sh.
 gpu-check: build

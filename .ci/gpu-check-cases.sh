@@ -30,6 +30,14 @@ n=$(nproc)
 # The fit's limit is null where P is 1; one core has no fit (bench's fit_note).
 field "$j" 'all(s["digest"] == s["want"] and ('"$n"' == 1 or 0 <= s["fit"]["p"] <= 1 and (s["fit"]["limit"] is None or s["fit"]["limit"] >= 1) and s["fit"]["points"] == len(s["points"])) for s in d["cpu_scaling"])' | grep -qx True ||
 	fail "small: cpu_scaling lacks the Amdahl fit or the digest: $(field "$j" '[(s.get("fit"), s["digest"], s["want"]) for s in d["cpu_scaling"]]')"
+# What it writes is what README's table says.
+for f in "$W"/small/*; do
+	case ${f##*/} in
+	gpu-check.json | gpu-check.log | machine.txt | devices.json | selftest.json | [kts][0-9]*.json | cpu-bench-simd.json | cpu-bench-parallel.json) ;;
+	devices.err | selftest.err | [kts][0-9]*.err | cpu-bench-simd.err | cpu-bench-parallel.err) ;;
+	*) fail "small: it wrote ${f##*/}, which README's table of its files does not list" ;;
+	esac
+done
 
 # A run that fails without a stored digest (fast math, a CPU scaling
 # bench) fails the check: it said ok=true.

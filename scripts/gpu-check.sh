@@ -15,8 +15,11 @@
 #       engine's stored values, time 5e6x100, 1e8x100 and 1e9x100 exact and
 #       fast and --daily, run `gpusim bench` on the CPU engines (simd,
 #       parallel) over 1..nproc workers for its scaling table and Amdahl
-#       fit, and write $OUT/gpu-check.json (ok: false on any mismatch or
-#       failure).
+#       fit. It writes into $OUT: gpu-check.json, the summary (ok: false on
+#       any mismatch or failure); gpu-check.log, its progress lines;
+#       machine.txt (uname, nvidia-smi, ICD files, ldconfig); and for each
+#       gpusim command NAME.json, its JSON report, and NAME.err, its stderr
+#       (devices, selftest, the jobs k*, t* or s*, cpu-bench-ENGINE).
 #
 # Environment (all optional):
 #   OUT               result folder (default ./gpu-check-out)
