@@ -24,6 +24,9 @@ check() { # NAME EXPECTED-RC ENV... : run the check, want its exit status
 check small 0 GPUSIM="$BIN"
 j=$W/small/gpu-check.json
 [ "$(field "$j" 'd["ok"], d["complete"]')" = "(True, True)" ] || fail "small: $(head -c 400 "$j")"
+# The driver is the device's (it was nvidia-smi's alone: "" on pocl).
+[ "$(field "$j" 'd["driver"] == [x["driver"] for x in d["devices"]["devices"] if x["index"] == d["device"]][0] != ""')" = True ] ||
+	fail "small: driver $(field "$j" 'd["driver"]'), want device $(field "$j" 'd["device"]')'s in devices.json"
 n=$(nproc)
 [ "$(field "$j" '[(s["engine"], s["ok"], [p["workers"] for p in s["points"]]) for s in d["cpu_scaling"]] == [(e, True, list(range(1, '"$n"' + 1))) for e in ("simd", "parallel")]')" = True ] ||
 	fail "small: cpu_scaling is not simd and parallel, ok, over workers 1..$n: $(field "$j" 'd["cpu_scaling"]' | head -c 600)"

@@ -195,7 +195,15 @@ DEV_RC=$?
 # The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
 DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json")}
 DEV=${DEV:-0}
-log "devices: exit $DEV_RC, checking device $DEV$([ $DEV_RC -ne 0 ] && echo ": $(head -c 300 "$OUT/devices.err")")"
+# The driver: the checked device's OpenCL driver version (the first device
+# of a list or "all"), else nvidia-smi's. nvidia-smi's alone left it empty
+# on any other device, pocl's "3.1+debian" included.
+CL_DRIVER=$(awk -v want="${DEV%%[!0-9]*}" '
+	/"index":/ { i = $0; gsub(/[^0-9]/, "", i) }
+	/"driver":/ && (want == "" || i == want) { v = $0; sub(/^[^:]*: *"/, "", v); sub(/",?$/, "", v); print v; exit }
+' "$OUT/devices.json" 2>/dev/null)
+DRIVER=${CL_DRIVER:-$DRIVER}
+log "devices: exit $DEV_RC, checking device $DEV$([ $DEV_RC -ne 0 ] && echo ": $(head -c 300 "$OUT/devices.err")")${CL_DRIVER:+, driver $CL_DRIVER}"
 
 ALL_OK=true
 SKIPPED=()
