@@ -33,6 +33,9 @@ n=$(nproc)
 # The fit's limit is null where P is 1; one core has no fit (bench's fit_note).
 [ "$(field "$j" 'all(s["digest"] == s["want"] and ('"$n"' == 1 or 0 <= s["fit"]["p"] <= 1 and (s["fit"]["limit"] is None or s["fit"]["limit"] >= 1) and s["fit"]["points"] == len(s["points"])) for s in d["cpu_scaling"])')" = True ] ||
 	fail "small: cpu_scaling lacks the Amdahl fit or the digest: $(field "$j" '[(s.get("fit"), s["digest"], s["want"]) for s in d["cpu_scaling"]]')"
+# machine.txt's headers each begin a line (pocl.icd has no final newline).
+[ "$(grep -c '^== ' "$W/small/machine.txt")" -eq 4 ] && ! grep -q '.== ' "$W/small/machine.txt" ||
+	fail "small: machine.txt's headers: $(grep -n '== ' "$W/small/machine.txt")"
 # What it writes is what README's table says.
 for f in "$W"/small/*; do
 	case ${f##*/} in

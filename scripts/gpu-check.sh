@@ -142,7 +142,10 @@ EOF
 {
 	echo "== uname"; uname -a
 	echo "== nvidia-smi"; nvidia-smi 2>&1 | head -20
-	echo "== /etc/OpenCL/vendors"; ls -la /etc/OpenCL/vendors 2>&1; cat /etc/OpenCL/vendors/*.icd 2>&1
+	echo "== /etc/OpenCL/vendors"; ls -la /etc/OpenCL/vendors 2>&1
+	# Each .icd file named, with a newline after the last line: pocl's has
+	# none and ran into the next header.
+	for f in /etc/OpenCL/vendors/*.icd; do [ -e "$f" ] && { echo "-- $f"; awk 1 "$f"; }; done
 	echo "== ldconfig"; ldconfig -p 2>/dev/null | grep -E 'libOpenCL|libnvidia-opencl'
 } >"$OUT/machine.txt" 2>&1
 GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
