@@ -28,6 +28,42 @@ type Choice struct {
 
 	key       string  // the calibration that predicted the choice, or ""
 	predicted float64 // its predicted seconds for the job, start-up included
+	busy      bool    // that calibration was taken on a busy machine
+
+	// The run's share of its cores, as calibrate measures simd's probe:
+	// cpuBound says the chosen engine computes on this machine's cores
+	// (simd, a CPU device), cores how many it may use, and at and cpu0
+	// the wall clock and the process's CPU time when Auto returned.
+	cpuBound bool
+	cores    int
+	at       time.Time
+	cpu0     time.Duration
+}
+
+// started records the clocks the run's CPU share is measured from: its
+// engine is chosen and started.
+func (ch *Choice) started() { ch.at, ch.cpu0 = time.Now(), processCPU() }
+
+// onCores sets ch.cpuBound and ch.cores for simd, or a device whose
+// gpu says whether it computes off the machine's cores.
+func (ch *Choice) onCores(simd cpu.SIMD, device, gpu bool) {
+	ch.cpuBound, ch.cores = !device || !gpu, runtime.GOMAXPROCS(0)
+	if !device {
+		ch.cores = min(simd.WorkerCount(), ch.cores)
+	}
+}
+
+// runShare is the share of its cores the run since Auto returned got (CPU
+// time over wall time times cores), or -1 where it is not measured.
+func (ch Choice) runShare() float64 {
+	if ch.cores <= 0 || ch.at.IsZero() || ch.cpu0 <= 0 {
+		return -1
+	}
+	cpu1, wall := processCPU(), time.Since(ch.at).Seconds()
+	if cpu1 <= 0 || wall <= 0 {
+		return -1
+	}
+	return (cpu1 - ch.cpu0).Seconds() / wall / float64(ch.cores)
 }
 
 // Observe compares a finished run with what auto's calibration predicted
@@ -38,11 +74,27 @@ type Choice struct {
 // twice the prediction drops the calibration, so that the next run
 // measures again: one noisy probe (a fresh user saw predictions 5.5x off)
 // no longer stands until the binary changes. (Judging by the prediction
-// alone kept one 15x too fast: it predicted 13 ms for runs of 205 ms.) It
-// returns a note saying so, or "".
+// alone kept one 15x too fast: it predicted 13 ms for runs of 205 ms.)
+//
+// A run on the machine's cores (simd, a CPU device) is first measured as
+// calibrate measures simd's probe: one that got less than busyShare of
+// its cores ran on a busy machine and says nothing of the figures, which
+// stay (dropping them re-measured on every run of a loaded machine, and
+// auto took 1.6x simd's time); one that got its cores drops figures taken
+// on a busy machine, so that the next run measures a quiet one. It
+// returns a note saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.key == "" || max(ch.predicted, took.Seconds()) < minObserved {
 		return ""
+	}
+	if share := ch.runShare(); ch.cpuBound && share >= 0 {
+		if share < busyShare {
+			return ""
+		}
+		if ch.busy {
+			dropCalibration(ch.key)
+			return fmt.Sprintf("auto: the run got %.0f%% of its %d cores where this machine's calibration was taken on a busy machine: it is measured again next time", 100*share, ch.cores)
+		}
 	}
 	r := took.Seconds() / ch.predicted
 	if r >= 0.5 && r <= 2 {
@@ -94,8 +146,9 @@ const (
 //     bounded probe (at most probeLaneSteps, cancellable with ctx; a device
 //     too slow to run it within deviceMeasureBudget is costed from a
 //     pilot); the engine predicted to finish first keeps the job, and the
-//     costs are cached, unless simd's probe got less than busyShare of its
-//     cores (a busy machine).
+//     costs are cached, marked busy when simd's probe got less than
+//     busyShare of its cores (Observe then keeps them until a run gets its
+//     cores).
 //
 // Errors are ctx's; a device that cannot start or run is a note, and simd
 // runs the job.
@@ -125,7 +178,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok {
 		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, work)
-		ch.key = key
+		ch.key, ch.busy = key, c.Busy
+		ch.started()
 		return eng, ch, err
 	}
 	if err := checkOpenCLOptions(o); err != nil {
@@ -147,14 +201,19 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, err
 	}
 	if c.busy() {
+		// Measured again on every run, a busy machine's default command
+		// was the slowest choice (1.6x simd's time): the figures, taken
+		// under the same load as the runs they predict, are kept until a
+		// run gets its cores (Observe).
+		c.Busy = true
 		why := fmt.Sprintf("simd's probe got %.0f%% of its %d cores: the machine is busy", 100*c.cpuShare, c.cores)
-		o.note("auto: %s; the measurements decide this run only, and the next measures again", why)
-		ch.Reason += "; not cached, " + why
-	} else {
-		storeCalibration(key, c)
-		ch.key = key
+		o.note("auto: %s; the measurements are kept until a run gets its cores, then measured again", why)
+		ch.Reason += "; " + why
 	}
+	storeCalibration(key, c)
+	ch.key, ch.busy = key, c.Busy
 	ch.Probe = time.Since(start)
+	ch.started()
 	return eng, ch, nil
 }
 
@@ -164,6 +223,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 type calibration struct {
 	SIMD    cost           `json:"simd"`
 	Devices []deviceTiming `json:"devices"`
+	// Busy says simd's probe got less than busyShare of its cores.
+	Busy bool `json:"busy,omitempty"`
 
 	// cpuShare is the share of its cores the simd probe got, CPU time over
 	// wall time times cores (-1 where CPU time is not measured); not stored.
@@ -172,13 +233,15 @@ type calibration struct {
 }
 
 // busyShare is the least share of its cores simd's probe must get for a
-// calibration to be cached. Measured here on two cores: idle, the probe got
+// calibration to count as taken on a quiet machine, and a run for Observe
+// to judge it. Measured here on two cores: idle, the probe got
 // 84-94% of them (goroutine start-up and the small runs' tails take the
 // rest); beside one and two busy processes, 50% and 36-62%. With the
 // faster simd, one idle probe in five read 50-55%, so calibrate measures a
-// low reading once more. A calibration taken on a busy machine would stand
-// until the binary changes, and one taken during `make test` predicted 2-6x
-// too long.
+// low reading once more. A calibration taken on a busy machine, kept for
+// good, would stand until the binary changes (one taken during `make test`
+// predicted 2-6x too long): it is marked busy, and dropped by the first run
+// that gets its cores.
 const busyShare = 0.75
 
 // busy reports whether c was measured on a busy machine.
@@ -191,6 +254,9 @@ type deviceTiming struct {
 	Index   int     `json:"index"`
 	Label   string  `json:"label"`
 	Startup float64 `json:"startup_s"`
+	// GPU says it computes off the machine's cores (Device.GPU): a run's
+	// CPU share says nothing of its speed.
+	GPU bool `json:"gpu,omitempty"`
 	cost
 }
 
@@ -237,6 +303,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	// The started device's start-up is spent: the job goes to the engine
 	// that finishes it first from here.
 	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
+	bestDevice, bestGPU := false, false
 	devT, devLabel := math.Inf(1), ""
 	for _, d := range candidates(ds, o) {
 		do := o
@@ -259,13 +326,14 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if !full {
 			o.note("%s device %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, d.Label, deviceMeasureBudget, dc.Ns)
 		}
-		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), dc})
+		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), d.GPU, dc})
 		if t := dc.time(work); t < devT {
 			devT, devLabel = t, dev.Name+" on "+d.Label
 		}
 		if t := dc.time(work); t < bestT {
 			sim.Close(best)
 			best, bestT, bestLabel = e, t, dev.Name+" on "+d.Label
+			bestDevice, bestGPU = true, d.GPU
 		} else {
 			sim.Close(e)
 		}
@@ -278,7 +346,9 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		// pays it again, compares it too.
 		reason += fmt.Sprintf(", %s at %.3g s once started", devLabel, devT)
 	}
-	return c, best, Choice{Engine: best.Name(), Reason: reason, predicted: bestT}, nil
+	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT}
+	ch.onCores(simd, bestDevice, bestGPU)
+	return c, best, ch, nil
 }
 
 // startDevice opens the device engine o names and runs the pilot, whose
@@ -351,8 +421,14 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 			best, bestT = i, t
 		}
 	}
+	taken := ""
+	if c.Busy {
+		taken = " (taken on a busy machine)"
+	}
 	if best < 0 {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on simd", bestT), predicted: bestT}, nil
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on simd", taken, bestT), predicted: bestT}
+		ch.onCores(simd, false, false)
+		return simd, ch, nil
 	}
 	d := c.Devices[best]
 	do := o
@@ -369,7 +445,9 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s device %d (%s when measured) did not start (%s): running on simd; auto measures again next time", dev.Name, d.Index, d.Label, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
-	return e, Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %.3g s on %s", bestT, d.Label), predicted: bestT}, nil
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on %s", taken, bestT, d.Label), predicted: bestT}
+	ch.onCores(simd, true, d.GPU)
+	return e, ch, nil
 }
 
 // probeJob is the bounded slice of p's job that candidates run: the job's

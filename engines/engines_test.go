@@ -179,9 +179,10 @@ func TestCalibrateCountsDriverLoad(t *testing.T) {
 }
 
 // TestCalibrationBusy checks that a calibration measured while simd's probe
-// got too little of its cores is not cached (one taken during make test
-// predicted 2-6x too long, and stood until the binary changed), and that
-// one measured on a quiet machine, or without CPU times, is.
+// got too little of its cores is found busy (one taken during make test
+// predicted 2-6x too long, and stood until the binary changed: Auto marks
+// it so, for the first run that gets its cores to drop it), and that one
+// measured on a quiet machine, or without CPU times, is not.
 func TestCalibrationBusy(t *testing.T) {
 	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) { return cpu.Serial{}, nil }}
 	p := sim.Default()
@@ -468,5 +469,124 @@ func TestOpenCLOpenStopped(t *testing.T) {
 	eng, err := e.Open(ctx, Options{VectorWidth: 3})
 	if eng != nil || !errors.Is(err, stop) {
 		t.Errorf("Open after the stop = %v, %v; want the stop's cause", eng, err)
+	}
+}
+
+// withDevices makes dev the registry's device engine for the test.
+func withDevices(t *testing.T, dev Entry) {
+	saved := table
+	t.Cleanup(func() { table = saved })
+	table = slices.Clone(table)
+	for i, e := range table {
+		if e.Devices != nil {
+			table[i] = dev
+		}
+	}
+}
+
+// cpuShare makes processCPU report share of cores busy cores from now on:
+// the CPU time a run or probe on a machine that busy gets.
+func cpuShare(t *testing.T, share float64, cores int) {
+	base := time.Now()
+	const before = time.Second // the process's CPU time so far
+	processCPU = func() time.Duration {
+		return before + time.Duration(float64(time.Since(base))*share*float64(cores))
+	}
+	t.Cleanup(func() { processCPU = cputime.Process })
+}
+
+// fakeDevice is a device engine of one CPU device whose runs take e's
+// time, counting its opens and listings.
+func fakeDevice(e timedEngine, opens, lists *int) Entry {
+	return Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) {
+			*opens++
+			return &e, nil
+		},
+		Devices: func() ([]Device, error) {
+			*lists++
+			return []Device{{Engine: "fake", Index: 0, Type: "CPU", Label: "fake device"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	}
+}
+
+// TestAutoBusySettles checks that repeated runs on a busy machine settle on
+// one calibration: a probe that got too few of its cores is cached, marked
+// busy, and the next runs use it instead of measuring again; a run that did
+// not get its cores keeps it whatever it took; the first run that gets its
+// cores drops it. On a loaded 2-core VM every `gpusim run --lanes 5e6`
+// either did not cache its probe ("simd's probe got 45-51% of its 2
+// cores") or dropped the calibration ("the run took 0.131 s where ...
+// predicted 0.0592 s"), and auto took 1.6x simd's time.
+func TestAutoBusySettles(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	// A device slower than simd, which keeps the job.
+	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	o := Options{Params: p, Workers: 1}
+	cpuShare(t, 0.48, 1)
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	c, ok := loadCalibration(calibrationKey(o))
+	if ch.Engine != "simd" || !ok || !c.Busy || lists != 1 {
+		t.Fatalf("a probe at 48%% of its cores: %s, calibration cached %v (%+v) after %d listings; want simd, the calibration cached, marked busy", ch.Engine, ok, c, lists)
+	}
+	for run := range 3 {
+		lists0 := lists
+		e, ch, err = Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		time.Sleep(10 * time.Millisecond)
+		// A run 3x its prediction, with half its cores.
+		if n := Observe(ch, time.Duration(max(3*ch.predicted, 3*minObserved)*float64(time.Second))); n != "" || lists != lists0 || ch.Probe != 0 {
+			t.Errorf("busy run %d: probe %v, %d listings, note %q; want the busy calibration used and kept", run, ch.Probe, lists-lists0, n)
+		}
+	}
+	// Quiet again: the run gets its cores and drops the busy figures.
+	cpuShare(t, 0.95, 1)
+	e, ch, err = Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	time.Sleep(10 * time.Millisecond)
+	if n := Observe(ch, time.Duration(max(ch.predicted, 2*minObserved)*float64(time.Second))); !strings.Contains(n, "taken on a busy machine") {
+		t.Errorf("a quiet run on busy figures noted %q; want them dropped", n)
+	}
+	if _, ok := loadCalibration(calibrationKey(o)); ok {
+		t.Errorf("busy figures kept after a run that got its cores")
+	}
+}
+
+// TestObserveStarved checks that a run on the machine's cores that did not
+// get them (a loaded machine) keeps a calibration taken on a quiet one
+// however long it took, and that a run that got them, or one on a GPU,
+// whose CPU share says nothing, is judged as before.
+func TestObserveStarved(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const key = "test;cpus 2"
+	for _, c := range []struct {
+		share    float64
+		cpuBound bool
+		kept     bool
+	}{{0.48, true, true}, {0.95, true, false}, {0.05, false, false}} {
+		storeCalibration(key, calibration{SIMD: cost{Ns: 1}})
+		cpuShare(t, c.share, 2)
+		ch := Choice{key: key, predicted: 0.0592}
+		ch.cpuBound, ch.cores = c.cpuBound, 2
+		ch.started()
+		time.Sleep(10 * time.Millisecond)
+		n := Observe(ch, 131*time.Millisecond)
+		if _, ok := loadCalibration(key); ok != c.kept || (n == "") != c.kept {
+			t.Errorf("share %v, on cores %v: a run of 0.131 s predicted 0.0592 s kept the calibration %v, note %q; want %v", c.share, c.cpuBound, ok, n, c.kept)
+		}
 	}
 }
