@@ -109,16 +109,40 @@ func Observe(ch Choice, took time.Duration) string {
 const minObserved = 0.05
 
 // The cost model for jobs auto decides without measuring. simdNsPerCore is
-// simd's time per lane-step on one core, rounded up from docs/benchmarks.md
-// (0.93 to 1.0 ns per lane-step on two AVX-512 cores at 5M x 100, measured
-// on different days of one VM); deviceStartupFloor
-// is the least time any OpenCL device took here to start (context, program
-// from pocl's warm cache, first launch: 30 ms, docs/benchmarks.md). A job
-// that simd finishes within the floor never starts a device.
-const (
-	simdNsPerCore      = 2.0
-	deviceStartupFloor = 30 * time.Millisecond
-)
+// simd's time per lane-step on one core on each batch path it may run
+// (cpu.SIMD.Path), rounded up from measurements on this project's 2-core
+// AVX-512 VM: "avx512" from docs/benchmarks.md (0.93 to 1.0 ns per
+// lane-step on two cores at 5M x 100, measured on different days);
+// "avx2" (GODEBUG=cpu.avx512f=off, one worker, 1e6 lanes) 3.9-4.8 ns at 10
+// steps and 3.05-3.9 at 100; "portable" (a build without
+// GOEXPERIMENT=simd, one worker, 1e6 lanes) 16.8-22.0 ns at 10 steps
+// (median 18.2) and 18.0-20.7 at 100 (median 19.0). Taking AVX-512's cost
+// for the portable path had a plain build run 2.9e6 lanes x 10 steps on it
+// for 0.6-0.9 s as "a small job" where opencl took 0.13 s.
+// deviceStartupFloor is the least time any OpenCL device took here to
+// start (context, program from pocl's warm cache, first launch: 30 ms,
+// docs/benchmarks.md). A job that simd finishes within the floor never
+// starts a device.
+var simdNsPerCore = map[string]float64{"avx512": 2, "avx2": 4, "portable": 20}
+
+const deviceStartupFloor = 30 * time.Millisecond
+
+// simdPath is the batch path simd runs in this build on this CPU (a
+// variable for tests).
+var simdPath = func() string {
+	name, _ := cpu.SIMD{}.Path()
+	return name
+}
+
+// simdEstimate is simd's predicted time for work lane-steps from the cost
+// model: the path it runs here, on its workers.
+func simdEstimate(simd cpu.SIMD, work float64) time.Duration {
+	ns, ok := simdNsPerCore[simdPath()]
+	if !ok {
+		ns = simdNsPerCore["portable"] // a path not measured: the slowest's cost
+	}
+	return time.Duration(work * ns / float64(simd.WorkerCount()))
+}
 
 // probeLaneSteps bounds the work of each measured candidate: about 2 ms on
 // simd with two cores, so a probe costs a few milliseconds whatever the
@@ -164,12 +188,12 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		lanes = o.Lanes
 	}
 	work := float64(lanes) * float64(max(p.Steps, 1))
-	simdEst := time.Duration(work * simdNsPerCore / float64(simd.WorkerCount()))
+	simdEst := simdEstimate(simd, work)
 	if p.Steps == 0 {
 		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
 	}
 	if simdEst < deviceStartupFloor {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g lane-steps): simd finishes before a device could start", work)}, nil
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g lane-steps): simd finishes it on its %s path (about %.2g s) before a device could start", work, simdPath(), simdEst.Seconds())}, nil
 	}
 	dev, err := DeviceEntry()
 	if err != nil {

@@ -590,3 +590,33 @@ func TestObserveStarved(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoSmallJobPath checks that the small-job shortcut costs simd by the
+// path this build runs: a plain build (no GOEXPERIMENT=simd) ran 2.9e6
+// lanes x 10 steps on the portable path for 0.6-0.9 s as "a small job",
+// costed at AVX-512's 2 ns per lane-step, where opencl took 0.13 s.
+func TestAutoSmallJobPath(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	lists := 0
+	withDevices(t, Entry{Name: "fake", Devices: func() ([]Device, error) {
+		lists++
+		return nil, errors.New("no fake devices")
+	}, Absent: func(error) bool { return true }})
+	defer func(f func() string) { simdPath = f }(simdPath)
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e6, 10 // 20 ms on one AVX-512 core, 40 ms on AVX2, 0.2 s on the portable path
+	for _, c := range []struct {
+		path  string
+		small bool
+	}{{"avx512", true}, {"portable", false}, {"avx2", false}, {"unknown", false}} {
+		simdPath = func() string { return c.path }
+		lists = 0
+		e, ch, err := Auto(context.Background(), Options{Params: p, Workers: 1})
+		if err != nil || e.Name() != "simd" {
+			t.Fatalf("%s: Auto = %v, %v", c.path, e, err)
+		}
+		if small := strings.Contains(ch.Reason, "small job"); small != c.small || (lists == 0) != c.small {
+			t.Errorf("simd on %s: reason %q after %d device listings; want a small job %v", c.path, ch.Reason, lists, c.small)
+		}
+	}
+}
