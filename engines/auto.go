@@ -127,6 +127,21 @@ var simdNsPerCore = map[string]float64{"avx512": 2, "avx2": 4, "portable": 20}
 
 const deviceStartupFloor = 30 * time.Millisecond
 
+// coldStartCost is what auto takes a device's cold start to cost: a start
+// whose program is not in the disk cache (Entry.ProgramFile), which builds
+// it from source before its first launch. Measured here on pocl with both
+// caches empty (a first run): 6.1-10 s of start-up, 2.5-4.1 s of it the
+// compile, against 0.075 s warm; with pocl's own cache warm but gpusim's
+// empty, 0.19-0.24 s. A job simd finishes within it runs on simd while the
+// device is cold: a newcomer's first `gpusim run` (5M x 10, 55 ms on simd)
+// took 6 s, nearly all of it pocl compiling a device auto then did not
+// choose. A larger job, `gpusim selftest` or `--engine opencl` compiles
+// the program, and the next run measures the device. One second is under
+// every cold start measured with pocl's cache empty, and leaves a device
+// whose driver compiles faster (a GPU's) unstarted only for jobs that simd
+// finishes within a second.
+const coldStartCost = time.Second
+
 // simdPath is the batch path simd runs in this build on this CPU (a
 // variable for tests).
 var simdPath = func() string {
@@ -165,14 +180,19 @@ const (
 //  2. otherwise, with a calibration cached for this machine, binary and
 //     options, the engine with the least predicted time (device start-up
 //     plus lane-steps times its measured rate) runs it, and a device is
-//     started only when it is the one chosen;
+//     started only when it is the one chosen (a calibration with a device
+//     left cold is measured again, as in 3, once that device's program is
+//     compiled or for a job simd takes coldStartCost or more);
 //  3. otherwise each device is started and it and simd run the same
 //     bounded probe (at most probeLaneSteps, cancellable with ctx; a device
 //     too slow to run it within deviceMeasureBudget is costed from a
 //     pilot); the engine predicted to finish first keeps the job, and the
 //     costs are cached, marked busy when simd's probe got less than
 //     busyShare of its cores (Observe then keeps them until a run gets its
-//     cores).
+//     cores). A device whose program is not compiled (a cold start) is not
+//     started when simd's probe says simd finishes the job within
+//     coldStartCost: the calibration records it cold, and a run measures
+//     it once its program is there or a job is worth the compile.
 //
 // Errors are ctx's; a device that cannot start or run is a note, and simd
 // runs the job.
@@ -200,7 +220,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
 	}
 	key := calibrationKey(o)
-	if c, ok := loadCalibration(key); ok {
+	if c, ok := loadCalibration(key); ok && !c.coldChanged(work) {
 		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, work)
 		ch.key, ch.busy = key, c.Busy
 		ch.started()
@@ -249,6 +269,9 @@ type calibration struct {
 	Devices []deviceTiming `json:"devices"`
 	// Busy says simd's probe got less than busyShare of its cores.
 	Busy bool `json:"busy,omitempty"`
+	// Cold are the candidate devices left unmeasured: their programs were
+	// not compiled, and simd finished the job within coldStartCost.
+	Cold []coldDevice `json:"cold,omitempty"`
 
 	// cpuShare is the share of its cores the simd probe got, CPU time over
 	// wall time times cores (-1 where CPU time is not measured); not stored.
@@ -267,6 +290,51 @@ type calibration struct {
 // predicted 2-6x too long): it is marked busy, and dropped by the first run
 // that gets its cores.
 const busyShare = 0.75
+
+// coldDevice is a device whose start would have compiled its program
+// (Entry.ProgramFile's file was missing).
+type coldDevice struct {
+	Index   int    `json:"index"`
+	Label   string `json:"label"`
+	Program string `json:"program"`
+}
+
+// coldChanged reports whether a device c left cold must be measured now:
+// its program has been compiled since (by `gpusim selftest`, `--engine
+// opencl` or a larger job), or simd would take work lane-steps at least
+// coldStartCost, which is worth compiling it.
+func (c calibration) coldChanged(work float64) bool {
+	if len(c.Cold) == 0 {
+		return false
+	}
+	if c.SIMD.time(work) >= coldStartCost.Seconds() {
+		return true
+	}
+	for _, d := range c.Cold {
+		if exists(d.Program) {
+			return true
+		}
+	}
+	return false
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// coldNote says which devices of c were left cold and why, for a reason.
+func (c calibration) coldNote(dev Entry, work float64) string {
+	if len(c.Cold) == 0 {
+		return ""
+	}
+	labels := make([]string, len(c.Cold))
+	for i, d := range c.Cold {
+		labels[i] = d.Label
+	}
+	return fmt.Sprintf("; %s not started on %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)",
+		dev.Name, strings.Join(labels, ", "), c.SIMD.time(work), dev.Name, coldStartCost.Seconds())
+}
 
 // busy reports whether c was measured on a busy machine.
 func (c calibration) busy() bool { return c.cpuShare >= 0 && c.cpuShare < busyShare }
@@ -330,6 +398,12 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	bestDevice, bestGPU := false, false
 	devT, devLabel := math.Inf(1), ""
 	for _, d := range candidates(ds, o) {
+		if dev.ProgramFile != nil && c.SIMD.time(work) < coldStartCost.Seconds() {
+			if f := dev.ProgramFile(o, d.Index); f != "" && !exists(f) {
+				c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
+				continue
+			}
+		}
 		do := o
 		do.Devices = strconv.Itoa(d.Index)
 		e, startup, err := startDevice(ctx, dev, do, probe)
@@ -370,6 +444,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		// pays it again, compares it too.
 		reason += fmt.Sprintf(", %s at %.3g s once started", devLabel, devT)
 	}
+	reason += c.coldNote(dev, work)
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT}
 	ch.onCores(simd, bestDevice, bestGPU)
 	return c, best, ch, nil
@@ -450,7 +525,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		taken = " (taken on a busy machine)"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on simd", taken, bestT), predicted: bestT}
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on simd", taken, bestT) + c.coldNote(dev, work), predicted: bestT}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
 	}
@@ -740,6 +815,11 @@ func (c calibration) valid() bool {
 	}
 	for _, d := range c.Devices {
 		if !ok(d.cost) || d.Index < 0 || !(d.Startup >= 0) || math.IsInf(d.Startup, 0) {
+			return false
+		}
+	}
+	for _, d := range c.Cold {
+		if d.Index < 0 || d.Program == "" {
 			return false
 		}
 	}

@@ -100,6 +100,11 @@ type Entry struct {
 	Notes func() []string
 	// SelfTest, for a device engine, checks each device of a device list.
 	SelfTest func(ctx context.Context, devices string) ([]SelfTest, error)
+	// ProgramFile, when set, names the file of the compiled program that
+	// Open(o) on device index finds cached (a warm start) or writes after
+	// compiling it (a cold start, seconds), or "" when that is not known;
+	// the devices are listed first.
+	ProgramFile func(o Options, index int) string
 }
 
 // table is the registry. Adding an engine is its package plus one entry

@@ -620,3 +620,58 @@ func TestAutoSmallJobPath(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoColdDevice checks that a device whose program is not compiled (a
+// cold start: seconds on pocl) is not started for a job simd finishes
+// within coldStartCost, and that later runs decide so without listing the
+// devices; that the device is measured once its program is there, and for
+// a job worth compiling it. A newcomer's first `gpusim run` (5M x 10, 55 ms
+// on simd) took 6 s, pocl compiling a device auto then did not choose.
+func TestAutoColdDevice(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	program := filepath.Join(t.TempDir(), "program")
+	dev.ProgramFile = func(Options, int) string { return program }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	o := Options{Params: p}
+	auto := func(what string) Choice {
+		t.Helper()
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		sim.Close(e)
+		return ch
+	}
+	ch := auto("first run")
+	if ch.Engine != "simd" || opens != 0 || lists != 1 || !strings.Contains(ch.Reason, "not compiled yet") {
+		t.Fatalf("first run, cold device: %s (%q), %d opens, %d listings; want simd, the device not started", ch.Engine, ch.Reason, opens, lists)
+	}
+	ch = auto("second run")
+	if ch.Engine != "simd" || opens != 0 || lists != 1 || ch.Probe != 0 || !strings.Contains(ch.Reason, "calibration") || !strings.Contains(ch.Reason, "not compiled yet") {
+		t.Errorf("second run: %s (%q), %d opens, %d listings, probe %v; want simd from the calibration, the devices not listed", ch.Engine, ch.Reason, opens, lists, ch.Probe)
+	}
+	// A job simd takes seconds for: worth the compile.
+	big := o
+	big.Params.Lanes = 1e9
+	o, big = big, o
+	ch = auto("large job")
+	if opens == 0 || ch.Engine != "timed" {
+		t.Errorf("a job of %g lane-steps with the device cold: %s (%q), %d opens; want the device measured and chosen", laneSteps(&sim.Job{Params: o.Params}), ch.Engine, ch.Reason, opens)
+	}
+	// Compiled since (gpusim selftest): the next run measures it.
+	o = big
+	t.Setenv(EnvCacheDir, t.TempDir())
+	auto("cold again")
+	opens, lists = 0, 0
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ch = auto("warm")
+	if opens == 0 || lists != 1 || ch.Engine != "timed" {
+		t.Errorf("after the program was compiled: %s (%q), %d opens, %d listings; want the device measured and chosen", ch.Engine, ch.Reason, opens, lists)
+	}
+}

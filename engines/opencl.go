@@ -34,6 +34,9 @@ var openCLEntry = Entry{
 	Hint:     openCLHint,
 	Notes:    gpu.Notes,
 	SelfTest: openCLSelfTests,
+	ProgramFile: func(o Options, index int) string {
+		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
+	},
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,

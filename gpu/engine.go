@@ -193,14 +193,7 @@ func Open(opt Options) (*Engine, error) {
 		return nil, e
 	}
 	d := ds[opt.Device]
-	e := &Engine{desc: d.desc, vw: opt.VectorWidth, fast: opt.Math == MathFast, opts: opt}
-	if e.vw == 0 {
-		e.vw = d.desc.VectorWidth
-	}
-	if e.opts.histLimit == 0 {
-		e.opts.histLimit = math.MaxUint32
-	}
-	e.fp64 = d.desc.FP64 && !opt.noFP64
+	e := newEngine(opt, d.desc)
 	options, err := e.buildOptions()
 	if err != nil {
 		return nil, err
@@ -245,6 +238,47 @@ func Open(opt Options) (*Engine, error) {
 	}
 	e.startup = time.Since(t0) + discoveryCharge()
 	return e, nil
+}
+
+// newEngine is the engine Open prepares for opt on the device desc, before
+// it builds the program: what decides the program's build options.
+func newEngine(opt Options, desc DeviceDesc) *Engine {
+	e := &Engine{desc: desc, vw: opt.VectorWidth, fast: opt.Math == MathFast, opts: opt}
+	if e.vw == 0 {
+		e.vw = desc.VectorWidth
+	}
+	if e.opts.histLimit == 0 {
+		e.opts.histLimit = math.MaxUint32
+	}
+	e.fp64 = desc.FP64 && !opt.noFP64
+	return e
+}
+
+// ProgramFile is the disk cache's file of the program Open(opt) builds, or
+// "" when the disk cache is off, the entry is bypassed or opt names no
+// device or options Open accepts. While the file is missing, Open builds
+// the program from source, a cold start: 6 to 10 s on pocl with its own
+// cache empty, against 0.075 s from the binary. It lists the devices (which
+// loads the driver, once per process) and reads nothing else: a caller
+// stats the file to learn whether a start would be warm.
+func ProgramFile(opt Options) string {
+	ds, err := devices()
+	if err != nil || opt.Device < 0 || opt.Device >= len(ds) || opt.VectorWidth != 0 && !validWidth(opt.VectorWidth) {
+		return ""
+	}
+	if opt.Math == "" {
+		opt.Math = MathExact
+	}
+	e := newEngine(opt, ds[opt.Device].desc)
+	options, err := e.buildOptions()
+	if err != nil {
+		return ""
+	}
+	key := programKey(e.desc, options, e.source()+"\n"+kernels.SelfTest)
+	if isBypassed("programs", key) {
+		return ""
+	}
+	return cachePath("programs", key)
 }
 
 func validWidth(w int) bool {

@@ -48,16 +48,28 @@ func sameFinals(t *testing.T, what string, got, want *sim.Result) {
 
 // TestProgramBinaryCache: a cached binary gives the serial digest; a corrupt
 // entry and a binary the driver rejects are rebuilt from source.
+// ProgramFile names the entry before it is written (auto tells a cold
+// start from it).
 func TestProgramBinaryCache(t *testing.T) {
 	dir := forgetSelfTests(t)
 	opt := Options{}
 	want := reference(t, cacheJob())
 	hits := binaryHits.Load()
+	file := ProgramFile(Options{Device: testDevice(t)})
+	if _, err := os.Stat(file); file == "" || err == nil {
+		t.Fatalf("before the first build ProgramFile = %q (%v); want a file not there yet", file, err)
+	}
 	cold := openRun(t, opt)
 	sameFinals(t, "from source", cold, want)
 	files, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
 	if len(files) != 1 || binaryHits.Load() != hits {
 		t.Fatalf("after a build from source: entries %v, binary hits %d", files, binaryHits.Load()-hits)
+	}
+	if files[0] != file {
+		t.Errorf("the program was stored in %s, ProgramFile said %s", files[0], file)
+	}
+	if f := ProgramFile(Options{Device: testDevice(t), Math: MathFast}); f == "" || f == file {
+		t.Errorf("ProgramFile with fast math = %q, want another file than exact math's %q", f, file)
 	}
 	warm := openRun(t, opt)
 	sameFinals(t, "from the cached binary", warm, want)
