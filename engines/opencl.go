@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strconv"
 
@@ -78,6 +80,7 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth}
 	if o.Devices == "" {
 		opt.Device = max(gpu.PickDefault(), 0)
+		noteColdStart(o, opt)
 		return engineOrNil(gpu.Open(opt))
 	}
 	ds, err := gpu.Devices()
@@ -93,11 +96,35 @@ func openOpenCL(o Options) (sim.Engine, error) {
 			return nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
 		}
 	}
+	for _, i := range idx {
+		opt.Device = i
+		noteColdStart(o, opt)
+	}
 	if len(idx) == 1 {
 		opt.Device = idx[0]
 		return engineOrNil(gpu.Open(opt))
 	}
 	return engineOrNil(gpu.OpenMulti(idx, opt))
+}
+
+// noteColdStart says, before the wait, that opening the device opt names
+// compiles its program: it is not in the disk cache (gpu.ProgramFile), a
+// first start there, which took 3 to 10 s on pocl where a cached one takes
+// 0.1 s, and passed in silence. With the cache off nothing is said (pocl's
+// own cache may make the build quick).
+func noteColdStart(o Options, opt gpu.Options) {
+	f := gpu.ProgramFile(opt)
+	if f == "" || o.Note == nil {
+		return
+	}
+	if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	name := fmt.Sprintf("device %d", opt.Device)
+	if ds, err := gpu.Devices(); err == nil && opt.Device < len(ds) {
+		name = ds[opt.Device].String()
+	}
+	o.note("compiling the OpenCL program for %s: a first start there, seconds on pocl; it is cached for later runs", name)
 }
 
 // engineOrNil returns e as a sim.Engine, or a nil one with err: a failed
