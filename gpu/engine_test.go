@@ -126,6 +126,8 @@ func TestVariants(t *testing.T) {
 	j := job(100_003, 10)
 	jd := job(10_007, 5)
 	jd.Daily = true
+	jd2 := job(1_001, 9)
+	jd2.Daily = true
 	for _, c := range []struct {
 		name string
 		opt  Options
@@ -139,6 +141,9 @@ func TestVariants(t *testing.T) {
 		{"float accumulators", Options{noFP64: true}, []*sim.Job{j, jd}, enginetest.Tol{Mean: 1e-7, Std: 1e-4, Daily: 1e-4}},
 		{"GPU layout", Options{VectorWidth: 1, mulHi: -1, wg: 256, groups: 6, dailyTree: true}, []*sim.Job{j, jd}, enginetest.DefaultTol},
 		{"daily tree, odd group", Options{VectorWidth: 4, wg: 12, groups: 5, dailyTree: true}, []*sim.Job{jd}, enginetest.DefaultTol},
+		// DAILY_SERIAL's tiles of DAILY_TILE vectors: some whole, one
+		// short, its last vector past the lanes in part.
+		{"daily tiles, groups of 3", Options{VectorWidth: 2, wg: 3, groups: 5}, []*sim.Job{jd, jd2}, enginetest.DefaultTol},
 	} {
 		e := open(t, c.opt)
 		for _, j := range c.jobs {
