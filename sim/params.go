@@ -104,13 +104,21 @@ func (p Params) Validate() error {
 }
 
 // Bound is an upper bound on |temperature| over every step of every lane
-// (and, from |p| = 1 on, on the step's product p t and on c too),
-// using |z| <= MaxNormal: M(n) = |p| M(n-1) + |c| + sigma MaxNormal, M(0)
-// = |start|. Below |p| = 1, M(n) = |p|^n M(0) + (1 - |p|^n) B with B =
-// (|c| + sigma MaxNormal) / (1 - |p|), a weighted mean of M(0) and B, so
-// the larger of the two bounds every step (M(0) + B, the bound before,
-// refused runs that stay at a start and anchor of 2e37). With no steps it
-// is |start|: nothing else is computed.
+// (and, from |p| = 1 on, on the step's product p t and on c too), float32's
+// roundings included, using |z| <= MaxNormal. A step computes m = p t, m +
+// c, sigma z and their sum, each rounded to nearest: each rounding is at
+// most u = 2^-24 of its result, and a sum's also at most its smaller
+// operand (an operand is itself a candidate). So M(n) <= A M(n-1) + B,
+// M(0) = |start|, with b = |c| + sigma MaxNormal and either A = |p| (1 +
+// u)^3, B = b (1 + u)^3, or A = |p| (1 + u) (|p| itself at |p| = 1, whose
+// product is exact), B = 2 (1 + u) b; Bound takes the smaller of the two
+// (triangle). Below A = 1, M(n) <= max(M(0), B / (1 - A)): each M(k) is at
+// most a weighted mean of M(k-1) and B / (1 - A) (M(0) + B, the bound
+// before, refused runs that stay at a start and anchor of 2e37). With no
+// steps it is |start|: nothing else is computed. Without the roundings the
+// bound was exceeded: start 1e30, anchor -2.5e36, --persistence 1 + 2^-20
+// and no noise reached 3.49e37 after the 2812066 steps it accepted, above
+// its 3.40e37.
 //
 // For p != 1 it is also at most the bound around the recurrence's centre
 // q = c/(1 - p): t - q = p (t' - q) + sigma z, so after k steps |t| <= |q|
@@ -133,35 +141,35 @@ func (p Params) Bound() float64 {
 	a := math.Abs(float64(m.P))
 	b := math.Abs(float64(m.C)) + float64(m.Sigma)*MaxNormal
 	n := float64(p.Steps)
-	// an is |p|^n and sn the sum of |p|^k for k < n, computed in logs to
-	// avoid Inf; ok is false past float64.
-	an, sn, ok := 1.0, n, true
-	switch {
-	case a < 1:
-		an = math.Pow(a, n)
-		sn = (1 - an) / (1 - a)
-	case a > 1:
-		l := n * math.Log(a)
-		if l > 700 {
-			ok = false
-		} else {
-			an = math.Exp(l)
-			sn = (an - 1) / (a - 1)
-		}
+	const u = 0x1p-24 // float32's unit roundoff
+	exact := a        // the product's growth: exact at |p| = 1
+	if a != 1 {
+		exact = a * (1 + u)
 	}
-	var bound float64
-	switch {
-	case a < 1:
-		bound = max(m0, b/(1-a))
-	case !ok:
-		return math.Inf(1)
-	default:
-		bound = an*m0 + b*sn
-	}
+	bound := min(triangle(m0, a*(1+u)*(1+u)*(1+u), b*(1+u)*(1+u)*(1+u), n),
+		triangle(m0, exact, 2*(1+u)*b, n))
 	if float64(m.P) != 1 {
-		bound = min(bound, p.centred(m, a, an, sn, n))
+		bound = min(bound, p.centred(m, a, n))
 	}
 	return bound
+}
+
+// triangle bounds M(n) for M(k) <= A M(k-1) + B from M(0) = m0, A, B >= 0:
+// max(m0, B/(1 - A)) below A = 1, m0 + B n at 1, A^n m0 + B (A^n - 1)/(A -
+// 1) above (+Inf past float64).
+func triangle(m0, A, B, n float64) float64 {
+	switch {
+	case A < 1:
+		return max(m0, B/(1-A))
+	case A == 1:
+		return m0 + B*n
+	}
+	l := n * math.Log(A)
+	if l > 700 {
+		return math.Inf(1)
+	}
+	an := math.Exp(l)
+	return an*m0 + B*((an-1)/(A-1))
 }
 
 // centred is Bound's bound around the recurrence's centre q = c/(1 - p),
@@ -177,7 +185,22 @@ func (p Params) Bound() float64 {
 // exactly, and start -2 leaves it); and the product p t, which at |p| > 1
 // is larger than t, must stay within the limit too (start and anchor 1e37
 // at --persistence 34.1: p t is +Inf after the first step, the centre 1e37).
-func (p Params) centred(m Model, a, an, sn, n float64) float64 {
+func (p Params) centred(m Model, a, n float64) float64 {
+	// an is |p|^n and sn the sum of |p|^k for k < n, computed in logs to
+	// avoid Inf.
+	an, sn := 1.0, n
+	switch {
+	case a < 1:
+		an = math.Pow(a, n)
+		sn = (1 - an) / (1 - a)
+	case a > 1:
+		l := n * math.Log(a)
+		if l > 700 {
+			return math.Inf(1)
+		}
+		an = math.Exp(l)
+		sn = (an - 1) / (a - 1)
+	}
 	q := float64(m.C) / (1 - float64(m.P))
 	start := float64(m.Start)
 	centred := math.Abs(q) + max(an, 1)*(math.Abs(start-q)+(math.Abs(q)+math.Abs(start))*0x1p-50) + float64(m.Sigma)*MaxNormal*sn

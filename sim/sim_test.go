@@ -378,6 +378,9 @@ func TestBoundAbovePersistenceOne(t *testing.T) {
 		{3, 3, 1<<23 + 1, 0, 7},              // q is 3, but 3p rounds up by 1
 		{1e37, 1e37, 34.1, 0, 1},             // q is 1e37, but p t is +Inf
 		{1, 1, 1.5, 1e-3, 60},                // the errors, times 1.5^60
+		// The products round up more often than not: 3.49e37 at the
+		// last step, where the bound without roundings was 3.40e37.
+		{1e30, -2.5e36, 1 + 0x1p-20, 0, 2812066},
 	} {
 		p := Default()
 		p.Lanes, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 64, c.start, c.anchor, c.persistence, c.sigma, c.steps
@@ -386,8 +389,12 @@ func TestBoundAbovePersistenceOne(t *testing.T) {
 		}
 		m := p.Model()
 		path := make([]float32, p.Steps)
+		lanes := p.Lanes
+		if c.sigma == 0 {
+			lanes = 1 // every lane takes the same path
+		}
 	lanes:
-		for lane := range p.Lanes {
+		for lane := range lanes {
 			m.Path(lane, path)
 			prev := m.Start
 			for k, x := range path {
