@@ -65,7 +65,7 @@ func TestWriteText(t *testing.T) {
 	}
 	for _, s := range []string{
 		"Test CPU | 9000", "SIMD: sse2 avx2", "Engines", "WORKLOAD", "SPEEDUP", "COMPILE", "TRANSFER", "KERNEL",
-		"5M x 10", "5M x 100", "opencl:0", "50 ms", "0x0123456789abcdef", "Scaling", "Amdahl fit P = 0.9000, limit 1/(1-P) = 10x",
+		"5M x 10", "5M x 100", "opencl:0", "50 ms", "0123456789abcdef", "Scaling", "Amdahl fit P = 0.9000, limit 1/(1-P) = 10x",
 		"limit 1/(1-P) = unbounded", "Size sweep", "opencl:0 beats serial from about 300k lanes", "parallel vs serial: no crossover in range",
 		"Python baseline", "100k (scaled up)", "50x", "note: machine shared",
 	} {
@@ -140,7 +140,7 @@ func TestWriteJSON(t *testing.T) {
 			t.Errorf("JSON lacks %q", k)
 		}
 	}
-	if !strings.Contains(b.String(), `"digest": "0x0123456789abcdef"`) {
+	if !strings.Contains(b.String(), `"digest": "0123456789abcdef"`) {
 		t.Error("digest is not written in hex")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,18 +22,20 @@ import (
 // implements sim.Closer is closed after its measurement.
 type EngineSpec = engines.Spec
 
-// Digest is a result digest; it is written in hex.
+// Digest is a result digest, written as `gpusim run` writes it: 16
+// lowercase hex digits (docs/reproducibility.md, section 5).
 type Digest uint64
 
-func (d Digest) String() string { return fmt.Sprintf("%#016x", uint64(d)) }
+func (d Digest) String() string { return fmt.Sprintf("%016x", uint64(d)) }
 
 // MarshalText writes the digest in hex.
 func (d Digest) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// UnmarshalText reads a hex digest.
+// UnmarshalText reads a hex digest, with or without the 0x that
+// earlier reports wrote.
 func (d *Digest) UnmarshalText(b []byte) error {
-	var v uint64
-	if _, err := fmt.Sscanf(string(b), "0x%x", &v); err != nil {
+	v, err := strconv.ParseUint(strings.TrimPrefix(string(b), "0x"), 16, 64)
+	if err != nil {
 		return fmt.Errorf("digest %q: %w", b, err)
 	}
 	*d = Digest(v)

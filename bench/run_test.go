@@ -334,3 +334,26 @@ func TestRunEngineFailsStopped(t *testing.T) {
 		t.Errorf("Run on a cancelled context: %+v, %v; want the cancellation", rep, err)
 	}
 }
+
+// TestDigestText: a digest reads and writes as `gpusim run` writes one, 16
+// hex digits without 0x (bench wrote 0x, unlike every other report), and
+// still reads the 0x form of earlier reports.
+func TestDigestText(t *testing.T) {
+	const want = Digest(0x00c0ffee0123abcd)
+	b, err := want.MarshalText()
+	if err != nil || string(b) != "00c0ffee0123abcd" {
+		t.Errorf("MarshalText: %q, %v; want 00c0ffee0123abcd", b, err)
+	}
+	for _, s := range []string{"00c0ffee0123abcd", "0x00c0ffee0123abcd"} {
+		var d Digest
+		if err := d.UnmarshalText([]byte(s)); err != nil || d != want {
+			t.Errorf("UnmarshalText(%q): %#x, %v; want %#x", s, uint64(d), err, uint64(want))
+		}
+	}
+	for _, s := range []string{"", "0x", "xyz", "1234567890abcdef0"} {
+		var d Digest
+		if err := d.UnmarshalText([]byte(s)); err == nil {
+			t.Errorf("UnmarshalText(%q) = %#x, want an error", s, uint64(d))
+		}
+	}
+}
