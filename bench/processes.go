@@ -71,7 +71,7 @@ type overheadReporter interface {
 // statistics.
 type Processes struct {
 	Binary  string
-	Workers int // 0: runtime.NumCPU()
+	Workers int // 0: runtime.GOMAXPROCS(0), the cores the parallel engine uses
 
 	mu   sync.Mutex
 	last Overhead
@@ -109,6 +109,14 @@ type childReport struct {
 	} `json:"timing"`
 }
 
+// processesDevice is the processes engine's device label for n children.
+func processesDevice(n int) string {
+	if n == 1 {
+		return "1 process x " + ChildEngine
+	}
+	return fmt.Sprintf("%d processes x %s", n, ChildEngine)
+}
+
 // Run runs job's lanes in Workers child processes and merges their parts.
 func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if job.First != 0 || (job.Count != 0 && job.Count != job.Params.Lanes) || job.KeepFinals || job.Daily {
@@ -116,7 +124,7 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 	}
 	n := e.Workers
 	if n <= 0 {
-		n = runtime.NumCPU()
+		n = runtime.GOMAXPROCS(0)
 	}
 	dir, err := partsDir()
 	if err != nil {
@@ -134,7 +142,7 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 		return nil, fmt.Errorf("processes: merge: %w", err)
 	}
 	mergeTime := time.Since(tm)
-	res := sim.NewResult(ProcessesEngine, fmt.Sprintf("%d processes x %s", n, ChildEngine), job, 0, job.Params.Lanes)
+	res := sim.NewResult(ProcessesEngine, processesDevice(n), job, 0, job.Params.Lanes)
 	if err := fillSummary(res.Summary, &merged); err != nil {
 		return nil, fmt.Errorf("processes: merge: %w", err)
 	}

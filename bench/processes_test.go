@@ -53,8 +53,21 @@ func TestProcessesEngine(t *testing.T) {
 	if err := rep.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "START-UP") || !strings.Contains(b.String(), "2 processes x serial") {
+	if !strings.Contains(b.String(), "START-UP") || !strings.Contains(b.String(), processesDevice(runtime.GOMAXPROCS(0))) {
 		t.Errorf("text report has no start-up column or processes device:\n%s", b.String())
+	}
+
+	// By default a child per core of GOMAXPROCS, as the parallel
+	// engine's goroutines (it was one per CPU, whatever GOMAXPROCS said).
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 3
+	res, err := (&Processes{Binary: bin}).Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Device != "1 process x serial" {
+		t.Errorf("GOMAXPROCS 1: device %q, want 1 process x serial", res.Device)
 	}
 }
 
