@@ -305,6 +305,7 @@ func checkEngines(engines []EngineSpec) error {
 // rep.Workloads, with each one's speedup over the baseline; an engine that
 // fails is left out from there on (runner.fail).
 func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpec) error {
+	var noBase []string // the workloads without a baseline measurement
 	for _, w := range r.cfg.Workloads {
 		wr := WorkloadResult{Workload: w}
 		for _, e := range engines {
@@ -324,14 +325,19 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 			continue // every engine failed
 		}
 		wr.Digest = r.digests[w].digest
-		for i := range wr.Engines {
-			if wr.Engines[i].Engine == rep.Baseline {
-				for j := range wr.Engines {
-					wr.Engines[j].Speedup = ratio(wr.Engines[i].Wall.Median, wr.Engines[j].Wall.Median)
-				}
+		i := slices.IndexFunc(wr.Engines, func(m Measurement) bool { return m.Engine == rep.Baseline })
+		if i < 0 {
+			noBase = append(noBase, w.String())
+		} else {
+			for j := range wr.Engines {
+				wr.Engines[j].Speedup = ratio(wr.Engines[i].Wall.Median, wr.Engines[j].Wall.Median)
 			}
 		}
 		rep.Workloads = append(rep.Workloads, wr)
+	}
+	if len(noBase) > 0 {
+		// The blank speedups said nothing of why.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("no speedups on %s: the baseline engine, %s, has no measurement there (it failed)", strings.Join(noBase, ", "), rep.Baseline))
 	}
 	return nil
 }

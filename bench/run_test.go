@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,6 +323,28 @@ func TestRunEngineFails(t *testing.T) {
 				t.Errorf("CSV has no failed row:\n%s", b.String())
 			}
 		})
+	}
+}
+
+// TestRunBaselineFails: when the baseline engine fails, the speedups it
+// leaves blank are explained by a note (they were blank without a word).
+func TestRunBaselineFails(t *testing.T) {
+	runs := 0
+	// flaky is the baseline (no serial): measured on the first workload
+	// (1 warm-up + 2 reps), failing on the second's warm-up.
+	engines := []EngineSpec{{Name: "flaky", New: func(int) sim.Engine { return flaky{&runs, 4} }}, CPUEngines()[1]}
+	c := tinyConfig()
+	c.Sweep, c.Scaling = nil, false
+	rep, err := Run(context.Background(), c, engines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Baseline != "flaky" || len(rep.Workloads) != 2 || rep.Workloads[0].Engines[1].Speedup == 0 || rep.Workloads[1].Engines[0].Speedup != 0 {
+		t.Fatalf("baseline %q, workloads %+v: want flaky's speedups on the first workload only", rep.Baseline, rep.Workloads)
+	}
+	want := "no speedups on " + rep.Workloads[1].Workload.String() + ": the baseline engine, flaky, has no measurement there (it failed)"
+	if !slices.Contains(rep.Notes, want) {
+		t.Errorf("notes %q, want %q", rep.Notes, want)
 	}
 }
 
