@@ -51,7 +51,7 @@ func TestBenchDigestMismatch(t *testing.T) {
 	}
 	d := res.Summary.Digest
 	code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--baseline", "none", "-q")
-	want := fmt.Sprintf("gpusim: error: digest mismatch on 100 x 4: serial=%#016x wrong=%#016x: every engine computes the same stream, so one of these is wrong\n", d, d^1)
+	want := fmt.Sprintf("gpusim: error: digest mismatch on 100 x 4: serial=%016x wrong=%016x: every engine computes the same stream, so one of these is wrong\n", d, d^1)
 	if code != exitFailure || stdout != "" || stderr != want {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1 and %q", code, stdout, stderr, want)
 	}
