@@ -846,7 +846,11 @@ func updateCalibration(change func(calibrationFile)) {
 	}
 	f := calibrationFile{}
 	if b, err := os.ReadFile(path); err == nil {
-		json.Unmarshal(b, &f)
+		// A damaged file is replaced; one that reads as JSON null
+		// decodes to a nil map, which change would panic on.
+		if json.Unmarshal(b, &f) != nil || f == nil {
+			f = calibrationFile{}
+		}
 	}
 	for k := range f {
 		if !binaryExists(k) {

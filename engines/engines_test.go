@@ -454,6 +454,33 @@ func TestCalibrationInvalid(t *testing.T) {
 	}
 }
 
+// TestCalibrationFileDamaged checks that a calibration file that is not
+// a JSON object of calibrations (null, an array, a number, text) is
+// replaced when a calibration is stored: one holding null decoded to a nil
+// map, and every large auto run panicked with "assignment to entry in nil
+// map" until the file was removed.
+func TestCalibrationFileDamaged(t *testing.T) {
+	c := calibration{SIMD: cost{Ns: 1}}
+	for _, content := range []string{"null", " null\n", "[]", "7", "garbage", "", `{"k": 5}`} {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		if err := os.WriteFile(calibrationPath(), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("storeCalibration over a file holding %q panicked: %v", content, r)
+				}
+			}()
+			storeCalibration("k;cpus 2", c)
+			dropCalibration("other;cpus 2")
+		}()
+		if got, ok := loadCalibration("k;cpus 2"); !ok || got.SIMD != c.SIMD {
+			t.Errorf("over a file holding %q: stored calibration reads back as %+v, %v", content, got, ok)
+		}
+	}
+}
+
 // TestOpenCLOpenStopped checks that an OpenCL open that fails after the
 // context was stopped reports the cause: a SIGINT during a cold build made
 // pocl's compiler fail on its deleted temporary files, and the run said
