@@ -488,7 +488,9 @@ func candidates(ds []Device, o Options) []Device {
 		}
 		var out []Device
 		for _, i := range idx {
-			out = append(out, ds[i])
+			if i < len(ds) { // Check refused the others
+				out = append(out, ds[i])
+			}
 		}
 		return out
 	}

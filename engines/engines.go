@@ -72,7 +72,19 @@ func Check(name string, o Options, given []string) error {
 			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it; %s", e.Name, takers(opt))}
 		}
 	}
-	return checkOpenCLOptions(o)
+	if err := checkOpenCLOptions(o); err != nil {
+		return err
+	}
+	if e.Name == "auto" && o.Devices != "" {
+		// auto may choose a CPU engine without listing the devices;
+		// the list given is checked now (--device 7 on a machine of
+		// one device ran on simd with a note, or panicked choosing
+		// among the devices for a larger job).
+		if _, _, err := deviceIndexes(o.Devices); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Entry is one engine of the registry.

@@ -71,6 +71,28 @@ func checkOpenCLOptions(o Options) error {
 	return nil
 }
 
+// deviceIndexes reads a --device list (N, N,M,... or all) against the
+// devices here: their indexes, and the devices listed. An index past them
+// is a *sim.ParamError for --device that lists the devices there are (bad
+// input: exit 2, before any device starts); without OpenCL, gpu.Devices'
+// error.
+func deviceIndexes(spec string) ([]int, []gpu.DeviceDesc, error) {
+	ds, err := gpu.Devices()
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, err := ParseDevices(spec, len(ds))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, i := range idx {
+		if i >= len(ds) {
+			return nil, nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
+		}
+	}
+	return idx, ds, nil
+}
+
 // openOpenCL opens the devices o.Devices names (default: gpu.PickDefault's,
 // else device 0), several at once as one gpu.Multi.
 func openOpenCL(o Options) (sim.Engine, error) {
@@ -83,18 +105,9 @@ func openOpenCL(o Options) (sim.Engine, error) {
 		noteColdStart(o, opt)
 		return engineOrNil(gpu.Open(opt))
 	}
-	ds, err := gpu.Devices()
+	idx, _, err := deviceIndexes(o.Devices)
 	if err != nil {
 		return nil, err
-	}
-	idx, err := ParseDevices(o.Devices, len(ds))
-	if err != nil {
-		return nil, err
-	}
-	for _, i := range idx {
-		if i >= len(ds) {
-			return nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
-		}
 	}
 	for _, i := range idx {
 		opt.Device = i

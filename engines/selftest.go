@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/gpusim/gpusim/gpu"
-	"github.com/gpusim/gpusim/sim"
 )
 
 // SelfTest is one device's self-test as `gpusim selftest` reports it.
@@ -39,20 +38,12 @@ func SelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
 
 // openCLSelfTests is the OpenCL entry's SelfTest.
 func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
-	ds, err := gpu.Devices()
-	if err != nil {
-		return nil, err
-	}
-	idx, err := ParseDevices(devices, len(ds))
+	idx, ds, err := deviceIndexes(devices)
 	if err != nil {
 		return nil, err
 	}
 	var out []SelfTest
 	for _, i := range idx {
-		if i >= len(ds) {
-			// Bad input, as run has it: exit 2, before any device starts.
-			return nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
-		}
 		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
 		if err != nil {
 			return nil, fmt.Errorf("selftest of device %d: %w", i, err)

@@ -103,8 +103,9 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 }
 
 // digestBits and floatBits are a digest's and a float32's bits, which a
-// failed check shows in hex at their full width (16 and 8 digits), as
-// digests are printed everywhere; other values show in plain hex.
+// failed check shows in hex at their full width (16 and 8 digits); other
+// values show in plain hex. Every got and want of the self-test reads 0x
+// (reports write digests without it: a check's words are not all digests).
 type (
 	digestBits uint64
 	floatBits  uint32
