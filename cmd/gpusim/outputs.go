@@ -45,6 +45,15 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	o := outputs{html: c.String("html")}
 	o.Out, o.DailyOut, o.Paths = c.String("out"), c.String("daily-out"), getCount(c, "paths")
 	o.PathsOut, o.Plot, o.PlotDaily = c.String("paths-out"), c.String("plot"), c.String("plot-daily")
+	// --daily=false beside a flag that implies --daily: the per-day table
+	// was computed and written without a word.
+	if c.IsSet("daily") && !c.Bool("daily") {
+		for _, f := range []string{"daily-out", "plot-daily"} {
+			if c.String(f) != "" {
+				return o, &sim.ParamError{Flag: "daily", Msg: fmt.Sprintf("false contradicts --%s, which implies --daily (give one of them)", f)}
+			}
+		}
+	}
 	// The flag that asks for per-day statistics, for messages: the first of
 	// those given.
 	for _, f := range []struct {
