@@ -93,6 +93,17 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if m := reNoHelpTopic.FindStringSubmatch(err.Error()); m != nil {
 		// urfave/cli's help command on an unknown topic: a usage error
 		// like an unknown command, not a failure (exit 1).
+		if cmd := app.Command(firstArg(args)); cmd != nil && cmd.Name != "help" {
+			// gpusim run --help extra: the topic is the command's
+			// argument, not a command (it read "unknown command").
+			if strings.HasSuffix(cmd.UsageText, "...") {
+				// merge --help part.json: the help asked for.
+				return runContext(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "gpusim: error: %s takes no arguments, got %q\n", cmd.Name, m[1])
+			fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim %s --help'\n", cmd.Name)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "gpusim: error: unknown command %q (valid: %s)\n", m[1], commandNames(app))
 		fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim --help'\n")
 		return exitUsage
@@ -147,6 +158,14 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 }
 
 // commandNames lists the app's commands for error messages.
+// firstArg is args[0], or "" when there is none.
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}
+
 func commandNames(app *cli.App) string {
 	var names []string
 	for _, c := range app.Commands {
