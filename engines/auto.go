@@ -332,6 +332,12 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 	for i, d := range c.Cold {
 		labels[i] = d.Label
 	}
+	if err := cachedir.Writable(); err != nil {
+		// selftest's compile could not be kept either: every start
+		// compiles, whatever the advice said.
+		return fmt.Sprintf("; %s not started on %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s, as gpusim's cache folder cannot keep it (%v; set %s to a writable folder)",
+			dev.Name, strings.Join(labels, ", "), c.SIMD.time(work), err, cachedir.Env)
+	}
 	return fmt.Sprintf("; %s not started on %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)",
 		dev.Name, strings.Join(labels, ", "), c.SIMD.time(work), dev.Name, coldStartCost.Seconds())
 }

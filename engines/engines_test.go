@@ -702,3 +702,30 @@ func TestAutoColdDevice(t *testing.T) {
 		t.Errorf("after the program was compiled: %s (%q), %d opens, %d listings; want the device measured and chosen", ch.Engine, ch.Reason, opens, lists)
 	}
 }
+
+// TestAutoColdDeviceNoCache: with a cache folder that cannot be written, a
+// cold device compiles on every start, and the reason says so and how to
+// fix it, instead of advising `gpusim selftest`, whose compile could not be
+// kept either.
+func TestAutoColdDeviceNoCache(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvCacheDir, file) // a file where the folder should be
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	dev.ProgramFile = func(Options, int) string { return filepath.Join(file, "program") }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	e, ch, err := Auto(context.Background(), Options{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || opens != 0 || strings.Contains(ch.Reason, "selftest") ||
+		!strings.Contains(ch.Reason, "every start compiles its program") || !strings.Contains(ch.Reason, "set "+EnvCacheDir+" to a writable folder") {
+		t.Errorf("%s (%q), %d opens: want simd, the device not started, the reason naming the cache folder", ch.Engine, ch.Reason, opens)
+	}
+}

@@ -69,6 +69,26 @@ func dir() string {
 	return filepath.Join(d, "gpusim")
 }
 
+// Writable says why nothing can be kept in the cache folder: caching is
+// off, or the folder cannot be made or written (a file in its place, a
+// read-only file system); nil when a file can be written there. It makes
+// the folder and writes and removes an empty file.
+func Writable() error {
+	d := Dir()
+	if d == "" {
+		return fmt.Errorf("the cache is off (%s=off, or no user cache folder)", Env)
+	}
+	if err := MkdirAll(d); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(d, ".probe-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // MkdirAll creates dir and its parents as os.MkdirAll does; when a link on
 // the way points nowhere, the error says so (os.MkdirAll reports "file
 // exists" for it).

@@ -69,3 +69,28 @@ func TestPin(t *testing.T) {
 		t.Errorf("another HOME: Dir() = %q, want %q", got, want)
 	}
 }
+
+// TestWritable: a folder that can be made and written is fine; a file in
+// its place, or caching off, says why not.
+func TestWritable(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "a", "b")
+	t.Setenv(Env, d)
+	if err := Writable(); err != nil {
+		t.Errorf("%s: %v", d, err)
+	}
+	if ents, _ := os.ReadDir(d); len(ents) != 0 {
+		t.Errorf("Writable left %d files in %s", len(ents), d)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(Env, file)
+	if err := Writable(); err == nil {
+		t.Errorf("a file as the cache folder: no error")
+	}
+	t.Setenv(Env, "off")
+	if err := Writable(); err == nil || !strings.Contains(err.Error(), "off") {
+		t.Errorf("off: %v", err)
+	}
+}
