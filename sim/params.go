@@ -112,9 +112,11 @@ func (p Params) Validate() error {
 // M(0) = |start|, with b = |c| + sigma MaxNormal and either A = |p| (1 +
 // u)^3, B = b (1 + u)^3, or A = |p| (1 + u) (|p| itself at |p| = 1, whose
 // product is exact), B = 2 (1 + u) b; Bound takes the smaller of the two
-// (triangle). Below A = 1, M(n) <= max(M(0), B / (1 - A)): each M(k) is at
-// most a weighted mean of M(k-1) and B / (1 - A) (M(0) + B, the bound
-// before, refused runs that stay at a start and anchor of 2e37). With no
+// (triangle). Below A = 1, M(n) <= A^n M(0) + B (1 - A^n)/(1 - A), a
+// weighted mean of M(0) and B / (1 - A), so the larger of M(0) and it
+// bounds every step (M(0) + B, the bound before, refused runs that stay at
+// a start and anchor of 2e37; B / (1 - A) alone refused one step from 0
+// toward an anchor of 3e37 at --persistence 0.999999). With no
 // steps it is |start|: nothing else is computed. Without the roundings the
 // bound was exceeded: start 1e30, anchor -2.5e36, --persistence 1 + 2^-20
 // and no noise reached 3.49e37 after the 2812066 steps it accepted, above
@@ -154,13 +156,22 @@ func (p Params) Bound() float64 {
 	return bound
 }
 
-// triangle bounds M(n) for M(k) <= A M(k-1) + B from M(0) = m0, A, B >= 0:
-// max(m0, B/(1 - A)) below A = 1, m0 + B n at 1, A^n m0 + B (A^n - 1)/(A -
-// 1) above (+Inf past float64).
+// triangle bounds M(k), k <= n, for M(k) <= A M(k-1) + B from M(0) = m0,
+// A, B >= 0: max(m0, A^n m0 + B (1 - A^n)/(1 - A)) below A = 1 (at most
+// max(m0, B/(1 - A)), which it approaches, and at most m0 + B n: a few
+// steps from 0 toward an anchor near the limit, or |p| = 1 - 2^-24, whose
+// 1 - A is 2^-48 with the roundings, stay far below B/(1 - A)), m0 + B n
+// at 1, A^n m0 + B (A^n - 1)/(A - 1) above (+Inf past float64, but 0 from
+// m0 = B = 0: a run at 0 stays there).
 func triangle(m0, A, B, n float64) float64 {
 	switch {
+	case m0 == 0 && B == 0:
+		return 0
 	case A < 1:
-		return max(m0, B/(1-A))
+		// A^n and 1 - A^n from logs: A - 1 is exact, and 1 - A^n
+		// would cancel where A^n is near 1.
+		l := n * math.Log1p(A-1)
+		return max(m0, math.Exp(l)*m0+B*(-math.Expm1(l)/(1-A)))
 	case A == 1:
 		return m0 + B*n
 	}

@@ -430,3 +430,58 @@ func TestExactNoNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundSteps: below A = 1 the growth bound counts the steps, as the
+// bound of Bound's comment M(n) <= A^n M(0) + B (1 - A^n)/(1 - A) does:
+// charging every run the limit B/(1 - A) refused one step from 0 toward
+// an anchor of 3e37 at --persistence 0.999999 (said to reach 3.64e37; it
+// reaches c = 3.04e31), and at |p| = 1 - 2^-24, whose A = |p| (1 + 2^-24)
+// is 1 - 2^-48, a walk toward an anchor of 1e33 (said to reach 7.52e37
+// after 1e8 steps, 3.36e40 after more; it stays below 1e33). And a run at
+// 0 stays at 0 whatever |p|^n (refused as reaching +Inf at --persistence
+// 1 + 2^-23 over 2^32 - 1 steps once the roundings took A^n past float64).
+func TestBoundSteps(t *testing.T) {
+	for _, c := range []struct {
+		start, anchor, persistence float64
+		steps                      int
+	}{
+		{0, 3e37, 0.999999, 1},
+		{0, 3.4e37, 0.9999, 1},
+		{0, 1e33, 1 - 0x1p-24, 1e8},
+		{0, 0, 1 + 0x1p-23, MaxSteps - 1},
+		{0, 0, -1 - 0x1p-23, MaxSteps},
+	} {
+		p := Default()
+		p.Lanes, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 1, c.start, c.anchor, c.persistence, 0, c.steps
+		if err := p.Validate(); err != nil {
+			t.Errorf("%+v: %v", c, err)
+			continue
+		}
+		// Without noise the path is the lanes' one: it stays within
+		// the limit, its products too.
+		m := p.Model()
+		x := m.Start
+		for k := range min(c.steps, 1e8) {
+			pt := m.P * x
+			x = m.Step(x, 0)
+			if math.Abs(float64(pt)) > overflowLimit || math.Abs(float64(x)) > overflowLimit {
+				t.Fatalf("%+v: step %d computes p t = %g and reaches %g", c, k+1, pt, x)
+			}
+		}
+	}
+	// Runs that can reach the limit are still refused: noise of 1e34
+	// about an anchor of 3.4e37, and 1e7 steps toward an anchor of 3e37
+	// at --persistence 0.999999, where the three roundings of a step, up
+	// to 3 2^-24 of it, outweigh 1 - p = 16.8 2^-24 from 1.18 times the
+	// anchor.
+	for _, c := range []struct {
+		start, anchor, sigma float64
+		steps                int
+	}{{3.4e37, 3.4e37, 1e34, 10}, {0, 3e37, 0, 1e7}} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, 0.999999, c.sigma, c.steps
+		if err := p.Validate(); err == nil {
+			t.Errorf("%+v at --persistence 0.999999: no error", c)
+		}
+	}
+}
