@@ -110,7 +110,9 @@ func (p Params) Validate() error {
 // most u = 2^-24 of its result, and a sum's also at most its smaller
 // operand (an operand is itself a candidate). So M(n) <= A M(n-1) + B,
 // M(0) = |start|, with b = |c| + sigma MaxNormal and either A = |p| (1 +
-// u)^3, B = b (1 + u)^3, or A = |p| (1 + u) (|p| itself at |p| = 1, whose
+// u)^k, B = b (1 + u)^k for the k of those roundings the step makes (the
+// product's but at |p| = 1 or p = 0, m + c's but at c = 0, and two more
+// with noise), or A = |p| (1 + u) (|p| itself at |p| = 1 or 0, whose
 // product is exact), B = 2 (1 + u) b; Bound takes the smaller of the two
 // (triangle). Below A = 1, M(n) <= A^n M(0) + B (1 - A^n)/(1 - A), a
 // weighted mean of M(0) and B / (1 - A), so the larger of M(0) and it
@@ -144,12 +146,25 @@ func (p Params) Bound() float64 {
 	b := math.Abs(float64(m.C)) + float64(m.Sigma)*MaxNormal
 	n := float64(p.Steps)
 	const u = 0x1p-24 // float32's unit roundoff
-	exact := a        // the product's growth: exact at |p| = 1
-	if a != 1 {
-		exact = a * (1 + u)
+	// The roundings a step makes: the product's (exact at |p| = 1 or
+	// p = 0), m + c's (exact at c = 0) and, with noise, sigma z's and the
+	// sum's (both exact at sigma = 0: t = m + 0). Counting only these
+	// keeps p = -1 from 0 toward an anchor of 1e30 over 1e7 steps (at most
+	// 2e30) below the limit.
+	prod, rounds := a*(1+u), 0
+	if a == 1 || a == 0 {
+		prod = a
+	} else {
+		rounds++
 	}
-	bound := min(triangle(m0, a*(1+u)*(1+u)*(1+u), b*(1+u)*(1+u)*(1+u), n),
-		triangle(m0, exact, 2*(1+u)*b, n))
+	if m.C != 0 {
+		rounds++
+	}
+	if m.Sigma != 0 {
+		rounds += 2
+	}
+	grow := math.Pow(1+u, float64(rounds))
+	bound := min(triangle(m0, a*grow, b*grow, n), triangle(m0, prod, 2*(1+u)*b, n))
 	if float64(m.P) != 1 {
 		bound = min(bound, p.centred(m, a, n))
 	}
@@ -175,12 +190,11 @@ func triangle(m0, A, B, n float64) float64 {
 	case A == 1:
 		return m0 + B*n
 	}
-	l := n * math.Log(A)
+	l := n * math.Log1p(A-1)
 	if l > 700 {
 		return math.Inf(1)
 	}
-	an := math.Exp(l)
-	return an*m0 + B*((an-1)/(A-1))
+	return math.Exp(l)*m0 + B*(math.Expm1(l)/(A-1))
 }
 
 // centred is Bound's bound around the recurrence's centre q = c/(1 - p),

@@ -450,6 +450,9 @@ func TestBoundSteps(t *testing.T) {
 		{0, 1e33, 1 - 0x1p-24, 1e8},
 		{0, 0, 1 + 0x1p-23, MaxSteps - 1},
 		{0, 0, -1 - 0x1p-23, MaxSteps},
+		// p = -1 rounds once a step without noise (m + c): 2e30 at most,
+		// refused as 4e37 when every step was charged two roundings.
+		{0, 1e30, -1, 1e7},
 	} {
 		p := Default()
 		p.Lanes, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 1, c.start, c.anchor, c.persistence, 0, c.steps
@@ -471,13 +474,14 @@ func TestBoundSteps(t *testing.T) {
 	}
 	// Runs that can reach the limit are still refused: noise of 1e34
 	// about an anchor of 3.4e37, and 1e7 steps toward an anchor of 3e37
-	// at --persistence 0.999999, where the three roundings of a step, up
-	// to 3 2^-24 of it, outweigh 1 - p = 16.8 2^-24 from 1.18 times the
-	// anchor.
+	// at --persistence 0.999999 with noise, where the four roundings of a
+	// step, up to 4 2^-24 of it, outweigh 1 - p = 16.8 2^-24 from 1.31
+	// times the anchor. (Without noise a step rounds twice, and the same
+	// run's bound, 3.40e37, is within the limit.)
 	for _, c := range []struct {
 		start, anchor, sigma float64
 		steps                int
-	}{{3.4e37, 3.4e37, 1e34, 10}, {0, 3e37, 0, 1e7}} {
+	}{{3.4e37, 3.4e37, 1e34, 10}, {0, 3e37, 5, 1e7}} {
 		p := Default()
 		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, 0.999999, c.sigma, c.steps
 		if err := p.Validate(); err == nil {
