@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -124,18 +125,30 @@ func openOpenCL(o Options) (sim.Engine, error) {
 // compiles its program: it is not in the disk cache (gpu.ProgramFile), a
 // first start there, which took 3 to 10 s on pocl where a cached one takes
 // 0.1 s, and passed in silence. With the cache off nothing is said (pocl's
-// own cache may make the build quick).
+// own cache may make the build quick). When the cache folder cannot be
+// written (a file in its way, a link to nowhere), the note says that every
+// start compiles and why, where it promised a cached program that would
+// never be kept.
 func noteColdStart(o Options, opt gpu.Options) {
 	f := gpu.ProgramFile(opt)
 	if f == "" || o.Note == nil {
 		return
 	}
-	if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+	_, err := os.Stat(f)
+	if err == nil {
 		return
+	}
+	werr := cachedir.Writable()
+	if werr == nil && !errors.Is(err, fs.ErrNotExist) {
+		return // there, but not readable here: gpu's cache note says why
 	}
 	name := fmt.Sprintf("device %d", opt.Device)
 	if ds, err := gpu.Devices(); err == nil && opt.Device < len(ds) {
 		name = ds[opt.Device].String()
+	}
+	if werr != nil {
+		o.note("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it (%v; set %s to a writable folder, or off)", name, werr, cachedir.Env)
+		return
 	}
 	o.note("compiling the OpenCL program for %s: a first start there, seconds on pocl; it is cached for later runs", name)
 }
