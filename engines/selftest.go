@@ -3,6 +3,7 @@ package engines
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gpusim/gpusim/gpu"
 )
@@ -20,6 +21,9 @@ type SelfTest struct {
 	Failed string `json:"-"`
 	// Text is the checks in lines for a person.
 	Text string `json:"-"`
+	// Err is why the device could not be checked (it did not start),
+	// for the hint that says what to fix; nil when its checks ran.
+	Err error `json:"-"`
 }
 
 // SelfTests runs the device engine's full self-test (known answers,
@@ -45,8 +49,22 @@ func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
 	var out []SelfTest
 	for _, i := range idx {
 		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
-		if err != nil {
+		if err != nil && ctx.Err() != nil {
 			return nil, fmt.Errorf("selftest of device %d: %w", i, err)
+		}
+		if err != nil {
+			// A device that cannot start fails the check "open", in
+			// its own report: the other devices are still checked.
+			note := err.Error()
+			if j := strings.IndexByte(note, '\n'); j >= 0 {
+				note = note[:j]
+			}
+			c := gpu.Check{Name: "open", Status: gpu.CheckFail, Note: note}
+			label := strings.TrimPrefix(ds[i].String(), fmt.Sprintf("%d: ", i))
+			out = append(out, SelfTest{Index: i, Device: label, Driver: ds[i].DriverVersion, Checks: []gpu.Check{c},
+				Failed: fmt.Sprintf("device %d did not start: %v", i, err), Err: err,
+				Text: (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()})
+			continue
 		}
 		r := SelfTest{Index: i, Device: st.Label, Driver: ds[i].DriverVersion, OK: st.Failed() == nil,
 			Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}

@@ -79,9 +79,13 @@ func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
 		return err
 	}
 	var failed []string
+	var causes []error
 	for _, st := range sts {
 		if st.Failed != "" {
 			failed = append(failed, st.Failed)
+		}
+		if st.Err != nil {
+			causes = append(causes, st.Err)
 		}
 		if o.Format == "text" {
 			fmt.Fprintf(w, "device %d: %s", st.Index, st.Text)
@@ -97,7 +101,18 @@ func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
 		fmt.Fprintf(w, "selftest: %d device(s), every check passed\n", len(sts))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("selftest: %s", strings.Join(failed, "; "))
+		return &selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}
 	}
 	return nil
 }
+
+// selftestError is selftest's failure: its message names every device that
+// failed, and it unwraps to the errors of the devices that did not start,
+// whose hints (a pocl cache to set, a driver to install) are printed.
+type selftestError struct {
+	msg    string
+	causes []error
+}
+
+func (e *selftestError) Error() string   { return e.msg }
+func (e *selftestError) Unwrap() []error { return e.causes }
