@@ -180,7 +180,7 @@ func load() error {
 	if noPlatform != "" {
 		return &UnavailableError{Kind: ErrNoPlatform,
 			Cause: fmt.Sprintf("no OpenCL platform: %s loaded but found no driver (tried %s)", noPlatform, strings.Join(tried, "; ")),
-			Hint: "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
+			Hint: vendorsHint() + "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
 				EnvVendors + " to a directory of .icd files, or " + EnvLibrary + " to the driver library; " + cpuEngines}
 	}
 	if p := os.Getenv(EnvLibrary); p != "" {
@@ -191,7 +191,7 @@ func load() error {
 	}
 	return &UnavailableError{Kind: ErrNoLibrary,
 		Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
-		Hint: "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
+		Hint: vendorsHint() + "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
 			"or the GPU vendor's OpenCL package), or set " + EnvLibrary + " to libOpenCL.so.1 or a driver such as libnvidia-opencl.so.1; " + cpuEngines}
 }
 

@@ -70,6 +70,11 @@ func bareChild(t *testing.T, name string) {
 		if !errors.Is(err, cl.ErrNoLibrary) || !strings.Contains(cl.HintFor(err), cl.EnvLibrary) || !strings.Contains(err.Error(), want) {
 			t.Fatalf("got %v, want ErrNoLibrary with a hint, saying %q", err, want)
 		}
+		// The hint starts from the variable that cannot work (it
+		// suggested setting OCL_ICD_VENDORS, already set).
+		if h := cl.HintFor(err); !strings.HasPrefix(h, want+", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it") {
+			t.Fatalf("hint %q, want it to start from %q", h, want)
+		}
 		t.Log(err, "\nhint:", cl.HintFor(err))
 		return
 	case "bad-filename":

@@ -104,6 +104,17 @@ func vendorsProblem() string {
 	return ""
 }
 
+// vendorsHint opens the hint of a load that found no driver when the
+// environment names an ICD folder or file that cannot work (vendorsProblem):
+// the loader reads only there, so the fix is that variable, where the hint
+// went on to suggest setting it. "" otherwise.
+func vendorsHint() string {
+	if vp := vendorsProblem(); vp != "" {
+		return vp + ", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it; otherwise "
+	}
+	return ""
+}
+
 // nulICD returns an .icd file of the folder (or the file) the ICD loader
 // reads (OCL_ICD_VENDORS, else OPENCL_VENDOR_PATH, else /etc/OpenCL/vendors)
 // that holds a NUL byte, or "": ocl-icd crashes the process on one (a file
