@@ -150,7 +150,7 @@ func noteColdStart(o Options, opt gpu.Options) {
 		o.note("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it (%v; set %s to a writable folder, or off)", name, werr, cachedir.Env)
 		return
 	}
-	o.note("compiling the OpenCL program for %s: a first start there, seconds on pocl; it is cached for later runs", name)
+	o.note("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)
 }
 
 // engineOrNil returns e as a sim.Engine, or a nil one with err: a failed
