@@ -64,6 +64,8 @@ type Options struct {
 	// slow device's launch in flight, which a cancel does not cut short.
 	stall   time.Duration
 	rebuilt bool // RunSelfTest's second try, from source
+	// runErr makes every run fail with it: a device whose launches fail.
+	runErr error
 	// planned, when set, sees each run's grid: work-items and their
 	// work-group size.
 	planned func(items, wg int)

@@ -69,6 +69,9 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 		}
 	}
 	time.Sleep(e.opts.stall)
+	if e.opts.runErr != nil {
+		return nil, e.opts.runErr
+	}
 	if err := e.checkSubnormals(job); err != nil {
 		return nil, err
 	}

@@ -13,8 +13,9 @@ import (
 // math whatever opt.Math: the cheap checks that Open runs (never taken from
 // a cache here) and a small job per kernel (plain, daily, kept finals)
 // compared bit for bit with sim.Model, the reference that cpu.Serial runs.
-// A failed check is in the report, not an error; the error is for a device
-// that cannot be opened or run at all.
+// A failed check is in the report, not an error, and so is a job that
+// fails to run (its check fails with the reason; the others still run);
+// the error is for a device that cannot be opened, or a run stopped by ctx.
 func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 	opt.skipSelfTest, opt.Math = true, MathExact
 	e, err := Open(opt)
@@ -77,6 +78,12 @@ func selfTestJobs() []struct {
 func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check, error) {
 	c := Check{Name: name, Status: CheckPass}
 	got, err := e.Run(ctx, job)
+	if err != nil && ctx.Err() == nil {
+		// A launch the device refused or lost: this check fails, where
+		// it ended the self-test with no report.
+		c.Status, c.Note = CheckFail, "the job did not run: "+err.Error()
+		return c, nil
+	}
 	if err != nil {
 		return c, fmt.Errorf("opencl: self-test %s: %w", name, err)
 	}

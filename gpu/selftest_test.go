@@ -441,7 +441,7 @@ func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
 }
 
 // TestHexOf: a failed check shows a digest in 16 hex digits and a float's
-// bits in 8, as digests print everywhere (it showed 0x34bc970af984795).
+// bits in 8, at full width (it showed 0x34bc970af984795).
 func TestHexOf(t *testing.T) {
 	for _, c := range []struct {
 		v    any
@@ -455,5 +455,31 @@ func TestHexOf(t *testing.T) {
 		if got := hexOf(c.v); got != c.want {
 			t.Errorf("hexOf(%v) = %s, want %s", c.v, got, c.want)
 		}
+	}
+}
+
+// TestSelfTestJobFails: a job the device fails to run fails its own check,
+// with the reason, and the self-test goes on to report every check; it
+// ended with the error alone, so that gpusim selftest showed no report.
+func TestSelfTestJobFails(t *testing.T) {
+	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t), runErr: errors.New("CL_OUT_OF_RESOURCES (-5)")})
+	if err != nil {
+		t.Fatalf("RunSelfTest: %v, want a report", err)
+	}
+	jobs := 0
+	for _, c := range st.Checks {
+		if !strings.HasPrefix(c.Name, "job/") {
+			if c.Status == CheckFail {
+				t.Errorf("check %s failed: %s", c.Name, c.Note)
+			}
+			continue
+		}
+		jobs++
+		if c.Status != CheckFail || c.Note != "the job did not run: CL_OUT_OF_RESOURCES (-5)" {
+			t.Errorf("check %s: %s %q, want a failure saying the job did not run", c.Name, c.Status, c.Note)
+		}
+	}
+	if jobs != 3 || st.Failed() == nil {
+		t.Errorf("%d job checks, failed %v: want 3, failed", jobs, st.Failed())
 	}
 }
