@@ -68,7 +68,7 @@ func Check(name string, o Options, given []string) error {
 		return err
 	}
 	for _, opt := range given {
-		if !slices.Contains(e.Takes, opt) {
+		if !e.TakesOption(opt, o) {
 			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it; %s", e.Name, takers(opt))}
 		}
 	}
@@ -117,6 +117,16 @@ type Entry struct {
 	// compiling it (a cold start, seconds), or "" when that is not known;
 	// the devices are listed first.
 	ProgramFile func(o Options, index int) string
+}
+
+// TakesOption reports whether the engine uses option opt (a flag's name)
+// as o sets it: whether it is in Takes, or is --math exact, which every
+// engine computes (so that one set of flags serves every engine).
+func (e Entry) TakesOption(opt string, o Options) bool {
+	if opt == "math" && (o.Math == "" || o.Math == sim.MathExact) {
+		return true
+	}
+	return slices.Contains(e.Takes, opt)
 }
 
 // table is the registry. Adding an engine is its package plus one entry

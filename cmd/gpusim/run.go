@@ -328,7 +328,7 @@ func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice
 		}
 		if e, err := engines.Lookup(ch.Engine); err == nil && o.eng.Note != nil {
 			for _, opt := range o.given {
-				if !slices.Contains(e.Takes, opt) {
+				if !e.TakesOption(opt, o.eng) {
 					o.eng.Note(fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt))
 				}
 			}
