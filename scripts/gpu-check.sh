@@ -229,7 +229,8 @@ elif [ $DEV_RC -eq 0 ]; then
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	[ $rc -ne 0 ] && ALL_OK=false
 	grep -q '"ok": true' "$OUT/selftest.json" 2>/dev/null || ALL_OK=false
-	log "selftest --device all: exit $rc in ${secs}s $(grep -o '"name": "[^"]*",\s*$' "$OUT/selftest.json" | wc -l) checks; $(head -c 300 "$OUT/selftest.err")"
+	err=$(head -c 300 "$OUT/selftest.err")
+	log "selftest --device all: exit $rc in ${secs}s $(grep -o '"name": "[^"]*",\s*$' "$OUT/selftest.json" | wc -l) checks${err:+; $err}"
 	grep -B1 -A3 '"status": "\(fail\|limited\)"' "$OUT/selftest.json" 2>/dev/null | head -30 | tee -a "$LOG" >&2
 	SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": %s}' "$rc" "$secs" "$(cat "$OUT/selftest.json" 2>/dev/null || echo null)")
 	[ -s "$OUT/selftest.json" ] || SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": null, "stderr": %s}' "$rc" "$secs" "$(jstr "$(head -c 2000 "$OUT/selftest.err")")")
