@@ -224,7 +224,9 @@ func ParsePart(data []byte) (*Part, error) {
 		return nil, err
 	}
 	params := pl.Params.decode()
-	if err := params.Validate(); err != nil {
+	// The ranges only: the part's values are computed (see
+	// sim.Params.ValidateRanges).
+	if err := params.ValidateRanges(); err != nil {
 		return nil, fmt.Errorf("invalid job parameters: %v", err)
 	}
 	if w := pl.WallSeconds; !(w >= 0) || w > maxWallSeconds {

@@ -538,3 +538,28 @@ func TestMergeFarFromLaw(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeJobBoundRefuses: a part records computed values, so reading it
+// checks its job's ranges, not the overflow bound that gates new runs. The
+// job of f6b90d9 (start 1e30, anchor -2.5e36, --persistence 1 + 2^-20, no
+// noise, 2812066 steps), which the bound accepted before it counted
+// float32's roundings and refuses since, reaches 3.49e37, finite: its parts,
+// saved by the earlier gpusim, were refused by merge ("invalid job
+// parameters") once the bound was tightened.
+func TestMergeJobBoundRefuses(t *testing.T) {
+	p := smallJob(5)
+	p.Steps, p.Start, p.Anchor, p.Persistence, p.Sigma = 2812066, 1e30, -2.5e36, 1+0x1p-20, 0
+	if p.Validate() == nil {
+		t.Fatal("the bound accepts the job: the test tests nothing")
+	}
+	want := run(t, cpu.Serial{}, &sim.Job{Params: p})
+	if m := want.Summary.Max; math.IsInf(float64(m), 0) || m < 3e37 {
+		t.Fatalf("the job reaches %v, want finite above 3e37", m)
+	}
+	parts := readParts(t, writeShards(t, t.TempDir(), p, 2, false)...)
+	got, err := shard.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameExact(t, "merged", got.Summary, want.Summary)
+}

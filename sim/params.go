@@ -43,33 +43,12 @@ type ParamError struct {
 
 func (e *ParamError) Error() string { return fmt.Sprintf("--%s: %s", e.Flag, e.Msg) }
 
-// Validate rejects parameters whose runs are undefined or would overflow float32.
+// Validate rejects parameters whose runs are undefined or could overflow
+// float32: ValidateRanges, then Bound against gpusim's limit (a tenth of
+// float32's largest). Errors are *ParamError, naming the flag to change.
 func (p Params) Validate() error {
-	if p.Lanes < 1 {
-		return &ParamError{"lanes", "must be at least 1 (valid range 1..18446744073709551615)"}
-	}
-	if p.Steps < 0 || p.Steps > MaxSteps {
-		return &ParamError{"steps", fmt.Sprintf("%d is out of range (valid range 0..%d)", p.Steps, MaxSteps)}
-	}
-	for _, f := range []struct {
-		flag string
-		v    float64
-	}{{"start", p.Start}, {"anchor", p.Anchor}, {"persistence", p.Persistence}, {"sigma", p.Sigma}} {
-		lo := -overflowLimit
-		if f.flag == "sigma" {
-			lo = 0
-		}
-		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v (valid range %.3g..%.3g)", f.v, lo, overflowLimit)}
-		}
-		if f.flag == "sigma" {
-			if f.v < 0 {
-				return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (valid range 0..%.3g)", f.v, overflowLimit)}
-			}
-		}
-		if math.Abs(f.v) > overflowLimit {
-			return &ParamError{f.flag, fmt.Sprintf("%g is beyond gpusim's limit (valid range %.3g..%.3g, a tenth of float32's largest, so that products in a step stay finite)", f.v, lo, overflowLimit)}
-		}
+	if err := p.ValidateRanges(); err != nil {
+		return err
 	}
 	if b := p.Bound(); !(b <= overflowLimit) {
 		// Name what drives the bound: |p| >= 1 grows with the steps;
@@ -99,6 +78,42 @@ func (p Params) Validate() error {
 			advice = "lower " + strings.Join(names, " or ")
 		}
 		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: %s)", b, overflowLimit, advice)}
+	}
+	return nil
+}
+
+// ValidateRanges is Validate without the overflow bound: lanes, steps and
+// each float parameter within its range. A saved part's job is checked with
+// it (shard.ParsePart), not with Validate: the part's values were computed
+// and recorded (finite: a part cannot hold an infinity), so a bound that a
+// later gpusim tightens, as f6b90d9 did for float32's roundings, must not
+// strand results an earlier one saved. Errors are *ParamError.
+func (p Params) ValidateRanges() error {
+	if p.Lanes < 1 {
+		return &ParamError{"lanes", "must be at least 1 (valid range 1..18446744073709551615)"}
+	}
+	if p.Steps < 0 || p.Steps > MaxSteps {
+		return &ParamError{"steps", fmt.Sprintf("%d is out of range (valid range 0..%d)", p.Steps, MaxSteps)}
+	}
+	for _, f := range []struct {
+		flag string
+		v    float64
+	}{{"start", p.Start}, {"anchor", p.Anchor}, {"persistence", p.Persistence}, {"sigma", p.Sigma}} {
+		lo := -overflowLimit
+		if f.flag == "sigma" {
+			lo = 0
+		}
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v (valid range %.3g..%.3g)", f.v, lo, overflowLimit)}
+		}
+		if f.flag == "sigma" {
+			if f.v < 0 {
+				return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (valid range 0..%.3g)", f.v, overflowLimit)}
+			}
+		}
+		if math.Abs(f.v) > overflowLimit {
+			return &ParamError{f.flag, fmt.Sprintf("%g is beyond gpusim's limit (valid range %.3g..%.3g, a tenth of float32's largest, so that products in a step stay finite)", f.v, lo, overflowLimit)}
+		}
 	}
 	return nil
 }
