@@ -373,8 +373,10 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			opts.plotFormats = append(opts.plotFormats, f)
 		}
 	}
+	var charts []string
 	if opts.plotDir != "" {
-		if opts.madeDirs, err = checkPlotDir(opts.plotDir, bench.ChartFiles(cfg, opts.plotFormats)); err != nil {
+		charts = bench.ChartFiles(cfg, opts.plotFormats)
+		if opts.madeDirs, err = checkPlotDir(opts.plotDir, charts); err != nil {
 			return opts, err
 		}
 	} else if c.IsSet("plot-format") {
@@ -391,6 +393,20 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 	}
 	if err := checkBenchNames(opts); err != nil {
 		return opts, err
+	}
+	// A file where stdout or stderr goes would be replaced after the
+	// benchmark, and the report or the messages written to it lost.
+	for _, f := range []struct{ flag, path string }{{"html", opts.html}, {"update-doc", opts.doc}} {
+		if f.path != "" {
+			if err := checkStdio(c, f.flag, f.path); err != nil {
+				return opts, err
+			}
+		}
+	}
+	for _, name := range charts {
+		if err := checkStdio(c, "plot", filepath.Join(opts.plotDir, name)); err != nil {
+			return opts, err
+		}
 	}
 	// Last, as it creates a file: every check that can fail comes first.
 	if opts.html != "" {

@@ -108,9 +108,18 @@ func checkNames(c *cli.Context, files []outFile) error {
 				return paramErr(f.Flag, "%q is also the file of --%s", f.Path, g.Flag)
 			}
 		}
-		if std := isStdio(f.Path, c.App.Writer, c.App.ErrWriter); std != "" {
-			return paramErr(f.Flag, "%q is also the file %s goes to: it would replace that file, and what was written there would be lost (redirect %s elsewhere)", f.Path, std, std)
+		if err := checkStdio(c, f.Flag, f.Path); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// checkStdio refuses path, the file of --flag, where stdout or stderr goes
+// (isStdio).
+func checkStdio(c *cli.Context, flag, path string) error {
+	if std := isStdio(path, c.App.Writer, c.App.ErrWriter); std != "" {
+		return paramErr(flag, "%q is also the file %s goes to: it would replace that file, and what was written there would be lost (redirect %s elsewhere)", path, std, std)
 	}
 	return nil
 }

@@ -73,3 +73,45 @@ func TestOutputIsStdio(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchOutputIsStdio: bench refuses, as run does, an output where
+// stdout or stderr goes: bench --html h.html > h.html exited 0 with the
+// report written to the file the page then replaced, and so did --update-doc
+// doc.md >> doc.md and --plot pd > pd/time-1kx1.png.
+func TestBenchOutputIsStdio(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "doc.md")
+	if err := os.WriteFile(doc, []byte("<!-- bench:begin -->\n<!-- bench:end -->\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "pd"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ flag, value, file, stream string }{
+		{"--html", "h.html", "h.html", "stdout"},
+		{"--update-doc", "doc.md", "doc.md", "stdout"},
+		{"--plot", "pd", "pd/time-1kx1.svg", "stderr"},
+	} {
+		path := filepath.Join(dir, c.file)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var other bytes.Buffer
+		stdout, stderr := io.Writer(f), io.Writer(&other)
+		if c.stream == "stderr" {
+			stdout, stderr = &other, f
+		}
+		args := []string{"bench", "--lanes", "1000", "--steps", "1", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none", "--engines", "serial", "-q", c.flag, filepath.Join(dir, c.value)}
+		code := runContext(context.Background(), args, strings.NewReader(""), stdout, stderr)
+		f.Close()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := string(b) + other.String()
+		if want := fmt.Sprintf("gpusim: error: %s: %q is also the file %s goes to", c.flag, path, c.stream); code != exitUsage || !strings.Contains(msg, want) {
+			t.Errorf("%s to %s: exit %d, output %q; want 2 and %q", c.flag, c.stream, code, msg, want)
+		}
+	}
+}
