@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -41,6 +42,18 @@ func mergeAction(c *cli.Context) error {
 	for _, f := range files {
 		if strings.HasPrefix(f, "-") {
 			return &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
+		}
+	}
+	for _, f := range files {
+		// merge p0.json p1.json >> p1.json appended the report to the
+		// part, exit 0, and the next merge refused it as damaged. (Not
+		// stderr: saying so there would write into the part too.)
+		if isStdio(f, c.App.Writer, nil) != "" {
+			msg := fmt.Sprintf("%s is a part to merge and also the file stdout goes to: the report would be written into it", f)
+			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
+				msg += " (the redirection has already emptied it: save that part again)"
+			}
+			return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
 		}
 	}
 	parts, err := shard.ReadParts(files)

@@ -115,3 +115,39 @@ func TestBenchOutputIsStdio(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeStdoutIsPart: merge refuses a part that stdout goes to before
+// reading any: merge p0.json p1.json >> p1.json exited 0 with the report
+// appended to p1.json, which the next merge refused as damaged.
+func TestMergeStdoutIsPart(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		if code, _, stderr := run(context.Background(), "run", "--lanes", "100", "--steps", "2", "--engine", "serial", "-q", "--shard", fmt.Sprintf("%d/2", i), "--save", p); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		parts = append(parts, p)
+	}
+	before, err := os.ReadFile(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(parts[1], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	code := runContext(context.Background(), append([]string{"merge"}, parts...), strings.NewReader(""), f, &stderr)
+	f.Close()
+	after, err := os.ReadFile(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "gpusim: error: " + parts[1] + " is a part to merge and also the file stdout goes to"; code != exitUsage || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("merge >> part: exit %d, stderr %q; want 2 and %q", code, stderr.String(), want)
+	}
+	if !bytes.Equal(after, before) {
+		t.Errorf("merge >> part changed the part: %d bytes, was %d", len(after), len(before))
+	}
+}
