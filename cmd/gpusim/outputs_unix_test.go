@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestOutputModes checks that outputs honour the umask when new and keep
@@ -149,5 +150,44 @@ func TestMergeStdoutIsPart(t *testing.T) {
 	}
 	if !bytes.Equal(after, before) {
 		t.Errorf("merge >> part changed the part: %d bytes, was %d", len(after), len(before))
+	}
+}
+
+// TestHTMLAfterFailedCommit: a file the commit cannot rename into place (a
+// folder made where --out goes during the run) is left out of the --html
+// page as it is out of the report: the page, written before the commit,
+// named f.csv as written.
+func TestHTMLAfterFailedCommit(t *testing.T) {
+	dir := t.TempDir()
+	out, html := filepath.Join(dir, "f.csv"), filepath.Join(dir, "h.html")
+	made := make(chan error, 1)
+	go func() {
+		// Once the run has created its temporary files (before the job),
+		// a folder takes the place of --out's target.
+		for range 10000 {
+			if m, _ := filepath.Glob(filepath.Join(dir, ".f.csv.tmp-*")); len(m) > 0 {
+				made <- os.Mkdir(out, 0o755)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		made <- fmt.Errorf("no temporary file")
+	}()
+	code, stdout, stderr := run(context.Background(), "run", "--lanes", "100000", "--steps", "100", "--engine", "serial", "-q", "--out", out, "--html", html)
+	if err := <-made; err != nil {
+		t.Skipf("the folder was not made before the commit: %v", err)
+	}
+	if code != exitFailure || !strings.Contains(stderr, "write --out: ") || strings.Contains(stdout, "f.csv") || !strings.Contains(stdout, "h.html") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 1, --out's error and a report naming h.html only", code, stdout, stderr)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(page), "f.csv") {
+		t.Errorf("the page names f.csv, which the commit did not write")
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(m) > 0 {
+		t.Errorf("temporary files left: %v", m)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/paths"
@@ -266,7 +267,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	for _, n := range engines.Notes() {
 		o.eng.Note(n)
 	}
-	r, werr := runReport(ctx, o, res, choice)
+	r, page, werr := runReport(ctx, o, res, choice)
 	if r == nil {
 		return werr
 	}
@@ -284,6 +285,13 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	for _, flag := range slices.Sorted(maps.Keys(failed)) {
 		unwritten(r, flag)
 		werr = errors.Join(werr, failed[flag])
+	}
+	if len(failed) > 0 && r.HTML != "" {
+		// The page, written before the commit, names every file: written
+		// again without those the commit could not rename into place.
+		if err := atomicfile.WriteFile(r.HTML, page); err != nil {
+			werr = errors.Join(werr, fmt.Errorf("write --html: %w", err))
+		}
 	}
 	if o.format == "json" {
 		err = r.WriteJSON(stdout)
@@ -353,15 +361,16 @@ func startError(name string, err error) error {
 }
 
 // runReport writes the outputs of res (ready for the commit point, which
-// runRun passes) and returns its report, with the errors of the files that
-// could not be written; it returns no report only when the result itself is
+// runRun passes) and returns its report, the writer of its --html page
+// (which writes r as it then is), and the errors of the files that could
+// not be written; it returns no report only when the result itself is
 // unusable.
-func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (*report.Report, error) {
+func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (r *report.Report, page func(io.Writer) error, werr error) {
 	p := o.params
 	var days []daily.Day
 	if o.outputs.daily {
 		if len(res.Daily) != p.Steps {
-			return nil, fmt.Errorf("%s run: %d per-step summaries for %d steps", res.Engine, len(res.Daily), p.Steps)
+			return nil, nil, fmt.Errorf("%s run: %d per-step summaries for %d steps", res.Engine, len(res.Daily), p.Steps)
 		}
 		days = daily.Table(p, res.Daily)
 	}
@@ -370,14 +379,13 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		// On the host, from the reference: the same on every engine.
 		var err error
 		if trajectories, err = paths.Compute(ctx, p, int(o.outputs.Paths)); err != nil {
-			return nil, fmt.Errorf("--paths: %w", err)
+			return nil, nil, fmt.Errorf("--paths: %w", err)
 		}
 	}
-	var werr error
 	written := o.outputs
 	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
-	r := report.New(res, o.engine)
+	r = report.New(res, o.engine)
 	if choice != nil {
 		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
 	}
@@ -385,11 +393,12 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	o.shard.describe(r, res)
 	if o.outputs.html != "" {
 		r.HTML = o.outputs.html
-		err := o.files.Write(ctx, "html", func(w io.Writer) error { return r.WriteHTML(w, res, days) })
+		page = func(w io.Writer) error { return r.WriteHTML(w, res, days) }
+		err := o.files.Write(ctx, "html", page)
 		if err != nil {
 			r.HTML = ""
 		}
 		werr = errors.Join(werr, err)
 	}
-	return r, werr
+	return r, page, werr
 }
