@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,9 +178,21 @@ func chartLinks(w io.Writer, doc string, charts []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "![%s](%s)\n\n", chartTitle(f), filepath.ToSlash(rel))
+		fmt.Fprintf(w, "![%s](%s)\n\n", chartTitle(f), linkPath(rel))
 	}
 	return nil
+}
+
+// linkPath is the relative path rel as a Markdown link's destination:
+// percent-encoded, so that a folder named with a space, a parenthesis or a
+// newline (--plot "my charts") still makes a link, where it left the text
+// ![...](my charts/speedup.png), which no renderer shows as an image.
+func linkPath(rel string) string {
+	p := (&url.URL{Path: filepath.ToSlash(rel)}).EscapedPath()
+	if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ":") {
+		p = "./" + p // not read as a scheme
+	}
+	return p
 }
 
 // chartTitle is the alt text of one of bench.Plot's files.

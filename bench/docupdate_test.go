@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,5 +17,28 @@ func TestLoadAverage(t *testing.T) {
 	}
 	if got := LoadAverage(filepath.Join(t.TempDir(), "none")); got != "" {
 		t.Errorf("LoadAverage of a missing file = %q, want \"\"", got)
+	}
+}
+
+// TestChartLinksEscaped: a --plot folder whose name holds a space, a
+// parenthesis or a newline still gives Markdown image links: the path is
+// percent-encoded. It was written as it is, ![...](my charts/speedup.png),
+// which is no link at all.
+func TestChartLinksEscaped(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "b.md")
+	for _, c := range []struct{ folder, want string }{
+		{"img", "](img/speedup.png)\n"},
+		{"my charts", "](my%20charts/speedup.png)\n"},
+		{"a (b)\nc", "](a%20%28b%29%0Ac/speedup.png)\n"},
+		{"x:y", "](./x:y/speedup.png)\n"},
+	} {
+		var b strings.Builder
+		if err := chartLinks(&b, doc, []string{filepath.Join(dir, c.folder, "speedup.png")}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("--plot %q: links %q, want one ending %q", c.folder, b.String(), c.want)
+		}
 	}
 }
