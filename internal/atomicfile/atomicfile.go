@@ -39,7 +39,8 @@ var pending = struct {
 // Create starts writing path. It fails at once, before any work is done,
 // where path cannot be written: its folder is missing or read-only, path is
 // a directory or not a regular file, an existing file that a rename cannot
-// replace (immutable, append-only or a mount point, on Linux), or the file
+// replace (immutable, append-only, a mount point or another user's in a sticky
+// folder, on Linux), or the file
 // system refuses new files (/proc). The temporary file is created with mode 0666 less the umask, as
 // os.Create would create path, or with path's mode when path exists; a
 // symbolic link at path is followed (Target), so its target is replaced.

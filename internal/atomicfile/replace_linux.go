@@ -2,6 +2,8 @@ package atomicfile
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,7 +14,11 @@ var (
 	errImmutable  = errors.New("the file is immutable (chattr +i), so it cannot be replaced")
 	errAppendOnly = errors.New("the file is append-only (chattr +a), so it cannot be replaced")
 	errMountPoint = errors.New("the file is a mount point (a bind mount), so it cannot be replaced")
+	errSticky     = errors.New("the file belongs to another user in a sticky folder (chmod +t, as /tmp is), so it cannot be replaced")
 )
+
+// geteuid is os.Geteuid; tests replace it.
+var geteuid = os.Geteuid
 
 // replaceable reports why the existing file target cannot be replaced by a
 // rename, or nil: an immutable or append-only file, or a file that is a
@@ -34,6 +40,17 @@ func replaceable(target string) error {
 		return errAppendOnly
 	case has(unix.STATX_ATTR_MOUNT_ROOT):
 		return errMountPoint
+	}
+	// In a sticky folder (/tmp, a shared scratch folder) only the file's
+	// owner, the folder's or root may replace a file: another user's, even
+	// one anyone may write, took the whole run and then refused the rename
+	// (EPERM).
+	var dx unix.Stat_t
+	if unix.Stat(filepath.Dir(target), &dx) != nil || dx.Mode&unix.S_ISVTX == 0 {
+		return nil
+	}
+	if uid := geteuid(); uid != 0 && int(sx.Uid) != uid && int(dx.Uid) != uid {
+		return errSticky
 	}
 	return nil
 }
