@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
-	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
@@ -870,14 +868,8 @@ func updateCalibration(change func(calibrationFile)) {
 	if err != nil {
 		return
 	}
-	if err := cachedir.MkdirAll(filepath.Dir(path)); err != nil {
-		return
-	}
 	// A failed write leaves the old file: the calibration is only a cache.
-	atomicfile.WriteFile(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	cachedir.WriteFile(path, b)
 }
 
 func firstLine(err error) string {

@@ -481,6 +481,31 @@ func TestCalibrationFileDamaged(t *testing.T) {
 	}
 }
 
+// TestCalibrationFileUnreadable: a calibration file its owner cannot read
+// (chmod 000) is replaced by one with the default mode. The rewrite kept
+// the old file's mode, so every later run measured again, silently, and
+// wrote the file unreadable again.
+func TestCalibrationFileUnreadable(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	if err := os.WriteFile(calibrationPath(), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(calibrationPath(), 0); err != nil {
+		t.Fatal(err)
+	}
+	storeCalibration("k;cpus 2", calibration{SIMD: cost{Ns: 1}})
+	st, err := os.Stat(calibrationPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm()&0o600 != 0o600 {
+		t.Errorf("the calibration file's mode is %v after it was stored, want one its owner reads and writes", st.Mode().Perm())
+	}
+	if _, ok := loadCalibration("k;cpus 2"); !ok {
+		t.Errorf("the stored calibration does not read back")
+	}
+}
+
 // TestOpenCLOpenStopped checks that an OpenCL open that fails after the
 // context was stopped reports the cause: a SIGINT during a cold build made
 // pocl's compiler fail on its deleted temporary files, and the run said

@@ -5,12 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 
-	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/cachedir"
 )
 
@@ -112,15 +110,7 @@ func cacheStore(kind, key string, data []byte) (stored bool) {
 	return true
 }
 
-func writeAtomic(path string, b []byte) error {
-	if err := cachedir.MkdirAll(filepath.Dir(path)); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
-}
+func writeAtomic(path string, b []byte) error { return cachedir.WriteFile(path, b) }
 
 func sum(b []byte) string {
 	h := sha256.Sum256(b)

@@ -4,9 +4,12 @@ package cachedir
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // Env names the environment variable that moves the cache folder from
@@ -108,4 +111,23 @@ func MkdirAll(dir string) error {
 			return err
 		}
 	}
+}
+
+// WriteFile writes b to path in the cache atomically (internal/atomicfile),
+// making its folder. An existing file its owner cannot read or write is
+// removed first, so that the new one gets the default mode: atomicfile
+// keeps a replaced file's mode, and a calibration or program made
+// unreadable (chmod 000) stayed so, measured or compiled again on every
+// run, and written again as unreadable.
+func WriteFile(path string, b []byte) error {
+	if err := MkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o600 != 0o600 {
+		os.Remove(path)
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
