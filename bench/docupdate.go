@@ -164,12 +164,25 @@ func chartLinks(w io.Writer, doc string, charts []string) error {
 	if len(shown) == 0 {
 		return nil
 	}
+	// A document reached through a symbolic link is written where the
+	// link points (atomicfile.Target), and its links are read from there:
+	// both ends are then taken with their links followed (b.md -> docs/b.md
+	// linked img/x.png, which docs/b.md reads as docs/img/x.png).
+	linked := false
+	if st, err := os.Lstat(doc); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		doc, linked = atomicfile.Target(doc), true
+	}
 	docDir, err := filepath.Abs(filepath.Dir(doc))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n### Charts\n\n")
 	for _, f := range shown {
+		if linked {
+			if d, err := filepath.EvalSymlinks(filepath.Dir(f)); err == nil {
+				f = filepath.Join(d, filepath.Base(f))
+			}
+		}
 		abs, err := filepath.Abs(f)
 		if err != nil {
 			return err

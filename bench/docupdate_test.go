@@ -42,3 +42,26 @@ func TestChartLinksEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestChartLinksLinkedDoc: a document given as a symbolic link (b.md ->
+// docs/b.md) links the charts from where it is: img/speedup.png was
+// written into docs/b.md, which reads it as docs/img/speedup.png.
+func TestChartLinksLinkedDoc(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"docs", "img"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc := filepath.Join(dir, "b.md")
+	if err := os.Symlink(filepath.Join("docs", "b.md"), doc); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := chartLinks(&b, doc, []string{filepath.Join(dir, "img", "speedup.png")}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "](../img/speedup.png)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("links %q, want one ending %q", b.String(), want)
+	}
+}
