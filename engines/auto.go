@@ -219,8 +219,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(work) {
-		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, work)
-		ch.key, ch.busy = key, c.Busy
+		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
 		ch.started()
 		return eng, ch, err
 	}
@@ -516,9 +515,13 @@ func candidates(ds []Device, o Options) []Device {
 	return ds
 }
 
-// chooseCalibrated predicts each candidate's time from c and starts the
-// fastest; only a chosen device is started.
-func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, work float64) (sim.Engine, Choice, error) {
+// chooseCalibrated predicts each candidate's time from c, the calibration
+// stored under key, and starts the fastest; only a chosen device is
+// started. A choice it predicted carries key for Observe; the fall-back to
+// simd when the device does not start drops the calibration and carries
+// none (Observe judged it against a prediction of 0 s and said the
+// calibration predicted 0 s).
+func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64) (sim.Engine, Choice, error) {
 	best := -1
 	bestT := c.SIMD.time(work)
 	for i, d := range c.Devices {
@@ -531,7 +534,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		taken = " (taken on a busy machine)"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on simd", taken, bestT) + c.coldNote(dev, work), predicted: bestT}
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on simd", taken, bestT) + c.coldNote(dev, work), predicted: bestT, key: key, busy: c.Busy}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
 	}
@@ -546,11 +549,11 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		// The machine changed since it was measured (a device gone, a
 		// driver broken): the next run measures again rather than
 		// failing the same way each time.
-		dropCalibration(calibrationKey(o))
+		dropCalibration(key)
 		o.note("%s device %d (%s when measured) did not start (%s): running on simd; auto measures again next time", dev.Name, d.Index, d.Label, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on %s", taken, bestT, d.Label), predicted: bestT}
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on %s", taken, bestT, d.Label), predicted: bestT, key: key, busy: c.Busy}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
 }

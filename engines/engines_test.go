@@ -643,6 +643,38 @@ func TestObserveStarved(t *testing.T) {
 	}
 }
 
+// TestAutoCalibratedDeviceGone: when the device a calibration chose no
+// longer starts, the run falls back to simd, the calibration is dropped,
+// and Observe has nothing to judge: it said "the run took 0.161 s where
+// this machine's calibration predicted 0 s", a prediction no calibration
+// made.
+func TestAutoCalibratedDeviceGone(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	withDevices(t, Entry{Name: "fake",
+		Open:    func(context.Context, Options) (sim.Engine, error) { return nil, errors.New("no fake device 0") },
+		Devices: func() ([]Device, error) { return nil, errors.New("no fake devices") },
+		Absent:  func(error) bool { return false },
+	})
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	o := Options{Params: p, Workers: 1}
+	storeCalibration(calibrationKey(o), calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fake device", cost: cost{Ns: 1e-3}}}})
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" {
+		t.Fatalf("Auto chose %s, want simd", ch.Engine)
+	}
+	if _, ok := loadCalibration(calibrationKey(o)); ok {
+		t.Errorf("the calibration of a device that did not start was kept")
+	}
+	if n := Observe(ch, 200*time.Millisecond); n != "" {
+		t.Errorf("Observe after the fall-back noted %q", n)
+	}
+}
+
 // TestAutoSmallJobPath checks that the small-job shortcut costs simd by the
 // path this build runs: a plain build (no GOEXPERIMENT=simd) ran 2.9e6
 // lanes x 10 steps on the portable path for 0.6-0.9 s as "a small job",
