@@ -177,8 +177,8 @@ func TestHTMLAfterFailedCommit(t *testing.T) {
 	if err := <-made; err != nil {
 		t.Skipf("the folder was not made before the commit: %v", err)
 	}
-	if code != exitFailure || !strings.Contains(stderr, "write --out: ") || strings.Contains(stdout, "f.csv") || !strings.Contains(stdout, "h.html") {
-		t.Fatalf("exit %d, stdout %q, stderr %q; want 1, --out's error and a report naming h.html only", code, stdout, stderr)
+	if code != exitFailure || !strings.Contains(stderr, "write --out: ") || strings.Contains(stderr, ".tmp-") || strings.Contains(stdout, "f.csv") || !strings.Contains(stdout, "h.html") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 1, --out's error naming f.csv (not its temporary file) and a report naming h.html only", code, stdout, stderr)
 	}
 	page, err := os.ReadFile(html)
 	if err != nil {

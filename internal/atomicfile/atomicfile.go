@@ -170,7 +170,8 @@ func (a *File) Write(p []byte) (int, error) {
 	if a.done || a.closed {
 		return 0, errDone
 	}
-	return a.w.Write(p)
+	n, err := a.w.Write(p)
+	return n, a.named(err)
 }
 
 // Close flushes, syncs and closes the temporary file, so that all a Commit
@@ -211,7 +212,7 @@ func (a *File) close() error {
 		a.end()
 		os.Remove(a.tmp)
 	}
-	return err
+	return a.named(err)
 }
 
 // Commit makes the written bytes the file at Name: it flushes and syncs the
@@ -229,7 +230,7 @@ func (a *File) Commit() error {
 	}
 	if err := os.Rename(a.tmp, a.path); err != nil {
 		os.Remove(a.tmp)
-		return err
+		return a.named(err)
 	}
 	return syncDir(filepath.Dir(a.path))
 }
@@ -249,6 +250,23 @@ func (a *File) Abort() error {
 		return err
 	}
 	return nil
+}
+
+// named makes an error about the temporary file name the file at Name
+// instead: "write f.csv: no space left on device" and "rename f.csv: file
+// exists", where users read "write ./.f.csv.tmp-1a2b3c4d: ..." and
+// "rename ./.f.csv.tmp-1a2b3c4d f.csv: ...", a file they never named and
+// that is gone by then.
+func (a *File) named(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe) && pe.Path == a.tmp:
+		return &fs.PathError{Op: pe.Op, Path: a.path, Err: pe.Err}
+	case errors.As(err, &le) && le.Old == a.tmp:
+		return &fs.PathError{Op: le.Op, Path: a.path, Err: le.Err}
+	}
+	return err
 }
 
 // groupMu makes CommitAll's renames and AbortAll exclude each other.
