@@ -13,7 +13,10 @@ import (
 )
 
 // Env names the environment variable that moves the cache folder from
-// os.UserCacheDir()/gpusim; "off" turns every disk cache off.
+// os.UserCacheDir()/gpusim; "off" turns every disk cache off, and so does
+// a relative path, as Go refuses a relative GOCACHE: the cache would move
+// with the working folder (GPUSIM_CACHE_DIR=rel made ./rel wherever gpusim
+// ran, and found no cache from another folder).
 const Env = "GPUSIM_CACHE_DIR"
 
 // Dir is the cache folder, or "" when caching is off or there is no user
@@ -57,7 +60,7 @@ func envKey() [3]string {
 
 func dir() string {
 	if d := os.Getenv(Env); d != "" {
-		if d == "off" {
+		if d == "off" || !filepath.IsAbs(d) {
 			return ""
 		}
 		return d
@@ -79,6 +82,9 @@ func dir() string {
 func Writable() error {
 	d := Dir()
 	if d == "" {
+		if e := os.Getenv(Env); e != "" && e != "off" {
+			return fmt.Errorf("the cache is off: %s=%s is not an absolute path", Env, e)
+		}
 		return fmt.Errorf("the cache is off (%s=off, or no user cache folder)", Env)
 	}
 	if err := MkdirAll(d); err != nil {

@@ -93,4 +93,17 @@ func TestWritable(t *testing.T) {
 	if err := Writable(); err == nil || !strings.Contains(err.Error(), "off") {
 		t.Errorf("off: %v", err)
 	}
+	// A relative path is off too (it made ./rel in whatever folder gpusim
+	// ran from), and Writable says why.
+	t.Chdir(t.TempDir())
+	t.Setenv(Env, "rel")
+	if d := Dir(); d != "" {
+		t.Errorf("%s=rel: Dir %q, want the cache off", Env, d)
+	}
+	if err := Writable(); err == nil || !strings.Contains(err.Error(), "not an absolute path") {
+		t.Errorf("%s=rel: %v", Env, err)
+	}
+	if _, err := os.Stat("rel"); err == nil {
+		t.Errorf("%s=rel made ./rel", Env)
+	}
 }
