@@ -43,6 +43,11 @@ func mergeAction(c *cli.Context) error {
 		if strings.HasPrefix(f, "-") {
 			return &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
 		}
+		if f == "" {
+			// An unset variable in merge "$DIR/part-0.json" "$PART" read
+			// as "open : no such file or directory", exit 1.
+			return &usageError{msg: "an empty part file name", hint: "e.g. gpusim merge --format json part-*.json"}
+		}
 	}
 	for _, f := range files {
 		// merge p0.json p1.json >> p1.json appended the report to the
