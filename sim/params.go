@@ -276,6 +276,19 @@ func (p Params) Exact(n int) (mean, sd float64) {
 	pp, a, s, s0 := float64(m.P), float64(m.Anchor), float64(m.Sigma), float64(m.Start)
 	pn := math.Pow(pp, float64(n))
 	mean = pn*s0 + (1-pn)*a
+	if math.IsInf(pn, 0) {
+		// p^n past float64 (--persistence 1e30 over 11 steps): Validate
+		// accepts that only for a run that stays at 0 (start and anchor
+		// 0, no noise), whose mean is 0, not Inf times 0 (NaN, which
+		// made the histograms' layouts differ and the run fail).
+		mean = 0
+		if s0 != 0 {
+			mean += pn * s0
+		}
+		if a != 0 {
+			mean += (1 - pn) * a
+		}
+	}
 	var v float64
 	switch {
 	case s == 0:

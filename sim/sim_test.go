@@ -418,15 +418,30 @@ func TestBoundAbovePersistenceOne(t *testing.T) {
 // far p^(2n) is past float64 (start and anchor 0 at --persistence 1e30:
 // every lane stays at 0, and the exact sd read NaN from step 6 on, which
 // the JSON report could not encode).
+//
+// Past 10 steps p^n itself overflows, and the mean read NaN (Inf times 0):
+// the histograms, centred on it, had a NaN edge, so the runs failed with
+// "histograms differ in layout" (the OpenCL engine's JSON report with
+// "unsupported value: NaN").
 func TestExactNoNoise(t *testing.T) {
-	p := Default()
-	p.Start, p.Anchor, p.Sigma, p.Persistence, p.Steps = 0, 0, 0, 1e30, 10
-	if err := p.Validate(); err != nil {
-		t.Fatalf("%+v: %v", p, err)
-	}
-	for n := range p.Steps + 1 {
-		if m, sd := p.Exact(n); m != 0 || sd != 0 {
-			t.Errorf("Exact(%d) = %g, %g, want 0, 0", n, m, sd)
+	for _, persistence := range []float64{1e30, -1e30, 3.4e37, -3.4e37, 1 + 0x1p-23} {
+		p := Default()
+		p.Start, p.Anchor, p.Sigma, p.Persistence, p.Steps = 0, 0, 0, persistence, 40
+		if err := p.Validate(); err != nil {
+			t.Fatalf("%+v: %v", p, err)
+		}
+		for _, n := range []int{0, 1, 2, 5, 6, 10, 11, 12, 39, 40, MaxSteps} {
+			if m, sd := p.Exact(n); m != 0 || sd != 0 {
+				t.Errorf("--persistence %g: Exact(%d) = %g, %g, want 0, 0", persistence, n, m, sd)
+			}
+		}
+		p.Lanes = 3
+		r, err := Reference(&Job{Params: p, Daily: true})
+		if err != nil {
+			t.Fatalf("--persistence %g: %v", persistence, err)
+		}
+		if s := r.Summary; s.Count != 3 || s.Mean != 0 || s.Max != 0 || !(math.Abs(s.Hist.Quantile(0.5)) <= 1/float64(s.Hist.Scale)) {
+			t.Errorf("--persistence %g: reference summary %+v", persistence, s)
 		}
 	}
 }
