@@ -251,8 +251,10 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		o.note("auto: %s; the measurements are kept until a run gets its cores, then measured again", why)
 		ch.Reason += "; " + why
 	}
-	storeCalibration(key, c)
-	ch.key, ch.busy = key, c.Busy
+	if !c.refused {
+		storeCalibration(key, c)
+		ch.key, ch.busy = key, c.Busy
+	}
 	ch.Probe = time.Since(start)
 	ch.started()
 	return eng, ch, nil
@@ -274,6 +276,10 @@ type calibration struct {
 	// wall time times cores (-1 where CPU time is not measured); not stored.
 	cpuShare float64
 	cores    int
+	// refused says a device refused the probe, which has the job's
+	// parameters (refusal): it went unmeasured, so the calibration is
+	// not stored.
+	refused bool
 }
 
 // busyShare is the least share of its cores simd's probe must get for a
@@ -412,6 +418,16 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		e, startup, err := startDevice(ctx, dev, do, probe)
 		startup += enum
 		if err != nil {
+			if rerr := refusal(e, o); rerr != nil {
+				// The probe has the job's parameters: the device is
+				// not measured, and the calibration, which would
+				// leave it out of every later job's choice, is not
+				// kept.
+				sim.Close(e)
+				c.refused = true
+				o.note("%s device %s refuses this job (%s): not a candidate", dev.Name, d.Label, firstLine(rerr))
+				continue
+			}
 			sim.Close(e)
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
@@ -428,6 +444,13 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s device %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, d.Label, deviceMeasureBudget, dc.Ns)
 		}
 		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), d.GPU, dc})
+		if rerr := refusal(e, o); rerr != nil {
+			// Measured (the probe keeps no per-step statistics), but
+			// the job itself would be refused.
+			sim.Close(e)
+			o.note("%s device %s refuses this job (%s): not a candidate", dev.Name, d.Label, firstLine(rerr))
+			continue
+		}
 		if t := dc.time(work); t < devT {
 			devT, devLabel = t, dev.Name+" on "+d.Label
 		}
@@ -553,9 +576,28 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s device %d (%s when measured) did not start (%s): running on simd; auto measures again next time", dev.Name, d.Index, d.Label, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
+	if rerr := refusal(e, o); rerr != nil {
+		// This job only (a device that flushes subnormals, a job that
+		// can reach them): the calibration stands for the others.
+		sim.Close(e)
+		o.note("%s device %d (%s) refuses this job (%s): running on simd", dev.Name, d.Index, d.Label, firstLine(rerr))
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, d.Label)}, nil
+	}
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on %s", taken, bestT, d.Label), predicted: bestT, key: key, busy: c.Busy}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
+}
+
+// refusal is the error with which the device engine e (nil after a failed
+// open) would refuse o's job before running any of it (gpu.Engine.Refuses:
+// a job that can reach subnormal values on a device that flushes them), or
+// nil. auto then runs the job on simd rather than failing it.
+func refusal(e sim.Engine, o Options) error {
+	r, ok := e.(interface{ Refuses(*sim.Job) error })
+	if !ok || e == nil {
+		return nil
+	}
+	return r.Refuses(&sim.Job{Params: o.Params, Daily: o.Daily})
 }
 
 // probeJob is the bounded slice of p's job that candidates run: the job's

@@ -24,6 +24,9 @@ type Options struct {
 	// shard's, possibly none): auto chooses by those.
 	Sharded bool
 	Lanes   uint64
+	// Daily says the job keeps per-step statistics: a device may refuse
+	// such a job where it runs the plain one (gpu.SubnormalRisk).
+	Daily bool
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)
 }

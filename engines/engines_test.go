@@ -786,3 +786,101 @@ func TestAutoColdDeviceNoCache(t *testing.T) {
 		t.Errorf("%s (%q), %d opens: want simd, the device not started, the reason naming the cache folder", ch.Engine, ch.Reason, opens)
 	}
 }
+
+// refusingEngine is a timed device that refuses the jobs refuse picks before
+// running any of them, as gpu.Engine refuses a job that can reach subnormal
+// values on a device that flushes them.
+type refusingEngine struct {
+	timedEngine
+	refuse func(*sim.Job) bool
+}
+
+func (e *refusingEngine) Refuses(j *sim.Job) error {
+	if e.refuse(j) {
+		return errors.New("fake: flushes subnormal floats and this job's values can become subnormal")
+	}
+	return nil
+}
+
+func (e *refusingEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
+	if err := e.Refuses(j); err != nil {
+		return nil, err
+	}
+	return e.timedEngine.Run(ctx, j)
+}
+
+// TestAutoDeviceRefusesJob checks that auto does not hand a job to a device
+// that refuses it (a GPU without CL_FP_DENORM, a job that can reach
+// subnormal values): simd runs it, with a note. With a calibration that
+// predicted the device fastest, auto opened it and the run failed (exit 1,
+// "run it on a CPU engine"); a job refused only with --daily was chosen for
+// the device by a fresh calibration too; and one refused at the probe left
+// a calibration without the device, which no later job of those steps
+// would then use.
+func TestAutoDeviceRefusesJob(t *testing.T) {
+	tiny := func(j *sim.Job) bool { return j.Params.Sigma < 1e-20 }
+	daily := func(j *sim.Job) bool { return j.Daily }
+	dev := func(refuse func(*sim.Job) bool) Entry {
+		return Entry{Name: "fake",
+			Open: func(context.Context, Options) (sim.Engine, error) {
+				return &refusingEngine{timedEngine{fixed: 1e-5, perLaneStep: 1e-13}, refuse}, nil
+			},
+			Devices: func() ([]Device, error) {
+				return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
+			},
+			Absent: func(error) bool { return false },
+		}
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 2e7, 10 // simd takes 0.1 s or more: the device is worth starting
+	subnormal := p
+	subnormal.Start, subnormal.Persistence, subnormal.Sigma = 1e-30, 1e-9, 1e-32
+	for _, c := range []struct {
+		name       string
+		refuse     func(*sim.Job) bool
+		o          Options
+		calibrated bool
+		stored     bool // a fresh calibration is kept, with the device
+	}{
+		{"calibrated", tiny, Options{Params: subnormal}, true, true},
+		{"calibrated daily", daily, Options{Params: p, Daily: true}, true, true},
+		{"probe refused", tiny, Options{Params: subnormal}, false, false},
+		{"daily only", daily, Options{Params: p, Daily: true}, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			cpuShare(t, 0.95, 1)
+			withDevices(t, dev(c.refuse))
+			var notes []string
+			o := c.o
+			o.Workers = 1
+			o.Note = func(s string) { notes = append(notes, s) }
+			key := calibrationKey(o)
+			if c.calibrated {
+				storeCalibration(key, calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fake device", GPU: true, cost: cost{Ns: 1e-3}}}})
+			}
+			e, ch, err := Auto(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			if ch.Engine != "simd" || e.Name() != "simd" || !strings.Contains(strings.Join(notes, "\n"), "refuses this job") {
+				t.Fatalf("Auto chose %s (%s), notes %q; want simd and a note that the device refuses the job", ch.Engine, ch.Reason, notes)
+			}
+			got, ok := loadCalibration(key)
+			if ok != c.stored || (ok && len(got.Devices) != 1) {
+				t.Errorf("calibration kept %v with %d devices; want kept %v with the device", ok, len(got.Devices), c.stored)
+			}
+			// A job the device takes still goes to it.
+			o.Params, o.Daily, notes = p, false, nil
+			e, ch, err = Auto(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			if ch.Engine != "timed" {
+				t.Errorf("a job the device takes: Auto chose %s (%s), notes %q", ch.Engine, ch.Reason, notes)
+			}
+		})
+	}
+}

@@ -155,6 +155,11 @@ func noiselessRisk(p sim.Params, daily bool) string {
 	return ""
 }
 
+// Refuses returns the error Run refuses job with before it runs anything (a
+// *SubnormalError: the job can reach subnormal values and the device
+// flushes them), or nil. auto asks it so as not to choose such a device.
+func (e *Engine) Refuses(job *sim.Job) error { return e.checkSubnormals(job) }
+
 // checkSubnormals refuses a job that can reach subnormal values on a device
 // that does not keep them, in exact math.
 func (e *Engine) checkSubnormals(job *sim.Job) error {

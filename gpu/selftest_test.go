@@ -139,6 +139,13 @@ func TestSubnormalsRefused(t *testing.T) {
 	if !strings.Contains(se.Risk, "sigma") || !strings.Contains(se.Why, "CL_FP_DENORM") {
 		t.Errorf("risk %q, why %q", se.Risk, se.Why)
 	}
+	// Refuses says so before any run, as auto asks it.
+	if err := e.Refuses(job); !errors.As(err, &se) {
+		t.Errorf("Refuses: %v, want a *SubnormalError", err)
+	}
+	if err := e.Refuses(&sim.Job{Params: sim.Default()}); err != nil {
+		t.Errorf("Refuses(a safe job): %v", err)
+	}
 	// The refusal is needed: the device really flushes.
 	e.st.denormals = true
 	if r := runJob(t, e, job); r.Summary.Digest != flushedDigest {

@@ -237,6 +237,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
+	o.eng.Daily = o.outputs.daily
 	t0 := time.Now()
 	eng, choice, err := openEngine(ctx, o)
 	if err != nil {
