@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -130,12 +131,20 @@ func openOpenCL(o Options) (sim.Engine, error) {
 // start compiles and why, where it promised a cached program that would
 // never be kept.
 func noteColdStart(o Options, opt gpu.Options) {
-	f := gpu.ProgramFile(opt)
-	if f == "" || o.Note == nil {
+	if o.Note == nil {
 		return
 	}
-	_, err := os.Stat(f)
-	if err == nil {
+	f := gpu.ProgramFile(opt)
+	var err error
+	if f == "" {
+		// No cache: off, which is silent, unless GPUSIM_CACHE_DIR is a
+		// relative path, which turns it off too (cachedir.Dir) and
+		// would leave whoever set it compiling on every start without
+		// a word.
+		if e := os.Getenv(cachedir.Env); e == "" || e == "off" || filepath.IsAbs(e) {
+			return
+		}
+	} else if _, err = os.Stat(f); err == nil {
 		return
 	}
 	werr := cachedir.Writable()
