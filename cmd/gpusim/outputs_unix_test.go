@@ -53,25 +53,34 @@ func TestOutputIsStdio(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ flag, name, stream string }{{"--save", "r.json", "stdout"}, {"--out", "o.csv", "stderr"}} {
 		path := filepath.Join(dir, c.name)
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var other bytes.Buffer
-		stdout, stderr := io.Writer(f), io.Writer(&other)
-		if c.stream == "stderr" {
-			stdout, stderr = &other, f
-		}
-		code := runContext(context.Background(), []string{"run", "--lanes", "10", "--steps", "1", "--engine", "serial", "-q", c.flag, path}, strings.NewReader(""), stdout, stderr)
-		f.Close()
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg := string(b) + other.String()
-		if want := fmt.Sprintf("gpusim: error: %s: %q is also the file %s goes to", c.flag, path, c.stream); code != exitUsage || !strings.Contains(msg, want) {
-			t.Errorf("%s to %s: exit %d, output %q; want 2 and %q", c.flag, c.stream, code, msg, want)
-		}
+		stdioRefused(t, path, os.O_TRUNC, c.flag, c.stream, "run", "--lanes", "10", "--steps", "1", "--engine", "serial", "-q", c.flag, path)
+	}
+}
+
+// stdioRefused runs gpusim's args with c.stream (stdout or stderr) going
+// to path, opened with O_WRONLY|O_CREATE|mode (O_TRUNC for >, O_APPEND for
+// >>), and requires exit 2 with the error that flag's file is where the
+// stream goes.
+func stdioRefused(t *testing.T, path string, mode int, flag, stream string, args ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|mode, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other bytes.Buffer
+	stdout, stderr := io.Writer(f), io.Writer(&other)
+	if stream == "stderr" {
+		stdout, stderr = &other, f
+	}
+	code := runContext(context.Background(), args, strings.NewReader(""), stdout, stderr)
+	f.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := string(b) + other.String()
+	if want := fmt.Sprintf("gpusim: error: %s: %q is also the file %s goes to", flag, path, stream); code != exitUsage || !strings.Contains(msg, want) {
+		t.Errorf("%s to %s: exit %d, output %q; want 2 and %q", flag, stream, code, msg, want)
 	}
 }
 
@@ -93,27 +102,8 @@ func TestBenchOutputIsStdio(t *testing.T) {
 		{"--update-doc", "doc.md", "doc.md", "stdout"},
 		{"--plot", "pd", "pd/time-1kx1.svg", "stderr"},
 	} {
-		path := filepath.Join(dir, c.file)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var other bytes.Buffer
-		stdout, stderr := io.Writer(f), io.Writer(&other)
-		if c.stream == "stderr" {
-			stdout, stderr = &other, f
-		}
-		args := []string{"bench", "--lanes", "1000", "--steps", "1", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none", "--engines", "serial", "-q", c.flag, filepath.Join(dir, c.value)}
-		code := runContext(context.Background(), args, strings.NewReader(""), stdout, stderr)
-		f.Close()
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg := string(b) + other.String()
-		if want := fmt.Sprintf("gpusim: error: %s: %q is also the file %s goes to", c.flag, path, c.stream); code != exitUsage || !strings.Contains(msg, want) {
-			t.Errorf("%s to %s: exit %d, output %q; want 2 and %q", c.flag, c.stream, code, msg, want)
-		}
+		stdioRefused(t, filepath.Join(dir, c.file), os.O_APPEND, c.flag, c.stream, "bench", "--lanes", "1000", "--steps", "1", "--reps", "1", "--warmup", "0",
+			"--no-scaling", "--no-sweep", "--baseline", "none", "--engines", "serial", "-q", c.flag, filepath.Join(dir, c.value))
 	}
 }
 
