@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -152,5 +153,70 @@ func TestSummarySetShift(t *testing.T) {
 	}
 	if _, _, ok := empty().Shift(); ok {
 		t.Error("an empty summary has a shift")
+	}
+}
+
+// TestSummaryOneValueBesideShifted: blocks of one value (merged with the
+// value as their shift) beside a block shifted by the exact mean, whose
+// lanes hold that value and one an ulp below, as float32's rounding left
+// the lanes of --lanes 4097 --steps 17 --start 2.35e-27 --anchor 72
+// --persistence 1.00000048 --sigma 2.2e-12: 48 sds from the exact mean.
+// The blocks were merged by their means, rounded to the ulp of 5.8e-4, and
+// the sd, 9.1e-13, came out 3e-9 off on OpenCL's blocks (serial's single
+// block was exact). In any order of the blocks, and merged as summaries,
+// it is now within 1e-13 of the exact sd.
+func TestSummaryOneValueBesideShifted(t *testing.T) {
+	const shift = -0.0005836509080836549 // the exact mean
+	v0 := float32(-0.0005836509517394006)
+	v1 := math.Nextafter32(v0, float32(math.Inf(-1)))
+	shifted := NewBlock(shift)
+	for i := range 100 {
+		x := v0
+		if i == 37 {
+			x = v1
+		}
+		shifted.Add(uint64(i), x)
+	}
+	var blocks []Block
+	for k := range 16 {
+		b := NewBlock(shift)
+		for i := range 250 + k {
+			b.Add(uint64(i), v0)
+		}
+		blocks = append(blocks, b)
+	}
+	var n uint64
+	for _, b := range blocks {
+		n += b.N
+	}
+	n += shifted.N
+	// The exact sd: n-1 lanes at v0 and one at v1.
+	d := new(big.Rat).Sub(new(big.Rat).SetFloat64(float64(v0)), new(big.Rat).SetFloat64(float64(v1)))
+	m2 := new(big.Rat).Mul(new(big.Rat).Mul(d, d), big.NewRat(int64(n-1), int64(n)))
+	v, _ := new(big.Rat).Quo(m2, new(big.Rat).SetInt64(int64(n))).Float64()
+	want := math.Sqrt(v)
+	empty := func() *Summary {
+		return &Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)), Hist: NewHistogram(shift, 1e-12, 8, 16)}
+	}
+	for _, at := range []int{0, 5, len(blocks)} {
+		order := slices.Insert(slices.Clone(blocks), at, shifted)
+		s := empty()
+		halves := []*Summary{empty(), empty()}
+		for i := range order {
+			s.AddBlock(&order[i])
+			halves[i%2].AddBlock(&order[i])
+		}
+		merged := halves[0]
+		if err := merged.Merge(halves[1]); err != nil {
+			t.Fatal(err)
+		}
+		for what, got := range map[string]*Summary{"blocks": s, "two summaries": merged} {
+			if got.Count != n {
+				t.Fatalf("%s: count %d, want %d", what, got.Count, n)
+			}
+			if rel := math.Abs(got.Std()-want) / want; rel > 1e-13 {
+				t.Errorf("shifted block at %d, %s: sd %.17g, exact %.17g: %g relative off", at, what, got.Std(), want, rel)
+			}
+		}
 	}
 }
