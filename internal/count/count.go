@@ -65,11 +65,20 @@ func Parse(s string) (uint64, error) {
 		exp = strings.TrimPrefix(exp, "+")
 		neg := strings.HasPrefix(exp, "-")
 		exp = strings.TrimPrefix(exp, "-")
-		if exp == "" || !isDigits(exp, false) || len(exp) > 6 {
-			if len(exp) > 6 && isDigits(exp, false) && !neg {
-				return 0, ErrOverflow
-			}
+		if exp == "" || !isDigits(exp, false) {
 			return 0, ErrForm
+		}
+		if len(exp) > 6 {
+			// Past any count's exponent: 0 for a mantissa of zeros
+			// (0e9999999 read as too large), else too large or not
+			// whole.
+			switch {
+			case strings.Trim(strings.ReplaceAll(whole, "_", "")+frac, "0") == "":
+				return 0, nil
+			case neg:
+				return 0, ErrFraction
+			}
+			return 0, ErrOverflow
 		}
 		x, _ := strconv.ParseInt(exp, 10, 64)
 		if neg {

@@ -15,7 +15,7 @@ func TestParse(t *testing.T) {
 		"1000e-3": 1, "5M": 5e6, "2.5M": 2.5e6, "500k": 5e5, "500K": 5e5, "1G": 1e9, "2T": 2e12,
 		"2^28": 1 << 28, "2^0": 1, "0^5": 0, "1^99999": 1, "2^63": 1 << 63, "10^19": 1e19,
 		"18446744073709551615": math.MaxUint64, "1.8446744073709551615e19": math.MaxUint64,
-		"0e99999": 0, "00000000000000000000000001": 1,
+		"0e99999": 0, "0e9999999": 0, "0.00e-9999999": 0, "0_0e+12345678": 0, "00000000000000000000000001": 1,
 		"0x10": 16, "0X4C4B40": 5e6, "0xdead_beef": 0xdeadbeef, "0xffffffffffffffff": math.MaxUint64, "0x0": 0,
 		"0x00000000000000000001": 1,
 	} {
@@ -34,7 +34,7 @@ func TestParseErrors(t *testing.T) {
 		"nan": ErrForm, "inf": ErrForm, "5 M": ErrForm,
 		"2.5": ErrFraction, "1e-1": ErrFraction, "1.5k5": ErrForm, "0.0001k": ErrFraction,
 		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
-		"1e9999999": ErrOverflow, "0x1_0000_0000_0000_0000": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
+		"1e9999999": ErrOverflow, "1e-9999999": ErrFraction, "1e99999x9": ErrForm, "0x1_0000_0000_0000_0000": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
 	} {
 		if got, err := Parse(s); !errors.Is(err, want) {
 			t.Errorf("Parse(%q) = %d, %v; want %v", s, got, err, want)
