@@ -22,20 +22,25 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	page := htmlreport.Page{
 		Title: "gpusim run",
 		Facts: []string{
-			fmt.Sprintf("Engine: %s on %s", r.Engine, r.Device),
+			fmt.Sprintf("Engine: %s on %s", r.Engine, r.device()),
 			fmt.Sprintf("Job: %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g", p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
 			fmt.Sprintf("Time: %s wall; digest %s", FmtDuration(res.Timing.Wall), r.Digest),
 		},
 	}
+	if sl := r.shardLine(); sl != "" {
+		page.Facts = append(page.Facts, "Shard: "+sl)
+	}
 	f := func(x float64) string { return num(x, 4) }
-	z := func(x float64) string { return fz(jsonFloat(x)) }
-	s := res.Summary
 	law := p.Law(p.Steps)
+	// The text report's values: no mean for a shard without lanes, and
+	// z-scores that allow for float32 rounding (undefined where it hides
+	// the noise), not the raw summary's.
+	s := r.Summary
 	summary := htmlreport.Table{Caption: "Final temperatures against the exact law", Left: 1,
 		Header: []string{"", "simulated", "exact", "z"},
 		Rows: [][]string{
-			{"mean", f(s.Mean), f(law.Mu), z(sim.ZMean(s.Mean, s.Count, law))},
-			{"std", f(s.Std()), f(law.Sigma), z(sim.ZStd(s.Std(), s.Count, law))},
+			{"mean", f(float64(s.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean)},
+			{"std", f(float64(s.Std)), f(r.Analytic.Std), fz(r.Z.Std)},
 			{"min", f(float64(s.Min)), "", ""},
 			{"max", f(float64(s.Max)), "", ""},
 		},

@@ -285,6 +285,22 @@ func printable(s string) string {
 	return strconv.Quote(s)
 }
 
+// device is where the run ran, for people.
+func (r *Report) device() string {
+	if r.Device == "" { // a shard without lanes runs nowhere
+		return "no device (no lanes to run)"
+	}
+	return printable(r.Device)
+}
+
+// shardLine says which lanes a shard ran, or is "" for a whole run.
+func (r *Report) shardLine() string {
+	if r.Shard == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s: lanes [%d, %d), %d of %d", r.Shard, *r.First, *r.First+*r.Count, *r.Count, r.Params.Lanes)
+}
+
 // WriteText writes the report for a person to read.
 func (r *Report) WriteText(w io.Writer) error {
 	p := r.Params
@@ -293,11 +309,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		engine += " (" + printable(r.Requested) + ")"
 	}
 	var b strings.Builder
-	device := printable(r.Device)
-	if device == "" { // a shard without lanes runs nowhere
-		device = "no device (no lanes to run)"
-	}
-	fmt.Fprintf(&b, "engine    %s on %s\n", engine, device)
+	fmt.Fprintf(&b, "engine    %s on %s\n", engine, r.device())
 	if r.Auto != nil {
 		fmt.Fprintf(&b, "auto      %s", r.Auto.Reason)
 		if r.Auto.Probe > 0 { // measured now, not from the cached calibration
@@ -307,8 +319,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
 		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
-	if r.Shard != "" {
-		fmt.Fprintf(&b, "shard     %s: lanes [%d, %d), %d of %d\n", r.Shard, *r.First, *r.First+*r.Count, *r.Count, p.Lanes)
+	if sl := r.shardLine(); sl != "" {
+		fmt.Fprintf(&b, "shard     %s\n", sl)
 	}
 	if r.Merged != nil {
 		r.Merged.writeText(&b)
