@@ -327,14 +327,26 @@ func finishDaily(pl *plot.Plot, n int) *plot.Plot {
 }
 
 // plainTicks are gonum's default ticks labelled with the shortest decimal:
-// 50 rather than 50.00.
+// 50 rather than 50.00. Six significant digits, or as many more as it
+// takes to tell the labels apart: an axis a few ulps wide around 5.8e-4
+// read -0.000583651 at every tick.
 type plainTicks struct{}
 
 func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+	for digits := 6; digits <= 17; digits++ {
+		seen := map[string]bool{}
+		distinct := true
+		for i := range ts {
+			if ts[i].Label == "" {
+				continue
+			}
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', digits, 64)
+			distinct = distinct && !seen[ts[i].Label]
+			seen[ts[i].Label] = true
+		}
+		if distinct {
+			break
 		}
 	}
 	return ts

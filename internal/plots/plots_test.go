@@ -119,3 +119,30 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestTicksDistinct: an axis a few float32 ulps wide (a job of persistence
+// 1.00000048 and sigma 2.2e-12 ends within 1e-10 of -5.8365e-4) labelled
+// every tick -0.000583651; the labels take the digits that tell them apart,
+// and an ordinary axis keeps its short ones.
+func TestTicksDistinct(t *testing.T) {
+	for _, r := range [][2]float64{{-5.8365105e-4, -5.8365095e-4}, {1e30 - 4e24, 1e30 + 4e24}, {40, 100}} {
+		seen := map[string]bool{}
+		for _, tk := range (plainTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label == "" {
+				continue
+			}
+			if seen[tk.Label] {
+				t.Errorf("axis [%g, %g]: tick label %q twice", r[0], r[1], tk.Label)
+			}
+			seen[tk.Label] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("axis [%g, %g]: %d labels", r[0], r[1], len(seen))
+		}
+	}
+	for _, tk := range (plainTicks{}).Ticks(40, 100) {
+		if tk.Label != "" && strings.ContainsAny(tk.Label, ".e") {
+			t.Errorf("axis [40, 100]: label %q, want a plain whole number", tk.Label)
+		}
+	}
+}
