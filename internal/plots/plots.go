@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
@@ -303,6 +304,17 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 	}
 	median.Color, median.Width = colMedian, vg.Points(1.5)
 	pl.Add(outer, inner, median, exact)
+	if len(days) == 0 {
+		// No steps: day 0 alone, every lane at the start. A line of one
+		// point has no length and drew nothing; mark the point.
+		at0, err := plotter.NewScatter(plotter.XYs{{X: 0, Y: start}})
+		if err != nil {
+			return nil, err
+		}
+		at0.GlyphStyle.Color, at0.GlyphStyle.Radius = colMedian, vg.Points(4)
+		at0.GlyphStyle.Shape = draw.CircleGlyph{}
+		pl.Add(at0)
+	}
 	pl.Legend.Add("p05 to p95", outer)
 	pl.Legend.Add("p25 to p75", inner)
 	pl.Legend.Add("median", median)

@@ -1,7 +1,10 @@
 package plots
 
 import (
+	"bytes"
 	"context"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +147,38 @@ func TestTicksDistinct(t *testing.T) {
 		if tk.Label != "" && strings.ContainsAny(tk.Label, ".e") {
 			t.Errorf("axis [40, 100]: label %q, want a plain whole number", tk.Label)
 		}
+	}
+}
+
+// TestDailyNoSteps: the fan chart of --steps 0 is day 0 alone, every lane
+// at the start; it drew empty axes (a line of one point has no length).
+// Its left half, where day 0 is (the legend is at the right), must show
+// the median's colour.
+func TestDailyNoSteps(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 0
+	pl, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Write(pl, &b, "png", Height); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := img.Bounds()
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Min.X+r.Dx()/2; x++ {
+			if c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA); c == colMedian {
+				n++
+			}
+		}
+	}
+	if n < 9 {
+		t.Errorf("%d pixels of the median's colour left of the legend, want the day-0 point", n)
 	}
 }
