@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	counts "github.com/gpusim/gpusim/internal/count"
@@ -121,9 +120,11 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 		if v == "" {
 			return 0, false, nil
 		}
-		n, err := strconv.ParseUint(v, 10, 64)
+		// A count's forms, as --shard auto/N takes them (1e3, 0x10);
+		// GPUSIM_SHARD_COUNT=1e3 was refused where auto/1e3 was not.
+		n, err := counts.Parse(v)
 		if err != nil || n < min {
-			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d", name, v, min)
+			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d (%s)", name, v, min, counts.Forms)
 		}
 		return n, true, nil
 	}

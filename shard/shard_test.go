@@ -56,6 +56,9 @@ func TestParse(t *testing.T) {
 		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "5"}, Shard{5, 8}},
 		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "8"}, Shard{5, 8}},
 		{"auto", map[string]string{EnvShardIndex: "0", EnvShardCount: "2"}, Shard{0, 2}},
+		// A count's forms, as auto/N takes them.
+		{"auto", map[string]string{EnvShardIndex: "0x10", EnvShardCount: "1e3"}, Shard{16, 1000}},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": " 7 ", EnvShardCount: "2^3"}, Shard{7, 8}},
 		// Slurm wins over a stray Kubernetes variable.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "JOB_COMPLETION_INDEX": "0"}, Shard{1, 2}},
 	} {
@@ -101,6 +104,8 @@ func TestParseErrors(t *testing.T) {
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "4", EnvShardCount: "4"}, "index 4 from JOB_COMPLETION_INDEX must be below the shard count 4"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\""},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "2.5"}, "GPUSIM_SHARD_COUNT=\"2.5\" is not a whole number of at least 1 (5000000,"},
+		{"auto", map[string]string{EnvShardIndex: "-1", EnvShardCount: "2"}, "GPUSIM_SHARD_INDEX=\"-1\""},
 		{"auto/x", nil, `count "x"`},
 		{"autox", nil, `is not a shard`},
 	} {
