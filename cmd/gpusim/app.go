@@ -68,6 +68,15 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	var ue *usageError
 	var se *interrupt.SignalError
 	var te *interrupt.TimeoutError
+	if (errors.As(err, &pe) || errors.As(err, &ue)) && helpAsked(args) {
+		// gpusim run --lanes 0 --help: the flag parser stops at the
+		// first bad flag, before it reaches --help, and the help asked
+		// for read as that flag's error.
+		if cmd := app.Command(firstArg(args)); cmd != nil && cmd.Name != "help" {
+			return runContext(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr)
+		}
+		return runContext(ctx, []string{"--help"}, stdin, stdout, stderr)
+	}
 	switch {
 	case brokenStdio(err):
 		// The reader of stdout or stderr is gone (gpusim run | head -c1):
@@ -114,6 +123,23 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	return exitFailure
 }
+
+// helpAsked reports whether args (the command line after "gpusim") ask for
+// help: -h or --help, in the forms the flag package takes (-help, --h,
+// --help=true), before a "--" that ends the flags.
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if reHelpFlag.MatchString(a) {
+			return true
+		}
+	}
+	return false
+}
+
+var reHelpFlag = regexp.MustCompile(`^--?(h|help)(=(1|t|T|true|TRUE|True))?$`)
 
 // brokenStdio reports whether err is a write to stdout or stderr whose pipe's
 // reader has gone (EPIPE): it exited 1 with "write /dev/stdout: broken pipe"
