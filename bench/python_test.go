@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -209,5 +210,67 @@ func TestBaselineStopped(t *testing.T) {
 	_, err = RunBaseline(ctx, py, &c, Workload{1 << 30, 100})
 	if !errors.Is(err, stop) {
 		t.Errorf("got %v, want the context's cause", err)
+	}
+}
+
+// TestCheckLawOneLane: a sample of one lane has no spread, so its std is
+// not scored (NaN, "-", null in JSON) and the mean alone decides; it read
+// "FAILS z -0.17, +NaN", and the JSON report failed with "json: unsupported
+// value: NaN" (bench --quick --steps 5000, whose joblib-lane runs 1 lane).
+func TestCheckLawOneLane(t *testing.T) {
+	p := sim.Default()
+	mean, sd := p.Exact(p.Steps)
+	got := CheckLaw(p, 1, mean+sd, 0)
+	if !got.OK || !math.IsNaN(got.ZStd) || got.String() != "z +1.00, -" {
+		t.Errorf("one lane within 1 sd: %v (ok %v, z std %v), want ok and \"z +1.00, -\"", got, got.OK, got.ZStd)
+	}
+	if bad := CheckLaw(p, 1, mean+5*sd, 0); bad.OK || bad.String() != "FAILS z +5.00, -" {
+		t.Errorf("one lane 5 sd off: %v, want it to fail on its mean", bad)
+	}
+	if two := CheckLaw(p, 2, mean, 10*sd); two.OK {
+		t.Errorf("two lanes, std 10 sd: %v, want a failure", two)
+	}
+	b, err := json.Marshal(PythonResult{Method: "loop", SampleLanes: 1, Law: got})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"z_std":null,"ok":true}`) {
+		t.Errorf("JSON %s, want z_std null", b)
+	}
+	var back PythonResult
+	if err := json.Unmarshal(b, &back); err != nil || !back.Law.OK || back.Law.ZMean != got.ZMean || !math.IsNaN(back.Law.ZStd) {
+		t.Errorf("read back %+v, %v", back.Law, err)
+	}
+}
+
+// TestBaselineOneLaneReport runs the loop on one lane (a budget below
+// twice the steps) and writes the report in every format.
+func TestBaselineOneLaneReport(t *testing.T) {
+	py, err := FindPython(context.Background())
+	if errors.Is(err, ErrNoNumPy) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tinyConfig()
+	c.PythonLoopBudget, c.PythonReps, c.PythonOnly = 10, 1, "loop"
+	w := Workload{1000, 10}
+	out, err := RunBaseline(context.Background(), py, &c, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 1 || out.Results[0].SampleLanes != 1 || !out.Results[0].Law.OK {
+		t.Fatalf("results %+v, want the loop on 1 lane, within the law", out.Results)
+	}
+	rep := &Report{Baseline: "serial", Python: &PythonReport{Results: out.Results}}
+	for _, f := range Formats {
+		var b strings.Builder
+		if err := rep.Write(&b, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if strings.Contains(b.String(), "NaN") || strings.Contains(b.String(), "FAILS") {
+			t.Errorf("%s report:\n%s", f, b.String())
+		}
 	}
 }
