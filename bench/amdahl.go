@@ -10,6 +10,13 @@ import (
 // runs in parallel,
 //
 //	S(n) = 1 / ((1 - p) + p/n)
+//
+// (G. M. Amdahl, "Validity of the single processor approach to achieving
+// large scale computing capabilities", AFIPS Spring Joint Computer
+// Conference, 1967, pp. 483-485, which argues it in words; the formula as
+// written here is that of Hennessy and Patterson, Computer Architecture: A
+// Quantitative Approach, 5th ed., section 1.9, and of Hill and Marty,
+// "Amdahl's Law in the Multicore Era", IEEE Computer 41(7), 2008).
 func Amdahl(p, n float64) float64 { return 1 / ((1 - p) + p/n) }
 
 // AmdahlFit is a least-squares fit of Amdahl's law to measured speedups.
@@ -119,7 +126,10 @@ func FitAmdahl(workers []int, speedups []float64) (AmdahlFit, error) {
 }
 
 // goldenMin minimizes a unimodal f on [a, b] by golden-section search until
-// the bracket is narrower than tol.
+// the bracket is narrower than tol (J. Kiefer, "Sequential minimax search
+// for a maximum", Proc. AMS 4, 1953, pp. 502-506; Press et al., Numerical
+// Recipes, 3rd ed., section 10.2): each step keeps the sub-bracket around
+// the lower of two interior points placed at 1 - 1/phi and 1/phi of it.
 func goldenMin(f func(float64) float64, a, b, tol float64) float64 {
 	invPhi := (math.Sqrt(5) - 1) / 2
 	c := b - invPhi*(b-a)

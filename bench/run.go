@@ -646,7 +646,8 @@ func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (
 // PredictP is Amdahl's parallel fraction from a serial time measured
 // directly: the time outside the parallel part, serial, of a one-worker run
 // taking t1 is the fraction 1-P, so P = 1 - serial/t1, held to [0, 1]; 0
-// when t1 is not positive.
+// when t1 is not positive: the split behind Amdahl's law (see Amdahl),
+// T(1) = serial + parallel and P = parallel/T(1).
 func PredictP(serial, t1 time.Duration) float64 {
 	if t1 <= 0 {
 		return 0
