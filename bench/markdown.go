@@ -127,25 +127,32 @@ type section struct {
 }
 
 // findSection finds the marker lines of the Markdown text s: lines that
-// hold a marker alone (spaces aside), outside fenced code blocks (``` or
-// ~~~), so that a document may quote the markers in a code block or a
-// sentence without them counting.
+// hold a marker alone (spaces aside), outside fenced code blocks, so that a
+// document may quote the markers in a code block or a sentence without them
+// counting. A fence closes as CommonMark says (spec 0.31.2, section 4.5):
+// on a line of the opening fence's character alone, at least as many of it
+// as opened it, so that a ```` block may quote a ``` one (the markers in
+// ````markdown / ```markdown / markers / ``` / ```` counted, which refused a
+// document with one real pair, or rewrote the quoted example of one with
+// none); a ``` fence's info string holds no backtick.
 func findSection(s string) section {
 	sec := section{eol: "\n"}
-	fence := ""
+	var fenceCh byte // the open fence's character, 0 outside one
+	fenceLen := 0
 	for off := 0; off < len(s); {
 		line, next := s[off:], len(s)
 		if i := strings.IndexByte(s[off:], '\n'); i >= 0 {
 			line, next = s[off:off+i], off+i+1
 		}
 		t := strings.TrimSpace(line)
+		ch, n := fenceRun(t)
 		switch {
-		case fence != "":
-			if strings.HasPrefix(t, fence) {
-				fence = ""
+		case fenceCh != 0:
+			if ch == fenceCh && n >= fenceLen && n == len(t) {
+				fenceCh = 0
 			}
-		case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
-			fence = t[:3]
+		case n >= 3 && !(ch == '`' && strings.ContainsRune(t[n:], '`')):
+			fenceCh, fenceLen = ch, n
 		case t == BeginMarker:
 			sec.begins++
 			sec.from = next
@@ -159,6 +166,18 @@ func findSection(s string) section {
 		off = next
 	}
 	return sec
+}
+
+// fenceRun is the run of backticks or tildes that t starts with: its
+// character and length (0 when t starts with neither).
+func fenceRun(t string) (ch byte, n int) {
+	if t == "" || (t[0] != '`' && t[0] != '~') {
+		return 0, 0
+	}
+	for n < len(t) && t[n] == t[0] {
+		n++
+	}
+	return t[0], n
 }
 
 // check says what is wrong with the markers: not one of each, or the end

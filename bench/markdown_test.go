@@ -102,6 +102,53 @@ func TestMarkdownSectionEdges(t *testing.T) {
 	}
 }
 
+// TestMarkdownSectionNestedFences: a ```` block that quotes a ``` one
+// closes on a line of four backticks or more (CommonMark's rule), not on
+// the first ``` line or on an opening one with an info string: the markers
+// it quotes were counted, so a document with one real pair was refused
+// ("found 2 and 2") and the quoted example of one with none was rewritten.
+func TestMarkdownSectionNestedFences(t *testing.T) {
+	quote := "Write:\n\n````markdown\n```markdown\n" + BeginMarker + "\n" + EndMarker + "\n```\n````\n\n" +
+		"~~~~\n~~~\n" + BeginMarker + "\n~~~~~\n\n```go\n" + EndMarker + "\n``` not a closing fence\n" + BeginMarker + "\n```\n\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.md")
+	if err := os.WriteFile(path, []byte(quote+BeginMarker+"\nold\n"+EndMarker+"\nend\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDoc(path); err != nil {
+		t.Errorf("CheckDoc: %v", err)
+	}
+	if err := UpdateMarkdownSection(path, "new\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readString(t, path), quote+BeginMarker+"\nnew\n"+EndMarker+"\nend\n"; got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// Only the quoted markers: no section to write, the example untouched.
+	none := filepath.Join(dir, "none.md")
+	if err := os.WriteFile(none, []byte(quote), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDoc(none); err == nil || !strings.Contains(err.Error(), "found 0 and 0") {
+		t.Errorf("CheckDoc of quoted markers only: %v, want found 0 and 0", err)
+	}
+	if err := UpdateMarkdownSection(none, "new\n"); err == nil {
+		t.Error("UpdateMarkdownSection of quoted markers only: no error")
+	}
+	if got := readString(t, none); got != quote {
+		t.Errorf("quoted example rewritten:\n%s", got)
+	}
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestDocLimits: the document is read only when it is a regular file of at
 // most MaxDocBytes (a device was read until memory ran out), by CheckDoc
 // before the benchmark and by the update after it.
