@@ -127,14 +127,17 @@ type section struct {
 }
 
 // findSection finds the marker lines of the Markdown text s: lines that
-// hold a marker alone (spaces aside), outside fenced code blocks, so that a
-// document may quote the markers in a code block or a sentence without them
-// counting. A fence closes as CommonMark says (spec 0.31.2, section 4.5):
-// on a line of the opening fence's character alone, at least as many of it
-// as opened it, so that a ```` block may quote a ``` one (the markers in
-// ````markdown / ```markdown / markers / ``` / ```` counted, which refused a
-// document with one real pair, or rewrote the quoted example of one with
-// none); a ``` fence's info string holds no backtick.
+// hold a marker alone, indented by at most 3 spaces, outside fenced code
+// blocks, so that a document may quote the markers in a code block or a
+// sentence without them counting. It follows CommonMark (spec 0.31.2): a
+// line indented by 4 or more is an indented code block's or a paragraph's,
+// never an HTML block (section 4.6); a fence closes on a line of the
+// opening fence's character alone, at least as many of it as opened it, and
+// a ``` fence's info string holds no backtick (section 4.5). So a ````
+// block may quote a ``` one: the markers in ````markdown / ```markdown /
+// markers / ``` / ```` were counted, as were those of an indented example,
+// which refused a document with one real pair ("found 2 and 2") or rewrote
+// the quoted example of one with none.
 func findSection(s string) section {
 	sec := section{eol: "\n"}
 	var fenceCh byte // the open fence's character, 0 outside one
@@ -153,6 +156,9 @@ func findSection(s string) section {
 			}
 		case n >= 3 && !(ch == '`' && strings.ContainsRune(t[n:], '`')):
 			fenceCh, fenceLen = ch, n
+		case indent(line) >= 4:
+			// An indented code block's line, or a paragraph's: not an
+			// HTML block, which CommonMark starts at most 3 spaces in.
 		case t == BeginMarker:
 			sec.begins++
 			sec.from = next
@@ -166,6 +172,23 @@ func findSection(s string) section {
 		off = next
 	}
 	return sec
+}
+
+// indent is the width of line's leading blanks, a tab taking it to the
+// next multiple of 4 (CommonMark, section 2.2).
+func indent(line string) int {
+	w := 0
+	for _, c := range line {
+		switch c {
+		case ' ':
+			w++
+		case '\t':
+			w += 4 - w%4
+		default:
+			return w
+		}
+	}
+	return w
 }
 
 // fenceRun is the run of backticks or tildes that t starts with: its

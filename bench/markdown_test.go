@@ -104,12 +104,14 @@ func TestMarkdownSectionEdges(t *testing.T) {
 
 // TestMarkdownSectionNestedFences: a ```` block that quotes a ``` one
 // closes on a line of four backticks or more (CommonMark's rule), not on
-// the first ``` line or on an opening one with an info string: the markers
-// it quotes were counted, so a document with one real pair was refused
-// ("found 2 and 2") and the quoted example of one with none was rewritten.
+// the first ``` line or on an opening one with an info string, and a line
+// indented by 4 (or a tab) is code: the markers they quote were counted, so
+// a document with one real pair was refused ("found 2 and 2") and the
+// quoted example of one with none was rewritten.
 func TestMarkdownSectionNestedFences(t *testing.T) {
 	quote := "Write:\n\n````markdown\n```markdown\n" + BeginMarker + "\n" + EndMarker + "\n```\n````\n\n" +
-		"~~~~\n~~~\n" + BeginMarker + "\n~~~~~\n\n```go\n" + EndMarker + "\n``` not a closing fence\n" + BeginMarker + "\n```\n\n"
+		"~~~~\n~~~\n" + BeginMarker + "\n~~~~~\n\n```go\n" + EndMarker + "\n``` not a closing fence\n" + BeginMarker + "\n```\n\n" +
+		"Or, as an indented code block:\n\n    " + BeginMarker + "\n\t" + EndMarker + "\n\n"
 	dir := t.TempDir()
 	path := filepath.Join(dir, "d.md")
 	if err := os.WriteFile(path, []byte(quote+BeginMarker+"\nold\n"+EndMarker+"\nend\n"), 0o644); err != nil {
