@@ -51,7 +51,13 @@ func (r *Report) tables() []table {
 			et.rows = append(et.rows, append(row, m.Digest.String()))
 		}
 	}
-	cold := "cold is the first run, warm-up included"
+	// The cold column is the first of the warm-up and timed runs (with
+	// the engine's start-up): "warm-up included" read wrong with
+	// --warmup 0, where it is the first timed run.
+	cold := "cold is the first run, the first warm-up run"
+	if r.Warmup == 0 {
+		cold = "cold is the first run, the first timed run (no warm-up)"
+	}
 	if dev {
 		cold += ", with the engine's start-up (a device's context and program build); compile is that one-off build, transfer and kernel are medians"
 	}
@@ -86,6 +92,11 @@ func (r *Report) tables() []table {
 				row = append(row, fmtG(s.Points[i].NsPerLaneStep))
 			}
 			sw.rows = append(sw.rows, row)
+		}
+		if r.Sweep.Reps > 0 {
+			// A report of an earlier gpusim has no counts to say.
+			sw.notes = append(sw.notes, fmt.Sprintf("each point the median of %s after %s",
+				plural(r.Sweep.Reps, "timed run"), plural(r.Sweep.Warmup, "warm-up run")))
 		}
 		for _, c := range r.Crossovers {
 			sw.notes = append(sw.notes, c.String())
@@ -363,7 +374,7 @@ func mdRow(cells []string) []string {
 
 // mdEscape keeps text from breaking a table or turning into markup.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", "\n", " ").Replace(s)
+	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", "\n", " ").Replace(s)
 }
 
 // WriteJSON writes the whole report as indented JSON.

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +269,115 @@ func TestPythonWorkersNote(t *testing.T) {
 		if c.want == "" && strings.Contains(notes, "workers") {
 			t.Errorf("all parallel versions skipped: notes %q name workers", notes)
 		}
+	}
+}
+
+// TestCourseTableReferences: a "vs" column only for a reference that ran.
+// Without serial among the engines, "vs gpusim serial" was a column empty
+// on every row.
+func TestCourseTableReferences(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		dropSerial bool
+		dropLoop   bool
+		want       []string
+	}{
+		{"both", false, false, []string{"vs Python loop", "vs gpusim serial"}},
+		{"no serial", true, false, []string{"vs Python loop"}},
+		{"no loop", false, true, []string{"vs gpusim serial"}},
+		{"neither", true, true, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := sampleReport()
+			// The table's workload is the largest, 5M x 100.
+			r.Python.Results = append(r.Python.Results, PythonResult{Workload: Workload{5_000_000, 100}, Method: "loop",
+				SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true})
+			for i := range r.Workloads {
+				if c.dropSerial {
+					r.Workloads[i].Engines = r.Workloads[i].Engines[1:]
+				}
+			}
+			if c.dropLoop {
+				r.Python.Results = slices.DeleteFunc(r.Python.Results, func(p PythonResult) bool { return p.Method == "loop" })
+				r.Python.Results = append(r.Python.Results, PythonResult{Workload: Workload{5_000_000, 100}, Method: "vector",
+					SampleLanes: 5_000_000, NsPerLaneStep: 10, WorkloadSeconds: 5})
+			}
+			ct := r.courseTable()
+			if ct == nil {
+				t.Fatal("no course table")
+			}
+			if got := ct.header[4:]; strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("vs columns %q, want %q", got, c.want)
+			}
+			for _, row := range ct.rows {
+				if len(row) != len(ct.header) {
+					t.Errorf("row %q under header %q", row, ct.header)
+				}
+				for _, cell := range row[4:] {
+					if cell == "" {
+						t.Errorf("empty vs cell in %q", row)
+					}
+				}
+			}
+			notes := strings.Join(ct.notes, "\n")
+			if got := strings.Contains(notes, `"vs" columns`); got != (c.want != nil) {
+				t.Errorf("notes say the vs columns: %v, want %v: %q", got, c.want != nil, notes)
+			}
+		})
+	}
+}
+
+// TestColdNote: the cold column's note says which run it is. "cold is the
+// first run, warm-up included" read wrong with --warmup 0, where the cold
+// run is the first timed run.
+func TestColdNote(t *testing.T) {
+	for _, c := range []struct {
+		warmup int
+		want   string
+	}{
+		{0, "cold is the first run, the first timed run (no warm-up)"},
+		{1, "cold is the first run, the first warm-up run"},
+		{3, "cold is the first run, the first warm-up run"},
+	} {
+		r := sampleReport()
+		r.Warmup = c.warmup
+		var b bytes.Buffer
+		if err := r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), c.want) || strings.Contains(b.String(), "warm-up included") {
+			t.Errorf("--warmup %d: the note lacks %q:\n%s", c.warmup, c.want, b.String())
+		}
+	}
+}
+
+// TestSweepNote: the sweep's table says how many runs each point is the
+// median of (--sweep-reps and --warmup), which it did not; a report of an
+// earlier gpusim, without the counts, says nothing of them.
+func TestSweepNote(t *testing.T) {
+	r := sampleReport()
+	r.Sweep.Reps, r.Sweep.Warmup = 3, 1
+	var b bytes.Buffer
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "each point the median of 3 timed runs after 1 warm-up run"; !strings.Contains(b.String(), want) {
+		t.Errorf("sweep lacks %q:\n%s", want, b.String())
+	}
+	r.Sweep.Reps, r.Sweep.Warmup = 0, 0
+	b.Reset()
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "each point the median") {
+		t.Errorf("a sweep without counts claims some:\n%s", b.String())
+	}
+}
+
+// TestMdEscapeBackslash: a backslash in a cell is escaped, so that a device
+// named `a\|b` keeps its table's columns (its `\|` closed the cell).
+func TestMdEscapeBackslash(t *testing.T) {
+	if got, want := mdEscape(`a\|b_c`), `a\\\|b\_c`; got != want {
+		t.Errorf("mdEscape = %q, want %q", got, want)
 	}
 }

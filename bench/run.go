@@ -189,8 +189,12 @@ type SweepSeries struct {
 
 // Sweep is every engine over a range of lane counts at fixed steps.
 type Sweep struct {
-	Steps  int           `json:"steps"`
-	Lanes  []uint64      `json:"lanes"`
+	Steps int      `json:"steps"`
+	Lanes []uint64 `json:"lanes"`
+	// Reps and Warmup are the timed and warm-up runs at each size; a
+	// point is the median of the Reps (--sweep-reps, --warmup).
+	Reps   int           `json:"reps"`
+	Warmup int           `json:"warmup"`
 	Series []SweepSeries `json:"series"`
 }
 
@@ -616,7 +620,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 // sweep measures the engines that have not failed at every size; one that
 // fails on the way has no series (the others go on).
 func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (*Sweep, error) {
-	sw := &Sweep{Steps: r.cfg.SweepSteps, Lanes: append([]uint64(nil), r.cfg.Sweep...)}
+	sw := &Sweep{Steps: r.cfg.SweepSteps, Lanes: append([]uint64(nil), r.cfg.Sweep...), Reps: r.cfg.SweepReps, Warmup: r.cfg.Warmup}
 	slices.Sort(sw.Lanes)
 	sw.Lanes = slices.Compact(sw.Lanes)
 	for _, e := range engines {
