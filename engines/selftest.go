@@ -50,7 +50,11 @@ func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
 	for _, i := range idx {
 		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
 		if err != nil && ctx.Err() != nil {
-			return nil, fmt.Errorf("selftest of device %d: %w", i, err)
+			// Stopped while the device started: the cause, not the
+			// failure the stop caused (a signal during a cold build
+			// deletes the compiler's temporary files, and the build
+			// fails as if the kernel were rejected).
+			return nil, fmt.Errorf("selftest of device %d: %w", i, context.Cause(ctx))
 		}
 		if err != nil {
 			// A device that cannot start fails the check "open", in

@@ -68,6 +68,14 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	var ue *usageError
 	var se *interrupt.SignalError
 	var te *interrupt.TimeoutError
+	if errors.As(context.Cause(ctx), &se) && !errors.As(err, new(*interrupt.SignalError)) && !brokenStdio(err) && !interrupt.Settled() {
+		// A command that fails while a signal stops it failed of the
+		// stop: its status and message, not the failure (selftest
+		// stopped in a cold build exited 1 with the compiler's "failed
+		// to build the program" and a hint that the kernel was
+		// rejected). Past the commit point a failure is the run's own.
+		err = se
+	}
 	if (errors.As(err, &pe) || errors.As(err, &ue)) && helpAsked(args) {
 		// gpusim run --lanes 0 --help: the flag parser stops at the
 		// first bad flag, before it reaches --help, and the help asked

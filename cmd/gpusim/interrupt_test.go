@@ -248,6 +248,57 @@ func TestStopColdKernel(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
+// TestStopColdSelfTest: selftest stopped while it builds the program from
+// source exits with the signal's status and message. LLVM's handler deletes
+// the compiler's temporary files on the signal, so the build fails; selftest
+// reported that failure (exit 1, "failed to build the program" and a hint
+// that the compiler rejected the kernel).
+func TestStopColdSelfTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	for _, c := range []struct {
+		sig   syscall.Signal
+		after time.Duration // inside the build's phases, which pocl runs in turn
+		code  int
+		msg   string
+	}{
+		{syscall.SIGINT, 50 * time.Millisecond, interrupt.ExitSIGINT, "gpusim: interrupted\n"},
+		{syscall.SIGTERM, 100 * time.Millisecond, interrupt.ExitSIGTERM, "gpusim: terminated\n"},
+		{syscall.SIGINT, 150 * time.Millisecond, interrupt.ExitSIGINT, "gpusim: interrupted\n"},
+		{syscall.SIGINT, 300 * time.Millisecond, interrupt.ExitSIGINT, "gpusim: interrupted\n"},
+	} {
+		t.Run(fmt.Sprintf("%s/%v", c.sig, c.after), func(t *testing.T) {
+			// Both caches empty: the build takes seconds (pocl).
+			t.Setenv(cachedir.Env, t.TempDir())
+			t.Setenv("POCL_CACHE_DIR", t.TempDir())
+			cmd := exec.Command("gpusim", "selftest", "--device", "0")
+			stderr := &syncBuffer{}
+			cmd.Stderr = stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(c.after)
+			if err := cmd.Process.Signal(c.sig); err != nil {
+				t.Fatal(err)
+			}
+			code, took := exitCode(t, cmd)
+			if code == 0 {
+				t.Skip("the self-test passed before the signal: the build was not slow enough here")
+			}
+			if code != c.code || took > stopLatency {
+				t.Errorf("exit %d after %v; want %d within %v; stderr %q", code, took, c.code, stopLatency, stderr.String())
+			}
+			if got := lastLine(stderr.String()); got != c.msg {
+				t.Errorf("stderr ends %q, want %q", got, c.msg)
+			}
+		})
+	}
+}
+
 // TestDoubleSignal: a stop delivered twice at once (timeout(1) signals the
 // child and then its process group) is one stop, and a deliberate second
 // one ends a run that has not yet returned (a cold pocl kernel compiling)

@@ -60,6 +60,13 @@ func Settle() {
 	settled.disarms = nil
 }
 
+// Settled reports whether the program has passed its commit point (Settle).
+func Settled() bool {
+	settled.Lock()
+	defer settled.Unlock()
+	return settled.done
+}
+
 // exitLater arms ExitLater unless the program is settled, and returns the
 // func that disarms it.
 func exitLater(status int, msg string) (disarm func()) {
