@@ -889,32 +889,33 @@ func storeCalibration(key string, c calibration) {
 }
 
 // updateCalibration rewrites the calibration file with change applied,
-// dropping the entries of binaries since rebuilt or removed.
+// dropping the entries of binaries since rebuilt or removed, as one step
+// among the processes sharing the cache folder (cachedir.Update).
 func updateCalibration(change func(calibrationFile)) {
 	path := calibrationPath()
 	if path == "" {
 		return
 	}
-	f := calibrationFile{}
-	if b, err := os.ReadFile(path); err == nil {
+	// A failed write leaves the old file: the calibration is only a cache.
+	cachedir.Update(path, func(old []byte) []byte {
+		f := calibrationFile{}
 		// A damaged file is replaced; one that reads as JSON null
 		// decodes to a nil map, which change would panic on.
-		if json.Unmarshal(b, &f) != nil || f == nil {
+		if old != nil && (json.Unmarshal(old, &f) != nil || f == nil) {
 			f = calibrationFile{}
 		}
-	}
-	for k := range f {
-		if !binaryExists(k) {
-			delete(f, k) // a binary since rebuilt or removed: its entries can never match again
+		for k := range f {
+			if !binaryExists(k) {
+				delete(f, k) // a binary since rebuilt or removed: its entries can never match again
+			}
 		}
-	}
-	change(f)
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return
-	}
-	// A failed write leaves the old file: the calibration is only a cache.
-	cachedir.WriteFile(path, b)
+		change(f)
+		b, err := json.MarshalIndent(f, "", "  ")
+		if err != nil {
+			return nil
+		}
+		return b
+	})
 }
 
 func firstLine(err error) string {

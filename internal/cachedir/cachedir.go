@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
 )
@@ -137,3 +138,34 @@ func WriteFile(path string, b []byte) error {
 		return err
 	})
 }
+
+// Update rewrites the cache file at path with change applied to what it
+// holds (nil when it is missing or cannot be read), while holding an
+// exclusive lock on path+".lock": processes sharing the cache folder that
+// update the file at once then take turns, where each read the file, changed
+// its copy and wrote it over the other's (of four runs calibrating auto at
+// once, one's calibration was lost one time in five, and a calibration one
+// run dropped as wrong could be written back by another). change returns
+// the new contents, or nil to leave the file as it is. The lock is not
+// waited for longer than lockWait (a process holding it stopped): the update
+// then goes ahead, as the file is only a cache.
+func Update(path string, change func(old []byte) []byte) error {
+	if err := MkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	unlock, _ := lock(path+".lock", lockWait)
+	defer unlock()
+	old, err := os.ReadFile(path)
+	if err != nil {
+		old = nil
+	}
+	b := change(old)
+	if b == nil {
+		return nil
+	}
+	return WriteFile(path, b)
+}
+
+// lockWait bounds Update's wait for another process's lock: an update
+// holds it for the milliseconds of a read and a write.
+const lockWait = 2 * time.Second

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -105,5 +106,29 @@ func TestWritable(t *testing.T) {
 	}
 	if _, err := os.Stat("rel"); err == nil {
 		t.Errorf("%s=rel made ./rel", Env)
+	}
+}
+
+// TestUpdateExclusive: updates at once (goroutines here, processes in use:
+// flock(2) locks of separate opens exclude each other) take turns, so none
+// is lost; nil from change leaves the file.
+func TestUpdateExclusive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "f")
+	const n = 20
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := Update(path, func(old []byte) []byte { return append(old, 'x') }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := Update(path, func([]byte) []byte { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) != n {
+		t.Errorf("got %q, %v; want %d updates", b, err, n)
 	}
 }
