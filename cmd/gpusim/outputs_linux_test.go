@@ -60,3 +60,31 @@ func TestOutputUnreplaceable(t *testing.T) {
 	defer syscall.Unmount(target, 0)
 	check("bind mount", "the file is a mount point")
 }
+
+// TestOutDiskFull: --out and --paths-out that cannot fit in the free space
+// of their file system are refused before the run (exit 2), the two added
+// up where they share one; the run went ahead and failed at the write,
+// after the whole job (exit 1, "no space left on device").
+func TestOutDiskFull(t *testing.T) {
+	full := smallDisk(t, "64k", false, nil)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--lanes", "1e5", "--out", full + "/f.npy"}, `gpusim: error: --out: "` + full + `/f.npy" needs 400 kB of disk space at least, but its file system has 65.5 kB free`},
+		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
+		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80 kB of disk space at least, but its file system has 65.5 kB free`},
+	} {
+		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2, no report and %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+	if ents, _ := os.ReadDir(full); len(ents) != 0 {
+		t.Errorf("the full disk holds %d files, want none", len(ents))
+	}
+	// What fits is written.
+	if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "1e4", "--steps", "10", "-q", "--out", full+"/f.npy"); code != 0 {
+		t.Errorf("1e4 lanes to %s: exit %d, stderr %q", full, code, stderr)
+	}
+}

@@ -259,7 +259,10 @@ func (o Result) Check(p sim.Params) error {
 			}
 		}
 	}
-	return o.checkMemory(p)
+	if err := o.checkMemory(p); err != nil {
+		return err
+	}
+	return o.checkDisk(p)
 }
 
 // available is the memory a run may use; tests replace it.
@@ -289,4 +292,116 @@ func (o Result) checkMemory(p sim.Params) error {
 		flag = "paths"
 	}
 	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available", float64(need)/1e9, float64(avail)/1e9)}
+}
+
+// freeSpace is diskFree; tests replace it.
+var freeSpace = diskFree
+
+// checkDisk refuses per-lane outputs (--out, --paths-out) whose file system
+// has less free space than the least they take (outputBytes), adding up
+// the two where they go to one file system: 1e8 lanes with --out onto a
+// nearly full disk ran the whole job and then failed at the write ("no
+// space left on device"), where a job of hours lost its finals. A file an
+// output replaces is not counted as free: it stays until the new one is
+// renamed over it. Where the free space is not known nothing is refused.
+func (o Result) checkDisk(p sim.Params) error {
+	type fsNeed struct {
+		flag  string   // the first output's flag, which the error names
+		files []string // the outputs going there, as the message names them
+		need  uint64
+		free  uint64
+	}
+	var order []uint64
+	byDev := map[uint64]*fsNeed{}
+	for _, f := range []struct {
+		flag, path string
+		rows, cols uint64
+	}{{"out", o.Out, p.Lanes, 1}, {"paths-out", o.PathsOut, o.Paths, uint64(p.Steps)}} {
+		format, err := outfile.FormatOf(f.path)
+		if f.path == "" || err != nil {
+			continue
+		}
+		free, dev, ok := freeSpace(filepath.Dir(atomicfile.Target(f.path)))
+		if !ok {
+			continue
+		}
+		n := byDev[dev]
+		if n == nil {
+			n = &fsNeed{flag: f.flag, free: free}
+			byDev[dev] = n
+			order = append(order, dev)
+		}
+		n.files = append(n.files, fmt.Sprintf("--%s %q", f.flag, f.path))
+		n.need = satAdd(n.need, outputBytes(format, f.rows, f.cols))
+	}
+	for _, dev := range order {
+		if n := byDev[dev]; n.need > n.free {
+			verb := "needs"
+			if len(n.files) > 1 {
+				verb = "need"
+			}
+			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s of disk space at least, but its file system has %s free",
+				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, sizeText(n.need), sizeText(n.free))}
+		}
+	}
+	return nil
+}
+
+// outputBytes is the least a per-lane output of rows x cols values takes
+// in format: 4 bytes a value in .npy (and its header) and .f32; in .csv a
+// row's index in digits, a comma and at least a digit a value, and a line
+// end (the header left out).
+func outputBytes(f outfile.Format, rows, cols uint64) uint64 {
+	switch f {
+	case outfile.CSV:
+		return satAdd(digitsBelow(rows), satMul(rows, satAdd(satMul(cols, 2), 1)))
+	default:
+		return satMul(satMul(rows, cols), 4)
+	}
+}
+
+// digitsBelow is the number of decimal digits in 0, 1, ..., n-1.
+func digitsBelow(n uint64) uint64 {
+	var sum uint64
+	lo := uint64(0) // the first number of d digits (0 for d = 1)
+	for d, hi := uint64(1), uint64(10); lo < n; d++ {
+		top := min(n, hi)
+		sum = satAdd(sum, satMul(top-lo, d))
+		lo = hi
+		if hi > ^uint64(0)/10 {
+			hi = ^uint64(0)
+		} else {
+			hi *= 10
+		}
+	}
+	return sum
+}
+
+func satAdd(a, b uint64) uint64 {
+	if a > ^uint64(0)-b {
+		return ^uint64(0)
+	}
+	return a + b
+}
+
+func satMul(a, b uint64) uint64 {
+	if a != 0 && b > ^uint64(0)/a {
+		return ^uint64(0)
+	}
+	return a * b
+}
+
+// sizeText writes n bytes in SI units to three digits: 65.5 kB, 4 GB.
+func sizeText(n uint64) string {
+	x := float64(n)
+	for _, u := range []string{"bytes", "kB", "MB", "GB", "TB", "PB"} {
+		if x < 1000 || u == "PB" {
+			if u == "bytes" {
+				return fmt.Sprintf("%d bytes", n)
+			}
+			return fmt.Sprintf("%.3g %s", x, u)
+		}
+		x /= 1000
+	}
+	return ""
 }

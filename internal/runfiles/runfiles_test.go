@@ -33,3 +33,67 @@ func TestCheckMemory(t *testing.T) {
 		t.Errorf("unknown memory: %v", err)
 	}
 }
+
+// TestCheckDisk: per-lane outputs that cannot fit in the free space of
+// their file system are refused before the run, the two outputs added up
+// where they share one; before, 1e8 lanes with --out onto a nearly full
+// disk ran the whole job and then failed at the write.
+func TestCheckDisk(t *testing.T) {
+	old := freeSpace
+	defer func() { freeSpace = old }()
+	dir := t.TempDir()
+	other := t.TempDir()
+	free := map[string]uint64{dir: 4e6, other: 1 << 40}
+	freeSpace = func(d string) (uint64, uint64, bool) {
+		n, ok := free[d]
+		dev := uint64(1)
+		if d == other {
+			dev = 2
+		}
+		return n, dev, ok
+	}
+	p := sim.Default()
+	p.Steps = 10
+	var pe *sim.ParamError
+	for _, c := range []struct {
+		o     Result
+		lanes uint64
+		flag  string // "" when it fits
+		msg   string
+	}{
+		{Result{Out: dir + "/f.f32"}, 1e6, "", ""}, // 4e6 bytes: fits exactly
+		{Result{Out: dir + "/f.npy"}, 1e6 + 1, "out", `needs 4 MB of disk space at least, but its file system has 4 MB free`},
+		{Result{Out: dir + "/f.csv"}, 5e5, "out", `needs 4.39 MB`}, // 2,888,890 digits and 3 bytes a line
+		{Result{Out: dir + "/f.csv"}, 2e5, "", ""},
+		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.npy", Paths: 5e4 + 1}, 5e5, "out", `"` + dir + `/f.f32" and --paths-out "` + dir + `/p.npy" need 4 MB`},
+		{Result{Out: dir + "/f.f32", PathsOut: other + "/p.npy", Paths: 5e4 + 1}, 5e5, "", ""},
+		{Result{Out: other + "/f.f32", PathsOut: dir + "/p.npy", Paths: 1e5 + 1}, 5e5, "paths-out", `"` + dir + `/p.npy" needs 4 MB`},
+		{Result{Out: t.TempDir() + "/f.f32"}, 1e9, "", ""}, // free space unknown
+	} {
+		p.Lanes = c.lanes
+		err := c.o.checkDisk(p)
+		if c.flag == "" {
+			if err != nil {
+				t.Errorf("%+v at %d lanes: %v", c.o, c.lanes, err)
+			}
+			continue
+		}
+		if !errors.As(err, &pe) || pe.Flag != c.flag || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%+v at %d lanes: %v; want --%s: ...%s...", c.o, c.lanes, err, c.flag, c.msg)
+		}
+	}
+}
+
+func TestDigitsBelow(t *testing.T) {
+	for n, want := range map[uint64]uint64{0: 0, 1: 1, 10: 10, 11: 12, 100: 190, 1000: 2890, 1e6: 5888890} {
+		if got := digitsBelow(n); got != want {
+			t.Errorf("digitsBelow(%d) = %d, want %d", n, got, want)
+		}
+	}
+	if got := digitsBelow(^uint64(0)); got != ^uint64(0) {
+		t.Errorf("digitsBelow(2^64-1) = %d, want the saturated 2^64-1", got)
+	}
+	if got := sizeText(65536); got != "65.5 kB" {
+		t.Errorf("sizeText(65536) = %q", got)
+	}
+}

@@ -1,0 +1,34 @@
+//go:build linux || darwin || freebsd
+
+package runfiles
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// diskFree returns the bytes that this process may still write on the file
+// system of the folder dir (statfs(2): the blocks available to users, all
+// the free blocks for root, which may use the reserved ones) and that file
+// system's device, to add up the files going to one; ok is false when dir
+// cannot be asked (it does not exist: Create then says so) or its file
+// system has no blocks.
+func diskFree(dir string) (free, dev uint64, ok bool) {
+	var fs unix.Statfs_t
+	var st unix.Stat_t
+	// A file system of no blocks (/proc, /sys) has no free space to
+	// speak of: Create says what it refuses.
+	if unix.Statfs(dir, &fs) != nil || unix.Stat(dir, &st) != nil || fs.Bsize <= 0 || fs.Blocks == 0 {
+		return 0, 0, false
+	}
+	blocks := uint64(max(int64(fs.Bavail), 0))
+	if os.Geteuid() == 0 {
+		blocks = fs.Bfree
+	}
+	bsize := uint64(fs.Bsize)
+	if blocks > ^uint64(0)/bsize {
+		return ^uint64(0), uint64(st.Dev), true
+	}
+	return blocks * bsize, uint64(st.Dev), true
+}
