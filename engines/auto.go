@@ -241,19 +241,29 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return nil, Choice{}, err
 	}
-	if c.busy() {
-		// Measured again on every run, a busy machine's default command
-		// was the slowest choice (1.6x simd's time): the figures, taken
-		// under the same load as the runs they predict, are kept until a
-		// run gets its cores (Observe).
-		c.Busy = true
-		why := fmt.Sprintf("simd's probe got %.0f%% of its %d cores: the machine is busy", 100*c.cpuShare, c.cores)
-		o.note("auto: %s; the measurements are kept until a run gets its cores, then measured again", why)
-		ch.Reason += "; " + why
-	}
+	// Measured again on every run, a busy machine's default command was
+	// the slowest choice (1.6x simd's time): the figures, taken under the
+	// same load as the runs they predict, are kept until a run gets its
+	// cores (Observe).
+	c.Busy = c.busy()
+	var stored error
 	if !c.refused {
-		storeCalibration(key, c)
+		stored = storeCalibration(key, c)
 		ch.key, ch.busy = key, c.Busy
+	}
+	if c.Busy {
+		why := fmt.Sprintf("simd's probe got %.0f%% of its %d cores: the machine is busy", 100*c.cpuShare, c.cores)
+		switch {
+		case c.refused:
+			o.note("auto: %s", why)
+		case stored != nil:
+			// The cache off, or a folder that takes no file: the note
+			// said they were kept.
+			o.note("auto: %s; the measurements are not kept, so every run measures again: %v", why, stored)
+		default:
+			o.note("auto: %s; the measurements are kept until a run gets its cores, then measured again", why)
+		}
+		ch.Reason += "; " + why
 	}
 	ch.Probe = time.Since(start)
 	ch.started()
@@ -877,27 +887,27 @@ func (c calibration) valid() bool {
 	return true
 }
 
-// storeCalibration adds c under key; a cache that cannot be written is
-// skipped silently (the next run measures again).
 // dropCalibration removes key's entry from the calibration file.
 func dropCalibration(key string) {
 	updateCalibration(func(f calibrationFile) { delete(f, key) })
 }
 
-func storeCalibration(key string, c calibration) {
-	updateCalibration(func(f calibrationFile) { f[key] = c })
+// storeCalibration adds c under key, or says why it could not (the cache is
+// off, or cannot be written): the next run then measures again.
+func storeCalibration(key string, c calibration) error {
+	return updateCalibration(func(f calibrationFile) { f[key] = c })
 }
 
 // updateCalibration rewrites the calibration file with change applied,
 // dropping the entries of binaries since rebuilt or removed, as one step
 // among the processes sharing the cache folder (cachedir.Update).
-func updateCalibration(change func(calibrationFile)) {
+func updateCalibration(change func(calibrationFile)) error {
 	path := calibrationPath()
 	if path == "" {
-		return
+		return cachedir.Writable() // why the cache is off
 	}
 	// A failed write leaves the old file: the calibration is only a cache.
-	cachedir.Update(path, func(old []byte) []byte {
+	return cachedir.Update(path, func(old []byte) []byte {
 		f := calibrationFile{}
 		// A damaged file is replaced; one that reads as JSON null
 		// decodes to a nil map, which change would panic on.

@@ -647,6 +647,39 @@ func TestAutoBusySettles(t *testing.T) {
 	}
 }
 
+// TestAutoBusyNotKept: where the cache cannot keep a calibration taken on a
+// busy machine (the cache off, a file where its folder goes, a full disk),
+// the note says so: it said the measurements were kept until a run got its
+// cores, and every run measured again.
+func TestAutoBusyNotKept(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dir, why string }{
+		{"off", "the cache is off"},
+		{file, "not a directory"},
+	} {
+		t.Setenv(EnvCacheDir, c.dir)
+		opens, lists := 0, 0
+		withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+		p := sim.Default()
+		p.Lanes, p.Steps = 5e6, 10
+		var notes []string
+		o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
+		cpuShare(t, 0.48, 1)
+		e, _, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		all := strings.Join(notes, "\n")
+		if !strings.Contains(all, "the measurements are not kept, so every run measures again: ") || !strings.Contains(all, c.why) || strings.Contains(all, "are kept") {
+			t.Errorf("%s=%s: notes %q; want the measurements not kept, and why (%s)", EnvCacheDir, c.dir, all, c.why)
+		}
+	}
+}
+
 // TestObserveStarved checks that a run on the machine's cores that did not
 // get them (a loaded machine) keeps a calibration taken on a quiet one
 // however long it took, and that a run that got them, or one on a GPU,
