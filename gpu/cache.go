@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
 )
@@ -79,7 +81,11 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		if !os.IsNotExist(err) {
+		// A folder on the path that is a file (ENOTDIR) holds no entry,
+		// as one that does not exist: cacheStore's note says why the
+		// cache is not kept. It was a third note of one cause beside
+		// that one and the engine's "every start compiles it".
+		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
 			cacheNote("cache: %v", err)
 		}
 		return nil, ""
