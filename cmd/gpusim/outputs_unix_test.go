@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // TestOutputModes checks that outputs honour the umask when new and keep
@@ -148,6 +150,11 @@ func TestMergeStdoutIsPart(t *testing.T) {
 // page as it is out of the report: the page, written before the commit,
 // named f.csv as written.
 func TestHTMLAfterFailedCommit(t *testing.T) {
+	// The test watches for --out's temporary file by its name, which an
+	// unnamed one has only from its Close.
+	saved := atomicfile.Anonymous
+	atomicfile.Anonymous = false
+	t.Cleanup(func() { atomicfile.Anonymous = saved })
 	dir := t.TempDir()
 	out, html := filepath.Join(dir, "f.csv"), filepath.Join(dir, "h.html")
 	made := make(chan error, 1)

@@ -18,10 +18,15 @@ import (
 )
 
 // File is an output file being written: a temporary file beside the target
-// that Commit renames over it and Abort removes. Writes are buffered.
+// that Commit renames over it and Abort removes. Writes are buffered. On
+// Linux the temporary file has no name until Close (O_TMPFILE, where the
+// file system has unnamed files), so a process killed while it writes
+// (SIGKILL, the OOM killer) leaves nothing beside the target.
 type File struct {
 	path string // the target
-	tmp  string // the temporary file
+	tmp  string // the temporary file; "" while it is unnamed
+	dir  string // the target's folder, as the kernel finds it
+	base string // the target's name in dir
 
 	mu     sync.Mutex
 	f      *os.File
@@ -76,10 +81,11 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "." + string(filepath.Separator)
 	}
-	var f *os.File
 	var err error
-	for range 10 {
-		tmp := dir + tempName(base, randomSuffix())
+	f := createAnon(dir, target, mode)
+	tmp := ""
+	for i := 0; f == nil && i < 10; i++ {
+		tmp = dir + tempName(base, randomSuffix())
 		// O_EXCL on a fresh random name: the kernel applies the umask to
 		// mode, which CreateTemp's 0600 plus a Chmod would not.
 		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
@@ -99,11 +105,17 @@ func Create(path string) (*File, error) {
 		// An existing file keeps its mode whatever the umask.
 		if err := f.Chmod(mode); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 			f.Close()
-			os.Remove(f.Name())
+			if tmp != "" {
+				os.Remove(tmp)
+			}
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
 			return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 		}
 	}
-	a := &File{path: target, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	a := &File{path: target, tmp: tmp, dir: dir, base: base, f: f, w: bufio.NewWriterSize(f, 1<<20)}
 	pending.Lock()
 	pending.files[a] = struct{}{}
 	pending.Unlock()
@@ -205,14 +217,36 @@ func (a *File) close() error {
 	if err == nil {
 		err = a.f.Sync()
 	}
+	if err == nil && a.tmp == "" {
+		err = a.link()
+	}
 	if cerr := a.f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		a.end()
-		os.Remove(a.tmp)
+		if a.tmp != "" {
+			os.Remove(a.tmp)
+		}
 	}
 	return a.named(err)
+}
+
+// link names the unnamed temporary file, written in full, beside the
+// target (a fresh random name, as Create's), for Commit's rename.
+func (a *File) link() error {
+	var err error
+	for range 10 {
+		tmp := a.dir + tempName(a.base, randomSuffix())
+		if err = linkAnon(a.f, tmp); err == nil {
+			a.tmp = tmp
+			return nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	return &fs.PathError{Op: "write", Path: a.path, Err: err}
 }
 
 // Commit makes the written bytes the file at Name: it flushes and syncs the
@@ -245,6 +279,9 @@ func (a *File) Abort() error {
 	}
 	if !a.closed {
 		a.f.Close()
+	}
+	if a.tmp == "" {
+		return nil // unnamed: gone with its descriptor
 	}
 	if err := os.Remove(a.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -386,6 +423,11 @@ func WriteFile(path string, write func(io.Writer) error) error {
 	}
 	return a.Commit()
 }
+
+// Anonymous says whether Create may start the temporary file unnamed
+// (Linux's O_TMPFILE); tests that watch for the temporary file's name turn
+// it off.
+var Anonymous = true
 
 // nameMax is the longest file name most file systems take (NAME_MAX).
 const nameMax = 255

@@ -1,11 +1,14 @@
 package atomicfile
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -127,7 +130,34 @@ func TestCreateReadOnlyDir(t *testing.T) {
 
 // TestCommitAbort: Abort removes the temporary file, is idempotent and does
 // nothing after Commit; nothing is visible at the target before Commit.
-func TestCommitAbort(t *testing.T) {
+func TestCommitAbort(t *testing.T) { eachKind(t, testCommitAbort) }
+
+// eachKind runs test with the temporary files named from the start and, on
+// Linux, unnamed until Close (Anonymous); anon says which.
+func eachKind(t *testing.T, test func(t *testing.T, anon bool)) {
+	for _, anon := range []bool{false, true} {
+		t.Run(map[bool]string{false: "named", true: "unnamed"}[anon], func(t *testing.T) {
+			if anon && runtime.GOOS != "linux" {
+				t.Skip("unnamed temporary files are Linux's")
+			}
+			saved := Anonymous
+			Anonymous = anon
+			t.Cleanup(func() { Anonymous = saved })
+			test(t, anon)
+		})
+	}
+}
+
+// temps is the number of temporary files a pending File shows in its
+// folder: one when named from the start, none while unnamed.
+func temps(anon bool) int {
+	if anon {
+		return 0
+	}
+	return 1
+}
+
+func testCommitAbort(t *testing.T, anon bool) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.txt")
 	f, err := Create(path)
@@ -137,9 +167,10 @@ func TestCommitAbort(t *testing.T) {
 	if f.Name() != path {
 		t.Errorf("Name %q, want %q", f.Name(), path)
 	}
-	// The temporary file is beside the target, hidden.
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), ".out.txt.tmp-") {
-		t.Errorf("%s holds %v, want one temporary file", dir, ents)
+	// The temporary file is beside the target, hidden (or, unnamed, not
+	// in the folder at all).
+	if ents, _ := os.ReadDir(dir); len(ents) != temps(anon) || len(ents) == 1 && !strings.HasPrefix(ents[0].Name(), ".out.txt.tmp-") {
+		t.Errorf("%s holds %v, want %d temporary files", dir, ents, temps(anon))
 	}
 	io.WriteString(f, "x")
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
@@ -161,6 +192,13 @@ func TestCommitAbort(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(f, "y")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Closed, it waits under its temporary name for the rename.
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), ".out.txt.tmp-") {
+		t.Errorf("%s holds %v after Close, want one temporary file", dir, ents)
+	}
 	if err := f.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +216,9 @@ func TestCommitAbort(t *testing.T) {
 
 // TestAbortAll removes the temporary files of every pending File, as the
 // CLI's signal handler does, and leaves committed files alone.
-func TestAbortAll(t *testing.T) {
+func TestAbortAll(t *testing.T) { eachKind(t, testAbortAll) }
+
+func testAbortAll(t *testing.T, anon bool) {
 	dir := t.TempDir()
 	done, err := Create(filepath.Join(dir, "done.txt"))
 	if err != nil {
@@ -196,8 +236,12 @@ func TestAbortAll(t *testing.T) {
 		io.WriteString(f, name)
 		files = append(files, f)
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 4 {
-		t.Fatalf("%d files before AbortAll, want 4", len(ents))
+	// One closed, waiting for its rename under its temporary name.
+	if err := files[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, want := len(dirNames(t, dir)), 2+2*temps(anon); ents != want {
+		t.Fatalf("%d files before AbortAll, want %d", ents, want)
 	}
 	AbortAll()
 	noTemps(t, dir, "done.txt")
@@ -393,5 +437,61 @@ func TestLongName(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
 		t.Errorf("%d entries left, want the 3 files", len(ents))
+	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestKilledLeavesNothing: a process killed (SIGKILL, the OOM killer) while
+// it writes a file leaves nothing beside the target, where a signal
+// handler cannot remove a temporary file: it left ".out.npy.tmp-..." with
+// what it had written. On Linux the temporary file is unnamed until Close.
+func TestKilledLeavesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("unnamed temporary files are Linux's")
+	}
+	if dir := os.Getenv("ATOMICFILE_KILLED_DIR"); dir != "" {
+		// The child: write, say so, and wait to be killed.
+		f, err := Create(filepath.Join(dir, "out.npy"))
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		io.WriteString(f, strings.Repeat("x", 3<<20)) // past the buffer
+		fmt.Println("written")
+		time.Sleep(time.Minute)
+		os.Exit(1)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledLeavesNothing$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_KILLED_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "written\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child said %q", line)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("a killed writer left %q", names)
 	}
 }
