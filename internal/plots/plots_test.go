@@ -182,3 +182,28 @@ func TestDailyNoSteps(t *testing.T) {
 		t.Errorf("%d pixels of the median's colour left of the legend, want the day-0 point", n)
 	}
 }
+
+// TestChartsSingular: a job of one lane and one step is counted in the
+// singular in the titles and the final chart's axis: they read '1 lane x 1
+// steps' and 'temperature after 1 steps'.
+func TestChartsSingular(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1, 1
+	res := runDaily(t, p)
+	final, err := Final(p, res.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fan, err := Daily(p, daily.Table(p, res.Daily))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{final.Title.Text, fan.Title.Text} {
+		if !strings.Contains(s, "\n1 lane x 1 step: ") {
+			t.Errorf("title %q, want 1 lane x 1 step", s)
+		}
+	}
+	if got, want := final.X.Label.Text, "temperature after 1 step"; got != want {
+		t.Errorf("x label %q, want %q", got, want)
+	}
+}

@@ -23,7 +23,7 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 		Title: "gpusim run",
 		Facts: []string{
 			fmt.Sprintf("Engine: %s on %s", r.Engine, r.device()),
-			fmt.Sprintf("Job: %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g", p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
+			fmt.Sprintf("Job: %s x %s, seed %d: start %g, anchor %g, persistence %g, sigma %g", counted(p.Lanes, "lane"), counted(p.Steps, "step"), p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
 			fmt.Sprintf("Time: %s wall; digest %s", FmtDuration(res.Timing.Wall), r.Digest),
 		},
 	}

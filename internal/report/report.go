@@ -293,6 +293,15 @@ func (r *Report) device() string {
 	return printable(r.Device)
 }
 
+// counted is n with its noun, in the singular for 1: "1 lane", "0 steps",
+// "5000000 lanes".
+func counted[T ~int | ~uint64](n T, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // shardLine says which lanes a shard ran, or is "" for a whole run.
 func (r *Report) shardLine() string {
 	if r.Shard == "" {
@@ -317,8 +326,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "job       %d lanes x %d steps, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
-		p.Lanes, p.Steps, p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
+	fmt.Fprintf(&b, "job       %s x %s, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
+		counted(p.Lanes, "lane"), counted(p.Steps, "step"), p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
 	if sl := r.shardLine(); sl != "" {
 		fmt.Fprintf(&b, "shard     %s\n", sl)
 	}
@@ -367,13 +376,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	if r.Out != "" {
-		fmt.Fprintf(&b, "out       %s (%d lanes)\n", printable(r.Out), p.Lanes)
+		fmt.Fprintf(&b, "out       %s (%s)\n", printable(r.Out), counted(p.Lanes, "lane"))
 	}
 	if r.PathsOut != "" {
-		fmt.Fprintf(&b, "paths     %s (%d lanes x %d steps)\n", printable(r.PathsOut), r.Paths, p.Steps)
+		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", printable(r.PathsOut), counted(r.Paths, "lane"), counted(p.Steps, "step"))
 	}
 	if r.DailyOut != "" {
-		fmt.Fprintf(&b, "daily     %s (%d steps)\n", printable(r.DailyOut), len(r.days))
+		fmt.Fprintf(&b, "daily     %s (%s)\n", printable(r.DailyOut), counted(len(r.days), "step"))
 	}
 	if r.Plot != "" {
 		fmt.Fprintf(&b, "plot      %s\n", printable(r.Plot))
@@ -385,7 +394,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "html      %s\n", printable(r.HTML))
 	}
 	if r.Save != "" {
-		fmt.Fprintf(&b, "saved     %s (part of %d lanes; gpusim merge combines parts)\n", printable(r.Save), r.Summary.Count)
+		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", printable(r.Save), counted(r.Summary.Count, "lane"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
