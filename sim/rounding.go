@@ -181,7 +181,11 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	case r.TestsNothing(sd):
 		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing and are not reported (%s)", r.Std, sd, p.precisionAdvice(sd))
 	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
-		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d lanes; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, lanes)
+		noun := "lanes"
+		if lanes == 1 {
+			noun = "lane"
+		}
+		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, lanes, noun)
 	}
 	return ""
 }

@@ -193,6 +193,8 @@ func TestPrecisionNote(t *testing.T) {
 		{75, 72, 5, 1, 300, 1e5, "standard errors at 100000 lanes; the z-scores allow for it"},
 		{75, 72, 5, 1, 300, 1e7, "standard errors at 10000000 lanes; the z-scores allow for it"},
 		{75, 72, 5, 1, 300, 1e3, ""},
+		// One lane is counted in the singular (it read 'at 1 lanes').
+		{1e30, 1e30, 1e24, 0, 0, 1, "standard errors at 1 lane; the z-scores allow for it"},
 		// The default job is far from it even at a billion lanes.
 		{75, 72, 5, 0, 0, 1e9, ""},
 		// What to change depends on what makes rounding swamp the sd:
