@@ -28,6 +28,10 @@ type Day struct {
 	// Quantiles at Levels, interpolated in the step's sim.DailyBins-bin
 	// histogram and clamped to the step's sample range.
 	Quantiles []float64
+	// OneValue says that every lane holds one value after Step steps
+	// (Count > 0 and min = max, as without noise): the clamped quantiles
+	// are that value, exact.
+	OneValue bool
 	// Rounding bounds how far float32 rounding can move Mean and Std from
 	// the exact moments (sim.Params.Rounding); the z-scores allow for it.
 	Rounding sim.Rounding
@@ -78,6 +82,7 @@ func Table(p sim.Params, summaries []*sim.Summary) []Day {
 			}
 			d.Quantiles[j] = x
 		}
+		d.OneValue = s.Count > 0 && s.Min == s.Max
 		days[i] = d
 	}
 	return days

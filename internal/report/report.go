@@ -81,6 +81,11 @@ type Report struct {
 	quantiles, exactQuantiles []float64
 	wall                      time.Duration
 	days                      []daily.Day
+
+	// oneValue says that every lane ends at one value (min = max): the
+	// clamped quantiles are that value, exact (Summary.QuantilesExact, as
+	// from every lane's final with --out).
+	oneValue bool
 }
 
 // DailyJSON is one step of --daily in the JSON report.
@@ -200,6 +205,9 @@ func New(res *sim.Result, requested string) *Report {
 	law := res.Params.Law(res.Params.Steps)
 	r.Analytic.Mean, r.Analytic.Std = law.Mu, law.Sigma
 	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
+	if s.Count > 0 && s.Min == s.Max {
+		r.oneValue, r.Summary.QuantilesExact = true, true
+	}
 	for i, q := range r.quantiles {
 		// Interpolating in a histogram bin can land outside the sample's
 		// range; no quantile of the sample does.
@@ -360,11 +368,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	for i, q := range sim.QuantileLevels {
 		row(sim.QuantileName(q), f(r.quantiles[i]), f(r.exactQuantiles[i]), "")
 	}
-	if r.Summary.QuantilesExact {
+	switch {
+	case r.Summary.Count == 0:
+		b.WriteString("(simulated quantiles: none, the shard has no lanes)\n")
+	case r.oneValue:
+		b.WriteString("(simulated quantiles: exact, every lane ends at one value)\n")
+	case r.Summary.QuantilesExact:
 		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")
-	} else if r.Shard != "" || r.Merged != nil {
+	case r.Shard != "" || r.Merged != nil:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram)\n", sim.HistBins)
-	} else {
+	default:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
 	}
 	if r.Daily != nil {
@@ -425,7 +438,25 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		rows = append(rows, row)
 	}
 	writeColumns(b, rows)
-	fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms", sim.DailyBins)
+	var empty, one int
+	for _, d := range r.days {
+		switch {
+		case d.Count == 0:
+			empty++
+		case d.OneValue:
+			one++
+		}
+	}
+	switch {
+	case empty == len(r.days):
+		b.WriteString("(quantiles: none, the shard has no lanes")
+	case empty+one == len(r.days):
+		b.WriteString("(quantiles exact: every lane holds one value each day")
+	case one > 0:
+		fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms, exact on the days every lane holds one value", sim.DailyBins)
+	default:
+		fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms", sim.DailyBins)
+	}
 	if k > 1 {
 		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
 	}
