@@ -48,12 +48,8 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	}
 	quant := htmlreport.Table{Caption: "Quantiles", Left: 1, Header: []string{"quantile", "simulated", "normal"}}
 	for _, q := range sim.QuantileLevels {
-		sq, ok := r.Summary.Quantiles[sim.QuantileName(q)]
-		cell := "-"
-		if ok {
-			cell = f(sq)
-		}
-		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), cell, f(sim.LawQuantile(law, q))})
+		sq := float64(r.Summary.Quantiles[sim.QuantileName(q)]) // NaN, "-", for a shard without lanes
+		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), f(sq), f(sim.LawQuantile(law, q))})
 	}
 	sec := htmlreport.Section{Heading: "Summary", Tables: []htmlreport.Table{summary, quant}}
 	charts, err := runCharts(p, res, days)

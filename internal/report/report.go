@@ -29,13 +29,13 @@ type Report struct {
 	Math    string     `json:"math"`
 	Params  sim.Params `json:"params"`
 	Summary struct {
-		Count          uint64             `json:"count"`
-		Mean           jsonFloat          `json:"mean"`
-		Std            jsonFloat          `json:"std"`
-		Min            jsonFloat32        `json:"min"`
-		Max            jsonFloat32        `json:"max"`
-		Quantiles      map[string]float64 `json:"quantiles"`
-		QuantilesExact bool               `json:"quantiles_exact"`
+		Count          uint64               `json:"count"`
+		Mean           jsonFloat            `json:"mean"`
+		Std            jsonFloat            `json:"std"`
+		Min            jsonFloat32          `json:"min"`
+		Max            jsonFloat32          `json:"max"`
+		Quantiles      map[string]jsonFloat `json:"quantiles"`
+		QuantilesExact bool                 `json:"quantiles_exact"`
 	} `json:"summary"`
 	Analytic struct {
 		Mean      float64            `json:"mean"`
@@ -212,15 +212,18 @@ func New(res *sim.Result, requested string) *Report {
 		// Interpolating in a histogram bin can land outside the sample's
 		// range; no quantile of the sample does.
 		r.quantiles[i] = min(max(q, float64(s.Min)), float64(s.Max))
+		if s.Count == 0 {
+			// A shard without lanes has none: null, as its mean, min
+			// and max and its days' quantiles.
+			r.quantiles[i] = math.NaN()
+		}
 	}
-	r.Summary.Quantiles = map[string]float64{}
+	r.Summary.Quantiles = map[string]jsonFloat{}
 	r.Analytic.Quantiles = map[string]float64{}
 	for i, q := range sim.QuantileLevels {
 		e := sim.LawQuantile(law, q)
 		r.exactQuantiles = append(r.exactQuantiles, e)
-		if s.Count > 0 { // a shard without lanes has none
-			r.Summary.Quantiles[sim.QuantileName(q)] = r.quantiles[i]
-		}
+		r.Summary.Quantiles[sim.QuantileName(q)] = jsonFloat(r.quantiles[i])
 		r.Analytic.Quantiles[sim.QuantileName(q)] = e
 	}
 
