@@ -30,26 +30,24 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	if sl := r.shardLine(); sl != "" {
 		page.Facts = append(page.Facts, "Shard: "+sl)
 	}
-	f := func(x float64) string { return num(x, 4) }
-	law := p.Law(p.Steps)
-	// The text report's values: no mean for a shard without lanes, and
-	// z-scores that allow for float32 rounding (undefined where it hides
-	// the noise), not the raw summary's.
-	s := r.Summary
+	// The text report's values: no mean for a shard without lanes, zeros
+	// in e-notation beside values in it, and z-scores that allow for
+	// float32 rounding (undefined where it hides the noise), not the raw
+	// summary's.
+	cells := r.summaryCells()
 	summary := htmlreport.Table{Caption: "Final temperatures against the exact law", Left: 1,
 		Header: []string{"", "simulated", "exact", "z"},
 		Rows: [][]string{
-			{"mean", f(float64(s.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean)},
-			{"std", f(float64(s.Std)), f(r.Analytic.Std), fz(r.Z.Std)},
-			{"min", f(float64(s.Min)), "", ""},
-			{"max", f(float64(s.Max)), "", ""},
+			{"mean", cells[0][0], cells[0][1], fz(r.Z.Mean)},
+			{"std", cells[1][0], cells[1][1], fz(r.Z.Std)},
+			{"min", cells[2][0], "", ""},
+			{"max", cells[3][0], "", ""},
 		},
 		Notes: []string{"z: the difference in sampling standard deviations of the statistic (the exact law is the model's normal distribution after the last step)"},
 	}
 	quant := htmlreport.Table{Caption: "Quantiles", Left: 1, Header: []string{"quantile", "simulated", "normal"}}
-	for _, q := range sim.QuantileLevels {
-		sq := float64(r.Summary.Quantiles[sim.QuantileName(q)]) // NaN, "-", for a shard without lanes
-		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), f(sq), f(sim.LawQuantile(law, q))})
+	for i, q := range sim.QuantileLevels {
+		quant.Rows = append(quant.Rows, []string{sim.QuantileName(q), cells[4+i][0], cells[4+i][1]})
 	}
 	sec := htmlreport.Section{Heading: "Summary", Tables: []htmlreport.Table{summary, quant}}
 	charts, err := runCharts(p, res, days)

@@ -359,17 +359,17 @@ func (r *Report) WriteText(w io.Writer) error {
 		line := fmt.Sprintf("%-8s %13s %13s %7s", name, sim, exact, z)
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	f := func(x float64) string { return num(x, 4) }
+	cells := r.summaryCells()
 	b.WriteString("\n")
 	row("", "simulated", "exact", "z")
-	row("mean", f(float64(r.Summary.Mean)), f(r.Analytic.Mean), fz(r.Z.Mean))
-	row("std", f(float64(r.Summary.Std)), f(r.Analytic.Std), fz(r.Z.Std))
-	row("min", f(float64(r.Summary.Min)), "", "")
-	row("max", f(float64(r.Summary.Max)), "", "")
+	row("mean", cells[0][0], cells[0][1], fz(r.Z.Mean))
+	row("std", cells[1][0], cells[1][1], fz(r.Z.Std))
+	row("min", cells[2][0], "", "")
+	row("max", cells[3][0], "", "")
 	b.WriteString("\n")
 	row("quantile", "simulated", "normal", "")
 	for i, q := range sim.QuantileLevels {
-		row(sim.QuantileName(q), f(r.quantiles[i]), f(r.exactQuantiles[i]), "")
+		row(sim.QuantileName(q), cells[4+i][0], cells[4+i][1], "")
 	}
 	switch {
 	case r.Summary.Count == 0:
@@ -416,6 +416,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
+// summaryCells are the summary table's numbers, text and HTML alike: the
+// rows mean, std, min, max and the quantiles, each the simulated value
+// beside the exact one it is compared with (min and max have none),
+// formatted by numTable with 4 decimals.
+func (r *Report) summaryCells() [][]string {
+	rows := [][]float64{
+		{float64(r.Summary.Mean), r.Analytic.Mean},
+		{float64(r.Summary.Std), r.Analytic.Std},
+		{float64(r.Summary.Min)},
+		{float64(r.Summary.Max)},
+	}
+	for i := range sim.QuantileLevels {
+		rows = append(rows, []float64{r.quantiles[i], r.exactQuantiles[i]})
+	}
+	return numTable(rows, []int{4, 4}, []int{1, 0})
+}
+
 // dailyRows is how many days the text report's per-day table shows at most.
 const dailyRows = 24
 
@@ -432,13 +449,19 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		rows[0] = append(rows[0], daily.LevelName(q))
 	}
 	idx, k := daily.Sample(len(r.days), dailyRows)
+	var nums [][]float64
+	// mean, exact, std, exact (each compared with its neighbour), then the
+	// quantiles
+	dec, pair := []int{3, 3, 3, 3}, []int{1, 0, 3, 2}
+	for range daily.Levels {
+		dec, pair = append(dec, 2), append(pair, -1)
+	}
 	for _, i := range idx {
 		d := r.days[i]
-		row := []string{strconv.Itoa(d.Step), f3(d.Mean), f3(d.ExactMean), f3(d.Std), f3(d.ExactStd)}
-		for _, q := range d.Quantiles {
-			row = append(row, num(q, 2))
-		}
-		rows = append(rows, row)
+		nums = append(nums, append([]float64{d.Mean, d.ExactMean, d.Std, d.ExactStd}, d.Quantiles...))
+	}
+	for j, cells := range numTable(nums, dec, pair) {
+		rows = append(rows, append([]string{strconv.Itoa(r.days[idx[j]].Step)}, cells...))
 	}
 	writeColumns(b, rows)
 	var empty, one int
@@ -465,8 +488,6 @@ func (r *Report) writeDaily(b *strings.Builder) {
 	}
 	b.WriteString(")\n")
 }
-
-func f3(x float64) string { return num(x, 3) }
 
 // writeColumns writes rows as a table: the first column left-aligned, the
 // others right-aligned, each as wide as its widest cell, two spaces apart.
@@ -497,14 +518,47 @@ func writeColumns(b *strings.Builder, rows [][]string) {
 // significant digits in e-notation, so a table stays readable at any
 // magnitude (1e36 or 1e-45 as well as 72). NaN and infinities are "-".
 func num(x float64, dec int) string {
-	a := math.Abs(x)
 	switch {
 	case math.IsNaN(x) || math.IsInf(x, 0):
 		return "-"
-	case a == 0 || (a < 1e8 && a >= math.Pow(10, -float64(dec)+1)):
-		return strconv.FormatFloat(x, 'f', dec, 64)
+	case sci(x, dec):
+		return strconv.FormatFloat(x, 'e', dec+2, 64)
 	}
-	return strconv.FormatFloat(x, 'e', dec+2, 64)
+	return strconv.FormatFloat(x, 'f', dec, 64)
+}
+
+// sci says whether num writes x in e-notation: a finite nonzero x of more
+// than eight digits before the point, or one that dec decimals would show
+// as 0.
+func sci(x float64, dec int) bool {
+	a := math.Abs(x)
+	return a != 0 && !math.IsNaN(x) && !math.IsInf(x, 0) && (a >= 1e8 || a < math.Pow(10, -float64(dec)+1))
+}
+
+// numTable formats a table's numbers with num, column j with dec[j]
+// decimals (a row may stop short of the last columns), but writes a zero in
+// e-notation where another value of its column, or the value of column
+// pair[j] in its row that it is compared with (-1: none), is in e-notation:
+// an exact mean of 0 read 0.0000 beside a mean of 4.417671e-08, and a std
+// of 0 0.0000 under a mean of 1.000000e+30.
+func numTable(rows [][]float64, dec, pair []int) [][]string {
+	colSci := make([]bool, len(dec))
+	for _, row := range rows {
+		for j, x := range row {
+			colSci[j] = colSci[j] || sci(x, dec[j])
+		}
+	}
+	cells := make([][]string, len(rows))
+	for i, row := range rows {
+		for j, x := range row {
+			c := num(x, dec[j])
+			if k := pair[j]; x == 0 && (colSci[j] || k >= 0 && k < len(row) && sci(row[k], dec[k])) {
+				c = strconv.FormatFloat(x, 'e', dec[j]+2, 64)
+			}
+			cells[i] = append(cells[i], c)
+		}
+	}
+	return cells
 }
 
 // ordinal is 2nd, 3rd, 4th, 11th, 21st, ...

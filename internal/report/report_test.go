@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -40,6 +41,37 @@ func TestFmtSeconds(t *testing.T) {
 	for s, want := range map[float64]string{0.5: "500.0 ms", 2: "2.000 s", 1.84e10: "1.84e+10 s"} {
 		if got := fmtSeconds(s); got != want {
 			t.Errorf("fmtSeconds(%g) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestNumTable: a zero is written in e-notation where its column, or the
+// value it is compared with, is: an exact mean of 0 read 0.0000 beside a
+// mean of 4.417671e-08, and a std of 0 0.0000 under a mean of 1e30.
+func TestNumTable(t *testing.T) {
+	summary, daily := []int{1, 0}, []int{1, 0, 3, 2, -1}
+	for _, c := range []struct {
+		rows      [][]float64
+		dec, pair []int
+		want      [][]string
+	}{
+		{[][]float64{{4.417671e-08, 0}, {1.081764e-06, 1.145644e-06}, {-3.4e-06}}, []int{4, 4}, summary,
+			[][]string{{"4.417671e-08", "0.000000e+00"}, {"1.081764e-06", "1.145644e-06"}, {"-3.400000e-06"}}},
+		{[][]float64{{1e30, 1e30}, {0, 0}, {1e30}}, []int{4, 4}, summary,
+			[][]string{{"1.000000e+30", "1.000000e+30"}, {"0.000000e+00", "0.000000e+00"}, {"1.000000e+30"}}},
+		{[][]float64{{0.0123, 0}, {5.7, 5.77}}, []int{4, 4}, summary,
+			[][]string{{"0.0123", "0.0000"}, {"5.7000", "5.7700"}}},
+		{[][]float64{{75, 75}, {0, 0}, {75}}, []int{4, 4}, summary,
+			[][]string{{"75.0000", "75.0000"}, {"0.0000", "0.0000"}, {"75.0000"}}},
+		// --daily: the mean beside its exact value, the std beside its.
+		{[][]float64{{4.01125e-09, 0, 9.91662e-07, 1e-06, -1.6354e-06}}, []int{3, 3, 3, 3, 2}, daily,
+			[][]string{{"4.01125e-09", "0.00000e+00", "9.91662e-07", "1.00000e-06", "-1.6354e-06"}}},
+		{[][]float64{{5e29, 5e29, 0, 1, 5e29}, {0.27, 0.197, 0.999, 1.155, 0}}, []int{3, 3, 3, 3, 2}, daily,
+			[][]string{{"5.00000e+29", "5.00000e+29", "0.000", "1.000", "5.0000e+29"}, {"0.270", "0.197", "0.999", "1.155", "0.0000e+00"}}},
+	} {
+		got := numTable(c.rows, c.dec, c.pair)
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("numTable(%v) = %q, want %q", c.rows, got, c.want)
 		}
 	}
 }
