@@ -211,7 +211,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
 	}
 	if simdEst < deviceStartupFloor {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g lane-steps): simd finishes it on its %s path (about %.2g s) before a device could start", work, simdPath(), simdEst.Seconds())}, nil
+		noun := "lane-steps"
+		if work == 1 {
+			noun = "lane-step"
+		}
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g %s): simd finishes it on its %s path (about %.2g s) before a device could start", work, noun, simdPath(), simdEst.Seconds())}, nil
 	}
 	dev, err := DeviceEntry()
 	if err != nil {
