@@ -15,6 +15,25 @@ import (
 // memory but not under the limit dies with Go's "fatal error: out of
 // memory", leaving its temporary files.
 func addressRoom() (uint64, bool) {
+	limit, mapped, limited := addressSpace()
+	if !limited || mapped >= limit {
+		return 0, limited
+	}
+	return limit - mapped, true
+}
+
+// addressSpace returns the process's RLIMIT_AS and VmSize, and whether a
+// limit is set.
+func addressSpace() (limit, mapped uint64, limited bool) {
+	limit, limited = rlimitAS()
+	if !limited {
+		return 0, 0, false
+	}
+	return limit, vmSize(), true
+}
+
+// rlimitAS is the soft RLIMIT_AS, and whether one is set; tests replace it.
+var rlimitAS = func() (uint64, bool) {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil {
 		return 0, false
@@ -25,11 +44,7 @@ func addressRoom() (uint64, bool) {
 	if limit >= 1<<62 {
 		return 0, false
 	}
-	mapped := vmSize()
-	if mapped >= limit {
-		return 0, true
-	}
-	return limit - mapped, true
+	return limit, true
 }
 
 // vmSize is the process's mapped address space in bytes, 0 when unknown.

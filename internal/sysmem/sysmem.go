@@ -34,6 +34,13 @@ func Available() (n uint64, ok bool) {
 	return n, ok
 }
 
+// AddressSpace returns the process's address-space limit (RLIMIT_AS, set
+// with ulimit -v) and the address space it has mapped (VmSize of
+// /proc/self/status, 0 when unknown), and whether a limit is set. What is
+// left, limit less mapped, is what mmap can still give: Go's heap, a
+// thread's stack, a library loaded at run time (an OpenCL driver).
+func AddressSpace() (limit, mapped uint64, limited bool) { return addressSpace() }
+
 func memAvailable() (uint64, bool) {
 	b, err := os.ReadFile(meminfo)
 	if err != nil {
