@@ -62,3 +62,13 @@ func UserEvent(ctx *Context) (*Event, func(status int32) error, error) {
 	e := newEvent(ev)
 	return e, func(status int32) error { return check("clSetUserEventStatus", setFn(e.h.Load(), status)) }, nil
 }
+
+// FakeAddressSpace makes Load and the hints see an address-space limit of
+// limit bytes with mapped bytes mapped (none when limit is 0) on cpus
+// CPUs, until the test ends.
+func FakeAddressSpace(t interface{ Cleanup(func()) }, limit, mapped uint64, cpus int) {
+	oldA, oldN := addressSpace, numCPU
+	t.Cleanup(func() { addressSpace, numCPU = oldA, oldN })
+	addressSpace = func() (uint64, uint64, bool) { return limit, mapped, limit != 0 }
+	numCPU = func() int { return cpus }
+}

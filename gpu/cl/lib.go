@@ -133,6 +133,9 @@ func load() error {
 	if err := poclAborts(); err != nil {
 		return err
 	}
+	if err := addressSpaceShort(); err != nil {
+		return err
+	}
 	var tried []string
 	if p := vendorsProblem(); p != "" {
 		tried = append(tried, p)

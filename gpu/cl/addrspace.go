@@ -1,0 +1,86 @@
+package cl
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/gpusim/gpusim/internal/sysmem"
+)
+
+// ErrAddressSpace matches Load's error where the process's address-space
+// limit (RLIMIT_AS, ulimit -v) leaves too little room to load a driver and
+// open a device, checked before any library is opened. The driver may well be installed: it matches
+// ErrEnvironment, not ErrNoLibrary or ErrNoPlatform.
+var ErrAddressSpace = fmt.Errorf("%w: too little address space under ulimit -v", ErrEnvironment)
+
+// Test hooks: the limit and what is mapped (sysmem.AddressSpace), and the
+// CPU count the estimate scales with.
+var (
+	addressSpace = sysmem.AddressSpace
+	numCPU       = runtime.NumCPU
+)
+
+// The address space that loading an OpenCL driver and opening a device add
+// to the process: driverBaseBytes plus driverPerCPUBytes for each CPU.
+// Measured with pocl 3.1 (LLVM 15) on this project's 2-CPU VM, in VmSize:
+// gpusim maps 1.62-1.76 GB before the load (mostly the Go runtime's
+// reservations and its threads'), and 2.17-2.23 GB with a device open and
+// a run under way, 9 threads: +0.48 GB. Of that, dlopen maps 0.31 GB of
+// libraries (libLLVM, libclang-cpp, ICU, z3 and pocl itself), then pocl's
+// CPU device starts a worker thread per CPU, each with an 8 MiB stack and
+// a 64 MiB glibc malloc arena (glibc makes up to 8 per CPU): 156 MB for
+// two. So 320 MiB (the libraries, the compiled kernel's shared object and
+// the Go threads that call the driver) plus 72 MiB per CPU: 487 MB on two
+// CPUs, 5.2 GB on 64. With this much left at the load, runs were
+// reliable: under ulimit -v 2200000 (2.25 GB) 0.57-0.64 GB were left;
+// under 1900000, with 0.26-0.33 GB left, pocl loaded and some runs
+// aborted in pthread_create ("fakecgo: pthread_create failed: 11") or
+// died of Go's "fatal error: runtime: cannot allocate memory" after
+// clGetDeviceIDs failed (CL_OUT_OF_HOST_MEMORY) and auto fell back to
+// simd. (Under some lower limits, 1.2 and 1.3 GB here, Go's runtime fails
+// to start its own threads before any of gpusim runs, OpenCL or not.)
+// pocl is the smallest of the drivers: NVIDIA's reserves far more address
+// space.
+const (
+	driverBaseBytes   = 320 << 20
+	driverPerCPUBytes = 72 << 20
+)
+
+// DriverAddressSpace is the address space Load expects loading a driver
+// and opening a device to take on this machine.
+func DriverAddressSpace() uint64 {
+	return driverBaseBytes + driverPerCPUBytes*uint64(max(numCPU(), 1))
+}
+
+// addressSpaceShort returns the error that stands in for loading OpenCL
+// when an address-space limit leaves less room than DriverAddressSpace, or
+// nil: a driver loaded there leaves no room for the threads that Go and
+// the driver start next, and the process aborts in C (pthread_create), where
+// no recover() reaches.
+func addressSpaceShort() error {
+	limit, mapped, limited := addressSpace()
+	if !limited {
+		return nil
+	}
+	room := uint64(0)
+	if mapped < limit {
+		room = limit - mapped
+	}
+	need := DriverAddressSpace()
+	if room >= need {
+		return nil
+	}
+	return &UnavailableError{Kind: ErrAddressSpace,
+		Cause: fmt.Sprintf("OpenCL not loaded: the address-space limit (ulimit -v %d, %s) leaves %s, and loading a driver and opening a device takes about %s here (%d CPUs)",
+			limit>>10, gb(limit), gb(room), gb(need), max(numCPU(), 1)),
+		Hint: fmt.Sprintf("raise the limit by more than %s (Go's runtime and threads take more of a higher limit) or lift it (ulimit -v unlimited); or use a CPU engine (--engine simd), which runs without OpenCL",
+			gb(need-room))}
+}
+
+// gb formats a byte count in GB or MB, three digits.
+func gb(n uint64) string {
+	if n >= 1e9 {
+		return fmt.Sprintf("%.3g GB", float64(n)/1e9)
+	}
+	return fmt.Sprintf("%.3g MB", float64(n)/1e6)
+}

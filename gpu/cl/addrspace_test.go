@@ -1,0 +1,60 @@
+package cl_test
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// TestAddressSpaceShort: under an address-space limit (ulimit -v) that
+// leaves less room than a driver takes, Load opens no library and says
+// why: loading pocl there aborted the process in pthread_create (exit 2,
+// a goroutine dump), or failed with a hint to install the driver that was
+// there. The limit is injected (1.3 GB, 1.296 GB of it mapped, 2 CPUs), so
+// the child loads nothing for real; with room enough, Load goes on.
+func TestAddressSpaceShort(t *testing.T) {
+	switch os.Getenv(envChild) {
+	case "short":
+		cl.FakeAddressSpace(t, 1300000<<10, 1296372<<10, 2)
+		err := cl.Load()
+		if !errors.Is(err, cl.ErrAddressSpace) || !errors.Is(err, cl.ErrEnvironment) || errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) {
+			t.Fatalf("Load() = %v, want an error matching ErrAddressSpace and ErrEnvironment only", err)
+		}
+		want := "OpenCL not loaded: the address-space limit (ulimit -v 1300000, 1.33 GB) leaves 3.72 MB, and loading a driver and opening a device takes about 487 MB here (2 CPUs)"
+		if err.Error() != want {
+			t.Errorf("Load() = %q, want %q", err, want)
+		}
+		if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 483 MB") || !strings.Contains(h, "ulimit -v unlimited") || !strings.Contains(h, "--engine simd") {
+			t.Errorf("hint %q does not say how to proceed", h)
+		}
+		if maps, _ := os.ReadFile("/proc/self/maps"); strings.Contains(string(maps), "OpenCL") || strings.Contains(string(maps), "pocl") {
+			t.Errorf("a library was loaded:\n%s", maps)
+		}
+		return
+	case "roomy":
+		cl.FakeAddressSpace(t, 8<<30, 1<<30, 2)
+		if err := cl.Load(); errors.Is(err, cl.ErrAddressSpace) {
+			t.Fatalf("Load() with 7 GiB left = %v", err)
+		}
+		return
+	}
+	runChild(t, "TestAddressSpaceShort", "short")
+	runChild(t, "TestAddressSpaceShort", "roomy")
+}
+
+// TestAddressSpaceScales: the estimate grows with the CPUs (a worker
+// thread each, with its stack and malloc arena), so a limit that leaves
+// room on 2 CPUs does not on 64.
+func TestAddressSpaceScales(t *testing.T) {
+	cl.FakeAddressSpace(t, 0, 0, 2)
+	if got := cl.DriverAddressSpace(); got != 464<<20 {
+		t.Errorf("2 CPUs: %d bytes, want %d", got, 464<<20)
+	}
+	cl.FakeAddressSpace(t, 0, 0, 64)
+	if got := cl.DriverAddressSpace(); got != (320+64*72)<<20 {
+		t.Errorf("64 CPUs: %d bytes, want %d", got, (320+64*72)<<20)
+	}
+}
