@@ -235,8 +235,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	enum := time.Since(t0) // loading the driver, which the job's process pays too
 	if err != nil {
 		why := "failed"
-		if dev.Absent(err) {
+		switch {
+		case dev.Absent(err):
 			why = "is not here"
+		case dev.NotLoaded != nil && dev.NotLoaded(err):
+			why = "is not loaded"
 		}
 		o.note("%s %s (%s): running on simd", dev.Name, why, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
@@ -582,6 +585,12 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, Choice{}, context.Cause(ctx)
+		}
+		if dev.NotLoaded != nil && dev.NotLoaded(err) {
+			// Not loaded in this process (under its ulimit -v): the
+			// calibration stands for runs with room.
+			o.note("%s is not loaded (%s): running on simd", dev.Name, firstLine(err))
+			return simd, Choice{Engine: "simd", Reason: dev.Name + " is not loaded"}, nil
 		}
 		// The machine changed since it was measured (a device gone, a
 		// driver broken): the next run measures again rather than

@@ -109,6 +109,11 @@ type Entry struct {
 	// Absent reports whether an error of Open or Devices means the engine's
 	// hardware or driver is not here at all, rather than broken.
 	Absent func(error) bool
+	// NotLoaded, when set, reports whether an error of Open or Devices
+	// means the engine's driver was not loaded in this process, which has
+	// no room for it (an address-space limit, ulimit -v): auto runs on
+	// simd, and keeps a calibration taken where it had room.
+	NotLoaded func(error) bool
 	// Hint, when set, suggests a fix for one of the engine's errors, or "".
 	Hint func(error) string
 	// Notes, when set, returns the remarks the engine has collected.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -734,6 +735,43 @@ func TestAutoCalibratedDeviceGone(t *testing.T) {
 	}
 	if n := Observe(ch, 200*time.Millisecond); n != "" {
 		t.Errorf("Observe after the fall-back noted %q", n)
+	}
+}
+
+// TestAutoNotLoaded: an OpenCL that Load refused to load under ulimit -v
+// (cl.ErrAddressSpace) is a one-line note, "opencl is not loaded (...)",
+// and simd runs the job; a calibration taken where the driver had room
+// is kept for the runs that have it (it was dropped as a device gone).
+func TestAutoNotLoaded(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	short := &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "OpenCL not loaded: the address-space limit (ulimit -v 1300000, 1.33 GB) leaves 3.72 MB"}
+	dev := openCLEntry
+	dev.Open = func(context.Context, Options) (sim.Engine, error) { return nil, short }
+	dev.Devices = func() ([]Device, error) { return nil, short }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	var notes []string
+	o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
+	check := func(what string) {
+		t.Helper()
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		want := "opencl is not loaded (" + short.Cause + "): running on simd"
+		if ch.Engine != "simd" || len(notes) != 1 || notes[0] != want {
+			t.Errorf("%s: %s, notes %q; want simd and %q", what, ch.Engine, notes, want)
+		}
+		notes = nil
+	}
+	check("measuring")
+	key := calibrationKey(o)
+	storeCalibration(key, calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "pocl", cost: cost{Ns: 1e-3}}}})
+	check("calibrated")
+	if _, ok := loadCalibration(key); !ok {
+		t.Errorf("the calibration was dropped")
 	}
 }
 

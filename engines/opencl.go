@@ -35,9 +35,10 @@ var openCLEntry = Entry{
 	Absent: func(err error) bool {
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
-	Hint:     openCLHint,
-	Notes:    gpu.Notes,
-	SelfTest: openCLSelfTests,
+	NotLoaded: func(err error) bool { return errors.Is(err, cl.ErrAddressSpace) },
+	Hint:      openCLHint,
+	Notes:     gpu.Notes,
+	SelfTest:  openCLSelfTests,
 	ProgramFile: func(o Options, index int) string {
 		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
 	},
