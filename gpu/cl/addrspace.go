@@ -3,13 +3,15 @@ package cl
 import (
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
 // ErrAddressSpace matches Load's error where the process's address-space
 // limit (RLIMIT_AS, ulimit -v) leaves too little room to load a driver and
-// open a device, checked before any library is opened. The driver may well be installed: it matches
+// open a device, checked before any library is opened, or where a load
+// failed for want of it. The driver may well be installed: it matches
 // ErrEnvironment, not ErrNoLibrary or ErrNoPlatform.
 var ErrAddressSpace = fmt.Errorf("%w: too little address space under ulimit -v", ErrEnvironment)
 
@@ -40,7 +42,8 @@ var (
 // simd. (Under some lower limits, 1.2 and 1.3 GB here, Go's runtime fails
 // to start its own threads before any of gpusim runs, OpenCL or not.)
 // pocl is the smallest of the drivers: NVIDIA's reserves far more address
-// space.
+// space, and a load that fails under a limit anyway says so
+// (addressSpaceHint).
 const (
 	driverBaseBytes   = 320 << 20
 	driverPerCPUBytes = 72 << 20
@@ -75,6 +78,30 @@ func addressSpaceShort() error {
 			limit>>10, gb(limit), gb(room), gb(need), max(numCPU(), 1)),
 		Hint: fmt.Sprintf("raise the limit by more than %s (Go's runtime and threads take more of a higher limit) or lift it (ulimit -v unlimited); or use a CPU engine (--engine simd), which runs without OpenCL",
 			gb(need-room))}
+}
+
+// addressSpaceHint is the hint for a load or a driver's call that ran out
+// of memory (ENOMEM, a segment that could not be mapped,
+// CL_OUT_OF_HOST_MEMORY) where an address-space limit is set, which is the
+// likely cause: it names the limit and what is left, after what (a
+// sentence's start, or ""). "" without a limit.
+func addressSpaceHint(what string) string {
+	limit, mapped, limited := addressSpace()
+	if !limited {
+		return ""
+	}
+	room := uint64(0)
+	if mapped < limit {
+		room = limit - mapped
+	}
+	return fmt.Sprintf("%sthe address-space limit (ulimit -v %d, %s; %s left) is the likely cause: OpenCL takes about %s of address space here; raise the limit or lift it (ulimit -v unlimited), or use a CPU engine (--engine simd), which runs without OpenCL",
+		what, limit>>10, gb(limit), gb(room), gb(DriverAddressSpace()))
+}
+
+// outOfMemory reports whether a dynamic loader's message says it ran out
+// of address space.
+func outOfMemory(msg string) bool {
+	return strings.Contains(msg, "Cannot allocate memory") || strings.Contains(msg, "failed to map segment")
 }
 
 // gb formats a byte count in GB or MB, three digits.

@@ -58,3 +58,22 @@ func TestAddressSpaceScales(t *testing.T) {
 		t.Errorf("64 CPUs: %d bytes, want %d", got, (320+64*72)<<20)
 	}
 }
+
+// TestOutOfHostMemoryHint: CL_OUT_OF_HOST_MEMORY under an address-space
+// limit names the limit (clGetDeviceIDs failed so under ulimit -v 1900000,
+// and the advice was to lower the chunk size); without one the
+// advice stands.
+func TestOutOfHostMemoryHint(t *testing.T) {
+	err := &cl.Error{Code: -6, Op: "clGetDeviceIDs"}
+	cl.FakeAddressSpace(t, 0, 0, 2)
+	if h := err.Hint(); !strings.Contains(h, "chunk size") {
+		t.Errorf("no limit: hint %q", h)
+	}
+	cl.FakeAddressSpace(t, 1600000<<10, 1500000<<10, 2)
+	h := cl.HintFor(err)
+	for _, w := range []string{"ulimit -v 1600000", "1.64 GB", "102 MB left", "is the likely cause", "ulimit -v unlimited", "--engine simd"} {
+		if !strings.Contains(h, w) {
+			t.Errorf("hint %q lacks %q", h, w)
+		}
+	}
+}

@@ -22,8 +22,18 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Code == e.Code && (t.Op == "" || t.Op == e.Op)
 }
 
-// Hint returns advice for the status code, or "" if there is none.
-func (e *Error) Hint() string { return statusHints[e.Code] }
+// Hint returns advice for the status code, or "" if there is none. A
+// driver out of host memory under an address-space limit (ulimit -v) is
+// told of the limit: clGetDeviceIDs failed so under ulimit -v 1900000, where
+// the advice was to lower the chunk size.
+func (e *Error) Hint() string {
+	if e.Code == codeOutOfHostMemory {
+		if h := addressSpaceHint("the driver ran out of host memory; "); h != "" {
+			return h
+		}
+	}
+	return statusHints[e.Code]
+}
 
 // BuildError is a failed clBuildProgram together with the compiler log.
 type BuildError struct {
@@ -56,6 +66,7 @@ func StatusName(code int32) string {
 }
 
 const (
+	codeOutOfHostMemory  = -6
 	codeExecStatusError  = -14
 	codeInvalidValue     = -30
 	codePlatformNotFound = -1001

@@ -180,6 +180,14 @@ func load() error {
 		loadNotes.Unlock()
 		return nil
 	}
+	if slices.ContainsFunc(tried, outOfMemory) {
+		// A driver that could not be mapped under ulimit -v is there:
+		// the fix is the limit, not an install.
+		if h := addressSpaceHint("the driver is there but could not be mapped: "); h != "" {
+			return &UnavailableError{Kind: ErrAddressSpace,
+				Cause: "OpenCL not loaded: out of address space (tried " + strings.Join(tried, "; ") + ")", Hint: h}
+		}
+	}
 	if noPlatform != "" {
 		return &UnavailableError{Kind: ErrNoPlatform,
 			Cause: fmt.Sprintf("no OpenCL platform: %s loaded but found no driver (tried %s)", noPlatform, strings.Join(tried, "; ")),
