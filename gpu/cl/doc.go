@@ -21,8 +21,11 @@
 // cannot load libraries (purego without cgo: linux/s390x before Go 1.27,
 // Windows, FreeBSD without the gpusim_fakecgo tag) [ErrUnsupported]; pocl
 // without a writable kernel cache [ErrEnvironment]. An empty POCL_CACHE_DIR,
-// on which pocl aborts the process, is refused before anything is loaded.
-// [HintFor] returns the fix for each. Oclgrind's runtime is called from one
+// on which pocl aborts the process, is refused before anything is loaded,
+// and so is an address-space limit (ulimit -v) that leaves less room than
+// [DriverAddressSpace], under which the process aborted creating threads
+// ([ErrAddressSpace], an [ErrEnvironment]; a load that runs out of address
+// space anyway matches it too). [HintFor] returns the fix for each. Oclgrind's runtime is called from one
 // locked OS thread, which it needs.
 //
 // # Lifecycle
