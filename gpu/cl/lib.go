@@ -189,10 +189,17 @@ func load() error {
 		}
 	}
 	if noPlatform != "" {
+		// Where vendorsHint already says to fix OCL_ICD_VENDORS, the
+		// hint does not go on to suggest setting it.
+		set := EnvVendors + " to a directory of .icd files, or "
+		vh := vendorsHint()
+		if vh != "" {
+			set = ""
+		}
 		return &UnavailableError{Kind: ErrNoPlatform,
 			Cause: fmt.Sprintf("no OpenCL platform: %s loaded but found no driver (tried %s)", noPlatform, strings.Join(tried, "; ")),
-			Hint: vendorsHint() + "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
-				EnvVendors + " to a directory of .icd files, or " + EnvLibrary + " to the driver library; " + cpuEngines}
+			Hint: vh + "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
+				set + EnvLibrary + " to the driver library; " + cpuEngines}
 	}
 	if p := os.Getenv(EnvLibrary); p != "" {
 		// Only the named library was tried: the fix is the variable.

@@ -160,3 +160,28 @@ func TestFilenamesNotUsed(t *testing.T) {
 	poclLibrary(t) // a driver that loads instead
 	t.Log(runChild(t, "TestFilenamesNotUsed", "filenames", cl.EnvFilenames+"=/nonexistent/libgpusim-nope.so", cl.EnvLibrary+"="))
 }
+
+// TestEmptyVendorsLoader: with the ICD loader there and OCL_ICD_VENDORS an
+// empty folder, the loader finds no platform; the hint starts from the
+// variable and does not go on to suggest setting it (it read "point it at
+// a folder of .icd files or unset it; ... or set OCL_ICD_VENDORS to a
+// directory of .icd files").
+func TestEmptyVendorsLoader(t *testing.T) {
+	if os.Getenv(envChild) == "empty-vendors" {
+		err := cl.Load()
+		if errors.Is(err, cl.ErrNoLibrary) {
+			t.Skip("no ICD loader here:", err)
+		}
+		if !errors.Is(err, cl.ErrNoPlatform) {
+			t.Fatalf("got %v, want ErrNoPlatform", err)
+		}
+		h := cl.HintFor(err)
+		if !strings.HasPrefix(h, cl.EnvVendors+"=") || strings.Count(h, cl.EnvVendors) != 1 {
+			t.Fatalf("hint %q, want it to name %s once, first", h, cl.EnvVendors)
+		}
+		t.Log(err, "\nhint:", h)
+		return
+	}
+	poclLibrary(t)
+	t.Log(runChild(t, "TestEmptyVendorsLoader", "empty-vendors", cl.EnvVendors+"="+t.TempDir(), cl.EnvLibrary+"="))
+}
