@@ -98,7 +98,11 @@ func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
 			return err
 		}
 	} else if len(failed) == 0 {
-		fmt.Fprintf(w, "selftest: %d device(s), every check passed\n", len(sts))
+		devices := "devices"
+		if len(sts) == 1 {
+			devices = "device"
+		}
+		fmt.Fprintf(w, "selftest: %d %s, every check passed\n", len(sts), devices)
 	}
 	if len(failed) > 0 {
 		return &selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}
