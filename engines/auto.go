@@ -215,7 +215,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		if work == 1 {
 			noun = "lane-step"
 		}
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.3g %s): simd finishes it on its %s path (about %.2g s) before a device could start", work, noun, simdPath(), simdEst.Seconds())}, nil
+		// Written out: "a small job (1e+04 lane-steps) ... (about 1e-05
+		// s)" read as a formula.
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s path (about %s) before a device could start", work, noun, simdPath(), smallDuration(simdEst))}, nil
 	}
 	dev, err := DeviceEntry()
 	if err != nil {
@@ -944,4 +946,13 @@ func updateCalibration(change func(calibrationFile)) error {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+// smallDuration writes d, below deviceStartupFloor, to three significant
+// digits in microseconds or milliseconds: "10 us", "2.5 ms".
+func smallDuration(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.3g us", max(float64(d)/float64(time.Microsecond), 1))
+	}
+	return fmt.Sprintf("%.3g ms", float64(d)/float64(time.Millisecond))
 }

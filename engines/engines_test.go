@@ -115,7 +115,7 @@ func TestAutoShard(t *testing.T) {
 	p.Lanes, p.Steps = 1e12, 10
 	for _, lanes := range []uint64{1000, 0} {
 		e, ch, err := Auto(context.Background(), Options{Params: p, Sharded: true, Lanes: lanes})
-		want := fmt.Sprintf("a small job (%.3g lane-steps)", float64(lanes*10))
+		want := fmt.Sprintf("a small job (%d lane-steps)", lanes*10)
 		if err != nil || e.Name() != "simd" || !strings.Contains(ch.Reason, want) {
 			t.Errorf("Auto(shard of %d lanes) = %v, %+v, %v; want simd for %s", lanes, e, ch, err, want)
 		}
