@@ -22,6 +22,10 @@ type Params struct {
 // (and within int on 32-bit platforms).
 const MaxSteps = min(1<<32, math.MaxInt)
 
+// MaxKeptFinals is the most lanes whose finals a run keeps (--out): 4 bytes
+// a lane in host memory, 16 GiB at most.
+const MaxKeptFinals = 1 << 32
+
 // overflowLimit is where float32 runs are refused: a tenth of MaxFloat32, so
 // intermediate products stay finite too.
 const overflowLimit = math.MaxFloat32 / 10

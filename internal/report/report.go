@@ -380,6 +380,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")
 	case r.Shard != "" || r.Merged != nil:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram)\n", sim.HistBins)
+	case r.Summary.Count > sim.MaxKeptFinals:
+		// --out refuses these lanes: pointing to it sent the user to an
+		// error.
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)\n", sim.HistBins)
 	default:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
 	}

@@ -3,8 +3,11 @@ package report
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 func TestFmtDuration(t *testing.T) {
@@ -72,6 +75,37 @@ func TestNumTable(t *testing.T) {
 		got := numTable(c.rows, c.dec, c.pair)
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("numTable(%v) = %q, want %q", c.rows, got, c.want)
+		}
+	}
+}
+
+// TestQuantileFootnoteOutLimit: a run of more lanes than --out takes does
+// not point to --out to make its quantiles exact: the footnote sent the
+// user to an error ('too many to keep in memory').
+func TestQuantileFootnoteOutLimit(t *testing.T) {
+	for _, c := range []struct {
+		lanes uint64
+		want  string
+	}{
+		{1000, "interpolated in a 4096-bin histogram; --out makes them exact)"},
+		{sim.MaxKeptFinals, "interpolated in a 4096-bin histogram; --out makes them exact)"},
+		{sim.MaxKeptFinals + 1, "interpolated in a 4096-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)"},
+	} {
+		p := sim.Default()
+		p.Lanes = c.lanes
+		s := sim.NewSummary(p)
+		b := sim.NewBlock(0)
+		for i := range uint64(1000) {
+			b.Add(i, 70+float32(i%10))
+		}
+		s.AddBlock(&b)
+		s.Count = c.lanes // the footnote reads the count alone
+		var out strings.Builder
+		if err := New(&sim.Result{Params: p, Summary: s}, "serial").WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), c.want) {
+			t.Errorf("%d lanes: the footnote is not %q:\n%s", c.lanes, c.want, out.String())
 		}
 	}
 }

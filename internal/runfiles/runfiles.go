@@ -212,8 +212,8 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 	return o, errors.Join(errs...)
 }
 
-// maxOutLanes bounds --out, whose finals are held in memory (4 bytes a lane).
-const maxOutLanes = 1 << 32
+// maxOutLanes bounds --out, whose finals are held in memory (sim.MaxKeptFinals).
+const maxOutLanes = sim.MaxKeptFinals
 
 // Check checks, before the run, what o asks of a run of p: the files'
 // formats by their extensions, --paths within its range, and that the
