@@ -43,6 +43,9 @@ func (r *Report) courseTable() *table {
 	}
 	w := wr.Workload
 	times := map[string]time.Duration{}
+	// scaled are the versions timed on a sample of the lanes, whose times
+	// are extrapolated: each row says so (only the table's note did).
+	scaled := map[string]uint64{}
 	var skipped []string
 	for _, p := range r.Python.Results {
 		switch {
@@ -51,6 +54,9 @@ func (r *Report) courseTable() *table {
 			skipped = append(skipped, "python/"+p.Method)
 		default:
 			times["python/"+p.Method] = time.Duration(p.WorkloadSeconds * 1e9)
+			if p.Scaled {
+				scaled["python/"+p.Method] = p.SampleLanes
+			}
 		}
 	}
 	for _, m := range wr.Engines {
@@ -72,7 +78,11 @@ func (r *Report) courseTable() *table {
 				continue
 			}
 			d := times[name]
-			row := []string{k.kind, name, fmtDur(d), fmtG(float64(d.Nanoseconds()) / w.LaneSteps())}
+			version := name
+			if n, ok := scaled[name]; ok {
+				version = fmt.Sprintf("%s (scaled up from %s lanes)", name, FormatCount(n))
+			}
+			row := []string{k.kind, version, fmtDur(d), fmtG(float64(d.Nanoseconds()) / w.LaneSteps())}
 			for _, ref := range refs {
 				row = append(row, fmtX(ratio(times[ref], d)))
 			}
@@ -87,7 +97,7 @@ func (r *Report) courseTable() *table {
 	if len(refs) > 0 {
 		vsNote = "; \"vs\" columns are speedups (above 1x: faster)"
 	}
-	t.notes = append(t.notes, fmt.Sprintf("%s; every version computes the same model; gpusim's engines give one digest, the Python versions are checked against the exact law (Python baseline table); versions run on a sample are scaled up%s", w, vsNote))
+	t.notes = append(t.notes, fmt.Sprintf("%s; every version computes the same model; gpusim's engines give one digest, the Python versions are checked against the exact law (Python baseline table); versions run on a sample of the lanes are scaled up to the workload%s", w, vsNote))
 	return t
 }
 

@@ -381,3 +381,27 @@ func TestMdEscapeBackslash(t *testing.T) {
 		t.Errorf("mdEscape = %q, want %q", got, want)
 	}
 }
+
+// TestCourseTableScaled: a Python version timed on a sample of the lanes
+// says so in its row, as the Python baseline table's does; only the
+// table's note said it, for every row alike.
+func TestCourseTableScaled(t *testing.T) {
+	r := sampleReport()
+	w := Workload{5_000_000, 100}
+	r.Python.Results = append(r.Python.Results,
+		PythonResult{Workload: w, Method: "loop", SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true},
+		PythonResult{Workload: w, Method: "vector", SampleLanes: 5_000_000, NsPerLaneStep: 10, WorkloadSeconds: 5})
+	ct := r.courseTable()
+	if ct == nil {
+		t.Fatal("no course table")
+	}
+	versions := map[string]bool{}
+	for _, row := range ct.rows {
+		versions[row[1]] = true
+	}
+	for _, want := range []string{"python/loop (scaled up from 10k lanes)", "python/vector", "serial"} {
+		if !versions[want] {
+			t.Errorf("no version %q among %v", want, versions)
+		}
+	}
+}
