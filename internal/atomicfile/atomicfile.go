@@ -19,9 +19,11 @@ import (
 
 // File is an output file being written: a temporary file beside the target
 // that Commit renames over it and Abort removes. Writes are buffered. On
-// Linux the temporary file has no name until Close (O_TMPFILE, where the
-// file system has unnamed files), so a process killed while it writes
-// (SIGKILL, the OOM killer) leaves nothing beside the target.
+// Linux the temporary file has no name until Commit links it beside the
+// target just before the rename (O_TMPFILE, where the file system has
+// unnamed files), so a process killed while it writes, or while a closed
+// file waits for its group's other files (SIGKILL, the OOM killer), leaves
+// nothing beside the target.
 type File struct {
 	path string // the target
 	tmp  string // the temporary file; "" while it is unnamed
@@ -31,7 +33,7 @@ type File struct {
 	mu     sync.Mutex
 	f      *os.File
 	w      *bufio.Writer
-	closed bool // flushed, synced and closed (Close): only the rename is left
+	closed bool // flushed and synced (Close): only the link and rename are left; f is still open while unnamed
 	done   bool // committed or aborted
 }
 
@@ -187,8 +189,9 @@ func (a *File) Write(p []byte) (int, error) {
 }
 
 // Close flushes, syncs and closes the temporary file, so that all a Commit
-// has left to do is the rename: CommitAll closes a group's files before it
-// renames any. On an error the temporary file is removed (the File is
+// has left to do is the rename (and, for an unnamed file, which keeps its
+// descriptor until then, the link that names it): CommitAll closes a
+// group's files before it renames any. On an error the temporary file is removed (the File is
 // aborted). Writes after Close fail; Close after Close does nothing.
 func (a *File) Close() error {
 	a.mu.Lock()
@@ -218,7 +221,11 @@ func (a *File) close() error {
 		err = a.f.Sync()
 	}
 	if err == nil && a.tmp == "" {
-		err = a.link()
+		// Unnamed, it keeps its descriptor until Commit links it: named
+		// here, a process killed while the other files of its group were
+		// written (run's --paths-out after --out) left it beside the
+		// target.
+		return nil
 	}
 	if cerr := a.f.Close(); err == nil {
 		err = cerr
@@ -233,8 +240,18 @@ func (a *File) close() error {
 }
 
 // link names the unnamed temporary file, written in full, beside the
-// target (a fresh random name, as Create's), for Commit's rename.
+// target (a fresh random name, as Create's), for Commit's rename, and
+// closes it; on an error nothing is left.
 func (a *File) link() error {
+	err := a.nameTemp()
+	if cerr := a.f.Close(); err == nil && cerr != nil {
+		err = &fs.PathError{Op: "close", Path: a.path, Err: cerr}
+		os.Remove(a.tmp)
+	}
+	return err
+}
+
+func (a *File) nameTemp() error {
 	var err error
 	for range 10 {
 		tmp := a.dir + tempName(a.base, randomSuffix())
@@ -250,8 +267,8 @@ func (a *File) link() error {
 }
 
 // Commit makes the written bytes the file at Name: it flushes and syncs the
-// temporary file (unless Close did), renames it over the target and syncs
-// the folder. On any error the temporary file is removed and the target
+// temporary file (unless Close did), links it beside the target where it is
+// unnamed, renames it over the target and syncs the folder. On any error the temporary file is removed and the target
 // left as it was.
 func (a *File) Commit() error {
 	a.mu.Lock()
@@ -261,6 +278,11 @@ func (a *File) Commit() error {
 	}
 	if !a.end() {
 		return errDone
+	}
+	if a.tmp == "" {
+		if err := a.link(); err != nil {
+			return err
+		}
 	}
 	if err := os.Rename(a.tmp, a.path); err != nil {
 		os.Remove(a.tmp)
@@ -277,7 +299,7 @@ func (a *File) Abort() error {
 	if !a.end() {
 		return nil
 	}
-	if !a.closed {
+	if !a.closed || a.tmp == "" {
 		a.f.Close()
 	}
 	if a.tmp == "" {

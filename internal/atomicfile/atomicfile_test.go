@@ -133,7 +133,7 @@ func TestCreateReadOnlyDir(t *testing.T) {
 func TestCommitAbort(t *testing.T) { eachKind(t, testCommitAbort) }
 
 // eachKind runs test with the temporary files named from the start and, on
-// Linux, unnamed until Close (Anonymous); anon says which.
+// Linux, unnamed until Commit (Anonymous); anon says which.
 func eachKind(t *testing.T, test func(t *testing.T, anon bool)) {
 	for _, anon := range []bool{false, true} {
 		t.Run(map[bool]string{false: "named", true: "unnamed"}[anon], func(t *testing.T) {
@@ -195,9 +195,10 @@ func testCommitAbort(t *testing.T, anon bool) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Closed, it waits under its temporary name for the rename.
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), ".out.txt.tmp-") {
-		t.Errorf("%s holds %v after Close, want one temporary file", dir, ents)
+	// Closed, it waits for the rename under its temporary name, or
+	// unnamed until Commit links it.
+	if ents, _ := os.ReadDir(dir); len(ents) != temps(anon) || !anon && !strings.HasPrefix(ents[0].Name(), ".out.txt.tmp-") {
+		t.Errorf("%s holds %v after Close, want %d temporary files", dir, ents, temps(anon))
 	}
 	if err := f.Commit(); err != nil {
 		t.Fatal(err)
@@ -236,11 +237,12 @@ func testAbortAll(t *testing.T, anon bool) {
 		io.WriteString(f, name)
 		files = append(files, f)
 	}
-	// One closed, waiting for its rename under its temporary name.
+	// One closed, waiting for its rename (under its temporary name, or
+	// unnamed until Commit).
 	if err := files[0].Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ents, want := len(dirNames(t, dir)), 2+2*temps(anon); ents != want {
+	if ents, want := len(dirNames(t, dir)), 1+3*temps(anon); ents != want {
 		t.Fatalf("%d files before AbortAll, want %d", ents, want)
 	}
 	AbortAll()
@@ -456,26 +458,44 @@ func dirNames(t *testing.T, dir string) []string {
 // TestKilledLeavesNothing: a process killed (SIGKILL, the OOM killer) while
 // it writes a file leaves nothing beside the target, where a signal
 // handler cannot remove a temporary file: it left ".out.npy.tmp-..." with
-// what it had written. On Linux the temporary file is unnamed until Close.
+// what it had written. On Linux the temporary file is unnamed until Commit;
+// closed (written in full) while the other files of its group are written,
+// it was named at Close, and a run killed while it wrote --paths-out left
+// ".f.npy.tmp-...".
 func TestKilledLeavesNothing(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("unnamed temporary files are Linux's")
 	}
 	if dir := os.Getenv("ATOMICFILE_KILLED_DIR"); dir != "" {
-		// The child: write, say so, and wait to be killed.
+		// The child: write (and close), say so, and wait to be killed.
 		f, err := Create(filepath.Join(dir, "out.npy"))
 		if err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)
 		}
 		io.WriteString(f, strings.Repeat("x", 3<<20)) // past the buffer
+		if os.Getenv("ATOMICFILE_KILLED_CLOSE") != "" {
+			if err := f.Close(); err != nil {
+				fmt.Println("error:", err)
+				os.Exit(1)
+			}
+		}
 		fmt.Println("written")
 		time.Sleep(time.Minute)
 		os.Exit(1)
 	}
+	for _, closed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "writing", true: "closed"}[closed], func(t *testing.T) { testKilled(t, closed) })
+	}
+}
+
+func testKilled(t *testing.T, closed bool) {
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledLeavesNothing$")
 	cmd.Env = append(os.Environ(), "ATOMICFILE_KILLED_DIR="+dir)
+	if closed {
+		cmd.Env = append(cmd.Env, "ATOMICFILE_KILLED_CLOSE=1")
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
