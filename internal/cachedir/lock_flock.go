@@ -4,6 +4,7 @@ package cachedir
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -17,7 +18,7 @@ import (
 // lock is never stale; a holder that keeps it longer than wait (a process
 // stopped with Ctrl-Z) is not waited for, and ok is false.
 func lock(path string, wait time.Duration) (unlock func(), ok bool) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
+	f, err := openLock(path)
 	if err != nil {
 		return func() {}, false
 	}
@@ -35,4 +36,28 @@ func lock(path string, wait time.Duration) (unlock func(), ok bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// openLock opens the lock file at path for reading, making it where it is
+// missing readable by all whatever the umask (it holds nothing): the
+// processes of every user sharing the cache folder must be able to open
+// it. An existing file is opened without O_CREAT, which fs.protected_regular
+// (the default of systemd's distributions) refuses on another user's file
+// in a sticky folder even where it is readable: with the cache in a shared
+// /tmp folder, or made under umask 077 (0600), another user's runs got
+// EACCES and updated auto.json without the lock.
+func openLock(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return f, err
+	}
+	f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return os.Open(path) // made meanwhile by another process
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.Chmod(0o644) // past the umask; a failure leaves the umask's mode
+	return f, nil
 }
