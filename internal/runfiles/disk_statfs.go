@@ -19,14 +19,14 @@ func diskFree(dir string) (free, dev uint64, ok bool) {
 	var st unix.Stat_t
 	// A file system of no blocks (/proc, /sys) has no free space to
 	// speak of: Create says what it refuses.
-	if unix.Statfs(dir, &fs) != nil || unix.Stat(dir, &st) != nil || fs.Bsize <= 0 || fs.Blocks == 0 {
+	if unix.Statfs(dir, &fs) != nil || unix.Stat(dir, &st) != nil || blockSize(&fs) == 0 || fs.Blocks == 0 {
 		return 0, 0, false
 	}
 	blocks := uint64(max(int64(fs.Bavail), 0))
 	if os.Geteuid() == 0 {
 		blocks = fs.Bfree
 	}
-	bsize := uint64(fs.Bsize)
+	bsize := blockSize(&fs)
 	if blocks > ^uint64(0)/bsize {
 		return ^uint64(0), uint64(st.Dev), true
 	}
