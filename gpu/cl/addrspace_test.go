@@ -51,11 +51,11 @@ func TestAddressSpaceShort(t *testing.T) {
 func TestAddressSpaceScales(t *testing.T) {
 	cl.FakeAddressSpace(t, 0, 0, 2)
 	if got := cl.DriverAddressSpace(); got != 464<<20 {
-		t.Errorf("2 CPUs: %d bytes, want %d", got, 464<<20)
+		t.Errorf("2 CPUs: %d bytes, want %d", got, uint64(464<<20))
 	}
 	cl.FakeAddressSpace(t, 0, 0, 64)
 	if got := cl.DriverAddressSpace(); got != (320+64*72)<<20 {
-		t.Errorf("64 CPUs: %d bytes, want %d", got, (320+64*72)<<20)
+		t.Errorf("64 CPUs: %d bytes, want %d", got, uint64((320+64*72)<<20))
 	}
 }
 
