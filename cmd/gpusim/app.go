@@ -76,7 +76,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// rejected). Past the commit point a failure is the run's own.
 		err = se
 	}
-	if (errors.As(err, &pe) || errors.As(err, &ue)) && helpAsked(args) {
+	if (errors.As(err, &pe) || errors.As(err, &ue)) && helpAsked(app, args) {
 		// gpusim run --lanes 0 --help: the flag parser stops at the
 		// first bad flag, before it reaches --help, and the help asked
 		// for read as that flag's error.
@@ -134,14 +134,31 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 // helpAsked reports whether args (the command line after "gpusim") ask for
 // help: -h or --help, in the forms the flag package takes (-help, --h,
-// --help=true), before a "--" that ends the flags.
-func helpAsked(args []string) bool {
-	for _, a := range args {
+// --help=true), before a "--" that ends the flags, and not as the value of
+// a flag that takes one (run --out -h is --out's error, not help).
+func helpAsked(app *cli.App, args []string) bool {
+	takesValue := map[string]bool{}
+	if len(args) > 0 {
+		if cmd := app.Command(args[0]); cmd != nil {
+			for _, f := range cmd.Flags {
+				if _, ok := f.(*cli.BoolFlag); !ok {
+					for _, n := range f.Names() {
+						takesValue[n] = true
+					}
+				}
+			}
+		}
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "--" {
 			return false
 		}
 		if reHelpFlag.MatchString(a) {
 			return true
+		}
+		if name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "="); len(a) > 1 && a[0] == '-' && !hasValue && takesValue[name] {
+			i++ // its value
 		}
 	}
 	return false
