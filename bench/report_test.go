@@ -226,16 +226,10 @@ func TestFitLineTwoPoints(t *testing.T) {
 // without a word: without joblib the table answered the course's question
 // with no trace of the course's own joblib version.
 func TestCourseTableSkipped(t *testing.T) {
-	r := sampleReport()
 	w := Workload{5_000_000, 100}
-	r.Python.Results = append(r.Python.Results,
-		PythonResult{Workload: w, Method: "loop", SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true},
+	ct := courseTableWith(t,
 		PythonResult{Workload: w, Method: "joblib-lane", Skipped: "joblib does not import", Package: "python3-joblib"},
 		PythonResult{Workload: w, Method: "numba", Skipped: "numba does not import", Package: "python3-numba"})
-	ct := r.courseTable()
-	if ct == nil {
-		t.Fatal("no course table")
-	}
 	want := "not run here: python/joblib-lane, python/numba (skipped; the Python baseline table says why)"
 	if !strings.Contains(strings.Join(ct.notes, "\n"), want) {
 		t.Errorf("course table notes %q lack %q", ct.notes, want)
@@ -386,15 +380,7 @@ func TestMdEscapeBackslash(t *testing.T) {
 // says so in its row, as the Python baseline table's does; only the
 // table's note said it, for every row alike.
 func TestCourseTableScaled(t *testing.T) {
-	r := sampleReport()
-	w := Workload{5_000_000, 100}
-	r.Python.Results = append(r.Python.Results,
-		PythonResult{Workload: w, Method: "loop", SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true},
-		PythonResult{Workload: w, Method: "vector", SampleLanes: 5_000_000, NsPerLaneStep: 10, WorkloadSeconds: 5})
-	ct := r.courseTable()
-	if ct == nil {
-		t.Fatal("no course table")
-	}
+	ct := courseTableWith(t, PythonResult{Workload: Workload{5_000_000, 100}, Method: "vector", SampleLanes: 5_000_000, NsPerLaneStep: 10, WorkloadSeconds: 5})
 	versions := map[string]bool{}
 	for _, row := range ct.rows {
 		versions[row[1]] = true
@@ -404,4 +390,20 @@ func TestCourseTableScaled(t *testing.T) {
 			t.Errorf("no version %q among %v", want, versions)
 		}
 	}
+}
+
+// courseTableWith is the course table of sampleReport on its largest
+// workload, 5M x 100, with the Python loop timed there on a sample of 10k
+// lanes, and more Python results.
+func courseTableWith(t *testing.T, more ...PythonResult) *table {
+	t.Helper()
+	r := sampleReport()
+	r.Python.Results = append(r.Python.Results,
+		PythonResult{Workload: Workload{5_000_000, 100}, Method: "loop", SampleLanes: 10_000, NsPerLaneStep: 1000, WorkloadSeconds: 500, Scaled: true})
+	r.Python.Results = append(r.Python.Results, more...)
+	ct := r.courseTable()
+	if ct == nil {
+		t.Fatal("no course table")
+	}
+	return ct
 }
