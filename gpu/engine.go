@@ -62,8 +62,11 @@ type Options struct {
 	runDelay time.Duration
 	// stall makes every run wait this long first whatever its context: a
 	// slow device's launch in flight, which a cancel does not cut short.
-	stall   time.Duration
-	rebuilt bool // RunSelfTest's second try, from source
+	stall time.Duration
+	// launchCost is added to every launch's measured kernel time: a
+	// device whose launches cost more than chunkTarget however small.
+	launchCost time.Duration
+	rebuilt    bool // RunSelfTest's second try, from source
 	// runErr makes every run fail with it: a device whose launches fail.
 	runErr error
 	// planned, when set, sees each run's grid: work-items and their

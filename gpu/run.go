@@ -491,10 +491,16 @@ func (r *run) launchAll(ctx context.Context) error {
 // are when one launch may take only partBlocks blocks of steps, and when
 // work does not cover all steps of one grid-stride pass: then the chunk is
 // one pass (or the lanes left) and each launch takes the steps work allows.
+// A chunk of steps that are not split is one grid-stride pass at least (or
+// the lanes left): every work-item of the grid runs whatever its lanes,
+// so fewer lanes cost a launch about as much. On a device whose launch
+// costs more than chunkTarget (Oclgrind's simulator, 0.2 s), adapt shrank
+// launches to one lane each: the self-test's 1001-lane job took 1001
+// launches and up to 76 s.
 func (r *run) lanes(work, left uint64) (n uint64, split bool) {
 	per := uint64(max(r.p.Steps, 1))
 	if r.temps == nil {
-		return min(r.round(work/per), left), false
+		return min(r.round(max(work/per, r.stride)), left), false
 	}
 	if r.partBlocks > 0 && r.p.Steps/4 > r.partBlocks {
 		per, split = uint64(4*r.partBlocks), true
@@ -549,6 +555,7 @@ func (r *run) complete() error {
 	f := r.pending[0]
 	r.pending = r.pending[1:]
 	d, err := r.wait(f.kev, true)
+	d += r.e.opts.launchCost
 	if f.rev != nil {
 		if _, err2 := r.wait(f.rev, false); err == nil {
 			err = err2

@@ -75,3 +75,30 @@ func TestCancelManySteps(t *testing.T) {
 		}
 	}
 }
+
+// TestCostlyLaunches: on a device whose every launch costs more than
+// chunkTarget, however few its lanes (Oclgrind's simulator: 0.2 s), a
+// launch still takes a whole grid-stride pass. Before, launches shrank
+// fourfold at a time to one lane each: the self-test's 1001-lane job ran
+// in 1001 launches, 76 s on Oclgrind.
+func TestCostlyLaunches(t *testing.T) {
+	e := open(t, Options{launchCost: 3 * chunkTarget})
+	var items, wg int
+	e.opts.planned = func(i, w int) { items, wg = i, w }
+	const lanes = 10_007
+	for _, steps := range []int{1, 5, 7} {
+		// The engine's later runs start where its last run's launches
+		// ended.
+		for run := range 2 {
+			j := job(lanes, steps)
+			e.launches = 0
+			name := fmt.Sprintf("steps %d run %d", steps, run+1)
+			same(t, name, runJob(t, e, j), reference(t, j))
+			stride := items * e.vw
+			if want := (lanes-1)/stride + 1; e.launches > want {
+				t.Errorf("%s: %d launches, want %d at most (grid-stride passes of %d lanes: %d work-groups of %d)",
+					name, e.launches, want, stride, items/wg, wg)
+			}
+		}
+	}
+}
