@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
@@ -354,7 +355,7 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 	for i, d := range c.Cold {
 		labels[i] = d.Label
 	}
-	if err := cachedir.Writable(); err != nil {
+	if err := gpu.CacheWritable(); err != nil {
 		// selftest's compile could not be kept either: every start
 		// compiles, whatever the advice said.
 		return fmt.Sprintf("; %s not started on %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s, as gpusim's cache folder cannot keep it (%v; set %s to a writable folder)",

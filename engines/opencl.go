@@ -148,7 +148,7 @@ func noteColdStart(o Options, opt gpu.Options) {
 	} else if _, err = os.Stat(f); err == nil {
 		return
 	}
-	werr := cachedir.Writable()
+	werr := gpu.CacheWritable()
 	if werr == nil && !errors.Is(err, fs.ErrNotExist) {
 		return // there, but not readable here: gpu's cache note says why
 	}

@@ -88,3 +88,25 @@ func TestOutDiskFull(t *testing.T) {
 		t.Errorf("1e4 lanes to %s: exit %d, stderr %q", full, code, stderr)
 	}
 }
+
+// TestColdNoteFullDisk: a cold start whose cache folder's file system is
+// full says that every start compiles, and why; it promised that the
+// program "is cached for later runs", and the cache's note then said it was
+// not written.
+func TestColdNoteFullDisk(t *testing.T) {
+	full := smallDisk(t, "64k", false, nil)
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	// A process of its own: the cache's notes are the process's.
+	cmd := exec.Command("gpusim", "run", "--engine", "opencl", "--lanes", "100", "--steps", "1", "-q")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+full)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	want := "every start compiles it, as gpusim's cache folder cannot keep it (the file system of " + full
+	if err != nil || !strings.Contains(stdout.String(), "digest ") || !strings.Contains(stderr.String(), want) ||
+		!strings.Contains(stderr.String(), "free, under the 1.05 MB a compiled program takes") || strings.Contains(stderr.String(), "cached for later runs") {
+		t.Errorf("%v, stdout %q, stderr %q; want success, a digest and a note with %q", err, stdout.String(), stderr.String(), want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
 // Env names the environment variable that moves the cache folder from
@@ -97,6 +98,21 @@ func Writable() error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// Room says why the cache folder's file system cannot take need bytes more
+// for what (a compiled program, say): it has less free space (diskfree.Free).
+// It is nil when there is room, when the free space cannot be asked, and
+// when caching is off, which Writable says.
+func Room(need uint64, what string) error {
+	d := Dir()
+	if d == "" {
+		return nil
+	}
+	if free, _, ok := diskfree.Free(d); ok && free < need {
+		return fmt.Errorf("the file system of %s has %s free, under the %s %s takes", d, diskfree.SizeText(free), diskfree.SizeText(need), what)
+	}
+	return nil
 }
 
 // MkdirAll creates dir and its parents as os.MkdirAll does; when a link on

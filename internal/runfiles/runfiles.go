@@ -19,6 +19,7 @@ import (
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/plots"
@@ -294,8 +295,8 @@ func (o Result) checkMemory(p sim.Params) error {
 	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available", float64(need)/1e9, float64(avail)/1e9)}
 }
 
-// freeSpace is diskFree; tests replace it.
-var freeSpace = diskFree
+// freeSpace is diskfree.Free; tests replace it.
+var freeSpace = diskfree.Free
 
 // checkDisk refuses per-lane outputs (--out, --paths-out) whose file system
 // has less free space than the least they take (outputBytes), adding up
@@ -341,7 +342,7 @@ func (o Result) checkDisk(p sim.Params) error {
 				verb = "need"
 			}
 			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s of disk space at least, but its file system has %s free",
-				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, sizeText(n.need), sizeText(n.free))}
+				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, diskfree.SizeText(n.need), diskfree.SizeText(n.free))}
 		}
 	}
 	return nil
@@ -389,19 +390,4 @@ func satMul(a, b uint64) uint64 {
 		return ^uint64(0)
 	}
 	return a * b
-}
-
-// sizeText writes n bytes in SI units to three digits: 65.5 kB, 4 GB.
-func sizeText(n uint64) string {
-	x := float64(n)
-	for _, u := range []string{"bytes", "kB", "MB", "GB", "TB", "PB"} {
-		if x < 1000 || u == "PB" {
-			if u == "bytes" {
-				return fmt.Sprintf("%d bytes", n)
-			}
-			return fmt.Sprintf("%.3g %s", x, u)
-		}
-		x /= 1000
-	}
-	return ""
 }

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd
 
-package runfiles
+package diskfree
 
 import "golang.org/x/sys/unix"
 

@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd
 
-package runfiles
+package diskfree
 
 import (
 	"os"
@@ -8,13 +8,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// diskFree returns the bytes that this process may still write on the file
+// Free returns the bytes that this process may still write on the file
 // system of the folder dir (statfs(2): the blocks available to users, all
 // the free blocks for root, which may use the reserved ones) and that file
 // system's device, to add up the files going to one; ok is false when dir
 // cannot be asked (it does not exist: Create then says so) or its file
 // system has no blocks.
-func diskFree(dir string) (free, dev uint64, ok bool) {
+func Free(dir string) (free, dev uint64, ok bool) {
 	var fs unix.Statfs_t
 	var st unix.Stat_t
 	// A file system of no blocks (/proc, /sys) has no free space to

@@ -1,4 +1,4 @@
-package runfiles
+package diskfree
 
 import "golang.org/x/sys/unix"
 

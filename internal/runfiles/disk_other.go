@@ -1,7 +1,0 @@
-//go:build !(linux || darwin || freebsd)
-
-package runfiles
-
-// diskFree is not known on this system: outputs are not checked against
-// the free space of their file systems.
-func diskFree(dir string) (free, dev uint64, ok bool) { return 0, 0, false }
