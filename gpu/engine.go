@@ -162,7 +162,13 @@ type Engine struct {
 	// work is the lane-steps of the next run's first launch of the weather
 	// and weather_daily kernels: the size the last run's launches reached
 	// (0: none yet, pilotLaneSteps).
-	work    [2]uint64
+	work [2]uint64
+	// floor is the kernel time of the engine's quickest launch of each
+	// kernel that the geometry made larger than planned (a grid-stride
+	// pass, a Philox block of steps): a launch costs no less, and adapt
+	// aims at twice that where it exceeds half of chunkTarget (0: none
+	// yet).
+	floor   [2]time.Duration
 	startup time.Duration // Open's time not yet reported in a Result
 	closed  bool
 	st      selfTestState

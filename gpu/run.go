@@ -39,7 +39,9 @@ const dailyRecordBytes = 64 << 20
 // job.Progress once per launch, when the launch has completed. Launches
 // start small and grow towards chunkTarget, so a cancelled run returns
 // after at most the launch in flight and the one queued behind it, about
-// 2 chunkTargets, on a slow device as on a fast one.
+// 2 chunkTargets, on a slow device as on a fast one (or 4 times the
+// device's quickest launch, where that takes longer than half of one: see
+// adapt).
 func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return e.runInto(ctx, job, nil)
 }
@@ -109,6 +111,7 @@ type run struct {
 
 	kernel, transfer time.Duration
 	work             uint64 // lane-steps of the next launch
+	kind             int    // 0: weather, 1: weather_daily (Engine.work, Engine.floor)
 
 	// The plan: kernel, grid, buffers and arguments.
 	k           *cl.Kernel
@@ -128,10 +131,12 @@ type run struct {
 
 // flight is a launch in flight: its kernel event, the read of its finals,
 // the lanes it completes (0 for a part before the last), its lane-steps
-// and the lane-steps planned for it (run.work when it was launched).
+// the lane-steps planned for it (run.work when it was launched), and
+// whether it was the least launch the geometry allows.
 type flight struct {
 	kev, rev      *cl.Event
 	n, work, plan uint64
+	least         bool // part.least
 }
 
 func (r *run) release() {
@@ -213,7 +218,8 @@ type part struct {
 	off, n uint64
 	b0, nb int
 	last   bool
-	which  int // finals buffer
+	which  int  // finals buffer
+	least  bool // the geometry's least launch, larger than planned
 }
 
 // Phase bits of weather.cl's weather kernel.
@@ -430,15 +436,14 @@ func (r *run) launchAll(ctx context.Context) error {
 		}
 		r.pending = nil
 	}()
-	kind := 0
 	if r.dhist != nil {
-		kind = 1
+		r.kind = 1
 	}
-	r.work = r.e.work[kind]
+	r.work = r.e.work[r.kind]
 	if r.work == 0 {
 		r.work = pilotLaneSteps
 	}
-	defer func() { r.e.work[kind] = r.work }() // where the next run starts
+	defer func() { r.e.work[r.kind] = r.work }() // where the next run starts
 	blocks := r.p.Steps / 4
 	since := uint64(0) // lanes in the device histograms since their last reset
 	for off, which := uint64(0), 0; off < r.count; which ^= 1 {
@@ -464,6 +469,11 @@ func (r *run) launchAll(ctx context.Context) error {
 				}
 			}
 			pt.last = b0+pt.nb == blocks
+			if split {
+				pt.least = n*4*uint64(pt.nb) > r.work // the steps past the blocks aside
+			} else {
+				pt.least = n*uint64(max(r.p.Steps, 1)) > r.work
+			}
 			if err := r.launch(pt); err != nil {
 				return err
 			}
@@ -532,7 +542,7 @@ func (r *run) launch(pt part) error {
 	if pt.last {
 		steps += r.p.Steps % 4
 	}
-	f := flight{kev: kev, work: pt.n * uint64(max(steps, 1)), plan: r.work}
+	f := flight{kev: kev, work: pt.n * uint64(max(steps, 1)), plan: r.work, least: pt.least}
 	if pt.last {
 		f.n = pt.n
 		if r.job.KeepFinals {
@@ -564,10 +574,16 @@ func (r *run) complete() error {
 	if err != nil {
 		return fmt.Errorf("opencl: run %d lanes: %w", f.n, err)
 	}
+	floor := &r.e.floor[r.kind]
+	if f.least && d > 0 && (*floor == 0 || d < *floor) {
+		// The geometry made the launch larger than planned (a
+		// grid-stride pass, a Philox block): no launch costs less.
+		*floor = d
+	}
 	if 4*f.work >= f.plan {
 		// A launch cut short by the lanes left is mostly fixed cost:
 		// its rate would shrink the next run's first launch.
-		r.work = adapt(r.work, f.work, d)
+		r.work = adapt(r.work, f.work, d, max(chunkTarget, 2**floor))
 	}
 	if r.job.Progress != nil && f.n > 0 {
 		r.job.Progress(f.n)
@@ -616,13 +632,25 @@ func (r *run) round(n uint64) uint64 {
 }
 
 // adapt sizes the next launch in lane-steps from the last launch's rate,
-// towards chunkTarget, shrinking by at most a factor of 4 at a time and
-// growing by at most 16: a launch's fixed cost makes a small launch's rate
-// low, so growing from a pilot launch never overshoots the target by much.
-func adapt(work, done uint64, d time.Duration) uint64 {
+// towards target, shrinking by at most a factor of 4 at a time and growing
+// by at most 16: a launch's fixed cost makes a small launch's rate low, so
+// growing from a pilot launch never overshoots the target by much.
+//
+// The target is chunkTarget, or twice the quickest launch the geometry
+// allows (Engine.floor) where that takes longer than half of it: on a CPU
+// or GPU, whose smallest launches take micro- to milliseconds, it is
+// chunkTarget. On a device whose every launch costs more than chunkTarget
+// however small, a target of chunkTarget shrank launches to that floor, a
+// grid-stride pass and one Philox block of steps: 1001 lanes x 200 steps
+// ran in 50 launches, and as a daily job in 400, each paying the device's
+// fixed cost. Twice the floor doubles launches while that cost dominates
+// their time, until it is at most half of it; where the floor is mostly
+// work (Oclgrind's simulator, about 150 ms a pass of a Philox block), a
+// launch takes at most twice the smallest's time.
+func adapt(work, done uint64, d, target time.Duration) uint64 {
 	next := float64(work) * 16
 	if d > 0 {
-		next = float64(done) * float64(chunkTarget) / float64(d)
+		next = float64(done) * float64(target) / float64(d)
 	}
 	next = min(max(next, float64(work)/4), float64(work)*16, 1<<62)
 	return max(uint64(next), 1)

@@ -78,26 +78,43 @@ func TestCancelManySteps(t *testing.T) {
 
 // TestCostlyLaunches: on a device whose every launch costs more than
 // chunkTarget, however few its lanes (Oclgrind's simulator: 0.2 s), a
-// launch still takes a whole grid-stride pass. Before, launches shrank
+// launch still takes a whole grid-stride pass, and launches of steps split
+// in parts grow past one Philox block each. Before, launches shrank
 // fourfold at a time to one lane each: the self-test's 1001-lane job ran
-// in 1001 launches, 76 s on Oclgrind.
+// in 1001 launches, 76 s on Oclgrind. Then jobs of 8 steps or more still
+// ran one block of steps a launch: 1001 lanes x 200 steps in 50 launches,
+// and as a daily job in 400 (a pass of 128 lanes, 50 blocks each).
 func TestCostlyLaunches(t *testing.T) {
-	e := open(t, Options{launchCost: 3 * chunkTarget})
-	var items, wg int
-	e.opts.planned = func(i, w int) { items, wg = i, w }
-	const lanes = 10_007
-	for _, steps := range []int{1, 5, 7} {
-		// The engine's later runs start where its last run's launches
-		// ended.
-		for run := range 2 {
-			j := job(lanes, steps)
-			e.launches = 0
-			name := fmt.Sprintf("steps %d run %d", steps, run+1)
-			same(t, name, runJob(t, e, j), reference(t, j))
-			stride := items * e.vw
-			if want := (lanes-1)/stride + 1; e.launches > want {
-				t.Errorf("%s: %d launches, want %d at most (grid-stride passes of %d lanes: %d work-groups of %d)",
-					name, e.launches, want, stride, items/wg, wg)
+	for _, daily := range []bool{false, true} {
+		e := open(t, Options{launchCost: 3 * chunkTarget})
+		var items, wg int
+		e.opts.planned = func(i, w int) { items, wg = i, w }
+		const lanes = 1001
+		for _, steps := range []int{1, 5, 7, 8, 9, 40, 200} {
+			// The engine's later runs start where its last run's
+			// launches ended.
+			for run := range 2 {
+				j := job(lanes, steps)
+				j.Daily = daily
+				e.launches = 0
+				name := fmt.Sprintf("daily %v steps %d run %d", daily, steps, run+1)
+				same(t, name, runJob(t, e, j), reference(t, j))
+				// A grid-stride pass a launch at most, or
+				// as many steps as one launch may take.
+				stride := items * e.vw
+				want := (lanes-1)/stride + 1
+				if blocks, most := steps/4, e.dailyBlocks; daily && steps >= 8 && blocks > most {
+					want *= (blocks-1)/most + 1
+				}
+				if steps >= 8 {
+					// Launches double from the last shape's.
+					want += []int{12, 2}[run]
+				}
+				t.Logf("%s: %d launches, %d at most", name, e.launches, want)
+				if e.launches > want {
+					t.Errorf("%s: %d launches, want %d at most (grid-stride passes of %d lanes: %d work-groups of %d)",
+						name, e.launches, want, stride, items/wg, wg)
+				}
 			}
 		}
 	}
