@@ -328,10 +328,25 @@ func (r *run) plan() error {
 			r.partBlocks = min(r.partBlocks, e.opts.maxBlocks)
 		}
 	}
-	// A small run needs no more work-groups than its lanes fill: every
-	// work-item of the grid zeroes and folds a histogram of its own on a
-	// CPU (HIST_SERIAL), which cost more than a thousand lanes' work.
-	if need := (r.count-1)/uint64(g.wg*e.vw) + 1; need < uint64(g.groups) { // count >= 1; no wrap near 2^64
+	r.maxChunk = min(r.count, 1<<31)
+	if e.opts.MaxChunkLanes > 0 {
+		r.maxChunk = min(r.maxChunk, e.opts.MaxChunkLanes)
+	}
+	if r.job.KeepFinals {
+		r.maxChunk = min(r.maxChunk, e.desc.MaxAllocBytes/4, 1<<26)
+	}
+	widest := r.maxChunk // the most lanes one launch takes
+	if r.p.Steps >= 8 {
+		widest = min(widest, e.desc.MaxAllocBytes/4-uint64(e.vw)) // tempLanes
+	}
+	// A small run needs no more work-groups than its lanes fill, nor
+	// one whose launches take few lanes each (MaxChunkLanes, the finals'
+	// or temperatures' buffer within MaxAllocBytes): every work-item of
+	// the grid zeroes and folds a histogram of its own on a CPU
+	// (HIST_SERIAL), which cost more than a thousand lanes' work. Sized
+	// by the run's lanes alone, MaxChunkLanes 1000 ran pocl's whole grid
+	// of 4096 lanes a launch.
+	if need := (widest-1)/uint64(g.wg*e.vw) + 1; need < uint64(g.groups) { // widest >= 1; no wrap near 2^64
 		g.groups = max(1, int(need))
 	}
 	r.items, r.wg = g.groups*g.wg, g.wg
@@ -339,13 +354,8 @@ func (r *run) plan() error {
 		e.opts.planned(r.items, r.wg)
 	}
 	r.stride = uint64(r.items * e.vw)
-	r.maxChunk = min(r.count, 1<<31)
-	if e.opts.MaxChunkLanes > 0 {
-		r.maxChunk = min(r.maxChunk, e.opts.MaxChunkLanes)
-	}
 	r.finals = [2]*cl.Buffer{e.dummy, e.dummy}
 	if r.job.KeepFinals {
-		r.maxChunk = min(r.maxChunk, e.desc.MaxAllocBytes/4, 1<<26)
 		for i := range r.finals {
 			if r.finals[i], err = r.alloc(int(r.maxChunk) * 4); err != nil {
 				return err

@@ -119,3 +119,36 @@ func TestCostlyLaunches(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowChunkGrid: a run whose launches take few lanes each
+// (MaxChunkLanes, or the finals' and temperatures' buffers within a small
+// MaxAllocBytes) launches no more work-groups than those lanes fill, and
+// gives the same results. Before, the grid was sized by the run's lanes
+// alone: at MaxChunkLanes 1000, each launch ran pocl's whole grid of 4096
+// lanes, three quarters of its work-items idle.
+func TestNarrowChunkGrid(t *testing.T) {
+	for _, c := range []struct {
+		chunk, alloc uint64 // MaxChunkLanes, MaxAllocBytes/4
+		steps        int
+		daily        bool
+	}{
+		{1000, 0, 5, false}, {1000, 0, 17, false}, {1000, 0, 10, true},
+		{0, 2000, 5, false}, {0, 2000, 17, false}, {0, 2000, 10, true},
+	} {
+		e := open(t, Options{MaxChunkLanes: c.chunk})
+		if c.alloc > 0 {
+			e.desc.MaxAllocBytes = c.alloc * 4
+		}
+		var items, wg int
+		e.opts.planned = func(i, w int) { items, wg = i, w }
+		j := job(20_011, c.steps)
+		j.Daily = c.daily
+		name := fmt.Sprintf("chunk %d alloc %d steps %d daily %v", c.chunk, c.alloc*4, c.steps, c.daily)
+		same(t, name, runJob(t, e, j), reference(t, j))
+		widest := max(c.chunk, c.alloc)
+		if per := uint64(wg * e.vw); uint64(items*e.vw) >= widest+per {
+			t.Errorf("%s: a grid of %d work-items of %d lanes (%d work-groups of %d) for launches of %d lanes at most",
+				name, items, e.vw, items/wg, wg, widest)
+		}
+	}
+}
