@@ -159,9 +159,9 @@ type Engine struct {
 	built, cold bool
 	// launches counts kernel launches of runs (tests check how runs split).
 	launches int
-	// work is the lane-steps of the next run's first launch of the weather
-	// and weather_daily kernels: the size the last run's launches reached
-	// (0: none yet, pilotLaneSteps).
+	// work is the work (launchWork) of the next run's first launch of the
+	// weather and weather_daily kernels: the size the last run's launches
+	// reached (0: none yet, pilotLaneSteps).
 	work [2]uint64
 	// floor is the kernel time of the engine's quickest launch of each
 	// kernel that the geometry made larger than planned (a grid-stride

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -150,5 +151,29 @@ func TestNarrowChunkGrid(t *testing.T) {
 			t.Errorf("%s: a grid of %d work-items of %d lanes (%d work-groups of %d) for launches of %d lanes at most",
 				name, items, e.vw, items/wg, wg, widest)
 		}
+	}
+}
+
+// TestLaunchWorkModel: a launch's work (launchWork: lane-steps, and
+// laneCost for each lane) takes about the same kernel time per unit for
+// lanes of 1 step as for lanes of 1000, so that the size one run's launches
+// reached fits the next run's whatever its steps. Counted in lane-steps
+// alone, a 1-step lane cost 5.6 times a step of a 1000-step lane on pocl,
+// and a 1-step job after a 1000-step one started with launches of 0.5 s,
+// 5 times chunkTarget. The fastest of 3 runs each; a bound of 2.5x leaves
+// room for a loaded machine.
+func TestLaunchWorkModel(t *testing.T) {
+	e := open(t, Options{})
+	perUnit := func(lanes uint64, steps int) float64 {
+		best := math.Inf(1)
+		for range 3 {
+			r := runJob(t, e, &sim.Job{Params: job(lanes, steps).Params})
+			best = min(best, float64(r.Timing.Kernel)/float64(launchWork(lanes, uint64(steps))))
+		}
+		return best
+	}
+	long, short := perUnit(20_000, 1000), perUnit(4_000_000, 1)
+	if ratio := short / long; ratio > 2.5 || ratio < 1/2.5 {
+		t.Errorf("%s: %.3g ns a unit of work at 1 step, %.3g at 1000 steps: %.2fx, want within 2.5x", e.Label(), short, long, ratio)
 	}
 }
