@@ -348,24 +348,40 @@ func finishDaily(pl *plot.Plot, n int) *plot.Plot {
 
 // plainTicks are gonum's default ticks labelled with the shortest decimal:
 // 50 rather than 50.00. Six significant digits, or as many more as it
-// takes to tell the labels apart: an axis a few ulps wide around 5.8e-4
-// read -0.000583651 at every tick.
+// takes for every label to read its tick's value (to a thousandth of the
+// ticks' spacing) and to tell the labels apart: an axis a few ulps wide
+// around 5.8e-4 read -0.000583651 at every tick, and one around -123456.8
+// read -123458, -123457 and -123456 at ticks of -123457.6, -123456.8 and
+// -123456, the spike of a job whose lanes all end at -123456.79 drawn
+// beside the label -123457.
 type plainTicks struct{}
 
 func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	gap := math.Inf(1) // the least spacing of labelled ticks
+	var prev *plot.Tick
+	for i, t := range ts {
+		if t.Label == "" {
+			continue
+		}
+		if prev != nil {
+			gap = math.Min(gap, math.Abs(t.Value-prev.Value))
+		}
+		prev = &ts[i]
+	}
 	for digits := 6; digits <= 17; digits++ {
 		seen := map[string]bool{}
-		distinct := true
+		ok := true
 		for i := range ts {
 			if ts[i].Label == "" {
 				continue
 			}
 			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', digits, 64)
-			distinct = distinct && !seen[ts[i].Label]
+			v, _ := strconv.ParseFloat(ts[i].Label, 64)
+			ok = ok && !seen[ts[i].Label] && !(math.Abs(v-ts[i].Value) > gap*1e-3)
 			seen[ts[i].Label] = true
 		}
-		if distinct {
+		if ok {
 			break
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -146,6 +148,29 @@ func TestTicksDistinct(t *testing.T) {
 	for _, tk := range (plainTicks{}).Ticks(40, 100) {
 		if tk.Label != "" && strings.ContainsAny(tk.Label, ".e") {
 			t.Errorf("axis [40, 100]: label %q, want a plain whole number", tk.Label)
+		}
+	}
+}
+
+// TestTicksTrue: every tick label reads its tick's value, to a thousandth
+// of the ticks' spacing. At six significant digits the ticks -123457.6,
+// -123456.8 and -123456 (the axis of a job whose lanes all end at
+// -123456.79) read -123458, -123457 and -123456, and the spike stood
+// beside the label -123457.
+func TestTicksTrue(t *testing.T) {
+	for _, r := range [][2]float64{{-123457.7890625, -123455.7890625}, {72.123, 72.127}, {0.1, 0.7}, {-5.8365105e-4, -5.8365095e-4}, {1e30 - 4e24, 1e30 + 4e24}, {40, 100}, {0, 10}} {
+		var labelled []plot.Tick
+		for _, tk := range (plainTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label != "" {
+				labelled = append(labelled, tk)
+			}
+		}
+		for i, tk := range labelled {
+			v, err := strconv.ParseFloat(tk.Label, 64)
+			gap := math.Abs(labelled[max(i, 1)].Value - labelled[max(i, 1)-1].Value)
+			if err != nil || math.Abs(v-tk.Value) > gap*1e-3 {
+				t.Errorf("axis [%g, %g]: the tick at %v reads %q", r[0], r[1], tk.Value, tk.Label)
+			}
 		}
 	}
 }
