@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -49,14 +50,43 @@ func Encode(p *plot.Plot, w io.Writer, path string) error {
 }
 
 // Write writes p to w in format, "png" or "svg", Width wide and height
-// high: every gpusim chart, the run's and bench's, has the same width.
+// high: every gpusim chart, the run's and bench's, has the same width. The
+// chart keeps a margin from the sides, and a title line wider than the
+// chart is broken after its commas: gonum fits the last tick label flush
+// with the edge, and a job's line of long numbers ran off both sides.
 func Write(p *plot.Plot, w io.Writer, format string, height vg.Length) error {
-	wt, err := p.WriterTo(Width, height, format)
+	c, err := draw.NewFormattedCanvas(Width, height, format)
 	if err != nil {
 		return err
 	}
-	_, err = wt.WriteTo(w)
+	title := p.Title.Text
+	defer func() { p.Title.Text = title }()
+	p.Title.Text = wrapTitle(p.Title.TextStyle, title, Width-2*margin)
+	p.Draw(draw.Crop(draw.New(c), margin, -margin, 0, 0))
+	_, err = c.WriteTo(w)
 	return err
+}
+
+// margin is the room Write leaves on either side of a chart.
+const margin = 4 * vg.Millimeter
+
+// wrapTitle breaks each line of text wider than width, drawn in style,
+// after a comma, as many times as it takes (a single part wider than width
+// stays whole).
+func wrapTitle(style text.Style, txt string, width vg.Length) string {
+	var out []string
+	for _, line := range strings.Split(txt, "\n") {
+		cur := ""
+		for _, part := range strings.SplitAfter(line, ", ") {
+			if cur != "" && style.Width(cur+strings.TrimRight(part, " ")) > width {
+				out = append(out, strings.TrimRight(cur, " "))
+				cur = ""
+			}
+			cur += part
+		}
+		out = append(out, cur)
+	}
+	return strings.Join(out, "\n")
 }
 
 // SVG is p as an SVG document height high, for a page that inlines it.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -230,5 +231,38 @@ func TestChartsSingular(t *testing.T) {
 	}
 	if got, want := final.X.Label.Text, "temperature after 1 step"; got != want {
 		t.Errorf("x label %q, want %q", got, want)
+	}
+}
+
+// TestWrapTitle: a title line wider than the chart is broken after commas
+// into lines that fit, the words kept in order; a job's line of long
+// numbers ran off both sides. Write leaves the plot's title as it was.
+func TestWrapTitle(t *testing.T) {
+	p := sim.Default()
+	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Seed = 1.2345678901234567e-30, -123456.78901234, 0.123456789012345, 0.00012345678901234, 1<<64-1
+	pl, err := Final(p, runDaily(t, p).Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	style, width := pl.Title.TextStyle, Width-2*margin
+	orig := pl.Title.Text
+	got := wrapTitle(style, orig, width)
+	lines := strings.Split(got, "\n")
+	if len(lines) < 4 {
+		t.Errorf("title %q: %d lines, want the job's line broken in 3 at least", got, len(lines))
+	}
+	for _, l := range lines {
+		if style.Width(l) > width {
+			t.Errorf("title line %q is %v wide, the chart %v", l, style.Width(l), width)
+		}
+	}
+	if strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(orig), " ") {
+		t.Errorf("wrapped title %q, want the words of %q", got, orig)
+	}
+	if short := "Final temperatures\n1,000 lanes x 10 steps: start 75"; wrapTitle(style, short, width) != short {
+		t.Errorf("a title that fits was wrapped: %q", wrapTitle(style, short, width))
+	}
+	if err := Write(pl, io.Discard, "png", Height); err != nil || pl.Title.Text != orig {
+		t.Errorf("Write: %v; the plot's title %q after it, want %q", err, pl.Title.Text, orig)
 	}
 }
