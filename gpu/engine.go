@@ -104,12 +104,14 @@ type Options struct {
 // A launch runs a fixed grid of work-groups over a chunk of lanes with a
 // grid-stride loop; each work-item computes VectorWidth consecutive lanes
 // at a time. Launches aim at about 100 ms: the engine's first launch of a
-// kernel is a small pilot (2^12 lane-steps) and each later one is sized
-// from the rate of the last completed, so a run stops soon after its
-// context is cancelled whatever the device's speed; when a chunk's steps
-// would take longer, the chunk runs in several launches of whole Philox
-// blocks that carry each lane's temperature in a device buffer, so it does
-// whatever the step count. Each kernel's
+// kernel is a small pilot (2^12 lane-steps' work, launchWork) and each
+// later one is sized from the rate of the last completed, so a run stops
+// soon after its context is cancelled whatever the device's speed; when a
+// chunk's steps would take longer, the chunk runs in several launches of
+// whole Philox blocks that carry each lane's temperature in a device
+// buffer, so it does whatever the step count. A launch takes a grid-stride
+// pass at least, and on a device whose smallest launch takes longer than
+// 50 ms (Oclgrind's simulator) launches aim at twice that. Each kernel's
 // work-group size comes from its own limits, the grid is whole waves of
 // compute units, and its local memory is checked against the device's.
 // Statistics are reduced on the device: each work-group folds its
