@@ -387,6 +387,9 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
 	r = report.New(res, o.engine)
+	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {
+		r.OutMemory(sim.HostBytes(res.Summary.Count, 0, p.Steps), avail)
+	}
 	if choice != nil {
 		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
 	}

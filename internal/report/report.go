@@ -86,6 +86,18 @@ type Report struct {
 	// clamped quantiles are that value, exact (Summary.QuantilesExact, as
 	// from every lane's final with --out).
 	oneValue bool
+	// outNeed and outAvail are the memory --out would take for the job's
+	// finals and the memory available (OutMemory), when it is more.
+	outNeed, outAvail uint64
+}
+
+// OutMemory tells the report that --out would need need bytes of memory for
+// this job's finals and avail are available: the footnote of the quantiles
+// then says so where it pointed to --out, which refuses the job.
+func (r *Report) OutMemory(need, avail uint64) {
+	if need > avail {
+		r.outNeed, r.outAvail = need, avail
+	}
 }
 
 // DailyJSON is one step of --daily in the JSON report.
@@ -384,6 +396,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		// --out refuses these lanes: pointing to it sent the user to an
 		// error.
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)\n", sim.HistBins)
+	case r.outNeed > 0:
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, needs %.3g GB of memory for these lanes, and %.3g GB are available)\n",
+			sim.HistBins, float64(r.outNeed)/1e9, float64(r.outAvail)/1e9)
 	default:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
 	}

@@ -81,15 +81,20 @@ func TestNumTable(t *testing.T) {
 
 // TestQuantileFootnoteOutLimit: a run of more lanes than --out takes does
 // not point to --out to make its quantiles exact: the footnote sent the
-// user to an error ('too many to keep in memory').
+// user to an error ('too many to keep in memory'); nor does one whose finals
+// would need more memory than is available (--out refuses it with exit 2).
 func TestQuantileFootnoteOutLimit(t *testing.T) {
 	for _, c := range []struct {
-		lanes uint64
-		want  string
+		lanes       uint64
+		need, avail uint64 // OutMemory's
+		want        string
 	}{
-		{1000, "interpolated in a 4096-bin histogram; --out makes them exact)"},
-		{sim.MaxKeptFinals, "interpolated in a 4096-bin histogram; --out makes them exact)"},
-		{sim.MaxKeptFinals + 1, "interpolated in a 4096-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)"},
+		{1000, 0, 0, "interpolated in a 4096-bin histogram; --out makes them exact)"},
+		{sim.MaxKeptFinals, 0, 0, "interpolated in a 4096-bin histogram; --out makes them exact)"},
+		{sim.MaxKeptFinals + 1, 0, 0, "interpolated in a 4096-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)"},
+		// Finals that would not fit in the memory available.
+		{5e8, 2e9, 1.24e9, "interpolated in a 4096-bin histogram; --out, which makes them exact, needs 2 GB of memory for these lanes, and 1.24 GB are available)"},
+		{5e8, 2e9, 3e9, "interpolated in a 4096-bin histogram; --out makes them exact)"},
 	} {
 		p := sim.Default()
 		p.Lanes = c.lanes
@@ -101,7 +106,9 @@ func TestQuantileFootnoteOutLimit(t *testing.T) {
 		s.AddBlock(&b)
 		s.Count = c.lanes // the footnote reads the count alone
 		var out strings.Builder
-		if err := New(&sim.Result{Params: p, Summary: s}, "serial").WriteText(&out); err != nil {
+		r := New(&sim.Result{Params: p, Summary: s}, "serial")
+		r.OutMemory(c.need, c.avail)
+		if err := r.WriteText(&out); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), c.want) {
