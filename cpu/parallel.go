@@ -26,7 +26,15 @@ func (e Parallel) WorkerCount() int { return workerCount(e.Workers) }
 // Run implements sim.Engine.
 func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	w := e.WorkerCount()
-	return runParallel(ctx, job, "parallel", goroutines(w), w, runLanes)
+	return runParallel(ctx, job, "parallel", goroutines, w, runLanes)
+}
+
+// RunWorkers is how many goroutines a run of lanes lanes x steps steps
+// starts for a Workers field of workers: workerCount's, but at most one a
+// block of lanes (chunkFor), as runParallel starts them. Each keeps its own
+// per-step statistics for --daily (engines.DailyCopies).
+func RunWorkers(workers int, lanes uint64, steps int) int {
+	return int(min(uint64(workerCount(workers)), max(blockCount(lanes, chunkFor(steps)), 1)))
 }
 
 // workerCount is the goroutines for a Workers field: all cores when zero.
@@ -50,7 +58,7 @@ var testHookWindow func(slots int, maxInFlight uint64)
 // folds them in lane order into the result of engine on device. Memory does
 // not depend on the lane count: blocks pass through a window of
 // slotsPerWorker*workers slots (see window).
-func runParallel(ctx context.Context, job *sim.Job, engine, device string, workers int, run laneFunc) (*sim.Result, error) {
+func runParallel(ctx context.Context, job *sim.Job, engine string, device func(workers int) string, workers int, run laneFunc) (*sim.Result, error) {
 	start := time.Now()
 	first, count, err := job.Range()
 	if err != nil {
@@ -58,10 +66,11 @@ func runParallel(ctx context.Context, job *sim.Job, engine, device string, worke
 	}
 	p := job.Params
 	m := p.Model()
-	res := sim.NewResult(engine, device, job, first, count)
 	chunk := chunkFor(p.Steps)
 	nblocks := blockCount(count, chunk)
 	workers = int(min(uint64(max(workers, 1)), nblocks))
+	// The goroutines that run: a job of one block named all it was given.
+	res := sim.NewResult(engine, device(max(workers, 1)), job, first, count)
 	win := newWindow(res, nblocks, slotsPerWorker*workers)
 	stop, unwatch := watch(ctx)
 	defer unwatch()

@@ -16,5 +16,5 @@ func (Serial) Name() string { return "serial" }
 
 // Run implements sim.Engine.
 func (Serial) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
-	return runParallel(ctx, job, "serial", goroutines(1), 1, runLanes)
+	return runParallel(ctx, job, "serial", goroutines, 1, runLanes)
 }

@@ -35,7 +35,7 @@ func (SIMD) Path() (name string, width int) {
 func (e SIMD) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	k := pickBatch()
 	w := e.WorkerCount()
-	return runParallel(ctx, job, "simd", fmt.Sprintf("%s x%d, %s", k.name, k.width, goroutines(w)), w, k.lanes)
+	return runParallel(ctx, job, "simd", func(n int) string { return fmt.Sprintf("%s x%d, %s", k.name, k.width, goroutines(n)) }, w, k.lanes)
 }
 
 // The AVX2 path is generated from the AVX-512 one.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,17 +68,29 @@ func checkSIMD(t *testing.T, steps int, first, lanes uint64) {
 	}
 }
 
-// TestSIMDDevice: the result names the engine and the path that ran.
+// TestSIMDDevice: the result names the engine, the path that ran and the
+// goroutines that ran: at most one a block of lanes. A job of 100 lanes
+// (one block) read "3 goroutines" with 3 workers given, and 1024 with 1024.
 func TestSIMDDevice(t *testing.T) {
 	p := sim.Default()
-	p.Lanes = 100
-	want := map[string]string{"avx512": "avx512 x16, 3 goroutines", "avx2": "avx2 x8, 3 goroutines", "portable": "portable x4, 3 goroutines"}
-	forEachPath(func(name string) {
-		r := run(t, SIMD{Workers: 3}, &sim.Job{Params: p})
-		if r.Engine != "simd" || r.Device != want[name] {
-			t.Errorf("%s: engine %q device %q, want simd, %q", name, r.Engine, r.Device, want[name])
-		}
-	})
+	for _, c := range []struct {
+		lanes   uint64
+		workers int
+		want    string
+	}{{100, 3, "1 goroutine"}, {100, 1024, "1 goroutine"}, {3 * chunkLanes, 3, "3 goroutines"}, {3*chunkLanes + 1, 8, "4 goroutines"}} {
+		p.Lanes = c.lanes
+		forEachPath(func(name string) {
+			width := map[string]int{"avx512": 16, "avx2": 8, "portable": 4}[name]
+			want := fmt.Sprintf("%s x%d, %s", name, width, c.want)
+			r := run(t, SIMD{Workers: c.workers}, &sim.Job{Params: p})
+			if r.Engine != "simd" || r.Device != want {
+				t.Errorf("%d lanes, %d workers: engine %q device %q, want simd, %q", c.lanes, c.workers, r.Engine, r.Device, want)
+			}
+			if got := RunWorkers(c.workers, c.lanes, p.Steps); !strings.HasSuffix(want, goroutines(got)) {
+				t.Errorf("RunWorkers(%d, %d, %d) = %d, want the run's %s", c.workers, c.lanes, p.Steps, got, c.want)
+			}
+		})
+	}
 	if (SIMD{}).Name() != "simd" {
 		t.Errorf("name %q", SIMD{}.Name())
 	}

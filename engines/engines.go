@@ -240,17 +240,18 @@ func Notes() []string {
 var ErrNoDevices = errors.New("no engine here runs on devices")
 
 // DailyCopies is how many sets of per-step statistics (sim.DailyBytes
-// each) the engine name keeps in host memory for a --daily job: the
-// result's, and one per worker for the CPU engines (auto's too, which may
-// choose simd); device engines reduce the steps on the device.
-func DailyCopies(name string, o Options) int {
+// each) the engine name keeps in host memory for a --daily job of lanes
+// lanes x steps steps: the result's, and one per worker for the CPU engines
+// (auto's too, which may choose simd), which start at most one worker a
+// block of lanes (cpu.RunWorkers: 1024 workers asked for one lane counted
+// 1025 copies and refused a job that needs 2); device engines reduce the
+// steps on the device.
+func DailyCopies(name string, o Options, lanes uint64, steps int) int {
 	switch name {
 	case "serial":
 		return 2
-	case "parallel":
-		return cpu.Parallel{Workers: o.Workers}.WorkerCount() + 1
-	case "simd", "auto":
-		return cpu.SIMD{Workers: o.Workers}.WorkerCount() + 1
+	case "parallel", "simd", "auto":
+		return cpu.RunWorkers(o.Workers, lanes, steps) + 1
 	}
 	return 1
 }

@@ -200,7 +200,7 @@ func (o *runOptions) checkDailyMemory() error {
 	if !o.outputs.daily {
 		return nil
 	}
-	copies := engines.DailyCopies(o.engine, o.eng)
+	copies := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps)
 	need := uint64(copies) * sim.DailyBytes(o.params.Steps)
 	avail, ok := runfiles.Available()
 	if !ok || need <= avail {
