@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -263,12 +264,32 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if m := reNoValue.FindStringSubmatch(msg); m != nil {
 		return &sim.ParamError{Flag: m[1], Msg: "needs a value"}
 	}
+	// The app's own flags come with the app as c.Command, named as the
+	// app: the hint read 'gpusim gpusim --help'.
+	root := c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name
 	help := "gpusim --help"
-	if c.Command != nil && c.Command.Name != "" {
+	if !root {
 		help = "gpusim " + c.Command.Name + " --help"
 	}
 	if m := reNoFlag.FindStringSubmatch(msg); m != nil {
-		return &usageError{msg: fmt.Sprintf("unknown flag --%s", m[1]), hint: fmt.Sprintf("see '%s'", help)}
+		name := "--" + m[1]
+		if len(m[1]) == 1 {
+			name = "-" + m[1] // as typed: -x read --x
+		}
+		hint := fmt.Sprintf("see '%s'", help)
+		if root {
+			// A command's flag before the command: say whose it is.
+			var cmds, quoted []string
+			for _, cmd := range c.App.Commands {
+				if slices.ContainsFunc(cmd.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), m[1]) }) {
+					cmds, quoted = append(cmds, cmd.Name), append(quoted, "'gpusim "+cmd.Name+"'")
+				}
+			}
+			if len(cmds) > 0 {
+				hint = fmt.Sprintf("%s is a flag of %s: give it after the command, as in 'gpusim %s %s ...'", name, strings.Join(quoted, " and "), cmds[0], name)
+			}
+		}
+		return &usageError{msg: "unknown flag " + name, hint: hint}
 	}
 	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
 }
