@@ -360,7 +360,7 @@ func repeatedFlag(app *cli.App, args []string) error {
 			continue // unknown: the parser says so
 		}
 		if seen[p] {
-			return &usageError{msg: fmt.Sprintf("--%s is given twice: give it once (the last would win without a word)", p)}
+			return &sim.ParamError{Flag: p, Msg: "given twice: give it once (the last would win without a word)"}
 		}
 		seen[p] = true
 		if !hasValue && !isBool[p] {

@@ -299,7 +299,7 @@ func readScaling(c *cli.Context, cfg *bench.Config) error {
 	}
 	if c.Bool("no-scaling") {
 		if c.IsSet("workers") {
-			return &usageError{msg: "--workers and --no-scaling contradict each other", hint: "--workers lists the worker counts of the scaling table"}
+			return paramErr("workers", "contradicts --no-scaling, which leaves out the scaling table whose worker counts --workers lists (give one of them)")
 		}
 		cfg.Scaling = false
 	}
@@ -310,7 +310,7 @@ func readScaling(c *cli.Context, cfg *bench.Config) error {
 func readSweep(c *cli.Context, cfg *bench.Config) error {
 	if c.Bool("no-sweep") {
 		if c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps") {
-			return &usageError{msg: "--no-sweep contradicts --sweep, --sweep-steps and --sweep-reps"}
+			return paramErr("no-sweep", "contradicts --sweep, --sweep-steps and --sweep-reps (give one of them)")
 		}
 		cfg.Sweep = nil
 	}
@@ -334,7 +334,7 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	}
 	if py := c.String("python"); py != "" {
 		if c.String("baseline") == "none" {
-			return &usageError{msg: "--python and --baseline none contradict each other"}
+			return paramErr("python", "contradicts --baseline none, which runs no Python (give one of them)")
 		}
 		cfg.PythonPath = py
 	}
@@ -380,7 +380,7 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			return opts, err
 		}
 	} else if c.IsSet("plot-format") {
-		return opts, &usageError{msg: "--plot-format needs --plot DIR"}
+		return opts, paramErr("plot-format", "needs --plot DIR, the folder the charts go to")
 	}
 	if opts.doc != "" {
 		if err := bench.CheckDoc(opts.doc); err != nil {
