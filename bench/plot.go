@@ -306,10 +306,11 @@ func sweepPlot(sw *Sweep) (*plot.Plot, error) {
 }
 
 // siTicks are log ticks labelled "1k", "10M" rather than "1e+06". A range
-// within about a decade (ns per lane-step from 20 to 30) holds at most one
-// power of ten, and LogTicks labels only those (the ones outside the range are
-// not drawn), which would leave the axis with one label or none, so it gets
-// the linear default ticks instead.
+// that holds fewer than three powers of ten (ns per lane-step from 1.2 to
+// 60 holds only 10, from 20 to 30 none) gets labels at 1, 2 and 5 times
+// each power of ten in it as well: LogTicks labels only the powers, which
+// left one label or none, and the linear ticks put in their place before
+// had none below 10 on a log axis from 1.2 to 60.
 type siTicks struct{}
 
 func (siTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -323,13 +324,25 @@ func (siTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 		}
 	}
-	if labels < 2 {
-		ts = plot.DefaultTicks{}.Ticks(lo, hi)
-		for i := range ts {
-			if ts[i].Label != "" {
-				ts[i].Label = fmtSI(ts[i].Value)
+	if labels >= 3 || !(lo > 0) || !(hi > lo) {
+		return ts
+	}
+	var more []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				more = append(more, plot.Tick{Value: v, Label: fmtSI(v)})
 			}
 		}
 	}
-	return ts
+	if len(more) < 2 {
+		// Within a factor of 2.5: the linear ticks.
+		more = plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range more {
+			if more[i].Label != "" {
+				more[i].Label = fmtSI(more[i].Value)
+			}
+		}
+	}
+	return more
 }

@@ -64,6 +64,17 @@ func TestSITicksNarrowRange(t *testing.T) {
 			t.Errorf("Ticks(%g, %g) labels %q inside the range, want at least two", r[0], r[1], labels)
 		}
 	}
+	// An axis from 1.2 to 60 ns (the sweep's simd and opencl) had no
+	// label below 10: it gets 2 and 5 as well.
+	var labels []string
+	for _, tk := range (siTicks{}).Ticks(1.2, 60) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if want := []string{"2", "5", "10", "20", "50"}; !slices.Equal(labels, want) {
+		t.Errorf("Ticks(1.2, 60) labels %q, want %q", labels, want)
+	}
 }
 
 // TestSpeedupPlotTeaches: the speedup chart reaches 64 workers on log axes,

@@ -245,8 +245,25 @@ func addDensity(pl *plot.Plot, norm distuv.Normal) {
 	f.Color = colExact
 	f.Width = vg.Points(1.5)
 	pl.Add(f)
-	pl.Legend.Add(fmt.Sprintf("exact Normal(%.4g, %.4g)", mu, sd), f)
+	pl.Legend.Add(fmt.Sprintf("exact Normal(%s, %.4g)", meanText(mu, sd), sd), f)
 	pl.Y.Max = math.Max(pl.Y.Max, norm.Prob(mu))
+}
+
+// meanText writes a mean mu of a law of standard deviation sd to a
+// thousandth of sd, and 4 significant digits at least: at 4 alone a mean of
+// -123456.7 with sd 0.0026 read -1.235e+05, beside ticks of -123456.79.
+func meanText(mu, sd float64) string {
+	digits := 4
+	if sd > 0 && mu != 0 {
+		// The digits down to the decimal place of sd/1000.
+		digits = min(max(digits, int(math.Floor(math.Log10(math.Abs(mu))))+1-int(math.Floor(math.Log10(sd/1000)))), 17)
+	}
+	// The shortest form that reads mu exactly, where it is no longer.
+	if short, d := strconv.FormatFloat(mu, 'g', -1, 64), strconv.FormatFloat(mu, 'g', digits, 64); len(short) <= len(d) {
+		return short
+	} else {
+		return d
+	}
 }
 
 // widen returns the axis range [lo, hi], or one around it that float64
@@ -372,8 +389,22 @@ func finishDaily(pl *plot.Plot, n int) *plot.Plot {
 		r = pl.Y.Max - pl.Y.Min
 	}
 	pl.Y.Min, pl.Y.Max = widen(pl.Y.Min-0.05*r, pl.Y.Max+0.3*r)
-	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = dayTicks{}, plainTicks{}
 	return pl
+}
+
+// dayTicks are plainTicks with labels at whole days only: the chart of
+// --steps 0, whose axis runs from day 0 to 1, read 0.5 at its middle.
+type dayTicks struct{}
+
+func (dayTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plainTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Value != math.Trunc(ts[i].Value) {
+			ts[i].Label = ""
+		}
+	}
+	return ts
 }
 
 // plainTicks are gonum's default ticks labelled with the shortest decimal:

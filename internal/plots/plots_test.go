@@ -266,3 +266,35 @@ func TestWrapTitle(t *testing.T) {
 		t.Errorf("Write: %v; the plot's title %q after it, want %q", err, pl.Title.Text, orig)
 	}
 }
+
+// TestMeanText: the exact law's legend gives its mean to a thousandth of
+// its sd: a mean of -123456.7 with sd 0.0026 read -1.235e+05.
+func TestMeanText(t *testing.T) {
+	for _, c := range []struct {
+		mu, sd float64
+		want   string
+	}{{73.5, 5, "73.5"}, {-123456.7, 0.002646, "-123456.7"}, {-123456.789012345, 0.002646, "-123456.789012"}, {72.00004, 5, "72"}, {0, 1, "0"}, {1e-30, 0, "1e-30"}, {3e37, 1e-30, "3e+37"}} {
+		if got := meanText(c.mu, c.sd); got != c.want {
+			t.Errorf("meanText(%v, %v) = %q, want %q", c.mu, c.sd, got, c.want)
+		}
+	}
+}
+
+// TestDayTicks: the day axis is labelled at whole days only; the chart of
+// --steps 0 read 0.5 at its middle.
+func TestDayTicks(t *testing.T) {
+	for _, r := range [][2]float64{{0, 1}, {0, 3}, {0, 10}, {0, 365}} {
+		var labels []string
+		for _, tk := range (dayTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+				if tk.Value != math.Trunc(tk.Value) {
+					t.Errorf("day axis [%g, %g]: label %q at %v", r[0], r[1], tk.Label, tk.Value)
+				}
+			}
+		}
+		if len(labels) < 2 {
+			t.Errorf("day axis [%g, %g]: labels %q, want two at least", r[0], r[1], labels)
+		}
+	}
+}
