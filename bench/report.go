@@ -272,7 +272,7 @@ func (r *Report) machineLines() []string {
 		fmt.Sprintf("devices: %s", orNone(strings.Join(m.Devices, "; "))+parenthesize(m.DevicesNote)),
 		fmt.Sprintf("Go: %s %s/%s", m.Go, m.OS, m.Arch),
 		fmt.Sprintf("Model: start %g, anchor %g, persistence %g, sigma %g, seed %d", r.Params.Start, r.Params.Anchor, r.Params.Persistence, r.Params.Sigma, r.Params.Seed),
-		fmt.Sprintf("Run: %s mode, started %s, took %.1f s", r.Mode, r.Started.Format(time.RFC3339), float64(r.Elapsed)),
+		fmt.Sprintf("Run: %s mode, started %s, took %s", r.Mode, r.Started.Format(time.RFC3339), fmtDur(time.Duration(float64(r.Elapsed)*1e9))),
 	}
 	return lines
 }
@@ -387,7 +387,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // CSVHeader is the header of WriteCSV's single flat table. section is one of
 // engine, scaling, amdahl, sweep, crossover, python and failed (an engine
 // that failed mid-benchmark, its error the note); cells that do not
-// apply to a section are empty. Times are in seconds.
+// apply to a section are empty, and so is workers where the engine ran its
+// default (the device says how many goroutines or processes ran: it read 0).
+// Times are in seconds.
 var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
 	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note"}
@@ -423,7 +425,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, wr := range r.Workloads {
 		for _, m := range wr.Engines {
 			kv := stats(wl(map[string]string{"section": "engine", "engine": m.Engine, "device": m.Device,
-				"workers": strconv.Itoa(m.Workers), "cold_s": sec(m.Cold), "ns_per_lane_step": fmtF(m.NsPerLaneStep),
+				"workers": countOpt(m.Workers), "cold_s": sec(m.Cold), "ns_per_lane_step": fmtF(m.NsPerLaneStep),
 				"lane_steps_per_s": fmtF(m.LaneStepsPerSec), "speedup": fmtF(m.Speedup), "digest": m.Digest.String()}, wr.Workload), m.Wall)
 			if m.HasDeviceTiming() {
 				kv["compile_s"], kv["transfer_s"], kv["kernel_s"] = sec(m.Compile), sec(m.Transfer), sec(m.Kernel)
@@ -488,7 +490,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	for _, f := range r.Failures {
-		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": strconv.Itoa(f.Workers), "note": f.Error}, f.Workload))
+		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": f.Error}, f.Workload))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -526,6 +528,14 @@ func fmtDur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d ns", d.Nanoseconds())
 	}
+}
+
+// countOpt is n in decimal, or empty for 0 (an engine's default).
+func countOpt(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // fmtDurOpt is fmtDur with an empty cell for zero.

@@ -57,7 +57,9 @@ func sampleReport() *Report {
 
 func TestWriteText(t *testing.T) {
 	var b bytes.Buffer
-	if err := sampleReport().WriteText(&b); err != nil {
+	r := sampleReport()
+	r.Elapsed = 0.054 // read "took 0.0 s"
+	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -68,7 +70,7 @@ func TestWriteText(t *testing.T) {
 		"Test CPU | 9000", "SIMD: sse2 avx2", "Engines", "WORKLOAD", "SPEEDUP", "COMPILE", "TRANSFER", "KERNEL",
 		"5M x 10", "5M x 100", "opencl:0", "50 ms", "0123456789abcdef", "Scaling", "Amdahl fit P = 0.9000, limit 1/(1-P) = 10x",
 		"limit 1/(1-P) = unbounded", "Size sweep", "opencl:0 beats serial from about 300k lanes", "parallel vs serial: no crossover in range",
-		"Python baseline", "100k (scaled up)", "50x", "note: machine shared",
+		"Python baseline", "100k (scaled up)", "50x", "note: machine shared", "took 54 ms",
 	} {
 		if !strings.Contains(out, s) {
 			t.Errorf("text report lacks %q", s)
@@ -172,6 +174,10 @@ func TestWriteCSV(t *testing.T) {
 	r := rows[1]
 	if r[3] != "serial" || r[1] != "5000000" || r[2] != "10" || r[7] != "1" || r[11] != "20" {
 		t.Errorf("first engine row %v", r)
+	}
+	// An engine run at its default worker count: no count (it read 0).
+	if r[5] != "" {
+		t.Errorf("first engine row's workers %q, want none (the engine's default)", r[5])
 	}
 }
 
