@@ -121,6 +121,11 @@ func ParseDevices(s string, n int) ([]int, error) {
 		}
 		return idx, nil
 	}
+	if strings.TrimSpace(s) == "" {
+		// Given empty, as by an unset shell variable: the words of run's
+		// check, which selftest's differed from.
+		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("needs a device: N, a list N,M or all (see gpusim devices), got %q", s)}
+	}
 	var idx []int
 	for f := range strings.SplitSeq(s, ",") {
 		i, err := strconv.Atoi(strings.TrimSpace(f))

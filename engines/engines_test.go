@@ -41,7 +41,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": "is not a device index", "": "is not a device index"} {
+	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": "is not a device index", "": "needs a device: N, a list N,M or all (see gpusim devices), got \"\"", " ": "needs a device"} {
 		var pe *sim.ParamError
 		if _, err := ParseDevices(s, 4); !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
 			t.Errorf("ParseDevices(%q): %v, want %q", s, err, msg)
