@@ -387,6 +387,12 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 				continue
 			}
 			rep.Scaling = append(rep.Scaling, s)
+			if e.MaxWorkers != nil {
+				if most := e.MaxWorkers(w.Lanes, w.Steps); slices.Max(r.cfg.workers()) > most {
+					rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s at most (one a block of lanes): the scaling table's larger worker counts run the same (raise the lanes)",
+						e.Name, w, plural(most, "goroutine")))
+				}
+			}
 		}
 	}
 

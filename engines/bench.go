@@ -3,9 +3,11 @@ package engines
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -20,6 +22,10 @@ type Spec struct {
 	New func(workers int) sim.Engine
 	// Scales says the engine takes a worker count, for the scaling table.
 	Scales bool
+	// MaxWorkers, when set, is the most workers a run of lanes x steps
+	// starts whatever it is given (cpu.RunWorkers: one a block of lanes):
+	// worker counts above it measure the same run again.
+	MaxWorkers func(lanes uint64, steps int) int
 }
 
 // benchOne runs entry e as it is.
@@ -36,13 +42,18 @@ func benchSpec(e Entry, scales bool) ([]Spec, error) {
 		return nil, err
 	}
 	sim.Close(eng)
-	return []Spec{{Name: e.Name, Entry: e.Name, Scales: scales, New: func(workers int) sim.Engine {
+	spec := Spec{Name: e.Name, Entry: e.Name, Scales: scales, New: func(workers int) sim.Engine {
 		eng, err := e.Open(context.Background(), Options{Workers: workers})
 		if err != nil {
 			return failedEngine{e.Name, err}
 		}
 		return eng
-	}}}, nil
+	}}
+	if scales {
+		// parallel and simd: goroutines over blocks of lanes.
+		spec.MaxWorkers = func(lanes uint64, steps int) int { return cpu.RunWorkers(math.MaxInt, lanes, steps) }
+	}
+	return []Spec{spec}, nil
 }
 
 // failedEngine is an engine that could not start; its Run says why.
