@@ -324,7 +324,8 @@ func (siTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 		}
 	}
-	if labels >= 3 || !(lo > 0) || !(hi > lo) {
+	if labels >= 3 || !(lo > 0) || !(hi > lo) || math.IsInf(hi, 1) {
+		// An axis to +Inf has no last power of ten to count to.
 		return ts
 	}
 	var more []plot.Tick

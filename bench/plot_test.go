@@ -77,6 +77,24 @@ func TestSITicksNarrowRange(t *testing.T) {
 	}
 }
 
+// TestSITicksUnbounded: an axis that reaches +Inf gets LogTicks' ticks;
+// the 1-2-5 labels counted powers of ten up to Ceil(Log10(+Inf)), a loop
+// that never ended, appending ticks until memory ran out.
+func TestSITicksUnbounded(t *testing.T) {
+	done := make(chan []plot.Tick, 1)
+	go func() { done <- (siTicks{}).Ticks(1, math.Inf(1)) }()
+	select {
+	case ts := <-done:
+		for _, tk := range ts {
+			if math.IsInf(tk.Value, 0) || math.IsNaN(tk.Value) {
+				t.Errorf("Ticks(1, +Inf): a tick at %v", tk.Value)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Ticks(1, +Inf) did not return in 5 s")
+	}
+}
+
 // TestSpeedupPlotTeaches: the speedup chart reaches 64 workers on log axes,
 // draws the ideal line and the course's four reference curves, and each
 // engine's measured points with its fitted and predicted curves.
