@@ -286,7 +286,12 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 				}
 			}
 			if len(cmds) > 0 {
-				hint = fmt.Sprintf("%s is a flag of %s: give it after the command, as in 'gpusim %s %s ...'", name, strings.Join(quoted, " and "), cmds[0], name)
+				list := quoted[0]
+				if k := len(quoted) - 1; k > 0 {
+					// 'gpusim run', 'gpusim merge' and 'gpusim bench'
+					list = strings.Join(quoted[:k], ", ") + " and " + quoted[k]
+				}
+				hint = fmt.Sprintf("%s is a flag of %s: give it after the command, as in 'gpusim %s %s ...'", name, list, cmds[0], name)
 			}
 		}
 		return &usageError{msg: "unknown flag " + name, hint: hint}
