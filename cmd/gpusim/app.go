@@ -203,6 +203,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			return &usageError{msg: fmt.Sprintf("no command given (valid: %s)", commandNames(c.App))}
 		},
 	}
+	// Setup adds urfave's help command, whose bad flags ('gpusim help
+	// --lanes') printed urfave's own "Incorrect Usage" page and exited 1:
+	// it gets gpusim's handler as well.
+	app.Setup()
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
 	}
@@ -266,7 +270,8 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	}
 	// The app's own flags come with the app as c.Command, named as the
 	// app: the hint read 'gpusim gpusim --help'.
-	root := c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name
+	// 'gpusim help --lanes' too: help takes no flags but -h.
+	root := c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name || c.Command.Name == "help"
 	help := "gpusim --help"
 	if !root {
 		help = "gpusim " + c.Command.Name + " --help"
