@@ -388,7 +388,13 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
 	r = report.New(res, o.engine)
 	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {
-		r.OutMemory(sim.HostBytes(res.Summary.Count, 0, p.Steps), avail)
+		// What --out would need beside this run's other per-lane
+		// outputs, as checkMemory counts them.
+		var paths uint64
+		if o.outputs.PathsOut != "" {
+			paths = o.outputs.Paths
+		}
+		r.OutMemory(sim.HostBytes(res.Summary.Count, paths, p.Steps), avail)
 	}
 	if choice != nil {
 		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
