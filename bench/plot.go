@@ -337,11 +337,20 @@ func (siTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	if len(more) < 2 {
-		// Within a factor of 2.5: the linear ticks.
+		// Within a factor of 2.5: the linear ticks, to as many digits as
+		// tell them apart (5 to 5.00001 read 5 at every tick).
 		more = plot.DefaultTicks{}.Ticks(lo, hi)
-		for i := range more {
-			if more[i].Label != "" {
-				more[i].Label = fmtSI(more[i].Value)
+		for digits := 3; digits <= 17; digits++ {
+			seen, distinct := map[string]bool{}, true
+			for i := range more {
+				if more[i].Label != "" {
+					more[i].Label = fmtSIDigits(more[i].Value, digits)
+					distinct = distinct && !seen[more[i].Label]
+					seen[more[i].Label] = true
+				}
+			}
+			if distinct {
+				break
 			}
 		}
 	}

@@ -75,6 +75,15 @@ func TestSITicksNarrowRange(t *testing.T) {
 	if want := []string{"2", "5", "10", "20", "50"}; !slices.Equal(labels, want) {
 		t.Errorf("Ticks(1.2, 60) labels %q, want %q", labels, want)
 	}
+	// A range narrower than three digits: labels that tell the ticks
+	// apart (5 to 5.00001 read 5 at every tick).
+	seen := map[string]bool{}
+	for _, tk := range (siTicks{}).Ticks(5, 5.00001) {
+		if tk.Label != "" && seen[tk.Label] {
+			t.Errorf("Ticks(5, 5.00001): label %q twice", tk.Label)
+		}
+		seen[tk.Label] = true
+	}
 }
 
 // TestSITicksUnbounded: an axis that reaches +Inf gets LogTicks' ticks;
