@@ -20,14 +20,7 @@ import (
 // noTemps fails unless dir holds exactly the names in want.
 func noTemps(t *testing.T, dir string, want ...string) {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
+	got := dirNames(t, dir)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
 	}
@@ -442,6 +435,7 @@ func TestLongName(t *testing.T) {
 	}
 }
 
+// dirNames lists the names in dir, sorted.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
