@@ -215,26 +215,31 @@ func Open(opt Options) (*Engine, error) {
 	if e.sh, err = acquire(d); err != nil {
 		return nil, err
 	}
-	if err := e.init(options); err != nil {
-		e.Close()
-		return nil, err
+	err = e.init(options)
+	if err == nil {
+		err = e.openSelfTest(options, e.source())
 	}
-	if err := e.openSelfTest(options, e.source()); err != nil {
-		var ste *SelfTestError
-		if errors.As(err, &ste) && ste.cachedBinary {
-			// A binary from the disk cache that builds but computes
-			// wrongly (damaged, or written by another driver under the
-			// same key) is never trusted: discarded (or bypassed when
-			// it cannot be removed), and the source built and checked
-			// instead.
-			e.sh.discard(e.source(), options, ste.Check.Name)
+	if err == nil {
+		err = e.warmUp()
+	}
+	if err != nil {
+		if e.sh.binarySum(e.source(), options) != "" {
+			// A binary from the disk cache that builds but under which
+			// the device does not start (a kernel missing, a launch
+			// refused) or computes wrongly (damaged, or written by
+			// another driver under the same key) is never trusted:
+			// discarded (or bypassed when it cannot be removed), and
+			// the source built and checked instead. discard drops the
+			// binary's checksum, so the second Open builds the source.
+			why := fmt.Sprintf("did not start (%v)", firstLine(err))
+			var ste *SelfTestError
+			if errors.As(err, &ste) {
+				why = "failed the self-test check " + ste.Check.Name
+			}
+			e.sh.discard(e.source(), options, why)
 			e.Close()
 			return Open(opt)
 		}
-		e.Close()
-		return nil, err
-	}
-	if err := e.warmUp(); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -292,6 +297,13 @@ func ProgramFile(opt Options) string {
 		return ""
 	}
 	return cachePath("programs", key)
+}
+
+// firstLine is err's message up to its first line break: a build log
+// that follows stays out of a one-line note.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
 }
 
 func validWidth(w int) bool {

@@ -128,13 +128,14 @@ func (s *shared) binarySum(source, options string) string {
 }
 
 // discard drops the program of source and options, built from the disk
-// cache's binary, which failed the self-test check named check: from the
+// cache's binary, which failed (why says how: "failed the self-test check
+// normals/sample", "did not start (...)"): from the
 // process, and from the disk cache, so that the next build compiles the
 // source. An entry that cannot be removed (an immutable file, a folder the
 // user cannot write) is bypassed instead: the process never loads it again
 // and builds the source, and a note says how to remove it, since every
 // later process would find it, fail the check and build the source again.
-func (s *shared) discard(source, options, check string) {
+func (s *shared) discard(source, options, why string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := progKey{source, options}
@@ -147,13 +148,13 @@ func (s *shared) discard(source, options, check string) {
 	if err := cacheRemove("programs", key); err != nil {
 		cacheBypass("programs", key)
 		path := cachePath("programs", key)
-		cacheNote("cache: the compiled program from the cache failed the self-test check %s: the cache entry is bad, "+
+		cacheNote("cache: the compiled program from the cache %s: the cache entry is bad, "+
 			"and could not be removed (%v): bypassed, built from source instead; until it is removed every process loads it, "+
 			"fails the check and builds the program again: rm -f %s (if that is refused, chattr -i it, or fix the permissions "+
-			"of its folder, first), or set %s to another folder", check, err, path, EnvCacheDir)
+			"of its folder, first), or set %s to another folder", why, err, path, EnvCacheDir)
 		return
 	}
-	cacheNote("cache: the compiled program from the cache failed the self-test check %s: discarded, rebuilt from source", check)
+	cacheNote("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
 }
 
 // saveBinary stores the binary of a program built from source in the disk

@@ -66,10 +66,6 @@ type SelfTestError struct {
 	// Index is the device's flat index (DeviceDesc.Index).
 	Index int
 	Check Check
-	// cachedBinary: the program that failed was built from the disk
-	// cache's binary, which Open then discards (or bypasses) and rebuilds
-	// from source.
-	cachedBinary bool
 }
 
 func (e *SelfTestError) Error() string {
@@ -182,7 +178,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 	}
 	e.st.denormals = st.Denormals
 	if c := st.Failed(); c != nil {
-		return &SelfTestError{Device: e.desc.String(), Index: e.desc.Index, Check: *c, cachedBinary: e.st.binSum != ""}
+		return &SelfTestError{Device: e.desc.String(), Index: e.desc.Index, Check: *c}
 	}
 	e.st.pass = st
 	return nil

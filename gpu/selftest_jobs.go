@@ -42,7 +42,7 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		// The program came from gpusim's disk cache: it, not the
 		// device, may be what fails (damaged, or another driver's).
 		// Checked again built from source, as Open would.
-		e.sh.discard(e.source(), e.options, st.Failed().Name)
+		e.sh.discard(e.source(), e.options, "failed the self-test check "+st.Failed().Name)
 		opt.rebuilt = true
 		return RunSelfTest(ctx, opt)
 	}

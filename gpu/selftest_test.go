@@ -490,3 +490,59 @@ func TestSelfTestJobFails(t *testing.T) {
 		t.Errorf("%d job checks, failed %v: want 3, failed", jobs, st.Failed())
 	}
 }
+
+// TestCachedBinaryWithoutKernels: a cached binary that the driver builds
+// but under which Open fails before any check can run (here another
+// program's binary, stored with a valid checksum under the exact program's
+// key, which has none of the engine's kernels: clCreateKernel fails) is
+// discarded and the source built, as a binary that fails a check is. Open
+// used to return CL_INVALID_KERNEL_NAME, and so did every later process,
+// which found the entry again, until the cache was removed by hand.
+func TestCachedBinaryWithoutKernels(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	want := reference(t, cacheJob())
+	e := open(t, Options{})
+	key := e.st.key
+	other, err := cl.BuildProgram(e.sh.ctx, e.sh.dev, "__kernel void other(__global int *p) { p[0] = 1; }", e.options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := other.Binary()
+	other.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cacheStore("programs", key, bin)
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+
+	hits := binaryHits.Load()
+	sameFinals(t, "another program's binary under the exact program's key", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("the planted binary was loaded %d times, want once", n)
+	}
+	if got := cacheLoad("programs", key); got == nil || bytes.Equal(got, bin) {
+		t.Error("the exact program's cache entry was not rebuilt")
+	}
+	notes := strings.Join(CacheNotes(), "\n")
+	if !strings.Contains(notes, "CL_INVALID_KERNEL_NAME") || !strings.Contains(notes, "discarded, rebuilt from source") {
+		t.Errorf("notes %q: want the entry discarded, with the reason", notes)
+	}
+	t.Log(notes)
+
+	// gpusim selftest, which opens the device without the cheap checks.
+	cacheStore("programs", key, bin)
+	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.Failed(); c != nil {
+		t.Errorf("selftest with another program's binary cached: check %s failed", c.Name)
+	}
+}
