@@ -216,8 +216,21 @@ func TestErrorTable(t *testing.T) {
 			t.Errorf("no hint for %d", c)
 		}
 	}
-	if !strings.Contains((&cl.Error{Code: -5}).Hint(), "--vector-width 1") {
-		t.Error("OUT_OF_RESOURCES hint lacks --vector-width 1")
+	if !strings.Contains((&cl.Error{Code: -5, Op: "clWaitForEvents: the command failed"}).Hint(), "--vector-width 1") {
+		t.Error("OUT_OF_RESOURCES hint of a failed launch lacks --vector-width 1")
+	}
+	// A hint fits the call: CL_OUT_OF_RESOURCES from listing the devices
+	// was told the launch may be too large; and none names a setting
+	// gpusim does not have (the chunk size, the lanes per launch).
+	if h := (&cl.Error{Code: -5, Op: "clGetDeviceIDs"}).Hint(); strings.Contains(h, "launch") {
+		t.Errorf("OUT_OF_RESOURCES from clGetDeviceIDs: hint %q speaks of a launch", h)
+	}
+	for _, c := range []int32{-4, -5, -6, -61, -63} {
+		for _, op := range []string{"clCreateBuffer", "clEnqueueNDRangeKernel"} {
+			if h := (&cl.Error{Code: c, Op: op}).Hint(); strings.Contains(h, "chunk") || strings.Contains(h, "per launch") {
+				t.Errorf("%s %d: hint %q names a setting gpusim does not have", op, c, h)
+			}
+		}
 	}
 	e := &cl.Error{Code: -4, Op: "clCreateBuffer"}
 	if got := e.Error(); got != "clCreateBuffer: CL_MEM_OBJECT_ALLOCATION_FAILURE (-4)" {
