@@ -860,7 +860,7 @@ func loadCalibration(key string) (calibration, bool) {
 	if path == "" {
 		return calibration{}, false
 	}
-	b, err := os.ReadFile(path)
+	b, err := cachedir.ReadFile(path)
 	if err != nil {
 		return calibration{}, false
 	}

@@ -97,7 +97,7 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	if path == "" || isBypassed(kind, key) {
 		return nil, ""
 	}
-	b, err := os.ReadFile(path)
+	b, err := cachedir.ReadFile(path)
 	if err != nil {
 		// A folder on the path that is a file (ENOTDIR) holds no entry,
 		// as one that does not exist: cacheStore's note says why the

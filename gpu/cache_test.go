@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCacheFolderIsFile: a cache folder that is a file is one note, from the
@@ -28,5 +29,38 @@ func TestCacheFolderIsFile(t *testing.T) {
 	}
 	if n := CacheNotes(); len(n) != 1 || !strings.Contains(n[0], "not written") || !strings.Contains(n[0], "not a directory") {
 		t.Errorf("notes %q, want one saying the cache is not written, and why", n)
+	}
+}
+
+// TestCacheEntryIrregular: an entry that is a link to /dev/zero is a note
+// and rebuilt, not read until memory runs out (the OOM killer ended every
+// OpenCL run with a self-test entry linked there), and the store puts a
+// file in its place.
+func TestCacheEntryIrregular(t *testing.T) {
+	forgetCacheNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	key := strings.Repeat("cd", 32)
+	path := cachePath("selftest", key)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", path); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []byte)
+	go func() { done <- cacheLoad("selftest", key) }()
+	select {
+	case b := <-done:
+		if b != nil {
+			t.Fatalf("load of a link to /dev/zero gave %d bytes", len(b))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("load of a link to /dev/zero has not returned after 5 s")
+	}
+	if !cacheStore("selftest", key, []byte("data")) {
+		t.Fatalf("not stored over the link: %q", CacheNotes())
+	}
+	if b := cacheLoad("selftest", key); string(b) != "data" {
+		t.Errorf("stored entry reads %q", b)
 	}
 }

@@ -149,6 +149,7 @@ func WriteFile(path string, b []byte) error {
 	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o600 != 0o600 {
 		os.Remove(path)
 	}
+	removeIrregular(path)
 	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
@@ -171,7 +172,7 @@ func Update(path string, change func(old []byte) []byte) error {
 	}
 	unlock, _ := lock(path+".lock", lockWait)
 	defer unlock()
-	old, err := os.ReadFile(path)
+	old, err := ReadFile(path)
 	if err != nil {
 		old = nil
 	}

@@ -47,17 +47,32 @@ func lock(path string, wait time.Duration) (unlock func(), ok bool) {
 // /tmp folder, or made under umask 077 (0600), another user's runs got
 // EACCES and updated auto.json without the lock.
 func openLock(path string) (*os.File, error) {
-	f, err := os.Open(path)
+	f, err := openExisting(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return f, err
 	}
 	f, err = os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return os.Open(path) // made meanwhile by another process
+		return openExisting(path) // made meanwhile by another process
 	}
 	if err != nil {
 		return nil, err
 	}
 	f.Chmod(0o644) // past the umask; a failure leaves the umask's mode
+	return f, nil
+}
+
+// openExisting opens the existing lock file at path without waiting
+// (openFlags): a named pipe in its place blocked every calibration update
+// in open(2), waiting for a writer. Only a regular file is a lock file.
+func openExisting(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
 	return f, nil
 }

@@ -1,0 +1,60 @@
+package cachedir
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// MaxEntry bounds what ReadFile reads: a compiled program is megabytes at
+// most, a calibration file kilobytes.
+const MaxEntry = 256 << 20
+
+// errNotRegular is ReadFile's error for an entry that is not a regular file.
+var errNotRegular = errors.New("not a regular file")
+
+// ReadFile reads the cache entry at path, refusing one that is not a
+// regular file or holds more than MaxEntry bytes. Opened without waiting
+// (openFlags), so a named pipe in its place fails at once: os.ReadFile
+// waited for a writer that never came, and read a link to /dev/zero until
+// memory ran out (every OpenCL run then took all of the machine's memory
+// and was killed by the OOM killer), however the entry got there.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
+	}
+	if st.Size() > MaxEntry {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, more than a cache entry holds (%d)", st.Size(), MaxEntry)}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxEntry+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxEntry {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("more than a cache entry holds (%d bytes)", MaxEntry)}
+	}
+	return b, nil
+}
+
+// removeIrregular removes the entry at path when it is not a regular file
+// (a named pipe, a device, a link to one), so that WriteFile can put one in
+// its place: atomicfile refuses to replace it, and the cache stayed
+// unwritable.
+func removeIrregular(path string) {
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().IsRegular() || st.IsDir() {
+		return
+	}
+	os.Remove(path) // the link itself, or the pipe
+}
