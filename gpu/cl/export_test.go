@@ -6,6 +6,9 @@ var UnsupportedError = unsupportedError
 
 var PoclCacheDir = poclCacheDir
 
+// OpenLibrary is the loader's open of one library, without Load's once.
+var OpenLibrary = open
+
 // HideLoader makes Load find no ICD loader and read ICD files from dir
 // (none when dir is ""), as on a machine with drivers but no libOpenCL.
 func HideLoader(dir string) {

@@ -142,11 +142,11 @@ func load() error {
 	}
 	noPlatform := ""
 	var notes []string // for LoadNotes, when a library loads
-	bad := nulICD()
+	bad, why := nulICD()
 	for _, c := range candidates() {
 		if c.from == fromLoader && bad != "" {
 			if bad != "said" {
-				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s holds a NUL byte, on which it crashes the process (remove or fix that file); the drivers the other .icd files name are loaded directly", c.path, bad)
+				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s %s (remove or fix that file); the drivers the other .icd files name are loaded directly", c.path, bad, why)
 				tried = append(tried, msg)
 				notes = append(notes, "OpenCL: "+msg)
 				bad = "said"
@@ -254,6 +254,9 @@ func candidates() []candidate {
 // platforms; a library that reports none stays open, since a loader may
 // have initialized drivers that cannot be unloaded safely.
 func open(path string) (uint32, error) {
+	if err := irregular(path); err != nil {
+		return 0, err
+	}
 	h, err := dlopen(path)
 	if err != nil {
 		return 0, err

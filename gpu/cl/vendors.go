@@ -3,6 +3,7 @@ package cl
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,6 +99,8 @@ func vendorsProblem() string {
 		if len(files) == 0 {
 			return fmt.Sprintf("%s=%s: a folder with no .icd files", env, dir)
 		}
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Sprintf("%s=%s: not a regular file or folder", env, dir)
 	case err == nil && strings.HasSuffix(dir, ".icd") && readICD(dir) == "":
 		return fmt.Sprintf("%s=%s: an .icd file that names no library", env, dir)
 	}
@@ -117,10 +120,12 @@ func vendorsHint() string {
 
 // nulICD returns an .icd file of the folder (or the file) the ICD loader
 // reads (OCL_ICD_VENDORS, else OPENCL_VENDOR_PATH, else /etc/OpenCL/vendors)
-// that holds a NUL byte, or "": ocl-icd crashes the process on one (a file
-// zeroed by a crash or a power loss), so Load then loads the drivers the
-// other files name itself.
-func nulICD() string {
+// that holds a NUL byte, or that is not a regular file, with why the loader
+// cannot read it; or "": ocl-icd crashes the process on a NUL byte (a file
+// zeroed by a crash or a power loss), and waits in open(2) for ever on a
+// named pipe (OCL_ICD_VENDORS naming one too, which it takes for a driver
+// library), so Load then loads the drivers the other files name itself.
+func nulICD() (file, why string) {
 	dir := vendorsDir
 	if v := os.Getenv(EnvVendors); v != "" {
 		dir = v
@@ -131,18 +136,27 @@ func nulICD() string {
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		files, _ = filepath.Glob(filepath.Join(dir, "*.icd"))
 	} else if !strings.HasSuffix(dir, ".icd") {
-		return ""
+		if irregular(dir) != nil {
+			return dir, "is not a regular file, which it waits on for ever"
+		}
+		return "", ""
 	}
 	for _, f := range files {
+		if irregular(f) != nil {
+			return f, "is not a regular file, which it waits on for ever"
+		}
 		if b, err := readHead(f); err == nil && strings.ContainsRune(string(b), 0) {
-			return f
+			return f, "holds a NUL byte, on which it crashes the process"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // readHead reads at most the first 4 KiB of path: an .icd file is a line.
 func readHead(path string) ([]byte, error) {
+	if err := irregular(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -167,4 +181,30 @@ func readICD(path string) string {
 		return "" // no library's name
 	}
 	return strings.TrimSpace(line)
+}
+
+// irregular says why the file at path, which the loader is to open (a
+// library, an .icd file), cannot be one: it is not a regular file. A named
+// pipe (GPUSIM_OPENCL_LIBRARY=fifo) held the process in open(2) for ever,
+// waiting for a writer, and a terminal waited for its input. A folder is
+// left to the caller, whose error names it; a bare name, which dlopen looks
+// up on the library path rather than in the working folder, is not checked.
+func irregular(path string) error {
+	if !strings.ContainsRune(path, '/') {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
+		return nil
+	}
+	what := "not a regular file"
+	switch m := fi.Mode(); {
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe, not a regular file"
+	case m&fs.ModeSocket != 0:
+		what = "a socket, not a regular file"
+	case m&fs.ModeDevice != 0:
+		what = "a device, not a regular file"
+	}
+	return fmt.Errorf("%s: %s", path, what)
 }

@@ -1,0 +1,82 @@
+package cl_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// TestLibraryPipe: a library or .icd file that is a named pipe is refused
+// at once (GPUSIM_OPENCL_LIBRARY=fifo held gpusim devices, and auto on a
+// large job, in dlopen's open(2) for ever, waiting for a writer), as is a
+// device; a folder is still dlopen's to name.
+func TestLibraryPipe(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "libOpenCL.so.1")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for path, want := range map[string]string{
+		fifo:         fifo + ": a named pipe, not a regular file",
+		"/dev/zero":  "/dev/zero: a device, not a regular file",
+		dir:          dir,
+		"/dev/null/": "/dev/null/",
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := cl.OpenLibrary(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("open %s: %v, want an error saying %q", path, err, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("open %s has not returned after 5 s", path)
+		}
+	}
+}
+
+// TestPipeICD: an .icd file that is a named pipe holds ocl-icd's loader in
+// open(2) for ever, waiting for a writer, and the process with it (auto
+// too, whose probe cannot be stopped there). Load skips the loader then, as
+// for an .icd file with a NUL byte, loads the drivers the other .icd files
+// name itself, and says so in a note. In a child process, since Load
+// happens once, with a time limit.
+func TestPipeICD(t *testing.T) {
+	if os.Getenv(envChild) == "pipe-icd" {
+		if err := cl.Load(); err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(cl.LoadNotes(), "\n")
+		if !strings.Contains(notes, "x.icd is not a regular file, which it waits on for ever (remove or fix that file)") {
+			t.Fatalf("notes %q", notes)
+		}
+		t.Log(notes)
+		return
+	}
+	lib := poclLibrary(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pocl.icd"), []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "x.icd"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestPipeICD$", "-test.v")
+	cmd.Env = append(os.Environ(), cl.EnvVendors+"="+dir, cl.EnvLibrary+"=", envChild+"=pipe-icd")
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("the child has not returned after a minute:\n%s", out)
+	}
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
