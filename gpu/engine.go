@@ -243,6 +243,7 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	e.sh.settle(e.source(), options)
 	saved := e.sh.saveBinary(e.source(), options)
 	e.savedBinary(saved)
 	e.cold = e.built && saved != ""

@@ -37,6 +37,9 @@ type shared struct {
 	// retired are programs discard took out of progs, released with the
 	// context (an engine may still hold kernels of them).
 	retired []*cl.Program
+	// loading holds the functions that remove the loading marks
+	// (markLoading) of programs built from cached binaries, until settle.
+	loading map[progKey]func()
 }
 
 type progKey struct{ source, options string }
@@ -84,6 +87,9 @@ func (s *shared) release() {
 		p.Release()
 	}
 	s.retired = nil
+	for k := range s.loading {
+		s.settleLocked(k)
+	}
 	s.ctx.Release()
 }
 
@@ -99,9 +105,15 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, binSum, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
+	p, binSum, done, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
+	}
+	if done != nil {
+		if s.loading == nil {
+			s.loading = map[progKey]func(){}
+		}
+		s.loading[k] = done
 	}
 	took = time.Since(t0)
 	s.progs[k] = p
@@ -117,6 +129,21 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 		s.binSums[k] = binSum
 	}
 	return p, took, nil
+}
+
+// settle removes the loading mark of the program of source and options, if
+// any: Open has created its kernels and run their first launches.
+func (s *shared) settle(source, options string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked(progKey{source, options})
+}
+
+func (s *shared) settleLocked(k progKey) {
+	if done := s.loading[k]; done != nil {
+		done()
+		delete(s.loading, k)
+	}
 }
 
 // binarySum is the checksum of the cached binary the program of source and
@@ -144,6 +171,7 @@ func (s *shared) discard(source, options, why string) {
 		delete(s.progs, k)
 	}
 	delete(s.binSums, k)
+	s.settleLocked(k)
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
 	if err := cacheRemove("programs", key); err != nil {
 		cacheBypass("programs", key)
@@ -184,21 +212,37 @@ func (s *shared) saveBinary(source, options string) string {
 
 // buildCached builds the program from the binary in the disk cache under
 // key when there is one the driver accepts (binSum is the binary's
-// checksum), else from source (binSum ""). The binary's entry is
+// checksum, and done removes the entry's loading mark, which Open's settle
+// calls), else from source (binSum "", done nil). The binary's entry is
 // checksummed (cache.go) and a binary the driver rejects is rebuilt from
 // source, so a corrupt or stale entry is never used; one that builds but
-// fails the self-test is discarded and rebuilt too (Open).
-func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, err error) {
+// fails the self-test is discarded and rebuilt too (Open), and so is one
+// that a process was loading when it ended (crashedLoading).
+func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), err error) {
 	if bin, binSum := cacheLoadSum("programs", key); bin != nil {
-		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
-		if err == nil {
-			binaryHits.Add(1)
-			return p, binSum, nil
+		path := cachePath("programs", key)
+		if pid := crashedLoading(path); pid != 0 {
+			if err := cacheRemove("programs", key); err != nil {
+				cacheBypass("programs", key)
+				cacheNote("%s", crashNote(pid, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
+			} else {
+				cacheNote("%s", crashNote(pid, "discarded, rebuilt from source"))
+			}
+		} else {
+			done := markLoading(path)
+			p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
+			if err == nil {
+				binaryHits.Add(1)
+				return p, binSum, done, nil
+			}
+			if done != nil {
+				done()
+			}
+			cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 		}
-		cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 	}
 	p, err = cl.BuildProgram(ctx, dev, source, options)
-	return p, "", err
+	return p, "", nil, err
 }
 
 // binaryHits counts the programs built from cached binaries (for tests).

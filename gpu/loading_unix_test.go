@@ -1,0 +1,106 @@
+//go:build unix
+
+package gpu
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// loadingMarks lists the loading marks in the programs folder of dir.
+func loadingMarks(t *testing.T, dir string) []string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, "programs", "*"+loadingSuffix+"*"))
+	return names
+}
+
+// deadPID is the ID of a process that has ended.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	c := exec.Command("true")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return c.Process.Pid
+}
+
+// TestCachedBinaryCrashedLoading: a cached binary that a process was
+// loading when it ended (a driver that crashes on the binary) is discarded
+// and the source built, where every later process loaded it again (and
+// crashed again); a process that still runs, or this one, leaves no doubt
+// on it, and Open leaves no mark behind.
+func TestCachedBinaryCrashedLoading(t *testing.T) {
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	want := reference(t, cacheJob())
+	sameFinals(t, "a first start", openRun(t, Options{}), want)
+	file := ProgramFile(Options{Device: testDevice(t)})
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	if m := loadingMarks(t, dir); len(m) != 0 {
+		t.Fatalf("marks left after a start: %q", m)
+	}
+	hits := binaryHits.Load()
+	sameFinals(t, "a warm start", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Fatalf("a warm start loaded %d cached binaries, want 1", n)
+	}
+	if m := loadingMarks(t, dir); len(m) != 0 {
+		t.Fatalf("marks left after a warm start: %q", m)
+	}
+
+	// A process that runs (another gpusim loading the binary now) does
+	// not make the entry suspect.
+	live := exec.Command("sleep", "60")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { live.Process.Kill(); live.Wait() }()
+	liveMark := file + loadingSuffix + strconv.Itoa(live.Process.Pid)
+	if err := os.WriteFile(liveMark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hits = binaryHits.Load()
+	sameFinals(t, "beside a running process's mark", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("beside a running process's mark: %d cached binaries loaded, want 1", n)
+	}
+	if _, err := os.Stat(liveMark); err != nil {
+		t.Errorf("a running process's mark was removed: %v", err)
+	}
+	os.Remove(liveMark)
+
+	for _, pid := range []int{deadPID(t), os.Getpid()} {
+		forgetCacheNotes(t)
+		mark := file + loadingSuffix + strconv.Itoa(pid)
+		if err := os.WriteFile(mark, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		hits = binaryHits.Load()
+		sameFinals(t, "after a process ended while loading", openRun(t, Options{}), want)
+		if n := binaryHits.Load() - hits; n != 0 {
+			t.Errorf("pid %d: the suspect binary was loaded %d times, want none", pid, n)
+		}
+		notes := strings.Join(CacheNotes(), "\n")
+		if !strings.Contains(notes, "process "+strconv.Itoa(pid)+" ended while it loaded") || !strings.Contains(notes, "discarded, rebuilt from source") {
+			t.Errorf("pid %d: notes %q: want the entry discarded, with the reason", pid, notes)
+		}
+		if m := loadingMarks(t, dir); len(m) != 0 {
+			t.Errorf("pid %d: marks left: %q", pid, m)
+		}
+		if _, err := os.Stat(file); err != nil {
+			t.Errorf("pid %d: the rebuilt program was not cached: %v", pid, err)
+		}
+		hits = binaryHits.Load()
+		sameFinals(t, "the start after", openRun(t, Options{}), want)
+		if n := binaryHits.Load() - hits; n != 1 {
+			t.Errorf("pid %d: the start after loaded %d cached binaries, want 1", pid, n)
+		}
+	}
+}
