@@ -295,6 +295,9 @@ func (p Params) Exact(n int) (mean, sd float64) {
 	}
 	var v float64
 	switch {
+	case n == 0:
+		// No step yet, no spread: the formula gives 0 / (1 - p^2), which
+		// is -0 when |p| > 1 (an exact sd of -0.0000, "std": -0).
 	case s == 0:
 		// No noise: no spread, also where p^(2n) overflows float64
 		// (0 times Inf read NaN at --persistence 1e30 from 0 after 6

@@ -79,6 +79,15 @@ func TestExact(t *testing.T) {
 	if _, sd = p.Exact(200); math.Abs(sd-5/math.Sqrt(0.75)) > 1e-12 {
 		t.Errorf("stationary sd = %v", sd)
 	}
+	// Before the first step the sd is +0 whatever p: 0 / (1 - p^2) was -0
+	// for |p| > 1, which the reports printed as -0.0000 and -0.
+	for _, pp := range []float64{0.5, 1, -1, 2, -3.4e37} {
+		p := Default()
+		p.Persistence = pp
+		if _, sd := p.Exact(0); sd != 0 || math.Signbit(sd) {
+			t.Errorf("--persistence %g: Exact(0) sd = %v, want +0", pp, sd)
+		}
+	}
 	p.Persistence = 1
 	if m, sd = p.Exact(9); m != 75 || sd != 15 {
 		t.Errorf("random walk Exact(9) = %v, %v", m, sd)
