@@ -212,27 +212,40 @@ func (p Params) precisionAdvice(sd float64) string {
 }
 
 // HistogramNote returns a note, for the CLI to print, when a histogram the
-// quantiles are read from cannot resolve the lanes' spread: an exact sd
-// below the least NewHistogram takes (2^-118 for the final histogram,
-// 2^-121 for each step's with daily), whose bins are then wider than the
-// spread, so the quantiles run from min to max in a few jumps. exact says
+// quantiles are read from cannot resolve the lanes' spread as finely as
+// usual: an exact sd below the least NewHistogram takes (2^-118 for the
+// final histogram, 2^-121 for each step's with daily), whose bins then stay
+// 2^-126 wide (histWidth) instead of narrowing with the sd, so the quantiles
+// are good only to that width, and where the sd is below it too they run
+// from min to max in a few jumps. exact says
 // the final quantiles are exact (the finals were kept), so only the daily
 // histograms matter. It returns "" otherwise, and for sd 0 (every lane
 // holds one value, which min and max give).
 func (p Params) HistogramNote(daily, exact bool) string {
 	var which []string
+	least := math.Inf(1) // the least sd named
 	if _, sd := p.Exact(p.Steps); !exact && sd > 0 && sd < histLeast(HistBins) {
 		which = append(which, fmt.Sprintf("the final sd %.3g is below %.3g", sd, histLeast(HistBins)))
+		least = sd
 	}
 	// A step's sd grows with the steps (its variance adds a term each
 	// step), so the first step's is the least.
 	if _, sd := p.Exact(1); daily && p.Steps > 0 && sd > 0 && sd < histLeast(DailyBins) {
 		which = append(which, fmt.Sprintf("the sd of step 1 (and maybe more) %.3g is below %.3g", sd, histLeast(DailyBins)))
+		least = min(least, sd)
 	}
 	if len(which) == 0 {
 		return ""
 	}
-	s := fmt.Sprintf("%s, the least the histograms resolve in float32: their bins are wider than the spread, so the quantiles jump between min and max", strings.Join(which, "; "))
+	// Between histWidth and the least sd a histogram takes, the bins are
+	// narrower than the spread, only coarser than usual: the note said
+	// there too that the quantiles jump between min and max (an sd of
+	// 1.15e-37 has 10 bins an sd, and quantiles good to a tenth of it).
+	spread := "wider than the spread, so the quantiles jump between min and max"
+	if least > histWidth {
+		spread = fmt.Sprintf("%.3g wide (%.2g of the sd %.3g) instead of narrowing with it, so the quantiles are good only to about that width", histWidth, histWidth/least, least)
+	}
+	s := fmt.Sprintf("%s, the least the histograms resolve in float32: their bins are %s", strings.Join(which, "; "), spread)
 	if !exact {
 		s += " (--out makes the final ones exact)"
 	}
@@ -240,4 +253,8 @@ func (p Params) HistogramNote(daily, exact bool) string {
 }
 
 // histLeast is the least sd NewHistogram takes for n bins over HistSpan sds.
-func histLeast(n int) float64 { return float64(n) / (2 * HistSpan) * 0x1p-126 }
+func histLeast(n int) float64 { return float64(n) / (2 * HistSpan) * histWidth }
+
+// histWidth is the width of a bin of a histogram whose sd was raised to
+// histLeast, whatever its number of bins: 2 HistSpan histLeast(n) / n.
+const histWidth = 0x1p-126

@@ -251,9 +251,22 @@ func TestHistogramNote(t *testing.T) {
 	if n := p.HistogramNote(false, true); n != "" {
 		t.Errorf("exact finals, no daily: %q", n)
 	}
+	if n := p.HistogramNote(true, false); !strings.Contains(n, "wider than the spread, so the quantiles jump between min and max") {
+		t.Errorf("sd 1e-40 below a bin's 2^-126: %q", n)
+	}
 	p.Sigma = 1e-36 // step 1's sd below 3.76e-37? no: the final's below 3.01e-36, the steps' not
 	if n := p.HistogramNote(true, false); !strings.Contains(n, "final") || strings.Contains(n, "step 1") {
 		t.Errorf("sigma 1e-36: %q", n)
+	}
+	// Above 2^-126 the bins, 2^-126 wide, still resolve the spread, only
+	// coarser than usual: the note said the quantiles jumped between min
+	// and max at an sd of 1.15e-37 (10 bins an sd; they were good to 1%).
+	if n := p.HistogramNote(true, false); strings.Contains(n, "jump") || !strings.Contains(n, "their bins are 1.18e-38 wide (0.01 of the sd 1.15e-36) instead of narrowing with it, so the quantiles are good only to about that width") {
+		t.Errorf("sigma 1e-36, bins narrower than the sd: %q", n)
+	}
+	p.Sigma = 1e-37
+	if n := p.HistogramNote(true, false); strings.Contains(n, "jump") || !strings.Contains(n, "(0.12 of the sd 1e-37)") {
+		t.Errorf("sigma 1e-37, the step's sd the least: %q", n)
 	}
 	for _, q := range []Params{Default(), func() Params { p := Default(); p.Sigma = 0; return p }()} {
 		if n := q.HistogramNote(true, false); n != "" {
