@@ -160,3 +160,69 @@ func TestFunctionLength(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPackageMap checks the package map of docs/architecture.md against go
+// list: every package of the module but the build tools and scripts has a
+// row, and a row's imports column names exactly the module's packages its
+// packages import (outside tests). The map had drifted: internal/diskfree had
+// no row, and four rows named imports that were gone or missed new ones.
+func TestPackageMap(t *testing.T) {
+	pkgs := list(t)
+	doc, err := os.ReadFile(filepath.Join(root(t), "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) != 3 {
+			continue
+		}
+		names := ticked(strings.TrimPrefix(cells[0], "| "))
+		if len(names) == 0 {
+			continue
+		}
+		want := map[string]bool{}
+		for _, n := range names {
+			p, ok := pkgs[n]
+			if !ok {
+				t.Errorf("docs/architecture.md lists %s, which is not a package", n)
+			}
+			listed[n] = true
+			for _, imp := range local(p.Imports) {
+				want[imp] = true
+			}
+		}
+		cell := strings.TrimSuffix(cells[2], " |")
+		if cell == "everything above" {
+			continue
+		}
+		got := map[string]bool{}
+		for _, imp := range ticked(cell) {
+			got[imp] = true
+			if !want[imp] {
+				t.Errorf("docs/architecture.md: %v import %s, which they do not", names, imp)
+			}
+		}
+		for imp := range want {
+			if !got[imp] {
+				t.Errorf("docs/architecture.md: %v import %s, which their row does not name", names, imp)
+			}
+		}
+	}
+	for name := range pkgs {
+		if !listed[name] && !strings.HasPrefix(name, "internal/tools/") && !strings.HasPrefix(name, "scripts/") {
+			t.Errorf("docs/architecture.md's package map has no row for %s", name)
+		}
+	}
+}
+
+// ticked returns the `quoted` words of a Markdown table cell.
+func ticked(cell string) []string {
+	var out []string
+	parts := strings.Split(cell, "`")
+	for i := 1; i < len(parts); i += 2 {
+		out = append(out, parts[i])
+	}
+	return out
+}
