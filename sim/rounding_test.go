@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/rng"
 )
@@ -82,6 +83,44 @@ func TestRoundingSteps(t *testing.T) {
 	p.Steps = 0
 	if r := p.Rounding(0); r != (Rounding{}) {
 		t.Errorf("0 steps: %+v", r)
+	}
+}
+
+// TestRoundingLong: past loopSteps without a fixed point (|P| >= 1, or
+// within 1/loopSteps of 1) Rounding jumps the rest by powers of one step's
+// matrix; it agrees with the step-by-step bounds to 1e-9 relative (its
+// margin), never below them, and takes milliseconds at the most steps, which the
+// loop took some 45 s for (before a run's start, for its note, and again
+// for its report).
+func TestRoundingLong(t *testing.T) {
+	cases := []struct{ p, start, anchor, sigma float64 }{
+		{1, 75, 72, 5}, {-1, 75, 72, 5}, {0.9999999, 75, 72, 5}, {-0.9999999, 1e6, -1e6, 1e-3},
+		{1.0000001, 0, 0, 1e-30}, {-1.0000001, 1, 2, 1e-20}, {0.99999, 1e10, 1e10, 1},
+	}
+	for _, c := range cases {
+		p := Default()
+		p.Persistence, p.Start, p.Anchor, p.Sigma = c.p, c.start, c.anchor, c.sigma
+		for _, n := range []int{loopSteps - 1, loopSteps, loopSteps + 1, 3*loopSteps + 17} {
+			want := p.RoundingSteps(n)[n-1] // step by step
+			got := p.Rounding(n)
+			for _, v := range [][2]float64{{got.Mean, want.Mean}, {got.Std, want.Std}} {
+				if !(v[0] >= v[1] && v[0]-v[1] <= 1e-9*v[1]) {
+					t.Errorf("--persistence %g from %g to %g, sigma %g, %d steps: Rounding %+v, step by step %+v", c.p, c.start, c.anchor, c.sigma, n, got, want)
+				}
+			}
+		}
+	}
+	start := time.Now()
+	for _, pp := range []float64{1, -1, 0.9999999} {
+		p := Default()
+		p.Persistence = pp
+		r := p.Rounding(MaxSteps)
+		if math.IsNaN(r.Mean) || math.IsNaN(r.Std) || !(r.Std > 0) {
+			t.Errorf("--persistence %g: Rounding(MaxSteps) = %+v", pp, r)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Rounding(MaxSteps) took %v for three persistences", d)
 	}
 }
 
