@@ -262,15 +262,26 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	zm, zs := r.Mean/(sd/math.Sqrt(n)), r.Std/(sd/math.Sqrt(2*n))
 	switch {
 	case r.TestsNothing(sd):
-		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd by up to %.3g, as much as the exact sd %.3g: the z-scores test nothing and are not reported (%s)", r.Std, sd, p.precisionAdvice(sd))
+		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd %s, as much as the exact sd %.3g: the z-scores test nothing and are not reported (%s)", upTo(r.Std), sd, p.precisionAdvice(sd))
 	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
 		noun := "lanes"
 		if lanes == 1 {
 			noun = "lane"
 		}
-		return fmt.Sprintf("float32 rounding can move the mean by up to %.3g and the sd by up to %.3g (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", r.Mean, r.Std, sd, zm, zs, lanes, noun)
+		return fmt.Sprintf("float32 rounding can move the mean %s and the sd %s (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", upTo(r.Mean), upTo(r.Std), sd, zm, zs, lanes, noun)
 	}
 	return ""
+}
+
+// upTo says how far rounding can move a statistic: "by up to" the bound, or,
+// where the worst case grows past float64 (a walk of 2^32 steps at
+// |persistence| 1 compounds (1 + 2^-24)^(4 n)), that it has none; the
+// note read "by up to +Inf".
+func upTo(bound float64) string {
+	if math.IsInf(bound, 1) {
+		return "without bound (its worst case grows past float64's range)"
+	}
+	return fmt.Sprintf("by up to %.3g", bound)
 }
 
 // precisionAdvice says what would bring the job back within float32's

@@ -119,6 +119,12 @@ func TestRoundingLong(t *testing.T) {
 			t.Errorf("--persistence %g: Rounding(MaxSteps) = %+v", pp, r)
 		}
 	}
+	// The note's bound is no number past float64 (it read "up to +Inf").
+	p := Default()
+	p.Persistence, p.Steps = 1, MaxSteps
+	if n := p.PrecisionNote(1000); strings.Contains(n, "Inf") || !strings.Contains(n, "can move the sd without bound (its worst case grows past float64's range), as much as the exact sd 3.28e+05") {
+		t.Errorf("--persistence 1 --steps %d: note %q", MaxSteps, n)
+	}
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("Rounding(MaxSteps) took %v for three persistences", d)
 	}
