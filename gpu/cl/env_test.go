@@ -31,6 +31,25 @@ func runChild(t *testing.T, test, child string, env ...string) string {
 	return string(out)
 }
 
+// loadNoting is a child's check: Load succeeds, with a note that holds
+// want; with platforms, it lists some.
+func loadNoting(t *testing.T, want string, platforms bool) {
+	t.Helper()
+	if err := cl.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if platforms {
+		if ps, err := cl.Platforms(); err != nil || len(ps) == 0 {
+			t.Fatalf("platforms: %v, %v", ps, err)
+		}
+	}
+	notes := strings.Join(cl.LoadNotes(), "\n")
+	if !strings.Contains(notes, want) {
+		t.Fatalf("notes %q: want %q", notes, want)
+	}
+	t.Log(notes)
+}
+
 // poclLibrary returns the pocl library an ICD file names, or ends the test
 // as OpenCL tests do without OpenCL.
 func poclLibrary(t *testing.T) string {
