@@ -41,9 +41,18 @@ func ChildArgs(p sim.Params, engine string, i, n int, part string) []string {
 		"--format", "json", "--quiet"}
 }
 
-// MergeArgs are the arguments of the process that merges the parts.
+// MergeArgs are the arguments of the process that merges the parts. A
+// part whose path starts with "-" (under TMPDIR=-x) is written as ./-x/...,
+// which merge reads as a file, not a flag.
 func MergeArgs(parts []string) []string {
-	return append([]string{"merge", "--format", "json"}, parts...)
+	args := []string{"merge", "--format", "json"}
+	for _, p := range parts {
+		if strings.HasPrefix(p, "-") {
+			p = "./" + p
+		}
+		args = append(args, p)
+	}
+	return args
 }
 
 // Overhead is where a run's time went outside the parallel work, for the

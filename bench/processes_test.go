@@ -97,6 +97,17 @@ func TestChildArgs(t *testing.T) {
 	}
 }
 
+// TestMergeArgs: a part under a folder whose name starts with "-"
+// (TMPDIR=-x) is passed as ./-x/..., which merge reads as a file; it read
+// as a flag after the files, and the processes engine failed.
+func TestMergeArgs(t *testing.T) {
+	got := MergeArgs([]string{"-x/part-0.json", "/tmp/part-1.json", "x/part-2.json"})
+	want := []string{"merge", "--format", "json", "./-x/part-0.json", "/tmp/part-1.json", "x/part-2.json"}
+	if !slices.Equal(got, want) {
+		t.Errorf("MergeArgs = %q, want %q", got, want)
+	}
+}
+
 // TestCheckTempDir: a temporary folder the processes engine cannot use is
 // found before the benchmark, naming the folder and TMPDIR, and a run on
 // it fails with the same reason (it read "stat /x: no such file or

@@ -41,6 +41,12 @@ func mergeAction(c *cli.Context) error {
 	}
 	for _, f := range files {
 		if strings.HasPrefix(f, "-") {
+			if st, err := os.Stat(f); err == nil && !st.IsDir() {
+				// A part whose name starts with "-" (bench's children
+				// under TMPDIR=-x) read as a flag after the files,
+				// "--" or not: the hint said flags go before them.
+				return &usageError{msg: fmt.Sprintf("%q: a part file whose name starts with \"-\" reads as a flag", f), hint: "name it ./" + f}
+			}
 			return &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 		if f == "" {
