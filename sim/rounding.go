@@ -310,8 +310,8 @@ func (p Params) precisionAdvice(sd float64) string {
 // usual: an exact sd below the least NewHistogram takes (2^-118 for the
 // final histogram, 2^-121 for each step's with daily), whose bins then stay
 // 2^-126 wide (histWidth) instead of narrowing with the sd, so the quantiles
-// are good only to that width, and where the sd is below it too they run
-// from min to max in a few jumps. exact says
+// are good only to that width, and where a bin is wider than HistSpan sds
+// (an sd below 2^-129) they run from min to max in a few jumps. exact says
 // the final quantiles are exact (the finals were kept), so only the daily
 // histograms matter. It returns "" otherwise, and for sd 0 (every lane
 // holds one value, which min and max give).
@@ -331,12 +331,16 @@ func (p Params) HistogramNote(daily, exact bool) string {
 	if len(which) == 0 {
 		return ""
 	}
-	// Between histWidth and the least sd a histogram takes, the bins are
-	// narrower than the spread, only coarser than usual: the note said
-	// there too that the quantiles jump between min and max (an sd of
-	// 1.15e-37 has 10 bins an sd, and quantiles good to a tenth of it).
+	// Only where a bin is wider than HistSpan sds do the lanes (all but
+	// about 1e-15 of them within HistSpan sds of the mean) fall in two or
+	// three bins, so that the quantiles jump between min and max. Short of
+	// that the bins still resolve the spread, only coarser than usual: the
+	// note said the quantiles jump at an sd of 1.15e-37 (10 bins an sd, and
+	// quantiles good to a tenth of it), and, until the threshold was
+	// HistSpan sds, at one of 1.15e-38 (a bin about an sd wide, p05 off by
+	// a fifth of it).
 	spread := "wider than the spread, so the quantiles jump between min and max"
-	if least > histWidth {
+	if histWidth <= HistSpan*least {
 		spread = fmt.Sprintf("%.3g wide (%.2g of the sd %.3g) instead of narrowing with it, so the quantiles are good only to about that width", histWidth, histWidth/least, least)
 	}
 	s := fmt.Sprintf("%s, the least the histograms resolve in float32: their bins are %s", strings.Join(which, "; "), spread)

@@ -313,6 +313,23 @@ func TestHistogramNote(t *testing.T) {
 	if n := p.HistogramNote(true, false); strings.Contains(n, "jump") || !strings.Contains(n, "(0.12 of the sd 1e-37)") {
 		t.Errorf("sigma 1e-37, the step's sd the least: %q", n)
 	}
+	// Just below 2^-126 a bin is about one sd wide: the lanes still spread
+	// over several bins, and the quantiles are off by a fraction of a bin,
+	// but the note said they jumped between min and max (sd 1.15e-38: p05
+	// read -2.09e-38 against the exact -1.88e-38, min -4.95e-38). They do
+	// only where a bin is wider than HistSpan sds.
+	p.Start, p.Steps, p.Sigma = 0, 3, 1e-38
+	if n := p.HistogramNote(false, false); strings.Contains(n, "jump") || !strings.Contains(n, "their bins are 1.18e-38 wide (1 of the sd 1.15e-38)") {
+		t.Errorf("sigma 1e-38, bins about an sd wide: %q", n)
+	}
+	p.Sigma = 1.2e-39 // a final sd of 1.37e-39, bins 8.6 sds wide
+	if n := p.HistogramNote(false, false); !strings.Contains(n, "wider than the spread, so the quantiles jump between min and max") {
+		t.Errorf("sigma 1.2e-39, bins wider than HistSpan sds: %q", n)
+	}
+	p.Sigma = 1.3e-39 // a final sd of 1.49e-39, bins 7.9 sds wide
+	if n := p.HistogramNote(false, false); strings.Contains(n, "jump") || !strings.Contains(n, "(7.9 of the sd 1.49e-39)") {
+		t.Errorf("sigma 1.3e-39, bins narrower than HistSpan sds: %q", n)
+	}
 	for _, q := range []Params{Default(), func() Params { p := Default(); p.Sigma = 0; return p }()} {
 		if n := q.HistogramNote(true, false); n != "" {
 			t.Errorf("sigma %g: %q", q.Sigma, n)
