@@ -141,12 +141,16 @@ func MkdirAll(dir string) error {
 // removed first, so that the new one gets the default mode: atomicfile
 // keeps a replaced file's mode, and a calibration or program made
 // unreadable (chmod 000) stayed so, measured or compiled again on every
-// run, and written again as unreadable.
+// run, and written again as unreadable. So is a link in the entry's place
+// (links on the way to the folder are followed): atomicfile writes through
+// a link, as a user's output should be, which wrote a program found corrupt
+// under a link over the file it named, and made the one a dangling link
+// named.
 func WriteFile(path string, b []byte) error {
 	if err := MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o600 != 0o600 {
+	if st, err := os.Lstat(path); err == nil && (st.Mode()&os.ModeSymlink != 0 || st.Mode().IsRegular() && st.Mode().Perm()&0o600 != 0o600) {
 		os.Remove(path)
 	}
 	removeIrregular(path)

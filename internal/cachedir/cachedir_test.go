@@ -132,3 +132,42 @@ func TestUpdateExclusive(t *testing.T) {
 		t.Errorf("got %q, %v; want %d updates", b, err, n)
 	}
 }
+
+// TestWriteFileLink: a cache entry that is a link to a regular file, or to
+// one that does not exist, is replaced by a file of its own: WriteFile wrote
+// through it (atomicfile follows a link, as an output named by the user
+// should), so a program found corrupt under a link to another file was
+// written over that file (534 KB of pocl binary over a user's file), and a
+// dangling link made the file it named.
+func TestWriteFileLink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(dir, "gone")
+	for _, target := range []string{victim, gone} {
+		entry := filepath.Join(dir, "cache", "programs", "entry-"+filepath.Base(target))
+		if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, entry); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFile(entry, []byte("entry")); err != nil {
+			t.Fatalf("WriteFile over a link to %s: %v", filepath.Base(target), err)
+		}
+		if st, err := os.Lstat(entry); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("entry linked to %s: not replaced by a regular file (%v, %v)", filepath.Base(target), st, err)
+		}
+		if b, err := os.ReadFile(entry); err != nil || string(b) != "entry" {
+			t.Errorf("entry linked to %s reads %q, %v", filepath.Base(target), b, err)
+		}
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep" {
+		t.Errorf("the link's target was written: %q, %v", b, err)
+	}
+	if _, err := os.Lstat(gone); !os.IsNotExist(err) {
+		t.Errorf("the dangling link's target was made: %v", err)
+	}
+}
