@@ -24,10 +24,13 @@ const loadingSuffix = ".loading."
 
 // markLoading marks the entry at path as loading in this process and
 // returns the function that removes the mark (nil when it could not be
-// made: the load goes on unmarked, as without a disk cache).
+// made: the load goes on unmarked, as without a disk cache). The mark is
+// made new (O_EXCL), never opened through what is in its place: with
+// O_TRUNC a link there (a cache folder others can write) emptied the file
+// it named, and a dangling one made it.
 func markLoading(path string) (done func()) {
 	mark := path + loadingSuffix + strconv.Itoa(os.Getpid())
-	f, err := os.OpenFile(mark, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil
 	}

@@ -104,3 +104,46 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkLoadingLink: a link in the place of this process's mark (a cache
+// folder other users can write) is not followed: the mark was opened with
+// O_TRUNC through it, which emptied the file it named, and a dangling one
+// made that file. The load then goes on unmarked.
+func TestMarkLoadingLink(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "entry")
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(dir, "gone")
+	mark := entry + loadingSuffix + strconv.Itoa(os.Getpid())
+	for _, target := range []string{victim, gone} {
+		os.Remove(mark)
+		if err := os.Symlink(target, mark); err != nil {
+			t.Fatal(err)
+		}
+		if done := markLoading(entry); done != nil {
+			done()
+		}
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep" {
+		t.Errorf("the file a link in the mark's place names was written: %q, %v", b, err)
+	}
+	if _, err := os.Lstat(gone); !os.IsNotExist(err) {
+		t.Errorf("the file a dangling link in the mark's place names was made: %v", err)
+	}
+	// Without a link the mark is made, and done removes it.
+	os.Remove(mark)
+	done := markLoading(entry)
+	if done == nil {
+		t.Fatal("no mark made")
+	}
+	if st, err := os.Lstat(mark); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("mark: %v, %v", st, err)
+	}
+	done()
+	if _, err := os.Lstat(mark); !os.IsNotExist(err) {
+		t.Errorf("mark left after done: %v", err)
+	}
+}
