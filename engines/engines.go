@@ -49,10 +49,14 @@ const (
 // AllOptions are every option an engine may take.
 var AllOptions = []string{TakesWorkers, TakesDevice, TakesMath, TakesVectorWidth}
 
-// takers says which engines take opt: "only opencl takes it", "only
-// parallel and simd take it".
+// takers says which engines take opt: "only opencl and auto take it",
+// "only parallel, simd and auto take it" (auto passes opt on to the engine
+// it chooses; the error said only opencl took --math, which auto takes too).
 func takers(opt string) string {
 	names := TakenBy(opt)
+	if a, err := Lookup("auto"); err == nil && slices.Contains(a.Takes, opt) {
+		names = append(names, a.Name)
+	}
 	switch len(names) {
 	case 0:
 		return "no engine takes it"
