@@ -2,25 +2,61 @@ package gpu
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // A process that builds a program from a cached binary marks the entry as
-// loading (a file beside it, named for the process's ID) until its Open has
-// created the kernels and run their first launches. A driver that crashes
-// the process on a binary (pocl dereferences what a damaged binary holds,
-// past the checksum that a binary written by another build of the driver
-// under the same key also passes) would otherwise crash every later process
-// too, until the entry were removed by hand. The next process that finds the
-// mark of a process that no longer runs discards the entry and builds the
-// source instead; a process killed in those milliseconds (a few on a warm
-// start) costs the next one that build.
+// loading (a file beside it, named for its host and process ID) until its
+// Open has created the kernels and run their first launches. A driver that
+// crashes the process on a binary (pocl dereferences what a damaged binary
+// holds, past the checksum that a binary written by another build of the
+// driver under the same key also passes) would otherwise crash every later
+// process too, until the entry were removed by hand. The next process that
+// finds the mark of a process that no longer runs discards the entry and
+// builds the source instead; a process killed in those milliseconds (a few
+// on a warm start) costs the next one that build.
+//
+// A cache folder may be shared by hosts (a home folder on NFS, a Slurm
+// array's jobs) or by containers (a volume, a Kubernetes Indexed Job's
+// pods), whose process IDs mean nothing here: a mark names its host (and PID
+// namespace), and one of another is taken for a crash only once it is
+// older than foreignStale. Without that every start beside another host's
+// warm start took that host's live mark for a crash, discarded the entry
+// and built the source (and a container's process, often of the same small
+// ID, took another container's mark for its own earlier one).
 
-// loadingSuffix is what a mark adds to the entry's path, before the ID.
+// loadingSuffix is what a mark adds to the entry's path, before the host
+// and the ID.
 const loadingSuffix = ".loading."
+
+// foreignStale is the age past which the mark of a process of another host
+// or PID namespace, which cannot be checked from here, is taken for one
+// whose process ended while it loaded: a load takes milliseconds to
+// seconds.
+const foreignStale = 5 * time.Minute
+
+// hostTag names this process's host and PID namespace in its marks: the
+// process IDs of marks with another tag cannot be checked here. A variable
+// for tests, which play another host.
+var hostTag = sync.OnceValue(func() string {
+	name, _ := os.Hostname()
+	ns, _ := os.Readlink("/proc/self/ns/pid")
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s", name, ns)
+	return fmt.Sprintf("%016x", h.Sum64())
+})
+
+// markName is the name of the mark of process pid of this host on the
+// entry at path.
+func markName(path string, pid int) string {
+	return path + loadingSuffix + hostTag() + "." + strconv.Itoa(pid)
+}
 
 // markLoading marks the entry at path as loading in this process and
 // returns the function that removes the mark (nil when it could not be
@@ -29,7 +65,7 @@ const loadingSuffix = ".loading."
 // O_TRUNC a link there (a cache folder others can write) emptied the file
 // it named, and a dangling one made it.
 func markLoading(path string) (done func()) {
-	mark := path + loadingSuffix + strconv.Itoa(os.Getpid())
+	mark := markName(path, os.Getpid())
 	f, err := os.OpenFile(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil
@@ -38,30 +74,57 @@ func markLoading(path string) (done func()) {
 	return func() { os.Remove(mark) }
 }
 
-// crashedLoading returns the ID of a process that marked the entry at path
-// as loading and no longer runs, removing the marks of such processes, or 0
-// when there is none. A mark with this process's own ID is an earlier
-// process's (a container's processes often have the same small IDs).
-func crashedLoading(path string) (pid int) {
+// crashedLoading says which process marked the entry at path as loading
+// and ended before it was done (who, for crashNote), removing the marks of
+// such processes, or "" when there is none. A mark with this process's own
+// ID and host is an earlier process's; one of another host is taken for a
+// crash once older than foreignStale. A mark older than the entry itself
+// was made on a binary since replaced (another process discarded it and
+// saved the source's): it is removed, but does not make this one suspect.
+func crashedLoading(path string) (who string) {
 	dir, prefix := filepath.Split(path)
 	entries, _ := os.ReadDir(dir)
+	var written time.Time
+	if st, err := os.Stat(path); err == nil {
+		written = st.ModTime()
+	}
 	for _, ent := range entries {
 		rest, ok := strings.CutPrefix(ent.Name(), prefix+loadingSuffix)
 		if !ok {
 			continue
 		}
-		id, err := strconv.Atoi(rest)
-		if err != nil || id <= 0 || id != os.Getpid() && running(id) {
+		host, id, _ := strings.Cut(rest, ".")
+		pid, err := strconv.Atoi(id)
+		if err != nil || pid <= 0 {
 			continue
 		}
+		info, err := ent.Info()
+		if err != nil {
+			continue
+		}
+		var w string
+		switch age := time.Since(info.ModTime()); {
+		case host == hostTag():
+			if pid != os.Getpid() && running(pid) {
+				continue
+			}
+			w = fmt.Sprintf("process %d", pid)
+		case age < foreignStale:
+			continue
+		default:
+			w = fmt.Sprintf("process %d of another host or container (its mark is %v old)", pid, age.Round(time.Second))
+		}
 		os.Remove(filepath.Join(dir, ent.Name()))
-		pid = id
+		if info.ModTime().Before(written) {
+			continue
+		}
+		who = w
 	}
-	return pid
+	return who
 }
 
-// crashNote is the note for an entry that crashedLoading found; what says
-// what became of it.
-func crashNote(pid int, what string) string {
-	return fmt.Sprintf("cache: process %d ended while it loaded the compiled program from the cache, which may have crashed it: %s", pid, what)
+// crashNote is the note for an entry that crashedLoading found; who is the
+// process, what says what became of the entry.
+func crashNote(who, what string) string {
+	return fmt.Sprintf("cache: %s ended while it loaded the compiled program from the cache, which may have crashed it: %s", who, what)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // loadingMarks lists the loading marks in the programs folder of dir.
@@ -62,7 +63,7 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { live.Process.Kill(); live.Wait() }()
-	liveMark := file + loadingSuffix + strconv.Itoa(live.Process.Pid)
+	liveMark := markName(file, live.Process.Pid)
 	if err := os.WriteFile(liveMark, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 
 	for _, pid := range []int{deadPID(t), os.Getpid()} {
 		forgetCacheNotes(t)
-		mark := file + loadingSuffix + strconv.Itoa(pid)
+		mark := markName(file, pid)
 		if err := os.WriteFile(mark, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +118,7 @@ func TestMarkLoadingLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone := filepath.Join(dir, "gone")
-	mark := entry + loadingSuffix + strconv.Itoa(os.Getpid())
+	mark := markName(entry, os.Getpid())
 	for _, target := range []string{victim, gone} {
 		os.Remove(mark)
 		if err := os.Symlink(target, mark); err != nil {
@@ -145,5 +146,67 @@ func TestMarkLoadingLink(t *testing.T) {
 	done()
 	if _, err := os.Lstat(mark); !os.IsNotExist(err) {
 		t.Errorf("mark left after done: %v", err)
+	}
+}
+
+// TestCrashedLoadingHosts: a cache folder shared by hosts or containers
+// holds marks whose process IDs mean nothing here. Another host's live load
+// was taken for a crash (its ID runs on no process here), which discarded
+// the entry and built the source on every start beside it; such a mark
+// counts only once older than foreignStale. A mark older than the entry
+// was made on a binary since replaced: it goes, and the entry stays.
+func TestCrashedLoadingHosts(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "entry")
+	if err := os.WriteFile(entry, []byte("binary"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ours := hostTag
+	defer func() { hostTag = ours }()
+	pid := deadPID(t)
+
+	// Another host loads the entry now: its mark is made under its tag.
+	hostTag = func() string { return "otherhost" }
+	done := markLoading(entry)
+	if done == nil {
+		t.Fatal("no mark made")
+	}
+	hostTag = ours
+	if who := crashedLoading(entry); who != "" {
+		t.Errorf("another host's fresh mark taken for a crash: %q", who)
+	}
+	names, _ := filepath.Glob(entry + loadingSuffix + "*")
+	if len(names) != 1 {
+		t.Fatalf("another host's fresh mark removed: %q", names)
+	}
+	// Past foreignStale it is a crash there.
+	old := time.Now().Add(-2 * foreignStale)
+	if err := os.Chtimes(names[0], old, old); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(entry, old.Add(-time.Minute), old.Add(-time.Minute))
+	if who := crashedLoading(entry); !strings.Contains(who, "of another host or container") {
+		t.Errorf("another host's stale mark: %q", who)
+	}
+	done()
+
+	// This host's dead process's mark counts, unless older than the entry.
+	mark := markName(entry, pid)
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if who := crashedLoading(entry); who != "process "+strconv.Itoa(pid) {
+		t.Errorf("a dead process's mark: %q", who)
+	}
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(mark, old, old)
+	os.Chtimes(entry, time.Now(), time.Now()) // saved again since
+	if who := crashedLoading(entry); who != "" {
+		t.Errorf("a mark older than the entry made it suspect: %q", who)
+	}
+	if _, err := os.Lstat(mark); !os.IsNotExist(err) {
+		t.Errorf("a dead process's mark left: %v", err)
 	}
 }

@@ -221,12 +221,12 @@ func (s *shared) saveBinary(source, options string) string {
 func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), err error) {
 	if bin, binSum := cacheLoadSum("programs", key); bin != nil {
 		path := cachePath("programs", key)
-		if pid := crashedLoading(path); pid != 0 {
+		if who := crashedLoading(path); who != "" {
 			if err := cacheRemove("programs", key); err != nil {
 				cacheBypass("programs", key)
-				cacheNote("%s", crashNote(pid, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
+				cacheNote("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
 			} else {
-				cacheNote("%s", crashNote(pid, "discarded, rebuilt from source"))
+				cacheNote("%s", crashNote(who, "discarded, rebuilt from source"))
 			}
 		} else {
 			done := markLoading(path)
