@@ -94,7 +94,7 @@ func cacheLoad(kind, key string) []byte {
 // which the entry holds and cacheLoad verifies.
 func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	path := cachePath(kind, key)
-	if path == "" || isBypassed(kind, key) {
+	if path == "" || isBypassed(kind, key) || isSkipped(kind, key) {
 		return nil, ""
 	}
 	b, err := cachedir.ReadFile(path)
@@ -160,7 +160,8 @@ var removeFile = os.Remove
 // again, so the process builds what they hold instead.
 var bypassed struct {
 	sync.Mutex
-	m map[string]bool
+	m    map[string]bool
+	skip map[string]bool // cacheSkipLoad
 }
 
 // cacheBypass makes the process ignore the entry of key from now on.
@@ -177,6 +178,27 @@ func isBypassed(kind, key string) bool {
 	bypassed.Lock()
 	defer bypassed.Unlock()
 	return bypassed.m[kind+"/"+key]
+}
+
+func isSkipped(kind, key string) bool {
+	bypassed.Lock()
+	defer bypassed.Unlock()
+	return bypassed.skip[kind+"/"+key]
+}
+
+// cacheSkipLoad makes the process build what the entry of key holds rather
+// than load it, while on, still writing it: Open's retry from source.
+func cacheSkipLoad(kind, key string, on bool) {
+	bypassed.Lock()
+	defer bypassed.Unlock()
+	if bypassed.skip == nil {
+		bypassed.skip = map[string]bool{}
+	}
+	if on {
+		bypassed.skip[kind+"/"+key] = true
+	} else {
+		delete(bypassed.skip, kind+"/"+key)
+	}
 }
 
 // selfTestKey is the key of the self-test's stored pass for the program of

@@ -69,6 +69,9 @@ type Options struct {
 	rebuilt    bool // RunSelfTest's second try, from source
 	// runErr makes every run fail with it: a device whose launches fail.
 	runErr error
+	// startErr makes Open fail with it after its first launches: a
+	// device that does not start whatever the program.
+	startErr error
 	// planned, when set, sees each run's grid: work-items and their
 	// work-group size.
 	planned func(items, wg int)
@@ -222,23 +225,24 @@ func Open(opt Options) (*Engine, error) {
 	if err == nil {
 		err = e.warmUp()
 	}
+	if err == nil && e.opts.startErr != nil {
+		err = e.opts.startErr
+	}
 	if err != nil {
 		if e.sh.binarySum(e.source(), options) != "" {
-			// A binary from the disk cache that builds but under which
-			// the device does not start (a kernel missing, a launch
-			// refused) or computes wrongly (damaged, or written by
-			// another driver under the same key) is never trusted:
-			// discarded (or bypassed when it cannot be removed), and
-			// the source built and checked instead. discard drops the
-			// binary's checksum, so the second Open builds the source.
-			why := fmt.Sprintf("did not start (%v)", firstLine(err))
+			// A binary from the disk cache that builds but computes
+			// wrongly (damaged, or written by another driver under the
+			// same key) is never trusted: discarded (or bypassed when
+			// it cannot be removed), and the source built and checked
+			// instead. discard drops the binary's checksum, so the
+			// second Open builds the source.
 			var ste *SelfTestError
 			if errors.As(err, &ste) {
-				why = "failed the self-test check " + ste.Check.Name
+				e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
+				e.Close()
+				return Open(opt)
 			}
-			e.sh.discard(e.source(), options, why)
-			e.Close()
-			return Open(opt)
+			return e.retryFromSource(opt, options, err)
 		}
 		e.Close()
 		return nil, err
@@ -298,6 +302,34 @@ func ProgramFile(opt Options) string {
 		return ""
 	}
 	return cachePath("programs", key)
+}
+
+// retryFromSource opens the engine again from the program's source after
+// the device did not start (err) under the binary from the disk cache: a
+// kernel missing from it or a launch refused may be the binary's doing
+// (another program's under the key), and then it is discarded; but memory
+// taken by another process, or a device lost, fails the source's start as
+// well, and then the entry stays, good as it was. It was discarded on any
+// failure: every start after a passing one (a busy GPU, a --device that
+// cannot start) compiled the program again.
+func (e *Engine) retryFromSource(opt Options, options string, err error) (*Engine, error) {
+	key := programKey(e.desc, options, e.source()+"\n"+kernels.SelfTest)
+	e.sh.forget(e.source(), options)
+	e.Close()
+	cacheSkipLoad("programs", key, true)
+	e2, err2 := Open(opt)
+	cacheSkipLoad("programs", key, false)
+	if err2 != nil {
+		return nil, err2
+	}
+	why := fmt.Sprintf("did not start (%v)", firstLine(err))
+	if e2.cold {
+		// The source's binary took the entry's place.
+		cacheNote("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
+	} else {
+		discardEntry(key, why)
+	}
+	return e2, nil
 }
 
 // firstLine is err's message up to its first line break: a build log

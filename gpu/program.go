@@ -172,7 +172,27 @@ func (s *shared) discard(source, options, why string) {
 	}
 	delete(s.binSums, k)
 	s.settleLocked(k)
-	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
+	discardEntry(programKey(s.desc, options, source+"\n"+kernels.SelfTest), why)
+}
+
+// forget drops the program of source and options, built from the disk
+// cache's binary, from the process, leaving the entry: Open builds the
+// source next, to see whether the binary was at fault.
+func (s *shared) forget(source, options string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := progKey{source, options}
+	if p := s.progs[k]; p != nil {
+		s.retired = append(s.retired, p)
+		delete(s.progs, k)
+	}
+	delete(s.binSums, k)
+	s.settleLocked(k)
+}
+
+// discardEntry removes the program entry of key, whose binary failed (why),
+// from the disk cache, or bypasses it where it cannot be removed.
+func discardEntry(key, why string) {
 	if err := cacheRemove("programs", key); err != nil {
 		cacheBypass("programs", key)
 		path := cachePath("programs", key)

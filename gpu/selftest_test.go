@@ -546,3 +546,40 @@ func TestCachedBinaryWithoutKernels(t *testing.T) {
 		t.Errorf("selftest with another program's binary cached: check %s failed", c.Name)
 	}
 }
+
+// TestCachedBinaryDeviceFails: a device that does not start whatever the
+// program (its launches fail: memory another process holds, a device
+// lost) leaves the cached binary alone; it was discarded on any failure,
+// and every start after a passing one compiled the program again. Open
+// fails with the source's error, the entry stays as it was, and no mark is
+// left.
+func TestCachedBinaryDeviceFails(t *testing.T) {
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	openRun(t, Options{}) // a first start caches the binary
+	file := ProgramFile(Options{Device: testDevice(t)})
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail := errors.New("CL_OUT_OF_RESOURCES (-5)")
+	if _, err := Open(Options{Device: testDevice(t), startErr: fail}); !errors.Is(err, fail) {
+		t.Fatalf("Open with failing launches: %v, want %v", err, fail)
+	}
+	after, err := os.ReadFile(file)
+	if err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the cached binary was not kept (%v): a device that fails from source too discarded it", err)
+	}
+	if notes := strings.Join(CacheNotes(), "\n"); strings.Contains(notes, "discarded") {
+		t.Errorf("notes %q: nothing discarded", notes)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "programs", "*"+loadingSuffix+"*")); len(m) != 0 {
+		t.Errorf("marks left: %q", m)
+	}
+	hits := binaryHits.Load()
+	openRun(t, Options{})
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("the start after loaded %d cached binaries, want 1", n)
+	}
+}
