@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // A process that builds a program from a cached binary marks the entry as
@@ -63,7 +65,10 @@ func markName(path string, pid int) string {
 // made: the load goes on unmarked, as without a disk cache). The mark is
 // made new (O_EXCL), never opened through what is in its place: with
 // O_TRUNC a link there (a cache folder others can write) emptied the file
-// it named, and a dangling one made it.
+// it named, and a dangling one made it. A process ended by a second
+// interrupt or after the stop's grace while it loads (interrupt.BeforeExit)
+// removes its mark too, which would make the next start discard a good
+// entry with a note of a crash.
 func markLoading(path string) (done func()) {
 	mark := markName(path, os.Getpid())
 	f, err := os.OpenFile(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
@@ -71,7 +76,11 @@ func markLoading(path string) (done func()) {
 		return nil
 	}
 	f.Close()
-	return func() { os.Remove(mark) }
+	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
+	return func() {
+		unhook()
+		os.Remove(mark)
+	}
 }
 
 // crashedLoading says which process marked the entry at path as loading

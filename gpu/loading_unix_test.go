@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // loadingMarks lists the loading marks in the programs folder of dir.
@@ -208,5 +210,30 @@ func TestCrashedLoadingHosts(t *testing.T) {
 	}
 	if _, err := os.Lstat(mark); !os.IsNotExist(err) {
 		t.Errorf("a dead process's mark left: %v", err)
+	}
+}
+
+// TestMarkLoadingForcedExit: a process ended by a second interrupt (or
+// after the stop's grace) while it loads a cached binary removes its mark
+// on the way out; the mark stayed, and the next start discarded a good
+// entry with a note of a crash. The forced exit runs in a child process.
+func TestMarkLoadingForcedExit(t *testing.T) {
+	const env = "GPUSIM_TEST_MARK_EXIT"
+	if path := os.Getenv(env); path != "" {
+		if markLoading(path) == nil {
+			t.Fatal("no mark made")
+		}
+		interrupt.Now(os.Stderr)(130, "gpusim: stopped\n")
+		t.Fatal("not ended")
+	}
+	entry := filepath.Join(t.TempDir(), "entry")
+	c := exec.Command(os.Args[0], "-test.run=^TestMarkLoadingForcedExit$")
+	c.Env = append(os.Environ(), env+"="+entry)
+	out, err := c.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("child: %v, want exit status 130\n%s", err, out)
+	}
+	if marks, _ := filepath.Glob(entry + loadingSuffix + "*"); len(marks) != 0 {
+		t.Errorf("marks left by a forced exit: %q", marks)
 	}
 }
