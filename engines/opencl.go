@@ -145,10 +145,20 @@ func noteColdStart(o Options, opt gpu.Options) {
 		if e := os.Getenv(cachedir.Env); e == "" || e == "off" || filepath.IsAbs(e) {
 			return
 		}
-	} else if _, err = os.Stat(f); err == nil {
+	} else if st, serr := os.Stat(f); serr == nil && st.Mode().IsRegular() {
 		return
+	} else if err = serr; serr == nil {
+		// A folder or a pipe in the program's place holds no program:
+		// the cache replaces it (an empty folder, cachedir.WriteFile);
+		// the start compiles.
+		err = fs.ErrNotExist
 	}
 	werr := gpu.CacheWritable()
+	if ents, derr := os.ReadDir(f); werr == nil && derr == nil && len(ents) > 0 {
+		// A folder that is not empty stays (the cache's note says so):
+		// the start compiles, and so will every later one.
+		werr = fmt.Errorf("%s is a folder, not a cache entry: remove it", f)
+	}
 	if werr == nil && !errors.Is(err, fs.ErrNotExist) {
 		return // there, but not readable here: gpu's cache note says why
 	}

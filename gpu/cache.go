@@ -103,6 +103,11 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 		// as one that does not exist: cacheStore's note says why the
 		// cache is not kept. It was a third note of one cause beside
 		// that one and the engine's "every start compiles it".
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			// A folder in the entry's place: cacheStore replaces it or
+			// its note says to remove it.
+			return nil, ""
+		}
 		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
 			cacheNote("cache: %v", err)
 		}

@@ -110,3 +110,59 @@ func TestColdNoteFullDisk(t *testing.T) {
 		t.Errorf("%v, stdout %q, stderr %q; want success, a digest and a note with %q", err, stdout.String(), stderr.String(), want)
 	}
 }
+
+// TestColdNoteFolderEntry: a folder in the compiled program's place is no
+// program. An empty one is replaced, with the usual note of a first start
+// (there was none); one that holds files stays, and the note says to remove
+// it, where it had promised a program cached for later runs beside the
+// cache's notes that it was not read and not written.
+func TestColdNoteFolderEntry(t *testing.T) {
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	cache := t.TempDir()
+	start := func() (string, string) {
+		t.Helper()
+		// A process of its own: the cache's notes are the process's.
+		cmd := exec.Command("gpusim", "run", "--engine", "opencl", "--lanes", "100", "--steps", "1", "-q")
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil || !strings.Contains(stdout.String(), "digest ") {
+			t.Fatalf("%v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	start()
+	entries, _ := filepath.Glob(filepath.Join(cache, "programs", "????????????????????????????????"))
+	if len(entries) != 1 {
+		t.Fatalf("program entries %q, want one", entries)
+	}
+	entry := entries[0]
+
+	if err := os.Remove(entry); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(entry, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := start()
+	if want := entry + " is a folder, not a cache entry: remove it"; !strings.Contains(stderr, "every start compiles it") || !strings.Contains(stderr, want) ||
+		strings.Contains(stderr, "cached for later runs") || strings.Contains(stderr, "not a regular file") {
+		t.Errorf("a folder with files in the program's place: stderr %q; want a note with %q and nothing else of it", stderr, want)
+	}
+
+	if err := os.RemoveAll(entry); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(entry, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr = start()
+	if !strings.Contains(stderr, "cached for later runs") || strings.Contains(stderr, "not written") || strings.Contains(stderr, "not a regular file") {
+		t.Errorf("an empty folder in the program's place: stderr %q; want the note of a first start alone", stderr)
+	}
+	if st, err := os.Stat(entry); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("the empty folder was not replaced by the program: %v, %v", st, err)
+	}
+}

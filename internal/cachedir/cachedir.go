@@ -154,6 +154,14 @@ func WriteFile(path string, b []byte) error {
 		os.Remove(path)
 	}
 	removeIrregular(path)
+	if st, err := os.Lstat(path); err == nil && st.IsDir() {
+		// A folder in the entry's place: removed when empty; else the
+		// error says what to remove (the note had advised a writable
+		// cache folder, which it was).
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("%s is a folder, not a cache entry: remove it (rm -r %s)", path, path)
+		}
+	}
 	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err

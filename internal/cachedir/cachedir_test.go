@@ -171,3 +171,30 @@ func TestWriteFileLink(t *testing.T) {
 		t.Errorf("the dangling link's target was made: %v", err)
 	}
 }
+
+// TestWriteFileFolder: an empty folder in an entry's place is replaced by
+// the entry; one that holds files stays, and the error says to remove it
+// (the cache's note had advised a writable cache folder, which it was).
+func TestWriteFileFolder(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "programs", "empty")
+	full := filepath.Join(dir, "programs", "full")
+	for _, d := range []string{empty, filepath.Join(full, "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteFile(empty, []byte("entry")); err != nil {
+		t.Fatalf("over an empty folder: %v", err)
+	}
+	if b, err := os.ReadFile(empty); err != nil || string(b) != "entry" {
+		t.Errorf("over an empty folder: reads %q, %v", b, err)
+	}
+	err := WriteFile(full, []byte("entry"))
+	if err == nil || !strings.Contains(err.Error(), full+" is a folder, not a cache entry: remove it") {
+		t.Errorf("over a folder with files: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(full, "sub")); err != nil {
+		t.Errorf("the folder's files were removed: %v", err)
+	}
+}
