@@ -163,15 +163,7 @@ func (s *shared) binarySum(source, options string) string {
 // and builds the source, and a note says how to remove it, since every
 // later process would find it, fail the check and build the source again.
 func (s *shared) discard(source, options, why string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := progKey{source, options}
-	if p := s.progs[k]; p != nil {
-		s.retired = append(s.retired, p)
-		delete(s.progs, k)
-	}
-	delete(s.binSums, k)
-	s.settleLocked(k)
+	s.forget(source, options)
 	discardEntry(programKey(s.desc, options, source+"\n"+kernels.SelfTest), why)
 }
 
