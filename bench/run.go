@@ -587,6 +587,14 @@ func ratio(a, b time.Duration) float64 {
 
 func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling, error) {
 	s := Scaling{Engine: e.Name, Workload: w}
+	// The fit takes each point at the worker count that ran: above the
+	// most the engine starts on w (one a block of lanes), a count measures
+	// the same run again, and fitting it at its nominal count read a
+	// repeat's noise as a parallel fraction.
+	most := math.MaxInt
+	if e.MaxWorkers != nil {
+		most = max(e.MaxWorkers(w.Lanes, w.Steps), 1)
+	}
 	var ws []int
 	var sp []float64
 	for _, n := range r.cfg.workers() {
@@ -607,12 +615,16 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		}
 		pt.Efficiency = pt.Speedup / float64(n)
 		s.Points = append(s.Points, pt)
-		ws = append(ws, n)
-		sp = append(sp, pt.Speedup)
+		if ran := min(n, most); !slices.Contains(ws, ran) {
+			ws = append(ws, ran)
+			sp = append(sp, pt.Speedup)
+		}
 	}
 	s.PredictedP = PredictP(s.Points[0].Overhead, s.Points[0].Wall.Median)
 	fit, err := FitAmdahl(ws, sp)
 	switch {
+	case errors.Is(err, ErrNoScaling) && len(s.Points) > 1:
+		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", e.Name, plural(most, "goroutine"), w)
 	case errors.Is(err, ErrNoScaling):
 		s.FitNote = "only one worker measured"
 	case err != nil:

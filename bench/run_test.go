@@ -380,3 +380,37 @@ func TestDigestText(t *testing.T) {
 		}
 	}
 }
+
+// TestScalingFitRanWorkers: worker counts above the most the engine starts
+// on the workload measure the same run again; the Amdahl fit takes them at
+// the count that ran, and with none above one worker there is no fit (a
+// fit on the repeats read their noise as a parallel fraction).
+func TestScalingFitRanWorkers(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads = []Workload{{1000, 4}}
+	c.Workers = []int{2, 3}
+	c.Sweep = nil
+	one := []EngineSpec{
+		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
+			MaxWorkers: func(uint64, int) int { return 1 }},
+	}
+	rep, err := Run(context.Background(), c, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Scaling[0]
+	if len(s.Points) != 3 || s.Fit != nil || !strings.Contains(s.FitNote, "every worker count ran as one") {
+		t.Errorf("one goroutine at most: %d points, fit %+v, note %q", len(s.Points), s.Fit, s.FitNote)
+	}
+	two := slices.Clone(one)
+	two[1].MaxWorkers = func(uint64, int) int { return 2 }
+	rep, err = Run(context.Background(), c, two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = rep.Scaling[0]
+	if s.Fit == nil || s.Fit.Points != 2 {
+		t.Errorf("two goroutines at most: fit %+v (%s), want one on workers 1 and 2", s.Fit, s.FitNote)
+	}
+}
