@@ -389,7 +389,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // that failed mid-benchmark, its error the note); cells that do not
 // apply to a section are empty, and so is workers where the engine ran its
 // default (the device says how many goroutines or processes ran: it read 0).
-// Times are in seconds.
+// Times are in seconds. A python row's speedup is the baseline engine's
+// median over its time: the text's slowdown, inverted.
 var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
 	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note"}
@@ -484,9 +485,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			if p.Scaled {
 				note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
 			}
-			put(wl(map[string]string{"section": "python", "engine": "python/" + p.Method, "device": "Python " + r.Python.Python + ", NumPy " + r.Python.NumPy,
+			kv := map[string]string{"section": "python", "engine": "python/" + p.Method, "device": "Python " + r.Python.Python + ", NumPy " + r.Python.NumPy,
 				"runs": "", "median_s": fmtF(p.WorkloadSeconds), "ns_per_lane_step": fmtF(p.NsPerLaneStep),
-				"lane_steps_per_s": fmtF(1e9 / p.NsPerLaneStep), "note": note}, p.Workload))
+				"lane_steps_per_s": fmtF(1e9 / p.NsPerLaneStep), "note": note}
+			// The text's slowdown, as the engines' speedup over the
+			// baseline (its inverse): the CSV had neither.
+			if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 && p.WorkloadSeconds > 0 {
+				kv["speedup"] = fmtF(b.Wall.Median.Seconds() / p.WorkloadSeconds)
+			}
+			put(wl(kv, p.Workload))
 		}
 	}
 	for _, f := range r.Failures {

@@ -179,6 +179,17 @@ func TestWriteCSV(t *testing.T) {
 	if r[5] != "" {
 		t.Errorf("first engine row's workers %q, want none (the engine's default)", r[5])
 	}
+	// The Python rows carry the text's slowdown as a speedup over serial:
+	// serial's 1 s over the loop's 50 s and the vector's 0.5 s.
+	speedups := map[string]string{}
+	for _, r := range rows[1:] {
+		if r[0] == "python" {
+			speedups[r[3]] = r[13]
+		}
+	}
+	if speedups["python/loop"] != "0.02" || speedups["python/vector"] != "2" {
+		t.Errorf("python speedups %v, want 0.02 for the loop and 2 for the vector", speedups)
+	}
 }
 
 func TestFormatters(t *testing.T) {
