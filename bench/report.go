@@ -466,41 +466,55 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 		put(kv)
 	}
-	if r.Python != nil {
-		switch {
-		case r.Python.Skipped != "":
-			put(map[string]string{"section": "python", "note": "skipped: " + r.Python.Skipped})
-		case r.Python.Failed != "":
-			put(map[string]string{"section": "python", "note": "failed: " + r.Python.Failed})
-		}
-		for _, p := range r.Python.Results {
-			if p.Skipped != "" {
-				put(wl(map[string]string{"section": "python", "engine": "python/" + p.Method, "note": "skipped: " + p.Skipped + "; Debian package " + p.Package}, p.Workload))
-				continue
-			}
-			note := p.Description + "; exact law " + p.Law.String()
-			if p.SetupSeconds > 0 {
-				note += fmt.Sprintf("; set-up %s s not in the time", fmtF(p.SetupSeconds))
-			}
-			if p.Scaled {
-				note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
-			}
-			kv := map[string]string{"section": "python", "engine": "python/" + p.Method, "device": "Python " + r.Python.Python + ", NumPy " + r.Python.NumPy,
-				"runs": "", "median_s": fmtF(p.WorkloadSeconds), "ns_per_lane_step": fmtF(p.NsPerLaneStep),
-				"lane_steps_per_s": fmtF(1e9 / p.NsPerLaneStep), "note": note}
-			// The text's slowdown, as the engines' speedup over the
-			// baseline (its inverse): the CSV had neither.
-			if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 && p.WorkloadSeconds > 0 {
-				kv["speedup"] = fmtF(b.Wall.Median.Seconds() / p.WorkloadSeconds)
-			}
-			put(wl(kv, p.Workload))
-		}
+	for _, kv := range r.pythonCSVRows() {
+		put(kv)
 	}
 	for _, f := range r.Failures {
 		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": f.Error}, f.Workload))
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// pythonCSVRows are the CSV's rows of the Python baselines, as WriteCSV's
+// column-value maps (empty without them).
+func (r *Report) pythonCSVRows() []map[string]string {
+	if r.Python == nil {
+		return nil
+	}
+	var rows []map[string]string
+	switch {
+	case r.Python.Skipped != "":
+		rows = append(rows, map[string]string{"section": "python", "note": "skipped: " + r.Python.Skipped})
+	case r.Python.Failed != "":
+		rows = append(rows, map[string]string{"section": "python", "note": "failed: " + r.Python.Failed})
+	}
+	for _, p := range r.Python.Results {
+		kv := map[string]string{"section": "python", "engine": "python/" + p.Method,
+			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps)}
+		if p.Skipped != "" {
+			kv["note"] = "skipped: " + p.Skipped + "; Debian package " + p.Package
+			rows = append(rows, kv)
+			continue
+		}
+		note := p.Description + "; exact law " + p.Law.String()
+		if p.SetupSeconds > 0 {
+			note += fmt.Sprintf("; set-up %s s not in the time", fmtF(p.SetupSeconds))
+		}
+		if p.Scaled {
+			note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
+		}
+		kv["device"] = "Python " + r.Python.Python + ", NumPy " + r.Python.NumPy
+		kv["runs"], kv["median_s"], kv["ns_per_lane_step"] = "", fmtF(p.WorkloadSeconds), fmtF(p.NsPerLaneStep)
+		kv["lane_steps_per_s"], kv["note"] = fmtF(1e9/p.NsPerLaneStep), note
+		// The text's slowdown, as the engines' speedup over the
+		// baseline (its inverse): the CSV had neither.
+		if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 && p.WorkloadSeconds > 0 {
+			kv["speedup"] = fmtF(b.Wall.Median.Seconds() / p.WorkloadSeconds)
+		}
+		rows = append(rows, kv)
+	}
+	return rows
 }
 
 // errWriter keeps the first write error so the writers can check once.
