@@ -348,13 +348,7 @@ func TestCachedBinaryFailsSelfTest(t *testing.T) {
 	// gpusim selftest too: it used to blame the device for the cached
 	// binary's failures, and leave the entry to fail every later call.
 	cacheStore("programs", exact, bin)
-	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := st.Failed(); c != nil {
-		t.Errorf("selftest with the fast-math binary cached: check %s failed", c.Name)
-	}
+	selfTestPasses(t, "the fast-math binary cached")
 	if got := cacheLoad("programs", exact); got != nil && bytes.Equal(got, bin) {
 		t.Error("selftest left the fast-math binary in the cache")
 	}
@@ -438,12 +432,19 @@ func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
 	// gpusim selftest in a later process: the same, and the device is not
 	// blamed.
 	forgetBypassed(t)
+	selfTestPasses(t, "the fast-math binary cached and undeletable")
+}
+
+// selfTestPasses runs gpusim selftest on the test device and fails the test
+// where a check fails; with says what the cache holds.
+func selfTestPasses(t *testing.T, with string) {
+	t.Helper()
 	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := st.Failed(); c != nil {
-		t.Errorf("selftest with the fast-math binary cached and undeletable: check %s failed", c.Name)
+		t.Errorf("selftest with %s: check %s failed", with, c.Name)
 	}
 }
 
@@ -538,13 +539,7 @@ func TestCachedBinaryWithoutKernels(t *testing.T) {
 
 	// gpusim selftest, which opens the device without the cheap checks.
 	cacheStore("programs", key, bin)
-	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := st.Failed(); c != nil {
-		t.Errorf("selftest with another program's binary cached: check %s failed", c.Name)
-	}
+	selfTestPasses(t, "another program's binary cached")
 }
 
 // TestCachedBinaryDeviceFails: a device that does not start whatever the
