@@ -408,15 +408,7 @@ func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
 		t.Fatalf("entry %s is not in the test's cache %s", path, dir)
 	}
 	undeletable(t, path)
-	trusted.Lock()
-	trusted.m = nil
-	trusted.Unlock()
-
-	hits := binaryHits.Load()
-	sameFinals(t, "the fast-math binary, undeletable, under the exact program's key", openRun(t, Options{}), want)
-	if n := binaryHits.Load() - hits; n != 1 {
-		t.Errorf("the bad binary was loaded %d times, want once", n)
-	}
+	hits := openRunLoadingOnce(t, "the fast-math binary, undeletable, under the exact program's key", want)
 	notes := strings.Join(CacheNotes(), "\n")
 	if strings.Contains(notes, "discarded") || !strings.Contains(notes, "failed the self-test check") ||
 		!strings.Contains(notes, "bypassed") || !strings.Contains(notes, "rm -f "+path) {
@@ -433,6 +425,23 @@ func TestCachedBinaryFailsSelfTestUndeletable(t *testing.T) {
 	// blamed.
 	forgetBypassed(t)
 	selfTestPasses(t, "the fast-math binary cached and undeletable")
+}
+
+// openRunLoadingOnce forgets the process's self-test passes, runs cacheJob
+// on a new engine (openRun), compares it with want and checks that it
+// loaded the cached binary once; hits is binaryHits before the run. what
+// says what the cache holds.
+func openRunLoadingOnce(t *testing.T, what string, want *sim.Result) (hits int64) {
+	t.Helper()
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	hits = binaryHits.Load()
+	sameFinals(t, what, openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("%s: the cached binary was loaded %d times, want once", what, n)
+	}
+	return hits
 }
 
 // selfTestPasses runs gpusim selftest on the test device and fails the test
@@ -519,15 +528,7 @@ func TestCachedBinaryWithoutKernels(t *testing.T) {
 		t.Fatal(err)
 	}
 	cacheStore("programs", key, bin)
-	trusted.Lock()
-	trusted.m = nil
-	trusted.Unlock()
-
-	hits := binaryHits.Load()
-	sameFinals(t, "another program's binary under the exact program's key", openRun(t, Options{}), want)
-	if n := binaryHits.Load() - hits; n != 1 {
-		t.Errorf("the planted binary was loaded %d times, want once", n)
-	}
+	openRunLoadingOnce(t, "another program's binary under the exact program's key", want)
 	if got := cacheLoad("programs", key); got == nil || bytes.Equal(got, bin) {
 		t.Error("the exact program's cache entry was not rebuilt")
 	}
