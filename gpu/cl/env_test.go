@@ -1,6 +1,7 @@
 package cl_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
@@ -19,12 +21,18 @@ import (
 const envChild = "GPUSIM_CL_TEST_CHILD"
 
 // runChild runs test in a child process with env added and returns its
-// output; the child's test fails the parent.
+// output; the child's test fails the parent, and so does a child that has
+// not returned after a minute (a loader held in open(2) for ever).
 func runChild(t *testing.T, test, child string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.v")
 	cmd.Env = append(os.Environ(), append(env, envChild+"="+child)...)
 	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("child %s has not returned after a minute:\n%s", child, out)
+	}
 	if err != nil || !strings.Contains(string(out), "--- PASS") {
 		t.Fatalf("child %s (%v): %v\n%s", child, env, err, out)
 	}
@@ -48,6 +56,18 @@ func loadNoting(t *testing.T, want string, platforms bool) {
 		t.Fatalf("notes %q: want %q", notes, want)
 	}
 	t.Log(notes)
+}
+
+// poclVendors returns a new vendors folder (OCL_ICD_VENDORS) whose one
+// .icd file names pocl.
+func poclVendors(t *testing.T) string {
+	t.Helper()
+	lib := poclLibrary(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pocl.icd"), []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // poclLibrary returns the pocl library an ICD file names, or ends the test

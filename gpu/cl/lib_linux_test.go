@@ -1,9 +1,7 @@
 package cl_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -53,23 +51,9 @@ func TestPipeICD(t *testing.T) {
 		loadNoting(t, "x.icd is not a regular file, which it waits on for ever (remove or fix that file)", false)
 		return
 	}
-	lib := poclLibrary(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pocl.icd"), []byte(lib+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := poclVendors(t)
 	if err := syscall.Mkfifo(filepath.Join(dir, "x.icd"), 0o644); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestPipeICD$", "-test.v")
-	cmd.Env = append(os.Environ(), cl.EnvVendors+"="+dir, cl.EnvLibrary+"=", envChild+"=pipe-icd")
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("the child has not returned after a minute:\n%s", out)
-	}
-	if err != nil || !strings.Contains(string(out), "--- PASS") {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
+	t.Log(runChild(t, "TestPipeICD", "pipe-icd", cl.EnvVendors+"="+dir, cl.EnvLibrary+"="))
 }

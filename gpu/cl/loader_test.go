@@ -120,11 +120,7 @@ func TestNULICD(t *testing.T) {
 		loadNoting(t, "x.icd holds a NUL byte, on which it crashes the process (remove or fix that file)", true)
 		return
 	}
-	lib := poclLibrary(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pocl.icd"), []byte(lib+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := poclVendors(t)
 	if err := os.WriteFile(filepath.Join(dir, "x.icd"), make([]byte, 64), 0o644); err != nil {
 		t.Fatal(err)
 	}
