@@ -16,7 +16,7 @@
 //
 // A part file is a JSON envelope
 //
-//	{"format": "gpusim-part", "version": 3, "payload": {...}, "checksum": "sha256:<hex>"}
+//	{"format": "gpusim-part", "version": 4, "payload": {...}, "checksum": "sha256:<hex>"}
 //
 // The payload is
 //
@@ -24,7 +24,9 @@
 //	math          the stream's math mode: "exact" or "fast" (sim.Result.Math)
 //	lanes         {first, count}: the part holds lanes [first, first+count)
 //	shard         {index, count}: the --shard that made it, if any (for people)
-//	engine        the engine's name; device, the device or CPU configuration
+//	engine        the engine that ran; device, the device or CPU configuration
+//	requested_engine  the engine the run was asked for (gpusim run --engine:
+//	              auto, or an engine's name; Part.Requested)
 //	wall_seconds  the run's wall time
 //	summary       the part's sim.Summary: count, mean, m2, shift and dev
 //	              (below), min, max (null without lanes), digest (16 hex
@@ -57,10 +59,14 @@
 // order and the spelling of a float (7.2e1 for 72) do not. Integer fields
 // must be written as integers (a count of 1e2 is refused).
 //
-// ParsePart reads versions 1 and 2 as before. Version 2 is version 3
-// without shift and dev, which it refuses in them, and left out an empty
-// daily list: its summaries merge by their means (with each other and with
-// version 3 parts of the job, whose merge then uses the means too: to about
+// ParsePart reads versions 1 to 3 as before. Version 3 is version 4
+// without requested_engine, which ParsePart refuses in versions 1 to 3 and
+// requires in version 4; their Part.Requested is empty, they merge with
+// version 4 parts as with each other, and Requested of a set of parts in
+// which one has none is "" (unknown), not a name taken from the others.
+// Version 2 is version 3 without shift and dev, which it refuses in them,
+// and left out an empty daily list: its summaries merge by their means
+// (with each other and with later parts of the job, whose merge then uses the means too: to about
 // 1e-10 of a narrow spread's std rather than 1e-12), and a --daily part of
 // no steps reads as one without --daily. Version 1 wrote the uint64s as
 // numbers, the float32s as their shortest float32 decimal and no math mode,
@@ -70,5 +76,7 @@
 //
 // ReadPart refuses anything but an intact part of a valid job; Merge refuses
 // parts of different jobs or math modes and parts that do not cover the
-// job's lanes exactly once, naming the files.
+// job's lanes exactly once, naming the files. Parts run on different
+// engines, or asked for different ones, merge: the exact stream does not
+// depend on the engine (Merge's Engine and Requested name each of them).
 package shard

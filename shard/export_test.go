@@ -18,8 +18,8 @@ func MergeParts(parts []*Part) (*sim.Summary, error) {
 	return r.Summary, nil
 }
 
-// PayloadChecksum is the checksum of a payload as version 3 (and version
-// 2, when it has no version 3 fields) sums it, for tests that forge parts;
+// PayloadChecksum is the checksum of a payload as version 4 (and versions
+// 2 and 3, when it has none of the later versions' fields) sums it, for tests that forge parts;
 // a payload that does not decode gets the SHA-256 of its text.
 func PayloadChecksum(payload []byte) string {
 	var pl partPayload

@@ -11,10 +11,11 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// The part file's JSON, version 3 (doc.go). Versions 1 and 2 decode into
+// The part file's JSON, version 4 (doc.go). Versions 1 to 3 decode into
 // the same types: u64, f32 and binList read the numbers version 1 wrote;
-// neither has a summary's shift and dev, which decodeEnvelope refuses in
-// them, and version 2 summed an empty daily list as none.
+// none has a requested_engine, and versions 1 and 2 no summary's shift and
+// dev, which decodeEnvelope refuses in them; version 2 summed an empty
+// daily list as none.
 
 type partFile struct {
 	Format   string          `json:"format"`
@@ -29,6 +30,7 @@ type partPayload struct {
 	Lanes       partLanes   `json:"lanes"`
 	Shard       *partShard  `json:"shard,omitempty"`
 	Engine      string      `json:"engine"`
+	Requested   string      `json:"requested_engine,omitempty"` // version 4
 	Device      string      `json:"device"`
 	WallSeconds float64     `json:"wall_seconds"`
 	Summary     partSummary `json:"summary"`
@@ -185,8 +187,8 @@ func encodeSummary(s *sim.Summary) partSummary {
 	return e
 }
 
-// hasShift reports whether e has a shift or a dev, which only version 3
-// writes.
+// hasShift reports whether e has a shift or a dev, which versions 1 and 2
+// do not write.
 func (e *partSummary) hasShift() bool { return e.Shift != nil || e.Dev != nil }
 
 func (e *partSummary) decode(bins int) (*sim.Summary, error) {

@@ -111,7 +111,7 @@ func bigParts(t *testing.T) (head, tail []byte, want *sim.Result) {
 	s := sim.NewSummary(p)
 	s.Count, s.Mean, s.M2, s.Min, s.Max, s.Digest = bigLanes-tailRun, 72.5, 0, 72.5, 72.5, 0x0123456789abcdef
 	s.Hist.Bins[s.Hist.Bin(72.5)] = s.Count
-	hp := &shard.Part{Params: p, First: 0, Count: s.Count, Engine: "made up", Math: sim.MathExact, Summary: s}
+	hp := &shard.Part{Params: p, First: 0, Count: s.Count, Engine: "made up", Requested: "auto", Math: sim.MathExact, Summary: s}
 	var err error
 	if head, err = hp.Marshal(); err != nil {
 		t.Fatal(err)
@@ -417,5 +417,104 @@ func TestReadVersion2(t *testing.T) {
 	}
 	if _, err := shard.ParsePart(bytes.Replace(data, []byte(`"sigma": 0.000001`), []byte(`"sigma": 0.000002`), 1)); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
 		t.Errorf("changed version 2 part: %v", err)
+	}
+}
+
+// TestReadVersion3 reads parts that gpusim wrote in version 3 of the
+// format (testdata, made by `gpusim run --lanes 1001 --steps 2 --seed 11
+// --daily --shard i/2 --save` with --engine auto for shard 0, which ran
+// simd, and --engine serial for shard 1), which do not record the engine
+// asked for: they merge to the single run's result, alone and with a
+// version 4 part of the job, and Requested says that the engine asked for
+// is unknown rather than taking a name from the parts that have one.
+func TestReadVersion3(t *testing.T) {
+	v3 := readParts(t, "testdata/v3-part-0.json", "testdata/v3-part-1.json")
+	p := smallJob(1001)
+	p.Steps, p.Seed = 2, 11
+	job := &sim.Job{Params: p, Daily: true}
+	want := run(t, cpu.Serial{}, job)
+	for i, part := range v3 {
+		if _, _, ok := part.Summary.Shift(); !ok || part.Requested != "" || part.Engine != []string{"simd", "serial"}[i] || len(part.Daily) != p.Steps {
+			t.Fatalf("%s: read back as %+v (shift %v)", part.Path, part, ok)
+		}
+	}
+	var v4 []*shard.Part
+	for i := range uint64(2) {
+		r, err := shard.Run(context.Background(), cpu.Serial{}, job, shard.Shard{Index: i, Count: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := shard.NewPart(r)
+		part.Requested = "auto"
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("v4-part-%d.json", i))
+		if err := part.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		v4 = append(v4, readParts(t, path)...)
+	}
+	for _, c := range []struct {
+		name      string
+		parts     []*shard.Part
+		requested string
+	}{
+		{"version 3", v3, ""},
+		{"version 3 and 4", []*shard.Part{v4[1], v3[0]}, ""},
+		{"version 4 and 3", []*shard.Part{v4[0], v3[1]}, ""},
+		{"version 4", []*shard.Part{v4[1], v4[0]}, "auto"},
+	} {
+		got, err := shard.Merge(c.parts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		sameSummary(t, c.name, got.Summary, want.Summary)
+		for n := range want.Daily {
+			sameSummary(t, fmt.Sprintf("%s, step %d", c.name, n+1), got.Daily[n], want.Daily[n])
+		}
+		if r := shard.Requested(c.parts); r != c.requested {
+			t.Errorf("%s: requested engine %q, want %q", c.name, r, c.requested)
+		}
+	}
+	data, err := os.ReadFile("testdata/v3-part-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shard.ParsePart(bytes.Replace(data, []byte(`"seed": "11"`), []byte(`"seed": "12"`), 1)); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Errorf("changed version 3 part: %v", err)
+	}
+}
+
+// TestRequested: the engines parts were asked for, distinct, in lane order
+// whatever the order of the parts, as Merge names the engines that ran.
+func TestRequested(t *testing.T) {
+	p := smallJob(10)
+	var parts []*shard.Part
+	for i, req := range []string{"auto", "opencl", "auto", "serial"} {
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p}, shard.Shard{Index: uint64(i), Count: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := shard.NewPart(r)
+		if part.Requested != "serial" {
+			t.Errorf("NewPart: requested %q, want the engine that ran, serial", part.Requested)
+		}
+		part.Requested = req
+		parts = append(parts, part)
+	}
+	for _, c := range []struct {
+		order []int
+		want  string
+	}{
+		{[]int{0, 1, 2, 3}, "auto+opencl+serial"},
+		{[]int{3, 2, 1, 0}, "auto+opencl+serial"},
+		{[]int{2, 0}, "auto"},
+		{[]int{3, 1}, "opencl+serial"},
+	} {
+		var ps []*shard.Part
+		for _, i := range c.order {
+			ps = append(ps, parts[i])
+		}
+		if got := shard.Requested(ps); got != c.want {
+			t.Errorf("parts %v: %q, want %q", c.order, got, c.want)
+		}
 	}
 }

@@ -52,7 +52,7 @@ func FuzzParse(f *testing.F) {
 // FuzzParsePart checks ParsePart on any bytes: it never panics, and a part
 // it accepts is consistent and, written again, reads back the same.
 func FuzzParsePart(f *testing.F) {
-	for _, name := range []string{"testdata/v1-part-0.json", "testdata/v1-part-1.json", "testdata/v2-part-0.json", "testdata/v2-part-1.json"} {
+	for _, name := range []string{"testdata/v1-part-0.json", "testdata/v1-part-1.json", "testdata/v2-part-0.json", "testdata/v2-part-1.json", "testdata/v3-part-0.json", "testdata/v3-part-1.json"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -77,6 +77,7 @@ func FuzzParsePart(f *testing.F) {
 	f.Add([]byte(`{"format": "gpusim-part", "version": 2, "payload": {}, "checksum": "sha256:"}`))
 	f.Add([]byte(`{"format": "gpusim-part", "version": 2, "payload": {"params": {"lanes": "1e3"}}}`))
 	f.Add([]byte(`{"format": "gpusim-part", "version": 3, "payload": {"summary": {"shift": 1, "dev": 0}, "daily": []}}`))
+	f.Add([]byte(`{"format": "gpusim-part", "version": 4, "payload": {"engine": "simd", "requested_engine": "auto"}}`))
 	f.Add([]byte("\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := shard.ParsePart(data)
@@ -89,8 +90,14 @@ func FuzzParsePart(f *testing.F) {
 		if p.Params.ValidateRanges() != nil || p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First || p.Summary.Count != p.Count {
 			t.Fatalf("accepted an inconsistent part: %+v", p)
 		}
-		if p.Math == "" { // version 1, which had no math mode: Marshal writes version 3 only
+		if p.Math == "" { // version 1, which had no math mode: Marshal writes version 4 only
 			return
+		}
+		// Versions 2 and 3 record no requested engine, which version 4
+		// does: written again, their payload (and checksum) gains it.
+		old := p.Requested == ""
+		if old {
+			p.Requested = "fuzz"
 		}
 		out, err := p.Marshal()
 		if err != nil {
@@ -100,7 +107,7 @@ func FuzzParsePart(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a part written again does not read: %v\n%s", err, out)
 		}
-		if q.Checksum != p.Checksum || q.Params != p.Params || q.First != p.First || q.Math != p.Math || q.Summary.Digest != p.Summary.Digest || len(q.Daily) != len(p.Daily) {
+		if (!old && q.Checksum != p.Checksum) || q.Requested != p.Requested || q.Params != p.Params || q.First != p.First || q.Math != p.Math || q.Summary.Digest != p.Summary.Digest || len(q.Daily) != len(p.Daily) {
 			t.Fatalf("written again, %+v reads back as %+v", p, q)
 		}
 	})

@@ -47,7 +47,7 @@ func (e *CoverageError) Error() string {
 // extremes and histogram are then exactly those of a single run; mean and M2
 // are merged in lane order (Chan et al.), which agrees with a single run to
 // rounding: on the deviations from the parts' shift, as the run does, while
-// the parts carry the same one (sim.Summary.Shift; version 3 parts), else
+// the parts carry the same one (sim.Summary.Shift; parts of version 3 on), else
 // on their means. The Result is for lanes [0, Lanes): Engine and Device
 // list the distinct engines and devices of the parts in lane order, Math is
 // the parts' math mode (they must agree; empty for version 1 parts), Daily
@@ -163,17 +163,7 @@ func checkParts(parts []*Part) ([]int, error) {
 	if err := checkMath(parts); err != nil {
 		return nil, err
 	}
-	order := make([]int, len(parts))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		pa, pb := parts[a], parts[b]
-		if pa.First != pb.First {
-			return cmp.Compare(pa.First, pb.First)
-		}
-		return cmp.Compare(pa.Count, pb.Count)
-	})
+	order := laneOrder(parts)
 	lanes := p0.Params.Lanes
 	cov := &CoverageError{Lanes: lanes}
 	next, owner := uint64(0), -1 // lanes [0, next) are covered, the last of them by owner
@@ -199,6 +189,45 @@ func checkParts(parts []*Part) ([]int, error) {
 		return nil, cov
 	}
 	return order, nil
+}
+
+// laneOrder returns the indices of parts in lane order: by first lane,
+// then by count.
+func laneOrder(parts []*Part) []int {
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := parts[a], parts[b]
+		if pa.First != pb.First {
+			return cmp.Compare(pa.First, pb.First)
+		}
+		return cmp.Compare(pa.Count, pb.Count)
+	})
+	return order
+}
+
+// Requested is the engine that the runs of parts were asked for (gpusim
+// run --engine, Part.Requested), for the merge's report beside Merge's
+// Engine: the distinct names in lane order joined by "+", as Engine joins
+// the engines that ran ("auto", or "auto+opencl" for parts asked for
+// different engines, which merge like any others: the exact stream does
+// not depend on the engine). It is "" when any part does not record it
+// (format versions 1 to 3): the job's requested engine is then unknown,
+// and a name from the other parts alone would pass for the whole job's.
+func Requested(parts []*Part) string {
+	var names []string
+	for _, i := range laneOrder(parts) {
+		r := parts[i].Requested
+		if r == "" {
+			return ""
+		}
+		if !slices.Contains(names, r) {
+			names = append(names, r)
+		}
+	}
+	return strings.Join(names, "+")
 }
 
 // checkMath refuses parts of different math modes, whose digests and values

@@ -25,7 +25,7 @@ import (
 // before it, from 1.
 const (
 	PartFormat  = "gpusim-part"
-	PartVersion = 3
+	PartVersion = 4
 )
 
 // Part is a lane range's result as saved by `gpusim run --save`: enough to
@@ -36,8 +36,12 @@ type Part struct {
 	First  uint64 // the part holds lanes [First, First+Count)
 	Count  uint64
 	Shard  *Shard // the shard that made it, when it was made by one
-	Engine string
-	Device string
+	Engine string // the engine that ran
+	// Requested is the engine the run was asked for (gpusim run --engine:
+	// auto or an engine's name), which differs from Engine when auto
+	// chose; empty in a part of versions 1 to 3, which did not record it.
+	Requested string
+	Device    string
 	// Math is the stream's math mode, sim.MathExact or sim.MathFast; empty
 	// in a version 1 part, which did not record it.
 	Math    string
@@ -52,10 +56,13 @@ type Part struct {
 }
 
 // NewPart is the part for r. Finals are not saved: a part is a summary.
+// Its Requested is r.Engine, the engine that ran, which is what a caller
+// that opened that engine asked for; one that let something choose (the
+// CLI's --engine auto) sets Requested to what it was asked.
 func NewPart(r *sim.Result) *Part {
 	return &Part{
 		Params: r.Params, First: r.First, Count: r.Summary.Count,
-		Engine: r.Engine, Device: r.Device, Math: r.Math, Wall: r.Timing.Wall,
+		Engine: r.Engine, Requested: r.Engine, Device: r.Device, Math: r.Math, Wall: r.Timing.Wall,
 		Summary: r.Summary, Daily: r.Daily,
 	}
 }
@@ -95,9 +102,12 @@ func (p *Part) Marshal() ([]byte, error) {
 	if p.Math != sim.MathExact && p.Math != sim.MathFast {
 		return nil, fmt.Errorf("part has math mode %q, want %s or %s", p.Math, sim.MathExact, sim.MathFast)
 	}
+	if p.Requested == "" {
+		return nil, errors.New("part has no requested engine (the --engine its run was asked for)")
+	}
 	pl := partPayload{
 		Params: encodeParams(p.Params), Math: p.Math, Lanes: partLanes{u64(p.First), u64(p.Count)},
-		Engine: p.Engine, Device: p.Device, WallSeconds: p.Wall.Seconds(),
+		Engine: p.Engine, Requested: p.Requested, Device: p.Device, WallSeconds: p.Wall.Seconds(),
 		Summary: encodeSummary(p.Summary),
 	}
 	if p.Shard != nil {
@@ -234,7 +244,7 @@ func ParsePart(data []byte) (*Part, error) {
 	}
 	p := &Part{
 		Params: params, First: uint64(pl.Lanes.First), Count: uint64(pl.Lanes.Count),
-		Engine: pl.Engine, Device: pl.Device, Math: pl.Math,
+		Engine: pl.Engine, Requested: pl.Requested, Device: pl.Device, Math: pl.Math,
 		Wall:     time.Duration(pl.WallSeconds * float64(time.Second)),
 		Checksum: sum,
 	}
@@ -356,7 +366,14 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		// and 2 refused as unknown.
 		return nil, "", fmt.Errorf("malformed part: a version %d part has no shift or dev", head.Version)
 	}
-	// Versions 2 and 3 sum the payload's values as Marshal encodes them, so
+	switch {
+	case head.Version < 4 && pl.Requested != "":
+		// Version 4's field, likewise.
+		return nil, "", fmt.Errorf("malformed part: a version %d part has no requested_engine", head.Version)
+	case head.Version >= 4 && pl.Requested == "":
+		return nil, "", errors.New("malformed part: no requested_engine (the --engine its run was asked for)")
+	}
+	// Versions 2 to 4 sum the payload's values as Marshal encodes them, so
 	// a tool that rewrites the numbers without changing them (jq, Python)
 	// keeps the part valid; version 1 summed the payload's compact text.
 	var summed []byte

@@ -266,6 +266,10 @@ func TestReadPartErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v3Data, err := os.ReadFile("testdata/v3-part-0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Contains(data, []byte(`"shift": `)) || !bytes.Contains(dailyData, []byte(`"dev": `)) {
 		t.Fatal("the parts have no shift and dev to edit")
 	}
@@ -286,8 +290,8 @@ func TestReadPartErrors(t *testing.T) {
 		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
 		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (a JSON array, not an object with "format": "gpusim-part")`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
-		{"newer version", bytes.Replace(data, []byte(`"version": 3`), []byte(`"version": 4`), 1), "part format version 4; this gpusim reads versions 1 to 3"},
-		{"version 0", bytes.Replace(data, []byte(`"version": 3`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 3"},
+		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 5`), 1), "part format version 5; this gpusim reads versions 1 to 4"},
+		{"version 0", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 4"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
 		{"changed digit", bytes.Replace(data, []byte(`"seed": "1"`), []byte(`"seed": "2"`), 1), "checksum mismatch"},
 		{"changed bin", changeBin(data), "checksum mismatch"},
@@ -341,6 +345,11 @@ func TestReadPartErrors(t *testing.T) {
 			s["mean"] = math.Nextafter(num(s["mean"]), 0)
 		}), "is not shift"},
 		{"shift of no lanes", forge(t, emptyData, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 72, 0 }), "summary of no lanes has values"},
+		// The engine asked for, which version 4 records and earlier
+		// versions do not.
+		{"no requested engine", forge(t, data, func(pl map[string]any) { delete(pl, "requested_engine") }), "malformed part: no requested_engine"},
+		{"empty requested engine", forge(t, data, func(pl map[string]any) { pl["requested_engine"] = "" }), "malformed part: no requested_engine"},
+		{"requested engine in version 3", forge(t, v3Data, func(pl map[string]any) { pl["requested_engine"] = "auto" }), "malformed part: a version 3 part has no requested_engine"},
 		{"shift in version 2", forge(t, v2Data, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 73.5, 0 }), "malformed part: a version 2 part has no shift or dev"},
 		{"daily shift in version 2", forge(t, v2Data, func(pl map[string]any) { pl["daily"].([]any)[1].(map[string]any)["dev"] = 0 }), "malformed part: a version 2 part has no shift or dev"},
 	} {

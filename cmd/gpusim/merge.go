@@ -81,7 +81,13 @@ func mergeAction(c *cli.Context) error {
 	if n := res.Params.HistogramNote(res.Daily != nil, false); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
-	r := report.New(res, res.Engine)
+	// The --engine the parts were run with, as a single run reports it
+	// (auto, not what auto chose).
+	requested := shard.Requested(parts)
+	if requested == "" {
+		requested = report.RequestedUnknown
+	}
+	r := report.New(res, requested)
 	r.Merged = &report.Merged{Parts: len(parts), Files: files, Math: res.Math, Daily: res.Daily != nil}
 	if res.Math == "" {
 		// Format version 1 parts do not record it, and --math fast

@@ -156,7 +156,7 @@ func TestMergeOnePart(t *testing.T) {
 }
 
 // TestTextReportQuotesControlCharacters: a file name, or a merged part's
-// engine or device, holding a newline or an escape is quoted in the text
+// engine, requested engine or device, holding a newline or an escape is quoted in the text
 // report. They were printed raw: the name split its line, and a part whose
 // device read "x\n\ndigest    0000000000000000" printed a digest line of
 // its own before the real one (a part's checksum does not stop an edit).
@@ -174,7 +174,7 @@ func TestTextReportQuotesControlCharacters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Engine, p.Device = "serial\x1b[2J", "1 goroutine\n\ndigest    0000000000000000"
+	p.Engine, p.Requested, p.Device = "serial\x1b[2J", "auto\n", "1 goroutine\n\ndigest    0000000000000000"
 	forged := filepath.Join(dir, "forged.json")
 	if err := p.WriteFile(forged); err != nil {
 		t.Fatal(err)
@@ -186,7 +186,143 @@ func TestTextReportQuotesControlCharacters(t *testing.T) {
 	if n := strings.Count(stdout, "\ndigest "); n != 1 || strings.Contains(stdout, "\x1b") {
 		t.Errorf("merge report has %d digest lines, or an escape:\n%s", n, stdout)
 	}
-	if want := "engine    " + strconv.Quote(p.Engine) + " on " + strconv.Quote(p.Device) + "\n"; !strings.HasPrefix(stdout, want) {
+	if want := "engine    " + strconv.Quote(p.Engine) + " (" + strconv.Quote(p.Requested) + ") on " + strconv.Quote(p.Device) + "\n"; !strings.HasPrefix(stdout, want) {
 		t.Errorf("merge report begins %q, want %q", strings.SplitN(stdout, "\n", 2)[0], want)
+	}
+}
+
+// mergeDiffers are the JSON report's keys in which a merge of a job's
+// shards differs from a single run of the job by design (docs/cluster.md,
+// "What the merge reports"): the timing (the merge computes nothing),
+// what the merge merged, and auto's choice, which each shard made for its
+// own lanes.
+var mergeDiffers = []string{"timing", "merged", "auto"}
+
+// flatJSON flattens a decoded JSON document into path -> value: "a.b",
+// "daily[2].mean".
+func flatJSON(prefix string, v any, out map[string]any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			flatJSON(strings.TrimPrefix(prefix+"."+k, "."), x, out)
+		}
+	case []any:
+		out[prefix+"[len]"] = len(v)
+		for i, x := range v {
+			flatJSON(fmt.Sprintf("%s[%d]", prefix, i), x, out)
+		}
+	default:
+		out[prefix] = v
+	}
+}
+
+// TestMergeReportMatchesRun compares, key by key, the JSON report of a
+// single run with the merge of the same job's shards, for several engines
+// and options: every key but mergeDiffers must be there in both and hold
+// the same value (mean and std, and the days', to mergeTol). The merge
+// reported as requested_engine the engine that ran (simd for --engine
+// auto), because parts did not record the engine asked for.
+func TestMergeReportMatchesRun(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		shards int
+		args   []string
+	}{
+		{"auto", 3, []string{"--lanes", mergeLanes, "--steps", "4", "--engine", "auto", "--workers", "1"}},
+		{"auto daily", 2, []string{"--lanes", "1001", "--steps", "3", "--daily", "--workers", "1"}},
+		{"serial", 3, []string{"--lanes", mergeLanes, "--steps", "2", "--engine", "serial", "--seed", "7"}},
+		{"parallel daily", 3, []string{"--lanes", "999", "--steps", "3", "--engine", "parallel", "--workers", "1", "--daily"}},
+		{"simd no steps", 2, []string{"--lanes", "100", "--steps", "0", "--engine", "simd", "--workers", "1", "--daily"}},
+		{"more shards than lanes", 5, []string{"--lanes", "3", "--steps", "2", "--engine", "serial"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			job := append(tc.args, "--format", "json", "-q")
+			single := runJSON(t, append([]string{"run"}, job...)...)
+			dir := t.TempDir()
+			var files []string
+			for i := range tc.shards {
+				f := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
+				runJSON(t, append([]string{"run", "--shard", fmt.Sprintf("%d/%d", i, tc.shards), "--save", f}, job...)...)
+				files = append(files, f)
+			}
+			merged := runJSON(t, append([]string{"merge", "--format", "json"}, files...)...)
+			for _, k := range mergeDiffers {
+				delete(single, k)
+				delete(merged, k)
+			}
+			want, got := map[string]any{}, map[string]any{}
+			flatJSON("", single, want)
+			flatJSON("", merged, got)
+			for k, w := range want {
+				g, ok := got[k]
+				if !ok {
+					t.Errorf("%s: the run reports %v, the merge nothing", k, w)
+					continue
+				}
+				if !sameReported(k, g, w) {
+					t.Errorf("%s: the merge reports %v, the run %v", k, g, w)
+				}
+			}
+			for k, g := range got {
+				if _, ok := want[k]; !ok {
+					t.Errorf("%s: the merge reports %v, the run nothing", k, g)
+				}
+			}
+		})
+	}
+}
+
+// sameReported says whether the merge's value g of the report's key k
+// agrees with the run's w: means and stds to mergeTol, the z-scores made
+// from them to what mergeTol moves them (sqrt(2 lanes) mergeTol at most),
+// everything else exactly.
+func sameReported(k string, g, w any) bool {
+	gf, gok := g.(float64)
+	wf, wok := w.(float64)
+	switch {
+	case !gok || !wok:
+	case strings.HasPrefix(k, "z."):
+		return math.Abs(gf-wf) <= 1e-9
+	case strings.HasSuffix(k, ".mean") || strings.HasSuffix(k, ".std"):
+		return math.Abs(gf-wf) <= mergeTol*math.Abs(wf)
+	}
+	return g == w
+}
+
+// TestMergeRequested: the merge reports the --engine its parts were run
+// with; "unknown" when a part does not record it (format versions 1 to 3,
+// here the version 3 parts in shard/testdata, alone or beside a version 4
+// part), and each engine asked for, in lane order, when the parts were
+// run with different ones.
+func TestMergeRequested(t *testing.T) {
+	v3 := []string{"../../shard/testdata/v3-part-0.json", "../../shard/testdata/v3-part-1.json"}
+	job := []string{"--lanes", "1001", "--steps", "2", "--seed", "11", "--daily", "-q"}
+	dir := t.TempDir()
+	auto0, auto1, serial1 := filepath.Join(dir, "auto-0.json"), filepath.Join(dir, "auto-1.json"), filepath.Join(dir, "serial-1.json")
+	runJSON(t, append([]string{"run", "--format", "json", "--shard", "0/2", "--save", auto0}, job...)...)
+	runJSON(t, append([]string{"run", "--format", "json", "--shard", "1/2", "--save", auto1}, job...)...)
+	runJSON(t, append([]string{"run", "--format", "json", "--shard", "1/2", "--engine", "serial", "--save", serial1}, job...)...)
+	for _, c := range []struct {
+		parts            []string
+		requested, label string
+	}{
+		{v3, "unknown", ""},
+		{[]string{auto1, v3[0]}, "unknown", ""},
+		{[]string{auto1, auto0}, "auto", " (auto)"},
+		{[]string{serial1, auto0}, "auto+serial", " (auto+serial)"},
+	} {
+		merged := runJSON(t, append([]string{"merge", "--format", "json"}, c.parts...)...)
+		if merged["requested_engine"] != c.requested {
+			t.Errorf("merge %v: requested_engine %v, want %s", c.parts, merged["requested_engine"], c.requested)
+		}
+		code, stdout, stderr := run(context.Background(), append([]string{"merge"}, c.parts...)...)
+		engine := merged["engine"].(string)
+		if want := "engine    " + engine + c.label + " on "; code != 0 || !strings.HasPrefix(stdout, want) {
+			t.Errorf("merge %v: exit %d, stderr %q; want the report to begin %q:\n%s", c.parts, code, stderr, want, stdout)
+		}
+		unknown := strings.Contains(stdout, "\nrequested unknown: parts of format versions 1 to 3 do not record the --engine they were run with\n")
+		if unknown != (c.requested == "unknown") {
+			t.Errorf("merge %v: says the requested engine is unknown: %v, want %v:\n%s", c.parts, unknown, !unknown, stdout)
+		}
 	}
 }

@@ -385,7 +385,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	}
 	written := o.outputs
 	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories)
-	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res))
+	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))
 	r = report.New(res, o.engine)
 	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {
 		// What --out would need beside this run's other per-lane

@@ -75,14 +75,16 @@ func (sr *shardRun) run(ctx context.Context, e sim.Engine, job *sim.Job) (*sim.R
 	return shard.Run(ctx, e, job, *sr.shard)
 }
 
-// saveResult writes the --save part file into fs, if one was asked for; a
-// part that fails is left out of the report.
-func (sr *shardRun) saveResult(ctx context.Context, fs runfiles.Files, res *sim.Result) error {
+// saveResult writes the --save part file into fs, if one was asked for,
+// recording requested, the --engine given (auto, say, where res.Engine is
+// what auto chose), so that the merge reports it as this run's report does;
+// a part that fails is left out of the report.
+func (sr *shardRun) saveResult(ctx context.Context, fs runfiles.Files, res *sim.Result, requested string) error {
 	if sr.save == "" {
 		return nil
 	}
 	part := shard.NewPart(res)
-	part.Shard = sr.shard
+	part.Shard, part.Requested = sr.shard, requested
 	err := fs.Write(ctx, "save", func(w io.Writer) error { _, err := part.WriteTo(w); return err })
 	if err != nil {
 		sr.save = ""

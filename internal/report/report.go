@@ -17,7 +17,10 @@ import (
 // Report is what `gpusim run` and `gpusim merge` print, as text or as JSON:
 // the result beside the exact law, the timing and the files written.
 type Report struct {
-	Engine    string `json:"engine"`
+	Engine string `json:"engine"`
+	// Requested is the --engine asked for (auto, or Engine's name); a
+	// merge's is its parts', RequestedUnknown when a part does not record
+	// it (format versions 1 to 3).
 	Requested string `json:"requested_engine"`
 	// Auto says what --engine auto chose and why.
 	Auto   *Auto  `json:"auto,omitempty"`
@@ -133,10 +136,17 @@ type Merged struct {
 	Daily bool `json:"daily"`
 }
 
-// MathUnknown is Report.Math for parts that do not record their math.
-const MathUnknown = "unknown"
+// MathUnknown is Report.Math for parts that do not record their math;
+// RequestedUnknown is Report.Requested for parts that do not record the
+// engine asked for.
+const (
+	MathUnknown      = "unknown"
+	RequestedUnknown = "unknown"
+)
 
-func (m *Merged) writeText(b *strings.Builder) {
+// writeText writes the merge's lines of the text report, requested being
+// the report's requested engine.
+func (m *Merged) writeText(b *strings.Builder, requested string) {
 	with := ""
 	if m.Daily {
 		with = " with per-step statistics"
@@ -149,6 +159,9 @@ func (m *Merged) writeText(b *strings.Builder) {
 	}
 	if m.Math == "" {
 		b.WriteString("math      unknown: format version 1 parts do not record whether --math fast computed them\n")
+	}
+	if requested == RequestedUnknown {
+		b.WriteString("requested unknown: parts of format versions 1 to 3 do not record the --engine they were run with\n")
 	}
 }
 
@@ -308,6 +321,17 @@ func printable(s string) string {
 	return strconv.Quote(s)
 }
 
+// engine is the engine that ran, for people, with the one requested in
+// brackets where it differs (auto); a merge whose requested engine is
+// unknown says so on a line of its own (Merged.writeText).
+func (r *Report) engine() string {
+	engine := printable(r.Engine)
+	if r.Requested != r.Engine && (r.Merged == nil || r.Requested != RequestedUnknown) {
+		engine += " (" + printable(r.Requested) + ")"
+	}
+	return engine
+}
+
 // device is where the run ran, for people.
 func (r *Report) device() string {
 	if r.Device == "" { // a shard without lanes runs nowhere
@@ -336,12 +360,8 @@ func (r *Report) shardLine() string {
 // WriteText writes the report for a person to read.
 func (r *Report) WriteText(w io.Writer) error {
 	p := r.Params
-	engine := printable(r.Engine)
-	if r.Requested != r.Engine {
-		engine += " (" + printable(r.Requested) + ")"
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "engine    %s on %s\n", engine, r.device())
+	fmt.Fprintf(&b, "engine    %s on %s\n", r.engine(), r.device())
 	if r.Auto != nil {
 		fmt.Fprintf(&b, "auto      %s", r.Auto.Reason)
 		if r.Auto.Probe > 0 { // measured now, not from the cached calibration
@@ -355,7 +375,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "shard     %s\n", sl)
 	}
 	if r.Merged != nil {
-		r.Merged.writeText(&b)
+		r.Merged.writeText(&b, r.Requested)
 	} else {
 		fmt.Fprintf(&b, "time      %s wall", FmtDuration(r.wall))
 		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
