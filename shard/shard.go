@@ -70,7 +70,8 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
 	}
 	// Index and count are counts as --lanes takes them (1000, 1e3, 2^10),
-	// and spaces around them are ignored, as in the variables auto reads.
+	// and spaces around them are ignored, as around every number gpusim
+	// reads: the count and model flags, lists and the variables auto reads.
 	head, tail, slash := strings.Cut(s, "/")
 	head, tail = strings.TrimSpace(head), strings.TrimSpace(tail)
 	var count uint64

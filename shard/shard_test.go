@@ -59,6 +59,10 @@ func TestParse(t *testing.T) {
 		// A count's forms, as auto/N takes them.
 		{"auto", map[string]string{EnvShardIndex: "0x10", EnvShardCount: "1e3"}, Shard{16, 1000}},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": " 7 ", EnvShardCount: "2^3"}, Shard{7, 8}},
+		// A value written with a Windows line end, and one of only
+		// spaces, which counts as unset.
+		{"auto", map[string]string{EnvShardIndex: "1", EnvShardCount: "4\r\n"}, Shard{1, 4}},
+		{"auto/4", map[string]string{"JOB_COMPLETION_INDEX": "  ", EnvShardIndex: "2"}, Shard{2, 4}},
 		// Slurm wins over a stray Kubernetes variable.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "JOB_COMPLETION_INDEX": "0"}, Shard{1, 2}},
 	} {

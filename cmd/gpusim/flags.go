@@ -16,7 +16,10 @@ import (
 
 // countValue is a whole-number flag read with the one count grammar
 // (internal/count: 5000000, 5_000_000, 5e6, 2.5M, 2^28; 010 is ten) and
-// checked against its flag's range, so the error names the range.
+// checked against its flag's range, so the error names the range. Spaces
+// around the value are ignored, as in lists, --shard and the variables
+// --shard auto reads (--lanes " 5e6" was refused where --shard " 1/4"
+// and --device "0, 2" were not); spaces inside it are not ("5 M").
 type countValue struct {
 	n, lo, hi uint64
 	// valid, when set, is the range a malformed value's error names, for
@@ -29,6 +32,7 @@ type countValue struct {
 }
 
 func (c *countValue) Set(s string) error {
+	s = strings.TrimSpace(s)
 	if c.valid != "" {
 		if _, err := count.Parse(s); err != nil {
 			return fmt.Errorf("%w (valid range %s)", err, c.valid)
@@ -83,6 +87,7 @@ type floatValue struct {
 }
 
 func (f *floatValue) Set(s string) error {
+	s = strings.TrimSpace(s) // as countValue
 	h := strings.TrimLeft(s, "+-")
 	if len(h) > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X') && !strings.ContainsAny(h, "pP") {
 		s += "p0" // a whole hexadecimal number, which ParseFloat wants with an exponent
