@@ -197,7 +197,8 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 	var xys plotter.XYs
 	for _, pt := range s.Points {
 		if pt.Speedup > 0 { // a log axis has no place for 0
-			xys = append(xys, plotter.XY{X: float64(pt.Workers), Y: pt.Speedup})
+			// At the workers that ran, where the fitted curve places it.
+			xys = append(xys, plotter.XY{X: float64(pt.RanWorkers()), Y: pt.Speedup})
 		}
 	}
 	if len(xys) == 0 {

@@ -72,12 +72,12 @@ func (r *Report) tables() []table {
 		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency", "overhead"}}
 		for _, s := range r.Scaling {
 			for _, p := range s.Points {
-				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), strconv.Itoa(p.Workers), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency), fmtDur(p.Overhead)})
+				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), p.workersCell(), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency), fmtDur(p.Overhead)})
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
-		st.notes = append(st.notes, "speedup is over the same engine on one worker; the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares",
-			"overhead is the same engine and worker count on one lane per worker: the time no worker count shortens (set-up, hand-out, reduction; for processes also start-up and merge); predicted P = 1 - overhead/median at one worker")
+		st.notes = append(st.notes, "speedup is over the same engine on one worker, efficiency is speedup per worker that ran (\"4 (2 ran)\": 4 asked, 2 started, one a block of lanes); the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares at the workers that ran",
+			"overhead is the time no worker count shortens (set-up, hand-out, reduction; for processes also start-up and merge): one worker on one lane; above, the goroutines that ran on one block of lanes each, less one block's time on one worker (processes: one lane per process); predicted P = 1 - overhead/median at one worker")
 		ts = append(ts, st)
 	}
 
@@ -439,9 +439,13 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	for _, s := range r.Scaling {
 		for _, p := range s.Points {
+			note := "overhead " + fmtF(p.Overhead.Seconds()) + " s"
+			if p.RanWorkers() != p.Workers {
+				note += fmt.Sprintf("; %d workers ran, the efficiency's divisor", p.RanWorkers())
+			}
 			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
 				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency),
-				"note": "overhead " + fmtF(p.Overhead.Seconds()) + " s"}, s.Workload), p.Wall))
+				"note": note}, s.Workload), p.Wall))
 		}
 		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.FitNote}, s.Workload)
 		if s.Fit != nil {

@@ -143,20 +143,40 @@ type WorkloadResult struct {
 
 // ScalingPoint is one worker count of a scaling run.
 type ScalingPoint struct {
-	Workers       int     `json:"workers"`
+	Workers int `json:"workers"`
+	// Ran is how many of Workers the engine started on the workload: at
+	// most one goroutine a block of lanes on parallel and simd.
+	Ran           int     `json:"workers_ran"`
 	Wall          Stats   `json:"wall"`
 	NsPerLaneStep float64 `json:"ns_per_lane_step"`
 	// Speedup is over the same engine on one worker; Efficiency is Speedup
-	// per worker.
+	// per worker that ran (Ran).
 	Speedup    float64 `json:"speedup"`
 	Efficiency float64 `json:"efficiency"`
 	// Startup and Merge are the processes engine's (Measurement).
 	Startup time.Duration `json:"startup_ns,omitempty"`
 	Merge   time.Duration `json:"merge_ns,omitempty"`
-	// Overhead is the median wall time of the same engine and worker count
-	// on one lane per worker: set-up, hand-out, reduction (and for
-	// processes, start-up and merge), with almost no work to share.
+	// Overhead is the time of the same engine and worker count that no
+	// worker count shortens: set-up, hand-out, reduction (and for
+	// processes, start-up and merge), with almost no work to share
+	// (overheads.at says how it is measured).
 	Overhead time.Duration `json:"overhead_ns"`
+}
+
+// RanWorkers is Ran, or Workers in a report from before gpusim recorded it.
+func (p ScalingPoint) RanWorkers() int {
+	if p.Ran > 0 {
+		return p.Ran
+	}
+	return p.Workers
+}
+
+// workersCell is the scaling table's workers: "4 (2 ran)" where fewer ran.
+func (p ScalingPoint) workersCell() string {
+	if r := p.RanWorkers(); r != p.Workers {
+		return fmt.Sprintf("%d (%d ran)", p.Workers, r)
+	}
+	return strconv.Itoa(p.Workers)
 }
 
 // Scaling is one engine at 1..N workers with its Amdahl fit.
@@ -597,25 +617,29 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 	}
 	var ws []int
 	var sp []float64
+	oh := overheads{r: r, e: e, w: w}
 	for _, n := range r.cfg.workers() {
 		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup)
 		if err != nil {
 			return s, err
 		}
-		// One lane per worker: what the run costs with nothing to share.
-		o, err := r.measure(ctx, e, n, Workload{uint64(n), w.Steps}, r.cfg.Reps, r.cfg.Warmup)
+		ran := min(n, most)
+		o, err := oh.at(ctx, n, ran)
 		if err != nil {
 			return s, err
 		}
-		pt := ScalingPoint{Workers: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o.Wall.Median}
+		pt := ScalingPoint{Workers: n, Ran: ran, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o}
 		if len(s.Points) > 0 {
 			pt.Speedup = ratio(s.Points[0].Wall.Median, m.Wall.Median)
 		} else {
 			pt.Speedup = 1
 		}
-		pt.Efficiency = pt.Speedup / float64(n)
+		// Per worker that ran: a count above the most the engine starts
+		// repeats a smaller run, and its speedup over the count asked for
+		// read low (or, from a repeat's noise, above 100%).
+		pt.Efficiency = pt.Speedup / float64(ran)
 		s.Points = append(s.Points, pt)
-		if ran := min(n, most); !slices.Contains(ws, ran) {
+		if !slices.Contains(ws, ran) {
 			ws = append(ws, ran)
 			sp = append(sp, pt.Speedup)
 		}
@@ -633,6 +657,83 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		s.Fit = &fit
 	}
 	return s, nil
+}
+
+// overheads measures a scaling engine's overhead column: the time of a run
+// at a worker count that no worker count shortens.
+type overheads struct {
+	r *runner
+	e EngineSpec
+	w Workload
+	// one is the overhead at one worker, block one block of lanes on one
+	// worker; zero until measured.
+	one, block time.Duration
+}
+
+// at is the overhead of e with n workers of which ran start on w. Without
+// MaxWorkers (the processes engine: one process a lane) it is the median
+// of n workers on n lanes. An engine that starts one goroutine a block of
+// lanes (parallel, simd) runs one goroutine on one lane per worker, so
+// above one goroutine it is measured on the fewest lanes that start ran
+// goroutines, one block each, and that block's own work is taken out:
+//
+//	overhead(ran) = overhead(1) + T_n(one block per goroutine) - T_1(one block)
+//
+// where overhead(1) is one worker on one lane: what ran goroutines cost
+// beyond one for the same work each (their start, hand-out, reduction,
+// and the cores they share), over one worker's set-up. Held at 0 when the
+// runs' noise makes it negative.
+func (o *overheads) at(ctx context.Context, n, ran int) (time.Duration, error) {
+	if o.e.MaxWorkers == nil {
+		return o.median(ctx, n, uint64(n))
+	}
+	if o.one == 0 {
+		t, err := o.median(ctx, 1, 1)
+		if err != nil {
+			return 0, err
+		}
+		o.one = t
+	}
+	if ran <= 1 {
+		if n == 1 {
+			return o.one, nil
+		}
+		return o.median(ctx, n, 1)
+	}
+	if o.block == 0 {
+		t, err := o.median(ctx, 1, max(o.lanesFor(2)-1, 1))
+		if err != nil {
+			return 0, err
+		}
+		o.block = t
+	}
+	t, err := o.median(ctx, n, o.lanesFor(ran))
+	if err != nil {
+		return 0, err
+	}
+	return max(o.one+t-o.block, 0), nil
+}
+
+// lanesFor is the fewest lanes on which e starts ran goroutines at w's
+// steps (MaxWorkers grows with the lanes); at most w's lanes, on which
+// it starts ran or more.
+func (o *overheads) lanesFor(ran int) uint64 {
+	lo, hi := uint64(1), o.w.Lanes
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if o.e.MaxWorkers(mid, o.w.Steps) >= ran {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// median is the median wall time of e with n workers on lanes lanes.
+func (o *overheads) median(ctx context.Context, n int, lanes uint64) (time.Duration, error) {
+	m, err := o.r.measure(ctx, o.e, n, Workload{lanes, o.w.Steps}, o.r.cfg.Reps, o.r.cfg.Warmup)
+	return m.Wall.Median, err
 }
 
 // sweep measures the engines that have not failed at every size; one that

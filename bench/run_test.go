@@ -414,3 +414,86 @@ func TestScalingFitRanWorkers(t *testing.T) {
 		t.Errorf("two goroutines at most: fit %+v (%s), want one on workers 1 and 2", s.Fit, s.FitNote)
 	}
 }
+
+// TestScalingEfficiencyRanWorkers: efficiency is the speedup over the
+// workers that ran, not the count asked for: above the goroutines an engine
+// starts on the workload a count repeats a smaller run, and 4 asked on a
+// workload that starts 2 read the speedup over 4 (where a repeat's noise
+// could also make it 124%).
+func TestScalingEfficiencyRanWorkers(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads = []Workload{{1000, 4}}
+	c.Workers = []int{2, 4}
+	c.Sweep = nil
+	specs := []EngineSpec{
+		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
+			MaxWorkers: func(uint64, int) int { return 2 }},
+	}
+	rep, err := Run(context.Background(), c, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Scaling[0].Points {
+		ran := min(p.Workers, 2)
+		if want := p.Speedup / float64(ran); math.Abs(p.Efficiency-want) > 1e-12 {
+			t.Errorf("%d workers (%d ran): efficiency %g, want speedup %g / %d = %g", p.Workers, ran, p.Efficiency, p.Speedup, ran, want)
+		}
+	}
+}
+
+// recordingEngine is cpu.Parallel that records the lanes of every job it runs.
+type recordingEngine struct {
+	cpu.Parallel
+	lanes *[]uint64
+}
+
+func (e recordingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	*e.lanes = append(*e.lanes, job.Params.Lanes)
+	return e.Parallel.Run(ctx, job)
+}
+
+// TestScalingOverheadStartsWorkers: the overhead at N workers is measured on
+// a run that starts the N goroutines: one lane per worker started one
+// goroutine on parallel and simd (one a block of lanes), so the column at 2
+// workers was the one-goroutine overhead again, without the second
+// goroutine's start, hand-out and reduction.
+func TestScalingOverheadStartsWorkers(t *testing.T) {
+	const steps = 10
+	w := Workload{100_000, steps}
+	c := tinyConfig()
+	c.Workloads = []Workload{w}
+	c.Workers = []int{2}
+	c.Sweep = nil
+	runs := map[int]*[]uint64{}
+	specs := []EngineSpec{{Name: "parallel", Scales: true,
+		New: func(n int) sim.Engine {
+			if runs[n] == nil {
+				runs[n] = new([]uint64)
+			}
+			return recordingEngine{cpu.Parallel{Workers: n}, runs[n]}
+		},
+		MaxWorkers: func(lanes uint64, steps int) int { return cpu.RunWorkers(math.MaxInt, lanes, steps) }}}
+	rep, err := Run(context.Background(), c, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := 0
+	for _, lanes := range *runs[2] {
+		if lanes == w.Lanes {
+			continue
+		}
+		small++
+		if got := cpu.RunWorkers(2, lanes, steps); got != 2 {
+			t.Errorf("an overhead run at 2 workers on %d lanes starts %d goroutines, want 2", lanes, got)
+		}
+	}
+	if small == 0 {
+		t.Errorf("no overhead run at 2 workers: %v", *runs[2])
+	}
+	for _, p := range rep.Scaling[0].Points {
+		if p.Overhead <= 0 {
+			t.Errorf("%d workers: overhead %v", p.Workers, p.Overhead)
+		}
+	}
+}
