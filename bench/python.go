@@ -190,6 +190,50 @@ type PythonReport struct {
 	Results []PythonResult `json:"results,omitempty"`
 }
 
+// methodPackage is the Debian package of the module a version needs beyond
+// NumPy, or "" for the loop, matrix and vector versions.
+func methodPackage(method string) string {
+	switch method {
+	case "joblib-lane", "joblib-chunk":
+		return "python3-joblib"
+	case "numba":
+		return "python3-numba"
+	case "pyopencl":
+		return "python3-pyopencl"
+	}
+	return ""
+}
+
+// device is where version p ran, as an engine's device says it: the OpenCL
+// device for pyopencl, joblib's processes, Numba's threads, else the one
+// thread of the interpreter.
+func (r *PythonReport) device(p PythonResult) string {
+	workers := p.Workers
+	if workers == 0 {
+		workers = r.Cores // a report from before results carried it
+	}
+	switch methodPackage(p.Method) {
+	case "python3-pyopencl":
+		return p.Device
+	case "python3-joblib":
+		return fmt.Sprintf("%d processes", workers)
+	case "python3-numba":
+		return plural(workers, "thread")
+	}
+	return "1 thread"
+}
+
+// versions are Python's and NumPy's versions, and that of the module
+// version p needs beyond them: "Python 3.11.2, NumPy 1.24.2,
+// python3-numba 0.56.4".
+func (r *PythonReport) versions(p PythonResult) string {
+	s := "Python " + r.Python + ", NumPy " + r.NumPy
+	if pkg := methodPackage(p.Method); pkg != "" && r.Modules[pkg] != "" {
+		s += ", " + pkg + " " + r.Modules[pkg]
+	}
+	return s
+}
+
 // LawFailures lists the versions whose sample disagrees with the exact law.
 func (r *PythonReport) LawFailures() []string {
 	var out []string

@@ -155,7 +155,7 @@ func (r *Report) pythonTable(py *PythonReport) table {
 			tools = append(tools, k+" "+py.Modules[k])
 		}
 		pt.notes = append(pt.notes,
-			fmt.Sprintf("Python %s, NumPy %s (%s)%s%s", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), workersNote(py)),
+			fmt.Sprintf("Python %s, NumPy %s (%s)%s%s%s", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), workersNote(py), clNote(py)),
 			"loop: the course's pure Python loop, npr.normal per lane-step; joblib-lane: the course's joblib, one task per lane; joblib-chunk: one task per core, each the vector version; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place; numba: @njit(parallel=True) with prange; pyopencl: clrandom's Philox normals and an elementwise update on the OpenCL device",
 			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median; set-up (Numba's compile, the OpenCL builds, joblib's worker start) is paid once and not in the time", r.Baseline),
 			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
@@ -186,6 +186,16 @@ func workersNote(py *PythonReport) string {
 		return fmt.Sprintf("; %s uses %d workers", par[0], py.Cores)
 	}
 	return fmt.Sprintf("; %s use %d workers", strings.Join(par, " and "), py.Cores)
+}
+
+// clNote names the OpenCL device pyopencl ran on, or is "" when it did not run.
+func clNote(py *PythonReport) string {
+	for _, p := range py.Results {
+		if p.Method == "pyopencl" && p.Skipped == "" && p.Device != "" {
+			return "; pyopencl runs on " + p.Device
+		}
+	}
+	return ""
 }
 
 func prefixed(prefix, s string) string {
@@ -390,7 +400,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // apply to a section are empty, and so is workers where the engine ran its
 // default (the device says how many goroutines or processes ran: it read 0).
 // Times are in seconds. A python row's speedup is the baseline engine's
-// median over its time: the text's slowdown, inverted.
+// median over its time: the text's slowdown, inverted; its device is where
+// it ran (pyopencl's OpenCL device, joblib's processes, Numba's threads,
+// else 1 thread), and its note gives Python's, NumPy's and the module's
+// versions.
 var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
 	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note"}
@@ -508,7 +521,10 @@ func (r *Report) pythonCSVRows() []map[string]string {
 		if p.Scaled {
 			note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
 		}
-		kv["device"] = "Python " + r.Python.Python + ", NumPy " + r.Python.NumPy
+		// Where it ran, as an engine row's device says; the versions in
+		// the note (the device read Python's and NumPy's versions).
+		kv["device"] = r.Python.device(p)
+		note += "; " + r.Python.versions(p)
 		kv["runs"], kv["median_s"], kv["ns_per_lane_step"] = "", fmtF(p.WorkloadSeconds), fmtF(p.NsPerLaneStep)
 		kv["lane_steps_per_s"], kv["note"] = fmtF(1e9/p.NsPerLaneStep), note
 		// The text's slowdown, as the engines' speedup over the

@@ -424,3 +424,48 @@ func courseTableWith(t *testing.T, more ...PythonResult) *table {
 	}
 	return ct
 }
+
+// TestCSVPythonDevice: a Python row's device is where it ran, as an
+// engine row's is: the OpenCL device for pyopencl, the workers for joblib
+// and Numba, one thread for the rest; the versions go in the note (the
+// pyopencl row's device read "Python 3.11.2, NumPy 1.24.2").
+func TestCSVPythonDevice(t *testing.T) {
+	r := sampleReport()
+	w := r.Python.Results[0].Workload
+	r.Python.Modules = map[string]string{"python3-pyopencl": "2022.3.1", "python3-joblib": "1.2.0"}
+	r.Python.Cores = 4
+	r.Python.Results = append(r.Python.Results,
+		PythonResult{Workload: w, Method: "pyopencl", SampleLanes: 100_000, Seconds: 0.1, NsPerLaneStep: 20, WorkloadSeconds: 1, Device: "pthread-haswell-Test CPU", SetupSeconds: 0.5},
+		PythonResult{Workload: w, Method: "joblib-chunk", SampleLanes: 100_000, Seconds: 0.1, NsPerLaneStep: 20, WorkloadSeconds: 1, Workers: 4})
+	var b bytes.Buffer
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	want := map[string]struct{ device, note string }{
+		"python/pyopencl":     {"pthread-haswell-Test CPU", "Python 3.11.2, NumPy 1.24.2, python3-pyopencl 2022.3.1"},
+		"python/joblib-chunk": {"4 processes", "Python 3.11.2, NumPy 1.24.2, python3-joblib 1.2.0"},
+		"python/vector":       {"1 thread", "Python 3.11.2, NumPy 1.24.2"},
+	}
+	seen := 0
+	for _, row := range rows[1:] {
+		wt, ok := want[row[col["engine"]]]
+		if row[0] != "python" || !ok {
+			continue
+		}
+		seen++
+		if row[col["device"]] != wt.device || !strings.Contains(row[col["note"]], wt.note) {
+			t.Errorf("%s: device %q, note %q; want device %q, the note with %q", row[col["engine"]], row[col["device"]], row[col["note"]], wt.device, wt.note)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of the %d python rows", seen, len(want))
+	}
+}
