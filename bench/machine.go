@@ -25,7 +25,8 @@ type Machine struct {
 
 // DescribeMachine reports the CPU model (from /proc/cpuinfo where there is
 // one), core count, SIMD features, Go version and, when devices is not nil,
-// the devices it lists (the engine registry supplies it).
+// the devices it lists (the engine registry supplies those the benchmark's
+// device engines run on); nil says no device engine runs.
 func DescribeMachine(devices func() ([]string, error)) Machine {
 	m := Machine{
 		CPU:        cpuModel("/proc/cpuinfo"),
@@ -41,7 +42,7 @@ func DescribeMachine(devices func() ([]string, error)) Machine {
 	}
 	switch {
 	case devices == nil:
-		m.DevicesNote = "not queried"
+		m.DevicesNote = "no device engine run"
 	default:
 		ds, err := devices()
 		m.Devices = ds

@@ -92,16 +92,20 @@ func Devices() (Entry, []Device, error) {
 	return e, ds, err
 }
 
-// DeviceLabels lists the devices in one line each, for a machine
-// description (bench's report).
-func DeviceLabels() ([]string, error) {
+// DeviceLabelsFor lists, one line each (a Device's Label), the devices that
+// the device engines among specs run on (opencl:0 is device 0), for bench's
+// report: the devices a benchmark used, not every one there is.
+func DeviceLabelsFor(specs []Spec) ([]string, error) {
 	_, ds, err := Devices()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.Label
+	var out []string
+	for _, d := range ds {
+		name := fmt.Sprintf("%s:%d", d.Engine, d.Index)
+		if slices.ContainsFunc(specs, func(s Spec) bool { return s.Device && s.Name == name }) {
+			out = append(out, d.Label)
+		}
 	}
 	return out, nil
 }

@@ -24,8 +24,30 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// forBench lists the engines bench can run here; tests replace it.
-var forBench = func() engines.Benchable { return bench.WithProcesses(engines.ForBench()) }
+// forBench lists the engines bench can run here of those --engines list
+// names (every one for ""); tests replace it.
+var forBench = func(list string) engines.Benchable {
+	return bench.WithProcesses(engines.ForBench(benchWanted(list)))
+}
+
+// benchWanted is which registry entries an --engines list names (opencl:0
+// names opencl), for engines.ForBench to start those alone: nil, every
+// entry, for an empty list or one with a name no entry has, so that
+// Select's error can list every name.
+func benchWanted(list string) func(entry string) bool {
+	if strings.TrimSpace(list) == "" {
+		return nil
+	}
+	want := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		entry, _, _ := strings.Cut(strings.TrimSpace(name), ":")
+		if entry != bench.ProcessesEngine && !slices.Contains(engines.Names(), entry) {
+			return nil
+		}
+		want[entry] = true
+	}
+	return func(entry string) bool { return want[entry] }
+}
 
 func benchCommand() *cli.Command {
 	q := bench.Quick()
@@ -98,7 +120,11 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Devices = engines.DeviceLabels
+	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Device }) {
+		// The devices the benchmark runs on; none, and OpenCL not
+		// loaded, without a device engine.
+		cfg.Devices = func() ([]string, error) { return engines.DeviceLabelsFor(specs) }
+	}
 	stderr := c.App.ErrWriter
 	if !opts.quiet {
 		cfg.Progress = stderr
@@ -194,7 +220,7 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 // temporary folder its part files go to (a missing, read-only or full one
 // stopped the benchmark in its middle).
 func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
-	avail := forBench()
+	avail := forBench(c.String("engines"))
 	if c.IsSet("engines") && strings.TrimSpace(c.String("engines")) == "" {
 		// Not every engine, as leaving the flag out means.
 		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))

@@ -27,7 +27,7 @@ func (f failingEngine) Run(context.Context, *sim.Job) (*sim.Result, error) { ret
 // withBench replaces what bench can run for one test.
 func withBench(t *testing.T, b engines.Benchable) {
 	old := forBench
-	forBench = func() engines.Benchable { return b }
+	forBench = func(string) engines.Benchable { return b }
 	t.Cleanup(func() { forBench = old })
 }
 
