@@ -18,13 +18,15 @@ t' = Normal(anchor + p (t - anchor), sigma):
                 --matrix-bytes holds
   vector        the best plain NumPy loop: one float32 state vector updated in
                 place per step with np.random.default_rng's float32 normals
-  numba         Numba @njit(parallel=True), prange over lanes; its compile
-                time is reported apart and not in the timing
+  numba         Numba @njit(parallel=True), prange over lanes
   pyopencl      pyopencl.clrandom's Philox generator filling a float32 normal
                 vector per step and an ElementwiseKernel update, on the OpenCL
-                device named by --cl-device; kernel builds reported apart
+                device named by --cl-device
 
-A version whose module does not import is reported as skipped, with the
+A tool's one-off set-up (joblib's worker start, Numba's compile, the OpenCL
+builds) runs once, before its first version, and is timed apart: "setup"
+gives it by module, in no version's time (joblib reuses its workers). A
+version whose module does not import is reported as skipped, with the
 Debian package that provides it.
 """
 
@@ -212,7 +214,7 @@ def load(module):
     return None
 
 
-COMPILED = {}
+SETUP = {}  # module: its set-up's seconds, or why it failed
 
 
 def version(name, sizes, a):
@@ -222,22 +224,21 @@ def version(name, sizes, a):
     if why:
         r.update(skipped=why, package=PACKAGES[module])
         return r
-    if compile_fn and compile_fn not in COMPILED:
+    if compile_fn and module not in SETUP:
         t0 = time.perf_counter()
         try:
             compile_fn(a)
-            COMPILED[compile_fn] = time.perf_counter() - t0
+            SETUP[module] = time.perf_counter() - t0
         except Exception as e:  # e.g. pyopencl without an OpenCL device
-            COMPILED[compile_fn] = f"{module} imports but cannot set up ({type(e).__name__}: {e})"
-    setup = COMPILED.get(compile_fn, 0.0)
-    if isinstance(setup, str):
-        r.update(skipped=setup, package=PACKAGES[module])
+            SETUP[module] = f"{module} imports but cannot set up ({type(e).__name__}: {e})"
+    if isinstance(SETUP.get(module), str):
+        r.update(skipped=SETUP[module], package=PACKAGES[module])
         return r
     n = min(a.lanes, sizes[name])
     secs, (mean, std) = timed(fn, n, a.steps, a)
     ns = secs * 1e9 / (n * a.steps)
     r.update(sample_lanes=n, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
-             scaled=n < a.lanes, mean=mean, std=std, setup_seconds=setup)
+             scaled=n < a.lanes, mean=mean, std=std)
     if module in ("joblib", "numba"):
         r["workers"] = CORES
     if name == "pyopencl":
@@ -283,7 +284,9 @@ def main():
     if "pyopencl" in MODULES:
         versions["pyopencl"] = MODULES["pyopencl"].VERSION_TEXT
     versions = {PACKAGES[m]: v for m, v in versions.items()}
-    json.dump({"python": platform.python_version(), "numpy": np.__version__, "modules": versions, "cores": CORES, "results": results}, sys.stdout)
+    setup = {m: s for m, s in SETUP.items() if not isinstance(s, str)}
+    json.dump({"python": platform.python_version(), "numpy": np.__version__, "modules": versions, "cores": CORES,
+               "setup": setup, "results": results}, sys.stdout)
     sys.stdout.write("\n")
 
 

@@ -83,9 +83,6 @@ type PythonResult struct {
 	NsPerLaneStep   float64 `json:"ns_per_lane_step,omitempty"`
 	WorkloadSeconds float64 `json:"workload_seconds,omitempty"`
 	Scaled          bool    `json:"scaled"`
-	// SetupSeconds is the one-off cost not in Seconds: Numba's compile, the
-	// OpenCL kernel builds, joblib's worker start.
-	SetupSeconds float64 `json:"setup_seconds,omitempty"`
 	// Workers is joblib's n_jobs or Numba's threads; Device the OpenCL device.
 	Workers int    `json:"workers,omitempty"`
 	Device  string `json:"device,omitempty"`
@@ -183,7 +180,11 @@ type PythonReport struct {
 	// Debian package name.
 	Modules map[string]string `json:"modules,omitempty"`
 	Cores   int               `json:"cores,omitempty"`
-	Skipped string            `json:"skipped,omitempty"`
+	// Setup is each tool's one-off set-up in seconds, by module (joblib's
+	// worker start, numba's compile, pyopencl's builds): paid once, before
+	// the tool's first version ran, and in no result's time.
+	Setup   map[string]float64 `json:"setup_s,omitempty"`
+	Skipped string             `json:"skipped,omitempty"`
 	// Failed is why the baseline, started, gave no results (the script's
 	// error, or output that is not its JSON); the engines' results stand.
 	Failed  string         `json:"failed,omitempty"`
@@ -259,7 +260,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 	if err != nil {
 		return nil, err
 	}
-	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Results: out.Results}
+	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results}
 	if progress != nil {
 		for _, r := range out.Results {
 			if r.Skipped != "" {
@@ -285,7 +286,9 @@ type BaselineOutput struct {
 	NumPy   string            `json:"numpy"`
 	Modules map[string]string `json:"modules"`
 	Cores   int               `json:"cores"`
-	Results []PythonResult    `json:"results"`
+	// Setup is each tool's one-off set-up in seconds, by module.
+	Setup   map[string]float64 `json:"setup"`
+	Results []PythonResult     `json:"results"`
 }
 
 // RunBaseline runs the embedded script (read from stdin) with interpreter py

@@ -107,8 +107,8 @@ func TestBaselineTools(t *testing.T) {
 		if !r.Law.OK {
 			t.Errorf("%s on %v: mean %v, std %v: %v", r.Method, r.Workload, r.Mean, r.Std, r.Law)
 		}
-		if (r.Method == "numba" || r.Method == "pyopencl") && !(r.SetupSeconds > 0) {
-			t.Errorf("%s: no compile time reported", r.Method)
+		if m := map[string]string{"numba": "numba", "pyopencl": "pyopencl"}[r.Method]; m != "" && !(out.Setup[m] > 0) {
+			t.Errorf("%s: no compile time reported (set-up %v)", r.Method, out.Setup)
 		}
 	}
 }
@@ -272,5 +272,66 @@ func TestBaselineOneLaneReport(t *testing.T) {
 		if strings.Contains(b.String(), "NaN") || strings.Contains(b.String(), "FAILS") {
 			t.Errorf("%s report:\n%s", f, b.String())
 		}
+	}
+}
+
+// TestBaselineSetupOnce: a tool's one-off set-up (joblib's worker start,
+// paid by its first row: the pool is reused after) is reported once, apart
+// from the rows: every joblib row on every workload carried the same
+// set-up, in the JSON and a column of the table, as though each paid it.
+func TestBaselineSetupOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts joblib workers")
+	}
+	py := testenv.NeedNumpy(t)
+	c := tinyConfig()
+	c.PythonPath = py
+	c.PythonReps = 1
+	c.PythonJoblibBudget = 400
+	c.PythonToolLanes = 1000
+	c.PythonOnly = "joblib-lane,joblib-chunk"
+	c.Workloads = []Workload{{2000, 10}, {1000, 4}}
+	rep, err := RunPython(context.Background(), &c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 4 || rep.Results[0].Skipped != "" {
+		t.Skipf("joblib does not run here: %+v", rep.Results)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Setup   map[string]float64 `json:"setup_s"`
+		Results []map[string]any   `json:"results"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !(got.Setup["joblib"] > 0) {
+		t.Errorf("set-up %v, want joblib's worker start once", got.Setup)
+	}
+	for _, r := range got.Results {
+		for k, v := range r {
+			if strings.Contains(k, "setup") {
+				t.Errorf("%s on %v carries %s %v: the set-up is paid once, not by every row", r["method"], r["workload"], k, v)
+			}
+		}
+	}
+	// Once in the text's notes and the CSV's setup rows.
+	full := &Report{Baseline: "serial", Python: rep}
+	var text, csv strings.Builder
+	if err := full.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := full.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(text.String(), "joblib's worker start"); n != 1 {
+		t.Errorf("the text gives joblib's worker start %d times, want once:\n%s", n, text.String())
+	}
+	if n := strings.Count(csv.String(), "\nsetup,"); n != 1 {
+		t.Errorf("%d CSV setup rows, want 1:\n%s", n, csv.String())
 	}
 }
