@@ -59,12 +59,31 @@ func Write(p *plot.Plot, w io.Writer, format string, height vg.Length) error {
 	if err != nil {
 		return err
 	}
-	title := p.Title.Text
-	defer func() { p.Title.Text = title }()
-	p.Title.Text = wrapTitle(p.Title.TextStyle, title, Width-2*margin)
-	p.Draw(draw.Crop(draw.New(c), margin, -margin, 0, 0))
+	render(p, draw.New(c))
 	_, err = c.WriteTo(w)
 	return err
+}
+
+// render draws p on c as Write does and returns the plot's data area, the
+// box its axes frame. The legend is drawn inside that box, inset at the top
+// and bottom by its font's descent and line gap: gonum draws it in the box
+// before the padding that keeps glyphs clear of the axes, and centres each
+// text on an entry height that is its ascent less that much, so its first
+// line stood out of the top by half a descent and the line gap (the last,
+// at the bottom, by half a descent), and the whole legend a few points past
+// the frame, over the title.
+func render(p *plot.Plot, c draw.Canvas) draw.Canvas {
+	title, legend := p.Title.Text, p.Legend
+	defer func() { p.Title.Text, p.Legend = title, legend }()
+	p.Title.Text = wrapTitle(p.Title.TextStyle, title, Width-2*margin)
+	p.Legend = plot.NewLegend() // no entries: p.Draw draws none
+	c = draw.Crop(c, margin, -margin, 0, 0)
+	p.Draw(c)
+	area := p.DataCanvas(c)
+	e := legend.TextStyle.FontExtents()
+	inset := e.Height - e.Ascent
+	legend.Draw(draw.Crop(area, 0, 0, inset, -inset))
+	return area
 }
 
 // margin is the room Write leaves on either side of a chart.

@@ -13,7 +13,14 @@ import (
 	"strings"
 	"testing"
 
+	"fmt"
+	"slices"
+
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/recorder"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/daily"
@@ -295,6 +302,76 @@ func TestDayTicks(t *testing.T) {
 		}
 		if len(labels) < 2 {
 			t.Errorf("day axis [%g, %g]: labels %q, want two at least", r[0], r[1], labels)
+		}
+	}
+}
+
+// TestLegendInside: every legend entry's text lies inside the plot's data
+// area, the box its axes frame. gonum draws the legend in that box before
+// the padding that keeps the glyphs clear of the axes, so a legend at the
+// top reached a few pixels above the frame (and at the left or right,
+// past it), over the title and the tick labels.
+func TestLegendInside(t *testing.T) {
+	scatter := func(left bool) (*plot.Plot, []string) {
+		pl := plot.New()
+		pl.Title.Text = "legend at the top"
+		pl.Legend.Top, pl.Legend.Left = true, left
+		if left {
+			// As bench's speedup chart places it.
+			pl.Legend.XOffs, pl.Legend.YOffs = vg.Points(6), -vg.Points(6)
+			pl.Legend.TextStyle.Font.Size = vg.Points(8)
+		}
+		var names []string
+		for i := range 3 {
+			sc, err := plotter.NewScatter(plotter.XYs{{X: 1, Y: float64(i)}, {X: 10, Y: float64(10 * i)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc.GlyphStyle.Radius = vg.Points(3.5)
+			pl.Add(sc)
+			names = append(names, fmt.Sprintf("series %d: measured, a label as long as bench's", i))
+			pl.Legend.Add(names[i], sc)
+		}
+		return pl, names
+	}
+	p := sim.Default()
+	p.Lanes = 20_000
+	daily, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, leftNames := scatter(true)
+	right, rightNames := scatter(false)
+	bottom, bottomNames := scatter(false)
+	bottom.Legend.Top = false
+	for _, c := range []struct {
+		name  string
+		plot  *plot.Plot
+		texts []string
+	}{
+		{"daily", daily, []string{"p05 to p95", "p25 to p75", "median", "exact mean"}},
+		{"top left", left, leftNames},
+		{"top right", right, rightNames},
+		{"bottom right", bottom, bottomNames},
+	} {
+		rec, area := Render(c.plot, Height)
+		found := 0
+		for _, a := range rec.Actions {
+			fs, ok := a.(*recorder.FillString)
+			if !ok || !slices.Contains(c.texts, fs.String) {
+				continue
+			}
+			found++
+			face := font.DefaultCache.Lookup(fs.Font, fs.Size)
+			ext := face.Extents()
+			box := vg.Rectangle{Min: vg.Point{X: fs.Point.X, Y: fs.Point.Y - ext.Descent},
+				Max: vg.Point{X: fs.Point.X + face.Width(fs.String), Y: fs.Point.Y + ext.Ascent}}
+			if box.Min.X < area.Min.X || box.Min.Y < area.Min.Y || box.Max.X > area.Max.X || box.Max.Y > area.Max.Y {
+				t.Errorf("%s: legend entry %q at %v..%v, outside the data area %v..%v", c.name, fs.String, box.Min, box.Max, area.Min, area.Max)
+			}
+		}
+		if found != len(c.texts) {
+			t.Errorf("%s: %d of the legend's %d entries drawn", c.name, found, len(c.texts))
 		}
 	}
 }
