@@ -31,9 +31,8 @@ var forBench = func(list string) engines.Benchable {
 }
 
 // benchWanted is which registry entries an --engines list names (opencl:0
-// names opencl), for engines.ForBench to start those alone: nil, every
-// entry, for an empty list or one with a name no entry has, so that
-// Select's error can list every name.
+// names opencl), for engines.ForBench to start those alone; nil, every
+// entry, for an empty list.
 func benchWanted(list string) func(entry string) bool {
 	if strings.TrimSpace(list) == "" {
 		return nil
@@ -41,9 +40,6 @@ func benchWanted(list string) func(entry string) bool {
 	want := map[string]bool{}
 	for name := range strings.SplitSeq(list, ",") {
 		entry, _, _ := strings.Cut(strings.TrimSpace(name), ":")
-		if entry != bench.ProcessesEngine && !slices.Contains(engines.Names(), entry) {
-			return nil
-		}
 		want[entry] = true
 	}
 	return func(entry string) bool { return want[entry] }
@@ -226,6 +222,12 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))
 	}
 	specs, err := avail.Select(c.String("engines"))
+	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && c.String("engines") != "" {
+		// A name no engine here has: the error lists every engine, not
+		// only those of the entries the list names.
+		avail = forBench("")
+		specs, err = avail.Select(c.String("engines"))
+	}
 	if err != nil {
 		return nil, nil, err
 	}
