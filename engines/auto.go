@@ -3,13 +3,17 @@ package engines
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
@@ -862,11 +866,18 @@ func loadCalibration(key string) (calibration, bool) {
 	}
 	b, err := cachedir.ReadFile(path)
 	if err != nil {
+		// As the program cache notes its entries (gpu's cacheLoad): a
+		// named pipe or a link to a device in the file's place was
+		// replaced by the next store without a word.
+		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
+			calibrationNote("cache: %v", err)
+		}
 		return calibration{}, false
 	}
 	var f calibrationFile
 	if json.Unmarshal(b, &f) != nil {
-		return calibration{}, false // a damaged cache is measured anew
+		calibrationNote("cache: %s is corrupt: measured again", path)
+		return calibration{}, false
 	}
 	c, ok := f[key]
 	if !ok {
@@ -875,10 +886,35 @@ func loadCalibration(key string) (calibration, bool) {
 	if !c.valid() {
 		// Damaged or edited (a negative start-up predicted -100 s on every
 		// run): dropped, and measured anew.
+		calibrationNote("cache: %s holds an invalid calibration for this machine: measured again", path)
 		dropCalibration(key)
 		return calibration{}, false
 	}
 	return c, true
+}
+
+// calibrationNotes collects what went wrong with the calibration file, as
+// gpu's cacheNotes do for the program cache: a cache that cannot be read is
+// a note (Notes), never a failure.
+var calibrationNotes struct {
+	sync.Mutex
+	list []string
+}
+
+func calibrationNote(format string, a ...any) {
+	calibrationNotes.Lock()
+	defer calibrationNotes.Unlock()
+	msg := fmt.Sprintf(format, a...)
+	if !slices.Contains(calibrationNotes.list, msg) {
+		calibrationNotes.list = append(calibrationNotes.list, msg)
+	}
+}
+
+// takeCalibrationNotes returns the calibration file's notes so far.
+func takeCalibrationNotes() []string {
+	calibrationNotes.Lock()
+	defer calibrationNotes.Unlock()
+	return slices.Clone(calibrationNotes.list)
 }
 
 // valid reports whether every cost in c is one a measurement gives: finite,
@@ -922,8 +958,18 @@ func updateCalibration(change func(calibrationFile)) error {
 	if path == "" {
 		return cachedir.Writable() // why the cache is off
 	}
+	// A link in the file's place is replaced by a file of its own
+	// (cachedir.WriteFile), which the link's target no longer sees: said,
+	// as the program cache says it replaces an entry it could not use.
+	link, _ := os.Readlink(path)
+	written := false
+	defer func() {
+		if written && link != "" {
+			calibrationNote("cache: %s was a link to %s: replaced by a file of its own", path, link)
+		}
+	}()
 	// A failed write leaves the old file: the calibration is only a cache.
-	return cachedir.Update(path, func(old []byte) []byte {
+	err := cachedir.Update(path, func(old []byte) []byte {
 		f := calibrationFile{}
 		// A damaged file is replaced; one that reads as JSON null
 		// decodes to a nil map, which change would panic on.
@@ -940,8 +986,11 @@ func updateCalibration(change func(calibrationFile)) error {
 		if err != nil {
 			return nil
 		}
+		written = true
 		return b
 	})
+	written = written && err == nil
+	return err
 }
 
 func firstLine(err error) string {

@@ -229,7 +229,8 @@ func Hint(err error) string {
 }
 
 // Notes are remarks the engines collected while running, such as a disk
-// cache that could not be written: worth a line on stderr, never an error.
+// cache that could not be written, or auto's calibration file found
+// damaged or not a regular file: worth a line on stderr, never an error.
 func Notes() []string {
 	var notes []string
 	for _, e := range table {
@@ -237,7 +238,7 @@ func Notes() []string {
 			notes = append(notes, e.Notes()...)
 		}
 	}
-	return notes
+	return append(notes, takeCalibrationNotes()...)
 }
 
 // ErrNoDevices is the error of Devices when no engine runs on devices.

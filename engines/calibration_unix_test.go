@@ -1,0 +1,99 @@
+//go:build unix
+
+package engines
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// forgetCalibrationNotes empties the process's calibration notes for the
+// test, and again after it.
+func forgetCalibrationNotes(t *testing.T) {
+	calibrationNotes.Lock()
+	calibrationNotes.list = nil
+	calibrationNotes.Unlock()
+	t.Cleanup(func() {
+		calibrationNotes.Lock()
+		calibrationNotes.list = nil
+		calibrationNotes.Unlock()
+	})
+}
+
+// TestCalibrationFileIrregularNoted: auto.json that is a named pipe, a
+// link to /dev/zero or a link to a file of the user's is replaced by a
+// file of its own when auto stores its calibration, and a note says so,
+// as the program cache's notes say of its entries ("cache: read ...: not a
+// regular file"): auto replaced them without a word.
+func TestCalibrationFileIrregularNoted(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "elsewhere.json")
+	for _, c := range []struct {
+		name string
+		make func(path string) error
+		want string
+	}{
+		{"a named pipe", func(path string) error { return syscall.Mkfifo(path, 0o644) }, "not a regular file"},
+		{"a link to /dev/zero", func(path string) error { return os.Symlink("/dev/zero", path) }, "not a regular file"},
+		{"a link to a file", func(path string) error {
+			if err := os.WriteFile(target, []byte("{}"), 0o644); err != nil {
+				return err
+			}
+			return os.Symlink(target, path)
+		}, "was a link to " + target + ": replaced by a file of its own"},
+	} {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			forgetCalibrationNotes(t)
+			t.Setenv(EnvCacheDir, t.TempDir())
+			path := calibrationPath()
+			if err := c.make(path); err != nil {
+				t.Skipf("%s: %v", c.name, err)
+			}
+			opens, lists := 0, 0
+			withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+			p := sim.Default()
+			p.Lanes, p.Steps = 5e6, 10
+			cpuShare(t, 0.95, 1)
+			e, _, err := Auto(context.Background(), Options{Params: p, Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+				t.Fatalf("after the calibration: %s is %v, %v; want a regular file", path, st.Mode(), err)
+			}
+			n := strings.Join(Notes(), "\n")
+			if !strings.Contains(n, "cache: ") || !strings.Contains(n, path) || !strings.Contains(n, c.want) {
+				t.Errorf("%s as %s: notes %q; want a cache note naming it, %q", c.name, path, n, c.want)
+			}
+			if b, err := os.ReadFile(target); c.name == "a link to a file" && (err != nil || string(b) != "{}") {
+				t.Errorf("the link's target reads %q, %v after the store; want it untouched", b, err)
+			}
+		})
+	}
+}
+
+// TestCalibrationFileDamagedNoted: a calibration file that is not JSON is
+// measured again with a note, as the program cache's corrupt entry is
+// ("cache: ... is corrupt or stale: rebuilt"); a missing one is silent.
+func TestCalibrationFileDamagedNoted(t *testing.T) {
+	forgetCalibrationNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	if _, ok := loadCalibration("k;cpus 2"); ok || len(takeCalibrationNotes()) != 0 {
+		t.Fatalf("a missing file: ok %v, notes %q; want nothing loaded, no note", ok, takeCalibrationNotes())
+	}
+	if err := os.WriteFile(calibrationPath(), []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := loadCalibration("k;cpus 2"); ok {
+		t.Fatal("a damaged file loaded")
+	}
+	if n := takeCalibrationNotes(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()+" is corrupt") {
+		t.Errorf("notes %q; want one saying %s is corrupt", n, calibrationPath())
+	}
+}
