@@ -75,6 +75,9 @@ type Options struct {
 	// planned, when set, sees each run's grid: work-items and their
 	// work-group size.
 	planned func(items, wg int)
+	// launched, when set, sees each launch's work (launchWork) and the
+	// work planned for it (run.work, before run.cut).
+	launched func(work, plan uint64)
 }
 
 // Engine runs jobs on one OpenCL device; it implements sim.Engine.
@@ -114,7 +117,11 @@ type Options struct {
 // whole Philox blocks that carry each lane's temperature in a device
 // buffer, so it does whatever the step count. A launch takes a grid-stride
 // pass at least, and on a device whose smallest launch takes longer than
-// 50 ms (Oclgrind's simulator) launches aim at twice that. Each kernel's
+// 50 ms (Oclgrind's simulator) launches aim at twice that. A run whose
+// context has a deadline (--timeout) sizes the launches it queues to end by
+// it at the last launch's rate, and queues none behind launches predicted
+// to end past it: the run returns within milliseconds of the deadline
+// where it waited for the two launches in flight. Each kernel's
 // work-group size comes from its own limits, the grid is whole waves of
 // compute units, and its local memory is checked against the device's.
 // Statistics are reduced on the device: each work-group folds its
@@ -173,7 +180,11 @@ type Engine struct {
 	// pass, a Philox block of steps): a launch costs no less, and adapt
 	// aims at twice that where it exceeds half of chunkTarget (0: none
 	// yet).
-	floor   [2]time.Duration
+	floor [2]time.Duration
+	// rate is the work (launchWork) per second of the engine's last
+	// completed launch of each kernel (0: none yet), from which a run with
+	// a deadline predicts when its launches end (run.cut).
+	rate    [2]float64
 	startup time.Duration // Open's time not yet reported in a Result
 	closed  bool
 	st      selfTestState

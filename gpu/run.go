@@ -55,7 +55,8 @@ const dailyRecordBytes = 64 << 20
 // after at most the launch in flight and the one queued behind it, about
 // 2 chunkTargets, on a slow device as on a fast one (or 4 times the
 // device's quickest launch, where that takes longer than half of one: see
-// adapt).
+// adapt); at ctx's deadline, within milliseconds, as the launches near it
+// are cut to end by it (run.cut).
 func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return e.runInto(ctx, job, nil)
 }
@@ -124,8 +125,9 @@ type run struct {
 	bufs         []*cl.Buffer
 
 	kernel, transfer time.Duration
-	work             uint64 // the next launch's work (launchWork)
-	kind             int    // 0: weather, 1: weather_daily (Engine.work, Engine.floor)
+	work             uint64    // the next launch's work (launchWork)
+	kind             int       // 0: weather, 1: weather_daily (Engine.work, Engine.floor, Engine.rate)
+	deadline         time.Time // the context's deadline (cut), or zero
 
 	// The plan: kernel, grid, buffers and arguments.
 	k           *cl.Kernel
@@ -145,8 +147,8 @@ type run struct {
 
 // flight is a launch in flight: its kernel event, the read of its finals,
 // the lanes it completes (0 for a part before the last), its work
-// (launchWork), the work planned for it (run.work when it was launched), and
-// whether it was the least launch the geometry allows.
+// (launchWork), the work planned for it (run.work when it was launched,
+// before any cut), and whether it was the least launch the geometry allows.
 type flight struct {
 	kev, rev      *cl.Event
 	n, work, plan uint64
@@ -463,6 +465,7 @@ func (r *run) launchAll(ctx context.Context) error {
 	if r.dhist != nil {
 		r.kind = 1
 	}
+	r.deadline, _ = ctx.Deadline()
 	r.work = r.e.work[r.kind]
 	if r.work == 0 {
 		r.work = pilotLaneSteps
@@ -471,7 +474,10 @@ func (r *run) launchAll(ctx context.Context) error {
 	blocks := r.p.Steps / 4
 	since := uint64(0) // lanes in the device histograms since their last reset
 	for off, which := uint64(0), 0; off < r.count; which ^= 1 {
-		n, split := r.lanes(r.work, r.count-off)
+		if err := r.await(ctx); err != nil {
+			return err
+		}
+		n, split := r.lanes(r.cut(r.work), r.count-off)
 		if since+n > r.e.opts.histLimit {
 			if err := r.drain(); err != nil {
 				return err
@@ -482,12 +488,13 @@ func (r *run) launchAll(ctx context.Context) error {
 			since = 0
 		}
 		for b0 := 0; ; {
-			if err := ctx.Err(); err != nil {
-				return context.Cause(ctx)
+			if err := r.await(ctx); err != nil {
+				return err
 			}
+			work := r.cut(r.work)
 			pt := part{off: off, n: n, b0: b0, nb: blocks - b0, which: which}
 			if split {
-				perLane := r.work / n
+				perLane := work / n
 				pt.nb = min(pt.nb, max(1, int(min((perLane-min(perLane, laneCost))/4, math.MaxInt32))))
 				if r.partBlocks > 0 {
 					pt.nb = min(pt.nb, r.partBlocks)
@@ -495,9 +502,9 @@ func (r *run) launchAll(ctx context.Context) error {
 			}
 			pt.last = b0+pt.nb == blocks
 			if split {
-				pt.least = launchWork(n, 4*uint64(pt.nb)) > r.work // the steps past the blocks aside
+				pt.least = launchWork(n, 4*uint64(pt.nb)) > work // the steps past the blocks aside
 			} else {
-				pt.least = launchWork(n, uint64(r.p.Steps)) > r.work
+				pt.least = launchWork(n, uint64(r.p.Steps)) > work
 			}
 			if err := r.launch(pt); err != nil {
 				return err
@@ -519,6 +526,61 @@ func (r *run) launchAll(ctx context.Context) error {
 		since += n
 	}
 	return r.drain()
+}
+
+// await returns ctx's cause once ctx has ended; before that, where the
+// launches in flight are predicted to end at or past the run's deadline, it
+// first completes them, so that no launch is queued behind them to run
+// past it.
+func (r *run) await(ctx context.Context) error {
+	for len(r.pending) > 0 && !r.deadline.IsZero() && !r.busyUntil().Before(r.deadline) {
+		if err := r.complete(); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// cut is the work (launchWork) of the next launch: work, or, where a
+// launch of work queued behind those in flight is predicted to end past the
+// run's deadline (a --timeout), the work that ends by it (at least 1: the
+// least launch the geometry allows). Launches aim at chunkTarget, and two
+// are in flight: a run stopped by its deadline waited for them, 0.1 to 0.2
+// s on pocl (more on a loaded machine), past it; cut to the deadline they
+// end by it, and Run returns within milliseconds. A run without a deadline
+// (a signal's stop) is not cut, and the work planned (run.work, which
+// adapt sizes and the next run starts from) is not changed by a cut.
+func (r *run) cut(work uint64) uint64 {
+	if r.deadline.IsZero() {
+		return work
+	}
+	left := r.deadline.Sub(r.busyUntil()).Seconds()
+	if w := left * r.rate(); w < float64(work) {
+		return uint64(max(w, 1))
+	}
+	return work
+}
+
+// busyUntil is when the launches in flight are predicted to end.
+func (r *run) busyUntil() time.Time {
+	var busy float64
+	for _, f := range r.pending {
+		busy += float64(f.work) / r.rate()
+	}
+	return time.Now().Add(time.Duration(busy * float64(time.Second)))
+}
+
+// rate is the work per second of the engine's last completed launch of the
+// run's kernel (Engine.rate), or, before any, the one adapt aims run.work
+// at (chunkTarget a launch).
+func (r *run) rate() float64 {
+	if v := r.e.rate[r.kind]; v > 0 {
+		return v
+	}
+	return float64(r.work) / chunkTarget.Seconds()
 }
 
 // lanes is the size of the next lane chunk for launches of about work
@@ -568,6 +630,9 @@ func (r *run) launch(pt part) error {
 		steps += r.p.Steps % 4
 	}
 	f := flight{kev: kev, work: launchWork(pt.n, uint64(steps)), plan: r.work, least: pt.least}
+	if e.opts.launched != nil {
+		e.opts.launched(f.work, f.plan)
+	}
 	if pt.last {
 		f.n = pt.n
 		if r.job.KeepFinals {
@@ -600,6 +665,9 @@ func (r *run) complete() error {
 		return fmt.Errorf("opencl: run %d lanes: %w", f.n, err)
 	}
 	floor := &r.e.floor[r.kind]
+	if d > 0 {
+		r.e.rate[r.kind] = float64(f.work) / d.Seconds()
+	}
 	if f.least && d > 0 && (*floor == 0 || d < *floor) {
 		// The geometry made the launch larger than planned (a
 		// grid-stride pass, a Philox block): no launch costs less.

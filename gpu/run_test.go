@@ -177,3 +177,80 @@ func TestLaunchWorkModel(t *testing.T) {
 		t.Errorf("%s: %.3g ns a unit of work at 1 step, %.3g at 1000 steps: %.2fx, want within 2.5x", e.Label(), short, long, ratio)
 	}
 }
+
+// TestCutToDeadline: where a launch of the planned work, queued behind
+// those in flight, would end past the run's deadline, it takes the work
+// that ends by it at the last launch's rate (at least 1: the least launch);
+// without a deadline, or with time enough, the planned work.
+func TestCutToDeadline(t *testing.T) {
+	const rate = 1e9 // work per second: 100 ms for the planned 1e8
+	e := &Engine{}
+	e.rate[0] = rate
+	r := &run{e: e, work: 1e8}
+	if got := r.cut(r.work); got != r.work {
+		t.Errorf("no deadline: cut to %d, want the planned %d", got, r.work)
+	}
+	for _, c := range []struct {
+		name     string
+		left     time.Duration // to the deadline
+		inFlight uint64        // work in flight
+		lo, hi   float64       // the work wanted
+	}{
+		{"time enough", time.Hour, 0, 1e8, 1e8},
+		{"50 ms left", 50 * time.Millisecond, 0, 4e7, 5e7},
+		{"50 ms left, 30 in flight", 50 * time.Millisecond, 3e7, 1e7, 2e7},
+		{"past it", -time.Millisecond, 0, 1, 1},
+		{"past it in flight", 20 * time.Millisecond, 3e7, 1, 1},
+	} {
+		r.deadline = time.Now().Add(c.left)
+		r.pending = nil
+		if c.inFlight > 0 {
+			r.pending = []flight{{work: c.inFlight}}
+		}
+		if got := float64(r.cut(r.work)); got < c.lo || got > c.hi {
+			t.Errorf("%s: cut to %g, want %g to %g", c.name, got, c.lo, c.hi)
+		}
+	}
+}
+
+// TestLaunchesCutToDeadline: a run whose context has a deadline (--timeout)
+// sizes its last launches to end by it, below the work planned for them;
+// they aimed at 100 ms each, two in flight, and Run returned 0.1 to 0.2 s
+// after the deadline on pocl (the wall time is logged, not checked: a
+// loaded machine stretches it either way). A launch counts as cut below
+// 98% of its plan (rounding to grid-stride passes takes up to 1%); the
+// first cut may fall above that, so runs 2 to 4 must cut one launch
+// between them.
+func TestLaunchesCutToDeadline(t *testing.T) {
+	var cut, launches int
+	e := open(t, Options{})
+	e.opts.launched = func(work, plan uint64) {
+		launches++
+		if 100*work < 98*plan {
+			cut++
+		}
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1<<40, 100
+	total := 0
+	// The first run grows launches from the pilot; the next start where
+	// the last run's reached.
+	for run := range 4 {
+		cut, launches = 0, 0
+		d := time.Now().Add(400 * time.Millisecond)
+		ctx, cancel := context.WithDeadline(context.Background(), d)
+		_, err := e.Run(ctx, &sim.Job{Params: p})
+		took := time.Since(d)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("run %d: %v, want the deadline's error", run+1, err)
+		}
+		t.Logf("run %d: returned %v after the deadline; %d of %d launches cut", run+1, took, cut, launches)
+		if run > 0 {
+			total += cut
+		}
+	}
+	if total == 0 {
+		t.Errorf("runs 2 to 4: no launch was cut to the deadline")
+	}
+}
