@@ -23,17 +23,19 @@ const EnvCacheDir = cachedir.Env
 // there is no user cache folder.
 func CacheDir() string { return cachedir.Dir() }
 
-// programRoom is the free space gpusim's cache folder needs to keep a
-// compiled program: pocl's binary of gpusim's program is 0.48 MB, and the
-// self-test's entry beside it a few bytes.
+// programRoom is what a compiled program's entry is taken to take before
+// it is built, when its size is not known: pocl's binary of gpusim's
+// program is 0.48 MB, and the self-test's entry beside it a few bytes.
+// cacheStore's write checks the entry's own size (cachedir.WriteFile).
 const programRoom = 1 << 20
 
 // CacheWritable says why gpusim's cache folder cannot keep a compiled
 // program: caching is off, the folder cannot be written
 // (cachedir.Writable), or its file system has less than programRoom free
-// (on a full disk the cold-start note promised a program cached for later
-// runs, and the cache's note then said it was not written). It is nil when
-// the program can be kept.
+// besides the cachedir.FreeMargin the cache leaves free (on a full disk
+// the cold-start note promised a program cached for later runs, and the
+// cache's note then said it was not written). It is nil when the program
+// can be kept.
 func CacheWritable() error {
 	if err := cachedir.Writable(); err != nil {
 		return err

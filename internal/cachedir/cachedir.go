@@ -5,6 +5,7 @@ package cachedir
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -100,17 +101,35 @@ func Writable() error {
 	return os.Remove(f.Name())
 }
 
-// Room says why the cache folder's file system cannot take need bytes more
-// for what (a compiled program, say): it has less free space (diskfree.Free).
-// It is nil when there is room, when the free space cannot be asked, and
-// when caching is off, which Writable says.
-func Room(need uint64, what string) error {
+// FreeMargin is the space the cache leaves free on its file system beside
+// an entry it writes: a cache, which gpusim works without, is worth less
+// than the last megabyte of a disk that other programs write to.
+const FreeMargin = 1 << 20
+
+// freeSpace is diskfree.Free; tests replace it.
+var freeSpace = diskfree.Free
+
+// Room says why the cache folder's file system cannot take an entry of size
+// bytes for what (a compiled program, say) and keep FreeMargin free: it has
+// less free space (diskfree.Free). It is nil when there is room, when the
+// free space cannot be asked, and when caching is off, which Writable says.
+func Room(size uint64, what string) error {
 	d := Dir()
 	if d == "" {
 		return nil
 	}
-	if free, _, ok := diskfree.Free(d); ok && free < need {
-		return fmt.Errorf("the file system of %s has %s free, under the %s %s takes", d, diskfree.SizeText(free), diskfree.SizeText(need), what)
+	return room(d, size, what)
+}
+
+// room is Room for the file system of dir.
+func room(dir string, size uint64, what string) error {
+	need := size + FreeMargin
+	if need < size {
+		need = math.MaxUint64
+	}
+	if free, _, ok := freeSpace(dir); ok && free < need {
+		return fmt.Errorf("the file system of %s has %s free, under the %s %s takes and the %s the cache leaves free",
+			dir, diskfree.SizeText(free), diskfree.SizeText(size), what, diskfree.SizeText(FreeMargin))
 	}
 	return nil
 }
@@ -145,9 +164,14 @@ func MkdirAll(dir string) error {
 // (links on the way to the folder are followed): atomicfile writes through
 // a link, as a user's output should be, which wrote a program found corrupt
 // under a link over the file it named, and made the one a dangling link
-// named.
+// named. An entry its file system has no room for, with FreeMargin left
+// free, is not written (room): the write filled the disk before it failed,
+// and other programs' writes failed with it.
 func WriteFile(path string, b []byte) error {
 	if err := MkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	if err := room(filepath.Dir(path), uint64(len(b)), filepath.Base(path)); err != nil {
 		return err
 	}
 	if st, err := os.Lstat(path); err == nil && (st.Mode()&os.ModeSymlink != 0 || st.Mode().IsRegular() && st.Mode().Perm()&0o600 != 0o600) {

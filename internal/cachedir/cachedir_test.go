@@ -198,3 +198,50 @@ func TestWriteFileFolder(t *testing.T) {
 		t.Errorf("the folder's files were removed: %v", err)
 	}
 }
+
+// withFree makes the file systems report free bytes free for the test.
+func withFree(t *testing.T, free uint64) {
+	saved := freeSpace
+	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
+	t.Cleanup(func() { freeSpace = saved })
+}
+
+// TestWriteFileRoom: an entry is written only where its file system keeps
+// FreeMargin free beside it, checked against the entry's own size: the
+// write took whatever space there was, filling the disk before it failed
+// ("no space left on device"), and the check before a compile was a flat 1
+// MB, whatever the entry.
+func TestWriteFileRoom(t *testing.T) {
+	const size = 300_000
+	dir := t.TempDir()
+	t.Setenv(Env, dir)
+	path := filepath.Join(dir, "programs", "entry")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, size)
+	withFree(t, size+FreeMargin-1)
+	err := WriteFile(path, data)
+	if err == nil || !strings.Contains(err.Error(), "under the 300 kB entry takes and the 1.05 MB the cache leaves free") {
+		t.Errorf("with %d bytes free: WriteFile of %d bytes: %v; want the room's error", size+FreeMargin-1, size, err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "old" {
+		t.Errorf("the refused write left %q, %v; want the old entry", b, err)
+	}
+	if err := Room(size, "a compiled program"); err == nil {
+		t.Errorf("Room(%d) with %d bytes free: nil, want an error", size, size+FreeMargin-1)
+	}
+	withFree(t, size+FreeMargin)
+	if err := WriteFile(path, data); err != nil {
+		t.Errorf("with %d bytes free: WriteFile of %d bytes: %v", size+FreeMargin, size, err)
+	}
+	if err := Room(size, "a compiled program"); err != nil {
+		t.Errorf("Room(%d) with %d bytes free: %v", size, size+FreeMargin, err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != size {
+		t.Errorf("the entry after the write: %v, %v; want %d bytes", st, err, size)
+	}
+}
