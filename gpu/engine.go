@@ -175,12 +175,11 @@ type Engine struct {
 	// weather and weather_daily kernels: the size the last run's launches
 	// reached (0: none yet, pilotLaneSteps).
 	work [2]uint64
-	// floor is the kernel time of the engine's quickest launch of each
-	// kernel that the geometry made larger than planned (a grid-stride
-	// pass, a Philox block of steps): a launch costs no less, and adapt
-	// aims at twice that where it exceeds half of chunkTarget (0: none
-	// yet).
-	floor [2]time.Duration
+	// floor is what a launch of each kernel costs at least, from the
+	// engine's latest launches that the geometry made larger than planned
+	// (a grid-stride pass, a Philox block of steps): adapt aims at twice
+	// that where it exceeds half of chunkTarget (launchFloor).
+	floor [2]launchFloor
 	// rate is the work (launchWork) per second of the engine's last
 	// completed launch of each kernel (0: none yet), from which a run with
 	// a deadline predicts when its launches end (run.cut).

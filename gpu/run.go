@@ -667,16 +667,12 @@ func (r *run) complete() error {
 	floor := &r.e.floor[r.kind]
 	if d > 0 {
 		r.e.rate[r.kind] = float64(f.work) / d.Seconds()
-	}
-	if f.least && d > 0 && (*floor == 0 || d < *floor) {
-		// The geometry made the launch larger than planned (a
-		// grid-stride pass, a Philox block): no launch costs less.
-		*floor = d
+		floor.add(d, f.least)
 	}
 	if 4*f.work >= f.plan {
 		// A launch cut short by the lanes left is mostly fixed cost:
 		// its rate would shrink the next run's first launch.
-		r.work = adapt(r.work, f.work, d, max(chunkTarget, 2**floor))
+		r.work = adapt(r.work, f.work, d, floor.target())
 	}
 	if r.job.Progress != nil && f.n > 0 {
 		r.job.Progress(f.n)
@@ -723,6 +719,53 @@ func (r *run) round(n uint64) uint64 {
 	}
 	return min(max(n, 1), r.maxChunk)
 }
+
+// floorWindow is how many of an engine's latest least launches of a kernel
+// its floor is the quickest of.
+const floorWindow = 4
+
+// launchFloor is what an engine's launches of one kernel cost at least
+// (Engine.floor): the quickest of its latest floorWindow least launches,
+// those the geometry made larger than planned (a grid-stride pass, a Philox
+// block of steps), which no launch undercuts, and of any quicker launch
+// since. It was the quickest least launch of the engine's life, which only
+// went down: one quick launch (the device idle for a moment) or a device
+// slower since (shared, throttled, a load beside it) left the target at
+// chunkTarget while every launch cost more, and launches shrank to the
+// least, each paying the fixed cost (TestCostlyLaunches' 50 launches for
+// 1001 lanes x 200 steps), for as long as the engine lived: a benchmark's
+// repetitions, Multi's pieces, a long run. Windowed, a floor that no longer
+// holds goes after floorWindow least launches, and a launch quicker than
+// the floor lowers it at once.
+type launchFloor struct {
+	last [floorWindow]time.Duration
+	n    int // launches recorded
+}
+
+// add records a launch's kernel time d: a least launch's always, another's
+// when it is quicker than the floor (no launch costs more than it did).
+func (f *launchFloor) add(d time.Duration, least bool) {
+	if least || d < f.min() {
+		f.last[f.n%floorWindow] = d
+		f.n++
+	}
+}
+
+// min is the floor: the quickest launch recorded among the latest, or 0
+// before any.
+func (f *launchFloor) min() time.Duration {
+	m := time.Duration(0)
+	for i := range min(f.n, floorWindow) {
+		if d := f.last[i]; m == 0 || d < m {
+			m = d
+		}
+	}
+	return m
+}
+
+// target is the kernel time adapt aims launches at: chunkTarget, or twice
+// the floor where that is longer.
+func (f *launchFloor) target() time.Duration { return max(chunkTarget, 2*f.min()) }
 
 // adapt sizes the next launch's work (launchWork) from the last launch's rate,
 // towards target, shrinking by at most a factor of 4 at a time and growing

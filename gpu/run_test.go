@@ -254,3 +254,65 @@ func TestLaunchesCutToDeadline(t *testing.T) {
 		t.Errorf("runs 2 to 4: no launch was cut to the deadline")
 	}
 }
+
+// TestLaunchFloorTracks: the launch floor follows the device, from
+// injected kernel times: a quick least launch once does not keep the
+// target at chunkTarget after floorWindow slower ones (the floor only went
+// down, for the engine's life), a device slower since raises it, and a
+// launch quicker than the floor lowers it at once.
+func TestLaunchFloorTracks(t *testing.T) {
+	const ms = time.Millisecond
+	var f launchFloor
+	if f.min() != 0 || f.target() != chunkTarget {
+		t.Fatalf("no launch yet: floor %v, target %v; want 0, %v", f.min(), f.target(), chunkTarget)
+	}
+	steps := []struct {
+		name   string
+		d      time.Duration
+		least  bool
+		target time.Duration
+	}{
+		{"a quick least launch", 10 * time.Microsecond, true, chunkTarget},
+		{"a slower one", 150 * ms, true, chunkTarget},
+		{"two slower", 150 * ms, true, chunkTarget},
+		{"three slower", 150 * ms, true, chunkTarget},
+		{"four: the quick one gone", 150 * ms, true, 300 * ms},
+		{"not least, slower than the floor", 400 * ms, false, 300 * ms},
+		{"slower still", 400 * ms, true, 300 * ms},
+		{"slower still 2", 400 * ms, true, 300 * ms},
+		{"slower still 3", 400 * ms, true, 300 * ms},
+		{"slower still 4", 400 * ms, true, 800 * ms},
+		{"a quicker launch, not least", 20 * ms, false, chunkTarget},
+	}
+	for _, s := range steps {
+		f.add(s.d, s.least)
+		if got := f.target(); got != s.target {
+			t.Errorf("%s (%v): target %v, want %v", s.name, s.d, got, s.target)
+		}
+	}
+}
+
+// TestFloorAfterQuickLaunch: an engine that once measured a quick least
+// launch (injected: the device idle for a moment, or faster before) and
+// whose every launch now costs more than chunkTarget however small grows
+// its launches past chunkTarget, as one slow from the start does
+// (TestCostlyLaunches): with the floor of that one launch, which only went
+// down, it shrank them to one Philox block of steps each, every one paying
+// the cost (10 launches a run for 40 steps).
+func TestFloorAfterQuickLaunch(t *testing.T) {
+	e := open(t, Options{launchCost: 3 * chunkTarget / 2})
+	e.floor[0].add(10*time.Microsecond, true)
+	var items int
+	e.opts.planned = func(i, _ int) { items = i }
+	const lanes, steps = 1001, 40
+	for run := range 2 {
+		e.launches = 0
+		runJob(t, e, job(lanes, steps))
+		t.Logf("run %d: %d launches", run+1, e.launches)
+	}
+	// Grid-stride passes of the 10 blocks in two launches, or three.
+	passes := (lanes-1)/(items*e.vw) + 1
+	if e.launches > 3*passes {
+		t.Errorf("the second run took %d launches, want %d at most", e.launches, 3*passes)
+	}
+}
