@@ -28,14 +28,22 @@ const (
 	ExitSIGPIPE = 128 + int(syscall.SIGPIPE)
 )
 
-// StopGrace is how long cancelled work may take to return before ExitLater
-// ends the process: well inside the second a stop may take.
+// StopGrace is how long cancelled work may take to return after a signal
+// before ExitLater ends the process: well inside the second a stop may
+// take.
 const StopGrace = 600 * time.Millisecond
 
+// TimeoutGrace is StopGrace for --timeout's deadline, which the engines
+// know beforehand: the OpenCL engine cuts its launches to end by it, so
+// what has not returned this long after it cannot be cut (an OpenCL
+// program compiling on a cold start), and the run overshot its limit by
+// StopGrace waiting for it.
+const TimeoutGrace = 200 * time.Millisecond
+
 // ExitLater, when set (by a program's main, never by in-process tests),
-// exits with status after StopGrace, writing msg to stderr, unless the func
-// it returns is called first. Exit is the usual implementation.
-var ExitLater func(status int, msg string) (disarm func())
+// exits with status after grace, writing msg to stderr, unless the func it
+// returns is called first. Exit is the usual implementation.
+var ExitLater func(status int, msg string, grace time.Duration) (disarm func())
 
 // settled says whether the program has passed its commit point (Settle),
 // with the disarm funcs of the forced exits armed before.
@@ -69,13 +77,13 @@ func Settled() bool {
 
 // exitLater arms ExitLater unless the program is settled, and returns the
 // func that disarms it.
-func exitLater(status int, msg string) (disarm func()) {
+func exitLater(status int, msg string, grace time.Duration) (disarm func()) {
 	settled.Lock()
 	defer settled.Unlock()
 	if settled.done || ExitLater == nil {
 		return func() {}
 	}
-	d := ExitLater(status, msg)
+	d := ExitLater(status, msg, grace)
 	settled.disarms = append(settled.disarms, d)
 	return d
 }
@@ -93,7 +101,7 @@ func ArmTimeout(ctx context.Context, te *TimeoutError) (done func()) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !finished && context.Cause(ctx) == te {
-			disarm = exitLater(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
+			disarm = exitLater(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te), TimeoutGrace)
 		}
 	})
 	return func() {
@@ -174,7 +182,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 					se, first, done = &SignalError{s}, time.Now(), nil
 					cancel(se)
 					atomicfile.AbortAll()
-					exitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
+					exitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se), StopGrace)
 				case time.Since(first) < duplicateWindow:
 					// The same stop, delivered twice.
 				default:
@@ -226,12 +234,12 @@ func Now(stderr io.Writer) func(status int, msg string) {
 	return func(status int, msg string) { forcedExit(stderr, status, msg, os.Exit) }
 }
 
-// Exit is an ExitLater for a real process: after StopGrace it removes every
+// Exit is an ExitLater for a real process: after grace it removes every
 // temporary output file (internal/atomicfile), runs the BeforeExit funcs,
 // writes msg to stderr and exits with status.
-func Exit(stderr io.Writer) func(status int, msg string) (disarm func()) {
-	return func(status int, msg string) func() {
-		t := time.AfterFunc(StopGrace, func() { forcedExit(stderr, status, msg, os.Exit) })
+func Exit(stderr io.Writer) func(status int, msg string, grace time.Duration) (disarm func()) {
+	return func(status int, msg string, grace time.Duration) func() {
+		t := time.AfterFunc(grace, func() { forcedExit(stderr, status, msg, os.Exit) })
 		return func() { t.Stop() }
 	}
 }

@@ -80,3 +80,38 @@ func TestForcedExitWaitsForCommit(t *testing.T) {
 		t.Errorf("out.txt: %q, %v", b, err)
 	}
 }
+
+// TestArmTimeoutGrace: --timeout's deadline arms the forced exit
+// TimeoutGrace after it, a signal StopGrace after it: the engines cut their
+// work to the deadline they know, so only what cannot be cut (an OpenCL
+// compile) is left, and the run overshot its limit by StopGrace (0.6 s)
+// waiting for it.
+func TestArmTimeoutGrace(t *testing.T) {
+	type armed struct {
+		status int
+		grace  time.Duration
+	}
+	got := make(chan armed, 1)
+	saved := ExitLater
+	ExitLater = func(status int, msg string, grace time.Duration) func() {
+		got <- armed{status, grace}
+		return func() {}
+	}
+	t.Cleanup(func() { ExitLater = saved })
+	settled.Lock()
+	settled.done, settled.disarms = false, nil
+	settled.Unlock()
+	te := &TimeoutError{Limit: time.Millisecond}
+	ctx, cancel := context.WithTimeoutCause(context.Background(), te.Limit, te)
+	defer cancel()
+	done := ArmTimeout(ctx, te)
+	defer done()
+	select {
+	case a := <-got:
+		if a.status != ExitTimeout || a.grace != TimeoutGrace || TimeoutGrace >= StopGrace {
+			t.Errorf("the deadline armed exit %d after %v; want %d after %v, under StopGrace %v", a.status, a.grace, ExitTimeout, TimeoutGrace, StopGrace)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the deadline armed no forced exit")
+	}
+}
