@@ -117,7 +117,9 @@ type Options struct {
 // whole Philox blocks that carry each lane's temperature in a device
 // buffer, so it does whatever the step count. A launch takes a grid-stride
 // pass at least, and on a device whose smallest launch takes longer than
-// 50 ms (Oclgrind's simulator) launches aim at twice that. A run whose
+// 50 ms (Oclgrind's simulator) launches aim at twice that (the quickest of
+// its latest four, so that the aim follows a device that slows down or
+// speeds up: launchFloor). A run whose
 // context has a deadline (--timeout) sizes the launches it queues to end by
 // it at the last launch's rate, and queues none behind launches predicted
 // to end past it: the run returns within milliseconds of the deadline
