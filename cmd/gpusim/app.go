@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,7 +33,16 @@ const (
 // progress, which exits 130, 143, 129, 131 or 141; a run that has not returned
 // stopGrace after it was cancelled (a driver call cannot be interrupted)
 // is ended there, its temporary files removed.
+//
+// A stdout that was closed when the process started (gpusim run >&-) is
+// refused with exit 2 before anything else: Go's runtime put /dev/null in
+// its place, and the report went there without a word (closedAtStart).
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if f, ok := stdout.(*os.File); ok && closedAtStart(f) {
+		fmt.Fprintf(stderr, "gpusim: error: stdout is closed: the report would be lost (Go's runtime opened /dev/null read-write in its place; a parent that does so itself, as daemon(3) and Python's subprocess.DEVNULL do, looks the same)\n")
+		fmt.Fprintf(stderr, "gpusim: hint: give stdout somewhere to go: >FILE keeps the report, >/dev/null (write-only) discards it\n")
+		return exitUsage
+	}
 	cachedir.Pin() // before pocl can make a missing HOME
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)

@@ -1,0 +1,40 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// closedAtStart reports whether f, the process's stdout, was closed when
+// the process started: Go's runtime (runtime.checkfds, Go 1.22 on) then
+// opens /dev/null read-write in its place, so that a report written to it
+// was lost without a word and the run exited 0 (gpusim run >&-). A shell's
+// >/dev/null opens it write-only, and os/exec's nil Stdout too, so the
+// read-write /dev/null is the runtime's, but for one that a parent put
+// there itself: daemon(3) and Python's subprocess.DEVNULL open /dev/null
+// read-write. When stdin or stderr holds the same open file (the one
+// /dev/null dup'ed onto several descriptors, as they do when given more than
+// stdout), the runtime, which opens each closed one apart, did not make it.
+func closedAtStart(f *os.File) bool {
+	fd := int(f.Fd())
+	var st, null unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || unix.Stat(os.DevNull, &null) != nil {
+		return false
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || null.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != null.Rdev {
+		return false
+	}
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil || flags&unix.O_ACCMODE != unix.O_RDWR {
+		return false
+	}
+	for _, other := range []int{0, 1, 2} {
+		if other != fd && sameOpenFile(fd, other) {
+			return false
+		}
+	}
+	return true
+}

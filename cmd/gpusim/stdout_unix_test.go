@@ -1,0 +1,45 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestClosedAtStart: /dev/null opened read-write, as Go's runtime opens it
+// for a closed stdout, counts as closed; /dev/null written only (a shell's
+// >/dev/null), a pipe and a file opened read-write do not.
+func TestClosedAtStart(t *testing.T) {
+	open := func(path string, flag int) *os.File {
+		f, err := os.OpenFile(path, flag|os.O_CREATE, 0o666)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	file := filepath.Join(t.TempDir(), "report.txt")
+	for _, c := range []struct {
+		name string
+		f    *os.File
+		want bool
+	}{
+		{"/dev/null read-write", open(os.DevNull, os.O_RDWR), true},
+		{"/dev/null write-only", open(os.DevNull, os.O_WRONLY), false},
+		{"/dev/null append", open(os.DevNull, os.O_WRONLY|os.O_APPEND), false},
+		{"pipe", w, false},
+		{"file read-write", open(file, os.O_RDWR), false},
+	} {
+		if got := closedAtStart(c.f); got != c.want {
+			t.Errorf("%s: closedAtStart %v, want %v", c.name, got, c.want)
+		}
+	}
+}
