@@ -171,15 +171,37 @@ func TempDirVar() string {
 	return "TMPDIR"
 }
 
+// TempDirError is a temporary folder (os.TempDir) the processes engine
+// cannot keep its part files in; Var names the variable that moves it
+// (TempDirVar), so that the CLI can name it as it names a flag.
+type TempDirError struct {
+	Var  string // TMPDIR, or TMP on Windows
+	Dir  string // the folder, os.TempDir
+	What string // what could not be done, up to the folder: "make a folder for its part files in"
+	Err  error  // the reason, without the path
+}
+
+func (e *TempDirError) Error() string {
+	return fmt.Sprintf("cannot %s the temporary folder %q (%s): %v", e.What, e.Dir, e.Var, e.Err)
+}
+
+func (e *TempDirError) Unwrap() error { return e.Err }
+
+// tempDirError is a *TempDirError for what, with err's reason without its
+// path.
+func tempDirError(what string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &TempDirError{Var: TempDirVar(), Dir: os.TempDir(), What: what, Err: err}
+}
+
 // partsDir makes a folder for a run's part files in the temporary folder.
 func partsDir() (string, error) {
 	dir, err := os.MkdirTemp("", "gpusim-processes-")
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return "", fmt.Errorf("cannot make a folder for its part files in the temporary folder %q (%s): %w", os.TempDir(), TempDirVar(), err)
+		return "", tempDirError("make a folder for its part files in", err)
 	}
 	return dir, nil
 }
@@ -188,7 +210,8 @@ func partsDir() (string, error) {
 // the temporary folder (os.TempDir: $TMPDIR, else /tmp), or returns nil:
 // it makes a folder there and writes a file into it, as each run does, so
 // that a missing, read-only or full temporary folder is found before the
-// benchmark rather than in the middle of it.
+// benchmark rather than in the middle of it. Its errors are
+// *TempDirError.
 func CheckTempDir() error {
 	dir, err := partsDir()
 	if err != nil {
@@ -196,11 +219,7 @@ func CheckTempDir() error {
 	}
 	defer os.RemoveAll(dir)
 	if err := os.WriteFile(filepath.Join(dir, "part-0.json"), []byte("{}\n"), 0o666); err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("cannot write its part files into the temporary folder %q (%s): %w", os.TempDir(), TempDirVar(), err)
+		return tempDirError("write its part files into", err)
 	}
 	return nil
 }

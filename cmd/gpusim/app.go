@@ -60,6 +60,18 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
+// envError is bad input from the environment, found before anything runs:
+// a variable that names what cannot be used (TMPDIR). It prints as
+// gpusim: error: NAME: ..., as a *sim.ParamError names its flag, with
+// exit 2, and a hint when it has one.
+type envError struct {
+	name string // the variable, as it is set: TMPDIR
+	msg  string
+	hint string
+}
+
+func (e *envError) Error() string { return e.name + ": " + e.msg }
+
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
@@ -77,6 +89,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var pe *sim.ParamError
 	var ue *usageError
+	var ee *envError
 	var se *interrupt.SignalError
 	var te *interrupt.TimeoutError
 	if errors.As(context.Cause(ctx), &se) && !errors.As(err, new(*interrupt.SignalError)) && !brokenStdio(err) && !interrupt.Settled() {
@@ -87,7 +100,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// rejected). Past the commit point a failure is the run's own.
 		err = se
 	}
-	if (errors.As(err, &pe) || errors.As(err, &ue)) && helpAsked(app, args) {
+	if (errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &ee)) && helpAsked(app, args) {
 		// gpusim run --lanes 0 --help: the flag parser stops at the
 		// first bad flag, before it reaches --help, and the help asked
 		// for read as that flag's error.
@@ -115,6 +128,12 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", ue)
 		if ue.hint != "" {
 			fmt.Fprintf(stderr, "gpusim: hint: %s\n", ue.hint)
+		}
+		return exitUsage
+	case errors.As(err, &ee):
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", ee)
+		if ee.hint != "" {
+			fmt.Fprintf(stderr, "gpusim: hint: %s\n", ee.hint)
 		}
 		return exitUsage
 	}

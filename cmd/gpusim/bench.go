@@ -244,8 +244,12 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	}
 	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
 		if err := bench.CheckTempDir(); err != nil {
-			return nil, nil, &usageError{msg: fmt.Sprintf("the processes engine %v", err),
-				hint: fmt.Sprintf("set %s to a folder that takes new files, or leave processes out with --engines", bench.TempDirVar())}
+			var te *bench.TempDirError
+			if !errors.As(err, &te) {
+				return nil, nil, err
+			}
+			return nil, nil, &envError{name: te.Var, msg: fmt.Sprintf("the processes engine cannot %s the temporary folder %q: %v", te.What, te.Dir, te.Err),
+				hint: fmt.Sprintf("set %s to a folder that takes new files, or leave processes out with --engines", te.Var)}
 		}
 	}
 	return specs, notes, nil
