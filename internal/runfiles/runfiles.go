@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -299,18 +300,19 @@ func (o Result) checkMemory(p sim.Params) error {
 var freeSpace = diskfree.Free
 
 // checkDisk refuses per-lane outputs (--out, --paths-out) whose file system
-// has less free space than the least they take (outputBytes), adding up
-// the two where they go to one file system: 1e8 lanes with --out onto a
-// nearly full disk ran the whole job and then failed at the write ("no
-// space left on device"), where a job of hours lost its finals. A file an
-// output replaces is not counted as free: it stays until the new one is
-// renamed over it. Where the free space is not known nothing is refused.
+// has less free space than they will take (outputSize), adding up the two
+// where they go to one file system: 1e8 lanes with --out onto a nearly full
+// disk ran the whole job and then failed at the write ("no space left on
+// device"), where a job of hours lost its finals. A file an output
+// replaces is not counted as free: it stays until the new one is renamed
+// over it. Where the free space is not known nothing is refused.
 func (o Result) checkDisk(p sim.Params) error {
 	type fsNeed struct {
-		flag  string   // the first output's flag, which the error names
-		files []string // the outputs going there, as the message names them
-		need  uint64
-		free  uint64
+		flag      string   // the first output's flag, which the error names
+		files     []string // the outputs going there, as the message names them
+		sizes     []outputSize
+		free      uint64
+		estimated bool // a CSV's size is an estimate
 	}
 	var order []uint64
 	byDev := map[uint64]*fsNeed{}
@@ -333,31 +335,67 @@ func (o Result) checkDisk(p sim.Params) error {
 			order = append(order, dev)
 		}
 		n.files = append(n.files, fmt.Sprintf("--%s %q", f.flag, f.path))
-		n.need = satAdd(n.need, outputBytes(format, f.rows, f.cols))
+		n.sizes = append(n.sizes, sizeOf(p, format, f.rows, f.cols, f.flag == "paths-out"))
 	}
 	for _, dev := range order {
-		if n := byDev[dev]; n.need > n.free {
-			verb := "needs"
+		n := byDev[dev]
+		var least, most uint64
+		for _, s := range n.sizes {
+			least, most = satAdd(least, s.least), satAdd(most, s.most)
+		}
+		need := least
+		if need <= n.free && most > n.free {
+			// Only a CSV's size is not known: estimate it.
+			need = 0
+			for _, s := range n.sizes {
+				need = satAdd(need, s.estimate())
+				n.estimated = n.estimated || s.least != s.most
+			}
+		}
+		if need > n.free {
+			verb, size := "needs", diskfree.SizeText(need)+" of disk space at least"
 			if len(n.files) > 1 {
 				verb = "need"
 			}
-			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s of disk space at least, but its file system has %s free",
-				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, diskfree.SizeText(n.need), diskfree.SizeText(n.free))}
+			if n.estimated {
+				size = "about " + diskfree.SizeText(need) + " of disk space (a CSV's size estimated from a sample of its lanes)"
+			}
+			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
+				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, diskfree.SizeText(n.free))}
 		}
 	}
 	return nil
 }
 
-// outputBytes is the least a per-lane output of rows x cols values takes
-// in format: 4 bytes a value in .npy (and its header) and .f32; in .csv a
-// row's index in digits, a comma and at least a digit a value, and a line
-// end (the header left out).
-func outputBytes(f outfile.Format, rows, cols uint64) uint64 {
+// outputSize is what a per-lane output will take on disk: least and most
+// bytes, and estimate, which computes it (least where they are equal).
+type outputSize struct {
+	least, most uint64
+	estimate    func() uint64
+}
+
+// sizeOf is the size of a per-lane output of rows x cols values in format,
+// the finals of p (--out) or its trajectories (paths): 4 bytes a value in
+// .f32, and the header besides in .npy; a .csv's between csvLeast and
+// csvMost, estimated by csvEstimate from a sample of its lanes.
+func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths bool) outputSize {
 	switch f {
 	case outfile.CSV:
-		return satAdd(digitsBelow(rows), satMul(rows, satAdd(satMul(cols, 2), 1)))
+		return outputSize{least: csvLeast(rows, cols, paths), most: csvMost(rows, cols, paths),
+			estimate: func() uint64 { return csvEstimate(p, rows, cols, paths) }}
+	case outfile.NPY:
+		n := satMul(satMul(rows, cols), 4)
+		shape := []int{int(min(rows, math.MaxInt32))}
+		if paths {
+			shape = append(shape, int(min(cols, math.MaxInt32)))
+		}
+		if h, err := outfile.NPYHeader(shape...); err == nil {
+			n = satAdd(n, uint64(len(h)))
+		}
+		return outputSize{least: n, most: n, estimate: func() uint64 { return n }}
 	default:
-		return satMul(satMul(rows, cols), 4)
+		n := satMul(satMul(rows, cols), 4)
+		return outputSize{least: n, most: n, estimate: func() uint64 { return n }}
 	}
 }
 

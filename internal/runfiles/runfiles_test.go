@@ -63,7 +63,7 @@ func TestCheckDisk(t *testing.T) {
 	}{
 		{Result{Out: dir + "/f.f32"}, 1e6, "", ""}, // 4e6 bytes: fits exactly
 		{Result{Out: dir + "/f.npy"}, 1e6 + 1, "out", `needs 4 MB of disk space at least, but its file system has 4 MB free`},
-		{Result{Out: dir + "/f.csv"}, 5e5, "out", `needs 4.39 MB`}, // 2,888,890 digits and 3 bytes a line
+		{Result{Out: dir + "/f.csv"}, 5e5, "out", `needs 4.39 MB`}, // 2,888,890 digits, 3 bytes a line and the header
 		{Result{Out: dir + "/f.csv"}, 2e5, "", ""},
 		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.npy", Paths: 5e4 + 1}, 5e5, "out", `"` + dir + `/f.f32" and --paths-out "` + dir + `/p.npy" need 4 MB`},
 		{Result{Out: dir + "/f.f32", PathsOut: other + "/p.npy", Paths: 5e4 + 1}, 5e5, "", ""},
