@@ -16,7 +16,9 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -43,12 +45,50 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: hint: give stdout somewhere to go: >FILE keeps the report, >/dev/null (write-only) discards it\n")
 		return exitUsage
 	}
+	if err := addressSpaceShort(args); err != nil {
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
+		return exitUsage
+	}
 	cachedir.Pin() // before pocl can make a missing HOME
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	return runContext(ctx, args, stdin, stdout, stderr)
+}
+
+// shortOfRoom is sysmem.ShortOfRoom; tests replace it.
+var shortOfRoom = sysmem.ShortOfRoom
+
+// addressSpaceShort refuses a command that runs work (not version or help)
+// when the address-space limit (ulimit -v) leaves less than a run needs
+// once Go's runtime has started (sysmem.RunRoom), naming the limit to set:
+// such a run died at some point of "fatal error: out of memory" or of an
+// abort in pthread_create, with a page of Go's trace and no word of the
+// limit.
+func addressSpaceShort(args []string) *envError {
+	switch firstArg(args) {
+	case "", "version", "help", "-h", "--help", "-v", "--version":
+		return nil
+	}
+	limit, mapped, need, short := shortOfRoom()
+	if !short {
+		return nil
+	}
+	room := uint64(0)
+	if mapped < limit {
+		room = limit - mapped
+	}
+	// The limit to suggest: a round figure that leaves need and a heap
+	// arena more, as VmSize at the start is that much larger in some runs
+	// (3 of 30 on 2 CPUs), so that it is not refused the next time.
+	const step = 10000 // KiB
+	want := ((mapped+need+64<<20)>>10 + step - 1) / step * step
+	return &envError{name: "ulimit -v",
+		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under the %s a run needs: raise it to ulimit -v %d or more",
+			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), want),
+		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited"}
 }
 
 // usageError is input the CLI cannot parse: an unknown flag or command, or

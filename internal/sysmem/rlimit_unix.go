@@ -4,6 +4,7 @@ package sysmem
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,4 +62,63 @@ func vmSize() uint64 {
 		}
 	}
 	return 0
+}
+
+// RunRoom is the address space a run needs left under an address-space
+// limit once Go's runtime has started: 32 MiB for the heap and what Go maps
+// beside it, and a stack (RLIMIT_STACK, ulimit -s, which pthread_create
+// takes for a thread) for each thread a run may still start: it ends with
+// about GOMAXPROCS + 5 (7 on 2 CPUs, 20 with GOMAXPROCS=16), at least two
+// more than have started. Go's runtime reserves about 1.2 GB before any of
+// gpusim runs (on Linux amd64: 512 MiB for its page allocator's summaries
+// and 512 MiB for its scavenger's index, both over the whole 48-bit address
+// space, and a 64 MiB heap arena), so with gpusim's first threads VmSize
+// starts at 1.25 GiB, and in some starts (3 of 30 on 2 CPUs, with one malloc
+// arena) 64 MiB more. Measured on 2 CPUs with one malloc arena: runs of
+// --lanes 1e6 --daily that started with 50 MiB or more left ran (20 of 20
+// under ulimit -v 1360000 and 1380000 but for the starts 64 MiB larger,
+// which died of Go's "fatal error: out of memory" with 5 to 25 MiB left).
+func RunRoom() uint64 {
+	more := max(runtime.GOMAXPROCS(0)+5-threads(), 2)
+	return 32<<20 + uint64(more)*stackLimit()
+}
+
+// threads is the process's thread count (Threads of /proc/self/status), 0
+// when unknown.
+func threads() int {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "Threads:" {
+			if n, err := strconv.Atoi(f[1]); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// stackLimit is the soft RLIMIT_STACK, glibc's default thread stack size,
+// or 8 MiB where it is unlimited or unknown (glibc then uses 2 MiB on
+// most systems).
+func stackLimit() uint64 {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err != nil || uint64(rl.Cur) >= 1<<40 {
+		return 8 << 20
+	}
+	return uint64(rl.Cur)
+}
+
+// ShortOfRoom reports whether the address space left under the process's
+// address-space limit is less than RunRoom, with the limit, what is mapped
+// and what RunRoom needs; short is false where no limit is set.
+func ShortOfRoom() (limit, mapped, need uint64, short bool) {
+	limit, mapped, limited := addressSpace()
+	if !limited {
+		return 0, 0, 0, false
+	}
+	need = RunRoom()
+	return limit, mapped, need, mapped > limit || limit-mapped < need
 }

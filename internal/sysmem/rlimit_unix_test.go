@@ -39,3 +39,37 @@ func TestAddressSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestShortOfRoom: under an address-space limit a run needs 32 MiB for
+// its heap and a stack for each thread it may still start (about GOMAXPROCS + 5 in
+// all, two at least) left once Go's runtime has started; a run with less
+// died of Go's "fatal error: out of memory" or an abort in pthread_create.
+func TestShortOfRoom(t *testing.T) {
+	fake(t, map[string]string{"status": "Name:\tgpusim\nVmSize:\t 1300000 kB\nThreads:\t400\n"})
+	oldStatus, oldLimit := status, rlimitAS
+	t.Cleanup(func() { status, rlimitAS = oldStatus, oldLimit })
+	status = filepath.Join(filepath.Dir(meminfo), "status")
+	stack := stackLimit()
+	need := 32<<20 + 2*stack // 400 threads started: two more at least
+	if got := RunRoom(); got != need {
+		t.Errorf("RunRoom() = %d with 400 threads, want %d", got, need)
+	}
+	rlimitAS = func() (uint64, bool) { return 0, false }
+	if _, _, _, short := ShortOfRoom(); short {
+		t.Errorf("no limit: short")
+	}
+	for _, c := range []struct {
+		limit uint64
+		short bool
+	}{
+		{1300000<<10 + need, false},
+		{1300000<<10 + need - 1, true},
+		{1200000 << 10, true}, // below VmSize
+	} {
+		rlimitAS = func() (uint64, bool) { return c.limit, true }
+		limit, mapped, n, short := ShortOfRoom()
+		if limit != c.limit || mapped != 1300000<<10 || n != need || short != c.short {
+			t.Errorf("limit %d: ShortOfRoom() = %d, %d, %d, %v; want %d, %d, %d, %v", c.limit, limit, mapped, n, short, c.limit, 1300000<<10, need, c.short)
+		}
+	}
+}

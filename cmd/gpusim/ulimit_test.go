@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestAddressSpaceShort: a command that runs work under an address-space
+// limit that leaves less than a run needs once Go's runtime has started is
+// refused with exit 2, naming the limit to set (a round ulimit -v figure
+// with a heap arena to spare: 1310000 KiB mapped, 80 MiB needed and 64
+// MiB); it died at some point of "fatal error: out of memory" or an
+// abort in pthread_create, with a page of Go's trace. Version and help
+// still answer.
+func TestAddressSpaceShort(t *testing.T) {
+	old := shortOfRoom
+	defer func() { shortOfRoom = old }()
+	shortOfRoom = func() (limit, mapped, need uint64, short bool) {
+		return 1350000 << 10, 1310000 << 10, 80 << 20, true
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"run", "--lanes", "1e3", "--steps", "10"}, strings.NewReader(""), &stdout, &stderr)
+	want := "gpusim: error: ulimit -v: the address-space limit (ulimit -v 1350000, 1.38 GB) leaves 41 MB once Go's runtime has started, under the 83.9 MB a run needs: raise it to ulimit -v 1460000 or more\n" +
+		"gpusim: hint: Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited\n"
+	if code != exitUsage || stdout.Len() != 0 || stderr.String() != want {
+		t.Errorf("run: exit %d, stdout %q, stderr %q; want 2, nothing and %q", code, stdout.String(), stderr.String(), want)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := Run([]string{"version"}, strings.NewReader(""), &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "gpusim ") {
+		t.Errorf("version: exit %d, stdout %q, stderr %q; want 0 and the version", code, stdout.String(), stderr.String())
+	}
+}

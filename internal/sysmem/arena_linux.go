@@ -1,0 +1,45 @@
+package sysmem
+
+import (
+	"os"
+	"strings"
+	"syscall"
+)
+
+// ArenaEnv is the setting RestartWithOneArena adds to the environment:
+// glibc's malloc keeps to its main arena (mallopt(3), M_ARENA_MAX).
+const ArenaEnv = "MALLOC_ARENA_MAX=1"
+
+// exec is syscall.Exec; tests replace it.
+var exec = syscall.Exec
+
+// RestartWithOneArena runs the program again in this process (execve of
+// /proc/self/exe, same arguments and descriptors) with ArenaEnv in its
+// environment when the process runs under an address-space limit
+// (RLIMIT_AS, ulimit -v) and the environment does not already set glibc's
+// arena count; else, or when the exec fails, it returns and the program
+// goes on as it is. gpusim's threads are started through pthread_create
+// (purego's fake cgo, as cgo's), each new thread mallocs (its stack's
+// bounds, pthread_getattr_np), and glibc gives each such thread an arena
+// of its own: 64 MiB of address space, 128 MiB while it is aligned, up to
+// 8 per CPU, three of them before the first package is initialized, so
+// that mallopt from Go comes too late. Under a limit they took the room
+// the next thread's stack needed, and the process aborted in
+// pthread_create ("fakecgo: pthread_create failed: 11"): 4 of 15 runs of
+// --lanes 1e6 --daily under ulimit -v 1450000, 18 of 20 under 1500000, on
+// 2 CPUs; with one arena from the start, none of 30 under 1400000 or
+// 1430000. Restarted, none of 20 under 1450000 aborted; under 1500000 they
+// still do, before main, among the arenas Go's runtime makes as it starts,
+// which only the variable set by the caller avoids. One arena costs
+// contention between threads that malloc at once, which gpusim's engines
+// do not; the variable is inherited by the processes gpusim starts. Call
+// it first in main.
+func RestartWithOneArena() {
+	if _, limited := rlimitAS(); !limited {
+		return
+	}
+	if _, set := os.LookupEnv("MALLOC_ARENA_MAX"); set || strings.Contains(os.Getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max") {
+		return
+	}
+	_ = exec("/proc/self/exe", os.Args, append(os.Environ(), ArenaEnv))
+}
