@@ -36,14 +36,15 @@ const (
 // stopGrace after it was cancelled (a driver call cannot be interrupted)
 // is ended there, its temporary files removed.
 //
-// A stdout that was closed when the process started (gpusim run >&-) is
-// refused with exit 2 before anything else: Go's runtime put /dev/null in
-// its place, and the report went there without a word (closedAtStart).
+// A stdout that may have been closed when the process started (gpusim run
+// >&-) gets a note on stderr before anything else: Go's runtime put
+// /dev/null in its place, and the report went there without a word
+// (closedAtStart). It is a note, not a refusal: a parent that puts a
+// read-write /dev/null on stdout alone (Python's subprocess.DEVNULL) looks
+// the same and means to discard the report.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdout.(*os.File); ok && closedAtStart(f) {
-		fmt.Fprintf(stderr, "gpusim: error: stdout is closed: the report would be lost (Go's runtime opened /dev/null read-write in its place; a parent that does so itself, as daemon(3) and Python's subprocess.DEVNULL do, looks the same)\n")
-		fmt.Fprintf(stderr, "gpusim: hint: give stdout somewhere to go: >FILE keeps the report, >/dev/null (write-only) discards it\n")
-		return exitUsage
+		fmt.Fprintf(stderr, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-): the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
 	}
 	if err := addressSpaceShort(args); err != nil {
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
