@@ -1,0 +1,101 @@
+package sim
+
+import (
+	"math"
+	"math/big"
+	"testing"
+)
+
+// exactBig is Params.Exact computed with math/big at exactBigPrec bits: the
+// law of the float32 parameters (Model), mean = anchor + p^n (start -
+// anchor), var = sigma^2 (1 + p^2 + ... + p^(2(n-1))), the sum written as
+// (1 - p^(2n)) / (1 - p^2) where p^2 != 1. p^n by squaring: 32 squarings
+// at most, each exact to exactBigPrec bits, so the reference errs by far
+// less than a float64 ulp.
+func exactBig(p Params, n int) (mean, sd float64) {
+	m := p.Model()
+	f := func(x float64) *big.Float { return new(big.Float).SetPrec(exactBigPrec).SetFloat64(x) }
+	pp, a, s0, s := f(float64(m.P)), f(float64(m.Anchor)), f(float64(m.Start)), f(float64(m.Sigma))
+	pn := bigPow(pp, n)
+	mu := new(big.Float).Sub(s0, a)
+	mu.Mul(mu, pn).Add(mu, a)
+	mean, _ = mu.Float64()
+	p2 := new(big.Float).Mul(pp, pp)
+	v := f(float64(n))
+	if p2.Cmp(f(1)) != 0 {
+		num := new(big.Float).Sub(f(1), bigPow(p2, n))
+		v.Quo(num, new(big.Float).Sub(f(1), p2))
+	}
+	v.Mul(v, s).Mul(v, s)
+	sd, _ = new(big.Float).Sqrt(v).Float64()
+	return mean, sd
+}
+
+const exactBigPrec = 4096
+
+func bigPow(x *big.Float, n int) *big.Float {
+	r := new(big.Float).SetPrec(exactBigPrec).SetInt64(1)
+	b := new(big.Float).SetPrec(exactBigPrec).Set(x)
+	for ; n > 0; n >>= 1 {
+		if n&1 == 1 {
+			r.Mul(r, b)
+		}
+		b.Mul(b, b)
+		if b.MantExp(nil) < -1<<20 {
+			b.SetInt64(0) // far below float64's least: 0 to it
+		}
+	}
+	return r
+}
+
+// ulps is how many float64 ulps of want got is from it (the ulp at want,
+// the least normal's below it).
+func ulps(got, want float64) float64 {
+	if got == want {
+		return 0
+	}
+	ulp := math.Nextafter(math.Abs(want), math.Inf(1)) - math.Abs(want)
+	return math.Abs(got-want) / max(ulp, 0x1p-1074)
+}
+
+// TestExactAgainstBig: Exact's mean and sd are within a few float64 ulps of
+// exactBig's at persistences near 1 and -1 (1 - p^(2n) and 1 - p^2 cancel
+// there: the sd was off by 2^-30 relative, some 4e6 ulps, at p = 1 - 2^-24
+// after 2 steps), at |p| = 1, tiny and large p, and step counts from 0 to
+// MaxSteps (where math.Pow's squarings err by up to n ulps).
+func TestExactAgainstBig(t *testing.T) {
+	const maxULPs = 1
+	ps := []float64{0.5, 0.9, 0.999, 0.9999999, 1 - 0x1p-24, 1 - 0x1p-23, 1 - 0x1p-20, 1, 1 + 0x1p-23, 1 + 0x1p-20, 1.001, 3, 1e-3, 1e-30, 0x1p-149, 0}
+	ns := []int{0, 1, 2, 3, 5, 10, 100, 12345, 1 << 20, 1<<24 + 7, 1 << 28, MaxSteps - 1, MaxSteps}
+	starts := [][2]float64{{75, 72}, {1, 1e16}, {-3e37, 3e37}, {0, 1e-3}, {1e-30, 0}, {1, 1}}
+	for _, p0 := range ps {
+		for _, sign := range []float64{1, -1} {
+			for _, n := range ns {
+				for _, sa := range starts {
+					p := Default()
+					p.Persistence, p.Start, p.Anchor, p.Steps = sign*p0, sa[0], sa[1], n
+					if p0 > 1 && float64(n)*math.Log2(p0) > 1000 {
+						continue // p^n past float64: no run reaches it (Validate)
+					}
+					m, sd := p.Exact(n)
+					wm, wsd := exactBig(p, n)
+					if math.IsInf(wm, 0) || math.IsInf(wsd, 0) || wsd > 1e300 {
+						continue // past float64: no run reaches it (Validate)
+					}
+					// The mean may cancel (anchor + p^n (start - anchor)
+					// near 0 from terms near 1e37): its error is in ulps
+					// of the larger term.
+					scale := max(math.Abs(wm), math.Abs(float64(p.Model().Anchor)))
+					if um, us := ulps(m, wm)*ulpAt(wm)/ulpAt(scale), ulps(sd, wsd); um > maxULPs || us > maxULPs || math.IsNaN(m+sd) {
+						t.Errorf("--persistence %g --start %g --anchor %g: Exact(%d) = %v, %v, want %v, %v (%.3g and %.3g ulps)", p.Persistence, p.Start, p.Anchor, n, m, sd, wm, wsd, um, us)
+					}
+				}
+			}
+		}
+	}
+}
+
+func ulpAt(x float64) float64 {
+	x = math.Abs(x)
+	return max(math.Nextafter(x, math.Inf(1))-x, 0x1p-1074)
+}
