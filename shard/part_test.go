@@ -552,18 +552,20 @@ func TestMergeFarFromLaw(t *testing.T) {
 // checks its job's ranges, not the overflow bound that gates new runs. The
 // job of f6b90d9 (start 1e30, anchor -2.5e36, --persistence 1 + 2^-20, no
 // noise, 2812066 steps), which the bound accepted before it counted
-// float32's roundings and refuses since, reaches 3.49e37, finite: its parts,
-// saved by the earlier gpusim, were refused by merge ("invalid job
-// parameters") once the bound was tightened.
+// float32's roundings and refused since, reached 3.49e37, finite: its
+// parts, saved by the earlier gpusim, were refused by merge ("invalid job
+// parameters") once the bound was tightened. With the limit at 2^126 (it
+// was a tenth of float32's largest) the same job with an anchor 2.6 times
+// as far (6.5e36) reaches 8.64e37, past it and finite.
 func TestMergeJobBoundRefuses(t *testing.T) {
 	p := smallJob(5)
-	p.Steps, p.Start, p.Anchor, p.Persistence, p.Sigma = 2812066, 1e30, -2.5e36, 1+0x1p-20, 0
+	p.Steps, p.Start, p.Anchor, p.Persistence, p.Sigma = 2812066, 1e30, -6.5e36, 1+0x1p-20, 0
 	if p.Validate() == nil {
 		t.Fatal("the bound accepts the job: the test tests nothing")
 	}
 	want := run(t, cpu.Serial{}, &sim.Job{Params: p})
-	if m := want.Summary.Max; math.IsInf(float64(m), 0) || m < 3e37 {
-		t.Fatalf("the job reaches %v, want finite above 3e37", m)
+	if m := want.Summary.Max; math.IsInf(float64(m), 0) || m <= sim.MaxTemperature {
+		t.Fatalf("the job reaches %v, want finite above %v", m, sim.MaxTemperature)
 	}
 	parts := readParts(t, writeShards(t, t.TempDir(), p, 2, false)...)
 	got, err := shard.Merge(parts)

@@ -26,9 +26,38 @@ const MaxSteps = min(1<<32, math.MaxInt)
 // a lane in host memory, 16 GiB at most.
 const MaxKeptFinals = 1 << 32
 
-// overflowLimit is where float32 runs are refused: a tenth of MaxFloat32, so
-// intermediate products stay finite too.
-const overflowLimit = math.MaxFloat32 / 10
+// MaxTemperature is the most |value| a run may compute, 2^126 =
+// 8.507059173023462e+37, about a quarter of float32's largest (and a
+// float32 value, so that a --start at it is at it in float32 too):
+// Validate refuses a job whose Bound, which covers every value a step
+// computes (p t and c included, float32's roundings too), is past it, and
+// --start's range ends at it. Below it the histograms stay finite as well:
+// the noise's worst case is at least MaxNormal of the exact law's sds
+// (sigma MaxNormal (1 + |p| + ...) against sigma sqrt(1 + p^2 + ...)), so
+// at every step |mean| + MaxNormal sd <= MaxTemperature, the edges mean
+// -+ HistSpan sd are within (1 + HistSpan/MaxNormal) MaxTemperature (0.3
+// of float32's largest) and the span 2 HistSpan sd within 0.59 of it, so
+// the bin of every value, (x - Lo) Scale in float32, is finite or past the
+// last bin (docs/reproducibility.md, section 6). Half of float32's largest
+// would let the span overflow. A tenth was the limit, which refused runs
+// float32 holds: noise of --sigma 5e36 about 0 at --persistence 0.5
+// (bound 6.8e37), a start of 5e37.
+const MaxTemperature = 0x1p126
+
+// ParamRange is the valid range of a float parameter, by its flag: --start
+// within MaxTemperature (every value of a run must be), --anchor and
+// --persistence within float32's largest (beyond it they are +-Inf in
+// float32; Bound decides whether the run stays within MaxTemperature), and
+// --sigma from 0 to float32's largest.
+func ParamRange(flag string) (lo, hi float64) {
+	switch flag {
+	case "start":
+		return -MaxTemperature, MaxTemperature
+	case "sigma":
+		return 0, math.MaxFloat32
+	}
+	return -math.MaxFloat32, math.MaxFloat32
+}
 
 // MaxNormal is the largest |z| the transform can produce (radius of word 0).
 const MaxNormal = 6.8
@@ -47,14 +76,14 @@ type ParamError struct {
 
 func (e *ParamError) Error() string { return fmt.Sprintf("--%s: %s", e.Flag, e.Msg) }
 
-// Validate rejects parameters whose runs are undefined or could overflow
-// float32: ValidateRanges, then Bound against gpusim's limit (a tenth of
-// float32's largest). Errors are *ParamError, naming the flag to change.
+// Validate rejects parameters whose runs are undefined or could compute a
+// value past MaxTemperature: ValidateRanges, then Bound against it. Errors
+// are *ParamError, naming the flag to change.
 func (p Params) Validate() error {
 	if err := p.ValidateRanges(); err != nil {
 		return err
 	}
-	if b := p.Bound(); !(b <= overflowLimit) {
+	if b := p.Bound(); !(b <= MaxTemperature) {
 		// Name what drives the bound: |p| >= 1 grows with the steps;
 		// below 1 the bound is the larger of |start| (within the limit
 		// here) and (|c| + sigma MaxNormal) / (1 - |p|).
@@ -81,7 +110,7 @@ func (p Params) Validate() error {
 			}
 			advice = "lower " + strings.Join(names, " or ")
 		}
-		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g and overflow float32 (|temperature| must stay below %.3g: %s)", b, overflowLimit, advice)}
+		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g, past gpusim's limit %v on every value a run computes (2^126, so that the runs and their histograms stay finite in float32): %s", b, MaxTemperature, advice)}
 	}
 	return nil
 }
@@ -103,20 +132,19 @@ func (p Params) ValidateRanges() error {
 		flag string
 		v    float64
 	}{{"start", p.Start}, {"anchor", p.Anchor}, {"persistence", p.Persistence}, {"sigma", p.Sigma}} {
-		lo := -overflowLimit
-		if f.flag == "sigma" {
-			lo = 0
-		}
-		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v (valid range %.3g..%.3g)", f.v, lo, overflowLimit)}
-		}
-		if f.flag == "sigma" {
-			if f.v < 0 {
-				return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (valid range 0..%.3g)", f.v, overflowLimit)}
+		lo, hi := ParamRange(f.flag)
+		valid := fmt.Sprintf("valid range %v..%v", lo, hi)
+		switch {
+		case math.IsNaN(f.v) || math.IsInf(f.v, 0):
+			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v (%s)", f.v, valid)}
+		case f.v < lo && lo == 0:
+			return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (%s)", f.v, valid)}
+		case f.v < lo || f.v > hi:
+			why := "float32's largest"
+			if f.flag == "start" {
+				why = "2^126, the most a run may compute"
 			}
-		}
-		if math.Abs(f.v) > overflowLimit {
-			return &ParamError{f.flag, fmt.Sprintf("%g is beyond gpusim's limit (valid range %.3g..%.3g, a tenth of float32's largest, so that products in a step stay finite)", f.v, lo, overflowLimit)}
+			return &ParamError{f.flag, fmt.Sprintf("%v is beyond gpusim's limit (%s, %s)", f.v, valid, why)}
 		}
 	}
 	return nil

@@ -28,7 +28,7 @@ func TestValidate(t *testing.T) {
 		{"persistence", func(p *Params) { p.Persistence = 3; p.Steps = 200 }},
 		{"persistence", func(p *Params) { p.Persistence = 1e308 }},
 		{"sigma", func(p *Params) { p.Sigma = 1e37 }},
-		{"anchor", func(p *Params) { p.Anchor, p.Persistence, p.Sigma = 3e37, -0.9, 0 }},
+		{"anchor", func(p *Params) { p.Anchor, p.Persistence, p.Sigma = 8e37, -0.9, 0 }},
 		{"start", func(p *Params) { p.Start = math.NaN() }},
 	}
 	for _, c := range cases {
@@ -60,7 +60,7 @@ func TestValidate(t *testing.T) {
 	// NaN and infinities name the valid range.
 	p = Default()
 	p.Sigma = math.Inf(1)
-	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "valid range 0..3.4e+37") {
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "valid range 0..3.4028234663852886e+38") {
 		t.Errorf("sigma +Inf: %v, want the valid range", err)
 	}
 }
@@ -365,9 +365,9 @@ func TestBoundCentred(t *testing.T) {
 	}
 	// What a refusal below |p| = 1 advises: not to lower |persistence|
 	// below 1, which it is.
-	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 75, 3e37, -0.9, 0, 10
-	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.HasSuffix(err.Error(), "lower --anchor)") {
-		t.Errorf("anchor 3e37, persistence -0.9: %v", err)
+	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 75, 8e37, -0.9, 0, 10
+	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.HasSuffix(err.Error(), ": lower --anchor") {
+		t.Errorf("anchor 8e37, persistence -0.9: %v", err)
 	}
 }
 
@@ -407,7 +407,7 @@ func TestBoundAbovePersistenceOne(t *testing.T) {
 			m.Path(lane, path)
 			prev := m.Start
 			for k, x := range path {
-				if pt := float64(m.P) * float64(prev); math.Abs(pt) > math.MaxFloat32 || math.Abs(float64(x)) > overflowLimit {
+				if pt := float64(m.P) * float64(prev); math.Abs(pt) > math.MaxFloat32 || math.Abs(float64(x)) > MaxTemperature {
 					t.Errorf("%+v accepted (bound %g): lane %d step %d computes p t = %g and reaches %g", c, p.Bound(), lane, k+1, pt, x)
 					break lanes
 				}
@@ -491,21 +491,21 @@ func TestBoundSteps(t *testing.T) {
 		for k := range min(c.steps, 1e8) {
 			pt := m.P * x
 			x = m.Step(x, 0)
-			if math.Abs(float64(pt)) > overflowLimit || math.Abs(float64(x)) > overflowLimit {
+			if math.Abs(float64(pt)) > MaxTemperature || math.Abs(float64(x)) > MaxTemperature {
 				t.Fatalf("%+v: step %d computes p t = %g and reaches %g", c, k+1, pt, x)
 			}
 		}
 	}
 	// Runs that can reach the limit are still refused: noise of 1e34
-	// about an anchor of 3.4e37, and 1e7 steps toward an anchor of 3e37
+	// about an anchor of 8.5e37, and 1e7 steps toward an anchor of 7.5e37
 	// at --persistence 0.999999 with noise, where the four roundings of a
 	// step, up to 4 2^-24 of it, outweigh 1 - p = 16.8 2^-24 from 1.31
 	// times the anchor. (Without noise a step rounds twice, and the same
-	// run's bound, 3.40e37, is within the limit.)
+	// run's bound, 8.499e37, is within the limit.)
 	for _, c := range []struct {
 		start, anchor, sigma float64
 		steps                int
-	}{{3.4e37, 3.4e37, 1e34, 10}, {0, 3e37, 5, 1e7}} {
+	}{{8.5e37, 8.5e37, 1e34, 10}, {0, 7.5e37, 5, 1e7}} {
 		p := Default()
 		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, 0.999999, c.sigma, c.steps
 		if err := p.Validate(); err == nil {

@@ -314,11 +314,18 @@ var (
 
 // wantValue replaces the flag package's "parse error" with what a flag takes.
 var wantValue = map[string]string{
-	"start":       "want a number such as 75 or -3.5 (valid range -3.4e+37..3.4e+37)",
-	"anchor":      "want a number such as 72 or -3.5 (valid range -3.4e+37..3.4e+37)",
-	"persistence": "want a number such as 0.5 (valid range -3.4e+37..3.4e+37; |persistence| >= 1 grows with the steps)",
-	"sigma":       "want a number such as 5 or 0.25 (valid range 0..3.4e+37)",
+	"start":       "want a number such as 75 or -3.5 (" + validRange("start") + ")",
+	"anchor":      "want a number such as 72 or -3.5 (" + validRange("anchor") + ")",
+	"persistence": "want a number such as 0.5 (" + validRange("persistence") + "; |persistence| >= 1 grows with the steps)",
+	"sigma":       "want a number such as 5 or 0.25 (" + validRange("sigma") + ")",
 	"timeout":     "want a duration such as 30s, 5m or 1h30m, 0 for none (at most 2562047h)",
+}
+
+// validRange is a float flag's valid range as sim.Params.ValidateRanges
+// states it: the exact limits, which a value at them meets.
+func validRange(flag string) string {
+	lo, hi := sim.ParamRange(flag)
+	return fmt.Sprintf("valid range %v..%v", lo, hi)
 }
 
 // onUsageError turns a flag parse error into a *sim.ParamError naming the

@@ -1,0 +1,125 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestParamRangeEnds: a float parameter at either end of its stated range
+// (ParamRange, the numbers the CLI's help and errors print) is accepted,
+// and the next float64 past it refused with an error naming the flag and
+// the range: the help said 3.4e37 where 3.4028e37 was the limit.
+func TestParamRangeEnds(t *testing.T) {
+	for _, flag := range []string{"start", "anchor", "persistence", "sigma"} {
+		lo, hi := ParamRange(flag)
+		set := func(v float64) Params {
+			p := Default()
+			p.Steps = 0 // the ranges alone: no run to bound
+			switch flag {
+			case "start":
+				p.Start = v
+			case "anchor":
+				p.Anchor = v
+			case "persistence":
+				p.Persistence = v
+			case "sigma":
+				p.Sigma = v
+			}
+			return p
+		}
+		valid := fmt.Sprintf("valid range %v..%v", lo, hi)
+		for _, end := range []float64{lo, hi} {
+			if err := set(end).Validate(); err != nil {
+				t.Errorf("--%s %v, an end of its range: %v", flag, end, err)
+			}
+			past := math.Nextafter(end, math.Copysign(math.Inf(1), end))
+			if end == 0 {
+				past = -math.SmallestNonzeroFloat64
+			}
+			err := set(past).Validate()
+			var pe *ParamError
+			if !errors.As(err, &pe) || pe.Flag != flag || !strings.Contains(err.Error(), valid) {
+				t.Errorf("--%s %v, past its range: %v, want an error naming %q", flag, past, err, valid)
+			}
+		}
+	}
+}
+
+// TestLimitBothSides: at the largest --sigma Validate accepts for each
+// shape of run, the run stays finite and within MaxTemperature, and so do
+// its histograms (final and daily: no lane in the under- or overflow bin,
+// every quantile finite), while the next float32 sigma is refused, the
+// error advising a lower --sigma (it names --persistence from |p| = 1 on). Noise of 5e36 about 0 at --persistence 0.5 (bound 6.8e37) is
+// accepted: the limit was a tenth of float32's largest, which refused it.
+func TestLimitBothSides(t *testing.T) {
+	p := Default()
+	p.Start, p.Anchor, p.Sigma, p.Steps = 0, 0, 5e36, 20
+	if err := p.Validate(); err != nil {
+		t.Errorf("noise of 5e36 at --persistence 0.5: %v", err)
+	}
+	for _, c := range []struct {
+		start, anchor, persistence float64
+		steps                      int
+	}{
+		{0, 0, 0.5, 20},
+		{0, 0, 1, 1}, // sd = sigma, the most of the bound the edges take
+		{0, 0, -1, 4},
+		{-2e37, 2e37, -0.9, 6}, // 5.6e37 after a step
+		{1e30, 0, 1.5, 8},
+	} {
+		p := Default()
+		p.Lanes, p.Start, p.Anchor, p.Persistence, p.Steps = 200, c.start, c.anchor, c.persistence, c.steps
+		ok := func(bits uint32) bool {
+			p.Sigma = float64(math.Float32frombits(bits))
+			return p.Validate() == nil
+		}
+		lo, hi := uint32(0), math.Float32bits(math.MaxFloat32) // ok(lo), !ok(hi)
+		if !ok(lo) || ok(hi) {
+			t.Fatalf("%+v: sigma 0 accepted %v, float32's largest %v", c, ok(lo), ok(hi))
+		}
+		for hi-lo > 1 {
+			if mid := lo + (hi-lo)/2; ok(mid) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		ok(hi)
+		var pe *ParamError
+		if err := p.Validate(); !errors.As(err, &pe) || !strings.Contains(err.Error(), "--sigma") {
+			t.Errorf("%+v: sigma %v: %v, want an error that advises --sigma", c, p.Sigma, err)
+		}
+		ok(lo)
+		checkFinite(t, fmt.Sprintf("%+v sigma %v (bound %.4g)", c, p.Sigma, p.Bound()), p)
+	}
+}
+
+// checkFinite runs p with Reference, per step too, and checks that every
+// value and statistic is finite and every histogram holds every lane.
+func checkFinite(t *testing.T, name string, p Params) {
+	t.Helper()
+	r, err := Reference(&Job{Params: p, Daily: true, KeepFinals: true})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, x := range r.Finals {
+		if !(math.Abs(float64(x)) <= MaxTemperature) {
+			t.Fatalf("%s: a lane ends at %v", name, x)
+		}
+	}
+	for k, s := range append([]*Summary{r.Summary}, r.Daily...) {
+		h := s.Hist
+		n := len(h.Bins) - 2
+		if h.Bins[0] != 0 || h.Bins[n+1] != 0 || math.IsInf(float64(h.Lo), 0) || math.IsInf(float64(h.Scale), 0) {
+			t.Errorf("%s: summary %d: histogram from %v at %v bins per degree counts %d below and %d above", name, k, h.Lo, h.Scale, h.Bins[0], h.Bins[n+1])
+		}
+		for _, q := range QuantileLevels {
+			if v := h.Quantile(q); math.IsInf(v, 0) || math.IsNaN(v) || math.IsInf(s.Mean, 0) || math.IsNaN(s.M2) {
+				t.Errorf("%s: summary %d: quantile %v = %v, mean %v", name, k, q, v, s.Mean)
+			}
+		}
+	}
+}
