@@ -205,18 +205,24 @@ func allow(d, tol float64) float64 {
 // ZMeanWithin is ZMean allowing the mean of the lanes' law to be off the
 // exact law's by up to tol (Rounding.Mean): the sample mean's distance
 // beyond law.Mu +/- tol, in standard errors, 0 inside it. So |z| > 4 still
-// means a bug where float32 rounding cannot explain the difference.
+// means a bug where float32 rounding cannot explain the difference. NaN,
+// as ZMean's undefined score, where tol reaches the law's sd: lanes may
+// then sit an sd or more from the exact mean with nothing wrong, and a 0
+// would read as a pass of a test that cannot tell a mean off by an sd (it
+// was reported where only the sd's bound was checked, as at --start 1250
+// --anchor -1.096e6 --persistence 0.904 --sigma 0.0149 --steps 1: the
+// mean's bound 0.0163, the sd 0.0149, the sd's bound 0.0127).
 func ZMeanWithin(mean float64, n uint64, law distuv.Normal, tol float64) float64 {
-	if !(law.Sigma > 0) || n == 0 {
+	if !(law.Sigma > 0) || n == 0 || tol >= law.Sigma {
 		return math.NaN()
 	}
 	return allow(mean-law.Mu, tol) / (law.Sigma / math.Sqrt(float64(n)))
 }
 
 // ZStdWithin is ZStd allowing the lanes' sd to be off the exact law's by
-// up to tol (Rounding.Std).
+// up to tol (Rounding.Std); NaN where tol reaches the law's sd.
 func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
-	if !(law.Sigma > 0) || n < 2 { // one lane has no spread: always -sqrt(2)
+	if !(law.Sigma > 0) || n < 2 || tol >= law.Sigma { // one lane has no spread: always -sqrt(2)
 		return math.NaN()
 	}
 	return allow(std-law.Sigma, tol) / (law.Sigma / math.Sqrt(2*float64(n)))
@@ -224,8 +230,14 @@ func ZStdWithin(std float64, n uint64, law distuv.Normal, tol float64) float64 {
 
 // TestsNothing reports whether rounding r can move the sd by as much as the
 // exact sd: the z-scores then test nothing, and are reported as undefined
-// (null) rather than as a 0 that reads as a pass.
+// (null) rather than as a 0 that reads as a pass. The mean's bound is at
+// least the sd's (it adds C's rounding), so the mean's z-score then tests
+// nothing too; MeanTestsNothing says where only the mean's does.
 func (r Rounding) TestsNothing(sd float64) bool { return r.Std >= sd }
+
+// MeanTestsNothing reports whether rounding r can move the mean by as much
+// as the exact sd: the mean's z-score then tests nothing (ZMeanWithin).
+func (r Rounding) MeanTestsNothing(sd float64) bool { return r.Mean >= sd }
 
 // noteFraction and noteErrors are where PrecisionNote speaks: rounding
 // that can move the statistics by a hundredth of the exact sd, or by half a
@@ -242,8 +254,12 @@ const (
 // lanes, the lanes whose z-scores are reported (a shard's, a merge's; the
 // standard errors are sd/sqrt(lanes) for the mean, sd/sqrt(2 lanes) for the
 // sd, the units of ZMean and ZStd), when the z-scores allow for it and test
-// correspondingly less. It returns "" when the parameters are well within
-// float32's precision.
+// correspondingly less. Where the bound on the mean, or on both, reaches
+// the exact sd, the z-scores it concerns test nothing: the note gives the
+// worst case in sds (in absolute terms it compounds to numbers that say
+// little, 8.62e+119 at --persistence 0.9999999 over 2^32 steps) and, where
+// fewer steps would make them test something, such a --steps. It returns ""
+// when the parameters are well within float32's precision.
 func (p Params) PrecisionNote(lanes uint64) string {
 	m := p.Model()
 	if p.Sigma > 0 && m.Sigma == 0 {
@@ -273,15 +289,67 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	zm, zs := r.Mean/(sd/math.Sqrt(n)), r.Std/(sd/math.Sqrt(2*n))
 	switch {
 	case r.TestsNothing(sd):
-		return fmt.Sprintf("at these magnitudes float32 rounding can move the sd %s, as much as the exact sd %.3g: the z-scores test nothing and are not reported (%s)", upTo(r.Std), sd, p.precisionAdvice(sd))
+		return fmt.Sprintf("float32 rounding can move the sd %s: the z-scores test nothing and are not reported%s (%s)", p.againstSD(r.Std, sd), p.testableAt(), p.precisionAdvice(sd))
+	case r.MeanTestsNothing(sd):
+		return fmt.Sprintf("float32 rounding can move the mean %s: its z-score tests nothing and is not reported%s; the sd's allows for up to %.3g, %.2g standard errors at %d %s (%s)", p.againstSD(r.Mean, sd), p.testableAt(), r.Std, zs, lanes, laneNoun(lanes), p.precisionAdvice(sd))
 	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
-		noun := "lanes"
-		if lanes == 1 {
-			noun = "lane"
-		}
-		return fmt.Sprintf("float32 rounding can move the mean %s and the sd %s (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", upTo(r.Mean), upTo(r.Std), sd, zm, zs, lanes, noun)
+		return fmt.Sprintf("float32 rounding can move the mean %s and the sd %s (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", upTo(r.Mean), upTo(r.Std), sd, zm, zs, lanes, laneNoun(lanes))
 	}
 	return ""
+}
+
+// stepsText is "1 step" or "n steps".
+func stepsText(n int) string {
+	if n == 1 {
+		return "1 step"
+	}
+	return fmt.Sprintf("%d steps", n)
+}
+
+// laneNoun is "lane" or "lanes", as n asks.
+func laneNoun(n uint64) string {
+	if n == 1 {
+		return "lane"
+	}
+	return "lanes"
+}
+
+// againstSD says how far rounding can move a statistic against the exact
+// sd: as far as the sd or more, and the worst case itself in sds, which
+// compounds over many steps to numbers that say little by themselves (8.62e+119
+// at --persistence 0.9999999 over 2^32 steps, where the sd is 1.02e+04).
+func (p Params) againstSD(bound, sd float64) string {
+	if math.IsInf(bound, 1) {
+		return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case grows past float64's range over %s)", sd, stepsText(p.Steps))
+	}
+	return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case, %.3g, is %.2g sds over %s; errors of opposite signs cancel in practice)", sd, bound, bound/sd, stepsText(p.Steps))
+}
+
+// testableAt says, where fewer steps would make the z-scores test
+// something again, the most steps that do (found by bisection, assuming
+// that rounding's bound grows against the sd with the steps; the count
+// named is checked itself): ", and would test something at --steps N",
+// or "".
+func (p Params) testableAt() string {
+	ok := func(n int) bool {
+		q := p
+		q.Steps = n
+		_, sd := q.Exact(n)
+		r := q.Rounding(n)
+		return sd > 0 && !r.MeanTestsNothing(sd)
+	}
+	if p.Steps < 2 || !ok(1) {
+		return ""
+	}
+	lo, hi := 1, p.Steps // ok(lo), and the job's own steps not
+	for hi-lo > 1 {
+		if mid := lo + (hi-lo)/2; ok(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return fmt.Sprintf(", and would test something at --steps %d", lo)
 }
 
 // upTo says how far rounding can move a statistic: "by up to" the bound, or,

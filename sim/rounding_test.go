@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"strings"
@@ -123,7 +124,7 @@ func TestRoundingLong(t *testing.T) {
 	// The note's bound is no number past float64 (it read "up to +Inf").
 	p := Default()
 	p.Persistence, p.Steps = 1, MaxSteps
-	if n := p.PrecisionNote(1000); strings.Contains(n, "Inf") || !strings.Contains(n, "can move the sd without bound (its worst case grows past float64's range), as much as the exact sd 3.28e+05") {
+	if n := p.PrecisionNote(1000); strings.Contains(n, "Inf") || !strings.Contains(n, "can move the sd as far as the exact sd 3.28e+05 or more (its worst case grows past float64's range over 4294967296 steps)") {
 		t.Errorf("--persistence 1 --steps %d: note %q", MaxSteps, n)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -412,5 +413,67 @@ func TestHistogramNote(t *testing.T) {
 		if n := q.HistogramNote(true, false); n != "" {
 			t.Errorf("sigma %g: %q", q.Sigma, n)
 		}
+	}
+}
+
+// TestPrecisionNoteActionable: where rounding's worst case swamps the sd,
+// the note gives it in sds and names a step count at which the z-scores
+// would test something (checked here against Rounding and Exact). It said
+// only "by up to 8.62e+119" at --persistence 0.9999999 over 2^32 steps,
+// true of the worst case, and nothing a user could act on.
+func TestPrecisionNoteActionable(t *testing.T) {
+	for _, c := range []struct {
+		persistence float64
+		steps       int
+		want        string
+	}{
+		{0.9999999, MaxSteps, "(its worst case, 8.62e+119, is 8.4e+115 sds over 4294967296 steps; errors of opposite signs cancel in practice)"},
+		{-0.9999999, MaxSteps, "is 4.4e+116 sds over 4294967296 steps"},
+		{1, MaxSteps, "(its worst case grows past float64's range over 4294967296 steps)"},
+		{-1, 10001, "(its worst case, 1.59e+03, is 3.2 sds over 10001 steps"},
+	} {
+		p := Default()
+		p.Persistence, p.Steps = c.persistence, c.steps
+		start := time.Now()
+		note := p.PrecisionNote(1000)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("--persistence %g --steps %d: the note took %v", c.persistence, c.steps, d)
+		}
+		var n int
+		if i := strings.Index(note, "would test something at --steps "); i < 0 || !strings.Contains(note, c.want) {
+			t.Errorf("--persistence %g --steps %d: note %q, want one with %q and a step count", c.persistence, c.steps, note, c.want)
+			continue
+		} else if _, err := fmt.Sscanf(note[i:], "would test something at --steps %d", &n); err != nil {
+			t.Fatalf("note %q: %v", note, err)
+		}
+		q := p
+		q.Steps = n
+		_, sd := q.Exact(n)
+		if r := q.Rounding(n); !(n >= 1 && n < p.Steps) || r.Mean >= sd || strings.Contains(q.PrecisionNote(1000), "nothing") {
+			t.Errorf("--persistence %g: at the note's --steps %d the bounds %+v reach the sd %g", c.persistence, n, r, sd)
+		}
+	}
+}
+
+// TestMeanTestsNothing: where rounding can move the mean by an sd but the
+// sd by less, the mean's z-score is undefined (a 0 read as a pass of a
+// test that cannot tell a mean an sd off) and the note says so, while the
+// sd's is still reported.
+func TestMeanTestsNothing(t *testing.T) {
+	p := Default()
+	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 1250.143171302903, -1.0960301557418958e6, 0.9043333578145341, 0.014889005771665388, 1
+	law := p.Law(p.Steps)
+	r := p.Rounding(p.Steps)
+	if !(r.Mean >= law.Sigma && r.Std < law.Sigma) {
+		t.Fatalf("bounds %+v against the sd %g: the test tests nothing", r, law.Sigma)
+	}
+	if z := ZMeanWithin(law.Mu+2*law.Sigma, 1000, law, r.Mean); !math.IsNaN(z) {
+		t.Errorf("z mean %g, want NaN: the mean's bound %g reaches the sd %g", z, r.Mean, law.Sigma)
+	}
+	if z := ZStdWithin(law.Sigma, 1000, law, r.Std); z != 0 {
+		t.Errorf("z std %g, want 0", z)
+	}
+	if n := p.PrecisionNote(1000); !strings.Contains(n, "float32 rounding can move the mean as far as the exact sd 0.0149 or more (its worst case, 0.0163, is 1.1 sds over 1 step;") || !strings.Contains(n, "its z-score tests nothing and is not reported; the sd's allows for up to 0.0127, 38 standard errors at 1000 lanes") {
+		t.Errorf("note %q", n)
 	}
 }
