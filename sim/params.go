@@ -34,14 +34,16 @@ const MaxKeptFinals = 1 << 32
 // --start's range ends at it. Below it the histograms stay finite as well:
 // the noise's worst case is at least MaxNormal of the exact law's sds
 // (sigma MaxNormal (1 + |p| + ...) against sigma sqrt(1 + p^2 + ...)), so
-// at every step |mean| + MaxNormal sd <= MaxTemperature, the edges mean
-// -+ HistSpan sd are within (1 + HistSpan/MaxNormal) MaxTemperature (0.3
-// of float32's largest) and the span 2 HistSpan sd within 0.59 of it, so
-// the bin of every value, (x - Lo) Scale in float32, is finite or past the
-// last bin (docs/reproducibility.md, section 6). Half of float32's largest
-// would let the span overflow. A tenth was the limit, which refused runs
-// float32 holds: noise of --sigma 5e36 about 0 at --persistence 0.5
-// (bound 6.8e37), a start of 5e37.
+// at every step |mean| + MaxNormal sd <= MaxTemperature (up to float32's
+// rounding of c), the edges mean -+ HistSpan sd are within HistSpan /
+// MaxNormal MaxTemperature (0.3 of float32's largest) and the span 2
+// HistSpan sd within 0.59 of it: the bin arithmetic (x - Lo) Scale of
+// docs/reproducibility.md, section 6, overflows float32 only for a value
+// past either end, which lands in the under- or overflow bin as it
+// should. At half of float32's largest the span could overflow. A tenth
+// was the limit, which refused runs that float32 and the histograms hold:
+// noise of --sigma 5e36 about 0 at --persistence 0.5 (bound 6.8e37), a
+// start of 5e37.
 const MaxTemperature = 0x1p126
 
 // ParamRange is the valid range of a float parameter, by its flag: --start
