@@ -518,3 +518,46 @@ func TestRequested(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutOfOlderFormat: a part whose histogram layout is not the one
+// this gpusim computes from its parameters says why. A part of versions 1 to
+// 3 was written by a gpusim that computed the exact law with math.Pow, a
+// float32 step off for a few jobs near |persistence| = 1, and the error says
+// to run its shard again; a version 4 part's says it was changed after the
+// run. Both are forged with a valid checksum, one float32 step off.
+func TestLayoutOfOlderFormat(t *testing.T) {
+	stepLo := func(pl map[string]any) {
+		h := pl["summary"].(map[string]any)["hist"].(map[string]any)
+		lo, err := h["lo"].(json.Number).Float64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h["lo"] = float64(math.Nextafter32(float32(lo), float32(math.Inf(1))))
+	}
+	v3, err := os.ReadFile("testdata/v3-part-0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := smallJob(1001)
+	p.Steps, p.Seed = 2, 11
+	r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p}, shard.Shard{Index: 0, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v4, err := shard.NewPart(r).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"version 3", forge(t, v3, stepLo), "the part is of a format before version 4, whose gpusim computed the exact law less exactly for this job"},
+		{"version 4", forge(t, v4, stepLo), "the part's parameters or summaries were changed after the run"},
+	} {
+		if _, err := shard.ParsePart(c.data); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s, its histogram a float32 step off: %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+}
