@@ -310,9 +310,11 @@ func TestFloorAfterQuickLaunch(t *testing.T) {
 		runJob(t, e, job(lanes, steps))
 		t.Logf("run %d: %d launches", run+1, e.launches)
 	}
-	// Grid-stride passes of the 10 blocks in two launches, or three.
+	// Grid-stride passes of the 10 blocks in two launches, or three; up to
+	// five where a loaded machine (CI's 2 cores) made a launch of run 1
+	// slower than launchCost: the old floor took 10, one a block.
 	passes := (lanes-1)/(items*e.vw) + 1
-	if e.launches > 3*passes {
-		t.Errorf("the second run took %d launches, want %d at most", e.launches, 3*passes)
+	if e.launches > 5*passes {
+		t.Errorf("the second run took %d launches, want %d at most", e.launches, 5*passes)
 	}
 }
