@@ -2,6 +2,7 @@ package sysmem
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 )
@@ -9,6 +10,9 @@ import (
 // ArenaEnv is the setting RestartWithOneArena adds to the environment:
 // glibc's malloc keeps to its main arena (mallopt(3), M_ARENA_MAX).
 const ArenaEnv = "MALLOC_ARENA_MAX=1"
+
+// commEnv carries the process's name (comm) over the restart; see restoreName.
+const commEnv = "GPUSIM_RESTART_COMM"
 
 // exec is syscall.Exec; tests replace it.
 var exec = syscall.Exec
@@ -34,12 +38,39 @@ var exec = syscall.Exec
 // contention between threads that malloc at once, which gpusim's engines
 // do not; the variable is inherited by the processes gpusim starts. Call
 // it first in main.
+//
+// The kernel names a process after the file it executes, and execve of
+// /proc/self/exe names it "exe" (comm: what ps, top, pgrep -x and killall
+// see), so the name it had is carried over in commEnv and given back to it
+// and its threads after the restart (restoreName).
 func RestartWithOneArena() {
+	if name, ok := os.LookupEnv(commEnv); ok {
+		os.Unsetenv(commEnv) // not for the processes gpusim starts
+		restoreName(name)
+		return
+	}
 	if _, limited := rlimitAS(); !limited {
 		return
 	}
 	if _, set := os.LookupEnv("MALLOC_ARENA_MAX"); set || strings.Contains(os.Getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max") {
 		return
 	}
-	_ = exec("/proc/self/exe", os.Args, append(os.Environ(), ArenaEnv))
+	env := append(os.Environ(), ArenaEnv)
+	if b, err := os.ReadFile("/proc/self/comm"); err == nil {
+		env = append(env, commEnv+"="+strings.TrimSuffix(string(b), "\n"))
+	}
+	_ = exec("/proc/self/exe", os.Args, env)
+}
+
+// restoreName names the process and the threads it has started name
+// (/proc/self/task/*/comm: a thread started later takes the name of the
+// thread that starts it); where it cannot, the name stays "exe".
+func restoreName(name string) {
+	if name == "" {
+		return
+	}
+	tasks, _ := filepath.Glob("/proc/self/task/*/comm")
+	for _, p := range tasks {
+		_ = os.WriteFile(p, []byte(name), 0)
+	}
 }

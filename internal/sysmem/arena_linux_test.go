@@ -1,8 +1,12 @@
 package sysmem
 
 import (
+	"fmt"
 	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +52,74 @@ func TestRestartWithOneArena(t *testing.T) {
 		if c.execs && !slices.Contains(got, ArenaEnv) {
 			t.Errorf("%s: exec without %s", c.name, ArenaEnv)
 		}
+	}
+}
+
+// TestRestartKeepsName: the restarted process keeps its name (comm, what
+// ps, top, pgrep -x and killall show): execve of /proc/self/exe names a
+// process "exe", so gpusim under ulimit -v was not found by pgrep -x gpusim
+// or killall gpusim. The test binary runs itself under ulimit -v as the
+// helper below, which restarts and prints its name and environment.
+func TestRestartKeepsName(t *testing.T) {
+	if os.Getenv("SYSMEM_RESTART_HELPER") != "" {
+		return
+	}
+	if _, err := os.Stat("/proc/self/comm"); err != nil {
+		t.Skip("no /proc/self/comm")
+	}
+	sh, err := osexec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := osexec.Command(sh, "-c", `ulimit -v 4000000 && exec "$0" -test.run='^TestRestartHelper$' -test.v`, bin)
+	cmd.Env = append(os.Environ(), "SYSMEM_RESTART_HELPER=1")
+	cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
+		return strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GLIBC_TUNABLES=")
+	})
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	want := "comm " + filepath.Base(bin)
+	if len(want) > 20 {
+		want = want[:20] // the kernel keeps 15 bytes of a name
+	}
+	for _, line := range []string{want + "\n", "env " + ArenaEnv + "\n", "tasks named\n"} {
+		if !strings.Contains(string(out), line) {
+			t.Errorf("helper's output lacks %q:\n%s", line, out)
+		}
+	}
+	if strings.Contains(string(out), commEnv) {
+		t.Errorf("helper's environment keeps %s:\n%s", commEnv, out)
+	}
+}
+
+// TestRestartHelper is TestRestartKeepsName's child.
+func TestRestartHelper(t *testing.T) {
+	if os.Getenv("SYSMEM_RESTART_HELPER") == "" {
+		t.Skip("run by TestRestartKeepsName")
+	}
+	RestartWithOneArena()
+	comm, _ := os.ReadFile("/proc/self/comm")
+	fmt.Printf("comm %s", comm)
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GPUSIM_") {
+			fmt.Printf("env %s\n", kv)
+		}
+	}
+	tasks, _ := filepath.Glob("/proc/self/task/*/comm")
+	named := len(tasks) > 0
+	for _, p := range tasks {
+		if b, _ := os.ReadFile(p); string(b) != string(comm) {
+			named = false
+			fmt.Printf("task %s: %s", p, b)
+		}
+	}
+	if named {
+		fmt.Println("tasks named")
 	}
 }
