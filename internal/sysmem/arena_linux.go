@@ -3,6 +3,8 @@ package sysmem
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -55,11 +57,59 @@ func RestartWithOneArena() {
 	if _, set := os.LookupEnv("MALLOC_ARENA_MAX"); set || strings.Contains(os.Getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max") {
 		return
 	}
+	if !selfIsProgram() {
+		return
+	}
 	env := append(os.Environ(), ArenaEnv)
 	if b, err := os.ReadFile("/proc/self/comm"); err == nil {
 		env = append(env, commEnv+"="+strings.TrimSuffix(string(b), "\n"))
 	}
 	_ = exec("/proc/self/exe", os.Args, env)
+}
+
+// selfIsProgram reports whether /proc/self/exe is the file of this
+// program's code, as /proc/self/maps maps it. It is not when the program
+// was started through its dynamic loader (ld-linux-x86-64.so.2
+// bin/gpusim run ...): /proc/self/exe is the loader, and execve of it with
+// the program's arguments made the loader take "run" for the program to
+// load (exit 127).
+func selfIsProgram() bool {
+	var exe syscall.Stat_t
+	if syscall.Stat("/proc/self/exe", &exe) != nil {
+		return false
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return false
+	}
+	pc := uint64(reflect.ValueOf(selfIsProgram).Pointer())
+	for line := range strings.Lines(string(maps)) {
+		// start-end perms offset major:minor inode path
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[0], "-")
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 != nil || err2 != nil || pc < start || pc >= end {
+			continue
+		}
+		major, minor, _ := strings.Cut(f[3], ":")
+		maj, err1 := strconv.ParseUint(major, 16, 32)
+		mnr, err2 := strconv.ParseUint(minor, 16, 32)
+		ino, err3 := strconv.ParseUint(f[4], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return false
+		}
+		dev := uint64(exe.Dev)
+		// Linux's dev_t: the major number in bits 8-19 and 32-43, the
+		// minor in bits 0-7 and 20-31.
+		exeMaj := (dev>>8)&0xfff | (dev>>32)&^0xfff
+		exeMin := dev&0xff | (dev>>12)&^0xff
+		return ino == exe.Ino && maj == exeMaj && mnr == exeMin
+	}
+	return false
 }
 
 // restoreName names the process and the threads it has started name
