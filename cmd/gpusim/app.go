@@ -62,15 +62,18 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // shortOfRoom is sysmem.ShortOfRoom; tests replace it.
 var shortOfRoom = sysmem.ShortOfRoom
 
-// addressSpaceShort refuses a command that runs work (not version or help)
-// when the address-space limit (ulimit -v) leaves less than a run needs
-// once Go's runtime has started (sysmem.RunRoom), naming the limit to set:
-// such a run died at some point of "fatal error: out of memory" or of an
-// abort in pthread_create, with a page of Go's trace and no word of the
-// limit.
+// addressSpaceShort refuses a command that runs work (not version, help or
+// a command's --help) when the address-space limit (ulimit -v) leaves less
+// than a run needs once Go's runtime has started (sysmem.RunRoom), naming
+// the limit to set: such a run died at some point of "fatal error: out of
+// memory" or of an abort in pthread_create, with a page of Go's trace and
+// no word of the limit.
 func addressSpaceShort(args []string) *envError {
 	switch firstArg(args) {
 	case "", "version", "help", "-h", "--help", "-v", "--version":
+		return nil
+	}
+	if asksHelp(args) {
 		return nil
 	}
 	limit, mapped, need, short := shortOfRoom()
@@ -90,6 +93,20 @@ func addressSpaceShort(args []string) *envError {
 		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under the %s a run needs: raise it to ulimit -v %d or more",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), want),
 		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited"}
+}
+
+// asksHelp reports whether args ask for a command's help (gpusim run
+// --help), which runs no work: -h or --help before any "--".
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // usageError is input the CLI cannot parse: an unknown flag or command, or

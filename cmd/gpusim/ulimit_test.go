@@ -32,3 +32,21 @@ func TestAddressSpaceShort(t *testing.T) {
 		t.Errorf("version: exit %d, stdout %q, stderr %q; want 0 and the version", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestAddressSpaceShortHelp: a command's help (gpusim run --help, bench -h)
+// answers under an address-space limit that refuses the command's work,
+// as version and help do: it printed before the refusal came in.
+func TestAddressSpaceShortHelp(t *testing.T) {
+	old := shortOfRoom
+	defer func() { shortOfRoom = old }()
+	shortOfRoom = func() (limit, mapped, need uint64, short bool) {
+		return 1350000 << 10, 1310000 << 10, 80 << 20, true
+	}
+	for _, args := range [][]string{{"run", "--help"}, {"bench", "-h"}, {"run", "--lanes", "5", "--help"}, {"merge", "--help"}} {
+		var stdout, stderr bytes.Buffer
+		code := Run(args, strings.NewReader(""), &stdout, &stderr)
+		if code != 0 || !strings.Contains(stdout.String(), "USAGE") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 0 and the help", args, code, stdout.String(), stderr.String())
+		}
+	}
+}
