@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -114,6 +115,27 @@ func floatFlag(name string, def float64, usage string) *cli.GenericFlag {
 
 // getFloat is the value of a floatFlag.
 func getFloat(c *cli.Context, name string) float64 { return c.Generic(name).(*floatValue).v }
+
+// durationValue is a duration flag (--timeout) as Go reads one (30s, 5m,
+// 1h30m), spaces around it ignored as around every number gpusim reads
+// (--timeout ' 10s' was refused where --lanes ' 5e6' was not).
+type durationValue struct{ d time.Duration }
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New(wantValue["timeout"])
+	}
+	v.d = d
+	return nil
+}
+
+func (v *durationValue) String() string {
+	if v == nil {
+		return "0s"
+	}
+	return v.d.String()
+}
 
 // listFlag reads a comma-separated list of counts within [lo, hi].
 func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {

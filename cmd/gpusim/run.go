@@ -70,7 +70,7 @@ func runCommand() *cli.Command {
 	}
 	cmd.Flags = append(cmd.Flags, outputFlags()...)
 	cmd.Flags = append(cmd.Flags,
-		&cli.DurationFlag{Name: "timeout", DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
+		&cli.GenericFlag{Name: "timeout", Value: &durationValue{}, DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar on a terminal, no progress lines elsewhere"},
 		htmlFlag("the summary, histogram and, with --daily, fan chart"),
 	)
@@ -114,7 +114,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: getFloat(c, "sigma"),
 		},
 		engine:  c.String("engine"),
-		timeout: c.Duration("timeout"),
+		timeout: c.Generic("timeout").(*durationValue).d,
 		quiet:   c.Bool("quiet"),
 	}
 	if err := o.params.Validate(); err != nil {
