@@ -100,12 +100,20 @@ func threads() int {
 	return 0
 }
 
-// stackLimit is the soft RLIMIT_STACK, glibc's default thread stack size,
-// or 8 MiB where it is unlimited or unknown (glibc then uses 2 MiB on
-// most systems).
+// stackLimit is the soft RLIMIT_STACK, glibc's default thread stack size;
+// where it is unlimited (ulimit -s unlimited, common on clusters), glibc's
+// ARCH_STACK_DEFAULT_SIZE, 2 MiB on amd64 and arm64 (a thread's stack
+// mapped 2 MiB there, where 8 MiB was counted), and 8 MiB elsewhere or
+// where the limit is unknown.
 func stackLimit() uint64 {
 	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err != nil || uint64(rl.Cur) >= 1<<40 {
+	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err != nil {
+		return 8 << 20
+	}
+	if uint64(rl.Cur) >= 1<<40 {
+		if runtime.GOOS == "linux" && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
+			return 2 << 20
+		}
 		return 8 << 20
 	}
 	return uint64(rl.Cur)
