@@ -115,7 +115,7 @@ func DeviceLabelsFor(specs []Spec) ([]string, error) {
 // gives nil); whether each index exists is the engine's to check. Errors
 // are *sim.ParamError for --device.
 func ParseDevices(s string, n int) ([]int, error) {
-	if s == "all" {
+	if strings.TrimSpace(s) == "all" { // spaces around it ignored, as around the indices
 		if n < 0 {
 			return nil, nil
 		}

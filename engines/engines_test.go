@@ -36,7 +36,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestParseDevices(t *testing.T) {
-	for s, want := range map[string][]int{"0": {0}, "2,0": {2, 0}, " 1 , 3": {1, 3}, "all": {0, 1, 2, 3}} {
+	for s, want := range map[string][]int{"0": {0}, "2,0": {2, 0}, " 1 , 3": {1, 3}, "all": {0, 1, 2, 3}, " all ": {0, 1, 2, 3}} {
 		if got, err := ParseDevices(s, 4); err != nil || !slices.Equal(got, want) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
