@@ -46,7 +46,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdout.(*os.File); ok && closedAtStart(f) {
 		fmt.Fprintf(stderr, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-): the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
 	}
-	if err := addressSpaceShort(args); err != nil {
+	if err, least := addressSpaceShort(args); err != nil && !least {
+		fmt.Fprintf(stderr, "gpusim: note: %v; this run may abort there (--workers 1 or --engine serial starts fewer threads)\n", err)
+	} else if err != nil {
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
 		return exitUsage
@@ -59,40 +61,49 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runContext(ctx, args, stdin, stdout, stderr)
 }
 
-// shortOfRoom is sysmem.ShortOfRoom; tests replace it.
-var shortOfRoom = sysmem.ShortOfRoom
+// shortOfRoom is sysmem.ShortOfRoom and leastRunRoom sysmem.LeastRunRoom;
+// tests replace them.
+var (
+	shortOfRoom  = sysmem.ShortOfRoom
+	leastRunRoom = sysmem.LeastRunRoom
+)
 
-// addressSpaceShort refuses a command that runs work (not version, help or
-// a command's --help) when the address-space limit (ulimit -v) leaves less
-// than a run needs once Go's runtime has started (sysmem.RunRoom), naming
-// the limit to set: such a run died at some point of "fatal error: out of
-// memory" or of an abort in pthread_create, with a page of Go's trace and
-// no word of the limit.
-func addressSpaceShort(args []string) *envError {
+// addressSpaceShort finds whether a command that runs work (not version,
+// help or a command's --help) is short of address space under its limit
+// (ulimit -v) once Go's runtime has started: err names the limit to set
+// for a run that starts a thread per CPU (sysmem.RunRoom), and least says
+// whether even the least run's room (sysmem.LeastRunRoom, a run on one
+// worker) is not left, where the command is refused; else it is a note,
+// as a run on fewer threads may fit (--lanes 1e4 on the serial engine ran
+// 3 of 3 times where 64 CPUs' stacks were not left). Such runs died at
+// some point of "fatal error: out of memory" or of an abort in
+// pthread_create, with a page of Go's trace and no word of the limit.
+func addressSpaceShort(args []string) (err *envError, least bool) {
 	switch firstArg(args) {
 	case "", "version", "help", "-h", "--help", "-v", "--version":
-		return nil
+		return nil, false
 	}
 	if asksHelp(args) {
-		return nil
+		return nil, false
 	}
 	limit, mapped, need, short := shortOfRoom()
 	if !short {
-		return nil
+		return nil, false
 	}
 	room := uint64(0)
 	if mapped < limit {
 		room = limit - mapped
 	}
+	least = room < leastRunRoom()
 	// The limit to suggest: a round figure that leaves need and a heap
 	// arena more, as VmSize at the start is that much larger in some runs
 	// (3 of 30 on 2 CPUs), so that it is not refused the next time.
 	const step = 10000 // KiB
 	want := ((mapped+need+64<<20)>>10 + step - 1) / step * step
 	return &envError{name: "ulimit -v",
-		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under the %s a run needs: raise it to ulimit -v %d or more",
+		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under the %s a run that starts a thread per CPU needs: raise it to ulimit -v %d or more",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), want),
-		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited"}
+		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited"}, least
 }
 
 // asksHelp reports whether args ask for a command's help (gpusim run

@@ -11,5 +11,8 @@ func addressSpace() (limit, mapped uint64, limited bool) { return 0, 0, false }
 // RunRoom is 0 where there is no RLIMIT_AS.
 func RunRoom() uint64 { return 0 }
 
+// LeastRunRoom is 0 where there is no RLIMIT_AS.
+func LeastRunRoom() uint64 { return 0 }
+
 // ShortOfRoom is never short where there is no RLIMIT_AS.
 func ShortOfRoom() (limit, mapped, need uint64, short bool) { return 0, 0, 0, false }

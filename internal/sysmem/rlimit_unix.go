@@ -83,6 +83,14 @@ func RunRoom() uint64 {
 	return 32<<20 + uint64(more)*stackLimit()
 }
 
+// LeastRunRoom is the address space the least run needs left under an
+// address-space limit once Go's runtime has started: RunRoom's 32 MiB and
+// two stacks, the threads a run on one worker still starts. A run of
+// --lanes 1e4 on the serial engine ran where RunRoom's stack for every CPU
+// was not left (3 of 3 under ulimit -v 1400000 with 64 CPUs' threads
+// counted); one that starts a thread per CPU then may abort.
+func LeastRunRoom() uint64 { return 32<<20 + 2*stackLimit() }
+
 // threads is the process's thread count (Threads of /proc/self/status), 0
 // when unknown.
 func threads() int {
