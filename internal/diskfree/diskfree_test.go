@@ -33,3 +33,23 @@ func TestFree(t *testing.T) {
 		t.Errorf("Free of a missing folder: ok, want not ok")
 	}
 }
+
+// TestSizesText: two sizes that differ are written with digits enough to
+// tell them apart (a disk refusal read "needs about 15.8 MB ... has 15.8
+// MB free"); equal ones, and ones three digits tell apart, as SizeText.
+func TestSizesText(t *testing.T) {
+	for _, c := range []struct {
+		a, b   uint64
+		ta, tb string
+	}{
+		{15812345, 15798000, "15.81 MB", "15.8 MB"},
+		{15800001, 15800000, "15.800001 MB", "15.8 MB"},
+		{15800000, 15800000, "15.8 MB", "15.8 MB"},
+		{65500, 4000000000, "65.5 kB", "4 GB"},
+		{999, 998, "999 bytes", "998 bytes"},
+	} {
+		if ta, tb := SizesText(c.a, c.b); ta != c.ta || tb != c.tb {
+			t.Errorf("SizesText(%d, %d) = %q, %q; want %q, %q", c.a, c.b, ta, tb, c.ta, c.tb)
+		}
+	}
+}

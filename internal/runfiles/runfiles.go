@@ -353,15 +353,16 @@ func (o Result) checkDisk(p sim.Params) error {
 			}
 		}
 		if need > n.free {
-			verb, size := "needs", diskfree.SizeText(need)+" of disk space at least"
+			needText, freeText := diskfree.SizesText(need, n.free)
+			verb, size := "needs", needText+" of disk space at least"
 			if len(n.files) > 1 {
 				verb = "need"
 			}
 			if n.estimated {
-				size = "about " + diskfree.SizeText(need) + " of disk space (a CSV's size estimated from a sample of its lanes)"
+				size = "about " + needText + " of disk space (a CSV's size estimated from a sample of its lanes)"
 			}
 			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
-				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, diskfree.SizeText(n.free))}
+				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
 		}
 	}
 	return nil

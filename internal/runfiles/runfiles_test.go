@@ -62,12 +62,12 @@ func TestCheckDisk(t *testing.T) {
 		msg   string
 	}{
 		{Result{Out: dir + "/f.f32"}, 1e6, "", ""}, // 4e6 bytes: fits exactly
-		{Result{Out: dir + "/f.npy"}, 1e6 + 1, "out", `needs 4 MB of disk space at least, but its file system has 4 MB free`},
+		{Result{Out: dir + "/f.npy"}, 1e6 + 1, "out", `needs 4.0001 MB of disk space at least, but its file system has 4 MB free`},
 		{Result{Out: dir + "/f.csv"}, 5e5, "out", `needs 4.39 MB`}, // 2,888,890 digits, 3 bytes a line and the header
 		{Result{Out: dir + "/f.csv"}, 2e5, "", ""},
-		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.npy", Paths: 5e4 + 1}, 5e5, "out", `"` + dir + `/f.f32" and --paths-out "` + dir + `/p.npy" need 4 MB`},
+		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.npy", Paths: 5e4 + 1}, 5e5, "out", `"` + dir + `/f.f32" and --paths-out "` + dir + `/p.npy" need 4.0002 MB`},
 		{Result{Out: dir + "/f.f32", PathsOut: other + "/p.npy", Paths: 5e4 + 1}, 5e5, "", ""},
-		{Result{Out: other + "/f.f32", PathsOut: dir + "/p.npy", Paths: 1e5 + 1}, 5e5, "paths-out", `"` + dir + `/p.npy" needs 4 MB`},
+		{Result{Out: other + "/f.f32", PathsOut: dir + "/p.npy", Paths: 1e5 + 1}, 5e5, "paths-out", `"` + dir + `/p.npy" needs 4.0002 MB`},
 		{Result{Out: t.TempDir() + "/f.f32"}, 1e9, "", ""}, // free space unknown
 	} {
 		p.Lanes = c.lanes
