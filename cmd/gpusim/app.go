@@ -94,15 +94,22 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 	if mapped < limit {
 		room = limit - mapped
 	}
-	least = room < leastRunRoom()
+	leastNeed := leastRunRoom()
+	least = room < leastNeed
 	// The limit to suggest: a round figure that leaves need and a heap
 	// arena more, as VmSize at the start is that much larger in some runs
 	// (3 of 30 on 2 CPUs), so that it is not refused the next time.
 	const step = 10000 // KiB
 	want := ((mapped+need+64<<20)>>10 + step - 1) / step * step
+	// A refusal names the room it is refused for, the least run's, where
+	// that is less than a thread per CPU's (more than 2 CPUs).
+	under := fmt.Sprintf("the %s a run that starts a thread per CPU needs", diskfree.SizeText(need))
+	if least && leastNeed < need {
+		under = fmt.Sprintf("the %s even a run on one worker needs (%s for a thread per CPU)", diskfree.SizeText(leastNeed), diskfree.SizeText(need))
+	}
 	return &envError{name: "ulimit -v",
-		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under the %s a run that starts a thread per CPU needs: raise it to ulimit -v %d or more",
-			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), want),
+		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under %s: raise it to ulimit -v %d or more",
+			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), under, want),
 		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited"}, least
 }
 

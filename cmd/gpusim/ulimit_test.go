@@ -22,10 +22,14 @@ func TestAddressSpaceShort(t *testing.T) {
 		return 1350000 << 10, 1310000 << 10, 80 << 20, true
 	}
 	const msg = "ulimit -v: the address-space limit (ulimit -v 1350000, 1.38 GB) leaves 41 MB once Go's runtime has started, under the 83.9 MB a run that starts a thread per CPU needs: raise it to ulimit -v 1460000 or more"
+	// The refusal names the room it was refused for, the least run's: it
+	// named a thread per CPU's alone, as the note does, where 84.5 MB of
+	// that 159 MB (16 CPUs) ran and 33.3 MB was refused.
+	const refusal = "ulimit -v: the address-space limit (ulimit -v 1350000, 1.38 GB) leaves 41 MB once Go's runtime has started, under the 50.3 MB even a run on one worker needs (83.9 MB for a thread per CPU): raise it to ulimit -v 1460000 or more"
 	leastRunRoom = func() uint64 { return 48 << 20 }
 	var stdout, stderr bytes.Buffer
 	code := Run([]string{"run", "--lanes", "1e3", "--steps", "10"}, strings.NewReader(""), &stdout, &stderr)
-	want := "gpusim: error: " + msg + "\n" +
+	want := "gpusim: error: " + refusal + "\n" +
 		"gpusim: hint: Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited\n"
 	if code != exitUsage || stdout.Len() != 0 || stderr.String() != want {
 		t.Errorf("run: exit %d, stdout %q, stderr %q; want 2, nothing and %q", code, stdout.String(), stderr.String(), want)
