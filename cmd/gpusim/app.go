@@ -110,7 +110,7 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 	return &envError{name: "ulimit -v",
 		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under %s: raise it to ulimit -v %d or more",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), under, want),
-		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited"}, least
+		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.6 GB"}, least
 }
 
 // asksHelp reports whether args ask for a command's help (gpusim run

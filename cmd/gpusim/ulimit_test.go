@@ -30,7 +30,7 @@ func TestAddressSpaceShort(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := Run([]string{"run", "--lanes", "1e3", "--steps", "10"}, strings.NewReader(""), &stdout, &stderr)
 	want := "gpusim: error: " + refusal + "\n" +
-		"gpusim: hint: Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited\n"
+		"gpusim: hint: Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.6 GB\n"
 	if code != exitUsage || stdout.Len() != 0 || stderr.String() != want {
 		t.Errorf("run: exit %d, stdout %q, stderr %q; want 2, nothing and %q", code, stdout.String(), stderr.String(), want)
 	}
