@@ -376,7 +376,7 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 // newBenchOptions reads and checks what bench writes: --format, --plot,
 // --plot-format and --update-doc (cfg says which charts there will be).
 func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err error) {
-	opts = benchOptions{format: c.String("format"), plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
+	opts = benchOptions{plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
 	for _, f := range []string{"plot", "update-doc", "html"} {
 		if c.IsSet(f) && c.String(f) == "" {
 			// Given empty, as by an unset shell variable: not the same
@@ -393,7 +393,7 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			removeEmpty(opts.madeDirs) // a later check failed
 		}
 	}()
-	if _, err := checkFormat(c, bench.Formats...); err != nil {
+	if opts.format, err = checkFormat(c, bench.Formats...); err != nil {
 		return opts, err
 	}
 	for f := range strings.SplitSeq(c.String("plot-format"), ",") {

@@ -195,15 +195,16 @@ func setIntList(c *cli.Context, name string, hi uint64, v *[]int) error {
 	return err
 }
 
-// checkFormat refuses a --format outside valid.
+// checkFormat refuses a --format outside valid; spaces around the name
+// are ignored, as around a number (a name of spaces is refused as given).
 func checkFormat(c *cli.Context, valid ...string) (string, error) {
-	f := c.String("format")
+	f := strings.TrimSpace(c.String("format"))
 	for _, v := range valid {
 		if f == v {
 			return f, nil
 		}
 	}
-	return f, paramErr("format", "unknown format %q (valid: %s)", f, strings.Join(valid, ", "))
+	return f, paramErr("format", "unknown format %q (valid: %s)", c.String("format"), strings.Join(valid, ", "))
 }
 
 // noArgs refuses positional arguments to a command that takes none.

@@ -113,7 +113,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 			Lanes: getCount(c, "lanes"), Steps: getInt(c, "steps"), Seed: getCount(c, "seed"),
 			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: getFloat(c, "sigma"),
 		},
-		engine:  c.String("engine"),
+		engine:  strings.TrimSpace(c.String("engine")), // as around a number
 		timeout: c.Generic("timeout").(*durationValue).d,
 		quiet:   c.Bool("quiet"),
 	}
@@ -160,7 +160,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 // option the chosen engine would ignore.
 func (o *runOptions) readEngine(c *cli.Context) error {
 	o.eng = engines.Options{
-		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: c.String("math"),
+		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: strings.TrimSpace(c.String("math")),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 	}
 	// Given empty, as by an unset shell variable: not the default (--math ""
@@ -168,14 +168,14 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 	if c.IsSet("device") && c.String("device") == "" {
 		return paramErr("device", "needs a device: N, a list N,M or all (see gpusim devices), got \"\"")
 	}
-	if c.IsSet("math") && c.String("math") == "" {
-		return paramErr("math", "needs a mode: exact or fast, got \"\"")
+	if c.IsSet("math") && o.eng.Math == "" {
+		return paramErr("math", "needs a mode: exact or fast, got %q", c.String("math"))
 	}
 	if c.IsSet("backend") {
 		if c.IsSet("engine") {
 			return paramErr("backend", "is the old name of --engine; give one of them")
 		}
-		o.engine = c.String("backend")
+		o.engine = strings.TrimSpace(c.String("backend"))
 		o.deprecated = "--backend is now called --engine"
 	}
 	if c.IsSet("device") && !c.IsSet("engine") && !c.IsSet("backend") {
