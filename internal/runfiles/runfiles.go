@@ -299,9 +299,10 @@ func (o Result) checkMemory(p sim.Params) error {
 // freeSpace is diskfree.Free; tests replace it.
 var freeSpace = diskfree.Free
 
-// checkDisk refuses per-lane outputs (--out, --paths-out) whose file system
-// has less free space than they will take (outputSize), adding up the two
-// where they go to one file system: 1e8 lanes with --out onto a nearly full
+// checkDisk refuses the outputs a run writes after it (--out, --paths-out,
+// --daily-out) whose file system has less free space than they will take
+// (outputSize, dailySize), adding up those that go to one file system: 1e8
+// lanes with --out onto a nearly full
 // disk ran the whole job and then failed at the write ("no space left on
 // device"), where a job of hours lost its finals. A file an output
 // replaces is not counted as free: it stays until the new one is renamed
@@ -337,6 +338,18 @@ func (o Result) checkDisk(p sim.Params) error {
 		n.files = append(n.files, fmt.Sprintf("--%s %q", f.flag, f.path))
 		n.sizes = append(n.sizes, sizeOf(p, format, f.rows, f.cols, f.flag == "paths-out"))
 	}
+	if o.DailyOut != "" {
+		if free, dev, ok := freeSpace(filepath.Dir(atomicfile.Target(o.DailyOut))); ok {
+			n := byDev[dev]
+			if n == nil {
+				n = &fsNeed{flag: "daily-out", free: free}
+				byDev[dev] = n
+				order = append(order, dev)
+			}
+			n.files = append(n.files, fmt.Sprintf("--daily-out %q", o.DailyOut))
+			n.sizes = append(n.sizes, dailySize(p))
+		}
+	}
 	for _, dev := range order {
 		n := byDev[dev]
 		var least, most uint64
@@ -359,7 +372,7 @@ func (o Result) checkDisk(p sim.Params) error {
 				verb = "need"
 			}
 			if n.estimated {
-				size = "about " + needText + " of disk space (a CSV's size estimated from a sample of its lanes)"
+				size = "about " + needText + " of disk space (a CSV's size estimated before the run)"
 			}
 			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
 				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
