@@ -371,12 +371,12 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	if head.Version < 3 && pl.hasShift() {
 		// Fields version 3 added, which the strict decoding of versions 1
 		// and 2 refused as unknown.
-		return nil, "", fmt.Errorf("malformed part: a version %d part has no shift or dev", head.Version)
+		return nil, "", fmt.Errorf("malformed part: shift and dev came with version 3, and this version %d part has them", head.Version)
 	}
 	switch {
 	case head.Version < 4 && pl.Requested != "":
 		// Version 4's field, likewise.
-		return nil, "", fmt.Errorf("malformed part: a version %d part has no requested_engine", head.Version)
+		return nil, "", fmt.Errorf("malformed part: requested_engine came with version 4, and this version %d part has it", head.Version)
 	case head.Version >= 4 && pl.Requested == "":
 		return nil, "", errors.New("malformed part: no requested_engine (the --engine its run was asked for)")
 	}

@@ -349,9 +349,9 @@ func TestReadPartErrors(t *testing.T) {
 		// versions do not.
 		{"no requested engine", forge(t, data, func(pl map[string]any) { delete(pl, "requested_engine") }), "malformed part: no requested_engine"},
 		{"empty requested engine", forge(t, data, func(pl map[string]any) { pl["requested_engine"] = "" }), "malformed part: no requested_engine"},
-		{"requested engine in version 3", forge(t, v3Data, func(pl map[string]any) { pl["requested_engine"] = "auto" }), "malformed part: a version 3 part has no requested_engine"},
-		{"shift in version 2", forge(t, v2Data, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 73.5, 0 }), "malformed part: a version 2 part has no shift or dev"},
-		{"daily shift in version 2", forge(t, v2Data, func(pl map[string]any) { pl["daily"].([]any)[1].(map[string]any)["dev"] = 0 }), "malformed part: a version 2 part has no shift or dev"},
+		{"requested engine in version 3", forge(t, v3Data, func(pl map[string]any) { pl["requested_engine"] = "auto" }), "malformed part: requested_engine came with version 4, and this version 3 part has it"},
+		{"shift in version 2", forge(t, v2Data, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 73.5, 0 }), "malformed part: shift and dev came with version 3, and this version 2 part has them"},
+		{"daily shift in version 2", forge(t, v2Data, func(pl map[string]any) { pl["daily"].([]any)[1].(map[string]any)["dev"] = 0 }), "malformed part: shift and dev came with version 3, and this version 2 part has them"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
