@@ -322,7 +322,11 @@ func (p Params) againstSD(bound, sd float64) string {
 	if math.IsInf(bound, 1) {
 		return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case grows past float64's range over %s)", sd, stepsText(p.Steps))
 	}
-	return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case, %.3g, is %.2g sds over %s; errors of opposite signs cancel in practice)", sd, bound, bound/sd, stepsText(p.Steps))
+	sds := fmt.Sprintf("%.2g sds", bound/sd)
+	if sds == "1 sds" {
+		sds = "1 sd"
+	}
+	return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case, %.3g, is %s over %s; errors of opposite signs cancel in practice)", sd, bound, sds, stepsText(p.Steps))
 }
 
 // testableAt says, where fewer steps would make the z-scores test

@@ -70,4 +70,9 @@ func TestCheck(t *testing.T) {
 	if err := Check("paths", MaxLanes, p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "paths x steps <= 268435456") {
 		t.Errorf("Check(1e6 x 1000) = %v", err)
 	}
+	// One path: "1 path x ...", where it read "1 paths".
+	p.Steps = MaxValues + 1
+	if err := Check("paths", 1, p); err == nil || !strings.Contains(err.Error(), "--paths: 1 path x 268435457 steps are too many") {
+		t.Errorf("Check(1 x %d) = %v", p.Steps, err)
+	}
 }
