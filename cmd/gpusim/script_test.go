@@ -24,6 +24,11 @@ import (
 // the CLI without a go build. gpusim-tty is gpusim with stderr taken for a
 // terminal and a progress bar that appears at once and redraws every 10ms.
 func TestMain(m *testing.M) {
+	if name := filepath.Base(os.Args[0]); name != "gpusim" && name != "gpusim-tty" {
+		// The test binary, not a gpusim it starts: those must start with
+		// the stop signals' default action, whatever this process got.
+		testenv.UnignoreStopSignals()
+	}
 	testscript.Main(m, map[string]func(){
 		"gpusim": func() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 		"gpusim-tty": func() {

@@ -148,7 +148,8 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run excee
 // NotifyContext returns a context cancelled with a *SignalError on the first
 // SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which
 // would otherwise dump the goroutines and exit 2, the status of bad input,
-// leaving temporary files) or SIGPIPE from a write to stdout or stderr
+// leaving temporary files), each unless the process was started with it
+// ignored (stopSignals), or SIGPIPE from a write to stdout or stderr
 // after the reader of the pipe is gone (gpusim bench 2>&1 | head -n 1,
 // which would otherwise end the process at once, leaving them too; a
 // SIGPIPE from another pipe, such as a child's stdin, is not a stop). It removes every output's temporary file at
@@ -165,7 +166,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
 	stopped := make(chan struct{})
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
+	signal.Notify(sigs, stopSignals()...)
 	go func() {
 		var se *SignalError
 		var first time.Time
@@ -202,6 +203,25 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 		cancel(nil)
 		close(stopped)
 	}
+}
+
+// stopSignals are the signals NotifyContext takes as a stop: SIGINT,
+// SIGTERM, SIGHUP and SIGQUIT but those the process was started with
+// ignored, and SIGPIPE. A signal a parent ignores stays ignored, as it would
+// without gpusim's handler: nohup ignores SIGHUP, and a shell SIGINT for a
+// job it starts in the background (cmd &), and signal.Notify installed a
+// handler in their place (os/signal), so that nohup gpusim run ... & was
+// stopped with exit 129 when its ssh session closed. SIGPIPE is taken
+// whatever it was, as it is about gpusim's own stdout and stderr (see
+// NotifyContext).
+func stopSignals() []os.Signal {
+	var sigs []os.Signal
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	return append(sigs, syscall.SIGPIPE)
 }
 
 // duplicateWindow is how close a second signal must follow the first to be

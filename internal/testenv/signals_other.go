@@ -1,0 +1,6 @@
+//go:build !unix
+
+package testenv
+
+// UnignoreStopSignals does nothing where signals are not inherited ignored.
+func UnignoreStopSignals() {}
