@@ -55,11 +55,7 @@ func csvSize(t *testing.T, p sim.Params, paths int) uint64 {
 // takes, so a disk with half the room the finals needed ran the whole job
 // and failed at the write.
 func TestCSVDiskTight(t *testing.T) {
-	old := freeSpace
-	defer func() { freeSpace = old }()
 	dir := t.TempDir()
-	var free uint64
-	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
 	base := sim.Default()
 	base.Lanes = 100_000
 	for _, c := range []struct {
@@ -78,19 +74,29 @@ func TestCSVDiskTight(t *testing.T) {
 	} {
 		p := base
 		c.edit(&p)
-		size := csvSize(t, p, c.paths)
 		o := Result{Out: filepath.Join(dir, "f.csv")}
 		if c.paths > 0 {
 			o = Result{PathsOut: filepath.Join(dir, "p.csv"), Paths: uint64(c.paths)}
 		}
-		free = size // room, to the byte
-		if err := o.checkDisk(p); err != nil {
-			t.Errorf("%s: %d bytes free for a CSV of %d: %v", c.name, free, size, err)
-		}
-		free = size - size/20 // 5% short
-		var pe *sim.ParamError
-		if err := o.checkDisk(p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "of disk space") {
-			t.Errorf("%s: %d bytes free for a CSV of %d: %v, want it refused", c.name, free, size, err)
-		}
+		checkRoom(t, c.name, o, p, csvSize(t, p, c.paths))
+	}
+}
+
+// checkRoom checks that o's outputs for a run of p, size bytes on disk,
+// are let through checkDisk with size bytes free and refused with 5% less.
+func checkRoom(t *testing.T, name string, o Result, p sim.Params, size uint64) {
+	t.Helper()
+	old := freeSpace
+	defer func() { freeSpace = old }()
+	var free uint64
+	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
+	free = size // room, to the byte
+	if err := o.checkDisk(p); err != nil {
+		t.Errorf("%s: %d bytes free for a file of %d: %v", name, free, size, err)
+	}
+	free = size - size/20 // 5% short
+	var pe *sim.ParamError
+	if err := o.checkDisk(p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "of disk space") {
+		t.Errorf("%s: %d bytes free for a file of %d: %v, want it refused", name, free, size, err)
 	}
 }

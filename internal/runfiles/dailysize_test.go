@@ -2,9 +2,7 @@ package runfiles
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
@@ -32,11 +30,7 @@ func dailyCSVSize(t *testing.T, p sim.Params) uint64 {
 // free ran for 4.6 s and failed at the write. Room for the file to the byte
 // runs; 5% short is refused.
 func TestDailyDiskTight(t *testing.T) {
-	old := freeSpace
-	defer func() { freeSpace = old }()
 	dir := t.TempDir()
-	var free uint64
-	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
 	base := sim.Default()
 	base.Lanes, base.Steps = 2000, 300
 	for _, c := range []struct {
@@ -52,16 +46,6 @@ func TestDailyDiskTight(t *testing.T) {
 	} {
 		p := base
 		c.edit(&p)
-		size := dailyCSVSize(t, p)
-		o := Result{DailyOut: filepath.Join(dir, "d.csv")}
-		free = size // room, to the byte
-		if err := o.checkDisk(p); err != nil {
-			t.Errorf("%s: %d bytes free for a daily CSV of %d: %v", c.name, free, size, err)
-		}
-		free = size - size/20 // 5% short
-		var pe *sim.ParamError
-		if err := o.checkDisk(p); !errors.As(err, &pe) || pe.Flag != "daily-out" || !strings.Contains(pe.Msg, "of disk space") {
-			t.Errorf("%s: %d bytes free for a daily CSV of %d: %v, want it refused", c.name, free, size, err)
-		}
+		checkRoom(t, c.name, Result{DailyOut: filepath.Join(dir, "d.csv")}, p, dailyCSVSize(t, p))
 	}
 }
