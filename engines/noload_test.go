@@ -3,11 +3,10 @@ package engines
 import (
 	"context"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -34,10 +33,5 @@ func TestCPURunLoadsNoOpenCL(t *testing.T) {
 		}
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCPURunLoadsNoOpenCL$", "-test.v")
-	cmd.Env = append(os.Environ(), "GPUSIM_ENGINES_TEST_CHILD=noload", EnvCacheDir+"="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS") {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
+	testenv.RunTest(t, "TestCPURunLoadsNoOpenCL", "GPUSIM_ENGINES_TEST_CHILD=noload", EnvCacheDir+"="+t.TempDir())
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestBenchCPULoadsNoOpenCL: bench on CPU engines alone never loads OpenCL
@@ -40,10 +40,5 @@ func TestBenchCPULoadsNoOpenCL(t *testing.T) {
 		}
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchCPULoadsNoOpenCL$", "-test.v")
-	cmd.Env = append(os.Environ(), "GPUSIM_BENCH_TEST_CHILD=noload", "GPUSIM_CACHE_DIR="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS") {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
+	testenv.RunTest(t, "TestBenchCPULoadsNoOpenCL", "GPUSIM_BENCH_TEST_CHILD=noload", "GPUSIM_CACHE_DIR="+t.TempDir())
 }

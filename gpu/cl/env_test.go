@@ -1,18 +1,16 @@
 package cl_test
 
 import (
-	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // envChild is the environment variable that makes a test binary run one
@@ -25,18 +23,7 @@ const envChild = "GPUSIM_CL_TEST_CHILD"
 // not returned after a minute (a loader held in open(2) for ever).
 func runChild(t *testing.T, test, child string, env ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.v")
-	cmd.Env = append(os.Environ(), append(env, envChild+"="+child)...)
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("child %s has not returned after a minute:\n%s", child, out)
-	}
-	if err != nil || !strings.Contains(string(out), "--- PASS") {
-		t.Fatalf("child %s (%v): %v\n%s", child, env, err, out)
-	}
-	return string(out)
+	return testenv.RunTest(t, test, append(env, envChild+"="+child)...)
 }
 
 // loadNoting is a child's check: Load succeeds, with a note that holds
