@@ -386,33 +386,35 @@ func TestDigestText(t *testing.T) {
 // the count that ran, and with none above one worker there is no fit (a
 // fit on the repeats read their noise as a parallel fraction).
 func TestScalingFitRanWorkers(t *testing.T) {
-	c := tinyConfig()
-	c.Workloads = []Workload{{1000, 4}}
-	c.Workers = []int{2, 3}
-	c.Sweep = nil
-	one := []EngineSpec{
-		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
-		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
-			MaxWorkers: func(uint64, int) int { return 1 }},
-	}
-	rep, err := Run(context.Background(), c, one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := rep.Scaling[0]
+	s := runCapped(t, []int{2, 3}, 1).Scaling[0]
 	if len(s.Points) != 3 || s.Fit != nil || !strings.Contains(s.FitNote, "every worker count ran as one") {
 		t.Errorf("one goroutine at most: %d points, fit %+v, note %q", len(s.Points), s.Fit, s.FitNote)
 	}
-	two := slices.Clone(one)
-	two[1].MaxWorkers = func(uint64, int) int { return 2 }
-	rep, err = Run(context.Background(), c, two)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s = rep.Scaling[0]
+	s = runCapped(t, []int{2, 3}, 2).Scaling[0]
 	if s.Fit == nil || s.Fit.Points != 2 {
 		t.Errorf("two goroutines at most: fit %+v (%s), want one on workers 1 and 2", s.Fit, s.FitNote)
 	}
+}
+
+// runCapped runs a tiny bench of serial and parallel, parallel scaled over
+// workers on 1000 lanes x 4 steps and starting at most most goroutines
+// there (EngineSpec.MaxWorkers), as an engine starts one a block of lanes.
+func runCapped(t *testing.T, workers []int, most int) *Report {
+	t.Helper()
+	c := tinyConfig()
+	c.Workloads = []Workload{{1000, 4}}
+	c.Workers = workers
+	c.Sweep = nil
+	specs := []EngineSpec{
+		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
+			MaxWorkers: func(uint64, int) int { return most }},
+	}
+	rep, err := Run(context.Background(), c, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 // TestScalingEfficiencyRanWorkers: efficiency is the speedup over the
@@ -421,19 +423,7 @@ func TestScalingFitRanWorkers(t *testing.T) {
 // workload that starts 2 read the speedup over 4 (where a repeat's noise
 // could also make it 124%).
 func TestScalingEfficiencyRanWorkers(t *testing.T) {
-	c := tinyConfig()
-	c.Workloads = []Workload{{1000, 4}}
-	c.Workers = []int{2, 4}
-	c.Sweep = nil
-	specs := []EngineSpec{
-		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
-		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
-			MaxWorkers: func(uint64, int) int { return 2 }},
-	}
-	rep, err := Run(context.Background(), c, specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runCapped(t, []int{2, 4}, 2)
 	for _, p := range rep.Scaling[0].Points {
 		ran := min(p.Workers, 2)
 		if want := p.Speedup / float64(ran); math.Abs(p.Efficiency-want) > 1e-12 {
