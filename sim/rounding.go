@@ -258,7 +258,8 @@ const (
 // the exact sd, the z-scores it concerns test nothing: the note gives the
 // worst case in sds (in absolute terms it compounds to numbers that say
 // little, 8.62e+119 at --persistence 0.9999999 over 2^32 steps) and, where
-// fewer steps would make them test something, such a --steps. It returns ""
+// fewer steps would bring the bound within a tenth of the sd, the most
+// such --steps (testableAt). It returns ""
 // when the parameters are well within float32's precision.
 func (p Params) PrecisionNote(lanes uint64) string {
 	m := p.Model()
@@ -329,18 +330,27 @@ func (p Params) againstSD(bound, sd float64) string {
 	return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case, %.3g, is %s over %s; errors of opposite signs cancel in practice)", sd, bound, sds, stepsText(p.Steps))
 }
 
-// testableAt says, where fewer steps would make the z-scores test
-// something again, the most steps that do (found by bisection, assuming
-// that rounding's bound grows against the sd with the steps; the count
-// named is checked itself): ", and would test something at --steps N",
-// or "".
+// testableFraction is the rounding bound, as a fraction of the exact sd,
+// up to which testableAt calls the z-scores useful: they allow for the
+// bound (ZMeanWithin), so a statistic off by less than it is not caught,
+// and a step count where the bound is just under the sd (13925 at
+// --persistence 0.9999999, 0.99 sd) catches only errors of about an sd.
+const testableFraction = 0.1
+
+// testableAt says, where fewer steps would bring rounding's worst case on
+// the mean (and so on the sd, whose bound is at most the mean's) within
+// testableFraction of the exact sd, the most steps that do (found by
+// bisection, assuming that rounding's bound grows against the sd with the
+// steps; the count named is checked itself): "; at --steps N or fewer
+// rounding's worst case is within a tenth of the sd, and the z-scores
+// would catch a mean or sd off by more than that", or "".
 func (p Params) testableAt() string {
 	ok := func(n int) bool {
 		q := p
 		q.Steps = n
 		_, sd := q.Exact(n)
 		r := q.Rounding(n)
-		return sd > 0 && !r.MeanTestsNothing(sd)
+		return sd > 0 && r.Mean <= testableFraction*sd
 	}
 	if p.Steps < 2 || !ok(1) {
 		return ""
@@ -353,7 +363,7 @@ func (p Params) testableAt() string {
 			hi = mid
 		}
 	}
-	return fmt.Sprintf(", and would test something at --steps %d", lo)
+	return fmt.Sprintf("; at --steps %d or fewer rounding's worst case is within a tenth of the sd, and the z-scores would catch a mean or sd off by more than that", lo)
 }
 
 // upTo says how far rounding can move a statistic: "by up to" the bound, or,

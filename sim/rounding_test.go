@@ -1,9 +1,10 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 	"math/big"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -417,11 +418,22 @@ func TestHistogramNote(t *testing.T) {
 }
 
 // TestPrecisionNoteActionable: where rounding's worst case swamps the sd,
-// the note gives it in sds and names a step count at which the z-scores
-// would test something (checked here against Rounding and Exact). It said
-// only "by up to 8.62e+119" at --persistence 0.9999999 over 2^32 steps,
-// true of the worst case, and nothing a user could act on.
+// the note gives it in sds and names the most steps at which that worst
+// case is within a tenth of the sd, so that the z-scores, which allow for
+// it, would catch a mean or sd off by more (checked here against Rounding
+// and Exact, at the count and one past it). It said only "by up to
+// 8.62e+119" at --persistence 0.9999999 over 2^32 steps, true of the worst
+// case, and nothing a user could act on; then "would test something at
+// --steps 13925", where the worst case is 0.99 sd and the z-scores catch
+// only errors of about an sd.
 func TestPrecisionNoteActionable(t *testing.T) {
+	const says = "or fewer rounding's worst case is within a tenth of the sd, and the z-scores would catch a mean or sd off by more than that"
+	steps := regexp.MustCompile(`at --steps ([0-9]+)`)
+	bound := func(p Params, n int) float64 { // rounding's bound on the mean in sds at n steps
+		p.Steps = n
+		_, sd := p.Exact(n)
+		return p.Rounding(n).Mean / sd
+	}
 	for _, c := range []struct {
 		persistence float64
 		steps       int
@@ -429,6 +441,7 @@ func TestPrecisionNoteActionable(t *testing.T) {
 	}{
 		{0.9999999, MaxSteps, "(its worst case, 8.62e+119, is 8.4e+115 sds over 4294967296 steps; errors of opposite signs cancel in practice)"},
 		{-0.9999999, MaxSteps, "is 4.4e+116 sds over 4294967296 steps"},
+		{0.9999999, 100000, "is 19 sds over 100000 steps"},
 		{1, MaxSteps, "(its worst case grows past float64's range over 4294967296 steps)"},
 		{-1, 10001, "(its worst case, 1.59e+03, is 3.2 sds over 10001 steps"},
 	} {
@@ -439,18 +452,24 @@ func TestPrecisionNoteActionable(t *testing.T) {
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("--persistence %g --steps %d: the note took %v", c.persistence, c.steps, d)
 		}
-		var n int
-		if i := strings.Index(note, "would test something at --steps "); i < 0 || !strings.Contains(note, c.want) {
-			t.Errorf("--persistence %g --steps %d: note %q, want one with %q and a step count", c.persistence, c.steps, note, c.want)
+		m := steps.FindStringSubmatch(note)
+		if m == nil || !strings.Contains(note, c.want) || !strings.Contains(note, says) {
+			t.Errorf("--persistence %g --steps %d: note %q, want one with %q, a step count and %q", c.persistence, c.steps, note, c.want, says)
+		}
+		if m == nil {
 			continue
-		} else if _, err := fmt.Sscanf(note[i:], "would test something at --steps %d", &n); err != nil {
-			t.Fatalf("note %q: %v", note, err)
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil || !(n >= 1 && n < p.Steps) {
+			t.Fatalf("note %q: step count %q", note, m[1])
+		}
+		if at, past := bound(p, n), bound(p, n+1); !(at <= 0.1) || !(past > 0.1) {
+			t.Errorf("--persistence %g: rounding's bound on the mean is %.3g sds at the note's --steps %d and %.3g at %d, want at most 0.1 and then more", c.persistence, at, n, past, n+1)
 		}
 		q := p
 		q.Steps = n
-		_, sd := q.Exact(n)
-		if r := q.Rounding(n); !(n >= 1 && n < p.Steps) || r.Mean >= sd || strings.Contains(q.PrecisionNote(1000), "nothing") {
-			t.Errorf("--persistence %g: at the note's --steps %d the bounds %+v reach the sd %g", c.persistence, n, r, sd)
+		if q.PrecisionNote(1000) != "" && strings.Contains(q.PrecisionNote(1000), "nothing") {
+			t.Errorf("--persistence %g --steps %d: %q", c.persistence, n, q.PrecisionNote(1000))
 		}
 	}
 }
