@@ -353,7 +353,7 @@ var wantValue = map[string]string{
 	"anchor":      "want a number such as 72 or -3.5 (" + validRange("anchor") + ")",
 	"persistence": "want a number such as 0.5 (" + validRange("persistence") + "; |persistence| >= 1 grows with the steps)",
 	"sigma":       "want a number such as 5 or 0.25 (" + validRange("sigma") + ")",
-	"timeout":     "want a duration such as 30s, 5m or 1h30m, 0 for none (at most 2562047h)",
+	"timeout":     "want a duration such as 30s, 5m or 1h30m (valid range 0..2562047h, 0 for none)",
 }
 
 // validRange is a float flag's valid range as sim.Params.ValidateRanges

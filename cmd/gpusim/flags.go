@@ -80,25 +80,58 @@ func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
 
 // floatValue is a model parameter's flag: a number as Go reads one (75,
 // -3.5, 1e-3, 1_000.5, inf and nan, which the parameter checks refuse by
-// name), and hexadecimal as the count flags take it: 0x10 is 16, and a
-// hexadecimal float such as 0x1.4p2 (5) gives exact float bits.
+// name), hexadecimal as the count flags take it (0x10 is 16, and a
+// hexadecimal float such as 0x1.4p2, 5, gives exact float bits), and the
+// count flags' power form, exactly and then rounded once to float64
+// (2^126, -2^126, 2^-24; count.Power), as the help writes --start's range.
+// A number past float64's range (1e400, 2^2000) is refused as out of the
+// flag's range.
 type floatValue struct {
 	name string // for the error, which wantValue words
 	v    float64
 }
 
 func (f *floatValue) Set(s string) error {
-	s = strings.TrimSpace(s) // as countValue
+	v, err := parseFloat(strings.TrimSpace(s)) // spaces around as countValue
+	switch {
+	case errors.Is(err, errFloatRange):
+		return fmt.Errorf("is out of range (%s)", validRange(f.name))
+	case err != nil:
+		return errors.New(wantValue[f.name])
+	}
+	f.v = v
+	return nil
+}
+
+// errFloatRange is a number beyond float64's range.
+var errFloatRange = errors.New("beyond float64's range")
+
+// parseFloat reads a float flag's value (see floatValue): the power form
+// exactly, rounded once; else strconv.ParseFloat, with a whole hexadecimal
+// number given the exponent it wants. Errors are errFloatRange or a form
+// error.
+func parseFloat(s string) (float64, error) {
+	if r, ok, err := count.Power(s); ok {
+		if errors.Is(err, count.ErrOverflow) {
+			return 0, errFloatRange
+		} else if err != nil {
+			return 0, err
+		}
+		v, _ := r.Float64()
+		if math.IsInf(v, 0) {
+			return 0, errFloatRange
+		}
+		return v, nil
+	}
 	h := strings.TrimLeft(s, "+-")
 	if len(h) > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X') && !strings.ContainsAny(h, "pP") {
 		s += "p0" // a whole hexadecimal number, which ParseFloat wants with an exponent
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return errors.New(wantValue[f.name])
+	if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
+		return 0, errFloatRange
 	}
-	f.v = v
-	return nil
+	return v, err
 }
 
 func (f *floatValue) String() string {
@@ -118,16 +151,34 @@ func getFloat(c *cli.Context, name string) float64 { return c.Generic(name).(*fl
 
 // durationValue is a duration flag (--timeout) as Go reads one (30s, 5m,
 // 1h30m), spaces around it ignored as around every number gpusim reads
-// (--timeout ' 10s' was refused where --lanes ' 5e6' was not).
+// (--timeout ' 10s' was refused where --lanes ' 5e6' was not), within
+// [0, maxTimeout].
 type durationValue struct{ d time.Duration }
+
+// maxTimeout is the most --timeout takes, a whole number of hours under
+// time.Duration's largest (2562047h47m16.854775807s), so that the range
+// the errors state can be typed back: 2562047h and nothing past it.
+const maxTimeout = 2562047 * time.Hour
 
 func (v *durationValue) Set(s string) error {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
-	if err != nil {
+	switch {
+	case err != nil:
 		return errors.New(wantValue["timeout"])
+	case d < 0 || d > maxTimeout:
+		return fmt.Errorf("%v is out of range (valid range 0..%s, 0 for none)", d, durationText(maxTimeout))
 	}
 	v.d = d
 	return nil
+}
+
+// durationText is d as a whole number of hours where it is one (2562047h,
+// not Go's 2562047h0m0s), else as Go writes it.
+func durationText(d time.Duration) string {
+	if d%time.Hour == 0 && d != 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
 }
 
 func (v *durationValue) String() string {

@@ -37,8 +37,9 @@ func runCommand() *cli.Command {
 			"   t' = Normal(anchor + persistence * (t - anchor), sigma)\n" +
 			"A lane's final temperature depends only on --seed, its lane number and the model,\n" +
 			"so every engine prints the same digest for the same job.\n\n" +
-			"Counts are written 5000000, 5_000_000, 5e6, 5M, 2^28 or 0xdeadbeef (010 is ten);\n" +
-			"numbers 75, -3.5, 1e-3, 0x10 or 0x1.4p2.\n\n" +
+			"Counts are written 5000000, 5_000_000, 5e6, 5M, 0xdeadbeef (010 is ten) or as exact\n" +
+			"powers 2^28, 2^64-1, 2^32+1; numbers 75, -3.5, 1e-3, 0x10, 0x1.4p2 or 2^126, -2^-24.\n" +
+			"Every range below is typed as written: 1..2^64-1 takes 2^64-1, not 2^64.\n\n" +
 			"Engines:" + engineHelp(),
 		Flags: []cli.Flag{
 			countFlag("lanes", d.Lanes, 1, math.MaxUint64, "`N` independent runs"),
@@ -123,9 +124,6 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	var err error
 	if o.format, err = checkFormat(c, "text", "json"); err != nil {
 		return nil, err
-	}
-	if o.timeout < 0 {
-		return nil, paramErr("timeout", "must be at least 0 (0 means no limit), got %v", o.timeout)
 	}
 	if err := o.readEngine(c); err != nil {
 		return nil, err

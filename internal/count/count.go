@@ -3,20 +3,23 @@ package count
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"math/bits"
 	"strconv"
 	"strings"
 )
 
 // Forms is how a count may be written, for messages.
-const Forms = "5000000, 5_000_000, 5e6, 2.5M, 2^28 or 0x4c4b40"
+const Forms = "5000000, 5_000_000, 5e6, 2.5M, 2^28, 2^64-1 or 0x4c4b40"
 
 // ErrForm says a string is not a count in any form; ErrOverflow that it is
-// one but above 2^64-1; ErrFraction that it is a number but not whole.
+// one but above 2^64-1; ErrFraction that it is a number but not whole;
+// ErrNegative that it is a number below 0.
 var (
 	ErrForm     = errors.New("want a whole number such as " + Forms)
 	ErrOverflow = errors.New("is too large for 64 bits")
 	ErrFraction = errors.New("is not a whole number")
+	ErrNegative = errors.New("is below 0")
 )
 
 // suffixes are the decimal (SI) multipliers a count may end with.
@@ -27,24 +30,50 @@ var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
 //	5000000  5_000_000  010       decimal; a leading zero is not octal (010 is 10)
 //	5e6  2.5e6  10.0  1E3         e-notation and decimals that are whole numbers
 //	5M  2.5M  500k  1G  2T        k/K = 1e3, M = 1e6, G = 1e9, T = 1e12
-//	2^28                          a power, base and exponent decimal
+//	2^28  2^64-1  2^32+1  10^6    the power form (Power) that is a whole number
 //	0x4c4b40  0xdead_beef  0XFF   hexadecimal (as a seed is often written)
 //
-// Errors are ErrForm, ErrOverflow or ErrFraction.
+// Any form may take a leading + (+5 is 5, as a float flag reads it); a
+// leading - is ErrNegative unless the number is zero (-0 is 0). The power
+// form is what gpusim's help writes for the ends of ranges (1..2^64-1), so
+// that each end can be typed as written.
+//
+// Errors are ErrForm, ErrOverflow, ErrFraction or ErrNegative.
 func Parse(s string) (uint64, error) {
+	if r, ok, err := Power(s); ok {
+		switch {
+		case err != nil:
+			return 0, err
+		case r.Sign() < 0:
+			return 0, ErrNegative
+		case !r.IsInt():
+			return 0, ErrFraction
+		case !r.Num().IsUint64():
+			return 0, ErrOverflow
+		}
+		return r.Num().Uint64(), nil
+	}
+	neg := false
+	switch {
+	case strings.HasPrefix(s, "-"):
+		neg, s = true, s[1:]
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	}
+	n, err := unsigned(s)
+	if neg && !errors.Is(err, ErrForm) && (err != nil || n != 0) {
+		return 0, ErrNegative
+	}
+	return n, err
+}
+
+// unsigned is Parse without a sign, for the forms other than the power.
+func unsigned(s string) (uint64, error) {
+	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+		return 0, ErrForm // a second sign
+	}
 	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
 		return hex(s[2:])
-	}
-	if b, e, ok := strings.Cut(s, "^"); ok {
-		base, err := digits(b)
-		if err != nil {
-			return 0, err
-		}
-		exp, err := digits(e)
-		if err != nil {
-			return 0, err
-		}
-		return pow(base, exp)
 	}
 	shift := 0
 	if n := len(s); n > 0 {
@@ -147,18 +176,6 @@ func hex(s string) (uint64, error) {
 	return n, nil
 }
 
-// digits parses a plain decimal (underscores allowed) for the power form.
-func digits(s string) (uint64, error) {
-	if s == "" || !isDigits(s, true) {
-		return 0, ErrForm
-	}
-	n, err := strconv.ParseUint(strings.ReplaceAll(s, "_", ""), 10, 64)
-	if err != nil {
-		return 0, ErrOverflow
-	}
-	return n, nil
-}
-
 // pow is b^e, or ErrOverflow above 2^64-1.
 func pow(b, e uint64) (uint64, error) {
 	r := uint64(1)
@@ -174,6 +191,77 @@ func pow(b, e uint64) (uint64, error) {
 	}
 	return r, nil
 }
+
+// Power reads the power form, exactly: s is
+//
+//	[+-]B^[+-]E[(+|-)K]     B, E and K decimal (underscores between digits)
+//
+// the value sign B^E, plus or minus K: 2^64-1 is 18446744073709551615,
+// -2^126 is -(2^126), 2^-24 is 1/16777216, -2^3+1 is -7, and 0^0 is 1. ok
+// says whether s has the power form's ^ at all; then err is ErrForm for a
+// malformed one (or 0 to a negative power), and ErrOverflow where the
+// power B^E is beyond 2^1100 in magnitude, past any count or float64. A power
+// below 2^-1100 in magnitude, too small to round any sum differently from
+// a positive number of that size, is taken as 2^-1100. Both the count
+// flags (through Parse) and the float flags of gpusim read it.
+func Power(s string) (r *big.Rat, ok bool, err error) {
+	if !strings.Contains(s, "^") {
+		return nil, false, nil
+	}
+	neg := strings.HasPrefix(s, "-")
+	b, rest, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+"), "^")
+	e, k, op := rest, "0", byte('+')
+	if i := strings.IndexAny(rest[min(1, len(rest)):], "+-"); i >= 0 {
+		i++ // past the exponent's own sign
+		e, k, op = rest[:i], rest[i+1:], rest[i]
+	}
+	negExp := strings.HasPrefix(e, "-")
+	if negExp || strings.HasPrefix(e, "+") {
+		e = e[1:]
+	}
+	var base, exp, term big.Int
+	for _, f := range []struct {
+		s string
+		n *big.Int
+	}{{b, &base}, {e, &exp}, {k, &term}} {
+		if f.s == "" || !isDigits(f.s, true) {
+			return nil, true, ErrForm
+		}
+		f.n.SetString(strings.ReplaceAll(f.s, "_", ""), 10)
+	}
+	p := new(big.Rat)
+	switch {
+	case base.Sign() == 0 && exp.Sign() == 0, base.Cmp(big.NewInt(1)) == 0:
+		p.SetInt64(1)
+	case base.Sign() == 0 && negExp:
+		return nil, true, ErrForm // 1/0
+	case base.Sign() == 0:
+		p.SetInt64(0)
+	case exp.BitLen() > 32 || (int64(base.BitLen())-1)*exp.Int64() > powerBits:
+		// |B^E| >= 2^((bits of B - 1) E): not computed, as it may be huge.
+		if !negExp {
+			return nil, true, ErrOverflow
+		}
+		p.SetFrac(big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), powerBits))
+	default:
+		p.SetInt(new(big.Int).Exp(&base, &exp, nil))
+		if negExp {
+			p.Inv(p)
+		}
+	}
+	if neg {
+		p.Neg(p)
+	}
+	if op == '-' {
+		term.Neg(&term)
+	}
+	return p.Add(p, new(big.Rat).SetInt(&term)), true, nil
+}
+
+// powerBits bounds the powers Power computes, 2^powerBits in magnitude:
+// past float64's largest (2^1024) and under its least subnormal (2^-1074)
+// with room.
+const powerBits = 1100
 
 // RangeError is a count outside its flag's range.
 type RangeError struct {

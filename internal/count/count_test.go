@@ -3,6 +3,7 @@ package count
 import (
 	"errors"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,13 @@ func TestParse(t *testing.T) {
 		"0e99999": 0, "0e9999999": 0, "0.00e-9999999": 0, "0_0e+12345678": 0, "00000000000000000000000001": 1,
 		"0x10": 16, "0X4C4B40": 5e6, "0xdead_beef": 0xdeadbeef, "0xffffffffffffffff": math.MaxUint64, "0x0": 0,
 		"0x00000000000000000001": 1,
+		// The power form plus or minus a term, as the help writes the
+		// ends of ranges: exact at 2^64-1, though 2^64 overflows.
+		"2^64-1": math.MaxUint64, "2^32+1": 1<<32 + 1, "2^32-0": 1 << 32, "10^19-1": 1e19 - 1, "2^0-1": 0,
+		"2^1_0+1_000": 2024, "2^66-55340232221128654849": math.MaxUint64, "0^0": 1, "0^99999999999999999999": 0,
+		"1^99999999999999999999+1": 2, "18446744073709551616^0": 1, "18446744073709551616^1-1": math.MaxUint64,
+		// A sign: + as a float flag takes it; -0 is 0.
+		"+5": 5, "+0x10": 16, "+2^64-1": math.MaxUint64, "-0": 0, "-0e5": 0, "-0x0": 0, "-2^0+1": 0, "2^+1": 2, "1^-5": 1, "-0^5": 0,
 	} {
 		if got, err := Parse(s); err != nil || got != want {
 			t.Errorf("Parse(%q) = %d, %v; want %d", s, got, err, want)
@@ -27,13 +35,16 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for s, want := range map[string]error{
-		"": ErrForm, "-1": ErrForm, "+1": ErrForm, "1_": ErrForm, "_1": ErrForm, "1__0": ErrForm,
+		"": ErrForm, "-": ErrForm, "+": ErrForm, "++1": ErrForm, "+-1": ErrForm, "--1": ErrForm, "-+1": ErrForm, "1_": ErrForm, "_1": ErrForm, "1__0": ErrForm,
 		"0x": ErrForm, "0xg": ErrForm, "0x_1": ErrForm, "0x1_": ErrForm, "0x1__0": ErrForm, "0x-1": ErrForm,
 		"0x1p4": ErrForm, "x10": ErrForm, "00x10": ErrForm, "0x1k": ErrForm, "1e": ErrForm, "e5": ErrForm, ".": ErrForm, "5m": ErrForm, "5MM": ErrForm,
-		"1.5.0": ErrForm, " 1": ErrForm, "2^": ErrForm, "^2": ErrForm, "2^-1": ErrForm, "1e1.5": ErrForm,
+		"1.5.0": ErrForm, " 1": ErrForm, "2^": ErrForm, "^2": ErrForm, "1e1.5": ErrForm,
 		"nan": ErrForm, "inf": ErrForm, "5 M": ErrForm,
 		"2.5": ErrFraction, "1e-1": ErrFraction, "1.5k5": ErrForm, "0.0001k": ErrFraction,
 		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
+		"2^64-": ErrForm, "2^64+": ErrForm, "2^64-1-1": ErrForm, "2^64-1e0": ErrForm, "2^64-0x1": ErrForm, "2^64--1": ErrForm,
+		"2^64+0": ErrOverflow, "2^64-0": ErrOverflow, "2^63+2^63": ErrForm, "2^99999999999999999999-1": ErrOverflow, "3^41-1": ErrOverflow,
+		"-1": ErrNegative, "-5e6": ErrNegative, "-0.5": ErrNegative, "-2^64": ErrNegative, "-0x10": ErrNegative, "2^3-9": ErrNegative, "0^1-1": ErrNegative, "-2^0-1": ErrNegative, "2^-1": ErrFraction, "2^-99999999999": ErrFraction, "0^-1": ErrForm, "2^1-+1": ErrForm, "2^^1": ErrForm, "^": ErrForm, "2^1_": ErrForm, "-2^2000": ErrOverflow, "-x": ErrForm,
 		"1e9999999": ErrOverflow, "1e-9999999": ErrFraction, "1e99999x9": ErrForm, "0x1_0000_0000_0000_0000": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
 	} {
 		if got, err := Parse(s); !errors.Is(err, want) {
@@ -81,4 +92,31 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) = %d, which does not round-trip: %d, %v", s, n, back, err)
 		}
 	})
+}
+
+// TestPower: the power form's exact values, which the float flags round
+// once: negative exponents, a sign on the power, and powers too small to
+// matter beside a term (taken as 2^-1100).
+func TestPower(t *testing.T) {
+	tiny := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), 1100))
+	for _, c := range []struct {
+		s, want string
+		tiny    bool // want plus tiny
+	}{
+		{"2^126", "85070591730234615865843651857942052864", false}, {"-2^126", "-85070591730234615865843651857942052864", false},
+		{"2^-24", "1/16777216", false}, {"-2^-1", "-1/2", false}, {"+2^3+1", "9", false}, {"-2^3+1", "-7", false},
+		{"10^-2", "1/100", false}, {"0^0", "1", false}, {"1^-99999999999", "1", false}, {"2^64-1", "18446744073709551615", false},
+		{"2^-99999999999+3", "3", true}, {"2^-99999999999", "0", true},
+	} {
+		w, _ := new(big.Rat).SetString(c.want)
+		if c.tiny {
+			w.Add(w, tiny)
+		}
+		if r, ok, err := Power(c.s); !ok || err != nil || r.Cmp(w) != 0 {
+			t.Errorf("Power(%q) = %v, %v, %v; want %v", c.s, r, ok, err, w)
+		}
+	}
+	if _, ok, _ := Power("2.5e6"); ok {
+		t.Error("Power(2.5e6): ok, want not the power form")
+	}
 }

@@ -1,4 +1,6 @@
 // Package count is the one grammar of every whole-number flag of gpusim
 // (--lanes, --steps, --seed, --workers, bench's lists, ...): decimal, never
-// octal, with underscores, e-notation, powers and k/M/G/T suffixes.
+// octal, with underscores, e-notation, exact powers plus or minus a term
+// (2^64-1) and k/M/G/T suffixes; and the power form (Power) that the float
+// flags read too.
 package count

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"maps"
+	"math"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gpusim/gpusim/internal/count"
+)
+
+// rangeKind reads and steps the values of one kind of flag: counts (and
+// lists of them), floats or durations.
+type rangeKind struct {
+	name string
+	// parse reads a value as the flag does, as a float64 for comparing ends
+	// (exact for the counts and durations the help writes).
+	parse func(string) (float64, error)
+	// past is the text of the next value below lo (down) or above v.
+	past func(v string, down bool) string
+}
+
+var (
+	countKind = rangeKind{"count", func(s string) (float64, error) {
+		n, err := count.Parse(s)
+		return float64(n), err
+	}, func(v string, down bool) string {
+		n, _ := count.Parse(v)
+		switch {
+		case down && n == 0:
+			return "-1"
+		case down:
+			return strconv.FormatUint(n-1, 10)
+		case n == math.MaxUint64:
+			return "2^64"
+		}
+		return strconv.FormatUint(n+1, 10)
+	}}
+	floatKind = rangeKind{"float", parseFloat, func(v string, down bool) string {
+		f, _ := parseFloat(v)
+		if down {
+			return strconv.FormatFloat(math.Nextafter(f, math.Inf(-1)), 'g', -1, 64)
+		}
+		return strconv.FormatFloat(math.Nextafter(f, math.Inf(1)), 'g', -1, 64)
+	}}
+	durationKind = rangeKind{"duration", func(s string) (float64, error) {
+		d, err := time.ParseDuration(s)
+		return float64(d), err
+	}, func(v string, down bool) string {
+		d, _ := time.ParseDuration(v)
+		if down {
+			return (d - 1).String()
+		}
+		return (d + 1).String()
+	}}
+)
+
+// flagKind is the kind of f's values, or false for a flag without a range
+// (a name, a path, a switch).
+func flagKind(f cli.Flag) (rangeKind, bool) {
+	switch f := f.(type) {
+	case *cli.GenericFlag:
+		switch v := f.Value.(type) {
+		case *countValue:
+			return countKind, v.oneOf == ""
+		case *floatValue:
+			return floatKind, true
+		case *durationValue:
+			return durationKind, true
+		}
+	case *cli.StringFlag:
+		// bench's lists of counts: "(each 1..1024)".
+		return countKind, strings.Contains(f.Usage, "(each ")
+	}
+	return rangeKind{}, false
+}
+
+// A range as written: lo..hi, or |X| <= hi (and = another spelling of hi).
+var (
+	reDots   = regexp.MustCompile(`(?:^|[\s(])(-?[0-9+][^\s,;()]*?)\.\.([^\s,;()]+)`)
+	reAbs    = regexp.MustCompile(`\|[A-Z]+\| <= ([^\s,;()]+)(?: = ([^\s,;()]+))?`)
+	reErrRng = regexp.MustCompile(`valid range (-?[^\s,;()]+?)\.\.([^\s,;()]+)`)
+)
+
+// writtenRange is one range a help line or an error message writes: its
+// ends as written (each may have a second spelling, such as 2^126 =
+// 8.507059173023462e+37), and where it was written, for messages.
+type writtenRange struct {
+	lo, hi []string
+	where  string
+}
+
+// rangesIn finds the ranges text writes.
+func rangesIn(text, where string) []writtenRange {
+	var rs []writtenRange
+	for _, m := range reDots.FindAllStringSubmatch(text, -1) {
+		rs = append(rs, writtenRange{[]string{m[1]}, []string{m[2]}, where})
+	}
+	for _, m := range reAbs.FindAllStringSubmatch(text, -1) {
+		r := writtenRange{[]string{"-" + m[1]}, []string{m[1]}, where}
+		if m[2] != "" {
+			r.lo, r.hi = append(r.lo, "-"+m[2]), append(r.hi, m[2])
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// rangeJob is a small job (of run or bench, the commands whose flags have
+// ranges; another command's flags alone) whose every flag but the one tested is at a
+// value that lets each end of the tested flag's range through: no steps,
+// so that --anchor and --persistence at float32's largest stay within
+// 2^126, and everything 0 so that --start at 2^126 does. The runs start
+// cancelled: only the checks before any work are reached. A switch set
+// to "" in a flag's changes is left out.
+func rangeJob(cmd, flag, dir string) []string {
+	job := map[string]map[string]string{
+		"run": {"lanes": "1", "steps": "0", "engine": "serial", "start": "0", "anchor": "0", "persistence": "0", "sigma": "0", "quiet": "true"},
+		"bench": {"lanes": "1", "steps": "1", "engines": "serial", "baseline": "none", "reps": "1", "warmup": "0",
+			"no-sweep": "true", "no-scaling": "true", "quiet": "true"},
+	}[cmd]
+	changes := map[string]map[string]string{
+		"run/workers":       {"engine": "parallel"},
+		"run/paths":         {"lanes": "1e6", "paths-out": filepath.Join(dir, "paths.npy")},
+		"bench/sweep":       {"no-sweep": ""},
+		"bench/sweep-steps": {"no-sweep": ""},
+		"bench/sweep-reps":  {"no-sweep": ""},
+		"bench/workers":     {"no-scaling": ""},
+	}[cmd+"/"+flag]
+	maps.Copy(job, changes)
+	delete(job, flag)
+	args := []string{cmd}
+	for _, name := range slices.Sorted(maps.Keys(job)) {
+		switch v := job[name]; v {
+		case "":
+		case "true":
+			args = append(args, "--"+name)
+		default:
+			args = append(args, "--"+name, v)
+		}
+	}
+	return args
+}
+
+// TestRangesTypeBack: every range the help of a command writes for a flag,
+// and every range the flag's errors write, can be typed into the flag as
+// written: each end (in each spelling: 2^126 and 8.507059173023462e+37) is
+// accepted, the next value past it is refused with exit 2 and an error
+// that writes the same range, and that range's ends are accepted too. The
+// help wrote 1..2^64-1 and |T| <= 2^126, which --lanes and --start
+// refused as malformed.
+func TestRangesTypeBack(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	try := func(cmd, flag, value string) (int, string) {
+		args := append(rangeJob(cmd, flag, dir), "--"+flag, value)
+		code, _, stderr := run(cancelled, args...)
+		return code, stderr
+	}
+	app := newApp(strings.NewReader(""), nil, nil)
+	checked := 0
+	for _, cmd := range app.Commands {
+		_, help, _ := run(context.Background(), cmd.Name, "--help")
+		if cmd.Name == "run" {
+			checkExamples(t, help, try)
+		}
+		_, help, _ = strings.Cut(help, "\nOPTIONS:") // not the description's --lanes
+		for _, f := range cmd.Flags {
+			kind, ok := flagKind(f)
+			if !ok {
+				continue
+			}
+			flag := f.Names()[0]
+			line := regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(flag) + `\b.*$`).FindString(help)
+			if line == "" {
+				t.Errorf("%s --help has no line for --%s", cmd.Name, flag)
+				continue
+			}
+			ranges := rangesIn(line, cmd.Name+" --help")
+			if code, stderr := try(cmd.Name, flag, "x"); code == exitUsage {
+				ranges = append(ranges, rangesIn(stderr, "the error for x")...)
+			}
+			if len(ranges) == 0 {
+				t.Errorf("%s --%s (%s): no range in its help or its error for x", cmd.Name, flag, kind.name)
+			}
+			for _, r := range ranges {
+				checked++
+				checkRange(t, cmd.Name, flag, kind, r, try)
+			}
+		}
+	}
+	if checked < 15 {
+		t.Errorf("%d ranges checked, want every flag's of run and bench", checked)
+	}
+}
+
+// checkRange types r's ends into the flag and the values past them.
+func checkRange(t *testing.T, cmd, flag string, kind rangeKind, r writtenRange, try func(cmd, flag, value string) (int, string)) {
+	t.Helper()
+	prefix := "gpusim: error: --" + flag + ":"
+	ends := [2]float64{}
+	for i, spellings := range [][]string{r.lo, r.hi} {
+		for j, s := range spellings {
+			v, err := kind.parse(s)
+			if err != nil {
+				t.Errorf("%s --%s: %s writes the end %q, which the flag reads as %v", cmd, flag, r.where, s, err)
+				return
+			}
+			if j == 0 {
+				ends[i] = v
+			} else if v != ends[i] {
+				t.Errorf("%s --%s: %s writes %q = %q, which read as %v and %v", cmd, flag, r.where, spellings[0], s, ends[i], v)
+			}
+			if code, stderr := try(cmd, flag, s); code == exitUsage {
+				t.Errorf("%s --%s %s: refused, an end of the range %s writes: %s", cmd, flag, s, r.where, stderr)
+			}
+		}
+	}
+	for i, spellings := range [][]string{r.lo, r.hi} {
+		past := kind.past(spellings[0], i == 0)
+		code, stderr := try(cmd, flag, past)
+		if code != exitUsage || !strings.HasPrefix(stderr, prefix) {
+			t.Errorf("%s --%s %s, just past %s's %s: exit %d, %q; want exit 2 and %q", cmd, flag, past, r.where, spellings[0], code, stderr, prefix)
+			continue
+		}
+		m := reErrRng.FindStringSubmatch(stderr)
+		if m == nil {
+			t.Errorf("%s --%s %s: the error writes no range: %s", cmd, flag, past, stderr)
+			continue
+		}
+		for k, s := range m[1:] {
+			v, err := kind.parse(s)
+			if err != nil || v != []float64{ends[0], ends[1]}[k] {
+				t.Errorf("%s --%s %s: the error writes the end %q (read %v, %v), %s writes %v..%v: %s", cmd, flag, past, s, v, err, r.where, ends[0], ends[1], stderr)
+			}
+			if code, stderr := try(cmd, flag, s); code == exitUsage {
+				t.Errorf("%s --%s %s: refused, an end of the range its error writes: %s", cmd, flag, s, stderr)
+			}
+		}
+	}
+}
+
+// checkExamples types the forms run --help says counts and numbers are
+// written in into --seed (whose range is every count) and --start.
+func checkExamples(t *testing.T, help string, try func(cmd, flag, value string) (int, string)) {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)Counts are written (.*?); numbers (.*?)\.\n`).FindStringSubmatch(help)
+	if m == nil {
+		t.Errorf("run --help says nothing of how counts and numbers are written:\n%s", help)
+		return
+	}
+	number := regexp.MustCompile(`[-+]?[0-9][0-9A-Za-z_.^+-]*`)
+	for i, flag := range []string{"seed", "start"} {
+		examples := number.FindAllString(m[i+1], -1)
+		if len(examples) < 5 {
+			t.Errorf("run --help: %d examples in %q", len(examples), m[i+1])
+		}
+		for _, e := range examples {
+			if code, stderr := try("run", flag, e); code == exitUsage {
+				t.Errorf("run --%s %s, a form run --help gives: %s", flag, e, stderr)
+			}
+		}
+	}
+}
