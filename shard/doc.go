@@ -24,7 +24,8 @@
 //	math          the stream's math mode: "exact" or "fast" (sim.Result.Math)
 //	lanes         {first, count}: the part holds lanes [first, first+count)
 //	shard         {index, count}: the --shard that made it, if any (for people)
-//	engine        the engine that ran; device, the device or CPU configuration
+//	engine        the engine that ran (one that runs: serial, parallel,
+//	              simd, opencl); device, the device or CPU configuration
 //	requested_engine  the engine the run was asked for (gpusim run --engine:
 //	              auto, or an engine's name; Part.Requested)
 //	wall_seconds  the run's wall time
@@ -73,6 +74,14 @@
 // and summed the payload's compact text; its Math is empty, and Merge
 // refuses to mix it with parts that record a mode. A newer version is
 // refused as such.
+//
+// A part's engine and requested_engine are each one name: only a merge's
+// report joins several with + (auto+serial), so ParsePart refuses a part
+// whose engine is empty or either field holds a +. Which names are
+// engines the registry (package engines) knows: ReadParts, given them as
+// Names, refuses a part with any other ("banana", "unknown", which is only
+// a merge's word for parts of versions 1 to 3), naming the file and the
+// field.
 //
 // ReadPart refuses anything but an intact part of a valid job; Merge refuses
 // parts of different jobs or math modes and parts that do not cover the

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,9 @@ func (p *Part) Marshal() ([]byte, error) {
 	}
 	if p.Requested == "" {
 		return nil, errors.New("part has no requested engine (the --engine its run was asked for)")
+	}
+	if p.Engine == "" {
+		return nil, errors.New("part has no engine (the engine that ran)")
 	}
 	pl := partPayload{
 		Params: encodeParams(p.Params), Math: p.Math, Lanes: partLanes{u64(p.First), u64(p.Count)},
@@ -373,6 +377,9 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		// and 2 refused as unknown.
 		return nil, "", fmt.Errorf("malformed part: shift and dev came with version 3, and this version %d part has them", head.Version)
 	}
+	if err := engineForm(&pl); err != nil {
+		return nil, "", err
+	}
 	switch {
 	case head.Version < 4 && pl.Requested != "":
 		// Version 4's field, likewise.
@@ -412,6 +419,44 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		return nil, "", fmt.Errorf("checksum mismatch (file says %s, content is %s): the part was changed or damaged after it was written", f.Checksum, got)
 	}
 	return &pl, f.Checksum, nil
+}
+
+// engineForm refuses a part's engine fields in a form no run writes: no
+// engine, or a name joined with "+" in either (a merge's report joins the
+// engines of its parts so, "auto+serial"; a part is one run's, of one
+// engine asked for one). Which names are engines ReadParts checks, with
+// the Names the registry gives.
+func engineForm(pl *partPayload) error {
+	switch {
+	case pl.Engine == "":
+		return errors.New("malformed part: no engine (the engine that ran)")
+	case strings.Contains(pl.Engine, "+"):
+		return fmt.Errorf("malformed part: engine %q names several engines; a part is one run's, and only a merge's report joins them with +", pl.Engine)
+	case strings.Contains(pl.Requested, "+"):
+		return fmt.Errorf("malformed part: requested_engine %q names several engines; a part is one run's, and only a merge's report joins them with +", pl.Requested)
+	}
+	return nil
+}
+
+// Names are the engine names a part may record, which the registry
+// (package engines) knows and this package does not: Engines, those that
+// run, for a part's engine; Requested, what gpusim run --engine takes
+// (those and auto), for its requested_engine.
+type Names struct {
+	Engines, Requested []string
+}
+
+// check refuses a part whose engine or requested_engine (recorded from
+// version 4) is not one of n's: a name no gpusim run writes ("banana"),
+// which a merge would report as the job's engine.
+func (n Names) check(p *Part) error {
+	if !slices.Contains(n.Engines, p.Engine) {
+		return fmt.Errorf("malformed part: engine %q is not an engine of this gpusim (valid: %s)", p.Engine, strings.Join(n.Engines, ", "))
+	}
+	if p.Requested != "" && !slices.Contains(n.Requested, p.Requested) {
+		return fmt.Errorf("malformed part: requested_engine %q is not an --engine of this gpusim (valid: %s)", p.Requested, strings.Join(n.Requested, ", "))
+	}
+	return nil
 }
 
 // decodeDaily decodes p's per-step summaries.
@@ -459,12 +504,18 @@ func strictDecode(data []byte, v any) error {
 }
 
 // ReadParts reads every file, and fails naming every file that is not an
-// intact part (a pattern the shell matched to no file is said to be one).
-func ReadParts(files []string) ([]*Part, error) {
+// intact part (a pattern the shell matched to no file is said to be one)
+// or whose engine or requested_engine is not one of names'.
+func ReadParts(files []string, names Names) ([]*Part, error) {
 	var parts []*Part
 	var bad []string
 	for _, f := range files {
 		p, err := ReadPart(f)
+		if err == nil {
+			if err = names.check(p); err != nil {
+				err = fmt.Errorf("%s: %w", f, err)
+			}
+		}
 		if err != nil {
 			msg := err.Error()
 			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {

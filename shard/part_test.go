@@ -371,6 +371,67 @@ func TestReadPartErrors(t *testing.T) {
 	}
 }
 
+// TestReadPartsEngineNames: a part's engine and requested_engine must be
+// names a run writes: an engine that runs, and what --engine takes (the
+// registry's names, which ReadParts is given); a merge reported "banana"
+// as the job's engine. A name joined with + (as a merge's report writes
+// several) is no part's, an empty engine none either. Parts of versions 1
+// to 3, which have no requested_engine, and requested auto still read.
+func TestReadPartsEngineNames(t *testing.T) {
+	names := shard.Names{Engines: []string{"serial", "simd"}, Requested: []string{"serial", "simd", "auto"}}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	if err := shard.WritePart(good, run(t, cpu.Serial{}, &sim.Job{Params: smallJob(100)})); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old [3][]byte // versions 1 to 3
+	for i := range old {
+		if old[i], err = os.ReadFile(fmt.Sprintf("testdata/v%d-part-0.json", i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v3 := old[2]
+	set := func(data []byte, field, name string) []byte {
+		return forge(t, data, func(pl map[string]any) { pl[field] = name })
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string // "" for a part that reads
+	}{
+		{"good", data, ""},
+		{"auto asked for", set(data, "requested_engine", "auto"), ""},
+		{"version 1", old[0], ""},
+		{"version 2", old[1], ""},
+		{"version 3", v3, ""},
+		{"banana", set(data, "engine", "banana"), `malformed part: engine "banana" is not an engine of this gpusim (valid: serial, simd)`},
+		{"auto ran", set(data, "engine", "auto"), `malformed part: engine "auto" is not an engine of this gpusim`},
+		{"no engine", set(data, "engine", ""), "malformed part: no engine (the engine that ran)"},
+		{"engines joined", set(data, "engine", "serial+simd"), `malformed part: engine "serial+simd" names several engines`},
+		{"banana asked for", set(data, "requested_engine", "banana"), `malformed part: requested_engine "banana" is not an --engine of this gpusim (valid: serial, simd, auto)`},
+		{"unknown asked for", set(data, "requested_engine", "unknown"), `malformed part: requested_engine "unknown" is not an --engine of this gpusim`},
+		{"none asked for", set(data, "requested_engine", ""), "malformed part: no requested_engine"},
+		{"requests joined", set(data, "requested_engine", "auto+serial"), `malformed part: requested_engine "auto+serial" names several engines`},
+		{"banana in version 3", set(v3, "engine", "banana"), `malformed part: engine "banana" is not an engine of this gpusim`},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
+		if err := os.WriteFile(path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		parts, err := shard.ReadParts([]string{path}, names)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: ReadParts = %v, %v; want %q after the path", c.name, parts, err, c.want)
+		}
+	}
+}
+
 func TestMergeErrors(t *testing.T) {
 	const lanes = 1000
 	p := smallJob(lanes)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/shard"
@@ -28,6 +29,19 @@ func mergeCommand() *cli.Command {
 		},
 		Action: mergeAction,
 	}
+}
+
+// partNames are the engine names a part may record, from the registry:
+// the engines that run (not auto, which chooses one) for its engine, and
+// every name --engine takes for its requested_engine.
+func partNames() shard.Names {
+	var ran []string
+	for _, e := range engines.All() {
+		if e.Name != "auto" {
+			ran = append(ran, e.Name)
+		}
+	}
+	return shard.Names{Engines: ran, Requested: engines.Names()}
 }
 
 func mergeAction(c *cli.Context) error {
@@ -67,7 +81,7 @@ func mergeAction(c *cli.Context) error {
 			return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
 		}
 	}
-	parts, err := shard.ReadParts(files)
+	parts, err := shard.ReadParts(files, partNames())
 	if err != nil {
 		return err
 	}

@@ -156,8 +156,8 @@ func TestMergeOnePart(t *testing.T) {
 }
 
 // TestTextReportQuotesControlCharacters: a file name, or a merged part's
-// engine, requested engine or device, holding a newline or an escape is quoted in the text
-// report. They were printed raw: the name split its line, and a part whose
+// device, holding a newline or an escape is quoted in the text report (a
+// part whose engine name holds one is refused, the name quoted). They were printed raw: the name split its line, and a part whose
 // device read "x\n\ndigest    0000000000000000" printed a digest line of
 // its own before the real one (a part's checksum does not stop an edit).
 func TestTextReportQuotesControlCharacters(t *testing.T) {
@@ -174,8 +174,18 @@ func TestTextReportQuotesControlCharacters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Engine, p.Requested, p.Device = "serial\x1b[2J", "auto\n", "1 goroutine\n\ndigest    0000000000000000"
+	// An engine name with them is refused, quoted (TestMergeEngineNames);
+	// the device is free text.
+	p.Engine, p.Requested = "serial\x1b[2J", "auto\n"
 	forged := filepath.Join(dir, "forged.json")
+	if err := p.WriteFile(forged); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(context.Background(), "merge", forged)
+	if want := `engine "serial\x1b[2J" is not an engine`; code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "\x1b") {
+		t.Errorf("merge of engine %q: exit %d, %q; want exit 1 and %q", p.Engine, code, stderr, want)
+	}
+	p.Engine, p.Requested, p.Device = "serial", "auto", "1 goroutine\n\ndigest    0000000000000000"
 	if err := p.WriteFile(forged); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +196,7 @@ func TestTextReportQuotesControlCharacters(t *testing.T) {
 	if n := strings.Count(stdout, "\ndigest "); n != 1 || strings.Contains(stdout, "\x1b") {
 		t.Errorf("merge report has %d digest lines, or an escape:\n%s", n, stdout)
 	}
-	if want := "engine    " + strconv.Quote(p.Engine) + " (" + strconv.Quote(p.Requested) + ") on " + strconv.Quote(p.Device) + "\n"; !strings.HasPrefix(stdout, want) {
+	if want := "engine    serial (auto) on " + strconv.Quote(p.Device) + "\n"; !strings.HasPrefix(stdout, want) {
 		t.Errorf("merge report begins %q, want %q", strings.SplitN(stdout, "\n", 2)[0], want)
 	}
 }
@@ -323,6 +333,38 @@ func TestMergeRequested(t *testing.T) {
 		unknown := strings.Contains(stdout, "\nrequested unknown: parts of format versions 1 to 3 do not record the --engine they were run with\n")
 		if unknown != (c.requested == "unknown") {
 			t.Errorf("merge %v: says the requested engine is unknown: %v, want %v:\n%s", c.parts, unknown, !unknown, stdout)
+		}
+	}
+}
+
+// TestMergeEngineNames: merge refuses, as it refuses any damaged part
+// (exit 1, the file named), a part whose engine or requested_engine is
+// not a name gpusim run writes; it merged a part of engine "banana" and
+// reported "banana" as the job's engine.
+func TestMergeEngineNames(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	runJSON(t, "run", "--lanes", "100", "--steps", "2", "--engine", "serial", "--save", good, "--format", "json", "-q")
+	for _, c := range []struct {
+		engine, requested, want string
+	}{
+		{"banana", "serial", `engine "banana" is not an engine of this gpusim (valid: serial, parallel, simd, opencl)`},
+		{"auto", "auto", `engine "auto" is not an engine of this gpusim`},
+		{"serial", "unknown", `requested_engine "unknown" is not an --engine of this gpusim (valid: serial, parallel, simd, opencl, auto)`},
+		{"serial", "auto+serial", `requested_engine "auto+serial" names several engines`},
+	} {
+		p, err := shard.ReadPart(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Engine, p.Requested = c.engine, c.requested
+		path := filepath.Join(dir, c.engine+"-"+c.requested+".json")
+		if err := p.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := run(context.Background(), "merge", path)
+		if want := "gpusim: error: " + path + ": malformed part: " + c.want; code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("merge of a part of engine %q asked for %q: exit %d, stdout %q, stderr %q; want exit 1 and %q", c.engine, c.requested, code, stdout, stderr, want)
 		}
 	}
 }
