@@ -37,6 +37,8 @@ func TestParse(t *testing.T) {
 		// auto reads may have them (" 1/3" used to be refused).
 		{"1e2/1e3", nil, Shard{100, 1000}},
 		{"2^3/2^4", nil, Shard{8, 16}},
+		{"2^64-2/2^64-1", nil, Shard{math.MaxUint64 - 1, math.MaxUint64}}, // as the error writes the ends
+		{"+1/+2", nil, Shard{1, 2}},
 		{" 1 / 3 ", nil, Shard{1, 3}},
 		{"auto/ 4", slurm("2", "0", "4"), Shard{2, 4}},
 		{"auto", slurm("0", "0", "4"), Shard{0, 4}},
