@@ -64,9 +64,13 @@ func TestOutputUnreplaceable(t *testing.T) {
 // TestOutDiskFull: --out and --paths-out that cannot fit in the free space
 // of their file system are refused before the run (exit 2), the two added
 // up where they share one; the run went ahead and failed at the write,
-// after the whole job (exit 1, "no space left on device").
+// after the whole job (exit 1, "no space left on device"). A CSV is
+// counted exactly where its values can be computed before the run, else at
+// its values' longest, never under the file: a count 2% under it let a disk
+// short by less run the whole job and fail at the write.
 func TestOutDiskFull(t *testing.T) {
 	full := smallDisk(t, "64k", false, nil)
+	larger := smallDisk(t, "12m", false, nil)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -74,6 +78,8 @@ func TestOutDiskFull(t *testing.T) {
 		{[]string{"--lanes", "1e5", "--out", full + "/f.npy"}, `gpusim: error: --out: "` + full + `/f.npy" needs 400 kB of disk space at least, but its file system has 65.5 kB free`},
 		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
 		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80.1 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header
+		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 69.8 kB of disk space, but its file system has 65.5 kB free`},
+		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (a CSV's values counted at their longest, as the run has not computed them), but its file system has 12.6 MB free`}, // 16.1 MB written
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
@@ -84,8 +90,11 @@ func TestOutDiskFull(t *testing.T) {
 		t.Errorf("the full disk holds %d files, want none", len(ents))
 	}
 	// What fits is written.
-	if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "1e4", "--steps", "10", "-q", "--out", full+"/f.npy"); code != 0 {
-		t.Errorf("1e4 lanes to %s: exit %d, stderr %q", full, code, stderr)
+	for _, c := range []struct{ lanes, name string }{{"1e4", "f.npy"}, {"4000", "f.csv"}} {
+		if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", c.lanes, "--steps", "10", "-q", "--out", full+"/"+c.name); code != 0 {
+			t.Errorf("%s lanes to %s/%s: exit %d, stderr %q", c.lanes, full, c.name, code, stderr)
+		}
+		os.Remove(full + "/" + c.name)
 	}
 }
 

@@ -1,25 +1,32 @@
 package runfiles
 
 import (
-	"math"
+	"runtime"
+	"sync"
 
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
-// The sample a CSV's size is estimated from: up to csvSampleLanes lanes
-// spread over the file's rows, computed with the reference model, within
-// csvSampleWork lane-steps (about 0.1 s on one core); fewer than
-// csvMinSample lanes fit in that for a job of very many steps, whose CSV is
-// then counted at its least, a digit a value.
+// csvExactWork bounds the work of sizing a CSV exactly, in lane-steps
+// with each value written counted as csvWriteWork of them (a step takes
+// about 22 ns on one core, a value written about 200: csvExactWork is
+// about 0.4 s of one core, shared by csvWorkers goroutines): a CSV within
+// it is computed with the reference model and its values written as the
+// file writes them; a larger one is counted at csvMost.
 const (
-	csvSampleLanes = 1024
-	csvMinSample   = 32
-	csvSampleWork  = 1 << 22
+	csvExactWork = 1 << 24
+	csvWriteWork = 10
+	csvWorkers   = 8
 )
 
 // csvMaxValue is the longest value AppendFloat32 writes: a sign, nine
-// significant digits, a point and an exponent (-1.23456789e-38).
+// significant digits, a point and a two-digit exponent (-1.23456789e-38);
+// in fixed notation, which strconv's 'g' takes for exponents -4 to 5 (and
+// AppendFloat32's nine-digit fallback up to 8), a sign, "0.000" and nine
+// digits (-0.000123456789) are as long. float32's exponents stay within
+// two digits, and NaN and ±Inf (which a validated run never computes) are
+// shorter. TestCSVMaxValue checks it over the extremes and random bits.
 const csvMaxValue = 15
 
 // csvHeaderBytes is the length of a CSV's header line: "lane,temperature"
@@ -45,56 +52,55 @@ func csvMost(rows, cols uint64, paths bool) uint64 {
 	return satAdd(csvLeast(rows, cols, paths), satMul(satMul(rows, cols), csvMaxValue-1))
 }
 
-// csvEstimate is the size of the CSV of p's finals (--out: rows = p.Lanes,
-// cols = 1) or of the trajectories of its first rows lanes (--paths: cols =
-// p.Steps), from the values of a sample of its lanes written as the file
-// writes them (outfile.AppendFloat32): csvLeast with the digits of a value
-// beyond its first taken as the sample's mean per row, less six standard
-// errors of that mean, six sds of the rows' sum, and 2% more for what a
-// sample of a thousand lanes cannot see (lanes whose values are short and
-// rarer than one in a thousand). It comes about 2% below the file's size
-// (TestCSVDiskTight), so a file system short of room by more than a few per
-// cent is refused and one with room is not, unless the lanes outside the
-// sample write values shorter than the sample's by more than that margin.
-// Where the sample cannot be computed within csvSampleWork it is csvLeast.
-func csvEstimate(p sim.Params, rows, cols uint64, paths bool) uint64 {
-	least := csvLeast(rows, cols, paths)
+// csvNeed is what the CSV of p's finals (--out: rows = p.Lanes, cols = 1)
+// or of the trajectories of its first rows lanes (--paths: cols = p.Steps)
+// takes on disk, never less: its exact size (exact true) where its values
+// can be computed and written within csvExactWork, by the reference model
+// and outfile.AppendFloat32 as the file writes them (lane i's values are
+// the same on every engine: docs/reproducibility.md); else csvMost, every
+// value at its longest. A lower figure, such as an estimate from a sample
+// of the lanes, can be short of the file by less than its margin and let a
+// run go on that then fails at the write with its work lost
+// (TestCSVDiskTight).
+func csvNeed(p sim.Params, rows, cols uint64, paths bool) (n uint64, exact bool) {
 	steps := max(uint64(p.Steps), 1)
-	m := min(rows, csvSampleLanes, csvSampleWork/steps)
-	if m < min(rows, csvMinSample) || cols == 0 {
-		return least
+	if rows > csvExactWork/satAdd(steps, satMul(cols, csvWriteWork)) {
+		return csvMost(rows, cols, paths), false
 	}
-	model := p.Model()
-	var sum, sumSq float64
+	workers := uint64(min(runtime.GOMAXPROCS(0), csvWorkers))
+	sums := make([]uint64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { sums[w] = csvRowsSize(p.Model(), w*rows/workers, (w+1)*rows/workers, cols, paths) })
+	}
+	wg.Wait()
+	n = satAdd(csvHeaderBytes(cols, paths), digitsBelow(rows))
+	for _, s := range sums {
+		n += s
+	}
+	return n, true
+}
+
+// csvRowsSize is the size of rows lo..hi-1 of csvNeed's CSV, less their
+// index's digits: each value as outfile.AppendFloat32 writes it, the
+// commas and the line end.
+func csvRowsSize(model sim.Model, lo, hi, cols uint64, paths bool) uint64 {
 	var path []float32
 	if paths {
 		path = make([]float32, cols)
 	}
 	var buf []byte
-	for j := range m {
-		lane := j * (rows / m) // spread over the rows
-		var extra uint64       // the row's value bytes beyond a digit each
+	var n uint64
+	for lane := lo; lane < hi; lane++ {
+		n += 1 + cols // the commas and the line end
 		if paths {
 			model.Path(lane, path)
 			for _, x := range path {
-				extra += uint64(len(outfile.AppendFloat32(buf[:0], x))) - 1
+				n += uint64(len(outfile.AppendFloat32(buf[:0], x)))
 			}
 		} else {
-			extra = uint64(len(outfile.AppendFloat32(buf[:0], model.Final(lane)))) - 1
+			n += uint64(len(outfile.AppendFloat32(buf[:0], model.Final(lane))))
 		}
-		sum += float64(extra)
-		sumSq += float64(extra) * float64(extra)
 	}
-	n := float64(m)
-	mean := sum / n
-	sd := math.Sqrt(max(sumSq/n-mean*mean, 0))
-	r := float64(rows)
-	more := 0.98 * (r*(mean-6*sd/math.Sqrt(n)) - 6*sd*math.Sqrt(r))
-	if !(more > 0) {
-		return least
-	}
-	if more >= math.MaxUint64 {
-		return math.MaxUint64
-	}
-	return satAdd(least, uint64(more))
+	return n
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,11 +51,12 @@ func csvSize(t *testing.T, p sim.Params, paths int) uint64 {
 }
 
 // TestCSVDiskTight: a CSV output's file system is refused before the run
-// when it has less free space than the file takes, by more than the
-// estimate's few per cent, and never when it has room. The check counted a
-// CSV at two bytes a value, a third of what a temperature such as 72.00734
-// takes, so a disk with half the room the finals needed ran the whole job
-// and failed at the write.
+// when it has less free space than the file takes, by a single byte, over
+// jobs of every kind of value (long, negative, with exponents, -0, a few
+// float32s, one value) and both sides of csvExactWork: the check counted a
+// CSV from a sample of its lanes, 2% under the file, so a disk short by less
+// than that ran the whole job and failed at the write. Within csvExactWork
+// a disk with room to the byte runs.
 func TestCSVDiskTight(t *testing.T) {
 	dir := t.TempDir()
 	base := sim.Default()
@@ -66,11 +69,16 @@ func TestCSVDiskTight(t *testing.T) {
 		{"default", func(*sim.Params) {}, 0},
 		{"one value (sigma 0)", func(p *sim.Params) { p.Sigma = 0 }, 0},
 		{"steps 0", func(p *sim.Params) { p.Steps = 0 }, 0},
+		{"-0", func(p *sim.Params) { p.Start, p.Steps = math.Copysign(0, -1), 0 }, 0},
 		{"negative, four digits", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }, 0},
 		{"narrow: a few float32s", func(p *sim.Params) { p.Sigma = 1e-5 }, 0},
 		{"exponents", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 0, 0, 1e-20 }, 0},
 		{"about zero", func(p *sim.Params) { p.Start, p.Anchor = 0, 0 }, 0},
+		{"large: counted at the longest", func(p *sim.Params) { p.Lanes = 1_000_000 }, 0},
+		{"large, exponents", func(p *sim.Params) { p.Lanes, p.Start, p.Anchor, p.Sigma = 1_000_000, 0, 0, 3e-30 }, 0},
 		{"paths", func(p *sim.Params) { p.Steps = 100 }, 1000},
+		{"paths, negative", func(p *sim.Params) { p.Steps, p.Start, p.Anchor, p.Sigma = 100, -0.001, -0.002, 1e-3 }, 1000},
+		{"large paths", func(p *sim.Params) { p.Steps = 1000 }, 2000},
 	} {
 		p := base
 		c.edit(&p)
@@ -83,20 +91,61 @@ func TestCSVDiskTight(t *testing.T) {
 }
 
 // checkRoom checks that o's outputs for a run of p, size bytes on disk,
-// are let through checkDisk with size bytes free and refused with 5% less.
+// are refused by checkDisk with a byte less free, and let through with
+// their need free, which is at least size, and exactly size where it is
+// exact.
 func checkRoom(t *testing.T, name string, o Result, p sim.Params, size uint64) {
 	t.Helper()
 	old := freeSpace
 	defer func() { freeSpace = old }()
 	var free uint64
 	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
-	free = size // room, to the byte
-	if err := o.checkDisk(p); err != nil {
-		t.Errorf("%s: %d bytes free for a file of %d: %v", name, free, size, err)
-	}
-	free = size - size/20 // 5% short
+	free = size - 1 // a byte short
 	var pe *sim.ParamError
 	if err := o.checkDisk(p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "of disk space") {
 		t.Errorf("%s: %d bytes free for a file of %d: %v, want it refused", name, free, size, err)
+	}
+	need, exact := needOf(o, p)
+	if need < size || exact && need != size {
+		t.Errorf("%s: need %d (exact %v) for a file of %d", name, need, exact, size)
+	}
+	free = need
+	if err := o.checkDisk(p); err != nil {
+		t.Errorf("%s: %d bytes free (the need) for a file of %d: %v", name, free, size, err)
+	}
+	t.Logf("%s: %d bytes, need %d (exact %v, %.1f%% over)", name, size, need, exact, 100*(float64(need)/float64(size)-1))
+}
+
+// needOf is what checkDisk counts for o's one output.
+func needOf(o Result, p sim.Params) (uint64, bool) {
+	switch {
+	case o.Out != "":
+		return sizeOf(p, outfile.CSV, p.Lanes, 1, false).need()
+	case o.PathsOut != "":
+		return sizeOf(p, outfile.CSV, o.Paths, uint64(p.Steps), true).need()
+	}
+	return dailySize(p).need()
+}
+
+// TestCSVMaxValue: no float32 is written longer than csvMaxValue, over the
+// extremes (the largest, the least normal and subnormal, -0, NaN, ±Inf,
+// fixed notation's longest) and random bits, and the longest comes up.
+func TestCSVMaxValue(t *testing.T) {
+	xs := []float32{-math.MaxFloat32, -math.SmallestNonzeroFloat32, -0x1p-126, float32(math.Copysign(0, -1)),
+		float32(math.NaN()), float32(math.Inf(-1)), float32(math.Inf(1)), -0.000123456789, -1.23456789e-5, -123456.789, -12345678.9}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1 << 18 {
+		xs = append(xs, math.Float32frombits(r.Uint32()))
+	}
+	longest := 0
+	for _, x := range xs {
+		s := outfile.AppendFloat32(nil, x)
+		if len(s) > csvMaxValue {
+			t.Errorf("%#x is written %q, %d bytes, above csvMaxValue %d", math.Float32bits(x), s, len(s), csvMaxValue)
+		}
+		longest = max(longest, len(s))
+	}
+	if longest != csvMaxValue {
+		t.Errorf("the longest value written is %d bytes, want csvMaxValue %d", longest, csvMaxValue)
 	}
 }

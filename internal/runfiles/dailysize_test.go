@@ -2,7 +2,10 @@ package runfiles
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
@@ -24,11 +27,10 @@ func dailyCSVSize(t *testing.T, p sim.Params) uint64 {
 	return c.n
 }
 
-// TestDailyDiskTight: --daily-out's CSV is checked against its file
-// system's free space before the run, as --out's and --paths-out's are:
-// it was not, and a run of 1e5 lanes x 7000 steps onto a disk with 946 kB
-// free ran for 4.6 s and failed at the write. Room for the file to the byte
-// runs; 5% short is refused.
+// TestDailyDiskTight: --daily-out's CSV is refused before the run when
+// its file system is short of its size by a byte, and let through with
+// its need free: the need was an estimate 2% under the file, so a disk
+// short by less ran the whole job and failed at the write.
 func TestDailyDiskTight(t *testing.T) {
 	dir := t.TempDir()
 	base := sim.Default()
@@ -41,11 +43,35 @@ func TestDailyDiskTight(t *testing.T) {
 		{"one value (sigma 0)", func(p *sim.Params) { p.Sigma = 0 }},
 		{"negative, four digits", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }},
 		{"exponents", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 0, 0, 1e-20 }},
+		{"about zero, negative", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = -1e-3, -2e-3, 1e-4 }},
 		{"a random walk", func(p *sim.Params) { p.Persistence = 1 }},
 		{"one step", func(p *sim.Params) { p.Steps = 1 }},
+		{"one lane", func(p *sim.Params) { p.Lanes = 1 }},
 	} {
 		p := base
 		c.edit(&p)
 		checkRoom(t, c.name, Result{DailyOut: filepath.Join(dir, "d.csv")}, p, dailyCSVSize(t, p))
+	}
+}
+
+// TestDailyMaxValue: no float64 is written longer than dailyMaxValue, over
+// the extremes and random bits, and the longest comes up.
+func TestDailyMaxValue(t *testing.T) {
+	xs := []float64{-math.MaxFloat64, -math.SmallestNonzeroFloat64, -0x1p-1022, math.Copysign(0, -1),
+		math.NaN(), math.Inf(-1), -0.00012345678901234567, -2.2250738585072014e-308}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1 << 18 {
+		xs = append(xs, math.Float64frombits(r.Uint64()))
+	}
+	longest := 0
+	for _, x := range xs {
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if len(s) > dailyMaxValue {
+			t.Errorf("%#x is written %q, %d bytes, above dailyMaxValue %d", math.Float64bits(x), s, len(s), dailyMaxValue)
+		}
+		longest = max(longest, len(s))
+	}
+	if longest != dailyMaxValue {
+		t.Errorf("the longest value written is %d bytes, want dailyMaxValue %d", longest, dailyMaxValue)
 	}
 }

@@ -300,117 +300,127 @@ func (o Result) checkMemory(p sim.Params) error {
 var freeSpace = diskfree.Free
 
 // checkDisk refuses the outputs a run writes after it (--out, --paths-out,
-// --daily-out) whose file system has less free space than they will take
-// (outputSize, dailySize), adding up those that go to one file system: 1e8
-// lanes with --out onto a nearly full
-// disk ran the whole job and then failed at the write ("no space left on
-// device"), where a job of hours lost its finals. A file an output
-// replaces is not counted as free: it stays until the new one is renamed
-// over it. Where the free space is not known nothing is refused.
+// --daily-out) whose file system has less free space than they take,
+// adding up those that go to one file system: 1e8 lanes with --out onto a
+// nearly full disk ran the whole job and then failed at the write ("no
+// space left on device"), where a job of hours lost its finals. What each
+// output needs is its size where that is known before the run (.npy, .f32,
+// a CSV small enough to write through: sizeOf) and otherwise an upper
+// bound of it (a CSV with its values at their longest, dailySize), never
+// less than the file, so that every run let through has room for its
+// files. A file an output replaces is not counted as free: it stays until
+// the new one is renamed over it. Where the free space is not known
+// nothing is refused.
 func (o Result) checkDisk(p sim.Params) error {
-	type fsNeed struct {
-		flag      string   // the first output's flag, which the error names
-		files     []string // the outputs going there, as the message names them
-		sizes     []outputSize
-		free      uint64
-		estimated bool // a CSV's size is an estimate
-	}
 	var order []uint64
-	byDev := map[uint64]*fsNeed{}
+	byDev := map[uint64]*diskNeed{}
+	add := func(flag, path string, size func() outputSize) {
+		free, dev, ok := freeSpace(filepath.Dir(atomicfile.Target(path)))
+		if !ok {
+			return
+		}
+		n := byDev[dev]
+		if n == nil {
+			n = &diskNeed{flag: flag, free: free}
+			byDev[dev] = n
+			order = append(order, dev)
+		}
+		n.files = append(n.files, fmt.Sprintf("--%s %q", flag, path))
+		n.sizes = append(n.sizes, size())
+	}
 	for _, f := range []struct {
 		flag, path string
 		rows, cols uint64
 	}{{"out", o.Out, p.Lanes, 1}, {"paths-out", o.PathsOut, o.Paths, uint64(p.Steps)}} {
-		format, err := outfile.FormatOf(f.path)
-		if f.path == "" || err != nil {
-			continue
+		if format, err := outfile.FormatOf(f.path); f.path != "" && err == nil {
+			add(f.flag, f.path, func() outputSize { return sizeOf(p, format, f.rows, f.cols, f.flag == "paths-out") })
 		}
-		free, dev, ok := freeSpace(filepath.Dir(atomicfile.Target(f.path)))
-		if !ok {
-			continue
-		}
-		n := byDev[dev]
-		if n == nil {
-			n = &fsNeed{flag: f.flag, free: free}
-			byDev[dev] = n
-			order = append(order, dev)
-		}
-		n.files = append(n.files, fmt.Sprintf("--%s %q", f.flag, f.path))
-		n.sizes = append(n.sizes, sizeOf(p, format, f.rows, f.cols, f.flag == "paths-out"))
 	}
 	if o.DailyOut != "" {
-		if free, dev, ok := freeSpace(filepath.Dir(atomicfile.Target(o.DailyOut))); ok {
-			n := byDev[dev]
-			if n == nil {
-				n = &fsNeed{flag: "daily-out", free: free}
-				byDev[dev] = n
-				order = append(order, dev)
-			}
-			n.files = append(n.files, fmt.Sprintf("--daily-out %q", o.DailyOut))
-			n.sizes = append(n.sizes, dailySize(p))
-		}
+		add("daily-out", o.DailyOut, func() outputSize { return dailySize(p) })
 	}
 	for _, dev := range order {
-		n := byDev[dev]
-		var least, most uint64
-		for _, s := range n.sizes {
-			least, most = satAdd(least, s.least), satAdd(most, s.most)
-		}
-		need := least
-		if need <= n.free && most > n.free {
-			// Only a CSV's size is not known: estimate it.
-			need = 0
-			for _, s := range n.sizes {
-				need = satAdd(need, s.estimate())
-				n.estimated = n.estimated || s.least != s.most
-			}
-		}
-		if need > n.free {
-			needText, freeText := diskfree.SizesText(need, n.free)
-			verb, size := "needs", needText+" of disk space at least"
-			if len(n.files) > 1 {
-				verb = "need"
-			}
-			if n.estimated {
-				size = "about " + needText + " of disk space (a CSV's size estimated before the run)"
-			}
-			return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
-				strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
+		if err := byDev[dev].refuse(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// outputSize is what a per-lane output will take on disk: least and most
-// bytes, and estimate, which computes it (least where they are equal).
+// diskNeed is the outputs going to one file system and its free space.
+type diskNeed struct {
+	flag  string   // the first output's flag, which the error names
+	files []string // the outputs going there, as the message names them
+	sizes []outputSize
+	free  uint64
+}
+
+// refuse is the *sim.ParamError of outputs that need more than the free
+// space, nil where they fit: it names the files, what they need (at
+// least, where even that is more than is free; else exactly, or up to a
+// bound) and what is free.
+func (n *diskNeed) refuse() error {
+	var least, most uint64
+	for _, s := range n.sizes {
+		least, most = satAdd(least, s.least), satAdd(most, s.most)
+	}
+	need, counted, bounded := least, false, false
+	if need <= n.free && most > n.free {
+		counted = true
+		// Only a CSV's size is not known from its shape: count it.
+		need = 0
+		for _, s := range n.sizes {
+			size, exact := s.need()
+			need, bounded = satAdd(need, size), bounded || !exact
+		}
+	}
+	if need <= n.free {
+		return nil
+	}
+	needText, freeText := diskfree.SizesText(need, n.free)
+	verb, size := "needs", needText+" of disk space"
+	if len(n.files) > 1 {
+		verb = "need"
+	}
+	switch {
+	case !counted:
+		size += " at least"
+	case bounded:
+		verb = "may " + strings.TrimSuffix(verb, "s") + " up to"
+		size += " (a CSV's values counted at their longest, as the run has not computed them)"
+	}
+	return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
+		strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
+}
+
+// outputSize is what an output will take on disk: least and most bytes,
+// and need, which computes what a run must find free for it: its size
+// (exact) or an upper bound of it, least where least and most are equal.
 type outputSize struct {
 	least, most uint64
-	estimate    func() uint64
+	need        func() (n uint64, exact bool)
 }
 
 // sizeOf is the size of a per-lane output of rows x cols values in format,
 // the finals of p (--out) or its trajectories (paths): 4 bytes a value in
-// .f32, and the header besides in .npy; a .csv's between csvLeast and
-// csvMost, estimated by csvEstimate from a sample of its lanes.
+// .f32, and the header besides in .npy (outfile.WriteNPY); a .csv's between
+// csvLeast and csvMost, csvNeed where it must be counted.
 func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths bool) outputSize {
+	n := satMul(satMul(rows, cols), 4)
 	switch f {
 	case outfile.CSV:
 		return outputSize{least: csvLeast(rows, cols, paths), most: csvMost(rows, cols, paths),
-			estimate: func() uint64 { return csvEstimate(p, rows, cols, paths) }}
+			need: func() (uint64, bool) { return csvNeed(p, rows, cols, paths) }}
 	case outfile.NPY:
-		n := satMul(satMul(rows, cols), 4)
-		shape := []int{int(min(rows, math.MaxInt32))}
+		shape := []int{int(min(rows, math.MaxInt))}
 		if paths {
-			shape = append(shape, int(min(cols, math.MaxInt32)))
+			shape = append(shape, int(min(cols, math.MaxInt)))
 		}
 		if h, err := outfile.NPYHeader(shape...); err == nil {
 			n = satAdd(n, uint64(len(h)))
 		}
-		return outputSize{least: n, most: n, estimate: func() uint64 { return n }}
-	default:
-		n := satMul(satMul(rows, cols), 4)
-		return outputSize{least: n, most: n, estimate: func() uint64 { return n }}
 	}
+	return outputSize{least: n, most: n, need: func() (uint64, bool) { return n, true }}
 }
 
 // digitsBelow is the number of decimal digits in 0, 1, ..., n-1.

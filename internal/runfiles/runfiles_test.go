@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -92,5 +93,32 @@ func TestDigitsBelow(t *testing.T) {
 	}
 	if got := digitsBelow(^uint64(0)); got != ^uint64(0) {
 		t.Errorf("digitsBelow(2^64-1) = %d, want the saturated 2^64-1", got)
+	}
+}
+
+// TestBinarySize: what checkDisk counts for a .npy or .f32 output is the
+// size of the file written, header and all, for --out's one dimension and
+// --paths-out's two.
+func TestBinarySize(t *testing.T) {
+	p := sim.Default()
+	for _, c := range []struct {
+		rows, cols int
+		paths      bool
+	}{{1, 1, false}, {1000, 1, false}, {12345, 1, false}, {3, 7, true}, {1000, 100, true}} {
+		p.Steps = c.cols
+		for _, f := range []outfile.Format{outfile.NPY, outfile.F32} {
+			var w counter
+			shape := []int{c.rows}
+			if c.paths {
+				shape = append(shape, c.cols)
+			}
+			if err := f.Write(&w, nil, make([]float32, c.rows*c.cols), shape...); err != nil {
+				t.Fatal(err)
+			}
+			s := sizeOf(p, f, uint64(c.rows), uint64(c.cols), c.paths)
+			if n, exact := s.need(); n != w.n || !exact || s.least != w.n || s.most != w.n {
+				t.Errorf("%s of %d x %d: need %d (exact %v), least %d, most %d; the file is %d bytes", f, c.rows, c.cols, n, exact, s.least, s.most, w.n)
+			}
+		}
 	}
 }
