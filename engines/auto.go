@@ -265,6 +265,12 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		stored = storeCalibration(key, c)
 		ch.key, ch.busy = key, c.Busy
 	}
+	if stored != nil && !c.Busy && calibrationPath() != "" {
+		// A folder that takes no file, a disk without room for the
+		// entry and its margin (cachedir.Margin): the runs measured
+		// again, one after another, without a word.
+		o.note("auto: the measurements are not kept, so the next run measures again: %v", stored)
+	}
 	if c.Busy {
 		why := fmt.Sprintf("simd's probe got %.0f%% of its %d cores: the machine is busy", 100*c.cpuShare, c.cores)
 		switch {

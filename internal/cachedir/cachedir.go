@@ -101,18 +101,32 @@ func Writable() error {
 	return os.Remove(f.Name())
 }
 
-// FreeMargin is the space the cache leaves free on its file system beside
-// an entry it writes: a cache, which gpusim works without, is worth less
-// than the last megabyte of a disk that other programs write to.
-const FreeMargin = 1 << 20
+// FreeMargin is the most space the cache leaves free on its file system
+// beside an entry it writes, and MinFreeMargin the least (Margin): a cache,
+// which gpusim works without, is worth less than the last megabyte of a
+// disk that other programs write to, but a calibration of a few hundred
+// bytes is worth more than the measurements it saves each run.
+const (
+	FreeMargin    = 1 << 20
+	MinFreeMargin = 64 << 10
+)
+
+// Margin is the space the cache leaves free beside an entry of size bytes:
+// as much again as the entry, at least MinFreeMargin (a few of the file
+// system's blocks: the temporary file's, the folder's) and at most
+// FreeMargin. A flat FreeMargin kept auto.json (a few hundred bytes) from
+// being written with less than 1 MiB free, so auto measured again on every
+// run there.
+func Margin(size uint64) uint64 { return min(FreeMargin, max(size, MinFreeMargin)) }
 
 // freeSpace is diskfree.Free; tests replace it.
 var freeSpace = diskfree.Free
 
 // Room says why the cache folder's file system cannot take an entry of size
-// bytes for what (a compiled program, say) and keep FreeMargin free: it has
-// less free space (diskfree.Free). It is nil when there is room, when the
-// free space cannot be asked, and when caching is off, which Writable says.
+// bytes for what (a compiled program, say) and keep Margin(size) free: it
+// has less free space (diskfree.Free). It is nil when there is room, when
+// the free space cannot be asked, and when caching is off, which Writable
+// says.
 func Room(size uint64, what string) error {
 	d := Dir()
 	if d == "" {
@@ -123,13 +137,14 @@ func Room(size uint64, what string) error {
 
 // room is Room for the file system of dir.
 func room(dir string, size uint64, what string) error {
-	need := size + FreeMargin
+	margin := Margin(size)
+	need := size + margin
 	if need < size {
 		need = math.MaxUint64
 	}
 	if free, _, ok := freeSpace(dir); ok && free < need {
 		return fmt.Errorf("the file system of %s has %s free, under the %s %s takes and the %s the cache leaves free",
-			dir, diskfree.SizeText(free), diskfree.SizeText(size), what, diskfree.SizeText(FreeMargin))
+			dir, diskfree.SizeText(free), diskfree.SizeText(size), what, diskfree.SizeText(margin))
 	}
 	return nil
 }
@@ -164,7 +179,7 @@ func MkdirAll(dir string) error {
 // (links on the way to the folder are followed): atomicfile writes through
 // a link, as a user's output should be, which wrote a program found corrupt
 // under a link over the file it named, and made the one a dangling link
-// named. An entry its file system has no room for, with FreeMargin left
+// named. An entry its file system has no room for, with Margin left
 // free, is not written (room): the write filled the disk before it failed,
 // and other programs' writes failed with it.
 func WriteFile(path string, b []byte) error {

@@ -207,41 +207,56 @@ func withFree(t *testing.T, free uint64) {
 }
 
 // TestWriteFileRoom: an entry is written only where its file system keeps
-// FreeMargin free beside it, checked against the entry's own size: the
-// write took whatever space there was, filling the disk before it failed
-// ("no space left on device"), and the check before a compile was a flat 1
-// MB, whatever the entry.
+// Margin free beside it, checked against the entry's own size: the write
+// took whatever space there was, filling the disk before it failed ("no
+// space left on device"), and the check before a compile was a flat 1 MB,
+// whatever the entry. Margin is as much again as the entry, at least
+// MinFreeMargin and at most FreeMargin: a flat FreeMargin kept a
+// calibration of a few hundred bytes from being written with under 1 MiB
+// free, and auto measured again on every run.
 func TestWriteFileRoom(t *testing.T) {
-	const size = 300_000
 	dir := t.TempDir()
 	t.Setenv(Env, dir)
 	path := filepath.Join(dir, "programs", "entry")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data := make([]byte, size)
-	withFree(t, size+FreeMargin-1)
-	err := WriteFile(path, data)
-	if err == nil || !strings.Contains(err.Error(), "under the 300 kB entry takes and the 1.05 MB the cache leaves free") {
-		t.Errorf("with %d bytes free: WriteFile of %d bytes: %v; want the room's error", size+FreeMargin-1, size, err)
-	}
-	if b, err := os.ReadFile(path); err != nil || string(b) != "old" {
-		t.Errorf("the refused write left %q, %v; want the old entry", b, err)
-	}
-	if err := Room(size, "a compiled program"); err == nil {
-		t.Errorf("Room(%d) with %d bytes free: nil, want an error", size, size+FreeMargin-1)
-	}
-	withFree(t, size+FreeMargin)
-	if err := WriteFile(path, data); err != nil {
-		t.Errorf("with %d bytes free: WriteFile of %d bytes: %v", size+FreeMargin, size, err)
-	}
-	if err := Room(size, "a compiled program"); err != nil {
-		t.Errorf("Room(%d) with %d bytes free: %v", size, size+FreeMargin, err)
-	}
-	if st, err := os.Stat(path); err != nil || st.Size() != size {
-		t.Errorf("the entry after the write: %v, %v; want %d bytes", st, err, size)
+	for _, c := range []struct {
+		size, margin uint64
+		text         string
+	}{
+		{600, MinFreeMargin, "under the 600 bytes entry takes and the 65.5 kB the cache leaves free"}, // auto.json
+		{300_000, 300_000, "under the 300 kB entry takes and the 300 kB the cache leaves free"},
+		{3 << 20, FreeMargin, "under the 3.15 MB entry takes and the 1.05 MB the cache leaves free"},
+	} {
+		if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if m := Margin(c.size); m != c.margin {
+			t.Errorf("Margin(%d) = %d, want %d", c.size, m, c.margin)
+		}
+		data := make([]byte, c.size)
+		short := c.size + c.margin - 1
+		withFree(t, short)
+		err := WriteFile(path, data)
+		if err == nil || !strings.Contains(err.Error(), c.text) {
+			t.Errorf("with %d bytes free: WriteFile of %d bytes: %v; want the room's error", short, c.size, err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "old" {
+			t.Errorf("the refused write left %q, %v; want the old entry", b, err)
+		}
+		if err := Room(c.size, "a compiled program"); err == nil {
+			t.Errorf("Room(%d) with %d bytes free: nil, want an error", c.size, short)
+		}
+		withFree(t, short+1)
+		if err := WriteFile(path, data); err != nil {
+			t.Errorf("with %d bytes free: WriteFile of %d bytes: %v", short+1, c.size, err)
+		}
+		if err := Room(c.size, "a compiled program"); err != nil {
+			t.Errorf("Room(%d) with %d bytes free: %v", c.size, short+1, err)
+		}
+		if st, err := os.Stat(path); err != nil || uint64(st.Size()) != c.size {
+			t.Errorf("the entry after the write: %v, %v; want %d bytes", st, err, c.size)
+		}
 	}
 }
