@@ -61,11 +61,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runContext(ctx, args, stdin, stdout, stderr)
 }
 
-// shortOfRoom is sysmem.ShortOfRoom and leastRunRoom sysmem.LeastRunRoom;
-// tests replace them.
+// shortOfRoom is sysmem.ShortOfRoom, leastRunRoom sysmem.LeastRunRoom and
+// arenaStartRoom sysmem.ArenaStartRoom; tests replace them.
 var (
-	shortOfRoom  = sysmem.ShortOfRoom
-	leastRunRoom = sysmem.LeastRunRoom
+	shortOfRoom    = sysmem.ShortOfRoom
+	leastRunRoom   = sysmem.LeastRunRoom
+	arenaStartRoom = sysmem.ArenaStartRoom
 )
 
 // addressSpaceShort finds whether a command that runs work (not version,
@@ -98,9 +99,18 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 	least = room < leastNeed
 	// The limit to suggest: a round figure that leaves need and a heap
 	// arena more, as VmSize at the start is that much larger in some runs
-	// (3 of 30 on 2 CPUs), so that it is not refused the next time.
+	// (3 of 30 on 2 CPUs), so that it is not refused the next time; where
+	// the caller did not set MALLOC_ARENA_MAX (gpusim restarted itself
+	// with it), glibc's arenas of the start before the restart besides,
+	// as that start aborted in pthread_create above the figure without
+	// them (sysmem.ArenaStartRoom).
 	const step = 10000 // KiB
-	want := ((mapped+need+64<<20)>>10 + step - 1) / step * step
+	round := func(b uint64) uint64 { return (b>>10 + step - 1) / step * step }
+	want := round(mapped + need + 64<<20)
+	raise := fmt.Sprintf("raise it to ulimit -v %d or more", want)
+	if arenas, ok := arenaStartRoom(); ok {
+		raise = fmt.Sprintf("raise it to ulimit -v %d or more, or to %d or more with MALLOC_ARENA_MAX=1 set", round(mapped+need+64<<20+arenas), want)
+	}
 	// A refusal names the room it is refused for, the least run's, where
 	// that is less than a thread per CPU's (more than 2 CPUs).
 	under := fmt.Sprintf("the %s a run that starts a thread per CPU needs", diskfree.SizeText(need))
@@ -108,9 +118,9 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 		under = fmt.Sprintf("the %s even a run on one worker needs (%s for a thread per CPU)", diskfree.SizeText(leastNeed), diskfree.SizeText(need))
 	}
 	return &envError{name: "ulimit -v",
-		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under %s: raise it to ulimit -v %d or more",
-			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), under, want),
-		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.6 GB"}, least
+		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under %s: %s",
+			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), under, raise),
+		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.8 GB"}, least
 }
 
 // asksHelp reports whether args ask for a command's help (gpusim run

@@ -2,10 +2,14 @@ package main
 
 import (
 	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/internal/sysmem"
@@ -68,4 +72,75 @@ func TestRestartLoaderHelper(t *testing.T) {
 	}
 	sysmem.RestartWithOneArena()
 	os.Stdout.WriteString("helper ran\n")
+}
+
+// The least address-space limits README's troubleshooting section gives,
+// in KiB, for 2 CPUs, with a thread stack more for each CPU beyond: with
+// MALLOC_ARENA_MAX=1 set by the caller, and without it.
+const (
+	documentedLimitOneArena = 1450000
+	documentedLimit         = 1900000
+)
+
+// TestDocumentedLimit: gpusim, built as make builds it, runs under the
+// least ulimit -v the README gives for this machine's CPUs, with and
+// without MALLOC_ARENA_MAX=1 set by the caller, every time: the README
+// said 1.4 GB where some starts were refused and, without the variable,
+// that Go's start could abort up to 1.6 GB, where 2 of 40 died under
+// 1550000 and the refusal named 1430000, where 15 of 20 starts without the
+// variable aborted in pthread_create before gpusim ran.
+func TestDocumentedLimit(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []int{documentedLimitOneArena, documentedLimit} {
+		if !strings.Contains(string(readme), fmt.Sprintf("ulimit -v %d", l)) {
+			t.Errorf("README does not give ulimit -v %d", l)
+		}
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	bin := filepath.Join(t.TempDir(), "gpusim")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var rl syscall.Rlimit
+	stack := uint64(8 << 10) // KiB, a thread's stack: ulimit -s
+	if syscall.Getrlimit(syscall.RLIMIT_STACK, &rl) == nil {
+		stack = uint64(rl.Cur) >> 10
+		if rl.Cur >= 1<<40 {
+			stack = 8 << 10
+			if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
+				stack = 2 << 10 // unlimited: glibc's default
+			}
+		}
+	}
+	more := uint64(max(runtime.GOMAXPROCS(0)-2, 0)) * stack
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GLIBC_TUNABLES=")
+	})
+	for _, c := range []struct {
+		limit uint64
+		env   []string
+	}{
+		{documentedLimitOneArena + more, []string{"MALLOC_ARENA_MAX=1"}},
+		{documentedLimit + more, nil},
+	} {
+		for range 5 {
+			cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -v %d || exit 99; exec "$0" run --engine parallel --lanes 1e5 --steps 10 -q`, c.limit), bin)
+			cmd.Env = append(slices.Clone(env), c.env...)
+			out, err := cmd.CombinedOutput()
+			if cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 99 {
+				t.Skipf("ulimit -v %d refused here: %s", c.limit, out)
+			}
+			if err != nil || !strings.Contains(string(out), "digest ") || strings.Contains(string(out), "gpusim: note: ulimit") {
+				t.Fatalf("ulimit -v %d %q: %v\n%s", c.limit, c.env, err, out)
+			}
+		}
+	}
 }

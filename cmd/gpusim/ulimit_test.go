@@ -16,8 +16,9 @@ import (
 // runs with a note, as --lanes 1e4 on the serial engine ran there, where it
 // was refused. Version and help still answer.
 func TestAddressSpaceShort(t *testing.T) {
-	oldShort, oldLeast := shortOfRoom, leastRunRoom
-	defer func() { shortOfRoom, leastRunRoom = oldShort, oldLeast }()
+	oldShort, oldLeast, oldArenas := shortOfRoom, leastRunRoom, arenaStartRoom
+	defer func() { shortOfRoom, leastRunRoom, arenaStartRoom = oldShort, oldLeast, oldArenas }()
+	arenaStartRoom = func() (uint64, bool) { return 0, false } // MALLOC_ARENA_MAX set by the caller
 	shortOfRoom = func() (limit, mapped, need uint64, short bool) {
 		return 1350000 << 10, 1310000 << 10, 80 << 20, true
 	}
@@ -30,7 +31,7 @@ func TestAddressSpaceShort(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := Run([]string{"run", "--lanes", "1e3", "--steps", "10"}, strings.NewReader(""), &stdout, &stderr)
 	want := "gpusim: error: " + refusal + "\n" +
-		"gpusim: hint: Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.6 GB\n"
+		"gpusim: hint: Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.8 GB\n"
 	if code != exitUsage || stdout.Len() != 0 || stderr.String() != want {
 		t.Errorf("run: exit %d, stdout %q, stderr %q; want 2, nothing and %q", code, stdout.String(), stderr.String(), want)
 	}
@@ -41,6 +42,18 @@ func TestAddressSpaceShort(t *testing.T) {
 	want = "gpusim: note: " + msg + "; this run may abort there (--workers 1 or --engine serial starts fewer threads)\n"
 	if code != 0 || !strings.Contains(stdout.String(), "digest ") || stderr.String() != want {
 		t.Errorf("run with the least room left: exit %d, stdout %q, stderr %q; want 0, the report and %q", code, stdout.String(), stderr.String(), want)
+	}
+	// Restarted by gpusim with one arena, the caller's start had glibc's
+	// arenas (sysmem.ArenaStartRoom, 6 of 64 MiB here): the limit it
+	// named was one where that start aborted in pthread_create before
+	// gpusim ran (15 of 20 under 1500000, 1430000 named), so it names one
+	// with room for them, and its own with the variable set.
+	arenaStartRoom = func() (uint64, bool) { return 6 * 64 << 20, true }
+	stdout.Reset()
+	stderr.Reset()
+	Run([]string{"run", "--lanes", "1e3", "--steps", "10", "--engine", "serial"}, strings.NewReader(""), &stdout, &stderr)
+	if want := "raise it to ulimit -v 1860000 or more, or to 1460000 or more with MALLOC_ARENA_MAX=1 set; this run may abort there"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("restarted without MALLOC_ARENA_MAX: stderr %q; want %q", stderr.String(), want)
 	}
 	stdout.Reset()
 	stderr.Reset()

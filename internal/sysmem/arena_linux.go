@@ -13,8 +13,17 @@ import (
 // glibc's malloc keeps to its main arena (mallopt(3), M_ARENA_MAX).
 const ArenaEnv = "MALLOC_ARENA_MAX=1"
 
-// commEnv carries the process's name (comm) over the restart; see restoreName.
-const commEnv = "GPUSIM_RESTART_COMM"
+// commEnv carries the process's name (comm) over the restart; see
+// restoreName. threadsEnv carries the thread count of the start before it
+// (ArenaStartRoom).
+const (
+	commEnv    = "GPUSIM_RESTART_COMM"
+	threadsEnv = "GPUSIM_RESTART_THREADS"
+)
+
+// firstThreads is the thread count of the start before the restart, 0
+// where this process is not a restart.
+var firstThreads int
 
 // exec is syscall.Exec; tests replace it.
 var exec = syscall.Exec
@@ -46,9 +55,15 @@ var exec = syscall.Exec
 // see), so the name it had is carried over in commEnv and given back to it
 // and its threads after the restart (restoreName).
 func RestartWithOneArena() {
-	if name, ok := os.LookupEnv(commEnv); ok {
-		os.Unsetenv(commEnv) // not for the processes gpusim starts
-		restoreName(name)
+	if n, ok := os.LookupEnv(threadsEnv); ok {
+		// Not for the processes gpusim starts.
+		os.Unsetenv(threadsEnv)
+		firstThreads, _ = strconv.Atoi(n)
+		firstThreads = max(firstThreads, 1)
+		if name, ok := os.LookupEnv(commEnv); ok {
+			os.Unsetenv(commEnv)
+			restoreName(name)
+		}
 		return
 	}
 	if _, limited := rlimitAS(); !limited {
@@ -60,11 +75,39 @@ func RestartWithOneArena() {
 	if !selfIsProgram() {
 		return
 	}
-	env := append(os.Environ(), ArenaEnv)
+	env := append(os.Environ(), ArenaEnv, threadsEnv+"="+strconv.Itoa(threads()))
 	if b, err := os.ReadFile("/proc/self/comm"); err == nil {
 		env = append(env, commEnv+"="+strings.TrimSuffix(string(b), "\n"))
 	}
 	_ = exec("/proc/self/exe", os.Args, env)
+}
+
+// arenaBytes is the address space of one of glibc's malloc arenas on
+// 64-bit systems (HEAP_MAX_SIZE: 2 DEFAULT_MMAP_THRESHOLD_MAX, 64 MiB); it
+// maps twice that while it aligns a new one.
+const arenaBytes = 64 << 20
+
+// ArenaStartRoom is how much more address space than this process's start
+// a start of gpusim takes where its caller does not set MALLOC_ARENA_MAX,
+// and whether that is known: it is where this process is the restart of
+// such a start (RestartWithOneArena). That start runs Go's runtime and
+// its first threads (5 or 6 of them before main, whatever the CPUs, on
+// linux/amd64 with Go 1.26) with glibc's arenas, before any of gpusim can
+// run: each thread but the first takes an arena of arenaBytes, some starts
+// have a thread more, and the next arena maps arenaBytes more while it is
+// aligned, so it counts an arena per thread of that start and one more.
+// Where the limit leaves room for some of those arenas but not the next
+// thread's stack, the start aborts in pthread_create (fakecgo:
+// pthread_create failed: 11) or dies of Go's "fatal error: out of memory",
+// with no word of gpusim's: measured on 2 CPUs with --lanes 1e3, 15 of 20
+// starts under ulimit -v 1500000 and 2 of 40 under 1550000 died, none of
+// 40 under 1600000 to 1750000 did, and their first starts mapped 1.44 to
+// 1.65 GB where the restarts mapped 1.31 (1.37 in some).
+func ArenaStartRoom() (uint64, bool) {
+	if firstThreads == 0 {
+		return 0, false
+	}
+	return uint64(firstThreads+1) * arenaBytes, true
 }
 
 // selfIsProgram reports whether /proc/self/exe is the file of this

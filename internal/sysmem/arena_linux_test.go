@@ -52,6 +52,9 @@ func TestRestartWithOneArena(t *testing.T) {
 		if c.execs && !slices.Contains(got, ArenaEnv) {
 			t.Errorf("%s: exec without %s", c.name, ArenaEnv)
 		}
+		if c.execs && !slices.ContainsFunc(got, func(kv string) bool { return strings.HasPrefix(kv, threadsEnv+"=") }) {
+			t.Errorf("%s: exec without %s, the start's threads", c.name, threadsEnv)
+		}
 	}
 }
 
@@ -96,8 +99,13 @@ func TestRestartKeepsName(t *testing.T) {
 			t.Errorf("helper's output lacks %q:\n%s", line, out)
 		}
 	}
-	if strings.Contains(string(out), commEnv) {
-		t.Errorf("helper's environment keeps %s:\n%s", commEnv, out)
+	if strings.Contains(string(out), commEnv) || strings.Contains(string(out), threadsEnv) {
+		t.Errorf("helper's environment keeps %s or %s:\n%s", commEnv, threadsEnv, out)
+	}
+	// The restart knows the arenas of the start before it: one per
+	// thread of that start (a few, at least the first) and one more.
+	if !strings.Contains(string(out), "arena start room known\n") {
+		t.Errorf("helper's restart does not know its first start's arenas:\n%s", out)
 	}
 }
 
@@ -124,5 +132,10 @@ func TestRestartHelper(t *testing.T) {
 	}
 	if named {
 		fmt.Println("tasks named")
+	}
+	if room, ok := ArenaStartRoom(); ok && room >= 3*arenaBytes && room%arenaBytes == 0 {
+		fmt.Println("arena start room known")
+	} else {
+		fmt.Printf("arena start room %d, %v\n", room, ok)
 	}
 }
