@@ -16,6 +16,7 @@ import (
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
+	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -75,6 +76,11 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 		return o, paramErr("paths", "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to")
 	case o.PathsOut != "" && !c.IsSet("paths"):
 		return o, paramErr("paths-out", "needs --paths K, the number of lanes whose trajectories to write")
+	}
+	if save := c.String("save"); save != "" {
+		// The part file is written after the run too: its room is
+		// checked with the other outputs', at its largest.
+		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily)}}
 	}
 	if err := o.Result.Check(p); err != nil {
 		return o, err

@@ -79,19 +79,25 @@ func TestOutDiskFull(t *testing.T) {
 		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
 		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80.1 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header
 		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 69.8 kB of disk space, but its file system has 65.5 kB free`},
-		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (a CSV's values counted at their longest, as the run has not computed them), but its file system has 12.6 MB free`}, // 16.1 MB written
+		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (every value counted at its longest, as the run has not computed them), but its file system has 12.6 MB free`}, // 16.1 MB written
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2, no report and %q", c.args, code, stdout, stderr, c.want)
 		}
 	}
+	// --save's part file is counted at its largest (shard.MaxSize): a
+	// --daily part of 100 steps is about 0.3 MB.
+	code, stdout, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "1e4", "--steps", "100", "--daily", "-q", "--save", full+"/p.json")
+	if want := `gpusim: error: --save: "` + full + `/p.json" may need up to `; code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) {
+		t.Errorf("--save: exit %d, stdout %q, stderr %q; want 2, no report and %q", code, stdout, stderr, want)
+	}
 	if ents, _ := os.ReadDir(full); len(ents) != 0 {
 		t.Errorf("the full disk holds %d files, want none", len(ents))
 	}
 	// What fits is written.
-	for _, c := range []struct{ lanes, name string }{{"1e4", "f.npy"}, {"4000", "f.csv"}} {
-		if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", c.lanes, "--steps", "10", "-q", "--out", full+"/"+c.name); code != 0 {
+	for _, c := range []struct{ lanes, flag, name string }{{"1e4", "--out", "f.npy"}, {"4000", "--out", "f.csv"}, {"1e4", "--save", "p.json"}} {
+		if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", c.lanes, "--steps", "10", "-q", c.flag, full+"/"+c.name); code != 0 {
 			t.Errorf("%s lanes to %s/%s: exit %d, stderr %q", c.lanes, full, c.name, code, stderr)
 		}
 		os.Remove(full + "/" + c.name)

@@ -161,6 +161,16 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 type Result struct {
 	Out, PathsOut, DailyOut, Plot, PlotDaily string
 	Paths                                    uint64
+	// Bounded are outputs the run writes after it elsewhere (--save's part
+	// file), each with an upper bound of its size, which Check counts
+	// against the free space of its file system with the others.
+	Bounded []Bounded
+}
+
+// Bounded is an output file and an upper bound of its size in bytes.
+type Bounded struct {
+	Path
+	Most uint64
 }
 
 // WriteResult writes every file o asks for into fs (Write: ready for
@@ -300,7 +310,8 @@ func (o Result) checkMemory(p sim.Params) error {
 var freeSpace = diskfree.Free
 
 // checkDisk refuses the outputs a run writes after it (--out, --paths-out,
-// --daily-out) whose file system has less free space than they take,
+// --daily-out, and Bounded: --save) whose file system has less free space
+// than they take,
 // adding up those that go to one file system: 1e8 lanes with --out onto a
 // nearly full disk ran the whole job and then failed at the write ("no
 // space left on device"), where a job of hours lost its finals. What each
@@ -338,6 +349,11 @@ func (o Result) checkDisk(p sim.Params) error {
 	}
 	if o.DailyOut != "" {
 		add("daily-out", o.DailyOut, func() outputSize { return dailySize(p) })
+	}
+	for _, b := range o.Bounded {
+		add(b.Flag, b.Path.Path, func() outputSize {
+			return outputSize{most: b.Most, need: func() (uint64, bool) { return b.Most, false }}
+		})
 	}
 	for _, dev := range order {
 		if err := byDev[dev].refuse(); err != nil {
@@ -387,7 +403,7 @@ func (n *diskNeed) refuse() error {
 		size += " at least"
 	case bounded:
 		verb = "may " + strings.TrimSuffix(verb, "s") + " up to"
-		size += " (a CSV's values counted at their longest, as the run has not computed them)"
+		size += " (every value counted at its longest, as the run has not computed them)"
 	}
 	return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
 		strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}

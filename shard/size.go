@@ -1,0 +1,111 @@
+package shard
+
+import (
+	"math"
+	"strings"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// nameRoom is what MaxSize counts for each name a part records that is
+// not known before the run: the engine that ran (auto's choice), the
+// engine asked for and the device or CPU configuration that ran, whose
+// OpenCL name comes from the driver, which sets no length (the longest
+// seen is under 100 bytes).
+const nameRoom = 1 << 10
+
+// jsonLongest and jsonLongest32 are float64s that encoding/json writes at
+// its longest, 25 characters ("-0.0000012345678901234567": fixed notation
+// from 1e-6, seventeen digits, a sign), the second a float32's value and
+// their sum too, as a summary's mean is its shift + dev (TestMaxSizeFloats).
+const (
+	jsonLongest   = -1.2345678901234567e-06
+	jsonLongest32 = float32(-1.2345678e-06)
+)
+
+// MaxSize is an upper bound of the size of the part file (Part.Marshal) of
+// a run of p, of a shard (sharded) or the whole job, with per-step
+// summaries (daily) or without: the part of that shape with every count at
+// 2^64-1, every float at its longest (jsonLongest), each name at nameRoom
+// bytes, the wall time at 25 characters, and its histograms' counts at the
+// most digits N lanes can take over B bins, B (1 + log10(N/B + 1)) (a count
+// c takes at most 1 + log10(c + 1) digits, which is concave in c, so
+// Jensen's inequality bounds the sum at equal counts), with the quotes of
+// those above 2^53 (whose lists are then written a count a line). A
+// --daily part of 10,000 steps of 10,000 lanes is 21 MB.
+func MaxSize(p sim.Params, sharded, daily bool) uint64 {
+	steps := 0
+	if daily {
+		steps = p.Steps
+	}
+	size := func(n int) uint64 {
+		part := worstPart(p, sharded, daily, n)
+		b, err := part.Marshal()
+		if err != nil {
+			return math.MaxUint64 // not reached: worstPart is a valid part
+		}
+		return uint64(len(b))
+	}
+	n := size(min(steps, 1))
+	if steps > 1 {
+		// Per-step summaries are alike: the second's bytes, steps-1 times.
+		per := size(2) - n
+		n = satAdd(n, satMul(per, uint64(steps-1)))
+	}
+	n = satAdd(n, 24) // the wall time, written as 0
+	n = satAdd(n, binDigits(p.Lanes, sim.HistBins))
+	return satAdd(n, satMul(uint64(steps), binDigits(p.Lanes, sim.DailyBins)))
+}
+
+// worstPart is MaxSize's part with daily summaries of n steps (none
+// without daily), its histograms' counts 0.
+func worstPart(p sim.Params, sharded, daily bool, n int) *Part {
+	summary := func(bins int) *sim.Summary {
+		s := &sim.Summary{Count: math.MaxUint64, M2: jsonLongest, Min: jsonLongest32, Max: jsonLongest32,
+			Digest: math.MaxUint64, Hist: &sim.Histogram{Lo: jsonLongest32, Scale: jsonLongest32, Bins: make([]uint64, bins)}}
+		s.SetShift(jsonLongest, jsonLongest)
+		if p.Lanes > exactInt {
+			// A list with a count above 2^53, a string, is written a
+			// count a line (oneLineLists keeps lists of numbers only).
+			s.Hist.Bins[0] = exactInt + 1
+		}
+		return s
+	}
+	name := strings.Repeat("x", nameRoom)
+	part := &Part{Params: p, First: math.MaxUint64, Count: math.MaxUint64, Engine: name, Requested: name, Device: name,
+		Math: sim.MathExact, Summary: summary(sim.HistBins)}
+	if sharded {
+		part.Shard = &Shard{Index: math.MaxUint64, Count: math.MaxUint64}
+	}
+	if daily {
+		part.Daily = make([]*sim.Summary, n)
+		for i := range part.Daily {
+			part.Daily[i] = summary(sim.DailyBins)
+		}
+	}
+	return part
+}
+
+// binDigits bounds the characters beyond one a bin that lanes counts over
+// bins histogram bins take in a part file: bins log10(lanes/bins + 1)
+// digits, and two quotes for each count above 2^53 (at most lanes / 2^53
+// of them).
+func binDigits(lanes uint64, bins int) uint64 {
+	b := float64(bins)
+	digits := math.Ceil(b * math.Log10(float64(lanes)/b+1))
+	return satAdd(uint64(digits), 2*min(uint64(bins), lanes/exactInt))
+}
+
+func satAdd(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+func satMul(a, b uint64) uint64 {
+	if a != 0 && b > math.MaxUint64/a {
+		return math.MaxUint64
+	}
+	return a * b
+}
