@@ -77,6 +77,7 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	case o.PathsOut != "" && !c.IsSet("paths"):
 		return o, paramErr("paths-out", "needs --paths K, the number of lanes whose trajectories to write")
 	}
+	o.Fast = strings.TrimSpace(c.String("math")) == sim.MathFast
 	if save := c.String("save"); save != "" {
 		// The part file is written after the run too: its room is
 		// checked with the other outputs', at its largest.

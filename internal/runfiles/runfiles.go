@@ -161,6 +161,10 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 type Result struct {
 	Out, PathsOut, DailyOut, Plot, PlotDaily string
 	Paths                                    uint64
+	// Fast says the lanes' values come from --math fast, which the
+	// reference model does not compute: a CSV of them is then counted at
+	// its longest, never sized exactly (csvNeed).
+	Fast bool
 	// Bounded are outputs the run writes after it elsewhere (--save's part
 	// file), each with an upper bound of its size, which Check counts
 	// against the free space of its file system with the others.
@@ -344,7 +348,7 @@ func (o Result) checkDisk(p sim.Params) error {
 		rows, cols uint64
 	}{{"out", o.Out, p.Lanes, 1}, {"paths-out", o.PathsOut, o.Paths, uint64(p.Steps)}} {
 		if format, err := outfile.FormatOf(f.path); f.path != "" && err == nil {
-			add(f.flag, f.path, func() outputSize { return sizeOf(p, format, f.rows, f.cols, f.flag == "paths-out") })
+			add(f.flag, f.path, func() outputSize { return sizeOf(p, format, f.rows, f.cols, f.flag == "paths-out", o.Fast) })
 		}
 	}
 	if o.DailyOut != "" {
@@ -420,13 +424,17 @@ type outputSize struct {
 // sizeOf is the size of a per-lane output of rows x cols values in format,
 // the finals of p (--out) or its trajectories (paths): 4 bytes a value in
 // .f32, and the header besides in .npy (outfile.WriteNPY); a .csv's between
-// csvLeast and csvMost, csvNeed where it must be counted.
-func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths bool) outputSize {
+// csvLeast and csvMost, csvNeed where it must be counted (csvMost for
+// values of --math fast).
+func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths, fast bool) outputSize {
 	n := satMul(satMul(rows, cols), 4)
 	switch f {
 	case outfile.CSV:
-		return outputSize{least: csvLeast(rows, cols, paths), most: csvMost(rows, cols, paths),
-			need: func() (uint64, bool) { return csvNeed(p, rows, cols, paths) }}
+		need := func() (uint64, bool) { return csvNeed(p, rows, cols, paths) }
+		if fast {
+			need = func() (uint64, bool) { return csvMost(rows, cols, paths), false }
+		}
+		return outputSize{least: csvLeast(rows, cols, paths), most: csvMost(rows, cols, paths), need: need}
 	case outfile.NPY:
 		shape := []int{int(min(rows, math.MaxInt))}
 		if paths {

@@ -119,7 +119,7 @@ func TestBinarySize(t *testing.T) {
 			if err := f.Write(&w, nil, make([]float32, c.rows*c.cols), shape...); err != nil {
 				t.Fatal(err)
 			}
-			s := sizeOf(p, f, uint64(c.rows), uint64(c.cols), c.paths)
+			s := sizeOf(p, f, uint64(c.rows), uint64(c.cols), c.paths, false)
 			if n, exact := s.need(); n != w.n || !exact || s.least != w.n || s.most != w.n {
 				t.Errorf("%s of %d x %d: need %d (exact %v), least %d, most %d; the file is %d bytes", f, c.rows, c.cols, n, exact, s.least, s.most, w.n)
 			}
