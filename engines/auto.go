@@ -192,10 +192,11 @@ const (
 //     pilot); the engine predicted to finish first keeps the job, and the
 //     costs are cached, marked busy when simd's probe got less than
 //     busyShare of its cores (Observe then keeps them until a run gets its
-//     cores). A device whose program is not compiled (a cold start) is not
-//     started when simd's probe says simd finishes the job within
-//     coldStartCost: the calibration records it cold, and a run measures
-//     it once its program is there or a job is worth the compile.
+//     cores). A device whose program is not compiled (a cold start; with
+//     the cache off, every start) is not started when simd's probe says
+//     simd finishes the job within coldStartCost: the calibration records
+//     it cold, and a run measures it once its program is there or a job is
+//     worth the compile.
 //
 // Errors are ctx's; a device that cannot start or run is a note, and simd
 // runs the job.
@@ -438,7 +439,9 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	devT, devLabel := math.Inf(1), ""
 	for _, d := range candidates(ds, o) {
 		if dev.ProgramFile != nil && c.SIMD.time(work) < coldStartCost.Seconds() {
-			if f := dev.ProgramFile(o, d.Index); f != "" && !exists(f) {
+			// With the cache off (cachedir.Dir is "") no program is
+			// ever kept: every start compiles, as a missing one does.
+			if f := dev.ProgramFile(o, d.Index); f != "" && !exists(f) || f == "" && cachedir.Dir() == "" {
 				c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
 				continue
 			}

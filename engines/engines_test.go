@@ -887,6 +887,41 @@ func TestAutoColdDeviceNoCache(t *testing.T) {
 	}
 }
 
+// TestAutoColdDeviceCacheOff: with gpusim's cache off (GPUSIM_CACHE_DIR=off
+// or a relative path), no program is ever cached and every start compiles
+// (gpu.ProgramFile is ""), so a device is as cold as one whose program is
+// missing: not started for a job simd finishes within coldStartCost. It was
+// started: GPUSIM_CACHE_DIR=off with pocl's cache empty ran a 0.3 s job
+// (5e7 x 1) in 8.2 s, 7.8 s of it compiling, without a word.
+func TestAutoColdDeviceCacheOff(t *testing.T) {
+	for _, env := range []string{"off", "relative/dir"} {
+		t.Setenv(EnvCacheDir, env)
+		opens, lists := 0, 0
+		dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+		dev.ProgramFile = func(Options, int) string { return "" }
+		withDevices(t, dev)
+		p := sim.Default()
+		p.Lanes, p.Steps = 5e6, 10
+		e, ch, err := Auto(context.Background(), Options{Params: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if ch.Engine != "simd" || opens != 0 || !strings.Contains(ch.Reason, "every start compiles its program") {
+			t.Errorf("%s=%s: %s (%q), %d opens: want simd, the device not started, the reason saying every start compiles", EnvCacheDir, env, ch.Engine, ch.Reason, opens)
+		}
+		// A job simd takes seconds for is worth the compile.
+		p.Lanes = 1e9
+		if e, ch, err = Auto(context.Background(), Options{Params: p}); err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if opens == 0 || ch.Engine != "timed" {
+			t.Errorf("%s=%s, a large job: %s (%q), %d opens; want the device measured and chosen", EnvCacheDir, env, ch.Engine, ch.Reason, opens)
+		}
+	}
+}
+
 // refusingEngine is a timed device that refuses the jobs refuse picks before
 // running any of them, as gpu.Engine refuses a job that can reach subnormal
 // values on a device that flushes them.
