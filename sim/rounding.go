@@ -379,7 +379,8 @@ func upTo(bound float64) string {
 
 // precisionAdvice says what would bring the job back within float32's
 // precision: what makes the temperatures large against their spread (a
-// walk of |persistence| >= 1 over many steps, a far start or anchor), a
+// walk of |persistence| >= 1 over many steps, a far start or anchor, or
+// a step's products with a huge persistence), a
 // persistence so near 1 in magnitude that each step's rounding error
 // survives about 1/(1 - |persistence|) steps (raising --sigma scales the
 // errors with the spread), or a spread so small that float32's least
@@ -389,6 +390,10 @@ func (p Params) precisionAdvice(sd float64) string {
 	switch {
 	case a >= 1 && p.Steps > 1:
 		return "lower --steps, or |--persistence| below 1"
+	case a > 1 && a*math.Max(math.Abs(p.Start), math.Abs(p.Anchor)) > sd:
+		// One step of a huge persistence: its products p t and (1 - p)
+		// anchor are far larger than the values they cancel to.
+		return "lower |--persistence|, or |--start| and |--anchor|, or raise --sigma"
 	case math.Max(math.Abs(p.Start), math.Abs(p.Anchor)) > sd:
 		return "lower |--start| and |--anchor|, or raise --sigma"
 	case a < 1 && 1-a < 1e-3 && p.Steps > 1000:

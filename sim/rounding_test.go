@@ -328,6 +328,11 @@ func TestPrecisionNote(t *testing.T) {
 		{3e7, 3e7, 5, 0, 0, 0, "(lower |--start| and |--anchor|, or raise --sigma)"},
 		{0, 0, 1e-45, 0, 0, 0, "(raise --sigma: values this small are near float32's least)"},
 		{75, 72, 5, -1, 10001, 0, "(lower --steps, or |--persistence| below 1)"},
+		// A huge persistence over one step: its products p t and
+		// (1 - p) anchor are far larger than the spread (the advice
+		// said the values were near float32's least, at a mean of 1).
+		{1, 1, 1, 1e37, 1, 0, "(lower |--persistence|, or |--start| and |--anchor|, or raise --sigma)"},
+		{1, 1, 1, -1e37, 1, 0, "(lower |--persistence|, or |--start| and |--anchor|, or raise --sigma)"},
 		// A persistence near 1 in magnitude (the advice was to raise
 		// --sigma, which scales the errors with the spread).
 		{0, 0, 5, 0.9999, 100000, 19, "(move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = 1e+04 steps)"},
