@@ -263,8 +263,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	c.Busy = c.busy()
 	var stored error
 	if !c.refused {
-		stored = storeCalibration(key, c)
-		ch.key, ch.busy = key, c.Busy
+		// Observe judges a calibration kept: one the cache could not
+		// keep has nothing to drop.
+		if stored = storeCalibration(key, c); stored == nil {
+			ch.key, ch.busy = key, c.Busy
+		}
 	}
 	if stored != nil && !c.Busy && calibrationPath() != "" {
 		// A folder that takes no file, a disk without room for the

@@ -651,7 +651,10 @@ func TestAutoBusySettles(t *testing.T) {
 // TestAutoBusyNotKept: where the cache cannot keep a calibration taken on a
 // busy machine (the cache off, a file where its folder goes, a full disk),
 // the note says so: it said the measurements were kept until a run got its
-// cores, and every run measured again.
+// cores, and every run measured again. Nor does the run that gets its cores
+// then say that the calibration taken on a busy machine is measured again
+// next time: there was none to drop (GPUSIM_CACHE_DIR=off said so on every
+// run of a busy machine).
 func TestAutoBusyNotKept(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
@@ -669,11 +672,17 @@ func TestAutoBusyNotKept(t *testing.T) {
 		var notes []string
 		o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
 		cpuShare(t, 0.48, 1)
-		e, _, err := Auto(context.Background(), o)
+		e, ch, err := Auto(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.Close(e)
+		cpuShare(t, 0.95, 1)
+		ch.started()
+		time.Sleep(10 * time.Millisecond)
+		if n := Observe(ch, time.Duration(max(3*ch.predicted, 3*minObserved)*float64(time.Second))); n != "" {
+			t.Errorf("%s=%s: a run that got its cores noted %q; want no note, no calibration having been kept", EnvCacheDir, c.dir, n)
+		}
 		all := strings.Join(notes, "\n")
 		if !strings.Contains(all, "the measurements are not kept, so every run measures again: ") || !strings.Contains(all, c.why) || strings.Contains(all, "are kept") {
 			t.Errorf("%s=%s: notes %q; want the measurements not kept, and why (%s)", EnvCacheDir, c.dir, all, c.why)
