@@ -204,6 +204,13 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		return pl, nil
 	}
 
+	if total > 0 && first < 0 {
+		// Every lane outside the bins, where float32's rounding holds
+		// them far from the exact law: the chart drew its density alone,
+		// as if the run had no lanes.
+		pl.Title.Text = title(fmt.Sprintf("Final temperatures: all %s outside the histogram (from %s to %s)",
+			lanes(total), strconv.FormatFloat(float64(s.Min), 'g', 4, 32), strconv.FormatFloat(float64(s.Max), 'g', 4, 32)), p)
+	}
 	norm := p.Law(p.Steps)
 	mu, sd := norm.Mu, norm.Sigma
 	outside := h.Bins[0] + h.Bins[n+1]

@@ -375,3 +375,32 @@ func TestLegendInside(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalAllOutside: where float32's rounding holds every lane outside
+// the histogram's span, the exact mean +/- 8 sds (a walk at --persistence -1
+// under a far anchor, whose lanes sit near 0 against an exact mean of 1),
+// the chart says so, and where the lanes are, instead of drawing the exact
+// density alone, as if the run had no lanes.
+func TestFinalAllOutside(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 2000, 50, -1, 1, 1e20, 1e-3
+	res := runDaily(t, p)
+	h := res.Summary.Hist
+	if in := res.Summary.Count - h.Bins[0] - h.Bins[len(h.Bins)-1]; in != 0 {
+		t.Fatalf("%d lanes inside the histogram; the job should hold them all outside", in)
+	}
+	final, err := Final(p, res.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("all 2,000 lanes outside the histogram (from %s to %s)",
+		strconv.FormatFloat(float64(res.Summary.Min), 'g', 4, 32), strconv.FormatFloat(float64(res.Summary.Max), 'g', 4, 32))
+	if !strings.Contains(final.Title.Text, want) {
+		t.Errorf("title %q, want it to say %q", final.Title.Text, want)
+	}
+	path := filepath.Join(t.TempDir(), "final.png")
+	if err := Save(final, path); err != nil {
+		t.Fatal(err)
+	}
+	checkImage(t, path)
+}
