@@ -99,6 +99,23 @@ func (h *Histogram) Quantile(q float64) float64 {
 	return h.Edge(n)
 }
 
+// Outside reports whether Quantile(q) is at a rank among the lanes in the
+// underflow or overflow bin, beyond the histogram's span, where it reads
+// the span's edge rather than an interpolation: lanes more than HistSpan
+// sds from the exact mean, which float32's rounding can put there when it
+// holds the lanes far from the exact law. False for an empty histogram.
+func (h *Histogram) Outside(q float64) bool {
+	var total uint64
+	for _, c := range h.Bins {
+		total += c
+	}
+	if total == 0 {
+		return false
+	}
+	target := q * float64(total)
+	return target <= float64(h.Bins[0]) || target > float64(total-h.Bins[len(h.Bins)-1])
+}
+
 // Summary is the mergeable result of a lane range: moments in float64 (Chan
 // et al.'s pairwise update), exact count, extremes, histogram and digest.
 type Summary struct {

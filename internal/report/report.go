@@ -92,6 +92,43 @@ type Report struct {
 	// outNeed and outAvail are the memory --out would take for the job's
 	// finals and the memory available (OutMemory), when it is more.
 	outNeed, outAvail uint64
+	// outside names the histogram's quantiles that lie among the lanes
+	// beyond its span (sim.Histogram.Outside), which read its edge.
+	outside []string
+}
+
+// quantileFootnote says how the simulated quantiles were found, and which
+// read the histogram's edge, lying among the lanes beyond its span.
+func (r *Report) quantileFootnote() string {
+	var b strings.Builder
+	switch {
+	case r.Summary.Count == 0:
+		b.WriteString("(simulated quantiles: none, the shard has no lanes)\n")
+	case r.oneValue:
+		b.WriteString("(simulated quantiles: exact, every lane ends at one value)\n")
+	case r.Summary.QuantilesExact:
+		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")
+	case r.Shard != "" || r.Merged != nil:
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram)\n", sim.HistBins)
+	case r.Summary.Count > sim.MaxKeptFinals:
+		// --out refuses these lanes: pointing to it sent the user to an
+		// error.
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)\n", sim.HistBins)
+	case r.outNeed > 0:
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, needs %.3g GB of memory for these lanes, and %.3g GB are available)\n",
+			sim.HistBins, float64(r.outNeed)/1e9, float64(r.outAvail)/1e9)
+	default:
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
+	}
+	if n := len(r.outside); n > 0 {
+		names, verb := r.outside[0], "lies"
+		if n > 1 {
+			names, verb = strings.Join(r.outside[:n-1], ", ")+" and "+r.outside[n-1], "lie"
+		}
+		fmt.Fprintf(&b, "(%s %s among the lanes outside the histogram's span, the exact mean +/- %g sds, where float32's rounding holds them: read at its edge, clamped to min and max)\n",
+			names, verb, float64(sim.HistSpan))
+	}
+	return b.String()
 }
 
 // OutMemory tells the report that --out would need need bytes of memory for
@@ -232,6 +269,11 @@ func New(res *sim.Result, requested string) *Report {
 	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
 	if s.Count > 0 && s.Min == s.Max {
 		r.oneValue, r.Summary.QuantilesExact = true, true
+	}
+	for _, q := range sim.QuantileLevels {
+		if !r.Summary.QuantilesExact && s.Hist != nil && s.Hist.Outside(q) {
+			r.outside = append(r.outside, sim.QuantileName(q))
+		}
 	}
 	for i, q := range r.quantiles {
 		// Interpolating in a histogram bin can land outside the sample's
@@ -403,25 +445,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for i, q := range sim.QuantileLevels {
 		row(sim.QuantileName(q), cells[4+i][0], cells[4+i][1], "")
 	}
-	switch {
-	case r.Summary.Count == 0:
-		b.WriteString("(simulated quantiles: none, the shard has no lanes)\n")
-	case r.oneValue:
-		b.WriteString("(simulated quantiles: exact, every lane ends at one value)\n")
-	case r.Summary.QuantilesExact:
-		b.WriteString("(simulated quantiles: exact, from every lane's final)\n")
-	case r.Shard != "" || r.Merged != nil:
-		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram)\n", sim.HistBins)
-	case r.Summary.Count > sim.MaxKeptFinals:
-		// --out refuses these lanes: pointing to it sent the user to an
-		// error.
-		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)\n", sim.HistBins)
-	case r.outNeed > 0:
-		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, needs %.3g GB of memory for these lanes, and %.3g GB are available)\n",
-			sim.HistBins, float64(r.outNeed)/1e9, float64(r.outAvail)/1e9)
-	default:
-		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
-	}
+	b.WriteString(r.quantileFootnote())
 	if r.Daily != nil {
 		r.writeDaily(&b)
 	}

@@ -116,3 +116,48 @@ func TestQuantileFootnoteOutLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantileFootnoteOutside: quantiles whose lanes lie outside the
+// histogram's span (the exact mean +/- 8 sds, where float32's rounding can
+// hold every lane) read its edge, clamped to min and max: the footnote says
+// which, where it called them interpolations (a walk at --persistence -1
+// under a far anchor printed p01 to p99 all at the lanes' max, 0.0042,
+// against exact order statistics of -0.0023 to 0.0024).
+func TestQuantileFootnoteOutside(t *testing.T) {
+	p := sim.Default() // exact law Normal(72.003, 5.77): the span is 25.8 to 118
+	p.Lanes = 1000
+	for _, c := range []struct {
+		below, inside, above int
+		want                 string
+	}{
+		{0, 1000, 0, ""},
+		{1000, 0, 0, "(p01, p05, p25, p50, p75, p95 and p99 lie among the lanes outside the histogram's span"},
+		{30, 970, 0, "(p01 lies among the lanes outside the histogram's span"},
+		{60, 880, 60, "(p01, p05, p95 and p99 lie among the lanes outside the histogram's span"},
+		{5, 995, 0, ""}, // fewer than p01's rank
+	} {
+		s := sim.NewSummary(p)
+		b := sim.NewBlock(0)
+		i := uint64(0)
+		for _, g := range []struct {
+			n int
+			v float32
+		}{{c.below, 1}, {c.inside, 72}, {c.above, 200}} {
+			for range g.n {
+				x := g.v + float32(i%7)/8
+				b.Add(i, x)
+				s.Hist.Add(x)
+				i++
+			}
+		}
+		s.AddBlock(&b)
+		var out strings.Builder
+		if err := New(&sim.Result{Params: p, Summary: s}, "serial").WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if has := strings.Contains(got, "outside the histogram's span"); c.want == "" && has || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%d lanes below the span, %d inside, %d above: want %q in\n%s", c.below, c.inside, c.above, c.want, got)
+		}
+	}
+}
