@@ -32,6 +32,11 @@ type Day struct {
 	// (Count > 0 and min = max, as without noise): the clamped quantiles
 	// are that value, exact.
 	OneValue bool
+	// Outside says that some of the Quantiles lie among the lanes beyond
+	// the step's histogram span (sim.Histogram.Outside), where float32's
+	// rounding holds them far from the exact law: they read its edge,
+	// clamped to the step's range, rather than an interpolation.
+	Outside bool
 	// Rounding bounds how far float32 rounding can move Mean and Std from
 	// the exact moments (sim.Params.Rounding); the z-scores allow for it.
 	Rounding sim.Rounding
@@ -83,6 +88,9 @@ func Table(p sim.Params, summaries []*sim.Summary) []Day {
 			d.Quantiles[j] = x
 		}
 		d.OneValue = s.Count > 0 && s.Min == s.Max
+		for _, q := range Levels {
+			d.Outside = d.Outside || !d.OneValue && s.Hist.Outside(q)
+		}
 		days[i] = d
 	}
 	return days

@@ -527,13 +527,15 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		rows = append(rows, append([]string{strconv.Itoa(r.days[idx[j]].Step)}, cells...))
 	}
 	writeColumns(b, rows)
-	var empty, one int
+	var empty, one, outside int
 	for _, d := range r.days {
 		switch {
 		case d.Count == 0:
 			empty++
 		case d.OneValue:
 			one++
+		case d.Outside:
+			outside++
 		}
 	}
 	switch {
@@ -550,6 +552,14 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
 	}
 	b.WriteString(")\n")
+	if outside > 0 {
+		on := fmt.Sprintf("on %d of %d steps", outside, len(r.days))
+		if outside == len(r.days) {
+			on = fmt.Sprintf("on all %d steps", outside)
+		}
+		fmt.Fprintf(b, "(%s the quantiles lie among the lanes outside the histograms' spans, each step's exact mean +/- %g sds, where float32's rounding holds them: some read a span's edge, clamped to the step's min and max)\n",
+			on, float64(sim.HistSpan))
+	}
 }
 
 // writeColumns writes rows as a table: the first column left-aligned, the

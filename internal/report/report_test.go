@@ -1,12 +1,15 @@
 package report
 
 import (
+	"context"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -159,5 +162,39 @@ func TestQuantileFootnoteOutside(t *testing.T) {
 		if has := strings.Contains(got, "outside the histogram's span"); c.want == "" && has || c.want != "" && !strings.Contains(got, c.want) {
 			t.Errorf("%d lanes below the span, %d inside, %d above: want %q in\n%s", c.below, c.inside, c.above, c.want, got)
 		}
+	}
+}
+
+// TestDailyFootnoteOutside: the per-step quantiles that lie among the lanes
+// beyond their step's histogram span read its edge, as the final ones do,
+// and the daily table's footnote says on how many steps (it called them
+// interpolations).
+func TestDailyFootnoteOutside(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 2000, 12, -1, 1, 1e20, 1e-3
+	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(res *sim.Result) string {
+		var out strings.Builder
+		r := New(res, "serial")
+		r.SetDaily(daily.Table(res.Params, res.Daily))
+		if err := r.WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	// Its odd steps hold every lane at f32(2e20), one value, exact.
+	if want := "(on 6 of 12 steps the quantiles lie among the lanes outside the histograms' spans"; !strings.Contains(text(res), want) {
+		t.Errorf("want %q in\n%s", want, text(res))
+	}
+	p = sim.Default()
+	p.Lanes, p.Steps = 2000, 12
+	if res, err = (cpu.Serial{}).Run(context.Background(), &sim.Job{Params: p, Daily: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(res); strings.Contains(got, "outside the histogram") || !strings.Contains(got, "(quantiles interpolated in 512-bin histograms)") {
+		t.Errorf("the default job's report says quantiles lie outside the histograms, or has no daily table:\n%s", got)
 	}
 }
