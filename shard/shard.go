@@ -63,7 +63,9 @@ const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
 //	anything else       index GPUSIM_SHARD_INDEX; count GPUSIM_SHARD_COUNT
 //
 // so --array=0-3, --array=1-4 and --array=0-6:2 all give shards 0/4 to 3/4.
-// An explicit /N must agree with the count the environment gives, if any.
+// An explicit /N must agree with the count the environment gives, if any,
+// and so must GPUSIM_SHARD_INDEX and GPUSIM_SHARD_COUNT where they are set
+// beside the launcher's variables that auto takes (agree).
 // env looks up a variable (os.Getenv). Errors are *sim.ParamError for "shard".
 func Parse(s string, env func(string) string) (Shard, error) {
 	bad := func(format string, a ...any) (Shard, error) {
@@ -174,7 +176,7 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %s; submit a range such as --array=0-%d", id, array, n-1)
 		}
 		i := (id - lo) / step
-		return Shard{i, n}, from, nil
+		return Shard{i, n}, from, agree(num, Shard{i, n}, from, true)
 	}
 	for _, name := range []string{"JOB_COMPLETION_INDEX", EnvShardIndex} {
 		i, ok, err := num(name, 0)
@@ -183,10 +185,43 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 		}
 		if ok {
 			n, err := optCount()
+			if err == nil && name != EnvShardIndex {
+				err = agree(num, Shard{i, n}, name, false)
+			}
 			return Shard{i, n}, name, err
 		}
 	}
 	return sh, "", fmt.Errorf("no shard index in the environment (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or %s); use --shard i/N", EnvShardIndex)
+}
+
+// agree refuses gpusim's own variables, GPUSIM_SHARD_INDEX and (where the
+// launcher from gives the count, withCount) GPUSIM_SHARD_COUNT, set beside
+// the launcher's that auto took sh from and saying another shard: a loop
+// over GPUSIM_SHARD_INDEX inside a Slurm array task ran the task's shard
+// each time, in silence, and GPUSIM_SHARD_COUNT=8 in an array of 4 ran 4
+// shards where --shard auto/8 is refused. sh.Count is 0 where the count is
+// not known yet. A stray index of another launcher (JOB_COMPLETION_INDEX
+// under Slurm) is left alone, as auto's order says.
+func agree(num func(string, uint64) (uint64, bool, error), sh Shard, from string, withCount bool) error {
+	i, ok, err := num(EnvShardIndex, 0)
+	if err != nil {
+		return err
+	}
+	n, nok, err := num(EnvShardCount, 1)
+	if err != nil {
+		return err
+	}
+	says := fmt.Sprintf("shard %d/%d", sh.Index, sh.Count)
+	if sh.Count == 0 {
+		says = fmt.Sprintf("index %d", sh.Index)
+	}
+	switch {
+	case ok && i != sh.Index:
+		return fmt.Errorf("%s gives %s, but %s=%d gives index %d: unset %s, or give the shard as --shard i/N", from, says, EnvShardIndex, i, i, EnvShardIndex)
+	case withCount && nok && n != sh.Count:
+		return fmt.Errorf("%s gives %s, but %s=%d gives %d shards: unset %s, or give the shard as --shard i/N", from, says, EnvShardCount, n, n, EnvShardCount)
+	}
+	return nil
 }
 
 // Run runs shard s of job on e: the lanes s.Range gives, within the lane

@@ -67,6 +67,10 @@ func TestParse(t *testing.T) {
 		{"auto/4", map[string]string{"JOB_COMPLETION_INDEX": "  ", EnvShardIndex: "2"}, Shard{2, 4}},
 		// Slurm wins over a stray Kubernetes variable.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "JOB_COMPLETION_INDEX": "0"}, Shard{1, 2}},
+		// gpusim's own variables beside a launcher's, saying the same shard.
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "4", EnvShardIndex: "2", EnvShardCount: "4"}, Shard{2, 4}},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardIndex: "1", EnvShardCount: "4"}, Shard{1, 4}},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", EnvShardIndex: "  "}, Shard{1, 2}},
 	} {
 		got, err := Parse(c.in, envMap(c.env))
 		if err != nil || got != c.want {
@@ -114,6 +118,15 @@ func TestParseErrors(t *testing.T) {
 		{"auto", map[string]string{EnvShardIndex: "-1", EnvShardCount: "2"}, "GPUSIM_SHARD_INDEX=\"-1\""},
 		{"auto/x", nil, `count "x"`},
 		{"autox", nil, `is not a shard`},
+		// gpusim's own variables, set beside a launcher's that auto reads
+		// first, and saying another shard: every task of a Slurm array
+		// looping over GPUSIM_SHARD_INDEX ran the array's shard each time,
+		// in silence, as GPUSIM_SHARD_COUNT=8 ran 4 shards where --shard
+		// auto/8 was refused.
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", EnvShardIndex: "5", EnvShardCount: "8"}, "SLURM_ARRAY_TASK_ID gives shard 2/4, but GPUSIM_SHARD_INDEX=5 gives index 5"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", EnvShardCount: "8"}, "SLURM_ARRAY_TASK_ID gives shard 2/4, but GPUSIM_SHARD_COUNT=8 gives 8 shards"},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardIndex: "2", EnvShardCount: "4"}, "JOB_COMPLETION_INDEX gives shard 1/4, but GPUSIM_SHARD_INDEX=2 gives index 2"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", EnvShardIndex: "x"}, `GPUSIM_SHARD_INDEX="x"`},
 	} {
 		_, err := Parse(c.in, envMap(c.env))
 		var pe *sim.ParamError
