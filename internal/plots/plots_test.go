@@ -404,3 +404,27 @@ func TestFinalAllOutside(t *testing.T) {
 	}
 	checkImage(t, path)
 }
+
+// TestDailyOutside: a fan chart whose quantiles on some steps lie among the
+// lanes beyond the step's histogram span (daily.Day.Outside), where they
+// read its edge, says on how many, as the daily table does; it drew them as
+// interpolations.
+func TestDailyOutside(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 2000, 12, -1, 1, 1e20, 1e-3
+	fan, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "those of 6 of 12 steps read at their histograms' edges"; !strings.Contains(fan.Title.Text, want) {
+		t.Errorf("title %q, want it to say %q", fan.Title.Text, want)
+	}
+	p = sim.Default()
+	p.Lanes = 2000
+	if fan, err = Daily(p, daily.Table(p, runDaily(t, p).Daily)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(fan.Title.Text, "edge") {
+		t.Errorf("the default job's title %q says quantiles read an edge", fan.Title.Text)
+	}
+}
