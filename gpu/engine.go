@@ -188,7 +188,10 @@ type Engine struct {
 	rate    [2]float64
 	startup time.Duration // Open's time not yet reported in a Result
 	closed  bool
-	st      selfTestState
+	// left is closed once the launches a cancelled run left in flight
+	// have ended and the run is released (leave); nil: none left.
+	left chan struct{}
+	st   selfTestState
 }
 
 // ErrInexactDevice matches Open's error for exact math on a device whose
@@ -517,7 +520,9 @@ func (e *Engine) Label() string { return e.label }
 
 // Close releases the engine's queue and kernels and, with the last engine
 // of its device, the context and programs. It waits for a run in progress
-// and is idempotent.
+// and is idempotent. Where a cancelled run left launches in flight (leave),
+// it returns at once and the engine is released in the background once
+// they end: a stopped gpusim exits without waiting for them.
 func (e *Engine) Close() error {
 	if e == nil {
 		return nil
@@ -528,6 +533,46 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	if left := e.left; left != nil {
+		go func() {
+			<-left
+			e.release()
+		}()
+		return nil
+	}
+	return e.release()
+}
+
+// leave releases the run r, cancelled with launches in flight, in the
+// background once they end (run.release), so that Run returns at once; the
+// engine's next run waits for it (settle), and so does the release of the
+// engine (Close). Call it with e.mu held.
+func (e *Engine) leave(r *run) {
+	left := make(chan struct{})
+	e.left = left
+	go func() {
+		r.release()
+		close(left)
+	}()
+}
+
+// settle waits for the launches a cancelled run left in flight (leave), or
+// returns ctx's cause when ctx ends first. Call it with e.mu held.
+func (e *Engine) settle(ctx context.Context) error {
+	if e.left == nil {
+		return nil
+	}
+	select {
+	case <-e.left:
+		e.left = nil
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// release releases what Close does.
+func (e *Engine) release() error {
 	var errs []error
 	if e.q != nil {
 		errs = append(errs, e.q.Finish())

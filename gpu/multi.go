@@ -77,8 +77,9 @@ func (m *Multi) Label() string {
 	return strings.Join(ls, " + ")
 }
 
-// Close waits for the attempts still running (cancelled ones finishing
-// their launch in flight), then releases every device's engine.
+// Close waits for the attempts still running, then closes every device's
+// engine (whose launches a cancelled attempt left in flight end in the
+// background: Engine.Close).
 func (m *Multi) Close() error {
 	if m == nil {
 		return nil
@@ -138,8 +139,8 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 // the model, so both compute the same bits; without the copies one slow
 // device (Oclgrind's simulator beside pocl, 100,000 times slower) held the
 // whole run on its last piece. It returns as soon as every piece has a
-// result: a cancelled attempt finishes its launch in flight in the
-// background (Close waits for it).
+// result: a cancelled attempt's launches in flight end in the background
+// (the engine's next run and its Close wait for them).
 //
 // Each piece's progress is reported once: the first attempt's as it goes,
 // and what it has not reported when a copy wins. A job that keeps finals

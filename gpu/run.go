@@ -49,14 +49,16 @@ func launchWork(n, steps uint64) uint64 { return n * (steps + laneCost) }
 // device: a full grid up to about a thousand steps on the largest GPUs.
 const dailyRecordBytes = 64 << 20
 
-// Run implements sim.Engine. It checks ctx between launches and calls
-// job.Progress once per launch, when the launch has completed. Launches
-// start small and grow towards chunkTarget, so a cancelled run returns
-// after at most the launch in flight and the one queued behind it, about
-// 2 chunkTargets, on a slow device as on a fast one (or 4 times the
-// device's quickest launch, where that takes longer than half of one: see
-// adapt); at ctx's deadline, within milliseconds, as the launches near it
-// are cut to end by it (run.cut).
+// Run implements sim.Engine. It checks ctx between launches and while it
+// waits for one, and calls job.Progress once per launch, when the launch
+// has completed. A cancelled run returns within milliseconds, leaving the
+// launch in flight and the one queued behind it (at most about 2
+// chunkTargets, or 4 times the device's quickest launch where that takes
+// longer than half of one: see adapt) to end in the background: the
+// engine's next run and its Close wait for them (waitFlight, leave).
+// Launches start small and grow towards chunkTarget; near ctx's deadline
+// they are cut to end by it (run.cut), so that the device is free soon
+// after it.
 func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return e.runInto(ctx, job, nil)
 }
@@ -92,9 +94,18 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 	if err := e.checkSubnormals(job); err != nil {
 		return nil, err
 	}
+	if err := e.settle(ctx); err != nil {
+		return nil, err
+	}
 	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count, dst: finals}
-	defer r.release()
 	res, err := r.run(ctx)
+	if err != nil && ctx.Err() != nil && len(r.pending) > 0 {
+		// Cancelled with launches in flight: they end in the background
+		// (Engine.leave), and the run returns now.
+		e.leave(r)
+		return nil, err
+	}
+	r.release()
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +154,9 @@ type run struct {
 	stride      uint64 // lanes of one grid-stride pass
 	maxChunk    uint64
 	pending     []flight
+	// waits are the waits for launches still in flight that a cancel left
+	// (waitFlight): each sends once its launch has ended.
+	waits []chan struct{}
 }
 
 // flight is a launch in flight: its kernel event, the read of its finals,
@@ -155,7 +169,17 @@ type flight struct {
 	least         bool // part.least
 }
 
+// release waits for the run's commands (those a cancel left in flight
+// too) and releases its events and buffers.
 func (r *run) release() {
+	for _, w := range r.waits {
+		<-w
+	}
+	for _, f := range r.pending {
+		f.kev.Release()
+		f.rev.Release() // waits for its read into Go memory
+	}
+	r.pending, r.waits = nil, nil
 	r.e.q.Finish()
 	for _, b := range r.bufs {
 		b.Release()
@@ -455,13 +479,6 @@ func (r *run) planDaily(temps *cl.Buffer) error {
 // one it waits for. It checks ctx before each launch and reports progress
 // as each chunk's last launch completes.
 func (r *run) launchAll(ctx context.Context) error {
-	defer func() {
-		for _, f := range r.pending {
-			f.kev.Release()
-			f.rev.Release()
-		}
-		r.pending = nil
-	}()
 	if r.dhist != nil {
 		r.kind = 1
 	}
@@ -479,7 +496,7 @@ func (r *run) launchAll(ctx context.Context) error {
 		}
 		n, split := r.lanes(r.cut(r.work), r.count-off)
 		if since+n > r.e.opts.histLimit {
-			if err := r.drain(); err != nil {
+			if err := r.drain(ctx); err != nil {
 				return err
 			}
 			if err := r.flushHists(); err != nil {
@@ -514,7 +531,7 @@ func (r *run) launchAll(ctx context.Context) error {
 			// that the device never idles while the host reports
 			// progress.
 			if len(r.pending) == 2 {
-				if err := r.complete(); err != nil {
+				if err := r.complete(ctx); err != nil {
 					return err
 				}
 			}
@@ -525,7 +542,7 @@ func (r *run) launchAll(ctx context.Context) error {
 		off += n
 		since += n
 	}
-	return r.drain()
+	return r.drain(ctx)
 }
 
 // await returns ctx's cause once ctx has ended; before that, where the
@@ -534,7 +551,7 @@ func (r *run) launchAll(ctx context.Context) error {
 // past it.
 func (r *run) await(ctx context.Context) error {
 	for len(r.pending) > 0 && !r.deadline.IsZero() && !r.busyUntil().Before(r.deadline) {
-		if err := r.complete(); err != nil {
+		if err := r.complete(ctx); err != nil {
 			return err
 		}
 	}
@@ -651,7 +668,10 @@ func (r *run) launch(pt part) error {
 
 // complete waits for the oldest launch in flight, reports its progress and
 // sizes the next launch from its kernel time.
-func (r *run) complete() error {
+func (r *run) complete(ctx context.Context) error {
+	if err := r.waitFlight(ctx, r.pending[0]); err != nil {
+		return err
+	}
 	f := r.pending[0]
 	r.pending = r.pending[1:]
 	d, err := r.wait(f.kev, true)
@@ -680,10 +700,37 @@ func (r *run) complete() error {
 	return nil
 }
 
+// waitFlight waits for the launch f to end (its kernel and the read of its
+// finals), or returns ctx's cause as soon as ctx ends: the wait goes on in
+// its goroutine, whose channel joins run.waits, and f stays in
+// run.pending, so that whoever releases the run (Engine.settle) waits for
+// both. OpenCL cannot stop a launch, and a cancelled run that waited for
+// the one in flight and the one queued behind it returned 0.1 to 0.2 s
+// after the cancel on pocl (more on a loaded machine): Ctrl-C took up to
+// the stop's forced exit (interrupt.StopGrace) to end gpusim. A goroutine
+// and a channel a launch cost about a microsecond against chunkTarget.
+func (r *run) waitFlight(ctx context.Context, f flight) error {
+	done := make(chan struct{}, 1)
+	go func() {
+		f.kev.Wait() // errors are complete's, which waits again
+		if f.rev != nil {
+			f.rev.Wait()
+		}
+		done <- struct{}{}
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		r.waits = append(r.waits, done)
+		return context.Cause(ctx)
+	}
+}
+
 // drain completes every launch in flight.
-func (r *run) drain() error {
+func (r *run) drain(ctx context.Context) error {
 	for len(r.pending) > 0 {
-		if err := r.complete(); err != nil {
+		if err := r.complete(ctx); err != nil {
 			return err
 		}
 	}

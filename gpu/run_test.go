@@ -318,3 +318,47 @@ func TestFloorAfterQuickLaunch(t *testing.T) {
 		t.Errorf("the second run took %d launches, want %d at most", e.launches, 5*passes)
 	}
 }
+
+// TestCancelPrompt: a run cancelled while its launches are in flight
+// returns within a fraction of a launch, its launches left to end in the
+// background, and the engine's next run and Close wait for them. Run used
+// to wait for the launch in flight and the one queued behind it, each
+// aiming at chunkTarget: 0.1 to 0.2 s on pocl, more on a loaded machine,
+// so that Ctrl-C took up to the stop's forced exit (0.6 s) to end gpusim.
+func TestCancelPrompt(t *testing.T) {
+	e := open(t, Options{})
+	for i := range 3 {
+		for _, keep := range []bool{false, true} {
+			j := job(10_000_000, 1000)
+			j.KeepFinals = keep
+			ctx, cancel := context.WithCancel(context.Background())
+			cancelled := make(chan time.Time, 1)
+			launched := 0
+			e.opts.launched = func(work, plan uint64) {
+				// Once launches are at full size, while the run
+				// waits for the one before this one: two in flight.
+				if launched++; launched == 12 {
+					time.AfterFunc(chunkTarget/3, func() {
+						cancelled <- time.Now()
+						cancel()
+					})
+				}
+			}
+			_, err := e.Run(ctx, j)
+			took := time.Since(<-cancelled)
+			cancel()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("run %d: returned %v, want context.Canceled", i, err)
+			}
+			t.Logf("run %d (finals kept %v): returned %v after the cancel", i, keep, took)
+			if took > chunkTarget/4 {
+				t.Errorf("run %d (finals kept %v): returned %v after the cancel, want within %v (a quarter of a launch)", i, keep, took, chunkTarget/4)
+			}
+		}
+	}
+	e.opts.launched = nil
+	// The launches left in flight end before the next run starts: its
+	// result is whole.
+	j := job(10000, 100)
+	same(t, "after the cancels", runJob(t, e, j), reference(t, j))
+}

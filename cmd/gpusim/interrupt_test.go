@@ -166,6 +166,48 @@ func TestStop(t *testing.T) {
 	}
 }
 
+// promptLatency is how soon after Ctrl-C a run well under way must exit:
+// about 0.1 s is what a user expects, the rest is slack for a loaded
+// two-core machine.
+const promptLatency = 300 * time.Millisecond
+
+// TestInterruptPrompt sends SIGINT to long runs well under way (launches
+// at their full size on OpenCL), three times on every backend: each must
+// exit 130 within promptLatency with its message and no file left. The
+// OpenCL engine waited for its launch in flight and the one queued behind
+// it, 0.1 to 0.2 s on pocl and up to the forced exit (0.6 s) on a loaded
+// machine.
+func TestInterruptPrompt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	for _, b := range stopBackends {
+		if b.available != nil && !b.available() {
+			t.Logf("%s: not available here", b.name)
+			continue
+		}
+		t.Run(b.name, func(t *testing.T) {
+			for i := range 3 {
+				dir := t.TempDir()
+				cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy")
+				time.Sleep(500 * time.Millisecond)
+				if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+					t.Fatal(err)
+				}
+				code, took := exitCode(t, cmd)
+				t.Logf("try %d: exit %d %v after SIGINT", i, code, took.Round(time.Millisecond))
+				if code != interrupt.ExitSIGINT || took > promptLatency {
+					t.Errorf("try %d: exit %d after %v; want %d within %v", i, code, took, interrupt.ExitSIGINT, promptLatency)
+				}
+				if got := lastLine(stderr.String()); got != "gpusim: interrupted\n" {
+					t.Errorf("try %d: stderr ends %q, want %q", i, got, "gpusim: interrupted\n")
+				}
+				assertEmptyDir(t, dir)
+			}
+		})
+	}
+}
+
 // TestBrokenPipe: a write to a stderr whose reader is gone (gpusim ... 2>&1 |
 // head -n 1) stops the run as a signal does, exit 141, and leaves no file;
 // Go's default ended the process at once, leaving the temporary files. The
