@@ -75,3 +75,7 @@ func FakeAddressSpace(t interface{ Cleanup(func()) }, limit, mapped uint64, cpus
 	addressSpace = func() (uint64, uint64, bool) { return limit, mapped, limit != 0 }
 	numCPU = func() int { return cpus }
 }
+
+// SignalHandlers are the handlers of the signals Load keeps (signals.go):
+// nil where this system's are not kept.
+var SignalHandlers = signalHandlers

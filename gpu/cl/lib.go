@@ -90,7 +90,9 @@ var (
 func Load() error {
 	loadOnce.Do(func() {
 		attempted.Store(true)
+		keepSignals()
 		loadErr = load()
+		restoreSignals() // a driver's handlers out of the way of a stop (signals.go)
 	})
 	return loadErr
 }

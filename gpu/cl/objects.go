@@ -55,6 +55,7 @@ func CreateContext(devices ...*Device) (*Context, error) {
 	props := []uintptr{contextPlatform, devices[0].platform.id, 0}
 	var st int32
 	h := clCreateContext(&props[0], uint32(len(ids)), &ids[0], 0, 0, &st)
+	restoreSignals() // signals.go
 	runtime.KeepAlive(props)
 	runtime.KeepAlive(ids)
 	if err := check("clCreateContext", st); err != nil {
@@ -179,7 +180,9 @@ func buildProgram(h uintptr, dev *Device, options string) (*Program, error) {
 	p := &Program{dev: dev}
 	p.h.Store(h)
 	devID := dev.id
-	if st := clBuildProgram(h, 1, &devID, options, 0, 0); st != 0 {
+	st := clBuildProgram(h, 1, &devID, options, 0, 0)
+	restoreSignals() // signals.go
+	if st != 0 {
 		log, _ := p.BuildLog()
 		p.Release()
 		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}

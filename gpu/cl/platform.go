@@ -104,6 +104,8 @@ const maxIDs = 1 << 12
 func (p *Platform) Devices() ([]*Device, error) {
 	var n uint32
 	st := clGetDeviceIDs(p.id, deviceTypeAll, 0, nil, &n)
+	// pocl starts LLVM here, which installs its signal handlers (signals.go).
+	restoreSignals()
 	if st == -1 || (st == 0 && n == 0) { // CL_DEVICE_NOT_FOUND
 		return nil, nil
 	}
