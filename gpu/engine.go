@@ -543,15 +543,15 @@ func (e *Engine) Close() error {
 	return e.release()
 }
 
-// leave releases the run r, cancelled with launches in flight, in the
-// background once they end (run.release), so that Run returns at once; the
-// engine's next run waits for it (settle), and so does the release of the
-// engine (Close). Call it with e.mu held.
-func (e *Engine) leave(r *run) {
+// leave runs finish, the end of a cancelled run that Run did not wait
+// for (runUntil), in the background; the engine's next run waits for it
+// (settle), and so does the release of the engine (Close). Call it with
+// e.mu held.
+func (e *Engine) leave(finish func()) {
 	left := make(chan struct{})
 	e.left = left
 	go func() {
-		r.release()
+		finish()
 		close(left)
 	}()
 }

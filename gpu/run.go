@@ -49,13 +49,13 @@ func launchWork(n, steps uint64) uint64 { return n * (steps + laneCost) }
 // device: a full grid up to about a thousand steps on the largest GPUs.
 const dailyRecordBytes = 64 << 20
 
-// Run implements sim.Engine. It checks ctx between launches and while it
-// waits for one, and calls job.Progress once per launch, when the launch
+// Run implements sim.Engine. It checks ctx between launches and returns as
+// soon as ctx ends, and it calls job.Progress once per launch, when the launch
 // has completed. A cancelled run returns within milliseconds, leaving the
 // launch in flight and the one queued behind it (at most about 2
 // chunkTargets, or 4 times the device's quickest launch where that takes
 // longer than half of one: see adapt) to end in the background: the
-// engine's next run and its Close wait for them (waitFlight, leave).
+// engine's next run and its Close wait for them (runUntil, leave).
 // Launches start small and grow towards chunkTarget; near ctx's deadline
 // they are cut to end by it (run.cut), so that the device is free soon
 // after it.
@@ -98,14 +98,7 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 		return nil, err
 	}
 	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count, dst: finals}
-	res, err := r.run(ctx)
-	if err != nil && ctx.Err() != nil && len(r.pending) > 0 {
-		// Cancelled with launches in flight: they end in the background
-		// (Engine.leave), and the run returns now.
-		e.leave(r)
-		return nil, err
-	}
-	r.release()
+	res, err := r.runUntil(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -154,9 +147,6 @@ type run struct {
 	stride      uint64 // lanes of one grid-stride pass
 	maxChunk    uint64
 	pending     []flight
-	// waits are the waits for launches still in flight that a cancel left
-	// (waitFlight): each sends once its launch has ended.
-	waits []chan struct{}
 }
 
 // flight is a launch in flight: its kernel event, the read of its finals,
@@ -169,17 +159,14 @@ type flight struct {
 	least         bool // part.least
 }
 
-// release waits for the run's commands (those a cancel left in flight
-// too) and releases its events and buffers.
+// release waits for the run's commands (those a failed or cancelled run
+// left in flight too) and releases its events and buffers.
 func (r *run) release() {
-	for _, w := range r.waits {
-		<-w
-	}
 	for _, f := range r.pending {
 		f.kev.Release()
 		f.rev.Release() // waits for its read into Go memory
 	}
-	r.pending, r.waits = nil, nil
+	r.pending = nil
 	r.e.q.Finish()
 	for _, b := range r.bufs {
 		b.Release()
@@ -316,6 +303,38 @@ func (a *weatherDailyArgs) local(e *Engine, wg, ns int, last bool) {
 	}
 	a.sizeLocal(2*wg, acc, 4)
 	a.LDH = local(ns * dailyBins * 4)
+}
+
+// runUntil is run, returning ctx's cause as soon as ctx ends. OpenCL
+// cannot stop a command, and a call may block for long: a wait for the
+// launch in flight and the one queued behind it (0.1 to 0.2 s on pocl,
+// more on a loaded machine), an enqueue that compiles a kernel at its first
+// launch (seconds on a cold start). A cancelled run that waited for them
+// took up to the stop's forced exit (interrupt.StopGrace) to end gpusim
+// after Ctrl-C. The run goes on in its goroutine, which sees ctx at its
+// next launch and returns, and is released in the background (leave); one
+// goroutine a run costs nothing beside its launches.
+func (r *run) runUntil(ctx context.Context) (*sim.Result, error) {
+	type outcome struct {
+		res *sim.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := r.run(ctx)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		r.release()
+		return o.res, o.err
+	case <-ctx.Done():
+		r.e.leave(func() {
+			<-done
+			r.release()
+		})
+		return nil, context.Cause(ctx)
+	}
 }
 
 func (r *run) run(ctx context.Context) (*sim.Result, error) {
@@ -669,9 +688,6 @@ func (r *run) launch(pt part) error {
 // complete waits for the oldest launch in flight, reports its progress and
 // sizes the next launch from its kernel time.
 func (r *run) complete(ctx context.Context) error {
-	if err := r.waitFlight(ctx, r.pending[0]); err != nil {
-		return err
-	}
 	f := r.pending[0]
 	r.pending = r.pending[1:]
 	d, err := r.wait(f.kev, true)
@@ -694,37 +710,11 @@ func (r *run) complete(ctx context.Context) error {
 		// its rate would shrink the next run's first launch.
 		r.work = adapt(r.work, f.work, d, floor.target())
 	}
-	if r.job.Progress != nil && f.n > 0 {
+	if r.job.Progress != nil && f.n > 0 && ctx.Err() == nil {
+		// Not once ctx has ended: Run may have returned (runUntil).
 		r.job.Progress(f.n)
 	}
 	return nil
-}
-
-// waitFlight waits for the launch f to end (its kernel and the read of its
-// finals), or returns ctx's cause as soon as ctx ends: the wait goes on in
-// its goroutine, whose channel joins run.waits, and f stays in
-// run.pending, so that whoever releases the run (Engine.settle) waits for
-// both. OpenCL cannot stop a launch, and a cancelled run that waited for
-// the one in flight and the one queued behind it returned 0.1 to 0.2 s
-// after the cancel on pocl (more on a loaded machine): Ctrl-C took up to
-// the stop's forced exit (interrupt.StopGrace) to end gpusim. A goroutine
-// and a channel a launch cost about a microsecond against chunkTarget.
-func (r *run) waitFlight(ctx context.Context, f flight) error {
-	done := make(chan struct{}, 1)
-	go func() {
-		f.kev.Wait() // errors are complete's, which waits again
-		if f.rev != nil {
-			f.rev.Wait()
-		}
-		done <- struct{}{}
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		r.waits = append(r.waits, done)
-		return context.Cause(ctx)
-	}
 }
 
 // drain completes every launch in flight.
