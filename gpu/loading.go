@@ -22,7 +22,12 @@ import (
 // process too, until the entry were removed by hand. The next process that
 // finds the mark of a process that no longer runs discards the entry and
 // builds the source instead; a process killed in those milliseconds (a few
-// on a warm start) costs the next one that build.
+// on a warm start) costs the next one that build. A binary is loaded only
+// under a mark: where none can be made (a cache folder this user cannot
+// write, shared read-only), the source is built, with a note, as an
+// unmarked load of a binary that crashes the driver crashed every start.
+// So at most one start crashes on one bad entry, at the cost of a compile
+// at every start from a cache folder that cannot be written.
 //
 // A cache folder may be shared by hosts (a home folder on NFS, a Slurm
 // array's jobs) or by containers (a volume, a Kubernetes Indexed Job's
@@ -61,27 +66,30 @@ func markName(path string, pid int) string {
 }
 
 // markLoading marks the entry at path as loading in this process and
-// returns the function that removes the mark (nil when it could not be
-// made: the load goes on unmarked, as without a disk cache). The mark is
+// returns the function that removes the mark, or why it could not be made
+// (then the binary is not loaded: buildCached). The mark is
 // made new (O_EXCL), never opened through what is in its place: with
 // O_TRUNC a link there (a cache folder others can write) emptied the file
 // it named, and a dangling one made it. A process ended by a second
 // interrupt or after the stop's grace while it loads (interrupt.BeforeExit)
 // removes its mark too, which would make the next start discard a good
 // entry with a note of a crash.
-func markLoading(path string) (done func()) {
+func markLoading(path string) (done func(), err error) {
 	mark := markName(path, os.Getpid())
-	f, err := os.OpenFile(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	f.Close()
 	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
 	return func() {
 		unhook()
 		os.Remove(mark)
-	}
+	}, nil
 }
+
+// openMark is os.OpenFile; tests make it fail.
+var openMark = os.OpenFile
 
 // crashedLoading says which process marked the entry at path as loading
 // and ended before it was done (who, for crashNote), removing the marks of

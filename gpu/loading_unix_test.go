@@ -108,10 +108,39 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 	}
 }
 
+// TestUnmarkedNotLoaded: where no loading mark can be made (a cache folder
+// this user cannot write), the cached binary is not loaded and the source
+// is built, with a note: it was loaded unmarked, so that a binary that
+// crashes the driver crashed every start, none of them leaving a mark for
+// the next to find.
+func TestUnmarkedNotLoaded(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	want := reference(t, cacheJob())
+	sameFinals(t, "a first start", openRun(t, Options{}), want)
+	openMark = func(string, int, os.FileMode) (*os.File, error) { return nil, os.ErrPermission }
+	defer func() { openMark = os.OpenFile }()
+	hits := binaryHits.Load()
+	sameFinals(t, "a start that cannot mark", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 0 {
+		t.Errorf("%d cached binaries loaded unmarked, want none", n)
+	}
+	if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "cannot be marked as loading") {
+		t.Errorf("notes %q: want the reason the binary was not loaded", notes)
+	}
+	openMark = os.OpenFile
+	hits = binaryHits.Load()
+	sameFinals(t, "a start that can mark", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("%d cached binaries loaded, want 1", n)
+	}
+}
+
 // TestMarkLoadingLink: a link in the place of this process's mark (a cache
 // folder other users can write) is not followed: the mark was opened with
 // O_TRUNC through it, which emptied the file it named, and a dangling one
-// made that file. The load then goes on unmarked.
+// made that file. No mark is made then (and buildCached loads no binary).
 func TestMarkLoadingLink(t *testing.T) {
 	dir := t.TempDir()
 	entry := filepath.Join(dir, "entry")
@@ -126,7 +155,7 @@ func TestMarkLoadingLink(t *testing.T) {
 		if err := os.Symlink(target, mark); err != nil {
 			t.Fatal(err)
 		}
-		if done := markLoading(entry); done != nil {
+		if done, err := markLoading(entry); err == nil {
 			done()
 		}
 	}
@@ -138,9 +167,9 @@ func TestMarkLoadingLink(t *testing.T) {
 	}
 	// Without a link the mark is made, and done removes it.
 	os.Remove(mark)
-	done := markLoading(entry)
-	if done == nil {
-		t.Fatal("no mark made")
+	done, err := markLoading(entry)
+	if err != nil {
+		t.Fatalf("no mark made: %v", err)
 	}
 	if st, err := os.Lstat(mark); err != nil || !st.Mode().IsRegular() {
 		t.Errorf("mark: %v, %v", st, err)
@@ -169,9 +198,9 @@ func TestCrashedLoadingHosts(t *testing.T) {
 
 	// Another host loads the entry now: its mark is made under its tag.
 	hostTag = func() string { return "otherhost" }
-	done := markLoading(entry)
-	if done == nil {
-		t.Fatal("no mark made")
+	done, err := markLoading(entry)
+	if err != nil {
+		t.Fatalf("no mark made: %v", err)
 	}
 	hostTag = ours
 	if who := crashedLoading(entry); who != "" {
@@ -220,8 +249,8 @@ func TestCrashedLoadingHosts(t *testing.T) {
 func TestMarkLoadingForcedExit(t *testing.T) {
 	const env = "GPUSIM_TEST_MARK_EXIT"
 	if path := os.Getenv(env); path != "" {
-		if markLoading(path) == nil {
-			t.Fatal("no mark made")
+		if _, err := markLoading(path); err != nil {
+			t.Fatalf("no mark made: %v", err)
 		}
 		interrupt.Now(os.Stderr)(130, "gpusim: stopped\n")
 		t.Fatal("not ended")

@@ -240,16 +240,17 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 			} else {
 				cacheNote("%s", crashNote(who, "discarded, rebuilt from source"))
 			}
+		} else if done, err := markLoading(path); err != nil {
+			// Unmarked, a binary that crashes the driver would crash
+			// every start (loading.go).
+			cacheNote("cache: the compiled program in the cache is not loaded, as it cannot be marked as loading (%v): built from source; make the folder writable, or set %s to a writable one", err, EnvCacheDir)
 		} else {
-			done := markLoading(path)
 			p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 			if err == nil {
 				binaryHits.Add(1)
 				return p, binSum, done, nil
 			}
-			if done != nil {
-				done()
-			}
+			done()
 			cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 		}
 	}
