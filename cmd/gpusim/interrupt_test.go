@@ -284,6 +284,76 @@ func TestStopColdKernel(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
+// TestTimeoutColdCompile: --timeout 1s on a cold start, whose compile of
+// the OpenCL program (seconds on pocl with both caches empty) cannot be
+// cut, ends the run by force interrupt.TimeoutGrace after the deadline,
+// with exit 124 and its message, no output file and no half-written or
+// marked entry in gpusim's cache; the next run, without a limit, compiles
+// and caches the program and computes the serial engine's digest.
+func TestTimeoutColdCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	cache := t.TempDir()
+	t.Setenv(cachedir.Env, cache)
+	t.Setenv("POCL_CACHE_DIR", t.TempDir())
+	args := []string{"run", "--lanes", "1e5", "--steps", "100", "-q"}
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim", append(append([]string(nil), args...), "--engine", "opencl", "--timeout", "1s", "--out", "finals.npy")...)
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := exitCode(t, cmd)
+	took := time.Since(start)
+	if code == 0 {
+		t.Skip("the cold start ended within 1s: the compile was not slow enough here")
+	}
+	// The process's own start (loading pocl) and a loaded machine beside
+	// the grace.
+	if within := time.Second + interrupt.TimeoutGrace + 400*time.Millisecond; code != interrupt.ExitTimeout || took > within {
+		t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitTimeout, within)
+	}
+	if got, want := lastLine(stderr.String()), "gpusim: error: --timeout: run exceeded 1s\n"; got != want {
+		t.Errorf("stderr ends %q, want %q", got, want)
+	}
+	assertEmptyDir(t, dir)
+	filepath.WalkDir(cache, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if b, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(b), "gpusim-cache 1\n") {
+			t.Errorf("the stopped cold start left %s in the cache (%v), not a whole entry", path, err)
+		}
+		return nil
+	})
+	digest := func(engine string) string {
+		out, err := exec.Command("gpusim", append(append([]string(nil), args...), "--engine", engine)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s after the stopped cold start: %v\n%s", engine, err, out)
+		}
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(l, "digest") {
+				return l
+			}
+		}
+		t.Fatalf("%s: no digest in %q", engine, out)
+		return ""
+	}
+	if got, want := digest("opencl"), digest("serial"); got != want {
+		t.Errorf("the run after the stopped cold start: %q, want %q", got, want)
+	}
+	if files, _ := filepath.Glob(filepath.Join(cache, "programs", "*")); len(files) != 1 {
+		t.Errorf("the program cache after the next run holds %q, want its one entry", files)
+	}
+}
+
 // TestStopColdSelfTest: selftest stopped while it builds the program from
 // source exits with the signal's status and message. LLVM's handler, in
 // place of gpusim's until gpu/cl put that back (signals.go), deleted the
