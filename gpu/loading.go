@@ -15,7 +15,10 @@ import (
 
 // A process that builds a program from a cached binary marks the entry as
 // loading (a file beside it, named for its host and process ID) until its
-// Open has created the kernels and run their first launches. A driver that
+// Open has created the kernels and run their first launches, and again
+// during the first launch in the process of each kernel Open did not
+// launch (shared.firstLaunch: the daily kernel's, whose machine code pocl
+// generates from the binary then). A driver that
 // crashes the process on a binary (pocl dereferences what a damaged binary
 // holds, past the checksum that a binary written by another build of the
 // driver under the same key also passes) would otherwise crash every later

@@ -137,6 +137,48 @@ func TestUnmarkedNotLoaded(t *testing.T) {
 	}
 }
 
+// TestFirstLaunchMarked: the first launch in a process of a kernel that
+// Open did not launch (weather_daily), of a program built from a cached
+// binary, is marked as loading until it has ended, as Open's are: a binary
+// on which the driver crashed compiling that kernel's code (pocl does at a
+// kernel's first launch) crashed every start that ran a daily job, Open's
+// mark long removed. The second launch, and a kernel Open launched, are
+// not marked, and no mark is left.
+func TestFirstLaunchMarked(t *testing.T) {
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	openRun(t, Options{}) // caches the binary
+	hits := binaryHits.Load()
+	e := open(t, Options{})
+	if binaryHits.Load() == hits {
+		t.Fatal("the engine did not load the cached binary")
+	}
+	for i, daily := range []bool{true, true, false} {
+		var marks []int
+		e.opts.launched = func(uint64, uint64) { marks = append(marks, len(loadingMarks(t, dir))) }
+		j := job(100000, 200)
+		j.Daily = daily
+		runJob(t, e, j)
+		t.Logf("run %d (daily %v): marks at each launch %v", i, daily, marks)
+		for n, m := range marks {
+			want := 0
+			switch {
+			case i == 0 && n == 0:
+				want = 1 // weather_daily's first launch
+			case i == 0 && n == 1:
+				continue // queued while the first is in flight
+			}
+			if m != want {
+				t.Errorf("run %d (daily %v): %d marks at launch %d, want %d", i, daily, m, n, want)
+			}
+		}
+		if m := loadingMarks(t, dir); len(m) != 0 {
+			t.Errorf("run %d (daily %v): marks left after the run: %q", i, daily, m)
+		}
+	}
+}
+
 // TestMarkLoadingLink: a link in the place of this process's mark (a cache
 // folder other users can write) is not followed: the mark was opened with
 // O_TRUNC through it, which emptied the file it named, and a dangling one

@@ -40,6 +40,14 @@ type shared struct {
 	// loading holds the functions that remove the loading marks
 	// (markLoading) of programs built from cached binaries, until settle.
 	loading map[progKey]func()
+	// entries are the cache entries of the programs built from cached
+	// binaries, whose kernels' first launches are marked (firstLaunch);
+	// launched holds the kernels of each launched in the process, and
+	// launchMarks the functions that remove the marks of first launches
+	// under way.
+	entries     map[progKey]string
+	launched    map[progKey]map[string]bool
+	launchMarks map[string]func()
 }
 
 type progKey struct{ source, options string }
@@ -90,6 +98,10 @@ func (s *shared) release() {
 	for k := range s.loading {
 		s.settleLocked(k)
 	}
+	for kernel, f := range s.launchMarks {
+		f()
+		delete(s.launchMarks, kernel)
+	}
 	s.ctx.Release()
 }
 
@@ -112,8 +124,10 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	if done != nil {
 		if s.loading == nil {
 			s.loading = map[progKey]func(){}
+			s.entries = map[progKey]string{}
 		}
 		s.loading[k] = done
+		s.entries[k] = cachePath("programs", key)
 	}
 	took = time.Since(t0)
 	s.progs[k] = p
@@ -179,7 +193,66 @@ func (s *shared) forget(source, options string) {
 		delete(s.progs, k)
 	}
 	delete(s.binSums, k)
+	delete(s.entries, k)
+	delete(s.launched, k)
 	s.settleLocked(k)
+}
+
+// firstLaunch marks the cache entry of the program of k as loading again
+// when the program was built from a cached binary and its kernel is
+// launched for the first time in the process after Open's launches, and
+// returns the func that removes the mark once that launch has ended (it
+// does nothing otherwise). A driver compiles a kernel's machine code at its
+// first launch (pocl), from what the binary holds: a binary that crashes
+// it there, in a kernel Open did not launch (weather_daily, the self-test's
+// when a stored pass spared them), would otherwise crash every start that
+// launches that kernel. Open's own launches are under Open's mark.
+func (s *shared) firstLaunch(k progKey, kernel string) (done func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := s.entries[k]
+	if path == "" || s.launched[k][kernel] {
+		return func() {}
+	}
+	if s.launched == nil {
+		s.launched = map[progKey]map[string]bool{}
+	}
+	if s.launched[k] == nil {
+		s.launched[k] = map[string]bool{}
+	}
+	s.launched[k][kernel] = true
+	if s.loading[k] != nil {
+		return func() {} // Open's mark is on
+	}
+	unmark, err := markLoading(path)
+	if err != nil {
+		return func() {}
+	}
+	if s.launchMarks == nil {
+		s.launchMarks = map[string]func(){}
+	}
+	s.launchMarks[kernel] = unmark
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if f := s.launchMarks[kernel]; f != nil {
+			f()
+			delete(s.launchMarks, kernel)
+		}
+	}
+}
+
+// endLaunchMarks removes the marks of first launches still under way: a
+// run that returned at its cancel (runUntil) leaves its launches to end in
+// the background, and the process may end first, normally, leaving a mark
+// that the next start would take for a crash.
+func (s *shared) endLaunchMarks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for kernel, f := range s.launchMarks {
+		f()
+		delete(s.launchMarks, kernel)
+	}
 }
 
 // discardEntry removes the program entry of key, whose binary failed (why),

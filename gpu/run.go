@@ -147,6 +147,10 @@ type run struct {
 	stride      uint64 // lanes of one grid-stride pass
 	maxChunk    uint64
 	pending     []flight
+	// unmark removes the loading mark of the run kernel's first launch
+	// in the process (Engine.firstLaunch), once it has ended; nil before
+	// the run's first launch.
+	unmark func()
 }
 
 // flight is a launch in flight: its kernel event, the read of its finals,
@@ -157,6 +161,11 @@ type flight struct {
 	kev, rev      *cl.Event
 	n, work, plan uint64
 	least         bool // part.least
+}
+
+// firstLaunch is shared.firstLaunch for a kernel of the engine's program.
+func (e *Engine) firstLaunch(k *cl.Kernel) (done func()) {
+	return e.sh.firstLaunch(progKey{e.source(), e.options}, k.Name())
 }
 
 // release waits for the run's commands (those a failed or cancelled run
@@ -326,9 +335,13 @@ func (r *run) runUntil(ctx context.Context) (*sim.Result, error) {
 	}()
 	select {
 	case o := <-done:
+		if r.unmark != nil {
+			r.unmark() // a first launch that failed
+		}
 		r.release()
 		return o.res, o.err
 	case <-ctx.Done():
+		r.e.sh.endLaunchMarks()
 		r.e.leave(func() {
 			<-done
 			r.release()
@@ -656,6 +669,9 @@ func (r *run) launch(pt part) error {
 	if err := setArgs(r.k, r.args, e.fp64); err != nil {
 		return err
 	}
+	if r.unmark == nil {
+		r.unmark = e.firstLaunch(r.k)
+	}
 	kev, err := e.q.EnqueueNDRange(r.k, []int{r.items}, []int{r.wg})
 	if err != nil {
 		return fmt.Errorf("opencl: launch %d lanes: %w", pt.n, err)
@@ -691,6 +707,7 @@ func (r *run) complete(ctx context.Context) error {
 	f := r.pending[0]
 	r.pending = r.pending[1:]
 	d, err := r.wait(f.kev, true)
+	r.unmark() // the run's first launch has ended
 	d += r.e.opts.launchCost
 	if f.rev != nil {
 		if _, err2 := r.wait(f.rev, false); err == nil {
@@ -919,6 +936,8 @@ func (r *run) reduceDaily() error {
 	if e.desc.IsGPU() {
 		wg = 64
 	}
+	unmark := e.firstLaunch(e.kRed)
+	defer unmark()
 	ev, err := e.q.EnqueueNDRange(e.kRed, []int{(steps + wg - 1) / wg * wg}, []int{wg})
 	if err != nil {
 		return fmt.Errorf("opencl: launch reduce_daily: %w", err)

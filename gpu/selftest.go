@@ -252,6 +252,8 @@ func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
 			return fmt.Errorf("opencl: self-test: %s argument %d: %w", k.Name(), i, err)
 		}
 	}
+	unmark := e.firstLaunch(k)
+	defer unmark()
 	ev, err := e.q.EnqueueNDRange(k, []int{global}, nil)
 	if err != nil {
 		return fmt.Errorf("opencl: self-test: launch %s: %w", k.Name(), err)
