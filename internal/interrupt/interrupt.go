@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -158,7 +159,9 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run excee
 // ignored; a later one ends the process at once through ExitNow, with its
 // message and without temporary files (the default action, which ended it
 // before, left one in 3 of 40 doubled signals on the OpenCL engine and
-// printed nothing).
+// printed nothing). After a stop the func it returns leaves the signals
+// taken, so that one that comes before the process has ended with the
+// stop's status is dropped: signal.Stop gave it the default action.
 func NotifyContext(parent context.Context) (context.Context, func()) {
 	settled.Lock()
 	settled.done, settled.disarms = false, nil
@@ -166,6 +169,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
 	stopped := make(chan struct{})
+	var signalled atomic.Bool
 	signal.Notify(sigs, stopSignals()...)
 	go func() {
 		var se *SignalError
@@ -180,6 +184,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 					// SIGPIPE once notified, and that write fails with
 					// EPIPE on its own.
 				case se == nil:
+					signalled.Store(true)
 					se, first, done = &SignalError{s}, time.Now(), nil
 					cancel(se)
 					atomicfile.AbortAll()
@@ -187,8 +192,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 				case time.Since(first) < duplicateWindow:
 					// The same stop, delivered twice.
 				default:
-					signal.Stop(sigs)
-					secondSignal(se, s)
+					secondSignal(se, s, sigs)
 					return
 				}
 			case <-done:
@@ -199,7 +203,14 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 		}
 	}()
 	return ctx, func() {
-		signal.Stop(sigs)
+		if !signalled.Load() {
+			// After a stop the signals stay taken (and dropped once
+			// sigs is full): one after Stop, before the process has
+			// ended with the first one's status, had the default
+			// action, which killed it without a word (a stop
+			// delivered twice, the second late on a loaded machine).
+			signal.Stop(sigs)
+		}
 		cancel(nil)
 		close(stopped)
 	}
@@ -236,11 +247,14 @@ var ExitNow func(status int, msg string)
 // secondSignal ends the process on a deliberate second signal: through
 // ExitNow with the first signal's status and message, or, without it, by
 // the signal's default action.
-func secondSignal(first *SignalError, s os.Signal) {
+func secondSignal(first *SignalError, s os.Signal, sigs chan os.Signal) {
 	if ExitNow != nil {
+		// sigs stays notified: a third signal before the exit is
+		// dropped, not the default action.
 		ExitNow(first.Status(), fmt.Sprintf("gpusim: %v\n", first))
 		return
 	}
+	signal.Stop(sigs)
 	if p, err := os.FindProcess(os.Getpid()); err == nil {
 		_ = p.Signal(s)
 	}
