@@ -252,12 +252,12 @@ func TestBrokenPipe(t *testing.T) {
 	}
 }
 
-// TestStopColdKernel interrupts an OpenCL run whose kernel pocl is still
-// compiling (empty program and kernel caches; the daily kernel, which Open's
-// warm-up does not launch, compiles at its first launch): that launch cannot
-// be interrupted, so the run is ended by force after interrupt.StopGrace,
-// and the message must start a line of its own after the progress bar (it
-// used to follow the bar on its line).
+// TestStopColdKernel interrupts an OpenCL run on a cold start (empty
+// program and kernel caches), whose compile of the program cannot be
+// interrupted: the process ends at once, within promptLatency (it waited
+// for the forced exit, interrupt.StopGrace), and the message must start a
+// line of its own after the progress bar (it used to follow the bar on its
+// line).
 func TestStopColdKernel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
@@ -275,8 +275,8 @@ func TestStopColdKernel(t *testing.T) {
 	}
 	code, took := exitCode(t, cmd)
 	t.Logf("exit %d %v after SIGINT", code, took.Round(time.Millisecond))
-	if code != interrupt.ExitSIGINT || took > stopLatency {
-		t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitSIGINT, stopLatency)
+	if code != interrupt.ExitSIGINT || took > promptLatency {
+		t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitSIGINT, promptLatency)
 	}
 	if got := lastLine(stderr.String()); got != "gpusim: interrupted\n" {
 		t.Errorf("stderr ends %q, want %q", got, "gpusim: interrupted\n")
@@ -408,7 +408,7 @@ func TestStopColdSelfTest(t *testing.T) {
 
 // TestDoubleSignal: a stop delivered twice at once (timeout(1) signals the
 // child and then its process group) is one stop, and a deliberate second
-// one ends a run that has not yet returned (a cold pocl kernel compiling)
+// one ends a command that has not yet returned (selftest's cold build)
 // at once: both with the first signal's status and message and no file
 // left. The second signal used to kill the process by its default action,
 // with no message, leaving a temporary file in 3 of 40 doubled signals.
@@ -446,12 +446,22 @@ func TestDoubleSignal(t *testing.T) {
 	t.Run("opencl/deliberate", func(t *testing.T) {
 		t.Setenv(cachedir.Env, t.TempDir())
 		t.Setenv("POCL_CACHE_DIR", t.TempDir())
+		// selftest's cold build: a run's cold start ends at the first
+		// signal (openUntil).
 		dir := t.TempDir()
-		cmd, stderr := startLong(t, dir, "--engine", "opencl", "--out", "finals.npy", "--daily-out", "daily.csv")
+		cmd := exec.Command("gpusim", "selftest", "--device", "0")
+		cmd.Dir = dir
+		stderr := &syncBuffer{}
+		cmd.Stderr = stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
 		time.Sleep(50 * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGINT)
 		time.Sleep(250 * time.Millisecond) // past the duplicate window, before the forced exit
-		cmd.Process.Signal(syscall.SIGINT)
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatalf("the second SIGINT: %v (the cold build ended before it)", err)
+		}
 		check(t, cmd, stderr, dir, interrupt.StopGrace)
 	})
 }

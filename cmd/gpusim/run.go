@@ -237,7 +237,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	o.eng.Daily = o.outputs.daily
 	t0 := time.Now()
-	eng, choice, err := openEngine(ctx, o)
+	eng, choice, err := openUntil(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -347,6 +347,33 @@ func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice
 		return nil, nil, startError(o.engine, err)
 	}
 	return eng, nil, nil
+}
+
+// openUntil is openEngine, ending the process at once when ctx ends first
+// with a stop or the --timeout (interrupt.EndNow): an OpenCL device's cold
+// start compiles its program for seconds (pocl), which no call can cut, and
+// Ctrl-C there waited for the stop's forced exit (interrupt.StopGrace, 0.6
+// s), --timeout for its grace past the deadline. Where EndNow does not end
+// the process (in-process tests) it waits for openEngine.
+func openUntil(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice, error) {
+	type opened struct {
+		eng sim.Engine
+		ch  *engines.Choice
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		eng, ch, err := openEngine(ctx, o)
+		done <- opened{eng, ch, err}
+	}()
+	select {
+	case r := <-done:
+		return r.eng, r.ch, r.err
+	case <-ctx.Done():
+		interrupt.EndNow(context.Cause(ctx))
+	}
+	r := <-done
+	return r.eng, r.ch, r.err
 }
 
 // startError says which engine could not start; bad input stays a

@@ -260,6 +260,25 @@ func secondSignal(first *SignalError, s os.Signal, sigs chan os.Signal) {
 	}
 }
 
+// EndNow ends the process at once through ExitNow with the status and
+// message of cause, a stop (*SignalError) or the --timeout (*TimeoutError),
+// as the forced exit armed for it would after its grace: for work that
+// cannot return before then (a cold start's compile, which no call can
+// cut), whose grace was only a wait. It returns where it did not end the
+// process: ExitNow unset (in-process tests), another cause, or a program
+// past its commit point (Settle).
+func EndNow(cause error) {
+	var se *SignalError
+	var te *TimeoutError
+	switch {
+	case ExitNow == nil:
+	case errors.As(cause, &se):
+		ExitNow(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
+	case errors.As(cause, &te):
+		ExitNow(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
+	}
+}
+
 // Now is an ExitNow for a real process: it removes every temporary output
 // file, runs the BeforeExit funcs, writes msg to stderr and exits with
 // status (unless the program has passed its commit point, which then ends
