@@ -708,6 +708,7 @@ func (r *run) complete(ctx context.Context) error {
 	r.pending = r.pending[1:]
 	d, err := r.wait(f.kev, true)
 	r.unmark() // the run's first launch has ended
+	r.unmark = func() {}
 	d += r.e.opts.launchCost
 	if f.rev != nil {
 		if _, err2 := r.wait(f.rev, false); err == nil {
