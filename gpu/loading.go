@@ -1,8 +1,10 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,11 +28,15 @@ import (
 // finds the mark of a process that no longer runs discards the entry and
 // builds the source instead; a process killed in those milliseconds (a few
 // on a warm start) costs the next one that build. A binary is loaded only
-// under a mark: where none can be made (a cache folder this user cannot
-// write, shared read-only), the source is built, with a note, as an
-// unmarked load of a binary that crashes the driver crashed every start.
-// So at most one start crashes on one bad entry, at the cost of a compile
-// at every start from a cache folder that cannot be written.
+// under a mark, as an unmarked load of a binary that crashes the driver
+// crashed every start. Where the entry's folder takes no mark (a cache
+// shared read-only, filled by others), the mark goes to this user's own
+// folder of marks (fallbackMarks), named for the entry's path; a crash's
+// mark there stays while the entry, which this process cannot remove, is
+// unchanged, so that every later start builds the source instead (with a
+// note) rather than crash on it in turn. Only where neither folder takes a
+// mark is the source built at every start. So at most one start crashes
+// on one bad entry.
 //
 // A cache folder may be shared by hosts (a home folder on NFS, a Slurm
 // array's jobs) or by containers (a volume, a Kubernetes Indexed Job's
@@ -81,7 +87,15 @@ func markLoading(path string) (done func(), err error) {
 	mark := markName(path, os.Getpid())
 	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return nil, err
+		// The entry's folder takes no mark: this user's own folder.
+		dir, ferr := fallbackMarks(true)
+		if ferr != nil {
+			return nil, err
+		}
+		mark = filepath.Join(dir, fallbackName(path, os.Getpid()))
+		if f, ferr = openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); ferr != nil {
+			return nil, err
+		}
 	}
 	f.Close()
 	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
@@ -94,6 +108,42 @@ func markLoading(path string) (done func(), err error) {
 // openMark is os.OpenFile; tests make it fail.
 var openMark = os.OpenFile
 
+// fallbackMarks is the folder (made where missing, with create) of the marks of
+// entries whose own folder takes none: gpusim-loading-UID in the
+// temporary folder, this user's alone (mode 0700; a folder of that name
+// that is a link, another user's or open to others is refused, as its
+// marks could be forged or removed by others).
+func fallbackMarks(create bool) (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("gpusim-loading-%d", os.Getuid()))
+	if create {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() || st.Mode().Perm()&0o077 != 0 || !ownedBySelf(st) {
+		return "", fmt.Errorf("%s is not a folder of this user's alone", dir)
+	}
+	return dir, nil
+}
+
+// fallbackName is the name in fallbackMarks of the mark of process pid of
+// this host on the entry at path: the path's FNV-1a hash for the entry's
+// name.
+func fallbackName(path string, pid int) string {
+	return pathTag(path) + loadingSuffix + hostTag() + "." + strconv.Itoa(pid)
+}
+
+// pathTag is the FNV-1a hash of path, in hex.
+func pathTag(path string) string {
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
 // crashedLoading says which process marked the entry at path as loading
 // and ended before it was done (who, for crashNote), removing the marks of
 // such processes, or "" when there is none. A mark with this process's own
@@ -102,14 +152,30 @@ var openMark = os.OpenFile
 // was made on a binary since replaced (another process discarded it and
 // saved the source's): it is removed, but does not make this one suspect.
 func crashedLoading(path string) (who string) {
-	dir, prefix := filepath.Split(path)
-	entries, _ := os.ReadDir(dir)
 	var written time.Time
 	if st, err := os.Stat(path); err == nil {
 		written = st.ModTime()
 	}
+	dir, name := filepath.Split(path)
+	who = crashedIn(dir, name+loadingSuffix, written, false)
+	if fb, err := fallbackMarks(false); err == nil {
+		if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true); w != "" {
+			who = w
+		}
+	}
+	return who
+}
+
+// crashedIn is crashedLoading over the marks in dir whose names start with
+// prefix, on an entry written at written (zero: none). A crash's mark is
+// removed, but with keep (the marks of fallbackMarks, whose entries are in
+// a folder this process may not be able to change) one on an entry
+// written before it stays, so that the next start finds it too, until the
+// entry is removed or replaced.
+func crashedIn(dir, prefix string, written time.Time, keep bool) (who string) {
+	entries, _ := os.ReadDir(dir)
 	for _, ent := range entries {
-		rest, ok := strings.CutPrefix(ent.Name(), prefix+loadingSuffix)
+		rest, ok := strings.CutPrefix(ent.Name(), prefix)
 		if !ok {
 			continue
 		}
@@ -134,8 +200,11 @@ func crashedLoading(path string) (who string) {
 		default:
 			w = fmt.Sprintf("process %d of another host or container (its mark is %v old)", pid, age.Round(time.Second))
 		}
-		os.Remove(filepath.Join(dir, ent.Name()))
-		if info.ModTime().Before(written) {
+		stale := info.ModTime().Before(written)
+		if !keep || written.IsZero() || stale {
+			os.Remove(filepath.Join(dir, ent.Name()))
+		}
+		if stale {
 			continue
 		}
 		who = w

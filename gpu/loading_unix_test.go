@@ -308,3 +308,87 @@ func TestMarkLoadingForcedExit(t *testing.T) {
 		t.Errorf("marks left by a forced exit: %q", marks)
 	}
 }
+
+// TestReadOnlyCacheMarked: a cached binary in a folder that takes no mark
+// (a cache shared read-only) is loaded under a mark in this user's own
+// folder of marks, not built from source at every start; a crash's mark
+// there, on an entry this process cannot remove, stays while the entry is
+// unchanged, so that every later start builds the source instead of
+// crashing on it in turn, and goes once the entry is replaced. Since the
+// loads were marked, such a cache compiled at every start.
+func TestReadOnlyCacheMarked(t *testing.T) {
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv("TMPDIR", t.TempDir())
+	want := reference(t, cacheJob())
+	sameFinals(t, "a first start", openRun(t, Options{}), want)
+	entries, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
+	var entry string
+	for _, e := range entries {
+		if !strings.Contains(e, loadingSuffix) && !strings.Contains(e, ".lock") {
+			entry = e
+		}
+	}
+	if entry == "" {
+		t.Fatalf("no program entry in %v", entries)
+	}
+	var fallbackMarked int
+	openMark = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if strings.HasPrefix(name, dir) {
+			return nil, os.ErrPermission // the cache's folder takes no mark
+		}
+		fallbackMarked++
+		return os.OpenFile(name, flag, perm)
+	}
+	defer func() { openMark = os.OpenFile }()
+	hits := binaryHits.Load()
+	sameFinals(t, "a start whose cache folder takes no mark", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 || fallbackMarked == 0 {
+		t.Errorf("%d cached binaries loaded, %d marks in the fallback folder; want 1 and some", n, fallbackMarked)
+	}
+	fb, err := fallbackMarks(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(fb); len(left) != 0 {
+		t.Errorf("%d marks left in %s after the start, want none", len(left), fb)
+	}
+	if notes := strings.Join(CacheNotes(), "\n"); strings.Contains(notes, "cannot be marked") {
+		t.Errorf("notes %q: the binary was marked in the fallback folder", notes)
+	}
+
+	// A process that crashed loading it, on an entry that cannot be removed.
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(entry, past, past); err != nil {
+		t.Fatal(err)
+	}
+	mark := filepath.Join(fb, fallbackName(entry, deadPID(t)))
+	if err := os.WriteFile(mark, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	undeletable(t, entry)
+	for i := range 2 {
+		forgetBypassed(t)
+		forgetCacheNotes(t)
+		hits = binaryHits.Load()
+		sameFinals(t, "a start after the crash", openRun(t, Options{}), want)
+		if n := binaryHits.Load() - hits; n != 0 {
+			t.Errorf("start %d after the crash: the binary was loaded %d times, want never", i+1, n)
+		}
+		if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "ended while it loaded") {
+			t.Errorf("start %d after the crash: notes %q, want the crash's", i+1, notes)
+		}
+	}
+	// The entry replaced (written after the mark): the mark goes.
+	exec.Command("chattr", "-i", entry).Run()
+	if err := os.Chtimes(entry, time.Now().Add(time.Minute), time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if who := crashedLoading(entry); who != "" {
+		t.Errorf("crashedLoading after the entry was replaced: %q, want none", who)
+	}
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		t.Errorf("the crash's mark stays after the entry was replaced (%v)", err)
+	}
+}
