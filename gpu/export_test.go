@@ -14,9 +14,14 @@ func cachedPrograms() int {
 }
 
 // forgetBypassed makes the process trust the disk cache's entries again, as
-// a new process does.
+// a new process does, now and when the test ends (the entries a test
+// bypassed have the keys of the next tests' programs).
 func forgetBypassed(t interface{ Cleanup(func()) }) {
-	bypassed.Lock()
-	bypassed.m = nil
-	bypassed.Unlock()
+	forget := func() {
+		bypassed.Lock()
+		bypassed.m = nil
+		bypassed.Unlock()
+	}
+	forget()
+	t.Cleanup(forget)
 }
