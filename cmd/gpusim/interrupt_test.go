@@ -36,6 +36,24 @@ var stopBackends = []struct {
 	{"opencl", openclAvailable},
 }
 
+// stopBackendsHere skips the test in -short mode and returns the names of
+// the stopBackends that run here, logging the others.
+func stopBackendsHere(t *testing.T) []string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	var names []string
+	for _, b := range stopBackends {
+		if b.available != nil && !b.available() {
+			t.Logf("%s: not available here", b.name)
+			continue
+		}
+		names = append(names, b.name)
+	}
+	return names
+}
+
 // openclAvailable reports whether an OpenCL device exists; under CI=true its
 // absence fails the test run instead (.ci/run installs pocl).
 func openclAvailable() bool {
@@ -102,14 +120,7 @@ func exitCode(t *testing.T, cmd *exec.Cmd) (int, time.Duration) {
 // --timeout, on every backend in stopBackends: each must exit with its
 // status within stopLatency, say why on stderr, and leave no file behind.
 func TestStop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess stop tests skipped in -short mode")
-	}
-	for _, b := range stopBackends {
-		if b.available != nil && !b.available() {
-			t.Logf("%s: not available here", b.name)
-			continue
-		}
+	for _, name := range stopBackendsHere(t) {
 		for _, c := range []struct {
 			name string
 			sig  syscall.Signal
@@ -123,9 +134,9 @@ func TestStop(t *testing.T) {
 			// the status of bad input, leaving the temporary files.
 			{"SIGQUIT", syscall.SIGQUIT, 131, "gpusim: quit\n"},
 		} {
-			t.Run(b.name+"/"+c.name, func(t *testing.T) {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
 				dir := t.TempDir()
-				cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy", "--daily-out", "daily.csv")
+				cmd, stderr := startLong(t, dir, "--engine", name, "--out", "finals.npy", "--daily-out", "daily.csv")
 				time.Sleep(50 * time.Millisecond) // well inside the run
 				if err := cmd.Process.Signal(c.sig); err != nil {
 					t.Fatal(err)
@@ -141,11 +152,11 @@ func TestStop(t *testing.T) {
 				assertEmptyDir(t, dir)
 			})
 		}
-		t.Run(b.name+"/timeout", func(t *testing.T) {
+		t.Run(name+"/timeout", func(t *testing.T) {
 			const limit = 300 * time.Millisecond
 			dir := t.TempDir()
 			start := time.Now()
-			cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy", "--timeout", limit.String())
+			cmd, stderr := startLong(t, dir, "--engine", name, "--out", "finals.npy", "--timeout", limit.String())
 			code, _ := exitCode(t, cmd)
 			took := time.Since(start)
 			t.Logf("exit %d after %v with --timeout %v", code, took.Round(time.Millisecond), limit)
@@ -172,18 +183,11 @@ const promptLatency = 300 * time.Millisecond
 // it, 0.1 to 0.2 s on pocl and up to the forced exit (0.6 s) on a loaded
 // machine.
 func TestInterruptPrompt(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess stop tests skipped in -short mode")
-	}
-	for _, b := range stopBackends {
-		if b.available != nil && !b.available() {
-			t.Logf("%s: not available here", b.name)
-			continue
-		}
-		t.Run(b.name, func(t *testing.T) {
+	for _, name := range stopBackendsHere(t) {
+		t.Run(name, func(t *testing.T) {
 			for i := range 3 {
 				dir := t.TempDir()
-				cmd, stderr := startLong(t, dir, "--engine", b.name, "--out", "finals.npy")
+				cmd, stderr := startLong(t, dir, "--engine", name, "--out", "finals.npy")
 				time.Sleep(500 * time.Millisecond)
 				if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 					t.Fatal(err)
