@@ -35,8 +35,10 @@ type Day struct {
 	// Outside says that some of the Quantiles lie among the lanes beyond
 	// the step's histogram span (sim.Histogram.Outside), where float32's
 	// rounding holds them far from the exact law: they read its edge,
-	// clamped to the step's range, rather than an interpolation.
-	Outside bool
+	// clamped to the step's range, rather than an interpolation;
+	// OutsideLevels names them (LevelName).
+	Outside       bool
+	OutsideLevels []string
 	// Rounding bounds how far float32 rounding can move Mean and Std from
 	// the exact moments (sim.Params.Rounding); the z-scores allow for it.
 	Rounding sim.Rounding
@@ -89,7 +91,9 @@ func Table(p sim.Params, summaries []*sim.Summary) []Day {
 		}
 		d.OneValue = s.Count > 0 && s.Min == s.Max
 		for _, q := range Levels {
-			d.Outside = d.Outside || !d.OneValue && s.Hist.Outside(q)
+			if !d.OneValue && s.Hist.Outside(q) {
+				d.Outside, d.OutsideLevels = true, append(d.OutsideLevels, LevelName(q))
+			}
 		}
 		days[i] = d
 	}

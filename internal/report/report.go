@@ -39,6 +39,11 @@ type Report struct {
 		Max            jsonFloat32          `json:"max"`
 		Quantiles      map[string]jsonFloat `json:"quantiles"`
 		QuantilesExact bool                 `json:"quantiles_exact"`
+		// QuantilesOutside names the quantiles that lie among the lanes
+		// beyond the histogram's span (sim.Histogram.Outside), which read
+		// its edge clamped to min and max rather than an interpolation;
+		// absent where there are none.
+		QuantilesOutside []string `json:"quantiles_outside,omitempty"`
 	} `json:"summary"`
 	Analytic struct {
 		Mean      float64            `json:"mean"`
@@ -149,6 +154,9 @@ type DailyJSON struct {
 	ExactMean float64              `json:"exact_mean"`
 	ExactStd  float64              `json:"exact_std"`
 	Quantiles map[string]jsonFloat `json:"quantiles"`
+	// QuantilesOutside is daily.Day.OutsideLevels: the step's quantiles
+	// that read its histogram's edge; absent where there are none.
+	QuantilesOutside []string `json:"quantiles_outside,omitempty"`
 }
 
 // Auto is what --engine auto chose, why, and what choosing cost.
@@ -218,7 +226,7 @@ func (r *Report) SetDaily(days []daily.Day) {
 	r.Daily = make([]DailyJSON, len(days)) // [] rather than absent with --steps 0
 	for i, d := range days {
 		j := DailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
-			ExactMean: d.ExactMean, ExactStd: d.ExactStd, Quantiles: map[string]jsonFloat{}}
+			ExactMean: d.ExactMean, ExactStd: d.ExactStd, Quantiles: map[string]jsonFloat{}, QuantilesOutside: d.OutsideLevels}
 		for k, q := range daily.Levels {
 			j.Quantiles[daily.LevelName(q)] = jsonFloat(d.Quantiles[k])
 		}
@@ -273,6 +281,7 @@ func New(res *sim.Result, requested string) *Report {
 	for _, q := range sim.QuantileLevels {
 		if !r.Summary.QuantilesExact && s.Hist != nil && s.Hist.Outside(q) {
 			r.outside = append(r.outside, sim.QuantileName(q))
+			r.Summary.QuantilesOutside = r.outside
 		}
 	}
 	for i, q := range r.quantiles {

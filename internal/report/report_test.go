@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -196,5 +198,68 @@ func TestDailyFootnoteOutside(t *testing.T) {
 	}
 	if got := text(res); strings.Contains(got, "outside the histogram") || !strings.Contains(got, "(quantiles interpolated in 512-bin histograms)") {
 		t.Errorf("the default job's report says quantiles lie outside the histograms, or has no daily table:\n%s", got)
+	}
+}
+
+// TestJSONQuantilesOutside: the JSON report names the quantiles that read
+// a histogram's edge, as the text's footnotes do: the final ones in
+// summary.quantiles_outside, each step's in daily[i].quantiles_outside,
+// absent where none do. It said only quantiles_exact false, as for
+// interpolations.
+func TestJSONQuantilesOutside(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 2000, 4, -1, 1, 1e20, 1e-3
+	for _, c := range []struct {
+		p           sim.Params
+		final, even string // the final's and the even steps' quantiles_outside
+		odd         string
+	}{
+		{p, `["p01","p05","p25","p50","p75","p95","p99"]`, `["p05","p25","p50","p75","p95"]`, "null"},
+		{sim.Default(), "null", "null", "null"},
+	} {
+		c.p.Lanes, c.p.Steps = 2000, 4
+		res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: c.p, Daily: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := New(res, "serial")
+		r.SetDaily(daily.Table(res.Params, res.Daily))
+		var out strings.Builder
+		if err := r.WriteJSON(&out); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Summary struct {
+				Outside json.RawMessage `json:"quantiles_outside"`
+			} `json:"summary"`
+			Daily []struct {
+				Outside json.RawMessage `json:"quantiles_outside"`
+			} `json:"daily"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
+			t.Fatal(err)
+		}
+		str := func(m json.RawMessage) string {
+			if m == nil {
+				return "null"
+			}
+			var b bytes.Buffer
+			if err := json.Compact(&b, m); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		if g := str(got.Summary.Outside); g != c.final {
+			t.Errorf("%+v: summary.quantiles_outside %s, want %s", c.p, g, c.final)
+		}
+		for i, d := range got.Daily {
+			want := c.odd // steps 1 and 3 hold every lane at one value
+			if i%2 == 1 {
+				want = c.even
+			}
+			if g := str(d.Outside); g != want {
+				t.Errorf("%+v: daily[%d].quantiles_outside %s, want %s", c.p, i, g, want)
+			}
+		}
 	}
 }
