@@ -14,6 +14,7 @@ import (
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/paths"
+	"github.com/gpusim/gpusim/internal/plots"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/shard"
@@ -82,6 +83,12 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 		// The part file is written after the run too: its room is
 		// checked with the other outputs', at its largest.
 		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily)}}
+	}
+	// So is a PNG chart, whose size its pixels bound.
+	for _, f := range []runfiles.Path{{Flag: "plot", Path: o.Plot}, {Flag: "plot-daily", Path: o.PlotDaily}} {
+		if strings.EqualFold(filepath.Ext(f.Path), ".png") {
+			o.Bounded = append(o.Bounded, runfiles.Bounded{Path: f, Most: plots.MaxPNGSize(plots.Height)})
+		}
 	}
 	if err := o.Result.Check(p); err != nil {
 		return o, err

@@ -181,3 +181,21 @@ func TestColdNoteFolderEntry(t *testing.T) {
 		t.Errorf("the empty folder was not replaced by the program: %v, %v", st, err)
 	}
 }
+
+// TestChartDiskFull: a PNG chart (--plot, --plot-daily), written after the
+// run, is refused before it where its file system has less free than the
+// chart can take (plots.MaxPNGSize): a 64 kB disk ran the job, wrote --out
+// and failed at the chart's write (exit 1, "no space left on device").
+func TestChartDiskFull(t *testing.T) {
+	full := smallDisk(t, "64k", false, nil)
+	for _, flag := range []string{"--plot", "--plot-daily"} {
+		code, stdout, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q", flag, full+"/c.png")
+		want := `gpusim: error: ` + flag + `: "` + full + `/c.png" may need up to `
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2, no report and %q", flag, code, stdout, stderr, want)
+		}
+	}
+	if ents, _ := os.ReadDir(full); len(ents) != 0 {
+		t.Errorf("the full disk holds %d files, want none", len(ents))
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
@@ -26,6 +27,17 @@ var Formats = []string{".png", ".svg"}
 
 // Width and Height are the size of a saved chart (605 x 416 pixels in PNG).
 const Width, Height = 16 * vg.Centimeter, 11 * vg.Centimeter
+
+// MaxPNGSize is an upper bound of the PNG file of a chart Width wide and
+// height high (Write), whatever it draws: its pixels as 8-bit RGBA with a
+// filter byte a row, an eighth more for deflate's worst case (a literal in
+// 9 bits) and 4 KiB for the blocks', zlib's and PNG's headers and chunks.
+// A chart is written after the run: its room is checked before it.
+func MaxPNGSize(height vg.Length) uint64 {
+	px := func(l vg.Length) uint64 { return uint64(l/vg.Inch*vgimg.DefaultDPI + 0.5) }
+	raw := px(height) * (1 + 4*px(Width))
+	return raw + raw/8 + 4096
+}
 
 // CheckPath returns an error when path's extension is not one of Formats.
 func CheckPath(path string) error {

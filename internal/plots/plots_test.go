@@ -3,10 +3,12 @@ package plots
 import (
 	"bytes"
 	"context"
+	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,6 +23,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/recorder"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/daily"
@@ -426,5 +429,26 @@ func TestDailyOutside(t *testing.T) {
 	}
 	if strings.Contains(fan.Title.Text, "edge") {
 		t.Errorf("the default job's title %q says quantiles read an edge", fan.Title.Text)
+	}
+}
+
+// TestMaxPNGSize: MaxPNGSize is the chart's pixels and bounds the PNG of
+// any image of them, noise the least compressible.
+func TestMaxPNGSize(t *testing.T) {
+	c := vgimg.New(Width, Height)
+	b := c.Image().Bounds()
+	img := image.NewNRGBA(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.Uint32())
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	most := MaxPNGSize(Height)
+	raw := uint64(b.Dy() * (1 + 4*b.Dx()))
+	if uint64(buf.Len()) > most || most > raw+raw/8+4096 {
+		t.Errorf("%dx%d: a noise PNG of %d bytes, bound %d (raw %d)", b.Dx(), b.Dy(), buf.Len(), most, raw)
 	}
 }
