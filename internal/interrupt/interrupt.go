@@ -149,8 +149,8 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run excee
 // NotifyContext returns a context cancelled with a *SignalError on the first
 // SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which
 // would otherwise dump the goroutines and exit 2, the status of bad input,
-// leaving temporary files), each unless the process was started with it
-// ignored (stopSignals), or SIGPIPE from a write to stdout or stderr
+// leaving temporary files), SIGHUP and SIGINT unless the process was
+// started with them ignored (stopSignals), or SIGPIPE from a write to stdout or stderr
 // after the reader of the pipe is gone (gpusim bench 2>&1 | head -n 1,
 // which would otherwise end the process at once, leaving them too; a
 // SIGPIPE from another pipe, such as a child's stdin, is not a stop). It removes every output's temporary file at
@@ -218,11 +218,14 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 
 // stopSignals are the signals NotifyContext takes as a stop: SIGINT,
 // SIGTERM, SIGHUP and SIGQUIT but those the process was started with
-// ignored, and SIGPIPE. A signal a parent ignores stays ignored, as it would
-// without gpusim's handler: nohup ignores SIGHUP, and a shell SIGINT for a
-// job it starts in the background (cmd &), and signal.Notify installed a
-// handler in their place (os/signal), so that nohup gpusim run ... & was
-// stopped with exit 129 when its ssh session closed. SIGPIPE is taken
+// ignored, and SIGPIPE. A SIGHUP or SIGINT a parent ignores stays ignored,
+// as it would without gpusim's handler: nohup ignores SIGHUP, and a shell
+// SIGINT for a job it starts in the background (cmd &), and signal.Notify
+// installed a handler in their place (os/signal), so that nohup gpusim run
+// ... & was stopped with exit 129 when its ssh session closed. Go's runtime
+// keeps an inherited ignore for those two only: SIGTERM and SIGQUIT started
+// ignored have its handler before main runs, signal.Ignored is false for
+// them, and they stop the run, as they end any Go program. SIGPIPE is taken
 // whatever it was, as it is about gpusim's own stdout and stderr (see
 // NotifyContext).
 func stopSignals() []os.Signal {
