@@ -81,7 +81,8 @@
 // engines the registry (package engines) knows: ReadParts, given them as
 // Names, refuses a part with any other ("banana", "unknown", which is only
 // a merge's word for parts of versions 1 to 3), naming the file and the
-// field.
+// field, and a part whose engine is not the engine it was asked for (only
+// auto chooses).
 //
 // ReadPart refuses anything but an intact part of a valid job; Merge refuses
 // parts of different jobs or math modes and parts that do not cover the

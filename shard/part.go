@@ -448,13 +448,18 @@ type Names struct {
 
 // check refuses a part whose engine or requested_engine (recorded from
 // version 4) is not one of n's: a name no gpusim run writes ("banana"),
-// which a merge would report as the job's engine.
+// which a merge would report as the job's engine; or whose engine is not
+// the one it was asked for, where that is an engine and not auto: the
+// merge reported simd (auto+serial), a run asked for serial that ran simd.
 func (n Names) check(p *Part) error {
 	if !slices.Contains(n.Engines, p.Engine) {
 		return fmt.Errorf("malformed part: engine %q is not an engine of this gpusim (valid: %s)", p.Engine, strings.Join(n.Engines, ", "))
 	}
 	if p.Requested != "" && !slices.Contains(n.Requested, p.Requested) {
 		return fmt.Errorf("malformed part: requested_engine %q is not an --engine of this gpusim (valid: %s)", p.Requested, strings.Join(n.Requested, ", "))
+	}
+	if p.Requested != p.Engine && slices.Contains(n.Engines, p.Requested) {
+		return fmt.Errorf("malformed part: engine %q ran a run asked for %q (requested_engine); a run asked for an engine runs on it, and only auto chooses", p.Engine, p.Requested)
 	}
 	return nil
 }

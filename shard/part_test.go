@@ -417,6 +417,8 @@ func TestReadPartsEngineNames(t *testing.T) {
 		{"none asked for", set(data, "requested_engine", ""), "malformed part: no requested_engine"},
 		{"requests joined", set(data, "requested_engine", "auto+serial"), `malformed part: requested_engine "auto+serial" names several engines`},
 		{"banana in version 3", set(v3, "engine", "banana"), `malformed part: engine "banana" is not an engine of this gpusim`},
+		{"another asked for", forge(t, data, func(pl map[string]any) { pl["engine"], pl["requested_engine"] = "serial", "simd" }), `malformed part: engine "serial" ran a run asked for "simd" (requested_engine); a run asked for an engine runs on it, and only auto chooses`},
+		{"itself asked for", forge(t, data, func(pl map[string]any) { pl["engine"], pl["requested_engine"] = "simd", "simd" }), ""},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".json")
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
