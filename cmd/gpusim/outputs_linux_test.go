@@ -79,7 +79,7 @@ func TestOutDiskFull(t *testing.T) {
 		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
 		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80.1 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header
 		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 69.8 kB of disk space, but its file system has 65.5 kB free`},
-		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (every value counted at its longest, as the run has not computed them), but its file system has 12.6 MB free`}, // 16.1 MB written
+		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (each counted at its largest, every value or pixel at its longest, as the run has not made them), but its file system has 12.6 MB free`}, // 16.1 MB written
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {

@@ -71,7 +71,7 @@ func TestCheckDisk(t *testing.T) {
 		{Result{Out: other + "/f.f32", PathsOut: dir + "/p.npy", Paths: 1e5 + 1}, 5e5, "paths-out", `"` + dir + `/p.npy" needs 4.0002 MB`},
 		{Result{Out: t.TempDir() + "/f.f32"}, 1e9, "", ""}, // free space unknown
 		// Bounded (--save's part file) adds its bound to the others'.
-		{Result{Out: dir + "/f.f32", Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 2e6 + 1}}}, 5e5, "out", `"` + dir + `/f.f32" and --save "` + dir + `/p.json" may need up to 4.000001 MB of disk space (every value counted at its longest`},
+		{Result{Out: dir + "/f.f32", Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 2e6 + 1}}}, 5e5, "out", `"` + dir + `/f.f32" and --save "` + dir + `/p.json" may need up to 4.000001 MB of disk space (each counted at its largest`},
 		{Result{Out: dir + "/f.f32", Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 2e6}}}, 5e5, "", ""}, // fits to the byte
 		{Result{Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 4e6 + 1}}}, 5e5, "save", `"` + dir + `/p.json" may need up to 4.000001 MB`},
 	} {
