@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,7 +32,14 @@ type Choice struct {
 
 	key       string  // the calibration that predicted the choice, or ""
 	predicted float64 // its predicted seconds for the job, start-up included
-	busy      bool    // that calibration was taken on a busy machine
+	// work is the job's lane-steps, device the chosen engine's place in
+	// the calibration (-1: simd) and startup the seconds of device
+	// start-up counted in predicted: what Observe needs to confirm the
+	// engine's cost from the run (confirm).
+	work    float64
+	device  int
+	startup float64
+	busy    bool // that calibration was taken on a busy machine
 
 	// The run's share of its cores, as calibrate measures simd's probe:
 	// cpuBound says the chosen engine computes on this machine's cores
@@ -101,10 +109,44 @@ func Observe(ch Choice, took time.Duration) string {
 	}
 	r := took.Seconds() / ch.predicted
 	if r >= 0.5 && r <= 2 {
+		confirm(ch, took.Seconds())
 		return ""
 	}
 	dropCalibration(ch.key)
 	return fmt.Sprintf("auto: the run took %.3g s where this machine's calibration predicted %.3g s: it is measured again next time", took.Seconds(), ch.predicted)
+}
+
+// confirm replaces the cost of the engine ch chose in its calibration by
+// the run's own, took seconds for ch.work lane-steps (less the start-up
+// and fixed time the calibration counts), and marks it confirmed: a run of
+// 50 ms or more times an engine far better than the probe's few
+// milliseconds (on a 2-core VM, probes of one job predicted simd at 0.32
+// to 0.76 s and pocl at 0.32 to 1.12 s, where both took 0.35 s).
+// chooseCalibrated then compares engines on real runs' costs, and checks an
+// unconfirmed runner-up with one run (exploreMargin).
+func confirm(ch Choice, took float64) {
+	if ch.work <= 0 {
+		return
+	}
+	updateCalibration(func(f calibrationFile) {
+		c, ok := f[ch.key]
+		if !ok {
+			return
+		}
+		x := &c.SIMD
+		if ch.device >= 0 {
+			if ch.device >= len(c.Devices) {
+				return
+			}
+			x = &c.Devices[ch.device].cost
+		}
+		ns := (took - ch.startup - x.Fixed) / ch.work * 1e9
+		if !(ns > 0) || math.IsInf(ns, 0) {
+			return
+		}
+		x.Ns, x.Confirmed = ns, true
+		f[ch.key] = c
+	})
 }
 
 // minObserved is the least run, taken or predicted, in seconds, that Observe judges:
@@ -400,6 +442,8 @@ type deviceTiming struct {
 type cost struct {
 	Fixed float64 `json:"fixed_s"`
 	Ns    float64 `json:"ns_per_lane_step"`
+	// Confirmed says Ns is a real run's (Observe), not the probe's.
+	Confirmed bool `json:"confirmed,omitempty"`
 }
 
 // time is the predicted seconds of a run of work lane-steps.
@@ -438,7 +482,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	// The started device's start-up is spent: the job goes to the engine
 	// that finishes it first from here.
 	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
-	bestDevice, bestGPU := false, false
+	bestDevice, bestGPU, bestIndex := false, false, -1
 	devT, devLabel := math.Inf(1), ""
 	for _, d := range candidates(ds, o) {
 		if dev.ProgramFile != nil && c.SIMD.time(work) < coldStartCost.Seconds() {
@@ -493,7 +537,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if t := dc.time(work); t < bestT {
 			sim.Close(best)
 			best, bestT, bestLabel = e, t, dev.Name+" on "+d.Label
-			bestDevice, bestGPU = true, d.GPU
+			bestDevice, bestGPU, bestIndex = true, d.GPU, len(c.Devices)-1
 		} else {
 			sim.Close(e)
 		}
@@ -507,7 +551,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		reason += fmt.Sprintf(", %s at %.3g s once started", devLabel, devT)
 	}
 	reason += c.coldNote(dev, work)
-	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT}
+	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU)
 	return c, best, ch, nil
 }
@@ -581,19 +625,20 @@ func candidates(ds []Device, o Options) []Device {
 // none (Observe judged it against a prediction of 0 s and said the
 // calibration predicted 0 s).
 func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64) (sim.Engine, Choice, error) {
-	best := -1
-	bestT := c.SIMD.time(work)
-	for i, d := range c.Devices {
-		if t := d.Startup + d.time(work); t < bestT {
-			best, bestT = i, t
-		}
-	}
+	// A run not observed (Observe: a shard's, a --daily run, another
+	// caller's): checking an engine on it would confirm nothing, and
+	// check it again every time.
+	best, bestT, why := c.pick(work, o.Observed && !o.Sharded && !o.Daily)
 	taken := ""
 	if c.Busy {
 		taken = " (taken on a busy machine)"
 	}
+	if why == "" {
+		why = fmt.Sprintf("predicted fastest from this machine's calibration%s", taken)
+	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on simd", taken, bestT) + c.coldNote(dev, work), predicted: bestT, key: key, busy: c.Busy}
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work), predicted: bestT, key: key, busy: c.Busy,
+			work: work, device: -1}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
 	}
@@ -625,9 +670,55 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s device %d (%s) refuses this job (%s): running on simd", dev.Name, d.Index, d.Label, firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, d.Label)}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration%s: %.3g s on %s", taken, bestT, d.Label), predicted: bestT, key: key, busy: c.Busy}
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, d.Label), predicted: bestT, key: key, busy: c.Busy,
+		work: work, device: best, startup: d.Startup}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
+}
+
+// exploreMargin is how close (as a ratio of predicted times) an engine
+// whose cost no run has confirmed must come to the fastest predicted for
+// pick to take it once, so that its cost is confirmed (Observe): the
+// probes' few milliseconds, on a noisy machine, can misjudge two engines
+// by far more than the 10% between them, and a calibration that is wrong
+// about the engine not chosen was never corrected, as only the chosen
+// engine's runs are observed. Checking costs at most this much once.
+const exploreMargin = 1.25
+
+// pick is the engine chooseCalibrated runs a job of work lane-steps on:
+// -1 for simd, else the index in c.Devices, with its predicted seconds
+// (start-up included). It is the fastest predicted, unless the runner-up's
+// cost is unconfirmed, it is predicted within exploreMargin of the
+// fastest, and the job is long enough to observe (minObserved): then the
+// runner-up, and why says so ("" otherwise). Without observed (a run
+// Observe does not judge) it is the fastest predicted.
+func (c calibration) pick(work float64, observed bool) (best int, t float64, why string) {
+	type cand struct {
+		i         int
+		t         float64
+		confirmed bool
+	}
+	cands := []cand{{-1, c.SIMD.time(work), c.SIMD.Confirmed}}
+	for i, d := range c.Devices {
+		cands = append(cands, cand{i, d.Startup + d.time(work), d.Confirmed})
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(a.t, b.t) })
+	first := cands[0]
+	if len(cands) < 2 || first.t < minObserved || !observed {
+		return first.i, first.t, ""
+	}
+	next := cands[1]
+	if next.confirmed || next.t > exploreMargin*first.t {
+		return first.i, first.t, ""
+	}
+	label := func(i int) string {
+		if i < 0 {
+			return "simd"
+		}
+		return c.Devices[i].Label
+	}
+	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it within %.0f%% of the fastest, %s at %.3g s, and no run has confirmed its cost yet)",
+		label(next.i), 100*(exploreMargin-1), label(first.i), first.t)
 }
 
 // refusal is the error with which the device engine e (nil after a failed

@@ -27,6 +27,11 @@ type Options struct {
 	// Daily says the job keeps per-step statistics: a device may refuse
 	// such a job where it runs the plain one (gpu.SubnormalRisk).
 	Daily bool
+	// Observed says the caller passes auto's run to Observe (a whole job
+	// without --daily: the CLI's run): only then does auto check an
+	// engine whose cost no run has confirmed (exploreMargin), as an
+	// unobserved check would confirm nothing and be repeated every time.
+	Observed bool
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)
 }

@@ -1008,3 +1008,68 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoConfirmsRunnerUp: where the calibration's probes put two engines
+// within exploreMargin and no run has confirmed the runner-up's cost, auto
+// runs the job on it once, and each run's own rate replaces its engine's
+// probed one (Observe), so that after two runs auto chooses from real
+// runs. A calibration whose probe made simd 1.2x slower than pocl kept
+// auto on pocl, 1.2x slower than simd (0.42 s against 0.35 s at 5M x 100),
+// for good: only the chosen engine's runs were observed, and they matched
+// its own prediction.
+func TestAutoConfirmsRunnerUp(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
+	cpuShare(t, 0.95, 2)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	work := 5e8
+	// The probes: simd 0.91 ns a lane-step, the device 0.70 ns and 0.04 s
+	// of start-up (0.455 s against 0.39 s); runs take 0.35 s on simd and
+	// 0.42 s on the device.
+	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 0.91}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 0.70}}}}); err != nil {
+		t.Fatal(err)
+	}
+	real := map[string]float64{"simd": 0.35, "timed": 0.42}
+	var ran []string
+	for i := range 4 {
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		ran = append(ran, e.Name())
+		t.Logf("run %d: %s (%s)", i, e.Name(), ch.Reason)
+		if i == 0 && !strings.Contains(ch.Reason, "checking simd with a run") {
+			t.Errorf("run 0: reason %q, want it to say simd is checked", ch.Reason)
+		}
+		if n := Observe(ch, time.Duration(real[e.Name()]*float64(time.Second))); n != "" {
+			t.Errorf("run %d: Observe noted %q", i, n)
+		}
+	}
+	if want := []string{"simd", "timed", "simd", "simd"}; !slices.Equal(ran, want) {
+		t.Errorf("runs on %v, want %v: simd checked, the device confirmed, then simd for good", ran, want)
+	}
+	c, ok := loadCalibration(key)
+	if !ok || !c.SIMD.Confirmed || len(c.Devices) != 1 || !c.Devices[0].Confirmed ||
+		math.Abs(c.SIMD.time(work)-0.35) > 1e-9 || math.Abs(c.Devices[0].Startup+c.Devices[0].time(work)-0.42) > 1e-9 {
+		t.Errorf("calibration %+v (kept %v): want both confirmed, predicting 0.35 s and 0.42 s", c, ok)
+	}
+	// A runner-up predicted more than exploreMargin slower is not checked.
+	c = calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 0.62}}}}
+	if best, _, why := c.pick(work, true); best != 0 || why != "" {
+		t.Errorf("simd at 1.5x the device's prediction: pick %d (%q), want the device without a check", best, why)
+	}
+	// Nor one for a run Observe does not judge (a shard, --daily).
+	c.SIMD.Ns = 0.91
+	if best, _, why := c.pick(work, false); best != 0 || why != "" {
+		t.Errorf("a run not observed: pick %d (%q), want the device without a check", best, why)
+	}
+	// Nor is one of a job too short to observe.
+	if best, _, why := c.pick(1e7, true); why != "" {
+		t.Errorf("a 10 ms job: pick %d (%q), want no check", best, why)
+	}
+}

@@ -329,6 +329,8 @@ func unwritten(r *report.Report, flag string) {
 // openEngine starts the engine o names; auto says what it chose.
 func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice, error) {
 	if o.engine == "auto" {
+		// run passes a whole plain job's run to engines.Observe.
+		o.eng.Observed = !o.eng.Daily && !o.eng.Sharded
 		eng, ch, err := engines.Auto(ctx, o.eng)
 		if err != nil {
 			return nil, nil, startError("auto", err)
