@@ -128,6 +128,18 @@ func confirm(ch Choice, took float64) {
 	if ch.work <= 0 {
 		return
 	}
+	if c, ok := loadCalibration(ch.key); ok {
+		// A cost a run confirmed within confirmSlack: the file is not
+		// written again (a rewrite and its lock on every run of 50 ms
+		// or more).
+		x := c.SIMD
+		if ch.device >= 0 && ch.device < len(c.Devices) {
+			x = c.Devices[ch.device].cost
+		}
+		if ns := (took - ch.startup - x.Fixed) / ch.work * 1e9; x.Confirmed && math.Abs(ns/x.Ns-1) <= confirmSlack {
+			return
+		}
+	}
 	updateCalibration(func(f calibrationFile) {
 		c, ok := f[ch.key]
 		if !ok {
@@ -148,6 +160,11 @@ func confirm(ch Choice, took float64) {
 		f[ch.key] = c
 	})
 }
+
+// confirmSlack is how far, as a ratio, a run's time per lane-step may lie
+// from a cost a run has confirmed before confirm writes it again: about
+// the spread of one engine's runs here.
+const confirmSlack = 0.1
 
 // minObserved is the least run, taken or predicted, in seconds, that Observe judges:
 // shorter ones vary too much from run to run on a shared machine.

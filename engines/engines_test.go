@@ -1073,3 +1073,29 @@ func TestAutoConfirmsRunnerUp(t *testing.T) {
 		t.Errorf("a 10 ms job: pick %d (%q), want no check", best, why)
 	}
 }
+
+// TestConfirmWritesOnChange: a run whose time per lane-step is within
+// confirmSlack of a cost already confirmed leaves the calibration file as
+// it is (it was rewritten, under its lock, after every run of 50 ms or
+// more); one further off replaces the cost.
+func TestConfirmWritesOnChange(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const key = "test;cpus 2"
+	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 1, Confirmed: true}}); err != nil {
+		t.Fatal(err)
+	}
+	path := calibrationPath()
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	ch := Choice{key: key, work: 1e9, device: -1}
+	confirm(ch, 1.05) // 1.05 ns a lane-step
+	if st, err := os.Stat(path); err != nil || !st.ModTime().Equal(old) {
+		t.Errorf("a run 5%% off a confirmed cost rewrote the calibration (%v)", err)
+	}
+	confirm(ch, 1.5)
+	if c, ok := loadCalibration(key); !ok || math.Abs(c.SIMD.Ns-1.5) > 1e-9 || !c.SIMD.Confirmed {
+		t.Errorf("a run 50%% off: calibration %+v (kept %v), want 1.5 ns confirmed", c, ok)
+	}
+}
