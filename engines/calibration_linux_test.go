@@ -5,9 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -17,27 +17,18 @@ import (
 // every entry, so auto measured again on every run there, without a word.
 // Where even that is not free, a note says the measurements are not kept.
 func TestAutoNearlyFullDisk(t *testing.T) {
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, 0) })
+	dir := testenv.SmallDisk(t, "256k", false, nil)
 	t.Setenv(EnvCacheDir, dir)
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
-	var notes []string
-	o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
+	o, notes := notedAuto(t)
 	cpuShare(t, 0.95, 1)
 	auto := func() string {
-		notes = nil
+		*notes = nil
 		e, _, err := Auto(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.Close(e)
-		return strings.Join(notes, "\n")
+		return strings.Join(*notes, "\n")
 	}
 	if all := auto(); strings.Contains(all, "not kept") {
 		t.Errorf("256 kB free: notes %q; want the calibration kept", all)

@@ -566,6 +566,18 @@ func withDevices(t *testing.T, dev Entry) {
 	}
 }
 
+// notedAuto installs a fake device slower than simd per lane-step and
+// returns the options of a 5e6 x 10 job on one worker whose notes are
+// collected in *notes.
+func notedAuto(t *testing.T) (Options, *[]string) {
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	notes := new([]string)
+	return Options{Params: p, Workers: 1, Note: func(s string) { *notes = append(*notes, s) }}, notes
+}
+
 // cpuShare makes processCPU report share of cores busy cores from now on:
 // the CPU time a run or probe on a machine that busy gets.
 func cpuShare(t *testing.T, share float64, cores int) {
@@ -665,12 +677,7 @@ func TestAutoBusyNotKept(t *testing.T) {
 		{file, "not a directory"},
 	} {
 		t.Setenv(EnvCacheDir, c.dir)
-		opens, lists := 0, 0
-		withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
-		p := sim.Default()
-		p.Lanes, p.Steps = 5e6, 10
-		var notes []string
-		o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
+		o, notes := notedAuto(t)
 		cpuShare(t, 0.48, 1)
 		e, ch, err := Auto(context.Background(), o)
 		if err != nil {
@@ -683,7 +690,7 @@ func TestAutoBusyNotKept(t *testing.T) {
 		if n := Observe(ch, time.Duration(max(3*ch.predicted, 3*minObserved)*float64(time.Second))); n != "" {
 			t.Errorf("%s=%s: a run that got its cores noted %q; want no note, no calibration having been kept", EnvCacheDir, c.dir, n)
 		}
-		all := strings.Join(notes, "\n")
+		all := strings.Join(*notes, "\n")
 		if !strings.Contains(all, "the measurements are not kept, so every run measures again: ") || !strings.Contains(all, c.why) || strings.Contains(all, "are kept") {
 			t.Errorf("%s=%s: notes %q; want the measurements not kept, and why (%s)", EnvCacheDir, c.dir, all, c.why)
 		}

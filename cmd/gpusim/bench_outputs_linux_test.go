@@ -8,31 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// smallDisk mounts a tmpfs of size bytes (read-only when ro, after files
-// are written into it) and unmounts it at the end of the test; it skips
-// where mounting is not permitted (not root, or a container without
-// CAP_SYS_ADMIN).
-func smallDisk(t *testing.T, size string, ro bool, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, 0) })
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if ro {
-		if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size="+size); err != nil {
-			t.Skipf("cannot remount the tmpfs read-only: %v", err)
-		}
-	}
-	return dir
-}
+	"github.com/gpusim/gpusim/internal/testenv"
+)
 
 const benchDoc = "# B\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n"
 
@@ -43,7 +21,7 @@ var tinyBench = []string{"bench", "--lanes", "1000", "--steps", "4", "--reps", "
 // document updated, and the run exits 1 naming the one that failed. It used
 // to stop at the first failure, leaving the rest unwritten without a word.
 func TestBenchOutputsIndependent(t *testing.T) {
-	full := smallDisk(t, "8k", false, nil)
+	full := testenv.SmallDisk(t, "8k", false, nil)
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "b.md")
 	if err := os.WriteFile(doc, []byte(benchDoc), 0o644); err != nil {
@@ -73,7 +51,7 @@ func TestBenchOutputsIndependent(t *testing.T) {
 // refused before the benchmark runs (exit 2), as --html and --plot are; it
 // used to fail with exit 1 after the whole benchmark.
 func TestBenchDocReadOnly(t *testing.T) {
-	ro := smallDisk(t, "64k", true, map[string]string{"b.md": benchDoc})
+	ro := testenv.SmallDisk(t, "64k", true, map[string]string{"b.md": benchDoc})
 	doc := filepath.Join(ro, "b.md")
 	code, stdout, stderr := run(context.Background(), append(tinyBench, "--update-doc", doc)...)
 	want := `gpusim: error: --update-doc: cannot write "` + doc + `": read-only file system` + "\n"

@@ -661,14 +661,7 @@ func (s *syncBuffer) String() string {
 func TestNotifyContext(t *testing.T) {
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIGINT did not cancel the context")
-	}
+	testenv.SignalSelf(t, ctx, syscall.SIGINT)
 	var se *interrupt.SignalError
 	if cause := context.Cause(ctx); !errors.As(cause, &se) || se.Status() != interrupt.ExitSIGINT || se.Error() != "interrupted" {
 		t.Fatalf("cause %v, want a SIGINT signalError", cause)

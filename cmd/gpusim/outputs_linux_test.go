@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestOutputUnreplaceable: an existing output file that a rename cannot
@@ -69,8 +71,8 @@ func TestOutputUnreplaceable(t *testing.T) {
 // its values' longest, never under the file: a count 2% under it let a disk
 // short by less run the whole job and fail at the write.
 func TestOutDiskFull(t *testing.T) {
-	full := smallDisk(t, "64k", false, nil)
-	larger := smallDisk(t, "12m", false, nil)
+	full := testenv.SmallDisk(t, "64k", false, nil)
+	larger := testenv.SmallDisk(t, "12m", false, nil)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -109,7 +111,7 @@ func TestOutDiskFull(t *testing.T) {
 // program "is cached for later runs", and the cache's note then said it was
 // not written.
 func TestColdNoteFullDisk(t *testing.T) {
-	full := smallDisk(t, "64k", false, nil)
+	full := testenv.SmallDisk(t, "64k", false, nil)
 	if !openclAvailable() {
 		t.Skip("no OpenCL device")
 	}
@@ -187,7 +189,7 @@ func TestColdNoteFolderEntry(t *testing.T) {
 // chart can take (plots.MaxPNGSize): a 64 kB disk ran the job, wrote --out
 // and failed at the chart's write (exit 1, "no space left on device").
 func TestChartDiskFull(t *testing.T) {
-	full := smallDisk(t, "64k", false, nil)
+	full := testenv.SmallDisk(t, "64k", false, nil)
 	for _, flag := range []string{"--plot", "--plot-daily"} {
 		code, stdout, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q", flag, full+"/c.png")
 		want := `gpusim: error: ` + flag + `: "` + full + `/c.png" may need up to `

@@ -31,14 +31,7 @@ func TestSignalAfterStop(t *testing.T) {
 		t.Skip("SIGINT is ignored in this process")
 	}
 	ctx, stop := NotifyContext(context.Background())
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIGINT did not cancel the context")
-	}
+	testenv.SignalSelf(t, ctx, syscall.SIGINT)
 	stop()
 	for range 3 {
 		if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestSIGPIPEOtherPipe: a write to a pipe other than stdout or stderr (a
@@ -57,14 +59,7 @@ func TestIgnoredSignalsStayIgnored(t *testing.T) {
 			t.Fatalf("an ignored signal stopped the run: %v", context.Cause(ctx))
 		case <-time.After(300 * time.Millisecond):
 		}
-		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(5 * time.Second):
-			t.Fatal("SIGTERM did not stop the run")
-		}
+		testenv.SignalSelf(t, ctx, syscall.SIGTERM)
 		return
 	}
 	cmd := exec.Command("sh", "-c", `trap '' HUP INT; exec "$0" -test.run='^TestIgnoredSignalsStayIgnored$' -test.v`, os.Args[0])

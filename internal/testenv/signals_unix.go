@@ -3,9 +3,12 @@
 package testenv
 
 import (
+	"context"
 	"os"
 	"os/signal"
 	"syscall"
+	"testing"
+	"time"
 )
 
 // UnignoreStopSignals makes the stop signals (SIGHUP, SIGINT, SIGQUIT,
@@ -33,4 +36,19 @@ func UnignoreStopSignals() {
 		for range c {
 		}
 	}()
+}
+
+// SignalSelf sends sig to this test process and waits, at most 5 s, for
+// ctx (a context the signal should end, such as interrupt.NotifyContext's)
+// to end, failing t otherwise.
+func SignalSelf(t testing.TB, ctx context.Context, sig syscall.Signal) {
+	t.Helper()
+	if err := syscall.Kill(os.Getpid(), sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%v did not end the context", sig)
+	}
 }
