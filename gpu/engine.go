@@ -534,7 +534,9 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	if left := e.left; left != nil {
+		background.Add(1)
 		go func() {
+			defer background.Done()
 			<-left
 			e.release()
 		}()
@@ -542,6 +544,10 @@ func (e *Engine) Close() error {
 	}
 	return e.release()
 }
+
+// background counts the engines Close releases in the background, for tests
+// that need the process's programs released (a later Open builds afresh).
+var background sync.WaitGroup
 
 // leave runs finish, the end of a cancelled run that Run did not wait
 // for (runUntil), in the background; the engine's next run waits for it

@@ -48,6 +48,10 @@ func open(t testing.TB, opt Options) *Engine {
 		if err := e.Close(); err != nil {
 			t.Error(err)
 		}
+		// A cancelled run's engine is released in the background: the
+		// next test's Open must not find its programs (TestSmallRunGrid's
+		// left TestCachedBinaryCrashedLoading no program to cache).
+		waitBackground()
 	})
 	return e
 }

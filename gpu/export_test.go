@@ -1,5 +1,7 @@
 package gpu
 
+import "context"
+
 // cachedPrograms counts the programs alive in the process (for tests).
 func cachedPrograms() int {
 	registry.mu.Lock()
@@ -24,4 +26,16 @@ func forgetBypassed(t interface{ Cleanup(func()) }) {
 	}
 	forget()
 	t.Cleanup(forget)
+}
+
+// waitBackground waits for the engines Close released in the background
+// (a cancelled run's launches still in flight), so that their programs are
+// released before the next test opens a device.
+func waitBackground() { background.Wait() }
+
+// settled waits for the launches a cancelled run of e left in flight.
+func (e *Engine) settled() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.settle(context.Background())
 }

@@ -140,6 +140,7 @@ func TestSmallRunGrid(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = math.MaxUint64, 2
 	e.Run(ctx, &sim.Job{Params: p})
+	e.settled() // Run may return before the run has planned (runUntil)
 	if want := e.main.groups * e.main.wg; items != want {
 		t.Errorf("2^64-1 lanes: %d work-items, want the whole grid's %d", items, want)
 	}

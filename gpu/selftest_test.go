@@ -37,6 +37,7 @@ func subnormalJob() *sim.Job {
 // points the disk cache at a fresh folder, so that Open runs the checks.
 func forgetSelfTests(t *testing.T) string {
 	t.Helper()
+	waitBackground()
 	dir := t.TempDir()
 	t.Setenv(EnvCacheDir, dir)
 	trusted.Lock()
