@@ -39,10 +39,8 @@ type Choice struct {
 	work    float64
 	device  int
 	startup float64
-	busy    bool // that calibration was taken on a busy machine
 
-	// The run's share of its cores, as calibrate measures simd's probe:
-	// cpuBound says the chosen engine computes on this machine's cores
+	// The run's share of its cores: cpuBound says the chosen engine computes on this machine's cores
 	// (simd, a CPU device), cores how many it may use, and at and cpu0
 	// the wall clock and the process's CPU time when Auto returned.
 	cpuBound bool
@@ -87,29 +85,28 @@ func (ch Choice) runShare() float64 {
 // no longer stands until the binary changes. (Judging by the prediction
 // alone kept one 15x too fast: it predicted 13 ms for runs of 205 ms.)
 //
-// A run on the machine's cores (simd, a CPU device) is first measured as
-// calibrate measures simd's probe: one that got less than busyShare of
-// its cores ran on a busy machine and says nothing of the figures, which
-// stay (dropping them re-measured on every run of a loaded machine, and
-// auto took 1.6x simd's time); one that got its cores drops figures taken
-// on a busy machine, so that the next run measures a quiet one. It
+// A run on the machine's cores (simd, a CPU device) is first measured for
+// its share of them: one that got less than busyShare ran on a busy
+// machine and says nothing of the figures, which stay (dropping them
+// re-measured on every run of a loaded machine, and auto took 1.6x simd's
+// time). One that got them is timed as the probes are (clock): its run by
+// CPU time over its cores, the start-up before it by wall time. It
 // returns a note saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.key == "" || max(ch.predicted, took.Seconds()) < minObserved {
 		return ""
 	}
+	t := took.Seconds()
 	if share := ch.runShare(); ch.cpuBound && share >= 0 {
 		if share < busyShare {
 			return ""
 		}
-		if ch.busy {
-			dropCalibration(ch.key)
-			return fmt.Sprintf("auto: the run got %.0f%% of its %d cores where this machine's calibration was taken on a busy machine: it is measured again next time", 100*share, ch.cores)
-		}
+		run := min(time.Since(ch.at).Seconds(), t)
+		t -= run * (1 - min(share, 1))
 	}
-	r := took.Seconds() / ch.predicted
+	r := t / ch.predicted
 	if r >= 0.5 && r <= 2 {
-		confirm(ch, took.Seconds())
+		confirm(ch, t)
 		return ""
 	}
 	dropCalibration(ch.key)
@@ -117,7 +114,7 @@ func Observe(ch Choice, took time.Duration) string {
 }
 
 // confirm replaces the cost of the engine ch chose in its calibration by
-// the run's own, took seconds for ch.work lane-steps (less the start-up
+// the run's own, took seconds (as Observe times it) for ch.work lane-steps (less the start-up
 // and fixed time the calibration counts), and marks it confirmed: a run of
 // 50 ms or more times an engine far better than the probe's few
 // milliseconds (on a 2-core VM, probes of one job predicted simd at 0.32
@@ -315,38 +312,19 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return nil, Choice{}, err
 	}
-	// Measured again on every run, a busy machine's default command was
-	// the slowest choice (1.6x simd's time): the figures, taken under the
-	// same load as the runs they predict, are kept until a run gets its
-	// cores (Observe).
-	c.Busy = c.busy()
 	var stored error
 	if !c.refused {
 		// Observe judges a calibration kept: one the cache could not
 		// keep has nothing to drop.
 		if stored = storeCalibration(key, c); stored == nil {
-			ch.key, ch.busy = key, c.Busy
+			ch.key = key
 		}
 	}
-	if stored != nil && !c.Busy && calibrationPath() != "" {
+	if stored != nil && calibrationPath() != "" {
 		// A folder that takes no file, a disk without room for the
 		// entry and its margin (cachedir.Margin): the runs measured
 		// again, one after another, without a word.
 		o.note("auto: the measurements are not kept, so the next run measures again: %v", stored)
-	}
-	if c.Busy {
-		why := fmt.Sprintf("simd's probe got %.0f%% of its %d cores: the machine is busy", 100*c.cpuShare, c.cores)
-		switch {
-		case c.refused:
-			o.note("auto: %s", why)
-		case stored != nil:
-			// The cache off, or a folder that takes no file: the note
-			// said they were kept.
-			o.note("auto: %s; the measurements are not kept, so every run measures again: %v", why, stored)
-		default:
-			o.note("auto: %s; the measurements are kept until a run gets its cores, then measured again", why)
-		}
-		ch.Reason += "; " + why
 	}
 	ch.Probe = time.Since(start)
 	ch.started()
@@ -359,32 +337,22 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 type calibration struct {
 	SIMD    cost           `json:"simd"`
 	Devices []deviceTiming `json:"devices"`
-	// Busy says simd's probe got less than busyShare of its cores.
-	Busy bool `json:"busy,omitempty"`
 	// Cold are the candidate devices left unmeasured: their programs were
 	// not compiled, and simd finished the job within coldStartCost.
 	Cold []coldDevice `json:"cold,omitempty"`
 
-	// cpuShare is the share of its cores the simd probe got, CPU time over
-	// wall time times cores (-1 where CPU time is not measured); not stored.
-	cpuShare float64
-	cores    int
 	// refused says a device refused the probe, which has the job's
 	// parameters (refusal): it went unmeasured, so the calibration is
 	// not stored.
 	refused bool
 }
 
-// busyShare is the least share of its cores simd's probe must get for a
-// calibration to count as taken on a quiet machine, and a run for Observe
-// to judge it. Measured here on two cores: idle, the probe got
-// 84-94% of them (goroutine start-up and the small runs' tails take the
-// rest); beside one and two busy processes, 50% and 36-62%. With the
-// faster simd, one idle probe in five read 50-55%, so calibrate measures a
-// low reading once more. A calibration taken on a busy machine, kept for
-// good, would stand until the binary changes (one taken during `make test`
-// predicted 2-6x too long): it is marked busy, and dropped by the first run
-// that gets its cores.
+// busyShare is the least share of its cores a run on the machine's cores
+// must get for Observe to judge it: one that got less ran on a busy
+// machine and says nothing of the figures, which the probes measured by
+// CPU time (clock). Measured here on two cores: whole runs of 5M x 100 got
+// 92 to 99% of them on an idle machine, and 36 to 62% beside one and two
+// busy processes.
 const busyShare = 0.75
 
 // coldDevice is a device whose start would have compiled its program
@@ -438,9 +406,6 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 		dev.Name, strings.Join(labels, ", "), c.SIMD.time(work), dev.Name, coldStartCost.Seconds())
 }
 
-// busy reports whether c was measured on a busy machine.
-func (c calibration) busy() bool { return c.cpuShare >= 0 && c.cpuShare < busyShare }
-
 // processCPU is the process's CPU time (a variable for tests).
 var processCPU = cputime.Process
 
@@ -474,28 +439,12 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // too, besides opening it and its first launch.
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum time.Duration) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(o.Params)
-	c := calibration{cpuShare: -1, cores: min(simd.WorkerCount(), runtime.GOMAXPROCS(0))}
-	// A probe of a few milliseconds that got too little of its cores is
-	// measured once more, and the better of the two kept: on an idle VM a
-	// few milliseconds of the host's own use (steal) gave one in five
-	// probes 50-55%, as two busy processes beside it do.
-	for attempt := range 2 {
-		cpu0, t0 := processCPU(), time.Now()
-		sc, err := measure(ctx, simd, probe)
-		if err != nil {
-			return c, nil, Choice{}, err
-		}
-		share := -1.0
-		if cpu1 := processCPU(); cpu1 > 0 {
-			share = (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds() / float64(c.cores)
-		}
-		if attempt == 0 || share > c.cpuShare {
-			c.SIMD, c.cpuShare = sc, share
-		}
-		if !c.busy() {
-			break
-		}
+	var c calibration
+	sc, err := measure(ctx, engineClock(true, min(simd.WorkerCount(), runtime.GOMAXPROCS(0))), simd, probe)
+	if err != nil {
+		return c, nil, Choice{}, err
 	}
+	c.SIMD = sc
 	// The started device's start-up is spent: the job goes to the engine
 	// that finishes it first from here.
 	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
@@ -532,7 +481,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s device %s did not start (%s): not a candidate", dev.Name, d.Label, firstLine(err))
 			continue
 		}
-		dc, full, err := measureDevice(ctx, e, probe, o.Params.Lanes)
+		dc, full, err := measureDevice(ctx, engineClock(!d.GPU, runtime.GOMAXPROCS(0)), e, probe, o.Params.Lanes)
 		if err != nil {
 			sim.Close(e)
 			return c, nil, Choice{}, err
@@ -646,15 +595,11 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// caller's): checking an engine on it would confirm nothing, and
 	// check it again every time.
 	best, bestT, why := c.pick(work, o.Observed && !o.Sharded && !o.Daily)
-	taken := ""
-	if c.Busy {
-		taken = " (taken on a busy machine)"
-	}
 	if why == "" {
-		why = fmt.Sprintf("predicted fastest from this machine's calibration%s", taken)
+		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work), predicted: bestT, key: key, busy: c.Busy,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work), predicted: bestT, key: key,
 			work: work, device: -1}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
@@ -687,7 +632,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s device %d (%s) refuses this job (%s): running on simd", dev.Name, d.Index, d.Label, firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, d.Label)}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, d.Label), predicted: bestT, key: key, busy: c.Busy,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, d.Label), predicted: bestT, key: key,
 		work: work, device: best, startup: d.Startup}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
@@ -759,13 +704,50 @@ func probeJob(p sim.Params) *sim.Job {
 	return &sim.Job{Params: q}
 }
 
-// measure is e's cost on probe's shape: the least of two runs at probe's
-// lanes and at a quarter of them give the time per lane-step (the slope)
-// and the fixed time of a run, which weighs on a small probe (a device's
-// launches and per-run reduction) but not on the job.
-func measure(ctx context.Context, e sim.Engine, probe *sim.Job) (cost, error) {
-	m, err := measurePair(ctx, e, probe)
+// measure is e's cost on probe's shape, timed by k: the least of two runs
+// at probe's lanes and at a quarter of them give the time per lane-step
+// (the slope) and the fixed time of a run, which weighs on a small probe (a
+// device's launches and per-run reduction) but not on the job.
+func measure(ctx context.Context, k clock, e sim.Engine, probe *sim.Job) (cost, error) {
+	m, err := measurePair(ctx, k, e, probe)
 	return m.fit(), err
+}
+
+// clock times the probes' runs. An engine that computes on this machine's
+// cores (simd, a CPU device such as pocl's) is timed by the process's CPU
+// time over its cores (the time the run takes with its cores to itself,
+// at most its wall time); a GPU, or a system without a CPU clock
+// (cputime.Process), by wall time.
+//
+// A probe's runs take milliseconds, and their wall time says more about
+// the scheduler than the engine: on the 2-core VM of docs/benchmarks.md a
+// goroutine woken on an idle machine waited 1 to 8 ms for the second core,
+// so that most probes ran on one core (simd measured at 1.2 to 1.6 ns per
+// lane-step, 0.5 to 1.7 for pocl, where both run 5M x 100 at 0.70), and
+// reading that as a busy machine marked 7 of 8 fresh calibrations busy.
+// Timed by CPU, the same probes gave 0.53 to 0.71 ns (simd) and 0.62 to
+// 0.72 (pocl), with other processes running beside them; the whole runs
+// they predict get their cores (92 to 99% of them here).
+type clock struct {
+	cores int // the cores the engine computes on; 0: wall time
+}
+
+// engineClock is the clock for an engine on the machine's cores (cpuBound)
+// with cores of them, or on a GPU.
+func engineClock(cpuBound bool, cores int) clock {
+	if !cpuBound {
+		return clock{}
+	}
+	return clock{cores: cores}
+}
+
+// seconds is the time a run took by k, from wall seconds and the
+// process's CPU time spent in it (cpu, 0 where there is no CPU clock).
+func (k clock) seconds(wall float64, cpu time.Duration) float64 {
+	if k.cores <= 0 || cpu <= 0 {
+		return wall
+	}
+	return min(wall, cpu.Seconds()/float64(k.cores))
 }
 
 // pair is the least of two runs' times, t0 and t1 seconds, at two sizes, w0
@@ -782,15 +764,15 @@ func (m pair) flat() bool { return m.t1 < 2*m.t0 }
 
 // measurePair times probe and a quarter of its lanes, the least of two
 // runs each.
-func measurePair(ctx context.Context, e sim.Engine, probe *sim.Job) (pair, error) {
+func measurePair(ctx context.Context, k clock, e sim.Engine, probe *sim.Job) (pair, error) {
 	small := *probe
 	small.Params.Lanes = max(probe.Params.Lanes/4, 1)
 	var m pair
 	var err error
-	if m.t0, err = bestRun(ctx, e, &small); err != nil {
+	if m.t0, err = bestRun(ctx, k, e, &small); err != nil {
 		return m, err
 	}
-	if m.t1, err = bestRun(ctx, e, probe); err != nil {
+	if m.t1, err = bestRun(ctx, k, e, probe); err != nil {
 		return m, err
 	}
 	m.w0, m.w1 = laneSteps(&small), laneSteps(probe)
@@ -798,10 +780,10 @@ func measurePair(ctx context.Context, e sim.Engine, probe *sim.Job) (pair, error
 }
 
 // bestRun is the least of two runs' seconds of job on e.
-func bestRun(ctx context.Context, e sim.Engine, job *sim.Job) (float64, error) {
+func bestRun(ctx context.Context, k clock, e sim.Engine, job *sim.Job) (float64, error) {
 	best := math.Inf(1)
 	for range 2 {
-		t, err := timeRun(ctx, e, job)
+		t, err := timeRun(ctx, k, e, job)
 		if err != nil {
 			return 0, err
 		}
@@ -829,70 +811,75 @@ func pilotJob(probe *sim.Job) *sim.Job {
 // took about the same time (flat) grows fourfold too, up to maxLanes (the
 // job's), within the budget: the H200 this is for runs 2^21 lane-steps in
 // far less than its launch overhead.
-func measureDevice(ctx context.Context, e sim.Engine, probe *sim.Job, maxLanes uint64) (c cost, full bool, err error) {
+func measureDevice(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxLanes uint64) (c cost, full bool, err error) {
+	begin := time.Now()
+	spent := func() float64 { return time.Since(begin).Seconds() } // wall, against the budget
 	small := probe.Params.Lanes / 4
 	job := pilotJob(probe)
-	t, err := timeRun(ctx, e, job)
+	t, err := timeRun(ctx, k, e, job)
 	if err != nil {
 		return cost{}, false, err
 	}
-	w, spent := laneSteps(job), t
+	w := laneSteps(job)
 	c = cost{Ns: t / w * 1e9}
 	for {
 		ws, wp := float64(small)*float64(probe.Params.Steps), laneSteps(probe)
-		if 2*c.time(ws)+2*c.time(wp) <= deviceMeasureBudget-spent {
-			return measureProbe(ctx, e, probe, maxLanes, spent)
+		if 2*c.time(ws)+2*c.time(wp) <= deviceMeasureBudget-spent() {
+			return measureProbe(ctx, k, e, probe, maxLanes, begin)
 		}
 		next := *job
 		next.Params.Lanes *= 4
 		wn := laneSteps(&next)
-		if next.Params.Lanes >= small || spent+c.time(wn) > deviceMeasureBudget {
+		if next.Params.Lanes >= small || spent()+c.time(wn) > deviceMeasureBudget {
 			return c, false, nil
 		}
-		tn, err := timeRun(ctx, e, &next)
+		tn, err := timeRun(ctx, k, e, &next)
 		if err != nil {
 			return cost{}, false, err
 		}
-		spent += tn
 		c = fit(t, w, tn, wn)
 		job, t, w = &next, tn, wn
 	}
 }
 
-// measureProbe is measureDevice's probe, grown while flat.
-func measureProbe(ctx context.Context, e sim.Engine, probe *sim.Job, maxLanes uint64, spent float64) (cost, bool, error) {
-	m, err := measurePair(ctx, e, probe)
+// measureProbe is measureDevice's probe, grown while flat; measuring
+// began at begin (the budget is wall time).
+func measureProbe(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxLanes uint64, begin time.Time) (cost, bool, error) {
+	m, err := measurePair(ctx, k, e, probe)
 	if err != nil {
 		return cost{}, false, err
 	}
-	spent += 2 * (m.t0 + m.t1)
 	for m.flat() && probe.Params.Lanes*4 <= maxLanes {
 		next := *probe
 		next.Params.Lanes *= 4
-		if spent+2*m.fit().time(laneSteps(&next)) > deviceMeasureBudget {
+		if time.Since(begin).Seconds()+2*m.fit().time(laneSteps(&next)) > deviceMeasureBudget {
 			break
 		}
-		t, err := bestRun(ctx, e, &next)
+		t, err := bestRun(ctx, k, e, &next)
 		if err != nil {
 			return cost{}, false, err
 		}
-		spent += 2 * t
 		m = pair{m.t1, m.w1, t, laneSteps(&next)}
 		probe = &next
 	}
 	return m.fit(), true, nil
 }
 
-// timeRun is the seconds one run of job takes on e.
-func timeRun(ctx context.Context, e sim.Engine, job *sim.Job) (float64, error) {
-	t0 := time.Now()
+// timeRun is the seconds one run of job takes on e, by k.
+func timeRun(ctx context.Context, k clock, e sim.Engine, job *sim.Job) (float64, error) {
+	cpu0, t0 := processCPU(), time.Now()
 	if _, err := e.Run(ctx, job); err != nil {
 		if ctx.Err() != nil {
 			return 0, context.Cause(ctx)
 		}
 		return 0, err
 	}
-	return time.Since(t0).Seconds(), nil
+	wall := time.Since(t0).Seconds()
+	var cpu time.Duration
+	if cpu0 > 0 {
+		cpu = processCPU() - cpu0
+	}
+	return k.seconds(wall, cpu), nil
 }
 
 // fit is the cost through two runs: t0 seconds for w0 lane-steps and t1 for

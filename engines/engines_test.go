@@ -7,9 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,37 +182,49 @@ func TestCalibrateCountsDriverLoad(t *testing.T) {
 	}
 }
 
-// TestCalibrationBusy checks that a calibration measured while simd's probe
-// got too little of its cores is found busy (one taken during make test
-// predicted 2-6x too long, and stood until the binary changed: Auto marks
-// it so, for the first run that gets its cores to drop it), and that one
-// measured on a quiet machine, or without CPU times, is not.
-func TestCalibrationBusy(t *testing.T) {
-	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) { return cpu.Serial{}, nil }}
-	p := sim.Default()
-	p.Lanes, p.Steps = 1000, 4
-	simd := cpu.SIMD{Workers: 1}
+// TestClock checks how the probes are timed: an engine on the machine's
+// cores by the process's CPU time over its cores, at most its wall time; a
+// GPU, or a run without a CPU clock, by wall time. On a 2-core VM most
+// probes of a few milliseconds ran on one core (a goroutine woken on the
+// idle machine waited milliseconds for the other), which, timed by wall,
+// predicted simd 2x too slow and marked 7 of 8 calibrations busy.
+func TestClock(t *testing.T) {
 	for _, c := range []struct {
-		share float64 // the CPU time the fake clock gives, per wall second
-		busy  bool
-	}{{0.4, true}, {0.7, true}, {0.95, false}, {0, false}} {
-		base := time.Now()
-		processCPU = func() time.Duration {
-			if c.share == 0 {
-				return 0 // not measured
-			}
-			return time.Duration(float64(time.Since(base)) * c.share)
-		}
-		got, e, _, err := calibrate(context.Background(), dev, []Device{{Index: 0, Label: "fake device"}}, Options{Params: p}, simd, 4000, 0)
-		processCPU = cputime.Process
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		if got.busy() != c.busy {
-			t.Errorf("share %v: calibration share %.2f busy %v, want %v", c.share, got.cpuShare, got.busy(), c.busy)
+		k    clock
+		wall float64
+		cpu  time.Duration
+		want float64
+	}{
+		{clock{cores: 2}, 0.010, 10 * time.Millisecond, 0.005}, // one core of two
+		{clock{cores: 2}, 0.010, 20 * time.Millisecond, 0.010},
+		{clock{cores: 2}, 0.010, 30 * time.Millisecond, 0.010}, // other threads too: wall
+		{clock{cores: 2}, 0.010, 0, 0.010},                     // no CPU clock
+		{clock{}, 0.010, 5 * time.Millisecond, 0.010},          // a GPU
+		{engineClock(false, 8), 0.010, 5 * time.Millisecond, 0.010},
+		{engineClock(true, 8), 0.010, 40 * time.Millisecond, 0.005},
+	} {
+		if got := c.k.seconds(c.wall, c.cpu); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%+v: %g s wall, %v CPU: %g s, want %g", c.k, c.wall, c.cpu, got, c.want)
 		}
 	}
+	// timeRun reads the process's CPU time around the run.
+	for _, share := range []float64{0.5, 1} {
+		cpuShare(t, share, 1)
+		got, err := timeRun(context.Background(), clock{cores: 1}, sleeper(20*time.Millisecond), &sim.Job{})
+		if err != nil || math.Abs(got/0.020-share) > 0.3*share {
+			t.Errorf("a 20 ms run at %v of one core: %g s, %v; want about %g s", share, got, err, 0.020*share)
+		}
+	}
+}
+
+// sleeper is an engine whose runs sleep, using no CPU time.
+type sleeper time.Duration
+
+func (sleeper) Name() string { return "sleeper" }
+
+func (d sleeper) Run(context.Context, *sim.Job) (*sim.Result, error) {
+	time.Sleep(time.Duration(d))
+	return &sim.Result{}, nil
 }
 
 // timedEngine is a fake device whose runs take fixed plus perLaneStep
@@ -222,8 +236,23 @@ type timedEngine struct {
 func (e *timedEngine) Name() string { return "timed" }
 
 func (e *timedEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
-	time.Sleep(time.Duration((e.fixed + float64(j.Params.Lanes)*float64(j.Params.Steps)*e.perLaneStep) * 1e9))
+	d := time.Duration((e.fixed + float64(j.Params.Lanes)*float64(j.Params.Steps)*e.perLaneStep) * 1e9)
+	time.Sleep(d)
+	timedCPU.Add(int64(d) * int64(runtime.GOMAXPROCS(0)))
 	return &sim.Result{}, nil
+}
+
+// timedCPU is the CPU time timedEngine's runs stand for, which processCPU
+// counts in the tests: a device on the machine's cores computes on all of
+// them (GOMAXPROCS) while it runs, so that auto's clock times its runs by
+// their wall time, as their durations say.
+var timedCPU atomic.Int64
+
+func init() { processCPU = withTimedCPU(cputime.Process) }
+
+// withTimedCPU is f, the process's CPU time, with timedEngine's runs.
+func withTimedCPU(f func() time.Duration) func() time.Duration {
+	return func() time.Duration { return f() + time.Duration(timedCPU.Load()) }
 }
 
 // TestMeasureDeviceBounded checks that measuring a device stays within
@@ -246,7 +275,7 @@ func TestMeasureDeviceBounded(t *testing.T) {
 		{"GPU, 2 ms a run and 0.002 ns a lane-step", &timedEngine{fixed: 0.002, perLaneStep: 2e-12}, true, 0.0005, 0.01, 0.001, 0.004},
 	} {
 		t0 := time.Now()
-		got, full, err := measureDevice(context.Background(), c.e, probe, p.Lanes)
+		got, full, err := measureDevice(context.Background(), clock{}, c.e, probe, p.Lanes)
 		took := time.Since(t0).Seconds()
 		if err != nil || full != c.full || got.Ns < c.minNs || got.Ns > c.maxNs || got.Fixed < c.minFixed || got.Fixed > c.maxFixed || took > 2*deviceMeasureBudget {
 			t.Errorf("%s: cost %+v, full %v, %v, took %.2f s; want full %v, %g..%g ns a lane-step, %g..%g s a run, within %g s",
@@ -583,10 +612,10 @@ func notedAuto(t *testing.T) (Options, *[]string) {
 func cpuShare(t *testing.T, share float64, cores int) {
 	base := time.Now()
 	const before = time.Second // the process's CPU time so far
-	processCPU = func() time.Duration {
+	processCPU = withTimedCPU(func() time.Duration {
 		return before + time.Duration(float64(time.Since(base))*share*float64(cores))
-	}
-	t.Cleanup(func() { processCPU = cputime.Process })
+	})
+	t.Cleanup(func() { processCPU = withTimedCPU(cputime.Process) })
 }
 
 // fakeDevice is a device engine of one CPU device whose runs take e's
@@ -605,32 +634,32 @@ func fakeDevice(e timedEngine, opens, lists *int) Entry {
 	}
 }
 
-// TestAutoBusySettles checks that repeated runs on a busy machine settle on
-// one calibration: a probe that got too few of its cores is cached, marked
-// busy, and the next runs use it instead of measuring again; a run that did
-// not get its cores keeps it whatever it took; the first run that gets its
-// cores drops it. On a loaded 2-core VM every `gpusim run --lanes 5e6`
-// either did not cache its probe ("simd's probe got 45-51% of its 2
-// cores") or dropped the calibration ("the run took 0.131 s where ...
-// predicted 0.0592 s"), and auto took 1.6x simd's time.
-func TestAutoBusySettles(t *testing.T) {
+// TestAutoOneCoreProbe checks that a probe that got half its cores (as
+// most did on an idle 2-core VM, where a woken goroutine waited
+// milliseconds for the second core) is kept as measured, costed by CPU
+// time, and that the next runs, which get their cores, use it: it was
+// marked busy, and the first run that got its cores dropped it, so that
+// nearly every run measured again (auto took 1.33x the best engine's time
+// at 1e6 x 100).
+func TestAutoOneCoreProbe(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	opens, lists := 0, 0
 	// A device slower than simd, which keeps the job.
 	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
 	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
-	o := Options{Params: p, Workers: 1}
+	p.Lanes, p.Steps = 5e7, 10 // predicted at 50 ms or more: Observe judges its runs
+	var notes []string
+	o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
 	cpuShare(t, 0.48, 1)
 	e, ch, err := Auto(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sim.Close(e)
-	c, ok := loadCalibration(calibrationKey(o))
-	if ch.Engine != "simd" || !ok || !c.Busy || lists != 1 {
-		t.Fatalf("a probe at 48%% of its cores: %s, calibration cached %v (%+v) after %d listings; want simd, the calibration cached, marked busy", ch.Engine, ok, c, lists)
+	if _, ok := loadCalibration(calibrationKey(o)); ch.Engine != "simd" || !ok || lists != 1 {
+		t.Fatalf("a probe at 48%% of its cores: %s, calibration cached %v after %d listings; want simd, the calibration cached", ch.Engine, ok, lists)
 	}
+	cpuShare(t, 0.95, 1)
 	for run := range 3 {
 		lists0 := lists
 		e, ch, err = Auto(context.Background(), o)
@@ -639,61 +668,17 @@ func TestAutoBusySettles(t *testing.T) {
 		}
 		sim.Close(e)
 		time.Sleep(10 * time.Millisecond)
-		// A run 3x its prediction, with half its cores.
-		if n := Observe(ch, time.Duration(max(3*ch.predicted, 3*minObserved)*float64(time.Second))); n != "" || lists != lists0 || ch.Probe != 0 {
-			t.Errorf("busy run %d: probe %v, %d listings, note %q; want the busy calibration used and kept", run, ch.Probe, lists-lists0, n)
+		// A run that took what was predicted, with its cores.
+		took := time.Duration(ch.predicted / 0.95 * float64(time.Second))
+		if n := Observe(ch, took); n != "" || lists != lists0 || ch.Probe != 0 {
+			t.Errorf("run %d: probe %v, %d listings, note %q; want the calibration used and kept", run, ch.Probe, lists-lists0, n)
 		}
 	}
-	// Quiet again: the run gets its cores and drops the busy figures.
-	cpuShare(t, 0.95, 1)
-	e, ch, err = Auto(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
+	if _, ok := loadCalibration(calibrationKey(o)); !ok {
+		t.Errorf("the calibration dropped by runs that got their cores")
 	}
-	sim.Close(e)
-	time.Sleep(10 * time.Millisecond)
-	if n := Observe(ch, time.Duration(max(ch.predicted, 2*minObserved)*float64(time.Second))); !strings.Contains(n, "taken on a busy machine") {
-		t.Errorf("a quiet run on busy figures noted %q; want them dropped", n)
-	}
-	if _, ok := loadCalibration(calibrationKey(o)); ok {
-		t.Errorf("busy figures kept after a run that got its cores")
-	}
-}
-
-// TestAutoBusyNotKept: where the cache cannot keep a calibration taken on a
-// busy machine (the cache off, a file where its folder goes, a full disk),
-// the note says so: it said the measurements were kept until a run got its
-// cores, and every run measured again. Nor does the run that gets its cores
-// then say that the calibration taken on a busy machine is measured again
-// next time: there was none to drop (GPUSIM_CACHE_DIR=off said so on every
-// run of a busy machine).
-func TestAutoBusyNotKept(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct{ dir, why string }{
-		{"off", "the cache is off"},
-		{file, "not a directory"},
-	} {
-		t.Setenv(EnvCacheDir, c.dir)
-		o, notes := notedAuto(t)
-		cpuShare(t, 0.48, 1)
-		e, ch, err := Auto(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		cpuShare(t, 0.95, 1)
-		ch.started()
-		time.Sleep(10 * time.Millisecond)
-		if n := Observe(ch, time.Duration(max(3*ch.predicted, 3*minObserved)*float64(time.Second))); n != "" {
-			t.Errorf("%s=%s: a run that got its cores noted %q; want no note, no calibration having been kept", EnvCacheDir, c.dir, n)
-		}
-		all := strings.Join(*notes, "\n")
-		if !strings.Contains(all, "the measurements are not kept, so every run measures again: ") || !strings.Contains(all, c.why) || strings.Contains(all, "are kept") {
-			t.Errorf("%s=%s: notes %q; want the measurements not kept, and why (%s)", EnvCacheDir, c.dir, all, c.why)
-		}
+	if all := strings.Join(notes, "\n"); strings.Contains(all, "busy") {
+		t.Errorf("notes %q: want none saying the idle machine is busy", all)
 	}
 }
 
@@ -766,7 +751,7 @@ func TestAutoNotLoaded(t *testing.T) {
 	dev.Devices = func() ([]Device, error) { return nil, short }
 	withDevices(t, dev)
 	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
+	p.Lanes, p.Steps = 5e7, 10 // predicted at 50 ms or more: Observe judges its runs
 	var notes []string
 	o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
 	check := func(what string) {
@@ -1062,7 +1047,7 @@ func TestAutoConfirmsRunnerUp(t *testing.T) {
 	}
 	c, ok := loadCalibration(key)
 	if !ok || !c.SIMD.Confirmed || len(c.Devices) != 1 || !c.Devices[0].Confirmed ||
-		math.Abs(c.SIMD.time(work)-0.35) > 1e-9 || math.Abs(c.Devices[0].Startup+c.Devices[0].time(work)-0.42) > 1e-9 {
+		math.Abs(c.SIMD.time(work)-0.35) > 1e-4 || math.Abs(c.Devices[0].Startup+c.Devices[0].time(work)-0.42) > 1e-4 {
 		t.Errorf("calibration %+v (kept %v): want both confirmed, predicting 0.35 s and 0.42 s", c, ok)
 	}
 	// A runner-up predicted more than exploreMargin slower is not checked.
