@@ -84,17 +84,27 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 		// checked with the other outputs', at its largest.
 		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily)}}
 	}
-	// So is a PNG chart, whose size its pixels bound.
-	for _, f := range []runfiles.Path{{Flag: "plot", Path: o.Plot}, {Flag: "plot-daily", Path: o.PlotDaily}} {
-		if strings.EqualFold(filepath.Ext(f.Path), ".png") {
-			o.Bounded = append(o.Bounded, runfiles.Bounded{Path: f, Most: plots.MaxPNGSize(plots.Height)})
+	// So are the charts and the HTML page, at their largest: a PNG's
+	// pixels bound it, an SVG's points (plots.MaxFinalSVGSize).
+	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
+		return o, paramErr("html", "%q is not an .html file", o.html)
+	}
+	for _, f := range []struct {
+		runfiles.Path
+		svg uint64
+	}{{runfiles.Path{Flag: "plot", Path: o.Plot}, plots.MaxFinalSVGSize()}, {runfiles.Path{Flag: "plot-daily", Path: o.PlotDaily}, plots.MaxDailySVGSize(p.Steps)}} {
+		switch strings.ToLower(filepath.Ext(f.Path.Path)) {
+		case ".png":
+			o.Bounded = append(o.Bounded, runfiles.Bounded{Path: f.Path, Most: plots.MaxPNGSize(plots.Height)})
+		case ".svg":
+			o.Bounded = append(o.Bounded, runfiles.Bounded{Path: f.Path, Most: f.svg})
 		}
+	}
+	if o.html != "" {
+		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps)})
 	}
 	if err := o.Result.Check(p); err != nil {
 		return o, err
-	}
-	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
-		return o, paramErr("html", "%q is not an .html file", o.html)
 	}
 	return o, nil
 }

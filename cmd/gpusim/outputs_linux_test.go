@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -81,7 +84,7 @@ func TestOutDiskFull(t *testing.T) {
 		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
 		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80.1 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header
 		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 69.8 kB of disk space, but its file system has 65.5 kB free`},
-		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (each counted at its largest, every value or pixel at its longest, as the run has not made them), but its file system has 12.6 MB free`}, // 16.1 MB written
+		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (each counted at its largest, every value, pixel or point at its longest, as the run has not made them), but its file system has 12.6 MB free`}, // 16.1 MB written
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
@@ -184,20 +187,44 @@ func TestColdNoteFolderEntry(t *testing.T) {
 	}
 }
 
-// TestChartDiskFull: a PNG chart (--plot, --plot-daily), written after the
-// run, is refused before it where its file system has less free than the
-// chart can take (plots.MaxPNGSize): a 64 kB disk ran the job, wrote --out
-// and failed at the chart's write (exit 1, "no space left on device").
+// TestChartDiskFull: a chart (--plot, --plot-daily) and the HTML page
+// (--html), written after the run, are refused before it where their file
+// system has less free than they can take (plots.MaxPNGSize,
+// plots.MaxFinalSVGSize, plots.MaxDailySVGSize, report.MaxHTMLSize): a
+// 64 kB disk ran the job, wrote --out and failed at a PNG chart's write
+// (exit 1, "no space left on device"), and SVG charts and the page were
+// not checked at all. A disk of the bound, rounded up to whole pages, is
+// accepted and the file written; one a page smaller is refused.
 func TestChartDiskFull(t *testing.T) {
-	full := testenv.SmallDisk(t, "64k", false, nil)
-	for _, flag := range []string{"--plot", "--plot-daily"} {
-		code, stdout, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q", flag, full+"/c.png")
-		want := `gpusim: error: ` + flag + `: "` + full + `/c.png" may need up to `
+	full := testenv.SmallDisk(t, "16k", false, nil)
+	for _, args := range [][]string{
+		{"--plot", full + "/c.png"}, {"--plot-daily", full + "/c.png"}, {"--plot", full + "/c.svg"},
+		{"--plot-daily", full + "/c.svg"}, {"--html", full + "/p.html"}, {"--html", full + "/p.html", "--daily"},
+	} {
+		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q"}, args...)...)
+		want := `gpusim: error: ` + args[0] + `: "` + args[1] + `" may need up to `
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2, no report and %q", flag, code, stdout, stderr, want)
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2, no report and %q", args, code, stdout, stderr, want)
 		}
 	}
 	if ents, _ := os.ReadDir(full); len(ents) != 0 {
 		t.Errorf("the full disk holds %d files, want none", len(ents))
+	}
+	for _, c := range []struct {
+		flag, name string
+		most       uint64
+	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--html", "p.html", report.MaxHTMLSize(false, 10)}} {
+		pages := (c.most + 4095) / 4096
+		for _, n := range []uint64{pages, pages - 1} {
+			disk := testenv.SmallDisk(t, fmt.Sprintf("%dk", 4*n), false, nil)
+			code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q", c.flag, disk+"/"+c.name)
+			st, err := os.Stat(disk + "/" + c.name)
+			switch {
+			case n == pages && (code != 0 || err != nil || st.Size() == 0):
+				t.Errorf("%s on a disk of %d kB: exit %d, stderr %q, %v; want it written", c.flag, 4*n, code, stderr, err)
+			case n < pages && (code != exitUsage || err == nil):
+				t.Errorf("%s on a disk of %d kB: exit %d, stderr %q; want it refused, a page short of %d bytes", c.flag, 4*n, code, stderr, c.most)
+			}
+		}
 	}
 }

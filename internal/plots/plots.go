@@ -39,6 +39,41 @@ func MaxPNGSize(height vg.Length) uint64 {
 	return raw + raw/8 + 4096
 }
 
+// svgPoint is the most an SVG path takes for one point of a chart's data
+// (vgsvg writes each coordinate as %.5g): "L", a comma and two coordinates
+// of at most 6 characters, as every point of the data area, in points,
+// lies in [10, 1000) (the chart is 453.54 x 311.81 points, and the axes,
+// their labels and the margin keep the data area at least 10 points from
+// its left and bottom edges).
+const svgPoint = 14
+
+// svgFrame is the most a chart's SVG takes besides its data's points: the
+// header, the frame, the axes with their ticks and labels, the grid, the
+// title and the legend. The largest measured is 6.9 kB (a fan chart of
+// tick labels of 17 digits); svgFrame allows a little over twice that, for
+// a title of the longest numbers (a seed and lanes of 2^64-1, floats of 17
+// digits) wrapped over more lines and more ticks (TestMaxSVGSize).
+const svgFrame = 16 << 10
+
+// finalPoints is the most points Final draws: the histogram's polygon, two
+// a bar of barBins bins and two at its ends, and the exact density's
+// 400 samples (addDensity), or the spike of a point mass.
+const finalPoints = 2*(sim.HistBins/barBins) + 2 + 400
+
+// MaxFinalSVGSize is an upper bound of the SVG file of Final's chart
+// (Encode), whatever the run: svgFrame and svgPoint bytes for each of
+// finalPoints, 25.6 kB (the default job's is 12.4 kB).
+func MaxFinalSVGSize() uint64 { return svgFrame + svgPoint*finalPoints }
+
+// MaxDailySVGSize is an upper bound of the SVG file of Daily's fan chart of
+// steps days (Encode), whatever the run: svgFrame and svgPoint bytes for
+// each point, 6 (steps + 1) of them (the two bands' polygons, 2 (steps + 1)
+// each, the median and the exact mean, steps + 1 each). 856 kB for 10,000
+// steps, whose chart is about 823 kB.
+func MaxDailySVGSize(steps int) uint64 {
+	return svgFrame + svgPoint*6*(uint64(max(steps, 0))+1)
+}
+
 // CheckPath returns an error when path's extension is not one of Formats.
 func CheckPath(path string) error {
 	ext := strings.ToLower(filepath.Ext(path))

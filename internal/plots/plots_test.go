@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -450,5 +451,67 @@ func TestMaxPNGSize(t *testing.T) {
 	raw := uint64(b.Dy() * (1 + 4*b.Dx()))
 	if uint64(buf.Len()) > most || most > raw+raw/8+4096 {
 		t.Errorf("%dx%d: a noise PNG of %d bytes, bound %d (raw %d)", b.Dx(), b.Dy(), buf.Len(), most, raw)
+	}
+}
+
+// TestMaxSVGSize: MaxFinalSVGSize and MaxDailySVGSize bound the SVG charts
+// of jobs at the extremes of what gpusim draws (the longest titles and
+// legends, tick labels of 17 digits, lanes outside the histogram, a point
+// mass, no steps); each point of a path (not a glyph's arc) takes at most
+// svgPoint bytes, and
+// the rest at most half svgFrame. The SVG charts were written without a
+// room check, about 0.85 MB for the fan chart of 10,000 steps.
+func TestMaxSVGSize(t *testing.T) {
+	d := sim.Default()
+	d.Lanes = 2000
+	var jobs []sim.Params
+	add := func(f func(p *sim.Params)) { p := d; f(&p); jobs = append(jobs, p) }
+	add(func(p *sim.Params) {})
+	add(func(p *sim.Params) { p.Steps = 0 })
+	add(func(p *sim.Params) { p.Sigma = 0 })
+	add(func(p *sim.Params) { p.Lanes = 1 })
+	add(func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = -123456.79, -123456.79, 0.0026 })
+	add(func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 1e16, 1e16, 1e3 })
+	add(func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 5.8e-4, 5.8e-4, 1e-12 })
+	add(func(p *sim.Params) {
+		p.Start, p.Anchor, p.Sigma = -0.12345678901234567, -1.2345678901234567e-7, 1.2345678901234567e-9
+	})
+	add(func(p *sim.Params) { p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 50, -1, 1, 1e20, 1e-3 })
+	add(func(p *sim.Params) {
+		p.Start, p.Anchor, p.Sigma, p.Persistence, p.Seed = -1.2345678901234567e37, -1.2345678901234567e30, 1.2345678901234567e35, -0.12345678901234567, math.MaxUint64
+	})
+	add(func(p *sim.Params) { p.Lanes, p.Steps = 100, 3000 })
+	for _, p := range jobs {
+		res := runDaily(t, p)
+		q := p
+		q.Lanes = math.MaxUint64 // the longest title and legend
+		final, err := Final(q, res.Summary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fan, err := Daily(q, daily.Table(p, res.Daily))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			pl     *plot.Plot
+			points int
+			most   uint64
+		}{{final, finalPoints, MaxFinalSVGSize()}, {fan, 6 * (p.Steps + 1), MaxDailySVGSize(p.Steps)}} {
+			svg, err := SVG(c.pl, Height)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := uint64(len(svg)); n > c.most || n > svgFrame/2+svgPoint*uint64(c.points) {
+				t.Errorf("%s: %d bytes, bound %d; frame %d, over half svgFrame", c.pl.Title.Text, n, c.most, int(n)-svgPoint*c.points)
+			}
+			for _, d := range regexp.MustCompile(` d="([^"A]*)"`).FindAllSubmatch(svg, -1) { // not a glyph's arcs
+				for _, pt := range regexp.MustCompile(`[ML][^MLZ]*`).FindAll(d[1], -1) {
+					if len(pt) > svgPoint {
+						t.Errorf("%s: a point %q of %d bytes, over svgPoint", c.pl.Title.Text, pt, len(pt))
+					}
+				}
+			}
+		}
 	}
 }

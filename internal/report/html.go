@@ -62,6 +62,32 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	return htmlreport.Write(w, page)
 }
 
+// deviceRoom is what MaxHTMLSize counts for the device's name, which comes
+// from the OpenCL driver, which sets no length (the longest seen is under
+// 100 bytes; shard.MaxSize counts 1 KiB for it too).
+const deviceRoom = 1 << 10
+
+// htmlFrame is the most a run's page takes besides its charts: the page's
+// head and style, the facts, the summary's tables and the text report
+// (whose daily table has at most 26 rows) in 12 KiB (the largest measured
+// is 6.1 kB, TestMaxHTMLSize), and the device's name, deviceRoom bytes,
+// twice (a fact and the text report's engine line), each byte at most 6 as
+// written (a quote: \" escaped to \&#34;).
+const htmlFrame = 12<<10 + 2*6*deviceRoom
+
+// MaxHTMLSize is an upper bound of the page WriteHTML writes for a run of
+// steps steps, with its fan chart (daily) or without: htmlFrame and the
+// charts at their largest (plots.MaxFinalSVGSize, plots.MaxDailySVGSize).
+// A page is written after the run: its room is checked before it. 50 kB
+// without daily; 906 kB with 10,000 steps, whose page is about 841 kB.
+func MaxHTMLSize(daily bool, steps int) uint64 {
+	n := htmlFrame + plots.MaxFinalSVGSize()
+	if daily {
+		n += plots.MaxDailySVGSize(steps)
+	}
+	return n
+}
+
 // runCharts draws the histogram (when any lane ran) and the fan chart (with
 // --daily) as SVG.
 func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Chart, error) {

@@ -263,3 +263,59 @@ func TestJSONQuantilesOutside(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxHTMLSize: MaxHTMLSize bounds the page of runs at the extremes of
+// what the page shows (a device's name of deviceRoom quotes, each escaped
+// to 6 bytes, the longest numbers, a shard, auto's reason, lanes outside
+// the histograms, a point mass, --daily or not), and the page besides its
+// charts takes at most half of htmlFrame's 12 KiB and the device's name.
+// The page was written without a room check, about 0.84 MB with the fan
+// chart of 10,000 steps.
+func TestMaxHTMLSize(t *testing.T) {
+	d := sim.Default()
+	d.Lanes = 2000
+	var jobs []sim.Params
+	add := func(f func(p *sim.Params)) { p := d; f(&p); jobs = append(jobs, p) }
+	add(func(p *sim.Params) {})
+	add(func(p *sim.Params) { p.Steps = 0 })
+	add(func(p *sim.Params) { p.Sigma = 0 })
+	add(func(p *sim.Params) { p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 30, -1, 1, 1e20, 1e-3 })
+	add(func(p *sim.Params) {
+		p.Start, p.Anchor, p.Sigma, p.Persistence, p.Seed = -1.2345678901234567e37, -1.2345678901234567e30, 1.2345678901234567e35, -0.12345678901234567, math.MaxUint64
+	})
+	add(func(p *sim.Params) { p.Lanes, p.Steps = 100, 3000 })
+	for _, p := range jobs {
+		res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Device = strings.Repeat(`"`, deviceRoom)
+		for _, withDaily := range []bool{false, true} {
+			r := New(res, "auto")
+			r.Auto = &Auto{Engine: res.Engine, Reason: "predicted fastest from this machine's calibration: 0.0605 s on simd", Probe: 1.5}
+			first, count := uint64(math.MaxUint64-1), uint64(math.MaxUint64)
+			r.Shard, r.First, r.Count = "18446744073709551614/18446744073709551615", &first, &count
+			var days []daily.Day
+			if withDaily {
+				days = daily.Table(res.Params, res.Daily)
+				r.SetDaily(days)
+			}
+			var page bytes.Buffer
+			if err := r.WriteHTML(&page, res, days); err != nil {
+				t.Fatal(err)
+			}
+			most := MaxHTMLSize(withDaily, p.Steps)
+			charts, err := runCharts(p, res, days)
+			if err != nil {
+				t.Fatal(err)
+			}
+			frame := page.Len()
+			for _, c := range charts {
+				frame -= len(c.SVG)
+			}
+			if uint64(page.Len()) > most || frame > 6<<10+2*6*deviceRoom {
+				t.Errorf("%+v, daily %v: a page of %d bytes, %d besides its charts; bound %d", p, withDaily, page.Len(), frame, most)
+			}
+		}
+	}
+}

@@ -407,7 +407,7 @@ func (n *diskNeed) refuse() error {
 		size += " at least"
 	case bounded:
 		verb = "may " + strings.TrimSuffix(verb, "s") + " up to"
-		size += " (each counted at its largest, every value or pixel at its longest, as the run has not made them)"
+		size += " (each counted at its largest, every value, pixel or point at its longest, as the run has not made them)"
 	}
 	return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
 		strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
