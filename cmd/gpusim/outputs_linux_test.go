@@ -213,7 +213,7 @@ func TestChartDiskFull(t *testing.T) {
 	for _, c := range []struct {
 		flag, name string
 		most       uint64
-	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--html", "p.html", report.MaxHTMLSize(false, 10)}} {
+	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--plot-daily", "c.png", plots.MaxPNGSize(plots.Height)}, {"--html", "p.html", report.MaxHTMLSize(false, 10)}} {
 		pages := (c.most + 4095) / 4096
 		for _, n := range []uint64{pages, pages - 1} {
 			disk := testenv.SmallDisk(t, fmt.Sprintf("%dk", 4*n), false, nil)

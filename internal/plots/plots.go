@@ -29,14 +29,26 @@ var Formats = []string{".png", ".svg"}
 const Width, Height = 16 * vg.Centimeter, 11 * vg.Centimeter
 
 // MaxPNGSize is an upper bound of the PNG file of a chart Width wide and
-// height high (Write), whatever it draws: its pixels as 8-bit RGBA with a
-// filter byte a row, an eighth more for deflate's worst case (a literal in
-// 9 bits) and 4 KiB for the blocks', zlib's and PNG's headers and chunks.
-// A chart is written after the run: its room is checked before it.
+// height high (Write), whatever it draws. vgimg fills the canvas with an
+// opaque white before drawing, so image/png writes it as 8-bit RGB: 3
+// bytes a pixel and a filter byte a row (raw). compress/flate writes each
+// block at the smallest of stored, fixed and dynamic Huffman where it still
+// holds the block's input, and at most fixed Huffman's size where it does
+// not, so the zlib stream is at most raw in fixed Huffman: 9 bits a byte
+// at most (a literal; a match of 4 bytes or more takes at most 31 bits),
+// each block's header and end (2 bytes) for a block of 16,384 tokens, a
+// token at least a byte, and zlib's 2-byte header and 4-byte checksum.
+// image/png cuts that stream into IDAT chunks of 12 bytes each beyond
+// their data, one a 32 KiB of bufio's or a write of bufio's it passes
+// through, at most 2 per 32 KiB and one more; the signature, IHDR and IEND
+// take 45 bytes. 850 kB for a 605 x 416 chart, which is about 35 kB in
+// fact; a noise image of its pixels is 756 kB (TestMaxPNGSize). A chart is
+// written after the run: its room is checked before it.
 func MaxPNGSize(height vg.Length) uint64 {
 	px := func(l vg.Length) uint64 { return uint64(l/vg.Inch*vgimg.DefaultDPI + 0.5) }
-	raw := px(height) * (1 + 4*px(Width))
-	return raw + raw/8 + 4096
+	raw := px(height) * (1 + 3*px(Width))
+	z := (9*raw+7)/8 + 2*(raw/(1<<14)+1) + 2 + 4
+	return z + 12*(2*(z/(1<<15)+1)+1) + 8 + 25 + 12
 }
 
 // svgPoint is the most an SVG path takes for one point of a chart's data
