@@ -31,11 +31,13 @@ import (
 // under a mark, as an unmarked load of a binary that crashes the driver
 // crashed every start. Where the entry's folder takes no mark (a cache
 // shared read-only, filled by others), the mark goes to this user's own
-// folder of marks (fallbackMarks), named for the entry's path; a crash's
+// folder of marks (fallbackMarks: in $TMPDIR, else $XDG_RUNTIME_DIR),
+// named for the entry's path; a crash's
 // mark there stays while the entry, which this process cannot remove, is
 // unchanged, so that every later start builds the source instead (with a
-// note) rather than crash on it in turn. Only where neither folder takes a
-// mark is the source built at every start. So at most one start crashes
+// note) rather than crash on it in turn. Only where no folder takes a
+// mark is the source built at every start, with one note a start saying
+// why and what to set. So at most one start crashes
 // on one bad entry.
 //
 // A cache folder may be shared by hosts (a home folder on NFS, a Slurm
@@ -89,12 +91,15 @@ func markLoading(path string) (done func(), err error) {
 	if err != nil {
 		// The entry's folder takes no mark: this user's own folder.
 		dir, ferr := fallbackMarks(true)
-		if ferr != nil {
-			return nil, err
+		if ferr == nil {
+			mark = filepath.Join(dir, fallbackName(path, os.Getpid()))
+			f, ferr = openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+			if ferr != nil {
+				ferr = fmt.Errorf("%s: %w", dir, pathless(ferr))
+			}
 		}
-		mark = filepath.Join(dir, fallbackName(path, os.Getpid()))
-		if f, ferr = openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); ferr != nil {
-			return nil, err
+		if ferr != nil {
+			return nil, &markError{dir: filepath.Dir(path), err: pathless(err), fallback: ferr}
 		}
 	}
 	f.Close()
@@ -105,16 +110,71 @@ func markLoading(path string) (done func(), err error) {
 	}, nil
 }
 
+// markError says why no loading mark could be made for an entry of dir:
+// err beside it, fallback in each folder of marks. Its text names no
+// entry, so that a start's programs, which fail alike, get one note.
+type markError struct {
+	dir           string
+	err, fallback error
+}
+
+func (e *markError) Error() string {
+	return fmt.Sprintf("no loading mark can be made in %s (%v) nor in a folder of this user's marks (%v)", e.dir, e.err, e.fallback)
+}
+
+// pathless is err without the path of an *fs.PathError: a mark's name,
+// which differs from entry to entry.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
 // openMark is os.OpenFile; tests make it fail.
 var openMark = os.OpenFile
 
-// fallbackMarks is the folder (made where missing, with create) of the marks of
-// entries whose own folder takes none: gpusim-loading-UID in the
-// temporary folder, this user's alone (mode 0700; a folder of that name
-// that is a link, another user's or open to others is refused, as its
-// marks could be forged or removed by others).
+// markFolders are the folders, in order, that may hold this user's folder
+// of marks (fallbackMarks), each named by the variable that sets it: the
+// temporary folder ($TMPDIR, else /tmp), then $XDG_RUNTIME_DIR where it is
+// set to an absolute path (the per-user runtime folder of systemd and
+// other session managers, /run/user/UID, writable by its user alone), for
+// a system whose temporary folder this process cannot write (a read-only
+// root, TMPDIR set to a folder of another's): without it such a system
+// built the source at every start of a read-only cache.
+func markFolders() [][2]string {
+	dirs := [][2]string{{"TMPDIR", os.TempDir()}}
+	if x := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(x) {
+		dirs = append(dirs, [2]string{"XDG_RUNTIME_DIR", x})
+	}
+	return dirs
+}
+
+// fallbackMarks is the folder (made where missing, with create) of the
+// marks of entries whose own folder takes none: gpusim-loading-UID in the
+// first of markFolders where it is (or, with create, can be made) this
+// user's alone (mode 0700; a folder of that name that is a link, another
+// user's or open to others is refused, as its marks could be forged or
+// removed by others). The error says why each folder was not.
 func fallbackMarks(create bool) (string, error) {
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("gpusim-loading-%d", os.Getuid()))
+	var errs []string
+	for _, d := range markFolders() {
+		dir, err := marksIn(d[1], create)
+		if err == nil {
+			return dir, nil
+		}
+		errs = append(errs, fmt.Sprintf("$%s: %v", d[0], err))
+	}
+	if _, ok := os.LookupEnv("XDG_RUNTIME_DIR"); !ok {
+		errs = append(errs, "$XDG_RUNTIME_DIR is not set")
+	}
+	return "", errors.New(strings.Join(errs, "; "))
+}
+
+// marksIn is fallbackMarks's folder in parent.
+func marksIn(parent string, create bool) (string, error) {
+	dir := filepath.Join(parent, fmt.Sprintf("gpusim-loading-%d", os.Getuid()))
 	if create {
 		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return "", err
@@ -158,9 +218,13 @@ func crashedLoading(path string) (who string) {
 	}
 	dir, name := filepath.Split(path)
 	who = crashedIn(dir, name+loadingSuffix, written, false)
-	if fb, err := fallbackMarks(false); err == nil {
-		if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true); w != "" {
-			who = w
+	// Every folder of marks: a crash's mark stays in the one that was
+	// writable then.
+	for _, d := range markFolders() {
+		if fb, err := marksIn(d[1], false); err == nil {
+			if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true); w != "" {
+				who = w
+			}
 		}
 	}
 	return who

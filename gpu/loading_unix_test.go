@@ -126,8 +126,8 @@ func TestUnmarkedNotLoaded(t *testing.T) {
 	if n := binaryHits.Load() - hits; n != 0 {
 		t.Errorf("%d cached binaries loaded unmarked, want none", n)
 	}
-	if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "cannot be marked as loading") {
-		t.Errorf("notes %q: want the reason the binary was not loaded", notes)
+	if notes := CacheNotes(); len(notes) != 1 || !strings.Contains(notes[0], "no loading mark can be made") || !strings.Contains(notes[0], "every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR") {
+		t.Errorf("notes %q: want one, the reason the binary was not loaded and what to set", notes)
 	}
 	openMark = os.OpenFile
 	hits = binaryHits.Load()
@@ -390,5 +390,81 @@ func TestReadOnlyCacheMarked(t *testing.T) {
 	}
 	if _, err := os.Stat(mark); !os.IsNotExist(err) {
 		t.Errorf("the crash's mark stays after the entry was replaced (%v)", err)
+	}
+}
+
+// TestReadOnlyCacheRuntimeDir: a cache folder that takes no mark, where the
+// temporary folder takes none either (a read-only root, TMPDIR set to a
+// folder this user cannot write), marks its loads in $XDG_RUNTIME_DIR, the
+// per-user runtime folder, and a crash's mark there is found by the next
+// start: such a cache built the source at every start. Where no folder
+// takes a mark, one note says why every start builds the source and what
+// to set.
+func TestReadOnlyCacheRuntimeDir(t *testing.T) {
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing", "tmp"))
+	runtimeDir := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", runtimeDir)
+	want := reference(t, cacheJob())
+	sameFinals(t, "a first start", openRun(t, Options{}), want)
+	var entry string
+	entries, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
+	for _, e := range entries {
+		if !strings.Contains(e, loadingSuffix) && !strings.Contains(e, ".lock") {
+			entry = e
+		}
+	}
+	if entry == "" {
+		t.Fatalf("no program entry in %v", entries)
+	}
+	var marked []string
+	openMark = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if strings.HasPrefix(name, dir) {
+			return nil, os.ErrPermission // the cache's folder takes no mark
+		}
+		marked = append(marked, name)
+		return os.OpenFile(name, flag, perm)
+	}
+	defer func() { openMark = os.OpenFile }()
+	hits := binaryHits.Load()
+	sameFinals(t, "a start whose cache and temporary folders take no mark", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 || len(marked) == 0 || !strings.HasPrefix(marked[0], runtimeDir+"/") {
+		t.Errorf("%d cached binaries loaded, marks %q; want 1, marked in %s", n, marked, runtimeDir)
+	}
+	if notes := strings.Join(CacheNotes(), "\n"); strings.Contains(notes, "no loading mark") {
+		t.Errorf("notes %q: the binary was marked in $XDG_RUNTIME_DIR", notes)
+	}
+
+	// A process that crashed loading it: its mark in $XDG_RUNTIME_DIR.
+	fb, err := fallbackMarks(false)
+	if err != nil || !strings.HasPrefix(fb, runtimeDir+"/") {
+		t.Fatalf("fallbackMarks: %q, %v; want a folder in %s", fb, err, runtimeDir)
+	}
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(entry, past, past); err != nil {
+		t.Fatal(err)
+	}
+	if who := crashedLoading(entry); who != "" {
+		t.Fatalf("crashedLoading before the crash: %q", who)
+	}
+	if err := os.WriteFile(filepath.Join(fb, fallbackName(entry, deadPID(t))), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if who := crashedLoading(entry); who == "" {
+		t.Errorf("a crash's mark in $XDG_RUNTIME_DIR: crashedLoading found none")
+	}
+
+	// Neither folder takes a mark: one note, why and what to set.
+	os.Unsetenv("XDG_RUNTIME_DIR")
+	forgetBypassed(t)
+	forgetCacheNotes(t)
+	hits = binaryHits.Load()
+	sameFinals(t, "a start where no folder takes a mark", openRun(t, Options{}), want)
+	notes := CacheNotes()
+	if n := binaryHits.Load() - hits; n != 0 || len(notes) != 1 || !strings.Contains(notes[0], "$TMPDIR: mkdir ") ||
+		!strings.Contains(notes[0], "$XDG_RUNTIME_DIR is not set") || !strings.Contains(notes[0], "every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR") {
+		t.Errorf("%d cached binaries loaded, notes %q; want none loaded and one note that says why and what to set", n, notes)
 	}
 }

@@ -316,7 +316,7 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 		} else if done, err := markLoading(path); err != nil {
 			// Unmarked, a binary that crashes the driver would crash
 			// every start (loading.go).
-			cacheNote("cache: the compiled program in the cache is not loaded, as it cannot be marked as loading (%v): built from source; make the folder writable, or set %s to a writable one", err, EnvCacheDir)
+			cacheNote("cache: the compiled programs in the cache are not loaded, as %v: every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder", err, EnvCacheDir)
 		} else {
 			p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 			if err == nil {
