@@ -220,6 +220,35 @@ func (p Params) Bound() float64 {
 	return bound
 }
 
+// Range is an interval [lo, hi] that holds every temperature a run of p
+// computes, every lane's at every step and the start, float32's roundings
+// included: [-Bound, Bound], narrowed where p != 1 to the centred bound
+// around q = c/(1 - p) (centred): it bounds |t| by |q| plus a bound W of
+// |t - q| (the start's distance from q, the noise's sigma MaxNormal a
+// step, the roundings), so t lies within q +/- W, W = centred - |q|. So
+// the default job's values lie in [1.07, 139.94], its bound 139.94 alone
+// saying [-139.94, 139.94]. runfiles counts an output's values at the
+// longest text of the interval's numbers.
+func (p Params) Range() (lo, hi float64) {
+	b := p.Bound()
+	lo, hi = -b, b
+	m := p.Model()
+	if p.Steps == 0 {
+		return float64(m.Start), float64(m.Start)
+	}
+	if float64(m.P) == 1 {
+		return lo, hi
+	}
+	c := p.centred(m, math.Abs(float64(m.P)), float64(p.Steps))
+	if math.IsInf(c, 0) || math.IsInf(b, 0) {
+		return lo, hi
+	}
+	q := float64(m.C) / (1 - float64(m.P))
+	// q is rounded once in float64: a little more room for it.
+	w := c - math.Abs(q) + math.Abs(q)*0x1p-50
+	return max(lo, q-w), min(hi, q+w)
+}
+
 // triangle bounds M(k), k <= n, for M(k) <= A M(k-1) + B from M(0) = m0,
 // A, B >= 0: max(m0, A^n m0 + B (1 - A^n)/(1 - A)) below A = 1 (at most
 // max(m0, B/(1 - A)), which it approaches, and at most m0 + B n: a few

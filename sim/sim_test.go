@@ -513,3 +513,41 @@ func TestBoundSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestRange: Range holds every value of the lanes' paths over jobs of every
+// kind (toward an anchor, about zero, negative, |p| at and above 1, no
+// noise, no steps), and where the start and the noise keep the values from
+// zero it leaves zero out: the default job's [1.07, 139.94].
+func TestRange(t *testing.T) {
+	for _, c := range []struct {
+		start, anchor, persistence, sigma float64
+		steps                             int
+	}{
+		{75, 72, 0.5, 5, 10}, {75, 72, 0.5, 5, 100}, {0, 0, 0.5, 1, 50}, {-1000, -1000, 0.9, 3, 200},
+		{75, 72, 1, 5, 100}, {75, 72, -1, 5, 100}, {1, 2, 1.01, 1e-3, 300}, {75, 72, 0.5, 0, 20},
+		{75, 72, 0.5, 5, 0}, {2e35, 2e35, -0.99, 1, 100}, {-1e37, -1e37, -0.5, 1e30, 1000}, {1e-30, 0, 0.9999999, 1e-35, 1000},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, c.persistence, c.sigma, c.steps
+		if err := p.Validate(); err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		lo, hi := p.Range()
+		if b := p.Bound(); !(lo <= hi && lo >= -b && hi <= b) {
+			t.Errorf("%+v: range [%g, %g] outside the bound %g", c, lo, hi, b)
+		}
+		m := p.Model()
+		path := make([]float32, p.Steps)
+		for lane := range uint64(256) {
+			m.Path(lane, path)
+			for k, x := range append(path, m.Start) {
+				if v := float64(x); v < lo || v > hi {
+					t.Errorf("%+v: lane %d step %d at %g, outside the range [%g, %g]", c, lane, k+1, v, lo, hi)
+				}
+			}
+		}
+	}
+	if lo, hi := Default().Range(); lo < 1 || lo > 1.1 || hi < 139.9 || hi > 140 {
+		t.Errorf("the default job's range [%g, %g], want about [1.07, 139.94]", lo, hi)
+	}
+}

@@ -84,7 +84,7 @@ func TestOutDiskFull(t *testing.T) {
 		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
 		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80.1 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header
 		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 69.8 kB of disk space, but its file system has 65.5 kB free`},
-		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 22.9 MB of disk space (each counted at its largest, every value, pixel or point at its longest, as the run has not made them), but its file system has 12.6 MB free`}, // 16.1 MB written
+		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 17.9 MB of disk space (each counted at its largest, every value, pixel or point at its longest, as the run has not made them), but its file system has 12.6 MB free`}, // 16.1 MB written; 22.9 MB with every value at 15 bytes
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
@@ -99,6 +99,18 @@ func TestOutDiskFull(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(full); len(ents) != 0 {
 		t.Errorf("the full disk holds %d files, want none", len(ents))
+	}
+	// A disk of the bound, 17,888,907 bytes (each value at the 10 bytes
+	// of the run's range, sim.Params.Range), rounded up to whole pages,
+	// takes the CSV; one a page smaller is refused.
+	for _, c := range []struct {
+		size string
+		code int
+	}{{"17472k", 0}, {"17468k", exitUsage}} {
+		disk := testenv.SmallDisk(t, c.size, false, nil)
+		if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "1e6", "--steps", "10", "-q", "--out", disk+"/f.csv"); code != c.code {
+			t.Errorf("1e6 lanes to a CSV on a disk of %s: exit %d, stderr %q; want %d", c.size, code, stderr, c.code)
+		}
 	}
 	// What fits is written.
 	for _, c := range []struct{ lanes, flag, name string }{{"1e4", "--out", "f.npy"}, {"4000", "--out", "f.csv"}, {"1e4", "--save", "p.json"}} {

@@ -47,9 +47,11 @@ func csvLeast(rows, cols uint64, paths bool) uint64 {
 }
 
 // csvMost is the most a CSV of rows x cols values takes: csvLeast with
-// every value csvMaxValue long.
-func csvMost(rows, cols uint64, paths bool) uint64 {
-	return satAdd(csvLeast(rows, cols, paths), satMul(satMul(rows, cols), csvMaxValue-1))
+// every value value bytes long (float32Most: the longest text of the run's
+// values; csvMaxValue counted 15 bytes a value where the default job's take
+// at most 10, 40% above its file).
+func csvMost(rows, cols uint64, paths bool, value uint64) uint64 {
+	return satAdd(csvLeast(rows, cols, paths), satMul(satMul(rows, cols), value-1))
 }
 
 // csvNeed is what the CSV of p's finals (--out: rows = p.Lanes, cols = 1)
@@ -58,14 +60,14 @@ func csvMost(rows, cols uint64, paths bool) uint64 {
 // can be computed and written within csvExactWork, by the reference model
 // and outfile.AppendFloat32 as the file writes them (lane i's values are
 // the same on every engine: docs/reproducibility.md); else csvMost, every
-// value at its longest. A lower figure, such as an estimate from a sample
+// value at the longest text of p's range (float32Most). A lower figure, such as an estimate from a sample
 // of the lanes, can be short of the file by less than its margin and let a
 // run go on that then fails at the write with its work lost
 // (TestCSVDiskTight).
 func csvNeed(p sim.Params, rows, cols uint64, paths bool) (n uint64, exact bool) {
 	steps := max(uint64(p.Steps), 1)
 	if rows > csvExactWork/satAdd(steps, satMul(cols, csvWriteWork)) {
-		return csvMost(rows, cols, paths), false
+		return csvMost(rows, cols, paths, float32Most(p, false)), false
 	}
 	workers := uint64(min(runtime.GOMAXPROCS(0), csvWorkers))
 	sums := make([]uint64, workers)

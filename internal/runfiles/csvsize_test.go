@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,21 +66,22 @@ func TestCSVDiskTight(t *testing.T) {
 		name  string
 		edit  func(*sim.Params)
 		paths int
+		over  float64 // the most the need may be above the file, where not exact
 	}{
-		{"default", func(*sim.Params) {}, 0},
-		{"one value (sigma 0)", func(p *sim.Params) { p.Sigma = 0 }, 0},
-		{"steps 0", func(p *sim.Params) { p.Steps = 0 }, 0},
-		{"-0", func(p *sim.Params) { p.Start, p.Steps = math.Copysign(0, -1), 0 }, 0},
-		{"negative, four digits", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }, 0},
-		{"narrow: a few float32s", func(p *sim.Params) { p.Sigma = 1e-5 }, 0},
-		{"exponents", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 0, 0, 1e-20 }, 0},
-		{"about zero", func(p *sim.Params) { p.Start, p.Anchor = 0, 0 }, 0},
-		{"large: counted at the longest", func(p *sim.Params) { p.Lanes = 1_000_000 }, 0},
-		{"large, exponents", func(p *sim.Params) { p.Lanes, p.Start, p.Anchor, p.Sigma = 1_000_000, 0, 0, 3e-30 }, 0},
-		{"paths", func(p *sim.Params) { p.Steps = 100 }, 1000},
-		{"paths, negative", func(p *sim.Params) { p.Steps, p.Start, p.Anchor, p.Sigma = 100, -0.001, -0.002, 1e-3 }, 1000},
-		{"large paths", func(p *sim.Params) { p.Steps = 1000 }, 2000},
-		{"--math fast: counted at the longest", func(*sim.Params) {}, -1},
+		{"default", func(*sim.Params) {}, 0, 0},
+		{"one value (sigma 0)", func(p *sim.Params) { p.Sigma = 0 }, 0, 0},
+		{"steps 0", func(p *sim.Params) { p.Steps = 0 }, 0, 0},
+		{"-0", func(p *sim.Params) { p.Start, p.Steps = math.Copysign(0, -1), 0 }, 0, 0},
+		{"negative, four digits", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }, 0, 0},
+		{"narrow: a few float32s", func(p *sim.Params) { p.Sigma = 1e-5 }, 0, 0},
+		{"exponents", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 0, 0, 1e-20 }, 0, 0},
+		{"about zero", func(p *sim.Params) { p.Start, p.Anchor = 0, 0 }, 0, 0},
+		{"large: counted at the longest", func(p *sim.Params) { p.Lanes = 1_000_000 }, 0, 0.12}, // 40% with every value at 15 bytes
+		{"large, exponents", func(p *sim.Params) { p.Lanes, p.Start, p.Anchor, p.Sigma = 1_000_000, 0, 0, 3e-30 }, 0, 0.1},
+		{"paths", func(p *sim.Params) { p.Steps = 100 }, 1000, 0},
+		{"paths, negative", func(p *sim.Params) { p.Steps, p.Start, p.Anchor, p.Sigma = 100, -0.001, -0.002, 1e-3 }, 1000, 0},
+		{"large paths", func(p *sim.Params) { p.Steps = 1000 }, 2000, 0.31}, // 71% with every value at 15 bytes
+		{"--math fast: counted at the longest", func(*sim.Params) {}, -1, 0},
 	} {
 		p := base
 		c.edit(&p)
@@ -92,7 +94,10 @@ func TestCSVDiskTight(t *testing.T) {
 			// compute: the file is the reference's size here.
 			o.Fast, c.paths = true, 0
 		}
-		checkRoom(t, c.name, o, p, csvSize(t, p, c.paths))
+		size := csvSize(t, p, c.paths)
+		if need := checkRoom(t, c.name, o, p, size); c.over > 0 && float64(need) > float64(size)*(1+c.over) {
+			t.Errorf("%s: need %d, %.1f%% above the file's %d; want at most %.0f%%", c.name, need, 100*(float64(need)/float64(size)-1), size, 100*c.over)
+		}
 	}
 }
 
@@ -100,7 +105,7 @@ func TestCSVDiskTight(t *testing.T) {
 // are refused by checkDisk with a byte less free, and let through with
 // their need free, which is at least size, and exactly size where it is
 // exact.
-func checkRoom(t *testing.T, name string, o Result, p sim.Params, size uint64) {
+func checkRoom(t *testing.T, name string, o Result, p sim.Params, size uint64) (need uint64) {
 	t.Helper()
 	old := freeSpace
 	defer func() { freeSpace = old }()
@@ -123,6 +128,7 @@ func checkRoom(t *testing.T, name string, o Result, p sim.Params, size uint64) {
 		t.Errorf("%s: %d bytes free (the need) for a file of %d: %v", name, free, size, err)
 	}
 	t.Logf("%s: %d bytes, need %d (exact %v, %.1f%% over)", name, size, need, exact, 100*(float64(need)/float64(size)-1))
+	return need
 }
 
 // needOf is what checkDisk counts for o's one output.
@@ -133,7 +139,7 @@ func needOf(o Result, p sim.Params) (uint64, bool) {
 	case o.PathsOut != "":
 		return sizeOf(p, outfile.CSV, o.Paths, uint64(p.Steps), true, o.Fast).need()
 	}
-	return dailySize(p).need()
+	return dailySize(p, o.Fast).need()
 }
 
 // TestCSVMaxValue: no float32 is written longer than csvMaxValue, over the
@@ -156,5 +162,73 @@ func TestCSVMaxValue(t *testing.T) {
 	}
 	if longest != csvMaxValue {
 		t.Errorf("the longest value written is %d bytes, want csvMaxValue %d", longest, csvMaxValue)
+	}
+}
+
+// TestTextMost: no number of an interval is written longer than textMost
+// says (AppendFloat32 for float32s, strconv's shortest for float64s), over
+// random intervals of every magnitude, about zero or not; for the default
+// job the bound is reached, and a CSV of its values all at that longest
+// text, the worst case, is csvMost to the byte. The default job's values take at most 10
+// bytes, where each was counted at csvMaxValue, 15.
+func TestTextMost(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 400 {
+		e := r.Float64()*70 - 35
+		lo := math.Pow(10, e) * (r.Float64()*2 - 0.5)
+		hi := lo + math.Pow(10, e+r.Float64()*6-3)
+		if i%4 == 0 {
+			lo, hi = -hi, -lo
+		}
+		for _, c := range []struct {
+			digits int
+			text   func(x float64) string
+		}{
+			{9, func(x float64) string { return string(outfile.AppendFloat32(nil, float32(x))) }},
+			{17, func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }},
+		} {
+			most := textMost(lo, hi, c.digits)
+			for k := range 3000 {
+				x := lo + (hi-lo)*r.Float64()
+				if k%2 == 1 {
+					// Log-uniform toward zero, for an interval about it.
+					x = []float64{lo, hi}[k/2%2] * math.Pow(10, -40*r.Float64())
+				}
+				if c.digits == 9 {
+					x = float64(float32(x))
+				}
+				if x < lo || x > hi {
+					continue
+				}
+				if uint64(len(c.text(x))) > most {
+					t.Errorf("[%g, %g]: %s is %d bytes, above textMost %d", lo, hi, c.text(x), len(c.text(x)), most)
+				}
+			}
+		}
+	}
+	p := sim.Default()
+	p.Lanes = 1000
+	most := float32Most(p, false)
+	lo, hi := p.Range()
+	var worst float32
+	for x := float32(lo); float64(x) <= hi; x = math.Nextafter32(x, float32(math.Inf(1))) * 1.0001 {
+		if uint64(len(outfile.AppendFloat32(nil, x))) == most {
+			worst = x
+			break
+		}
+	}
+	if most != 10 || worst == 0 {
+		t.Fatalf("the default job's values: at most %d bytes (%v), want 10 and a value of that length in [%g, %g]", most, worst, lo, hi)
+	}
+	finals := make([]float32, p.Lanes)
+	for i := range finals {
+		finals[i] = worst
+	}
+	var c counter
+	if err := outfile.WriteCSV(&c, []string{"lane", "temperature"}, finals); err != nil {
+		t.Fatal(err)
+	}
+	if want := csvMost(p.Lanes, 1, false, most); c.n != want {
+		t.Errorf("a CSV of %d values of %d bytes: %d bytes, csvMost %d", p.Lanes, most, c.n, want)
 	}
 }

@@ -352,7 +352,7 @@ func (o Result) checkDisk(p sim.Params) error {
 		}
 	}
 	if o.DailyOut != "" {
-		add("daily-out", o.DailyOut, func() outputSize { return dailySize(p) })
+		add("daily-out", o.DailyOut, func() outputSize { return dailySize(p, o.Fast) })
 	}
 	for _, b := range o.Bounded {
 		add(b.Flag, b.Path.Path, func() outputSize {
@@ -424,17 +424,18 @@ type outputSize struct {
 // sizeOf is the size of a per-lane output of rows x cols values in format,
 // the finals of p (--out) or its trajectories (paths): 4 bytes a value in
 // .f32, and the header besides in .npy (outfile.WriteNPY); a .csv's between
-// csvLeast and csvMost, csvNeed where it must be counted (csvMost for
-// values of --math fast).
+// csvLeast and csvMost, csvNeed where it must be counted (csvMost, every
+// value at its longest, for values of --math fast).
 func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths, fast bool) outputSize {
 	n := satMul(satMul(rows, cols), 4)
 	switch f {
 	case outfile.CSV:
+		most := csvMost(rows, cols, paths, float32Most(p, fast))
 		need := func() (uint64, bool) { return csvNeed(p, rows, cols, paths) }
 		if fast {
-			need = func() (uint64, bool) { return csvMost(rows, cols, paths), false }
+			need = func() (uint64, bool) { return most, false }
 		}
-		return outputSize{least: csvLeast(rows, cols, paths), most: csvMost(rows, cols, paths), need: need}
+		return outputSize{least: csvLeast(rows, cols, paths), most: most, need: need}
 	case outfile.NPY:
 		shape := []int{int(min(rows, math.MaxInt))}
 		if paths {
