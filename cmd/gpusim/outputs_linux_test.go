@@ -72,7 +72,8 @@ func TestOutputUnreplaceable(t *testing.T) {
 // after the whole job (exit 1, "no space left on device"). A CSV is
 // counted exactly where its values can be computed before the run, else at
 // its values' longest, never under the file: a count 2% under it let a disk
-// short by less run the whole job and fail at the write.
+// short by less run the whole job and fail at the write. Each file is
+// counted in whole blocks (tmpfs's pages of 4 KiB), as it takes them.
 func TestOutDiskFull(t *testing.T) {
 	full := testenv.SmallDisk(t, "64k", false, nil)
 	larger := testenv.SmallDisk(t, "12m", false, nil)
@@ -80,10 +81,10 @@ func TestOutDiskFull(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--lanes", "1e5", "--out", full + "/f.npy"}, `gpusim: error: --out: "` + full + `/f.npy" needs 400 kB of disk space at least, but its file system has 65.5 kB free`},
-		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 789 kB of disk space at least`},
-		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 80.1 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header
-		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 69.8 kB of disk space, but its file system has 65.5 kB free`},
+		{[]string{"--lanes", "1e5", "--out", full + "/f.npy"}, `gpusim: error: --out: "` + full + `/f.npy" needs 401 kB of disk space at least, but its file system has 65.5 kB free`},
+		{[]string{"--lanes", "1e5", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 791 kB of disk space at least`},
+		{[]string{"--lanes", "1e4", "--out", full + "/f.f32", "--paths", "1000", "--paths-out", full + "/p.npy"}, `gpusim: error: --out: "` + full + `/f.f32" and --paths-out "` + full + `/p.npy" need 81.9 kB of disk space at least, but its file system has 65.5 kB free`}, // 80 kB of values and the .npy header, in whole pages of 4 KiB
+		{[]string{"--lanes", "5000", "--out", full + "/f.csv"}, `gpusim: error: --out: "` + full + `/f.csv" needs 73.7 kB of disk space, but its file system has 65.5 kB free`},
 		{[]string{"--lanes", "1e6", "--out", larger + "/f.csv"}, `gpusim: error: --out: "` + larger + `/f.csv" may need up to 17.9 MB of disk space (each counted at its largest, every value, pixel or point at its longest, as the run has not made them), but its file system has 12.6 MB free`}, // 16.1 MB written; 22.9 MB with every value at 15 bytes
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--steps", "10", "-q"}, c.args...)...)
@@ -99,6 +100,13 @@ func TestOutDiskFull(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(full); len(ents) != 0 {
 		t.Errorf("the full disk holds %d files, want none", len(ents))
+	}
+	// Two small files take a page each: a disk of one page ran the job,
+	// wrote --out and failed at --daily-out's write (exit 1).
+	page := testenv.SmallDisk(t, "4k", false, nil)
+	code, stdout, stderr = run(context.Background(), "run", "--engine", "serial", "--lanes", "1", "--steps", "10", "-q", "--out", page+"/f.f32", "--daily-out", page+"/d.csv")
+	if want := `gpusim: error: --out: "` + page + `/f.f32" and --daily-out "` + page + `/d.csv" need 8.19 kB of disk space at least, but its file system has 4.1 kB free`; code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) {
+		t.Errorf("two files on a disk of a page: exit %d, stdout %q, stderr %q; want 2, no report and %q", code, stdout, stderr, want)
 	}
 	// A disk of the bound, 17,888,907 bytes (each value at the 10 bytes
 	// of the run's range, sim.Params.Range), rounded up to whole pages,

@@ -53,3 +53,18 @@ func TestSizesText(t *testing.T) {
 		}
 	}
 }
+
+// TestBlock: a folder's file system allocates in blocks of a power of two
+// bytes; a folder that does not exist is counted in bytes.
+func TestBlock(t *testing.T) {
+	b := Block(t.TempDir())
+	switch runtime.GOOS {
+	case "linux", "darwin", "freebsd":
+		if b < 512 || b&(b-1) != 0 {
+			t.Errorf("Block of a temporary folder = %d, want a power of two of 512 or more", b)
+		}
+	}
+	if b := Block(filepath.Join(t.TempDir(), "missing")); b != 1 {
+		t.Errorf("Block of a missing folder = %d, want 1", b)
+	}
+}

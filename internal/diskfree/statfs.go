@@ -32,3 +32,15 @@ func Free(dir string) (free, dev uint64, ok bool) {
 	}
 	return blocks * bsize, uint64(st.Dev), true
 }
+
+// Block returns the unit in which the file system of dir allocates a
+// file's data (statfs(2)'s fragment size, f_frsize on Linux): a file of n
+// bytes takes n rounded up to it, and the free space is counted in it. It
+// is 1 where dir cannot be asked.
+func Block(dir string) uint64 {
+	var fs unix.Statfs_t
+	if unix.Statfs(dir, &fs) != nil || blockSize(&fs) == 0 {
+		return 1
+	}
+	return blockSize(&fs)
+}

@@ -107,8 +107,9 @@ func TestCSVDiskTight(t *testing.T) {
 // exact.
 func checkRoom(t *testing.T, name string, o Result, p sim.Params, size uint64) (need uint64) {
 	t.Helper()
-	old := freeSpace
-	defer func() { freeSpace = old }()
+	old, oldBlock := freeSpace, blockOf
+	defer func() { freeSpace, blockOf = old, oldBlock }()
+	blockOf = func(string) uint64 { return 1 } // the file's bytes, not its blocks
 	var free uint64
 	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
 	free = size - 1 // a byte short

@@ -310,18 +310,20 @@ func (o Result) checkMemory(p sim.Params) error {
 	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available", float64(need)/1e9, float64(avail)/1e9)}
 }
 
-// freeSpace is diskfree.Free; tests replace it.
-var freeSpace = diskfree.Free
+// freeSpace is diskfree.Free and blockOf diskfree.Block; tests replace
+// them.
+var freeSpace, blockOf = diskfree.Free, diskfree.Block
 
 // checkDisk refuses the outputs a run writes after it (--out, --paths-out,
-// --daily-out, and Bounded: --save) whose file system has less free space
-// than they take,
-// adding up those that go to one file system: 1e8 lanes with --out onto a
+// --daily-out, and Bounded: --save, the charts, --html) whose file system
+// has less free space than they take, adding up those that go to one file
+// system, each in whole blocks of it (diskNeed.blocks): 1e8 lanes with --out onto a
 // nearly full disk ran the whole job and then failed at the write ("no
 // space left on device"), where a job of hours lost its finals. What each
 // output needs is its size where that is known before the run (.npy, .f32,
 // a CSV small enough to write through: sizeOf) and otherwise an upper
-// bound of it (a CSV with its values at their longest, dailySize), never
+// bound of it (a CSV with its values at their longest, dailySize, the
+// charts', the page's, the part's), never
 // less than the file, so that every run let through has room for its
 // files. A file an output replaces is not counted as free: it stays until
 // the new one is renamed over it. Where the free space is not known
@@ -336,7 +338,7 @@ func (o Result) checkDisk(p sim.Params) error {
 		}
 		n := byDev[dev]
 		if n == nil {
-			n = &diskNeed{flag: flag, free: free}
+			n = &diskNeed{flag: flag, free: free, block: blockOf(filepath.Dir(atomicfile.Target(path)))}
 			byDev[dev] = n
 			order = append(order, dev)
 		}
@@ -373,6 +375,7 @@ type diskNeed struct {
 	files []string // the outputs going there, as the message names them
 	sizes []outputSize
 	free  uint64
+	block uint64 // the unit of the file system's allocation: each file takes whole ones
 }
 
 // refuse is the *sim.ParamError of outputs that need more than the free
@@ -382,7 +385,7 @@ type diskNeed struct {
 func (n *diskNeed) refuse() error {
 	var least, most uint64
 	for _, s := range n.sizes {
-		least, most = satAdd(least, s.least), satAdd(most, s.most)
+		least, most = satAdd(least, n.blocks(s.least)), satAdd(most, n.blocks(s.most))
 	}
 	need, counted, bounded := least, false, false
 	if need <= n.free && most > n.free {
@@ -391,7 +394,7 @@ func (n *diskNeed) refuse() error {
 		need = 0
 		for _, s := range n.sizes {
 			size, exact := s.need()
-			need, bounded = satAdd(need, size), bounded || !exact
+			need, bounded = satAdd(need, n.blocks(size)), bounded || !exact
 		}
 	}
 	if need <= n.free {
@@ -411,6 +414,18 @@ func (n *diskNeed) refuse() error {
 	}
 	return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
 		strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
+}
+
+// blocks is size rounded up to whole blocks of the file system, what a
+// file of size bytes takes there: two files of a byte each took 2 bytes
+// of a disk with one 4 KiB page free, and the second's write failed after
+// the run.
+func (n *diskNeed) blocks(size uint64) uint64 {
+	b := max(n.block, 1)
+	if size%b == 0 {
+		return size
+	}
+	return satAdd(size, b-size%b)
 }
 
 // outputSize is what an output will take on disk: least and most bytes,

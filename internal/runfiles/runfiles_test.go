@@ -40,8 +40,9 @@ func TestCheckMemory(t *testing.T) {
 // where they share one; before, 1e8 lanes with --out onto a nearly full
 // disk ran the whole job and then failed at the write.
 func TestCheckDisk(t *testing.T) {
-	old := freeSpace
-	defer func() { freeSpace = old }()
+	old, oldBlock := freeSpace, blockOf
+	defer func() { freeSpace, blockOf = old, oldBlock }()
+	blockOf = func(string) uint64 { return 1 }
 	dir := t.TempDir()
 	other := t.TempDir()
 	free := map[string]uint64{dir: 4e6, other: 1 << 40}
@@ -122,6 +123,38 @@ func TestBinarySize(t *testing.T) {
 			s := sizeOf(p, f, uint64(c.rows), uint64(c.cols), c.paths, false)
 			if n, exact := s.need(); n != w.n || !exact || s.least != w.n || s.most != w.n {
 				t.Errorf("%s of %d x %d: need %d (exact %v), least %d, most %d; the file is %d bytes", f, c.rows, c.cols, n, exact, s.least, s.most, w.n)
+			}
+		}
+	}
+}
+
+// TestCheckDiskBlocks: each output takes whole blocks of its file system,
+// so the outputs going to one are counted each rounded up to its block: a
+// disk of one free 4 KiB block took --out's 4 bytes and --save's part of
+// a byte as 5 bytes, and the second file's write failed after the run. A
+// disk of their blocks to the byte takes them, one byte less does not.
+func TestCheckDiskBlocks(t *testing.T) {
+	old, oldBlock := freeSpace, blockOf
+	defer func() { freeSpace, blockOf = old, oldBlock }()
+	dir := t.TempDir()
+	var free uint64
+	freeSpace = func(string) (uint64, uint64, bool) { return free, 1, true }
+	blockOf = func(string) uint64 { return 4096 }
+	p := sim.Default()
+	p.Lanes = 1
+	for _, c := range []struct {
+		o    Result
+		need uint64
+	}{
+		{Result{Out: dir + "/f.f32", Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 1}}}, 8192},
+		{Result{Out: dir + "/f.f32"}, 4096},
+		{Result{Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 4096}, {Path{"html", dir + "/p.html"}, 4097}}}, 3 * 4096},
+		{Result{Out: dir + "/f.csv", DailyOut: dir + "/d.csv"}, 2 * 4096},
+	} {
+		for _, f := range []uint64{c.need, c.need - 1} {
+			free = f
+			if err := c.o.checkDisk(p); (err == nil) != (f == c.need) {
+				t.Errorf("%+v with %d bytes free in blocks of 4096: %v; want refused below %d", c.o, f, err, c.need)
 			}
 		}
 	}
