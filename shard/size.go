@@ -2,16 +2,15 @@ package shard
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/gpusim/gpusim/sim"
 )
 
-// nameRoom is what MaxSize counts for each name a part records that is
-// not known before the run: the engine that ran (auto's choice), the
-// engine asked for and the device or CPU configuration that ran, whose
-// OpenCL name comes from the driver, which sets no length (the longest
-// seen is under 100 bytes).
+// nameRoom is what MaxSize counts for the device or CPU configuration that
+// ran, whose OpenCL name comes from the driver, which sets no length (the
+// longest seen is under 100 bytes), and for an engine name given as "".
 const nameRoom = 1 << 10
 
 // jsonLongest and jsonLongest32 are float64s that encoding/json writes at
@@ -25,21 +24,28 @@ const (
 
 // MaxSize is an upper bound of the size of the part file (Part.Marshal) of
 // a run of p, of a shard (sharded) or the whole job, with per-step
-// summaries (daily) or without: the part of that shape with every count at
-// 2^64-1, every float at its longest (jsonLongest), each name at nameRoom
-// bytes, the wall time at 25 characters, and its histograms' counts at the
-// most digits N lanes can take over B bins, B (1 + log10(N/B + 1)) (a count
-// c takes at most 1 + log10(c + 1) digits, which is concave in c, so
-// Jensen's inequality bounds the sum at equal counts), with the quotes of
+// summaries (daily) or without, recording engine, the engine that runs
+// (where auto chooses it, the longest name it may choose), and requested,
+// the --engine given (each counted at nameRoom where "": 2 KiB where they
+// take about 10 bytes, 40% above a part without --daily, when both were):
+// the part of that shape
+// with every count at p.Lanes (a part's counts and first lane are at most
+// that), the shard's numbers at 2^64-1, every float at its longest
+// (jsonLongest), the device's name at nameRoom bytes, the wall time at 25
+// characters, and its histograms' counts at the most digits N lanes can
+// take over B bins, B (1 + log10(N/B + 1)) (a count c takes at most 1 +
+// log10(c + 1) digits, which is concave in c, so Jensen's inequality bounds
+// the sum at equal counts), or, where every lane holds one value at each
+// step (no noise, no steps), N's digits in one bin, with the quotes of
 // those above 2^53 (whose lists are then written a count a line). A
 // --daily part of 10,000 steps of 10,000 lanes is 21 MB.
-func MaxSize(p sim.Params, sharded, daily bool) uint64 {
+func MaxSize(p sim.Params, sharded, daily bool, engine, requested string) uint64 {
 	steps := 0
 	if daily {
 		steps = p.Steps
 	}
 	size := func(n int) uint64 {
-		part := worstPart(p, sharded, daily, n)
+		part := worstPart(p, sharded, daily, n, engine, requested)
 		b, err := part.Marshal()
 		if err != nil {
 			return math.MaxUint64 // not reached: worstPart is a valid part
@@ -53,15 +59,16 @@ func MaxSize(p sim.Params, sharded, daily bool) uint64 {
 		n = satAdd(n, satMul(per, uint64(steps-1)))
 	}
 	n = satAdd(n, 24) // the wall time, written as 0
-	n = satAdd(n, binDigits(p.Lanes, sim.HistBins))
-	return satAdd(n, satMul(uint64(steps), binDigits(p.Lanes, sim.DailyBins)))
+	oneValue := p.Sigma == 0 || p.Steps == 0
+	n = satAdd(n, binDigits(p.Lanes, sim.HistBins, oneValue))
+	return satAdd(n, satMul(uint64(steps), binDigits(p.Lanes, sim.DailyBins, oneValue)))
 }
 
 // worstPart is MaxSize's part with daily summaries of n steps (none
 // without daily), its histograms' counts 0.
-func worstPart(p sim.Params, sharded, daily bool, n int) *Part {
+func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested string) *Part {
 	summary := func(bins int) *sim.Summary {
-		s := &sim.Summary{Count: math.MaxUint64, M2: jsonLongest, Min: jsonLongest32, Max: jsonLongest32,
+		s := &sim.Summary{Count: p.Lanes, M2: jsonLongest, Min: jsonLongest32, Max: jsonLongest32,
 			Digest: math.MaxUint64, Hist: &sim.Histogram{Lo: jsonLongest32, Scale: jsonLongest32, Bins: make([]uint64, bins)}}
 		s.SetShift(jsonLongest, jsonLongest)
 		if p.Lanes > exactInt {
@@ -71,8 +78,14 @@ func worstPart(p sim.Params, sharded, daily bool, n int) *Part {
 		}
 		return s
 	}
-	name := strings.Repeat("x", nameRoom)
-	part := &Part{Params: p, First: math.MaxUint64, Count: math.MaxUint64, Engine: name, Requested: name, Device: name,
+	room := strings.Repeat("x", nameRoom)
+	or := func(name string) string {
+		if name == "" {
+			return room
+		}
+		return name
+	}
+	part := &Part{Params: p, First: p.Lanes, Count: p.Lanes, Engine: or(engine), Requested: or(requested), Device: room,
 		Math: sim.MathExact, Summary: summary(sim.HistBins)}
 	if sharded {
 		part.Shard = &Shard{Index: math.MaxUint64, Count: math.MaxUint64}
@@ -88,12 +101,16 @@ func worstPart(p sim.Params, sharded, daily bool, n int) *Part {
 
 // binDigits bounds the characters beyond one a bin that lanes counts over
 // bins histogram bins take in a part file: bins log10(lanes/bins + 1)
-// digits, and two quotes for each count above 2^53 (at most lanes / 2^53
-// of them).
-func binDigits(lanes uint64, bins int) uint64 {
+// digits, or with oneValue (every lane in one bin) lanes' digits less one,
+// and two quotes for each count above 2^53 (at most lanes / 2^53 of them).
+func binDigits(lanes uint64, bins int, oneValue bool) uint64 {
+	quotes := 2 * min(uint64(bins), lanes/exactInt)
+	if oneValue {
+		return satAdd(uint64(len(strconv.FormatUint(lanes, 10))-1), quotes)
+	}
 	b := float64(bins)
 	digits := math.Ceil(b * math.Log10(float64(lanes)/b+1))
-	return satAdd(uint64(digits), 2*min(uint64(bins), lanes/exactInt))
+	return satAdd(uint64(digits), quotes)
 }
 
 func satAdd(a, b uint64) uint64 {

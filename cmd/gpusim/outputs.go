@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/paths"
@@ -41,9 +42,10 @@ func outputFlags() []cli.Flag {
 	}
 }
 
-// parseOutputs reads and checks the output flags of p's run, so a file that
-// cannot be written is refused before the run rather than after it.
-func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
+// parseOutputs reads and checks the output flags of p's run on engine (as
+// --engine gives it), so a file that cannot be written is refused before
+// the run rather than after it.
+func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) {
 	o := outputs{html: c.String("html")}
 	o.Out, o.DailyOut, o.Paths = c.String("out"), c.String("daily-out"), getCount(c, "paths")
 	o.PathsOut, o.Plot, o.PlotDaily = c.String("paths-out"), c.String("plot"), c.String("plot-daily")
@@ -82,7 +84,13 @@ func parseOutputs(c *cli.Context, p sim.Params) (outputs, error) {
 	if save := c.String("save"); save != "" {
 		// The part file is written after the run too: its room is
 		// checked with the other outputs', at its largest.
-		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily)}}
+		ran := engine // the engine that runs: at most the longest name
+		for _, name := range engines.Names() {
+			if len(name) > len(ran) {
+				ran = name
+			}
+		}
+		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily, ran, engine)}}
 	}
 	// So are the charts and the HTML page, at their largest: a PNG's
 	// pixels bound it, an SVG's points (plots.MaxFinalSVGSize).

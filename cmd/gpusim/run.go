@@ -131,7 +131,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := shardConflicts(c); err != nil {
 		return nil, err
 	}
-	if o.outputs, err = parseOutputs(c, o.params); err != nil {
+	if o.outputs, err = parseOutputs(c, o.params, o.engine); err != nil {
 		return nil, err
 	}
 	if err := o.checkDailyMemory(); err != nil {
