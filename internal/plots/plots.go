@@ -37,7 +37,8 @@ const Width, Height = 16 * vg.Centimeter, 11 * vg.Centimeter
 // not, so the zlib stream is at most raw in fixed Huffman: 9 bits a byte
 // at most (a literal; a match of 4 bytes or more takes at most 31 bits),
 // each block's header and end (2 bytes) for a block of 16,384 tokens, a
-// token at least a byte, and zlib's 2-byte header and 4-byte checksum.
+// token at least a byte, the closing empty stored block with its
+// alignment (6 bytes), and zlib's 2-byte header and 4-byte checksum.
 // image/png cuts that stream into IDAT chunks of 12 bytes each beyond
 // their data, one a 32 KiB of bufio's or a write of bufio's it passes
 // through, at most 2 per 32 KiB and one more; the signature, IHDR and IEND
@@ -47,7 +48,7 @@ const Width, Height = 16 * vg.Centimeter, 11 * vg.Centimeter
 func MaxPNGSize(height vg.Length) uint64 {
 	px := func(l vg.Length) uint64 { return uint64(l/vg.Inch*vgimg.DefaultDPI + 0.5) }
 	raw := px(height) * (1 + 3*px(Width))
-	z := (9*raw+7)/8 + 2*(raw/(1<<14)+1) + 2 + 4
+	z := (9*raw+7)/8 + 2*(raw/(1<<14)+1) + 6 + 2 + 4
 	return z + 12*(2*(z/(1<<15)+1)+1) + 8 + 25 + 12
 }
 
