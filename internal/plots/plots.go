@@ -54,10 +54,11 @@ func MaxPNGSize(height vg.Length) uint64 {
 
 // svgPoint is the most an SVG path takes for one point of a chart's data
 // (vgsvg writes each coordinate as %.5g): "L", a comma and two coordinates
-// of at most 6 characters, as every point of the data area, in points,
-// lies in [10, 1000) (the chart is 453.54 x 311.81 points, and the axes,
-// their labels and the margin keep the data area at least 10 points from
-// its left and bottom edges).
+// of at most 6 characters (%.5g of a number in [1, 1000): 9.8765, 98.765,
+// 987.65), as every point of the data area, in points, lies there (the
+// chart is 453.54 x 311.81 points, and the axes, their labels and the
+// margin keep the data area over 20 points from its left and bottom
+// edges; TestMaxSVGSize checks every point drawn).
 const svgPoint = 14
 
 // svgFrame is the most a chart's SVG takes besides its data's points: the
