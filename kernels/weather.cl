@@ -366,13 +366,17 @@ INLINE float hmin(floatv v) { return HRED(ZMIN, v); }
 INLINE float hmax(floatv v) { return HRED(ZMAX, v); }
 
 // bins returns sim.Histogram.Bin of x: f = (x - lo) * scale in float, then
-// 0 (underflow or NaN), nb+1 (overflow) or floor(f)+1.
+// 0 (underflow or NaN), nb+1 (overflow) or floor(f)+1. From f capped at nb,
+// truncation is floor on [0, nb] (nb gives nb+1), and a negative f (whose
+// conversion is discarded) or NaN gives 0: a min, a conversion, a compare
+// and a masked add on AVX-512, where selecting the bin in range, over and
+// under took three compares and two selects (weather_daily took 1.01x and
+// 1.03x the time with them on pocl, two runs).
 INLINE intv bins(floatv x, float lo, float scale, int nb) {
 	floatv f = x - lo;
 	f = f * scale;
-	intv in = (f >= 0.0f) & (f < (float)nb);
-	intv b = CONVERT(int, SEL((floatv)0.0f, f, in)) + 1;
-	return SEL(SEL((intv)0, (intv)(nb + 1), f >= (float)nb), b, in);
+	const floatv g = SEL((floatv)nb, f, f < (float)nb);
+	return SEL((intv)0, CONVERT(int, g) + 1, f >= 0.0f);
 }
 
 // A record is one accumulator of sim.Block: count, sums of deviations from
