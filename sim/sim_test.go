@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -278,6 +279,32 @@ func TestDigestTerm(t *testing.T) {
 	}
 	if DigestTerm(1, 0) == DigestTerm(0, 1) {
 		t.Errorf("lane and value are not separated")
+	}
+}
+
+// TestDigestTermSplit checks the algebra of kernels/weather.cl's mix64_pre,
+// which weather_daily computes each step's digest terms with: Mix64's first
+// xor-shift of h ^ x, for a 32-bit x, is a ^ (x ^ x>>30) with a per-lane
+// a = h ^ h>>30, since (h ^ x)>>30 = h>>30 ^ x>>30.
+func TestDigestTermSplit(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	words := []uint32{0, 1, 1 << 30, 1<<30 - 1, 1 << 31, 0x3fffffff, 0xc0000000, 0xffffffff}
+	for i := range 100000 {
+		lane := r.Uint64()
+		x := r.Uint32()
+		if i < len(words) {
+			x = words[i]
+		}
+		h := Mix64(lane + 0x9e3779b97f4a7c15)
+		a := h ^ h>>30
+		y := a ^ uint64(x^x>>30)
+		y *= 0xbf58476d1ce4e5b9
+		y ^= y >> 27
+		y *= 0x94d049bb133111eb
+		y ^= y >> 31
+		if want := DigestTerm(lane, x); y != want {
+			t.Fatalf("lane %#x, word %#x: got %#x, want %#x", lane, x, y, want)
+		}
 	}
 }
 
