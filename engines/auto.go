@@ -286,7 +286,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
 	}
 	key := calibrationKey(o)
-	if c, ok := loadCalibration(key); ok && !c.coldChanged(work) {
+	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
 		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
 		ch.started()
 		return eng, ch, err
@@ -365,9 +365,9 @@ type coldDevice struct {
 
 // coldChanged reports whether a device c left cold must be measured now:
 // its program has been compiled since (by `gpusim selftest`, `--engine
-// opencl` or a larger job), or simd would take work lane-steps at least
-// coldStartCost, which is worth compiling it.
-func (c calibration) coldChanged(work float64) bool {
+// opencl` or a larger job) and dev can load it, or simd would take work
+// lane-steps at least coldStartCost, which is worth compiling it.
+func (c calibration) coldChanged(dev Entry, work float64) bool {
 	if len(c.Cold) == 0 {
 		return false
 	}
@@ -375,7 +375,7 @@ func (c calibration) coldChanged(work float64) bool {
 		return true
 	}
 	for _, d := range c.Cold {
-		if exists(d.Program) {
+		if warmProgram(dev, d.Program) {
 			return true
 		}
 	}
@@ -387,6 +387,32 @@ func exists(path string) bool {
 	return err == nil
 }
 
+// warmProgram reports whether a start of dev loads the compiled program
+// at file: it is there, and dev can load it (Entry.ProgramLoadable). A
+// cache shared read-only whose entries take no loading mark here (TMPDIR
+// unwritable, XDG_RUNTIME_DIR unset) holds the program, but every start
+// compiles it: auto took such a device for warm and started it on every
+// run, 5 s of compiling with pocl's own cache off for a job simd ran in
+// 0.08 s.
+func warmProgram(dev Entry, file string) bool {
+	return exists(file) && (dev.ProgramLoadable == nil || dev.ProgramLoadable(file) == nil)
+}
+
+// unloadableNote is coldNote's reason for devices whose compiled program
+// is cached but cannot be loaded (warmProgram), or "" when there is none.
+func (c calibration) unloadableNote(dev Entry, labels string, work float64) string {
+	for _, d := range c.Cold {
+		if dev.ProgramLoadable == nil || !exists(d.Program) {
+			continue
+		}
+		if err := dev.ProgramLoadable(d.Program); err != nil {
+			return fmt.Sprintf("; %s not started on %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s, as gpusim's cache holds it but cannot load it (%v; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder)",
+				dev.Name, labels, c.SIMD.time(work), err, cachedir.Env)
+		}
+	}
+	return ""
+}
+
 // coldNote says which devices of c were left cold and why, for a reason.
 func (c calibration) coldNote(dev Entry, work float64) string {
 	if len(c.Cold) == 0 {
@@ -395,6 +421,9 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 	labels := make([]string, len(c.Cold))
 	for i, d := range c.Cold {
 		labels[i] = d.Label
+	}
+	if note := c.unloadableNote(dev, strings.Join(labels, ", "), work); note != "" {
+		return note
 	}
 	if err := gpu.CacheWritable(); err != nil {
 		// selftest's compile could not be kept either: every start
@@ -454,7 +483,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if dev.ProgramFile != nil && c.SIMD.time(work) < coldStartCost.Seconds() {
 			// With the cache off (cachedir.Dir is "") no program is
 			// ever kept: every start compiles, as a missing one does.
-			if f := dev.ProgramFile(o, d.Index); f != "" && !exists(f) || f == "" && cachedir.Dir() == "" {
+			if f := dev.ProgramFile(o, d.Index); f != "" && !warmProgram(dev, f) || f == "" && cachedir.Dir() == "" {
 				c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
 				continue
 			}

@@ -134,6 +134,10 @@ type Entry struct {
 	// compiling it (a cold start, seconds), or "" when that is not known;
 	// the devices are listed first.
 	ProgramFile func(o Options, index int) string
+	// ProgramLoadable, when set, says why a start would not load the
+	// compiled program at file (ProgramFile) that is there, building it
+	// from source instead (a cold start), or nil.
+	ProgramLoadable func(file string) error
 }
 
 // TakesOption reports whether the engine uses option opt (a flag's name)

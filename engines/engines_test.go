@@ -1091,3 +1091,48 @@ func TestConfirmWritesOnChange(t *testing.T) {
 		t.Errorf("a run 50%% off: calibration %+v (kept %v), want 1.5 ns confirmed", c, ok)
 	}
 }
+
+// TestAutoUnloadableProgram: a device whose compiled program is in the
+// cache but cannot be loaded (a cache shared read-only, whose entries take
+// no loading mark here: gpu.ProgramLoadable) compiles at every start, as a
+// cold one does: it is not started for a job simd finishes within
+// coldStartCost, and the reason says why and what to set. auto took it for
+// warm and started it on every run: 5 s of compiling (pocl's own cache
+// off) for a job simd ran in 0.08 s. Once it can be loaded it is measured.
+func TestAutoUnloadableProgram(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	program := filepath.Join(t.TempDir(), "program")
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dev.ProgramFile = func(Options, int) string { return program }
+	loadErr := errors.New("no loading mark can be made")
+	dev.ProgramLoadable = func(string) error { return loadErr }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	for _, run := range []string{"first run", "calibrated run"} {
+		e, ch, err := Auto(context.Background(), Options{Params: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if ch.Engine != "simd" || opens != 0 || !strings.Contains(ch.Reason, "every start compiles its program") ||
+			!strings.Contains(ch.Reason, loadErr.Error()) || !strings.Contains(ch.Reason, "XDG_RUNTIME_DIR") {
+			t.Errorf("%s: %s (%q), %d opens; want simd, the device not started, the reason saying why and what to set", run, ch.Engine, ch.Reason, opens)
+		}
+	}
+	loadErr = nil
+	dev.ProgramLoadable = func(string) error { return nil }
+	withDevices(t, dev)
+	e, ch, err := Auto(context.Background(), Options{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if opens == 0 || ch.Engine != "timed" {
+		t.Errorf("the program loadable: %s (%q), %d opens; want the device measured and chosen", ch.Engine, ch.Reason, opens)
+	}
+}

@@ -42,6 +42,7 @@ var openCLEntry = Entry{
 	ProgramFile: func(o Options, index int) string {
 		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
 	},
+	ProgramLoadable: gpu.ProgramLoadable,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,

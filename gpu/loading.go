@@ -110,6 +110,27 @@ func markLoading(path string) (done func(), err error) {
 	}, nil
 }
 
+// ProgramLoadable says why a start would not load the compiled program
+// cached at path (ProgramFile), building the source instead: no loading
+// mark can be made for it (markLoading), in its folder (a probe file
+// there, made and removed) nor in this user's folder of marks. It is nil
+// where a mark can be made. auto (engines) takes a device whose program
+// cannot be loaded for a cold one.
+func ProgramLoadable(path string) error {
+	dir := filepath.Dir(path)
+	probe := filepath.Join(dir, ".mark-probe."+hostTag()+"."+strconv.Itoa(os.Getpid()))
+	f, err := openMark(probe, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err == nil {
+		f.Close()
+		os.Remove(probe)
+		return nil
+	}
+	if _, ferr := fallbackMarks(true); ferr != nil {
+		return &markError{dir: dir, err: pathless(err), fallback: ferr}
+	}
+	return nil
+}
+
 // markError says why no loading mark could be made for an entry of dir:
 // err beside it, fallback in each folder of marks. Its text names no
 // entry, so that a start's programs, which fail alike, get one note.

@@ -468,3 +468,34 @@ func TestReadOnlyCacheRuntimeDir(t *testing.T) {
 		t.Errorf("%d cached binaries loaded, notes %q; want none loaded and one note that says why and what to set", n, notes)
 	}
 }
+
+// TestProgramLoadable: an entry is loadable where a loading mark can be
+// made for it, in its folder or in this user's folder of marks, and not
+// where neither takes one (auto then takes the device for a cold one); the
+// probe leaves nothing behind.
+func TestProgramLoadable(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "entry")
+	if err := ProgramLoadable(entry); err != nil {
+		t.Errorf("a writable folder: %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the probe left %v", left)
+	}
+	openMark = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if strings.HasPrefix(name, dir) {
+			return nil, os.ErrPermission // the cache's folder takes no mark
+		}
+		return os.OpenFile(name, flag, perm)
+	}
+	defer func() { openMark = os.OpenFile }()
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing", "tmp"))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if err := ProgramLoadable(entry); err != nil {
+		t.Errorf("marks in $XDG_RUNTIME_DIR: %v", err)
+	}
+	os.Unsetenv("XDG_RUNTIME_DIR")
+	if err := ProgramLoadable(entry); err == nil || !strings.Contains(err.Error(), "no loading mark can be made") {
+		t.Errorf("no folder takes a mark: %v; want why", err)
+	}
+}
