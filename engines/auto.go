@@ -246,10 +246,11 @@ const (
 //     bounded probe (at most probeLaneSteps, cancellable with ctx; a device
 //     too slow to run it within deviceMeasureBudget is costed from a
 //     pilot); the engine predicted to finish first keeps the job, and the
-//     costs are cached, marked busy when simd's probe got less than
-//     busyShare of its cores (Observe then keeps them until a run gets its
-//     cores). A device whose program is not compiled (a cold start; with
-//     the cache off, every start) is not started when simd's probe says
+//     costs are cached, an engine on the machine's cores timed by its CPU
+//     time over its cores (engineClock), so that a probe that got part of
+//     them is kept as measured. A device whose program is not compiled or
+//     cannot be loaded (a cold start; with the cache off, every start) is
+//     not started when simd's probe says
 //     simd finishes the job within coldStartCost: the calibration records
 //     it cold, and a run measures it once its program is there or a job is
 //     worth the compile.
