@@ -51,9 +51,8 @@ func dailySize(p sim.Params, fast bool) outputSize {
 	}
 	measured := dailyMeasured(p, fast)
 	fixed := uint64(len(strconv.Itoa(p.Steps))) + uint64(len(strconv.FormatUint(p.Lanes, 10))) + 1 + dailyNumbers + 1
-	least := satAdd(head, satMul(rows, 1+1+1+dailyNumbers*2))
 	most := satAdd(head, satMul(rows, fixed+2*dailyMaxValue+measured))
-	return outputSize{least: least, most: most, need: func() (uint64, bool) { return dailyNeed(p, head, measured), false }}
+	return outputSize{most: most, need: func() (uint64, bool) { return dailyNeed(p, head, measured), false }}
 }
 
 // dailyNeed is dailySize's need: head and each step's row with its step
