@@ -286,6 +286,14 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
 	}
+	if dev.ProgramFile != nil && cachedir.Dir() == "" && simdEst < coldStartCost {
+		// Nothing kept: no calibration, and no compiled program, so every
+		// start of a device compiles it, which calibrate would not do for
+		// this job. Loading the driver and probing simd to find that out
+		// took 40 to 50 ms a run (a 50 ms job took 0.11 s).
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%v: %s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s",
+			cachedir.Writable(), dev.Name, smallDuration(simdEst))}, nil
+	}
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
 		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
