@@ -618,23 +618,28 @@ func sci(x float64, dec int) bool {
 }
 
 // numTable formats a table's numbers with num, column j with dec[j]
-// decimals (a row may stop short of the last columns), but writes a zero in
-// e-notation where another value of its column, or the value of column
-// pair[j] in its row that it is compared with (-1: none), is in e-notation:
-// an exact mean of 0 read 0.0000 beside a mean of 4.417671e-08, and a std
-// of 0 0.0000 under a mean of 1.000000e+30.
+// decimals (a row may stop short of the last columns), each column in one
+// format: e-notation for every value of a column where any value of it, or
+// of the column pair[j] it is compared with (-1: none), needs it (num's
+// rule), fixed decimals otherwise. A column read 9999999.000 above
+// 1.00000e+08 in one --daily table, and an exact mean of 0 read 0.0000
+// beside a mean of 4.417671e-08.
 func numTable(rows [][]float64, dec, pair []int) [][]string {
-	colSci := make([]bool, len(dec))
+	needs := make([]bool, len(dec))
 	for _, row := range rows {
 		for j, x := range row {
-			colSci[j] = colSci[j] || sci(x, dec[j])
+			needs[j] = needs[j] || sci(x, dec[j])
 		}
+	}
+	colSci := make([]bool, len(dec))
+	for j := range dec {
+		colSci[j] = needs[j] || pair[j] >= 0 && needs[pair[j]]
 	}
 	cells := make([][]string, len(rows))
 	for i, row := range rows {
 		for j, x := range row {
 			c := num(x, dec[j])
-			if k := pair[j]; x == 0 && (colSci[j] || k >= 0 && k < len(row) && sci(row[k], dec[k])) {
+			if colSci[j] && c != "-" {
 				c = strconv.FormatFloat(x, 'e', dec[j]+2, 64)
 			}
 			cells[i] = append(cells[i], c)

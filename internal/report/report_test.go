@@ -53,9 +53,11 @@ func TestFmtSeconds(t *testing.T) {
 	}
 }
 
-// TestNumTable: a zero is written in e-notation where its column, or the
-// value it is compared with, is: an exact mean of 0 read 0.0000 beside a
-// mean of 4.417671e-08, and a std of 0 0.0000 under a mean of 1e30.
+// TestNumTable: a column is in one format, e-notation where any of its
+// values or of the column it is compared with needs it: an exact mean of 0
+// read 0.0000 beside a mean of 4.417671e-08, a std of 0 0.0000 under a
+// mean of 1e30, and the exact mean of --daily switched from fixed to
+// e-notation between two days.
 func TestNumTable(t *testing.T) {
 	summary, daily := []int{1, 0}, []int{1, 0, 3, 2, -1}
 	for _, c := range []struct {
@@ -75,7 +77,19 @@ func TestNumTable(t *testing.T) {
 		{[][]float64{{4.01125e-09, 0, 9.91662e-07, 1e-06, -1.6354e-06}}, []int{3, 3, 3, 3, 2}, daily,
 			[][]string{{"4.01125e-09", "0.00000e+00", "9.91662e-07", "1.00000e-06", "-1.6354e-06"}}},
 		{[][]float64{{5e29, 5e29, 0, 1, 5e29}, {0.27, 0.197, 0.999, 1.155, 0}}, []int{3, 3, 3, 3, 2}, daily,
-			[][]string{{"5.00000e+29", "5.00000e+29", "0.000", "1.000", "5.0000e+29"}, {"0.270", "0.197", "0.999", "1.155", "0.0000e+00"}}},
+			[][]string{{"5.00000e+29", "5.00000e+29", "0.000", "1.000", "5.0000e+29"}, {"2.70000e-01", "1.97000e-01", "0.999", "1.155", "0.0000e+00"}}},
+		// One format a column: the exact mean crossing 1e8 between two
+		// days read 50000000.000 above 1.20000e+08, and a mean of 1e-4 in
+		// e-notation put the exact mean beside it in it, not the other
+		// rows of the mean column.
+		{[][]float64{{5e7, 5e7, 2, 2, 5e7}, {1.2e8, 1.2e8, 2, 2, 1.2e8}}, []int{3, 3, 3, 3, 2}, daily,
+			[][]string{{"5.00000e+07", "5.00000e+07", "2.000", "2.000", "5.0000e+07"}, {"1.20000e+08", "1.20000e+08", "2.000", "2.000", "1.2000e+08"}}},
+		{[][]float64{{1e-4, 0.5, 1, 1, 0.5}, {0.25, 0.25, 1, 1, 0.25}}, []int{3, 3, 3, 3, 2}, daily,
+			[][]string{{"1.00000e-04", "5.00000e-01", "1.000", "1.000", "0.50"}, {"2.50000e-01", "2.50000e-01", "1.000", "1.000", "0.25"}}},
+		// The summary: a mean of 1e9 puts its column's std in e-notation
+		// too, and the exact column beside it.
+		{[][]float64{{1e9, 1e9}, {5, 5}, {1e9}}, []int{4, 4}, summary,
+			[][]string{{"1.000000e+09", "1.000000e+09"}, {"5.000000e+00", "5.000000e+00"}, {"1.000000e+09"}}},
 	} {
 		got := numTable(c.rows, c.dec, c.pair)
 		if !reflect.DeepEqual(got, c.want) {
