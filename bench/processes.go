@@ -71,8 +71,9 @@ type overheadReporter interface {
 	LastOverhead() Overhead
 }
 
-// Processes runs a job as Workers gpusim child processes (Binary), shard
-// i/Workers each on ChildEngine, saving a part file, then merges the parts
+// Processes runs a job as Workers gpusim child processes (Binary), at
+// most one a lane (fewer lanes start fewer, and its device says how many
+// ran), shard i/n each on ChildEngine, saving a part file, then merges the parts
 // with a gpusim merge process: multi-processing, as joblib or a cluster
 // does it, beside the parallel engine's goroutines in one process. Its
 // Result has the merged count, moments, extremes and digest, not the
@@ -88,7 +89,8 @@ type Processes struct {
 
 // ProcessesSpec is the processes engine for bench, running binary.
 func ProcessesSpec(binary string) EngineSpec {
-	return EngineSpec{Name: ProcessesEngine, Entry: ProcessesEngine, Scales: true, New: func(n int) sim.Engine { return &Processes{Binary: binary, Workers: n} }}
+	return EngineSpec{Name: ProcessesEngine, Entry: ProcessesEngine, Scales: true, New: func(n int) sim.Engine { return &Processes{Binary: binary, Workers: n} },
+		MaxWorkers: processesFor}
 }
 
 // Name is ProcessesEngine.
@@ -118,6 +120,10 @@ type childReport struct {
 	} `json:"timing"`
 }
 
+// processesFor is the most children the processes engine starts for a
+// job of lanes lanes: one a lane (EngineSpec.MaxWorkers).
+func processesFor(lanes uint64, _ int) int { return int(min(lanes, math.MaxInt)) }
+
 // processesDevice is the processes engine's device label for n children.
 func processesDevice(n int) string {
 	if n == 1 {
@@ -135,6 +141,10 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
+	// A child a lane at most, as the CPU engines start a goroutine a
+	// block of lanes at most: --workers 4 on 2 lanes started 4 children,
+	// 2 of them on shards without lanes.
+	n = min(n, processesFor(job.Params.Lanes, job.Params.Steps))
 	dir, err := partsDir()
 	if err != nil {
 		return nil, fmt.Errorf("processes: %w", err)

@@ -133,3 +133,40 @@ func TestCheckTempDir(t *testing.T) {
 		t.Errorf("Run: %v, want %q", err, "processes: "+want)
 	}
 }
+
+// TestProcessesCapped: the processes engine starts a child a lane at most,
+// as the CPU engines start a goroutine a block of lanes at most, and its
+// device and the scaling table say how many ran: --workers 3 on 2 lanes
+// started 3 children, one on a shard without lanes, and the scaling row
+// read 3 workers where 2 ran.
+func TestProcessesCapped(t *testing.T) {
+	const lanes, steps, workers = 2, 3, 3
+	bin := buildGpusim(t)
+	spec := ProcessesSpec(bin)
+	if spec.MaxWorkers == nil || spec.MaxWorkers(lanes, steps) != lanes {
+		t.Fatalf("ProcessesSpec's MaxWorkers on %d lanes: want %d", lanes, lanes)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	res, err := (&Processes{Binary: bin, Workers: workers}).Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := processesDevice(lanes); res.Device != want {
+		t.Errorf("%d workers on %d lanes: device %q, want %q", workers, lanes, res.Device, want)
+	}
+	c := tinyConfig()
+	c.Workloads, c.Workers, c.Sweep, c.Reps, c.Warmup = []Workload{{lanes, steps}}, []int{workers}, nil, 1, 0
+	rep, err := Run(context.Background(), c, []EngineSpec{CPUEngines()[0], spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Scaling) != 1 || rep.Scaling[0].Points[len(rep.Scaling[0].Points)-1].RanWorkers() != lanes ||
+		!strings.Contains(b.String(), "3 (2 ran)") || !strings.Contains(b.String(), "starts 2 processes at most (one a lane)") {
+		t.Errorf("scaling %+v: want the %d workers' point to say %d ran\n%s", rep.Scaling, workers, lanes, b.String())
+	}
+}

@@ -64,7 +64,7 @@ func (r *Report) tables() []table {
 	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; %s; speedup is %s's median over the engine's",
 		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), cold, r.Baseline))
 	if procs {
-		et.notes = append(et.notes, "processes: one gpusim child process per core (GOMAXPROCS, as parallel), each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
+		et.notes = append(et.notes, "processes: one gpusim child process per core (GOMAXPROCS, as parallel), at most one a lane, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
 	}
 	ts = append(ts, et)
 

@@ -409,8 +409,12 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			rep.Scaling = append(rep.Scaling, s)
 			if e.MaxWorkers != nil {
 				if most := e.MaxWorkers(w.Lanes, w.Steps); slices.Max(r.cfg.workers()) > most {
-					rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s at most (one a block of lanes): the scaling table's larger worker counts run the same (raise the lanes)",
-						e.Name, w, plural(most, "goroutine")))
+					what := plural(most, "goroutine") + " at most (one a block of lanes)"
+					if e.Name == ProcessesEngine {
+						what = strings.TrimSuffix(plural(most, "processe"), "e") + " at most (one a lane)"
+					}
+					rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s: the scaling table's larger worker counts run the same (raise the lanes)",
+						e.Name, w, what))
 				}
 			}
 		}
@@ -671,11 +675,11 @@ type overheads struct {
 }
 
 // at is the overhead of e with n workers of which ran start on w. Without
-// MaxWorkers (the processes engine: one process a lane) it is the median
-// of n workers on n lanes. An engine that starts one goroutine a block of
-// lanes (parallel, simd) runs one goroutine on one lane per worker, so
-// above one goroutine it is measured on the fewest lanes that start ran
-// goroutines, one block each, and that block's own work is taken out:
+// MaxWorkers it is the median of n workers on n lanes. An engine that
+// starts one worker a block of lanes (parallel, simd; processes, whose
+// block is a lane) runs one worker on one lane per worker, so above one
+// worker it is measured on the fewest lanes that start ran workers, one
+// block each, and that block's own work is taken out:
 //
 //	overhead(ran) = overhead(1) + T_n(one block per goroutine) - T_1(one block)
 //
@@ -701,11 +705,16 @@ func (o *overheads) at(ctx context.Context, n, ran int) (time.Duration, error) {
 		return o.median(ctx, n, 1)
 	}
 	if o.block == 0 {
-		t, err := o.median(ctx, 1, max(o.lanesFor(2)-1, 1))
-		if err != nil {
-			return 0, err
+		lanes := max(o.lanesFor(2)-1, 1)
+		if lanes == 1 { // a block of one lane (processes): one's run
+			o.block = o.one
+		} else {
+			t, err := o.median(ctx, 1, lanes)
+			if err != nil {
+				return 0, err
+			}
+			o.block = t
 		}
-		o.block = t
 	}
 	t, err := o.median(ctx, n, o.lanesFor(ran))
 	if err != nil {
