@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,15 +93,35 @@ type floatValue struct {
 }
 
 func (f *floatValue) Set(s string) error {
-	v, err := parseFloat(strings.TrimSpace(s)) // spaces around as countValue
+	s = strings.TrimSpace(s) // spaces around as countValue
+	v, err := parseFloat(s)
 	switch {
-	case errors.Is(err, errFloatRange):
+	case errors.Is(err, errFloatRange) || err == nil && !powerWithin(s, f.name):
 		return fmt.Errorf("is out of range (%s)", validRange(f.name))
 	case err != nil:
 		return errors.New(wantValue[f.name])
 	}
 	f.v = v
 	return nil
+}
+
+// powerWithin says whether s, where it is in the power form, is within the
+// range of the flag name (sim.ParamRange) exactly, before the rounding to
+// float64: the power form is exact, and 2^126+1, which float64 rounds to
+// 2^126, ran as --start 2^126 where the range ends at 2^126. A decimal is
+// the float64 it reads as, so that the ranges as the help and the errors
+// write them (8.507059173023462e+37, float64's shortest decimal of 2^126)
+// are typed back as they read. Other forms are true.
+func powerWithin(s, name string) bool {
+	r, ok, err := count.Power(s)
+	if !ok || err != nil {
+		return true
+	}
+	lo, hi := sim.ParamRange(name)
+	var l, h big.Rat
+	l.SetFloat64(lo)
+	h.SetFloat64(hi)
+	return r.Cmp(&l) >= 0 && r.Cmp(&h) <= 0
 }
 
 // errFloatRange is a number beyond float64's range.

@@ -23,10 +23,13 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 		Title: "gpusim run",
 		Facts: []string{
 			fmt.Sprintf("Engine: %s on %s", r.Engine, r.device()),
-			fmt.Sprintf("Job: %s x %s, seed %d: start %g, anchor %g, persistence %g, sigma %g", counted(p.Lanes, "lane"), counted(p.Steps, "step"), p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma),
-			fmt.Sprintf("Time: %s wall; digest %s", FmtDuration(res.Timing.Wall), r.Digest),
+			"Job: " + r.jobText(),
 		},
 	}
+	for _, pr := range r.Rounded {
+		page.Facts = append(page.Facts, "Rounded: "+roundedText(pr))
+	}
+	page.Facts = append(page.Facts, fmt.Sprintf("Time: %s wall; digest %s", FmtDuration(res.Timing.Wall), r.Digest))
 	if sl := r.shardLine(); sl != "" {
 		page.Facts = append(page.Facts, "Shard: "+sl)
 	}

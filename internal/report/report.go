@@ -29,8 +29,15 @@ type Report struct {
 	// the same digest on every engine and device) or sim.MathFast (OpenCL's
 	// --math fast, whose digest depends on the device); MathUnknown for a
 	// merge of format version 1 parts, which do not record it.
-	Math    string     `json:"math"`
-	Params  sim.Params `json:"params"`
+	Math string `json:"math"`
+	// Params are the job's parameters as typed (read as float64); Model
+	// is the float32 values every engine computes with (sim.Model,
+	// docs/reproducibility.md, section 1), which the text's job line
+	// writes, and Rounded lists the parameters float32 moves in a way that
+	// matters (sim.Params.Roundings), which the text names on a line each.
+	Params  sim.Params          `json:"params"`
+	Model   modelJSON           `json:"model"`
+	Rounded []sim.ParamRounding `json:"rounded,omitempty"`
 	Summary struct {
 		Count          uint64               `json:"count"`
 		Mean           jsonFloat            `json:"mean"`
@@ -143,6 +150,36 @@ func (r *Report) OutMemory(need, avail uint64) {
 	if need > avail {
 		r.outNeed, r.outAvail = need, avail
 	}
+}
+
+// modelJSON is the model's float32 parameters, each as jsonFloat32 writes
+// a float32 (its exact value, read back as the same float32), and c =
+// (1 - p) anchor as the engines compute it.
+type modelJSON struct {
+	Start       jsonFloat32 `json:"start"`
+	Anchor      jsonFloat32 `json:"anchor"`
+	Persistence jsonFloat32 `json:"persistence"`
+	Sigma       jsonFloat32 `json:"sigma"`
+	C           jsonFloat32 `json:"c"`
+}
+
+// jobText is the job's line: lanes, steps, seed and the float32 values the
+// model uses (sim.F32Text), as the text and HTML reports write it.
+func (r *Report) jobText() string {
+	p, m := r.Params, r.Params.Model()
+	return fmt.Sprintf("%s x %s, seed %d: start %s, anchor %s, persistence %s, sigma %s",
+		counted(p.Lanes, "lane"), counted(p.Steps, "step"), p.Seed, sim.F32Text(m.Start), sim.F32Text(m.Anchor), sim.F32Text(m.P), sim.F32Text(m.Sigma))
+}
+
+// roundedText says what float32 made of a parameter that Rounded lists:
+// "--start 16777217 is 16777216 in float32", and for persistence the
+// distance to 1 that it moved.
+func roundedText(pr sim.ParamRounding) string {
+	s := fmt.Sprintf("--%s %s is %s in float32, the model's precision", pr.Flag, strconv.FormatFloat(pr.Typed, 'g', -1, 64), strconv.FormatFloat(pr.Used, 'g', -1, 64))
+	if pr.Flag == "persistence" {
+		s += fmt.Sprintf(" (1 - |persistence| %.3g, not %.3g)", 1-math.Abs(pr.Used), 1-math.Abs(pr.Typed))
+	}
+	return s
 }
 
 // DailyJSON is one step of --daily in the JSON report.
@@ -258,7 +295,9 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 
 // New is the report of res, run by the engine requested.
 func New(res *sim.Result, requested string) *Report {
-	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Math: res.Math, Params: res.Params}
+	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Math: res.Math, Params: res.Params, Rounded: res.Params.Roundings()}
+	m := res.Params.Model()
+	r.Model = modelJSON{jsonFloat32(m.Start), jsonFloat32(m.Anchor), jsonFloat32(m.P), jsonFloat32(m.Sigma), jsonFloat32(m.C)}
 	if r.Math == "" {
 		r.Math = sim.MathExact
 	}
@@ -420,8 +459,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "job       %s x %s, seed %d: start %g, anchor %g, persistence %g, sigma %g\n",
-		counted(p.Lanes, "lane"), counted(p.Steps, "step"), p.Seed, p.Start, p.Anchor, p.Persistence, p.Sigma)
+	fmt.Fprintf(&b, "job       %s\n", r.jobText())
+	for _, pr := range r.Rounded {
+		fmt.Fprintf(&b, "rounded   %s\n", roundedText(pr))
+	}
 	if sl := r.shardLine(); sl != "" {
 		fmt.Fprintf(&b, "shard     %s\n", sl)
 	}
