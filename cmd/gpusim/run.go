@@ -140,6 +140,9 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.shard, err = newShardRun(c, o.params); err != nil {
 		return nil, err
 	}
+	if err := o.checkTime(); err != nil {
+		return nil, err
+	}
 	files := o.outputs.files()
 	if o.shard.save != "" {
 		files = append(files, outFile{Flag: "save", Path: o.shard.save})
@@ -206,6 +209,37 @@ func (o *runOptions) checkDailyMemory() error {
 	}
 	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's) need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
 		copies, o.params.Steps, float64(need)/1e9, float64(avail)/1e9)}
+}
+
+// maxFloorTime is the longest a job may take at the fastest any engine is
+// expected to run it (engines.MinTime) without --timeout: a job past it
+// (--lanes 2^64-1, 2.9 years on a GPU faster than any measured, centuries
+// on this machine's cores) is a typo far more often than a plan.
+const maxFloorTime = 365 * 24 * time.Hour
+
+// checkTime refuses, before anything starts, a job (a shard's lanes) that
+// would take longer than maxFloorTime even at engines.MinTime's ceilings
+// for the engine asked for, unless --timeout bounds the run: --lanes
+// 2^64-1 started, and only the progress lines' ETA said it would not end.
+// The error names the floor and --timeout, which runs it anyway.
+func (o *runOptions) checkTime() error {
+	lanes := o.shard.lanes(o.params)
+	work := float64(lanes) * float64(o.params.Steps)
+	secs, on := engines.MinTime(o.engine, o.eng, work)
+	if o.timeout > 0 || secs <= maxFloorTime.Seconds() {
+		return nil
+	}
+	return paramErr("lanes", "%d lanes x %d steps (%.3g lane-steps) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower --lanes or --steps, or give --timeout DURATION to run it anyway, for at most DURATION)",
+		lanes, o.params.Steps, work, longTime(secs), work/secs, on)
+}
+
+// longTime is a long span of seconds for people: years past one, else days.
+func longTime(secs float64) string {
+	const day, year = 86400.0, 365.25 * 86400
+	if secs >= year {
+		return fmt.Sprintf("%.3g years", secs/year)
+	}
+	return fmt.Sprintf("%.3g days", secs/day)
 }
 
 // runRun runs the job o describes and prints its report.

@@ -1,0 +1,66 @@
+package engines
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+)
+
+// The most lane-steps per second gpusim expects each kind of engine to
+// reach, a few times what it measures (docs/benchmarks.md), so that a
+// job's time at them (MinTime) is a floor no machine of today beats: the
+// serial engine 2e8 (it measures 20 to 26 ns per lane-step, 4e7 to 5e7),
+// a core of parallel or simd 2e9 (simd's AVX-512 path measures 0.93 to
+// 1.0 ns per lane-step on two cores, about 1e9 a core), and an OpenCL
+// device 2e12 (the H200's goal is 3e11 in the kernel, issue 12), a GPU
+// faster than any measured.
+const (
+	serialCeiling = 2e8
+	coreCeiling   = 2e9
+	deviceCeiling = 2e12
+	// allDevices is how many devices --device all is taken to be, so
+	// that the floor needs no device enumeration before the run.
+	allDevices = 64
+)
+
+// MinTime is a floor on the seconds engine name (auto included) takes for
+// work lane-steps with o, at the ceilings above, and the engine and
+// resources it assumes ("simd on 2 cores", "opencl on 1 device"): auto
+// may choose a device, so it is the faster of simd on every core and a
+// device (a list's devices, 64 for all); a device engine's devices are
+// those o lists (1 by default). An unknown name is a CPU engine's.
+func MinTime(name string, o Options, work float64) (seconds float64, on string) {
+	cores := o.Workers
+	if cores <= 0 {
+		cores = runtime.GOMAXPROCS(0)
+	}
+	devices := 1
+	if d := strings.TrimSpace(o.Devices); d == "all" {
+		devices = allDevices
+	} else if idx, err := ParseDevices(d, -1); d != "" && err == nil {
+		devices = len(idx)
+	}
+	cpuRate, cpuOn := coreCeiling*float64(cores), fmt.Sprintf("%s on %s", name, plural(cores, "core"))
+	devRate, devOn := deviceCeiling*float64(devices), fmt.Sprintf("%s on %s", name, plural(devices, "device"))
+	e, _ := Lookup(name)
+	switch {
+	case name == "serial":
+		return work / serialCeiling, "serial on 1 core"
+	case name == "auto":
+		if devRate > cpuRate {
+			return work / devRate, "auto on " + plural(devices, "device")
+		}
+		return work / cpuRate, "auto on " + plural(cores, "core")
+	case e.Devices != nil:
+		return work / devRate, devOn
+	}
+	return work / cpuRate, cpuOn
+}
+
+// plural is "1 core" or "n cores".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
