@@ -39,9 +39,14 @@ type Report struct {
 	Model   modelJSON           `json:"model"`
 	Rounded []sim.ParamRounding `json:"rounded,omitempty"`
 	Summary struct {
-		Count          uint64               `json:"count"`
-		Mean           jsonFloat            `json:"mean"`
-		Std            jsonFloat            `json:"std"`
+		Count uint64    `json:"count"`
+		Mean  jsonFloat `json:"mean"`
+		Std   jsonFloat `json:"std"`
+		// MeanError and StdError estimate how far float64's sums can
+		// have moved Mean and Std (sim.Summary.MomentErrors): the text
+		// prints only the digits above them.
+		MeanError      jsonFloat            `json:"mean_error"`
+		StdError       jsonFloat            `json:"std_error"`
 		Min            jsonFloat32          `json:"min"`
 		Max            jsonFloat32          `json:"max"`
 		Quantiles      map[string]jsonFloat `json:"quantiles"`
@@ -313,6 +318,8 @@ func New(res *sim.Result, requested string) *Report {
 
 	law := res.Params.Law(res.Params.Steps)
 	r.Analytic.Mean, r.Analytic.Std = law.Mu, law.Sigma
+	me, se := s.MomentErrors(law.Mu)
+	r.Summary.MeanError, r.Summary.StdError = jsonFloat(me), jsonFloat(se)
 	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
 	if s.Count > 0 && s.Min == s.Max {
 		r.oneValue, r.Summary.QuantilesExact = true, true
@@ -490,6 +497,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("std", cells[1][0], cells[1][1], fz(r.Z.Std))
 	row("min", cells[2][0], "", "")
 	row("max", cells[3][0], "", "")
+	b.WriteString(r.carriedNote())
 	b.WriteString("\n")
 	row("quantile", "simulated", "normal", "")
 	for i, q := range sim.QuantileLevels {
@@ -543,7 +551,75 @@ func (r *Report) summaryCells() [][]string {
 	for i := range sim.QuantileLevels {
 		rows = append(rows, []float64{r.quantiles[i], r.exactQuantiles[i]})
 	}
-	return numTable(rows, []int{4, 4}, []int{1, 0})
+	cells := numTable(rows, []int{4, 4}, []int{1, 0})
+	lo, hi := float64(r.Summary.Min), float64(r.Summary.Max)
+	cells[0][0] = carried(cells[0][0], float64(r.Summary.Mean), float64(r.Summary.MeanError), max(math.Abs(lo), math.Abs(hi)))
+	cells[1][0] = carried(cells[1][0], float64(r.Summary.Std), float64(r.Summary.StdError), (hi-lo)/2)
+	return cells
+}
+
+// carried is cell, the table's writing of x, where its last digit is
+// within x's error u, which float64's sums leave (MomentErrors); else x
+// with only the significant digits above u, in e-notation, or where none
+// is, "<" and a bound on |x| to one digit (rounded up): the smaller of
+// |x| + u and most, what the lanes' range allows (the mean is within [min,
+// max], the sd at most half of max - min). A mean of lanes within 5e-3 of
+// 0 read 3.814697e-06 where the sums carry it to 5e-3, and their sd
+// 5.592137e+02 where it is 1.0e-3.
+func carried(cell string, x, u, most float64) string {
+	if !(u > 0) || math.IsNaN(x) || math.IsInf(x, 0) || u <= cellUnit(cell)/2 {
+		return cell
+	}
+	if x != 0 {
+		if k := math.Floor(math.Log10(math.Abs(x))) - math.Floor(math.Log10(u)); k >= 1 {
+			return strconv.FormatFloat(x, 'e', int(k)-1, 64)
+		}
+	}
+	b := min(math.Abs(x)+u, most)
+	e := math.Pow(10, math.Floor(math.Log10(b)))
+	return "<" + strconv.FormatFloat(math.Ceil(b/e)*e, 'e', 0, 64)
+}
+
+// cellUnit is the value of the last digit a table cell writes: 1e-4 for
+// 72.0101, 1e-6 for 5.592137e+02.
+func cellUnit(cell string) float64 {
+	mant, exp, sci := strings.Cut(cell, "e")
+	e := 0
+	if sci {
+		e, _ = strconv.Atoi(exp)
+	}
+	if _, frac, ok := strings.Cut(mant, "."); ok {
+		e -= len(frac)
+	}
+	return math.Pow(10, float64(e))
+}
+
+// carriedNote is the line under the summary that says which of mean and
+// std carry fewer digits than the table writes, and how far the sums may
+// be off; "" where both carry them.
+func (r *Report) carriedNote() string {
+	cells := r.summaryCells()
+	var what []string
+	for _, c := range []struct {
+		name string
+		x, u float64
+		cell string
+	}{{"mean", float64(r.Summary.Mean), float64(r.Summary.MeanError), cells[0][0]}, {"std", float64(r.Summary.Std), float64(r.Summary.StdError), cells[1][0]}} {
+		if !math.IsNaN(c.u) && c.u > cellUnit(c.cell)/2 {
+			what = append(what, fmt.Sprintf("the %s to about +/-%.2g", c.name, c.u))
+		}
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(float64's sums of the lanes' deviations from the exact mean, %.4g from the farthest lane, carry %s: the table writes only the digits above that, or after \"<\" a bound on the magnitude, which the lanes' range may make tighter; docs/reproducibility.md, section 6)\n",
+		r.farthest(), strings.Join(what, " and "))
+}
+
+// farthest is the farthest lane's distance from the exact mean.
+func (r *Report) farthest() float64 {
+	mu := r.Analytic.Mean
+	return max(math.Abs(float64(r.Summary.Min)-mu), math.Abs(float64(r.Summary.Max)-mu))
 }
 
 // dailyRows is how many days the text report's per-day table shows at most.

@@ -333,3 +333,28 @@ func TestMaxHTMLSize(t *testing.T) {
 		}
 	}
 }
+
+// TestCarried: a mean or std is written with only the digits above its
+// error, or as a bound on its magnitude where none is; a cell whose last
+// digit is above the error stays as the table wrote it.
+func TestCarried(t *testing.T) {
+	for _, c := range []struct {
+		cell       string
+		x, u, most float64
+		want       string
+	}{
+		{"72.0101", 72.0101234, 1e-9, 100, "72.0101"},
+		{"72.0101", 72.0101234, 5e-5, 100, "72.0101"},          // half a unit of the last digit or less: as written
+		{"72.0101", 72.0101234, 1e-4, 100, "7.2010e+01"},       // the digits down to 1e-4
+		{"72.0101", 72.0101234, 2e-3, 100, "7.201e+01"},        // down to 1e-2, above 2e-3
+		{"3.814697e-06", 3.814697e-06, 4.5e-4, 5e-3, "<5e-04"}, // |x| + u
+		{"5.592137e+02", 559.2137, 1670, 4.7e-3, "<5e-03"},     // the range's bound
+		{"-2.293236e-07", -2.293236e-07, 4.5e-8, 5e-3, "-2e-07"},
+		{"0.0000", 0, 1e-3, 5e-3, "<1e-03"},
+		{"-", math.NaN(), 1, 1, "-"},
+	} {
+		if got := carried(c.cell, c.x, c.u, c.most); got != c.want {
+			t.Errorf("carried(%q, %g, %g, %g) = %q, want %q", c.cell, c.x, c.u, c.most, got, c.want)
+		}
+	}
+}
