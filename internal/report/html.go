@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"gonum.org/v1/plot"
 
@@ -47,6 +48,9 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 			{"max", cells[3][0], "", ""},
 		},
 		Notes: []string{"z: the difference in sampling standard deviations of the statistic (the exact law is the model's normal distribution after the last step)"},
+	}
+	if n := r.carriedNote(); n != "" {
+		summary.Notes = append(summary.Notes, strings.TrimSuffix(n, "\n"))
 	}
 	quant := htmlreport.Table{Caption: "Quantiles", Left: 1, Header: []string{"quantile", "simulated", "normal"}}
 	for i, q := range sim.QuantileLevels {
