@@ -342,8 +342,12 @@ const testableFraction = 0.1
 // testableFraction of the exact sd, the most steps that do (found by
 // bisection, assuming that rounding's bound grows against the sd with the
 // steps; the count named is checked itself): "; at --steps N or fewer
-// rounding's worst case is within a tenth of the sd, and the z-scores
-// would catch a mean or sd off by more than that", or "".
+// rounding's worst case is within a tenth of the sd, and the z-scores,
+// which allow for it, would catch (|z| > 4) a mean or sd off by more than
+// that and 4 standard errors", or "". A difference within the worst case
+// scores 0 (the report marks it 0.00*): the note said they would catch
+// anything off by more than a tenth of the sd, which at 1000 lanes (4
+// standard errors are 0.13 sd) they do not.
 func (p Params) testableAt() string {
 	ok := func(n int) bool {
 		q := p
@@ -363,7 +367,7 @@ func (p Params) testableAt() string {
 			hi = mid
 		}
 	}
-	return fmt.Sprintf("; at --steps %d or fewer rounding's worst case is within a tenth of the sd, and the z-scores would catch a mean or sd off by more than that", lo)
+	return fmt.Sprintf("; at --steps %d or fewer rounding's worst case is within a tenth of the sd, and the z-scores, which allow for it, would catch (|z| > 4) a mean or sd off by more than that and 4 standard errors", lo)
 }
 
 // upTo says how far rounding can move a statistic: "by up to" the bound, or,

@@ -432,7 +432,7 @@ func TestHistogramNote(t *testing.T) {
 // --steps 13925", where the worst case is 0.99 sd and the z-scores catch
 // only errors of about an sd.
 func TestPrecisionNoteActionable(t *testing.T) {
-	const says = "or fewer rounding's worst case is within a tenth of the sd, and the z-scores would catch a mean or sd off by more than that"
+	const says = "or fewer rounding's worst case is within a tenth of the sd, and the z-scores, which allow for it, would catch (|z| > 4) a mean or sd off by more than that and 4 standard errors"
 	steps := regexp.MustCompile(`at --steps ([0-9]+)`)
 	bound := func(p Params, n int) float64 { // rounding's bound on the mean in sds at n steps
 		p.Steps = n
@@ -475,6 +475,17 @@ func TestPrecisionNoteActionable(t *testing.T) {
 		q.Steps = n
 		if q.PrecisionNote(1000) != "" && strings.Contains(q.PrecisionNote(1000), "nothing") {
 			t.Errorf("--persistence %g --steps %d: %q", c.persistence, n, q.PrecisionNote(1000))
+		}
+		// The claim: at 1000 lanes a mean off by a tenth of the sd and 4
+		// standard errors scores above 4, one off by a tenth alone does
+		// not (it said a tenth was enough).
+		law, r := q.Law(n), q.Rounding(n)
+		se := law.Sigma / math.Sqrt(1000)
+		if z := ZMeanWithin(law.Mu+0.1*law.Sigma+4.01*se, 1000, law, r.Mean); !(z > 4) {
+			t.Errorf("--persistence %g --steps %d: z %g for a mean off by a tenth of the sd and 4.01 standard errors, want above 4", c.persistence, n, z)
+		}
+		if z := ZMeanWithin(law.Mu+0.11*law.Sigma, 1000, law, r.Mean); z > 4 {
+			t.Errorf("--persistence %g --steps %d: z %g for a mean off by 0.11 sd: the note's 4 standard errors are not needed", c.persistence, n, z)
 		}
 	}
 }

@@ -42,15 +42,17 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	summary := htmlreport.Table{Caption: "Final temperatures against the exact law", Left: 1,
 		Header: []string{"", "simulated", "exact", "z"},
 		Rows: [][]string{
-			{"mean", cells[0][0], cells[0][1], fz(r.Z.Mean)},
-			{"std", cells[1][0], cells[1][1], fz(r.Z.Std)},
+			{"mean", cells[0][0], cells[0][1], fz(r.Z.Mean, r.allowed[0])},
+			{"std", cells[1][0], cells[1][1], fz(r.Z.Std, r.allowed[1])},
 			{"min", cells[2][0], "", ""},
 			{"max", cells[3][0], "", ""},
 		},
 		Notes: []string{"z: the difference in sampling standard deviations of the statistic (the exact law is the model's normal distribution after the last step)"},
 	}
-	if n := r.carriedNote(); n != "" {
-		summary.Notes = append(summary.Notes, strings.TrimSuffix(n, "\n"))
+	for _, n := range []string{r.carriedNote(), r.zNote()} {
+		if n != "" {
+			summary.Notes = append(summary.Notes, strings.TrimSuffix(n, "\n"))
+		}
 	}
 	quant := htmlreport.Table{Caption: "Quantiles", Left: 1, Header: []string{"quantile", "simulated", "normal"}}
 	for i, q := range sim.QuantileLevels {

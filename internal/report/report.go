@@ -65,6 +65,12 @@ type Report struct {
 	Z struct {
 		Mean jsonFloat `json:"mean"`
 		Std  jsonFloat `json:"std"`
+		// MeanAllowance and StdAllowance are float32 rounding's bounds
+		// on the shift of the mean and the sd (sim.Params.Rounding),
+		// which the z-scores allow for: a difference within one scores 0
+		// (the text marks it 0.00*); null where the z-score is.
+		MeanAllowance jsonFloat `json:"mean_allowance"`
+		StdAllowance  jsonFloat `json:"std_allowance"`
 	} `json:"z"`
 	Digest string `json:"digest"`
 	Timing struct {
@@ -112,6 +118,10 @@ type Report struct {
 	// outside names the histogram's quantiles that lie among the lanes
 	// beyond its span (sim.Histogram.Outside), which read its edge.
 	outside []string
+	// allowed says that the mean's (0) or the sd's (1) difference from
+	// the exact law is within rounding's allowance: its z-score is 0 by
+	// the allowance, not by a match.
+	allowed [2]bool
 }
 
 // quantileFootnote says how the simulated quantiles were found, and which
@@ -357,6 +367,15 @@ func New(res *sim.Result, requested string) *Report {
 	if round.TestsNothing(law.Sigma) {
 		r.Z.Mean, r.Z.Std = jsonFloat(math.NaN()), jsonFloat(math.NaN())
 	}
+	// A z-score of 0 with a difference is the allowance's (0.00*).
+	allowance := func(z, d, tol float64) (jsonFloat, bool) {
+		if math.IsNaN(z) {
+			return jsonFloat(math.NaN()), false
+		}
+		return jsonFloat(tol), z == 0 && d != 0 && tol > 0
+	}
+	r.Z.MeanAllowance, r.allowed[0] = allowance(float64(r.Z.Mean), s.Mean-law.Mu, round.Mean)
+	r.Z.StdAllowance, r.allowed[1] = allowance(float64(r.Z.Std), s.Std()-law.Sigma, round.Std)
 	r.Digest = fmt.Sprintf("%016x", s.Digest)
 
 	t := res.Timing
@@ -399,12 +418,41 @@ func FmtDuration(d time.Duration) string {
 	return fmt.Sprintf("%.3f s", d.Seconds())
 }
 
-// fz formats a z-score, or "-" when it is undefined.
-func fz(z jsonFloat) string {
+// fz formats a z-score, or "-" when it is undefined; allowed marks a 0
+// that float32 rounding's allowance made (0.00*, zNote).
+func fz(z jsonFloat, allowed bool) string {
 	if math.IsNaN(float64(z)) {
 		return "-"
 	}
+	if allowed {
+		return "0.00*"
+	}
 	return fmt.Sprintf("%+.2f", float64(z))
+}
+
+// zNote is the line under the summary that says what a z-score of 0.00*
+// is: a difference within float32 rounding's bound, which the z-scores
+// allow for, of so many standard errors; "" where none is. At the --steps
+// that the precision note suggests (a bound of a tenth of the sd), the
+// mean and sd of a correct run lie well within it, and +0.00 read as a
+// match where it says only that a difference below the bound is not
+// tested.
+func (r *Report) zNote() string {
+	var what []string
+	n := float64(r.Summary.Count)
+	for i, c := range []struct {
+		name string
+		tol  float64
+		se   float64
+	}{{"the mean", float64(r.Z.MeanAllowance), r.Analytic.Std / math.Sqrt(n)}, {"the sd", float64(r.Z.StdAllowance), r.Analytic.Std / math.Sqrt(2*n)}} {
+		if r.allowed[i] {
+			what = append(what, fmt.Sprintf("%s's %.3g (%.3g standard errors)", c.name, c.tol, c.tol/c.se))
+		}
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(0.00*: the difference is within float32 rounding's bound, which the z-score allows for, so it is not tested: %s)\n", strings.Join(what, "; "))
 }
 
 // printable is s, or s quoted as Go quotes a string when it holds a
@@ -493,11 +541,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	cells := r.summaryCells()
 	b.WriteString("\n")
 	row("", "simulated", "exact", "z")
-	row("mean", cells[0][0], cells[0][1], fz(r.Z.Mean))
-	row("std", cells[1][0], cells[1][1], fz(r.Z.Std))
+	row("mean", cells[0][0], cells[0][1], fz(r.Z.Mean, r.allowed[0]))
+	row("std", cells[1][0], cells[1][1], fz(r.Z.Std, r.allowed[1]))
 	row("min", cells[2][0], "", "")
 	row("max", cells[3][0], "", "")
 	b.WriteString(r.carriedNote())
+	b.WriteString(r.zNote())
 	b.WriteString("\n")
 	row("quantile", "simulated", "normal", "")
 	for i, q := range sim.QuantileLevels {
