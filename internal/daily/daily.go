@@ -42,6 +42,11 @@ type Day struct {
 	// Rounding bounds how far float32 rounding can move Mean and Std from
 	// the exact moments (sim.Params.Rounding); the z-scores allow for it.
 	Rounding sim.Rounding
+	// MeanError and StdError estimate how far float64's sums can have
+	// moved Mean and Std (sim.Summary.MomentErrors), and Min and Max are
+	// the step's extremes, which bound them (NaN for no lanes).
+	MeanError, StdError float64
+	Min, Max            float64
 }
 
 // law is the day's exact law.
@@ -79,6 +84,11 @@ func Table(p sim.Params, summaries []*sim.Summary) []Day {
 		}
 		law := p.Law(i + 1)
 		d.ExactMean, d.ExactStd = law.Mu, law.Sigma
+		d.MeanError, d.StdError = s.MomentErrors(law.Mu)
+		d.Min, d.Max = float64(s.Min), float64(s.Max)
+		if s.Count == 0 {
+			d.Min, d.Max = math.NaN(), math.NaN()
+		}
 		d.Quantiles = make([]float64, len(Levels))
 		for j, q := range Levels {
 			x := s.Hist.Quantile(q)

@@ -203,6 +203,8 @@ type DailyJSON struct {
 	Count     uint64               `json:"count"`
 	Mean      jsonFloat            `json:"mean"`
 	Std       jsonFloat            `json:"std"`
+	MeanError jsonFloat            `json:"mean_error"`
+	StdError  jsonFloat            `json:"std_error"`
 	ExactMean float64              `json:"exact_mean"`
 	ExactStd  float64              `json:"exact_std"`
 	Quantiles map[string]jsonFloat `json:"quantiles"`
@@ -277,7 +279,7 @@ func (r *Report) SetDaily(days []daily.Day) {
 	r.days = days
 	r.Daily = make([]DailyJSON, len(days)) // [] rather than absent with --steps 0
 	for i, d := range days {
-		j := DailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std),
+		j := DailyJSON{Step: d.Step, Count: d.Count, Mean: jsonFloat(d.Mean), Std: jsonFloat(d.Std), MeanError: jsonFloat(d.MeanError), StdError: jsonFloat(d.StdError),
 			ExactMean: d.ExactMean, ExactStd: d.ExactStd, Quantiles: map[string]jsonFloat{}, QuantilesOutside: d.OutsideLevels}
 		for k, q := range daily.Levels {
 			j.Quantiles[daily.LevelName(q)] = jsonFloat(d.Quantiles[k])
@@ -698,8 +700,16 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		d := r.days[i]
 		nums = append(nums, append([]float64{d.Mean, d.ExactMean, d.Std, d.ExactStd}, d.Quantiles...))
 	}
+	fewer := 0 // days whose mean or std carries fewer digits than written
 	for j, cells := range numTable(nums, dec, pair) {
-		rows = append(rows, append([]string{strconv.Itoa(r.days[idx[j]].Step)}, cells...))
+		d := r.days[idx[j]]
+		m := carried(cells[0], d.Mean, d.MeanError, max(math.Abs(d.Min), math.Abs(d.Max)))
+		sd := carried(cells[2], d.Std, d.StdError, (d.Max-d.Min)/2)
+		if m != cells[0] || sd != cells[2] {
+			fewer++
+		}
+		cells[0], cells[2] = m, sd
+		rows = append(rows, append([]string{strconv.Itoa(d.Step)}, cells...))
 	}
 	writeColumns(b, rows)
 	var empty, one, outside int
@@ -727,6 +737,9 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
 	}
 	b.WriteString(")\n")
+	if fewer > 0 {
+		fmt.Fprintf(b, "(on %d of the %d days shown float64's sums of the lanes' deviations from the day's exact mean carry fewer digits of the mean or std than the table writes: only those are written, or after \"<\" a bound on the magnitude; the JSON's mean_error and std_error give them, docs/reproducibility.md, section 6)\n", fewer, len(idx))
+	}
 	if outside > 0 {
 		on := fmt.Sprintf("on %d of %d steps", outside, len(r.days))
 		if outside == len(r.days) {
