@@ -293,7 +293,8 @@ func sameReported(k string, g, w any) bool {
 	case !gok || !wok:
 	case strings.HasPrefix(k, "z."):
 		return math.Abs(gf-wf) <= 1e-9
-	case strings.HasSuffix(k, ".mean") || strings.HasSuffix(k, ".std"):
+	case strings.HasSuffix(k, ".mean") || strings.HasSuffix(k, ".std") || strings.HasSuffix(k, "_error"):
+		// The float64 sums, and the errors estimated from the std.
 		return math.Abs(gf-wf) <= mergeTol*math.Abs(wf)
 	}
 	return g == w
