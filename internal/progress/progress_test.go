@@ -173,7 +173,12 @@ func TestConcurrentAdd(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	time.Sleep(5 * time.Millisecond)
+	// The ticker draws every millisecond, when it gets a core: on a loaded
+	// machine a fixed 5 ms wait saw no line once (`go test ./...` beside
+	// other builds).
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(w.String(), "lanes") && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	b.Stop()
 	if b.Done() != 80_000 {
 		t.Errorf("counted %d lanes, want 80000", b.Done())
