@@ -40,9 +40,10 @@ type Choice struct {
 	device  int
 	startup float64
 
-	// The run's share of its cores: cpuBound says the chosen engine computes on this machine's cores
-	// (simd, a CPU device), cores how many it may use, and at and cpu0
-	// the wall clock and the process's CPU time when Auto returned.
+	// The run's share of its cores: cpuBound says the chosen engine
+	// computes on this machine's cores (simd, a CPU device), cores how
+	// many it may use, and at and cpu0 the wall clock and the process's
+	// CPU time when Auto returned.
 	cpuBound bool
 	cores    int
 	at       time.Time
