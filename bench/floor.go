@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gpusim/gpusim/engines"
+)
+
+// Phase is one part of a benchmark's planned work, with a floor on its
+// time: what its runs would take even at the fastest each engine is
+// expected to run (engines.MinTime's ceilings, faster than any measured).
+type Phase struct {
+	Name      string  // "the workloads", "the scaling table", "the sweep", "the Python baseline"
+	LaneSteps float64 // every run's, warm-ups included
+	Seconds   float64
+}
+
+// PythonPhase is the Python baseline's Phase name.
+const PythonPhase = "the Python baseline"
+
+// pythonVersions is the baseline script's versions in the order it runs
+// them on each workload (VERSIONS in baseline.py).
+var pythonVersions = "loop,joblib-lane,joblib-chunk,matrix,vector,numba,pyopencl"
+
+// MinTime is a floor on the seconds the benchmark c describes takes with
+// specs, by phase in the order they run: every spec on every workload
+// (Warmup untimed and Reps timed runs each), the scaling table's engines at
+// each worker count on its workload, every spec at every sweep size, and,
+// when c.Python, the baseline's NumPy versions as far as they are sure to
+// run (see pythonFloor; memory is the bytes available to them, 0 when not
+// known). The scaling table's overhead runs, on a lane a worker, and the
+// start-ups are left out: a floor. No engine is started and no device
+// listed: a device spec is taken to be one device.
+func (c *Config) MinTime(specs []EngineSpec, memory uint64) []Phase {
+	rate := func(s EngineSpec, workers int, work float64) float64 {
+		secs, _ := engines.MinTime(s.Entry, engines.Options{Workers: workers}, work)
+		return secs
+	}
+	var phases []Phase
+	runs := float64(c.Warmup + c.Reps)
+	p := Phase{Name: "the workloads"}
+	for _, w := range c.Workloads {
+		for _, s := range specs {
+			p.LaneSteps += runs * w.LaneSteps()
+			p.Seconds += rate(s, 0, runs*w.LaneSteps())
+		}
+	}
+	phases = append(phases, p)
+	if c.Scaling && len(c.Workloads) > 0 {
+		w := c.ScalingWorkload
+		if w == (Workload{}) {
+			w = c.Workloads[0]
+		}
+		p := Phase{Name: "the scaling table"}
+		for _, s := range specs {
+			if !s.Scales {
+				continue
+			}
+			for _, n := range c.workers() {
+				p.LaneSteps += runs * w.LaneSteps()
+				p.Seconds += rate(s, n, runs*w.LaneSteps())
+			}
+		}
+		phases = append(phases, p)
+	}
+	if len(c.Sweep) > 0 {
+		sizes := slices.Compact(slices.Sorted(slices.Values(c.Sweep)))
+		p := Phase{Name: "the sweep"}
+		for _, n := range sizes {
+			work := float64(c.Warmup+c.SweepReps) * Workload{n, c.SweepSteps}.LaneSteps()
+			for _, s := range specs {
+				p.LaneSteps += work
+				p.Seconds += rate(s, 0, work)
+			}
+		}
+		phases = append(phases, p)
+	}
+	if c.Python {
+		phases = append(phases, c.pythonFloor(memory))
+	}
+	return phases
+}
+
+// pythonFloor is the Python baseline's share of MinTime: the script runs
+// the versions in order on each workload and ends at the first that fails,
+// so a version counts only when none before it may fail. The pure Python
+// loop (on a sample of --loop-budget lane-steps) is taken at the serial
+// engine's ceiling, the NumPy matrix and vector (one core) at a core's;
+// joblib, Numba and PyOpenCL may be missing, and count nothing. A version
+// whose arrays may not fit in memory (the vector's and joblib-chunk's 8
+// bytes a lane, Numba's, the matrix's 8 bytes a lane-step) and PyOpenCL
+// (on a device whose memory is not known) may fail, and end the count.
+func (c *Config) pythonFloor(memory uint64) Phase {
+	p := Phase{Name: PythonPhase}
+	only := c.PythonOnly
+	if only == "" {
+		only = pythonVersions
+	}
+	budget, matrixBytes := float64(c.PythonLoopBudget), float64(c.PythonMatrixBytes)
+	if budget == 0 {
+		budget = 1e6 // the script's defaults
+	}
+	if matrixBytes == 0 {
+		matrixBytes = 512 << 20
+	}
+	reps := float64(max(c.PythonReps, 1))
+	fits := func(bytes float64) bool { return bytes <= float64(memory) }
+	add := func(entry string, lanes float64, w Workload) {
+		work := reps * lanes * float64(w.Steps)
+		secs, _ := engines.MinTime(entry, engines.Options{Workers: 1}, work)
+		p.LaneSteps += work
+		p.Seconds += secs
+	}
+	for _, w := range c.Workloads {
+		lanes, steps := float64(w.Lanes), float64(w.Steps)
+		vector := lanes
+		if c.PythonVectorLanes > 0 {
+			vector = min(lanes, float64(c.PythonVectorLanes))
+		}
+		tool := lanes
+		if c.PythonToolLanes > 0 {
+			tool = min(lanes, float64(c.PythonToolLanes))
+		}
+		for v := range strings.SplitSeq(only, ",") {
+			switch v {
+			case "loop":
+				add("serial", min(lanes, max(1, float64(uint64(budget/steps)))), w)
+			case "matrix":
+				n := min(lanes, max(1, float64(uint64(matrixBytes/(8*steps)))))
+				if !fits(8 * n * steps) {
+					return p
+				}
+				add("python", n, w)
+			case "vector":
+				if !fits(8 * vector) {
+					return p
+				}
+				add("python", vector, w)
+			case "joblib-chunk", "numba":
+				if !fits(8 * tool) {
+					return p
+				}
+			case "pyopencl":
+				return p
+			}
+		}
+	}
+	return p
+}
