@@ -62,6 +62,10 @@ func benchCommand() *cli.Command {
 			"starts beating another, and the course's Python and NumPy versions.\n\n" +
 			fmt.Sprintf("--quick runs %s, %d timed runs each, the sweep up to %s lanes\n", q.WorkloadList(), q.Reps, bench.FormatCount(slices.Max(q.Sweep))) +
 			"and a small Python baseline: well under a minute on two cores.\n\n" +
+			"A benchmark whose runs would take more than a year even at the fastest each engine\n" +
+			"is expected to run (faster than gpusim measures anywhere) is refused before anything\n" +
+			"runs, with exit 2, that floor and what to lower. No flag runs it anyway, as run's\n" +
+			"--timeout runs a long job: a benchmark of years is never wanted.\n\n" +
 			"Progress goes to stderr, the report to stdout.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "quick", Usage: "the quick suite: smaller workloads, sweep and baseline"},
@@ -143,6 +147,13 @@ func benchAction(c *cli.Context) error {
 		cfg.PythonPath = py
 	}
 
+	// With the engines that run here and the Python baseline's interpreter.
+	planned := cfg
+	planned.Python = cfg.Python && cfg.PythonPath != ""
+	if err := checkBenchTime(&planned, specs, c.IsSet); err != nil {
+		return err
+	}
+
 	if !opts.quiet {
 		names := make([]string, len(specs))
 		for i, s := range specs {
@@ -205,6 +216,13 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 			cfg.Mode = strings.TrimSuffix("custom "+cfg.Mode, " default")
 			break
 		}
+	}
+	// Before any output is made or engine started; which Python runs, if
+	// any, is found later, and benchAction checks again with it.
+	planned := cfg
+	planned.Python = false
+	if err := checkBenchTime(&planned, plannedSpecs(c.String("engines")), c.IsSet); err != nil {
+		return cfg, benchOptions{}, err
 	}
 	opts, err := newBenchOptions(c, &cfg)
 	return cfg, opts, err

@@ -156,14 +156,20 @@ func rangeJob(cmd, flag, dir string) []string {
 // accepted, the next value past it is refused with exit 2 and an error
 // that writes the same range, and that range's ends are accepted too. The
 // help wrote 1..2^64-1 and |T| <= 2^126, which --lanes and --start
-// refused as malformed.
+// refused as malformed. An end that bench accepts and then refuses for
+// the benchmark's time (bench --lanes 2^64-1: reTooLong) is accepted.
 func TestRangesTypeBack(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := t.TempDir()
+	tooLong := 0
 	try := func(cmd, flag, value string) (int, string) {
 		args := append(rangeJob(cmd, flag, dir), "--"+flag, value)
 		code, _, stderr := run(cancelled, args...)
+		if code == exitUsage && reTooLong.MatchString(stderr) {
+			tooLong++
+			return exitTooLong, stderr
+		}
 		return code, stderr
 	}
 	app := newApp(strings.NewReader(""), nil, nil)
@@ -201,7 +207,23 @@ func TestRangesTypeBack(t *testing.T) {
 	if checked < 15 {
 		t.Errorf("%d ranges checked, want every flag's of run and bench", checked)
 	}
+	if tooLong == 0 {
+		// bench --lanes 2^64-1 is: the classing above is not dead code.
+		t.Errorf("no value accepted by its range was refused for the benchmark's time")
+	}
 }
+
+// reTooLong is bench's refusal of a benchmark that would take more than a
+// year (checkBenchTime), which comes after every flag's range check: a
+// value it refuses was accepted by its flag's range (bench --lanes 2^64-1
+// with the job's --steps 1 would take 2.92e+03 years on serial).
+var reTooLong = regexp.MustCompile(`^gpusim: error: --[a-z-]+: this benchmark would take at least [0-9.e+]+ years `)
+
+// exitTooLong is what TestRangesTypeBack's runs give for a value that
+// reTooLong's error refused: not exitUsage, so that it counts as accepted
+// as an end of a range, and a value past one is still wanted refused, with
+// exit 2, for the range.
+const exitTooLong = -2
 
 // checkRange types r's ends into the flag and the values past them.
 func checkRange(t *testing.T, cmd, flag string, kind rangeKind, r writtenRange, try func(cmd, flag, value string) (int, string)) {

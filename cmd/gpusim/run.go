@@ -233,13 +233,17 @@ func (o *runOptions) checkTime() error {
 		lanes, o.params.Steps, work, longTime(secs), work/secs, on)
 }
 
-// longTime is a long span of seconds for people: years past one, else days.
+// longTime is a span of seconds for people: years past one, days past
+// one, else seconds.
 func longTime(secs float64) string {
 	const day, year = 86400.0, 365.25 * 86400
-	if secs >= year {
+	switch {
+	case secs >= year:
 		return fmt.Sprintf("%.3g years", secs/year)
+	case secs >= day:
+		return fmt.Sprintf("%.3g days", secs/day)
 	}
-	return fmt.Sprintf("%.3g days", secs/day)
+	return fmt.Sprintf("%.3g s", secs)
 }
 
 // runRun runs the job o describes and prints its report.

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/runfiles"
+)
+
+// benchFlags are the flags that size each phase of a benchmark, the one a
+// refusal names first when none of them is set; the hint says what to
+// change.
+var benchFlags = map[string]struct {
+	flags []string
+	hint  string
+}{
+	"the workloads":     {[]string{"lanes", "steps", "reps", "warmup"}, "lower --lanes or --steps, or --reps or --warmup"},
+	"the scaling table": {[]string{"workers", "lanes", "steps", "reps", "warmup"}, "lower the first --lanes or --steps, give fewer --workers, or leave the table out with --no-scaling"},
+	"the sweep":         {[]string{"sweep", "sweep-steps", "sweep-reps", "warmup"}, "lower --sweep or --sweep-steps, or --sweep-reps, or leave the sweep out with --no-sweep"},
+	bench.PythonPhase:   {[]string{"lanes", "steps"}, "lower --lanes or --steps, or leave the baseline out with --baseline none"},
+}
+
+// benchMemory is the memory available to the Python baseline's arrays;
+// tests replace it.
+var benchMemory = runfiles.Available
+
+// checkBenchTime refuses, before anything runs, a benchmark whose planned
+// runs (cfg.MinTime: every engine of specs on every workload, warm-ups
+// included, the scaling table, the sweep, the Python baseline's NumPy
+// versions) would take longer than maxFloorTime even at the fastest each
+// engine is expected to run: bench --lanes 2^64-1 started and ran for
+// centuries. bench has no flag to run it anyway, as run's --timeout does a
+// job: a benchmark of more than a year is never wanted. isSet says which
+// flags were given, for the flag the error names: the first set of those
+// that size the longest phase.
+func checkBenchTime(cfg *bench.Config, specs []engines.Spec, isSet func(string) bool) error {
+	memory, _ := benchMemory()
+	phases := cfg.MinTime(specs, memory)
+	var total, work float64
+	longest := phases[0]
+	var parts []string
+	for _, p := range phases {
+		total, work = total+p.Seconds, work+p.LaneSteps
+		if p.Seconds > longest.Seconds {
+			longest = p
+		}
+		if p.Seconds >= 1 { // a phase of lane-steps in nanoseconds is not worth a word
+			parts = append(parts, fmt.Sprintf("%s %s", p.Name, longTime(p.Seconds)))
+		}
+	}
+	if total <= maxFloorTime.Seconds() {
+		return nil
+	}
+	on := make([]string, len(specs))
+	for i, s := range specs {
+		_, on[i] = engines.MinTime(s.Entry, engines.Options{}, 1)
+		on[i] = s.Name + strings.TrimPrefix(on[i], s.Entry)
+	}
+	if p := phases[len(phases)-1]; p.Name == bench.PythonPhase && p.LaneSteps > 0 {
+		on = append(on, "Python on 1 core, its loop at serial's speed")
+	}
+	b := benchFlags[longest.Name]
+	flag := b.flags[0]
+	if i := slices.IndexFunc(b.flags, isSet); i >= 0 {
+		flag = b.flags[i]
+	}
+	return paramErr(flag, "this benchmark would take at least %s (%.3g lane-steps: %s) even at the fastest each engine is expected to run (%s), faster than any measured; a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (%s)",
+		longTime(total), work, strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
+}
+
+// plannedSpecs are the engines bench runs for an --engines list, as far as
+// is known without starting any or listing devices: every CPU engine of
+// the registry for an empty list (not processes, or a device engine, which
+// may not run here), else each engine the list names (a device engine's
+// entry as one device; a name no engine has is left to benchEngines).
+func plannedSpecs(list string) []engines.Spec {
+	var specs []engines.Spec
+	if strings.TrimSpace(list) == "" {
+		for _, e := range engines.All() {
+			if e.Bench != nil && e.Devices == nil {
+				specs = append(specs, engines.Spec{Name: e.Name, Entry: e.Name, Scales: slices.Contains(e.Takes, engines.TakesWorkers)})
+			}
+		}
+		return specs
+	}
+	names := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		names[strings.TrimSpace(name)] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		entry, _, device := strings.Cut(name, ":")
+		if device && names[entry] {
+			continue // the entry's specs are counted once
+		}
+		if entry == bench.ProcessesEngine {
+			specs = append(specs, engines.Spec{Name: name, Entry: entry, Scales: true})
+			continue
+		}
+		e, err := engines.Lookup(entry)
+		if err != nil || e.Bench == nil {
+			continue
+		}
+		specs = append(specs, engines.Spec{Name: name, Entry: entry, Device: e.Devices != nil,
+			Scales: e.Devices == nil && slices.Contains(e.Takes, engines.TakesWorkers)})
+	}
+	return specs
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// TestBenchTooLong: a benchmark whose runs would take more than a year
+// even at engines.MinTime's ceilings is refused before anything runs,
+// exit 2, naming the flag that sizes its longest phase (the first given of
+// them), the floor by phase and what to lower; no --html file or --plot
+// folder is made. bench --lanes 2^64-1 started and ran for centuries. The
+// runs start cancelled: one that got past the check fails otherwise.
+func TestBenchTooLong(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	outputs := []string{"--html", filepath.Join(dir, "b.html"), "--plot", filepath.Join(dir, "charts"), "--baseline", "none", "-q"}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--lanes", "2^64-1"}, []string{
+			"gpusim: error: --lanes: this benchmark would take at least ",
+			" years (", "lane-steps: the workloads ", " years, the scaling table ",
+			"(serial on 1 core, parallel on ", "simd on ",
+			"a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (lower --lanes or --steps, or --reps or --warmup)\n"}},
+		{[]string{"--lanes", "1e9", "--steps", "1e7", "--engines", "serial", "--no-scaling", "--no-sweep", "--reps", "1", "--warmup", "0"}, []string{
+			"gpusim: error: --lanes: this benchmark would take at least 1.58 years (1e+16 lane-steps: the workloads 1.58 years) even at the fastest each engine is expected to run (serial on 1 core), faster than any measured;"}},
+		// Each device named counts, warm-up and timed runs: 2 x 4 x 1e19 at 2e12.
+		{[]string{"--lanes", "1e14", "--steps", "1e5", "--engines", "opencl:0,opencl:1", "--no-scaling", "--no-sweep", "--reps", "3", "--warmup", "1"}, []string{
+			"gpusim: error: --lanes: this benchmark would take at least 1.27 years (8e+19 lane-steps: the workloads 1.27 years)", "(opencl:0 on 1 device, opencl:1 on 1 device)"}},
+		{[]string{"--engines", "serial", "--sweep", "1k,2^64-1"}, []string{
+			"gpusim: error: --sweep: ", "the sweep 1.17e+05 years)", "(lower --sweep or --sweep-steps, or --sweep-reps, or leave the sweep out with --no-sweep)\n"}},
+		{[]string{"--engines", "serial", "--sweep-steps", "4294967296"}, []string{"gpusim: error: --sweep-steps: "}},
+		{[]string{"--engines", "simd", "--lanes", "1e12", "--steps", "1e6", "--workers", "1,2,3,4", "--reps", "1", "--warmup", "0", "--no-sweep"}, []string{
+			"gpusim: error: --workers: ", "give fewer --workers, or leave the table out with --no-scaling)\n"}},
+	} {
+		code, stdout, stderr := run(cancelled, append(append([]string{"bench"}, c.args...), outputs...)...)
+		if code != exitUsage || stdout != "" {
+			t.Errorf("bench %s: exit %d, stdout %q, stderr %q; want exit 2 and no report", strings.Join(c.args, " "), code, stdout, stderr)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("bench %s: stderr %q\nwants %q", strings.Join(c.args, " "), stderr, w)
+			}
+		}
+		assertEmptyDir(t, dir)
+	}
+}
+
+// TestBenchTooLongPython: the Python baseline's share counts once its
+// interpreter is known (benchAction checks again with it and with the
+// engines that run here): its NumPy vector at every lane of 4e8 x 1e8,
+// three times at 2e9 lane-steps/s, passes a year where the engine alone
+// (unknown to the registry, so not counted before the engines are
+// listed) does not. Without the check the engine, which runs until
+// cancelled, ran until the test's deadline.
+func TestBenchTooLongPython(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake python is a shell script")
+	}
+	withBench(t, engines.Benchable{Entries: []string{"blocking"}, Specs: []engines.Spec{
+		spec("blocking", false, func(int) sim.Engine { return blockingEngine{} })}})
+	old := benchMemory
+	benchMemory = func() (uint64, bool) { return 1 << 40, true }
+	t.Cleanup(func() { benchMemory = old })
+	py := filepath.Join(t.TempDir(), "python3")
+	if err := os.WriteFile(py, []byte("#!/bin/sh\necho gpusim-numpy-ok\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	code, stdout, stderr := run(ctx, "bench", "--engines", "blocking", "--lanes", "4e8", "--steps", "1e8", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--python", py, "-q")
+	want := []string{"gpusim: error: --lanes: this benchmark would take at least ", ", the Python baseline 1.9 years)",
+		"(blocking on ", "Python on 1 core, its loop at serial's speed)", "or leave the baseline out with --baseline none)\n"}
+	if code != exitUsage || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and no report", code, stdout, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr %q\nwants %q", stderr, w)
+		}
+	}
+}
+
+// blockingEngine runs until its job is cancelled.
+type blockingEngine struct{}
+
+func (blockingEngine) Name() string { return "blocking" }
+
+func (blockingEngine) Run(ctx context.Context, _ *sim.Job) (*sim.Result, error) {
+	<-ctx.Done()
+	return nil, context.Cause(ctx)
+}
+
+// TestCheckBenchTime: the limit is a year of the floor, the Python
+// baseline counting only where cfg runs it, and the flag named is the
+// first given of those that size the longest phase.
+func TestCheckBenchTime(t *testing.T) {
+	old := benchMemory
+	benchMemory = func() (uint64, bool) { return 1 << 60, true }
+	t.Cleanup(func() { benchMemory = old })
+	serial := []engines.Spec{{Name: "serial", Entry: "serial"}}
+	none := func(string) bool { return false }
+	cfg := bench.Default()
+	cfg.Scaling, cfg.Sweep, cfg.Python, cfg.Warmup, cfg.Reps = false, nil, false, 0, 1
+	year := maxFloorTime.Seconds()
+	cfg.Workloads = []bench.Workload{{Lanes: uint64(year * 2e8 / 1000), Steps: 1000}} // a year of serial, within rounding
+	if err := checkBenchTime(&cfg, serial, none); err != nil {
+		t.Errorf("a year: %v", err)
+	}
+	cfg.Workloads[0].Steps = 1001
+	err := checkBenchTime(&cfg, serial, none)
+	if err == nil || !strings.HasPrefix(err.Error(), "--lanes: this benchmark would take at least 1 years") {
+		t.Errorf("past a year: %v", err)
+	}
+	if err := checkBenchTime(&cfg, serial, func(f string) bool { return f == "reps" }); err == nil || !strings.HasPrefix(err.Error(), "--reps: ") {
+		t.Errorf("past a year with --reps given: %v, want --reps named", err)
+	}
+	if err := checkBenchTime(&cfg, nil, none); err != nil {
+		t.Errorf("no engine: %v", err)
+	}
+	// The NumPy vector at 3 x 6.3e16 lane-steps, at 2e9 lane-steps/s.
+	cfg.Workloads[0].Steps = 1e4
+	if err := checkBenchTime(&cfg, nil, none); err != nil {
+		t.Errorf("no engine, no Python baseline: %v", err)
+	}
+	cfg.Python = true
+	if err := checkBenchTime(&cfg, nil, none); err == nil || !strings.Contains(err.Error(), "(1.89e+17 lane-steps: the Python baseline 3 years)") {
+		t.Errorf("the Python baseline: %v", err)
+	}
+}
+
+// TestPlannedSpecs: without --engines the registry's CPU engines, which
+// always run; with it each engine it names, a device engine's entry as one
+// device (and its devices not again), processes as a CPU engine that
+// scales, and no name no engine has.
+func TestPlannedSpecs(t *testing.T) {
+	got := func(list string) string {
+		var s []string
+		for _, p := range plannedSpecs(list) {
+			w := p.Name + "(" + p.Entry
+			if p.Device {
+				w += ",device"
+			}
+			if p.Scales {
+				w += ",scales"
+			}
+			s = append(s, w+")")
+		}
+		return strings.Join(s, " ")
+	}
+	for list, want := range map[string]string{
+		"":                                   "serial(serial) parallel(parallel,scales) simd(simd,scales)",
+		" opencl:1, serial,opencl,processes": "opencl(opencl,device) processes(processes,scales) serial(serial)",
+		"opencl:0,opencl:1,cuda,auto,simd":   "opencl:0(opencl,device) opencl:1(opencl,device) simd(simd,scales)",
+	} {
+		if g := got(list); g != want {
+			t.Errorf("--engines %q: %s, want %s", list, g, want)
+		}
+	}
+}
