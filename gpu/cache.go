@@ -141,7 +141,9 @@ func cacheStore(kind, key string, data []byte) (stored bool) {
 	return true
 }
 
-func writeAtomic(path string, b []byte) error { return cachedir.WriteFile(path, b) }
+// writeAtomic is cachedir.WriteFile; tests make it fail (a read-only cache
+// folder, which root's writes pass).
+var writeAtomic = cachedir.WriteFile
 
 func sum(b []byte) string {
 	h := sha256.Sum256(b)

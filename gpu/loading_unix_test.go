@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
@@ -121,15 +122,29 @@ func TestUnmarkedNotLoaded(t *testing.T) {
 	sameFinals(t, "a first start", openRun(t, Options{}), want)
 	openMark = func(string, int, os.FileMode) (*os.File, error) { return nil, os.ErrPermission }
 	defer func() { openMark = os.OpenFile }()
+	// A read-only cache folder (chmod 555, which root's writes pass): the
+	// program is cached, so nothing is written, and no second note says
+	// the cache was not written, to set GPUSIM_CACHE_DIR.
+	var written []string
+	writeAtomic = func(path string, b []byte) error {
+		written = append(written, path)
+		return &os.PathError{Op: "open", Path: path, Err: os.ErrPermission}
+	}
+	defer func() { writeAtomic = cachedir.WriteFile }()
 	hits := binaryHits.Load()
 	sameFinals(t, "a start that cannot mark", openRun(t, Options{}), want)
+	for _, w := range written {
+		if strings.Contains(w, string(filepath.Separator)+"programs"+string(filepath.Separator)) {
+			t.Errorf("the cached program was written again: %s", w)
+		}
+	}
 	if n := binaryHits.Load() - hits; n != 0 {
 		t.Errorf("%d cached binaries loaded unmarked, want none", n)
 	}
 	if notes := CacheNotes(); len(notes) != 1 || !strings.Contains(notes[0], "no loading mark can be made") || !strings.Contains(notes[0], "every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR") {
 		t.Errorf("notes %q: want one, the reason the binary was not loaded and what to set", notes)
 	}
-	openMark = os.OpenFile
+	openMark, writeAtomic = os.OpenFile, cachedir.WriteFile
 	hits = binaryHits.Load()
 	sameFinals(t, "a start that can mark", openRun(t, Options{}), want)
 	if n := binaryHits.Load() - hits; n != 1 {

@@ -117,7 +117,7 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, binSum, done, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
+	p, binSum, done, kept, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -131,7 +131,7 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	took = time.Since(t0)
 	s.progs[k] = p
-	if binSum == "" {
+	if binSum == "" && !kept {
 		if s.unsaved == nil {
 			s.unsaved = map[progKey]string{}
 		}
@@ -302,8 +302,12 @@ func (s *shared) saveBinary(source, options string) string {
 // checksummed (cache.go) and a binary the driver rejects is rebuilt from
 // source, so a corrupt or stale entry is never used; one that builds but
 // fails the self-test is discarded and rebuilt too (Open), and so is one
-// that a process was loading when it ended (crashedLoading).
-func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), err error) {
+// that a process was loading when it ended (crashedLoading). kept says the
+// entry is good and stays, though it was not loaded (no loading mark could
+// be made): the program built from source is not stored over it, which in
+// a read-only cache gave a second note, that the cache was not written,
+// beside the one that says why the entry is not loaded.
+func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, err error) {
 	if bin, binSum := cacheLoadSum("programs", key); bin != nil {
 		path := cachePath("programs", key)
 		if who := crashedLoading(path); who != "" {
@@ -317,18 +321,19 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 			// Unmarked, a binary that crashes the driver would crash
 			// every start (loading.go).
 			cacheNote("cache: the compiled programs in the cache are not loaded, as %v: every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder", err, EnvCacheDir)
+			kept = true
 		} else {
 			p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 			if err == nil {
 				binaryHits.Add(1)
-				return p, binSum, done, nil
+				return p, binSum, done, false, nil
 			}
 			done()
 			cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 		}
 	}
 	p, err = cl.BuildProgram(ctx, dev, source, options)
-	return p, "", nil, err
+	return p, "", nil, kept, err
 }
 
 // binaryHits counts the programs built from cached binaries (for tests).
