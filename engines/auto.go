@@ -292,8 +292,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		// start of a device compiles it, which calibrate would not do for
 		// this job. Loading the driver and probing simd to find that out
 		// took 40 to 50 ms a run (a 50 ms job took 0.11 s).
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%v: %s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s",
-			cachedir.Writable(), dev.Name, smallDuration(simdEst))}, nil
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s; %v",
+			dev.Name, smallDuration(simdEst), cachedir.Writable())}, nil
 	}
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
@@ -408,41 +408,20 @@ func warmProgram(dev Entry, file string) bool {
 	return exists(file) && (dev.ProgramLoadable == nil || dev.ProgramLoadable(file) == nil)
 }
 
-// unloadableNote is coldNote's reason for devices whose compiled program
-// is cached but cannot be loaded (warmProgram), or "" when there is none.
-func (c calibration) unloadableNote(dev Entry, labels string, work float64) string {
-	for _, d := range c.Cold {
-		if dev.ProgramLoadable == nil || !exists(d.Program) {
-			continue
-		}
-		if err := dev.ProgramLoadable(d.Program); err != nil {
-			return fmt.Sprintf("; %s not started on %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s, as gpusim's cache holds it but cannot load it (%v; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder)",
-				dev.Name, labels, c.SIMD.time(work), err, cachedir.Env)
-		}
-	}
-	return ""
-}
-
 // coldNote says which devices of c were left cold and why, for a reason.
 func (c calibration) coldNote(dev Entry, work float64) string {
 	if len(c.Cold) == 0 {
 		return ""
 	}
-	labels := make([]string, len(c.Cold))
+	names := make([]string, len(c.Cold))
+	file := ""
 	for i, d := range c.Cold {
-		labels[i] = d.Label
+		names[i] = deviceName(d.Label)
+		if file == "" || d.Program != "" && !warmProgram(dev, d.Program) && exists(d.Program) {
+			file = d.Program // one whose program is there but cannot be loaded says why
+		}
 	}
-	if note := c.unloadableNote(dev, strings.Join(labels, ", "), work); note != "" {
-		return note
-	}
-	if err := gpu.CacheWritable(); err != nil {
-		// selftest's compile could not be kept either: every start
-		// compiles, whatever the advice said.
-		return fmt.Sprintf("; %s not started on %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s, as gpusim's cache folder cannot keep it (%v; set %s to a writable folder)",
-			dev.Name, strings.Join(labels, ", "), c.SIMD.time(work), err, cachedir.Env)
-	}
-	return fmt.Sprintf("; %s not started on %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)",
-		dev.Name, strings.Join(labels, ", "), c.SIMD.time(work), dev.Name, coldStartCost.Seconds())
+	return "; " + compileNote(dev, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work))
 }
 
 // processCPU is the process's CPU time (a variable for tests).
@@ -510,14 +489,14 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 				// kept.
 				sim.Close(e)
 				c.refused = true
-				o.note("%s device %s refuses this job (%s): not a candidate", dev.Name, d.Label, firstLine(rerr))
+				o.note("%s %s refuses this job (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(rerr))
 				continue
 			}
 			sim.Close(e)
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			o.note("%s device %s did not start (%s): not a candidate", dev.Name, d.Label, firstLine(err))
+			o.note("%s %s did not start (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(err))
 			continue
 		}
 		dc, full, err := measureDevice(ctx, engineClock(!d.GPU, runtime.GOMAXPROCS(0)), e, probe, o.Params.Lanes)
@@ -526,22 +505,22 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			return c, nil, Choice{}, err
 		}
 		if !full {
-			o.note("%s device %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, d.Label, deviceMeasureBudget, dc.Ns)
+			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
 		}
 		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup.Seconds(), d.GPU, dc})
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
 			// the job itself would be refused.
 			sim.Close(e)
-			o.note("%s device %s refuses this job (%s): not a candidate", dev.Name, d.Label, firstLine(rerr))
+			o.note("%s %s refuses this job (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(rerr))
 			continue
 		}
 		if t := dc.time(work); t < devT {
-			devT, devLabel = t, dev.Name+" on "+d.Label
+			devT, devLabel = t, dev.Name+" on "+deviceName(d.Label)
 		}
 		if t := dc.time(work); t < bestT {
 			sim.Close(best)
-			best, bestT, bestLabel = e, t, dev.Name+" on "+d.Label
+			best, bestT, bestLabel = e, t, dev.Name+" on "+deviceName(d.Label)
 			bestDevice, bestGPU, bestIndex = true, d.GPU, len(c.Devices)-1
 		} else {
 			sim.Close(e)
@@ -661,20 +640,41 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		// driver broken): the next run measures again rather than
 		// failing the same way each time.
 		dropCalibration(key)
-		o.note("%s device %d (%s when measured) did not start (%s): running on simd; auto measures again next time", dev.Name, d.Index, d.Label, firstLine(err))
+		o.note("%s %s, as measured, did not start (%s): running on simd; auto measures again next time", dev.Name, deviceName(d.Label), firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
 	if rerr := refusal(e, o); rerr != nil {
 		// This job only (a device that flushes subnormals, a job that
 		// can reach them): the calibration stands for the others.
 		sim.Close(e)
-		o.note("%s device %d (%s) refuses this job (%s): running on simd", dev.Name, d.Index, d.Label, firstLine(rerr))
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, d.Label)}, nil
+		o.note("%s %s refuses this job (%s): running on simd", dev.Name, deviceName(d.Label), firstLine(rerr))
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, d.Label), predicted: bestT, key: key,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)), predicted: bestT, key: key,
 		work: work, device: best, startup: d.Startup}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
+}
+
+// compileNote says, for a reason, why a start of dev on the devices named
+// compiles its program, whose file in the cache is file ("" where the
+// cache keeps none), against simd's simdT seconds for the job; verb is
+// "not started on" or "started on".
+func compileNote(dev Entry, verb, devices, file string, simdT float64) string {
+	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s", dev.Name, verb, devices, simdT)
+	if file != "" && exists(file) && dev.ProgramLoadable != nil {
+		if err := dev.ProgramLoadable(file); err != nil {
+			return fmt.Sprintf("%s, as gpusim's cache holds it but cannot load it: %v; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder",
+				head, err, cachedir.Env)
+		}
+	}
+	if err := gpu.CacheWritable(); err != nil {
+		// selftest's compile could not be kept either: every start
+		// compiles, whatever the advice said.
+		return fmt.Sprintf("%s, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder", head, err, cachedir.Env)
+	}
+	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)",
+		dev.Name, verb, devices, simdT, dev.Name, coldStartCost.Seconds())
 }
 
 // exploreMargin is how close (as a ratio of predicted times) an engine
@@ -716,7 +716,7 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 		if i < 0 {
 			return "simd"
 		}
-		return c.Devices[i].Label
+		return deviceName(c.Devices[i].Label)
 	}
 	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it within %.0f%% of the fastest, %s at %.3g s, and no run has confirmed its cost yet)",
 		label(next.i), 100*(exploreMargin-1), label(first.i), first.t)

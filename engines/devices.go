@@ -143,3 +143,21 @@ func ParseDevices(s string, n int) ([]int, error) {
 	}
 	return idx, nil
 }
+
+// deviceName is a device's Label ("0: NAME (PLATFORM, TYPE)") as prose
+// names it: "device 0 (NAME, PLATFORM, TYPE)". Embedded as it was, the
+// label's colon and parentheses read as the sentence's: "opencl not
+// started on 0: pthread-... (pocl, CPU): its program ...".
+func deviceName(label string) string {
+	idx, rest, ok := strings.Cut(label, ": ")
+	if !ok {
+		return label
+	}
+	if _, err := strconv.Atoi(idx); err != nil {
+		return label
+	}
+	if name, inner, ok := strings.Cut(rest, " ("); ok && strings.HasSuffix(inner, ")") && !strings.Contains(inner, "(") {
+		return fmt.Sprintf("device %s (%s, %s)", idx, name, strings.TrimSuffix(inner, ")"))
+	}
+	return fmt.Sprintf("device %s (%s)", idx, rest)
+}

@@ -749,6 +749,8 @@ func TestAutoNotLoaded(t *testing.T) {
 	dev := openCLEntry
 	dev.Open = func(context.Context, Options) (sim.Engine, error) { return nil, short }
 	dev.Devices = func() ([]Device, error) { return nil, short }
+	// gpu.ProgramFile lists the devices, which fails alike: no file.
+	dev.ProgramFile = func(Options, int) string { return "" }
 	withDevices(t, dev)
 	p := sim.Default()
 	p.Lanes, p.Steps = 5e7, 10 // predicted at 50 ms or more: Observe judges its runs
@@ -1140,5 +1142,52 @@ func TestAutoUnloadableProgram(t *testing.T) {
 	sim.Close(e)
 	if opens == 0 || ch.Engine != "timed" {
 		t.Errorf("the program loadable: %s (%q), %d opens; want the device measured and chosen", ch.Engine, ch.Reason, opens)
+	}
+}
+
+// TestDeviceName: a device's label reads as prose where notes and
+// reasons embed it, without the label's colon and nested parentheses.
+func TestDeviceName(t *testing.T) {
+	for label, want := range map[string]string{
+		"0: pthread-haswell (pocl, CPU)": "device 0 (pthread-haswell, pocl, CPU)",
+		"12: NVIDIA H200 (NVIDIA, GPU)":  "device 12 (NVIDIA H200, NVIDIA, GPU)",
+		"1: odd":                         "device 1 (odd)",
+		"fake device":                    "fake device",
+	} {
+		if got := deviceName(label); got != want {
+			t.Errorf("deviceName(%q) = %q, want %q", label, got, want)
+		}
+	}
+}
+
+// parenDepth is the deepest nesting of parentheses in s.
+func parenDepth(s string) int {
+	depth, most := 0, 0
+	for _, r := range s {
+		switch r {
+		case '(':
+			depth++
+			most = max(most, depth)
+		case ')':
+			depth--
+		}
+	}
+	return most
+}
+
+// TestColdNoteReads: the reason for a device left cold names it as prose
+// and nests no parentheses: it read "fake not started on 0: pthread-x
+// (pocl, CPU): every start compiles ... (the cache is off
+// (GPUSIM_CACHE_DIR=off, or no user cache folder); set ...)".
+func TestColdNoteReads(t *testing.T) {
+	t.Setenv(EnvCacheDir, "off")
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{}, &opens, &lists)
+	dev.ProgramFile = func(Options, int) string { return "" }
+	c := calibration{SIMD: cost{Fixed: 0.05}, Cold: []coldDevice{{0, "0: pthread-x (pocl, CPU)", ""}}}
+	note := c.coldNote(dev, 1e6)
+	if !strings.Contains(note, "fake not started on device 0 (pthread-x, pocl, CPU): every start compiles its program") ||
+		!strings.Contains(note, "the cache is off") || parenDepth(note) > 1 {
+		t.Errorf("coldNote = %q; want the device named as prose, why, and no nested parentheses", note)
 	}
 }

@@ -165,10 +165,10 @@ func noteColdStart(o Options, opt gpu.Options) {
 	}
 	name := fmt.Sprintf("device %d", opt.Device)
 	if ds, err := gpu.Devices(); err == nil && opt.Device < len(ds) {
-		name = ds[opt.Device].String()
+		name = deviceName(ds[opt.Device].String())
 	}
 	if werr != nil {
-		o.note("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it (%v; set %s to a writable folder, or off)", name, werr, cachedir.Env)
+		o.note("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 		return
 	}
 	o.note("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)

@@ -27,6 +27,14 @@ func (d DeviceDesc) String() string {
 	return fmt.Sprintf("%d: %s (%s, %s)", d.Index, d.Name, platformShort(d.PlatformName), d.Type)
 }
 
+// Named is the device as prose names it, "device 0 (NAME, PLATFORM,
+// TYPE)": String's "0: NAME (PLATFORM, TYPE)" embedded in a sentence read
+// as its colon and parentheses ("opencl: 0: pthread-... (pocl, CPU)
+// failed ...").
+func (d DeviceDesc) Named() string {
+	return fmt.Sprintf("device %d (%s, %s, %s)", d.Index, d.Name, platformShort(d.PlatformName), d.Type)
+}
+
 // IsGPU reports whether the device reports GPU among its types: it gets
 // the GPU layout (vector width 1, reductions by work-group trees).
 // Oclgrind's simulator reports CPU|GPU|ACCELERATOR, and the GPU layout is

@@ -383,7 +383,7 @@ func (e *Engine) buildOptions() (string, error) {
 	case e.desc.FP64:
 		o = append(o, "-DSQRT_DOUBLE")
 	default:
-		return "", fmt.Errorf("%w: %s (fast math would run)", ErrInexactDevice, e.desc)
+		return "", fmt.Errorf("%w: %s, where fast math would run", ErrInexactDevice, e.desc.Named())
 	}
 	if e.useLocalHist() {
 		o = append(o, "-DLOCAL_HIST")
@@ -436,7 +436,7 @@ func (e *Engine) init(options string) error {
 	}
 	prog, took, err := e.sh.program(src, options)
 	if err != nil {
-		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc, err)
+		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc.Named(), err)
 	}
 	e.compile = took
 	e.built = took > 0 && e.sh.binarySum(src, options) == ""
@@ -493,7 +493,7 @@ func (e *Engine) warmUp() error {
 	r := &run{e: e, job: &sim.Job{Params: p}, p: p, m: p.Model(), count: 1}
 	defer r.release()
 	if _, err := r.run(context.Background()); err != nil {
-		return fmt.Errorf("opencl: first launch on %s: %w", e.desc, err)
+		return fmt.Errorf("opencl: first launch on %s: %w", e.desc.Named(), err)
 	}
 	e.compile += time.Since(t0)
 	return nil

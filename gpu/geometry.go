@@ -84,7 +84,7 @@ func (e *Engine) layout(name string, l kernelLimits, fixed, perItem int, single 
 		wg /= 2
 	}
 	if need := fixed + wg*perItem; need > mem {
-		return grid{}, fmt.Errorf("opencl: kernel %s needs %d bytes of local memory per work-group, and %s has %d", name, need, e.desc, mem)
+		return grid{}, fmt.Errorf("opencl: kernel %s needs %d bytes of local memory per work-group, and %s has %d", name, need, e.desc.Named(), mem)
 	}
 	if e.desc.IsGPU() {
 		perCU = max(1, gpuGroupItems/wg)

@@ -67,7 +67,7 @@ func acquire(d device) (*shared, error) {
 	}
 	ctx, err := cl.CreateContext(d.dev)
 	if err != nil {
-		return nil, fmt.Errorf("opencl: create context on %s: %w", d.desc, err)
+		return nil, fmt.Errorf("opencl: create context on %s: %w", d.desc.Named(), err)
 	}
 	s := &shared{index: d.desc.Index, desc: d.desc, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
 	if registry.m == nil {

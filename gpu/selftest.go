@@ -143,7 +143,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 	}
 	prog, _, err := e.sh.program(source, options)
 	if err != nil {
-		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc, err)
+		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc.Named(), err)
 	}
 	if e.st.kStep, err = prog.CreateKernel("selftest_step"); err != nil {
 		return fmt.Errorf("opencl: kernel selftest_step: %w", err)
@@ -178,7 +178,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 	}
 	e.st.denormals = st.Denormals
 	if c := st.Failed(); c != nil {
-		return &SelfTestError{Device: e.desc.String(), Index: e.desc.Index, Check: *c}
+		return &SelfTestError{Device: e.desc.Named(), Index: e.desc.Index, Check: *c}
 	}
 	e.st.pass = st
 	return nil

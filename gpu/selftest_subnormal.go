@@ -174,5 +174,5 @@ func (e *Engine) checkSubnormals(job *sim.Job) error {
 	if e.desc.Denormals && !e.opts.noDenormals {
 		why = "its subnormal probe was flushed"
 	}
-	return &SubnormalError{Device: e.desc.String(), Why: why, Risk: risk}
+	return &SubnormalError{Device: e.desc.Named(), Why: why, Risk: risk}
 }

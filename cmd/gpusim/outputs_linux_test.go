@@ -146,7 +146,7 @@ func TestColdNoteFullDisk(t *testing.T) {
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	want := "every start compiles it, as gpusim's cache folder cannot keep it (the file system of " + full
+	want := "every start compiles it, as gpusim's cache folder cannot keep it: the file system of " + full
 	if err != nil || !strings.Contains(stdout.String(), "digest ") || !strings.Contains(stderr.String(), want) ||
 		!strings.Contains(stderr.String(), "free, under the 1.05 MB a compiled program takes") || strings.Contains(stderr.String(), "cached for later runs") {
 		t.Errorf("%v, stdout %q, stderr %q; want success, a digest and a note with %q", err, stdout.String(), stderr.String(), want)

@@ -86,9 +86,10 @@ func Writable() error {
 	d := Dir()
 	if d == "" {
 		if e := os.Getenv(Env); e != "" && e != "off" {
-			return fmt.Errorf("the cache is off: %s=%s is not an absolute path", Env, e)
+			return fmt.Errorf("the cache is off, as %s=%s is not an absolute path", Env, e)
 		}
-		return fmt.Errorf("the cache is off (%s=off, or no user cache folder)", Env)
+		// Neither parentheses nor a colon: notes embed it in theirs.
+		return fmt.Errorf("the cache is off, as %s=off or there is no user cache folder", Env)
 	}
 	if err := MkdirAll(d); err != nil {
 		return err
