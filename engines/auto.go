@@ -242,7 +242,9 @@ const (
 //     plus lane-steps times its measured rate) runs it, and a device is
 //     started only when it is the one chosen (a calibration with a device
 //     left cold is measured again, as in 3, once that device's program is
-//     compiled or for a job simd takes coldStartCost or more);
+//     compiled or for a job simd takes coldStartCost or more, and a
+//     device whose program a start cannot load now, pickLoadable, is
+//     costed with coldStartCost more);
 //  3. otherwise each device is started and it and simd run the same
 //     bounded probe (at most probeLaneSteps, cancellable with ctx; a device
 //     too slow to run it within deviceMeasureBudget is costed from a
@@ -612,12 +614,12 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// A run not observed (Observe: a shard's, a --daily run, another
 	// caller's): checking an engine on it would confirm nothing, and
 	// check it again every time.
-	best, bestT, why := c.pick(work, o.Observed && !o.Sharded && !o.Daily)
+	best, bestT, why, compiles := c.pickLoadable(dev, o, work)
 	if why == "" {
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles, predicted: bestT, key: key,
 			work: work, device: -1}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
@@ -650,10 +652,57 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s %s refuses this job (%s): running on simd", dev.Name, deviceName(d.Label), firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)), predicted: bestT, key: key,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles, predicted: bestT, key: key,
 		work: work, device: best, startup: d.Startup}
+	if compiles != "" {
+		// Its start compiles, for seconds no calibration measured: a
+		// run says nothing of its cost.
+		ch.key = ""
+	}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
+}
+
+// pickLoadable is pick for chooseCalibrated: a device whose compiled
+// program a start cannot load now (warmProgram: gone from the cache, or in
+// a read-only cache that takes no loading mark since it was measured)
+// compiles it at its start, so its start-up is taken to be coldStartCost
+// more than measured, and the engine picked again. compiles says so for
+// the reason ("" when no device was affected). A calibration written while
+// the cache was writable predicted a warm start of a device that then
+// compiled at every start, and could not be rewritten there.
+func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int, t float64, why, compiles string) {
+	observed := o.Observed && !o.Sharded && !o.Daily
+	c.Devices = slices.Clone(c.Devices)
+	files := map[int]string{} // the devices that compile, by index in c.Devices
+	for {
+		best, t, why = c.pick(work, observed)
+		if best < 0 || dev.ProgramFile == nil {
+			break
+		}
+		if _, ok := files[best]; ok {
+			break
+		}
+		d := c.Devices[best]
+		f := dev.ProgramFile(o, d.Index)
+		if f == "" || warmProgram(dev, f) {
+			break
+		}
+		files[best] = f
+		c.Devices[best].Startup += coldStartCost.Seconds()
+	}
+	for i := range c.Devices {
+		f, ok := files[i]
+		if !ok {
+			continue
+		}
+		verb := "not started on"
+		if i == best {
+			verb = "started on"
+		}
+		compiles += "; " + compileNote(dev, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work))
+	}
+	return best, t, why, compiles
 }
 
 // compileNote says, for a reason, why a start of dev on the devices named

@@ -1145,6 +1145,64 @@ func TestAutoUnloadableProgram(t *testing.T) {
 	}
 }
 
+// TestAutoCalibratedUnloadable: a calibration measured while the device's
+// program could be loaded does not start the device once it cannot be (a
+// cache made read-only since, where no loading mark can be made): every
+// start compiles, and auto.json, which such a cache cannot rewrite, still
+// predicted a warm start. simd runs a job it finishes well within the
+// compile, with a reason that says why and what to set; a job the device
+// saves more than the compile on still starts it, unjudged by Observe.
+func TestAutoCalibratedUnloadable(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	dev.Devices = func() ([]Device, error) {
+		lists++
+		return []Device{{Engine: "fake", Index: 0, Type: "CPU", Label: "0: pthread-x (pocl, CPU)"}}, nil
+	}
+	program := filepath.Join(t.TempDir(), "program")
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dev.ProgramFile = func(Options, int) string { return program }
+	var loadErr error
+	dev.ProgramLoadable = func(string) error { return loadErr }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	o := Options{Params: p}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if _, ok := loadCalibration(calibrationKey(o)); ch.Engine != "timed" || !ok {
+		t.Fatalf("the program loadable: %s (%q), calibration kept %v; want the device measured and chosen", ch.Engine, ch.Reason, ok)
+	}
+	loadErr = errors.New("no loading mark can be made")
+	opens = 0
+	e, ch, err = Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || opens != 0 || !strings.Contains(ch.Reason, "fake not started on device 0 (pthread-x, pocl, CPU): every start compiles its program") ||
+		!strings.Contains(ch.Reason, "cannot load it: "+loadErr.Error()+"; set TMPDIR or XDG_RUNTIME_DIR") {
+		t.Errorf("calibrated, the program not loadable now: %s (%q), %d opens; want simd, the device not started, the reason saying why and what to set", ch.Engine, ch.Reason, opens)
+	}
+	// A job simd takes seconds longer on: the device, compile and all.
+	p.Lanes = 1e10
+	o.Params = p
+	e, ch, err = Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "timed" || opens != 1 || ch.key != "" || !strings.Contains(ch.Reason, "fake started on device 0 (pthread-x, pocl, CPU): every start compiles its program") {
+		t.Errorf("a long job, the program not loadable: %s (%q), %d opens, key %q; want the device started, the reason saying it compiles, no key for Observe", ch.Engine, ch.Reason, opens, ch.key)
+	}
+}
+
 // TestDeviceName: a device's label reads as prose where notes and
 // reasons embed it, without the label's colon and nested parentheses.
 func TestDeviceName(t *testing.T) {
