@@ -216,12 +216,20 @@ func TestColdNoteFolderEntry(t *testing.T) {
 // 64 kB disk ran the job, wrote --out and failed at a PNG chart's write
 // (exit 1, "no space left on device"), and SVG charts and the page were
 // not checked at all. A disk of the bound, rounded up to whole pages, is
-// accepted and the file written; one a page smaller is refused.
+// accepted and the file written; one a page smaller is refused. The SVG
+// fan chart of 10 steps (about 6 kB) fits 16 kB: its bound, 17.3 kB with
+// 16 KiB for the axes, title and legend, refused it, as it refused every
+// chart (12.5 kB for --plot, 28.7 kB with its pages) on a 64 kB disk that
+// held all of a run's outputs.
 func TestChartDiskFull(t *testing.T) {
 	full := testenv.SmallDisk(t, "16k", false, nil)
+	if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q", "--plot-daily", full+"/d.svg"); code != 0 {
+		t.Errorf("--plot-daily of 10 steps on a 16 kB disk: exit %d, stderr %q; want it written (bound %d)", code, stderr, plots.MaxDailySVGSize(10))
+	}
+	os.Remove(full + "/d.svg")
 	for _, args := range [][]string{
 		{"--plot", full + "/c.png"}, {"--plot-daily", full + "/c.png"}, {"--plot", full + "/c.svg"},
-		{"--plot-daily", full + "/c.svg"}, {"--html", full + "/p.html"}, {"--html", full + "/p.html", "--daily"},
+		{"--html", full + "/p.html"}, {"--html", full + "/p.html", "--daily"},
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q"}, args...)...)
 		want := `gpusim: error: ` + args[0] + `: "` + args[1] + `" may need up to `
@@ -235,7 +243,7 @@ func TestChartDiskFull(t *testing.T) {
 	for _, c := range []struct {
 		flag, name string
 		most       uint64
-	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--plot-daily", "c.png", plots.MaxPNGSize(plots.Height)}, {"--html", "p.html", report.MaxHTMLSize(false, 10)}} {
+	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--plot-daily", "c.svg", plots.MaxDailySVGSize(10)}, {"--plot-daily", "c.png", plots.MaxPNGSize(plots.Height)}, {"--html", "p.html", report.MaxHTMLSize(false, 10)}} {
 		pages := (c.most + 4095) / 4096
 		for _, n := range []uint64{pages, pages - 1} {
 			disk := testenv.SmallDisk(t, fmt.Sprintf("%dk", 4*n), false, nil)

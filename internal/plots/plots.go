@@ -63,11 +63,14 @@ const svgPoint = 14
 
 // svgFrame is the most a chart's SVG takes besides its data's points: the
 // header, the frame, the axes with their ticks and labels, the grid, the
-// title and the legend. The largest measured is 6.9 kB (a fan chart of
-// tick labels of 17 digits); svgFrame allows a little over twice that, for
-// a title of the longest numbers (a seed and lanes of 2^64-1, floats of 17
-// digits) wrapped over more lines and more ticks (TestMaxSVGSize).
-const svgFrame = 16 << 10
+// title and the legend. Its parts are bounded by the job's flags, whose
+// longest TestMaxSVGSize draws: a title of the longest numbers (a seed
+// and lanes of 2^64-1, floats of 17 digits, negative), tick labels of 17
+// digits, a point mass, one lane, 3,000 days. The largest of those, with
+// every point counted at svgPoint, is 6.8 kB (a fan chart); the test keeps
+// them within 7/8 of svgFrame. It was 16 KiB, twice the largest, which
+// bounded `--plot` at 25.6 kB for a file of 12.5 kB.
+const svgFrame = 8 << 10
 
 // finalPoints is the most points Final draws: the histogram's polygon, two
 // a bar of barBins bins and two at its ends, and the exact density's
@@ -76,14 +79,14 @@ const finalPoints = 2*(sim.HistBins/barBins) + 2 + 400
 
 // MaxFinalSVGSize is an upper bound of the SVG file of Final's chart
 // (Encode), whatever the run: svgFrame and svgPoint bytes for each of
-// finalPoints, 25.6 kB (the default job's is 12.4 kB).
+// finalPoints, 17.4 kB (the default job's is 12.4 kB).
 func MaxFinalSVGSize() uint64 { return svgFrame + svgPoint*finalPoints }
 
 // MaxDailySVGSize is an upper bound of the SVG file of Daily's fan chart of
 // steps days (Encode), whatever the run: svgFrame and svgPoint bytes for
 // each point, 6 (steps + 1) of them (the two bands' polygons, 2 (steps + 1)
-// each, the median and the exact mean, steps + 1 each). 856 kB for 10,000
-// steps, whose chart is about 823 kB.
+// each, the median and the exact mean, steps + 1 each). 848 kB for 10,000
+// steps, whose chart is about 823 kB; 16.7 kB for 100, whose is about 10 kB.
 func MaxDailySVGSize(steps int) uint64 {
 	return svgFrame + svgPoint*6*(uint64(max(steps, 0))+1)
 }

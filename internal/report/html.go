@@ -78,17 +78,20 @@ const deviceRoom = 1 << 10
 
 // htmlFrame is the most a run's page takes besides its charts: the page's
 // head and style, the facts, the summary's tables and the text report
-// (whose daily table has at most 26 rows) in 12 KiB (the largest measured
-// is 6.1 kB, TestMaxHTMLSize), and the device's name, deviceRoom bytes,
+// (whose daily table has at most 26 rows) in 7 KiB (the largest measured,
+// at the longest flags, seed, lanes and shard, is 5.5 kB; TestMaxHTMLSize
+// keeps them within 6 KiB), and the device's name, deviceRoom bytes,
 // twice (a fact and the text report's engine line), each byte at most 6 as
-// written (a quote: \" escaped to \&#34;).
-const htmlFrame = 12<<10 + 2*6*deviceRoom
+// written (a quote: \" escaped to \&#34;). It was 12 KiB for the first
+// part, twice the largest.
+const htmlFrame = 7<<10 + 2*6*deviceRoom
 
 // MaxHTMLSize is an upper bound of the page WriteHTML writes for a run of
 // steps steps, with its fan chart (daily) or without: htmlFrame and the
 // charts at their largest (plots.MaxFinalSVGSize, plots.MaxDailySVGSize).
-// A page is written after the run: its room is checked before it. 50 kB
-// without daily; 906 kB with 10,000 steps, whose page is about 841 kB.
+// A page is written after the run: its room is checked before it. 36.9 kB
+// without daily (the default job's page is 16.6 kB); 885 kB with 10,000
+// steps, whose page is about 841 kB.
 func MaxHTMLSize(daily bool, steps int) uint64 {
 	n := htmlFrame + plots.MaxFinalSVGSize()
 	if daily {

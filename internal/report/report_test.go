@@ -282,7 +282,7 @@ func TestJSONQuantilesOutside(t *testing.T) {
 // what the page shows (a device's name of deviceRoom quotes, each escaped
 // to 6 bytes, the longest numbers, a shard, auto's reason, lanes outside
 // the histograms, a point mass, --daily or not), and the page besides its
-// charts takes at most half of htmlFrame's 12 KiB and the device's name.
+// charts takes at most 6 KiB of htmlFrame's 7 KiB and the device's name.
 // The page was written without a room check, about 0.84 MB with the fan
 // chart of 10,000 steps.
 func TestMaxHTMLSize(t *testing.T) {
