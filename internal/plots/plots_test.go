@@ -487,25 +487,7 @@ func TestMaxPNGSize(t *testing.T) {
 // the rest at most 7/8 of svgFrame (16 KiB, twice the largest, before). The SVG charts were written without a
 // room check, about 0.85 MB for the fan chart of 10,000 steps.
 func TestMaxSVGSize(t *testing.T) {
-	d := sim.Default()
-	d.Lanes = 2000
-	var jobs []sim.Params
-	add := func(f func(p *sim.Params)) { p := d; f(&p); jobs = append(jobs, p) }
-	add(func(p *sim.Params) {})
-	add(func(p *sim.Params) { p.Steps = 0 })
-	add(func(p *sim.Params) { p.Sigma = 0 })
-	add(func(p *sim.Params) { p.Lanes = 1 })
-	add(func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = -123456.79, -123456.79, 0.0026 })
-	add(func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 1e16, 1e16, 1e3 })
-	add(func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = 5.8e-4, 5.8e-4, 1e-12 })
-	add(func(p *sim.Params) {
-		p.Start, p.Anchor, p.Sigma = -0.12345678901234567, -1.2345678901234567e-7, 1.2345678901234567e-9
-	})
-	add(func(p *sim.Params) { p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 50, -1, 1, 1e20, 1e-3 })
-	add(func(p *sim.Params) {
-		p.Start, p.Anchor, p.Sigma, p.Persistence, p.Seed = -1.2345678901234567e37, -1.2345678901234567e30, 1.2345678901234567e35, -0.12345678901234567, math.MaxUint64
-	})
-	add(func(p *sim.Params) { p.Lanes, p.Steps = 100, 3000 })
+	jobs := testenv.ExtremeJobs()
 	for _, p := range jobs {
 		res := runDaily(t, p)
 		q := p

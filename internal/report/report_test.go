@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -286,18 +287,7 @@ func TestJSONQuantilesOutside(t *testing.T) {
 // The page was written without a room check, about 0.84 MB with the fan
 // chart of 10,000 steps.
 func TestMaxHTMLSize(t *testing.T) {
-	d := sim.Default()
-	d.Lanes = 2000
-	var jobs []sim.Params
-	add := func(f func(p *sim.Params)) { p := d; f(&p); jobs = append(jobs, p) }
-	add(func(p *sim.Params) {})
-	add(func(p *sim.Params) { p.Steps = 0 })
-	add(func(p *sim.Params) { p.Sigma = 0 })
-	add(func(p *sim.Params) { p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 30, -1, 1, 1e20, 1e-3 })
-	add(func(p *sim.Params) {
-		p.Start, p.Anchor, p.Sigma, p.Persistence, p.Seed = -1.2345678901234567e37, -1.2345678901234567e30, 1.2345678901234567e35, -0.12345678901234567, math.MaxUint64
-	})
-	add(func(p *sim.Params) { p.Lanes, p.Steps = 100, 3000 })
+	jobs := testenv.ExtremeJobs()
 	for _, p := range jobs {
 		res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
 		if err != nil {
