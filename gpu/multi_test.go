@@ -122,7 +122,11 @@ func TestMultiStall(t *testing.T) {
 // again merged: the run allocates little more than the finals' 4 bytes a
 // lane (sim.HostBytes, which the up-front memory check uses); before, a
 // 2e8-lane --device all --out run needed twice that and died where
-// --device 0 ran. The finals are the one device's, bit for bit.
+// --device 0 ran. The finals are the one device's, bit for bit. The bound,
+// 1.5 times the finals, is below the 2 times of a second copy: besides the
+// finals the run allocates a piece's buffer per device and each piece's
+// summary, 1.24 times the finals in all here, and the race detector's
+// instrumentation a few kB more (1.2503 under -race failed a bound of 1.25).
 func TestMultiFinalsMemory(t *testing.T) {
 	m := openPair(t)
 	defer m.Close()
@@ -141,7 +145,7 @@ func TestMultiFinalsMemory(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	finals := 4 * p.Lanes
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > finals*5/4 {
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > finals*3/2 {
 		t.Errorf("the run allocated %d bytes, %.2f times its finals' %d", alloc, float64(alloc)/float64(finals), finals)
 	}
 	if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Finals, want.Finals) || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
