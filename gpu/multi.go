@@ -302,7 +302,10 @@ func (pr *pieceRun) work(ctx context.Context, e *Engine) {
 		stop()
 		won, failed := pr.finish(k, c, r, err)
 		if failed {
-			pr.cancel(fmt.Errorf("%s: %w", e.Label(), err))
+			// The device as every note and error names one (Named), not
+			// its Label, whose parentheses and vector type read as the
+			// sentence's: "NAME (pocl, CPU, float16): ...".
+			pr.cancel(fmt.Errorf("%s: %w", e.desc.Named(), err))
 			return
 		}
 		if won {

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -60,6 +61,25 @@ func TestMultiStraggler(t *testing.T) {
 	}
 	if n := lanes; n != p.Lanes {
 		t.Errorf("progress reported %d lanes, want %d", n, p.Lanes)
+	}
+}
+
+// TestMultiDeviceError: a device that fails fails the run with an error
+// that names it as every note and error names a device, "device 0 (NAME,
+// PLATFORM, TYPE): ...", not by its Label ("NAME (pocl, CPU, float16):
+// ..."), whose parentheses read as the sentence's.
+func TestMultiDeviceError(t *testing.T) {
+	m := openPair(t)
+	defer m.Close()
+	fail := errors.New("CL_OUT_OF_RESOURCES (-5)")
+	m.engines[0].opts.runDelay = time.Minute // the other device fails first
+	m.engines[1].opts.runErr = fail
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 10
+	_, err := m.Run(context.Background(), &sim.Job{Params: p})
+	want := m.engines[1].desc.Named() + ": " + fail.Error()
+	if !errors.Is(err, fail) || err.Error() != want {
+		t.Errorf("a failing device's run returned %v, want %q", err, want)
 	}
 }
 
