@@ -269,3 +269,36 @@ func DailyCopies(name string, o Options, lanes uint64, steps int) int {
 	}
 	return 1
 }
+
+// unknownLabel is DeviceLabel's bound for an engine the registry does not
+// open (a test's): 1 KiB, each byte at its longest in a report, a quote
+// escaped where a byte that cannot be printed quotes the whole name.
+var unknownLabel = "\x00" + strings.Repeat(`"`, 1<<10-1)
+
+// DeviceLabel is the device or CPU configuration that eng, opened by the
+// registry, names in its results (sim.Result.Device) at its longest, for
+// the outputs that name it, bounded once eng is open and before it runs:
+// an OpenCL engine's devices as they are (gpu.Engine.Label, gpu.Multi.Label);
+// a CPU engine's batch path and the goroutines it may start, as cpu names
+// them ("avx512 x16, 2 goroutines"; a job of fewer lane blocks starts, and
+// names, fewer). An engine it does not know is counted at 1 KiB.
+func DeviceLabel(eng sim.Engine) string {
+	goroutines := func(n int) string {
+		if n == 1 {
+			return "1 goroutine"
+		}
+		return fmt.Sprintf("%d goroutines", n)
+	}
+	switch e := eng.(type) {
+	case interface{ Label() string }:
+		return e.Label()
+	case cpu.Serial:
+		return goroutines(1)
+	case cpu.Parallel:
+		return goroutines(e.WorkerCount())
+	case cpu.SIMD:
+		name, width := e.Path()
+		return fmt.Sprintf("%s x%d, %s", name, width, goroutines(e.WorkerCount()))
+	}
+	return unknownLabel
+}

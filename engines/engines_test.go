@@ -1249,3 +1249,37 @@ func TestColdNoteReads(t *testing.T) {
 		t.Errorf("coldNote = %q; want the device named as prose, why, and no nested parentheses", note)
 	}
 }
+
+// TestDeviceLabel: DeviceLabel is the device a CPU engine's results name
+// when it starts every goroutine it may, and no shorter than what a job of
+// one lane names (fewer goroutines): the bound of what a run's page says of
+// its engine (report.Ran), counted before the job runs.
+func TestDeviceLabel(t *testing.T) {
+	for _, name := range []string{"serial", "parallel", "simd"} {
+		for _, workers := range []int{0, 3} {
+			o := Options{}
+			if name != "serial" {
+				o.Workers = workers
+			}
+			eng, err := Open(context.Background(), name, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			label := DeviceLabel(eng)
+			for _, lanes := range []uint64{1, 1 << 20} {
+				p := sim.Default()
+				p.Lanes, p.Steps = lanes, 1
+				res, err := eng.Run(context.Background(), &sim.Job{Params: p})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Device) > len(label) || lanes > 1 && res.Device != label {
+					t.Errorf("%s, %d workers, %d lanes: the result names %q, DeviceLabel %q", name, o.Workers, lanes, res.Device, label)
+				}
+			}
+		}
+	}
+	if l := DeviceLabel(failedEngine{"fake", errors.New("x")}); len(l) != 1<<10 {
+		t.Errorf("an engine the registry does not open: DeviceLabel of %d bytes, want 1 KiB", len(l))
+	}
+}

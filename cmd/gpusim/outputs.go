@@ -93,7 +93,8 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily, ran, engine)}}
 	}
 	// So are the charts and the HTML page, at their largest: a PNG's
-	// pixels bound it, an SVG's points (plots.MaxFinalSVGSize).
+	// pixels bound it, an SVG's points (plots.MaxFinalSVGSize), the
+	// page's its charts'.
 	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
 		return o, paramErr("html", "%q is not an .html file", o.html)
 	}
@@ -109,12 +110,39 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 		}
 	}
 	if o.html != "" {
-		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps)})
+		// Less what it names of the engine, known once that is open
+		// (checkRan).
+		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps, nil)})
 	}
 	if err := o.Result.Check(p); err != nil {
 		return o, err
 	}
 	return o, nil
+}
+
+// checkRan counts the --html page's room again once the engine eng is
+// open, with what the page names of it (report.Ran: the engine, requested
+// as --engine gave it, its device at its longest, engines.DeviceLabel,
+// and auto's reason from choice), and refuses, before the job runs, the
+// outputs that do not fit then, as parseOutputs refuses those that do not
+// fit before (a *sim.ParamError, exit 2, naming the files, what they may
+// need and what is free). The page counted 12 KiB for a device's name
+// whatever the engine, and a 64 kB disk refused --plot, --plot-daily and
+// --html together, 53 kB written.
+func (o *outputs) checkRan(p sim.Params, eng sim.Engine, requested string, choice *engines.Choice) error {
+	if o.html == "" {
+		return nil
+	}
+	ran := report.Ran{Engine: eng.Name(), Requested: requested, Device: engines.DeviceLabel(eng)}
+	if choice != nil {
+		ran.Reason = choice.Reason
+	}
+	for i, b := range o.Bounded {
+		if b.Flag == "html" {
+			o.Bounded[i].Most = report.MaxHTMLSize(o.daily, p.Steps, &ran)
+		}
+	}
+	return o.Result.CheckDisk(p)
 }
 
 // outputPaths are the flags that name an output file of run.

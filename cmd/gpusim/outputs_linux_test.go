@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/plots"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/testenv"
@@ -220,15 +222,17 @@ func TestColdNoteFolderEntry(t *testing.T) {
 // fan chart of 10 steps (about 6 kB) fits 16 kB: its bound, 17.3 kB with
 // 16 KiB for the axes, title and legend, refused it, as it refused every
 // chart (12.5 kB for --plot, 28.7 kB with its pages) on a 64 kB disk that
-// held all of a run's outputs.
+// held all of a run's outputs. The histogram's SVG (about 12 kB) fits it
+// too, at 16.4 kB (17.4 kB, five pages, before).
 func TestChartDiskFull(t *testing.T) {
+	serial := report.Ran{Engine: "serial", Requested: "serial", Device: engines.DeviceLabel(cpu.Serial{})}
 	full := testenv.SmallDisk(t, "16k", false, nil)
 	if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q", "--plot-daily", full+"/d.svg"); code != 0 {
 		t.Errorf("--plot-daily of 10 steps on a 16 kB disk: exit %d, stderr %q; want it written (bound %d)", code, stderr, plots.MaxDailySVGSize(10))
 	}
 	os.Remove(full + "/d.svg")
 	for _, args := range [][]string{
-		{"--plot", full + "/c.png"}, {"--plot-daily", full + "/c.png"}, {"--plot", full + "/c.svg"},
+		{"--plot", full + "/c.png"}, {"--plot-daily", full + "/c.png"},
 		{"--html", full + "/p.html"}, {"--html", full + "/p.html", "--daily"},
 	} {
 		code, stdout, stderr := run(context.Background(), append([]string{"run", "--engine", "serial", "--lanes", "100", "--steps", "10", "-q"}, args...)...)
@@ -243,7 +247,7 @@ func TestChartDiskFull(t *testing.T) {
 	for _, c := range []struct {
 		flag, name string
 		most       uint64
-	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--plot-daily", "c.svg", plots.MaxDailySVGSize(10)}, {"--plot-daily", "c.png", plots.MaxPNGSize(plots.Height)}, {"--html", "p.html", report.MaxHTMLSize(false, 10)}} {
+	}{{"--plot", "c.svg", plots.MaxFinalSVGSize()}, {"--plot-daily", "c.svg", plots.MaxDailySVGSize(10)}, {"--plot-daily", "c.png", plots.MaxPNGSize(plots.Height)}, {"--html", "p.html", report.MaxHTMLSize(false, 10, &serial)}} {
 		pages := (c.most + 4095) / 4096
 		for _, n := range []uint64{pages, pages - 1} {
 			disk := testenv.SmallDisk(t, fmt.Sprintf("%dk", 4*n), false, nil)
@@ -254,6 +258,52 @@ func TestChartDiskFull(t *testing.T) {
 				t.Errorf("%s on a disk of %d kB: exit %d, stderr %q, %v; want it written", c.flag, 4*n, code, stderr, err)
 			case n < pages && (code != exitUsage || err == nil):
 				t.Errorf("%s on a disk of %d kB: exit %d, stderr %q; want it refused, a page short of %d bytes", c.flag, 4*n, code, stderr, c.most)
+			}
+		}
+	}
+}
+
+// TestHTMLRoomEngine: the --html page is counted with what it names of the
+// engine once that is open (report.Ran), before the job runs: a 64 kB disk
+// takes --plot, --plot-daily and --html as SVG and a page with --daily (53
+// kB written), where 12 KiB for a device's name, whatever the engine, and
+// the histogram's chart at 17.4 kB refused them (81.9 kB). A page that
+// fits without the engine's names but not with them is let through before
+// the engine opens and refused once it is, before the job runs (exit 2,
+// nothing written); a page more is written.
+func TestHTMLRoomEngine(t *testing.T) {
+	disk := testenv.SmallDisk(t, "64k", false, nil)
+	args := []string{"run", "--engine", "simd", "--lanes", "1000", "-q", "--daily",
+		"--plot", disk + "/a.svg", "--plot-daily", disk + "/b.svg", "--html", disk + "/c.html"}
+	if code, _, stderr := run(context.Background(), args...); code != 0 {
+		t.Errorf("--plot, --plot-daily and --html on a 64 kB disk: exit %d, stderr %q; want them written", code, stderr)
+	}
+	for _, name := range []string{"a.svg", "b.svg", "c.html"} {
+		if st, err := os.Stat(disk + "/" + name); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v, want it written", name, err)
+		}
+	}
+	// At 35 steps the page's bound without the engine's names is 36,812
+	// bytes, 9 pages of 4 KiB, and 36,878 with serial's.
+	serial := report.Ran{Engine: "serial", Requested: "serial", Device: engines.DeviceLabel(cpu.Serial{})}
+	least, most := report.MaxHTMLSize(true, 35, nil), report.MaxHTMLSize(true, 35, &serial)
+	pages := (most + 4095) / 4096
+	if (least+4095)/4096 != pages-1 {
+		t.Fatalf("the page's bound is %d bytes, %d with the engine's names: not across a page", least, most)
+	}
+	for _, n := range []uint64{pages, pages - 1} {
+		disk := testenv.SmallDisk(t, fmt.Sprintf("%dk", 4*n), false, nil)
+		code, stdout, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "35", "--daily", "-q", "--html", disk+"/p.html")
+		st, err := os.Stat(disk + "/p.html")
+		switch {
+		case n == pages && (code != 0 || err != nil || st.Size() == 0):
+			t.Errorf("--html on a disk of %d kB: exit %d, stderr %q, %v; want it written", 4*n, code, stderr, err)
+		case n < pages && (code != exitUsage || stdout != "" || err == nil && st.Size() > 0 || !strings.HasPrefix(stderr, `gpusim: error: --html: "`+disk+`/p.html" may need up to `)):
+			t.Errorf("--html on a disk of %d kB: exit %d, stdout %q, stderr %q; want it refused, a page short of %d bytes", 4*n, code, stdout, stderr, most)
+		}
+		if n < pages {
+			if ents, _ := os.ReadDir(disk); len(ents) != 0 {
+				t.Errorf("the refused disk holds %d files, want none", len(ents))
 			}
 		}
 	}

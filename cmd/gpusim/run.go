@@ -280,7 +280,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer sim.Close(eng)
-
+	if err := o.outputs.checkRan(o.params, eng, o.engine, choice); err != nil {
+		return err
+	}
 	p := o.params
 	job := &sim.Job{Params: p, KeepFinals: o.outputs.Out != "", Daily: o.outputs.daily}
 	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)

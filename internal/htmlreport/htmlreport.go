@@ -144,3 +144,19 @@ pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
 {{end}}</body>
 </html>
 `))
+
+// text writes a string as a page's text: as Write writes a fact, a cell, a
+// note or the preformatted text, each an element's content.
+var text = template.Must(template.New("text").Parse(`<p>{{.}}</p>`))
+
+// TextLen is the bytes s takes in a page as an element's text (a fact, a
+// cell, a note, the preformatted text), escaped as Write escapes it: "&"
+// takes 5 (&amp;), a quote 5 (&#34;), and so on. The escape is the same
+// whatever text surrounds s, so a page's length is the sum of its parts'.
+func TextLen(s string) int {
+	var b strings.Builder
+	if err := text.Execute(&b, s); err != nil {
+		return 6 * len(s) // not reached: a string always executes; the most a byte takes
+	}
+	return b.Len() - len("<p></p>")
+}

@@ -111,3 +111,24 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("right margin has %.3f of pixels inked: the ink check cannot tell blank from drawn", ink)
 	}
 }
+
+// TestTextLen: TextLen is what a string adds to a page as a fact, a cell,
+// a note or the preformatted text, however it is escaped (quotes, "&",
+// "<", "+", a NUL byte, bytes that are not UTF-8, other scripts), so that
+// the bounds of a page built on it (report.MaxHTMLSize) hold.
+func TestTextLen(t *testing.T) {
+	for _, s := range []string{"", "plain", `"'&<>+`, "a\x00b", "\xff\xfe", "é ü 中", `\"` + strings.Repeat(`"`, 100)} {
+		page := func(s string) int {
+			var b bytes.Buffer
+			p := Page{Title: "t", Facts: []string{"Engine: " + s}, Sections: []Section{{Heading: "h", Pre: "engine " + s + "\n",
+				Tables: []Table{{Header: []string{"a"}, Rows: [][]string{{s}}, Notes: []string{s}}}}}}
+			if err := Write(&b, p); err != nil {
+				t.Fatal(err)
+			}
+			return b.Len()
+		}
+		if got, want := 4*TextLen(s), page(s)-page(""); got != want {
+			t.Errorf("TextLen(%q) = %d: four of it %d, want %d, what it adds to a page in four places", s, TextLen(s), got, want)
+		}
+	}
+}

@@ -61,16 +61,23 @@ func MaxPNGSize(height vg.Length) uint64 {
 // edges; TestMaxSVGSize checks every point drawn).
 const svgPoint = 14
 
-// svgFrame is the most a chart's SVG takes besides its data's points: the
-// header, the frame, the axes with their ticks and labels, the grid, the
-// title and the legend. Its parts are bounded by the job's flags, whose
-// longest TestMaxSVGSize draws: a title of the longest numbers (a seed
-// and lanes of 2^64-1, floats of 17 digits, negative), tick labels of 17
-// digits, a point mass, one lane, 3,000 days. The largest of those, with
-// every point counted at svgPoint, is 6.8 kB (a fan chart); the test keeps
-// them within 7/8 of svgFrame. It was 16 KiB, twice the largest, which
-// bounded `--plot` at 25.6 kB for a file of 12.5 kB.
+// svgFrame is the most a fan chart's SVG (Daily) takes besides its data's
+// points: the header, the frame, the axes with their ticks and labels, the
+// grid, the title and the legend. Its parts are bounded by the job's
+// flags, whose longest TestMaxSVGSize draws: a title of the longest
+// numbers (a seed and lanes of 2^64-1, floats of 17 digits, negative),
+// tick labels of 17 digits, a point mass, one lane, 3,000 days. The
+// largest of those, with every point counted at svgPoint, is 6.8 kB; the
+// test keeps them within 7/8 of svgFrame. It was 16 KiB, twice the
+// largest, which bounded `--plot` at 25.6 kB for a file of 12.5 kB.
 const svgFrame = 8 << 10
+
+// finalFrame is svgFrame for Final's chart, whose largest, counted as
+// svgFrame's, is 5.0 kB (5.2 kB for the default job's 5,000,000 lanes),
+// and which TestMaxSVGSize keeps within 7/8 of it: with svgFrame it
+// bounded `--plot` at 17.4 kB, five 4 KiB pages for a file of 12 to 15 kB,
+// and a 64 kB disk refused --plot, --plot-daily and --html together.
+const finalFrame = 7 << 10
 
 // finalPoints is the most points Final draws: the histogram's polygon, two
 // a bar of barBins bins and two at its ends, and the exact density's
@@ -78,9 +85,10 @@ const svgFrame = 8 << 10
 const finalPoints = 2*(sim.HistBins/barBins) + 2 + 400
 
 // MaxFinalSVGSize is an upper bound of the SVG file of Final's chart
-// (Encode), whatever the run: svgFrame and svgPoint bytes for each of
-// finalPoints, 17.4 kB (the default job's is 12.4 kB).
-func MaxFinalSVGSize() uint64 { return svgFrame + svgPoint*finalPoints }
+// (Encode), whatever the run: finalFrame and svgPoint bytes for each of
+// finalPoints, 16.4 kB, four 4 KiB pages (the default job's is 12.4 kB, 14.4
+// kB at 5,000,000 lanes).
+func MaxFinalSVGSize() uint64 { return finalFrame + svgPoint*finalPoints }
 
 // MaxDailySVGSize is an upper bound of the SVG file of Daily's fan chart of
 // steps days (Encode), whatever the run: svgFrame and svgPoint bytes for

@@ -484,7 +484,8 @@ func TestMaxPNGSize(t *testing.T) {
 // legends, tick labels of 17 digits, lanes outside the histogram, a point
 // mass, no steps); each point of a path (not a glyph's arc) takes at most
 // svgPoint bytes, and
-// the rest at most 7/8 of svgFrame (16 KiB, twice the largest, before). The SVG charts were written without a
+// the rest at most 7/8 of svgFrame (16 KiB, twice the largest, before),
+// 7/8 of finalFrame for Final's. The SVG charts were written without a
 // room check, about 0.85 MB for the fan chart of 10,000 steps.
 func TestMaxSVGSize(t *testing.T) {
 	jobs := testenv.ExtremeJobs()
@@ -503,14 +504,16 @@ func TestMaxSVGSize(t *testing.T) {
 		for _, c := range []struct {
 			pl     *plot.Plot
 			points int
+			frame  uint64
 			most   uint64
-		}{{final, finalPoints, MaxFinalSVGSize()}, {fan, 6 * (p.Steps + 1), MaxDailySVGSize(p.Steps)}} {
+		}{{final, finalPoints, finalFrame, MaxFinalSVGSize()}, {fan, 6 * (p.Steps + 1), svgFrame, MaxDailySVGSize(p.Steps)}} {
 			svg, err := SVG(c.pl, Height)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := uint64(len(svg)); n > c.most || n > svgFrame*7/8+svgPoint*uint64(c.points) {
-				t.Errorf("%s: %d bytes, bound %d; frame %d, over 7/8 of svgFrame", c.pl.Title.Text, n, c.most, int(n)-svgPoint*c.points)
+			n := uint64(len(svg))
+			if n > c.most || n > c.frame*7/8+svgPoint*uint64(c.points) {
+				t.Errorf("%s: %d bytes, bound %d; frame %d, over 7/8 of %d", c.pl.Title.Text, n, c.most, int(n)-svgPoint*c.points, c.frame)
 			}
 			for _, d := range regexp.MustCompile(` d="([^"A]*)"`).FindAllSubmatch(svg, -1) { // not a glyph's arcs
 				for _, pt := range regexp.MustCompile(`[ML][^MLZ]*`).FindAll(d[1], -1) {

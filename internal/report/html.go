@@ -71,31 +71,58 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	return htmlreport.Write(w, page)
 }
 
-// deviceRoom is what MaxHTMLSize counts for the device's name, which comes
-// from the OpenCL driver, which sets no length (the longest seen is under
-// 100 bytes; shard.MaxSize counts 1 KiB for it too).
-const deviceRoom = 1 << 10
+// htmlFrame is the most a run's page takes besides its charts and what it
+// names of the engine that ran (Ran): the page's head and style, the
+// facts, the summary's tables and the text report (whose daily table has
+// at most 26 rows), 9 KiB; the largest measured, at the longest flags,
+// seed, lanes and shard with --daily, is 7.5 kB, and TestMaxHTMLSize keeps
+// them within 7/8 of it. It was 7 KiB, said to be 5.5 kB at the most,
+// beside 12 KiB for the device's name, not known before the run (1 KiB,
+// each byte escaped to up to 6, twice), which made up the difference for a
+// name of 1 KiB and refused a 64 kB disk --plot, --plot-daily and --html
+// together, 53 kB written, for a name of about 50 bytes.
+const htmlFrame = 9 << 10
 
-// htmlFrame is the most a run's page takes besides its charts: the page's
-// head and style, the facts, the summary's tables and the text report
-// (whose daily table has at most 26 rows) in 7 KiB (the largest measured,
-// at the longest flags, seed, lanes and shard, is 5.5 kB; TestMaxHTMLSize
-// keeps them within 6 KiB), and the device's name, deviceRoom bytes,
-// twice (a fact and the text report's engine line), each byte at most 6 as
-// written (a quote: \" escaped to \&#34;). It was 12 KiB for the first
-// part, twice the largest.
-const htmlFrame = 7<<10 + 2*6*deviceRoom
+// Ran is what a run's page names of the engine that ran it, known once the
+// engine is open and before the job runs: the engine and the --engine asked
+// for (Report.Engine, Requested), the device or CPU configuration at its
+// longest (engines.DeviceLabel: Result.Device is it or shorter), and auto's
+// reason ("" without auto).
+type Ran struct {
+	Engine, Requested, Device, Reason string
+}
+
+// room is the bytes what ran names takes in the page, as the page escapes
+// it (htmlreport.TextLen): the engine and the device in a fact, and again
+// in the text report's engine line with the engine requested, the device
+// counted at the longer of its label and the words of a shard without
+// lanes, and auto's reason once.
+func (ran *Ran) room() uint64 {
+	r := Report{Engine: ran.Engine, Requested: ran.Requested, Device: ran.Device}
+	none := Report{}
+	device := max(htmlreport.TextLen(r.device()), htmlreport.TextLen(none.device()))
+	return uint64(htmlreport.TextLen(r.Engine) + htmlreport.TextLen(r.engine()) + 2*device + htmlreport.TextLen(ran.Reason))
+}
 
 // MaxHTMLSize is an upper bound of the page WriteHTML writes for a run of
-// steps steps, with its fan chart (daily) or without: htmlFrame and the
-// charts at their largest (plots.MaxFinalSVGSize, plots.MaxDailySVGSize).
-// A page is written after the run: its room is checked before it. 36.9 kB
-// without daily (the default job's page is 16.6 kB); 885 kB with 10,000
-// steps, whose page is about 841 kB.
-func MaxHTMLSize(daily bool, steps int) uint64 {
+// steps steps on the engine ran names, with its fan chart (daily) or
+// without: htmlFrame, what ran names (Ran.room) and the charts at their
+// largest (plots.MaxFinalSVGSize, plots.MaxDailySVGSize). With ran nil it
+// is that bound less what the engine names, all a run knows before the
+// engine opens, and no upper bound: a page that does not fit even so is
+// refused then (the bound with any ran is larger), and the others again
+// with ran once the engine is open, before the job runs. A page is written
+// after the run: its room is checked before it. 25.6 kB without daily,
+// and about 100 bytes for a CPU engine's names, 300 for auto's (the
+// default job's page is 16.6 kB); 874 kB with 10,000 steps, whose page is
+// about 841 kB.
+func MaxHTMLSize(daily bool, steps int, ran *Ran) uint64 {
 	n := htmlFrame + plots.MaxFinalSVGSize()
 	if daily {
 		n += plots.MaxDailySVGSize(steps)
+	}
+	if ran != nil {
+		n += ran.room()
 	}
 	return n
 }

@@ -280,46 +280,99 @@ func TestJSONQuantilesOutside(t *testing.T) {
 }
 
 // TestMaxHTMLSize: MaxHTMLSize bounds the page of runs at the extremes of
-// what the page shows (a device's name of deviceRoom quotes, each escaped
-// to 6 bytes, the longest numbers, a shard, auto's reason, lanes outside
-// the histograms, a point mass, --daily or not), and the page besides its
-// charts takes at most 6 KiB of htmlFrame's 7 KiB and the device's name.
+// what the page shows (the longest numbers, a shard, lanes outside the
+// histograms, a point mass, --daily or not) on engines that name
+// themselves at their extremes (Ran: a device's name of 1 KiB of quotes,
+// each escaped to 6 bytes, and a long reason of auto's; a CPU engine; a
+// shard without lanes, whose device is none), and the page besides its
+// charts and what Ran names takes at most 7/8 of htmlFrame.
 // The page was written without a room check, about 0.84 MB with the fan
-// chart of 10,000 steps.
+// chart of 10,000 steps. It counted 12 KiB for the device's name whatever
+// the engine, and a 64 kB disk refused --plot, --plot-daily and --html
+// together, 53 kB written.
 func TestMaxHTMLSize(t *testing.T) {
-	jobs := testenv.ExtremeJobs()
-	for _, p := range jobs {
+	reason := "measured here: simd predicted at 0.0386 s, opencl on device 0 (pthread-skylake-avx512-AMD EPYC, pocl, CPU) at 0.0455 s once started"
+	rans := []Ran{
+		{Engine: "serial", Requested: "auto", Device: strings.Repeat(`"`, 1<<10), Reason: "predicted fastest from this machine's calibration: 0.0605 s on simd"},
+		{Engine: "opencl", Requested: "auto", Device: "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)", Reason: strings.Repeat(reason+`; "&<>+'`, 20)},
+		{Engine: "parallel", Requested: "parallel", Device: "2 goroutines"},
+		{Engine: "simd", Requested: "simd", Device: ""},
+	}
+	for _, p := range testenv.ExtremeJobs() {
 		res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Device = strings.Repeat(`"`, deviceRoom)
-		for _, withDaily := range []bool{false, true} {
-			r := New(res, "auto")
-			r.Auto = &Auto{Engine: res.Engine, Reason: "predicted fastest from this machine's calibration: 0.0605 s on simd", Probe: 1.5}
-			first, count := uint64(math.MaxUint64-1), uint64(math.MaxUint64)
-			r.Shard, r.First, r.Count = "18446744073709551614/18446744073709551615", &first, &count
-			var days []daily.Day
-			if withDaily {
-				days = daily.Table(res.Params, res.Daily)
-				r.SetDaily(days)
+		for _, ran := range rans {
+			res.Engine, res.Device = ran.Engine, ran.Device
+			for _, withDaily := range []bool{false, true} {
+				r := New(res, ran.Requested)
+				if ran.Reason != "" {
+					r.Auto = &Auto{Engine: res.Engine, Reason: ran.Reason, Probe: 1.5}
+				}
+				first, count := uint64(math.MaxUint64-1), uint64(math.MaxUint64)
+				r.Shard, r.First, r.Count = "18446744073709551614/18446744073709551615", &first, &count
+				var days []daily.Day
+				if withDaily {
+					days = daily.Table(res.Params, res.Daily)
+					r.SetDaily(days)
+				}
+				var page bytes.Buffer
+				if err := r.WriteHTML(&page, res, days); err != nil {
+					t.Fatal(err)
+				}
+				most := MaxHTMLSize(withDaily, p.Steps, &ran)
+				charts, err := runCharts(p, res, days)
+				if err != nil {
+					t.Fatal(err)
+				}
+				frame := page.Len() - int(ran.room())
+				for _, c := range charts {
+					frame -= len(c.SVG)
+				}
+				if uint64(page.Len()) > most || frame > htmlFrame*7/8 {
+					t.Errorf("%+v, %+v, daily %v: a page of %d bytes, %d besides its charts and the engine's names; bound %d", p, ran, withDaily, page.Len(), frame, most)
+				}
 			}
-			var page bytes.Buffer
-			if err := r.WriteHTML(&page, res, days); err != nil {
-				t.Fatal(err)
-			}
-			most := MaxHTMLSize(withDaily, p.Steps)
-			charts, err := runCharts(p, res, days)
-			if err != nil {
-				t.Fatal(err)
-			}
-			frame := page.Len()
-			for _, c := range charts {
-				frame -= len(c.SVG)
-			}
-			if uint64(page.Len()) > most || frame > 6<<10+2*6*deviceRoom {
-				t.Errorf("%+v, daily %v: a page of %d bytes, %d besides its charts; bound %d", p, withDaily, page.Len(), frame, most)
-			}
+		}
+	}
+}
+
+// TestRanRoom: Ran.room is what the page takes for the engine's names: a
+// page's length less its length with other names is the rooms' difference,
+// escapes included, and a longer device's name takes more.
+func TestRanRoom(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 10
+	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(ran Ran) int {
+		res.Engine, res.Device = ran.Engine, ran.Device
+		r := New(res, ran.Requested)
+		if ran.Reason != "" {
+			r.Auto = &Auto{Engine: res.Engine, Reason: ran.Reason}
+		}
+		var b bytes.Buffer
+		if err := r.WriteHTML(&b, res, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Len()
+	}
+	base := Ran{Engine: "serial", Requested: "serial", Device: "1 goroutine ____________________"} // longer than a shard without lanes' words
+	for _, ran := range []Ran{
+		{Engine: "opencl", Requested: "auto", Device: `NAME "<&>" (pocl, CPU, float16)`, Reason: `on device 0 (NAME "<&>"+, pocl, CPU)`},
+		{Engine: "simd", Requested: "simd", Device: "avx512 x16, 2 goroutines \x00"},
+	} {
+		// The auto line's words besides the reason: "auto" and the line's
+		// end, which the page writes with a reason and not without.
+		extra := 0
+		if ran.Reason != "" {
+			extra = len("auto      \n")
+		}
+		if got, want := int(ran.room())-int(base.room()), page(ran)-page(base)-extra; got != want {
+			t.Errorf("%+v: room %d more than %+v's, want %d, what the page takes more", ran, got, base, want)
 		}
 	}
 }

@@ -281,6 +281,13 @@ func (o Result) Check(p sim.Params) error {
 	return o.checkDisk(p)
 }
 
+// CheckDisk is Check's count of the disk space the outputs need against
+// what is free, alone: for a run whose bounds grow once its engine is open
+// (the --html page names the engine and its device), checked again then,
+// before the job runs. Its error is a *sim.ParamError naming the first
+// output's flag.
+func (o Result) CheckDisk(p sim.Params) error { return o.checkDisk(p) }
+
 // available is the memory a run may use; tests replace it.
 var available = sysmem.Available
 
