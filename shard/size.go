@@ -8,9 +8,7 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// nameRoom is what MaxSize counts for the device or CPU configuration that
-// ran, whose OpenCL name comes from the driver, which sets no length (the
-// longest seen is under 100 bytes), and for an engine name given as "".
+// nameRoom is what MaxSize counts for an engine name given as "".
 const nameRoom = 1 << 10
 
 // jsonLongest and jsonLongest32 are float64s that encoding/json writes at
@@ -25,13 +23,17 @@ const (
 // MaxSize is an upper bound of the size of the part file (Part.Marshal) of
 // a run of p, of a shard (sharded) or the whole job, with per-step
 // summaries (daily) or without, recording engine, the engine that runs
-// (where auto chooses it, the longest name it may choose), and requested,
+// (where auto chooses it, the longest name it may choose), requested,
 // the --engine given (each counted at nameRoom where "": 2 KiB where they
-// take about 10 bytes, 40% above a part without --daily, when both were):
+// take about 10 bytes, 40% above a part without --daily, when both were),
+// and device, the device or CPU configuration that runs at its longest
+// (engines.DeviceLabel; its OpenCL names come from the driver, which sets
+// them no length, and a Multi's join every device's; with "", the bound is
+// that less the device's bytes, all a run knows before its engine opens):
 // the part of that shape
 // with every count at p.Lanes (a part's counts and first lane are at most
 // that), the shard's numbers at 2^64-1, every float at its longest
-// (jsonLongest), the device's name at nameRoom bytes, the wall time at 25
+// (jsonLongest), the device as given, escaped as the part escapes it, the wall time at 25
 // characters, and its histograms' counts at the most digits N lanes can
 // take over B bins, B (1 + log10(N/B + 1)) (a count c takes at most 1 +
 // log10(c + 1) digits, which is concave in c, so Jensen's inequality bounds
@@ -39,13 +41,13 @@ const (
 // step (no noise, no steps), N's digits in one bin, with the quotes of
 // those above 2^53 (whose lists are then written a count a line). A
 // --daily part of 10,000 steps of 10,000 lanes is 21 MB.
-func MaxSize(p sim.Params, sharded, daily bool, engine, requested string) uint64 {
+func MaxSize(p sim.Params, sharded, daily bool, engine, requested, device string) uint64 {
 	steps := 0
 	if daily {
 		steps = p.Steps
 	}
 	size := func(n int) uint64 {
-		part := worstPart(p, sharded, daily, n, engine, requested)
+		part := worstPart(p, sharded, daily, n, engine, requested, device)
 		b, err := part.Marshal()
 		if err != nil {
 			return math.MaxUint64 // not reached: worstPart is a valid part
@@ -66,7 +68,7 @@ func MaxSize(p sim.Params, sharded, daily bool, engine, requested string) uint64
 
 // worstPart is MaxSize's part with daily summaries of n steps (none
 // without daily), its histograms' counts 0.
-func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested string) *Part {
+func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested, device string) *Part {
 	summary := func(bins int) *sim.Summary {
 		s := &sim.Summary{Count: p.Lanes, M2: jsonLongest, Min: jsonLongest32, Max: jsonLongest32,
 			Digest: math.MaxUint64, Hist: &sim.Histogram{Lo: jsonLongest32, Scale: jsonLongest32, Bins: make([]uint64, bins)}}
@@ -85,7 +87,7 @@ func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested strin
 		}
 		return name
 	}
-	part := &Part{Params: p, First: p.Lanes, Count: p.Lanes, Engine: or(engine), Requested: or(requested), Device: room,
+	part := &Part{Params: p, First: p.Lanes, Count: p.Lanes, Engine: or(engine), Requested: or(requested), Device: device,
 		Math: sim.MathExact, Summary: summary(sim.HistBins)}
 	if sharded {
 		part.Shard = &Shard{Index: math.MaxUint64, Count: math.MaxUint64}

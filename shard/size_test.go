@@ -3,8 +3,10 @@ package shard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
@@ -20,7 +22,7 @@ import (
 // 2^64-1 digits and the histograms of a job without noise as if its lanes
 // spread over every bin, 40% above a part without --daily and 52% above one
 // without noise. What is left above is mostly the histograms' digits, at
-// their most for any outcome (lanes spread evenly), and the device's name.
+// their most for any outcome (lanes spread evenly).
 func TestMaxSize(t *testing.T) {
 	base := sim.Default()
 	base.Lanes, base.Steps = 20_000, 50
@@ -61,11 +63,41 @@ func TestMaxSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		most := MaxSize(p, c.sharded, c.daily, "parallel", "auto")
+		most := MaxSize(p, c.sharded, c.daily, "parallel", "auto", r.Device)
 		if uint64(len(b)) > most || float64(most) > float64(len(b))*(1+c.over) {
 			t.Errorf("%s: the part is %d bytes, MaxSize %d; want it at most %.0f%% above", c.name, len(b), most, 100*c.over)
 		}
 		t.Logf("%s: %d bytes, MaxSize %d (%.0f%% over)", c.name, len(b), most, 100*(float64(most)/float64(len(b))-1))
+	}
+}
+
+// TestMaxSizeDevice: MaxSize counts the device as the part writes it,
+// however long and whatever JSON escapes in it (an OpenCL driver names its
+// devices, and a Multi joins them all). It counted 1 KiB of plain text for
+// any device, below the part of a device named with 1 KiB of "<", each
+// written as \u003c, or of 64 devices of 40 bytes.
+func TestMaxSizeDevice(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 10
+	r, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var many []string
+	for i := range 64 {
+		many = append(many, fmt.Sprintf("%d: NVIDIA H200 (NVIDIA CUDA, GPU, float)", i))
+	}
+	for _, device := range []string{strings.Repeat("<", 1<<10), "\x00" + strings.Repeat(`"`, 1<<10), strings.Join(many, ", ")} {
+		r.Device = device
+		part := NewPart(r)
+		part.Requested = "opencl"
+		b, err := part.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if most := MaxSize(p, false, false, r.Engine, "opencl", device); uint64(len(b)) > most {
+			t.Errorf("device of %d bytes: the part is %d bytes, MaxSize %d", len(device), len(b), most)
+		}
 	}
 }
 

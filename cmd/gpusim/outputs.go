@@ -28,6 +28,7 @@ type outputs struct {
 	daily           bool   // per-day statistics, asked for by dailyFlag
 	dailyFlag       string // --daily, or --daily-out or --plot-daily, which imply it
 	html            string // --html: the report as an HTML page
+	sharded         bool   // --shard: the part (--save) records a shard
 }
 
 // outputFlags are the run flags for outputs.
@@ -83,14 +84,16 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 	o.Fast = strings.TrimSpace(c.String("math")) == sim.MathFast
 	if save := c.String("save"); save != "" {
 		// The part file is written after the run too: its room is
-		// checked with the other outputs', at its largest.
+		// checked with the other outputs', at its largest, less the
+		// device's name, counted once the engine is open (checkRan).
+		o.sharded = c.IsSet("shard")
 		ran := engine // the engine that runs: at most the longest name
 		for _, name := range engines.Names() {
 			if len(name) > len(ran) {
 				ran = name
 			}
 		}
-		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, c.IsSet("shard"), o.daily, ran, engine)}}
+		o.Bounded = []runfiles.Bounded{{Path: runfiles.Path{Flag: "save", Path: save}, Most: shard.MaxSize(p, o.sharded, o.daily, ran, engine, "")}}
 	}
 	// So are the charts and the HTML page, at their largest: a PNG's
 	// pixels bound it, an SVG's points (plots.MaxFinalSVGSize), the
@@ -120,27 +123,36 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 	return o, nil
 }
 
-// checkRan counts the --html page's room again once the engine eng is
-// open, with what the page names of it (report.Ran: the engine, requested
-// as --engine gave it, its device at its longest, engines.DeviceLabel,
-// and auto's reason from choice), and refuses, before the job runs, the
-// outputs that do not fit then, as parseOutputs refuses those that do not
-// fit before (a *sim.ParamError, exit 2, naming the files, what they may
-// need and what is free). The page counted 12 KiB for a device's name
+// checkRan counts the room of the --html page and the --save part again
+// once the engine eng is open, with what they name of it (report.Ran: the
+// engine, requested as --engine gave it, its device at its longest,
+// engines.DeviceLabel, and auto's reason from choice; the part, the
+// engine, requested and the device), and refuses, before the job runs,
+// the outputs that do not fit then, as parseOutputs refuses those that do
+// not fit before (a *sim.ParamError, exit 2, naming the files, what they
+// may need and what is free). The page counted 12 KiB for a device's name
 // whatever the engine, and a 64 kB disk refused --plot, --plot-daily and
-// --html together, 53 kB written.
+// --html together, 53 kB written; the part counted 1 KiB, below a Multi's
+// label of many devices or a name JSON escapes.
 func (o *outputs) checkRan(p sim.Params, eng sim.Engine, requested string, choice *engines.Choice) error {
-	if o.html == "" {
-		return nil
-	}
 	ran := report.Ran{Engine: eng.Name(), Requested: requested, Device: engines.DeviceLabel(eng)}
 	if choice != nil {
 		ran.Reason = choice.Reason
 	}
+	checked := false
 	for i, b := range o.Bounded {
-		if b.Flag == "html" {
+		switch b.Flag {
+		case "html":
 			o.Bounded[i].Most = report.MaxHTMLSize(o.daily, p.Steps, &ran)
+		case "save":
+			o.Bounded[i].Most = shard.MaxSize(p, o.sharded, o.daily, ran.Engine, requested, ran.Device)
+		default:
+			continue
 		}
+		checked = true
+	}
+	if !checked {
+		return nil
 	}
 	return o.Result.CheckDisk(p)
 }
