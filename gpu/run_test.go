@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,21 +223,25 @@ func TestCutToDeadline(t *testing.T) {
 // first cut may fall above that, so runs 2 to 4 must cut one launch
 // between them.
 func TestLaunchesCutToDeadline(t *testing.T) {
-	var cut, launches int
+	// Atomic: Run returns at the deadline while its last launch may still
+	// be enqueued from the run's goroutine (runUntil), which calls
+	// launched then.
+	var cut, launches atomic.Int64
 	e := open(t, Options{})
 	e.opts.launched = func(work, plan uint64) {
-		launches++
+		launches.Add(1)
 		if 100*work < 98*plan {
-			cut++
+			cut.Add(1)
 		}
 	}
 	p := sim.Default()
 	p.Lanes, p.Steps = 1<<40, 100
-	total := 0
+	var total int64
 	// The first run grows launches from the pilot; the next start where
 	// the last run's reached.
 	for run := range 4 {
-		cut, launches = 0, 0
+		cut.Store(0)
+		launches.Store(0)
 		d := time.Now().Add(400 * time.Millisecond)
 		ctx, cancel := context.WithDeadline(context.Background(), d)
 		_, err := e.Run(ctx, &sim.Job{Params: p})
@@ -245,9 +250,9 @@ func TestLaunchesCutToDeadline(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("run %d: %v, want the deadline's error", run+1, err)
 		}
-		t.Logf("run %d: returned %v after the deadline; %d of %d launches cut", run+1, took, cut, launches)
+		t.Logf("run %d: returned %v after the deadline; %d of %d launches cut", run+1, took, cut.Load(), launches.Load())
 		if run > 0 {
-			total += cut
+			total += cut.Load()
 		}
 	}
 	if total == 0 {
