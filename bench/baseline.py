@@ -29,7 +29,9 @@ gives it by module, in no version's time (joblib reuses its workers, and
 they are started again, untimed, before each joblib version should loky
 have let them go). A
 version whose module does not import is reported as skipped, with the
-Debian package that provides it.
+Debian package that provides it; so is one that cannot run the workload (the
+matrix when one lane's row is over --matrix-bytes, any version that runs out
+of memory), saying why, with no package: the other versions still run.
 """
 
 import argparse
@@ -219,6 +221,14 @@ def load(module):
 SETUP = {}  # module: its set-up's seconds, or why it failed
 
 
+def size(n):
+    """n bytes for people: 34.4 GB, 537 MB, 64 B."""
+    for unit, div in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= div:
+            return f"{n / div:.3g} {unit}"
+    return f"{n} B"
+
+
 def version(name, sizes, a):
     fn, module, what, compile_fn = VERSIONS[name]
     r = {"method": name, "description": what, "lanes": a.lanes, "steps": a.steps}
@@ -236,12 +246,23 @@ def version(name, sizes, a):
     if isinstance(SETUP.get(module), str):
         r.update(skipped=SETUP[module], package=PACKAGES[module])
         return r
+    n = min(a.lanes, sizes[name])
+    if n == 0:
+        # Not even one lane fits the cap: the version is not run rather
+        # than run over it (a float64 matrix of one lane of 2^32 steps is
+        # 34 GB, and its MemoryError ended every version after it).
+        r.update(skipped=f"one lane of {a.steps} steps takes {size(8 * a.steps)}, over its cap of {size(a.matrix_bytes)}", package="")
+        return r
     if module == "joblib":
         # Untimed: restarts the workers if loky let them go after idling
         # (300 s), so that no row's time pays a start; a few ms otherwise.
         joblib_start(a)
-    n = min(a.lanes, sizes[name])
-    secs, (mean, std) = timed(fn, n, a.steps, a)
+    try:
+        secs, (mean, std) = timed(fn, n, a.steps, a)
+    except MemoryError as e:
+        # This version alone: the others, run or to run, stand.
+        r.update(skipped=f"out of memory on {n} lanes of {a.steps} steps ({type(e).__name__}: {e})", package="")
+        return r
     ns = secs * 1e9 / (n * a.steps)
     r.update(sample_lanes=n, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
              scaled=n < a.lanes, mean=mean, std=std)
@@ -280,7 +301,7 @@ def main():
             "loop": max(1, a.loop_budget // a.steps),
             "joblib-lane": max(1, a.joblib_budget // a.steps),
             "joblib-chunk": cap,
-            "matrix": max(1, a.matrix_bytes // (8 * a.steps)),
+            "matrix": a.matrix_bytes // (8 * a.steps),  # 0: not one lane fits
             "vector": a.vector_lanes or a.lanes,
             "numba": cap,
             "pyopencl": cap,

@@ -87,10 +87,13 @@ func (c *Config) MinTime(specs []EngineSpec, memory uint64) []Phase {
 // so a version counts only when none before it may fail. The pure Python
 // loop (on a sample of --loop-budget lane-steps) is taken at the serial
 // engine's ceiling, the NumPy matrix and vector (one core) at a core's;
-// joblib, Numba and PyOpenCL may be missing, and count nothing. A version
+// joblib, Numba and PyOpenCL may be missing, and count nothing; nor does
+// the matrix where one lane's row is over PythonMatrixBytes (skipped). A version
 // whose arrays may not fit in memory (the vector's and joblib-chunk's 8
 // bytes a lane, Numba's, the matrix's 8 bytes a lane-step) and PyOpenCL
-// (on a device whose memory is not known) may fail, and end the count.
+// (on a device whose memory is not known) may fail, and end the count: the
+// script skips a version whose allocation fails (MemoryError), but one the
+// system grants and cannot back may have it killed.
 func (c *Config) pythonFloor(memory uint64) Phase {
 	p := Phase{Name: PythonPhase}
 	only := c.PythonOnly
@@ -127,7 +130,10 @@ func (c *Config) pythonFloor(memory uint64) Phase {
 			case "loop":
 				add("serial", min(lanes, max(1, float64(uint64(budget/steps)))), w)
 			case "matrix":
-				n := min(lanes, max(1, float64(uint64(matrixBytes/(8*steps)))))
+				n := min(lanes, float64(uint64(matrixBytes/(8*steps))))
+				if n == 0 {
+					continue // not one lane under the cap: skipped
+				}
 				if !fits(8 * n * steps) {
 					return p
 				}

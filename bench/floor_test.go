@@ -55,7 +55,7 @@ func TestMinTimePhases(t *testing.T) {
 // sample of lanes, at serial's ceiling) and its NumPy matrix and vector on
 // one core, as far as the versions run in order are sure to run: one that
 // may not fit in memory, or PyOpenCL, ends the count, since a version that
-// fails ends the script.
+// fails may end the script (killed for memory).
 func TestMinTimePython(t *testing.T) {
 	c := Default()
 	c.Workloads = []Workload{{1e9, 100}, {2e9, 100}}
@@ -86,6 +86,14 @@ func TestMinTimePython(t *testing.T) {
 		if p.Name != PythonPhase || !near(p.LaneSteps, tc.laneSteps) || !near(p.Seconds, tc.seconds) {
 			t.Errorf("%s: got %+v, want %g lane-steps in %g s", tc.name, p, tc.laneSteps, tc.seconds)
 		}
+	}
+	// One lane's row of 2^32 steps is 34 GB, over the matrix's cap: it is
+	// skipped, and the vector after it still runs (the matrix was counted
+	// on one lane, which the script then could not allocate).
+	c.Workloads, c.PythonOnly, c.PythonMatrixBytes = []Workload{{1000, 1 << 32}}, "matrix,vector", 512<<20
+	ph := c.MinTime(nil, lots)
+	if p := ph[len(ph)-1]; !near(p.LaneSteps, 3*1000*(1<<32)) {
+		t.Errorf("the matrix over its cap: got %+v, want the vector's %g lane-steps", p, 3*1000.0*(1<<32))
 	}
 	c.Python = false
 	if phases := c.MinTime(nil, lots); phases[len(phases)-1].Name == PythonPhase {

@@ -72,8 +72,10 @@ type PythonResult struct {
 	Workload    Workload `json:"workload"`
 	Method      string   `json:"method"`
 	Description string   `json:"description"`
-	// Skipped says why the version did not run (its module does not import),
-	// and Package is the Debian package that provides the module.
+	// Skipped says why the version did not run: its module does not
+	// import (Package is then the Debian package that provides it), or it
+	// cannot run the workload (the matrix when one lane's row is over
+	// Config.PythonMatrixBytes, a version out of memory; Package "").
 	Skipped string `json:"skipped,omitempty"`
 	Package string `json:"package,omitempty"`
 	// SampleLanes is how many lanes actually ran; when it is fewer than the
@@ -235,6 +237,18 @@ func (r *PythonReport) versions(p PythonResult) string {
 	return s
 }
 
+// skipNote says why version p did not run: its module is missing (with the
+// Debian package that provides it), or it cannot run the workload (the
+// matrix over its cap, out of memory: no package). A skip of the loop,
+// matrix or vector version used to get no note, and one without a package
+// read "the Debian package  provides it".
+func (p PythonResult) skipNote() string {
+	if p.Package == "" {
+		return fmt.Sprintf("%s skipped: %s", p.Method, p.Skipped)
+	}
+	return fmt.Sprintf("%s skipped: %s; the Debian package %s provides it", p.Method, p.Skipped, p.Package)
+}
+
 // LawFailures lists the versions whose sample disagrees with the exact law.
 func (r *PythonReport) LawFailures() []string {
 	var out []string
@@ -264,7 +278,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 	if progress != nil {
 		for _, r := range out.Results {
 			if r.Skipped != "" {
-				progress("%-19s %-12s skipped: %s (Debian package %s)", "python/"+r.Method, r.Workload, r.Skipped, r.Package)
+				progress("%-19s %-12s %s", "python/"+r.Method, r.Workload, strings.TrimPrefix(r.skipNote(), r.Method+" "))
 				continue
 			}
 			progress("%-19s %-12s %.3g s (%.3g ns/lane-step%s), %v", "python/"+r.Method, r.Workload, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r), r.Law)

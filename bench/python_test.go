@@ -335,3 +335,53 @@ func TestBaselineSetupOnce(t *testing.T) {
 		t.Errorf("%d CSV setup rows, want 1:\n%s", n, csv.String())
 	}
 }
+
+// TestBaselineCannotRun: a version the plan gives more than it can run is
+// skipped with a note saying why, and the others, before and after it,
+// stand: the matrix whose one lane's row is over its cap (10 steps of 8
+// bytes over 64 bytes; it ran on one lane regardless, and at --steps 2^32
+// allocated 34 GB), and the vector on 2^50 lanes, out of memory (its
+// MemoryError ended the script, and the whole baseline was reported failed).
+func TestBaselineCannotRun(t *testing.T) {
+	py, err := FindPython(context.Background())
+	if errors.Is(err, ErrNoNumPy) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tinyConfig()
+	c.PythonMatrixBytes, c.PythonReps, c.PythonOnly = 64, 1, "matrix,vector"
+	small, huge := Workload{100, 10}, Workload{1 << 50, 1}
+	out, err := RunBaseline(context.Background(), py, &c, small, huge)
+	if err != nil {
+		t.Fatalf("the baseline failed: %v", err)
+	}
+	want := []struct {
+		w       Workload
+		method  string
+		skipped string // "" for a version that ran
+	}{{small, "matrix", "one lane of 10 steps takes 80 B, over its cap of 64 B"}, {small, "vector", ""}, {huge, "matrix", ""}, {huge, "vector", "out of memory on 1125899906842624 lanes of 1 steps (MemoryError"}}
+	if len(out.Results) != len(want) {
+		t.Fatalf("results %+v, want %d", out.Results, len(want))
+	}
+	for i, w := range want {
+		r := out.Results[i]
+		if r.Workload != w.w || r.Method != w.method || !strings.Contains(r.Skipped, w.skipped) || (w.skipped == "") != (r.Skipped == "") || r.Package != "" {
+			t.Errorf("#%d: %+v, want %s on %s skipped %q", i, r, w.method, w.w, w.skipped)
+		}
+	}
+	rep := &Report{Baseline: "serial", Python: &PythonReport{Results: out.Results}}
+	var b strings.Builder
+	if err := rep.Write(&b, "text"); err != nil {
+		t.Fatal(err)
+	}
+	for _, note := range []string{"matrix skipped: one lane of 10 steps takes 80 B, over its cap of 64 B\n", "vector skipped: out of memory on 1125899906842624 lanes"} {
+		if !strings.Contains(b.String(), note) {
+			t.Errorf("the report has no note %q:\n%s", note, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "Debian package  ") {
+		t.Errorf("a note names an empty package:\n%s", b.String())
+	}
+}

@@ -123,10 +123,12 @@ func (r *Report) pythonTable(py *PythonReport) table {
 	if py.Failed != "" {
 		pt.notes = append(pt.notes, fmt.Sprintf("failed (%s): %s", py.Interpreter, py.Failed))
 	}
-	skipped := map[string]string{}
+	var skipped []string
 	for _, p := range py.Results {
 		if p.Skipped != "" {
-			skipped[p.Method] = fmt.Sprintf("%s skipped: %s; the Debian package %s provides it", p.Method, p.Skipped, p.Package)
+			if n := p.skipNote(); !slices.Contains(skipped, n) {
+				skipped = append(skipped, n)
+			}
 			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, "skipped", "", "", "", ""})
 			continue
 		}
@@ -140,11 +142,7 @@ func (r *Report) pythonTable(py *PythonReport) table {
 		}
 		pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel, p.Law.String()})
 	}
-	for _, m := range []string{"joblib-lane", "joblib-chunk", "numba", "pyopencl"} {
-		if n, ok := skipped[m]; ok {
-			pt.notes = append(pt.notes, n)
-		}
-	}
+	pt.notes = append(pt.notes, skipped...)
 	if len(py.Results) > 0 {
 		var tools []string
 		for _, k := range slices.Sorted(maps.Keys(py.Modules)) {
@@ -531,7 +529,10 @@ func (r *Report) pythonCSVRows() []map[string]string {
 		kv := map[string]string{"section": "python", "engine": "python/" + p.Method,
 			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps)}
 		if p.Skipped != "" {
-			kv["note"] = "skipped: " + p.Skipped + "; Debian package " + p.Package
+			kv["note"] = "skipped: " + p.Skipped
+			if p.Package != "" {
+				kv["note"] += "; Debian package " + p.Package
+			}
 			rows = append(rows, kv)
 			continue
 		}
