@@ -194,9 +194,10 @@ func benchAction(c *cli.Context) error {
 }
 
 // benchConfig reads the flags into a bench configuration, checking every
-// value before anything runs.
-func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
-	cfg := bench.Default()
+// value before anything runs: each flag's own validity first, then the
+// plan's time (checkBenchTime), which a flag's own error comes before.
+func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error) {
+	cfg = bench.Default()
 	if c.Bool("quick") {
 		cfg = bench.Quick()
 	}
@@ -217,15 +218,40 @@ func benchConfig(c *cli.Context) (bench.Config, benchOptions, error) {
 			break
 		}
 	}
-	// Before any output is made or engine started; which Python runs, if
-	// any, is found later, and benchAction checks again with it.
+	if opts, err = newBenchOptions(c, &cfg); err != nil {
+		return cfg, opts, err
+	}
+	// Before any output is written or engine started; which Python runs,
+	// if any, is found later, and benchAction checks again with it.
 	planned := cfg
 	planned.Python = false
 	if err := checkBenchTime(&planned, plannedSpecs(c.String("engines")), c.IsSet); err != nil {
+		opts.files.Abort()
+		removeEmpty(opts.madeDirs)
+		if ferr := benchFlagError(c); ferr != nil {
+			return cfg, benchOptions{}, ferr
+		}
 		return cfg, benchOptions{}, err
 	}
-	opts, err := newBenchOptions(c, &cfg)
-	return cfg, opts, err
+	return cfg, opts, nil
+}
+
+// benchFlagError is the error of --engines or --python, whose checks start
+// engines or the interpreter (benchEngines, bench.CheckPython), for a
+// benchmark refused for its plan before them: a flag's own error comes
+// first (--engines nosuch,simd --lanes 2^64-1 was refused for its years,
+// not for the engine no one has). nil where they are valid.
+func benchFlagError(c *cli.Context) error {
+	var pe *sim.ParamError
+	if _, _, err := benchEngines(c); errors.As(err, &pe) {
+		return err
+	}
+	if py := c.String("python"); py != "" {
+		if err := bench.CheckPython(c.Context, py); err != nil {
+			return paramErr("python", "%v", err)
+		}
+	}
+	return nil
 }
 
 // benchEngines selects the engines --engines names (every one that runs

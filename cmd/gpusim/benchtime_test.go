@@ -21,6 +21,11 @@ import (
 // folder is made. bench --lanes 2^64-1 started and ran for centuries. The
 // runs start cancelled: one that got past the check fails otherwise.
 func TestBenchTooLong(t *testing.T) {
+	// opencl:1 named as an engine there is: one no one has is refused for
+	// its name, before the benchmark's time.
+	none := func(int) sim.Engine { return nil }
+	withBench(t, engines.Benchable{Entries: []string{"serial", "parallel", "simd", "opencl"}, Specs: []engines.Spec{
+		spec("serial", false, none), spec("parallel", true, none), spec("simd", true, none), spec("opencl:0", false, none), spec("opencl:1", false, none)}})
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := t.TempDir()
@@ -169,5 +174,40 @@ func TestPlannedSpecs(t *testing.T) {
 		if g := got(list); g != want {
 			t.Errorf("--engines %q: %s, want %s", list, g, want)
 		}
+	}
+}
+
+// TestFlagBeforePlan: a flag's own error (an engine no one has, an unknown
+// format, two flags naming one file, a bad shard) is reported before a
+// refusal of the plan (its years, its outputs' room), in bench and in run:
+// bench --engines nosuch,simd --lanes 2^64-1 was refused for its years,
+// and so were bench --format nosuch and --python NOSUCH with it, run
+// --plot a.svg --plot-daily a.svg --lanes 2^64-1, and bench --html x.txt
+// made a file before the refusal.
+func TestFlagBeforePlan(t *testing.T) {
+	dir := t.TempDir()
+	svg := filepath.Join(dir, "a.svg")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--engines", "nosuch,simd", "--lanes", "2^64-1", "--steps", "2^32"}, `gpusim: error: --engines: unknown engine "nosuch" (valid: `},
+		{[]string{"bench", "--engines", "simd:0", "--lanes", "2^64-1"}, `gpusim: error: --engines: unknown engine "simd:0" (valid: `},
+		{[]string{"bench", "--format", "nosuch", "--lanes", "2^64-1"}, `gpusim: error: --format: unknown format "nosuch"`},
+		{[]string{"bench", "--plot-format", "gif", "--plot", filepath.Join(dir, "img"), "--lanes", "2^64-1"}, `gpusim: error: --plot-format: unknown chart format "gif"`},
+		{[]string{"bench", "--python", filepath.Join(dir, "nosuch"), "--lanes", "2^64-1"}, `gpusim: error: --python: "` + filepath.Join(dir, "nosuch") + `" cannot import numpy`},
+		{[]string{"bench", "--html", filepath.Join(dir, "no", "b.html"), "--lanes", "2^64-1"}, `gpusim: error: --html: directory "` + filepath.Join(dir, "no") + `" does not exist`},
+		{[]string{"run", "--engine", "nosuch", "--lanes", "2^64-1"}, `gpusim: error: --engine: unknown engine "nosuch"`},
+		{[]string{"run", "--lanes", "2^64-1", "--plot", svg, "--plot-daily", svg}, `gpusim: error: --plot-daily: "` + svg + `" is also the file of --plot`},
+		{[]string{"run", "--lanes", "2^64-1", "--shard", "3/2"}, `gpusim: error: --shard: "3/2": shard index 3 must be below the shard count 2`},
+		{[]string{"run", "--lanes", "2^64-1", "--save", filepath.Join(dir, "part.txt")}, `gpusim: error: --save: "` + filepath.Join(dir, "part.txt") + `" is not a .json file`},
+	} {
+		code, stdout, stderr := run(context.Background(), append(c.args, "-q")...)
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and %q", strings.Join(c.args, " "), code, stdout, stderr, c.want)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("the refused commands left %d files in %s", len(ents), dir)
 	}
 }

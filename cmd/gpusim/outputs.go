@@ -117,6 +117,7 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 		// (checkRan).
 		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps, nil)})
 	}
+	// Their room is the plan's, checked after every flag (Result.Room).
 	if err := o.Result.Check(p); err != nil {
 		return o, err
 	}

@@ -104,7 +104,12 @@ type runOptions struct {
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
-// before any work starts.
+// before any work starts: each flag's own validity first (a file that
+// cannot be created included), then what the plan needs (the outputs'
+// memory and disk space, the per-step statistics' memory, the time), so
+// that a refusal of the plan never hides a flag's own error (run --engine
+// nosuch --lanes 2^64-1 must name the engine; --plot a.svg --plot-daily
+// a.svg --lanes 2^64-1 was refused for its years, not for the one file).
 func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := noArgs(c); err != nil {
 		return nil, err
@@ -134,13 +139,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.outputs, err = parseOutputs(c, o.params, o.engine); err != nil {
 		return nil, err
 	}
-	if err := o.checkDailyMemory(); err != nil {
-		return nil, err
-	}
 	if o.shard, err = newShardRun(c, o.params); err != nil {
-		return nil, err
-	}
-	if err := o.checkTime(); err != nil {
 		return nil, err
 	}
 	files := o.outputs.files()
@@ -150,9 +149,16 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := checkNames(c, files); err != nil {
 		return nil, err
 	}
-	// Last, as it creates files: every check that can fail comes first.
+	// Last of the flags' own checks, as it creates files (removed if the
+	// plan is refused).
 	if o.files, err = createOutputs(files); err != nil {
 		return nil, err
+	}
+	for _, check := range []func() error{func() error { return o.outputs.Room(o.params) }, o.checkDailyMemory, o.checkTime} {
+		if err := check(); err != nil {
+			o.files.Abort()
+			return nil, err
+		}
 	}
 	return o, nil
 }

@@ -231,10 +231,10 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 // maxOutLanes bounds --out, whose finals are held in memory (sim.MaxKeptFinals).
 const maxOutLanes = sim.MaxKeptFinals
 
-// Check checks, before the run, what o asks of a run of p: the files'
-// formats by their extensions, --paths within its range, and that the
-// per-lane outputs fit in the memory available (internal/sysmem), saying
-// how much they need. Errors are *sim.ParamError naming the flag.
+// Check checks, before the run, what o asks of a run of p on its own: the
+// files' formats by their extensions, --out and --paths within their
+// ranges. Room checks what the plan needs of the machine, after every
+// flag's own check. Errors are *sim.ParamError naming the flag.
 func (o Result) Check(p sim.Params) error {
 	bad := func(flag string, err error) error { return &sim.ParamError{Flag: flag, Msg: err.Error()} }
 	// A folder is named as such before its name is read as a format (a
@@ -275,6 +275,16 @@ func (o Result) Check(p sim.Params) error {
 			}
 		}
 	}
+	return nil
+}
+
+// Room checks, before the run and after every flag's own check (Check),
+// that o's per-lane outputs for a run of p fit in the memory available
+// (internal/sysmem) and its files in the free space of their file systems
+// (checkDisk), saying how much they need: a plan's refusal came before a
+// flag's own error (run --out x.csv --shard 3/2 onto a full disk was
+// refused for its room). Errors are *sim.ParamError naming the flag.
+func (o Result) Room(p sim.Params) error {
 	if err := o.checkMemory(p); err != nil {
 		return err
 	}

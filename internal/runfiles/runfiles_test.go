@@ -21,17 +21,17 @@ func TestCheckMemory(t *testing.T) {
 	p := sim.Default()
 	p.Lanes = 1e9
 	var pe *sim.ParamError
-	err := Result{Out: "finals.f32"}.Check(p)
+	err := Result{Out: "finals.f32"}.Room(p)
 	if !errors.As(err, &pe) || pe.Flag != "out" || !strings.Contains(pe.Msg, "need 4.01 GB of memory, but 1.07 GB are available") {
 		t.Errorf("1e9 lanes with --out and 1 GiB: %v", err)
 	}
 	p.Lanes = 1e8
-	if err := (Result{Out: "finals.f32"}).Check(p); err != nil {
+	if err := (Result{Out: "finals.f32"}).Room(p); err != nil {
 		t.Errorf("1e8 lanes with --out and 1 GiB: %v", err)
 	}
 	available = func() (uint64, bool) { return 0, false } // unknown: not refused
 	p.Lanes = 1e9
-	if err := (Result{Out: "finals.f32"}).Check(p); err != nil {
+	if err := (Result{Out: "finals.f32"}).Room(p); err != nil {
 		t.Errorf("unknown memory: %v", err)
 	}
 }
