@@ -131,10 +131,15 @@ func (c LawCheck) String() string {
 	return s
 }
 
-// fmtZ writes a z-score to two decimals, or "-" when it is undefined.
+// fmtZ writes a z-score to two decimals, or "-" when it is undefined; one
+// of a million or more to three digits (+1.23e+300 rather than 301 digits:
+// a cell is bounded, Plan.MaxSizes).
 func fmtZ(z float64) string {
-	if math.IsNaN(z) || math.IsInf(z, 0) {
+	switch {
+	case math.IsNaN(z) || math.IsInf(z, 0):
 		return "-"
+	case math.Abs(z) >= 1e6:
+		return fmt.Sprintf("%+.3g", z)
 	}
 	return fmt.Sprintf("%+.2f", z)
 }

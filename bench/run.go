@@ -450,6 +450,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 		}
 	}
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
+	rep.clipTexts()
 	return rep, nil
 }
 

@@ -153,6 +153,10 @@ func benchAction(c *cli.Context) error {
 	if err := checkBenchTime(&planned, specs, c.IsSet); err != nil {
 		return err
 	}
+	mnotes := machineNotes(cfg) // before the run
+	if err := benchRoom(&cfg, specs, append(slices.Clone(notes), mnotes...), opts); err != nil {
+		return err
+	}
 
 	if !opts.quiet {
 		names := make([]string, len(specs))
@@ -168,7 +172,6 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
-	mnotes := machineNotes(cfg) // before the run
 	rep, err := bench.Run(c.Context, cfg, specs)
 	var se *interrupt.SignalError
 	if err != nil && errors.As(context.Cause(c.Context), &se) {
@@ -253,6 +256,48 @@ func benchFlagError(c *cli.Context) error {
 	}
 	return nil
 }
+
+// checkBenchRoom refuses, before the benchmark runs, --html, --plot's
+// charts and --update-doc where their file systems have less free than
+// they can take (runfiles.Result.Room): each at its largest for this
+// benchmark of cfg on specs with the notes known before it (notes), the
+// page, the charts and the document's section rendered from the largest
+// report it can make (bench.Plan.MaxSizes), and the document as it is
+// besides. They were written after a benchmark of minutes without a look
+// at the disk, and a full one lost them.
+func checkBenchRoom(cfg *bench.Config, specs []engines.Spec, notes []string, opts benchOptions) error {
+	if opts.html == "" && opts.plotDir == "" && opts.doc == "" {
+		return nil
+	}
+	sizes, err := bench.Plan{Config: cfg, Specs: specs, Notes: notes}.MaxSizes(opts.plotFormats)
+	if err != nil {
+		return fmt.Errorf("bench: bound the outputs: %w", err)
+	}
+	var out []runfiles.Bounded
+	if opts.html != "" {
+		out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: opts.html}, Most: sizes.HTML})
+	}
+	var charts []string
+	if opts.plotDir != "" {
+		for _, name := range bench.ChartFiles(cfg, opts.plotFormats) {
+			path := filepath.Join(opts.plotDir, name)
+			charts = append(charts, path)
+			out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "plot", Path: path}, Most: sizes.Charts[name]})
+		}
+	}
+	if opts.doc != "" {
+		most, err := sizes.MaxDocSize(opts.doc, charts)
+		if err != nil {
+			return paramErr("update-doc", "%v", err)
+		}
+		out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "update-doc", Path: opts.doc}, Most: most})
+	}
+	return runfiles.Result{Bounded: out}.Room(sim.Params{})
+}
+
+// benchRoom is checkBenchRoom; tests replace it, for a disk that fills
+// while the benchmark runs.
+var benchRoom = checkBenchRoom
 
 // benchEngines selects the engines --engines names (every one that runs
 // here without it) and returns them with the notes on what could not run

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -16,11 +18,15 @@ const benchDoc = "# B\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n"
 
 var tinyBench = []string{"bench", "--lanes", "1000", "--steps", "4", "--reps", "1", "--workers", "1,2", "--sweep", "100", "--sweep-reps", "1", "--baseline", "none", "-q"}
 
-// TestBenchOutputsIndependent: an output bench cannot write (a full disk
-// for --html) does not stop the others: the charts are written and the
-// document updated, and the run exits 1 naming the one that failed. It used
-// to stop at the first failure, leaving the rest unwritten without a word.
+// TestBenchOutputsIndependent: an output bench cannot write (a disk that
+// filled while the benchmark ran, for --html) does not stop the others:
+// the charts are written and the document updated, and the run exits 1
+// naming the one that failed. It used to stop at the first failure,
+// leaving the rest unwritten without a word.
 func TestBenchOutputsIndependent(t *testing.T) {
+	old := benchRoom
+	benchRoom = func(*bench.Config, []engines.Spec, []string, benchOptions) error { return nil } // full after the check
+	t.Cleanup(func() { benchRoom = old })
 	full := testenv.SmallDisk(t, "8k", false, nil)
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "b.md")
@@ -166,5 +172,44 @@ func TestLinkToDeletedFile(t *testing.T) {
 		if e.Name() != "zz.csv" {
 			t.Errorf("the refused run left %s", e.Name())
 		}
+	}
+}
+
+// TestBenchDiskFull: --html, --plot's charts and --update-doc are refused
+// before the benchmark (exit 2, no report, nothing written) where their file
+// system has less free than they can take for its plan (bench.Plan.MaxSizes,
+// the document as it is besides), naming what they need and what is free:
+// they were written after it, and a benchmark of minutes ended with exit 1
+// and "no space left on device". A disk with room for their bounds takes
+// them; and a flag's own error still comes first (run --plot onto a full
+// disk with a bad --shard was refused for its room).
+func TestBenchDiskFull(t *testing.T) {
+	full := testenv.SmallDisk(t, "64k", false, map[string]string{"b.md": benchDoc})
+	for _, args := range [][]string{
+		{"--html", full + "/b.html"}, {"--plot", full + "/img"}, {"--plot", full + "/img", "--plot-format", "svg"}, {"--update-doc", full + "/b.md"},
+	} {
+		code, stdout, stderr := run(context.Background(), append(tinyBench, args...)...)
+		want := "gpusim: error: " + args[0] + ": "
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, " of disk space ") || !strings.Contains(stderr, "but its file system has ") {
+			t.Errorf("%q on a 64 kB disk: exit %d, stdout %q, stderr %q; want 2, no report and %q naming the room", args, code, stdout, stderr, want)
+		}
+	}
+	if ents, _ := os.ReadDir(full); len(ents) != 1 {
+		t.Errorf("the full disk holds %d files, want the document alone", len(ents))
+	}
+	if b, _ := os.ReadFile(full + "/b.md"); string(b) != benchDoc {
+		t.Errorf("the document was changed:\n%s", b)
+	}
+	roomy := testenv.SmallDisk(t, "8m", false, map[string]string{"b.md": benchDoc})
+	code, stdout, stderr := run(context.Background(), append(tinyBench, "--html", roomy+"/b.html", "--plot", roomy+"/img", "--update-doc", roomy+"/b.md")...)
+	if code != 0 || !strings.Contains(stdout, "serial") {
+		t.Errorf("an 8 MB disk: exit %d, stderr %q; want the outputs written", code, stderr)
+	}
+	if b, _ := os.ReadFile(roomy + "/b.md"); !strings.Contains(string(b), "img/speedup.png") {
+		t.Errorf("--update-doc not updated on the 8 MB disk:\n%s", b)
+	}
+	code, _, stderr = run(context.Background(), "run", "--engine", "serial", "--lanes", "1000", "--steps", "3", "-q", "--plot", full+"/c.png", "--shard", "3/2")
+	if want := `gpusim: error: --shard: "3/2": `; code != exitUsage || !strings.HasPrefix(stderr, want) {
+		t.Errorf("run --plot onto a full disk with --shard 3/2: exit %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
 }

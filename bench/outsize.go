@@ -1,0 +1,383 @@
+package bench
+
+import (
+	"bytes"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gpusim/gpusim/internal/plots"
+)
+
+// TextMost is the most bytes a text the benchmark finds as it runs takes in
+// its report (an error, the CPU's or a device's name, a version, the
+// interpreter's path, a note made as it runs): Run clips each to it
+// (Report.clipTexts), so that what the report's page, charts and document
+// can take is bounded before it runs (Plan.MaxSizes).
+const TextMost = 1 << 10
+
+// clip cuts s to at most TextMost bytes, at a rune boundary, ending in "…".
+func clip(s string) string {
+	if len(s) <= TextMost {
+		return s
+	}
+	const more = "…"
+	n := TextMost - len(more)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + more
+}
+
+// clipTexts cuts every text of r that the benchmark found as it ran to
+// TextMost bytes (clip), and leaves the Python tools only the modules the
+// baseline script knows; the notes are those Run made.
+func (r *Report) clipTexts() {
+	m := &r.Machine
+	m.CPU, m.DevicesNote, m.Go = clip(m.CPU), clip(m.DevicesNote), clip(m.Go)
+	for i := range m.Devices {
+		m.Devices[i] = clip(m.Devices[i])
+	}
+	for i := range r.Workloads {
+		for j := range r.Workloads[i].Engines {
+			e := &r.Workloads[i].Engines[j]
+			e.Device = clip(e.Device)
+		}
+	}
+	for i := range r.Failures {
+		r.Failures[i].Error = clip(r.Failures[i].Error)
+	}
+	for i := range r.Notes {
+		r.Notes[i] = clip(r.Notes[i])
+	}
+	if py := r.Python; py != nil {
+		py.Interpreter, py.Python, py.NumPy = clip(py.Interpreter), clip(py.Python), clip(py.NumPy)
+		py.Skipped, py.Failed = clip(py.Skipped), clip(py.Failed)
+		maps.DeleteFunc(py.Modules, func(k, _ string) bool { return !slices.Contains(toolPackages, k) })
+		for k, v := range py.Modules {
+			py.Modules[k] = clip(v)
+		}
+		maps.DeleteFunc(py.Setup, func(k string, _ float64) bool { return !slices.Contains(ToolModules, k) })
+		for i := range py.Results {
+			p := &py.Results[i]
+			p.Skipped, p.Device = clip(p.Skipped), clip(p.Device)
+		}
+	}
+}
+
+// toolPackages are the Debian packages of ToolModules, the keys of
+// PythonReport.Modules.
+var toolPackages = []string{"python3-joblib", "python3-numba", "python3-pyopencl"}
+
+// Plan is a benchmark before it runs, as far as it bounds what its report
+// can take: the configuration, the engines that will run and the notes
+// known before (engines left out, lists given twice, the machine's load),
+// which the caller adds to the report after Run.
+type Plan struct {
+	Config *Config
+	Specs  []EngineSpec
+	Notes  []string
+}
+
+// Sizes are upper bounds, in bytes, of what a benchmark writes besides its
+// report: each chart file by name (ChartFiles), the HTML page
+// (Report.WriteHTML) and the Markdown section --update-doc writes
+// (Report.WriteMarkdown, without the chart links).
+type Sizes struct {
+	Charts   map[string]uint64
+	HTML     uint64
+	Markdown uint64
+	// MarkdownLines is how many line ends the section has at most, each
+	// of which a CRLF document writes in two bytes.
+	MarkdownLines uint64
+}
+
+// Allowances for a number whose text the largest report writes shorter
+// than the benchmark may: one inside a tag (an SVG coordinate, at most
+// "-1.2346e-05"), and one in text (a cell, a tick label: the formatters'
+// longest is fmtDur's "9223372037 s" or %.4f of a predicted P of
+// -9223372036854775807, 25 bytes; with html/template's &#43; for each '+').
+const numInTag, numInText = 12, 40
+
+// MaxSizes bounds what the benchmark p plans writes besides its report, in
+// each of formats ("png", "svg"): it builds the largest report p can give
+// (largest) and renders it, and adds for each number written the most its
+// text can grow (allowance). A PNG chart is bounded by its pixels
+// (plots.MaxPNGSize), whatever it draws.
+func (p Plan) MaxSizes(formats []string) (Sizes, error) {
+	s := Sizes{Charts: map[string]uint64{}}
+	for _, name := range ChartFiles(p.Config, formats) {
+		s.Charts[name] = 0 // not drawn for this plan (a speedup chart without an engine that scales)
+	}
+	r := p.largest('"')
+	cs, err := charts(r)
+	if err != nil {
+		return s, err
+	}
+	var grow uint64 // how much the time charts' ticks can add to the page
+	for _, c := range cs {
+		svg, err := plots.SVG(c.plot, c.height)
+		if err != nil {
+			return s, err
+		}
+		most := uint64(len(svg)) + allowance(svg, numInText)
+		if strings.HasPrefix(c.name, "time-") {
+			t, err := maxTimeSVG(r, c.name)
+			if err != nil {
+				return s, err
+			}
+			grow += t - min(t, most)
+			most = max(most, t)
+		}
+		for _, f := range formats {
+			n := most
+			if f == "png" {
+				n = plots.MaxPNGSize(c.height)
+			}
+			s.Charts[c.name+"."+f] = n
+		}
+	}
+	var page bytes.Buffer
+	if err := r.WriteHTML(&page); err != nil {
+		return s, err
+	}
+	s.HTML = uint64(page.Len()) + allowance(page.Bytes(), numInText) + grow
+	var md bytes.Buffer
+	if err := p.largest('<').WriteMarkdown(&md); err != nil {
+		return s, err
+	}
+	s.Markdown = uint64(md.Len()) + allowance(md.Bytes(), numInText)
+	s.MarkdownLines = uint64(bytes.Count(md.Bytes(), []byte("\n")))
+	return s, nil
+}
+
+// MaxDocSize bounds the document --update-doc writes at doc with a section
+// of s and links to charts (the paths of every chart that may be written):
+// the document as it is (the old section is replaced, not kept), the
+// section at its largest and the links, each line end counted twice for a
+// CRLF document.
+func (s Sizes) MaxDocSize(doc string, charts []string) (uint64, error) {
+	var links bytes.Buffer
+	if err := chartLinks(&links, doc, charts); err != nil {
+		return 0, err
+	}
+	lines := s.MarkdownLines + uint64(bytes.Count(links.Bytes(), []byte("\n"))) + 1
+	return fileSize(doc) + s.Markdown + uint64(links.Len()) + lines, nil
+}
+
+// maxTimeSVG bounds the time chart name of r over the scales of its
+// linear axis: how many ticks gonum's DefaultTicks gives depends on the
+// longest bar's leading digits, so the chart is drawn with it at each.
+func maxTimeSVG(r *Report, name string) (uint64, error) {
+	var most uint64
+	for _, lead := range []float64{1, 1.1, 1.2, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 7.5, 8, 9, 9.2} {
+		for _, wr := range r.Workloads {
+			if "time-"+fileWorkload(wr.Workload) != name {
+				continue
+			}
+			wr.Engines = slices.Clone(wr.Engines)
+			for i := range wr.Engines {
+				wr.Engines[i].Wall.Median = time.Duration(lead * 1e18 / float64(i+1))
+			}
+			pl, err := timePlot(wr)
+			if err != nil {
+				return 0, err
+			}
+			svg, err := plots.SVG(pl, plots.Height)
+			if err != nil {
+				return 0, err
+			}
+			most = max(most, uint64(len(svg))+allowance(svg, numInText))
+		}
+	}
+	return most, nil
+}
+
+// allowance is what the numbers in b may add when the benchmark writes
+// them longer than the largest report did: for each run of digits and
+// points, numInTag less its length inside a tag (<...>) and text less it
+// elsewhere; a character reference (&#34;) is not a number.
+func allowance(b []byte, text uint64) uint64 {
+	var n uint64
+	inTag := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '<':
+			inTag = true
+		case c == '>':
+			inTag = false
+		case c == '&' && i+1 < len(b) && b[i+1] == '#':
+			for i < len(b) && b[i] != ';' {
+				i++
+			}
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.') {
+				j++
+			}
+			most := text
+			if inTag {
+				most = numInTag
+			}
+			n += most - min(most, uint64(j-i))
+			i = j - 1
+		}
+	}
+	return n
+}
+
+// longest is the longest time a measurement can take.
+const longest = time.Duration(math.MaxInt64)
+
+// largest is the largest report p can give: every engine measured on every
+// workload with every column (a device's times, processes' start-up and
+// merge), failed as well, every scaling point with fewer workers run than
+// asked, the speedup chart's and the sweep's axes at their widest, every
+// Python version run on every workload and failing the law, with a note
+// for each as though skipped, the baseline skipped and failed as well, and
+// every text found as the benchmark runs TextMost bytes of fill (the
+// character the format escapes longest).
+func (p Plan) largest(fill rune) *Report {
+	c := p.Config
+	text := strings.Repeat(string(fill), TextMost/utf8.RuneLen(fill))
+	r := &Report{
+		Mode: c.Mode, Started: time.Date(2000, 12, 31, 23, 59, 59, 0, time.FixedZone("", -(11*3600+59*60))), Elapsed: Seconds(longest.Seconds()),
+		Machine: Machine{CPU: text, Cores: math.MaxInt32, GOMAXPROCS: math.MaxInt32, DevicesNote: text, Go: text, OS: "openbsd-" + text[:32], Arch: "riscv64-" + text[:32],
+			SIMD: []string{"sse2", "sse3", "ssse3", "sse4.1", "sse4.2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl"}},
+		Params: ModelOf(c.Params), Reps: c.Reps, Warmup: c.Warmup, Baseline: p.Specs[0].Name,
+	}
+	if slices.ContainsFunc(p.Specs, func(e EngineSpec) bool { return e.Name == "serial" }) {
+		r.Baseline = "serial" // as Run picks it
+	}
+	for _, s := range p.Specs {
+		if s.Device {
+			r.Machine.Devices = append(r.Machine.Devices, text)
+		}
+	}
+	long := Stats{N: c.Reps, Median: longest, Min: longest, Max: longest}
+	for _, w := range c.Workloads {
+		wr := WorkloadResult{Workload: w, Digest: math.MaxUint64}
+		for _, s := range p.Specs {
+			wr.Engines = append(wr.Engines, Measurement{Engine: s.Name, Device: text, Workers: math.MaxInt32, Workload: w, Wall: long, Cold: longest,
+				NsPerLaneStep: 1, LaneStepsPerSec: 1, Speedup: 1, Compile: longest, Transfer: longest, Kernel: longest,
+				Startup: longest, Merge: longest, Digest: math.MaxUint64})
+			r.Failures = append(r.Failures, EngineFailure{Engine: s.Name, Workers: math.MaxInt32, Workload: w, Error: text})
+		}
+		r.Workloads = append(r.Workloads, wr)
+	}
+	p.largestScaling(r)
+	p.largestSweep(r)
+	p.largestPython(r, text)
+	r.Notes = slices.Clone(p.Notes)
+	// Run's notes, each clipped: an engine's failure, the speedups a
+	// failed baseline leaves out, a scaling engine that starts fewer
+	// workers, a Python version off the law, and a skipped one's note.
+	for range len(p.Specs) + 1 + len(r.Scaling) + 2*len(r.Python.Results) {
+		r.Notes = append(r.Notes, text)
+	}
+	return r
+}
+
+// largestScaling adds to r the scaling table of p at its largest: each
+// engine that scales at every worker count, fitted from two points off the
+// law (the longest fit line), the speedup axis down to the least speedup a
+// measurement gives (a nanosecond over longest).
+func (p Plan) largestScaling(r *Report) {
+	c := p.Config
+	if !c.Scaling || len(c.Workloads) == 0 {
+		return
+	}
+	w := c.ScalingWorkload
+	if w == (Workload{}) {
+		w = c.Workloads[0]
+	}
+	for _, s := range p.Specs {
+		if !s.Scales {
+			continue
+		}
+		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2}, PredictedP: 0.5}
+		for i, n := range c.workers() {
+			pt := ScalingPoint{Workers: n, Ran: max(1, n-1), Wall: Stats{N: c.Reps, Median: longest}, NsPerLaneStep: 1,
+				Speedup: 2, Efficiency: 1, Startup: longest, Merge: longest, Overhead: longest}
+			if i == 0 {
+				pt.Speedup = 1 / longest.Seconds() / 1e9
+			}
+			sc.Points = append(sc.Points, pt)
+		}
+		r.Scaling = append(r.Scaling, sc)
+	}
+}
+
+// largestSweep adds to r the sweep of p at its largest: every engine at
+// every size, the axis of ns per lane-step from a nanosecond over the
+// largest size's lane-steps to longest over the smallest's, and every
+// crossover DefaultPairs looks for, none found (the longest sentence).
+func (p Plan) largestSweep(r *Report) {
+	c := p.Config
+	if len(c.Sweep) == 0 {
+		return
+	}
+	lanes := slices.Compact(slices.Sorted(slices.Values(c.Sweep)))
+	sw := &Sweep{Steps: c.SweepSteps, Lanes: lanes, Reps: c.SweepReps, Warmup: c.Warmup}
+	for i, s := range p.Specs {
+		ss := SweepSeries{Engine: s.Name}
+		for j, n := range lanes {
+			ns := 1.0
+			switch {
+			case i == 0 && j == len(lanes)-1:
+				ns = 1 / Workload{n, c.SweepSteps}.LaneSteps()
+			case i == len(p.Specs)-1 && j == 0:
+				ns = float64(longest) / Workload{n, c.SweepSteps}.LaneSteps()
+			}
+			ss.Points = append(ss.Points, SweepPoint{Lanes: n, Wall: Stats{N: c.SweepReps, Median: longest}, NsPerLaneStep: ns})
+		}
+		sw.Series = append(sw.Series, ss)
+	}
+	r.Sweep = sw
+	for _, pr := range DefaultPairs(p.Specs) {
+		r.Crossovers = append(r.Crossovers, Crossover{Pair: pr, Status: CrossoverNone})
+	}
+}
+
+// largestPython adds to r the Python baseline of p at its largest: every
+// version on every workload, run on a sample scaled up and off the law,
+// with every tool's set-up, and the baseline's skip and failure too.
+func (p Plan) largestPython(r *Report, text string) {
+	c := p.Config
+	if !c.Python {
+		r.Python = &PythonReport{}
+		return
+	}
+	py := &PythonReport{Interpreter: text, Python: text, NumPy: text, Cores: math.MaxInt32, Skipped: text, Failed: text,
+		Modules: map[string]string{}, Setup: map[string]float64{}}
+	for _, k := range toolPackages {
+		py.Modules[k] = text
+	}
+	for _, k := range ToolModules {
+		py.Setup[k] = longest.Seconds()
+	}
+	only := c.PythonOnly
+	if only == "" {
+		only = pythonVersions
+	}
+	for _, w := range c.Workloads {
+		for m := range strings.SplitSeq(only, ",") {
+			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, SampleLanes: math.MaxUint64, Scaled: true, Workers: math.MaxInt32, Device: text,
+				Seconds: longest.Seconds(), NsPerLaneStep: 1, WorkloadSeconds: longest.Seconds(), Law: LawCheck{ZMean: -1e300, ZStd: -1e300}})
+		}
+	}
+	r.Python = py
+}
+
+// fileSize is the size of the file at path, 0 where it cannot be read.
+func fileSize(path string) uint64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return uint64(st.Size())
+}

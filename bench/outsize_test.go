@@ -1,0 +1,324 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/plots"
+)
+
+// outsizeSeed and outsizeReports: the reports TestMaxSizes draws for each
+// plan, beside the largest and a real run.
+const (
+	outsizeSeed    = 17
+	outsizeReports = 40
+)
+
+// sizePlans are the plans TestMaxSizes bounds: the default suite on every
+// kind of engine, the quick one, a single engine with one worker count,
+// and long lists (many workers, sweep sizes and workloads, 1 to 2^64-1
+// lanes).
+func sizePlans() []Plan {
+	specs := []EngineSpec{{Name: "serial"}, {Name: "parallel", Scales: true}, {Name: "simd", Scales: true}, {Name: "opencl:0", Device: true}, {Name: "opencl:1", Device: true}, {Name: "processes", Scales: true}}
+	def, quick, one, long := Default(), Quick(), Default(), Default()
+	one.Workloads, one.Workers, one.Sweep = []Workload{{1, 1}}, []int{1}, nil
+	long.Workloads = Cross([]uint64{1, 1000, math.MaxUint64}, []int{1, 4294967296})
+	long.Workers = []int{1, 2, 3, 4, 8, 16, 64, 256, 1000, 1024}
+	long.Sweep = []uint64{1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e12, math.MaxUint64}
+	long.SweepSteps = 4294967296
+	long.PythonOnly = "loop,matrix"
+	return []Plan{
+		{Config: &def, Specs: specs, Notes: []string{"simd left out: no \"AVX\" <here> & | * _ there"}},
+		{Config: &quick, Specs: specs[:3]},
+		{Config: &one, Specs: specs[:1]},
+		{Config: &long, Specs: specs, Notes: []string{strings.Repeat("--lanes gives 5M more than once", 40)}},
+	}
+}
+
+// TestMaxSizes: Plan.MaxSizes bounds every chart, the HTML page and the
+// Markdown section of every report a benchmark of the plan can make: the
+// largest report itself, random ones (times from a nanosecond to 292
+// years, speedups and predicted P of every size, z-scores of 1e300, ranges
+// of ns per lane-step narrow and wide, engines failed or left out, Python
+// versions skipped or off the law, texts of every character the formats
+// escape, up to TextMost and beyond, clipped as Run clips them), and the
+// report of a real run of the quick plan's kind. bench wrote these after a
+// benchmark of minutes without a look at the disk.
+func TestMaxSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(outsizeSeed, 0))
+	formats := []string{"png", "svg"}
+	for i, p := range sizePlans() {
+		most, err := p.MaxSizes(formats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ChartFiles(p.Config, formats)
+		if len(most.Charts) != len(want) {
+			t.Errorf("plan %d: bounds for %d charts, want %d (%v)", i, len(most.Charts), len(want), want)
+		}
+		reports := []*Report{p.largest('"'), p.largest('<')}
+		for range outsizeReports {
+			reports = append(reports, p.random(rng))
+		}
+		for j, r := range reports {
+			checkSizes(t, i, j, r, most)
+		}
+	}
+	rep, err := Run(context.Background(), tinyConfig(), CPUEngines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Plan{Config: ptr(tinyConfig()), Specs: CPUEngines()}
+	most, err := p.MaxSizes(formats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSizes(t, -1, 0, rep, most)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// checkSizes checks that each of r's outputs is within most.
+func checkSizes(t *testing.T, plan, report int, r *Report, most Sizes) {
+	t.Helper()
+	cs, err := charts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		for _, f := range []string{"svg", "png"} {
+			var b bytes.Buffer
+			if f == "png" && report > 2 {
+				continue // PNG's bound is its pixels' (plots.TestMaxPNGSize); one is enough
+			}
+			if err := plots.Write(c.plot, &b, f, c.height); err != nil {
+				t.Fatal(err)
+			}
+			if n, ok := most.Charts[c.name+"."+f]; !ok || uint64(b.Len()) > n {
+				t.Errorf("plan %d, report %d: %s.%s is %d bytes, bound %d (%v)", plan, report, c.name, f, b.Len(), n, ok)
+			}
+		}
+	}
+	var page, md bytes.Buffer
+	if err := r.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if uint64(page.Len()) > most.HTML {
+		t.Errorf("plan %d, report %d: the page is %d bytes, bound %d", plan, report, page.Len(), most.HTML)
+	}
+	if uint64(md.Len()) > most.Markdown || uint64(bytes.Count(md.Bytes(), []byte("\n"))) > most.MarkdownLines {
+		t.Errorf("plan %d, report %d: the section is %d bytes of %d lines, bound %d and %d", plan, report, md.Len(), bytes.Count(md.Bytes(), []byte("\n")), most.Markdown, most.MarkdownLines)
+	}
+}
+
+// random is a report a benchmark of p may give, drawn from rng, its texts
+// clipped as Run clips them.
+func (p Plan) random(rng *rand.Rand) *Report {
+	c := p.Config
+	text := func() string { return randomText(rng) }
+	dur := func() time.Duration { return time.Duration(math.Exp(rng.Float64() * math.Log(float64(longest)))) }
+	num := func() float64 {
+		switch rng.IntN(4) {
+		case 0:
+			return 0
+		case 1:
+			return -math.Exp(rng.NormFloat64() * 100)
+		}
+		return math.Exp(rng.NormFloat64() * 40)
+	}
+	r := &Report{Mode: c.Mode, Started: time.Now(), Elapsed: Seconds(dur().Seconds()), Params: ModelOf(c.Params), Reps: c.Reps, Warmup: c.Warmup, Baseline: p.Specs[0].Name,
+		Machine: Machine{CPU: text(), Cores: rng.IntN(1 << 20), GOMAXPROCS: rng.IntN(1 << 20), Go: text(), OS: "linux", Arch: "amd64", SIMD: []string{"avx2"}}}
+	if rng.IntN(2) == 0 {
+		r.Machine.DevicesNote = text()
+	}
+	for _, s := range p.Specs {
+		if s.Device {
+			r.Machine.Devices = append(r.Machine.Devices, text())
+		}
+	}
+	for _, w := range c.Workloads {
+		wr := WorkloadResult{Workload: w, Digest: Digest(rng.Uint64())}
+		for k, s := range p.Specs {
+			if k > 0 && rng.IntN(8) == 0 { // a workload no engine ran has no chart
+				r.Failures = append(r.Failures, EngineFailure{Engine: s.Name, Workload: w, Error: text()})
+				r.Notes = append(r.Notes, "failed: "+text())
+				continue
+			}
+			med := dur()
+			m := Measurement{Engine: s.Name, Device: text(), Workload: w, Wall: Stats{N: c.Reps, Median: med, Min: dur(), Max: dur()}, Cold: dur(),
+				NsPerLaneStep: float64(med) / w.LaneSteps(), LaneStepsPerSec: w.LaneSteps() / med.Seconds(), Speedup: num(), Digest: Digest(rng.Uint64())}
+			if s.Device {
+				m.Compile, m.Transfer, m.Kernel = dur(), dur(), dur()
+			}
+			if s.Scales && rng.IntN(2) == 0 {
+				m.Startup, m.Merge = dur(), dur()
+			}
+			wr.Engines = append(wr.Engines, m)
+		}
+		r.Workloads = append(r.Workloads, wr)
+	}
+	p.randomScaling(rng, r, dur, num)
+	p.randomSweep(rng, r, dur)
+	p.randomPython(rng, r, text, num)
+	r.clipTexts()
+	r.Notes = append(cloneStrings(p.Notes), r.Notes...)
+	return r
+}
+
+func cloneStrings(s []string) []string { return append([]string(nil), s...) }
+
+// randomScaling adds to r a scaling table of p drawn from rng.
+func (p Plan) randomScaling(rng *rand.Rand, r *Report, dur func() time.Duration, num func() float64) {
+	c := p.Config
+	if !c.Scaling || len(c.Workloads) == 0 {
+		return
+	}
+	for _, s := range p.Specs {
+		if !s.Scales || rng.IntN(6) == 0 {
+			continue
+		}
+		sc := Scaling{Engine: s.Name, Workload: c.Workloads[0], PredictedP: 1 - math.Abs(num())} // 1 - overhead/median
+		if rng.IntN(3) == 0 {
+			sc.FitNote = s.Name + " starts 1 goroutine at most on " + c.Workloads[0].String() + ", so every worker count ran as one"
+		} else {
+			sc.Fit = &AmdahlFit{P: rng.Float64(), Limit: num(), RMS: num(), Points: rng.IntN(1100)}
+		}
+		for _, n := range c.workers() {
+			one := time.Duration(1)
+			if rng.IntN(2) == 0 {
+				one = longest
+			}
+			sc.Points = append(sc.Points, ScalingPoint{Workers: n, Ran: 1 + rng.IntN(n), Wall: Stats{N: c.Reps, Median: dur()}, NsPerLaneStep: num(),
+				Speedup: []float64{1 / float64(longest), float64(one), rng.Float64() * float64(n)}[rng.IntN(3)], Efficiency: math.Abs(num()), Overhead: dur()})
+		}
+		r.Scaling = append(r.Scaling, sc)
+		if rng.IntN(2) == 0 {
+			r.Notes = append(r.Notes, s.Name+" starts 2 goroutines at most (one a block of lanes): the scaling table's larger worker counts run the same (raise the lanes)")
+		}
+	}
+}
+
+// randomSweep adds to r a sweep of p drawn from rng: its ns per lane-step
+// over every range a measurement gives, or a narrow one.
+func (p Plan) randomSweep(rng *rand.Rand, r *Report, dur func() time.Duration) {
+	c := p.Config
+	if len(c.Sweep) == 0 {
+		return
+	}
+	sw := &Sweep{Steps: c.SweepSteps, Reps: c.SweepReps, Warmup: c.Warmup}
+	for _, n := range c.Sweep {
+		if !hasLanes(sw.Lanes, n) {
+			sw.Lanes = append(sw.Lanes, n)
+		}
+	}
+	narrow := rng.IntN(2) == 0
+	for _, s := range p.Specs {
+		ss := SweepSeries{Engine: s.Name}
+		for _, n := range sw.Lanes {
+			ns := float64(dur()) / Workload{n, c.SweepSteps}.LaneSteps()
+			if narrow {
+				ns = 5 + rng.Float64()*1e-12
+			}
+			ss.Points = append(ss.Points, SweepPoint{Lanes: n, Wall: Stats{N: c.SweepReps, Median: dur()}, NsPerLaneStep: ns})
+		}
+		sw.Series = append(sw.Series, ss)
+	}
+	r.Sweep = sw
+	for _, pr := range DefaultPairs(p.Specs) {
+		cr := Crossover{Pair: pr, Status: []string{CrossoverFound, CrossoverAlways, CrossoverNone}[rng.IntN(3)]}
+		if cr.Status == CrossoverFound {
+			cr.Lanes = math.Exp(rng.Float64() * 44)
+		}
+		r.Crossovers = append(r.Crossovers, cr)
+	}
+}
+
+func hasLanes(s []uint64, n uint64) bool {
+	for _, x := range s {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// randomPython adds to r a Python baseline of p drawn from rng: versions
+// run, skipped, off the law, with z-scores of every size.
+func (p Plan) randomPython(rng *rand.Rand, r *Report, text func() string, num func() float64) {
+	c := p.Config
+	if !c.Python {
+		return
+	}
+	py := &PythonReport{Interpreter: text(), Python: text(), NumPy: text(), Cores: rng.IntN(1 << 20),
+		Modules: map[string]string{"python3-numba": text(), "python3-joblib": text()}, Setup: map[string]float64{"numba": num(), "joblib": num()}}
+	switch rng.IntN(4) {
+	case 0:
+		py.Skipped = text()
+	case 1:
+		py.Failed = text()
+	}
+	only := c.PythonOnly
+	if only == "" {
+		only = pythonVersions
+	}
+	for _, w := range c.Workloads {
+		for m := range strings.SplitSeq(only, ",") {
+			res := PythonResult{Workload: w, Method: m, Package: methodPackage(m)}
+			if rng.IntN(3) == 0 {
+				res.Skipped = text()
+			} else {
+				res.SampleLanes, res.Scaled, res.Device = rng.Uint64(), true, text()
+				res.WorkloadSeconds, res.NsPerLaneStep = dur(rng).Seconds(), num()
+				res.Law = CheckLaw(c.params(w), res.SampleLanes, num(), num())
+				if !res.Law.OK {
+					r.Notes = append(r.Notes, "disagrees with the exact law: python/"+m+": "+text())
+				}
+			}
+			py.Results = append(py.Results, res)
+		}
+	}
+	r.Python = py
+}
+
+func dur(rng *rand.Rand) time.Duration {
+	return time.Duration(math.Exp(rng.Float64() * math.Log(float64(longest))))
+}
+
+// randomText is a text of up to 1.5 TextMost bytes of the characters the
+// formats escape (HTML's quotes, <, >, &, +; Markdown's |, *, _, \),
+// letters, digits, spaces and two-byte runes.
+func randomText(rng *rand.Rand) string {
+	const chars = "\"'<>&+|*_\\ aZ09.-µé\n"
+	runes := []rune(chars)
+	n := rng.IntN(TextMost * 3 / 2)
+	if rng.IntN(3) == 0 {
+		n = rng.IntN(40)
+	}
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteRune(runes[rng.IntN(len(runes))])
+	}
+	return b.String()
+}
+
+// TestClip: clip leaves a text of TextMost bytes as it is, and cuts a
+// longer one to at most TextMost bytes at a rune boundary, ending in "…".
+func TestClip(t *testing.T) {
+	if s := strings.Repeat("a", TextMost); clip(s) != s {
+		t.Errorf("a text of TextMost bytes was cut")
+	}
+	for _, s := range []string{strings.Repeat("a", TextMost+1), strings.Repeat("µ", TextMost)} {
+		c := clip(s)
+		if len(c) > TextMost || !strings.HasSuffix(c, "…") || !strings.HasPrefix(s, strings.TrimSuffix(c, "…")) || strings.ContainsRune(c, '\uFFFD') {
+			t.Errorf("clip of %d bytes: %d bytes, %q", len(s), len(c), c[len(c)-8:])
+		}
+	}
+}
