@@ -30,8 +30,9 @@ they are started again, untimed, before each joblib version should loky
 have let them go). A
 version whose module does not import is reported as skipped, with the
 Debian package that provides it; so is one that cannot run the workload (the
-matrix when one lane's row is over --matrix-bytes, any version that runs out
-of memory), saying why, with no package: the other versions still run.
+matrix when one lane's row is over --matrix-bytes, one whose arrays take more
+than --memory-bytes, any version that runs out of memory), saying why, with no
+package: the other versions still run.
 """
 
 import argparse
@@ -201,6 +202,20 @@ VERSIONS = {
     "numba": (numba_run, "numba", "Numba @njit(parallel=True), prange over lanes, float64", numba_compile),
     "pyopencl": (pyopencl_run, "pyopencl", "PyOpenCL clrandom Philox normals + ElementwiseKernel update, float32", pyopencl_compile),
 }
+# The bytes each version's arrays take on n lanes of steps steps: the
+# float64 matrix; the float32 state and normals (8 bytes a lane), and
+# joblib-chunk's parts and their concatenation besides; Numba's float64
+# finals; PyOpenCL's state and normals on the device and the finals read
+# back. The loops hold a lane at a time.
+NEEDS = {
+    "loop": lambda n, steps: 0,
+    "joblib-lane": lambda n, steps: 0,
+    "joblib-chunk": lambda n, steps: 16 * n,
+    "matrix": lambda n, steps: 8 * n * steps,
+    "vector": lambda n, steps: 8 * n,
+    "numba": lambda n, steps: 8 * n,
+    "pyopencl": lambda n, steps: 12 * n,
+}
 PACKAGES = {"joblib": "python3-joblib", "numba": "python3-numba", "pyopencl": "python3-pyopencl"}
 MODULES = {}
 KERNELS = {}
@@ -257,6 +272,12 @@ def version(name, sizes, a):
         # Untimed: restarts the workers if loky let them go after idling
         # (300 s), so that no row's time pays a start; a few ms otherwise.
         joblib_start(a)
+    need = NEEDS[name](n, a.steps)
+    if a.memory_bytes and need > a.memory_bytes:
+        # Refused rather than allocated: an allocation the system grants
+        # and cannot back has the script killed, every version with it.
+        r.update(skipped=f"its arrays of {n} lanes take {size(need)}, more than the {size(a.memory_bytes)} of memory available", package="")
+        return r
     try:
         secs, (mean, std) = timed(fn, n, a.steps, a)
     except MemoryError as e:
@@ -287,6 +308,7 @@ def main():
     ap.add_argument("--vector-lanes", type=int, default=0, help="lane cap of the vector version (0: none)")
     ap.add_argument("--tool-lanes", type=int, default=0, help="lane cap of joblib-chunk, numba and pyopencl (0: none)")
     ap.add_argument("--joblib-budget", type=int, default=200_000, help="lane-steps of joblib one task per lane")
+    ap.add_argument("--memory-bytes", type=int, default=0, help="memory the arrays may take (0: not known)")
     ap.add_argument("--cl-device", default="", help="the OpenCL device whose name contains this (default: the first)")
     ap.add_argument("--only", default=",".join(VERSIONS))
     a = ap.parse_args()

@@ -86,6 +86,10 @@ type Config struct {
 	PythonToolLanes    uint64
 	// PythonOnly, when not empty, is the script's --only list of versions.
 	PythonOnly string
+	// PythonMemory, when not 0, is the memory in bytes the baseline's
+	// arrays may take: a version whose arrays take more is skipped with a
+	// note, not run into an out-of-memory kill that loses every version.
+	PythonMemory uint64
 	// OpenCLDevice names the OpenCL device PyOpenCL runs on (the first whose
 	// name contains it; the first device when empty or none matches).
 	OpenCLDevice string

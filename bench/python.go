@@ -345,6 +345,9 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 	if cfg.OpenCLDevice != "" {
 		args = append(args, "--cl-device", cfg.OpenCLDevice)
 	}
+	if cfg.PythonMemory > 0 {
+		args = append(args, "--memory-bytes", strconv.FormatUint(cfg.PythonMemory, 10))
+	}
 	if cfg.PythonOnly != "" {
 		args = append(args, "--only", cfg.PythonOnly)
 	}

@@ -384,4 +384,17 @@ func TestBaselineCannotRun(t *testing.T) {
 	if strings.Contains(b.String(), "Debian package  ") {
 		t.Errorf("a note names an empty package:\n%s", b.String())
 	}
+	// With the memory available known: a version whose arrays take more
+	// is skipped, not allocated (where the system grants it, touching it
+	// had the script killed, every version's result with it).
+	c.PythonMemory, c.PythonMatrixBytes = 4000, 1<<20
+	out, err = RunBaseline(context.Background(), py, &c, Workload{1000, 10}, Workload{40, 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"its arrays of 1000 lanes take 80 kB, more than the 4 kB of memory available", "its arrays of 1000 lanes take 8 kB, more than the 4 kB", "", ""} {
+		if r := out.Results[i]; !strings.Contains(r.Skipped, want) || (want == "") != (r.Skipped == "") {
+			t.Errorf("%s on %s with 4 kB: skipped %q, want %q", r.Method, r.Workload, r.Skipped, want)
+		}
+	}
 }

@@ -147,6 +147,9 @@ func benchAction(c *cli.Context) error {
 		cfg.PythonPath = py
 	}
 
+	// The baseline skips a version whose arrays do not fit, rather than
+	// be killed for memory with every version's result.
+	cfg.PythonMemory, _ = benchMemory()
 	// With the engines that run here and the Python baseline's interpreter.
 	planned := cfg
 	planned.Python = cfg.Python && cfg.PythonPath != ""
