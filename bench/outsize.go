@@ -275,9 +275,14 @@ func (p Plan) largest(fill rune) *Report {
 	r.Notes = slices.Clone(p.Notes)
 	// Run's notes, each clipped: an engine's failure, the speedups a
 	// failed baseline leaves out, a scaling engine that starts fewer
-	// workers, a Python version off the law, and a skipped one's note.
-	for range len(p.Specs) + 1 + len(r.Scaling) + 2*len(r.Python.Results) {
+	// workers, a Python version off the law; and for each version, the
+	// note it gets where it is skipped instead (its reason, clipped, with
+	// the method's name and package, under 128 bytes).
+	for range len(p.Specs) + 1 + len(r.Scaling) + len(r.Python.Results) {
 		r.Notes = append(r.Notes, text)
+	}
+	for range r.Python.Results {
+		r.Notes = append(r.Notes, text+strings.Repeat(string(fill), 128))
 	}
 	return r
 }
