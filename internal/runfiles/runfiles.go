@@ -291,7 +291,7 @@ func (o Result) Room(p sim.Params) error {
 	return o.checkDisk(p)
 }
 
-// CheckDisk is Check's count of the disk space the outputs need against
+// CheckDisk is Room's count of the disk space the outputs need against
 // what is free, alone: for a run whose bounds grow once its engine is open
 // (the --html page names the engine and its device), checked again then,
 // before the job runs. Its error is a *sim.ParamError naming the first
