@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -81,10 +82,15 @@ type chart struct {
 	height        vg.Length
 }
 
-// charts draws the report's charts, in the order Plot documents.
+// charts draws the report's charts, in the order Plot documents, each
+// where something in it was measured: a workload on which every engine
+// failed, a sweep or scaling run all of whose points failed, has no chart
+// (gonum refuses a plot with no data, and no chart was drawn at all).
 func charts(r *Report) ([]chart, error) {
 	var cs []chart
-	if len(r.Scaling) > 0 {
+	if slices.ContainsFunc(r.Scaling, func(s Scaling) bool {
+		return slices.ContainsFunc(s.Points, func(pt ScalingPoint) bool { return pt.Speedup > 0 })
+	}) {
 		p, err := speedupPlot(r)
 		if err != nil {
 			return nil, err
@@ -92,13 +98,18 @@ func charts(r *Report) ([]chart, error) {
 		cs = append(cs, chart{"speedup", "Speedup against workers on log axes: each engine's measured points, its fitted Amdahl curve (solid) and the curve of the P predicted from its measured overhead (dashed), the ideal line S = N and the course's curves for P = 0.5, 0.75, 0.9 and 0.95", p, speedupH})
 	}
 	for _, wr := range r.Workloads {
+		if len(wr.Engines) == 0 {
+			continue
+		}
 		p, err := timePlot(wr)
 		if err != nil {
 			return nil, err
 		}
 		cs = append(cs, chart{"time-" + fileWorkload(wr.Workload), "Median wall time per engine, " + wr.Workload.String(), p, plots.Height})
 	}
-	if r.Sweep != nil && len(r.Sweep.Lanes) > 0 {
+	if r.Sweep != nil && slices.ContainsFunc(r.Sweep.Series, func(s SweepSeries) bool {
+		return slices.ContainsFunc(s.Points, func(pt SweepPoint) bool { return pt.NsPerLaneStep > 0 })
+	}) {
 		p, err := sweepPlot(r.Sweep)
 		if err != nil {
 			return nil, err

@@ -153,3 +153,35 @@ func TestPredictP(t *testing.T) {
 		}
 	}
 }
+
+// TestPlotNoMeasurement: a workload on which every engine failed (left
+// out with a note: no measurement), a sweep and a scaling run whose points
+// all failed, draw what was measured and leave the rest out, with no
+// error: charts failed with "plotter: no data points" and no chart, nor
+// the --html page that holds them, was written.
+func TestPlotNoMeasurement(t *testing.T) {
+	r := sampleReport()
+	r.Workloads[1].Engines = nil
+	for i := range r.Sweep.Series {
+		for j := range r.Sweep.Series[i].Points {
+			r.Sweep.Series[i].Points[j].NsPerLaneStep = 0
+		}
+	}
+	for i := range r.Scaling {
+		for j := range r.Scaling[i].Points {
+			r.Scaling[i].Points[j].Speedup = 0
+		}
+	}
+	files, err := Plot(r, t.TempDir(), []string{"png", "svg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	want := []string{"time-5Mx10.png", "time-5Mx10.svg"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("files %v, want %v", names, want)
+	}
+}
