@@ -86,7 +86,9 @@ func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
 // count flags' power form, exactly and then rounded once to float64
 // (2^126, -2^126, 2^-24; count.Power), as the help writes --start's range.
 // A number past float64's range (1e400, 2^2000) is refused as out of the
-// flag's range.
+// flag's range, and one that is not 0 but below float64's least magnitude
+// (1e-400, 2^-1100), which float64 reads as 0, as not 0: it ran as 0
+// without a word, where 1e-320, which float32 makes 0, gets a note.
 type floatValue struct {
 	name string // for the error, which wantValue words
 	v    float64
@@ -96,8 +98,10 @@ func (f *floatValue) Set(s string) error {
 	s = strings.TrimSpace(s) // spaces around as countValue
 	v, err := parseFloat(s)
 	switch {
-	case errors.Is(err, errFloatRange) || err == nil && !powerWithin(s, f.name):
+	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !powerWithin(s, f.name):
 		return fmt.Errorf("is out of range (%s)", validRange(f.name))
+	case errors.Is(err, errFloatTiny):
+		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, validRange(f.name))
 	case err != nil:
 		return errors.New(wantValue[f.name])
 	}
@@ -124,13 +128,17 @@ func powerWithin(s, name string) bool {
 	return r.Cmp(&l) >= 0 && r.Cmp(&h) <= 0
 }
 
-// errFloatRange is a number beyond float64's range.
-var errFloatRange = errors.New("beyond float64's range")
+// errFloatRange is a number beyond float64's range; errFloatTiny one that
+// is not 0 but nearer 0 than float64's least magnitude, 4.9e-324.
+var (
+	errFloatRange = errors.New("beyond float64's range")
+	errFloatTiny  = errors.New("below float64's least magnitude")
+)
 
 // parseFloat reads a float flag's value (see floatValue): the power form
 // exactly, rounded once; else strconv.ParseFloat, with a whole hexadecimal
-// number given the exponent it wants. Errors are errFloatRange or a form
-// error.
+// number given the exponent it wants. Errors are errFloatRange,
+// errFloatTiny or a form error.
 func parseFloat(s string) (float64, error) {
 	if r, ok, err := count.Power(s); ok {
 		if errors.Is(err, count.ErrOverflow) {
@@ -141,6 +149,8 @@ func parseFloat(s string) (float64, error) {
 		v, _ := r.Float64()
 		if math.IsInf(v, 0) {
 			return 0, errFloatRange
+		} else if v == 0 && r.Sign() != 0 {
+			return 0, errFloatTiny
 		}
 		return v, nil
 	}
@@ -151,8 +161,24 @@ func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
 		return 0, errFloatRange
+	} else if err == nil && v == 0 && nonzeroDigits(s) {
+		return 0, errFloatTiny // ParseFloat's underflow to 0 is no error
 	}
 	return v, err
+}
+
+// nonzeroDigits says whether the significand of s, a number strconv.ParseFloat
+// has read (decimal, or hexadecimal with its p exponent), has a digit other
+// than 0: whether s is not 0, whatever its exponent.
+func nonzeroDigits(s string) bool {
+	m := strings.TrimLeft(s, "+-")
+	if len(m) > 1 && m[0] == '0' && (m[1] == 'x' || m[1] == 'X') {
+		m = m[2:]
+		m, _, _ = strings.Cut(strings.ToLower(m), "p")
+	} else {
+		m, _, _ = strings.Cut(strings.ToLower(m), "e")
+	}
+	return strings.ContainsAny(m, "123456789abcdef")
 }
 
 func (f *floatValue) String() string {
