@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,9 +208,19 @@ type durationValue struct{ d time.Duration }
 // the errors state can be typed back: 2562047h and nothing past it.
 const maxTimeout = 2562047 * time.Hour
 
+// reDuration is the grammar time.ParseDuration reads, which it refuses
+// with the same error whether a duration is malformed or past
+// time.Duration's range (about 2562047h47m): one that matches it and is
+// refused is out of range, not malformed (--timeout 3000000h read "want a
+// duration such as 30s").
+var reDuration = regexp.MustCompile(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$`)
+
 func (v *durationValue) Set(s string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	d, err := time.ParseDuration(s)
 	switch {
+	case err != nil && reDuration.MatchString(s):
+		return fmt.Errorf("is out of range (valid range 0..%s, 0 for none)", durationText(maxTimeout))
 	case err != nil:
 		return errors.New(wantValue["timeout"])
 	case d < 0 || d > maxTimeout:
