@@ -54,6 +54,11 @@ func mergeAction(c *cli.Context) error {
 		return &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
 	}
 	for _, f := range files {
+		if f == "-" {
+			// Standard input's usual name, not a flag: alone, it read as
+			// one "after the part files".
+			return &usageError{msg: `"-": merge reads part files, not standard input`, hint: "name the files, or /dev/stdin for a part piped in: gpusim merge /dev/stdin part-1.json"}
+		}
 		if strings.HasPrefix(f, "-") {
 			if st, err := os.Stat(f); err == nil && !st.IsDir() {
 				// A part whose name starts with "-" (bench's children
