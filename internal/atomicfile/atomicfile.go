@@ -49,7 +49,9 @@ var pending = struct {
 // replace (immutable, append-only, a mount point or another user's in a sticky
 // folder, on Linux), or the file
 // system refuses new files (/proc). The temporary file is created with mode 0666 less the umask, as
-// os.Create would create path, or with path's mode when path exists; a
+// os.Create would create path, or with path's mode when path exists, and
+// then its owner and group where the writer may give them (root; anyone
+// the group, where they are in it: keepOwner); a
 // symbolic link at path is followed (Target), so its target is replaced.
 func Create(path string) (*File, error) {
 	if path == "" {
@@ -57,7 +59,7 @@ func Create(path string) (*File, error) {
 	}
 	target := Target(path)
 	mode := fs.FileMode(0o666)
-	keep := false
+	var keep fs.FileInfo // the file replaced, whose owner and mode the new one keeps
 	if st, err := os.Stat(target); err == nil {
 		if st.IsDir() {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: syscall.EISDIR}
@@ -68,7 +70,7 @@ func Create(path string) (*File, error) {
 		if err := replaceable(target); err != nil {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 		}
-		mode, keep = st.Mode().Perm(), true
+		mode, keep = st.Mode().Perm(), st
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		// A loop of links (ELOOP), a component that is not a folder.
 		var pe *fs.PathError
@@ -103,8 +105,10 @@ func Create(path string) (*File, error) {
 		}
 		return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 	}
-	if keep {
-		// An existing file keeps its mode whatever the umask.
+	if keep != nil {
+		// An existing file keeps its owner and group where the writer
+		// may give them, and its mode whatever the umask.
+		keepOwner(f, keep)
 		if err := f.Chmod(mode); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 			f.Close()
 			if tmp != "" {

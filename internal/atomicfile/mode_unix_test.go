@@ -44,3 +44,43 @@ func TestMode(t *testing.T) {
 		}
 	}
 }
+
+// TestOwner: overwriting keeps the old file's owner and group, as writing
+// it in place would: root (a batch job's, a container's on a bind-mounted
+// folder) replacing a user's output left it root's, which the user could
+// then no longer write. Only root can give a file to another user, so the
+// test needs root (CI runs as root).
+func TestOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another user")
+	}
+	const uid, gid = 65534, 65533 // nobody, and a group root is not in
+	path := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(path, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, writeString("new")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := st.Sys().(*syscall.Stat_t)
+	if sys.Uid != uid || sys.Gid != gid || st.Mode().Perm() != 0o640 {
+		t.Errorf("owner %d:%d mode %#o after the rewrite, want %d:%d %#o, as before it", sys.Uid, sys.Gid, st.Mode().Perm(), uid, gid, 0o640)
+	}
+	// A new file is the writer's, as os.Create makes it.
+	fresh := filepath.Join(filepath.Dir(path), "g.txt")
+	if err := WriteFile(fresh, writeString("new")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(fresh); err != nil {
+		t.Fatal(err)
+	} else if sys := st.Sys().(*syscall.Stat_t); sys.Uid != 0 || sys.Gid != uint32(os.Getegid()) {
+		t.Errorf("a new file is %d:%d, want 0:%d", sys.Uid, sys.Gid, os.Getegid())
+	}
+}
