@@ -18,7 +18,9 @@ type Options struct {
 	// Interval is the least time between redraws (default 100ms).
 	Interval time.Duration
 	// Width is the terminal's width in columns (default 80). The line is
-	// kept one column narrower so the cursor never wraps.
+	// kept one column narrower so the cursor never wraps: the bar goes
+	// first, then the rate, the lanes and the ETA, and on a terminal too
+	// narrow for the percentage nothing is drawn.
 	Width int
 	// Now is the clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
@@ -186,12 +188,23 @@ func (b *Bar) Line(now time.Time) string {
 	} else if perSec > 0 {
 		eta = etaOf(float64(b.total-done) / perSec)
 	}
-	tail := fmt.Sprintf(" %3.0f%%  %s/%s lanes  %s %s  ETA %s", math.Floor(100*frac), SI(float64(done)), SI(float64(b.total)), rate, unit, eta)
-	// The bar takes what the line has left, within limits; a narrow
-	// terminal gets the numbers alone.
-	room := b.width - 1 - len(tail) - 2
-	if room < 10 || b.lines {
+	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), fmt.Sprintf("  %s/%s lanes", SI(float64(done)), SI(float64(b.total)))
+	tail := pct + lanes + "  " + rate + " " + unit + "  ETA " + eta
+	if b.lines {
 		return strings.TrimLeft(tail, " ")
+	}
+	// The bar takes what the line has left, within limits; a narrow
+	// terminal gets the numbers alone, as many as fit in a column less
+	// than its width (a wider line wraps, and \r then redraws it on a
+	// new row each time, leaving the old ones on screen), or nothing.
+	room := b.width - 1 - len(tail) - 2
+	if room < 10 {
+		for _, t := range []string{tail, pct + lanes + "  ETA " + eta, pct + "  ETA " + eta, pct} {
+			if t = strings.TrimLeft(t, " "); len(t) <= b.width-1 {
+				return t
+			}
+		}
+		return "" // not even the percentage fits
 	}
 	room = min(room, 40)
 	fill := int(frac * float64(room))

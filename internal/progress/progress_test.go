@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -275,5 +276,32 @@ func TestStartLinesAtDelay(t *testing.T) {
 	b.Stop()
 	if got := strings.Count(w.String(), "\n"); got != 1 {
 		t.Errorf("%d lines within 500 ms of a 50 ms delay and an hour between lines, want 1: %q", got, w.String())
+	}
+}
+
+// TestNarrowTerminal: on any terminal the line stays one column narrower
+// than its width, so that \r redraws it in place and Stop erases it: under
+// about 55 columns (a split pane) the numbers alone were wider, each redraw
+// wrapped onto a new row, and the rows above the last stayed on screen. It
+// gives up the rate, then the lanes, then cuts what is left; the
+// percentage, where it fits, stays.
+func TestNarrowTerminal(t *testing.T) {
+	pct := regexp.MustCompile(`^(\[[=> ]*\])? *[0-9]+%`)
+	for _, job := range []struct {
+		lanes, done uint64
+	}{{5_000_000, 2_250_000}, {1<<64 - 1, 284_000_000}} {
+		for width := 1; width <= 100; width++ {
+			c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			b := New(&bytes.Buffer{}, job.lanes, 10, Options{Now: c.Now, Width: width})
+			b.Add(job.done)
+			c.Advance(1500 * time.Millisecond)
+			l := b.Line(c.Now())
+			if len(l) > width-1 {
+				t.Errorf("width %d, %d lanes: the line is %d columns: %q", width, job.lanes, len(l), l)
+			}
+			if width > 4 && !pct.MatchString(l) {
+				t.Errorf("width %d, %d lanes: %q does not give the percentage", width, job.lanes, l)
+			}
+		}
 	}
 }
