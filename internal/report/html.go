@@ -127,8 +127,9 @@ func MaxHTMLSize(daily bool, steps int, ran *Ran) uint64 {
 	return n
 }
 
-// runCharts draws the histogram (when any lane ran) and the fan chart (with
-// --daily) as SVG.
+// runCharts draws the histogram and the fan chart (with --daily) as SVG,
+// as --plot and --plot-daily draw them: for a shard without lanes too,
+// titled so, with the exact law (the page had the fan chart alone).
 func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Chart, error) {
 	var out []htmlreport.Chart
 	add := func(caption string, pl *plot.Plot, err error) error {
@@ -142,11 +143,9 @@ func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Ch
 		out = append(out, htmlreport.Chart{Caption: caption, SVG: svg})
 		return nil
 	}
-	if res.Summary.Count > 0 {
-		pl, err := plots.Final(p, res.Summary)
-		if err := add("Histogram of the final temperatures with the exact normal density", pl, err); err != nil {
-			return nil, err
-		}
+	pl, err := plots.Final(p, res.Summary)
+	if err := add("Histogram of the final temperatures with the exact normal density", pl, err); err != nil {
+		return nil, err
 	}
 	if len(days) > 0 {
 		pl, err := plots.Daily(p, days)
