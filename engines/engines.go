@@ -127,8 +127,9 @@ type Entry struct {
 	Hint func(error) string
 	// Notes, when set, returns the remarks the engine has collected.
 	Notes func() []string
-	// SelfTest, for a device engine, checks each device of a device list.
-	SelfTest func(ctx context.Context, devices string) ([]SelfTest, error)
+	// SelfTest, for a device engine, checks each device of a device list,
+	// saying to note (when set) before a start that compiles.
+	SelfTest func(ctx context.Context, devices string, note func(string)) ([]SelfTest, error)
 	// ProgramFile, when set, names the file of the compiled program that
 	// Open(o) on device index finds cached (a warm start) or writes after
 	// compiling it (a cold start, seconds), or "" when that is not known;

@@ -28,8 +28,10 @@ type SelfTest struct {
 
 // SelfTests runs the device engine's full self-test (known answers,
 // arithmetic probes, small jobs against the serial engine) on each device a
-// device list names ("all", "N" or "N,M,...").
-func SelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
+// device list names ("all", "N" or "N,M,..."). note, when set, receives a
+// one-line remark for stderr before a device's start that compiles its
+// program (not in the disk cache: seconds).
+func SelfTests(ctx context.Context, devices string, note func(string)) ([]SelfTest, error) {
 	dev, err := DeviceEntry()
 	if err != nil {
 		return nil, err
@@ -37,18 +39,22 @@ func SelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
 	if dev.SelfTest == nil {
 		return nil, fmt.Errorf("the %s engine has no self-test", dev.Name)
 	}
-	return dev.SelfTest(ctx, devices)
+	return dev.SelfTest(ctx, devices, note)
 }
 
 // openCLSelfTests is the OpenCL entry's SelfTest.
-func openCLSelfTests(ctx context.Context, devices string) ([]SelfTest, error) {
+func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]SelfTest, error) {
 	idx, ds, err := deviceIndexes(devices)
 	if err != nil {
 		return nil, err
 	}
 	var out []SelfTest
 	for _, i := range idx {
-		st, err := gpu.RunSelfTest(ctx, gpu.Options{Device: i})
+		opt := gpu.Options{Device: i}
+		// A cold start compiles for seconds, which selftest, named as
+		// what compiles the program, waited without a word.
+		noteColdStart(Options{Note: note}, opt)
+		st, err := gpu.RunSelfTest(ctx, opt)
 		if err != nil && ctx.Err() != nil {
 			// Stopped while the device started: the cause, not the
 			// failure the stop caused (a signal during a cold build

@@ -36,7 +36,7 @@ func selftestCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			err = selftestRun(c.Context, o, c.App.Writer)
+			err = selftestRun(c.Context, o, c.App.Writer, c.App.ErrWriter)
 			// The engines' remarks, as run prints them: a cached program
 			// that failed a check and was rebuilt, a cache not written.
 			for _, n := range engines.Notes() {
@@ -62,8 +62,8 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	return o, nil
 }
 
-func selftestRun(ctx context.Context, o selftestOptions, w io.Writer) error {
-	sts, err := engines.SelfTests(ctx, o.Device)
+func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) error {
+	sts, err := engines.SelfTests(ctx, o.Device, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
 	var pe *sim.ParamError
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
 		// A script reading the JSON gets a document that says why no
