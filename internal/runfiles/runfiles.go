@@ -50,6 +50,12 @@ func (e *CreateError) Error() string {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
+	if st, serr := os.Stat(e.Path.Path); errors.Is(err, fs.ErrPermission) && serr == nil && st.Mode().IsRegular() {
+		// The file may be the user's to write, but its replacement is
+		// made in the folder (atomicfile): "permission denied" alone
+		// read as the file's.
+		return fmt.Sprintf("cannot write %q: its folder %q takes no new file (%v), and gpusim writes the new file there and renames it over the old one", e.Path.Path, dir, err)
+	}
 	return fmt.Sprintf("cannot write %q: %v", e.Path.Path, err)
 }
 

@@ -2,7 +2,12 @@ package runfiles
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/internal/diskfree"
@@ -183,5 +188,29 @@ func TestCheckDiskBlocks(t *testing.T) {
 				t.Errorf("%+v with %d bytes free in blocks of 4096: %v; want refused below %d", c.o, f, err, c.need)
 			}
 		}
+	}
+}
+
+// TestCreateErrorFolder: a file the user may write in a folder they may
+// not is refused, as its replacement is made in the folder; the error says
+// that the folder is what refuses (it read "cannot write "f.npy":
+// permission denied" for a file the user owns, mode 0644).
+func TestCreateErrorFolder(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "f.npy")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	denied := func(path string) error {
+		return &CreateError{Path{"out", path}, &fs.PathError{Op: "create", Path: path, Err: syscall.EACCES}}
+	}
+	want := fmt.Sprintf("cannot write %q: its folder %q takes no new file (permission denied), and gpusim writes the new file there and renames it over the old one", old, dir)
+	if got := denied(old).Error(); got != want {
+		t.Errorf("an existing file:\n got %s\nwant %s", got, want)
+	}
+	// A new file's error is the folder's already.
+	fresh := filepath.Join(dir, "g.npy")
+	if got, want := denied(fresh).Error(), fmt.Sprintf("cannot write %q: permission denied", fresh); got != want {
+		t.Errorf("a new file:\n got %s\nwant %s", got, want)
 	}
 }
