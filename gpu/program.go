@@ -329,7 +329,16 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 				return p, binSum, done, false, nil
 			}
 			done()
-			cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
+			// Said once the source's build is known: where it fails too
+			// (pocl rejects both without a writable kernel cache), the
+			// note said "rebuilt from source" beside the build's error.
+			p, berr := cl.BuildProgram(ctx, dev, source, options)
+			if berr != nil {
+				cacheNote("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", err)
+			} else {
+				cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
+			}
+			return p, "", nil, false, berr
 		}
 	}
 	p, err = cl.BuildProgram(ctx, dev, source, options)

@@ -152,3 +152,36 @@ func TestWarmStart(t *testing.T) {
 	}
 	t.Logf("start-up, mean of %d: binary cache %v, none %v", rounds, with/rounds, without/rounds)
 }
+
+// TestRejectedBinarySourceFails: a cached binary the driver rejects is
+// rebuilt from source, and where that build fails too (pocl with a
+// POCL_CACHE_DIR it cannot write rejects both) the note says so rather
+// than that the program was rebuilt: it read "rebuilt from source" beside
+// the error of the failed build.
+func TestRejectedBinarySourceFails(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	e := open(t, Options{})
+	defer e.Close()
+	key := strings.Repeat("5e", 32) // a key of the programs' form, no program's
+	cacheStore("programs", key, []byte("not a program binary"))
+	p, _, _, _, err := buildCached(e.sh.ctx, e.sh.dev, key, "__kernel void broken( {", e.options)
+	if err == nil {
+		p.Release()
+		t.Fatal("a source that does not compile built")
+	}
+	notes := strings.Join(CacheNotes(), "\n")
+	if !strings.Contains(notes, "rejected by the driver") || strings.Contains(notes, "rebuilt from source") || !strings.Contains(notes, "the build from source failed too") {
+		t.Errorf("notes %q: want the rejected binary, and the failed build from source, not a rebuild", notes)
+	}
+	forgetCacheNotes(t)
+	p, _, _, _, err = buildCached(e.sh.ctx, e.sh.dev, key, "__kernel void fine(__global int *p) { p[0] = 1; }", e.options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Release()
+	if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "rejected by the driver") || !strings.Contains(notes, "rebuilt from source") {
+		t.Errorf("notes %q: want the rejected binary rebuilt from source", notes)
+	}
+}
