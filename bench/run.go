@@ -378,7 +378,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	if err := checkEngines(engines); err != nil {
 		return nil, err
 	}
-	r := &runner{cfg: &cfg, digests: map[Workload]ref{}, failed: map[string]bool{}}
+	r := &runner{cfg: &cfg, digests: map[Workload]ref{}, failed: map[string]bool{}, said: map[string]bool{}}
 	rep := &Report{
 		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
 		Params: ModelOf(cfg.Params), Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
@@ -502,6 +502,7 @@ type runner struct {
 	cfg     *Config
 	digests map[Workload]ref
 	failed  map[string]bool // the engines that failed, left out from there on
+	said    map[string]bool // the cold-start notes said, by engine and note
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -517,6 +518,19 @@ func (r *runner) fail(ctx context.Context, rep *Report, err error) error {
 	rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s failed: %v; %s is left out from there on (exit status 1)", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine))
 	r.progress("%s on %s failed: %v; going on without %s", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine)
 	return nil
+}
+
+// sayColdStart says in the progress, before e's start, that the start
+// compiles e's program (EngineSpec.ColdStart), once a note: a cold start
+// waited seconds on pocl without a word, where a run says so.
+func (r *runner) sayColdStart(e EngineSpec) {
+	if e.ColdStart == nil {
+		return
+	}
+	if s := e.ColdStart(); s != "" && !r.said[e.Name+"\x00"+s] {
+		r.said[e.Name+"\x00"+s] = true
+		r.progress("%s: %s", e.Name, s)
+	}
 }
 
 func (r *runner) progress(format string, args ...any) {
@@ -541,6 +555,7 @@ func (r *runner) check(w Workload, label string, d Digest) error {
 
 // measure times warmup+reps runs of a fresh instance of e on w.
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
+	r.sayColdStart(e)
 	eng := e.New(workers)
 	defer sim.Close(eng)
 	label := engineLabel(e.Name, workers)

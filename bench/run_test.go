@@ -487,3 +487,26 @@ func TestScalingOverheadStartsWorkers(t *testing.T) {
 		t.Errorf("1 worker: overhead %v", p.Overhead)
 	}
 }
+
+// TestColdStartNote: an engine whose start compiles its program
+// (EngineSpec.ColdStart) is said to in the progress before the start, once
+// a note however often it is started; a cold OpenCL start waited seconds
+// on pocl without a word, where gpusim run says so.
+func TestColdStartNote(t *testing.T) {
+	c := tinyConfig()
+	c.Scaling, c.Sweep = false, nil
+	c.Workloads = []Workload{{1000, 2}, {1000, 3}}
+	var progress strings.Builder
+	c.Progress = &progress
+	var calls int
+	cold := EngineSpec{Name: "cold", New: func(int) sim.Engine { return cpu.Serial{} }, ColdStart: func() string {
+		calls++
+		return "compiling its program"
+	}}
+	if _, err := Run(context.Background(), c, append(CPUEngines()[:1], cold)); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(progress.String(), "bench: cold: compiling its program\n"); n != 1 || calls < 2 {
+		t.Errorf("the note said %d times in %d starts, want once:\n%s", n, calls, progress.String())
+	}
+}

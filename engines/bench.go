@@ -20,6 +20,10 @@ type Spec struct {
 	// default). An engine that cannot start is returned anyway and fails
 	// in Run, so a benchmark reports it rather than stopping.
 	New func(workers int) sim.Engine
+	// ColdStart, when set, is the note that New's start compiles the
+	// engine's program (not in gpusim's cache: seconds on pocl), or ""
+	// where it does not, for bench to say before the wait.
+	ColdStart func() string
 	// Scales says the engine takes a worker count, for the scaling table.
 	Scales bool
 	// MaxWorkers, when set, is the most workers a run of lanes x steps

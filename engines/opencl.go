@@ -124,18 +124,26 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	return engineOrNil(gpu.OpenMulti(idx, opt))
 }
 
-// noteColdStart says, before the wait, that opening the device opt names
-// compiles its program: it is not in the disk cache (gpu.ProgramFile), a
+// noteColdStart says to o.Note, before the wait, what coldStartNote says
+// of opening the device opt names.
+func noteColdStart(o Options, opt gpu.Options) {
+	if o.Note == nil {
+		return
+	}
+	if s := coldStartNote(opt); s != "" {
+		o.Note(s)
+	}
+}
+
+// coldStartNote is the note that opening the device opt names compiles
+// its program ("" where it does not): it is not in the disk cache (gpu.ProgramFile), a
 // first start there, which took 3 to 10 s on pocl where a cached one takes
 // 0.1 s, and passed in silence. With the cache off nothing is said (pocl's
 // own cache may make the build quick). When the cache folder cannot be
 // written (a file in its way, a link to nowhere), the note says that every
 // start compiles and why, where it promised a cached program that would
 // never be kept.
-func noteColdStart(o Options, opt gpu.Options) {
-	if o.Note == nil {
-		return
-	}
+func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
 	var err error
 	if f == "" {
@@ -144,10 +152,10 @@ func noteColdStart(o Options, opt gpu.Options) {
 		// would leave whoever set it compiling on every start without
 		// a word.
 		if e := os.Getenv(cachedir.Env); e == "" || e == "off" || filepath.IsAbs(e) {
-			return
+			return ""
 		}
 	} else if st, serr := os.Stat(f); serr == nil && st.Mode().IsRegular() {
-		return
+		return ""
 	} else if err = serr; serr == nil {
 		// A folder or a pipe in the program's place holds no program:
 		// the cache replaces it (an empty folder, cachedir.WriteFile);
@@ -161,17 +169,16 @@ func noteColdStart(o Options, opt gpu.Options) {
 		werr = fmt.Errorf("%s is a folder, not a cache entry: remove it", f)
 	}
 	if werr == nil && !errors.Is(err, fs.ErrNotExist) {
-		return // there, but not readable here: gpu's cache note says why
+		return "" // there, but not readable here: gpu's cache note says why
 	}
 	name := fmt.Sprintf("device %d", opt.Device)
 	if ds, err := gpu.Devices(); err == nil && opt.Device < len(ds) {
 		name = deviceName(ds[opt.Device].String())
 	}
 	if werr != nil {
-		o.note("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
-		return
+		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 	}
-	o.note("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)
+	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)
 }
 
 // engineOrNil returns e as a sim.Engine, or a nil one with err: a failed
@@ -199,7 +206,7 @@ func benchOpenCL(e Entry) ([]Spec, error) {
 				return failedEngine{e.Name, err}
 			}
 			return eng
-		}}
+		}, ColdStart: func() string { return coldStartNote(gpu.Options{Device: d.Index}) }}
 	}
 	return specs, nil
 }
