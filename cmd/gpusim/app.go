@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -47,7 +48,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-): the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
 	}
 	if err, least := addressSpaceShort(args); err != nil && !least {
-		fmt.Fprintf(stderr, "gpusim: note: %v; this run may abort there (--workers 1 or --engine serial starts fewer threads)\n", err)
+		// Fewer threads, as many as fit: with one per CPU the run
+		// aborted in pthread_create as its workers started.
+		procs, capped := fitProcs()
+		was := runtime.GOMAXPROCS(0)
+		if capped {
+			runtime.GOMAXPROCS(procs)
+		}
+		fmt.Fprintf(stderr, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, min(procs, was), was)
 	} else if err != nil {
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
@@ -61,12 +69,15 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runContext(ctx, args, stdin, stdout, stderr)
 }
 
-// shortOfRoom is sysmem.ShortOfRoom, leastRunRoom sysmem.LeastRunRoom and
-// arenaStartRoom sysmem.ArenaStartRoom; tests replace them.
+// shortOfRoom is sysmem.ShortOfRoom, leastRunRoom sysmem.LeastRunRoom,
+// arenaStartRoom sysmem.ArenaStartRoom, stackStartRoom
+// sysmem.StackStartRoom and fitProcs sysmem.FitProcs; tests replace them.
 var (
 	shortOfRoom    = sysmem.ShortOfRoom
 	leastRunRoom   = sysmem.LeastRunRoom
 	arenaStartRoom = sysmem.ArenaStartRoom
+	stackStartRoom = sysmem.StackStartRoom
+	fitProcs       = sysmem.FitProcs
 )
 
 // addressSpaceShort finds whether a command that runs work (not version,
@@ -103,13 +114,15 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 	// the caller did not set MALLOC_ARENA_MAX (gpusim restarted itself
 	// with it), glibc's arenas of the start before the restart besides,
 	// as that start aborted in pthread_create above the figure without
-	// them (sysmem.ArenaStartRoom).
+	// them (sysmem.ArenaStartRoom); and where gpusim restarted itself with
+	// smaller thread stacks, what that start's larger stacks took
+	// (sysmem.StackStartRoom).
 	const step = 10000 // KiB
 	round := func(b uint64) uint64 { return (b>>10 + step - 1) / step * step }
-	want := round(mapped + need + 64<<20)
+	want := round(mapped + stackStartRoom() + need + 64<<20)
 	raise := fmt.Sprintf("raise it to ulimit -v %d or more", want)
 	if arenas, ok := arenaStartRoom(); ok {
-		raise = fmt.Sprintf("raise it to ulimit -v %d or more, or to %d or more with MALLOC_ARENA_MAX=1 set", round(mapped+need+64<<20+arenas), want)
+		raise = fmt.Sprintf("raise it to ulimit -v %d or more, or to %d or more with MALLOC_ARENA_MAX=1 set", round(mapped+stackStartRoom()+need+64<<20+arenas), want)
 	}
 	// A refusal names the room it is refused for, the least run's, where
 	// that is less than a thread per CPU's (more than 2 CPUs).

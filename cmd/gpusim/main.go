@@ -8,8 +8,9 @@ import (
 )
 
 func main() {
-	// Under ulimit -v, first: glibc's malloc arenas took the room of
-	// thread stacks, and runs aborted at random.
-	sysmem.RestartWithOneArena()
+	// Under ulimit -v, first: glibc's malloc arenas and 8 MiB thread
+	// stacks took the room of the threads a run starts, and runs aborted
+	// in pthread_create.
+	sysmem.RestartForLimit()
 	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

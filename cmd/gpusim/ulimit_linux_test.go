@@ -70,7 +70,7 @@ func TestRestartLoaderHelper(t *testing.T) {
 	if os.Getenv("GPUSIM_LOADER_HELPER") == "" {
 		t.Skip("run by TestRestartUnderLoader")
 	}
-	sysmem.RestartWithOneArena()
+	sysmem.RestartForLimit()
 	os.Stdout.WriteString("helper ran\n")
 }
 
@@ -103,12 +103,7 @@ func TestDocumentedLimit(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	bin := filepath.Join(t.TempDir(), "gpusim")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildGpusim(t)
 	var rl syscall.Rlimit
 	stack := uint64(8 << 10) // KiB, a thread's stack: ulimit -s
 	if syscall.Getrlimit(syscall.RLIMIT_STACK, &rl) == nil {
@@ -142,5 +137,66 @@ func TestDocumentedLimit(t *testing.T) {
 				t.Fatalf("ulimit -v %d %q: %v\n%s", c.limit, c.env, err, out)
 			}
 		}
+	}
+}
+
+// buildGpusim builds gpusim as make builds it (without cgo) for the tests
+// that run it under a limit: the test binary doubling as gpusim does not
+// restart itself (main's sysmem.RestartForLimit).
+func buildGpusim(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gpusim")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestThreadsFitUnderLimit: a run whose threads do not all fit under an
+// address-space limit runs, on as many as fit: runs of --engine parallel
+// --lanes 1e6 with GOMAXPROCS=64 and MALLOC_ARENA_MAX=1 under ulimit -s
+// 8192 aborted in pthread_create or died of Go's "fatal error: out of
+// memory" after gpusim's note that they might (5 of 6 under ulimit -v
+// 1400000 and 1450000 on 2 CPUs; the sixth was refused), where gpusim's
+// restart gives its threads 2 MiB stacks (sysmem.RestartForLimit) and
+// GOMAXPROCS is capped at the threads that fit (sysmem.FitProcs). A start
+// that dies in Go's runtime before any of gpusim runs (its own
+// reservations and first threads, which no code of gpusim's can change)
+// is skipped over.
+func TestThreadsFitUnderLimit(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the limits are measured on linux/amd64")
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	bin := buildGpusim(t)
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GLIBC_TUNABLES=") || strings.HasPrefix(kv, "GOMAXPROCS=")
+	})
+	env = append(env, "MALLOC_ARENA_MAX=1", "GOMAXPROCS=64")
+	ran := 0
+	for _, limit := range []int{1400000, 1450000} {
+		for range 3 {
+			cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -s 8192 && ulimit -v %d || exit 99; exec "$0" run --engine parallel --lanes 1e6 --steps 10 -q`, limit), bin)
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			switch {
+			case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 99:
+				t.Skipf("ulimit -s 8192 or -v %d refused here: %s", limit, out)
+			case err == nil && strings.Contains(string(out), "digest "):
+				ran++
+			case !strings.Contains(string(out), "gpusim") && !strings.Contains(string(out), "main.main"):
+				t.Logf("ulimit -v %d: Go's runtime died as it started: %.200s", limit, out)
+			default:
+				t.Errorf("ulimit -v %d, GOMAXPROCS=64: %v\n%s", limit, err, out)
+			}
+		}
+	}
+	if ran == 0 && !t.Failed() {
+		t.Skip("every start died in Go's runtime before gpusim ran")
 	}
 }

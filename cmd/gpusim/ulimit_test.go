@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -14,10 +15,17 @@ import (
 // error: out of memory" or an abort in pthread_create, with a page of Go's
 // trace. One that leaves the least run's room but not a thread per CPU's
 // runs with a note, as --lanes 1e4 on the serial engine ran there, where it
-// was refused. Version and help still answer.
+// was refused, with GOMAXPROCS capped at the threads that fit
+// (sysmem.FitProcs): with one per CPU it aborted in pthread_create as the
+// workers started. Version and help still answer.
 func TestAddressSpaceShort(t *testing.T) {
-	oldShort, oldLeast, oldArenas := shortOfRoom, leastRunRoom, arenaStartRoom
-	defer func() { shortOfRoom, leastRunRoom, arenaStartRoom = oldShort, oldLeast, oldArenas }()
+	oldShort, oldLeast, oldArenas, oldStacks, oldFit := shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs
+	defer func() {
+		shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs = oldShort, oldLeast, oldArenas, oldStacks, oldFit
+	}()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	stackStartRoom = func() uint64 { return 0 }
+	fitProcs = func() (int, bool) { return 3, true }
 	arenaStartRoom = func() (uint64, bool) { return 0, false } // MALLOC_ARENA_MAX set by the caller
 	shortOfRoom = func() (limit, mapped, need uint64, short bool) {
 		return 1350000 << 10, 1310000 << 10, 80 << 20, true
@@ -39,10 +47,23 @@ func TestAddressSpaceShort(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	code = Run([]string{"run", "--lanes", "1e3", "--steps", "10", "--engine", "serial"}, strings.NewReader(""), &stdout, &stderr)
-	want = "gpusim: note: " + msg + "; this run may abort there (--workers 1 or --engine serial starts fewer threads)\n"
+	want = "gpusim: note: " + msg + "; this run goes on with GOMAXPROCS=3 (of 16), the threads that fit\n"
 	if code != 0 || !strings.Contains(stdout.String(), "digest ") || stderr.String() != want {
 		t.Errorf("run with the least room left: exit %d, stdout %q, stderr %q; want 0, the report and %q", code, stdout.String(), stderr.String(), want)
 	}
+	if n := runtime.GOMAXPROCS(0); n != 3 {
+		t.Errorf("run with the least room left: GOMAXPROCS %d, want the 3 that fit", n)
+	}
+	// Restarted with 2 MiB thread stacks, the caller's start took 8 MiB
+	// for each of its threads (sysmem.StackStartRoom): the limit named
+	// has room for them.
+	stackStartRoom = func() uint64 { return 6 * 6 << 20 }
+	stderr.Reset()
+	Run([]string{"run", "--lanes", "1e3", "--steps", "10", "--engine", "serial"}, strings.NewReader(""), &stdout, &stderr)
+	if want := "raise it to ulimit -v 1500000 or more;"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("restarted with smaller stacks: stderr %q; want %q", stderr.String(), want)
+	}
+	stackStartRoom = func() uint64 { return 0 }
 	// Restarted by gpusim with one arena, the caller's start had glibc's
 	// arenas (sysmem.ArenaStartRoom, 6 of 64 MiB here): the limit it
 	// named was one where that start aborted in pthread_create before
@@ -52,7 +73,7 @@ func TestAddressSpaceShort(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	Run([]string{"run", "--lanes", "1e3", "--steps", "10", "--engine", "serial"}, strings.NewReader(""), &stdout, &stderr)
-	if want := "raise it to ulimit -v 1860000 or more, or to 1460000 or more with MALLOC_ARENA_MAX=1 set; this run may abort there"; !strings.Contains(stderr.String(), want) {
+	if want := "raise it to ulimit -v 1860000 or more, or to 1460000 or more with MALLOC_ARENA_MAX=1 set; this run goes on"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("restarted without MALLOC_ARENA_MAX: stderr %q; want %q", stderr.String(), want)
 	}
 	stdout.Reset()

@@ -9,31 +9,59 @@ import (
 	"syscall"
 )
 
-// ArenaEnv is the setting RestartWithOneArena adds to the environment:
+// ArenaEnv is the setting RestartForLimit adds to the environment:
 // glibc's malloc keeps to its main arena (mallopt(3), M_ARENA_MAX).
 const ArenaEnv = "MALLOC_ARENA_MAX=1"
 
 // commEnv carries the process's name (comm) over the restart; see
 // restoreName. threadsEnv carries the thread count of the start before it
-// (ArenaStartRoom).
+// (ArenaStartRoom, StackStartRoom) and marks a restart. arenaEnv is set
+// where the restart added ArenaEnv; stackEnv carries the stack glibc gave
+// the threads of the start before it and the soft RLIMIT_STACK its caller
+// set, given back after the restart (restartStack).
 const (
 	commEnv    = "GPUSIM_RESTART_COMM"
 	threadsEnv = "GPUSIM_RESTART_THREADS"
+	arenaEnv   = "GPUSIM_RESTART_ARENA"
+	stackEnv   = "GPUSIM_RESTART_STACK"
 )
 
-// firstThreads is the thread count of the start before the restart, 0
-// where this process is not a restart.
-var firstThreads int
+// restartStack is the soft RLIMIT_STACK the restart runs under, and so the
+// stack glibc gives each thread it starts (pthread_create's default, read
+// from RLIMIT_STACK once as a program starts): 2 MiB, what glibc gives
+// them under ulimit -s unlimited on amd64 (ARCH_STACK_DEFAULT_SIZE), where
+// pocl compiles and runs its kernels as under 8 MiB (checked with 1 MiB
+// too). Go's goroutines run on stacks of Go's own; a thread's stack holds
+// only the runtime's and C's calls.
+const restartStack = 2 << 20
 
-// exec is syscall.Exec; tests replace it.
-var exec = syscall.Exec
+// The start before the restart: its thread count, 0 where this process is
+// not a restart; whether the restart added ArenaEnv; the stack glibc gave
+// its threads.
+var (
+	firstThreads int
+	firstArena   bool
+	firstStack   uint64
+)
 
-// RestartWithOneArena runs the program again in this process (execve of
-// /proc/self/exe, same arguments and descriptors) with ArenaEnv in its
-// environment when the process runs under an address-space limit
-// (RLIMIT_AS, ulimit -v) and the environment does not already set glibc's
-// arena count; else, or when the exec fails, it returns and the program
-// goes on as it is. gpusim's threads are started through pthread_create
+// exec is syscall.Exec, and setStack sets RLIMIT_STACK; tests replace
+// them.
+var (
+	exec     = syscall.Exec
+	setStack = func(rl *syscall.Rlimit) error { return syscall.Setrlimit(syscall.RLIMIT_STACK, rl) }
+)
+
+// RestartForLimit runs the program again in this process (execve of
+// /proc/self/exe, same arguments and descriptors) when the process runs
+// under an address-space limit (RLIMIT_AS, ulimit -v), so that its threads
+// take less of it: with ArenaEnv in its environment where the environment
+// does not already set glibc's arena count, and with restartStack for each
+// thread's stack where RLIMIT_STACK gives them more (ulimit -s, 8 MiB on
+// most systems), the caller's RLIMIT_STACK given back once it has started,
+// for the processes it starts. Else, or when the exec fails, it returns
+// and the program goes on as it is. Call it first in main.
+//
+// Arenas: gpusim's threads are started through pthread_create
 // (purego's fake cgo, as cgo's), each new thread mallocs (its stack's
 // bounds, pthread_getattr_np), and glibc gives each such thread an arena
 // of its own: 64 MiB of address space, 128 MiB while it is aligned, up to
@@ -47,39 +75,88 @@ var exec = syscall.Exec
 // still do, before main, among the arenas Go's runtime makes as it starts,
 // which only the variable set by the caller avoids. One arena costs
 // contention between threads that malloc at once, which gpusim's engines
-// do not; the variable is inherited by the processes gpusim starts. Call
-// it first in main.
+// do not; the variable is inherited by the processes gpusim starts.
+//
+// Stacks: glibc maps RLIMIT_STACK of address space for each thread's
+// stack, and a run starts about GOMAXPROCS + 5 threads: 8 MiB each, 554 MB
+// for GOMAXPROCS=64. With them, runs of --engine parallel --lanes 1e6 with
+// GOMAXPROCS=64 and MALLOC_ARENA_MAX=1 aborted in pthread_create 3 of 3
+// times under ulimit -v 1450000 on 2 CPUs (127 MB left after the start);
+// the restart's own start takes less than the first (its arenas, its
+// stacks), so a first start that got to main is not lost in the
+// restart's.
 //
 // The kernel names a process after the file it executes, and execve of
 // /proc/self/exe names it "exe" (comm: what ps, top, pgrep -x and killall
 // see), so the name it had is carried over in commEnv and given back to it
 // and its threads after the restart (restoreName).
-func RestartWithOneArena() {
+func RestartForLimit() {
 	if n, ok := os.LookupEnv(threadsEnv); ok {
-		// Not for the processes gpusim starts.
-		os.Unsetenv(threadsEnv)
-		firstThreads, _ = strconv.Atoi(n)
-		firstThreads = max(firstThreads, 1)
-		if name, ok := os.LookupEnv(commEnv); ok {
-			os.Unsetenv(commEnv)
-			restoreName(name)
-		}
+		restarted(n)
 		return
 	}
 	if _, limited := rlimitAS(); !limited {
 		return
 	}
-	if _, set := os.LookupEnv("MALLOC_ARENA_MAX"); set || strings.Contains(os.Getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max") {
+	_, set := os.LookupEnv("MALLOC_ARENA_MAX")
+	arena := !set && !strings.Contains(os.Getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max")
+	var stack syscall.Rlimit
+	lower := getStack(&stack) == nil && stackLimit() > restartStack
+	if !arena && !lower || !selfIsProgram() {
 		return
 	}
-	if !selfIsProgram() {
+	env := append(os.Environ(), threadsEnv+"="+strconv.Itoa(threads()))
+	if arena {
+		env = append(env, ArenaEnv, arenaEnv+"=1")
+	}
+	if lower {
+		first := stackLimit()
+		if setStack(&syscall.Rlimit{Cur: restartStack, Max: stack.Max}) != nil {
+			lower = false
+		} else {
+			env = append(env, stackEnv+"="+strconv.FormatUint(first, 10)+","+strconv.FormatUint(uint64(stack.Cur), 10))
+		}
+	}
+	if !arena && !lower {
 		return
 	}
-	env := append(os.Environ(), ArenaEnv, threadsEnv+"="+strconv.Itoa(threads()))
 	if b, err := os.ReadFile("/proc/self/comm"); err == nil {
 		env = append(env, commEnv+"="+strings.TrimSuffix(string(b), "\n"))
 	}
 	_ = exec("/proc/self/exe", os.Args, env)
+	if lower {
+		_ = setStack(&stack)
+	}
+}
+
+// restarted takes what the start before the restart carried over (n, its
+// thread count): the variables are unset, not for the processes gpusim
+// starts; the caller's RLIMIT_STACK is given back, while this process's
+// threads keep restartStack (threadStack); and the name is restored.
+func restarted(n string) {
+	os.Unsetenv(threadsEnv)
+	firstThreads, _ = strconv.Atoi(n)
+	firstThreads = max(firstThreads, 1)
+	if _, ok := os.LookupEnv(arenaEnv); ok {
+		os.Unsetenv(arenaEnv)
+		firstArena = true
+	}
+	if v, ok := os.LookupEnv(stackEnv); ok {
+		os.Unsetenv(stackEnv)
+		first, limit, _ := strings.Cut(v, ",")
+		firstBytes, err1 := strconv.ParseUint(first, 10, 64)
+		cur, err2 := strconv.ParseUint(limit, 10, 64)
+		var rl syscall.Rlimit
+		if err1 == nil && err2 == nil && getStack(&rl) == nil {
+			firstStack, threadStack = firstBytes, restartStack
+			rl.Cur = cur
+			_ = setStack(&rl)
+		}
+	}
+	if name, ok := os.LookupEnv(commEnv); ok {
+		os.Unsetenv(commEnv)
+		restoreName(name)
+	}
 }
 
 // arenaBytes is the address space of one of glibc's malloc arenas on
@@ -90,7 +167,7 @@ const arenaBytes = 64 << 20
 // ArenaStartRoom is how much more address space than this process's start
 // a start of gpusim takes where its caller does not set MALLOC_ARENA_MAX,
 // and whether that is known: it is where this process is the restart of
-// such a start (RestartWithOneArena). That start runs Go's runtime and
+// such a start that added ArenaEnv (RestartForLimit). That start runs Go's runtime and
 // its first threads (5 or 6 of them before main, whatever the CPUs, on
 // linux/amd64 with Go 1.26) with glibc's arenas, before any of gpusim can
 // run: each thread but the first takes an arena of arenaBytes, some starts
@@ -104,10 +181,21 @@ const arenaBytes = 64 << 20
 // 40 under 1600000 to 1750000 did, and their first starts mapped 1.44 to
 // 1.65 GB where the restarts mapped 1.31 (1.37 in some).
 func ArenaStartRoom() (uint64, bool) {
-	if firstThreads == 0 {
+	if !firstArena {
 		return 0, false
 	}
 	return uint64(firstThreads+1) * arenaBytes, true
+}
+
+// StackStartRoom is how much more address space the start before this
+// restart took in its threads' stacks than this process's start, which gave
+// them restartStack (RestartForLimit): a stack's difference for each of its
+// threads; 0 where this process is not such a restart.
+func StackStartRoom() uint64 {
+	if threadStack == 0 || firstStack <= threadStack {
+		return 0
+	}
+	return uint64(firstThreads) * (firstStack - threadStack)
 }
 
 // selfIsProgram reports whether /proc/self/exe is the file of this

@@ -7,22 +7,32 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
-// TestRestartWithOneArena: under an address-space limit the program runs
-// again with MALLOC_ARENA_MAX=1, its arguments as they are, unless the
-// environment already sets glibc's arena count; without a limit it goes on.
-func TestRestartWithOneArena(t *testing.T) {
-	oldExec, oldLimit := exec, rlimitAS
-	t.Cleanup(func() { exec, rlimitAS = oldExec, oldLimit })
-	var got []string // the environment exec was given, nil when not called
+// TestRestartForLimit: under an address-space limit the program runs
+// again, its arguments as they are, with MALLOC_ARENA_MAX=1 unless the
+// environment already sets glibc's arena count, and under an RLIMIT_STACK
+// of restartStack where the caller's gives threads more, given back if the
+// exec fails; with neither to change, or without a limit, it goes on. A
+// caller's MALLOC_ARENA_MAX=1 under ulimit -s 8192 went on with 8 MiB
+// stacks, and a run on 64 threads aborted in pthread_create where 2 MiB
+// stacks fit.
+func TestRestartForLimit(t *testing.T) {
+	oldExec, oldLimit, oldGet, oldSet := exec, rlimitAS, getStack, setStack
+	t.Cleanup(func() { exec, rlimitAS, getStack, setStack = oldExec, oldLimit, oldGet, oldSet })
+	var got []string  // the environment exec was given, nil when not called
+	var atExec uint64 // the stack limit when exec was called
+	stack := syscall.Rlimit{Max: ^uint64(0)}
+	getStack = func(rl *syscall.Rlimit) error { *rl = stack; return nil }
+	setStack = func(rl *syscall.Rlimit) error { stack = *rl; return nil }
 	exec = func(path string, args, env []string) error {
 		if path != "/proc/self/exe" || !slices.Equal(args, os.Args) {
 			t.Errorf("exec(%q, %q): want /proc/self/exe and the process's arguments", path, args)
 		}
-		got = env
-		return nil
+		got, atExec = env, stack.Cur
+		return syscall.ENOENT
 	}
 	for _, k := range []string{"MALLOC_ARENA_MAX", "GLIBC_TUNABLES"} {
 		t.Setenv(k, "") // restored after the test
@@ -31,29 +41,45 @@ func TestRestartWithOneArena(t *testing.T) {
 		name    string
 		limited bool
 		env     map[string]string
-		execs   bool
+		stack   uint64 // the caller's soft RLIMIT_STACK
+		arena   bool   // exec with ArenaEnv
+		lower   bool   // exec under restartStack
 	}{
-		{"no limit", false, nil, false},
-		{"a limit", true, nil, true},
-		{"MALLOC_ARENA_MAX set", true, map[string]string{"MALLOC_ARENA_MAX": "4"}, false},
-		{"a tunable", true, map[string]string{"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}, false},
+		{"no limit", false, nil, 8 << 20, false, false},
+		{"a limit", true, nil, 8 << 20, true, true},
+		{"MALLOC_ARENA_MAX set", true, map[string]string{"MALLOC_ARENA_MAX": "4"}, 8 << 20, false, true},
+		{"a tunable", true, map[string]string{"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}, 8 << 20, false, true},
+		{"MALLOC_ARENA_MAX set, 2 MiB stacks", true, map[string]string{"MALLOC_ARENA_MAX": "1"}, restartStack, false, false},
 	} {
-		got = nil
+		got, atExec = nil, 0
+		stack.Cur = c.stack
 		rlimitAS = func() (uint64, bool) { return 1 << 31, c.limited }
 		os.Unsetenv("MALLOC_ARENA_MAX")
 		os.Unsetenv("GLIBC_TUNABLES")
 		for k, v := range c.env {
 			os.Setenv(k, v)
 		}
-		RestartWithOneArena()
-		if execs := got != nil; execs != c.execs {
-			t.Errorf("%s: exec %v, want %v", c.name, execs, c.execs)
+		before := stack.Cur
+		RestartForLimit()
+		if execs := got != nil; execs != (c.arena || c.lower) {
+			t.Errorf("%s: exec %v, want %v", c.name, execs, c.arena || c.lower)
+			continue
 		}
-		if c.execs && !slices.Contains(got, ArenaEnv) {
-			t.Errorf("%s: exec without %s", c.name, ArenaEnv)
+		if got == nil {
+			continue
 		}
-		if c.execs && !slices.ContainsFunc(got, func(kv string) bool { return strings.HasPrefix(kv, threadsEnv+"=") }) {
+		if slices.Contains(got, ArenaEnv) != c.arena || slices.Contains(got, arenaEnv+"=1") != c.arena {
+			t.Errorf("%s: exec's environment has %s: %v, want %v", c.name, ArenaEnv, slices.Contains(got, ArenaEnv), c.arena)
+		}
+		if !slices.ContainsFunc(got, func(kv string) bool { return strings.HasPrefix(kv, threadsEnv+"=") }) {
 			t.Errorf("%s: exec without %s, the start's threads", c.name, threadsEnv)
+		}
+		want := fmt.Sprintf("%s=%d,%d", stackEnv, before, before)
+		if c.lower && (atExec != restartStack || !slices.Contains(got, want)) {
+			t.Errorf("%s: exec under RLIMIT_STACK %d with %q, want %d and %q", c.name, atExec, got, restartStack, want)
+		}
+		if stack.Cur != before {
+			t.Errorf("%s: RLIMIT_STACK %d after a failed exec, want the caller's %d", c.name, stack.Cur, before)
 		}
 	}
 }
@@ -78,14 +104,14 @@ func TestRestartKeepsName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := osexec.Command(sh, "-c", `ulimit -v 4000000 || exit 99; exec "$0" -test.run='^TestRestartHelper$' -test.v`, bin)
+	cmd := osexec.Command(sh, "-c", `ulimit -s 8192 && ulimit -v 4000000 || exit 99; exec "$0" -test.run='^TestRestartHelper$' -test.v`, bin)
 	cmd.Env = append(os.Environ(), "SYSMEM_RESTART_HELPER=1")
 	cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
 		return strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GLIBC_TUNABLES=")
 	})
 	out, err := cmd.CombinedOutput()
 	if cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 99 {
-		t.Skipf("ulimit -v 4000000 refused here: %s", out)
+		t.Skipf("ulimit -s 8192 or -v 4000000 refused here: %s", out)
 	}
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
@@ -107,6 +133,11 @@ func TestRestartKeepsName(t *testing.T) {
 	if !strings.Contains(string(out), "arena start room known\n") {
 		t.Errorf("helper's restart does not know its first start's arenas:\n%s", out)
 	}
+	// Its threads have restartStack, and RLIMIT_STACK is the caller's
+	// again, for the processes it starts.
+	if !strings.Contains(string(out), "threads' stacks 2097152, RLIMIT_STACK 8388608, first start's stacks 8388608\n") {
+		t.Errorf("helper's restart does not run its threads on 2 MiB stacks under the caller's ulimit -s 8192:\n%s", out)
+	}
 }
 
 // TestRestartHelper is TestRestartKeepsName's child.
@@ -114,7 +145,7 @@ func TestRestartHelper(t *testing.T) {
 	if os.Getenv("SYSMEM_RESTART_HELPER") == "" {
 		t.Skip("run by TestRestartKeepsName")
 	}
-	RestartWithOneArena()
+	RestartForLimit()
 	comm, _ := os.ReadFile("/proc/self/comm")
 	fmt.Printf("comm %s", comm)
 	for _, kv := range os.Environ() {
@@ -133,6 +164,9 @@ func TestRestartHelper(t *testing.T) {
 	if named {
 		fmt.Println("tasks named")
 	}
+	var rl syscall.Rlimit
+	_ = syscall.Getrlimit(syscall.RLIMIT_STACK, &rl)
+	fmt.Printf("threads' stacks %d, RLIMIT_STACK %d, first start's stacks %d\n", stackLimit(), rl.Cur, firstStack)
 	if room, ok := ArenaStartRoom(); ok && room >= 3*arenaBytes && room%arenaBytes == 0 {
 		fmt.Println("arena start room known")
 	} else {

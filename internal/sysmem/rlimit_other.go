@@ -2,6 +2,8 @@
 
 package sysmem
 
+import "runtime"
+
 // addressRoom reports no address-space limit where there is no RLIMIT_AS.
 func addressRoom() (uint64, bool) { return 0, false }
 
@@ -16,3 +18,6 @@ func LeastRunRoom() uint64 { return 0 }
 
 // ShortOfRoom is never short where there is no RLIMIT_AS.
 func ShortOfRoom() (limit, mapped, need uint64, short bool) { return 0, 0, 0, false }
+
+// FitProcs is GOMAXPROCS, uncapped, where there is no RLIMIT_AS.
+func FitProcs() (procs int, capped bool) { return runtime.GOMAXPROCS(0), false }

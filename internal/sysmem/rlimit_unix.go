@@ -91,6 +91,46 @@ func RunRoom() uint64 {
 // counted); one that starts a thread per CPU then may abort.
 func LeastRunRoom() uint64 { return 32<<20 + 2*stackLimit() }
 
+// FitProcs is the most GOMAXPROCS under which a run's threads fit in the
+// address space left under an address-space limit (ulimit -v), by
+// RunRoom's count of threads (a stack for each thread the run may still
+// start, GOMAXPROCS + 5 in all) with fitHeap for the heap, and whether
+// that is less than GOMAXPROCS now; 1 at least, and GOMAXPROCS and false
+// where no limit is set or RunRoom is left. Go starts a thread for each P
+// that runs goroutines, so a run with GOMAXPROCS set to it starts no more
+// threads than fit, where one with a thread per CPU aborted in
+// pthread_create ("fakecgo: pthread_create failed: 11", a page of Go's
+// trace) as the engine's workers started: 3 of 3 runs of --engine
+// parallel --lanes 1e6 with GOMAXPROCS=16 under ulimit -v 1400000 on 2
+// CPUs, 84 MB left where 159 MB was needed.
+//
+// It counts more than RunRoom, as Go's heap and metadata grow with the
+// threads and Ps a run has: fitHeap, a heap arena (64 MiB, not 32), and
+// fitThread, 512 KiB, for each thread beside its stack. A run with
+// GOMAXPROCS=24 and 2 MiB stacks grew by 114 MB from its start (22 threads
+// more); with 32 MiB and a stack counted, 1 of 8 such runs with
+// GOMAXPROCS=64 (capped at 40, 113 MB left) died of Go's "fatal error: out
+// of memory" with 15 MB of heap in use, and with 64 MiB 1 of 8 (capped at
+// 24, 115 MB left) of "cannot allocate memory".
+func FitProcs() (procs int, capped bool) {
+	const fitHeap, fitThread = 64 << 20, 512 << 10
+	procs = runtime.GOMAXPROCS(0)
+	limit, mapped, limited := addressSpace()
+	if !limited || (mapped <= limit && limit-mapped >= RunRoom()) {
+		return procs, false
+	}
+	room := uint64(0)
+	if mapped < limit {
+		room = limit - mapped
+	}
+	more := 0 // the threads that fit: RunRoom's count solved for GOMAXPROCS
+	if room > fitHeap {
+		more = int(min((room-fitHeap)/(stackLimit()+fitThread), 1<<20))
+	}
+	fit := max(threads()+more-5, 1)
+	return min(fit, procs), fit < procs
+}
+
 // threads is the process's thread count (Threads of /proc/self/status), 0
 // when unknown.
 func threads() int {
@@ -108,14 +148,28 @@ func threads() int {
 	return 0
 }
 
-// stackLimit is the soft RLIMIT_STACK, glibc's default thread stack size;
+// getStack reads RLIMIT_STACK; tests replace it.
+var getStack = func(rl *syscall.Rlimit) error { return syscall.Getrlimit(syscall.RLIMIT_STACK, rl) }
+
+// threadStack is the stack glibc gives this process's threads where
+// RestartForLimit ran it under a lower RLIMIT_STACK than its caller's, and
+// gave the caller's back: glibc reads the limit once, as the program
+// starts. 0 where that did not happen.
+var threadStack uint64
+
+// stackLimit is the stack glibc gives each thread this process starts:
+// threadStack where RestartForLimit set one, else the soft RLIMIT_STACK,
+// glibc's default thread stack size;
 // where it is unlimited (ulimit -s unlimited, common on clusters), glibc's
 // ARCH_STACK_DEFAULT_SIZE, 2 MiB on amd64 and arm64 (a thread's stack
 // mapped 2 MiB there, where 8 MiB was counted), and 8 MiB elsewhere or
 // where the limit is unknown.
 func stackLimit() uint64 {
+	if threadStack != 0 {
+		return threadStack
+	}
 	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err != nil {
+	if err := getStack(&rl); err != nil {
 		return 8 << 20
 	}
 	if uint64(rl.Cur) >= 1<<40 {

@@ -5,6 +5,8 @@ package sysmem
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"syscall"
 	"testing"
 )
 
@@ -70,6 +72,41 @@ func TestShortOfRoom(t *testing.T) {
 		limit, mapped, n, short := ShortOfRoom()
 		if limit != c.limit || mapped != 1300000<<10 || n != need || short != c.short {
 			t.Errorf("limit %d: ShortOfRoom() = %d, %d, %d, %v; want %d, %d, %d, %v", c.limit, limit, mapped, n, short, c.limit, 1300000<<10, need, c.short)
+		}
+	}
+}
+
+// TestFitProcs: where the room left under an address-space limit holds
+// the least run's but not a thread per CPU's, GOMAXPROCS is capped at the
+// threads that fit (RunRoom's count of threads solved for it, with a heap
+// arena for the heap and 512 KiB a thread beside its stack, 1 at least),
+// as a run
+// with a thread per CPU aborted in pthread_create as its workers started;
+// with RunRoom left, or no limit, it is not.
+func TestFitProcs(t *testing.T) {
+	fake(t, map[string]string{"status": "Name:\tgpusim\nVmSize:\t 1300000 kB\nThreads:\t6\n"})
+	oldStatus, oldLimit, oldStack := status, rlimitAS, getStack
+	t.Cleanup(func() { status, rlimitAS, getStack = oldStatus, oldLimit, oldStack })
+	status = filepath.Join(filepath.Dir(meminfo), "status")
+	getStack = func(rl *syscall.Rlimit) error { rl.Cur, rl.Max = 2<<20, ^uint64(0); return nil }
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
+	const mapped = 1300000 << 10
+	for _, c := range []struct {
+		room   uint64
+		procs  int
+		capped bool
+	}{
+		{0, 64, false},                 // no limit
+		{32<<20 + 63*2<<20, 64, false}, // RunRoom: 64 + 5 - 6 threads
+		{32<<20 + 63*2<<20 - 1, 38, true},
+		{64<<20 + 10*5<<19, 11, true}, // a heap arena and 10 threads of 2.5 MiB: 6 + 10 = 11 + 5
+		{64<<20 + 10*5<<19 - 1, 10, true},
+		{64<<20 + 2*5<<19, 3, true},
+		{48 << 20, 1, true}, // not a heap arena's room: 1
+	} {
+		rlimitAS = func() (uint64, bool) { return mapped + c.room, c.room != 0 }
+		if procs, capped := FitProcs(); procs != c.procs || capped != c.capped {
+			t.Errorf("%d bytes left: FitProcs() = %d, %v; want %d, %v", c.room, procs, capped, c.procs, c.capped)
 		}
 	}
 }
