@@ -80,6 +80,44 @@ func addressSpaceShort() error {
 			gb(need-room))}
 }
 
+// BuildAddressSpace is the address space that building a program from
+// source and reading its binary back (Program.Binary) add once a driver is
+// loaded and a device open, on top of DriverAddressSpace: measured with
+// pocl 3.1 (LLVM 15) on 2 CPUs, gpusim's kernels and self-test, VmSize
+// 1.60 GB before clBuildProgram and 1.72 GB after it, and then
+// clGetProgramInfo(CL_PROGRAM_BINARIES), where pocl generates each
+// kernel's code, died of SIGSEGV in the driver (a NULL from malloc, no
+// word of the limit) every time with 394 MB left before the build (ulimit
+// -v 1950000, 3 of 3, and 8 of 8 from 1800000 to 1950000 with the cache
+// off), and ran with
+// 415 MB left (1970000, 3 of 3, and every run from there to 2300000). It
+// counts 25 MB more, as VmSize moves by a few MB between starts. A program
+// loaded from gpusim's cache is not built, and needs none of it.
+const BuildAddressSpace = 420 << 20
+
+// buildAddressSpaceShort returns the error that stands in for building a
+// program from source when an address-space limit leaves less room than
+// BuildAddressSpace, or nil: pocl's code generation there crashed the
+// process in C, where no recover() reaches.
+func buildAddressSpaceShort() error {
+	limit, mapped, limited := addressSpace()
+	if !limited {
+		return nil
+	}
+	room := uint64(0)
+	if mapped < limit {
+		room = limit - mapped
+	}
+	if room >= BuildAddressSpace {
+		return nil
+	}
+	return &UnavailableError{Kind: ErrAddressSpace,
+		Cause: fmt.Sprintf("OpenCL program not built: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and compiling gpusim's kernels takes about %s more (a compiled program in gpusim's cache takes none)",
+			limit>>10, gb(limit), gb(room), gb(BuildAddressSpace)),
+		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or use a CPU engine (--engine simd), which runs without OpenCL",
+			gb(BuildAddressSpace-room))}
+}
+
 // addressSpaceHint is the hint for a load or a driver's call that ran out
 // of memory (ENOMEM, a segment that could not be mapped,
 // CL_OUT_OF_HOST_MEMORY) where an address-space limit is set, which is the

@@ -77,3 +77,31 @@ func TestOutOfHostMemoryHint(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildAddressSpaceShort: under an address-space limit that leaves a
+// loaded driver less room than compiling gpusim's kernels takes,
+// BuildProgram builds nothing and says why, naming the limit and the
+// cache: pocl's code generation there (ulimit -v 1950000, 394 MB left)
+// died of SIGSEGV in clGetProgramInfo, with a page of Go's trace. The limit
+// is injected, so no driver is called; with room enough, or no limit, the
+// check lets the build go on.
+func TestBuildAddressSpaceShort(t *testing.T) {
+	cl.FakeAddressSpace(t, 1950000<<10, 1602486272, 2)
+	_, err := cl.BuildProgram(nil, nil, "kernel void k(void) {}", "")
+	if !errors.Is(err, cl.ErrAddressSpace) || !errors.Is(err, cl.ErrEnvironment) {
+		t.Fatalf("BuildProgram() = %v, want an error matching ErrAddressSpace", err)
+	}
+	want := "OpenCL program not built: the address-space limit (ulimit -v 1950000, 2 GB) leaves 394 MB with the driver loaded, and compiling gpusim's kernels takes about 440 MB more (a compiled program in gpusim's cache takes none)"
+	if err.Error() != want {
+		t.Errorf("BuildProgram() = %q, want %q", err, want)
+	}
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 46.1 MB") || !strings.Contains(h, "GPUSIM_CACHE_DIR") || !strings.Contains(h, "--engine simd") {
+		t.Errorf("hint %q does not say how to proceed", h)
+	}
+	for _, c := range []struct{ limit, mapped uint64 }{{0, 0}, {1602486272 + cl.BuildAddressSpace, 1602486272}} {
+		cl.FakeAddressSpace(t, c.limit, c.mapped, 2)
+		if cl.BuildAddressSpaceShort() != nil {
+			t.Errorf("limit %d, %d mapped: the build is refused", c.limit, c.mapped)
+		}
+	}
+}

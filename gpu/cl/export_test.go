@@ -79,3 +79,6 @@ func FakeAddressSpace(t interface{ Cleanup(func()) }, limit, mapped uint64, cpus
 // SignalHandlers are the handlers of the signals Load keeps (signals.go):
 // nil where this system's are not kept.
 var SignalHandlers = signalHandlers
+
+// BuildAddressSpaceShort is buildAddressSpaceShort, for the tests.
+var BuildAddressSpaceShort = buildAddressSpaceShort

@@ -140,10 +140,16 @@ type Program struct {
 }
 
 // BuildProgram compiles source for dev with the given compiler options. A
-// failed clBuildProgram is a *BuildError carrying the build log.
+// failed clBuildProgram is a *BuildError carrying the build log. Under an
+// address-space limit (ulimit -v) that leaves less than BuildAddressSpace
+// it builds nothing and returns an *UnavailableError matching
+// ErrAddressSpace.
 func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, error) {
 	if source == "" {
 		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithSource"}
+	}
+	if err := buildAddressSpaceShort(); err != nil {
+		return nil, err
 	}
 	// char** must point at pinned memory; the lengths make a NUL unnecessary.
 	var pin runtime.Pinner
