@@ -271,6 +271,24 @@ func (e *Processes) children(ctx context.Context, p sim.Params, n int, dir strin
 	return parts, maxDuration(startup), nil
 }
 
+// childFailure is what a failed child's stderr says of its failure: its
+// last "gpusim: error:" line where it has one, else its last line. A child
+// refused under ulimit -v wrote its error, naming the limit to set, and a
+// hint after it, and the hint alone was shown ("Go's runtime reserves about
+// 1.2 GB ..."), not what was wrong.
+func childFailure(stderr string) string {
+	last := ""
+	for line := range strings.Lines(stderr) {
+		if strings.HasPrefix(line, "gpusim: error: ") {
+			last = line
+		}
+	}
+	if last == "" {
+		last = lastLine(stderr)
+	}
+	return strings.TrimSpace(last)
+}
+
 func maxDuration(ds []time.Duration) time.Duration {
 	var m time.Duration
 	for _, d := range ds {
@@ -291,7 +309,7 @@ func runChild(ctx context.Context, binary string, args []string, rep *childRepor
 	wall := time.Since(t0)
 	out := stdout.Bytes()
 	if err != nil {
-		return wall, fmt.Errorf("%s %s: %w: %s", binary, args[0], err, strings.TrimSpace(lastLine(stderr.String())))
+		return wall, fmt.Errorf("%s %s: %w: %s", binary, args[0], err, childFailure(stderr.String()))
 	}
 	if err := json.Unmarshal(out, rep); err != nil {
 		return wall, fmt.Errorf("%s %s: reading its report: %w", binary, args[0], err)

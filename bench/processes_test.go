@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -83,6 +84,29 @@ func TestProcessesChildFails(t *testing.T) {
 	}
 	if _, err := e.Run(context.Background(), &sim.Job{Params: p, KeepFinals: true}); err == nil {
 		t.Error("finals asked of processes: no error")
+	}
+}
+
+// TestProcessesChildRefused: a child that gpusim refuses says why in the
+// run's error, its "gpusim: error:" line, not only the hint after it: under
+// ulimit -v 1400000 bench's processes engine failed with "exit status 2:
+// gpusim: hint: Go's runtime reserves about 1.2 GB ...", the limit to set
+// left out.
+func TestProcessesChildRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the child is a shell script")
+	}
+	bin := filepath.Join(t.TempDir(), "gpusim")
+	script := "#!/bin/sh\necho 'gpusim: error: ulimit -v: the address-space limit leaves 36.1 MB: raise it to ulimit -v 1820000 or more' >&2\necho 'gpusim: hint: Go'\\''s runtime reserves about 1.2 GB' >&2\nexit 2\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 3
+	e := &Processes{Binary: bin, Workers: 2}
+	_, err := e.Run(context.Background(), &sim.Job{Params: p})
+	if err == nil || !strings.Contains(err.Error(), "exit status 2: gpusim: error: ulimit -v: the address-space limit leaves 36.1 MB: raise it to ulimit -v 1820000 or more") {
+		t.Fatalf("got %v, want the child's error line", err)
 	}
 }
 
