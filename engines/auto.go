@@ -303,7 +303,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		ch.started()
 		return eng, ch, err
 	}
-	if err := checkOpenCLOptions(o); err != nil {
+	if err := CheckOptions(o); err != nil {
 		return nil, Choice{}, err
 	}
 	t0 := time.Now()

@@ -72,20 +72,23 @@ func takers(opt string) string {
 }
 
 // Check checks, before anything starts, that the engine called name exists,
-// takes every option in given (a flag that would silently do nothing is an
-// error) and that o's values are valid. Errors are *sim.ParamError.
+// that o's values are valid (CheckOptions) and that the engine takes every
+// option in given (a flag that would silently do nothing is an error), in
+// that order: an option's own error comes before its combination with the
+// engine (--engine serial --math nosuch said serial does not take --math).
+// Errors are *sim.ParamError.
 func Check(name string, o Options, given []string) error {
 	e, err := Lookup(name)
 	if err != nil {
+		return err
+	}
+	if err := CheckOptions(o); err != nil {
 		return err
 	}
 	for _, opt := range given {
 		if !e.TakesOption(opt, o) {
 			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it; %s", e.Name, takers(opt))}
 		}
-	}
-	if err := checkOpenCLOptions(o); err != nil {
-		return err
 	}
 	if e.Name == "auto" && o.Devices != "" {
 		// auto may choose a CPU engine without listing the devices;

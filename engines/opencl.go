@@ -57,8 +57,11 @@ func openCLHint(err error) string {
 	return ""
 }
 
-// checkOpenCLOptions checks --math and --vector-width before anything runs.
-func checkOpenCLOptions(o Options) error {
+// CheckOptions checks the values of the options engines take on their own,
+// whatever the engine, before anything runs: --math, --vector-width and
+// the form of --device's list (not its indexes, which need the devices).
+// Errors are *sim.ParamError.
+func CheckOptions(o Options) error {
 	switch o.Math {
 	case "", sim.MathExact, sim.MathFast:
 	default:
@@ -100,7 +103,7 @@ func deviceIndexes(spec string) ([]int, []gpu.DeviceDesc, error) {
 // openOpenCL opens the devices o.Devices names (default: gpu.PickDefault's,
 // else device 0), several at once as one gpu.Multi.
 func openOpenCL(o Options) (sim.Engine, error) {
-	if err := checkOpenCLOptions(o); err != nil {
+	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}
 	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth}

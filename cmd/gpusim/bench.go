@@ -200,8 +200,8 @@ func benchAction(c *cli.Context) error {
 }
 
 // benchConfig reads the flags into a bench configuration, checking every
-// value before anything runs: each flag's own validity first, then the
-// plan's time (checkBenchTime), which a flag's own error comes before.
+// value before anything runs: each flag's own validity first, then their
+// combinations (benchCombinations), then the plan's time (checkBenchTime), which a flag's own error comes before.
 func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error) {
 	cfg = bench.Default()
 	if c.Bool("quick") {
@@ -226,6 +226,14 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 	}
 	if opts, err = newBenchOptions(c, &cfg); err != nil {
 		return cfg, opts, err
+	}
+	if err := benchCombinations(c); err != nil {
+		opts.files.Abort()
+		removeEmpty(opts.madeDirs)
+		if ferr := benchFlagError(c); ferr != nil {
+			return cfg, benchOptions{}, ferr
+		}
+		return cfg, benchOptions{}, err
 	}
 	// Before any output is written or engine started; which Python runs,
 	// if any, is found later, and benchAction checks again with it.
@@ -422,24 +430,18 @@ func readScaling(c *cli.Context, cfg *bench.Config) error {
 		return err
 	}
 	if c.Bool("no-scaling") {
-		if c.IsSet("workers") {
-			return paramErr("workers", "contradicts --no-scaling, which leaves out the scaling table whose worker counts --workers lists (give one of them)")
-		}
-		cfg.Scaling = false
+		cfg.Scaling = false // with --workers, refused by benchCombinations
 	}
 	return nil
 }
 
 // readSweep reads --sweep, --no-sweep, --sweep-steps and --sweep-reps into cfg.
 func readSweep(c *cli.Context, cfg *bench.Config) error {
-	if c.Bool("no-sweep") {
-		if c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps") {
-			return paramErr("no-sweep", "contradicts --sweep, --sweep-steps and --sweep-reps (give one of them)")
-		}
-		cfg.Sweep = nil
-	}
 	if err := setList(c, "sweep", 1, math.MaxUint64, &cfg.Sweep); err != nil {
 		return err
+	}
+	if c.Bool("no-sweep") {
+		cfg.Sweep = nil // with --sweep, refused by benchCombinations
 	}
 	setInt(c, "sweep-steps", &cfg.SweepSteps)
 	setInt(c, "sweep-reps", &cfg.SweepReps)
@@ -457,10 +459,24 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 		return paramErr("python", "needs the path of a python3 with numpy, got \"\"")
 	}
 	if py := c.String("python"); py != "" {
-		if c.String("baseline") == "none" {
-			return paramErr("python", "contradicts --baseline none, which runs no Python (give one of them)")
-		}
-		cfg.PythonPath = py
+		cfg.PythonPath = py // with --baseline none, refused by benchCombinations
+	}
+	return nil
+}
+
+// benchCombinations refuses flags that contradict each other, after each
+// flag's own check (bench --no-sweep --sweep 0 said they contradict, not
+// that 0 is out of range).
+func benchCombinations(c *cli.Context) error {
+	switch {
+	case c.Bool("no-scaling") && c.IsSet("workers"):
+		return paramErr("workers", "contradicts --no-scaling, which leaves out the scaling table whose worker counts --workers lists (give one of them)")
+	case c.Bool("no-sweep") && (c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps")):
+		return paramErr("no-sweep", "contradicts --sweep, --sweep-steps and --sweep-reps (give one of them)")
+	case c.String("python") != "" && c.String("baseline") == "none":
+		return paramErr("python", "contradicts --baseline none, which runs no Python (give one of them)")
+	case c.IsSet("plot-format") && c.String("plot") == "":
+		return paramErr("plot-format", "needs --plot DIR, the folder the charts go to")
 	}
 	return nil
 }
@@ -503,8 +519,6 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 		if opts.madeDirs, err = checkPlotDir(opts.plotDir, charts); err != nil {
 			return opts, err
 		}
-	} else if c.IsSet("plot-format") {
-		return opts, paramErr("plot-format", "needs --plot DIR, the folder the charts go to")
 	}
 	if opts.doc != "" {
 		if err := bench.CheckDoc(opts.doc); err != nil {

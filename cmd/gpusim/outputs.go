@@ -43,22 +43,16 @@ func outputFlags() []cli.Flag {
 	}
 }
 
-// parseOutputs reads and checks the output flags of p's run on engine (as
-// --engine gives it), so a file that cannot be written is refused before
-// the run rather than after it.
+// parseOutputs reads the output flags of p's run on engine (as --engine
+// gives it) and checks each on its own (a file that cannot be written is
+// refused before the run rather than after it); checkCombined then checks
+// them together and against the job, so that a flag's own error comes
+// first (run --paths 0 said it needed --paths-out, not that 0 is out of
+// range).
 func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) {
 	o := outputs{html: c.String("html")}
 	o.Out, o.DailyOut, o.Paths = c.String("out"), c.String("daily-out"), getCount(c, "paths")
 	o.PathsOut, o.Plot, o.PlotDaily = c.String("paths-out"), c.String("plot"), c.String("plot-daily")
-	// --daily=false beside a flag that implies --daily: the per-day table
-	// was computed and written without a word.
-	if c.IsSet("daily") && !c.Bool("daily") {
-		for _, f := range []string{"daily-out", "plot-daily"} {
-			if c.String(f) != "" {
-				return o, &sim.ParamError{Flag: "daily", Msg: fmt.Sprintf("false contradicts --%s, which implies --daily (give one of them)", f)}
-			}
-		}
-	}
 	// The flag that asks for per-day statistics, for messages: the first of
 	// those given.
 	for _, f := range []struct {
@@ -69,17 +63,20 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 			o.daily, o.dailyFlag = true, f.name
 		}
 	}
-	if o.daily && p.Steps > sim.MaxDailySteps {
-		return o, &sim.ParamError{Flag: o.dailyFlag, Msg: fmt.Sprintf("--steps %d is too many to keep per-step statistics (valid range 0..%d steps with --%s)", p.Steps, sim.MaxDailySteps, o.dailyFlag)}
-	}
 	if err := checkEmptyNames(c); err != nil {
 		return o, err
 	}
-	switch {
-	case c.IsSet("paths") && o.PathsOut == "":
-		return o, paramErr("paths", "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to")
-	case o.PathsOut != "" && !c.IsSet("paths"):
-		return o, paramErr("paths-out", "needs --paths K, the number of lanes whose trajectories to write")
+	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
+		return o, paramErr("html", "%q is not an .html file", o.html)
+	}
+	if err := o.Result.Check(); err != nil {
+		return o, err
+	}
+	if c.IsSet("paths") {
+		// Its range is the job's lanes at most (--lanes is checked).
+		if err := paths.Check("paths", o.Paths, p); err != nil {
+			return o, err
+		}
 	}
 	o.Fast = strings.TrimSpace(c.String("math")) == sim.MathFast
 	if save := c.String("save"); save != "" {
@@ -98,9 +95,6 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 	// So are the charts and the HTML page, at their largest: a PNG's
 	// pixels bound it, an SVG's points (plots.MaxFinalSVGSize), the
 	// page's its charts'.
-	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
-		return o, paramErr("html", "%q is not an .html file", o.html)
-	}
 	for _, f := range []struct {
 		runfiles.Path
 		svg uint64
@@ -118,10 +112,34 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps, nil)})
 	}
 	// Their room is the plan's, checked after every flag (Result.Room).
-	if err := o.Result.Check(p); err != nil {
-		return o, err
-	}
 	return o, nil
+}
+
+// checkCombined checks the output flags together and against the job p,
+// after each flag's own check (parseOutputs): --daily=false against the
+// flags that imply it, the per-step statistics' steps, --paths and
+// --paths-out given together, and the outputs' fit to the job
+// (runfiles.Result.Fit).
+func (o outputs) checkCombined(c *cli.Context, p sim.Params) error {
+	// --daily=false beside a flag that implies --daily: the per-day table
+	// was computed and written without a word.
+	if c.IsSet("daily") && !c.Bool("daily") {
+		for _, f := range []string{"daily-out", "plot-daily"} {
+			if c.String(f) != "" {
+				return &sim.ParamError{Flag: "daily", Msg: fmt.Sprintf("false contradicts --%s, which implies --daily (give one of them)", f)}
+			}
+		}
+	}
+	if o.daily && p.Steps > sim.MaxDailySteps {
+		return &sim.ParamError{Flag: o.dailyFlag, Msg: fmt.Sprintf("--steps %d is too many to keep per-step statistics (valid range 0..%d steps with --%s)", p.Steps, sim.MaxDailySteps, o.dailyFlag)}
+	}
+	switch {
+	case c.IsSet("paths") && o.PathsOut == "":
+		return paramErr("paths", "needs --paths-out FILE (.npy, .csv or .f32) to write the trajectories to")
+	case o.PathsOut != "" && !c.IsSet("paths"):
+		return paramErr("paths-out", "needs --paths K, the number of lanes whose trajectories to write")
+	}
+	return o.Result.Fit(p)
 }
 
 // checkRan counts the room of the --html page and the --save part again

@@ -104,8 +104,10 @@ type runOptions struct {
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
-// before any work starts: each flag's own validity first (a file that
-// cannot be created included), then what the plan needs (the outputs'
+// before any work starts: each flag's own validity first, then the flags
+// together and against the job (run --paths 0 said it needed --paths-out,
+// --engine serial --math nosuch that serial takes no --math), then the
+// files' names and creation, then what the plan needs (the outputs'
 // memory and disk space, the per-step statistics' memory, the time), so
 // that a refusal of the plan never hides a flag's own error (run --engine
 // nosuch --lanes 2^64-1 must name the engine; --plot a.svg --plot-daily
@@ -130,16 +132,23 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.format, err = checkFormat(c, "text", "json"); err != nil {
 		return nil, err
 	}
-	if err := o.readEngine(c); err != nil {
+	if o.shard, err = newShardRun(c, o.params); err != nil {
 		return nil, err
 	}
-	if err := shardConflicts(c); err != nil {
+	if err := o.readEngine(c); err != nil {
 		return nil, err
 	}
 	if o.outputs, err = parseOutputs(c, o.params, o.engine); err != nil {
 		return nil, err
 	}
-	if o.shard, err = newShardRun(c, o.params); err != nil {
+	// The flags together, after each on its own.
+	if err := engines.Check(o.engine, o.eng, o.given); err != nil {
+		return nil, err
+	}
+	if err := shardConflicts(c); err != nil {
+		return nil, err
+	}
+	if err := o.outputs.checkCombined(c, o.params); err != nil {
 		return nil, err
 	}
 	files := o.outputs.files()
@@ -164,6 +173,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 }
 
 // readEngine reads --engine and the options engines take, refusing an
+// unknown engine and an option's bad value; newRunOptions then refuses an
 // option the chosen engine would ignore.
 func (o *runOptions) readEngine(c *cli.Context) error {
 	o.eng = engines.Options{
@@ -197,7 +207,12 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 			o.given = append(o.given, opt)
 		}
 	}
-	return engines.Check(o.engine, o.eng, o.given)
+	// Whether the engine takes them is checked with the other flags'
+	// combinations (engines.Check), after every flag's own check.
+	if _, err := engines.Lookup(o.engine); err != nil {
+		return err
+	}
+	return engines.CheckOptions(o.eng)
 }
 
 // checkDailyMemory refuses --daily when the per-step statistics the engine

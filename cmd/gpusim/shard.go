@@ -32,9 +32,10 @@ type shardRun struct {
 	save  string       // the part file, or ""
 }
 
-// shardConflicts refuses the outputs --shard rules out. It comes before
-// the outputs' own checks: a large job's --out said it had too many lanes
-// to keep in memory rather than that a shard cannot write it.
+// shardConflicts refuses the outputs --shard rules out. It comes after
+// each flag's own check and before the outputs' fit to the job: a large
+// job's --out said it had too many lanes to keep in memory rather than
+// that a shard cannot write it.
 func shardConflicts(c *cli.Context) error {
 	if !c.IsSet("shard") {
 		return nil

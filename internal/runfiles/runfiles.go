@@ -237,11 +237,13 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 // maxOutLanes bounds --out, whose finals are held in memory (sim.MaxKeptFinals).
 const maxOutLanes = sim.MaxKeptFinals
 
-// Check checks, before the run, what o asks of a run of p on its own: the
-// files' formats by their extensions, --out and --paths within their
-// ranges. Room checks what the plan needs of the machine, after every
-// flag's own check. Errors are *sim.ParamError naming the flag.
-func (o Result) Check(p sim.Params) error {
+// Check checks, before the run, each output flag of o on its own: that no
+// file is a folder and the files' formats by their extensions. Fit then
+// checks them against the job, and Room what the plan needs of the
+// machine, so that a flag's own error comes first (run --out x.bmp
+// --lanes 2^40 was refused for its lanes). Errors are *sim.ParamError
+// naming the flag.
+func (o Result) Check() error {
 	bad := func(flag string, err error) error { return &sim.ParamError{Flag: flag, Msg: err.Error()} }
 	// A folder is named as such before its name is read as a format (a
 	// folder /tmp/tmp.x1Yz is not a file of extension ".x1yz").
@@ -256,9 +258,6 @@ func (o Result) Check(p sim.Params) error {
 		if _, err := outfile.FormatOf(o.Out); err != nil {
 			return bad("out", err)
 		}
-		if p.Lanes > maxOutLanes {
-			return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
-		}
 	}
 	if ext := strings.ToLower(filepath.Ext(o.DailyOut)); o.DailyOut != "" && ext != ".csv" {
 		if ext == "" {
@@ -267,9 +266,6 @@ func (o Result) Check(p sim.Params) error {
 		return &sim.ParamError{Flag: "daily-out", Msg: fmt.Sprintf("unknown extension %q (valid: .csv)", ext)}
 	}
 	if o.PathsOut != "" {
-		if err := paths.Check("paths", o.Paths, p); err != nil {
-			return err
-		}
 		if _, err := outfile.FormatOf(o.PathsOut); err != nil {
 			return bad("paths-out", err)
 		}
@@ -280,6 +276,20 @@ func (o Result) Check(p sim.Params) error {
 				return bad(f.Flag, err)
 			}
 		}
+	}
+	return nil
+}
+
+// Fit checks, after every flag's own check (Check), the outputs of o
+// against the job p: --out's lanes within what memory may keep, and
+// --paths within the job's lanes and steps (paths.Check). Errors are
+// *sim.ParamError naming the flag.
+func (o Result) Fit(p sim.Params) error {
+	if o.Out != "" && p.Lanes > maxOutLanes {
+		return &sim.ParamError{Flag: "out", Msg: fmt.Sprintf("%d lanes are too many to keep in memory (valid range 1..%d lanes with --out)", p.Lanes, uint64(maxOutLanes))}
+	}
+	if o.PathsOut != "" {
+		return paths.Check("paths", o.Paths, p)
 	}
 	return nil
 }
