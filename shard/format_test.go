@@ -265,7 +265,8 @@ func TestMergeRefusesMathMixture(t *testing.T) {
 		t.Fatalf("read back math %q, want %q", parts[1].Math, sim.MathFast)
 	}
 	_, err := shard.Merge(parts)
-	want := parts[0].Path + " and " + parts[1].Path + " are parts of different jobs: --math is exact in " + parts[0].Path + " and fast in " + parts[1].Path
+	a, b := strconv.Quote(parts[0].Path), strconv.Quote(parts[1].Path)
+	want := a + " and " + b + " are parts of different jobs: --math is exact in " + a + " and fast in " + b
 	if err == nil || err.Error() != want {
 		t.Errorf("merge of exact and fast parts: %v, want %q", err, want)
 	}
@@ -324,7 +325,7 @@ func TestReadVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = shard.Merge(append(parts[:1:1], readParts(t, v2)...))
-	if err == nil || !strings.Contains(err.Error(), "--math is unknown (a version 1 part) in testdata/v1-part-0.json and exact in "+v2) {
+	if err == nil || !strings.Contains(err.Error(), "--math is unknown (a version 1 part) in \"testdata/v1-part-0.json\" and exact in "+strconv.Quote(v2)) {
 		t.Errorf("version 1 and 2 parts: %v", err)
 	}
 	data, err := os.ReadFile("testdata/v1-part-0.json")

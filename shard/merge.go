@@ -13,10 +13,12 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// name is how messages refer to part i.
+// name is how messages refer to part i: its file's name quoted, as every
+// file gpusim names in a message (a name's escape characters went to the
+// terminal as they were), else its place.
 func (p *Part) name(i int) string {
 	if p.Path != "" {
-		return p.Path
+		return strconv.Quote(p.Path)
 	}
 	return fmt.Sprintf("part %d", i+1)
 }
@@ -130,7 +132,7 @@ func checkParts(parts []*Part) ([]int, error) {
 		if p.Path != "" {
 			key := filepath.Clean(p.Path)
 			if j, ok := seenPath[key]; ok {
-				return nil, fmt.Errorf("%s is given twice (parts %d and %d)", p.Path, j+1, i+1)
+				return nil, fmt.Errorf("%q is given twice (parts %d and %d)", p.Path, j+1, i+1)
 			}
 			seenPath[key] = i
 		}

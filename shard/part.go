@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func (p *Part) WriteFile(path string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("write part %s: %w", path, err)
+		return fmt.Errorf("write part %q: %w", path, err)
 	}
 	return nil
 }
@@ -176,7 +177,8 @@ func checksum(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// ReadPart reads and checks a part file. It fails, naming path, on anything
+// ReadPart reads and checks a part file. It fails, naming path (quoted, as
+// every error of ReadParts begins: "p0.json": ...), on anything
 // but an intact part of a valid job: a file that is empty, truncated, not
 // JSON, not a part, of another version, fails its checksum or has values
 // that cannot belong together.
@@ -187,7 +189,7 @@ func ReadPart(path string) (*Part, error) {
 	}
 	p, err := ParsePart(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%q: %w", path, err)
 	}
 	p.Path = path
 	return p, nil
@@ -205,27 +207,47 @@ const maxPartBytes = 1 << 30
 func readPartBytes(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read part: %w", err)
+		return nil, pathError(path, err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("%s: a folder, not a part file (name its parts, as in %s)", path, filepath.Join(path, "*.json"))
+		return nil, fmt.Errorf("%q: a folder, not a part file (name its parts, as in %s)", path, strconv.Quote(filepath.Join(path, "*.json")))
 	}
 	const sniff = 512
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(sniff)
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(head) == sniff && len(t) > 0 && t[0] != '{' {
-		return nil, fmt.Errorf("%s: not a gpusim part (not a JSON object: it begins %q)", path, head[:16])
+		return nil, fmt.Errorf("%q: not a gpusim part (not a JSON object: it begins %q)", path, head[:16])
 	}
 	data, err := io.ReadAll(io.LimitReader(br, maxPartBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read part: %w", err)
+		return nil, pathError(path, err)
 	}
 	if len(data) > maxPartBytes {
-		return nil, fmt.Errorf("%s: not a gpusim part (over %d bytes, more than any part holds)", path, maxPartBytes)
+		return nil, fmt.Errorf("%q: not a gpusim part (over %d bytes, more than any part holds)", path, maxPartBytes)
 	}
 	return data, nil
 }
+
+// pathError is err, of reading the part at path, as ReadPart's other
+// errors read: "path": what failed, the path quoted once (an
+// *fs.PathError's own text, "open path: ...", named it raw and read
+// "read part: open path: ...").
+func pathError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%q: %w", path, pathErrText{pe})
+	}
+	return fmt.Errorf("%q: %w", path, err)
+}
+
+// pathErrText is an *fs.PathError that reads as its cause alone (the
+// path is named before it), wrapping the PathError so that errors.Is and
+// errors.As still find it and its cause.
+type pathErrText struct{ pe *fs.PathError }
+
+func (e pathErrText) Error() string { return e.pe.Err.Error() }
+func (e pathErrText) Unwrap() error { return e.pe }
 
 // maxWallSeconds bounds a part's wall_seconds: the largest time.Duration,
 // about 292 years.
@@ -518,7 +540,7 @@ func ReadParts(files []string, names Names) ([]*Part, error) {
 		p, err := ReadPart(f)
 		if err == nil {
 			if err = names.check(p); err != nil {
-				err = fmt.Errorf("%s: %w", f, err)
+				err = fmt.Errorf("%q: %w", f, err)
 			}
 		}
 		if err != nil {

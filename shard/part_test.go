@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -362,12 +364,38 @@ func TestReadPartErrors(t *testing.T) {
 			t.Errorf("%s: ReadPart = %v, %v; want an error", c.name, part, err)
 			continue
 		}
-		if msg := err.Error(); !strings.HasPrefix(msg, path+": ") || !strings.Contains(msg, c.want) {
+		if msg := err.Error(); !strings.HasPrefix(msg, strconv.Quote(path)+": ") || !strings.Contains(msg, c.want) {
 			t.Errorf("%s: %q, want %q after the path", c.name, msg, c.want)
 		}
 	}
-	if _, err := shard.ReadPart(filepath.Join(dir, "absent.json")); err == nil || !strings.Contains(err.Error(), "absent.json") {
-		t.Errorf("missing file: %v", err)
+	absent := filepath.Join(dir, "absent.json")
+	if _, err := shard.ReadPart(absent); err == nil || err.Error() != strconv.Quote(absent)+": no such file or directory" || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want %q: no such file or directory", err, absent)
+	}
+}
+
+// TestPartNamesEscaped checks that every error naming a part file quotes
+// its name, as gpusim names every file: an escape sequence in a name
+// (nope\x1b[31m.json) went to the terminal as it was, and an absent
+// file read "read part: open X: ...", unlike the "X: ..." of the others.
+func TestPartNamesEscaped(t *testing.T) {
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "odd\x1b[31m\n.json")
+	for _, names := range [][]string{{odd}, {odd, filepath.Join(dir, "b.json")}} {
+		_, err := shard.ReadParts(names, shard.Names{Engines: []string{"serial"}, Requested: []string{"serial"}})
+		if err == nil {
+			t.Fatalf("ReadParts(%q) = nil error", names)
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\x1b\r") || strings.Contains(msg, "read part") || !strings.Contains(msg, strconv.Quote(odd)+": no such file or directory") {
+			t.Errorf("ReadParts(%q): %q, want the name quoted, then the cause", names, msg)
+		}
+	}
+	if err := os.WriteFile(odd, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shard.ReadPart(odd); err == nil || err.Error() != strconv.Quote(odd)+": empty file, not a gpusim part" {
+		t.Errorf("ReadPart of an empty file: %v", err)
 	}
 }
 
@@ -428,7 +456,7 @@ func TestReadPartsEngineNames(t *testing.T) {
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: %v", c.name, err)
-		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), c.want)):
+		case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), strconv.Quote(path)+": ") || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: ReadParts = %v, %v; want %q after the path", c.name, parts, err, c.want)
 		}
 	}
@@ -450,7 +478,8 @@ func TestMergeErrors(t *testing.T) {
 	data, _ := os.ReadFile(four[1].Path)
 	os.WriteFile(copyPath, data, 0o644)
 
-	n := func(i int) string { return four[i].Path }
+	n := func(i int) string { return strconv.Quote(four[i].Path) }
+	q3, qc, qo, qs := strconv.Quote(three[1]), strconv.Quote(copyPath), strconv.Quote(other[2]), strconv.Quote(sigma[3])
 	for _, c := range []struct {
 		name  string
 		parts []*shard.Part
@@ -461,12 +490,12 @@ func TestMergeErrors(t *testing.T) {
 		{"missing head", []*shard.Part{four[1], four[2], four[3]}, "lanes [0, 250) are missing"},
 		{"missing tail", four[:2], "do not cover the job's 1000 lanes exactly once: lanes [500, 1000) are missing"},
 		{"two gaps", []*shard.Part{four[1], four[3]}, "lanes [0, 250) are missing; lanes [500, 750) are missing"},
-		{"overlap", append(four[:3:3], readParts(t, three[2])...), "lanes [666, 750) are in both " + n(2) + " and " + three[2]},
-		{"contained", append(bytesParts(four), readParts(t, three[1])...), "lanes [333, 500) are in both " + n(1) + " and " + three[1] + "; lanes [500, 666) are in both " + three[1] + " and " + n(2)},
+		{"overlap", append(four[:3:3], readParts(t, three[2])...), "lanes [666, 750) are in both " + n(2) + " and " + strconv.Quote(three[2])},
+		{"contained", append(bytesParts(four), readParts(t, three[1])...), "lanes [333, 500) are in both " + n(1) + " and " + q3 + "; lanes [500, 666) are in both " + q3 + " and " + n(2)},
 		{"twice", []*shard.Part{four[0], four[1], four[2], four[3], four[1]}, n(1) + " is given twice (parts 2 and 5)"},
-		{"copy", append(bytesParts(four), readParts(t, copyPath)...), n(1) + " and " + copyPath + " are copies of the same part (lanes [250, 500))"},
-		{"other seed", append(four[:2:2], readParts(t, other[2], other[3])...), n(0) + " and " + other[2] + " are parts of different jobs: --seed is 1 in " + n(0) + " and 2 in " + other[2]},
-		{"other sigma", append(four[:3:3], readParts(t, sigma[3])...), "--sigma is 5 in " + n(0) + " and 4 in " + sigma[3]},
+		{"copy", append(bytesParts(four), readParts(t, copyPath)...), n(1) + " and " + qc + " are copies of the same part (lanes [250, 500))"},
+		{"other seed", append(four[:2:2], readParts(t, other[2], other[3])...), n(0) + " and " + qo + " are parts of different jobs: --seed is 1 in " + n(0) + " and 2 in " + qo},
+		{"other sigma", append(four[:3:3], readParts(t, sigma[3])...), "--sigma is 5 in " + n(0) + " and 4 in " + qs},
 	} {
 		s, err := shard.MergeParts(c.parts)
 		if err == nil || s != nil {

@@ -79,7 +79,7 @@ func mergeAction(c *cli.Context) error {
 		// part, exit 0, and the next merge refused it as damaged. (Not
 		// stderr: saying so there would write into the part too.)
 		if isStdio(f, c.App.Writer, nil) != "" {
-			msg := fmt.Sprintf("%s is a part to merge and also the file stdout goes to: the report would be written into it", f)
+			msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", f)
 			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
 				msg += " (the redirection has already emptied it: save that part again)"
 			}
@@ -120,7 +120,7 @@ func mergeAction(c *cli.Context) error {
 		r.SetDaily(daily.Table(res.Params, res.Daily))
 	} else if i := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily != nil }); i >= 0 {
 		j := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily == nil })
-		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %s has none (run every shard with --daily)\n", parts[i].Path, parts[j].Path)
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %q are not merged: %q has none (run every shard with --daily)\n", parts[i].Path, parts[j].Path)
 	}
 	if format == "json" {
 		return r.WriteJSON(c.App.Writer)

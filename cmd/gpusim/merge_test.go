@@ -124,7 +124,7 @@ func TestMergeDaily(t *testing.T) {
 	plain := filepath.Join(dir, "plain.json")
 	runJSON(t, "run", "--lanes", mergeLanes, "--steps", "5", "--seed", "9", "--shard", "2/3", "--save", plain, "--format", "json")
 	code, stdout, stderr := run(context.Background(), "merge", "--format", "json", files[0], files[1], plain)
-	if code != 0 || !strings.Contains(stderr, "the per-step statistics of "+files[0]+" are not merged: "+plain+" has none") || strings.Contains(stdout, `"step"`) {
+	if code != 0 || !strings.Contains(stderr, "the per-step statistics of "+strconv.Quote(files[0])+" are not merged: "+strconv.Quote(plain)+" has none") || strings.Contains(stdout, `"step"`) {
 		t.Errorf("merge of daily and plain parts: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -364,7 +364,7 @@ func TestMergeEngineNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, stdout, stderr := run(context.Background(), "merge", path)
-		if want := "gpusim: error: " + path + ": malformed part: " + c.want; code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, want) {
+		if want := "gpusim: error: " + strconv.Quote(path) + ": malformed part: " + c.want; code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, want) {
 			t.Errorf("merge of a part of engine %q asked for %q: exit %d, stdout %q, stderr %q; want exit 1 and %q", c.engine, c.requested, code, stdout, stderr, want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,7 +138,7 @@ func TestMergeStdoutIsPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "gpusim: error: " + parts[1] + " is a part to merge and also the file stdout goes to"; code != exitUsage || !strings.HasPrefix(stderr.String(), want) {
+	if want := "gpusim: error: " + strconv.Quote(parts[1]) + " is a part to merge and also the file stdout goes to"; code != exitUsage || !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("merge >> part: exit %d, stderr %q; want 2 and %q", code, stderr.String(), want)
 	}
 	if !bytes.Equal(after, before) {
