@@ -178,10 +178,11 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err == nil {
 		err = app.RunContext(ctx, append([]string{"gpusim"}, args...))
 	}
-	if err == nil && out.err != nil {
+	if out.err != nil && (err == nil || sameWrite(err, out.err)) {
 		// Help texts are printed by urfave/cli, which drops write errors:
-		// help to a full disk exited 0.
-		err = fmt.Errorf("write standard output: %w", out.err)
+		// help to a full disk exited 0. A command's own failed write is
+		// worded as that one (it read "write /dev/stdout: ...").
+		err = &stdoutError{err: out.err}
 	}
 	if err == nil {
 		return 0
@@ -454,6 +455,35 @@ func printError(w io.Writer, err error) {
 
 // trackedWriter keeps the first write error of w, for output written by
 // code that ignores it.
+// stdoutError is a failed write to standard output, worded one way
+// whichever command wrote and however stdout is named: "write standard
+// output: CAUSE" (run and merge said "write /dev/stdout: ...", help and
+// selftest "write standard output: write /dev/stdout: ...").
+type stdoutError struct{ err error }
+
+func (e *stdoutError) Error() string {
+	cause := e.err
+	var pe *fs.PathError
+	if errors.As(cause, &pe) {
+		cause = pe.Err
+	}
+	return "write standard output: " + cause.Error()
+}
+
+func (e *stdoutError) Unwrap() error { return e.err }
+
+// sameWrite says whether err is, or wraps, a failed write to where written,
+// a failed write to stdout, went: written itself, or a later write's error
+// on the same file (a tabwriter that failed once writes again as it
+// flushes: gpusim devices > /dev/full).
+func sameWrite(err, written error) bool {
+	if errors.Is(err, written) {
+		return true
+	}
+	var a, b *fs.PathError
+	return errors.As(err, &a) && errors.As(written, &b) && a.Op == b.Op && a.Path == b.Path
+}
+
 type trackedWriter struct {
 	w   io.Writer
 	err error
