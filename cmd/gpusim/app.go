@@ -342,6 +342,18 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	return app
 }
 
+// helpUsage words urfave/cli's help command as the other commands, in
+// lowercase: its "Shows a list of commands or help for one command" was
+// the one capitalised line of gpusim --help. The command is urfave's one
+// value, which every app's Setup adds (a copy of it, added before Setup,
+// lost its way back to the app's help), so it is worded once, before any
+// app runs.
+func init() {
+	bare := &cli.App{}
+	bare.Setup()
+	bare.Command("help").Usage = "show the commands, or one command's flags and help"
+}
+
 // commandNames lists the app's commands for error messages.
 // firstArg is args[0], or "" when there is none.
 func firstArg(args []string) string {
