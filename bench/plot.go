@@ -251,7 +251,7 @@ func (powTwoTicks) Ticks(lo, hi float64) []plot.Tick {
 
 func timePlot(wr WorkloadResult) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Median wall time, %s lanes x %d steps", FormatCount(wr.Workload.Lanes), wr.Workload.Steps)
+	p.Title.Text = fmt.Sprintf("Median wall time, %s %s x %s", FormatCount(wr.Workload.Lanes), nounFor(wr.Workload.Lanes, "lane"), plural(wr.Workload.Steps, "step"))
 	p.Y.Label.Text = "seconds"
 	vals := make(plotter.Values, len(wr.Engines))
 	names := make([]string, len(wr.Engines))
@@ -286,7 +286,7 @@ func timePlot(wr WorkloadResult) (*plot.Plot, error) {
 
 func sweepPlot(sw *Sweep) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Time per lane-step against size, %d steps", sw.Steps)
+	p.Title.Text = fmt.Sprintf("Time per lane-step against size, %s", plural(sw.Steps, "step"))
 	p.X.Label.Text = "lanes"
 	p.Y.Label.Text = "ns per lane-step"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}

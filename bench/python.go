@@ -224,6 +224,9 @@ func (r *PythonReport) device(p PythonResult) string {
 	case "python3-pyopencl":
 		return p.Device
 	case "python3-joblib":
+		if workers == 1 {
+			return "1 process"
+		}
 		return fmt.Sprintf("%d processes", workers)
 	case "python3-numba":
 		return plural(workers, "thread")

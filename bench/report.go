@@ -82,7 +82,7 @@ func (r *Report) tables() []table {
 	}
 
 	if r.Sweep != nil {
-		sw := table{title: fmt.Sprintf("Size sweep (ns per lane-step, %d steps)", r.Sweep.Steps), left: 1, header: []string{"lanes"}}
+		sw := table{title: fmt.Sprintf("Size sweep (ns per lane-step, %s)", plural(r.Sweep.Steps, "step")), left: 1, header: []string{"lanes"}}
 		for _, s := range r.Sweep.Series {
 			sw.header = append(sw.header, s.Engine)
 		}
@@ -178,9 +178,9 @@ func workersNote(py *PythonReport) string {
 	case 0:
 		return ""
 	case 1:
-		return fmt.Sprintf("; %s uses %d workers", par[0], py.Cores)
+		return fmt.Sprintf("; %s uses %s", par[0], plural(py.Cores, "worker"))
 	}
-	return fmt.Sprintf("; %s use %d workers", strings.Join(par, " and "), py.Cores)
+	return fmt.Sprintf("; %s use %s", strings.Join(par, " and "), plural(py.Cores, "worker"))
 }
 
 // setupWhat is each tool's one-off set-up, by module.
@@ -290,7 +290,7 @@ func (r *Report) engine(w Workload, name string) *Measurement {
 func (r *Report) machineLines() []string {
 	m := r.Machine
 	lines := []string{
-		fmt.Sprintf("CPU: %s, %d cores (GOMAXPROCS %d), SIMD: %s", m.CPU, m.Cores, m.GOMAXPROCS, orNone(strings.Join(m.SIMD, " "))),
+		fmt.Sprintf("CPU: %s, %s (GOMAXPROCS %d), SIMD: %s", m.CPU, plural(m.Cores, "core"), m.GOMAXPROCS, orNone(strings.Join(m.SIMD, " "))),
 		fmt.Sprintf("devices: %s", orNone(strings.Join(m.Devices, "; "))+parenthesize(m.DevicesNote)),
 		fmt.Sprintf("Go: %s %s/%s", m.Go, m.OS, m.Arch),
 		fmt.Sprintf("Model: start %g, anchor %g, persistence %g, sigma %g, seed %d", r.Params.Start, r.Params.Anchor, r.Params.Persistence, r.Params.Sigma, r.Params.Seed),
@@ -299,11 +299,18 @@ func (r *Report) machineLines() []string {
 	return lines
 }
 
+// plural is "1 worker" or "n workers": every count and noun a report
+// writes ("1 workers ran" was one).
 func plural(n int, what string) string {
+	return strconv.Itoa(n) + " " + nounFor(uint64(n), what)
+}
+
+// nounFor is what, or its plural for n other than 1.
+func nounFor(n uint64, what string) string {
 	if n == 1 {
-		return "1 " + what
+		return what
 	}
-	return strconv.Itoa(n) + " " + what + "s"
+	return what + "s"
 }
 
 func orNone(s string) string {
@@ -467,7 +474,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		for _, p := range s.Points {
 			note := "overhead " + fmtF(p.Overhead.Seconds()) + " s"
 			if p.RanWorkers() != p.Workers {
-				note += fmt.Sprintf("; %d workers ran, the efficiency's divisor", p.RanWorkers())
+				note += "; " + plural(p.RanWorkers(), "worker") + " ran, the efficiency's divisor"
 			}
 			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
 				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency),
@@ -538,7 +545,7 @@ func (r *Report) pythonCSVRows() []map[string]string {
 		}
 		note := p.Description + "; exact law " + p.Law.String()
 		if p.Scaled {
-			note += fmt.Sprintf("; run on %d lanes and scaled up", p.SampleLanes)
+			note += fmt.Sprintf("; run on %d %s and scaled up", p.SampleLanes, nounFor(p.SampleLanes, "lane"))
 		}
 		// Where it ran, as an engine row's device says; the versions in
 		// the note (the device read Python's and NumPy's versions).

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -467,5 +468,37 @@ func TestCSVPythonDevice(t *testing.T) {
 	}
 	if seen != len(want) {
 		t.Errorf("%d of the %d python rows", seen, len(want))
+	}
+}
+
+// TestOneNoun: a report whose counts are 1 (one worker ran, one core, one
+// step, one lane, Python on one worker) writes each count with its noun in
+// the singular in every format: the CSV's note read "1 workers ran".
+func TestOneNoun(t *testing.T) {
+	r := sampleReport()
+	w := Workload{1, 1}
+	r.Machine.Cores = 1
+	r.Scaling[0].Points[1].Ran = 1
+	r.Sweep.Steps = 1
+	r.Workloads[0].Workload = w
+	r.Python.Cores = 1
+	r.Python.Results[0].Workload, r.Python.Results[0].SampleLanes = w, 1
+	r.Python.Results[1].Method = "numba"
+	plural := regexp.MustCompile(`\b1 (workers|cores|steps|lanes|processes|threads)\b`)
+	for _, format := range []string{"text", "markdown", "json", "csv"} {
+		var b bytes.Buffer
+		if err := r.Write(&b, format); err != nil {
+			t.Fatal(err)
+		}
+		if m := plural.FindString(b.String()); m != "" {
+			t.Errorf("%s: %q, want the noun in the singular", format, m)
+		}
+	}
+	var b bytes.Buffer
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "; 1 worker ran, the efficiency's divisor") {
+		t.Errorf("csv: no note that 1 worker ran:\n%s", b.String())
 	}
 }

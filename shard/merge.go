@@ -40,7 +40,11 @@ func (e *CoverageError) Error() string {
 		more = fmt.Sprintf("; and %d more", len(ps)-maxProblems)
 		ps = ps[:maxProblems]
 	}
-	return fmt.Sprintf("the parts do not cover the job's %d lanes exactly once: %s%s", e.Lanes, strings.Join(ps, "; "), more)
+	lanes := fmt.Sprintf("%d lanes", e.Lanes)
+	if e.Lanes == 1 {
+		lanes = "1 lane"
+	}
+	return fmt.Sprintf("the parts do not cover the job's %s exactly once: %s%s", lanes, strings.Join(ps, "; "), more)
 }
 
 // Merge merges the parts of one job into the job's result. It refuses, with

@@ -107,6 +107,7 @@ func TestParseErrors(t *testing.T) {
 		// --array=1,5,9: Slurm reports MIN 1, COUNT 3, and 9 is not task 8.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "submit a range such as --array=0-2"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "says 4 shards, not 3"},
+		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "1"}, "says 1 shard, not 3"}, // "1 shards"
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
 		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
 		{"auto", slurmFull("2", "2", "6", "1", "3"), "is a list, not a range"},

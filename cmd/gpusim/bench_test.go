@@ -212,7 +212,7 @@ func TestBenchDefaultWorkersOversubscribed(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := fmt.Sprintf("note: %d workers share 1 cores (GOMAXPROCS)", runtime.NumCPU())
+	want := fmt.Sprintf("note: %d workers share 1 core (GOMAXPROCS)", runtime.NumCPU())
 	if !strings.Contains(stdout, want) {
 		t.Errorf("no note %q:\n%s", want, stdout)
 	}

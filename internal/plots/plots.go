@@ -489,6 +489,9 @@ func outsideNote(days []daily.Day) string {
 	if n == 0 {
 		return ""
 	}
+	if len(days) == 1 {
+		return ", those of the 1 step read at its histogram's edges"
+	}
 	return fmt.Sprintf(", those of %d of %d steps read at their histograms' edges", n, len(days))
 }
 

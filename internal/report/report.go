@@ -742,7 +742,10 @@ func (r *Report) writeDaily(b *strings.Builder) {
 	}
 	if outside > 0 {
 		on := fmt.Sprintf("on %d of %d steps", outside, len(r.days))
-		if outside == len(r.days) {
+		switch {
+		case outside == 1 && len(r.days) == 1:
+			on = "on the 1 step"
+		case outside == len(r.days):
 			on = fmt.Sprintf("on all %d steps", outside)
 		}
 		fmt.Fprintf(b, "(%s the quantiles lie among the lanes outside the histograms' spans, each step's exact mean +/- %g sds, where float32's rounding holds them: some read a span's edge, clamped to the step's min and max)\n",
