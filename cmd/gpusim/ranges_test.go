@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -192,11 +193,12 @@ func TestRangesTypeBack(t *testing.T) {
 				continue
 			}
 			ranges := rangesIn(line, cmd.Name+" --help")
+			if len(ranges) == 0 {
+				// Its errors gave one, --help none (--timeout).
+				t.Errorf("%s --%s (%s): no range in its help: %s", cmd.Name, flag, kind.name, line)
+			}
 			if code, stderr := try(cmd.Name, flag, "x"); code == exitUsage {
 				ranges = append(ranges, rangesIn(stderr, "the error for x")...)
-			}
-			if len(ranges) == 0 {
-				t.Errorf("%s --%s (%s): no range in its help or its error for x", cmd.Name, flag, kind.name)
 			}
 			for _, r := range ranges {
 				checked++
@@ -289,6 +291,38 @@ func checkExamples(t *testing.T, help string, try func(cmd, flag, value string) 
 		for _, e := range examples {
 			if code, stderr := try("run", flag, e); code == exitUsage {
 				t.Errorf("run --%s %s, a form run --help gives: %s", flag, e, stderr)
+			}
+		}
+	}
+}
+
+// TestHelpRangesInREADME: each range run --help writes for a flag is in
+// the flag's row of README's table of run's flags, in the same spelling,
+// and the row writes one: the table gave --timeout's 0..2562047h, which
+// the help did not.
+func TestHelpRangesInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, help, _ := run(context.Background(), "run", "--help")
+	_, help, _ = strings.Cut(help, "\nOPTIONS:")
+	for _, f := range runCommand().Flags {
+		if _, ok := flagKind(f); !ok {
+			continue
+		}
+		flag := f.Names()[0]
+		line := regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(flag) + `\b.*$`).FindString(help)
+		row := regexp.MustCompile("(?m)^\\| `--" + regexp.QuoteMeta(flag) + "[ `].*$").FindString(string(readme))
+		if row == "" {
+			t.Errorf("README has no row for run --%s", flag)
+			continue
+		}
+		for _, r := range rangesIn(line, "run --help") {
+			for _, end := range append(append([]string{}, r.lo...), r.hi...) {
+				if end = strings.TrimPrefix(end, "-"); !strings.Contains(row, end) {
+					t.Errorf("run --%s: --help writes the range end %s, README's row does not: %s", flag, end, row)
+				}
 			}
 		}
 	}

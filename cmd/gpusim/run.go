@@ -71,7 +71,7 @@ func runCommand() *cli.Command {
 	}
 	cmd.Flags = append(cmd.Flags, outputFlags()...)
 	cmd.Flags = append(cmd.Flags,
-		&cli.GenericFlag{Name: "timeout", Value: &durationValue{}, DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m) and exit 124"},
+		&cli.GenericFlag{Name: "timeout", Value: &durationValue{}, DefaultText: "0, none", Usage: "stop the run after `DURATION` (such as 30s or 5m; 0.." + durationText(maxTimeout) + ", 0 for none) and exit 124"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar on a terminal, no progress lines elsewhere"},
 		htmlFlag("the summary, histogram and, with --daily, fan chart"),
 	)
