@@ -249,6 +249,10 @@ func (v *durationValue) String() string {
 // listFlag reads a comma-separated list of counts within [lo, hi].
 func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {
 	ns, err := count.ParseList(c.String(name), lo, hi)
+	if d := count.Grouped(strings.TrimSpace(c.String(name))); err != nil && d != "" {
+		// 5,000: the commas made it 5 and 000, refused as 0.
+		return nil, paramErr(name, "invalid value %q: commas part a list's counts, and %v", c.String(name), &count.GroupedError{Digits: d})
+	}
 	if err != nil {
 		if msg := err.Error(); !strings.HasPrefix(msg, "invalid value") {
 			// As a single count's error reads: invalid value "0": 0 is

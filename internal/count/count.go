@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Forms is how a count may be written, for messages.
@@ -21,6 +22,59 @@ var (
 	ErrFraction = errors.New("is not a whole number")
 	ErrNegative = errors.New("is below 0")
 )
+
+// GroupedError is ErrForm (errors.Is) for a whole number written in groups
+// of three digits with a thousands separator, which no form reads (5,000,
+// 1'000'000, 5 000, 5.000.000): it says how to write the number instead.
+// The error read "want a whole number such as ..." as for any typo.
+type GroupedError struct {
+	Digits string // the number's digits, 5000
+}
+
+func (e *GroupedError) Error() string {
+	ways := []string{e.Digits}
+	if n, err := strconv.ParseUint(e.Digits, 10, 64); err == nil && n != 0 {
+		for _, u := range []struct {
+			suffix string
+			scale  uint64
+		}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+			if n%u.scale == 0 {
+				ways = append(ways, strconv.FormatUint(n/u.scale, 10)+u.suffix)
+				break
+			}
+		}
+	}
+	if len(ways) == 1 {
+		return "thousands separators are not read: write " + ways[0]
+	}
+	return "thousands separators are not read: write " + ways[0] + " or " + ways[1]
+}
+
+// Is makes a GroupedError ErrForm.
+func (e *GroupedError) Is(target error) bool { return target == ErrForm }
+
+// Grouped returns the digits of s where s is a whole number in groups of
+// three digits, each group after the first led by one separator, the same
+// each time: a comma, an apostrophe (' or ’), a space (a no-break or narrow
+// one too), or a dot; else "".
+func Grouped(s string) string {
+	s = strings.TrimPrefix(s, "+")
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 1 || i > 3 {
+		return ""
+	}
+	sep, _ := utf8.DecodeRuneInString(s[i:])
+	if !strings.ContainsRune(",'’ \u00a0\u202f.", sep) {
+		return ""
+	}
+	groups := strings.Split(s, string(sep))
+	for _, g := range groups[1:] {
+		if len(g) != 3 || !isDigits(g, false) {
+			return ""
+		}
+	}
+	return strings.Join(groups, "")
+}
 
 // suffixes are the decimal (SI) multipliers a count may end with.
 var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
@@ -63,6 +117,11 @@ func Parse(s string) (uint64, error) {
 	n, err := unsigned(s)
 	if neg && !errors.Is(err, ErrForm) && (err != nil || n != 0) {
 		return 0, ErrNegative
+	}
+	if err == ErrForm {
+		if d := Grouped(s); d != "" {
+			return 0, &GroupedError{Digits: d}
+		}
 	}
 	return n, err
 }

@@ -120,3 +120,32 @@ func TestPower(t *testing.T) {
 		t.Error("Power(2.5e6): ok, want not the power form")
 	}
 }
+
+// TestGrouped: a number in groups of three with one kind of thousands
+// separator is refused with a GroupedError, which is ErrForm and says how
+// to write it; anything else with a separator is plain ErrForm.
+func TestGrouped(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"5,000", "thousands separators are not read: write 5000 or 5k"},
+		{"1'000'000", "thousands separators are not read: write 1000000 or 1M"},
+		{"1’000", "thousands separators are not read: write 1000 or 1k"},
+		{"2 500", "thousands separators are not read: write 2500"},
+		{"5\u202f000\u202f000\u202f000", "thousands separators are not read: write 5000000000 or 5G"},
+		{"3.000.000", "thousands separators are not read: write 3000000 or 3M"},
+		{"+12,345", "thousands separators are not read: write 12345"},
+		{"999,999,999,999,999,999,999", "thousands separators are not read: write 999999999999999999999"},
+	} {
+		_, err := Parse(c.in)
+		var ge *GroupedError
+		if !errors.As(err, &ge) || !errors.Is(err, ErrForm) || err.Error() != c.want {
+			t.Errorf("Parse(%q) = %v, want a GroupedError %q", c.in, err, c.want)
+		}
+	}
+	for _, s := range []string{"5,00", "5,0000", "1234,000", "5,000'000", ",000", "5,", "5,00a", "x,000"} {
+		_, err := Parse(s)
+		var ge *GroupedError
+		if errors.As(err, &ge) || err != ErrForm {
+			t.Errorf("Parse(%q) = %v, want ErrForm", s, err)
+		}
+	}
+}
