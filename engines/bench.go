@@ -123,6 +123,41 @@ func (b Benchable) Notes() []string {
 	return notes
 }
 
+// Repeats names each spec that two entries of a comma-separated --engines
+// list select, in registry order: "serial" for serial,serial, and with
+// the entries that named it where they differ, "opencl:0 (as opencl and
+// opencl:0)" for opencl,opencl:0 where device 0 is the one device (an
+// entry selects all its specs). Each is run once; an entry that is not a
+// name here is left to Select.
+func (b Benchable) Repeats(list string) []string {
+	as := map[string][]string{} // spec name -> the entries that select it
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		for _, s := range b.Specs {
+			if s.Entry == name || s.Name == name {
+				as[s.Name] = append(as[s.Name], name)
+			}
+		}
+	}
+	var twice []string
+	for _, s := range b.Specs {
+		names := as[s.Name]
+		note := ""
+		switch {
+		case len(names) < 2:
+			continue
+		case len(slices.Compact(slices.Clone(names))) == 1:
+			note = names[0] // opencl,opencl: the entry, once for its specs
+		default:
+			note = fmt.Sprintf("%s (as %s and %s)", s.Name, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+		}
+		if !slices.Contains(twice, note) {
+			twice = append(twice, note)
+		}
+	}
+	return twice
+}
+
 // Select picks the specs a comma-separated --engines list names, keeping
 // registry order; "" picks every spec that runs here.
 func (b Benchable) Select(list string) ([]Spec, error) {

@@ -331,7 +331,7 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	notes := append(avail.Notes(), listRepeats(c)...)
+	notes := append(avail.Notes(), listRepeats(c, avail)...)
 	if len(specs) == 0 {
 		return nil, nil, errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}
@@ -379,25 +379,28 @@ func machineNotes(cfg bench.Config) []string {
 }
 
 // listRepeats notes each list flag that gives an entry more than once (the
-// same count however written, as 5M and 5e6, or the same engine): it is
-// measured once.
-func listRepeats(c *cli.Context) []string {
+// same count however written, as 5M and 5e6, or the same engine of avail
+// however named, as opencl and opencl:0 on one device: avail.Repeats): it
+// is measured once.
+func listRepeats(c *cli.Context, avail engines.Benchable) []string {
 	var notes []string
-	for _, f := range []string{"lanes", "steps", "workers", "sweep", "engines"} {
+	if c.IsSet("engines") {
+		if twice := avail.Repeats(c.String("engines")); len(twice) > 0 {
+			notes = append(notes, fmt.Sprintf("--engines gives %s more than once: measured once", strings.Join(twice, ", ")))
+		}
+	}
+	for _, f := range []string{"lanes", "steps", "workers", "sweep"} {
 		if !c.IsSet(f) {
 			continue
 		}
 		seen := map[string]int{}
 		var twice []string
 		for e := range strings.SplitSeq(c.String(f), ",") {
-			e = strings.TrimSpace(e)
-			if f != "engines" {
-				n, err := count.Parse(e)
-				if err != nil {
-					continue // refused before this
-				}
-				e = strconv.FormatUint(n, 10)
+			n, err := count.Parse(strings.TrimSpace(e))
+			if err != nil {
+				continue // refused before this
 			}
+			e = strconv.FormatUint(n, 10)
 			if seen[e]++; seen[e] == 2 {
 				twice = append(twice, e)
 			}
