@@ -58,7 +58,7 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.
 	if quiet {
 		return nil, func() {}
 	}
-	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w)}
+	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w), WidthNow: func() int { return terminalWidth(w) }}
 	if !isTerminal(w) {
 		o = progress.Options{Delay: logDelay, Interval: logInterval, Lines: true, Prefix: "gpusim: progress: "}
 	}

@@ -22,6 +22,12 @@ type Options struct {
 	// first, then the rate, the lanes and the ETA, and on a terminal too
 	// narrow for the percentage nothing is drawn.
 	Width int
+	// WidthNow, when set, is the terminal's width in columns now, or 0
+	// where it is not known (then the last width stands). It is read at
+	// each redraw, so that a window narrowed during a run does not wrap
+	// the line (the width read once at the start made each redraw wrap
+	// onto a new row); it should be cheap (an ioctl).
+	WidthNow func() int
 	// Now is the clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
 	// Lines, for a log rather than a terminal (a batch job's stderr),
@@ -44,6 +50,7 @@ type Bar struct {
 	steps        int
 	delay, every time.Duration
 	width        int
+	widthNow     func() int
 	lines        bool
 	prefix       string
 	now          func() time.Time
@@ -62,7 +69,7 @@ type Bar struct {
 // New returns a bar for lanes lanes of steps steps each, writing to w. The
 // clock starts now.
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
-	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, lines: o.Lines, prefix: o.Prefix, now: o.Now}
+	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, now: o.Now}
 	if b.delay == 0 {
 		b.delay = time.Second
 	}
@@ -122,14 +129,17 @@ func (b *Bar) Tick() bool {
 	if b.stopped || now.Sub(b.start) < b.delay || (!b.last.IsZero() && now.Sub(b.last) < b.every) {
 		return false
 	}
+	b.readWidth()
 	line := b.Line(now)
 	if b.lines {
 		fmt.Fprintf(b.w, "%s%s\n", b.prefix, line)
 		b.last = now
 		return true
 	}
-	pad := max(b.drawn-len(line), 0)
-	// \r returns to the start of the line; spaces cover a longer old line.
+	// \r returns to the start of the line; spaces cover a longer old line,
+	// up to a column less than the width (past it they would wrap: the old
+	// line was drawn in a wider window).
+	pad := max(min(b.drawn, b.width-1)-len(line), 0)
 	fmt.Fprintf(b.w, "\r%s%s", line, strings.Repeat(" ", pad))
 	if pad > 0 {
 		fmt.Fprintf(b.w, "\r%s", line)
@@ -137,6 +147,16 @@ func (b *Bar) Tick() bool {
 	b.drawn = len(line)
 	b.last = now
 	return true
+}
+
+// readWidth takes the terminal's width now, where WidthNow knows it.
+// Callers hold mu.
+func (b *Bar) readWidth() {
+	if b.widthNow != nil {
+		if w := b.widthNow(); w > 0 {
+			b.width = w
+		}
+	}
 }
 
 // Stop ends the redraws and erases the line if one was drawn, leaving the
@@ -157,7 +177,8 @@ func (b *Bar) Stop() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.drawn > 0 {
-		fmt.Fprintf(b.w, "\r%s\r", strings.Repeat(" ", b.drawn))
+		b.readWidth()
+		fmt.Fprintf(b.w, "\r%s\r", strings.Repeat(" ", max(min(b.drawn, b.width-1), 0)))
 		b.drawn = 0
 	}
 }

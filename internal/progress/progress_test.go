@@ -86,14 +86,15 @@ func TestRateLimitAndRedraw(t *testing.T) {
 }
 
 // TestShorterLineCovers checks that a redraw shorter than the line on screen
-// blanks the old line's tail.
+// blanks the old line's tail, up to a column less than the width now (the
+// old line was drawn wider: spaces past it would wrap, TestWidthChanges).
 func TestShorterLineCovers(t *testing.T) {
 	b, c, w := newFake(100, 1)
 	b.width = 200
 	c.Advance(time.Second)
 	b.Tick()
 	first := b.drawn
-	b.width = 40 // the numbers alone
+	b.width = 50 // the numbers alone
 	c.Advance(time.Second)
 	b.Tick()
 	out := w.String()
@@ -102,7 +103,7 @@ func TestShorterLineCovers(t *testing.T) {
 		t.Fatalf("second line %q is not shorter than the first (%d)", second, first)
 	}
 	mid := out[len("\r")+first:]
-	if want := "\r" + second + strings.Repeat(" ", first-len(second)) + "\r" + second; mid != want {
+	if want := "\r" + second + strings.Repeat(" ", min(first, b.width-1)-len(second)) + "\r" + second; mid != want {
 		t.Errorf("redraw %q, want %q", mid, want)
 	}
 }
@@ -302,6 +303,46 @@ func TestNarrowTerminal(t *testing.T) {
 			if width > 4 && !pct.MatchString(l) {
 				t.Errorf("width %d, %d lanes: %q does not give the percentage", width, job.lanes, l)
 			}
+		}
+	}
+}
+
+// TestWidthChanges: the width is read again at each redraw (Options.WidthNow),
+// so a window narrowed during a run gets lines that fit it, and the spaces
+// that cover the wider old line stop a column short of the new width: the
+// width read once at the start made every redraw wrap onto a new row.
+func TestWidthChanges(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var out bytes.Buffer
+	width := 120
+	b := New(&out, 5_000_000, 10, Options{Now: c.Now, Delay: -1, Interval: time.Millisecond, Width: width, WidthNow: func() int { return width }})
+	for i, w := range []int{120, 50, 0, 30, 100, 12} {
+		if w > 0 {
+			width = w
+		}
+		out.Reset()
+		b.Add(500_000)
+		c.Advance(time.Second)
+		if !b.Tick() {
+			t.Fatalf("redraw %d: not drawn", i)
+		}
+		// Each stretch the terminal writes on one row, between \r, fits in
+		// a column less than the width.
+		for _, row := range strings.Split(out.String(), "\r") {
+			if len(row) > width-1 {
+				t.Errorf("width %d (given %d): %d columns written on a row: %q", width, w, len(row), row)
+			}
+		}
+		if line := b.Line(c.Now()); len(line) > width-1 || len(line) < 2 {
+			t.Errorf("width %d: line %q", width, line)
+		}
+	}
+	out.Reset()
+	width = 8
+	b.Stop()
+	for _, row := range strings.Split(out.String(), "\r") {
+		if len(row) > width-1 {
+			t.Errorf("Stop at width %d: %d columns written on a row", width, len(row))
 		}
 	}
 }
