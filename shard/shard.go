@@ -80,7 +80,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	if slash {
 		n, err := counts.Parse(tail)
 		if err != nil || n == 0 {
-			return bad("%q: shard count %q must be a whole number from 1 to 18446744073709551615", s, tail)
+			return bad("%q: shard count %q must be a whole number from 1 to 2^64-1", s, tail)
 		}
 		count = n
 	}
@@ -90,7 +90,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		}
 		i, err := counts.Parse(head)
 		if err != nil {
-			return bad("%q: shard index %q must be a whole number from 0 to 18446744073709551614", s, head)
+			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2", s, head)
 		}
 		if i >= count {
 			return bad("%q: shard index %d must be below the shard count %d", s, i, count)

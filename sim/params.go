@@ -125,7 +125,7 @@ func (p Params) Validate() error {
 // strand results an earlier one saved. Errors are *ParamError.
 func (p Params) ValidateRanges() error {
 	if p.Lanes < 1 {
-		return &ParamError{"lanes", "must be at least 1 (valid range 1..18446744073709551615)"}
+		return &ParamError{"lanes", "must be at least 1 (valid range 1..2^64-1)"}
 	}
 	if p.Steps < 0 || p.Steps > MaxSteps {
 		return &ParamError{"steps", fmt.Sprintf("%d is out of range (valid range 0..%d)", p.Steps, MaxSteps)}

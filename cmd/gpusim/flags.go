@@ -65,14 +65,8 @@ func countFlag(name string, def, lo, hi uint64, usage string) *cli.GenericFlag {
 	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage + " (" + countRange(lo, hi) + ")"}
 }
 
-// countRange is "lo..hi" for help texts, with 2^64-1 for the largest.
-func countRange(lo, hi uint64) string {
-	h := strconv.FormatUint(hi, 10)
-	if hi == math.MaxUint64 {
-		h = "2^64-1"
-	}
-	return strconv.FormatUint(lo, 10) + ".." + h
-}
+// countRange is "lo..hi" for help texts, as errors write it (count.Range).
+func countRange(lo, hi uint64) string { return count.Range(lo, hi) }
 
 // getCount is the value of a countFlag.
 func getCount(c *cli.Context, name string) uint64 { return c.Generic(name).(*countValue).n }

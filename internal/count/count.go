@@ -3,6 +3,7 @@ package count
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"math/bits"
 	"strconv"
@@ -328,7 +329,19 @@ type RangeError struct {
 }
 
 func (e *RangeError) Error() string {
-	return fmt.Sprintf("%d is out of range (valid range %d..%d)", e.N, e.Min, e.Max)
+	return fmt.Sprintf("%d is out of range (valid range %s)", e.N, Range(e.Min, e.Max))
+}
+
+// Range is "lo..hi" as gpusim's help and errors write a count's range, the
+// largest count as 2^64-1 (a form Parse reads), where its twenty digits
+// are hard to read: the errors wrote 1..18446744073709551615 where the
+// help wrote 1..2^64-1.
+func Range(lo, hi uint64) string {
+	h := strconv.FormatUint(hi, 10)
+	if hi == math.MaxUint64 {
+		h = "2^64-1"
+	}
+	return strconv.FormatUint(lo, 10) + ".." + h
 }
 
 // ParseIn reads a count within [lo, hi]. Errors name the range: a
@@ -336,7 +349,7 @@ func (e *RangeError) Error() string {
 func ParseIn(s string, lo, hi uint64) (uint64, error) {
 	n, err := Parse(s)
 	if err != nil {
-		return 0, fmt.Errorf("%w (valid range %d..%d)", err, lo, hi)
+		return 0, fmt.Errorf("%w (valid range %s)", err, Range(lo, hi))
 	}
 	if n < lo || n > hi {
 		return 0, &RangeError{n, lo, hi}
