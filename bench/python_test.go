@@ -15,15 +15,23 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-func TestBaselineScript(t *testing.T) {
-	ctx := context.Background()
-	py, err := FindPython(ctx)
+// findPython is the python3 with NumPy the baseline runs (FindPython); a
+// test skips without one, and fails where finding it fails otherwise.
+func findPython(t *testing.T) string {
+	t.Helper()
+	py, err := FindPython(context.Background())
 	if errors.Is(err, ErrNoNumPy) {
 		t.Skip(err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return py
+}
+
+func TestBaselineScript(t *testing.T) {
+	ctx := context.Background()
+	py := findPython(t)
 	// 2000 lanes x 5 steps with a loop budget of 1000 lane-steps and a
 	// matrix budget of 400 lanes: the loop and matrix run on samples.
 	c := tinyConfig()
@@ -193,13 +201,7 @@ func TestPythonSkipped(t *testing.T) {
 // (Ctrl-C, SIGTERM) returns the context's cause, so the CLI exits 130 or
 // 143, not 1 with "signal: killed" as it did.
 func TestBaselineStopped(t *testing.T) {
-	py, err := FindPython(context.Background())
-	if errors.Is(err, ErrNoNumPy) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	py := findPython(t)
 	stop := errors.New("stopped by the test")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	time.AfterFunc(300*time.Millisecond, func() { cancel(stop) })
@@ -207,7 +209,7 @@ func TestBaselineStopped(t *testing.T) {
 	c.PythonLoopBudget = 1 << 40 // the loop runs until stopped
 	c.PythonReps = 1
 	c.PythonOnly = "loop"
-	_, err = RunBaseline(ctx, py, &c, Workload{1 << 30, 100})
+	_, err := RunBaseline(ctx, py, &c, Workload{1 << 30, 100})
 	if !errors.Is(err, stop) {
 		t.Errorf("got %v, want the context's cause", err)
 	}
@@ -246,13 +248,7 @@ func TestCheckLawOneLane(t *testing.T) {
 // TestBaselineOneLaneReport runs the loop on one lane (a budget below
 // twice the steps) and writes the report in every format.
 func TestBaselineOneLaneReport(t *testing.T) {
-	py, err := FindPython(context.Background())
-	if errors.Is(err, ErrNoNumPy) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	py := findPython(t)
 	c := tinyConfig()
 	c.PythonLoopBudget, c.PythonReps, c.PythonOnly = 10, 1, "loop"
 	w := Workload{1000, 10}
@@ -343,13 +339,7 @@ func TestBaselineSetupOnce(t *testing.T) {
 // allocated 34 GB), and the vector on 2^50 lanes, out of memory (its
 // MemoryError ended the script, and the whole baseline was reported failed).
 func TestBaselineCannotRun(t *testing.T) {
-	py, err := FindPython(context.Background())
-	if errors.Is(err, ErrNoNumPy) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	py := findPython(t)
 	c := tinyConfig()
 	c.PythonMatrixBytes, c.PythonReps, c.PythonOnly = 64, 1, "matrix,vector"
 	small, huge := Workload{100, 10}, Workload{1 << 50, 1}

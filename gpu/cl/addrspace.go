@@ -55,19 +55,25 @@ func DriverAddressSpace() uint64 {
 	return driverBaseBytes + driverPerCPUBytes*uint64(max(numCPU(), 1))
 }
 
+// addressRoom is the address-space limit, the room it leaves beside what
+// the process has mapped (0 where that is more), and whether a limit is set.
+func addressRoom() (limit, room uint64, limited bool) {
+	limit, mapped, limited := addressSpace()
+	if mapped < limit {
+		room = limit - mapped
+	}
+	return limit, room, limited
+}
+
 // addressSpaceShort returns the error that stands in for loading OpenCL
 // when an address-space limit leaves less room than DriverAddressSpace, or
 // nil: a driver loaded there leaves no room for the threads that Go and
 // the driver start next, and the process aborts in C (pthread_create), where
 // no recover() reaches.
 func addressSpaceShort() error {
-	limit, mapped, limited := addressSpace()
+	limit, room, limited := addressRoom()
 	if !limited {
 		return nil
-	}
-	room := uint64(0)
-	if mapped < limit {
-		room = limit - mapped
 	}
 	need := DriverAddressSpace()
 	if room >= need {
@@ -100,13 +106,9 @@ const BuildAddressSpace = 420 << 20
 // BuildAddressSpace, or nil: pocl's code generation there crashed the
 // process in C, where no recover() reaches.
 func buildAddressSpaceShort() error {
-	limit, mapped, limited := addressSpace()
+	limit, room, limited := addressRoom()
 	if !limited {
 		return nil
-	}
-	room := uint64(0)
-	if mapped < limit {
-		room = limit - mapped
 	}
 	if room >= BuildAddressSpace {
 		return nil
