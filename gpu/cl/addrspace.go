@@ -2,6 +2,7 @@ package cl
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 
@@ -118,6 +119,46 @@ func buildAddressSpaceShort() error {
 			limit>>10, gb(limit), gb(room), gb(BuildAddressSpace)),
 		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or use a CPU engine (--engine simd), which runs without OpenCL",
 			gb(BuildAddressSpace-room))}
+}
+
+// bufferSlack is the address space that CreateBuffer leaves beside a
+// context's buffers under an address-space limit: the driver's own
+// allocations for the commands that use them and the threads that run
+// them. pocl maps a buffer's memory on its first use, not at
+// clCreateBuffer, and where that mapping fails it aborts the process (an
+// assertion in pocl_create_migration_commands, exit 134, no word of the
+// limit): --engine opencl --lanes 5e7 --out under ulimit -v 2000000, two
+// 200 MB finals buffers, aborted every time, and 2e7 lanes (160 MB) ran.
+// Measured with pocl 3.1 on 2 CPUs, whose CPU device's buffers are host
+// memory; a GPU's may not be, and are counted the same.
+const bufferSlack = 64 << 20
+
+// bufferAddressSpaceShort returns the error that stands in for creating a
+// buffer of size bytes in a context whose live buffers take live bytes
+// when an address-space limit leaves less room than their sum and
+// bufferSlack, or nil. The buffers are counted whole, whether the driver
+// has mapped them yet or not.
+func bufferAddressSpaceShort(size, live uint64) error {
+	limit, mapped, limited := addressSpace()
+	if !limited {
+		return nil
+	}
+	room := uint64(0)
+	if mapped < limit {
+		room = limit - mapped
+	}
+	need := size + live + bufferSlack
+	if need < size { // past 2^64: no room holds it
+		need = math.MaxUint64
+	}
+	if room >= need {
+		return nil
+	}
+	return &UnavailableError{Kind: ErrAddressSpace,
+		Cause: fmt.Sprintf("OpenCL buffer of %s not allocated: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run's device buffers take %s with the driver's use of them",
+			gb(size), limit>>10, gb(limit), gb(room), gb(need)),
+		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited); or run fewer lanes at a time (--shard), or a CPU engine (--engine simd), which runs without OpenCL",
+			gb(need-room))}
 }
 
 // addressSpaceHint is the hint for a load or a driver's call that ran out

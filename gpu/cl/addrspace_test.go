@@ -2,11 +2,13 @@ package cl_test
 
 import (
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
 )
 
 // TestAddressSpaceShort: under an address-space limit (ulimit -v) that
@@ -104,4 +106,56 @@ func TestBuildAddressSpaceShort(t *testing.T) {
 			t.Errorf("limit %d, %d mapped: the build is refused", c.limit, c.mapped)
 		}
 	}
+}
+
+// TestBufferAddressSpaceShort: under an address-space limit that leaves a
+// loaded driver less room than a buffer, the context's live buffers and
+// bufferSlack take, CreateBuffer makes nothing and says why: pocl maps a
+// buffer on its first use, and under ulimit -v 2000000 --engine opencl
+// --lanes 5e7 --out (two 200 MB finals buffers, 236 MB left) aborted in an
+// assertion, exit 134 with no word of gpusim's. The limit is injected, and
+// the refusal comes before any driver call; with room, or no limit, the
+// check lets the buffer be made.
+func TestBufferAddressSpaceShort(t *testing.T) {
+	const mapped = 1800000000
+	cl.FakeAddressSpace(t, 2000000<<10, mapped, 2)
+	_, err := cl.CreateBuffer(nil, cl.MemReadWrite, 200e6)
+	if !errors.Is(err, cl.ErrAddressSpace) || !errors.Is(err, cl.ErrEnvironment) {
+		t.Fatalf("CreateBuffer(200 MB) = %v, want an error matching ErrAddressSpace", err)
+	}
+	want := "OpenCL buffer of 200 MB not allocated: the address-space limit (ulimit -v 2000000, 2.05 GB) leaves 248 MB with the driver loaded, and the run's device buffers take 267 MB with the driver's use of them"
+	if err.Error() != want {
+		t.Errorf("CreateBuffer(200 MB) = %q, want %q", err, want)
+	}
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 19.1 MB") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
+		t.Errorf("hint %q does not say how to proceed", h)
+	}
+	// A sum past 2^64 is refused, not wrapped to a small need.
+	if _, err := cl.CreateBuffer(nil, cl.MemReadWrite, math.MaxInt); !errors.Is(err, cl.ErrAddressSpace) {
+		t.Errorf("CreateBuffer(MaxInt) = %v, want an error matching ErrAddressSpace", err)
+	}
+}
+
+// TestBufferAddressSpaceLive: the context's live buffers count against the
+// room, as pocl maps them all once the run's first launch uses them, and a
+// released one no longer does. Needs an OpenCL device.
+func TestBufferAddressSpaceLive(t *testing.T) {
+	_, ctx, _ := cltest.Setup(t)
+	const mapped = 1 << 30
+	room := uint64(3 << 20)
+	cl.FakeAddressSpace(t, mapped+cl.BufferSlack+room, mapped, 2)
+	a, err := cl.CreateBuffer(ctx, cl.MemReadWrite, 2<<20)
+	if err != nil {
+		t.Fatalf("first buffer, within the room: %v", err)
+	}
+	if _, err := cl.CreateBuffer(ctx, cl.MemReadWrite, 2<<20); !errors.Is(err, cl.ErrAddressSpace) {
+		t.Fatalf("second buffer, past the room with the first: %v, want an error matching ErrAddressSpace", err)
+	}
+	a.Release()
+	a.Release() // idempotent: counted off once
+	b, err := cl.CreateBuffer(ctx, cl.MemReadWrite, 3<<20)
+	if err != nil {
+		t.Fatalf("a buffer of the room once the first is released: %v", err)
+	}
+	b.Release()
 }

@@ -82,3 +82,6 @@ var SignalHandlers = signalHandlers
 
 // BuildAddressSpaceShort is buildAddressSpaceShort, for the tests.
 var BuildAddressSpaceShort = buildAddressSpaceShort
+
+// BufferSlack is bufferSlack, for the tests.
+const BufferSlack = bufferSlack

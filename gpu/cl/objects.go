@@ -40,8 +40,12 @@ func release(h *atomic.Uintptr, fn *func(uintptr) int32, op string) error {
 	return nil
 }
 
-// Context is an OpenCL context.
-type Context struct{ h atomic.Uintptr }
+// Context is an OpenCL context. live counts the bytes of its buffers not
+// yet released, which CreateBuffer counts against an address-space limit.
+type Context struct {
+	h    atomic.Uintptr
+	live atomic.Uint64
+}
 
 // CreateContext creates a context for devices of one platform.
 func CreateContext(devices ...*Device) (*Context, error) {
@@ -287,17 +291,30 @@ func (k *Kernel) Release() error {
 type Buffer struct {
 	h    atomic.Uintptr
 	size int
+	ctx  *Context
 }
 
-// CreateBuffer allocates size bytes of device memory.
+// CreateBuffer allocates size bytes of device memory. Under an
+// address-space limit (ulimit -v) that leaves less room than the bytes of
+// the context's live buffers, this one's and 64 MiB for the driver's use
+// of them (bufferSlack), it allocates
+// nothing and returns an *UnavailableError matching ErrAddressSpace.
 func CreateBuffer(ctx *Context, flags MemFlags, size int) (*Buffer, error) {
+	live := uint64(0)
+	if ctx != nil {
+		live = ctx.live.Load()
+	}
+	if err := bufferAddressSpaceShort(uint64(max(size, 0)), live); err != nil {
+		return nil, err
+	}
 	var st int32
 	h := clCreateBuffer(ctx.h.Load(), uint64(flags), uintptr(size), nil, &st)
 	if err := check("clCreateBuffer", st); err != nil {
 		return nil, err
 	}
-	b := &Buffer{size: size}
+	b := &Buffer{size: size, ctx: ctx}
 	b.h.Store(h)
+	ctx.live.Add(uint64(size))
 	return b, nil
 }
 
@@ -309,7 +326,11 @@ func (b *Buffer) Release() error {
 	if b == nil {
 		return nil
 	}
-	return release(&b.h, &clReleaseMemObject, "clReleaseMemObject")
+	if x := b.h.Swap(0); x != 0 {
+		b.ctx.live.Add(-uint64(b.size))
+		return check("clReleaseMemObject", clReleaseMemObject(x))
+	}
+	return nil
 }
 
 // Read copies len(dst) bytes from offset into dst and returns when done.
