@@ -185,10 +185,13 @@ func outOfMemory(msg string) bool {
 	return strings.Contains(msg, "Cannot allocate memory") || strings.Contains(msg, "failed to map segment")
 }
 
-// gb formats a byte count in GB or MB, three digits.
+// gb formats a byte count in GB, MB or kB, three digits.
 func gb(n uint64) string {
-	if n >= 1e9 {
+	switch {
+	case n >= 1e9:
 		return fmt.Sprintf("%.3g GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.3g MB", float64(n)/1e6)
 	}
-	return fmt.Sprintf("%.3g MB", float64(n)/1e6)
+	return fmt.Sprintf("%.3g kB", float64(n)/1e3)
 }

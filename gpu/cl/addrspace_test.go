@@ -130,6 +130,13 @@ func TestBufferAddressSpaceShort(t *testing.T) {
 	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 19.1 MB") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
 		t.Errorf("hint %q does not say how to proceed", h)
 	}
+	// A small buffer is named in kB, not as 0.0164 MB: under 2000000 the
+	// run's 16 kB histogram was the one refused at --lanes 1e8, whose host
+	// finals had taken the room.
+	cl.FakeAddressSpace(t, mapped+34.8e6, mapped, 2)
+	if _, err := cl.CreateBuffer(nil, cl.MemReadWrite, 16392); err == nil || !strings.HasPrefix(err.Error(), "OpenCL buffer of 16.4 kB not allocated") {
+		t.Errorf("CreateBuffer(16392) = %v, want it refused as a buffer of 16.4 kB", err)
+	}
 	// A sum past 2^64 is refused, not wrapped to a small need.
 	if _, err := cl.CreateBuffer(nil, cl.MemReadWrite, math.MaxInt); !errors.Is(err, cl.ErrAddressSpace) {
 		t.Errorf("CreateBuffer(MaxInt) = %v, want an error matching ErrAddressSpace", err)
