@@ -257,9 +257,19 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	printError(stderr, err)
 	if hint := engines.Hint(err); hint != "" {
-		fmt.Fprintf(stderr, "gpusim: hint: %s\n", hint)
+		fmt.Fprintf(stderr, "gpusim: hint: %s\n", commandHint(firstArg(args), hint))
 	}
 	return exitFailure
+}
+
+// commandHint is an engine's hint as the command cmd takes its flags: the
+// hints name run's --engine ("or use a CPU engine (--engine simd)"), which
+// bench takes as --engines, where bench's hint read --engine.
+func commandHint(cmd, hint string) string {
+	if cmd == "bench" {
+		return strings.ReplaceAll(hint, "--engine ", "--engines ")
+	}
+	return hint
 }
 
 // helpAsked reports whether args (the command line after "gpusim") ask for
