@@ -317,7 +317,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		case dev.NotLoaded != nil && dev.NotLoaded(err):
 			why = "is not loaded"
 		}
-		o.note("%s %s (%s): running on simd", dev.Name, why, firstLine(err))
+		// The cause last: its own parentheses (the libraries tried) nested
+		// in the note's.
+		o.note("%s %s, running on simd: %s", dev.Name, why, firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
 	}
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
@@ -635,7 +637,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		if dev.NotLoaded != nil && dev.NotLoaded(err) {
 			// Not loaded in this process (under its ulimit -v): the
 			// calibration stands for runs with room.
-			o.note("%s is not loaded (%s): running on simd", dev.Name, firstLine(err))
+			o.note("%s is not loaded, running on simd: %s", dev.Name, firstLine(err))
 			return simd, Choice{Engine: "simd", Reason: dev.Name + " is not loaded"}, nil
 		}
 		// The machine changed since it was measured (a device gone, a

@@ -740,7 +740,7 @@ func TestAutoCalibratedDeviceGone(t *testing.T) {
 }
 
 // TestAutoNotLoaded: an OpenCL that Load refused to load under ulimit -v
-// (cl.ErrAddressSpace) is a one-line note, "opencl is not loaded (...)",
+// (cl.ErrAddressSpace) is a one-line note, "opencl is not loaded, running on simd: ...",
 // and simd runs the job; a calibration taken where the driver had room
 // is kept for the runs that have it (it was dropped as a device gone).
 func TestAutoNotLoaded(t *testing.T) {
@@ -763,7 +763,7 @@ func TestAutoNotLoaded(t *testing.T) {
 			t.Fatal(err)
 		}
 		sim.Close(e)
-		want := "opencl is not loaded (" + short.Cause + "): running on simd"
+		want := "opencl is not loaded, running on simd: " + short.Cause
 		if ch.Engine != "simd" || len(notes) != 1 || notes[0] != want {
 			t.Errorf("%s: %s, notes %q; want simd and %q", what, ch.Engine, notes, want)
 		}
