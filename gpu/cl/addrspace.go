@@ -139,26 +139,70 @@ const bufferSlack = 64 << 20
 // bufferSlack, or nil. The buffers are counted whole, whether the driver
 // has mapped them yet or not.
 func bufferAddressSpaceShort(size, live uint64) error {
-	limit, mapped, limited := addressSpace()
+	limit, room, limited := addressRoom()
 	if !limited {
 		return nil
 	}
-	room := uint64(0)
-	if mapped < limit {
-		room = limit - mapped
-	}
-	need := size + live + bufferSlack
-	if need < size { // past 2^64: no room holds it
-		need = math.MaxUint64
-	}
+	need := sumBytes(size, live, bufferSlack)
 	if room >= need {
 		return nil
 	}
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL buffer of %s not allocated: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run's device buffers take %s with the driver's use of them",
 			gb(size), limit>>10, gb(limit), gb(room), gb(need)),
-		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited); or run fewer lanes at a time (--shard), or a CPU engine (--engine simd), which runs without OpenCL",
-			gb(need-room))}
+		Hint: bufferHint(need - room)}
+}
+
+// RunAddressSpaceShort returns the error that stands in for a run, before
+// it creates any buffer, when an address-space limit (ulimit -v) leaves
+// less room than all it will take: its device buffers in ctx (device
+// bytes, each counted whole as CreateBuffer counts it), the host memory it
+// will allocate besides (host bytes: the finals' copy in Go memory where it
+// is not allocated yet), ctx's live buffers and bufferSlack. nil without a
+// limit or with room; else an *UnavailableError matching ErrAddressSpace
+// whose hint names the whole run's need, where CreateBuffer's names only
+// what the one buffer it refuses lacks.
+func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
+	limit, room, limited := addressRoom()
+	if !limited {
+		return nil
+	}
+	live := uint64(0)
+	if ctx != nil {
+		live = ctx.live.Load()
+	}
+	need := sumBytes(device, host, live, bufferSlack)
+	if room >= need {
+		return nil
+	}
+	parts := gb(sumBytes(device, live)) + " of device buffers"
+	if host > 0 {
+		parts += ", " + gb(host) + " of the finals' copy in host memory"
+	}
+	return &UnavailableError{Kind: ErrAddressSpace,
+		Cause: fmt.Sprintf("OpenCL run not started: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run takes %s: %s and %s for the driver's use of them",
+			limit>>10, gb(limit), gb(room), gb(need), parts, gb(bufferSlack)),
+		Hint: bufferHint(need - room)}
+}
+
+// bufferHint is the hint of a run refused for want of short bytes of
+// address space.
+func bufferHint(short uint64) string {
+	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited); or run fewer lanes at a time (--shard), or a CPU engine (--engine simd), which runs without OpenCL",
+		gb(short))
+}
+
+// sumBytes adds byte counts, saturating at 2^64-1: no room holds a sum
+// past it, which must not wrap to a small need.
+func sumBytes(n ...uint64) uint64 {
+	s := uint64(0)
+	for _, x := range n {
+		if s+x < s {
+			return math.MaxUint64
+		}
+		s += x
+	}
+	return s
 }
 
 // addressSpaceHint is the hint for a load or a driver's call that ran out

@@ -166,3 +166,45 @@ func TestBufferAddressSpaceLive(t *testing.T) {
 	}
 	b.Release()
 }
+
+// TestRunAddressSpaceShort: a run's buffers are weighed all at once, with
+// the host memory it has yet to allocate, and the hint names the whole
+// run's need: under ulimit -v 2000000 --engine opencl --lanes 1e8 --out
+// was refused for want of 32 MB at its first finals buffer, where its two
+// 268 MB finals buffers and its 403 MB of finals in host memory needed
+// some 570 MB more. The limit is injected; with room, or no limit, the run
+// goes on.
+func TestRunAddressSpaceShort(t *testing.T) {
+	const mapped = 1610000000
+	cl.FakeAddressSpace(t, 2000000<<10, mapped, 2)
+	err := cl.RunAddressSpaceShort(nil, 536887296, 402653184)
+	if !errors.Is(err, cl.ErrAddressSpace) || !errors.Is(err, cl.ErrEnvironment) {
+		t.Fatalf("RunAddressSpaceShort() = %v, want an error matching ErrAddressSpace", err)
+	}
+	want := "OpenCL run not started: the address-space limit (ulimit -v 2000000, 2.05 GB) leaves 438 MB with the driver loaded, and the run takes 1.01 GB: 537 MB of device buffers, 403 MB of the finals' copy in host memory and 67.1 MB for the driver's use of them"
+	if err.Error() != want {
+		t.Errorf("RunAddressSpaceShort() = %q, want %q", err, want)
+	}
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 569 MB") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
+		t.Errorf("hint %q does not name the whole run's need or how to proceed", h)
+	}
+	// Without host memory to come, none is named.
+	if err := cl.RunAddressSpaceShort(nil, 536887296, 0); err == nil || strings.Contains(err.Error(), "host memory") || !strings.Contains(err.Error(), "takes 604 MB: 537 MB of device buffers and 67.1 MB") {
+		t.Errorf("RunAddressSpaceShort(no host bytes) = %v", err)
+	}
+	// Exactly the room fits; a sum past 2^64 does not wrap to a small need.
+	room := uint64(2000000<<10 - mapped)
+	if err := cl.RunAddressSpaceShort(nil, room-cl.BufferSlack-1000, 1000); err != nil {
+		t.Errorf("a run of the room: %v", err)
+	}
+	if err := cl.RunAddressSpaceShort(nil, room-cl.BufferSlack-1000, 1001); !errors.Is(err, cl.ErrAddressSpace) {
+		t.Errorf("a run a byte past the room: %v", err)
+	}
+	if err := cl.RunAddressSpaceShort(nil, math.MaxUint64, 1); !errors.Is(err, cl.ErrAddressSpace) {
+		t.Errorf("a run past 2^64 bytes: %v, want an error matching ErrAddressSpace", err)
+	}
+	cl.FakeAddressSpace(t, 0, 0, 2)
+	if err := cl.RunAddressSpaceShort(nil, math.MaxUint64, math.MaxUint64); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
+}
