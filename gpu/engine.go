@@ -75,6 +75,9 @@ type Options struct {
 	// planned, when set, sees each run's grid: work-items and their
 	// work-group size.
 	planned func(items, wg int)
+	// made, when set, sees the bytes of the device buffers each run
+	// made, as it releases them.
+	made func(bytes uint64)
 	// launched, when set, sees each launch's work (launchWork) and the
 	// work planned for it (run.work, before run.cut).
 	launched func(work, plan uint64)

@@ -94,6 +94,9 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 	if err := e.checkSubnormals(job); err != nil {
 		return nil, err
 	}
+	if err := e.checkAddressSpace(job, finals == nil); err != nil {
+		return nil, err
+	}
 	if err := e.settle(ctx); err != nil {
 		return nil, err
 	}
@@ -177,8 +180,13 @@ func (r *run) release() {
 	}
 	r.pending = nil
 	r.e.q.Finish()
+	made := 0
 	for _, b := range r.bufs {
+		made += b.Size()
 		b.Release()
+	}
+	if r.e.opts.made != nil {
+		r.e.opts.made(uint64(made))
 	}
 }
 
@@ -377,9 +385,16 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 }
 
 // plan allocates the run's device buffers and chooses its kernel, launch
-// grid and the arguments that stay fixed for the run.
+// grid and the arguments that stay fixed for the run. The buffers the run
+// will make are checked against an address-space limit all at once, before
+// any is made (checkAddressSpace; the finals' copy in host memory is
+// allocated by then).
 func (r *run) plan() error {
 	e := r.e
+	s := e.shape(r.job, r.count)
+	if err := runAddressSpaceShort(e.sh.ctx, s.buffers, 0); err != nil {
+		return err
+	}
 	var err error
 	if r.hist, err = r.alloc(len(r.res.Summary.Hist.Bins) * 4); err != nil {
 		return err
@@ -388,40 +403,11 @@ func (r *run) plan() error {
 		return err
 	}
 	r.exact, _ = r.p.Exact(r.p.Steps)
-	daily := r.job.Daily && r.p.Steps > 0
-	g := e.main
-	r.k, r.partBlocks = e.kMain, e.opts.maxBlocks
-	if daily {
-		// Per-group, per-step records within dailyRecordBytes.
-		g = e.daily
-		g.groups = min(g.groups, max(1, dailyRecordBytes/(r.p.Steps*recWords*8)))
-		r.k, r.partBlocks = e.kDaily, e.dailyBlocks
-		if e.opts.maxBlocks > 0 {
-			r.partBlocks = min(r.partBlocks, e.opts.maxBlocks)
-		}
+	r.k, r.partBlocks, r.maxChunk = e.kMain, s.partBlocks, s.maxChunk
+	if s.daily {
+		r.k = e.kDaily
 	}
-	r.maxChunk = min(r.count, 1<<31)
-	if e.opts.MaxChunkLanes > 0 {
-		r.maxChunk = min(r.maxChunk, e.opts.MaxChunkLanes)
-	}
-	if r.job.KeepFinals {
-		r.maxChunk = min(r.maxChunk, e.desc.MaxAllocBytes/4, 1<<26)
-	}
-	widest := r.maxChunk // the most lanes one launch takes
-	if r.p.Steps >= 8 {
-		widest = min(widest, e.desc.MaxAllocBytes/4-uint64(e.vw)) // tempLanes
-	}
-	// A small run needs no more work-groups than its lanes fill, nor
-	// one whose launches take few lanes each (MaxChunkLanes, the finals'
-	// or temperatures' buffer within MaxAllocBytes): every work-item of
-	// the grid zeroes and folds a histogram of its own on a CPU
-	// (HIST_SERIAL), which cost more than a thousand lanes' work. Sized
-	// by the run's lanes alone, MaxChunkLanes 1000 ran pocl's whole grid
-	// of 4096 lanes a launch.
-	if need := (widest-1)/uint64(g.wg*e.vw) + 1; need < uint64(g.groups) { // widest >= 1; no wrap near 2^64
-		g.groups = max(1, int(need))
-	}
-	r.items, r.wg = g.groups*g.wg, g.wg
+	r.items, r.wg = s.g.groups*s.g.wg, s.g.wg
 	if e.opts.planned != nil {
 		e.opts.planned(r.items, r.wg)
 	}
@@ -436,10 +422,9 @@ func (r *run) plan() error {
 	}
 	temps := e.dummy
 	if r.p.Steps >= 8 {
-		// Lanes of a chunk run in parts: at least a grid-stride pass,
-		// at most 64 MiB of temperatures. The buffer holds a vector
-		// past the last lane: the kernels load and store whole vectors.
-		r.tempLanes = min(r.maxChunk, max(r.stride, 1<<24), e.desc.MaxAllocBytes/4-uint64(e.vw))
+		// The buffer holds a vector past the last lane: the kernels
+		// load and store whole vectors.
+		r.tempLanes = s.tempLanes
 		if r.temps, err = r.alloc(int(r.tempLanes+uint64(e.vw)) * 4); err != nil {
 			return err
 		}
@@ -451,7 +436,7 @@ func (r *run) plan() error {
 			}
 		}
 	}
-	if daily {
+	if s.daily {
 		return r.planDaily(temps)
 	}
 	return r.planMain(temps)

@@ -155,10 +155,19 @@ func noiselessRisk(p sim.Params, daily bool) string {
 	return ""
 }
 
-// Refuses returns the error Run refuses job with before it runs anything (a
-// *SubnormalError: the job can reach subnormal values and the device
-// flushes them), or nil. auto asks it so as not to choose such a device.
-func (e *Engine) Refuses(job *sim.Job) error { return e.checkSubnormals(job) }
+// Refuses returns the error Run refuses job with before it runs anything,
+// or nil: a *SubnormalError (the job can reach subnormal values and the
+// device flushes them), or an *cl.UnavailableError matching
+// cl.ErrAddressSpace (under ulimit -v, the job's device buffers, and the
+// host's copy of the finals where it keeps them, do not fit the room the
+// limit leaves: checkAddressSpace). auto asks it so as not to choose such
+// a device.
+func (e *Engine) Refuses(job *sim.Job) error {
+	if err := e.checkSubnormals(job); err != nil {
+		return err
+	}
+	return e.checkAddressSpace(job, true)
+}
 
 // checkSubnormals refuses a job that can reach subnormal values on a device
 // that does not keep them, in exact math.

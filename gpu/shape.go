@@ -1,0 +1,146 @@
+package gpu
+
+import (
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// runShape is a run's launch grid and the bytes of every device buffer the
+// run creates, computed from the job alone (plan makes the run by it), so
+// that the address space the whole run takes is known before any buffer
+// is made: Refuses, Run and plan check it at once, where CreateBuffer's
+// own check sees one buffer at a time, the first of them made.
+type runShape struct {
+	g          grid
+	daily      bool   // the weather_daily kernel, with per-step records
+	partBlocks int    // Philox blocks one launch may take at most; 0: all
+	maxChunk   uint64 // the most lanes one launch takes
+	tempLanes  uint64 // lanes the temperatures' buffer holds (8 steps or more)
+	buffers    uint64 // the bytes of every device buffer, as run.alloc makes them
+}
+
+// shape returns the shape of a run of job's count lanes on e.
+func (e *Engine) shape(job *sim.Job, count uint64) runShape {
+	p := job.Params
+	s := runShape{g: e.main, daily: job.Daily && p.Steps > 0, partBlocks: e.opts.maxBlocks}
+	if s.daily {
+		// Per-group, per-step records within dailyRecordBytes.
+		s.g = e.daily
+		s.g.groups = min(s.g.groups, max(1, dailyRecordBytes/(p.Steps*recWords*8)))
+		s.partBlocks = e.dailyBlocks
+		if e.opts.maxBlocks > 0 {
+			s.partBlocks = min(s.partBlocks, e.opts.maxBlocks)
+		}
+	}
+	s.maxChunk = min(count, 1<<31)
+	if e.opts.MaxChunkLanes > 0 {
+		s.maxChunk = min(s.maxChunk, e.opts.MaxChunkLanes)
+	}
+	if job.KeepFinals {
+		s.maxChunk = min(s.maxChunk, e.desc.MaxAllocBytes/4, 1<<26)
+	}
+	widest := s.maxChunk // the most lanes one launch takes
+	if p.Steps >= 8 {
+		widest = min(widest, e.desc.MaxAllocBytes/4-uint64(e.vw)) // tempLanes
+	}
+	// A small run needs no more work-groups than its lanes fill, nor
+	// one whose launches take few lanes each (MaxChunkLanes, the finals'
+	// or temperatures' buffer within MaxAllocBytes): every work-item of
+	// the grid zeroes and folds a histogram of its own on a CPU
+	// (HIST_SERIAL), which cost more than a thousand lanes' work. Sized
+	// by the run's lanes alone, MaxChunkLanes 1000 ran pocl's whole grid
+	// of 4096 lanes a launch.
+	if need := (widest-1)/uint64(s.g.wg*e.vw) + 1; need < uint64(s.g.groups) { // widest >= 1; no wrap near 2^64
+		s.g.groups = max(1, int(need))
+	}
+	if p.Steps >= 8 {
+		// Lanes of a chunk run in parts: at least a grid-stride pass,
+		// at most 64 MiB of temperatures.
+		stride := uint64(s.g.groups * s.g.wg * e.vw)
+		s.tempLanes = min(s.maxChunk, max(stride, 1<<24), e.desc.MaxAllocBytes/4-uint64(e.vw))
+	}
+	s.buffers = s.bufferBytes(job, e.fp64, e.vw)
+	return s
+}
+
+// bufferBytes is the bytes of the device buffers of a run of shape s, on
+// an engine accumulating in double where fp64 says so, vw lanes a
+// work-item: plan's, planMain's or planDaily's, dailyParams' and
+// reduceDaily's, each at least the 4 bytes run.alloc makes.
+func (s runShape) bufferBytes(job *sim.Job, fp64 bool, vw int) uint64 {
+	var sizes []uint64
+	add := func(n uint64) { sizes = append(sizes, max(n, 4)) }
+	add((sim.HistBins + 2) * 4) // the final histogram
+	if job.KeepFinals {
+		add(s.maxChunk * 4) // two finals buffers: one read while the other fills
+		add(s.maxChunk * 4)
+	}
+	if job.Params.Steps >= 8 {
+		add((s.tempLanes + uint64(vw)) * 4) // a vector past the last lane
+	}
+	groups, steps := uint64(s.g.groups), uint64(job.Params.Steps)
+	if !s.daily {
+		add(groups * recWords * 8)
+		return sumSizes(sizes)
+	}
+	shift := uint64(4)
+	if fp64 {
+		shift = 8
+	}
+	add(groups * steps * recWords * 8) // per-group, per-step records
+	add(steps * dailyBins * 4)         // per-step histograms
+	add(steps * shift)                 // dailyParams: the exact means,
+	add(steps * 4)                     // the histograms' edges
+	add(steps * 4)                     // and scales
+	add(steps * recWords * 8)          // reduceDaily's output
+	return sumSizes(sizes)
+}
+
+// sumSizes adds byte counts, saturating at 2^64-1.
+func sumSizes(sizes []uint64) uint64 {
+	s := uint64(0)
+	for _, n := range sizes {
+		if s+n < s {
+			return ^uint64(0)
+		}
+		s += n
+	}
+	return s
+}
+
+// checkAddressSpace refuses a run of job whose device buffers, with the
+// finals' copy in host memory where hostFinals says the run allocates it,
+// do not fit the room an address-space limit (ulimit -v) leaves
+// (cl.RunAddressSpaceShort): pocl maps a buffer on its first use and
+// aborted the process where it could not, and CreateBuffer's own check,
+// one buffer at a time, refused a run half-planned, naming only the
+// buffer it refused.
+func (e *Engine) checkAddressSpace(job *sim.Job, hostFinals bool) error {
+	_, count, err := job.Range()
+	if err != nil {
+		return err
+	}
+	host := uint64(0)
+	if hostFinals && job.KeepFinals {
+		host = hostFinalsBytes(count)
+	}
+	return runAddressSpaceShort(e.sh.ctx, e.shape(job, count).buffers, host)
+}
+
+// heapArena is the unit in which Go's runtime maps its heap on 64-bit
+// Linux (heapArenaBytes in runtime/malloc.go): 64 MiB.
+const heapArena = 64 << 20
+
+// hostFinalsBytes is the address space the finals of count lanes take in
+// Go memory: a float32 each, in whole heap arenas (a run of 3e7 lanes'
+// 120 MB finals took 127 MB of the room an address-space limit left).
+func hostFinalsBytes(count uint64) uint64 {
+	n := sumSizes([]uint64{count, count, count, count})
+	if n > ^uint64(0)-heapArena {
+		return ^uint64(0)
+	}
+	return (n + heapArena - 1) / heapArena * heapArena
+}
+
+// runAddressSpaceShort is cl.RunAddressSpaceShort; tests replace it.
+var runAddressSpaceShort = cl.RunAddressSpaceShort

@@ -1,0 +1,128 @@
+package gpu
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// TestShapeCountsEveryBuffer: the device buffers a run's shape counts,
+// which the address-space check weighs before any is made, are the bytes
+// the run makes, for each kind of run: plain, keeping finals, in parts (8
+// steps or more), with per-step statistics, in small chunks. A buffer
+// plan made and the shape left out would be made past the limit's room,
+// where pocl aborts on its first use. Needs an OpenCL device.
+func TestShapeCountsEveryBuffer(t *testing.T) {
+	var made uint64
+	e := open(t, Options{made: func(n uint64) { made = n }})
+	small := open(t, Options{MaxChunkLanes: 1000, made: func(n uint64) { made = n }})
+	for _, c := range []struct {
+		e           *Engine
+		lanes       uint64
+		steps       int
+		keep, daily bool
+	}{
+		{e, 1000, 3, false, false},
+		{e, 100000, 3, true, false},
+		{e, 20000, 10, true, false},
+		{e, 5000, 6, false, true},
+		{e, 3000, 12, true, true},
+		{small, 5000, 9, true, false},
+	} {
+		p := sim.Default()
+		p.Lanes, p.Steps = c.lanes, c.steps
+		job := &sim.Job{Params: p, KeepFinals: c.keep, Daily: c.daily}
+		made = 0
+		runJob(t, c.e, job)
+		c.e.settled()
+		if want := c.e.shape(job, c.lanes).buffers; made != want {
+			t.Errorf("%d lanes, %d steps, finals %v, daily %v: the run made %d bytes of buffers, its shape counts %d", c.lanes, c.steps, c.keep, c.daily, made, want)
+		}
+	}
+}
+
+// TestAddressSpaceWholeRun: under an address-space limit, Refuses and Run
+// weigh the whole run's device buffers, with the finals' copy in host
+// memory where the job keeps them and the run has yet to allocate it, and
+// plan weighs the device buffers again before making any: under ulimit -v
+// 2000000 auto chose opencl for --lanes 3e7 --out, and the run failed on
+// its second finals buffer (exit 1) where simd runs it, naming 32 MB short
+// at 1e8 lanes where the run needed 536 MB more. The limit's check is
+// replaced: it records what it is asked and refuses the run. Needs an
+// OpenCL device.
+func TestAddressSpaceWholeRun(t *testing.T) {
+	var made uint64
+	e := open(t, Options{made: func(n uint64) { made = n }}) // its start runs unchecked
+	type ask struct{ device, host uint64 }
+	var asks []ask
+	refuse := false
+	old := runAddressSpaceShort
+	t.Cleanup(func() { runAddressSpaceShort = old })
+	runAddressSpaceShort = func(_ *cl.Context, device, host uint64) error {
+		asks = append(asks, ask{device, host})
+		if refuse {
+			return &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "short"}
+		}
+		return nil
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 3e6, 2
+	keep := &sim.Job{Params: p, KeepFinals: true}
+	devBytes := e.shape(keep, p.Lanes).buffers
+	if devBytes < 2*3e6*4 {
+		t.Fatalf("the shape counts %d bytes of device buffers, less than the two finals buffers of 3e6 lanes", devBytes)
+	}
+	hostBytes := uint64(3e6*4+heapArena-1) / heapArena * heapArena
+	if err := e.Refuses(keep); err != nil || len(asks) != 1 || asks[0] != (ask{devBytes, hostBytes}) {
+		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %d device and %d host bytes", err, asks, devBytes, hostBytes)
+	}
+	asks = nil
+	plain := &sim.Job{Params: p}
+	if err := e.Refuses(plain); err != nil || len(asks) != 1 || asks[0].host != 0 || asks[0].device >= devBytes {
+		t.Errorf("Refuses(no finals) = %v, asked %v; want no host bytes and fewer device bytes than %d", err, asks, devBytes)
+	}
+	asks = nil
+	runJob(t, e, keep)
+	e.settled()
+	if want := []ask{{devBytes, hostBytes}, {devBytes, 0}}; len(asks) != 2 || asks[0] != want[0] || asks[1] != want[1] {
+		t.Errorf("Run(finals kept) asked %v, want %v: Run with the host's finals, plan without (allocated by then)", asks, want)
+	}
+	refuse, made = true, 1
+	_, err := e.Run(context.Background(), keep)
+	if !errors.Is(err, cl.ErrAddressSpace) || made > 1 {
+		t.Errorf("Run refused by the limit: %v, %d bytes of buffers made; want an error matching ErrAddressSpace and no buffer", err, made)
+	}
+	if err := e.Refuses(keep); !errors.Is(err, cl.ErrAddressSpace) {
+		t.Errorf("Refuses refused by the limit: %v, want an error matching ErrAddressSpace", err)
+	}
+}
+
+// TestAddressSpacePlanFirst: plan weighs every buffer of the run before it
+// makes any, so a run the limit refuses there makes none (CreateBuffer's
+// check made the histogram and the first finals buffer, then refused the
+// second, naming its 120 MB alone). Needs an OpenCL device.
+func TestAddressSpacePlanFirst(t *testing.T) {
+	made := uint64(1)
+	e := open(t, Options{made: func(n uint64) { made = n }}) // its start runs unchecked
+	calls := 0
+	old := runAddressSpaceShort
+	t.Cleanup(func() { runAddressSpaceShort = old })
+	runAddressSpaceShort = func(_ *cl.Context, device, host uint64) error {
+		calls++
+		if host == 0 { // plan's
+			return &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "short"}
+		}
+		return nil
+	}
+	made = 1
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e5, 10
+	_, err := e.Run(context.Background(), &sim.Job{Params: p, KeepFinals: true})
+	e.settled()
+	if !errors.Is(err, cl.ErrAddressSpace) || calls != 2 || made != 0 {
+		t.Errorf("Run = %v after %d checks, %d bytes of buffers made; want an error matching ErrAddressSpace after 2 checks and no buffer made", err, calls, made)
+	}
+}
