@@ -775,14 +775,21 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 
 // refusal is the error with which the device engine e (nil after a failed
 // open) would refuse o's job before running any of it (gpu.Engine.Refuses:
-// a job that can reach subnormal values on a device that flushes them), or
-// nil. auto then runs the job on simd rather than failing it.
+// a job that can reach subnormal values on a device that flushes them, or
+// whose buffers and finals do not fit an address-space limit), or nil.
+// auto then runs the job on simd rather than failing it.
 func refusal(e sim.Engine, o Options) error {
 	r, ok := e.(interface{ Refuses(*sim.Job) error })
 	if !ok || e == nil {
 		return nil
 	}
-	return r.Refuses(&sim.Job{Params: o.Params, Daily: o.Daily})
+	j := &sim.Job{Params: o.Params, Daily: o.Daily, KeepFinals: o.KeepFinals}
+	if o.Sharded {
+		// The shard's lanes (a shard of none is asked about one: it
+		// runs nothing the device could refuse for its size).
+		j.Count = max(o.Lanes, 1)
+	}
+	return r.Refuses(j)
 }
 
 // probeJob is the bounded slice of p's job that candidates run: the job's

@@ -27,6 +27,11 @@ type Options struct {
 	// Daily says the job keeps per-step statistics: a device may refuse
 	// such a job where it runs the plain one (gpu.SubnormalRisk).
 	Daily bool
+	// KeepFinals says the job keeps every lane's final temperature
+	// (--out): under ulimit -v a device may refuse such a job for want
+	// of address space for them (gpu.Engine.Refuses) where it runs the
+	// job without them.
+	KeepFinals bool
 	// Observed says the caller passes auto's run to Observe (a whole job
 	// without --daily: the CLI's run): only then does auto check an
 	// engine whose cost no run has confirmed (exploreMargin), as an

@@ -944,6 +944,7 @@ func (e *refusingEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, erro
 func TestAutoDeviceRefusesJob(t *testing.T) {
 	tiny := func(j *sim.Job) bool { return j.Params.Sigma < 1e-20 }
 	daily := func(j *sim.Job) bool { return j.Daily }
+	finals := func(j *sim.Job) bool { return j.KeepFinals } // no address space for them
 	dev := func(refuse func(*sim.Job) bool) Entry {
 		return Entry{Name: "fake",
 			Open: func(context.Context, Options) (sim.Engine, error) {
@@ -970,6 +971,10 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 		{"calibrated daily", daily, Options{Params: p, Daily: true}, true, true},
 		{"probe refused", tiny, Options{Params: subnormal}, false, false},
 		{"daily only", daily, Options{Params: p, Daily: true}, false, true},
+		// Under ulimit -v 2000000 auto chose opencl for --lanes 3e7
+		// --out, whose finals did not fit, and the run failed (exit 1).
+		{"calibrated finals", finals, Options{Params: p, KeepFinals: true}, true, true},
+		{"finals only", finals, Options{Params: p, KeepFinals: true}, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(EnvCacheDir, t.TempDir())
@@ -996,7 +1001,7 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 				t.Errorf("calibration kept %v with %d devices; want kept %v with the device", ok, len(got.Devices), c.stored)
 			}
 			// A job the device takes still goes to it.
-			o.Params, o.Daily, notes = p, false, nil
+			o.Params, o.Daily, o.KeepFinals, notes = p, false, false, nil
 			e, ch, err = Auto(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -1006,6 +1011,36 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 				t.Errorf("a job the device takes: Auto chose %s (%s), notes %q", ch.Engine, ch.Reason, notes)
 			}
 		})
+	}
+}
+
+// TestRefusalAsksTheJob: auto asks a device about the job it would run: a
+// shard's lanes, not the whole job's, whether it keeps its finals (--out,
+// which under ulimit -v may not fit where the job without them does) and
+// its per-step statistics.
+func TestRefusalAsksTheJob(t *testing.T) {
+	var asked []sim.Job
+	e := &refusingEngine{refuse: func(j *sim.Job) bool { asked = append(asked, *j); return false }}
+	p := sim.Default()
+	p.Lanes = 1e9
+	for _, c := range []struct {
+		o     Options
+		lanes uint64
+	}{
+		{Options{Params: p, KeepFinals: true}, 1e9},
+		{Options{Params: p, Daily: true}, 1e9},
+		{Options{Params: p, Sharded: true, Lanes: 3e7, KeepFinals: true}, 3e7},
+		{Options{Params: p, Sharded: true, Lanes: 0}, 1}, // a shard of none
+	} {
+		asked = nil
+		if err := refusal(e, c.o); err != nil || len(asked) != 1 {
+			t.Fatalf("%+v: refusal %v, asked %d times", c.o, err, len(asked))
+		}
+		j := asked[0]
+		_, n, err := j.Range()
+		if err != nil || n != c.lanes || j.KeepFinals != c.o.KeepFinals || j.Daily != c.o.Daily || j.Params != p {
+			t.Errorf("sharded %v, %d lanes, finals %v, daily %v: asked about %d lanes (%v), finals %v, daily %v", c.o.Sharded, c.o.Lanes, c.o.KeepFinals, c.o.Daily, n, err, j.KeepFinals, j.Daily)
+		}
 	}
 }
 

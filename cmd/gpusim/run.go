@@ -294,7 +294,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
-	o.eng.Daily = o.outputs.daily
+	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.outputs.Out != ""
 	t0 := time.Now()
 	eng, choice, err := openUntil(ctx, o)
 	if err != nil {

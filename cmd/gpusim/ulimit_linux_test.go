@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
@@ -198,5 +199,68 @@ func TestThreadsFitUnderLimit(t *testing.T) {
 	}
 	if ran == 0 && !t.Failed() {
 		t.Skip("every start died in Go's runtime before gpusim ran")
+	}
+}
+
+// TestOpenCLBuffersUnderLimit: under ulimit -v 2000000, where pocl loads
+// on two CPUs with some 400 MB left, a run whose device buffers and
+// finals do not fit that room is known before it runs: --engine opencl
+// --lanes 1e8 --out is refused before any buffer is made, naming what the
+// whole run takes (it named the one buffer refused, 32 MB short, where
+// the two 268 MB finals buffers and 403 MB of finals in host memory needed
+// some 570 MB more), and auto runs --lanes 5e7 --out on simd with a note
+// (it chose opencl, and the run failed with exit 1 for want of its second
+// finals buffer). Skipped where the driver itself does not fit the limit
+// (more CPUs, more threads of pocl's). Needs an OpenCL device.
+func TestOpenCLBuffersUnderLimit(t *testing.T) {
+	cltest.RequireDevice(t)
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	bin := buildGpusim(t)
+	dir := t.TempDir()
+	env := append(os.Environ(), "GPUSIM_CACHE_DIR="+filepath.Join(dir, "cache"))
+	gpusim := func(limit, args string) (string, int) {
+		cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -v %s || exit 99; exec "$0" run %s`, limit, args), bin)
+		cmd.Env, cmd.Dir = env, dir
+		out, _ := cmd.CombinedOutput()
+		code := cmd.ProcessState.ExitCode()
+		if code == 99 {
+			t.Skipf("ulimit -v %s refused here: %s", limit, out)
+		}
+		return string(out), code
+	}
+	// The program is compiled and cached without the limit, as the
+	// limit's own hint says to.
+	if out, code := gpusim("unlimited", "--engine opencl --lanes 1e5 --steps 2 -q"); code != 0 {
+		t.Fatalf("--engine opencl without a limit: exit %d\n%s", code, out)
+	}
+	out, code := gpusim("2000000", "--engine opencl --lanes 1e8 --steps 2 --out f.npy")
+	if strings.Contains(out, "OpenCL not loaded") {
+		t.Skipf("the driver does not fit ulimit -v 2000000 here (%d CPUs): %s", runtime.NumCPU(), out)
+	}
+	var left, short float64
+	var unit string
+	i := strings.Index(out, "gpusim: error: opencl run: OpenCL run not started: ")
+	j := strings.Index(out, "raise the limit by more than ")
+	if code != 1 || i < 0 || j < 0 || !strings.Contains(out, "537 MB of device buffers, 403 MB of the finals' copy in host memory") {
+		t.Fatalf("--engine opencl --lanes 1e8 --out under ulimit -v 2000000: exit %d, want 1 and the run refused whole\n%s", code, out)
+	}
+	if _, err := fmt.Sscanf(out[i:], "gpusim: error: opencl run: OpenCL run not started: the address-space limit (ulimit -v 2000000, 2.05 GB) leaves %g MB", &left); err != nil {
+		t.Fatalf("no room named: %v\n%s", err, out)
+	}
+	if _, err := fmt.Sscanf(out[j:], "raise the limit by more than %g %s", &short, &unit); err != nil || unit != "MB" {
+		t.Fatalf("no need named: %v\n%s", err, out)
+	}
+	if need := 537 + 403 + 67.1; short+left < need-1 {
+		t.Errorf("the hint names %g MB short with %g MB left, less than the run's %g MB\n%s", short, left, need, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "f.npy")); err == nil {
+		t.Errorf("the refused run wrote f.npy")
+	}
+	out, code = gpusim("2000000", "--lanes 5e7 --steps 2 --out f.npy --format json")
+	if code != 0 || !strings.Contains(out, `"engine": "simd"`) || !strings.Contains(out, "refuses this job (OpenCL run not started") {
+		t.Errorf("auto --lanes 5e7 --out under ulimit -v 2000000: exit %d, want 0 on simd with a note that the device refuses the job\n%s", code, out)
 	}
 }
