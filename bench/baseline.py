@@ -1,16 +1,22 @@
 """gpusim's Python baseline: the course's weather simulation in Python, and the tools a user picks instead.
 
-Run by `gpusim bench` (bench/python.go) with the workload on the command line;
-prints one JSON object with the timings, and each version's sample mean and
-std, which bench checks against the exact law. Versions of the recurrence
+Run by `gpusim bench` (bench/python.go) with the workload on the command line.
+It prints JSON lines on stdout, each as soon as it is known, so that a
+death (the OOM killer, a signal) loses only the version running: first
+{"python", "numpy", "cores"}, then for each version as it ends {"result":
+its timing and sample mean and std, which bench checks against the exact
+law, "modules": the tools' versions so far, "setup": their set-up so far}.
+On stderr it writes a line as each version starts and ends ("gpusim-baseline:
+start|end VERSION LANESxSTEPS on N lanes[, S s]"), which bench forwards to
+its progress. Versions of the recurrence
 t' = Normal(anchor + p (t - anchor), sigma):
 
   loop          the course's pure Python loop, one npr.normal call per
-                lane-step, on a sample of lanes (--loop-budget lane-steps)
-                scaled up
+                lane-step, on a sample of lanes (--loop-budget lane-steps;
+                one lane of that many steps where a lane has more) scaled up
   joblib-lane   the course's joblib version: the pure Python loop as one
                 task per lane, Parallel(n_jobs=cores), on a sample of lanes
-                (--joblib-budget lane-steps) scaled up
+                (--joblib-budget lane-steps, as the loop's) scaled up
   joblib-chunk  joblib as it pays: one task per core, each running the
                 vector version on its share of the lanes
   matrix        the course's NumPy version, sims[:, i] = npr.normal(...) over a
@@ -22,6 +28,16 @@ t' = Normal(anchor + p (t - anchor), sigma):
   pyopencl      pyopencl.clrandom's Philox generator filling a float32 normal
                 vector per step and an ElementwiseKernel update, on the OpenCL
                 device named by --cl-device
+
+The versions that run on every lane (vector, joblib-chunk, numba, pyopencl)
+and the matrix (a Python step per column: 2^26 steps of one lane fit its
+cap) have a time budget (--budget seconds a version, all its repetitions
+together), as the loops have budgets of lane-steps: untimed pilot runs of
+1, 2, 4, ... steps on the version's lanes (see plan) estimate its time, and
+one over its repetition's share of the budget is timed on the steps that
+fit, its result marked scaled with sample_steps the steps run, scaled up
+to the workload as the loop's sample of lanes is; its mean and std are
+those of the law at sample_steps. 2^22 steps of PyOpenCL took minutes.
 
 A tool's one-off set-up (joblib's worker start, Numba's compile, the OpenCL
 builds) runs once, before its first version, and is timed apart: "setup"
@@ -181,6 +197,27 @@ def pyopencl_run(lanes, steps, a):
     return moments(t.get())
 
 
+def plan(fn, lanes, steps, a, share):
+    """The steps of the workload to time fn on so that a run takes at most
+    share seconds (0: no bound): all of them where untimed pilot runs on 1,
+    2, 4, ... steps say so, else as many as fit at the rate of the first
+    pilot to take a twentieth of share. A pilot's time includes the run's
+    fixed costs (its arrays, a dispatch), so the rate it gives is a
+    pessimistic one, and the steps it plans end under share."""
+    if not share:
+        return steps
+    k = 1
+    while True:
+        t0 = time.perf_counter()
+        fn(lanes, k, a)
+        spent = time.perf_counter() - t0
+        if spent * steps / k <= share:
+            return steps
+        if spent >= share / 20 or k == steps:
+            return max(1, min(steps, int(k * share / spent)))
+        k = min(steps, 2 * k)
+
+
 def timed(fn, lanes, steps, a):
     times, m = [], (0.0, 0.0)
     for _ in range(a.reps):
@@ -216,6 +253,9 @@ NEEDS = {
     "numba": lambda n, steps: 8 * n,
     "pyopencl": lambda n, steps: 12 * n,
 }
+# The versions on every lane and the matrix, whose time --budget bounds
+# (see plan).
+BOUNDED = ("joblib-chunk", "matrix", "vector", "numba", "pyopencl")
 PACKAGES = {"joblib": "python3-joblib", "numba": "python3-numba", "pyopencl": "python3-pyopencl"}
 MODULES = {}
 KERNELS = {}
@@ -242,6 +282,26 @@ def size(n):
         if n >= div:
             return f"{n / div:.3g} {unit}"
     return f"{n} B"
+
+
+def say(*words):
+    """Writes a progress line on stderr, which bench forwards."""
+    print("gpusim-baseline:", *words, file=sys.stderr, flush=True)
+
+
+def emit(obj):
+    """Writes obj as one JSON line on stdout, at once."""
+    json.dump(obj, sys.stdout)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def modules():
+    """The tools' versions that imported, by Debian package."""
+    versions = {m: getattr(MODULES[m], "__version__", "") for m in MODULES}
+    if "pyopencl" in MODULES:
+        versions["pyopencl"] = MODULES["pyopencl"].VERSION_TEXT
+    return {PACKAGES[m]: v for m, v in versions.items()}
 
 
 def version(name, sizes, a):
@@ -278,15 +338,22 @@ def version(name, sizes, a):
         # and cannot back has the script killed, every version with it.
         r.update(skipped=f"its arrays of {n} lanes take {size(need)}, more than the {size(a.memory_bytes)} of memory available", package="")
         return r
+    # The loops' budgets of lane-steps bound their steps too: one lane of
+    # 2^32 steps would take hours.
+    steps = min(a.steps, {"loop": a.loop_budget, "joblib-lane": a.joblib_budget}.get(name, a.steps))
+    say("start", name, f"{a.lanes}x{a.steps}", "on", n, "lanes")
     try:
-        secs, (mean, std) = timed(fn, n, a.steps, a)
+        if name in BOUNDED:
+            steps = plan(fn, n, steps, a, a.budget / a.reps)
+        secs, (mean, std) = timed(fn, n, steps, a)
     except MemoryError as e:
         # This version alone: the others, run or to run, stand.
         r.update(skipped=f"out of memory on {n} lanes of {a.steps} steps ({type(e).__name__}: {e})", package="")
         return r
-    ns = secs * 1e9 / (n * a.steps)
-    r.update(sample_lanes=n, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
-             scaled=n < a.lanes, mean=mean, std=std)
+    say("end", name, f"{a.lanes}x{a.steps}", "on", n, f"lanes, {secs:.3g} s" + (f" ({steps} of {a.steps} steps)" if steps < a.steps else ""))
+    ns = secs * 1e9 / (n * steps)
+    r.update(sample_lanes=n, sample_steps=steps, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
+             scaled=n < a.lanes or steps < a.steps, mean=mean, std=std)
     if module in ("joblib", "numba"):
         r["workers"] = CORES
     if name == "pyopencl":
@@ -311,10 +378,11 @@ def main():
     ap.add_argument("--memory-bytes", type=int, default=0, help="memory the arrays may take (0: not known)")
     ap.add_argument("--cl-device", default="", help="the OpenCL device whose name contains this (default: the first)")
     ap.add_argument("--only", default=",".join(VERSIONS))
+    ap.add_argument("--budget", type=float, default=0, help="seconds of each of joblib-chunk, matrix, vector, numba and pyopencl, its repetitions together (0: none)")
     a = ap.parse_args()
     a.seed %= 2**32  # npr.seed takes 32 bits
 
-    results = []
+    emit({"python": platform.python_version(), "numpy": np.__version__, "cores": CORES})
     for w in a.workload:
         lanes, steps = w.split("x")
         a.lanes, a.steps = int(lanes), int(steps)
@@ -328,15 +396,12 @@ def main():
             "numba": cap,
             "pyopencl": cap,
         }
-        results += [version(name, sizes, a) for name in a.only.split(",")]
-    versions = {m: getattr(MODULES[m], "__version__", "") for m in MODULES}
-    if "pyopencl" in MODULES:
-        versions["pyopencl"] = MODULES["pyopencl"].VERSION_TEXT
-    versions = {PACKAGES[m]: v for m, v in versions.items()}
-    setup = {m: s for m, s in SETUP.items() if not isinstance(s, str)}
-    json.dump({"python": platform.python_version(), "numpy": np.__version__, "modules": versions, "cores": CORES,
-               "setup": setup, "results": results}, sys.stdout)
-    sys.stdout.write("\n")
+        for name in a.only.split(","):
+            r = version(name, sizes, a)
+            if "skipped" in r:
+                say("end", name, w, "skipped")
+            setup = {m: s for m, s in SETUP.items() if not isinstance(s, str)}
+            emit({"result": r, "modules": modules(), "setup": setup})
 
 
 if __name__ == "__main__":

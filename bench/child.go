@@ -136,7 +136,9 @@ func (c *capture) read() {
 	for {
 		n, err := c.r.Read(p)
 		c.mu.Lock()
-		if !c.over {
+		if _, ok := c.dst.(liveOutput); ok && !c.over {
+			c.dst.Write(p[:n])
+		} else if !c.over {
 			c.buf.Write(p[:n])
 		}
 		c.mu.Unlock()
@@ -144,6 +146,15 @@ func (c *capture) read() {
 			return
 		}
 	}
+}
+
+// liveOutput is a writer that gets a child's output as it is read, not
+// once the child has ended: the Python baseline's stderr, whose progress
+// lines say which version runs (scriptStderr). Its Write is called from the
+// reading goroutine, never after finish.
+type liveOutput interface {
+	io.Writer
+	live()
 }
 
 // finish waits for each pipe's end of file, drainGrace at most (not at all

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -84,6 +85,14 @@ type Config struct {
 	// when not 0, caps the lanes of joblib-chunk, Numba and PyOpenCL.
 	PythonJoblibBudget uint64
 	PythonToolLanes    uint64
+	// PythonBudget, when not 0, bounds the time of each version that runs
+	// on every lane (vector, joblib-chunk, numba, pyopencl) and of the
+	// matrix (a Python step per column), all its
+	// repetitions together: one that would take longer, by untimed pilot
+	// runs on a few steps, is timed on the steps that fit, and its time
+	// is scaled up from them (PythonResult.SampleSteps), as the loop's is
+	// from its lanes. 2^22 steps of PyOpenCL took minutes on any lanes.
+	PythonBudget time.Duration
 	// PythonOnly, when not empty, is the script's --only list of versions.
 	PythonOnly string
 	// PythonMemory, when not 0, is the memory in bytes the baseline's
@@ -99,6 +108,11 @@ type Config struct {
 	// Progress, when set, gets a line per measurement as the run goes.
 	Progress io.Writer
 }
+
+// PythonVersionBudget is Default's PythonBudget: a version that would
+// take longer is a minute of sampling, as the loop's budget of a million
+// lane-steps is about seconds.
+const PythonVersionBudget = 60 * time.Second
 
 // DefaultWorkloads are the course's two experiments.
 var DefaultWorkloads = []Workload{{5_000_000, 10}, {5_000_000, 100}}
@@ -126,6 +140,7 @@ func Default() Config {
 		PythonReps:        3,
 		// 200k lane-steps of joblib at one task per lane take about a minute.
 		PythonJoblibBudget: 200_000,
+		PythonBudget:       PythonVersionBudget,
 	}
 }
 

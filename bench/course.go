@@ -43,9 +43,10 @@ func (r *Report) courseTable() *table {
 	}
 	w := wr.Workload
 	times := map[string]time.Duration{}
-	// scaled are the versions timed on a sample of the lanes, whose times
-	// are extrapolated: each row says so (only the table's note did).
-	scaled := map[string]uint64{}
+	// scaled are the versions timed on a sample of the lanes (or of the
+	// steps, a time budget spent), whose times are extrapolated: each row
+	// says so (only the table's note did).
+	scaled := map[string]string{}
 	var skipped []string
 	for _, p := range r.Python.Results {
 		switch {
@@ -55,7 +56,10 @@ func (r *Report) courseTable() *table {
 		default:
 			times["python/"+p.Method] = time.Duration(p.WorkloadSeconds * 1e9)
 			if p.Scaled {
-				scaled["python/"+p.Method] = p.SampleLanes
+				scaled["python/"+p.Method] = FormatCount(p.SampleLanes) + " lanes"
+				if st := p.stepsRun(); st != "" {
+					scaled["python/"+p.Method] += " of" + strings.TrimPrefix(st, " x") + " steps"
+				}
 			}
 		}
 	}
@@ -80,7 +84,7 @@ func (r *Report) courseTable() *table {
 			d := times[name]
 			version := name
 			if n, ok := scaled[name]; ok {
-				version = fmt.Sprintf("%s (scaled up from %s lanes)", name, FormatCount(n))
+				version = fmt.Sprintf("%s (scaled up from %s)", name, n)
 			}
 			row := []string{k.kind, version, fmtDur(d), fmtG(float64(d.Nanoseconds()) / w.LaneSteps())}
 			for _, ref := range refs {

@@ -85,7 +85,8 @@ func (c *Config) MinTime(specs []EngineSpec, memory uint64) []Phase {
 // pythonFloor is the Python baseline's share of MinTime: the script runs
 // the versions in order on each workload and ends at the first that fails,
 // so a version counts only when none before it may fail. The pure Python
-// loop (on a sample of --loop-budget lane-steps) is taken at the serial
+// loop (on a sample of --loop-budget lane-steps, one lane of that many
+// steps where a lane has more) is taken at the serial
 // engine's ceiling, the NumPy matrix and vector (one core) at a core's;
 // joblib, Numba and PyOpenCL may be missing, and count nothing; nor does
 // the matrix where one lane's row is over PythonMatrixBytes (skipped). A version
@@ -93,25 +94,37 @@ func (c *Config) MinTime(specs []EngineSpec, memory uint64) []Phase {
 // bytes a lane, Numba's, the matrix's 8 bytes a lane-step) and PyOpenCL
 // (on a device whose memory is not known) may fail, and end the count: the
 // script skips a version whose allocation fails (MemoryError), but one the
-// system grants and cannot back may have it killed.
+// system grants and cannot back may have it killed. The matrix's and the
+// vector's times are bounded by PythonBudget, as the script bounds them:
+// where one's floor is over the budget, the script is sure only of its
+// untimed pilots, at least a twentieth of a repetition's share
+// (baseline.py's plan), and times the steps that fit; a floor of every
+// step was a refusal of a baseline that runs a minute.
 func (c *Config) pythonFloor(memory uint64) Phase {
 	p := Phase{Name: PythonPhase}
 	only := c.PythonOnly
 	if only == "" {
 		only = pythonVersions
 	}
-	budget, matrixBytes := float64(c.PythonLoopBudget), float64(c.PythonMatrixBytes)
-	if budget == 0 {
-		budget = 1e6 // the script's defaults
+	loopBudget, matrixBytes := float64(c.PythonLoopBudget), float64(c.PythonMatrixBytes)
+	if loopBudget == 0 {
+		loopBudget = 1e6 // the script's defaults
 	}
 	if matrixBytes == 0 {
 		matrixBytes = 512 << 20
 	}
 	reps := float64(max(c.PythonReps, 1))
 	fits := func(bytes float64) bool { return bytes <= float64(memory) }
-	add := func(entry string, lanes float64, w Workload) {
-		work := reps * lanes * float64(w.Steps)
+	// add counts lanes of steps steps of a version, bounded by the time
+	// budget or not.
+	add := func(entry string, lanes, steps float64, bounded bool) {
+		work := reps * lanes * steps
 		secs, _ := engines.MinTime(entry, engines.Options{Workers: 1}, work)
+		if budget := c.PythonBudget.Seconds(); bounded && budget > 0 && secs > budget {
+			pilots := budget / reps / 20
+			work *= pilots / secs
+			secs = pilots
+		}
 		p.LaneSteps += work
 		p.Seconds += secs
 	}
@@ -128,7 +141,8 @@ func (c *Config) pythonFloor(memory uint64) Phase {
 		for v := range strings.SplitSeq(only, ",") {
 			switch v {
 			case "loop":
-				add("serial", min(lanes, max(1, float64(uint64(budget/steps)))), w)
+				// A budget below the steps runs one lane of as many steps.
+				add("serial", min(lanes, max(1, float64(uint64(loopBudget/steps)))), min(steps, loopBudget), false)
 			case "matrix":
 				n := min(lanes, float64(uint64(matrixBytes/(8*steps))))
 				if n == 0 {
@@ -137,12 +151,12 @@ func (c *Config) pythonFloor(memory uint64) Phase {
 				if !fits(8 * n * steps) {
 					return p
 				}
-				add("python", n, w)
+				add("python", n, steps, true)
 			case "vector":
 				if !fits(8 * vector) {
 					return p
 				}
-				add("python", vector, w)
+				add("python", vector, steps, true)
 			case "joblib-chunk", "numba":
 				if !fits(8 * tool) {
 					return p

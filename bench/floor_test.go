@@ -60,6 +60,7 @@ func TestMinTimePython(t *testing.T) {
 	c := Default()
 	c.Workloads = []Workload{{1e9, 100}, {2e9, 100}}
 	c.PythonReps, c.PythonLoopBudget, c.PythonMatrixBytes = 3, 1e6, 8e6
+	c.PythonBudget = 0 // the vector's time unbounded: TestMinTimePythonBudget bounds it
 	const lots = 1 << 50
 	loop := 3 * 1e4 * 100.0 // 1e6 lane-steps' lanes
 	matrix := 3 * 1e4 * 100.0
@@ -98,5 +99,38 @@ func TestMinTimePython(t *testing.T) {
 	c.Python = false
 	if phases := c.MinTime(nil, lots); phases[len(phases)-1].Name == PythonPhase {
 		t.Errorf("without the baseline: %+v", phases)
+	}
+}
+
+// TestMinTimePythonBudget: the vector version is bounded by PythonBudget,
+// all its repetitions together, and where its floor is over it the plan
+// check counts its pilots alone, a twentieth of a repetition's share: a
+// workload of 2^22 steps was counted at its whole floor (here 6291 s on a
+// million lanes) and refused for time, where the script runs a minute.
+func TestMinTimePythonBudget(t *testing.T) {
+	const lots = 1 << 50
+	c := Default()
+	c.Workloads, c.PythonOnly, c.PythonReps = []Workload{{1e6, 1 << 22}, {1e3, 100}}, "vector", 3
+	pilots := PythonVersionBudget.Seconds() / 3 / 20
+	small := 3 * 1e3 * 100.0 // well under the budget: counted whole
+	p := c.MinTime(nil, lots)[len(c.MinTime(nil, lots))-1]
+	if want := pilots + small/coreRate; p.Name != PythonPhase || !near(p.Seconds, want) {
+		t.Errorf("got %+v, want %g s: the pilots and the small workload's floor", p, want)
+	}
+	if want := pilots*coreRate + small; !near(p.LaneSteps, want) {
+		t.Errorf("got %g lane-steps, want %g: the pilots' at the ceiling", p.LaneSteps, want)
+	}
+}
+
+// TestMinTimePythonLoopSteps: the loop's budget of lane-steps bounds its
+// steps too, where one lane has more (the script runs one lane of the
+// budget's steps, scaled up): one lane of 2^32 steps was counted, hours
+// of Python the script then ran.
+func TestMinTimePythonLoopSteps(t *testing.T) {
+	c := Default()
+	c.Workloads, c.PythonOnly, c.PythonReps, c.PythonLoopBudget = []Workload{{1000, 1 << 32}}, "loop", 3, 1e6
+	ph := c.MinTime(nil, 1<<50)
+	if p := ph[len(ph)-1]; !near(p.LaneSteps, 3e6) || !near(p.Seconds, 3e6/serialRate) {
+		t.Errorf("got %+v, want one lane of the budget's 1e6 steps, 3 times", p)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os/exec"
 	"strconv"
@@ -75,12 +76,19 @@ type PythonResult struct {
 	// Skipped says why the version did not run: its module does not
 	// import (Package is then the Debian package that provides it), or it
 	// cannot run the workload (the matrix when one lane's row is over
-	// Config.PythonMatrixBytes, a version out of memory; Package "").
+	// Config.PythonMatrixBytes, a version out of memory; Package ""). With
+	// Failed set, it is why the version did not end: the script died while
+	// it ran (the OOM killer, a signal), and the cause is given.
 	Skipped string `json:"skipped,omitempty"`
 	Package string `json:"package,omitempty"`
-	// SampleLanes is how many lanes actually ran; when it is fewer than the
-	// workload's, Scaled is set and WorkloadSeconds is extrapolated from it.
+	Failed  bool   `json:"failed,omitempty"`
+	// SampleLanes and SampleSteps are how many lanes and steps actually
+	// ran (SampleSteps fewer than the workload's where Config.PythonBudget
+	// was spent; 0 in a report from before it, read as all); when either
+	// is fewer than the workload's, Scaled is set and WorkloadSeconds is
+	// extrapolated from them.
 	SampleLanes     uint64  `json:"sample_lanes,omitempty"`
+	SampleSteps     int     `json:"sample_steps,omitempty"`
 	Seconds         float64 `json:"seconds,omitempty"`
 	NsPerLaneStep   float64 `json:"ns_per_lane_step,omitempty"`
 	WorkloadSeconds float64 `json:"workload_seconds,omitempty"`
@@ -193,7 +201,10 @@ type PythonReport struct {
 	Setup   map[string]float64 `json:"setup_s,omitempty"`
 	Skipped string             `json:"skipped,omitempty"`
 	// Failed is why the baseline, started, gave no results (the script's
-	// error, or output that is not its JSON); the engines' results stand.
+	// error, or output that is not its JSON), or, beside the results it
+	// gave, why it ended before its last version (a death: the version
+	// running is a result with Failed set, the ones after it did not run);
+	// the engines' results stand.
 	Failed  string         `json:"failed,omitempty"`
 	Results []PythonResult `json:"results,omitempty"`
 }
@@ -251,6 +262,9 @@ func (r *PythonReport) versions(p PythonResult) string {
 // matrix or vector version used to get no note, and one without a package
 // read "the Debian package  provides it".
 func (p PythonResult) skipNote() string {
+	if p.Failed {
+		return fmt.Sprintf("%s failed: %s", p.Method, p.Skipped)
+	}
 	if p.Package == "" {
 		return fmt.Sprintf("%s skipped: %s", p.Method, p.Skipped)
 	}
@@ -282,7 +296,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 	if err != nil {
 		return nil, err
 	}
-	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results}
+	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results, Failed: out.Died}
 	if progress != nil {
 		for _, r := range out.Results {
 			if r.Skipped != "" {
@@ -290,6 +304,9 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 				continue
 			}
 			progress("%-19s %-12s %.3g s (%.3g ns/lane-step%s), %v", "python/"+r.Method, r.Workload, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r), r.Law)
+		}
+		if out.Died != "" {
+			progress("python baseline: %s", out.Died)
 		}
 	}
 	return rep, nil
@@ -299,7 +316,11 @@ func sampled(r PythonResult) string {
 	if !r.Scaled {
 		return ""
 	}
-	return fmt.Sprintf(", scaled from %s lanes", FormatCount(r.SampleLanes))
+	s := fmt.Sprintf(", scaled from %s lanes", FormatCount(r.SampleLanes))
+	if r.SampleSteps > 0 && r.SampleSteps < r.Workload.Steps {
+		s += fmt.Sprintf(" of %s steps (time budget spent)", FormatCount(uint64(r.SampleSteps)))
+	}
+	return s
 }
 
 // BaselineOutput is what the script prints.
@@ -311,6 +332,10 @@ type BaselineOutput struct {
 	// Setup is each tool's one-off set-up in seconds, by module.
 	Setup   map[string]float64 `json:"setup"`
 	Results []PythonResult     `json:"results"`
+	// Died, when not empty, is why the script ended before its last
+	// version: the results it gave stand, the version it was running is
+	// among them with Failed set.
+	Died string `json:"-"`
 }
 
 // RunBaseline runs the embedded script (read from stdin) with interpreter py
@@ -354,47 +379,178 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 	if cfg.PythonOnly != "" {
 		args = append(args, "--only", cfg.PythonOnly)
 	}
+	if cfg.PythonBudget > 0 {
+		args = append(args, "--budget", f(cfg.PythonBudget.Seconds()))
+	}
 	return runScript(ctx, py, cfg, args)
 }
 
-// runScript runs the script with args and reads and checks its output.
+// runScript runs the script with args and reads and checks its output: a
+// JSON line for its header and one for each version as it ends, so that a
+// script that dies (the OOM killer, a signal) loses only the version it was
+// running, which its last "start" line on stderr names. Its progress lines
+// go to cfg.Progress as "bench: python/VERSION WORKLOAD start|end ...".
 func runScript(ctx context.Context, py string, cfg *Config, args []string) (*BaselineOutput, error) {
 	// In a process group of its own, ended whole: joblib's workers
 	// outlived an interrupted bench.
 	cmd := command(ctx, py, args...)
 	cmd.Stdin = bytes.NewReader(baselineScript)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := runChildProcess(ctx, cmd); err != nil {
-		if ctx.Err() != nil {
-			// The child was killed because the benchmark was stopped: the
-			// cause (a signal, a deadline) is the error, not "signal: killed".
-			return nil, context.Cause(ctx)
-		}
-		return nil, fmt.Errorf("bench: python baseline: %w: %s", err, strings.TrimSpace(lastLine(stderr.String())))
+	var stdout bytes.Buffer
+	stderr := &scriptStderr{progress: cfg.Progress}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	runErr := runChildProcess(ctx, cmd)
+	stderr.flush()
+	if runErr != nil && ctx.Err() != nil {
+		// The child was killed because the benchmark was stopped: the
+		// cause (a signal, a deadline) is the error, not "signal: killed".
+		return nil, context.Cause(ctx)
 	}
-	var out struct {
-		BaselineOutput
-		Results []struct {
-			PythonResult
-			Lanes uint64 `json:"lanes"`
-			Steps int    `json:"steps"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+	res, running, err := readScript(stdout.Bytes(), stderr.running, cfg)
+	switch {
+	case runErr == nil && err != nil:
 		return nil, fmt.Errorf("bench: python baseline: reading its output: %w", err)
+	case runErr == nil:
+		return res, nil
+	case res == nil || (len(res.Results) == 0 && running == nil):
+		return nil, fmt.Errorf("bench: python baseline: %w: %s", runErr, strings.TrimSpace(lastLine(stderr.other.String())))
 	}
-	res := &out.BaselineOutput
-	res.Results = nil
-	for _, r := range out.Results {
-		pr := r.PythonResult
-		pr.Workload = Workload{r.Lanes, r.Steps}
-		if pr.Skipped == "" {
-			pr.Law = CheckLaw(cfg.params(pr.Workload), pr.SampleLanes, pr.Mean, pr.Std)
-		}
-		res.Results = append(res.Results, pr)
+	cause := fmt.Sprintf("the script died (%v)", runErr)
+	if l := strings.TrimSpace(lastLine(stderr.other.String())); l != "" {
+		cause += ": " + l
+	}
+	res.Died = cause + "; the versions after the one it ran did not run"
+	if running != nil {
+		res.Results = append(res.Results, PythonResult{Workload: running.Workload, Method: running.Method, Skipped: cause, Failed: true})
 	}
 	return res, nil
+}
+
+// readScript reads the script's JSON lines: its header and a result for
+// each version that ended, each result checked against the exact law at
+// the steps it ran. running is the version the script last started
+// (nil when none); it is returned unless a result ended it. A torn last
+// line, as a death leaves, ends the reading without an error.
+func readScript(out []byte, running *PythonResult, cfg *Config) (*BaselineOutput, *PythonResult, error) {
+	var res *BaselineOutput
+	lines := bytes.Split(out, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var l struct {
+			BaselineOutput
+			Result *struct {
+				PythonResult
+				Lanes uint64 `json:"lanes"`
+				Steps int    `json:"steps"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(line, &l); err != nil {
+			if i == len(lines)-1 && res != nil {
+				break // cut short by a death
+			}
+			return nil, nil, err
+		}
+		if l.Result == nil {
+			res = &l.BaselineOutput
+			continue
+		}
+		if res == nil {
+			return nil, nil, errors.New("a result before the header")
+		}
+		res.Modules, res.Setup = l.Modules, l.Setup
+		pr := l.Result.PythonResult
+		pr.Workload = Workload{l.Result.Lanes, l.Result.Steps}
+		if pr.Skipped == "" {
+			steps := pr.Workload.Steps
+			if pr.SampleSteps > 0 {
+				steps = pr.SampleSteps
+			}
+			pr.Law = CheckLaw(cfg.params(Workload{pr.Workload.Lanes, steps}), pr.SampleLanes, pr.Mean, pr.Std)
+		}
+		res.Results = append(res.Results, pr)
+		if running != nil && running.Method == pr.Method && running.Workload == pr.Workload {
+			running = nil
+		}
+	}
+	if res == nil {
+		return nil, nil, errors.New("no header line")
+	}
+	return res, running, nil
+}
+
+// baselinePrefix starts the script's progress lines on stderr.
+const baselinePrefix = "gpusim-baseline: "
+
+// scriptStderr is the script's stderr: its progress lines go to progress
+// as they come, as "bench: python/VERSION WORKLOAD start|end ...", and the version the last "start"
+// line names is running; every other line (a warning, a traceback) is kept
+// in other for the error.
+type scriptStderr struct {
+	progress io.Writer
+	partial  []byte
+	other    bytes.Buffer
+	running  *PythonResult
+}
+
+func (s *scriptStderr) Write(b []byte) (int, error) {
+	s.partial = append(s.partial, b...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		s.line(string(s.partial[:i]))
+		s.partial = s.partial[i+1:]
+	}
+	return len(b), nil
+}
+
+// live makes runChildProcess hand s the script's stderr as it comes.
+func (s *scriptStderr) live() {}
+
+// flush takes a last line without its newline.
+func (s *scriptStderr) flush() {
+	if len(s.partial) > 0 {
+		s.line(string(s.partial))
+		s.partial = nil
+	}
+}
+
+func (s *scriptStderr) line(l string) {
+	rest, ok := strings.CutPrefix(l, baselinePrefix)
+	if !ok {
+		s.other.WriteString(l + "\n")
+		return
+	}
+	// "start|end VERSION LANESxSTEPS on N lanes[, ...]", written as the
+	// engines' progress lines are: "python/loop  1k x 10  start on 1k lanes".
+	f := strings.Fields(rest)
+	var w Workload
+	if len(f) < 3 || (f[0] != "start" && f[0] != "end") {
+		s.say("python %s", rest)
+		return
+	}
+	if _, err := fmt.Sscanf(f[2], "%dx%d", &w.Lanes, &w.Steps); err != nil {
+		s.say("python %s", rest)
+		return
+	}
+	if len(f) >= 5 && f[3] == "on" {
+		if n, err := strconv.ParseUint(f[4], 10, 64); err == nil {
+			f[4] = FormatCount(n)
+		}
+	}
+	s.say("%-19s %-12s %s", "python/"+f[1], w, strings.Join(append(f[:1:1], f[3:]...), " "))
+	if f[0] == "start" {
+		s.running = &PythonResult{Method: f[1], Workload: w}
+	}
+}
+
+// say writes a progress line, as the runner's progress does.
+func (s *scriptStderr) say(format string, args ...any) {
+	if s.progress != nil {
+		fmt.Fprintf(s.progress, "bench: "+format+"\n", args...)
+	}
 }
 
 func lastLine(s string) string {

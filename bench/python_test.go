@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -386,5 +388,177 @@ func TestBaselineCannotRun(t *testing.T) {
 		if r := out.Results[i]; !strings.Contains(r.Skipped, want) || (want == "") != (r.Skipped == "") {
 			t.Errorf("%s on %s with 4 kB: skipped %q, want %q", r.Method, r.Workload, r.Skipped, want)
 		}
+	}
+}
+
+// fakeInterpreter writes a shell script that stands for python3: it
+// ignores the script on stdin and runs body.
+func fakeInterpreter(t *testing.T, body string) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake interpreter is a shell script")
+	}
+	path := filepath.Join(t.TempDir(), "python3")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\ncat >/dev/null\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBaselineDeathKeepsResults: a script killed while a version runs
+// (the OOM killer, a signal) loses that version alone: the results it
+// printed stand, the version its last start line names is a failed result
+// with the cause, and the report says the rest did not run. The whole
+// baseline failed with 'signal: killed', every version's result lost.
+func TestBaselineDeathKeepsResults(t *testing.T) {
+	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+echo '{"result": {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {"python3-numba": "0.56.4"}, "setup": {}}'
+echo 'gpusim-baseline: end loop 1000x10 on 1000 lanes, 0.01 s' >&2
+echo 'gpusim-baseline: start numba 1000x10 on 1000 lanes' >&2
+printf '{"result": {"meth'
+kill -9 $$
+`)
+	c := tinyConfig()
+	var progress strings.Builder
+	c.Progress = &progress
+	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 10})
+	if err != nil {
+		t.Fatalf("got %v, want the results made before the death", err)
+	}
+	if len(out.Results) != 2 || out.Results[0].Method != "loop" || out.Results[0].Skipped != "" {
+		t.Fatalf("results %+v, want loop's and numba's failure", out.Results)
+	}
+	if f := out.Results[1]; f.Method != "numba" || !f.Failed || f.Workload != (Workload{1000, 10}) || !strings.Contains(f.Skipped, "signal: killed") {
+		t.Errorf("the version running: %+v, want numba failed, killed", f)
+	}
+	if out.Modules["python3-numba"] != "0.56.4" || !strings.Contains(out.Died, "did not run") {
+		t.Errorf("modules %v, died %q", out.Modules, out.Died)
+	}
+	if n := out.Results[1].skipNote(); !strings.HasPrefix(n, "numba failed: the script died (signal: killed)") {
+		t.Errorf("note %q", n)
+	}
+	for _, want := range []string{`(?m)^bench: python/loop +1k x 10 +start on 1k lanes$`, `(?m)^bench: python/loop +1k x 10 +end on 1k lanes, 0\.01 s$`, `(?m)^bench: python/numba +1k x 10 +start on 1k lanes$`} {
+		if !regexp.MustCompile(want).MatchString(progress.String()) {
+			t.Errorf("progress %q lacks %s", progress.String(), want)
+		}
+	}
+}
+
+// TestBaselineProgressLive: the script's progress lines reach bench's
+// progress while it runs, not at its end: this fake script goes on only
+// once the test has seen its start line (a file the test makes), and gave
+// up after 5 s, since bench held the lines until the script ended.
+func TestBaselineProgressLive(t *testing.T) {
+	seen := filepath.Join(t.TempDir(), "seen")
+	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start vector 100x10 on 100 lanes' >&2
+i=0
+while [ ! -e '`+seen+`' ]; do
+	i=$((i+1)); [ $i -gt 50 ] && { echo 'no start line seen' >&2; exit 3; }
+	sleep 0.1
+done
+echo '{"result": {"method": "vector", "lanes": 100, "steps": 10, "sample_lanes": 100, "sample_steps": 10, "seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}}'
+`)
+	c := tinyConfig()
+	c.Progress = writerFunc(func(b []byte) (int, error) {
+		if strings.Contains(string(b), "python/vector") {
+			if err := os.WriteFile(seen, nil, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+		return len(b), nil
+	})
+	out, err := RunBaseline(context.Background(), py, &c, Workload{100, 10})
+	if err != nil {
+		t.Fatalf("got %v, want the start line forwarded while the script ran", err)
+	}
+	if len(out.Results) != 1 || out.Results[0].Failed {
+		t.Errorf("results %+v", out.Results)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestBaselineDiesAtStart: a script that dies before any version starts
+// is the baseline's failure, with its last line of stderr, as before.
+func TestBaselineDiesAtStart(t *testing.T) {
+	py := fakeInterpreter(t, "echo 'ModuleNotFoundError: numpy' >&2\nexit 1\n")
+	c := tinyConfig()
+	_, err := RunBaseline(context.Background(), py, &c, Workload{1000, 10})
+	if err == nil || !strings.Contains(err.Error(), "ModuleNotFoundError: numpy") {
+		t.Errorf("got %v, want the script's error", err)
+	}
+}
+
+// TestBaselineProgress: the real script says on stderr as each version
+// starts and ends, and bench forwards the lines as 'bench: python/VERSION
+// WORKLOAD start|end ...'
+// while it runs; the baseline said nothing until its end (minutes).
+func TestBaselineProgress(t *testing.T) {
+	py := findPython(t)
+	c := tinyConfig()
+	c.PythonOnly, c.PythonReps = "loop,vector", 1
+	var progress strings.Builder
+	c.Progress = &progress
+	if _, err := RunBaseline(context.Background(), py, &c, Workload{100, 10}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`(?m)^bench: python/loop +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/loop +100 x 10 +end on 100 lanes, [0-9.e-]+ s$`, `(?m)^bench: python/vector +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/vector +100 x 10 +end on 100 lanes, `} {
+		if !regexp.MustCompile(want).MatchString(progress.String()) {
+			t.Errorf("progress %q lacks %s", progress.String(), want)
+		}
+	}
+}
+
+// TestBaselineBudget: a version on every lane that would take longer than
+// its time budget is timed on the steps that fit, its result scaled up
+// from them and checked against the law at them: the vector version ran
+// its 2^30 steps whole, PyOpenCL its 2^22 for minutes.
+func TestBaselineBudget(t *testing.T) {
+	py := findPython(t)
+	c := tinyConfig()
+	c.PythonOnly, c.PythonReps, c.PythonBudget = "vector", 2, 500*time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	w := Workload{200, 1 << 30}
+	out, err := RunBaseline(ctx, py, &c, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Results[0]
+	if r.Skipped != "" || !r.Scaled || r.SampleSteps <= 0 || r.SampleSteps >= w.Steps || r.SampleLanes != w.Lanes {
+		t.Fatalf("got %+v, want a sample of the steps on every lane", r)
+	}
+	if want := r.Seconds * float64(w.Steps) / float64(r.SampleSteps); math.Abs(r.WorkloadSeconds-want) > 1e-9*want || r.Seconds > 2 {
+		t.Errorf("%g s over %d steps scaled to %g s, want %g", r.Seconds, r.SampleSteps, r.WorkloadSeconds, want)
+	}
+	if !r.Law.OK {
+		t.Errorf("law at %d steps: %v", r.SampleSteps, r.Law)
+	}
+	if s := sampled(PythonResult{Workload: w, SampleLanes: 200, SampleSteps: 1000, Scaled: true}); !strings.Contains(s, "of 1k steps (time budget spent)") {
+		t.Errorf("progress says %q", s)
+	}
+}
+
+// TestBaselineLoopSteps: the loop's budget of lane-steps bounds a lane's
+// steps too: where one lane has more steps than the budget, the loop runs
+// one lane of the budget's steps, scaled up and marked so; it ran one lane
+// of every step (2^32 steps: hours).
+func TestBaselineLoopSteps(t *testing.T) {
+	py := findPython(t)
+	c := tinyConfig()
+	c.PythonOnly, c.PythonReps, c.PythonLoopBudget = "loop", 1, 20_000
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	w := Workload{50, 1 << 32}
+	out, err := RunBaseline(ctx, py, &c, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := out.Results[0]; r.SampleLanes != 1 || r.SampleSteps != 20_000 || !r.Scaled || !r.Law.OK {
+		t.Errorf("got %+v, want one lane of 20000 steps, scaled up", r)
 	}
 }

@@ -129,10 +129,14 @@ func (r *Report) pythonTable(py *PythonReport) table {
 			if n := p.skipNote(); !slices.Contains(skipped, n) {
 				skipped = append(skipped, n)
 			}
-			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, "skipped", "", "", "", ""})
+			status := "skipped"
+			if p.Failed {
+				status = "failed"
+			}
+			pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, status, "", "", "", ""})
 			continue
 		}
-		lanes := FormatCount(p.SampleLanes)
+		lanes := FormatCount(p.SampleLanes) + p.stepsRun()
 		if p.Scaled {
 			lanes += " (scaled up)"
 		}
@@ -156,6 +160,15 @@ func (r *Report) pythonTable(py *PythonReport) table {
 			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
 	}
 	return pt
+}
+
+// stepsRun is " x N" where the version ran N of its workload's steps (its
+// time budget spent, or the loop's budget below one lane's steps), else "".
+func (p PythonResult) stepsRun() string {
+	if p.SampleSteps > 0 && p.SampleSteps < p.Workload.Steps {
+		return " x " + FormatCount(uint64(p.SampleSteps))
+	}
+	return ""
 }
 
 // workersNote says how many workers the parallel Python versions that ran
@@ -537,6 +550,9 @@ func (r *Report) pythonCSVRows() []map[string]string {
 			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps)}
 		if p.Skipped != "" {
 			kv["note"] = "skipped: " + p.Skipped
+			if p.Failed {
+				kv["note"] = "failed: " + p.Skipped
+			}
 			if p.Package != "" {
 				kv["note"] += "; Debian package " + p.Package
 			}

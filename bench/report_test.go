@@ -502,3 +502,40 @@ func TestOneNoun(t *testing.T) {
 		t.Errorf("csv: no note that 1 worker ran:\n%s", b.String())
 	}
 }
+
+// TestPythonStepsSampled: a version stopped at its time budget says in
+// both tables that it ran a sample of the steps, not of the lanes alone;
+// one that died with the script is a failed row, its cause in the notes
+// and the CSV. A row of 1k lanes of 13k steps read '1k (scaled up)', as a
+// version run whole on 1k lanes of a larger workload reads.
+func TestPythonStepsSampled(t *testing.T) {
+	w := Workload{5_000_000, 100}
+	ct := courseTableWith(t, PythonResult{Workload: w, Method: "numba", SampleLanes: 5_000_000, SampleSteps: 13, NsPerLaneStep: 10, WorkloadSeconds: 5, Scaled: true})
+	var versions []string
+	for _, row := range ct.rows {
+		versions = append(versions, row[1])
+	}
+	if !slices.Contains(versions, "python/numba (scaled up from 5M lanes of 13 steps)") {
+		t.Errorf("course table versions %q", versions)
+	}
+	r := sampleReport()
+	r.Python.Results = append(r.Python.Results,
+		PythonResult{Workload: w, Method: "numba", SampleLanes: 1000, SampleSteps: 13, NsPerLaneStep: 10, WorkloadSeconds: 5, Scaled: true},
+		PythonResult{Workload: w, Method: "pyopencl", Skipped: "the script died (signal: killed)", Failed: true})
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`(?m)^5M x 100 +numba +1k x 13 \(scaled up\) `, `(?m)^5M x 100 +pyopencl +failed`, `pyopencl failed: the script died \(signal: killed\)`} {
+		if !regexp.MustCompile(want).MatchString(b.String()) {
+			t.Errorf("text report lacks %s:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "failed: the script died (signal: killed)") {
+		t.Errorf("CSV lacks the failed version:\n%s", b.String())
+	}
+}
