@@ -349,8 +349,9 @@ func (p Plan) largestSweep(r *Report) {
 }
 
 // largestPython adds to r the Python baseline of p at its largest: every
-// version on every workload, run on a sample scaled up and off the law,
-// with every tool's set-up, and the baseline's skip and failure too.
+// version on every workload, run on a sample of lanes and steps scaled up
+// and off the law, with every tool's set-up, and the baseline's skip and
+// failure too.
 func (p Plan) largestPython(r *Report, text string) {
 	c := p.Config
 	if !c.Python {
@@ -370,8 +371,11 @@ func (p Plan) largestPython(r *Report, text string) {
 		only = pythonVersions
 	}
 	for _, w := range c.Workloads {
+		// A sample of the steps too (a time budget spent) writes the most
+		// in the lanes cell: "18446744073709551615 x 4294967295 (scaled up)".
+		steps := max(w.Steps-1, 0)
 		for m := range strings.SplitSeq(only, ",") {
-			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, SampleLanes: math.MaxUint64, Scaled: true, Workers: math.MaxInt32, Device: text,
+			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, SampleLanes: math.MaxUint64, SampleSteps: steps, Scaled: true, Workers: math.MaxInt32, Device: text,
 				Seconds: longest.Seconds(), NsPerLaneStep: 1, WorkloadSeconds: longest.Seconds(), Law: LawCheck{ZMean: -1e300, ZStd: -1e300}})
 		}
 	}

@@ -273,9 +273,12 @@ func (p Plan) randomPython(rng *rand.Rand, r *Report, text func() string, num fu
 		for m := range strings.SplitSeq(only, ",") {
 			res := PythonResult{Workload: w, Method: m, Package: methodPackage(m)}
 			if rng.IntN(3) == 0 {
-				res.Skipped = text()
+				res.Skipped, res.Failed = text(), rng.IntN(2) == 0
 			} else {
 				res.SampleLanes, res.Scaled, res.Device = rng.Uint64(), true, text()
+				if w.Steps > 1 && rng.IntN(2) == 0 {
+					res.SampleSteps = 1 + rng.IntN(w.Steps-1) // a time budget spent
+				}
 				res.WorkloadSeconds, res.NsPerLaneStep = dur(rng).Seconds(), num()
 				res.Law = CheckLaw(c.params(w), res.SampleLanes, num(), num())
 				if !res.Law.OK {
