@@ -311,6 +311,15 @@ def version(name, sizes, a):
     if why:
         r.update(skipped=why, package=PACKAGES[module])
         return r
+    n = min(a.lanes, sizes[name])
+    if n == 0:
+        # Not even one lane fits the cap: the version is not run rather
+        # than run over it (a float64 matrix of one lane of 2^32 steps is
+        # 34 GB, and its MemoryError ended every version after it).
+        r.update(skipped=f"one lane of {a.steps} steps takes {size(8 * a.steps)}, over its cap of {size(a.matrix_bytes)}", package="")
+        return r
+    # Before the tool's set-up: a death in Numba's compile is numba's.
+    say("start", name, f"{a.lanes}x{a.steps}", "on", n, "lanes")
     if compile_fn and module not in SETUP:
         t0 = time.perf_counter()
         try:
@@ -320,13 +329,6 @@ def version(name, sizes, a):
             SETUP[module] = f"{module} imports but cannot set up ({type(e).__name__}: {e})"
     if isinstance(SETUP.get(module), str):
         r.update(skipped=SETUP[module], package=PACKAGES[module])
-        return r
-    n = min(a.lanes, sizes[name])
-    if n == 0:
-        # Not even one lane fits the cap: the version is not run rather
-        # than run over it (a float64 matrix of one lane of 2^32 steps is
-        # 34 GB, and its MemoryError ended every version after it).
-        r.update(skipped=f"one lane of {a.steps} steps takes {size(8 * a.steps)}, over its cap of {size(a.matrix_bytes)}", package="")
         return r
     if module == "joblib":
         # Untimed: restarts the workers if loky let them go after idling
@@ -341,7 +343,6 @@ def version(name, sizes, a):
     # The loops' budgets of lane-steps bound their steps too: one lane of
     # 2^32 steps would take hours.
     steps = min(a.steps, {"loop": a.loop_budget, "joblib-lane": a.joblib_budget}.get(name, a.steps))
-    say("start", name, f"{a.lanes}x{a.steps}", "on", n, "lanes")
     try:
         if name in BOUNDED:
             steps = plan(fn, n, steps, a, a.budget / a.reps)
