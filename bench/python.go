@@ -382,7 +382,11 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 	if cfg.PythonBudget > 0 {
 		args = append(args, "--budget", f(cfg.PythonBudget.Seconds()))
 	}
-	return runScript(ctx, py, cfg, args)
+	only := cfg.PythonOnly
+	if only == "" {
+		only = pythonVersions
+	}
+	return runScript(ctx, py, cfg, args, len(ws)*len(strings.Split(only, ",")))
 }
 
 // runScript runs the script with args and reads and checks its output: a
@@ -390,7 +394,10 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 // script that dies (the OOM killer, a signal) loses only the version it was
 // running, which its last "start" line on stderr names. Its progress lines
 // go to cfg.Progress as "bench: python/VERSION WORKLOAD start|end ...".
-func runScript(ctx context.Context, py string, cfg *Config, args []string) (*BaselineOutput, error) {
+// planned is how many results the script gives when it runs to its end
+// (a version on a workload each), so that a death's note says whether
+// versions after the one running did not run.
+func runScript(ctx context.Context, py string, cfg *Config, args []string, planned int) (*BaselineOutput, error) {
 	// In a process group of its own, ended whole: joblib's workers
 	// outlived an interrupted bench.
 	cmd := command(ctx, py, args...)
@@ -418,9 +425,14 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string) (*Bas
 	if l := strings.TrimSpace(lastLine(stderr.other.String())); l != "" {
 		cause += ": " + l
 	}
-	res.Died = cause + "; the versions after the one it ran did not run"
 	if running != nil {
 		res.Results = append(res.Results, PythonResult{Workload: running.Workload, Method: running.Method, Skipped: cause, Failed: true})
+	}
+	res.Died = cause
+	if len(res.Results) < planned {
+		// Not where the one it ran was its last: the note said so then
+		// too.
+		res.Died += "; the versions after the one it ran did not run"
 	}
 	return res, nil
 }

@@ -445,6 +445,28 @@ kill -9 $$
 	}
 }
 
+// TestBaselineDeathLastVersion: a script that dies in its last version
+// (numba, of loop and numba) keeps the loop's result and fails numba's,
+// and its note does not say that versions after it did not run: there
+// were none, and the note said so all the same.
+func TestBaselineDeathLastVersion(t *testing.T) {
+	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+echo '{"result": {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'
+echo 'gpusim-baseline: start numba 1000x10 on 1000 lanes' >&2
+kill -9 $$
+`)
+	c := tinyConfig()
+	c.PythonOnly = "loop,numba"
+	out, err := RunBaseline(context.Background(), py, &c, Workload{1000, 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 2 || !out.Results[1].Failed || !strings.Contains(out.Died, "signal: killed") || strings.Contains(out.Died, "did not run") {
+		t.Errorf("results %+v, died %q: want numba failed, and no versions said not to have run", out.Results, out.Died)
+	}
+}
+
 // TestBaselineProgressLive: the script's progress lines reach bench's
 // progress while it runs, not at its end: this fake script goes on only
 // once the test has seen its start line (a file the test makes), and gave
