@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
@@ -257,19 +258,26 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	printError(stderr, err)
 	if hint := engines.Hint(err); hint != "" {
-		fmt.Fprintf(stderr, "gpusim: hint: %s\n", commandHint(firstArg(args), hint))
+		fmt.Fprintf(stderr, "gpusim: hint: %s\n", commandHint(app.Command(firstArg(args)), hint))
 	}
 	return exitFailure
 }
 
-// commandHint is an engine's hint as the command cmd takes its flags: the
-// hints name run's --engine ("or use a CPU engine (--engine simd)"), which
-// bench takes as --engines, where bench's hint read --engine.
-func commandHint(cmd, hint string) string {
-	if cmd == "bench" {
-		return strings.ReplaceAll(hint, "--engine ", "--engines ")
+// commandHint is an engine's hint worded for cmd, the command that failed
+// (nil: none): the hints name run's flags ("or use a CPU engine (--engine
+// simd)", "run without --out"), and bench, which takes --engines and no
+// --out, selftest and devices, which take neither, got flags they do not
+// take (cl.ForCommand).
+func commandHint(cmd *cli.Command, hint string) string {
+	takes := map[string]bool{}
+	if cmd != nil {
+		for _, f := range cmd.Flags {
+			for _, n := range f.Names() {
+				takes[n] = true
+			}
+		}
 	}
-	return hint
+	return cl.ForCommand(hint, func(flag string) bool { return takes[flag] })
 }
 
 // helpAsked reports whether args (the command line after "gpusim") ask for

@@ -188,8 +188,8 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 // bufferHint is the hint of a run refused for want of short bytes of
 // address space.
 func bufferHint(short uint64) string {
-	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited); or run fewer lanes at a time (--shard), or a CPU engine (--engine simd), which runs without OpenCL",
-		gb(short))
+	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited)%s%s%suse a CPU engine (--engine simd), which runs without OpenCL",
+		gb(short), remedySep, remedyShard, remedySep)
 }
 
 // sumBytes adds byte counts, saturating at 2^64-1: no room holds a sum

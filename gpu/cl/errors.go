@@ -112,25 +112,26 @@ var statusNames = map[int32]string{
 
 // statusHints is the advice for a status code, whatever call returned it.
 // gpusim sizes its launches and buffers itself (there is no chunk size to
-// lower): the advice names what a user can change.
+// lower): the advice names what a user can change, a remedy that names a
+// flag set apart by remedySep (ForCommand words them for the command run).
 var statusHints = map[int32]string{
 	-1: "no OpenCL device of the requested type; check the driver with clinfo",
-	-4: "the device could not allocate a buffer: free its memory (other processes may hold it), run without --out, " +
-		"whose finals take the most, or run on a CPU engine (--engine simd)",
-	-5:  "the driver ran out of resources: check the device with clinfo, or run on a CPU engine (--engine simd)",
-	-6:  "the host ran out of memory: free memory, or run on a CPU engine (--engine simd)",
+	-4: "the device could not allocate a buffer: free its memory (other processes may hold it)" +
+		remedySep + remedyNoFinals + remedySep + "run on a CPU engine (--engine simd)",
+	-5:  "the driver ran out of resources: check the device with clinfo" + remedySep + "run on a CPU engine (--engine simd)",
+	-6:  "the host ran out of memory: free memory" + remedySep + "run on a CPU engine (--engine simd)",
 	-11: "the OpenCL C compiler rejected the kernel: see the build log",
 	-30: "an argument had an invalid value (a zero or too large size, an offset past the end, or an unsupported flag)",
 	-54: "the local work-group size does not suit the kernel or device: use a smaller local size " +
 		"that divides the global size, or let the driver choose",
 	-61: "the buffer is larger than the device's maximum allocation: the driver allocates less than it reports " +
-		"(CL_DEVICE_MAX_MEM_ALLOC_SIZE); run without --out, or on a CPU engine (--engine simd)",
-	-63:   "the global work size is too large for the device: try --vector-width 1, or a CPU engine (--engine simd)",
+		"(CL_DEVICE_MAX_MEM_ALLOC_SIZE); " + remedyNoFinals + remedySep + "run on a CPU engine (--engine simd)",
+	-63:   "the global work size is too large for the device: " + remedyWidth + remedySep + "run on a CPU engine (--engine simd)",
 	-1001: "the OpenCL loader found no platform: install an OpenCL driver (ICD)",
 }
 
 // commandHints replace statusHints for a launch or transfer that failed.
 var commandHints = map[int32]string{
 	-5: "the device ran out of resources: the launch may be too large, hit a display watchdog, " +
-		"or the kernel uses too many registers; try --vector-width 1, or a CPU engine (--engine simd)",
+		"or the kernel uses too many registers; " + remedyWidth + remedySep + "run on a CPU engine (--engine simd)",
 }

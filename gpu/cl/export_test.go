@@ -85,3 +85,6 @@ var BuildAddressSpaceShort = buildAddressSpaceShort
 
 // BufferSlack is bufferSlack, for the tests.
 const BufferSlack = bufferSlack
+
+// AddressSpaceShort is addressSpaceShort, for the tests.
+var AddressSpaceShort = addressSpaceShort

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// reHintFlag is a flag a hint names, with the command it names it for
+// when it names one ("gpusim selftest --device 0").
+var reHintFlag = regexp.MustCompile(`(?:gpusim ([a-z]+) (?:[a-z]+ )*)?--([a-z][a-z0-9-]*)`)
+
+// TestHintNamesCommandFlags: every hint an engine's error can carry names,
+// as commandHint words it for each command, only flags of that command, or
+// of a command it names in full. bench's hints named run's --out and
+// --vector-width, and selftest's and devices' run's --engine. The hints
+// are every OpenCL status's, of a launch and of another call, and a failed
+// self-test's; those of an address-space limit are cl's tests' and
+// opencl_ulimit.txtar's.
+func TestHintNamesCommandFlags(t *testing.T) {
+	var hints []string
+	for code := int32(-1100); code < 0; code++ {
+		for _, op := range []string{"clCreateBuffer", "clEnqueueNDRangeKernel"} {
+			if h := (&cl.Error{Code: code, Op: op}).Hint(); h != "" && !slices.Contains(hints, h) {
+				hints = append(hints, h)
+			}
+		}
+	}
+	hints = append(hints, (&gpu.SelfTestError{Index: 1}).Hint())
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	flagsOf := func(name string) []string {
+		var names []string
+		if c := app.Command(name); c != nil {
+			for _, f := range c.Flags {
+				names = append(names, f.Names()...)
+			}
+		}
+		return names
+	}
+	named := 0
+	for _, c := range app.Commands {
+		for _, h := range hints {
+			got := commandHint(c, h)
+			for _, m := range reHintFlag.FindAllStringSubmatch(got, -1) {
+				named++
+				cmd := c.Name
+				if m[1] != "" {
+					cmd = m[1]
+				}
+				if !slices.Contains(flagsOf(cmd), m[2]) {
+					t.Errorf("gpusim %s: hint names --%s, not a flag of %s: %q", c.Name, m[2], cmd, got)
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Fatal("no hint names a flag: the test checks nothing")
+	}
+	// Run's hints stay as they are, and a command with no flags for a
+	// remedy leaves the remedy out, not the rest of the hint.
+	h := (&cl.Error{Code: -4, Op: "clCreateBuffer"}).Hint()
+	if got := commandHint(app.Command("run"), h); got != h {
+		t.Errorf("run's hint reworded: %q, want %q", got, h)
+	}
+	for _, name := range []string{"bench", "selftest", "devices"} {
+		if got := commandHint(app.Command(name), h); !strings.HasPrefix(got, "the device could not allocate a buffer: free its memory (other processes may hold it); or run on a CPU engine (") {
+			t.Errorf("gpusim %s: %q", name, got)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package cl_test
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// TestForCommand: every hint of this package, worded for a command,
+// names only flags that command takes, or those of a command it names in
+// full ("gpusim run --engine simd"), and leaves out a remedy only by
+// itself and its separator, the rest of the hint kept whole; for run,
+// whose flags the hints name, it is unchanged. The address-space hints are
+// those of an injected limit. bench's named run's --out, --vector-width and
+// --shard, and selftest's and devices' --engine too.
+func TestForCommand(t *testing.T) {
+	var hints []string
+	add := func(h string) {
+		if h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
+		}
+	}
+	for code := int32(-1100); code < 0; code++ {
+		add((&cl.Error{Code: code, Op: "clCreateBuffer"}).Hint())
+		add((&cl.Error{Code: code, Op: "clEnqueueNDRangeKernel"}).Hint())
+	}
+	cl.FakeAddressSpace(t, 1300000<<10, 1296372<<10, 2)
+	add(cl.HintFor(cl.AddressSpaceShort()))
+	add((&cl.Error{Code: -6, Op: "clGetDeviceIDs"}).Hint())
+	cl.FakeAddressSpace(t, 1950000<<10, 1602486272, 2)
+	add(cl.HintFor(cl.BuildAddressSpaceShort()))
+	cl.FakeAddressSpace(t, 2000000<<10, 1800000000, 2)
+	_, err := cl.CreateBuffer(nil, cl.MemReadWrite, 200e6)
+	add(cl.HintFor(err))
+	add(cl.HintFor(cl.RunAddressSpaceShort(nil, 1e9, 4e8)))
+	if len(hints) < 12 {
+		t.Fatalf("%d hints, want every status's and limit's: %q", len(hints), hints)
+	}
+	commands := map[string][]string{
+		"run":      {"lanes", "steps", "shard", "engine", "out", "device", "math", "vector-width"},
+		"bench":    {"lanes", "steps", "engines", "workers"},
+		"selftest": {"device", "format"},
+		"devices":  {"format"},
+	}
+	flag := regexp.MustCompile(`(?:gpusim ([a-z]+) )?--([a-z][a-z0-9-]*)`)
+	for name, flags := range commands {
+		takes := func(f string) bool { return slices.Contains(flags, f) }
+		for _, h := range hints {
+			got := cl.ForCommand(h, takes)
+			if name == "run" && got != h {
+				t.Errorf("run: %q reworded as %q", h, got)
+			}
+			for _, m := range flag.FindAllStringSubmatch(got, -1) {
+				if m[1] == "" && !takes(m[2]) || m[1] != "" && !slices.Contains(commands[m[1]], m[2]) {
+					t.Errorf("%s: --%s is not its flag: %q", name, m[2], got)
+				}
+			}
+			if strings.Contains(got, "; or ; or") || strings.HasSuffix(got, "; or ") || strings.Contains(got, ": ; or") {
+				t.Errorf("%s: a remedy left out leaves its separator: %q", name, got)
+			}
+			if !strings.HasPrefix(got, h[:20]) {
+				t.Errorf("%s: %q lost the start of %q", name, got, h)
+			}
+		}
+	}
+	bench := cl.ForCommand(cl.HintFor(err), func(f string) bool { return f == "engines" || f == "lanes" })
+	if want := "raise the limit by more than 19.1 MB or lift it (ulimit -v unlimited); or run fewer lanes (--lanes); or use a CPU engine (--engines simd), which runs without OpenCL"; bench != want {
+		t.Errorf("bench's buffer hint %q, want %q", bench, want)
+	}
+	selftest := cl.ForCommand(cl.HintFor(err), func(f string) bool { return f == "device" })
+	if want := "raise the limit by more than 19.1 MB or lift it (ulimit -v unlimited); or use a CPU engine (gpusim run --engine simd), which runs without OpenCL"; selftest != want {
+		t.Errorf("selftest's buffer hint %q, want %q", selftest, want)
+	}
+}
