@@ -524,6 +524,47 @@ func (pl *partPayload) hasShift() bool {
 	return false
 }
 
+// missingNote is what a part file name f that could not be opened for
+// want of a file says, after the error: of a link, where it leads; of a
+// name that reads as a shell pattern (*, ? or [...] where no file or
+// folder of that name is), the files the pattern matches, where a pattern
+// the shell did not expand (quoted) matches some, else that it matches
+// none; else "". A real file named part[1].json, or a missing one in a
+// folder d[1], is no pattern: both were said to be one the shell matched
+// to no file, and so was a quoted part-*.json whose files are there.
+func missingNote(f string) string {
+	if fi, err := os.Lstat(f); err == nil {
+		if to, err := os.Readlink(f); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Sprintf(" (a link to %s, which is not there)", strconv.QuoteToGraphic(to))
+		}
+		return ""
+	}
+	there := filepath.Dir(f)
+	for there != "." && there != string(filepath.Separator) {
+		if _, err := os.Lstat(there); err == nil {
+			break
+		}
+		there = filepath.Dir(there)
+	}
+	rest := f // the part of f no file or folder is there for
+	if there != "." {
+		rest = strings.TrimPrefix(f, there)
+	}
+	if !strings.ContainsAny(rest, "*?[") {
+		return ""
+	}
+	matches, err := filepath.Glob(f)
+	switch {
+	case err != nil:
+		return "" // not a pattern: a [ with no ], say
+	case len(matches) == 0:
+		return " (and no file matches it as a shell pattern)"
+	case len(matches) == 1:
+		return fmt.Sprintf(" (a shell pattern not expanded, quoted perhaps, that matches %s: name it, or leave the pattern unquoted)", strconv.QuoteToGraphic(matches[0]))
+	}
+	return fmt.Sprintf(" (a shell pattern not expanded, quoted perhaps, that matches %d files such as %s: leave it unquoted)", len(matches), strconv.QuoteToGraphic(matches[0]))
+}
+
 func strictDecode(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
@@ -531,8 +572,8 @@ func strictDecode(data []byte, v any) error {
 }
 
 // ReadParts reads every file, and fails naming every file that is not an
-// intact part (a pattern the shell matched to no file is said to be one)
-// or whose engine or requested_engine is not one of names'.
+// intact part (of a missing one, what missingNote says) or whose engine or
+// requested_engine is not one of names'.
 func ReadParts(files []string, names Names) ([]*Part, error) {
 	var parts []*Part
 	var bad []string
@@ -545,8 +586,8 @@ func ReadParts(files []string, names Names) ([]*Part, error) {
 		}
 		if err != nil {
 			msg := err.Error()
-			if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(f, "*?[") {
-				msg += " (the shell matched no files to the pattern)"
+			if errors.Is(err, fs.ErrNotExist) {
+				msg += missingNote(f)
 			}
 			bad = append(bad, msg)
 			continue

@@ -399,6 +399,48 @@ func TestPartNamesEscaped(t *testing.T) {
 	}
 }
 
+// TestReadPartsMissingNote: a part file that cannot be opened is said to be
+// a shell pattern only where its name reads as one (*, ? or [...] where no
+// file or folder of that name is) and no such file is there, and then with
+// what the pattern matches. A link to nowhere named part[1].json, a
+// missing file in a folder d[1], and a [ with no ] were each said to be
+// "the shell matched no files to the pattern", and so was a quoted
+// part-*.json whose files were there; a real file with brackets in its
+// name is read.
+func TestReadPartsMissingNote(t *testing.T) {
+	dir := t.TempDir()
+	paths := writeShards(t, dir, smallJob(100), 2, false)
+	real := filepath.Join(dir, "part[0].json")
+	if err := os.Rename(paths[0], real); err != nil {
+		t.Fatal(err)
+	}
+	names := shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}}
+	if _, err := shard.ReadParts([]string{real, paths[1]}, names); err != nil {
+		t.Fatalf("ReadParts of a real part[0].json: %v", err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone.json"), filepath.Join(dir, "link[1].json")); err != nil {
+		t.Fatal(err)
+	}
+	mkdir(t, dir, "d[1]")
+	for _, c := range []struct{ name, note string }{
+		{"link[1].json", fmt.Sprintf(" (a link to %q, which is not there)", filepath.Join(dir, "gone.json"))},
+		{"d[1]/x.json", ""},
+		{"part[1.json", ""},
+		{"plain.json", ""},
+		{"part-*.json", fmt.Sprintf(" (a shell pattern not expanded, quoted perhaps, that matches %q: name it, or leave the pattern unquoted)", paths[1])},
+		{"part*.json", fmt.Sprintf(" (a shell pattern not expanded, quoted perhaps, that matches 2 files such as %q: leave it unquoted)", paths[1])},
+		{"part[2].json", " (and no file matches it as a shell pattern)"},
+		{"d[1]/x?.json", " (and no file matches it as a shell pattern)"},
+		{"none/p*.json", " (and no file matches it as a shell pattern)"},
+	} {
+		f := filepath.Join(dir, c.name)
+		_, err := shard.ReadParts([]string{f}, names)
+		if want := strconv.Quote(f) + ": no such file or directory" + c.note; err == nil || err.Error() != want {
+			t.Errorf("%s:\n got %v\nwant %s", c.name, err, want)
+		}
+	}
+}
+
 // TestReadPartsEngineNames: a part's engine and requested_engine must be
 // names a run writes: an engine that runs, and what --engine takes (the
 // registry's names, which ReadParts is given); a merge reported "banana"
