@@ -7,8 +7,9 @@ death (the OOM killer, a signal) loses only the version running: first
 its timing and sample mean and std, which bench checks against the exact
 law, "modules": the tools' versions so far, "setup": their set-up so far}.
 On stderr it writes a line as each version starts and ends ("gpusim-baseline:
-start|end VERSION LANESxSTEPS on N lanes[, S s]"), which bench forwards to
-its progress. Versions of the recurrence
+start VERSION LANESxSTEPS on N lanes", "gpusim-baseline: end VERSION
+LANESxSTEPS RESULT", RESULT the JSON of its result, run or skipped), which
+bench says in its progress, the end with all the result's progress says. Versions of the recurrence
 t' = Normal(anchor + p (t - anchor), sigma):
 
   loop          the course's pure Python loop, one npr.normal call per
@@ -351,7 +352,6 @@ def version(name, sizes, a):
         # This version alone: the others, run or to run, stand.
         r.update(skipped=f"out of memory on {n} lanes of {a.steps} steps ({type(e).__name__}: {e})", package="")
         return r
-    say("end", name, f"{a.lanes}x{a.steps}", "on", n, f"lanes, {secs:.3g} s" + (f" ({steps} of {a.steps} steps)" if steps < a.steps else ""))
     ns = secs * 1e9 / (n * steps)
     r.update(sample_lanes=n, sample_steps=steps, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
              scaled=n < a.lanes or steps < a.steps, mean=mean, std=std)
@@ -399,8 +399,7 @@ def main():
         }
         for name in a.only.split(","):
             r = version(name, sizes, a)
-            if "skipped" in r:
-                say("end", name, w, "skipped")
+            say("end", name, w, json.dumps(r))
             setup = {m: s for m, s in SETUP.items() if not isinstance(s, str)}
             emit({"result": r, "modules": modules(), "setup": setup})
 

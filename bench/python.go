@@ -297,30 +297,37 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 		return nil, err
 	}
 	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results, Failed: out.Died}
-	if progress != nil {
-		for _, r := range out.Results {
-			if r.Skipped != "" {
-				progress("%-19s %-12s %s", "python/"+r.Method, r.Workload, strings.TrimPrefix(r.skipNote(), r.Method+" "))
-				continue
-			}
-			progress("%-19s %-12s %.3g s (%.3g ns/lane-step%s), %v", "python/"+r.Method, r.Workload, r.WorkloadSeconds, r.NsPerLaneStep, sampled(r), r.Law)
-		}
-		if out.Died != "" {
+	if progress != nil && out.Died != "" {
+		// Each version's end was said as it ended (scriptStderr); the
+		// death is said once, of the version it cut short where one ran.
+		if n := len(out.Results); n > 0 && out.Results[n-1].Failed {
+			r := out.Results[n-1]
+			progress("%-19s %-12s failed: %s", "python/"+r.Method, r.Workload, out.Died)
+		} else {
 			progress("python baseline: %s", out.Died)
 		}
 	}
 	return rep, nil
 }
 
-func sampled(r PythonResult) string {
-	if !r.Scaled {
-		return ""
+// endNote is what a version's end line in the progress says of result r:
+// the lanes and steps it ran, its time (and the workload's, scaled up,
+// where it ran a sample), its ns per lane-step and the law's z-scores; or
+// why it was skipped. The script's end line and a summary after the
+// script each said part of it, the time in both.
+func endNote(r PythonResult) string {
+	if r.Skipped != "" {
+		return strings.TrimPrefix(r.skipNote(), r.Method+" ")
 	}
-	s := fmt.Sprintf(", scaled from %s lanes", FormatCount(r.SampleLanes))
+	s := "end on " + FormatCount(r.SampleLanes) + " " + nounFor(r.SampleLanes, "lane")
 	if r.SampleSteps > 0 && r.SampleSteps < r.Workload.Steps {
 		s += fmt.Sprintf(" of %s steps (time budget spent)", FormatCount(uint64(r.SampleSteps)))
 	}
-	return s
+	s += fmt.Sprintf(", %.3g s", r.Seconds)
+	if r.Scaled {
+		s += fmt.Sprintf(", %.3g s scaled up to the workload", r.WorkloadSeconds)
+	}
+	return s + fmt.Sprintf(" (%.3g ns/lane-step), %v", r.NsPerLaneStep, r.Law)
 }
 
 // BaselineOutput is what the script prints.
@@ -403,7 +410,7 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 	cmd := command(ctx, py, args...)
 	cmd.Stdin = bytes.NewReader(baselineScript)
 	var stdout bytes.Buffer
-	stderr := &scriptStderr{progress: cfg.Progress}
+	stderr := &scriptStderr{progress: cfg.Progress, cfg: cfg}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	runErr := runChildProcess(ctx, cmd)
 	stderr.flush()
@@ -451,11 +458,7 @@ func readScript(out []byte, running *PythonResult, cfg *Config) (*BaselineOutput
 		}
 		var l struct {
 			BaselineOutput
-			Result *struct {
-				PythonResult
-				Lanes uint64 `json:"lanes"`
-				Steps int    `json:"steps"`
-			} `json:"result"`
+			Result *scriptResult `json:"result"`
 		}
 		if err := json.Unmarshal(line, &l); err != nil {
 			if i == len(lines)-1 && res != nil {
@@ -471,15 +474,7 @@ func readScript(out []byte, running *PythonResult, cfg *Config) (*BaselineOutput
 			return nil, nil, errors.New("a result before the header")
 		}
 		res.Modules, res.Setup = l.Modules, l.Setup
-		pr := l.Result.PythonResult
-		pr.Workload = Workload{l.Result.Lanes, l.Result.Steps}
-		if pr.Skipped == "" {
-			steps := pr.Workload.Steps
-			if pr.SampleSteps > 0 {
-				steps = pr.SampleSteps
-			}
-			pr.Law = CheckLaw(cfg.params(Workload{pr.Workload.Lanes, steps}), pr.SampleLanes, pr.Mean, pr.Std)
-		}
+		pr := l.Result.result(cfg)
 		res.Results = append(res.Results, pr)
 		if running != nil && running.Method == pr.Method && running.Workload == pr.Workload {
 			running = nil
@@ -491,15 +486,40 @@ func readScript(out []byte, running *PythonResult, cfg *Config) (*BaselineOutput
 	return res, running, nil
 }
 
+// scriptResult is a version's result as the script writes it.
+type scriptResult struct {
+	PythonResult
+	Lanes uint64 `json:"lanes"`
+	Steps int    `json:"steps"`
+}
+
+// result is r with its workload, checked against the exact law at the
+// steps it ran where it ran.
+func (r *scriptResult) result(cfg *Config) PythonResult {
+	pr := r.PythonResult
+	pr.Workload = Workload{r.Lanes, r.Steps}
+	if pr.Skipped == "" {
+		steps := pr.Workload.Steps
+		if pr.SampleSteps > 0 {
+			steps = pr.SampleSteps
+		}
+		pr.Law = CheckLaw(cfg.params(Workload{pr.Workload.Lanes, steps}), pr.SampleLanes, pr.Mean, pr.Std)
+	}
+	return pr
+}
+
 // baselinePrefix starts the script's progress lines on stderr.
 const baselinePrefix = "gpusim-baseline: "
 
 // scriptStderr is the script's stderr: its progress lines go to progress
-// as they come, as "bench: python/VERSION WORKLOAD start|end ...", and the version the last "start"
-// line names is running; every other line (a warning, a traceback) is kept
-// in other for the error.
+// as they come, as "bench: python/VERSION WORKLOAD start ..." and, from the
+// result an end line carries, "... end ..." (endNote), and the version the
+// last "start" line names is running; every other line (a warning, a
+// traceback) is kept in other for the error. cfg is the model the results
+// are checked against.
 type scriptStderr struct {
 	progress io.Writer
+	cfg      *Config
 	partial  []byte
 	other    bytes.Buffer
 	running  *PythonResult
@@ -535,9 +555,10 @@ func (s *scriptStderr) line(l string) {
 		s.other.WriteString(l + "\n")
 		return
 	}
-	// "start|end VERSION LANESxSTEPS on N lanes[, ...]", written as the
-	// engines' progress lines are: "python/loop  1k x 10  start on 1k lanes".
-	f := strings.Fields(rest)
+	// "start VERSION LANESxSTEPS on N lanes" or "end VERSION LANESxSTEPS
+	// RESULT", written as the engines' progress lines are: "python/loop
+	// 1k x 10  start on 1k lanes".
+	f := strings.SplitN(rest, " ", 4)
 	var w Workload
 	if len(f) < 3 || (f[0] != "start" && f[0] != "end") {
 		s.say("python %s", rest)
@@ -547,15 +568,23 @@ func (s *scriptStderr) line(l string) {
 		s.say("python %s", rest)
 		return
 	}
+	if f[0] == "end" {
+		var r scriptResult
+		if len(f) < 4 || json.Unmarshal([]byte(f[3]), &r) != nil || s.cfg == nil {
+			s.say("python %s", rest)
+			return
+		}
+		s.say("%-19s %-12s %s", "python/"+f[1], w, endNote(r.result(s.cfg)))
+		return
+	}
+	f = strings.Fields(rest)
 	if len(f) >= 5 && f[3] == "on" {
 		if n, err := strconv.ParseUint(f[4], 10, 64); err == nil {
 			f[4] = FormatCount(n)
 		}
 	}
 	s.say("%-19s %-12s %s", "python/"+f[1], w, strings.Join(append(f[:1:1], f[3:]...), " "))
-	if f[0] == "start" {
-		s.running = &PythonResult{Method: f[1], Workload: w}
-	}
+	s.running = &PythonResult{Method: f[1], Workload: w}
 }
 
 // say writes a progress line, as the runner's progress does.

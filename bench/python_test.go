@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -414,7 +415,7 @@ func TestBaselineDeathKeepsResults(t *testing.T) {
 	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
 echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
 echo '{"result": {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {"python3-numba": "0.56.4"}, "setup": {}}'
-echo 'gpusim-baseline: end loop 1000x10 on 1000 lanes, 0.01 s' >&2
+echo 'gpusim-baseline: end loop 1000x10 {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}' >&2
 echo 'gpusim-baseline: start numba 1000x10 on 1000 lanes' >&2
 printf '{"result": {"meth'
 kill -9 $$
@@ -438,7 +439,7 @@ kill -9 $$
 	if n := out.Results[1].skipNote(); !strings.HasPrefix(n, "numba failed: the script died (signal: killed)") {
 		t.Errorf("note %q", n)
 	}
-	for _, want := range []string{`(?m)^bench: python/loop +1k x 10 +start on 1k lanes$`, `(?m)^bench: python/loop +1k x 10 +end on 1k lanes, 0\.01 s$`, `(?m)^bench: python/numba +1k x 10 +start on 1k lanes$`} {
+	for _, want := range []string{`(?m)^bench: python/loop +1k x 10 +start on 1k lanes$`, `(?m)^bench: python/loop +1k x 10 +end on 1k lanes, 0\.01 s \(1e\+03 ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`, `(?m)^bench: python/numba +1k x 10 +start on 1k lanes$`} {
 		if !regexp.MustCompile(want).MatchString(progress.String()) {
 			t.Errorf("progress %q lacks %s", progress.String(), want)
 		}
@@ -528,10 +529,77 @@ func TestBaselineProgress(t *testing.T) {
 	if _, err := RunBaseline(context.Background(), py, &c, Workload{100, 10}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`(?m)^bench: python/loop +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/loop +100 x 10 +end on 100 lanes, [0-9.e-]+ s$`, `(?m)^bench: python/vector +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/vector +100 x 10 +end on 100 lanes, `} {
+	for _, want := range []string{`(?m)^bench: python/loop +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/loop +100 x 10 +end on 100 lanes, [0-9.e-]+ s \([0-9.e+-]+ ns/lane-step\), z `, `(?m)^bench: python/vector +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/vector +100 x 10 +end on 100 lanes, `} {
 		if !regexp.MustCompile(want).MatchString(progress.String()) {
 			t.Errorf("progress %q lacks %s", progress.String(), want)
 		}
+	}
+}
+
+// TestBaselineProgressOnce: bench's progress says each fact of a version
+// once: a line as it starts (where it starts) and one as it ends, with its
+// time, the workload's scaled up where it ran a sample, ns per lane-step
+// and z-scores, or why it was skipped; and a death once. The script's end
+// line said the time, and a summary after the script said it again with
+// the rest, and a skip twice; a death was said by the version it cut short
+// and again by the baseline.
+func TestBaselineProgressOnce(t *testing.T) {
+	py := findPython(t)
+	c := tinyConfig()
+	c.Workloads = []Workload{{100, 10}, {2000, 10}}
+	c.PythonPath, c.PythonOnly, c.PythonReps = py, "loop,vector,matrix", 1
+	c.PythonLoopBudget, c.PythonMatrixBytes = 1000, 8 // the loop on 100 lanes, no matrix row fits
+	var progress strings.Builder
+	c.Progress = &progress
+	say := func(format string, args ...any) { fmt.Fprintf(&progress, "bench: "+format+"\n", args...) }
+	if _, err := RunPython(context.Background(), &c, say); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	for _, w := range c.Workloads {
+		for _, v := range []string{"loop", "vector", "matrix"} {
+			re := regexp.MustCompile(`^bench: python/` + v + ` +` + regexp.QuoteMeta(w.String()) + ` +(.*)$`)
+			var said []string
+			for _, l := range lines {
+				if m := re.FindStringSubmatch(l); m != nil {
+					said = append(said, m[1])
+				}
+			}
+			var want []string
+			switch {
+			case v == "matrix":
+				want = []string{`^skipped: one lane of 10 steps takes 80 B, over its cap of 8 B$`}
+			case v == "loop" && w.Lanes == 2000:
+				want = []string{`^start on 100 lanes$`, `^end on 100 lanes, [0-9.e+-]+ s, [0-9.e+-]+ s scaled up to the workload \([0-9.e+-]+ ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`}
+			default:
+				want = []string{`^start on ` + FormatCount(w.Lanes) + ` lanes$`, `^end on ` + FormatCount(w.Lanes) + ` lanes, [0-9.e+-]+ s \([0-9.e+-]+ ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`}
+			}
+			if len(said) != len(want) {
+				t.Errorf("python/%s on %v: %d lines %q, want %d", v, w, len(said), said, len(want))
+				continue
+			}
+			for i := range want {
+				if !regexp.MustCompile(want[i]).MatchString(said[i]) {
+					t.Errorf("python/%s on %v: line %d %q, want %s", v, w, i, said[i], want[i])
+				}
+			}
+		}
+	}
+	if len(lines) != 10 {
+		t.Errorf("%d lines, want 10:\n%s", len(lines), progress.String())
+	}
+
+	dies := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+kill -9 $$
+`)
+	c.PythonPath, c.PythonOnly, c.Workloads = dies, "loop,numba", []Workload{{1000, 10}}
+	progress.Reset()
+	if _, err := RunPython(context.Background(), &c, say); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(progress.String(), "signal: killed"); n != 1 || !regexp.MustCompile(`(?m)^bench: python/loop +1k x 10 +failed: the script died \(signal: killed\); the versions after the one it ran did not run$`).MatchString(progress.String()) {
+		t.Errorf("the death said %d times, want once, of python/loop:\n%s", n, progress.String())
 	}
 }
 
@@ -560,7 +628,7 @@ func TestBaselineBudget(t *testing.T) {
 	if !r.Law.OK {
 		t.Errorf("law at %d steps: %v", r.SampleSteps, r.Law)
 	}
-	if s := sampled(PythonResult{Workload: w, SampleLanes: 200, SampleSteps: 1000, Scaled: true}); !strings.Contains(s, "of 1k steps (time budget spent)") {
+	if s := endNote(PythonResult{Workload: w, SampleLanes: 200, SampleSteps: 1000, Scaled: true}); !strings.Contains(s, "end on 200 lanes of 1k steps (time budget spent), ") {
 		t.Errorf("progress says %q", s)
 	}
 }
