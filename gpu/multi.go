@@ -101,11 +101,11 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	per := m.PiecesPerDevice
-	if per <= 0 {
-		per = 8
+	// Before the finals' host copy is allocated and any device starts.
+	if err := m.Refuses(job); err != nil {
+		return nil, err
 	}
-	n := min(uint64(per*len(m.engines)), count)
+	n := m.pieces(count)
 	// The finals of every piece are copied into res.Finals as it
 	// completes, so a run holds them once, plus a piece's per device.
 	res := sim.NewResult("opencl", m.Label(), job, first, count)
@@ -129,6 +129,62 @@ func (m *Multi) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	}
 	res.Timing.Wall = time.Since(start)
 	return res, nil
+}
+
+// pieces is how many pieces Run cuts count lanes into.
+func (m *Multi) pieces(count uint64) uint64 {
+	per := m.PiecesPerDevice
+	if per <= 0 {
+		per = 8
+	}
+	return min(uint64(per*len(m.engines)), count)
+}
+
+// Refuses returns the error Run refuses job with before it runs anything,
+// or nil, as Engine.Refuses does for one device: a member's
+// *SubnormalError, or an *cl.UnavailableError matching cl.ErrAddressSpace
+// where, under ulimit -v, the whole run does not fit the room the limit
+// leaves (checkAddressSpace). auto asks it so as not to choose the
+// devices.
+func (m *Multi) Refuses(job *sim.Job) error {
+	for _, e := range m.engines {
+		if err := e.checkSubnormals(job); err != nil {
+			return err
+		}
+	}
+	return m.checkAddressSpace(job)
+}
+
+// checkAddressSpace refuses a run of job whose buffers do not fit the room
+// an address-space limit (ulimit -v) leaves, weighed all at once
+// (cl.RunAddressSpaceShort): the devices run a piece each at the same time,
+// so every member's device buffers for the largest piece (its shape),
+// summed, and where the job keeps its finals their copy in host memory,
+// the run's and each device's of a piece. The live buffers and the
+// driver's share counted are the first member's context's (a device listed
+// twice shares one). Each member weighed only its own piece as it started
+// it, and the run's finals not at all: a run a single device refuses
+// before it starts went ahead on several, allocating past the limit.
+func (m *Multi) checkAddressSpace(job *sim.Job) error {
+	_, count, err := job.Range()
+	if err != nil {
+		return err
+	}
+	piece := uint64(0)
+	if n := m.pieces(count); n > 0 {
+		piece = (count-1)/n + 1
+	}
+	device := make([]uint64, 0, len(m.engines))
+	finals := []uint64{count}
+	for _, e := range m.engines {
+		device = append(device, e.shape(job, piece).buffers)
+		finals = append(finals, piece)
+	}
+	host := uint64(0)
+	if job.KeepFinals {
+		host = hostFinalsBytes(sumSizes(finals))
+	}
+	return runAddressSpaceShort(m.engines[0].sh.ctx, sumSizes(device), host)
 }
 
 // runPieces runs the n pieces of the lanes [first, first+count) of job on

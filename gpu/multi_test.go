@@ -191,8 +191,14 @@ func runCounted(t *testing.T, m *Multi, p sim.Params) (*sim.Result, uint64, time
 // one), or ends the test as OpenCL tests do without a device.
 func openPair(t *testing.T) *Multi {
 	t.Helper()
+	return openPairWith(t, Options{})
+}
+
+// openPairWith is openPair with the options opt.
+func openPairWith(t *testing.T, opt Options) *Multi {
+	t.Helper()
 	cltest.RequireDevice(t)
-	m, err := OpenMulti([]int{0, 0}, Options{})
+	m, err := OpenMulti([]int{0, 0}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package gpu
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -124,5 +125,63 @@ func TestAddressSpacePlanFirst(t *testing.T) {
 	e.settled()
 	if !errors.Is(err, cl.ErrAddressSpace) || calls != 2 || made != 0 {
 		t.Errorf("Run = %v after %d checks, %d bytes of buffers made; want an error matching ErrAddressSpace after 2 checks and no buffer made", err, calls, made)
+	}
+}
+
+// TestMultiAddressSpace: a Multi weighs its whole run against an
+// address-space limit before it runs anything, as one device's Refuses and
+// Run do: every member's device buffers for the largest piece, summed (the
+// devices run a piece each at once), and with finals kept their copy in
+// host memory, the run's and each device's of a piece. Multi had no
+// Refuses, so auto asked nothing of it, and its Run allocated the run's
+// finals and then let each member weigh its own piece alone: a run one
+// device refuses went ahead past the limit on two. The limit's check is
+// replaced, and a Multi opens the first device twice. Needs an OpenCL
+// device.
+func TestMultiAddressSpace(t *testing.T) {
+	// The members' runs release their buffers on goroutines of their
+	// own; the Multi's start runs unchecked.
+	var made atomic.Uint64
+	m := openPairWith(t, Options{made: func(n uint64) { made.Add(n) }})
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	type ask struct{ device, host uint64 }
+	var asks []ask
+	refuse := false
+	old := runAddressSpaceShort
+	t.Cleanup(func() { runAddressSpaceShort = old })
+	runAddressSpaceShort = func(_ *cl.Context, device, host uint64) error {
+		asks = append(asks, ask{device, host})
+		if refuse {
+			return &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "short"}
+		}
+		return nil
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 3e6, 2
+	keep := &sim.Job{Params: p, KeepFinals: true}
+	piece := uint64(3e6 / 16) // 8 pieces a device
+	want := ask{2 * m.engines[0].shape(keep, piece).buffers, hostFinalsBytes(3e6 + 2*piece)}
+	r, ok := sim.Engine(m).(interface{ Refuses(*sim.Job) error })
+	if !ok {
+		t.Fatal("Multi has no Refuses: auto cannot ask it about a job")
+	}
+	if err := r.Refuses(keep); err != nil || len(asks) != 1 || asks[0] != want {
+		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %v", err, asks, want)
+	}
+	asks = nil
+	if err := r.Refuses(&sim.Job{Params: p}); err != nil || len(asks) != 1 || asks[0].host != 0 || asks[0].device >= want.device {
+		t.Errorf("Refuses(no finals) = %v, asked %v; want no host bytes and fewer device bytes than %d", err, asks, want.device)
+	}
+	refuse, asks = true, nil
+	made.Store(0)
+	if _, err := m.Run(context.Background(), keep); !errors.Is(err, cl.ErrAddressSpace) || len(asks) != 1 || asks[0] != want || made.Load() != 0 {
+		t.Errorf("Run refused by the limit: %v, asked %v, %d bytes of buffers made; want an error matching ErrAddressSpace, asked once for %v, no buffer", err, asks, made.Load(), want)
+	}
+	if err := r.Refuses(keep); !errors.Is(err, cl.ErrAddressSpace) {
+		t.Errorf("Refuses refused by the limit: %v, want an error matching ErrAddressSpace", err)
 	}
 }
