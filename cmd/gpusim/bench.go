@@ -529,8 +529,8 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 		}
 	}
 	opts.html = c.String("html")
-	if ext := strings.ToLower(filepath.Ext(opts.html)); opts.html != "" && ext != ".html" && ext != ".htm" {
-		return opts, paramErr("html", "%q is not an .html file", opts.html)
+	if err := checkHTMLName(opts.html); err != nil {
+		return opts, err
 	}
 	if err := checkBenchNames(opts); err != nil {
 		return opts, err

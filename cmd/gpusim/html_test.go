@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,13 +67,51 @@ func TestBenchHTML(t *testing.T) {
 func TestHTMLBadPath(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ path, want string }{
-		{filepath.Join(dir, "report.txt"), "is not an .html file"},
+		{filepath.Join(dir, "report.txt"), `unknown extension ".txt" (valid: .html, .htm)`},
 		{filepath.Join(dir, "missing", "r.html"), "does not exist"},
 	} {
 		for _, cmd := range [][]string{{"run", "--lanes", "10"}, {"bench", "--lanes", "10", "--steps", "1", "--no-sweep", "--no-scaling", "--baseline", "none"}} {
 			code, _, stderr := run(context.Background(), append(cmd, "--html", tc.path)...)
 			if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --html: ") || !strings.Contains(stderr, tc.want) {
 				t.Errorf("%s --html %s: exit %d, stderr %q; want exit 2 and %q", cmd[0], tc.path, code, stderr, tc.want)
+			}
+		}
+	}
+}
+
+// TestExtensionErrorsNameValid: a file flag refusing a name for its
+// extension, or for having none, names every extension it takes, as
+// --out's "unknown extension ".txt" (valid: .npy, .csv, .f32)" does:
+// --html said only `"report.pdf" is not an .html file`, where .htm is
+// taken too.
+func TestExtensionErrorsNameValid(t *testing.T) {
+	dir := t.TempDir()
+	benchArgs := []string{"bench", "--lanes", "10", "--steps", "1", "--no-sweep", "--no-scaling", "--baseline", "none"}
+	for _, tc := range []struct {
+		args  []string
+		flag  string
+		valid []string
+	}{
+		{[]string{"run", "--lanes", "10"}, "out", []string{".npy", ".csv", ".f32"}},
+		{[]string{"run", "--lanes", "10", "--paths", "1"}, "paths-out", []string{".npy", ".csv", ".f32"}},
+		{[]string{"run", "--lanes", "10"}, "daily-out", []string{".csv"}},
+		{[]string{"run", "--lanes", "10"}, "plot", []string{".png", ".svg"}},
+		{[]string{"run", "--lanes", "10"}, "plot-daily", []string{".png", ".svg"}},
+		{[]string{"run", "--lanes", "10"}, "save", []string{".json"}},
+		{[]string{"run", "--lanes", "10"}, "html", []string{".html", ".htm"}},
+		{benchArgs, "html", []string{".html", ".htm"}},
+	} {
+		for _, name := range []string{"report.bogus", "report"} {
+			path := filepath.Join(dir, name)
+			code, _, stderr := run(context.Background(), append(slices.Clone(tc.args), "--"+tc.flag, path)...)
+			if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --"+tc.flag+": ") {
+				t.Errorf("%s --%s %s: exit %d, %q; want exit 2 naming --%s", tc.args[0], tc.flag, name, code, stderr, tc.flag)
+				continue
+			}
+			for _, ext := range tc.valid {
+				if !regexp.MustCompile(regexp.QuoteMeta(ext) + `\b`).MatchString(stderr) {
+					t.Errorf("%s --%s %s: %q does not name %s, which the flag takes", tc.args[0], tc.flag, name, stderr, ext)
+				}
 			}
 		}
 	}

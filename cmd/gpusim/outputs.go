@@ -66,8 +66,8 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 	if err := checkEmptyNames(c); err != nil {
 		return o, err
 	}
-	if ext := strings.ToLower(filepath.Ext(o.html)); o.html != "" && ext != ".html" && ext != ".htm" {
-		return o, paramErr("html", "%q is not an .html file", o.html)
+	if err := checkHTMLName(o.html); err != nil {
+		return o, err
 	}
 	if err := o.Result.Check(); err != nil {
 		return o, err
@@ -174,6 +174,21 @@ func (o *outputs) checkRan(p sim.Params, eng sim.Engine, requested string, choic
 		return nil
 	}
 	return o.Result.CheckDisk(p)
+}
+
+// checkHTMLName refuses an --html path (run's or bench's) whose extension
+// is not .html or .htm, naming both, as every file flag names the
+// extensions it takes.
+func checkHTMLName(path string) error {
+	switch ext := filepath.Ext(path); {
+	case path == "":
+		return nil
+	case ext == "":
+		return paramErr("html", "%q has no extension (valid: .html, .htm)", path)
+	case !strings.EqualFold(ext, ".html") && !strings.EqualFold(ext, ".htm"):
+		return paramErr("html", "unknown extension %q (valid: .html, .htm)", ext)
+	}
+	return nil
 }
 
 // outputPaths are the flags that name an output file of run.
