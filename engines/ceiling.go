@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // The most lane-steps per second gpusim expects each kind of engine to
@@ -19,7 +22,8 @@ const (
 	coreCeiling   = 2e9
 	deviceCeiling = 2e12
 	// allDevices is how many devices --device all is taken to be, so
-	// that the floor needs no device enumeration before the run.
+	// that the floor needs no device enumeration before the run; once
+	// the devices are open, they count (OpenDevices).
 	allDevices = 64
 )
 
@@ -55,6 +59,20 @@ func MinTime(name string, o Options, work float64) (seconds float64, on string) 
 		return work / devRate, devOn
 	}
 	return work / cpuRate, cpuOn
+}
+
+// OpenDevices is the number of devices eng, opened by the registry, runs
+// on: a gpu.Multi's, 1 for one OpenCL device, 0 for a CPU engine. With it
+// a floor taken before the run for --device all (64 devices) can be taken
+// again for the devices there are, once they are open.
+func OpenDevices(eng sim.Engine) int {
+	switch e := eng.(type) {
+	case *gpu.Multi:
+		return e.DeviceCount()
+	case *gpu.Engine:
+		return 1
+	}
+	return 0
 }
 
 // plural is "1 core" or "n cores".

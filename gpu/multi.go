@@ -68,6 +68,9 @@ func (m *Multi) ColdStart() bool {
 // Name implements sim.Engine.
 func (m *Multi) Name() string { return "opencl" }
 
+// DeviceCount is the number of devices m runs on.
+func (m *Multi) DeviceCount() int { return len(m.engines) }
+
 // Label names every device.
 func (m *Multi) Label() string {
 	ls := make([]string, len(m.engines))

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -244,9 +245,33 @@ const maxFloorTime = 365 * 24 * time.Hour
 // 2^64-1 started, and only the progress lines' ETA said it would not end.
 // The error names the floor and --timeout, which runs it anyway.
 func (o *runOptions) checkTime() error {
+	return o.checkTimeWith(o.eng)
+}
+
+// checkTimeOpen takes checkTime's floor again once eng is open, before the
+// job runs, where --device all counted 64 devices before they were listed:
+// with the devices eng opened. --device all --lanes 2^64-1, at least 2.92
+// years on this machine's one device, was let through as 16.7 days on 64
+// and ran with an ETA of ages.
+func (o *runOptions) checkTimeOpen(eng sim.Engine) error {
+	n := engines.OpenDevices(eng)
+	if n == 0 || strings.TrimSpace(o.eng.Devices) != "all" {
+		return nil
+	}
+	opened := o.eng
+	idx := make([]string, n)
+	for i := range idx {
+		idx[i] = strconv.Itoa(i)
+	}
+	opened.Devices = strings.Join(idx, ",")
+	return o.checkTimeWith(opened)
+}
+
+// checkTimeWith is checkTime's floor with the engine's options eo.
+func (o *runOptions) checkTimeWith(eo engines.Options) error {
 	lanes := o.shard.lanes(o.params)
 	work := float64(lanes) * float64(o.params.Steps)
-	secs, on := engines.MinTime(o.engine, o.eng, work)
+	secs, on := engines.MinTime(o.engine, eo, work)
 	if o.timeout > 0 || secs <= maxFloorTime.Seconds() {
 		return nil
 	}
@@ -302,6 +327,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	defer sim.Close(eng)
 	if err := o.outputs.checkRan(o.params, eng, o.engine, choice); err != nil {
+		return err
+	}
+	if err := o.checkTimeOpen(eng); err != nil {
 		return err
 	}
 	p := o.params

@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -101,5 +105,31 @@ func TestPrintError(t *testing.T) {
 	want := "gpusim: error: write --out: a.npy: no space left on device\ngpusim: error: 2 of 3 part files cannot be merged:\n  cut.json: truncated\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestDeviceAllFloor: the floor on a job's time counts --device all as 64
+// devices before they are listed, and as the devices it opened once they
+// are open, before the job runs: --device all --lanes 2^64-1, at least
+// 2.92 years on the one device here at the ceiling, ran with an ETA of
+// ages where --device 0 is refused. The job takes about 2 years at the
+// ceiling on the devices here, well under one on 64.
+func TestDeviceAllFloor(t *testing.T) {
+	cltest.RequireDevice(t)
+	ds, err := gpu.Devices()
+	if err != nil {
+		cltest.Unavailable(t, err)
+	}
+	if len(ds) > 14 {
+		t.Skipf("%d devices: the job would not fit in --lanes", len(ds))
+	}
+	lanes := strconv.FormatUint(uint64(len(ds))*1_300_000_000_000_000_000, 10)
+	// The old floor let the job start: it is stopped here rather than run.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code, stdout, stderr := run(ctx, "run", "--device", "all", "--lanes", lanes, "--steps", "100", "-q")
+	want := fmt.Sprintf("would take at least 2.06 years, at %.3g lane-steps/s for opencl on %s,", 2e12*float64(len(ds)), map[bool]string{true: "1 device", false: strconv.Itoa(len(ds)) + " devices"}[len(ds) == 1])
+	if code != exitUsage || !strings.Contains(stderr, "gpusim: error: --lanes: ") || !strings.Contains(stderr, want) || stdout != "" {
+		t.Errorf("run --device all --lanes %s --steps 100: exit %d, stdout %q, stderr %q; want exit 2, %q", lanes, code, stdout, stderr, want)
 	}
 }
