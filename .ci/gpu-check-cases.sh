@@ -18,6 +18,11 @@ check() { # NAME EXPECTED-RC ENV... : run the check, want its exit status
 	echo "gpu-check-cases: $name: exit $rc as wanted"
 }
 
+# --help prints the header, its usage and variables, and exits 0 (it was
+# taken for an unknown mode: the usage line alone, exit 2).
+help=$(bash "$REPO/scripts/gpu-check.sh" --help) || fail "--help: exit $?, want 0"
+grep -q '^  GPU_CHECK_SMALL=1 ' <<<"$help" || fail "--help does not list the variables: $help"
+
 # A whole small check: ok, complete, and the CPU engines' scaling from
 # gpusim bench over 1..nproc workers with its Amdahl fit and the serial
 # engine's digest.

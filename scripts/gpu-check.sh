@@ -38,6 +38,12 @@ SELF_DIR=$(dirname "$SELF")
 REPO=$(cd "$SELF_DIR/.." && pwd)
 MODE=${1:-run}
 
+# -h, --help, help: the header above, its usage and variables, on stdout.
+if [ "$MODE" = -h ] || [ "$MODE" = --help ] || [ "$MODE" = help ]; then
+	sed -n '2,/^set -u$/{/^set -u$/d;s/^# \{0,1\}//;p}' "$SELF"
+	exit 0
+fi
+
 if [ "$MODE" = prepare ]; then
 	dest=${2:-$REPO/gpu-check}
 	mkdir -p "$dest" || exit 1
@@ -54,7 +60,7 @@ if [ "$MODE" = prepare ]; then
 	exit 0
 fi
 if [ "$MODE" != run ]; then
-	echo "usage: $0 [run|prepare [DIR]]" >&2
+	echo "usage: $0 [run|prepare [DIR]|--help]" >&2
 	exit 2
 fi
 
