@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -18,14 +22,17 @@ func mergeCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "merge",
 		Usage:     "merge the part files of a sharded job into the job's summary",
-		UsageText: "gpusim merge [--format text|json] FILE...",
+		UsageText: "gpusim merge [--format text|json] [--files-from LIST] FILE...",
 		Description: "Reads the parts that gpusim run --shard i/N --save FILE wrote and prints the\n" +
 			"report a single run of the whole job prints: the same digest, count, min, max\n" +
 			"and quantiles, and the mean and std to rounding. It refuses parts that are\n" +
 			"damaged, of different jobs, or that miss or repeat lanes, and names them.\n" +
-			"Flags go before the files: gpusim merge --format json part-*.json",
+			"Flags go before the files: gpusim merge --format json part-*.json\n" +
+			"Parts too many for one command line (Argument list too long) are named in a\n" +
+			"list: printf '%s\\n' part-*.json | gpusim merge --files-from -",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
+			&cli.StringFlag{Name: "files-from", Usage: "merge the part files named in `LIST` too, one a line (or NUL-separated, as find -print0 writes them); - reads the list from standard input"},
 		},
 		Action: mergeAction,
 	}
@@ -49,42 +56,9 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	files := c.Args().Slice()
-	if len(files) == 0 {
-		return &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
-	}
-	for _, f := range files {
-		if f == "-" {
-			// Standard input's usual name, not a flag: alone, it read as
-			// one "after the part files".
-			return &usageError{msg: `"-": merge reads part files, not standard input`, hint: "name the files, or /dev/stdin for a part piped in: gpusim merge /dev/stdin part-1.json"}
-		}
-		if strings.HasPrefix(f, "-") {
-			if st, err := os.Stat(f); err == nil && !st.IsDir() {
-				// A part whose name starts with "-" (bench's children
-				// under TMPDIR=-x) read as a flag after the files,
-				// "--" or not: the hint said flags go before them.
-				return &usageError{msg: fmt.Sprintf("%q: a part file whose name starts with \"-\" reads as a flag", f), hint: "name it ./" + f}
-			}
-			return &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
-		}
-		if f == "" {
-			// An unset variable in merge "$DIR/part-0.json" "$PART" read
-			// as "open : no such file or directory", exit 1.
-			return &usageError{msg: "an empty part file name", hint: "e.g. gpusim merge --format json part-*.json"}
-		}
-	}
-	for _, f := range files {
-		// merge p0.json p1.json >> p1.json appended the report to the
-		// part, exit 0, and the next merge refused it as damaged. (Not
-		// stderr: saying so there would write into the part too.)
-		if isStdio(f, c.App.Writer, nil) != "" {
-			msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", f)
-			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
-				msg += " (the redirection has already emptied it: save that part again)"
-			}
-			return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
-		}
+	files, err := mergeFiles(c)
+	if err != nil {
+		return err
 	}
 	parts, err := shard.ReadParts(files, partNames())
 	if err != nil {
@@ -126,4 +100,101 @@ func mergeAction(c *cli.Context) error {
 		return r.WriteJSON(c.App.Writer)
 	}
 	return r.WriteText(c.App.Writer)
+}
+
+// mergeFiles is the part files merge is given: its arguments, then those
+// --files-from lists. The arguments are checked as a command line (a name
+// that starts with "-" is a misplaced flag, "" an unset variable); no part
+// may be the file stdout goes to.
+func mergeFiles(c *cli.Context) ([]string, error) {
+	files := c.Args().Slice()
+	for _, f := range files {
+		if f == "-" {
+			// Standard input's usual name, not a flag: alone, it read as
+			// one "after the part files".
+			return nil, &usageError{msg: `"-": merge reads part files, not standard input`, hint: "name the files, or /dev/stdin for a part piped in: gpusim merge /dev/stdin part-1.json"}
+		}
+		if strings.HasPrefix(f, "-") {
+			if st, err := os.Stat(f); err == nil && !st.IsDir() {
+				// A part whose name starts with "-" (bench's children
+				// under TMPDIR=-x) read as a flag after the files,
+				// "--" or not: the hint said flags go before them.
+				return nil, &usageError{msg: fmt.Sprintf("%q: a part file whose name starts with \"-\" reads as a flag", f), hint: "name it ./" + f}
+			}
+			return nil, &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
+		}
+		if f == "" {
+			// An unset variable in merge "$DIR/part-0.json" "$PART" read
+			// as "open : no such file or directory", exit 1.
+			return nil, &usageError{msg: "an empty part file name", hint: "e.g. gpusim merge --format json part-*.json"}
+		}
+	}
+	if list := c.String("files-from"); c.IsSet("files-from") {
+		more, err := readFileList(list, c.App.Reader, c.App.Writer)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, more...)
+	}
+	if len(files) == 0 {
+		return nil, &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
+	}
+	for _, f := range files {
+		// merge p0.json p1.json >> p1.json appended the report to the
+		// part, exit 0, and the next merge refused it as damaged. (Not
+		// stderr: saying so there would write into the part too.)
+		if isStdio(f, c.App.Writer, nil) != "" {
+			msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", f)
+			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
+				msg += " (the redirection has already emptied it: save that part again)"
+			}
+			return nil, &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
+		}
+	}
+	return files, nil
+}
+
+// readFileList reads the part files a --files-from list names: one a line,
+// or, where the list holds a NUL byte (find -print0, which a name with a
+// newline needs), one between each NUL. Empty entries are skipped (a last
+// line's newline, find -print0's last NUL). "-" reads standard input. It
+// exists for jobs of more parts than a command line holds: execve(2)
+// refuses arguments over ARG_MAX (2 MiB under the default 8 MiB stack), some
+// 35,000 names of docs/cluster.md's Slurm example's length, where printf, a
+// shell builtin, has no such limit.
+func readFileList(list string, stdin io.Reader, stdout io.Writer) ([]string, error) {
+	var data []byte
+	var err error
+	switch {
+	case list == "":
+		return nil, paramErr("files-from", "an empty list file name (give a file that names the parts, one a line, or - for standard input)")
+	case list == "-":
+		data, err = io.ReadAll(stdin)
+	case isStdio(list, stdout, nil) != "":
+		// merge --files-from list.txt > list.txt: the shell has
+		// emptied the list before merge reads it.
+		return nil, paramErr("files-from", "%q is also the file stdout goes to: the shell emptied it before merge could read it (redirect stdout to another file)", list)
+	default:
+		data, err = os.ReadFile(list)
+	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // the name is in the message already
+	}
+	if err != nil {
+		return nil, paramErr("files-from", "%q: %v", list, err)
+	}
+	sep := "\n"
+	if bytes.IndexByte(data, 0) >= 0 {
+		sep = "\x00"
+	}
+	var files []string
+	for _, f := range strings.Split(string(data), sep) {
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
+		return nil, paramErr("files-from", "%q names no part files (one a line, or NUL-separated as find -print0 writes them)", list)
+	}
+	return files, nil
 }
