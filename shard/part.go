@@ -575,6 +575,12 @@ func strictDecode(data []byte, v any) error {
 // intact part (of a missing one, what missingNote says) or whose engine or
 // requested_engine is not one of names'.
 func ReadParts(files []string, names Names) ([]*Part, error) {
+	return readParts(files, names, nil)
+}
+
+// readParts is ReadParts, calling each, where not nil, with each part read
+// whole and of names' engines, as it is read.
+func readParts(files []string, names Names, each func(*Part)) ([]*Part, error) {
 	var parts []*Part
 	var bad []string
 	for _, f := range files {
@@ -591,6 +597,9 @@ func ReadParts(files []string, names Names) ([]*Part, error) {
 			}
 			bad = append(bad, msg)
 			continue
+		}
+		if each != nil {
+			each(p)
 		}
 		parts = append(parts, p)
 	}
