@@ -28,6 +28,12 @@ func (p *Part) name(i int) string {
 type CoverageError struct {
 	Lanes    uint64
 	Problems []string // "lanes [a, b) are missing", "lanes [a, b) are in both X and Y"
+	// Shards is the shard count of the parts when every part records one
+	// and the missing lanes are whole shards of it, which Missing then
+	// lists as runs [first, end) of shard indices; 0 otherwise.
+	Shards  uint64
+	Missing [][2]uint64 // the first of them, up to 33
+	Total   uint64      // how many shards are missing
 }
 
 // maxProblems bounds the problems a CoverageError lists.
@@ -43,6 +49,11 @@ func (e *CoverageError) Error() string {
 	lanes := fmt.Sprintf("%d lanes", e.Lanes)
 	if e.Lanes == 1 {
 		lanes = "1 lane"
+	}
+	if e.Shards != 0 && len(e.Missing) > 0 {
+		// Every missing shard, where the problems stop at maxProblems:
+		// the shards to run again.
+		more += " (" + missingText(e.Shards, e.Missing, e.Total) + ")"
 	}
 	return fmt.Sprintf("the parts do not cover the job's %s exactly once: %s%s", lanes, strings.Join(ps, "; "), more)
 }
@@ -173,6 +184,7 @@ func checkParts(parts []*Part) ([]int, error) {
 	lanes := p0.Params.Lanes
 	cov := &CoverageError{Lanes: lanes}
 	next, owner := uint64(0), -1 // lanes [0, next) are covered, the last of them by owner
+	var gaps [][2]uint64
 	for _, i := range order {
 		p := parts[i]
 		if p.Count == 0 {
@@ -181,6 +193,7 @@ func checkParts(parts []*Part) ([]int, error) {
 		end := p.First + p.Count
 		if p.First > next {
 			cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are missing", next, p.First))
+			gaps = append(gaps, [2]uint64{next, p.First})
 		} else if p.First < next {
 			cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are in both %s and %s", p.First, min(end, next), parts[owner].name(owner), p.name(i)))
 		}
@@ -190,6 +203,10 @@ func checkParts(parts []*Part) ([]int, error) {
 	}
 	if next < lanes {
 		cov.Problems = append(cov.Problems, fmt.Sprintf("lanes [%d, %d) are missing", next, lanes))
+		gaps = append(gaps, [2]uint64{next, lanes})
+	}
+	if len(gaps) > 0 {
+		cov.Shards, cov.Missing, cov.Total = missingShards(parts, lanes, gaps)
 	}
 	if len(cov.Problems) > 0 {
 		return nil, cov

@@ -1,6 +1,8 @@
 package shard_test
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +19,56 @@ func TestCoverageErrorOneLane(t *testing.T) {
 		err := &shard.CoverageError{Lanes: c.lanes, Problems: []string{"lanes [0, 1) are missing"}}
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%d lanes: %q, want %q", c.lanes, err, c.want)
+		}
+	}
+}
+
+// TestCoverageNamesMissingShards: a merge that misses lanes names the
+// shards that hold them and how to run them again, every one of them where
+// the lanes it lists stop at eight ("and 2 more" hid shards 17 and 19 of
+// 20: a user re-running an array's failed tasks could not tell which), and
+// no empty shard (more shards than lanes), whose part is not needed. It
+// names none where the parts do not say their shards (a whole run saved)
+// or the gap is not whole shards of theirs (parts of two splits).
+func TestCoverageNamesMissingShards(t *testing.T) {
+	p := smallJob(1000)
+	twenty := readParts(t, writeShards(t, t.TempDir(), p, 20, false)...)
+	var even []*shard.Part
+	for i, part := range twenty {
+		if i%2 == 0 {
+			even = append(even, part)
+		}
+	}
+	tiny := smallJob(3)
+	seven := readParts(t, writeShards(t, t.TempDir(), tiny, 7, false)...) // lanes in 2, 4 and 6
+	three := readParts(t, writeShards(t, t.TempDir(), p, 3, false)...)
+	unnamed := *twenty[0]
+	unnamed.Shard = nil
+	for _, c := range []struct {
+		name  string
+		parts []*shard.Part
+		want  string // "" where no shard is named
+	}{
+		{"odd shards", even, "; and 2 more (shards 1, 3, 5, 7, 9, 11, 13, 15, 17 and 19 of 20: run them again with --shard i/20 and the job's other flags, or give their parts)"},
+		{"one", append(slices.Clone(twenty[:5]), twenty[6:]...), "lanes [250, 300) are missing (shard 5 of 20: run it again with --shard 5/20 and the job's other flags, or give its part)"},
+		{"a run", twenty[:15], "lanes [750, 1000) are missing (shards 15 to 19 of 20: run them again with --shard i/20"},
+		{"two", append(slices.Clone(twenty[:5]), twenty[7:]...), "(shards 5 and 6 of 20: "},
+		{"empty shards", []*shard.Part{seven[0], seven[1], seven[4], seven[5]}, "lanes [0, 1) are missing; lanes [2, 3) are missing (shards 2 and 6 of 7: "},
+		{"no shard", []*shard.Part{&unnamed, twenty[2]}, ""},
+		{"two splits", []*shard.Part{twenty[0], three[1]}, ""},
+	} {
+		_, err := shard.Merge(c.parts)
+		var ce *shard.CoverageError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: %v, want a CoverageError", c.name, err)
+			continue
+		}
+		if c.want == "" {
+			if strings.Contains(err.Error(), "shard") {
+				t.Errorf("%s: %q names a shard", c.name, err)
+			}
+		} else if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %q\nwant %q in it", c.name, err, c.want)
 		}
 	}
 }
