@@ -149,6 +149,10 @@ func TestStop(t *testing.T) {
 				if got := lastLine(stderr.String()); got != c.msg {
 					t.Errorf("stderr ends %q, want %q", got, c.msg)
 				}
+				// It says what it left: it said only "gpusim: terminated".
+				if note := "gpusim: note: stopped before its files were written: --out \"finals.npy\" and --daily-out \"daily.csv\" were not"; !strings.Contains(stderr.String(), note) {
+					t.Errorf("stderr %q, want %q in it", stderr, note)
+				}
 				assertEmptyDir(t, dir)
 			})
 		}

@@ -98,6 +98,7 @@ type runOptions struct {
 	outputs outputs
 	shard   *shardRun
 	files   runfiles.Files // created by newRunOptions; runRun commits them
+	named   []outFile      // their flags and paths, in order
 	// deprecated, when set, is a note for stderr about an old flag name.
 	deprecated string
 	timeout    time.Duration
@@ -164,6 +165,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.files, err = createOutputs(files); err != nil {
 		return nil, err
 	}
+	o.named = files
 	for _, check := range []func() error{func() error { return o.outputs.Room(o.params) }, o.checkDailyMemory, o.checkTime} {
 		if err := check(); err != nil {
 			o.files.Abort()
@@ -293,7 +295,7 @@ func longTime(secs float64) string {
 }
 
 // runRun runs the job o describes and prints its report.
-func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
+func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err error) {
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		te := &interrupt.TimeoutError{Limit: o.timeout}
@@ -303,6 +305,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	defer o.files.Abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	defer o.noteStop(ctx, stderr, &err)()
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
 	}
@@ -392,6 +395,58 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	// A file that could not be written fails the run, after the report,
 	// which names only the files written: the result is never lost.
 	return errors.Join(werr, err)
+}
+
+// stopNote is what a run stopped before its commit point (a signal,
+// --timeout) says of its files, none of which it writes, and for a shard
+// how to run it again; "" for a run without files.
+func (o *runOptions) stopNote() string {
+	if len(o.named) == 0 {
+		return ""
+	}
+	var names []string
+	for _, f := range o.named {
+		names = append(names, fmt.Sprintf("--%s %q", f.Flag, f.Path))
+	}
+	list, verb := names[0], "was not"
+	if k := len(names) - 1; k > 0 {
+		list, verb = strings.Join(names[:k], ", ")+" and "+names[k], "were not"
+	}
+	n := fmt.Sprintf("stopped before its files were written: %s %s, and a file already there is as it was", list, verb)
+	if sh := o.shard.shard; sh != nil {
+		n += fmt.Sprintf("; run shard %d of %d again with --shard %s and the job's other flags", sh.Index, sh.Count, sh)
+	}
+	return n
+}
+
+// noteStop arms the note a run stopped before its commit point writes
+// (stopNote: what it left and, for a shard, --shard auto's too, what to run
+// again; it said only "gpusim: terminated"), where the process is ended by
+// force too (a cold compile, a driver call that does not return), and
+// returns the func runRun defers, which writes it where *err is such a stop.
+func (o *runOptions) noteStop(ctx context.Context, stderr io.Writer, err *error) func() {
+	n := o.stopNote()
+	if n == "" {
+		return func() {}
+	}
+	note := func() { fmt.Fprintf(stderr, "gpusim: note: %s\n", n) }
+	remove := interrupt.BeforeExit(note)
+	return func() {
+		remove() // then written once
+		if stopped(ctx, *err) {
+			note()
+		}
+	}
+}
+
+// stopped says whether err ends a run that a signal or --timeout stopped
+// before its commit point, with someone to tell (not SIGPIPE).
+func stopped(ctx context.Context, err error) bool {
+	cause := context.Cause(ctx)
+	if err == nil || cause == nil || interrupt.Settled() || interrupt.BrokenPipe(cause) {
+		return false
+	}
+	return errors.As(cause, new(*interrupt.SignalError)) || errors.As(cause, new(*interrupt.TimeoutError))
 }
 
 // unwritten takes the file of flag, which could not be committed, out of

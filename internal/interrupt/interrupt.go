@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -311,9 +313,10 @@ func forcedExit(stderr io.Writer, status int, msg string, exit func(int)) {
 		return
 	}
 	exitHooks.Lock()
-	fs := make([]func(), 0, len(exitHooks.m))
-	for _, f := range exitHooks.m {
-		fs = append(fs, f)
+	ids := slices.Sorted(maps.Keys(exitHooks.m))
+	fs := make([]func(), 0, len(ids))
+	for _, id := range slices.Backward(ids) {
+		fs = append(fs, exitHooks.m[id])
 	}
 	exitHooks.Unlock()
 	for _, f := range fs {
@@ -333,6 +336,9 @@ var exitHooks struct {
 // BeforeExit registers f to run when Exit ends a process whose cancelled
 // work has not returned, before the message is written: a progress bar
 // erases its line there, so that the message starts a line of its own.
+// They run last registered first, as defers do: a bar started after a
+// run's note (what a stop leaves of its files) erases its line before the
+// note is written.
 // The func it returns removes f.
 func BeforeExit(f func()) (remove func()) {
 	exitHooks.Lock()
