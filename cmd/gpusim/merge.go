@@ -151,6 +151,9 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 	return files, nil
 }
 
+// maxListBytes bounds a --files-from list: 1,000,000 names of 64 bytes.
+const maxListBytes = 64 << 20
+
 // readFileList reads the part files a --files-from list names: one a line,
 // or, where the list holds a NUL byte (find -print0, which a name with a
 // newline needs), one between each NUL. Empty entries are skipped (a last
@@ -166,19 +169,31 @@ func readFileList(list string, stdin io.Reader, stdout io.Writer) ([]string, err
 	case list == "":
 		return nil, paramErr("files-from", "an empty list file name (give a file that names the parts, one a line, or - for standard input)")
 	case list == "-":
-		data, err = io.ReadAll(stdin)
+		data, err = io.ReadAll(io.LimitReader(stdin, maxListBytes+1))
 	case isStdio(list, stdout, nil) != "":
 		// merge --files-from list.txt > list.txt: the shell has
 		// emptied the list before merge reads it.
 		return nil, paramErr("files-from", "%q is also the file stdout goes to: the shell emptied it before merge could read it (redirect stdout to another file)", list)
 	default:
-		data, err = os.ReadFile(list)
+		var f *os.File
+		if f, err = os.Open(list); err == nil {
+			data, err = io.ReadAll(io.LimitReader(f, maxListBytes+1))
+			f.Close()
+		}
 	}
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		err = pe.Err // the name is in the message already
 	}
 	if err != nil {
 		return nil, paramErr("files-from", "%q: %v", list, err)
+	}
+	if len(data) > maxListBytes {
+		// /dev/zero was read until memory ran out.
+		return nil, paramErr("files-from", "%q: over %d MiB, more than a list of part files", list, maxListBytes>>20)
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		// A part given for the list read each of its lines as a name.
+		return nil, paramErr("files-from", "%q is a JSON file (a part?), not a list of part files, one a line", list)
 	}
 	sep := "\n"
 	if bytes.IndexByte(data, 0) >= 0 {
