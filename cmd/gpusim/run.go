@@ -294,18 +294,11 @@ func longTime(secs float64) string {
 	return fmt.Sprintf("%.3g s", secs)
 }
 
-// runRun runs the job o describes and prints its report.
-func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err error) {
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		te := &interrupt.TimeoutError{Limit: o.timeout}
-		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
-		defer cancel()
-		defer interrupt.ArmTimeout(ctx, te)()
-	}
-	defer o.files.Abort()
-	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
-	defer o.noteStop(ctx, stderr, &err)()
+// jobNotes says, before the engine opens, what the job's flags mean for
+// its result: a deprecated spelling, float32's precision at this many
+// lanes, the histogram's range, and --paths' exact stream beside --math
+// fast.
+func (o *runOptions) jobNotes() {
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
 	}
@@ -319,6 +312,21 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		// The trajectories come from the exact stream on the host.
 		o.eng.Note("--paths writes the exact stream's trajectories; with --math fast the device's finals (and --out) differ from their last column in the last digits")
 	}
+}
+
+// runRun runs the job o describes and prints its report.
+func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err error) {
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		te := &interrupt.TimeoutError{Limit: o.timeout}
+		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
+		defer cancel()
+		defer interrupt.ArmTimeout(ctx, te)()
+	}
+	defer o.files.Abort()
+	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	defer o.noteStop(ctx, stderr, &err)()
+	o.jobNotes()
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
