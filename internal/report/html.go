@@ -74,14 +74,17 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 // htmlFrame is the most a run's page takes besides its charts and what it
 // names of the engine that ran (Ran): the page's head and style, the
 // facts, the summary's tables and the text report (whose daily table has
-// at most 26 rows), 9 KiB; the largest measured, at the longest flags,
-// seed, lanes and shard with --daily, is 7.5 kB, and TestMaxHTMLSize keeps
-// them within 7/8 of it. It was 7 KiB, said to be 5.5 kB at the most,
+// at most 26 rows), 10 KiB; the largest measured, at the longest flags,
+// seed, lanes and shard with --daily, is 8.3 kB (lanes of 2e20 and 3e-3
+// whose tables write 9 significant digits to show an sd of 1e-3), and
+// TestMaxHTMLSize keeps them within 7/8 of it. It was 9 KiB, for 7.5 kB
+// at the most before the tables wrote the digits a spread needs
+// (numTable's unit), and 7 KiB, said to be 5.5 kB at the most,
 // beside 12 KiB for the device's name, not known before the run (1 KiB,
 // each byte escaped to up to 6, twice), which made up the difference for a
 // name of 1 KiB and refused a 64 kB disk --plot, --plot-daily and --html
 // together, 53 kB written, for a name of about 50 bytes.
-const htmlFrame = 9 << 10
+const htmlFrame = 10 << 10
 
 // Ran is what a run's page names of the engine that ran it, known once the
 // engine is open and before the job runs: the engine and the --engine asked
@@ -112,9 +115,9 @@ func (ran *Ran) room() uint64 {
 // engine opens, and no upper bound: a page that does not fit even so is
 // refused then (the bound with any ran is larger), and the others again
 // with ran once the engine is open, before the job runs. A page is written
-// after the run: its room is checked before it. 25.6 kB without daily,
+// after the run: its room is checked before it. 26.6 kB without daily,
 // and about 100 bytes for a CPU engine's names, 300 for auto's (the
-// default job's page is 16.6 kB); 874 kB with 10,000 steps, whose page is
+// default job's page is 16.6 kB); 875 kB with 10,000 steps, whose page is
 // about 841 kB.
 func MaxHTMLSize(daily bool, steps int, ran *Ran) uint64 {
 	n := htmlFrame + plots.MaxFinalSVGSize()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -536,11 +537,19 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "          start-up %.3f s (compile %.3f s), kernel %.3f s, transfer %.3f s\n", t.Startup, t.Compile, t.Kernel, t.Transfer)
 	}
 
+	cells := r.summaryCells()
+	// Columns of 13 characters, or wider by the widest cell and a space
+	// (numTable's digits for a narrow spread take up to 15).
+	width := [2]int{13, 13}
+	for _, row := range cells {
+		for j, c := range row {
+			width[j] = max(width[j], len(c)+1)
+		}
+	}
 	row := func(name, sim, exact, z string) {
-		line := fmt.Sprintf("%-8s %13s %13s %7s", name, sim, exact, z)
+		line := fmt.Sprintf("%-8s %*s %*s %7s", name, width[0], sim, width[1], exact, z)
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	cells := r.summaryCells()
 	b.WriteString("\n")
 	row("", "simulated", "exact", "z")
 	row("mean", cells[0][0], cells[0][1], fz(r.Z.Mean, r.allowed[0]))
@@ -602,7 +611,7 @@ func (r *Report) summaryCells() [][]string {
 	for i := range sim.QuantileLevels {
 		rows = append(rows, []float64{r.quantiles[i], r.exactQuantiles[i]})
 	}
-	cells := numTable(rows, []int{4, 4}, []int{1, 0})
+	cells := numTable(rows, []int{4, 4}, []int{1, 0}, slices.Repeat([]float64{r.Analytic.Std / unitsPerSD}, len(rows)))
 	lo, hi := float64(r.Summary.Min), float64(r.Summary.Max)
 	cells[0][0] = carried(cells[0][0], float64(r.Summary.Mean), float64(r.Summary.MeanError), max(math.Abs(lo), math.Abs(hi)))
 	cells[1][0] = carried(cells[1][0], float64(r.Summary.Std), float64(r.Summary.StdError), (hi-lo)/2)
@@ -696,12 +705,14 @@ func (r *Report) writeDaily(b *strings.Builder) {
 	for range daily.Levels {
 		dec, pair = append(dec, 2), append(pair, -1)
 	}
+	var units []float64
 	for _, i := range idx {
 		d := r.days[i]
 		nums = append(nums, append([]float64{d.Mean, d.ExactMean, d.Std, d.ExactStd}, d.Quantiles...))
+		units = append(units, d.ExactStd/unitsPerSD)
 	}
 	fewer := 0 // days whose mean or std carries fewer digits than written
-	for j, cells := range numTable(nums, dec, pair) {
+	for j, cells := range numTable(nums, dec, pair, units) {
 		d := r.days[idx[j]]
 		m := carried(cells[0], d.Mean, d.MeanError, max(math.Abs(d.Min), math.Abs(d.Max)))
 		sd := carried(cells[2], d.Std, d.StdError, (d.Max-d.Min)/2)
@@ -806,7 +817,16 @@ func sci(x float64, dec int) bool {
 // rule), fixed decimals otherwise. A column read 9999999.000 above
 // 1.00000e+08 in one --daily table, and an exact mean of 0 read 0.0000
 // beside a mean of 4.417671e-08.
-func numTable(rows [][]float64, dec, pair []int) [][]string {
+//
+// unit[i], where given and positive, is the largest unit the last digit of
+// row i may have: a row's exact sd over unitsPerSD, so that the cells show
+// the spread they compare (quantiles an sd apart, a mean off by a tenth of
+// an sd), whatever the values' magnitude. A column takes the decimals its
+// rows need (numDigits, down to float32's spacing at a row's value): lanes
+// at 1 with an sd of 1e-5 read 1.00 for every --daily quantile of every
+// day, and at 1e8 with an sd of 1000 1.0000e+08 for the median, p75 and
+// p95.
+func numTable(rows [][]float64, dec, pair []int, unit []float64) [][]string {
 	needs := make([]bool, len(dec))
 	for _, row := range rows {
 		for j, x := range row {
@@ -817,17 +837,65 @@ func numTable(rows [][]float64, dec, pair []int) [][]string {
 	for j := range dec {
 		colSci[j] = needs[j] || pair[j] >= 0 && needs[pair[j]]
 	}
+	// The decimals of each column: dec, or dec+2 in e-notation, or more
+	// where a row's unit asks for them.
+	digits := make([]int, len(dec))
+	for j := range dec {
+		digits[j] = dec[j]
+		if colSci[j] {
+			digits[j] += 2
+		}
+	}
+	for i, row := range rows {
+		if i >= len(unit) {
+			break
+		}
+		for j, x := range row {
+			digits[j] = max(digits[j], numDigits(x, unit[i], colSci[j]))
+		}
+	}
 	cells := make([][]string, len(rows))
 	for i, row := range rows {
 		for j, x := range row {
 			c := num(x, dec[j])
-			if colSci[j] && c != "-" {
-				c = strconv.FormatFloat(x, 'e', dec[j]+2, 64)
+			if c != "-" {
+				format := byte('f')
+				if colSci[j] {
+					format = 'e'
+				}
+				c = strconv.FormatFloat(x, format, digits[j], 64)
 			}
 			cells[i] = append(cells[i], c)
 		}
 	}
 	return cells
+}
+
+// unitsPerSD is how many units of a table's last digit an sd spans at
+// least (numTable): two digits of the spread.
+const unitsPerSD = 100
+
+// numDigits is the decimals, in e-notation (sci) or fixed, that write x
+// with a last digit of at most unit, but not below float32's spacing at x
+// (the lanes hold float32 values, which a finer digit tells no further
+// apart: 7 decimals at 1, none at 1e8, where the spacing is 8); 0 where
+// there is no unit, or x is 0, NaN or infinite.
+func numDigits(x, unit float64, sci bool) int {
+	a := math.Abs(x)
+	if !(unit > 0) || a == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	_, exp := math.Frexp(a) // a in [2^(exp-1), 2^exp)
+	spacing := math.Ldexp(1, max(exp-24, -149))
+	// The exponents of x's first digit and of its last: the 1e-6 keeps
+	// a unit a little below a power of 10 at that power (a hundredth of
+	// the sd of --sigma 1e-5, 1e-5 in float32, is 9.99999975e-08).
+	lead := int(math.Floor(math.Log10(a)))
+	last := int(math.Floor(math.Log10(max(unit, spacing)) + 1e-6))
+	if sci {
+		return max(0, lead-last)
+	}
+	return max(0, -last)
 }
 
 // ordinal is 2nd, 3rd, 4th, 11th, 21st, ...

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,9 +93,49 @@ func TestNumTable(t *testing.T) {
 		{[][]float64{{1e9, 1e9}, {5, 5}, {1e9}}, []int{4, 4}, summary,
 			[][]string{{"1.000000e+09", "1.000000e+09"}, {"5.000000e+00", "5.000000e+00"}, {"1.000000e+09"}}},
 	} {
-		got := numTable(c.rows, c.dec, c.pair)
+		got := numTable(c.rows, c.dec, c.pair, nil)
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("numTable(%v) = %q, want %q", c.rows, got, c.want)
+		}
+	}
+}
+
+// TestNumTableUnit: with a unit for each row, a column takes the decimals
+// that write its rows' values to that unit, fixed or in e-notation, but
+// none below float32's spacing at the value; rows without a unit (0, or
+// past the slice) keep the column's own.
+func TestNumTableUnit(t *testing.T) {
+	summary, daily := []int{1, 0}, []int{1, 0, 3, 2, -1}
+	for _, c := range []struct {
+		rows      [][]float64
+		dec, pair []int
+		unit      []float64
+		want      [][]string
+	}{
+		// An sd of 1e-5 at 1: a unit of 1e-7.
+		{[][]float64{{1.0000069, 1}, {0.9999836, 1}}, []int{4, 4}, summary, []float64{1e-7, 1e-7},
+			[][]string{{"1.0000069", "1.0000000"}, {"0.9999836", "1.0000000"}}},
+		// A unit just below a power of 10 (float32's 1e-5 over 100) is at it.
+		{[][]float64{{0.9999836}}, []int{2}, []int{-1}, []float64{9.99999975e-08}, [][]string{{"0.9999836"}}},
+		// An sd of 1000 at 1e8 in e-notation: the unit 10.
+		{[][]float64{{1.0000077e8, 1e8}}, []int{4, 4}, summary, []float64{10},
+			[][]string{{"1.0000077e+08", "1.0000000e+08"}}},
+		// No finer than float32's spacing: 2^-18 at 72, 2^-149 below 2^-126.
+		{[][]float64{{72.375, 72.375}, {0, 1.6e-45}}, []int{4, 4}, summary, []float64{1.6e-47, 1.6e-47},
+			[][]string{{"7.2375000e+01", "7.2375000e+01"}, {"0.0000000e+00", "1.6000000e-45"}}},
+		{[][]float64{{72.375}}, []int{4}, []int{-1}, []float64{1e-30}, [][]string{{"72.375000"}}},
+		// A unit coarser than the digits written, none, or 0: as before.
+		{[][]float64{{72.00291, 72.0029}}, []int{4, 4}, summary, []float64{0.05}, [][]string{{"72.0029", "72.0029"}}},
+		{[][]float64{{72.00291, 72.0029}}, []int{4, 4}, summary, []float64{0}, [][]string{{"72.0029", "72.0029"}}},
+		{[][]float64{{72.00291, 72.0029}, {1.0000069, 1}}, []int{4, 4}, summary, []float64{0.05},
+			[][]string{{"72.0029", "72.0029"}, {"1.0000", "1.0000"}}},
+		// --daily: each row its own unit, each column the most its rows need.
+		{[][]float64{{1, 1, 1e-5, 1e-5, 0.99998}, {1, 1, 1e-3, 1e-3, 0.998}}, []int{3, 3, 3, 3, 2}, daily, []float64{1e-7, 1e-5},
+			[][]string{{"1.0000000", "1.0000000", "1.00000e-05", "1.00000e-05", "0.9999800"}, {"1.0000000", "1.0000000", "1.00000e-03", "1.00000e-03", "0.9980000"}}},
+	} {
+		got := numTable(c.rows, c.dec, c.pair, c.unit)
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("numTable(%v, unit %v) = %q, want %q", c.rows, c.unit, got, c.want)
 		}
 	}
 }
@@ -400,4 +441,74 @@ func TestCarried(t *testing.T) {
 			t.Errorf("carried(%q, %g, %g, %g) = %q, want %q", c.cell, c.x, c.u, c.most, got, c.want)
 		}
 	}
+}
+
+// TestTablesShowTheSpread: where the lanes spread far less than their
+// distance from 0, the tables still write the quantiles apart (each day's
+// p05 < p25 < p50 < p75 < p95, the summary's p01 < ... < p99, simulated
+// and normal): start and anchor 1 at --sigma 1e-5 read 1.00 for every
+// quantile of every day, and 1e8 at --sigma 1000 read 1.0000e+08 for p50,
+// p75 and p95, the per-day table's digits set by the values' magnitude
+// alone.
+func TestTablesShowTheSpread(t *testing.T) {
+	for _, c := range []struct{ at, sigma float64 }{{1, 1e-5}, {1e8, 1000}, {-3e20, 1e15}, {72, 1e-3}, {72, 3e-5}, {1, 2e-7}} {
+		p := sim.Default()
+		p.Lanes, p.Steps, p.Start, p.Anchor, p.Sigma = 20000, 6, c.at, c.at, c.sigma
+		res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := New(res, "serial")
+		r.SetDaily(daily.Table(res.Params, res.Daily))
+		var out strings.Builder
+		if err := r.WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		var simulated, normal []float64
+		days := 0
+		for _, line := range strings.Split(out.String(), "\n") {
+			f := strings.Fields(line)
+			read := func(cells []string) []float64 {
+				var xs []float64
+				for _, cell := range cells {
+					x, err := strconv.ParseFloat(cell, 64)
+					if err != nil {
+						t.Fatalf("start and anchor %g, sigma %g: cell %q of %q: %v", c.at, c.sigma, cell, line, err)
+					}
+					xs = append(xs, x)
+				}
+				return xs
+			}
+			switch {
+			case len(f) == 3 && len(f[0]) == 3 && f[0][0] == 'p':
+				xs := read(f[1:])
+				simulated, normal = append(simulated, xs[0]), append(normal, xs[1])
+			case len(f) == 10 && isDay(f[0]):
+				days++
+				if q := read(f[5:]); !increasing(q) {
+					t.Errorf("start and anchor %g, sigma %g: day %s's quantiles read %q, not apart:\n%s", c.at, c.sigma, f[0], f[5:], out.String())
+				}
+			}
+		}
+		if days != p.Steps || len(simulated) != len(sim.QuantileLevels) {
+			t.Fatalf("start and anchor %g, sigma %g: %d days and %d quantiles read from\n%s", c.at, c.sigma, days, len(simulated), out.String())
+		}
+		if !increasing(simulated) || !increasing(normal) {
+			t.Errorf("start and anchor %g, sigma %g: the quantiles read %v and %v, not apart:\n%s", c.at, c.sigma, simulated, normal, out.String())
+		}
+	}
+}
+
+func isDay(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
+
+func increasing(xs []float64) bool {
+	for i := 1; i < len(xs); i++ {
+		if !(xs[i] > xs[i-1]) {
+			return false
+		}
+	}
+	return true
 }
