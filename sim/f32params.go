@@ -15,10 +15,12 @@ type ParamRounding struct {
 	Used  float64 `json:"used"`
 }
 
-// revertShift is how far, relative to itself, float32 may move
-// persistence's distance to 1 in magnitude (1 - |p|) before Roundings
-// lists it: that distance sets how fast the lanes revert and the exact
-// law's variance (sigma^2 (1 - p^(2n)) / (1 - p^2)), and near 1 float32's
+// revertShift is how far, relative to itself, float32 may move a
+// parameter, or persistence's distance to 1 in magnitude (1 - |p|), before
+// Roundings lists it. A parameter moves that far only where it is
+// subnormal, whose shortest decimal can read as typed 40% away (1e-45 is
+// 1.4e-45). 1 - |p| sets how fast the lanes revert and the exact law's
+// variance (sigma^2 (1 - p^(2n)) / (1 - p^2)), and near 1 float32's
 // spacing of 2^-24 is a large share of it, which the shortest decimal
 // hides: --persistence 0.9999999 is 0.99999988 in float32, whose shortest
 // decimal is 0.9999999 again, but 1 - p is 1.19e-7, not 1e-7.
@@ -38,6 +40,11 @@ func F32Text(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1,
 //     carry (16777217 is 16777216, 0.1000000001 is 0.1, and a subnormal
 //     carries fewer: 1.2345678e-40 is 1.23457e-40), or is below float32's
 //     least (it is 0);
+//   - float32 moves the value by more than revertShift (a thousandth) of
+//     itself, which only a subnormal's few digits can: 1e-45 is
+//     1.401298464324817e-45, whose shortest decimal, one digit, reads 1e-45
+//     again, and the exact law's sd is 1.4 times what 1e-45 gives (1e-40,
+//     moved by 5e-6 of itself, is not listed);
 //   - persistence's distance to 1 in magnitude, 1 - |p|, moves by more than
 //     revertShift (a thousandth) of itself (0.9999999, above).
 //
@@ -56,7 +63,7 @@ func (p Params) Roundings() []ParamRounding {
 			continue // exact
 		}
 		shown, _ := strconv.ParseFloat(F32Text(f.used), 64)
-		moved := shown != f.typed
+		moved := shown != f.typed || math.Abs(u-f.typed) > revertShift*math.Abs(f.typed)
 		if f.flag == "persistence" {
 			d, du := 1-math.Abs(f.typed), 1-math.Abs(u)
 			moved = moved || math.Abs(du-d) > revertShift*math.Abs(d)
