@@ -80,7 +80,8 @@ const svgFrame = 8 << 10
 const finalFrame = 7 << 10
 
 // finalPoints is the most points Final draws: the histogram's polygon, two
-// a bar of barBins bins and two at its ends, and the exact density's
+// a bar of barBins bins (or, in latticeBars, at least as wide: as many at
+// most) and two at its ends, and the exact density's
 // 400 samples (addDensity), or the spike of a point mass.
 const finalPoints = 2*(sim.HistBins/barBins) + 2 + 400
 
@@ -293,18 +294,9 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	if first >= 0 {
 		// One polygon in steps rather than a bar per bin: adjacent bars
 		// leave anti-aliasing seams.
-		g := barBins
-		lo0 := first / g * g
-		xys := plotter.XYs{{X: h.Edge(lo0), Y: 0}}
-		for lo := lo0; lo <= last; lo += g {
-			hi := min(lo+g, n)
-			var c uint64
-			for i := lo; i < hi; i++ {
-				c += h.Bins[i+1]
-			}
-			a, b := h.Edge(lo), h.Edge(hi)
-			y := float64(c) / float64(total) / (b - a)
-			xys = append(xys, plotter.XY{X: a, Y: y}, plotter.XY{X: b, Y: y})
+		xys := latticeBars(h, s, first, last, total)
+		if xys == nil {
+			xys = binBars(h, first, last, total)
 		}
 		xys = append(xys, plotter.XY{X: xys[len(xys)-1].X, Y: 0})
 		hist, err := plotter.NewPolygon(xys)
@@ -329,6 +321,95 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	pl.X.Min, pl.X.Max = widen(pl.X.Min, pl.X.Max)
 	pl.Y.Min, pl.Y.Max = widen(pl.Y.Min, pl.Y.Max)
 	return pl, nil
+}
+
+// binBars is the final chart's polygon (its first point and two a bar) of
+// bars of barBins of h's bins, from the one that holds bin first to the one
+// that holds bin last, total lanes in all.
+func binBars(h *sim.Histogram, first, last int, total uint64) plotter.XYs {
+	n, g := len(h.Bins)-2, barBins
+	lo0 := first / g * g
+	xys := plotter.XYs{{X: h.Edge(lo0), Y: 0}}
+	for lo := lo0; lo <= last; lo += g {
+		hi := min(lo+g, n)
+		var c uint64
+		for i := lo; i < hi; i++ {
+			c += h.Bins[i+1]
+		}
+		a, b := h.Edge(lo), h.Edge(hi)
+		y := float64(c) / float64(total) / (b - a)
+		xys = append(xys, plotter.XY{X: a, Y: y}, plotter.XY{X: b, Y: y})
+	}
+	return xys
+}
+
+// latticeBars is the final chart's polygon (its first point and two a
+// bar, at most sim.HistBins/barBins bars) where the lanes' float32 values
+// lie at least a sixteenth of a bar of barBins bins apart, and nil
+// elsewhere: there a bar of barBins bins held one value or none, or one
+// value or two, and the bars rose to 3.5 times the exact density between
+// empty ones (lanes at 1, --sigma 2e-7, an sd of 2 to 4 of float32's
+// spacings), or alternated by a factor of 2 (at 1.5, --sigma 1.2e-6, 12
+// spacings). Each bar here is whole float32 cells, the values from
+// halfway to the one below to halfway to the one above, at least a bar of
+// barBins bins wide: the values of h's bins first to last (each bin, under
+// half a spacing wide, holds one value, the float32 nearest its centre),
+// whose counts the cells take.
+func latticeBars(h *sim.Histogram, s *sim.Summary, first, last int, total uint64) plotter.XYs {
+	width := float64(barBins) / float64(h.Scale)
+	lo, hi := float64(s.Min), float64(s.Max)
+	least := math.Min(math.Abs(lo), math.Abs(hi))
+	if lo <= 0 && hi >= 0 {
+		least = 0
+	}
+	if spacing32(least) < width/16 {
+		return nil
+	}
+	counts := map[float32]uint64{}
+	for i := first; i <= last; i++ {
+		if c := h.Bins[i+1]; c > 0 {
+			counts[float32(h.Edge(i)+0.5/float64(h.Scale))] += c
+		}
+	}
+	v, end := float32(h.Edge(first)+0.5/float64(h.Scale)), float32(h.Edge(last)+0.5/float64(h.Scale))
+	edge := func(a, b float32) float64 { return float64(a)/2 + float64(b)/2 }
+	type bar struct {
+		a, b float64
+		c    uint64
+	}
+	bars := []bar{{a: edge(math.Nextafter32(v, float32(math.Inf(-1))), v)}}
+	for {
+		next := math.Nextafter32(v, float32(math.Inf(1)))
+		cur := &bars[len(bars)-1]
+		cur.b, cur.c = edge(v, next), cur.c+counts[v]
+		if v == end {
+			break
+		}
+		if cur.b-cur.a >= width {
+			bars = append(bars, bar{a: cur.b})
+		}
+		v = next
+	}
+	// A last bar narrower than the rest joins the one before, as any bar
+	// past finalPoints' count would (bars of width span the bins' 16 sds
+	// in sim.HistBins/barBins; a value the bins' float32 arithmetic puts
+	// in one from just outside could make one more).
+	for n := len(bars); n > 1 && (bars[n-1].b-bars[n-1].a < width || n > sim.HistBins/barBins); n-- {
+		bars[n-2].b, bars[n-2].c = bars[n-1].b, bars[n-2].c+bars[n-1].c
+		bars = bars[:n-1]
+	}
+	xys := plotter.XYs{{X: bars[0].a, Y: 0}}
+	for _, r := range bars {
+		y := float64(r.c) / float64(total) / (r.b - r.a)
+		xys = append(xys, plotter.XY{X: r.a, Y: y}, plotter.XY{X: r.b, Y: y})
+	}
+	return xys
+}
+
+// spacing32 is float32's spacing at |x| (its unit in the last place there).
+func spacing32(x float64) float64 {
+	_, exp := math.Frexp(math.Abs(x)) // |x| in [2^(exp-1), 2^exp)
+	return math.Ldexp(1, max(exp-24, -149))
 }
 
 // addDensity draws the exact law's density over pl, widening the axes to
