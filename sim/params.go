@@ -185,6 +185,10 @@ func (p Params) ValidateRanges() error {
 // runs that swing between 1e37 and -3e37 as reaching 5e37 after 2 steps,
 // and --persistence -0.99 refused runs that stay at a start and anchor of
 // 2e35 (|c| = 1.99 |anchor| over 1 - |p| = 0.01).
+//
+// Without noise, where those bounds are past the limit, it is the largest
+// value of the one path every lane takes, walked on the host (noiseless),
+// where the walk settles within the limit.
 func (p Params) Bound() float64 {
 	m := p.Model()
 	m0 := math.Abs(float64(m.Start))
@@ -217,7 +221,49 @@ func (p Params) Bound() float64 {
 	if float64(m.P) != 1 {
 		bound = min(bound, p.centred(m, a, n))
 	}
+	if !(bound <= MaxTemperature) && m.Sigma == 0 {
+		if w, ok := p.noiseless(m); ok {
+			bound = w
+		}
+	}
 	return bound
+}
+
+// noiselessSteps is the most steps noiseless walks.
+const noiselessSteps = 1 << 16
+
+// noiseless is the largest |value| the one path of a job without noise
+// computes (the start, c, and each step's p t, p t + c and t), which every
+// lane takes, walked in float32 until it repeats a temperature (each step's
+// values depend on the temperature alone, so none after it is new) or the
+// steps end; ok is false where it passes MaxTemperature or does not repeat
+// within noiselessSteps. Bound takes it where its own bound is past the
+// limit: that bound allows every step its roundings, which above |p| = 1
+// it multiplies by |p| in every later step, and refused runs that stay at
+// their start, the recurrence's centre (start and anchor 3 at --persistence
+// 2, 2 3 - 3 = 3 exactly at every step, as reaching 9.64e+60 after 200
+// steps).
+func (p Params) noiseless(m Model) (most float64, ok bool) {
+	t := m.Start
+	most = max(math.Abs(float64(t)), math.Abs(float64(m.C)))
+	seen := map[float32]bool{t: true}
+	for s := 0; s < p.Steps; s++ {
+		if s == noiselessSteps {
+			return most, false
+		}
+		pt := float32(m.P * t)
+		mc := float32(pt + m.C)
+		t = m.Step(t, 0) // mc, but for the sign of a zero
+		most = max(most, math.Abs(float64(pt)), math.Abs(float64(mc)), math.Abs(float64(t)))
+		if !(most <= MaxTemperature) {
+			return most, false
+		}
+		if seen[t] {
+			break
+		}
+		seen[t] = true
+	}
+	return most, true
 }
 
 // Range is an interval [lo, hi] that holds every temperature a run of p

@@ -450,6 +450,64 @@ func TestBoundAbovePersistenceOne(t *testing.T) {
 	}
 }
 
+// TestBoundNoiseless: without noise every lane takes one path, which Bound
+// walks where its rounding allowances, multiplied by |p| in every later
+// step above |p| = 1, put a run past the limit: start and anchor 3 at
+// --persistence 2 compute 2 3 - 3 = 3 exactly at every step, and were
+// refused as reaching 9.64e+60 after 200 steps. The accepted runs' paths
+// stay within the bound; paths that leave the centre are still refused.
+func TestBoundNoiseless(t *testing.T) {
+	for _, c := range []struct {
+		start, anchor, persistence float64
+		steps                      int
+	}{
+		{3, 3, 2, 200},
+		{3, 3, 2, MaxSteps},
+		{5, 5, -3, 300},
+		{-0x1p90, -0x1p90, 1<<20 + 1, 1000}, // p t = -2^110 - 2^90, exact
+		{0.25, 0.25, -1e7, 50},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, c.persistence, 0, c.steps
+		if err := p.Validate(); err != nil {
+			t.Errorf("%+v: %v", c, err)
+			continue
+		}
+		m, b := p.Model(), p.Bound()
+		x := m.Start
+		for k := range min(c.steps, 1e5) {
+			pt := float32(m.P * x)
+			x = m.Step(x, 0)
+			if math.Abs(float64(pt)) > b || math.Abs(float64(x)) > b || b > MaxTemperature {
+				t.Fatalf("%+v: step %d computes p t = %g and reaches %g; bound %g", c, k+1, pt, x, b)
+			}
+		}
+	}
+	for _, c := range []struct {
+		start, anchor, persistence float64
+		steps                      int
+	}{
+		{3, 2.9, 2, 200},              // away from the centre: 2^200 (0.1)
+		{3, 3, 1e30, 20},              // f32(1 - p) anchor is not (1 - p) anchor
+		{0, 1e30, 1.5, 1e6},           // from 0 toward a centre of 1e30
+		{1, 1, 1 + 0x1p-23, MaxSteps}, // 1 + 2^-23 rounds off the centre
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, c.persistence, 0, c.steps
+		if err := p.Validate(); err == nil {
+			m := p.Model()
+			x, most := m.Start, 0.0
+			for range min(c.steps, 1e6) {
+				x = m.Step(x, 0)
+				most = max(most, math.Abs(float64(x)))
+			}
+			if most > MaxTemperature {
+				t.Errorf("%+v: accepted (bound %g), but the path reaches %g", c, p.Bound(), most)
+			}
+		}
+	}
+}
+
 // TestExactNoNoise: without noise the exact law has no spread, however
 // far p^(2n) is past float64 (start and anchor 0 at --persistence 1e30:
 // every lane stays at 0, and the exact sd read NaN from step 6 on, which
