@@ -97,8 +97,9 @@ func (p Params) rounding(n int, out []Rounding) Rounding {
 		}
 		if out == nil && k == loopSteps && n > k {
 			// No fixed point yet (|P| >= 1, or |P| within about
-			// 1/loopSteps of 1): the rest in log2(n - k) steps.
-			M, b, g = p.roundingJump(M, b, g, n-k)
+			// 1/loopSteps of 1): the rest in log2(n - k) steps. The
+			// bound needs b and g alone; M is only the next step's input.
+			_, b, g = p.roundingJump(M, b, g, n-k)
 			m := 1 + jumpMargin(n)
 			return Rounding{Mean: (b + g) * m, Std: b * m}
 		}
