@@ -11,6 +11,18 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
+// notedAuto installs a fake device slower than simd per lane-step and
+// returns the options of a 5e6 x 10 job on one worker whose notes are
+// collected in *notes.
+func notedAuto(t *testing.T) (Options, *[]string) {
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	notes := new([]string)
+	return Options{Params: p, Workers: 1, Note: func(s string) { *notes = append(*notes, s) }}, notes
+}
+
 // TestAutoNearlyFullDisk: auto keeps its calibration (a few hundred bytes)
 // on a file system with under 1 MiB free, where it has room for it and the
 // cache's margin (cachedir.Margin): the cache asked for 1 MiB free beside

@@ -595,18 +595,6 @@ func withDevices(t *testing.T, dev Entry) {
 	}
 }
 
-// notedAuto installs a fake device slower than simd per lane-step and
-// returns the options of a 5e6 x 10 job on one worker whose notes are
-// collected in *notes.
-func notedAuto(t *testing.T) (Options, *[]string) {
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
-	notes := new([]string)
-	return Options{Params: p, Workers: 1, Note: func(s string) { *notes = append(*notes, s) }}, notes
-}
-
 // cpuShare makes processCPU report share of cores busy cores from now on:
 // the CPU time a run or probe on a machine that busy gets.
 func cpuShare(t *testing.T, share float64, cores int) {

@@ -10,6 +10,9 @@ import (
 	"syscall"
 )
 
+// status is the file addressSpace and threads read; tests point it elsewhere.
+var status = "/proc/self/status"
+
 // addressRoom returns the address space left under the process's
 // RLIMIT_AS (ulimit -v) less what it has mapped (VmSize of
 // /proc/self/status), and whether a limit is set: a run that fits in

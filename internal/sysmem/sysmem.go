@@ -13,7 +13,6 @@ var (
 	meminfo  = "/proc/meminfo"
 	cgroups  = "/proc/self/cgroup"
 	cgroupFS = "/sys/fs/cgroup"
-	status   = "/proc/self/status"
 )
 
 // Available returns the bytes this process can allocate without swapping:
