@@ -64,9 +64,10 @@ func fakeTerminal() (restore func()) {
 //	image FILE                  FILE decodes as a PNG or parses as an SVG,
 //	                            by its extension
 //
-// and the conditions [numpy] (a python3 with numpy is $PYTHON) and [opencl]
-// (an OpenCL device exists). Under CI=true their absence fails the script
-// instead of skipping that part.
+// and the conditions [numpy] (a python3 with numpy is $PYTHON), [opencl]
+// (an OpenCL device exists) and [race] (gpusim is built with the race
+// detector, make race). Under CI=true the absence of numpy or OpenCL fails
+// the script instead of skipping that part.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -84,6 +85,8 @@ func TestScript(t *testing.T) {
 					return false, errors.New("CI=true but no python3 with numpy was found (.ci/run installs python3-numpy)")
 				}
 				return testenv.Python() != "", nil
+			case "race":
+				return raceEnabled, nil
 			case "opencl":
 				_, err := gpu.Devices()
 				if err != nil && testenv.CI() {
