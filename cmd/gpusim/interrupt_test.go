@@ -468,12 +468,28 @@ func TestDoubleSignal(t *testing.T) {
 		dir := t.TempDir()
 		cmd := exec.Command("gpusim", "selftest", "--device", "0")
 		cmd.Dir = dir
+		// The first SIGINT waits for the cold build's note, which comes
+		// after gpusim has taken the stop signals: 50 ms after the start
+		// it killed a gpusim built with -race that had yet to take them.
+		// (onWrite runs with the buffer's lock held.)
+		building := make(chan struct{})
+		var once sync.Once
 		stderr := &syncBuffer{}
+		stderr.onWrite = func() {
+			if strings.Contains(stderr.b.String(), "compiling the OpenCL program") {
+				once.Do(func() { close(building) })
+			}
+		}
 		cmd.Stderr = stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-building:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("no note of the cold build within 30s; stderr %q", stderr.String())
+		}
 		cmd.Process.Signal(syscall.SIGINT)
 		time.Sleep(250 * time.Millisecond) // past the duplicate window, before the forced exit
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -577,7 +593,7 @@ func TestSignalAfterCommit(t *testing.T) {
 		name  string
 		extra []string
 		sig   bool
-	}{{"SIGTERM", nil, true}, {"timeout", []string{"--timeout", "2s"}, false}} {
+	}{{"SIGTERM", nil, true}, {"timeout", []string{"--timeout", commitTimeout.String()}, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			// 100 lanes: the run takes milliseconds, well inside the 2 s
@@ -593,17 +609,23 @@ func TestSignalAfterCommit(t *testing.T) {
 			}
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
+			start := time.Now()
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// The run takes well under a second; its report then waits
-			// for a reader. The signal (or the deadline) comes while it
-			// waits, and the reader long after StopGrace.
-			time.Sleep(2500 * time.Millisecond)
+			// The run takes well under a second (some 3 s under the race
+			// detector, where a fixed 2.5 s wait signalled it before its
+			// commit); its report then waits for a reader. The signal
+			// comes once o.npy is there, the commit done, or the deadline
+			// while the report waits, and the reader long after StopGrace.
+			waitFile(t, filepath.Join(dir, "o.npy"), cmd)
+			at := time.Now()
 			if c.sig {
 				cmd.Process.Signal(syscall.SIGTERM)
+			} else {
+				at = start.Add(commitTimeout)
 			}
-			time.Sleep(time.Second + interrupt.StopGrace)
+			time.Sleep(time.Until(at.Add(time.Second + interrupt.StopGrace)))
 			var report map[string]any
 			if err := json.NewDecoder(stdout).Decode(&report); err != nil {
 				t.Errorf("the report does not decode: %v", err)
@@ -616,6 +638,25 @@ func TestSignalAfterCommit(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// commitTimeout is TestSignalAfterCommit's --timeout, past the end of its
+// run, scaled by the race detector's slowdown.
+const commitTimeout = 2 * time.Second * raceSlowdown
+
+// waitFile waits up to 30 s for the file at path to exist, the commit of
+// cmd's run.
+func waitFile(t *testing.T, path string, cmd *exec.Cmd) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no %s within 30s", path)
+		}
 	}
 }
 

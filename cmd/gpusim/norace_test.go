@@ -2,5 +2,9 @@
 
 package main
 
-// raceEnabled is false without the race detector (race_test.go).
-const raceEnabled = false
+// raceEnabled and raceSlowdown are false and 1 without the race detector
+// (race_test.go).
+const (
+	raceEnabled  = false
+	raceSlowdown = 1
+)
