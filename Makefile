@@ -18,7 +18,7 @@ ARGS ?=
 # Flags added to `make bench`'s quick suite, e.g. BENCH_ARGS='--engines serial,parallel'.
 BENCH_ARGS ?=
 
-.PHONY: build run test cross bench gobench lint fuzz clean gpu-check
+.PHONY: build run test race cross bench gobench lint fuzz clean gpu-check
 
 # gnuhash gives the executable a GNU symbol hash table, which Go's linker
 # does not write: it spares the dynamic loader 2 to 4 ms of CPU when gpusim
@@ -32,6 +32,19 @@ run: build
 
 test:
 	$(GOENV) $(GO) test -timeout 10m ./...
+
+# The CLI's tests with the race detector (opt-in, not in CI: some 6 minutes
+# on two cores). The test binary is every gpusim the scripts start, so their
+# child processes run under it too; GORACE's log_path gathers the reports
+# of all of them, and any report fails the target, whatever the exit status
+# a script expected. -race needs cgo (a C compiler); RACE_PKGS=./... for
+# every package (the gpu package's tests take long).
+RACE_PKGS ?= ./cmd/gpusim
+race:
+	@logs=$$(mktemp -d) && \
+	CGO_ENABLED=1 GORACE="log_path=$$logs/race atexit_sleep_ms=10" $(GOENV) $(GO) test -race -timeout 40m $(RACE_PKGS); st=$$?; \
+	if ls $$logs/race.* >/dev/null 2>&1; then cat $$logs/race.*; echo "make race: data races reported (above)"; st=1; fi; \
+	rm -rf $$logs; exit $$st
 
 # Cross builds without cgo for every system CI covers (OpenCL only where
 # purego can load it), and the linux/s390x binary run under qemu when
