@@ -107,6 +107,10 @@ type Config struct {
 	Devices func() ([]string, error)
 	// Progress, when set, gets a line per measurement as the run goes.
 	Progress io.Writer
+	// WordHint, when set, words an engine's hint (engines.Hint, which
+	// names gpusim run's flags) for the command that runs the benchmark:
+	// the CLI's names bench's (cl.ForCommand). nil leaves it as it is.
+	WordHint func(hint string) string
 }
 
 // PythonVersionBudget is Default's PythonBudget: a version that would

@@ -49,7 +49,7 @@ func (r *Report) clipTexts() {
 		}
 	}
 	for i := range r.Failures {
-		r.Failures[i].Error = clip(r.Failures[i].Error)
+		r.Failures[i].Error, r.Failures[i].Hint = clip(r.Failures[i].Error), clip(r.Failures[i].Hint)
 	}
 	for i := range r.Notes {
 		r.Notes[i] = clip(r.Notes[i])
@@ -265,7 +265,7 @@ func (p Plan) largest(fill rune) *Report {
 			wr.Engines = append(wr.Engines, Measurement{Engine: s.Name, Device: text, Workers: math.MaxInt32, Workload: w, Wall: long, Cold: longest,
 				NsPerLaneStep: 1, LaneStepsPerSec: 1, Speedup: 1, Compile: longest, Transfer: longest, Kernel: longest,
 				Startup: longest, Merge: longest, Digest: math.MaxUint64})
-			r.Failures = append(r.Failures, EngineFailure{Engine: s.Name, Workers: math.MaxInt32, Workload: w, Error: text})
+			r.Failures = append(r.Failures, EngineFailure{Engine: s.Name, Workers: math.MaxInt32, Workload: w, Error: text, Hint: text})
 		}
 		r.Workloads = append(r.Workloads, wr)
 	}
@@ -273,12 +273,12 @@ func (p Plan) largest(fill rune) *Report {
 	p.largestSweep(r)
 	p.largestPython(r, text)
 	r.Notes = slices.Clone(p.Notes)
-	// Run's notes, each clipped: an engine's failure, the speedups a
-	// failed baseline leaves out, a scaling engine that starts fewer
-	// workers, a Python version off the law; and for each version, the
-	// note it gets where it is skipped instead (its reason, clipped, with
-	// the method's name and package, under 128 bytes).
-	for range len(p.Specs) + 1 + len(r.Scaling) + len(r.Python.Results) {
+	// Run's notes, each clipped: an engine's failure and its hint, the
+	// speedups a failed baseline leaves out, a scaling engine that starts
+	// fewer workers, a Python version off the law; and for each version,
+	// the note it gets where it is skipped instead (its reason, clipped,
+	// with the method's name and package, under 128 bytes).
+	for range 2*len(p.Specs) + 1 + len(r.Scaling) + len(r.Python.Results) {
 		r.Notes = append(r.Notes, text)
 	}
 	for range r.Python.Results {

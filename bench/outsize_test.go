@@ -148,8 +148,13 @@ func (p Plan) random(rng *rand.Rand) *Report {
 		wr := WorkloadResult{Workload: w, Digest: Digest(rng.Uint64())}
 		for k, s := range p.Specs {
 			if k > 0 && rng.IntN(8) == 0 { // a workload no engine ran has no chart
-				r.Failures = append(r.Failures, EngineFailure{Engine: s.Name, Workload: w, Error: text()})
+				f := EngineFailure{Engine: s.Name, Workload: w, Error: text()}
 				r.Notes = append(r.Notes, "failed: "+text())
+				if rng.IntN(2) == 0 {
+					f.Hint = text()
+					r.Notes = append(r.Notes, f.hintNote())
+				}
+				r.Failures = append(r.Failures, f)
 				continue
 			}
 			med := dur()

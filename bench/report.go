@@ -429,7 +429,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // CSVHeader is the header of WriteCSV's single flat table. section is one of
 // engine, scaling, amdahl, sweep, crossover, python, setup (a Python tool's
 // one-off set-up, engine python/MODULE, in median_s) and failed (an engine
-// that failed mid-benchmark, its error the note); cells that do not
+// that failed mid-benchmark, its error the note, with "; hint: " and its
+// hint where it has one); cells that do not
 // apply to a section are empty, and so is workers where the engine ran its
 // default (the device says how many goroutines or processes ran: it read 0).
 // Times are in seconds. A python row's speedup is the baseline engine's
@@ -526,7 +527,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	for _, f := range r.Failures {
-		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": f.Error}, f.Workload))
+		note := f.Error
+		if f.Hint != "" {
+			note += "; hint: " + f.Hint
+		}
+		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": note}, f.Workload))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -93,6 +93,15 @@ type EngineFailure struct {
 	Workers  int      `json:"workers"` // 0: the engine's default
 	Workload Workload `json:"workload"`
 	Error    string   `json:"error"`
+	// Hint is what to do about the error (engines.Hint, worded by
+	// Config.WordHint), or "": an OpenCL status's advice, a child
+	// process's hint. Error alone, its text, lost it.
+	Hint string `json:"hint,omitempty"`
+}
+
+// hintNote is the report's note of a failure's hint, after the failure's.
+func (f EngineFailure) hintNote() string {
+	return fmt.Sprintf("hint for %s: %s", engineLabel(f.Engine, f.Workers), f.Hint)
 }
 
 // String is the failure as its EngineError reads.
@@ -514,10 +523,27 @@ func (r *runner) fail(ctx context.Context, rep *Report, err error) error {
 		return err
 	}
 	r.failed[ee.Engine] = true
-	rep.Failures = append(rep.Failures, EngineFailure{Engine: ee.Engine, Workers: ee.Workers, Workload: ee.Workload, Error: ee.Err.Error()})
+	f := EngineFailure{Engine: ee.Engine, Workers: ee.Workers, Workload: ee.Workload, Error: ee.Err.Error(), Hint: r.hint(ee.Err)}
+	rep.Failures = append(rep.Failures, f)
 	rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s failed: %v; %s is left out from there on (exit status 1)", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine))
 	r.progress("%s on %s failed: %v; going on without %s", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine)
+	if f.Hint != "" {
+		// A note of its own, clipped on its own (clipTexts): after a
+		// long error (a build log) it would be the part cut off.
+		rep.Notes = append(rep.Notes, f.hintNote())
+		r.progress("%s", f.hintNote())
+	}
 	return nil
+}
+
+// hint is the advice for an engine's error, worded for the command that
+// runs the benchmark (Config.WordHint), or "".
+func (r *runner) hint(err error) string {
+	h := engines.Hint(err)
+	if h != "" && r.cfg.WordHint != nil {
+		h = r.cfg.WordHint(h)
+	}
+	return h
 }
 
 // sayColdStart says in the progress, before e's start, that the start

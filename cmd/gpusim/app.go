@@ -257,11 +257,61 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitUsage
 	}
 	printError(stderr, err)
-	if hint := engines.Hint(err); hint != "" {
+	for _, hint := range errorHints(err) {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", commandHint(app.Command(firstArg(args)), hint))
 	}
 	return exitFailure
 }
+
+// errorHints are the engines' hints for err (engines.Hint): one, or, for
+// an error made of others that may each have one (eachHinted), each one's
+// in turn, a hint said twice said once. The first alone was printed: of
+// two engines that failed in a benchmark, the second's hint was lost.
+func errorHints(err error) []string {
+	errs := []error{err}
+	if e, ok := err.(eachHinted); ok {
+		errs = e.hinted()
+	}
+	var hints []string
+	for _, e := range errs {
+		if h := engines.Hint(e); h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
+		}
+	}
+	return hints
+}
+
+// eachHinted is an error made of others that may each have a hint of its
+// own: bench's engines that failed, selftest's devices that did not start.
+// (Not every error with Unwrap() []error: an OpenCL driver's absence
+// unwraps to its kind and cause, and has the hint itself.)
+type eachHinted interface {
+	error
+	hinted() []error
+}
+
+// errorList is errors.Join's error, whose members' hints are each printed
+// (eachHinted).
+type errorList []error
+
+// joinErrors is errors.Join of errs as an errorList: nil where every one is
+// nil.
+func joinErrors(errs ...error) error {
+	var l errorList
+	for _, err := range errs {
+		if err != nil {
+			l = append(l, err)
+		}
+	}
+	if l == nil {
+		return nil
+	}
+	return l
+}
+
+func (l errorList) Error() string   { return errors.Join(l...).Error() }
+func (l errorList) Unwrap() []error { return l }
+func (l errorList) hinted() []error { return l }
 
 // commandHint is an engine's hint worded for cmd, the command that failed
 // (nil: none): the hints name run's flags ("or use a CPU engine (--engine

@@ -129,6 +129,9 @@ func benchAction(c *cli.Context) error {
 	if !opts.quiet {
 		cfg.Progress = stderr
 	}
+	// An engine's failure keeps its hint, worded for bench's flags as the
+	// hint of bench's own error is (commandHint).
+	cfg.WordHint = func(h string) string { return commandHint(c.Command, h) }
 
 	switch baseline := c.String("baseline"); {
 	case baseline == "none":
@@ -192,12 +195,22 @@ func benchAction(c *cli.Context) error {
 	rep.Notes = append(append(rep.Notes, notes...), mnotes...)
 	errs := []error{writeBench(c, rep, opts)}
 	// An engine that failed mid-benchmark is in the report, the others'
-	// measurements with it, and fails the command (exit 1) after it.
+	// measurements with it, and fails the command (exit 1) after it, with
+	// its hint: errors.New(f.String()) left it out.
 	for _, f := range rep.Failures {
-		errs = append(errs, errors.New(f.String()))
+		errs = append(errs, &benchFailure{f})
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs...)
 }
+
+// benchFailure is an engine's failure in bench's error: it reads as the
+// engine's error did, and its Hint is the one the report gives it.
+type benchFailure struct{ f bench.EngineFailure }
+
+func (e *benchFailure) Error() string { return e.f.String() }
+
+// Hint is the failure's hint, worded for bench already.
+func (e *benchFailure) Hint() string { return e.f.Hint }
 
 // benchConfig reads the flags into a bench configuration, checking every
 // value before anything runs: each flag's own validity first, then their

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -215,5 +217,95 @@ func TestBenchDefaultWorkersOversubscribed(t *testing.T) {
 	want := fmt.Sprintf("note: %d workers share 1 core (GOMAXPROCS)", runtime.NumCPU())
 	if !strings.Contains(stdout, want) {
 		t.Errorf("no note %q:\n%s", want, stdout)
+	}
+}
+
+// failsFrom runs on serial up to lanes, then fails with err: a device that
+// fails partway through the benchmark.
+type failsFrom struct {
+	lanes uint64
+	err   error
+}
+
+func (failsFrom) Name() string { return "failsFrom" }
+
+func (f failsFrom) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
+	if j.Params.Lanes >= f.lanes {
+		return nil, f.err
+	}
+	return cpu.Serial{}.Run(ctx, j)
+}
+
+// TestBenchEngineFailsHint: an engine that fails partway through the
+// benchmark with an OpenCL error keeps the error's hint, worded for bench
+// (its --engines, not run's --engine; no --vector-width, which bench does
+// not take), in the progress on stderr as it fails, in the text report,
+// the JSON, the CSV and the --html page, and after bench's error at the
+// end; and a failed build keeps its log. The error was flattened to text
+// (EngineFailure.Error, errors.New at the end), which showed the status's
+// name and not what to do.
+func TestBenchEngineFailsHint(t *testing.T) {
+	launch := fmt.Errorf("opencl: launch 1000 lanes: %w", &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"})
+	build := fmt.Errorf("opencl: build program: %w", &cl.BuildError{Err: &cl.Error{Code: -11, Op: "clBuildProgram"}, Log: "<kernel>:7:1: error: use of undeclared identifier 'x'"})
+	withBench(t, engines.Benchable{Entries: []string{"serial", "opencl"}, Specs: []engines.Spec{serialSpec(),
+		spec("opencl:0", false, func(int) sim.Engine { return failsFrom{1000, launch} }),
+		spec("opencl:1", false, func(int) sim.Engine { return failsFrom{1000, build} })}})
+	const launchHint, buildHint = "the device ran out of resources", "the OpenCL C compiler rejected the kernel: see the build log"
+	const buildLog = "<kernel>:7:1: error: use of undeclared identifier 'x'"
+	bad := []string{"--vector-width", "(--engine simd)"}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "bench.html")
+	args := []string{"bench", "--lanes", "100,1000", "--steps", "4", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none"}
+	code, stdout, stderr := run(context.Background(), append(args, "--html", page)...)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1:\n%s", code, stderr)
+	}
+	progress, end, _ := strings.Cut(stderr, "gpusim: error: ")
+	for _, want := range []string{"bench: hint for opencl:0: " + launchHint, "bench: hint for opencl:1: " + buildHint, buildLog} {
+		if !strings.Contains(progress, want) {
+			t.Errorf("the progress lacks %q:\n%s", want, progress)
+		}
+	}
+	for _, want := range []string{"gpusim: hint: " + launchHint, "gpusim: hint: " + buildHint, "(--engines simd)", buildLog} {
+		if !strings.Contains(end, want) {
+			t.Errorf("bench's error lacks %q:\n%s", want, end)
+		}
+	}
+	for _, want := range []string{"note: hint for opencl:0: " + launchHint, "note: hint for opencl:1: " + buildHint, "(--engines simd)", buildLog} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the report lacks %q:\n%s", want, stdout)
+		}
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"hint for opencl:0: " + launchHint, "hint for opencl:1: " + buildHint, "(--engines simd)"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("the --html page lacks %q", want)
+		}
+	}
+	for _, out := range []string{stderr, stdout, string(html)} {
+		for _, b := range bad {
+			if strings.Contains(out, b) {
+				t.Errorf("a hint names %s, which bench does not take:\n%s", b, out)
+			}
+		}
+	}
+
+	code, stdout, _ = run(context.Background(), append(args, "--format", "json", "-q")...)
+	var rep struct {
+		Failures []struct{ Error, Hint string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitFailure {
+		t.Fatalf("JSON: exit %d, %v:\n%s", code, err, stdout)
+	}
+	if len(rep.Failures) != 2 || !strings.HasPrefix(rep.Failures[0].Hint, launchHint) || !strings.Contains(rep.Failures[0].Hint, "(--engines simd)") ||
+		rep.Failures[1].Hint != buildHint || !strings.Contains(rep.Failures[1].Error, buildLog) {
+		t.Errorf("JSON failures %+v, want each with its hint", rep.Failures)
+	}
+	_, stdout, _ = run(context.Background(), append(args, "--format", "csv", "-q")...)
+	if !strings.Contains(stdout, "; hint: "+launchHint) || !strings.Contains(stdout, "; hint: "+buildHint) {
+		t.Errorf("the CSV's failed rows lack the hints:\n%s", stdout)
 	}
 }

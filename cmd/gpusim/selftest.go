@@ -120,3 +120,4 @@ type selftestError struct {
 
 func (e *selftestError) Error() string   { return e.msg }
 func (e *selftestError) Unwrap() []error { return e.causes }
+func (e *selftestError) hinted() []error { return e.causes }
