@@ -271,22 +271,87 @@ func (e *Processes) children(ctx context.Context, p sim.Params, n int, dir strin
 	return parts, maxDuration(startup), nil
 }
 
-// childFailure is what a failed child's stderr says of its failure: its
-// last "gpusim: error:" line where it has one, else its last line. A child
-// refused under ulimit -v wrote its error, naming the limit to set, and a
-// hint after it, and the hint alone was shown ("Go's runtime reserves about
-// 1.2 GB ..."), not what was wrong.
-func childFailure(stderr string) string {
-	last := ""
-	for line := range strings.Lines(stderr) {
-		if strings.HasPrefix(line, "gpusim: error: ") {
-			last = line
+// ChildError is a gpusim child process that failed (a shard's run, the
+// merge): how it ended, what its stderr said of it, and its hint, which
+// the report gives as a run's own error's (Hint; EngineFailure.Hint).
+type ChildError struct {
+	Command string // the binary and its command: "/usr/bin/gpusim run"
+	Err     error  // how it ended: an *exec.ExitError ("exit status 2"), a signal, a start that failed
+	// Message is what its stderr said of its failure (childFailure), ""
+	// where it said nothing.
+	Message string
+	hint    string
+}
+
+func (e *ChildError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("%s: %v", e.Command, e.Err)
+	}
+	return fmt.Sprintf("%s: %v: %s", e.Command, e.Err, e.Message)
+}
+
+func (e *ChildError) Unwrap() error { return e.Err }
+
+// Hint is the child's "gpusim: hint:" lines after its error, without the
+// prefix (several joined by "; "), or "".
+func (e *ChildError) Hint() string { return e.hint }
+
+const (
+	childErrorPrefix = "gpusim: error: "
+	childHintPrefix  = "gpusim: hint: "
+)
+
+// childFailure is what a failed child's stderr says of its failure, and
+// its hint. The failure is its last error, every line of it: the last
+// "gpusim: error:" line, those before it and the indented ones after it
+// (a build log, a list of devices), the first with its prefix and the
+// others without; else a Go panic's or fatal error's line; else its last
+// line. A child refused under ulimit -v wrote its error, naming the limit
+// to set, and a hint after it, and the hint alone was shown ("Go's runtime
+// reserves about 1.2 GB ...", not what was wrong); then the error's last
+// line alone (a build log's last line, not the status), and never the
+// hint.
+func childFailure(stderr string) (msg, hint string) {
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	last := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, childErrorPrefix) {
+			last = i
 		}
 	}
-	if last == "" {
-		last = lastLine(stderr)
+	if last < 0 {
+		for _, l := range lines {
+			if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+				return l, childHint(lines)
+			}
+		}
+		return lastLine(stderr), childHint(lines)
 	}
-	return strings.TrimSpace(last)
+	indented := func(l string) bool { return strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") }
+	first, end := last, last+1
+	for first > 0 && (strings.HasPrefix(lines[first-1], childErrorPrefix) || indented(lines[first-1])) {
+		first--
+	}
+	for end < len(lines) && indented(lines[end]) {
+		end++
+	}
+	out := []string{strings.TrimSpace(lines[first])}
+	for _, l := range lines[first+1 : end] {
+		out = append(out, strings.TrimPrefix(l, childErrorPrefix))
+	}
+	return strings.Join(out, "\n"), childHint(lines[end:])
+}
+
+// childHint is the "gpusim: hint:" lines among lines, without the prefix,
+// joined by "; ".
+func childHint(lines []string) string {
+	var hints []string
+	for _, l := range lines {
+		if h, ok := strings.CutPrefix(l, childHintPrefix); ok {
+			hints = append(hints, strings.TrimSpace(h))
+		}
+	}
+	return strings.Join(hints, "; ")
 }
 
 func maxDuration(ds []time.Duration) time.Duration {
@@ -309,7 +374,8 @@ func runChild(ctx context.Context, binary string, args []string, rep *childRepor
 	wall := time.Since(t0)
 	out := stdout.Bytes()
 	if err != nil {
-		return wall, fmt.Errorf("%s %s: %w: %s", binary, args[0], err, childFailure(stderr.String()))
+		msg, hint := childFailure(stderr.String())
+		return wall, &ChildError{Command: binary + " " + args[0], Err: err, Message: msg, hint: hint}
 	}
 	if err := json.Unmarshal(out, rep); err != nil {
 		return wall, fmt.Errorf("%s %s: reading its report: %w", binary, args[0], err)

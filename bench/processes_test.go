@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,5 +193,56 @@ func TestProcessesCapped(t *testing.T) {
 	if len(rep.Scaling) != 1 || rep.Scaling[0].Points[len(rep.Scaling[0].Points)-1].RanWorkers() != lanes ||
 		!strings.Contains(b.String(), "3 (2 ran)") || !strings.Contains(b.String(), "starts 2 processes at most (one a lane)") {
 		t.Errorf("scaling %+v: want the %d workers' point to say %d ran\n%s", rep.Scaling, workers, lanes, b.String())
+	}
+}
+
+// TestProcessesChildHint: a child's failure reaches the run's error whole
+// and with its hint: how it ended (its exit status), its error's every line
+// (a build log after the status, an error's indented list) where its last
+// one alone was kept, or, where it wrote no error, its panic rather than a
+// stack frame; and its "gpusim: hint:" line, which the error dropped, is
+// the error's Hint, which bench's report gives (EngineFailure.Hint).
+func TestProcessesChildHint(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the child is a shell script")
+	}
+	for _, c := range []struct {
+		name, stderr string
+		code         int
+		want, hint   string
+	}{
+		{"build log", "gpusim: note: a cold start\ngpusim: error: opencl: clBuildProgram: CL_BUILD_PROGRAM_FAILURE (-11)\ngpusim: error: build log:\ngpusim: error: <kernel>:7:1: error: bad\n" +
+			"gpusim: hint: the OpenCL C compiler rejected the kernel: see the build log\n", 1,
+			"exit status 1: gpusim: error: opencl: clBuildProgram: CL_BUILD_PROGRAM_FAILURE (-11)\nbuild log:\n<kernel>:7:1: error: bad", "the OpenCL C compiler rejected the kernel: see the build log"},
+		{"list", "gpusim: error: opencl: no device 3 (valid range 0..0); devices:\n  0: pthread (pocl, CPU)\ngpusim: hint: see gpusim devices\n", 2,
+			"exit status 2: gpusim: error: opencl: no device 3 (valid range 0..0); devices:\n  0: pthread (pocl, CPU)", "see gpusim devices"},
+		{"panic", "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/gpusim/main.go:9 +0x1d\n", 2,
+			"exit status 2: panic: runtime error: index out of range [3] with length 3", ""},
+		{"silent", "", 3, "run: exit status 3", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "stderr"), []byte(c.stderr), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bin := filepath.Join(dir, "gpusim")
+			script := fmt.Sprintf("#!/bin/sh\ncat %q >&2\nexit %d\n", filepath.Join(dir, "stderr"), c.code)
+			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cfg := tinyConfig()
+			cfg.Workloads, cfg.Scaling, cfg.Sweep = cfg.Workloads[:1], false, nil
+			rep, err := Run(context.Background(), cfg, []EngineSpec{CPUEngines()[0], ProcessesSpec(bin)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Failures) != 1 {
+				t.Fatalf("failures %+v, want the processes engine's", rep.Failures)
+			}
+			f := rep.Failures[0]
+			if !strings.HasSuffix(f.Error, c.want) || f.Hint != c.hint {
+				t.Errorf("failure %q (hint %q), want one ending %q (hint %q)", f.Error, f.Hint, c.want, c.hint)
+			}
+		})
 	}
 }
