@@ -21,8 +21,9 @@ type SelfTest struct {
 	Failed string `json:"-"`
 	// Text is the checks in lines for a person.
 	Text string `json:"-"`
-	// Err is why the device could not be checked (it did not start),
-	// for the hint that says what to fix; nil when its checks ran.
+	// Err is why the device could not be checked (it did not start), or
+	// why its failed check's job did not run, for the hint that says what
+	// to fix; nil otherwise.
 	Err error `json:"-"`
 }
 
@@ -76,15 +77,28 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 				Text: (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()})
 			continue
 		}
-		r := SelfTest{Index: i, Device: st.Label, Driver: ds[i].DriverVersion, OK: st.Failed() == nil,
-			Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
-		if c := st.Failed(); c != nil {
-			r.Failed = fmt.Sprintf("device %d failed %s (got %s, want %s)", i, c.Name, c.Got, c.Want)
-			if c.Note != "" {
-				r.Failed += ": " + c.Note
-			}
-		}
-		out = append(out, r)
+		out = append(out, checkedSelfTest(i, ds[i], st))
 	}
 	return out, nil
+}
+
+// checkedSelfTest is the report of device i, desc, whose checks ran: its
+// first failed check names got and want where it has them, and its error
+// where its job did not run (Err, for the hint: a launch out of the
+// device's resources), which the check's note has as text alone.
+func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
+	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil,
+		Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
+	if c := st.Failed(); c != nil {
+		r.Failed = fmt.Sprintf("device %d failed %s", i, c.Name)
+		if c.Got != "" || c.Want != "" {
+			// A job that did not run has neither: it read "(got , want )".
+			r.Failed += fmt.Sprintf(" (got %s, want %s)", c.Got, c.Want)
+		}
+		if c.Note != "" {
+			r.Failed += ": " + c.Note
+		}
+		r.Err = c.Err
+	}
+	return r
 }

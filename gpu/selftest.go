@@ -31,6 +31,9 @@ type Check struct {
 	Got    string `json:"got,omitempty"`
 	Want   string `json:"want,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Err is the error of a check whose job did not run (its Note says
+	// it as text), for its hint (cl.HintFor): nil otherwise.
+	Err error `json:"-"`
 }
 
 // SelfTest is a device's self-test: the checks that ran and what they tell.

@@ -80,8 +80,9 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 	got, err := e.Run(ctx, job)
 	if err != nil && ctx.Err() == nil {
 		// A launch the device refused or lost: this check fails, where
-		// it ended the self-test with no report.
-		c.Status, c.Note = CheckFail, "the job did not run: "+err.Error()
+		// it ended the self-test with no report. Err keeps the
+		// error's hint, which the Note's text left out.
+		c.Status, c.Note, c.Err = CheckFail, "the job did not run: "+err.Error(), err
 		return c, nil
 	}
 	if err != nil {

@@ -479,8 +479,10 @@ func TestHexOf(t *testing.T) {
 // TestSelfTestJobFails: a job the device fails to run fails its own check,
 // with the reason, and the self-test goes on to report every check; it
 // ended with the error alone, so that gpusim selftest showed no report.
+// The check keeps the error (Check.Err), whose hint its note's text lost.
 func TestSelfTestJobFails(t *testing.T) {
-	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t), runErr: errors.New("CL_OUT_OF_RESOURCES (-5)")})
+	fail := &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"}
+	st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t), runErr: fail})
 	if err != nil {
 		t.Fatalf("RunSelfTest: %v, want a report", err)
 	}
@@ -493,8 +495,11 @@ func TestSelfTestJobFails(t *testing.T) {
 			continue
 		}
 		jobs++
-		if c.Status != CheckFail || c.Note != "the job did not run: CL_OUT_OF_RESOURCES (-5)" {
+		if c.Status != CheckFail || c.Note != "the job did not run: clEnqueueNDRangeKernel: CL_OUT_OF_RESOURCES (-5)" {
 			t.Errorf("check %s: %s %q, want a failure saying the job did not run", c.Name, c.Status, c.Note)
+		}
+		if h := cl.HintFor(c.Err); !strings.Contains(h, "the device ran out of resources") {
+			t.Errorf("check %s: hint %q, want the launch's", c.Name, h)
 		}
 	}
 	if jobs != 3 || st.Failed() == nil {

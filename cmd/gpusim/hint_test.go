@@ -73,3 +73,16 @@ func TestHintNamesCommandFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSelftestErrorHints: selftest's error gives the hint of each device
+// that did not start or whose check's job did not run, each once: the
+// first cause's alone was printed.
+func TestSelftestErrorHints(t *testing.T) {
+	launch := &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"}
+	build := &cl.BuildError{Err: &cl.Error{Code: -11, Op: "clBuildProgram"}, Log: "error"}
+	err := &selftestError{msg: "selftest: device 0 failed job/plain; device 1 did not start", causes: []error{launch, build, launch}}
+	got := errorHints(err)
+	if len(got) != 2 || got[0] != launch.Hint() || got[1] != build.Err.Hint() {
+		t.Errorf("hints %q, want the launch's and the build's", got)
+	}
+}

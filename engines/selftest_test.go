@@ -1,0 +1,33 @@
+package engines
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl"
+)
+
+// TestCheckedSelfTestHint: a device whose self-test job did not run (its
+// launch ran out of the device's resources) is reported with the error
+// (SelfTest.Err), whose hint gpusim selftest prints: the report had the
+// check's note, the error as text, and no hint; and its failure says no
+// "(got , want )" of values it does not have.
+func TestCheckedSelfTestHint(t *testing.T) {
+	fail := fmt.Errorf("opencl: launch 1003 lanes: %w", &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"})
+	st := &gpu.SelfTest{Label: "pthread", Checks: []gpu.Check{{Name: "philox/random123-kat", Status: gpu.CheckPass},
+		{Name: "job/plain", Status: gpu.CheckFail, Note: "the job did not run: " + fail.Error(), Err: fail}}}
+	r := checkedSelfTest(2, gpu.DeviceDesc{DeviceInfo: cl.DeviceInfo{DriverVersion: "6.0"}}, st)
+	if want := "device 2 failed job/plain: the job did not run: opencl: launch 1003 lanes: clEnqueueNDRangeKernel: CL_OUT_OF_RESOURCES (-5)"; r.OK || r.Failed != want {
+		t.Errorf("ok %v, failed %q; want %q", r.OK, r.Failed, want)
+	}
+	if h := Hint(r.Err); !strings.Contains(h, "the device ran out of resources") {
+		t.Errorf("hint %q, want the launch's", h)
+	}
+	st.Checks[1] = gpu.Check{Name: "normals/sample", Status: gpu.CheckFail, Got: "3f800000", Want: "3f800001"}
+	r = checkedSelfTest(2, gpu.DeviceDesc{}, st)
+	if want := "device 2 failed normals/sample (got 3f800000, want 3f800001)"; r.Failed != want || r.Err != nil {
+		t.Errorf("failed %q (error %v), want %q", r.Failed, r.Err, want)
+	}
+}
