@@ -112,12 +112,25 @@ func (b Benchable) Names() []string {
 	return names
 }
 
-// Notes says which entries are left out and why, in registry order.
-func (b Benchable) Notes() []string {
+// Notes says which entries are left out and why, in registry order, each
+// followed by a note of its error's hint where it has one ("hint for
+// ENTRY: ..."; Hint), worded by word for the command that runs the
+// benchmark (nil: as Hint gives it): the note of the error's text alone
+// lost it (pocl's kernel cache to set, a driver that ran out of
+// resources).
+func (b Benchable) Notes(word func(hint string) string) []string {
 	var notes []string
 	for _, e := range b.Entries {
-		if err, ok := b.Missing[e]; ok {
-			notes = append(notes, fmt.Sprintf("%s left out: %v", e, err))
+		err, ok := b.Missing[e]
+		if !ok {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("%s left out: %v", e, err))
+		if h := Hint(err); h != "" {
+			if word != nil {
+				h = word(h)
+			}
+			notes = append(notes, fmt.Sprintf("hint for %s: %s", e, h))
 		}
 	}
 	return notes

@@ -91,7 +91,7 @@ func TestSelect(t *testing.T) {
 	if _, err := b.Select("gone"); err == nil || !strings.Contains(err.Error(), "gone cannot run here: not here") {
 		t.Errorf("Select(gone): %v", err)
 	}
-	if got := b.Notes(); !slices.Equal(got, []string{"gone left out: not here"}) {
+	if got := b.Notes(nil); !slices.Equal(got, []string{"gone left out: not here"}) {
 		t.Errorf("Notes() = %q", got)
 	}
 }

@@ -344,7 +344,8 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	notes := append(avail.Notes(), listRepeats(c, avail)...)
+	// An engine left out keeps its error's hint, worded for bench.
+	notes := append(avail.Notes(func(h string) string { return commandHint(c.Command, h) }), listRepeats(c, avail)...)
 	if len(specs) == 0 {
 		return nil, nil, errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}

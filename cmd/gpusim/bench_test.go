@@ -81,6 +81,24 @@ func TestBenchMissingEngine(t *testing.T) {
 	}
 }
 
+// TestBenchMissingEngineHint: an engine left out because it cannot start
+// here keeps its error's hint, worded for bench, in a note after the one
+// that says why (on stderr and in the report): the note had the error's
+// text alone.
+func TestBenchMissingEngineHint(t *testing.T) {
+	withBench(t, engines.Benchable{Entries: []string{"serial", "opencl"}, Specs: []engines.Spec{serialSpec()},
+		Missing: map[string]error{"opencl": fmt.Errorf("opencl: create context: %w", &cl.Error{Code: -5, Op: "clCreateContext"})}})
+	code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--baseline", "none")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	const want = "hint for opencl: the driver ran out of resources: check the device with clinfo; or run on a CPU engine (--engines simd)\n"
+	if !strings.Contains(stderr, "bench: note: opencl left out: opencl: create context: clCreateContext: CL_OUT_OF_RESOURCES (-5)\nbench: note: "+want) ||
+		!strings.Contains(stdout, "note: "+want) {
+		t.Errorf("no note of the hint %q:\nstdout:\n%s\nstderr:\n%s", want, stdout, stderr)
+	}
+}
+
 // TestBenchEngineStarts checks that an engine that fails for a worker count
 // reports it from Run rather than panicking, in a report that keeps what
 // was measured.
