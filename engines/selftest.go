@@ -25,6 +25,9 @@ type SelfTest struct {
 	// why its failed check's job did not run, for the hint that says what
 	// to fix; nil otherwise.
 	Err error `json:"-"`
+	// Hint is Err's hint for the report, worded by the caller for its
+	// command (engines.Hint names run's flags), or "".
+	Hint string `json:"hint,omitempty"`
 }
 
 // SelfTests runs the device engine's full self-test (known answers,

@@ -281,6 +281,17 @@ func errorHints(err error) []string {
 	return hints
 }
 
+// hintText is the hints of err (errorHints) worded for cmd (commandHint)
+// and joined by "; ", for a JSON document's "hint" beside its "error": a
+// script that reads the document got the error without what to do.
+func hintText(cmd *cli.Command, err error) string {
+	hints := errorHints(err)
+	for i, h := range hints {
+		hints[i] = commandHint(cmd, h)
+	}
+	return strings.Join(hints, "; ")
+}
+
 // eachHinted is an error made of others that may each have a hint of its
 // own: bench's engines that failed, selftest's devices that did not start.
 // (Not every error with Unwrap() []error: an OpenCL driver's absence

@@ -40,11 +40,16 @@ func devicesCommand() *cli.Command {
 			if err != nil {
 				if format == "json" {
 					// A script reading the JSON gets a document that says
-					// why there are no devices, as selftest's does, besides
-					// the error on stderr and exit 1.
+					// why there are no devices and what to do, as
+					// selftest's does, besides the error on stderr and
+					// exit 1.
 					enc := json.NewEncoder(c.App.Writer)
 					enc.SetIndent("", "  ")
-					if jerr := enc.Encode(map[string]any{"error": err.Error(), "devices": []engines.Device{}}); jerr != nil {
+					doc := map[string]any{"error": err.Error(), "devices": []engines.Device{}}
+					if h := hintText(c.Command, err); h != "" {
+						doc["hint"] = h
+					}
+					if jerr := enc.Encode(doc); jerr != nil {
 						return errors.Join(err, jerr)
 					}
 				}

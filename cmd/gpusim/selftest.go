@@ -18,6 +18,9 @@ import (
 type selftestOptions struct {
 	Device string // "all" or a list of indices
 	Format string // text or json
+	// Hint is the hint for an error, worded for selftest (hintText), or
+	// "": the JSON's, beside the error's text. nil: none.
+	Hint func(error) string
 }
 
 func selftestCommand() *cli.Command {
@@ -48,7 +51,7 @@ func selftestCommand() *cli.Command {
 }
 
 func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
-	o := selftestOptions{Device: c.String("device")}
+	o := selftestOptions{Device: c.String("device"), Hint: func(err error) string { return hintText(c.Command, err) }}
 	var err error
 	if o.Format, err = checkFormat(c, "text", "json"); err != nil {
 		return o, err
@@ -71,7 +74,11 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		// to start), besides the error on stderr and exit 1.
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(map[string]any{"ok": false, "error": err.Error(), "devices": []engines.SelfTest{}}); jerr != nil {
+		doc := map[string]any{"ok": false, "error": err.Error(), "devices": []engines.SelfTest{}}
+		if h := o.hint(err); h != "" {
+			doc["hint"] = h
+		}
+		if jerr := enc.Encode(doc); jerr != nil {
 			return errors.Join(err, jerr)
 		}
 	}
@@ -80,12 +87,14 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 	}
 	var failed []string
 	var causes []error
-	for _, st := range sts {
+	for i := range sts {
+		st := &sts[i]
 		if st.Failed != "" {
 			failed = append(failed, st.Failed)
 		}
 		if st.Err != nil {
 			causes = append(causes, st.Err)
+			st.Hint = o.hint(st.Err)
 		}
 		if o.Format == "text" {
 			fmt.Fprintf(w, "device %d: %s", st.Index, st.Text)
@@ -108,6 +117,14 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		return &selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}
 	}
 	return nil
+}
+
+// hint is o.Hint's hint for err, or "" without one.
+func (o selftestOptions) hint(err error) string {
+	if o.Hint == nil {
+		return ""
+	}
+	return o.Hint(err)
 }
 
 // selftestError is selftest's failure: its message names every device that
