@@ -253,7 +253,11 @@ func TestOpenCLBuffersUnderLimit(t *testing.T) {
 	if _, err := fmt.Sscanf(out[j:], "raise the limit by more than %g %s", &short, &unit); err != nil || unit != "MB" {
 		t.Fatalf("no need named: %v\n%s", err, out)
 	}
-	if need := 537 + 403 + 67.1; short+left < need-1 {
+	// Each figure is rounded to three digits, by up to half a unit of
+	// its last: 0.5 MB each for the short and the room, 0.5 MB and 0.5 MB
+	// for the buffers and the finals, 0.05 MB for the driver's use. A
+	// 1 MB allowance failed at 571 and 435 MB against 1007.1 (CI, 9ec3547).
+	if need := 537 + 403 + 67.1; short+left < need-2.05 {
 		t.Errorf("the hint names %g MB short with %g MB left, less than the run's %g MB\n%s", short, left, need, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "f.npy")); err == nil {
