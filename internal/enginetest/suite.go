@@ -82,6 +82,7 @@ func Run(t *testing.T, newEngine func(t *testing.T) sim.Engine, opt Options) {
 	})
 	t.Run("Shapes", func(t *testing.T) { CheckShapes(t, e, opt) })
 	t.Run("Offsets", func(t *testing.T) { CheckOffsets(t, e, opt) })
+	t.Run("Seeds", func(t *testing.T) { CheckSeeds(t, e, opt) })
 	t.Run("Daily", func(t *testing.T) { CheckDaily(t, e, opt) })
 	t.Run("KeptFinals", func(t *testing.T) { CheckKeptFinals(t, e, opt) })
 	t.Run("Models", func(t *testing.T) { CheckModels(t, e, opt) })
@@ -119,7 +120,7 @@ func check(t testing.TB, e sim.Engine, opt Options, j *sim.Job) *sim.Result {
 	opt = opt.withDefaults()
 	got := run(t, e, j)
 	if err := CompareResult(got, Want(t, opt.Reference, j), opt.Tol); err != nil {
-		t.Errorf("%s (%s): lanes [%d, +%d) of %d, %d steps, daily %v: %v", e.Name(), got.Device, j.First, j.Count, j.Params.Lanes, j.Params.Steps, j.Daily, err)
+		t.Errorf("%s (%s): lanes [%d, +%d) of %d, %d steps, seed %#x, daily %v: %v", e.Name(), got.Device, j.First, j.Count, j.Params.Lanes, j.Params.Steps, j.Params.Seed, j.Daily, err)
 	}
 	return got
 }
@@ -183,6 +184,36 @@ func CheckOffsets(t *testing.T, e sim.Engine, opt Options) {
 			j.Daily = daily
 			check(t, e, opt, j)
 		}
+	}
+}
+
+// seeds are the edges of the Philox key (low32(seed), high32(seed)): zero,
+// the default 1, a low word of all ones, a high word of one alone, both words
+// all ones, and a key whose every byte differs. The other checks run the
+// default seed, whose high word is 0: an engine that dropped or swapped the
+// high word passed them.
+var seeds = []uint64{0, 1, 1<<32 - 1, 1 << 32, math.MaxUint64, 0x0123456789abcdef}
+
+// CheckSeeds: each of seeds gives the reference's result for steps 1 to 9
+// (one, two and three Philox blocks, whole and partial) on the widest width
+// plus one lanes, from lane 0 at odd steps and across 2^32 at even ones, per
+// step too at 3, 6 and 9 steps; and on many lanes from lane 3.
+func CheckSeeds(t *testing.T, e sim.Engine, opt Options) {
+	opt = opt.withDefaults()
+	w := uint64(slices.Max(opt.Widths))
+	for _, seed := range seeds {
+		for steps := 1; steps <= 9; steps++ {
+			first := uint64(0)
+			if steps%2 == 0 {
+				first = 1<<32 - w/2 // across the counter's high word
+			}
+			j := job(first, w+1, 1, steps)
+			j.Params.Seed, j.Daily = seed, steps%3 == 0
+			check(t, e, opt, j)
+		}
+		j := job(3, min(opt.MaxLanes, 10_007), 0, 5)
+		j.Params.Seed = seed
+		check(t, e, opt, j)
 	}
 }
 

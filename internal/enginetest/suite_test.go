@@ -51,7 +51,11 @@ func (e *modelEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error
 		}
 		return nil, errors.New("model engine: job too large")
 	}
-	r, err := sim.Reference(job)
+	ref := *job
+	if e.fault == "seed high word" {
+		ref.Params.Seed &= 1<<32 - 1 // the key's high word dropped
+	}
+	r, err := sim.Reference(&ref)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +90,7 @@ func TestModelEngine(t *testing.T) {
 }
 
 // TestSuiteCatchesFaults: a wrong final at lane 2^32, a wrong histogram bin
-// of one day, Progress one lane short, finals kept unasked, a cancelled run
+// of one day, Progress one lane short, a key without the seed's high word, finals kept unasked, a cancelled run
 // that succeeds, an error that hides the context's cause, and Run after
 // Close that succeeds each fail the suite with the difference named.
 func TestSuiteCatchesFaults(t *testing.T) {
@@ -102,6 +106,7 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		"daily":           "day 4: bin #1: got ",
 		"progress":        "Progress calls reported",
 		"finals kept":     "finals: got 0 (nil false), want 0 (nil true)",
+		"seed high word":  "seed 0x100000000, daily false: digest: got ",
 		"no cancel":       "cancelled mid-run: Run succeeded",
 		"cause":           "does not wrap the context's cause",
 		"run after close": "Run after Close succeeded",
