@@ -165,6 +165,55 @@ func TestMergeResultDaily(t *testing.T) {
 	}
 }
 
+// TestMergeMixedSplits: parts of shards of different counts that tile the
+// job, run by different engines and read back in a shuffled order, merge to
+// the single serial run, finally and per step: a shard run again as finer
+// shards (1/2 as 2/4 and 3/4), and a job of fewer lanes than shards, whose
+// empty parts merge too.
+func TestMergeMixedSplits(t *testing.T) {
+	engines := []sim.Engine{cpu.Serial{}, cpu.Parallel{Workers: 3}, cpu.SIMD{Workers: 2}}
+	for _, c := range []struct {
+		lanes  uint64
+		shards []shard.Shard
+	}{
+		{mergeLanes, []shard.Shard{{0, 2}, {2, 4}, {9, 12}, {10, 12}, {11, 12}}},
+		{mergeLanes, []shard.Shard{{0, 3}, {3, 9}, {4, 9}, {5, 9}, {2, 3}}},
+		{5, []shard.Shard{{0, 2}, {4, 8}, {5, 8}, {6, 8}, {7, 8}, {0, 7}, {13, 16}}},
+	} {
+		p := smallJob(c.lanes)
+		p.Steps, p.Seed = 6, 1<<32
+		want := run(t, cpu.Serial{}, &sim.Job{Params: p, Daily: true})
+		dir := t.TempDir()
+		var parts []*shard.Part
+		for i, sh := range c.shards {
+			r, err := shard.Run(context.Background(), engines[i%len(engines)], &sim.Job{Params: p, Daily: true}, sh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			part := shard.NewPart(r)
+			part.Shard = &sh
+			path := filepath.Join(dir, fmt.Sprintf("part-%d-of-%d.json", sh.Index, sh.Count))
+			if err := part.WriteFile(path); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, readParts(t, path)...)
+		}
+		rand.New(rand.NewPCG(3, 4)).Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+		what := fmt.Sprintf("%d lanes as shards %v", c.lanes, c.shards)
+		got, err := shard.Merge(parts)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		sameSummary(t, what, got.Summary, want.Summary)
+		if len(got.Daily) != p.Steps {
+			t.Fatalf("%s: %d daily summaries, want %d", what, len(got.Daily), p.Steps)
+		}
+		for s := range got.Daily {
+			sameSummary(t, fmt.Sprintf("%s, step %d", what, s+1), got.Daily[s], want.Daily[s])
+		}
+	}
+}
+
 func TestPartRoundTrip(t *testing.T) {
 	p := smallJob(1000)
 	r := run(t, cpu.Parallel{Workers: 2}, &sim.Job{Params: p, First: 100, Count: 300})
