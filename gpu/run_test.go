@@ -16,7 +16,8 @@ import (
 // chunk, carrying the temperatures between them, give the stream of
 // whole-chunk launches: one lane, lanes that are not a multiple of the
 // vector width, several lane chunks, step counts with and without a partial
-// last block.
+// last block; each from lane 0 at seed 1, and from lane 2^32-5 (across the
+// counter's high word) at seed 2^64-1, finally and per step.
 func TestStepSplit(t *testing.T) {
 	for _, c := range []struct {
 		lanes, chunk uint64
@@ -30,11 +31,18 @@ func TestStepSplit(t *testing.T) {
 		{5000, 0, 30, 4, 2},
 	} {
 		e := open(t, Options{MaxChunkLanes: c.chunk, maxBlocks: c.max})
-		j := job(c.lanes, c.steps)
-		name := fmt.Sprintf("lanes %d chunk %d steps %d blocks per launch %d", c.lanes, c.chunk, c.steps, c.max)
-		same(t, name, runJob(t, e, j), reference(t, j))
-		if e.launches < c.launches {
-			t.Errorf("%s: %d launches, want at least %d", name, e.launches, c.launches)
+		for _, at := range []struct {
+			first, seed uint64
+			daily       bool
+		}{{0, 1, false}, {1<<32 - 5, math.MaxUint64, false}, {1<<32 - 5, math.MaxUint64, true}} {
+			j := job(at.first+c.lanes, c.steps)
+			j.First, j.Count, j.Params.Seed, j.Daily = at.first, c.lanes, at.seed, at.daily
+			name := fmt.Sprintf("lanes [%d, +%d) chunk %d steps %d blocks per launch %d seed %#x daily %v", at.first, c.lanes, c.chunk, c.steps, c.max, at.seed, at.daily)
+			e.launches = 0
+			same(t, name, runJob(t, e, j), reference(t, j))
+			if e.launches < c.launches {
+				t.Errorf("%s: %d launches, want at least %d", name, e.launches, c.launches)
+			}
 		}
 	}
 }
