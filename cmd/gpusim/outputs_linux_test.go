@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/engines"
@@ -306,6 +309,67 @@ func TestHTMLRoomEngine(t *testing.T) {
 			if ents, _ := os.ReadDir(disk); len(ents) != 0 {
 				t.Errorf("the refused disk holds %d files, want none", len(ents))
 			}
+		}
+	}
+}
+
+// fillOnWrite is a stderr that fills the file system of dir at its first
+// write: a run's first progress line comes after its checks of the disk,
+// before its files are written, so the disk fills while the run runs.
+type fillOnWrite struct {
+	t      *testing.T
+	dir    string
+	filled bool
+	bytes.Buffer
+}
+
+func (w *fillOnWrite) Write(p []byte) (int, error) {
+	if !w.filled {
+		w.filled = true
+		f, err := os.Create(filepath.Join(w.dir, "filler"))
+		if err != nil {
+			w.t.Error(err)
+		} else {
+			chunk := make([]byte, 4096)
+			for {
+				if _, err := f.Write(chunk); err != nil {
+					break
+				}
+			}
+			f.Close()
+		}
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestShardWriteFailsRerun: a shard whose files cannot be written at the
+// end (a disk that fills while it runs) says which were not and which
+// shard to run again, as a shard stopped by a signal or --timeout does
+// (rerun): it gave the write's error alone, and a Slurm task's log did not
+// say which shard to resubmit.
+func TestShardWriteFailsRerun(t *testing.T) {
+	is, delay, every := isTerminal, logDelay, logInterval
+	defer func() { isTerminal, logDelay, logInterval = is, delay, every }()
+	isTerminal = func(io.Writer) bool { return false }
+	logDelay, logInterval = -1, 10*time.Millisecond
+	disk := testenv.SmallDisk(t, "1m", false, nil)
+	save, days := disk+"/part-5.json", disk+"/days.csv"
+	var stdout bytes.Buffer
+	stderr := &fillOnWrite{t: t, dir: disk}
+	// A progress line is the first write to stderr, as the job runs.
+	code := runContext(context.Background(), []string{"run", "--engine", "serial", "--lanes", "2e6", "--steps", "50", "--daily",
+		"--shard", "5/16", "--save", save, "--daily-out", days}, strings.NewReader(""), &stdout, stderr)
+	want := `gpusim: note: --daily-out "` + days + `" and --save "` + save + `" were not written, and a file already there is as it was; run shard 5 of 16 again with --shard 5/16 and the job's other flags` + "\n"
+	if code != exitFailure || !stderr.filled || !strings.Contains(stderr.String(), "no space left on device") || !strings.Contains(stderr.String(), want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1, no space left on device and %q", code, stderr.String(), want)
+	}
+	// The report is printed, without the files not written.
+	if !strings.Contains(stdout.String(), "digest ") || strings.Contains(stdout.String(), save) {
+		t.Errorf("the report names the part not written, or is missing:\n%s", stdout.String())
+	}
+	for _, f := range []string{save, days} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s was written", f)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
+	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -325,7 +326,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	}
 	defer o.files.Abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
-	defer o.noteStop(ctx, stderr, &err)()
+	defer o.noteUnwritten(ctx, stderr, &err)()
 	o.jobNotes()
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
@@ -405,46 +406,80 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	return errors.Join(werr, err)
 }
 
-// stopNote is what a run stopped before its commit point (a signal,
-// --timeout) says of its files, none of which it writes, and for a shard
-// how to run it again; "" for a run without files.
-func (o *runOptions) stopNote() string {
-	if len(o.named) == 0 {
+// unwrittenNote says that files, of the run's, were not written and that a
+// file already there is as it was, after lead where it is not "" ("stopped
+// before its files were written: --save "p.json" was not, ..."; else
+// "--save "p.json" was not written, ..."), and for a shard how to run it
+// again (rerun); "" for no files.
+func (o *runOptions) unwrittenNote(lead string, files []outFile) string {
+	if len(files) == 0 {
 		return ""
 	}
 	var names []string
-	for _, f := range o.named {
+	for _, f := range files {
 		names = append(names, fmt.Sprintf("--%s %q", f.Flag, f.Path))
 	}
 	list, verb := names[0], "was not"
 	if k := len(names) - 1; k > 0 {
 		list, verb = strings.Join(names[:k], ", ")+" and "+names[k], "were not"
 	}
-	n := fmt.Sprintf("stopped before its files were written: %s %s, and a file already there is as it was", list, verb)
+	n := fmt.Sprintf("%s %s written, and a file already there is as it was", list, verb)
+	if lead != "" {
+		n = fmt.Sprintf("%s: %s %s, and a file already there is as it was", lead, list, verb)
+	}
 	if sh := o.shard.shard; sh != nil {
-		n += fmt.Sprintf("; run shard %d of %d again with --shard %s and the job's other flags", sh.Index, sh.Count, sh)
+		n += "; " + rerun(*sh)
 	}
 	return n
 }
 
-// noteStop arms the note a run stopped before its commit point writes
-// (stopNote: what it left and, for a shard, --shard auto's too, what to run
-// again; it said only "gpusim: terminated"), where the process is ended by
-// force too (a cold compile, a driver call that does not return), and
-// returns the func runRun defers, which writes it where *err is such a stop.
-func (o *runOptions) noteStop(ctx context.Context, stderr io.Writer, err *error) func() {
-	n := o.stopNote()
+// rerun is the one wording of which shard to run again, for every note of
+// a shard run that ends without its files (a stop, a failed write, an
+// engine that fails): a Slurm task's log then names the shard to resubmit,
+// the one --shard auto took from the environment too.
+func rerun(sh shard.Shard) string {
+	return fmt.Sprintf("run shard %d of %d again with --shard %s and the job's other flags", sh.Index, sh.Count, sh)
+}
+
+// noteUnwritten arms the note a run stopped before its commit point writes
+// (what it left and, for a shard, --shard auto's too, what to run again; it
+// said only "gpusim: terminated"), where the process is ended by force too
+// (a cold compile, a driver call that does not return), and returns the
+// func runRun defers, which writes it where *err is such a stop. A shard
+// run that fails otherwise (its engine, a write at the end: a full disk)
+// says which of its files were not written and to run it again (a part
+// that failed to save said nothing of the shard); bad input, refused
+// before the job, does not: run again, it would fail again.
+func (o *runOptions) noteUnwritten(ctx context.Context, stderr io.Writer, err *error) func() {
+	n := o.unwrittenNote("stopped before its files were written", o.named)
 	if n == "" {
 		return func() {}
 	}
-	note := func() { fmt.Fprintf(stderr, "gpusim: note: %s\n", n) }
-	remove := interrupt.BeforeExit(note)
+	note := func(n string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", n) }
+	remove := interrupt.BeforeExit(func() { note(n) })
 	return func() {
 		remove() // then written once
-		if stopped(ctx, *err) {
-			note()
+		switch {
+		case stopped(ctx, *err):
+			note(n)
+		case *err == nil || o.shard.shard == nil || badInput(*err) || interrupt.BrokenPipe(context.Cause(ctx)):
+		default:
+			var left []outFile
+			for _, f := range o.named {
+				if !o.files.Committed(f.Flag) {
+					left = append(left, f)
+				}
+			}
+			if n := o.unwrittenNote("", left); n != "" {
+				note(n)
+			}
 		}
 	}
+}
+
+// badInput says whether err is bad input, which exits 2.
+func badInput(err error) bool {
+	return errors.As(err, new(*sim.ParamError)) || errors.As(err, new(*usageError)) || errors.As(err, new(*envError))
 }
 
 // stopped says whether err ends a run that a signal or --timeout stopped

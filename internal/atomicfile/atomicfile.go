@@ -30,11 +30,12 @@ type File struct {
 	dir  string // the target's folder, as the kernel finds it
 	base string // the target's name in dir
 
-	mu     sync.Mutex
-	f      *os.File
-	w      *bufio.Writer
-	closed bool // flushed and synced (Close): only the link and rename are left; f is still open while unnamed
-	done   bool // committed or aborted
+	mu        sync.Mutex
+	f         *os.File
+	w         *bufio.Writer
+	closed    bool // flushed and synced (Close): only the link and rename are left; f is still open while unnamed
+	done      bool // committed or aborted
+	committed bool // renamed over the target
 }
 
 // pending holds every File neither committed nor aborted, for AbortAll.
@@ -292,7 +293,16 @@ func (a *File) Commit() error {
 		os.Remove(a.tmp)
 		return a.named(err)
 	}
+	a.committed = true
 	return syncDir(filepath.Dir(a.path))
+}
+
+// Committed says whether Commit renamed a over its target: false before,
+// and after an Abort or a Commit that failed (the target is as it was).
+func (a *File) Committed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.committed
 }
 
 // Abort removes the temporary file and leaves the target as it was. It is

@@ -146,6 +146,13 @@ func (files Files) Commit(ctx context.Context, then func()) (failed map[string]e
 	return failed, nil
 }
 
+// Committed says whether the file of flag is in place: Commit renamed it.
+// A flag without a file is not.
+func (files Files) Committed(flag string) bool {
+	a := files[flag]
+	return a != nil && a.Committed()
+}
+
 // ctxWriter fails its writes with the context's cause once ctx is done, so
 // writing a large output file stops promptly on Ctrl-C or --timeout (and
 // the temporary file is then removed).
