@@ -2,6 +2,8 @@ package shard_test
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -70,5 +72,51 @@ func TestCoverageNamesMissingShards(t *testing.T) {
 		} else if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %q\nwant %q in it", c.name, err, c.want)
 		}
+	}
+}
+
+// TestMergeManyBadParts: a merge of many damaged or refused parts lists
+// the first eight and how many more, as a CoverageError lists its problems
+// (thousands of damaged parts gave an error of thousands of lines), and
+// still names every shard left without a part that can be merged, in runs,
+// with how to run them again: the damaged ones' and any not given. One
+// damaged part names its shard too.
+func TestMergeManyBadParts(t *testing.T) {
+	const shards, keep = 300, 7 // parts 0..6 and 299 intact
+	dir := t.TempDir()
+	files := writeShards(t, dir, smallJob(600), shards, false)
+	var given []string
+	for i, f := range files {
+		switch {
+		case i < keep || i == shards-1:
+		case i == 150:
+			continue // not given: missing too
+		default:
+			if err := os.Truncate(f, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+		given = append(given, f)
+	}
+	_, _, err := shard.MergeFiles(given, shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}})
+	if err == nil {
+		t.Fatal("damaged parts merged")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{
+		fmt.Sprintf("%d of %d part files cannot be merged:", shards-keep-2, shards-1),
+		"  and 283 more",
+		"  no part can be merged for shards 7 to 298 of 300: run them again with --shard i/300 and the job's other flags, or give their parts",
+	}
+	if len(lines) != 11 || lines[0] != want[0] || lines[9] != want[1] || lines[10] != want[2] || !strings.HasPrefix(lines[1], `  "`+files[keep]+`": truncated`) {
+		t.Errorf("got %d lines:\n%s\nwant 11: %q, eight parts from %s's, %q and %q", len(lines), err, want[0], files[keep], want[1], want[2])
+	}
+	// One damaged part: its error and its shard.
+	if err := os.Truncate(files[3], 100); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = shard.MergeFiles(files[:keep], shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}})
+	if want := "\n  no part can be merged for shards 3 and 7 to 299 of 300: run them again"; err == nil || !strings.HasPrefix(err.Error(), `"`+files[3]+`": truncated`) || !strings.Contains(err.Error(), want) {
+		t.Errorf("one damaged part: %v\nwant its error and %q", err, want)
 	}
 }

@@ -571,9 +571,10 @@ func strictDecode(data []byte, v any) error {
 	return d.Decode(v)
 }
 
-// ReadParts reads every file, and fails naming every file that is not an
+// ReadParts reads every file, and fails naming each file that is not an
 // intact part (of a missing one, what missingNote says) or whose engine or
-// requested_engine is not one of names'.
+// requested_engine is not one of names', the first eight of them and how
+// many more, and every shard left without a part (badPartsError).
 func ReadParts(files []string, names Names) ([]*Part, error) {
 	return readParts(files, names, nil)
 }
@@ -603,11 +604,66 @@ func readParts(files []string, names Names, each func(*Part)) ([]*Part, error) {
 		}
 		parts = append(parts, p)
 	}
-	switch len(bad) {
-	case 0:
+	if len(bad) == 0 {
 		return parts, nil
-	case 1:
-		return nil, errors.New(bad[0])
 	}
-	return nil, fmt.Errorf("%d of %d part files cannot be merged:\n  %s", len(bad), len(files), strings.Join(bad, "\n  "))
+	return nil, badPartsError(bad, len(files), parts)
+}
+
+// badPartsError says why the files of bad, of files given, cannot be
+// merged: the first maxProblems of them, as a CoverageError lists its
+// problems, then how many more (thousands of damaged parts gave an error of
+// thousands of lines), and, on a line of its own, every shard that parts,
+// the parts read whole, leave without a part (partsMissing), with how to
+// run them again: the damaged or refused parts' shards, and any not given.
+func badPartsError(bad []string, files int, parts []*Part) error {
+	var b strings.Builder
+	if len(bad) == 1 {
+		b.WriteString(bad[0])
+	} else {
+		fmt.Fprintf(&b, "%d of %d part files cannot be merged:", len(bad), files)
+		for _, msg := range bad[:min(len(bad), maxProblems)] {
+			b.WriteString("\n  " + msg)
+		}
+		if len(bad) > maxProblems {
+			fmt.Fprintf(&b, "\n  and %d more", len(bad)-maxProblems)
+		}
+	}
+	if n, runs, total := partsMissing(parts); n != 0 {
+		b.WriteString("\n  no part can be merged for " + missingText(n, runs, total))
+	}
+	return errors.New(b.String())
+}
+
+// partsMissing is the shards of n that parts leave without a part, as
+// missingShards gives them (a CoverageError's), where parts are of one
+// job's lanes, each inside them; n is 0 where they are not, or leave no
+// lane out.
+func partsMissing(parts []*Part) (n uint64, runs [][2]uint64, total uint64) {
+	if len(parts) == 0 {
+		return 0, nil, 0
+	}
+	lanes := parts[0].Params.Lanes
+	var gaps [][2]uint64
+	next := uint64(0) // lanes [0, next) are in a part
+	for _, i := range laneOrder(parts) {
+		p := parts[i]
+		if p.Params.Lanes != lanes || p.First > lanes || p.Count > lanes-p.First {
+			return 0, nil, 0
+		}
+		if p.Count == 0 {
+			continue
+		}
+		if p.First > next {
+			gaps = append(gaps, [2]uint64{next, p.First})
+		}
+		next = max(next, p.First+p.Count)
+	}
+	if next < lanes {
+		gaps = append(gaps, [2]uint64{next, lanes})
+	}
+	if len(gaps) == 0 {
+		return 0, nil, 0
+	}
+	return missingShards(parts, lanes, gaps)
 }
