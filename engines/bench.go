@@ -115,9 +115,9 @@ func (b Benchable) Names() []string {
 // Notes says which entries are left out and why, in registry order, each
 // followed by a note of its error's hint where it has one ("hint for
 // ENTRY: ..."; Hint), worded by word for the command that runs the
-// benchmark (nil: as Hint gives it): the note of the error's text alone
-// lost it (pocl's kernel cache to set, a driver that ran out of
-// resources).
+// benchmark (nil: as Hint gives it; "" where word leaves nothing): the note
+// of the error's text alone lost it (pocl's kernel cache to set, a driver
+// that ran out of resources).
 func (b Benchable) Notes(word func(hint string) string) []string {
 	var notes []string
 	for _, e := range b.Entries {
@@ -126,10 +126,11 @@ func (b Benchable) Notes(word func(hint string) string) []string {
 			continue
 		}
 		notes = append(notes, fmt.Sprintf("%s left out: %v", e, err))
-		if h := Hint(err); h != "" {
-			if word != nil {
-				h = word(h)
-			}
+		h := Hint(err)
+		if h != "" && word != nil {
+			h = word(h)
+		}
+		if h != "" {
 			notes = append(notes, fmt.Sprintf("hint for %s: %s", e, h))
 		}
 	}

@@ -52,7 +52,7 @@ func openCLHint(err error) string {
 		return h
 	}
 	if errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice) {
-		return fmt.Sprintf("install an OpenCL driver (pocl-opencl-icd for CPUs) or set %s to libOpenCL.so; the CPU engines work without one", cl.EnvLibrary)
+		return fmt.Sprintf("install an OpenCL driver (pocl-opencl-icd for CPUs) or set %s to libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/interrupt"
@@ -344,8 +345,11 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// An engine left out keeps its error's hint, worded for bench.
-	notes := append(avail.Notes(func(h string) string { return commandHint(c.Command, h) }), listRepeats(c, avail)...)
+	// An engine left out keeps its error's hint, worded for bench, less
+	// its remedy of the CPU engines, which bench runs beside the note: it
+	// said to run on them, as "the CPU engines (serial, parallel, simd) run
+	// without it", and left processes out.
+	notes := append(avail.Notes(func(h string) string { return commandHint(c.Command, cl.WithoutCPU(h)) }), listRepeats(c, avail)...)
 	if len(specs) == 0 {
 		return nil, nil, errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}

@@ -83,7 +83,7 @@ func addressSpaceShort() error {
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL not loaded: the address-space limit (ulimit -v %d, %s) leaves %s, and loading a driver and opening a device takes about %s here (%d CPUs)",
 			limit>>10, gb(limit), gb(room), gb(need), max(numCPU(), 1)),
-		Hint: fmt.Sprintf("raise the limit by more than %s (Go's runtime and threads take more of a higher limit) or lift it (ulimit -v unlimited); or use a CPU engine (--engine simd), which runs without OpenCL",
+		Hint: fmt.Sprintf("raise the limit by more than %s (Go's runtime and threads take more of a higher limit) or lift it (ulimit -v unlimited); or "+useCPU,
 			gb(need-room))}
 }
 
@@ -117,7 +117,7 @@ func buildAddressSpaceShort() error {
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL program not built: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and compiling gpusim's kernels takes about %s more (a compiled program in gpusim's cache takes none)",
 			limit>>10, gb(limit), gb(room), gb(BuildAddressSpace)),
-		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or use a CPU engine (--engine simd), which runs without OpenCL",
+		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or "+useCPU,
 			gb(BuildAddressSpace-room))}
 }
 
@@ -188,7 +188,7 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 // bufferHint is the hint of a run refused for want of short bytes of
 // address space.
 func bufferHint(short uint64) string {
-	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited)%s%s%suse a CPU engine (--engine simd), which runs without OpenCL",
+	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited)%s%s%s"+useCPU,
 		gb(short), remedySep, remedyShard, remedySep)
 }
 
@@ -219,7 +219,7 @@ func addressSpaceHint(what string) string {
 	if mapped < limit {
 		room = limit - mapped
 	}
-	return fmt.Sprintf("%sthe address-space limit (ulimit -v %d, %s; %s left) is the likely cause: OpenCL takes about %s of address space here; raise the limit or lift it (ulimit -v unlimited), or use a CPU engine (--engine simd), which runs without OpenCL",
+	return fmt.Sprintf("%sthe address-space limit (ulimit -v %d, %s; %s left) is the likely cause: OpenCL takes about %s of address space here; raise the limit or lift it (ulimit -v unlimited), or "+useCPU,
 		what, limit>>10, gb(limit), gb(room), gb(DriverAddressSpace()))
 }
 

@@ -117,21 +117,21 @@ var statusNames = map[int32]string{
 var statusHints = map[int32]string{
 	-1: "no OpenCL device of the requested type; check the driver with clinfo",
 	-4: "the device could not allocate a buffer: free its memory (other processes may hold it)" +
-		remedySep + remedyNoFinals + remedySep + "run on a CPU engine (--engine simd)",
-	-5:  "the driver ran out of resources: check the device with clinfo" + remedySep + "run on a CPU engine (--engine simd)",
-	-6:  "the host ran out of memory: free memory" + remedySep + "run on a CPU engine (--engine simd)",
+		remedySep + remedyNoFinals + remedySep + remedyCPU,
+	-5:  "the driver ran out of resources: check the device with clinfo" + remedySep + remedyCPU,
+	-6:  "the host ran out of memory: free memory" + remedySep + remedyCPU,
 	-11: "the OpenCL C compiler rejected the kernel: see the build log",
 	-30: "an argument had an invalid value (a zero or too large size, an offset past the end, or an unsupported flag)",
 	-54: "the local work-group size does not suit the kernel or device: use a smaller local size " +
 		"that divides the global size, or let the driver choose",
 	-61: "the buffer is larger than the device's maximum allocation: the driver allocates less than it reports " +
-		"(CL_DEVICE_MAX_MEM_ALLOC_SIZE); " + remedyNoFinals + remedySep + "run on a CPU engine (--engine simd)",
-	-63:   "the global work size is too large for the device: " + remedyWidth + remedySep + "run on a CPU engine (--engine simd)",
+		"(CL_DEVICE_MAX_MEM_ALLOC_SIZE); " + remedyNoFinals + remedySep + remedyCPU,
+	-63:   "the global work size is too large for the device: " + remedyWidth + remedySep + remedyCPU,
 	-1001: "the OpenCL loader found no platform: install an OpenCL driver (ICD)",
 }
 
 // commandHints replace statusHints for a launch or transfer that failed.
 var commandHints = map[int32]string{
 	-5: "the device ran out of resources: the launch may be too large, hit a display watchdog, " +
-		"or the kernel uses too many registers; " + remedyWidth + remedySep + "run on a CPU engine (--engine simd)",
+		"or the kernel uses too many registers; " + remedyWidth + remedySep + remedyCPU,
 }

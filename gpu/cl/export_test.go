@@ -88,3 +88,7 @@ const BufferSlack = bufferSlack
 
 // AddressSpaceShort is addressSpaceShort, for the tests.
 var AddressSpaceShort = addressSpaceShort
+
+// UnsupportedHint is the hint of Load's error on a build for goos/goarch
+// without a library loader.
+func UnsupportedHint(goos, goarch string) string { return HintFor(unsupportedError(goos, goarch)) }

@@ -14,7 +14,28 @@ const (
 	// engineFlag opens the flag that picks a CPU engine in a hint's
 	// remedy: "a CPU engine (--engine simd)".
 	engineFlag = "(--engine "
+	// remedyCPU and useCPU send the job to a CPU engine, which runs
+	// without OpenCL: WithoutCPU drops them.
+	remedyCPU = "run on a CPU engine (--engine simd)"
+	useCPU    = "use a CPU engine (--engine simd), which runs without OpenCL"
 )
+
+// cpuFallbacks are the remedies of the hints (this package's, and gpu's and
+// the engines' that end with CPUEnginesRun) that send the job to the CPU
+// engines, each with the separator that joins it to the one before.
+var cpuFallbacks = []string{remedySep + remedyCPU, remedySep + useCPU, ", or " + useCPU, "; " + cpuEngines, "; " + CPUEnginesRun}
+
+// WithoutCPU is hint without its remedies that send the job to the CPU
+// engines, for a note beside which they run anyway: bench's on an engine it
+// leaves out, whose hint told it to run on the CPU engines it was running
+// ("or run on a CPU engine (--engines simd)", "the CPU engines (serial,
+// parallel, simd) run without it").
+func WithoutCPU(hint string) string {
+	for _, f := range cpuFallbacks {
+		hint = strings.ReplaceAll(hint, f, "")
+	}
+	return hint
+}
 
 // ForCommand words hint, a hint of this package's or of one that names
 // run's flags as it does ("(--engine simd)"), for the command whose flags

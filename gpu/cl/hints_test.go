@@ -17,28 +17,7 @@ import (
 // those of an injected limit. bench's named run's --out, --vector-width and
 // --shard, and selftest's and devices' --engine too.
 func TestForCommand(t *testing.T) {
-	var hints []string
-	add := func(h string) {
-		if h != "" && !slices.Contains(hints, h) {
-			hints = append(hints, h)
-		}
-	}
-	for code := int32(-1100); code < 0; code++ {
-		add((&cl.Error{Code: code, Op: "clCreateBuffer"}).Hint())
-		add((&cl.Error{Code: code, Op: "clEnqueueNDRangeKernel"}).Hint())
-	}
-	cl.FakeAddressSpace(t, 1300000<<10, 1296372<<10, 2)
-	add(cl.HintFor(cl.AddressSpaceShort()))
-	add((&cl.Error{Code: -6, Op: "clGetDeviceIDs"}).Hint())
-	cl.FakeAddressSpace(t, 1950000<<10, 1602486272, 2)
-	add(cl.HintFor(cl.BuildAddressSpaceShort()))
-	cl.FakeAddressSpace(t, 2000000<<10, 1800000000, 2)
-	_, err := cl.CreateBuffer(nil, cl.MemReadWrite, 200e6)
-	add(cl.HintFor(err))
-	add(cl.HintFor(cl.RunAddressSpaceShort(nil, 1e9, 4e8)))
-	if len(hints) < 12 {
-		t.Fatalf("%d hints, want every status's and limit's: %q", len(hints), hints)
-	}
+	hints, err := allHints(t)
 	commands := map[string][]string{
 		"run":      {"lanes", "steps", "shard", "engine", "out", "device", "math", "vector-width"},
 		"bench":    {"lanes", "steps", "engines", "workers"},
@@ -74,4 +53,59 @@ func TestForCommand(t *testing.T) {
 	if want := "raise the limit by more than 19.1 MB or lift it (ulimit -v unlimited); or use a CPU engine (gpusim run --engine simd), which runs without OpenCL"; selftest != want {
 		t.Errorf("selftest's buffer hint %q, want %q", selftest, want)
 	}
+}
+
+// TestWithoutCPU: every hint of this package (and one of a build without
+// OpenCL) less its remedies of the CPU engines (WithoutCPU, for bench's
+// note on an engine it leaves out while it runs them) names no CPU engine,
+// keeps the rest whole, leaves no separator dangling, and is unchanged
+// where it had no such remedy: bench's note said to run on the CPU engines
+// it ran ("or run on a CPU engine (--engines simd)", "the CPU engines
+// (serial, parallel, simd) run without it", processes left out).
+func TestWithoutCPU(t *testing.T) {
+	hints, _ := allHints(t)
+	hints = append(hints, cl.UnsupportedHint("linux", "riscv64"), cl.UnsupportedHint("plan9", "amd64"), "check the drivers with clinfo; "+cl.CPUEnginesRun)
+	cpu := regexp.MustCompile(`(?i)cpu engine`)
+	for _, h := range hints {
+		got := cl.WithoutCPU(h)
+		switch {
+		case cpu.MatchString(got):
+			t.Errorf("%q names a CPU engine: %q", h, got)
+		case !cpu.MatchString(h) && got != h:
+			t.Errorf("%q, without a CPU engine, reworded as %q", h, got)
+		case got == "" || !strings.HasPrefix(h, got) && !strings.HasPrefix(got, h[:20]):
+			t.Errorf("%q lost more than its remedy: %q", h, got)
+		case strings.HasSuffix(got, ";") || strings.HasSuffix(got, "; or") || strings.HasSuffix(got, ",") || strings.Contains(got, "; or ; or"):
+			t.Errorf("%q leaves a separator: %q", h, got)
+		}
+	}
+}
+
+// allHints is every hint of the package's errors: each status's, for a
+// call and a launch, and the address-space limit's, of an injected limit;
+// err is a buffer's that the limit refuses.
+func allHints(t *testing.T) ([]string, error) {
+	var hints []string
+	add := func(h string) {
+		if h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
+		}
+	}
+	for code := int32(-1100); code < 0; code++ {
+		add((&cl.Error{Code: code, Op: "clCreateBuffer"}).Hint())
+		add((&cl.Error{Code: code, Op: "clEnqueueNDRangeKernel"}).Hint())
+	}
+	cl.FakeAddressSpace(t, 1300000<<10, 1296372<<10, 2)
+	add(cl.HintFor(cl.AddressSpaceShort()))
+	add((&cl.Error{Code: -6, Op: "clGetDeviceIDs"}).Hint())
+	cl.FakeAddressSpace(t, 1950000<<10, 1602486272, 2)
+	add(cl.HintFor(cl.BuildAddressSpaceShort()))
+	cl.FakeAddressSpace(t, 2000000<<10, 1800000000, 2)
+	_, err := cl.CreateBuffer(nil, cl.MemReadWrite, 200e6)
+	add(cl.HintFor(err))
+	add(cl.HintFor(cl.RunAddressSpaceShort(nil, 1e9, 4e8)))
+	if len(hints) < 12 {
+		t.Fatalf("%d hints, want every status's and limit's: %q", len(hints), hints)
+	}
+	return hints, err
 }

@@ -59,7 +59,7 @@ func poclAborts() error {
 	}
 	return &UnavailableError{Kind: ErrEnvironment,
 		Cause: "OpenCL not loaded: POCL_CACHE_DIR is set but empty, which makes pocl abort the process",
-		Hint:  "unset POCL_CACHE_DIR or " + poclCacheHint + "; the CPU engines run without OpenCL"}
+		Hint:  "unset POCL_CACHE_DIR or " + poclCacheHint + "; " + CPUEnginesRun}
 }
 
 // PoclCacheProblem returns an error matching ErrEnvironment when pocl is

@@ -58,6 +58,10 @@ func HintFor(err error) string {
 
 const cpuEngines = "the CPU engines (serial, parallel, simd) run without it"
 
+// CPUEnginesRun is the remedy of a hint that OpenCL cannot work here: the
+// CPU engines run without it. WithoutCPU drops it.
+const CPUEnginesRun = "the CPU engines run without OpenCL"
+
 // unsupportedError is Load's error on a build without a library loader
 // (dl_other.go); its hint names the build that has one.
 func unsupportedError(goos, goarch string) error {
