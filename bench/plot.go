@@ -230,8 +230,10 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 	fit := curve(s.Fit.P, c, vg.Points(1.8), nil)
 	pred := curve(s.PredictedP, c, vg.Points(1.2), []vg.Length{vg.Points(2), vg.Points(2)})
 	p.Add(fit, pred)
-	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %.3f", label, s.Fit.P), sc, fit)
-	p.Legend.Add(fmt.Sprintf("%s: predicted P = %.3f from overhead", s.Engine, s.PredictedP), pred)
+	// P as the scaling table's note writes it (fmtP): the legend's own
+	// three decimals read 0.9996 as 1.000 beside the note's 0.9996.
+	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %s", label, fmtP(s.Fit.P)), sc, fit)
+	p.Legend.Add(fmt.Sprintf("%s: predicted P = %s from overhead", s.Engine, fmtP(s.PredictedP)), pred)
 	return nil
 }
 

@@ -3,7 +3,9 @@ package bench
 import (
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,7 +131,7 @@ func TestSpeedupPlotTeaches(t *testing.T) {
 	svg := string(b)
 	want := []string{"ideal, S = N", "course: P = 0.5,", "course: P = 0.75,", "course: P = 0.9,", "course: P = 0.95,"}
 	for _, s := range r.Scaling {
-		want = append(want, s.Engine+" ("+s.Workload.String()+"): measured, fitted P = ", s.Engine+": predicted P = 0.970")
+		want = append(want, s.Engine+" ("+s.Workload.String()+"): measured, fitted P = ", s.Engine+": predicted P = 0.9700")
 	}
 	for _, s := range want {
 		if !strings.Contains(svg, s) {
@@ -183,5 +185,43 @@ func TestPlotNoMeasurement(t *testing.T) {
 	want := []string{"time-5Mx10.png", "time-5Mx10.svg"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
+	}
+}
+
+// TestSpeedupPlotPAsTable: the speedup chart's legend writes each fitted and
+// predicted P as the scaling table's note does, and a P inside (0, 1) reads
+// as neither bound in either: the chart wrote a predicted P of 0.9996 as
+// 1.000 beside the table's 0.9996, and the table wrote 0.99996 as 1.0000,
+// the P of an unbounded limit, beside a limit of 25,000x.
+func TestSpeedupPlotPAsTable(t *testing.T) {
+	for _, p := range []float64{0.99996, 0.9996, 0.8647, 0.00004, 1, 0} {
+		r := sampleReport()
+		s := &r.Scaling[0]
+		s.Fit = &AmdahlFit{P: p, Limit: 1 / (1 - p), Points: 3}
+		s.PredictedP = p
+		r.Scaling = r.Scaling[:1]
+		pl, err := speedupPlot(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := plots.SVG(pl, plots.Height)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := s.FitLine()
+		fitted := regexp.MustCompile(`Amdahl fit P = ([0-9.]+),`).FindStringSubmatch(line)
+		predicted := regexp.MustCompile(`predicted P = ([0-9.]+) from`).FindStringSubmatch(line)
+		if fitted == nil || predicted == nil {
+			t.Fatalf("P = %v: no P in the table's note %q", p, line)
+		}
+		for _, want := range []string{"fitted P = " + fitted[1] + "<", "predicted P = " + predicted[1] + " from overhead"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("P = %v: the chart has no %q, as the table's note %q", p, want, line)
+			}
+		}
+		v, _ := strconv.ParseFloat(fitted[1], 64)
+		if (v == 1) != (p == 1) || (v == 0) != (p == 0) {
+			t.Errorf("P = %v reads %s in the table's note", p, fitted[1])
+		}
 	}
 }

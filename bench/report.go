@@ -249,7 +249,7 @@ func (s *Scaling) FitLine() string {
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %.4f, limit 1/(1-P) = %s, %s; predicted P = %.4f from the measured overhead", s.Engine, s.Workload, s.Fit.P, limit, resid, s.PredictedP)
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead", s.Engine, s.Workload, fmtP(s.Fit.P), limit, resid, fmtP(s.PredictedP))
 }
 
 func (c Crossover) String() string {
@@ -640,6 +640,22 @@ func fmtG(x float64) string {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+// fmtP writes a parallel fraction as the scaling table's notes and the
+// speedup chart's legend both do: to 4 decimals, or to as many more as keep
+// a P inside (0, 1) from reading as its bound (0.99996 read 1.0000, the P of
+// an unbounded limit, where its limit is 25,000x).
+func fmtP(p float64) string {
+	s := strconv.FormatFloat(p, 'f', 4, 64)
+	for d := 5; d <= 17; d++ {
+		v, _ := strconv.ParseFloat(s, 64)
+		if (v == 1) == (p == 1) && (v == 0) == (p == 0) {
+			break
+		}
+		s = strconv.FormatFloat(p, 'f', d, 64)
+	}
+	return s
 }
 
 // fmtF writes x in full precision for machine-read formats.
