@@ -29,6 +29,30 @@ type AmdahlFit struct {
 	RMS float64
 	// Points is the number of (workers, speedup) points fitted.
 	Points int
+	// Range is the P fitted at the ends of the timed runs' spread (SetRange):
+	// low, high, in [0, 1], P between them; nil where not measured (a report
+	// of an earlier gpusim).
+	Range *[2]float64
+}
+
+// SetRange sets f.Range from the speedups at the ends of the timed runs'
+// spread, low[i] and high[i] for workers[i] (the one-worker run's fastest
+// time over the point's slowest, and its slowest over the point's fastest):
+// the P fitted to each. Every S(n) with n > 1 rises with p, so the
+// least-squares P rises with the speedups, and the range holds f.P. It is
+// not a confidence interval, which two points cannot give, but how far the
+// repetitions' own spread moves P.
+func (f *AmdahlFit) SetRange(workers []int, low, high []float64) error {
+	lo, err := FitAmdahl(workers, low)
+	if err != nil {
+		return err
+	}
+	hi, err := FitAmdahl(workers, high)
+	if err != nil {
+		return err
+	}
+	f.Range = &[2]float64{min(lo.P, f.P), max(hi.P, f.P)}
+	return nil
 }
 
 // MarshalJSON writes an unbounded Limit as null, since JSON has no infinity.
@@ -38,25 +62,27 @@ func (f AmdahlFit) MarshalJSON() ([]byte, error) {
 		limit = &f.Limit
 	}
 	return json.Marshal(struct {
-		P      float64  `json:"p"`
-		Limit  *float64 `json:"limit"`
-		RMS    float64  `json:"rms"`
-		Points int      `json:"points"`
-	}{f.P, limit, f.RMS, f.Points})
+		P      float64     `json:"p"`
+		Range  *[2]float64 `json:"p_range,omitempty"`
+		Limit  *float64    `json:"limit"`
+		RMS    float64     `json:"rms"`
+		Points int         `json:"points"`
+	}{f.P, f.Range, limit, f.RMS, f.Points})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
 func (f *AmdahlFit) UnmarshalJSON(b []byte) error {
 	var v struct {
-		P      float64  `json:"p"`
-		Limit  *float64 `json:"limit"`
-		RMS    float64  `json:"rms"`
-		Points int      `json:"points"`
+		P      float64     `json:"p"`
+		Range  *[2]float64 `json:"p_range"`
+		Limit  *float64    `json:"limit"`
+		RMS    float64     `json:"rms"`
+		Points int         `json:"points"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*f = AmdahlFit{P: v.P, Limit: math.Inf(1), RMS: v.RMS, Points: v.Points}
+	*f = AmdahlFit{P: v.P, Limit: math.Inf(1), RMS: v.RMS, Points: v.Points, Range: v.Range}
 	if v.Limit != nil {
 		f.Limit = *v.Limit
 	}

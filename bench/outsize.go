@@ -304,7 +304,7 @@ func (p Plan) largestScaling(r *Report) {
 		if !s.Scales {
 			continue
 		}
-		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2}, PredictedP: 0.5}
+		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2, Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5}
 		for i, n := range c.workers() {
 			pt := ScalingPoint{Workers: n, Ran: max(1, n-1), Wall: Stats{N: c.Reps, Median: longest}, NsPerLaneStep: 1,
 				Speedup: 2, Efficiency: 1, Startup: longest, Merge: longest, Overhead: longest}

@@ -194,7 +194,7 @@ func (p Plan) randomScaling(rng *rand.Rand, r *Report, dur func() time.Duration,
 		if rng.IntN(3) == 0 {
 			sc.FitNote = s.Name + " starts 1 goroutine at most on " + c.Workloads[0].String() + ", so every worker count ran as one"
 		} else {
-			sc.Fit = &AmdahlFit{P: rng.Float64(), Limit: num(), RMS: num(), Points: rng.IntN(1100)}
+			sc.Fit = &AmdahlFit{P: rng.Float64(), Limit: num(), RMS: num(), Points: rng.IntN(1100), Range: &[2]float64{rng.Float64(), rng.Float64()}}
 		}
 		for _, n := range c.workers() {
 			one := time.Duration(1)

@@ -95,7 +95,7 @@ func charts(r *Report) ([]chart, error) {
 		if err != nil {
 			return nil, err
 		}
-		cs = append(cs, chart{"speedup", "Speedup against workers on log axes: each engine's measured points, its fitted Amdahl curve (solid) and the curve of the P predicted from its measured overhead (dashed), the ideal line S = N and the course's curves for P = 0.5, 0.75, 0.9 and 0.95", p, speedupH})
+		cs = append(cs, chart{"speedup", "Speedup against workers on log axes: each engine's measured points, its fitted Amdahl curve (solid; its P's range over the timed runs' spread in the legend) and the curve of the P predicted from its measured overhead (dashed), the ideal line S = N and the course's curves for P = 0.5, 0.75, 0.9 and 0.95", p, speedupH})
 	}
 	for _, wr := range r.Workloads {
 		if len(wr.Engines) == 0 {
@@ -232,7 +232,7 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 	p.Add(fit, pred)
 	// P as the scaling table's note writes it (fmtP): the legend's own
 	// three decimals read 0.9996 as 1.000 beside the note's 0.9996.
-	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %s", label, fmtP(s.Fit.P)), sc, fit)
+	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %s%s", label, fmtP(s.Fit.P), s.Fit.rangeText(" (range %s to %s)")), sc, fit)
 	p.Legend.Add(fmt.Sprintf("%s: predicted P = %s from overhead", s.Engine, fmtP(s.PredictedP)), pred)
 	return nil
 }

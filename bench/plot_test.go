@@ -197,7 +197,7 @@ func TestSpeedupPlotPAsTable(t *testing.T) {
 	for _, p := range []float64{0.99996, 0.9996, 0.8647, 0.00004, 1, 0} {
 		r := sampleReport()
 		s := &r.Scaling[0]
-		s.Fit = &AmdahlFit{P: p, Limit: 1 / (1 - p), Points: 3}
+		s.Fit = &AmdahlFit{P: p, Limit: 1 / (1 - p), Points: 3, Range: &[2]float64{p / 2, p}}
 		s.PredictedP = p
 		r.Scaling = r.Scaling[:1]
 		pl, err := speedupPlot(r)
@@ -209,12 +209,12 @@ func TestSpeedupPlotPAsTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		line := s.FitLine()
-		fitted := regexp.MustCompile(`Amdahl fit P = ([0-9.]+),`).FindStringSubmatch(line)
+		fitted := regexp.MustCompile(`Amdahl fit P = ([0-9.]+) \(([0-9.]+) to ([0-9.]+) over`).FindStringSubmatch(line)
 		predicted := regexp.MustCompile(`predicted P = ([0-9.]+) from`).FindStringSubmatch(line)
 		if fitted == nil || predicted == nil {
 			t.Fatalf("P = %v: no P in the table's note %q", p, line)
 		}
-		for _, want := range []string{"fitted P = " + fitted[1] + "<", "predicted P = " + predicted[1] + " from overhead"} {
+		for _, want := range []string{"fitted P = " + fitted[1] + " (range " + fitted[2] + " to " + fitted[3] + ")<", "predicted P = " + predicted[1] + " from overhead"} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("P = %v: the chart has no %q, as the table's note %q", p, want, line)
 			}

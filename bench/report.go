@@ -76,7 +76,7 @@ func (r *Report) tables() []table {
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
-		st.notes = append(st.notes, "speedup is over the same engine on one worker, efficiency is speedup per worker that ran (\"4 (2 ran)\": 4 asked, 2 started, one a block of lanes); the fit is Amdahl's law S(N) = 1/((1-P) + P/N) by least squares at the workers that ran",
+		st.notes = append(st.notes, "speedup is over the same engine on one worker, efficiency is speedup per worker that ran (\"4 (2 ran)\": 4 asked, 2 started, one a block of lanes); the fit is Amdahl's law S(N) = 1/((1-P) + P/N) (G. M. Amdahl, AFIPS 1967, as the course writes it) by least squares at the workers that ran; P's range is P fitted to each point's lowest and highest speedup over the timed runs (the one-worker run's fastest time over the point's slowest, and its slowest over the point's fastest)",
 			"overhead is the time no worker count shortens (set-up, hand-out, reduction; for processes also start-up and merge): one worker on one lane; above, the goroutines that ran on one block of lanes each, less one block's time on one worker (processes: one lane per process); predicted P = 1 - overhead/median at one worker")
 		ts = append(ts, st)
 	}
@@ -249,7 +249,19 @@ func (s *Scaling) FitLine() string {
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead", s.Engine, s.Workload, fmtP(s.Fit.P), limit, resid, fmtP(s.PredictedP))
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %s%s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead", s.Engine, s.Workload, fmtP(s.Fit.P), s.Fit.rangeText(" (%s to %s over the timed runs' spread)"), limit, resid, fmtP(s.PredictedP))
+}
+
+// rangeText is " (LOW to HIGH over the timed runs' spread)", or "" where
+// the range was not measured: P's uncertainty, which its four decimals
+// alone overstate (P read 0.8691 and 1.0000 in two runs on one machine).
+// layout places the two ends; the speedup chart's legend says it in fewer
+// words, the same numbers.
+func (f *AmdahlFit) rangeText(layout string) string {
+	if f.Range == nil {
+		return ""
+	}
+	return fmt.Sprintf(layout, fmtP(f.Range[0]), fmtP(f.Range[1]))
 }
 
 func (c Crossover) String() string {
@@ -498,6 +510,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		if s.Fit != nil {
 			kv["p"], kv["limit"] = fmtF(s.Fit.P), fmtF(s.Fit.Limit)
 			kv["note"] = fmt.Sprintf("rms %s over %d points", fmtF(s.Fit.RMS), s.Fit.Points)
+			if s.Fit.Range != nil {
+				kv["note"] += fmt.Sprintf("; p %s to %s over the timed runs' spread", fmtF(s.Fit.Range[0]), fmtF(s.Fit.Range[1]))
+			}
 		}
 		kv["note"] += fmt.Sprintf("; predicted p %s from the overhead at one worker", fmtF(s.PredictedP))
 		put(kv)

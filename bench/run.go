@@ -662,7 +662,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		most = max(e.MaxWorkers(w.Lanes, w.Steps), 1)
 	}
 	var ws []int
-	var sp []float64
+	var sp, spLow, spHigh []float64
 	oh := overheads{r: r, e: e, w: w}
 	for _, n := range r.cfg.workers() {
 		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup)
@@ -675,8 +675,11 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 			return s, err
 		}
 		pt := ScalingPoint{Workers: n, Ran: ran, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o}
+		low, high := 1.0, 1.0
 		if len(s.Points) > 0 {
-			pt.Speedup = ratio(s.Points[0].Wall.Median, m.Wall.Median)
+			one := s.Points[0].Wall
+			pt.Speedup = ratio(one.Median, m.Wall.Median)
+			low, high = ratio(one.Min, m.Wall.Max), ratio(one.Max, m.Wall.Min)
 		} else {
 			pt.Speedup = 1
 		}
@@ -688,6 +691,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		if !slices.Contains(ws, ran) {
 			ws = append(ws, ran)
 			sp = append(sp, pt.Speedup)
+			spLow, spHigh = append(spLow, low), append(spHigh, high)
 		}
 	}
 	s.PredictedP = PredictP(s.Points[0].Overhead, s.Points[0].Wall.Median)
@@ -700,6 +704,9 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 	case err != nil:
 		return s, err
 	default:
+		if err := fit.SetRange(ws, spLow, spHigh); err != nil {
+			return s, err
+		}
 		s.Fit = &fit
 	}
 	return s, nil

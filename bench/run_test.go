@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -508,5 +509,90 @@ func TestColdStartNote(t *testing.T) {
 	}
 	if n := strings.Count(progress.String(), "bench: cold: compiling its program\n"); n != 1 || calls < 2 {
 		t.Errorf("the note said %d times in %d starts, want once:\n%s", n, calls, progress.String())
+	}
+}
+
+// unsteadyEngine is cpu.Serial that sleeps before each run, by turns short
+// and long (*turn counts the runs of its worker count), so that its timed
+// runs spread.
+type unsteadyEngine struct {
+	cpu.Serial
+	short, long time.Duration
+	turn        *int
+}
+
+func (e unsteadyEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	*e.turn++
+	d := e.short
+	if *e.turn%2 == 0 {
+		d = e.long
+	}
+	time.Sleep(d)
+	return e.Serial.Run(ctx, job)
+}
+
+// TestAmdahlRange: the fit gives the range of P over the timed runs' spread
+// (the P fitted to each point's lowest speedup, the one-worker run's fastest
+// over the point's slowest, and to its highest), in the table's note, the
+// JSON and the CSV, with P inside it: P was written to four decimals with
+// nothing to say how far the repetitions moved it (0.8691 and 1.0000 in two
+// runs of one machine).
+func TestAmdahlRange(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads = []Workload{{64, 2}}
+	c.Reps, c.Warmup = 4, 0
+	c.Sweep = nil
+	turns := map[int]*int{1: new(int), 2: new(int)}
+	specs := []EngineSpec{{Name: "parallel", Scales: true, New: func(n int) sim.Engine {
+		if n == 1 {
+			return unsteadyEngine{short: 10 * time.Millisecond, long: 13 * time.Millisecond, turn: turns[1]}
+		}
+		return unsteadyEngine{short: 6 * time.Millisecond, long: 8 * time.Millisecond, turn: turns[2]}
+	}}}
+	rep, err := Run(context.Background(), c, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Scaling[0]
+	if s.Fit == nil || len(s.Points) != 2 {
+		t.Fatalf("no fit over 1 and 2 workers: %+v", s)
+	}
+	one, two := s.Points[0].Wall, s.Points[1].Wall
+	low, err := FitAmdahl([]int{1, 2}, []float64{1, float64(one.Min) / float64(two.Max)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	high, err := FitAmdahl([]int{1, 2}, []float64{1, float64(one.Max) / float64(two.Min)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLow, wantHigh := min(low.P, s.Fit.P), max(high.P, s.Fit.P)
+	if wantLow >= wantHigh {
+		t.Fatalf("the runs did not spread: 1 worker %+v, 2 workers %+v", one, two)
+	}
+	b, err := json.Marshal(s.Fit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		P     float64   `json:"p"`
+		Range []float64 `json:"p_range"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Range) != 2 || math.Abs(got.Range[0]-wantLow) > 1e-9 || math.Abs(got.Range[1]-wantHigh) > 1e-9 {
+		t.Errorf("JSON %s: p_range %v, want [%v, %v]", b, got.Range, wantLow, wantHigh)
+	}
+	want := fmt.Sprintf("Amdahl fit P = %s (%s to %s over the timed runs' spread)", fmtP(s.Fit.P), fmtP(wantLow), fmtP(wantHigh))
+	if line := s.FitLine(); !strings.Contains(line, want) {
+		t.Errorf("the note %q has no %q", line, want)
+	}
+	var csv strings.Builder
+	if err := rep.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csv.String(), "over the timed runs' spread") {
+		t.Errorf("the CSV's amdahl row has no range:\n%s", csv.String())
 	}
 }
