@@ -156,6 +156,7 @@ func (r *Report) pythonTable(py *PythonReport) table {
 			fmt.Sprintf("Python %s, NumPy %s (%s)%s%s%s", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), workersNote(py), clNote(py)),
 			"loop: the course's pure Python loop, npr.normal per lane-step; joblib-lane: the course's joblib, one task per lane; joblib-chunk: one task per core, each the vector version; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place; numba: @njit(parallel=True) with prange; pyopencl: clrandom's Philox normals and an elementwise update on the OpenCL device",
 			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median", r.Baseline),
+			courseFiguresNote(),
 			setupNote(py),
 			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
 	}

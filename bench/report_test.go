@@ -539,3 +539,33 @@ func TestPythonStepsSampled(t *testing.T) {
 		t.Errorf("CSV lacks the failed version:\n%s", b.String())
 	}
 }
+
+// TestPythonTableCourseFigures: the Python baseline quotes the course's own
+// figures beside its own, labelled as the course's and not measured here,
+// each with its ns per lane-step: the report gave none of them, so a reader
+// set its loop's 5M x 100 against nothing, or against the README. The
+// figures are the course page's "Wall time" lines (/work/shared/reference
+// holds the page): 23.1 s and 10.8 s at 5M x 10; 3min 40s, 32.7 s and 15.3 s
+// at 5M x 100, the NumPy matrix over its 99 steps.
+func TestPythonTableCourseFigures(t *testing.T) {
+	r := sampleReport()
+	pt := r.pythonTable(r.Python)
+	var note string
+	for _, n := range pt.notes {
+		if strings.HasPrefix(n, "the course's own figures") {
+			note = n
+		}
+	}
+	if note == "" {
+		t.Fatalf("no course figures in the notes %q", pt.notes)
+	}
+	for _, want := range []string{
+		"not measured here",
+		"5M x 10: loop 23.1 s (462 ns/lane-step), joblib-lane 10.8 s (216 ns/lane-step)",
+		"5M x 100: loop 220 s (440 ns/lane-step), joblib-lane 32.7 s (65.4 ns/lane-step), matrix 15.3 s (30.9 ns/lane-step over its 99 steps)",
+	} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the note %q has no %q", note, want)
+		}
+	}
+}
