@@ -735,7 +735,13 @@ func compileNote(dev Entry, verb, devices, file string, simdT float64) string {
 // by far more than the 10% between them, and a calibration that is wrong
 // about the engine not chosen was never corrected, as only the chosen
 // engine's runs are observed. Checking costs at most this much once.
-const exploreMargin = 1.25
+// At 1.25 the probes' own spread left the calibration wrong for good: 16
+// fresh calibrations of 5M x 100 on the 2-core VM of docs/benchmarks.md
+// measured simd at 0.63 to 0.99 ns per lane-step (its runs take 0.6) and
+// pocl at 0.63 to 0.91, so that 6 of them chose pocl, 1.15x simd's time
+// as a whole process (0.39 against 0.34 s), with simd predicted 1.1 to
+// 1.3x slower; those past 1.25x were never checked. 2 covers that spread.
+const exploreMargin = 2.0
 
 // pick is the engine chooseCalibrated runs a job of work lane-steps on:
 // -1 for simd, else the index in c.Devices, with its predicted seconds
@@ -769,8 +775,8 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 		}
 		return deviceName(c.Devices[i].Label)
 	}
-	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it within %.0f%% of the fastest, %s at %.3g s, and no run has confirmed its cost yet)",
-		label(next.i), 100*(exploreMargin-1), label(first.i), first.t)
+	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it at %.3g s, within %gx the fastest, %s at %.3g s, and no run has confirmed its cost yet)",
+		label(next.i), next.t, exploreMargin, label(first.i), first.t)
 }
 
 // refusal is the error with which the device engine e (nil after a failed
