@@ -1032,6 +1032,38 @@ func TestRefusalAsksTheJob(t *testing.T) {
 	}
 }
 
+// autoRuns sets up a fake device beside simd, stores c as the calibration
+// of a job of lanes x steps, and runs auto n times, each run observed as
+// taking real[engine] seconds: the engines it ran, the choices, and the
+// calibration's key.
+func autoRuns(t *testing.T, lanes uint64, steps int, c calibration, real map[string]float64, n int) (ran []string, chs []Choice, key string) {
+	t.Helper()
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
+	cpuShare(t, 0.95, 2)
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	o := Options{Params: p, Observed: true}
+	key = calibrationKey(o)
+	if err := storeCalibration(key, c); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		ran, chs = append(ran, e.Name()), append(chs, ch)
+		t.Logf("run %d: %s (%s)", i, e.Name(), ch.Reason)
+		if n := Observe(ch, time.Duration(real[e.Name()]*float64(time.Second))); n != "" {
+			t.Errorf("run %d: Observe noted %q", i, n)
+		}
+	}
+	return ran, chs, key
+}
+
 // TestAutoConfirmsRunnerUp: where the calibration's probes put two engines
 // within exploreMargin and no run has confirmed the runner-up's cost, auto
 // runs the job on it once, and each run's own rate replaces its engine's
@@ -1041,37 +1073,15 @@ func TestRefusalAsksTheJob(t *testing.T) {
 // for good: only the chosen engine's runs were observed, and they matched
 // its own prediction.
 func TestAutoConfirmsRunnerUp(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
-	cpuShare(t, 0.95, 2)
-	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 100
-	o := Options{Params: p, Observed: true}
-	key := calibrationKey(o)
 	work := 5e8
 	// The probes: simd 0.91 ns a lane-step, the device 0.70 ns and 0.04 s
 	// of start-up (0.455 s against 0.39 s); runs take 0.35 s on simd and
 	// 0.42 s on the device.
-	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 0.91}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 0.70}}}}); err != nil {
-		t.Fatal(err)
-	}
-	real := map[string]float64{"simd": 0.35, "timed": 0.42}
-	var ran []string
-	for i := range 6 {
-		e, ch, err := Auto(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		ran = append(ran, e.Name())
-		t.Logf("run %d: %s (%s)", i, e.Name(), ch.Reason)
-		if i == 0 && !strings.Contains(ch.Reason, "checking simd with a run") {
-			t.Errorf("run 0: reason %q, want it to say simd is checked", ch.Reason)
-		}
-		if n := Observe(ch, time.Duration(real[e.Name()]*float64(time.Second))); n != "" {
-			t.Errorf("run %d: Observe noted %q", i, n)
-		}
+	ran, chs, key := autoRuns(t, 5e6, 100,
+		calibration{SIMD: cost{Ns: 0.91}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 0.70}}}},
+		map[string]float64{"simd": 0.35, "timed": 0.42}, 6)
+	if !strings.Contains(chs[0].Reason, "checking simd with a run") {
+		t.Errorf("run 0: reason %q, want it to say simd is checked", chs[0].Reason)
 	}
 	if want := []string{"simd", "timed", "timed", "simd", "simd", "simd"}; !slices.Equal(ran, want) {
 		t.Errorf("runs on %v, want %v: simd checked, the device confirmed by two runs, then simd for good", ran, want)
@@ -1106,29 +1116,9 @@ func TestAutoConfirmsRunnerUp(t *testing.T) {
 // checked, and auto stayed on pocl. It checks simd once and then keeps
 // to it.
 func TestAutoChecksRunnerUpPastProbeSpread(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
-	cpuShare(t, 0.95, 2)
-	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 100
-	o := Options{Params: p, Observed: true}
-	key := calibrationKey(o)
-	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 0.955}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.043, cost: cost{Ns: 0.653}}}}); err != nil {
-		t.Fatal(err)
-	}
-	real := map[string]float64{"simd": 0.29, "timed": 0.32}
-	var ran []string
-	for i := range 5 {
-		e, ch, err := Auto(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		ran = append(ran, e.Name())
-		t.Logf("run %d: %s (%s)", i, e.Name(), ch.Reason)
-		Observe(ch, time.Duration(real[e.Name()]*float64(time.Second)))
-	}
+	ran, _, _ := autoRuns(t, 5e6, 100,
+		calibration{SIMD: cost{Ns: 0.955}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.043, cost: cost{Ns: 0.653}}}},
+		map[string]float64{"simd": 0.29, "timed": 0.32}, 5)
 	if want := []string{"simd", "timed", "timed", "simd", "simd"}; !slices.Equal(ran, want) {
 		t.Errorf("runs on %v, want %v: simd checked, the device checked twice, then simd for good", ran, want)
 	}
@@ -1141,29 +1131,9 @@ func TestAutoChecksRunnerUpPastProbeSpread(t *testing.T) {
 // (0.145 against 0.098 s). A cost one run has confirmed is checked once
 // more, and the second run's cost is the less of the two.
 func TestAutoRechecksOneSlowRun(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
-	cpuShare(t, 0.95, 2)
-	p := sim.Default()
-	p.Lanes, p.Steps = 1e7, 10
-	o := Options{Params: p, Observed: true}
-	key := calibrationKey(o)
-	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 1.33, Confirmed: true}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.045, cost: cost{Ns: 0.87, Confirmed: true, Runs: 2}}}}); err != nil {
-		t.Fatal(err)
-	}
-	real := map[string]float64{"simd": 0.09, "timed": 0.132}
-	var ran []string
-	for i := range 4 {
-		e, ch, err := Auto(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		ran = append(ran, e.Name())
-		t.Logf("run %d: %s (%s)", i, e.Name(), ch.Reason)
-		Observe(ch, time.Duration(real[e.Name()]*float64(time.Second)))
-	}
+	ran, _, key := autoRuns(t, 1e7, 10,
+		calibration{SIMD: cost{Ns: 1.33, Confirmed: true}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.045, cost: cost{Ns: 0.87, Confirmed: true, Runs: 2}}}},
+		map[string]float64{"simd": 0.09, "timed": 0.132}, 4)
 	if want := []string{"simd", "simd", "simd", "simd"}; !slices.Equal(ran, want) {
 		t.Errorf("runs on %v, want %v: simd checked again, then kept", ran, want)
 	}
