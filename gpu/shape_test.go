@@ -45,6 +45,27 @@ func TestShapeCountsEveryBuffer(t *testing.T) {
 	}
 }
 
+// ask is a question put to the run's address-space check: its device and
+// host bytes.
+type ask struct{ device, host uint64 }
+
+// recordAddressSpace replaces the run's address-space check, for the
+// test, by one that records what it is asked in *asks and refuses the run
+// where *refuse is set.
+func recordAddressSpace(t *testing.T) (asks *[]ask, refuse *bool) {
+	asks, refuse = new([]ask), new(bool)
+	old := runAddressSpaceShort
+	t.Cleanup(func() { runAddressSpaceShort = old })
+	runAddressSpaceShort = func(_ *cl.Context, device, host uint64) error {
+		*asks = append(*asks, ask{device, host})
+		if *refuse {
+			return &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "short"}
+		}
+		return nil
+	}
+	return asks, refuse
+}
+
 // TestAddressSpaceWholeRun: under an address-space limit, Refuses and Run
 // weigh the whole run's device buffers, with the finals' copy in host
 // memory where the job keeps them and the run has yet to allocate it, and
@@ -57,18 +78,7 @@ func TestShapeCountsEveryBuffer(t *testing.T) {
 func TestAddressSpaceWholeRun(t *testing.T) {
 	var made uint64
 	e := open(t, Options{made: func(n uint64) { made = n }}) // its start runs unchecked
-	type ask struct{ device, host uint64 }
-	var asks []ask
-	refuse := false
-	old := runAddressSpaceShort
-	t.Cleanup(func() { runAddressSpaceShort = old })
-	runAddressSpaceShort = func(_ *cl.Context, device, host uint64) error {
-		asks = append(asks, ask{device, host})
-		if refuse {
-			return &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "short"}
-		}
-		return nil
-	}
+	asks, refuse := recordAddressSpace(t)
 	p := sim.Default()
 	p.Lanes, p.Steps = 3e6, 2
 	keep := &sim.Job{Params: p, KeepFinals: true}
@@ -77,21 +87,21 @@ func TestAddressSpaceWholeRun(t *testing.T) {
 		t.Fatalf("the shape counts %d bytes of device buffers, less than the two finals buffers of 3e6 lanes", devBytes)
 	}
 	hostBytes := uint64(3e6*4+heapArena-1) / heapArena * heapArena
-	if err := e.Refuses(keep); err != nil || len(asks) != 1 || asks[0] != (ask{devBytes, hostBytes}) {
-		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %d device and %d host bytes", err, asks, devBytes, hostBytes)
+	if err := e.Refuses(keep); err != nil || len(*asks) != 1 || (*asks)[0] != (ask{devBytes, hostBytes}) {
+		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %d device and %d host bytes", err, *asks, devBytes, hostBytes)
 	}
-	asks = nil
+	*asks = nil
 	plain := &sim.Job{Params: p}
-	if err := e.Refuses(plain); err != nil || len(asks) != 1 || asks[0].host != 0 || asks[0].device >= devBytes {
-		t.Errorf("Refuses(no finals) = %v, asked %v; want no host bytes and fewer device bytes than %d", err, asks, devBytes)
+	if err := e.Refuses(plain); err != nil || len(*asks) != 1 || (*asks)[0].host != 0 || (*asks)[0].device >= devBytes {
+		t.Errorf("Refuses(no finals) = %v, asked %v; want no host bytes and fewer device bytes than %d", err, *asks, devBytes)
 	}
-	asks = nil
+	*asks = nil
 	runJob(t, e, keep)
 	e.settled()
-	if want := []ask{{devBytes, hostBytes}, {devBytes, 0}}; len(asks) != 2 || asks[0] != want[0] || asks[1] != want[1] {
-		t.Errorf("Run(finals kept) asked %v, want %v: Run with the host's finals, plan without (allocated by then)", asks, want)
+	if want := []ask{{devBytes, hostBytes}, {devBytes, 0}}; len(*asks) != 2 || (*asks)[0] != want[0] || (*asks)[1] != want[1] {
+		t.Errorf("Run(finals kept) asked %v, want %v: Run with the host's finals, plan without (allocated by then)", *asks, want)
 	}
-	refuse, made = true, 1
+	*refuse, made = true, 1
 	_, err := e.Run(context.Background(), keep)
 	if !errors.Is(err, cl.ErrAddressSpace) || made > 1 {
 		t.Errorf("Run refused by the limit: %v, %d bytes of buffers made; want an error matching ErrAddressSpace and no buffer", err, made)
@@ -148,18 +158,7 @@ func TestMultiAddressSpace(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	type ask struct{ device, host uint64 }
-	var asks []ask
-	refuse := false
-	old := runAddressSpaceShort
-	t.Cleanup(func() { runAddressSpaceShort = old })
-	runAddressSpaceShort = func(_ *cl.Context, device, host uint64) error {
-		asks = append(asks, ask{device, host})
-		if refuse {
-			return &cl.UnavailableError{Kind: cl.ErrAddressSpace, Cause: "short"}
-		}
-		return nil
-	}
+	asks, refuse := recordAddressSpace(t)
 	p := sim.Default()
 	p.Lanes, p.Steps = 3e6, 2
 	keep := &sim.Job{Params: p, KeepFinals: true}
@@ -169,17 +168,17 @@ func TestMultiAddressSpace(t *testing.T) {
 	if !ok {
 		t.Fatal("Multi has no Refuses: auto cannot ask it about a job")
 	}
-	if err := r.Refuses(keep); err != nil || len(asks) != 1 || asks[0] != want {
-		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %v", err, asks, want)
+	if err := r.Refuses(keep); err != nil || len(*asks) != 1 || (*asks)[0] != want {
+		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %v", err, *asks, want)
 	}
-	asks = nil
-	if err := r.Refuses(&sim.Job{Params: p}); err != nil || len(asks) != 1 || asks[0].host != 0 || asks[0].device >= want.device {
-		t.Errorf("Refuses(no finals) = %v, asked %v; want no host bytes and fewer device bytes than %d", err, asks, want.device)
+	*asks = nil
+	if err := r.Refuses(&sim.Job{Params: p}); err != nil || len(*asks) != 1 || (*asks)[0].host != 0 || (*asks)[0].device >= want.device {
+		t.Errorf("Refuses(no finals) = %v, asked %v; want no host bytes and fewer device bytes than %d", err, *asks, want.device)
 	}
-	refuse, asks = true, nil
+	*refuse, *asks = true, nil
 	made.Store(0)
-	if _, err := m.Run(context.Background(), keep); !errors.Is(err, cl.ErrAddressSpace) || len(asks) != 1 || asks[0] != want || made.Load() != 0 {
-		t.Errorf("Run refused by the limit: %v, asked %v, %d bytes of buffers made; want an error matching ErrAddressSpace, asked once for %v, no buffer", err, asks, made.Load(), want)
+	if _, err := m.Run(context.Background(), keep); !errors.Is(err, cl.ErrAddressSpace) || len(*asks) != 1 || (*asks)[0] != want || made.Load() != 0 {
+		t.Errorf("Run refused by the limit: %v, asked %v, %d bytes of buffers made; want an error matching ErrAddressSpace, asked once for %v, no buffer", err, *asks, made.Load(), want)
 	}
 	if err := r.Refuses(keep); !errors.Is(err, cl.ErrAddressSpace) {
 		t.Errorf("Refuses refused by the limit: %v, want an error matching ErrAddressSpace", err)
