@@ -38,6 +38,12 @@ n=$(nproc)
 # The fit's limit is null where P is 1; one core has no fit (bench's fit_note).
 [ "$(field "$j" 'all(s["digest"] == s["want"] and ('"$n"' == 1 or 0 <= s["fit"]["p"] <= 1 and (s["fit"]["limit"] is None or s["fit"]["limit"] >= 1) and s["fit"]["points"] == len(s["points"])) for s in d["cpu_scaling"])')" = True ] ||
 	fail "small: cpu_scaling lacks the Amdahl fit or the digest: $(field "$j" '[(s.get("fit"), s["digest"], s["want"]) for s in d["cpu_scaling"]]')"
+# The log's scaling lines write the fit's P range as its JSON's pair (it
+# read "p_range: [, 0, 0.93, ]", the array's lines joined as fields).
+if [ "$n" -gt 1 ]; then
+	[ "$(grep -c 'Amdahl fit: p: [^,]*, p_range: \[[-+.e0-9]*, [-+.e0-9]*\], limit: ' "$W/small/gpu-check.log")" -eq 2 ] ||
+		fail "small: the log's Amdahl fits: $(grep 'Amdahl fit' "$W/small/gpu-check.log")"
+fi
 # machine.txt's headers each begin a line (pocl.icd has no final newline).
 [ "$(grep -c '^== ' "$W/small/machine.txt")" -eq 4 ] && ! grep -q '.== ' "$W/small/machine.txt" ||
 	fail "small: machine.txt's headers: $(grep -n '== ' "$W/small/machine.txt")"

@@ -369,7 +369,10 @@ for ec in simd:60 parallel:150; do
 		note=$(grep -v ' median ' "$OUT/$name.err" | tail -n 5)
 	fi
 	[ "$ok" = false ] && ALL_OK=false
-	fit=$(printf '%s\n' "$body" | awk '/^      "fit": \{/ { f = 1; next } f && /^      \}/ { exit } f { sub(/^ +/, ""); sub(/,$/, ""); gsub(/"/, ""); printf "%s%s", s, $0; s = ", " }')
+	# The fit's fields on one line, an array's (p_range) in brackets: no
+	# comma after its "[" or before its "]".
+	fit=$(printf '%s\n' "$body" | awk '/^      "fit": \{/ { f = 1; next } f && /^      \}/ { exit }
+		f { sub(/^ +/, ""); sub(/,$/, ""); gsub(/"/, ""); printf "%s%s", (s && !/^\]/ ? s : ""), $0; s = /\[$/ ? "" : ", " }')
 	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
 	[ -n "$body" ] || body='      "engine": '"$(jstr "$engine")"', "points": null, "fit": null'
 	SCALING+=("$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
