@@ -325,6 +325,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		// The cause last: its own parentheses (the libraries tried) nested
 		// in the note's.
 		o.note("%s %s, running on simd: %s", dev.Name, why, firstLine(err))
+		if dev.FallbackHint != nil {
+			if h := dev.FallbackHint(err); h != "" {
+				o.note("hint for %s: %s", dev.Name, h)
+			}
+		}
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
 	}
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)

@@ -133,6 +133,10 @@ type Entry struct {
 	NotLoaded func(error) bool
 	// Hint, when set, suggests a fix for one of the engine's errors, or "".
 	Hint func(error) string
+	// FallbackHint, when set, is the fix auto notes beside running on
+	// simd in the engine's place for an error of Devices, or "" where
+	// there is none worth a note (the engine not asked for by the user).
+	FallbackHint func(error) string
 	// Notes, when set, returns the remarks the engine has collected.
 	Notes func() []string
 	// SelfTest, for a device engine, checks each device of a device list,

@@ -35,10 +35,11 @@ var openCLEntry = Entry{
 	Absent: func(err error) bool {
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
-	NotLoaded: func(err error) bool { return errors.Is(err, cl.ErrAddressSpace) },
-	Hint:      openCLHint,
-	Notes:     gpu.Notes,
-	SelfTest:  openCLSelfTests,
+	NotLoaded:    func(err error) bool { return errors.Is(err, cl.ErrAddressSpace) },
+	Hint:         openCLHint,
+	FallbackHint: openCLFallbackHint,
+	Notes:        gpu.Notes,
+	SelfTest:     openCLSelfTests,
 	ProgramFile: func(o Options, index int) string {
 		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
 	},
@@ -55,6 +56,19 @@ func openCLHint(err error) string {
 		return fmt.Sprintf("install an OpenCL driver (pocl-opencl-icd for CPUs) or set %s to libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
 	}
 	return ""
+}
+
+// openCLFallbackHint is openCLHint without its remedy of the CPU engines
+// (auto runs on one), for a user who pointed GPUSIM_OPENCL_LIBRARY at a
+// library, and so wants OpenCL: auto noted only that OpenCL "is not here"
+// for a library without clGetPlatformIDs, and did not say to fix or unset
+// the variable. "" where it is unset: a machine without OpenCL is noted
+// without advice on every run.
+func openCLFallbackHint(err error) string {
+	if os.Getenv(cl.EnvLibrary) == "" {
+		return ""
+	}
+	return cl.WithoutCPU(openCLHint(err))
 }
 
 // CheckOptions checks the values of the options engines take on their own,
