@@ -198,7 +198,7 @@ if [ -z "${GPUSIM_OPENCL_LIBRARY:-}" ]; then
 		export GPUSIM_OPENCL_LIBRARY=$NV_LIB LOADER=vendor
 	fi
 fi
-log "OpenCL: loader ${GPUSIM_OPENCL_LIBRARY:-default} ($LOADER), vendor ${NV_LIB:-none} ${ICD_NOTE:+($ICD_NOTE)}"
+log "OpenCL: loader ${GPUSIM_OPENCL_LIBRARY:-default} ($LOADER), vendor ${NV_LIB:-none}${ICD_NOTE:+ ($ICD_NOTE)}"
 timeout 60 "$GPUSIM" devices --format json >"$OUT/devices.json" 2>"$OUT/devices.err"
 DEV_RC=$?
 # The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
