@@ -154,12 +154,17 @@ func confirm(ch Choice, took float64) {
 		if !(ns > 0) || math.IsInf(ns, 0) {
 			return
 		}
-		if x.runs() == 1 {
+		runs := x.runs() + 1
+		switch {
+		case runs == 1 && math.Abs(ns/x.Ns-1) <= confirmSlack:
+			// The run agrees with the probe: two measures of it.
+			runs = trustedRuns
+		case runs == 2:
 			// The second run: the less of the two, as another
 			// process's work only slows a run.
 			ns = min(ns, x.Ns)
 		}
-		x.Ns, x.Confirmed, x.Runs = ns, true, x.runs()+1
+		x.Ns, x.Confirmed, x.Runs = ns, true, min(runs, trustedRuns)
 		f[ch.key] = c
 	})
 }
@@ -464,7 +469,10 @@ type cost struct {
 }
 
 // trustedRuns is how many runs must confirm an engine's cost before pick
-// stops checking it as a runner-up: one slow run (0.133 s where the
+// stops checking it as a runner-up, a first run within confirmSlack of the
+// probe counting as two (a second check of each engine at the size a
+// sweep first calibrates at made three of its five runs there checks,
+// 1.54x simd's median at 1e6 x 100): one slow run (0.133 s where the
 // engine's runs take 0.09 to 0.10 s, in a sweep on the 2-core VM) had
 // confirmed simd at 1.33 ns per lane-step, pocl's 0.87 and 0.045 s of
 // start-up then predicted 1 ms less, and auto ran every later 1e7 x 10 job
@@ -776,6 +784,15 @@ func compileNote(dev Entry, verb, devices, file string, simdT float64) string {
 // 1.3x slower; those past 1.25x were never checked. 2 covers that spread.
 const exploreMargin = 2.0
 
+// recheckMargin is exploreMargin for a runner-up whose cost one run has
+// confirmed, which measures it far better than a probe (a run of 50 ms
+// or more against milliseconds): it is checked again only where that run
+// may have been one slow run of an engine as fast as the first. With
+// exploreMargin there, a sweep's five runs at the size it calibrated at
+// held the calibration and two checks of pocl, 1.57x simd's median at 1e7
+// x 10.
+const recheckMargin = 1.25
+
 // pick is the engine chooseCalibrated runs a job of work lane-steps on:
 // -1 for simd, else the index in c.Devices, with its predicted seconds
 // (start-up included). It is the fastest predicted, unless fewer than
@@ -800,7 +817,11 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 		return first.i, first.t, ""
 	}
 	next := cands[1]
-	if next.runs >= trustedRuns || next.t > exploreMargin*first.t {
+	margin := exploreMargin
+	if next.runs > 0 {
+		margin = recheckMargin
+	}
+	if next.runs >= trustedRuns || next.t > margin*first.t {
 		return first.i, first.t, ""
 	}
 	label := func(i int) string {
@@ -814,7 +835,7 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 		confirmed = "one run has confirmed its cost, where two are trusted"
 	}
 	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it at %.3g s, within %gx the fastest, %s at %.3g s, and %s)",
-		label(next.i), next.t, exploreMargin, label(first.i), first.t, confirmed)
+		label(next.i), next.t, margin, label(first.i), first.t, confirmed)
 }
 
 // refusal is the error with which the device engine e (nil after a failed

@@ -1083,8 +1083,8 @@ func TestAutoConfirmsRunnerUp(t *testing.T) {
 	if !strings.Contains(chs[0].Reason, "checking simd with a run") {
 		t.Errorf("run 0: reason %q, want it to say simd is checked", chs[0].Reason)
 	}
-	if want := []string{"simd", "timed", "timed", "simd", "simd", "simd"}; !slices.Equal(ran, want) {
-		t.Errorf("runs on %v, want %v: simd checked, the device confirmed by two runs, then simd for good", ran, want)
+	if want := []string{"simd", "timed", "simd", "simd", "simd", "simd"}; !slices.Equal(ran, want) {
+		t.Errorf("runs on %v, want %v: simd checked, the device confirmed (its run within confirmSlack of its probe), then simd for good", ran, want)
 	}
 	c, ok := loadCalibration(key)
 	if !ok || c.SIMD.runs() != 2 || len(c.Devices) != 1 || c.Devices[0].runs() != 2 ||
@@ -1096,6 +1096,18 @@ func TestAutoConfirmsRunnerUp(t *testing.T) {
 	if best, _, why := c.pick(work, true); best != 0 || why != "" {
 		t.Errorf("simd at 2.5x the device's prediction: pick %d (%q), want the device without a check", best, why)
 	}
+	// One a run has confirmed once is checked again within recheckMargin
+	// alone: 1.33x the device's time is not, 1.14x is.
+	c = calibration{SIMD: cost{Ns: 0.93, Confirmed: true, Runs: 1}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 0.62, Confirmed: true, Runs: 2}}}}
+	if best, _, why := c.pick(work, true); best != 0 || why != "" {
+		t.Errorf("simd confirmed once at 1.33x the device's time: pick %d (%q), want the device without a check", best, why)
+	}
+	c.SIMD.Ns = 0.8
+	if best, _, why := c.pick(work, true); best != -1 || !strings.Contains(why, "one run has confirmed its cost") {
+		t.Errorf("simd confirmed once at 1.14x the device's time: pick %d (%q), want simd checked again", best, why)
+	}
+	c.SIMD.Ns = 0.91
+	c.SIMD.Runs, c.SIMD.Confirmed = 0, false
 	// Nor one for a run Observe does not judge (a shard, --daily).
 	c.SIMD.Ns = 0.91
 	if best, _, why := c.pick(work, false); best != 0 || why != "" {
@@ -1139,6 +1151,30 @@ func TestAutoRechecksOneSlowRun(t *testing.T) {
 	}
 	if c, ok := loadCalibration(key); !ok || c.SIMD.runs() != 2 || math.Abs(c.SIMD.Ns-0.9) > 0.01 {
 		t.Errorf("calibration %+v (kept %v): want simd confirmed by two runs at 0.9 ns", c.SIMD, ok)
+	}
+}
+
+// TestConfirmAgreesWithProbe: a first run within confirmSlack of the
+// probe's cost trusts it at once, as two measures of it; one further off
+// is confirmed once, to be checked again. Two checks of the runner-up at
+// the size a sweep first calibrated at made three of its five runs there
+// checks (1.54x simd's median at 1e6 x 100), where the device's run had
+// read 0.638 ns a lane-step against its probe's 0.624.
+func TestConfirmAgreesWithProbe(t *testing.T) {
+	for _, c := range []struct {
+		ns   float64 // the run's, against the probe's 1
+		runs int
+	}{{1.05, trustedRuns}, {0.95, trustedRuns}, {1.5, 1}, {0.6, 1}} {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		const key = "test;cpus 2"
+		if err := storeCalibration(key, calibration{SIMD: cost{Ns: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		confirm(Choice{key: key, work: 1e9, device: -1}, c.ns)
+		got, ok := loadCalibration(key)
+		if !ok || got.SIMD.runs() != c.runs || math.Abs(got.SIMD.Ns-c.ns) > 1e-9 {
+			t.Errorf("a first run at %g ns against a probe's 1: cost %+v (kept %v), want %g ns confirmed by %d runs", c.ns, got.SIMD, ok, c.ns, c.runs)
+		}
 	}
 }
 
