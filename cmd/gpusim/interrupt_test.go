@@ -333,8 +333,11 @@ func TestTimeoutColdCompile(t *testing.T) {
 		t.Skip("the cold start ended within 1s: the compile was not slow enough here")
 	}
 	// The process's own start (loading pocl) and a loaded machine beside
-	// the grace.
-	if within := time.Second + interrupt.TimeoutGrace + 400*time.Millisecond; code != interrupt.ExitTimeout || took > within {
+	// the grace: in CI, with the gpu package's tests compiling beside it,
+	// one run took 1.95 s (1.02 to 1.05 s here, quiet or beside two CPU
+	// hogs). An uncut compile takes 3 to 10 s on pocl, so 1 s of slack
+	// still tells the two apart.
+	if within := time.Second + interrupt.TimeoutGrace + time.Second; code != interrupt.ExitTimeout || took > within {
 		t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitTimeout, within)
 	}
 	if got, want := lastLine(stderr.String()), "gpusim: error: --timeout: run exceeded 1s\n"; got != want {
