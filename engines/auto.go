@@ -163,6 +163,15 @@ func confirm(ch Choice, took float64) {
 			// The second run: the less of the two, as another
 			// process's work only slows a run.
 			ns = min(ns, x.Ns)
+		case runs > trustedRuns:
+			// A trusted cost the run contradicts (past confirmSlack,
+			// or it returned above): one run's again, so that the
+			// next run of the engine, or a recheck of it as the
+			// runner-up, takes the less of the two. Replaced as
+			// trusted, one slow simd run (0.142 s where its runs take
+			// 0.095 s, in a sweep at 1e7 x 10) put simd behind pocl's
+			// trusted 0.132 s for good.
+			runs = 1
 		}
 		x.Ns, x.Confirmed, x.Runs = ns, true, min(runs, trustedRuns)
 		f[ch.key] = c
@@ -477,7 +486,8 @@ type cost struct {
 // confirmed simd at 1.33 ns per lane-step, pocl's 0.87 and 0.045 s of
 // start-up then predicted 1 ms less, and auto ran every later 1e7 x 10 job
 // on pocl, 1.48x simd's time. The second run's cost is the less of the
-// two (confirm).
+// two, and a run that contradicts a trusted cost makes it one run's again
+// (confirm).
 const trustedRuns = 2
 
 // runs is how many runs have confirmed c's cost: 1 for a cost confirmed
@@ -795,12 +805,13 @@ const recheckMargin = 1.25
 
 // pick is the engine chooseCalibrated runs a job of work lane-steps on:
 // -1 for simd, else the index in c.Devices, with its predicted seconds
-// (start-up included). It is the fastest predicted, unless fewer than
-// trustedRuns runs have confirmed the runner-up's cost, it is predicted
-// within exploreMargin of the
-// fastest, and the job is long enough to observe (minObserved): then the
-// runner-up, and why says so ("" otherwise). Without observed (a run
-// Observe does not judge) it is the fastest predicted.
+// (start-up included). It is the fastest predicted, unless trustedRuns
+// runs have confirmed the fastest's cost and fewer the runner-up's, the
+// runner-up is predicted within exploreMargin of the fastest
+// (recheckMargin once a run has confirmed it), and the job is long
+// enough to observe (minObserved): then the runner-up, and why says so
+// ("" otherwise). Without observed (a run Observe does not judge) it is
+// the fastest predicted.
 func (c calibration) pick(work float64, observed bool) (best int, t float64, why string) {
 	type cand struct {
 		i    int
@@ -814,6 +825,15 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(a.t, b.t) })
 	first := cands[0]
 	if len(cands) < 2 || first.t < minObserved || !observed {
+		return first.i, first.t, ""
+	}
+	if first.runs < trustedRuns {
+		// The fastest predicted is itself not yet trusted: its run is
+		// the job's best guess and its check at once. Checking the
+		// runner-up first ran two checks where one would do: a probe
+		// that put simd at 1.10 ns a lane-step (its runs take 0.88)
+		// had pocl, confirmed once, checked again at 1e7 x 10, 1.6x
+		// simd's time, before simd's own run showed pocl 1.4x slower.
 		return first.i, first.t, ""
 	}
 	next := cands[1]
