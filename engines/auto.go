@@ -779,7 +779,8 @@ func compileNote(dev Entry, verb, devices, file string, simdT float64) string {
 
 // exploreMargin is how close (as a ratio of predicted times) an engine
 // whose cost fewer than trustedRuns runs have confirmed must come to the
-// fastest predicted for pick to take it, so that its cost is confirmed
+// fastest predicted, itself trusted, for pick to take it, so that its
+// cost is confirmed
 // (Observe): the
 // probes' few milliseconds, on a noisy machine, can misjudge two engines
 // by far more than the 10% between them, and a calibration that is wrong
