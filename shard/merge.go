@@ -66,7 +66,8 @@ func (e *CoverageError) Error() string {
 // rounding: on the deviations from the parts' shift, as the run does, while
 // the parts carry the same one (sim.Summary.Shift; parts of version 3 on), else
 // on their means. The Result is for lanes [0, Lanes): Engine and Device
-// list the distinct engines and devices of the parts in lane order, Math is
+// list the distinct engines and devices of the parts in lane order (of
+// the parts with lanes, where any has), Math is
 // the parts' math mode (they must agree; empty for version 1 parts), Daily
 // is merged when every part kept it (empty, not nil, for a job of no
 // steps), and Timing is zero.
@@ -88,9 +89,13 @@ func Merge(parts []*Part) (*sim.Result, error) {
 	}
 	var engines, devices []string
 	daily := true
+	ran := slices.ContainsFunc(parts, func(p *Part) bool { return p.Count > 0 })
 	for _, i := range order {
 		p := parts[i]
-		if !slices.Contains(engines, p.Engine) {
+		// A shard with no lanes ran on no engine either: listed, its
+		// engine read as one the job ran on ("opencl+simd on" simd's
+		// cores alone), unless no part has lanes.
+		if (p.Count > 0 || !ran) && !slices.Contains(engines, p.Engine) {
 			engines = append(engines, p.Engine)
 		}
 		// A shard with no lanes ran on no device (Run leaves it empty).

@@ -159,7 +159,10 @@ func TestMergeResultDaily(t *testing.T) {
 		for s := range got.Daily {
 			sameSummary(t, fmt.Sprintf("%d shards, step %d", n, s+1), got.Daily[s], want.Daily[s])
 		}
-		if got.Engine != "serial+parallel" || got.Params != p || got.First != 0 || slices.Contains(strings.Split(got.Device, "; "), "") {
+		// In lane order, of the shards with lanes: 8 shards of 5 lanes
+		// leave shard 0 (serial) empty, so parallel's shard 1 is first.
+		wantEngine := map[uint64]string{3: "serial+parallel", 8: "parallel+serial"}[n]
+		if got.Engine != wantEngine || got.Params != p || got.First != 0 || slices.Contains(strings.Split(got.Device, "; "), "") {
 			t.Errorf("merged result: engine %q device %q params %+v first %d", got.Engine, got.Device, got.Params, got.First)
 		}
 	}
@@ -756,4 +759,45 @@ func TestMergeJobBoundRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameExact(t, "merged", got.Summary, want.Summary)
+}
+
+// TestMergeEngineOfEmptyShards: a shard with no lanes ran on no engine, so
+// the merge's engine lists only the engines of parts with lanes. An empty
+// shard run with `--engine opencl` beside shards run on simd merged as
+// "opencl+simd on avx512 x16, 1 goroutine": simd's cores given as the
+// devices of both.
+func TestMergeEngineOfEmptyShards(t *testing.T) {
+	p := smallJob(3)
+	var parts []*shard.Part
+	empty := 0
+	for i := range uint64(5) {
+		sh := shard.Shard{Index: i, Count: 5}
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p}, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Summary.Count == 0 {
+			empty++
+			if r, err = shard.Run(context.Background(), cpu.Parallel{Workers: 2}, &sim.Job{Params: p}, sh); err != nil {
+				t.Fatal(err)
+			}
+		}
+		part := shard.NewPart(r)
+		part.Shard = &sh
+		path := filepath.Join(t.TempDir(), "part.json")
+		if err := part.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, readParts(t, path)...)
+	}
+	if empty == 0 {
+		t.Fatal("no empty shard of 3 lanes in 5: the test tests nothing")
+	}
+	got, err := shard.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Engine != "serial" {
+		t.Errorf("merged engine %q (device %q), want \"serial\": the %d empty shards' engine ran nothing", got.Engine, got.Device, empty)
+	}
 }
