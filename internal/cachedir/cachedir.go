@@ -85,11 +85,8 @@ func dir() string {
 func Writable() error {
 	d := Dir()
 	if d == "" {
-		if e := os.Getenv(Env); e != "" && e != "off" {
-			return fmt.Errorf("the cache is off, as %s=%s is not an absolute path", Env, e)
-		}
 		// Neither parentheses nor a colon: notes embed it in theirs.
-		return fmt.Errorf("the cache is off, as %s=off or there is no user cache folder", Env)
+		return fmt.Errorf("the cache is off, as %s", offCause())
 	}
 	if err := MkdirAll(d); err != nil {
 		return err
@@ -100,6 +97,32 @@ func Writable() error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// offCause says why Dir is "": the setting that turned the cache off, or
+// what kept the user cache folder from being found. "there is no user cache
+// folder" left the user of a service started without HOME, or with a
+// relative XDG_CACHE_HOME, to guess which.
+func offCause() string {
+	if e := os.Getenv(Env); e != "" {
+		if e == "off" {
+			return Env + "=off"
+		}
+		return fmt.Sprintf("%s=%s is not an absolute path", Env, e)
+	}
+	name, v := "XDG_CACHE_HOME", os.Getenv("XDG_CACHE_HOME")
+	if v == "" {
+		name, v = "HOME", os.Getenv("HOME")
+	}
+	switch {
+	case v == "":
+		return "none of " + Env + ", XDG_CACHE_HOME and HOME is set"
+	case !filepath.IsAbs(v):
+		return fmt.Sprintf("%s=%s is not an absolute path", name, v)
+	case name == "HOME":
+		return fmt.Sprintf("HOME=%s was not a folder when gpusim started", v)
+	}
+	return fmt.Sprintf("the parent folder of XDG_CACHE_HOME=%s was not there when gpusim started", v)
 }
 
 // FreeMargin is the most space the cache leaves free on its file system

@@ -109,6 +109,32 @@ func TestWritable(t *testing.T) {
 	}
 }
 
+// TestWritableSaysWhyOff: with the cache off for want of a user cache
+// folder, Writable names the setting behind it: it said "GPUSIM_CACHE_DIR=off
+// or there is no user cache folder" for a service started without HOME, a
+// relative XDG_CACHE_HOME or a HOME that does not exist, where
+// GPUSIM_CACHE_DIR was not set at all.
+func TestWritableSaysWhyOff(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone")
+	for _, c := range []struct{ env, xdg, home, want string }{
+		{"off", "", t.TempDir(), Env + "=off"},
+		{"", "", "", "none of " + Env + ", XDG_CACHE_HOME and HOME is set"},
+		{"", "", "rel", "HOME=rel is not an absolute path"},
+		{"", "rel", t.TempDir(), "XDG_CACHE_HOME=rel is not an absolute path"},
+		{"", "", missing, "HOME=" + missing + " was not a folder"},
+		{"", filepath.Join(missing, "cache"), "", "the parent folder of XDG_CACHE_HOME=" + filepath.Join(missing, "cache") + " was not there"},
+	} {
+		t.Setenv(Env, c.env)
+		t.Setenv("XDG_CACHE_HOME", c.xdg)
+		t.Setenv("HOME", c.home)
+		err := Writable()
+		if Dir() != "" || err == nil || !strings.Contains(err.Error(), c.want) || strings.ContainsAny(err.Error(), ":()") {
+			t.Errorf("%s=%q XDG_CACHE_HOME=%q HOME=%q: Dir %q, Writable %v; want the cache off, saying %q, without a colon or parentheses",
+				Env, c.env, c.xdg, c.home, Dir(), err, c.want)
+		}
+	}
+}
+
 // TestUpdateExclusive: updates at once (goroutines here, processes in use:
 // flock(2) locks of separate opens exclude each other) take turns, so none
 // is lost; nil from change leaves the file.
