@@ -39,6 +39,9 @@ type Choice struct {
 	work    float64
 	device  int
 	startup float64
+	// check says the run checks a runner-up (pick): one on a busy
+	// machine is counted (busyChecks).
+	check bool
 
 	// The run's share of its cores: cpuBound says the chosen engine
 	// computes on this machine's cores (simd, a CPU device), cores how
@@ -91,23 +94,33 @@ func (ch Choice) runShare() float64 {
 // machine and says nothing of the figures, which stay (dropping them
 // re-measured on every run of a loaded machine, and auto took 1.6x simd's
 // time). One that got them is timed as the probes are (clock): its run by
-// CPU time over its cores, the start-up before it by wall time. It
-// returns a note saying what it dropped, or "".
+// CPU time over its cores, the start-up before it by wall time. A check of
+// a runner-up on a busy machine is counted (busyChecks), and the count
+// cleared by the next run that got its cores. It returns a note saying
+// what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.key == "" || max(ch.predicted, took.Seconds()) < minObserved {
 		return ""
 	}
 	t := took.Seconds()
+	quiet := false // a run on the machine's cores that got them
 	if share := ch.runShare(); ch.cpuBound && share >= 0 {
 		if share < busyShare {
+			if ch.check {
+				countBusyCheck(ch)
+			}
 			return ""
 		}
+		quiet = true
 		run := min(time.Since(ch.at).Seconds(), t)
 		t -= run * (1 - min(share, 1))
 	}
 	r := t / ch.predicted
 	if r >= 0.5 && r <= 2 {
 		confirm(ch, t)
+		if quiet {
+			clearBusyChecks(ch.key)
+		}
 		return ""
 	}
 	dropCalibration(ch.key)
@@ -177,6 +190,58 @@ func confirm(ch Choice, took float64) {
 		f[ch.key] = c
 	})
 }
+
+// countBusyCheck counts ch's run, a check of a runner-up that got less than
+// busyShare of its cores, against its engine in the calibration.
+func countBusyCheck(ch Choice) {
+	updateCalibration(func(f calibrationFile) {
+		c, ok := f[ch.key]
+		if !ok {
+			return
+		}
+		x := &c.SIMD
+		if ch.device >= 0 {
+			if ch.device >= len(c.Devices) {
+				return
+			}
+			x = &c.Devices[ch.device].cost
+		}
+		x.Busy = min(x.Busy+1, busyChecks)
+		f[ch.key] = c
+	})
+}
+
+// clearBusyChecks clears the counts of checks on a busy machine in the
+// calibration under key, after a run on the machine's cores that got
+// them: its runner-up may be checked again. The file is rewritten only
+// where a count is set.
+func clearBusyChecks(key string) {
+	busy := func(c calibration) bool {
+		return c.SIMD.Busy > 0 || slices.ContainsFunc(c.Devices, func(d deviceTiming) bool { return d.Busy > 0 })
+	}
+	if c, ok := loadCalibration(key); !ok || !busy(c) {
+		return
+	}
+	updateCalibration(func(f calibrationFile) {
+		c, ok := f[key]
+		if !ok || !busy(c) {
+			return
+		}
+		c.SIMD.Busy = 0
+		c.Devices = slices.Clone(c.Devices)
+		for i := range c.Devices {
+			c.Devices[i].Busy = 0
+		}
+		f[key] = c
+	})
+}
+
+// busyChecks is how many runs on a busy machine (Observe's busyShare) pick
+// spends checking a runner-up, which such a run cannot confirm, before it
+// stops checking it until a run gets its cores: on a 2-core VM beside two
+// CPU hogs, with simd trusted and pocl's cost not yet confirmed, every run
+// of 1e7 x 10 checked pocl and confirmed nothing.
+const busyChecks = 2
 
 // confirmSlack is how far, as a ratio, a run's time per lane-step may lie
 // from a cost a run has confirmed before confirm writes it again: about
@@ -475,6 +540,9 @@ type cost struct {
 	// Runs is how many runs have confirmed Ns, counted up to
 	// trustedRuns.
 	Runs int `json:"runs,omitempty"`
+	// Busy is how many checks of the engine ran on a busy machine since
+	// a run got its cores, counted up to busyChecks.
+	Busy int `json:"busy_checks,omitempty"`
 }
 
 // trustedRuns is how many runs must confirm an engine's cost before pick
@@ -667,12 +735,13 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// caller's): checking an engine on it would confirm nothing, and
 	// check it again every time.
 	best, bestT, why, compiles := c.pickLoadable(dev, o, work)
+	check := why != ""
 	if why == "" {
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
 		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles, predicted: bestT, key: key,
-			work: work, device: -1}
+			work: work, device: -1, check: check}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
 	}
@@ -705,7 +774,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles, predicted: bestT, key: key,
-		work: work, device: best, startup: d.Startup}
+		work: work, device: best, startup: d.Startup, check: check}
 	if compiles != "" {
 		// Its start compiles, for seconds no calibration measured: a
 		// run says nothing of its cost.
@@ -811,18 +880,20 @@ const recheckMargin = 1.25
 // runs have confirmed the fastest's cost and fewer the runner-up's, the
 // runner-up is predicted within exploreMargin of the fastest
 // (recheckMargin once a run has confirmed it), and the job is long
-// enough to observe (minObserved): then the runner-up, and why says so
-// ("" otherwise). Without observed (a run Observe does not judge) it is
+// enough to observe (minObserved), and fewer than busyChecks checks of it
+// ran on a busy machine since a run got its cores: then the runner-up,
+// and why says so ("" otherwise). Without observed (a run Observe does not judge) it is
 // the fastest predicted.
 func (c calibration) pick(work float64, observed bool) (best int, t float64, why string) {
 	type cand struct {
 		i    int
 		t    float64
 		runs int // runs that confirmed its cost
+		busy int // checks of it on a busy machine
 	}
-	cands := []cand{{-1, c.SIMD.time(work), c.SIMD.runs()}}
+	cands := []cand{{-1, c.SIMD.time(work), c.SIMD.runs(), c.SIMD.Busy}}
 	for i, d := range c.Devices {
-		cands = append(cands, cand{i, d.Startup + d.time(work), d.runs()})
+		cands = append(cands, cand{i, d.Startup + d.time(work), d.runs(), d.Busy})
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(a.t, b.t) })
 	first := cands[0]
@@ -843,7 +914,7 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 	if next.runs > 0 {
 		margin = recheckMargin
 	}
-	if next.runs >= trustedRuns || next.t > margin*first.t {
+	if next.runs >= trustedRuns || next.busy >= busyChecks || next.t > margin*first.t {
 		return first.i, first.t, ""
 	}
 	label := func(i int) string {

@@ -1085,10 +1085,16 @@ func autoRuns(t *testing.T, lanes uint64, steps int, c calibration, real map[str
 // took(i, engine) seconds.
 func autoRunsTaking(t *testing.T, lanes uint64, steps int, c calibration, took func(i int, engine string) float64, n int) (ran []string, chs []Choice, key string) {
 	t.Helper()
+	return autoRunsSharing(t, lanes, steps, c, took, func(int) float64 { return 0.95 }, n)
+}
+
+// autoRunsSharing is autoRunsTaking with run i getting share(i) of its
+// cores.
+func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took func(i int, engine string) float64, share func(i int) float64, n int) (ran []string, chs []Choice, key string) {
+	t.Helper()
 	t.Setenv(EnvCacheDir, t.TempDir())
 	opens, lists := 0, 0
 	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
-	cpuShare(t, 0.95, 2)
 	p := sim.Default()
 	p.Lanes, p.Steps = lanes, steps
 	o := Options{Params: p, Observed: true}
@@ -1097,6 +1103,7 @@ func autoRunsTaking(t *testing.T, lanes uint64, steps int, c calibration, took f
 		t.Fatal(err)
 	}
 	for i := range n {
+		cpuShare(t, share(i), 2)
 		e, ch, err := Auto(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
@@ -1246,6 +1253,35 @@ func TestAutoRecoversFromOneSlowRun(t *testing.T) {
 	}
 	if c, ok := loadCalibration(key); !ok || c.SIMD.runs() != trustedRuns || math.Abs(c.SIMD.Ns-0.95) > 0.01 {
 		t.Errorf("calibration %+v (kept %v): want simd trusted again at 0.95 ns", c.SIMD, ok)
+	}
+}
+
+// TestAutoBusyChecksBounded: on a busy machine a check of the runner-up
+// confirms nothing (busyShare), so auto checks it at most busyChecks times
+// until a run gets its cores, and then checks it again. On the 2-core VM
+// beside two CPU hogs, with simd trusted and pocl's cost not yet
+// confirmed, every run of 1e7 x 10 checked pocl while the hogs ran.
+func TestAutoBusyChecksBounded(t *testing.T) {
+	const busyRuns = 4 // runs 0 to 3 on a busy machine, then quiet ones
+	ran, _, key := autoRunsSharing(t, 1e7, 10,
+		calibration{SIMD: cost{Ns: 0.95, Confirmed: true, Runs: trustedRuns}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.045, cost: cost{Ns: 0.87}}}},
+		func(_ int, engine string) float64 {
+			if engine == "timed" {
+				return 0.132
+			}
+			return 0.095
+		},
+		func(i int) float64 {
+			if i < busyRuns {
+				return 0.4
+			}
+			return 0.95
+		}, 7)
+	if want := []string{"timed", "timed", "simd", "simd", "simd", "timed", "simd"}; !slices.Equal(ran, want) {
+		t.Errorf("runs on %v, want %v: the device checked twice on the busy machine, simd then, and the device checked again once a run got its cores", ran, want)
+	}
+	if c, ok := loadCalibration(key); !ok || c.Devices[0].runs() != trustedRuns || c.Devices[0].Busy != 0 || c.SIMD.Busy != 0 {
+		t.Errorf("calibration %+v (kept %v): want the device confirmed by its quiet check, no busy checks counted", c, ok)
 	}
 }
 
