@@ -637,7 +637,7 @@ func withDevices(t *testing.T, dev Entry) {
 // the CPU time a run or probe on a machine that busy gets.
 func cpuShare(t *testing.T, share float64, cores int) {
 	base := time.Now()
-	const before = time.Second // the process's CPU time so far
+	const before = time.Hour // the process's CPU time so far: room for autoRunsSharing's backdating
 	processCPU = withTimedCPU(func() time.Duration {
 		return before + time.Duration(float64(time.Since(base))*share*float64(cores))
 	})
@@ -1103,7 +1103,11 @@ func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took 
 		t.Fatal(err)
 	}
 	for i := range n {
-		cpuShare(t, share(i), 2)
+		s := share(i)
+		if s >= busyShare {
+			s = 1.5 // got its cores: over 1, Observe times the run as took
+		}
+		cpuShare(t, s, 2)
 		e, ch, err := Auto(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
@@ -1111,12 +1115,13 @@ func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took 
 		sim.Close(e)
 		ran, chs = append(ran, e.Name()), append(chs, ch)
 		t.Logf("run %d: %s (%s)", i, e.Name(), ch.Reason)
-		// The run's share of the cores is not judged (runShare -1): the
-		// test's runs take microseconds, and a preemption between
-		// runShare's two clock readings on a loaded machine made one
-		// read as busy, unconfirmed (TestAutoChecksRunnerUpPastProbeSpread
+		// The run's share of its cores measured over a second before
+		// now: the test's runs take microseconds, and a preemption
+		// between runShare's two clock readings on a loaded machine made
+		// one read as busy, unconfirmed (TestAutoChecksRunnerUpPastProbeSpread
 		// failed beside other packages' tests).
-		ch.at = time.Time{}
+		ch.at = time.Now().Add(-time.Second)
+		ch.cpu0 = processCPU() - time.Duration(s*float64(ch.cores)*float64(time.Second))
 		if n := Observe(ch, time.Duration(took(i, e.Name())*float64(time.Second))); n != "" {
 			t.Errorf("run %d: Observe noted %q", i, n)
 		}
