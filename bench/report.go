@@ -432,11 +432,49 @@ func mdEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", "\n", " ").Replace(s)
 }
 
-// WriteJSON writes the whole report as indented JSON.
+// WriteJSON writes the whole report as indented JSON. A list the report
+// has none of is written [], never null (emptyLists): a script that loops
+// over machine.devices or takes its length works whatever ran.
 func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(r.emptyLists())
+}
+
+// emptyLists is a copy of r whose nil lists are empty ones, which
+// encoding/json writes [] where it writes a nil slice null: machine.devices
+// where no device engine ran or none was listed, machine.simd on an
+// architecture whose features gpusim names none of, workloads where every
+// engine failed, a sweep's lanes or series, an engine's points. An absent
+// section (omitempty: scaling, sweep, python) stays absent.
+func (r *Report) emptyLists() *Report {
+	c := *r
+	c.Machine.SIMD, c.Machine.Devices = nonNil(c.Machine.SIMD), nonNil(c.Machine.Devices)
+	c.Workloads = nonNil(slices.Clone(c.Workloads))
+	for i := range c.Workloads {
+		c.Workloads[i].Engines = nonNil(c.Workloads[i].Engines)
+	}
+	c.Scaling = slices.Clone(c.Scaling)
+	for i := range c.Scaling {
+		c.Scaling[i].Points = nonNil(c.Scaling[i].Points)
+	}
+	if c.Sweep != nil {
+		sw := *c.Sweep
+		sw.Lanes, sw.Series = nonNil(sw.Lanes), nonNil(slices.Clone(sw.Series))
+		for i := range sw.Series {
+			sw.Series[i].Points = nonNil(sw.Series[i].Points)
+		}
+		c.Sweep = &sw
+	}
+	return &c
+}
+
+// nonNil is s, or an empty slice for nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // CSVHeader is the header of WriteCSV's single flat table. section is one of

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -147,6 +149,53 @@ func TestWriteJSON(t *testing.T) {
 	if !strings.Contains(b.String(), `"digest": "0123456789abcdef"`) {
 		t.Error("digest is not written in hex")
 	}
+}
+
+// TestWriteJSONListsNeverNull: a list the report has none of is [] in the
+// JSON, not null, so that a script's len() or loop over it works whatever
+// ran: machine.devices read null where no device engine ran (DescribeMachine
+// without devices, bench --engines simd), machine.simd on an architecture
+// whose features gpusim names none of, workloads where every engine failed.
+func TestWriteJSONListsNeverNull(t *testing.T) {
+	m := DescribeMachine(nil)
+	m.SIMD = nil
+	r := &Report{Machine: m, Workloads: []WorkloadResult{{Workload: Workload{1000, 10}}}, Scaling: []Scaling{{Engine: "simd"}},
+		Sweep: &Sweep{Steps: 10, Series: []SweepSeries{{Engine: "simd"}}}}
+	empty := &Report{Machine: m}
+	for _, rep := range []*Report{r, empty} {
+		var b bytes.Buffer
+		if err := rep.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if nulls := jsonNulls(doc, ""); len(nulls) > 0 {
+			t.Errorf("null where a list is empty at %s:\n%s", strings.Join(nulls, ", "), b.String())
+		}
+		if rep.Machine.Devices != nil {
+			t.Error("WriteJSON changed the report it wrote")
+		}
+	}
+}
+
+// jsonNulls lists the paths of the nulls in a decoded JSON document.
+func jsonNulls(v any, path string) []string {
+	var out []string
+	switch v := v.(type) {
+	case nil:
+		out = append(out, path)
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			out = append(out, jsonNulls(v[k], path+"."+k)...)
+		}
+	case []any:
+		for i, e := range v {
+			out = append(out, jsonNulls(e, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	return out
 }
 
 func TestWriteCSV(t *testing.T) {
