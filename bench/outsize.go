@@ -263,7 +263,7 @@ func (p Plan) largest(fill rune) *Report {
 		wr := WorkloadResult{Workload: w, Digest: math.MaxUint64}
 		for _, s := range p.Specs {
 			wr.Engines = append(wr.Engines, Measurement{Engine: s.Name, Device: text, Workers: math.MaxInt32, Workload: w, Wall: long, Cold: longest,
-				NsPerLaneStep: 1, LaneStepsPerSec: 1, Speedup: 1, Compile: longest, Transfer: longest, Kernel: longest,
+				NsPerLaneStep: 1, LaneStepsPerS: 1, Speedup: 1, Compile: longest, Transfer: longest, Kernel: longest,
 				Startup: longest, Merge: longest, Digest: math.MaxUint64})
 			r.Failures = append(r.Failures, EngineFailure{Engine: s.Name, Workers: math.MaxInt32, Workload: w, Error: text, Hint: text})
 		}

@@ -159,7 +159,7 @@ func (p Plan) random(rng *rand.Rand) *Report {
 			}
 			med := dur()
 			m := Measurement{Engine: s.Name, Device: text(), Workload: w, Wall: Stats{N: c.Reps, Median: med, Min: dur(), Max: dur()}, Cold: dur(),
-				NsPerLaneStep: float64(med) / w.LaneSteps(), LaneStepsPerSec: w.LaneSteps() / med.Seconds(), Speedup: num(), Digest: Digest(rng.Uint64())}
+				NsPerLaneStep: float64(med) / w.LaneSteps(), LaneStepsPerS: w.LaneSteps() / med.Seconds(), Speedup: num(), Digest: Digest(rng.Uint64())}
 			if s.Device {
 				m.Compile, m.Transfer, m.Kernel = dur(), dur(), dur()
 			}

@@ -41,7 +41,7 @@ func (r *Report) tables() []table {
 	for _, wr := range r.Workloads {
 		for _, m := range wr.Engines {
 			row := []string{wr.Workload.String(), m.Engine, m.Device, fmtDur(m.Wall.Median), fmtDur(m.Wall.Min), fmtDur(m.Wall.Max), fmtDur(m.Cold),
-				fmtG(m.NsPerLaneStep), fmtSI(m.LaneStepsPerSec), fmtX(m.Speedup)}
+				fmtG(m.NsPerLaneStep), fmtSI(m.LaneStepsPerS), fmtX(m.Speedup)}
 			if dev {
 				row = append(row, fmtDurOpt(m.Compile), fmtDurOpt(m.Transfer), fmtDurOpt(m.Kernel))
 			}
@@ -525,7 +525,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		for _, m := range wr.Engines {
 			kv := stats(wl(map[string]string{"section": "engine", "engine": m.Engine, "device": m.Device,
 				"workers": countOpt(m.Workers), "cold_s": sec(m.Cold), "ns_per_lane_step": fmtF(m.NsPerLaneStep),
-				"lane_steps_per_s": fmtF(m.LaneStepsPerSec), "speedup": fmtF(m.Speedup), "digest": m.Digest.String()}, wr.Workload), m.Wall)
+				"lane_steps_per_s": fmtF(m.LaneStepsPerS), "speedup": fmtF(m.Speedup), "digest": m.Digest.String()}, wr.Workload), m.Wall)
 			if m.HasDeviceTiming() {
 				kv["compile_s"], kv["transfer_s"], kv["kernel_s"] = sec(m.Compile), sec(m.Transfer), sec(m.Kernel)
 			}

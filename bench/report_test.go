@@ -23,7 +23,7 @@ func sampleReport() *Report {
 	m := func(w Workload, name string, med time.Duration, speedup float64) Measurement {
 		ns, per := rates(med, w)
 		return Measurement{Engine: name, Device: name + " device", Workload: w, Wall: Stats{N: 5, Median: med, Min: med - time.Millisecond, Max: med + time.Millisecond},
-			Cold: med * 2, NsPerLaneStep: ns, LaneStepsPerSec: per, Speedup: speedup, Digest: 0x0123456789abcdef}
+			Cold: med * 2, NsPerLaneStep: ns, LaneStepsPerS: per, Speedup: speedup, Digest: 0x0123456789abcdef}
 	}
 	cl := m(w10, "opencl:0", 100*time.Millisecond, 10)
 	cl.Compile, cl.Transfer, cl.Kernel = 50*time.Millisecond, 20*time.Millisecond, 30*time.Millisecond
@@ -148,6 +148,45 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"digest": "0123456789abcdef"`) {
 		t.Error("digest is not written in hex")
+	}
+}
+
+// TestJSONRateName: an engine's rate in bench's JSON is lane_steps_per_s,
+// as run's JSON (timing.lane_steps_per_s) and bench's CSV name it, where it
+// read lane_steps_per_sec; that name stays, with the same value, for the
+// scripts that read it, and a report that has only it reads back.
+func TestJSONRateName(t *testing.T) {
+	if !slices.Contains(CSVHeader, "lane_steps_per_s") {
+		t.Fatal("the CSV's rate is not lane_steps_per_s")
+	}
+	var b bytes.Buffer
+	if err := sampleReport().WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Workloads []struct {
+			Engines []map[string]any `json:"engines"`
+		} `json:"workloads"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := sampleReport().Workloads[0].Engines[0].LaneStepsPerS
+	for _, w := range doc.Workloads {
+		for _, e := range w.Engines {
+			if e["lane_steps_per_s"] == nil || e["lane_steps_per_s"] != e["lane_steps_per_sec"] {
+				t.Errorf("%v: lane_steps_per_s %v, lane_steps_per_sec %v: want both, equal", e["engine"], e["lane_steps_per_s"], e["lane_steps_per_sec"])
+			}
+		}
+	}
+	if got := doc.Workloads[0].Engines[0]["lane_steps_per_s"]; got != want {
+		t.Errorf("lane_steps_per_s %v, want %v", got, want)
+	}
+	for _, in := range []string{`{"lane_steps_per_sec": 2.5}`, `{"lane_steps_per_s": 2.5}`, `{"lane_steps_per_s": 2.5, "lane_steps_per_sec": 1}`} {
+		var m Measurement
+		if err := json.Unmarshal([]byte(in), &m); err != nil || m.LaneStepsPerS != 2.5 {
+			t.Errorf("%s read back as %v (%v), want 2.5", in, m.LaneStepsPerS, err)
+		}
 	}
 }
 

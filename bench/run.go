@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -120,9 +121,12 @@ type Measurement struct {
 	// run reports (sim.Timing.Startup: an OpenCL device's context and
 	// program build, made when the engine opened): the one-off costs a
 	// single run pays.
-	Cold            time.Duration `json:"cold_ns"`
-	NsPerLaneStep   float64       `json:"ns_per_lane_step"`
-	LaneStepsPerSec float64       `json:"lane_steps_per_sec"`
+	Cold          time.Duration `json:"cold_ns"`
+	NsPerLaneStep float64       `json:"ns_per_lane_step"`
+	// LaneStepsPerS is the rate at the median, lane_steps_per_s as run's
+	// JSON and bench's CSV name it; MarshalJSON also writes it as
+	// lane_steps_per_sec, its name in bench's JSON before.
+	LaneStepsPerS float64 `json:"lane_steps_per_s"`
 	// Speedup is the baseline engine's median over this one's; 0 when there
 	// is no baseline measurement.
 	Speedup float64 `json:"speedup,omitempty"`
@@ -137,6 +141,41 @@ type Measurement struct {
 	Startup time.Duration `json:"startup_ns,omitempty"`
 	Merge   time.Duration `json:"merge_ns,omitempty"`
 	Digest  Digest        `json:"digest"`
+}
+
+// MarshalJSON writes m as its fields say, and the rate once more as
+// lane_steps_per_sec, the name bench's JSON gave it before it took run's
+// (lane_steps_per_s), for the scripts that read that one.
+func (m Measurement) MarshalJSON() ([]byte, error) {
+	type plain Measurement
+	return json.Marshal(struct {
+		plain
+		Old float64 `json:"lane_steps_per_sec"`
+	}{plain(m), m.LaneStepsPerS})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and a report from before
+// lane_steps_per_s, whose rate is lane_steps_per_sec alone.
+func (m *Measurement) UnmarshalJSON(b []byte) error {
+	type plain Measurement
+	var v struct {
+		plain
+		// New shadows plain's field of its name, so that an absent
+		// one is told from 0.
+		New *float64 `json:"lane_steps_per_s"`
+		Old *float64 `json:"lane_steps_per_sec"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = Measurement(v.plain)
+	switch {
+	case v.New != nil:
+		m.LaneStepsPerS = *v.New
+	case v.Old != nil:
+		m.LaneStepsPerS = *v.Old
+	}
+	return nil
 }
 
 // HasDeviceTiming says whether the engine reported compile, transfer or
@@ -622,7 +661,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	m.Wall = Summarize(walls)
 	m.Transfer, m.Kernel = median(transfer), median(kernel)
 	m.Startup, m.Merge = median(startup), median(merge)
-	m.NsPerLaneStep, m.LaneStepsPerSec = rates(m.Wall.Median, w)
+	m.NsPerLaneStep, m.LaneStepsPerS = rates(m.Wall.Median, w)
 	r.progress("%-14s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
 	return m, nil
 }

@@ -51,8 +51,8 @@ func TestRunCPU(t *testing.T) {
 				t.Errorf("%s %s: bad stats %+v", wr.Workload, m.Engine, m.Wall)
 			}
 			wantNs := float64(m.Wall.Median.Nanoseconds()) / wr.Workload.LaneSteps()
-			if math.Abs(m.NsPerLaneStep-wantNs) > 1e-9*wantNs || math.Abs(m.NsPerLaneStep*m.LaneStepsPerSec-1e9) > 1e-3 {
-				t.Errorf("%s %s: %v ns/lane-step, %v lane-steps/s", wr.Workload, m.Engine, m.NsPerLaneStep, m.LaneStepsPerSec)
+			if math.Abs(m.NsPerLaneStep-wantNs) > 1e-9*wantNs || math.Abs(m.NsPerLaneStep*m.LaneStepsPerS-1e9) > 1e-3 {
+				t.Errorf("%s %s: %v ns/lane-step, %v lane-steps/s", wr.Workload, m.Engine, m.NsPerLaneStep, m.LaneStepsPerS)
 			}
 			if m.Digest != want || m.Speedup <= 0 || m.Device == "" {
 				t.Errorf("%s %s: %+v", wr.Workload, m.Engine, m)
