@@ -10,11 +10,15 @@ import (
 
 // SelfTest is one device's self-test as `gpusim selftest` reports it.
 type SelfTest struct {
-	Index     int         `json:"index"`
-	Device    string      `json:"device"`
-	Driver    string      `json:"driver"`
-	OK        bool        `json:"ok"`
-	Denormals bool        `json:"denormals"`
+	Index  int    `json:"index"`
+	Device string `json:"device"`
+	Driver string `json:"driver"`
+	OK     bool   `json:"ok"`
+	// Denormals says whether the device keeps subnormal floats
+	// (gpu.SelfTest.Denormals); nil, null in JSON, where the device did
+	// not start and nothing was checked: false there read as a device
+	// that flushes them.
+	Denormals *bool       `json:"denormals"`
 	Seconds   float64     `json:"seconds"`
 	Checks    []gpu.Check `json:"checks"`
 	// Failed names the first failed check, with got and want; "" when OK.
@@ -90,8 +94,9 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 // where its job did not run (Err, for the hint: a launch out of the
 // device's resources), which the check's note has as text alone.
 func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
+	denormals := st.Denormals
 	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil,
-		Denormals: st.Denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
+		Denormals: &denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
 	if c := st.Failed(); c != nil {
 		r.Failed = fmt.Sprintf("device %d failed %s", i, c.Name)
 		if c.Got != "" || c.Want != "" {
