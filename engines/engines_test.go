@@ -286,7 +286,19 @@ func (e *timedEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) 
 // their wall time, as their durations say.
 var timedCPU atomic.Int64
 
-func init() { processCPU = withTimedCPU(cputime.Process) }
+func init() {
+	processCPU = withTimedCPU(cputime.Process)
+	// The tests set the machine's cgroup CPU limit where they need one
+	// (withCPULimit): the container they run in may have its own.
+	cpuLimit = func() (float64, bool) { return 0, false }
+}
+
+// withCPULimit makes cpuLimit report a cgroup CPU limit of cpus until
+// the test ends.
+func withCPULimit(t *testing.T, cpus float64) {
+	cpuLimit = func() (float64, bool) { return cpus, true }
+	t.Cleanup(func() { cpuLimit = func() (float64, bool) { return 0, false } })
+}
 
 // withTimedCPU is f, the process's CPU time, with timedEngine's runs.
 func withTimedCPU(f func() time.Duration) func() time.Duration {
@@ -732,6 +744,53 @@ func TestObserveStarved(t *testing.T) {
 		if _, ok := loadCalibration(key); ok != c.kept || (n == "") != c.kept {
 			t.Errorf("share %v, on cores %v: a run of 0.131 s predicted 0.0592 s kept the calibration %v, note %q; want %v", c.share, c.cpuBound, ok, n, c.kept)
 		}
+	}
+}
+
+// TestAutoCPULimit checks auto under a cgroup CPU limit below the cores
+// GOMAXPROCS counts (Go rounds it up, and up to 2: half a CPU left it at
+// 2 on a 2-core machine): a run that gets all the limit allows is judged,
+// so that a runner-up's check confirms it and is not repeated; and the
+// limit keys its calibration apart and times the probes as its runs. Every
+// run got a quarter of the 2 cores auto counted, was taken for a loaded
+// machine's, and auto checked the same runner-up on every run, for good.
+func TestAutoCPULimit(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e7, 10
+	o := Options{Params: p, Workers: 2, Observed: true}
+	unlimited := calibrationKey(o)
+	withCPULimit(t, 0.5)
+	if calibrationKey(o) == unlimited {
+		t.Errorf("the calibration key is the same under a CPU limit of half a CPU: %q", unlimited)
+	}
+	// simd trusted at 50 ms, the device unconfirmed at 75 ms: within
+	// exploreMargin, so the first run checks it.
+	storeCalibration(calibrationKey(o), calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns},
+		Devices: []deviceTiming{{Index: 0, Label: "fake device", cost: cost{Ns: 1.5}}}})
+	cpuShare(t, 0.5, 1) // all of half a CPU
+	var ran []string
+	for range 3 {
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		ran = append(ran, ch.Engine)
+		time.Sleep(10 * time.Millisecond)
+		if n := Observe(ch, time.Duration(ch.predicted*float64(time.Second))); n != "" {
+			t.Errorf("a run that took its prediction: note %q", n)
+		}
+	}
+	if want := []string{"timed", "simd", "simd"}; !slices.Equal(ran, want) {
+		t.Errorf("under half a CPU, runs that took their predictions ran on %v; want %v (the device checked once)", ran, want)
+	}
+	// The probes' CPU time over the limit: a probe of milliseconds runs
+	// at full speed until the limit's period is spent, a job does not.
+	if got := engineClock(true, 2).seconds(0.010, 10*time.Millisecond); math.Abs(got-0.020) > 1e-12 {
+		t.Errorf("a probe of 10 ms of CPU under half a CPU is timed at %g s, want 0.02", got)
 	}
 }
 

@@ -2,7 +2,7 @@
 
 // Package cputime reads the CPU time the process has used: beside wall
 // time it tells how much of the cores a measurement got on a shared
-// machine.
+// machine; and the CPU limit of its cgroup (Limit), which bounds that.
 package cputime
 
 import (
