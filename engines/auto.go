@@ -1273,6 +1273,15 @@ func binaryExists(key string) bool {
 // calibrationFile holds one calibration per key.
 type calibrationFile map[string]calibration
 
+// maxCalibrationFile bounds the calibration file auto reads: an entry is
+// under a kilobyte (a few more with many devices), one for each set of
+// options and binary, and those of binaries since rebuilt are dropped. A
+// larger file is damaged, and replaced unread: read under the program
+// cache's bound (cachedir.MaxEntry, 256 MiB), a 250 MB one took a run of
+// 0.09 s to 5.3 s and 1.2 GB of memory, which a container's limit would
+// have ended.
+const maxCalibrationFile = 1 << 20
+
 func calibrationPath() string {
 	d := cachedir.Dir()
 	if d == "" {
@@ -1286,7 +1295,7 @@ func loadCalibration(key string) (calibration, bool) {
 	if path == "" {
 		return calibration{}, false
 	}
-	b, err := cachedir.ReadFile(path)
+	b, err := cachedir.ReadFileMax(path, maxCalibrationFile)
 	if err != nil {
 		// As the program cache notes its entries (gpu's cacheLoad): a
 		// named pipe or a link to a device in the file's place was
@@ -1391,7 +1400,7 @@ func updateCalibration(change func(calibrationFile)) error {
 		}
 	}()
 	// A failed write leaves the old file: the calibration is only a cache.
-	err := cachedir.Update(path, func(old []byte) []byte {
+	err := cachedir.Update(path, maxCalibrationFile, func(old []byte) []byte {
 		f := calibrationFile{}
 		// A damaged file is replaced; one that reads as JSON null
 		// decodes to a nil map, which change would panic on.

@@ -97,3 +97,40 @@ func TestCalibrationFileDamagedNoted(t *testing.T) {
 		t.Errorf("notes %q; want one saying %s is corrupt", n, calibrationPath())
 	}
 }
+
+// TestCalibrationFileHuge: a calibration file far larger than any
+// calibration (maxCalibrationFile) is replaced unread, with a note: read
+// under the program cache's 256 MiB bound, a 250 MB file took a run of
+// 0.09 s to 5.3 s and 1.2 GB of memory. Here the file is valid JSON,
+// padded, so that a read would have loaded it.
+func TestCalibrationFileHuge(t *testing.T) {
+	forgetCalibrationNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const key = "k;cpus 2"
+	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(calibrationPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, strings.Repeat(" ", 8<<20)...) // 8 MiB: no calibration file is near it
+	if err := os.WriteFile(calibrationPath(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := loadCalibration(key); ok {
+		t.Errorf("a calibration file of %d bytes was read and loaded; want it refused unread", len(b))
+	}
+	if n := takeCalibrationNotes(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()) || !strings.Contains(n[0], "bytes") {
+		t.Errorf("notes %q; want one naming %s and its size", n, calibrationPath())
+	}
+	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := loadCalibration(key); !ok || c.SIMD.Ns != 2 {
+		t.Errorf("after a store: %+v, %v; want the new calibration", c, ok)
+	}
+	if st, err := os.Stat(calibrationPath()); err != nil || st.Size() > 4096 {
+		t.Errorf("after a store the file is %v bytes (%v); want the one small entry", st.Size(), err)
+	}
+}

@@ -232,7 +232,8 @@ func WriteFile(path string, b []byte) error {
 }
 
 // Update rewrites the cache file at path with change applied to what it
-// holds (nil when it is missing or cannot be read), while holding an
+// holds (nil when it is missing, cannot be read or holds more than limit
+// bytes, ReadFileMax), while holding an
 // exclusive lock on path+".lock": processes sharing the cache folder that
 // update the file at once then take turns, where each read the file, changed
 // its copy and wrote it over the other's (of four runs calibrating auto at
@@ -241,13 +242,13 @@ func WriteFile(path string, b []byte) error {
 // the new contents, or nil to leave the file as it is. The lock is not
 // waited for longer than lockWait (a process holding it stopped): the update
 // then goes ahead, as the file is only a cache.
-func Update(path string, change func(old []byte) []byte) error {
+func Update(path string, limit int64, change func(old []byte) []byte) error {
 	if err := MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
 	unlock, _ := lock(path+".lock", lockWait)
 	defer unlock()
-	old, err := ReadFile(path)
+	old, err := ReadFileMax(path, limit)
 	if err != nil {
 		old = nil
 	}

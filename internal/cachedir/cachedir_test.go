@@ -144,13 +144,13 @@ func TestUpdateExclusive(t *testing.T) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			if err := Update(path, func(old []byte) []byte { return append(old, 'x') }); err != nil {
+			if err := Update(path, MaxEntry, func(old []byte) []byte { return append(old, 'x') }); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if err := Update(path, func([]byte) []byte { return nil }); err != nil {
+	if err := Update(path, MaxEntry, func([]byte) []byte { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)

@@ -9,7 +9,8 @@ import (
 )
 
 // MaxEntry bounds what ReadFile reads: a compiled program is megabytes at
-// most, a calibration file kilobytes.
+// most. A file of kilobytes (auto's calibration) takes a bound of its own
+// (ReadFileMax, Update).
 const MaxEntry = 256 << 20
 
 // errNotRegular is ReadFile's error for an entry that is not a regular file.
@@ -21,7 +22,10 @@ var errNotRegular = errors.New("not a regular file")
 // waited for a writer that never came, and read a link to /dev/zero until
 // memory ran out (every OpenCL run then took all of the machine's memory
 // and was killed by the OOM killer), however the entry got there.
-func ReadFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) { return ReadFileMax(path, MaxEntry) }
+
+// ReadFileMax is ReadFile for an entry of at most limit bytes.
+func ReadFileMax(path string, limit int64) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
 	if err != nil {
 		return nil, err
@@ -34,15 +38,15 @@ func ReadFile(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
 	}
-	if st.Size() > MaxEntry {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, more than a cache entry holds (%d)", st.Size(), MaxEntry)}
+	if st.Size() > limit {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, more than this cache entry holds (%d)", st.Size(), limit)}
 	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxEntry+1))
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxEntry {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("more than a cache entry holds (%d bytes)", MaxEntry)}
+	if int64(len(b)) > limit {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("more than this cache entry holds (%d bytes)", limit)}
 	}
 	return b, nil
 }

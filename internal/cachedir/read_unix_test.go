@@ -55,7 +55,7 @@ func TestReadFileIrregular(t *testing.T) {
 			}
 		})
 		within(t, "Update of "+filepath.Base(path), func() {
-			if err := Update(path, func(old []byte) []byte {
+			if err := Update(path, MaxEntry, func(old []byte) []byte {
 				if old != nil {
 					t.Errorf("Update of %s: change got %d bytes, want none", filepath.Base(path), len(old))
 				}
@@ -82,7 +82,7 @@ func TestLockFilePipe(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	within(t, "Update with a pipe as its lock file", func() {
-		if err := Update(path, func([]byte) []byte { return []byte("x") }); err != nil {
+		if err := Update(path, MaxEntry, func([]byte) []byte { return []byte("x") }); err != nil {
 			t.Error(err)
 		}
 	})
