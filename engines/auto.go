@@ -449,7 +449,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if stored != nil && calibrationPath() != "" {
 		// A folder that takes no file, a disk without room for the
 		// entry and its margin (cachedir.Margin): the runs measured
-		// again, one after another, without a word.
+		// again, one after another, without a word. This note says
+		// what is wrong with the file once: the read's note on it (a
+		// folder in its place, unreadable and in a folder this user
+		// cannot write) was a second note, after the run, on every run.
+		dropCalibrationNotes(calibrationPath())
 		o.note("auto: the measurements are not kept, so the next run measures again: %v", stored)
 	}
 	ch.Probe = time.Since(start)
@@ -1339,6 +1343,13 @@ func calibrationNote(format string, a ...any) {
 	if !slices.Contains(calibrationNotes.list, msg) {
 		calibrationNotes.list = append(calibrationNotes.list, msg)
 	}
+}
+
+// dropCalibrationNotes forgets the notes so far that name path.
+func dropCalibrationNotes(path string) {
+	calibrationNotes.Lock()
+	defer calibrationNotes.Unlock()
+	calibrationNotes.list = slices.DeleteFunc(calibrationNotes.list, func(n string) bool { return strings.Contains(n, path) })
 }
 
 // takeCalibrationNotes returns the calibration file's notes so far.

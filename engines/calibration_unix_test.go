@@ -134,3 +134,38 @@ func TestCalibrationFileHuge(t *testing.T) {
 		t.Errorf("after a store the file is %v bytes (%v); want the one small entry", st.Size(), err)
 	}
 }
+
+// TestCalibrationFileUnkeptOneNote: an auto.json that can be neither read
+// nor replaced (a folder with files in it in its place) is one note a
+// run, the store's, which says the measurements are not kept and what to
+// remove: the read's "cache: read ...: not a regular file" came after the
+// run as a second note on the same file, on every run.
+func TestCalibrationFileUnkeptOneNote(t *testing.T) {
+	forgetCalibrationNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	path := calibrationPath()
+	if err := os.MkdirAll(filepath.Join(path, "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	cpuShare(t, 0.95, 1)
+	var notes []string
+	e, _, err := Auto(context.Background(), Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	notes = append(notes, Notes()...)
+	var on []string
+	for _, n := range notes {
+		if strings.Contains(n, path) {
+			on = append(on, n)
+		}
+	}
+	if len(on) != 1 || !strings.Contains(on[0], "not kept") || !strings.Contains(on[0], "rm -r "+path) {
+		t.Errorf("notes on %s: %q; want one, saying the measurements are not kept and to remove it", path, on)
+	}
+}
