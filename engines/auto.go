@@ -1407,6 +1407,9 @@ func updateCalibration(change func(calibrationFile)) error {
 	written := false
 	defer func() {
 		if written && link != "" {
+			// The one note on the file: a read through a link to
+			// /dev/null had said "not a regular file" before it.
+			dropCalibrationNotes(path)
 			calibrationNote("cache: %s was a link to %s: replaced by a file of its own", path, link)
 		}
 	}()
