@@ -396,13 +396,16 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
 	}
-	if dev.ProgramFile != nil && cachedir.Dir() == "" && simdEst < coldStartCost {
-		// Nothing kept: no calibration, and no compiled program, so every
-		// start of a device compiles it, which calibrate would not do for
-		// this job. Loading the driver and probing simd to find that out
-		// took 40 to 50 ms a run (a 50 ms job took 0.11 s).
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s; %v",
-			dev.Name, smallDuration(simdEst), cachedir.Writable())}, nil
+	if dev.ProgramFile != nil && simdEst < coldStartCost {
+		if why := cacheHolds(); why != "" {
+			// Nothing kept: no calibration, and no compiled program, so
+			// every start of a device compiles it, which calibrate would
+			// not do for this job. Loading the driver and probing simd to
+			// find that out took 40 to 50 ms a run (a 50 ms job took
+			// 0.11 s).
+			return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s; %s",
+				dev.Name, smallDuration(simdEst), why)}, nil
+		}
 	}
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
@@ -459,6 +462,28 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ch.Probe = time.Since(start)
 	ch.started()
 	return eng, ch, nil
+}
+
+// cacheHolds says why gpusim's cache can neither hold nor keep anything
+// (no calibration, no compiled program), or is "" where it may: the cache
+// is off (cachedir.Dir is ""), or its folder is not one and cannot be made
+// (a file in its place, a path on a read-only file system). A folder that
+// cannot be written may hold programs others compiled (a cache shared
+// read-only), which a start can load: it is measured. With a file for its
+// folder, every run loaded the driver and probed simd, 45% of a 0.09 s
+// job, to leave the device cold and keep nothing, with a note.
+func cacheHolds() string {
+	d := cachedir.Dir()
+	if d == "" {
+		return cachedir.Writable().Error()
+	}
+	if st, err := os.Stat(d); err == nil && st.IsDir() {
+		return ""
+	}
+	if err := cachedir.Writable(); err != nil { // makes the folder where it can
+		return fmt.Sprintf("gpusim's cache folder cannot keep it: %v; set %s to a writable folder", err, cachedir.Env)
+	}
+	return ""
 }
 
 // calibration is what auto measured on this machine for one set of options.
