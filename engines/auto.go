@@ -69,9 +69,10 @@ func (ch *Choice) onCores(simd cpu.SIMD, device, gpu bool) {
 	ch.cores, _ = usableCores(n)
 }
 
-// cpuLimit is the process's cgroup CPU limit in CPUs (cputime.Limit; a
-// variable for tests).
-var cpuLimit = cputime.Limit
+// cpuLimit is the process's cgroup CPU limit in CPUs (cputime.Limit, read
+// once: it reads a few files, and auto asks on every run; a variable for
+// tests).
+var cpuLimit = sync.OnceValues(cputime.Limit)
 
 // usableCores is the cores an engine on n of this machine's cores can
 // use: n, or the cgroup's CPU limit where that is less (limited true).
