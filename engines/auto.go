@@ -173,18 +173,7 @@ func confirm(ch Choice, took float64) {
 			return
 		}
 	}
-	updateCalibration(func(f calibrationFile) {
-		c, ok := f[ch.key]
-		if !ok {
-			return
-		}
-		x := &c.SIMD
-		if ch.device >= 0 {
-			if ch.device >= len(c.Devices) {
-				return
-			}
-			x = &c.Devices[ch.device].cost
-		}
+	updateCost(ch, func(x *cost) {
 		ns := (took - ch.startup - x.Fixed) / ch.work * 1e9
 		if !(ns > 0) || math.IsInf(ns, 0) {
 			return
@@ -209,13 +198,13 @@ func confirm(ch Choice, took float64) {
 			runs = 1
 		}
 		x.Ns, x.Confirmed, x.Runs = ns, true, min(runs, trustedRuns)
-		f[ch.key] = c
 	})
 }
 
-// countBusyCheck counts ch's run, a check of a runner-up that got less than
-// busyShare of its cores, against its engine in the calibration.
-func countBusyCheck(ch Choice) {
+// updateCost changes, under the calibration file's lock, the cost of the
+// engine ch chose in the calibration ch was predicted from: nothing where
+// that calibration or the device is gone.
+func updateCost(ch Choice, change func(*cost)) {
 	updateCalibration(func(f calibrationFile) {
 		c, ok := f[ch.key]
 		if !ok {
@@ -228,9 +217,15 @@ func countBusyCheck(ch Choice) {
 			}
 			x = &c.Devices[ch.device].cost
 		}
-		x.Busy = min(x.Busy+1, busyChecks)
+		change(x)
 		f[ch.key] = c
 	})
+}
+
+// countBusyCheck counts ch's run, a check of a runner-up that got less than
+// busyShare of its cores, against its engine in the calibration.
+func countBusyCheck(ch Choice) {
+	updateCost(ch, func(x *cost) { x.Busy = min(x.Busy+1, busyChecks) })
 }
 
 // clearBusyChecks clears the counts of checks on a busy machine in the
