@@ -2,9 +2,9 @@ package rng
 
 // KAT is one known-answer vector of Philox4x32: Philox4x32(Ctr, Key) is Out.
 type KAT struct {
-	Ctr [4]uint32
-	Key [2]uint32
-	Out [4]uint32
+	Ctr [4]uint32 // counter words, Ctr[0] least significant
+	Key [2]uint32 // key words (k0, k1)
+	Out [4]uint32 // the block's four output words, in order
 }
 
 // PhiloxKAT are Random123's known-answer vectors for Philox4x32-10

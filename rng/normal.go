@@ -40,7 +40,8 @@ const (
 
 // Normals4 turns one Philox block into four standard normals by Box-Muller on
 // two pairs: w[0] gives the first radius and w[1] its angle, w[2] and w[3] the
-// second pair. It returns (r0 cos a0, r0 sin a0, r1 cos a1, r1 sin a1).
+// second pair. It returns (r0 cos a0, r0 sin a0, r1 cos a1, r1 sin a1), each
+// product rounded once to float32 (docs/reproducibility.md, section 3).
 func Normals4(w [4]uint32) [4]float32 {
 	z0, z1, z2, z3 := Normals(w[0], w[1], w[2], w[3])
 	return [4]float32{z0, z1, z2, z3}
@@ -55,7 +56,8 @@ func Normals(w0, w1, w2, w3 uint32) (z0, z1, z2, z3 float32) {
 }
 
 // LaneBlock returns the four normals of lane's step block b under key: steps
-// 4b..4b+3 of the lane use them in order.
+// 4b..4b+3 of the lane use them in order. The counter is (b, low32(lane),
+// high32(lane), 0) (docs/reproducibility.md, section 2, counter assignment).
 func LaneBlock(lane uint64, b uint32, key [2]uint32) (z0, z1, z2, z3 float32) {
 	return Normals(Philox(b, uint32(lane), uint32(lane>>32), 0, key[0], key[1]))
 }
@@ -99,7 +101,8 @@ func LogArg(w uint32) (x float32, e int32) {
 	return x, e
 }
 
-// LogPoly is Cephes logf's core: ln(1+x) + e ln 2 for reduced x.
+// LogPoly is Cephes logf's core: ln(1+x) + e ln 2 for x reduced by LogArg,
+// with the polynomial LogP0..LogP8 and the split ln 2 = LogQ2 + LogQ1.
 func LogPoly(x float32, e int32) float32 {
 	z := float32(x * x)
 	p := LogP0
@@ -122,7 +125,8 @@ func LogPoly(x float32, e int32) float32 {
 // Radius is sqrt(-2 ln u) for the uniform u = (2w+1) * 2^-33 of word w. It
 // reaches 6.76 (w = 0), so normals are not cut off at the 5.77 of 24-bit
 // uniforms. The square root is correctly rounded: float32 of the float64 root
-// of a float32 is (53 >= 2*24+2).
+// of a float32 is (53 >= 2*24+2). Section 3.1 of docs/reproducibility.md
+// specifies it, 3.3 bounds its error (3.96e-7 absolute).
 func Radius(w uint32) float32 {
 	x, e := LogArg(w)
 	s := float32(-2 * LogPoly(x, e))
@@ -157,8 +161,8 @@ func SinCosPoly(psi float32) (s, c float32) {
 	return s, c
 }
 
-// SinCos returns sin and cos of the angle 2 pi ((a>>6) + 1/2) / 2^26 of word
-// a. Octants 1, 2, 5, 6 trade sin and cos, octants 4..7 negate sin and 2..5
+// SinCos returns sin and cos of the angle 2 pi ((a>>6) + 1/2) / 2^26 radians
+// of word a (docs/reproducibility.md, section 3.2). Octants 1, 2, 5, 6 trade sin and cos, octants 4..7 negate sin and 2..5
 // negate cos; all three are bit operations.
 func SinCos(a uint32) (sin, cos float32) {
 	o, k := AngleArg(a)
