@@ -20,6 +20,9 @@ type Engine interface {
 	// Name is the engine's name as --engine takes it (serial, parallel,
 	// simd, opencl).
 	Name() string
+	// Run computes the lanes job names (Job.Range), with its errors: a
+	// lane range outside the job, a *ParamError for --daily past
+	// MaxDailySteps, or the engine's own (a device's, a cancellation's).
 	Run(ctx context.Context, job *Job) (*Result, error)
 }
 
@@ -27,6 +30,8 @@ type Engine interface {
 // them; it is idempotent, and Run after Close returns an error.
 type Closer interface {
 	Engine
+	// Close releases the engine's resources, and returns the first error
+	// releasing them gave.
 	Close() error
 }
 
@@ -42,9 +47,10 @@ func Close(e Engine) error {
 // the job Params describes.
 type Job struct {
 	Params Params
-	First  uint64
-	Count  uint64 // 0 means up to Params.Lanes
-	// KeepFinals asks for every lane's final temperature in Result.Finals.
+	First  uint64 // the range's first lane, an index into [0, Params.Lanes)
+	Count  uint64 // the range's lanes; 0 means up to Params.Lanes
+	// KeepFinals asks for every lane's final temperature in Result.Finals
+	// (4 bytes a lane of host memory).
 	KeepFinals bool
 	// Daily asks for per-step statistics across lanes in Result.Daily.
 	Daily bool
@@ -56,11 +62,13 @@ type Job struct {
 // MaxDailySteps bounds --daily, whose per-step histograms take memory per worker.
 const MaxDailySteps = 10000
 
-// DailyBins is the histogram resolution of per-step statistics.
+// DailyBins is the number of bins (under- and overflow besides) of each
+// step's histogram in per-step statistics.
 const DailyBins = 512
 
-// Range returns the job's lane range after defaulting Count, or an error if
-// it reaches past the job's lanes.
+// Range returns the job's lane range after defaulting Count. It returns an
+// error if First is not below Params.Lanes or the range reaches past it, and a
+// *ParamError for steps if Daily is set with Steps above MaxDailySteps.
 func (j *Job) Range() (first, count uint64, err error) {
 	first, count = j.First, j.Count
 	if count == 0 && first < j.Params.Lanes {
@@ -81,11 +89,11 @@ func (j *Job) Range() (first, count uint64, err error) {
 // cached binary, which is Compile, kernels, first launch, self-test),
 // reported by the engine's first run only; Wall does not include it.
 type Timing struct {
-	Wall     time.Duration
-	Startup  time.Duration
-	Compile  time.Duration
-	Kernel   time.Duration
-	Transfer time.Duration
+	Wall     time.Duration // the run's wall-clock time, opening the engine excluded
+	Startup  time.Duration // wall-clock time to open the engine, first run only
+	Compile  time.Duration // program build or cached binary load, part of Startup
+	Kernel   time.Duration // device time of every kernel launch, summed over launches (and devices)
+	Transfer time.Duration // device time of every host-device copy, summed likewise
 }
 
 // Math modes: what a Result's stream is. Every engine computes MathExact,
@@ -98,14 +106,14 @@ const (
 
 // Result is an engine's answer for a lane range.
 type Result struct {
-	Engine  string
+	Engine  string // the engine's name, as Engine.Name gives it
 	Device  string // the device or CPU configuration that ran it
 	Math    string // MathExact or MathFast
-	Params  Params
-	First   uint64
+	Params  Params // the job's parameters
+	First   uint64 // the first lane of the range; Summary.Count is its length
 	Summary *Summary
-	Finals  []float32  // lane order, when the job kept finals
-	Daily   []*Summary // one per step 1..Steps, when the job asked for it
+	Finals  []float32  // one final temperature a lane, lane order from First, when the job kept finals
+	Daily   []*Summary // one per step 1..Steps, in step order, when the job asked for it
 	Timing  Timing
 }
 

@@ -10,9 +10,9 @@ import (
 // (Params.Roundings): Typed is the flag's value as read (float64), Used
 // the float32 value every engine computes with, exactly.
 type ParamRounding struct {
-	Flag  string  `json:"flag"` // the CLI flag, without dashes
-	Typed float64 `json:"typed"`
-	Used  float64 `json:"used"`
+	Flag  string  `json:"flag"`  // the CLI flag, without dashes
+	Typed float64 `json:"typed"` // the flag's value as read
+	Used  float64 `json:"used"`  // the float32 value, exactly
 }
 
 // revertShift is how far, relative to itself, float32 may move a

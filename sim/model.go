@@ -13,9 +13,9 @@ import (
 //
 // with each operation rounded to float32 (docs/reproducibility.md).
 type Model struct {
-	Start, Anchor, P, C, Sigma float32
-	Steps                      int
-	Key                        [2]uint32
+	Start, Anchor, P, C, Sigma float32   // degrees, but P (dimensionless); C = (1 - P) Anchor
+	Steps                      int       // steps a lane takes
+	Key                        [2]uint32 // the Philox key, rng.Key of the seed
 }
 
 // Model converts the parameters to the engines' float32 model.
@@ -66,7 +66,8 @@ func (m *Model) FinalStop(lane uint64, stop *atomic.Bool) float32 {
 	return t
 }
 
-// Path writes lane's temperature after each step 1..len(out) into out.
+// Path writes lane's temperature after each step 1..len(out) into out, in
+// step order: out[k] is the temperature after step k+1.
 func (m *Model) Path(lane uint64, out []float32) {
 	t := m.Start
 	for s := 0; s < len(out); s += 4 {

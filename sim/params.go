@@ -9,13 +9,13 @@ import (
 // Params is one simulation job. Lane i of a job depends only on the seed, i
 // and the model, so any lane range of a job can be run anywhere and merged.
 type Params struct {
-	Lanes       uint64  `json:"lanes"`
-	Steps       int     `json:"steps"`
-	Start       float64 `json:"start"`
-	Anchor      float64 `json:"anchor"`
-	Persistence float64 `json:"persistence"`
-	Sigma       float64 `json:"sigma"`
-	Seed        uint64  `json:"seed"`
+	Lanes       uint64  `json:"lanes"`       // independent lanes, numbered 0..Lanes-1
+	Steps       int     `json:"steps"`       // steps (days) each lane takes, 0..MaxSteps
+	Start       float64 `json:"start"`       // every lane's temperature before step 1, degrees
+	Anchor      float64 `json:"anchor"`      // the temperature the recurrence reverts to, degrees
+	Persistence float64 `json:"persistence"` // p, the share of t - anchor a step keeps (dimensionless)
+	Sigma       float64 `json:"sigma"`       // sd of a step's normal noise, degrees
+	Seed        uint64  `json:"seed"`        // the Philox key's source (rng.Key)
 }
 
 // MaxSteps keeps the step block index within Philox's 32-bit counter word
@@ -61,7 +61,8 @@ func ParamRange(flag string) (lo, hi float64) {
 	return -math.MaxFloat32, math.MaxFloat32
 }
 
-// MaxNormal is the largest |z| the transform can produce (radius of word 0).
+// MaxNormal bounds the |z| the transform can produce: the radius of word 0,
+// sqrt(66 ln 2) = 6.7636 (docs/reproducibility.md, section 3.1), rounded up.
 const MaxNormal = 6.8
 
 // Default is the course's experiment: 5,000,000 lanes of 10 steps from 75
@@ -73,7 +74,7 @@ func Default() Params {
 // ParamError says which flag is wrong and what range is valid.
 type ParamError struct {
 	Flag string // the CLI flag, without dashes
-	Msg  string
+	Msg  string // what is wrong, with the valid range
 }
 
 func (e *ParamError) Error() string { return fmt.Sprintf("--%s: %s", e.Flag, e.Msg) }

@@ -18,9 +18,9 @@ const HistSpan = 8
 //	f = (x - Lo) * Scale        (two rounded float32 operations)
 //	bin = f < 0 ? underflow : (int(f) >= n ? overflow : int(f))
 type Histogram struct {
-	Lo    float32  `json:"lo"`
+	Lo    float32  `json:"lo"`    // lower edge of the first of the n bins, degrees
 	Scale float32  `json:"scale"` // bins per degree
-	Bins  []uint64 `json:"bins"`  // underflow, n bins, overflow
+	Bins  []uint64 `json:"bins"`  // n+2 lane counts: underflow, n bins in ascending order, overflow
 }
 
 // NewHistogram spans mean +/- span sds in n bins. A zero sd (no noise or no
@@ -59,10 +59,11 @@ func (h *Histogram) Bin(x float32) int {
 // Add counts x.
 func (h *Histogram) Add(x float32) { h.Bins[h.Bin(x)]++ }
 
-// Edge returns the lower edge of bin i (0-based among the n bins).
+// Edge returns the lower edge of bin i (0-based among the n bins), degrees.
 func (h *Histogram) Edge(i int) float64 { return float64(h.Lo) + float64(i)/float64(h.Scale) }
 
-// Merge adds o's counts; both must have the same layout.
+// Merge adds o's counts. It returns an error, and adds nothing, unless both
+// have the same Lo, Scale and number of bins.
 func (h *Histogram) Merge(o *Histogram) error {
 	if h.Lo != o.Lo || h.Scale != o.Scale || len(h.Bins) != len(o.Bins) {
 		return fmt.Errorf("histograms differ in layout")
@@ -74,7 +75,8 @@ func (h *Histogram) Merge(o *Histogram) error {
 }
 
 // Quantile interpolates linearly within the bin that holds the q-th fraction
-// of the counts. Under- and overflow are clamped to the outer edges.
+// of the counts, q in [0, 1], in degrees. Under- and overflow are clamped to
+// the outer edges. NaN for an empty histogram.
 func (h *Histogram) Quantile(q float64) float64 {
 	var total uint64
 	for _, c := range h.Bins {
@@ -119,13 +121,13 @@ func (h *Histogram) Outside(q float64) bool {
 // Summary is the mergeable result of a lane range: moments in float64 (Chan
 // et al.'s pairwise update), exact count, extremes, histogram and digest.
 type Summary struct {
-	Count  uint64
-	Mean   float64
-	M2     float64 // sum of squared deviations from Mean
-	Min    float32
-	Max    float32
-	Digest uint64
-	Hist   *Histogram
+	Count  uint64     // lanes counted
+	Mean   float64    // mean final temperature, degrees
+	M2     float64    // sum of squared deviations from Mean, degrees^2
+	Min    float32    // least final temperature, +Inf for no lanes
+	Max    float32    // greatest final temperature, -Inf for no lanes
+	Digest uint64     // sum of the lanes' DigestTerm mod 2^64 (docs/reproducibility.md, section 5)
+	Hist   *Histogram // the finals' histogram, mean +/- HistSpan exact sds
 
 	// While every block added so far had the same shift, Mean is shift +
 	// dev, and Chan's update works on dev: a block's mean as shift +
@@ -176,11 +178,11 @@ func NewSummary(p Params) *Summary {
 // Block accumulates lanes cheaply: sums of deviations from a fixed shift (the
 // exact mean), which are folded into a Summary with AddBlock.
 type Block struct {
-	Shift    float64
-	N        uint64
-	S1, S2   float64
-	Min, Max float32
-	Digest   uint64
+	Shift    float64 // the fixed shift, degrees
+	N        uint64  // lanes added
+	S1, S2   float64 // sums of x - Shift and of its square
+	Min, Max float32 // extremes of the lanes' finals
+	Digest   uint64  // sum of the lanes' DigestTerm mod 2^64
 }
 
 // NewBlock starts a block with the given shift.
@@ -278,7 +280,8 @@ func chanMerge(na, nb uint64, ma, mb, m2a, m2b float64) (mean, m2 float64) {
 	return ma + d*b/t, m2a + (m2b + d*d*a*b/t)
 }
 
-// Merge combines a summary of a disjoint lane range into s.
+// Merge combines a summary of a disjoint lane range into s. It returns an
+// error, and changes nothing, if the two histograms' layouts differ.
 func (s *Summary) Merge(o *Summary) error {
 	if err := s.Hist.Merge(o.Hist); err != nil {
 		return err
