@@ -10,17 +10,20 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// Parallel runs lane blocks on Workers goroutines (all cores when zero).
+// Parallel runs lane blocks on Workers goroutines (GOMAXPROCS when zero or
+// less).
 // Blocks are folded in lane order, so even the float64 moments do not depend
 // on scheduling; the digest, count, extremes and histogram are exact anyway.
 type Parallel struct {
-	Workers int
+	Workers int // goroutines; GOMAXPROCS when zero or less
 }
 
 // Name implements sim.Engine.
 func (Parallel) Name() string { return "parallel" }
 
-// WorkerCount is the number of goroutines a run uses.
+// WorkerCount is the most goroutines a run uses: Workers, or GOMAXPROCS
+// when zero or less. A run of fewer lane blocks uses one a block
+// (RunWorkers).
 func (e Parallel) WorkerCount() int { return workerCount(e.Workers) }
 
 // Run implements sim.Engine.
@@ -30,8 +33,9 @@ func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 }
 
 // RunWorkers is how many goroutines a run of lanes lanes x steps steps
-// starts for a Workers field of workers: workerCount's, but at most one a
-// block of lanes (chunkFor), as runParallel starts them. Each keeps its own
+// starts for a Workers field of workers: workers (GOMAXPROCS when zero or
+// less), but at most one a block of lanes (16384 * 10 / max(steps, 10)
+// lanes, at least 64: chunkFor), as runParallel starts them. Each keeps its own
 // per-step statistics for --daily (engines.DailyCopies).
 func RunWorkers(workers int, lanes uint64, steps int) int {
 	return int(min(uint64(workerCount(workers)), max(blockCount(lanes, chunkFor(steps)), 1)))

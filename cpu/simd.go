@@ -12,19 +12,22 @@ import (
 // the build allow (AVX-512 or AVX2 through simd/archsimd, with
 // GOEXPERIMENT=simd on amd64), else in the portable batch code of
 // simd_generic.go. Every path computes sim.Model.Final bit for bit; lane
-// blocks run on Workers goroutines (all cores when zero) as in Parallel.
+// blocks run on Workers goroutines (GOMAXPROCS when zero or less) as in
+// Parallel.
 type SIMD struct {
-	Workers int
+	Workers int // goroutines; GOMAXPROCS when zero or less
 }
 
 // Name implements sim.Engine.
 func (SIMD) Name() string { return "simd" }
 
-// WorkerCount is the number of goroutines a run uses.
+// WorkerCount is the most goroutines a run uses: Workers, or GOMAXPROCS
+// when zero or less. A run of fewer lane blocks uses one a block
+// (RunWorkers).
 func (e SIMD) WorkerCount() int { return workerCount(e.Workers) }
 
-// Path names the batch code a run would use now and its lanes per batch,
-// e.g. "avx512", 16.
+// Path names the batch code a run would use now and its lanes per batch:
+// "avx512" 16, "avx2" 8 or "portable" 4.
 func (SIMD) Path() (name string, width int) {
 	k := pickBatch()
 	return k.name, k.width
