@@ -58,8 +58,8 @@ var ErrNoDevice = errors.New("opencl: no OpenCL device on any platform")
 // DeviceIndexError is Open's error for a device index that does not exist;
 // it lists the devices that do.
 type DeviceIndexError struct {
-	Index   int
-	Devices []DeviceDesc
+	Index   int          // the index asked for
+	Devices []DeviceDesc // every device, in DeviceDesc.Index order
 }
 
 func (e *DeviceIndexError) Error() string {

@@ -203,6 +203,10 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 
 // Open prepares the device for runs: it checks the options, builds the
 // program (or takes it from the cache) and creates the queue and kernels.
+// Its errors: an invalid Math or VectorWidth; Devices' errors; a
+// *DeviceIndexError for an index past them; ErrInexactDevice; a
+// *cl.BuildError with the build log; a *SelfTestError; or the driver's
+// *cl.Error.
 func Open(opt Options) (*Engine, error) {
 	t0 := time.Now()
 	switch opt.Math {

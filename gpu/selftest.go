@@ -26,11 +26,11 @@ const (
 // Check is one self-test check: its name, its status and, when it is not a
 // pass, the first value that differed (hex bit patterns).
 type Check struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-	Got    string `json:"got,omitempty"`
-	Want   string `json:"want,omitempty"`
-	Note   string `json:"note,omitempty"`
+	Name   string `json:"name"`           // what was checked, e.g. "philox/random123-kat"
+	Status string `json:"status"`         // CheckPass, CheckFail or CheckLimited
+	Got    string `json:"got,omitempty"`  // the device's first differing value, hex bits
+	Want   string `json:"want,omitempty"` // the reference's value there, hex bits
+	Note   string `json:"note,omitempty"` // where or why it differed, or the limitation
 	// Err is the error of a check whose job did not run (its Note says
 	// it as text), for its hint (cl.HintFor): nil otherwise.
 	Err error `json:"-"`
@@ -41,11 +41,11 @@ type SelfTest struct {
 	Device DeviceDesc
 	// Label is the engine's label (device and vector type).
 	Label  string
-	Checks []Check
+	Checks []Check // in the order they ran, Open's cheap checks first
 	// Denormals is true when the device keeps subnormal floats: it reports
 	// CL_FP_DENORM and the subnormal probes computed them exactly.
 	Denormals bool
-	// Took is the time the checks took; zero when Cached.
+	// Took is the wall-clock time the checks took; zero when Cached.
 	Took time.Duration
 	// Cached is true when an earlier pass of the cheap checks, for the same
 	// device, driver, build options and kernel source, was reused.
@@ -65,10 +65,10 @@ func (s *SelfTest) Failed() *Check {
 // SelfTestError is Open's error for a device that failed a self-test check:
 // its results would not be the exact stream. Match it with errors.As.
 type SelfTestError struct {
-	Device string
+	Device string // the device as DeviceDesc.Named gives it
 	// Index is the device's flat index (DeviceDesc.Index).
 	Index int
-	Check Check
+	Check Check // the first check that failed
 }
 
 func (e *SelfTestError) Error() string {

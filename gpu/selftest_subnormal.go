@@ -11,7 +11,7 @@ import (
 // on a device that flushes subnormals to zero: its digest could differ from
 // the exact stream, so the job must run on a CPU engine.
 type SubnormalError struct {
-	Device string
+	Device string // the device as DeviceDesc.Named gives it
 	// Why names the device's limitation, Risk what in the job can reach
 	// subnormal values.
 	Why, Risk string

@@ -7,8 +7,8 @@ import (
 
 // Error is a non-success OpenCL status returned by the call named in Op.
 type Error struct {
-	Code int32
-	Op   string
+	Code int32  // the cl_int status, negative (StatusName gives its name)
+	Op   string // the C function that returned it, e.g. "clBuildProgram"
 }
 
 func (e *Error) Error() string {
@@ -46,8 +46,8 @@ func isCommand(op string) bool {
 
 // BuildError is a failed clBuildProgram together with the compiler log.
 type BuildError struct {
-	Err *Error
-	Log string
+	Err *Error // clBuildProgram's status
+	Log string // CL_PROGRAM_BUILD_LOG for the device, as the compiler wrote it
 }
 
 func (e *BuildError) Error() string {

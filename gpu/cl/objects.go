@@ -333,7 +333,8 @@ func (b *Buffer) Release() error {
 	return nil
 }
 
-// Read copies len(dst) bytes from offset into dst and returns when done.
+// Read copies len(dst) bytes from the buffer's byte offset into dst and
+// returns when done.
 func (b *Buffer) Read(q *Queue, offset int, dst []byte) error {
 	_, err := b.transfer(q, "clEnqueueReadBuffer", clEnqueueReadBuffer, true, offset, dst)
 	return err
@@ -345,7 +346,8 @@ func (b *Buffer) ReadAsync(q *Queue, offset int, dst []byte) (*Event, error) {
 	return b.transfer(q, "clEnqueueReadBuffer", clEnqueueReadBuffer, false, offset, dst)
 }
 
-// Write copies src to offset and returns when src may be reused.
+// Write copies src to the buffer's byte offset and returns when src may be
+// reused.
 func (b *Buffer) Write(q *Queue, offset int, src []byte) error {
 	_, err := b.transfer(q, "clEnqueueWriteBuffer", clEnqueueWriteBuffer, true, offset, src)
 	return err
@@ -469,7 +471,9 @@ func (e *Event) Wait() error {
 	return err
 }
 
-// Profile holds a command's device timestamps in nanoseconds.
+// Profile holds a command's device timestamps in nanoseconds of the
+// device's clock: CL_PROFILING_COMMAND_QUEUED, _SUBMIT, _START and _END
+// (OpenCL 1.2 spec, section 5.12), in that order in time.
 type Profile struct{ Queued, Submit, Start, End uint64 }
 
 // Duration is the command's execution time, End-Start.

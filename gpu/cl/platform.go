@@ -15,26 +15,28 @@ type Device struct {
 	platform *Platform
 }
 
-// DeviceInfo is a snapshot of the device properties gpusim cares about.
+// DeviceInfo is a snapshot of the device properties gpusim cares about, as
+// clGetDeviceInfo and clGetPlatformInfo report them (OpenCL 1.2 spec,
+// sections 4.2 and 4.1: the query is named beside each field).
 type DeviceInfo struct {
-	Name, Vendor, DriverVersion string
-	Version                     string // "OpenCL <major.minor> <vendor-specific>"
-	Type                        string // CPU, GPU, ACCELERATOR, CUSTOM or DEFAULT, joined by "|"
-	ComputeUnits                int
-	MaxClockMHz                 int
-	GlobalMemBytes              uint64
-	MaxAllocBytes               uint64
-	LocalMemBytes               uint64
-	MaxWorkGroupSize            int
-	PreferredVectorWidthFloat   int
-	NativeVectorWidthFloat      int
-	FP64                        bool
-	CorrectlyRoundedSqrt        bool // single precision divide and sqrt are correctly rounded
-	Denormals                   bool // CL_FP_DENORM: single precision keeps subnormals
-	Extensions                  string
-	PlatformName                string
-	PlatformVendor              string
-	PlatformVersion             string
+	Name, Vendor, DriverVersion string // CL_DEVICE_NAME, CL_DEVICE_VENDOR, CL_DRIVER_VERSION
+	Version                     string // CL_DEVICE_VERSION: "OpenCL <major.minor> <vendor-specific>"
+	Type                        string // CL_DEVICE_TYPE: CPU, GPU, ACCELERATOR, CUSTOM joined by "|", else DEFAULT or UNKNOWN(0x...)
+	ComputeUnits                int    // CL_DEVICE_MAX_COMPUTE_UNITS
+	MaxClockMHz                 int    // CL_DEVICE_MAX_CLOCK_FREQUENCY, MHz
+	GlobalMemBytes              uint64 // CL_DEVICE_GLOBAL_MEM_SIZE, bytes
+	MaxAllocBytes               uint64 // CL_DEVICE_MAX_MEM_ALLOC_SIZE, bytes: the largest buffer
+	LocalMemBytes               uint64 // CL_DEVICE_LOCAL_MEM_SIZE, bytes a work-group
+	MaxWorkGroupSize            int    // CL_DEVICE_MAX_WORK_GROUP_SIZE, work-items
+	PreferredVectorWidthFloat   int    // CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, lanes
+	NativeVectorWidthFloat      int    // CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, lanes
+	FP64                        bool   // CL_DEVICE_DOUBLE_FP_CONFIG is not 0, or cl_khr_fp64 is listed
+	CorrectlyRoundedSqrt        bool   // CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT: single precision divide and sqrt are correctly rounded
+	Denormals                   bool   // CL_FP_DENORM: single precision keeps subnormals
+	Extensions                  string // CL_DEVICE_EXTENSIONS, separated by spaces
+	PlatformName                string // CL_PLATFORM_NAME
+	PlatformVendor              string // CL_PLATFORM_VENDOR
+	PlatformVersion             string // CL_PLATFORM_VERSION
 }
 
 const (
@@ -156,7 +158,8 @@ func (d *Device) info(param uint32, size uintptr, val unsafe.Pointer, sizeRet *u
 	return clGetDeviceInfo(d.id, param, size, val, sizeRet)
 }
 
-// Info queries the device and its platform; it fails on the first failed query.
+// Info queries the device and its platform. Every query is made; the error
+// is the first failed one's *Error, beside what the others gave.
 func (d *Device) Info() (DeviceInfo, error) {
 	var first error
 	keep := func(err error) {

@@ -20,7 +20,7 @@ var ErrEnvironment = errors.New("cl: the OpenCL driver cannot work in this envir
 // it. errors.Is matches its Kind (ErrNoLibrary, ErrNoPlatform,
 // ErrUnsupported, ErrEnvironment or a caller's sentinel) and Err.
 type UnavailableError struct {
-	Kind  error
+	Kind  error  // the sentinel it matches
 	Cause string // what is wrong, one line
 	Hint  string // the fix, or ""
 	Err   error  // the underlying failure, or nil
