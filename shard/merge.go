@@ -26,7 +26,7 @@ func (p *Part) name(i int) string {
 // CoverageError says how a set of parts fails to cover its job's lanes
 // exactly once.
 type CoverageError struct {
-	Lanes    uint64
+	Lanes    uint64   // the job's lanes, which the parts must cover
 	Problems []string // "lanes [a, b) are missing", "lanes [a, b) are in both X and Y"
 	// Shards is the shard count of the parts when every part records one
 	// and the missing lanes are whole shards of it, which Missing then

@@ -33,22 +33,22 @@ const (
 // Part is a lane range's result as saved by `gpusim run --save`: enough to
 // merge it with the other parts of its job into the job's summary.
 type Part struct {
-	Path   string // the file ReadPart read it from, for messages; not saved
-	Params sim.Params
-	First  uint64 // the part holds lanes [First, First+Count)
-	Count  uint64
-	Shard  *Shard // the shard that made it, when it was made by one
-	Engine string // the engine that ran
+	Path   string     // the file ReadPart read it from, for messages; not saved
+	Params sim.Params // the whole job's parameters
+	First  uint64     // the part holds lanes [First, First+Count)
+	Count  uint64     // lanes in the part (Summary.Count)
+	Shard  *Shard     // the shard that made it, when it was made by one
+	Engine string     // the engine that ran
 	// Requested is the engine the run was asked for (gpusim run --engine:
 	// auto or an engine's name), which differs from Engine when auto
 	// chose; empty in a part of versions 1 to 3, which did not record it.
 	Requested string
-	Device    string
+	Device    string // the device or CPU configuration that ran it (sim.Result.Device)
 	// Math is the stream's math mode, sim.MathExact or sim.MathFast; empty
 	// in a version 1 part, which did not record it.
 	Math    string
-	Wall    time.Duration
-	Summary *sim.Summary
+	Wall    time.Duration // the run's wall-clock time, saved as wall_seconds (float64 seconds)
+	Summary *sim.Summary  // the lanes' summary, histogram of sim.HistBins+2 bins
 	// Daily is the per-step summaries when the run kept them: nil
 	// without --daily, empty for a --daily run of no steps (a version 1
 	// or 2 part of no steps has nil: they did not write an empty list).
@@ -465,7 +465,7 @@ func engineForm(pl *partPayload) error {
 // run, for a part's engine; Requested, what gpusim run --engine takes
 // (those and auto), for its requested_engine.
 type Names struct {
-	Engines, Requested []string
+	Engines, Requested []string // names, any order
 }
 
 // check refuses a part whose engine or requested_engine (recorded from

@@ -17,8 +17,8 @@ import (
 // of a job of L lanes, so the N shards cover every lane exactly once, their
 // sizes differ by at most one, and the split depends only on i, N and L.
 type Shard struct {
-	Index uint64
-	Count uint64
+	Index uint64 // i, 0 <= i < N
+	Count uint64 // N, at least 1
 }
 
 // String is the --shard form, i/N.
@@ -228,7 +228,9 @@ func agree(num func(string, uint64) (uint64, bool, error), sh Shard, from string
 // range job already names (its First and Count; all lanes by default). A shard
 // with no lanes, which happens when there are more shards than lanes, is not
 // sent to the engine (a sim.Job with Count 0 means all lanes) but answered with an
-// empty Result, so that every shard can still write its part.
+// empty Result, so that every shard can still write its part. Errors: a
+// *sim.ParamError for "shard" where s is not a shard (Count 0, Index >= Count),
+// job.Range's, and the engine's.
 func Run(ctx context.Context, e sim.Engine, job *sim.Job, s Shard) (*sim.Result, error) {
 	if s.Count == 0 || s.Index >= s.Count {
 		return nil, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf("%q is not a shard (%s)", s, shardForms)}

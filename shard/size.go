@@ -20,7 +20,7 @@ const (
 	jsonLongest32 = float32(-1.2345678e-06)
 )
 
-// MaxSize is an upper bound of the size of the part file (Part.Marshal) of
+// MaxSize is an upper bound, in bytes, of the part file (Part.Marshal) of
 // a run of p, of a shard (sharded) or the whole job, with per-step
 // summaries (daily) or without, recording engine, the engine that runs
 // (where auto chooses it, the longest name it may choose), requested,
