@@ -672,7 +672,11 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		dc, full, err := measureDevice(ctx, engineClock(!d.GPU, runtime.GOMAXPROCS(0)), e, probe, o.Params.Lanes)
 		if err != nil {
 			sim.Close(e)
-			return c, nil, Choice{}, err
+			if ctx.Err() != nil {
+				return c, nil, Choice{}, context.Cause(ctx)
+			}
+			o.note("%s %s failed its probe (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(err))
+			continue
 		}
 		if !full {
 			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)

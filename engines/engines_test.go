@@ -1584,3 +1584,43 @@ func TestDeviceLabel(t *testing.T) {
 		t.Errorf("an engine the registry does not open: DeviceLabel of %d bytes, want 1 KiB", len(l))
 	}
 }
+
+// pilotOnlyEngine runs jobs of at most pilotLaneSteps lane-steps, as
+// timedEngine does, and fails larger ones, as a device does that starts
+// and runs auto's pilot but fails its probe (a launch out of resources).
+type pilotOnlyEngine struct{ timedEngine }
+
+func (e *pilotOnlyEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
+	if j.Params.Lanes*uint64(j.Params.Steps) > pilotLaneSteps {
+		return nil, errors.New("CL_OUT_OF_RESOURCES in the test")
+	}
+	return e.timedEngine.Run(ctx, j)
+}
+
+// TestAutoDeviceProbeFails: a device that starts (its pilot runs) but
+// fails auto's probe is a note, and simd runs the job, as Auto's doc says
+// of a device that cannot start or run. The probe's error ended the run
+// (gpusim run exited 1) where simd would have run it.
+func TestAutoDeviceProbeFails(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) {
+			return &pilotOnlyEngine{timedEngine{fixed: 1e-4, perLaneStep: 1e-12}}, nil
+		},
+		Devices: func() ([]Device, error) {
+			return []Device{{Engine: "fake", Index: 0, Type: "CPU", Label: "fake device"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	})
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e7, 10 // beyond deviceStartupFloor on simd: the device is measured
+	var notes []string
+	e, ch, err := Auto(context.Background(), Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }})
+	if err != nil {
+		t.Fatalf("Auto with a device that fails its probe: %v; want simd, with a note", err)
+	}
+	sim.Close(e)
+	if all := strings.Join(notes, "\n"); ch.Engine != "simd" || !strings.Contains(all, "CL_OUT_OF_RESOURCES in the test") {
+		t.Errorf("Auto chose %s, notes %q; want simd and a note with the device's error", ch.Engine, all)
+	}
+}
