@@ -26,9 +26,9 @@ import (
 
 // Choice is what auto chose and why, for the report.
 type Choice struct {
-	Engine string        `json:"engine"`
-	Reason string        `json:"reason"`
-	Probe  time.Duration `json:"-"` // time spent starting and measuring candidates
+	Engine string        `json:"engine"` // the engine auto started, as --engine names it
+	Reason string        `json:"reason"` // why, one line for the report
+	Probe  time.Duration `json:"-"`      // time spent starting and measuring candidates
 
 	key       string  // the calibration that predicted the choice, or ""
 	predicted float64 // its predicted seconds for the job, start-up included
@@ -112,12 +112,12 @@ func (ch Choice) runShare() float64 {
 // alone kept one 15x too fast: it predicted 13 ms for runs of 205 ms.)
 //
 // A run on the machine's cores (simd, a CPU device) is first measured for
-// its share of them: one that got less than busyShare ran on a busy
+// its share of them: one that got less than busyShare (75%) ran on a busy
 // machine and says nothing of the figures, which stay (dropping them
 // re-measured on every run of a loaded machine, and auto took 1.6x simd's
 // time). One that got them is timed as the probes are (clock): its run by
 // CPU time over its cores, the start-up before it by wall time. A check of
-// a runner-up on a busy machine is counted (busyChecks), and the count
+// a runner-up on a busy machine is counted (busyChecks, at most 2), and the count
 // cleared by the next run that got its cores. It returns a note saying
 // what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
@@ -280,12 +280,12 @@ const minObserved = 0.05
 // (median 18.2) and 18.0-20.7 at 100 (median 19.0). Taking AVX-512's cost
 // for the portable path had a plain build run 2.9e6 lanes x 10 steps on it
 // for 0.6-0.9 s as "a small job" where opencl took 0.13 s.
+var simdNsPerCore = map[string]float64{"avx512": 2, "avx2": 4, "portable": 20}
+
 // deviceStartupFloor is the least time any OpenCL device took here to
 // start (context, program from pocl's warm cache, first launch: 30 ms,
 // docs/benchmarks.md). A job that simd finishes within the floor never
 // starts a device.
-var simdNsPerCore = map[string]float64{"avx512": 2, "avx2": 4, "portable": 20}
-
 const deviceStartupFloor = 30 * time.Millisecond
 
 // coldStartCost is what auto takes a device's cold start to cost: a start
@@ -338,19 +338,22 @@ const (
 // Auto chooses the engine expected to finish o.Params's job (a shard's
 // lanes of it when o.Sharded) first and starts it:
 //
-//  1. a job simd finishes within deviceStartupFloor runs on simd, without
-//     loading any device driver;
+//  1. a job simd finishes within deviceStartupFloor (30 ms, by the cost
+//     model simdNsPerCore: 2, 4 or 20 ns per lane-step a core on the
+//     avx512, avx2 or portable path) runs on simd, without loading any
+//     device driver;
 //  2. otherwise, with a calibration cached for this machine, binary and
 //     options, the engine with the least predicted time (device start-up
 //     plus lane-steps times its measured rate) runs it, and a device is
 //     started only when it is the one chosen (a calibration with a device
 //     left cold is measured again, as in 3, once that device's program is
-//     compiled or for a job simd takes coldStartCost or more, and a
+//     compiled or for a job simd takes coldStartCost (1 s) or more, and a
 //     device whose program a start cannot load now, pickLoadable, is
 //     costed with coldStartCost more);
 //  3. otherwise each device is started and it and simd run the same
-//     bounded probe (at most probeLaneSteps, cancellable with ctx; a device
-//     too slow to run it within deviceMeasureBudget is costed from a
+//     bounded probe (at most probeLaneSteps, 2^21 lane-steps, cancellable
+//     with ctx; a device too slow to run it within deviceMeasureBudget,
+//     0.5 s, is costed from a
 //     pilot); the engine predicted to finish first keeps the job, and the
 //     costs are cached, an engine on the machine's cores timed by its CPU
 //     time over its cores (engineClock), so that a probe that got part of
@@ -361,8 +364,8 @@ const (
 //     it cold, and a run measures it once its program is there or a job is
 //     worth the compile.
 //
-// Errors are ctx's; a device that cannot start or run is a note, and simd
-// runs the job.
+// Errors are ctx's, and CheckOptions' *sim.ParamError for o's values; a
+// device that cannot start or run is a note, and simd runs the job.
 func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if ctx.Err() != nil {
 		return nil, Choice{}, context.Cause(ctx)

@@ -75,8 +75,8 @@ func (f failedEngine) Run(context.Context, *sim.Job) (*sim.Result, error) {
 // Benchable is what `gpusim bench` can run here: every spec in registry
 // order, and why each entry that cannot run here is missing.
 type Benchable struct {
-	Entries []string // the benchmarked entries, in registry order
-	Specs   []Spec
+	Entries []string         // the benchmarked entries, in registry order
+	Specs   []Spec           // every spec that runs here, in registry order
 	Missing map[string]error // why an entry of Entries cannot run here
 }
 

@@ -28,9 +28,12 @@ const (
 )
 
 // MinTime is a floor on the seconds engine name (auto included) takes for
-// work lane-steps with o, at the ceilings above, and the engine and
+// work lane-steps with o, at rates no machine reaches (2e8 lane-steps per
+// second for serial, 2e9 a core for the others on the CPU, 2e12 a device:
+// a few times those measured in docs/benchmarks.md), and the engine and
 // resources it assumes ("simd on 2 cores", "opencl on 1 device"): auto
-// may choose a device, so it is the faster of simd on every core and a
+// may choose a device, so it is the faster of simd on o.Workers cores
+// (GOMAXPROCS where 0) and a
 // device (a list's devices, 64 for all); a device engine's devices are
 // those o lists (1 by default). An unknown name is a CPU engine's.
 func MinTime(name string, o Options, work float64) (seconds float64, on string) {

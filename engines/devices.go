@@ -16,11 +16,11 @@ import (
 type Device struct {
 	Engine          string // the entry it belongs to
 	Index           int    // the number --device takes
-	Platform        string
-	PlatformVersion string
-	Name            string
-	Type            string
-	GPU             bool // a GPU and not a CPU (gpu.DeviceDesc.GPUNotCPU): auto's first candidates
+	Platform        string // the platform's name (CL_PLATFORM_NAME)
+	PlatformVersion string // CL_PLATFORM_VERSION
+	Name            string // the device's name (CL_DEVICE_NAME)
+	Type            string // CPU, GPU, ACCELERATOR, ... joined by "|" (cl.DeviceInfo.Type)
+	GPU             bool   // a GPU and not a CPU (gpu.DeviceDesc.GPUNotCPU): auto's first candidates
 	// Label is the device in one line, as reports name it.
 	Label string
 	// Props are the engine-specific properties, in display order.

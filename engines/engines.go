@@ -14,7 +14,7 @@ import (
 // Options configure the engine a name selects. The zero value is every
 // engine's default.
 type Options struct {
-	Workers     int    // goroutines of the CPU engines; 0 for every core
+	Workers     int    // goroutines of the CPU engines; 0 for GOMAXPROCS
 	Devices     string // devices of a device engine: "", "N", "N,M,..." or "all"
 	Math        string // sim.MathExact ("" too) or sim.MathFast, device engines only
 	VectorWidth int    // lanes per work-item of a device engine; 0 for the device's
@@ -23,7 +23,7 @@ type Options struct {
 	// Sharded says the process runs only Lanes of Params' lanes (a
 	// shard's, possibly none): auto chooses by those.
 	Sharded bool
-	Lanes   uint64
+	Lanes   uint64 // the shard's lanes, where Sharded
 	// Daily says the job keeps per-step statistics: a device may refuse
 	// such a job where it runs the plain one (gpu.SubnormalRisk).
 	Daily bool
@@ -109,7 +109,7 @@ func Check(name string, o Options, given []string) error {
 
 // Entry is one engine of the registry.
 type Entry struct {
-	Name string
+	Name string // as --engine takes it
 	Help string // one line for `gpusim run --help`
 	// Takes lists the options the engine uses; giving it another is an
 	// error (a flag that would silently do nothing).

@@ -10,17 +10,17 @@ import (
 
 // SelfTest is one device's self-test as `gpusim selftest` reports it.
 type SelfTest struct {
-	Index  int    `json:"index"`
-	Device string `json:"device"`
-	Driver string `json:"driver"`
-	OK     bool   `json:"ok"`
+	Index  int    `json:"index"`  // the device's index, as --device takes it
+	Device string `json:"device"` // the engine's label (gpu.Engine.Label)
+	Driver string `json:"driver"` // CL_DRIVER_VERSION
+	OK     bool   `json:"ok"`     // the device started and no check failed
 	// Denormals says whether the device keeps subnormal floats
 	// (gpu.SelfTest.Denormals); nil, null in JSON, where the device did
 	// not start and nothing was checked: false there read as a device
 	// that flushes them.
 	Denormals *bool       `json:"denormals"`
-	Seconds   float64     `json:"seconds"`
-	Checks    []gpu.Check `json:"checks"`
+	Seconds   float64     `json:"seconds"` // wall-clock seconds the checks took
+	Checks    []gpu.Check `json:"checks"`  // in the order they ran
 	// Failed names the first failed check, with got and want; "" when OK.
 	Failed string `json:"-"`
 	// Text is the checks in lines for a person.
