@@ -13,8 +13,8 @@ import (
 
 // Workload is a job size: lanes of steps each.
 type Workload struct {
-	Lanes uint64 `json:"lanes"`
-	Steps int    `json:"steps"`
+	Lanes uint64 `json:"lanes"` // lanes of the job (sim.Params.Lanes)
+	Steps int    `json:"steps"` // steps each lane takes
 }
 
 // LaneSteps is the number of lane updates the workload makes.
@@ -38,8 +38,8 @@ func FormatCount(n uint64) string {
 
 // Pair asks where Challenger starts beating Base in the size sweep.
 type Pair struct {
-	Base       string `json:"base"`
-	Challenger string `json:"challenger"`
+	Base       string `json:"base"`       // a spec's name (EngineSpec.Name)
+	Challenger string `json:"challenger"` // another spec's name
 }
 
 // Config is what a benchmark measures.
@@ -57,34 +57,34 @@ type Config struct {
 	// nil; 1 is always added) on ScalingWorkload (Workloads[0] when zero)
 	// and fits Amdahl's law to the speedups over one worker.
 	Scaling         bool
-	Workers         []int
-	ScalingWorkload Workload
+	Workers         []int    // worker counts; see WorkerList
+	ScalingWorkload Workload // the scaling table's workload
 
 	// Sweep lists lane counts to run every engine at, with SweepSteps steps
 	// and SweepReps timed runs each; no sweep when empty.
-	Sweep      []uint64
-	SweepSteps int
-	SweepReps  int
+	Sweep      []uint64 // lane counts, ascending
+	SweepSteps int      // steps of every sweep run
+	SweepReps  int      // timed runs at each size, after Warmup
 	// Crossovers are the pairs looked for in the sweep; DefaultPairs when nil.
 	Crossovers []Pair
 
 	// Python runs the NumPy baseline on each workload with PythonPath (the
 	// first of python3 and /usr/bin/python3 where numpy imports when empty).
 	Python     bool
-	PythonPath string
+	PythonPath string // the interpreter's path, or "" to find one
 	// PythonLoopBudget caps the lane-steps of the pure Python loop, which
 	// runs on a sample of lanes scaled up; PythonMatrixBytes caps the course's
 	// (lanes, steps) float64 matrix likewise. PythonVectorLanes, when not 0,
 	// caps the lanes of the float32 vector loop.
-	PythonLoopBudget  uint64
-	PythonMatrixBytes uint64
-	PythonVectorLanes uint64
-	PythonReps        int
+	PythonLoopBudget  uint64 // lane-steps
+	PythonMatrixBytes uint64 // bytes
+	PythonVectorLanes uint64 // lanes
+	PythonReps        int    // timed runs of each version; a result is their median
 	// PythonJoblibBudget caps the lane-steps of joblib one task per lane (the
 	// course's joblib version), run on a sample scaled up; PythonToolLanes,
 	// when not 0, caps the lanes of joblib-chunk, Numba and PyOpenCL.
-	PythonJoblibBudget uint64
-	PythonToolLanes    uint64
+	PythonJoblibBudget uint64 // lane-steps
+	PythonToolLanes    uint64 // lanes
 	// PythonBudget, when not 0, bounds the time of each version that runs
 	// on every lane (vector, joblib-chunk, numba, pyopencl) and of the
 	// matrix (a Python step per column), all its

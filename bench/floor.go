@@ -13,7 +13,7 @@ import (
 type Phase struct {
 	Name      string  // "the workloads", "the scaling table", "the sweep", "the Python baseline"
 	LaneSteps float64 // every run's, warm-ups included
-	Seconds   float64
+	Seconds   float64 // the floor on its time, seconds
 }
 
 // PythonPhase is the Python baseline's Phase name.

@@ -11,16 +11,16 @@ import (
 
 // Machine describes where a benchmark ran.
 type Machine struct {
-	CPU        string   `json:"cpu"`
-	Cores      int      `json:"cores"`
-	GOMAXPROCS int      `json:"gomaxprocs"`
-	SIMD       []string `json:"simd"`
-	Devices    []string `json:"devices"`
+	CPU        string   `json:"cpu"`        // the CPU's model name
+	Cores      int      `json:"cores"`      // runtime.NumCPU
+	GOMAXPROCS int      `json:"gomaxprocs"` // runtime.GOMAXPROCS(0)
+	SIMD       []string `json:"simd"`       // the vector features gpusim names, e.g. avx512f
+	Devices    []string `json:"devices"`    // one line each, as engines.DeviceLabelsFor gives them
 	// DevicesNote says why the device engine lists no device, when it does not.
 	DevicesNote string `json:"devices_note,omitempty"`
-	Go          string `json:"go"`
-	OS          string `json:"os"`
-	Arch        string `json:"arch"`
+	Go          string `json:"go"`   // runtime.Version
+	OS          string `json:"os"`   // runtime.GOOS
+	Arch        string `json:"arch"` // runtime.GOARCH
 }
 
 // DescribeMachine reports the CPU model (from /proc/cpuinfo where there is

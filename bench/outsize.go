@@ -79,8 +79,8 @@ var toolPackages = []string{"python3-joblib", "python3-numba", "python3-pyopencl
 // which the caller adds to the report after Run.
 type Plan struct {
 	Config *Config
-	Specs  []EngineSpec
-	Notes  []string
+	Specs  []EngineSpec // the engines Run will be given, in its order
+	Notes  []string     // one line each
 }
 
 // Sizes are upper bounds, in bytes, of what a benchmark writes besides its
@@ -88,9 +88,9 @@ type Plan struct {
 // (Report.WriteHTML) and the Markdown section --update-doc writes
 // (Report.WriteMarkdown, without the chart links).
 type Sizes struct {
-	Charts   map[string]uint64
-	HTML     uint64
-	Markdown uint64
+	Charts   map[string]uint64 // bytes, by file name
+	HTML     uint64            // bytes
+	Markdown uint64            // bytes
 	// MarkdownLines is how many line ends the section has at most, each
 	// of which a CRLF document writes in two bytes.
 	MarkdownLines uint64

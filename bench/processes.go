@@ -80,8 +80,8 @@ type overheadReporter interface {
 // histogram, and it runs whole jobs only, without finals or daily
 // statistics.
 type Processes struct {
-	Binary  string
-	Workers int // 0: runtime.GOMAXPROCS(0), the cores the parallel engine uses
+	Binary  string // the path of the gpusim binary the children run
+	Workers int    // 0: runtime.GOMAXPROCS(0), the cores the parallel engine uses
 
 	mu   sync.Mutex
 	last Overhead

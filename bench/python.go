@@ -71,8 +71,8 @@ func pyList(names []string) string {
 // script's doc describes each).
 type PythonResult struct {
 	Workload    Workload `json:"workload"`
-	Method      string   `json:"method"`
-	Description string   `json:"description"`
+	Method      string   `json:"method"`      // the version: loop, joblib-lane, ...
+	Description string   `json:"description"` // one line on how it computes
 	// Skipped says why the version did not run: its module does not
 	// import (Package is then the Debian package that provides it), or it
 	// cannot run the workload (the matrix when one lane's row is over
@@ -81,7 +81,7 @@ type PythonResult struct {
 	// it ran (the OOM killer, a signal), and the cause is given.
 	Skipped string `json:"skipped,omitempty"`
 	Package string `json:"package,omitempty"`
-	Failed  bool   `json:"failed,omitempty"`
+	Failed  bool   `json:"failed,omitempty"` // the script died while the version ran
 	// SampleLanes and SampleSteps are how many lanes and steps actually
 	// ran (SampleSteps fewer than the workload's where Config.PythonBudget
 	// was spent; 0 in a report from before it, read as all); when either
@@ -89,16 +89,16 @@ type PythonResult struct {
 	// extrapolated from them.
 	SampleLanes     uint64  `json:"sample_lanes,omitempty"`
 	SampleSteps     int     `json:"sample_steps,omitempty"`
-	Seconds         float64 `json:"seconds,omitempty"`
-	NsPerLaneStep   float64 `json:"ns_per_lane_step,omitempty"`
-	WorkloadSeconds float64 `json:"workload_seconds,omitempty"`
-	Scaled          bool    `json:"scaled"`
+	Seconds         float64 `json:"seconds,omitempty"`          // median wall time of Config.PythonReps runs of the sample, seconds
+	NsPerLaneStep   float64 `json:"ns_per_lane_step,omitempty"` // Seconds over the sample's lane-steps, ns
+	WorkloadSeconds float64 `json:"workload_seconds,omitempty"` // NsPerLaneStep times the workload's lane-steps, seconds
+	Scaled          bool    `json:"scaled"`                     // the sample is smaller than the workload
 	// Workers is joblib's n_jobs or Numba's threads; Device the OpenCL device.
 	Workers int    `json:"workers,omitempty"`
 	Device  string `json:"device,omitempty"`
 	// Mean and Std are the sample's final temperatures; Law checks them.
-	Mean float64  `json:"mean,omitempty"`
-	Std  float64  `json:"std,omitempty"`
+	Mean float64  `json:"mean,omitempty"` // degrees
+	Std  float64  `json:"std,omitempty"`  // degrees
 	Law  LawCheck `json:"law,omitzero"`
 }
 
@@ -113,9 +113,9 @@ const LawTolerance = 4
 // has no spread to test: its ZStd is NaN, written "-" in the tables and
 // null in JSON (which has no NaN), and the mean alone decides OK.
 type LawCheck struct {
-	ZMean float64
-	ZStd  float64
-	OK    bool
+	ZMean float64 // the mean's z-score (sim.ZMean)
+	ZStd  float64 // the std's (sim.ZStd), NaN for one lane
+	OK    bool    // both within LawTolerance
 }
 
 // CheckLaw scores mean and std of n lanes of p against the exact law. A
@@ -188,25 +188,25 @@ func (c *LawCheck) UnmarshalJSON(b []byte) error {
 
 // PythonReport is the Python baseline, or why it was skipped.
 type PythonReport struct {
-	Interpreter string `json:"interpreter,omitempty"`
-	Python      string `json:"python,omitempty"`
-	NumPy       string `json:"numpy,omitempty"`
+	Interpreter string `json:"interpreter,omitempty"` // the interpreter's path
+	Python      string `json:"python,omitempty"`      // its version
+	NumPy       string `json:"numpy,omitempty"`       // NumPy's version
 	// Modules are the versions of the tools beyond NumPy that imported, by
 	// Debian package name.
 	Modules map[string]string `json:"modules,omitempty"`
-	Cores   int               `json:"cores,omitempty"`
+	Cores   int               `json:"cores,omitempty"` // Python's os.cpu_count()
 	// Setup is each tool's one-off set-up in seconds, by module (joblib's
 	// worker start, numba's compile, pyopencl's builds): paid once, before
 	// the tool's first version ran, and in no result's time.
 	Setup   map[string]float64 `json:"setup_s,omitempty"`
-	Skipped string             `json:"skipped,omitempty"`
+	Skipped string             `json:"skipped,omitempty"` // why the baseline did not run, or ""
 	// Failed is why the baseline, started, gave no results (the script's
 	// error, or output that is not its JSON), or, beside the results it
 	// gave, why it ended before its last version (a death: the version
 	// running is a result with Failed set, the ones after it did not run);
 	// the engines' results stand.
 	Failed  string         `json:"failed,omitempty"`
-	Results []PythonResult `json:"results,omitempty"`
+	Results []PythonResult `json:"results,omitempty"` // by workload, then version, as they ran
 }
 
 // methodPackage is the Debian package of the module a version needs beyond
@@ -332,13 +332,13 @@ func endNote(r PythonResult) string {
 
 // BaselineOutput is what the script prints.
 type BaselineOutput struct {
-	Python  string            `json:"python"`
-	NumPy   string            `json:"numpy"`
-	Modules map[string]string `json:"modules"`
-	Cores   int               `json:"cores"`
+	Python  string            `json:"python"`  // Python's version
+	NumPy   string            `json:"numpy"`   // NumPy's version
+	Modules map[string]string `json:"modules"` // the tools' versions, by Debian package
+	Cores   int               `json:"cores"`   // os.cpu_count()
 	// Setup is each tool's one-off set-up in seconds, by module.
 	Setup   map[string]float64 `json:"setup"`
-	Results []PythonResult     `json:"results"`
+	Results []PythonResult     `json:"results"` // as the versions ended
 	// Died, when not empty, is why the script ended before its last
 	// version: the results it gave stand, the version it was running is
 	// among them with Failed set.

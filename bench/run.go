@@ -46,7 +46,7 @@ func (d *Digest) UnmarshalText(b []byte) error {
 // DigestMismatchError reports engines whose results differ on a workload:
 // every engine computes the same stream, so this is a bug, never a timing.
 type DigestMismatchError struct {
-	Workload Workload
+	Workload Workload // where they differ
 	Engines  []string // the engines compared, the reference first
 	Digests  []Digest // their digests, in the same order
 }
@@ -68,7 +68,7 @@ type EngineError struct {
 	Engine   string // the engine's name
 	Workers  int    // 0: the engine's default
 	Workload Workload
-	Err      error
+	Err      error // what its Run returned
 }
 
 func (e *EngineError) Error() string {
@@ -90,10 +90,10 @@ func engineLabel(engine string, workers int) string {
 // the measurements it completed before stand, the one it was making is left
 // out, and so is the engine from there on; the other engines go on.
 type EngineFailure struct {
-	Engine   string   `json:"engine"`
+	Engine   string   `json:"engine"`  // the spec's name
 	Workers  int      `json:"workers"` // 0: the engine's default
 	Workload Workload `json:"workload"`
-	Error    string   `json:"error"`
+	Error    string   `json:"error"` // the EngineError's text
 	// Hint is what to do about the error (engines.Hint, worded by
 	// Config.WordHint), or "": an OpenCL status's advice, a child
 	// process's hint. Error alone, its text, lost it.
@@ -112,17 +112,17 @@ func (f EngineFailure) String() string {
 
 // Measurement is one engine's timings on one workload.
 type Measurement struct {
-	Engine   string   `json:"engine"`
-	Device   string   `json:"device"`
+	Engine   string   `json:"engine"`  // the spec's name (EngineSpec.Name)
+	Device   string   `json:"device"`  // the device or CPU configuration that ran (sim.Result.Device)
 	Workers  int      `json:"workers"` // 0: the engine's default
 	Workload Workload `json:"workload"`
-	Wall     Stats    `json:"wall"`
+	Wall     Stats    `json:"wall"` // wall time of the Reps timed runs, warm-ups excluded
 	// Cold is the first run's wall time plus the engine's start-up that
 	// run reports (sim.Timing.Startup: an OpenCL device's context and
 	// program build, made when the engine opened): the one-off costs a
 	// single run pays.
 	Cold          time.Duration `json:"cold_ns"`
-	NsPerLaneStep float64       `json:"ns_per_lane_step"`
+	NsPerLaneStep float64       `json:"ns_per_lane_step"` // Wall.Median over the workload's lane-steps, ns
 	// LaneStepsPerS is the rate at the median, lane_steps_per_s as run's
 	// JSON and bench's CSV name it; MarshalJSON also writes it as
 	// lane_steps_per_sec, its name in bench's JSON before.
@@ -140,7 +140,7 @@ type Measurement struct {
 	// and merge times (Overhead); zero on other engines.
 	Startup time.Duration `json:"startup_ns,omitempty"`
 	Merge   time.Duration `json:"merge_ns,omitempty"`
-	Digest  Digest        `json:"digest"`
+	Digest  Digest        `json:"digest"` // the digest of its runs' results
 }
 
 // MarshalJSON writes m as its fields say, and the rate once more as
@@ -185,8 +185,8 @@ func (m *Measurement) HasDeviceTiming() bool { return m.Compile+m.Transfer+m.Ker
 // WorkloadResult is every engine on one workload.
 type WorkloadResult struct {
 	Workload Workload      `json:"workload"`
-	Digest   Digest        `json:"digest"`
-	Engines  []Measurement `json:"engines"`
+	Digest   Digest        `json:"digest"`  // the digest every engine gave
+	Engines  []Measurement `json:"engines"` // in the order of Run's engines
 }
 
 // ScalingPoint is one worker count of a scaling run.
@@ -195,8 +195,8 @@ type ScalingPoint struct {
 	// Ran is how many of Workers the engine started on the workload: at
 	// most one goroutine a block of lanes on parallel and simd.
 	Ran           int     `json:"workers_ran"`
-	Wall          Stats   `json:"wall"`
-	NsPerLaneStep float64 `json:"ns_per_lane_step"`
+	Wall          Stats   `json:"wall"`             // as Measurement.Wall
+	NsPerLaneStep float64 `json:"ns_per_lane_step"` // as Measurement.NsPerLaneStep
 	// Speedup is over the same engine on one worker; Efficiency is Speedup
 	// per worker that ran (Ran).
 	Speedup    float64 `json:"speedup"`
@@ -229,10 +229,10 @@ func (p ScalingPoint) workersCell() string {
 
 // Scaling is one engine at 1..N workers with its Amdahl fit.
 type Scaling struct {
-	Engine   string         `json:"engine"`
+	Engine   string         `json:"engine"` // the spec's name
 	Workload Workload       `json:"workload"`
-	Points   []ScalingPoint `json:"points"`
-	Fit      *AmdahlFit     `json:"fit,omitempty"`
+	Points   []ScalingPoint `json:"points"`        // one a worker count, in Config.WorkerList order
+	Fit      *AmdahlFit     `json:"fit,omitempty"` // FitAmdahl of the points' speedups
 	// FitNote says why there is no fit, when there is none.
 	FitNote string `json:"fit_note,omitempty"`
 	// PredictedP is the parallel fraction measured directly rather than
@@ -245,25 +245,25 @@ type Scaling struct {
 // SweepPoint is one engine at one size of the sweep.
 type SweepPoint struct {
 	Lanes         uint64  `json:"lanes"`
-	Wall          Stats   `json:"wall"`
-	NsPerLaneStep float64 `json:"ns_per_lane_step"`
+	Wall          Stats   `json:"wall"`             // as Measurement.Wall, of the Sweep's Reps
+	NsPerLaneStep float64 `json:"ns_per_lane_step"` // Wall.Median over Lanes x Sweep.Steps, ns
 }
 
 // SweepSeries is one engine across the sweep.
 type SweepSeries struct {
-	Engine string       `json:"engine"`
-	Points []SweepPoint `json:"points"`
+	Engine string       `json:"engine"` // the spec's name
+	Points []SweepPoint `json:"points"` // in Sweep.Lanes order; an engine that failed has fewer
 }
 
 // Sweep is every engine over a range of lane counts at fixed steps.
 type Sweep struct {
-	Steps int      `json:"steps"`
-	Lanes []uint64 `json:"lanes"`
+	Steps int      `json:"steps"` // every point's steps
+	Lanes []uint64 `json:"lanes"` // the sizes, ascending
 	// Reps and Warmup are the timed and warm-up runs at each size; a
 	// point is the median of the Reps (--sweep-reps, --warmup).
 	Reps   int           `json:"reps"`
 	Warmup int           `json:"warmup"`
-	Series []SweepSeries `json:"series"`
+	Series []SweepSeries `json:"series"` // one an engine, in the order of Run's engines
 }
 
 // Crossover statuses.
@@ -279,7 +279,7 @@ const (
 // Crossover is where a challenger starts beating a base engine.
 type Crossover struct {
 	Pair
-	Status string `json:"status"`
+	Status string `json:"status"` // CrossoverFound, CrossoverNone or CrossoverAlways
 	// Lanes is the crossover, interpolated in log lanes and log time ratio
 	// between the sweep points around it; 0 unless Status is CrossoverFound.
 	Lanes float64 `json:"lanes,omitempty"`
@@ -289,10 +289,10 @@ type Crossover struct {
 // shares; lanes and steps vary by workload, so it has none (the JSON read
 // "lanes": 0, "steps": 0).
 type Model struct {
-	Start       float64 `json:"start"`
-	Anchor      float64 `json:"anchor"`
-	Persistence float64 `json:"persistence"`
-	Sigma       float64 `json:"sigma"`
+	Start       float64 `json:"start"`       // degrees (sim.Params.Start)
+	Anchor      float64 `json:"anchor"`      // degrees
+	Persistence float64 `json:"persistence"` // dimensionless
+	Sigma       float64 `json:"sigma"`       // degrees
 	Seed        uint64  `json:"seed"`
 }
 
@@ -303,13 +303,13 @@ func ModelOf(p sim.Params) Model {
 
 // Report is a benchmark's results.
 type Report struct {
-	Mode    string    `json:"mode"`
-	Started time.Time `json:"started"`
-	Elapsed Seconds   `json:"elapsed_s"`
+	Mode    string    `json:"mode"`      // Config.Mode
+	Started time.Time `json:"started"`   // when Run began
+	Elapsed Seconds   `json:"elapsed_s"` // Run's wall-clock time, seconds
 	Machine Machine   `json:"machine"`
 	Params  Model     `json:"params"` // the model; lanes and steps vary by workload
-	Reps    int       `json:"reps"`
-	Warmup  int       `json:"warmup"`
+	Reps    int       `json:"reps"`   // timed runs a measurement
+	Warmup  int       `json:"warmup"` // untimed runs before them
 	// Baseline is the engine speedups are measured against.
 	Baseline   string           `json:"baseline"`
 	Workloads  []WorkloadResult `json:"workloads"`

@@ -7,7 +7,7 @@ import (
 
 // Stats are the order statistics of a set of repeated timings.
 type Stats struct {
-	N      int           `json:"n"`
+	N      int           `json:"n"` // timings summarized
 	Median time.Duration `json:"median_ns"`
 	Min    time.Duration `json:"min_ns"`
 	Max    time.Duration `json:"max_ns"`
