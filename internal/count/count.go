@@ -325,7 +325,7 @@ const powerBits = 1100
 
 // RangeError is a count outside its flag's range.
 type RangeError struct {
-	N, Min, Max uint64
+	N, Min, Max uint64 // the count read, and the range [Min, Max] it is outside
 }
 
 func (e *RangeError) Error() string {

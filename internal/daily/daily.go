@@ -19,9 +19,9 @@ func LevelName(q float64) string { return sim.QuantileName(q) }
 
 // Day is the distribution of the temperature across lanes after Step steps.
 type Day struct {
-	Step      int
-	Count     uint64
-	Mean, Std float64
+	Step      int     // 1-based: the day after Step steps
+	Count     uint64  // lanes
+	Mean, Std float64 // the lanes' mean and sd, degrees
 	// ExactMean and ExactStd are the model's exact moments after Step steps
 	// (sim.Params.Exact).
 	ExactMean, ExactStd float64

@@ -10,7 +10,7 @@ import (
 // "wrong": an engine whose results differ from every other engine's, for the
 // tests of what must notice that (bench's digest check, in the harness and
 // in the CLI).
-type Wrong struct{ Engine sim.Engine }
+type Wrong struct{ Engine sim.Engine } // the engine whose results it flips
 
 // Name implements sim.Engine.
 func (Wrong) Name() string { return "wrong" }

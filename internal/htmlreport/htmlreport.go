@@ -12,7 +12,7 @@ import (
 // Page is a report: a title, a few lines saying what ran where, and
 // sections in order.
 type Page struct {
-	Title string
+	Title string // the page's <title> and first heading
 	// Facts are short lines under the title: the machine, the job, the run.
 	Facts    []string
 	Sections []Section
@@ -21,7 +21,7 @@ type Page struct {
 // Section is a heading with, in order, its paragraphs, tables and charts.
 type Section struct {
 	Heading    string
-	Paragraphs []string
+	Paragraphs []string // text, one <p> each
 	Tables     []Table
 	Charts     []Chart
 	// Pre is preformatted text (a terminal report), shown last when not empty.
@@ -32,10 +32,10 @@ type Section struct {
 // left, the others numbers, aligned right. Notes follow it.
 type Table struct {
 	Caption string
-	Header  []string
-	Rows    [][]string
-	Left    int
-	Notes   []string
+	Header  []string   // column names
+	Rows    [][]string // one slice of cells a row, in Header's order
+	Left    int        // how many leading columns are text
+	Notes   []string   // lines under the table
 }
 
 // Chart is an SVG image and its caption. SVG is a whole SVG document (an
@@ -43,7 +43,7 @@ type Table struct {
 // trusted renderer, such as gonum/plot, since it goes into the page as is.
 type Chart struct {
 	Caption string
-	SVG     []byte
+	SVG     []byte // the SVG document's bytes
 }
 
 // ErrNotSVG is returned by Write for a chart whose SVG has no <svg element.

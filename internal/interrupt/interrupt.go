@@ -119,7 +119,7 @@ func ArmTimeout(ctx context.Context, te *TimeoutError) (done func()) {
 }
 
 // SignalError is the cause of a context cancelled by a signal.
-type SignalError struct{ Signal os.Signal }
+type SignalError struct{ Signal os.Signal } // the signal that stopped it
 
 func (e *SignalError) Error() string {
 	switch e.Signal {
@@ -135,7 +135,8 @@ func (e *SignalError) Error() string {
 	return "interrupted"
 }
 
-// Status is the exit status for the signal: 128 + its number.
+// Status is the exit status for the signal: 128 + its number (ExitSIGINT
+// for an os.Signal that is not a syscall.Signal).
 func (e *SignalError) Status() int {
 	if s, ok := e.Signal.(syscall.Signal); ok {
 		return 128 + int(s)
@@ -144,7 +145,7 @@ func (e *SignalError) Status() int {
 }
 
 // TimeoutError is the cause of a context cancelled by --timeout.
-type TimeoutError struct{ Limit time.Duration }
+type TimeoutError struct{ Limit time.Duration } // --timeout's value
 
 func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run exceeded %v", e.Limit) }
 

@@ -34,7 +34,7 @@ type Options struct {
 	// writes each report as a line of its own, Prefix and the numbers
 	// without the bar, and never erases one.
 	Lines  bool
-	Prefix string
+	Prefix string // put before each line's numbers with Lines
 }
 
 // Bar is a progress bar over a number of lanes of a given number of steps.

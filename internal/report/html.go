@@ -92,7 +92,7 @@ const htmlFrame = 10 << 10
 // longest (engines.DeviceLabel: Result.Device is it or shorter), and auto's
 // reason ("" without auto).
 type Ran struct {
-	Engine, Requested, Device, Reason string
+	Engine, Requested, Device, Reason string // as the doc above says, in that order
 }
 
 // room is the bytes what ran names takes in the page, as the page escapes

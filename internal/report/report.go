@@ -18,14 +18,14 @@ import (
 // Report is what `gpusim run` and `gpusim merge` print, as text or as JSON:
 // the result beside the exact law, the timing and the files written.
 type Report struct {
-	Engine string `json:"engine"`
+	Engine string `json:"engine"` // the engine that ran (a merge's: its parts' joined by +)
 	// Requested is the --engine asked for (auto, or Engine's name); a
 	// merge's is its parts', RequestedUnknown when a part does not record
 	// it (format versions 1 to 3).
 	Requested string `json:"requested_engine"`
 	// Auto says what --engine auto chose and why.
 	Auto   *Auto  `json:"auto,omitempty"`
-	Device string `json:"device"`
+	Device string `json:"device"` // the device or CPU configuration that ran (sim.Result.Device)
 	// Math is the stream computed: sim.MathExact (docs/reproducibility.md,
 	// the same digest on every engine and device) or sim.MathFast (OpenCL's
 	// --math fast, whose digest depends on the device); MathUnknown for a
@@ -89,6 +89,8 @@ type Report struct {
 		// lane-step, what a one-off run of this size costs.
 		WholeNsPerLaneStep jsonFloat `json:"whole_ns_per_lane_step"`
 	} `json:"timing"`
+	// The files the run wrote, by the flag that names them ("" for none),
+	// and --paths' lane count; Daily is one entry a step, in step order.
 	Out       string      `json:"out,omitempty"`
 	Daily     []DailyJSON `json:"daily,omitzero"`
 	DailyOut  string      `json:"daily_out,omitempty"`
@@ -198,7 +200,8 @@ func roundedText(pr sim.ParamRounding) string {
 	return s
 }
 
-// DailyJSON is one step of --daily in the JSON report.
+// DailyJSON is one step of --daily in the JSON report: daily.Day's fields,
+// in degrees, Quantiles keyed by daily.LevelName.
 type DailyJSON struct {
 	Step      int                  `json:"step"`
 	Count     uint64               `json:"count"`
@@ -216,15 +219,15 @@ type DailyJSON struct {
 
 // Auto is what --engine auto chose, why, and what choosing cost.
 type Auto struct {
-	Engine string  `json:"engine"`
-	Reason string  `json:"reason"`
-	Probe  float64 `json:"probe_s"`
+	Engine string  `json:"engine"`  // the engine chosen (engines.Choice)
+	Reason string  `json:"reason"`  // why, one line
+	Probe  float64 `json:"probe_s"` // seconds spent starting and measuring candidates
 }
 
 // Merged is what the merge report says about its parts.
 type Merged struct {
-	Parts int      `json:"parts"`
-	Files []string `json:"files"`
+	Parts int      `json:"parts"` // how many part files
+	Files []string `json:"files"` // their paths, as the command line gave them
 	// Wall is the sum of the parts' wall times: the device time the job
 	// took, not how long anyone waited for it.
 	Wall float64 `json:"wall_s_total"`

@@ -29,7 +29,7 @@ import (
 )
 
 // Path is an output file and the flag that names it.
-type Path struct{ Flag, Path string }
+type Path struct{ Flag, Path string } // the flag's name without dashes, and the file's path
 
 // Files are a run's output files by flag.
 type Files map[string]*atomicfile.File
@@ -37,7 +37,7 @@ type Files map[string]*atomicfile.File
 // CreateError says why the file of a flag cannot be written.
 type CreateError struct {
 	Path
-	Err error
+	Err error // atomicfile.Create's error
 }
 
 func (e *CreateError) Error() string {
@@ -172,8 +172,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // that names it: --out, --paths-out (Paths lanes), --daily-out, --plot,
 // --plot-daily; "" for a file not asked for.
 type Result struct {
-	Out, PathsOut, DailyOut, Plot, PlotDaily string
-	Paths                                    uint64
+	Out, PathsOut, DailyOut, Plot, PlotDaily string // paths
+	Paths                                    uint64 // lanes whose trajectories --paths-out writes
 	// Fast says the lanes' values come from --math fast, which the
 	// reference model does not compute: a CSV of them is then counted at
 	// its longest, never sized exactly (csvNeed).
@@ -187,7 +187,7 @@ type Result struct {
 // Bounded is an output file and an upper bound of its size in bytes.
 type Bounded struct {
 	Path
-	Most uint64
+	Most uint64 // bytes
 }
 
 // WriteResult writes every file o asks for into fs (Write: ready for
