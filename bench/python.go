@@ -104,8 +104,9 @@ type PythonResult struct {
 
 // LawTolerance is how many sampling standard deviations a baseline's mean
 // and std may stray from the exact law's before the check fails: a correct
-// version fails it about once in 16,000 runs (two-sided normal tail at 4 sd,
-// twice), a wrong update rule at every sample size the bench uses.
+// version fails it about once in 7,900 runs (the two-sided normal tail at 4
+// sd, 6.3e-5 or 1 in 15,800, for each of the two z-scores), a wrong update
+// rule at every sample size the bench uses.
 const LawTolerance = 4
 
 // LawCheck compares a sample's mean and std with the model's exact law, in
