@@ -12,7 +12,8 @@ func Mix64(x uint64) uint64 {
 	return x
 }
 
-// DigestTerm is one lane's contribution to a digest:
+// DigestTerm is one lane's contribution to a digest (docs/reproducibility.md,
+// section 5):
 //
 //	Mix64(Mix64(lane + 0x9e3779b97f4a7c15) ^ bits(final))
 //

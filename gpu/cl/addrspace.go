@@ -50,8 +50,9 @@ const (
 	driverPerCPUBytes = 72 << 20
 )
 
-// DriverAddressSpace is the address space Load expects loading a driver
-// and opening a device to take on this machine.
+// DriverAddressSpace is the address space, in bytes, Load expects loading a
+// driver and opening a device to take on this machine: 320 MiB plus 72 MiB
+// a CPU (runtime.NumCPU), measured with pocl (driverBaseBytes).
 func DriverAddressSpace() uint64 {
 	return driverBaseBytes + driverPerCPUBytes*uint64(max(numCPU(), 1))
 }
