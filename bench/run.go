@@ -18,9 +18,10 @@ import (
 // EngineSpec names an engine and makes instances of it (the registry's
 // engines.Spec). Name labels it in reports: serial, parallel, simd, and
 // opencl:DEVICE for each device. New(0) is the engine's default
-// configuration (all cores for the multicore engines); New(n) for n > 0
-// uses n workers, and is only called when Scales is true. An engine that
-// implements sim.Closer is closed after its measurement.
+// configuration (GOMAXPROCS workers for the multicore engines, not all
+// cores under a CPU limit); New(n) for n > 0 uses n workers, and is only
+// called when Scales is true. An engine that implements sim.Closer is
+// closed after its measurement.
 type EngineSpec = engines.Spec
 
 // Digest is a result digest, written as `gpusim run` writes it: 16

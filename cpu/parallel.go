@@ -41,7 +41,8 @@ func RunWorkers(workers int, lanes uint64, steps int) int {
 	return int(min(uint64(workerCount(workers)), max(blockCount(lanes, chunkFor(steps)), 1)))
 }
 
-// workerCount is the goroutines for a Workers field: all cores when zero.
+// workerCount is the goroutines for a Workers field: GOMAXPROCS when zero
+// or less.
 func workerCount(workers int) int {
 	if workers > 0 {
 		return workers

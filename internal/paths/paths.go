@@ -40,7 +40,7 @@ const chunk = 256
 
 // Compute returns the trajectories of lanes 0..k-1 of p as a k x p.Steps
 // row-major array: element [i*Steps+s] is lane i's temperature after step
-// s+1, bit for bit sim.Model.Path. It uses every core and stops early with
+// s+1, bit for bit sim.Model.Path. It runs GOMAXPROCS goroutines and stops early with
 // the context's cause when ctx is done.
 func Compute(ctx context.Context, p sim.Params, k int) ([]float32, error) {
 	m := p.Model()
