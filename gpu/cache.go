@@ -31,8 +31,8 @@ const programRoom = 1 << 20
 
 // CacheWritable says why gpusim's cache folder cannot keep a compiled
 // program: caching is off, the folder cannot be written
-// (cachedir.Writable), or its file system has less than programRoom free
-// besides the cachedir.FreeMargin the cache leaves free (on a full disk
+// (cachedir.Writable), or its file system has less than programRoom (1 MiB)
+// free besides the cachedir.FreeMargin (1 MiB) the cache leaves free (on a full disk
 // the cold-start note promised a program cached for later runs, and the
 // cache's note then said it was not written). It is nil when the program
 // can be kept.

@@ -58,7 +58,9 @@ const dailyRecordBytes = 64 << 20
 // engine's next run and its Close wait for them (runUntil, leave).
 // Launches start small and grow towards chunkTarget; near ctx's deadline
 // they are cut to end by it (run.cut), so that the device is free soon
-// after it.
+// after it. Its errors: one after Close, job.Range's, Refuses' (a
+// *SubnormalError, a *cl.UnavailableError), the driver's *cl.Error of a
+// launch or copy, and ctx's cause.
 func (e *Engine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	return e.runInto(ctx, job, nil)
 }
