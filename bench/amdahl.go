@@ -93,7 +93,8 @@ func (f *AmdahlFit) UnmarshalJSON(b []byte) error {
 // worker, so the data say nothing about the parallel fraction.
 var ErrNoScaling = errors.New("amdahl fit: need a speedup measured on more than one worker")
 
-// FitAmdahl finds the parallel fraction p in [0, 1] that minimizes
+// FitAmdahl finds Amdahl's P, the parallel fraction p in [0, 1], that
+// minimizes
 //
 //	sum_i (speedups[i] - S(workers[i]))^2
 //
@@ -101,6 +102,9 @@ var ErrNoScaling = errors.New("amdahl fit: need a speedup measured on more than 
 // would weight the many-worker points less). The sum is smooth in p, so a
 // scan of a 1/1000 grid brackets the minimum and a golden-section search
 // refines it to about 1e-13; on exact data it recovers p to that precision.
+// Point i is (workers[i], speedups[i]). Errors: lengths
+// that differ, a worker count below 1, a speedup that is not finite, and
+// ErrNoScaling.
 func FitAmdahl(workers []int, speedups []float64) (AmdahlFit, error) {
 	if len(workers) != len(speedups) {
 		return AmdahlFit{}, errors.New("amdahl fit: workers and speedups differ in length")

@@ -17,7 +17,8 @@ type Workload struct {
 	Steps int    `json:"steps"` // steps each lane takes
 }
 
-// LaneSteps is the number of lane updates the workload makes.
+// LaneSteps is the workload's lane-steps, Lanes x Steps: the lane updates
+// it makes.
 func (w Workload) LaneSteps() float64 { return float64(w.Lanes) * float64(w.Steps) }
 
 // String writes the workload as the course does: "5M x 10".

@@ -146,7 +146,8 @@ func ChartFiles(cfg *Config, formats []string) []string {
 // fileWorkload is a workload's name for a file: "5Mx10".
 func fileWorkload(w Workload) string { return strings.ReplaceAll(w.String(), " x ", "x") }
 
-// ReferenceP are the parallel fractions of the course's Amdahl figure.
+// ReferenceP are the values of Amdahl's P (parallel fractions) of the
+// course's Amdahl figure, whose curves the speedup chart draws in gray.
 var ReferenceP = []float64{0.5, 0.75, 0.9, 0.95}
 
 // speedupMaxWorkers is how far the speedup chart's worker axis reaches at
