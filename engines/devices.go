@@ -82,7 +82,9 @@ func DeviceEntry() (Entry, error) {
 	return Entry{}, ErrNoDevices
 }
 
-// Devices lists the devices of the device engine, with its entry.
+// Devices lists the devices of the device engine, with its entry. Errors:
+// ErrNoDevices, or the engine's listing's (for OpenCL, gpu.Devices': see
+// Entry.Absent and Hint).
 func Devices() (Entry, []Device, error) {
 	e, err := DeviceEntry()
 	if err != nil {
@@ -94,7 +96,8 @@ func Devices() (Entry, []Device, error) {
 
 // DeviceLabelsFor lists, one line each (a Device's Label), the devices that
 // the device engines among specs run on (opencl:0 is device 0), for bench's
-// report: the devices a benchmark used, not every one there is.
+// report: the devices a benchmark used, not every one there is. Errors are
+// Devices'.
 func DeviceLabelsFor(specs []Spec) ([]string, error) {
 	_, ds, err := Devices()
 	if err != nil {

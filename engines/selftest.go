@@ -38,7 +38,10 @@ type SelfTest struct {
 // arithmetic probes, small jobs against the serial engine) on each device a
 // device list names ("all", "N" or "N,M,..."). note, when set, receives a
 // one-line remark for stderr before a device's start that compiles its
-// program (not in the disk cache: seconds).
+// program (not in the disk cache: seconds). One report a device, in the
+// list's order; a device that does not start is a report whose check
+// "open" failed. Errors: Devices', a *sim.ParamError for --device's list,
+// and ctx's cause.
 func SelfTests(ctx context.Context, devices string, note func(string)) ([]SelfTest, error) {
 	dev, err := DeviceEntry()
 	if err != nil {
