@@ -115,8 +115,10 @@ func DeviceLabelsFor(specs []Spec) ([]string, error) {
 
 // ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
 // number of devices "all" stands for, or -1 when not known yet ("all" then
-// gives nil); whether each index exists is the engine's to check. Errors
-// are *sim.ParamError for --device.
+// gives nil); whether each index exists is the engine's to check. The
+// indices come back in the list's order. Errors are *sim.ParamError for
+// --device: an empty list, an index that is not a whole number from 0, one
+// listed twice.
 func ParseDevices(s string, n int) ([]int, error) {
 	if strings.TrimSpace(s) == "all" { // spaces around it ignored, as around the indices
 		if n < 0 {
