@@ -43,7 +43,8 @@ func NewHistogram(mean, sd float64, span float64, n int) *Histogram {
 	}
 }
 
-// Bin returns the index into Bins of x.
+// Bin returns the index into Bins of x: 0 (underflow) below Lo and for NaN,
+// n+1 (overflow) from the last edge on, else 1 + x's bin among the n.
 func (h *Histogram) Bin(x float32) int {
 	f := float32(float32(x-h.Lo) * h.Scale)
 	n := len(h.Bins) - 2
@@ -335,7 +336,8 @@ func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 	return k * d, v / (s.Std() + math.Sqrt(v))
 }
 
-// Std is the population standard deviation.
+// Std is the population standard deviation, sqrt(M2/Count), in degrees;
+// NaN for no lanes.
 func (s *Summary) Std() float64 {
 	if s.Count == 0 {
 		return math.NaN()
