@@ -144,8 +144,9 @@ func NewDaily(p Params) []*Summary {
 	return d
 }
 
-// Quantiles returns the reported quantiles: exact from the finals when they
-// were kept (ExactQuantiles, which neither copies nor reorders them), else
+// Quantiles returns the reported quantiles, one per QuantileLevels entry in
+// its order, in degrees: exact from the finals when they were kept
+// (ExactQuantiles, which neither copies nor reorders them), else
 // interpolated in the histogram.
 func (r *Result) Quantiles() (q []float64, exact bool) {
 	if r.Finals != nil && uint64(len(r.Finals)) == r.Summary.Count {

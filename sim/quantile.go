@@ -5,7 +5,8 @@ import (
 	"slices"
 )
 
-// ExactQuantiles returns the quantiles of xs at levels by linear
+// ExactQuantiles returns the quantiles of xs at levels, one per level in
+// levels' order (NaN each for an empty xs), by linear
 // interpolation between order statistics (numpy's default, Hyndman-Fan
 // type 7): with h = q (n-1) and the order statistics x(0) <= ... <= x(n-1),
 //
