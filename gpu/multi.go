@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -169,25 +170,25 @@ func (m *Multi) Refuses(job *sim.Job) error {
 // it, and the run's finals not at all: a run a single device refuses
 // before it starts went ahead on several, allocating past the limit.
 func (m *Multi) checkAddressSpace(job *sim.Job) error {
-	_, count, err := job.Range()
+	_, lanes, err := job.Range()
 	if err != nil {
 		return err
 	}
 	piece := uint64(0)
-	if n := m.pieces(count); n > 0 {
-		piece = (count-1)/n + 1
+	if n := m.pieces(lanes); n > 0 {
+		piece = (lanes-1)/n + 1
 	}
 	device := make([]uint64, 0, len(m.engines))
-	finals := []uint64{count}
+	finals := []uint64{lanes}
 	for _, e := range m.engines {
 		device = append(device, e.shape(job, piece).buffers)
 		finals = append(finals, piece)
 	}
 	host := uint64(0)
 	if job.KeepFinals {
-		host = hostFinalsBytes(sumSizes(finals))
+		host = hostFinalsBytes(count.SatAdd(finals...))
 	}
-	return runAddressSpaceShort(m.engines[0].sh.ctx, sumSizes(device), host)
+	return runAddressSpaceShort(m.engines[0].sh.ctx, count.SatAdd(device...), host)
 }
 
 // runPieces runs the n pieces of the lanes [first, first+count) of job on

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -81,7 +82,7 @@ func (s runShape) bufferBytes(job *sim.Job, fp64 bool, vw int) uint64 {
 	groups, steps := uint64(s.g.groups), uint64(job.Params.Steps)
 	if !s.daily {
 		add(groups * recWords * 8)
-		return sumSizes(sizes)
+		return count.SatAdd(sizes...)
 	}
 	shift := uint64(4)
 	if fp64 {
@@ -93,19 +94,7 @@ func (s runShape) bufferBytes(job *sim.Job, fp64 bool, vw int) uint64 {
 	add(steps * 4)                     // the histograms' edges
 	add(steps * 4)                     // and scales
 	add(steps * recWords * 8)          // reduceDaily's output
-	return sumSizes(sizes)
-}
-
-// sumSizes adds byte counts, saturating at 2^64-1.
-func sumSizes(sizes []uint64) uint64 {
-	s := uint64(0)
-	for _, n := range sizes {
-		if s+n < s {
-			return ^uint64(0)
-		}
-		s += n
-	}
-	return s
+	return count.SatAdd(sizes...)
 }
 
 // checkAddressSpace refuses a run of job whose device buffers, with the
@@ -134,8 +123,8 @@ const heapArena = 64 << 20
 // hostFinalsBytes is the address space the finals of count lanes take in
 // Go memory: a float32 each, in whole heap arenas (a run of 3e7 lanes'
 // 120 MB finals took 127 MB of the room an address-space limit left).
-func hostFinalsBytes(count uint64) uint64 {
-	n := sumSizes([]uint64{count, count, count, count})
+func hostFinalsBytes(lanes uint64) uint64 {
+	n := count.SatMul(lanes, 4)
 	if n > ^uint64(0)-heapArena {
 		return ^uint64(0)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -58,12 +59,12 @@ func MaxSize(p sim.Params, sharded, daily bool, engine, requested, device string
 	if steps > 1 {
 		// Per-step summaries are alike: the second's bytes, steps-1 times.
 		per := size(2) - n
-		n = satAdd(n, satMul(per, uint64(steps-1)))
+		n = count.SatAdd(n, count.SatMul(per, uint64(steps-1)))
 	}
-	n = satAdd(n, 24) // the wall time, written as 0
+	n = count.SatAdd(n, 24) // the wall time, written as 0
 	oneValue := p.Sigma == 0 || p.Steps == 0
-	n = satAdd(n, binDigits(p.Lanes, sim.HistBins, oneValue))
-	return satAdd(n, satMul(uint64(steps), binDigits(p.Lanes, sim.DailyBins, oneValue)))
+	n = count.SatAdd(n, binDigits(p.Lanes, sim.HistBins, oneValue))
+	return count.SatAdd(n, count.SatMul(uint64(steps), binDigits(p.Lanes, sim.DailyBins, oneValue)))
 }
 
 // worstPart is MaxSize's part with daily summaries of n steps (none
@@ -108,23 +109,9 @@ func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested, devi
 func binDigits(lanes uint64, bins int, oneValue bool) uint64 {
 	quotes := 2 * min(uint64(bins), lanes/exactInt)
 	if oneValue {
-		return satAdd(uint64(len(strconv.FormatUint(lanes, 10))-1), quotes)
+		return count.SatAdd(uint64(len(strconv.FormatUint(lanes, 10))-1), quotes)
 	}
 	b := float64(bins)
 	digits := math.Ceil(b * math.Log10(float64(lanes)/b+1))
-	return satAdd(uint64(digits), quotes)
-}
-
-func satAdd(a, b uint64) uint64 {
-	if a > math.MaxUint64-b {
-		return math.MaxUint64
-	}
-	return a + b
-}
-
-func satMul(a, b uint64) uint64 {
-	if a != 0 && b > math.MaxUint64/a {
-		return math.MaxUint64
-	}
-	return a * b
+	return count.SatAdd(uint64(digits), quotes)
 }

@@ -1,6 +1,6 @@
 package sim
 
-import "math/bits"
+import "github.com/gpusim/gpusim/internal/count"
 
 // quantileBytes bounds what ExactQuantiles allocates for n levels besides
 // its result: counts of the keys' high halves (512 KiB), the slot table
@@ -14,23 +14,11 @@ func quantileBytes(n int) uint64 { return 768<<10 + uint64(2*n)*(512<<10) }
 // holds does not grow with the lane count. It saturates at 2^64-1.
 func HostBytes(finals, paths uint64, steps int) uint64 {
 	var total uint64
-	add := func(hi, lo uint64) {
-		var c uint64
-		total, c = bits.Add64(total, lo, 0)
-		if hi != 0 || c != 0 {
-			total = ^uint64(0)
-		}
-	}
 	if finals > 0 {
-		add(bits.Mul64(finals, 4))
-		add(0, quantileBytes(len(QuantileLevels)))
+		total = count.SatAdd(count.SatMul(finals, 4), quantileBytes(len(QuantileLevels)))
 	}
 	if paths > 0 && steps > 0 {
-		hi, lo := bits.Mul64(paths, uint64(steps))
-		if hi != 0 {
-			return ^uint64(0)
-		}
-		add(bits.Mul64(lo, 4))
+		total = count.SatAdd(total, count.SatMul(count.SatMul(paths, uint64(steps)), 4))
 	}
 	return total
 }

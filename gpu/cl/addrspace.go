@@ -2,10 +2,10 @@ package cl
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"strings"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
@@ -144,7 +144,7 @@ func bufferAddressSpaceShort(size, live uint64) error {
 	if !limited {
 		return nil
 	}
-	need := sumBytes(size, live, bufferSlack)
+	need := count.SatAdd(size, live, bufferSlack)
 	if room >= need {
 		return nil
 	}
@@ -172,11 +172,11 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 	if ctx != nil {
 		live = ctx.live.Load()
 	}
-	need := sumBytes(device, host, live, bufferSlack)
+	need := count.SatAdd(device, host, live, bufferSlack)
 	if room >= need {
 		return nil
 	}
-	parts := gb(sumBytes(device, live)) + " of device buffers"
+	parts := gb(count.SatAdd(device, live)) + " of device buffers"
 	if host > 0 {
 		parts += ", " + gb(host) + " of the finals' copy in host memory"
 	}
@@ -191,19 +191,6 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 func bufferHint(short uint64) string {
 	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited)%s%s%s"+useCPU,
 		gb(short), remedySep, remedyShard, remedySep)
-}
-
-// sumBytes adds byte counts, saturating at 2^64-1: no room holds a sum
-// past it, which must not wrap to a small need.
-func sumBytes(n ...uint64) uint64 {
-	s := uint64(0)
-	for _, x := range n {
-		if s+x < s {
-			return math.MaxUint64
-		}
-		s += x
-	}
-	return s
 }
 
 // addressSpaceHint is the hint for a load or a driver's call that ran out

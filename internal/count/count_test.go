@@ -149,3 +149,29 @@ func TestGrouped(t *testing.T) {
 		}
 	}
 }
+
+// TestSat: SatAdd and SatMul give the exact result up to 2^64-1 and
+// 2^64-1 past it, never a wrapped one.
+func TestSat(t *testing.T) {
+	const top = math.MaxUint64
+	for _, c := range []struct {
+		n    []uint64
+		want uint64
+	}{
+		{nil, 0}, {[]uint64{7}, 7}, {[]uint64{1, 2, 3}, 6}, {[]uint64{top - 1, 1}, top},
+		{[]uint64{top, 1}, top}, {[]uint64{top - 5, 3, 3}, top}, {[]uint64{top, top, 0}, top},
+		{[]uint64{1 << 63, 1 << 63}, top}, {[]uint64{1 << 63, 1<<63 - 1}, top},
+	} {
+		if got := SatAdd(c.n...); got != c.want {
+			t.Errorf("SatAdd(%v) = %d, want %d", c.n, got, c.want)
+		}
+	}
+	for _, c := range [][3]uint64{
+		{0, top, 0}, {top, 0, 0}, {1, top, top}, {2, 1 << 62, 1 << 63}, {2, 1 << 63, top},
+		{1 << 32, 1 << 32, top}, {1<<32 - 1, 1<<32 + 1, top}, {3, top / 3, top}, {3, top/3 + 1, top},
+	} {
+		if got := SatMul(c[0], c[1]); got != c[2] {
+			t.Errorf("SatMul(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -36,14 +37,14 @@ func csvHeaderBytes(cols uint64, paths bool) uint64 {
 		return uint64(len("lane,temperature\n"))
 	}
 	// ",step" and the step's digits for each step 1..cols.
-	return satAdd(uint64(len("lane\n")), satAdd(satMul(cols, uint64(len(",step"))), digitsBelow(satAdd(cols, 1))-1))
+	return count.SatAdd(uint64(len("lane\n")), count.SatMul(cols, uint64(len(",step"))), digitsBelow(count.SatAdd(cols, 1))-1)
 }
 
 // csvLeast is the least a CSV of rows x cols values takes: the header, a
 // row's index in digits, a comma and at least a digit a value, and a line
 // end.
 func csvLeast(rows, cols uint64, paths bool) uint64 {
-	return satAdd(satAdd(csvHeaderBytes(cols, paths), digitsBelow(rows)), satMul(rows, satAdd(satMul(cols, 2), 1)))
+	return count.SatAdd(csvHeaderBytes(cols, paths), digitsBelow(rows), count.SatMul(rows, count.SatAdd(count.SatMul(cols, 2), 1)))
 }
 
 // csvMost is the most a CSV of rows x cols values takes: csvLeast with
@@ -51,7 +52,7 @@ func csvLeast(rows, cols uint64, paths bool) uint64 {
 // values; csvMaxValue counted 15 bytes a value where the default job's take
 // at most 10, 40% above its file).
 func csvMost(rows, cols uint64, paths bool, value uint64) uint64 {
-	return satAdd(csvLeast(rows, cols, paths), satMul(satMul(rows, cols), value-1))
+	return count.SatAdd(csvLeast(rows, cols, paths), count.SatMul(count.SatMul(rows, cols), value-1))
 }
 
 // csvNeed is what the CSV of p's finals (--out: rows = p.Lanes, cols = 1)
@@ -66,7 +67,7 @@ func csvMost(rows, cols uint64, paths bool, value uint64) uint64 {
 // (TestCSVDiskTight).
 func csvNeed(p sim.Params, rows, cols uint64, paths bool) (n uint64, exact bool) {
 	steps := max(uint64(p.Steps), 1)
-	if rows > csvExactWork/satAdd(steps, satMul(cols, csvWriteWork)) {
+	if rows > csvExactWork/count.SatAdd(steps, count.SatMul(cols, csvWriteWork)) {
 		return csvMost(rows, cols, paths, float32Most(p, false)), false
 	}
 	workers := uint64(min(runtime.GOMAXPROCS(0), csvWorkers))
@@ -76,7 +77,7 @@ func csvNeed(p sim.Params, rows, cols uint64, paths bool) (n uint64, exact bool)
 		wg.Go(func() { sums[w] = csvRowsSize(p.Model(), w*rows/workers, (w+1)*rows/workers, cols, paths) })
 	}
 	wg.Wait()
-	n = satAdd(csvHeaderBytes(cols, paths), digitsBelow(rows))
+	n = count.SatAdd(csvHeaderBytes(cols, paths), digitsBelow(rows))
 	for _, s := range sums {
 		n += s
 	}

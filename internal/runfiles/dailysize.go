@@ -3,6 +3,7 @@ package runfiles
 import (
 	"strconv"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -51,7 +52,7 @@ func dailySize(p sim.Params, fast bool) outputSize {
 	}
 	measured := dailyMeasured(p, fast)
 	fixed := uint64(len(strconv.Itoa(p.Steps))) + uint64(len(strconv.FormatUint(p.Lanes, 10))) + 1 + dailyNumbers + 1
-	most := satAdd(head, satMul(rows, fixed+2*dailyMaxValue+measured))
+	most := count.SatAdd(head, count.SatMul(rows, fixed+2*dailyMaxValue+measured))
 	return outputSize{most: most, need: func() (uint64, bool) { return dailyNeed(p, head, measured), false }}
 }
 
@@ -68,7 +69,7 @@ func dailyNeed(p sim.Params, head, measured uint64) uint64 {
 		law := p.Law(s)
 		row := uint64(len(strconv.Itoa(s))) + lanes + dailyNumbers + 1 // commas and the newline
 		row += length(law.Mu) + length(law.Sigma) + measured
-		n = satAdd(n, row)
+		n = count.SatAdd(n, row)
 	}
 	return n
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/outfile"
@@ -427,7 +428,7 @@ type diskNeed struct {
 func (n *diskNeed) refuse() error {
 	var most uint64
 	for _, s := range n.sizes {
-		most = satAdd(most, n.blocks(s.most))
+		most = count.SatAdd(most, n.blocks(s.most))
 	}
 	need, bounded := most, false
 	if most > n.free {
@@ -436,7 +437,7 @@ func (n *diskNeed) refuse() error {
 		need = 0
 		for _, s := range n.sizes {
 			size, exact := s.need()
-			need, bounded = satAdd(need, n.blocks(size)), bounded || !exact
+			need, bounded = count.SatAdd(need, n.blocks(size)), bounded || !exact
 		}
 	}
 	if need <= n.free {
@@ -464,7 +465,7 @@ func (n *diskNeed) blocks(size uint64) uint64 {
 	if size%b == 0 {
 		return size
 	}
-	return satAdd(size, b-size%b)
+	return count.SatAdd(size, b-size%b)
 }
 
 // outputSize is what an output will take on disk: most bytes, and need,
@@ -481,7 +482,7 @@ type outputSize struct {
 // csvMost, csvNeed where it must be counted (csvMost, every
 // value at its longest, for values of --math fast).
 func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths, fast bool) outputSize {
-	n := satMul(satMul(rows, cols), 4)
+	n := count.SatMul(count.SatMul(rows, cols), 4)
 	switch f {
 	case outfile.CSV:
 		most := csvMost(rows, cols, paths, float32Most(p, fast))
@@ -496,7 +497,7 @@ func sizeOf(p sim.Params, f outfile.Format, rows, cols uint64, paths, fast bool)
 			shape = append(shape, int(min(cols, math.MaxInt)))
 		}
 		if h, err := outfile.NPYHeader(shape...); err == nil {
-			n = satAdd(n, uint64(len(h)))
+			n = count.SatAdd(n, uint64(len(h)))
 		}
 	}
 	return outputSize{most: n, need: func() (uint64, bool) { return n, true }}
@@ -508,7 +509,7 @@ func digitsBelow(n uint64) uint64 {
 	lo := uint64(0) // the first number of d digits (0 for d = 1)
 	for d, hi := uint64(1), uint64(10); lo < n; d++ {
 		top := min(n, hi)
-		sum = satAdd(sum, satMul(top-lo, d))
+		sum = count.SatAdd(sum, count.SatMul(top-lo, d))
 		lo = hi
 		if hi > ^uint64(0)/10 {
 			hi = ^uint64(0)
@@ -517,18 +518,4 @@ func digitsBelow(n uint64) uint64 {
 		}
 	}
 	return sum
-}
-
-func satAdd(a, b uint64) uint64 {
-	if a > ^uint64(0)-b {
-		return ^uint64(0)
-	}
-	return a + b
-}
-
-func satMul(a, b uint64) uint64 {
-	if a != 0 && b > ^uint64(0)/a {
-		return ^uint64(0)
-	}
-	return a * b
 }
