@@ -5,6 +5,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/gpusim/gpusim/internal/cgroup"
 )
 
 // The files Limit reads; tests point them elsewhere.
@@ -22,31 +24,16 @@ var (
 // but rounds it up, and up to 2: on a 2-core machine, a limit of half a
 // CPU left GOMAXPROCS at 2.
 func Limit() (cpus float64, ok bool) {
-	b, err := os.ReadFile(cgroups)
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		// hierarchy-ID:controller-list:cgroup-path (cgroups(7))
-		f := strings.SplitN(line, ":", 3)
-		if len(f) != 3 || !strings.HasPrefix(f[2], "/") {
-			continue
-		}
-		var base string
-		switch {
-		case f[0] == "0" && f[1] == "": // v2
-			base = cgroupFS
-		case hasController(f[1], "cpu"): // v1
-			base = cgroupFS + "/cpu"
-		default:
+	for _, h := range cgroup.Find(cgroups, cgroupFS, "cpu") {
+		if !strings.HasPrefix(h.Path, "/") {
 			continue
 		}
 		// Every level from the process's cgroup up to the root: a
 		// parent's limit bounds its children's. Inside a cgroup
 		// namespace the process's own cgroup is the root, and the
 		// levels below it are missing.
-		for p := path.Clean(f[2]); ; p = path.Dir(p) {
-			if c, set := limitIn(base+p, f[0] == "0"); set && (!ok || c < cpus) {
+		for p := path.Clean(h.Path); ; p = path.Dir(p) {
+			if c, set := limitIn(h.Root+p, h.V2); set && (!ok || c < cpus) {
 				cpus, ok = c, true
 			}
 			if p == "/" {
@@ -55,15 +42,6 @@ func Limit() (cpus float64, ok bool) {
 		}
 	}
 	return cpus, ok
-}
-
-func hasController(list, c string) bool {
-	for _, x := range strings.Split(list, ",") {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // limitIn reads the CPU limit of the cgroup folder dir: v2's cpu.max

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/gpusim/gpusim/internal/cgroup"
 )
 
 // The files Available reads; tests point them elsewhere.
@@ -62,43 +64,20 @@ func memAvailable() (uint64, bool) {
 // cgroupRoom returns the room left under the memory limit of this
 // process's cgroup; limited is false when there is none or it cannot be read.
 func cgroupRoom() (room uint64, limited bool) {
-	b, err := os.ReadFile(cgroups)
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		// hierarchy-ID:controller-list:cgroup-path (cgroups(7))
-		f := strings.SplitN(line, ":", 3)
-		if len(f) != 3 {
-			continue
-		}
-		var base, limit, usage string
-		switch {
-		case f[0] == "0" && f[1] == "": // v2
-			base, limit, usage = cgroupFS, "memory.max", "memory.current"
-		case hasController(f[1], "memory"): // v1
-			base, limit, usage = cgroupFS+"/memory", "memory.limit_in_bytes", "memory.usage_in_bytes"
-		default:
-			continue
+	for _, h := range cgroup.Find(cgroups, cgroupFS, "memory") {
+		limit, usage := "memory.limit_in_bytes", "memory.usage_in_bytes"
+		if h.V2 {
+			limit, usage = "memory.max", "memory.current"
 		}
 		// Inside a cgroup namespace the process's own cgroup is mounted at
 		// the root, so try its path and then the root.
-		for _, dir := range []string{base + f[2], base} {
+		for _, dir := range []string{h.Root + h.Path, h.Root} {
 			if r, ok := roomIn(dir, limit, usage); ok {
 				return r, true
 			}
 		}
 	}
 	return 0, false
-}
-
-func hasController(list, c string) bool {
-	for _, x := range strings.Split(list, ",") {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // noLimit is where a v1 limit counts as none: the kernel reports "no
