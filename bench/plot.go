@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/plots"
 )
 
@@ -254,7 +255,7 @@ func (powTwoTicks) Ticks(lo, hi float64) []plot.Tick {
 
 func timePlot(wr WorkloadResult) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Median wall time, %s %s x %s", FormatCount(wr.Workload.Lanes), nounFor(wr.Workload.Lanes, "lane"), plural(wr.Workload.Steps, "step"))
+	p.Title.Text = fmt.Sprintf("Median wall time, %s %s x %s", FormatCount(wr.Workload.Lanes), nounFor(wr.Workload.Lanes, "lane"), count.Noun(wr.Workload.Steps, "step"))
 	p.Y.Label.Text = "seconds"
 	vals := make(plotter.Values, len(wr.Engines))
 	names := make([]string, len(wr.Engines))
@@ -289,7 +290,7 @@ func timePlot(wr WorkloadResult) (*plot.Plot, error) {
 
 func sweepPlot(sw *Sweep) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Time per lane-step against size, %s", plural(sw.Steps, "step"))
+	p.Title.Text = fmt.Sprintf("Time per lane-step against size, %s", count.Noun(sw.Steps, "step"))
 	p.X.Label.Text = "lanes"
 	p.Y.Label.Text = "ns per lane-step"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -241,7 +242,7 @@ func (r *PythonReport) device(p PythonResult) string {
 		}
 		return fmt.Sprintf("%d processes", workers)
 	case "python3-numba":
-		return plural(workers, "thread")
+		return count.Noun(workers, "thread")
 	}
 	return "1 thread"
 }

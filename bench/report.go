@@ -12,6 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // table is a report section as rows of cells, written by each format.
@@ -62,7 +64,7 @@ func (r *Report) tables() []table {
 		cold += ", with the engine's start-up (a device's context and program build); compile is that one-off build, transfer and kernel are medians"
 	}
 	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; %s; speedup is %s's median over the engine's",
-		plural(r.Reps, "timed run"), plural(r.Warmup, "warm-up run"), cold, r.Baseline))
+		count.Noun(r.Reps, "timed run"), count.Noun(r.Warmup, "warm-up run"), cold, r.Baseline))
 	if procs {
 		et.notes = append(et.notes, "processes: one gpusim child process per core (GOMAXPROCS, as parallel), at most one a lane, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
 	}
@@ -82,7 +84,7 @@ func (r *Report) tables() []table {
 	}
 
 	if r.Sweep != nil {
-		sw := table{title: fmt.Sprintf("Size sweep (ns per lane-step, %s)", plural(r.Sweep.Steps, "step")), left: 1, header: []string{"lanes"}}
+		sw := table{title: fmt.Sprintf("Size sweep (ns per lane-step, %s)", count.Noun(r.Sweep.Steps, "step")), left: 1, header: []string{"lanes"}}
 		for _, s := range r.Sweep.Series {
 			sw.header = append(sw.header, s.Engine)
 		}
@@ -96,7 +98,7 @@ func (r *Report) tables() []table {
 		if r.Sweep.Reps > 0 {
 			// A report of an earlier gpusim has no counts to say.
 			sw.notes = append(sw.notes, fmt.Sprintf("each point the median of %s after %s",
-				plural(r.Sweep.Reps, "timed run"), plural(r.Sweep.Warmup, "warm-up run")))
+				count.Noun(r.Sweep.Reps, "timed run"), count.Noun(r.Sweep.Warmup, "warm-up run")))
 		}
 		for _, c := range r.Crossovers {
 			sw.notes = append(sw.notes, c.String())
@@ -192,9 +194,9 @@ func workersNote(py *PythonReport) string {
 	case 0:
 		return ""
 	case 1:
-		return fmt.Sprintf("; %s uses %s", par[0], plural(py.Cores, "worker"))
+		return fmt.Sprintf("; %s uses %s", par[0], count.Noun(py.Cores, "worker"))
 	}
-	return fmt.Sprintf("; %s use %s", strings.Join(par, " and "), plural(py.Cores, "worker"))
+	return fmt.Sprintf("; %s use %s", strings.Join(par, " and "), count.Noun(py.Cores, "worker"))
 }
 
 // setupWhat is each tool's one-off set-up, by module.
@@ -316,19 +318,13 @@ func (r *Report) engine(w Workload, name string) *Measurement {
 func (r *Report) machineLines() []string {
 	m := r.Machine
 	lines := []string{
-		fmt.Sprintf("CPU: %s, %s (GOMAXPROCS %d), SIMD: %s", m.CPU, plural(m.Cores, "core"), m.GOMAXPROCS, orNone(strings.Join(m.SIMD, " "))),
+		fmt.Sprintf("CPU: %s, %s (GOMAXPROCS %d), SIMD: %s", m.CPU, count.Noun(m.Cores, "core"), m.GOMAXPROCS, orNone(strings.Join(m.SIMD, " "))),
 		fmt.Sprintf("devices: %s", orNone(strings.Join(m.Devices, "; "))+parenthesize(m.DevicesNote)),
 		fmt.Sprintf("Go: %s %s/%s", m.Go, m.OS, m.Arch),
 		fmt.Sprintf("Model: start %g, anchor %g, persistence %g, sigma %g, seed %d", r.Params.Start, r.Params.Anchor, r.Params.Persistence, r.Params.Sigma, r.Params.Seed),
 		fmt.Sprintf("Run: %s mode, started %s, took %s", r.Mode, r.Started.Format(time.RFC3339), fmtDur(time.Duration(float64(r.Elapsed)*1e9))),
 	}
 	return lines
-}
-
-// plural is "1 worker" or "n workers": every count and noun a report
-// writes ("1 workers ran" was one).
-func plural(n int, what string) string {
-	return strconv.Itoa(n) + " " + nounFor(uint64(n), what)
 }
 
 // nounFor is what, or its plural for n other than 1.
@@ -539,7 +535,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		for _, p := range s.Points {
 			note := "overhead " + fmtF(p.Overhead.Seconds()) + " s"
 			if p.RanWorkers() != p.Workers {
-				note += "; " + plural(p.RanWorkers(), "worker") + " ran, the efficiency's divisor"
+				note += "; " + count.Noun(p.RanWorkers(), "worker") + " ran, the efficiency's divisor"
 			}
 			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
 				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency),

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -458,9 +459,9 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			rep.Scaling = append(rep.Scaling, s)
 			if e.MaxWorkers != nil {
 				if most := e.MaxWorkers(w.Lanes, w.Steps); slices.Max(r.cfg.workers()) > most {
-					what := plural(most, "goroutine") + " at most (one a block of lanes)"
+					what := count.Noun(most, "goroutine") + " at most (one a block of lanes)"
 					if e.Name == ProcessesEngine {
-						what = strings.TrimSuffix(plural(most, "processe"), "e") + " at most (one a lane)"
+						what = strings.TrimSuffix(count.Noun(most, "processe"), "e") + " at most (one a lane)"
 					}
 					rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s: the scaling table's larger worker counts run the same (raise the lanes)",
 						e.Name, w, what))
@@ -738,7 +739,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 	fit, err := FitAmdahl(ws, sp)
 	switch {
 	case errors.Is(err, ErrNoScaling) && len(s.Points) > 1:
-		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", e.Name, plural(most, "goroutine"), w)
+		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", e.Name, count.Noun(most, "goroutine"), w)
 	case errors.Is(err, ErrNoScaling):
 		s.FitNote = "only one worker measured"
 	case err != nil:

@@ -2,11 +2,11 @@ package cpu
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -197,9 +197,4 @@ func (w *window) stop() {
 
 // goroutines names a worker count as an engine's device does: "1
 // goroutine", "4 goroutines".
-func goroutines(w int) string {
-	if w == 1 {
-		return "1 goroutine"
-	}
-	return fmt.Sprintf("%d goroutines", w)
-}
+func goroutines(w int) string { return count.Noun(w, "goroutine") }

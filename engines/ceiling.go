@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -47,17 +48,17 @@ func MinTime(name string, o Options, work float64) (seconds float64, on string) 
 	} else if idx, err := ParseDevices(d, -1); d != "" && err == nil {
 		devices = len(idx)
 	}
-	cpuRate, cpuOn := coreCeiling*float64(cores), fmt.Sprintf("%s on %s", name, plural(cores, "core"))
-	devRate, devOn := deviceCeiling*float64(devices), fmt.Sprintf("%s on %s", name, plural(devices, "device"))
+	cpuRate, cpuOn := coreCeiling*float64(cores), fmt.Sprintf("%s on %s", name, count.Noun(cores, "core"))
+	devRate, devOn := deviceCeiling*float64(devices), fmt.Sprintf("%s on %s", name, count.Noun(devices, "device"))
 	e, _ := Lookup(name)
 	switch {
 	case name == "serial":
 		return work / serialCeiling, "serial on 1 core"
 	case name == "auto":
 		if devRate > cpuRate {
-			return work / devRate, "auto on " + plural(devices, "device")
+			return work / devRate, "auto on " + count.Noun(devices, "device")
 		}
-		return work / cpuRate, "auto on " + plural(cores, "core")
+		return work / cpuRate, "auto on " + count.Noun(cores, "core")
 	case e.Devices != nil:
 		return work / devRate, devOn
 	}
@@ -76,12 +77,4 @@ func OpenDevices(eng sim.Engine) int {
 		return 1
 	}
 	return 0
-}
-
-// plural is "1 core" or "n cores".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -3,6 +3,8 @@ package engines
 import (
 	"runtime"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // TestMinTime: the floor is the work at the ceiling of the engine asked
@@ -19,7 +21,7 @@ func TestMinTime(t *testing.T) {
 	}{
 		{"serial", Options{}, work / serialCeiling, "serial on 1 core"},
 		{"simd", Options{Workers: 3}, work / (3 * coreCeiling), "simd on 3 cores"},
-		{"parallel", Options{}, work / (float64(cores) * coreCeiling), "parallel on " + plural(cores, "core")},
+		{"parallel", Options{}, work / (float64(cores) * coreCeiling), "parallel on " + count.Noun(cores, "core")},
 		{"opencl", Options{}, work / deviceCeiling, "opencl on 1 device"},
 		{"opencl", Options{Devices: "0, 2"}, work / (2 * deviceCeiling), "opencl on 2 devices"},
 		{"opencl", Options{Devices: " all"}, work / (allDevices * deviceCeiling), "opencl on 64 devices"},

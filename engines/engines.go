@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -296,12 +297,7 @@ var unknownLabel = "\x00" + strings.Repeat(`"`, 1<<10-1)
 // them ("avx512 x16, 2 goroutines"; a job of fewer lane blocks starts, and
 // names, fewer). An engine it does not know is counted at 1 KiB.
 func DeviceLabel(eng sim.Engine) string {
-	goroutines := func(n int) string {
-		if n == 1 {
-			return "1 goroutine"
-		}
-		return fmt.Sprintf("%d goroutines", n)
-	}
+	goroutines := func(n int) string { return count.Noun(n, "goroutine") }
 	switch e := eng.(type) {
 	case interface{ Label() string }:
 		return e.Label()

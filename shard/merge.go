@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -46,10 +47,7 @@ func (e *CoverageError) Error() string {
 		more = fmt.Sprintf("; and %d more", len(ps)-maxProblems)
 		ps = ps[:maxProblems]
 	}
-	lanes := fmt.Sprintf("%d lanes", e.Lanes)
-	if e.Lanes == 1 {
-		lanes = "1 lane"
-	}
+	lanes := count.Noun(e.Lanes, "lane")
 	if e.Shards != 0 && len(e.Missing) > 0 {
 		// Every missing shard, where the problems stop at maxProblems:
 		// the shards to run again.

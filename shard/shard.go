@@ -107,7 +107,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	case count == 0:
 		count = sh.Count
 	case sh.Count != 0 && sh.Count != count:
-		return bad("%q: the environment (%s) says %s, not %d", s, from, shardsText(sh.Count), count)
+		return bad("%q: the environment (%s) says %s, not %d", s, from, counts.Noun(sh.Count, "shard"), count)
 	}
 	if sh.Index >= count {
 		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)
@@ -247,12 +247,4 @@ func Run(ctx context.Context, e sim.Engine, job *sim.Job, s Shard) (*sim.Result,
 	j := *job
 	j.First, j.Count = first+off, n
 	return e.Run(ctx, &j)
-}
-
-// shardsText is "1 shard" or "n shards".
-func shardsText(n uint64) string {
-	if n == 1 {
-		return "1 shard"
-	}
-	return fmt.Sprintf("%d shards", n)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // Rounding bounds how far float32 rounding can move the statistics of a
@@ -300,14 +302,6 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	return ""
 }
 
-// stepsText is "1 step" or "n steps".
-func stepsText(n int) string {
-	if n == 1 {
-		return "1 step"
-	}
-	return fmt.Sprintf("%d steps", n)
-}
-
 // laneNoun is "lane" or "lanes", as n asks.
 func laneNoun(n uint64) string {
 	if n == 1 {
@@ -322,13 +316,13 @@ func laneNoun(n uint64) string {
 // at --persistence 0.9999999 over 2^32 steps, where the sd is 1.02e+04).
 func (p Params) againstSD(bound, sd float64) string {
 	if math.IsInf(bound, 1) {
-		return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case grows past float64's range over %s)", sd, stepsText(p.Steps))
+		return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case grows past float64's range over %s)", sd, count.Noun(p.Steps, "step"))
 	}
 	sds := fmt.Sprintf("%.2g sds", bound/sd)
 	if sds == "1 sds" {
 		sds = "1 sd"
 	}
-	return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case, %.3g, is %s over %s; errors of opposite signs cancel in practice)", sd, bound, sds, stepsText(p.Steps))
+	return fmt.Sprintf("as far as the exact sd %.3g or more (its worst case, %.3g, is %s over %s; errors of opposite signs cancel in practice)", sd, bound, sds, count.Noun(p.Steps, "step"))
 }
 
 // testableFraction is the rounding bound, as a fraction of the exact sd,

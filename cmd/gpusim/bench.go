@@ -387,11 +387,11 @@ func machineNotes(cfg bench.Config) []string {
 			}
 		}
 		if len(over) > 0 {
-			notes = append(notes, fmt.Sprintf("%s workers share %s (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(over, ", "), nouns(runtime.GOMAXPROCS(0), "core")))
+			notes = append(notes, fmt.Sprintf("%s workers share %s (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(over, ", "), count.Noun(runtime.GOMAXPROCS(0), "core")))
 		}
 	}
 	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
-		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %s", la, nouns(runtime.NumCPU(), "core")))
+		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %s", la, count.Noun(runtime.NumCPU(), "core")))
 	}
 	return notes
 }
@@ -699,12 +699,4 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		fmt.Fprintf(stderr, "bench: note: %v after the outputs were written: ignored\n", context.Cause(ctx))
 	}
 	return errors.Join(errs...)
-}
-
-// nouns is "1 core" or "n cores": the count and its noun as n asks.
-func nouns(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

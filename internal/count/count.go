@@ -374,3 +374,14 @@ func ParseList(s string, lo, hi uint64) ([]uint64, error) {
 	}
 	return out, nil
 }
+
+// Noun is n with its noun, in the singular for 1 and with an s added
+// otherwise: "1 lane", "0 steps", "5000000 lanes", "2 goroutines". The one
+// way gpusim's messages and reports count a thing ("1 workers ran" was
+// one of the ways that got it wrong).
+func Noun[T ~int | ~uint64](n T, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -175,3 +175,16 @@ func TestSat(t *testing.T) {
 		}
 	}
 }
+
+// TestNoun: the singular for 1 alone, for every count type.
+func TestNoun(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{Noun(1, "lane"), "1 lane"}, {Noun(0, "step"), "0 steps"}, {Noun(2, "core"), "2 cores"},
+		{Noun(-1, "worker"), "-1 workers"}, {Noun(uint64(1), "shard"), "1 shard"},
+		{Noun(uint64(math.MaxUint64), "lane"), "18446744073709551615 lanes"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

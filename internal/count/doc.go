@@ -2,6 +2,6 @@
 // (--lanes, --steps, --seed, --workers, bench's lists, ...): decimal, never
 // octal, with underscores, e-notation, exact powers plus or minus a term
 // (2^64-1) and k/M/G/T suffixes; and the power form (Power) that the float
-// flags read too; and the saturating arithmetic (SatAdd, SatMul) of the
-// byte counts weighed against a limit.
+// flags read too; the saturating arithmetic (SatAdd, SatMul) of the byte
+// counts weighed against a limit; and a count written with its noun (Noun).
 package count

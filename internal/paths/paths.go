@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -29,7 +30,7 @@ func Check(flag string, k uint64, p sim.Params) error {
 		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%d is out of range (valid range 1..%d, %s)", k, limit, why)}
 	}
 	if k*uint64(p.Steps) > MaxValues {
-		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%s x %d steps are too many values to hold (valid: paths x steps <= %d)", pathsText(k), p.Steps, MaxValues)}
+		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%s x %d steps are too many values to hold (valid: paths x steps <= %d)", count.Noun(k, "path"), p.Steps, MaxValues)}
 	}
 	return nil
 }
@@ -69,12 +70,4 @@ func Compute(ctx context.Context, p sim.Params, k int) ([]float32, error) {
 		return nil, context.Cause(ctx)
 	}
 	return out, nil
-}
-
-// pathsText is "1 path" or "k paths".
-func pathsText(k uint64) string {
-	if k == 1 {
-		return "1 path"
-	}
-	return fmt.Sprintf("%d paths", k)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -186,7 +187,7 @@ type modelJSON struct {
 func (r *Report) jobText() string {
 	p, m := r.Params, r.Params.Model()
 	return fmt.Sprintf("%s x %s, seed %d: start %s, anchor %s, persistence %s, sigma %s",
-		counted(p.Lanes, "lane"), counted(p.Steps, "step"), p.Seed, sim.F32Text(m.Start), sim.F32Text(m.Anchor), sim.F32Text(m.P), sim.F32Text(m.Sigma))
+		count.Noun(p.Lanes, "lane"), count.Noun(p.Steps, "step"), p.Seed, sim.F32Text(m.Start), sim.F32Text(m.Anchor), sim.F32Text(m.P), sim.F32Text(m.Sigma))
 }
 
 // roundedText says what float32 made of a parameter that Rounded lists:
@@ -491,15 +492,6 @@ func (r *Report) device() string {
 	return printable(r.Device)
 }
 
-// counted is n with its noun, in the singular for 1: "1 lane", "0 steps",
-// "5000000 lanes".
-func counted[T ~int | ~uint64](n T, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // shardLine says which lanes a shard ran, or is "" for a whole run.
 func (r *Report) shardLine() string {
 	if r.Shard == "" {
@@ -576,13 +568,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	if r.Out != "" {
-		fmt.Fprintf(&b, "out       %s (%s)\n", printable(r.Out), counted(p.Lanes, "lane"))
+		fmt.Fprintf(&b, "out       %s (%s)\n", printable(r.Out), count.Noun(p.Lanes, "lane"))
 	}
 	if r.PathsOut != "" {
-		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", printable(r.PathsOut), counted(r.Paths, "lane"), counted(p.Steps, "step"))
+		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", printable(r.PathsOut), count.Noun(r.Paths, "lane"), count.Noun(p.Steps, "step"))
 	}
 	if r.DailyOut != "" {
-		fmt.Fprintf(&b, "daily     %s (%s)\n", printable(r.DailyOut), counted(len(r.days), "step"))
+		fmt.Fprintf(&b, "daily     %s (%s)\n", printable(r.DailyOut), count.Noun(len(r.days), "step"))
 	}
 	if r.Plot != "" {
 		fmt.Fprintf(&b, "plot      %s\n", printable(r.Plot))
@@ -594,7 +586,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "html      %s\n", printable(r.HTML))
 	}
 	if r.Save != "" {
-		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", printable(r.Save), counted(r.Summary.Count, "lane"))
+		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", printable(r.Save), count.Noun(r.Summary.Count, "lane"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
