@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -290,6 +291,30 @@ func hintText(cmd *cli.Command, err error) string {
 		hints[i] = commandHint(cmd, h)
 	}
 	return strings.Join(hints, "; ")
+}
+
+// writeJSON writes v as the JSON documents of devices and selftest are
+// written: indented by two spaces, a newline after.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeErrorJSON writes doc with err's message as "error" and hint, where
+// there is one, as "hint": the document a script reading --format json
+// gets where a command fails before its report, which says why and what to
+// do, besides err on stderr and exit 1. It returns err, joined with a
+// failure to write the document.
+func writeErrorJSON(w io.Writer, doc map[string]any, err error, hint string) error {
+	doc["error"] = err.Error()
+	if hint != "" {
+		doc["hint"] = hint
+	}
+	if jerr := writeJSON(w, doc); jerr != nil {
+		return errors.Join(err, jerr)
+	}
+	return err
 }
 
 // eachHinted is an error made of others that may each have a hint of its

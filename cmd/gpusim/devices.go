@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -39,26 +37,14 @@ func devicesCommand() *cli.Command {
 			_, ds, err := engines.Devices()
 			if err != nil {
 				if format == "json" {
-					// A script reading the JSON gets a document that says
-					// why there are no devices and what to do, as
-					// selftest's does, besides the error on stderr and
-					// exit 1.
-					enc := json.NewEncoder(c.App.Writer)
-					enc.SetIndent("", "  ")
-					doc := map[string]any{"error": err.Error(), "devices": []engines.Device{}}
-					if h := hintText(c.Command, err); h != "" {
-						doc["hint"] = h
-					}
-					if jerr := enc.Encode(doc); jerr != nil {
-						return errors.Join(err, jerr)
-					}
+					// Why there are no devices and what to do, as
+					// selftest's document says.
+					return writeErrorJSON(c.App.Writer, map[string]any{"devices": []engines.Device{}}, err, hintText(c.Command, err))
 				}
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(c.App.Writer)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"devices": ds})
+				return writeJSON(c.App.Writer, map[string]any{"devices": ds})
 			}
 			return writeDevicesText(c.App.Writer, ds)
 		},

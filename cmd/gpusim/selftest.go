@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -69,18 +68,9 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 	sts, err := engines.SelfTests(ctx, o.Device, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
 	var pe *sim.ParamError
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
-		// A script reading the JSON gets a document that says why no
-		// device was checked (no OpenCL library, a device that fails
-		// to start), besides the error on stderr and exit 1.
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		doc := map[string]any{"ok": false, "error": err.Error(), "devices": []engines.SelfTest{}}
-		if h := o.hint(err); h != "" {
-			doc["hint"] = h
-		}
-		if jerr := enc.Encode(doc); jerr != nil {
-			return errors.Join(err, jerr)
-		}
+		// Why no device was checked (no OpenCL library, a device that
+		// fails to start).
+		return writeErrorJSON(w, map[string]any{"ok": false, "devices": []engines.SelfTest{}}, err, o.hint(err))
 	}
 	if err != nil {
 		return err
@@ -101,9 +91,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		}
 	}
 	if o.Format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"ok": len(failed) == 0, "devices": sts}); err != nil {
+		if err := writeJSON(w, map[string]any{"ok": len(failed) == 0, "devices": sts}); err != nil {
 			return err
 		}
 	} else if len(failed) == 0 {
