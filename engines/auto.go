@@ -1333,13 +1333,13 @@ func loadCalibration(key string) (calibration, bool) {
 		// named pipe or a link to a device in the file's place was
 		// replaced by the next store without a word.
 		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
-			calibrationNote("cache: %v", err)
+			calibrationNotes.Add("cache: %v", err)
 		}
 		return calibration{}, false
 	}
 	var f calibrationFile
 	if json.Unmarshal(b, &f) != nil {
-		calibrationNote("cache: %s is corrupt: measured again", path)
+		calibrationNotes.Add("cache: %s is corrupt: measured again", path)
 		return calibration{}, false
 	}
 	c, ok := f[key]
@@ -1349,42 +1349,20 @@ func loadCalibration(key string) (calibration, bool) {
 	if !c.valid() {
 		// Damaged or edited (a negative start-up predicted -100 s on every
 		// run): dropped, and measured anew.
-		calibrationNote("cache: %s holds an invalid calibration for this machine: measured again", path)
+		calibrationNotes.Add("cache: %s holds an invalid calibration for this machine: measured again", path)
 		dropCalibration(key)
 		return calibration{}, false
 	}
 	return c, true
 }
 
-// calibrationNotes collects what went wrong with the calibration file, as
-// gpu's cacheNotes do for the program cache: a cache that cannot be read is
-// a note (Notes), never a failure.
-var calibrationNotes struct {
-	sync.Mutex
-	list []string
-}
-
-func calibrationNote(format string, a ...any) {
-	calibrationNotes.Lock()
-	defer calibrationNotes.Unlock()
-	msg := fmt.Sprintf(format, a...)
-	if !slices.Contains(calibrationNotes.list, msg) {
-		calibrationNotes.list = append(calibrationNotes.list, msg)
-	}
-}
+// calibrationNotes are what went wrong with the calibration file, as
+// gpu's cacheNotes are for the program cache (Notes).
+var calibrationNotes cachedir.Notes
 
 // dropCalibrationNotes forgets the notes so far that name path.
 func dropCalibrationNotes(path string) {
-	calibrationNotes.Lock()
-	defer calibrationNotes.Unlock()
-	calibrationNotes.list = slices.DeleteFunc(calibrationNotes.list, func(n string) bool { return strings.Contains(n, path) })
-}
-
-// takeCalibrationNotes returns the calibration file's notes so far.
-func takeCalibrationNotes() []string {
-	calibrationNotes.Lock()
-	defer calibrationNotes.Unlock()
-	return slices.Clone(calibrationNotes.list)
+	calibrationNotes.Drop(func(n string) bool { return strings.Contains(n, path) })
 }
 
 // valid reports whether every cost in c is one a measurement gives: finite,
@@ -1438,7 +1416,7 @@ func updateCalibration(change func(calibrationFile)) error {
 			// The one note on the file: a read through a link to
 			// /dev/null had said "not a regular file" before it.
 			dropCalibrationNotes(path)
-			calibrationNote("cache: %s was a link to %s: replaced by a file of its own", path, link)
+			calibrationNotes.Add("cache: %s was a link to %s: replaced by a file of its own", path, link)
 		}
 	}()
 	// A failed write leaves the old file: the calibration is only a cache.

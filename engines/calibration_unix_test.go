@@ -16,14 +16,9 @@ import (
 // forgetCalibrationNotes empties the process's calibration notes for the
 // test, and again after it.
 func forgetCalibrationNotes(t *testing.T) {
-	calibrationNotes.Lock()
-	calibrationNotes.list = nil
-	calibrationNotes.Unlock()
-	t.Cleanup(func() {
-		calibrationNotes.Lock()
-		calibrationNotes.list = nil
-		calibrationNotes.Unlock()
-	})
+	all := func(string) bool { return true }
+	calibrationNotes.Drop(all)
+	t.Cleanup(func() { calibrationNotes.Drop(all) })
 }
 
 // TestCalibrationFileIrregularNoted: auto.json that is a named pipe, a
@@ -91,8 +86,8 @@ func TestCalibrationFileIrregularNoted(t *testing.T) {
 func TestCalibrationFileDamagedNoted(t *testing.T) {
 	forgetCalibrationNotes(t)
 	t.Setenv(EnvCacheDir, t.TempDir())
-	if _, ok := loadCalibration("k;cpus 2"); ok || len(takeCalibrationNotes()) != 0 {
-		t.Fatalf("a missing file: ok %v, notes %q; want nothing loaded, no note", ok, takeCalibrationNotes())
+	if _, ok := loadCalibration("k;cpus 2"); ok || len(calibrationNotes.List()) != 0 {
+		t.Fatalf("a missing file: ok %v, notes %q; want nothing loaded, no note", ok, calibrationNotes.List())
 	}
 	if err := os.WriteFile(calibrationPath(), []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
@@ -100,7 +95,7 @@ func TestCalibrationFileDamagedNoted(t *testing.T) {
 	if _, ok := loadCalibration("k;cpus 2"); ok {
 		t.Fatal("a damaged file loaded")
 	}
-	if n := takeCalibrationNotes(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()+" is corrupt") {
+	if n := calibrationNotes.List(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()+" is corrupt") {
 		t.Errorf("notes %q; want one saying %s is corrupt", n, calibrationPath())
 	}
 }
@@ -128,7 +123,7 @@ func TestCalibrationFileHuge(t *testing.T) {
 	if _, ok := loadCalibration(key); ok {
 		t.Errorf("a calibration file of %d bytes was read and loaded; want it refused unread", len(b))
 	}
-	if n := takeCalibrationNotes(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()) || !strings.Contains(n[0], "bytes") {
+	if n := calibrationNotes.List(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()) || !strings.Contains(n[0], "bytes") {
 		t.Errorf("notes %q; want one naming %s and its size", n, calibrationPath())
 	}
 	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 2}}); err != nil {

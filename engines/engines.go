@@ -261,7 +261,7 @@ func Notes() []string {
 			notes = append(notes, e.Notes()...)
 		}
 	}
-	return append(notes, takeCalibrationNotes()...)
+	return append(notes, calibrationNotes.List()...)
 }
 
 // ErrNoDevices is the error of Devices when no engine runs on devices.

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -43,32 +42,13 @@ func CacheWritable() error {
 	return cachedir.Room(programRoom, "a compiled program")
 }
 
-// cacheNotes collects what went wrong with the disk cache: a cache that
-// cannot be read or written is a note, never a failure.
-var cacheNotes struct {
-	sync.Mutex
-	list []string
-}
-
-func cacheNote(format string, a ...any) {
-	cacheNotes.Lock()
-	defer cacheNotes.Unlock()
-	msg := fmt.Sprintf(format, a...)
-	for _, n := range cacheNotes.list {
-		if n == msg {
-			return
-		}
-	}
-	cacheNotes.list = append(cacheNotes.list, msg)
-}
+// cacheNotes are what went wrong with the disk cache (an unwritable
+// folder, a corrupt entry rebuilt).
+var cacheNotes cachedir.Notes
 
 // CacheNotes returns the notes about the disk cache so far in the process
 // (an unwritable folder, a corrupt entry rebuilt), for the CLI to print.
-func CacheNotes() []string {
-	cacheNotes.Lock()
-	defer cacheNotes.Unlock()
-	return append([]string(nil), cacheNotes.list...)
-}
+func CacheNotes() []string { return cacheNotes.List() }
 
 // cacheMagic starts every cache file. A file is the magic, the key it was
 // stored under and the SHA-256 of its data, one line each, then the data:
@@ -111,14 +91,14 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 			return nil, ""
 		}
 		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
-			cacheNote("cache: %v", err)
+			cacheNotes.Add("cache: %v", err)
 		}
 		return nil, ""
 	}
 	head := cacheMagic + key + "\n"
 	if len(b) < len(head)+65 || string(b[:len(head)]) != head || b[len(head)+64] != '\n' ||
 		string(b[len(head):len(head)+64]) != sum(b[len(head)+65:]) {
-		cacheNote("cache: %s is corrupt or stale: rebuilt", path)
+		cacheNotes.Add("cache: %s is corrupt or stale: rebuilt", path)
 		return nil, ""
 	}
 	return b[len(head)+65:], string(b[len(head) : len(head)+64])
@@ -135,7 +115,7 @@ func cacheStore(kind, key string, data []byte) (stored bool) {
 	b = append(b, cacheMagic+key+"\n"+sum(data)+"\n"...)
 	b = append(b, data...)
 	if err := writeAtomic(path, b); err != nil {
-		cacheNote("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
+		cacheNotes.Add("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
 		return false
 	}
 	return true

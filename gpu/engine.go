@@ -347,7 +347,7 @@ func (e *Engine) retryFromSource(opt Options, options string, err error) (*Engin
 	why := fmt.Sprintf("did not start (%v)", firstLine(err))
 	if e2.cold {
 		// The source's binary took the entry's place.
-		cacheNote("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
+		cacheNotes.Add("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
 	} else {
 		discardEntry(key, why)
 	}

@@ -261,13 +261,13 @@ func discardEntry(key, why string) {
 	if err := cacheRemove("programs", key); err != nil {
 		cacheBypass("programs", key)
 		path := cachePath("programs", key)
-		cacheNote("cache: the compiled program from the cache %s: the cache entry is bad, "+
+		cacheNotes.Add("cache: the compiled program from the cache %s: the cache entry is bad, "+
 			"and could not be removed (%v): bypassed, built from source instead; until it is removed every process loads it, "+
 			"fails the check and builds the program again: rm -f %s (if that is refused, chattr -i it, or fix the permissions "+
 			"of its folder, first), or set %s to another folder", why, err, path, EnvCacheDir)
 		return
 	}
-	cacheNote("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
+	cacheNotes.Add("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
 }
 
 // saveBinary stores the binary of a program built from source in the disk
@@ -286,7 +286,7 @@ func (s *shared) saveBinary(source, options string) string {
 	delete(s.unsaved, k)
 	bin, err := s.progs[k].Binary()
 	if err != nil {
-		cacheNote("cache: the driver gives no program binary: %v", err)
+		cacheNotes.Add("cache: the driver gives no program binary: %v", err)
 		return ""
 	}
 	if !cacheStore("programs", key, bin) {
@@ -313,14 +313,14 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 		if who := crashedLoading(path); who != "" {
 			if err := cacheRemove("programs", key); err != nil {
 				cacheBypass("programs", key)
-				cacheNote("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
+				cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
 			} else {
-				cacheNote("%s", crashNote(who, "discarded, rebuilt from source"))
+				cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
 			}
 		} else if done, err := markLoading(path); err != nil {
 			// Unmarked, a binary that crashes the driver would crash
 			// every start (loading.go).
-			cacheNote("cache: the compiled programs in the cache are not loaded, as %v: every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder", err, EnvCacheDir)
+			cacheNotes.Add("cache: the compiled programs in the cache are not loaded, as %v: every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder", err, EnvCacheDir)
 			kept = true
 		} else {
 			p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
@@ -334,9 +334,9 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 			// note said "rebuilt from source" beside the build's error.
 			p, berr := cl.BuildProgram(ctx, dev, source, options)
 			if berr != nil {
-				cacheNote("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", err)
+				cacheNotes.Add("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", err)
 			} else {
-				cacheNote("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
+				cacheNotes.Add("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
 			}
 			return p, "", nil, false, berr
 		}

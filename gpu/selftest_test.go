@@ -359,14 +359,12 @@ func TestCachedBinaryFailsSelfTest(t *testing.T) {
 // its checks see only the notes it caused.
 func forgetCacheNotes(t *testing.T) {
 	t.Helper()
-	cacheNotes.Lock()
-	saved := cacheNotes.list
-	cacheNotes.list = nil
-	cacheNotes.Unlock()
+	all := func(string) bool { return true }
+	saved := cacheNotes.Drop(all)
 	t.Cleanup(func() {
-		cacheNotes.Lock()
-		cacheNotes.list = append(saved, cacheNotes.list...)
-		cacheNotes.Unlock()
+		for _, n := range append(saved, cacheNotes.Drop(all)...) {
+			cacheNotes.Add("%s", n)
+		}
 	})
 }
 
