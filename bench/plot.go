@@ -360,7 +360,7 @@ func (siTicks) Ticks(lo, hi float64) []plot.Tick {
 			seen, distinct := map[string]bool{}, true
 			for i := range more {
 				if more[i].Label != "" {
-					more[i].Label = fmtSIDigits(more[i].Value, digits)
+					more[i].Label = count.SI(more[i].Value, digits)
 					distinct = distinct && !seen[more[i].Label]
 					seen[more[i].Label] = true
 				}

@@ -724,18 +724,5 @@ func fmtX(x float64) string {
 	return fmtG(x) + "x"
 }
 
-// fmtSI writes x to three digits with a k/M/G/T suffix.
-func fmtSI(x float64) string { return fmtSIDigits(x, 3) }
-
-// fmtSIDigits is fmtSI to digits significant digits.
-func fmtSIDigits(x float64, digits int) string {
-	for _, u := range []struct {
-		v float64
-		s string
-	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
-		if x >= u.v {
-			return strconv.FormatFloat(x/u.v, 'g', digits, 64) + u.s
-		}
-	}
-	return strconv.FormatFloat(x, 'g', digits, 64)
-}
+// fmtSI writes x to three digits with a k/M/G/T suffix (count.SI).
+func fmtSI(x float64) string { return count.SI(x, 3) }

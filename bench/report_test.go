@@ -657,3 +657,20 @@ func TestPythonTableCourseFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestSIRoundsToNextUnit: a value that rounds up to a thousand of its unit
+// is written in the next unit, and one past a thousand T in e notation, as
+// the progress bar writes them: a rate of 999.7M lane-steps/s read
+// "1e+03M" in the engines table and a tick of 2e15 "2e+03T".
+func TestSIRoundsToNextUnit(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		want string
+	}{
+		{999.7e6, "1G"}, {999.6, "1k"}, {999.4e3, "999k"}, {999.7e12, "1e+15"}, {2e15, "2e+15"}, {1.5e9, "1.5G"},
+	} {
+		if got := fmtSI(tc.x); got != tc.want {
+			t.Errorf("fmtSI(%g) = %q, want %q", tc.x, got, tc.want)
+		}
+	}
+}

@@ -385,3 +385,30 @@ func Noun[T ~int | ~uint64](n T, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// SI writes a non-negative count or rate x to digits significant digits
+// (3 or more) with a k, M, G or T suffix from a thousand on: 950, 2.25M,
+// 96.1M, 1.2G. A value that rounds to a thousand of its unit is written in
+// the next (999.7M is 1G, where it read "1e+03M"), and from a thousand T
+// on in e notation, 1.84e+19 (it read "1.84e+07T"). NaN and ±Inf are "-".
+// The progress bar's counts and rates and bench's rates, crossovers and
+// chart ticks are written with it.
+func SI(x float64, digits int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "-"
+	}
+	// From up of a unit on, x rounds to digits digits as one of it or more.
+	up := 1 - 0.5/math.Pow10(digits)
+	if x >= 1e15*up {
+		return strconv.FormatFloat(x, 'g', digits, 64)
+	}
+	for _, u := range []struct {
+		s string
+		v float64
+	}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+		if x >= u.v*up {
+			return strconv.FormatFloat(x/u.v, 'g', digits, 64) + u.s
+		}
+	}
+	return strconv.FormatFloat(x, 'g', digits, 64)
+}

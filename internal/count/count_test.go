@@ -188,3 +188,22 @@ func TestNoun(t *testing.T) {
 		}
 	}
 }
+
+// TestSI: the unit a value rounds to at each number of digits, e notation
+// from a thousand T, and "-" for what is not a number.
+func TestSI(t *testing.T) {
+	for _, c := range []struct {
+		x      float64
+		digits int
+		want   string
+	}{
+		{0, 3, "0"}, {7, 3, "7"}, {999, 3, "999"}, {999.5, 3, "1k"}, {12.5, 3, "12.5"}, {2_250_000, 3, "2.25M"},
+		{999.94e6, 4, "999.9M"}, {999.96e6, 4, "1G"}, {999.6e6, 4, "999.6M"}, {1.23456e9, 5, "1.2346G"},
+		{999e12, 3, "999T"}, {999.5e12, 3, "1e+15"}, {18446744073709551615, 3, "1.84e+19"},
+		{math.NaN(), 3, "-"}, {math.Inf(1), 3, "-"},
+	} {
+		if got := SI(c.x, c.digits); got != c.want {
+			t.Errorf("SI(%v, %d) = %q, want %q", c.x, c.digits, got, c.want)
+		}
+	}
+}

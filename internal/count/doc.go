@@ -3,5 +3,6 @@
 // octal, with underscores, e-notation, exact powers plus or minus a term
 // (2^64-1) and k/M/G/T suffixes; and the power form (Power) that the float
 // flags read too; the saturating arithmetic (SatAdd, SatMul) of the byte
-// counts weighed against a limit; and a count written with its noun (Noun).
+// counts weighed against a limit; and a count written with its noun (Noun)
+// or with a k/M/G/T suffix (SI).
 package count

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // Options tune a Bar. The zero value gives the defaults.
@@ -237,37 +239,9 @@ func (b *Bar) Line(now time.Time) string {
 }
 
 // SI formats a non-negative count or rate with 3 significant digits and a
-// k, M, G or T suffix: 950, 2.25M, 96.1M, 1.2G; from 1e15 (a thousand T)
-// in e notation, 1.84e+19 (it wrote "1.84e+07T"). NaN is "-".
-func SI(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "-"
-	}
-	if x >= 999.5e12 {
-		return fmt.Sprintf("%.3g", x)
-	}
-	for _, u := range []struct {
-		s string
-		v float64
-	}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
-		if x >= u.v*0.9995 {
-			return trimZeros(fmt.Sprintf("%.3g", x/u.v)) + u.s
-		}
-	}
-	if x == math.Trunc(x) {
-		return fmt.Sprintf("%.0f", x)
-	}
-	return trimZeros(fmt.Sprintf("%.3g", x))
-}
-
-// trimZeros drops a fraction's trailing zeros: "5.00" is "5", "2.50" is "2.5".
-func trimZeros(s string) string {
-	if strings.ContainsAny(s, "e") || !strings.Contains(s, ".") {
-		return s
-	}
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
-}
+// k, M, G or T suffix (count.SI): 950, 2.25M, 96.1M, 1.2G, 1.84e+19; NaN
+// is "-".
+func SI(x float64) string { return count.SI(x, 3) }
 
 // maxETA is the longest remaining time the bar spells out, a million
 // hours (114 years); a job of 2^64 lanes can need far more than a
