@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
@@ -83,9 +84,9 @@ func addressSpaceShort() error {
 	}
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL not loaded: the address-space limit (ulimit -v %d, %s) leaves %s, and loading a driver and opening a device takes about %s here (%d CPUs)",
-			limit>>10, gb(limit), gb(room), gb(need), max(numCPU(), 1)),
+			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), max(numCPU(), 1)),
 		Hint: fmt.Sprintf("raise the limit by more than %s (Go's runtime and threads take more of a higher limit) or lift it (ulimit -v unlimited); or "+useCPU,
-			gb(need-room))}
+			diskfree.SizeText(need-room))}
 }
 
 // BuildAddressSpace is the address space that building a program from
@@ -117,9 +118,9 @@ func buildAddressSpaceShort() error {
 	}
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL program not built: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and compiling gpusim's kernels takes about %s more (a compiled program in gpusim's cache takes none)",
-			limit>>10, gb(limit), gb(room), gb(BuildAddressSpace)),
+			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(BuildAddressSpace)),
 		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or "+useCPU,
-			gb(BuildAddressSpace-room))}
+			diskfree.SizeText(BuildAddressSpace-room))}
 }
 
 // bufferSlack is the address space that CreateBuffer leaves beside a
@@ -150,7 +151,7 @@ func bufferAddressSpaceShort(size, live uint64) error {
 	}
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL buffer of %s not allocated: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run's device buffers take %s with the driver's use of them",
-			gb(size), limit>>10, gb(limit), gb(room), gb(need)),
+			diskfree.SizeText(size), limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need)),
 		Hint: bufferHint(need - room)}
 }
 
@@ -176,13 +177,13 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 	if room >= need {
 		return nil
 	}
-	parts := gb(count.SatAdd(device, live)) + " of device buffers"
+	parts := diskfree.SizeText(count.SatAdd(device, live)) + " of device buffers"
 	if host > 0 {
-		parts += ", " + gb(host) + " of the finals' copy in host memory"
+		parts += ", " + diskfree.SizeText(host) + " of the finals' copy in host memory"
 	}
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL run not started: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run takes %s: %s and %s for the driver's use of them",
-			limit>>10, gb(limit), gb(room), gb(need), parts, gb(bufferSlack)),
+			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), parts, diskfree.SizeText(bufferSlack)),
 		Hint: bufferHint(need - room)}
 }
 
@@ -190,7 +191,7 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 // address space.
 func bufferHint(short uint64) string {
 	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited)%s%s%s"+useCPU,
-		gb(short), remedySep, remedyShard, remedySep)
+		diskfree.SizeText(short), remedySep, remedyShard, remedySep)
 }
 
 // addressSpaceHint is the hint for a load or a driver's call that ran out
@@ -208,22 +209,11 @@ func addressSpaceHint(what string) string {
 		room = limit - mapped
 	}
 	return fmt.Sprintf("%sthe address-space limit (ulimit -v %d, %s; %s left) is the likely cause: OpenCL takes about %s of address space here; raise the limit or lift it (ulimit -v unlimited), or "+useCPU,
-		what, limit>>10, gb(limit), gb(room), gb(DriverAddressSpace()))
+		what, limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(DriverAddressSpace()))
 }
 
 // outOfMemory reports whether a dynamic loader's message says it ran out
 // of address space.
 func outOfMemory(msg string) bool {
 	return strings.Contains(msg, "Cannot allocate memory") || strings.Contains(msg, "failed to map segment")
-}
-
-// gb formats a byte count in GB, MB or kB, three digits.
-func gb(n uint64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.3g GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.3g MB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.3g kB", float64(n)/1e3)
 }

@@ -208,3 +208,16 @@ func TestRunAddressSpaceShort(t *testing.T) {
 		t.Errorf("no limit: %v", err)
 	}
 }
+
+// TestAddressSpaceTerabytes: sizes under a limit of terabytes are written
+// in TB, as gpusim's other messages write them: they read "4e+03 GB".
+func TestAddressSpaceTerabytes(t *testing.T) {
+	cl.FakeAddressSpace(t, 4e12>>10<<10, 3e12, 2)
+	_, err := cl.CreateBuffer(nil, cl.MemReadWrite, 1.5e12)
+	if !errors.Is(err, cl.ErrAddressSpace) {
+		t.Fatalf("CreateBuffer(1.5 TB) = %v, want an error matching ErrAddressSpace", err)
+	}
+	if s := err.Error(); !strings.HasPrefix(s, "OpenCL buffer of 1.5 TB not allocated: the address-space limit (ulimit -v 3906250000, 4 TB) leaves 1 TB") || strings.Contains(s, "e+") {
+		t.Errorf("CreateBuffer(1.5 TB) = %q, want its sizes in TB", s)
+	}
+}

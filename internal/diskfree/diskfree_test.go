@@ -68,3 +68,17 @@ func TestBlock(t *testing.T) {
 		t.Errorf("Block of a missing folder = %d, want 1", b)
 	}
 }
+
+// TestSizeTextRoundsToNextUnit: a size that rounds to a thousand of its
+// unit is written in the next one, at every number of digits: 999,700,000
+// bytes read "1e+03 MB".
+func TestSizeTextRoundsToNextUnit(t *testing.T) {
+	for n, want := range map[uint64]string{999_700_000: "1 GB", 999_999: "1 MB", 999_499: "999 kB", 999_600_000_000_000: "1 PB"} {
+		if got := SizeText(n); got != want {
+			t.Errorf("SizeText(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if a, b := SizesText(999_999_999, 999_994_000); a != "1 GB" || b != "999.99 MB" {
+		t.Errorf("SizesText(999999999, 999994000) = %q, %q; want 1 GB, 999.99 MB", a, b)
+	}
+}

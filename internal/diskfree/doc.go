@@ -4,9 +4,13 @@
 // outputs with it, and the OpenCL engine its program cache.
 package diskfree
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
-// SizeText writes n bytes in SI units to three digits: 65.5 kB, 4 GB.
+// SizeText writes n bytes in SI units to three digits: 65.5 kB, 4 GB; the
+// sizes of every message of gpusim's (disk, memory, address space).
 func SizeText(n uint64) string { return sizeText(n, 3) }
 
 // SizesText writes a and b as SizeText does, with as many more digits as
@@ -21,17 +25,20 @@ func SizesText(a, b uint64) (string, string) {
 	}
 }
 
-// sizeText is SizeText to digits significant digits.
+// sizeText is SizeText to digits significant digits: in the unit in
+// which n rounds to less than a thousand (999,700,000 bytes is 1 GB, where
+// it read 1e+03 MB), PB at the most.
 func sizeText(n uint64, digits int) string {
-	x := float64(n)
-	for _, u := range []string{"bytes", "kB", "MB", "GB", "TB", "PB"} {
-		if x < 1000 || u == "PB" {
-			if u == "bytes" {
-				return fmt.Sprintf("%d bytes", n)
-			}
-			return fmt.Sprintf("%.*g %s", digits, x, u)
+	if n < 1000 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	x := float64(n) / 1000
+	for _, u := range []string{"kB", "MB", "GB", "TB"} {
+		s := strconv.FormatFloat(x, 'g', digits, 64)
+		if v, _ := strconv.ParseFloat(s, 64); v < 1000 {
+			return s + " " + u
 		}
 		x /= 1000
 	}
-	return ""
+	return strconv.FormatFloat(x, 'g', digits, 64) + " PB"
 }
