@@ -61,6 +61,13 @@ func ParamRange(flag string) (lo, hi float64) {
 	return -math.MaxFloat32, math.MaxFloat32
 }
 
+// ValidRange is ParamRange as gpusim's errors and help state it, "valid
+// range lo..hi": the exact limits, which a value at them meets.
+func ValidRange(flag string) string {
+	lo, hi := ParamRange(flag)
+	return fmt.Sprintf("valid range %v..%v", lo, hi)
+}
+
 // MaxNormal bounds the |z| the transform can produce: the radius of word 0,
 // sqrt(66 ln 2) = 6.7636 (docs/reproducibility.md, section 3.1), rounded up.
 const MaxNormal = 6.8
@@ -136,7 +143,7 @@ func (p Params) ValidateRanges() error {
 		v    float64
 	}{{"start", p.Start}, {"anchor", p.Anchor}, {"persistence", p.Persistence}, {"sigma", p.Sigma}} {
 		lo, hi := ParamRange(f.flag)
-		valid := fmt.Sprintf("valid range %v..%v", lo, hi)
+		valid := ValidRange(f.flag)
 		switch {
 		case math.IsNaN(f.v) || math.IsInf(f.v, 0):
 			return &ParamError{f.flag, fmt.Sprintf("must be a finite number, got %v (%s)", f.v, valid)}

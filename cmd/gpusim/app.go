@@ -489,18 +489,11 @@ var (
 
 // wantValue replaces the flag package's "parse error" with what a flag takes.
 var wantValue = map[string]string{
-	"start":       "want a number such as 75 or -3.5 (" + validRange("start") + ")",
-	"anchor":      "want a number such as 72 or -3.5 (" + validRange("anchor") + ")",
-	"persistence": "want a number such as 0.5 (" + validRange("persistence") + "; |persistence| >= 1 grows with the steps)",
-	"sigma":       "want a number such as 5 or 0.25 (" + validRange("sigma") + ")",
+	"start":       "want a number such as 75 or -3.5 (" + sim.ValidRange("start") + ")",
+	"anchor":      "want a number such as 72 or -3.5 (" + sim.ValidRange("anchor") + ")",
+	"persistence": "want a number such as 0.5 (" + sim.ValidRange("persistence") + "; |persistence| >= 1 grows with the steps)",
+	"sigma":       "want a number such as 5 or 0.25 (" + sim.ValidRange("sigma") + ")",
 	"timeout":     "want a duration such as 30s, 5m or 1h30m (valid range 0..2562047h, 0 for none)",
-}
-
-// validRange is a float flag's valid range as sim.Params.ValidateRanges
-// states it: the exact limits, which a value at them meets.
-func validRange(flag string) string {
-	lo, hi := sim.ParamRange(flag)
-	return fmt.Sprintf("valid range %v..%v", lo, hi)
 }
 
 // onUsageError turns a flag parse error into a *sim.ParamError naming the

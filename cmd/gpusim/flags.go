@@ -94,9 +94,9 @@ func (f *floatValue) Set(s string) error {
 	v, err := parseFloat(s)
 	switch {
 	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !powerWithin(s, f.name):
-		return fmt.Errorf("is out of range (%s)", validRange(f.name))
+		return fmt.Errorf("is out of range (%s)", sim.ValidRange(f.name))
 	case errors.Is(err, errFloatTiny):
-		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, validRange(f.name))
+		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
 	case err != nil:
 		return errors.New(wantValue[f.name])
 	}
