@@ -62,11 +62,8 @@ func (c *countValue) String() string {
 // countFlag is a count flag called name with value def in [lo, hi]; its
 // help gives the range.
 func countFlag(name string, def, lo, hi uint64, usage string) *cli.GenericFlag {
-	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage + " (" + countRange(lo, hi) + ")"}
+	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage + " (" + count.Range(lo, hi) + ")"}
 }
-
-// countRange is "lo..hi" for help texts, as errors write it (count.Range).
-func countRange(lo, hi uint64) string { return count.Range(lo, hi) }
 
 // getCount is the value of a countFlag.
 func getCount(c *cli.Context, name string) uint64 { return c.Generic(name).(*countValue).n }

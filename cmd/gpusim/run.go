@@ -16,6 +16,7 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/paths"
@@ -56,7 +57,7 @@ func runCommand() *cli.Command {
 			// --backend is --engine's old name, kept for scripts written
 			// against it (such as the C yardstick's run.sh).
 			&cli.StringFlag{Name: "backend", Hidden: true},
-			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores (GOMAXPROCS)", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + countRange(0, maxWorkers) + ")"},
+			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores (GOMAXPROCS)", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + count.Range(0, maxWorkers) + ")"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
 			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else the first device of one type, else device 0"},
