@@ -5,13 +5,13 @@ package cachedir
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
@@ -162,10 +162,7 @@ func Room(size uint64, what string) error {
 // room is Room for the file system of dir.
 func room(dir string, size uint64, what string) error {
 	margin := Margin(size)
-	need := size + margin
-	if need < size {
-		need = math.MaxUint64
-	}
+	need := count.SatAdd(size, margin)
 	if free, _, ok := freeSpace(dir); ok && free < need {
 		return fmt.Errorf("the file system of %s has %s free, under the %s %s takes and the %s the cache leaves free",
 			dir, diskfree.SizeText(free), diskfree.SizeText(size), what, diskfree.SizeText(margin))

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // Free returns the bytes that this process may still write on the file
@@ -26,11 +28,7 @@ func Free(dir string) (free, dev uint64, ok bool) {
 	if os.Geteuid() == 0 {
 		blocks = fs.Bfree
 	}
-	bsize := blockSize(&fs)
-	if blocks > ^uint64(0)/bsize {
-		return ^uint64(0), uint64(st.Dev), true
-	}
-	return blocks * bsize, uint64(st.Dev), true
+	return count.SatMul(blocks, blockSize(&fs)), uint64(st.Dev), true
 }
 
 // Block returns the unit in which the file system of dir allocates a
