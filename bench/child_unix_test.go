@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -171,11 +169,7 @@ func TestChildOutputDrained(t *testing.T) {
 // error, in the report's notes, its JSON and on stderr, ran to a thousand
 // lines with the cause somewhere among them.
 func TestProcessesFirstFailure(t *testing.T) {
-	fake := filepath.Join(t.TempDir(), "gpusim")
-	script := "#!/bin/sh\ncase \"$*\" in *'--shard 0/'*) echo 'gpusim: error: disk full' >&2; exit 1;; esac\nexec sleep 10\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fake := fakeGpusim(t, "#!/bin/sh\ncase \"$*\" in *'--shard 0/'*) echo 'gpusim: error: disk full' >&2; exit 1;; esac\nexec sleep 10\n")
 	p := sim.Default()
 	p.Lanes, p.Steps = 100, 2
 	e := &Processes{Binary: fake, Workers: 4}

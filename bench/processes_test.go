@@ -29,6 +29,20 @@ func buildGpusim(t *testing.T) string {
 	return bin
 }
 
+// fakeGpusim writes script, a shell script that stands for gpusim as the
+// processes engine's child, and returns its path.
+func fakeGpusim(t *testing.T, script string) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the child is a shell script")
+	}
+	bin := filepath.Join(t.TempDir(), "gpusim")
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // TestProcessesEngine runs the processes engine beside serial and parallel:
 // its digest must equal theirs (Run fails on a mismatch), it reports its
 // start-up and merge, and it gets a scaling row with its own fit.
@@ -94,14 +108,7 @@ func TestProcessesChildFails(t *testing.T) {
 // gpusim: hint: Go's runtime reserves about 1.2 GB ...", the limit to set
 // left out.
 func TestProcessesChildRefused(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the child is a shell script")
-	}
-	bin := filepath.Join(t.TempDir(), "gpusim")
-	script := "#!/bin/sh\necho 'gpusim: error: ulimit -v: the address-space limit leaves 36.1 MB: raise it to ulimit -v 1820000 or more' >&2\necho 'gpusim: hint: Go'\\''s runtime reserves about 1.2 GB' >&2\nexit 2\n"
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := fakeGpusim(t, "#!/bin/sh\necho 'gpusim: error: ulimit -v: the address-space limit leaves 36.1 MB: raise it to ulimit -v 1820000 or more' >&2\necho 'gpusim: hint: Go'\\''s runtime reserves about 1.2 GB' >&2\nexit 2\n")
 	p := sim.Default()
 	p.Lanes, p.Steps = 100, 3
 	e := &Processes{Binary: bin, Workers: 2}
@@ -203,9 +210,6 @@ func TestProcessesCapped(t *testing.T) {
 // stack frame; and its "gpusim: hint:" line, which the error dropped, is
 // the error's Hint, which bench's report gives (EngineFailure.Hint).
 func TestProcessesChildHint(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the child is a shell script")
-	}
 	for _, c := range []struct {
 		name, stderr string
 		code         int
@@ -225,11 +229,7 @@ func TestProcessesChildHint(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "stderr"), []byte(c.stderr), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			bin := filepath.Join(dir, "gpusim")
-			script := fmt.Sprintf("#!/bin/sh\ncat %q >&2\nexit %d\n", filepath.Join(dir, "stderr"), c.code)
-			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			bin := fakeGpusim(t, fmt.Sprintf("#!/bin/sh\ncat %q >&2\nexit %d\n", filepath.Join(dir, "stderr"), c.code))
 			cfg := tinyConfig()
 			cfg.Workloads, cfg.Scaling, cfg.Sweep = cfg.Workloads[:1], false, nil
 			rep, err := Run(context.Background(), cfg, []EngineSpec{CPUEngines()[0], ProcessesSpec(bin)})
