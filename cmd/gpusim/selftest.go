@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -95,11 +96,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 			return err
 		}
 	} else if len(failed) == 0 {
-		devices := "devices"
-		if len(sts) == 1 {
-			devices = "device"
-		}
-		fmt.Fprintf(w, "selftest: %d %s, every check passed\n", len(sts), devices)
+		fmt.Fprintf(w, "selftest: %s, every check passed\n", count.Noun(len(sts), "device"))
 	}
 	if len(failed) > 0 {
 		return &selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}

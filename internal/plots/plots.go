@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -207,7 +208,7 @@ const barBins = sim.HistBins / 128
 // title is a chart's title: what it shows, then the job on a second line.
 func title(what string, p sim.Params) string {
 	return fmt.Sprintf("%s\n%s x %s: start %g, anchor %g, persistence %g, sigma %g, seed %d",
-		what, lanes(p.Lanes), steps(p.Steps), p.Start, p.Anchor, p.Persistence, p.Sigma, p.Seed)
+		what, lanes(p.Lanes), count.Noun(p.Steps, "step"), p.Start, p.Anchor, p.Persistence, p.Sigma, p.Seed)
 }
 
 // lanes is "1 lane" or "5,000,000 lanes".
@@ -216,14 +217,6 @@ func lanes(n uint64) string {
 		return "1 lane"
 	}
 	return thousands(n) + " lanes"
-}
-
-// steps is "1 step" or "10 steps".
-func steps(n int) string {
-	if n == 1 {
-		return "1 step"
-	}
-	return fmt.Sprintf("%d steps", n)
 }
 
 // Final draws the histogram of final temperatures in s, a summary of the
@@ -252,7 +245,7 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		// so that an array job's surplus tasks write their charts too.
 		pl.Title.Text = title("Final temperatures: no lanes (an empty shard)", p)
 	}
-	pl.X.Label.Text = "temperature after " + steps(p.Steps)
+	pl.X.Label.Text = "temperature after " + count.Noun(p.Steps, "step")
 	pl.Y.Label.Text = "density"
 	pl.Add(plotter.NewGrid())
 	pl.Legend.Top = true
