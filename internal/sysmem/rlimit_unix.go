@@ -3,10 +3,8 @@
 package sysmem
 
 import (
-	"os"
+	"math"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -53,18 +51,8 @@ var rlimitAS = func() (uint64, bool) {
 
 // vmSize is the process's mapped address space in bytes, 0 when unknown.
 func vmSize() uint64 {
-	b, err := os.ReadFile(status)
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmSize:" && f[2] == "kB" {
-			if kb, err := strconv.ParseUint(f[1], 10, 64); err == nil && kb <= ^uint64(0)>>10 {
-				return kb << 10
-			}
-		}
-	}
-	return 0
+	n, _ := procNumber(status, "VmSize", true)
+	return n
 }
 
 // RunRoom is the address space a run needs left under an address-space
@@ -137,18 +125,8 @@ func FitProcs() (procs int, capped bool) {
 // threads is the process's thread count (Threads of /proc/self/status), 0
 // when unknown.
 func threads() int {
-	b, err := os.ReadFile(status)
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "Threads:" {
-			if n, err := strconv.Atoi(f[1]); err == nil {
-				return n
-			}
-		}
-	}
-	return 0
+	n, _ := procNumber(status, "Threads", false)
+	return int(min(n, math.MaxInt32))
 }
 
 // getStack reads RLIMIT_STACK; tests replace it.

@@ -1,8 +1,6 @@
 package sysmem
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -42,20 +40,29 @@ func Available() (n uint64, ok bool) {
 // thread's stack, a library loaded at run time (an OpenCL driver).
 func AddressSpace() (limit, mapped uint64, limited bool) { return addressSpace() }
 
-func memAvailable() (uint64, bool) {
-	b, err := os.ReadFile(meminfo)
+func memAvailable() (uint64, bool) { return procNumber(meminfo, "MemAvailable", true) }
+
+// procNumber is the value of key in path, a /proc file of "Key: value"
+// lines (/proc/meminfo, /proc/self/status): in bytes where kB says the
+// value is in kB, as the line must then say; ok is false where no line of
+// key has a whole number, or its bytes are past 2^64-1.
+func procNumber(path, key string, kB bool) (uint64, bool) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 3 && f[0] == "MemAvailable:" && f[2] == "kB" {
-			kb, err := strconv.ParseUint(f[1], 10, 64)
-			if err != nil || kb > ^uint64(0)>>10 {
-				return 0, false
-			}
-			return kb << 10, true
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != key+":" || (kB && (len(f) != 3 || f[2] != "kB")) || (!kB && len(f) != 2) {
+			continue
+		}
+		n, err := strconv.ParseUint(f[1], 10, 64)
+		switch {
+		case err != nil:
+		case !kB:
+			return n, true
+		case n <= ^uint64(0)>>10:
+			return n << 10, true
 		}
 	}
 	return 0, false

@@ -73,3 +73,27 @@ func TestThisMachine(t *testing.T) {
 	}
 	t.Logf("available: %d bytes", n)
 }
+
+// TestProcNumber: a key's value in bytes where it is in kB, and the line
+// must say kB then; a count where it has no unit; none past 2^64-1 bytes.
+func TestProcNumber(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "status")
+	text := "Name:\tgpusim\nVmSize: 12\nVmSize:\t 1500 kB\nThreads:\t6\nVmPeak:\t x kB\nVmRSS: 18014398509481984 kB\nVmData: 18014398509481983 kB\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key  string
+		kB   bool
+		want uint64
+		ok   bool
+	}{
+		{"VmSize", true, 1500 << 10, true}, {"Threads", false, 6, true}, {"Threads", true, 0, false},
+		{"VmPeak", true, 0, false}, {"VmRSS", true, 0, false}, {"VmData", true, 18014398509481983 << 10, true},
+		{"VmSwap", true, 0, false}, {"Name", false, 0, false},
+	} {
+		if n, ok := procNumber(path, c.key, c.kB); n != c.want || ok != c.ok {
+			t.Errorf("procNumber(%s, %v) = %d, %v; want %d, %v", c.key, c.kB, n, ok, c.want, c.ok)
+		}
+	}
+}
