@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 		// the stop signals' default action, whatever this process got.
 		testenv.UnignoreStopSignals()
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(ownCaches{m}, map[string]func(){
 		"gpusim": func() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 		"gpusim-tty": func() {
 			fakeTerminal()
@@ -37,6 +38,18 @@ func TestMain(m *testing.M) {
 		},
 	})
 }
+
+// ownCaches runs the test binary's tests (not a gpusim it starts) with
+// caches of their own (cltest.Run): the Go tests' gpusim runs, in process
+// and as child processes, left compiled programs and self-test passes in
+// ~/.cache/gpusim and could read the user's calibration of auto there.
+// Scripts get testscript's environment (HOME=/no-home) and set their own.
+type ownCaches struct{ m *testing.M }
+
+func (o ownCaches) Run() int { return cltest.Run(o.m) }
+
+// TestOwnCaches: the tests' runs use caches of their own, not the user's.
+func TestOwnCaches(t *testing.T) { cltest.CheckOwnCaches(t) }
 
 // fakeTerminal makes stderr count as a terminal and the progress bar draw at
 // once and often, and returns a function that undoes it.

@@ -15,14 +15,21 @@ import (
 // Main runs the tests of a package with a private pocl kernel cache
 // (POCL_CACHE_DIR) unless one is already set (even to "", which tests of
 // broken environments set), so that parallel test processes do not share
-// it, and with gpusim's own disk cache off (GPUSIM_CACHE_DIR) unless set.
-// Call it from TestMain.
-func Main(m *testing.M) {
+// it, and with gpusim's own disk cache off (GPUSIM_CACHE_DIR) unless set, so
+// that no test reads or writes the user's (~/.cache/gpusim: a calibration
+// there steered auto, and compiled programs and self-test passes were left
+// there). Call it from TestMain.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that exits by itself (testscript.Main, which
+// takes m): it sets the caches up as Main does, runs m and returns its exit
+// status.
+func Run(m interface{ Run() int }) int {
 	if os.Getenv("GPUSIM_CACHE_DIR") == "" {
 		os.Setenv("GPUSIM_CACHE_DIR", "off") // tests that use the cache set their own
 	}
 	if _, ok := os.LookupEnv("POCL_CACHE_DIR"); ok {
-		os.Exit(m.Run())
+		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "gpusim-pocl-cache-")
 	if err == nil {
@@ -32,7 +39,20 @@ func Main(m *testing.M) {
 	if err == nil {
 		os.RemoveAll(dir)
 	}
-	os.Exit(code)
+	return code
+}
+
+// CheckOwnCaches fails t when the process would use the user's gpusim
+// cache folder or pocl's shared kernel cache: its TestMain did not call
+// Main or Run.
+func CheckOwnCaches(t testing.TB) {
+	t.Helper()
+	if d := os.Getenv("GPUSIM_CACHE_DIR"); d == "" {
+		t.Errorf("GPUSIM_CACHE_DIR is not set: the tests use the user's cache folder (TestMain must call cltest.Main or cltest.Run)")
+	}
+	if _, ok := os.LookupEnv("POCL_CACHE_DIR"); !ok {
+		t.Errorf("POCL_CACHE_DIR is not set: the tests share pocl's kernel cache in ~/.cache/pocl (TestMain must call cltest.Main or cltest.Run)")
+	}
 }
 
 // Unavailable ends the test when OpenCL is missing: Skip normally, Fatal
