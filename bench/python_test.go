@@ -19,11 +19,15 @@ import (
 )
 
 // findPython is the python3 with NumPy the baseline runs (FindPython); a
-// test skips without one, and fails where finding it fails otherwise.
+// test skips without one (fails under CI=true, which installs NumPy, as
+// testenv.NeedNumpy does), and fails where finding it fails otherwise.
 func findPython(t *testing.T) string {
 	t.Helper()
 	py, err := FindPython(context.Background())
 	if errors.Is(err, ErrNoNumPy) {
+		if testenv.CI() {
+			t.Fatalf("CI=true but %v (.ci/run installs python3-numpy)", err)
+		}
 		t.Skip(err)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package cl_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -325,7 +326,7 @@ func TestFailedCommand(t *testing.T) {
 	_, ctx, _ := cltest.Setup(t)
 	ev, set, err := cl.UserEvent(ctx)
 	if err != nil {
-		t.Skipf("no user events: %v", err)
+		cltest.Unavailable(t, fmt.Errorf("no user events: %w", err))
 	}
 	defer func() {
 		if err := ev.Release(); err != nil {
