@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -159,10 +160,13 @@ func TestPartSurvivesFloat64(t *testing.T) {
 }
 
 // TestPartSurvivesJQ runs jq . (any version) over a part, when jq is
-// installed.
+// installed; under CI=true, which installs it, it must be.
 func TestPartSurvivesJQ(t *testing.T) {
 	jq, err := exec.LookPath("jq")
 	if err != nil {
+		if testenv.CI() {
+			t.Fatal("CI=true but no jq was found (.ci/run installs jq)")
+		}
 		t.Skip("no jq")
 	}
 	head, tail, want := bigParts(t)

@@ -78,9 +78,9 @@ func fakeTerminal() (restore func()) {
 //	                            by its extension
 //
 // and the conditions [numpy] (a python3 with numpy is $PYTHON), [opencl]
-// (an OpenCL device exists) and [race] (gpusim is built with the race
-// detector, make race). Under CI=true the absence of numpy or OpenCL fails
-// the script instead of skipping that part.
+// (an OpenCL device exists), [jq] (jq is on PATH) and [race] (gpusim is
+// built with the race detector, make race). Under CI=true the absence of
+// numpy, OpenCL or jq fails the script instead of skipping that part.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -98,6 +98,12 @@ func TestScript(t *testing.T) {
 					return false, errors.New("CI=true but no python3 with numpy was found (.ci/run installs python3-numpy)")
 				}
 				return testenv.Python() != "", nil
+			case "jq":
+				_, err := exec.LookPath("jq")
+				if err != nil && testenv.CI() {
+					return false, errors.New("CI=true but no jq was found (.ci/run installs jq)")
+				}
+				return err == nil, nil
 			case "race":
 				return raceEnabled, nil
 			case "opencl":
