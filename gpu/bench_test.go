@@ -57,3 +57,29 @@ func BenchmarkWidth1(b *testing.B) { benchRun(b, Options{VectorWidth: 1}, 1_000_
 
 // BenchmarkDaily is 1M lanes x 100 steps with per-step statistics.
 func BenchmarkDaily(b *testing.B) { benchRun(b, Options{}, 1_000_000, 100, true) }
+
+// BenchmarkWarmStart is an engine's start-up (Timing.Startup) with
+// gpusim's binary cache and without it, pocl's own kernel cache warm in
+// both: a figure, measured here rather than logged by a test that could
+// not fail (TestWarmStart).
+func BenchmarkWarmStart(b *testing.B) {
+	dir := forgetSelfTests(b)
+	openRun(b, Options{}) // fills both caches
+	forget := func() {
+		trusted.Lock()
+		trusted.m = nil
+		trusted.Unlock()
+	}
+	var with, without time.Duration
+	for b.Loop() {
+		forget()
+		with += openRun(b, Options{}).Timing.Startup
+		b.Setenv(EnvCacheDir, "off")
+		forget()
+		without += openRun(b, Options{}).Timing.Startup
+		b.Setenv(EnvCacheDir, dir)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(with.Microseconds())/1e3/n, "cached-startup-ms/op")
+	b.ReportMetric(float64(without.Microseconds())/1e3/n, "uncached-startup-ms/op")
+}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -19,7 +18,7 @@ func cacheJob() *sim.Job {
 
 // openRun opens an engine, runs cacheJob, closes it (releasing the
 // process's programs when it is the only engine) and returns the result.
-func openRun(t *testing.T, opt Options) *sim.Result {
+func openRun(t testing.TB, opt Options) *sim.Result {
 	t.Helper()
 	opt.Device = testDevice(t)
 	e, err := Open(opt)
@@ -128,29 +127,6 @@ func TestUnwritableCache(t *testing.T) {
 	if !strings.Contains(strings.Join(CacheNotes(), "\n"), "not written") {
 		t.Errorf("notes %q do not mention the unwritable cache", CacheNotes())
 	}
-}
-
-// TestWarmStart logs the start-up with and without the binary cache, side
-// by side (pocl's own kernel cache warm in both): a figure, not a test of
-// speed.
-func TestWarmStart(t *testing.T) {
-	dir := forgetSelfTests(t)
-	openRun(t, Options{}) // fills both caches
-	var with, without time.Duration
-	const rounds = 3
-	for range rounds {
-		trusted.Lock()
-		trusted.m = nil
-		trusted.Unlock()
-		with += openRun(t, Options{}).Timing.Startup
-		t.Setenv(EnvCacheDir, "off")
-		trusted.Lock()
-		trusted.m = nil
-		trusted.Unlock()
-		without += openRun(t, Options{}).Timing.Startup
-		t.Setenv(EnvCacheDir, dir)
-	}
-	t.Logf("start-up, mean of %d: binary cache %v, none %v", rounds, with/rounds, without/rounds)
 }
 
 // TestRejectedBinarySourceFails: a cached binary the driver rejects is

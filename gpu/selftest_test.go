@@ -35,7 +35,7 @@ func subnormalJob() *sim.Job {
 
 // forgetSelfTests empties the in-memory cache of self-test outcomes and
 // points the disk cache at a fresh folder, so that Open runs the checks.
-func forgetSelfTests(t *testing.T) string {
+func forgetSelfTests(t testing.TB) string {
 	t.Helper()
 	waitBackground()
 	dir := t.TempDir()
