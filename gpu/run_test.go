@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -338,8 +339,14 @@ func TestFloorAfterQuickLaunch(t *testing.T) {
 // to wait for the launch in flight and the one queued behind it, each
 // aiming at chunkTarget: 0.1 to 0.2 s on pocl, more on a loaded machine,
 // so that Ctrl-C took up to the stop's forced exit (0.6 s) to end gpusim.
+// The median of three runs is judged against a quarter of a launch, and
+// each against cancelBound: one run whose return a loaded machine (pocl's
+// threads on both cores, other packages' tests beside them) scheduled late
+// is not the engine's doing, and the old wait, a launch and more, fails
+// the median.
 func TestCancelPrompt(t *testing.T) {
 	e := open(t, Options{})
+	tooks := map[bool][]time.Duration{}
 	for i := range 3 {
 		for _, keep := range []bool{false, true} {
 			j := job(10_000_000, 1000)
@@ -364,9 +371,16 @@ func TestCancelPrompt(t *testing.T) {
 				t.Fatalf("run %d: returned %v, want context.Canceled", i, err)
 			}
 			t.Logf("run %d (finals kept %v): returned %v after the cancel", i, keep, took)
-			if took > chunkTarget/4 {
-				t.Errorf("run %d (finals kept %v): returned %v after the cancel, want within %v (a quarter of a launch)", i, keep, took, chunkTarget/4)
+			if took > cancelBound {
+				t.Errorf("run %d (finals kept %v): returned %v after the cancel, want within %v", i, keep, took, cancelBound)
 			}
+			tooks[keep] = append(tooks[keep], took)
+		}
+	}
+	for keep, ds := range tooks {
+		slices.Sort(ds)
+		if ds[1] > chunkTarget/4 {
+			t.Errorf("finals kept %v: median return %v after the cancel (runs %v), want within %v (a quarter of a launch)", keep, ds[1], ds, chunkTarget/4)
 		}
 	}
 	e.opts.launched = nil
