@@ -571,6 +571,11 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 // processCPU is the process's CPU time (a variable for tests).
 var processCPU = cputime.Process
 
+// now is the wall clock of a device's measurement (measureDevice, timeRun;
+// a variable for tests, whose fake devices then take their time without
+// sleeping, which a loaded machine wakes late).
+var now = time.Now
+
 type deviceTiming struct {
 	Index   int     `json:"index"`
 	Label   string  `json:"label"`
@@ -1154,8 +1159,8 @@ func pilotJob(probe *sim.Job) *sim.Job {
 // job's), within the budget: the H200 this is for runs 2^21 lane-steps in
 // far less than its launch overhead.
 func measureDevice(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxLanes uint64) (c cost, full bool, err error) {
-	begin := time.Now()
-	spent := func() float64 { return time.Since(begin).Seconds() } // wall, against the budget
+	begin := now()
+	spent := func() float64 { return now().Sub(begin).Seconds() } // wall, against the budget
 	small := probe.Params.Lanes / 4
 	job := pilotJob(probe)
 	t, err := timeRun(ctx, k, e, job)
@@ -1194,7 +1199,7 @@ func measureProbe(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, ma
 	for m.flat() && probe.Params.Lanes*4 <= maxLanes {
 		next := *probe
 		next.Params.Lanes *= 4
-		if time.Since(begin).Seconds()+2*m.fit().time(laneSteps(&next)) > deviceMeasureBudget {
+		if now().Sub(begin).Seconds()+2*m.fit().time(laneSteps(&next)) > deviceMeasureBudget {
 			break
 		}
 		t, err := bestRun(ctx, k, e, &next)
@@ -1209,14 +1214,14 @@ func measureProbe(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, ma
 
 // timeRun is the seconds one run of job takes on e, by k.
 func timeRun(ctx context.Context, k clock, e sim.Engine, job *sim.Job) (float64, error) {
-	cpu0, t0 := processCPU(), time.Now()
+	cpu0, t0 := processCPU(), now()
 	if _, err := e.Run(ctx, job); err != nil {
 		if ctx.Err() != nil {
 			return 0, context.Cause(ctx)
 		}
 		return 0, err
 	}
-	wall := time.Since(t0).Seconds()
+	wall := now().Sub(t0).Seconds()
 	var cpu time.Duration
 	if cpu0 > 0 {
 		cpu = processCPU() - cpu0

@@ -271,6 +271,34 @@ func (d sleeper) Run(context.Context, *sim.Job) (*sim.Result, error) {
 	return &sim.Result{}, nil
 }
 
+// duration is how long e's run of j takes.
+func (e *timedEngine) duration(j *sim.Job) time.Duration {
+	return time.Duration((e.fixed + float64(j.Params.Lanes)*float64(j.Params.Steps)*e.perLaneStep) * 1e9)
+}
+
+// virtualEngine is a timedEngine whose runs move the measurements' clock
+// (now, set by virtualClock) by their time instead of sleeping: the figures
+// it gives are exact on any machine.
+type virtualEngine struct {
+	timedEngine
+	clock *time.Time
+}
+
+func (e *virtualEngine) Run(_ context.Context, j *sim.Job) (*sim.Result, error) {
+	*e.clock = e.clock.Add(e.duration(j))
+	return &sim.Result{}, nil
+}
+
+// virtualClock makes now read the clock it returns, which only a
+// virtualEngine's runs move, until the test ends.
+func virtualClock(t *testing.T) *time.Time {
+	clock := new(time.Time)
+	*clock = time.Unix(0, 0)
+	now = func() time.Time { return *clock }
+	t.Cleanup(func() { now = time.Now })
+	return clock
+}
+
 // timedEngine is a fake device whose runs take fixed plus perLaneStep
 // seconds times the job's lane-steps, without computing anything.
 type timedEngine struct {
@@ -280,7 +308,7 @@ type timedEngine struct {
 func (e *timedEngine) Name() string { return "timed" }
 
 func (e *timedEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
-	d := time.Duration((e.fixed + float64(j.Params.Lanes)*float64(j.Params.Steps)*e.perLaneStep) * 1e9)
+	d := e.duration(j)
 	time.Sleep(d)
 	timedCPU.Add(int64(d) * int64(runtime.GOMAXPROCS(0)))
 	return &sim.Result{}, nil
@@ -316,23 +344,27 @@ func withTimedCPU(f func() time.Duration) func() time.Duration {
 // minute on Oclgrind's simulator for a 0.15 s job), and that a device
 // with a large fixed time per run and little per lane-step (a GPU) is
 // measured in full, its probe grown until the time per lane-step shows.
+// The devices' runs take virtual time: sleeping ones, woken late on a
+// loaded machine (six CPU hogs on the 2-core VM), gave the GPU 2 ns a
+// lane-step, not 0.002.
 func TestMeasureDeviceBounded(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 1e9, 10
 	probe := probeJob(p)
+	clock0 := virtualClock(t)
 	for _, c := range []struct {
 		name               string
-		e                  *timedEngine
+		e                  timedEngine
 		full               bool
 		minNs, maxNs       float64 // the cost found per lane-step
 		minFixed, maxFixed float64 // and per run, seconds
 	}{
-		{"simulator, 30 us a lane-step", &timedEngine{fixed: 0.001, perLaneStep: 30e-6}, false, 10000, 1e6, 0, 1},
-		{"GPU, 2 ms a run and 0.002 ns a lane-step", &timedEngine{fixed: 0.002, perLaneStep: 2e-12}, true, 0.0005, 0.01, 0.001, 0.004},
+		{"simulator, 30 us a lane-step", timedEngine{fixed: 0.001, perLaneStep: 30e-6}, false, 10000, 1e6, 0, 1},
+		{"GPU, 2 ms a run and 0.002 ns a lane-step", timedEngine{fixed: 0.002, perLaneStep: 2e-12}, true, 0.0005, 0.01, 0.001, 0.004},
 	} {
-		t0 := time.Now()
-		got, full, err := measureDevice(context.Background(), clock{}, c.e, probe, p.Lanes)
-		took := time.Since(t0).Seconds()
+		t0 := *clock0
+		got, full, err := measureDevice(context.Background(), clock{}, &virtualEngine{c.e, clock0}, probe, p.Lanes)
+		took := clock0.Sub(t0).Seconds()
 		if err != nil || full != c.full || got.Ns < c.minNs || got.Ns > c.maxNs || got.Fixed < c.minFixed || got.Fixed > c.maxFixed || took > 2*deviceMeasureBudget {
 			t.Errorf("%s: cost %+v, full %v, %v, took %.2f s; want full %v, %g..%g ns a lane-step, %g..%g s a run, within %g s",
 				c.name, got, full, err, took, c.full, c.minNs, c.maxNs, c.minFixed, c.maxFixed, deviceMeasureBudget)
