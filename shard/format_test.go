@@ -524,6 +524,44 @@ func TestRequested(t *testing.T) {
 	}
 }
 
+// TestRequestedEmptyShards: a shard with no lanes (more shards than lanes)
+// ran on no engine, so the engine it was asked for is not one the job ran
+// with either: a job of 3 lanes in 5 shards, the empty ones asked for
+// opencl and the others for simd, merged as "simd (opencl+simd)", the
+// engine line naming opencl, which ran nothing, as Merge's Engine did
+// before it skipped empty parts. Where no part has lanes, every part's
+// names are the job's.
+func TestRequestedEmptyShards(t *testing.T) {
+	p := smallJob(3)
+	var parts []*shard.Part
+	for i := range uint64(5) {
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p}, shard.Shard{Index: i, Count: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := shard.NewPart(r)
+		part.Requested = "simd"
+		if part.Count == 0 {
+			part.Requested = "opencl"
+		}
+		parts = append(parts, part)
+	}
+	if got := shard.Requested(parts); got != "simd" {
+		t.Errorf("3 lanes in 5 shards, the empty ones asked for opencl: requested %q, want simd", got)
+	}
+	r, err := shard.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Engine != "serial" {
+		t.Errorf("engine %q, want serial", r.Engine)
+	}
+	// Shards 0 and 2 of 5 hold no lane of 3.
+	if got := shard.Requested([]*shard.Part{parts[0], parts[2]}); parts[0].Count != 0 || parts[2].Count != 0 || got != "opencl" {
+		t.Errorf("no part with lanes (counts %d, %d): requested %q, want opencl", parts[0].Count, parts[2].Count, got)
+	}
+}
+
 // TestLayoutOfOlderFormat: a part whose histogram layout is not the one
 // this gpusim computes from its parameters says why. A part of versions 1 to
 // 3 was written by a gpusim that computed the exact law with math.Pow, a

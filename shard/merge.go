@@ -242,15 +242,19 @@ func laneOrder(parts []*Part) []int {
 // not depend on the engine). It is "" when any part does not record it
 // (format versions 1 to 3): the job's requested engine is then unknown,
 // and a name from the other parts alone would pass for the whole job's.
+// As Merge's Engine, it names the parts with lanes, where any has: a shard
+// with no lanes ran on no engine ("simd (opencl+simd)" named opencl for a
+// job whose empty shards alone were asked for it).
 func Requested(parts []*Part) string {
 	var names []string
+	ran := slices.ContainsFunc(parts, func(p *Part) bool { return p.Count > 0 })
 	for _, i := range laneOrder(parts) {
-		r := parts[i].Requested
-		if r == "" {
+		p := parts[i]
+		if p.Requested == "" {
 			return ""
 		}
-		if !slices.Contains(names, r) {
-			names = append(names, r)
+		if (p.Count > 0 || !ran) && !slices.Contains(names, p.Requested) {
+			names = append(names, p.Requested)
 		}
 	}
 	return strings.Join(names, "+")
