@@ -496,6 +496,22 @@ var wantValue = map[string]string{
 	"timeout":     "want a duration such as 30s, 5m or 1h30m (valid range 0..2562047h, 0 for none)",
 }
 
+// flagUsage is the help's text of the flag name of c's command (of the app
+// for its own flags), its placeholder's backquotes removed: "N independent
+// runs (1..2^64-1)"; "" for a flag it does not have.
+func flagUsage(c *cli.Context, name string) string {
+	flags := c.App.Flags
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		flags = c.Command.Flags
+	}
+	for _, f := range flags {
+		if d, ok := f.(cli.DocGenerationFlag); ok && slices.Contains(f.Names(), name) {
+			return strings.ReplaceAll(d.GetUsage(), "`", "")
+		}
+	}
+	return ""
+}
+
 // onUsageError turns a flag parse error into a *sim.ParamError naming the
 // flag, or a usageError, so it prints as gpusim: error: --flag: ...
 func onUsageError(c *cli.Context, err error, _ bool) error {
@@ -511,7 +527,13 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		return &sim.ParamError{Flag: m[2], Msg: fmt.Sprintf("invalid value %q: want true or false (or the flag alone for true)", m[1])}
 	}
 	if m := reNoValue.FindStringSubmatch(msg); m != nil {
-		return &sim.ParamError{Flag: m[1], Msg: "needs a value"}
+		// With what it takes, as its help says it: a bare "needs a
+		// value" gave no valid range ('gpusim run --lanes').
+		why := "needs a value"
+		if u := flagUsage(c, m[1]); u != "" {
+			why += ": " + u
+		}
+		return &sim.ParamError{Flag: m[1], Msg: why}
 	}
 	// The app's own flags come with the app as c.Command, named as the
 	// app: the hint read 'gpusim gpusim --help'.

@@ -327,3 +327,32 @@ func TestHelpRangesInREADME(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagNeedsValue: every flag that takes a value, of every command,
+// given last without one exits 2 before any work with "gpusim: error:
+// --flag: needs a value: " and what it takes as its help says it, the
+// valid range or values among it: 'gpusim run --lanes' said "needs a value"
+// alone.
+func TestFlagNeedsValue(t *testing.T) {
+	app := newApp(strings.NewReader(""), new(strings.Builder), new(strings.Builder))
+	n := 0
+	for _, cmd := range app.Commands {
+		for _, f := range cmd.Flags {
+			d, ok := f.(cli.DocGenerationFlag)
+			if !ok || !d.TakesValue() {
+				continue
+			}
+			name := f.Names()[0]
+			usage := strings.ReplaceAll(d.GetUsage(), "`", "")
+			code, stdout, stderr := run(context.Background(), cmd.Name, "--"+name)
+			want := "gpusim: error: --" + name + ": needs a value: " + usage + "\n"
+			if code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
+				t.Errorf("gpusim %s --%s: exit %d, stdout %q, stderr %q; want exit 2 and stderr %q", cmd.Name, name, code, stdout, stderr, want)
+			}
+			n++
+		}
+	}
+	if n < 30 {
+		t.Errorf("%d flags that take a value checked, want every one of run, merge, bench and selftest (30 or more)", n)
+	}
+}

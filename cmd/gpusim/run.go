@@ -56,7 +56,8 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "engine", Value: "auto", Usage: "engine `NAME`: " + strings.Join(engines.Names(), ", ")},
 			// --backend is --engine's old name, kept for scripts written
 			// against it (such as the C yardstick's run.sh).
-			&cli.StringFlag{Name: "backend", Hidden: true},
+			// Its usage is not in the help, but in its errors.
+			&cli.StringFlag{Name: "backend", Hidden: true, Usage: "engine `NAME` (--engine's old name): " + strings.Join(engines.Names(), ", ")},
 			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores (GOMAXPROCS)", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + count.Range(0, maxWorkers) + ")"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE` (.npy, .csv or .f32)"},
