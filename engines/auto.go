@@ -61,9 +61,9 @@ func (ch *Choice) started() { ch.at, ch.cpu0 = time.Now(), processCPU() }
 // onCores sets ch.cpuBound and ch.cores for simd, or a device whose
 // gpu says whether it computes off the machine's cores.
 func (ch *Choice) onCores(simd cpu.SIMD, device, gpu bool) {
-	n := runtime.GOMAXPROCS(0)
+	n := runtime.NumCPU() // a CPU device's: deviceClock
 	if !device {
-		n = min(simd.WorkerCount(), n)
+		n = min(simd.WorkerCount(), runtime.GOMAXPROCS(0))
 	}
 	ch.cpuBound = !device || !gpu
 	ch.cores, _ = usableCores(n)
@@ -677,7 +677,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s %s did not start (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(err))
 			continue
 		}
-		dc, full, err := measureDevice(ctx, engineClock(!d.GPU, runtime.GOMAXPROCS(0)), e, probe, o.Params.Lanes)
+		dc, full, err := measureDevice(ctx, deviceClock(d.GPU), e, probe, o.Params.Lanes)
 		if err != nil {
 			sim.Close(e)
 			if ctx.Err() != nil {
@@ -1063,6 +1063,15 @@ func since(t0 time.Time, cpu0 time.Duration) span {
 	}
 	return s
 }
+
+// deviceClock times a device's probes: a GPU's by wall time, a CPU
+// device's by CPU time over the CPUs this process may run on
+// (runtime.NumCPU, within the cgroup's limit), not GOMAXPROCS: its
+// driver (pocl) starts threads of its own for every one of them whatever
+// GOMAXPROCS says, so under GOMAXPROCS=1 on 2 cores a run on pocl read as
+// having 200% of its cores, and one on a loaded machine was never told
+// from one on a quiet one.
+func deviceClock(gpu bool) clock { return engineClock(!gpu, runtime.NumCPU()) }
 
 // startClock times a device's start-up (listing the devices, opening it,
 // its first launch): a GPU's by wall time, as much of it waits for the

@@ -1662,3 +1662,33 @@ func TestAutoDeviceProbeFails(t *testing.T) {
 		t.Errorf("Auto chose %s, notes %q; want simd and a note with the device's error", ch.Engine, all)
 	}
 }
+
+// TestDeviceCoresIgnoreGOMAXPROCS: a CPU device's driver (pocl) runs
+// threads of its own on every CPU this process may use, whatever
+// GOMAXPROCS says, so its probes and a run's share of its cores count
+// those CPUs: under GOMAXPROCS=1 on 2 cores a run on pocl read as having
+// 200% of its cores, and a loaded machine's run was judged as a quiet one's.
+// simd's goroutines do keep to GOMAXPROCS.
+func TestDeviceCoresIgnoreGOMAXPROCS(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("one CPU: GOMAXPROCS cannot be set below it")
+	}
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	want, _ := usableCores(runtime.NumCPU())
+	if k := deviceClock(false); k.cores != want {
+		t.Errorf("a CPU device's clock under GOMAXPROCS=1 counts %g cores, want %g (runtime.NumCPU within the CPU limit)", k.cores, want)
+	}
+	if k := deviceClock(true); k.cores != 0 {
+		t.Errorf("a GPU's clock counts %g cores, want wall time (0)", k.cores)
+	}
+	var ch Choice
+	ch.onCores(cpu.SIMD{}, true, false)
+	if ch.cores != want || !ch.cpuBound {
+		t.Errorf("a run on a CPU device under GOMAXPROCS=1: cores %g (cpu-bound %v), want %g", ch.cores, ch.cpuBound, want)
+	}
+	ch.onCores(cpu.SIMD{}, false, false)
+	if simdWant, _ := usableCores(1); ch.cores != simdWant {
+		t.Errorf("a run on simd under GOMAXPROCS=1: cores %g, want %g", ch.cores, simdWant)
+	}
+}
