@@ -52,21 +52,82 @@ type Choice struct {
 	cores    float64
 	at       time.Time
 	cpu0     time.Duration
+	// For a run on a GPU, which computes off the machine's cores: the
+	// cores simd would have (simdCores) and the machine's idle CPU time
+	// from Auto's call (spare), which tell whether simd would have got
+	// them (spareShare).
+	simdCores float64
+	spare     spare
 }
 
 // started records the clocks the run's CPU share is measured from: its
-// engine is chosen and started.
-func (ch *Choice) started() { ch.at, ch.cpu0 = time.Now(), processCPU() }
+// engine is chosen and started. m0 is the machine's idle CPU time when
+// Auto was called, kept for a GPU's run.
+func (ch *Choice) started(m0 spare) {
+	ch.at, ch.cpu0 = time.Now(), processCPU()
+	if !ch.cpuBound {
+		ch.spare = m0
+	}
+}
 
 // onCores sets ch.cpuBound and ch.cores for simd, or a device whose
-// gpu says whether it computes off the machine's cores.
+// gpu says whether it computes off the machine's cores, and ch.simdCores.
 func (ch *Choice) onCores(simd cpu.SIMD, device, gpu bool) {
+	simdN := min(simd.WorkerCount(), runtime.GOMAXPROCS(0))
 	n := runtime.NumCPU() // a CPU device's: deviceClock
 	if !device {
-		n = min(simd.WorkerCount(), runtime.GOMAXPROCS(0))
+		n = simdN
 	}
 	ch.cpuBound = !device || !gpu
 	ch.cores, _ = usableCores(n)
+	ch.simdCores, _ = usableCores(simdN)
+}
+
+// spare is the machine's idle CPU time (machineIdle, summed over its CPUs)
+// and the process's CPU time at a wall time: the zero spare where the
+// machine's is not known.
+type spare struct {
+	at        time.Time
+	idle, cpu time.Duration
+}
+
+// machineIdle is the idle time of the CPUs the process may run on
+// (cputime.Idle; a variable for tests).
+var machineIdle = cputime.Idle
+
+// spareNow is the spare from now on.
+func spareNow() spare {
+	idle, ok := machineIdle()
+	if !ok {
+		return spare{}
+	}
+	return spare{at: time.Now(), idle: idle, cpu: processCPU()}
+}
+
+// spareShare is the share of simd's cores the machine had to spare since
+// Auto's call, for a run on a GPU: the idle time of the CPUs the process
+// may run on (cputime.Idle: a Slurm job's cpuset, not the node) and its
+// own CPU time (a GPU's host thread, which simd's would replace) over the
+// wall time times simd's cores, or -1 where it is not measured (a run on
+// the machine's cores, which runShare measures; no /proc/stat; under
+// minObserved of wall time, a few of its 10 ms ticks). Under a cgroup CPU
+// limit, other processes of the cgroup may use what the machine has idle:
+// the file is the host's.
+func (ch Choice) spareShare() float64 {
+	s := ch.spare
+	if ch.cpuBound || s.at.IsZero() || ch.simdCores <= 0 {
+		return -1
+	}
+	idle, ok := machineIdle()
+	wall := time.Since(s.at).Seconds()
+	if !ok || wall < minObserved || idle < s.idle {
+		return -1
+	}
+	own := time.Duration(0)
+	if s.cpu > 0 {
+		own = max(processCPU()-s.cpu, 0)
+	}
+	return (idle - s.idle + own).Seconds() / wall / ch.simdCores
 }
 
 // cpuLimit is the process's cgroup CPU limit in CPUs (cputime.Limit, read
@@ -118,8 +179,11 @@ func (ch Choice) runShare() float64 {
 // time). One that got them is timed as the probes are (clock): its run by
 // CPU time over its cores, the start-up before it by wall time. A check of
 // a runner-up on a busy machine is counted (busyChecks, at most 2), and the count
-// cleared by the next run that got its cores. It returns a note saying
-// what it dropped, or "".
+// cleared by the next run that got its cores, or by a GPU's run over which
+// the machine had busyShare of simd's cores to spare (spareShare: idle, or
+// the process's own): where a GPU runs every job, no run on the machine's
+// cores came to clear it, and simd went unchecked until the next
+// calibration. It returns a note saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.key == "" || max(ch.predicted, took.Seconds()) < minObserved {
 		return ""
@@ -140,7 +204,7 @@ func Observe(ch Choice, took time.Duration) string {
 	r := t / ch.predicted
 	if r >= 0.5 && r <= 2 {
 		confirm(ch, t)
-		if quiet {
+		if quiet || ch.spareShare() >= busyShare {
 			clearBusyChecks(ch.key)
 		}
 		return ""
@@ -395,6 +459,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
 	}
+	m0 := spareNow() // for a GPU's run: the machine's load from here (spareShare)
 	if dev.ProgramFile != nil && simdEst < coldStartCost {
 		if why := cacheHolds(); why != "" {
 			// Nothing kept: no calibration, and no compiled program, so
@@ -409,7 +474,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
 		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
-		ch.started()
+		ch.started(m0)
 		return eng, ch, err
 	}
 	if err := CheckOptions(o); err != nil {
@@ -459,7 +524,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		o.note("auto: the measurements are not kept, so the next run measures again: %v", stored)
 	}
 	ch.Probe = time.Since(start)
-	ch.started()
+	ch.started(m0)
 	return eng, ch, nil
 }
 

@@ -325,7 +325,11 @@ func init() {
 	// The tests set the machine's cgroup CPU limit where they need one
 	// (withCPULimit): the container they run in may have its own.
 	cpuLimit = func() (float64, bool) { return 0, false }
+	// Nor the machine's idle time: the tests that read it set it.
+	machineIdle = noMachineIdle
 }
+
+func noMachineIdle() (time.Duration, bool) { return 0, false }
 
 // withCPULimit makes cpuLimit report a cgroup CPU limit of cpus until
 // the test ends.
@@ -776,7 +780,7 @@ func TestObserveStarved(t *testing.T) {
 		cpuShare(t, c.share, 2)
 		ch := Choice{key: key, predicted: 0.0592}
 		ch.cpuBound, ch.cores = c.cpuBound, 2
-		ch.started()
+		ch.started(spare{})
 		time.Sleep(50 * time.Millisecond) // as in TestAutoOneCoreProbe
 		n := Observe(ch, 131*time.Millisecond)
 		if _, ok := loadCalibration(key); ok != c.kept || (n == "") != c.kept {
@@ -1201,6 +1205,11 @@ func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took 
 	if err := storeCalibration(key, c); err != nil {
 		t.Fatal(err)
 	}
+	// The machine's idle CPU time, read at Auto's call and backdated
+	// below as the run's share is.
+	const idle0 = time.Hour
+	machineIdle = func() (time.Duration, bool) { return idle0, true }
+	t.Cleanup(func() { machineIdle = noMachineIdle })
 	for i := range n {
 		s := share(i)
 		if s >= busyShare {
@@ -1221,6 +1230,11 @@ func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took 
 		// failed beside other packages' tests).
 		ch.at = time.Now().Add(-time.Second)
 		ch.cpu0 = processCPU() - time.Duration(s*float64(ch.cores)*float64(time.Second))
+		if !ch.spare.at.IsZero() {
+			// A GPU's run: the machine had s of simd's cores to spare
+			// over that second.
+			ch.spare = spare{at: ch.at, idle: idle0 - time.Duration(s*ch.simdCores*float64(time.Second)), cpu: processCPU()}
+		}
 		if n := Observe(ch, time.Duration(took(i, e.Name())*float64(time.Second))); n != "" {
 			t.Errorf("run %d: Observe noted %q", i, n)
 		}
@@ -1386,6 +1400,58 @@ func TestAutoBusyChecksBounded(t *testing.T) {
 	}
 	if c, ok := loadCalibration(key); !ok || c.Devices[0].runs() != trustedRuns || c.Devices[0].Busy != 0 || c.SIMD.Busy != 0 {
 		t.Errorf("calibration %+v (kept %v): want the device confirmed by its quiet check, no busy checks counted", c, ok)
+	}
+}
+
+// TestAutoBusyChecksClearedOnGPU: where a GPU is the fastest, its runs,
+// which compute off the machine's cores, clear the count of simd's checks
+// on a busy machine once the machine has simd's cores to spare over one
+// (spareShare), so that simd is checked again. Only a run on the machine's
+// cores cleared it: after two checks of simd beside CPU hogs, every later
+// run went to the GPU and simd was never checked again until the next
+// calibration.
+func TestAutoBusyChecksClearedOnGPU(t *testing.T) {
+	const busyRuns = 4 // runs 0 to 3 on a busy machine, then quiet ones
+	// The GPU, trusted, at 0.085 s; simd, unconfirmed, at 0.095 s.
+	ran, _, key := autoRunsSharing(t, 1e7, 10,
+		calibration{SIMD: cost{Ns: 0.95}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.045, GPU: true, cost: cost{Ns: 0.4, Confirmed: true, Runs: trustedRuns}}}},
+		func(_ int, engine string) float64 {
+			if engine == "timed" {
+				return 0.085
+			}
+			return 0.095
+		},
+		func(i int) float64 {
+			if i < busyRuns {
+				return 0.4
+			}
+			return 0.95
+		}, 7)
+	if want := []string{"simd", "simd", "timed", "timed", "timed", "simd", "timed"}; !slices.Equal(ran, want) {
+		t.Errorf("runs on %v, want %v: simd checked twice on the busy machine, the GPU then, and simd checked again after the GPU's first run on a quiet one", ran, want)
+	}
+	if c, ok := loadCalibration(key); !ok || c.SIMD.runs() != trustedRuns || c.SIMD.Busy != 0 {
+		t.Errorf("calibration %+v (kept %v): want simd confirmed by its quiet check, no busy checks counted", c, ok)
+	}
+	// A GPU's run on a machine without simd's cores to spare keeps the
+	// count, as does one where the machine's idle time is unknown.
+	for _, c := range []struct {
+		name   string
+		share  float64
+		idleOK bool
+	}{{"busy", 0.4, true}, {"unknown", 0.95, false}} {
+		ch := Choice{key: key, predicted: 0.085, device: 0, work: 1e8, startup: 0.045, simdCores: 2, check: false}
+		updateCost(Choice{key: key, device: -1}, func(x *cost) { x.Busy = busyChecks })
+		machineIdle = func() (time.Duration, bool) { return time.Hour, c.idleOK }
+		ch.at = time.Now().Add(-time.Second)
+		ch.spare = spare{at: ch.at, idle: time.Hour - time.Duration(c.share*2*float64(time.Second)), cpu: processCPU()}
+		if !c.idleOK {
+			ch.spare = spareNow()
+		}
+		Observe(ch, 85*time.Millisecond)
+		if got, ok := loadCalibration(key); !ok || got.SIMD.Busy != busyChecks {
+			t.Errorf("a GPU's run, the machine %s: simd's busy checks %d (kept %v), want %d", c.name, got.SIMD.Busy, ok, busyChecks)
+		}
 	}
 }
 

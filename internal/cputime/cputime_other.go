@@ -2,7 +2,8 @@
 
 // Package cputime reads the CPU time the process has used: beside wall
 // time it tells how much of the cores a measurement got on a shared
-// machine; and the CPU limit of its cgroup (Limit), which bounds that.
+// machine; the idle time of the CPUs it may run on (Idle), what a run off
+// them left; and the CPU limit of its cgroup (Limit), which bounds that.
 package cputime
 
 import "time"
