@@ -177,7 +177,9 @@ func (ch Choice) runShare() float64 {
 // machine and says nothing of the figures, which stay (dropping them
 // re-measured on every run of a loaded machine, and auto took 1.6x simd's
 // time). One that got them is timed as the probes are (clock): its run by
-// CPU time over its cores, the start-up before it by wall time. A check of
+// CPU time over its cores, the start-up before it by wall time. A GPU's
+// run confirms its cost from the time after its start-up (Auto's return),
+// which varies from run to run by more than a GPU's run takes. A check of
 // a runner-up on a busy machine is counted (busyChecks, at most 2), and the count
 // cleared by the next run that got its cores, or by a GPU's run over which
 // the machine had busyShare of simd's cores to spare (spareShare: idle, or
@@ -189,6 +191,10 @@ func Observe(ch Choice, took time.Duration) string {
 		return ""
 	}
 	t := took.Seconds()
+	run := t // the run after its engine started (Choice.started)
+	if !ch.at.IsZero() {
+		run = min(time.Since(ch.at).Seconds(), t)
+	}
 	quiet := false // a run on the machine's cores that got them
 	if share := ch.runShare(); ch.cpuBound && share >= 0 {
 		if share < busyShare {
@@ -198,11 +204,19 @@ func Observe(ch Choice, took time.Duration) string {
 			return ""
 		}
 		quiet = true
-		run := min(time.Since(ch.at).Seconds(), t)
 		t -= run * (1 - min(share, 1))
 	}
 	r := t / ch.predicted
 	if r >= 0.5 && r <= 2 {
+		if ch.device >= 0 && !ch.cpuBound && !ch.at.IsZero() {
+			// A GPU's start-up varies by far more than its run takes
+			// (an H200's, 0.15 to 0.4 s, against 3.3 ms for 1e9
+			// lane-steps): its cost is its run's, after the start-up.
+			// Less the calibrated start-up, a start of 0.4 s where
+			// 0.25 s was calibrated confirmed 46x its time per
+			// lane-step.
+			t = ch.startup + run
+		}
 		confirm(ch, t)
 		if quiet || ch.spareShare() >= busyShare {
 			clearBusyChecks(ch.key)

@@ -1230,12 +1230,15 @@ func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took 
 		// failed beside other packages' tests).
 		ch.at = time.Now().Add(-time.Second)
 		ch.cpu0 = processCPU() - time.Duration(s*float64(ch.cores)*float64(time.Second))
+		took := took(i, e.Name())
 		if !ch.spare.at.IsZero() {
 			// A GPU's run: the machine had s of simd's cores to spare
-			// over that second.
+			// over that second, and the run after its start-up took
+			// the rest of took.
 			ch.spare = spare{at: ch.at, idle: idle0 - time.Duration(s*ch.simdCores*float64(time.Second)), cpu: processCPU()}
+			ch.at = time.Now().Add(-time.Duration((took - ch.startup) * float64(time.Second)))
 		}
-		if n := Observe(ch, time.Duration(took(i, e.Name())*float64(time.Second))); n != "" {
+		if n := Observe(ch, time.Duration(took*float64(time.Second))); n != "" {
 			t.Errorf("run %d: Observe noted %q", i, n)
 		}
 	}
@@ -1451,6 +1454,55 @@ func TestAutoBusyChecksClearedOnGPU(t *testing.T) {
 		Observe(ch, 85*time.Millisecond)
 		if got, ok := loadCalibration(key); !ok || got.SIMD.Busy != busyChecks {
 			t.Errorf("a GPU's run, the machine %s: simd's busy checks %d (kept %v), want %d", c.name, got.SIMD.Busy, ok, busyChecks)
+		}
+	}
+}
+
+// TestObserveGPUStartupNoise: a GPU's start-up (context, program load)
+// varies from run to run by far more than its run of the job takes (an
+// H200: 0.15 to 0.4 s warm, against 3.3 ms for 1e9 lane-steps), so a run
+// confirms its time per lane-step from the run after the start-up, not
+// from the whole time less the calibrated start-up. A start-up of 0.4 s
+// where 0.25 s was calibrated confirmed 0.15 ns a lane-step, 46x the
+// GPU's, and the next run, started in 0.15 s, took under half its
+// prediction and dropped the calibration.
+func TestObserveGPUStartupNoise(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
+	const (
+		startup = 0.25           // s, calibrated
+		fixed   = 35e-6          // s a run: launches
+		ns      = 1 / 3e11 * 1e9 // a lane-step, 3e11 a second
+		work    = 1e9
+	)
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 0.88}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: startup, GPU: true, cost: cost{Fixed: fixed, Ns: ns}}}}); err != nil {
+		t.Fatal(err)
+	}
+	run := fixed + work*ns*1e-9
+	for i, st := range []float64{0.4, 0.15, 0.2, 0.39, 0.16} {
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if ch.Engine != "timed" {
+			t.Fatalf("run %d: Auto chose %s (%s), want the GPU", i, ch.Engine, ch.Reason)
+		}
+		ch.at = time.Now().Add(-time.Duration(run * 1e9)) // started st s after Auto's call
+		if n := Observe(ch, time.Duration((st+run)*1e9)); n != "" {
+			t.Errorf("run %d, started in %g s: Observe noted %q; want the calibration kept", i, st, n)
+		}
+		c, ok := loadCalibration(key)
+		if !ok {
+			t.Fatalf("run %d: calibration dropped", i)
+		}
+		if got := c.Devices[0].Ns; math.Abs(got/ns-1) > 0.1 {
+			t.Errorf("run %d, started in %g s: the GPU's cost %.3g ns a lane-step, want %.3g", i, st, got, ns)
 		}
 	}
 }
