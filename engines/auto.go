@@ -705,8 +705,9 @@ func (c cost) runs() int {
 // time is the predicted seconds of a run of work lane-steps.
 func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 
-// calibrate starts each candidate device of ds, measures it and simd on the
-// same probe, and returns the calibration and the faster engine, keeping a
+// calibrate starts each candidate device of ds (of identical ones, the
+// first that starts: Device.model), measures it and simd on the same
+// probe, and returns the calibration and the faster engine, keeping a
 // started device open only when it is chosen. A device's start-up counts
 // enum, the time listing the devices took (loading the driver library and
 // its initialization), which a later process that starts the device pays
@@ -725,7 +726,15 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
 	bestDevice, bestGPU, bestIndex := false, false, -1
 	devT, devLabel := math.Inf(1), ""
+	measured := map[string]bool{} // the models of c.Devices
 	for _, d := range candidates(ds, o) {
+		if measured[d.model()] {
+			// One of identical devices is measured, and the first
+			// chosen: starting each in turn cost a node of eight
+			// GPUs eight start-ups (0.15 to 0.4 s each on an H200) on
+			// every calibration, for one device's run.
+			continue
+		}
 		if dev.ProgramFile != nil && c.SIMD.time(work) < coldStartCost.Seconds() {
 			// With the cache off (cachedir.Dir is "") no program is
 			// ever kept: every start compiles, as a missing one does.
@@ -769,6 +778,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
 		}
 		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup, d.GPU, dc})
+		measured[d.model()] = true
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
 			// the job itself would be refused.

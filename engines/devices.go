@@ -71,6 +71,21 @@ func (d Device) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// model is what tells d from a device of another model: all it describes
+// but its index (Label, where it has no name). Identical GPUs of one node
+// share it.
+func (d Device) model() string {
+	if d.Name == "" {
+		return d.Label
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q %q %q %q", d.Platform, d.PlatformVersion, d.Name, d.Type)
+	for _, p := range d.Props {
+		fmt.Fprintf(&b, " %s=%v", p.Key, p.Value)
+	}
+	return b.String()
+}
+
 // DeviceEntry returns the entry whose devices --device indexes: the one
 // engine that runs on devices.
 func DeviceEntry() (Entry, error) {

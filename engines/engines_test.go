@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,6 +206,56 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 	}
 	if want := fmt.Sprintf("now that it is started (a later run pays its %.3g s of start-up too), simd at", c.Devices[0].Startup); !strings.Contains(ch.Reason, want) {
 		t.Errorf("reason %q, want it to say %q", ch.Reason, want)
+	}
+}
+
+// TestCalibrateIdenticalDevicesOnce: of identical devices (a node's GPUs
+// of one model) calibrate starts and measures the first only, which is
+// the one chosen; a device of another model is measured too, as is the
+// next identical one where the first did not start. Each was started in
+// turn: eight start-ups of 0.15 to 0.4 s on a node of eight H200s, on
+// every calibration, for a job that runs on one.
+func TestCalibrateIdenticalDevicesOnce(t *testing.T) {
+	h200 := func(i int) Device {
+		return Device{Engine: "fake", Index: i, Platform: "NVIDIA CUDA", Name: "NVIDIA H200", Type: "GPU", GPU: true,
+			Label: fmt.Sprintf("%d: NVIDIA H200 (NVIDIA CUDA, GPU)", i), Props: []Prop{{Key: "compute_units", Value: 132}}}
+	}
+	other := h200(2)
+	other.Name, other.Label = "NVIDIA A100", "2: NVIDIA A100 (NVIDIA CUDA, GPU)"
+	mig := h200(3) // a partition, of fewer compute units
+	mig.Props = []Prop{{Key: "compute_units", Value: 16}}
+	ds := []Device{h200(0), h200(1), other, mig}
+	for _, c := range []struct {
+		name   string
+		broken int   // the index of a device that does not start, or -1
+		opens  []int // the devices started
+		want   []int // and measured
+	}{{"all start", -1, []int{0, 2, 3}, []int{0, 2, 3}}, {"the first broken", 0, []int{0, 1, 2, 3}, []int{1, 2, 3}}} {
+		t.Run(c.name, func(t *testing.T) {
+			var opened []int
+			dev := Entry{Name: "fake", Open: func(_ context.Context, o Options) (sim.Engine, error) {
+				i, _ := strconv.Atoi(o.Devices)
+				opened = append(opened, i)
+				if i == c.broken {
+					return nil, errors.New("fake: self-test failed")
+				}
+				return &timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, nil
+			}}
+			p := sim.Default()
+			p.Lanes, p.Steps = 1e7, 100
+			cal, e, _, err := calibrate(context.Background(), dev, ds, Options{Params: p, Note: func(string) {}}, cpu.SIMD{}, 1e9, span{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			var got []int
+			for _, d := range cal.Devices {
+				got = append(got, d.Index)
+			}
+			if !slices.Equal(got, c.want) || !slices.Equal(opened, c.opens) {
+				t.Errorf("started %v, measured %v; want %v started, %v measured", opened, got, c.opens, c.want)
+			}
+		})
 	}
 }
 
