@@ -428,7 +428,10 @@ const (
 //     compiled or for a job simd takes coldStartCost (1 s) or more, and a
 //     device whose program a start cannot load now, pickLoadable, is
 //     costed with coldStartCost more);
-//  3. otherwise each device is started and it and simd run the same
+//  3. otherwise, unless simd finishes the job within the least device
+//     start-up a kept calibration measured here (knownStartup: for other
+//     options or another step count; then simd runs it, no driver
+//     loaded), each device is started and it and simd run the same
 //     bounded probe (at most probeLaneSteps, 2^21 lane-steps, cancellable
 //     with ctx; a device too slow to run it within deviceMeasureBudget,
 //     0.5 s, is costed from a
@@ -494,6 +497,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, Choice{}, err
 	}
+	if s := knownStartup(); simdEst.Seconds() < s {
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("simd finishes it in about %.3g s on its %s path, before a device could start (%.3g s at the least, as measured here)", simdEst.Seconds(), simdPath(), s)}, nil
+	}
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
 	enum := since(t0, cpu0) // loading the driver, which the job's process pays too
@@ -540,6 +546,41 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ch.Probe = time.Since(start)
 	ch.started(m0)
 	return eng, ch, nil
+}
+
+// knownStartup is the least start-up, in seconds, of the devices in the
+// calibrations kept on this machine (for any options and step count), or
+// 0 where none is kept: no device starts faster here, so a job simd
+// finishes within it does not start one to be measured. A GPU's start-up
+// (0.15 to 0.4 s on an H200) is several times deviceStartupFloor, pocl's:
+// each new step count or option set (its own calibration) started the
+// GPU for jobs simd finished in 50 ms.
+func knownStartup() float64 {
+	path := calibrationPath()
+	if path == "" {
+		return 0
+	}
+	b, err := cachedir.ReadFileMax(path, maxCalibrationFile)
+	if err != nil {
+		return 0 // loadCalibration notes what is wrong with the file
+	}
+	var f calibrationFile
+	if json.Unmarshal(b, &f) != nil {
+		return 0
+	}
+	least := math.Inf(1)
+	for k, c := range f {
+		if !c.valid() || !binaryExists(k) {
+			continue
+		}
+		for _, d := range c.Devices {
+			least = min(least, d.Startup)
+		}
+	}
+	if math.IsInf(least, 1) {
+		return 0
+	}
+	return least
 }
 
 // cacheHolds says why gpusim's cache can neither hold nor keep anything

@@ -913,6 +913,45 @@ func TestAutoCPULimit(t *testing.T) {
 	}
 }
 
+// TestAutoKnownStartup: a job simd finishes within the least device
+// start-up measured on this machine (kept in a calibration for other
+// options or another step count) runs on simd without loading the driver,
+// and the reason says so; a longer one is measured. Each new step count
+// started an H200 (0.15 to 0.4 s) to calibrate for jobs simd finished in
+// 50 ms, the GPU's start-up being many times deviceStartupFloor.
+func TestAutoKnownStartup(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" } // 2 ns a lane-step on one core
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, &opens, &lists))
+	p := sim.Default()
+	p.Steps = 20
+	other := Options{Params: p, Workers: 1}
+	gpu := deviceTiming{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Fixed: 35e-6, Ns: 0.0033}}
+	if err := storeCalibration(calibrationKey(other), calibration{SIMD: cost{Ns: 2}, Devices: []deviceTiming{gpu}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		lanes    uint64
+		measured bool
+	}{{5e6, false}, {2e7, true}} { // 0.1 s and 0.4 s on simd by the cost model
+		p.Lanes, p.Steps = c.lanes, 10
+		o := Options{Params: p, Workers: 1}
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if c.measured != (lists == 1) {
+			t.Errorf("%d lanes x 10: %d listings of devices (%s: %s), want measured %v", c.lanes, lists, ch.Engine, ch.Reason, c.measured)
+		}
+		if want := "before a device could start (0.25 s at the least, as measured here)"; !c.measured && (ch.Engine != "simd" || !strings.Contains(ch.Reason, want)) {
+			t.Errorf("%d lanes x 10: %s (%s), want simd, and a reason that says %q", c.lanes, ch.Engine, ch.Reason, want)
+		}
+	}
+}
+
 // TestAutoCalibratedDeviceGone: when the device a calibration chose no
 // longer starts, the run falls back to simd, the calibration is dropped,
 // and Observe has nothing to judge: it said "the run took 0.161 s where
