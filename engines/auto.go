@@ -614,6 +614,9 @@ type calibration struct {
 	// Cold are the candidate devices left unmeasured: their programs were
 	// not compiled, and simd finished the job within coldStartCost.
 	Cold []coldDevice `json:"cold,omitempty"`
+	// Failed are the candidate devices that did not start or run the
+	// probe: said in every reason while the calibration stands.
+	Failed []failedDevice `json:"failed,omitempty"`
 
 	// refused says a device refused the probe, which has the job's
 	// parameters (refusal): it went unmeasured, so the calibration is
@@ -803,7 +806,8 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			o.note("%s %s did not start (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(err))
+			c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, fmt.Sprintf("did not start (%s)", firstLine(err))})
+			o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), c.Failed[len(c.Failed)-1].Error)
 			continue
 		}
 		dc, full, err := measureDevice(ctx, deviceClock(d.GPU), e, probe, o.Params.Lanes)
@@ -812,7 +816,8 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			o.note("%s %s failed its probe (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(err))
+			c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, fmt.Sprintf("failed its probe (%s)", firstLine(err))})
+			o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), c.Failed[len(c.Failed)-1].Error)
 			continue
 		}
 		if !full {
@@ -838,21 +843,50 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			sim.Close(e)
 		}
 	}
-	reason := fmt.Sprintf("measured here: %s predicted at %.3g s", bestLabel, bestT)
-	if bestLabel != "simd" {
-		// The start-up spent measuring it, left out of bestT: a GPU's
-		// (0.2 s on an H200) is most of a job's time, and the next run
-		// of the same job, which pays it, may go to simd.
-		reason += fmt.Sprintf(" now that it is started (a later run pays its %.3g s of start-up too), simd at %.3g s", c.Devices[bestIndex].Startup, c.SIMD.time(work))
-	} else if devLabel != "" {
+	reason := c.measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.coldNote(dev, work)
+	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex} // start-up spent
+	ch.onCores(simd, bestDevice, bestGPU)
+	return c, best, ch, nil
+}
+
+// measuredReason is the reason for calibrate's choice from c: label,
+// predicted at t seconds (index in c.Devices, or -1 for simd), and the
+// fastest device, devLabel, at devT seconds once started ("" for none).
+func (c calibration) measuredReason(work float64, label string, t float64, index int, devLabel string, devT float64) string {
+	reason := fmt.Sprintf("measured here: %s predicted at %.3g s", label, t)
+	if index >= 0 {
+		// The start-up spent measuring it, left out of t: a GPU's (0.2
+		// s on an H200) is most of a job's time, and the next run of
+		// the same job, which pays it, may go to simd.
+		return reason + fmt.Sprintf(" now that it is started (a later run pays its %.3g s of start-up too), simd at %.3g s", c.Devices[index].Startup, c.SIMD.time(work))
+	}
+	if devLabel != "" {
 		// The started device's start-up is spent; a later process, which
 		// pays it again, compares it too.
 		reason += fmt.Sprintf(", %s at %.3g s once started", devLabel, devT)
 	}
-	reason += c.coldNote(dev, work)
-	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex} // start-up spent
-	ch.onCores(simd, bestDevice, bestGPU)
-	return c, best, ch, nil
+	return reason
+}
+
+// failedDevice is a device that did not start, or failed its probe, when
+// its calibration was measured (a GPU that fails its self-test): not a
+// candidate while the calibration stands.
+type failedDevice struct {
+	Index int    `json:"index"`
+	Label string `json:"label"`
+	Error string `json:"error"` // what failed, and its first line
+}
+
+// failedNote says which devices of c failed when it was measured, for a
+// reason. Said only in the note of the run that measured them, a GPU that
+// failed its self-test was left out of every later run's choice without a
+// word.
+func (c calibration) failedNote(dev Entry) string {
+	var b strings.Builder
+	for _, d := range c.Failed {
+		fmt.Fprintf(&b, "; %s %s was left out when this machine was measured, as it %s", dev.Name, deviceName(d.Label), d.Error)
+	}
+	return b.String()
 }
 
 // startDevice opens the device engine o names and runs the pilot, whose
@@ -933,7 +967,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles, predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles + c.failedNote(dev), predicted: bestT, key: key,
 			work: work, device: -1, check: check}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
@@ -966,7 +1000,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s %s refuses this job (%s): running on simd", dev.Name, deviceName(d.Label), firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles, predicted: bestT, key: key,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev), predicted: bestT, key: key,
 		work: work, device: best, startup: d.Startup, check: check}
 	if compiles != "" {
 		// Its start compiles, for seconds no calibration measured: a
@@ -1528,6 +1562,11 @@ func (c calibration) valid() bool {
 	}
 	for _, d := range c.Cold {
 		if d.Index < 0 || d.Program == "" {
+			return false
+		}
+	}
+	for _, d := range c.Failed {
+		if d.Index < 0 {
 			return false
 		}
 	}

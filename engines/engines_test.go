@@ -2,6 +2,7 @@ package engines
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -1894,6 +1895,56 @@ func TestAutoDeviceProbeFails(t *testing.T) {
 	sim.Close(e)
 	if all := strings.Join(notes, "\n"); ch.Engine != "simd" || !strings.Contains(all, "CL_OUT_OF_RESOURCES in the test") {
 		t.Errorf("Auto chose %s, notes %q; want simd and a note with the device's error", ch.Engine, all)
+	}
+}
+
+// TestAutoFailedDeviceSaid: a GPU that does not start when auto measures
+// the machine (one that fails its self-test) is a note on that run, and
+// every later run that the calibration decides says it was left out, and
+// why; auto.json keeps it (failed), which a binary without the field
+// reads as before. Said only in the first run's note, a node's GPU was
+// left out of every later choice without a word.
+func TestAutoFailedDeviceSaid(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const why = "opencl: device 0 failed the self-test check normals"
+	opens := 0
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) { opens++; return nil, errors.New(why) },
+		Devices: func() ([]Device, error) {
+			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "0: NVIDIA H200 (NVIDIA CUDA, GPU)"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	})
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e7, 10
+	var notes []string
+	o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
+	want := "did not start (" + why + ")"
+	for run := range 3 {
+		notes = nil
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		said := ch.Reason
+		if run == 0 {
+			said = strings.Join(notes, "\n")
+		}
+		if ch.Engine != "simd" || !strings.Contains(said, "fake device 0 (NVIDIA H200, NVIDIA CUDA, GPU) ") || !strings.Contains(said, want) || opens != 1 {
+			t.Errorf("run %d: %s (%s), notes %q, %d opens; want simd, the device started once, and %q said", run, ch.Engine, ch.Reason, notes, opens, want)
+		}
+	}
+	b, err := os.ReadFile(calibrationPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old map[string]struct { // what a binary before the field reads
+		SIMD    cost           `json:"simd"`
+		Devices []deviceTiming `json:"devices"`
+	}
+	if err := json.Unmarshal(b, &old); err != nil || len(old) != 1 || !strings.Contains(string(b), `"failed"`) {
+		t.Errorf("auto.json %s: %v; want one calibration, with the failed device, that reads as before", b, err)
 	}
 }
 
