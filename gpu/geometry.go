@@ -54,9 +54,10 @@ const gpuGroupItems = 2048
 // bytes per work-group plus perItem bytes per work-item, which must fit in
 // the device's local memory.
 //
-// On GPUs a work-group is 256 work-items (or the kernel's limit), a
-// multiple of the preferred size (the warp or wavefront), and the grid is
-// gpuGroupItems per compute unit. On CPUs, where a work-group runs on one
+// On GPUs a work-group is 256 work-items (or the kernel's limit, or as
+// many as local memory holds), a multiple of the preferred size (the warp
+// or wavefront) where one fits, and the grid is gpuGroupItems per compute
+// unit. On CPUs, where a work-group runs on one
 // thread, it is 8 work-items of VW lanes and 16 groups per core, for the
 // driver to balance; with single, one work-item per group and 4 groups per
 // core: for weather_daily with DAILY_SERIAL, whose work-items keep every
@@ -80,8 +81,17 @@ func (e *Engine) layout(name string, l kernelLimits, fixed, perItem int, single 
 		wg = min(e.opts.wg, l.maxWG)
 	}
 	mem := e.localMem()
-	for wg > 1 && fixed+wg*perItem > mem {
-		wg /= 2
+	if fixed+wg*perItem > mem && mem > fixed+perItem {
+		// The most work-items that fit, in whole multiples of the
+		// preferred size where one fits: halving 192 gave 96, one and a
+		// half wavefronts of 64, where 128 fit.
+		wg = (mem - fixed) / perItem
+		if wg >= l.multiple {
+			wg -= wg % l.multiple
+		}
+	}
+	if fixed+wg*perItem > mem {
+		wg = 1
 	}
 	if need := fixed + wg*perItem; need > mem {
 		return grid{}, fmt.Errorf("opencl: kernel %s needs %d bytes of local memory per work-group, and %s has %d", name, need, e.desc.Named(), mem)

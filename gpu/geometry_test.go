@@ -30,8 +30,13 @@ func TestLayout(t *testing.T) {
 		{h200, kernelLimits{192, 32}, 0, 36, false, grid{192, 132 * 10}, ""},
 		// Wavefronts of 64 and a limit that is not a multiple of them.
 		{h200, kernelLimits{200, 64}, 0, 36, false, grid{192, 132 * 10}, ""},
-		// Local memory for 128 work-items only: the group halves.
+		// Local memory for 128 work-items only.
 		{h200, kernelLimits{1024, 32}, 40 << 10, 64, false, grid{128, 132 * 16}, ""},
+		// Local memory for 163 of a limit of 192: two wavefronts of 64,
+		// where halving gave 96, one and a half.
+		{h200, kernelLimits{192, 64}, 16 << 10, 200, false, grid{128, 132 * 16}, ""},
+		// For 20 only, below a warp: 20.
+		{h200, kernelLimits{1024, 32}, 40 << 10, 400, false, grid{20, 132 * 102}, ""},
 		{h200, kernelLimits{1024, 32}, 49 << 10, 64, false, grid{}, "needs 50240 bytes of local memory"},
 		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, false, grid{8, 32}, ""},
 		{cpu, kernelLimits{4, 1}, 0, 36, false, grid{4, 32}, ""},
@@ -51,6 +56,9 @@ func TestLayout(t *testing.T) {
 		}
 		if err != nil || g != c.want {
 			t.Errorf("%s: grid %+v, %v; want %+v", name, g, err, c.want)
+		}
+		if g.wg >= c.lim.multiple && g.wg%c.lim.multiple != 0 {
+			t.Errorf("%s: work-groups of %d are not whole multiples of %d", name, g.wg, c.lim.multiple)
 		}
 		if c.dev.Type == "GPU" && g.groups%c.dev.ComputeUnits != 0 {
 			t.Errorf("%s: %d groups are not whole waves of %d compute units", name, g.groups, c.dev.ComputeUnits)
