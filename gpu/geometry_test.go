@@ -66,6 +66,58 @@ func TestLayout(t *testing.T) {
 	}
 }
 
+// gpuLike are devices this machine lacks, as their drivers describe them:
+// an H200 (132 multiprocessors, warps of 32, 48 KiB local memory), an AMD
+// MI300X (304 compute units, wavefronts of 64, 64 KiB), an Intel iGPU (96
+// execution units, sub-groups of 8, 64 KiB) and a CPU of 192 cores as pocl
+// lists it.
+var gpuLike = []struct {
+	info cl.DeviceInfo
+	lim  kernelLimits
+}{
+	{cl.DeviceInfo{Name: "H200", Type: "GPU", ComputeUnits: 132, LocalMemBytes: 48 << 10, MaxAllocBytes: 35 << 30, GlobalMemBytes: 139 << 30, FP64: true}, kernelLimits{1024, 32}},
+	{cl.DeviceInfo{Name: "MI300X", Type: "GPU", ComputeUnits: 304, LocalMemBytes: 64 << 10, MaxAllocBytes: 48 << 30, GlobalMemBytes: 192 << 30, FP64: true}, kernelLimits{256, 64}},
+	{cl.DeviceInfo{Name: "iGPU", Type: "GPU", ComputeUnits: 96, LocalMemBytes: 64 << 10, MaxAllocBytes: 4 << 30, GlobalMemBytes: 12 << 30}, kernelLimits{512, 8}},
+	{cl.DeviceInfo{Name: "cpu192", Type: "CPU", ComputeUnits: 192, LocalMemBytes: 4 << 20, MaxAllocBytes: 64 << 30, GlobalMemBytes: 256 << 30, FP64: true}, kernelLimits{4096, 8}},
+}
+
+// TestDailyGroups: a --daily run keeps whole waves of work-groups, at least
+// one on each compute unit, at every step count --daily takes, with its
+// per-step records within dailyRecordBytes where that leaves whole waves
+// and within the device's largest buffer. Capped at 64 MiB alone, 10000
+// steps ran 139 work-groups: 7 past a wave on the H200, and half of the
+// MI300X idle. It needs no OpenCL.
+func TestDailyGroups(t *testing.T) {
+	for _, d := range gpuLike {
+		e := &Engine{desc: DeviceDesc{DeviceInfo: d.info}, vw: 1, fp64: d.info.FP64}
+		fixed, perItem := e.dailyLocal()
+		var err error
+		if e.daily, err = e.layout("weather_daily", d.lim, fixed, perItem, e.dailySerial()); err != nil {
+			t.Fatalf("%s: %v", d.info.Name, err)
+		}
+		cus := d.info.ComputeUnits
+		for _, steps := range []int{1, 100, 365, 1000, 2000, 5000, sim.MaxDailySteps} {
+			p := sim.Default()
+			p.Lanes, p.Steps = 1e10, steps
+			g := e.shape(&sim.Job{Params: p, Daily: true}, p.Lanes).g
+			recs := uint64(g.groups * steps * recWords * 8)
+			name := fmt.Sprintf("%s, %d steps: %d groups of %d (grid %d)", d.info.Name, steps, g.groups, g.wg, e.daily.groups)
+			switch {
+			case g.groups < cus:
+				t.Errorf("%s: fewer than the %d compute units", name, cus)
+			case d.info.Type == "GPU" && g.groups%cus != 0:
+				t.Errorf("%s: not whole waves of %d compute units", name, cus)
+			case recs > d.info.MaxAllocBytes:
+				t.Errorf("%s: records of %d bytes, past the largest buffer", name, recs)
+			case recs > dailyRecordBytes && g.groups > cus:
+				t.Errorf("%s: records of %d bytes with more groups than compute units", name, recs)
+			case steps <= 100 && g.groups != e.daily.groups:
+				t.Errorf("%s: not the whole grid", name)
+			}
+		}
+	}
+}
+
 // TestSmallLocalMemory: on a device with less local memory (the hook
 // pretends), daily launches take fewer steps each and the results stay
 // serial's; with too little for any step the engine refuses to open, saying

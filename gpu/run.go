@@ -46,7 +46,9 @@ const laneCost = 4
 func launchWork(n, steps uint64) uint64 { return n * (steps + laneCost) }
 
 // dailyRecordBytes bounds the per-group, per-step daily records on the
-// device: a full grid up to about a thousand steps on the largest GPUs.
+// device, which the host writes empty at each run: a full grid up to about
+// a thousand steps on the largest GPUs, whole waves of compute units beyond
+// that (dailyGroups).
 const dailyRecordBytes = 64 << 20
 
 // Run implements sim.Engine. It checks ctx between launches and returns as

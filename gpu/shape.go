@@ -1,6 +1,8 @@
 package gpu
 
 import (
+	"math"
+
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
@@ -25,9 +27,8 @@ func (e *Engine) shape(job *sim.Job, count uint64) runShape {
 	p := job.Params
 	s := runShape{g: e.main, daily: job.Daily && p.Steps > 0, partBlocks: e.opts.maxBlocks}
 	if s.daily {
-		// Per-group, per-step records within dailyRecordBytes.
 		s.g = e.daily
-		s.g.groups = min(s.g.groups, max(1, dailyRecordBytes/(p.Steps*recWords*8)))
+		s.g.groups = e.dailyGroups(p.Steps)
 		s.partBlocks = e.dailyBlocks
 		if e.opts.maxBlocks > 0 {
 			s.partBlocks = min(s.partBlocks, e.opts.maxBlocks)
@@ -62,6 +63,23 @@ func (e *Engine) shape(job *sim.Job, count uint64) runShape {
 	}
 	s.buffers = s.bufferBytes(job, e.fp64, e.vw)
 	return s
+}
+
+// dailyGroups is the work-groups of a weather_daily run of steps steps: the
+// kernel's grid, or fewer where its per-group, per-step records would take
+// more than dailyRecordBytes; then whole waves of compute units, and at
+// least one work-group on each (as many as fit in CL_DEVICE_MAX_MEM_ALLOC_SIZE
+// where that is less). Capped at 64 MiB alone, 10000 steps ran 139
+// work-groups: not whole waves on a GPU of 132 compute units, and on one of
+// 304 (AMD's MI300X) half of them idle.
+func (e *Engine) dailyGroups(steps int) int {
+	perGroup := max(steps, 1) * recWords * 8
+	groups := e.daily.groups
+	if capped := dailyRecordBytes / perGroup; capped < groups {
+		cus := max(e.desc.ComputeUnits, 1)
+		groups = max(capped-capped%cus, min(cus, groups))
+	}
+	return max(1, min(groups, int(min(e.desc.MaxAllocBytes/uint64(perGroup), math.MaxInt32))))
 }
 
 // bufferBytes is the bytes of the device buffers of a run of shape s, on
