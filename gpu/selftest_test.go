@@ -583,3 +583,43 @@ func TestCachedBinaryDeviceFails(t *testing.T) {
 		t.Errorf("the start after loaded %d cached binaries, want 1", n)
 	}
 }
+
+// TestSelfTestJobsCatchMiscompile: a device that miscompiles the kernels'
+// own code (binning, digest, per-step counts: code the cheap checks'
+// probes do not run) passes the cheap checks, and gpusim selftest's jobs
+// fail it, naming what differed with got and want in hex.
+func TestSelfTestJobsCatchMiscompile(t *testing.T) {
+	forgetSelfTests(t)
+	for _, tc := range []struct {
+		name, old, new string
+		fails          []string // the job checks that must fail
+	}{
+		{"binning", "\tf = f * scale;\n", "\tf = f * scale * 1.01f;\n", []string{"job/plain", "job/daily", "job/finals"}},
+		{"digest", "h = mix64(h ^ CONVERT(ulong, AS(uint, t)));", "h = mix64(h ^ CONVERT(ulong, AS(uint, t)) ^ 1UL);", []string{"job/plain", "job/finals"}},
+		{"daily count", "rec_add(grec + REC * ((s0 + s) * groups + g), gn,", "rec_add(grec + REC * ((s0 + s) * groups + g), gn + 1,", []string{"job/daily"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t), VectorWidth: 1, source: brokenSource(t, tc.old, tc.new)})
+			if err != nil {
+				t.Fatalf("RunSelfTest: %v, want a report", err)
+			}
+			t.Logf("%s", st)
+			status := map[string]Check{}
+			for _, c := range st.Checks {
+				status[c.Name] = c
+				if c.Status == CheckFail && !strings.HasPrefix(c.Name, "job/") {
+					t.Errorf("cheap check %s failed: the mutation is not in the probes' code", c.Name)
+				}
+			}
+			for _, name := range tc.fails {
+				c, ok := status[name]
+				if !ok || c.Status != CheckFail || !strings.HasPrefix(c.Got, "0x") || !strings.HasPrefix(c.Want, "0x") || c.Got == c.Want || c.Note == "" {
+					t.Errorf("check %s: %+v, want a failure with got and want in hex and what differed", name, c)
+				}
+			}
+			if st.Failed() == nil {
+				t.Error("no failed check")
+			}
+		})
+	}
+}
