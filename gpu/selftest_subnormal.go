@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -56,7 +57,7 @@ func SubnormalRisk(p sim.Params, daily bool) string {
 		x    float32
 	}{{"start", m.Start}, {"anchor", m.Anchor}, {"persistence", m.P}, {"sigma", m.Sigma}, {"(1-persistence)*anchor", m.C}} {
 		if x := math.Abs(float64(v.x)); x != 0 && x < safeAdd {
-			return fmt.Sprintf("|%s| = %g is below 2^-103", v.name, x)
+			return fmt.Sprintf("|%s| = %s is below 2^-103", v.name, approx(x))
 		}
 	}
 	if m.Sigma == 0 {
@@ -64,17 +65,17 @@ func SubnormalRisk(p sim.Params, daily bool) string {
 	}
 	sigma := math.Abs(float64(m.Sigma))
 	if sigma*minAbsZ < safeAdd {
-		return fmt.Sprintf("sigma = %g is below 2^-61, so sigma*z can fall below 2^-103", sigma)
+		return fmt.Sprintf("sigma = %s is below 2^-61, so sigma*z can fall below 2^-103", approx(sigma))
 	}
 	tmin := sigma * 0x1p-67
 	if m.Start != 0 {
 		tmin = min(tmin, math.Abs(float64(m.Start)))
 	}
 	if tmin < safeAdd {
-		return fmt.Sprintf("a temperature can fall to %g, below 2^-103", tmin)
+		return fmt.Sprintf("a temperature can fall to %s, below 2^-103", approx(tmin))
 	}
 	if pt := math.Abs(float64(m.P)) * tmin; m.P != 0 && pt < safeAdd {
-		return fmt.Sprintf("persistence*t can fall to %g, below 2^-103", pt)
+		return fmt.Sprintf("persistence*t can fall to %s, below 2^-103", approx(pt))
 	}
 	for _, h := range histograms(p, daily) {
 		if r := histRisk(h, tmin); r != "" {
@@ -100,14 +101,14 @@ func histograms(p sim.Params, daily bool) []*sim.Histogram {
 func histRisk(h *sim.Histogram, tmin float64) string {
 	lo := math.Abs(float64(h.Lo))
 	if lo != 0 && lo < safeAdd {
-		return fmt.Sprintf("a histogram edge %g is below 2^-103", lo)
+		return fmt.Sprintf("a histogram edge %s is below 2^-103", approx(lo))
 	}
 	d := tmin
 	if lo != 0 {
 		d = min(d, lo)
 	}
 	if f := d * 0x1p-24 * float64(h.Scale); f < minNormal {
-		return fmt.Sprintf("a histogram position (t - %g) * %g can fall to %g, below 2^-126", h.Lo, h.Scale, f)
+		return fmt.Sprintf("a histogram position (t - %g) * %g can fall to %s, below 2^-126", h.Lo, h.Scale, approx(f))
 	}
 	return ""
 }
@@ -154,6 +155,11 @@ func noiselessRisk(p sim.Params, daily bool) string {
 	}
 	return ""
 }
+
+// approx formats a float32 parameter or a bound in 4 digits: the --sigma
+// 1e-32 typed, not float32's 1.000000023742228e-32 in float64's digits, and
+// a bound far below float32's range too.
+func approx(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
 
 // Refuses returns the error Run refuses job with before it runs anything,
 // or nil: a *SubnormalError (the job can reach subnormal values and the

@@ -213,6 +213,11 @@ func TestSubnormalRisk(t *testing.T) {
 			t.Errorf("%s: risk %q, want risky %v", tc.name, r, tc.risky)
 		}
 	}
+	// The parameter as typed, not float32's value in float64's digits
+	// (1.000000023742228e-32).
+	if r, want := SubnormalRisk(subnormalJob().Params, false), "|sigma| = 1e-32 is below 2^-103"; r != want {
+		t.Errorf("the issue's job: risk %q, want %q", r, want)
+	}
 }
 
 // TestSubnormalRiskSound runs jobs the rule calls safe, and some it calls
