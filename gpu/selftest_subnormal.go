@@ -33,7 +33,8 @@ const (
 	// of word 0xffffffff, is about 2^-16 and the smallest |sin| or |cos|,
 	// of the angle PSI, about 2^-24.4 (TestMinAbsNormal checks it).
 	minAbsZ = 0x1p-42
-	// noiselessSteps bounds the host's walk of a noiseless path.
+	// noiselessSteps bounds the host's walk of a noiseless path; a
+	// longer one is judged by bounds (noiselessBound).
 	noiselessSteps = 1 << 16
 )
 
@@ -43,7 +44,7 @@ const (
 // conservative: it may name a risk for a job that never meets one.
 //
 // With sigma = 0 every lane follows the same path, which is walked on the
-// host. Otherwise, with |z| >= 2^-42, n = sigma*z is at least |sigma| 2^-42,
+// host (by bounds past noiselessSteps: noiselessBound). Otherwise, with |z| >= 2^-42, n = sigma*z is at least |sigma| 2^-42,
 // and a nonzero t = m + n at least |sigma| 2^-67 (cancellation needs |m| >=
 // |n|/2, and the sum is then a multiple of 2^-24 of that), or |start| before
 // the first step; the job is safe when start, anchor, persistence, sigma and
@@ -130,8 +131,8 @@ func noiselessRisk(p sim.Params, daily bool) string {
 	seen := map[float32]bool{}
 	t := m.Start
 	for s := 0; s < p.Steps; s++ {
-		if s >= noiselessSteps {
-			return fmt.Sprintf("the noiseless path does not settle within %d steps", noiselessSteps)
+		if s >= noiselessSteps && dailies == nil {
+			return noiselessBound(m, final)
 		}
 		a := float32(m.P * t)
 		mm := float32(a + m.C)
@@ -154,6 +155,33 @@ func noiselessRisk(p sim.Params, daily bool) string {
 		}
 	}
 	return ""
+}
+
+// noiselessBound judges a noiseless path too long for the host's walk by
+// bounds, as SubnormalRisk does a noisy one: t = p t + c, where a sum that
+// cancels needs |p t| >= |c|/2 and is then a multiple of 2^-24 of that, so
+// a nonzero t is at least tmin = min(|start|, |c| 2^-25); with c = 0, |t|
+// never falls below |start| when |p| >= 1, and decays towards 0 otherwise.
+// The job is safe when tmin and |p| tmin (or p = 0) are at least 2^-103
+// and the final histogram keeps (t - Lo) * Scale normal.
+func noiselessBound(m sim.Model, final *sim.Histogram) string {
+	c, p := math.Abs(float64(m.C)), math.Abs(float64(m.P))
+	tmin := math.Abs(float64(m.Start))
+	switch {
+	case c != 0 && tmin != 0:
+		tmin = min(tmin, c*0x1p-25)
+	case c != 0:
+		tmin = c * 0x1p-25
+	case p < 1:
+		return fmt.Sprintf("the noiseless path decays towards 0 and does not settle within %d steps", noiselessSteps)
+	}
+	if tmin < safeAdd {
+		return fmt.Sprintf("the noiseless path can fall to %s, below 2^-103", approx(tmin))
+	}
+	if pt := p * tmin; p != 0 && pt < safeAdd {
+		return fmt.Sprintf("persistence*t on the noiseless path can fall to %s, below 2^-103", approx(pt))
+	}
+	return histRisk(final, tmin)
 }
 
 // approx formats a float32 parameter or a bound in 4 digits: the --sigma

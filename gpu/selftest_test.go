@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -207,6 +208,13 @@ func TestSubnormalRisk(t *testing.T) {
 		{"noiseless decay", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Start, p.Persistence, p.Steps = 0, 0, 1, 0.5, 200 }), false, true},
 		{"noiseless short", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Start, p.Persistence, p.Steps = 0, 0, 1, 0.5, 20 }), true, false},
 		{"noiseless settles", params(func(p *sim.Params) { p.Sigma, p.Steps = 0, 100000 }), false, false},
+		// Paths that do not repeat within the host's walk of 2^16
+		// steps are judged by bounds: they were all refused.
+		{"noiseless slow", params(func(p *sim.Params) { p.Sigma, p.Persistence, p.Steps = 0, 0.99999, 100000 }), false, false},
+		{"noiseless slow growth", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Persistence, p.Steps = 0, 0, 1.00001, 1000000 }), false, false},
+		{"noiseless slow, negative", params(func(p *sim.Params) { p.Sigma, p.Persistence, p.Steps = 0, -0.99999, 100000 }), false, false},
+		{"noiseless slow decay", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Persistence, p.Steps = 0, 0, 0.99999, 100000 }), false, true},
+		{"noiseless slow, tiny anchor", params(func(p *sim.Params) { p.Sigma, p.Anchor, p.Persistence, p.Steps = 0, 1e-30, 0.99999, 100000 }), false, true},
 	} {
 		r := SubnormalRisk(tc.p, tc.daily)
 		if (r != "") != tc.risky {
@@ -235,6 +243,18 @@ func TestSubnormalRiskSound(t *testing.T) {
 		t.Logf("sigma %g: risk %q, same digest %v", sigma, risk, got.Summary.Digest == want.Summary.Digest)
 		if risk == "" && got.Summary.Digest != want.Summary.Digest {
 			t.Errorf("sigma %g: called safe, but the flushed digest %016x differs from %016x", sigma, got.Summary.Digest, want.Summary.Digest)
+		}
+	}
+	// Noiseless paths too long for the host's walk, judged by bounds.
+	for _, c := range []struct{ anchor, persistence float64 }{{72, 0.99999}, {72, -0.99999}, {1e-20, 0.9999}} {
+		job := subnormalJob()
+		job.Params.Lanes, job.Params.Steps, job.Params.Sigma, job.Params.Start = 64, 100000, 0, 75
+		job.Params.Anchor, job.Params.Persistence = c.anchor, c.persistence
+		risk := SubnormalRisk(job.Params, false)
+		got, want := runJob(t, e, job), reference(t, job)
+		t.Logf("noiseless %+v: risk %q, same digest %v", c, risk, got.Summary.Digest == want.Summary.Digest)
+		if risk == "" && (got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins)) {
+			t.Errorf("noiseless %+v: called safe, but the flushed digest %016x differs from %016x", c, got.Summary.Digest, want.Summary.Digest)
 		}
 	}
 }
