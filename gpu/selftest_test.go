@@ -325,6 +325,48 @@ func TestSelfTestCache(t *testing.T) {
 	}
 }
 
+// TestSelfTestKey: a pass stored for one program on one device and driver
+// vouches for nothing else: another driver version, device, platform,
+// build option, kernel source or binary finds no pass and runs the checks.
+// It needs no OpenCL.
+func TestSelfTestKey(t *testing.T) {
+	forgetSelfTests(t)
+	base := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "NVIDIA H200", Vendor: "NVIDIA Corporation", DriverVersion: "550.54.15",
+		Version: "OpenCL 3.0 CUDA", PlatformName: "NVIDIA CUDA", PlatformVersion: "OpenCL 3.0 CUDA 12.4.89"}}
+	const options = "-cl-std=CL1.2 -DVW=1"
+	source := kernels.Weather + "\n" + kernels.SelfTest
+	binSum := sum([]byte("the binary"))
+	saveSelfTest(selfTestKey(programKey(base, options, source), binSum), &SelfTest{Device: base, Denormals: true,
+		Checks: []Check{{Name: "philox/random123-kat", Status: CheckPass}}})
+	if loadSelfTest(selfTestKey(programKey(base, options, source), binSum)) == nil {
+		t.Fatal("the stored pass does not load for its own program")
+	}
+	other := func(f func(d *DeviceDesc)) DeviceDesc {
+		d := base
+		f(&d)
+		return d
+	}
+	for _, c := range []struct {
+		name            string
+		d               DeviceDesc
+		options, source string
+		binSum          string
+	}{
+		{"driver version", other(func(d *DeviceDesc) { d.DriverVersion = "555.42.02" }), options, source, binSum},
+		{"device", other(func(d *DeviceDesc) { d.Name = "NVIDIA H100" }), options, source, binSum},
+		{"device version", other(func(d *DeviceDesc) { d.Version = "OpenCL 3.0 CUDA 2" }), options, source, binSum},
+		{"platform version", other(func(d *DeviceDesc) { d.PlatformVersion = "OpenCL 3.0 CUDA 12.5.40" }), options, source, binSum},
+		{"vendor", other(func(d *DeviceDesc) { d.Vendor = "Other" }), options, source, binSum},
+		{"build options", base, options + " -cl-denorms-are-zero", source, binSum},
+		{"kernel source", base, options, strings.Replace(source, "0xBB67AE85u", "0xBB67AE84u", 1), binSum},
+		{"binary", base, options, source, sum([]byte("another binary"))},
+	} {
+		if loadSelfTest(selfTestKey(programKey(c.d, c.options, c.source), c.binSum)) != nil {
+			t.Errorf("another %s: the stored pass was trusted", c.name)
+		}
+	}
+}
+
 // plantFastBinary stores the fast-math program's binary, with a valid
 // checksum, under the exact program's key in the disk cache (as a damaged
 // cache or another driver could leave it) and returns that key and the
