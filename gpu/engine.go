@@ -162,6 +162,7 @@ type Engine struct {
 	dummy   *cl.Buffer
 	main    grid // the weather kernel's launch geometry
 	daily   grid // weather_daily's
+	redWG   int  // reduce_daily's work-group size
 	// dailyBlocks is how many Philox blocks of steps one weather_daily
 	// launch may take: its per-step histograms must fit in local memory.
 	dailyBlocks int
@@ -465,8 +466,8 @@ func (e *Engine) init(options string) error {
 	return e.layoutKernels()
 }
 
-// layoutKernels chooses the launch geometry of the main and daily kernels
-// from the device and each kernel's limits.
+// layoutKernels chooses the launch geometry of the main, daily and
+// reduce_daily kernels from the device and each kernel's limits.
 func (e *Engine) layoutKernels() error {
 	l, err := e.limits(e.kMain)
 	if err != nil {
@@ -484,6 +485,10 @@ func (e *Engine) layoutKernels() error {
 		return err
 	}
 	e.dailyBlocks = e.dailyBlocksFit(e.daily.wg)
+	if l, err = e.limits(e.kRed); err != nil {
+		return err
+	}
+	e.redWG = e.reduceGroup(l)
 	return nil
 }
 

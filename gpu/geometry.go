@@ -106,6 +106,23 @@ func (e *Engine) layout(name string, l kernelLimits, fixed, perItem int, single 
 	return g, nil
 }
 
+// reduceGroup is reduce_daily's work-group size from its limits: one
+// work-item on CPUs (pocl compiles a kernel per local size: keep one), on
+// GPUs up to 64 within the kernel's own CL_KERNEL_WORK_GROUP_SIZE, in
+// whole multiples of its preferred size where one fits. It was 64 on every
+// GPU: a device that allows fewer (Oclgrind with OCLGRIND_MAX_WGSIZE=32)
+// failed every --daily run with CL_INVALID_WORK_ITEM_SIZE.
+func (e *Engine) reduceGroup(l kernelLimits) int {
+	if !e.desc.IsGPU() {
+		return 1
+	}
+	wg := min(64, l.maxWG)
+	if wg >= l.multiple {
+		wg -= wg % l.multiple
+	}
+	return wg
+}
+
 // mainLocal is the main kernel's local memory: its histogram when it is
 // counted in local memory (one per work-item with HIST_SERIAL), and six
 // reduction arrays per work-item.

@@ -66,6 +66,30 @@ func TestLayout(t *testing.T) {
 	}
 }
 
+// TestReduceGroup: reduce_daily's work-groups come from its own limits:
+// up to 64 on GPUs, within CL_KERNEL_WORK_GROUP_SIZE, in whole warps or
+// wavefronts where one fits; one work-item on CPUs. It needs no OpenCL.
+func TestReduceGroup(t *testing.T) {
+	gpu := &Engine{desc: DeviceDesc{DeviceInfo: cl.DeviceInfo{Type: "GPU"}}}
+	cpu := &Engine{desc: DeviceDesc{DeviceInfo: cl.DeviceInfo{Type: "CPU"}}}
+	for _, c := range []struct {
+		e    *Engine
+		lim  kernelLimits
+		want int
+	}{
+		{gpu, kernelLimits{1024, 32}, 64},
+		{gpu, kernelLimits{256, 64}, 64},
+		{gpu, kernelLimits{48, 32}, 32},
+		{gpu, kernelLimits{16, 32}, 16},
+		{gpu, kernelLimits{40, 8}, 40},
+		{cpu, kernelLimits{4096, 8}, 1},
+	} {
+		if got := c.e.reduceGroup(c.lim); got != c.want {
+			t.Errorf("%s %+v: work-groups of %d, want %d", c.e.desc.Type, c.lim, got, c.want)
+		}
+	}
+}
+
 // gpuLike are devices this machine lacks, as their drivers describe them:
 // an H200 (132 multiprocessors, warps of 32, 48 KiB local memory), an AMD
 // MI300X (304 compute units, wavefronts of 64, 64 KiB), an Intel iGPU (96

@@ -55,6 +55,12 @@ func TestOclgrind(t *testing.T) {
 			})
 		}
 	}
+	// A device that takes work-groups of 16 at most: below a warp, and
+	// below the 64 reduce_daily took on every GPU, which failed every
+	// --daily run there with CL_INVALID_WORK_ITEM_SIZE.
+	t.Run("daily/maxwg=16", func(t *testing.T) {
+		oclgrindRun(t, oclgrindLocalMem[0], "daily", "OCLGRIND_MAX_WGSIZE=16")
+	})
 }
 
 // oclgrindRun runs the jobs on Oclgrind in a child process, with its
@@ -63,8 +69,9 @@ func TestOclgrind(t *testing.T) {
 // Oclgrind 21.10 took the rec_init of the kernel that used to reset them
 // for uninitialized memory, and reported every rec_add. The parts' buffer
 // of temperatures is written by the host under Oclgrind: cl.NeedsHostInit.)
-func oclgrindRun(t *testing.T, local int, jobs string) {
+func oclgrindRun(t *testing.T, local int, jobs string, env ...string) {
 	cmd := testCommand(t, "^TestOclgrind$")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Env = append(cmd.Env, childEnv+"=oclgrind", cl.EnvLibrary+"="+oclgrindLibrary,
 		"OCLGRIND_LOCAL_MEM_SIZE="+strconv.Itoa(local), "GPUSIM_OCLGRIND_JOBS="+jobs,
 		"OCLGRIND_DATA_RACES=1", "OCLGRIND_CHECK_API=1", "OCLGRIND_UNINITIALIZED=1")
@@ -95,6 +102,9 @@ func oclgrindChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	if limit, _ := strconv.Atoi(os.Getenv("OCLGRIND_MAX_WGSIZE")); limit > 0 && max(e.main.wg, e.daily.wg, e.redWG) > limit {
+		t.Errorf("work-groups of %d, %d and %d (weather, weather_daily, reduce_daily): past the device's %d", e.main.wg, e.daily.wg, e.redWG, limit)
+	}
 	p := sim.Default()
 	// Lanes that fill no whole work-group, and few steps: Oclgrind
 	// interprets every instruction. Five steps run in one launch, nine in

@@ -922,10 +922,7 @@ func (r *run) reduceDaily() error {
 	if err := setArgs(e.kRed, a, e.fp64); err != nil {
 		return err
 	}
-	wg := 1 // pocl compiles a kernel per local size: keep one
-	if e.desc.IsGPU() {
-		wg = 64
-	}
+	wg := e.redWG
 	unmark := e.firstLaunch(e.kRed)
 	defer unmark()
 	ev, err := e.q.EnqueueNDRange(e.kRed, []int{(steps + wg - 1) / wg * wg}, []int{wg})
