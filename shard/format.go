@@ -284,9 +284,9 @@ func momentTol(h *sim.Histogram, mn, mx float32, count uint64) moments {
 	half := float64(len(h.Bins)-2) / 2 / float64(h.Scale)
 	centre := float64(h.Lo) + half
 	// Lo is the law's mean less half the span, rounded to float32.
-	d := max(math.Abs(float64(mn)-centre), math.Abs(float64(mx)-centre)) + (math.Abs(centre)+half)*0x1p-22
+	d := max(math.Abs(float64(mn)-centre), math.Abs(float64(mx)-centre)) + float64((math.Abs(centre)+half)*0x1p-22)
 	n := float64(count)
-	return moments{mean: d * (1e-6 + n*0x1p-50), m2: n * d * d * (1e-3 + n*0x1p-50)}
+	return moments{mean: d * (1e-6 + float64(n*0x1p-50)), m2: n * d * d * (1e-3 + float64(n*0x1p-50))}
 }
 
 // spreadWithin reports whether m2, the sum of squared deviations of count
@@ -296,7 +296,7 @@ func momentTol(h *sim.Histogram, mn, mx float32, count uint64) moments {
 // the rounding of the moments, tol.m2.
 func spreadWithin(m2 float64, count uint64, lo, hi float32, tol moments) bool {
 	r := float64(hi) - float64(lo)
-	return m2 >= r*r/2-tol.m2-1e-300 && m2 <= float64(count)*r*r/4+tol.m2+1e-300
+	return m2 >= float64(r*r/2)-tol.m2-1e-300 && m2 <= float64(float64(count)*r*r/4)+tol.m2+1e-300
 }
 
 // histMeanRange bounds the mean of count values in [mn, mx] that h counts:
@@ -317,8 +317,8 @@ func histMeanRange(h *sim.Histogram, mn, mx float32, count uint64) (lo, hi float
 		if i < last {
 			b = min(b, h.Edge(i)+w)
 		}
-		lo += float64(c) * a
-		hi += float64(c) * b
+		lo += float64(float64(c) * a)
+		hi += float64(float64(c) * b)
 	}
 	return lo / float64(count), hi / float64(count)
 }
@@ -327,13 +327,13 @@ func histMeanRange(h *sim.Histogram, mn, mx float32, count uint64) (lo, hi float
 // of the sums (a millionth of the values: a device without fp64 sums in
 // float32, to about 1e-7; and tol.mean).
 func meanWithinRange(mean, lo, hi float64, tol moments) bool {
-	slack := 1e-6*(math.Abs(mean)+math.Abs(lo)+math.Abs(hi)) + tol.mean
+	slack := float64(1e-6*(math.Abs(mean)+math.Abs(lo)+math.Abs(hi))) + tol.mean
 	return mean >= lo-slack && mean <= hi+slack
 }
 
 // meanWithin reports whether mean lies in [lo, hi], up to the rounding of
 // the float64 moments (tol.mean).
 func meanWithin(mean float64, lo, hi float32, tol moments) bool {
-	slack := 1e-9*(math.Abs(mean)+math.Abs(float64(lo))+math.Abs(float64(hi))) + tol.mean
+	slack := float64(1e-9*(math.Abs(mean)+math.Abs(float64(lo))+math.Abs(float64(hi)))) + tol.mean
 	return mean >= float64(lo)-slack && mean <= float64(hi)+slack
 }

@@ -341,7 +341,7 @@ func sameLanes(s, d *sim.Summary) error {
 	}
 	r := math.Abs(float64(s.Max)) + math.Abs(float64(s.Min))
 	tol := momentTol(s.Hist, s.Min, s.Max, s.Count)
-	if math.Abs(s.Mean-d.Mean) > 1e-6*(r+math.Abs(s.Mean))+tol.mean || math.Abs(s.M2-d.M2) > 1e-3*max(s.M2, d.M2)+tol.m2 {
+	if math.Abs(s.Mean-d.Mean) > float64(1e-6*(r+math.Abs(s.Mean)))+tol.mean || math.Abs(s.M2-d.M2) > float64(1e-3*max(s.M2, d.M2))+tol.m2 {
 		return fmt.Errorf("mean %v and %v, m2 %v and %v", s.Mean, d.Mean, s.M2, d.M2)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -21,13 +22,16 @@ func (p Params) Law(n int) distuv.Normal {
 	return distuv.Normal{Mu: mu, Sigma: sd}
 }
 
-// LawQuantile is the q-quantile of law, q in (0, 1); Mu when the law is a
-// point mass (gonum's Quantile needs Sigma > 0).
+// LawQuantile is the q-quantile of law, q in (0, 1), Mu + Sigma
+// NormalQuantile(q) as gonum's Normal.Quantile computes it but with the
+// product rounded before the sum (gonum's may be fused into one FMA on
+// arm64, ppc64le, s390x and riscv64); Mu when the law is a point mass
+// (gonum's Quantile needs Sigma > 0).
 func LawQuantile(law distuv.Normal, q float64) float64 {
 	if !(law.Sigma > 0) {
 		return law.Mu
 	}
-	return law.Quantile(q)
+	return law.Mu + float64(law.Sigma*mathext.NormalQuantile(q))
 }
 
 // ZMean is the z-score of the sample mean of n lanes against law: the mean of
@@ -111,14 +115,14 @@ func exactMean(p, start, anchor float64, n int) float64 {
 // with p^(2n)'s exponent kept apart, so that an sd within float64 is
 // found whether or not p^(2n) is.
 func exactSD(p, sigma float64, n int) float64 {
-	p2 := p * p
+	p2 := float64(p * p)
 	var v dd
 	var e int64 // v 2^e is the variance
 	switch {
 	case n == 0 || sigma == 0:
 		return 0
 	case p2 == 1:
-		v = twoProd(float64(n), sigma*sigma)
+		v = twoProd(float64(n), float64(sigma*sigma))
 	default:
 		pm, pe := powDD(p2, n)
 		if pe > 1000 {

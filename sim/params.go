@@ -204,7 +204,7 @@ func (p Params) Bound() float64 {
 		return m0
 	}
 	a := math.Abs(float64(m.P))
-	b := math.Abs(float64(m.C)) + float64(m.Sigma)*MaxNormal
+	b := math.Abs(float64(m.C)) + float64(float64(m.Sigma)*MaxNormal)
 	n := float64(p.Steps)
 	const u = 0x1p-24 // float32's unit roundoff
 	// The roundings a step makes: the product's (exact at |p| = 1 or
@@ -299,7 +299,7 @@ func (p Params) Range() (lo, hi float64) {
 	}
 	q := float64(m.C) / (1 - float64(m.P))
 	// q is rounded once in float64: a little more room for it.
-	w := c - math.Abs(q) + math.Abs(q)*0x1p-50
+	w := c - math.Abs(q) + float64(math.Abs(q)*0x1p-50)
 	return max(lo, q-w), min(hi, q+w)
 }
 
@@ -318,15 +318,15 @@ func triangle(m0, A, B, n float64) float64 {
 		// A^n and 1 - A^n from logs: A - 1 is exact, and 1 - A^n
 		// would cancel where A^n is near 1.
 		l := n * math.Log1p(A-1)
-		return max(m0, math.Exp(l)*m0+B*(-math.Expm1(l)/(1-A)))
+		return max(m0, float64(math.Exp(l)*m0)+float64(B*(-math.Expm1(l)/(1-A))))
 	case A == 1:
-		return m0 + B*n
+		return m0 + float64(B*n)
 	}
 	l := n * math.Log1p(A-1)
 	if l > 700 {
 		return math.Inf(1)
 	}
-	return math.Exp(l)*m0 + B*(math.Expm1(l)/(A-1))
+	return float64(math.Exp(l)*m0) + float64(B*(math.Expm1(l)/(A-1)))
 }
 
 // centred is Bound's bound around the recurrence's centre q = c/(1 - p),
@@ -360,7 +360,7 @@ func (p Params) centred(m Model, a, n float64) float64 {
 	}
 	q := float64(m.C) / (1 - float64(m.P))
 	start := float64(m.Start)
-	centred := math.Abs(q) + max(an, 1)*(math.Abs(start-q)+(math.Abs(q)+math.Abs(start))*0x1p-50) + float64(m.Sigma)*MaxNormal*sn
+	centred := math.Abs(q) + float64(max(an, 1)*(math.Abs(start-q)+float64((math.Abs(q)+math.Abs(start))*0x1p-50))) + float64(float64(m.Sigma)*MaxNormal*sn)
 	e := n * 0x1p-19
 	switch {
 	case a < 1:

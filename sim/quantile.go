@@ -37,10 +37,10 @@ func ExactQuantiles(xs []float32, levels []float64) []float64 {
 	}
 	vals := selectRanks(xs, ranks)
 	for i, q := range levels {
-		h := q * float64(n-1)
+		h := float64(q * float64(n-1))
 		lo := math.Floor(h)
 		a, b := float64(vals[2*i]), float64(vals[2*i+1])
-		out[i] = a + (h-lo)*(b-a)
+		out[i] = a + float64((h-lo)*(b-a))
 	}
 	return out
 }

@@ -20,10 +20,13 @@ func sortedQuantiles(xs []float32, levels []float64) []float64 {
 			out[i] = math.NaN()
 			continue
 		}
-		h := q * float64(n-1)
+		// Each operation rounded, as numpy's: the conversions keep the
+		// compiler from fusing a product into a sum (it does on arm64,
+		// ppc64le, s390x and riscv64).
+		h := float64(q * float64(n-1))
 		lo := int(math.Floor(h))
 		hi := min(lo+1, n-1)
-		out[i] = float64(s[lo]) + (h-float64(lo))*(float64(s[hi])-float64(s[lo]))
+		out[i] = float64(s[lo]) + float64((h-float64(lo))*(float64(s[hi])-float64(s[lo])))
 	}
 	return out
 }

@@ -28,7 +28,7 @@ const (
 	tiny     = 0x1p-150
 )
 
-func half(x float64) float64 { return roundoff*x + tiny }
+func half(x float64) float64 { return float64(roundoff*x) + tiny }
 
 // Rounding returns the bounds after n steps. One step of Model.Step
 // rounds four times, u1 = fl(P t), u2 = fl(u1 + C), v = fl(Sigma z),
@@ -69,20 +69,20 @@ func (p Params) RoundingSteps(n int) []Rounding {
 func (p Params) rounding(n int, out []Rounding) Rounding {
 	m := p.Model()
 	pp, c, s := math.Abs(float64(m.P)), math.Abs(float64(m.C)), float64(m.Sigma)
-	dC := math.Abs(float64(m.C) - (1-float64(m.P))*float64(m.Anchor))
+	dC := math.Abs(float64(m.C) - float64((1-float64(m.P))*float64(m.Anchor)))
 	M := math.Abs(float64(m.Start))
 	var b, g float64
 	var r Rounding
 	for k := 1; k <= n; k++ {
-		a1 := pp * M // |P t|
+		a1 := float64(pp * M) // |P t|
 		e1 := half(a1)
 		a2 := a1 + e1 + c // |u1 + C|
 		e2 := half(a2)
-		a3 := s * MaxNormal // |Sigma z|
+		a3 := float64(s * MaxNormal) // |Sigma z|
 		e3 := half(a3)
 		a4 := a2 + e2 + a3 + e3 // |u2 + v|
 		e4 := half(a4)
-		b2, g2 := pp*b+e1+e2+e3+e4, pp*g+dC
+		b2, g2 := float64(pp*b)+e1+e2+e3+e4, float64(pp*g)+dC
 		fixed := a4+e4 == M && b2 == b && g2 == g
 		M, b, g = a4+e4, b2, g2
 		// The float64 arithmetic here errs by far less than a float32
@@ -128,14 +128,14 @@ const loopSteps = 1 << 16
 func (p Params) roundingJump(M, b, g float64, n int) (float64, float64, float64) {
 	m := p.Model()
 	pp, c, s := math.Abs(float64(m.P)), math.Abs(float64(m.C)), float64(m.Sigma)
-	dC := math.Abs(float64(m.C) - (1-float64(m.P))*float64(m.Anchor))
+	dC := math.Abs(float64(m.C) - float64((1-float64(m.P))*float64(m.Anchor)))
 	const u, q = roundoff, 1 + roundoff
-	a3 := s * MaxNormal
+	a3 := float64(s * MaxNormal)
 	e3 := half(a3)
 	k4 := tiny + a3 + e3 // a4 = q a2 + k4
 	a := mat4{
-		{q * q * q * pp, 0, 0, q*q*(tiny+c) + q*k4 + tiny},
-		{u * pp * (1 + q + q*q), pp, 0, u*((tiny+c)*(1+q)+k4) + 3*tiny + e3},
+		{q * q * q * pp, 0, 0, float64(q*q*(tiny+c)) + float64(q*k4) + tiny},
+		{u * pp * (1 + q + float64(q*q)), pp, 0, float64(u*(float64((tiny+c)*(1+q))+k4)) + 3*tiny + e3},
 		{0, 0, pp, dC},
 		{0, 0, 0, 1},
 	}
@@ -158,7 +158,7 @@ func (p Params) roundingJump(M, b, g float64, n int) (float64, float64, float64)
 // --persistence 0.9999999, above the flat 2^-30 that was the margin, which
 // put the bound below the exact recurrence's), and 2^-30 the loop's steps
 // before the jump.
-func jumpMargin(n int) float64 { return 0x1p-30 + 16*float64(n)*0x1p-53 }
+func jumpMargin(n int) float64 { return 0x1p-30 + float64(16*float64(n)*0x1p-53) }
 
 // mat4 is a 4 x 4 matrix of bounds, all at least 0.
 type mat4 [4][4]float64

@@ -37,7 +37,7 @@ func NewHistogram(mean, sd float64, span float64, n int) *Histogram {
 		sd = least
 	}
 	return &Histogram{
-		Lo:    float32(mean - span*sd),
+		Lo:    float32(mean - float64(span*sd)),
 		Scale: float32(float64(n) / (2 * span * sd)),
 		Bins:  make([]uint64, n+2),
 	}
@@ -87,7 +87,7 @@ func (h *Histogram) Quantile(q float64) float64 {
 		return math.NaN()
 	}
 	n := len(h.Bins) - 2
-	target := q * float64(total)
+	target := float64(q * float64(total))
 	cum := float64(h.Bins[0])
 	if target <= cum {
 		return h.Edge(0)
@@ -115,7 +115,7 @@ func (h *Histogram) Outside(q float64) bool {
 	if total == 0 {
 		return false
 	}
-	target := q * float64(total)
+	target := float64(q * float64(total))
 	return target <= float64(h.Bins[0]) || target > float64(total-h.Bins[len(h.Bins)-1])
 }
 
@@ -196,7 +196,7 @@ func (b *Block) Add(lane uint64, x float32) {
 	d := float64(x) - b.Shift
 	b.N++
 	b.S1 += d
-	b.S2 += d * d
+	b.S2 += float64(d * d)
 	b.Min = min(b.Min, x)
 	b.Max = max(b.Max, x)
 	b.Digest += DigestTerm(lane, math.Float32bits(x))
@@ -214,7 +214,7 @@ func (s *Summary) AddBlock(b *Block) {
 	}
 	n := float64(b.N)
 	shift, dev := b.Shift, b.S1/n
-	m2 := math.Max(b.S2-b.S1*dev, 0)
+	m2 := math.Max(b.S2-float64(b.S1*dev), 0)
 	if b.Min == b.Max && !math.IsInf(float64(b.Min), 0) {
 		shift, dev, m2 = float64(b.Min), 0, 0
 		if shift == 0 {
@@ -328,7 +328,7 @@ func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 		return 0, 0 // one value, kept exactly (AddBlock)
 	}
 	d := max(math.Abs(float64(s.Min)-shift), math.Abs(float64(s.Max)-shift))
-	k := (64 + math.Sqrt(float64(s.Count))/4) * 0x1p-52
+	k := (64 + float64(math.Sqrt(float64(s.Count))/4)) * 0x1p-52
 	v := k * d * d
 	if v == 0 {
 		return 0, 0

@@ -886,7 +886,7 @@ func numDigits(x, unit float64, sci bool) int {
 	// a unit a little below a power of 10 at that power (a hundredth of
 	// the sd of --sigma 1e-5, 1e-5 in float32, is 9.99999975e-08).
 	lead := int(math.Floor(math.Log10(a)))
-	last := int(math.Floor(math.Log10(max(unit, spacing)) + 1e-6))
+	last := int(math.Floor(float64(math.Log10(max(unit, spacing))) + 1e-6))
 	if sci {
 		return max(0, lead-last)
 	}
