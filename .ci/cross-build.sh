@@ -11,6 +11,20 @@
 # linux/s390x binary also runs: the default engine must give the digest of
 # this machine's, and --device 0 (OpenCL) must say OpenCL is not supported.
 #
+# The Go compiler fuses x*y + z into one instruction on arm64, ppc64le,
+# s390x and riscv64 unless a conversion rounds the product
+# (docs/reproducibility.md, introduction), which changes the bits of what
+# gpusim reports. So every target's binary is disassembled, and a fused
+# multiply-add in the packages whose values a report, part file or output
+# file carries fails the build, but for the lines that call math.FMA. Then
+# the linux/arm64, ppc64le and s390x binaries run under qemu where it and
+# (for arm64 and ppc64le, which load libc for OpenCL) Debian's
+# libc6-arm64-cross and libc6-ppc64el-cross are installed: a few jobs' JSON
+# reports, --out files, and shards saved there and here, merged on either,
+# must be this machine's, and on arm64 the tests of the stream and the
+# exact law (rng, sim) pass. linux/386 runs here natively where the kernel
+# runs 32-bit programs (qemu-i386 cannot run Go's 386 programs).
+#
 # Usage: .ci/cross-build.sh [GOOS/GOARCH ...]   (default: the CI list)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,8 +48,28 @@ build() { # build GOOS/GOARCH EXPERIMENT [go build flags...]
 		go build "$@" -o "$out/gpusim-$goos-$goarch$exp" ./cmd/gpusim
 }
 
+# The packages whose values reach a report, part file or output file, and
+# the file:line of each math.FMA call among them (the one fusion allowed).
+numpkgs='^github.com/gpusim/gpusim/(rng|sim|cpu|shard|internal/(report|daily|outfile|paths|count))\.'
+fmaok=$(grep -n 'math\.FMA(' rng/*.go sim/*.go cpu/*.go shard/*.go internal/{report,daily,outfile,paths,count}/*.go |
+	grep -v '_test\.go:' | sed -E 's|^([^:]*/)?([^/:]+):([0-9]+):.*|\2:\3|' | tr '\n' ' ')
+
+fusecheck() { # fusecheck BINARY: fail on a fused multiply-add in numpkgs
+	local fused
+	fused=$(go tool objdump -s "$numpkgs" "$1" | awk -F'\t' -v ok="$fmaok" '
+		BEGIN { n = split(ok, a, " "); for (i = 1; i <= n; i++) allow[a[i]] = 1 }
+		/^TEXT/ { split($0, t, " "); fn = t[2]; next }
+		/\t(FMADD|FMSUB|FNMADD|FNMSUB|WFMADB|WFMSDB)/ { gsub(/ /, "", $1); if (!($1 in allow)) print fn, $1 }' | sort -u)
+	if [ -n "$fused" ]; then
+		echo "$1: fused multiply-adds (round the product with float64(...) or float32(...)):" >&2
+		echo "$fused" >&2
+		return 1
+	fi
+}
+
 for t in "${targets[@]}"; do
 	build "$t" ""
+	fusecheck "$out/gpusim-${t%/*}-${t#*/}"
 	if [ "${t#*/}" = amd64 ]; then
 		build "$t" simd
 	fi
@@ -59,5 +93,88 @@ if command -v qemu-s390x-static >/dev/null && [ -x "$out/gpusim-linux-s390x" ]; 
 	fi
 	echo "$msg"
 	grep -q 'OpenCL is not supported on linux/s390x' <<<"$msg"
+fi
+# emucheck NAME COMMAND...: the jobs below on COMMAND (a binary, under
+# qemu) against this machine's gpusim: JSON reports without what depends on
+# the machine (timing, device, auto's choice) or on Go's math library (the
+# exact law's quantiles, docs/reproducibility.md), --out files byte for
+# byte, and a job's two shards, one saved there and one here, merged on
+# either, against one run here.
+emucheck() {
+	local name=$1 dir="$out/emu-$1" j w g
+	shift
+	mkdir -p "$dir"
+	local drop='del(.timing, .device, .auto, .engine, .requested_engine, .out, .save, .merged.wall_s_total, .merged.files, .analytic.quantiles)'
+	# Every CPU engine, per-step histograms, the edges of --persistence
+	# and --sigma, the job whose histogram edge an arm64 build fused one
+	# float32 ulp off (the exact law near |p| = 1), and the subnormal one
+	# of docs/reproducibility.md, section 4.1.
+	local jobs=(
+		"--engine serial --lanes 1000 --steps 20 --daily"
+		"--engine parallel --lanes 1000 --steps 9 --persistence -1 --sigma 0"
+		"--engine simd --lanes 500 --steps 20 --persistence 2 --daily"
+		"--engine simd --lanes 100 --steps 2352 --persistence 0.99999994"
+		"--engine serial --lanes 20000 --steps 3 --seed 7 --anchor 0 --start 1e-30 --persistence 1e-9 --sigma 1e-32"
+	)
+	echo "+ $name: ${#jobs[@]} jobs, --out, shards merged across"
+	for j in "${jobs[@]}"; do
+		# shellcheck disable=SC2086 # j is a list of flags
+		w=$("$here" run --format json $j 2>/dev/null | jq -S "$drop")
+		# shellcheck disable=SC2086
+		g=$("$@" run --format json $j 2>/dev/null | jq -S "$drop")
+		if [ -z "$w" ] || [ "$g" != "$w" ]; then
+			echo "$name: run $j: the report differs from this machine's:" >&2
+			diff <(echo "$w") <(echo "$g") | head -20 >&2
+			return 1
+		fi
+	done
+	for f in npy f32; do
+		"$here" run --engine simd --lanes 1000 --steps 20 --out "$dir/want.$f" >/dev/null 2>&1
+		"$@" run --engine simd --lanes 1000 --steps 20 --out "$dir/got.$f" >/dev/null 2>&1
+		if ! cmp "$dir/want.$f" "$dir/got.$f"; then
+			echo "$name: --out .$f differs from this machine's" >&2
+			return 1
+		fi
+	done
+	j=(run --lanes 100 --steps 2352 --persistence 0.99999994)
+	"$@" "${j[@]}" --shard 0/2 --save "$dir/part0.json" >/dev/null 2>&1
+	"$here" "${j[@]}" --shard 1/2 --save "$dir/part1.json" >/dev/null 2>&1
+	w=$("$here" "${j[@]}" --format json 2>/dev/null | jq -r .digest)
+	for m in "$here" "$*"; do
+		# shellcheck disable=SC2086 # m is a command with its arguments
+		g=$($m merge --format json "$dir/part0.json" "$dir/part1.json" 2>/dev/null | jq -r .digest 2>/dev/null || true)
+		if [ "$g" != "$w" ]; then
+			echo "$name: shards merged by ${m##*/}: digest '$g', want $w" >&2
+			$m merge "$dir/part0.json" "$dir/part1.json" >&2 || true
+			return 1
+		fi
+	done
+}
+here="$out/gpusim-linux-amd64simd" # this machine's, AVX-512 where it has it
+if [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ] && [ -x "$here" ] && command -v jq >/dev/null; then
+	if [ -x "$out/gpusim-linux-s390x" ] && command -v qemu-s390x-static >/dev/null; then
+		emucheck linux/s390x qemu-s390x-static "$out/gpusim-linux-s390x"
+	fi
+	for a in arm64:aarch64:aarch64-linux-gnu ppc64le:ppc64le:powerpc64le-linux-gnu; do
+		IFS=: read -r goarch qarch root <<<"$a"
+		if [ -x "$out/gpusim-linux-$goarch" ] && command -v "qemu-$qarch-static" >/dev/null && [ -d "/usr/$root/lib" ]; then
+			emucheck "linux/$goarch" "qemu-$qarch-static" -L "/usr/$root" "$out/gpusim-linux-$goarch"
+		else
+			echo "+ linux/$goarch not run: it needs qemu-$qarch-static and /usr/$root (Debian: qemu-user-static, libc6-${root%%-*}-cross)"
+		fi
+	done
+	if [ -x "$out/gpusim-linux-386" ] && "$out/gpusim-linux-386" version >/dev/null 2>&1; then
+		emucheck linux/386 "$out/gpusim-linux-386"
+	fi
+	if [ -x "$out/gpusim-linux-arm64" ] && command -v qemu-aarch64-static >/dev/null && [ -d /usr/aarch64-linux-gnu/lib ]; then
+		echo "+ linux/arm64: the stream's and the exact law's tests under qemu"
+		for p in rng sim; do
+			CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go test -c -o "$out/$p.test" "./$p"
+		done
+		(cd rng && qemu-aarch64-static "$out/rng.test" -test.short \
+			-test.run '^(TestConstantBits|TestBranchlessMatchesReference|TestPhiloxKAT|TestCounterAndKey)$')
+		(cd sim && qemu-aarch64-static "$out/sim.test" -test.short \
+			-test.run '^(TestGoldenStream|TestExactAgainstBig|TestExactQuantilesMatchSort)$')
+	fi
 fi
 echo "+ cross builds pass: ${targets[*]}"
