@@ -103,4 +103,81 @@ check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
 # ... with the version make build gives (it said "gpusim dev").
 v=$(git -C "$REPO" describe --tags --always --dirty 2>/dev/null || echo dev)
 case "$("$W/bundle/gpusim-linux-amd64" version)" in "gpusim $v "*) ;; *) fail "prepare bundle: version $("$W/bundle/gpusim-linux-amd64" version), want gpusim $v";; esac
+
+# A device machine is bare: the carried loader may not load there (ocl-icd
+# built against a newer glibc) and the system may have none. The check then
+# tries the next way, NVIDIA's library itself (pocl's stands in), and says
+# which it used and what failed: one loader was tried, and its failure
+# skipped every GPU step.
+# All of ldconfig's output read: an awk that exits at the first match ends
+# ldconfig by SIGPIPE, which pipefail and set -e made this script's exit.
+lib=$(ldconfig -p | awk '/libpocl\.so\.2 / && l == "" { l = $NF } END { print l }')
+mkdir -p "$W/badloader"
+cp "$REPO/scripts/gpu-check.sh" "$W/badloader/"
+head -c 4096 /dev/zero >"$W/badloader/libOpenCL.so.1"
+env GPUSIM="$BIN" OUT="$W/bad-loader" GPU_CHECK_SMALL=1 GPU_CHECK_SYSTEM_LOADER=none GPU_CHECK_ICD_LIB="$lib" OCL_ICD_VENDORS= \
+	bash "$W/badloader/gpu-check.sh" >"$W/bad-loader.log" 2>&1 || { tail -20 "$W/bad-loader.log" >&2; fail "bad-loader: exit $?"; }
+j=$W/bad-loader/gpu-check.json
+[ "$(field "$j" 'd["ok"], d["loader"], [(t["loader"], t["exit"] == 0) for t in d["opencl_tries"]][:2]')" = "(True, 'vendor', [('carried', False), ('vendor', True)])" ] ||
+	fail "bad-loader: $(field "$j" 'd["ok"], d["loader"], d.get("opencl_tries")')"
+echo "gpu-check-cases: bad-loader: the vendor library after the carried loader failed"
+# A carried binary without its execute bit (lost in a copy) runs all the
+# same: every gpusim command failed with exit 126.
+cp "$BIN" "$W/badloader/gpusim-linux-amd64"
+chmod -x "$W/badloader/gpusim-linux-amd64"
+rm "$W/badloader/libOpenCL.so.1"
+env OUT="$W/no-x" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=20 bash "$W/badloader/gpu-check.sh" >"$W/no-x.log" 2>&1 ||
+	{ tail -5 "$W/no-x.log" >&2; fail "no-x: exit $?"; }
+[ "$(field "$W/no-x/gpu-check.json" 'd["ok"], d["selftest"]["exit"]')" = "(True, 0)" ] || fail "no-x: $(head -c 400 "$W/no-x/gpu-check.json")"
+echo "gpu-check-cases: no-x: a binary without its execute bit runs from a copy"
+# No driver at all: the error says what is missing, NVIDIA's library and
+# nvidia-smi included (it gave gpusim's error alone).
+case "$(field "$W/no-opencl/gpu-check.json" 'd["error"]')" in
+*"no NVIDIA OpenCL driver: libnvidia-opencl.so.1 is not in ldconfig's cache or in "*"nvidia-smi: "*) ;;
+*) fail "no-opencl: the error does not say what is missing: $(field "$W/no-opencl/gpu-check.json" 'd["error"]')" ;;
+esac
+
+# nvidia-smi that hangs (a wedged driver) or fails: the check goes on, and
+# its failure message is not taken for the GPU's name. It hung for ever,
+# before writing any JSON.
+mkdir -p "$W/smi-hang" "$W/smi-fail"
+printf '#!/bin/sh\nexec sleep 1000\n' >"$W/smi-hang/nvidia-smi"
+printf '#!/bin/sh\necho "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver."\nexit 9\n' >"$W/smi-fail/nvidia-smi"
+chmod +x "$W/smi-hang/nvidia-smi" "$W/smi-fail/nvidia-smi"
+rc=0
+env GPUSIM="$BIN" PATH="$W/smi-hang:$PATH" OUT="$W/smi-hang" GPU_CHECK_SMALL=1 timeout 120 bash "$REPO/scripts/gpu-check.sh" >"$W/smi-hang.log" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || { tail -5 "$W/smi-hang.log" >&2; fail "smi-hang: exit $rc, want 0"; }
+echo "gpu-check-cases: smi-hang: exit 0 as wanted"
+check smi-fail 0 GPUSIM="$BIN" PATH="$W/smi-fail:$PATH"
+for c in smi-hang smi-fail; do
+	[ "$(field "$W/$c/gpu-check.json" 'd["ok"], d["gpu"]')" = "(True, '')" ] || fail "$c: $(field "$W/$c/gpu-check.json" 'd["ok"], d["gpu"]')"
+done
+
+# OUT that cannot be written: exit 2 at once, naming it, before any work
+# (it ran every step and wrote nothing, the lead's report lost).
+: >"$W/afile"
+rc=0
+env GPUSIM="$BIN" OUT="$W/afile/out" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/out-bad.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q "gpu-check: error: OUT=$W/afile/out: " "$W/out-bad.log" && ! grep -q 'selftest' "$W/out-bad.log" ||
+	fail "out-bad: exit $rc: $(head -c 600 "$W/out-bad.log")"
+
+# Killed mid-run (the device call's time limit): gpu-check.json holds what
+# was measured so far, rewritten after each step. It was written only at
+# the end. Each waits for k3's log line, when k1 and k2 are saved.
+killed() { # NAME SIGNAL: kill the check at k3, want the JSON so far
+	rm -rf "$W/$1"
+	# Its own process group, as under timeout(1): the group's leader
+	# writes its pid (setsid forks where the caller leads a group).
+	setsid bash -c 'echo $$ >"$1"; exec "${@:2}"' - "$W/$1.pid" env GPUSIM="$BIN" OUT="$W/$1" GPU_CHECK_SMALL=1 \
+		bash "$REPO/scripts/gpu-check.sh" >"$W/$1.log" 2>&1 &
+	local i
+	for i in $(seq 600); do grep -q '^\[[0-9]*s\] digest k3: ' "$W/$1/gpu-check.log" 2>/dev/null && break; sleep 0.1; done
+	kill -"$2" -- -"$(cat "$W/$1.pid")"
+	{ wait; } 2>/dev/null || true
+	[ "$(field "$W/$1/gpu-check.json" 'd["finished"], d["complete"], d["ok"], [x["name"] for x in d["digests"]][:2], d["selftest"]["exit"]')" = "(False, False, False, ['k1', 'k2'], 0)" ] ||
+		fail "$1: $(head -c 600 "$W/$1/gpu-check.json")"
+	echo "gpu-check-cases: $1: gpu-check.json holds the steps done"
+}
+killed kill-term TERM
+killed kill-9 KILL
 echo "gpu-check-cases: ok"

@@ -10,7 +10,9 @@
 #       loads OpenCL with dlopen at run time), so it runs on any x86-64 glibc
 #       Linux, as a machine with NVIDIA's driver is.
 #   scripts/gpu-check.sh [run]   on the device machine (bash and coreutils
-#       only): find the OpenCL driver and a loader, list the devices, run
+#       only): find the OpenCL driver and a way to it (the system's loader,
+#       the carried one, the driver itself, gpusim's own search: the first
+#       that lists a GPU), list the devices, run
 #       `gpusim selftest --device all`, compare digests with the serial
 #       engine's stored values, time 5e6x100, 1e8x100 and 1e9x100 exact and
 #       fast and --daily, run `gpusim bench` on the CPU engines (simd,
@@ -20,6 +22,11 @@
 #       machine.txt (uname, nvidia-smi, ICD files, ldconfig); and for each
 #       gpusim command NAME.json, its JSON report, and NAME.err, its stderr
 #       (devices, selftest, the jobs k*, t* or s*, cpu-bench-ENGINE).
+#       gpu-check.json is rewritten after each step ("finished": false until
+#       the end), so a run cut short (SIGTERM, SIGKILL) keeps what it
+#       measured. An OUT that cannot be written or has under 1 MiB free, or
+#       a bad GPU_CHECK_BUDGET, is refused at once (exit 2); where OUT fills
+#       up on the way, the report goes to stdout (exit 1).
 #
 # Environment (all optional):
 #   OUT               result folder (default ./gpu-check-out)
@@ -29,8 +36,13 @@
 #                     in "skipped", which is not a failure
 #   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, under a minute)
 #   GPU_CHECK_DEVICE  OpenCL device index (default: first GPU, else 0)
-#   GPU_CHECK_ICD_LIB vendor ICD library (default: NVIDIA's libnvidia-opencl.so.1)
-#   GPUSIM_OPENCL_LIBRARY, OCL_ICD_VENDORS are respected when set.
+#   GPU_CHECK_ICD_LIB vendor ICD library (default: NVIDIA's libnvidia-opencl.so.1
+#                     from ldconfig or the usual folders, or .so.VERSION there)
+#   GPU_CHECK_SYSTEM_LOADER  the system's libOpenCL.so.1 (default: ldconfig's;
+#                     "none": take the system as having none)
+#   GPU_CHECK_SMI_TIMEOUT  seconds each nvidia-smi call may take (default 15)
+#   GPUSIM_OPENCL_LIBRARY, OCL_ICD_VENDORS are respected when set
+#                     (GPUSIM_OPENCL_LIBRARY is then the one way tried).
 set -u
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -68,10 +80,22 @@ T0=$(date +%s)
 SMALL=${GPU_CHECK_SMALL:-}
 BUDGET=${GPU_CHECK_BUDGET:-$([ -n "$SMALL" ] && echo 55 || echo 450)}
 OUT=${OUT:-$PWD/gpu-check-out}
-mkdir -p "$OUT"
+# Bad input before any work, exit 2. OUT is the one folder that reaches
+# whoever runs the check on a lent machine: one that cannot be written lost
+# the whole report after every step had run.
+bad() { echo "gpu-check: error: $*" >&2; exit 2; }
+[[ $BUDGET =~ ^[0-9]+$ ]] && [ "$BUDGET" -ge 1 ] && [ "$BUDGET" -le 86400 ] ||
+	bad "GPU_CHECK_BUDGET=$BUDGET: want whole seconds, 1 to 86400"
+mkdir -p "$OUT" 2>/dev/null || bad "OUT=$OUT: cannot be made a folder; set OUT to a writable folder"
+OUT=$(cd "$OUT" && pwd) || bad "OUT=$OUT: cannot be entered"
+{ : >"$OUT/.gpu-check.probe"; } 2>/dev/null && rm -f "$OUT/.gpu-check.probe" ||
+	bad "OUT=$OUT: cannot be written; set OUT to a writable folder"
+free_k=$(df -Pk "$OUT" 2>/dev/null | awk 'NR == 2 { print $4 }')
+[[ ${free_k:-} =~ ^[0-9]+$ ]] && [ "$free_k" -lt 1024 ] &&
+	bad "OUT=$OUT: ${free_k} KiB free, want 1024 (a run writes about 200 KiB)"
 LOG=$OUT/gpu-check.log
 : >"$LOG"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX" 2>/dev/null) || WORK=$(mktemp -d "$OUT/.work.XXXXXX") || bad "no temporary folder in ${TMPDIR:-/tmp} or OUT"
 trap 'rm -rf "$WORK"' EXIT
 # gpusim's program cache in a fresh folder: the first open is a cold start,
 # the later ones warm, as for a user.
@@ -110,6 +134,37 @@ jget() {
 	' "$1" 2>/dev/null
 }
 
+# The summary, gpu-check.json: written after every step (save), so that a
+# run killed mid-way (the device call's time limit) leaves what it measured,
+# with "finished": false; it was written only at the end. No trap on SIGTERM
+# to note where it stopped: bash 5.2 running a trap while it parses a $(...)
+# fails that command ("unexpected EOF while looking for matching `)'") and
+# goes on: a check sent SIGTERM ran on to its end (twice in a dozen tries).
+ALL_OK=true SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false
+SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
+CORES=$(nproc 2>/dev/null || echo 1)
+join() { local IFS=,; echo "$*"; }
+json() {
+	printf '{\n  "ok": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
+		"$([ $FINISHED = true ] && echo "$ALL_OK" || echo false)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
+		"$FINISHED" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
+		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
+	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
+		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" \
+		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
+		"$([[ $DEV =~ ^[0-9]+$|^null$ ]] && echo "$DEV" || jstr "$DEV")"
+	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
+		"$([ -s "$OUT/devices.json" ] && cat "$OUT/devices.json" || echo null)" "$SELFTEST_JSON" \
+		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$(join ${SCALING[@]+"${SCALING[@]}"})"
+}
+# save: gpu-check.json whole or not at all (a temporary file renamed), false
+# when it could not be written (OUT full: the last whole one stays).
+save() {
+	json >"$OUT/.gpu-check.json.tmp" 2>/dev/null && mv -f "$OUT/.gpu-check.json.tmp" "$OUT/gpu-check.json" && return 0
+	rm -f "$OUT/.gpu-check.json.tmp"
+	return 1
+}
+
 # Digests of the serial engine (cpu.Serial, gpusim main at a5ba33a); min and
 # max as the JSON report writes them (float64 decimals of the float32 values):
 #   name|digest|count|min|max|small|arguments
@@ -145,42 +200,82 @@ EOF
 )
 
 # ------------------------------------------------------------ machine
+# nvidia-smi under a time limit: a wedged driver holds it for ever, and the
+# check hung before writing anything. Its output counts only when it
+# succeeds ("NVIDIA-SMI has failed ..." on stdout was taken for the GPU's
+# name); SMI_STATE says what went wrong, for the log and the JSON.
+SMI_TIMEOUT=${GPU_CHECK_SMI_TIMEOUT:-15}
+[[ $SMI_TIMEOUT =~ ^[0-9]+$ ]] && [ "$SMI_TIMEOUT" -ge 1 ] || bad "GPU_CHECK_SMI_TIMEOUT=$SMI_TIMEOUT: want whole seconds, 1 or more"
+SMI_OUT="" SMI_STATE=ok GPU_NAME="" DRIVER=""
+if ! command -v nvidia-smi >/dev/null 2>&1; then
+	SMI_STATE="not found on PATH"
+else
+	SMI_OUT=$(timeout -k 2 "$SMI_TIMEOUT" nvidia-smi 2>&1)
+	rc=$?
+	case $rc in
+	0) ;;
+	124 | 137) SMI_STATE="timed out after ${SMI_TIMEOUT}s" ;;
+	*) SMI_STATE="failed (exit $rc): $(head -n 1 <<<"$SMI_OUT")" ;;
+	esac
+	if [ "$SMI_STATE" = ok ] && q=$(timeout -k 2 "$SMI_TIMEOUT" nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null); then
+		q=$(head -n 1 <<<"$q")
+		GPU_NAME=${q%, *} DRIVER=${q##*, }
+	fi
+fi
 {
 	echo "== uname"; uname -a
-	echo "== nvidia-smi"; nvidia-smi 2>&1 | head -20
+	echo "== nvidia-smi"; [ "$SMI_STATE" = ok ] || echo "nvidia-smi: $SMI_STATE"; head -20 <<<"$SMI_OUT"
 	echo "== /etc/OpenCL/vendors"; ls -la /etc/OpenCL/vendors 2>&1
 	# Each .icd file named, with a newline after the last line: pocl's has
 	# none and ran into the next header.
 	for f in /etc/OpenCL/vendors/*.icd; do [ -e "$f" ] && { echo "-- $f"; awk 1 "$f"; }; done
 	echo "== ldconfig"; ldconfig -p 2>/dev/null | grep -E 'libOpenCL|libnvidia-opencl'
 } >"$OUT/machine.txt" 2>&1
-GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
-DRIVER=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)
-CORES=$(nproc 2>/dev/null || echo 1)
-log "gpu-check: out $OUT, budget ${BUDGET}s${SMALL:+, small}, GPU ${GPU_NAME:-none} driver ${DRIVER:-?}, $CORES cores"
+log "gpu-check: out $OUT, budget ${BUDGET}s${SMALL:+, small}, GPU ${GPU_NAME:-none} driver ${DRIVER:-?}$([ "$SMI_STATE" = ok ] || echo " (nvidia-smi: $SMI_STATE)"), $CORES cores"
 
 first() { local f; for f in "$@"; do [ -n "$f" ] && [ -e "$f" ] && { readlink -f "$f"; return 0; }; done; return 1; }
 GPUSIM=${GPUSIM:-$(first "$SELF_DIR/gpusim-linux-amd64" "$REPO/gpu-check/gpusim-linux-amd64" "$REPO/bin/gpusim" || true)}
 if [ -z "$GPUSIM" ]; then
 	log "FATAL: no gpusim binary (run '$0 prepare' on a machine with Go, or make build)"
-	printf '{"ok": false, "error": "no gpusim binary"}\n' >"$OUT/gpu-check.json"
+	ALL_OK=false ERROR="no gpusim binary" FINISHED=true
+	save
 	exit 1
 fi
-log "gpusim: $GPUSIM ($("$GPUSIM" version 2>/dev/null))"
+# A carried binary that lost its execute bit on the way runs from a copy
+# (every gpusim command failed with exit 126, "Permission denied").
+if [ ! -x "$GPUSIM" ]; then
+	cp "$GPUSIM" "$WORK/gpusim" && chmod +x "$WORK/gpusim" && log "gpusim: $GPUSIM is not executable; running a copy, $WORK/gpusim" && GPUSIM=$WORK/gpusim
+fi
+GPUSIM_VERSION=$("$GPUSIM" version 2>/dev/null)
+log "gpusim: $GPUSIM ($GPUSIM_VERSION)"
 # The engine flag: --engine, or --backend before the rename.
 EFLAG=--engine
 "$GPUSIM" run --help 2>&1 | grep -q -- '--engine ' || EFLAG=--backend
 
 # ------------------------------------------------------------ OpenCL
-# NVIDIA's driver ships libnvidia-opencl.so.1; the loader libOpenCL.so.1
-# (ocl-icd, Khronos, CUDA) and /etc/OpenCL/vendors/nvidia.icd are often
-# missing in containers. Register the vendor library through
-# OCL_ICD_VENDORS and use the system loader, else the carried one.
-NV_LIB=${GPU_CHECK_ICD_LIB:-$(first $(ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1 /{print $NF}') \
-	/usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/lib64/libnvidia-opencl.so.1 \
-	/usr/local/nvidia/lib64/libnvidia-opencl.so.1 || true)}
-SYS_LOADER=$(first $(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 /{print $NF}') \
-	/usr/lib/x86_64-linux-gnu/libOpenCL.so.1 /usr/lib64/libOpenCL.so.1 /usr/local/cuda/lib64/libOpenCL.so.1 || true)
+# NVIDIA's driver ships libnvidia-opencl.so.1 (in a container sometimes only
+# as libnvidia-opencl.so.VERSION); the loader libOpenCL.so.1 (ocl-icd,
+# Khronos, CUDA) and /etc/OpenCL/vendors/nvidia.icd are often missing.
+# Register the vendor library through OCL_ICD_VENDORS, then try each way to
+# it in turn with `gpusim devices` until one lists a GPU: the system loader,
+# the carried one (which needs glibc 2.34: it may not load there), the
+# vendor library itself, gpusim's own search. One way alone was tried, and
+# its failure skipped every GPU step.
+NV_DIRS="/usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/nvidia /run/nvidia/driver/usr/lib/x86_64-linux-gnu /run/nvidia/driver/usr/lib64 /usr/lib/wsl/lib"
+nv_libs() {
+	local d
+	ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1 /{print $NF}'
+	for d in $NV_DIRS; do echo "$d/libnvidia-opencl.so.1"; done
+	for d in $NV_DIRS; do ls "$d"/libnvidia-opencl.so.[0-9]* 2>/dev/null; done
+}
+# shellcheck disable=SC2046
+NV_LIB=${GPU_CHECK_ICD_LIB:-$(first $(nv_libs) || true)}
+case ${GPU_CHECK_SYSTEM_LOADER:-} in
+none) SYS_LOADER="" ;;
+"") SYS_LOADER=$(first $(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 /{print $NF}') \
+	/usr/lib/x86_64-linux-gnu/libOpenCL.so.1 /usr/lib64/libOpenCL.so.1 /usr/local/cuda/lib64/libOpenCL.so.1 || true) ;;
+*) SYS_LOADER=$GPU_CHECK_SYSTEM_LOADER ;;
+esac
 ICD_NOTE=""
 if [ -n "$NV_LIB" ] && [ -z "${OCL_ICD_VENDORS:-}" ] && ! grep -qs -e "$(basename "$NV_LIB")" /etc/OpenCL/vendors/*.icd; then
 	mkdir -p "$WORK/vendors"
@@ -188,21 +283,53 @@ if [ -n "$NV_LIB" ] && [ -z "${OCL_ICD_VENDORS:-}" ] && ! grep -qs -e "$(basenam
 	export OCL_ICD_VENDORS=$WORK/vendors
 	ICD_NOTE="made $WORK/vendors/nvidia.icd -> $NV_LIB"
 fi
-LOADER=env
-if [ -z "${GPUSIM_OPENCL_LIBRARY:-}" ]; then
-	if [ -n "$SYS_LOADER" ]; then
-		export GPUSIM_OPENCL_LIBRARY=$SYS_LOADER LOADER=system
-	elif [ -e "$SELF_DIR/libOpenCL.so.1" ]; then
-		export GPUSIM_OPENCL_LIBRARY=$SELF_DIR/libOpenCL.so.1 LOADER=carried
-	elif [ -n "$NV_LIB" ]; then
-		export GPUSIM_OPENCL_LIBRARY=$NV_LIB LOADER=vendor
-	fi
+# LOADER|LIBRARY: GPUSIM_OPENCL_LIBRARY alone when it is set, as gpusim does.
+WAYS=()
+if [ -n "${GPUSIM_OPENCL_LIBRARY:-}" ]; then
+	WAYS=("env|$GPUSIM_OPENCL_LIBRARY")
+else
+	[ -n "$SYS_LOADER" ] && WAYS+=("system|$SYS_LOADER")
+	[ -e "$SELF_DIR/libOpenCL.so.1" ] && WAYS+=("carried|$SELF_DIR/libOpenCL.so.1")
+	[ -n "$NV_LIB" ] && WAYS+=("vendor|$NV_LIB")
+	WAYS+=("search|")
 fi
-log "OpenCL: loader ${GPUSIM_OPENCL_LIBRARY:-default} ($LOADER), vendor ${NV_LIB:-none}${ICD_NOTE:+ ($ICD_NOTE)}"
-timeout 60 "$GPUSIM" devices --format json >"$OUT/devices.json" 2>"$OUT/devices.err"
-DEV_RC=$?
+log "OpenCL: vendor ${NV_LIB:-none}${ICD_NOTE:+ ($ICD_NOTE)}, ways: ${WAYS[*]}"
+DEV_RC=1 pick="" i=0 TRIED="" SEARCH="(gpusim's own search)"
+for w in "${WAYS[@]}"; do
+	i=$((i + 1)) loader=${w%%|*} lib=${w#*|} b=$(budget 60)
+	# The first way always, for 10 s at least (a budget of 5 s skipped the
+	# self-test but listed the devices); the others where time is left.
+	[ $i -eq 1 ] && [ "$b" -lt 10 ] && b=10
+	[ "$b" -lt 3 ] && break
+	if [ -n "$lib" ]; then envs=(GPUSIM_OPENCL_LIBRARY="$lib"); else envs=(-u GPUSIM_OPENCL_LIBRARY); fi
+	env "${envs[@]}" timeout -k 5 "$b" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
+	rc=$?
+	n=$(grep -c '"index":' "$WORK/devices-$i.json" 2>/dev/null)
+	gpus=$(awk '/"type": "[^"]*GPU/ && !/CPU/' "$WORK/devices-$i.json" 2>/dev/null | grep -c .)
+	err=$(head -n 1 "$WORK/devices-$i.err" | head -c 400)
+	log "devices, way $loader: ${lib:-$SEARCH}: exit $rc, ${n:-0} devices, ${gpus:-0} GPUs${err:+: $err}"
+	TRIED+="$loader ${lib:-$SEARCH}: exit $rc${err:+: $err}; "
+	row=$(printf '{"loader": %s, "library": %s, "exit": %d, "devices": %d, "gpus": %d, "error": %s}' \
+		"$(jstr "$loader")" "$(jstr "$lib")" "$rc" "${n:-0}" "${gpus:-0}" "$(jstr "$(head -c 2000 "$WORK/devices-$i.err")")")
+	TRIES+=("$row")
+	if [ $rc -eq 0 ] && [ "${n:-0}" -gt 0 ]; then
+		[ -z "$pick" ] && pick=$i LOADER=$loader PICK_LIB=$lib
+		[ "${gpus:-0}" -gt 0 ] && { pick=$i LOADER=$loader PICK_LIB=$lib; break; }
+	fi
+	# A driver that hangs hangs for every loader.
+	{ [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && break
+done
+if [ -n "$pick" ]; then
+	DEV_RC=0
+	if [ -n "$PICK_LIB" ]; then export GPUSIM_OPENCL_LIBRARY=$PICK_LIB; else unset GPUSIM_OPENCL_LIBRARY; fi
+	cp "$WORK/devices-$pick.json" "$OUT/devices.json"
+	cp "$WORK/devices-$pick.err" "$OUT/devices.err"
+else
+	cp "$WORK/devices-1.json" "$OUT/devices.json" 2>/dev/null
+	cp "$WORK/devices-1.err" "$OUT/devices.err" 2>/dev/null
+fi
 # The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
-DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json")}
+DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json" 2>/dev/null)}
 DEV=${DEV:-0}
 # The driver: the checked device's OpenCL driver version (the first device
 # of a list or "all"), else nvidia-smi's. nvidia-smi's alone left it empty
@@ -212,19 +339,23 @@ CL_DRIVER=$(awk -v want="${DEV%%[!0-9]*}" '
 	/"driver":/ && (want == "" || i == want) { v = $0; sub(/^[^:]*: *"/, "", v); sub(/",?$/, "", v); print v; exit }
 ' "$OUT/devices.json" 2>/dev/null)
 DRIVER=${CL_DRIVER:-$DRIVER}
-log "devices: exit $DEV_RC, checking device $DEV$([ $DEV_RC -ne 0 ] && echo ": $(head -c 300 "$OUT/devices.err")")${CL_DRIVER:+, driver $CL_DRIVER}"
-
-ALL_OK=true
-SKIPPED=()
-ERROR=""
 if [ $DEV_RC -ne 0 ]; then
+	# What is missing, in words: the tries' errors name libraries only.
+	missing=""
+	[ -z "$NV_LIB" ] && missing+="no NVIDIA OpenCL driver: libnvidia-opencl.so.1 is not in ldconfig's cache or in ${NV_DIRS// /, } (install the driver's OpenCL part, e.g. Ubuntu's libnvidia-compute-VERSION, or set GPU_CHECK_ICD_LIB to it); "
+	[ -n "$NV_LIB" ] && missing+="NVIDIA's OpenCL driver $NV_LIB is there but no way to it listed a device; "
+	[ -z "$SYS_LOADER" ] && [ ! -e "$SELF_DIR/libOpenCL.so.1" ] && missing+="no ICD loader libOpenCL.so.1 (none on the system, none carried by prepare); "
+	ls /dev/nvidia[0-9]* >/dev/null 2>&1 || missing+="no /dev/nvidia0 (no GPU visible here); "
+	missing+="nvidia-smi: $SMI_STATE"
 	ALL_OK=false
-	ERROR="gpusim devices: exit $DEV_RC: $(head -c 2000 "$OUT/devices.err")"
+	ERROR="no OpenCL device: $missing; tried ${TRIED:-nothing (no time left)}first error in full: $(head -c 1500 "$WORK/devices-1.err" 2>/dev/null)"
 	SKIPPED+=(selftest digests timings)
+	log "no OpenCL device: $missing"
 fi
+log "devices: exit $DEV_RC, loader $LOADER${GPUSIM_OPENCL_LIBRARY:+ $GPUSIM_OPENCL_LIBRARY}, checking device $DEV${CL_DRIVER:+, driver $CL_DRIVER}"
+save
 
 # ------------------------------------------------------------ selftest
-SELFTEST_JSON=null
 b=$(budget 120)
 if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
 	SKIPPED+=(selftest)
@@ -241,6 +372,7 @@ elif [ $DEV_RC -eq 0 ]; then
 	SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": %s}' "$rc" "$secs" "$(cat "$OUT/selftest.json" 2>/dev/null || echo null)")
 	[ -s "$OUT/selftest.json" ] || SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": null, "stderr": %s}' "$rc" "$secs" "$(jstr "$(head -c 2000 "$OUT/selftest.err")")")
 fi
+save
 
 # grun NAME CAP ARGS...: one gpusim run on the device, JSON in $OUT/NAME.json,
 # process seconds in $WORK/NAME.time; 125 when out of time.
@@ -263,7 +395,6 @@ grun() {
 }
 
 # ------------------------------------------------------------ digests
-DIGESTS=()
 while IFS='|' read -r name want wc wmin wmax small args; do
 	[ -z "$name" ] || [ $DEV_RC -ne 0 ] && continue
 	[ -n "$SMALL" ] && [ -z "$small" ] && continue
@@ -284,12 +415,13 @@ while IFS='|' read -r name want wc wmin wmax small args; do
 	{ [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && ok=null note="cut by the time budget"
 	[ "$ok" = false ] && ALL_OK=false
 	log "digest $name: ${ok} got $got want $want (count $count min $mn max $mx)${note:+ $note}"
-	DIGESTS+=("$(printf '{"name": %s, "args": %s, "ok": %s, "exit": %d, "digest": %s, "want": %s, "note": %s}' \
-		"$(jstr "$name")" "$(jstr "$args")" "$ok" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$(jstr "$note")")")
+	row=$(printf '{"name": %s, "args": %s, "ok": %s, "exit": %d, "digest": %s, "want": %s, "note": %s}' \
+		"$(jstr "$name")" "$(jstr "$args")" "$ok" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$(jstr "$note")")
+	DIGESTS+=("$row")
+	save
 done <<<"$EXPECT"
 
 # ------------------------------------------------------------ timings
-TIMINGS=()
 timing_row() { # name want args rc: one JSON row from $OUT/name.json
 	local name=$1 want=$2 args=$3 rc=$4 f=$OUT/$1.json got ok=null
 	got=$(jget "$f" digest)
@@ -300,11 +432,12 @@ timing_row() { # name want args rc: one JSON row from $OUT/name.json
 	# (fast math's is not: it depends on the device).
 	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then ok=false; ALL_OK=false; fi
 	log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok) | $args"
-	TIMINGS+=("$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
+	row=$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
 		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$ok" "$(jnum "$(cat "$WORK/$name.time")")" \
 		"$(jnum "$(jget "$f" wall_s timing)")" "$(jnum "$(jget "$f" startup_s timing)")" "$(jnum "$(jget "$f" compile_s timing)")" \
 		"$(jnum "$(jget "$f" kernel_s timing)")" "$(jnum "$(jget "$f" transfer_s timing)")" "$(jnum "$(jget "$f" ns_per_lane_step timing)")" \
-		"$(jstr "$(jget "$f" device)")")")
+		"$(jstr "$(jget "$f" device)")")
+	TIMINGS+=("$row")
 }
 while IFS='|' read -r name want cap small args; do
 	[ -z "$name" ] || [ $DEV_RC -ne 0 ] && continue
@@ -314,6 +447,7 @@ while IFS='|' read -r name want cap small args; do
 	rc=$?
 	[ $rc -eq 125 ] && continue
 	timing_row "$name" "$want" "$args" $rc
+	save
 done <<<"$TIMED"
 
 # ------------------------------------------------------------ CPU scaling
@@ -325,7 +459,6 @@ done <<<"$TIMED"
 # $OUT/cpu-bench-ENGINE.json; gpu-check.json lifts its scaling entry: the
 # points (median, speedup, efficiency, overhead per worker count) and the
 # fit (Amdahl's P, limit 1/(1-P), rms residual).
-SCALING=()
 SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
 [ -n "$SMALL" ] && SCALE_JOB="--lanes 1000003 --steps 10" SCALE_WANT=da83691e54ff98ed
 SCALE_WORKERS=$(seq -s, 1 "$CORES")
@@ -375,22 +508,19 @@ for ec in simd:60 parallel:150; do
 		f { sub(/^ +/, ""); sub(/,$/, ""); gsub(/"/, ""); printf "%s%s", (s && !/^\]/ ? s : ""), $0; s = /\[$/ ? "" : ", " }')
 	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
 	[ -n "$body" ] || body='      "engine": '"$(jstr "$engine")"', "points": null, "fit": null'
-	SCALING+=("$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
-		"$rc" "$secs" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstr "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstr "$note")" "$body")")
+	row=$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
+		"$rc" "$secs" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstr "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstr "$note")" "$body")
+	SCALING+=("$row")
+	save
 done
 
-# ------------------------------------------------------------ JSON
-join() { local IFS=,; echo "$*"; }
-{
-	printf '{\n  "ok": %s,\n  "error": %s,\n  "small": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
-		"$ALL_OK" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" "$([ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
-		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
-	printf '  "gpu": %s,\n  "driver": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "device": %s,\n' \
-		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$CORES" "$(jstr "$("$GPUSIM" version 2>/dev/null)")" \
-		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$([[ $DEV =~ ^[0-9]+$ ]] && echo "$DEV" || jstr "$DEV")"
-	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
-		"$([ -s "$OUT/devices.json" ] && cat "$OUT/devices.json" || echo null)" "$SELFTEST_JSON" \
-		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$(join ${SCALING[@]+"${SCALING[@]}"})"
-} >"$OUT/gpu-check.json"
+# ------------------------------------------------------------ end
+FINISHED=true
+save || {
+	# The report on stdout, where OUT failed (full): the lead's last copy.
+	echo "gpu-check: error: could not write $OUT/gpu-check.json; the report follows" >&2
+	json
+	exit 1
+}
 log "wrote $OUT/gpu-check.json: ok=$ALL_OK, skipped: ${SKIPPED[*]:-none}, in $(($(date +%s) - T0))s"
 $ALL_OK
