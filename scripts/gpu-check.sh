@@ -455,12 +455,28 @@ done <<<"$TIMED"
 # workers (N = the cores), one bench per engine so that a cut loses only
 # that engine (bench writes its report at the end). bench checks every run
 # against the engine's first; the job's digest is checked here against the
-# serial engine's stored one (k6, k5). Its bench report is kept whole in
+# serial engine's stored one (t1, k6, k5). Its bench report is kept whole in
 # $OUT/cpu-bench-ENGINE.json; gpu-check.json lifts its scaling entry: the
 # points (median, speedup, efficiency, overhead per worker count) and the
 # fit (Amdahl's P, limit 1/(1-P), rms residual).
-SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
-[ -n "$SMALL" ] && SCALE_JOB="--lanes 1000003 --steps 10" SCALE_WANT=da83691e54ff98ed
+#
+# Each engine's job is sized for a run on all 16 cores of the device
+# machine to last tens of milliseconds, and the bench (4 runs at each of
+# 1..16 workers: 4 x 3.4 one-worker runs) under its cap: simd at some 1 to
+# 2 ns a lane-step on a core runs 5e6 x 100 (t1's digest; 5e6 x 10 took 3
+# to 6 ms on 16 workers, where thread start and the scheduler's jitter
+# show), 0.5 to 1 s on one worker, about 15 s in all; parallel, some 20 ns
+# a lane-step, runs 5e6 x 10 (k6's digest), 1 s on one worker, 60 ms on 16,
+# about 20 s in all. Small: 1000003 x 10 for both (k5's digest).
+scale_job() { # ENGINE: sets SCALE_JOB and SCALE_WANT
+	if [ -n "$SMALL" ]; then
+		SCALE_JOB="--lanes 1000003 --steps 10" SCALE_WANT=da83691e54ff98ed
+	elif [ "$1" = simd ]; then
+		SCALE_JOB="--lanes 5e6 --steps 100" SCALE_WANT=9fd3dc97dbd0e53e
+	else
+		SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
+	fi
+}
 SCALE_WORKERS=$(seq -s, 1 "$CORES")
 # bench_scaling FILE: the first entry of a bench report's "scaling" array,
 # without its braces (gpusim's indented JSON).
@@ -473,9 +489,10 @@ bench_scaling() {
 		ins && ine { print }
 	' "$1" 2>/dev/null
 }
-# simd first: seconds where parallel needs about 20 s at 5e6 x 10 on 16 cores.
+# simd first: the shorter bench.
 for ec in simd:60 parallel:150; do
 	engine=${ec%%:*} name=cpu-bench-${ec%%:*}
+	scale_job "$engine"
 	b=$(budget "${ec#*:}")
 	if [ "$b" -lt 3 ]; then
 		SKIPPED+=("$name")
