@@ -157,7 +157,7 @@ func ParseDevices(s string, n int) ([]int, error) {
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index (valid: N, N,M,... or all; gpusim devices lists them)", s)}
 		}
 		if slices.Contains(idx, i) {
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice", i)}
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice (valid: N, N,M,... or all, each device once; gpusim devices lists them)", i)}
 		}
 		idx = append(idx, i)
 	}

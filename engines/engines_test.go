@@ -47,8 +47,15 @@ func TestParseDevices(t *testing.T) {
 	}
 	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": "is not a device index", "": "needs a device: N, a list N,M or all (see gpusim devices), got \"\"", " ": "needs a device"} {
 		var pe *sim.ParamError
-		if _, err := ParseDevices(s, 4); !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
+		_, err := ParseDevices(s, 4)
+		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
 			t.Errorf("ParseDevices(%q): %v, want %q", s, err, msg)
+			continue
+		}
+		// Bad input names the valid forms, as every flag's error does: a
+		// repeated index said only "device 0 is listed twice".
+		if !strings.Contains(pe.Msg, "N,M") || !strings.Contains(pe.Msg, "all") {
+			t.Errorf("ParseDevices(%q): %q does not name the valid forms (N, N,M,... or all)", s, pe.Msg)
 		}
 	}
 	if got, err := ParseDevices("all", -1); got != nil || err != nil {
