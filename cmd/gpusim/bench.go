@@ -485,6 +485,22 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	return nil
 }
 
+// sweepFlagsSet names the flags given among those that set the size sweep
+// --no-sweep leaves out, as prose names them ("--sweep and --sweep-reps"),
+// or "" when none is: a contradiction names only the flags given.
+func sweepFlagsSet(c *cli.Context) string {
+	var f []string
+	for _, name := range []string{"sweep", "sweep-steps", "sweep-reps"} {
+		if c.IsSet(name) {
+			f = append(f, "--"+name)
+		}
+	}
+	if len(f) < 2 {
+		return strings.Join(f, "")
+	}
+	return strings.Join(f[:len(f)-1], ", ") + " and " + f[len(f)-1]
+}
+
 // benchCombinations refuses flags that contradict each other, after each
 // flag's own check (bench --no-sweep --sweep 0 said they contradict, not
 // that 0 is out of range).
@@ -492,8 +508,8 @@ func benchCombinations(c *cli.Context) error {
 	switch {
 	case c.Bool("no-scaling") && c.IsSet("workers"):
 		return paramErr("workers", "contradicts --no-scaling, which leaves out the scaling table whose worker counts --workers lists (give one of them)")
-	case c.Bool("no-sweep") && (c.IsSet("sweep") || c.IsSet("sweep-steps") || c.IsSet("sweep-reps")):
-		return paramErr("no-sweep", "contradicts --sweep, --sweep-steps and --sweep-reps (give one of them)")
+	case c.Bool("no-sweep") && sweepFlagsSet(c) != "":
+		return paramErr("no-sweep", "contradicts %s (give one of them)", sweepFlagsSet(c))
 	case c.String("python") != "" && c.String("baseline") == "none":
 		return paramErr("python", "contradicts --baseline none, which runs no Python (give one of them)")
 	case c.IsSet("plot-format") && c.String("plot") == "":
