@@ -96,6 +96,23 @@ check tiny-budget 0 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
 check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
 [ "$(field "$W/device-all/gpu-check.json" 'd["device"]')" = all ] || fail "device-all: device is not \"all\""
 
+# A device or small-mode value that is not one is refused with exit 2
+# before the self-test: x, -1 and a device past the list ran every step,
+# each failing; GPU_CHECK_SMALL=0 ran small jobs.
+bad_var() { # NAME PATTERN ENV...: exit 2, the error matching PATTERN, no self-test
+	local name=$1 pat=$2 rc=0
+	shift 2
+	env GPUSIM="$BIN" OUT="$W/$name" "$@" bash "$REPO/scripts/gpu-check.sh" >"$W/$name.log" 2>&1 || rc=$?
+	[ "$rc" -eq 2 ] && grep -q "gpu-check: error: $pat" "$W/$name.log" && ! grep -q 'selftest --device' "$W/$name.log" ||
+		fail "$name: exit $rc: $(head -c 600 "$W/$name.log")"
+	echo "gpu-check-cases: $name: refused as wanted"
+}
+bad_var device-x 'GPU_CHECK_DEVICE=x: want a device index' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=x
+bad_var device-neg 'GPU_CHECK_DEVICE=-1: want a device index' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=-1
+bad_var device-past 'GPU_CHECK_DEVICE=0,77: no device 77 here (the devices: 0' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=0,77
+bad_var small-2 'GPU_CHECK_SMALL=2: want 1' GPU_CHECK_SMALL=2
+bad_var small-yes 'GPU_CHECK_SMALL=yes: want 1' GPU_CHECK_SMALL=yes
+
 # prepare with a relative folder puts the whole bundle there.
 (cd "$W" && bash "$REPO/scripts/gpu-check.sh" prepare bundle >/dev/null)
 [ -x "$W/bundle/gpusim-linux-amd64" ] && [ -f "$W/bundle/gpu-check.sh" ] || fail "prepare bundle: $(ls "$W/bundle")"

@@ -25,8 +25,9 @@
 #       gpu-check.json is rewritten after each step ("finished": false until
 #       the end), so a run cut short (SIGTERM, SIGKILL) keeps what it
 #       measured. An OUT that cannot be written or has under 1 MiB free, or
-#       a bad GPU_CHECK_BUDGET, is refused at once (exit 2); where OUT fills
-#       up on the way, the report goes to stdout (exit 1).
+#       a bad GPU_CHECK_BUDGET, GPU_CHECK_SMALL or GPU_CHECK_DEVICE, is refused
+#       at once (exit 2; a device index once the devices are listed); where
+#       OUT fills up on the way, the report goes to stdout (exit 1).
 #
 # Environment (all optional):
 #   OUT               result folder (default ./gpu-check-out)
@@ -34,8 +35,10 @@
 #   GPU_CHECK_BUDGET  seconds for the whole run (default 450; 8 minutes is the
 #                     limit of a device loan); steps that do not fit are listed
 #                     in "skipped", which is not a failure
-#   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, under a minute)
-#   GPU_CHECK_DEVICE  OpenCL device index (default: first GPU, else 0)
+#   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, under a minute); 0 or
+#                     unset: the full check; any other value is refused
+#   GPU_CHECK_DEVICE  OpenCL device index, a list N,M,... or all (default:
+#                     first GPU, else 0); one that is not listed is refused
 #   GPU_CHECK_ICD_LIB vendor ICD library (default: NVIDIA's libnvidia-opencl.so.1
 #                     from ldconfig or the usual folders, or .so.VERSION there)
 #   GPU_CHECK_SYSTEM_LOADER  the system's libOpenCL.so.1 (default: ldconfig's;
@@ -77,13 +80,22 @@ if [ "$MODE" != run ]; then
 fi
 
 T0=$(date +%s)
-SMALL=${GPU_CHECK_SMALL:-}
-BUDGET=${GPU_CHECK_BUDGET:-$([ -n "$SMALL" ] && echo 55 || echo 450)}
-OUT=${OUT:-$PWD/gpu-check-out}
 # Bad input before any work, exit 2. OUT is the one folder that reaches
 # whoever runs the check on a lent machine: one that cannot be written lost
 # the whole report after every step had run.
 bad() { echo "gpu-check: error: $*" >&2; exit 2; }
+# GPU_CHECK_SMALL=0 had turned small jobs on, as any value did.
+case ${GPU_CHECK_SMALL:-} in
+"" | 0) SMALL="" ;;
+1) SMALL=1 ;;
+*) bad "GPU_CHECK_SMALL=$GPU_CHECK_SMALL: want 1 (small jobs) or 0 (the full check)" ;;
+esac
+BUDGET=${GPU_CHECK_BUDGET:-$([ -n "$SMALL" ] && echo 55 || echo 450)}
+OUT=${OUT:-$PWD/gpu-check-out}
+# A device that is not one (x, -1) ran every step, each failing with exit 2;
+# one past the list is refused once the devices are listed, below.
+[ -z "${GPU_CHECK_DEVICE:-}" ] || [[ $GPU_CHECK_DEVICE =~ ^(all|[0-9]+(,[0-9]+)*)$ ]] ||
+	bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: want a device index (gpusim devices lists them), a list N,M,... or all"
 [[ $BUDGET =~ ^[0-9]+$ ]] && [ "$BUDGET" -ge 1 ] && [ "$BUDGET" -le 86400 ] ||
 	bad "GPU_CHECK_BUDGET=$BUDGET: want whole seconds, 1 to 86400"
 mkdir -p "$OUT" 2>/dev/null || bad "OUT=$OUT: cannot be made a folder; set OUT to a writable folder"
@@ -331,6 +343,12 @@ fi
 # The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
 DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json" 2>/dev/null)}
 DEV=${DEV:-0}
+if [ $DEV_RC -eq 0 ] && [ -n "${GPU_CHECK_DEVICE:-}" ] && [ "$DEV" != all ]; then
+	have=$(awk '/"index":/ { gsub(/[^0-9]/, ""); printf "%s ", $0 }' "$OUT/devices.json" 2>/dev/null)
+	for d in ${DEV//,/ }; do
+		case " $have" in *" $d "*) ;; *) bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: no device $d here (the devices: ${have% }; devices.json lists them)" ;; esac
+	done
+fi
 # The driver: the checked device's OpenCL driver version (the first device
 # of a list or "all"), else nvidia-smi's. nvidia-smi's alone left it empty
 # on any other device, pocl's "3.1+debian" included.
