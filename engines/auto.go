@@ -257,25 +257,40 @@ func confirm(ch Choice, took float64) {
 			return
 		}
 		runs := x.runs() + 1
+		slow := 0.0
 		switch {
 		case runs == 1 && math.Abs(ns/x.Ns-1) <= confirmSlack:
 			// The run agrees with the probe: two measures of it.
 			runs = trustedRuns
+		case runs == 2 && x.Slow > 0:
+			// The run after one that contradicted a trusted cost by
+			// being slower: the less of those two runs, so that two
+			// slow runs in a row make the engine's new cost.
+			ns = min(ns, x.Slow)
 		case runs == 2:
 			// The second run: the less of the two, as another
 			// process's work only slows a run.
 			ns = min(ns, x.Ns)
+		case runs > trustedRuns && ns > x.Ns:
+			// A slower run contradicts a trusted cost (past
+			// confirmSlack, or it returned above): the cost stands
+			// for the prediction, one run's again, so that the
+			// engine, still predicted as before, runs next and that
+			// run decides (above). Taken as the cost, one slow run
+			// (0.51 s of simd at 5M x 100, every backend slow that
+			// round, where its runs take 0.33 s) put simd 1.38x
+			// behind pocl's trusted 0.363 s, past recheckMargin, and
+			// auto ran pocl (0.39 s) for good; replaced as trusted,
+			// one slow run (0.142 s where simd's take 0.095 s, at 1e7
+			// x 10) had done the same.
+			runs, slow, ns = 1, ns, x.Ns
 		case runs > trustedRuns:
-			// A trusted cost the run contradicts (past confirmSlack,
-			// or it returned above): one run's again, so that the
-			// next run of the engine, or a recheck of it as the
-			// runner-up, takes the less of the two. Replaced as
-			// trusted, one slow simd run (0.142 s where its runs take
-			// 0.095 s, in a sweep at 1e7 x 10) put simd behind pocl's
-			// trusted 0.132 s for good.
+			// A faster run contradicts a trusted cost: one run's
+			// again, at the faster, which the next run confirms or
+			// not (the less of the two).
 			runs = 1
 		}
-		x.Ns, x.Confirmed, x.Runs = ns, true, min(runs, trustedRuns)
+		x.Ns, x.Confirmed, x.Runs, x.Slow = ns, true, min(runs, trustedRuns), slow
 	})
 }
 
@@ -722,6 +737,11 @@ type cost struct {
 	// Busy is how many checks of the engine ran on a busy machine since
 	// a run got its cores, counted up to busyChecks.
 	Busy int `json:"busy_checks,omitempty"`
+	// Slow is the time per lane-step (ns) of a run that contradicted
+	// the trusted Ns by being slower, kept while Ns, one run's again,
+	// stands for the prediction: the next run's cost is the less of it
+	// and Slow (confirm). 0 otherwise.
+	Slow float64 `json:"slow_ns_per_lane_step,omitempty"`
 }
 
 // trustedRuns is how many runs must confirm an engine's cost before pick
@@ -734,7 +754,8 @@ type cost struct {
 // start-up then predicted 1 ms less, and auto ran every later 1e7 x 10 job
 // on pocl, 1.48x simd's time. The second run's cost is the less of the
 // two, and a run that contradicts a trusted cost makes it one run's again
-// (confirm).
+// (confirm), a slower one with the trusted cost kept for the prediction
+// until the next run decides.
 const trustedRuns = 2
 
 // runs is how many runs have confirmed c's cost: 1 for a cost confirmed
@@ -1550,7 +1571,7 @@ func dropCalibrationNotes(path string) {
 // a positive time per lane-step, no negative time, a device index.
 func (c calibration) valid() bool {
 	ok := func(x cost) bool {
-		return x.Ns > 0 && x.Fixed >= 0 && !math.IsInf(x.Ns, 0) && !math.IsInf(x.Fixed, 0)
+		return x.Ns > 0 && x.Fixed >= 0 && x.Slow >= 0 && !math.IsInf(x.Ns, 0) && !math.IsInf(x.Fixed, 0) && !math.IsInf(x.Slow, 0)
 	}
 	if !ok(c.SIMD) {
 		return false
