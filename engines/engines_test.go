@@ -1533,6 +1533,28 @@ func TestAutoSlowRuns(t *testing.T) {
 	}
 }
 
+// tookOn is a run time for autoRunsTaking: device seconds on the fake
+// device ("timed"), simd's on simd.
+func tookOn(device, simd float64) func(int, string) float64 {
+	return func(_ int, engine string) float64 {
+		if engine == "timed" {
+			return device
+		}
+		return simd
+	}
+}
+
+// busyThenQuiet is a share of its cores for autoRunsSharing: 40% for the
+// first busy runs (a machine beside two CPU hogs), 95% after.
+func busyThenQuiet(busy int) func(int) float64 {
+	return func(i int) float64 {
+		if i < busy {
+			return 0.4
+		}
+		return 0.95
+	}
+}
+
 // TestAutoBusyChecksBounded: on a busy machine a check of the runner-up
 // confirms nothing (busyShare), so auto checks it at most busyChecks times
 // until a run gets its cores, and then checks it again. On the 2-core VM
@@ -1542,18 +1564,8 @@ func TestAutoBusyChecksBounded(t *testing.T) {
 	const busyRuns = 4 // runs 0 to 3 on a busy machine, then quiet ones
 	ran, _, key := autoRunsSharing(t, 1e7, 10,
 		calibration{SIMD: cost{Ns: 0.95, Confirmed: true, Runs: trustedRuns}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.045, cost: cost{Ns: 0.87}}}},
-		func(_ int, engine string) float64 {
-			if engine == "timed" {
-				return 0.132
-			}
-			return 0.095
-		},
-		func(i int) float64 {
-			if i < busyRuns {
-				return 0.4
-			}
-			return 0.95
-		}, 7)
+		tookOn(0.132, 0.095),
+		busyThenQuiet(busyRuns), 7)
 	if want := []string{"timed", "timed", "simd", "simd", "simd", "timed", "simd"}; !slices.Equal(ran, want) {
 		t.Errorf("runs on %v, want %v: the device checked twice on the busy machine, simd then, and the device checked again once a run got its cores", ran, want)
 	}
@@ -1574,18 +1586,8 @@ func TestAutoBusyChecksClearedOnGPU(t *testing.T) {
 	// The GPU, trusted, at 0.085 s; simd, unconfirmed, at 0.095 s.
 	ran, _, key := autoRunsSharing(t, 1e7, 10,
 		calibration{SIMD: cost{Ns: 0.95}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.045, GPU: true, cost: cost{Ns: 0.4, Confirmed: true, Runs: trustedRuns}}}},
-		func(_ int, engine string) float64 {
-			if engine == "timed" {
-				return 0.085
-			}
-			return 0.095
-		},
-		func(i int) float64 {
-			if i < busyRuns {
-				return 0.4
-			}
-			return 0.95
-		}, 7)
+		tookOn(0.085, 0.095),
+		busyThenQuiet(busyRuns), 7)
 	if want := []string{"simd", "simd", "timed", "timed", "timed", "simd", "timed"}; !slices.Equal(ran, want) {
 		t.Errorf("runs on %v, want %v: simd checked twice on the busy machine, the GPU then, and simd checked again after the GPU's first run on a quiet one", ran, want)
 	}
