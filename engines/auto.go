@@ -42,6 +42,11 @@ type Choice struct {
 	// check says the run checks a runner-up (pick): one on a busy
 	// machine is counted (busyChecks).
 	check bool
+	// fresh says Auto started the chosen device for this run alone
+	// (chooseCalibrated, its program loaded, not compiled): the time
+	// from Auto's call to its return is a start-up of it, as a later
+	// process pays it, which Observe keeps for a GPU (learnStartup).
+	fresh bool
 
 	// The run's share of its cores: cpuBound says the chosen engine
 	// computes on this machine's cores (simd, a CPU device), cores how
@@ -179,7 +184,12 @@ func (ch Choice) runShare() float64 {
 // time). One that got them is timed as the probes are (clock): its run by
 // CPU time over its cores, the start-up before it by wall time. A GPU's
 // run confirms its cost from the time after its start-up (Auto's return),
-// which varies from run to run by more than a GPU's run takes. A check of
+// which varies from run to run by more than a GPU's run takes, and is
+// judged with the calibrated start-up in place of its own: a GPU's
+// start-up is kept as one more sample of it (learnStartup), so that one
+// slow start (seconds, the first after boot) no longer drops a
+// calibration whose run matched it, nor does one fast start where the
+// calibration's own start-up was the slow one. A check of
 // a runner-up on a busy machine is counted (busyChecks, at most 2), and the count
 // cleared by the next run that got its cores, or by a GPU's run over which
 // the machine had busyShare of simd's cores to spare (spareShare: idle, or
@@ -195,6 +205,19 @@ func Observe(ch Choice, took time.Duration) string {
 	if !ch.at.IsZero() {
 		run = min(time.Since(ch.at).Seconds(), t)
 	}
+	if ch.device >= 0 && !ch.cpuBound && !ch.at.IsZero() {
+		// A GPU's start-up varies by far more than its run takes (an
+		// H200's, 0.15 to 0.4 s, against 3.3 ms for 1e9 lane-steps):
+		// it is one sample of the start-up, and the run is judged, and
+		// its cost confirmed, from the time after it. Less the
+		// calibrated start-up, a start of 0.4 s where 0.25 s was
+		// calibrated confirmed 46x its time per lane-step; judged
+		// whole, one start of seconds dropped the calibration.
+		if ch.fresh {
+			learnStartup(ch, t-run)
+		}
+		t = ch.startup + run
+	}
 	quiet := false // a run on the machine's cores that got them
 	if share := ch.runShare(); ch.cpuBound && share >= 0 {
 		if share < busyShare {
@@ -208,15 +231,6 @@ func Observe(ch Choice, took time.Duration) string {
 	}
 	r := t / ch.predicted
 	if r >= 0.5 && r <= 2 {
-		if ch.device >= 0 && !ch.cpuBound && !ch.at.IsZero() {
-			// A GPU's start-up varies by far more than its run takes
-			// (an H200's, 0.15 to 0.4 s, against 3.3 ms for 1e9
-			// lane-steps): its cost is its run's, after the start-up.
-			// Less the calibrated start-up, a start of 0.4 s where
-			// 0.25 s was calibrated confirmed 46x its time per
-			// lane-step.
-			t = ch.startup + run
-		}
 		confirm(ch, t)
 		if quiet || ch.spareShare() >= busyShare {
 			clearBusyChecks(ch.key)
@@ -566,7 +580,12 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 // knownStartup is the least start-up, in seconds, of the devices in the
 // calibrations kept on this machine (for any options and step count), or
 // 0 where none is kept: no device starts faster here, so a job simd
-// finishes within it does not start one to be measured. A GPU's start-up
+// finishes within it does not start one to be measured. A device's
+// start-up is startupEstimate of its samples in every calibration (its
+// label names it in each): the least calibration's, one sample each where
+// no run has started the device since, let one fast start send every job
+// of a new step count that simd finishes within the usual start-up to be
+// measured, as one slow one alone would keep jobs from it. A GPU's start-up
 // (0.15 to 0.4 s on an H200) is several times deviceStartupFloor, pocl's:
 // each new step count or option set (its own calibration) started the
 // GPU for jobs simd finished in 50 ms.
@@ -583,14 +602,18 @@ func knownStartup() float64 {
 	if json.Unmarshal(b, &f) != nil {
 		return 0
 	}
-	least := math.Inf(1)
+	starts := map[string][]float64{} // each device's, by label
 	for k, c := range f {
 		if !c.valid() || !binaryExists(k) {
 			continue
 		}
 		for _, d := range c.Devices {
-			least = min(least, d.Startup)
+			starts[d.Label] = append(starts[d.Label], d.samples()...)
 		}
+	}
+	least := math.Inf(1)
+	for _, xs := range starts {
+		least = min(least, startupEstimate(xs))
 	}
 	if math.IsInf(least, 1) {
 		return 0
@@ -715,13 +738,84 @@ var processCPU = cputime.Process
 var now = time.Now
 
 type deviceTiming struct {
-	Index   int     `json:"index"`
-	Label   string  `json:"label"`
+	Index int    `json:"index"`
+	Label string `json:"label"`
+	// Startup is the seconds a process takes to start the device (the
+	// driver's loading and listing, opening it, its first launch), as
+	// predictions count it: startupEstimate of Starts, or the one start-up
+	// calibrate measured where Starts is empty (a file written before
+	// Starts was kept, or a device no run has started since).
 	Startup float64 `json:"startup_s"`
+	// Starts are a GPU's latest start-ups in seconds, oldest first, at
+	// most startupSamples: calibrate's, then those of the runs that
+	// started it (learnStartup).
+	Starts []float64 `json:"startup_samples_s,omitempty"`
 	// GPU says it computes off the machine's cores (Device.GPU): a run's
 	// CPU share says nothing of its speed.
 	GPU bool `json:"gpu,omitempty"`
 	cost
+}
+
+// startupSamples is how many of a GPU's latest start-ups deviceTiming
+// keeps: enough that one slow or fast start among them does not move
+// their estimate (startupEstimate), few enough that a lasting change (a
+// driver that now unloads between processes) shows within three runs.
+const startupSamples = 5
+
+// samples are d's start-ups: Starts, or Startup alone where none is kept.
+func (d deviceTiming) samples() []float64 {
+	if len(d.Starts) > 0 {
+		return slices.Clone(d.Starts)
+	}
+	return []float64{d.Startup}
+}
+
+// addStartup keeps s seconds as d's latest start-up, the oldest of more
+// than startupSamples dropped, and sets Startup from them.
+func (d *deviceTiming) addStartup(s float64) {
+	starts := append(d.samples(), s)
+	d.Starts = starts[max(len(starts)-startupSamples, 0):]
+	d.Startup = startupEstimate(d.Starts)
+}
+
+// startupEstimate is the start-up auto predicts from the samples xs (at
+// least one): their lower median, the ceil(n/2)-th least. A GPU's
+// start-up varies from run to run (an H200's 0.15 to 0.4 s with a warm
+// program cache) and now and then far more: the first start after boot,
+// while the driver loads and initializes, can take seconds. One such
+// sample taken as the start-up kept jobs simd takes a second or two off
+// the GPU for good (no run started it again to correct it), and the least
+// sample would let one fast start send jobs simd finishes within the
+// usual start-up to the GPU. The lower median leaves one slow sample out
+// from two samples on and one fast one from three, and so any one of
+// five; of two it is the less, as other work only slows a start (confirm
+// takes the less of two runs for the same reason).
+func startupEstimate(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	return s[(len(s)-1)/2]
+}
+
+// learnStartup keeps s seconds, a start-up of the GPU ch chose that the
+// run measured (Observe: from Auto's call to its return, which loaded the
+// driver, listed the devices and opened this one alone, as a later
+// process does), in the calibration ch was predicted from. Only a GPU's:
+// a CPU device's start-up (pocl's, tens of milliseconds) is timed by the
+// process's CPU time (startClock), which other processes do not stretch,
+// and stands as calibrated. A run alone on the device also corrects a
+// start-up calibrate measured beside other devices in one process.
+func learnStartup(ch Choice, s float64) {
+	if !(s >= 0) || math.IsInf(s, 0) {
+		return
+	}
+	updateCalibration(func(f calibrationFile) {
+		c, ok := f[ch.key]
+		if !ok || ch.device >= len(c.Devices) {
+			return
+		}
+		c.Devices = slices.Clone(c.Devices)
+		c.Devices[ch.device].addStartup(s)
+		f[ch.key] = c
+	})
 }
 
 // cost is an engine's measured time for a run: fixed seconds (planning,
@@ -844,7 +938,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if !full {
 			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
 		}
-		c.Devices = append(c.Devices, deviceTiming{d.Index, d.Label, startup, d.GPU, dc})
+		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, GPU: d.GPU, cost: dc})
 		measured[d.model()] = true
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
@@ -1022,7 +1116,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev), predicted: bestT, key: key,
-		work: work, device: best, startup: d.Startup, check: check}
+		work: work, device: best, startup: d.Startup, check: check, fresh: true}
 	if compiles != "" {
 		// Its start compiles, for seconds no calibration measured: a
 		// run says nothing of its cost.
@@ -1268,8 +1362,9 @@ func deviceClock(gpu bool) clock { return engineClock(!gpu, runtime.NumCPU()) }
 // thread's work, and one that kept more busy is timed by wall). Timed by
 // wall, a start-up beside two CPU hogs on the 2-core VM of
 // docs/benchmarks.md measured 0.30 s where it takes 0.04 s, and stood in
-// the calibration once they were gone: no run corrects a start-up, and
-// pocl, predicted past exploreMargin of simd, was never run again.
+// the calibration once they were gone: no run corrects a CPU device's
+// start-up (a GPU's runs do: learnStartup), and pocl, predicted past
+// exploreMargin of simd, was never run again.
 func startClock(gpu bool) clock { return engineClock(!gpu, 1) }
 
 // engineClock is the clock for an engine on the machine's cores (cpuBound)
@@ -1577,7 +1672,12 @@ func (c calibration) valid() bool {
 		return false
 	}
 	for _, d := range c.Devices {
-		if !ok(d.cost) || d.Index < 0 || !(d.Startup >= 0) || math.IsInf(d.Startup, 0) {
+		for _, x := range append([]float64{d.Startup}, d.Starts...) {
+			if !(x >= 0) || math.IsInf(x, 0) {
+				return false
+			}
+		}
+		if !ok(d.cost) || d.Index < 0 {
 			return false
 		}
 	}

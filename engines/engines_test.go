@@ -866,6 +866,11 @@ func TestObserveStarved(t *testing.T) {
 		ch := Choice{key: key, predicted: 0.0592}
 		ch.cpuBound, ch.cores = c.cpuBound, 2
 		ch.started(spare{})
+		if !c.cpuBound {
+			// A GPU's run is judged from the end of its start-up
+			// (Auto's return): here the run took the whole 0.131 s.
+			ch.at = ch.at.Add(-131 * time.Millisecond)
+		}
 		time.Sleep(50 * time.Millisecond) // as in TestAutoOneCoreProbe
 		n := Observe(ch, 131*time.Millisecond)
 		if _, ok := loadCalibration(key); ok != c.kept || (n == "") != c.kept {
@@ -1319,6 +1324,14 @@ func autoRunsTaking(t *testing.T, lanes uint64, steps int, c calibration, took f
 // cores.
 func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took func(i int, engine string) float64, share func(i int) float64, n int) (ran []string, chs []Choice, key string) {
 	t.Helper()
+	return autoRunsStarting(t, lanes, steps, c, took, share, nil, n)
+}
+
+// autoRunsStarting is autoRunsSharing with run i on a GPU started in
+// startup(i) seconds, and its run after that taking took(i, engine):
+// with startup nil, the calibrated start-up, and took the whole run's.
+func autoRunsStarting(t *testing.T, lanes uint64, steps int, c calibration, took func(i int, engine string) float64, share, startup func(i int) float64, n int) (ran []string, chs []Choice, key string) {
+	t.Helper()
 	t.Setenv(EnvCacheDir, t.TempDir())
 	opens, lists := 0, 0
 	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
@@ -1360,7 +1373,11 @@ func autoRunsSharing(t *testing.T, lanes uint64, steps int, c calibration, took 
 			// over that second, and the run after its start-up took
 			// the rest of took.
 			ch.spare = spare{at: ch.at, idle: idle0 - time.Duration(s*ch.simdCores*float64(time.Second)), cpu: processCPU()}
-			ch.at = time.Now().Add(-time.Duration((took - ch.startup) * float64(time.Second)))
+			st := ch.startup
+			if startup != nil {
+				st, took = startup(i), startup(i)+took
+			}
+			ch.at = time.Now().Add(-time.Duration((took - st) * float64(time.Second)))
 		}
 		if n := Observe(ch, time.Duration(took*float64(time.Second))); n != "" {
 			t.Errorf("run %d: Observe noted %q", i, n)

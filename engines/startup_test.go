@@ -1,0 +1,166 @@
+package engines
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// TestAutoGPUStartupLearned: a GPU's start-up varies from run to run (an
+// H200's 0.15 to 0.4 s with a warm cache, the first start after boot
+// seconds), so each run that starts it adds a sample, and auto predicts
+// from their lower median (startupEstimate). The calibration kept one
+// sample, calibrate's: one slow start of a run dropped the calibration
+// (its whole time past twice the prediction), one slow calibrated start
+// kept jobs simd takes a second or two off the GPU, and a start-up slower
+// for good was measured again by a new calibration instead of being
+// learnt. Jobs of 1e9 lane-steps; the GPU's run after its start takes
+// 0.05 s.
+func TestAutoGPUStartupLearned(t *testing.T) {
+	gpu := func(startup float64, runs int) []deviceTiming {
+		return []deviceTiming{{Index: 0, Label: "fake device", Startup: startup, GPU: true, cost: cost{Ns: 0.05, Confirmed: runs > 0, Runs: runs}}}
+	}
+	for _, c := range []struct {
+		name    string
+		simdNs  float64 // simd's trusted cost: its time for the job, s
+		devices []deviceTiming
+		starts  []float64 // each run's start-up on the GPU, s
+		want    []string
+		startup float64 // the GPU's predicted start-up at the end, s
+	}{
+		{"one slow start", 1.0, gpu(0.25, trustedRuns), []float64{3, 0.25, 0.3, 0.2, 0.28},
+			[]string{"timed", "timed", "timed", "timed", "timed"}, 0.28},
+		{"a slow calibrated start", 1.5, gpu(2, 0), []float64{0.25, 0.3, 0.2, 0.28},
+			[]string{"timed", "timed", "timed", "timed"}, 0.28},
+		{"start-ups slower for good", 1.0, gpu(0.25, trustedRuns), []float64{1.5, 1.5, 1.5, 1.5},
+			[]string{"timed", "timed", "simd", "simd"}, 1.5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ran, _, key := autoRunsStarting(t, 1e7, 100,
+				calibration{SIMD: cost{Ns: c.simdNs, Confirmed: true, Runs: trustedRuns}, Devices: c.devices},
+				tookOn(0.05, c.simdNs), func(int) float64 { return 0.95 },
+				func(i int) float64 { return c.starts[i] }, len(c.want))
+			if !slices.Equal(ran, c.want) {
+				t.Errorf("runs on %v, want %v", ran, c.want)
+			}
+			if got, ok := loadCalibration(key); !ok || math.Abs(got.Devices[0].Startup-c.startup) > 1e-3 || math.Abs(got.Devices[0].Ns-0.05) > 1e-6 {
+				t.Errorf("calibration %+v (kept %v): want the GPU's start-up at %g s, its cost 0.05 ns a lane-step", got.Devices, ok, c.startup)
+			}
+		})
+	}
+}
+
+// TestStartupEstimate: the lower median of the latest startupSamples
+// start-ups, so that one slow sample moves it from two on, one fast one
+// from three, and three of five decide it.
+func TestStartupEstimate(t *testing.T) {
+	d := deviceTiming{Startup: 0.25} // as calibrate, or a file before samples were kept, leaves it
+	for _, c := range []struct {
+		add, want float64
+		starts    []float64
+	}{
+		{3, 0.25, []float64{0.25, 3}},
+		{0.05, 0.25, []float64{0.25, 3, 0.05}},
+		{0.3, 0.25, []float64{0.25, 3, 0.05, 0.3}},
+		{0.2, 0.25, []float64{0.25, 3, 0.05, 0.3, 0.2}},
+		{2, 0.3, []float64{3, 0.05, 0.3, 0.2, 2}}, // the oldest, 0.25, dropped
+		{2, 0.3, []float64{0.05, 0.3, 0.2, 2, 2}},
+		{2, 2, []float64{0.3, 0.2, 2, 2, 2}},
+	} {
+		d.addStartup(c.add)
+		if d.Startup != c.want || !slices.Equal(d.Starts, c.starts) {
+			t.Errorf("after %g s: start-up %g from %v, want %g from %v", c.add, d.Startup, d.Starts, c.want, c.starts)
+		}
+	}
+}
+
+// TestAutoStartupOldFile: a calibration written before start-ups were
+// kept as samples (startup_s alone) loads, predicts from its start-up,
+// and takes it for the first sample; after a run the file holds both.
+func TestAutoStartupOldFile(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	old := `{"` + jsonEscape(t, key) + `": {"simd": {"fixed_s": 0, "ns_per_lane_step": 1, "confirmed": true, "runs": 2},
+		"devices": [{"index": 0, "label": "fake device", "startup_s": 0.25, "gpu": true, "fixed_s": 0, "ns_per_lane_step": 0.05, "confirmed": true, "runs": 2}]}}`
+	if err := os.WriteFile(calibrationPath(), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "timed" || math.Abs(ch.predicted-0.3) > 1e-9 {
+		t.Fatalf("the old file's calibration: %s predicted at %g s (%s), want the GPU at 0.3 s", ch.Engine, ch.predicted, ch.Reason)
+	}
+	ch.at = ch.at.Add(-50e6) // the run after the start-up: 0.05 s
+	if n := Observe(ch, 450e6); n != "" {
+		t.Errorf("a run started in 0.4 s: Observe noted %q", n)
+	}
+	b, err := os.ReadFile(calibrationPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]struct {
+		Devices []map[string]any `json:"devices"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil || len(f[key].Devices) != 1 {
+		t.Fatalf("auto.json: %v, %s", err, b)
+	}
+	d := f[key].Devices[0]
+	samples, _ := d["startup_samples_s"].([]any)
+	if d["startup_s"] != 0.25 || len(samples) != 2 || samples[0] != 0.25 || math.Abs(samples[1].(float64)-0.4) > 0.02 {
+		t.Errorf("after a run started in 0.4 s: the device's start-up %v, samples %v; want 0.25 from [0.25 0.4]", d["startup_s"], d["startup_samples_s"])
+	}
+}
+
+// TestKnownStartupPooled: the start-up below which a job of a new step
+// count is not measured is each device's estimate over its samples in
+// every calibration kept, not the least calibration's: one fast start in
+// one calibration (0.02 s, where the GPU's others took 0.28 to 0.32 s)
+// started the GPU to measure jobs simd finishes in 0.1 s.
+func TestKnownStartupPooled(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, &opens, &lists))
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" } // 2 ns a lane-step on one core
+	p := sim.Default()
+	entry := func(steps int, startup string) string {
+		p.Steps = steps
+		return `"` + jsonEscape(t, calibrationKey(Options{Params: p, Workers: 1})) + `": {"simd": {"fixed_s": 0, "ns_per_lane_step": 2},
+			"devices": [{"index": 0, "label": "fake device", ` + startup + `, "gpu": true, "fixed_s": 0, "ns_per_lane_step": 0.0033}]}`
+	}
+	file := "{" + entry(20, `"startup_s": 0.3, "startup_samples_s": [0.3, 0.28, 0.32]`) + ", " + entry(30, `"startup_s": 0.02`) + "}"
+	if err := os.WriteFile(calibrationPath(), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.Lanes, p.Steps = 5e6, 10 // 0.1 s on simd by the cost model
+	e, ch, err := Auto(context.Background(), Options{Params: p, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || lists != 0 {
+		t.Errorf("a job simd finishes in 0.1 s: %s (%s), %d listings of devices; want simd, the devices not listed", ch.Engine, ch.Reason, lists)
+	}
+}
+
+// jsonEscape is s as the inside of a JSON string.
+func jsonEscape(t *testing.T, s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b[1 : len(b)-1])
+}
