@@ -47,6 +47,10 @@ type Choice struct {
 	// from Auto's call to its return is a start-up of it, as a later
 	// process pays it, which Observe keeps for a GPU (learnStartup).
 	fresh bool
+	// coldKey is the calibration a device was chosen from whose start
+	// compiled its program (chooseCalibrated's compiles), where key is
+	// "": the run measures the device's cold start (learnColdStart).
+	coldKey string
 
 	// The run's share of its cores: cpuBound says the chosen engine
 	// computes on this machine's cores (simd, a CPU device), cores how
@@ -195,8 +199,13 @@ func (ch Choice) runShare() float64 {
 // the machine had busyShare of simd's cores to spare (spareShare: idle, or
 // the process's own): where a GPU runs every job, no run on the machine's
 // cores came to clear it, and simd went unchecked until the next
-// calibration. It returns a note saying what it dropped, or "".
+// calibration. A run whose start compiled its program, which Observe does
+// not judge, keeps its start-up as the device's cold start
+// (learnColdStart). It returns a note saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
+	if ch.coldKey != "" && !ch.at.IsZero() {
+		learnColdStart(ch, took.Seconds()-min(time.Since(ch.at), took).Seconds())
+	}
 	if ch.key == "" || max(ch.predicted, took.Seconds()) < minObserved {
 		return ""
 	}
@@ -407,7 +416,14 @@ const deviceStartupFloor = 30 * time.Millisecond
 // the program, and the next run measures the device. One second is under
 // every cold start measured with pocl's cache empty, and leaves a device
 // whose driver compiles faster (a GPU's) unstarted only for jobs that simd
-// finishes within a second.
+// finishes within a second. These are pocl's figures, the only ones
+// measured here: no NVIDIA GPU's cold start (a build of kernels/weather.cl
+// from source, with or without its driver's own compute cache) has been.
+// Where a device's cold start was measured (deviceTiming.ColdStart:
+// calibrate's first start on a program it then cached, or a run that
+// compiled), a start that compiles is costed with it instead
+// (compiledStartup); the threshold for leaving an unmeasured device cold
+// stays this one, as no start of it has been measured.
 const coldStartCost = time.Second
 
 // simdPath is the batch path simd runs in this build on this CPU (a
@@ -750,6 +766,13 @@ type deviceTiming struct {
 	// most startupSamples: calibrate's, then those of the runs that
 	// started it (learnStartup).
 	Starts []float64 `json:"startup_samples_s,omitempty"`
+	// ColdStart is the seconds of the device's latest measured start
+	// that compiled its program (its binary not in gpusim's cache, or not
+	// loadable there), timed as Startup is: calibrate's first start on a
+	// program it then cached, or its only start on one it could not, or a
+	// run's start that compiled (learnColdStart); 0 where none was
+	// measured (compiledStartup).
+	ColdStart float64 `json:"cold_start_s,omitempty"`
 	// GPU says it computes off the machine's cores (Device.GPU): a run's
 	// CPU share says nothing of its speed.
 	GPU bool `json:"gpu,omitempty"`
@@ -804,18 +827,46 @@ func startupEstimate(xs []float64) float64 {
 // and stands as calibrated. A run alone on the device also corrects a
 // start-up calibrate measured beside other devices in one process.
 func learnStartup(ch Choice, s float64) {
-	if !(s >= 0) || math.IsInf(s, 0) {
+	updateDevice(ch.key, ch.device, s, (*deviceTiming).addStartup)
+}
+
+// learnColdStart keeps s seconds, the start-up of a run whose start of
+// the device ch chose compiled its program (chooseCalibrated's compiles:
+// from Auto's call to its return, by wall time), as the device's
+// ColdStart in the calibration it was chosen from.
+func learnColdStart(ch Choice, s float64) {
+	updateDevice(ch.coldKey, ch.device, s, func(d *deviceTiming, s float64) { d.ColdStart = s })
+}
+
+// updateDevice applies set with s seconds, finite and not negative, to
+// device index of the calibration under key, under the file's lock:
+// nothing where that calibration or the device is gone.
+func updateDevice(key string, index int, s float64, set func(*deviceTiming, float64)) {
+	if !(s >= 0) || math.IsInf(s, 0) || index < 0 {
 		return
 	}
 	updateCalibration(func(f calibrationFile) {
-		c, ok := f[ch.key]
-		if !ok || ch.device >= len(c.Devices) {
+		c, ok := f[key]
+		if !ok || index >= len(c.Devices) {
 			return
 		}
 		c.Devices = slices.Clone(c.Devices)
-		c.Devices[ch.device].addStartup(s)
-		f[ch.key] = c
+		set(&c.Devices[index], s)
+		f[key] = c
 	})
+}
+
+// compiledStartup is d's start-up where a start compiles its program: its
+// measured cold start (ColdStart, at least its warm start-up) where there
+// is one, else coldStartCost more than its warm start-up. A measured cold
+// start was left out: pocl's of 6 to 10 s with its own cache empty was
+// taken for 1 s more, so a device that then compiled at every start ran
+// jobs it finished seconds after simd would have.
+func (d deviceTiming) compiledStartup() float64 {
+	if d.ColdStart > 0 {
+		return max(d.ColdStart, d.Startup)
+	}
+	return d.Startup + coldStartCost.Seconds()
 }
 
 // cost is an engine's measured time for a run: fixed seconds (planning,
@@ -894,18 +945,26 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			// every calibration, for one device's run.
 			continue
 		}
-		if dev.ProgramFile != nil && c.SIMD.time(work) < coldStartCost.Seconds() {
-			// With the cache off (cachedir.Dir is "") no program is
-			// ever kept: every start compiles, as a missing one does.
-			if f := dev.ProgramFile(o, d.Index); f != "" && !warmProgram(dev, f) || f == "" && cachedir.Dir() == "" {
-				c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
-				continue
-			}
+		f, compiles := programCold(dev, o, d.Index)
+		if compiles && c.SIMD.time(work) < coldStartCost.Seconds() {
+			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
+			continue
 		}
 		do := o
 		do.Devices = strconv.Itoa(d.Index)
-		e, st, err := startDevice(ctx, dev, do, probe)
+		e, st, cold, err := startDevice(ctx, dev, do, probe)
 		startup := startClock(d.GPU).seconds((st.wall + enum.wall).Seconds(), st.cpu+enum.cpu)
+		coldStart := 0.0
+		switch {
+		case cold.wall > 0:
+			coldStart = startClock(d.GPU).seconds((cold.wall + enum.wall).Seconds(), cold.cpu+enum.cpu)
+		case compiles:
+			if _, still := programCold(dev, o, d.Index); still {
+				// Not cached, or not loadable, after its start: the
+				// start measured compiled, as every start will.
+				coldStart = startup
+			}
+		}
 		if err != nil {
 			if rerr := refusal(e, o); rerr != nil {
 				// The probe has the job's parameters: the device is
@@ -938,7 +997,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if !full {
 			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
 		}
-		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, GPU: d.GPU, cost: dc})
+		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, cost: dc})
 		measured[d.model()] = true
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
@@ -962,6 +1021,18 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU)
 	return c, best, ch, nil
+}
+
+// programCold says whether a start of dev's device index for o compiles
+// its program, and the program's file in gpusim's cache ("" where it keeps
+// none): the file is missing or cannot be loaded (warmProgram), or the
+// cache is off (cachedir.Dir is ""), where no program is ever kept.
+func programCold(dev Entry, o Options, index int) (file string, compiles bool) {
+	if dev.ProgramFile == nil {
+		return "", false
+	}
+	f := dev.ProgramFile(o, index)
+	return f, f != "" && !warmProgram(dev, f) || f == "" && cachedir.Dir() == ""
 }
 
 // measuredReason is the reason for calibrate's choice from c: label,
@@ -1011,21 +1082,23 @@ func (c calibration) failedNote(dev Entry) string {
 // or after the cache was emptied) it closes the engine and times a second
 // start: the seconds of a compile that later processes skip would
 // otherwise stand in the calibration as the device's start-up (6 s on pocl
-// for a 0.075 s warm start).
-func startDevice(ctx context.Context, dev Entry, o Options, probe *sim.Job) (sim.Engine, span, error) {
+// for a 0.075 s warm start); cold is that first start's time, the cold
+// start calibrate keeps (ColdStart), zero where the start was warm.
+func startDevice(ctx context.Context, dev Entry, o Options, probe *sim.Job) (e sim.Engine, took, cold span, err error) {
 	for attempt := 0; ; attempt++ {
 		t0, cpu0 := time.Now(), processCPU()
-		e, err := dev.Open(ctx, o)
+		e, err = dev.Open(ctx, o)
 		if err == nil {
 			_, err = e.Run(ctx, pilotJob(probe))
 		}
-		took := since(t0, cpu0)
+		took = since(t0, cpu0)
 		if err != nil {
-			return e, took, err
+			return e, took, cold, err
 		}
 		if c, ok := e.(interface{ ColdStart() bool }); attempt > 0 || !ok || !c.ColdStart() {
-			return e, took, nil
+			return e, took, cold, nil
 		}
+		cold = took
 		sim.Close(e)
 	}
 }
@@ -1118,9 +1191,9 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev), predicted: bestT, key: key,
 		work: work, device: best, startup: d.Startup, check: check, fresh: true}
 	if compiles != "" {
-		// Its start compiles, for seconds no calibration measured: a
-		// run says nothing of its cost.
-		ch.key = ""
+		// Its start compiles: a run says nothing of its cost, but
+		// measures its cold start (learnColdStart).
+		ch.key, ch.coldKey = "", key
 	}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil
@@ -1129,8 +1202,9 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 // pickLoadable is pick for chooseCalibrated: a device whose compiled
 // program a start cannot load now (warmProgram: gone from the cache, or in
 // a read-only cache that takes no loading mark since it was measured)
-// compiles it at its start, so its start-up is taken to be coldStartCost
-// more than measured, and the engine picked again. compiles says so for
+// compiles it at its start, so its start-up is taken to be its cold
+// start's (compiledStartup: the measured one, else coldStartCost more than
+// its warm start-up), and the engine picked again. compiles says so for
 // the reason ("" when no device was affected). A calibration written while
 // the cache was writable predicted a warm start of a device that then
 // compiled at every start, and could not be rewritten there.
@@ -1152,7 +1226,7 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 			break
 		}
 		files[best] = f
-		c.Devices[best].Startup += coldStartCost.Seconds()
+		c.Devices[best].Startup = c.Devices[best].compiledStartup()
 	}
 	for i := range c.Devices {
 		f, ok := files[i]
@@ -1672,7 +1746,7 @@ func (c calibration) valid() bool {
 		return false
 	}
 	for _, d := range c.Devices {
-		for _, x := range append([]float64{d.Startup}, d.Starts...) {
+		for _, x := range append([]float64{d.Startup, d.ColdStart}, d.Starts...) {
 			if !(x >= 0) || math.IsInf(x, 0) {
 				return false
 			}

@@ -3,10 +3,13 @@ package engines
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -163,4 +166,94 @@ func jsonEscape(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return string(b[1 : len(b)-1])
+}
+
+// unloadableDevice is fakeDevice (a CPU device, pocl's) whose program is in
+// gpusim's cache but cannot be loaded (a cache shared read-only, whose
+// entries take no loading mark here), so that every start compiles it.
+func unloadableDevice(t *testing.T, opens, lists *int) Entry {
+	t.Helper()
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, opens, lists)
+	program := filepath.Join(t.TempDir(), "program")
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dev.ProgramFile = func(Options, int) string { return program }
+	dev.ProgramLoadable = func(string) error { return errors.New("no loading mark can be made") }
+	return dev
+}
+
+// TestAutoMeasuredColdStart: a device whose start compiles its program
+// (here, a program its cache cannot load) is costed with its measured
+// cold start where one is kept, not with coldStartCost's 1 s more than its
+// warm start: with pocl's 6 s cold start (its own cache empty) measured,
+// auto started it for a job simd finishes in 3 s. A run whose start
+// compiled keeps its start-up as the cold start.
+func TestAutoMeasuredColdStart(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, unloadableDevice(t, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e8, 10 // 3 s on simd, 0.1 s on the device once started
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	file := `{"` + jsonEscape(t, key) + `": {"simd": {"fixed_s": 0, "ns_per_lane_step": 3, "confirmed": true, "runs": 2},
+		"devices": [{"index": 0, "label": "fake device", "startup_s": 0.05, "cold_start_s": 6, "fixed_s": 0, "ns_per_lane_step": 0.1, "confirmed": true, "runs": 2}]}}`
+	if err := os.WriteFile(calibrationPath(), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || opens != 0 {
+		t.Errorf("a job simd finishes in 3 s, the device's cold start 6 s: %s (%s), %d opens; want simd, the device not started", ch.Engine, ch.Reason, opens)
+	}
+	o.Params.Lanes = 1e9 // 30 s on simd
+	e, ch, err = Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "timed" || math.Abs(ch.predicted-7) > 1e-6 {
+		t.Fatalf("a job simd finishes in 30 s: %s predicted at %g s (%s); want the device at its 6 s cold start and 1 s run", ch.Engine, ch.predicted, ch.Reason)
+	}
+	ch.at = ch.at.Add(-time.Second) // the run after its start: 1 s
+	Observe(ch, 5*time.Second)      // started in 4 s
+	b, err := os.ReadFile(calibrationPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]struct {
+		Devices []struct {
+			ColdStart float64 `json:"cold_start_s"`
+		} `json:"devices"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil || len(f[key].Devices) != 1 || math.Abs(f[key].Devices[0].ColdStart-4) > 0.05 {
+		t.Errorf("after a run whose start compiled in 4 s: auto.json %s (%v); want the cold start at 4 s", b, err)
+	}
+}
+
+// TestAutoColdStartCountedOnce: a device calibrated for a job worth its
+// compile whose program cannot be loaded afterwards either was measured
+// compiling, and a later run is predicted with that start-up, not with
+// coldStartCost's 1 s on top of it as well.
+func TestAutoColdStartCountedOnce(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, unloadableDevice(t, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e9, 10 // seconds on simd: worth a compile
+	o := Options{Params: p, Observed: true}
+	for i := range 2 {
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if i == 1 && (ch.Engine != "timed" || ch.predicted > 0.5) {
+			t.Errorf("calibrated: %s predicted at %g s (%s); want the device at its measured start-up and run (a few ms)", ch.Engine, ch.predicted, ch.Reason)
+		}
+	}
 }
