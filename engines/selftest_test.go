@@ -17,9 +17,9 @@ import (
 func TestCheckedSelfTestHint(t *testing.T) {
 	fail := fmt.Errorf("opencl: launch 1003 lanes: %w", &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"})
 	st := &gpu.SelfTest{Label: "pthread", Checks: []gpu.Check{{Name: "philox/random123-kat", Status: gpu.CheckPass},
-		{Name: "job/plain", Status: gpu.CheckFail, Note: "the job did not run: " + fail.Error(), Err: fail}}}
+		{Name: "job/plain", Status: gpu.CheckFail, Note: "the job did not run, so it has no got or want: " + fail.Error(), Err: fail}}}
 	r := checkedSelfTest(2, gpu.DeviceDesc{DeviceInfo: cl.DeviceInfo{DriverVersion: "6.0"}}, st)
-	if want := "device 2 failed job/plain: the job did not run: opencl: launch 1003 lanes: clEnqueueNDRangeKernel: CL_OUT_OF_RESOURCES (-5)"; r.OK || r.Failed != want {
+	if want := "device 2 failed job/plain: the job did not run, so it has no got or want: opencl: launch 1003 lanes: clEnqueueNDRangeKernel: CL_OUT_OF_RESOURCES (-5)"; r.OK || r.Failed != want {
 		t.Errorf("ok %v, failed %q; want %q", r.OK, r.Failed, want)
 	}
 	if h := Hint(r.Err); !strings.Contains(h, "the device ran out of resources") {

@@ -10,6 +10,7 @@ import (
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/kernels"
 	"github.com/gpusim/gpusim/rng"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // Statuses of a Check.
@@ -23,14 +24,35 @@ const (
 	CheckLimited = "limited"
 )
 
-// Check is one self-test check: its name, its status and, when it is not a
-// pass, the first value that differed (hex bit patterns).
+// Check is one self-test check: its name, its status, and got and want in
+// hex, which every check that ran has (docs/reproducibility.md section 7):
+//
+//   - a check that passed shows what sums up all it compared, got the
+//     device's and want the reference's: the digest of section 5 of
+//     docs/reproducibility.md over the 32-bit words compared, word k as
+//     lane k, for the known answers (the output words, 4 a vector) and
+//     the normals (their float32 bits, 4 a block of words) (Note: "digest
+//     of N words"); the job's digest for a job (Note: of how many lanes,
+//     and which other parts were equal too); the probe's result bits, 8
+//     digits, for a probe (the same in every lane).
+//   - a check that failed, or a probe that is limited, shows the first
+//     value that differed: the vector of 4 output words, a normal's bits,
+//     a probe's result, or the job's part (digest 16 digits, float bits 8,
+//     a count or histogram bin in plain hex); Note says where.
+//   - subnormals/reported, limited, shows bits of what keeps subnormals:
+//     1 the device reports CL_FP_DENORM (and the build does not flush
+//     them), 2, 4 and 8 the probes subnormals/product, input and sum
+//     computed them exactly; want has every bit.
+//
+// A check that did not run, a job the device did not run (Err set) or
+// the device that did not start (the check "open"), has neither: Note says
+// why, and the JSON leaves both out.
 type Check struct {
 	Name   string `json:"name"`           // what was checked, e.g. "philox/random123-kat"
 	Status string `json:"status"`         // CheckPass, CheckFail or CheckLimited
-	Got    string `json:"got,omitempty"`  // the device's first differing value, hex bits
-	Want   string `json:"want,omitempty"` // the reference's value there, hex bits
-	Note   string `json:"note,omitempty"` // where or why it differed, or the limitation
+	Got    string `json:"got,omitempty"`  // the device's value, hex: above
+	Want   string `json:"want,omitempty"` // the reference's value, hex: above
+	Note   string `json:"note,omitempty"` // what got and want sum up, where or why it differed, or the limitation
 	// Err is the error of a check whose job did not run (its Note says
 	// it as text), for its hint (cl.HintFor): nil otherwise.
 	Err error `json:"-"`
@@ -221,14 +243,24 @@ func (e *Engine) cheapChecks() (*SelfTest, error) {
 		return nil, err
 	}
 	st.Checks = append(st.Checks, probes...)
-	st.Denormals = e.desc.Denormals && !e.opts.noDenormals
+	// The evidence that subnormals are kept, one bit each: the device's
+	// word, then each subnormal probe's.
+	var got, want, bit uint32 = 0, 1, 2
+	if e.desc.Denormals && !e.opts.noDenormals {
+		got = 1
+	}
 	for i, c := range probes {
-		if probeCases[i].subnormal && c.Status != CheckPass {
-			st.Denormals = false
+		if probeCases[i].subnormal {
+			if c.Status == CheckPass {
+				got |= bit
+			}
+			want |= bit
+			bit <<= 1
 		}
 	}
+	st.Denormals = got == want
 	if !st.Denormals {
-		st.Checks = append(st.Checks, Check{Name: "subnormals/reported", Status: CheckLimited,
+		st.Checks = append(st.Checks, Check{Name: "subnormals/reported", Status: CheckLimited, Got: fmt.Sprintf("%#x", got), Want: fmt.Sprintf("%#x", want),
 			Note: "the device does not report CL_FP_DENORM or flushed a probe: jobs whose values can become subnormal are refused"})
 	}
 	st.Took = time.Since(t0)
@@ -293,16 +325,33 @@ func (e *Engine) checkKAT() (Check, error) {
 	if err := e.runRows(e.kKAT, cl.Bytes(in), cl.Bytes(out), n, n/e.vw); err != nil {
 		return c, err
 	}
+	gotWords, wantWords := make([]uint32, 0, 4*n), make([]uint32, 0, 4*n)
 	for i := range n {
 		v := kat[i%len(kat)]
 		got := [4]uint32{out[i], out[n+i], out[2*n+i], out[3*n+i]}
 		if got != v.Out {
 			c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%08x", got), fmt.Sprintf("%08x", v.Out)
 			c.Note = fmt.Sprintf("counter %08x key %08x", v.Ctr, v.Key)
-			break
+			return c, nil
 		}
+		gotWords, wantWords = append(gotWords, got[:]...), append(wantWords, v.Out[:]...)
 	}
+	c.passed(gotWords, wantWords)
 	return c, nil
+}
+
+// passed gives a check that passed its got and want: the digests of the
+// words compared on each side (word k as lane k, docs/reproducibility.md
+// section 5), and the count in the note.
+func (c *Check) passed(got, want []uint32) {
+	digest := func(words []uint32) string {
+		var d uint64
+		for k, w := range words {
+			d += sim.DigestTerm(uint64(k), w)
+		}
+		return hexOf(digestBits(d))
+	}
+	c.Got, c.Want, c.Note = digest(got), digest(want), fmt.Sprintf("digest of %d words", len(got))
 }
 
 // sampleBlocks is how many blocks of Philox words checkNormals adds to the
@@ -335,14 +384,23 @@ func (e *Engine) checkNormals() ([]Check, error) {
 		return nil, err
 	}
 	checks := []Check{{Name: "normals/edge-words", Status: CheckPass}, {Name: "normals/sample", Status: CheckPass}}
+	var gotWords, wantWords [2][]uint32
 	for i, b := range blocks {
-		c := &checks[min(i/ne, 1)]
+		k := min(i/ne, 1)
+		c := &checks[k]
 		want := rng.Normals4(b)
 		for j := range 4 {
-			if g := math.Float32bits(out[j*n+i]); g != math.Float32bits(want[j]) && c.Status == CheckPass {
-				c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%#08x", g), fmt.Sprintf("%#08x", math.Float32bits(want[j]))
+			g, w := math.Float32bits(out[j*n+i]), math.Float32bits(want[j])
+			if g != w && c.Status == CheckPass {
+				c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%#08x", g), fmt.Sprintf("%#08x", w)
 				c.Note = fmt.Sprintf("words %08x, z%d", b, j)
 			}
+			gotWords[k], wantWords[k] = append(gotWords[k], g), append(wantWords[k], w)
+		}
+	}
+	for k := range checks {
+		if checks[k].Status == CheckPass {
+			checks[k].passed(gotWords[k], wantWords[k])
 		}
 	}
 	return checks, nil
@@ -361,10 +419,11 @@ func (e *Engine) checkProbes() ([]Check, error) {
 	}
 	checks := make([]Check, n)
 	for i, p := range probeCases {
-		c := Check{Name: p.name, Status: CheckPass}
+		// A pass shows the result, the same in every lane.
+		c := Check{Name: p.name, Status: CheckPass, Got: fmt.Sprintf("%#08x", math.Float32bits(out[e.vw*i])), Want: fmt.Sprintf("%#08x", math.Float32bits(p.want))}
 		for _, got := range out[e.vw*i : e.vw*(i+1)] {
 			if math.Float32bits(got) != math.Float32bits(p.want) {
-				c.Got, c.Want = fmt.Sprintf("%#08x", math.Float32bits(got)), fmt.Sprintf("%#08x", math.Float32bits(p.want))
+				c.Got = fmt.Sprintf("%#08x", math.Float32bits(got))
 				c.Status = CheckFail
 				c.Note = "the device fuses multiply-add despite FP_CONTRACT OFF"
 				if p.subnormal {
@@ -385,7 +444,7 @@ func (s *SelfTest) String() string {
 	fmt.Fprintf(&b, "%s\n", s.Label)
 	for _, c := range s.Checks {
 		fmt.Fprintf(&b, "  %-8s %s", c.Status, c.Name)
-		if c.Status != CheckPass && c.Got != "" {
+		if c.Got != "" || c.Want != "" {
 			fmt.Fprintf(&b, ": got %s, want %s", c.Got, c.Want)
 		}
 		if c.Note != "" {

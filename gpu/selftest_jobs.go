@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -74,7 +75,8 @@ func selfTestJobs() []struct {
 }
 
 // checkJob runs job on the device and compares its exact parts (count,
-// extremes, digest, histograms, finals) with the reference.
+// extremes, digest, histograms, finals) with the reference. A pass shows
+// the two digests, and says what else was equal.
 func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check, error) {
 	c := Check{Name: name, Status: CheckPass}
 	got, err := e.Run(ctx, job)
@@ -82,7 +84,7 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 		// A launch the device refused or lost: this check fails, where
 		// it ended the self-test with no report. Err keeps the
 		// error's hint, which the Note's text left out.
-		c.Status, c.Note, c.Err = CheckFail, "the job did not run: "+err.Error(), err
+		c.Status, c.Note, c.Err = CheckFail, "the job did not run, so it has no got or want: "+err.Error(), err
 		return c, nil
 	}
 	if err != nil {
@@ -107,7 +109,23 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 			break
 		}
 	}
+	if c.Status == CheckPass {
+		c.Got, c.Want, c.Note = hexOf(digestBits(got.Summary.Digest)), hexOf(digestBits(want.Summary.Digest)), passNote(want)
+	}
 	return c, nil
+}
+
+// passNote says what a job check that passed compared: the lanes its
+// digest covers, and the other parts that were equal too.
+func passNote(want *sim.Result) string {
+	note := fmt.Sprintf("digest of %s; count, min, max and histogram equal too", count.Noun(want.Summary.Count, "lane"))
+	if len(want.Daily) > 0 {
+		note += fmt.Sprintf(", and the summaries of its %s", count.Noun(len(want.Daily), "step"))
+	}
+	if len(want.Finals) > 0 {
+		note += fmt.Sprintf(", and the %d finals", len(want.Finals))
+	}
+	return note
 }
 
 // digestBits and floatBits are a digest's and a float32's bits, which a

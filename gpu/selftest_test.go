@@ -72,6 +72,128 @@ func TestSelfTestPasses(t *testing.T) {
 		if st.Denormals != st.Device.Denormals {
 			t.Errorf("Denormals %v, device reports CL_FP_DENORM %v", st.Denormals, st.Device.Denormals)
 		}
+		checkGotWant(t, st)
+	}
+}
+
+// digestOfWords is the digest of docs/reproducibility.md section 5 over
+// words, word k as lane k: what Check documents a passing check of the
+// known answers or the normals to show.
+func digestOfWords(words []uint32) string {
+	var d uint64
+	for k, w := range words {
+		d += sim.DigestTerm(uint64(k), w)
+	}
+	return fmt.Sprintf("0x%016x", d)
+}
+
+// wantOfCheck is a passing check's want as Check documents it, computed
+// here from the reference alone: the digest of the words of the known
+// answers or of the normals, the probe's exact result, the job's digest.
+// ok is false for a check it does not know.
+func wantOfCheck(t *testing.T, name string) (want string, ok bool) {
+	t.Helper()
+	normals := func(blocks [][4]uint32) string {
+		var words []uint32
+		for _, b := range blocks {
+			for _, z := range rng.Normals4(b) {
+				words = append(words, math.Float32bits(z))
+			}
+		}
+		return digestOfWords(words)
+	}
+	switch {
+	case name == "philox/random123-kat":
+		var words []uint32
+		for i := range padRows(len(rng.PhiloxKAT)) {
+			words = append(words, rng.PhiloxKAT[i%len(rng.PhiloxKAT)].Out[:]...)
+		}
+		return digestOfWords(words), true
+	case name == "normals/edge-words":
+		var blocks [][4]uint32
+		for _, w := range normalEdges {
+			blocks = append(blocks, [4]uint32{w, w, w, w})
+		}
+		return normals(blocks), true
+	case name == "normals/sample":
+		var blocks [][4]uint32
+		for i := len(normalEdges); i < padRows(len(normalEdges)+sampleBlocks); i++ {
+			blocks = append(blocks, rng.Philox4x32([4]uint32{uint32(i), 0, 0, 0}, [2]uint32{}))
+		}
+		return normals(blocks), true
+	case strings.HasPrefix(name, "job/"):
+		for _, j := range selfTestJobs() {
+			if j.name == name {
+				return fmt.Sprintf("0x%016x", reference(t, j.job).Summary.Digest), true
+			}
+		}
+	}
+	for _, p := range probeCases {
+		if p.name == name {
+			return fmt.Sprintf("0x%08x", math.Float32bits(p.want)), true
+		}
+	}
+	return "", false
+}
+
+// checkGotWant checks that every check of st shows got and want in hex, as
+// Check documents them: for a pass, equal and the reference's value (a
+// pass showed neither, so that a reader could not see what was compared);
+// subnormals/reported's bits, which differ.
+func checkGotWant(t *testing.T, st *SelfTest) {
+	t.Helper()
+	for _, c := range st.Checks {
+		if !strings.HasPrefix(c.Got, "0x") || !strings.HasPrefix(c.Want, "0x") {
+			t.Errorf("%s: %s check %s: got %q, want %q: want both in hex", st.Label, c.Status, c.Name, c.Got, c.Want)
+			continue
+		}
+		if c.Name == "subnormals/reported" {
+			if c.Got == c.Want || c.Want != fmt.Sprintf("%#x", 1<<(1+subnormalProbes())-1) {
+				t.Errorf("%s: %s: got %s, want %s: want every bit, and a got without some", st.Label, c.Name, c.Got, c.Want)
+			}
+			continue
+		}
+		want, ok := wantOfCheck(t, c.Name)
+		if !ok {
+			t.Errorf("%s: check %s unknown to the test", st.Label, c.Name)
+		}
+		if c.Status == CheckPass && (c.Got != c.Want || c.Want != want) {
+			t.Errorf("%s: pass %s: got %s, want %s; want both %s", st.Label, c.Name, c.Got, c.Want, want)
+		}
+		if c.Status == CheckPass && (strings.HasPrefix(c.Name, "job/") || strings.HasPrefix(c.Name, "normals/") || strings.HasPrefix(c.Name, "philox/")) && !strings.Contains(c.Note, "digest of ") {
+			t.Errorf("%s: pass %s: note %q does not say what got and want are the digest of", st.Label, c.Name, c.Note)
+		}
+	}
+}
+
+// subnormalProbes counts the probes of flushed subnormals.
+func subnormalProbes() int {
+	n := 0
+	for _, p := range probeCases {
+		if p.subnormal {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSelfTestString: the text report shows got and want for every check
+// that has them, a pass too, and a check without them (the job did not
+// run) reads no "got , want". A pass showed its name alone.
+func TestSelfTestString(t *testing.T) {
+	st := &SelfTest{Label: "pthread", Checks: []Check{
+		{Name: "job/plain", Status: CheckPass, Got: "0x034bc970af984795", Want: "0x034bc970af984795", Note: "digest of 1003 lanes"},
+		{Name: "subnormals/product", Status: CheckLimited, Got: "0x00000000", Want: "0x00000200", Note: "flushes"},
+		{Name: "job/daily", Status: CheckFail, Got: "0x3", Want: "0x4", Note: "count"},
+		{Name: "job/finals", Status: CheckFail, Note: "the job did not run"},
+	}}
+	want := "pthread\n" +
+		"  pass     job/plain: got 0x034bc970af984795, want 0x034bc970af984795 (digest of 1003 lanes)\n" +
+		"  limited  subnormals/product: got 0x00000000, want 0x00000200 (flushes)\n" +
+		"  fail     job/daily: got 0x3, want 0x4 (count)\n" +
+		"  fail     job/finals (the job did not run)\n"
+	if got := st.String(); got != want {
+		t.Errorf("String:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -183,6 +305,7 @@ func TestSelfTestSubnormalProbes(t *testing.T) {
 	if st.Denormals {
 		t.Error("Denormals true under -cl-denorms-are-zero")
 	}
+	checkGotWant(t, st)
 }
 
 func TestSubnormalRisk(t *testing.T) {
@@ -560,8 +683,8 @@ func TestSelfTestJobFails(t *testing.T) {
 			continue
 		}
 		jobs++
-		if c.Status != CheckFail || c.Note != "the job did not run: clEnqueueNDRangeKernel: CL_OUT_OF_RESOURCES (-5)" {
-			t.Errorf("check %s: %s %q, want a failure saying the job did not run", c.Name, c.Status, c.Note)
+		if c.Status != CheckFail || c.Note != "the job did not run, so it has no got or want: clEnqueueNDRangeKernel: CL_OUT_OF_RESOURCES (-5)" || c.Got != "" || c.Want != "" {
+			t.Errorf("check %s: %s %q (got %q, want %q), want a failure saying the job did not run, without got or want", c.Name, c.Status, c.Note, c.Got, c.Want)
 		}
 		if h := cl.HintFor(c.Err); !strings.Contains(h, "the device ran out of resources") {
 			t.Errorf("check %s: hint %q, want the launch's", c.Name, h)
@@ -687,6 +810,7 @@ func TestSelfTestJobsCatchMiscompile(t *testing.T) {
 			if st.Failed() == nil {
 				t.Error("no failed check")
 			}
+			checkGotWant(t, st)
 		})
 	}
 }
