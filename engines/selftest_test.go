@@ -25,9 +25,9 @@ func TestCheckedSelfTestHint(t *testing.T) {
 	if h := Hint(r.Err); !strings.Contains(h, "the device ran out of resources") {
 		t.Errorf("hint %q, want the launch's", h)
 	}
-	st.Checks[1] = gpu.Check{Name: "normals/sample", Status: gpu.CheckFail, Got: "3f800000", Want: "3f800001"}
+	st.Checks[1] = gpu.Check{Name: "normals/sample", Status: gpu.CheckFail, Got: "0x3f800000", Want: "0x3f800001"}
 	r = checkedSelfTest(2, gpu.DeviceDesc{}, st)
-	if want := "device 2 failed normals/sample (got 3f800000, want 3f800001)"; r.Failed != want || r.Err != nil {
+	if want := "device 2 failed normals/sample (got 0x3f800000, want 0x3f800001)"; r.Failed != want || r.Err != nil {
 		t.Errorf("failed %q (error %v), want %q", r.Failed, r.Err, want)
 	}
 }

@@ -330,7 +330,7 @@ func (e *Engine) checkKAT() (Check, error) {
 		v := kat[i%len(kat)]
 		got := [4]uint32{out[i], out[n+i], out[2*n+i], out[3*n+i]}
 		if got != v.Out {
-			c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%08x", got), fmt.Sprintf("%08x", v.Out)
+			c.Status, c.Got, c.Want = CheckFail, fmt.Sprintf("%#08x", got), fmt.Sprintf("%#08x", v.Out)
 			c.Note = fmt.Sprintf("counter %08x key %08x", v.Ctr, v.Key)
 			return c, nil
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -234,6 +235,11 @@ func TestSelfTestRefuses(t *testing.T) {
 			}
 			if se.Check.Note == "" || !strings.Contains(err.Error(), se.Check.Note) {
 				t.Errorf("message %q lacks the check's note %q", err, se.Check.Note)
+			}
+			// Every got and want reads 0x, the known answers' vector of
+			// words too (it read [6627e8d4 ...]).
+			if hex := regexp.MustCompile(`^(0x[0-9a-f]{8}|\[0x[0-9a-f]{8}( 0x[0-9a-f]{8}){3}\])$`); !hex.MatchString(se.Check.Got) || !hex.MatchString(se.Check.Want) {
+				t.Errorf("got %q, want %q: want a float's bits or a vector of words in hex, 0x and 8 digits each", se.Check.Got, se.Check.Want)
 			}
 			hint := cl.HintFor(err)
 			if !strings.Contains(hint, fmt.Sprintf("gpusim selftest --device %d", testDevice(t))) || !strings.Contains(hint, "--engine simd") {
