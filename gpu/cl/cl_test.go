@@ -27,6 +27,14 @@ __kernel void scale(__global float* x, float s, ulong n, __local float* tmp) {
 	barrier(CLK_LOCAL_MEM_FENCE);
 	if (i < n) x[i] = tmp[l];
 }
+__kernel void padded(__global float* x, __local float* tmp) {
+	__local float pad[1024];
+	size_t l = get_local_id(0);
+	pad[l] = x[l];
+	tmp[l] = x[l] + 1.0f;
+	barrier(CLK_LOCAL_MEM_FENCE);
+	x[l] = pad[(l + 1) % get_local_size(0)] + tmp[l];
+}
 `
 
 func must[T any](t *testing.T) func(T, error) T {
@@ -148,6 +156,30 @@ func TestLocalArgAndFloat(t *testing.T) {
 		if v != 2.5*float32(i+1) {
 			t.Fatalf("x = %v", x)
 		}
+	}
+}
+
+// TestKernelLocalMemSize: CL_KERNEL_LOCAL_MEM_SIZE counts a kernel's own
+// __local array (4 KiB here) before its __local arguments are set, and
+// their sizes once they are.
+func TestKernelLocalMemSize(t *testing.T) {
+	_, _, k := kernel(t, "padded", "")
+	own := must[uint64](t)(k.LocalMemSize())
+	if own < 4096 {
+		t.Errorf("padded: %d bytes of local memory, want its own 4096 at least", own)
+	}
+	if err := k.SetArgLocal(1, 512); err != nil {
+		t.Fatal(err)
+	}
+	if set := must[uint64](t)(k.LocalMemSize()); set < own+512 {
+		t.Errorf("padded with a 512-byte argument: %d bytes of local memory, want %d + 512 at least", set, own)
+	}
+	_, _, plain := kernel(t, "scale", "")
+	t.Logf("padded: %d bytes own; scale: %d", own, must[uint64](t)(plain.LocalMemSize()))
+	k.Release()
+	var ce *cl.Error
+	if _, err := k.LocalMemSize(); !errors.As(err, &ce) {
+		t.Errorf("released kernel: error %v, want the driver's", err)
 	}
 }
 

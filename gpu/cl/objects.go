@@ -15,6 +15,7 @@ const (
 	queueProfilingEnable   = 1 << 1
 	programBuildLog        = 0x1183
 	kernelWorkGroupSize    = 0x11B0
+	kernelLocalMemSize     = 0x11B2
 	kernelPrefWGSizeMult   = 0x11B3
 	profilingCommandQueued = 0x1280
 	eventExecutionStatus   = 0x11D3 // CL_EVENT_COMMAND_EXECUTION_STATUS
@@ -269,6 +270,21 @@ func (k *Kernel) WorkGroupSize() (int, error) { return k.wgInfo(kernelWorkGroupS
 // wavefront width on GPUs) that the device runs best with.
 func (k *Kernel) PreferredWorkGroupSizeMultiple() (int, error) {
 	return k.wgInfo(kernelPrefWGSizeMult)
+}
+
+// LocalMemSize is CL_KERNEL_LOCAL_MEM_SIZE, in bytes per work-group: the
+// local memory the kernel uses, which the OpenCL 1.2 specification
+// (clGetKernelWorkGroupInfo) says includes what the implementation needs to
+// run it, the __local variables declared inside it, and its __local pointer
+// arguments' sizes as set by clSetKernelArg, an argument not yet set
+// counting 0. Queried before any __local argument is set, it is the
+// kernel's own use, which the device's CL_DEVICE_LOCAL_MEM_SIZE must hold
+// beside the arguments. Its error is the driver's *Error.
+func (k *Kernel) LocalMemSize() (uint64, error) {
+	h := k.h.Load()
+	return infoScalar[uint64]("clGetKernelWorkGroupInfo", func(param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return clGetKernelWorkGroupInfo(h, k.dev.id, param, size, val, ret)
+	}, kernelLocalMemSize)
 }
 
 func (k *Kernel) wgInfo(param uint32) (int, error) {
