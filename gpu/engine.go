@@ -54,7 +54,13 @@ type Options struct {
 	wg, groups int    // work-group size and count instead of the device's
 	maxWG      int    // lowers every kernel's work-group size limit
 	localMem   int    // replaces the device's local memory size
-	dailyTree  bool   // weather_daily reduces by tree and atomics as on GPUs
+	// ownLocal adds bytes to the named kernels' own local memory
+	// (CL_KERNEL_LOCAL_MEM_SIZE): a driver that reserves some.
+	ownLocal  map[string]int
+	dailyTree bool // weather_daily reduces by tree and atomics as on GPUs
+	// own is the kernels' own local memory the build options are chosen
+	// with, as Open's first build found it (Open sets it to build again).
+	own *ownLocal
 	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
 	noDenormals, skipSelfTest bool
 	// runDelay makes every run wait this long first (or until its context
@@ -128,7 +134,12 @@ type Options struct {
 // to end past it: the run returns within milliseconds of the deadline
 // where it waited for the two launches in flight. Each kernel's
 // work-group size comes from its own limits, the grid is whole waves of
-// compute units, and its local memory is checked against the device's.
+// compute units, and its local memory arguments are sized to fit in the
+// device's (CL_DEVICE_LOCAL_MEM_SIZE) beside the kernel's own
+// (CL_KERNEL_LOCAL_MEM_SIZE before they are set: its __local variables and
+// what the driver reserves), a kernel whose one work-item's do not being
+// refused; where the kernels' own local memory changes a choice of the
+// build options (a local histogram), Open builds the program again.
 // Statistics are reduced on the device: each work-group folds its
 // work-items' count, sums of deviations from the exact mean and of their
 // squares, min, max and digest into its own record, which accumulates over
@@ -163,6 +174,9 @@ type Engine struct {
 	main    grid // the weather kernel's launch geometry
 	daily   grid // weather_daily's
 	redWG   int  // reduce_daily's work-group size
+	// own is the weather and weather_daily kernels' own local memory
+	// (kernelLimits.own) as the program's build options were chosen with.
+	own ownLocal
 	// dailyBlocks is how many Philox blocks of steps one weather_daily
 	// launch may take: its per-step histograms must fit in local memory.
 	dailyBlocks int
@@ -242,6 +256,16 @@ func Open(opt Options) (*Engine, error) {
 		return nil, err
 	}
 	err = e.init(options)
+	if own := (*ownRebuild)(nil); errors.As(err, &own) {
+		// The kernels' own local memory changes the build options:
+		// build again with it (once: opt.own is then set). The first
+		// program is kept in the disk cache, so a warm start loads both.
+		e.sh.settle(e.source(), options)
+		e.sh.saveBinary(e.source(), options)
+		e.Close()
+		opt.own = &own.own
+		return Open(opt)
+	}
 	if err == nil {
 		err = e.openSelfTest(options, e.source())
 	}
@@ -297,6 +321,9 @@ func newEngine(opt Options, desc DeviceDesc) *Engine {
 		e.opts.histLimit = math.MaxUint32
 	}
 	e.fp64 = desc.FP64 && !opt.noFP64
+	if opt.own != nil {
+		e.own = *opt.own
+	}
 	return e
 }
 
@@ -427,8 +454,9 @@ func (e *Engine) useLocalHist() bool {
 	}
 	// On CPUs local memory is ordinary memory, and a work-group runs on
 	// one thread: the per-group histogram spares the atomics contention
-	// between threads. It pays off on GPUs too.
-	return e.localMem() >= localHistMin
+	// between threads. It pays off on GPUs too. The kernel's own local
+	// memory (e.own) is not the kernel's to use.
+	return e.localMem()-e.own.main >= localHistMin
 }
 
 // histSerial says whether the main kernel counts the final histogram in
@@ -463,7 +491,44 @@ func (e *Engine) init(options string) error {
 	if e.dummy, err = cl.CreateBuffer(e.sh.ctx, cl.MemReadWrite, 64); err != nil {
 		return fmt.Errorf("opencl: allocate: %w", err)
 	}
+	if err := e.checkOwn(options); err != nil {
+		return err
+	}
 	return e.layoutKernels()
+}
+
+// ownRebuild is init's error when the weather kernels' own local memory
+// (kernelLimits.own) changes the program's build options: Open builds the
+// program again with it.
+type ownRebuild struct{ own ownLocal }
+
+func (r *ownRebuild) Error() string {
+	return fmt.Sprintf("opencl: the kernels' own local memory (%d and %d bytes) changes the build options", r.own.main, r.own.daily)
+}
+
+// checkOwn records the weather kernels' own local memory in e.own, which
+// the build options' local-memory choices (useLocalHist, dailyHistSerial)
+// subtract; they are chosen before any kernel exists, with none known. When
+// the program was built with options that the kernels' own bytes change, it
+// returns an *ownRebuild; with e.opts.own set (the second build) the choices
+// stand as built, and layout refuses a kernel whose memory does not fit.
+func (e *Engine) checkOwn(options string) error {
+	if e.opts.own != nil {
+		return nil
+	}
+	var own [2]int
+	for i, k := range []*cl.Kernel{e.kMain, e.kDaily} {
+		l, err := e.limits(k)
+		if err != nil {
+			return err
+		}
+		own[i] = l.own
+	}
+	e.own = ownLocal{main: own[0], daily: own[1]}
+	if o, _ := e.buildOptions(); o != options {
+		return &ownRebuild{e.own}
+	}
+	return nil
 }
 
 // layoutKernels chooses the launch geometry of the main, daily and
@@ -480,11 +545,9 @@ func (e *Engine) layoutKernels() error {
 	if l, err = e.limits(e.kDaily); err != nil {
 		return err
 	}
-	fixed, perItem = e.dailyLocal()
-	if e.daily, err = e.layout("weather_daily", l, fixed, perItem, e.dailySerial()); err != nil {
+	if err = e.layoutDaily(l); err != nil {
 		return err
 	}
-	e.dailyBlocks = e.dailyBlocksFit(e.daily.wg)
 	if l, err = e.limits(e.kRed); err != nil {
 		return err
 	}

@@ -14,12 +14,18 @@ type grid struct {
 }
 
 // kernelLimits are what the device reports for one kernel:
-// CL_KERNEL_WORK_GROUP_SIZE and CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE.
+// CL_KERNEL_WORK_GROUP_SIZE and CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE,
+// and own, CL_KERNEL_LOCAL_MEM_SIZE before any __local argument is set:
+// the bytes of local memory per work-group the kernel takes besides its
+// arguments (its own __local variables, and what the implementation
+// needs to run it), which CL_DEVICE_LOCAL_MEM_SIZE must hold beside them.
 type kernelLimits struct {
-	maxWG, multiple int
+	maxWG, multiple, own int
 }
 
-// limits queries k's limits, lowered by the test hook Options.maxWG.
+// limits queries k's limits, lowered by the test hook Options.maxWG, its
+// own local memory raised by Options.ownLocal's bytes for k. Call it
+// before k's __local arguments are set: own would count them.
 func (e *Engine) limits(k *cl.Kernel) (kernelLimits, error) {
 	maxWG, err := k.WorkGroupSize()
 	if err != nil {
@@ -29,11 +35,20 @@ func (e *Engine) limits(k *cl.Kernel) (kernelLimits, error) {
 	if err != nil {
 		return kernelLimits{}, fmt.Errorf("opencl: query kernel %s: %w", k.Name(), err)
 	}
+	own, err := k.LocalMemSize()
+	if err != nil {
+		return kernelLimits{}, fmt.Errorf("opencl: query kernel %s: %w", k.Name(), err)
+	}
 	if e.opts.maxWG > 0 {
 		maxWG = min(maxWG, e.opts.maxWG)
 	}
-	return kernelLimits{maxWG: max(maxWG, 1), multiple: max(mult, 1)}, nil
+	own = min(own, 1<<30) + uint64(e.opts.ownLocal[k.Name()])
+	return kernelLimits{maxWG: max(maxWG, 1), multiple: max(mult, 1), own: int(own)}, nil
 }
+
+// ownLocal is the weather and weather_daily kernels' own local memory
+// (kernelLimits.own), in bytes per work-group.
+type ownLocal struct{ main, daily int }
 
 // localMem is the device's local memory per work-group
 // (CL_DEVICE_LOCAL_MEM_SIZE), or the test hook Options.localMem's.
@@ -51,8 +66,11 @@ func (e *Engine) localMem() int {
 const gpuGroupItems = 2048
 
 // layout chooses a kernel's grid from its limits and its local memory: fixed
-// bytes per work-group plus perItem bytes per work-item, which must fit in
-// the device's local memory.
+// bytes per work-group plus perItem bytes per work-item of __local
+// arguments, which must fit in the device's local memory beside the
+// kernel's own (l.own); a kernel for which one work-item's do not is
+// refused, the error naming the kernel, the bytes it needs, its own and
+// the device's.
 //
 // On GPUs a work-group is 256 work-items (or the kernel's limit, or as
 // many as local memory holds), a multiple of the preferred size (the warp
@@ -80,7 +98,7 @@ func (e *Engine) layout(name string, l kernelLimits, fixed, perItem int, single 
 	if e.opts.wg > 0 {
 		wg = min(e.opts.wg, l.maxWG)
 	}
-	mem := e.localMem()
+	mem := e.localMem() - l.own
 	if fixed+wg*perItem > mem && mem > fixed+perItem {
 		// The most work-items that fit, in whole multiples of the
 		// preferred size where one fits: halving 192 gave 96, one and a
@@ -94,7 +112,8 @@ func (e *Engine) layout(name string, l kernelLimits, fixed, perItem int, single 
 		wg = 1
 	}
 	if need := fixed + wg*perItem; need > mem {
-		return grid{}, fmt.Errorf("opencl: kernel %s needs %d bytes of local memory per work-group, and %s has %d", name, need, e.desc.Named(), mem)
+		return grid{}, fmt.Errorf("opencl: kernel %s needs %d bytes of local memory per work-group (%d of its own, CL_KERNEL_LOCAL_MEM_SIZE, and %d for its arguments), and %s has %d (CL_DEVICE_LOCAL_MEM_SIZE)",
+			name, l.own+need, l.own, need, e.desc.Named(), e.localMem())
 	}
 	if e.desc.IsGPU() {
 		perCU = max(1, gpuGroupItems/wg)
@@ -178,13 +197,14 @@ func (e *Engine) dailyFinalLocal(wg int) int {
 // dailyHistSerial says whether weather_daily counts the final histogram in
 // one local histogram per work-item without atomics (DAILY_HIST_SERIAL): with
 // DAILY_SERIAL, where a locked increment per lane costs what it costs the
-// main kernel (histSerial), when a work-group of one fits beside it.
+// main kernel (histSerial), when a work-group of one fits beside it and the
+// kernel's own local memory (e.own, as the build options are chosen).
 func (e *Engine) dailyHistSerial() bool {
 	if !e.dailySerial() || !e.histSerial() {
 		return false
 	}
 	fixed, perItem := e.dailyStepsLocal()
-	return fixed+perItem+(sim.HistBins+2)*4 <= e.localMem()
+	return fixed+perItem+(sim.HistBins+2)*4+e.own.daily <= e.localMem()
 }
 
 // dailyStepsLocal is weather_daily's local memory besides the final
@@ -202,16 +222,29 @@ func (e *Engine) dailyLocal() (fixed, perItem int) {
 	return fixed + e.dailyFinalLocal(0), perItem + e.dailyFinalLocal(1) - e.dailyFinalLocal(0)
 }
 
+// layoutDaily chooses weather_daily's grid and the Philox blocks of steps
+// one launch may take from the kernel's limits l.
+func (e *Engine) layoutDaily(l kernelLimits) error {
+	fixed, perItem := e.dailyLocal()
+	var err error
+	if e.daily, err = e.layout("weather_daily", l, fixed, perItem, e.dailySerial()); err != nil {
+		return err
+	}
+	e.dailyBlocks = e.dailyBlocksFit(e.daily.wg, l.own)
+	return nil
+}
+
 // dailyBlocksFit is how many Philox blocks of steps one weather_daily
-// launch may take in local memory; the last launch of a chunk takes up to 3
-// steps past its blocks.
+// launch may take in local memory beside the kernel's own bytes (own:
+// kernelLimits.own) for work-groups of wg; the last launch of a chunk
+// takes up to 3 steps past its blocks.
 //
 // With DAILY_SERIAL the launch's sums and histograms must also stay within
 // dailySerialCache: each work-item runs its lanes through all of the
 // launch's steps, touching every step's counters, which must stay in the
 // core's cache (local memory is ordinary memory on CPUs).
-func (e *Engine) dailyBlocksFit(wg int) int {
-	step, mem := e.dailyStepLocal(wg), e.localMem()-e.dailyFinalLocal(wg)
+func (e *Engine) dailyBlocksFit(wg, own int) int {
+	step, mem := e.dailyStepLocal(wg), e.localMem()-own-e.dailyFinalLocal(wg)
 	if e.dailySerial() {
 		// The final histogram takes one increment a lane, after all
 		// steps: it need not stay in the cache with them.

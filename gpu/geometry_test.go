@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -25,28 +26,40 @@ func TestLayout(t *testing.T) {
 		want           grid
 		err            string
 	}{
-		{h200, kernelLimits{1024, 32}, 16 << 10, 36, false, grid{256, 132 * 8}, ""},
+		{h200, kernelLimits{1024, 32, 0}, 16 << 10, 36, false, grid{256, 132 * 8}, ""},
 		// A kernel limited to 192 work-items: 6 warps, 10 groups per CU.
-		{h200, kernelLimits{192, 32}, 0, 36, false, grid{192, 132 * 10}, ""},
+		{h200, kernelLimits{192, 32, 0}, 0, 36, false, grid{192, 132 * 10}, ""},
 		// Wavefronts of 64 and a limit that is not a multiple of them.
-		{h200, kernelLimits{200, 64}, 0, 36, false, grid{192, 132 * 10}, ""},
+		{h200, kernelLimits{200, 64, 0}, 0, 36, false, grid{192, 132 * 10}, ""},
 		// Local memory for 128 work-items only.
-		{h200, kernelLimits{1024, 32}, 40 << 10, 64, false, grid{128, 132 * 16}, ""},
+		{h200, kernelLimits{1024, 32, 0}, 40 << 10, 64, false, grid{128, 132 * 16}, ""},
 		// Local memory for 163 of a limit of 192: two wavefronts of 64,
 		// where halving gave 96, one and a half.
-		{h200, kernelLimits{192, 64}, 16 << 10, 200, false, grid{128, 132 * 16}, ""},
+		{h200, kernelLimits{192, 64, 0}, 16 << 10, 200, false, grid{128, 132 * 16}, ""},
 		// For 20 only, below a warp: 20.
-		{h200, kernelLimits{1024, 32}, 40 << 10, 400, false, grid{20, 132 * 102}, ""},
-		{h200, kernelLimits{1024, 32}, 49 << 10, 64, false, grid{}, "needs 50240 bytes of local memory"},
-		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, false, grid{8, 32}, ""},
-		{cpu, kernelLimits{4, 1}, 0, 36, false, grid{4, 32}, ""},
+		{h200, kernelLimits{1024, 32, 0}, 40 << 10, 400, false, grid{20, 132 * 102}, ""},
+		{h200, kernelLimits{1024, 32, 0}, 49 << 10, 64, false, grid{}, "needs 50240 bytes of local memory"},
+		{cpu, kernelLimits{4096, 8, 0}, 16 << 10, 36, false, grid{8, 32}, ""},
+		{cpu, kernelLimits{4, 1, 0}, 0, 36, false, grid{4, 32}, ""},
 		// weather_daily with DAILY_SERIAL: groups of one, 4 per core.
-		{cpu, kernelLimits{4096, 8}, 16 << 10, 36, true, grid{1, 8}, ""},
+		{cpu, kernelLimits{4096, 8, 0}, 16 << 10, 36, true, grid{1, 8}, ""},
+		// A kernel that takes 4 KiB of its own (CL_KERNEL_LOCAL_MEM_SIZE):
+		// its arguments have 44 KiB, for 64 work-items where 48 KiB held 128.
+		{h200, kernelLimits{1024, 32, 4 << 10}, 40 << 10, 64, false, grid{64, 132 * 32}, ""},
+		// 16 KiB of its own leaves room for groups of 256 still.
+		{h200, kernelLimits{1024, 32, 16 << 10}, 16 << 10, 36, false, grid{256, 132 * 8}, ""},
+		// 40 KiB of its own leaves too little for one work-item's arguments.
+		{h200, kernelLimits{1024, 32, 40 << 10}, 8<<10 + 1, 64, false, grid{},
+			"kernel k needs 49217 bytes of local memory per work-group (40960 of its own, CL_KERNEL_LOCAL_MEM_SIZE, and 8257 for its arguments), and device 0 (H200, unknown platform, GPU) has 49152 (CL_DEVICE_LOCAL_MEM_SIZE)"},
 		// On a GPU single changes nothing.
-		{h200, kernelLimits{1024, 32}, 16 << 10, 36, true, grid{256, 132 * 8}, ""},
+		{h200, kernelLimits{1024, 32, 0}, 16 << 10, 36, true, grid{256, 132 * 8}, ""},
 	} {
 		e := &Engine{desc: DeviceDesc{DeviceInfo: c.dev}}
 		g, err := e.layout("k", c.lim, c.fixed, c.perItem, c.single)
+		if err == nil && c.fixed+g.wg*c.perItem+c.lim.own > int(c.dev.LocalMemBytes) {
+			t.Errorf("%s: groups of %d take %d bytes of local memory with the kernel's own %d, past the device's %d",
+				c.dev.Name, g.wg, c.fixed+g.wg*c.perItem+c.lim.own, c.lim.own, c.dev.LocalMemBytes)
+		}
 		name := fmt.Sprintf("%s %+v local %d+%d per item", c.dev.Name, c.lim, c.fixed, c.perItem)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
@@ -77,12 +90,12 @@ func TestReduceGroup(t *testing.T) {
 		lim  kernelLimits
 		want int
 	}{
-		{gpu, kernelLimits{1024, 32}, 64},
-		{gpu, kernelLimits{256, 64}, 64},
-		{gpu, kernelLimits{48, 32}, 32},
-		{gpu, kernelLimits{16, 32}, 16},
-		{gpu, kernelLimits{40, 8}, 40},
-		{cpu, kernelLimits{4096, 8}, 1},
+		{gpu, kernelLimits{1024, 32, 0}, 64},
+		{gpu, kernelLimits{256, 64, 0}, 64},
+		{gpu, kernelLimits{48, 32, 0}, 32},
+		{gpu, kernelLimits{16, 32, 0}, 16},
+		{gpu, kernelLimits{40, 8, 0}, 40},
+		{cpu, kernelLimits{4096, 8, 0}, 1},
 	} {
 		if got := c.e.reduceGroup(c.lim); got != c.want {
 			t.Errorf("%s %+v: work-groups of %d, want %d", c.e.desc.Type, c.lim, got, c.want)
@@ -99,10 +112,10 @@ var gpuLike = []struct {
 	info cl.DeviceInfo
 	lim  kernelLimits
 }{
-	{cl.DeviceInfo{Name: "H200", Type: "GPU", ComputeUnits: 132, LocalMemBytes: 48 << 10, MaxAllocBytes: 35 << 30, GlobalMemBytes: 139 << 30, FP64: true}, kernelLimits{1024, 32}},
-	{cl.DeviceInfo{Name: "MI300X", Type: "GPU", ComputeUnits: 304, LocalMemBytes: 64 << 10, MaxAllocBytes: 48 << 30, GlobalMemBytes: 192 << 30, FP64: true}, kernelLimits{256, 64}},
-	{cl.DeviceInfo{Name: "iGPU", Type: "GPU", ComputeUnits: 96, LocalMemBytes: 64 << 10, MaxAllocBytes: 4 << 30, GlobalMemBytes: 12 << 30}, kernelLimits{512, 8}},
-	{cl.DeviceInfo{Name: "cpu192", Type: "CPU", ComputeUnits: 192, LocalMemBytes: 4 << 20, MaxAllocBytes: 64 << 30, GlobalMemBytes: 256 << 30, FP64: true}, kernelLimits{4096, 8}},
+	{cl.DeviceInfo{Name: "H200", Type: "GPU", ComputeUnits: 132, LocalMemBytes: 48 << 10, MaxAllocBytes: 35 << 30, GlobalMemBytes: 139 << 30, FP64: true}, kernelLimits{1024, 32, 0}},
+	{cl.DeviceInfo{Name: "MI300X", Type: "GPU", ComputeUnits: 304, LocalMemBytes: 64 << 10, MaxAllocBytes: 48 << 30, GlobalMemBytes: 192 << 30, FP64: true}, kernelLimits{256, 64, 0}},
+	{cl.DeviceInfo{Name: "iGPU", Type: "GPU", ComputeUnits: 96, LocalMemBytes: 64 << 10, MaxAllocBytes: 4 << 30, GlobalMemBytes: 12 << 30}, kernelLimits{512, 8, 0}},
+	{cl.DeviceInfo{Name: "cpu192", Type: "CPU", ComputeUnits: 192, LocalMemBytes: 4 << 20, MaxAllocBytes: 64 << 30, GlobalMemBytes: 256 << 30, FP64: true}, kernelLimits{4096, 8, 0}},
 }
 
 // TestDailyGroups: a --daily run keeps whole waves of work-groups, at least
@@ -138,6 +151,91 @@ func TestDailyGroups(t *testing.T) {
 			case steps <= 100 && g.groups != e.daily.groups:
 				t.Errorf("%s: not the whole grid", name)
 			}
+		}
+	}
+}
+
+// TestDailyOwnLocal: weather_daily's launches take as many steps as local
+// memory holds beside the kernel's own (CL_KERNEL_LOCAL_MEM_SIZE, here 16
+// KiB): fewer than without it, and every launch's __local arguments and
+// its own within the device's local memory. Sized on the device's alone,
+// the H200's launches took 48 KiB of arguments beside a kernel's own
+// 16 KiB. It needs no OpenCL.
+func TestDailyOwnLocal(t *testing.T) {
+	const own = 16 << 10
+	for _, d := range gpuLike {
+		blocks := [2]int{}
+		for i, own := range []int{0, own} {
+			e := &Engine{desc: DeviceDesc{DeviceInfo: d.info}, vw: 1, fp64: d.info.FP64}
+			e.own.daily = own
+			l := d.lim
+			l.own = own
+			if err := e.layoutDaily(l); err != nil {
+				t.Fatalf("%s, %d bytes of its own: %v", d.info.Name, own, err)
+			}
+			blocks[i] = e.dailyBlocks
+			ns := 4*e.dailyBlocks + 3 // the last launch of a chunk: up to 3 steps more
+			if got := dailyLaunchLocal(e, e.daily.wg, ns) + own; got > int(d.info.LocalMemBytes) {
+				t.Errorf("%s, %d bytes of its own: a launch of %d steps in groups of %d takes %d bytes of local memory, past the device's %d",
+					d.info.Name, own, ns, e.daily.wg, got, d.info.LocalMemBytes)
+			}
+		}
+		if d.info.Type == "GPU" && blocks[1] >= blocks[0] {
+			t.Errorf("%s: %d blocks a launch with 16 KiB of the kernel's own, want fewer than the %d without", d.info.Name, blocks[1], blocks[0])
+		}
+	}
+}
+
+// dailyLaunchLocal is the bytes of weather_daily's __local arguments in a
+// launch of ns steps in groups of wg, the last of its chunk, as the run
+// sets them (weatherDailyArgs.local).
+func dailyLaunchLocal(e *Engine, wg, ns int) int {
+	a := &weatherDailyArgs{}
+	a.local(e, wg, ns, true)
+	n := 0
+	v := reflect.ValueOf(a).Elem()
+	for _, f := range argFields(v.Type()) {
+		if f.Type == reflect.TypeFor[local]() {
+			n += int(v.FieldByIndex(f.Index).Int())
+		}
+	}
+	return n
+}
+
+// TestOwnLocalMemory: on a 48 KiB device (the hook pretends) whose kernels
+// take local memory of their own (the hook adds 24 KiB to weather_daily's
+// CL_KERNEL_LOCAL_MEM_SIZE and 16 KiB to weather's, as a driver that
+// reserves local memory reports it), the daily kernel's final histogram
+// leaves local memory (the program is built again without
+// DAILY_HIST_SERIAL: it would not fit beside a block of steps and the
+// kernel's own), its launches take fewer steps, every launch's local memory
+// fits beside the kernel's own, and runs give the serial engine's results.
+func TestOwnLocalMemory(t *testing.T) {
+	const device = 48 << 10
+	own := map[string]int{"weather_daily": 24 << 10, "weather": 16 << 10}
+	jd := job(3001, 37)
+	jd.Daily = true
+	want := reference(t, jd)
+	plain := job(3001, 37)
+	wantPlain := reference(t, plain)
+	base := open(t, Options{localMem: device})
+	e := open(t, Options{localMem: device, ownLocal: own})
+	if e.dailyBlocks >= base.dailyBlocks {
+		t.Errorf("%d blocks a daily launch with 24 KiB of the kernel's own, want fewer than the %d without", e.dailyBlocks, base.dailyBlocks)
+	}
+	if e.dailyHistSerial() || strings.Contains(e.options, "DAILY_HIST_SERIAL") {
+		t.Errorf("the daily kernel's final histogram is in local memory (options %q), beside the kernel's own 24 KiB", e.options)
+	}
+	if got := dailyLaunchLocal(e, e.daily.wg, 4*e.dailyBlocks+3) + own["weather_daily"]; got > device {
+		t.Errorf("a daily launch of %d steps takes %d bytes of local memory with the kernel's own, past the device's %d", 4*e.dailyBlocks+3, got, device)
+	}
+	same(t, "daily", runJob(t, e, jd), want)
+	same(t, "plain", runJob(t, e, plain), wantPlain)
+	// The driver's count after the runs: the kernel's own and the last
+	// launch's arguments.
+	for _, k := range []*cl.Kernel{e.kMain, e.kDaily} {
+		if used, err := k.LocalMemSize(); err != nil || int(used)+own[k.Name()] > device {
+			t.Errorf("%s: %d bytes of local memory (%v) and %d of its own, past the device's %d", k.Name(), used, err, own[k.Name()], device)
 		}
 	}
 }
