@@ -10,7 +10,15 @@ SIMD ?= simd
 GOENV := GOEXPERIMENT=$(SIMD)
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+
+# The ELF interpreter the target's systems have where Go's linker writes
+# another (linux/riscv64, hard-float linux/arm; scripts/elf-interp.sh says
+# why): without it gpusim, dynamically linked for OpenCL, does not start
+# there. The go test runs get it through GOFLAGS, which reaches the gpusim
+# binaries the tests build too.
+LDINTERP := $(shell GO='$(GO)' sh scripts/elf-interp.sh)
+LDFLAGS := $(strip -X main.version=$(VERSION) $(LDINTERP))
+INTERPENV := $(if $(LDINTERP),GOFLAGS='$(strip $(GOFLAGS) -ldflags=$(LDINTERP))')
 
 # Flags for `make run`, e.g. make run ARGS='--lanes 2^28 --format json'.
 ARGS ?=
@@ -23,15 +31,16 @@ BENCH_ARGS ?=
 # gnuhash gives the executable a GNU symbol hash table, which Go's linker
 # does not write: it spares the dynamic loader 2 to 4 ms of CPU when gpusim
 # loads an OpenCL driver (internal/tools/gnuhash says why).
+# gnuhash runs on this machine whatever GOOS and GOARCH the build is for.
 build:
 	CGO_ENABLED=0 $(GOENV) $(GO) build -ldflags '$(LDFLAGS)' -o bin/gpusim ./cmd/gpusim
-	$(GO) run ./internal/tools/gnuhash bin/gpusim
+	GOOS=$$($(GO) env GOHOSTOS) GOARCH=$$($(GO) env GOHOSTARCH) $(GO) run ./internal/tools/gnuhash bin/gpusim
 
 run: build
 	bin/gpusim run $(ARGS)
 
 test:
-	$(GOENV) $(GO) test -timeout 10m ./...
+	$(INTERPENV) $(GOENV) $(GO) test -timeout 10m ./...
 
 # The CLI's tests with the race detector (opt-in, not in CI: some 6 minutes
 # on two cores). The test binary is every gpusim the scripts start, so their
@@ -42,7 +51,7 @@ test:
 RACE_PKGS ?= ./cmd/gpusim
 race:
 	@logs=$$(mktemp -d) && \
-	CGO_ENABLED=1 GORACE="log_path=$$logs/race atexit_sleep_ms=10" $(GOENV) $(GO) test -race -timeout 40m $(RACE_PKGS); st=$$?; \
+	CGO_ENABLED=1 GORACE="log_path=$$logs/race atexit_sleep_ms=10" $(INTERPENV) $(GOENV) $(GO) test -race -timeout 40m $(RACE_PKGS); st=$$?; \
 	if ls $$logs/race.* >/dev/null 2>&1; then cat $$logs/race.*; echo "make race: data races reported (above)"; st=1; fi; \
 	rm -rf $$logs; exit $$st
 
@@ -61,7 +70,7 @@ bench: build
 
 # The Go benchmarks of every package.
 gobench:
-	$(GOENV) $(GO) test -run '^$$' -bench . ./...
+	$(INTERPENV) $(GOENV) $(GO) test -run '^$$' -bench . ./...
 
 # gofmt, go vet with and without the SIMD experiment, and a go.mod that
 # go mod tidy would leave alone.
@@ -75,11 +84,11 @@ lint:
 # make test): counts, device lists, shard specs, part files and merge.
 FUZZTIME ?= 30s
 fuzz:
-	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/count
-	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParseDevices$$' -fuzztime $(FUZZTIME) ./engines
-	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shard
-	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParsePart$$' -fuzztime $(FUZZTIME) ./shard
-	$(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./shard
+	$(INTERPENV) $(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/count
+	$(INTERPENV) $(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParseDevices$$' -fuzztime $(FUZZTIME) ./engines
+	$(INTERPENV) $(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shard
+	$(INTERPENV) $(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzParsePart$$' -fuzztime $(FUZZTIME) ./shard
+	$(INTERPENV) $(GOENV) $(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./shard
 
 # The one-shot device check (scripts/gpu-check.sh) with bin/gpusim (built
 # without cgo, dynamically linked to glibc's libc, libdl and libpthread only),

@@ -134,7 +134,7 @@ elif (($# > 0)); then
 else
 	[[ -d $repo/cmd/gpusim ]] || die "no $repo/cmd/gpusim to build; pass a gpusim binary or --standin"
 	say "building gpusim"
-	(cd "$repo" && go build -o "$tmp/gpusim" ./cmd/gpusim)
+	(cd "$repo" && go build -ldflags="$(sh scripts/elf-interp.sh)" -o "$tmp/gpusim" ./cmd/gpusim)
 	gpusim=$tmp/gpusim
 fi
 run_args=("$@")
