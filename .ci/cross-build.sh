@@ -7,19 +7,29 @@
 # FreeBSD is built both plain (no OpenCL) and with the flags that give it
 # OpenCL without cgo.
 #
+# Every linux binary that OpenCL makes dynamically linked gets the ELF
+# interpreter its systems have (scripts/elf-interp.sh: Go 1.26 writes
+# /lib/ld.so.1 on riscv64, which no distribution has, and the armel loader
+# on arm); each one's interpreter must exist in Debian's cross C library
+# for its architecture (libc6-*-cross, under /usr/TRIPLET), or on this
+# machine for its own. linux/arm is built twice: GOARM=7, Go's default, for
+# the hard-float (armhf) systems, and GOARM=5 for the soft-float (armel)
+# ones.
+#
 # When qemu-s390x-static (Debian: qemu-user-static) is on PATH, the
 # linux/s390x binary also runs: the default engine must give the digest of
 # this machine's, and --device 0 (OpenCL) must say OpenCL is not supported.
 #
 # The Go compiler fuses x*y + z into one instruction on arm64, ppc64le,
-# s390x and riscv64 unless a conversion rounds the product
+# s390x, riscv64 and loong64 unless a conversion rounds the product
 # (docs/reproducibility.md, introduction), which changes the bits of what
 # gpusim reports. So every target's binary is disassembled, and a fused
 # multiply-add in the packages whose values a report, part file or output
 # file carries fails the build, but for the lines that call math.FMA. Then
-# the linux/arm64, ppc64le and s390x binaries run under qemu where it and
-# (for arm64 and ppc64le, which load libc for OpenCL) Debian's
-# libc6-arm64-cross and libc6-ppc64el-cross are installed: a few jobs' JSON
+# the linux/arm64, ppc64le, riscv64, arm (both) and s390x binaries run
+# under qemu where it and (for all but s390x, which load libc for OpenCL)
+# Debian's libc6-arm64-cross, libc6-ppc64el-cross, libc6-riscv64-cross,
+# libc6-armhf-cross and libc6-armel-cross are installed: a few jobs' JSON
 # reports, --out files, and shards saved there and here, merged on either,
 # must be this machine's, and on arm64 the tests of the stream and the
 # exact law (rng, sim) pass. linux/386 runs here natively where the kernel
@@ -31,21 +41,66 @@ cd "$(dirname "$0")/.."
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	targets=(linux/amd64 linux/arm64 linux/386 linux/s390x linux/ppc64le linux/riscv64
-		darwin/arm64 windows/amd64 freebsd/amd64)
+	targets=(linux/amd64 linux/arm64 linux/386 linux/arm linux/loong64 linux/s390x linux/ppc64le
+		linux/riscv64 darwin/arm64 windows/amd64 freebsd/amd64)
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 fakecgo=(-tags gpusim_fakecgo -gcflags=github.com/ebitengine/purego/internal/fakecgo=-std)
 
-build() { # build GOOS/GOARCH EXPERIMENT [go build flags...]
+# build GOOS/GOARCH EXPERIMENT [go build flags...]: all packages, then
+# $out/gpusim-GOOS-GOARCH plus EXPERIMENT, or plus GOARM where the caller
+# sets it (then gpusim alone), with the interpreter of scripts/elf-interp.sh.
+build() {
 	local target=$1 exp=$2
 	shift 2
-	local goos=${target%/*} goarch=${target#*/}
-	echo "+ $target GOEXPERIMENT=$exp $*"
-	CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch GOEXPERIMENT=$exp go build "$@" ./...
+	local goos=${target%/*} goarch=${target#*/} ld
+	ld=$(GOOS=$goos GOARCH=$goarch sh scripts/elf-interp.sh)
+	echo "+ $target GOEXPERIMENT=$exp${GOARM:+ GOARM=$GOARM} -ldflags=$ld $*"
+	if [ -z "${GOARM:-}" ]; then
+		CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch GOEXPERIMENT=$exp go build -ldflags="$ld" "$@" ./...
+	fi
 	CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch GOEXPERIMENT=$exp \
-		go build "$@" -o "$out/gpusim-$goos-$goarch$exp" ./cmd/gpusim
+		go build -ldflags="$ld" "$@" -o "$out/gpusim-$goos-$goarch$exp${GOARM:-}" ./cmd/gpusim
+}
+
+# interpcheck: the ELF interpreter of every dynamically linked linux binary
+# in $out exists in Debian's C library for its architecture (the
+# libc6-*-cross package's /usr/TRIPLET), or on this machine for its own
+# architecture; a missing one means the binary does not start there.
+interpcheck() {
+	local f name arch interp root pkg bad=0
+	for f in "$out"/gpusim-linux-*; do
+		name=${f##*/gpusim-}
+		interp=$(readelf -lW "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+		[ -n "$interp" ] || continue # statically linked: no OpenCL there
+		arch=${name#linux-}
+		arch=${arch%simd}
+		case $arch in
+		amd64) root=/usr/x86_64-linux-gnu pkg=libc6-amd64-cross ;;
+		arm64) root=/usr/aarch64-linux-gnu pkg=libc6-arm64-cross ;;
+		386) root=/usr/i686-linux-gnu pkg=libc6-i386-cross ;;
+		arm) root=/usr/arm-linux-gnueabihf pkg=libc6-armhf-cross ;;
+		arm5) root=/usr/arm-linux-gnueabi pkg=libc6-armel-cross ;;
+		loong64) root=/usr/loongarch64-linux-gnu pkg=libc6-loong64-cross ;;
+		ppc64le) root=/usr/powerpc64le-linux-gnu pkg=libc6-ppc64el-cross ;;
+		riscv64) root=/usr/riscv64-linux-gnu pkg=libc6-riscv64-cross ;;
+		*) root="" pkg="" ;;
+		esac
+		if [ "$arch" = "$(go env GOHOSTARCH)" ] && [ "$(go env GOHOSTOS)" = linux ]; then
+			root="" # this machine's own C library
+		elif [ -z "$pkg" ] || [ ! -d "$root" ]; then
+			echo "+ linux/$arch: interpreter $interp not checked: it needs ${pkg:-a C library for it}"
+			continue
+		fi
+		if [ ! -e "$root$interp" ]; then
+			echo "linux/$arch: interpreter $interp is not in ${root:-this machine}: the binary does not start there (scripts/elf-interp.sh)" >&2
+			bad=1
+			continue
+		fi
+		echo "+ linux/$arch: interpreter $interp is in ${root:-this machine}"
+	done
+	return $bad
 }
 
 # The packages whose values reach a report, part file or output file, and
@@ -59,7 +114,7 @@ fusecheck() { # fusecheck BINARY: fail on a fused multiply-add in numpkgs
 	fused=$(go tool objdump -s "$numpkgs" "$1" | awk -F'\t' -v ok="$fmaok" '
 		BEGIN { n = split(ok, a, " "); for (i = 1; i <= n; i++) allow[a[i]] = 1 }
 		/^TEXT/ { split($0, t, " "); fn = t[2]; next }
-		/\t(FMADD|FMSUB|FNMADD|FNMSUB|WFMADB|WFMSDB)/ { gsub(/ /, "", $1); if (!($1 in allow)) print fn, $1 }' | sort -u)
+		/\t(FMADD|FMSUB|FNMADD|FNMSUB|WFMADB|WFMSDB|FMULAD|FMULSD|FNMULAD|FNMULSD)/ { gsub(/ /, "", $1); if (!($1 in allow)) print fn, $1 }' | sort -u)
 	if [ -n "$fused" ]; then
 		echo "$1: fused multiply-adds (round the product with float64(...) or float32(...)):" >&2
 		echo "$fused" >&2
@@ -76,7 +131,12 @@ for t in "${targets[@]}"; do
 	if [ "${t%/*}" = freebsd ]; then
 		build "$t" "" "${fakecgo[@]}"
 	fi
+	if [ "$t" = linux/arm ]; then
+		GOARM=5 build "$t" ""
+		fusecheck "$out/gpusim-linux-arm5"
+	fi
 done
+interpcheck
 
 if command -v qemu-s390x-static >/dev/null && [ -x "$out/gpusim-linux-s390x" ]; then
 	echo "+ linux/s390x under qemu-s390x-static"
@@ -121,10 +181,13 @@ emucheck() {
 		# shellcheck disable=SC2086 # j is a list of flags
 		w=$("$here" run --format json $j 2>/dev/null | jq -S "$drop")
 		# shellcheck disable=SC2086
-		g=$("$@" run --format json $j 2>/dev/null | jq -S "$drop")
+		# A binary that does not start (qemu: "Could not open '/lib/ld.so.1'")
+		# fails here with what it said, not with set -e's silent exit.
+		g=$("$@" run --format json $j 2>"$dir/stderr" | jq -S "$drop") || true
 		if [ -z "$w" ] || [ "$g" != "$w" ]; then
 			echo "$name: run $j: the report differs from this machine's:" >&2
-			diff <(echo "$w") <(echo "$g") | head -20 >&2
+			head -5 "$dir/stderr" >&2
+			diff <(echo "$w") <(echo "$g") | head -20 >&2 || true
 			return 1
 		fi
 	done
@@ -155,12 +218,15 @@ if [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ] && [ -x "$here" ] && comm
 	if [ -x "$out/gpusim-linux-s390x" ] && command -v qemu-s390x-static >/dev/null; then
 		emucheck linux/s390x qemu-s390x-static "$out/gpusim-linux-s390x"
 	fi
-	for a in arm64:aarch64:aarch64-linux-gnu ppc64le:ppc64le:powerpc64le-linux-gnu; do
-		IFS=: read -r goarch qarch root <<<"$a"
+	# GOARCH (arm5: GOARM=5), qemu's name, the Debian triplet and package.
+	for a in arm64:aarch64:aarch64-linux-gnu:arm64 ppc64le:ppc64le:powerpc64le-linux-gnu:ppc64el \
+		riscv64:riscv64:riscv64-linux-gnu:riscv64 arm:arm:arm-linux-gnueabihf:armhf arm5:arm:arm-linux-gnueabi:armel \
+		loong64:loongarch64:loongarch64-linux-gnu:loong64; do
+		IFS=: read -r goarch qarch root pkg <<<"$a"
 		if [ -x "$out/gpusim-linux-$goarch" ] && command -v "qemu-$qarch-static" >/dev/null && [ -d "/usr/$root/lib" ]; then
 			emucheck "linux/$goarch" "qemu-$qarch-static" -L "/usr/$root" "$out/gpusim-linux-$goarch"
-		else
-			echo "+ linux/$goarch not run: it needs qemu-$qarch-static and /usr/$root (Debian: qemu-user-static, libc6-${root%%-*}-cross)"
+		elif [ -x "$out/gpusim-linux-$goarch" ]; then
+			echo "+ linux/$goarch not run: it needs qemu-$qarch-static and /usr/$root (Debian: qemu-user-static, libc6-$pkg-cross)"
 		fi
 	done
 	if [ -x "$out/gpusim-linux-386" ] && "$out/gpusim-linux-386" version >/dev/null 2>&1; then
