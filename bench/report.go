@@ -475,9 +475,11 @@ func nonNil[T any](s []T) []T {
 
 // CSVHeader is the header of WriteCSV's single flat table. section is one of
 // engine, scaling, amdahl, sweep, crossover, python, setup (a Python tool's
-// one-off set-up, engine python/MODULE, in median_s) and failed (an engine
+// one-off set-up, engine python/MODULE, in median_s), failed (an engine
 // that failed mid-benchmark, its error the note, with "; hint: " and its
-// hint where it has one); cells that do not
+// hint where it has one) and note (one of the report's notes, as the text's
+// "note:" lines: an engine left out and its hint, the load before the run,
+// a version off the exact law; the note cell alone); cells that do not
 // apply to a section are empty, and so is workers where the engine ran its
 // default (the device says how many goroutines or processes ran: it read 0).
 // Times are in seconds. A python row's speedup is the baseline engine's
@@ -489,7 +491,8 @@ var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "worke
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
 	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note"}
 
-// WriteCSV writes every number of the report as one flat table.
+// WriteCSV writes every number of the report, and its notes, as one flat
+// table.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	col := map[string]int{}
@@ -582,6 +585,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			note += "; hint: " + f.Hint
 		}
 		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": note}, f.Workload))
+	}
+	for _, n := range r.Notes {
+		put(map[string]string{"section": "note", "note": n})
 	}
 	cw.Flush()
 	return cw.Error()

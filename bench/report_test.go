@@ -281,6 +281,41 @@ func TestWriteCSV(t *testing.T) {
 	}
 }
 
+// TestCSVNotes: the report's notes (an engine left out and its hint, a
+// Python version off the exact law, the load before the run) are rows of
+// the CSV, as they are lines of the text, Markdown, HTML and JSON: the CSV
+// dropped them, so a script reading it could not tell why an engine had
+// no rows.
+func TestCSVNotes(t *testing.T) {
+	r := sampleReport()
+	r.Notes = append(r.Notes, "opencl left out: no OpenCL platform (tried libOpenCL.so.1, libOpenCL.so)",
+		"hint for opencl: install an OpenCL driver, or set GPUSIM_OPENCL_LIBRARY", "disagrees with the exact law: python/vector z +9.1, -0.2")
+	var b bytes.Buffer
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := slices.Index(CSVHeader, "note")
+	var got []string
+	for _, row := range rows[1:] {
+		if row[0] != "note" {
+			continue
+		}
+		got = append(got, row[note])
+		for i, c := range row {
+			if i != 0 && i != note && c != "" {
+				t.Errorf("note row %v: column %s is %q, want it empty", row, CSVHeader[i], c)
+			}
+		}
+	}
+	if !slices.Equal(got, r.Notes) {
+		t.Errorf("the CSV's note rows %q, want the report's notes %q", got, r.Notes)
+	}
+}
+
 func TestFormatters(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{fmtDur(1500 * time.Millisecond), "1.5 s"}, {fmtDur(1468 * time.Second), "1468 s"}, {fmtDur(12345 * time.Microsecond), "12.3 ms"},
