@@ -47,6 +47,10 @@ type Choice struct {
 	// from Auto's call to its return is a start-up of it, as a later
 	// process pays it, which Observe keeps for a GPU (learnStartup).
 	fresh bool
+	// multi names the devices of a run on several at once (chooseMulti:
+	// "devices 0-7 (8 NVIDIA H200)"), which Observe judges as a whole
+	// (observeMulti); "" for a run on one engine.
+	multi string
 	// coldKey is the calibration a device was chosen from whose start
 	// compiled its program (chooseCalibrated's compiles), where key is
 	// "": the run measures the device's cold start (learnColdStart).
@@ -201,7 +205,9 @@ func (ch Choice) runShare() float64 {
 // cores came to clear it, and simd went unchecked until the next
 // calibration. A run whose start compiled its program, which Observe does
 // not judge, keeps its start-up as the device's cold start
-// (learnColdStart). It returns a note saying what it dropped, or "".
+// (learnColdStart). A run on several devices at once is judged as a
+// whole, and may drop only that choice (observeMulti). It returns a note
+// saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.coldKey != "" && !ch.at.IsZero() {
 		learnColdStart(ch, took.Seconds()-min(time.Since(ch.at), took).Seconds())
@@ -213,6 +219,9 @@ func Observe(ch Choice, took time.Duration) string {
 	run := t // the run after its engine started (Choice.started)
 	if !ch.at.IsZero() {
 		run = min(time.Since(ch.at).Seconds(), t)
+	}
+	if ch.multi != "" {
+		return observeMulti(ch, t, run)
 	}
 	if ch.device >= 0 && !ch.cpuBound && !ch.at.IsZero() {
 		// A GPU's start-up varies by far more than its run takes (an
@@ -472,7 +481,11 @@ const (
 //     left cold is measured again, as in 3, once that device's program is
 //     compiled or for a job simd takes coldStartCost (1 s) or more, and a
 //     device whose program a start cannot load now, pickLoadable, is
-//     costed with coldStartCost more);
+//     costed with coldStartCost more); where the calibration holds two or more GPUs
+//     (those measured and the identical ones each stands for), a run on
+//     several at once is predicted from their own costs and start-ups
+//     (planMulti) and chosen where it beats the fastest single engine by
+//     multiMargin (chooseMulti);
 //  3. otherwise, unless simd finishes the job within the least device
 //     start-up a kept calibration measured here (knownStartup: for other
 //     options or another step count; then simd runs it, no driver
@@ -671,6 +684,16 @@ type calibration struct {
 	// Failed are the candidate devices that did not start or run the
 	// probe: said in every reason while the calibration stands.
 	Failed []failedDevice `json:"failed,omitempty"`
+	// List is the seconds listing the devices took (loading the driver
+	// and its initialization, by wall time), which every device's
+	// Startup counts and a process that opens several devices pays once
+	// (multiStartup); 0 in a file written before it was kept.
+	List float64 `json:"list_s,omitempty"`
+	// MultiDropped says why auto no longer runs a job on several devices
+	// at once from this calibration (chooseMulti): such a run took over
+	// twice its prediction (observeMulti), or the devices did not start.
+	// "" otherwise.
+	MultiDropped string `json:"multi_dropped,omitempty"`
 
 	// refused says a device refused the probe, which has the job's
 	// parameters (refusal): it went unmeasured, so the calibration is
@@ -776,6 +799,12 @@ type deviceTiming struct {
 	// GPU says it computes off the machine's cores (Device.GPU): a run's
 	// CPU share says nothing of its speed.
 	GPU bool `json:"gpu,omitempty"`
+	// Identical are the indexes of the devices identical to this one
+	// (Device.model) that calibrate left unstarted, as it measures one
+	// of identical devices: a run on several devices at once counts each
+	// at this one's timing (multiMembers). None in a file written before
+	// they were kept, where each device stands for itself alone.
+	Identical []int `json:"identical,omitempty"`
 	cost
 }
 
@@ -936,13 +965,15 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
 	bestDevice, bestGPU, bestIndex := false, false, -1
 	devT, devLabel := math.Inf(1), ""
-	measured := map[string]bool{} // the models of c.Devices
+	c.List = enum.wall.Seconds()
+	measured := map[string]int{} // the models of c.Devices, to their place there
 	for _, d := range candidates(ds, o) {
-		if measured[d.model()] {
-			// One of identical devices is measured, and the first
-			// chosen: starting each in turn cost a node of eight
-			// GPUs eight start-ups (0.15 to 0.4 s each on an H200) on
-			// every calibration, for one device's run.
+		if m, ok := measured[d.model()]; ok {
+			// One of identical devices is measured, and stands for
+			// the others (a run on several, multiMembers): starting
+			// each in turn cost a node of eight GPUs eight start-ups
+			// (0.15 to 0.4 s each on an H200) on every calibration.
+			c.Devices[m].Identical = append(c.Devices[m].Identical, d.Index)
 			continue
 		}
 		f, compiles := programCold(dev, o, d.Index)
@@ -980,8 +1011,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, fmt.Sprintf("did not start (%s)", firstLine(err))})
-			o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), c.Failed[len(c.Failed)-1].Error)
+			c.fail(dev, o, d, fmt.Sprintf("did not start (%s)", firstLine(err)))
 			continue
 		}
 		dc, full, err := measureDevice(ctx, deviceClock(d.GPU), e, probe, o.Params.Lanes)
@@ -990,15 +1020,14 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, fmt.Sprintf("failed its probe (%s)", firstLine(err))})
-			o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), c.Failed[len(c.Failed)-1].Error)
+			c.fail(dev, o, d, fmt.Sprintf("failed its probe (%s)", firstLine(err)))
 			continue
 		}
 		if !full {
 			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
 		}
 		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, cost: dc})
-		measured[d.model()] = true
+		measured[d.model()] = len(c.Devices) - 1
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
 			// the job itself would be refused.
@@ -1021,6 +1050,13 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU)
 	return c, best, ch, nil
+}
+
+// fail records d, which did not start or failed its probe (what says
+// which, and why), in c.Failed, with a note.
+func (c *calibration) fail(dev Entry, o Options, d Device, what string) {
+	c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, what})
+	o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), what)
 }
 
 // programCold says whether a start of dev's device index for o compiles
@@ -1141,11 +1177,15 @@ func candidates(ds []Device, o Options) []Device {
 
 // chooseCalibrated predicts each candidate's time from c, the calibration
 // stored under key, and starts the fastest; only a chosen device is
-// started. A choice it predicted carries key for Observe; the fall-back to
+// started. Several GPUs at once are a candidate too (chooseMulti), chosen
+// only where predicted faster than every single engine by multiMargin. A choice it predicted carries key for Observe; the fall-back to
 // simd when the device does not start drops the calibration and carries
 // none (Observe judged it against a prediction of 0 s and said the
 // calibration predicted 0 s).
 func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64) (sim.Engine, Choice, error) {
+	if e, ch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, work); ok || err != nil {
+		return e, ch, err
+	}
 	// A run not observed (Observe: a shard's, a --daily run, another
 	// caller's): checking an engine on it would confirm nothing, and
 	// check it again every time.
@@ -1155,7 +1195,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles + c.failedNote(dev), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			work: work, device: -1, check: check}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
@@ -1188,7 +1228,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s %s refuses this job (%s): running on simd", dev.Name, deviceName(d.Label), firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev), predicted: bestT, key: key,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 		work: work, device: best, startup: d.Startup, check: check, fresh: true}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
@@ -1742,7 +1782,7 @@ func (c calibration) valid() bool {
 	ok := func(x cost) bool {
 		return x.Ns > 0 && x.Fixed >= 0 && x.Slow >= 0 && !math.IsInf(x.Ns, 0) && !math.IsInf(x.Fixed, 0) && !math.IsInf(x.Slow, 0)
 	}
-	if !ok(c.SIMD) {
+	if !ok(c.SIMD) || !(c.List >= 0) || math.IsInf(c.List, 0) {
 		return false
 	}
 	for _, d := range c.Devices {
@@ -1751,7 +1791,7 @@ func (c calibration) valid() bool {
 				return false
 			}
 		}
-		if !ok(d.cost) || d.Index < 0 {
+		if !ok(d.cost) || d.Index < 0 || slices.ContainsFunc(d.Identical, func(i int) bool { return i < 0 }) {
 			return false
 		}
 	}

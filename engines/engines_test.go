@@ -222,7 +222,10 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 // the one chosen; a device of another model is measured too, as is the
 // next identical one where the first did not start. Each was started in
 // turn: eight start-ups of 0.15 to 0.4 s on a node of eight H200s, on
-// every calibration, for a job that runs on one.
+// every calibration, for a job that runs on one. The measured device
+// records the identical ones it stands for, and the calibration the time
+// listing the devices took, which a run on several counts once
+// (multiStartup).
 func TestCalibrateIdenticalDevicesOnce(t *testing.T) {
 	h200 := func(i int) Device {
 		return Device{Engine: "fake", Index: i, Platform: "NVIDIA CUDA", Name: "NVIDIA H200", Type: "GPU", GPU: true,
@@ -238,7 +241,8 @@ func TestCalibrateIdenticalDevicesOnce(t *testing.T) {
 		broken int   // the index of a device that does not start, or -1
 		opens  []int // the devices started
 		want   []int // and measured
-	}{{"all start", -1, []int{0, 2, 3}, []int{0, 2, 3}}, {"the first broken", 0, []int{0, 1, 2, 3}, []int{1, 2, 3}}} {
+		same   []int // the devices identical to the first measured, for a run on several
+	}{{"all start", -1, []int{0, 2, 3}, []int{0, 2, 3}, []int{1}}, {"the first broken", 0, []int{0, 1, 2, 3}, []int{1, 2, 3}, nil}} {
 		t.Run(c.name, func(t *testing.T) {
 			var opened []int
 			dev := Entry{Name: "fake", Open: func(_ context.Context, o Options) (sim.Engine, error) {
@@ -251,7 +255,7 @@ func TestCalibrateIdenticalDevicesOnce(t *testing.T) {
 			}}
 			p := sim.Default()
 			p.Lanes, p.Steps = 1e7, 100
-			cal, e, _, err := calibrate(context.Background(), dev, ds, Options{Params: p, Note: func(string) {}}, cpu.SIMD{}, 1e9, span{})
+			cal, e, _, err := calibrate(context.Background(), dev, ds, Options{Params: p, Note: func(string) {}}, cpu.SIMD{}, 1e9, span{wall: 125 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,6 +266,9 @@ func TestCalibrateIdenticalDevicesOnce(t *testing.T) {
 			}
 			if !slices.Equal(got, c.want) || !slices.Equal(opened, c.opens) {
 				t.Errorf("started %v, measured %v; want %v started, %v measured", opened, got, c.opens, c.want)
+			}
+			if len(cal.Devices) > 0 && !slices.Equal(cal.Devices[0].Identical, c.same) || cal.List != 0.125 {
+				t.Errorf("measured %+v, listing %g s; want device %d to stand for %v, the listing's 0.125 s kept", cal.Devices, cal.List, c.want[0], c.same)
 			}
 		})
 	}

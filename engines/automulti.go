@@ -1,0 +1,363 @@
+package engines
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// multiPieces is how many pieces a run on several devices cuts the lanes
+// into per device: gpu.Multi's default PiecesPerDevice (gpu/multi.go,
+// pieces), which openOpenCL leaves as it is.
+const multiPieces = 8
+
+// multiMargin is how much faster, as a ratio, a run on several devices
+// must be predicted than the fastest single engine for auto to choose it,
+// its extra start-ups counted at their slowest kept sample (planMulti):
+// about the spread of one engine's runs (confirmSlack), so that a choice
+// the start-ups' spread or the runs' noise can overturn stays with the one
+// engine, which starts fewer devices.
+const multiMargin = 1 + confirmSlack
+
+// member is one device a run on several devices would use: its index, as
+// --device names it, and the timing it is predicted from (its own, or that
+// of the identical device calibrate measured in its place).
+type member struct {
+	index int
+	d     deviceTiming
+}
+
+// multiPlan is a run on several devices as planMulti predicts it: the
+// devices, the predicted seconds (start-up included, as Observe judges
+// it), the start-up counted in them, and the seconds the choice is made
+// on, with every start-up at its slowest kept sample.
+type multiPlan struct {
+	members []member
+	t       float64
+	startup float64
+	slow    float64
+}
+
+// multiMembers are the devices of c a run on several devices may use,
+// fastest first (least time per lane-step, then index): each GPU measured
+// (deviceTiming.GPU) and the identical devices it stands for (Identical),
+// less those c records as failed and those usable rejects (a start that
+// would compile its program). Devices on the machine's cores (pocl's) are
+// left out: they share those cores, with each other and with simd, so
+// their rates do not add.
+func (c calibration) multiMembers(usable func(index int) bool) []member {
+	failed := map[int]bool{}
+	for _, f := range c.Failed {
+		failed[f.Index] = true
+	}
+	var ms []member
+	seen := map[int]bool{}
+	for _, d := range c.Devices {
+		if !d.GPU {
+			continue
+		}
+		for _, i := range append([]int{d.Index}, d.Identical...) {
+			if !failed[i] && !seen[i] && usable(i) {
+				seen[i] = true
+				ms = append(ms, member{i, d})
+			}
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b member) int {
+		return cmp.Or(cmp.Compare(a.d.Ns, b.d.Ns), cmp.Compare(a.index, b.index))
+	})
+	return ms
+}
+
+// multiStartup is the start-up of a run on ms, in seconds. OpenMulti
+// opens the devices one after another (gpu/multi.go), and each device's
+// start-up (deviceTiming.Startup: listing the devices, which loads the
+// driver, opening it, its first launch) counts the listing, which a
+// process pays once: so c.List plus each device's start-up less it (a file
+// without List counts the listing once a device, which overstates the
+// start-up). With slow, each start-up is its slowest kept sample rather
+// than their lower median (startupEstimate): an H200's varies from 0.15
+// to 0.4 s, and a choice of several devices that pays only at the median
+// loses when their starts run slow.
+func (c calibration) multiStartup(ms []member, slow bool) float64 {
+	list := c.List
+	for _, m := range ms {
+		list = min(list, m.d.Startup)
+	}
+	s := list
+	for _, m := range ms {
+		st := m.d.Startup
+		if slow {
+			st = slices.Max(m.d.samples())
+		}
+		s += max(st, list) - list
+	}
+	return s
+}
+
+// queueTime is the seconds a run of lanes lanes of steps steps on ms takes
+// once they are started, as gpu.Multi runs it (runPieces): the lanes cut
+// into multiPieces pieces a device (sim.Split), each device taking the
+// next piece from the queue as it becomes free, and once the queue is
+// empty a free device running a copy of the first piece still running
+// that has none, the first of the two to finish winning. A piece of w
+// lane-steps costs a device its calibrated Fixed + w x Ns (cost.time): the
+// fixed time of a run (its launches and reduction) is paid once a piece.
+// The run ends when every piece has finished.
+func queueTime(ms []member, lanes uint64, steps float64) float64 {
+	n := min(uint64(multiPieces*len(ms)), lanes)
+	if n == 0 || len(ms) == 0 {
+		return 0
+	}
+	piece := func(i int, p uint64) float64 {
+		_, c := sim.Split(lanes, p, n)
+		return ms[i].d.time(float64(c) * steps)
+	}
+	free := make([]float64, len(ms)) // when each device is free
+	done := make([]bool, len(ms))    // nothing left for it
+	ends := make([]float64, n)       // when each piece finishes
+	owner := make([]int, n)          // the device whose attempt ends it
+	copied := make([]bool, n)
+	next := uint64(0)
+	for {
+		i := -1
+		for j := range free {
+			if !done[j] && (i < 0 || free[j] < free[i]) {
+				i = j
+			}
+		}
+		if i < 0 {
+			break
+		}
+		t := free[i]
+		if next < n {
+			ends[next], owner[next] = t+piece(i, next), i
+			free[i] = ends[next]
+			next++
+			continue
+		}
+		p := -1 // the first piece still running without a copy
+		for q := range ends {
+			if ends[q] > t && !copied[q] {
+				p = q
+				break
+			}
+		}
+		if p < 0 {
+			done[i] = true
+			continue
+		}
+		copied[p] = true
+		if e := t + piece(i, uint64(p)); e < ends[p] {
+			// The copy wins: the first attempt is cancelled.
+			free[owner[p]], ends[p], owner[p] = e, e, i
+		}
+		free[i] = ends[p]
+	}
+	return slices.Max(ends)
+}
+
+// planMulti is the fastest run of lanes lanes of steps steps on two or
+// more of the devices multiMembers gives (usable as there), or false
+// where fewer than two are there. Of the devices, fastest first, it takes
+// the count whose run is predicted to finish first with every start-up
+// at its slowest (multiStartup): each device more adds its start-up, as
+// OpenMulti opens them in turn, and takes its share of the pieces, so past
+// some count a device more costs more than it saves.
+//
+// The prediction comes from the devices' own calibrations: their
+// start-ups and their costs per run (Fixed) and per lane-step (Ns), the
+// rates adding up as the queue shares the pieces out (queueTime). An error
+// in a device's Ns moves the prediction of a run on it alone and of one
+// on several in proportion to the work each does: what a run on several
+// adds is start-ups, which are counted at their slowest, and a run that
+// takes over twice its prediction still drops the choice (observeMulti).
+func (c calibration) planMulti(usable func(int) bool, lanes uint64, steps float64) (multiPlan, bool) {
+	ms := c.multiMembers(usable)
+	best := multiPlan{slow: math.Inf(1)}
+	for k := 2; k <= len(ms); k++ {
+		run := queueTime(ms[:k], lanes, steps)
+		p := multiPlan{members: ms[:k], startup: c.multiStartup(ms[:k], false)}
+		p.t, p.slow = p.startup+run, c.multiStartup(ms[:k], true)+run
+		if p.slow < best.slow {
+			best = p
+		}
+	}
+	return best, best.members != nil
+}
+
+// indexes are the plan's device indexes, in order.
+func (p multiPlan) indexes() []int {
+	idx := make([]int, len(p.members))
+	for i, m := range p.members {
+		idx[i] = m.index
+	}
+	slices.Sort(idx)
+	return idx
+}
+
+// list is the plan's devices as --device takes them: "0,1,2".
+func (p multiPlan) list() string {
+	var b strings.Builder
+	for i, x := range p.indexes() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(x))
+	}
+	return b.String()
+}
+
+// name is the plan's devices in prose: "devices 0-7 (8 NVIDIA H200)",
+// the indexes in runs, then each model's count and name.
+func (p multiPlan) name() string {
+	idx := p.indexes()
+	var runs []string
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
+			j++
+		}
+		switch {
+		case j == i:
+			runs = append(runs, strconv.Itoa(idx[i]))
+		case j == i+1:
+			runs = append(runs, strconv.Itoa(idx[i]), strconv.Itoa(idx[j]))
+		default:
+			runs = append(runs, fmt.Sprintf("%d-%d", idx[i], idx[j]))
+		}
+		i = j + 1
+	}
+	var models []string
+	count := map[string]int{}
+	for _, m := range p.members {
+		n := labelName(m.d.Label)
+		if count[n] == 0 {
+			models = append(models, n)
+		}
+		count[n]++
+	}
+	for i, n := range models {
+		models[i] = fmt.Sprintf("%d %s", count[n], n)
+	}
+	return fmt.Sprintf("devices %s (%s)", strings.Join(runs, ","), strings.Join(models, ", "))
+}
+
+// labelName is the device's name in a Label ("0: NAME (PLATFORM, TYPE)"),
+// or the label where it has no such form.
+func labelName(label string) string {
+	_, rest, ok := strings.Cut(label, ": ")
+	if !ok {
+		return label
+	}
+	name, _, _ := strings.Cut(rest, " (")
+	return name
+}
+
+// chooseMulti starts the devices of c's fastest run on several at once
+// (planMulti) where it is predicted faster than the fastest single engine
+// (pickLoadable, whose checks of a runner-up wait for a job one engine
+// runs) by multiMargin, its start-ups at their slowest, and says so, with
+// ok true. ok is false, and chooseCalibrated picks one engine, where no
+// such run is predicted faster, where a run on several was dropped for
+// this calibration (MultiDropped), where a device's start would compile
+// its program, and where the devices do not start (which drops the choice
+// for this calibration: a device busy, in another process's exclusive
+// use) or refuse this job (gpu.Multi.Refuses: subnormals, the address
+// space all of them need at once), each with a note. Errors are ctx's.
+func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, work float64) (sim.Engine, Choice, bool, error) {
+	p := o.Params
+	lanes := p.Lanes
+	if o.Sharded {
+		lanes = o.Lanes
+	}
+	if c.MultiDropped != "" || lanes == 0 {
+		return nil, Choice{}, false, nil
+	}
+	warm := func(i int) bool { _, compiles := programCold(dev, o, i); return !compiles }
+	plan, ok := c.planMulti(warm, lanes, float64(max(p.Steps, 1)))
+	fo := o
+	fo.Observed = false // the fastest one engine, not a check
+	single, singleT, _, _ := c.pickLoadable(dev, fo, work)
+	if !ok || !(plan.slow*multiMargin < singleT) {
+		return nil, Choice{}, false, nil
+	}
+	do := o
+	do.Devices = plan.list()
+	e, err := dev.Open(ctx, do)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, Choice{}, true, context.Cause(ctx)
+		}
+		why := fmt.Sprintf("%s on %s did not start (%s)", dev.Name, plan.name(), firstLine(err))
+		dropMulti(key, why)
+		c.MultiDropped = why // for the reason of the engine chosen instead
+		o.note("%s: running on one engine, as later jobs will until this machine is measured again", why)
+		return nil, Choice{}, false, nil
+	}
+	if rerr := refusal(e, o); rerr != nil {
+		// This job only: the choice stands for the others.
+		sim.Close(e)
+		o.note("%s on %s refuses this job (%s): running on one engine", dev.Name, plan.name(), firstLine(rerr))
+		return nil, Choice{}, false, nil
+	}
+	label := "simd"
+	if single >= 0 {
+		label = deviceName(c.Devices[single].Label)
+	}
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %s on %s, %.3g s with their start-up of %.3g s (%d devices opened in turn), against %.3g s on %s",
+		dev.Name, plan.name(), plan.t, plan.startup, len(plan.members), singleT, label) + c.failedNote(dev),
+		predicted: plan.t, key: key, work: work, device: -1, startup: plan.startup, multi: plan.name()}
+	ch.onCores(simd, true, true)
+	return e, ch, true, nil
+}
+
+// multiNote says, for a reason, that c's GPUs are not run together and
+// why, where a run on several was dropped (MultiDropped); "" otherwise.
+func (c calibration) multiNote() string {
+	if c.MultiDropped == "" {
+		return ""
+	}
+	return "; several devices at once are not considered until this machine is measured again, as " + c.MultiDropped
+}
+
+// dropMulti records why, under the calibration file's lock, in the
+// calibration under key: auto no longer runs a job on several devices at
+// once from it, and the devices' own costs stand.
+func dropMulti(key, why string) {
+	updateCalibration(func(f calibrationFile) {
+		if c, ok := f[key]; ok {
+			c.MultiDropped = why
+			f[key] = c
+		}
+	})
+}
+
+// observeMulti is Observe for a run on several devices (chooseMulti), run
+// seconds after they started and took seconds in all. It is judged as a
+// GPU's run is, from the end of its start-up (a start-up varies from run
+// to run by more than a run takes), with the predicted start-up in place
+// of its own, and confirms nothing: its time is the devices' together,
+// not any one's cost, nor is its start-up one device's. A run that took
+// over twice its prediction drops the choice of several devices for the
+// calibration (dropMulti) and keeps the devices' costs; a faster one
+// leaves the choice as it is.
+func observeMulti(ch Choice, took, run float64) string {
+	t := ch.startup + run
+	if t <= 2*ch.predicted {
+		if ch.spareShare() >= busyShare {
+			clearBusyChecks(ch.key)
+		}
+		return ""
+	}
+	dropMulti(ch.key, fmt.Sprintf("a run on %s took %.3g s where %.3g s was predicted", ch.multi, t, ch.predicted))
+	return fmt.Sprintf("auto: the run on %s took %.3g s where this machine's calibration predicted %.3g s: later jobs run on one engine until this machine is measured again",
+		ch.multi, took, ch.predicted)
+}

@@ -1,0 +1,345 @@
+package engines
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/sim"
+)
+
+// The figures of an H200 that the multi-device tests predict from:
+// start-up 0.15 to 0.4 s with its program cached (README), 3.3 ms for 1e9
+// lane-steps, and listing the devices (loading the driver) 0.1 s of each
+// start-up.
+const (
+	h200Startup = 0.25
+	h200Slowest = 0.3 // the slowest start-up kept
+	h200List    = 0.1
+	h200Fixed   = 35e-6
+	h200Ns      = 0.0033
+)
+
+// h200Label is device i's label on a node of H200s.
+func h200Label(i int) string { return fmt.Sprintf("%d: NVIDIA H200 (NVIDIA CUDA, GPU)", i) }
+
+// h200Calibration is a calibration of a node of n H200s as calibrate now
+// keeps it: device 0 measured, 1 to n-1 identical to it, simd at 1 ns a
+// lane-step; every cost trusted.
+func h200Calibration(n int) calibration {
+	var same []int
+	for i := 1; i < n; i++ {
+		same = append(same, i)
+	}
+	trusted := func(ns, fixed float64) cost { return cost{Fixed: fixed, Ns: ns, Confirmed: true, Runs: trustedRuns} }
+	return calibration{SIMD: trusted(1, 0), List: h200List, Devices: []deviceTiming{{Index: 0, Label: h200Label(0), GPU: true,
+		Startup: h200Startup, Starts: []float64{0.2, h200Startup, h200Slowest}, Identical: same, cost: trusted(h200Ns, h200Fixed)}}}
+}
+
+// fakeGPUs is a device engine of n H200-like GPUs whose opens it records
+// (the --device list each was given); open's error, where it gives one,
+// fails an open, and refuse, where it is not nil, makes the engine opened
+// on devs refuse every job.
+func fakeGPUs(n int, opened *[]string, open func(devs string) error, refuse func(devs string) bool) Entry {
+	return Entry{Name: "opencl",
+		Open: func(_ context.Context, o Options) (sim.Engine, error) {
+			*opened = append(*opened, o.Devices)
+			if open != nil {
+				if err := open(o.Devices); err != nil {
+					return nil, err
+				}
+			}
+			r := refuse != nil && refuse(o.Devices)
+			return &refusingEngine{timedEngine{fixed: h200Fixed, perLaneStep: h200Ns * 1e-9}, func(*sim.Job) bool { return r }}, nil
+		},
+		Devices: func() ([]Device, error) {
+			ds := make([]Device, n)
+			for i := range ds {
+				ds[i] = Device{Engine: "opencl", Index: i, Platform: "NVIDIA CUDA", Name: "NVIDIA H200", Type: "GPU", GPU: true, Label: h200Label(i)}
+			}
+			return ds, nil
+		},
+		Absent: func(error) bool { return false },
+	}
+}
+
+// autoOn runs Auto on lanes x steps with c stored as its calibration and
+// dev as the device engine: the choice and the notes.
+func autoOn(t *testing.T, dev Entry, c calibration, lanes uint64, steps int) (Choice, []string, string) {
+	t.Helper()
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	var notes []string
+	o := Options{Params: p, Workers: 2, Observed: true, Note: func(s string) { notes = append(notes, s) }}
+	key := calibrationKey(o)
+	if c.SIMD.Ns > 0 {
+		if err := storeCalibration(key, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	return ch, notes, key
+}
+
+// TestAutoMultiDevice: where a calibration has two or more GPUs (a node's
+// identical H200s, measured once), auto runs a job on several of them at
+// once when that is predicted faster than the fastest single engine, with
+// their start-ups, opened one after another, counted; on as many as pay
+// for their start-up; on one where the job does not pay for a second
+// start-up; on simd where no device does; and a small job starts none.
+// Auto ran every job on one device of eight.
+func TestAutoMultiDevice(t *testing.T) {
+	simdWorkers(t)
+	for _, c := range []struct {
+		name   string
+		gpus   int
+		lanes  uint64
+		steps  int
+		opened []string
+		reason string
+	}{
+		// 1e12 lane-steps: 3.55 s on one device, about 2.2 s on two
+		// with both start-ups at their slowest.
+		{"two", 2, 1e10, 100, []string{"0,1"}, "opencl on devices 0,1 (2 NVIDIA H200), "},
+		// 1e13 lane-steps: every device pays for its start-up.
+		{"eight", 8, 1e11, 100, []string{"0,1,2,3,4,5,6,7"}, "opencl on devices 0-7 (8 NVIDIA H200), "},
+		// 1e12 lane-steps: 3.3 s of work pays for four start-ups of
+		// 0.2 s (the slowest less the listing) and no more.
+		{"four of eight", 8, 1e10, 100, []string{"0,1,2,3"}, "opencl on devices 0-3 (4 NVIDIA H200), "},
+		// 1e11 lane-steps: 0.33 s of work, 0.58 s on one device; a
+		// second start-up (0.2 s at its slowest) saves 0.165 s.
+		{"one device", 8, 1e9, 100, []string{"0"}, "0.58 s on device 0 (NVIDIA H200, NVIDIA CUDA, GPU)"},
+		// 2e8 lane-steps: 0.2 s on simd, under a device's start-up.
+		{"simd", 8, 2e6, 100, nil, "s on simd"},
+		// A job simd finishes within 30 ms starts no device.
+		{"small", 8, 1e4, 100, nil, "a small job"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var opened []string
+			ch, notes, _ := autoOn(t, fakeGPUs(c.gpus, &opened, nil, nil), h200Calibration(c.gpus), c.lanes, c.steps)
+			t.Logf("%s: %s", ch.Engine, ch.Reason)
+			if !slices.Equal(opened, c.opened) || !strings.Contains(ch.Reason, c.reason) {
+				t.Errorf("%d x %d on %d GPUs: opened %q, %s (%s), notes %q; want %q opened, a reason that says %q",
+					c.lanes, c.steps, c.gpus, opened, ch.Engine, ch.Reason, notes, c.opened, c.reason)
+			}
+			if len(c.opened) == 1 && strings.Contains(c.opened[0], ",") && !strings.Contains(ch.Reason, "against 3.55 s on device 0") && !strings.Contains(ch.Reason, "against 33.3 s on device 0") {
+				t.Errorf("reason %q: want the single device's prediction beside the devices'", ch.Reason)
+			}
+		})
+	}
+}
+
+// simdWorkers makes simd's cost model take two workers, as autoOn's
+// options give it, on the AVX-512 path until the test ends.
+func simdWorkers(t *testing.T) {
+	saved := simdPath
+	simdPath = func() string { return "avx512" }
+	t.Cleanup(func() { simdPath = saved })
+}
+
+// TestAutoMultiLeavesOut: a run on several devices leaves out a device
+// the calibration records as failed; where the devices do not start
+// together (one busy, in another process's exclusive use), the job runs on
+// one, and later jobs are not offered several until the machine is
+// measured again, with the reason saying why; where the devices refuse
+// the job together (the address space all of them need at once), it runs
+// on one, and the choice stands for other jobs.
+func TestAutoMultiLeavesOut(t *testing.T) {
+	simdWorkers(t)
+	t.Run("failed", func(t *testing.T) {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		c := h200Calibration(8)
+		c.Failed = []failedDevice{{Index: 3, Label: h200Label(3), Error: "did not start (fake: self-test failed)"}}
+		var opened []string
+		ch, _, _ := autoOn(t, fakeGPUs(8, &opened, nil, nil), c, 1e11, 100)
+		if want := []string{"0,1,2,4,5,6,7"}; !slices.Equal(opened, want) || !strings.Contains(ch.Reason, "devices 0-2,4-7 (7 NVIDIA H200)") {
+			t.Errorf("device 3 failed: opened %q (%s); want %q", opened, ch.Reason, want)
+		}
+	})
+	t.Run("busy", func(t *testing.T) {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		var opened []string
+		busy := func(devs string) error {
+			if strings.Contains(devs, "3") {
+				return errors.New("device 3: CL_DEVICE_NOT_AVAILABLE (-2)")
+			}
+			return nil
+		}
+		dev := fakeGPUs(8, &opened, busy, nil)
+		ch, notes, key := autoOn(t, dev, h200Calibration(8), 1e11, 100)
+		if want := []string{"0,1,2,3,4,5,6,7", "0"}; !slices.Equal(opened, want) || ch.multi != "" || !strings.Contains(strings.Join(notes, "\n"), "did not start (device 3: CL_DEVICE_NOT_AVAILABLE") {
+			t.Fatalf("device 3 busy: opened %q, %s (%s), notes %q; want %q and a note", opened, ch.Engine, ch.Reason, notes, want)
+		}
+		got, ok := loadCalibration(key)
+		if !ok || got.MultiDropped == "" || !reflect.DeepEqual(got.Devices, h200Calibration(8).Devices) {
+			t.Fatalf("calibration after the devices did not start: %+v, %v; want it kept, several dropped, the devices' own as they were", got, ok)
+		}
+		opened = nil
+		ch, _, _ = autoOn(t, dev, calibration{}, 1e11, 100)
+		if !slices.Equal(opened, []string{"0"}) || !strings.Contains(ch.Reason, "several devices at once are not considered") {
+			t.Errorf("the next run: opened %q (%s); want device 0, and the reason to say why not several", opened, ch.Reason)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		var opened []string
+		several := func(devs string) bool { return strings.Contains(devs, ",") }
+		ch, notes, key := autoOn(t, fakeGPUs(8, &opened, nil, several), h200Calibration(8), 1e11, 100)
+		if want := []string{"0,1,2,3,4,5,6,7", "0"}; !slices.Equal(opened, want) || ch.multi != "" || !strings.Contains(strings.Join(notes, "\n"), "refuses this job") {
+			t.Fatalf("several refuse the job: opened %q, %s (%s), notes %q; want %q and a note", opened, ch.Engine, ch.Reason, notes, want)
+		}
+		if got, ok := loadCalibration(key); !ok || got.MultiDropped != "" {
+			t.Errorf("calibration after a refusal: %+v, %v; want several still considered", got, ok)
+		}
+	})
+}
+
+// TestObserveMulti: a run on several devices that took over twice its
+// prediction drops the choice of several for its calibration, whose
+// devices' costs and start-ups stay as they were, and the next job runs on
+// one; one within twice its prediction changes nothing (its time is the
+// devices' together, no one device's cost).
+func TestObserveMulti(t *testing.T) {
+	simdWorkers(t)
+	for _, c := range []struct {
+		name    string
+		ratio   float64 // the run after the start-up, over its prediction's
+		dropped bool
+	}{{"as predicted", 1, false}, {"faster", 0.3, false}, {"much slower", 3, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var opened []string
+			dev := fakeGPUs(8, &opened, nil, nil)
+			ch, _, key := autoOn(t, dev, h200Calibration(8), 1e11, 100)
+			if ch.multi == "" {
+				t.Fatalf("opened %q (%s): want several devices", opened, ch.Reason)
+			}
+			run := (ch.predicted - ch.startup) * c.ratio
+			ch.at = time.Now().Add(-time.Duration(run * float64(time.Second)))
+			// A start-up of seconds, which says nothing of the run.
+			n := Observe(ch, time.Duration((run+5)*float64(time.Second)))
+			got, ok := loadCalibration(key)
+			if !ok || (got.MultiDropped != "") != c.dropped || (n != "") != c.dropped || !reflect.DeepEqual(got.Devices, h200Calibration(8).Devices) {
+				t.Fatalf("a run at %gx its prediction: note %q, calibration %+v, %v; want several dropped %v, the devices as they were", c.ratio, n, got, ok, c.dropped)
+			}
+			opened = nil
+			ch, _, _ = autoOn(t, dev, calibration{}, 1e11, 100)
+			if multi := strings.Contains(opened[0], ","); multi == c.dropped {
+				t.Errorf("the next run after one at %gx its prediction opened %q (%s); want several %v", c.ratio, opened, ch.Reason, !c.dropped)
+			}
+		})
+	}
+}
+
+// TestAutoMultiOldFile: an auto.json written before the identical devices
+// and the listing's time were kept is read as it was: the one H200 it
+// measured stands for itself alone, and runs the job; and two different
+// GPUs it measured are run together where that is predicted faster, their
+// listing counted in each one's start-up.
+func TestAutoMultiOldFile(t *testing.T) {
+	simdWorkers(t)
+	one := `{"simd": {"fixed_s": 0, "ns_per_lane_step": 1, "confirmed": true, "runs": 2},
+	 "devices": [%s]}`
+	gpu := func(i int) string {
+		return fmt.Sprintf(`{"index": %d, "label": %q, "startup_s": 0.25, "startup_samples_s": [0.2, 0.25, 0.3], "gpu": true,
+		 "fixed_s": 3.5e-05, "ns_per_lane_step": 0.0033, "confirmed": true, "runs": 2}`, i, h200Label(i))
+	}
+	for _, c := range []struct {
+		name   string
+		file   string
+		opened string
+	}{
+		{"one measured", fmt.Sprintf(one, gpu(0)), "0"},
+		{"two measured", fmt.Sprintf(one, gpu(0)+", "+gpu(1)), "0,1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var old calibration
+			if err := json.Unmarshal([]byte(c.file), &old); err != nil {
+				t.Fatal(err)
+			}
+			var opened []string
+			ch, _, _ := autoOn(t, fakeGPUs(8, &opened, nil, nil), old, 1e11, 100)
+			if len(opened) != 1 || opened[0] != c.opened {
+				t.Errorf("an old file with %s: opened %q (%s); want %q", c.name, opened, ch.Reason, c.opened)
+			}
+		})
+	}
+}
+
+// TestQueueTime checks the prediction of a run on several devices against
+// runs worked out by hand: identical devices take the pieces in turn; a
+// device twice as fast takes twice the pieces; a device far slower than
+// the others is copied at the end, its pieces ending with the fast ones.
+func TestQueueTime(t *testing.T) {
+	dev := func(fixed, ns float64) member { return member{d: deviceTiming{cost: cost{Fixed: fixed, Ns: ns}}} }
+	const lanes, steps = 8 << 20, 10
+	w := float64(lanes * steps)
+	for _, c := range []struct {
+		name string
+		ms   []member
+		want float64
+	}{
+		// 16 pieces of w/16: 8 each, one after another.
+		{"two identical", []member{dev(0.01, 1), dev(0.01, 1)}, 8 * (0.01 + w/16*1e-9)},
+		// 16 pieces of w/16 at 0.1 and 0.2 s (no fixed time): by 1.0 s
+		// the fast one has run 10 and the slow one 5, and the
+		// sixteenth takes the fast one to 1.1 s.
+		{"twice as fast", []member{dev(0, 0.1e9/(w/16)), dev(0, 0.2e9/(w/16))}, 1.1},
+		// The slow device takes a piece of 100 s at 0; the fast one
+		// runs the other 15 (15 s), then copies it (16 s).
+		{"one far slower", []member{dev(0, 1e9/(w/16)), dev(0, 100e9/(w/16))}, 16},
+	} {
+		if got := queueTime(c.ms, lanes, steps); math.Abs(got/c.want-1) > 1e-9 {
+			t.Errorf("%s: %g s, want %g", c.name, got, c.want)
+		}
+	}
+	// Its start-up: the listing once, each device's open after it, each
+	// at its slowest kept sample for the choice.
+	c := h200Calibration(8)
+	ms := c.multiMembers(func(int) bool { return true })
+	if len(ms) != 8 {
+		t.Fatalf("members %+v, want 8", ms)
+	}
+	if got, want := c.multiStartup(ms[:3], false), h200List+3*(h200Startup-h200List); math.Abs(got-want) > 1e-12 {
+		t.Errorf("start-up of three: %g s, want %g", got, want)
+	}
+	if got, want := c.multiStartup(ms[:3], true), h200List+3*(h200Slowest-h200List); math.Abs(got-want) > 1e-12 {
+		t.Errorf("slowest start-up of three: %g s, want %g", got, want)
+	}
+	c.List = 0 // a file without it: the listing once a device
+	if got, want := c.multiStartup(ms[:3], false), 3*h200Startup; math.Abs(got-want) > 1e-12 {
+		t.Errorf("start-up of three without the listing's time: %g s, want %g", got, want)
+	}
+}
+
+// TestAutoMultiAfterCalibrate: a fresh calibration on a node of eight
+// GPUs starts one of them, which runs the job, and keeps the seven
+// identical to it, so that the next large job runs on all eight.
+func TestAutoMultiAfterCalibrate(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	var opened []string
+	dev := fakeGPUs(8, &opened, nil, nil)
+	autoOn(t, dev, calibration{}, 1e11, 100)
+	if !slices.Equal(opened, []string{"0"}) {
+		t.Fatalf("the calibration opened %q, want device 0 alone", opened)
+	}
+	opened = nil
+	ch, _, _ := autoOn(t, dev, calibration{}, 1e11, 100)
+	if !slices.Equal(opened, []string{"0,1,2,3,4,5,6,7"}) {
+		t.Errorf("the run after the calibration opened %q (%s), want devices 0-7", opened, ch.Reason)
+	}
+}
