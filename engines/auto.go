@@ -583,14 +583,26 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return nil, Choice{}, err
 	}
-	var stored error
-	if !c.refused {
-		// Observe judges a calibration kept: one the cache could not
-		// keep has nothing to drop.
-		if stored = storeCalibration(key, c); stored == nil {
-			ch.key = key
+	if keepCalibration(o, key, c) {
+		ch.key = key
+		if eng, ch, err = c.multiAfterCalibrate(ctx, dev, o, simd, key, eng, ch); err != nil {
+			return nil, Choice{}, err
 		}
 	}
+	ch.Probe = time.Since(start)
+	ch.started(m0)
+	return eng, ch, nil
+}
+
+// keepCalibration stores c, which Auto measured, under key, and reports
+// whether it is kept: Observe judges a calibration kept, and one the
+// cache could not keep has nothing to drop. One that refused the probe
+// (c.refused) is not stored; one the cache could not take is said once.
+func keepCalibration(o Options, key string, c calibration) bool {
+	if c.refused {
+		return false
+	}
+	stored := storeCalibration(key, c)
 	if stored != nil && calibrationPath() != "" {
 		// A folder that takes no file, a disk without room for the
 		// entry and its margin (cachedir.Margin): the runs measured
@@ -601,9 +613,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		dropCalibrationNotes(calibrationPath())
 		o.note("auto: the measurements are not kept, so the next run measures again: %v", stored)
 	}
-	ch.Probe = time.Since(start)
-	ch.started(m0)
-	return eng, ch, nil
+	return stored == nil
 }
 
 // knownStartup is the least start-up, in seconds, of the devices in the
@@ -1183,7 +1193,7 @@ func candidates(ds []Device, o Options) []Device {
 // none (Observe judged it against a prediction of 0 s and said the
 // calibration predicted 0 s).
 func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64) (sim.Engine, Choice, error) {
-	if e, ch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, work); ok || err != nil {
+	if e, ch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, work, c.fastestSingle(dev, o, work)); ok || err != nil {
 		return e, ch, err
 	}
 	// A run not observed (Observe: a shard's, a --daily run, another

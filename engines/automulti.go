@@ -261,18 +261,38 @@ func labelName(label string) string {
 	return name
 }
 
+// against is the single engine a run on several devices must beat: its
+// predicted seconds, its name for the reason, and why it was predicted
+// there (the reason's head).
+type against struct {
+	t           float64
+	label, head string
+}
+
+// fastestSingle is what chooseCalibrated's run on several devices must
+// beat: c's fastest single engine (pickLoadable), whose checks of a
+// runner-up wait for a job one engine runs.
+func (c calibration) fastestSingle(dev Entry, o Options, work float64) against {
+	o.Observed = false // the fastest, not a check
+	i, t, _, _ := c.pickLoadable(dev, o, work)
+	a := against{t: t, label: "simd", head: "predicted fastest from this machine's calibration"}
+	if i >= 0 {
+		a.label = deviceName(c.Devices[i].Label)
+	}
+	return a
+}
+
 // chooseMulti starts the devices of c's fastest run on several at once
-// (planMulti) where it is predicted faster than the fastest single engine
-// (pickLoadable, whose checks of a runner-up wait for a job one engine
-// runs) by multiMargin, its start-ups at their slowest, and says so, with
-// ok true. ok is false, and chooseCalibrated picks one engine, where no
+// (planMulti) where it is predicted faster than the single engine a (its
+// time, a.t) by multiMargin, its start-ups at their slowest, and says so,
+// with ok true. ok is false, and chooseCalibrated picks one engine, where no
 // such run is predicted faster, where a run on several was dropped for
 // this calibration (MultiDropped), where a device's start would compile
 // its program, and where the devices do not start (which drops the choice
 // for this calibration: a device busy, in another process's exclusive
 // use) or refuse this job (gpu.Multi.Refuses: subnormals, the address
 // space all of them need at once), each with a note. Errors are ctx's.
-func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, work float64) (sim.Engine, Choice, bool, error) {
+func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, work float64, a against) (sim.Engine, Choice, bool, error) {
 	p := o.Params
 	lanes := p.Lanes
 	if o.Sharded {
@@ -283,10 +303,7 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	}
 	warm := func(i int) bool { _, compiles := programCold(dev, o, i); return !compiles }
 	plan, ok := c.planMulti(warm, lanes, float64(max(p.Steps, 1)))
-	fo := o
-	fo.Observed = false // the fastest one engine, not a check
-	single, singleT, _, _ := c.pickLoadable(dev, fo, work)
-	if !ok || !(plan.slow*multiMargin < singleT) {
+	if !ok || !(plan.slow*multiMargin < a.t) {
 		return nil, Choice{}, false, nil
 	}
 	do := o
@@ -308,12 +325,8 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 		o.note("%s on %s refuses this job (%s): running on one engine", dev.Name, plan.name(), firstLine(rerr))
 		return nil, Choice{}, false, nil
 	}
-	label := "simd"
-	if single >= 0 {
-		label = deviceName(c.Devices[single].Label)
-	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("predicted fastest from this machine's calibration: %s on %s, %.3g s with their start-up of %.3g s (%d devices opened in turn), against %.3g s on %s",
-		dev.Name, plan.name(), plan.t, plan.startup, len(plan.members), singleT, label) + c.failedNote(dev),
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %.3g s with their start-up of %.3g s (%d devices opened in turn), against %.3g s on %s",
+		a.head, dev.Name, plan.name(), plan.t, plan.startup, len(plan.members), a.t, a.label) + c.failedNote(dev),
 		predicted: plan.t, key: key, work: work, device: -1, startup: plan.startup, multi: plan.name()}
 	ch.onCores(simd, true, true)
 	return e, ch, true, nil
@@ -360,4 +373,26 @@ func observeMulti(ch Choice, took, run float64) string {
 	dropMulti(ch.key, fmt.Sprintf("a run on %s took %.3g s where %.3g s was predicted", ch.multi, t, ch.predicted))
 	return fmt.Sprintf("auto: the run on %s took %.3g s where this machine's calibration predicted %.3g s: later jobs run on one engine until this machine is measured again",
 		ch.multi, took, ch.predicted)
+}
+
+// multiAfterCalibrate is chooseMulti for the run that measured c, stored
+// under key: against eng, the engine calibrate chose, predicted by ch, a
+// device it started now started (its start-up spent). Where a run on
+// several devices is chosen, eng is closed: a node's first large job ran
+// on the one GPU it measured.
+func (c *calibration) multiAfterCalibrate(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, eng sim.Engine, ch Choice) (sim.Engine, Choice, error) {
+	a := against{t: ch.predicted, label: "simd", head: "measured here"}
+	if ch.device >= 0 && ch.device < len(c.Devices) {
+		a.label = deviceName(c.Devices[ch.device].Label) + " now that it is started"
+	}
+	e, mch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, ch.work, a)
+	if err != nil {
+		sim.Close(eng)
+		return nil, Choice{}, err
+	}
+	if !ok {
+		return eng, ch, nil
+	}
+	sim.Close(eng)
+	return e, mch, nil
 }

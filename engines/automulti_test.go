@@ -327,18 +327,19 @@ func TestQueueTime(t *testing.T) {
 }
 
 // TestAutoMultiAfterCalibrate: a fresh calibration on a node of eight
-// GPUs starts one of them, which runs the job, and keeps the seven
-// identical to it, so that the next large job runs on all eight.
+// GPUs measures one of them, which stands for the seven identical to it,
+// and a large job then runs on all eight, as does the next: the node's
+// first large job ran on the one GPU measured.
 func TestAutoMultiAfterCalibrate(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	var opened []string
 	dev := fakeGPUs(8, &opened, nil, nil)
-	autoOn(t, dev, calibration{}, 1e11, 100)
-	if !slices.Equal(opened, []string{"0"}) {
-		t.Fatalf("the calibration opened %q, want device 0 alone", opened)
+	ch, _, _ := autoOn(t, dev, calibration{}, 1e11, 100)
+	if !slices.Equal(opened, []string{"0", "0,1,2,3,4,5,6,7"}) || !strings.HasPrefix(ch.Reason, "measured here: ") || !strings.Contains(ch.Reason, "now that it is started") || ch.multi == "" || ch.Probe <= 0 {
+		t.Fatalf("the calibrating run opened %q (%s), want device 0 measured, then devices 0-7 chosen", opened, ch.Reason)
 	}
 	opened = nil
-	ch, _, _ := autoOn(t, dev, calibration{}, 1e11, 100)
+	ch, _, _ = autoOn(t, dev, calibration{}, 1e11, 100)
 	if !slices.Equal(opened, []string{"0,1,2,3,4,5,6,7"}) {
 		t.Errorf("the run after the calibration opened %q (%s), want devices 0-7", opened, ch.Reason)
 	}
