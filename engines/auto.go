@@ -955,8 +955,10 @@ func (c cost) runs() int {
 func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 
 // calibrate starts each candidate device of ds (of identical ones, the
-// first that starts: Device.model), measures it and simd on the same
-// probe, and returns the calibration and the faster engine, keeping a
+// first that starts, which records the others as its Identical:
+// Device.model), keeps the time listing them took (enum's wall time) as
+// List, measures each device started and simd on the same probe, and
+// returns the calibration and the faster engine, keeping a
 // started device open only when it is chosen. A device's start-up counts
 // enum, the time listing the devices took (loading the driver library and
 // its initialization), which a later process that starts the device pays

@@ -51,7 +51,8 @@ type multiPlan struct {
 // less those c records as failed and those usable rejects (a start that
 // would compile its program). Devices on the machine's cores (pocl's) are
 // left out: they share those cores, with each other and with simd, so
-// their rates do not add.
+// their rates do not add. Each device appears once, however often c
+// lists it.
 func (c calibration) multiMembers(usable func(index int) bool) []member {
 	failed := map[int]bool{}
 	for _, f := range c.Failed {
@@ -73,7 +74,11 @@ func (c calibration) multiMembers(usable func(index int) bool) []member {
 	slices.SortStableFunc(ms, func(a, b member) int {
 		return cmp.Or(cmp.Compare(a.d.Ns, b.d.Ns), cmp.Compare(a.index, b.index))
 	})
-	return ms
+	// At most allDevices, the most MinTime's floor counts for --device
+	// all: planMulti simulates the queue for each count, in time that
+	// grows with the cube of the devices, and an edited file may list
+	// thousands.
+	return ms[:min(len(ms), allDevices)]
 }
 
 // multiStartup is the start-up of a run on ms, in seconds. OpenMulti

@@ -344,3 +344,24 @@ func TestAutoMultiAfterCalibrate(t *testing.T) {
 		t.Errorf("the run after the calibration opened %q (%s), want devices 0-7", opened, ch.Reason)
 	}
 }
+
+// TestMultiMembersBounded: a calibration listing thousands of identical
+// devices (an edited file) plans a run on at most allDevices of them:
+// the queue's simulation for each count grows with the cube of the
+// devices.
+func TestMultiMembersBounded(t *testing.T) {
+	c := h200Calibration(5000)
+	c.Devices[0].Identical = append(c.Devices[0].Identical, 1, 2) // listed twice
+	ms := c.multiMembers(func(int) bool { return true })
+	var first []int
+	for _, m := range ms[:min(len(ms), 4)] {
+		first = append(first, m.index)
+	}
+	if len(ms) != allDevices || !slices.Equal(first, []int{0, 1, 2, 3}) {
+		t.Fatalf("%d members of 5000 devices, the first %v; want %d, each once, in order", len(ms), first, allDevices)
+	}
+	start := time.Now()
+	if p, ok := c.planMulti(func(int) bool { return true }, 1e11, 100); !ok || len(p.members) > allDevices || time.Since(start) > 10*time.Second {
+		t.Errorf("plan of %d devices, %v, in %v", len(p.members), ok, time.Since(start))
+	}
+}
