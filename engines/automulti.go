@@ -296,7 +296,8 @@ func (c calibration) fastestSingle(dev Entry, o Options, work float64) against {
 // its program, and where the devices do not start (which drops the choice
 // for this calibration: a device busy, in another process's exclusive
 // use) or refuse this job (gpu.Multi.Refuses: subnormals, the address
-// space all of them need at once), each with a note. Errors are ctx's.
+// space all of them need at once) or are not loaded in this process
+// (Entry.NotLoaded: its ulimit -v), each with a note. Errors are ctx's.
 func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, work float64, a against) (sim.Engine, Choice, bool, error) {
 	p := o.Params
 	lanes := p.Lanes
@@ -317,6 +318,13 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, Choice{}, true, context.Cause(ctx)
+		}
+		if dev.NotLoaded != nil && dev.NotLoaded(err) {
+			// Not in this process (under its ulimit -v, which all of
+			// them at once may not fit): the choice stands for runs
+			// with room, as a device's calibration does.
+			o.note("%s on %s is not loaded (%s): running on one engine", dev.Name, plan.name(), firstLine(err))
+			return nil, Choice{}, false, nil
 		}
 		why := fmt.Sprintf("%s on %s did not start (%s)", dev.Name, plan.name(), firstLine(err))
 		dropMulti(key, why)

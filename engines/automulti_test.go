@@ -155,8 +155,9 @@ func simdWorkers(t *testing.T) {
 // together (one busy, in another process's exclusive use), the job runs on
 // one, and later jobs are not offered several until the machine is
 // measured again, with the reason saying why; where the devices refuse
-// the job together (the address space all of them need at once), it runs
-// on one, and the choice stands for other jobs.
+// the job together (the address space all of them need at once), or are
+// not loaded in this process (its ulimit -v), it runs on one, and the
+// choice stands for other jobs and processes.
 func TestAutoMultiLeavesOut(t *testing.T) {
 	simdWorkers(t)
 	t.Run("failed", func(t *testing.T) {
@@ -191,6 +192,26 @@ func TestAutoMultiLeavesOut(t *testing.T) {
 		ch, _, _ = autoOn(t, dev, calibration{}, 1e11, 100)
 		if !slices.Equal(opened, []string{"0"}) || !strings.Contains(ch.Reason, "several devices at once are not considered") {
 			t.Errorf("the next run: opened %q (%s); want device 0, and the reason to say why not several", opened, ch.Reason)
+		}
+	})
+	t.Run("not loaded", func(t *testing.T) {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		var opened []string
+		errRoom := errors.New("fake: no address space for the driver under ulimit -v")
+		room := func(devs string) error {
+			if strings.Contains(devs, ",") {
+				return errRoom
+			}
+			return nil
+		}
+		dev := fakeGPUs(8, &opened, room, nil)
+		dev.NotLoaded = func(err error) bool { return errors.Is(err, errRoom) }
+		ch, notes, key := autoOn(t, dev, h200Calibration(8), 1e11, 100)
+		if want := []string{"0,1,2,3,4,5,6,7", "0"}; !slices.Equal(opened, want) || ch.multi != "" || !strings.Contains(strings.Join(notes, "\n"), "is not loaded") {
+			t.Fatalf("several not loaded: opened %q, %s (%s), notes %q; want %q and a note", opened, ch.Engine, ch.Reason, notes, want)
+		}
+		if got, ok := loadCalibration(key); !ok || got.MultiDropped != "" {
+			t.Errorf("calibration after several were not loaded in this process: %+v, %v; want several still considered", got, ok)
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
