@@ -156,8 +156,11 @@ const maxListBytes = 64 << 20
 
 // readFileList reads the part files a --files-from list names: one a line,
 // or, where the list holds a NUL byte (find -print0, which a name with a
-// newline needs), one between each NUL. Empty entries are skipped (a last
-// line's newline, find -print0's last NUL). "-" reads standard input. It
+// newline needs), one between each NUL. A line's ending may be CRLF (a list
+// written on Windows, or by a tool that ends lines so): its carriage return
+// is no part of the name, which merge had looked for as "p1.json\r" (a
+// name that ends in one needs the NUL form). Empty entries are skipped (a
+// last line's newline, find -print0's last NUL). "-" reads standard input. It
 // exists for jobs of more parts than a command line holds: execve(2)
 // refuses arguments over ARG_MAX (2 MiB under the default 8 MiB stack), some
 // 35,000 names of docs/cluster.md's Slurm example's length, where printf, a
@@ -201,6 +204,9 @@ func readFileList(list string, stdin io.Reader, stdout io.Writer) ([]string, err
 	}
 	var files []string
 	for _, f := range strings.Split(string(data), sep) {
+		if sep == "\n" {
+			f = strings.TrimSuffix(f, "\r")
+		}
 		if f != "" {
 			files = append(files, f)
 		}
