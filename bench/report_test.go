@@ -238,14 +238,7 @@ func jsonNulls(v any, path string) []string {
 }
 
 func TestWriteCSV(t *testing.T) {
-	var b bytes.Buffer
-	if err := sampleReport().WriteCSV(&b); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvRows(t, sampleReport())
 	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
 		t.Errorf("header %v", rows[0])
 	}
@@ -290,14 +283,7 @@ func TestCSVNotes(t *testing.T) {
 	r := sampleReport()
 	r.Notes = append(r.Notes, "opencl left out: no OpenCL platform (tried libOpenCL.so.1, libOpenCL.so)",
 		"hint for opencl: install an OpenCL driver, or set GPUSIM_OPENCL_LIBRARY", "disagrees with the exact law: python/vector z +9.1, -0.2")
-	var b bytes.Buffer
-	if err := r.WriteCSV(&b); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvRows(t, r)
 	note := slices.Index(CSVHeader, "note")
 	var got []string
 	for _, row := range rows[1:] {
@@ -561,14 +547,7 @@ func TestCSVPythonDevice(t *testing.T) {
 	r.Python.Results = append(r.Python.Results,
 		PythonResult{Workload: w, Method: "pyopencl", SampleLanes: 100_000, Seconds: 0.1, NsPerLaneStep: 20, WorkloadSeconds: 1, Device: "pthread-haswell-Test CPU"},
 		PythonResult{Workload: w, Method: "joblib-chunk", SampleLanes: 100_000, Seconds: 0.1, NsPerLaneStep: 20, WorkloadSeconds: 1, Workers: 4})
-	var b bytes.Buffer
-	if err := r.WriteCSV(&b); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvRows(t, r)
 	col := map[string]int{}
 	for i, h := range rows[0] {
 		col[h] = i
@@ -708,4 +687,18 @@ func TestSIRoundsToNextUnit(t *testing.T) {
 			t.Errorf("fmtSI(%g) = %q, want %q", tc.x, got, tc.want)
 		}
 	}
+}
+
+// csvRows is r's CSV report, parsed: the header row first.
+func csvRows(t *testing.T, r *Report) [][]string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

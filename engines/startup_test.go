@@ -95,14 +95,7 @@ func TestAutoStartupOldFile(t *testing.T) {
 	key := calibrationKey(o)
 	old := `{"` + jsonEscape(t, key) + `": {"simd": {"fixed_s": 0, "ns_per_lane_step": 1, "confirmed": true, "runs": 2},
 		"devices": [{"index": 0, "label": "fake device", "startup_s": 0.25, "gpu": true, "fixed_s": 0, "ns_per_lane_step": 0.05, "confirmed": true, "runs": 2}]}}`
-	if err := os.WriteFile(calibrationPath(), []byte(old), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e, ch, err := Auto(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.Close(e)
+	ch := autoFromFile(t, old, o)
 	if ch.Engine != "timed" || math.Abs(ch.predicted-0.3) > 1e-9 {
 		t.Fatalf("the old file's calibration: %s predicted at %g s (%s), want the GPU at 0.3 s", ch.Engine, ch.predicted, ch.Reason)
 	}
@@ -145,15 +138,8 @@ func TestKnownStartupPooled(t *testing.T) {
 			"devices": [{"index": 0, "label": "fake device", ` + startup + `, "gpu": true, "fixed_s": 0, "ns_per_lane_step": 0.0033}]}`
 	}
 	file := "{" + entry(20, `"startup_s": 0.3, "startup_samples_s": [0.3, 0.28, 0.32]`) + ", " + entry(30, `"startup_s": 0.02`) + "}"
-	if err := os.WriteFile(calibrationPath(), []byte(file), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	p.Lanes, p.Steps = 5e6, 10 // 0.1 s on simd by the cost model
-	e, ch, err := Auto(context.Background(), Options{Params: p, Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.Close(e)
+	ch := autoFromFile(t, file, Options{Params: p, Workers: 1})
 	if ch.Engine != "simd" || lists != 0 {
 		t.Errorf("a job simd finishes in 0.1 s: %s (%s), %d listings of devices; want simd, the devices not listed", ch.Engine, ch.Reason, lists)
 	}
@@ -199,19 +185,12 @@ func TestAutoMeasuredColdStart(t *testing.T) {
 	key := calibrationKey(o)
 	file := `{"` + jsonEscape(t, key) + `": {"simd": {"fixed_s": 0, "ns_per_lane_step": 3, "confirmed": true, "runs": 2},
 		"devices": [{"index": 0, "label": "fake device", "startup_s": 0.05, "cold_start_s": 6, "fixed_s": 0, "ns_per_lane_step": 0.1, "confirmed": true, "runs": 2}]}}`
-	if err := os.WriteFile(calibrationPath(), []byte(file), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e, ch, err := Auto(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.Close(e)
+	ch := autoFromFile(t, file, o)
 	if ch.Engine != "simd" || opens != 0 {
 		t.Errorf("a job simd finishes in 3 s, the device's cold start 6 s: %s (%s), %d opens; want simd, the device not started", ch.Engine, ch.Reason, opens)
 	}
 	o.Params.Lanes = 1e9 // 30 s on simd
-	e, ch, err = Auto(context.Background(), o)
+	e, ch, err := Auto(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,4 +235,19 @@ func TestAutoColdStartCountedOnce(t *testing.T) {
 			t.Errorf("calibrated: %s predicted at %g s (%s); want the device at its measured start-up and run (a few ms)", ch.Engine, ch.predicted, ch.Reason)
 		}
 	}
+}
+
+// autoFromFile writes file as auto.json in the test's cache folder (set by
+// the caller) and returns auto's choice for o, its engine closed.
+func autoFromFile(t *testing.T, file string, o Options) Choice {
+	t.Helper()
+	if err := os.WriteFile(calibrationPath(), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	return ch
 }
