@@ -505,6 +505,8 @@ const (
 //
 // Errors are ctx's, and CheckOptions' *sim.ParamError for o's values; a
 // device that cannot start or run is a note, and simd runs the job.
+// docs/auto.md describes these rules for users, with Observe's and the
+// fields of auto.json (calibration), which it must be kept in step with.
 func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if ctx.Err() != nil {
 		return nil, Choice{}, context.Cause(ctx)
@@ -682,7 +684,8 @@ func cacheHolds() string {
 	return ""
 }
 
-// calibration is what auto measured on this machine for one set of options.
+// calibration is what auto measured on this machine for one set of options
+// (the fields' table is in docs/auto.md).
 // An engine's run of w lane-steps is predicted to take fixed + w*ns (cost);
 // a device adds its start-up once per process.
 type calibration struct {
