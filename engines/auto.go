@@ -43,7 +43,8 @@ type Choice struct {
 	// machine is counted (busyChecks).
 	check bool
 	// fresh says Auto started the chosen device for this run alone
-	// (chooseCalibrated, its program loaded, not compiled): the time
+	// (chooseCalibrated, its program loaded, not compiled, and no
+	// devices opened before it for a run on several): the time
 	// from Auto's call to its return is a start-up of it, as a later
 	// process pays it, which Observe keeps for a GPU (learnStartup).
 	fresh bool
@@ -712,6 +713,12 @@ type calibration struct {
 	// parameters (refusal): it went unmeasured, so the calibration is
 	// not stored.
 	refused bool
+	// multiOpened says chooseMulti opened devices for a run on several
+	// that did not go ahead (refused, not loaded, not started): the time
+	// from Auto's call counts their opening and this process's loading
+	// of the driver, so a device started after them has no start-up of
+	// its own to learn (Choice.fresh, coldKey).
+	multiOpened bool
 }
 
 // busyShare is the least share of its cores a run on the machine's cores
@@ -1243,12 +1250,18 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s %s refuses this job (%s): running on simd", dev.Name, deviceName(d.Label), firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}
+	// A start after devices opened for several (multiOpened) is no start
+	// of this one alone: the others' opening and the driver's loading
+	// count in it.
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
-		work: work, device: best, startup: d.Startup, check: check, fresh: true}
+		work: work, device: best, startup: d.Startup, check: check, fresh: !c.multiOpened}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
 		// measures its cold start (learnColdStart).
-		ch.key, ch.coldKey = "", key
+		ch.key = ""
+		if !c.multiOpened {
+			ch.coldKey = key
+		}
 	}
 	ch.onCores(simd, true, d.GPU)
 	return e, ch, nil

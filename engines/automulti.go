@@ -314,6 +314,7 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	}
 	do := o
 	do.Devices = plan.list()
+	c.multiOpened = true
 	e, err := dev.Open(ctx, do)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -386,3 +386,73 @@ func TestMultiMembersBounded(t *testing.T) {
 		t.Errorf("plan of %d devices, %v, in %v", len(p.members), ok, time.Since(start))
 	}
 }
+
+// TestAutoMultiAttemptNotAStartup: where devices opened for a run on
+// several do not run it (they refuse the job together, or are not loaded
+// in this process), the one device then started is no clean start-up of
+// it: the time from Auto's call counts the others' opening, which a later
+// process does not pay, and its driver was loaded already. Its run keeps
+// no sample of its start-up; it had kept the 8 devices' opening (here 0.2
+// s) as one, on every such job, and so raised the start-up auto predicts.
+func TestAutoMultiAttemptNotAStartup(t *testing.T) {
+	simdWorkers(t)
+	const multiOpen = 200 * time.Millisecond
+	several := func(devs string) bool { return strings.Contains(devs, ",") }
+	errRoom := errors.New("fake: no address space for the driver under ulimit -v")
+	for _, c := range []struct {
+		name   string
+		open   func(string) error
+		refuse func(string) bool
+	}{
+		{"refused", func(devs string) error {
+			if several(devs) {
+				time.Sleep(multiOpen)
+			}
+			return nil
+		}, several},
+		{"not loaded", func(devs string) error {
+			if several(devs) {
+				time.Sleep(multiOpen)
+				return errRoom
+			}
+			return nil
+		}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var opened []string
+			dev := fakeGPUs(8, &opened, c.open, c.refuse)
+			dev.NotLoaded = func(err error) bool { return errors.Is(err, errRoom) }
+			withDevices(t, dev)
+			p := sim.Default()
+			p.Lanes, p.Steps = 1e11, 100
+			o := Options{Params: p, Workers: 2, Observed: true, Note: func(string) {}}
+			key := calibrationKey(o)
+			if err := storeCalibration(key, h200Calibration(8)); err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Now()
+			e, ch, err := Auto(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			if !slices.Equal(opened, []string{"0,1,2,3,4,5,6,7", "0"}) || ch.device != 0 {
+				t.Fatalf("opened %q (%s); want the eight, then device 0 alone", opened, ch.Reason)
+			}
+			// The run on device 0 as predicted: its start-up and 33 s.
+			run := time.Duration((ch.predicted - ch.startup) * float64(time.Second))
+			ch.at = ch.at.Add(-run)
+			if n := Observe(ch, time.Since(t0)+run); n != "" {
+				t.Fatalf("Observe: %q", n)
+			}
+			got, ok := loadCalibration(key)
+			if !ok {
+				t.Fatal("the calibration was dropped")
+			}
+			if d, want := got.Devices[0], h200Calibration(8).Devices[0]; !slices.Equal(d.samples(), want.samples()) || d.Startup != want.Startup {
+				t.Errorf("device 0's start-ups %v (start-up %g s): want %v as they were, none counting the eight devices' opening (%v)", d.samples(), d.Startup, want.samples(), multiOpen)
+			}
+		})
+	}
+}
