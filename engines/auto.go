@@ -48,6 +48,11 @@ type Choice struct {
 	// from Auto's call to its return is a start-up of it, as a later
 	// process pays it, which Observe keeps for a GPU (learnStartup).
 	fresh bool
+	// label is the chosen device's Label in the calibration (device is
+	// its place there), which Observe's updates check: a calibration
+	// dropped and measured again under key meanwhile (another process)
+	// may list another device at that place.
+	label string
 	// multi names the devices of a run on several at once (chooseMulti:
 	// "devices 0-7 (8 NVIDIA H200)"), which Observe judges as a whole
 	// (observeMulti); "" for a run on one engine.
@@ -277,7 +282,10 @@ func confirm(ch Choice, took float64) {
 		// written again (a rewrite and its lock on every run of 50 ms
 		// or more).
 		x := c.SIMD
-		if ch.device >= 0 && ch.device < len(c.Devices) {
+		if ch.device >= 0 {
+			if !ch.deviceIn(c) {
+				return
+			}
 			x = c.Devices[ch.device].cost
 		}
 		if ns := (took - ch.startup - x.Fixed) / ch.work * 1e9; x.runs() >= trustedRuns && math.Abs(ns/x.Ns-1) <= confirmSlack {
@@ -329,7 +337,7 @@ func confirm(ch Choice, took float64) {
 
 // updateCost changes, under the calibration file's lock, the cost of the
 // engine ch chose in the calibration ch was predicted from: nothing where
-// that calibration or the device is gone.
+// that calibration or the device is gone (deviceIn).
 func updateCost(ch Choice, change func(*cost)) {
 	updateCalibration(func(f calibrationFile) {
 		c, ok := f[ch.key]
@@ -338,7 +346,7 @@ func updateCost(ch Choice, change func(*cost)) {
 		}
 		x := &c.SIMD
 		if ch.device >= 0 {
-			if ch.device >= len(c.Devices) {
+			if !ch.deviceIn(c) {
 				return
 			}
 			x = &c.Devices[ch.device].cost
@@ -346,6 +354,16 @@ func updateCost(ch Choice, change func(*cost)) {
 		change(x)
 		f[ch.key] = c
 	})
+}
+
+// deviceIn says whether c lists the device ch chose at its place
+// (ch.device): its label is the same. A calibration dropped and measured
+// again by another process between Auto and Observe may list other
+// devices, or the same in another order (a device failed, or its program
+// compiled since): the run's start-up and cost are the chosen device's,
+// and had been written into whichever device took its place.
+func (ch Choice) deviceIn(c calibration) bool {
+	return ch.device >= 0 && ch.device < len(c.Devices) && c.Devices[ch.device].Label == ch.label
 }
 
 // countBusyCheck counts ch's run, a check of a runner-up that got less than
@@ -876,7 +894,7 @@ func startupEstimate(xs []float64) float64 {
 // and stands as calibrated. A run alone on the device also corrects a
 // start-up calibrate measured beside other devices in one process.
 func learnStartup(ch Choice, s float64) {
-	updateDevice(ch.key, ch.device, s, (*deviceTiming).addStartup)
+	updateDevice(ch, ch.key, s, (*deviceTiming).addStartup)
 }
 
 // learnColdStart keeps s seconds, the start-up of a run whose start of
@@ -884,23 +902,23 @@ func learnStartup(ch Choice, s float64) {
 // from Auto's call to its return, by wall time), as the device's
 // ColdStart in the calibration it was chosen from.
 func learnColdStart(ch Choice, s float64) {
-	updateDevice(ch.coldKey, ch.device, s, func(d *deviceTiming, s float64) { d.ColdStart = s })
+	updateDevice(ch, ch.coldKey, s, func(d *deviceTiming, s float64) { d.ColdStart = s })
 }
 
 // updateDevice applies set with s seconds, finite and not negative, to
-// device index of the calibration under key, under the file's lock:
-// nothing where that calibration or the device is gone.
-func updateDevice(key string, index int, s float64, set func(*deviceTiming, float64)) {
-	if !(s >= 0) || math.IsInf(s, 0) || index < 0 {
+// the device ch chose in the calibration under key, under the file's lock:
+// nothing where that calibration or the device is gone (deviceIn).
+func updateDevice(ch Choice, key string, s float64, set func(*deviceTiming, float64)) {
+	if !(s >= 0) || math.IsInf(s, 0) || ch.device < 0 {
 		return
 	}
 	updateCalibration(func(f calibrationFile) {
 		c, ok := f[key]
-		if !ok || index >= len(c.Devices) {
+		if !ok || !ch.deviceIn(c) {
 			return
 		}
 		c.Devices = slices.Clone(c.Devices)
-		set(&c.Devices[index], s)
+		set(&c.Devices[ch.device], s)
 		f[key] = c
 	})
 }
@@ -1069,9 +1087,17 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		}
 	}
 	reason := c.measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.coldNote(dev, work)
-	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex} // start-up spent
+	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU)
 	return c, best, ch, nil
+}
+
+// label is the Label of c.Devices[i], "" for simd (i < 0).
+func (c calibration) label(i int) string {
+	if i < 0 || i >= len(c.Devices) {
+		return ""
+	}
+	return c.Devices[i].Label
 }
 
 // fail records d, which did not start or failed its probe (what says
@@ -1254,7 +1280,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// of this one alone: the others' opening and the driver's loading
 	// count in it.
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
-		work: work, device: best, startup: d.Startup, check: check, fresh: !c.multiOpened}
+		work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
 		// measures its cold start (learnColdStart).

@@ -251,3 +251,47 @@ func autoFromFile(t *testing.T, file string, o Options) Choice {
 	sim.Close(e)
 	return ch
 }
+
+// TestObserveRemeasured: where the calibration a GPU was chosen from is
+// dropped and measured again by another process before the run ends, the
+// new one may list another device at the chosen one's place (a CPU device
+// whose program was compiled since, measured first): the run's start-up
+// and cost are the GPU's, and change no other device's. They had become
+// the CPU device's start-up sample and its confirmed cost.
+func TestObserveRemeasured(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	trusted := func(ns float64) cost { return cost{Ns: ns, Confirmed: true, Runs: trustedRuns} }
+	gpu := deviceTiming{Index: 1, Label: "1: fake GPU", Startup: 0.25, GPU: true, cost: trusted(0.05)}
+	if err := storeCalibration(key, calibration{SIMD: trusted(1), Devices: []deviceTiming{gpu}}); err != nil {
+		t.Fatal(err)
+	}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "timed" || ch.device != 0 {
+		t.Fatalf("chose %s (%s), want the GPU", ch.Engine, ch.Reason)
+	}
+	cpuDev := deviceTiming{Index: 0, Label: "0: fake CPU (pocl, CPU)", Startup: 0.04, cost: trusted(0.7)}
+	again := calibration{SIMD: trusted(1), Devices: []deviceTiming{cpuDev, gpu}}
+	if err := storeCalibration(key, again); err != nil {
+		t.Fatal(err)
+	}
+	// A start of 0.4 s, and a run of 0.08 s where 0.05 s was predicted.
+	ch.at = time.Now().Add(-80 * time.Millisecond)
+	Observe(ch, 480*time.Millisecond)
+	got, ok := loadCalibration(key)
+	if !ok || len(got.Devices) != 2 {
+		t.Fatalf("calibration %+v (%v), want the one measured again", got, ok)
+	}
+	if d := got.Devices[0]; len(d.Starts) != 0 || d.Startup != cpuDev.Startup || d.cost != cpuDev.cost {
+		t.Errorf("the CPU device after the GPU's run: start-up %g s from %v, cost %+v; want %g s, %+v, as measured", d.Startup, d.Starts, d.cost, cpuDev.Startup, cpuDev.cost)
+	}
+}
