@@ -52,11 +52,15 @@ type multiPlan struct {
 // would compile its program). Devices on the machine's cores (pocl's) are
 // left out: they share those cores, with each other and with simd, so
 // their rates do not add. Each device appears once, however often c
-// lists it.
+// lists it, and a device c measured only at its own timing, whatever
+// Identical (an edited file) says of it.
 func (c calibration) multiMembers(usable func(index int) bool) []member {
-	failed := map[int]bool{}
+	failed, measured := map[int]bool{}, map[int]bool{}
 	for _, f := range c.Failed {
 		failed[f.Index] = true
+	}
+	for _, d := range c.Devices {
+		measured[d.Index] = true
 	}
 	var ms []member
 	seen := map[int]bool{}
@@ -64,7 +68,10 @@ func (c calibration) multiMembers(usable func(index int) bool) []member {
 		if !d.GPU {
 			continue
 		}
-		for _, i := range append([]int{d.Index}, d.Identical...) {
+		for k, i := range append([]int{d.Index}, d.Identical...) {
+			if k > 0 && measured[i] {
+				continue // its own entry decides
+			}
 			if !failed[i] && !seen[i] && usable(i) {
 				seen[i] = true
 				ms = append(ms, member{i, d})

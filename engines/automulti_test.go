@@ -456,3 +456,21 @@ func TestAutoMultiAttemptNotAStartup(t *testing.T) {
 		})
 	}
 }
+
+// TestMultiMembersMeasuredStandAlone: a device calibrate measured counts
+// at its own timing, or not at all where it is on the machine's cores,
+// however another device's identical list (an auto.json edited by hand)
+// names it: pocl's device 0 listed as identical to GPU 1 was planned on at
+// the GPU's speed, and opened beside it.
+func TestMultiMembersMeasuredStandAlone(t *testing.T) {
+	c := h200Calibration(3)
+	c.Devices[0].Index, c.Devices[0].Label, c.Devices[0].Identical = 1, h200Label(1), []int{0, 1, 2}
+	c.Devices = append([]deviceTiming{{Index: 0, Label: "0: cpu (Portable Computing Language, CPU)", Startup: 0.04, cost: cost{Ns: 0.7}}}, c.Devices...)
+	var got []int
+	for _, m := range c.multiMembers(func(int) bool { return true }) {
+		got = append(got, m.index)
+	}
+	if !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("members %v, want [1 2]: the CPU device left out, the GPU once", got)
+	}
+}
