@@ -61,6 +61,9 @@ type Options struct {
 	// own is the kernels' own local memory the build options are chosen
 	// with, as Open's first build found it (Open sets it to build again).
 	own *ownLocal
+	// before is the time of that first build's Open and its build's
+	// compile time, which the engine's start-up and compile time count.
+	before struct{ took, compile time.Duration }
 	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
 	noDenormals, skipSelfTest bool
 	// runDelay makes every run wait this long first (or until its context
@@ -264,6 +267,8 @@ func Open(opt Options) (*Engine, error) {
 		e.sh.saveBinary(e.source(), options)
 		e.Close()
 		opt.own = &own.own
+		opt.before.took += time.Since(t0)
+		opt.before.compile += e.compile
 		return Open(opt)
 	}
 	if err == nil {
@@ -306,7 +311,8 @@ func Open(opt Options) (*Engine, error) {
 	if e.fast {
 		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
 	}
-	e.startup = time.Since(t0) + discoveryCharge()
+	e.startup = time.Since(t0) + opt.before.took + discoveryCharge()
+	e.compile += opt.before.compile
 	return e, nil
 }
 

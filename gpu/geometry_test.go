@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/sim"
@@ -237,6 +238,42 @@ func TestOwnLocalMemory(t *testing.T) {
 		if used, err := k.LocalMemSize(); err != nil || int(used)+own[k.Name()] > device {
 			t.Errorf("%s: %d bytes of local memory (%v) and %d of its own, past the device's %d", k.Name(), used, err, own[k.Name()], device)
 		}
+	}
+}
+
+// TestOwnRebuildTimed: where the kernels' own local memory changes the
+// build options, Open builds the program twice, and the engine's start-up
+// and compile time count both builds: they counted the second Open's
+// alone, and a cold start's first compile went unreported.
+func TestOwnRebuildTimed(t *testing.T) {
+	dev := testDevice(t)
+	closeAll(t)
+	own := map[string]int{"weather_daily": 24 << 10, "weather": 16 << 10}
+	t.Setenv(EnvCacheDir, "off")
+	e0, err := Open(Options{Device: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e0.Close() // the device's listing charged to it, not to the Open timed
+	waitBackground()
+	t.Setenv(EnvCacheDir, t.TempDir()) // both builds compile
+	t0 := time.Now()
+	e, err := Open(Options{Device: dev, localMem: 48 << 10, ownLocal: own})
+	wall := time.Since(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if strings.Contains(e.options, "DAILY_HIST_SERIAL") {
+		t.Fatalf("options %q: want the build again without DAILY_HIST_SERIAL", e.options)
+	}
+	startup, compile := e.takeStartup()
+	t.Logf("Open took %v: start-up %v, compile %v", wall, startup, compile)
+	if startup > wall || wall-startup > 20*time.Millisecond {
+		t.Errorf("start-up %v, want Open's %v (both builds)", startup, wall)
+	}
+	if compile <= 0 || compile > startup {
+		t.Errorf("compile %v, want within the start-up %v", compile, startup)
 	}
 }
 
