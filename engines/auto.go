@@ -829,9 +829,10 @@ type deviceTiming struct {
 	Starts []float64 `json:"startup_samples_s,omitempty"`
 	// ColdStart is the seconds of the device's latest measured start
 	// that compiled its program (its binary not in gpusim's cache, or not
-	// loadable there), timed as Startup is: calibrate's first start on a
-	// program it then cached, or its only start on one it could not, or a
-	// run's start that compiled (learnColdStart); 0 where none was
+	// loadable there): calibrate's first start on a program it then
+	// cached, or its only start on one it could not, timed as Startup is
+	// (a CPU device's by CPU time), or a run's start that compiled
+	// (learnColdStart), by wall time from Auto's call; 0 where none was
 	// measured (compiledStartup).
 	ColdStart float64 `json:"cold_start_s,omitempty"`
 	// GPU says it computes off the machine's cores (Device.GPU): a run's
