@@ -812,6 +812,19 @@ func fakeDevice(e timedEngine, opens, lists *int) Entry {
 	}
 }
 
+// fakeJob gives the test a cache folder of its own and one fake device
+// (fakeDevice, its opens and listings not counted), and returns the
+// observed options of a job of lanes x steps on workers workers (0: all).
+func fakeJob(t *testing.T, lanes uint64, steps, workers int) Options {
+	t.Helper()
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = lanes, steps
+	return Options{Params: p, Workers: workers, Observed: true}
+}
+
 // TestAutoOneCoreProbe checks that a probe that got half its cores (as
 // most did on an idle 2-core VM, where a woken goroutine waited
 // milliseconds for the second core) is kept as measured, costed by CPU
@@ -900,12 +913,7 @@ func TestObserveStarved(t *testing.T) {
 // run got a quarter of the 2 cores auto counted, was taken for a loaded
 // machine's, and auto checked the same runner-up on every run, for good.
 func TestAutoCPULimit(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 5e7, 10
-	o := Options{Params: p, Workers: 2, Observed: true}
+	o := fakeJob(t, 5e7, 10, 2)
 	unlimited := calibrationKey(o)
 	withCPULimit(t, 0.5)
 	if calibrationKey(o) == unlimited {

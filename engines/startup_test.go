@@ -86,12 +86,7 @@ func TestStartupEstimate(t *testing.T) {
 // kept as samples (startup_s alone) loads, predicts from its start-up,
 // and takes it for the first sample; after a run the file holds both.
 func TestAutoStartupOldFile(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 1e7, 100
-	o := Options{Params: p, Observed: true}
+	o := fakeJob(t, 1e7, 100, 0)
 	key := calibrationKey(o)
 	old := `{"` + jsonEscape(t, key) + `": {"simd": {"fixed_s": 0, "ns_per_lane_step": 1, "confirmed": true, "runs": 2},
 		"devices": [{"index": 0, "label": "fake device", "startup_s": 0.25, "gpu": true, "fixed_s": 0, "ns_per_lane_step": 0.05, "confirmed": true, "runs": 2}]}}`
@@ -259,12 +254,7 @@ func autoFromFile(t *testing.T, file string, o Options) Choice {
 // and cost are the GPU's, and change no other device's. They had become
 // the CPU device's start-up sample and its confirmed cost.
 func TestObserveRemeasured(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 1e7, 100
-	o := Options{Params: p, Observed: true}
+	o := fakeJob(t, 1e7, 100, 0)
 	key := calibrationKey(o)
 	trusted := func(ns float64) cost { return cost{Ns: ns, Confirmed: true, Runs: trustedRuns} }
 	gpu := deviceTiming{Index: 1, Label: "1: fake GPU", Startup: 0.25, GPU: true, cost: trusted(0.05)}
