@@ -72,7 +72,8 @@ func PrepareMarkdownSection(path, content string) (*atomicfile.File, error) {
 
 // MaxDocBytes is the most a Markdown document may hold for bench to
 // rewrite its section: far more than any document of tables
-// (docs/benchmarks.md is about 92 KB), far less than memory.
+// (docs/benchmarks.md is about 48 KB, docs/benchmarks-history.md 70 KB),
+// far less than memory.
 const MaxDocBytes = 64 << 20
 
 // errNotRegular and errDocTooLarge are why readDoc refuses a file.
