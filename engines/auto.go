@@ -32,6 +32,11 @@ type Choice struct {
 
 	key       string  // the calibration that predicted the choice, or ""
 	predicted float64 // its predicted seconds for the job, start-up included
+	// measured is that calibration's Measured, its identity: what the
+	// run says of the calibration as a whole (a run off its prediction,
+	// devices that do not start together) is kept only while the one
+	// under key is still it (dropCalibration, dropMulti).
+	measured time.Time
 	// work is the job's lane-steps, device the chosen engine's place in
 	// the calibration (-1: simd) and startup the seconds of device
 	// start-up counted in predicted: what Observe needs to confirm the
@@ -212,7 +217,9 @@ func (ch Choice) runShare() float64 {
 // calibration. A run whose start compiled its program, which Observe does
 // not judge, keeps its start-up as the device's cold start
 // (learnColdStart). A run on several devices at once is judged as a
-// whole, and may drop only that choice (observeMulti). It returns a note
+// whole, and may drop only that choice (observeMulti). What it drops is
+// the calibration the run was chosen from (Choice.measured): one another
+// process dropped and measured again meanwhile stays. It returns a note
 // saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.coldKey != "" && !ch.at.IsZero() {
@@ -261,7 +268,9 @@ func Observe(ch Choice, took time.Duration) string {
 		}
 		return ""
 	}
-	dropCalibration(ch.key)
+	if !dropCalibration(ch.key, ch.measured) {
+		return "" // measured again since: the run was predicted by the calibration before
+	}
 	return fmt.Sprintf("auto: the run took %.3g s where this machine's calibration predicted %.3g s: it is measured again next time", took.Seconds(), ch.predicted)
 }
 
@@ -605,7 +614,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, err
 	}
 	if keepCalibration(o, key, c) {
-		ch.key = key
+		ch.key, ch.measured = key, c.Measured
 		if eng, ch, err = c.multiAfterCalibrate(ctx, dev, o, simd, key, eng, ch); err != nil {
 			return nil, Choice{}, err
 		}
@@ -726,6 +735,12 @@ type calibration struct {
 	// twice its prediction (observeMulti), or the devices did not start.
 	// "" otherwise.
 	MultiDropped string `json:"multi_dropped,omitempty"`
+	// Measured is when calibrate measured it (UTC, to the nanosecond):
+	// its identity, which a choice carries (Choice.measured), so that a
+	// run judged after another process dropped it and measured the
+	// machine again drops nothing of the new one. Zero in a file written
+	// before it was kept.
+	Measured time.Time `json:"measured_at,omitzero"`
 
 	// refused says a device refused the probe, which has the job's
 	// parameters (refusal): it went unmeasured, so the calibration is
@@ -995,7 +1010,7 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // machine's cores it is timed by startClock.
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(o.Params)
-	var c calibration
+	c := calibration{Measured: time.Now().UTC().Round(0)}
 	sc, err := measure(ctx, engineClock(true, min(simd.WorkerCount(), runtime.GOMAXPROCS(0))), simd, probe)
 	if err != nil {
 		return c, nil, Choice{}, err
@@ -1245,7 +1260,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	}
 	if best < 0 {
 		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
-			work: work, device: -1, check: check}
+			measured: c.Measured, work: work, device: -1, check: check}
 		ch.onCores(simd, false, false)
 		return simd, ch, nil
 	}
@@ -1266,7 +1281,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		// The machine changed since it was measured (a device gone, a
 		// driver broken): the next run measures again rather than
 		// failing the same way each time.
-		dropCalibration(key)
+		dropCalibration(key, c.Measured)
 		o.note("%s %s, as measured, did not start (%s): running on simd; auto measures again next time", dev.Name, deviceName(d.Label), firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
@@ -1281,7 +1296,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// of this one alone: the others' opening and the driver's loading
 	// count in it.
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
-		work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened}
+		measured: c.Measured, work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
 		// measures its cold start (learnColdStart).
@@ -1816,7 +1831,7 @@ func loadCalibration(key string) (calibration, bool) {
 		// Damaged or edited (a negative start-up predicted -100 s on every
 		// run): dropped, and measured anew.
 		calibrationNotes.Add("cache: %s holds an invalid calibration for this machine: measured again", path)
-		dropCalibration(key)
+		dropCalibration(key, c.Measured)
 		return calibration{}, false
 	}
 	return c, true
@@ -1863,9 +1878,19 @@ func (c calibration) valid() bool {
 	return true
 }
 
-// dropCalibration removes key's entry from the calibration file.
-func dropCalibration(key string) {
-	updateCalibration(func(f calibrationFile) { delete(f, key) })
+// dropCalibration removes key's entry from the calibration file where it
+// is still the calibration measured at measured (its Measured), and
+// reports whether it did: one another process dropped and measured again
+// since predicted nothing of the run that contradicted the other.
+func dropCalibration(key string, measured time.Time) bool {
+	dropped := false
+	updateCalibration(func(f calibrationFile) {
+		if c, ok := f[key]; ok && c.Measured.Equal(measured) {
+			delete(f, key)
+			dropped = true
+		}
+	})
+	return dropped
 }
 
 // storeCalibration adds c under key, or says why it could not (the cache is

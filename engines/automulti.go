@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
@@ -335,8 +336,13 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 			return nil, Choice{}, false, nil
 		}
 		why := fmt.Sprintf("%s on %s did not start (%s)", dev.Name, plan.name(), firstLine(err))
-		dropMulti(key, why)
 		c.MultiDropped = why // for the reason of the engine chosen instead
+		if !dropMulti(key, c.Measured, why) {
+			// Measured again meanwhile (another process): that
+			// calibration's devices decide later jobs.
+			o.note("%s: running on one engine", why)
+			return nil, Choice{}, false, nil
+		}
 		o.note("%s: running on one engine, as later jobs will until this machine is measured again", why)
 		return nil, Choice{}, false, nil
 	}
@@ -348,7 +354,7 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	}
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %.3g s with their start-up of %.3g s (%d devices opened in turn), against %.3g s on %s",
 		a.head, dev.Name, plan.name(), plan.t, plan.startup, len(plan.members), a.t, a.label) + c.failedNote(dev),
-		predicted: plan.t, key: key, work: work, device: -1, startup: plan.startup, multi: plan.name()}
+		predicted: plan.t, key: key, measured: c.Measured, work: work, device: -1, startup: plan.startup, multi: plan.name()}
 	ch.onCores(simd, true, true)
 	return e, ch, true, nil
 }
@@ -363,15 +369,21 @@ func (c calibration) multiNote() string {
 }
 
 // dropMulti records why, under the calibration file's lock, in the
-// calibration under key: auto no longer runs a job on several devices at
-// once from it, and the devices' own costs stand.
-func dropMulti(key, why string) {
+// calibration under key where it is still the one measured at measured
+// (its Measured), and reports whether it did: auto no longer runs a job on
+// several devices at once from it, and the devices' own costs stand. A
+// calibration another process dropped and measured again since was not
+// the run's: an old run's drop had marked it.
+func dropMulti(key string, measured time.Time, why string) bool {
+	dropped := false
 	updateCalibration(func(f calibrationFile) {
-		if c, ok := f[key]; ok {
+		if c, ok := f[key]; ok && c.Measured.Equal(measured) {
 			c.MultiDropped = why
 			f[key] = c
+			dropped = true
 		}
 	})
+	return dropped
 }
 
 // observeMulti is Observe for a run on several devices (chooseMulti), run
@@ -391,7 +403,9 @@ func observeMulti(ch Choice, took, run float64) string {
 		}
 		return ""
 	}
-	dropMulti(ch.key, fmt.Sprintf("a run on %s took %.3g s where %.3g s was predicted", ch.multi, t, ch.predicted))
+	if !dropMulti(ch.key, ch.measured, fmt.Sprintf("a run on %s took %.3g s where %.3g s was predicted", ch.multi, t, ch.predicted)) {
+		return "" // measured again since: the run was predicted by the calibration before
+	}
 	return fmt.Sprintf("auto: the run on %s took %.3g s where this machine's calibration predicted %.3g s: later jobs run on one engine until this machine is measured again",
 		ch.multi, took, ch.predicted)
 }

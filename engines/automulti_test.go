@@ -474,3 +474,61 @@ func TestMultiMembersMeasuredStandAlone(t *testing.T) {
 		t.Errorf("members %v, want [1 2]: the CPU device left out, the GPU once", got)
 	}
 }
+
+// TestMultiDropRemeasured: where the calibration a run on several devices
+// was chosen from is dropped and measured again by another process before
+// the run ends (or while its devices open), what the run says of that
+// calibration (its devices slow together, or not starting together) no
+// longer drops the choice of several from the new one, which the run was
+// not predicted from: the old run's multi_dropped had marked the new
+// calibration, and jobs ran on one GPU of eight until the next drop.
+func TestMultiDropRemeasured(t *testing.T) {
+	simdWorkers(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	var opened []string
+	var open func(string) error
+	dev := fakeGPUs(8, &opened, func(devs string) error {
+		if open != nil {
+			return open(devs)
+		}
+		return nil
+	}, nil)
+	ch, _, key := autoOn(t, dev, h200Calibration(8), 1e11, 100)
+	if ch.multi == "" {
+		t.Fatalf("opened %q (%s): want several devices", opened, ch.Reason)
+	}
+	// Another process drops the calibration and measures the machine.
+	updateCalibration(func(f calibrationFile) { delete(f, key) })
+	autoOn(t, dev, calibration{}, 1e11, 100)
+	again, ok := loadCalibration(key)
+	if !ok || again.MultiDropped != "" {
+		t.Fatalf("the calibration measured again: %+v, %v", again, ok)
+	}
+	// The first run ends, three times its prediction.
+	run := 3 * (ch.predicted - ch.startup)
+	ch.at = time.Now().Add(-time.Duration(run * float64(time.Second)))
+	n := Observe(ch, time.Duration((run+ch.startup)*float64(time.Second)))
+	if got, _ := loadCalibration(key); got.MultiDropped != "" || n != "" {
+		t.Errorf("a run chosen from the calibration before: note %q, the new calibration's multi_dropped %q; want neither", n, got.MultiDropped)
+	}
+
+	// The devices do not start together, and meanwhile another process
+	// measured the machine again.
+	open = func(devs string) error {
+		if strings.Contains(devs, ",") {
+			if err := storeCalibration(key, again); err != nil {
+				t.Fatal(err)
+			}
+			return errors.New("fake: device 3 is busy")
+		}
+		return nil
+	}
+	opened = nil
+	ch, _, _ = autoOn(t, dev, h200Calibration(8), 1e11, 100)
+	if len(opened) != 2 || ch.multi != "" {
+		t.Fatalf("opened %q (%s): want the eight, then one", opened, ch.Reason)
+	}
+	if got, _ := loadCalibration(key); got.MultiDropped != "" {
+		t.Errorf("devices chosen from the calibration before did not start: the new calibration's multi_dropped %q; want none", got.MultiDropped)
+	}
+}

@@ -587,7 +587,7 @@ func TestCalibrationConcurrentStores(t *testing.T) {
 		wg.Go(func() {
 			storeCalibration(fmt.Sprintf("run %d;", i), calibration{SIMD: cost{Ns: float64(i + 1)}})
 			if i%4 == 0 {
-				dropCalibration(fmt.Sprintf("run %d;", i))
+				dropCalibration(fmt.Sprintf("run %d;", i), time.Time{})
 			}
 		})
 	}
@@ -722,7 +722,7 @@ func TestCalibrationFileDamaged(t *testing.T) {
 				}
 			}()
 			storeCalibration("k;cpus 2", c)
-			dropCalibration("other;cpus 2")
+			dropCalibration("other;cpus 2", time.Time{})
 		}()
 		if got, ok := loadCalibration("k;cpus 2"); !ok || got.SIMD != c.SIMD {
 			t.Errorf("over a file holding %q: stored calibration reads back as %+v, %v", content, got, ok)

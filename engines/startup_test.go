@@ -285,3 +285,30 @@ func TestObserveRemeasured(t *testing.T) {
 		t.Errorf("the CPU device after the GPU's run: start-up %g s from %v, cost %+v; want %g s, %+v, as measured", d.Startup, d.Starts, d.cost, cpuDev.Startup, cpuDev.cost)
 	}
 }
+
+// TestObserveDropRemeasured: a run off its prediction drops the
+// calibration it was predicted from, not one another process measured
+// again under the same key before the run ended, which predicted nothing
+// of it: the fresh calibration was dropped, and measured a third time.
+func TestObserveDropRemeasured(t *testing.T) {
+	simdWorkers(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	var opened []string
+	dev := fakeGPUs(1, &opened, nil, nil)
+	ch, _, key := autoOn(t, dev, h200Calibration(1), 1e11, 100)
+	if ch.device != 0 {
+		t.Fatalf("opened %q (%s): want the GPU", opened, ch.Reason)
+	}
+	updateCalibration(func(f calibrationFile) { delete(f, key) })
+	autoOn(t, dev, calibration{}, 1e11, 100) // another process measures
+	again, ok := loadCalibration(key)
+	if !ok {
+		t.Fatal("the machine measured again kept no calibration")
+	}
+	run := 3 * (ch.predicted - ch.startup)
+	ch.at = time.Now().Add(-time.Duration(run * float64(time.Second)))
+	n := Observe(ch, time.Duration((run+ch.startup)*float64(time.Second)))
+	if got, ok := loadCalibration(key); !ok || n != "" || !got.Measured.Equal(again.Measured) || got.Devices[0].cost != again.Devices[0].cost {
+		t.Errorf("a run at 3x the prediction of the calibration before: note %q, calibration kept %v; want the new one kept as measured, no note", n, ok)
+	}
+}
