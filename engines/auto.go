@@ -847,8 +847,10 @@ type deviceTiming struct {
 	// loadable there): calibrate's first start on a program it then
 	// cached, or its only start on one it could not, timed as Startup is
 	// (a CPU device's by CPU time), or a run's start that compiled
-	// (learnColdStart), by wall time from Auto's call; 0 where none was
-	// measured (compiledStartup).
+	// (learnColdStart), by wall time from Auto's call, or that of the
+	// calibration measured before under its key (dropped or replaced:
+	// storeCalibration) where calibrate's start did not compile; 0 where
+	// none was measured (compiledStartup).
 	ColdStart float64 `json:"cold_start_s,omitempty"`
 	// GPU says it computes off the machine's cores (Device.GPU): a run's
 	// CPU share says nothing of its speed.
@@ -1881,22 +1883,80 @@ func (c calibration) valid() bool {
 // dropCalibration removes key's entry from the calibration file where it
 // is still the calibration measured at measured (its Measured), and
 // reports whether it did: one another process dropped and measured again
-// since predicted nothing of the run that contradicted the other.
+// since predicted nothing of the run that contradicted the other. Its
+// devices' cold starts stay, under coldStartsKey, for the next
+// measurement (storeCalibration).
 func dropCalibration(key string, measured time.Time) bool {
 	dropped := false
 	updateCalibration(func(f calibrationFile) {
-		if c, ok := f[key]; ok && c.Measured.Equal(measured) {
-			delete(f, key)
-			dropped = true
+		c, ok := f[key]
+		if !ok || !c.Measured.Equal(measured) {
+			return
+		}
+		delete(f, key)
+		dropped = true
+		if left := coldStarts(c, f[coldStartsKey(key)]); len(left) > 0 {
+			f[coldStartsKey(key)] = calibration{Devices: left}
 		}
 	})
 	return dropped
 }
 
+// coldStartsKey is the key under which the calibration file keeps the
+// cold starts of the devices of a calibration dropped under key (each
+// entry's index, label and cold_start_s alone) until a calibration stored
+// under key takes them: a device's cold start (its compile) does not
+// change because a run was slow, and calibrate measures one only where its
+// start compiles. The entry's simd has no cost, so that no process takes
+// it for a calibration (valid: knownStartup skips it), old binaries among
+// them; its binary's rebuild drops it with the others (binaryExists).
+func coldStartsKey(key string) string { return key + "cold starts of a dropped calibration;" }
+
+// coldStarts are the devices of cs, in order, that have a measured cold
+// start (finite and positive), each device (its label) once, with their
+// index, label and cold start alone.
+func coldStarts(cs ...calibration) []deviceTiming {
+	var out []deviceTiming
+	seen := map[string]bool{}
+	for _, c := range cs {
+		for _, d := range c.Devices {
+			if d.ColdStart > 0 && !math.IsInf(d.ColdStart, 0) && !seen[d.Label] {
+				seen[d.Label] = true
+				out = append(out, deviceTiming{Index: d.Index, Label: d.Label, ColdStart: d.ColdStart})
+			}
+		}
+	}
+	return out
+}
+
 // storeCalibration adds c under key, or says why it could not (the cache is
-// off, or cannot be written): the next run then measures again.
+// off, or cannot be written): the next run then measures again. A device
+// of c without a cold start of its own (calibrate's start did not compile)
+// takes the one measured for it (same index and label) by the calibration
+// it replaces under key, or by one dropped there (coldStartsKey); those of
+// devices c does not measure stay under coldStartsKey. A calibration
+// measured again lost them, and a start that compiles was costed at
+// coldStartCost more than the warm start, where pocl's takes 6 s.
 func storeCalibration(key string, c calibration) error {
-	return updateCalibration(func(f calibrationFile) { f[key] = c })
+	return updateCalibration(func(f calibrationFile) {
+		ck := coldStartsKey(key)
+		var rest []deviceTiming
+		c.Devices = slices.Clone(c.Devices)
+		for _, l := range coldStarts(f[key], f[ck]) {
+			i := slices.IndexFunc(c.Devices, func(d deviceTiming) bool { return d.Index == l.Index && d.Label == l.Label })
+			switch {
+			case i < 0:
+				rest = append(rest, l)
+			case c.Devices[i].ColdStart <= 0:
+				c.Devices[i].ColdStart = l.ColdStart
+			}
+		}
+		delete(f, ck)
+		if len(rest) > 0 {
+			f[ck] = calibration{Devices: rest}
+		}
+		f[key] = c
+	})
 }
 
 // updateCalibration rewrites the calibration file with change applied,

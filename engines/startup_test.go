@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,5 +312,80 @@ func TestObserveDropRemeasured(t *testing.T) {
 	n := Observe(ch, time.Duration((run+ch.startup)*float64(time.Second)))
 	if got, ok := loadCalibration(key); !ok || n != "" || !got.Measured.Equal(again.Measured) || got.Devices[0].cost != again.Devices[0].cost {
 		t.Errorf("a run at 3x the prediction of the calibration before: note %q, calibration kept %v; want the new one kept as measured, no note", n, ok)
+	}
+}
+
+// TestColdStartCarried: a calibration measured again (dropped because a
+// run contradicted it, or replaced where a device left cold was since
+// compiled) keeps the cold start the one before measured for the same
+// device, unless its own measurement compiled: a device's compile time
+// does not change because a run was slow, and the new calibration costed
+// a start that compiles at coldStartCost's 1 s more than its warm start
+// where pocl's took 6.
+func TestColdStartCarried(t *testing.T) {
+	old := `{"%s": {"simd": {"fixed_s": 0, "ns_per_lane_step": 3, "confirmed": true, "runs": 2},
+		"devices": [{"index": 0, "label": "fake device", "startup_s": 0.05, "cold_start_s": 6, "fixed_s": 0, "ns_per_lane_step": 0.1, "confirmed": true, "runs": 2}]}}`
+	for _, c := range []struct {
+		name     string
+		compiles bool   // every start of the device compiles its program
+		lanes    uint64 // of 10 steps
+		again    func(t *testing.T, key string)
+		want     float64 // the new calibration's cold start: 0 for its own
+	}{
+		{"dropped", false, 1e8, func(t *testing.T, key string) {
+			c, _ := loadCalibration(key)
+			if !dropCalibration(key, c.Measured) {
+				t.Fatal("not dropped")
+			}
+		}, 6},
+		{"dropped, measured compiling", true, 1e9, func(t *testing.T, key string) {
+			c, _ := loadCalibration(key)
+			dropCalibration(key, c.Measured)
+		}, 0},
+		{"replaced", false, 1e8, func(t *testing.T, key string) {}, 6},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			opens, lists := 0, 0
+			dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+			if c.compiles {
+				dev = unloadableDevice(t, &opens, &lists)
+			}
+			withDevices(t, dev)
+			p := sim.Default()
+			p.Lanes, p.Steps = c.lanes, 10
+			o := Options{Params: p, Observed: true, Note: func(string) {}}
+			key := calibrationKey(o)
+			if err := os.WriteFile(calibrationPath(), []byte(fmt.Sprintf(old, jsonEscape(t, key))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c.again(t, key)
+			var got calibration
+			if c.name == "replaced" {
+				// Another process's measurement, which did not compile.
+				fresh := calibration{SIMD: cost{Ns: 3}, Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 0.1}}}}
+				if err := storeCalibration(key, fresh); err != nil {
+					t.Fatal(err)
+				}
+				got, _ = loadCalibration(key)
+			} else {
+				e, ch, err := Auto(context.Background(), o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sim.Close(e)
+				var ok bool
+				if got, ok = loadCalibration(key); !ok || lists != 1 || !strings.HasPrefix(ch.Reason, "measured here") {
+					t.Fatalf("%d listings (%s), calibration kept %v: want the machine measured again", lists, ch.Reason, ok)
+				}
+			}
+			if len(got.Devices) != 1 {
+				t.Fatalf("devices %+v, want the one", got.Devices)
+			}
+			cold := got.Devices[0].ColdStart
+			if c.want > 0 && cold != c.want || c.want == 0 && (cold <= 0 || cold == 6) {
+				t.Errorf("the device's cold start measured again: %g s; want %g (0: its own measurement's)", cold, c.want)
+			}
+		})
 	}
 }
