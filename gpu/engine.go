@@ -61,14 +61,19 @@ type Options struct {
 	// own is the kernels' own local memory the build options are chosen
 	// with, as Open's first build found it (Open sets it to build again).
 	own *ownLocal
-	// before is the time of that first build's Open and its build's
-	// compile time, which the engine's start-up and compile time count.
+	// before is the time of Open's earlier attempts (that first build,
+	// a cached binary that failed a check or did not start: again) and
+	// their compile time, which the engine's start-up and compile time
+	// count.
 	before struct{ took, compile time.Duration }
 	// selftest.go: -cl-denorms-are-zero and no CL_FP_DENORM; no self-test.
 	noDenormals, skipSelfTest bool
 	// runDelay makes every run wait this long first (or until its context
 	// ends): a slow device, for Multi's tests.
 	runDelay time.Duration
+	// openDelay makes every Open wait this long first: a slow start, for
+	// the timing of Open's attempts.
+	openDelay time.Duration
 	// stall makes every run wait this long first whatever its context: a
 	// slow device's launch in flight, which a cancel does not cut short.
 	stall time.Duration
@@ -227,6 +232,7 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 // *cl.Error.
 func Open(opt Options) (*Engine, error) {
 	t0 := time.Now()
+	time.Sleep(opt.openDelay)
 	switch opt.Math {
 	case "":
 		opt.Math = MathExact
@@ -266,9 +272,8 @@ func Open(opt Options) (*Engine, error) {
 		e.sh.settle(e.source(), options)
 		e.sh.saveBinary(e.source(), options)
 		e.Close()
+		opt = opt.again(t0, e)
 		opt.own = &own.own
-		opt.before.took += time.Since(t0)
-		opt.before.compile += e.compile
 		return Open(opt)
 	}
 	if err == nil {
@@ -292,9 +297,9 @@ func Open(opt Options) (*Engine, error) {
 			if errors.As(err, &ste) {
 				e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
 				e.Close()
-				return Open(opt)
+				return Open(opt.again(t0, e))
 			}
-			return e.retryFromSource(opt, options, err)
+			return e.retryFromSource(opt, t0, options, err)
 		}
 		e.Close()
 		return nil, err
@@ -314,6 +319,19 @@ func Open(opt Options) (*Engine, error) {
 	e.startup = time.Since(t0) + opt.before.took + discoveryCharge()
 	e.compile += opt.before.compile
 	return e, nil
+}
+
+// again is opt for Open's next attempt, after the one begun at t0, whose
+// engine e is closed, did not go ahead (a build whose kernels' own local
+// memory changes its options, a cached binary that fails a self-test check
+// or does not start): the engine's start-up and compile time count every
+// attempt (before), as the process waited for each. The second attempt's
+// clock had started afresh, and timing.startup_s left out the first: the
+// binary's loading and its checks, 0.5 s on pocl, or a whole compile.
+func (opt Options) again(t0 time.Time, e *Engine) Options {
+	opt.before.took += time.Since(t0)
+	opt.before.compile += e.compile
+	return opt
 }
 
 // newEngine is the engine Open prepares for opt on the device desc, before
@@ -367,13 +385,14 @@ func ProgramFile(opt Options) string {
 // taken by another process, or a device lost, fails the source's start as
 // well, and then the entry stays, good as it was. It was discarded on any
 // failure: every start after a passing one (a busy GPU, a --device that
-// cannot start) compiled the program again.
-func (e *Engine) retryFromSource(opt Options, options string, err error) (*Engine, error) {
+// cannot start) compiled the program again. The attempt began at t0
+// (Options.again).
+func (e *Engine) retryFromSource(opt Options, t0 time.Time, options string, err error) (*Engine, error) {
 	key := programKey(e.desc, options, e.source()+"\n"+kernels.SelfTest)
 	e.sh.forget(e.source(), options)
 	e.Close()
 	cacheSkipLoad("programs", key, true)
-	e2, err2 := Open(opt)
+	e2, err2 := Open(opt.again(t0, e))
 	cacheSkipLoad("programs", key, false)
 	if err2 != nil {
 		return nil, err2

@@ -67,7 +67,9 @@ type SelfTest struct {
 	// Denormals is true when the device keeps subnormal floats: it reports
 	// CL_FP_DENORM and the subnormal probes computed them exactly.
 	Denormals bool
-	// Took is the wall-clock time the checks took; zero when Cached.
+	// Took is the wall-clock time the checks took, those of both tries
+	// where they ran again built from source (RunSelfTest); zero when
+	// Cached.
 	Took time.Duration
 	// Cached is true when an earlier pass of the cheap checks, for the same
 	// device, driver, build options and kernel source, was reused.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/kernels"
@@ -819,4 +820,95 @@ func TestSelfTestJobsCatchMiscompile(t *testing.T) {
 			checkGotWant(t, st)
 		})
 	}
+}
+
+// otherBinary stores, under the exact program's key, the binary of a
+// program without the engine's kernels (with a valid checksum, as another
+// driver could leave it): Open builds it, fails at clCreateKernel and
+// starts again from source (retryFromSource).
+func otherBinary(t *testing.T) {
+	t.Helper()
+	e := open(t, Options{})
+	other, err := cl.BuildProgram(e.sh.ctx, e.sh.dev, "__kernel void other(__global int *p) { p[0] = 1; }", e.options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := other.Binary()
+	other.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := e.st.key
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cacheStore("programs", key, bin)
+}
+
+// TestReopenTimed: where Open starts again after a first attempt under a
+// cached binary did not go ahead (a binary that fails a self-test check,
+// one without the engine's kernels), the engine's start-up and compile
+// time count both attempts, as those of the local-memory rebuild do
+// (TestOwnRebuildTimed): the second attempt's clock started afresh, so
+// timing.startup_s left out the first (here its openDelay of 150 ms
+// besides the binary's loading and checks). So does gpusim selftest's
+// time (SelfTest.Took) where its checks ran again built from source.
+func TestReopenTimed(t *testing.T) {
+	const delay = 150 * time.Millisecond
+	for _, c := range []struct {
+		name  string
+		plant func(*testing.T)
+	}{
+		{"fails a check", func(t *testing.T) { plantFastBinary(t) }},
+		{"without the kernels", otherBinary},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			forgetSelfTests(t)
+			forgetCacheNotes(t)
+			forgetBypassed(t)
+			c.plant(t)
+			trusted.Lock()
+			trusted.m = nil
+			trusted.Unlock()
+			hits := binaryHits.Load()
+			t0 := time.Now()
+			e, err := Open(Options{Device: testDevice(t), openDelay: delay})
+			wall := time.Since(t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if n := binaryHits.Load() - hits; n != 1 || wall < 2*delay {
+				t.Fatalf("the planted binary loaded %d times, Open took %v: want once, then a second attempt", n, wall)
+			}
+			startup, compile := e.takeStartup()
+			t.Logf("Open took %v: start-up %v, compile %v", wall, startup, compile)
+			if wall-startup > delay/2 {
+				t.Errorf("start-up %v, want Open's %v (both attempts)", startup, wall)
+			}
+			if compile <= 0 || compile > startup {
+				t.Errorf("compile %v, want within the start-up %v", compile, startup)
+			}
+		})
+	}
+	t.Run("selftest", func(t *testing.T) {
+		forgetSelfTests(t)
+		forgetCacheNotes(t)
+		plantFastBinary(t)
+		// Each job check's run waits it: more than the checks' own time
+		// (1.7 s on pocl on two cores), which one try's alone exceeded.
+		const run = time.Second
+		st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t), runDelay: run})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := st.Failed(); c != nil {
+			t.Fatalf("check %s failed built from source", c.Name)
+		}
+		jobs := time.Duration(len(selfTestJobs())) * run
+		t.Logf("selftest took %v", st.Took)
+		if st.Took < 2*jobs {
+			t.Errorf("selftest took %v: want both tries' checks, at least %v", st.Took, 2*jobs)
+		}
+	})
 }
