@@ -1057,6 +1057,53 @@ func TestAutoNotLoaded(t *testing.T) {
 	}
 }
 
+// TestAutoOpenCLHint: where OpenCL does not load, auto runs on simd with
+// one note, and a second, one line, with the fix where the user can make
+// one: the OpenCL variable they set that caused it, whatever the variable
+// (only GPUSIM_OPENCL_LIBRARY's was said: an OCL_ICD_VENDORS folder without
+// .icd files got no word of it), or a driver installed that cannot work
+// here (pocl's kernel cache), without the remedy of the CPU engines auto
+// runs on; a machine simply without OpenCL gets the one note.
+func TestAutoOpenCLHint(t *testing.T) {
+	t.Setenv(cl.EnvLibrary, "")
+	install := "install an OpenCL driver with its ICD loader; " + cl.CPUEnginesRun
+	vendors := "OCL_ICD_VENDORS=/x: a folder with no .icd files, and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it"
+	for _, c := range []struct {
+		name string
+		err  error
+		hint string // the second note's, "" for none
+	}{
+		{"no OpenCL", &cl.UnavailableError{Kind: cl.ErrNoLibrary, Cause: "no usable OpenCL library", Hint: install}, ""},
+		{"a variable", &cl.UnavailableError{Kind: cl.ErrNoPlatform, Cause: "no OpenCL platform", Hint: vendors + "; otherwise " + install, Setting: vendors}, vendors},
+		{"pocl's cache", &cl.UnavailableError{Kind: cl.ErrEnvironment, Cause: "pocl cannot write its kernel cache /x",
+			Hint: "set POCL_CACHE_DIR to a writable directory; " + cl.CPUEnginesRun}, "set POCL_CACHE_DIR to a writable directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			dev := openCLEntry
+			dev.Open = func(context.Context, Options) (sim.Engine, error) { return nil, c.err }
+			dev.Devices = func() ([]Device, error) { return nil, c.err }
+			dev.ProgramFile = func(Options, int) string { return "" }
+			withDevices(t, dev)
+			p := sim.Default()
+			p.Lanes, p.Steps = 5e7, 10
+			var notes []string
+			e, ch, err := Auto(context.Background(), Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			want := 1
+			if c.hint != "" {
+				want = 2
+			}
+			if ch.Engine != "simd" || len(notes) != want || !strings.HasPrefix(notes[0], "opencl ") || want == 2 && notes[1] != "hint for opencl: "+c.hint {
+				t.Errorf("%s, notes %q; want simd, %d notes, the hint %q", ch.Engine, notes, want, c.hint)
+			}
+		})
+	}
+}
+
 // TestAutoSmallJobPath checks that the small-job shortcut costs simd by the
 // path this build runs: a plain build (no GOEXPERIMENT=simd) ran 2.9e6
 // lanes x 10 steps on the portable path for 0.6-0.9 s as "a small job",

@@ -58,17 +58,29 @@ func openCLHint(err error) string {
 	return ""
 }
 
-// openCLFallbackHint is openCLHint without its remedy of the CPU engines
-// (auto runs on one), for a user who pointed GPUSIM_OPENCL_LIBRARY at a
-// library, and so wants OpenCL: auto noted only that OpenCL "is not here"
-// for a library without clGetPlatformIDs, and did not say to fix or unset
-// the variable. "" where it is unset: a machine without OpenCL is noted
-// without advice on every run.
+// openCLFallbackHint is the fix auto notes beside running on simd where
+// OpenCL did not load, one line: the fix of the OpenCL variables the user
+// set that caused it (cl.SettingFor: GPUSIM_OPENCL_LIBRARY, OCL_ICD_VENDORS,
+// OPENCL_VENDOR_PATH, OCL_ICD_FILENAMES), whatever the variable, as the
+// user who set one wants OpenCL; else openCLHint without its remedy of the
+// CPU engines (auto runs on one) where OpenCL is installed but cannot work
+// here (cl.ErrEnvironment: pocl without a writable kernel cache, an empty
+// POCL_CACHE_DIR; not a driver left unloaded under ulimit -v, a limit the
+// user chose, which the note names) or GPUSIM_OPENCL_LIBRARY names a
+// library that found no driver. "" where OpenCL is simply not here: a
+// machine without it, where auto runs every job, is noted in one line
+// without advice on every run, and `gpusim devices` says what to install.
+// Only GPUSIM_OPENCL_LIBRARY had
+// its hint: an OCL_ICD_VENDORS folder without .icd files was noted as
+// OpenCL not being here, with no word of the variable.
 func openCLFallbackHint(err error) string {
-	if os.Getenv(cl.EnvLibrary) == "" {
-		return ""
+	if s := cl.SettingFor(err); s != "" {
+		return s
 	}
-	return cl.WithoutCPU(openCLHint(err))
+	if errors.Is(err, cl.ErrEnvironment) && !errors.Is(err, cl.ErrAddressSpace) || os.Getenv(cl.EnvLibrary) != "" {
+		return cl.WithoutCPU(openCLHint(err))
+	}
+	return ""
 }
 
 // CheckOptions checks the values of the options engines take on their own,

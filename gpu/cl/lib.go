@@ -190,29 +190,35 @@ func load() error {
 				Cause: "OpenCL not loaded: out of address space (tried " + strings.Join(tried, "; ") + ")", Hint: h}
 		}
 	}
+	setting := envSetting()
+	otherwise := ""
+	if setting != "" {
+		otherwise = setting + "; otherwise "
+	}
 	if noPlatform != "" {
-		// Where vendorsHint already says to fix OCL_ICD_VENDORS, the
+		// Where the setting already says to fix OCL_ICD_VENDORS, the
 		// hint does not go on to suggest setting it.
 		set := EnvVendors + " to a directory of .icd files, or "
-		vh := vendorsHint()
-		if vh != "" {
+		if vendorsProblem() != "" {
 			set = ""
 		}
 		return &UnavailableError{Kind: ErrNoPlatform,
 			Cause: fmt.Sprintf("no OpenCL platform: %s loaded but found no driver (tried %s)", noPlatform, strings.Join(tried, "; ")),
-			Hint: vh + "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
-				set + EnvLibrary + " to the driver library; " + cpuEngines}
+			Hint: otherwise + "install an OpenCL driver (ICD): pocl-opencl-icd for CPUs, the GPU vendor's OpenCL package; or set " +
+				set + EnvLibrary + " to the driver library; " + cpuEngines, Setting: setting}
 	}
 	if p := os.Getenv(EnvLibrary); p != "" {
 		// Only the named library was tried: the fix is the variable.
+		setting = EnvLibrary + "=" + p + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places"
 		return &UnavailableError{Kind: ErrNoLibrary,
 			Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
-			Hint:  EnvLibrary + "=" + p + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places; " + cpuEngines}
+			Hint:  setting + "; " + cpuEngines, Setting: setting}
 	}
 	return &UnavailableError{Kind: ErrNoLibrary,
 		Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
-		Hint: vendorsHint() + "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
-			"or the GPU vendor's OpenCL package), or set " + EnvLibrary + " to libOpenCL.so.1 or a driver such as libnvidia-opencl.so.1; " + cpuEngines}
+		Hint: otherwise + "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
+			"or the GPU vendor's OpenCL package), or set " + EnvLibrary + " to libOpenCL.so.1 or a driver such as libnvidia-opencl.so.1; " + cpuEngines,
+		Setting: setting}
 }
 
 // candidates lists the libraries Load tries, in order: only

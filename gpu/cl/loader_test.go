@@ -72,8 +72,13 @@ func bareChild(t *testing.T, name string) {
 		}
 		// The hint starts from the variable that cannot work (it
 		// suggested setting OCL_ICD_VENDORS, already set).
-		if h := cl.HintFor(err); !strings.HasPrefix(h, want+", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it") {
+		setting := want + ", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it"
+		if h := cl.HintFor(err); !strings.HasPrefix(h, setting+"; otherwise install ") {
 			t.Fatalf("hint %q, want it to start from %q", h, want)
+		}
+		// The variable's fix alone, as auto notes it.
+		if s := cl.SettingFor(err); s != setting {
+			t.Fatalf("setting %q, want %q", s, setting)
 		}
 		t.Log(err, "\nhint:", cl.HintFor(err))
 		return
@@ -81,7 +86,13 @@ func bareChild(t *testing.T, name string) {
 		if !errors.Is(err, cl.ErrNoLibrary) || !strings.Contains(err.Error(), "/nonexistent/libnone.so ("+cl.EnvFilenames+")") {
 			t.Fatalf("got %v, want ErrNoLibrary naming the OCL_ICD_FILENAMES entry", err)
 		}
-		t.Log(err)
+		// Both variables' fixes, which auto notes, and the hint opens
+		// with: it said only to install a driver.
+		want := cl.EnvFilenames + "=/nonexistent/libnone.so: none of the drivers it names loaded: point it at a driver library or unset it"
+		if s := cl.SettingFor(err); !strings.Contains(s, "a folder with no .icd files") || !strings.HasSuffix(s, want) || !strings.HasPrefix(cl.HintFor(err), s+"; otherwise install ") {
+			t.Fatalf("setting %q, hint %q: want both variables' fixes, ending with %q", s, cl.HintFor(err), want)
+		}
+		t.Log(err, "\nhint:", cl.HintFor(err))
 		return
 	}
 	if err != nil {

@@ -24,6 +24,12 @@ type UnavailableError struct {
 	Cause string // what is wrong, one line
 	Hint  string // the fix, or ""
 	Err   error  // the underlying failure, or nil
+	// Setting is the fix of the OpenCL environment variables the user set
+	// that caused it (GPUSIM_OPENCL_LIBRARY, OCL_ICD_VENDORS,
+	// OPENCL_VENDOR_PATH, OCL_ICD_FILENAMES), one line that Hint opens,
+	// without its advice for a machine without OpenCL; "" where no
+	// variable did.
+	Setting string
 }
 
 func (e *UnavailableError) Error() string {
@@ -52,6 +58,16 @@ func HintFor(err error) string {
 	var h interface{ Hint() string }
 	if errors.As(err, &h) {
 		return h.Hint()
+	}
+	return ""
+}
+
+// SettingFor is the Setting of the first *UnavailableError in err's chain:
+// the fix of the OpenCL variables the user set that caused it, or "".
+func SettingFor(err error) string {
+	var u *UnavailableError
+	if errors.As(err, &u) {
+		return u.Setting
 	}
 	return ""
 }

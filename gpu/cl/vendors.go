@@ -107,15 +107,23 @@ func vendorsProblem() string {
 	return ""
 }
 
-// vendorsHint opens the hint of a load that found no driver when the
-// environment names an ICD folder or file that cannot work (vendorsProblem):
-// the loader reads only there, so the fix is that variable, where the hint
-// went on to suggest setting it. "" otherwise.
-func vendorsHint() string {
+// envSetting is the fix of the OpenCL variables the user set that kept a
+// load from finding a driver, one line, or "" where none did: an ICD
+// folder or file that cannot work (vendorsProblem), which the loader alone
+// reads, so the fix is that variable, where the hint went on to suggest
+// setting it; and drivers OCL_ICD_FILENAMES names, of which none loaded
+// (it was called only where none did), while it keeps gpusim from trying
+// the drivers it knows by name. The load's hint opens with it
+// (UnavailableError.Setting).
+func envSetting() string {
+	var fix []string
 	if vp := vendorsProblem(); vp != "" {
-		return vp + ", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it; otherwise "
+		fix = append(fix, vp+", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it")
 	}
-	return ""
+	if f := os.Getenv(EnvFilenames); strings.Trim(f, string(filepath.ListSeparator)) != "" {
+		fix = append(fix, EnvFilenames+"="+f+": none of the drivers it names loaded: point it at a driver library or unset it")
+	}
+	return strings.Join(fix, "; ")
 }
 
 // nulICD returns an .icd file of the folder (or the file) the ICD loader
