@@ -86,6 +86,10 @@ type Options struct {
 	// startErr makes Open fail with it after its first launches: a
 	// device that does not start whatever the program.
 	startErr error
+	// opening, when set, is called as Open starts (once, not again for
+	// its second build), with the device index; an error makes Open fail
+	// with it: OpenMulti's tests see opens overlap, and one device fail.
+	opening func(device int) error
 	// planned, when set, sees each run's grid: work-items and their
 	// work-group size.
 	planned func(items, wg int)
@@ -233,6 +237,12 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 func Open(opt Options) (*Engine, error) {
 	t0 := time.Now()
 	time.Sleep(opt.openDelay)
+	if f := opt.opening; f != nil {
+		opt.opening = nil // not again for Open's second build
+		if err := f(opt.Device); err != nil {
+			return nil, err
+		}
+	}
 	switch opt.Math {
 	case "":
 		opt.Math = MathExact

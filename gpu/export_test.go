@@ -39,3 +39,11 @@ func (e *Engine) settled() {
 	defer e.mu.Unlock()
 	e.settle(context.Background())
 }
+
+// openContexts counts the devices whose context is alive in the process
+// (for tests): an engine not closed holds its device's.
+func openContexts() int {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	return len(registry.m)
+}

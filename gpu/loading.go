@@ -85,7 +85,67 @@ func markName(path string, pid int) string {
 // interrupt or after the stop's grace while it loads (interrupt.BeforeExit)
 // removes its mark too, which would make the next start discard a good
 // entry with a note of a crash.
+//
+// A process holds one mark an entry: where its devices load the same
+// entry at once (OpenMulti opens them in parallel; two devices of one
+// model and driver share a program's key), the later loads count on the
+// first's mark, which the last done removes. Each made its own before,
+// and O_EXCL refused the second, which fell back to the folder of marks
+// or loaded nothing.
 func markLoading(path string) (done func(), err error) {
+	held.Lock()
+	defer held.Unlock()
+	if h := held.m[path]; h != nil {
+		h.n++
+		return h.release(path), nil
+	}
+	remove, err := makeMark(path)
+	if err != nil {
+		return nil, err
+	}
+	h := &heldMark{n: 1, remove: remove}
+	if held.m == nil {
+		held.m = map[string]*heldMark{}
+	}
+	held.m[path] = h
+	return h.release(path), nil
+}
+
+// held are the entries this process has marked as loading (markLoading),
+// by path. Its lock is taken while a mark is made and removed, and while
+// crashedLoading reads the marks, so that a mark seen there is either
+// held or not made by this process now.
+var held struct {
+	sync.Mutex
+	m map[string]*heldMark
+}
+
+// heldMark is a mark this process holds: n loads count on it, and remove
+// removes it.
+type heldMark struct {
+	n      int
+	remove func()
+}
+
+// release is the done of one load under h on the entry at path: it is
+// counted once however often it is called, and the last removes the mark.
+func (h *heldMark) release(path string) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			held.Lock()
+			defer held.Unlock()
+			if h.n--; h.n == 0 {
+				delete(held.m, path)
+				h.remove()
+			}
+		})
+	}
+}
+
+// makeMark makes the mark of markLoading, in the entry's folder or else in
+// the folder of marks, and returns the function that removes it.
+func makeMark(path string) (remove func(), err error) {
 	mark := markName(path, os.Getpid())
 	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -232,18 +292,26 @@ func pathTag(path string) string {
 // crash once older than foreignStale. A mark older than the entry itself
 // was made on a binary since replaced (another process discarded it and
 // saved the source's): it is removed, but does not make this one suspect.
+//
+// A mark of this process on an entry it holds a mark on (markLoading) is
+// another of its devices' load under way, and is left alone: with the
+// devices opened in parallel, one device's load took another's live mark
+// for a crash of this process and discarded a good entry.
 func crashedLoading(path string) (who string) {
+	held.Lock()
+	defer held.Unlock()
+	ours := held.m[path] != nil
 	var written time.Time
 	if st, err := os.Stat(path); err == nil {
 		written = st.ModTime()
 	}
 	dir, name := filepath.Split(path)
-	who = crashedIn(dir, name+loadingSuffix, written, false)
+	who = crashedIn(dir, name+loadingSuffix, written, false, ours)
 	// Every folder of marks: a crash's mark stays in the one that was
 	// writable then.
 	for _, d := range markFolders() {
 		if fb, err := marksIn(d[1], false); err == nil {
-			if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true); w != "" {
+			if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true, ours); w != "" {
 				who = w
 			}
 		}
@@ -256,8 +324,9 @@ func crashedLoading(path string) (who string) {
 // removed, but with keep (the marks of fallbackMarks, whose entries are in
 // a folder this process may not be able to change) one on an entry
 // written before it stays, so that the next start finds it too, until the
-// entry is removed or replaced.
-func crashedIn(dir, prefix string, written time.Time, keep bool) (who string) {
+// entry is removed or replaced. With ours (this process holds a mark on
+// the entry) this process's own marks are passed over.
+func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who string) {
 	entries, _ := os.ReadDir(dir)
 	for _, ent := range entries {
 		rest, ok := strings.CutPrefix(ent.Name(), prefix)
@@ -276,7 +345,7 @@ func crashedIn(dir, prefix string, written time.Time, keep bool) (who string) {
 		var w string
 		switch age := time.Since(info.ModTime()); {
 		case host == hostTag():
-			if pid != os.Getpid() && running(pid) {
+			if pid != os.Getpid() && running(pid) || pid == os.Getpid() && ours {
 				continue
 			}
 			w = fmt.Sprintf("process %d", pid)

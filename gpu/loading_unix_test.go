@@ -514,3 +514,100 @@ func TestProgramLoadable(t *testing.T) {
 		t.Errorf("no folder takes a mark: %v; want why", err)
 	}
 }
+
+// TestOpenMultiSharedEntry: two devices of one model and driver share
+// their program's cache entry (its key), and opened at once both load it
+// under one loading mark, with no note: the second's load took the
+// first's live mark, of this process, for a crash, and discarded the
+// entry.
+func TestOpenMultiSharedEntry(t *testing.T) {
+	idx := twoDevices(t)
+	if idx == nil {
+		return
+	}
+	dir := forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	ds, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ProgramFile(Options{Device: idx[0]}) != ProgramFile(Options{Device: idx[1]}) {
+		t.Skipf("%s and %s do not share a program", ds[idx[0]].Named(), ds[idx[1]].Named())
+	}
+	for _, start := range []string{"cold", "warm"} {
+		hits := binaryHits.Load()
+		m, err := OpenMulti(idx, Options{})
+		if err != nil {
+			t.Fatalf("a %s start: %v", start, err)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := int64(0)
+		if start == "warm" {
+			want = 2
+		}
+		if n := binaryHits.Load() - hits; n != want {
+			t.Errorf("a %s start loaded %d cached binaries, want %d", start, n, want)
+		}
+		if notes := CacheNotes(); len(notes) != 0 {
+			t.Errorf("a %s start: notes %q", start, notes)
+		}
+		if marks := loadingMarks(t, dir); len(marks) != 0 {
+			t.Errorf("a %s start left marks %q", start, marks)
+		}
+	}
+}
+
+// TestMarkLoadingHeld: this process's loads of one entry at once (its
+// devices opened in parallel) share one mark, which the last done removes;
+// while it is held, the mark is no crash of this process's. Before, the
+// second load's mark went to the folder of marks (O_EXCL refused one
+// beside the entry), and a load that checked the entry then took this
+// process's marks for a crash of its own (an earlier process's ID).
+func TestMarkLoadingHeld(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	entry := filepath.Join(t.TempDir(), "entry")
+	if err := os.WriteFile(entry, []byte("binary"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	marks := func() []string {
+		names, _ := filepath.Glob(entry + loadingSuffix + "*")
+		if dir, err := fallbackMarks(false); err == nil {
+			more, _ := filepath.Glob(filepath.Join(dir, pathTag(entry)+loadingSuffix+"*"))
+			names = append(names, more...)
+		}
+		return names
+	}
+	first, err := markLoading(entry)
+	if err != nil {
+		t.Fatalf("no mark made: %v", err)
+	}
+	second, err := markLoading(entry)
+	if err != nil {
+		t.Fatalf("no second mark made: %v", err)
+	}
+	if m := marks(); len(m) != 1 || m[0] != markName(entry, os.Getpid()) {
+		t.Errorf("two loads made marks %q, want the one beside the entry", m)
+	}
+	if who := crashedLoading(entry); who != "" {
+		t.Errorf("this process's live mark taken for a crash: %q", who)
+	}
+	first()
+	first() // counted once
+	if m := marks(); len(m) != 1 {
+		t.Errorf("the first load's end left marks %q, want the second's", m)
+	}
+	second()
+	if m := marks(); len(m) != 0 {
+		t.Errorf("marks %q left after both loads", m)
+	}
+	// Not held, this process's ID on a mark is an earlier process's.
+	if err := os.WriteFile(markName(entry, os.Getpid()), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if who := crashedLoading(entry); who != "process "+strconv.Itoa(os.Getpid()) {
+		t.Errorf("an earlier process's mark under this process's ID: %q", who)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -31,28 +32,138 @@ type Multi struct {
 	// workers counts the goroutines that drive the engines, those still
 	// finishing a cancelled attempt after their run returned included.
 	workers sync.WaitGroup
+
+	// pmu guards startup and compile, OpenMulti's start-up and compile
+	// time (openTime) not reported in a run yet.
+	pmu              sync.Mutex
+	startup, compile time.Duration
 }
 
-// OpenMulti opens one Engine per device index with the same options.
+// OpenMulti opens one Engine per device index with the same options, the
+// engines in the order of indices. The devices open in parallel, one
+// goroutine each (a device listed twice is opened in turn in its one), so
+// that a node of eight GPUs pays about its slowest device's opening rather
+// than the sum of the eight; they open in turn where calls would take
+// turns anyway or each open's checks must see the others' done
+// (openInTurn: Oclgrind's runtime, an address-space limit). Where any
+// device fails to open, every engine opened is closed and the error is
+// that of the first device in the order of indices that failed ("device
+// 2: ..."), as opening them in turn gave, whichever finished first. Its
+// errors are Devices' and Open's, and one for an empty list.
 func OpenMulti(indices []int, opt Options) (*Multi, error) {
-	m := &Multi{}
-	for _, i := range indices {
+	if len(indices) == 0 {
+		return nil, fmt.Errorf("opencl: no devices given")
+	}
+	// The driver is loaded and the devices listed once, before the
+	// goroutines; the listing is m's start-up, not an engine's.
+	if _, err := devices(); err != nil {
+		return nil, fmt.Errorf("device %d: %w", indices[0], err)
+	}
+	listing := discoveryCharge()
+	t0 := time.Now()
+	engines := make([]*Engine, len(indices))
+	errs := make([]error, len(indices))
+	open := func(k int) {
 		o := opt
-		o.Device = i
-		e, err := Open(o)
+		o.Device = indices[k]
+		engines[k], errs[k] = Open(o)
+	}
+	inTurn := openInTurn()
+	if inTurn {
+		for k := range indices {
+			if open(k); errs[k] != nil {
+				break // the devices after it are not opened
+			}
+		}
+	} else {
+		var wg sync.WaitGroup
+		for _, ks := range byDevice(indices) {
+			wg.Go(func() {
+				for _, k := range ks {
+					open(k)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	m := &Multi{}
+	for _, e := range engines {
+		if e != nil {
+			m.engines = append(m.engines, e)
+		}
+	}
+	for k, err := range errs {
 		if err != nil {
 			m.Close()
-			return nil, fmt.Errorf("device %d: %w", i, err)
+			return nil, fmt.Errorf("device %d: %w", indices[k], err)
 		}
-		m.engines = append(m.engines, e)
+	}
+	m.openTime(listing, time.Since(t0), inTurn)
+	for range m.engines {
 		free := make(chan struct{}, 1)
 		free <- struct{}{}
 		m.free = append(m.free, free)
 	}
-	if len(m.engines) == 0 {
-		return nil, fmt.Errorf("opencl: no devices given")
-	}
 	return m, nil
+}
+
+// openInTurn says whether OpenMulti opens the devices one after another:
+// with Oclgrind's runtime, every call of which runs on one locked OS
+// thread (cl.OneThread), and under an address-space limit (ulimit -v),
+// where each open's checks (a program's build, its buffers) weigh the room
+// left as it starts, which opens in parallel would each find before the
+// others took it. A variable for tests.
+var openInTurn = func() bool { return cl.OneThread() || cl.AddressLimited() }
+
+// byDevice groups the positions in indices by device, in order: the
+// engines of a device listed twice share its context and programs
+// (acquire), and the second's open waits for the first's, whose self-test
+// may discard the program they share.
+func byDevice(indices []int) [][]int {
+	var groups [][]int
+	at := map[int]int{}
+	for k, i := range indices {
+		g, ok := at[i]
+		if !ok {
+			g = len(groups)
+			at[i] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], k)
+	}
+	return groups
+}
+
+// openTime sets the start-up and compile time of m, whose engines opened
+// in took after the listing of the devices took listing
+// (discoveryCharge: 0 but for the process's first open), in turn or not:
+// the start-up is listing and took, OpenMulti's wall time; the compile
+// time is the engines' summed where they opened in turn, else the
+// longest, which the others overlapped (each is part of the start-up, as
+// sim.Timing has it). The engines' own are taken (takeStartup): m's first
+// run reports m's, where it summed the engines' start-ups, which held
+// their opens in turn.
+func (m *Multi) openTime(listing, took time.Duration, inTurn bool) {
+	var compile time.Duration
+	for _, e := range m.engines {
+		_, c := e.takeStartup()
+		if inTurn {
+			compile += c
+		} else {
+			compile = max(compile, c)
+		}
+	}
+	m.startup, m.compile = listing+took, compile
+}
+
+// takeStartup returns the start-up and compile time m has not reported in
+// a run yet, and forgets them.
+func (m *Multi) takeStartup() (startup, compile time.Duration) {
+	m.pmu.Lock()
+	defer m.pmu.Unlock()
+	startup, compile = m.startup, m.compile
+	m.startup, m.compile = 0, 0
+	return startup, compile
 }
 
 // ColdStart reports whether any device's engine built its program from
@@ -208,15 +319,16 @@ func (m *Multi) checkAddressSpace(job *sim.Job) error {
 // device reads its pieces' into a slice of its own, since a cancelled
 // attempt may still be writing them after the run returns.
 //
-// The timing returned holds the start-up and compile time the engines had
-// not reported yet; the pieces' results hold their kernel and transfer
-// times.
+// The timing returned holds the start-up and compile time m had not
+// reported yet (OpenMulti's: openTime); the pieces' results hold their
+// kernel and transfer times.
 func (m *Multi) runPieces(ctx context.Context, job *sim.Job, first, count, n uint64, finals []float32) ([]*sim.Result, sim.Timing, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil) // ends the losing attempts still running
 	pr := &pieceRun{job: job, first: first, count: count, n: n, finals: finals, cancel: cancel,
 		parts: make([]*sim.Result, n), stops: make([][]context.CancelFunc, n), copied: make([]bool, n),
 		reported: make([]uint64, n), left: n, done: make(chan struct{})}
+	pr.timing.Startup, pr.timing.Compile = m.takeStartup()
 	for i, e := range m.engines {
 		m.workers.Go(func() {
 			select {
@@ -327,13 +439,6 @@ func (pr *pieceRun) finish(k, c uint64, r *sim.Result, err error) (won, failed b
 // work runs pieces on e, taking them from the queue and then as copies,
 // until none is left, one fails or ctx ends.
 func (pr *pieceRun) work(ctx context.Context, e *Engine) {
-	pr.mu.Lock()
-	if !pr.over {
-		s, c := e.takeStartup()
-		pr.timing.Startup += s
-		pr.timing.Compile += c
-	}
-	pr.mu.Unlock()
 	var own []float32 // this device's finals of a piece
 	for ctx.Err() == nil {
 		k, dup, ok := pr.take()

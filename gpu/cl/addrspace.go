@@ -58,6 +58,16 @@ func DriverAddressSpace() uint64 {
 	return driverBaseBytes + driverPerCPUBytes*uint64(max(numCPU(), 1))
 }
 
+// AddressLimited reports whether the process has an address-space limit
+// (ulimit -v), under which the checks of Load, BuildProgram, CreateBuffer
+// and RunAddressSpaceShort weigh each step against the room left as it
+// starts: steps taken at once would each find the room the others are
+// about to take.
+func AddressLimited() bool {
+	_, _, limited := addressSpace()
+	return limited
+}
+
 // addressRoom is the address-space limit, the room it leaves beside what
 // the process has mapped (0 where that is more), and whether a limit is set.
 func addressRoom() (limit, room uint64, limited bool) {

@@ -24,7 +24,16 @@ func needsOneThread(path string) bool {
 var (
 	threadOnce sync.Once
 	threadCall chan func()
+	// oneThread is set once Load has bound a library that must be called
+	// from one thread (onOneThread).
+	oneThread bool
 )
+
+// OneThread reports whether every call to the loaded library runs on one
+// locked OS thread (Oclgrind's runtime): work on several devices gains
+// nothing from several goroutines there, their calls taking turns on
+// that thread.
+func OneThread() bool { return oneThread }
 
 // callThread returns the channel that runs functions on the locked thread.
 func callThread() chan func() {
@@ -43,6 +52,7 @@ func callThread() chan func() {
 // onOneThread replaces every bound function with one that runs it on the
 // locked thread and waits for it.
 func onOneThread() {
+	oneThread = true
 	calls := callThread()
 	for _, s := range symbols {
 		v := reflect.ValueOf(s.fn).Elem()

@@ -1,0 +1,183 @@
+package gpu
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// envTwoDevices marks the child process twoDevices runs a test in.
+const envTwoDevices = "GPUSIM_TEST_TWO_DEVICES"
+
+// overlapWait is how long an open waits in the tests below for the other
+// devices' opens to start: on the old code, which opened them in turn, the
+// first waited it out, as no other started before it returned.
+const overlapWait = 20 * time.Second
+
+// twoDevices returns two device indexes of distinct devices, the second
+// first (OpenMulti must keep that order), or nil after it has run the
+// test in a child process whose pocl lists two devices (POCL_DEVICES=
+// "pthread pthread") where this process lists one.
+func twoDevices(t *testing.T) []int {
+	t.Helper()
+	cltest.RequireDevice(t)
+	ds, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) >= 2 {
+		return []int{1, 0}
+	}
+	if os.Getenv(envTwoDevices) != "" || platformShort(ds[0].PlatformName) != "pocl" {
+		t.Skip("one OpenCL device, and no pocl to list two")
+	}
+	cmd := testCommand(t, "^"+t.Name()+"$")
+	cmd.Args = append(cmd.Args, "-test.v")
+	cmd.Env = append(cmd.Env, "POCL_DEVICES=pthread pthread", envTwoDevices+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("on two pocl devices: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "--- SKIP") {
+		t.Skipf("on two pocl devices:\n%s", out)
+	}
+	t.Logf("on two pocl devices:\n%s", out)
+	return nil
+}
+
+// TestOpenMultiParallel: OpenMulti opens the devices at once, each in a
+// goroutine: every device's open starts before any returns (each waits,
+// as it starts, for the others' to start too; opened in turn, the first
+// waited overlapWait for the second, which started only once it had
+// returned), so a node of eight GPUs pays about one device's start-up,
+// not eight one after another. The engines come in the order of the
+// indices, and the first run reports OpenMulti's own start-up, its wall
+// time (the engines' summed counted the overlap twice over).
+func TestOpenMultiParallel(t *testing.T) {
+	idx := twoDevices(t)
+	if idx == nil {
+		return
+	}
+	var started, late atomic.Int32
+	all := make(chan struct{})
+	opt := Options{opening: func(int) error {
+		if started.Add(1) == int32(len(idx)) {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-time.After(overlapWait):
+			late.Add(1)
+		}
+		return nil
+	}}
+	t0 := time.Now()
+	m, err := OpenMulti(idx, opt)
+	took := time.Since(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if n := late.Load(); n > 0 {
+		t.Errorf("%d of %d opens waited %v for the others' to start: the devices opened in turn", n, len(idx), overlapWait)
+	}
+	for k, e := range m.engines {
+		if e.desc.Index != idx[k] {
+			t.Errorf("engine %d is device %d's, want device %d's (the order of the indices)", k, e.desc.Index, idx[k])
+		}
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 5
+	r, err := m.Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enumerated.Lock()
+	listing := enumerated.took
+	enumerated.Unlock()
+	if s := r.Timing.Startup; s <= 0 || s > took+listing || r.Timing.Compile > s {
+		t.Errorf("start-up %v, compile %v: want OpenMulti's %v (and the listing's %v at most), the compile time within it", s, r.Timing.Compile, took, listing)
+	}
+}
+
+// TestOpenMultiFails: where a device fails to open, OpenMulti closes every
+// engine the others opened, whose contexts and programs are released,
+// leaves no goroutine behind, and names the first device in the order of
+// the indices that failed, whichever failed first: the second device's
+// open fails at once, the first's only once it has.
+func TestOpenMultiFails(t *testing.T) {
+	idx := twoDevices(t)
+	if idx == nil {
+		return
+	}
+	closeAll(t)
+	goroutines := runtime.NumGoroutine()
+	fail := errors.New("CL_DEVICE_NOT_AVAILABLE (-2)")
+	check := func(what string, m *Multi, err error, want int) {
+		t.Helper()
+		if m != nil || !errors.Is(err, fail) || !strings.HasPrefix(err.Error(), "device "+strconv.Itoa(want)+": ") {
+			t.Errorf("%s: OpenMulti returned %v, %v; want the error of device %d", what, m, err, want)
+		}
+		if n, c := cachedPrograms(), openContexts(); n != 0 || c != 0 {
+			t.Errorf("%s: %d programs and %d contexts alive after OpenMulti failed", what, n, c)
+		}
+	}
+
+	// One fails: the other's engine, opened, is closed.
+	m, err := OpenMulti(idx, Options{opening: func(d int) error {
+		if d == idx[1] {
+			return fail
+		}
+		return nil
+	}})
+	check("one device failing", m, err, idx[1])
+
+	// Both fail, the later in the list first.
+	failed := make(chan struct{})
+	m, err = OpenMulti(idx, Options{opening: func(d int) error {
+		if d == idx[1] {
+			close(failed)
+		} else {
+			select {
+			case <-failed:
+			case <-time.After(overlapWait):
+			}
+		}
+		return fail
+	}})
+	check("both failing", m, err, idx[0])
+
+	// In turn (Oclgrind's runtime, an address-space limit), a failing
+	// device's followers are not opened.
+	inTurn := openInTurn
+	openInTurn = func() bool { return true }
+	defer func() { openInTurn = inTurn }()
+	var opened atomic.Int32
+	m, err = OpenMulti(idx, Options{opening: func(d int) error {
+		opened.Add(1)
+		if d == idx[0] {
+			return fail
+		}
+		return nil
+	}})
+	check("in turn", m, err, idx[0])
+	if n := opened.Load(); n != 1 {
+		t.Errorf("in turn: %d devices' opens started after the first failed, want none", n-1)
+	}
+
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > goroutines; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after OpenMulti failed, %d before", runtime.NumGoroutine(), goroutines)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
