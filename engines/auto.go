@@ -60,8 +60,11 @@ type Choice struct {
 	label string
 	// multi names the devices of a run on several at once (chooseMulti:
 	// "devices 0-7 (8 NVIDIA H200)"), which Observe judges as a whole
-	// (observeMulti); "" for a run on one engine.
-	multi string
+	// (observeMulti), and multiList lists them as --device does ("0,1"),
+	// under which a fresh run's start-up is kept (learnMultiStart); both
+	// "" for a run on one engine. fresh says for such a run that
+	// chooseCalibrated opened them before any other device.
+	multi, multiList string
 	// coldKey is the calibration a device was chosen from whose start
 	// compiled its program (chooseCalibrated's compiles), where key is
 	// "": the run measures the device's cold start (learnColdStart).
@@ -217,9 +220,10 @@ func (ch Choice) runShare() float64 {
 // calibration. A run whose start compiled its program, which Observe does
 // not judge, keeps its start-up as the device's cold start
 // (learnColdStart). A run on several devices at once is judged as a
-// whole, and may drop only that choice (observeMulti). What it drops is
-// the calibration the run was chosen from (Choice.measured): one another
-// process dropped and measured again meanwhile stays. It returns a note
+// whole, and may drop only that choice; its start-up is kept as one of
+// that set of devices (observeMulti). What it drops is the calibration
+// the run was chosen from (Choice.measured): one another process dropped
+// and measured again meanwhile stays. It returns a note
 // saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
 	if ch.coldKey != "" && !ch.at.IsZero() {
@@ -730,6 +734,10 @@ type calibration struct {
 	// Startup counts and a process that opens several devices pays once
 	// (multiStartup); 0 in a file written before it was kept.
 	List float64 `json:"list_s,omitempty"`
+	// MultiStarts are the start-ups of runs on several devices at once,
+	// by set of devices (learnMultiStart), which multiStartup predicts
+	// that set's from in place of the sum of its devices' start-ups.
+	MultiStarts []multiStart `json:"multi_starts,omitempty"`
 	// MultiDropped says why auto no longer runs a job on several devices
 	// at once from this calibration (chooseMulti): such a run took over
 	// twice its prediction (observeMulti), or the devices did not start.
@@ -1249,7 +1257,7 @@ func candidates(ds []Device, o Options) []Device {
 // none (Observe judged it against a prediction of 0 s and said the
 // calibration predicted 0 s).
 func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64) (sim.Engine, Choice, error) {
-	if e, ch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, work, c.fastestSingle(dev, o, work)); ok || err != nil {
+	if e, ch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, work, c.fastestSingle(dev, o, work), true); ok || err != nil {
 		return e, ch, err
 	}
 	// A run not observed (Observe: a shard's, a --daily run, another
@@ -1864,6 +1872,11 @@ func (c calibration) valid() bool {
 			}
 		}
 		if !ok(d.cost) || d.Index < 0 || slices.ContainsFunc(d.Identical, func(i int) bool { return i < 0 }) {
+			return false
+		}
+	}
+	for _, m := range c.MultiStarts {
+		if m.Devices == "" || len(m.Starts) == 0 || slices.ContainsFunc(m.Starts, func(x float64) bool { return !(x >= 0) || math.IsInf(x, 0) }) {
 			return false
 		}
 	}

@@ -62,7 +62,8 @@ func docRows(section string) map[string]string {
 
 // TestAutoJSONDocumented: docs/auto.md's tables of auto.json list every
 // field the calibration file holds (calibration, deviceTiming and its
-// cost), and the fields of its cold and failed devices in their rows, and
+// cost), and the fields of its cold and failed devices and of its
+// multi_starts in their rows, and
 // no field the file does not hold. auto.json's fields had been listed
 // nowhere, a few named in passing in a README paragraph of 9,800
 // characters, so that a field added to the code went undocumented.
@@ -82,7 +83,7 @@ func TestAutoJSONDocumented(t *testing.T) {
 			t.Errorf("docs/auto.md: a row names %q, which auto.json does not hold", f)
 		}
 	}
-	for row, v := range map[string]any{"cold": coldDevice{}, "failed": failedDevice{}} {
+	for row, v := range map[string]any{"cold": coldDevice{}, "failed": failedDevice{}, "multi_starts": multiStart{}} {
 		for _, f := range jsonFields(reflect.TypeOf(v)) {
 			if !strings.Contains(rows[row], "`"+f+"`") {
 				t.Errorf("docs/auto.md: the row of %q does not name its entries' field %q", row, f)

@@ -38,13 +38,30 @@ type member struct {
 // multiPlan is a run on several devices as planMulti predicts it: the
 // devices, the predicted seconds (start-up included, as Observe judges
 // it), the start-up counted in them, and the seconds the choice is made
-// on, with every start-up at its slowest kept sample.
+// on, with every start-up at its slowest kept sample; measured says the
+// start-up is one measured of runs on these devices (MultiStarts), not
+// the sum of theirs.
 type multiPlan struct {
-	members []member
-	t       float64
-	startup float64
-	slow    float64
+	members  []member
+	t        float64
+	startup  float64
+	slow     float64
+	measured bool
 }
+
+// multiStart is the start-ups of runs on one set of devices at once
+// (calibration.MultiStarts): the devices as --device lists them ("0,1,2"),
+// and their latest start-ups in seconds, oldest first, at most
+// startupSamples.
+type multiStart struct {
+	Devices string    `json:"devices"`
+	Starts  []float64 `json:"startup_samples_s"`
+}
+
+// multiStartSets is how many sets of devices MultiStarts keeps start-ups
+// of, the latest run's last: a set auto chose once is likely chosen again
+// (the job sizes a node runs), and an edited file may list thousands.
+const multiStartSets = 8
 
 // multiMembers are the devices of c a run on several devices may use,
 // fastest first (least time per lane-step, then index): each GPU measured
@@ -89,17 +106,76 @@ func (c calibration) multiMembers(usable func(index int) bool) []member {
 	return ms[:min(len(ms), allDevices)]
 }
 
-// multiStartup is the start-up of a run on ms, in seconds. OpenMulti
-// opens the devices one after another (gpu/multi.go), and each device's
-// start-up (deviceTiming.Startup: listing the devices, which loads the
-// driver, opening it, its first launch) counts the listing, which a
-// process pays once: so c.List plus each device's start-up less it (a file
-// without List counts the listing once a device, which overstates the
-// start-up). With slow, each start-up is its slowest kept sample rather
-// than their lower median (startupEstimate): an H200's varies from 0.15
-// to 0.4 s, and a choice of several devices that pays only at the median
-// loses when their starts run slow.
-func (c calibration) multiStartup(ms []member, slow bool) float64 {
+// multiStartup is the start-up of a run on ms, in seconds, and whether it
+// was measured: the lower median of the start-ups kept of runs on these
+// devices (MultiStarts), or with slow their slowest, where there are any,
+// whatever the sum below says (a driver that opens devices one after
+// another, or slower beside each other, is predicted as it measured).
+// Else the sum of the devices' start-ups (summedStartup), times the most
+// a set run together took over its own sum (startupExcess, 1 where none
+// did): OpenMulti opens them in parallel (gpu/multi.go), but a driver may
+// serialise the openings, and the sum is what they take then, so that a
+// set never run together is not predicted to start faster than it may,
+// nor faster than the runs on others measured against their sum.
+func (c calibration) multiStartup(ms []member, slow bool) (float64, bool) {
+	if xs := c.multiStarts(multiPlan{members: ms}.list()); len(xs) > 0 {
+		if slow {
+			return slices.Max(xs), true
+		}
+		return startupEstimate(xs), true
+	}
+	return c.summedStartup(ms, slow) * c.startupExcess(slow), false
+}
+
+// startupExcess is the most times its devices' summed start-up
+// (summedStartup, with slow at their slowest) that a set of devices run
+// together took to start (MultiStarts: their lower median, with slow their
+// slowest), or 1 where none took longer than its sum.
+func (c calibration) startupExcess(slow bool) float64 {
+	x := 1.0
+	if len(c.MultiStarts) == 0 {
+		return x
+	}
+	byIndex := map[int]member{}
+	for _, m := range c.multiMembers(func(int) bool { return true }) {
+		byIndex[m.index] = m
+	}
+	for _, set := range c.MultiStarts {
+		var ms []member
+		for f := range strings.SplitSeq(set.Devices, ",") {
+			i, err := strconv.Atoi(f)
+			m, ok := byIndex[i]
+			if err != nil || !ok {
+				ms = nil // a device no longer among them
+				break
+			}
+			ms = append(ms, m)
+		}
+		if len(ms) < 2 || len(set.Starts) == 0 {
+			continue
+		}
+		took := startupEstimate(set.Starts)
+		if slow {
+			took = slices.Max(set.Starts)
+		}
+		if sum := c.summedStartup(ms, slow); sum > 0 {
+			x = max(x, took/sum)
+		}
+	}
+	return x
+}
+
+// summedStartup is the start-up of a run on ms that opened the devices
+// one after another, in seconds. Each device's start-up
+// (deviceTiming.Startup: listing the devices, which loads the driver,
+// opening it, its first launch) counts the listing, which a process pays
+// once: so c.List plus each device's start-up less it (a file without List
+// counts the listing once a device, which overstates the start-up). With
+// slow, each start-up is its slowest kept sample rather than their lower
+// median (startupEstimate): an H200's varies from 0.15 to 0.4 s, and a
+// choice of several devices that pays only at the median loses when
+// their starts run slow.
+func (c calibration) summedStartup(ms []member, slow bool) float64 {
 	list := c.List
 	for _, m := range ms {
 		list = min(list, m.d.Startup)
@@ -113,6 +189,44 @@ func (c calibration) multiStartup(ms []member, slow bool) float64 {
 		s += max(st, list) - list
 	}
 	return s
+}
+
+// multiStarts are the start-ups c keeps of runs on the devices list
+// ("0,1,2"), or nil.
+func (c calibration) multiStarts(list string) []float64 {
+	for _, m := range c.MultiStarts {
+		if m.Devices == list {
+			return slices.Clone(m.Starts)
+		}
+	}
+	return nil
+}
+
+// addMultiStart keeps s seconds as the latest start-up of a run on the
+// devices list, the set's oldest of more than startupSamples dropped, and
+// the set made the latest, the oldest set of more than multiStartSets
+// dropped.
+func (c *calibration) addMultiStart(list string, s float64) {
+	starts := append(c.multiStarts(list), s)
+	sets := slices.DeleteFunc(slices.Clone(c.MultiStarts), func(m multiStart) bool { return m.Devices == list })
+	sets = append(sets, multiStart{Devices: list, Starts: starts[max(len(starts)-startupSamples, 0):]})
+	c.MultiStarts = sets[max(len(sets)-multiStartSets, 0):]
+}
+
+// learnMultiStart keeps s seconds, the start-up of the run on several
+// devices ch chose that Observe measured (from Auto's call to its return,
+// which loaded the driver, listed the devices and opened them, as a later
+// process does), in the calibration ch was predicted from.
+func learnMultiStart(ch Choice, s float64) {
+	if !(s >= 0) || math.IsInf(s, 0) || ch.multiList == "" {
+		return
+	}
+	updateCalibration(func(f calibrationFile) {
+		if c, ok := f[ch.key]; ok {
+			c.addMultiStart(ch.multiList, s)
+			f[ch.key] = c
+		}
+	})
 }
 
 // queueTime is the seconds a run of lanes lanes of steps steps on ms takes
@@ -181,9 +295,9 @@ func queueTime(ms []member, lanes uint64, steps float64) float64 {
 // more of the devices multiMembers gives (usable as there), or false
 // where fewer than two are there. Of the devices, fastest first, it takes
 // the count whose run is predicted to finish first with every start-up
-// at its slowest (multiStartup): each device more adds its start-up, as
-// OpenMulti opens them in turn, and takes its share of the pieces, so past
-// some count a device more costs more than it saves.
+// at its slowest (multiStartup): each device more adds its start-up (a
+// set run before, the start-ups measured of it), and takes its share of
+// the pieces, so past some count a device more costs more than it saves.
 //
 // The prediction comes from the devices' own calibrations: their
 // start-ups and their costs per run (Fixed) and per lane-step (Ns), the
@@ -197,8 +311,10 @@ func (c calibration) planMulti(usable func(int) bool, lanes uint64, steps float6
 	best := multiPlan{slow: math.Inf(1)}
 	for k := 2; k <= len(ms); k++ {
 		run := queueTime(ms[:k], lanes, steps)
-		p := multiPlan{members: ms[:k], startup: c.multiStartup(ms[:k], false)}
-		p.t, p.slow = p.startup+run, c.multiStartup(ms[:k], true)+run
+		p := multiPlan{members: ms[:k]}
+		p.startup, p.measured = c.multiStartup(ms[:k], false)
+		slow, _ := c.multiStartup(ms[:k], true)
+		p.t, p.slow = p.startup+run, slow+run
 		if p.slow < best.slow {
 			best = p
 		}
@@ -305,8 +421,11 @@ func (c calibration) fastestSingle(dev Entry, o Options, work float64) against {
 // for this calibration: a device busy, in another process's exclusive
 // use) or refuse this job (gpu.Multi.Refuses: subnormals, the address
 // space all of them need at once) or are not loaded in this process
-// (Entry.NotLoaded: its ulimit -v), each with a note. Errors are ctx's.
-func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, work float64, a against) (sim.Engine, Choice, bool, error) {
+// (Entry.NotLoaded: its ulimit -v), each with a note. fresh says no
+// device was opened before in the process (chooseCalibrated), so that the
+// run's start-up is one a later process pays (learnMultiStart). Errors are
+// ctx's.
+func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, work float64, a against, fresh bool) (sim.Engine, Choice, bool, error) {
 	p := o.Params
 	lanes := p.Lanes
 	if o.Sharded {
@@ -352,9 +471,13 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 		o.note("%s on %s refuses this job (%s): running on one engine", dev.Name, plan.name(), firstLine(rerr))
 		return nil, Choice{}, false, nil
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %.3g s with their start-up of %.3g s (%d devices opened in turn), against %.3g s on %s",
-		a.head, dev.Name, plan.name(), plan.t, plan.startup, len(plan.members), a.t, a.label) + c.failedNote(dev),
-		predicted: plan.t, key: key, measured: c.Measured, work: work, device: -1, startup: plan.startup, multi: plan.name()}
+	how := fmt.Sprintf("%d devices' start-ups summed", len(plan.members))
+	if plan.measured {
+		how = "as runs on them measured it"
+	}
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %.3g s with their start-up of %.3g s (%s), against %.3g s on %s",
+		a.head, dev.Name, plan.name(), plan.t, plan.startup, how, a.t, a.label) + c.failedNote(dev),
+		predicted: plan.t, key: key, measured: c.Measured, work: work, device: -1, startup: plan.startup, multi: plan.name(), multiList: plan.list(), fresh: fresh}
 	ch.onCores(simd, true, true)
 	return e, ch, true, nil
 }
@@ -391,11 +514,16 @@ func dropMulti(key string, measured time.Time, why string) bool {
 // GPU's run is, from the end of its start-up (a start-up varies from run
 // to run by more than a run takes), with the predicted start-up in place
 // of its own, and confirms nothing: its time is the devices' together,
-// not any one's cost, nor is its start-up one device's. A run that took
+// not any one's cost, nor is its start-up one device's: a fresh run's
+// (chooseCalibrated's) start-up is kept as one of the set's
+// (learnMultiStart). A run that took
 // over twice its prediction drops the choice of several devices for the
 // calibration (dropMulti) and keeps the devices' costs; a faster one
 // leaves the choice as it is.
 func observeMulti(ch Choice, took, run float64) string {
+	if ch.fresh && !ch.at.IsZero() {
+		learnMultiStart(ch, took-run)
+	}
 	t := ch.startup + run
 	if t <= 2*ch.predicted {
 		if ch.spareShare() >= busyShare {
@@ -420,7 +548,7 @@ func (c *calibration) multiAfterCalibrate(ctx context.Context, dev Entry, o Opti
 	if ch.device >= 0 && ch.device < len(c.Devices) {
 		a.label = deviceName(c.Devices[ch.device].Label) + " now that it is started"
 	}
-	e, mch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, ch.work, a)
+	e, mch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, ch.work, a, false)
 	if err != nil {
 		sim.Close(eng)
 		return nil, Choice{}, err

@@ -265,6 +265,47 @@ func TestObserveMulti(t *testing.T) {
 	}
 }
 
+// TestObserveMultiStartup: a run on several devices keeps its start-up,
+// from Auto's call to its return, as one of that set of devices, and the
+// next run on them is predicted with it, not with the sum of the devices'
+// start-ups (8 H200s: 1.3 s summed, where opening them in parallel takes
+// about one's 0.25 s): faster where they opened in parallel, slower
+// where they took longer (a driver that opens them one after another,
+// slower beside each other), as measured; and fewer devices, not run
+// together yet, then at their sum times what the eight took over theirs.
+// Before, every run on several was predicted with the sum, as gpusim
+// opened the devices one after another.
+func TestObserveMultiStartup(t *testing.T) {
+	simdWorkers(t)
+	for _, start := range []float64{0.4, 3} {
+		t.Run(fmt.Sprint(start), func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var opened []string
+			dev := fakeGPUs(8, &opened, nil, nil)
+			ch, _, _ := autoOn(t, dev, h200Calibration(8), 1e11, 100)
+			if ch.multi == "" || math.Abs(ch.startup-(h200List+8*(h200Startup-h200List))) > 1e-9 || !strings.Contains(ch.Reason, "8 devices' start-ups summed") {
+				t.Fatalf("opened %q, start-up %g s (%s): want 8 devices, their start-ups summed", opened, ch.startup, ch.Reason)
+			}
+			run := ch.predicted - ch.startup
+			ch.at = time.Now().Add(-time.Duration(run * float64(time.Second)))
+			if n := Observe(ch, time.Duration((run+start)*float64(time.Second))); n != "" {
+				t.Fatalf("Observe: %q", n)
+			}
+			opened = nil
+			ch, _, _ = autoOn(t, dev, calibration{}, 1e11, 100)
+			k := strings.Count(strings.Join(opened, ""), ",") + 1
+			want, how := start, "as runs on them measured it"
+			if k != 8 {
+				sum := func(k int) float64 { return h200List + float64(k)*(h200Startup-h200List) }
+				want, how = sum(k)*max(start/sum(8), 1), fmt.Sprintf("%d devices' start-ups summed", k)
+			}
+			if len(opened) != 1 || k < 2 || math.Abs(ch.startup-want) > 0.01 || !strings.Contains(ch.Reason, how) || start < 1 && k != 8 {
+				t.Errorf("after a start-up of %g s on 8 devices: opened %q, start-up %g s (%s); want several, at %g s (the 8 where they took less than their sum)", start, opened, ch.startup, ch.Reason, want)
+			}
+		})
+	}
+}
+
 // TestAutoMultiOldFile: an auto.json written before the identical devices
 // and the listing's time were kept is read as it was: the one H200 it
 // measured stands for itself alone, and runs the job; and two different
@@ -329,21 +370,56 @@ func TestQueueTime(t *testing.T) {
 		}
 	}
 	// Its start-up: the listing once, each device's open after it, each
-	// at its slowest kept sample for the choice.
+	// at its slowest kept sample for the choice; a set run before, its
+	// start-ups measured.
 	c := h200Calibration(8)
 	ms := c.multiMembers(func(int) bool { return true })
 	if len(ms) != 8 {
 		t.Fatalf("members %+v, want 8", ms)
 	}
-	if got, want := c.multiStartup(ms[:3], false), h200List+3*(h200Startup-h200List); math.Abs(got-want) > 1e-12 {
-		t.Errorf("start-up of three: %g s, want %g", got, want)
+	startup := func(ms []member, slow, measured bool, want float64, what string) {
+		t.Helper()
+		if got, m := c.multiStartup(ms, slow); math.Abs(got-want) > 1e-12 || m != measured {
+			t.Errorf("%s: %g s (measured %v), want %g (%v)", what, got, m, want, measured)
+		}
 	}
-	if got, want := c.multiStartup(ms[:3], true), h200List+3*(h200Slowest-h200List); math.Abs(got-want) > 1e-12 {
-		t.Errorf("slowest start-up of three: %g s, want %g", got, want)
-	}
+	startup(ms[:3], false, false, h200List+3*(h200Startup-h200List), "start-up of three")
+	startup(ms[:3], true, false, h200List+3*(h200Slowest-h200List), "slowest start-up of three")
+	c.addMultiStart("0,1,2", 0.4)
+	c.addMultiStart("0,1,2", 0.3)
+	startup(ms[:3], false, true, 0.3, "start-up of three measured at 0.4 and 0.3 s")
+	startup(ms[:3], true, true, 0.4, "slowest start-up of three measured at 0.4 and 0.3 s")
+	startup(ms[:2], false, false, h200List+2*(h200Startup-h200List), "start-up of two, not measured, beside three within their sum")
+	// Four took twice their sum: so are the two predicted.
+	c.addMultiStart("0,1,2,3", 2*(h200List+4*(h200Startup-h200List)))
+	startup(ms[:4], false, true, 2*(h200List+4*(h200Startup-h200List)), "start-up of four measured at twice their sum")
+	startup(ms[:2], false, false, 2*(h200List+2*(h200Startup-h200List)), "start-up of two, not measured, beside four at twice their sum")
+	startup(ms[:2], true, false, 2*(h200List+4*(h200Startup-h200List))/(h200List+4*(h200Slowest-h200List))*(h200List+2*(h200Slowest-h200List)),
+		"slowest start-up of two, not measured, beside four at twice their sum")
+	c.MultiStarts = nil
 	c.List = 0 // a file without it: the listing once a device
-	if got, want := c.multiStartup(ms[:3], false), 3*h200Startup; math.Abs(got-want) > 1e-12 {
-		t.Errorf("start-up of three without the listing's time: %g s, want %g", got, want)
+	startup(ms[:3], false, false, 3*h200Startup, "start-up of three without the listing's time")
+}
+
+// TestAddMultiStart: the start-ups kept of runs on several devices are
+// each set's latest startupSamples, of the latest multiStartSets sets.
+func TestAddMultiStart(t *testing.T) {
+	c := calibration{SIMD: cost{Ns: 1}}
+	for i := range multiStartSets + 2 {
+		for k := range startupSamples + 1 {
+			c.addMultiStart(fmt.Sprintf("0,%d", i+1), float64(k))
+		}
+	}
+	c.addMultiStart("0,3", 9) // made the latest
+	if n := len(c.MultiStarts); n != multiStartSets {
+		t.Fatalf("%d sets kept, want %d", n, multiStartSets)
+	}
+	if first, last := c.MultiStarts[0], c.MultiStarts[multiStartSets-1]; first.Devices != "0,4" || last.Devices != "0,3" ||
+		!slices.Equal(last.Starts, []float64{2, 3, 4, 5, 9}) || !slices.Equal(first.Starts, []float64{1, 2, 3, 4, 5}) {
+		t.Errorf("sets %+v: want 0,4 first, 0,3 last with its latest %d", c.MultiStarts, startupSamples)
+	}
+	if !c.valid() {
+		t.Error("a calibration with start-ups of runs on several devices is not valid")
 	}
 }
 
@@ -355,9 +431,17 @@ func TestAutoMultiAfterCalibrate(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	var opened []string
 	dev := fakeGPUs(8, &opened, nil, nil)
-	ch, _, _ := autoOn(t, dev, calibration{}, 1e11, 100)
+	ch, _, key := autoOn(t, dev, calibration{}, 1e11, 100)
 	if !slices.Equal(opened, []string{"0", "0,1,2,3,4,5,6,7"}) || !strings.HasPrefix(ch.Reason, "measured here: ") || !strings.Contains(ch.Reason, "now that it is started") || ch.multi == "" || ch.Probe <= 0 {
 		t.Fatalf("the calibrating run opened %q (%s), want device 0 measured, then devices 0-7 chosen", opened, ch.Reason)
+	}
+	// Its time from Auto's call counts the calibration: no start-up of
+	// the eight (learnMultiStart).
+	run := ch.predicted - ch.startup
+	ch.at = time.Now().Add(-time.Duration(run * float64(time.Second)))
+	Observe(ch, time.Duration((run+0.5)*float64(time.Second)))
+	if c, ok := loadCalibration(key); !ok || len(c.MultiStarts) != 0 {
+		t.Errorf("the calibrating run's start-up kept as the eight's: %+v, %v", c.MultiStarts, ok)
 	}
 	opened = nil
 	ch, _, _ = autoOn(t, dev, calibration{}, 1e11, 100)
