@@ -148,7 +148,15 @@ func final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 { return m.Fina
 // of work at 10 steps).
 const chunkLanes = 1 << 14
 
+// testChunk, when nonzero, is every run's block of lanes instead of
+// chunkFor's: tests cut jobs at other lane counts (odd ones, below a
+// vector's width).
+var testChunk uint64
+
 func chunkFor(steps int) uint64 {
+	if testChunk > 0 {
+		return testChunk
+	}
 	// Keep chunks near constant work, so that progress stays regular at many steps.
 	c := uint64(chunkLanes * 10 / max(steps, 10))
 	return max(c, 64)
