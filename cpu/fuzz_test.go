@@ -19,10 +19,11 @@ type cpuConfig struct {
 	workers int
 	path    int // paths of forEachPath to skip: 0 the widest
 	chunk   uint64
+	shards  uint64 // 0: the whole range in one run, else shards merged
 }
 
 func (c cpuConfig) String() string {
-	return fmt.Sprintf("%s workers %d path #%d chunk %d", c.engine, c.workers, c.path, c.chunk)
+	return fmt.Sprintf("%s workers %d path #%d chunk %d shards %d", c.engine, c.workers, c.path, c.chunk, c.shards)
 }
 
 // drawCPU draws a configuration after the draw's job.
@@ -33,6 +34,9 @@ func drawCPU(d enginetest.Draw) cpuConfig {
 		// At most some 256 blocks: each resets its per-step histograms.
 		_, n, _ := d.Job.Range()
 		c.chunk = max([]uint64{1, 3, 15, 17, 64, 65, 1000, 4097}[r.IntN(8)], n/256)
+	}
+	if r.IntN(4) == 0 {
+		c.shards = 2 + r.Uint64N(4)
 	}
 	return c
 }
@@ -56,6 +60,9 @@ func runCPU(t *testing.T, c cpuConfig, d enginetest.Draw) (got *sim.Result, err 
 	case "simd":
 		e = SIMD{Workers: c.workers}
 	}
+	if c.shards > 0 {
+		return enginetest.RunSplit(t.Context(), e, d.Job, c.shards)
+	}
 	return e.Run(t.Context(), d.Job)
 }
 
@@ -64,10 +71,10 @@ func runCPU(t *testing.T, c cpuConfig, d enginetest.Draw) (got *sim.Result, err 
 // from seed S, and a failure names its draw's seed for a replay): each draw's
 // job on a drawn engine (serial, parallel or simd on 1 to 5 goroutines, simd
 // on each batch path the CPU has, lane blocks of chunkFor's size or of a few
-// lanes) against the serial engine at chunkFor's blocks. Count, extremes,
+// lanes, the range whole or split in shards merged: enginetest.RunSplit) against the serial engine at chunkFor's blocks. Count, extremes,
 // digest, histograms, finals and per-step records are bit for bit; the final
-// moments too where the blocks are chunkFor's (lane blocks folded in lane
-// order, as Parallel promises), else to enginetest.DefaultTol or the
+// moments too where the blocks are chunkFor's in one run (lane blocks folded
+// in lane order, as Parallel promises), else to enginetest.DefaultTol or the
 // summaries' own error bound; serial itself at chunkFor's blocks is checked
 // against the model (sim.Reference).
 func TestFuzzEngines(t *testing.T) {
@@ -90,7 +97,7 @@ func TestFuzzEngines(t *testing.T) {
 			continue
 		}
 		tol := enginetest.ExactTol
-		if c.chunk != 0 || want.Engine == "reference" {
+		if c.chunk != 0 || c.shards > 0 || want.Engine == "reference" {
 			tol = enginetest.DefaultTol
 		}
 		enginetest.CheckDraw(t, d, c.String(), got, want, tol)

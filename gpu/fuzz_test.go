@@ -70,11 +70,12 @@ type fuzzConfig struct {
 	buildKey
 	wg, groups, maxWG, maxBlocks int
 	histLimit, chunk             uint64
+	shards                       uint64 // 0: the whole range in one run, else shards merged
 }
 
 func (c fuzzConfig) String() string {
-	return fmt.Sprintf("%+v wg %d groups %d maxWG %d maxBlocks %d histLimit %d MaxChunkLanes %d",
-		c.buildKey, c.wg, c.groups, c.maxWG, c.maxBlocks, c.histLimit, c.chunk)
+	return fmt.Sprintf("%+v wg %d groups %d maxWG %d maxBlocks %d histLimit %d MaxChunkLanes %d shards %d",
+		c.buildKey, c.wg, c.groups, c.maxWG, c.maxBlocks, c.histLimit, c.chunk, c.shards)
 }
 
 func (c fuzzConfig) options() Options {
@@ -109,6 +110,9 @@ func drawConfig(d enginetest.Draw) fuzzConfig {
 		}
 		c.chunk = max(c.chunk, n*max(blocks, 1)/256)
 	}
+	if r.IntN(4) == 0 {
+		c.shards = 2 + r.Uint64N(4)
+	}
 	return c
 }
 
@@ -132,7 +136,8 @@ func newFuzzDraw(seed uint64) fuzzDraw {
 // (vector width, fast math, float accumulators, fp64 square root, the GPU's
 // daily tree, mul_hi, local or global histograms, the local memory size;
 // work-group size and count, its limit, step-split launches, histogram
-// resets, launch chunks) and is compared with the model (sim.Reference,
+// resets, launch chunks; the range whole or split in shards merged:
+// enginetest.RunSplit) and is compared with the model (sim.Reference,
 // what the serial engine computes): exact math bit for bit in count,
 // extremes, digest, histograms, finals and per-step records, the moments to
 // enginetest.DefaultTol or their own error bound (with float accumulators,
@@ -184,7 +189,12 @@ func runFuzzDraw(t *testing.T, d fuzzDraw) {
 		return
 	}
 	defer e.Close()
-	got, err := e.Run(t.Context(), d.Job)
+	var got *sim.Result
+	if d.shards > 0 {
+		got, err = enginetest.RunSplit(t.Context(), e, d.Job, d.shards)
+	} else {
+		got, err = e.Run(t.Context(), d.Job)
+	}
 	var sub *SubnormalError
 	if errors.As(err, &sub) {
 		t.Logf("%s\n\tconfig %s: refused: %v", d.Draw, d.fuzzConfig, err)

@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -318,4 +319,42 @@ func SelfConsistent(r *sim.Result, job *sim.Job) error {
 		return fmt.Errorf("summary against the kept finals: %w", err)
 	}
 	return nil
+}
+
+// RunSplit runs job on e as shards parts (sim.Split of its lane range, as
+// --shard splits a job) and merges their results as merge does: summaries
+// and per-step summaries with sim.Summary.Merge, finals in lane order. Every
+// lane's result and every summary bit but the moments' rounding is the
+// whole range's (docs/reproducibility.md).
+func RunSplit(ctx context.Context, e sim.Engine, job *sim.Job, shards uint64) (*sim.Result, error) {
+	first, count, err := job.Range()
+	if err != nil {
+		return nil, err
+	}
+	res := sim.NewResult(e.Name(), "", job, first, count)
+	for i := range shards {
+		f, n := sim.Split(count, i, shards)
+		if n == 0 {
+			continue
+		}
+		j := *job
+		j.First, j.Count = first+f, n
+		r, err := e.Run(ctx, &j)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d/%d: %w", i+1, shards, err)
+		}
+		res.Math, res.Device = r.Math, r.Device
+		if err := res.Summary.Merge(r.Summary); err != nil {
+			return nil, fmt.Errorf("shard %d/%d: %w", i+1, shards, err)
+		}
+		for d := range res.Daily {
+			if err := res.Daily[d].Merge(r.Daily[d]); err != nil {
+				return nil, fmt.Errorf("shard %d/%d, day %d: %w", i+1, shards, d+1, err)
+			}
+		}
+		if res.Finals != nil {
+			copy(res.Finals[f:], r.Finals)
+		}
+	}
+	return res, nil
 }
