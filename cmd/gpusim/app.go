@@ -19,6 +19,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/descriptors"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/sysmem"
@@ -63,6 +64,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
 		return exitUsage
 	}
+	if err := descriptorsShort(args); err != nil {
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+		return exitUsage
+	}
 	cachedir.Pin() // before pocl can make a missing HOME
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)
@@ -93,11 +98,7 @@ var (
 // some point of "fatal error: out of memory" or of an abort in
 // pthread_create, with a page of Go's trace and no word of the limit.
 func addressSpaceShort(args []string) (err *envError, least bool) {
-	switch firstArg(args) {
-	case "", "version", "help", "-h", "--help", "-v", "--version":
-		return nil, false
-	}
-	if asksHelp(args) {
+	if !runsWork(args) {
 		return nil, false
 	}
 	limit, mapped, need, short := shortOfRoom()
@@ -136,6 +137,44 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 		msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under %s: %s",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), under, raise),
 		hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or run under it with MALLOC_ARENA_MAX=1 set, without which Go's start can abort (fakecgo: pthread_create failed) under limits up to about 1.8 GB"}, least
+}
+
+// filesNeed is the most descriptors a command opens at once beyond those
+// open as it starts (stdio, Go's cgroup files): a run's outputs, 7, each
+// open from before the run to its commit, Go's poller, 2, the cache's
+// lock and file, a file of /proc, a folder synced, and the OpenCL
+// driver's; at most 12 were measured (run with every output on pocl),
+// and 32 leaves room.
+const filesNeed = 32
+
+// descriptorsShort refuses a command that runs work (runsWork) where
+// fewer than filesNeed descriptors are free under the open-file limit
+// (ulimit -n), before any is opened, and otherwise starts Go's poller
+// while its descriptors are free (descriptors.StartPoller):
+// under ulimit -n 12 a run with its seven outputs died of "fatal error:
+// runtime: netpollinit failed", and merge under 5 said its parts "cannot
+// be merged: too many open files".
+func descriptorsShort(args []string) *envError {
+	if !runsWork(args) {
+		return nil
+	}
+	limit, free, limited := descriptors.Free(filesNeed)
+	if limited && free < filesNeed {
+		want := (limit - free + filesNeed + 63) / 64 * 64
+		return &envError{name: "ulimit -n", msg: fmt.Sprintf("the open-file limit (ulimit -n %d) leaves %d descriptors free, under the %d a command may need at once: raise it to ulimit -n %d or more", limit, free, filesNeed, want)}
+	}
+	descriptors.StartPoller()
+	return nil
+}
+
+// runsWork reports whether args name a command that runs work: not
+// version, help or a command's --help.
+func runsWork(args []string) bool {
+	switch firstArg(args) {
+	case "", "version", "help", "-h", "--help", "-v", "--version":
+		return false
+	}
+	return !asksHelp(args)
 }
 
 // asksHelp reports whether args ask for a command's help (gpusim run
