@@ -1,7 +1,8 @@
 // Package diskfree tells how many bytes this process may still write on a
 // folder's file system (statfs(2)), so that gpusim refuses an output before
 // a run rather than failing to write it after: runfiles checks the run's
-// outputs with it, and the OpenCL engine its program cache.
+// outputs with it, and the OpenCL engine its program cache; and the largest
+// file it may write (FileLimit: ulimit -f).
 package diskfree
 
 import (

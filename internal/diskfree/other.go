@@ -8,3 +8,6 @@ func Free(dir string) (free, dev uint64, ok bool) { return 0, 0, false }
 
 // Block is not known on this system: 1.
 func Block(dir string) uint64 { return 1 }
+
+// FileLimit is not known on this system: no file-size limit.
+func FileLimit() (limit uint64, limited bool) { return 0, false }

@@ -42,3 +42,15 @@ func Block(dir string) uint64 {
 	}
 	return blockSize(&fs)
 }
+
+// FileLimit returns the largest file this process may write, in bytes:
+// its file-size limit (RLIMIT_FSIZE, ulimit -f), past which a write fails
+// with EFBIG ("file too large"; Go's runtime ignores the SIGXFSZ that comes
+// with it); limited is false where no limit is set.
+func FileLimit() (limit uint64, limited bool) {
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_FSIZE, &rl) != nil || rl.Cur == unix.RLIM_INFINITY {
+		return 0, false
+	}
+	return uint64(rl.Cur), true
+}

@@ -368,11 +368,15 @@ var freeSpace, blockOf = diskfree.Free, diskfree.Block
 // less than the file, so that every run let through has room for its
 // files. A file an output replaces is not counted as free: it stays until
 // the new one is renamed over it. Where the free space is not known
-// nothing is refused.
+// nothing is refused. Each output is checked against the file-size limit
+// too (checkFileLimit), first.
 func (o Result) checkDisk(p sim.Params) error {
 	var order []uint64
 	byDev := map[uint64]*diskNeed{}
+	var outs []output
 	add := func(flag, path string, size func() outputSize) {
+		sz := size()
+		outs = append(outs, output{flag: flag, path: path, size: sz})
 		free, dev, ok := freeSpace(filepath.Dir(atomicfile.Target(path)))
 		if !ok {
 			return
@@ -384,7 +388,7 @@ func (o Result) checkDisk(p sim.Params) error {
 			order = append(order, dev)
 		}
 		n.files = append(n.files, fmt.Sprintf("--%s %q", flag, path))
-		n.sizes = append(n.sizes, size())
+		n.sizes = append(n.sizes, sz)
 	}
 	for _, f := range []struct {
 		flag, path string
@@ -402,10 +406,50 @@ func (o Result) checkDisk(p sim.Params) error {
 			return outputSize{most: b.Most, need: func() (uint64, bool) { return b.Most, false }}
 		})
 	}
+	if err := checkFileLimit(outs); err != nil {
+		return err
+	}
 	for _, dev := range order {
 		if err := byDev[dev].refuse(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// fileLimit is diskfree.FileLimit; tests replace it.
+var fileLimit = diskfree.FileLimit
+
+// output is one of checkDisk's outputs: its flag, path and size.
+type output struct {
+	flag, path string
+	size       outputSize
+}
+
+// checkFileLimit refuses the first output larger than the process's
+// file-size limit (ulimit -f), each on its own as the limit counts: its
+// size where that is known, else at its largest (the outputs' sizes as
+// checkDisk counts them, not in blocks). Under ulimit -f a run went to
+// the end and failed at the write, "file too large", its file lost.
+func checkFileLimit(outs []output) error {
+	limit, limited := fileLimit()
+	if !limited {
+		return nil
+	}
+	for _, o := range outs {
+		if o.size.most <= limit {
+			continue
+		}
+		need, exact := o.size.need()
+		if need <= limit {
+			continue
+		}
+		needText, limitText := diskfree.SizesText(need, limit)
+		verb := "needs " + needText
+		if !exact {
+			verb = "may need up to " + needText + " (counted at its largest, every value, pixel or point at its longest, as the run has not made it)"
+		}
+		return &sim.ParamError{Flag: o.flag, Msg: fmt.Sprintf("%q %s, over the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): raise it (ulimit -f unlimited)", o.path, verb, limitText)}
 	}
 	return nil
 }

@@ -96,6 +96,49 @@ func TestCheckDisk(t *testing.T) {
 	}
 }
 
+// TestCheckFileLimit: an output larger than the file-size limit (ulimit
+// -f) is refused before the run, each file against the limit on its own,
+// whatever the disk's room; a run went to the end and failed at the write
+// with "file too large".
+func TestCheckFileLimit(t *testing.T) {
+	old := fileLimit
+	defer func() { fileLimit = old }()
+	fileLimit = func() (uint64, bool) { return 4e6, true }
+	dir := t.TempDir()
+	p := sim.Default()
+	var pe *sim.ParamError
+	for _, c := range []struct {
+		o     Result
+		lanes uint64
+		flag  string // "" when it fits
+		msg   string
+	}{
+		{Result{Out: dir + "/f.f32"}, 1e6, "", ""}, // 4e6 bytes: the limit's size exactly
+		{Result{Out: dir + "/f.f32"}, 1e6 + 1, "out", `"` + dir + `/f.f32" needs 4.000004 MB, over the file-size limit of 4 MB (ulimit -f, RLIMIT_FSIZE)`},
+		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.f32", Paths: 1e5}, 1e6, "", ""}, // 8e6 together: each alone fits
+		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.npy", Paths: 1e5 + 1}, 1e6, "paths-out", `"` + dir + `/p.npy" needs`},
+		{Result{Bounded: []Bounded{{Path{"html", dir + "/p.html"}, 4e6 + 1}}}, 10, "html", `may need up to 4.000001 MB (counted at its largest`},
+	} {
+		p.Lanes = c.lanes
+		p.Steps = 10
+		err := c.o.checkDisk(p)
+		if c.flag == "" {
+			if err != nil {
+				t.Errorf("%+v at %d lanes: %v", c.o, c.lanes, err)
+			}
+			continue
+		}
+		if !errors.As(err, &pe) || pe.Flag != c.flag || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%+v at %d lanes: %v; want --%s: ...%s...", c.o, c.lanes, err, c.flag, c.msg)
+		}
+	}
+	fileLimit = func() (uint64, bool) { return 0, false } // no limit
+	p.Lanes = 1e8
+	if err := (Result{Out: dir + "/f.f32"}).checkDisk(p); err != nil && !strings.Contains(err.Error(), "disk space") {
+		t.Errorf("no file-size limit: %v", err)
+	}
+}
+
 // TestCheckDiskNeedNotLeast: a refusal says what the outputs need, counted
 // as a run that fits counts it, even where their least (every value of a
 // CSV at one digit) is more than is free: it said "needs 791 kB of disk
