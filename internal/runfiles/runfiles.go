@@ -43,8 +43,16 @@ type CreateError struct {
 
 func (e *CreateError) Error() string {
 	dir := filepath.Dir(e.Path.Path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	// The folder as it is: missing, not a folder, or there (its error is
+	// then the file's, which names why it cannot be reached: a path past
+	// the system's length, a folder on the way the user may not search).
+	// Each read "directory ... does not exist".
+	st, serr := os.Stat(dir)
+	switch {
+	case errors.Is(serr, fs.ErrNotExist):
 		return fmt.Sprintf("directory %q does not exist", dir)
+	case serr == nil && !st.IsDir():
+		return fmt.Sprintf("%q is not a folder", dir)
 	}
 	err := e.Err
 	var pe *fs.PathError

@@ -257,3 +257,42 @@ func TestCreateErrorFolder(t *testing.T) {
 		t.Errorf("a new file:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestCreateErrorFolderThere: a folder that is there but cannot be reached
+// is not said to be missing: one whose path is past the system's length
+// (ENAMETOOLONG) read "directory ... does not exist", as did a folder under
+// one the user may not search (EACCES) and a file where the folder goes.
+func TestCreateErrorFolderThere(t *testing.T) {
+	top := t.TempDir()
+	t.Chdir(top)
+	deep := top
+	name := strings.Repeat("d", 250)
+	for len(deep) < 4200 {
+		if err := os.Mkdir(name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(name)
+		deep += "/" + name
+	}
+	path := deep + "/f.npy"
+	_, err := Create([]Path{{"out", path}})
+	var ce *CreateError
+	if !errors.As(err, &ce) {
+		t.Fatalf("a path of %d bytes: %v", len(path), err)
+	}
+	if got := ce.Error(); strings.Contains(got, "does not exist") || !strings.HasSuffix(got, ": file name too long") {
+		t.Errorf("a path of %d bytes to a folder that is there: %s", len(path), got)
+	}
+	file := filepath.Join(top, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Create([]Path{{"out", filepath.Join(file, "f.npy")}})
+	if want := fmt.Sprintf("%q is not a folder", file); err == nil || err.Error() != want {
+		t.Errorf("a file where the folder goes: %v, want %s", err, want)
+	}
+	_, err = Create([]Path{{"out", filepath.Join(top, "missing", "f.npy")}})
+	if want := fmt.Sprintf("directory %q does not exist", filepath.Join(top, "missing")); err == nil || err.Error() != want {
+		t.Errorf("a missing folder: %v, want %s", err, want)
+	}
+}
