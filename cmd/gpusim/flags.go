@@ -191,7 +191,8 @@ func getFloat(c *cli.Context, name string) float64 { return c.Generic(name).(*fl
 // durationValue is a duration flag (--timeout) as Go reads one (30s, 5m,
 // 1h30m), spaces around it ignored as around every number gpusim reads
 // (--timeout ' 10s' was refused where --lanes ' 5e6' was not), within
-// [0, maxTimeout].
+// [0, maxTimeout]; one that is not 0 but that Go reads as 0 (0.5ns, under
+// its nanosecond) is refused, as 0 means none.
 type durationValue struct{ d time.Duration }
 
 // maxTimeout is the most --timeout takes, a whole number of hours under
@@ -216,6 +217,12 @@ func (v *durationValue) Set(s string) error {
 		return errors.New(wantValue["timeout"])
 	case d < 0 || d > maxTimeout:
 		return fmt.Errorf("%v is out of range (valid range 0..%s, 0 for none)", d, durationText(maxTimeout))
+	case d == 0 && strings.ContainsAny(s, "123456789") && strings.HasPrefix(s, "-"):
+		// -0.5ns, which Go reads as 0: below 0 as typed.
+		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
+	case d == 0 && strings.ContainsAny(s, "123456789"):
+		// 0.5ns, which Go reads as 0, none: it ran without a limit.
+		return fmt.Errorf("%s is not 0 but under a nanosecond, the least a duration counts, and would read as 0, none (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	}
 	v.d = d
 	return nil
