@@ -29,7 +29,9 @@ const drainGrace = 2 * time.Second
 // and resource tracker): on unix systems it runs in a process group of its
 // own, and when ctx is done the whole group is told to stop (SIGTERM) and
 // killed (SIGKILL) childGrace later; the default killed the child alone,
-// and its workers outlived gpusim. Elsewhere the child alone is killed.
+// and its workers outlived gpusim. Elsewhere the child alone is killed. On
+// Linux the child is killed too when bench dies where no handler runs
+// (SIGKILL: dieWithParent).
 // Run it with runChildProcess.
 func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)

@@ -12,9 +12,11 @@ import (
 
 // setGroup makes cmd the leader of a new process group, which its children
 // join, and its Cancel stop the whole group: SIGTERM, then SIGKILL after
-// childGrace.
+// childGrace; on Linux the child is killed when bench dies
+// (dieWithParent).
 func setGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 	cmd.Cancel = func() error {
 		g := groupOf(cmd)
 		err := g.signal(syscall.SIGTERM)

@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/testenv"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// TestChildDiesWithBench: a benchmark killed where no handler runs
+// (SIGKILL, the OOM killer) takes its child processes with it: each runs in
+// a process group of its own, so a kill of bench's group missed them too,
+// and a processes child (or the Python baseline) ran on to the end of its
+// work, minutes at the standard workloads, its part files left in TMPDIR.
+// The test kills a helper process running the processes engine, whose
+// child sleeps.
+func TestChildDiesWithBench(t *testing.T) {
+	if dir := os.Getenv("GPUSIM_BENCH_DEATH_HELPER"); dir != "" {
+		p := sim.Default()
+		p.Lanes, p.Steps = 100, 2
+		e := &Processes{Binary: filepath.Join(dir, "fake"), Workers: 1}
+		e.Run(context.Background(), &sim.Job{Params: p})
+		return
+	}
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	script := fmt.Sprintf("#!/bin/sh\necho $$ > %q\nexec sleep 300\n", pidFile)
+	if err := os.WriteFile(filepath.Join(dir, "fake"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	helper := exec.Command(os.Args[0], "-test.run=^TestChildDiesWithBench$")
+	helper.Env = append(os.Environ(), "GPUSIM_BENCH_DEATH_HELPER="+dir)
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for deadline := time.Now().Add(20 * time.Second); pids == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			helper.Process.Kill()
+			helper.Wait()
+			t.Fatal("the helper's child did not start within 20 s")
+		}
+		pids = testenv.ReadPIDs(t, pidFile, 1)
+	}
+	t.Cleanup(func() { syscall.Kill(pids[0], syscall.SIGKILL) })
+	helper.Process.Kill()
+	helper.Wait()
+	testenv.CheckGone(t, pids, "the processes engine killed by SIGKILL")
+}
