@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -61,13 +60,18 @@ func PrepareDoc(doc string, rep *Report, charts []string) (*atomicfile.File, err
 }
 
 // CheckPython says why the interpreter at path cannot run the baseline
-// (it cannot import numpy), or returns nil.
+// (it cannot import numpy, or does not answer within probeTimeout:
+// probePython), or returns nil.
 func CheckPython(ctx context.Context, path string) error {
 	// The probe prints a token only a Python that imported numpy prints, so
 	// a program that exits 0 whatever it is given (true, a shell script)
 	// is refused too.
 	const token = "gpusim-numpy-ok"
-	out, err := exec.CommandContext(ctx, path, "-c", "import numpy; print('"+token+"')").CombinedOutput()
+	out, err := probePython(ctx, path, "import numpy; print('"+token+"')", true)
+	var pe *probeTimeoutError
+	if errors.As(err, &pe) {
+		return err
+	}
 	if err == nil {
 		if strings.Contains(string(out), token) {
 			return nil

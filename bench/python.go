@@ -24,6 +24,43 @@ var baselineScript []byte
 // PythonCandidates are the interpreters FindPython tries, in order.
 var PythonCandidates = []string{"python3", "/usr/bin/python3"}
 
+// probeTimeout bounds each probe of an interpreter (probePython); tests
+// shorten it.
+var probeTimeout = 30 * time.Second
+
+// probePython runs the interpreter at path with -c code and returns its
+// output (stdout, and stderr too with both), within probeTimeout: one that
+// has not answered by then is killed, and a process it started that still
+// holds the output pipe is not waited for (exec.Cmd.WaitDelay), so that a
+// wrapper whose child waits on a lock cannot hold bench before its work.
+func probePython(ctx context.Context, path, code string, both bool) ([]byte, error) {
+	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, path, "-c", code)
+	cmd.WaitDelay = 100 * time.Millisecond
+	var out []byte
+	var err error
+	if both {
+		out, err = cmd.CombinedOutput()
+	} else {
+		out, err = cmd.Output()
+	}
+	if cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		return out, &probeTimeoutError{path: path, limit: probeTimeout}
+	}
+	return out, err
+}
+
+// probeTimeoutError is an interpreter that did not answer a probe in time.
+type probeTimeoutError struct {
+	path  string
+	limit time.Duration
+}
+
+func (e *probeTimeoutError) Error() string {
+	return fmt.Sprintf("%q did not answer within %v, asked to import numpy", e.path, e.limit)
+}
+
 // ErrNoNumPy is returned by FindPython when no candidate imports numpy.
 var ErrNoNumPy = errors.New("no python3 with numpy found")
 
@@ -42,9 +79,7 @@ func FindPython(ctx context.Context) (string, error) {
 		if err != nil {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := exec.CommandContext(cctx, path, "-c", probe).Output()
-		cancel()
+		out, err := probePython(ctx, path, probe, false)
 		if err != nil {
 			continue
 		}
