@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -157,7 +158,8 @@ func benchAction(c *cli.Context) error {
 	// With the engines that run here and the Python baseline's interpreter.
 	planned := cfg
 	planned.Python = cfg.Python && cfg.PythonPath != ""
-	if err := checkBenchTime(&planned, specs, c.IsSet); err != nil {
+	// Then the descriptors its outputs and children hold at once.
+	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts)); err != nil {
 		return err
 	}
 	mnotes := machineNotes(cfg) // before the run
@@ -583,14 +585,6 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			return opts, err
 		}
 	}
-	// The charts, the page and the document are each open from their
-	// writing to their commit together: 64 charts of 30 workloads under
-	// ulimit -n 64 failed after the benchmark, "too many open files".
-	if held := heldFiles(len(charts), opts); held > 0 {
-		if err := filesShort(held, "files --plot, --html and --update-doc keep open until they are written together"); err != nil {
-			return opts, err
-		}
-	}
 	// Last, as it creates a file: every check that can fail comes first.
 	if opts.html != "" {
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
@@ -600,14 +594,54 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 
 // heldFiles is the number of bench's output files open at once: its
 // charts, the --html page and the --update-doc document.
-func heldFiles(charts int, opts benchOptions) uint64 {
-	n := uint64(charts)
+func heldFiles(cfg *bench.Config, opts benchOptions) uint64 {
+	var n uint64
+	if opts.plotDir != "" {
+		n = uint64(len(bench.ChartFiles(cfg, opts.plotFormats)))
+	}
 	for _, path := range []string{opts.html, opts.doc} {
 		if path != "" {
 			n++
 		}
 	}
 	return n
+}
+
+// childFiles is the most descriptors bench holds for each child process
+// the processes engine runs at once: its output's two pipes, the one exec
+// watches it by, and one more while it starts (64 children under ulimit -n
+// 150 failed at the 37th).
+const childFiles = 4
+
+// checkBenchFiles refuses, before the benchmark, one for which the
+// open-file limit leaves fewer descriptors free than its outputs, each open
+// from its writing to their commit together (heldFiles), and the processes
+// engine's children at once (the most of GOMAXPROCS and the scaling
+// table's workers) hold, beyond the filesNeed of every command: 64 charts
+// of 30 workloads under ulimit -n 64 failed after the benchmark, and 64
+// processes workers under ulimit -n 150 in the middle of it, "too many
+// open files".
+func checkBenchFiles(cfg *bench.Config, specs []engines.Spec, opts benchOptions) error {
+	held := heldFiles(cfg, opts)
+	what := "files --plot, --html and --update-doc keep open until they are written together"
+	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
+		kids := runtime.GOMAXPROCS(0)
+		if cfg.Scaling {
+			kids = max(kids, slices.Max(cfg.WorkerList()))
+		}
+		what = fmt.Sprintf("the processes engine's %d children at once hold (%d each)", kids, childFiles)
+		if held > 0 {
+			what = fmt.Sprintf("its outputs (%d) and the processes engine's %d children at once (%d each) hold", held, kids, childFiles)
+		}
+		held += uint64(kids) * childFiles
+	}
+	if held == 0 {
+		return nil
+	}
+	if err := filesShort(held, what); err != nil {
+		return err
+	}
+	return nil
 }
 
 // chartName matches the files bench.Plot writes into --plot's folder.
