@@ -148,10 +148,14 @@ type Program struct {
 // failed clBuildProgram is a *BuildError carrying the build log. Under an
 // address-space limit (ulimit -v) that leaves less than BuildAddressSpace
 // it builds nothing and returns an *UnavailableError matching
-// ErrAddressSpace.
+// ErrAddressSpace; on pocl under a file-size limit (ulimit -f) below what
+// its compiler writes, one matching ErrEnvironment (poclFileLimitShort).
 func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, error) {
 	if source == "" {
 		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithSource"}
+	}
+	if err := poclFileLimitShort(dev); err != nil {
+		return nil, err
 	}
 	if err := buildAddressSpaceShort(); err != nil {
 		return nil, err

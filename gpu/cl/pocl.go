@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
 // pocl keeps compiled kernels in a cache directory that it must be able to
@@ -76,6 +78,31 @@ func PoclCacheProblem() error {
 	}
 	return nil
 }
+
+// poclFileLimitShort returns the error that stands in for a build on
+// pocl from source under a file-size limit (ulimit -f, RLIMIT_FSIZE) below
+// cacheProbeBytes, or nil: pocl's compiler writes the program's bitcode
+// and a shared object per kernel into its kernel cache, some megabytes,
+// and a write the limit cuts short ends the process in LLVM ("LLVM ERROR:
+// IO failure on output stream: File too large", exit 1), where no error
+// comes back, so that a run under auto that chose to compile died with no
+// word of the limit. A program built from a binary writes nothing there.
+func poclFileLimitShort(dev *Device) error {
+	limit, limited := fileLimit()
+	if !limited || limit >= cacheProbeBytes {
+		return nil
+	}
+	if name, _ := dev.platform.Name(); name != poclPlatform {
+		return nil
+	}
+	return &UnavailableError{Kind: ErrEnvironment,
+		Cause: fmt.Sprintf("pocl cannot build the program under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): its compiler writes files of some megabytes into its kernel cache %s, and ends the process when one is cut short",
+			diskfree.SizeText(limit), poclCacheDir()),
+		Hint: fmt.Sprintf("raise the limit to %d MiB or more (ulimit -f unlimited); or %s", cacheProbeBytes>>20, useCPU)}
+}
+
+// fileLimit is diskfree.FileLimit; tests replace it.
+var fileLimit = diskfree.FileLimit
 
 // cacheProbeBytes is what writable writes: more than pocl's cache entries
 // for gpusim's program take.
