@@ -150,7 +150,7 @@ var removeFile = os.Remove
 var bypassed struct {
 	sync.Mutex
 	m    map[string]bool
-	skip map[string]bool // cacheSkipLoad
+	skip map[string]int // cacheSkipLoad: the retries under way
 }
 
 // cacheBypass makes the process ignore the entry of key from now on.
@@ -172,21 +172,27 @@ func isBypassed(kind, key string) bool {
 func isSkipped(kind, key string) bool {
 	bypassed.Lock()
 	defer bypassed.Unlock()
-	return bypassed.skip[kind+"/"+key]
+	return bypassed.skip[kind+"/"+key] > 0
 }
 
 // cacheSkipLoad makes the process build what the entry of key holds rather
-// than load it, while on, still writing it: Open's retry from source.
+// than load it, while on, still writing it: Open's retry from source. The
+// retries under way are counted, and the entry is loaded again once the
+// last is off: OpenMulti's devices of one model share an entry, and two of
+// them retry at once where its binary did not start on either; with one
+// flag, the first retry's end let the second's open load the entry (and
+// discard it as the binary that did not start).
 func cacheSkipLoad(kind, key string, on bool) {
 	bypassed.Lock()
 	defer bypassed.Unlock()
 	if bypassed.skip == nil {
-		bypassed.skip = map[string]bool{}
+		bypassed.skip = map[string]int{}
 	}
+	k := kind + "/" + key
 	if on {
-		bypassed.skip[kind+"/"+key] = true
-	} else {
-		delete(bypassed.skip, kind+"/"+key)
+		bypassed.skip[k]++
+	} else if bypassed.skip[k]--; bypassed.skip[k] <= 0 {
+		delete(bypassed.skip, k)
 	}
 }
 

@@ -64,3 +64,28 @@ func TestCacheEntryIrregular(t *testing.T) {
 		t.Errorf("stored entry reads %q", b)
 	}
 }
+
+// TestCacheSkipLoadNested: two retries from source of one entry at once
+// (OpenMulti's devices of one model, whose cached binary did not start on
+// either: retryFromSource) each skip its load, and the first to end leaves
+// the second's skip on: the skip was one flag, which the first's end
+// cleared, so that the second's open loaded the entry it was to build
+// instead, and then discarded it as the binary that did not start.
+func TestCacheSkipLoadNested(t *testing.T) {
+	forgetCacheNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	key := strings.Repeat("ef", 32)
+	if !cacheStore("programs", key, []byte("binary")) {
+		t.Fatal("not stored")
+	}
+	cacheSkipLoad("programs", key, true) // the first device's retry
+	cacheSkipLoad("programs", key, true) // the second's
+	cacheSkipLoad("programs", key, false)
+	if b := cacheLoad("programs", key); b != nil {
+		t.Errorf("one retry of two ended: the entry loaded (%q), want it skipped for the other", b)
+	}
+	cacheSkipLoad("programs", key, false)
+	if b := cacheLoad("programs", key); string(b) != "binary" {
+		t.Errorf("both retries ended: the entry gave %q, want it loaded", b)
+	}
+}
