@@ -8,11 +8,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/kernels"
 )
 
 // loadingMarks lists the loading marks in the programs folder of dir.
@@ -609,5 +612,65 @@ func TestMarkLoadingHeld(t *testing.T) {
 	}
 	if who := crashedLoading(entry); who != "process "+strconv.Itoa(os.Getpid()) {
 		t.Errorf("an earlier process's mark under this process's ID: %q", who)
+	}
+}
+
+// TestCrashedEntryReadAtOnce: two loads of one cached binary at once in a
+// process (OpenMulti's devices of one model share the entry) after a
+// process ended while it loaded the binary: neither loads it. The second
+// load read the entry, the first found the crash's mark, removed it and
+// discarded the entry, and the second, checking for a crash only then,
+// found none and loaded the binary that may crash the driver: two starts
+// in a row crashed on one bad entry.
+func TestCrashedEntryReadAtOnce(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	e := open(t, Options{})
+	key, options, source := e.st.key, e.options, e.source()+"\n"+kernels.SelfTest
+	ctx, dev := e.sh.ctx, e.sh.dev
+	file := cachePath("programs", key)
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	mark := markName(file, deadPID(t))
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The first load to read the entry waits (2 s at most) for the
+	// crash's mark to be gone: the other load found it.
+	var first atomic.Bool
+	entryRead = func() {
+		if !first.CompareAndSwap(false, true) {
+			return
+		}
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if _, err := os.Stat(mark); err != nil {
+				return
+			}
+		}
+	}
+	defer func() { entryRead = nil }()
+	hits := binaryHits.Load()
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			p, _, done, _, err := buildCached(ctx, dev, key, source, options)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if done != nil {
+				done()
+			}
+			p.Release()
+		})
+	}
+	wg.Wait()
+	if n := binaryHits.Load() - hits; n != 0 {
+		t.Errorf("the binary a process was loading when it ended was loaded %d times, want none", n)
+	}
+	if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "ended while it loaded") {
+		t.Errorf("notes %q: want the crash's", notes)
 	}
 }

@@ -308,42 +308,83 @@ func (s *shared) saveBinary(source, options string) string {
 // a read-only cache gave a second note, that the cache was not written,
 // beside the one that says why the entry is not loaded.
 func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, err error) {
-	if bin, binSum := cacheLoadSum("programs", key); bin != nil {
-		path := cachePath("programs", key)
-		if who := crashedLoading(path); who != "" {
-			if err := cacheRemove("programs", key); err != nil {
-				cacheBypass("programs", key)
-				cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
-			} else {
-				cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
-			}
-		} else if done, err := markLoading(path); err != nil {
-			// Unmarked, a binary that crashes the driver would crash
-			// every start (loading.go).
-			cacheNotes.Add("cache: the compiled programs in the cache are not loaded, as %v: every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder", err, EnvCacheDir)
-			kept = true
-		} else {
-			p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
-			if err == nil {
-				binaryHits.Add(1)
-				return p, binSum, done, false, nil
-			}
-			done()
-			// Said once the source's build is known: where it fails too
-			// (pocl rejects both without a writable kernel cache), the
-			// note said "rebuilt from source" beside the build's error.
-			p, berr := cl.BuildProgram(ctx, dev, source, options)
-			if berr != nil {
-				cacheNotes.Add("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", err)
-			} else {
-				cacheNotes.Add("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
-			}
-			return p, "", nil, false, berr
+	bin, binSum, done, kept := markedEntry(key)
+	if bin != nil {
+		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
+		if err == nil {
+			binaryHits.Add(1)
+			return p, binSum, done, false, nil
 		}
+		done()
+		// Said once the source's build is known: where it fails too
+		// (pocl rejects both without a writable kernel cache), the
+		// note said "rebuilt from source" beside the build's error.
+		p, berr := cl.BuildProgram(ctx, dev, source, options)
+		if berr != nil {
+			cacheNotes.Add("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", err)
+		} else {
+			cacheNotes.Add("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
+		}
+		return p, "", nil, false, berr
 	}
 	p, err = cl.BuildProgram(ctx, dev, source, options)
 	return p, "", nil, kept, err
 }
+
+// markedEntry is buildCached's binary under key (with its checksum),
+// marked as loading (done removes the mark), or nil: no entry, one a
+// process was loading when it ended (discarded or bypassed, with a note),
+// or one no mark can be made for (kept, with a note). The entry is read,
+// checked for a crash and marked as one step among this process's loads
+// of the entry (entryLock): OpenMulti's devices of one model share an entry and load
+// it at once, and one that read the entry while another found a crash's
+// mark, removed it and discarded the entry, then found no crash and loaded
+// the binary that may crash the driver.
+func markedEntry(key string) (bin []byte, binSum string, done func(), kept bool) {
+	mu := entryLock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	bin, binSum = cacheLoadSum("programs", key)
+	if bin == nil {
+		return nil, "", nil, false
+	}
+	if entryRead != nil {
+		entryRead()
+	}
+	path := cachePath("programs", key)
+	if who := crashedLoading(path); who != "" {
+		if err := cacheRemove("programs", key); err != nil {
+			cacheBypass("programs", key)
+			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
+		} else {
+			cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
+		}
+		return nil, "", nil, false
+	}
+	done, err := markLoading(path)
+	if err != nil {
+		// Unmarked, a binary that crashes the driver would crash
+		// every start (loading.go).
+		cacheNotes.Add("cache: the compiled programs in the cache are not loaded, as %v: every start builds them from source; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder", err, EnvCacheDir)
+		return nil, "", nil, true
+	}
+	return bin, binSum, done, false
+}
+
+// entryLock is the lock that makes markedEntry one step among the
+// process's loads of the entry of key: one an entry, so that the devices
+// of other models read their entries at once.
+func entryLock(key string) *sync.Mutex {
+	mu, _ := entryLocks.LoadOrStore(key, new(sync.Mutex))
+	return mu.(*sync.Mutex)
+}
+
+// entryLocks are entryLock's, by key: one a program the process built.
+var entryLocks sync.Map
+
+// entryRead, when set, is called as markedEntry has read an entry (for
+// tests: a load that waits there for another's).
+var entryRead func()
 
 // binaryHits counts the programs built from cached binaries (for tests).
 var binaryHits atomic.Int64
