@@ -747,7 +747,8 @@ type calibration struct {
 	// its identity, which a choice carries (Choice.measured), so that a
 	// run judged after another process dropped it and measured the
 	// machine again drops nothing of the new one. Zero in a file written
-	// before it was kept.
+	// before it was kept, or rewritten by a gpusim that does not keep it
+	// (isMeasured).
 	Measured time.Time `json:"measured_at,omitzero"`
 
 	// refused says a device refused the probe, which has the job's
@@ -1903,7 +1904,7 @@ func dropCalibration(key string, measured time.Time) bool {
 	dropped := false
 	updateCalibration(func(f calibrationFile) {
 		c, ok := f[key]
-		if !ok || !c.Measured.Equal(measured) {
+		if !ok || !c.isMeasured(measured) {
 			return
 		}
 		delete(f, key)
@@ -1913,6 +1914,17 @@ func dropCalibration(key string, measured time.Time) bool {
 		}
 	})
 	return dropped
+}
+
+// isMeasured says whether c is the calibration measured at measured (a
+// choice's, Choice.measured): its Measured, or any where c has none. A
+// binary that keeps Measured writes it in every calibration under its key
+// (the key names the binary), but an older gpusim sharing the cache
+// folder rewrites the file with the fields it knows alone: every run off
+// a prediction of a calibration it had rewritten was taken for one of a
+// calibration measured again since, and dropped nothing.
+func (c calibration) isMeasured(measured time.Time) bool {
+	return c.Measured.IsZero() || c.Measured.Equal(measured)
 }
 
 // coldStartsKey is the key under which the calibration file keeps the

@@ -500,7 +500,7 @@ func (c calibration) multiNote() string {
 func dropMulti(key string, measured time.Time, why string) bool {
 	dropped := false
 	updateCalibration(func(f calibrationFile) {
-		if c, ok := f[key]; ok && c.Measured.Equal(measured) {
+		if c, ok := f[key]; ok && c.isMeasured(measured) {
 			c.MultiDropped = why
 			f[key] = c
 			dropped = true

@@ -315,6 +315,48 @@ func TestObserveDropRemeasured(t *testing.T) {
 	}
 }
 
+// TestObserveDropStripped: a calibration whose measured_at an older
+// gpusim dropped (one sharing the cache folder decodes every entry into
+// the fields it knows and writes them back) is still dropped by a run off
+// the prediction it gave: the run's choice carries the time it was
+// measured, which no longer matched, and the run was taken for one of a
+// calibration measured again since, dropping nothing, however far off.
+func TestObserveDropStripped(t *testing.T) {
+	simdWorkers(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	var opened []string
+	dev := fakeGPUs(1, &opened, nil, nil)
+	c := h200Calibration(1)
+	c.Measured = time.Now().UTC().Round(0)
+	ch, _, key := autoOn(t, dev, c, 1e11, 100)
+	if ch.device != 0 || !ch.measured.Equal(c.Measured) {
+		t.Fatalf("opened %q (%s), measured at %v: want the GPU, from the calibration measured at %v", opened, ch.Reason, ch.measured, c.Measured)
+	}
+	// The older binary's rewrite: the fields it does not know are gone.
+	path := calibrationPath()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	delete(f[key], "measured_at")
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := 3 * (ch.predicted - ch.startup)
+	ch.at = time.Now().Add(-time.Duration(run * float64(time.Second)))
+	n := Observe(ch, time.Duration((run+ch.startup)*float64(time.Second)))
+	if _, ok := loadCalibration(key); ok || n == "" {
+		t.Errorf("a run at 3x the prediction of a calibration without measured_at: note %q, calibration kept %v; want it dropped, with a note", n, ok)
+	}
+}
+
 // TestColdStartCarried: a calibration measured again (dropped because a
 // run contradicted it, or replaced where a device left cold was since
 // compiled) keeps the cold start the one before measured for the same
