@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -106,6 +107,62 @@ func TestOpenMultiParallel(t *testing.T) {
 	enumerated.Unlock()
 	if s := r.Timing.Startup; s <= 0 || s > took+listing || r.Timing.Compile > s {
 		t.Errorf("start-up %v, compile %v: want OpenMulti's %v (and the listing's %v at most), the compile time within it", s, r.Timing.Compile, took, listing)
+	}
+}
+
+// TestOpenMultiContexts: OpenMulti's devices create their OpenCL contexts
+// at once (a GPU's takes 0.1 s and more, the driver's own set-up of the
+// device), and a device's engines share one: each creation waits, as it
+// starts, for the others' to start too. The registry's lock was held
+// through the creation, and the opens, in parallel otherwise, created the
+// contexts one after another.
+func TestOpenMultiContexts(t *testing.T) {
+	idx := twoDevices(t)
+	if idx == nil {
+		return
+	}
+	closeAll(t)
+	var started, late atomic.Int32
+	all := make(chan struct{})
+	create := createContext
+	createContext = func(ds ...*cl.Device) (*cl.Context, error) {
+		if started.Add(1) == int32(len(idx)) {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-time.After(overlapWait):
+			late.Add(1)
+		}
+		return create(ds...)
+	}
+	defer func() { createContext = create }()
+	m, err := OpenMulti(idx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := late.Load(); n > 0 {
+		t.Errorf("%d of %d contexts waited %v for the others' creation to start: created in turn", n, len(idx), overlapWait)
+	}
+	if c := openContexts(); c != len(idx) {
+		t.Errorf("%d contexts alive for %d devices", c, len(idx))
+	}
+	// A device's second engine shares its context.
+	e, err := Open(Options{Device: idx[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.sh != m.engines[0].sh {
+		t.Error("a device's second engine has a context of its own")
+	}
+	if err := e.Close(); err != nil {
+		t.Error(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c := openContexts(); c != 0 {
+		t.Errorf("%d contexts alive after Close", c)
 	}
 }
 

@@ -58,24 +58,58 @@ var registry struct {
 }
 
 // acquire returns the shared state of d, creating its context on first use.
+// The context is created outside the registry's lock: a GPU's takes 0.1 s
+// and more (the driver's own set-up of the device), and OpenMulti's
+// devices, opened at once, created theirs one after another. Where another
+// open of the device made one meanwhile, that one is taken and this one
+// released: a device's engines share one context and its programs.
 func acquire(d device) (*shared, error) {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	if s := registry.m[d.desc.Index]; s != nil {
-		s.refs++
+	if s := join(d.desc.Index); s != nil {
 		return s, nil
 	}
-	ctx, err := cl.CreateContext(d.dev)
+	ctx, err := createContext(d.dev)
 	if err != nil {
 		return nil, fmt.Errorf("opencl: create context on %s: %w", d.desc.Named(), err)
 	}
 	s := &shared{index: d.desc.Index, desc: d.desc, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
+	if had := register(s); had != nil {
+		ctx.Release()
+		return had, nil
+	}
+	return s, nil
+}
+
+// join takes a reference on the shared state of device index, or returns
+// nil where it has none.
+func join(index int) *shared {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if s := registry.m[index]; s != nil {
+		s.refs++
+		return s
+	}
+	return nil
+}
+
+// register adds s, made with its device's context, unless the device has
+// shared state already: then it takes a reference on that, which it
+// returns.
+func register(s *shared) (had *shared) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if had := registry.m[s.index]; had != nil {
+		had.refs++
+		return had
+	}
 	if registry.m == nil {
 		registry.m = map[int]*shared{}
 	}
-	registry.m[d.desc.Index] = s
-	return s, nil
+	registry.m[s.index] = s
+	return nil
 }
+
+// createContext is cl.CreateContext; tests see devices' creations overlap.
+var createContext = cl.CreateContext
 
 // release drops one reference; the last releases the programs and context.
 func (s *shared) release() {
