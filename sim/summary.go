@@ -347,7 +347,7 @@ func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 	if max(lo-s.Mean, s.Mean-hi) > mean {
 		mean = max(s.Mean-lo, hi-s.Mean)
 	}
-	if s.Std()-(hi-lo)/2 > std {
+	if s.Std()-float64((hi-lo)/2) > std { // rounded: not fused into a multiply-subtract on arm64
 		std = s.Std()
 	}
 	return mean, std
