@@ -347,6 +347,19 @@ func sameLanes(s, d *sim.Summary) error {
 	return nil
 }
 
+// isReport says whether data, a JSON object without a format, is the
+// report of gpusim run or merge with --format json (it has their engine,
+// params and digest): the file a user most often gives merge for a part,
+// having redirected a shard's report rather than saving its part.
+func isReport(data []byte) bool {
+	var r struct {
+		Engine *string          `json:"engine"`
+		Params *json.RawMessage `json:"params"`
+		Digest *string          `json:"digest"`
+	}
+	return json.Unmarshal(data, &r) == nil && r.Engine != nil && r.Params != nil && r.Digest != nil
+}
+
 // decodeEnvelope checks the envelope and the checksum and returns the
 // payload and its checksum.
 func decodeEnvelope(data []byte) (*partPayload, string, error) {
@@ -378,6 +391,9 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		return nil, "", fmt.Errorf("not a gpusim part (%v)", err)
 	}
 	if head.Format != PartFormat {
+		if head.Format == "" && isReport(data) {
+			return nil, "", errors.New("not a gpusim part but a report (--format json): a part is what gpusim run --save FILE writes, with --shard i/N for a shard")
+		}
 		return nil, "", fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
 	}
 	if head.Version < 1 || head.Version > PartVersion {

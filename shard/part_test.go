@@ -342,6 +342,7 @@ func TestReadPartErrors(t *testing.T) {
 		{"truncated at the end", data[:len(data)-3], "truncated"},
 		{"text", []byte("lanes 1000\n"), "not a gpusim part (not JSON"},
 		{"other JSON", []byte(`{"lanes": 1000}`), `not a gpusim part (format ""`},
+		{"run report", []byte(`{"engine": "simd", "params": {"lanes": 1000}, "digest": "3161cbc7735e8f81"}`), "not a gpusim part but a report (--format json): a part is what gpusim run --save FILE writes"},
 		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (a JSON array, not an object with "format": "gpusim-part")`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
 		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 5`), 1), "part format version 5; this gpusim reads versions 1 to 4"},
