@@ -171,7 +171,10 @@ func noteColdStart(o Options, opt gpu.Options) {
 // own cache may make the build quick). When the cache folder cannot be
 // written (a file in its way, a link to nowhere), the note says that every
 // start compiles and why, where it promised a cached program that would
-// never be kept.
+// never be kept. Where the build would be refused under a limit
+// (gpu.BuildRefused: ulimit -f on pocl, ulimit -v) nothing is said: no
+// build starts, and the error that follows names the limit (the note had
+// promised seconds of compiling just before it).
 func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
 	var err error
@@ -199,6 +202,9 @@ func coldStartNote(opt gpu.Options) string {
 	}
 	if werr == nil && !errors.Is(err, fs.ErrNotExist) {
 		return "" // there, but not readable here: gpu's cache note says why
+	}
+	if gpu.BuildRefused(opt.Device) != nil {
+		return "" // no build starts: the open's error names the limit
 	}
 	name := fmt.Sprintf("device %d", opt.Device)
 	if ds, err := gpu.Devices(); err == nil && opt.Device < len(ds) {

@@ -89,6 +89,20 @@ func Devices() ([]DeviceDesc, error) {
 	return out, nil
 }
 
+// BuildRefused returns the error with which opening device index (in
+// Devices' order) would refuse to build its program from source, under a
+// limit the build does not fit in (cl.BuildLimitShort: ulimit -f on pocl,
+// ulimit -v), or nil, as also where the device cannot be listed (Open
+// says why). A program loaded from the disk cache is not built: the
+// caller asks only where a start compiles.
+func BuildRefused(index int) error {
+	ds, err := devices()
+	if err != nil || index < 0 || index >= len(ds) {
+		return nil
+	}
+	return cl.BuildLimitShort(ds[index].dev)
+}
+
 type device struct {
 	dev  *cl.Device
 	desc DeviceDesc

@@ -144,6 +144,18 @@ type Program struct {
 	dev *Device
 }
 
+// BuildLimitShort returns the error BuildProgram returns for dev without
+// building, under a limit a build from source does not fit in (pocl under
+// ulimit -f, poclFileLimitShort; any device under ulimit -v,
+// buildAddressSpaceShort), or nil: a caller that would say a build is
+// coming (a note that it takes seconds) asks first.
+func BuildLimitShort(dev *Device) error {
+	if err := poclFileLimitShort(dev); err != nil {
+		return err
+	}
+	return buildAddressSpaceShort()
+}
+
 // BuildProgram compiles source for dev with the given compiler options. A
 // failed clBuildProgram is a *BuildError carrying the build log. Under an
 // address-space limit (ulimit -v) that leaves less than BuildAddressSpace
@@ -154,10 +166,7 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 	if source == "" {
 		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithSource"}
 	}
-	if err := poclFileLimitShort(dev); err != nil {
-		return nil, err
-	}
-	if err := buildAddressSpaceShort(); err != nil {
+	if err := BuildLimitShort(dev); err != nil {
 		return nil, err
 	}
 	// char** must point at pinned memory; the lengths make a NUL unnecessary.
