@@ -821,13 +821,17 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 	}
 	names := make([]string, len(c.Cold))
 	file := ""
+	var refused error
 	for i, d := range c.Cold {
 		names[i] = deviceName(d.Label)
 		if file == "" || d.Program != "" && !warmProgram(dev, d.Program) && exists(d.Program) {
 			file = d.Program // one whose program is there but cannot be loaded says why
 		}
+		if refused == nil {
+			refused = buildRefused(dev, d.Index)
+		}
 	}
-	return "; " + compileNote(dev, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work))
+	return "; " + compileNote(dev, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused)
 }
 
 // processCPU is the process's CPU time (a variable for tests).
@@ -1358,16 +1362,30 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 		if i == best {
 			verb = "started on"
 		}
-		compiles += "; " + compileNote(dev, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work))
+		compiles += "; " + compileNote(dev, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work), buildRefused(dev, c.Devices[i].Index))
 	}
 	return best, t, why, compiles
+}
+
+// buildRefused is dev.BuildRefused(index), or nil where dev has none.
+func buildRefused(dev Entry, index int) error {
+	if dev.BuildRefused == nil {
+		return nil
+	}
+	return dev.BuildRefused(index)
 }
 
 // compileNote says, for a reason, why a start of dev on the devices named
 // compiles its program, whose file in the cache is file ("" where the
 // cache keeps none), against simd's simdT seconds for the job; verb is
-// "not started on" or "started on".
-func compileNote(dev Entry, verb, devices, file string, simdT float64) string {
+// "not started on" or "started on". Where refused (Entry.BuildRefused) is
+// not nil, no start here can compile it, and the note says why instead of
+// naming what would compile it (selftest, --engine, a longer job: each
+// refused under a limit such as ulimit -f on pocl).
+func compileNote(dev Entry, verb, devices, file string, simdT float64, refused error) string {
+	if refused != nil {
+		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and cannot be compiled here: %v", dev.Name, verb, devices, refused)
+	}
 	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s", dev.Name, verb, devices, simdT)
 	if file != "" && exists(file) && dev.ProgramLoadable != nil {
 		if err := dev.ProgramLoadable(file); err != nil {

@@ -44,6 +44,7 @@ var openCLEntry = Entry{
 		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
 	},
 	ProgramLoadable: gpu.ProgramLoadable,
+	BuildRefused:    gpu.BuildRefused,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,
