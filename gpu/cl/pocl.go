@@ -82,8 +82,9 @@ func PoclCacheProblem() error {
 // poclFileLimitShort returns the error that stands in for a build on
 // pocl from source under a file-size limit (ulimit -f, RLIMIT_FSIZE) below
 // cacheProbeBytes, or nil: pocl's compiler writes the program's bitcode
-// and a shared object per kernel into its kernel cache, some megabytes,
-// and a write the limit cuts short ends the process in LLVM ("LLVM ERROR:
+// and a shared object per kernel into its kernel cache (pocl 3.1: 0.6 MB
+// in all for gpusim's program, 160 kB its largest file; cacheProbeBytes
+// leaves room for larger kernels and other pocl versions), and a write the limit cuts short ends the process in LLVM ("LLVM ERROR:
 // IO failure on output stream: File too large", exit 1), where no error
 // comes back, so that a run under auto that chose to compile died with no
 // word of the limit. A program built from a binary writes nothing there.
@@ -96,8 +97,8 @@ func poclFileLimitShort(dev *Device) error {
 		return nil
 	}
 	return &UnavailableError{Kind: ErrEnvironment,
-		Cause: fmt.Sprintf("pocl cannot build the program under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): its compiler writes files of some megabytes into its kernel cache %s, and ends the process when one is cut short",
-			diskfree.SizeText(limit), poclCacheDir()),
+		Cause: fmt.Sprintf("pocl cannot build the program under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): its compiler writes the program's bitcode and shared objects into its kernel cache %s (160 kB the largest with pocl 3.1; gpusim asks for %d MiB to leave room), and ends the process when one is cut short",
+			diskfree.SizeText(limit), poclCacheDir(), cacheProbeBytes>>20),
 		Hint: fmt.Sprintf("raise the limit to %d MiB or more (ulimit -f unlimited); or %s", cacheProbeBytes>>20, useCPU)}
 }
 
@@ -105,7 +106,8 @@ func poclFileLimitShort(dev *Device) error {
 var fileLimit = diskfree.FileLimit
 
 // cacheProbeBytes is what writable writes: more than pocl's cache entries
-// for gpusim's program take.
+// for gpusim's program take (0.6 MB in all with pocl 3.1, 160 kB the
+// largest file), with room for larger kernels and other pocl versions.
 const cacheProbeBytes = 8 << 20
 
 // writable reports why files cannot be created in dir, or in the nearest
@@ -136,7 +138,7 @@ func writable(dir string) error {
 		}
 		name := f.Name()
 		// A full file system takes the file but not pocl's: the program's
-		// bitcode and a shared object per kernel, some megabytes.
+		// bitcode and a shared object per kernel (0.6 MB with pocl 3.1).
 		_, err = f.Write(make([]byte, cacheProbeBytes))
 		f.Close()
 		os.Remove(name)
