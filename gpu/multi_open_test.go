@@ -55,6 +55,25 @@ func twoDevices(t *testing.T) []int {
 	return nil
 }
 
+// rendezvous returns meet, which waits until n calls have started (or
+// overlapWait has passed), and the count of calls that waited it out: a
+// call made only after another returned, as in turn, waits it out.
+func rendezvous(n int) (meet func(), late *atomic.Int32) {
+	var started atomic.Int32
+	late = new(atomic.Int32)
+	all := make(chan struct{})
+	return func() {
+		if started.Add(1) == int32(n) {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-time.After(overlapWait):
+			late.Add(1)
+		}
+	}, late
+}
+
 // TestOpenMultiParallel: OpenMulti opens the devices at once, each in a
 // goroutine: every device's open starts before any returns (each waits,
 // as it starts, for the others' to start too; opened in turn, the first
@@ -68,17 +87,9 @@ func TestOpenMultiParallel(t *testing.T) {
 	if idx == nil {
 		return
 	}
-	var started, late atomic.Int32
-	all := make(chan struct{})
+	meet, late := rendezvous(len(idx))
 	opt := Options{opening: func(int) error {
-		if started.Add(1) == int32(len(idx)) {
-			close(all)
-		}
-		select {
-		case <-all:
-		case <-time.After(overlapWait):
-			late.Add(1)
-		}
+		meet()
 		return nil
 	}}
 	t0 := time.Now()
@@ -122,18 +133,10 @@ func TestOpenMultiContexts(t *testing.T) {
 		return
 	}
 	closeAll(t)
-	var started, late atomic.Int32
-	all := make(chan struct{})
+	meet, late := rendezvous(len(idx))
 	create := createContext
 	createContext = func(ds ...*cl.Device) (*cl.Context, error) {
-		if started.Add(1) == int32(len(idx)) {
-			close(all)
-		}
-		select {
-		case <-all:
-		case <-time.After(overlapWait):
-			late.Add(1)
-		}
+		meet()
 		return create(ds...)
 	}
 	defer func() { createContext = create }()

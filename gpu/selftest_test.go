@@ -714,21 +714,7 @@ func TestCachedBinaryWithoutKernels(t *testing.T) {
 	forgetCacheNotes(t)
 	forgetBypassed(t)
 	want := reference(t, cacheJob())
-	e := open(t, Options{})
-	key := e.st.key
-	other, err := cl.BuildProgram(e.sh.ctx, e.sh.dev, "__kernel void other(__global int *p) { p[0] = 1; }", e.options)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := other.Binary()
-	other.Release()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cacheStore("programs", key, bin)
+	key, bin := otherBinary(t)
 	openRunLoadingOnce(t, "another program's binary under the exact program's key", want)
 	if got := cacheLoad("programs", key); got == nil || bytes.Equal(got, bin) {
 		t.Error("the exact program's cache entry was not rebuilt")
@@ -825,24 +811,26 @@ func TestSelfTestJobsCatchMiscompile(t *testing.T) {
 // otherBinary stores, under the exact program's key, the binary of a
 // program without the engine's kernels (with a valid checksum, as another
 // driver could leave it): Open builds it, fails at clCreateKernel and
-// starts again from source (retryFromSource).
-func otherBinary(t *testing.T) {
+// starts again from source (retryFromSource). It returns the key and the
+// binary stored.
+func otherBinary(t *testing.T) (key string, bin []byte) {
 	t.Helper()
 	e := open(t, Options{})
 	other, err := cl.BuildProgram(e.sh.ctx, e.sh.dev, "__kernel void other(__global int *p) { p[0] = 1; }", e.options)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, err := other.Binary()
+	bin, err = other.Binary()
 	other.Release()
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := e.st.key
+	key = e.st.key
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
 	cacheStore("programs", key, bin)
+	return key, bin
 }
 
 // TestReopenTimed: where Open starts again after a first attempt under a
@@ -860,7 +848,7 @@ func TestReopenTimed(t *testing.T) {
 		plant func(*testing.T)
 	}{
 		{"fails a check", func(t *testing.T) { plantFastBinary(t) }},
-		{"without the kernels", otherBinary},
+		{"without the kernels", func(t *testing.T) { otherBinary(t) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			forgetSelfTests(t)

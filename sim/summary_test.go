@@ -48,22 +48,10 @@ func TestSummaryNarrow(t *testing.T) {
 		xs = append(xs, bx...)
 		s.AddBlock(&b)
 	}
-	// The exact sd, in rationals.
-	n := new(big.Rat).SetInt64(int64(len(xs)))
-	sum, sq := new(big.Rat), new(big.Rat)
-	for _, x := range xs {
-		v := new(big.Rat).SetFloat64(float64(x))
-		sum.Add(sum, v)
-		sq.Add(sq, new(big.Rat).Mul(v, v))
-	}
-	mean := new(big.Rat).Quo(sum, n)
-	m2 := new(big.Rat).Sub(sq, new(big.Rat).Mul(sum, mean))
-	v, _ := new(big.Rat).Quo(m2, n).Float64()
-	want := math.Sqrt(v)
+	wm, want := exactMoments(xs) // the exact mean and sd, in rationals
 	if rel := math.Abs(s.Std()-want) / want; rel > 1e-13 {
 		t.Errorf("sd %.17g, exact %.17g: %g relative off", s.Std(), want, rel)
 	}
-	wm, _ := mean.Float64()
 	if rel := math.Abs(s.Mean-wm) / wm; rel > 1e-15 {
 		t.Errorf("mean %.17g, exact %.17g: %g relative off", s.Mean, wm, rel)
 	}

@@ -62,13 +62,7 @@ func TestCheckDisk(t *testing.T) {
 	}
 	p := sim.Default()
 	p.Steps = 10
-	var pe *sim.ParamError
-	for _, c := range []struct {
-		o     Result
-		lanes uint64
-		flag  string // "" when it fits
-		msg   string
-	}{
+	checkDiskCases(t, p, []diskCase{
 		{Result{Out: dir + "/f.f32"}, 1e6, "", ""}, // 4e6 bytes: fits exactly
 		{Result{Out: dir + "/f.npy"}, 1e6 + 1, "out", `"` + dir + `/f.npy" needs 4.0001 MB of disk space, but its file system has 4 MB free`},
 		{Result{Out: dir + "/f.csv"}, 5e5, "out", `needs 7.98 MB of disk space, but`}, // the file's size: its least, 4.39 MB (2,888,890 digits, 3 bytes a line and the header), is more than is free too
@@ -81,19 +75,7 @@ func TestCheckDisk(t *testing.T) {
 		{Result{Out: dir + "/f.f32", Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 2e6 + 1}}}, 5e5, "out", `"` + dir + `/f.f32" and --save "` + dir + `/p.json" may need up to 4.000001 MB of disk space (each counted at its largest`},
 		{Result{Out: dir + "/f.f32", Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 2e6}}}, 5e5, "", ""}, // fits to the byte
 		{Result{Bounded: []Bounded{{Path{"save", dir + "/p.json"}, 4e6 + 1}}}, 5e5, "save", `"` + dir + `/p.json" may need up to 4.000001 MB`},
-	} {
-		p.Lanes = c.lanes
-		err := c.o.checkDisk(p)
-		if c.flag == "" {
-			if err != nil {
-				t.Errorf("%+v at %d lanes: %v", c.o, c.lanes, err)
-			}
-			continue
-		}
-		if !errors.As(err, &pe) || pe.Flag != c.flag || !strings.Contains(pe.Msg, c.msg) {
-			t.Errorf("%+v at %d lanes: %v; want --%s: ...%s...", c.o, c.lanes, err, c.flag, c.msg)
-		}
-	}
+	})
 }
 
 // TestCheckFileLimit: an output larger than the file-size limit (ulimit
@@ -106,32 +88,14 @@ func TestCheckFileLimit(t *testing.T) {
 	fileLimit = func() (uint64, bool) { return 4e6, true }
 	dir := t.TempDir()
 	p := sim.Default()
-	var pe *sim.ParamError
-	for _, c := range []struct {
-		o     Result
-		lanes uint64
-		flag  string // "" when it fits
-		msg   string
-	}{
+	p.Steps = 10
+	checkDiskCases(t, p, []diskCase{
 		{Result{Out: dir + "/f.f32"}, 1e6, "", ""}, // 4e6 bytes: the limit's size exactly
 		{Result{Out: dir + "/f.f32"}, 1e6 + 1, "out", `"` + dir + `/f.f32" needs 4.000004 MB, over the file-size limit of 4 MB (ulimit -f, RLIMIT_FSIZE)`},
 		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.f32", Paths: 1e5}, 1e6, "", ""}, // 8e6 together: each alone fits
 		{Result{Out: dir + "/f.f32", PathsOut: dir + "/p.npy", Paths: 1e5 + 1}, 1e6, "paths-out", `"` + dir + `/p.npy" needs`},
 		{Result{Bounded: []Bounded{{Path{"html", dir + "/p.html"}, 4e6 + 1}}}, 10, "html", `may need up to 4.000001 MB (counted at its largest`},
-	} {
-		p.Lanes = c.lanes
-		p.Steps = 10
-		err := c.o.checkDisk(p)
-		if c.flag == "" {
-			if err != nil {
-				t.Errorf("%+v at %d lanes: %v", c.o, c.lanes, err)
-			}
-			continue
-		}
-		if !errors.As(err, &pe) || pe.Flag != c.flag || !strings.Contains(pe.Msg, c.msg) {
-			t.Errorf("%+v at %d lanes: %v; want --%s: ...%s...", c.o, c.lanes, err, c.flag, c.msg)
-		}
-	}
+	})
 	fileLimit = func() (uint64, bool) { return 0, false } // no limit
 	p.Lanes = 1e8
 	if err := (Result{Out: dir + "/f.f32"}).checkDisk(p); err != nil && !strings.Contains(err.Error(), "disk space") {
@@ -294,5 +258,33 @@ func TestCreateErrorFolderThere(t *testing.T) {
 	_, err = Create([]Path{{"out", filepath.Join(top, "missing", "f.npy")}})
 	if want := fmt.Sprintf("directory %q does not exist", filepath.Join(top, "missing")); err == nil || err.Error() != want {
 		t.Errorf("a missing folder: %v, want %s", err, want)
+	}
+}
+
+// diskCase is a run's outputs at lanes, and the flag checkDisk refuses
+// ("" when they fit) with a piece of its message.
+type diskCase struct {
+	o     Result
+	lanes uint64
+	flag  string // "" when it fits
+	msg   string
+}
+
+// checkDiskCases runs checkDisk on each case, p at its lanes.
+func checkDiskCases(t *testing.T, p sim.Params, cases []diskCase) {
+	t.Helper()
+	var pe *sim.ParamError
+	for _, c := range cases {
+		p.Lanes = c.lanes
+		err := c.o.checkDisk(p)
+		if c.flag == "" {
+			if err != nil {
+				t.Errorf("%+v at %d lanes: %v", c.o, c.lanes, err)
+			}
+			continue
+		}
+		if !errors.As(err, &pe) || pe.Flag != c.flag || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%+v at %d lanes: %v; want --%s: ...%s...", c.o, c.lanes, err, c.flag, c.msg)
+		}
 	}
 }
