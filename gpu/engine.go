@@ -624,9 +624,11 @@ func (e *Engine) Device() DeviceDesc { return e.desc }
 // VectorWidth is the lanes per work-item the engine's kernels use.
 func (e *Engine) VectorWidth() int { return e.vw }
 
-// Label is the device as Result.Device names it, with the vector type:
-// "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)".
-func (e *Engine) Label() string { return e.label }
+// Label is the device as Result.Device names it, with its index (as
+// --device gives it) and the vector type: "device 0:
+// pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)". Two devices of
+// one model differ only in their index.
+func (e *Engine) Label() string { return fmt.Sprintf("device %d: %s", e.desc.Index, e.label) }
 
 // Close releases the engine's queue and kernels and, with the last engine
 // of its device, the context and programs. It waits for a run in progress

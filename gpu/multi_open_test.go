@@ -3,6 +3,7 @@ package gpu
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -239,5 +240,42 @@ func TestOpenMultiFails(t *testing.T) {
 			t.Fatalf("%d goroutines after OpenMulti failed, %d before", runtime.NumGoroutine(), goroutines)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestMultiLabelsIndexed: two devices of one model are told apart in what
+// a run reports (Result.Device, the report's engine line and the JSON's
+// device): each engine's Label names its index, and a Multi's joins them in
+// the order of the indices. Without the index, a run on device 1 of two
+// identical GPUs read as one on device 0, and one on both as "NAME + NAME".
+func TestMultiLabelsIndexed(t *testing.T) {
+	idx := twoDevices(t)
+	if idx == nil {
+		return
+	}
+	m, err := OpenMulti(idx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var want []string
+	for k, e := range m.engines {
+		l := e.Label()
+		if prefix := fmt.Sprintf("device %d: ", idx[k]); !strings.HasPrefix(l, prefix) || !strings.HasSuffix(l, ")") {
+			t.Errorf("engine %d's label %q: want %q, the device's name and its vector type", k, l, prefix+"NAME (PLATFORM, TYPE, float...)")
+		}
+		want = append(want, l)
+	}
+	if want[0] == want[1] {
+		t.Errorf("devices %v share the label %q", idx, want[0])
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 4
+	res, err := m.Run(context.Background(), &sim.Job{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Join(want, " + "); res.Device != w || m.Label() != w {
+		t.Errorf("a run's device %q, the Multi's label %q: want %q", res.Device, m.Label(), w)
 	}
 }

@@ -369,7 +369,7 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 		j.KeepFinals = false // no slice of its own
 		job = &j
 	}
-	r.res = sim.NewResult("opencl", r.e.label, job, r.first, r.count)
+	r.res = sim.NewResult("opencl", r.e.Label(), job, r.first, r.count)
 	if r.dst != nil {
 		r.res.Finals = r.dst
 	}

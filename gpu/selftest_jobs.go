@@ -28,7 +28,7 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.Label = e.Label()
+	st.Label = e.label
 	t0 := time.Now()
 	e.st.denormals = st.Denormals
 	for _, j := range selfTestJobs() {
