@@ -112,11 +112,12 @@ func (c calibration) multiMembers(usable func(index int) bool) []member {
 // whatever the sum below says (a driver that opens devices one after
 // another, or slower beside each other, is predicted as it measured).
 // Else the sum of the devices' start-ups (summedStartup), times the most
-// a set run together took over its own sum (startupExcess, 1 where none
-// did): OpenMulti opens them in parallel (gpu/multi.go), but a driver may
-// serialise the openings, and the sum is what they take then, so that a
-// set never run together is not predicted to start faster than it may,
-// nor faster than the runs on others measured against their sum.
+// a set run together at least minExcessRuns times took over its own sum
+// (startupExcess, 1 where none did): OpenMulti opens them in parallel
+// (gpu/multi.go), but a driver may serialise the openings, and the sum is
+// what they take then, so that a set never run together is not predicted
+// to start faster than it may, nor faster than the runs on others
+// measured against their sum.
 func (c calibration) multiStartup(ms []member, slow bool) (float64, bool) {
 	if xs := c.multiStarts(multiPlan{members: ms}.list()); len(xs) > 0 {
 		if slow {
@@ -124,14 +125,29 @@ func (c calibration) multiStartup(ms []member, slow bool) (float64, bool) {
 		}
 		return startupEstimate(xs), true
 	}
-	return c.summedStartup(ms, slow) * c.startupExcess(slow), false
+	return c.summedStartup(ms, slow) * c.startupExcess(), false
 }
 
+// minExcessRuns is how many runs a set of devices must have started
+// together before their start-ups scale the prediction of other sets
+// (startupExcess): one start of seconds (a node under load, a driver
+// loading after boot), the set's only sample, had scaled the start-up of
+// every set not run yet by its ratio to its sum until the next
+// calibration, and so kept jobs off them that would have gained. A set
+// with one sample is predicted by it alone, and the others at their sum
+// until a second run shows the excess lasts.
+const minExcessRuns = 2
+
 // startupExcess is the most times its devices' summed start-up
-// (summedStartup, with slow at their slowest) that a set of devices run
-// together took to start (MultiStarts: their lower median, with slow their
-// slowest), or 1 where none took longer than its sum.
-func (c calibration) startupExcess(slow bool) float64 {
+// (summedStartup, at their lower medians) that a set of devices run
+// together at least minExcessRuns times took to start (MultiStarts: the
+// lower median of its samples, startupEstimate, which leaves out one slow
+// sample of two and two of five), or 1 where none took longer than its
+// sum. The ratio is of medians alone, with or without slow: a choice's
+// slowest start-up is its devices' slowest samples summed, times it, and
+// a set's slowest sample as the ratio's numerator let one slow start
+// among five scale every other set's prediction.
+func (c calibration) startupExcess() float64 {
 	x := 1.0
 	if len(c.MultiStarts) == 0 {
 		return x
@@ -151,15 +167,11 @@ func (c calibration) startupExcess(slow bool) float64 {
 			}
 			ms = append(ms, m)
 		}
-		if len(ms) < 2 || len(set.Starts) == 0 {
+		if len(ms) < 2 || len(set.Starts) < minExcessRuns {
 			continue
 		}
-		took := startupEstimate(set.Starts)
-		if slow {
-			took = slices.Max(set.Starts)
-		}
-		if sum := c.summedStartup(ms, slow); sum > 0 {
-			x = max(x, took/sum)
+		if sum := c.summedStartup(ms, false); sum > 0 {
+			x = max(x, startupEstimate(set.Starts)/sum)
 		}
 	}
 	return x
