@@ -154,6 +154,13 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	return engineOrNil(gpu.OpenMulti(idx, opt))
 }
 
+// Settle waits, until ctx ends, for the devices' opens that a failed open
+// of several devices left running and for the release of what they made
+// (gpu.Settle): a process calls it before a clean exit, which would leave
+// a cached binary's loading mark behind for the next start to take for a
+// crash.
+func Settle(ctx context.Context) { gpu.Settle(ctx) }
+
 // noteColdStart says to o.Note, before the wait, what coldStartNote says
 // of opening the device opt names.
 func noteColdStart(o Options, opt gpu.Options) {

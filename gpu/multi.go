@@ -48,8 +48,11 @@ type Multi struct {
 // (openInTurn: Oclgrind's runtime, an address-space limit). Where any
 // device fails to open, every engine opened is closed and the error is
 // that of the first device in the order of indices that failed ("device
-// 2: ..."), as opening them in turn gave, whichever finished first. Its
-// errors are Devices' and Open's, and one for an empty list.
+// 2: ..."), as opening them in turn gave, whichever finished first. It
+// returns as soon as that is known, once the devices before that one have
+// opened: the engines of those after it still opening are closed as their
+// opens return, in the background (Settle waits for them). Its errors are
+// Devices' and Open's, and one for an empty list.
 func OpenMulti(indices []int, opt Options) (*Multi, error) {
 	if len(indices) == 0 {
 		return nil, fmt.Errorf("opencl: no devices given")
@@ -75,16 +78,8 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 				break // the devices after it are not opened
 			}
 		}
-	} else {
-		var wg sync.WaitGroup
-		for _, ks := range byDevice(indices) {
-			wg.Go(func() {
-				for _, k := range ks {
-					open(k)
-				}
-			})
-		}
-		wg.Wait()
+	} else if k := openParallel(indices, engines, errs, open); k >= 0 {
+		return nil, fmt.Errorf("device %d: %w", indices[k], errs[k])
 	}
 	m := &Multi{}
 	for _, e := range engines {
@@ -105,6 +100,82 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 		m.free = append(m.free, free)
 	}
 	return m, nil
+}
+
+// openParallel opens the positions of indices at once, one goroutine a
+// device (byDevice), with open, which sets engines[k] and errs[k]. It
+// returns -1 once every open has succeeded, or, as soon as the outcome is
+// known, the first position in the order of indices whose open failed:
+// one that failed after every position before it succeeded, whatever the
+// opens after it are still doing. A failed open among eight GPUs had
+// waited for the slowest device's program build, seconds on a cold pocl
+// one. The engines opened by then are closed at once; those still opening
+// (a build cannot be cancelled) are closed in the background as each
+// open returns (left, which Settle waits for).
+func openParallel(indices []int, engines []*Engine, errs []error, open func(k int)) int {
+	n := len(indices)
+	done := make(chan int, n) // a position, once its open returned
+	var wg sync.WaitGroup
+	for _, ks := range byDevice(indices) {
+		wg.Go(func() {
+			for _, k := range ks {
+				open(k)
+				done <- k
+			}
+		})
+	}
+	finished := make([]bool, n)
+	next, got := 0, 0 // positions before next succeeded; got returned
+	for next < n {
+		k := <-done
+		finished[k] = true
+		got++
+		for next < n && finished[next] && errs[next] == nil {
+			next++
+		}
+		if next < n && finished[next] {
+			break // errs[next] is the error, whatever the rest give
+		}
+	}
+	if next == n {
+		wg.Wait()
+		return -1
+	}
+	for k, f := range finished {
+		if f {
+			engines[k].Close() // nil where its open failed
+		}
+	}
+	left.Go(func() {
+		for range n - got {
+			engines[<-done].Close()
+		}
+		wg.Wait()
+	})
+	return next
+}
+
+// left counts what failed OpenMulti calls left running: the opens still
+// under way when it returned, each engine closed as its open returns.
+var left sync.WaitGroup
+
+// Settle waits until the devices' opens that failed OpenMulti calls left
+// running (a program's build cannot be cancelled) have returned and every
+// OpenCL object they made is released, or until ctx ends; it returns at
+// once where none is left. A process calls it before a clean exit: one
+// that ended while such an open loaded a cached binary left that entry's
+// loading mark, which the next start takes for a crash of the driver and
+// builds the program from source, seconds on pocl.
+func Settle(ctx context.Context) {
+	settled := make(chan struct{})
+	go func() {
+		left.Wait()
+		close(settled)
+	}()
+	select {
+	case <-settled:
+	case <-ctx.Done():
+	}
 }
 
 // openInTurn says whether OpenMulti opens the devices one after another:

@@ -174,7 +174,9 @@ func TestOpenMultiContexts(t *testing.T) {
 // engine the others opened, whose contexts and programs are released,
 // leaves no goroutine behind, and names the first device in the order of
 // the indices that failed, whichever failed first: the second device's
-// open fails at once, the first's only once it has.
+// open fails at once, the first's only once it has. Where the first fails,
+// it reports at once, without waiting for a slow open of the second, whose
+// engine is closed when it opens (Settle).
 func TestOpenMultiFails(t *testing.T) {
 	idx := twoDevices(t)
 	if idx == nil {
@@ -188,6 +190,7 @@ func TestOpenMultiFails(t *testing.T) {
 		if m != nil || !errors.Is(err, fail) || !strings.HasPrefix(err.Error(), "device "+strconv.Itoa(want)+": ") {
 			t.Errorf("%s: OpenMulti returned %v, %v; want the error of device %d", what, m, err, want)
 		}
+		Settle(context.Background())
 		if n, c := cachedPrograms(), openContexts(); n != 0 || c != 0 {
 			t.Errorf("%s: %d programs and %d contexts alive after OpenMulti failed", what, n, c)
 		}
@@ -216,6 +219,28 @@ func TestOpenMultiFails(t *testing.T) {
 		return fail
 	}})
 	check("both failing", m, err, idx[0])
+
+	// The first fails at once, the second's open is slow (a cold
+	// build): the error comes at once, and the second's engine, opened
+	// after OpenMulti returned, is closed in the background.
+	returned := make(chan struct{})
+	var waited atomic.Bool
+	m, err = OpenMulti(idx, Options{opening: func(d int) error {
+		if d == idx[0] {
+			return fail
+		}
+		select {
+		case <-returned:
+		case <-time.After(overlapWait):
+			waited.Store(true)
+		}
+		return nil
+	}})
+	close(returned)
+	if waited.Load() {
+		t.Errorf("a slow open: OpenMulti waited %v for the second device's open before it reported the first's failure", overlapWait)
+	}
+	check("the first failing, the second slow", m, err, idx[0])
 
 	// In turn (Oclgrind's runtime, an address-space limit), a failing
 	// device's followers are not opened.

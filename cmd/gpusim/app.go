@@ -73,7 +73,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interrupt.ExitNow = interrupt.Now(stderr)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
-	return runContext(ctx, args, stdin, stdout, stderr)
+	code := runContext(ctx, args, stdin, stdout, stderr)
+	if code != interrupt.ExitTimeout {
+		// Devices a failed open of several left opening (a build):
+		// released before the process ends, unless a stop (ctx) or
+		// --timeout ended it.
+		engines.Settle(ctx)
+	}
+	return code
 }
 
 // shortOfRoom is sysmem.ShortOfRoom, leastRunRoom sysmem.LeastRunRoom,
