@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -519,9 +520,9 @@ const (
 //     (planMulti) and chosen where it beats the fastest single engine by
 //     multiMargin (chooseMulti);
 //  3. otherwise, unless simd finishes the job within the least device
-//     start-up a kept calibration measured here (knownStartup: for other
-//     options or another step count; then simd runs it, no driver
-//     loaded), each device is started and it and simd run the same
+//     start-up a kept calibration measured here under this OpenCL set-up
+//     (knownStartup: for other options or another step count; then simd
+//     runs it, no driver loaded), each device is started and it and simd run the same
 //     bounded probe (at most probeLaneSteps, 2^21 lane-steps, cancellable
 //     with ctx; a device too slow to run it within deviceMeasureBudget,
 //     0.5 s, is costed from a
@@ -561,8 +562,13 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 			noun = "lane-step"
 		}
 		// Written out: "a small job (1e+04 lane-steps) ... (about 1e-05
-		// s)" read as a formula.
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s path (about %s) before a device could start", work, noun, simdPath(), smallDuration(simdEst))}, nil
+		// s)" read as a formula. No driver is loaded, so nothing here is
+		// known of this machine's devices: the floor is gpusim's
+		// benchmarks', and the reason says so (it said "before a device
+		// could start", as if measured, on a machine whose OpenCL did
+		// not work at all).
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s path (about %s), within %s, less than any OpenCL device took to start in gpusim's benchmarks (pocl's quickest, its program cached)",
+			work, noun, simdPath(), smallDuration(simdEst), smallDuration(deviceStartupFloor))}, nil
 	}
 	dev, err := DeviceEntry()
 	if err != nil {
@@ -589,8 +595,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, Choice{}, err
 	}
-	if s := knownStartup(); simdEst.Seconds() < s {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("simd finishes it in about %.3g s on its %s path, before a device could start (%.3g s at the least, as measured here)", simdEst.Seconds(), simdPath(), s)}, nil
+	if s, label := knownStartup(); simdEst.Seconds() < s {
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("simd finishes it in about %.3g s on its %s path, before a device could start (%.3g s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
+			simdEst.Seconds(), simdPath(), s, deviceName(label))}, nil
 	}
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
@@ -651,47 +658,55 @@ func keepCalibration(o Options, key string, c calibration) bool {
 }
 
 // knownStartup is the least start-up, in seconds, of the devices in the
-// calibrations kept on this machine (for any options and step count), or
-// 0 where none is kept: no device starts faster here, so a job simd
-// finishes within it does not start one to be measured. A device's
-// start-up is startupEstimate of its samples in every calibration (its
-// label names it in each): the least calibration's, one sample each where
-// no run has started the device since, let one fast start send every job
-// of a new step count that simd finishes within the usual start-up to be
-// measured, as one slow one alone would keep jobs from it. A GPU's start-up
-// (0.15 to 0.4 s on an H200) is several times deviceStartupFloor, pocl's:
-// each new step count or option set (its own calibration) started the
-// GPU for jobs simd finished in 50 ms.
-func knownStartup() float64 {
+// calibrations kept on this machine under this OpenCL set-up (for any
+// options and step count: openCLSetup, their keys' tail), and the device's
+// label, or 0 and "" where none is kept: no device starts faster here, so
+// a job simd finishes within it does not start one to be measured. A
+// device's start-up is startupEstimate of its samples in every calibration
+// (its label names it in each): the least calibration's, one sample each
+// where no run has started the device since, let one fast start send every
+// job of a new step count that simd finishes within the usual start-up to
+// be measured, as one slow one alone would keep jobs from it. A GPU's
+// start-up (0.15 to 0.4 s on an H200) is several times deviceStartupFloor,
+// pocl's: each new step count or option set (its own calibration) started
+// the GPU for jobs simd finished in 50 ms. A calibration of another set-up
+// (another library, folder of drivers or device selection) is left out:
+// with OpenCL broken by such a variable, where no device could start at
+// all, the reason quoted pocl's start-up measured under the working one
+// "as measured here".
+func knownStartup() (float64, string) {
 	path := calibrationPath()
 	if path == "" {
-		return 0
+		return 0, ""
 	}
 	b, err := cachedir.ReadFileMax(path, maxCalibrationFile)
 	if err != nil {
-		return 0 // loadCalibration notes what is wrong with the file
+		return 0, "" // loadCalibration notes what is wrong with the file
 	}
 	var f calibrationFile
 	if json.Unmarshal(b, &f) != nil {
-		return 0
+		return 0, ""
 	}
+	setup := openCLSetup()
 	starts := map[string][]float64{} // each device's, by label
 	for k, c := range f {
-		if !c.valid() || !binaryExists(k) {
+		if !c.valid() || !binaryExists(k) || !strings.HasSuffix(k, ";"+setup) {
 			continue
 		}
 		for _, d := range c.Devices {
 			starts[d.Label] = append(starts[d.Label], d.samples()...)
 		}
 	}
-	least := math.Inf(1)
-	for _, xs := range starts {
-		least = min(least, startupEstimate(xs))
+	least, label := math.Inf(1), ""
+	for _, l := range slices.Sorted(maps.Keys(starts)) {
+		if s := startupEstimate(starts[l]); s < least {
+			least, label = s, l
+		}
 	}
 	if math.IsInf(least, 1) {
-		return 0
+		return 0, ""
 	}
-	return least
+	return least, label
 }
 
 // cacheHolds says why gpusim's cache can neither hold nor keep anything
@@ -1750,8 +1765,8 @@ func fit(t0, w0, t1, w1 float64) cost {
 const EnvCacheDir = cachedir.Env
 
 // calibrationKey names what a calibration depends on: this binary, the
-// cores (and a cgroup CPU limit below them), the OpenCL set-up (library, ICD files, pocl's devices) and the
-// options that change the engines' speed.
+// cores (and a cgroup CPU limit below them), the options that change the
+// engines' speed, and last the OpenCL set-up (openCLSetup).
 func calibrationKey(o Options) string {
 	var b strings.Builder
 	if exe, err := os.Executable(); err == nil {
@@ -1766,8 +1781,41 @@ func calibrationKey(o Options) string {
 		// (usableCores): the engines' times scale with it.
 		fmt.Fprintf(&b, "cpu limit %g;", c)
 	}
-	for _, v := range []string{"GPUSIM_OPENCL_LIBRARY", "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "POCL_DEVICES", "CUDA_VISIBLE_DEVICES"} {
+	b.WriteString(openCLSetup())
+	return b.String()
+}
+
+// openCLVars are the variables that choose which OpenCL library, drivers
+// and devices a process finds, and so what its devices' start-ups and
+// costs are: gpusim's library, the ICD loaders' (ocl-icd's and Khronos's
+// folders and files), and the drivers' device selection (pocl's devices
+// and their threads, NVIDIA's, AMD's and Intel's visible devices).
+// OPENCL_VENDOR_PATH, which the loader reads (gpu/cl/vendors.go), had no part:
+// a folder of no drivers there gave the key of the machine's own.
+var openCLVars = []string{
+	"GPUSIM_OPENCL_LIBRARY", "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "OPENCL_VENDOR_PATH",
+	"POCL_DEVICES", "POCL_CPU_MAX_CU_COUNT", "POCL_MAX_PTHREAD_COUNT",
+	"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL", "ZE_AFFINITY_MASK",
+}
+
+// openCLSetup is the OpenCL set-up a calibration is measured under, the
+// tail of its key: openCLVars' values, the size and modification time of
+// the library GPUSIM_OPENCL_LIBRARY names (or that it is missing), and
+// the modification times of the drivers' registrations. A start-up or a
+// cost measured under one set-up says nothing of another's: knownStartup
+// counts only the calibrations under this one.
+func openCLSetup() string {
+	var b strings.Builder
+	for _, v := range openCLVars {
 		fmt.Fprintf(&b, "%s=%q;", v, os.Getenv(v))
+	}
+	if lib := os.Getenv("GPUSIM_OPENCL_LIBRARY"); lib != "" {
+		// A library replaced or removed under the same name.
+		if st, err := os.Stat(lib); err == nil {
+			fmt.Fprintf(&b, "library %d %d;", st.Size(), st.ModTime().UnixNano())
+		} else {
+			b.WriteString("library missing;")
+		}
 	}
 	// The drivers' registrations, wherever the loader reads them: a device
 	// added there (an .icd file) is measured, as it would not be if the

@@ -507,6 +507,33 @@ func TestCalibrationKeyVendors(t *testing.T) {
 	}
 }
 
+// TestCalibrationKeySetup: the OpenCL set-up a calibration is measured
+// under is part of its key: a folder of drivers in OPENCL_VENDOR_PATH, and
+// the library GPUSIM_OPENCL_LIBRARY names replaced under its name or gone.
+// An empty OPENCL_VENDOR_PATH gave the key of the machine's own drivers, and
+// a library replaced at its path that of the one measured.
+func TestCalibrationKeySetup(t *testing.T) {
+	o := Options{Params: sim.Default()}
+	t.Setenv("OPENCL_VENDOR_PATH", "")
+	before := calibrationKey(o)
+	t.Setenv("OPENCL_VENDOR_PATH", t.TempDir())
+	if after := calibrationKey(o); after == before {
+		t.Errorf("the key did not change with OPENCL_VENDOR_PATH set to a folder of no drivers: %q", after)
+	}
+	lib := filepath.Join(t.TempDir(), "libOpenCL.so.1")
+	t.Setenv("GPUSIM_OPENCL_LIBRARY", lib)
+	keys := []string{calibrationKey(o)} // missing
+	for _, content := range []string{"one", "another library"} {
+		if err := os.WriteFile(lib, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, calibrationKey(o))
+	}
+	if keys[0] == keys[1] || keys[1] == keys[2] {
+		t.Errorf("the key did not change when GPUSIM_OPENCL_LIBRARY's library appeared or was replaced: %q", keys)
+	}
+}
+
 // TestFit checks the cost through two probe runs: the slope is the time per
 // lane-step, the rest of the smaller run is fixed.
 func TestFit(t *testing.T) {
@@ -980,9 +1007,73 @@ func TestAutoKnownStartup(t *testing.T) {
 		if c.measured != (lists == 1) {
 			t.Errorf("%d lanes x 10: %d listings of devices (%s: %s), want measured %v", c.lanes, lists, ch.Engine, ch.Reason, c.measured)
 		}
-		if want := "before a device could start (0.25 s at the least, as measured here)"; !c.measured && (ch.Engine != "simd" || !strings.Contains(ch.Reason, want)) {
+		if want := "before a device could start (0.25 s at the least: the start-up of fake device in this machine's calibrations under the same OpenCL settings)"; !c.measured && (ch.Engine != "simd" || !strings.Contains(ch.Reason, want)) {
 			t.Errorf("%d lanes x 10: %s (%s), want simd, and a reason that says %q", c.lanes, ch.Engine, ch.Reason, want)
 		}
+	}
+}
+
+// TestAutoKnownStartupOtherSetup: a start-up measured under one OpenCL
+// set-up (library, folder of drivers, device selection) does not decide a
+// job under another: with OpenCL broken by a variable, auto tries the
+// driver and says it is not here, where it said simd ran "before a device
+// could start (0.25 s at the least, as measured here)", quoting a start-up
+// measured under the working set-up, of a device that could not start at
+// all. Under the set-up of the calibration, its start-up still decides.
+func TestAutoKnownStartupOtherSetup(t *testing.T) {
+	for _, v := range openCLVars {
+		t.Setenv(v, "") // the set-up the calibration is measured under
+	}
+	t.Setenv(EnvCacheDir, t.TempDir())
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" } // 2 ns a lane-step on one core
+	lists := 0
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) { return nil, errors.New("no fake device") },
+		Devices: func() ([]Device, error) {
+			lists++
+			return nil, errors.New("no OpenCL library")
+		},
+		Absent: func(error) bool { return true },
+	})
+	p := sim.Default()
+	p.Steps = 20
+	gpu := deviceTiming{Index: 0, Label: "0: fake GPU (fake, GPU)", Startup: 0.25, GPU: true, cost: cost{Fixed: 35e-6, Ns: 0.0033}}
+	if err := storeCalibration(calibrationKey(Options{Params: p, Workers: 1}), calibration{SIMD: cost{Ns: 2}, Devices: []deviceTiming{gpu}}); err != nil {
+		t.Fatal(err)
+	}
+	p.Lanes, p.Steps = 5e6, 10 // 0.1 s on simd by the cost model
+	o := Options{Params: p, Workers: 1}
+	empty := t.TempDir()
+	for _, c := range [][2]string{
+		{"GPUSIM_OPENCL_LIBRARY", filepath.Join(empty, "libOpenCL.so.1")},
+		{"OCL_ICD_VENDORS", empty},
+		{"OPENCL_VENDOR_PATH", empty},
+		{"POCL_DEVICES", "nonsense"},
+		{"CUDA_VISIBLE_DEVICES", "7"},
+	} {
+		t.Run(c[0], func(t *testing.T) {
+			t.Setenv(c[0], c[1])
+			before := lists
+			e, ch, err := Auto(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.Close(e)
+			if lists != before+1 || ch.Engine != "simd" || ch.Reason != "fake is not here" {
+				t.Errorf("%s=%s: %d listings of devices, %s (%s); want one, and simd as the driver is not here",
+					c[0], c[1], lists-before, ch.Engine, ch.Reason)
+			}
+		})
+	}
+	before := lists
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if want := "(0.25 s at the least: the start-up of device 0 (fake GPU, fake, GPU) in this machine's calibrations under the same OpenCL settings)"; lists != before || !strings.HasSuffix(ch.Reason, want) {
+		t.Errorf("under the calibration's set-up: %d listings, %s (%s); want none, and a reason that ends %q", lists-before, ch.Engine, ch.Reason, want)
 	}
 }
 
