@@ -236,6 +236,14 @@ func TestOpenMultiFails(t *testing.T) {
 		}
 		return nil
 	}})
+	// A stop (ctx) does not wait for the open left running.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	t0 := time.Now()
+	Settle(stopped)
+	if took := time.Since(t0); waited.Load() || took > overlapWait/2 {
+		t.Errorf("Settle with its context ended waited %v for the open left running", took)
+	}
 	close(returned)
 	if waited.Load() {
 		t.Errorf("a slow open: OpenMulti waited %v for the second device's open before it reported the first's failure", overlapWait)
