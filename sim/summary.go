@@ -302,35 +302,57 @@ func (s *Summary) Merge(o *Summary) error {
 	return nil
 }
 
-// MomentErrors estimates how far float64's sums can have moved s's Mean and
-// Std from the lanes' own mean and sd, for a report to print only the
-// digits they carry (docs/reproducibility.md, section 6). The engines sum
-// each lane's deviation d from shift (the exact mean) and its square:
-// each d is rounded to about 2^-53 of the lanes' farthest distance D from
-// the shift (max |Min - shift|, |Max - shift|), and the squares' sum, of
-// about D^2 a lane, leaves the variance the cancellation S2 - S1 dev, so
+// MomentErrors bounds how far float64's sums can have moved s's Mean and
+// Std from the lanes' own mean and sd (those of their float32 values in
+// exact arithmetic), for a report to print only the digits they carry
+// (docs/reproducibility.md, section 6), and so how far two engines'
+// moments of the same lanes can be apart: at most the sum of their errors.
+// shift is the exact mean the engines subtract (Params.Exact). NaN for no
+// lanes; 0 where every lane holds one value (AddBlock keeps it exactly).
 //
-//	mean error ~ k D,  variance error ~ k D^2,  k = (64 + sqrt(Count)/4) 2^-52
+// The bound holds for every order of the sums the engines and merges use
+// (a rounding-error analysis to first order in u = 2^-53, after Higham,
+// "Accuracy and Stability of Numerical Algorithms", 2nd ed., SIAM 2002,
+// sections 2.2 and 4.2, and the pairwise update of Chan, Golub and
+// LeVeque, 1983; momentBound has the constants). A block of m lanes sums
+// d = x - shift (one rounding: the relative error u) and d^2 along any
+// binary tree (serial and simd lane by lane, OpenCL's vector lanes,
+// work-items, groups and launches), so each sum is off by at most
+// (m-1) u times the sum of its terms' magnitudes (Higham (4.4)); blocks
+// and summaries merge with chanMerge along any tree (lane order, shards,
+// devices). With n lanes, D the farthest lane from the shifts the sums
+// used (the exact mean, the summary's own shift, and 0 for a merge by
+// Mean), R^2 the lanes' mean squared deviation from the exact mean and
+// g(n) = n u / (1 - n u):
 //
-// and the sd's error is the variance's over (Std + its square root). k
-// allows for the sums' growth with the lanes: measured (300007 lanes x 50
-// steps at --persistence -1 from 1e10 under anchor 1e20, --sigma 1e-3,
-// lanes within 5e-3 of 0 and D = 1e10), the mean was 1.8 and the
-// variance 14 of 2^-52 D (or D^2) off (k is 201 2^-52 there), and the sd
-// read 559 where the lanes' is 1.0e-3. Where the lanes spread around the exact law (D a few
-// sds) both are far below the report's digits.
+//	mean error  <= e = g(10 n) D + u |Mean|
+//	M2 error    <= g(3 n + 7) n R^2          (m <= n in every block)
+//	sd error    <= e + f(Std, g(3 n + 7) R^2) + 2 u Std
 //
-// The estimate assumes the roundings of the sums partly cancel. Where
-// every lane's deviation is one float64 value or a few (float32 holds the
-// lanes within an ulp or two, far from the shift), they add up instead,
-// and a sum may land where the lanes' range shows it cannot be: their mean
-// is within [Min, Max] and their sd at most (Max - Min)/2. A Mean or Std
-// that is further outside than its estimate allows carries no digit, and
-// its error is then what the range allows: the farther end of [Min, Max]
-// from the Mean, the whole Std. (80537 lanes x 24 steps at --persistence
-// -1 from 0.0557 under anchor 1e30, --sigma 1e-30: the lanes within 5e-30
-// of 0, one block's sd read 5.7e-8, estimated good to 1.4e-9.) 0 where every lane
-// holds one value (its mean is that value, kept exactly); NaN for no lanes.
+// where f(s, v) = s - sqrt(s^2 - v), or max(s, sqrt(s^2 + v) - s) for
+// s^2 <= v: the farthest sqrt of a variance within v of s^2.
+//
+// The mean's error is a weighted mean of each block's (at most m u D from
+// its sum, u D from d's rounding) plus each merge's own (three roundings
+// of a difference of two means within [Min, Max], and one of the sum: at
+// most 9 u D, counting the shift carried onto the summary's); a lane's
+// path crosses at most n - 1 merges. Those mean errors move the sd as a
+// shift of each block's lanes would, at most e; M2's own roundings are
+// (3m + 1) u times the block's sum of squares from S2 - S1 dev, and 8 u
+// times each merge's M2 (at most its lanes' sum of squares). R^2 is at
+// most D^2, and at most (Std^2 + (|Mean - shift| + e)^2) / (1 - g(3n+7)):
+// an outlier far from the rest keeps R far below D. The errors grow as n:
+// where float32 holds the lanes at a few values (every d one of a few
+// float64 values) the roundings add up instead of cancelling, as a
+// random walk's would (the fuzz test's draws 0x1e869d, 0x1e8ad6, 0x1e8b98
+// and 0x3d1141: engines' sds 1e-9 to 7e-5 relative apart, where an
+// estimate of (64 + sqrt(n)/4) 2^-52 D^2 for the variance allowed 3 to 30
+// times less).
+//
+// The lanes' range bounds both too, and where it is tighter it is the
+// error: their mean is within [Min, Max], their sd within [0, (Max -
+// Min)/2]. The sums of an OpenCL device without fp64, in float (gpu's
+// Precision), are not bounded here.
 func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 	if s.Count == 0 {
 		return math.NaN(), math.NaN()
@@ -338,19 +360,57 @@ func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 	if s.Min == s.Max {
 		return 0, 0 // one value, kept exactly (AddBlock)
 	}
-	d := max(math.Abs(float64(s.Min)-shift), math.Abs(float64(s.Max)-shift))
-	k := (64 + float64(math.Sqrt(float64(s.Count))/4)) * 0x1p-52
-	if v := k * d * d; v != 0 {
-		mean, std = k*d, v/(s.Std()+math.Sqrt(v))
-	}
-	lo, hi := float64(s.Min), float64(s.Max)
-	if max(lo-s.Mean, s.Mean-hi) > mean {
-		mean = max(s.Mean-lo, hi-s.Mean)
-	}
-	if s.Std()-float64((hi-lo)/2) > std { // rounded: not fused into a multiply-subtract on arm64
-		std = s.Std()
-	}
+	lo, hi, sd := float64(s.Min), float64(s.Max), s.Std()
+	mean, std = momentBound(s.Count, s.farthest(shift), s.Mean-shift, s.Mean, sd)
+	// The range's bounds: the farther end from Mean; the farther of 0 and
+	// half the range from Std.
+	mean = min(mean, max(s.Mean-lo, hi-s.Mean))
+	std = min(std, max(sd, float64((hi-lo)/2)-sd)) // rounded: not fused into a multiply-subtract on arm64
 	return mean, std
+}
+
+// farthest is D of MomentErrors: the lanes' farthest distance from the
+// shifts their sums used, shift (each block's), the summary's own shift
+// (its merges'), or 0 where it merged by Mean.
+func (s *Summary) farthest(shift float64) float64 {
+	lo, hi := float64(s.Min), float64(s.Max)
+	d := max(math.Abs(lo-shift), math.Abs(hi-shift))
+	own := 0.0
+	if s.keepsShift() {
+		own = s.shift
+	}
+	return max(d, math.Abs(lo-own), math.Abs(hi-own))
+}
+
+// momentBound is MomentErrors' bound before the range's: n lanes at most
+// d from the shifts, mean - shift = dev, and the summed moments mean and
+// sd. Both are +Inf where 10 n u reaches 1/2 (n from 2^49 lanes: no bound
+// to first order) or d is not finite.
+func momentBound(n uint64, d, dev, mean, sd float64) (me, se float64) {
+	const u = 0x1p-53
+	g := func(k float64) float64 { return float64(k*u) / (1 - float64(k*u)) }
+	nf := float64(n)
+	if !(10*nf*u < 0.5) || math.IsInf(d, 0) || math.IsNaN(d) {
+		return math.Inf(1), math.Inf(1)
+	}
+	// Every product that meets a sum is rounded (float64(...)): Go fuses
+	// x*y + z on arm64, ppc64le, s390x, riscv64 and loong64 otherwise.
+	e := float64(g(10*nf) * d)
+	me = e + float64(u*math.Abs(mean))
+	k := g(float64(3*nf) + 7)
+	far := math.Abs(dev) + e
+	r2 := min(float64(d*d), (float64(sd*sd)+float64(far*far))/(1-k))
+	v := float64(k * r2)
+	// The true variance is within v of Std^2 (and not negative): the sd
+	// is off by at most sd - sqrt(sd^2 - v), without the cancellation,
+	// or where sd^2 is within v of 0, the larger of sd and sqrt(sd^2 +
+	// v) - sd.
+	if w := float64(sd*sd) - v; w > 0 {
+		se = v / (sd + math.Sqrt(w))
+	} else {
+		se = max(sd, math.Sqrt(float64(sd*sd)+v)-sd)
+	}
+	return me, e + se + float64(2*u*sd)
 }
 
 // Std is the population standard deviation, sqrt(M2/Count), in degrees;

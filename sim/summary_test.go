@@ -209,19 +209,25 @@ func TestSummaryOneValueBesideShifted(t *testing.T) {
 	}
 }
 
-// exactMoments are the mean and sd of xs in rationals, rounded to float64.
+// exactMoments are the mean and sd of xs, rounded once to float64 from
+// sums that are exact: float32 values and their squares span 2^-298 to
+// 2^256, so 800 bits hold their sums over 2^200 lanes.
 func exactMoments(xs []float32) (mean, sd float64) {
-	n := new(big.Rat).SetInt64(int64(len(xs)))
-	sum, sq := new(big.Rat), new(big.Rat)
+	const prec = 800
+	f := func() *big.Float { return new(big.Float).SetPrec(prec) }
+	sum, sq, v, v2 := f(), f(), f(), f()
 	for _, x := range xs {
-		v := new(big.Rat).SetFloat64(float64(x))
+		v.SetFloat64(float64(x))
 		sum.Add(sum, v)
-		sq.Add(sq, new(big.Rat).Mul(v, v))
+		sq.Add(sq, v2.Mul(v, v))
 	}
-	m := new(big.Rat).Quo(sum, n)
-	v, _ := new(big.Rat).Quo(new(big.Rat).Sub(sq, new(big.Rat).Mul(sum, m)), n).Float64()
+	n := f().SetInt64(int64(len(xs)))
+	m := f().Quo(sum, n)
+	m2 := f().Mul(sum, m)
+	m2.Quo(m2.Sub(sq, m2), n)
 	mean, _ = m.Float64()
-	return mean, math.Sqrt(v)
+	vr, _ := m2.Float64()
+	return mean, math.Sqrt(max(vr, 0))
 }
 
 // TestMomentErrorsHeldLanes: the errors MomentErrors states cover the
