@@ -44,8 +44,9 @@ type Report struct {
 		Count uint64    `json:"count"`
 		Mean  jsonFloat `json:"mean"`
 		Std   jsonFloat `json:"std"`
-		// MeanError and StdError estimate how far float64's sums can
-		// have moved Mean and Std (sim.Summary.MomentErrors): the text
+		// MeanError and StdError bound how far float64's sums, in any
+		// order an engine or merge adds them, can have moved Mean and
+		// Std from the lanes' own (sim.Summary.MomentErrors): the text
 		// prints only the digits above them.
 		MeanError      jsonFloat            `json:"mean_error"`
 		StdError       jsonFloat            `json:"std_error"`
