@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
@@ -169,6 +170,29 @@ func makeMark(path string) (remove func(), err error) {
 		os.Remove(mark)
 	}, nil
 }
+
+// lockEntry takes the lock among processes on the entry at path (flock(2)
+// on path+".lock", cachedir.Lock) and returns the function that releases
+// it: markedEntry reads the entry, checks it for a crash's mark and marks
+// it under it. Where the entry's folder takes no lock file (a cache shared
+// read-only), the lock is this user's folder of marks' (fallbackMarks),
+// named for the entry's path, which excludes this user's processes; where
+// neither can be locked, or a holder keeps it past entryLockWait (a
+// process stopped), the step goes ahead unlocked, as it did before.
+func lockEntry(path string) (unlock func()) {
+	unlock, err := cachedir.Lock(path+".lock", entryLockWait)
+	if err == nil || errors.Is(err, cachedir.ErrLockBusy) {
+		return unlock
+	}
+	if dir, ferr := fallbackMarks(true); ferr == nil {
+		unlock, _ = cachedir.Lock(filepath.Join(dir, pathTag(path)+".lock"), entryLockWait)
+	}
+	return unlock
+}
+
+// entryLockWait bounds lockEntry's wait for another process: its holder
+// reads an entry of a megabyte or less and makes a mark.
+const entryLockWait = 2 * time.Second
 
 // ProgramLoadable says why a start would not load the compiled program
 // cached at path (ProgramFile), building the source instead: no loading

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -373,11 +374,19 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 // of the entry (entryLock): OpenMulti's devices of one model share an entry and load
 // it at once, and one that read the entry while another found a crash's
 // mark, removed it and discarded the entry, then found no crash and loaded
-// the binary that may crash the driver.
+// the binary that may crash the driver. It is one step among processes
+// too (lockEntry), for the same reason: processes started at once after a
+// crash (a Slurm array's tasks on one node) each read the entry, the first
+// discarded it, and the others loaded it.
 func markedEntry(key string) (bin []byte, binSum string, done func(), kept bool) {
 	mu := entryLock(key)
 	mu.Lock()
 	defer mu.Unlock()
+	if path := cachePath("programs", key); path != "" {
+		if _, err := os.Lstat(path); err == nil {
+			defer lockEntry(path)()
+		}
+	}
 	bin, binSum = cacheLoadSum("programs", key)
 	if bin == nil {
 		return nil, "", nil, false

@@ -3,6 +3,7 @@
 package cachedir
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -255,6 +256,10 @@ func Update(path string, limit int64, change func(old []byte) []byte) error {
 	}
 	return WriteFile(path, b)
 }
+
+// ErrLockBusy is Lock's error when another holder kept the lock longer
+// than the wait.
+var ErrLockBusy = errors.New("the lock is held by another process")
 
 // lockWait bounds Update's wait for another process's lock: an update
 // holds it for the milliseconds of a read and a write.

@@ -12,30 +12,44 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lock takes an exclusive flock(2) on the file at path, made if missing,
-// waiting up to wait for another holder; unlock releases it. The kernel
-// releases it when its holder exits, however it exits (kill -9 too), so a
-// lock is never stale; a holder that keeps it longer than wait (a process
-// stopped with Ctrl-Z) is not waited for, and ok is false.
-func lock(path string, wait time.Duration) (unlock func(), ok bool) {
+// Lock takes an exclusive flock(2) on the file at path, made if missing
+// (openLock), waiting up to wait for another holder; unlock releases it.
+// The kernel releases it when its holder exits, however it exits (kill -9
+// too), so a lock is never stale; a holder that keeps it longer than wait
+// (a process stopped with Ctrl-Z) is not waited for: the error is then
+// ErrLockBusy. Any other error says why the file could not be opened or
+// locked (a read-only folder, a file system without locks); unlock is then
+// a no-op. Each Lock opens the file anew, so two Locks of one path in one
+// process exclude each other too.
+func Lock(path string, wait time.Duration) (unlock func(), err error) {
 	f, err := openLock(path)
 	if err != nil {
-		return func() {}, false
+		return func() {}, err
 	}
 	deadline := time.Now().Add(wait)
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
-			return func() { f.Close() }, true // closing releases it
+			return func() { f.Close() }, nil // closing releases it
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) || time.Now().After(deadline) {
-			// No locks here (some network file systems): the update
-			// goes ahead unlocked, as it did before.
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
-			return func() {}, false
+			return func() {}, &fs.PathError{Op: "flock", Path: path, Err: err}
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return func() {}, ErrLockBusy
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// lock is Lock that says only whether the lock was taken: where it was not
+// (no locks here, as on some network file systems, or a holder past wait),
+// Update goes ahead unlocked, as it did before.
+func lock(path string, wait time.Duration) (unlock func(), ok bool) {
+	unlock, err := Lock(path, wait)
+	return unlock, err == nil
 }
 
 // openLock opens the lock file at path for reading, making it where it is

@@ -2,7 +2,17 @@
 
 package cachedir
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// errNoLocks is Lock's error where flock(2) is not available.
+var errNoLocks = errors.New("no file locks on this system")
+
+// Lock takes no lock where flock(2) is not available: what it guards is
+// then not exclusive among processes.
+func Lock(path string, wait time.Duration) (unlock func(), err error) { return func() {}, errNoLocks }
 
 // lock takes no lock where flock(2) is not available: Update's
 // read-modify-write is then not exclusive among processes.
