@@ -5,11 +5,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/kernels"
 )
 
@@ -49,6 +51,10 @@ type shared struct {
 	entries     map[progKey]string
 	launched    map[progKey]map[string]bool
 	launchMarks map[string]func()
+	// building holds the functions that release the build locks
+	// (buildShared) of programs built from source, until saveBinary has
+	// stored their binaries.
+	building map[progKey]func()
 }
 
 type progKey struct{ source, options string }
@@ -133,6 +139,9 @@ func (s *shared) release() {
 	for k := range s.loading {
 		s.settleLocked(k)
 	}
+	for k := range s.building {
+		s.endBuild(k)
+	}
 	for kernel, f := range s.launchMarks {
 		f()
 		delete(s.launchMarks, kernel)
@@ -152,9 +161,15 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, binSum, done, kept, err := buildCached(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
+	p, binSum, done, kept, unlock, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
+	}
+	if unlock != nil {
+		if s.building == nil {
+			s.building = map[progKey]func(){}
+		}
+		s.building[k] = unlock
 	}
 	if done != nil {
 		if s.loading == nil {
@@ -314,6 +329,7 @@ func (s *shared) saveBinary(source, options string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := progKey{source, options}
+	defer s.endBuild(k)
 	key, ok := s.unsaved[k]
 	if !ok || s.progs[k] == nil {
 		return ""
@@ -365,6 +381,49 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 	p, err = cl.BuildProgram(ctx, dev, source, options)
 	return p, "", nil, kept, err
 }
+
+// endBuild releases the build lock of the program of k, if this process
+// holds it (buildShared); s.mu is held.
+func (s *shared) endBuild(k progKey) {
+	if unlock := s.building[k]; unlock != nil {
+		unlock()
+		delete(s.building, k)
+	}
+}
+
+// buildShared is buildCached, where a missing entry is built by one process
+// among those that share the cache folder: the build takes the lock of the
+// entry's build (flock on ENTRY.build.lock, cachedir.Lock), held until
+// saveBinary has stored the binary (unlock, which the caller keeps; nil
+// where the program was loaded or no lock was taken), and a process that
+// waited for it loads the binary the holder stored. Processes started at
+// once with an empty cache (a Slurm array's tasks on one node, pods on one
+// volume) each compiled the program, seconds each on the same cores. A
+// holder past buildWait (a process stopped, a compile stuck in the
+// driver) is not waited for: the build goes ahead, as it did before; one
+// that ends, however it ends, releases the lock.
+func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), err error) {
+	path := cachePath("programs", key)
+	if path == "" || isBypassed("programs", key) || isSkipped("programs", key) {
+		p, binSum, done, kept, err = buildCached(ctx, dev, key, source, options)
+		return p, binSum, done, kept, nil, err
+	}
+	if _, serr := os.Lstat(path); serr == nil || cachedir.MkdirAll(filepath.Dir(path)) != nil {
+		p, binSum, done, kept, err = buildCached(ctx, dev, key, source, options)
+		return p, binSum, done, kept, nil, err
+	}
+	unlock, lerr := cachedir.Lock(path+".build.lock", buildWait)
+	p, binSum, done, kept, err = buildCached(ctx, dev, key, source, options)
+	if lerr != nil || err != nil || binSum != "" || kept {
+		unlock()
+		unlock = nil
+	}
+	return p, binSum, done, kept, unlock, err
+}
+
+// buildWait bounds buildShared's wait for another process's build: pocl
+// compiles gpusim's program in 3 to 10 s, a GPU's driver in less.
+const buildWait = time.Minute
 
 // markedEntry is buildCached's binary under key (with its checksum),
 // marked as loading (done removes the mark), or nil: no entry, one a

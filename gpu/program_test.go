@@ -3,6 +3,7 @@ package gpu
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,7 +61,7 @@ func TestProgramBinaryCache(t *testing.T) {
 	}
 	cold := openRun(t, opt)
 	sameFinals(t, "from source", cold, want)
-	files, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
+	files := programEntries(dir)
 	if len(files) != 1 || binaryHits.Load() != hits {
 		t.Fatalf("after a build from source: entries %v, binary hits %d", files, binaryHits.Load()-hits)
 	}
@@ -160,4 +161,14 @@ func TestRejectedBinarySourceFails(t *testing.T) {
 	if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "rejected by the driver") || !strings.Contains(notes, "rebuilt from source") {
 		t.Errorf("notes %q: want the rejected binary rebuilt from source", notes)
 	}
+}
+
+// programEntries lists the program entries in the cache folder dir: its
+// programs folder's files but the locks (ENTRY.lock, ENTRY.build.lock)
+// and loading marks.
+func programEntries(dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
+	return slices.DeleteFunc(files, func(f string) bool {
+		return strings.HasSuffix(f, ".lock") || strings.Contains(f, loadingSuffix)
+	})
 }

@@ -115,3 +115,34 @@ func TestCrashedEntryProcessesAtOnce(t *testing.T) {
 		t.Errorf("entry left: %v", err)
 	}
 }
+
+// TestColdStartProcessesAtOnce: processes that start at once with no
+// compiled program in the cache (a Slurm array's first tasks on a node)
+// build it from source in one of them, the others waiting for its binary
+// and loading it; each built it, eight compiles of seconds each on the
+// same cores. pocl's own cache is warm here, so that each build is quick.
+func TestColdStartProcessesAtOnce(t *testing.T) {
+	if together(t) {
+		e := open(t, Options{})
+		if e.built {
+			fmt.Println("BUILT")
+		}
+		return
+	}
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	e := open(t, Options{})
+	file := cachePath("programs", e.st.key)
+	if err := os.Remove(file); err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	built := 0
+	for _, out := range startTogether(t, "TestColdStartProcessesAtOnce", sharedProcs) {
+		built += strings.Count(out, "BUILT")
+	}
+	if built != 1 {
+		t.Errorf("%d of %d processes started at once with no cached program built it from source, want 1", built, sharedProcs)
+	}
+}
