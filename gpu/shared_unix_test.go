@@ -5,74 +5,19 @@ package gpu
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // Processes sharing one cache folder (a Slurm array's tasks on one node,
 // pods on one volume), started at once: each test starts several processes
-// of the test binary, which play gpusim runs, and waits for them together.
+// of the test binary (testenv.RunTogether), which play gpusim runs.
 
 // sharedProcs is how many processes a test starts at once.
 const sharedProcs = 8
-
-// startTogether runs test (a test's name) in n processes of the test binary
-// at once, with env added to each, releasing them together once all have
-// started (the file go in dir), and returns what each printed on stdout.
-// A process that fails fails t.
-func startTogether(t *testing.T, test string, n int, env ...string) []string {
-	t.Helper()
-	dir := t.TempDir()
-	cmds := make([]*exec.Cmd, n)
-	outs := make([]*strings.Builder, n)
-	for i := range cmds {
-		c := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
-		c.Env = append(os.Environ(), append(env, "GPUSIM_TEST_TOGETHER="+dir, fmt.Sprintf("GPUSIM_TEST_PROC=%d", i))...)
-		outs[i] = new(strings.Builder)
-		c.Stdout, c.Stderr = outs[i], outs[i]
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[i] = c
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		ready, _ := filepath.Glob(filepath.Join(dir, "ready.*"))
-		if len(ready) == n || time.Now().After(deadline) {
-			break
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]string, n)
-	for i, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Errorf("process %d: %v\n%s", i, err, outs[i])
-		}
-		got[i] = outs[i].String()
-	}
-	return got
-}
-
-// together is true in a process of startTogether, after waiting for the
-// others to start.
-func together(t *testing.T) bool {
-	dir := os.Getenv("GPUSIM_TEST_TOGETHER")
-	if dir == "" {
-		return false
-	}
-	os.WriteFile(filepath.Join(dir, "ready."+os.Getenv("GPUSIM_TEST_PROC")), nil, 0o644)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(dir, "go")); err == nil {
-			return true
-		}
-	}
-	t.Fatal("not released")
-	return true
-}
 
 // TestCrashedEntryProcessesAtOnce: processes that start at once after a
 // process ended while it loaded a cached binary (a driver that crashed on
@@ -84,7 +29,7 @@ func together(t *testing.T) bool {
 // too (lockEntry).
 func TestCrashedEntryProcessesAtOnce(t *testing.T) {
 	const key = "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e"
-	if together(t) {
+	if testenv.Together(t) {
 		// Each process lingers after its read, so that the others read
 		// the entry meanwhile where nothing makes them wait.
 		entryRead = func() { time.Sleep(300 * time.Millisecond) }
@@ -105,7 +50,7 @@ func TestCrashedEntryProcessesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	loaded := 0
-	for _, out := range startTogether(t, "TestCrashedEntryProcessesAtOnce", sharedProcs) {
+	for _, out := range testenv.RunTogether(t, "TestCrashedEntryProcessesAtOnce", sharedProcs) {
 		loaded += strings.Count(out, "LOADED")
 	}
 	if loaded != 0 {
@@ -122,7 +67,7 @@ func TestCrashedEntryProcessesAtOnce(t *testing.T) {
 // and loading it; each built it, eight compiles of seconds each on the
 // same cores. pocl's own cache is warm here, so that each build is quick.
 func TestColdStartProcessesAtOnce(t *testing.T) {
-	if together(t) {
+	if testenv.Together(t) {
 		e := open(t, Options{})
 		if e.built {
 			fmt.Println("BUILT")
@@ -139,7 +84,7 @@ func TestColdStartProcessesAtOnce(t *testing.T) {
 		t.Fatalf("no cached program after a first start: %v", err)
 	}
 	built := 0
-	for _, out := range startTogether(t, "TestColdStartProcessesAtOnce", sharedProcs) {
+	for _, out := range testenv.RunTogether(t, "TestColdStartProcessesAtOnce", sharedProcs) {
 		built += strings.Count(out, "BUILT")
 	}
 	if built != 1 {
