@@ -620,6 +620,15 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		}
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
 	}
+	unlock, c, ok := calibrationTurn(ctx, key)
+	if ok && !c.coldChanged(dev, work) {
+		// Measured by another run meanwhile.
+		unlock()
+		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
+		ch.started(m0)
+		return eng, ch, err
+	}
+	defer unlock()
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
 	if err != nil {
 		return nil, Choice{}, err
@@ -634,6 +643,41 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ch.started(m0)
 	return eng, ch, nil
 }
+
+// calibrationTurn waits for this run's turn to calibrate among the
+// processes sharing the cache folder (flock on auto.json.measure.lock,
+// cachedir.Lock), and returns the function that ends it, which the caller
+// calls once the calibration is stored, with the calibration under key that
+// another run stored meanwhile (ok), which the caller takes instead of
+// measuring. Runs that started at once with no calibration (a Slurm
+// array's tasks on one node) each measured, every probe slowed by the
+// others' on the same cores, and the last one's write kept. The wait ends
+// with ctx, or after calibrationWait (a holder stopped, or measuring a
+// device that compiles its program): the run then measures, as it did
+// before; a holder that ends, however it ends, ends its turn. A damaged
+// file's note that another run has since replaced is dropped.
+func calibrationTurn(ctx context.Context, key string) (unlock func(), c calibration, ok bool) {
+	path := calibrationPath()
+	if path == "" || cachedir.MkdirAll(filepath.Dir(path)) != nil {
+		return func() {}, calibration{}, false
+	}
+	unlock = func() {}
+	for t0 := time.Now(); ctx.Err() == nil && time.Since(t0) < calibrationWait; {
+		var err error
+		if unlock, err = cachedir.Lock(path+".measure.lock", 100*time.Millisecond); !errors.Is(err, cachedir.ErrLockBusy) {
+			break
+		}
+	}
+	if c, ok = loadCalibration(key); ok {
+		dropCalibrationNotes(path)
+	}
+	return unlock, c, ok
+}
+
+// calibrationWait bounds calibrationTurn's wait for another run's
+// calibration: a probe takes a second or less, a device's cold start
+// seconds.
+const calibrationWait = time.Minute
 
 // keepCalibration stores c, which Auto measured, under key, and reports
 // whether it is kept: Observe judges a calibration kept, and one the
