@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -360,6 +361,13 @@ func (s *shared) saveBinary(source, options string) string {
 // beside the one that says why the entry is not loaded.
 func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, err error) {
 	bin, binSum, done, kept := markedEntry(key)
+	return buildEntry(ctx, dev, bin, binSum, done, kept, source, options)
+}
+
+// buildEntry is buildCached's build, from markedEntry's outcome: the
+// binary bin (checksum binSum, its loading mark removed by done) where
+// there is one, else the source.
+func buildEntry(ctx *cl.Context, dev *cl.Device, bin []byte, binSum string, done func(), kept bool, source, options string) (*cl.Program, string, func(), bool, error) {
 	if bin != nil {
 		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 		if err == nil {
@@ -378,7 +386,7 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 		}
 		return p, "", nil, false, berr
 	}
-	p, err = cl.BuildProgram(ctx, dev, source, options)
+	p, err := cl.BuildProgram(ctx, dev, source, options)
 	return p, "", nil, kept, err
 }
 
@@ -391,30 +399,36 @@ func (s *shared) endBuild(k progKey) {
 	}
 }
 
-// buildShared is buildCached, where a missing entry is built by one process
-// among those that share the cache folder: the build takes the lock of the
-// entry's build (flock on ENTRY.build.lock, cachedir.Lock), held until
-// saveBinary has stored the binary (unlock, which the caller keeps; nil
-// where the program was loaded or no lock was taken), and a process that
-// waited for it loads the binary the holder stored. Processes started at
-// once with an empty cache (a Slurm array's tasks on one node, pods on one
-// volume) each compiled the program, seconds each on the same cores. A
-// holder past buildWait (a process stopped, a compile stuck in the
-// driver) is not waited for: the build goes ahead, as it did before; one
-// that ends, however it ends, releases the lock.
+// buildShared is buildCached, where a program the cache does not hold
+// (missing, corrupt or stale, or discarded after a crash) is built by one
+// process among those that share the cache folder: the build takes the
+// lock of the entry's build (flock on ENTRY.build.lock, cachedir.Lock),
+// held until saveBinary has stored the binary (unlock, which the caller
+// keeps; nil where the program was loaded or no lock was taken), and a
+// process that waited for it reads the entry again and loads the binary
+// the holder stored, its note on the entry it found corrupt dropped.
+// Processes started at once with an empty cache, or on a corrupt entry (a
+// Slurm array's tasks on one node, pods on one volume), each compiled the
+// program, seconds each on the same cores. A holder past buildWait (a
+// process stopped, a compile stuck in the driver) is not waited for: the
+// build goes ahead, as it did before; one that ends, however it ends,
+// releases the lock.
 func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), err error) {
+	bin, binSum, done, kept := markedEntry(key)
 	path := cachePath("programs", key)
-	if path == "" || isBypassed("programs", key) || isSkipped("programs", key) {
-		p, binSum, done, kept, err = buildCached(ctx, dev, key, source, options)
-		return p, binSum, done, kept, nil, err
+	if bin == nil && !kept && path != "" && !isBypassed("programs", key) && !isSkipped("programs", key) &&
+		cachedir.MkdirAll(filepath.Dir(path)) == nil {
+		u, lerr := cachedir.Lock(path+".build.lock", buildWait)
+		if lerr == nil {
+			unlock = u
+		}
+		if bin, binSum, done, kept = markedEntry(key); bin != nil {
+			corrupt := fmt.Sprintf("cache: %s is corrupt or stale", path)
+			cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) })
+		}
 	}
-	if _, serr := os.Lstat(path); serr == nil || cachedir.MkdirAll(filepath.Dir(path)) != nil {
-		p, binSum, done, kept, err = buildCached(ctx, dev, key, source, options)
-		return p, binSum, done, kept, nil, err
-	}
-	unlock, lerr := cachedir.Lock(path+".build.lock", buildWait)
-	p, binSum, done, kept, err = buildCached(ctx, dev, key, source, options)
-	if lerr != nil || err != nil || binSum != "" || kept {
+	p, binSum, done, kept, err = buildEntry(ctx, dev, bin, binSum, done, kept, source, options)
+	if unlock != nil && (err != nil || binSum != "" || kept) {
 		unlock()
 		unlock = nil
 	}

@@ -91,3 +91,43 @@ func TestColdStartProcessesAtOnce(t *testing.T) {
 		t.Errorf("%d of %d processes started at once with no cached program built it from source, want 1", built, sharedProcs)
 	}
 }
+
+// TestCorruptEntryProcessesAtOnce: processes that start at once and find
+// the cached program corrupt (its checksum fails) build it from source in
+// one of them, the others loading the binary it stores in the entry's
+// place, with no note that they rebuilt it; each built it, as from an
+// empty cache.
+func TestCorruptEntryProcessesAtOnce(t *testing.T) {
+	if testenv.Together(t) {
+		e := open(t, Options{})
+		if e.built {
+			fmt.Println("BUILT")
+		}
+		for _, n := range CacheNotes() {
+			fmt.Println("NOTE", n)
+		}
+		return
+	}
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	e := open(t, Options{})
+	file := cachePath("programs", e.st.key)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	b[len(b)-1] ^= 0xff
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	built, notes := 0, 0
+	for _, out := range testenv.RunTogether(t, "TestCorruptEntryProcessesAtOnce", sharedProcs) {
+		built += strings.Count(out, "BUILT")
+		notes += strings.Count(out, "is corrupt or stale: rebuilt")
+	}
+	if built != 1 || notes != 1 {
+		t.Errorf("%d of %d processes started at once on a corrupt cached program built it from source, and %d said so; want 1 and 1", built, sharedProcs, notes)
+	}
+}
