@@ -19,6 +19,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/descriptors"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
@@ -69,6 +70,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cachedir.Pin() // before pocl can make a missing HOME
+	if runsWork(args) {
+		// After descriptorsShort: its beat starts Go's poller, which
+		// version under ulimit -n 6 could not open ("fatal error:
+		// runtime: eventfd failed").
+		cputime.WatchSuspend()
+	}
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)
 	ctx, stop := interrupt.NotifyContext(context.Background())

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/progress"
 )
@@ -62,6 +63,7 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.
 	if !isTerminal(w) {
 		o = progress.Options{Delay: logDelay, Interval: logInterval, Lines: true, Prefix: "gpusim: progress: "}
 	}
+	o.Suspended = cputime.Suspended
 	b := progress.New(w, lanes, steps, o)
 	remove := interrupt.BeforeExit(b.Stop)
 	b.Start()

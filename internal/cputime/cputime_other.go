@@ -3,7 +3,9 @@
 // Package cputime reads the CPU time the process has used: beside wall
 // time it tells how much of the cores a measurement got on a shared
 // machine; the idle time of the CPUs it may run on (Idle), what a run off
-// them left; and the CPU limit of its cgroup (Limit), which bounds that.
+// them left; the CPU limit of its cgroup (Limit), which bounds that; and
+// the wall time it spent suspended (Suspended), which a rate or a timing
+// leaves out.
 package cputime
 
 import "time"

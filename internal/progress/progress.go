@@ -32,6 +32,12 @@ type Options struct {
 	WidthNow func() int
 	// Now is the clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
+	// Suspended, when set, is the wall time the process has spent
+	// suspended so far (cputime.Suspended: SIGSTOP, Ctrl-Z, Slurm's
+	// suspend), which the delay, the rate and the ETA leave out: a run
+	// stopped for minutes and continued showed its lanes over the whole
+	// time, a rate some times too slow and an ETA some times too long.
+	Suspended func() time.Duration
 	// Lines, for a log rather than a terminal (a batch job's stderr),
 	// writes each report as a line of its own, Prefix and the numbers
 	// without the bar, and never erases one.
@@ -57,6 +63,8 @@ type Bar struct {
 	prefix       string
 	now          func() time.Time
 	start        time.Time
+	suspended    func() time.Duration
+	suspended0   time.Duration // suspended() at start
 
 	done atomic.Uint64
 
@@ -71,7 +79,7 @@ type Bar struct {
 // New returns a bar for lanes lanes of steps steps each, writing to w. The
 // clock starts now.
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
-	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, now: o.Now}
+	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, now: o.Now, suspended: o.Suspended}
 	if b.delay == 0 {
 		b.delay = time.Second
 	}
@@ -84,8 +92,17 @@ func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
 	if b.now == nil {
 		b.now = time.Now
 	}
-	b.start = b.now()
+	if b.suspended == nil {
+		b.suspended = func() time.Duration { return 0 }
+	}
+	b.start, b.suspended0 = b.now(), b.suspended()
 	return b
+}
+
+// elapsed is the time the run could run from the bar's start to now:
+// wall time less the time the process was suspended meanwhile.
+func (b *Bar) elapsed(now time.Time) time.Duration {
+	return now.Sub(b.start) - max(b.suspended()-b.suspended0, 0)
 }
 
 // Add counts n more lanes as done. It is a sim.Job.Progress callback: one
@@ -128,7 +145,7 @@ func (b *Bar) Tick() bool {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.stopped || now.Sub(b.start) < b.delay || (!b.last.IsZero() && now.Sub(b.last) < b.every) {
+	if b.stopped || b.elapsed(now) < b.delay || (!b.last.IsZero() && now.Sub(b.last) < b.every) {
 		return false
 	}
 	b.readWidth()
@@ -189,7 +206,7 @@ func (b *Bar) Stop() {
 // Lines, the numbers alone.
 func (b *Bar) Line(now time.Time) string {
 	done := min(b.done.Load(), b.total)
-	elapsed := now.Sub(b.start).Seconds()
+	elapsed := b.elapsed(now).Seconds()
 	frac := 1.0
 	if b.total > 0 {
 		frac = float64(done) / float64(b.total)

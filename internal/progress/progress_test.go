@@ -346,3 +346,31 @@ func TestWidthChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesSuspended: the time the process was suspended (Options.Suspended)
+// counts neither toward the delay nor in the rate and the ETA: a log's
+// first line drawn as a job stopped for a minute continues gives the rate
+// of the 10 s it ran, not of the 70 s it was there.
+func TestLinesSuspended(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	var suspended time.Duration = 5 * time.Second // before the run: not its own
+	b := New(&w, 5e9, 100, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true, Prefix: "gpusim: progress: ",
+		Suspended: func() time.Duration { return suspended }})
+	b.Add(1e8)
+	c.Advance(9 * time.Second)
+	c.Advance(time.Minute)
+	suspended += time.Minute
+	if b.Tick() {
+		t.Fatal("reported before the delay, counting the time suspended")
+	}
+	c.Advance(time.Second)
+	if !b.Tick() {
+		t.Fatal("no report at the delay")
+	}
+	b.Stop()
+	// 1e8 lanes in the 10 s it ran: 1G lane-steps/s; 4.9e9 left take 490 s.
+	if got, want := w.String(), "gpusim: progress: 2%  100M/5G lanes  1G lane-steps/s  ETA 8m10s\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,80 @@
+//go:build unix
+
+package main
+
+import (
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
+)
+
+// barRate is the rate in lane-steps a second of the last progress bar in
+// stderr, or 0 where there is none.
+func barRate(t *testing.T, stderr string) float64 {
+	t.Helper()
+	re := regexp.MustCompile(`([0-9.]+)([kMGT]?) lane-steps/s`)
+	lines := strings.Split(stderr, "\r")
+	for i := len(lines) - 1; i >= 0; i-- {
+		m := re.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		x, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatalf("rate %q: %v", m[0], err)
+		}
+		return x * map[string]float64{"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[m[2]]
+	}
+	return 0
+}
+
+// TestSuspendedProgress stops a run with SIGSTOP for 4 s and continues it
+// (a job suspended by Ctrl-Z and fg, or Slurm's scontrol suspend and
+// resume): the bar drawn after SIGCONT shows the rate the run had before,
+// not its lanes over the time it was stopped too. It showed a rate about
+// five times too slow, and an ETA as much too long, which a log's line,
+// the first often drawn as the job continues, then kept for a minute.
+func TestSuspendedProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim-tty", "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy")
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(time.Second)
+	before := barRate(t, stderr.String())
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second)
+	n := len(stderr.String())
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	after := barRate(t, stderr.String()[n:])
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := exitCode(t, cmd)
+	t.Logf("rate %.3g lane-steps/s before SIGSTOP, %.3g after SIGCONT", before, after)
+	if before <= 0 || after < before/2 {
+		t.Errorf("bar's rate %.3g lane-steps/s before a stop of 4 s, %.3g after it; want about the same", before, after)
+	}
+	if code != interrupt.ExitSIGINT {
+		t.Errorf("exit %d after SIGINT, want %d", code, interrupt.ExitSIGINT)
+	}
+	assertEmptyDir(t, dir)
+}
