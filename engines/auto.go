@@ -86,7 +86,16 @@ type Choice struct {
 	// them (spareShare).
 	simdCores float64
 	spare     spare
+	// suspended0 is suspended() when Auto was called: a run after which
+	// it is more was suspended (Ctrl-Z, SIGSTOP, Slurm's suspend), and
+	// Observe does not judge it.
+	suspended0 time.Duration
 }
+
+// suspended is the wall time the process has spent suspended so far
+// (cputime.Suspended; a variable for tests): a timing that spans a
+// suspension counts the time stopped as the engine's.
+var suspended = cputime.Suspended
 
 // started records the clocks the run's CPU share is measured from: its
 // engine is chosen and started. m0 is the machine's idle CPU time when
@@ -224,9 +233,18 @@ func (ch Choice) runShare() float64 {
 // whole, and may drop only that choice; its start-up is kept as one of
 // that set of devices (observeMulti). What it drops is the calibration
 // the run was chosen from (Choice.measured): one another process dropped
-// and measured again meanwhile stays. It returns a note
+// and measured again meanwhile stays. A run the process was suspended in
+// between Auto's call and its end (Ctrl-Z, SIGSTOP, Slurm's suspend:
+// suspended) is not judged, nor is its start-up kept. It returns a note
 // saying what it dropped, or "".
 func Observe(ch Choice, took time.Duration) string {
+	if suspended() > ch.suspended0 {
+		// Suspended from Auto's call to the run's end: its time
+		// counts the stop, and a GPU's run, judged by wall time,
+		// dropped its calibration or confirmed a cost some times its
+		// own (a CPU's, by CPU time, was taken for a busy machine's).
+		return ""
+	}
 	if ch.coldKey != "" && !ch.at.IsZero() {
 		learnColdStart(ch, took.Seconds()-min(time.Since(ch.at), took).Seconds())
 	}
@@ -544,7 +562,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if ctx.Err() != nil {
 		return nil, Choice{}, context.Cause(ctx)
 	}
-	start := time.Now()
+	start, s0 := time.Now(), suspended()
 	simd := cpu.SIMD{Workers: o.Workers}
 	p := o.Params
 	lanes := p.Lanes
@@ -590,6 +608,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
 		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
 		ch.started(m0)
+		ch.suspended0 = s0
 		return eng, ch, err
 	}
 	if err := CheckOptions(o); err != nil {
@@ -633,7 +652,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return nil, Choice{}, err
 	}
-	if keepCalibration(o, key, c) {
+	if suspended() > s0 {
+		// Its start-ups and a GPU's probes, timed by wall time, counted
+		// the stop as theirs.
+		o.note("auto: the process was suspended while it measured this machine (SIGSTOP, Ctrl-Z), so the measurements are not kept and the next run measures again")
+	} else if keepCalibration(o, key, c) {
 		ch.key, ch.measured = key, c.Measured
 		if eng, ch, err = c.multiAfterCalibrate(ctx, dev, o, simd, key, eng, ch); err != nil {
 			return nil, Choice{}, err
@@ -641,6 +664,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	ch.Probe = time.Since(start)
 	ch.started(m0)
+	ch.suspended0 = s0
 	return eng, ch, nil
 }
 
