@@ -17,6 +17,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/paths"
@@ -321,7 +322,8 @@ func (o *runOptions) jobNotes() {
 func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err error) {
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		te := &interrupt.TimeoutError{Limit: o.timeout}
+		s0 := cputime.Suspended()
+		te := &interrupt.TimeoutError{Limit: o.timeout, Suspended: func() time.Duration { return cputime.Suspended() - s0 }}
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
 		defer cancel()
 		defer interrupt.ArmTimeout(ctx, te)()

@@ -78,3 +78,39 @@ func TestSuspendedProgress(t *testing.T) {
 	}
 	assertEmptyDir(t, dir)
 }
+
+// TestSuspendedTimeout stops a run with a --timeout of 2 s for 3 s of it:
+// the limit counts wall time, as timeout(1) does, so the run ends as it
+// continues, exit 124 and no file left, and the message says how much of
+// the limit it was suspended: it read "run exceeded 2s" alone, of a run
+// that had run for half a second.
+func TestSuspendedTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim", "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy", "--timeout", "2s")
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	code, took := exitCode(t, cmd)
+	if code != interrupt.ExitTimeout || took > stopLatency {
+		t.Errorf("exit %d %v after SIGCONT past the limit; want %d within %v", code, took, interrupt.ExitTimeout, stopLatency)
+	}
+	if got, want := lastLine(stderr.String()), regexp.MustCompile(`^gpusim: error: --timeout: run exceeded 2s, [23](\.[0-9])?s of it suspended \(the limit counts wall time, as timeout\(1\) does\)\n$`); !want.MatchString(got) {
+		t.Errorf("stderr ends %q, want it to match %q", got, want)
+	}
+	assertEmptyDir(t, dir)
+}

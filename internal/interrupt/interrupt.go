@@ -145,9 +145,26 @@ func (e *SignalError) Status() int {
 }
 
 // TimeoutError is the cause of a context cancelled by --timeout.
-type TimeoutError struct{ Limit time.Duration } // --timeout's value
+type TimeoutError struct {
+	Limit time.Duration // --timeout's value
+	// Suspended, where set, is the wall time the process has spent
+	// suspended since the limit's clock started (Ctrl-Z, SIGSTOP,
+	// Slurm's scontrol suspend): the limit counts it, as timeout(1)
+	// does, and the message says so where it is 0.5 s or more, as a run
+	// stopped for most of its limit otherwise read as one that ran past
+	// it.
+	Suspended func() time.Duration
+}
 
-func (e *TimeoutError) Error() string { return fmt.Sprintf("--timeout: run exceeded %v", e.Limit) }
+func (e *TimeoutError) Error() string {
+	msg := fmt.Sprintf("--timeout: run exceeded %v", e.Limit)
+	if e.Suspended != nil {
+		if s := e.Suspended(); s >= 500*time.Millisecond {
+			msg += fmt.Sprintf(", %v of it suspended (the limit counts wall time, as timeout(1) does)", s.Round(100*time.Millisecond))
+		}
+	}
+	return msg
+}
 
 // NotifyContext returns a context cancelled with a *SignalError on the first
 // SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which
