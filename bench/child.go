@@ -65,6 +65,7 @@ func runChildProcess(ctx context.Context, cmd *exec.Cmd) error {
 	g := groupOf(cmd)
 	remove := interrupt.BeforeExit(g.kill)
 	defer remove()
+	defer track(g)()
 	err = cmd.Wait()
 	stopped := ctx.Err() != nil
 	g.end(stopped)

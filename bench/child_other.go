@@ -16,3 +16,7 @@ func groupOf(cmd *exec.Cmd) group { return group{cmd} }
 func (g group) kill() { g.cmd.Process.Kill() }
 
 func (g group) end(bool) {}
+
+// track does nothing here: without process groups, a stop of bench's
+// process reaches its children as the system sends it.
+func track(group) (untrack func()) { return func() {} }

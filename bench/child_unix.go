@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -75,4 +77,78 @@ func (g group) end(stopped bool) {
 	if !wait() {
 		g.kill()
 	}
+}
+
+// running is the process groups of bench's children running now
+// (runChildProcess), which a stop of bench by its terminal stops too
+// (forwardStops).
+var running struct {
+	sync.Mutex
+	groups map[int]int // pgid: how many runChildProcess calls hold it
+}
+
+var forwardOnce sync.Once
+
+// track counts g as running until the func it returns is called, and
+// starts forwardStops at the first child.
+func track(g group) (untrack func()) {
+	forwardOnce.Do(forwardStops)
+	running.Lock()
+	defer running.Unlock()
+	if running.groups == nil {
+		running.groups = map[int]int{}
+	}
+	running.groups[g.pgid]++
+	return func() {
+		running.Lock()
+		defer running.Unlock()
+		if running.groups[g.pgid]--; running.groups[g.pgid] <= 0 {
+			delete(running.groups, g.pgid)
+		}
+	}
+}
+
+// signalRunning sends sig to every running child's process group.
+func signalRunning(sig syscall.Signal) {
+	running.Lock()
+	defer running.Unlock()
+	for pgid := range running.groups {
+		group{pgid}.signal(sig)
+	}
+}
+
+// forwardStops makes a stop of bench by its terminal (Ctrl-Z: SIGTSTP,
+// which the terminal sends to bench's process group alone) stop its
+// children's process groups too, and a SIGCONT of bench (fg, bg, kill
+// -CONT) continue them: in groups of their own (setGroup), the children,
+// the processes engine's gpusim runs and the Python baseline, ran on
+// while bench was stopped, on the cores the user had meant to free. Go's
+// handler, once installed, drops a SIGTSTP that nobody takes (os/signal's
+// Reset does not restore the default action), so bench stops itself with
+// SIGSTOP, which the shell's job control reports as it does a Ctrl-Z. A
+// SIGTSTP the process was started with ignored stays ignored. Stops that
+// reach the children already (Slurm's scontrol suspend, a kill of the
+// whole session) are not changed: a stopped child is stopped again, a
+// running one continued.
+func forwardStops() {
+	sigs := []os.Signal{syscall.SIGCONT}
+	if !signal.Ignored(syscall.SIGTSTP) {
+		sigs = append(sigs, syscall.SIGTSTP)
+	}
+	c := make(chan os.Signal, 4)
+	signal.Notify(c, sigs...)
+	go func() {
+		for s := range c {
+			if s == syscall.SIGTSTP {
+				// The children first: the stop of bench takes
+				// effect a moment after kill returns (another
+				// thread takes it), and the SIGCONT that ends it
+				// comes through c.
+				signalRunning(syscall.SIGSTOP)
+				syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+				continue
+			}
+			signalRunning(syscall.SIGCONT)
+		}
+	}()
 }

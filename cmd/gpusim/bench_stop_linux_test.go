@@ -1,0 +1,105 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/testenv"
+)
+
+// procState is the state letter of pid in /proc (R, S, T, Z, ...), or ""
+// where it is gone.
+func procState(pid int) string {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return ""
+}
+
+// childPIDs is pid's child processes (/proc's children of each thread).
+func childPIDs(pid int) []int {
+	var pids []int
+	tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, w := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(w); err == nil {
+				pids = append(pids, n)
+			}
+		}
+	}
+	return pids
+}
+
+// TestBenchCtrlZ stops a bench whose processes engine runs its gpusim
+// children as a terminal's Ctrl-Z does (SIGTSTP to bench's process group):
+// the children, in process groups of their own, are stopped too, and
+// continued with bench (SIGCONT, as fg sends it). They ran on while bench
+// was stopped. A SIGTERM then ends bench with 143 and no child left.
+func TestBenchCtrlZ(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	cmd := exec.Command("gpusim", "bench", "--engines", "processes", "--lanes", "1e8", "--steps", "100", "--reps", "1", "--warmup", "0", "--no-sweep", "--no-scaling", "--baseline", "none")
+	cmd.Dir = t.TempDir()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	var children []int
+	for deadline := time.Now().Add(30 * time.Second); len(children) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no child within 30 s; stderr %q", stderr)
+		}
+		children = childPIDs(cmd.Process.Pid)
+	}
+	defer func() {
+		for _, c := range children {
+			syscall.Kill(-c, syscall.SIGKILL)
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // the child's group is tracked as it starts
+	states := func() []string {
+		s := []string{procState(cmd.Process.Pid)}
+		for _, c := range children {
+			s = append(s, procState(c))
+		}
+		return s
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGTSTP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if s := states(); strings.Join(s, "") != strings.Repeat("T", len(s)) {
+		t.Errorf("after Ctrl-Z: bench and its children %v in states %q; want every one stopped (T); stderr %q", append([]int{cmd.Process.Pid}, children...), s, stderr)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if s := states(); strings.Contains(strings.Join(s, ""), "T") {
+		t.Errorf("after SIGCONT: bench and its children in states %q; want none stopped", s)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGTERM {
+		t.Errorf("exit %d after SIGTERM, want %d; stderr %q", code, interrupt.ExitSIGTERM, stderr)
+	}
+	testenv.CheckGone(t, children, "bench's children")
+}
