@@ -13,6 +13,7 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -620,7 +621,19 @@ func (r *runner) check(w Workload, label string, d Digest) error {
 	return nil
 }
 
-// measure times warmup+reps runs of a fresh instance of e on w.
+// suspended is the wall time the process has spent suspended so far
+// (cputime.Suspended; a variable for tests).
+var suspended = cputime.Suspended
+
+// maxSuspendedRuns is how many runs of one measurement a suspension may
+// send to be run again: a process stopped over and over is measured as it
+// is, with the stops, rather than never.
+const maxSuspendedRuns = 10
+
+// measure times warmup+reps runs of a fresh instance of e on w. A run
+// after the first that the process was suspended in (Ctrl-Z, SIGSTOP,
+// Slurm's scontrol suspend: suspended) is run again, up to
+// maxSuspendedRuns times, with a progress line saying so.
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
 	r.sayColdStart(e)
 	eng := e.New(workers)
@@ -629,8 +642,9 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	job := &sim.Job{Params: r.cfg.params(w)}
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
 	var walls, transfer, kernel, startup, merge []time.Duration
-	for i := range warmup + reps {
-		t0 := time.Now()
+	again, first := maxSuspendedRuns, true
+	for i := 0; i < warmup+reps; i++ {
+		s0, t0 := suspended(), time.Now()
 		res, err := eng.Run(ctx, job)
 		wall := time.Since(t0)
 		if err != nil {
@@ -642,12 +656,20 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 		if err := r.check(w, label, Digest(res.Summary.Digest)); err != nil {
 			return m, err
 		}
-		if i == 0 {
-			// The build happened when the engine opened, outside the
-			// timed run: the compile column read 0 with 3 reps and the
-			// cold column left out a 2.8 s build.
+		if first {
+			// The build happened when the engine
+			// opened, outside the timed run: the compile column read 0
+			// with 3 reps and the cold column left out a 2.8 s build.
 			m.Cold, m.Device, m.Digest = wall+res.Timing.Startup, res.Device, Digest(res.Summary.Digest)
-			m.Compile = res.Timing.Compile
+			m.Compile, first = res.Timing.Compile, false
+		}
+		if s := suspended() - s0; s > 0 && again > 0 && i >= warmup {
+			// Its time counts the stop (Ctrl-Z, Slurm's suspend): with
+			// --reps 1 it was taken for the engine's.
+			again--
+			r.progress("%s on %s: suspended for %v of a run of %v, which is run again", label, w, s.Round(time.Millisecond), wall.Round(time.Millisecond))
+			i--
+			continue
 		}
 		if i < warmup {
 			continue

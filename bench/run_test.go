@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -594,5 +595,55 @@ func TestAmdahlRange(t *testing.T) {
 	}
 	if !strings.Contains(csv.String(), "over the timed runs' spread") {
 		t.Errorf("the CSV's amdahl row has no range:\n%s", csv.String())
+	}
+}
+
+// stoppedEngine runs on cpu.Serial and, on its run number stopAt
+// (counting from 1), is suspended for stop (the fake suspended grows by it,
+// and the run takes that much longer), as a Ctrl-Z of bench would.
+type stoppedEngine struct {
+	runs           *int
+	stopAt         int
+	stop           time.Duration
+	suspendedSoFar *time.Duration
+}
+
+func (stoppedEngine) Name() string { return "serial" }
+
+func (e stoppedEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	if *e.runs++; *e.runs == e.stopAt {
+		time.Sleep(e.stop)
+		*e.suspendedSoFar += e.stop
+	}
+	return cpu.Serial{}.Run(ctx, job)
+}
+
+// TestMeasureSuspended: a timed run the process was suspended in (Ctrl-Z,
+// Slurm's scontrol suspend) is run again, with a progress line, and its
+// time left out: with --reps 1 the stop was taken for the engine's time,
+// which --update-doc then wrote into the docs.
+func TestMeasureSuspended(t *testing.T) {
+	var stopped time.Duration
+	saved := suspended
+	suspended = func() time.Duration { return stopped }
+	defer func() { suspended = saved }()
+	const stop = 300 * time.Millisecond
+	for _, warmup := range []int{0, 1} {
+		c := tinyConfig()
+		c.Workloads, c.Sweep, c.Scaling = []Workload{{1000, 4}}, nil, false
+		c.Reps, c.Warmup = 1, warmup
+		var progress bytes.Buffer
+		c.Progress = &progress
+		runs := 0
+		rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int) sim.Engine {
+			return stoppedEngine{runs: &runs, stopAt: warmup + 1, stop: stop, suspendedSoFar: &stopped}
+		}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := rep.Workloads[0].Engines[0]
+		if m.Wall.Median >= stop || runs != warmup+2 || !strings.Contains(progress.String(), "which is run again") {
+			t.Errorf("warmup %d: median %v after %d runs, progress %q; want the suspended run run again, its %v left out", warmup, m.Wall.Median, runs, progress.String(), stop)
+		}
 	}
 }
