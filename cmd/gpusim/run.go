@@ -336,7 +336,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
 	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.outputs.Out != ""
-	t0 := time.Now()
+	t0, stopped0 := time.Now(), cputime.Suspended()
 	eng, choice, err := openUntil(ctx, o)
 	if err != nil {
 		return err
@@ -370,6 +370,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	}
 	for _, n := range engines.Notes() {
 		o.eng.Note(n)
+	}
+	if s := cputime.Suspended() - stopped0; s > 0 {
+		o.eng.Note(fmt.Sprintf("the run was suspended for %v of it (Ctrl-Z, SIGSTOP, Slurm's scontrol suspend): the time it reports counts that", s.Round(100*time.Millisecond)))
 	}
 	r, page, werr := runReport(ctx, o, res, choice)
 	if r == nil {

@@ -114,3 +114,35 @@ func TestSuspendedTimeout(t *testing.T) {
 	}
 	assertEmptyDir(t, dir)
 }
+
+// TestSuspendedRunNote: a run stopped for 2 s and continued says, beside
+// its report, that the time it reports counts the stop: its time line and
+// rate (and a part's wall, which merge sums) read as the engine's own.
+func TestSuspendedRunNote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	cmd := exec.Command("gpusim", "run", "--engine", "serial", "--lanes", "1e6", "--steps", "100")
+	cmd.Dir = t.TempDir()
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit %d; stderr %q", code, stderr)
+	}
+	want := regexp.MustCompile(`(?m)^gpusim: note: the run was suspended for [12](\.[0-9])?s of it \(Ctrl-Z, SIGSTOP, Slurm's scontrol suspend\): the time it reports counts that$`)
+	if !want.MatchString(stderr.String()) {
+		t.Errorf("stderr %q, want a line matching %q", stderr, want)
+	}
+}
