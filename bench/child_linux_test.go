@@ -36,7 +36,10 @@ func TestChildDiesWithBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	helper := exec.Command(os.Args[0], "-test.run=^TestChildDiesWithBench$")
-	helper.Env = append(os.Environ(), "GPUSIM_BENCH_DEATH_HELPER="+dir)
+	// The processes engine's folder, which a bench killed by SIGKILL
+	// leaves, in the test's folder: each run of the test left one in
+	// /tmp.
+	helper.Env = append(os.Environ(), "GPUSIM_BENCH_DEATH_HELPER="+dir, "TMPDIR="+dir)
 	if err := helper.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,4 +56,7 @@ func TestChildDiesWithBench(t *testing.T) {
 	helper.Process.Kill()
 	helper.Wait()
 	testenv.CheckGone(t, pids, "the processes engine killed by SIGKILL")
+	if left, _ := filepath.Glob(filepath.Join(dir, "gpusim-processes-*")); len(left) != 1 {
+		t.Errorf("the processes engine's folders in TMPDIR %q: %q; want the one the killed bench left", dir, left)
+	}
 }
