@@ -59,4 +59,13 @@ func TestChildDiesWithBench(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "gpusim-processes-*")); len(left) != 1 {
 		t.Errorf("the processes engine's folders in TMPDIR %q: %q; want the one the killed bench left", dir, left)
 	}
+	// The next bench's check of the temporary folder removes it: each
+	// bench killed so stayed in /tmp for good.
+	t.Setenv("TMPDIR", dir)
+	if err := CheckTempDir(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "gpusim-processes-*")); len(left) != 0 {
+		t.Errorf("after the next bench's check, the processes engine's folders in TMPDIR %q: %q; want none", dir, left)
+	}
 }

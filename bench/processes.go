@@ -145,11 +145,11 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 	// block of lanes at most: --workers 4 on 2 lanes started 4 children,
 	// 2 of them on shards without lanes.
 	n = min(n, processesFor(job.Params.Lanes, job.Params.Steps))
-	dir, err := partsDir()
+	dir, remove, err := partsDir()
 	if err != nil {
 		return nil, fmt.Errorf("processes: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 	t0 := time.Now()
 	parts, startup, err := e.children(ctx, job.Params, n, dir)
 	if err != nil {
@@ -207,13 +207,23 @@ func tempDirError(what string, err error) error {
 	return &TempDirError{Var: TempDirVar(), Dir: os.TempDir(), What: what, Err: err}
 }
 
-// partsDir makes a folder for a run's part files in the temporary folder.
-func partsDir() (string, error) {
-	dir, err := os.MkdirTemp("", "gpusim-processes-")
+// processesDirPrefix starts the name of a processes engine's folder.
+const processesDirPrefix = "gpusim-processes-"
+
+// partsDir makes a folder for a run's part files in the temporary folder,
+// locked while the run lasts (lockDir), and returns the func that removes
+// it.
+func partsDir() (dir string, remove func(), err error) {
+	dir, err = os.MkdirTemp("", processesDirPrefix)
 	if err != nil {
-		return "", tempDirError("make a folder for its part files in", err)
+		return "", nil, tempDirError("make a folder for its part files in", err)
 	}
-	return dir, nil
+	unlock, err := lockDir(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, tempDirError("write its part files into", err)
+	}
+	return dir, func() { os.RemoveAll(dir); unlock() }, nil
 }
 
 // CheckTempDir says why the processes engine cannot keep its part files in
@@ -221,13 +231,15 @@ func partsDir() (string, error) {
 // it makes a folder there and writes a file into it, as each run does, so
 // that a missing, read-only or full temporary folder is found before the
 // benchmark rather than in the middle of it. Its errors are
-// *TempDirError.
+// *TempDirError. First it removes the folders there that a bench killed
+// where no handler ran left (removeStale: SIGKILL, the OOM killer).
 func CheckTempDir() error {
-	dir, err := partsDir()
+	removeStale()
+	dir, remove, err := partsDir()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 	if err := os.WriteFile(filepath.Join(dir, "part-0.json"), []byte("{}\n"), 0o666); err != nil {
 		return tempDirError("write its part files into", err)
 	}

@@ -1,0 +1,63 @@
+//go:build unix
+
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// lockName is the file in a processes engine's folder whose lock (flock)
+// its bench holds while it runs: the kernel releases it when bench dies
+// however it dies (SIGKILL, the OOM killer), which leaves the folder.
+const lockName = "lock"
+
+// lockDir takes the lock of dir, a folder partsDir just made, and returns
+// the func that releases it. The lock file is locked under a temporary
+// name and then renamed, so that removeStale never finds it unlocked while
+// its bench lives.
+func lockDir(dir string) (unlock func(), err error) {
+	tmp := filepath.Join(dir, lockName+".tmp")
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, lockName)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// removeStale removes the processes engine's folders in the temporary
+// folder that a bench killed where no handler ran left (SIGKILL, the OOM
+// killer): this user's, whose lock file no process holds. A folder
+// without one (an older gpusim's, or one whose bench died between making
+// it and locking it) is left alone, as is one another user's or any error.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), processesDirPrefix+"*"))
+	for _, dir := range dirs {
+		st, err := os.Lstat(dir)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		if s, ok := st.Sys().(*syscall.Stat_t); !ok || int(s.Uid) != os.Getuid() {
+			continue
+		}
+		f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			// Held while removed: a bench that opens the folder now
+			// finds it gone.
+			os.RemoveAll(dir)
+		}
+		f.Close()
+	}
+}
