@@ -574,19 +574,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if p.Steps == 0 {
 		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
 	}
-	if simdEst < deviceStartupFloor {
-		noun := "lane-steps"
-		if work == 1 {
-			noun = "lane-step"
-		}
-		// Written out: "a small job (1e+04 lane-steps) ... (about 1e-05
-		// s)" read as a formula. No driver is loaded, so nothing here is
-		// known of this machine's devices: the floor is gpusim's
-		// benchmarks', and the reason says so (it said "before a device
-		// could start", as if measured, on a machine whose OpenCL did
-		// not work at all).
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s path (about %s), within %s, less than any OpenCL device took to start in gpusim's benchmarks (pocl's quickest, its program cached)",
-			work, noun, simdPath(), smallDuration(simdEst), smallDuration(deviceStartupFloor))}, nil
+	if ch, ok := smallJob(simdEst, work); ok {
+		return simd, ch, nil
 	}
 	dev, err := DeviceEntry()
 	if err != nil {
@@ -606,10 +595,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	key := calibrationKey(o)
 	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
-		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
-		ch.started(m0)
-		ch.suspended0 = s0
-		return eng, ch, err
+		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
 	}
 	if err := CheckOptions(o); err != nil {
 		return nil, Choice{}, err
@@ -643,9 +629,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if ok && !c.coldChanged(dev, work) {
 		// Measured by another run meanwhile.
 		unlock()
-		eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
-		ch.started(m0)
-		return eng, ch, err
+		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
 	}
 	defer unlock()
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
@@ -666,6 +650,38 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ch.started(m0)
 	ch.suspended0 = s0
 	return eng, ch, nil
+}
+
+// smallJob is auto's choice for a job simd finishes, by its estimate
+// simdEst of work lane-steps, in less than any OpenCL device took to start
+// in gpusim's benchmarks (deviceStartupFloor): simd, with no driver
+// loaded; false for a larger job.
+func smallJob(simdEst time.Duration, work float64) (Choice, bool) {
+	if simdEst >= deviceStartupFloor {
+		return Choice{}, false
+	}
+	noun := "lane-steps"
+	if work == 1 {
+		noun = "lane-step"
+	}
+	// Written out: "a small job (1e+04 lane-steps) ... (about 1e-05
+	// s)" read as a formula. No driver is loaded, so nothing here is
+	// known of this machine's devices: the floor is gpusim's
+	// benchmarks', and the reason says so (it said "before a device
+	// could start", as if measured, on a machine whose OpenCL did
+	// not work at all).
+	return Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s path (about %s), within %s, less than any OpenCL device took to start in gpusim's benchmarks (pocl's quickest, its program cached)",
+		work, noun, simdPath(), smallDuration(simdEst), smallDuration(deviceStartupFloor))}, true
+}
+
+// chooseKnown is chooseCalibrated's choice from the calibration c, with
+// the machine's load from m0 (spareNow) and the process's suspensions
+// from s0 (suspended) that the run's Observe compares against.
+func chooseKnown(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64, m0 spare, s0 time.Duration) (sim.Engine, Choice, error) {
+	eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
+	ch.started(m0)
+	ch.suspended0 = s0
+	return eng, ch, err
 }
 
 // calibrationTurn waits for this run's turn to calibrate among the
