@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// nobody is the user TestThreadsLimit runs gpusim as: the process limit
+// (ulimit -u) does not bind root.
+const nobody = 65534
+
+// userThreadsOf counts the threads of uid's processes in /proc, as the
+// kernel counts them against the process limit of that user.
+func userThreadsOf(t *testing.T, uid int) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip(err)
+	}
+	n := 0
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		var real, threads int
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
+				real, _ = strconv.Atoi(f[1])
+			} else if len(f) > 1 && f[0] == "Threads:" {
+				threads, _ = strconv.Atoi(f[1])
+			}
+		}
+		if real == uid {
+			n += threads
+		}
+	}
+	return n
+}
+
+// TestThreadsLimit: gpusim run as a user other than root (nobody) under a
+// process limit (ulimit -u) that leaves Go's start its threads but not a
+// run's on GOMAXPROCS=16 runs on the threads that fit, with a note and the
+// digest of a run without the limit, every time; under one that leaves not
+// even a run on one thread's it is refused with exit 2. It aborted in
+// pthread_create ("fakecgo: pthread_create failed: 11", a page of Go's
+// trace, exit 2) under both. Root drops to nobody for the child
+// (SysProcAttr.Credential), as the limit does not bind root; as another
+// user the test skips, as its own threads count against the limit.
+func TestThreadsLimit(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run gpusim as nobody: a limit on this user's threads counts the test's own")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	bin := buildGpusim(t)
+	// nobody must reach the binary and a cache folder of its own.
+	for d := filepath.Dir(bin); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := t.TempDir()
+	if err := os.Chown(home, nobody, nobody); err != nil {
+		t.Skip(err)
+	}
+	for d := filepath.Dir(home); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gpusim := func(limit string, args ...string) (string, int) {
+		cmd := exec.Command(bash, append([]string{"-c", `[ -z "$0" ] || ulimit -u "$0" || exit 99; exec "$@"`, limit, bin}, args...)...)
+		cmd.Env = []string{"HOME=" + home, "GPUSIM_CACHE_DIR=" + filepath.Join(home, "cache"), "PATH=/usr/bin:/bin", "GOMAXPROCS=16"}
+		cmd.Dir = home
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		out, _ := cmd.CombinedOutput()
+		code := cmd.ProcessState.ExitCode()
+		if code == 99 {
+			t.Skipf("ulimit -u %s refused here: %s", limit, out)
+		}
+		return string(out), code
+	}
+	run := []string{"run", "--engine", "parallel", "--lanes", "1e6", "--steps", "10", "-q"}
+	ref, code := gpusim("", run...)
+	digest := ""
+	if i := strings.Index(ref, "digest "); code == 0 && i >= 0 {
+		digest = strings.Fields(ref[i:])[1]
+	}
+	if digest == "" {
+		t.Fatalf("without a limit: exit %d\n%s", code, ref)
+	}
+	for range 4 {
+		// Go's start takes up to 7 threads with GOMAXPROCS=16 here; 12
+		// leave room for a run on a few, not on 16 (24 threads).
+		base := userThreadsOf(t, nobody)
+		out, code := gpusim(strconv.Itoa(base+12), run...)
+		if code != 0 || !strings.Contains(out, "digest    "+digest) || !strings.Contains(out, "gpusim: note: ulimit -u: the process limit (ulimit -u "+strconv.Itoa(base+12)+")") || !strings.Contains(out, "(of 16), the threads that fit") {
+			t.Fatalf("ulimit -u %d (%d threads of nobody's before): exit %d; want 0, the note and digest %s\n%s", base+12, base, code, digest, out)
+		}
+	}
+	for range 4 {
+		base := userThreadsOf(t, nobody)
+		out, code := gpusim(strconv.Itoa(base+7), append(run[:len(run):len(run)], "--workers", "1")...)
+		if !strings.Contains(out, "gpusim") && !strings.Contains(out, "main.main") {
+			t.Logf("ulimit -u %d: Go's runtime died as it started: %.200s", base+7, out)
+			continue
+		}
+		if want := fmt.Sprintf("gpusim: error: ulimit -u: the process limit (ulimit -u %d)", base+7); code != exitUsage || !strings.HasPrefix(out, want) || !strings.Contains(out, "gpusim: hint: ulimit -u (RLIMIT_NPROC) counts") {
+			t.Fatalf("ulimit -u %d: exit %d; want 2 and %q\n%s", base+7, code, want, out)
+		}
+	}
+}

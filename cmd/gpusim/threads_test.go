@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestThreadsShort: under a process limit (ulimit -u) that leaves fewer
+// threads than a run on GOMAXPROCS starts, a command runs on the
+// GOMAXPROCS that fit, with a note naming the limit and the one to set,
+// and where not even GOMAXPROCS=1's fit it is refused with exit 2 before
+// any work: a non-root user's gpusim aborted in pthread_create ("fakecgo:
+// pthread_create failed: 11", a page of Go's trace). Version still
+// answers.
+func TestThreadsShort(t *testing.T) {
+	oldFree, oldSelf := threadsFree, threadsSelf
+	defer func() { threadsFree, threadsSelf = oldFree, oldSelf }()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	threadsSelf = func() uint64 { return 5 }
+	threadsFree = func(need uint64) (limit, used uint64, limited bool) { return 20, 12, true }
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"run", "--lanes", "1e3", "--steps", "10", "--engine", "parallel"}, strings.NewReader(""), &stdout, &stderr)
+	want := "gpusim: note: ulimit -u: the process limit (ulimit -u 20) leaves 8 threads free (the user's processes (uid " +
+		strconv.Itoa(os.Getuid()) + ") run 12 threads, 5 of them this one's), under the 19 more a run with GOMAXPROCS=16 may start (Go's runtime runs up to 24 threads there): raise it to ulimit -u 31 or more; this run goes on with GOMAXPROCS=5 (of 16), the threads that fit\n"
+	if code != 0 || !strings.Contains(stdout.String(), "digest ") || stderr.String() != want {
+		t.Errorf("run: exit %d, stdout %q, stderr %q; want 0, the report and %q", code, stdout.String(), stderr.String(), want)
+	}
+	if n := runtime.GOMAXPROCS(0); n != 5 {
+		t.Errorf("GOMAXPROCS %d, want the 5 that fit", n)
+	}
+	threadsFree = func(need uint64) (limit, used uint64, limited bool) { return 20, 17, true }
+	stdout.Reset()
+	stderr.Reset()
+	code = Run([]string{"run", "--lanes", "1e3", "--steps", "10"}, strings.NewReader(""), &stdout, &stderr)
+	want = "gpusim: error: ulimit -u: the process limit (ulimit -u 20) leaves 3 threads free (the user's processes (uid " +
+		strconv.Itoa(os.Getuid()) + ") run 17 threads, 5 of them this one's), under the 4 more even a run with GOMAXPROCS=1 may start (Go's runtime runs up to 9 threads there): raise it to ulimit -u 21 or more\n" +
+		"gpusim: hint: " + threadsHint + "\n"
+	if code != exitUsage || stdout.Len() != 0 || stderr.String() != want {
+		t.Errorf("run with no room: exit %d, stdout %q, stderr %q; want 2, nothing and %q", code, stdout.String(), stderr.String(), want)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := Run([]string{"version"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("version: exit %d, stderr %q; want 0 and nothing", code, stderr.String())
+	}
+	// No limit (root, unlimited): nothing said, GOMAXPROCS kept.
+	threadsFree = func(need uint64) (limit, used uint64, limited bool) { return 0, 0, false }
+	runtime.GOMAXPROCS(16)
+	stderr.Reset()
+	if code := Run([]string{"run", "--lanes", "1e3", "--steps", "10", "-q"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() != 0 || runtime.GOMAXPROCS(0) != 16 {
+		t.Errorf("no limit: exit %d, stderr %q, GOMAXPROCS %d; want 0, nothing and 16", code, stderr.String(), runtime.GOMAXPROCS(0))
+	}
+}

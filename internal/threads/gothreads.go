@@ -1,0 +1,23 @@
+package threads
+
+// GoSpare is the most threads Go's runtime ran beyond GOMAXPROCS in a
+// gpusim process: its first thread, sysmon, the template thread, threads
+// spun up to look for work and threads parked after a blocking system
+// call, which it keeps. Measured with Go 1.26 on 2 CPUs as a non-root user
+// under ulimit -u, 8 runs of bin/gpusim run --engine parallel --lanes 1e6
+// --steps 10 at each limit: with GOMAXPROCS=1 5 of 8 ran under a limit of
+// 6 threads, 7 of 8 under 7 and 8, and 8 of 8 under 9; with GOMAXPROCS=2
+// 7 of 8 under 8 and 8 of 8 under 9; 4, 8 and 16 ran 8 of 8 under 11, 15
+// and 22. A thread Go's runtime cannot start aborts the process.
+const GoSpare = 8
+
+// GoNeed is the threads a process whose Go runtime runs procs threads
+// (GOMAXPROCS) starts beyond the self it runs now (Self): procs+GoSpare
+// less self, 0 where it runs that many already.
+func GoNeed(procs int, self uint64) uint64 {
+	n := uint64(max(procs, 1)) + GoSpare
+	if self >= n {
+		return 0
+	}
+	return n - self
+}
