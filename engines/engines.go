@@ -129,7 +129,8 @@ type Entry struct {
 	Absent func(error) bool
 	// NotLoaded, when set, reports whether an error of Open or Devices
 	// means the engine's driver was not loaded in this process, which has
-	// no room for it (an address-space limit, ulimit -v): auto runs on
+	// no room for it (an address-space limit, ulimit -v; a process limit,
+	// ulimit -u): auto runs on
 	// simd, and keeps a calibration taken where it had room.
 	NotLoaded func(error) bool
 	// Hint, when set, suggests a fix for one of the engine's errors, or "".

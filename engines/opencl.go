@@ -35,7 +35,7 @@ var openCLEntry = Entry{
 	Absent: func(err error) bool {
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
-	NotLoaded:    func(err error) bool { return errors.Is(err, cl.ErrAddressSpace) },
+	NotLoaded:    func(err error) bool { return errors.Is(err, cl.ErrAddressSpace) || errors.Is(err, cl.ErrThreads) },
 	Hint:         openCLHint,
 	FallbackHint: openCLFallbackHint,
 	Notes:        gpu.Notes,
@@ -66,7 +66,7 @@ func openCLHint(err error) string {
 // user who set one wants OpenCL; else openCLHint without its remedy of the
 // CPU engines (auto runs on one) where OpenCL is installed but cannot work
 // here (cl.ErrEnvironment: pocl without a writable kernel cache, an empty
-// POCL_CACHE_DIR; not a driver left unloaded under ulimit -v, a limit the
+// POCL_CACHE_DIR; not a driver left unloaded under ulimit -v or -u, a limit the
 // user chose, which the note names) or GPUSIM_OPENCL_LIBRARY names a
 // library that found no driver. "" where OpenCL is simply not here: a
 // machine without it, where auto runs every job, is noted in one line
@@ -78,7 +78,7 @@ func openCLFallbackHint(err error) string {
 	if s := cl.SettingFor(err); s != "" {
 		return s
 	}
-	if errors.Is(err, cl.ErrEnvironment) && !errors.Is(err, cl.ErrAddressSpace) || os.Getenv(cl.EnvLibrary) != "" {
+	if errors.Is(err, cl.ErrEnvironment) && !errors.Is(err, cl.ErrAddressSpace) && !errors.Is(err, cl.ErrThreads) || os.Getenv(cl.EnvLibrary) != "" {
 		return cl.WithoutCPU(openCLHint(err))
 	}
 	return ""

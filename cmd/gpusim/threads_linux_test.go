@@ -77,9 +77,10 @@ func TestThreadsLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	procs := "16"
 	gpusim := func(limit string, args ...string) (string, int) {
 		cmd := exec.Command(bash, append([]string{"-c", `[ -z "$0" ] || ulimit -u "$0" || exit 99; exec "$@"`, limit, bin}, args...)...)
-		cmd.Env = []string{"HOME=" + home, "GPUSIM_CACHE_DIR=" + filepath.Join(home, "cache"), "PATH=/usr/bin:/bin", "GOMAXPROCS=16"}
+		cmd.Env = []string{"HOME=" + home, "GPUSIM_CACHE_DIR=" + filepath.Join(home, "cache"), "PATH=/usr/bin:/bin", "GOMAXPROCS=" + procs}
 		cmd.Dir = home
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 		out, _ := cmd.CombinedOutput()
@@ -116,6 +117,24 @@ func TestThreadsLimit(t *testing.T) {
 		}
 		if want := fmt.Sprintf("gpusim: error: ulimit -u: the process limit (ulimit -u %d)", base+7); code != exitUsage || !strings.HasPrefix(out, want) || !strings.Contains(out, "gpusim: hint: ulimit -u (RLIMIT_NPROC) counts") {
 			t.Fatalf("ulimit -u %d: exit %d; want 2 and %q\n%s", base+7, code, want, out)
+		}
+	}
+	// pocl starts a worker per CPU as it loads, and aborted the process
+	// where one could not start ("PTHREAD ERROR in
+	// pthread_scheduler_init()", exit 134): 4 of 5 runs with GOMAXPROCS=2
+	// under ulimit -u 9 on 2 CPUs. OpenCL is not loaded there now.
+	procs = "2"
+	if out, code := gpusim("", "run", "--engine", "opencl", "--lanes", "1e4", "--steps", "2", "-q"); code != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("--engine opencl without a limit: exit %d\n%s", code, out)
+		}
+		t.Skipf("--engine opencl without a limit: exit %d\n%s", code, out)
+	}
+	for range 3 {
+		base := userThreadsOf(t, nobody)
+		out, code := gpusim(strconv.Itoa(base+9), "run", "--engine", "opencl", "--lanes", "1e6", "--steps", "10", "-q")
+		if code != exitFailure || !strings.Contains(out, "gpusim: error: start opencl: OpenCL not loaded: the process limit (ulimit -u "+strconv.Itoa(base+9)+")") || strings.Contains(out, "PTHREAD") {
+			t.Fatalf("--engine opencl under ulimit -u %d: exit %d; want 1 and OpenCL not loaded\n%s", base+9, code, out)
 		}
 	}
 }

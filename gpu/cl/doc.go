@@ -25,7 +25,10 @@
 // and so is an address-space limit (ulimit -v) that leaves less room than
 // [DriverAddressSpace], under which the process aborted creating threads
 // ([ErrAddressSpace], an [ErrEnvironment]; a load that runs out of address
-// space anyway matches it too). [HintFor] returns the fix for each. Oclgrind's runtime is called from one
+// space anyway matches it too), and a process limit (ulimit -u) that
+// leaves the user fewer threads than the driver's ([DriverThreads]) and
+// Go's, under which pocl aborted starting its workers ([ErrThreads], an
+// [ErrEnvironment]). [HintFor] returns the fix for each. Oclgrind's runtime is called from one
 // locked OS thread, which it needs.
 //
 // # Lifecycle

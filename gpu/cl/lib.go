@@ -138,6 +138,9 @@ func load() error {
 	if err := addressSpaceShort(); err != nil {
 		return err
 	}
+	if err := threadsShort(); err != nil {
+		return err
+	}
 	var tried []string
 	if p := vendorsProblem(); p != "" {
 		tried = append(tried, p)
