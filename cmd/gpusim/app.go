@@ -77,6 +77,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 		return exitUsage
 	}
+	if runsWork(args) {
+		// SIGXCPU before a plain ulimit -t's SIGKILL: a stop, not a
+		// kill mid-write.
+		interrupt.CPUGrace(runtime.GOMAXPROCS(0))
+	}
 	cachedir.Pin() // before pocl can make a missing HOME
 	if runsWork(args) {
 		// After descriptorsShort: its beat starts Go's poller, which

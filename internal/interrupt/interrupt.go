@@ -1,4 +1,5 @@
-// Package interrupt turns SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE and a time limit into
+// Package interrupt turns SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU (the
+// CPU time limit, ulimit -t) and a time limit into
 // cancelled contexts with causes that carry the shell's exit statuses, and
 // ends a process whose cancelled work has not returned in time.
 package interrupt
@@ -132,6 +133,9 @@ func (e *SignalError) Error() string {
 	case syscall.SIGPIPE:
 		return "broken pipe"
 	}
+	if len(cpuLimitSignals) > 0 && e.Signal == cpuLimitSignals[0] {
+		return cpuLimitText()
+	}
 	return "interrupted"
 }
 
@@ -182,6 +186,8 @@ func (e *TimeoutError) Error() string {
 // printed nothing). After a stop the func it returns leaves the signals
 // taken, so that one that comes before the process has ended with the
 // stop's status is dropped: signal.Stop gave it the default action.
+// SIGXCPU, at the soft CPU time limit (ulimit -t; CPUGrace), is a stop
+// too, and its repeats every CPU second after are the same stop.
 func NotifyContext(parent context.Context) (context.Context, func()) {
 	settled.Lock()
 	settled.done, settled.disarms = false, nil
@@ -203,6 +209,9 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 					// Another pipe (a child's stdin): Go delivers every
 					// SIGPIPE once notified, and that write fails with
 					// EPIPE on its own.
+				case se != nil && slices.Contains(cpuLimitSignals, s):
+					// The kernel's SIGXCPU again, a CPU second later:
+					// the same stop, not a second one.
 				case se == nil:
 					signalled.Store(true)
 					se, first, done = &SignalError{s}, time.Now(), nil
@@ -247,7 +256,8 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 // ignored have its handler before main runs, signal.Ignored is false for
 // them, and they stop the run, as they end any Go program. SIGPIPE is taken
 // whatever it was, as it is about gpusim's own stdout and stderr (see
-// NotifyContext).
+// NotifyContext), and SIGXCPU, the CPU time limit's, which Go's runtime
+// otherwise ignores.
 func stopSignals() []os.Signal {
 	var sigs []os.Signal
 	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
@@ -255,7 +265,7 @@ func stopSignals() []os.Signal {
 			sigs = append(sigs, s)
 		}
 	}
-	return append(sigs, syscall.SIGPIPE)
+	return append(append(sigs, syscall.SIGPIPE), cpuLimitSignals...)
 }
 
 // duplicateWindow is how close a second signal must follow the first to be
