@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 
+	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/threads"
 )
@@ -62,4 +65,46 @@ func threadsShort(args []string) (err *envError, procs int) {
 	want = count.SatAdd(used, threads.GoNeed(1, self))
 	return &envError{name: "ulimit -u", msg: fmt.Sprintf("the process limit (ulimit -u %d) leaves %s free (%s), under the %d more even a run with GOMAXPROCS=1 may start (Go's runtime runs up to %d threads there): raise it to ulimit -u %d or more",
 		limit, count.Noun(room, "thread"), whose, threads.GoNeed(1, self), 1+threads.GoSpare, want), hint: threadsHint}, 0
+}
+
+// startProcs is GOMAXPROCS as the process started, before a limit's note
+// lowered it (Run): what a child gpusim, which inherits the environment,
+// starts with.
+var startProcs = runtime.GOMAXPROCS(0)
+
+// checkBenchThreads refuses, before the benchmark, one whose processes
+// engine's children at once (the most of GOMAXPROCS and the scaling
+// table's workers, as checkBenchFiles counts them) would start more
+// threads than the process limit (ulimit -u) leaves the user beside this
+// process's: each child is a gpusim whose Go runtime may start
+// startProcs+threads.GoSpare threads, and under ulimit -u 14 and 18 with
+// 2 children a child aborted in pthread_create or was refused in the
+// middle of the benchmark, which went on without the engine (exit 1).
+func checkBenchThreads(cfg *bench.Config, specs []engines.Spec) error {
+	if !slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
+		return nil
+	}
+	kids := runtime.GOMAXPROCS(0)
+	if cfg.Scaling {
+		kids = max(kids, slices.Max(cfg.WorkerList()))
+	}
+	each := uint64(max(startProcs, 1)) + threads.GoSpare
+	self := threadsSelf()
+	own := threads.GoNeed(runtime.GOMAXPROCS(0), self)
+	need := count.SatAdd(own, count.SatMul(uint64(kids), each))
+	limit, used, limited := threadsFree(need)
+	if !limited {
+		return nil
+	}
+	room := uint64(0)
+	if used < limit {
+		room = limit - used
+	}
+	if room >= need {
+		return nil
+	}
+	return &envError{name: "ulimit -u",
+		msg: fmt.Sprintf("the process limit (ulimit -u %d) leaves %s free (the user's processes (uid %d) run %s), under the %d the processes engine's %d children at once may start (%d each, Go's runtime with GOMAXPROCS=%d) and this process %d more: raise it to ulimit -u %d or more",
+			limit, count.Noun(room, "thread"), os.Getuid(), count.Noun(used, "thread"), count.SatMul(uint64(kids), each), kids, each, startProcs, own, count.SatAdd(used, need)),
+		hint: threadsHint + "; or run fewer children at once (--workers, GOMAXPROCS) or bench without the processes engine (--engines)"}
 }

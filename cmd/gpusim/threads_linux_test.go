@@ -119,11 +119,22 @@ func TestThreadsLimit(t *testing.T) {
 			t.Fatalf("ulimit -u %d: exit %d; want 2 and %q\n%s", base+7, code, want, out)
 		}
 	}
+	// bench's processes engine runs a gpusim child per worker at once,
+	// each with Go's threads: under ulimit -u 14 and 18 with 2 children one
+	// aborted or was refused mid-benchmark, which went on without the
+	// engine (exit 1). It is refused before the benchmark now.
+	procs = "2"
+	for range 2 {
+		base := userThreadsOf(t, nobody)
+		out, code := gpusim(strconv.Itoa(base+16), "bench", "--engines", "processes", "--lanes", "1e5", "--steps", "10", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "--workers", "1,2", "-q")
+		if want := fmt.Sprintf("gpusim: error: ulimit -u: the process limit (ulimit -u %d) leaves ", base+16); code != exitUsage || !strings.HasPrefix(out, want) || !strings.Contains(out, "the processes engine's 2 children at once may start") {
+			t.Fatalf("bench --engines processes under ulimit -u %d: exit %d; want 2 and %q\n%s", base+16, code, want, out)
+		}
+	}
 	// pocl starts a worker per CPU as it loads, and aborted the process
 	// where one could not start ("PTHREAD ERROR in
 	// pthread_scheduler_init()", exit 134): 4 of 5 runs with GOMAXPROCS=2
 	// under ulimit -u 9 on 2 CPUs. OpenCL is not loaded there now.
-	procs = "2"
 	if out, code := gpusim("", "run", "--engine", "opencl", "--lanes", "1e4", "--steps", "2", "-q"); code != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("--engine opencl without a limit: exit %d\n%s", code, out)
