@@ -35,7 +35,9 @@ var openCLEntry = Entry{
 	Absent: func(err error) bool {
 		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
 	},
-	NotLoaded:    func(err error) bool { return errors.Is(err, cl.ErrAddressSpace) || errors.Is(err, cl.ErrThreads) },
+	NotLoaded: func(err error) bool {
+		return errors.Is(err, cl.ErrAddressSpace) || errors.Is(err, cl.ErrThreads) || errors.Is(err, cl.ErrStack)
+	},
 	Hint:         openCLHint,
 	FallbackHint: openCLFallbackHint,
 	Notes:        gpu.Notes,
@@ -78,7 +80,7 @@ func openCLFallbackHint(err error) string {
 	if s := cl.SettingFor(err); s != "" {
 		return s
 	}
-	if errors.Is(err, cl.ErrEnvironment) && !errors.Is(err, cl.ErrAddressSpace) && !errors.Is(err, cl.ErrThreads) || os.Getenv(cl.EnvLibrary) != "" {
+	if errors.Is(err, cl.ErrEnvironment) && !errors.Is(err, cl.ErrAddressSpace) && !errors.Is(err, cl.ErrThreads) && !errors.Is(err, cl.ErrStack) || os.Getenv(cl.EnvLibrary) != "" {
 		return cl.WithoutCPU(openCLHint(err))
 	}
 	return ""

@@ -141,6 +141,9 @@ func load() error {
 	if err := threadsShort(); err != nil {
 		return err
 	}
+	if err := stackShort(); err != nil {
+		return err
+	}
 	var tried []string
 	if p := vendorsProblem(); p != "" {
 		tried = append(tried, p)

@@ -146,11 +146,15 @@ type Program struct {
 
 // BuildLimitShort returns the error BuildProgram returns for dev without
 // building, under a limit a build from source does not fit in (pocl under
-// ulimit -f, poclFileLimitShort; any device under ulimit -v,
-// buildAddressSpaceShort), or nil: a caller that would say a build is
+// ulimit -f, poclFileLimitShort; any device under ulimit -s below
+// buildStack, buildStackShort, or ulimit -v, buildAddressSpaceShort), or
+// nil: a caller that would say a build is
 // coming (a note that it takes seconds) asks first.
 func BuildLimitShort(dev *Device) error {
 	if err := poclFileLimitShort(dev); err != nil {
+		return err
+	}
+	if err := buildStackShort(); err != nil {
 		return err
 	}
 	return buildAddressSpaceShort()

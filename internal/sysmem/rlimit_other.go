@@ -21,3 +21,6 @@ func ShortOfRoom() (limit, mapped, need uint64, short bool) { return 0, 0, 0, fa
 
 // FitProcs is GOMAXPROCS, uncapped, where there is no RLIMIT_AS.
 func FitProcs() (procs int, capped bool) { return runtime.GOMAXPROCS(0), false }
+
+// ThreadStack is 0, not known, where there is no RLIMIT_STACK.
+func ThreadStack() uint64 { return 0 }

@@ -173,3 +173,10 @@ func ShortOfRoom() (limit, mapped, need uint64, short bool) {
 	need = RunRoom()
 	return limit, mapped, need, mapped > limit || limit-mapped < need
 }
+
+// ThreadStack is the stack, in bytes, glibc gives each thread this process
+// starts (pthread_create's default: the soft RLIMIT_STACK as the program
+// started, ulimit -s; see stackLimit), which is the stack C code called on
+// Go's threads (an OpenCL driver's, its compiler's) runs on. 0 where it is
+// not known.
+func ThreadStack() uint64 { return stackLimit() }
