@@ -65,6 +65,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
 		return exitUsage
 	}
+	if err := stackShort(args); err != nil {
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+		return exitUsage
+	}
 	if err, procs := threadsShort(args); err != nil && procs > 0 {
 		was := runtime.GOMAXPROCS(procs)
 		fmt.Fprintf(stderr, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, procs, was)

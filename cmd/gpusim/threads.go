@@ -9,6 +9,7 @@ import (
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/internal/threads"
 )
 
@@ -107,4 +108,32 @@ func checkBenchThreads(cfg *bench.Config, specs []engines.Spec) error {
 		msg: fmt.Sprintf("the process limit (ulimit -u %d) leaves %s free (the user's processes (uid %d) run %s), under the %d the processes engine's %d children at once may start (%d each, Go's runtime with GOMAXPROCS=%d) and this process %d more: raise it to ulimit -u %d or more",
 			limit, count.Noun(room, "thread"), os.Getuid(), count.Noun(used, "thread"), count.SatMul(uint64(kids), each), kids, each, startProcs, own, count.SatAdd(used, need)),
 		hint: threadsHint + "; or run fewer children at once (--workers, GOMAXPROCS) or bench without the processes engine (--engines)"}
+}
+
+// threadStack is sysmem.ThreadStack; tests replace it.
+var threadStack = sysmem.ThreadStack
+
+// goStack is the least stack (ulimit -s, which glibc gives each thread it
+// starts, Go's among them through pthread_create) a command runs on: Go's
+// runtime runs its scheduler and signal handlers on those stacks, and a
+// thread that overflows one ends the process with SIGSEGV and not a word
+// (exit 139): runs died under ulimit -s 16 (2 of 6 on serial, 5 of 8 of
+// --engine parallel --lanes 1e6 on 2 CPUs) and none of 8 under 32; under
+// 12 Go's own start died (5 of 6, gpusim version too), before any of
+// gpusim runs. 64 KiB is twice what ran.
+const goStack = 64 << 10
+
+// stackShort refuses a command that runs work (runsWork) where the
+// threads' stack (ulimit -s) is below goStack, before any work starts;
+// nil where it is not or is not known.
+func stackShort(args []string) *envError {
+	if !runsWork(args) {
+		return nil
+	}
+	stack := threadStack()
+	if stack == 0 || stack >= goStack {
+		return nil
+	}
+	return &envError{name: "ulimit -s", msg: fmt.Sprintf("the stack limit (ulimit -s %d) gives each thread %d KiB, under the %d KiB gpusim's threads need (Go's runtime runs on them, and one that overflows ends the process with SIGSEGV): raise it to ulimit -s %d or more (8192 is the usual default)",
+		stack>>10, stack>>10, goStack>>10, goStack>>10)}
 }
