@@ -69,16 +69,18 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 		return exitUsage
 	}
+	if err := descriptorsShort(args); err != nil {
+		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
+		return exitUsage
+	}
+	// threadsShort reads /proc, and a file opened starts Go's poller:
+	// after the descriptors' check, which starts it while they are free.
 	if err, procs := threadsShort(args); err != nil && procs > 0 {
 		was := runtime.GOMAXPROCS(procs)
 		fmt.Fprintf(stderr, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, procs, was)
 	} else if err != nil {
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
-		return exitUsage
-	}
-	if err := descriptorsShort(args); err != nil {
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
 		return exitUsage
 	}
 	if runsWork(args) {
