@@ -34,8 +34,8 @@ var userCPULimit atomic.Uint64
 func cpuLimitText() string {
 	limit := userCPULimit.Load()
 	var rl unix.Rlimit
-	if limit == 0 && unix.Getrlimit(unix.RLIMIT_CPU, &rl) == nil && rl.Max != unix.RLIM_INFINITY {
-		limit = rl.Max
+	if limit == 0 && unix.Getrlimit(unix.RLIMIT_CPU, &rl) == nil && uint64(rl.Max) != uint64(unix.RLIM_INFINITY) {
+		limit = uint64(rl.Max) // int64 on the BSDs
 	}
 	if limit == 0 {
 		return "CPU time limit exceeded (ulimit -t)"
@@ -46,27 +46,30 @@ func cpuLimitText() string {
 // CPUGrace makes the CPU time limit (ulimit -t, RLIMIT_CPU) a stop the
 // process can take where its soft limit is its hard one, as a shell's
 // ulimit -t sets them: the kernel then sends no SIGXCPU, only a SIGKILL at
-// the limit, which ended a run mid-write, its temporary files left and
-// not a word said. It lowers the soft limit below the hard one by the CPU
-// time procs threads take in StopGrace, a second at least (at most half
-// the limit), so that SIGXCPU comes first and the run stops as for any
-// signal (NotifyContext) before the SIGKILL. The processes the program
-// starts inherit the lowered soft limit. It does nothing more without a
-// limit or where the soft one is already lower.
+// the limit, which ended a run mid-work without a word (exit 137). It
+// lowers the soft limit below the hard one by the CPU time procs threads
+// take in StopGrace, a second at least (at most half the limit), so that
+// SIGXCPU comes first and the run stops as for any signal (NotifyContext)
+// before the SIGKILL. The processes the program starts inherit the
+// lowered soft limit. It does nothing more without a limit or where the
+// soft one is already lower.
 func CPUGrace(procs int) {
 	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_CPU, &rl); err != nil || rl.Cur == unix.RLIM_INFINITY {
+	if err := unix.Getrlimit(unix.RLIMIT_CPU, &rl); err != nil || uint64(rl.Cur) == uint64(unix.RLIM_INFINITY) {
 		return
 	}
-	userCPULimit.Store(rl.Cur)
+	userCPULimit.Store(uint64(rl.Cur))
 	if rl.Cur < rl.Max {
 		return
 	}
 	grace := uint64(math.Ceil(float64(max(procs, 1))*StopGrace.Seconds())) + 1
-	grace = min(grace, rl.Max/2)
+	grace = min(grace, uint64(rl.Max)/2)
 	if grace == 0 {
 		return
 	}
-	rl.Cur = rl.Max - grace
+	rl.Cur = less(rl.Max, grace)
 	_ = unix.Setrlimit(unix.RLIMIT_CPU, &rl)
 }
+
+// less is x less d, in Rlimit's type (int64 on the BSDs).
+func less[T int64 | uint64](x T, d uint64) T { return x - T(d) }
