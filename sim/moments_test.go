@@ -278,3 +278,73 @@ func TestMomentErrorsAdversarial(t *testing.T) {
 		}
 	}
 }
+
+// floatBlock sums xs's deviations from float32(shift) into a block as
+// weather.cl does on a device without fp64: each d = x - shift and its
+// square in float, lane i into work-item i mod w's float sums lane by
+// lane, then the w sums in turn into the group's. It returns the block
+// and its summation depth: the most float additions a term passed
+// through (the ceil(m/w) of its work-item's and the w of its group's).
+func floatBlock(xs []float32, first uint64, shift float64, w int) (Block, uint64) {
+	fs := float32(shift)
+	b := NewBlock(float64(fs))
+	for i, x := range xs {
+		b.Add(first+uint64(i), x)
+	}
+	p1, p2 := make([]float32, w), make([]float32, w)
+	for i, x := range xs {
+		d := x - fs
+		p1[i%w] += d
+		p2[i%w] += float32(d * d) // rounded: not fused on arm64
+	}
+	var s1, s2 float32
+	for k := range w {
+		s1 += p1[k]
+		s2 += p2[k]
+	}
+	b.S1, b.S2 = float64(s1), float64(s2)
+	return b, uint64((len(xs)+w-1)/w + w)
+}
+
+// TestMomentErrorsFloatSums: drawLanes' lane sets summed in float32 blocks
+// (floatBlock, as an OpenCL device without fp64 sums them), folded and
+// merged in float64, keep their moments within the errors MomentErrors
+// states for their FloatDepth; float64's bound alone (FloatDepth 0) does
+// not hold them.
+func TestMomentErrorsFloatSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(momentSeed, 2))
+	beyond := 0 // draws whose moments lie beyond float64's bound
+	for i := range momentDraws {
+		n := 1 + int(math.Exp(r.Float64()*math.Log(30000)))
+		xs, shift, kind := drawLanes(r, n)
+		mean, sd := exactMoments(xs)
+		s := emptySummary()
+		k, w := 1+r.IntN(n), 1+r.IntN(64)
+		for lo := 0; lo < n; lo += k {
+			hi := min(lo+k, n)
+			b, h := floatBlock(xs[lo:hi], uint64(lo), shift, w)
+			part := emptySummary()
+			part.AddBlock(&b)
+			part.FloatDepth = h
+			if err := s.Merge(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		what := fmt.Sprintf("draw %d (%s, %d lanes in blocks of %d, %d work-items, depth %d, shift %g)", i, kind, n, k, w, s.FloatDepth, shift)
+		checkWithin(t, what, s, shift, mean, sd)
+		h := s.FloatDepth
+		s.FloatDepth = 0
+		me, se := s.MomentErrors(shift)
+		if math.Abs(s.Mean-mean) > me || math.Abs(s.Std()-sd) > se {
+			beyond++
+		}
+		s.FloatDepth = h
+		if t.Failed() {
+			return
+		}
+	}
+	if beyond == 0 {
+		t.Errorf("no draw's float sums went beyond float64's bound: the test shows nothing")
+	}
+	t.Logf("%d of %d draws beyond float64's bound", beyond, momentDraws)
+}

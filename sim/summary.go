@@ -130,6 +130,15 @@ type Summary struct {
 	Digest uint64     // sum of the lanes' DigestTerm mod 2^64 (docs/reproducibility.md, section 5)
 	Hist   *Histogram // the finals' histogram, mean +/- HistSpan exact sds
 
+	// FloatDepth is 0 where every block's sums S1 and S2 were float64's
+	// (the Go engines, OpenCL on a device with fp64), else the most
+	// float32 additions a lane's deviation or its square passed through
+	// on its way into its block's sums (an OpenCL device without fp64:
+	// gpu's Precision, whose run derives it from weather.cl's summation
+	// tree), which MomentErrors bounds in float's unit 2^-24. A merge
+	// keeps the larger of its summaries' (the worst).
+	FloatDepth uint64
+
 	// While every block added so far had the same shift, Mean is shift +
 	// dev, and Chan's update works on dev: a block's mean as shift +
 	// S1/N would round its deviation to the shift's ulp, which in the
@@ -287,6 +296,7 @@ func (s *Summary) Merge(o *Summary) error {
 	if err := s.Hist.Merge(o.Hist); err != nil {
 		return err
 	}
+	s.FloatDepth = max(s.FloatDepth, o.FloatDepth)
 	if o.keepsShift() && (s.Count == 0 || s.keepsShift()) {
 		if o.Count > 0 {
 			s.mergeDev(o.Count, o.shift, o.dev, o.M2)
@@ -349,10 +359,32 @@ func (s *Summary) Merge(o *Summary) error {
 // estimate of (64 + sqrt(n)/4) 2^-52 D^2 for the variance allowed 3 to 30
 // times less).
 //
+// Where a device summed the blocks in float32 (FloatDepth h > 0: an
+// OpenCL device without fp64), each lane's d = x - float32(shift) is
+// rounded to float (the relative error v = 2^-24, the deviation from
+// float32(shift) at most D as D counts it) and its square too, and each
+// passes through at most h float additions into its block's sums: by
+// Higham's (4.3) each term carries at most h roundings, so S1 is off by at
+// most g'(h + 1) times its terms' magnitudes and S2 by g'(h + 3) times
+// its terms, g'(k) = k v / (1 - k v). S1 - its error moves the block's
+// dev by at most g'(h + 1) D and its M2 = S2 - S1 dev by at most
+// (g'(h + 3) + 2 g'(h + 1) + g'(h + 1)^2) m R^2 <= g'(3 h + 5) m R^2
+// (|dev| times the sum of |d| is at most the sum of d^2, by
+// Cauchy-Schwarz); a device that flushes float's subnormals to zero adds
+// at most 2^-126 a lane to each sum and each d (and 2 D 2^-126 to
+// dev S1): so
+//
+//	mean error  <= e = g(10 n) D + g'(h + 1) D + 2^-125 + u |Mean|
+//	M2 error    <= (g(3 n + 7) + g'(3 h + 5)) n R^2 + (2 + 4 D) 2^-126 n
+//
+// and the sd's as above from them, R^2 now bounding the lanes' mean
+// squared deviation from float32(shift) too. Both are +Inf where
+// (3 h + 5) v reaches 1/2 or n D^2 reaches float's 2^127, where a sum
+// may have overflowed.
+//
 // The lanes' range bounds both too, and where it is tighter it is the
 // error: their mean is within [Min, Max], their sd within [0, (Max -
-// Min)/2]. The sums of an OpenCL device without fp64, in float (gpu's
-// Precision), are not bounded here.
+// Min)/2].
 func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 	if s.Count == 0 {
 		return math.NaN(), math.NaN()
@@ -361,7 +393,15 @@ func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 		return 0, 0 // one value, kept exactly (AddBlock)
 	}
 	lo, hi, sd := float64(s.Min), float64(s.Max), s.Std()
-	mean, std = momentBound(s.Count, s.farthest(shift), s.Mean-shift, s.Mean, sd)
+	d, dev := s.farthest(shift), s.Mean-shift
+	if s.FloatDepth > 0 {
+		fs := float64(float32(shift)) // the shift as the device holds it
+		d = max(d, math.Abs(lo-fs), math.Abs(hi-fs))
+		if math.Abs(s.Mean-fs) > math.Abs(dev) {
+			dev = s.Mean - fs
+		}
+	}
+	mean, std = momentBound(s.Count, d, dev, s.Mean, sd, s.FloatDepth)
 	// The range's bounds: the farther end from Mean; the farther of 0 and
 	// half the range from Std.
 	mean = min(mean, max(s.Mean-lo, hi-s.Mean))
@@ -383,32 +423,47 @@ func (s *Summary) farthest(shift float64) float64 {
 }
 
 // momentBound is MomentErrors' bound before the range's: n lanes at most
-// d from the shifts, mean - shift = dev, and the summed moments mean and
-// sd. Both are +Inf where 10 n u reaches 1/2 (n from 2^49 lanes: no bound
-// to first order) or d is not finite.
-func momentBound(n uint64, d, dev, mean, sd float64) (me, se float64) {
-	const u = 0x1p-53
+// d from the shifts, mean - shift = dev (the larger of it from the shifts),
+// the summed moments mean and sd, and the float32 sums' depth h (0 for
+// float64's). Both are +Inf where 10 n u reaches 1/2 (n from 2^49 lanes:
+// no bound to first order), d is not finite, or h's float sums reach
+// MomentErrors' limits.
+func momentBound(n uint64, d, dev, mean, sd float64, h uint64) (me, se float64) {
+	const u, v = 0x1p-53, 0x1p-24
 	g := func(k float64) float64 { return float64(k*u) / (1 - float64(k*u)) }
-	nf := float64(n)
+	gf := func(k float64) float64 { return float64(k*v) / (1 - float64(k*v)) }
+	nf, hf := float64(n), float64(h)
 	if !(10*nf*u < 0.5) || math.IsInf(d, 0) || math.IsNaN(d) {
+		return math.Inf(1), math.Inf(1)
+	}
+	if h > 0 && !(float64(3*hf)+5 < 0.5/v && float64(nf*float64(d*d)) < 0x1p127) {
 		return math.Inf(1), math.Inf(1)
 	}
 	// Every product that meets a sum is rounded (float64(...)): Go fuses
 	// x*y + z on arm64, ppc64le, s390x, riscv64 and loong64 otherwise.
 	e := float64(g(10*nf) * d)
-	me = e + float64(u*math.Abs(mean))
 	k := g(float64(3*nf) + 7)
+	abs := 0.0 // float's flushed subnormals, on M2 / n
+	if h > 0 {
+		e += float64(gf(hf+1)*d) + 0x1p-125
+		k += gf(float64(3*hf) + 5)
+		abs = float64((2 + float64(4*d)) * 0x1p-126)
+	}
+	if !(k < 1) {
+		return math.Inf(1), math.Inf(1)
+	}
+	me = e + float64(u*math.Abs(mean))
 	far := math.Abs(dev) + e
 	r2 := min(float64(d*d), (float64(sd*sd)+float64(far*far))/(1-k))
-	v := float64(k * r2)
-	// The true variance is within v of Std^2 (and not negative): the sd
-	// is off by at most sd - sqrt(sd^2 - v), without the cancellation,
-	// or where sd^2 is within v of 0, the larger of sd and sqrt(sd^2 +
-	// v) - sd.
-	if w := float64(sd*sd) - v; w > 0 {
-		se = v / (sd + math.Sqrt(w))
+	vr := float64(k*r2) + abs
+	// The true variance is within vr of Std^2 (and not negative): the sd
+	// is off by at most sd - sqrt(sd^2 - vr), without the cancellation,
+	// or where sd^2 is within vr of 0, the larger of sd and sqrt(sd^2 +
+	// vr) - sd.
+	if w := float64(sd*sd) - vr; w > 0 {
+		se = vr / (sd + math.Sqrt(w))
 	} else {
-		se = max(sd, math.Sqrt(float64(sd*sd)+v)-sd)
+		se = max(sd, math.Sqrt(float64(sd*sd)+vr)-sd)
 	}
 	return me, e + se + float64(2*u*sd)
 }

@@ -267,3 +267,20 @@ func TestMomentErrorsHeldLanes(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeFloatDepth: a merge keeps the worst of its summaries' float
+// sums, whichever side has them, so that a merge with a part summed in
+// float on a device without fp64 claims no more than that part carries.
+func TestMergeFloatDepth(t *testing.T) {
+	p := Default()
+	for _, c := range []struct{ a, b, want uint64 }{{0, 0, 0}, {0, 7, 7}, {7, 0, 7}, {3, 9, 9}} {
+		a, b := NewSummary(p), NewSummary(p)
+		a.FloatDepth, b.FloatDepth = c.a, c.b
+		if err := a.Merge(b); err != nil {
+			t.Fatal(err)
+		}
+		if a.FloatDepth != c.want {
+			t.Errorf("depths %d and %d merged to %d, want %d", c.a, c.b, a.FloatDepth, c.want)
+		}
+	}
+}
