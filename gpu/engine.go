@@ -122,9 +122,13 @@ type Options struct {
 // is float(sqrt(double(s))), which is correctly rounded too; a device with
 // neither is refused in exact mode (ErrInexactDevice). Moments are summed in
 // double when the device has fp64 (agreeing with the Go engines to about
-// 1e-12 relative); without fp64, in float per work-item and per work-group,
-// good to about 1e-5 relative. Count, extremes, histogram and digest are
-// exact integers or float bit patterns either way.
+// 1e-12 relative); without fp64, in float per work-item, per work-group
+// and (--daily) across the groups, good to about 1e-5 relative on ordinary
+// jobs and far less on extreme ones. Such a run's summaries record the
+// depth of weather.cl's float summation tree (sim.Summary.FloatDepth,
+// sumDepth), so that their stated errors (sim.Summary.MomentErrors), and
+// the digits a report prints, are float's. Count, extremes, histogram and
+// digest are exact integers or float bit patterns either way.
 //
 // # Work layout
 //

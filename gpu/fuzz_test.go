@@ -3,11 +3,13 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -141,7 +143,8 @@ func newFuzzDraw(seed uint64) fuzzDraw {
 // what the serial engine computes): exact math bit for bit in count,
 // extremes, digest, histograms, finals and per-step records, the moments to
 // enginetest.DefaultTol or their own error bound (with float accumulators,
-// good to about 1e-5 on ordinary jobs only, not at all); fast math, whose
+// good to about 1e-5 on ordinary jobs only, within their bounds alone:
+// sim.Summary.FloatDepth); fast math, whose
 // stream depends on the device, only against itself (enginetest.SelfConsistent).
 // Draws are run grouped by build options, each program built once. A
 // configuration Open refuses (its local memory too small for the
@@ -217,8 +220,65 @@ func runFuzzDraw(t *testing.T, d fuzzDraw) {
 			t.Errorf("%s\n\tconfig %s: %v", d.Draw, d.fuzzConfig, err)
 		}
 	case d.noFP64:
-		enginetest.CheckDraw(t, d.Draw, d.fuzzConfig.String(), got, want, enginetest.NoMoments)
+		enginetest.CheckDraw(t, d.Draw, d.fuzzConfig.String(), got, want, enginetest.BoundTol)
 	default:
 		enginetest.CheckDraw(t, d.Draw, d.fuzzConfig.String(), got, want, enginetest.DefaultTol)
 	}
+}
+
+// floatSumSeeds are draws of extreme models (the CPU engines' momentDraws,
+// whose float32 lanes sit at a few values, and the first of the default
+// draws) that TestFloatSumsWithinErrors runs with float accumulators.
+var floatSumSeeds = []uint64{0x1e869d, 0x1e8ad6, 0x1e8b98, 0x3d1141, 1, 2, 3, 4, 5, 6}
+
+// TestFloatSumsWithinErrors: on a device summing in float (the noFP64 hook:
+// an OpenCL device without fp64), each draw's moments, final and per step,
+// lie within the errors the result states (sim.Summary.MomentErrors of its
+// FloatDepth) plus the serial engine's, of the serial engine's moments,
+// whole and merged from shards; float64's bound, which the result stated
+// before it recorded how it summed, does not hold them all.
+func TestFloatSumsWithinErrors(t *testing.T) {
+	e := open(t, Options{noFP64: true})
+	beyond := 0
+	for _, seed := range floatSumSeeds {
+		d := newFuzzDraw(seed)
+		for _, daily := range []bool{false, true} {
+			j := *d.Job
+			j.Daily = daily
+			want, err := cpu.Serial{}.Run(t.Context(), &j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := enginetest.RunSplit(t.Context(), e, &j, 1+seed%3)
+			var sub *SubnormalError
+			if errors.As(err, &sub) {
+				t.Logf("%s: refused: %v", d.Draw, err)
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", d.Draw, err)
+			}
+			if got.Summary.Count > 1 && got.Summary.FloatDepth == 0 {
+				t.Errorf("%s: float sums with no depth recorded", d.Draw)
+			}
+			enginetest.CheckDraw(t, d.Draw, fmt.Sprintf("noFP64, daily %v", daily), got, want, enginetest.BoundTol)
+			if floatBeyond(got.Summary, want.Summary, j.Params) {
+				beyond++
+			}
+		}
+	}
+	if beyond == 0 {
+		t.Errorf("no run's float sums went beyond float64's bound: the draws test nothing")
+	}
+}
+
+// floatBeyond says whether got's moments lie beyond float64's bounds of
+// got and want (got's FloatDepth taken as 0) from want's.
+func floatBeyond(got, want *sim.Summary, p sim.Params) bool {
+	mu, _ := p.Exact(p.Steps)
+	g := *got
+	g.FloatDepth = 0
+	gm, gs := g.MomentErrors(mu)
+	wm, ws := want.MomentErrors(mu)
+	return math.Abs(got.Mean-want.Mean) > gm+wm || math.Abs(got.Std()-want.Std()) > gs+ws
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/sim"
@@ -203,4 +204,33 @@ func openPairWith(t *testing.T, opt Options) *Multi {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestMultiFloatSums: a Multi of a device with fp64 and one summing in
+// float (the noFP64 hook) states its moments' errors for the float sums
+// (sim.Summary.FloatDepth, the worst of its devices' pieces), and its
+// moments lie within them of the serial engine's, where the fp64 device's
+// float64 bound claimed too much.
+func TestMultiFloatSums(t *testing.T) {
+	e64, e32 := open(t, Options{}), open(t, Options{noFP64: true})
+	m := &Multi{engines: []*Engine{e64, e32}}
+	for range m.engines {
+		free := make(chan struct{}, 1)
+		free <- struct{}{}
+		m.free = append(m.free, free)
+	}
+	t.Cleanup(m.workers.Wait) // before the engines close
+	d := newFuzzDraw(0x1e8ad6)
+	want, err := cpu.Serial{}.Run(t.Context(), d.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Run(t.Context(), d.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Summary.FloatDepth == 0 {
+		t.Fatalf("a Multi with a device summing in float states float64's errors (FloatDepth 0)")
+	}
+	enginetest.CheckDraw(t, d.Draw, "fp64 and float devices", got, want, enginetest.BoundTol)
 }

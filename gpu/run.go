@@ -154,6 +154,7 @@ type run struct {
 	stride      uint64 // lanes of one grid-stride pass
 	maxChunk    uint64
 	pending     []flight
+	sums        sumDepth // the chunks, for the float sums' depth
 	// unmark removes the loading mark of the run kernel's first launch
 	// in the process (Engine.firstLaunch), once it has ended; nil before
 	// the run's first launch.
@@ -384,6 +385,13 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 	}
 	if err := r.collect(); err != nil {
 		return nil, err
+	}
+	if !r.e.fp64 && r.count > 0 {
+		h := r.sums.depth(r.dhist != nil, r.e.dailySerial(), r.items, r.wg, r.e.vw)
+		r.res.Summary.FloatDepth = h
+		for _, d := range r.res.Daily {
+			d.FloatDepth = h
+		}
 	}
 	return r.res, nil
 }
@@ -676,6 +684,7 @@ func (r *run) launch(pt part) error {
 	}
 	if pt.last {
 		f.n = pt.n
+		r.sums.add(pt.n, r.items, e.vw)
 		if r.job.KeepFinals {
 			if f.rev, err = r.finals[pt.which].ReadAsync(e.q, 0, cl.Bytes(r.res.Finals[pt.off:pt.off+pt.n])); err != nil {
 				kev.Release()

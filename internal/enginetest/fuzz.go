@@ -273,7 +273,7 @@ func drawModel(r *rand.Rand) sim.Params {
 // count, digest, extremes, histograms and finals bit for bit, moments to
 // tol or, where the summaries' own error bound (sim.Summary.MomentErrors
 // around the exact mean, to which the report prints them) is larger, to
-// twice that. A difference fails t with the draw and the first field that
+// the sum of got's and want's. A difference fails t with the draw and the first field that
 // differed; the result is also checked against itself (its summary against
 // its kept finals, the last step's against the final one).
 func CheckDraw(t testing.TB, d Draw, config string, got, want *sim.Result, tol Tol) {
