@@ -387,7 +387,7 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 		return nil, err
 	}
 	if !r.e.fp64 && r.count > 0 {
-		h := r.sums.depth(r.dhist != nil, r.e.dailySerial(), r.items, r.wg, r.e.vw)
+		h := min(r.sums.depth(r.dhist != nil, r.e.dailySerial(), r.items, r.wg, r.e.vw), sim.MaxFloatDepth)
 		r.res.Summary.FloatDepth = h
 		for _, d := range r.res.Daily {
 			d.FloatDepth = h

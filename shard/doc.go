@@ -16,7 +16,9 @@
 //
 // A part file is a JSON envelope
 //
-//	{"format": "gpusim-part", "version": 4, "payload": {...}, "checksum": "sha256:<hex>"}
+//	{"format": "gpusim-part", "version": 5, "payload": {...}, "checksum": "sha256:<hex>"}
+//
+// (version 4 where no summary has a float_depth, below).
 //
 // The payload is
 //
@@ -31,8 +33,12 @@
 //	wall_seconds  the run's wall time
 //	summary       the part's sim.Summary: count, mean, m2, shift and dev
 //	              (below), min, max (null without lanes), digest (16 hex
-//	              digits) and hist {lo, scale, bins}: the underflow count,
-//	              sim.HistBins bins, the overflow
+//	              digits), hist {lo, scale, bins}: the underflow count,
+//	              sim.HistBins bins, the overflow, and float_depth
+//	              (version 5, a decimal string up to sim.MaxFloatDepth):
+//	              absent where the moments were summed in float64, else
+//	              sim.Summary.FloatDepth, the depth of the float32 sums of
+//	              an OpenCL device without fp64
 //	daily         the per-step summaries (sim.DailyBins bins), when the run
 //	              kept them (--daily); [] for a --daily run of no steps,
 //	              absent without --daily
@@ -60,7 +66,12 @@
 // order and the spelling of a float (7.2e1 for 72) do not. Integer fields
 // must be written as integers (a count of 1e2 is refused).
 //
-// ParsePart reads versions 1 to 3 as before. Version 3 is version 4
+// Marshal writes version 5 only where a summary has a float_depth, and
+// version 4, which is version 5 without float_depth, otherwise: a part
+// summed in float64 reads in a gpusim of version 4 parts as before, and
+// one summed in float32 is refused there as of a newer version rather than
+// read for float64's accuracy. ParsePart refuses a float_depth in a part
+// of versions 1 to 4, and reads versions 1 to 3 as before. Version 3 is version 4
 // without requested_engine, which ParsePart refuses in versions 1 to 3 and
 // requires in version 4; their Part.Requested is empty, they merge with
 // version 4 parts as with each other, and Requested of a set of parts in

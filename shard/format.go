@@ -11,7 +11,8 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// The part file's JSON, version 4 (doc.go). Versions 1 to 3 decode into
+// The part file's JSON, version 5 (doc.go; version 4 where no summary has
+// a float_depth). Versions 1 to 4 decode into
 // the same types: u64, f32 and binList read the numbers version 1 wrote;
 // none has a requested_engine, and versions 1 and 2 no summary's shift and
 // dev, which decodeEnvelope refuses in them; version 2 summed an empty
@@ -74,6 +75,9 @@ type partSummary struct {
 	Max    *f32     `json:"max"`
 	Digest string   `json:"digest"` // 16 hex digits
 	Hist   partHist `json:"hist"`
+	// FloatDepth (version 5) is sim.Summary.FloatDepth: absent for sums
+	// in float64, the float32 sums' depth otherwise.
+	FloatDepth u64 `json:"float_depth,omitempty"`
 }
 
 type partHist struct {
@@ -184,6 +188,7 @@ func encodeSummary(s *sim.Summary) partSummary {
 	if shift, dev, ok := s.Shift(); ok {
 		e.Shift, e.Dev = &shift, &dev
 	}
+	e.FloatDepth = u64(s.FloatDepth)
 	return e
 }
 
@@ -191,9 +196,28 @@ func encodeSummary(s *sim.Summary) partSummary {
 // do not write.
 func (e *partSummary) hasShift() bool { return e.Shift != nil || e.Dev != nil }
 
+// hasFloatDepth reports whether a summary of pl was summed in float32
+// (float_depth), which versions 1 to 4 do not write.
+func (pl *partPayload) hasFloatDepth() bool {
+	if pl.Summary.FloatDepth != 0 {
+		return true
+	}
+	if pl.Daily != nil {
+		for _, d := range *pl.Daily {
+			if d.FloatDepth != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 	count := uint64(e.Count)
-	s := &sim.Summary{Count: count, Mean: e.Mean, M2: e.M2, Min: float32(math.Inf(1)), Max: float32(math.Inf(-1))}
+	s := &sim.Summary{Count: count, Mean: e.Mean, M2: e.M2, Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)), FloatDepth: uint64(e.FloatDepth)}
+	if s.FloatDepth > sim.MaxFloatDepth {
+		return nil, fmt.Errorf("float_depth %d is above %d, the most a run records", s.FloatDepth, sim.MaxFloatDepth)
+	}
 	d, err := strconv.ParseUint(e.Digest, 16, 64)
 	if err != nil || len(e.Digest) != 16 {
 		return nil, fmt.Errorf("digest %q is not 16 hex digits", e.Digest)

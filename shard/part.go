@@ -23,11 +23,15 @@ import (
 )
 
 // The part file format (doc.go): PartFormat is the envelope's "format";
-// Marshal writes PartVersion, and ParsePart reads it and every version
-// before it, from 1.
+// ParsePart reads PartVersion and every version before it, from 1. Marshal
+// writes PartVersion where a summary was summed in float32 (float_depth),
+// else floatVersion - 1, the version before it: a part summed in float64
+// reads as before in an older gpusim, and one it would take for float64's
+// accuracy is refused there as a newer version.
 const (
-	PartFormat  = "gpusim-part"
-	PartVersion = 4
+	PartFormat   = "gpusim-part"
+	PartVersion  = 5
+	floatVersion = 5 // the version that added float_depth
 )
 
 // Part is a lane range's result as saved by `gpusim run --save`: enough to
@@ -130,7 +134,11 @@ func (p *Part) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	p.Checksum = checksum(payload)
-	out, err := json.MarshalIndent(&partFile{Format: PartFormat, Version: PartVersion, Payload: payload, Checksum: p.Checksum}, "", "  ")
+	version := floatVersion - 1
+	if pl.hasFloatDepth() {
+		version = PartVersion
+	}
+	out, err := json.MarshalIndent(&partFile{Format: PartFormat, Version: version, Payload: payload, Checksum: p.Checksum}, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -424,6 +432,8 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 		return nil, "", fmt.Errorf("malformed part: requested_engine came with version 4, and this version %d part has it", head.Version)
 	case head.Version >= 4 && pl.Requested == "":
 		return nil, "", errors.New("malformed part: no requested_engine (the --engine its run was asked for)")
+	case head.Version < floatVersion && pl.hasFloatDepth():
+		return nil, "", fmt.Errorf("malformed part: float_depth came with version %d, and this version %d part has it", floatVersion, head.Version)
 	}
 	// Versions 2 to 4 sum the payload's values as Marshal encodes them, so
 	// a tool that rewrites the numbers without changing them (jq, Python)

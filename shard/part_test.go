@@ -345,8 +345,8 @@ func TestReadPartErrors(t *testing.T) {
 		{"run report", []byte(`{"engine": "simd", "params": {"lanes": 1000}, "digest": "3161cbc7735e8f81"}`), "not a gpusim part but a report (--format json): a part is what gpusim run --save FILE writes"},
 		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (a JSON array, not an object with "format": "gpusim-part")`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
-		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 5`), 1), "part format version 5; this gpusim reads versions 1 to 4"},
-		{"version 0", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 4"},
+		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 6`), 1), "part format version 6; this gpusim reads versions 1 to 5"},
+		{"version 0", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 5"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
 		{"changed digit", bytes.Replace(data, []byte(`"seed": "1"`), []byte(`"seed": "2"`), 1), "checksum mismatch"},
 		{"changed bin", changeBin(data), "checksum mismatch"},
@@ -800,5 +800,83 @@ func TestMergeEngineOfEmptyShards(t *testing.T) {
 	}
 	if got.Engine != "serial" {
 		t.Errorf("merged engine %q (device %q), want \"serial\": the %d empty shards' engine ran nothing", got.Engine, got.Device, empty)
+	}
+}
+
+// TestPartFloatDepth: a part of a run that summed in float32 (an OpenCL
+// device without fp64, sim.Summary.FloatDepth) keeps its depth, final and
+// per step, through the file (version 5, float_depth), and a merge with a
+// part summed in float64 states the worse of the two, so that neither the
+// part nor the merge claims float64's accuracy; a part summed in float64
+// stays version 4, as older gpusims read it. A version 4 part with a
+// float_depth, and a depth above sim.MaxFloatDepth, are refused.
+func TestPartFloatDepth(t *testing.T) {
+	const depth = 1234
+	p := smallJob(1000)
+	p.Steps = 3
+	dir := t.TempDir()
+	var parts []*shard.Part
+	for i := range uint64(2) {
+		r, err := shard.Run(context.Background(), cpu.Serial{}, &sim.Job{Params: p, Daily: true}, shard.Shard{Index: i, Count: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 { // as a device without fp64 leaves it
+			r.Summary.FloatDepth = depth
+			for _, d := range r.Daily {
+				d.FloatDepth = depth
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
+		if err := shard.WritePart(path, r); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		version, hasDepth := `"version": 4`, false
+		if i == 0 {
+			version, hasDepth = `"version": 5`, true
+		}
+		if !bytes.Contains(data, []byte(version)) || bytes.Contains(data, []byte(`"float_depth"`)) != hasDepth {
+			t.Fatalf("part %d: want %s, float_depth %v:\n%.300s", i, version, hasDepth, data)
+		}
+		parts = append(parts, readParts(t, path)...)
+		if i == 0 {
+			for _, c := range []struct {
+				name, want string
+				data       []byte
+			}{
+				{"version 4", "float_depth came with version 5", bytes.Replace(data, []byte(`"version": 5`), []byte(`"version": 4`), 1)},
+				{"too deep", "float_depth 4194305 is above 4194304", forge(t, data, func(pl map[string]any) {
+					pl["summary"].(map[string]any)["float_depth"] = fmt.Sprint(sim.MaxFloatDepth + 1)
+				})},
+			} {
+				if _, err := shard.ParsePart(c.data); err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s: ParsePart = %v, want %q", c.name, err, c.want)
+				}
+			}
+		}
+	}
+	if got := parts[0]; got.Summary.FloatDepth != depth || got.Daily[2].FloatDepth != depth {
+		t.Errorf("read back depths %d and %d (day 3), want %d", got.Summary.FloatDepth, got.Daily[2].FloatDepth, depth)
+	}
+	if got := parts[1]; got.Summary.FloatDepth != 0 {
+		t.Errorf("float64 part read back with depth %d", got.Summary.FloatDepth)
+	}
+	res, err := shard.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.FloatDepth != depth || res.Daily[0].FloatDepth != depth {
+		t.Errorf("merged depths %d and %d (day 1), want %d, the float part's", res.Summary.FloatDepth, res.Daily[0].FloatDepth, depth)
+	}
+	mu, _ := p.Exact(p.Steps)
+	me, se := res.Summary.MomentErrors(mu)
+	res.Summary.FloatDepth = 0
+	me64, se64 := res.Summary.MomentErrors(mu)
+	if !(me > me64 && se > se64) {
+		t.Errorf("merged errors %g and %g, not above float64's %g and %g", me, se, me64, se64)
 	}
 }

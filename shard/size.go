@@ -74,6 +74,9 @@ func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested, devi
 		s := &sim.Summary{Count: p.Lanes, M2: jsonLongest, Min: jsonLongest32, Max: jsonLongest32,
 			Digest: math.MaxUint64, Hist: &sim.Histogram{Lo: jsonLongest32, Scale: jsonLongest32, Bins: make([]uint64, bins)}}
 		s.SetShift(jsonLongest, jsonLongest)
+		if mayFloat(engine, requested) {
+			s.FloatDepth = sim.MaxFloatDepth
+		}
 		if p.Lanes > exactInt {
 			// A list with a count above 2^53, a string, is written a
 			// count a line (oneLineLists keeps lists of numbers only).
@@ -100,6 +103,14 @@ func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested, devi
 		}
 	}
 	return part
+}
+
+// mayFloat says whether a run on engine, asked for requested, may sum its
+// moments in float32 (sim.Summary.FloatDepth: OpenCL on a device without
+// fp64), where its part writes each summary's float_depth: engine is
+// opencl or unknown (""), or auto chooses it.
+func mayFloat(engine, requested string) bool {
+	return engine == "opencl" || engine == "" || requested == "auto" || requested == "opencl" || requested == ""
 }
 
 // binDigits bounds the characters beyond one a bin that lanes counts over

@@ -36,7 +36,7 @@ func TestMaxSize(t *testing.T) {
 		{"daily", func(*sim.Params) {}, true, false, 0.29},
 		{"daily, sharded", func(*sim.Params) {}, true, true, 0.36},
 		{"one value", func(p *sim.Params) { p.Sigma = 0 }, true, false, 0.1},
-		{"negative", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }, true, false, 0.29},
+		{"negative", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }, true, false, 0.3},
 		{"near 1e-6", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = -1.234e-6, -1.234e-6, 1e-7 }, true, true, 0.34},
 		{"one lane", func(p *sim.Params) { p.Lanes = 1 }, true, false, 0.06},
 		{"no steps", func(p *sim.Params) { p.Steps = 0 }, true, false, 0.1},

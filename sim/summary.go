@@ -135,8 +135,9 @@ type Summary struct {
 	// float32 additions a lane's deviation or its square passed through
 	// on its way into its block's sums (an OpenCL device without fp64:
 	// gpu's Precision, whose run derives it from weather.cl's summation
-	// tree), which MomentErrors bounds in float's unit 2^-24. A merge
-	// keeps the larger of its summaries' (the worst).
+	// tree), which MomentErrors bounds in float's unit 2^-24; at most
+	// MaxFloatDepth. A merge keeps the larger of its summaries' (the
+	// worst).
 	FloatDepth uint64
 
 	// While every block added so far had the same shift, Mean is shift +
@@ -184,6 +185,11 @@ func NewSummary(p Params) *Summary {
 	m, sd := p.Exact(p.Steps)
 	return &Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)), Hist: NewHistogram(m, sd, HistSpan, HistBins)}
 }
+
+// MaxFloatDepth is the most a Summary's FloatDepth says: from (2^23 -
+// 5)/3 on, MomentErrors' bound for float32 sums is infinite (no digit of
+// the moments is certain), and a deeper tree is recorded as this one.
+const MaxFloatDepth = 1 << 22
 
 // Block accumulates lanes cheaply: sums of deviations from a fixed shift (the
 // exact mean), which are folded into a Summary with AddBlock.
