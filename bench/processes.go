@@ -113,6 +113,9 @@ type childReport struct {
 		Std   *float64 `json:"std"`
 		Min   *float64 `json:"min"`
 		Max   *float64 `json:"max"`
+		// FloatDepth is the merge's float32 summation depth, absent
+		// for float64's sums (sim.Summary.FloatDepth).
+		FloatDepth uint64 `json:"float_depth"`
 	} `json:"summary"`
 	Digest string `json:"digest"`
 	Timing struct {
@@ -401,7 +404,7 @@ func fillSummary(s *sim.Summary, r *childReport) error {
 	if err != nil {
 		return fmt.Errorf("digest %q: %w", r.Digest, err)
 	}
-	s.Count, s.Digest = r.Summary.Count, d
+	s.Count, s.Digest, s.FloatDepth = r.Summary.Count, d, r.Summary.FloatDepth
 	if r.Summary.Count == 0 {
 		return nil
 	}

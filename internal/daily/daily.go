@@ -42,9 +42,10 @@ type Day struct {
 	// Rounding bounds how far float32 rounding can move Mean and Std from
 	// the exact moments (sim.Params.Rounding); the z-scores allow for it.
 	Rounding sim.Rounding
-	// MeanError and StdError bound how far float64's sums, in any order
-	// an engine or merge adds them, can have moved Mean and Std from the
-	// lanes' own (sim.Summary.MomentErrors), and Min and Max are
+	// MeanError and StdError bound how far the sums (float64's, or the
+	// float32 sums of a device without fp64: sim.Summary.FloatDepth), in
+	// any order an engine or merge adds them, can have moved Mean and Std
+	// from the lanes' own (sim.Summary.MomentErrors), and Min and Max are
 	// the step's extremes, which bound them (NaN for no lanes).
 	MeanError, StdError float64
 	Min, Max            float64

@@ -44,12 +44,16 @@ type Report struct {
 		Count uint64    `json:"count"`
 		Mean  jsonFloat `json:"mean"`
 		Std   jsonFloat `json:"std"`
-		// MeanError and StdError bound how far float64's sums, in any
-		// order an engine or merge adds them, can have moved Mean and
-		// Std from the lanes' own (sim.Summary.MomentErrors): the text
-		// prints only the digits above them.
+		// MeanError and StdError bound how far the sums, in any order
+		// an engine or merge adds them, can have moved Mean and Std
+		// from the lanes' own (sim.Summary.MomentErrors): the text
+		// prints only the digits above them. FloatDepth, absent where
+		// the sums were float64's, says they were float32's (an
+		// OpenCL device without fp64; for a merge, one of its parts):
+		// sim.Summary.FloatDepth, which the errors count.
 		MeanError      jsonFloat            `json:"mean_error"`
 		StdError       jsonFloat            `json:"std_error"`
+		FloatDepth     uint64               `json:"float_depth,omitempty"`
 		Min            jsonFloat32          `json:"min"`
 		Max            jsonFloat32          `json:"max"`
 		Quantiles      map[string]jsonFloat `json:"quantiles"`
@@ -338,6 +342,7 @@ func New(res *sim.Result, requested string) *Report {
 	r.Analytic.Mean, r.Analytic.Std = law.Mu, law.Sigma
 	me, se := s.MomentErrors(law.Mu)
 	r.Summary.MeanError, r.Summary.StdError = jsonFloat(me), jsonFloat(se)
+	r.Summary.FloatDepth = s.FloatDepth
 	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
 	if s.Count > 0 && s.Min == s.Max {
 		r.oneValue, r.Summary.QuantilesExact = true, true
@@ -615,7 +620,7 @@ func (r *Report) summaryCells() [][]string {
 }
 
 // carried is cell, the table's writing of x, where its last digit is
-// within x's error u, which float64's sums leave (MomentErrors); else x
+// within x's error u, which the sums leave (MomentErrors); else x
 // with only the significant digits above u, in e-notation, or where none
 // is, "<" and a bound on |x| to one digit (rounded up): the smaller of
 // |x| + u and most, what the lanes' range allows (the mean is within [min,
@@ -668,8 +673,17 @@ func (r *Report) carriedNote() string {
 	if len(what) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("(float64's sums of the lanes' deviations from the exact mean, %.4g from the farthest lane, carry %s: the table writes only the digits above that, or after \"<\" a bound on the magnitude, which the lanes' range may make tighter; docs/reproducibility.md, section 6)\n",
-		r.farthest(), strings.Join(what, " and "))
+	return fmt.Sprintf("(%s of the lanes' deviations from the exact mean, %.4g from the farthest lane, carry %s: the table writes only the digits above that, or after \"<\" a bound on the magnitude, which the lanes' range may make tighter; docs/reproducibility.md, section 6)\n",
+		r.sums(), r.farthest(), strings.Join(what, " and "))
+}
+
+// sums names the sums the moments come from: float64's, or float32's
+// where a device without fp64 summed them (FloatDepth).
+func (r *Report) sums() string {
+	if r.Summary.FloatDepth > 0 {
+		return "float32's sums (an OpenCL device without fp64)"
+	}
+	return "float64's sums"
 }
 
 // farthest is the farthest lane's distance from the exact mean.
@@ -745,7 +759,7 @@ func (r *Report) writeDaily(b *strings.Builder) {
 	}
 	b.WriteString(")\n")
 	if fewer > 0 {
-		fmt.Fprintf(b, "(on %d of the %d days shown float64's sums of the lanes' deviations from the day's exact mean carry fewer digits of the mean or std than the table writes: only those are written, or after \"<\" a bound on the magnitude; the JSON's mean_error and std_error give them, docs/reproducibility.md, section 6)\n", fewer, len(idx))
+		fmt.Fprintf(b, "(on %d of the %d days shown %s of the lanes' deviations from the day's exact mean carry fewer digits of the mean or std than the table writes: only those are written, or after \"<\" a bound on the magnitude; the JSON's mean_error and std_error give them, docs/reproducibility.md, section 6)\n", fewer, len(idx), r.sums())
 	}
 	if outside > 0 {
 		on := fmt.Sprintf("on %d of %d steps", outside, len(r.days))

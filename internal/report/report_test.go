@@ -512,3 +512,65 @@ func increasing(xs []float64) bool {
 	}
 	return true
 }
+
+// TestFloatSumsDigits: a result whose moments a device without fp64 summed
+// in float32 (sim.Summary.FloatDepth) prints no digit of its mean or std,
+// final or per step, below its errors, which are float32's; the note says
+// whose sums they are, and the JSON gives the depth. Read as float64's
+// sums, the mean printed four decimals where the sums carry about three.
+func TestFloatSumsDigits(t *testing.T) {
+	const depth = 300 // about a pocl run's of 20,000 lanes
+	p := sim.Default()
+	p.Lanes, p.Steps = 20000, 6
+	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Summary.FloatDepth = depth
+	for _, d := range res.Daily {
+		d.FloatDepth = depth
+	}
+	r := New(res, "opencl")
+	r.SetDaily(daily.Table(res.Params, res.Daily))
+	var out, js strings.Builder
+	if err := r.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	me, se := res.Summary.MomentErrors(r.Analytic.Mean)
+	cells := r.summaryCells()
+	for i, c := range []struct {
+		name string
+		u    float64
+	}{{"mean", me}, {"std", se}} {
+		if cell := cells[i][0]; !strings.HasPrefix(cell, "<") && !(cellUnit(cell) > c.u/2) {
+			t.Errorf("the %s prints %q, to %g, below its error %g", c.name, cell, cellUnit(cell), c.u)
+		}
+	}
+	if !strings.Contains(out.String(), "(float32's sums (an OpenCL device without fp64) of the lanes' deviations") {
+		t.Errorf("no note of float32's sums:\n%s", out.String())
+	}
+	var got struct {
+		Summary struct {
+			MeanError  float64 `json:"mean_error"`
+			FloatDepth uint64  `json:"float_depth"`
+		} `json:"summary"`
+		Daily []struct {
+			MeanError float64 `json:"mean_error"`
+		} `json:"daily"`
+	}
+	if err := json.Unmarshal([]byte(js.String()), &got); err != nil {
+		t.Fatal(err)
+	}
+	mu1, _ := p.Exact(1)
+	me1, _ := res.Daily[0].MomentErrors(mu1)
+	if got.Summary.FloatDepth != depth || got.Summary.MeanError != me || len(got.Daily) != p.Steps || got.Daily[0].MeanError != me1 {
+		t.Errorf("JSON float_depth %d, mean_error %g, day 1's %v; want %d, %g, %g", got.Summary.FloatDepth, got.Summary.MeanError, got.Daily, depth, me, me1)
+	}
+	res.Summary.FloatDepth = 0
+	if me64, _ := res.Summary.MomentErrors(r.Analytic.Mean); !(me64 < me/100) {
+		t.Errorf("float64's error %g is not far below float32's %g: the test shows nothing", me64, me)
+	}
+}
