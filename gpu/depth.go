@@ -9,10 +9,12 @@ const dailyTile = 16
 // sumDepth follows a run's chunks for the depth of its float sums
 // (sim.Summary.FloatDepth) on a device without fp64: the grid-stride
 // iterations a work-item makes over a chunk (the most of one chunk and
-// their sum over the run) and the chunks, each of which adds its sums into
-// the work-groups' records once a step.
+// their sum over the run), the most tiles of dailyTile vectors a
+// work-item takes over a chunk (weather_daily's serial variant), and the
+// chunks, each of which adds its sums into the work-groups' records once a
+// step.
 type sumDepth struct {
-	most, total, chunks uint64
+	most, total, tiles, chunks uint64
 }
 
 // add counts a chunk of n lanes run by items work-items of vw lanes each.
@@ -21,6 +23,7 @@ func (d *sumDepth) add(n uint64, items, vw int) {
 	it := (nvec + uint64(items) - 1) / uint64(items)
 	d.most = max(d.most, it)
 	d.total += it
+	d.tiles = max(d.tiles, ((nvec+dailyTile-1)/dailyTile+uint64(items)-1)/uint64(items))
 	d.chunks++
 }
 
@@ -30,7 +33,7 @@ func (d *sumDepth) add(n uint64, items, vw int) {
 // a work-item:
 //
 //	weather                 most + log2(vw) + wg + chunks
-//	weather_daily (serial)  dailyTile + most + wg vw + chunks + groups
+//	weather_daily (serial)  dailyTile + tiles + wg vw + chunks + groups
 //	weather_daily (tree)    log2(vw) + log2(wg) + 1 + total + groups
 //
 // weather adds a lane into its work-item's vector sum once an iteration
@@ -38,7 +41,7 @@ func (d *sumDepth) add(n uint64, items, vw int) {
 // the group's work-items one after another (wg) and the group's sum into
 // its record once a chunk (rec_add). weather_daily's serial variant sums a
 // tile of at most dailyTile vectors, adds it to the work-item's per-step
-// sum once a tile (at most most tiles a launch), folds the group's wg vw
+// sum once a tile (at most tiles a launch), folds the group's wg vw
 // lanes one after another, then rec_add once a chunk; the tree variant
 // folds the vector, the group in a tree of ceil(log2 wg) + 1 levels, and
 // adds into the record once a grid-stride pass (total over the run).
@@ -49,7 +52,7 @@ func (d *sumDepth) depth(daily, serial bool, items, wg, vw int) uint64 {
 	case !daily:
 		return d.most + lvw + uint64(wg) + d.chunks
 	case serial:
-		return dailyTile + d.most + uint64(wg*vw) + d.chunks + uint64(items/wg)
+		return dailyTile + d.tiles + uint64(wg*vw) + d.chunks + uint64(items/wg)
 	default:
 		return lvw + uint64(bits.Len(uint(wg-1))) + 1 + d.total + uint64(items/wg)
 	}

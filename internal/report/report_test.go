@@ -519,7 +519,7 @@ func increasing(xs []float64) bool {
 // whose sums they are, and the JSON gives the depth. Read as float64's
 // sums, the mean printed four decimals where the sums carry about three.
 func TestFloatSumsDigits(t *testing.T) {
-	const depth = 300 // about a pocl run's of 20,000 lanes
+	const depth = 300 // as pocl's runs of a million lanes give (137, 530 with --daily)
 	p := sim.Default()
 	p.Lanes, p.Steps = 20000, 6
 	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
