@@ -238,38 +238,50 @@ var floatSumSeeds = []uint64{0x1e869d, 0x1e8ad6, 0x1e8b98, 0x3d1141, 1, 2, 3, 4,
 // whole and merged from shards; float64's bound, which the result stated
 // before it recorded how it summed, does not hold them all.
 func TestFloatSumsWithinErrors(t *testing.T) {
-	e := open(t, Options{noFP64: true})
 	beyond := 0
-	for _, seed := range floatSumSeeds {
-		d := newFuzzDraw(seed)
-		for _, daily := range []bool{false, true} {
-			j := *d.Job
-			j.Daily = daily
-			want, err := cpu.Serial{}.Run(t.Context(), &j)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := enginetest.RunSplit(t.Context(), e, &j, 1+seed%3)
-			var sub *SubnormalError
-			if errors.As(err, &sub) {
-				t.Logf("%s: refused: %v", d.Draw, err)
-				continue
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", d.Draw, err)
-			}
-			if got.Summary.Count > 1 && got.Summary.FloatDepth == 0 {
-				t.Errorf("%s: float sums with no depth recorded", d.Draw)
-			}
-			enginetest.CheckDraw(t, d.Draw, fmt.Sprintf("noFP64, daily %v", daily), got, want, enginetest.BoundTol)
-			if floatBeyond(got.Summary, want.Summary, j.Params) {
-				beyond++
-			}
+	// The default layout (on pocl, weather_daily's serial variant), and a
+	// GPU's: the daily tree, groups of 256 work-items of one lane.
+	for _, opt := range []Options{{noFP64: true}, {noFP64: true, VectorWidth: 1, wg: 256, groups: 6, dailyTree: true}} {
+		e := open(t, opt)
+		for _, seed := range floatSumSeeds {
+			beyond += floatSumDraw(t, e, newFuzzDraw(seed), fmt.Sprintf("%+v", opt))
 		}
 	}
 	if beyond == 0 {
 		t.Errorf("no run's float sums went beyond float64's bound: the draws test nothing")
 	}
+}
+
+// floatSumDraw runs d's job, and its --daily variant, on e, whole or in
+// shards, checks the moments within the stated errors of the serial
+// engine's, and returns how many runs lay beyond float64's bound.
+func floatSumDraw(t *testing.T, e *Engine, d fuzzDraw, config string) (beyond int) {
+	t.Helper()
+	for _, daily := range []bool{false, true} {
+		j := *d.Job
+		j.Daily = daily
+		want, err := cpu.Serial{}.Run(t.Context(), &j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := enginetest.RunSplit(t.Context(), e, &j, 1+d.Seed%3)
+		var sub *SubnormalError
+		if errors.As(err, &sub) {
+			t.Logf("%s: refused: %v", d.Draw, err)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", d.Draw, err)
+		}
+		if got.Summary.Count > 1 && got.Summary.FloatDepth == 0 {
+			t.Errorf("%s: float sums with no depth recorded", d.Draw)
+		}
+		enginetest.CheckDraw(t, d.Draw, fmt.Sprintf("%s, daily %v", config, daily), got, want, enginetest.BoundTol)
+		if floatBeyond(got.Summary, want.Summary, j.Params) {
+			beyond++
+		}
+	}
+	return beyond
 }
 
 // floatBeyond says whether got's moments lie beyond float64's bounds of
