@@ -337,8 +337,8 @@ func (s *Summary) Merge(o *Summary) error {
 // (m-1) u times the sum of its terms' magnitudes (Higham (4.4)); blocks
 // and summaries merge with chanMerge along any tree (lane order, shards,
 // devices). With n lanes, D the farthest lane from the shifts the sums
-// used (the exact mean, the summary's own shift, and 0 for a merge by
-// Mean), R^2 the lanes' mean squared deviation from the exact mean and
+// of any order may use (the exact mean, any lane, the summary's own
+// shift, and 0 for a merge by Mean: farthest), R^2 the lanes' mean squared deviation from the exact mean and
 // g(n) = n u / (1 - n u):
 //
 //	mean error  <= e = g(10 n) D + u |Mean|
@@ -416,11 +416,17 @@ func (s *Summary) MomentErrors(shift float64) (mean, std float64) {
 }
 
 // farthest is D of MomentErrors: the lanes' farthest distance from the
-// shifts their sums used, shift (each block's), the summary's own shift
-// (its merges'), or 0 where it merged by Mean.
+// shifts the sums of any order of them may use: shift (each block's); any
+// lane, as a block of equal lanes takes its value as its shift (AddBlock)
+// and a summary the first shift merged into it (a shard of one lane, or
+// of one value), within Max - Min of every lane; the summary's own shift
+// (its merges'), or 0 where it merged by Mean. Counting Max - Min in every
+// order keeps the bound one for every order: a merge of 5 shards of 3
+// lanes, whose first lane became the shift, stated errors 6% above the
+// run's of one block.
 func (s *Summary) farthest(shift float64) float64 {
 	lo, hi := float64(s.Min), float64(s.Max)
-	d := max(math.Abs(lo-shift), math.Abs(hi-shift))
+	d := max(math.Abs(lo-shift), math.Abs(hi-shift), hi-lo)
 	own := 0.0
 	if s.keepsShift() {
 		own = s.shift

@@ -284,3 +284,45 @@ func TestMergeFloatDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestMomentErrorsOrderFree: the errors MomentErrors states are a bound for
+// every order the engines and merges sum the same lanes in, so they are the
+// same, to the rounding of the moments they are computed from, whichever
+// order made the summary: one block with the exact mean as its shift, or
+// blocks of one lane each (a shard of one lane; AddBlock takes its value as
+// its shift) merged, and those in reverse. A merge of 5 shards of 3 lanes
+// stated errors 6% above the run's, from the first shard's lane taken as
+// the shift (cmd/gpusim's TestMergeReportMatchesRun).
+func TestMomentErrorsOrderFree(t *testing.T) {
+	p := Default()
+	mu, _ := p.Exact(2)
+	for _, xs := range [][]float32{{70.5, 74.25, 71.125}, {60, 90, 72}, {72.5, 72.5, 80}} {
+		one := NewSummary(p)
+		b := NewBlock(mu)
+		for i, x := range xs {
+			b.Add(uint64(i), x)
+		}
+		one.AddBlock(&b)
+		wm, ws := one.MomentErrors(mu)
+		for _, reverse := range []bool{false, true} {
+			merged := NewSummary(p)
+			for k := range xs {
+				i := k
+				if reverse {
+					i = len(xs) - 1 - k
+				}
+				part := NewSummary(p)
+				b := NewBlock(mu)
+				b.Add(uint64(i), xs[i])
+				part.AddBlock(&b)
+				if err := merged.Merge(part); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gm, gs := merged.MomentErrors(mu)
+			if math.Abs(gm-wm) > 1e-6*wm || math.Abs(gs-ws) > 1e-6*ws {
+				t.Errorf("lanes %v (reversed %v): merged of one-lane blocks states errors %g and %g, one block %g and %g", xs, reverse, gm, gs, wm, ws)
+			}
+		}
+	}
+}
