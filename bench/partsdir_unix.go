@@ -13,19 +13,27 @@ import (
 // however it dies (SIGKILL, the OOM killer), which leaves the folder.
 const lockName = "lock"
 
+// flock is flock(2); a variable for tests (a file system without locks).
+var flock = syscall.Flock
+
 // lockDir takes the lock of dir, a folder partsDir just made, and returns
 // the func that releases it. The lock file is locked under a temporary
 // name and then renamed, so that removeStale never finds it unlocked while
-// its bench lives.
+// its bench lives. Where the temporary folder takes no flock (Lustre
+// mounted without -o flock: ENOSYS; some NFS set-ups: ENOLCK), the folder
+// is left without a lock file, which removeStale leaves alone: the lock
+// only finds a dead bench's folder, and with it the processes engine could
+// not run at all there.
 func lockDir(dir string) (unlock func(), err error) {
 	tmp := filepath.Join(dir, lockName+".tmp")
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, err
+		os.Remove(tmp)
+		return func() {}, nil
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, lockName)); err != nil {
 		f.Close()

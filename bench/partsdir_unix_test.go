@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -40,5 +41,34 @@ func TestRemoveStale(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(tmp, processesDirPrefix+"*"))
 	if want := []string{live, old}; !slices.Equal(slices.Sorted(slices.Values(left)), slices.Sorted(slices.Values(want))) {
 		t.Errorf("left %q; want %q (the live folder and the one without a lock), %q removed", left, want, stale)
+	}
+}
+
+// TestPartsDirNoFlock: where the temporary folder takes no flock (Lustre
+// mounted without -o flock gives ENOSYS, some NFS set-ups ENOLCK), the
+// processes engine still gets its folder, unlocked, with no lock file, so
+// that removeStale leaves it as it does an older gpusim's: the lock is a
+// way to find a dead bench's folder, not a condition of a run.
+func TestPartsDirNoFlock(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, errno := range []syscall.Errno{syscall.ENOSYS, syscall.ENOLCK, syscall.EOPNOTSUPP} {
+		flock = func(int, int) error { return errno }
+		dir, remove, err := partsDir()
+		flock = syscall.Flock
+		if err != nil {
+			t.Fatalf("%v: partsDir: %v; want a folder without a lock", errno, err)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, lockName)); err == nil {
+			t.Errorf("%v: %s has a lock file no process holds, which removeStale removes", errno, dir)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) > 0 {
+			t.Errorf("%v: %s holds %q; want it empty", errno, dir, left)
+		}
+		removeStale()
+		if _, err := os.Stat(dir); err != nil {
+			t.Errorf("%v: removeStale removed the live folder: %v", errno, err)
+		}
+		remove()
 	}
 }
