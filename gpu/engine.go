@@ -202,9 +202,10 @@ type Engine struct {
 	// compile is the build time not yet reported in a Result.
 	compile time.Duration
 	// built says Open built the program from source (no binary in the
-	// disk cache), and cold that it then stored the binary there: a later
-	// process starts without the compile.
-	built, cold bool
+	// disk cache), and cold that it then stored the binary there, or
+	// that Open waited for another process's build of it (waited): a
+	// later process starts without the compile.
+	built, cold, waited bool
 	// launches counts kernel launches of runs (tests check how runs split).
 	launches int
 	// work is the work (launchWork) of the next run's first launch of the
@@ -321,7 +322,7 @@ func Open(opt Options) (*Engine, error) {
 	e.sh.settle(e.source(), options)
 	saved := e.sh.saveBinary(e.source(), options)
 	e.savedBinary(saved)
-	e.cold = e.built && saved != ""
+	e.cold = e.built && saved != "" || e.waited
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)
@@ -515,6 +516,7 @@ func (e *Engine) init(options string) error {
 	}
 	e.compile = took
 	e.built = took > 0 && e.sh.binarySum(src, options) == ""
+	e.waited = took > 0 && e.sh.waitedBuild(src, options)
 	if e.q, err = cl.CreateQueue(e.sh.ctx, e.sh.dev); err != nil {
 		return fmt.Errorf("opencl: create queue: %w", err)
 	}
@@ -615,8 +617,10 @@ func (e *Engine) warmUp() error {
 
 // ColdStart reports whether Open built the program from source and stored
 // its binary in the disk cache, as a first run on a device (or after the
-// cache was emptied) does: its start-up then includes a compile that later
-// processes, finding the binary, do not pay.
+// cache was emptied) does, or waited for another process sharing the cache
+// folder to build and store it (buildShared): its start-up then includes a
+// compile, its own or the other's, that later processes, finding the
+// binary, do not pay.
 func (e *Engine) ColdStart() bool { return e.cold }
 
 // Name implements sim.Engine.

@@ -3,6 +3,7 @@ package gpu
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,6 +57,9 @@ type shared struct {
 	// (buildShared) of programs built from source, until saveBinary has
 	// stored their binaries.
 	building map[progKey]func()
+	// waited holds the programs whose build waited for another
+	// process's (buildShared's waited): their start is a cold one.
+	waited map[progKey]bool
 }
 
 type progKey struct{ source, options string }
@@ -162,9 +166,15 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, binSum, done, kept, unlock, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
+	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
 	if err != nil {
 		return nil, 0, err
+	}
+	if waited {
+		if s.waited == nil {
+			s.waited = map[progKey]bool{}
+		}
+		s.waited[k] = true
 	}
 	if unlock != nil {
 		if s.building == nil {
@@ -209,6 +219,14 @@ func (s *shared) settleLocked(k progKey) {
 		done()
 		delete(s.loading, k)
 	}
+}
+
+// waitedBuild says whether the build of the program of source and options
+// waited for another process's build of it (buildShared).
+func (s *shared) waitedBuild(source, options string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waited[progKey{source, options}]
 }
 
 // binarySum is the checksum of the cached binary the program of source and
@@ -412,13 +430,17 @@ func (s *shared) endBuild(k progKey) {
 // program, seconds each on the same cores. A holder past buildWait (a
 // process stopped, a compile stuck in the driver) is not waited for: the
 // build goes ahead, as it did before; one that ends, however it ends,
-// releases the lock.
-func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), err error) {
+// releases the lock. waited says the lock was another's when asked for: the
+// build's time (took) then holds the wait for the other's compile too.
+func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
 	bin, binSum, done, kept := markedEntry(key)
 	path := cachePath("programs", key)
 	if bin == nil && !kept && path != "" && !isBypassed("programs", key) && !isSkipped("programs", key) &&
 		cachedir.MkdirAll(filepath.Dir(path)) == nil {
-		u, lerr := cachedir.Lock(path+".build.lock", buildWait)
+		u, lerr := cachedir.Lock(path+".build.lock", 0)
+		if waited = errors.Is(lerr, cachedir.ErrLockBusy); waited {
+			u, lerr = cachedir.Lock(path+".build.lock", buildWait)
+		}
 		if lerr == nil {
 			unlock = u
 		}
@@ -432,7 +454,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 		unlock()
 		unlock = nil
 	}
-	return p, binSum, done, kept, unlock, err
+	return p, binSum, done, kept, unlock, waited, err
 }
 
 // buildWait bounds buildShared's wait for another process's build: pocl

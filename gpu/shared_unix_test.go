@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -129,5 +130,54 @@ func TestCorruptEntryProcessesAtOnce(t *testing.T) {
 	}
 	if built != 1 || notes != 1 {
 		t.Errorf("%d of %d processes started at once on a corrupt cached program built it from source, and %d said so; want 1 and 1", built, sharedProcs, notes)
+	}
+}
+
+// TestBuildWaitIsColdStart: a start that waited for another process's
+// build of the program (buildShared's lock) and then loaded the binary it
+// stored is a cold start (ColdStart): its start-up holds the other's
+// compile, seconds on pocl, a GPU driver's less, and auto's calibration
+// (startDevice) measured it as the device's warm start-up, and with a
+// holder stopped past buildWait, a minute more.
+func TestBuildWaitIsColdStart(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	e, err := Open(Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := cachePath("programs", e.st.key)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitBackground()
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	// Another process builds the program: it holds the build lock, and
+	// stores the binary before it lets go.
+	unlock, err := cachedir.Lock(file+".build.lock", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Error(err)
+		}
+		unlock()
+	}()
+	e = open(t, Options{})
+	if e.built {
+		t.Fatal("built the program from source; want the binary the lock's holder stored")
+	}
+	if !e.ColdStart() {
+		t.Error("ColdStart() = false for a start that waited for another process's build; want true")
 	}
 }
