@@ -49,7 +49,8 @@ type Choice struct {
 	// machine is counted (busyChecks).
 	check bool
 	// fresh says Auto started the chosen device for this run alone
-	// (chooseCalibrated, its program loaded, not compiled, and no
+	// (chooseCalibrated, its program loaded, not compiled, its own or,
+	// waited for, another process's build: coldStarted; and no
 	// devices opened before it for a run on several): the time
 	// from Auto's call to its return is a start-up of it, as a later
 	// process pays it, which Observe keeps for a GPU (learnStartup).
@@ -1289,6 +1290,15 @@ func (c calibration) failedNote(dev Entry) string {
 	return b.String()
 }
 
+// coldStarted reports whether e's start compiled its program (ColdStart:
+// built from source and stored, or waited for another process sharing the
+// cache folder to build it): such a start is no sample of the device's
+// warm start-up.
+func coldStarted(e sim.Engine) bool {
+	c, ok := e.(interface{ ColdStart() bool })
+	return ok && c.ColdStart()
+}
+
 // startDevice opens the device engine o names and runs the pilot, whose
 // first launch finishes starting the device, and returns it with the time
 // that took, wall and CPU: the start-up a later process pays. After a cold start (the
@@ -1309,7 +1319,7 @@ func startDevice(ctx context.Context, dev Entry, o Options, probe *sim.Job) (e s
 		if err != nil {
 			return e, took, cold, err
 		}
-		if c, ok := e.(interface{ ColdStart() bool }); attempt > 0 || !ok || !c.ColdStart() {
+		if attempt > 0 || !coldStarted(e) {
 			return e, took, cold, nil
 		}
 		cold = took
@@ -1410,7 +1420,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// of this one alone: the others' opening and the driver's loading
 	// count in it.
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
-		measured: c.Measured, work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened}
+		measured: c.Measured, work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened && !coldStarted(e)}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
 		// measures its cold start (learnColdStart).

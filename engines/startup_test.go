@@ -431,3 +431,47 @@ func TestColdStartCarried(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoColdOpenNoStartupSample: a run whose start of the GPU its
+// calibration chose built the program (ColdStart: a corrupt or stale entry
+// rebuilt, or another process's build waited for, as processes sharing the
+// cache folder do) adds no sample to the GPU's start-up: its start held a
+// compile, seconds where the warm start-ups calibrated take 0.25 s, as
+// calibrate's own measurement leaves out such a start (startDevice).
+func TestAutoColdOpenNoStartupSample(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) { return coldEngine{cold: true}, nil },
+		Devices: func() ([]Device, error) {
+			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	})
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	c := calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns},
+		Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Ns: 0.05, Confirmed: true, Runs: trustedRuns}}}}
+	if err := storeCalibration(key, c); err != nil {
+		t.Fatal(err)
+	}
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.device != 0 {
+		t.Fatalf("chose %s (%s); want the GPU", ch.Engine, ch.Reason)
+	}
+	// The run: a start of 3 s (a compile), then 0.05 s on the GPU.
+	ch.at = time.Now().Add(-50 * time.Millisecond)
+	Observe(ch, 3050*time.Millisecond)
+	got, ok := loadCalibration(key)
+	if !ok || len(got.Devices) != 1 {
+		t.Fatalf("calibration %+v (kept %v)", got, ok)
+	}
+	if s := got.Devices[0].samples(); slices.ContainsFunc(s, func(x float64) bool { return x > 1 }) {
+		t.Errorf("the GPU's start-up samples %v hold the cold start's 3 s; want only warm starts", s)
+	}
+}
