@@ -91,6 +91,10 @@ type Choice struct {
 	// it is more was suspended (Ctrl-Z, SIGSTOP, Slurm's suspend), and
 	// Observe does not judge it.
 	suspended0 time.Duration
+	// waited is the time Auto waited for another run's calibration
+	// (calibrationTurn) and then chose from it: Observe leaves it out of
+	// the run's time, whose start-up it would otherwise be counted in.
+	waited time.Duration
 }
 
 // suspended is the wall time the process has spent suspended so far
@@ -203,7 +207,8 @@ func (ch Choice) runShare() float64 {
 // Observe compares a finished run with what auto's calibration predicted
 // for it. took is the time from Auto's call to the end of the run, less
 // ch.Probe, for the plain job Auto was asked about (not a shard, not
-// --daily, which the calibration does not measure). A run that took or was
+// --daily, which the calibration does not measure); Observe leaves out of
+// it the time Auto waited for another run's calibration (Choice.waited). A run that took or was
 // predicted to take 50 ms or more and took less than half or more than
 // twice the prediction drops the calibration, so that the next run
 // measures again: one noisy probe (a fresh user saw predictions 5.5x off)
@@ -246,6 +251,7 @@ func Observe(ch Choice, took time.Duration) string {
 		// own (a CPU's, by CPU time, was taken for a busy machine's).
 		return ""
 	}
+	took -= min(ch.waited, took)
 	if ch.coldKey != "" && !ch.at.IsZero() {
 		learnColdStart(ch, took.Seconds()-min(time.Since(ch.at), took).Seconds())
 	}
@@ -626,11 +632,16 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		}
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
 	}
+	tw := time.Now()
 	unlock, c, ok := calibrationTurn(ctx, key)
 	if ok && !c.coldChanged(dev, work) {
-		// Measured by another run meanwhile.
+		// Measured by another run meanwhile: the wait is no part of
+		// this run's start or run (Choice.waited), nor is the load of
+		// the machine over it, which that run's probes made.
 		unlock()
-		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
+		eng, ch, err := chooseKnown(ctx, dev, o, simd, c, key, work, spareNow(), s0)
+		ch.waited = time.Since(tw)
+		return eng, ch, err
 	}
 	defer unlock()
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)

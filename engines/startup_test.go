@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -473,5 +474,115 @@ func TestAutoColdOpenNoStartupSample(t *testing.T) {
 	}
 	if s := got.Devices[0].samples(); slices.ContainsFunc(s, func(x float64) bool { return x > 1 }) {
 		t.Errorf("the GPU's start-up samples %v hold the cold start's 3 s; want only warm starts", s)
+	}
+}
+
+// TestAutoWaitedTurnNoStartupSample: a run that waited for another run's
+// calibration (calibrationTurn: processes sharing the cache folder,
+// started at once) and chose the GPU from it keeps as the GPU's start-up
+// sample its own start, not the wait: its took, from Auto's call, held the
+// other's whole calibration, and seven runs of an array's eight each added
+// seconds to a start-up of 0.25 s.
+func TestAutoWaitedTurnNoStartupSample(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) { return coldEngine{}, nil },
+		Devices: func() ([]Device, error) {
+			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	})
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	if err := cachedir.MkdirAll(filepath.Dir(calibrationPath())); err != nil {
+		t.Fatal(err)
+	}
+	// Another run measures: it holds the turn, and stores its
+	// calibration before it lets go.
+	unlock, err := cachedir.Lock(calibrationPath()+".measure.lock", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wait = 600 * time.Millisecond
+	go func() {
+		time.Sleep(wait)
+		c := calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns},
+			Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Ns: 0.05, Confirmed: true, Runs: trustedRuns}}}}
+		if err := storeCalibration(key, c); err != nil {
+			t.Error(err)
+		}
+		unlock()
+	}()
+	t0 := time.Now()
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.device != 0 || ch.Probe != 0 {
+		t.Fatalf("chose %s (%s), probe %v; want the GPU from the other run's calibration", ch.Engine, ch.Reason, ch.Probe)
+	}
+	// The run: 0.05 s on the GPU; the CLI's took is from before Auto.
+	ch.at = time.Now().Add(-50 * time.Millisecond)
+	Observe(ch, time.Since(t0)+50*time.Millisecond-ch.Probe)
+	got, ok := loadCalibration(key)
+	if !ok || len(got.Devices) != 1 {
+		t.Fatalf("calibration %+v (kept %v)", got, ok)
+	}
+	if s := got.Devices[0].samples(); slices.ContainsFunc(s, func(x float64) bool { return x >= wait.Seconds() }) {
+		t.Errorf("the GPU's start-up samples %v hold the %v waited for the other run's calibration", s, wait)
+	}
+}
+
+// TestAutoWaitedTurnNotJudged: a run that waited for another run's
+// calibration and chose simd from it is judged by its own time: with the
+// wait counted, a run of the predicted 0.4 s read as 1.6 s, four times
+// the prediction, and dropped the calibration the other run had just
+// made, so that the next run measured again.
+func TestAutoWaitedTurnNotJudged(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	key := calibrationKey(o)
+	if err := cachedir.MkdirAll(filepath.Dir(calibrationPath())); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := cachedir.Lock(calibrationPath()+".measure.lock", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wait = 1200 * time.Millisecond
+	c := calibration{SIMD: cost{Ns: 0.4, Confirmed: true, Runs: trustedRuns},
+		Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 10, Confirmed: true, Runs: trustedRuns}}}}
+	go func() {
+		time.Sleep(wait)
+		if err := storeCalibration(key, c); err != nil {
+			t.Error(err)
+		}
+		unlock()
+	}()
+	t0 := time.Now()
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || ch.Probe != 0 {
+		t.Fatalf("chose %s (%s), probe %v; want simd from the other run's calibration", ch.Engine, ch.Reason, ch.Probe)
+	}
+	// The run: the predicted 0.4 s, on all of its cores.
+	const run = 400 * time.Millisecond
+	cpuShare(t, 0, 1) // the process's CPU time stands still from here
+	ch.at, ch.cpu0 = time.Now().Add(-run), processCPU()-time.Duration(ch.cores*float64(run))
+	if n := Observe(ch, time.Since(t0)+run-ch.Probe); n != "" {
+		t.Errorf("Observe noted %q", n)
+	}
+	if got, ok := loadCalibration(key); !ok || !got.Measured.Equal(c.Measured) {
+		t.Errorf("the other run's calibration was dropped (kept %v)", ok)
 	}
 }
