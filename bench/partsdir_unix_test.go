@@ -72,3 +72,43 @@ func TestPartsDirNoFlock(t *testing.T) {
 		remove()
 	}
 }
+
+// TestRemoveStaleOtherHost: a processes engine's folder whose lock file
+// names another host is left, unlocked as it looks: in a temporary folder
+// shared by several machines (a home or scratch file system, TMPDIR set
+// there for a cluster's jobs) whose locks each machine keeps to itself
+// (NFS mounted with local_lock=flock, Lustre with -o localflock), a bench
+// on one node removed the folder of a bench running on another.
+func TestRemoveStaleOtherHost(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	other, err := os.MkdirTemp(tmp, processesDirPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockDir(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock() // its lock held on the other host, which this one does not see
+	if err := os.WriteFile(filepath.Join(other, lockName), []byte("host another-node\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	removeStale()
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("removeStale removed the folder of a bench on another host: %v", err)
+	}
+	// This host's own, unlocked, is removed.
+	own, err := os.MkdirTemp(tmp, processesDirPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unlock, err = lockDir(own); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	removeStale()
+	if _, err := os.Stat(own); !os.IsNotExist(err) {
+		t.Errorf("removeStale left this host's stale folder: %v", err)
+	}
+}
