@@ -1904,8 +1904,9 @@ var openCLVars = []string{
 }
 
 // openCLSetup is the OpenCL set-up a calibration is measured under, the
-// tail of its key: openCLVars' values, the size and modification time of
-// the library GPUSIM_OPENCL_LIBRARY names (or that it is missing), and
+// tail of its key: openCLVars' values, the file, size and modification
+// time of the library GPUSIM_OPENCL_LIBRARY names, as a path or a soname
+// on the loader's search path (libraryFile), or that it is missing, and
 // the modification times of the drivers' registrations. A start-up or a
 // cost measured under one set-up says nothing of another's: knownStartup
 // counts only the calibrations under this one.
@@ -1915,9 +1916,12 @@ func openCLSetup() string {
 		fmt.Fprintf(&b, "%s=%q;", v, os.Getenv(v))
 	}
 	if lib := os.Getenv("GPUSIM_OPENCL_LIBRARY"); lib != "" {
-		// A library replaced or removed under the same name.
-		if st, err := os.Stat(lib); err == nil {
-			fmt.Fprintf(&b, "library %d %d;", st.Size(), st.ModTime().UnixNano())
+		// A library replaced or removed under the same name, found
+		// where the loader would find it (a soname on its search path).
+		if file := libraryFile(lib); file == "" {
+			b.WriteString("library missing;")
+		} else if st, err := os.Stat(file); err == nil {
+			fmt.Fprintf(&b, "library %q %d %d;", file, st.Size(), st.ModTime().UnixNano())
 		} else {
 			b.WriteString("library missing;")
 		}

@@ -534,6 +534,28 @@ func TestCalibrationKeySetup(t *testing.T) {
 	}
 }
 
+// TestCalibrationKeySetupSoname: GPUSIM_OPENCL_LIBRARY given as a bare
+// name (libOpenCL.so.1, as gpusim's own hint says to set it), which the
+// dynamic loader finds on its search path, changes the key as a path does
+// where the library appears or is replaced: it was looked up as a file
+// in the working folder, "missing" in every case.
+func TestCalibrationKeySetupSoname(t *testing.T) {
+	o := Options{Params: sim.Default()}
+	dir := t.TempDir()
+	t.Setenv("LD_LIBRARY_PATH", dir)
+	t.Setenv("GPUSIM_OPENCL_LIBRARY", "libgpusim-test-opencl.so.1")
+	keys := []string{calibrationKey(o)} // missing
+	for _, content := range []string{"one", "another library"} {
+		if err := os.WriteFile(filepath.Join(dir, "libgpusim-test-opencl.so.1"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, calibrationKey(o))
+	}
+	if keys[0] == keys[1] || keys[1] == keys[2] {
+		t.Errorf("the key did not change when the library GPUSIM_OPENCL_LIBRARY names by its soname appeared or was replaced: %q", keys)
+	}
+}
+
 // TestFit checks the cost through two probe runs: the slope is the time per
 // lane-step, the rest of the smaller run is fixed.
 func TestFit(t *testing.T) {
