@@ -83,15 +83,16 @@ func (j *Job) Range() (first, count uint64, err error) {
 	return first, count, nil
 }
 
-// Timing is where a run's time went. Compile, Kernel and Transfer come from
-// device profiling and are zero on CPU engines. Startup is the opening of
-// the engine before the run (OpenCL: library, context, program build or
-// cached binary, which is Compile, kernels, first launch, self-test),
-// reported by the engine's first run only; Wall does not include it.
+// Timing is where a run's time went. Kernel and Transfer come from device
+// profiling; Compile is wall-clock time; all three are zero on CPU engines.
+// Startup is the opening of the engine before the run (OpenCL: library,
+// context, program build or cached binary, which is Compile, kernels, first
+// launch, self-test), reported by the engine's first run only; Wall does
+// not include it.
 type Timing struct {
 	Wall     time.Duration // the run's wall-clock time, opening the engine excluded
 	Startup  time.Duration // wall-clock time to open the engine, first run only
-	Compile  time.Duration // program build or cached binary load, part of Startup
+	Compile  time.Duration // program build, cached binary load or wait for another process's build (a shared cache folder), part of Startup
 	Kernel   time.Duration // device time of every kernel launch, summed over launches (and devices)
 	Transfer time.Duration // device time of every host-device copy, summed likewise
 }
