@@ -42,15 +42,8 @@ func threadsShort(args []string) (err *envError, procs int) {
 	was := runtime.GOMAXPROCS(0)
 	self := threadsSelf()
 	need := threads.GoNeed(was, self)
-	limit, used, limited := threadsFree(need)
-	if !limited {
-		return nil, 0
-	}
-	room := uint64(0)
-	if used < limit {
-		room = limit - used
-	}
-	if room >= need {
+	limit, used, room, short := threads.Short(threadsFree, need)
+	if !short {
 		return nil, 0
 	}
 	whose := fmt.Sprintf("the user's processes (uid %d) run %s", os.Getuid(), count.Noun(used, "thread"))
@@ -93,15 +86,8 @@ func checkBenchThreads(cfg *bench.Config, specs []engines.Spec) error {
 	self := threadsSelf()
 	own := threads.GoNeed(runtime.GOMAXPROCS(0), self)
 	need := count.SatAdd(own, count.SatMul(uint64(kids), each))
-	limit, used, limited := threadsFree(need)
-	if !limited {
-		return nil
-	}
-	room := uint64(0)
-	if used < limit {
-		room = limit - used
-	}
-	if room >= need {
+	limit, used, room, short := threads.Short(threadsFree, need)
+	if !short {
 		return nil
 	}
 	return &envError{name: "ulimit -u",

@@ -45,15 +45,8 @@ func DriverThreads() uint64 {
 func threadsShort() error {
 	goNeed := threads.GoNeed(runtime.GOMAXPROCS(0), threadsSelf())
 	need := DriverThreads() + goNeed
-	limit, used, limited := threadsFree(need)
-	if !limited {
-		return nil
-	}
-	room := uint64(0)
-	if used < limit {
-		room = limit - used
-	}
-	if room >= need {
+	limit, used, room, short := threads.Short(threadsFree, need)
+	if !short {
 		return nil
 	}
 	return &UnavailableError{Kind: ErrThreads,

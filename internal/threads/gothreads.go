@@ -21,3 +21,18 @@ func GoNeed(procs int, self uint64) uint64 {
 	}
 	return n - self
 }
+
+// Short applies free (Free, or a test's stand-in) to need, the threads a
+// command would start: the process limit, the user's threads used, the
+// room between them (0 where used reaches limit) and whether need is more
+// than that room; short is false where no limit applies.
+func Short(free func(need uint64) (limit, used uint64, limited bool), need uint64) (limit, used, room uint64, short bool) {
+	limit, used, limited := free(need)
+	if !limited {
+		return 0, 0, 0, false
+	}
+	if used < limit {
+		room = limit - used
+	}
+	return limit, used, room, room < need
+}
