@@ -496,25 +496,9 @@ func TestAutoWaitedTurnNoStartupSample(t *testing.T) {
 	p.Lanes, p.Steps = 1e7, 100
 	o := Options{Params: p, Observed: true}
 	key := calibrationKey(o)
-	if err := cachedir.MkdirAll(filepath.Dir(calibrationPath())); err != nil {
-		t.Fatal(err)
-	}
-	// Another run measures: it holds the turn, and stores its
-	// calibration before it lets go.
-	unlock, err := cachedir.Lock(calibrationPath()+".measure.lock", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const wait = 600 * time.Millisecond
-	go func() {
-		time.Sleep(wait)
-		c := calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns},
-			Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Ns: 0.05, Confirmed: true, Runs: trustedRuns}}}}
-		if err := storeCalibration(key, c); err != nil {
-			t.Error(err)
-		}
-		unlock()
-	}()
+	measureMeanwhile(t, key, wait, calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns},
+		Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Ns: 0.05, Confirmed: true, Runs: trustedRuns}}}})
 	t0 := time.Now()
 	e, ch, err := Auto(context.Background(), o)
 	if err != nil {
@@ -549,23 +533,10 @@ func TestAutoWaitedTurnNotJudged(t *testing.T) {
 	p.Lanes, p.Steps = 1e7, 100
 	o := Options{Params: p, Observed: true}
 	key := calibrationKey(o)
-	if err := cachedir.MkdirAll(filepath.Dir(calibrationPath())); err != nil {
-		t.Fatal(err)
-	}
-	unlock, err := cachedir.Lock(calibrationPath()+".measure.lock", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const wait = 1200 * time.Millisecond
 	c := calibration{SIMD: cost{Ns: 0.4, Confirmed: true, Runs: trustedRuns},
 		Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.04, cost: cost{Ns: 10, Confirmed: true, Runs: trustedRuns}}}}
-	go func() {
-		time.Sleep(wait)
-		if err := storeCalibration(key, c); err != nil {
-			t.Error(err)
-		}
-		unlock()
-	}()
+	measureMeanwhile(t, key, wait, c)
 	t0 := time.Now()
 	e, ch, err := Auto(context.Background(), o)
 	if err != nil {
@@ -585,4 +556,25 @@ func TestAutoWaitedTurnNotJudged(t *testing.T) {
 	if got, ok := loadCalibration(key); !ok || !got.Measured.Equal(c.Measured) {
 		t.Errorf("the other run's calibration was dropped (kept %v)", ok)
 	}
+}
+
+// measureMeanwhile stands for another run that measures this machine: it
+// holds the turn to measure (calibrationTurn's lock) from now, and after
+// wait stores c under key before it lets go.
+func measureMeanwhile(t *testing.T, key string, wait time.Duration, c calibration) {
+	t.Helper()
+	if err := cachedir.MkdirAll(filepath.Dir(calibrationPath())); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := cachedir.Lock(calibrationPath()+".measure.lock", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(wait)
+		if err := storeCalibration(key, c); err != nil {
+			t.Error(err)
+		}
+		unlock()
+	}()
 }
