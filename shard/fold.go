@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,13 +20,19 @@ import (
 // those zeros for histograms; the moments, which Merge combines in lane
 // order (Chan et al.) once every part is read, stay in each part: about
 // 200 bytes a summary.
-func MergeFiles(files []string, names Names) ([]*Part, *sim.Result, error) {
+//
+// A stop (ctx done: a signal, a deadline) ends the merge at the next part
+// boundary, before the next file is read or the next part (or per-step
+// summary) is merged, with ctx's cause as the error and no result: a
+// merge of hundreds of large parts ran on to its end, and a Ctrl-C of it
+// waited for the forced exit (interrupt.StopGrace).
+func MergeFiles(ctx context.Context, files []string, names Names) ([]*Part, *sim.Result, error) {
 	var f fold
-	parts, err := readParts(files, names, f.add)
+	parts, err := readParts(ctx, files, names, f.add)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := Merge(parts)
+	res, err := merge(ctx, parts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,8 @@
 package shard_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -32,7 +34,7 @@ func TestMergeFilesHoldsOnePart(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	parts, got, err := shard.MergeFiles(files, names)
+	parts, got, err := shard.MergeFiles(context.Background(), files, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,4 +61,54 @@ func TestMergeFilesHoldsOnePart(t *testing.T) {
 	}
 	runtime.KeepAlive(parts)
 	runtime.KeepAlive(got)
+}
+
+// stopAfter is a context that is done from its n+1st Err call on, with
+// cause errStopped: a stop that comes at the nth check of a merge.
+type stopAfter struct {
+	context.Context
+	n, calls int
+}
+
+var errStopped = errors.New("stopped")
+
+func (c *stopAfter) Err() error {
+	if c.calls++; c.calls > c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+func (c *stopAfter) Done() <-chan struct{} { return nil }
+
+func (c *stopAfter) Value(key any) any { return c.Context.Value(key) }
+
+// TestMergeFilesStops: a stop at any check of a merge (before each file
+// is read, before the final values' and each step's summaries are merged)
+// ends it there with the context's error and no result; MergeFiles read
+// and merged every part whatever its caller's stop. With no stop, the
+// merge checks once a file and once a summary, and gives its result.
+func TestMergeFilesStops(t *testing.T) {
+	p := smallJob(60)
+	p.Steps = 5
+	const n = 6
+	files := writeShards(t, t.TempDir(), p, n, true)
+	names := shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}}
+	checks := n + 1 + p.Steps
+	for k := range checks {
+		ctx := &stopAfter{Context: context.Background(), n: k}
+		parts, res, err := shard.MergeFiles(ctx, files, names)
+		if !errors.Is(err, context.Canceled) || parts != nil || res != nil {
+			t.Errorf("stop at check %d of %d: %d parts, result %v, error %v; want none, and context.Canceled", k+1, checks, len(parts), res != nil, err)
+		}
+	}
+	ctx := &stopAfter{Context: context.Background(), n: checks}
+	if _, _, err := shard.MergeFiles(ctx, files, names); err != nil || ctx.calls != checks {
+		t.Errorf("no stop: %v after %d checks, want none after %d", err, ctx.calls, checks)
+	}
+	cctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errStopped)
+	if _, _, err := shard.MergeFiles(cctx, files, names); err != errStopped {
+		t.Errorf("a stop with a cause: %v, want the cause", err)
+	}
 }

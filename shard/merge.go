@@ -2,6 +2,7 @@ package shard
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -70,9 +71,19 @@ func (e *CoverageError) Error() string {
 // is merged when every part kept it (empty, not nil, for a job of no
 // steps), and Timing is zero.
 func Merge(parts []*Part) (*sim.Result, error) {
+	return merge(context.Background(), parts)
+}
+
+// merge is Merge, returning ctx's cause, and no result, once ctx is done:
+// checked before the final values' summaries are merged and before each
+// step's (a step's merge runs over every part).
+func merge(ctx context.Context, parts []*Part) (*sim.Result, error) {
 	order, err := checkParts(parts)
 	if err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	s, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Summary })
 	if err != nil {
@@ -108,6 +119,9 @@ func Merge(parts []*Part) (*sim.Result, error) {
 		// per-step statistics as the single --daily run does.
 		r.Daily = make([]*sim.Summary, 0, r.Params.Steps)
 		for n := range r.Params.Steps {
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
 			d, err := mergeSummaries(parts, order, func(p *Part) *sim.Summary { return p.Daily[n] })
 			if err != nil {
 				return nil, fmt.Errorf("daily summary of step %d: %w", n+1, err)

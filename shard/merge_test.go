@@ -1,6 +1,7 @@
 package shard_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -98,7 +99,7 @@ func TestMergeManyBadParts(t *testing.T) {
 		}
 		given = append(given, f)
 	}
-	_, _, err := shard.MergeFiles(given, shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}})
+	_, _, err := shard.MergeFiles(context.Background(), given, shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}})
 	if err == nil {
 		t.Fatal("damaged parts merged")
 	}
@@ -115,7 +116,7 @@ func TestMergeManyBadParts(t *testing.T) {
 	if err := os.Truncate(files[3], 100); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = shard.MergeFiles(files[:keep], shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}})
+	_, _, err = shard.MergeFiles(context.Background(), files[:keep], shard.Names{Engines: []string{"serial", "parallel"}, Requested: []string{"serial", "parallel"}})
 	if want := "\n  no part can be merged for shards 3 and 7 to 299 of 300: run them again"; err == nil || !strings.HasPrefix(err.Error(), `"`+files[3]+`": truncated`) || !strings.Contains(err.Error(), want) {
 		t.Errorf("one damaged part: %v\nwant its error and %q", err, want)
 	}

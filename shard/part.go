@@ -3,6 +3,7 @@ package shard
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -602,15 +603,19 @@ func strictDecode(data []byte, v any) error {
 // requested_engine is not one of names', the first eight of them and how
 // many more, and every shard left without a part (badPartsError).
 func ReadParts(files []string, names Names) ([]*Part, error) {
-	return readParts(files, names, nil)
+	return readParts(context.Background(), files, names, nil)
 }
 
 // readParts is ReadParts, calling each, where not nil, with each part read
-// whole and of names' engines, as it is read.
-func readParts(files []string, names Names, each func(*Part)) ([]*Part, error) {
+// whole and of names' engines, as it is read. It returns ctx's cause, and
+// no parts, once ctx is done, checked before each file.
+func readParts(ctx context.Context, files []string, names Names, each func(*Part)) ([]*Part, error) {
 	var parts []*Part
 	var bad []string
 	for _, f := range files {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		p, err := ReadPart(f)
 		if err == nil {
 			if err = names.check(p); err != nil {

@@ -60,8 +60,10 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// One part's histograms at a time: 20,000 parts took 1.4 GB.
-	parts, res, err := shard.MergeFiles(files, partNames())
+	// One part's histograms at a time: 20,000 parts took 1.4 GB. A stop
+	// (Ctrl-C, SIGTERM) ends it at a part's boundary, with its status
+	// and no report.
+	parts, res, err := shard.MergeFiles(c.Context, files, partNames())
 	if err != nil {
 		return err
 	}
