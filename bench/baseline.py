@@ -3,7 +3,8 @@
 Run by `gpusim bench` (bench/python.go) with the workload on the command line.
 It prints JSON lines on stdout, each as soon as it is known, so that a
 death (the OOM killer, a signal) loses only the version running: first
-{"python", "numpy", "cores"}, then for each version as it ends {"result":
+{"python", "numpy", "cores", and the limits a failure names: "nproc",
+"address_space"}, then for each version as it ends {"result":
 its timing and sample mean and std, which bench checks against the exact
 law, "modules": the tools' versions so far, "setup": their set-up so far}.
 On stderr it writes a line as each version starts and ends ("gpusim-baseline:
@@ -45,18 +46,24 @@ builds) runs once, before its first version, and is timed apart: "setup"
 gives it by module, in no version's time (joblib reuses its workers, and
 they are started again, untimed, before each joblib version should loky
 have let them go). A
-version whose module does not import is reported as skipped, with the
-Debian package that provides it; so is one that cannot run the workload (the
+version whose module does not import or set up is reported as skipped, with
+the Debian package that provides it, unless a limit stopped it (below); so is one that cannot run the workload (the
 matrix when one lane's row is over --matrix-bytes, one whose arrays take more
-than --memory-bytes, any version that runs out of memory), saying why, with no
-package: the other versions still run.
+than --memory-bytes, any version that runs out of memory, "limit": "memory"),
+saying why, with no package: the other versions still run. A version whose
+module is installed but fails to import, set up or run of a limit (a thread
+or worker that cannot start under ulimit -u, a mapping refused under
+ulimit -v) is reported as failed ("failed": true), with the limit ("limit":
+"threads" or "memory", which bench names with its value) and no package.
 """
 
 import argparse
+import errno
 import importlib
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -264,17 +271,68 @@ CORES = os.cpu_count() or 1
 
 
 def load(module):
-    """Imports module into MODULES; returns why it cannot, or None."""
+    """Imports module into MODULES; returns None, or a result's fields
+    saying why it cannot: a failure where a limit stopped the import
+    (classify: a library that could not be mapped under ulimit -v, a
+    thread that could not start), else a skip naming the package that
+    provides the module."""
     if module is None or module in MODULES:
         return None
     try:
         MODULES[module] = importlib.import_module(module)
-    except Exception as e:  # an import can fail in many ways, all mean "not here"
-        return f"{module} does not import ({type(e).__name__}: {e})"
+    except Exception as e:  # an import can fail in many ways
+        if classify(e):
+            return failure(f"{module} does not import", e)
+        return {"skipped": f"{module} does not import ({type(e).__name__}: {e})", "package": PACKAGES[module]}
     return None
 
 
-SETUP = {}  # module: its set-up's seconds, or why it failed
+def classify(e):
+    """The limit an exception is a symptom of: "threads" for a thread or
+    process that could not start (threading's RuntimeError "can't start
+    new thread", fork's or clone's EAGAIN: ulimit -u), "memory" for an
+    allocation or mapping refused (MemoryError, ENOMEM, a shared object
+    that cannot be mapped: ulimit -v), else ""."""
+    text = str(e)
+    if isinstance(e, RuntimeError) and "can't start new thread" in text:
+        return "threads"
+    if isinstance(e, OSError) and e.errno == errno.EAGAIN:
+        return "threads"
+    if isinstance(e, MemoryError) or (isinstance(e, OSError) and e.errno == errno.ENOMEM):
+        return "memory"
+    if "failed to map segment" in text or "Cannot allocate memory" in text:
+        return "memory"
+    return ""
+
+
+def limits():
+    """The soft limits bench names in a failure: the process limit (ulimit
+    -u, RLIMIT_NPROC; 0 where there is none or it does not bind, as for
+    root) and the address-space limit in bytes (ulimit -v, RLIMIT_AS; 0
+    for none)."""
+    def soft(which):
+        try:
+            v = resource.getrlimit(which)[0]
+        except (OSError, ValueError):
+            return 0
+        return 0 if v == resource.RLIM_INFINITY else v
+    nproc = 0 if os.getuid() == 0 else soft(resource.RLIMIT_NPROC)
+    return {"nproc": nproc, "address_space": soft(resource.RLIMIT_AS)}
+
+
+def failure(what, e):
+    """A result's fields for a version that failed of exception e: failed,
+    what happened and the limit it is a symptom of (classify), which bench
+    names with its value and the fix; never a package to install."""
+    r = {"skipped": f"{what} ({type(e).__name__}: {e})", "package": "", "failed": True}
+    limit = classify(e)
+    if limit:
+        key = {"threads": "nproc", "memory": "address_space"}[limit]
+        r.update(limit=limit, limit_value=limits()[key], workers=CORES)
+    return r
+
+
+SETUP = {}  # module: its set-up's seconds, or the exception it failed with
 
 
 def size(n):
@@ -310,7 +368,7 @@ def version(name, sizes, a):
     r = {"method": name, "description": what, "lanes": a.lanes, "steps": a.steps}
     why = load(module)
     if why:
-        r.update(skipped=why, package=PACKAGES[module])
+        r.update(why)
         return r
     n = min(a.lanes, sizes[name])
     if n == 0:
@@ -326,15 +384,24 @@ def version(name, sizes, a):
         try:
             compile_fn(a)
             SETUP[module] = time.perf_counter() - t0
-        except Exception as e:  # e.g. pyopencl without an OpenCL device
-            SETUP[module] = f"{module} imports but cannot set up ({type(e).__name__}: {e})"
-    if isinstance(SETUP.get(module), str):
-        r.update(skipped=SETUP[module], package=PACKAGES[module])
+        except Exception as e:  # pyopencl without an OpenCL device, a limit
+            SETUP[module] = e
+    if isinstance(SETUP.get(module), Exception):
+        e = SETUP[module]
+        if classify(e):
+            r.update(failure(f"{module} could not set up", e))
+        else:
+            r.update(skipped=f"{module} imports but cannot set up ({type(e).__name__}: {e})", package=PACKAGES[module])
         return r
-    if module == "joblib":
-        # Untimed: restarts the workers if loky let them go after idling
-        # (300 s), so that no row's time pays a start; a few ms otherwise.
-        joblib_start(a)
+    try:
+        if module == "joblib":
+            # Untimed: restarts the workers if loky let them go after
+            # idling (300 s), so that no row's time pays a start; a few
+            # ms otherwise.
+            joblib_start(a)
+    except Exception as e:
+        r.update(failure("joblib could not start its workers", e))
+        return r
     need = NEEDS[name](n, a.steps)
     if a.memory_bytes and need > a.memory_bytes:
         # Refused rather than allocated: an allocation the system grants
@@ -350,7 +417,11 @@ def version(name, sizes, a):
         secs, (mean, std) = timed(fn, n, steps, a)
     except MemoryError as e:
         # This version alone: the others, run or to run, stand.
-        r.update(skipped=f"out of memory on {n} lanes of {a.steps} steps ({type(e).__name__}: {e})", package="")
+        r.update(skipped=f"out of memory on {n} lanes of {a.steps} steps ({type(e).__name__}: {e})", package="",
+                 limit="memory", limit_value=limits()["address_space"])
+        return r
+    except Exception as e:  # a thread or worker that could not start
+        r.update(failure(f"{name} failed on {n} lanes", e))
         return r
     ns = secs * 1e9 / (n * steps)
     r.update(sample_lanes=n, sample_steps=steps, seconds=secs, ns_per_lane_step=ns, workload_seconds=ns * a.lanes * a.steps / 1e9,
@@ -383,7 +454,7 @@ def main():
     a = ap.parse_args()
     a.seed %= 2**32  # npr.seed takes 32 bits
 
-    emit({"python": platform.python_version(), "numpy": np.__version__, "cores": CORES})
+    emit({"python": platform.python_version(), "numpy": np.__version__, "cores": CORES, **limits()})
     for w in a.workload:
         lanes, steps = w.split("x")
         a.lanes, a.steps = int(lanes), int(steps)
@@ -400,7 +471,7 @@ def main():
         for name in a.only.split(","):
             r = version(name, sizes, a)
             say("end", name, w, json.dumps(r))
-            setup = {m: s for m, s in SETUP.items() if not isinstance(s, str)}
+            setup = {m: s for m, s in SETUP.items() if not isinstance(s, Exception)}
             emit({"result": r, "modules": modules(), "setup": setup})
 
 

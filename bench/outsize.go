@@ -281,8 +281,11 @@ func (p Plan) largest(fill rune) *Report {
 	for range 2*len(p.Specs) + 1 + len(r.Scaling) + len(r.Python.Results) {
 		r.Notes = append(r.Notes, text)
 	}
-	for range r.Python.Results {
+	for _, p := range r.Python.Results {
 		r.Notes = append(r.Notes, text+strings.Repeat(string(fill), 128))
+		// Its failure (pythonFailures), with a note of its own.
+		r.Failures = append(r.Failures, EngineFailure{Engine: "python/" + p.Method, Workload: p.Workload, Error: text})
+		r.Notes = append(r.Notes, text)
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,11 @@ type PythonResult struct {
 	// it ran (the OOM killer, a signal), and the cause is given.
 	Skipped string `json:"skipped,omitempty"`
 	Package string `json:"package,omitempty"`
-	Failed  bool   `json:"failed,omitempty"` // the script died while the version ran
+	Failed  bool   `json:"failed,omitempty"` // the version failed (a limit), or the script died while it ran
+	// Limit is the limit the version ran into, where the script saw one:
+	// "threads" (ulimit -u) or "memory" (ulimit -v, or memory out); Skipped
+	// names it with its value and the fix (limitNote).
+	Limit string `json:"limit,omitempty"`
 	// SampleLanes and SampleSteps are how many lanes and steps actually
 	// ran (SampleSteps fewer than the workload's where Config.PythonBudget
 	// was spent; 0 in a report from before it, read as all); when either
@@ -376,6 +381,11 @@ type BaselineOutput struct {
 	// Setup is each tool's one-off set-up in seconds, by module.
 	Setup   map[string]float64 `json:"setup"`
 	Results []PythonResult     `json:"results"` // as the versions ended
+	// NProc and AddressSpace are the script's soft process limit (ulimit
+	// -u; 0 for none, or root's, which it does not bind) and address-space
+	// limit in bytes (ulimit -v; 0 for none), which a death names.
+	NProc        uint64 `json:"nproc"`
+	AddressSpace uint64 `json:"address_space"`
 	// Died, when not empty, is why the script ended before its last
 	// version: the results it gave stand, the version it was running is
 	// among them with Failed set.
@@ -463,10 +473,10 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 	case runErr == nil:
 		return res, nil
 	case res == nil || (len(res.Results) == 0 && running == nil):
-		return nil, fmt.Errorf("bench: python baseline: %w: %s", runErr, strings.TrimSpace(lastLine(stderr.other.String())))
+		return nil, fmt.Errorf("bench: python baseline: %w: %s", runErr, deathCause(stderr.other.String(), res))
 	}
 	cause := fmt.Sprintf("the script died (%v)", runErr)
-	if l := strings.TrimSpace(lastLine(stderr.other.String())); l != "" {
+	if l := deathCause(stderr.other.String(), res); l != "" {
 		cause += ": " + l
 	}
 	if running != nil {
@@ -528,6 +538,9 @@ type scriptResult struct {
 	PythonResult
 	Lanes uint64 `json:"lanes"`
 	Steps int    `json:"steps"`
+	// LimitValue is the soft value of the limit the version ran into
+	// (Limit), as the script read it: 0 for none.
+	LimitValue uint64 `json:"limit_value"`
 }
 
 // result is r with its workload, checked against the exact law at the
@@ -535,6 +548,9 @@ type scriptResult struct {
 func (r *scriptResult) result(cfg *Config) PythonResult {
 	pr := r.PythonResult
 	pr.Workload = Workload{r.Lanes, r.Steps}
+	if n := limitNote(pr.Limit, r.LimitValue, pr.Workers); n != "" && pr.Skipped != "" {
+		pr.Skipped += ": " + n
+	}
 	if pr.Skipped == "" {
 		steps := pr.Workload.Steps
 		if pr.SampleSteps > 0 {
@@ -629,6 +645,55 @@ func (s *scriptStderr) say(format string, args ...any) {
 	if s.progress != nil {
 		fmt.Fprintf(s.progress, "bench: "+format+"\n", args...)
 	}
+}
+
+// limitSigns are what a script's stderr says where a limit killed it, by
+// the limit (limitNote's names): libgomp's exit(1) on a thread that did not
+// start (Numba's workers), OpenBLAS's and Python's words for one, and the
+// allocations refused.
+var limitSigns = []struct{ sign, limit string }{
+	{"can't start new thread", "threads"},
+	{"Thread creation failed", "threads"},
+	{"pthread_create failed", "threads"},
+	{"Resource temporarily unavailable", "threads"},
+	{"MemoryError", "memory"},
+	{"Cannot allocate memory", "memory"},
+	{"failed to map segment", "memory"},
+	{"std::bad_alloc", "memory"},
+}
+
+// deathCause is what the script's stderr says of its death: the last line
+// that names a limit (limitSigns), with the limit's value and fix
+// (limitNote, from the limits and cores in the script's header h, where it
+// printed one), else its last line that is not a warning's. The last line
+// alone read "warnings.warn(", from loky's note on leaked semaphores at
+// the exit, after libgomp's "Thread creation failed".
+func deathCause(stderr string, h *BaselineOutput) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for _, l := range slices.Backward(lines) {
+		for _, s := range limitSigns {
+			if strings.Contains(l, s.sign) {
+				if h == nil {
+					return strings.TrimSpace(l)
+				}
+				value := h.NProc
+				if s.limit == "memory" {
+					value = h.AddressSpace
+				}
+				if n := limitNote(s.limit, value, h.Cores); n != "" {
+					return strings.TrimSpace(l) + ": " + n
+				}
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	for _, l := range slices.Backward(lines) {
+		t := strings.TrimSpace(l)
+		if t != "" && t != "warnings.warn(" && !strings.Contains(t, "Warning: ") {
+			return t
+		}
+	}
+	return ""
 }
 
 func lastLine(s string) string {

@@ -522,13 +522,38 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 		why := strings.TrimPrefix(err.Error(), "bench: python baseline: ")
 		rep.Python = &PythonReport{Interpreter: cfg.PythonPath, Failed: why}
 		r.progress("python baseline failed: %s", why)
+		pythonFailures(rep, cfg.Workloads)
 		return nil
 	}
 	rep.Python = py
 	for _, f := range py.LawFailures() {
 		rep.Notes = append(rep.Notes, "disagrees with the exact law: "+f)
 	}
+	pythonFailures(rep, cfg.Workloads)
 	return nil
+}
+
+// pythonFailures adds to rep's Failures, as the engines' failures are,
+// each Python version that failed (a limit it ran into, the script's
+// death while it ran) and the baseline that failed with no version to
+// blame, each with a note, so that bench exits 1 after its report: a
+// failed baseline read as a missing package or left the exit status at 0.
+// A version skipped (its module not installed, over its caps) is no
+// failure.
+func pythonFailures(rep *Report, ws []Workload) {
+	py := rep.Python
+	blamed := false
+	for _, p := range py.Results {
+		if p.Failed {
+			rep.Failures = append(rep.Failures, EngineFailure{Engine: "python/" + p.Method, Workload: p.Workload, Error: p.Skipped})
+			rep.Notes = append(rep.Notes, fmt.Sprintf("python/%s on %s failed (exit status 1): %s", p.Method, p.Workload, p.Skipped))
+			blamed = true
+		}
+	}
+	if py.Failed != "" && !blamed && len(ws) > 0 {
+		rep.Failures = append(rep.Failures, EngineFailure{Engine: "python", Workload: ws[0], Error: py.Failed})
+		rep.Notes = append(rep.Notes, "the Python baseline failed (exit status 1): "+py.Failed)
+	}
 }
 
 // deviceName is the device name in one of Machine.Devices' lines,

@@ -158,7 +158,9 @@ func TestBenchNoNumPy(t *testing.T) {
 
 // TestBenchPythonFails: a baseline that fails after the engines ran (the
 // script's MemoryError at a large --lanes) leaves the engines' report
-// standing, with the failure in it; it threw the whole report away. And
+// standing, with the failure in it (it threw the whole report away), and
+// fails the benchmark after it, as an engine's failure does: exit 1, the
+// error, and the baseline among the JSON's failures (bench exited 0). And
 // --python is checked for a Python that imports numpy, not for a program
 // that exits 0: /bin/true ran the whole bench before failing.
 func TestBenchPythonFails(t *testing.T) {
@@ -170,8 +172,8 @@ func TestBenchPythonFails(t *testing.T) {
 	}
 	args := []string{"bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--engines", "serial"}
 	code, stdout, stderr := run(context.Background(), append(args, "--python", fake)...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	if code != exitFailure || !strings.Contains(stderr, "gpusim: error: bench: python on 100 x 4: exit status 1: MemoryError: cannot allocate") {
+		t.Fatalf("exit %d; want 1 and the baseline's failure as bench's error: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, "100 x 4   serial") || !strings.Contains(stdout, "\nPython baseline\n  failed ("+fake+"): exit status 1: MemoryError: cannot allocate") {
 		t.Errorf("the report lacks the engines or the baseline's failure:\n%s", stdout)
@@ -180,7 +182,7 @@ func TestBenchPythonFails(t *testing.T) {
 		t.Errorf("stderr does not say the baseline failed:\n%s", stderr)
 	}
 	code, stdout, stderr = run(context.Background(), append(args, "--format", "json", "--python", fake)...)
-	if code != 0 || !strings.Contains(stdout, `"failed": "exit status 1: MemoryError: cannot allocate"`) {
+	if code != exitFailure || !strings.Contains(stdout, `"failed": "exit status 1: MemoryError: cannot allocate"`) || !strings.Contains(stdout, `"engine": "python",`) {
 		t.Errorf("JSON: exit %d, stderr %q, no failed field:\n%s", code, stderr, stdout)
 	}
 

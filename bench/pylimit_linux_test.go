@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// nobody is the user the limit tests run the baseline as: the process
+// limit (ulimit -u) does not bind root.
+const nobody = 65534
+
+// threadsOf counts the threads of uid's processes in /proc, as the kernel
+// counts them against the process limit of that user.
+func threadsOf(t *testing.T, uid int) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip(err)
+	}
+	n := 0
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		var real, threads int
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
+				real, _ = strconv.Atoi(f[1])
+			} else if len(f) > 1 && f[0] == "Threads:" {
+				threads, _ = strconv.Atoi(f[1])
+			}
+		}
+		if real == uid {
+			n += threads
+		}
+	}
+	return n
+}
+
+// limitedPython is an interpreter that runs py as nobody under a process
+// limit (ulimit -u) of nobody's threads now and two, the interpreter's own
+// and one more: NumPy imports (with none, it did not), OpenBLAS's threads
+// and joblib's workers do not start, and Numba's libgomp ends the script.
+func limitedPython(t *testing.T, py string) string {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run the baseline as nobody: a limit on this user's threads counts the test's own")
+	}
+	for _, tool := range []string{"setpriv", "prlimit"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(err)
+		}
+	}
+	limit := threadsOf(t, nobody) + 2
+	wrapper := filepath.Join(t.TempDir(), "python3")
+	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", nobody, nobody, limit, py)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return wrapper
+}
+
+// TestBaselineThreadLimit: a baseline whose threads and processes cannot
+// start under the process limit (ulimit -u) fails, naming the limit and
+// the ulimit -u to set, never a package to install, and each failed
+// version is a failure of the benchmark (Report.Failures, exit status 1):
+// joblib's workers did not start (BlockingIOError, "can't start new
+// thread") and both its versions read "skipped ...; the Debian package
+// python3-joblib provides it", and Numba's libgomp ended the script with
+// exit 1, its cause read from the last line of stderr, "warnings.warn(",
+// while bench exited 0.
+func TestBaselineThreadLimit(t *testing.T) {
+	py := limitedPython(t, findPython(t))
+	c := tinyConfig()
+	c.Python, c.PythonPath, c.PythonReps = true, py, 1
+	c.Workloads = []Workload{{1000, 10}}
+	c.PythonOnly = "joblib-lane,joblib-chunk,vector,numba"
+	pr, err := RunPython(context.Background(), &c, nil)
+	if err != nil {
+		t.Fatalf("the baseline: %v", err)
+	}
+	rep := &Report{Python: pr}
+	pythonFailures(rep, c.Workloads)
+	failed := map[string]string{}
+	for _, f := range rep.Failures {
+		failed[f.Engine] = f.Error
+	}
+	for _, r := range pr.Results {
+		t.Logf("%s: failed %v, %s", r.Method, r.Failed, r.Skipped)
+		switch {
+		case r.Package != "" && strings.Contains(r.Skipped, "Resource temporarily unavailable"):
+			t.Errorf("%s names the package %s to install: %s", r.Method, r.Package, r.Skipped)
+		case r.Package != "":
+			// Not installed here (pyopencl, on a machine without
+			// it): a skip, truly named.
+		case r.Method == "vector" || (r.Method == "numba" && r.Skipped == ""):
+			// vector starts no thread; Numba ran where its one more
+			// thread started, as the joblib's workers left.
+			if r.Skipped != "" {
+				t.Errorf("vector, which starts no thread, did not run: %s", r.Skipped)
+			}
+		case !r.Failed || !strings.Contains(r.Skipped, "the process limit (ulimit -u ") || !strings.Contains(r.Skipped, "raise it to ulimit -u "):
+			t.Errorf("%s: failed %v, %q; want a failure naming the process limit and the ulimit -u to set", r.Method, r.Failed, r.Skipped)
+		case failed["python/"+r.Method] != r.Skipped:
+			t.Errorf("%s is not among the benchmark's failures %v", r.Method, rep.Failures)
+		}
+	}
+	if pr.Failed != "" && !strings.Contains(pr.Failed, "ulimit -u ") {
+		t.Errorf("the script's death: %q; want it to name the process limit", pr.Failed)
+	}
+	if len(rep.Failures) == 0 {
+		t.Errorf("no failure of the benchmark: bench would exit 0")
+	}
+}
