@@ -79,8 +79,11 @@ func CheckPython(ctx context.Context, path string) error {
 		return fmt.Errorf("%q is not a Python that imports numpy: asked to print %q, it printed %q", path, token, strings.TrimSpace(string(out)))
 	}
 	why := err.Error()
-	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(out) > 0 {
-		why = lines[len(lines)-1]
+	if l := deathCause(string(out), nil); l != "" {
+		// The line that names a limit (OpenBLAS's threads under ulimit
+		// -u), else the last: that read "Original error was:
+		// PyCapsule_Import could not import module "datetime"".
+		why = l
 	}
 	return fmt.Errorf("%q cannot import numpy: %s", path, why)
 }

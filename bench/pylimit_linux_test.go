@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,7 +49,11 @@ func threadsOf(t *testing.T, uid int) int {
 // limit (ulimit -u) of nobody's threads now and two, the interpreter's own
 // and one more: NumPy imports (with none, it did not), OpenBLAS's threads
 // and joblib's workers do not start, and Numba's libgomp ends the script.
-func limitedPython(t *testing.T, py string) string {
+func limitedPython(t *testing.T, py string) string { return limitedPythonAt(t, py, 2) }
+
+// limitedPythonAt is limitedPython with a limit of nobody's threads and
+// more.
+func limitedPythonAt(t *testing.T, py string, more int) string {
 	t.Helper()
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to run the baseline as nobody: a limit on this user's threads counts the test's own")
@@ -58,7 +63,7 @@ func limitedPython(t *testing.T, py string) string {
 			t.Skip(err)
 		}
 	}
-	limit := threadsOf(t, nobody) + 2
+	limit := threadsOf(t, nobody) + more
 	wrapper := filepath.Join(t.TempDir(), "python3")
 	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", nobody, nobody, limit, py)
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
@@ -117,5 +122,47 @@ func TestBaselineThreadLimit(t *testing.T) {
 	}
 	if len(rep.Failures) == 0 {
 		t.Errorf("no failure of the benchmark: bench would exit 0")
+	}
+}
+
+// TestNumPyThreadLimit: an interpreter whose import of numpy a limit stops
+// (OpenBLAS's threads under ulimit -u with no thread to spare) is named for
+// the limit by --python's check and by the search for an interpreter:
+// CheckPython gave the last line of the traceback ("Original error was:
+// PyCapsule_Import could not import module "datetime""), and FindPython
+// "no python3 with numpy found", a NumPy to install.
+func TestNumPyThreadLimit(t *testing.T) {
+	py := limitedPythonAt(t, findPython(t), 1)
+	err := CheckPython(context.Background(), py)
+	if err == nil || !strings.Contains(err.Error(), "pthread_create failed") {
+		t.Errorf("CheckPython: %v; want the line naming the threads that did not start", err)
+	}
+	was := PythonCandidates
+	PythonCandidates = []string{py}
+	defer func() { PythonCandidates = was }()
+	_, err = FindPython(context.Background())
+	if !errors.Is(err, ErrNoNumPy) || !strings.Contains(err.Error(), "cannot import numpy: OpenBLAS blas_thread_init: pthread_create failed") {
+		t.Errorf("FindPython: %v; want the limit that stopped numpy's import named", err)
+	}
+}
+
+// TestDeathCause: a dead script's cause is the line of its stderr that
+// names a limit, with the limit's value and fix from its header, not the
+// last line (loky's warnings at the exit); else the last line that is not a
+// warning's.
+func TestDeathCause(t *testing.T) {
+	stderr := "libgomp: Thread creation failed: Resource temporarily unavailable\n" +
+		"/usr/lib/python3/dist-packages/joblib/externals/loky/backend/resource_tracker.py:310: UserWarning: resource_tracker: There appear to be 7 leaked semlock objects to clean up at shutdown\n" +
+		"  warnings.warn(\n"
+	got := deathCause(stderr, &BaselineOutput{Cores: 2, NProc: 17})
+	if !strings.HasPrefix(got, "libgomp: Thread creation failed") || !strings.Contains(got, "the process limit (ulimit -u 17)") || !strings.Contains(got, "raise it to ulimit -u 33 or more") {
+		t.Errorf("deathCause: %q", got)
+	}
+	got = deathCause("Traceback (most recent call last):\nValueError: bad\n/x.py:1: UserWarning: w\n  warnings.warn(\n", nil)
+	if got != "ValueError: bad" {
+		t.Errorf("deathCause of a traceback: %q, want its error line", got)
+	}
+	if n := limitNote("memory", 600000<<10, 2); !strings.Contains(n, "ulimit -v 600000") {
+		t.Errorf("limitNote(memory): %q", n)
 	}
 }

@@ -72,8 +72,10 @@ var ToolModules = []string{"joblib", "numba", "pyopencl"}
 // FindPython returns the one of PythonCandidates that imports numpy and
 // finds the most of ToolModules, the first of those on a tie: a pyenv
 // python3 with numpy alone loses to the system one with joblib and Numba.
+// Where none does, its ErrNoNumPy names the first whose import of numpy a
+// limit stopped (a line of its stderr names one: limitSigns).
 func FindPython(ctx context.Context) (string, error) {
-	best, bestTools := "", -1
+	best, bestTools, limited := "", -1, ""
 	probe := "import numpy, importlib.util as u; print(sum(u.find_spec(m) is not None for m in " + pyList(ToolModules) + "))"
 	for _, c := range PythonCandidates {
 		path, err := exec.LookPath(c)
@@ -81,6 +83,10 @@ func FindPython(ctx context.Context) (string, error) {
 			continue
 		}
 		out, err := probePython(ctx, path, probe, false)
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && limited == "" && hasLimitSign(string(ee.Stderr)) {
+			limited = fmt.Sprintf("; %s cannot import numpy: %s", path, deathCause(string(ee.Stderr), nil))
+		}
 		if err != nil {
 			continue
 		}
@@ -89,7 +95,9 @@ func FindPython(ctx context.Context) (string, error) {
 		}
 	}
 	if best == "" {
-		return "", fmt.Errorf("%w (tried %s)", ErrNoNumPy, strings.Join(PythonCandidates, ", "))
+		// A limit that stopped numpy's import (its OpenBLAS threads
+		// under ulimit -u) is named: not a Python to install.
+		return "", fmt.Errorf("%w (tried %s)%s", ErrNoNumPy, strings.Join(PythonCandidates, ", "), limited)
 	}
 	return best, nil
 }
@@ -694,6 +702,12 @@ func deathCause(stderr string, h *BaselineOutput) string {
 		}
 	}
 	return ""
+}
+
+// hasLimitSign says whether stderr has a line that names a limit
+// (limitSigns).
+func hasLimitSign(stderr string) bool {
+	return slices.ContainsFunc(limitSigns, func(s struct{ sign, limit string }) bool { return strings.Contains(stderr, s.sign) })
 }
 
 func lastLine(s string) string {

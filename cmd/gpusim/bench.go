@@ -135,21 +135,12 @@ func benchAction(c *cli.Context) error {
 	// hint of bench's own error is (commandHint).
 	cfg.WordHint = func(h string) string { return commandHint(c.Command, h) }
 
-	switch baseline := c.String("baseline"); {
-	case baseline == "none":
-		cfg.Python = false
+	pyNote, err := benchPython(c, &cfg)
+	if err != nil {
+		return err
+	}
+	if !cfg.Python {
 		notes = append(notes, "Python baseline not run (--baseline none)")
-	case cfg.PythonPath != "":
-		if err := bench.CheckPython(c.Context, cfg.PythonPath); err != nil {
-			return paramErr("python", "%v", err)
-		}
-	default:
-		py, err := bench.FindPython(c.Context)
-		if err != nil && c.IsSet("baseline") {
-			return fmt.Errorf("--baseline python: %w (install numpy, name an interpreter with --python, or use --baseline none)", err)
-		}
-		// With no python3 and numpy the report says the baseline was skipped.
-		cfg.PythonPath = py
 	}
 
 	// The baseline skips a version whose arrays do not fit, rather than
@@ -178,7 +169,7 @@ func benchAction(c *cli.Context) error {
 			fmt.Fprintf(stderr, "bench: note: %s\n", n)
 		}
 		if cfg.Python && cfg.PythonPath == "" {
-			fmt.Fprintf(stderr, "bench: note: Python baseline skipped: no python3 with numpy found\n")
+			fmt.Fprintf(stderr, "bench: note: Python baseline skipped: %s\n", pyNote)
 		}
 	}
 
@@ -205,6 +196,34 @@ func benchAction(c *cli.Context) error {
 		errs = append(errs, &benchFailure{f})
 	}
 	return joinErrors(errs...)
+}
+
+// benchPython finds the Python baseline's interpreter (cfg.PythonPath) or
+// turns the baseline off for --baseline none (cfg.Python), and returns why
+// the baseline is skipped where no interpreter is found: the error of
+// FindPython, which names a limit that stopped numpy's import (its
+// OpenBLAS threads under ulimit -u), not "no python3 with numpy found"
+// alone.
+func benchPython(c *cli.Context, cfg *bench.Config) (skipped string, err error) {
+	switch baseline := c.String("baseline"); {
+	case baseline == "none":
+		cfg.Python = false
+	case cfg.PythonPath != "":
+		if err := bench.CheckPython(c.Context, cfg.PythonPath); err != nil {
+			return "", paramErr("python", "%v", err)
+		}
+	default:
+		py, err := bench.FindPython(c.Context)
+		if err != nil && c.IsSet("baseline") {
+			return "", fmt.Errorf("--baseline python: %w (install numpy, name an interpreter with --python, or use --baseline none)", err)
+		}
+		// With no python3 and numpy the report says the baseline was skipped.
+		cfg.PythonPath = py
+		if err != nil && strings.Contains(err.Error(), "cannot import numpy") {
+			return err.Error(), nil
+		}
+	}
+	return "no python3 with numpy found", nil
 }
 
 // benchFailure is an engine's failure in bench's error: it reads as the
