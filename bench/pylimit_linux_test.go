@@ -7,9 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/threads"
 )
 
 // nobody is the user the limit tests run the baseline as: the process
@@ -17,32 +18,14 @@ import (
 const nobody = 65534
 
 // threadsOf counts the threads of uid's processes in /proc, as the kernel
-// counts them against the process limit of that user.
+// counts them against the process limit of that user (threads.User).
 func threadsOf(t *testing.T, uid int) int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skip(err)
+	n, ok := threads.User(uid)
+	if !ok {
+		t.Skip("/proc cannot be listed")
 	}
-	n := 0
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
-			continue
-		}
-		var real, threads int
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
-				real, _ = strconv.Atoi(f[1])
-			} else if len(f) > 1 && f[0] == "Threads:" {
-				threads, _ = strconv.Atoi(f[1])
-			}
-		}
-		if real == uid {
-			n += threads
-		}
-	}
-	return n
+	return int(n)
 }
 
 // limitedPython is an interpreter that runs py as nobody under a process

@@ -9,39 +9,23 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/threads"
 )
 
 // nobody is the user TestThreadsLimit runs gpusim as: the process limit
 // (ulimit -u) does not bind root.
 const nobody = 65534
 
-// userThreadsOf counts the threads of uid's processes in /proc, as the
-// kernel counts them against the process limit of that user.
+// userThreadsOf counts the threads of uid's processes in /proc, as the kernel
+// counts them against the process limit of that user (threads.User).
 func userThreadsOf(t *testing.T, uid int) int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skip(err)
+	n, ok := threads.User(uid)
+	if !ok {
+		t.Skip("/proc cannot be listed")
 	}
-	n := 0
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
-			continue
-		}
-		var real, threads int
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
-				real, _ = strconv.Atoi(f[1])
-			} else if len(f) > 1 && f[0] == "Threads:" {
-				threads, _ = strconv.Atoi(f[1])
-			}
-		}
-		if real == uid {
-			n += threads
-		}
-	}
-	return n
+	return int(n)
 }
 
 // TestThreadsLimit: gpusim run as a user other than root (nobody) under a

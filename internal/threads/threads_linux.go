@@ -83,6 +83,11 @@ func systemThreads() (uint64, bool) {
 	return n, ok && err == nil
 }
 
+// User is the threads of uid's processes, as the kernel counts them
+// against that user's process limit (userThreads); false where /proc
+// cannot be listed. Tests use it to set a limit just above a user's count.
+func User(uid int) (uint64, bool) { return userThreads(uid) }
+
 // userThreads sums the Threads of every process in /proc whose real user
 // is uid; false where /proc cannot be listed.
 func userThreads(uid int) (uint64, bool) {
