@@ -10,23 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpusim/gpusim/internal/threads"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
-
-// nobody is the user the limit tests run the baseline as: the process
-// limit (ulimit -u) does not bind root.
-const nobody = 65534
-
-// threadsOf counts the threads of uid's processes in /proc, as the kernel
-// counts them against the process limit of that user (threads.User).
-func threadsOf(t *testing.T, uid int) int {
-	t.Helper()
-	n, ok := threads.User(uid)
-	if !ok {
-		t.Skip("/proc cannot be listed")
-	}
-	return int(n)
-}
 
 // limitedPython is an interpreter that runs py as nobody under a process
 // limit (ulimit -u) of nobody's threads now and two, the interpreter's own
@@ -46,9 +31,9 @@ func limitedPythonAt(t *testing.T, py string, more int) string {
 			t.Skip(err)
 		}
 	}
-	limit := threadsOf(t, nobody) + more
+	limit := testenv.UserThreads(t, testenv.Nobody) + more
 	wrapper := filepath.Join(t.TempDir(), "python3")
-	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", nobody, nobody, limit, py)
+	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", testenv.Nobody, testenv.Nobody, limit, py)
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -441,13 +441,7 @@ func TestColdStartCarried(t *testing.T) {
 // calibrate's own measurement leaves out such a start (startDevice).
 func TestAutoColdOpenNoStartupSample(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
-	withDevices(t, Entry{Name: "fake",
-		Open: func(context.Context, Options) (sim.Engine, error) { return coldEngine{cold: true}, nil },
-		Devices: func() ([]Device, error) {
-			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
-		},
-		Absent: func(error) bool { return false },
-	})
+	withFakeGPU(t, coldEngine{cold: true})
 	p := sim.Default()
 	p.Lanes, p.Steps = 1e7, 100
 	o := Options{Params: p, Observed: true}
@@ -485,13 +479,7 @@ func TestAutoColdOpenNoStartupSample(t *testing.T) {
 // seconds to a start-up of 0.25 s.
 func TestAutoWaitedTurnNoStartupSample(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
-	withDevices(t, Entry{Name: "fake",
-		Open: func(context.Context, Options) (sim.Engine, error) { return coldEngine{}, nil },
-		Devices: func() ([]Device, error) {
-			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
-		},
-		Absent: func(error) bool { return false },
-	})
+	withFakeGPU(t, coldEngine{})
 	p := sim.Default()
 	p.Lanes, p.Steps = 1e7, 100
 	o := Options{Params: p, Observed: true}
@@ -577,4 +565,16 @@ func measureMeanwhile(t *testing.T, key string, wait time.Duration, c calibratio
 		}
 		unlock()
 	}()
+}
+
+// withFakeGPU makes one fake GPU, device 0, whose every start opens e,
+// the only device auto sees for the rest of the test.
+func withFakeGPU(t *testing.T, e coldEngine) {
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) { return e, nil },
+		Devices: func() ([]Device, error) {
+			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	})
 }

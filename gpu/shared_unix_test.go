@@ -75,12 +75,7 @@ func TestColdStartProcessesAtOnce(t *testing.T) {
 		}
 		return
 	}
-	forgetSelfTests(t)
-	forgetCacheNotes(t)
-	forgetBypassed(t)
-	t.Setenv(EnvCacheDir, t.TempDir())
-	e := open(t, Options{})
-	file := cachePath("programs", e.st.key)
+	file := firstStart(t)
 	if err := os.Remove(file); err != nil {
 		t.Fatalf("no cached program after a first start: %v", err)
 	}
@@ -109,12 +104,7 @@ func TestCorruptEntryProcessesAtOnce(t *testing.T) {
 		}
 		return
 	}
-	forgetSelfTests(t)
-	forgetCacheNotes(t)
-	forgetBypassed(t)
-	t.Setenv(EnvCacheDir, t.TempDir())
-	e := open(t, Options{})
-	file := cachePath("programs", e.st.key)
+	file := firstStart(t)
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("no cached program after a first start: %v", err)
@@ -180,4 +170,18 @@ func TestBuildWaitIsColdStart(t *testing.T) {
 	if !e.ColdStart() {
 		t.Error("ColdStart() = false for a start that waited for another process's build; want true")
 	}
+}
+
+// firstStart starts the device once in a cache folder of the test's own,
+// with this process's memory of self-tests, cache notes and bypassed
+// entries forgotten, and returns the file of the program it cached: the
+// state the processes started together then meet.
+func firstStart(t *testing.T) string {
+	t.Helper()
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	e := open(t, Options{})
+	return cachePath("programs", e.st.key)
 }

@@ -89,22 +89,7 @@ func TestSuspendedTimeout(t *testing.T) {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command("gpusim", "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy", "--timeout", "2s")
-	cmd.Dir = dir
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	time.Sleep(500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(3 * time.Second)
-	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := runSuspended(t, dir, 500*time.Millisecond, 3*time.Second, "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy", "--timeout", "2s")
 	code, took := exitCode(t, cmd)
 	if code != interrupt.ExitTimeout || took > stopLatency {
 		t.Errorf("exit %d %v after SIGCONT past the limit; want %d within %v", code, took, interrupt.ExitTimeout, stopLatency)
@@ -122,22 +107,7 @@ func TestSuspendedRunNote(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
-	cmd := exec.Command("gpusim", "run", "--engine", "serial", "--lanes", "1e6", "--steps", "100")
-	cmd.Dir = t.TempDir()
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(2 * time.Second)
-	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := runSuspended(t, t.TempDir(), 300*time.Millisecond, 2*time.Second, "run", "--engine", "serial", "--lanes", "1e6", "--steps", "100")
 	if code, _ := exitCode(t, cmd); code != 0 {
 		t.Fatalf("exit %d; stderr %q", code, stderr)
 	}
@@ -145,4 +115,29 @@ func TestSuspendedRunNote(t *testing.T) {
 	if !want.MatchString(stderr.String()) {
 		t.Errorf("stderr %q, want a line matching %q", stderr, want)
 	}
+}
+
+// runSuspended starts gpusim with args in dir, stops it (SIGSTOP) after
+// running for after, and continues it (SIGCONT) once stopped for stopped:
+// the command, to wait for, and its standard error. The process is killed
+// when the test ends, should it still run.
+func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command("gpusim", args...)
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	time.Sleep(after)
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(stopped)
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stderr
 }

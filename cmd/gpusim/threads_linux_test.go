@@ -10,23 +10,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/gpusim/gpusim/internal/threads"
+	"github.com/gpusim/gpusim/internal/testenv"
 )
-
-// nobody is the user TestThreadsLimit runs gpusim as: the process limit
-// (ulimit -u) does not bind root.
-const nobody = 65534
-
-// userThreadsOf counts the threads of uid's processes in /proc, as the kernel
-// counts them against the process limit of that user (threads.User).
-func userThreadsOf(t *testing.T, uid int) int {
-	t.Helper()
-	n, ok := threads.User(uid)
-	if !ok {
-		t.Skip("/proc cannot be listed")
-	}
-	return int(n)
-}
 
 // TestThreadsLimit: gpusim run as a user other than root (nobody) under a
 // process limit (ulimit -u) that leaves Go's start its threads but not a
@@ -53,7 +38,7 @@ func TestThreadsLimit(t *testing.T) {
 		}
 	}
 	home := t.TempDir()
-	if err := os.Chown(home, nobody, nobody); err != nil {
+	if err := os.Chown(home, testenv.Nobody, testenv.Nobody); err != nil {
 		t.Skip(err)
 	}
 	for d := filepath.Dir(home); d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
@@ -66,7 +51,7 @@ func TestThreadsLimit(t *testing.T) {
 		cmd := exec.Command(bash, append([]string{"-c", `[ -z "$0" ] || ulimit -u "$0" || exit 99; exec "$@"`, limit, bin}, args...)...)
 		cmd.Env = []string{"HOME=" + home, "GPUSIM_CACHE_DIR=" + filepath.Join(home, "cache"), "PATH=/usr/bin:/bin", "GOMAXPROCS=" + procs}
 		cmd.Dir = home
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: testenv.Nobody, Gid: testenv.Nobody}}
 		out, _ := cmd.CombinedOutput()
 		code := cmd.ProcessState.ExitCode()
 		if code == 99 {
@@ -86,14 +71,14 @@ func TestThreadsLimit(t *testing.T) {
 	for range 4 {
 		// Go's start takes up to 7 threads with GOMAXPROCS=16 here; 12
 		// leave room for a run on a few, not on 16 (24 threads).
-		base := userThreadsOf(t, nobody)
+		base := testenv.UserThreads(t, testenv.Nobody)
 		out, code := gpusim(strconv.Itoa(base+12), run...)
 		if code != 0 || !strings.Contains(out, "digest    "+digest) || !strings.Contains(out, "gpusim: note: ulimit -u: the process limit (ulimit -u "+strconv.Itoa(base+12)+")") || !strings.Contains(out, "(of 16), the threads that fit") {
 			t.Fatalf("ulimit -u %d (%d threads of nobody's before): exit %d; want 0, the note and digest %s\n%s", base+12, base, code, digest, out)
 		}
 	}
 	for range 4 {
-		base := userThreadsOf(t, nobody)
+		base := testenv.UserThreads(t, testenv.Nobody)
 		out, code := gpusim(strconv.Itoa(base+7), append(run[:len(run):len(run)], "--workers", "1")...)
 		if !strings.Contains(out, "gpusim") && !strings.Contains(out, "main.main") {
 			t.Logf("ulimit -u %d: Go's runtime died as it started: %.200s", base+7, out)
@@ -109,7 +94,7 @@ func TestThreadsLimit(t *testing.T) {
 	// engine (exit 1). It is refused before the benchmark now.
 	procs = "2"
 	for range 2 {
-		base := userThreadsOf(t, nobody)
+		base := testenv.UserThreads(t, testenv.Nobody)
 		out, code := gpusim(strconv.Itoa(base+16), "bench", "--engines", "processes", "--lanes", "1e5", "--steps", "10", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "--workers", "1,2", "-q")
 		if want := fmt.Sprintf("gpusim: error: ulimit -u: the process limit (ulimit -u %d) leaves ", base+16); code != exitUsage || !strings.HasPrefix(out, want) || !strings.Contains(out, "the processes engine's 2 children at once may start") {
 			t.Fatalf("bench --engines processes under ulimit -u %d: exit %d; want 2 and %q\n%s", base+16, code, want, out)
@@ -126,7 +111,7 @@ func TestThreadsLimit(t *testing.T) {
 		t.Skipf("--engine opencl without a limit: exit %d\n%s", code, out)
 	}
 	for range 3 {
-		base := userThreadsOf(t, nobody)
+		base := testenv.UserThreads(t, testenv.Nobody)
 		out, code := gpusim(strconv.Itoa(base+9), "run", "--engine", "opencl", "--lanes", "1e6", "--steps", "10", "-q")
 		if code != exitFailure || !strings.Contains(out, "gpusim: error: start opencl: OpenCL not loaded: the process limit (ulimit -u "+strconv.Itoa(base+9)+")") || strings.Contains(out, "PTHREAD") {
 			t.Fatalf("--engine opencl under ulimit -u %d: exit %d; want 1 and OpenCL not loaded\n%s", base+9, code, out)
