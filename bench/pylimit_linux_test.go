@@ -31,6 +31,7 @@ func limitedPythonAt(t *testing.T, py string, more int) string {
 			t.Skip(err)
 		}
 	}
+	testenv.LockNobody(t)
 	limit := testenv.UserThreads(t, testenv.Nobody) + more
 	wrapper := filepath.Join(t.TempDir(), "python3")
 	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", testenv.Nobody, testenv.Nobody, limit, py)

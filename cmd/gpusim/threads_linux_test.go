@@ -26,6 +26,7 @@ func TestThreadsLimit(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to run gpusim as nobody: a limit on this user's threads counts the test's own")
 	}
+	testenv.LockNobody(t)
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("no bash")
