@@ -113,9 +113,9 @@ func TestThreadsLimit(t *testing.T) {
 	}
 	for range 3 {
 		base := testenv.UserThreads(t, testenv.Nobody)
-		out, code := gpusim(strconv.Itoa(base+9), "run", "--engine", "opencl", "--lanes", "1e6", "--steps", "10", "-q")
-		if code != exitFailure || !strings.Contains(out, "gpusim: error: start opencl: OpenCL not loaded: the process limit (ulimit -u "+strconv.Itoa(base+9)+")") || strings.Contains(out, "PTHREAD") {
-			t.Fatalf("--engine opencl under ulimit -u %d: exit %d; want 1 and OpenCL not loaded\n%s", base+9, code, out)
+		out, code := gpusim(strconv.Itoa(base+11), "run", "--engine", "opencl", "--lanes", "1e6", "--steps", "10", "-q")
+		if code != exitFailure || !strings.Contains(out, "gpusim: error: start opencl: OpenCL not loaded: the process limit (ulimit -u "+strconv.Itoa(base+11)+")") || strings.Contains(out, "PTHREAD") {
+			t.Fatalf("--engine opencl under ulimit -u %d: exit %d; want 1 and OpenCL not loaded\n%s", base+11, code, out)
 		}
 	}
 }
