@@ -182,24 +182,11 @@ func CheckLaw(p sim.Params, n uint64, mean, std float64) LawCheck {
 // String is "z +0.31, -1.20" ("-" for an untested std, as of one lane)
 // and "FAILS" in front when out of tolerance.
 func (c LawCheck) String() string {
-	s := "z " + fmtZ(c.ZMean) + ", " + fmtZ(c.ZStd)
+	s := "z " + sim.FormatZ(c.ZMean) + ", " + sim.FormatZ(c.ZStd)
 	if !c.OK {
 		s = "FAILS " + s
 	}
 	return s
-}
-
-// fmtZ writes a z-score to two decimals, or "-" when it is undefined; one
-// of a million or more to three digits (+1.23e+300 rather than 301 digits:
-// a cell is bounded, Plan.MaxSizes).
-func fmtZ(z float64) string {
-	switch {
-	case math.IsNaN(z) || math.IsInf(z, 0):
-		return "-"
-	case math.Abs(z) >= 1e6:
-		return fmt.Sprintf("%+.3g", z)
-	}
-	return fmt.Sprintf("%+.2f", z)
 }
 
 // lawJSON is LawCheck in JSON: an undefined z-score is null.

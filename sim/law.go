@@ -56,6 +56,20 @@ func ZStd(std float64, n uint64, law distuv.Normal) float64 {
 	return (std - law.Sigma) / (law.Sigma / math.Sqrt(2*float64(n)))
 }
 
+// FormatZ writes a z-score as every report and table does: to two decimals
+// with its sign, "-" when it is undefined (NaN, as of one lane's sd, or
+// infinite), and one of a million or more to three digits (+1.23e+300
+// rather than 301 digits, which no table cell is sized for).
+func FormatZ(z float64) string {
+	switch {
+	case math.IsNaN(z) || math.IsInf(z, 0):
+		return "-"
+	case math.Abs(z) >= 1e6:
+		return fmt.Sprintf("%+.3g", z)
+	}
+	return fmt.Sprintf("%+.2f", z)
+}
+
 // QuantileName is a quantile level's name in reports, JSON keys and CSV
 // headers: p05 for 0.05, p50 for 0.5.
 func QuantileName(q float64) string { return fmt.Sprintf("p%02.0f", 100*q) }

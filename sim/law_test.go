@@ -106,3 +106,21 @@ func TestExactAgainstBig(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatZ: one form of a z-score for the run report and bench's tables.
+// The report wrote an infinite z-score as "+Inf" and a huge one in full
+// (301 digits for 1e300), where bench wrote "-" and "+1e+300".
+func TestFormatZ(t *testing.T) {
+	for _, c := range []struct {
+		z    float64
+		want string
+	}{
+		{0, "+0.00"}, {-1.234, "-1.23"}, {4.999, "+5.00"}, {999999.99, "+999999.99"},
+		{1e6, "+1e+06"}, {-1.2345e300, "-1.23e+300"},
+		{math.NaN(), "-"}, {math.Inf(1), "-"}, {math.Inf(-1), "-"},
+	} {
+		if got := FormatZ(c.z); got != c.want {
+			t.Errorf("FormatZ(%g) = %q, want %q", c.z, got, c.want)
+		}
+	}
+}

@@ -434,13 +434,10 @@ func FmtDuration(d time.Duration) string {
 // fz formats a z-score, or "-" when it is undefined; allowed marks a 0
 // that float32 rounding's allowance made (0.00*, zNote).
 func fz(z jsonFloat, allowed bool) string {
-	if math.IsNaN(float64(z)) {
-		return "-"
-	}
-	if allowed {
+	if allowed && !math.IsNaN(float64(z)) {
 		return "0.00*"
 	}
-	return fmt.Sprintf("%+.2f", float64(z))
+	return sim.FormatZ(float64(z))
 }
 
 // zNote is the line under the summary that says what a z-score of 0.00*
