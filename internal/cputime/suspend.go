@@ -7,25 +7,36 @@ import (
 
 // suspendBeat is how often the watch started by WatchSuspend notes that
 // the process runs, and suspendGap the least gap between two of its beats
-// counted as a suspension: five beats missed, far more than a loaded
-// machine's scheduling delays a runnable thread (milliseconds), far less
-// than a stop anyone sends by hand or by a scheduler.
+// counted as a suspension: five beats missed, far less than a stop anyone
+// sends by hand or by a scheduler. A loaded machine delays a runnable
+// thread by milliseconds, but an overloaded one by seconds (six runs at
+// once beside a test suite on 2 cores, a load average near 20, gave gaps
+// of 0.3 to 1 s, in which a run got 13 to 80 ms of CPU time); where the
+// threads' schedstat files say the process wanted to run through the gap,
+// it was not suspended (threadsAlive).
 const (
 	suspendBeat = 100 * time.Millisecond
 	suspendGap  = 500 * time.Millisecond
 )
 
-// suspension is the state of the watch: the time of its last beat, and
-// the suspensions counted before it.
+// suspension is the state of the watch: the time of its last beat and
+// its threads' time alive then (threadsAlive; aliveOK false where that is
+// unknown), and the suspensions counted before it.
 var suspension struct {
 	sync.Mutex
 	watching bool
 	last     time.Time
+	alive    map[int]int64
+	aliveOK  bool
 	total    time.Duration
 }
 
-// suspendNow is the clock of the watch; a variable for tests.
-var suspendNow = time.Now
+// suspendNow is the clock of the watch and suspendAlive its reading of
+// the threads; variables for tests.
+var (
+	suspendNow   = time.Now
+	suspendAlive = threadsAlive
+)
 
 // WatchSuspend starts, once per process, the watch behind Suspended: a
 // goroutine that wakes every 100 ms (suspendBeat). A program's main calls
@@ -37,6 +48,7 @@ func WatchSuspend() {
 		return
 	}
 	suspension.watching, suspension.last = true, suspendNow()
+	suspension.alive, suspension.aliveOK = suspendAlive()
 	go func() {
 		t := time.NewTicker(suspendBeat)
 		for range t.C {
@@ -46,23 +58,46 @@ func WatchSuspend() {
 }
 
 // beat notes that the process runs now, counting the gap since the last
-// beat as a suspension where it is suspendGap or more (less the beat's own
-// interval, which a running process spends too).
+// beat as a suspension where it is one (gapSince).
 func beat() {
 	now := suspendNow()
+	alive, ok := suspendAlive()
 	suspension.Lock()
 	defer suspension.Unlock()
-	suspension.total += gapSince(suspension.last, now)
-	suspension.last = now
+	suspension.total += gapSince(now, alive, ok)
+	suspension.last, suspension.alive, suspension.aliveOK = now, alive, ok
 }
 
-// gapSince is the time the process did not run between its beat at last
-// and now: 0 for a gap under suspendGap.
-func gapSince(last, now time.Time) time.Duration {
-	if d := now.Sub(last); d >= suspendGap {
-		return d - suspendBeat
+// gapSince is the time the process was suspended between its last beat
+// and now, given its threads' time alive now (threadsAlive): the gap less
+// the beat's own interval (which a running process spends too) where the
+// gap is suspendGap or more, and 0 for a shorter gap or one through which
+// a thread of the process ran or waited to run (its time alive grew by all
+// but less than suspendGap - suspendBeat of the gap: an overloaded
+// machine, not a stop). Where the threads' times are unknown, the length
+// alone decides. The caller holds suspension's lock.
+func gapSince(now time.Time, alive map[int]int64, ok bool) time.Duration {
+	d := now.Sub(suspension.last)
+	if d < suspendGap {
+		return 0
 	}
-	return 0
+	if ok && suspension.aliveOK && d-aliveGrowth(suspension.alive, alive) < suspendGap-suspendBeat {
+		return 0
+	}
+	return d - suspendBeat
+}
+
+// aliveGrowth is the most any one thread's time alive grew from before to
+// after: a thread not in before started between them, and all its time
+// counts.
+func aliveGrowth(before, after map[int]int64) time.Duration {
+	var most int64
+	for tid, a := range after {
+		if g := a - before[tid]; g > most {
+			most = g
+		}
+	}
+	return time.Duration(most)
 }
 
 // Suspended is the wall time the process has spent suspended since
@@ -72,15 +107,26 @@ func gapSince(last, now time.Time) time.Duration {
 // (suspendGap) in a beat every 0.1 s, the one open now included: a caller
 // that runs first after a SIGCONT, before the watch's goroutine, sees the
 // stop too. A stop under 0.5 s is not counted, and each is counted to
-// within 0.1 s. It is 0 without WatchSuspend. Wall time less Suspended is
-// the time the process could run: what a rate or a timing is measured
-// over.
+// within 0.1 s. On Linux a gap through which one of the process's threads
+// ran or waited on a run queue (an overloaded machine) is not counted
+// (threadsAlive); a thread blocked on I/O meanwhile (heavy swapping) still
+// counts as suspended. It is 0 without WatchSuspend. Wall time less
+// Suspended is the time the process could run: what a rate or a timing is
+// measured over.
 func Suspended() time.Duration {
 	now := suspendNow()
+	suspension.Lock()
+	open := suspension.watching && now.Sub(suspension.last) >= suspendGap
+	suspension.Unlock()
+	var alive map[int]int64
+	ok := false
+	if open { // read only where a gap is open: it is rare, and reads files
+		alive, ok = suspendAlive()
+	}
 	suspension.Lock()
 	defer suspension.Unlock()
 	if !suspension.watching {
 		return 0
 	}
-	return suspension.total + gapSince(suspension.last, now)
+	return suspension.total + gapSince(now, alive, ok)
 }

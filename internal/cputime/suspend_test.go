@@ -10,14 +10,7 @@ import (
 // suspendGap.
 func TestSuspended(t *testing.T) {
 	now := time.Unix(1e9, 0)
-	clock, watching, last, total := suspendNow, suspension.watching, suspension.last, suspension.total
-	defer func() {
-		suspendNow = clock
-		suspension.Lock()
-		suspension.watching, suspension.last, suspension.total = watching, last, total
-		suspension.Unlock()
-	}()
-	suspendNow = func() time.Time { return now }
+	fakeSuspendWatch(t, func() time.Time { return now }, func() (map[int]int64, bool) { return nil, false })
 	suspension.Lock()
 	suspension.watching, suspension.last, suspension.total = true, now, 0
 	suspension.Unlock()
@@ -34,6 +27,73 @@ func TestSuspended(t *testing.T) {
 		{time.Second, true, 3800 * time.Millisecond}, // a second stop
 	} {
 		now = now.Add(c.advance)
+		if c.beat {
+			beat()
+		}
+		if got := Suspended(); got != c.want {
+			t.Errorf("#%d: Suspended() = %v, want %v", i, got, c.want)
+		}
+	}
+}
+
+// fakeSuspendWatch gives the watch a clock and a reading of the threads
+// for the test, and puts the real ones back after it.
+func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[int]int64, bool)) {
+	t.Helper()
+	suspension.Lock()
+	oldClock, oldAlive := suspendNow, suspendAlive
+	watching, last, total := suspension.watching, suspension.last, suspension.total
+	a, aok := suspension.alive, suspension.aliveOK
+	suspendNow, suspendAlive = clock, alive
+	suspension.Unlock()
+	t.Cleanup(func() {
+		suspension.Lock()
+		defer suspension.Unlock()
+		suspendNow, suspendAlive = oldClock, oldAlive
+		suspension.watching, suspension.last, suspension.total = watching, last, total
+		suspension.alive, suspension.aliveOK = a, aok
+	})
+}
+
+// TestSuspendedOverloaded: a gap through which a thread of the process ran
+// or waited to run (its schedstat time grew by about the gap) is an
+// overloaded machine, not a suspension. Six runs at once beside a test
+// suite on 2 cores each printed "the run was suspended for 0.4 to 3.6 s"
+// though nothing stopped them: gaps of 0.3 to 1 s in the beat.
+func TestSuspendedOverloaded(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	read := func() (map[int]int64, bool) {
+		m := make(map[int]int64, len(threads))
+		for k, v := range threads {
+			m[k] = v
+		}
+		return m, true
+	}
+	fakeSuspendWatch(t, func() time.Time { return now }, read)
+	suspension.Lock()
+	suspension.watching, suspension.last, suspension.total = true, now, 0
+	suspension.alive, suspension.aliveOK = read()
+	suspension.Unlock()
+	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
+	for i, c := range []struct {
+		advance time.Duration
+		grow    map[int]int64 // each thread's growth of time alive, ns
+		beat    bool
+		want    time.Duration
+	}{
+		{time.Second, map[int]int64{1: ms(950), 2: ms(20)}, true, 0},                             // one thread ran or waited through it
+		{2 * time.Second, map[int]int64{1: ms(100), 2: ms(100)}, false, 1900 * time.Millisecond}, // stopped, seen before the beat
+		{0, nil, true, 1900 * time.Millisecond},                                                  // the beat counts it once
+		{time.Second, map[int]int64{3: ms(900)}, true, 1900 * time.Millisecond},                  // a thread started in the gap and ran
+		{time.Second, map[int]int64{1: ms(650)}, true, 1900 * time.Millisecond},                  // 350 ms unexplained: under suspendGap - suspendBeat
+		{time.Second, map[int]int64{1: ms(500)}, true, 2800 * time.Millisecond},                  // 500 ms unexplained: a stop
+		{3 * time.Second, nil, true, 5700 * time.Millisecond},                                    // nothing alive: a stop
+	} {
+		now = now.Add(c.advance)
+		for k, g := range c.grow {
+			threads[k] += g
+		}
 		if c.beat {
 			beat()
 		}
