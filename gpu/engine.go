@@ -74,9 +74,11 @@ type Options struct {
 	// openDelay makes every Open wait this long first: a slow start, for
 	// the timing of Open's attempts.
 	openDelay time.Duration
-	// stall makes every run wait this long first whatever its context: a
-	// slow device's launch in flight, which a cancel does not cut short.
-	stall time.Duration
+	// stall, when set, is called as every run starts, which waits for it
+	// to return whatever its context: a slow device's launch in flight,
+	// which a cancel does not cut short, held for as long as the test
+	// needs it.
+	stall func()
 	// launchCost is added to every launch's measured kernel time: a
 	// device whose launches cost more than chunkTarget however small.
 	launchCost time.Duration

@@ -89,9 +89,12 @@ func TestMultiDeviceError(t *testing.T) {
 // which returns once every piece has a result; nor does it hold the next
 // run, which does without that device until it is free. Progress stops when
 // the run returns and adds up to the lanes; Close waits for the attempt,
-// and leaves no goroutine behind.
+// and leaves no goroutine behind. The stalled attempt waits on a channel
+// the test closes only after both runs and a Close in flight, not on a
+// sleep: a 3 s stall, with both runs due within 1.5 s of its start, ran
+// over on a loaded 2-core machine, where the order asserted here holds
+// whatever the load.
 func TestMultiStall(t *testing.T) {
-	const stall = 3 * time.Second
 	goroutines := runtime.NumGoroutine()
 	m := openPair(t)
 	p := sim.Default()
@@ -100,17 +103,37 @@ func TestMultiStall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.engines[1].opts.stall = stall
-	start := time.Now()
+	// Device 1's attempt stalls until the test lets it go (release). The
+	// first run starts with device 0 held busy (its token taken) until
+	// device 1's attempt has stalled, so that device 1 takes a piece
+	// whatever the scheduling: left free, device 0 could take every piece
+	// before device 1 took one, and nothing would stall.
+	stalled, let := make(chan struct{}, 1), make(chan struct{})
+	var released atomic.Bool
+	release := func() {
+		if released.CompareAndSwap(false, true) {
+			close(let)
+		}
+	}
+	defer release() // a failed run must not leave the attempt stalled
+	m.engines[1].opts.stall = func() {
+		select {
+		case stalled <- struct{}{}:
+		default:
+		}
+		<-let
+	}
+	<-m.free[0]
+	go func() {
+		<-stalled
+		m.free[0] <- struct{}{}
+	}()
 	var lanes atomic.Uint64
 	for run := range 2 {
 		lanes.Store(0)
 		got, err := m.Run(context.Background(), &sim.Job{Params: p, KeepFinals: true, Progress: func(n uint64) { lanes.Add(n) }})
 		if err != nil {
 			t.Fatal(err)
-		}
-		if took := time.Since(start); took > stall/2 {
-			t.Errorf("run %d returned after %v, want well before the stalled attempt's %v", run, took, stall)
 		}
 		if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Finals, want.Finals) || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
 			t.Errorf("run %d: digest %x, want %x (finals equal: %v)", run, got.Summary.Digest, want.Summary.Digest, slices.Equal(got.Finals, want.Finals))
@@ -119,11 +142,24 @@ func TestMultiStall(t *testing.T) {
 			t.Errorf("run %d: progress reported %d lanes, want %d", run, n, p.Lanes)
 		}
 	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
+	closed := make(chan error, 1)
+	go func() {
+		err := m.Close()
+		if !released.Load() {
+			err = errors.Join(err, errors.New("Close returned before the stalled attempt was let go"))
+		}
+		closed <- err
+	}()
+	// Close must still be waiting a while later; a Close that does not
+	// wait returns at once and is caught above.
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned while an attempt was stalled: %v", err)
+	case <-time.After(100 * time.Millisecond):
 	}
-	if took := time.Since(start); took < stall {
-		t.Errorf("Close returned after %v, before the stalled attempt's %v", took, stall)
+	release()
+	if err := <-closed; err != nil {
+		t.Fatal(err)
 	}
 	if n := lanes.Load(); n != p.Lanes {
 		t.Errorf("progress reported %d lanes by Close, want %d (none after the run returned)", n, p.Lanes)

@@ -91,7 +91,9 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 			return nil, context.Cause(ctx)
 		}
 	}
-	time.Sleep(e.opts.stall)
+	if e.opts.stall != nil {
+		e.opts.stall()
+	}
 	if e.opts.runErr != nil {
 		return nil, e.opts.runErr
 	}
