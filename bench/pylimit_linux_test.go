@@ -13,15 +13,18 @@ import (
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
-// limitedPython is an interpreter that runs py as nobody under a process
-// limit (ulimit -u) of nobody's threads now and two, the interpreter's own
-// and one more: NumPy imports (with none, it did not), OpenBLAS's threads
-// and joblib's workers do not start, and Numba's libgomp ends the script.
-func limitedPython(t *testing.T, py string) string { return limitedPythonAt(t, py, 2) }
-
-// limitedPythonAt is limitedPython with a limit of nobody's threads and
-// more.
-func limitedPythonAt(t *testing.T, py string, more int) string {
+// limitedPython is an interpreter that runs py as testenv.Nobody (a uid
+// of no account; "nobody" below) under a process limit (ulimit -u) of
+// nobody's threads now and more: with 2, the
+// interpreter's own and one more, NumPy imports (with none, it did not),
+// OpenBLAS's threads and joblib's workers do not start, and Numba's
+// libgomp ends the script. settled reports whether nobody's threads are
+// still those counted for the limit once the script's own processes have
+// ended (a child of a baseline under the limit outlives it for seconds):
+// the test holds LockNobody, so where they are not, a nobody process of the
+// machine's own (outside the test's control) started or ended threads,
+// and the limit left the script more or less room than the test meant.
+func limitedPython(t *testing.T, py string, more int) (wrapper string, settled func() bool) {
 	t.Helper()
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to run the baseline as nobody: a limit on this user's threads counts the test's own")
@@ -32,13 +35,41 @@ func limitedPythonAt(t *testing.T, py string, more int) string {
 		}
 	}
 	testenv.LockNobody(t)
-	limit := testenv.UserThreads(t, testenv.Nobody) + more
-	wrapper := filepath.Join(t.TempDir(), "python3")
-	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", testenv.Nobody, testenv.Nobody, limit, py)
+	testenv.SettleNobody(t)
+	base := testenv.UserThreads(t, testenv.Nobody)
+	wrapper = filepath.Join(t.TempDir(), "python3")
+	script := fmt.Sprintf("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d --clear-groups prlimit --nproc=%d -- %q \"$@\"\n", testenv.Nobody, testenv.Nobody, base+more, py)
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return wrapper
+	return wrapper, func() bool {
+		testenv.SettleNobody(t) // the script's own children outlive it
+		now := testenv.UserThreads(t, testenv.Nobody)
+		if now != base {
+			t.Logf("nobody's threads were %d when the limit was set, %d after the try", base, now)
+		}
+		return now == base
+	}
+}
+
+// tryLimited runs try on an interpreter limited to nobody's threads and
+// more (limitedPython) until nobody's threads settled through it, 3 tries
+// at most, and reports the problems try returns of that try (or the last):
+// a try through which a process outside the test's control changed them
+// did not test the limit meant, and its problems are logged only.
+func tryLimited(t *testing.T, more int, try func(py string) (problems []string)) {
+	t.Helper()
+	for n := 1; ; n++ {
+		py, settled := limitedPython(t, findPython(t), more)
+		problems := try(py)
+		if settled() || n == 3 {
+			for _, p := range problems {
+				t.Error(p)
+			}
+			return
+		}
+		t.Logf("try %d not settled, run again; its problems: %q", n, problems)
+	}
 }
 
 // TestBaselineThreadLimit: a baseline whose threads and processes cannot
@@ -51,47 +82,51 @@ func limitedPythonAt(t *testing.T, py string, more int) string {
 // exit 1, its cause read from the last line of stderr, "warnings.warn(",
 // while bench exited 0.
 func TestBaselineThreadLimit(t *testing.T) {
-	py := limitedPython(t, findPython(t))
-	c := tinyConfig()
-	c.Python, c.PythonPath, c.PythonReps = true, py, 1
-	c.Workloads = []Workload{{1000, 10}}
-	c.PythonOnly = "joblib-lane,joblib-chunk,vector,numba"
-	pr, err := RunPython(context.Background(), &c, nil)
-	if err != nil {
-		t.Fatalf("the baseline: %v", err)
-	}
-	rep := &Report{Python: pr}
-	pythonFailures(rep, c.Workloads)
-	failed := map[string]string{}
-	for _, f := range rep.Failures {
-		failed[f.Engine] = f.Error
-	}
-	for _, r := range pr.Results {
-		t.Logf("%s: failed %v, %s", r.Method, r.Failed, r.Skipped)
-		switch {
-		case r.Package != "" && strings.Contains(r.Skipped, "Resource temporarily unavailable"):
-			t.Errorf("%s names the package %s to install: %s", r.Method, r.Package, r.Skipped)
-		case r.Package != "":
-			// Not installed here (pyopencl, on a machine without
-			// it): a skip, truly named.
-		case r.Method == "vector" || (r.Method == "numba" && r.Skipped == ""):
-			// vector starts no thread; Numba ran where its one more
-			// thread started, as the joblib's workers left.
-			if r.Skipped != "" {
-				t.Errorf("vector, which starts no thread, did not run: %s", r.Skipped)
-			}
-		case !r.Failed || !strings.Contains(r.Skipped, "the process limit (ulimit -u ") || !strings.Contains(r.Skipped, "raise it to ulimit -u "):
-			t.Errorf("%s: failed %v, %q; want a failure naming the process limit and the ulimit -u to set", r.Method, r.Failed, r.Skipped)
-		case failed["python/"+r.Method] != r.Skipped:
-			t.Errorf("%s is not among the benchmark's failures %v", r.Method, rep.Failures)
+	tryLimited(t, 2, func(py string) (problems []string) {
+		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+		c := tinyConfig()
+		c.Python, c.PythonPath, c.PythonReps = true, py, 1
+		c.Workloads = []Workload{{1000, 10}}
+		c.PythonOnly = "joblib-lane,joblib-chunk,vector,numba"
+		pr, err := RunPython(context.Background(), &c, nil)
+		if err != nil {
+			bad("the baseline: %v", err)
+			return problems
 		}
-	}
-	if pr.Failed != "" && !strings.Contains(pr.Failed, "ulimit -u ") {
-		t.Errorf("the script's death: %q; want it to name the process limit", pr.Failed)
-	}
-	if len(rep.Failures) == 0 {
-		t.Errorf("no failure of the benchmark: bench would exit 0")
-	}
+		rep := &Report{Python: pr}
+		pythonFailures(rep, c.Workloads)
+		failed := map[string]string{}
+		for _, f := range rep.Failures {
+			failed[f.Engine] = f.Error
+		}
+		for _, r := range pr.Results {
+			t.Logf("%s: failed %v, %s", r.Method, r.Failed, r.Skipped)
+			switch {
+			case r.Package != "" && strings.Contains(r.Skipped, "Resource temporarily unavailable"):
+				bad("%s names the package %s to install: %s", r.Method, r.Package, r.Skipped)
+			case r.Package != "":
+				// Not installed here (pyopencl, on a machine without
+				// it): a skip, truly named.
+			case r.Method == "vector" || (r.Method == "numba" && r.Skipped == ""):
+				// vector starts no thread; Numba ran where its one more
+				// thread started, as the joblib's workers left.
+				if r.Skipped != "" {
+					bad("vector, which starts no thread, did not run: %s", r.Skipped)
+				}
+			case !r.Failed || !strings.Contains(r.Skipped, "the process limit (ulimit -u ") || !strings.Contains(r.Skipped, "raise it to ulimit -u "):
+				bad("%s: failed %v, %q; want a failure naming the process limit and the ulimit -u to set", r.Method, r.Failed, r.Skipped)
+			case failed["python/"+r.Method] != r.Skipped:
+				bad("%s is not among the benchmark's failures %v", r.Method, rep.Failures)
+			}
+		}
+		if pr.Failed != "" && !strings.Contains(pr.Failed, "ulimit -u ") {
+			bad("the script's death: %q; want it to name the process limit", pr.Failed)
+		}
+		if len(rep.Failures) == 0 {
+			bad("no failure of the benchmark: bench would exit 0")
+		}
+		return problems
+	})
 }
 
 // TestNumPyThreadLimit: an interpreter whose import of numpy a limit stops
@@ -101,18 +136,20 @@ func TestBaselineThreadLimit(t *testing.T) {
 // PyCapsule_Import could not import module "datetime""), and FindPython
 // "no python3 with numpy found", a NumPy to install.
 func TestNumPyThreadLimit(t *testing.T) {
-	py := limitedPythonAt(t, findPython(t), 1)
-	err := CheckPython(context.Background(), py)
-	if err == nil || !strings.Contains(err.Error(), "pthread_create failed") {
-		t.Errorf("CheckPython: %v; want the line naming the threads that did not start", err)
-	}
-	was := PythonCandidates
-	PythonCandidates = []string{py}
-	defer func() { PythonCandidates = was }()
-	_, err = FindPython(context.Background())
-	if !errors.Is(err, ErrNoNumPy) || !strings.Contains(err.Error(), "cannot import numpy: OpenBLAS blas_thread_init: pthread_create failed") {
-		t.Errorf("FindPython: %v; want the limit that stopped numpy's import named", err)
-	}
+	tryLimited(t, 1, func(py string) (problems []string) {
+		err := CheckPython(context.Background(), py)
+		if err == nil || !strings.Contains(err.Error(), "pthread_create failed") {
+			problems = append(problems, fmt.Sprintf("CheckPython: %v; want the line naming the threads that did not start", err))
+		}
+		was := PythonCandidates
+		PythonCandidates = []string{py}
+		defer func() { PythonCandidates = was }()
+		_, err = FindPython(context.Background())
+		if !errors.Is(err, ErrNoNumPy) || !strings.Contains(err.Error(), "cannot import numpy: OpenBLAS blas_thread_init: pthread_create failed") {
+			problems = append(problems, fmt.Sprintf("FindPython: %v; want the limit that stopped numpy's import named", err))
+		}
+		return problems
+	})
 }
 
 // TestDeathCause: a dead script's cause is the line of its stderr that

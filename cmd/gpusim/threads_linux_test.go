@@ -14,7 +14,8 @@ import (
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
-// TestThreadsLimit: gpusim run as a user other than root (nobody) under a
+// TestThreadsLimit: gpusim run as a user other than root
+// (testenv.Nobody, a uid of no account; "nobody" below) under a
 // process limit (ulimit -u) that leaves Go's start its threads but not a
 // run's on GOMAXPROCS=16 runs on the threads that fit, with a note and the
 // digest of a run without the limit, every time; under one that leaves not
@@ -74,9 +75,12 @@ func TestThreadsLimit(t *testing.T) {
 	// starts or ends a thread in between is outside the test's control,
 	// and flipped which check refused a run. Such a run is run again (up
 	// to 5 tries), seen by the count after it and by the count gpusim's
-	// note or error states (the user's threads less its own).
+	// note or error states (the user's threads less its own). gpusim reads
+	// its own threads before the user's, so a thread it starts between the
+	// two reads looks like one more of nobody's, and is run again too.
 	limited := func(extra int, args ...string) (int, string, int) {
 		for try := 1; ; try++ {
+			testenv.SettleNobody(t)
 			base := testenv.UserThreads(t, testenv.Nobody)
 			out, code := gpusim(strconv.Itoa(base+extra), args...)
 			after := testenv.UserThreads(t, testenv.Nobody)
