@@ -18,7 +18,12 @@ t' = Normal(anchor + p (t - anchor), sigma):
                 one lane of that many steps where a lane has more) scaled up
   joblib-lane   the course's joblib version: the pure Python loop as one
                 task per lane, Parallel(n_jobs=cores), on a sample of lanes
-                (--joblib-budget lane-steps, as the loop's) scaled up
+                (--joblib-budget lane-steps, as the loop's) scaled up; each
+                worker's global numpy state seeded at its first task of a
+                call from --seed and its index k in the call ([seed, k],
+                worker_lane), so its lanes are a prefix of its stream
+                whatever the scheduling and the law check a fixed result
+                per split of the lanes (the course's were unseeded)
   joblib-chunk  joblib as it pays: one task per core, each running the
                 vector version on its share of the lanes
   matrix        the course's NumPy version, sims[:, i] = npr.normal(...) over a
@@ -90,11 +95,46 @@ def loop(lanes, steps, a):
 
 
 def joblib_lane(lanes, steps, a):
-    # As the course wrote it: one delayed call per lane. Each worker process
-    # draws from its own global numpy state.
+    # As the course wrote it: one delayed call per lane, each worker process
+    # drawing from its own global numpy state; that state seeded here, once
+    # a call in each worker (worker_lane), where the course left it to the
+    # entropy each worker process drew at its start.
     Parallel, delayed = MODULES["joblib"].Parallel, MODULES["joblib"].delayed
-    finals = Parallel(n_jobs=CORES)(delayed(one_lane)(a.start, a.anchor, a.persistence, a.sigma, steps) for _ in range(lanes))
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="gpusim-joblib-") as claims:
+        finals = Parallel(n_jobs=CORES)(delayed(worker_lane)(a.seed, claims, a.start, a.anchor, a.persistence, a.sigma, steps) for _ in range(lanes))
     return moments(finals)
+
+
+# WORKER_SEEDED is the environment variable in which a joblib worker notes
+# the call (its claims folder) it has seeded its numpy state for: it lives
+# on in the worker process between tasks, where the task's own globals,
+# pickled with it, do not.
+WORKER_SEEDED = "GPUSIM_BASELINE_SEEDED"
+
+
+def worker_lane(seed, claims, start, anchor, p, sigma, steps):
+    """The course's one_lane in a joblib worker whose global numpy state is
+    seeded, at its first task of a call, from the run's seed and the worker's
+    index k in the call: the first k for which it creates claims/k. The
+    lanes a worker runs are a prefix of its stream, [seed, k], whatever the
+    scheduling: a sample's law check (bench.CheckLaw) then has a fixed
+    result for each split of the lanes among the streams, and bench's
+    bench_python test checks all of them at its seed. Unseeded, each
+    worker drew from the entropy of its start, and the check, at 4 standard
+    deviations, failed at random (z -4.91 once in CI). The guard costs a
+    lookup a lane beside its steps' npr.normal calls."""
+    if os.environ.get(WORKER_SEEDED) != claims:
+        k = 0
+        while True:
+            try:
+                os.close(os.open(os.path.join(claims, str(k)), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                break
+            except FileExistsError:
+                k += 1
+        npr.seed([seed, k])
+        os.environ[WORKER_SEEDED] = claims
+    return one_lane(start, anchor, p, sigma, steps)
 
 
 def joblib_chunk(lanes, steps, a):
