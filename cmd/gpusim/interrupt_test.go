@@ -274,7 +274,11 @@ func TestBrokenPipe(t *testing.T) {
 // interrupted: the process ends at once, within promptLatency (it waited
 // for the forced exit, interrupt.StopGrace), and the message must start a
 // line of its own after the progress bar (it used to follow the bar on its
-// line).
+// line). A try that ends after promptLatency but before the forced exit
+// could was slowed by the machine's load (244 ms of 300 under three busy
+// loops on two cores), not by the wait this test is for, and is tried
+// again on fresh caches, 3 tries at most; one that waits out StopGrace
+// fails at once.
 func TestStopColdKernel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
@@ -282,23 +286,31 @@ func TestStopColdKernel(t *testing.T) {
 	if !openclAvailable() {
 		t.Skip("no OpenCL device")
 	}
-	t.Setenv(cachedir.Env, t.TempDir())
-	t.Setenv("POCL_CACHE_DIR", t.TempDir())
-	dir := t.TempDir()
-	cmd, stderr := startLong(t, dir, "--engine", "opencl", "--out", "finals.npy", "--daily-out", "daily.csv")
-	time.Sleep(50 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+	for try := 1; ; try++ {
+		t.Setenv(cachedir.Env, t.TempDir())
+		t.Setenv("POCL_CACHE_DIR", t.TempDir())
+		dir := t.TempDir()
+		cmd, stderr := startLong(t, dir, "--engine", "opencl", "--out", "finals.npy", "--daily-out", "daily.csv")
+		time.Sleep(50 * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		code, took := exitCode(t, cmd)
+		t.Logf("exit %d %v after SIGINT", code, took.Round(time.Millisecond))
+		if code != interrupt.ExitSIGINT || took >= interrupt.StopGrace {
+			t.Fatalf("exit %d after %v; want %d within %v, before the forced exit's %v", code, took, interrupt.ExitSIGINT, promptLatency, interrupt.StopGrace)
+		}
+		if got := lastLine(stderr.String()); got != "gpusim: interrupted\n" {
+			t.Errorf("stderr ends %q, want %q", got, "gpusim: interrupted\n")
+		}
+		assertEmptyDir(t, dir)
+		if took <= promptLatency {
+			return
+		}
+		if try == 3 {
+			t.Fatalf("exit after %v, over %v in each of %d tries", took, promptLatency, try)
+		}
 	}
-	code, took := exitCode(t, cmd)
-	t.Logf("exit %d %v after SIGINT", code, took.Round(time.Millisecond))
-	if code != interrupt.ExitSIGINT || took > promptLatency {
-		t.Errorf("exit %d after %v; want %d within %v", code, took, interrupt.ExitSIGINT, promptLatency)
-	}
-	if got := lastLine(stderr.String()); got != "gpusim: interrupted\n" {
-		t.Errorf("stderr ends %q, want %q", got, "gpusim: interrupted\n")
-	}
-	assertEmptyDir(t, dir)
 }
 
 // TestTimeoutColdCompile: --timeout 1s on a cold start, whose compile of
