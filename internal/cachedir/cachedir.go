@@ -261,6 +261,11 @@ func Update(path string, limit int64, change func(old []byte) []byte) error {
 // than the wait.
 var ErrLockBusy = errors.New("the lock is held by another process")
 
+// NoteAfter is how long LockWaiting waits for another holder before it
+// calls its waiting: a wait longer than about a second is said, so that a
+// run waiting for a stopped process does not look hung.
+const NoteAfter = time.Second
+
 // lockWait bounds Update's wait for another process's lock: an update
 // holds it for the milliseconds of a read and a write.
 const lockWait = 2 * time.Second

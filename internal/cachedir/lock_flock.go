@@ -4,8 +4,10 @@ package cachedir
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,11 +24,22 @@ import (
 // a no-op. Each Lock opens the file anew, so two Locks of one path in one
 // process exclude each other too.
 func Lock(path string, wait time.Duration) (unlock func(), err error) {
+	return LockWaiting(path, wait, nil)
+}
+
+// LockWaiting is Lock that calls waiting, where it is not nil, once the
+// lock has been another's for NoteAfter (1 s) and it still waits: with
+// Holder's name of the process that holds it ("pid 1234", or "" where it
+// is not known), so that the caller can say what it waits for and for how
+// long at most (a holder stopped with Ctrl-Z keeps it the whole wait).
+// A wait shorter than NoteAfter calls nothing.
+func LockWaiting(path string, wait time.Duration, waiting func(holder string)) (unlock func(), err error) {
 	f, err := openLock(path)
 	if err != nil {
 		return func() {}, err
 	}
-	deadline := time.Now().Add(wait)
+	t0 := time.Now()
+	deadline := t0.Add(wait)
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
@@ -36,12 +49,52 @@ func Lock(path string, wait time.Duration) (unlock func(), err error) {
 			f.Close()
 			return func() {}, &fs.PathError{Op: "flock", Path: path, Err: err}
 		}
-		if time.Now().After(deadline) {
+		now := time.Now()
+		if now.After(deadline) {
 			f.Close()
 			return func() {}, ErrLockBusy
 		}
+		if waiting != nil && now.Sub(t0) >= NoteAfter {
+			waiting(holderOf(f))
+			waiting = nil
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Holder names the process that holds the flock(2) on the lock file at
+// path ("pid 1234"), from /proc/locks, or returns "" where none does or it
+// is not known (no /proc/locks, a holder in another PID namespace).
+func Holder(path string) string {
+	f, err := openExisting(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	return holderOf(f)
+}
+
+// holderOf is Holder of the open lock file f: /proc/locks lists each lock
+// as "N: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE START END", the device in
+// hexadecimal.
+func holderOf(lf *os.File) string {
+	var st unix.Stat_t
+	if unix.Fstat(int(lf.Fd()), &st) != nil {
+		return ""
+	}
+	b, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return ""
+	}
+	id := fmt.Sprintf("%02x:%02x:%d", unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)), st.Ino)
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		// A waiter's own blocked request is listed as "N: -> FLOCK ...".
+		if len(f) >= 6 && f[1] == "FLOCK" && f[5] == id && f[4] != "0" {
+			return "pid " + f[4]
+		}
+	}
+	return ""
 }
 
 // lock is Lock that says only whether the lock was taken: where it was not

@@ -17,3 +17,12 @@ func Lock(path string, wait time.Duration) (unlock func(), err error) { return f
 // lock takes no lock where flock(2) is not available: Update's
 // read-modify-write is then not exclusive among processes.
 func lock(path string, wait time.Duration) (unlock func(), ok bool) { return func() {}, false }
+
+// LockWaiting takes no lock where flock(2) is not available, and so never
+// waits.
+func LockWaiting(path string, wait time.Duration, waiting func(holder string)) (unlock func(), err error) {
+	return func() {}, errNoLocks
+}
+
+// Holder is "": no process holds a lock where there are none.
+func Holder(path string) string { return "" }
