@@ -312,3 +312,36 @@ func TestMultiLabelsIndexed(t *testing.T) {
 		t.Errorf("a run's device %q, the Multi's label %q: want %q", res.Device, m.Label(), w)
 	}
 }
+
+// TestMultiOpenErrorNamesDeviceOnce: a device of OpenMulti that does not
+// start is named once in the error, which keeps the OpenCL status's
+// symbolic name and the build log: it read "device 0: opencl: build
+// kernels for device 0 (...)". An error of Open that names no device
+// (cl's, a test's) is still prefixed with it.
+func TestMultiOpenErrorNamesDeviceOnce(t *testing.T) {
+	d := testDevice(t)
+	forgetCacheNotes(t)
+	t.Setenv(EnvCacheDir, "off")
+	_, err := OpenMulti([]int{d, d}, Options{source: "__kernel void broken(__global int *p) { p[0] = ; }"})
+	if err == nil {
+		t.Fatal("OpenMulti built a broken program")
+	}
+	msg := err.Error()
+	if n := strings.Count(msg, fmt.Sprintf("device %d", d)); n != 1 {
+		t.Errorf("the error names device %d %d times, want once:\n%s", d, n, msg)
+	}
+	for _, want := range []string{"CL_BUILD_PROGRAM_FAILURE", "build log:"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error lacks %q:\n%s", want, msg)
+		}
+	}
+	var be *cl.BuildError
+	if !errors.As(err, &be) {
+		t.Errorf("the error is not a *cl.BuildError: %T", err)
+	}
+	bare := errors.New("the device is gone")
+	_, err = OpenMulti([]int{d}, Options{opening: func(int) error { return bare }})
+	if want := fmt.Sprintf("device %d: the device is gone", d); err == nil || err.Error() != want || !errors.Is(err, bare) {
+		t.Errorf("an error that names no device: %v, want %q", err, want)
+	}
+}
