@@ -42,6 +42,25 @@ type Options struct {
 	// MaxChunkLanes caps the lanes of one kernel launch; 0 sizes launches
 	// automatically (about 100 ms each). The results do not depend on it.
 	MaxChunkLanes uint64
+	// Progress, when set, receives one-line progress notes while Open
+	// waits for another process sharing the cache folder: at once where
+	// another compiles the program (its KEY.build.lock held), and past
+	// cachedir.NoteAfter (1 s) where another loads the cached one (its
+	// KEY.lock); each names the lock, its holder's pid where /proc/locks
+	// tells it, the wait's limit (buildWait, a minute; entryLockWait, 2
+	// s) and what Open does past it.
+	Progress func(string)
+	// Note, when set, receives a one-line note where such a wait passes
+	// its limit (a holder stopped): what Open does instead.
+	Note func(string)
+	// Compiling, when set, is called with the device's index as Open
+	// compiles the program from source (again on each build Open makes;
+	// after a wait for another process's compile too), not where it
+	// loads a compiled one: a caller's cold-start note is said then. Said
+	// before Open, it told a process that loaded the binary another
+	// process compiled meanwhile that it compiled. OpenMulti's devices
+	// call it from their goroutines, at once.
+	Compiling func(device int)
 
 	// Test knobs.
 	source     string // replaces kernels.Weather
@@ -353,6 +372,15 @@ func (opt Options) again(t0 time.Time, e *Engine) Options {
 
 // newEngine is the engine Open prepares for opt on the device desc, before
 // it builds the program: what decides the program's build options.
+// hooks are the notes of e's builds (Options.Note, Options.Compiling).
+func (e *Engine) hooks() buildHooks {
+	h := buildHooks{device: e.desc.Named(), progress: e.opts.Progress, note: e.opts.Note}
+	if f := e.opts.Compiling; f != nil {
+		h.compiling = func() { f(e.desc.Index) }
+	}
+	return h
+}
+
 func newEngine(opt Options, desc DeviceDesc) *Engine {
 	e := &Engine{desc: desc, vw: opt.VectorWidth, fast: opt.Math == MathFast, opts: opt}
 	if e.vw == 0 {
@@ -512,7 +540,7 @@ func (e *Engine) init(options string) error {
 	if e.opts.source != "" {
 		src = e.opts.source
 	}
-	prog, took, err := e.sh.program(src, options)
+	prog, took, err := e.sh.program(src, options, e.hooks())
 	if err != nil {
 		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc.Named(), err)
 	}

@@ -179,15 +179,31 @@ func makeMark(path string) (remove func(), err error) {
 // named for the entry's path, which excludes this user's processes; where
 // neither can be locked, or a holder keeps it past entryLockWait (a
 // process stopped), the step goes ahead unlocked, as it did before.
-func lockEntry(path string) (unlock func()) {
-	unlock, err := cachedir.Lock(path+".lock", entryLockWait)
+func lockEntry(path string, h buildHooks) (unlock func()) {
+	lock := path + ".lock"
+	unlock, err := lockEntryNoted(lock, h)
 	if err == nil || errors.Is(err, cachedir.ErrLockBusy) {
 		return unlock
 	}
 	if dir, ferr := fallbackMarks(true); ferr == nil {
-		unlock, _ = cachedir.Lock(filepath.Join(dir, pathTag(path)+".lock"), entryLockWait)
+		unlock, _ = lockEntryNoted(filepath.Join(dir, pathTag(path)+".lock"), h)
 	}
 	return unlock
+}
+
+// lockEntryNoted is lockEntry's lock of the file lock, said to
+// h.progress where its wait passes cachedir.NoteAfter, and to h.note where
+// it passes entryLockWait.
+func lockEntryNoted(lock string, h buildHooks) (unlock func(), err error) {
+	var holder string
+	unlock, err = cachedir.LockWaiting(lock, entryLockWait, func(who string) {
+		holder = who
+		h.progressf("waiting for another process's load of the cached OpenCL program for %s (%s is held%s): at most %v, then it is read unlocked", h.device, lock, holderText(who), entryLockWait)
+	})
+	if errors.Is(err, cachedir.ErrLockBusy) {
+		h.notef("gave up waiting for the lock on the cached OpenCL program for %s after %v (%s is still held%s: a process stopped): reading it unlocked", h.device, entryLockWait, lock, holderText(holder))
+	}
+	return unlock, err
 }
 
 // entryLockWait bounds lockEntry's wait for another process: its holder

@@ -157,7 +157,7 @@ func (s *shared) release() {
 // program returns the program of source (with kernels.SelfTest appended)
 // built with options, building it on first use; took is the build's host
 // time, zero on a hit of the process's cache. Failed builds are not cached.
-func (s *shared) program(source, options string) (p *cl.Program, took time.Duration, err error) {
+func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, took time.Duration, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := progKey{source, options}
@@ -166,7 +166,7 @@ func (s *shared) program(source, options string) (p *cl.Program, took time.Durat
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options)
+	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options, h)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -417,49 +417,141 @@ func (s *shared) endBuild(k progKey) {
 	}
 }
 
+// buildHooks are the notes of a build (Options.Note, Options.Compiling)
+// and the device it is for (DeviceDesc.Named); either func may be nil.
+type buildHooks struct {
+	device         string
+	progress, note func(string)
+	compiling      func()
+}
+
+// progressf says a wait under way to h.progress (Options.Progress).
+func (h buildHooks) progressf(format string, args ...any) {
+	if h.progress != nil {
+		h.progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// notef says a wait's end past its limit to h.note (Options.Note).
+func (h buildHooks) notef(format string, args ...any) {
+	if h.note != nil {
+		h.note(fmt.Sprintf(format, args...))
+	}
+}
+
+// holderText is " by pid N" where Holder knows the lock's holder, else "".
+func holderText(holder string) string {
+	if holder == "" {
+		return ""
+	}
+	return " by " + holder
+}
+
 // buildShared is buildCached, where a program the cache does not hold
-// (missing, corrupt or stale, or discarded after a crash) is built by one
-// process among those that share the cache folder: the build takes the
-// lock of the entry's build (flock on ENTRY.build.lock, cachedir.Lock),
-// held until saveBinary has stored the binary (unlock, which the caller
-// keeps; nil where the program was loaded or no lock was taken), and a
-// process that waited for it reads the entry again and loads the binary
-// the holder stored, its note on the entry it found corrupt dropped.
-// Processes started at once with an empty cache, or on a corrupt entry (a
-// Slurm array's tasks on one node, pods on one volume), each compiled the
-// program, seconds each on the same cores. A holder past buildWait (a
-// process stopped, a compile stuck in the driver) is not waited for: the
-// build goes ahead, as it did before; one that ends, however it ends,
-// releases the lock. waited says the lock was another's when asked for: the
-// build's time (took) then holds the wait for the other's compile too.
-func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
-	bin, binSum, done, kept := markedEntry(key)
+// (missing, corrupt or stale, discarded after a crash, or a binary the
+// driver refuses though its checksum is valid) is built by one process
+// among those that share the cache folder: the build takes the lock of the
+// entry's build (flock on ENTRY.build.lock, cachedir.Lock), held until
+// saveBinary has stored the binary (unlock, which the caller keeps; nil
+// where the program was loaded or no lock was taken), and a process that
+// waited for it reads the entry again and loads the binary the holder
+// stored, its note on the entry it found corrupt dropped. Processes
+// started at once with an empty cache, or on a corrupt or refused entry
+// (a Slurm array's tasks on one node, pods on one volume), each compiled
+// the program, seconds each on the same cores. A waiter says so at once
+// (h.progress, naming the lock and its holder); a holder past buildWait (a
+// process stopped, a compile stuck in the driver) is not waited for: a
+// note says so and the build goes ahead, as it did before; one that ends,
+// however it ends, releases the lock. h.compiling is called as the source
+// is compiled, after any wait. waited says the lock was another's when
+// asked for: the build's time (took) then holds the wait for the other's
+// compile too.
+func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h buildHooks) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
+	bin, binSum, done, kept := markedEntryNoted(key, h)
+	// rejected is the driver's refusal of the cached binary of checksum
+	// refused, which the build from source replaces.
+	var rejected error
+	var refused string
+	if bin != nil {
+		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
+		if err == nil {
+			binaryHits.Add(1)
+			return p, binSum, done, false, nil, false, nil
+		}
+		done()
+		rejected, refused = err, binSum
+	}
 	path := cachePath("programs", key)
-	if bin == nil && !kept && path != "" && !isBypassed("programs", key) && !isSkipped("programs", key) &&
+	if !kept && path != "" && !isBypassed("programs", key) && !isSkipped("programs", key) &&
 		cachedir.MkdirAll(filepath.Dir(path)) == nil {
-		u, lerr := cachedir.Lock(path+".build.lock", 0)
+		lock := path + ".build.lock"
+		u, lerr := cachedir.Lock(lock, 0)
 		if waited = errors.Is(lerr, cachedir.ErrLockBusy); waited {
-			u, lerr = cachedir.Lock(path+".build.lock", buildWait)
+			holder := cachedir.Holder(lock)
+			h.progressf("waiting for another process's compile of the OpenCL program for %s (%s is held%s): at most %v, then it is compiled here", h.device, lock, holderText(holder), buildWait)
+			u, lerr = cachedir.Lock(lock, buildWait)
+			if errors.Is(lerr, cachedir.ErrLockBusy) {
+				h.notef("gave up waiting for the compile of the OpenCL program for %s after %v (%s is still held%s: a process stopped, or a compile stuck in the driver): compiling it here", h.device, buildWait, lock, holderText(holder))
+			}
 		}
 		if lerr == nil {
 			unlock = u
 		}
-		if bin, binSum, done, kept = markedEntry(key); bin != nil {
+		var again []byte
+		var againSum string
+		if again, againSum, done, kept = markedEntryNoted(key, h); again != nil && againSum == refused {
+			done() // the binary the driver refused: compiled here
+		} else if again != nil {
 			corrupt := fmt.Sprintf("cache: %s is corrupt or stale", path)
 			cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) })
+			p, err := cl.BuildProgramFromBinary(ctx, dev, again, options)
+			if err == nil {
+				binaryHits.Add(1)
+				if unlock != nil {
+					unlock()
+				}
+				if rejected != nil {
+					cacheNotes.Add("cache: a compiled program was rejected by the driver (%v): loaded the one another process rebuilt in its place", rejected)
+				}
+				return p, againSum, done, false, nil, waited, nil
+			}
+			done()
+			// The binary another process built here is refused too:
+			// the driver takes none (pocl without a writable kernel
+			// cache), and each process compiles, none waiting for
+			// another's.
+			rejected = err
+			if unlock != nil {
+				unlock()
+				unlock = nil
+			}
 		}
 	}
-	p, binSum, done, kept, err = buildEntry(ctx, dev, bin, binSum, done, kept, source, options)
-	if unlock != nil && (err != nil || binSum != "" || kept) {
+	if h.compiling != nil {
+		h.compiling()
+	}
+	p, err = cl.BuildProgram(ctx, dev, source, options)
+	if rejected != nil {
+		// Said once the source's build is known: where it fails too
+		// (pocl rejects both without a writable kernel cache), the
+		// note said "rebuilt from source" beside the build's error.
+		if err != nil {
+			cacheNotes.Add("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", rejected)
+		} else {
+			cacheNotes.Add("cache: a compiled program was rejected by the driver (%v): rebuilt from source", rejected)
+		}
+	}
+	if unlock != nil && (err != nil || kept) {
 		unlock()
 		unlock = nil
 	}
-	return p, binSum, done, kept, unlock, waited, err
+	return p, "", nil, kept, unlock, waited, err
 }
 
 // buildWait bounds buildShared's wait for another process's build: pocl
-// compiles gpusim's program in 3 to 10 s, a GPU's driver in less.
-const buildWait = time.Minute
+// compiles gpusim's program in 3 to 10 s, a GPU's driver in less. A var
+// for tests.
+var buildWait = time.Minute
 
 // markedEntry is buildCached's binary under key (with its checksum),
 // marked as loading (done removes the mark), or nil: no entry, one a
@@ -474,12 +566,18 @@ const buildWait = time.Minute
 // crash (a Slurm array's tasks on one node) each read the entry, the first
 // discarded it, and the others loaded it.
 func markedEntry(key string) (bin []byte, binSum string, done func(), kept bool) {
+	return markedEntryNoted(key, buildHooks{})
+}
+
+// markedEntryNoted is markedEntry, whose wait for another process's lock
+// on the entry (lockEntry) is said to h.note past cachedir.NoteAfter.
+func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done func(), kept bool) {
 	mu := entryLock(key)
 	mu.Lock()
 	defer mu.Unlock()
 	if path := cachePath("programs", key); path != "" {
 		if _, err := os.Lstat(path); err == nil {
-			defer lockEntry(path)()
+			defer lockEntry(path, h)()
 		}
 	}
 	bin, binSum = cacheLoadSum("programs", key)

@@ -168,7 +168,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 		// code generation (pocl's): compile time, like the warm-up's.
 		defer func(t0 time.Time) { e.compile += time.Since(t0) }(time.Now())
 	}
-	prog, _, err := e.sh.program(source, options)
+	prog, _, err := e.sh.program(source, options, e.hooks())
 	if err != nil {
 		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc.Named(), err)
 	}

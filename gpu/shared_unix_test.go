@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,4 +185,141 @@ func firstStart(t *testing.T) string {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	e := open(t, Options{})
 	return cachePath("programs", e.st.key)
+}
+
+// TestRejectedEntryProcessesAtOnce: processes that start at once and find
+// a cached program whose checksum is valid but which the driver refuses
+// (a binary of another driver build under the same key, damaged before it
+// was checksummed) build it from source in one of them, under the build
+// lock of a cold start, the others loading the binary it stores in the
+// entry's place. That path took no lock, and every process compiled the
+// program at once.
+func TestRejectedEntryProcessesAtOnce(t *testing.T) {
+	if testenv.Together(t) {
+		e := open(t, Options{})
+		if e.built {
+			fmt.Println("BUILT")
+		}
+		return
+	}
+	file := firstStart(t)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	// The entry's own key, from its second line; the data a binary no
+	// driver takes, under a valid checksum.
+	lines := strings.SplitN(string(b), "\n", 3)
+	if !cacheStore("programs", lines[1], []byte("not a program binary")) {
+		t.Fatal("entry not stored")
+	}
+	built := 0
+	for _, out := range testenv.RunTogether(t, "TestRejectedEntryProcessesAtOnce", sharedProcs) {
+		built += strings.Count(out, "BUILT")
+	}
+	if built != 1 {
+		t.Errorf("%d of %d processes started at once on a cached program the driver refuses built it from source, want 1", built, sharedProcs)
+	}
+}
+
+// TestBuildWaitNotes: a start that finds another process compiling the
+// program (its build lock held) says at once that it waits for that
+// compile, naming the lock, its holder and the wait's limit, and says it
+// compiles (Options.Compiling) only where it then does: where the holder
+// stored the binary it says no more; where the holder ended without one it
+// compiles; where the holder keeps the lock past buildWait (a process
+// stopped) a note says the wait gave up, and it compiles. The CLI said
+// "compiling the OpenCL program" before Open, whatever Open then did.
+func TestBuildWaitNotes(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	e, err := Open(Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := cachePath("programs", e.st.key)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitBackground()
+	lock := file + ".build.lock"
+	for _, c := range []struct {
+		name     string
+		store    bool          // the holder stores the binary
+		hold     time.Duration // how long it holds the lock
+		compiles bool
+		gaveUp   bool
+		limit    time.Duration // buildWait
+	}{
+		{"stored", true, 300 * time.Millisecond, false, false, time.Minute},
+		{"ended without one", false, 300 * time.Millisecond, true, false, time.Minute},
+		{"stopped", false, time.Hour, true, true, 500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.Remove(file); err != nil {
+				t.Fatal(err)
+			}
+			unlock, err := cachedir.Lock(lock, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop, released := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(released)
+				select {
+				case <-time.After(c.hold):
+				case <-stop:
+				}
+				if c.store {
+					if err := os.WriteFile(file, b, 0o644); err != nil {
+						t.Error(err)
+					}
+				}
+				unlock()
+			}()
+			defer func() { close(stop); <-released }()
+			defer func(w time.Duration) { buildWait = w }(buildWait)
+			buildWait = c.limit
+			var mu sync.Mutex
+			var progress, notes []string
+			compiled := 0
+			e := open(t, Options{
+				Progress:  func(s string) { mu.Lock(); progress = append(progress, s); mu.Unlock() },
+				Note:      func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() },
+				Compiling: func(int) { mu.Lock(); compiled++; mu.Unlock() },
+			})
+			if e.built != c.compiles {
+				t.Errorf("built = %v, want %v", e.built, c.compiles)
+			}
+			if !e.ColdStart() {
+				t.Error("ColdStart() = false after a wait for another process's compile")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			want := fmt.Sprintf("waiting for another process's compile of the OpenCL program for %s (%s is held by pid %d): at most %v, then it is compiled here",
+				e.desc.Named(), lock, os.Getpid(), c.limit)
+			if len(progress) != 1 || progress[0] != want {
+				t.Errorf("progress notes %q, want one:\n%s", progress, want)
+			}
+			if (compiled > 0) != c.compiles {
+				t.Errorf("Compiling called %d times; want it called: %v", compiled, c.compiles)
+			}
+			gaveUp := 0
+			for _, n := range notes {
+				if strings.HasPrefix(n, "gave up waiting for the compile of the OpenCL program for "+e.desc.Named()) &&
+					strings.HasSuffix(n, ": compiling it here") && strings.Contains(n, lock+" is still held by pid") {
+					gaveUp++
+				}
+			}
+			if (gaveUp == 1) != c.gaveUp || gaveUp > 1 {
+				t.Errorf("notes %q; want one that the wait gave up: %v", notes, c.gaveUp)
+			}
+		})
+	}
 }
