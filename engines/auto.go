@@ -633,7 +633,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
 	}
 	tw := time.Now()
-	unlock, c, ok := calibrationTurn(ctx, key)
+	unlock, c, ok := calibrationTurn(ctx, o, key)
 	if ok && !c.coldChanged(dev, work) {
 		// Measured by another run meanwhile: the wait is no part of
 		// this run's start or run (Choice.waited), nor is the load of
@@ -701,23 +701,37 @@ func chooseKnown(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c cal
 // cachedir.Lock), and returns the function that ends it, which the caller
 // calls once the calibration is stored, with the calibration under key that
 // another run stored meanwhile (ok), which the caller takes instead of
-// measuring. Runs that started at once with no calibration (a Slurm
+// measuring. A wait past cachedir.NoteAfter (1 s) is said to o.Progress,
+// with the lock's holder, and one past calibrationWait to o.Note: a run
+// waiting for a stopped holder said nothing for a minute. Runs that started at once with no calibration (a Slurm
 // array's tasks on one node) each measured, every probe slowed by the
 // others' on the same cores, and the last one's write kept. The wait ends
 // with ctx, or after calibrationWait (a holder stopped, or measuring a
 // device that compiles its program): the run then measures, as it did
 // before; a holder that ends, however it ends, ends its turn. A damaged
 // file's note that another run has since replaced is dropped.
-func calibrationTurn(ctx context.Context, key string) (unlock func(), c calibration, ok bool) {
+func calibrationTurn(ctx context.Context, o Options, key string) (unlock func(), c calibration, ok bool) {
 	path := calibrationPath()
 	if path == "" || cachedir.MkdirAll(filepath.Dir(path)) != nil {
 		return func() {}, calibration{}, false
 	}
+	lock := path + ".measure.lock"
 	unlock = func() {}
-	for t0 := time.Now(); ctx.Err() == nil && time.Since(t0) < calibrationWait; {
+	said, holder := false, ""
+	for t0 := time.Now(); ; {
 		var err error
-		if unlock, err = cachedir.Lock(path+".measure.lock", 100*time.Millisecond); !errors.Is(err, cachedir.ErrLockBusy) {
+		if unlock, err = cachedir.Lock(lock, 100*time.Millisecond); !errors.Is(err, cachedir.ErrLockBusy) {
 			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if waited := time.Since(t0); waited >= calibrationWait {
+			o.note("auto: gave up waiting for another run's calibration after %v (%s is still held%s: a run stopped, or measuring a device that compiles its program): measuring here", calibrationWait, lock, byHolder(holder))
+			break
+		} else if !said && waited >= cachedir.NoteAfter {
+			said, holder = true, cachedir.Holder(lock)
+			o.progress("auto: waiting for another run's calibration (%s is held%s): at most %v, then this run measures", lock, byHolder(holder), calibrationWait)
 		}
 	}
 	if c, ok = loadCalibration(key); ok {
@@ -726,10 +740,19 @@ func calibrationTurn(ctx context.Context, key string) (unlock func(), c calibrat
 	return unlock, c, ok
 }
 
+// byHolder is " by pid N" where cachedir.Holder knew the lock's holder,
+// else "".
+func byHolder(holder string) string {
+	if holder == "" {
+		return ""
+	}
+	return " by " + holder
+}
+
 // calibrationWait bounds calibrationTurn's wait for another run's
 // calibration: a probe takes a second or less, a device's cold start
-// seconds.
-const calibrationWait = time.Minute
+// seconds. A var for tests.
+var calibrationWait = time.Minute
 
 // keepCalibration stores c, which Auto measured, under key, and reports
 // whether it is kept: Observe judges a calibration kept, and one the

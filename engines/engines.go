@@ -40,11 +40,24 @@ type Options struct {
 	Observed bool
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)
+	// Progress, when set, receives one-line notes for stderr while the
+	// engine waits for another process sharing the cache folder (its
+	// compile of a device's program, its load of the cached one, auto's
+	// calibration): what it waits for, the lock's holder and how long at
+	// most. The CLI leaves it nil under -q; where a wait passes its limit,
+	// Note says what is done instead.
+	Progress func(string)
 }
 
 func (o Options) note(format string, args ...any) {
 	if o.Note != nil {
 		o.Note(fmt.Sprintf(format, args...))
+	}
+}
+
+func (o Options) progress(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
 	}
 }
 

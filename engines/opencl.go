@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -135,20 +136,17 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}
-	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth}
+	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth, Progress: o.Progress, Note: o.Note}
 	if o.Devices == "" {
 		opt.Device = max(gpu.PickDefault(), 0)
-		noteColdStart(o, opt)
+		opt.Compiling = coldStartOnce(o, opt)
 		return engineOrNil(gpu.Open(opt))
 	}
 	idx, _, err := deviceIndexes(o.Devices)
 	if err != nil {
 		return nil, err
 	}
-	for _, i := range idx {
-		opt.Device = i
-		noteColdStart(o, opt)
-	}
+	opt.Compiling = coldStartOnce(o, opt)
 	if len(idx) == 1 {
 		opt.Device = idx[0]
 		return engineOrNil(gpu.Open(opt))
@@ -163,14 +161,26 @@ func openOpenCL(o Options) (sim.Engine, error) {
 // crash.
 func Settle(ctx context.Context) { gpu.Settle(ctx) }
 
-// noteColdStart says to o.Note, before the wait, what coldStartNote says
-// of opening the device opt names.
-func noteColdStart(o Options, opt gpu.Options) {
+// coldStartOnce is the gpu.Options.Compiling of an open with options opt
+// (its Device set by each call): it says to o.Note, as a device's program
+// starts compiling, what coldStartNote says of it, once a device however
+// many builds its open makes. Said before the open, the note told a
+// process that waited for another's compile and loaded its binary that it
+// compiled (cold starts of a Slurm array's tasks on one node).
+func coldStartOnce(o Options, opt gpu.Options) func(device int) {
 	if o.Note == nil {
-		return
+		return nil
 	}
-	if s := coldStartNote(opt); s != "" {
-		o.Note(s)
+	var said sync.Map
+	return func(device int) {
+		if _, was := said.LoadOrStore(device, true); was {
+			return
+		}
+		opt := opt
+		opt.Device = device
+		if s := coldStartNote(opt); s != "" {
+			o.Note(s)
+		}
 	}
 }
 

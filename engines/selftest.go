@@ -61,10 +61,10 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 	}
 	var out []SelfTest
 	for _, i := range idx {
-		opt := gpu.Options{Device: i}
+		opt := gpu.Options{Device: i, Progress: note, Note: note}
 		// A cold start compiles for seconds, which selftest, named as
 		// what compiles the program, waited without a word.
-		noteColdStart(Options{Note: note}, opt)
+		opt.Compiling = coldStartOnce(Options{Note: note}, opt)
 		st, err := gpu.RunSelfTest(ctx, opt)
 		if err != nil && ctx.Err() != nil {
 			// Stopped while the device started: the cause, not the

@@ -578,3 +578,56 @@ func withFakeGPU(t *testing.T, e coldEngine) {
 		Absent: func(error) bool { return false },
 	})
 }
+
+// TestCalibrationTurnNotes: a run that waits past cachedir.NoteAfter for
+// another run's calibration says so to Progress, naming the lock, its
+// holder and the wait's limit, once; one whose wait passes calibrationWait
+// (the holder stopped) says to Note that it gave up and measures. A run
+// waiting for the measure lock printed nothing for up to a minute.
+func TestCalibrationTurnNotes(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		stores bool // the holder stores a calibration and lets go
+		limit  time.Duration
+	}{
+		{"measured meanwhile", true, time.Minute},
+		{"stopped", false, 1500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			defer func(w time.Duration) { calibrationWait = w }(calibrationWait)
+			calibrationWait = c.limit
+			p := sim.Default()
+			p.Lanes, p.Steps = 1e7, 100
+			key := calibrationKey(Options{Params: p})
+			lock := calibrationPath() + ".measure.lock"
+			if c.stores {
+				measureMeanwhile(t, key, cachedir.NoteAfter+300*time.Millisecond, calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns}})
+			} else {
+				if err := cachedir.MkdirAll(filepath.Dir(lock)); err != nil {
+					t.Fatal(err)
+				}
+				unlock, err := cachedir.Lock(lock, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer unlock()
+			}
+			var progress, notes []string
+			o := Options{Progress: func(s string) { progress = append(progress, s) }, Note: func(s string) { notes = append(notes, s) }}
+			unlock, _, ok := calibrationTurn(context.Background(), o, key)
+			unlock()
+			if ok != c.stores {
+				t.Errorf("took another run's calibration: %v, want %v", ok, c.stores)
+			}
+			want := fmt.Sprintf("auto: waiting for another run's calibration (%s is held by pid %d): at most %v, then this run measures", lock, os.Getpid(), c.limit)
+			if len(progress) != 1 || progress[0] != want {
+				t.Errorf("progress %q, want one:\n%s", progress, want)
+			}
+			gaveUp := fmt.Sprintf("auto: gave up waiting for another run's calibration after %v (%s is still held by pid %d", c.limit, lock, os.Getpid())
+			if c.stores && len(notes) != 0 || !c.stores && (len(notes) != 1 || !strings.HasPrefix(notes[0], gaveUp)) {
+				t.Errorf("notes %q; want one that the wait gave up: %v", notes, !c.stores)
+			}
+		})
+	}
+}

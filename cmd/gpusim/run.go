@@ -330,6 +330,11 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	}
 	defer o.files.Abort()
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	if !o.quiet {
+		// Waits for another process sharing the cache folder (a compile,
+		// a calibration): progress, as the bar is.
+		o.eng.Progress = o.eng.Note
+	}
 	defer o.noteUnwritten(ctx, stderr, &err)()
 	o.jobNotes()
 	if o.shard.shard != nil {
