@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"regexp"
 	"runtime"
@@ -87,6 +88,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// SIGXCPU before a plain ulimit -t's SIGKILL: a stop, not a
 		// kill mid-write.
 		interrupt.CPUGrace(runtime.GOMAXPROCS(0))
+		// And a stop before the hard limit where no SIGXCPU can come
+		// in time (ulimit -t 1 was a SIGKILL, exit 137, not a word),
+		// or a refusal where the limit leaves no room for one.
+		if err := interrupt.WatchCPU(limitCPUs()); err != nil {
+			fmt.Fprintf(stderr, "gpusim: error: ulimit -t: %v\n", err)
+			return exitUsage
+		}
 	}
 	cachedir.Pin() // before pocl can make a missing HOME
 	if runsWork(args) {
@@ -107,6 +115,19 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		engines.Settle(ctx)
 	}
 	return code
+}
+
+// limitCPUs is how many CPUs the process may run on at once: its
+// affinity (runtime.NumCPU), or its cgroup's CPU limit rounded up where
+// that is fewer. It bounds the CPU time the process takes per second, as
+// interrupt.WatchCPU weighs it; pocl's threads, which GOMAXPROCS does not
+// count, run on the same CPUs.
+func limitCPUs() int {
+	cpus := runtime.NumCPU()
+	if lim, ok := cputime.Limit(); ok && lim > 0 {
+		cpus = min(cpus, int(math.Ceil(lim)))
+	}
+	return cpus
 }
 
 // shortOfRoom is sysmem.ShortOfRoom, leastRunRoom sysmem.LeastRunRoom,

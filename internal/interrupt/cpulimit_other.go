@@ -2,7 +2,10 @@
 
 package interrupt
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // ExitSIGXCPU is 152, 128 + SIGXCPU's number on Linux, where there is no
 // SIGXCPU.
@@ -15,3 +18,9 @@ func cpuLimitText() string { return "CPU time limit exceeded" }
 
 // CPUGrace does nothing where there is no CPU time limit.
 func CPUGrace(procs int) {}
+
+// WatchCPU does nothing where there is no CPU time limit.
+func WatchCPU(cpus int) error { return nil }
+
+// stopGraceFor is StopGrace where there is no CPU time limit.
+func stopGraceFor(s os.Signal) time.Duration { return StopGrace }

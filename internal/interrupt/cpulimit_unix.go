@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -73,3 +74,124 @@ func CPUGrace(procs int) {
 
 // less is x less d, in Rlimit's type (int64 on the BSDs).
 func less[T int64 | uint64](x T, d uint64) T { return x - T(d) }
+
+// cpuBeat is how often, at most, the watch WatchCPU starts reads the
+// process's CPU time; it wakes sooner as the time left before its stop
+// shrinks.
+const cpuBeat = 100 * time.Millisecond
+
+// CPUStopGrace is StopGrace for a stop at the CPU time limit while
+// WatchCPU watches: the forced exit comes this long after the stop, so
+// that the stop's CPU time fits below the hard limit.
+const CPUStopGrace = 200 * time.Millisecond
+
+// cpuWatching is set once WatchCPU has started its watch (once per
+// process).
+var cpuWatching atomic.Bool
+
+// CPUMargin is the CPU time before the hard CPU time limit at which
+// WatchCPU stops a process that may run on cpus CPUs at once: what they
+// can take between two of its beats (cpuBeat) and in the stop's grace
+// (CPUStopGrace), and a beat more for the exit itself (removing
+// temporary files, the message).
+func CPUMargin(cpus int) time.Duration {
+	return time.Duration(max(cpus, 1))*(cpuBeat+CPUStopGrace) + cpuBeat
+}
+
+// CPULimitError is a CPU time limit (ulimit -t) too small for a run:
+// what is left of it after the process's CPU time so far, less the
+// margin a stop needs (CPUMargin), is under a beat (cpuBeat), so that
+// the run would be stopped before it did any work, or killed.
+type CPULimitError struct {
+	Limit  uint64        // the hard RLIMIT_CPU, in seconds
+	Used   time.Duration // the process's CPU time when it was checked
+	Margin time.Duration // CPUMargin for CPUs
+	CPUs   int           // the CPUs the process may run on at once
+}
+
+func (e *CPULimitError) Error() string {
+	least := uint64(math.Ceil((e.Used + e.Margin + cpuBeat).Seconds()))
+	return fmt.Sprintf("the CPU time limit (ulimit -t %d: %d s of CPU time on all threads together, %v of it used before the run) leaves less than %v for a run on %d CPUs, which stops %v before the limit so that its stop ends before the kernel's SIGKILL: raise it to ulimit -t %d or more",
+		e.Limit, e.Limit, e.Used.Round(10*time.Millisecond), cpuBeat, e.CPUs, e.Margin, least)
+}
+
+// cpuCheck is the check of WatchCPU: the CPU time at which the process
+// must stop under a hard limit of hard seconds, used so far and on cpus
+// CPUs, or a *CPULimitError where that leaves less than a beat.
+func cpuCheck(hard uint64, used time.Duration, cpus int) (stopAt time.Duration, err error) {
+	margin := CPUMargin(cpus)
+	limit := time.Duration(min(hard, uint64(math.MaxInt64/time.Second))) * time.Second
+	stopAt = limit - margin
+	if stopAt-used < cpuBeat {
+		return 0, &CPULimitError{Limit: hard, Used: used, Margin: margin, CPUs: max(cpus, 1)}
+	}
+	return stopAt, nil
+}
+
+// processCPU is the process's CPU time, all threads together, as
+// RLIMIT_CPU counts it (clock_gettime(2), CLOCK_PROCESS_CPUTIME_ID);
+// a variable for tests.
+var processCPU = func() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+// WatchCPU stops the process before the hard CPU time limit (ulimit -t,
+// RLIMIT_CPU) kills it with SIGKILL, where the kernel's SIGXCPU at the
+// soft limit (CPUGrace) cannot come in time: under ulimit -t 1, whose
+// soft limit cannot be lowered (the kernel counts it in whole seconds),
+// or a soft limit the user set too close to the hard one for a stop on
+// cpus CPUs (ulimit -St 9 -Ht 10 on 64 CPUs). A goroutine reads the
+// process's CPU time every 100 ms or sooner, and at CPUMargin(cpus)
+// before the hard limit sends the process SIGXCPU, which NotifyContext
+// takes as the CPU limit's stop, with its message and exit status
+// (ExitSIGXCPU) and a forced exit after CPUStopGrace; it sends it again
+// each beat after, as the kernel does, in case the first came before
+// NotifyContext. cpus is how many CPUs the process may run on at once
+// (its affinity, its cgroup's limit): the most CPU time it takes per
+// second of wall time. It returns a *CPULimitError, and starts nothing,
+// where the limit leaves less than a beat of work (cpuCheck): the
+// command is then refused before it starts. It does nothing without a
+// hard limit, or once a watch has started.
+func WatchCPU(cpus int) error {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_CPU, &rl); err != nil || uint64(rl.Max) == uint64(unix.RLIM_INFINITY) {
+		return nil
+	}
+	stopAt, err := cpuCheck(uint64(rl.Max), processCPU(), cpus)
+	if err != nil {
+		return err
+	}
+	if !cpuWatching.CompareAndSwap(false, true) {
+		return nil
+	}
+	go watchCPU(stopAt, cpus)
+	return nil
+}
+
+// watchCPU is WatchCPU's goroutine: it sleeps a beat, or the wall time
+// cpus CPUs take to reach stopAt if that is sooner (10 ms at least), and
+// from stopAt on sends SIGXCPU every beat.
+func watchCPU(stopAt time.Duration, cpus int) {
+	for {
+		left := stopAt - processCPU()
+		if left <= 0 {
+			_ = unix.Kill(unix.Getpid(), unix.SIGXCPU)
+			left = time.Duration(cpus) * cpuBeat
+		}
+		time.Sleep(min(max(left/time.Duration(max(cpus, 1)), 10*time.Millisecond), cpuBeat))
+	}
+}
+
+// stopGraceFor is the grace of the forced exit after a stop by s:
+// CPUStopGrace for the CPU limit's SIGXCPU while WatchCPU watches, whose
+// margin counts on it, else StopGrace.
+func stopGraceFor(s os.Signal) time.Duration {
+	if s == syscall.SIGXCPU && cpuWatching.Load() {
+		return CPUStopGrace
+	}
+	return StopGrace
+}

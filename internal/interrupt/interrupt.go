@@ -217,7 +217,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 					se, first, done = &SignalError{s}, time.Now(), nil
 					cancel(se)
 					atomicfile.AbortAll()
-					exitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se), StopGrace)
+					exitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se), stopGraceFor(s))
 				case time.Since(first) < duplicateWindow:
 					// The same stop, delivered twice.
 				default:
