@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -129,7 +130,7 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		}
 	}
 	if list := c.String("files-from"); c.IsSet("files-from") {
-		more, err := readFileList(list, c.App.Reader, c.App.Writer)
+		more, err := readFileList(c.Context, list, c.App.Reader, c.App.Writer)
 		if err != nil {
 			return nil, err
 		}
@@ -166,25 +167,33 @@ const maxListBytes = 64 << 20
 // exists for jobs of more parts than a command line holds: execve(2)
 // refuses arguments over ARG_MAX (2 MiB under the default 8 MiB stack), some
 // 35,000 names of docs/cluster.md's Slurm example's length, where printf, a
-// shell builtin, has no such limit.
-func readFileList(list string, stdin io.Reader, stdout io.Writer) ([]string, error) {
-	var data []byte
-	var err error
+// shell builtin, has no such limit. A stop (ctx: Ctrl-C, SIGTERM) while
+// it waits for the list (standard input a pipe whose writer has not
+// finished, a FIFO no writer has opened) returns its cause at once.
+func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.Writer) ([]string, error) {
+	var read func() ([]byte, error)
 	switch {
 	case list == "":
 		return nil, paramErr("files-from", "an empty list file name (give a file that names the parts, one a line, or - for standard input)")
 	case list == "-":
-		data, err = io.ReadAll(io.LimitReader(stdin, maxListBytes+1))
+		read = func() ([]byte, error) { return io.ReadAll(io.LimitReader(stdin, maxListBytes+1)) }
 	case isStdio(list, stdout, nil) != "":
 		// merge --files-from list.txt > list.txt: the shell has
 		// emptied the list before merge reads it.
 		return nil, paramErr("files-from", "%q is also the file stdout goes to: the shell emptied it before merge could read it (redirect stdout to another file)", list)
 	default:
-		var f *os.File
-		if f, err = os.Open(list); err == nil {
-			data, err = io.ReadAll(io.LimitReader(f, maxListBytes+1))
-			f.Close()
+		read = func() ([]byte, error) {
+			f, err := os.Open(list)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			return io.ReadAll(io.LimitReader(f, maxListBytes+1))
 		}
+	}
+	data, err := readContext(ctx, read)
+	if cause := context.Cause(ctx); cause != nil && errors.Is(err, cause) {
+		return nil, err
 	}
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		err = pe.Err // the name is in the message already
@@ -217,4 +226,30 @@ func readFileList(list string, stdin io.Reader, stdout io.Writer) ([]string, err
 		return nil, paramErr("files-from", "%q names no part files (one a line, or NUL-separated as find -print0 writes them)", list)
 	}
 	return files, nil
+}
+
+// readContext is read's result, or ctx's cause as soon as ctx is done
+// before it: a read blocked on a pipe or FIFO cannot be cut, and was the
+// one wait of merge that a Ctrl-C did not end (only the forced exit
+// did, interrupt.StopGrace later). The read goes on in its goroutine
+// until it returns, its result dropped; the process is on its way out.
+func readContext(ctx context.Context, read func() ([]byte, error)) ([]byte, error) {
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := read()
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
