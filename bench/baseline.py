@@ -51,8 +51,11 @@ builds) runs once, before its first version, and is timed apart: "setup"
 gives it by module, in no version's time (joblib reuses its workers, and
 they are started again, untimed, before each joblib version should loky
 have let them go). A
-version whose module does not import or set up is reported as skipped, with
-the Debian package that provides it, unless a limit stopped it (below); so is one that cannot run the workload (the
+version whose module is not installed is reported as skipped, with the
+Debian package that provides it; one whose module is installed but does not
+import (a dependency missing) or set up (pyopencl without an OpenCL
+platform) is skipped saying what failed, with no package, unless a limit
+stopped it (below); so is one that cannot run the workload (the
 matrix when one lane's row is over --matrix-bytes, one whose arrays take more
 than --memory-bytes, any version that runs out of memory, "limit": "memory"),
 saying why, with no package: the other versions still run. A version whose
@@ -323,8 +326,20 @@ def load(module):
     except Exception as e:  # an import can fail in many ways
         if classify(e):
             return failure(f"{module} does not import", e)
-        return {"skipped": f"{module} does not import ({type(e).__name__}: {e})", "package": PACKAGES[module]}
+        if missing(module, e):
+            return {"skipped": f"{module} is not installed ({type(e).__name__}: {e})", "package": PACKAGES[module]}
+        # Installed but broken (a dependency missing or of the wrong
+        # version): what failed, not a package that is there already.
+        return {"skipped": f"{module} is installed but does not import ({type(e).__name__}: {e})", "package": ""}
     return None
+
+
+def missing(module, e):
+    """Whether exception e, of an import of module, says the module itself
+    is not there (ModuleNotFoundError naming it), rather than that it is
+    installed and failed as it imported (a dependency it could not import,
+    an error in its own code)."""
+    return isinstance(e, ModuleNotFoundError) and e.name is not None and (module == e.name or module.startswith(e.name + "."))
 
 
 def classify(e):
@@ -431,7 +446,9 @@ def version(name, sizes, a):
         if classify(e):
             r.update(failure(f"{module} could not set up", e))
         else:
-            r.update(skipped=f"{module} imports but cannot set up ({type(e).__name__}: {e})", package=PACKAGES[module])
+            # Installed: what failed (pyopencl without an OpenCL
+            # platform), not its package.
+            r.update(skipped=f"{module} imports but cannot set up ({type(e).__name__}: {e})", package="")
         return r
     try:
         if module == "joblib":

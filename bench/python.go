@@ -118,8 +118,10 @@ type PythonResult struct {
 	Workload    Workload `json:"workload"`
 	Method      string   `json:"method"`      // the version: loop, joblib-lane, ...
 	Description string   `json:"description"` // one line on how it computes
-	// Skipped says why the version did not run: its module does not
-	// import (Package is then the Debian package that provides it), or it
+	// Skipped says why the version did not run: its module is not
+	// installed (Package is then the Debian package that provides it), is
+	// installed but does not import or set up (what failed: a dependency
+	// missing, PyOpenCL with no OpenCL platform; Package ""), or it
 	// cannot run the workload (the matrix when one lane's row is over
 	// Config.PythonMatrixBytes, a version out of memory; Package ""). With
 	// Failed set, it is why the version did not end: the script died while
@@ -294,7 +296,8 @@ func (r *PythonReport) versions(p PythonResult) string {
 }
 
 // skipNote says why version p did not run: its module is missing (with the
-// Debian package that provides it), or it cannot run the workload (the
+// Debian package that provides it), installed but failed to import or set
+// up (what failed: no package), or it cannot run the workload (the
 // matrix over its cap, out of memory: no package). A skip of the loop,
 // matrix or vector version used to get no note, and one without a package
 // read "the Debian package  provides it".
