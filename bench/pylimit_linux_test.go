@@ -134,7 +134,9 @@ func TestBaselineThreadLimit(t *testing.T) {
 // the limit by --python's check and by the search for an interpreter:
 // CheckPython gave the last line of the traceback ("Original error was:
 // PyCapsule_Import could not import module "datetime""), and FindPython
-// "no python3 with numpy found", a NumPy to install.
+// "no python3 with numpy found", a NumPy to install. The baseline run with
+// it (no --python) is a failure of the benchmark (exit status 1), not a
+// skip: bench said "skipped" and exited 0.
 func TestNumPyThreadLimit(t *testing.T) {
 	tryLimited(t, 1, func(py string) (problems []string) {
 		err := CheckPython(context.Background(), py)
@@ -147,6 +149,21 @@ func TestNumPyThreadLimit(t *testing.T) {
 		_, err = FindPython(context.Background())
 		if !errors.Is(err, ErrNoNumPy) || !strings.Contains(err.Error(), "cannot import numpy: OpenBLAS blas_thread_init: pthread_create failed") {
 			problems = append(problems, fmt.Sprintf("FindPython: %v; want the limit that stopped numpy's import named", err))
+		}
+		if le := (*NumPyLimitError)(nil); !errors.As(err, &le) || le.Path != py {
+			problems = append(problems, fmt.Sprintf("FindPython: %#v; want a *NumPyLimitError naming %s", err, py))
+		}
+		c := tinyConfig()
+		c.Python, c.PythonPath, c.PythonReps = true, "", 1
+		c.Workloads = []Workload{{1000, 10}}
+		pr, err := RunPython(context.Background(), &c, nil)
+		if err != nil {
+			return append(problems, fmt.Sprintf("RunPython: %v", err))
+		}
+		rep := &Report{Python: pr}
+		pythonFailures(rep, c.Workloads)
+		if pr.Skipped != "" || !strings.Contains(pr.Failed, "pthread_create failed") || len(rep.Failures) != 1 || rep.Failures[0].Engine != "python" {
+			problems = append(problems, fmt.Sprintf("RunPython: skipped %q, failed %q, failures %v; want the baseline failed of the limit, a failure of the benchmark", pr.Skipped, pr.Failed, rep.Failures))
 		}
 		return problems
 	})

@@ -65,6 +65,24 @@ func (e *probeTimeoutError) Error() string {
 // ErrNoNumPy is returned by FindPython when no candidate imports numpy.
 var ErrNoNumPy = errors.New("no python3 with numpy found")
 
+// NumPyLimitError is FindPython's ErrNoNumPy where a limit stopped a
+// candidate's import of numpy (OpenBLAS's threads under ulimit -u, a
+// library not mapped under ulimit -v): not a NumPy to install but a
+// failure of the baseline, which RunPython reports as failed (bench exits
+// 1) rather than skipped.
+type NumPyLimitError struct {
+	Tried string // the candidates tried, comma-separated
+	Path  string // the interpreter whose import a limit stopped
+	Cause string // the line of its stderr that names the limit
+}
+
+func (e *NumPyLimitError) Error() string {
+	return fmt.Sprintf("%v (tried %s); %s cannot import numpy: %s", ErrNoNumPy, e.Tried, e.Path, e.Cause)
+}
+
+// Unwrap is ErrNoNumPy.
+func (e *NumPyLimitError) Unwrap() error { return ErrNoNumPy }
+
 // ToolModules are the Python modules of the baselines beyond NumPy, each in
 // the Debian package the report names when it is missing.
 var ToolModules = []string{"joblib", "numba", "pyopencl"}
@@ -72,10 +90,12 @@ var ToolModules = []string{"joblib", "numba", "pyopencl"}
 // FindPython returns the one of PythonCandidates that imports numpy and
 // finds the most of ToolModules, the first of those on a tie: a pyenv
 // python3 with numpy alone loses to the system one with joblib and Numba.
-// Where none does, its ErrNoNumPy names the first whose import of numpy a
-// limit stopped (a line of its stderr names one: limitSigns).
+// Where none does, it returns ErrNoNumPy, or a *NumPyLimitError naming the
+// first whose import of numpy a limit stopped (a line of its stderr names
+// one: limitSigns).
 func FindPython(ctx context.Context) (string, error) {
-	best, bestTools, limited := "", -1, ""
+	best, bestTools := "", -1
+	var limited *NumPyLimitError
 	probe := "import numpy, importlib.util as u; print(sum(u.find_spec(m) is not None for m in " + pyList(ToolModules) + "))"
 	for _, c := range PythonCandidates {
 		path, err := exec.LookPath(c)
@@ -84,8 +104,8 @@ func FindPython(ctx context.Context) (string, error) {
 		}
 		out, err := probePython(ctx, path, probe, false)
 		var ee *exec.ExitError
-		if errors.As(err, &ee) && limited == "" && hasLimitSign(string(ee.Stderr)) {
-			limited = fmt.Sprintf("; %s cannot import numpy: %s", path, deathCause(string(ee.Stderr), nil))
+		if errors.As(err, &ee) && limited == nil && hasLimitSign(string(ee.Stderr)) {
+			limited = &NumPyLimitError{Path: path, Cause: deathCause(string(ee.Stderr), nil)}
 		}
 		if err != nil {
 			continue
@@ -97,7 +117,12 @@ func FindPython(ctx context.Context) (string, error) {
 	if best == "" {
 		// A limit that stopped numpy's import (its OpenBLAS threads
 		// under ulimit -u) is named: not a Python to install.
-		return "", fmt.Errorf("%w (tried %s)%s", ErrNoNumPy, strings.Join(PythonCandidates, ", "), limited)
+		tried := strings.Join(PythonCandidates, ", ")
+		if limited != nil {
+			limited.Tried = tried
+			return "", limited
+		}
+		return "", fmt.Errorf("%w (tried %s)", ErrNoNumPy, tried)
 	}
 	return best, nil
 }
@@ -323,12 +348,21 @@ func (r *PythonReport) LawFailures() []string {
 }
 
 // RunPython runs the embedded baseline on each of cfg's workloads. A missing
-// interpreter or numpy is not an error: the report says it was skipped.
+// interpreter or numpy is not an error: the report says it was skipped. One
+// whose import of numpy a limit stopped (*NumPyLimitError) is not missing:
+// the report says the baseline failed (Failed), which fails the benchmark
+// (pythonFailures), as a version's limit does.
 func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) (*PythonReport, error) {
 	py := cfg.PythonPath
 	if py == "" {
 		var err error
 		if py, err = FindPython(ctx); err != nil {
+			if le := (*NumPyLimitError)(nil); errors.As(err, &le) {
+				if progress != nil {
+					progress("python baseline failed: %v", err)
+				}
+				return &PythonReport{Failed: err.Error()}, nil
+			}
 			return &PythonReport{Skipped: err.Error()}, nil
 		}
 	}

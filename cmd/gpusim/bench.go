@@ -169,7 +169,7 @@ func benchAction(c *cli.Context) error {
 			fmt.Fprintf(stderr, "bench: note: %s\n", n)
 		}
 		if cfg.Python && cfg.PythonPath == "" {
-			fmt.Fprintf(stderr, "bench: note: Python baseline skipped: %s\n", pyNote)
+			fmt.Fprintf(stderr, "bench: note: Python baseline %s\n", pyNote)
 		}
 	}
 
@@ -199,12 +199,13 @@ func benchAction(c *cli.Context) error {
 }
 
 // benchPython finds the Python baseline's interpreter (cfg.PythonPath) or
-// turns the baseline off for --baseline none (cfg.Python), and returns why
-// the baseline is skipped where no interpreter is found: the error of
-// FindPython, which names a limit that stopped numpy's import (its
-// OpenBLAS threads under ulimit -u), not "no python3 with numpy found"
-// alone.
-func benchPython(c *cli.Context, cfg *bench.Config) (skipped string, err error) {
+// turns the baseline off for --baseline none (cfg.Python), and returns the
+// note said where no interpreter is found: "skipped: no python3 with numpy
+// found", or, where a limit stopped numpy's import (its OpenBLAS threads
+// under ulimit -u: a *bench.NumPyLimitError), "failed: " and the limit,
+// which the report lists among the failures, and bench exits 1 after it
+// (it said skipped and exited 0).
+func benchPython(c *cli.Context, cfg *bench.Config) (note string, err error) {
 	switch baseline := c.String("baseline"); {
 	case baseline == "none":
 		cfg.Python = false
@@ -214,16 +215,21 @@ func benchPython(c *cli.Context, cfg *bench.Config) (skipped string, err error) 
 		}
 	default:
 		py, err := bench.FindPython(c.Context)
+		le := (*bench.NumPyLimitError)(nil)
+		limited := errors.As(err, &le)
 		if err != nil && c.IsSet("baseline") {
+			if limited {
+				return "", fmt.Errorf("--baseline python: %w (raise the limit, name an interpreter with --python, or use --baseline none)", err)
+			}
 			return "", fmt.Errorf("--baseline python: %w (install numpy, name an interpreter with --python, or use --baseline none)", err)
 		}
 		// With no python3 and numpy the report says the baseline was skipped.
 		cfg.PythonPath = py
-		if err != nil && strings.Contains(err.Error(), "cannot import numpy") {
-			return err.Error(), nil
+		if limited {
+			return "failed: " + err.Error() + " (exit status 1 after the report)", nil
 		}
 	}
-	return "no python3 with numpy found", nil
+	return "skipped: no python3 with numpy found", nil
 }
 
 // benchFailure is an engine's failure in bench's error: it reads as the
