@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,5 +178,119 @@ func TestProcessesFirstFailure(t *testing.T) {
 	want := "processes: shard 0/4: " + fake + " run: exit status 1: gpusim: error: disk full"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// TestBaselineDeadline: a script that hangs (as one under a tiny ulimit
+// -v hung at its exit) is killed with its process group, its workers that
+// ignore SIGTERM included, once it runs past the deadline its budgets set
+// (scriptDeadline, its costs shortened here), and fails naming the
+// deadline: the version it was running failed, the results before it
+// standing, a failure of the benchmark (exit status 1). bench waited on
+// it for good.
+func TestBaselineDeadline(t *testing.T) {
+	for _, v := range []*time.Duration{&scriptStart, &toolSetup, &versionSlack, &loopStepCost, &joblibTaskCost} {
+		was := *v
+		defer func() { *v = was }()
+	}
+	scriptStart, toolSetup, versionSlack, loopStepCost, joblibTaskCost = time.Second, 0, 500*time.Millisecond, 0, 0
+	fake, started := fakeWithWorkers(t, `cat >/dev/null
+echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+echo '{"result": {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'
+echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
+wait`)
+	c := tinyConfig()
+	c.PythonOnly, c.PythonReps, c.PythonBudget = "loop,vector", 1, 100*time.Millisecond
+	w := Workload{1000, 10}
+	type result struct {
+		out *BaselineOutput
+		err error
+	}
+	done := make(chan result, 1)
+	t0 := time.Now()
+	go func() {
+		out, err := RunBaseline(context.Background(), fake, &c, w)
+		done <- result{out, err}
+	}()
+	pids := started()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("RunBaseline did not return within 30 s of a script that hangs: no deadline")
+	}
+	took := time.Since(t0)
+	// 1 s to start, 0.5 s a version, 3 x 0.1 s for vector: 2.3 s.
+	const want = "the script ran past its deadline of 2.3s and was killed with its process group"
+	if r.err != nil {
+		t.Fatalf("RunBaseline: %v; want the loop's result and vector failed", r.err)
+	}
+	if took < 2300*time.Millisecond || took > 10*time.Second {
+		t.Errorf("returned after %v; want just after the 2.3 s deadline", took)
+	}
+	if len(r.out.Results) != 2 || r.out.Results[0].Skipped != "" || !r.out.Results[1].Failed || r.out.Results[1].Method != "vector" || !strings.Contains(r.out.Results[1].Skipped, want) {
+		t.Errorf("results %+v; want loop's and vector failed with %q", r.out.Results, want)
+	}
+	if !strings.Contains(r.out.Died, want) {
+		t.Errorf("died %q; want %q", r.out.Died, want)
+	}
+	rep := &Report{Python: &PythonReport{Results: r.out.Results, Failed: r.out.Died}}
+	pythonFailures(rep, []Workload{w})
+	if len(rep.Failures) != 1 || rep.Failures[0].Engine != "python/vector" {
+		t.Errorf("failures %v; want python/vector's", rep.Failures)
+	}
+	testenv.CheckGone(t, pids, "the hung script's worker")
+}
+
+// TestScriptDeadline: the deadline grows with the workloads, the tools'
+// set-up and the budgets, and there is none where a version the budget
+// bounds runs without one.
+func TestScriptDeadline(t *testing.T) {
+	c := Default()
+	c.Workloads = []Workload{{1000, 10}}
+	one, how, ok := scriptDeadline(&c, c.Workloads)
+	if !ok || one < 10*time.Minute || !strings.Contains(how, "1 workload") {
+		t.Errorf("default, one workload: %v, %q, %v; want minutes past the budgets", one, how, ok)
+	}
+	two, _, _ := scriptDeadline(&c, []Workload{{1000, 10}, {1000, 10}})
+	if two <= one {
+		t.Errorf("two workloads: %v, not over one's %v", two, one)
+	}
+	c.PythonOnly = "loop,vector"
+	if fewer, _, _ := scriptDeadline(&c, c.Workloads); fewer >= one {
+		t.Errorf("loop and vector: %v, not under every version's %v (no tool's set-up)", fewer, one)
+	}
+	c.PythonBudget = 0
+	if _, _, ok := scriptDeadline(&c, c.Workloads); ok {
+		t.Error("vector with no budget has a deadline")
+	}
+	c.PythonOnly = "loop"
+	if _, _, ok := scriptDeadline(&c, c.Workloads); !ok {
+		t.Error("the loop alone, bounded by its lane-steps, has no deadline")
+	}
+}
+
+// TestDeadlineLeavesSuspension: the script's deadline counts the time
+// bench runs, not the time it was suspended (Ctrl-Z), which the script's
+// group was too: a bench stopped for longer than the deadline failed its
+// baseline as it continued.
+func TestDeadlineLeavesSuspension(t *testing.T) {
+	was := suspended
+	defer func() { suspended = was }()
+	t0 := time.Now()
+	var mu sync.Mutex
+	stoppedFor := time.Duration(0)
+	suspended = func() time.Duration { mu.Lock(); defer mu.Unlock(); return stoppedFor }
+	cause := errors.New("deadline")
+	ctx, stop := withDeadline(context.Background(), 200*time.Millisecond, cause)
+	defer stop()
+	// Suspended from the start for 300 ms: the deadline is then 500 ms.
+	mu.Lock()
+	stoppedFor = 300 * time.Millisecond
+	mu.Unlock()
+	<-ctx.Done()
+	if took := time.Since(t0); took < 500*time.Millisecond || context.Cause(ctx) != cause {
+		t.Errorf("done after %v with %v; want the deadline's cause after 500 ms", took, context.Cause(ctx))
 	}
 }

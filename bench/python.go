@@ -472,7 +472,7 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 	if only == "" {
 		only = pythonVersions
 	}
-	return runScript(ctx, py, cfg, args, len(ws)*len(strings.Split(only, ",")))
+	return runScript(ctx, py, cfg, args, len(ws)*len(strings.Split(only, ",")), ws)
 }
 
 // runScript runs the script with args and reads and checks its output: a
@@ -482,21 +482,35 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 // go to cfg.Progress as "bench: python/VERSION WORKLOAD start|end ...".
 // planned is how many results the script gives when it runs to its end
 // (a version on a workload each), so that a death's note says whether
-// versions after the one running did not run.
-func runScript(ctx context.Context, py string, cfg *Config, args []string, planned int) (*BaselineOutput, error) {
+// versions after the one running did not run. The script has a deadline
+// from its budgets on workloads ws (scriptDeadline): one that runs past it
+// (a hang, as at its exit under a tiny ulimit -v) is killed with its
+// process group and fails as a death does, the deadline named, its
+// results before it standing.
+func runScript(ctx context.Context, py string, cfg *Config, args []string, planned int, ws []Workload) (*BaselineOutput, error) {
+	sctx := ctx
+	if d, how, ok := scriptDeadline(cfg, ws); ok {
+		var stop func()
+		sctx, stop = withDeadline(ctx, d, &scriptDeadlineError{deadline: d, how: how})
+		defer stop()
+	}
 	// In a process group of its own, ended whole: joblib's workers
 	// outlived an interrupted bench.
-	cmd := command(ctx, py, args...)
+	cmd := command(sctx, py, args...)
 	cmd.Stdin = bytes.NewReader(baselineScript)
 	var stdout bytes.Buffer
 	stderr := &scriptStderr{progress: cfg.Progress, cfg: cfg}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
-	runErr := runChildProcess(ctx, cmd)
+	runErr := runChildProcess(sctx, cmd)
 	stderr.flush()
 	if runErr != nil && ctx.Err() != nil {
 		// The child was killed because the benchmark was stopped: the
 		// cause (a signal, a deadline) is the error, not "signal: killed".
 		return nil, context.Cause(ctx)
+	}
+	de := (*scriptDeadlineError)(nil)
+	if runErr != nil && errors.As(context.Cause(sctx), &de) {
+		runErr = de
 	}
 	res, running, err := readScript(stdout.Bytes(), stderr.running, cfg)
 	switch {
@@ -508,6 +522,9 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 		return nil, fmt.Errorf("bench: python baseline: %w: %s", runErr, deathCause(stderr.other.String(), res))
 	}
 	cause := fmt.Sprintf("the script died (%v)", runErr)
+	if de != nil {
+		cause = de.Error()
+	}
 	if l := deathCause(stderr.other.String(), res); l != "" {
 		cause += ": " + l
 	}
