@@ -77,55 +77,66 @@ func less[T int64 | uint64](x T, d uint64) T { return x - T(d) }
 
 // cpuBeat is how often, at most, the watch WatchCPU starts reads the
 // process's CPU time; it wakes sooner as the time left before its stop
-// shrinks.
+// shrinks, every cpuReact at the soonest.
 const cpuBeat = 100 * time.Millisecond
 
+// cpuReact is the least the watch sleeps, and the least grace of the
+// forced exit after its stop.
+const cpuReact = 10 * time.Millisecond
+
 // CPUStopGrace is StopGrace for a stop at the CPU time limit while
-// WatchCPU watches: the forced exit comes this long after the stop, so
+// WatchCPU watches: the forced exit comes this long after the stop, or
+// sooner where less CPU time is left at the rate the process runs, so
 // that the stop's CPU time fits below the hard limit.
 const CPUStopGrace = 200 * time.Millisecond
 
 // cpuWatching is set once WatchCPU has started its watch (once per
-// process).
-var cpuWatching atomic.Bool
+// process); cpuGrace is the forced exit's grace its stop set (0: none
+// yet).
+var (
+	cpuWatching atomic.Bool
+	cpuGrace    atomic.Int64
+)
 
-// CPUMargin is the CPU time before the hard CPU time limit at which
-// WatchCPU stops a process that may run on cpus CPUs at once: what they
-// can take between two of its beats (cpuBeat) and in the stop's grace
-// (CPUStopGrace), and a beat more for the exit itself (removing
-// temporary files, the message).
-func CPUMargin(cpus int) time.Duration {
-	return time.Duration(max(cpus, 1))*(cpuBeat+CPUStopGrace) + cpuBeat
+// cpuSlack is the CPU time WatchCPU keeps below the hard limit beyond its
+// stop's grace, on cpus CPUs: a beat's worth for the exit itself
+// (removing temporary files, the message), and cpuReact on every CPU for
+// a wake that comes late or a stop whose grace cannot be shorter.
+func cpuSlack(cpus int) time.Duration {
+	return cpuBeat + time.Duration(max(cpus, 1))*cpuReact
 }
 
 // CPULimitError is a CPU time limit (ulimit -t) too small for a run:
-// what is left of it after the process's CPU time so far, less the
-// margin a stop needs (CPUMargin), is under a beat (cpuBeat), so that
-// the run would be stopped before it did any work, or killed.
+// what is left of it after the process's CPU time so far is under what a
+// stop on one CPU needs (cpuSlack, CPUStopGrace) and a beat of work
+// (cpuBeat), so that the run would be stopped before it did any, or
+// killed.
 type CPULimitError struct {
-	Limit  uint64        // the hard RLIMIT_CPU, in seconds
-	Used   time.Duration // the process's CPU time when it was checked
-	Margin time.Duration // CPUMargin for CPUs
-	CPUs   int           // the CPUs the process may run on at once
+	Limit uint64        // the hard RLIMIT_CPU, in seconds
+	Used  time.Duration // the process's CPU time when it was checked
+	Need  time.Duration // the CPU time a run needs left: a stop's and a beat's
+	CPUs  int           // the CPUs the process may run on at once
 }
 
 func (e *CPULimitError) Error() string {
-	least := uint64(math.Ceil((e.Used + e.Margin + cpuBeat).Seconds()))
-	return fmt.Sprintf("the CPU time limit (ulimit -t %d: %d s of CPU time on all threads together, %v of it used before the run) leaves less than %v for a run on %d CPUs, which stops %v before the limit so that its stop ends before the kernel's SIGKILL: raise it to ulimit -t %d or more",
-		e.Limit, e.Limit, e.Used.Round(10*time.Millisecond), cpuBeat, e.CPUs, e.Margin, least)
+	least := uint64(math.Ceil((e.Used + e.Need).Seconds()))
+	return fmt.Sprintf("the CPU time limit (ulimit -t %d: %d s of CPU time on all threads together, %v of it used before the run) leaves less than the %v a run on %d CPUs needs to work and stop before the kernel's SIGKILL at the limit: raise it to ulimit -t %d or more",
+		e.Limit, e.Limit, e.Used.Round(10*time.Millisecond), e.Need, e.CPUs, least)
 }
 
-// cpuCheck is the check of WatchCPU: the CPU time at which the process
-// must stop under a hard limit of hard seconds, used so far and on cpus
-// CPUs, or a *CPULimitError where that leaves less than a beat.
-func cpuCheck(hard uint64, used time.Duration, cpus int) (stopAt time.Duration, err error) {
-	margin := CPUMargin(cpus)
-	limit := time.Duration(min(hard, uint64(math.MaxInt64/time.Second))) * time.Second
-	stopAt = limit - margin
-	if stopAt-used < cpuBeat {
-		return 0, &CPULimitError{Limit: hard, Used: used, Margin: margin, CPUs: max(cpus, 1)}
+// cpuCheck is the check of WatchCPU: a *CPULimitError where a hard limit
+// of hard seconds, used so far, leaves less than a run on cpus CPUs needs.
+func cpuCheck(hard uint64, used time.Duration, cpus int) error {
+	need := cpuSlack(cpus) + CPUStopGrace + cpuBeat
+	if limitTime(hard)-used < need {
+		return &CPULimitError{Limit: hard, Used: used, Need: need, CPUs: max(cpus, 1)}
 	}
-	return stopAt, nil
+	return nil
+}
+
+// limitTime is hard seconds as a Duration, capped where they are more.
+func limitTime(hard uint64) time.Duration {
+	return time.Duration(min(hard, uint64(math.MaxInt64/time.Second))) * time.Second
 }
 
 // processCPU is the process's CPU time, all threads together, as
@@ -143,17 +154,18 @@ var processCPU = func() time.Duration {
 // RLIMIT_CPU) kills it with SIGKILL, where the kernel's SIGXCPU at the
 // soft limit (CPUGrace) cannot come in time: under ulimit -t 1, whose
 // soft limit cannot be lowered (the kernel counts it in whole seconds),
-// or a soft limit the user set too close to the hard one for a stop on
-// cpus CPUs (ulimit -St 9 -Ht 10 on 64 CPUs). A goroutine reads the
-// process's CPU time every 100 ms or sooner, and at CPUMargin(cpus)
-// before the hard limit sends the process SIGXCPU, which NotifyContext
-// takes as the CPU limit's stop, with its message and exit status
-// (ExitSIGXCPU) and a forced exit after CPUStopGrace; it sends it again
-// each beat after, as the kernel does, in case the first came before
-// NotifyContext. cpus is how many CPUs the process may run on at once
-// (its affinity, its cgroup's limit): the most CPU time it takes per
-// second of wall time. It returns a *CPULimitError, and starts nothing,
-// where the limit leaves less than a beat of work (cpuCheck): the
+// or a soft limit the user set too close to the hard one for a stop
+// (ulimit -St 9 -Ht 10 on 64 busy CPUs). A goroutine reads the process's
+// CPU time every 100 ms, sooner as the limit nears (cpuStep), and where
+// what is left is what its stop takes at the rate it runs (CPUStopGrace
+// on each busy CPU, and cpuSlack) sends the process SIGXCPU, which
+// NotifyContext takes as the CPU limit's stop, with its message and exit
+// status (ExitSIGXCPU) and a forced exit after CPUStopGrace or sooner;
+// it sends it again each beat after, as the kernel does, in case the
+// first came before NotifyContext. cpus is how many CPUs the process may
+// run on at once (its affinity, its cgroup's limit): the most CPU time it
+// takes per second of wall time. It returns a *CPULimitError, and starts
+// nothing, where the limit leaves too little for a run (cpuCheck): the
 // command is then refused before it starts. It does nothing without a
 // hard limit, or once a watch has started.
 func WatchCPU(cpus int) error {
@@ -161,36 +173,60 @@ func WatchCPU(cpus int) error {
 	if err := unix.Getrlimit(unix.RLIMIT_CPU, &rl); err != nil || uint64(rl.Max) == uint64(unix.RLIM_INFINITY) {
 		return nil
 	}
-	stopAt, err := cpuCheck(uint64(rl.Max), processCPU(), cpus)
-	if err != nil {
+	if err := cpuCheck(uint64(rl.Max), processCPU(), cpus); err != nil {
 		return err
 	}
 	if !cpuWatching.CompareAndSwap(false, true) {
 		return nil
 	}
-	go watchCPU(stopAt, cpus)
+	go watchCPU(limitTime(uint64(rl.Max)), max(cpus, 1))
 	return nil
 }
 
-// watchCPU is WatchCPU's goroutine: it sleeps a beat, or the wall time
-// cpus CPUs take to reach stopAt if that is sooner (10 ms at least), and
-// from stopAt on sends SIGXCPU every beat.
-func watchCPU(stopAt time.Duration, cpus int) {
+// watchCPU is WatchCPU's goroutine under a hard limit of limit.
+func watchCPU(limit time.Duration, cpus int) {
+	used, at := processCPU(), time.Now()
+	rate := 1.0
 	for {
-		left := stopAt - processCPU()
-		if left <= 0 {
+		sleep, grace, stop := cpuStep(limit, used, rate, cpus)
+		if stop {
+			cpuGrace.Store(int64(grace))
 			_ = unix.Kill(unix.Getpid(), unix.SIGXCPU)
-			left = time.Duration(cpus) * cpuBeat
 		}
-		time.Sleep(min(max(left/time.Duration(max(cpus, 1)), 10*time.Millisecond), cpuBeat))
+		time.Sleep(sleep)
+		u, t := processCPU(), time.Now()
+		if dt := t.Sub(at); dt > 0 {
+			rate = min(max(float64(u-used)/float64(dt), 1), float64(cpus))
+		}
+		used, at = u, t
 	}
 }
 
-// stopGraceFor is the grace of the forced exit after a stop by s:
-// CPUStopGrace for the CPU limit's SIGXCPU while WatchCPU watches, whose
-// margin counts on it, else StopGrace.
+// cpuStep is one beat of the watch under a hard limit of limit, used so
+// far, at rate busy CPUs (1 to cpus, over the last beat): stop where what
+// is left beyond cpuSlack is what rate CPUs take in CPUStopGrace or less,
+// with the forced exit's grace the time they take to spend it (cpuReact
+// at least); else sleep until, at cpus CPUs busy (a run that starts its
+// workers), the process could have reached that point, a beat at most.
+func cpuStep(limit, used time.Duration, rate float64, cpus int) (sleep, grace time.Duration, stop bool) {
+	left := limit - used - cpuSlack(cpus)
+	need := time.Duration(rate * float64(CPUStopGrace))
+	if left <= need {
+		grace = min(max(time.Duration(float64(left)/rate), cpuReact), CPUStopGrace)
+		return cpuBeat, grace, true
+	}
+	sleep = min(max((left-need)/time.Duration(cpus), cpuReact), cpuBeat)
+	return sleep, 0, false
+}
+
+// stopGraceFor is the grace of the forced exit after a stop by s: for the
+// CPU limit's SIGXCPU while WatchCPU watches, the one its stop set
+// (CPUStopGrace or less), whose margin counts on it; else StopGrace.
 func stopGraceFor(s os.Signal) time.Duration {
 	if s == syscall.SIGXCPU && cpuWatching.Load() {
+		if g := time.Duration(cpuGrace.Load()); g > 0 {
+			return g
+		}
 		return CPUStopGrace
 	}
 	return StopGrace
