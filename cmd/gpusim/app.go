@@ -91,7 +91,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// And a stop before the hard limit where no SIGXCPU can come
 		// in time (ulimit -t 1 was a SIGKILL, exit 137, not a word),
 		// or a refusal where the limit leaves no room for one.
-		if err := interrupt.WatchCPU(limitCPUs()); err != nil {
+		if err := interrupt.WatchCPU(limitCPUs); err != nil {
 			fmt.Fprintf(stderr, "gpusim: error: ulimit -t: %v\n", err)
 			return exitUsage
 		}

@@ -20,7 +20,7 @@ func cpuLimitText() string { return "CPU time limit exceeded" }
 func CPUGrace(procs int) {}
 
 // WatchCPU does nothing where there is no CPU time limit.
-func WatchCPU(cpus int) error { return nil }
+func WatchCPU(cpus func() int) error { return nil }
 
 // stopGraceFor is StopGrace where there is no CPU time limit.
 func stopGraceFor(s os.Signal) time.Duration { return StopGrace }

@@ -162,24 +162,27 @@ var processCPU = func() time.Duration {
 // NotifyContext takes as the CPU limit's stop, with its message and exit
 // status (ExitSIGXCPU) and a forced exit after CPUStopGrace or sooner;
 // it sends it again each beat after, as the kernel does, in case the
-// first came before NotifyContext. cpus is how many CPUs the process may
-// run on at once (its affinity, its cgroup's limit): the most CPU time it
-// takes per second of wall time. It returns a *CPULimitError, and starts
+// first came before NotifyContext. cpus says how many CPUs the process
+// may run on at once (its affinity, its cgroup's limit): the most CPU time
+// it takes per second of wall time; it is called only under a hard limit,
+// as it may read files, and this runs before the stop signals' handlers
+// are installed. It returns a *CPULimitError, and starts
 // nothing, where the limit leaves too little for a run (cpuCheck): the
 // command is then refused before it starts. It does nothing without a
 // hard limit, or once a watch has started.
-func WatchCPU(cpus int) error {
+func WatchCPU(cpus func() int) error {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_CPU, &rl); err != nil || uint64(rl.Max) == uint64(unix.RLIM_INFINITY) {
 		return nil
 	}
-	if err := cpuCheck(uint64(rl.Max), processCPU(), cpus); err != nil {
+	n := max(cpus(), 1)
+	if err := cpuCheck(uint64(rl.Max), processCPU(), n); err != nil {
 		return err
 	}
 	if !cpuWatching.CompareAndSwap(false, true) {
 		return nil
 	}
-	go watchCPU(limitTime(uint64(rl.Max)), max(cpus, 1))
+	go watchCPU(limitTime(uint64(rl.Max)), n)
 	return nil
 }
 
