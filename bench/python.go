@@ -419,14 +419,16 @@ type BaselineOutput struct {
 	NProc        uint64 `json:"nproc"`
 	AddressSpace uint64 `json:"address_space"`
 	// Died, when not empty, is why the script ended before its last
-	// version: the results it gave stand, the version it was running is
+	// version, or failed after it (ran past its deadline: a hang at its
+	// exit): the results it gave stand, the version it was running is
 	// among them with Failed set.
 	Died string `json:"-"`
 }
 
 // RunBaseline runs the embedded script (read from stdin) with interpreter py
-// on workloads ws (the model is cfg's, and so are the caps), and checks each
-// version's sample against the exact law. A result's Workload is one of ws.
+// on workloads ws (the model is cfg's, and so are the caps, and the deadline
+// set from its budgets: scriptDeadline), and checks each version's sample
+// against the exact law. A result's Workload is one of ws.
 func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*BaselineOutput, error) {
 	if len(ws) == 0 {
 		return nil, errors.New("bench: python baseline: no workloads")
