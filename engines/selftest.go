@@ -83,7 +83,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 			c := gpu.Check{Name: "open", Status: gpu.CheckFail, Note: note}
 			label := strings.TrimPrefix(ds[i].String(), fmt.Sprintf("%d: ", i))
 			out = append(out, SelfTest{Index: i, Device: label, Driver: ds[i].DriverVersion, Checks: []gpu.Check{c},
-				Failed: fmt.Sprintf("device %d did not start: %v", i, err), Err: err,
+				Failed: fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err,
 				Text: (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()})
 			continue
 		}

@@ -39,13 +39,14 @@ type Multi struct {
 	startup, compile time.Duration
 }
 
-// onDevice is err, of device index, as OpenMulti returns it: prefixed
-// "device N: " unless its text names the device already as
-// DeviceDesc.Named does ("device N (name, platform, type)", as Open's build,
-// self-test and first-launch errors do), which read "device 0: opencl:
-// build kernels for device 0 (...)". The error is wrapped, not changed:
-// errors.As still finds a *cl.BuildError and its log.
-func onDevice(index int, err error) error {
+// OnDevice is err, of device index, as OpenMulti and the self-test of a
+// device that did not start give it: prefixed "device N: " unless its text
+// names the device already as DeviceDesc.Named does ("device N (name,
+// platform, type)", as Open's build, self-test and first-launch errors
+// do), which read "device 0: opencl: build kernels for device 0 (...)".
+// The error is wrapped, not changed: errors.As still finds a
+// *cl.BuildError and its log.
+func OnDevice(index int, err error) error {
 	if strings.Contains(err.Error(), fmt.Sprintf("device %d (", index)) {
 		return err
 	}
@@ -73,7 +74,7 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 	// The driver is loaded and the devices listed once, before the
 	// goroutines; the listing is m's start-up, not an engine's.
 	if _, err := devices(); err != nil {
-		return nil, onDevice(indices[0], err)
+		return nil, OnDevice(indices[0], err)
 	}
 	listing := discoveryCharge()
 	t0 := time.Now()
@@ -92,7 +93,7 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 			}
 		}
 	} else if k := openParallel(indices, engines, errs, open); k >= 0 {
-		return nil, onDevice(indices[k], errs[k])
+		return nil, OnDevice(indices[k], errs[k])
 	}
 	m := &Multi{}
 	for _, e := range engines {
@@ -103,7 +104,7 @@ func OpenMulti(indices []int, opt Options) (*Multi, error) {
 	for k, err := range errs {
 		if err != nil {
 			m.Close()
-			return nil, onDevice(indices[k], err)
+			return nil, OnDevice(indices[k], err)
 		}
 	}
 	m.openTime(listing, time.Since(t0), inTurn)
