@@ -537,3 +537,34 @@ func TestStartupCountsDiscovery(t *testing.T) {
 		t.Errorf("the first run reports start-up %v without the discovery", r.Timing.Startup)
 	}
 }
+
+// TestDailyWarm: the engine's first daily run generates the daily kernels
+// by a launch on one lane before it (warmDaily) and reports that as
+// start-up and compile; the run's own wall time and its rate left it out.
+// With pocl's kernel cache cold, a 1e5-lane daily run of 9 ms took 2 s,
+// all of it the daily kernel's code generation, counted in the run's time.
+// A later daily run pays nothing; the launch count is the run's alone.
+func TestDailyWarm(t *testing.T) {
+	e := open(t, Options{})
+	runJob(t, e, job(1000, 4)) // takes Open's start-up
+	daily := func() *sim.Result {
+		j := job(10_000, 6)
+		j.Daily = true
+		before := e.launches
+		r := runJob(t, e, j)
+		if n := e.launches - before; n < 1 || n > 4 {
+			t.Errorf("a daily run of 10k x 6 counted %d launches; want its own, 1 to 4", n)
+		}
+		return r
+	}
+	r1, r2 := daily(), daily()
+	if r1.Timing.Compile <= 0 || r1.Timing.Startup < r1.Timing.Compile {
+		t.Errorf("first daily run: start-up %v, compile %v; want the daily kernels' first launch in both", r1.Timing.Startup, r1.Timing.Compile)
+	}
+	if r2.Timing.Compile != 0 || r2.Timing.Startup != 0 {
+		t.Errorf("second daily run: start-up %v, compile %v; want none", r2.Timing.Startup, r2.Timing.Compile)
+	}
+	if r1.Summary.Digest != r2.Summary.Digest || len(r1.Daily) != 6 || r1.Daily[5].Digest != r1.Summary.Digest {
+		t.Errorf("daily runs: digests %x and %x, %d days; want one digest, 6 days, the last day's the digest", r1.Summary.Digest, r2.Summary.Digest, len(r1.Daily))
+	}
+}

@@ -106,6 +106,12 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 	if err := e.settle(ctx); err != nil {
 		return nil, err
 	}
+	if job.Daily {
+		if err := e.warmDaily(ctx); err != nil {
+			return nil, err
+		}
+		start = time.Now() // the daily kernels' generation is start-up
+	}
 	r := &run{e: e, job: job, p: job.Params, m: job.Params.Model(), first: first, count: count, dst: finals}
 	res, err := r.runUntil(ctx)
 	if err != nil {
