@@ -12,16 +12,19 @@ import (
 // 5 of 8 runs of --engine parallel --lanes 1e6 on 2 CPUs. Go's own start
 // may die there too (1 of 6 starts of gpusim version did not under 16; 5
 // of 6 did under 12), where no code of gpusim's runs yet: a start that
-// printed nothing is passed over, but most must be refused.
+// printed nothing is passed over. How many die so varies with the
+// machine's load (2 of 6 runs were refused beside the rest of the suite on
+// 2 cores, where the test asked for 3), so it runs up to 60 starts, until
+// 3 are refused, and wants one at least: a gpusim that does not check the
+// limit is never refused, and any output but the refusal fails at once.
 func TestStackLimit(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh")
 	}
 	bin := buildGpusim(t)
-	refused := 0
-	const tries = 6
-	for range tries {
+	refused, tries := 0, 0
+	for ; tries < 60 && refused < 3; tries++ {
 		cmd := exec.Command(sh, "-c", `ulimit -s 16 || exit 99; exec "$0" run --engine parallel --lanes 1e6 --steps 10 -q`, bin)
 		cmd.Dir = t.TempDir()
 		out, _ := cmd.CombinedOutput()
@@ -34,7 +37,7 @@ func TestStackLimit(t *testing.T) {
 			t.Fatalf("ulimit -s 16: exit %d; want 2 and the refusal\n%s", code, out)
 		}
 	}
-	if refused < tries/2 {
-		t.Errorf("ulimit -s 16: %d of %d runs refused, the others died without a word; want most refused", refused, tries)
+	if refused == 0 {
+		t.Errorf("ulimit -s 16: none of %d runs refused, all died without a word; want the refusal", tries)
 	}
 }
