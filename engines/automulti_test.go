@@ -469,11 +469,28 @@ func TestAddMultiStart(t *testing.T) {
 // GPUs measures one of them, which stands for the seven identical to it,
 // and a large job then runs on all eight, as does the next: the node's
 // first large job ran on the one GPU measured.
+//
+// The fake GPUs sleep for their runs, and a loaded machine oversleeps the
+// probe's milliseconds: beside other tests on 2 cores it measured device 0
+// at up to 7 times its h200Ns, slower than simd, which the calibrating run
+// then chose (2 of 10 runs failed so). A calibration that measured device
+// 0 at more than twice h200Ns is measured again, on a fresh cache folder,
+// up to 3 times: what is tested is the choice from a true measurement.
 func TestAutoMultiAfterCalibrate(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
 	var opened []string
 	dev := fakeGPUs(8, &opened, nil, nil)
-	ch, _, key := autoOn(t, dev, calibration{}, 1e11, 100)
+	var ch Choice
+	var key string
+	for try := 1; ; try++ {
+		t.Setenv(EnvCacheDir, t.TempDir())
+		opened = nil
+		ch, _, key = autoOn(t, dev, calibration{}, 1e11, 100)
+		c, ok := loadCalibration(key)
+		if !ok || len(c.Devices) == 0 || c.Devices[0].Ns <= 2*h200Ns || try == 3 {
+			break
+		}
+		t.Logf("try %d: device 0 measured at %.3g ns per lane-step, over twice the fake's %g: measured again", try, c.Devices[0].Ns, h200Ns)
+	}
 	if !slices.Equal(opened, []string{"0", "0,1,2,3,4,5,6,7"}) || !strings.HasPrefix(ch.Reason, "measured here: ") || !strings.Contains(ch.Reason, "now that it is started") || ch.multi == "" || ch.Probe <= 0 {
 		t.Fatalf("the calibrating run opened %q (%s), want device 0 measured, then devices 0-7 chosen", opened, ch.Reason)
 	}
