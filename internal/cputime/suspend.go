@@ -48,8 +48,16 @@ func WatchSuspend() {
 		return
 	}
 	suspension.watching, suspension.last = true, suspendNow()
-	suspension.alive, suspension.aliveOK = suspendAlive()
 	go func() {
+		// The threads' first reading is the watch's, off the caller's
+		// start (a process's start-up is timed: it reads files). Until it
+		// is in, a gap is judged by its length.
+		alive, ok := suspendAlive()
+		suspension.Lock()
+		if suspension.alive == nil {
+			suspension.alive, suspension.aliveOK = alive, ok
+		}
+		suspension.Unlock()
 		t := time.NewTicker(suspendBeat)
 		for range t.C {
 			beat()
