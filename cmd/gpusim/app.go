@@ -655,7 +655,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	}
 	if m := reNoFlag.FindStringSubmatch(msg); m != nil {
 		name := "--" + m[1]
-		if len(m[1]) == 1 {
+		if len(m[1]) == 1 && !typedLong(os.Args[1:], m[1]) {
 			name = "-" + m[1] // as typed: -x read --x
 		}
 		hint := fmt.Sprintf("see '%s'", help)
@@ -679,6 +679,21 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		return &usageError{msg: "unknown flag " + name, hint: hint}
 	}
 	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
+}
+
+// typedLong reports whether args, before a "--", give the one-letter flag
+// x as --x (or --x=value): the flag package names it -x either way, and
+// "gpusim run --x" was told "unknown flag -x".
+func typedLong(args []string, x string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--"+x || strings.HasPrefix(a, "--"+x+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // printError prints err as "gpusim: error: ..." lines: each of several
