@@ -251,15 +251,15 @@ func TestBuildWaitNotes(t *testing.T) {
 	lock := file + ".build.lock"
 	for _, c := range []struct {
 		name     string
-		store    bool          // the holder stores the binary
-		hold     time.Duration // how long it holds the lock
+		store    bool // the holder stores the binary
+		release  bool // the holder ends once the start says it waits; else it holds the lock past buildWait
 		compiles bool
 		gaveUp   bool
 		limit    time.Duration // buildWait
 	}{
-		{"stored", true, 300 * time.Millisecond, false, false, time.Minute},
-		{"ended without one", false, 300 * time.Millisecond, true, false, time.Minute},
-		{"stopped", false, time.Hour, true, true, 500 * time.Millisecond},
+		{"stored", true, true, false, false, time.Minute},
+		{"ended without one", false, true, true, false, time.Minute},
+		{"stopped", false, false, true, true, 500 * time.Millisecond},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := os.Remove(file); err != nil {
@@ -269,11 +269,23 @@ func TestBuildWaitNotes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stop, released := make(chan struct{}), make(chan struct{})
+			// The holder ends once the start has said that it waits,
+			// not after a fixed time: a start slowed past that time on
+			// a loaded machine found the lock free and said nothing.
+			// hold bounds the holding where no note comes (broken code).
+			hold := time.Hour
+			if c.release {
+				hold = 10 * time.Second
+			}
+			stop, released, waiting := make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
 			go func() {
 				defer close(released)
 				select {
-				case <-time.After(c.hold):
+				case <-waiting:
+					if !c.release {
+						<-stop
+					}
+				case <-time.After(hold):
 				case <-stop:
 				}
 				if c.store {
@@ -290,7 +302,15 @@ func TestBuildWaitNotes(t *testing.T) {
 			var progress, notes []string
 			compiled := 0
 			e := open(t, Options{
-				Progress:  func(s string) { mu.Lock(); progress = append(progress, s); mu.Unlock() },
+				Progress: func(s string) {
+					mu.Lock()
+					progress = append(progress, s)
+					mu.Unlock()
+					select {
+					case waiting <- struct{}{}:
+					default:
+					}
+				},
 				Note:      func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() },
 				Compiling: func(int) { mu.Lock(); compiled++; mu.Unlock() },
 			})
