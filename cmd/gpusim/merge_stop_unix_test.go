@@ -71,11 +71,14 @@ func TestMergeStop(t *testing.T) {
 }
 
 // TestMergeListStop: a merge waiting for its --files-from list (standard
-// input a pipe whose writer has not finished, a FIFO no one has opened
-// yet) ends on the first SIGINT or SIGTERM through its context, with the
-// signal's status and message, no report and no file left, before the
-// forced exit (interrupt.StopGrace), which alone ended it before: the read
-// of the list did not look at the context.
+// input a pipe, or a FIFO, whose writer has not finished) ends on the
+// first SIGINT or SIGTERM through its context, with the signal's status
+// and message, no report and no file left, before the forced exit
+// (interrupt.StopGrace), which alone ended it before: the read of the list
+// did not look at the context. The signal is sent once the merge has read
+// the list's first line (listRead), not after a fixed time: a start slower
+// than that on a loaded machine took it before its handlers, and died of
+// it.
 func TestMergeListStop(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "list")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -98,19 +101,24 @@ func TestMergeListStop(t *testing.T) {
 			cmd.Dir = dir
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			w, err := cmd.StdinPipe() // held open: the list never ends
+			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer w.Close()
+			cmd.Stdin = r
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
+			}
+			r.Close()
+			defer w.Close() // held open: the list never ends
+			if c.list != "-" {
+				w.Close()
+				w = openFIFOWriter(t, cmd, c.list)
 			}
 			if _, err := io.WriteString(w, "p0.json\n"); err != nil {
 				t.Fatal(err)
 			}
-			// Well into the wait for the list's end.
-			time.Sleep(400 * time.Millisecond)
+			listRead(t, w)
 			if err := cmd.Process.Signal(c.sig); err != nil {
 				t.Fatal(err)
 			}
@@ -124,5 +132,23 @@ func TestMergeListStop(t *testing.T) {
 			}
 			assertEmptyDir(t, dir)
 		})
+	}
+}
+
+// openFIFOWriter opens the FIFO fifo for writing once cmd has opened it
+// for reading (an open for writing that does not block fails until then),
+// 20 s at most.
+func openFIFOWriter(t *testing.T, cmd *exec.Cmd, fifo string) *os.File {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			return w
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the merge has not opened its list %s in 20 s: %v", fifo, err)
+		}
 	}
 }
