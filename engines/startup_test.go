@@ -601,20 +601,45 @@ func TestCalibrationTurnNotes(t *testing.T) {
 			p.Lanes, p.Steps = 1e7, 100
 			key := calibrationKey(Options{Params: p})
 			lock := calibrationPath() + ".measure.lock"
-			if c.stores {
-				measureMeanwhile(t, key, cachedir.NoteAfter+300*time.Millisecond, calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns}})
-			} else {
-				if err := cachedir.MkdirAll(filepath.Dir(lock)); err != nil {
-					t.Fatal(err)
-				}
-				unlock, err := cachedir.Lock(lock, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer unlock()
+			if err := cachedir.MkdirAll(filepath.Dir(lock)); err != nil {
+				t.Fatal(err)
 			}
+			hold, err := cachedir.Lock(lock, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The holder that stores ends once the wait is said, not
+			// after a fixed time: a waiter slowed past that time on a
+			// loaded machine found the lock free first and said
+			// nothing. Where no note comes (broken code), it ends after
+			// 10 s.
+			said := make(chan struct{}, 1)
+			released := make(chan struct{})
+			if c.stores {
+				go func() {
+					defer close(released)
+					select {
+					case <-said:
+					case <-time.After(10 * time.Second):
+					}
+					if err := storeCalibration(key, calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns}}); err != nil {
+						t.Error(err)
+					}
+					hold()
+				}()
+			} else {
+				close(released)
+				defer hold() // past the wait
+			}
+			defer func() { <-released }()
 			var progress, notes []string
-			o := Options{Progress: func(s string) { progress = append(progress, s) }, Note: func(s string) { notes = append(notes, s) }}
+			o := Options{Progress: func(s string) {
+				progress = append(progress, s)
+				select {
+				case said <- struct{}{}:
+				default:
+				}
+			}, Note: func(s string) { notes = append(notes, s) }}
 			unlock, _, ok := calibrationTurn(context.Background(), o, key)
 			unlock()
 			if ok != c.stores {
