@@ -376,36 +376,15 @@ func (s *shared) saveBinary(source, options string) string {
 // entry is good and stays, though it was not loaded (no loading mark could
 // be made): the program built from source is not stored over it, which in
 // a read-only cache gave a second note, that the cache was not written,
-// beside the one that says why the entry is not loaded.
+// beside the one that says why the entry is not loaded. It is buildShared
+// with no notes, its build lock (where it took one) released at once: the
+// one build of a program there is, which tests call without an Engine.
 func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (p *cl.Program, binSum string, done func(), kept bool, err error) {
-	bin, binSum, done, kept := markedEntry(key)
-	return buildEntry(ctx, dev, bin, binSum, done, kept, source, options)
-}
-
-// buildEntry is buildCached's build, from markedEntry's outcome: the
-// binary bin (checksum binSum, its loading mark removed by done) where
-// there is one, else the source.
-func buildEntry(ctx *cl.Context, dev *cl.Device, bin []byte, binSum string, done func(), kept bool, source, options string) (*cl.Program, string, func(), bool, error) {
-	if bin != nil {
-		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
-		if err == nil {
-			binaryHits.Add(1)
-			return p, binSum, done, false, nil
-		}
-		done()
-		// Said once the source's build is known: where it fails too
-		// (pocl rejects both without a writable kernel cache), the
-		// note said "rebuilt from source" beside the build's error.
-		p, berr := cl.BuildProgram(ctx, dev, source, options)
-		if berr != nil {
-			cacheNotes.Add("cache: a compiled program was rejected by the driver (%v), and the build from source failed too", err)
-		} else {
-			cacheNotes.Add("cache: a compiled program was rejected by the driver (%v): rebuilt from source", err)
-		}
-		return p, "", nil, false, berr
+	p, binSum, done, kept, unlock, _, err := buildShared(ctx, dev, key, source, options, buildHooks{})
+	if unlock != nil {
+		unlock()
 	}
-	p, err := cl.BuildProgram(ctx, dev, source, options)
-	return p, "", nil, kept, err
+	return p, binSum, done, kept, err
 }
 
 // endBuild releases the build lock of the program of k, if this process
