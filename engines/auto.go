@@ -727,26 +727,17 @@ func calibrationTurn(ctx context.Context, o Options, key string) (unlock func(),
 			break
 		}
 		if waited := time.Since(t0); waited >= calibrationWait {
-			o.note("auto: gave up waiting for another run's calibration after %v (%s is still held%s: a run stopped, or measuring a device that compiles its program): measuring here", calibrationWait, lock, byHolder(holder))
+			o.note("auto: gave up waiting for another run's calibration after %v (%s is still held%s: a run stopped, or measuring a device that compiles its program): measuring here", calibrationWait, lock, cachedir.ByHolder(holder))
 			break
 		} else if !said && waited >= cachedir.NoteAfter {
 			said, holder = true, cachedir.Holder(lock)
-			o.progress("auto: waiting for another run's calibration (%s is held%s): at most %v, then this run measures", lock, byHolder(holder), calibrationWait)
+			o.progress("auto: waiting for another run's calibration (%s is held%s): at most %v, then this run measures", lock, cachedir.ByHolder(holder), calibrationWait)
 		}
 	}
 	if c, ok = loadCalibration(key); ok {
 		dropCalibrationNotes(path)
 	}
 	return unlock, c, ok
-}
-
-// byHolder is " by pid N" where cachedir.Holder knew the lock's holder,
-// else "".
-func byHolder(holder string) string {
-	if holder == "" {
-		return ""
-	}
-	return " by " + holder
 }
 
 // calibrationWait bounds calibrationTurn's wait for another run's

@@ -198,10 +198,10 @@ func lockEntryNoted(lock string, h buildHooks) (unlock func(), err error) {
 	var holder string
 	unlock, err = cachedir.LockWaiting(lock, entryLockWait, func(who string) {
 		holder = who
-		h.progressf("waiting for another process's load of the cached OpenCL program for %s (%s is held%s): at most %v, then it is read unlocked", h.device, lock, holderText(who), entryLockWait)
+		h.progressf("waiting for another process's load of the cached OpenCL program for %s (%s is held%s): at most %v, then it is read unlocked", h.device, lock, cachedir.ByHolder(who), entryLockWait)
 	})
 	if errors.Is(err, cachedir.ErrLockBusy) {
-		h.notef("gave up waiting for the lock on the cached OpenCL program for %s after %v (%s is still held%s: a process stopped): reading it unlocked", h.device, entryLockWait, lock, holderText(holder))
+		h.notef("gave up waiting for the lock on the cached OpenCL program for %s after %v (%s is still held%s: a process stopped): reading it unlocked", h.device, entryLockWait, lock, cachedir.ByHolder(holder))
 	}
 	return unlock, err
 }

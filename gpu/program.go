@@ -418,14 +418,6 @@ func (h buildHooks) notef(format string, args ...any) {
 	}
 }
 
-// holderText is " by pid N" where Holder knows the lock's holder, else "".
-func holderText(holder string) string {
-	if holder == "" {
-		return ""
-	}
-	return " by " + holder
-}
-
 // buildShared is buildCached, where a program the cache does not hold
 // (missing, corrupt or stale, discarded after a crash, or a binary the
 // driver refuses though its checksum is valid) is built by one process
@@ -467,10 +459,10 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		u, lerr := cachedir.Lock(lock, 0)
 		if waited = errors.Is(lerr, cachedir.ErrLockBusy); waited {
 			holder := cachedir.Holder(lock)
-			h.progressf("waiting for another process's compile of the OpenCL program for %s (%s is held%s): at most %v, then it is compiled here", h.device, lock, holderText(holder), buildWait)
+			h.progressf("waiting for another process's compile of the OpenCL program for %s (%s is held%s): at most %v, then it is compiled here", h.device, lock, cachedir.ByHolder(holder), buildWait)
 			u, lerr = cachedir.Lock(lock, buildWait)
 			if errors.Is(lerr, cachedir.ErrLockBusy) {
-				h.notef("gave up waiting for the compile of the OpenCL program for %s after %v (%s is still held%s: a process stopped, or a compile stuck in the driver): compiling it here", h.device, buildWait, lock, holderText(holder))
+				h.notef("gave up waiting for the compile of the OpenCL program for %s after %v (%s is still held%s: a process stopped, or a compile stuck in the driver): compiling it here", h.device, buildWait, lock, cachedir.ByHolder(holder))
 			}
 		}
 		if lerr == nil {

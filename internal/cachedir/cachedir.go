@@ -266,6 +266,15 @@ var ErrLockBusy = errors.New("the lock is held by another process")
 // run waiting for a stopped process does not look hung.
 const NoteAfter = time.Second
 
+// ByHolder is " by pid N" for Holder's "pid N", else "": what a note of a
+// lock's wait puts after "is held" (LockWaiting's waiting, Holder).
+func ByHolder(holder string) string {
+	if holder == "" {
+		return ""
+	}
+	return " by " + holder
+}
+
 // lockWait bounds Update's wait for another process's lock: an update
 // holds it for the milliseconds of a read and a write.
 const lockWait = 2 * time.Second
