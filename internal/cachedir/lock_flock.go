@@ -32,7 +32,9 @@ func Lock(path string, wait time.Duration) (unlock func(), err error) {
 // Holder's name of the process that holds it ("pid 1234", or "" where it
 // is not known), so that the caller can say what it waits for and for how
 // long at most (a holder stopped with Ctrl-Z keeps it the whole wait).
-// A wait shorter than NoteAfter calls nothing.
+// A wait shorter than NoteAfter calls nothing; one that reaches it calls
+// waiting, before LockWaiting returns ErrLockBusy where it also reached
+// wait.
 func LockWaiting(path string, wait time.Duration, waiting func(holder string)) (unlock func(), err error) {
 	f, err := openLock(path)
 	if err != nil {
@@ -50,13 +52,15 @@ func LockWaiting(path string, wait time.Duration, waiting func(holder string)) (
 			return func() {}, &fs.PathError{Op: "flock", Path: path, Err: err}
 		}
 		now := time.Now()
-		if now.After(deadline) {
-			f.Close()
-			return func() {}, ErrLockBusy
-		}
+		// Said before the limit is checked: a sleep that overran both
+		// (a loaded machine) still says the wait.
 		if waiting != nil && now.Sub(t0) >= NoteAfter {
 			waiting(holderOf(f))
 			waiting = nil
+		}
+		if now.After(deadline) {
+			f.Close()
+			return func() {}, ErrLockBusy
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

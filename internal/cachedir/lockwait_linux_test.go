@@ -12,8 +12,8 @@ import (
 // TestLockWaitingNotes: a wait for a lock that another process holds past
 // NoteAfter calls waiting once, naming the holder's pid (from
 // /proc/locks), and ends with ErrLockBusy at the limit; a lock free at
-// once calls nothing. A run waiting for a stopped holder said nothing for
-// up to a minute.
+// once calls nothing, and a wait whose limit is NoteAfter is said. A run
+// waiting for a stopped holder said nothing for up to a minute.
 func TestLockWaitingNotes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.build.lock")
 	if _, err := exec.LookPath("flock"); err != nil {
@@ -44,6 +44,13 @@ func TestLockWaitingNotes(t *testing.T) {
 	}
 	if d := time.Since(t0); d < NoteAfter {
 		t.Errorf("LockWaiting returned after %v, before its limit", d)
+	}
+	// A limit of NoteAfter itself: the wait reaches both at once, and is
+	// said before it ends (a loop that checked its limit first returned
+	// unsaid, as it did where a sleep overran both on a loaded machine).
+	said = nil
+	if _, err := LockWaiting(path, NoteAfter, func(h string) { said = append(said, h) }); !errors.Is(err, ErrLockBusy) || len(said) != 1 || said[0] != want {
+		t.Errorf("LockWaiting(NoteAfter): %v, waiting called with %q; want ErrLockBusy and once with %q", err, said, want)
 	}
 	holder.Process.Kill()
 	holder.Wait()
