@@ -459,7 +459,13 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		u, lerr := cachedir.Lock(lock, 0)
 		if waited = errors.Is(lerr, cachedir.ErrLockBusy); waited {
 			holder := cachedir.Holder(lock)
-			h.progressf("waiting for another process's compile of the OpenCL program for %s (%s is held%s): at most %v, then it is compiled here", h.device, lock, cachedir.ByHolder(holder), buildWait)
+			if holder == fmt.Sprintf("pid %d", os.Getpid()) {
+				// Two identical devices of one OpenMulti share the
+				// program's key: the other device's compile holds it.
+				h.progressf("waiting for this process's compile of the OpenCL program for an identical device, which %s shares (%s is held%s): at most %v, then it is compiled here", h.device, lock, cachedir.ByHolder(holder), buildWait)
+			} else {
+				h.progressf("waiting for another process's compile of the OpenCL program for %s (%s is held%s): at most %v, then it is compiled here", h.device, lock, cachedir.ByHolder(holder), buildWait)
+			}
 			u, lerr = cachedir.Lock(lock, buildWait)
 			if errors.Is(lerr, cachedir.ErrLockBusy) {
 				h.notef("gave up waiting for the compile of the OpenCL program for %s after %v (%s is still held%s: a process stopped, or a compile stuck in the driver): compiling it here", h.device, buildWait, lock, cachedir.ByHolder(holder))

@@ -322,7 +322,11 @@ func TestBuildWaitNotes(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			want := fmt.Sprintf("waiting for another process's compile of the OpenCL program for %s (%s is held by pid %d): at most %v, then it is compiled here",
+			// The lock is held in this process, as an identical device's
+			// compile in one OpenMulti holds it: it said "another
+			// process's compile ... held by pid" this process's.
+			// (opencl_build_wait checks another process's.)
+			want := fmt.Sprintf("waiting for this process's compile of the OpenCL program for an identical device, which %s shares (%s is held by pid %d): at most %v, then it is compiled here",
 				e.desc.Named(), lock, os.Getpid(), c.limit)
 			if len(progress) != 1 || progress[0] != want {
 				t.Errorf("progress notes %q, want one:\n%s", progress, want)
