@@ -426,6 +426,15 @@ func TestStopColdSelfTest(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			// From the compile's note, which comes once the handlers
+			// are in: a signal 50 ms after the start, on a loaded
+			// machine, came before them and killed it.
+			for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "compiling the OpenCL program"); time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("no compile note within 30 s; stderr %q", stderr.String())
+				}
+			}
 			time.Sleep(c.after)
 			if err := cmd.Process.Signal(c.sig); err != nil {
 				t.Fatal(err)
