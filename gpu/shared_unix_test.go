@@ -80,12 +80,20 @@ func TestColdStartProcessesAtOnce(t *testing.T) {
 	if err := os.Remove(file); err != nil {
 		t.Fatalf("no cached program after a first start: %v", err)
 	}
+	builtOnce(t, "TestColdStartProcessesAtOnce", "with no cached program")
+}
+
+// builtOnce runs the test name in sharedProcs processes at once and wants
+// one of them, started as how says, to have built the program from source
+// (printed BUILT).
+func builtOnce(t *testing.T, name, how string) {
+	t.Helper()
 	built := 0
-	for _, out := range testenv.RunTogether(t, "TestColdStartProcessesAtOnce", sharedProcs) {
+	for _, out := range testenv.RunTogether(t, name, sharedProcs) {
 		built += strings.Count(out, "BUILT")
 	}
 	if built != 1 {
-		t.Errorf("%d of %d processes started at once with no cached program built it from source, want 1", built, sharedProcs)
+		t.Errorf("%d of %d processes started at once %s built it from source, want 1", built, sharedProcs, how)
 	}
 }
 
@@ -213,13 +221,7 @@ func TestRejectedEntryProcessesAtOnce(t *testing.T) {
 	if !cacheStore("programs", lines[1], []byte("not a program binary")) {
 		t.Fatal("entry not stored")
 	}
-	built := 0
-	for _, out := range testenv.RunTogether(t, "TestRejectedEntryProcessesAtOnce", sharedProcs) {
-		built += strings.Count(out, "BUILT")
-	}
-	if built != 1 {
-		t.Errorf("%d of %d processes started at once on a cached program the driver refuses built it from source, want 1", built, sharedProcs)
-	}
+	builtOnce(t, "TestRejectedEntryProcessesAtOnce", "on a cached program the driver refuses")
 }
 
 // TestBuildWaitNotes: a start that finds another process compiling the

@@ -28,14 +28,7 @@ func TestCPULimit(t *testing.T) {
 	bin := buildGpusim(t)
 	for _, limit := range []string{"-St 1", "-t 2"} {
 		dir := t.TempDir()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		cmd := exec.CommandContext(ctx, sh, "-c", `ulimit `+limit+` || exit 99; exec "$0" run --engine serial --lanes 2e7 --steps 1e4 --out f.npy -q`, bin)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+dir+"/cache")
-		out, _ := cmd.CombinedOutput()
-		timedOut := ctx.Err() != nil
-		cancel()
-		code := cmd.ProcessState.ExitCode()
+		out, code, timedOut := runLimited(dir, sh, `ulimit `+limit+` || exit 99; exec "$0" run --engine serial --lanes 2e7 --steps 1e4 --out f.npy -q`, bin)
 		if code == 99 {
 			t.Skipf("ulimit %s refused here: %s", limit, out)
 		}
@@ -101,14 +94,7 @@ func TestCPULimitHard(t *testing.T) {
 		{"spent", burn, 2, "gpusim: error: ulimit -t: the CPU time limit (ulimit -t 1: "},
 	} {
 		dir := t.TempDir()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		cmd := exec.CommandContext(ctx, sh, "-c", `ulimit -t 1 || exit 99; ts=$0 cpu=$1 bin=$2; `+c.script+`exec "$ts" -c "$cpu" "$bin" run --engine serial --lanes 2e7 --steps 1e4 --out f.npy -q`, taskset, strconv.Itoa(cpu), bin)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+dir+"/cache")
-		out, _ := cmd.CombinedOutput()
-		timedOut := ctx.Err() != nil
-		cancel()
-		code := cmd.ProcessState.ExitCode()
+		out, code, timedOut := runLimited(dir, sh, `ulimit -t 1 || exit 99; ts=$0 cpu=$1 bin=$2; `+c.script+`exec "$ts" -c "$cpu" "$bin" run --engine serial --lanes 2e7 --steps 1e4 --out f.npy -q`, taskset, strconv.Itoa(cpu), bin)
 		if code == 99 {
 			t.Skipf("ulimit -t 1 refused here: %s", out)
 		}
@@ -128,4 +114,17 @@ func TestCPULimitHard(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runLimited runs the shell sh on script with args in dir, with gpusim's
+// cache there, for 60 s at most: its output, exit status, and whether the
+// 60 s ran out.
+func runLimited(dir, sh, script string, args ...string) (out []byte, code int, timedOut bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, append([]string{"-c", script}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+dir+"/cache")
+	out, _ = cmd.CombinedOutput()
+	return out, cmd.ProcessState.ExitCode(), ctx.Err() != nil
 }

@@ -51,18 +51,7 @@ func TestMergeStop(t *testing.T) {
 			}
 			// Well into the reading of the parts, which takes seconds.
 			time.Sleep(700 * time.Millisecond)
-			if err := cmd.Process.Signal(c.sig); err != nil {
-				t.Fatal(err)
-			}
-			code, took := exitCode(t, cmd)
-			t.Logf("exit %d %v after %v", code, took.Round(time.Millisecond), c.sig)
-			if code != c.code || took >= interrupt.StopGrace {
-				t.Errorf("exit %d after %v; want %d before the forced exit (%v)", code, took, c.code, interrupt.StopGrace)
-			}
-			if stderr.String() != c.msg || stdout.Len() != 0 {
-				t.Errorf("stdout %q, stderr %q; want no report and %q", stdout.String(), stderr.String(), c.msg)
-			}
-			assertEmptyDir(t, dir)
+			mergeStops(t, cmd, c.sig, c.code, c.msg, &stdout, &stderr, dir)
 			if ents, _ := os.ReadDir(parts); len(ents) != shards {
 				t.Errorf("%d files beside the %d parts, want them alone", len(ents), shards)
 			}
@@ -119,18 +108,7 @@ func TestMergeListStop(t *testing.T) {
 				t.Fatal(err)
 			}
 			listRead(t, w)
-			if err := cmd.Process.Signal(c.sig); err != nil {
-				t.Fatal(err)
-			}
-			code, took := exitCode(t, cmd)
-			t.Logf("exit %d %v after %v", code, took.Round(time.Millisecond), c.sig)
-			if code != c.code || took >= interrupt.StopGrace {
-				t.Errorf("exit %d after %v; want %d before the forced exit (%v)", code, took, c.code, interrupt.StopGrace)
-			}
-			if stderr.String() != c.msg || stdout.Len() != 0 {
-				t.Errorf("stdout %q, stderr %q; want no report and %q", stdout.String(), stderr.String(), c.msg)
-			}
-			assertEmptyDir(t, dir)
+			mergeStops(t, cmd, c.sig, c.code, c.msg, &stdout, &stderr, dir)
 		})
 	}
 }
@@ -151,4 +129,23 @@ func openFIFOWriter(t *testing.T, cmd *exec.Cmd, fifo string) *os.File {
 			t.Fatalf("the merge has not opened its list %s in 20 s: %v", fifo, err)
 		}
 	}
+}
+
+// mergeStops signals the merge cmd with sig and wants it to exit with
+// code before the forced exit (interrupt.StopGrace), having written msg
+// alone to stderr, nothing to stdout and no file to dir.
+func mergeStops(t *testing.T, cmd *exec.Cmd, sig syscall.Signal, code int, msg string, stdout, stderr *strings.Builder, dir string) {
+	t.Helper()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	got, took := exitCode(t, cmd)
+	t.Logf("exit %d %v after %v", got, took.Round(time.Millisecond), sig)
+	if got != code || took >= interrupt.StopGrace {
+		t.Errorf("exit %d after %v; want %d before the forced exit (%v)", got, took, code, interrupt.StopGrace)
+	}
+	if stderr.String() != msg || stdout.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q; want no report and %q", stdout.String(), stderr.String(), msg)
+	}
+	assertEmptyDir(t, dir)
 }
