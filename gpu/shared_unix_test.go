@@ -139,23 +139,7 @@ func TestCorruptEntryProcessesAtOnce(t *testing.T) {
 // (startDevice) measured it as the device's warm start-up, and with a
 // holder stopped past buildWait, a minute more.
 func TestBuildWaitIsColdStart(t *testing.T) {
-	forgetSelfTests(t)
-	forgetCacheNotes(t)
-	forgetBypassed(t)
-	t.Setenv(EnvCacheDir, t.TempDir())
-	e, err := Open(Options{Device: testDevice(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := cachePath("programs", e.st.key)
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("no cached program after a first start: %v", err)
-	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	waitBackground()
+	file, b := cachedProgram(t)
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +156,7 @@ func TestBuildWaitIsColdStart(t *testing.T) {
 		}
 		unlock()
 	}()
-	e = open(t, Options{})
+	e := open(t, Options{})
 	if e.built {
 		t.Fatal("built the program from source; want the binary the lock's holder stored")
 	}
@@ -233,23 +217,7 @@ func TestRejectedEntryProcessesAtOnce(t *testing.T) {
 // stopped) a note says the wait gave up, and it compiles. The CLI said
 // "compiling the OpenCL program" before Open, whatever Open then did.
 func TestBuildWaitNotes(t *testing.T) {
-	forgetSelfTests(t)
-	forgetCacheNotes(t)
-	forgetBypassed(t)
-	t.Setenv(EnvCacheDir, t.TempDir())
-	e, err := Open(Options{Device: testDevice(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := cachePath("programs", e.st.key)
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("no cached program after a first start: %v", err)
-	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	waitBackground()
+	file, b := cachedProgram(t)
 	lock := file + ".build.lock"
 	for _, c := range []struct {
 		name     string
@@ -348,4 +316,28 @@ func TestBuildWaitNotes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cachedProgram is firstStart's entry, its path and bytes, with the
+// engine closed and released (firstStart keeps it open to the test's
+// end): a later Open builds or loads the program again.
+func cachedProgram(t *testing.T) (file string, b []byte) {
+	t.Helper()
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	e, err := Open(Options{Device: testDevice(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file = cachePath("programs", e.st.key)
+	if b, err = os.ReadFile(file); err != nil {
+		t.Fatalf("no cached program after a first start: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitBackground()
+	return file, b
 }
