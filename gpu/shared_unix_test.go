@@ -70,10 +70,7 @@ func TestCrashedEntryProcessesAtOnce(t *testing.T) {
 // same cores. pocl's own cache is warm here, so that each build is quick.
 func TestColdStartProcessesAtOnce(t *testing.T) {
 	if testenv.Together(t) {
-		e := open(t, Options{})
-		if e.built {
-			fmt.Println("BUILT")
-		}
+		openTogether(t)
 		return
 	}
 	file := firstStart(t)
@@ -104,10 +101,7 @@ func builtOnce(t *testing.T, name, how string) {
 // empty cache.
 func TestCorruptEntryProcessesAtOnce(t *testing.T) {
 	if testenv.Together(t) {
-		e := open(t, Options{})
-		if e.built {
-			fmt.Println("BUILT")
-		}
+		openTogether(t)
 		for _, n := range CacheNotes() {
 			fmt.Println("NOTE", n)
 		}
@@ -188,10 +182,7 @@ func firstStart(t *testing.T) string {
 // program at once.
 func TestRejectedEntryProcessesAtOnce(t *testing.T) {
 	if testenv.Together(t) {
-		e := open(t, Options{})
-		if e.built {
-			fmt.Println("BUILT")
-		}
+		openTogether(t)
 		return
 	}
 	file := firstStart(t)
@@ -340,4 +331,15 @@ func cachedProgram(t *testing.T) (file string, b []byte) {
 	}
 	waitBackground()
 	return file, b
+}
+
+// openTogether is a process's part in a test run in processes at once
+// (testenv.RunTogether): it starts the device on the shared cache folder
+// and prints BUILT where it built the program from source (builtOnce
+// counts them).
+func openTogether(t *testing.T) {
+	t.Helper()
+	if e := open(t, Options{}); e.built {
+		fmt.Println("BUILT")
+	}
 }
