@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -671,7 +670,7 @@ func checkBenchFiles(cfg *bench.Config, specs []engines.Spec, opts benchOptions)
 }
 
 // chartName matches the files bench.Plot writes into --plot's folder.
-var chartName = regexp.MustCompile(`^(speedup|sweep|time-.*)\.(png|svg)$`)
+var chartName = lazyRegexp(`^(speedup|sweep|time-.*)\.(png|svg)$`)
 
 // checkBenchNames refuses --html and --update-doc naming one file, or either
 // naming a chart in --plot's folder (sameFile: links and bind mounts
@@ -684,7 +683,7 @@ func checkBenchNames(opts benchOptions) error {
 		return nil
 	}
 	for _, f := range []struct{ flag, path string }{{"html", opts.html}, {"update-doc", opts.doc}} {
-		if f.path == "" || !chartName.MatchString(filepath.Base(atomicfile.Target(f.path))) {
+		if f.path == "" || !chartName().MatchString(filepath.Base(atomicfile.Target(f.path))) {
 			continue
 		}
 		if sameFile(f.path, filepath.Join(opts.plotDir, filepath.Base(atomicfile.Target(f.path)))) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,13 +204,13 @@ const maxTimeout = 2562047 * time.Hour
 // time.Duration's range (about 2562047h47m): one that matches it and is
 // refused is out of range, not malformed (--timeout 3000000h read "want a
 // duration such as 30s").
-var reDuration = regexp.MustCompile(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$`)
+var reDuration = lazyRegexp(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$`)
 
 func (v *durationValue) Set(s string) error {
 	s = strings.TrimSpace(s)
 	d, err := time.ParseDuration(s)
 	switch {
-	case err != nil && reDuration.MatchString(s):
+	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("is out of range (valid range 0..%s, 0 for none)", durationText(maxTimeout))
 	case err != nil:
 		return errors.New(wantValue["timeout"])
