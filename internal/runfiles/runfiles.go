@@ -348,6 +348,9 @@ func (o Result) checkMemory(p sim.Params) error {
 		trajectories = o.Paths
 	}
 	need := sim.HostBytes(finals, trajectories, p.Steps)
+	if need == 0 {
+		return nil // no per-lane output: nothing to read /proc for
+	}
 	avail, ok := available()
 	if !ok || need <= avail {
 		return nil
