@@ -68,7 +68,7 @@ if [ "$MODE" = prepare ]; then
 	# The interpreter flag of scripts/elf-interp.sh, as every build of gpusim
 	# passes it (nothing on linux/amd64).
 	interp=$(cd "$REPO" && sh scripts/elf-interp.sh) || exit 1
-	(cd "$REPO" && CGO_ENABLED=0 GOEXPERIMENT=simd go build -trimpath -ldflags="-s -w -X main.version=$version $interp" -o "$dest/gpusim-linux-amd64" ./cmd/gpusim &&
+	(cd "$REPO" && CGO_ENABLED=0 GOEXPERIMENT=simd go build -trimpath -tags urfave_cli_no_docs -ldflags="-s -w -X main.version=$version $interp" -o "$dest/gpusim-linux-amd64" ./cmd/gpusim &&
 		go run ./internal/tools/gnuhash "$dest/gpusim-linux-amd64") || exit 1
 	for l in /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 /usr/lib64/libOpenCL.so.1 /usr/lib/libOpenCL.so.1; do
 		if [ -e "$l" ]; then cp -L "$l" "$dest/libOpenCL.so.1"; break; fi
