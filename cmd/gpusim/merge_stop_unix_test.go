@@ -49,8 +49,10 @@ func TestMergeStop(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// Well into the reading of the parts, which takes seconds.
-			time.Sleep(700 * time.Millisecond)
+			// Well into the reading of the parts, which takes seconds: once
+			// it has read 1 MiB of them, not a fixed time after the start,
+			// which a loaded machine's slow start could outlast.
+			partsReading(t, cmd.Process.Pid)
 			mergeStops(t, cmd, c.sig, c.code, c.msg, &stdout, &stderr, dir)
 			if ents, _ := os.ReadDir(parts); len(ents) != shards {
 				t.Errorf("%d files beside the %d parts, want them alone", len(ents), shards)

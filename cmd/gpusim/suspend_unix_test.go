@@ -53,8 +53,10 @@ func TestSuspendedProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	time.Sleep(time.Second)
-	before := barRate(t, stderr.String())
+	// Half a second of the run's CPU time, then its next bar: not a fixed
+	// time after the start, which a loaded machine's slow start outlasted.
+	waitCPU(t, cmd.Process.Pid, 500*time.Millisecond)
+	before := nextBarRate(t, stderr, len(stderr.String()))
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +65,7 @@ func TestSuspendedProgress(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	after := barRate(t, stderr.String()[n:])
+	after := nextBarRate(t, stderr, n)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +118,25 @@ func TestSuspendedRunNote(t *testing.T) {
 	}
 }
 
-// runSuspended starts gpusim with args in dir, stops it (SIGSTOP) after
-// running for after, and continues it (SIGCONT) once stopped for stopped:
+// nextBarRate waits for a progress bar drawn in stderr past its first n
+// bytes, 20 s at most, and returns its rate (barRate).
+func nextBarRate(t *testing.T, stderr *syncBuffer, n int) float64 {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if r := barRate(t, stderr.String()[n:]); r > 0 {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress bar drawn in 20 s; stderr %q", stderr.String())
+		}
+	}
+}
+
+// runSuspended starts gpusim with args in dir, stops it (SIGSTOP) once it
+// has used after of CPU time (waitCPU: then it runs its job, where a fixed
+// time after its start could fall before its signal handlers on a loaded
+// machine, or after its end on a fast one), and continues it (SIGCONT)
+// once stopped for stopped:
 // the command, to wait for, and its standard error. The process is killed
 // when the test ends, should it still run.
 func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args ...string) (*exec.Cmd, *syncBuffer) {
@@ -131,7 +149,7 @@ func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args .
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	time.Sleep(after)
+	waitCPU(t, cmd.Process.Pid, after)
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The waits of the subprocess tests for a state a process reports in /proc,
+// where a fixed time after its start could be outlasted by a slow start on
+// a loaded machine, or outrun by a fast one.
+
+// partsReading waits until process pid has read 1 MiB (rchar of
+// /proc/PID/io): a merge is then reading its parts of about 2 MB each,
+// past its start and its stop's handlers. 20 s at most.
+func partsReading(t *testing.T, pid int) {
+	t.Helper()
+	path := fmt.Sprintf("/proc/%d/io", pid)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("the merge's reads: %v", err)
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "rchar:"); ok {
+				if n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64); err == nil && n >= 1<<20 {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the merge has not read 1 MiB of its parts in 20 s:\n%s", b)
+		}
+	}
+}
+
+// waitCPU waits until process pid has used d of CPU time (utime and stime
+// of /proc/PID/stat, in clock ticks of 10 ms): past its start, which takes
+// a few tens of milliseconds, it is then running its job. 30 s at most.
+func waitCPU(t *testing.T, pid int, d time.Duration) {
+	t.Helper()
+	path := fmt.Sprintf("/proc/%d/stat", pid)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("the process's CPU time: %v", err)
+		}
+		// Fields after the command's parenthesis: state is 3, utime 14
+		// and stime 15 of proc(5).
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			t.Fatalf("%s: %q", path, b)
+		}
+		ut, err1 := strconv.ParseUint(f[11], 10, 64)
+		st, err2 := strconv.ParseUint(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %q", path, b)
+		}
+		if time.Duration(ut+st)*10*time.Millisecond >= d {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the process has not used %v of CPU in 30 s: %s", d, b)
+		}
+	}
+}

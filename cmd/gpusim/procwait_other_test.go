@@ -1,0 +1,17 @@
+//go:build unix && !linux
+
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// partsReading waits 700 ms for a merge to be reading its parts: what a
+// process has read (/proc/PID/io) is known on Linux alone.
+func partsReading(t *testing.T, pid int) { time.Sleep(700 * time.Millisecond) }
+
+// waitCPU waits d, the CPU time process pid is to have used, plus 200 ms
+// for its start: a process's CPU time (/proc/PID/stat) is read on Linux
+// alone.
+func waitCPU(t *testing.T, pid int, d time.Duration) { time.Sleep(d + 200*time.Millisecond) }
