@@ -11,8 +11,8 @@ import (
 // scales.
 func CPUEngines() []EngineSpec {
 	return []EngineSpec{
-		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
-		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true},
+		{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", New: func(n int, _ func(string)) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true},
 	}
 }
 

@@ -89,7 +89,7 @@ type Processes struct {
 
 // ProcessesSpec is the processes engine for bench, running binary.
 func ProcessesSpec(binary string) EngineSpec {
-	return EngineSpec{Name: ProcessesEngine, Entry: ProcessesEngine, Scales: true, New: func(n int) sim.Engine { return &Processes{Binary: binary, Workers: n} },
+	return EngineSpec{Name: ProcessesEngine, Entry: ProcessesEngine, Scales: true, New: func(n int, _ func(string)) sim.Engine { return &Processes{Binary: binary, Workers: n} },
 		MaxWorkers: processesFor}
 }
 

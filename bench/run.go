@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpusim/gpusim/engines"
@@ -578,7 +579,8 @@ type runner struct {
 	cfg     *Config
 	digests map[Workload]ref
 	failed  map[string]bool // the engines that failed, left out from there on
-	said    map[string]bool // the cold-start notes said, by engine and note
+	said    map[string]bool // the starts' notes said, by engine and note (noteTo)
+	saidMu  sync.Mutex      // guards said
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -613,16 +615,19 @@ func (r *runner) hint(err error) string {
 	return h
 }
 
-// sayColdStart says in the progress, before e's start, that the start
-// compiles e's program (EngineSpec.ColdStart), once a note: a cold start
-// waited seconds on pocl without a word, where a run says so.
-func (r *runner) sayColdStart(e EngineSpec) {
-	if e.ColdStart == nil {
-		return
-	}
-	if s := e.ColdStart(); s != "" && !r.said[e.Name+"\x00"+s] {
-		r.said[e.Name+"\x00"+s] = true
-		r.progress("%s: %s", e.Name, s)
+// noteTo is the note function of e's starts (EngineSpec.New): each note,
+// such as that a device's program starts compiling (a cold start waited
+// seconds on pocl without a word, where a run says so), goes to the
+// progress once, however many starts say it. A start may say it from the
+// goroutines of an open of several devices.
+func (r *runner) noteTo(e EngineSpec) func(string) {
+	return func(s string) {
+		r.saidMu.Lock()
+		defer r.saidMu.Unlock()
+		if !r.said[e.Name+"\x00"+s] {
+			r.said[e.Name+"\x00"+s] = true
+			r.progress("%s: %s", e.Name, s)
+		}
 	}
 }
 
@@ -660,8 +665,7 @@ const maxSuspendedRuns = 10
 // Slurm's scontrol suspend: suspended) is run again, up to
 // maxSuspendedRuns times, with a progress line saying so.
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
-	r.sayColdStart(e)
-	eng := e.New(workers)
+	eng := e.New(workers, r.noteTo(e))
 	defer sim.Close(eng)
 	label := engineLabel(e.Name, workers)
 	job := &sim.Job{Params: r.cfg.params(w)}

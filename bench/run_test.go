@@ -96,7 +96,7 @@ func serialDigest(t *testing.T, p sim.Params) Digest {
 func TestDigestMismatch(t *testing.T) {
 	c := tinyConfig()
 	c.Scaling, c.Sweep = false, nil
-	engines := append(CPUEngines(), EngineSpec{Name: "wrong", New: func(int) sim.Engine { return enginetest.Wrong{Engine: cpu.Serial{}} }})
+	engines := append(CPUEngines(), EngineSpec{Name: "wrong", New: func(int, func(string)) sim.Engine { return enginetest.Wrong{Engine: cpu.Serial{}} }})
 	_, err := Run(context.Background(), c, engines)
 	var dm *DigestMismatchError
 	if !errors.As(err, &dm) {
@@ -239,7 +239,7 @@ func TestColdCountsStartup(t *testing.T) {
 	c.Workloads, c.Sweep, c.Scaling = []Workload{{1000, 4}}, nil, false
 	c.Reps, c.Warmup = 3, 1
 	runs := 0
-	rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int) sim.Engine { return startingEngine{runs: &runs} }}})
+	rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine { return startingEngine{runs: &runs} }}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestRunEngineFails(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			runs := 0
-			engines := append(CPUEngines(), EngineSpec{Name: "flaky", New: func(int) sim.Engine { return flaky{&runs, c.fail} }})
+			engines := append(CPUEngines(), EngineSpec{Name: "flaky", New: func(int, func(string)) sim.Engine { return flaky{&runs, c.fail} }})
 			rep, err := Run(context.Background(), tinyConfig(), engines)
 			if err != nil {
 				t.Fatalf("Run: %v, want the report with the failure in it", err)
@@ -334,7 +334,7 @@ func TestRunBaselineFails(t *testing.T) {
 	runs := 0
 	// flaky is the baseline (no serial): measured on the first workload
 	// (1 warm-up + 2 reps), failing on the second's warm-up.
-	engines := []EngineSpec{{Name: "flaky", New: func(int) sim.Engine { return flaky{&runs, 4} }}, CPUEngines()[1]}
+	engines := []EngineSpec{{Name: "flaky", New: func(int, func(string)) sim.Engine { return flaky{&runs, 4} }}, CPUEngines()[1]}
 	c := tinyConfig()
 	c.Sweep, c.Scaling = nil, false
 	rep, err := Run(context.Background(), c, engines)
@@ -408,8 +408,8 @@ func runCapped(t *testing.T, workers []int, most int) *Report {
 	c.Workers = workers
 	c.Sweep = nil
 	specs := []EngineSpec{
-		{Name: "serial", New: func(int) sim.Engine { return cpu.Serial{} }},
-		{Name: "parallel", New: func(n int) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
+		{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", New: func(n int, _ func(string)) sim.Engine { return cpu.Parallel{Workers: n} }, Scales: true,
 			MaxWorkers: func(uint64, int) int { return most }},
 	}
 	rep, err := Run(context.Background(), c, specs)
@@ -459,7 +459,7 @@ func TestScalingOverheadStartsWorkers(t *testing.T) {
 	c.Sweep = nil
 	runs := map[int]*[]uint64{}
 	specs := []EngineSpec{{Name: "parallel", Scales: true,
-		New: func(n int) sim.Engine {
+		New: func(n int, _ func(string)) sim.Engine {
 			if runs[n] == nil {
 				runs[n] = new([]uint64)
 			}
@@ -490,10 +490,12 @@ func TestScalingOverheadStartsWorkers(t *testing.T) {
 	}
 }
 
-// TestColdStartNote: an engine whose start compiles its program
-// (EngineSpec.ColdStart) is said to in the progress before the start, once
-// a note however often it is started; a cold OpenCL start waited seconds
-// on pocl without a word, where gpusim run says so.
+// TestColdStartNote: a note an engine's start says (EngineSpec.New's
+// note: a device's program that starts compiling) goes to the progress as
+// it is said, once however often it is said; an engine whose starts say
+// nothing is not said to compile. bench said so before each start from a
+// prediction, which told a start that loaded another process's program
+// that it compiled.
 func TestColdStartNote(t *testing.T) {
 	c := tinyConfig()
 	c.Scaling, c.Sweep = false, nil
@@ -501,15 +503,20 @@ func TestColdStartNote(t *testing.T) {
 	var progress strings.Builder
 	c.Progress = &progress
 	var calls int
-	cold := EngineSpec{Name: "cold", New: func(int) sim.Engine { return cpu.Serial{} }, ColdStart: func() string {
+	cold := EngineSpec{Name: "cold", New: func(_ int, note func(string)) sim.Engine {
 		calls++
-		return "compiling its program"
+		note("compiling its program")
+		return cpu.Serial{}
 	}}
-	if _, err := Run(context.Background(), c, append(CPUEngines()[:1], cold)); err != nil {
+	warm := EngineSpec{Name: "warm", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }}
+	if _, err := Run(context.Background(), c, append(CPUEngines()[:1], cold, warm)); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(progress.String(), "bench: cold: compiling its program\n"); n != 1 || calls < 2 {
 		t.Errorf("the note said %d times in %d starts, want once:\n%s", n, calls, progress.String())
+	}
+	if strings.Contains(progress.String(), "bench: warm:") || strings.Contains(progress.String(), "bench: serial:") {
+		t.Errorf("a note from starts that said none:\n%s", progress.String())
 	}
 }
 
@@ -544,7 +551,7 @@ func TestAmdahlRange(t *testing.T) {
 	c.Reps, c.Warmup = 4, 0
 	c.Sweep = nil
 	turns := map[int]*int{1: new(int), 2: new(int)}
-	specs := []EngineSpec{{Name: "parallel", Scales: true, New: func(n int) sim.Engine {
+	specs := []EngineSpec{{Name: "parallel", Scales: true, New: func(n int, _ func(string)) sim.Engine {
 		if n == 1 {
 			return unsteadyEngine{short: 10 * time.Millisecond, long: 13 * time.Millisecond, turn: turns[1]}
 		}
@@ -635,7 +642,7 @@ func TestMeasureSuspended(t *testing.T) {
 		var progress bytes.Buffer
 		c.Progress = &progress
 		runs := 0
-		rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int) sim.Engine {
+		rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine {
 			return stoppedEngine{runs: &runs, stopAt: warmup + 1, stop: stop, suspendedSoFar: &stopped}
 		}}})
 		if err != nil {

@@ -18,12 +18,13 @@ type Spec struct {
 	Device bool   // runs on a device (bench compares devices with simd)
 	// New returns a fresh engine with workers goroutines (0: the engine's
 	// default). An engine that cannot start is returned anyway and fails
-	// in Run, so a benchmark reports it rather than stopping.
-	New func(workers int) sim.Engine
-	// ColdStart, when set, is the note that New's start compiles the
-	// engine's program (not in gpusim's cache: seconds on pocl), or ""
-	// where it does not, for bench to say before the wait.
-	ColdStart func() string
+	// in Run, so a benchmark reports it rather than stopping. note, when
+	// not nil, receives the start's notes as they happen: a device's
+	// program that starts compiling (not in gpusim's cache: seconds on
+	// pocl; gpu.Options.Compiling), said when the compile starts, not
+	// predicted before the open (a process that waited for another's
+	// compile and loaded its binary was told it compiled).
+	New func(workers int, note func(string)) sim.Engine
 	// Scales says the engine takes a worker count, for the scaling table.
 	Scales bool
 	// MaxWorkers, when set, is the most workers a run of lanes x steps
@@ -46,8 +47,8 @@ func benchSpec(e Entry, scales bool) ([]Spec, error) {
 		return nil, err
 	}
 	sim.Close(eng)
-	spec := Spec{Name: e.Name, Entry: e.Name, Scales: scales, New: func(workers int) sim.Engine {
-		eng, err := e.Open(context.Background(), Options{Workers: workers})
+	spec := Spec{Name: e.Name, Entry: e.Name, Scales: scales, New: func(workers int, note func(string)) sim.Engine {
+		eng, err := e.Open(context.Background(), Options{Workers: workers, Note: note})
 		if err != nil {
 			return failedEngine{e.Name, err}
 		}

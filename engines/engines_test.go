@@ -68,7 +68,7 @@ func TestParseDevices(t *testing.T) {
 func TestSelect(t *testing.T) {
 	spec := func(name string) Spec {
 		entry, _, _ := strings.Cut(name, ":")
-		return Spec{Name: name, Entry: entry, New: func(int) sim.Engine { return cpu.Serial{} }}
+		return Spec{Name: name, Entry: entry, New: func(int, func(string)) sim.Engine { return cpu.Serial{} }}
 	}
 	b := Benchable{Entries: []string{"serial", "ocl", "gone"}, Specs: []Spec{spec("serial"), spec("ocl:a"), spec("ocl:b")},
 		Missing: map[string]error{"gone": errors.New("not here")}}

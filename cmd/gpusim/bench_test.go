@@ -35,7 +35,7 @@ func withBench(t *testing.T, b engines.Benchable) {
 
 func spec(name string, scales bool, new func(workers int) sim.Engine) engines.Spec {
 	entry, _, _ := strings.Cut(name, ":")
-	return engines.Spec{Name: name, Entry: entry, Scales: scales, New: new}
+	return engines.Spec{Name: name, Entry: entry, Scales: scales, New: func(workers int, _ func(string)) sim.Engine { return new(workers) }}
 }
 
 func serialSpec() engines.Spec {
