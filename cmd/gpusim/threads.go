@@ -40,6 +40,13 @@ func threadsShort(args []string) (err *envError, procs int) {
 		return nil, 0
 	}
 	was := runtime.GOMAXPROCS(0)
+	// First without the process's own threads (threadsSelf reads /proc at
+	// every start, 0.25 ms of a 17 ms run): the need that counts none of
+	// them is the most it can be, and where that fits (no limit, or room)
+	// the need with them does too.
+	if _, _, _, short := threads.Short(threadsFree, threads.GoNeed(was, 0)); !short {
+		return nil, 0
+	}
 	self := threadsSelf()
 	need := threads.GoNeed(was, self)
 	limit, used, room, short := threads.Short(threadsFree, need)

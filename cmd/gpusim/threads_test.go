@@ -47,8 +47,10 @@ func TestThreadsShort(t *testing.T) {
 	if code := Run([]string{"version"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() != 0 {
 		t.Errorf("version: exit %d, stderr %q; want 0 and nothing", code, stderr.String())
 	}
-	// No limit (root, unlimited): nothing said, GOMAXPROCS kept.
+	// No limit (root, unlimited): nothing said, GOMAXPROCS kept, and the
+	// process's own threads not read (a /proc read at every start).
 	threadsFree = func(need uint64) (limit, used uint64, limited bool) { return 0, 0, false }
+	threadsSelf = func() uint64 { t.Error("the process's threads read with no limit"); return 5 }
 	runtime.GOMAXPROCS(16)
 	stderr.Reset()
 	if code := Run([]string{"run", "--lanes", "1e3", "--steps", "10", "-q"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() != 0 || runtime.GOMAXPROCS(0) != 16 {
