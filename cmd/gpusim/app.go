@@ -174,13 +174,14 @@ func addressSpaceShort(args []string) (err *envError, least bool) {
 	// as that start aborted in pthread_create above the figure without
 	// them (sysmem.ArenaStartRoom); and where gpusim restarted itself with
 	// smaller thread stacks, what that start's larger stacks took
-	// (sysmem.StackStartRoom).
-	const step = 10000 // KiB
-	round := func(b uint64) uint64 { return (b>>10 + step - 1) / step * step }
-	want := round(mapped + stackStartRoom() + need + 64<<20)
+	// (sysmem.StackStartRoom). sysmem.SuggestLimit adds the arena, rounds,
+	// and counts what Go's runtime maps more where the figure is past the
+	// limits under which it starts small.
+	lack := mapped + stackStartRoom() + need - limit
+	want := sysmem.SuggestLimit(limit, lack)
 	raise := fmt.Sprintf("raise it to ulimit -v %d or more", want)
 	if arenas, ok := arenaStartRoom(); ok {
-		raise = fmt.Sprintf("raise it to ulimit -v %d or more, or to %d or more with MALLOC_ARENA_MAX=1 set", round(mapped+stackStartRoom()+need+64<<20+arenas), want)
+		raise = fmt.Sprintf("raise it to ulimit -v %d or more, or to %d or more with MALLOC_ARENA_MAX=1 set", sysmem.SuggestLimit(limit, lack+arenas), want)
 	}
 	// A refusal names the room it is refused for, the least run's, where
 	// that is less than a thread per CPU's (more than 2 CPUs).

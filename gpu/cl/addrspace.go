@@ -92,11 +92,13 @@ func addressSpaceShort() error {
 	if room >= need {
 		return nil
 	}
+	// The limit named leaves room for the first run's compile too, so
+	// that it is not refused again there.
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL not loaded: the address-space limit (ulimit -v %d, %s) leaves %s, and loading a driver and opening a device takes about %s here (%d CPUs)",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), max(numCPU(), 1)),
-		Hint: fmt.Sprintf("raise the limit by more than %s (Go's runtime and threads take more of a higher limit) or lift it (ulimit -v unlimited); or "+useCPU,
-			diskfree.SizeText(need-room))}
+		Hint: fmt.Sprintf("raise the limit to %s, which leaves room to compile gpusim's kernels too (the first run does, and stores them in gpusim's cache), or lift it (ulimit -v unlimited); or "+useCPU,
+			sysmem.RaiseLimit(limit, need+BuildAddressSpace-room))}
 }
 
 // BuildAddressSpace is the address space that building a program from
@@ -129,8 +131,8 @@ func buildAddressSpaceShort() error {
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL program not built: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and compiling gpusim's kernels takes about %s more (a compiled program in gpusim's cache takes none)",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(BuildAddressSpace)),
-		Hint: fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or "+useCPU,
-			diskfree.SizeText(BuildAddressSpace-room))}
+		Hint: fmt.Sprintf("raise the limit to %s, or lift it (ulimit -v unlimited), for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or "+useCPU,
+			sysmem.RaiseLimit(limit, BuildAddressSpace-room))}
 }
 
 // bufferSlack is the address space that CreateBuffer leaves beside a
@@ -162,7 +164,7 @@ func bufferAddressSpaceShort(size, live uint64) error {
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL buffer of %s not allocated: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run's device buffers take %s with the driver's use of them",
 			diskfree.SizeText(size), limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need)),
-		Hint: bufferHint(need - room)}
+		Hint: bufferHint(limit, need-room)}
 }
 
 // RunAddressSpaceShort returns the error that stands in for a run, before
@@ -194,14 +196,14 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL run not started: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and the run takes %s: %s and %s for the driver's use of them",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(need), parts, diskfree.SizeText(bufferSlack)),
-		Hint: bufferHint(need - room)}
+		Hint: bufferHint(limit, need-room)}
 }
 
 // bufferHint is the hint of a run refused for want of short bytes of
-// address space.
-func bufferHint(short uint64) string {
-	return fmt.Sprintf("raise the limit by more than %s or lift it (ulimit -v unlimited)%s%s%s"+useCPU,
-		diskfree.SizeText(short), remedySep, remedyShard, remedySep)
+// address space under a limit of limit bytes.
+func bufferHint(limit, short uint64) string {
+	return fmt.Sprintf("raise the limit to %s, or lift it (ulimit -v unlimited)%s%s%s"+useCPU,
+		sysmem.RaiseLimit(limit, short), remedySep, remedyShard, remedySep)
 }
 
 // addressSpaceHint is the hint for a load or a driver's call that ran out

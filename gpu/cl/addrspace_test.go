@@ -29,7 +29,7 @@ func TestAddressSpaceShort(t *testing.T) {
 		if err.Error() != want {
 			t.Errorf("Load() = %q, want %q", err, want)
 		}
-		if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 483 MB") || !strings.Contains(h, "ulimit -v unlimited") || !strings.Contains(h, "--engine simd") {
+		if h := cl.HintFor(err); !strings.Contains(h, "raise the limit to ulimit -v 2270000 or more, which leaves room to compile") || !strings.Contains(h, "ulimit -v unlimited") || !strings.Contains(h, "--engine simd") {
 			t.Errorf("hint %q does not say how to proceed", h)
 		}
 		if maps, _ := os.ReadFile("/proc/self/maps"); strings.Contains(string(maps), "OpenCL") || strings.Contains(string(maps), "pocl") {
@@ -97,7 +97,7 @@ func TestBuildAddressSpaceShort(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("BuildProgram() = %q, want %q", err, want)
 	}
-	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 46.1 MB") || !strings.Contains(h, "GPUSIM_CACHE_DIR") || !strings.Contains(h, "--engine simd") {
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit to ulimit -v 2070000 or more") || !strings.Contains(h, "GPUSIM_CACHE_DIR") || !strings.Contains(h, "--engine simd") {
 		t.Errorf("hint %q does not say how to proceed", h)
 	}
 	for _, c := range []struct{ limit, mapped uint64 }{{0, 0}, {1602486272 + cl.BuildAddressSpace, 1602486272}} {
@@ -127,7 +127,7 @@ func TestBufferAddressSpaceShort(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("CreateBuffer(200 MB) = %q, want %q", err, want)
 	}
-	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 19.1 MB") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit to ulimit -v 2090000 or more") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
 		t.Errorf("hint %q does not say how to proceed", h)
 	}
 	// A small buffer is named in kB, not as 0.0164 MB: under 2000000 the
@@ -185,7 +185,7 @@ func TestRunAddressSpaceShort(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("RunAddressSpaceShort() = %q, want %q", err, want)
 	}
-	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit by more than 569 MB") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit to ulimit -v 2630000 or more") || !strings.Contains(h, "--shard") || !strings.Contains(h, "--engine simd") {
 		t.Errorf("hint %q does not name the whole run's need or how to proceed", h)
 	}
 	// Without host memory to come, none is named.

@@ -46,11 +46,11 @@ func TestForCommand(t *testing.T) {
 		}
 	}
 	bench := cl.ForCommand(cl.HintFor(err), func(f string) bool { return f == "engines" || f == "lanes" })
-	if want := "raise the limit by more than 19.1 MB or lift it (ulimit -v unlimited); or run fewer lanes (--lanes); or use a CPU engine (--engines simd), which runs without OpenCL"; bench != want {
+	if want := "raise the limit to ulimit -v 2090000 or more, or lift it (ulimit -v unlimited); or run fewer lanes (--lanes); or use a CPU engine (--engines simd), which runs without OpenCL"; bench != want {
 		t.Errorf("bench's buffer hint %q, want %q", bench, want)
 	}
 	selftest := cl.ForCommand(cl.HintFor(err), func(f string) bool { return f == "device" })
-	if want := "raise the limit by more than 19.1 MB or lift it (ulimit -v unlimited); or use a CPU engine (gpusim run --engine simd), which runs without OpenCL"; selftest != want {
+	if want := "raise the limit to ulimit -v 2090000 or more, or lift it (ulimit -v unlimited); or use a CPU engine (gpusim run --engine simd), which runs without OpenCL"; selftest != want {
 		t.Errorf("selftest's buffer hint %q, want %q", selftest, want)
 	}
 }

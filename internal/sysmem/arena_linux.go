@@ -91,6 +91,14 @@ var (
 // see), so the name it had is carried over in commEnv and given back to it
 // and its threads after the restart (restoreName).
 func RestartForLimit() {
+	restartForLimit()
+	if _, limited := rlimitAS(); limited {
+		startMapped = vmSize()
+	}
+}
+
+// restartForLimit is RestartForLimit but for the record of startMapped.
+func restartForLimit() {
 	if n, ok := os.LookupEnv(threadsEnv); ok {
 		restarted(n)
 		return

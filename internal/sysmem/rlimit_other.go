@@ -10,6 +10,9 @@ func addressRoom() (uint64, bool) { return 0, false }
 // addressSpace reports no address-space limit where there is no RLIMIT_AS.
 func addressSpace() (limit, mapped uint64, limited bool) { return 0, 0, false }
 
+// hardAS reports no hard address-space limit where there is no RLIMIT_AS.
+func hardAS() (uint64, bool) { return 0, false }
+
 // RunRoom is 0 where there is no RLIMIT_AS.
 func RunRoom() uint64 { return 0 }
 

@@ -49,6 +49,15 @@ var rlimitAS = func() (uint64, bool) {
 	return limit, true
 }
 
+// hardAS is the hard RLIMIT_AS, and whether one is set.
+func hardAS() (uint64, bool) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil || uint64(rl.Max) >= 1<<62 {
+		return 0, false
+	}
+	return uint64(rl.Max), true
+}
+
 // vmSize is the process's mapped address space in bytes, 0 when unknown.
 func vmSize() uint64 {
 	n, _ := procNumber(status, "VmSize", true)
