@@ -2,7 +2,7 @@
 # The practical speed limit of gpusim's stream on this CPU, side by side with gpusim.
 # (The team's yardstick, copied with sol.c from ../shared/tools/c-speed-of-light so that
 # docs/benchmarks.md's figures can be reproduced from the repository; changed here only
-# so that a log that stderr goes to keeps the rounds.)
+# so that a log that stderr goes to keeps the rounds, and to time to the millisecond.)
 #
 # sol.c computes docs/reproducibility.md's stream bit for bit (same digests as every exact
 # gpusim engine) and the same reduction, written so that clang's loop vectorizer fills
@@ -23,16 +23,17 @@ fi
 sol=$(mktemp -d)/sol
 clang -O3 -march=native -mprefer-vector-width=512 -ffp-contract=off -fno-math-errno -fopenmp \
 	"$here/sol.c" -o "$sol" -lm
+# Whole-process wall seconds to the millisecond: /usr/bin/time's %e gives
+# hundredths, a fifth of a 50 ms run.
+secs() { local TIMEFORMAT=%3R; { time "$@" >/dev/null 2>&1; } 2>&1; }
 work() { [ -n "$1" ] && echo "$1 $2 $3" || { echo "5000000 10 5"; echo "5000000 100 5"; }; }
 work "${2:-}" "${3:-}" "${4:-}" | while read -r lanes steps rounds; do
 	echo "== $lanes lanes x $steps steps, $rounds interleaved rounds (whole process, s)"
 	for r in $(seq "$rounds"); do
-		/usr/bin/time -o "$sol.t" -f %e env OMP_NUM_THREADS=$(nproc) "$sol" "$lanes" "$steps" 1 >/dev/null
-		c=$(cat "$sol.t")
+		c=$(secs env OMP_NUM_THREADS=$(nproc) "$sol" "$lanes" "$steps" 1)
 		line="C $c"
 		for b in auto simd opencl; do
-			/usr/bin/time -o "$sol.t" -f %e "$bin" run --backend $b --lanes "$lanes" --steps "$steps" -q >/dev/null 2>&1
-			t=$(cat "$sol.t")
+			t=$(secs "$bin" run --backend $b --lanes "$lanes" --steps "$steps" -q)
 			line="$line $b $t"
 		done
 		echo "$line" >&2 # not tee /dev/stderr, whose reopening truncates a log
