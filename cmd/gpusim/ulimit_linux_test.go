@@ -155,6 +155,28 @@ func buildGpusim(t *testing.T) string {
 	return bin
 }
 
+// underLimit is the set-up of a test that runs gpusim under ulimit -v on
+// linux/amd64, where the limits were measured (skipped elsewhere or
+// without sh): sh, a gpusim built as make builds it (buildGpusim), and the
+// environment without the variables that change its start under a limit
+// (MALLOC_ARENA_MAX, GLIBC_TUNABLES) and those that start with a prefix in
+// drop.
+func underLimit(t *testing.T, drop ...string) (sh, bin string, env []string) {
+	t.Helper()
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the limits are measured on linux/amd64")
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	drop = append(drop, "MALLOC_ARENA_MAX=", "GLIBC_TUNABLES=")
+	env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(kv, p) })
+	})
+	return sh, buildGpusim(t), env
+}
+
 // TestThreadsFitUnderLimit: a run whose threads do not all fit under an
 // address-space limit runs, on as many as fit: runs of --engine parallel
 // --lanes 1e6 with GOMAXPROCS=64 and MALLOC_ARENA_MAX=1 under ulimit -s
@@ -167,17 +189,7 @@ func buildGpusim(t *testing.T) string {
 // reservations and first threads, which no code of gpusim's can change)
 // is skipped over.
 func TestThreadsFitUnderLimit(t *testing.T) {
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the limits are measured on linux/amd64")
-	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	bin := buildGpusim(t)
-	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GLIBC_TUNABLES=") || strings.HasPrefix(kv, "GOMAXPROCS=")
-	})
+	sh, bin, env := underLimit(t, "GOMAXPROCS=")
 	env = append(env, "MALLOC_ARENA_MAX=1", "GOMAXPROCS=64")
 	ran := 0
 	for _, limit := range []int{1400000, 1450000} {
@@ -280,17 +292,7 @@ func TestOpenCLBuffersUnderLimit(t *testing.T) {
 // before any of gpusim runs is tried again. Needs an OpenCL device.
 func TestOpenCLLimitHint(t *testing.T) {
 	cltest.RequireDevice(t)
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the limits are measured on linux/amd64")
-	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	bin := buildGpusim(t)
-	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "MALLOC_ARENA_MAX=") || strings.HasPrefix(kv, "GLIBC_TUNABLES=") || strings.HasPrefix(kv, "GPUSIM_CACHE_DIR=")
-	})
+	sh, bin, env := underLimit(t, "GPUSIM_CACHE_DIR=")
 	run := func(limit uint64) (string, int) {
 		dir := t.TempDir()
 		for try := 0; ; try++ {
