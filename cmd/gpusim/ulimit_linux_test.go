@@ -321,6 +321,10 @@ func TestOpenCLLimitHint(t *testing.T) {
 			t.Errorf("ulimit -v %d: the hint names %d (%v)\n%s", limit, named, err, out)
 			continue
 		}
+		// sh's ulimit -v sets the hard limit too, which the hint names.
+		if want := fmt.Sprintf("(the hard limit too, ulimit -Hv %d, ", limit); !strings.Contains(out, want) {
+			t.Errorf("ulimit -v %d: the hint does not say %q\n%s", limit, want, out)
+		}
 		if out, code := run(named); code != 0 || !strings.Contains(out, "digest ") {
 			t.Errorf("ulimit -v %d, the limit named under %d: exit %d\n%s", named, limit, code, out)
 		}
