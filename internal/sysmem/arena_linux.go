@@ -90,6 +90,10 @@ var (
 // /proc/self/exe names it "exe" (comm: what ps, top, pgrep -x and killall
 // see), so the name it had is carried over in commEnv and given back to it
 // and its threads after the restart (restoreName).
+//
+// Under a limit, it also records what the process has mapped once it has
+// started (startMapped), from which SuggestLimit tells the Go runtime's
+// smaller start from its full one.
 func RestartForLimit() {
 	restartForLimit()
 	if _, limited := rlimitAS(); limited {
