@@ -207,7 +207,7 @@ func (ch Choice) runShare() float64 {
 // Observe compares a finished run with what auto's calibration predicted
 // for it. took is the time from Auto's call to the end of the run, less
 // ch.Probe, for the plain job Auto was asked about (not a shard, not
-// --daily, which the calibration does not measure); Observe leaves out of
+// --daily, whose calibration is its own and not judged by runs); Observe leaves out of
 // it the time Auto waited for another run's calibration (Choice.waited). A run that took or was
 // predicted to take 50 ms or more and took less than half or more than
 // twice the prediction drops the calibration, so that the next run
@@ -1149,7 +1149,7 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // too, besides opening it and its first launch; for a device on the
 // machine's cores it is timed by startClock.
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
-	probe := probeJob(o.Params)
+	probe := probeJob(o.Params, o.Daily)
 	c := calibration{Measured: time.Now().UTC().Round(0)}
 	sc, err := measure(ctx, engineClock(true, min(simd.WorkerCount(), runtime.GOMAXPROCS(0))), simd, probe)
 	if err != nil {
@@ -1640,12 +1640,16 @@ func refusal(e sim.Engine, o Options) error {
 }
 
 // probeJob is the bounded slice of p's job that candidates run: the job's
-// step count up to probeMaxSteps, on as many lanes as make probeLaneSteps.
-func probeJob(p sim.Params) *sim.Job {
+// step count up to probeMaxSteps, on as many lanes as make probeLaneSteps,
+// with its per-step statistics where daily (--daily), whose cost differs by
+// engine: at 5M x 100 on the 2-core VM, simd took 0.33 s plain and 1.02 s
+// daily, pocl 0.39 and 0.72 s, so a --daily job chosen from the plain
+// probes ran on simd at 1.4x pocl's time, its reason predicting 0.333 s.
+func probeJob(p sim.Params, daily bool) *sim.Job {
 	q := p
 	q.Steps = min(max(p.Steps, 1), probeMaxSteps)
 	q.Lanes = min(p.Lanes, max(probeLaneSteps/uint64(q.Steps), 1))
-	return &sim.Job{Params: q}
+	return &sim.Job{Params: q, Daily: daily}
 }
 
 // measure is e's cost on probe's shape, timed by k: the least of two runs
@@ -1885,7 +1889,8 @@ const EnvCacheDir = cachedir.Env
 
 // calibrationKey names what a calibration depends on: this binary, the
 // cores (and a cgroup CPU limit below them), the options that change the
-// engines' speed, and last the OpenCL set-up (openCLSetup).
+// engines' speed (--daily among them), and last the OpenCL set-up
+// (openCLSetup).
 func calibrationKey(o Options) string {
 	var b strings.Builder
 	if exe, err := os.Executable(); err == nil {
@@ -1895,6 +1900,11 @@ func calibrationKey(o Options) string {
 	}
 	fmt.Fprintf(&b, "cpus %d %d; workers %d; devices %q; math %q; width %d; steps %d;",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, o.Devices, o.Math, o.VectorWidth, min(max(o.Params.Steps, 1), probeMaxSteps))
+	if o.Daily {
+		// --daily's per-step statistics cost each engine its own
+		// share (probeJob): measured apart.
+		b.WriteString(" daily;")
+	}
 	if c, limited := usableCores(runtime.GOMAXPROCS(0)); limited {
 		// A cgroup CPU limit below GOMAXPROCS, which Go rounds up
 		// (usableCores): the engines' times scale with it.
