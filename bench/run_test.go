@@ -465,7 +465,7 @@ func TestScalingOverheadStartsWorkers(t *testing.T) {
 			}
 			return recordingEngine{cpu.Parallel{Workers: n}, runs[n]}
 		},
-		MaxWorkers: func(lanes uint64, steps int) int { return cpu.RunWorkers(math.MaxInt, lanes, steps) }}}
+		MaxWorkers: func(lanes uint64, steps int) int { return cpu.RunWorkers(math.MaxInt, lanes, steps, false) }}}
 	rep, err := Run(context.Background(), c, specs)
 	if err != nil {
 		t.Fatal(err)
@@ -476,7 +476,7 @@ func TestScalingOverheadStartsWorkers(t *testing.T) {
 			continue
 		}
 		small++
-		if got := cpu.RunWorkers(2, lanes, steps); got != 2 {
+		if got := cpu.RunWorkers(2, lanes, steps, false); got != 2 {
 			t.Errorf("an overhead run at 2 workers on %d lanes starts %d goroutines, want 2", lanes, got)
 		}
 	}

@@ -3,6 +3,8 @@ package cpu
 import (
 	"context"
 	"math"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/sim"
@@ -57,3 +59,41 @@ func benchEngine(b *testing.B, e sim.Engine, lanes uint64, steps int) {
 
 func BenchmarkSerial(b *testing.B)   { benchEngine(b, Serial{}, 200_000, 100) }
 func BenchmarkParallel(b *testing.B) { benchEngine(b, Parallel{}, 200_000, 100) }
+
+// TestDailyBlocks: a --daily job's blocks of lanes are at least
+// dailyChunkLanes whatever its steps (chunkFor's 64 lanes at 3,650 steps
+// spent most of a simd run in cache misses on each step's statistics), the
+// workers a run starts count those blocks (RunWorkers), and every CPU
+// engine and worker count folds the same blocks: the per-step summaries,
+// float64 moments included, are equal bit for bit.
+func TestDailyBlocks(t *testing.T) {
+	for _, steps := range []int{0, 1, 10, 100, 365, 1000, 3650, 10000} {
+		plain, daily := chunkFor(steps, false), chunkFor(steps, true)
+		if daily != max(plain, dailyChunkLanes) {
+			t.Errorf("%d steps: a --daily block of %d lanes, want %d (the plain job's %d, at least %d)", steps, daily, max(plain, dailyChunkLanes), plain, dailyChunkLanes)
+		}
+	}
+	if got, want := DailyPathBytes(3, 10000), uint64(3*10000*4); got != want {
+		t.Errorf("DailyPathBytes(3, 10000) = %d, want %d", got, want)
+	}
+	if got, want := DailyPathBytes(1e9, 10000), uint64(dailyChunkLanes*10000*4); got != want {
+		t.Errorf("DailyPathBytes(1e9, 10000) = %d, want %d", got, want)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 3000, 400 // 3 blocks of 1024 lanes
+	if got := RunWorkers(8, p.Lanes, p.Steps, true); got != 3 {
+		t.Errorf("RunWorkers(8, %d, %d, daily) = %d, want 3, one a block", p.Lanes, p.Steps, got)
+	}
+	ref := run(t, Serial{}, &sim.Job{Params: p, Daily: true})
+	for _, e := range []sim.Engine{Parallel{Workers: 8}, SIMD{Workers: 1}, SIMD{Workers: 8}} {
+		r := run(t, e, &sim.Job{Params: p, Daily: true})
+		if want := goroutines(min(e.(interface{ WorkerCount() int }).WorkerCount(), 3)); !strings.HasSuffix(r.Device, want) {
+			t.Errorf("%s: device %q, want %s", e.Name(), r.Device, want)
+		}
+		for s := range ref.Daily {
+			if !reflect.DeepEqual(r.Daily[s], ref.Daily[s]) {
+				t.Fatalf("%s %s: step %d's summary %+v, want serial's %+v", e.Name(), r.Device, s+1, r.Daily[s], ref.Daily[s])
+			}
+		}
+	}
+}

@@ -33,12 +33,13 @@ func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 }
 
 // RunWorkers is how many goroutines a run of lanes lanes x steps steps
-// starts for a Workers field of workers: workers (GOMAXPROCS when zero or
-// less), but at most one a block of lanes (16384 * 10 / max(steps, 10)
-// lanes, at least 64: chunkFor), as runParallel starts them. Each keeps its own
-// per-step statistics for --daily (engines.DailyCopies).
-func RunWorkers(workers int, lanes uint64, steps int) int {
-	return int(min(uint64(workerCount(workers)), max(blockCount(lanes, chunkFor(steps)), 1)))
+// (with --daily's per-step statistics where daily) starts for a Workers
+// field of workers: workers (GOMAXPROCS when zero or less), but at most one
+// a block of lanes (16384 * 10 / max(steps, 10) lanes, at least 64, and at
+// least 1024 where daily: chunkFor), as runParallel starts them. Each keeps
+// its own per-step statistics for --daily (engines.DailyCopies).
+func RunWorkers(workers int, lanes uint64, steps int, daily bool) int {
+	return int(min(uint64(workerCount(workers)), max(blockCount(lanes, chunkFor(steps, daily)), 1)))
 }
 
 // workerCount is the goroutines for a Workers field: GOMAXPROCS when zero
@@ -71,7 +72,7 @@ func runParallel(ctx context.Context, job *sim.Job, engine string, device func(w
 	}
 	p := job.Params
 	m := p.Model()
-	chunk := chunkFor(p.Steps)
+	chunk := chunkFor(p.Steps, job.Daily)
 	nblocks := blockCount(count, chunk)
 	workers = int(min(uint64(max(workers, 1)), nblocks))
 	// The goroutines that run: a job of one block named all it was given.

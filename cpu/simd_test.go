@@ -86,7 +86,7 @@ func TestSIMDDevice(t *testing.T) {
 			if r.Engine != "simd" || r.Device != want {
 				t.Errorf("%d lanes, %d workers: engine %q device %q, want simd, %q", c.lanes, c.workers, r.Engine, r.Device, want)
 			}
-			if got := RunWorkers(c.workers, c.lanes, p.Steps); !strings.HasSuffix(want, goroutines(got)) {
+			if got := RunWorkers(c.workers, c.lanes, p.Steps, false); !strings.HasSuffix(want, goroutines(got)) {
 				t.Errorf("RunWorkers(%d, %d, %d) = %d, want the run's %s", c.workers, c.lanes, p.Steps, got, c.want)
 			}
 		})
@@ -123,12 +123,38 @@ func BenchmarkSIMD(b *testing.B) {
 // steps, on the widest path: run it with -benchtime 1x.
 func BenchmarkSIMD5M(b *testing.B) { benchCPU(b, SIMD{}, 5_000_000, 100) }
 
+// BenchmarkDailyBlocks times simd --daily at many steps with blocks of 64
+// to 4096 lanes and at chunkFor's, the measurement behind dailyChunkLanes:
+// go test -run - -bench DailyBlocks -benchtime 5x ./cpu.
+func BenchmarkDailyBlocks(b *testing.B) {
+	defer func() { testChunk = 0 }()
+	for _, sh := range []struct {
+		lanes uint64
+		steps int
+	}{{10_000, 3650}, {100_000, 1000}, {1_000_000, 365}} {
+		for _, c := range []uint64{0, 64, 256, 1024, 4096} {
+			name := fmt.Sprintf("%dx%d/block=%d", sh.lanes, sh.steps, c)
+			if c == 0 {
+				name = fmt.Sprintf("%dx%d/block=chunkFor", sh.lanes, sh.steps)
+			}
+			b.Run(name, func(b *testing.B) {
+				testChunk = c
+				benchJob(b, SIMD{}, sh.lanes, sh.steps, true)
+			})
+		}
+	}
+}
+
 func benchCPU(b *testing.B, e sim.Engine, lanes uint64, steps int) {
+	benchJob(b, e, lanes, steps, false)
+}
+
+func benchJob(b *testing.B, e sim.Engine, lanes uint64, steps int, daily bool) {
 	p := sim.Default()
 	p.Lanes, p.Steps = lanes, steps
 	cpu0 := testenv.CPUTime()
 	for b.Loop() {
-		if _, err := e.Run(context.Background(), &sim.Job{Params: p}); err != nil {
+		if _, err := e.Run(context.Background(), &sim.Job{Params: p, Daily: daily}); err != nil {
 			b.Fatal(err)
 		}
 	}

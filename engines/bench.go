@@ -56,7 +56,7 @@ func benchSpec(e Entry, scales bool) ([]Spec, error) {
 	}}
 	if scales {
 		// parallel and simd: goroutines over blocks of lanes.
-		spec.MaxWorkers = func(lanes uint64, steps int) int { return cpu.RunWorkers(math.MaxInt, lanes, steps) }
+		spec.MaxWorkers = func(lanes uint64, steps int) int { return cpu.RunWorkers(math.MaxInt, lanes, steps, false) }
 	}
 	return []Spec{spec}, nil
 }

@@ -223,20 +223,25 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 }
 
 // checkDailyMemory refuses --daily when the per-step statistics the engine
-// keeps (engines.DailyCopies sets of sim.DailyBytes) need more memory than
-// is available: 1024 workers at 10,000 steps ran out of memory and crashed.
+// keeps (engines.DailyCopies sets of sim.DailyBytes, and simd's paths of a
+// block of lanes a worker) need more memory than is available: 1024
+// workers at 10,000 steps ran out of memory and crashed.
 func (o *runOptions) checkDailyMemory() error {
 	if !o.outputs.daily {
 		return nil
 	}
-	copies := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps)
-	need := uint64(copies) * sim.DailyBytes(o.params.Steps)
+	copies, path := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps)
+	need := count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(o.params.Steps)), path)
 	avail, ok := runfiles.Available()
 	if !ok || need <= avail {
 		return nil
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's) need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
-		copies, o.params.Steps, float64(need)/1e9, float64(avail)/1e9)}
+	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
+	if path > 0 {
+		what += ", with the workers' paths of a block of lanes each,"
+	}
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
+		what, float64(need)/1e9, float64(avail)/1e9)}
 }
 
 // maxFloorTime is the longest a job may take at the fastest any engine is
