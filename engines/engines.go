@@ -292,18 +292,18 @@ var ErrNoDevices = errors.New("no engine here runs on devices")
 // block of lanes (cpu.RunWorkers: 1024 workers asked for one lane counted
 // 1025 copies and refused a job that needs 2); device engines reduce the
 // steps on the device. path is the bytes the workers keep besides, the
-// path of a block of lanes each (cpu.DailyPathBytes) on simd and auto.
+// path of a block of lanes each (cpu.DailyPathBytes).
 func DailyCopies(name string, o Options, lanes uint64, steps int) (copies int, path uint64) {
+	w := 0
 	switch name {
 	case "serial":
-		return 2, 0
-	case "parallel":
-		return cpu.RunWorkers(o.Workers, lanes, steps, true) + 1, 0
-	case "simd", "auto":
-		w := cpu.RunWorkers(o.Workers, lanes, steps, true)
-		return w + 1, count.SatMul(uint64(w), cpu.DailyPathBytes(lanes, steps))
+		w = 1
+	case "parallel", "simd", "auto":
+		w = cpu.RunWorkers(o.Workers, lanes, steps, true)
+	default:
+		return 1, 0
 	}
-	return 1, 0
+	return w + 1, count.SatMul(uint64(w), cpu.DailyPathBytes(lanes, steps))
 }
 
 // unknownLabel is DeviceLabel's bound for an engine the registry does not

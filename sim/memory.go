@@ -26,8 +26,8 @@ func HostBytes(finals, paths uint64, steps int) uint64 {
 // DailyBytes is the memory, in bytes, of per-step statistics over steps
 // steps (Job.Daily): per step a Summary with its DailyBins+2-bin histogram
 // of uint64 counts, and a float32 of the lane's path. The CPU engines keep
-// one such set per worker besides the Result's (and simd a block of lanes'
-// path a worker: cpu.DailyPathBytes), so a job with --daily
+// one such set per worker besides the Result's (and a block of lanes' path
+// a worker: cpu.DailyPathBytes), so a job with --daily
 // needs (workers+1) times this: 1024 workers at 10,000 steps, 43 GB
 // (42.4 MB a copy).
 func DailyBytes(steps int) uint64 {

@@ -223,7 +223,7 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 }
 
 // checkDailyMemory refuses --daily when the per-step statistics the engine
-// keeps (engines.DailyCopies sets of sim.DailyBytes, and simd's paths of a
+// keeps (engines.DailyCopies sets of sim.DailyBytes, and the path of a
 // block of lanes a worker) need more memory than is available: 1024
 // workers at 10,000 steps ran out of memory and crashed.
 func (o *runOptions) checkDailyMemory() error {
