@@ -11,7 +11,7 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// batchAVX2 implements the loop of sim.Model.Final (Model.Path too, when
+// batchAVX2 implements the loop of sim.Model.Final (Model.PathFrom too, when
 // path is not nil) on 8 lanes per instruction with AVX2. It runs two
 // groups of 8 lanes at a time, their blocks' calls one after the other:
 // the log polynomial is a chain of dependent multiply-adds (Horner's order,
@@ -20,13 +20,13 @@ import (
 // path (--daily) the pairs ran one group at a time too, on the Go radius
 // and sine: on the 512-bit path 1.02 s for --daily 5M x 100 on 2 cores,
 // 3.1 times the run without it, where pocl's --daily took 0.72 s.
-func batchAVX2(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool) {
+func batchAVX2(m *sim.Model, first uint64, s0, s1 int, out, path []float32, stop *atomic.Bool) {
 	n := len(out)
 	ks := newKeySchedule(m.Key)
 	st := step8{archsimd.BroadcastFloat32x8(m.P), archsimd.BroadcastFloat32x8(m.C), archsimd.BroadcastFloat32x8(m.Sigma)}
 	g := 0
 	for ; g+2*8 <= n; g += 2 * 8 {
-		if !pair8(m, st, ks, first+uint64(g), out[g:g+2*8], path, n, g, stop) {
+		if !pair8(m, st, ks, first+uint64(g), s0, s1, out[g:g+2*8], path, n, g, stop) {
 			archsimd.ClearAVXUpperBits()
 			return
 		}
@@ -34,19 +34,23 @@ func batchAVX2(m *sim.Model, first uint64, out, path []float32, stop *atomic.Boo
 	for ; g < n; g += 8 {
 		lov, hiv := lanes8(first + uint64(g))
 		t := archsimd.BroadcastFloat32x8(m.Start)
-		for s := 0; s < m.Steps; s += 4 {
-			if s%checkSteps == 0 && stop.Load() {
+		if s0 > 0 {
+			t = load8(out[g:])
+		}
+		for s := s0; s < s1; s += 4 {
+			if (s-s0)%checkSteps == 0 && stop.Load() {
 				archsimd.ClearAVXUpperBits()
 				return
 			}
 			w0, w1, w2, w3 := philox8(uint32(s>>2), lov, hiv, ks)
 			r0, r1 := radius8(w0, w2)
-			s0, c0, s1, c1 := sinCos8(w1, w3)
-			z := [4]archsimd.Float32x8{r0.Mul(c0), r0.Mul(s0), r1.Mul(c1), r1.Mul(s1)} // the tail or a path: not the hot loop
-			for q := 0; q < 4 && s+q < m.Steps; q++ {
+			sn0, c0, sn1, c1 := sinCos8(w1, w3)
+			z := [4]archsimd.Float32x8{r0.Mul(c0), r0.Mul(sn0), r1.Mul(c1), r1.Mul(sn1)} // the tail or a path: not the hot loop
+			for q := 0; q < 4 && s+q < s1; q++ {
 				t = st.step(t, z[q])
 				if path != nil {
-					store8(t, path[(s+q)*n+g:(s+q+1)*n])
+					r := s + q - s0
+					store8(t, path[r*n+g:(r+1)*n])
 				}
 			}
 		}
@@ -87,33 +91,37 @@ func laneWords8(first uint64, lo, hi *[8]uint32) {
 	}
 }
 
-// pair8 runs the 2*8 lanes from first through m's steps into out, two
-// groups of 8 lanes (a and b) interleaved block by block, and, where path
-// is not nil, each step's temperatures into its row of path (row s at
-// path[s*stride:], the pair's lanes from column col); false when stop was
-// set.
-func pair8(m *sim.Model, st step8, ks *keySchedule, first uint64, out, path []float32, stride, col int, stop *atomic.Bool) bool {
+// pair8 runs the 2*8 lanes from first through steps [s0, s1) of m into
+// out, two groups of 8 lanes (a and b) interleaved block by block, and,
+// where path is not nil, each step's temperatures into its row of path
+// (step s's row at path[(s-s0)*stride:], the pair's lanes from column
+// col); false when stop was set. The lanes start from m.Start where s0 is
+// 0, else from their temperatures in out; s0 is a multiple of 4.
+func pair8(m *sim.Model, st step8, ks *keySchedule, first uint64, s0, s1 int, out, path []float32, stride, col int, stop *atomic.Bool) bool {
 	var ctr [4][8]uint32   // the counters' low and high words: a's, b's
 	var words [8][8]uint32 // philoxPair8's scratch
 	laneWords8(first, &ctr[0], &ctr[1])
 	laneWords8(first+8, &ctr[2], &ctr[3])
 	ta := archsimd.BroadcastFloat32x8(m.Start)
 	tb := ta
-	for s := 0; s < m.Steps; s += 4 {
-		if s%checkSteps == 0 && stop.Load() {
+	if s0 > 0 {
+		ta, tb = load8(out[:8]), load8(out[8:])
+	}
+	for s := s0; s < s1; s += 4 {
+		if (s-s0)%checkSteps == 0 && stop.Load() {
 			return false
 		}
 		za0, za1, za2, za3, zb0, zb1, zb2, zb3 := normalsPair8(uint32(s>>2), &ctr, ks, &words)
-		if s+4 <= m.Steps && path == nil {
+		if s+4 <= s1 && path == nil {
 			ta = st.step(st.step(st.step(st.step(ta, za0), za1), za2), za3)
 			tb = st.step(st.step(st.step(st.step(tb, zb0), zb1), zb2), zb3)
 			continue
 		}
-		if s+4 <= m.Steps {
+		if s+4 <= s1 {
 			// Each step's temperatures into its row (--daily).
 			// Unrolled: a loop over the block's normals (below) took
 			// 1.06x the time (medians of 9, interleaved).
-			row := path[s*stride+col:]
+			row := path[(s-s0)*stride+col:]
 			ta, tb = st.stepRow(ta, tb, za0, zb0, row)
 			ta, tb = st.stepRow(ta, tb, za1, zb1, row[stride:])
 			ta, tb = st.stepRow(ta, tb, za2, zb2, row[2*stride:])
@@ -121,9 +129,9 @@ func pair8(m *sim.Model, st step8, ks *keySchedule, first uint64, out, path []fl
 			continue
 		}
 		za, zb := [4]archsimd.Float32x8{za0, za1, za2, za3}, [4]archsimd.Float32x8{zb0, zb1, zb2, zb3}
-		for q := 0; s+q < m.Steps; q++ { // a partial block: not the hot loop
+		for q := 0; s+q < s1; q++ { // a partial block: not the hot loop
 			if path != nil {
-				ta, tb = st.stepRow(ta, tb, za[q], zb[q], path[(s+q)*stride+col:])
+				ta, tb = st.stepRow(ta, tb, za[q], zb[q], path[(s+q-s0)*stride+col:])
 				continue
 			}
 			ta, tb = st.step(ta, za[q]), st.step(tb, zb[q])
@@ -132,6 +140,17 @@ func pair8(m *sim.Model, st step8, ks *keySchedule, first uint64, out, path []fl
 	ta.StoreSlice(out[:8])
 	tb.StoreSlice(out[8:])
 	return true
+}
+
+// load8 loads the lanes of src that fit in a vector, the rest 0: store8's
+// inverse, without LoadSlicePart for the same reason.
+func load8(src []float32) archsimd.Float32x8 {
+	if len(src) >= 8 {
+		return archsimd.LoadFloat32x8((*[8]float32)(src))
+	}
+	var buf [8]float32
+	copy(buf[:], src)
+	return archsimd.LoadFloat32x8(&buf)
 }
 
 // store8 stores the lanes of t that fit in dst. It does not use

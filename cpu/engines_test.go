@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpusim/gpusim/internal/enginetest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -73,11 +74,13 @@ func TestDailyBlocks(t *testing.T) {
 			t.Errorf("%d steps: a --daily block of %d lanes, want %d (the plain job's %d, at least %d)", steps, daily, max(plain, dailyChunkLanes), plain, dailyChunkLanes)
 		}
 	}
-	if got, want := DailyPathBytes(3, 10000), uint64(3*10000*4); got != want {
+	// 3 lanes: every step in one segment, and the lanes' temperatures.
+	if got, want := DailyPathBytes(3, 10000), uint64((3*10000+3)*4); got != want {
 		t.Errorf("DailyPathBytes(3, 10000) = %d, want %d", got, want)
 	}
-	if got, want := DailyPathBytes(1e9, 10000), uint64(dailyChunkLanes*10000*4); got != want {
-		t.Errorf("DailyPathBytes(1e9, 10000) = %d, want %d", got, want)
+	// A block of 1024 lanes: segments of 64 steps (256 KiB).
+	if got, want := DailyPathBytes(1e9, 10000), uint64(dailySegmentBytes+dailyChunkLanes*4); got != want || dailySegment(dailyChunkLanes) != 64 {
+		t.Errorf("DailyPathBytes(1e9, 10000) = %d, want %d (segments of %d steps, want 64)", got, want, dailySegment(dailyChunkLanes))
 	}
 	p := sim.Default()
 	p.Lanes, p.Steps = 3000, 400 // 3 blocks of 1024 lanes
@@ -85,6 +88,16 @@ func TestDailyBlocks(t *testing.T) {
 		t.Errorf("RunWorkers(8, %d, %d, daily) = %d, want 3, one a block", p.Lanes, p.Steps, got)
 	}
 	ref := run(t, Serial{}, &sim.Job{Params: p, Daily: true})
+	// Serial runs its blocks in segments of 64 steps (dailySegment) too:
+	// against the model lane by lane (sim.Reference), whose moments are one
+	// block's.
+	model, err := sim.Reference(&sim.Job{Params: p, Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enginetest.CompareResult(ref, model, enginetest.DefaultTol); err != nil {
+		t.Errorf("serial against the model: %v", err)
+	}
 	for _, e := range []sim.Engine{Parallel{Workers: 8}, SIMD{Workers: 1}, SIMD{Workers: 8}} {
 		r := run(t, e, &sim.Job{Params: p, Daily: true})
 		if want := goroutines(min(e.(interface{ WorkerCount() int }).WorkerCount(), 3)); !strings.HasSuffix(r.Device, want) {

@@ -109,39 +109,59 @@ func (a *acc) mergeInto(res *sim.Result) error {
 type laneFunc func(m *sim.Model, first, count uint64, sp *span, a *acc, finals []float32, stop *atomic.Bool)
 
 // runLanes runs lanes [first, first+count) of m lane by lane (the reference
-// laneFunc). With daily statistics it keeps the block's path, one row of
-// lanes per step, and counts each step's row after the block's lanes, lane
-// by lane as before (reduceGeneric): counted lane by lane as each lane
-// ran, every lane touched every step's histogram, and parallel --daily at
-// 1e4 x 3650 took 3.6x its plain run's time.
+// laneFunc). With daily statistics it runs them a segment of steps at a
+// time (dailySegment), each lane from its temperature after the last
+// (sim.Model.PathFrom), keeping the segment's path a row of lanes per step,
+// and counts each row lane by lane after the segment (addRows), in the
+// same lane order, so the bits are the same: counted as each lane ran,
+// every lane touched every step's histogram, and parallel --daily at 1e4 x
+// 3650 took 3.4x its plain run's time.
 func runLanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []float32, stop *atomic.Bool) {
-	var path []float32
+	n := int(count)
+	var ts []float32 // the lanes' temperatures after the last segment
 	if sp.daily != nil {
-		path = grow(&a.pathBuf, int(count)*len(a.path))
+		ts = grow(&a.finBuf, n)
+		seg := dailySegment(n)
+		path := grow(&a.pathBuf, n*min(seg, m.Steps))
+		for s0 := 0; s0 < m.Steps; s0 += seg {
+			s1 := min(s0+seg, m.Steps)
+			for i := range n {
+				if stop.Load() {
+					return
+				}
+				t := m.Start
+				if s0 > 0 {
+					t = ts[i]
+				}
+				row := a.path[:s1-s0]
+				m.PathFrom(first+uint64(i), s0, t, row)
+				for r, x := range row {
+					path[r*n+i] = x
+				}
+				ts[i] = row[len(row)-1]
+			}
+			a.addRows(first, n, s0, path[:n*(s1-s0)], sp)
+		}
 	}
-	for i := uint64(0); i < count; i++ {
+	for i := range n {
 		if stop.Load() {
 			return
 		}
-		lane := first + i
-		t := m.Start
-		if sp.daily != nil {
-			m.Path(lane, a.path)
-			for n, x := range a.path {
-				path[n*int(count)+int(i)] = x
-				t = x
-			}
-		} else {
+		lane := first + uint64(i)
+		var t float32
+		switch {
+		case sp.daily == nil:
 			t = final(m, lane, stop)
+		case m.Steps == 0:
+			t = m.Start
+		default:
+			t = ts[i]
 		}
 		sp.blk.Add(lane, t)
 		a.hist.Add(t)
 		if finals != nil {
 			finals[i] = t
 		}
-	}
-	for n := range sp.daily {
-		reduceGeneric(first, path[n*int(count):(n+1)*int(count)], &sp.daily[n], a.daily[n])
 	}
 }
 
@@ -160,15 +180,14 @@ func final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 { return m.Fina
 const chunkLanes = 1 << 14
 
 // dailyChunkLanes is the least block of lanes of a --daily job. A block
-// reduces each of its steps into that step's histogram (addPaths, or lane
-// by lane), so every block touches every step's statistics once: blocks of
-// chunkFor's constant work (64 lanes at 3,650 steps) spent most of a run in
-// cache misses on them. simd --daily, least of 3 on 2 cores
-// (BenchmarkDailyBlocks): 1e4 x 3650 took 0.283 s at 64 lanes a block
-// and 0.100 s at 1024 (0.092 s at 4096), 1e5 x 1000 0.324 s at 163 and
-// 0.205 s at 1024, 1e6 x 365 0.688 s at 448 and 0.597 s at 1024. Larger
-// blocks gained little more and cost memory: each goroutine keeps a
-// block's path, lanes x steps float32s (DailyPathBytes).
+// counts each of its steps into that step's statistics (addRows), so every
+// block touches every step's histogram: blocks of chunkFor's constant work
+// (64 lanes at 3,650 steps) spent most of a run in cache misses on them.
+// simd --daily, least of 3 on 2 cores (BenchmarkDailyBlocks): 1e4 x 3650
+// took 0.283 s at 64 lanes a block and 0.100 s at 1024 (0.092 s at 4096),
+// 1e5 x 1000 0.324 s at 163 and 0.205 s at 1024, 1e6 x 365 0.688 s at 448
+// and 0.597 s at 1024. Larger blocks gained little more, and leave fewer
+// blocks to share among the goroutines of a small job.
 const dailyChunkLanes = 1024
 
 // testChunk, when nonzero, is every run's block of lanes instead of
@@ -194,10 +213,12 @@ func chunkFor(steps int, daily bool) uint64 {
 
 // DailyPathBytes is the scratch, in bytes, one goroutine of a CPU engine
 // keeps for a --daily job of lanes lanes x steps steps besides its per-step
-// statistics (sim.DailyBytes): the path of a block of lanes, a float32 per
-// lane and step.
+// statistics (sim.DailyBytes): a segment of a block of lanes' path, a
+// float32 per lane and step (dailySegment), and the lanes' temperatures.
 func DailyPathBytes(lanes uint64, steps int) uint64 {
-	return count.SatMul(count.SatMul(min(lanes, chunkFor(steps, true)), uint64(max(steps, 0))), 4)
+	n := min(lanes, chunkFor(steps, true))
+	seg := min(uint64(dailySegment(int(n))), uint64(max(steps, 0)))
+	return count.SatMul(count.SatAdd(count.SatMul(n, seg), n), 4)
 }
 
 // blockCount is the number of blocks of chunk lanes that cover count lanes,
@@ -223,13 +244,26 @@ func (a *acc) addFinals(first uint64, xs []float32, sp *span) {
 	reduce(first, xs, &sp.blk, a.hist)
 }
 
-// addPaths counts the temperatures after each step of lanes first,
-// first+1, ... into sp and a's daily histograms; path holds one row of
-// lanes per step, each row n long.
-func (a *acc) addPaths(first uint64, n int, path []float32, sp *span) {
-	for s := range sp.daily {
-		reduce(first, path[s*n:(s+1)*n], &sp.daily[s], a.daily[s])
+// addRows counts the rows of path, a row of lanes first, first+1, ...
+// (n of them) per step from step s0+1 on, into sp and a's daily statistics
+// of those steps.
+func (a *acc) addRows(first uint64, n, s0 int, path []float32, sp *span) {
+	for r := range len(path) / max(n, 1) {
+		reduce(first, path[r*n:(r+1)*n], &sp.daily[s0+r], a.daily[s0+r])
 	}
+}
+
+// dailySegmentBytes is the most a block's path takes in a segment of steps:
+// rows that stay in a core's L2 cache between the batch that writes them
+// and the reduction that reads them. A path of every step of a block (4 KiB
+// a step at 1024 lanes, 41 MB at 10,000 steps) went to memory and back.
+const dailySegmentBytes = 256 << 10
+
+// dailySegment is how many steps of a block of n lanes run before their
+// rows are counted: a multiple of 4 (a Philox block's steps) whose rows fit
+// dailySegmentBytes, at least 4.
+func dailySegment(n int) int {
+	return max(dailySegmentBytes/4/max(n, 1)&^3, 4)
 }
 
 // grow returns (*buf)[:n], reallocating when it is too short.

@@ -44,12 +44,15 @@ func (e SIMD) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 // The AVX2 path is generated from the AVX-512 one.
 //go:generate go run gen.go
 
-// batchFunc writes the finals of lanes first, first+1, ... of m into out and,
-// when path is not nil, each lane's temperature after step s+1 into
-// path[s*len(out)+i]: one row of lanes per step. It checks stop every
-// checkSteps steps and returns early, leaving out and path meaningless,
-// once stop is set.
-type batchFunc func(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool)
+// batchFunc runs lanes first, first+1, ... of m through steps [s0, s1)
+// and writes their temperatures after step s1 into out (the finals where
+// s1 is m.Steps) and, when path is not nil, each lane's temperature after
+// step s+1 into path[(s-s0)*len(out)+i]: one row of lanes per step. The
+// lanes start from m.Start where s0 is 0, else from their temperatures
+// after step s0 in out; s0 is a multiple of 4 (a Philox block's steps).
+// It checks stop every checkSteps steps and returns early, leaving out and
+// path meaningless, once stop is set.
+type batchFunc func(m *sim.Model, first uint64, s0, s1 int, out, path []float32, stop *atomic.Bool)
 
 type batchKernel struct {
 	name  string
@@ -67,23 +70,35 @@ func pickBatch() batchKernel {
 }
 
 // lanes is the kernel as a laneFunc: it computes count lanes into a's
-// scratch (or straight into finals) and counts them with a's helpers.
+// scratch (or straight into finals) and counts them with a's helpers. With
+// daily statistics it runs the lanes a segment of steps at a time
+// (dailySegment) and counts each segment's rows of their path.
 func (k batchKernel) lanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []float32, stop *atomic.Bool) {
 	n := int(count)
 	out := finals
 	if out == nil {
 		out = grow(&a.finBuf, n)
 	}
-	var path []float32
-	if sp.daily != nil {
-		path = grow(&a.pathBuf, n*m.Steps)
+	out = out[:n]
+	if sp.daily == nil {
+		k.fn(m, first, 0, m.Steps, out, nil, stop)
+	} else {
+		seg := dailySegment(n)
+		path := grow(&a.pathBuf, n*min(seg, m.Steps))
+		for s0 := 0; s0 < m.Steps; s0 += seg {
+			s1 := min(s0+seg, m.Steps)
+			k.fn(m, first, s0, s1, out, path[:n*(s1-s0)], stop)
+			if stop.Load() {
+				return
+			}
+			a.addRows(first, n, s0, path[:n*(s1-s0)], sp)
+		}
+		if m.Steps == 0 {
+			k.fn(m, first, 0, 0, out, nil, stop) // the lanes at m.Start
+		}
 	}
-	k.fn(m, first, out[:n], path, stop)
 	if stop.Load() {
 		return
 	}
-	if path != nil {
-		a.addPaths(first, n, path, sp)
-	}
-	a.addFinals(first, out[:n], sp)
+	a.addFinals(first, out, sp)
 }

@@ -183,9 +183,9 @@ func sinCos4(a u4) (sin, cos f4) {
 }
 
 // batchGeneric is the portable batch path: the loop of sim.Model.Final
-// (Model.Path too, when path is not nil) on genericWidth lanes at a time,
-// through rng's transform written on u4 and f4.
-func batchGeneric(m *sim.Model, first uint64, out, path []float32, stop *atomic.Bool) {
+// (Model.PathFrom too, when path is not nil) on genericWidth lanes at a
+// time, through rng's transform written on u4 and f4.
+func batchGeneric(m *sim.Model, first uint64, s0, s1 int, out, path []float32, stop *atomic.Bool) {
 	const G = genericWidth
 	n := len(out)
 	pp, c, sigma := m.P, m.C, m.Sigma
@@ -195,27 +195,33 @@ func batchGeneric(m *sim.Model, first uint64, out, path []float32, stop *atomic.
 		lo := u4{uint32(l[0]), uint32(l[1]), uint32(l[2]), uint32(l[3])}
 		hi := u4{uint32(l[0] >> 32), uint32(l[1] >> 32), uint32(l[2] >> 32), uint32(l[3] >> 32)}
 		t := bf4(m.Start)
-		for s := 0; s < m.Steps; s += 4 {
-			if s%checkSteps == 0 && stop.Load() {
+		if s0 > 0 {
+			var v [G]float32
+			copy(v[:], out[g:])
+			t = f4{v[0], v[1], v[2], v[3]}
+		}
+		for s := s0; s < s1; s += 4 {
+			if (s-s0)%checkSteps == 0 && stop.Load() {
 				return
 			}
 			w0, w1, w2, w3 := philox4(uint32(s>>2), lo, hi, m.Key)
 			r0, r1 := radius4(w0), radius4(w2)
-			s0, c0 := sinCos4(w1)
-			s1, c1 := sinCos4(w3)
-			z0, z1, z2, z3 := r0.mul(c0), r0.mul(s0), r1.mul(c1), r1.mul(s1)
-			if s+4 <= m.Steps && path == nil {
+			sn0, c0 := sinCos4(w1)
+			sn1, c1 := sinCos4(w3)
+			z0, z1, z2, z3 := r0.mul(c0), r0.mul(sn0), r1.mul(c1), r1.mul(sn1)
+			if s+4 <= s1 && path == nil {
 				t = t.mulS(pp).addS(c).add(z0.mulS(sigma))
 				t = t.mulS(pp).addS(c).add(z1.mulS(sigma))
 				t = t.mulS(pp).addS(c).add(z2.mulS(sigma))
 				t = t.mulS(pp).addS(c).add(z3.mulS(sigma))
 				continue
 			}
-			for q := 0; q < 4 && s+q < m.Steps; q++ {
+			for q := 0; q < 4 && s+q < s1; q++ {
 				z := [4]f4{z0, z1, z2, z3}[q] // a partial block or a path: not the hot loop
 				t = t.mulS(pp).addS(c).add(z.mulS(sigma))
 				if path != nil {
-					copy(path[(s+q)*n+g:(s+q+1)*n], []float32{t.a, t.b, t.c, t.d})
+					r := s + q - s0
+					copy(path[r*n+g:(r+1)*n], []float32{t.a, t.b, t.c, t.d})
 				}
 			}
 		}

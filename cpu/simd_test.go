@@ -60,12 +60,62 @@ func checkSIMD(t *testing.T, steps int, first, lanes uint64) {
 	m := p.Model()
 	k := pickBatch()
 	out := make([]float32, lanes)
-	k.fn(&m, first, out, nil, new(atomic.Bool))
+	k.fn(&m, first, 0, m.Steps, out, nil, new(atomic.Bool))
 	for i, x := range out {
 		if y := m.Final(first + uint64(i)); math.Float32bits(x) != math.Float32bits(y) {
 			t.Fatalf("steps %d first %d lanes %d #%d: got %#x, want %#x", steps, first, lanes, i, math.Float32bits(x), math.Float32bits(y))
 		}
 	}
+}
+
+// TestSIMDSegments: every path run a segment of steps at a time, each from
+// the lanes' temperatures after the last (as a --daily block runs), writes
+// sim.Model.PathFrom's bits into each row of the path and the temperatures
+// after the segment into out, at lane counts around the vector widths and
+// the pairs of groups, segments of one to three Philox blocks, and step
+// counts that end within a block.
+func TestSIMDSegments(t *testing.T) {
+	testSIMDPaths(t, func(t *testing.T) {
+		p := sim.Default()
+		for _, steps := range []int{0, 1, 4, 7, 13, 30} {
+			for _, seg := range []int{4, 8, 12} {
+				for _, lanes := range []int{1, 5, 16, 33, 47, 64} {
+					const first = 1<<32 - 9
+					p.Lanes, p.Steps = first+uint64(lanes), steps
+					m := p.Model()
+					k := pickBatch()
+					out := make([]float32, lanes)
+					want := make([][]float32, lanes) // each lane's path
+					for i := range want {
+						want[i] = make([]float32, steps)
+						m.Path(first+uint64(i), want[i])
+					}
+					for s0 := 0; s0 < steps || s0 == 0; s0 += seg {
+						s1 := min(s0+seg, steps)
+						path := make([]float32, lanes*(s1-s0))
+						k.fn(&m, first, s0, s1, out, path, new(atomic.Bool))
+						for i := range lanes {
+							wantOut := m.Start
+							if s1 > 0 {
+								wantOut = want[i][s1-1]
+							}
+							if math.Float32bits(out[i]) != math.Float32bits(wantOut) {
+								t.Fatalf("%d steps, segments of %d, %d lanes: lane %d after step %d is %#x, want %#x", steps, seg, lanes, i, s1, math.Float32bits(out[i]), math.Float32bits(wantOut))
+							}
+							for r := range s1 - s0 {
+								if got := path[r*lanes+i]; math.Float32bits(got) != math.Float32bits(want[i][s0+r]) {
+									t.Fatalf("%d steps, segments of %d, %d lanes: lane %d's path at step %d is %#x, want %#x", steps, seg, lanes, i, s0+r+1, math.Float32bits(got), math.Float32bits(want[i][s0+r]))
+								}
+							}
+						}
+						if steps == 0 {
+							break
+						}
+					}
+				}
+			}
+		}
+	})
 }
 
 // TestSIMDDevice: the result names the engine, the path that ran and the
@@ -194,7 +244,7 @@ func BenchmarkBatchKernel(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			cpu0 = testenv.CPUTime()
 			for b.Loop() {
-				k.fn(&m, 0, out, nil, new(atomic.Bool))
+				k.fn(&m, 0, 0, m.Steps, out, nil, new(atomic.Bool))
 			}
 			report(b)
 		})

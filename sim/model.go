@@ -68,14 +68,22 @@ func (m *Model) FinalStop(lane uint64, stop *atomic.Bool) float32 {
 
 // Path writes lane's temperature after each step 1..len(out) into out, in
 // step order: out[k] is the temperature after step k+1.
-func (m *Model) Path(lane uint64, out []float32) {
-	t := m.Start
-	for s := 0; s < len(out); s += 4 {
+func (m *Model) Path(lane uint64, out []float32) { m.PathFrom(lane, 0, m.Start, out) }
+
+// PathFrom is Path from step s0 on, for a lane whose temperature after its
+// first s0 steps is t: out[k] is the temperature after step s0+k+1. s0 is
+// a multiple of 4, the steps of a Philox block (docs/reproducibility.md,
+// section 2); it panics otherwise.
+func (m *Model) PathFrom(lane uint64, s0 int, t float32, out []float32) {
+	if s0%4 != 0 {
+		panic("sim: PathFrom from a step that is not a multiple of 4")
+	}
+	for k := 0; k < len(out); k += 4 {
 		var z [4]float32
-		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
-		for j := 0; j < 4 && s+j < len(out); j++ {
+		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32((s0+k)>>2), m.Key)
+		for j := 0; j < 4 && k+j < len(out); j++ {
 			t = m.Step(t, z[j])
-			out[s+j] = t
+			out[k+j] = t
 		}
 	}
 }

@@ -223,8 +223,8 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 }
 
 // checkDailyMemory refuses --daily when the per-step statistics the engine
-// keeps (engines.DailyCopies sets of sim.DailyBytes, and the path of a
-// block of lanes a worker) need more memory than is available: 1024
+// keeps (engines.DailyCopies sets of sim.DailyBytes, and each worker's
+// rows of a block of lanes' path) need more memory than is available: 1024
 // workers at 10,000 steps ran out of memory and crashed.
 func (o *runOptions) checkDailyMemory() error {
 	if !o.outputs.daily {
@@ -238,7 +238,7 @@ func (o *runOptions) checkDailyMemory() error {
 	}
 	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
 	if path > 0 {
-		what += ", with the workers' paths of a block of lanes each,"
+		what += ", with each worker's rows of its block of lanes' path,"
 	}
 	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
 		what, float64(need)/1e9, float64(avail)/1e9)}

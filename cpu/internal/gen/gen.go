@@ -26,7 +26,7 @@ var rewrites = []struct {
 	{regexp.MustCompile(`archsimd\.Load(Uint32|Float32)x16\(&(vc\.\w+(?:\[[^\]]+\])?)\)`), "archsimd.Load${1}x8((*[8]${1})(${2}[:8]))"},
 	{regexp.MustCompile(`Uint64x8\b`), "Uint64x4"},
 	{regexp.MustCompile(`(Uint32|Int32|Float32)x16\b`), "${1}x8"},
-	{regexp.MustCompile(`\b(normalsPair|philoxPair|philox|radius|sinCos|store|step|lanes|laneWords|pair)16\b`), "${1}8"},
+	{regexp.MustCompile(`\b(normalsPair|philoxPair|philox|radius|sinCos|store|load|step|lanes|laneWords|pair)16\b`), "${1}8"},
 	{regexp.MustCompile(`\bbatchAVX512\b`), "batchAVX2"},
 	{regexp.MustCompile(`\bAVX-512\b`), "AVX2"},
 	{regexp.MustCompile(`\b16\b`), "8"},
