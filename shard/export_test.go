@@ -32,3 +32,6 @@ func PayloadChecksum(payload []byte) string {
 	}
 	return checksum(b)
 }
+
+// PlainCounts is plainCounts.
+func PlainCounts(b []byte) ([]uint64, bool) { return plainCounts(b) }

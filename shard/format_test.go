@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -601,6 +602,46 @@ func TestLayoutOfOlderFormat(t *testing.T) {
 	} {
 		if _, err := shard.ParsePart(c.data); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s, its histogram a float32 step off: %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestPlainCounts: plainCounts, binList's fast path, reads every array of
+// decimal counts as json.Unmarshal into []uint64 does, and declines every
+// other JSON value, which binList then reads the slow way: hand-picked
+// edges and random arrays with random JSON whitespace.
+func TestPlainCounts(t *testing.T) {
+	cases := []string{
+		`[]`, ` [ ] `, `[0]`, `[0,1,2]`, "[\n  1,\t2 ,\r3\n]", `[18446744073709551615]`,
+		`[18446744073709551616]`, `[-1]`, `[1.0]`, `[1e3]`, `["5"]`, `[1,"9007199254740993"]`, `null`,
+		`{}`, `[[1]]`, `[1,null]`, `0`, `"[1]"`, `[true]`, `[ 1 , 2 ] `,
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	ws := []string{"", " ", "\n", "\t", "\r\n  "}
+	for range 500 {
+		var b strings.Builder
+		b.WriteString(ws[r.IntN(len(ws))] + "[")
+		for i := range r.IntN(8) {
+			if i > 0 {
+				b.WriteString(ws[r.IntN(len(ws))] + ",")
+			}
+			b.WriteString(ws[r.IntN(len(ws))] + strconv.FormatUint(r.Uint64()>>r.IntN(64), 10) + ws[r.IntN(len(ws))])
+		}
+		b.WriteString("]" + ws[r.IntN(len(ws))])
+		cases = append(cases, b.String())
+	}
+	for _, c := range cases {
+		if !json.Valid([]byte(c)) {
+			t.Fatalf("case %q is not JSON", c)
+		}
+		got, ok := shard.PlainCounts([]byte(c))
+		var want []uint64
+		err := json.Unmarshal([]byte(c), &want)
+		if ok && (err != nil || !slices.Equal(got, want) || got == nil) {
+			t.Errorf("%q: plainCounts read %v, json.Unmarshal %v (%v)", c, got, want, err)
+		}
+		if !ok && err == nil && want != nil && !strings.Contains(c, "null") { // null reads as 0
+			t.Errorf("%q: plainCounts declined what json.Unmarshal reads as %v", c, want)
 		}
 	}
 }

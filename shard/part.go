@@ -375,8 +375,22 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, "", errors.New("empty file, not a gpusim part")
 	}
-	// Read the format first, so that a newer or foreign file says what it is
-	// rather than failing on fields this version does not know.
+	// A part of this format and a version this gpusim reads decodes as its
+	// envelope at once; anything else is read for its format first (below),
+	// so that a newer or foreign file says what it is rather than failing
+	// on fields this version does not know. Read first every time, the
+	// format scanned an 8 MB part (3,650 steps) whole once more.
+	var f partFile
+	if err := strictDecodeAll(data, &f); err != nil || f.Format != PartFormat || f.Version < 1 || f.Version > PartVersion {
+		return decodeHead(data)
+	}
+	return decodePayload(&f)
+}
+
+// decodeHead is decodeEnvelope for a file that did not decode as an
+// envelope of this format and a version this gpusim reads: it says what
+// the file is, else why it is malformed.
+func decodeHead(data []byte) (*partPayload, string, error) {
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
@@ -412,6 +426,13 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	if err := strictDecode(data, &f); err != nil {
 		return nil, "", fmt.Errorf("malformed part: %v", err)
 	}
+	return decodePayload(&f)
+}
+
+// decodePayload is decodeEnvelope past the envelope f, of this format and
+// a version this gpusim reads: the payload, its checks and the checksum.
+func decodePayload(f *partFile) (*partPayload, string, error) {
+	head := struct{ Version int }{f.Version}
 	if len(f.Payload) == 0 || f.Checksum == "" {
 		return nil, "", errors.New("malformed part: no payload or no checksum")
 	}
@@ -453,6 +474,16 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	default:
 		if pl.Math != sim.MathExact && pl.Math != sim.MathFast {
 			return nil, "", fmt.Errorf("malformed part: math mode %q (valid: %s, %s)", pl.Math, sim.MathExact, sim.MathFast)
+		}
+		// The payload as Marshal wrote it, whitespace aside, is what it
+		// summed: its compact text, where that matches, saves encoding
+		// the payload again (12% of reading an 8 MB part).
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, f.Payload); err != nil {
+			return nil, "", fmt.Errorf("malformed part: %v", err)
+		}
+		if checksum(compact.Bytes()) == f.Checksum {
+			return &pl, f.Checksum, nil
 		}
 		summable := pl
 		if head.Version == 2 && pl.Daily != nil && len(*pl.Daily) == 0 {
@@ -596,6 +627,21 @@ func strictDecode(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// strictDecodeAll is strictDecode of data that holds one JSON value and
+// nothing after it but whitespace, as json.Unmarshal takes it: two parts
+// written into one file are not the first of them.
+func strictDecodeAll(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if len(bytes.TrimLeft(data[d.InputOffset():], " \t\r\n")) > 0 {
+		return errors.New("data after the JSON value")
+	}
+	return nil
 }
 
 // ReadParts reads every file, and fails naming each file that is not an

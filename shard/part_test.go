@@ -880,3 +880,29 @@ func TestPartFloatDepth(t *testing.T) {
 		t.Errorf("merged errors %g and %g, not above float64's %g and %g", me, se, me64, se64)
 	}
 }
+
+// BenchmarkReadPartDaily reads a part of 25,000 lanes x 3,650 steps with
+// per-step statistics (8 MB, as a shard of a ten-year daily job writes):
+// decoding, checks and checksum.
+func BenchmarkReadPartDaily(b *testing.B) {
+	p := smallJob(25_000)
+	p.Steps = 3650
+	r, err := (cpu.SIMD{}).Run(context.Background(), &sim.Job{Params: p, Daily: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "part.json")
+	if err := shard.NewPart(r).WriteFile(path); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	for b.Loop() {
+		if _, err := shard.ReadPart(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
