@@ -139,44 +139,80 @@ func (p *Part) Marshal() ([]byte, error) {
 	if pl.hasFloatDepth() {
 		version = PartVersion
 	}
-	out, err := json.MarshalIndent(&partFile{Format: PartFormat, Version: version, Payload: payload, Checksum: p.Checksum}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	// One histogram per line rather than one count per line: whitespace is
-	// outside the checksum.
-	return append(oneLineLists(out), '\n'), nil
+	// The envelope as json.MarshalIndent writes it with two spaces, each
+	// list of whole numbers (a histogram) on one line: whitespace is
+	// outside the checksum. Written here in one pass over the payload:
+	// MarshalIndent checked and indented the payload's 8 MB at 3,650
+	// steps twice, and a second pass put its lists on one line, which took
+	// 0.67 s where the run took 0.3.
+	quote := func(s string) []byte { b, _ := json.Marshal(s); return b }
+	out := make([]byte, 0, len(payload)+len(payload)/4+256)
+	out = append(out, "{\n  \"format\": "...)
+	out = append(out, quote(PartFormat)...)
+	out = append(out, ",\n  \"version\": "...)
+	out = strconv.AppendInt(out, int64(version), 10)
+	out = append(out, ",\n  \"payload\": "...)
+	out = indentLists(out, payload, 1)
+	out = append(out, ",\n  \"checksum\": "...)
+	out = append(out, quote(p.Checksum)...)
+	return append(out, "\n}\n"...), nil
 }
 
-// oneLineLists puts every array of numbers in the indented JSON b on one
-// line, "[0, 0, 3]", leaving strings alone.
-func oneLineLists(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); {
-		switch b[i] {
-		case '"': // copy the string: it may hold brackets
+// indentLists appends the compact JSON value src (as json.Marshal writes
+// it) to out indented as json.Indent does with an indent of two spaces, at
+// depth levels in, except that a non-empty array of nothing but whole
+// numbers (digits and commas) is written on one line, "[0, 0, 3]".
+func indentLists(out, src []byte, depth int) []byte {
+	newline := func(out []byte) []byte {
+		out = append(out, '\n')
+		for range depth {
+			out = append(out, "  "...)
+		}
+		return out
+	}
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '"': // a string, copied: it may hold brackets and commas
 			j := i + 1
-			for ; j < len(b) && b[j] != '"'; j++ {
-				if b[j] == '\\' {
+			for ; j < len(src) && src[j] != '"'; j++ {
+				if src[j] == '\\' {
 					j++
 				}
 			}
-			j = min(j+1, len(b))
-			out, i = append(out, b[i:j]...), j
-			continue
-		case '[':
-			j := i + 1
-			for j < len(b) && strings.IndexByte("0123456789, \n\t", b[j]) >= 0 {
-				j++
-			}
-			if j < len(b) && b[j] == ']' && j > i+1 {
-				out = append(out, '[')
-				out = append(out, bytes.Join(bytes.Fields(b[i+1:j]), []byte(" "))...)
-				out, i = append(out, ']'), j+1
+			out, i = append(out, src[i:min(j+1, len(src))]...), j
+		case '[', '{':
+			if i+1 < len(src) && (src[i+1] == ']' || src[i+1] == '}') {
+				out, i = append(out, c, src[i+1]), i+1 // [] or {}
 				continue
 			}
+			if c == '[' {
+				j := i + 1
+				for j < len(src) && (src[j] >= '0' && src[j] <= '9' || src[j] == ',') {
+					j++
+				}
+				if j < len(src) && src[j] == ']' {
+					out = append(out, '[')
+					for k := i + 1; k < j; k++ {
+						if out = append(out, src[k]); src[k] == ',' {
+							out = append(out, ' ')
+						}
+					}
+					out, i = append(out, ']'), j
+					continue
+				}
+			}
+			depth++
+			out = newline(append(out, c))
+		case ']', '}':
+			depth--
+			out = append(newline(out), c)
+		case ',':
+			out = newline(append(out, c))
+		case ':':
+			out = append(out, ':', ' ')
+		default:
+			out = append(out, c)
 		}
-		out, i = append(out, b[i]), i+1
 	}
 	return out
 }

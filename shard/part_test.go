@@ -906,3 +906,101 @@ func BenchmarkReadPartDaily(b *testing.B) {
 		}
 	}
 }
+
+// oldLayout is the part file layout as Marshal wrote it before it indented
+// in one pass: json.MarshalIndent of the envelope with two spaces, then
+// every array of numbers put on one line.
+func oldLayout(t *testing.T, file []byte) []byte {
+	t.Helper()
+	var env struct {
+		Format   string          `json:"format"`
+		Version  int             `json:"version"`
+		Payload  json.RawMessage `json:"payload"`
+		Checksum string          `json:"checksum"`
+	}
+	if err := json.Unmarshal(file, &env); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(&env, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		switch b[i] {
+		case '"':
+			j := i + 1
+			for ; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+				}
+			}
+			j = min(j+1, len(b))
+			out, i = append(out, b[i:j]...), j
+			continue
+		case '[':
+			j := i + 1
+			for j < len(b) && strings.IndexByte("0123456789, \n\t", b[j]) >= 0 {
+				j++
+			}
+			if j < len(b) && b[j] == ']' && j > i+1 {
+				out = append(out, '[')
+				out = append(out, bytes.Join(bytes.Fields(b[i+1:j]), []byte(" "))...)
+				out, i = append(out, ']'), j+1
+				continue
+			}
+		}
+		out, i = append(out, b[i]), i+1
+	}
+	return append(out, '\n')
+}
+
+// TestPartLayout: Marshal's one-pass layout is byte for byte the layout of
+// json.MarshalIndent with lists of numbers on one line (oldLayout), for
+// parts with and without per-step statistics, a shard, --math fast, no
+// lanes, and a device name holding brackets, commas, braces and quotes.
+func TestPartLayout(t *testing.T) {
+	p := smallJob(3001)
+	p.Steps = 6
+	for _, c := range []struct {
+		name   string
+		daily  bool
+		shard  *shard.Shard
+		count  uint64
+		device string
+	}{
+		{"plain", false, nil, 3001, ""},
+		{"daily", true, nil, 3001, ""},
+		{"shard", true, &shard.Shard{Index: 2, Count: 3}, 3001, ""},
+		{"no lanes", true, &shard.Shard{Index: 4, Count: 5000}, 0, ""},
+		{"device", false, nil, 3001, `dev "[1, 2]" {a: [3,4]}, \ ok`},
+	} {
+		job := &sim.Job{Params: p, Daily: c.daily}
+		var r *sim.Result
+		var err error
+		if c.shard != nil {
+			r, err = shard.Run(context.Background(), cpu.Serial{}, job, *c.shard)
+		} else {
+			r, err = cpu.Serial{}.Run(context.Background(), job)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := shard.NewPart(r)
+		part.Shard = c.shard
+		if c.device != "" {
+			part.Device = c.device
+		}
+		got, err := part.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := oldLayout(t, got); !bytes.Equal(got, want) {
+			t.Errorf("%s: Marshal wrote\n%s\nwant\n%s", c.name, got, want)
+		}
+		back, err := shard.ParsePart(got)
+		if err != nil || back.Device != part.Device || back.Count != part.Count {
+			t.Errorf("%s: read back %v (%v)", c.name, back, err)
+		}
+	}
+}
