@@ -74,13 +74,15 @@ func TestDailyBlocks(t *testing.T) {
 			t.Errorf("%d steps: a --daily block of %d lanes, want %d (the plain job's %d, at least %d)", steps, daily, max(plain, dailyChunkLanes), plain, dailyChunkLanes)
 		}
 	}
-	// 3 lanes: every step in one segment, and the lanes' temperatures.
-	if got, want := DailyPathBytes(3, 10000), uint64((3*10000+3)*4); got != want {
-		t.Errorf("DailyPathBytes(3, 10000) = %d, want %d", got, want)
+	// 3 lanes: every step in one segment, the lanes' temperatures, and
+	// four blocks' per-step sums.
+	spans := uint64(slotsPerWorker * 48 * 10000)
+	if got, want := DailyWorkerBytes(3, 10000), uint64((3*10000+3)*4)+spans; got != want {
+		t.Errorf("DailyWorkerBytes(3, 10000) = %d, want %d", got, want)
 	}
 	// A block of 1024 lanes: segments of 64 steps (256 KiB).
-	if got, want := DailyPathBytes(1e9, 10000), uint64(dailySegmentBytes+dailyChunkLanes*4); got != want || dailySegment(dailyChunkLanes) != 64 {
-		t.Errorf("DailyPathBytes(1e9, 10000) = %d, want %d (segments of %d steps, want 64)", got, want, dailySegment(dailyChunkLanes))
+	if got, want := DailyWorkerBytes(1e9, 10000), uint64(dailySegmentBytes+dailyChunkLanes*4)+spans; got != want || dailySegment(dailyChunkLanes) != 64 {
+		t.Errorf("DailyWorkerBytes(1e9, 10000) = %d, want %d (segments of %d steps, want 64)", got, want, dailySegment(dailyChunkLanes))
 	}
 	p := sim.Default()
 	p.Lanes, p.Steps = 3000, 400 // 3 blocks of 1024 lanes

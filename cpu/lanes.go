@@ -3,6 +3,7 @@ package cpu
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
@@ -83,7 +84,11 @@ func newAcc(res *sim.Result, own bool) *acc {
 	if res.Daily != nil {
 		a.daily = make([]*sim.Histogram, len(res.Daily))
 		for n, d := range res.Daily {
-			a.daily[n] = h(d.Hist)
+			a.daily[n] = d.Hist
+		}
+		if own {
+			// One array of bins for every step (sim.DailyHistograms).
+			a.daily = sim.DailyHistograms(res.Params)
 		}
 		a.path = make([]float32, len(res.Daily))
 	}
@@ -211,14 +216,17 @@ func chunkFor(steps int, daily bool) uint64 {
 	return max(c, 64)
 }
 
-// DailyPathBytes is the scratch, in bytes, one goroutine of a CPU engine
+// DailyWorkerBytes is the memory, in bytes, one goroutine of a CPU engine
 // keeps for a --daily job of lanes lanes x steps steps besides its per-step
 // statistics (sim.DailyBytes): a segment of a block of lanes' path, a
-// float32 per lane and step (dailySegment), and the lanes' temperatures.
-func DailyPathBytes(lanes uint64, steps int) uint64 {
+// float32 per lane and step (dailySegment), the lanes' temperatures, and
+// the per-step sums of its slotsPerWorker blocks in flight (a sim.Block of
+// 48 bytes per step each).
+func DailyWorkerBytes(lanes uint64, steps int) uint64 {
 	n := min(lanes, chunkFor(steps, true))
 	seg := min(uint64(dailySegment(int(n))), uint64(max(steps, 0)))
-	return count.SatMul(count.SatAdd(count.SatMul(n, seg), n), 4)
+	path := count.SatMul(count.SatAdd(count.SatMul(n, seg), n), 4)
+	return count.SatAdd(path, count.SatMul(slotsPerWorker*uint64(unsafe.Sizeof(sim.Block{})), uint64(max(steps, 0))))
 }
 
 // blockCount is the number of blocks of chunk lanes that cover count lanes,

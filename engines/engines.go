@@ -291,9 +291,10 @@ var ErrNoDevices = errors.New("no engine here runs on devices")
 // (auto's too, which may choose simd), which start at most one worker a
 // block of lanes (cpu.RunWorkers: 1024 workers asked for one lane counted
 // 1025 copies and refused a job that needs 2); device engines reduce the
-// steps on the device. path is the bytes the workers keep besides, the
-// path of a block of lanes each (cpu.DailyPathBytes).
-func DailyCopies(name string, o Options, lanes uint64, steps int) (copies int, path uint64) {
+// steps on the device. scratch is the bytes the workers keep besides
+// (cpu.DailyWorkerBytes each: a segment of their block's path, their
+// blocks' per-step sums).
+func DailyCopies(name string, o Options, lanes uint64, steps int) (copies int, scratch uint64) {
 	w := 0
 	switch name {
 	case "serial":
@@ -303,7 +304,7 @@ func DailyCopies(name string, o Options, lanes uint64, steps int) (copies int, p
 	default:
 		return 1, 0
 	}
-	return w + 1, count.SatMul(uint64(w), cpu.DailyPathBytes(lanes, steps))
+	return w + 1, count.SatMul(uint64(w), cpu.DailyWorkerBytes(lanes, steps))
 }
 
 // unknownLabel is DeviceLabel's bound for an engine the registry does not

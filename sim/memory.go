@@ -24,13 +24,14 @@ func HostBytes(finals, paths uint64, steps int) uint64 {
 }
 
 // DailyBytes is the memory, in bytes, of per-step statistics over steps
-// steps (Job.Daily): per step a Summary with its DailyBins+2-bin histogram
-// of uint64 counts, and a float32 of the lane's path. The CPU engines keep
-// one such set per worker besides the Result's (and a block of lanes' path
-// a worker: cpu.DailyPathBytes), so a job with --daily
+// steps (Job.Daily): per step a Summary (80 bytes) and its pointer, its
+// Histogram (32 bytes) and pointer, the histogram's DailyBins+2 uint64
+// counts (cut from one array: DailyHistograms), and a float32 of the lane's
+// path. The CPU engines keep one such set per worker besides the Result's
+// (and their blocks' scratch: cpu.DailyWorkerBytes), so a job with --daily
 // needs (workers+1) times this: 1024 workers at 10,000 steps, 43 GB
 // (42.4 MB a copy).
 func DailyBytes(steps int) uint64 {
-	const perStep = (DailyBins+2)*8 + 128
+	const perStep = 80 + 8 + 32 + 8 + (DailyBins+2)*8 + 4
 	return uint64(max(steps, 0)) * perStep
 }

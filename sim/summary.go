@@ -30,6 +30,13 @@ type Histogram struct {
 // (an sd of 1e-37 made it +Inf: every quantile read the minimum, and a part
 // file could not be written).
 func NewHistogram(mean, sd float64, span float64, n int) *Histogram {
+	h := histogramOver(mean, sd, span, n)
+	h.Bins = make([]uint64, n+2)
+	return h
+}
+
+// histogramOver is NewHistogram's edges without its bins.
+func histogramOver(mean, sd float64, span float64, n int) *Histogram {
 	if !(sd > 0) {
 		sd = math.Max(math.Abs(mean), 1) * 0x1p-16
 	}
@@ -39,7 +46,6 @@ func NewHistogram(mean, sd float64, span float64, n int) *Histogram {
 	return &Histogram{
 		Lo:    float32(mean - float64(span*sd)),
 		Scale: float32(float64(n) / (2 * span * sd)),
-		Bins:  make([]uint64, n+2),
 	}
 }
 

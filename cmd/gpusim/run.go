@@ -23,6 +23,7 @@ import (
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -224,24 +225,27 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 
 // checkDailyMemory refuses --daily when the per-step statistics the engine
 // keeps (engines.DailyCopies sets of sim.DailyBytes, and each worker's
-// rows of a block of lanes' path) need more memory than is available: 1024
-// workers at 10,000 steps ran out of memory and crashed.
+// scratch), with the slack of Go's heap (sysmem.HeapSlack), need more
+// memory than is available: 1024 workers at 10,000 steps ran out of memory
+// and crashed, and, counted without the slack and with each step's bins in
+// a size class of their own, 27 to 40 workers under ulimit -v 3000000.
 func (o *runOptions) checkDailyMemory() error {
 	if !o.outputs.daily {
 		return nil
 	}
-	copies, path := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps)
-	need := count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(o.params.Steps)), path)
+	copies, scratch := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps)
+	data := count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(o.params.Steps)), scratch)
+	need := count.SatAdd(data, sysmem.HeapSlack(data))
 	avail, ok := runfiles.Available()
 	if !ok || need <= avail {
 		return nil
 	}
 	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
-	if path > 0 {
-		what += ", with each worker's rows of its block of lanes' path,"
+	if scratch > 0 {
+		what += " and the workers' scratch"
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, but %.3g GB are available (lower --workers or --steps)",
-		what, float64(need)/1e9, float64(avail)/1e9)}
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available (lower --workers or --steps)",
+		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9)}
 }
 
 // maxFloorTime is the longest a job may take at the fastest any engine is

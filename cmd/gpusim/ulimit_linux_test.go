@@ -330,3 +330,49 @@ func TestOpenCLLimitHint(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyMemoryUnderLimit: a --daily run of many workers at 10,000
+// steps under ulimit -v either runs or is refused by the memory check
+// (exit 2, "gpusim: error: --daily: ..."), never dies out of memory: with
+// each step's bins in Go's 4,864-byte size class, the workers' blocks'
+// sums uncounted and no slack for Go's heap, 27 to 40 workers of simd and
+// parallel passed the check under ulimit -v 3000000 and died in Go's
+// runtime ("fatal error: out of memory", 840 lines of goroutines). Worker
+// counts from well inside the limit to past it, a block of lanes each.
+func TestDailyMemoryUnderLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs of seconds")
+	}
+	sh, bin, env := underLimit(t)
+	env = append(env, "MALLOC_ARENA_MAX=1")
+	ran, refused := 0, 0
+	for _, c := range []struct {
+		limit   int
+		engine  string
+		workers []int
+	}{
+		{3000000, "simd", []int{28, 32, 36, 40}},
+		{3000000, "parallel", []int{30, 34, 38}},
+		{2500000, "simd", []int{18, 22, 26}},
+	} {
+		for _, w := range c.workers {
+			cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -v %d || exit 99; exec "$0" run --engine %s --workers %d --lanes %d --daily --steps 10000 -q`, c.limit, c.engine, w, w*1024), bin)
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			code := cmd.ProcessState.ExitCode()
+			switch {
+			case code == 99:
+				t.Skipf("ulimit -v %d refused here: %s", c.limit, out)
+			case err == nil && strings.Contains(string(out), "digest "):
+				ran++
+			case code == 2 && strings.HasPrefix(string(out), "gpusim: error: --daily: ") && strings.Contains(string(out), "with Go's heap slack"):
+				refused++
+			case !strings.Contains(string(out), "gpusim") && !strings.Contains(string(out), "main.main"):
+				t.Logf("ulimit -v %d: Go's runtime died as it started: %.200s", c.limit, out)
+			default:
+				t.Errorf("ulimit -v %d, %s on %d workers: exit %d\n%.600s", c.limit, c.engine, w, code, out)
+			}
+		}
+	}
+	t.Logf("%d ran, %d refused", ran, refused)
+}
