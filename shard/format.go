@@ -293,15 +293,15 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 	switch {
 	case count == 0:
 		if e.Min != nil || e.Max != nil || e.Mean != 0 || e.M2 != 0 || e.hasShift() {
-			return nil, errors.New("summary of no lanes has values")
+			return nil, errors.New("no lanes counted, yet it has values")
 		}
 	case e.Min == nil || e.Max == nil:
-		return nil, errors.New("summary has no min or max")
+		return nil, errors.New("no min or max")
 	default:
 		mn, mx := float32(*e.Min), float32(*e.Max)
 		tol := momentTol(s.Hist, mn, mx, count)
 		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx, tol) || !spreadWithin(e.M2, count, mn, mx, tol) {
-			return nil, fmt.Errorf("summary is inconsistent (min %v, max %v, mean %v, m2 %v)", mn, mx, e.Mean, e.M2)
+			return nil, fmt.Errorf("inconsistent (min %v, max %v, mean %v, m2 %v)", mn, mx, e.Mean, e.M2)
 		}
 		// Every engine bins with the same float32 arithmetic: min and max
 		// lie in the lowest and the highest bin that count lanes.
@@ -315,22 +315,22 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 			}
 		}
 		if b := s.Hist.Bin(mn); b != first {
-			return nil, fmt.Errorf("summary is inconsistent: min %v falls in histogram bin %d, the lowest that counts lanes is %d", mn, b, first)
+			return nil, fmt.Errorf("inconsistent: min %v falls in histogram bin %d, the lowest that counts lanes is %d", mn, b, first)
 		}
 		if b := s.Hist.Bin(mx); b != last {
-			return nil, fmt.Errorf("summary is inconsistent: max %v falls in histogram bin %d, the highest that counts lanes is %d", mx, b, last)
+			return nil, fmt.Errorf("inconsistent: max %v falls in histogram bin %d, the highest that counts lanes is %d", mx, b, last)
 		}
 		if lo, hi := histMeanRange(s.Hist, mn, mx, count); !meanWithinRange(e.Mean, lo, hi, tol) {
-			return nil, fmt.Errorf("summary is inconsistent: mean %v, the histogram's lanes have a mean in [%v, %v]", e.Mean, lo, hi)
+			return nil, fmt.Errorf("inconsistent: mean %v, the histogram's lanes have a mean in [%v, %v]", e.Mean, lo, hi)
 		}
 		s.Min, s.Max = mn, mx
 		switch {
 		case e.Shift == nil && e.Dev == nil:
 		case e.Shift == nil || e.Dev == nil:
-			return nil, errors.New("summary has one of shift and dev without the other")
+			return nil, errors.New("one of shift and dev without the other")
 		case *e.Shift+*e.Dev != e.Mean:
 			// Both are written exactly: the run's mean was their sum.
-			return nil, fmt.Errorf("summary is inconsistent: mean %v is not shift %v + dev %v (%v)", e.Mean, *e.Shift, *e.Dev, *e.Shift+*e.Dev)
+			return nil, fmt.Errorf("inconsistent: mean %v is not shift %v + dev %v (%v)", e.Mean, *e.Shift, *e.Dev, *e.Shift+*e.Dev)
 		default:
 			s.SetShift(*e.Shift, *e.Dev)
 		}

@@ -152,7 +152,13 @@ func checkParts(parts []*Part) ([]int, error) {
 	}
 	// The same file twice, or two copies of one part, would otherwise show up
 	// as an overlap; saying what happened is more useful.
-	seenPath := map[string]int{}
+	seenPath := map[string][]int{} // the parts given each path, by number from 1
+	for i, p := range parts {
+		if p.Path != "" {
+			key := filepath.Clean(p.Path)
+			seenPath[key] = append(seenPath[key], i+1)
+		}
+	}
 	seenSum := map[string]int{}
 	for i, p := range parts {
 		if p.Summary == nil || p.Summary.Hist == nil {
@@ -161,12 +167,8 @@ func checkParts(parts []*Part) ([]int, error) {
 		if p.First > p.Params.Lanes || p.Count > p.Params.Lanes-p.First || p.Summary.Count != p.Count {
 			return nil, fmt.Errorf("%s: lanes [%d, %d+%d) with %d counted do not fit the job's %d lanes", p.name(i), p.First, p.First, p.Count, p.Summary.Count, p.Params.Lanes)
 		}
-		if p.Path != "" {
-			key := filepath.Clean(p.Path)
-			if j, ok := seenPath[key]; ok {
-				return nil, fmt.Errorf("%q is given twice (parts %d and %d)", p.Path, j+1, i+1)
-			}
-			seenPath[key] = i
+		if at := seenPath[filepath.Clean(p.Path)]; p.Path != "" && len(at) > 1 {
+			return nil, fmt.Errorf("%q is given %s (parts %s)", p.Path, times(len(at)), listInts(at))
 		}
 		if p.Checksum != "" && p.Count > 0 {
 			if j, ok := seenSum[p.Checksum]; ok {
@@ -326,3 +328,23 @@ func diffParams(a, b sim.Params) (field, va, vb string) {
 
 // sameBits says whether a and b are the same float64, bit for bit.
 func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
+
+// times is "twice", "3 times", ...
+func times(n int) string {
+	if n == 2 {
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+// listInts is "1 and 5", "1, 5 and 6".
+func listInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}

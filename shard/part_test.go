@@ -366,12 +366,12 @@ func TestReadPartErrors(t *testing.T) {
 		// Re-signed edits the checksum cannot catch, which merge used to
 		// accept and print: a min below the histogram's lowest counting
 		// bin, a spread no values in [min, max] have, an impossible time.
-		{"min outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = -1000 }), "summary is inconsistent"},
-		{"max outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["max"] = 1e30 }), "summary is inconsistent"},
+		{"min outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = -1000 }), "summary: inconsistent"},
+		{"max outside its bin", forge(t, data, func(pl map[string]any) { sub(&pl)["max"] = 1e30 }), "summary: inconsistent"},
 		{"min outside its bin, m2 within", forge(t, data, func(pl map[string]any) { sub(&pl)["min"] = 53.5 }), "min 53.5 falls in histogram bin"},
 		{"m2 beyond the range", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 1e308 }), "inconsistent (min"},
 		{"m2 below the extremes' spread", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 1 }), "inconsistent (min"},
-		{"mean off the histogram", forge(t, data, func(pl map[string]any) { sub(&pl)["mean"] = 60 }), "summary is inconsistent: mean 60, the histogram's lanes have a mean in ["},
+		{"mean off the histogram", forge(t, data, func(pl map[string]any) { sub(&pl)["mean"] = 60 }), "summary: inconsistent: mean 60, the histogram's lanes have a mean in ["},
 		{"negative wall time", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = -5 }), "wall_seconds -5 is not a duration"},
 		{"digest off the last day's", forge(t, dailyData, func(pl map[string]any) { sub(&pl)["digest"] = "0123456789abcdef" }), "summary and the last day's disagree: digest 0123456789abcdef and"},
 		{"m2 off the last day's", forge(t, dailyData, func(pl map[string]any) {
@@ -392,14 +392,14 @@ func TestReadPartErrors(t *testing.T) {
 		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
 		{"no daily for steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{} }), "0 daily summaries for 10 steps"},
 		// The shift and deviation a version 3 summary keeps its mean as.
-		{"shift without dev", forge(t, data, func(pl map[string]any) { delete(sub(&pl), "dev") }), "summary: summary has one of shift and dev without the other"},
-		{"dev without shift", forge(t, dailyData, func(pl map[string]any) { delete(pl["daily"].([]any)[2].(map[string]any), "shift") }), "daily summary of step 3: summary has one of shift and dev without the other"},
-		{"mean off shift + dev", forge(t, data, func(pl map[string]any) { sub(&pl)["dev"] = num(sub(&pl)["dev"]) + 1e-9 }), "summary: summary is inconsistent: mean "},
+		{"shift without dev", forge(t, data, func(pl map[string]any) { delete(sub(&pl), "dev") }), "summary: one of shift and dev without the other"},
+		{"dev without shift", forge(t, dailyData, func(pl map[string]any) { delete(pl["daily"].([]any)[2].(map[string]any), "shift") }), "daily summary of step 3: one of shift and dev without the other"},
+		{"mean off shift + dev", forge(t, data, func(pl map[string]any) { sub(&pl)["dev"] = num(sub(&pl)["dev"]) + 1e-9 }), "summary: inconsistent: mean "},
 		{"mean off shift + dev by an ulp", forge(t, data, func(pl map[string]any) {
 			s := sub(&pl)
 			s["mean"] = math.Nextafter(num(s["mean"]), 0)
 		}), "is not shift"},
-		{"shift of no lanes", forge(t, emptyData, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 72, 0 }), "summary of no lanes has values"},
+		{"shift of no lanes", forge(t, emptyData, func(pl map[string]any) { sub(&pl)["shift"], sub(&pl)["dev"] = 72, 0 }), "summary: no lanes counted, yet it has values"},
 		// The engine asked for, which version 4 records and earlier
 		// versions do not.
 		{"no requested engine", forge(t, data, func(pl map[string]any) { delete(pl, "requested_engine") }), "malformed part: no requested_engine"},
@@ -588,6 +588,8 @@ func TestMergeErrors(t *testing.T) {
 		{"overlap", append(four[:3:3], readParts(t, three[2])...), "lanes [666, 750) are in both " + n(2) + " and " + strconv.Quote(three[2])},
 		{"contained", append(bytesParts(four), readParts(t, three[1])...), "lanes [333, 500) are in both " + n(1) + " and " + q3 + "; lanes [500, 666) are in both " + q3 + " and " + n(2)},
 		{"twice", []*shard.Part{four[0], four[1], four[2], four[3], four[1]}, n(1) + " is given twice (parts 2 and 5)"},
+		// It said "twice (parts 2 and 5)" of a file given three times.
+		{"three times", []*shard.Part{four[0], four[1], four[2], four[3], four[1], four[1]}, n(1) + " is given 3 times (parts 2, 5 and 6)"},
 		{"copy", append(bytesParts(four), readParts(t, copyPath)...), n(1) + " and " + qc + " are copies of the same part (lanes [250, 500))"},
 		{"other seed", append(four[:2:2], readParts(t, other[2], other[3])...), n(0) + " and " + qo + " are parts of different jobs: --seed is 1 in " + n(0) + " and 2 in " + qo},
 		{"other sigma", append(four[:3:3], readParts(t, sigma[3])...), "--sigma is 5 in " + n(0) + " and 4 in " + qs},

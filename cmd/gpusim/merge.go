@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -87,14 +88,23 @@ func mergeAction(c *cli.Context) error {
 		// existed then: not labelled exact.
 		r.Math = report.MathUnknown
 	}
+	// The parts' wall times summed as durations: their seconds summed as
+	// float64s wrote 0.7496746999999999.
+	var wall time.Duration
 	for _, p := range parts {
-		r.Merged.Wall += p.Wall.Seconds()
+		wall += p.Wall
 	}
+	r.Merged.Wall = wall.Seconds()
 	if res.Daily != nil {
 		r.SetDaily(daily.Table(res.Params, res.Daily))
-	} else if i := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily != nil }); i >= 0 {
+	} else if with := slices.DeleteFunc(slices.Clone(parts), func(p *shard.Part) bool { return p.Daily == nil }); len(with) > 0 {
 		j := slices.IndexFunc(parts, func(p *shard.Part) bool { return p.Daily == nil })
-		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %q are not merged: %q has none (run every shard with --daily)\n", parts[i].Path, parts[j].Path)
+		which := fmt.Sprintf("%q", with[0].Path)
+		if len(with) > 1 {
+			// Every part's are lost, not the first's: say how many.
+			which = fmt.Sprintf("%d parts (%q and %d more)", len(with), with[0].Path, len(with)-1)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %q has none (run every shard with --daily)\n", which, parts[j].Path)
 	}
 	if format == "json" {
 		return r.WriteJSON(c.App.Writer)

@@ -124,7 +124,7 @@ func TestMergeDaily(t *testing.T) {
 	plain := filepath.Join(dir, "plain.json")
 	runJSON(t, "run", "--lanes", mergeLanes, "--steps", "5", "--seed", "9", "--shard", "2/3", "--save", plain, "--format", "json")
 	code, stdout, stderr := run(context.Background(), "merge", "--format", "json", files[0], files[1], plain)
-	if code != 0 || !strings.Contains(stderr, "the per-step statistics of "+strconv.Quote(files[0])+" are not merged: "+strconv.Quote(plain)+" has none") || strings.Contains(stdout, `"step"`) {
+	if code != 0 || !strings.Contains(stderr, "the per-step statistics of 2 parts ("+strconv.Quote(files[0])+" and 1 more) are not merged: "+strconv.Quote(plain)+" has none") || strings.Contains(stdout, `"step"`) {
 		t.Errorf("merge of daily and plain parts: exit %d, stderr %q", code, stderr)
 	}
 }

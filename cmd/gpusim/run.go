@@ -233,19 +233,37 @@ func (o *runOptions) checkDailyMemory() error {
 	if !o.outputs.daily {
 		return nil
 	}
-	copies, scratch := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps)
-	data := count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(o.params.Steps)), scratch)
-	need := count.SatAdd(data, sysmem.HeapSlack(data))
+	memory := func(eo engines.Options) (copies int, data, need uint64) {
+		copies, scratch := engines.DailyCopies(o.engine, eo, o.params.Lanes, o.params.Steps)
+		data = count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(o.params.Steps)), scratch)
+		return copies, data, count.SatAdd(data, sysmem.HeapSlack(data))
+	}
+	copies, data, need := memory(o.eng)
 	avail, ok := runfiles.Available()
 	if !ok || need <= avail {
 		return nil
 	}
 	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
-	if scratch > 0 {
+	if _, scratch := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps); scratch > 0 {
 		what += " and the workers' scratch"
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available (lower --workers or --steps)",
-		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9)}
+	// The most workers that fit, where fewer workers keep fewer copies
+	// (1024 asked for 100,000 lanes start 98, one a block of lanes: the
+	// advice to lower --workers named neither).
+	lower := "lower --steps"
+	if fewer := copies - 1; fewer >= 1 && (o.engine == "parallel" || o.engine == "simd" || o.engine == "auto") {
+		lower = "lower --steps: no worker count fits"
+		for w := fewer; w >= 1; w-- {
+			eo := o.eng
+			eo.Workers = w
+			if _, _, n := memory(eo); n <= avail {
+				lower = fmt.Sprintf("--workers %d fits, or lower --steps", w)
+				break
+			}
+		}
+	}
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available (%s)",
+		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9, lower)}
 }
 
 // maxFloorTime is the longest a job may take at the fastest any engine is

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -337,8 +338,10 @@ func TestOpenCLLimitHint(t *testing.T) {
 // each step's bins in Go's 4,864-byte size class, the workers' blocks'
 // sums uncounted and no slack for Go's heap, 27 to 40 workers of simd and
 // parallel passed the check under ulimit -v 3000000 and died in Go's
-// runtime ("fatal error: out of memory", 840 lines of goroutines). Worker
-// counts from well inside the limit to past it, a block of lanes each.
+// runtime ("fatal error: out of memory", 840 lines of goroutines): f2862d1
+// died at each count below. Worker counts inside the limit and past it, a
+// block of lanes each; a refusal names the worker count that fits, which
+// then runs.
 func TestDailyMemoryUnderLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs of seconds")
@@ -346,14 +349,15 @@ func TestDailyMemoryUnderLimit(t *testing.T) {
 	sh, bin, env := underLimit(t)
 	env = append(env, "MALLOC_ARENA_MAX=1")
 	ran, refused := 0, 0
+	fits := regexp.MustCompile(`\(--workers ([0-9]+) fits, or lower --steps\)`)
 	for _, c := range []struct {
 		limit   int
 		engine  string
 		workers []int
 	}{
-		{3000000, "simd", []int{28, 32, 36, 40}},
-		{3000000, "parallel", []int{30, 34, 38}},
-		{2500000, "simd", []int{18, 22, 26}},
+		{3000000, "simd", []int{32, 40}},
+		{3000000, "parallel", []int{34, 38}},
+		{2500000, "simd", []int{22, 26}},
 	} {
 		for _, w := range c.workers {
 			cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -v %d || exit 99; exec "$0" run --engine %s --workers %d --lanes %d --daily --steps 10000 -q`, c.limit, c.engine, w, w*1024), bin)
@@ -367,6 +371,17 @@ func TestDailyMemoryUnderLimit(t *testing.T) {
 				ran++
 			case code == 2 && strings.HasPrefix(string(out), "gpusim: error: --daily: ") && strings.Contains(string(out), "with Go's heap slack"):
 				refused++
+				// The worker count the refusal says fits runs.
+				m := fits.FindStringSubmatch(string(out))
+				if m == nil {
+					t.Errorf("ulimit -v %d, %s on %d workers: the refusal names no worker count that fits: %s", c.limit, c.engine, w, out)
+					continue
+				}
+				again := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -v %d || exit 99; exec "$0" run --engine %s --workers %s --lanes %d --daily --steps 10000 -q`, c.limit, c.engine, m[1], w*1024), bin)
+				again.Env = env
+				if out, err := again.CombinedOutput(); err != nil || !strings.Contains(string(out), "digest ") {
+					t.Errorf("ulimit -v %d, %s on the %s workers its refusal said fit: %v\n%.600s", c.limit, c.engine, m[1], err, out)
+				}
 			case !strings.Contains(string(out), "gpusim") && !strings.Contains(string(out), "main.main"):
 				t.Logf("ulimit -v %d: Go's runtime died as it started: %.200s", c.limit, out)
 			default:
