@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -256,8 +257,11 @@ func readPartBytes(path string) ([]byte, error) {
 		return nil, pathError(path, err)
 	}
 	defer f.Close()
+	size := int64(0) // the file's size where it is a regular file: the buffer's
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("%q: a folder, not a part file (name its parts, as in %s)", path, strconv.Quote(filepath.Join(path, "*.json")))
+	} else if err == nil && fi.Mode().IsRegular() {
+		size = min(fi.Size(), maxPartBytes)
 	}
 	const sniff = 512
 	br := bufio.NewReaderSize(f, 64<<10)
@@ -265,7 +269,12 @@ func readPartBytes(path string) ([]byte, error) {
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(head) == sniff && len(t) > 0 && t[0] != '{' {
 		return nil, fmt.Errorf("%q: not a gpusim part (not a JSON object: it begins %q)", path, head[:16])
 	}
-	data, err := io.ReadAll(io.LimitReader(br, maxPartBytes+1))
+	// Read into a buffer of the file's size (and a byte, to see its end):
+	// io.ReadAll grew one by copies, to 40 MiB for a part of 20 MB, and a
+	// merge's reads held that and its garbage.
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err = buf.ReadFrom(io.LimitReader(br, maxPartBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, pathError(path, err)
 	}
@@ -733,8 +742,38 @@ func readParts(ctx context.Context, files []string, names Names, each func(*Part
 // at once took 0.7 GB; a merge holds one part's otherwise (MergeFiles).
 const maxReadAhead = 4
 
+// readBytesPer is the memory, in bytes per byte of a part file, that
+// reading it holds at its peak: the file, the JSON decoders' copies of it
+// and of its payload, the payload's compact text for the checksum and the
+// decoded part (a part of 10,000 --daily steps, 20 MB, took some 200 MB).
+const readBytesPer = 10
+
+// memoryReaders is how many of the part files fit in memory at once, read
+// (readBytesPer of the largest each) beside the merge's own (Go's heap
+// slack, one more part): at least 1. Eight parts of 20 MB, two read at
+// once, died out of memory under ulimit -v 1750000, where one at a time
+// merged.
+func memoryReaders(files []string) int {
+	avail, ok := sysmem.Available()
+	if !ok {
+		return maxReadAhead
+	}
+	var largest uint64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
+			largest = max(largest, uint64(fi.Size()))
+		}
+	}
+	each := max(largest, 1) * readBytesPer
+	slack := sysmem.HeapSlack(avail)
+	if avail <= slack+each {
+		return 1
+	}
+	return int(min((avail-slack)/each-1, maxReadAhead))
+}
+
 // readAhead reads the files on up to GOMAXPROCS goroutines (at most
-// maxReadAhead), in order, and returns the function that returns each
+// maxReadAhead, and as many as fit in memory: memoryReaders), in order, and returns the function that returns each
 // file's ReadPart in turn: the decoding is most of a merge (0.3 s a part
 // of 3,650 steps), and the parts are independent until they are merged. A
 // file is read only while fewer than that many are read and not yet
@@ -744,7 +783,7 @@ func readAhead(ctx context.Context, files []string) (next func() (*Part, error))
 		p   *Part
 		err error
 	}
-	w := min(runtime.GOMAXPROCS(0), maxReadAhead, len(files))
+	w := min(runtime.GOMAXPROCS(0), maxReadAhead, len(files), memoryReaders(files))
 	if w <= 1 {
 		i := 0
 		return func() (*Part, error) {

@@ -12,5 +12,8 @@ func main() {
 	// stacks took the room of the threads a run starts, and runs aborted
 	// in pthread_create.
 	sysmem.RestartForLimit()
+	// Under a hard memory limit, the garbage collector runs before the
+	// heap outgrows it.
+	sysmem.LimitHeap()
 	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -391,3 +391,42 @@ func TestDailyMemoryUnderLimit(t *testing.T) {
 	}
 	t.Logf("%d ran, %d refused", ran, refused)
 }
+
+// TestMergeUnderLimit: eight parts of 10,000 --daily steps (20 MB each)
+// merge under ulimit -v 1700000 and 1750000, once each: one at a time they
+// died out of memory in 2 of 3 merges under 1700000 at 8cb8804 (the garbage
+// collector let the heap grow to twice what was live: sysmem.LimitHeap),
+// and read two at a time (readAhead) in 3 of 3 under 1750000 (the
+// readers it starts are those that fit: memoryReaders).
+func TestMergeUnderLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 160 MB of parts")
+	}
+	sh, bin, env := underLimit(t)
+	env = append(env, "MALLOC_ARENA_MAX=1")
+	dir := t.TempDir()
+	var parts []string
+	for i := range 8 {
+		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		cmd := exec.Command(bin, "run", "--engine", "simd", "--daily", "--lanes", "8000", "--steps", "10000", "--shard", fmt.Sprintf("%d/8", i), "--save", p, "-q")
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("shard %d: %v\n%s", i, err, out)
+		}
+		parts = append(parts, p)
+	}
+	for _, limit := range []int{1700000, 1750000} {
+		cmd := exec.Command(sh, append([]string{"-c", fmt.Sprintf(`ulimit -v %d || exit 99; exec "$0" merge "$@"`, limit), bin}, parts...)...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		switch {
+		case cmd.ProcessState.ExitCode() == 99:
+			t.Skipf("ulimit -v %d refused here: %s", limit, out)
+		case err == nil && strings.Contains(string(out), "digest "):
+		case !strings.Contains(string(out), "gpusim") && !strings.Contains(string(out), "main.main"):
+			t.Logf("ulimit -v %d: Go's runtime died as it started: %.200s", limit, out)
+		default:
+			t.Errorf("merge of 8 parts of 10,000 steps under ulimit -v %d: %v\n%.600s", limit, err, out)
+		}
+	}
+}

@@ -3,9 +3,12 @@
 package sysmem
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"syscall"
 	"testing"
 )
@@ -108,5 +111,40 @@ func TestFitProcs(t *testing.T) {
 		if procs, capped := FitProcs(); procs != c.procs || capped != c.capped {
 			t.Errorf("%d bytes left: FitProcs() = %d, %v; want %d, %v", c.room, procs, capped, c.procs, c.capped)
 		}
+	}
+}
+
+// TestLimitHeap: under an address-space limit, Go's soft memory limit is
+// what the runtime holds and the room left, less HeapSlack of the room;
+// without a limit, or with GOMEMLIMIT's (or a caller's) limit, it is left
+// as it was.
+func TestLimitHeap(t *testing.T) {
+	fake(t, map[string]string{"meminfo": meminfoText,
+		"status": "Name:\tgpusim\nVmSize:\t 1500000 kB\n"})
+	oldStatus, oldLimit, oldCgroups := status, rlimitAS, cgroups
+	t.Cleanup(func() { status, rlimitAS, cgroups = oldStatus, oldLimit, oldCgroups })
+	status = filepath.Join(filepath.Dir(meminfo), "status")
+	cgroups = filepath.Join(t.TempDir(), "none") // no cgroup limit
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+
+	rlimitAS = func() (uint64, bool) { return 0, false }
+	if l, ok := LimitHeap(); ok || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Errorf("no limit: LimitHeap() = %d, %v; the memory limit %d, want none", l, ok, debug.SetMemoryLimit(-1))
+	}
+	const room = 1000000 << 10
+	rlimitAS = func() (uint64, bool) { return 1500000<<10 + room, true }
+	l, ok := LimitHeap()
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	held := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	want := held + room - int64(HeapSlack(room))
+	// The runtime's holdings move a little between LimitHeap's reading
+	// and this one.
+	if !ok || l != debug.SetMemoryLimit(-1) || l < want-8<<20 || l > want+8<<20 {
+		t.Errorf("LimitHeap() = %d, %v (the memory limit %d), want about %d", l, ok, debug.SetMemoryLimit(-1), want)
+	}
+	debug.SetMemoryLimit(1 << 40) // as GOMEMLIMIT sets it
+	if _, ok := LimitHeap(); ok || debug.SetMemoryLimit(-1) != 1<<40 {
+		t.Errorf("with GOMEMLIMIT: the memory limit %d, want it kept", debug.SetMemoryLimit(-1))
 	}
 }
