@@ -256,59 +256,21 @@ func pathless(err error) error {
 // openMark is os.OpenFile; tests make it fail.
 var openMark = os.OpenFile
 
-// markFolders are the folders, in order, that may hold this user's folder
-// of marks (fallbackMarks), each named by the variable that sets it: the
-// temporary folder ($TMPDIR, else /tmp), then $XDG_RUNTIME_DIR where it is
-// set to an absolute path (the per-user runtime folder of systemd and
-// other session managers, /run/user/UID, writable by its user alone), for
-// a system whose temporary folder this process cannot write (a read-only
-// root, TMPDIR set to a folder of another's): without it such a system
-// built the source at every start of a read-only cache.
-func markFolders() [][2]string {
-	dirs := [][2]string{{"TMPDIR", os.TempDir()}}
-	if x := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(x) {
-		dirs = append(dirs, [2]string{"XDG_RUNTIME_DIR", x})
-	}
-	return dirs
-}
+// marksName names this user's folder of marks (fallbackMarks):
+// gpusim-loading-UID.
+const marksName = "gpusim-loading"
 
 // fallbackMarks is the folder (made where missing, with create) of the
 // marks of entries whose own folder takes none: gpusim-loading-UID in the
-// first of markFolders where it is (or, with create, can be made) this
-// user's alone (mode 0700; a folder of that name that is a link, another
-// user's or open to others is refused, as its marks could be forged or
-// removed by others). The error says why each folder was not.
+// first of cachedir.PrivateParents where it is (or, with create, can be
+// made) this user's alone (cachedir.Private: a folder of that name that is
+// a link, another user's or open to others is refused, as its marks could
+// be forged or removed by others); $XDG_RUNTIME_DIR after $TMPDIR, as
+// without it a system whose temporary folder this process cannot write
+// built the source at every start of a read-only cache. The error says
+// why each folder was not.
 func fallbackMarks(create bool) (string, error) {
-	var errs []string
-	for _, d := range markFolders() {
-		dir, err := marksIn(d[1], create)
-		if err == nil {
-			return dir, nil
-		}
-		errs = append(errs, fmt.Sprintf("$%s: %v", d[0], err))
-	}
-	if _, ok := os.LookupEnv("XDG_RUNTIME_DIR"); !ok {
-		errs = append(errs, "$XDG_RUNTIME_DIR is not set")
-	}
-	return "", errors.New(strings.Join(errs, "; "))
-}
-
-// marksIn is fallbackMarks's folder in parent.
-func marksIn(parent string, create bool) (string, error) {
-	dir := filepath.Join(parent, fmt.Sprintf("gpusim-loading-%d", os.Getuid()))
-	if create {
-		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return "", err
-		}
-	}
-	st, err := os.Lstat(dir)
-	if err != nil {
-		return "", err
-	}
-	if !st.IsDir() || st.Mode().Perm()&0o077 != 0 || !ownedBySelf(st) {
-		return "", fmt.Errorf("%s is not a folder of this user's alone", dir)
-	}
-	return dir, nil
+	return cachedir.Private(marksName, create)
 }
 
 // fallbackName is the name in fallbackMarks of the mark of process pid of
@@ -349,8 +311,8 @@ func crashedLoading(path string) (who string) {
 	who = crashedIn(dir, name+loadingSuffix, written, false, ours)
 	// Every folder of marks: a crash's mark stays in the one that was
 	// writable then.
-	for _, d := range markFolders() {
-		if fb, err := marksIn(d[1], false); err == nil {
+	for _, d := range cachedir.PrivateParents() {
+		if fb, err := cachedir.PrivateIn(d[1], marksName, false); err == nil {
 			if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true, ours); w != "" {
 				who = w
 			}
