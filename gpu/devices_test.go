@@ -13,13 +13,27 @@ import (
 )
 
 // TestUnwritableHome: pocl with no writable kernel cache (HOME unwritable,
-// as for user nobody, and no POCL_CACHE_DIR) reports no device. Devices
-// must name that cause and the fix, not "no OpenCL device" with a hint to
-// install a driver (issue 11, item 7). Even root cannot create a directory
-// under a regular file, so HOME is one.
+// as for user nobody, and no POCL_CACHE_DIR) reports no device. Load points
+// pocl at a folder of the user's alone in the temporary folder instead,
+// with a note, and the device is there; where no such folder can be made
+// either, Devices must name the cause and the fix, not "no OpenCL device"
+// with a hint to install a driver (issue 11, item 7). Even root cannot
+// create a directory under a regular file, so HOME is one.
 func TestUnwritableHome(t *testing.T) {
-	if os.Getenv(childEnv) == "home" {
+	switch os.Getenv(childEnv) {
+	case "home":
 		os.Unsetenv("POCL_CACHE_DIR") // which TestMain set
+		ds, err := Devices()
+		want := filepath.Join(os.TempDir(), fmt.Sprintf("gpusim-pocl-%d", os.Getuid()))
+		if err != nil || len(ds) == 0 || os.Getenv("POCL_CACHE_DIR") != want ||
+			!strings.Contains(strings.Join(Notes(), "\n"), "pocl keeps compiled kernels in "+want+" instead") {
+			t.Fatalf("Devices: %v, %v; POCL_CACHE_DIR=%q, want %q; notes %q", ds, err, os.Getenv("POCL_CACHE_DIR"), want, Notes())
+		}
+		fmt.Println("child-checked:", Notes())
+		return
+	case "nowhere":
+		os.Unsetenv("POCL_CACHE_DIR")
+		os.Unsetenv("XDG_RUNTIME_DIR")
 		_, err := Devices()
 		if !errors.Is(err, cl.ErrEnvironment) || errors.Is(err, ErrNoDevice) ||
 			!strings.Contains(err.Error(), "pocl cannot write its kernel cache "+os.Getenv("HOME")) ||
@@ -36,11 +50,16 @@ func TestUnwritableHome(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := testCommand(t, "^TestUnwritableHome$")
-	cmd.Env = append(cmd.Env, childEnv+"=home", "HOME="+file+"/home", "XDG_CACHE_HOME=")
-	out, err := cmd.CombinedOutput()
-	t.Logf("%s", out)
-	if err != nil || !strings.Contains(string(out), "child-checked:") {
-		t.Fatalf("%v\n%s", err, out)
+	for _, c := range [][]string{
+		{"home", "TMPDIR=" + t.TempDir()},
+		{"nowhere", "TMPDIR=" + file + "/tmp"},
+	} {
+		cmd := testCommand(t, "^TestUnwritableHome$")
+		cmd.Env = append(cmd.Env, childEnv+"="+c[0], "HOME="+file+"/home", "XDG_CACHE_HOME=", c[1])
+		out, err := cmd.CombinedOutput()
+		t.Logf("%s: %s", c[0], out)
+		if err != nil || !strings.Contains(string(out), "child-checked:") {
+			t.Fatalf("%s: %v\n%s", c[0], err, out)
+		}
 	}
 }

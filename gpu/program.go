@@ -450,6 +450,11 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 			return p, binSum, done, false, nil, false, nil
 		}
 		done()
+		if errors.Is(err, cl.ErrEnvironment) {
+			// pocl without a writable kernel cache: the binary is
+			// good, and a build from source is refused too.
+			return nil, "", nil, false, nil, false, err
+		}
 		rejected, refused = err, binSum
 	}
 	path := cachePath("programs", key)

@@ -40,9 +40,15 @@ func (p *Program) Binary() ([]byte, error) {
 // BuildProgramFromBinary creates a program from a binary of Program.Binary
 // and builds it for dev with options. A binary the driver rejects is an
 // error (CL_INVALID_BINARY or a *BuildError); the caller builds from source.
+// On pocl without a writable kernel cache it loads nothing and returns an
+// error matching ErrEnvironment (poclCacheShort), which a build from source
+// meets too.
 func BuildProgramFromBinary(ctx *Context, dev *Device, bin []byte, options string) (*Program, error) {
 	if len(bin) == 0 {
 		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithBinary"}
+	}
+	if err := poclCacheShort(dev); err != nil {
+		return nil, err
 	}
 	var pin runtime.Pinner
 	defer pin.Unpin()

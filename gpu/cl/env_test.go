@@ -91,15 +91,18 @@ func TestPoclEmptyCacheDir(t *testing.T) {
 
 // TestPoclUnwritableCacheDir: a cache directory that exists but cannot be
 // written (/proc, even for root) makes pocl fail every build with an empty
-// log; the error must name the directory and the fix, and still carry the
-// build error.
+// log; the build is refused before the compiler starts (seconds on pocl),
+// with an error that names the directory and the fix.
 func TestPoclUnwritableCacheDir(t *testing.T) {
 	if os.Getenv(envChild) == "proc" {
 		dev, ctx, _ := cltest.Setup(t)
+		if err := cl.BuildLimitShort(dev); !errors.Is(err, cl.ErrEnvironment) {
+			t.Fatalf("BuildLimitShort: %v, want the kernel cache's refusal", err)
+		}
 		_, err := cl.BuildProgram(ctx, dev, source, "")
 		var be *cl.BuildError
-		if !errors.Is(err, cl.ErrEnvironment) || !errors.As(err, &be) ||
-			!strings.Contains(err.Error(), "pocl cannot write its kernel cache /proc") ||
+		if !errors.Is(err, cl.ErrEnvironment) || errors.As(err, &be) ||
+			!strings.Contains(err.Error(), "pocl cannot write its kernel cache /proc, which it writes to build a program") ||
 			!strings.Contains(cl.HintFor(err), "POCL_CACHE_DIR") {
 			t.Fatalf("got %v (hint %q)", err, cl.HintFor(err))
 		}

@@ -149,7 +149,7 @@ func load() error {
 		tried = append(tried, p)
 	}
 	noPlatform := ""
-	var notes []string // for LoadNotes, when a library loads
+	notes := poclCacheSetup() // for LoadNotes, when a library loads
 	bad, why := nulICD()
 	for _, c := range candidates() {
 		if c.from == fromLoader && bad != "" {

@@ -151,6 +151,9 @@ type Program struct {
 // nil: a caller that would say a build is
 // coming (a note that it takes seconds) asks first.
 func BuildLimitShort(dev *Device) error {
+	if err := poclCacheShort(dev); err != nil {
+		return err
+	}
 	if err := poclFileLimitShort(dev); err != nil {
 		return err
 	}

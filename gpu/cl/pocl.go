@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
@@ -39,17 +40,21 @@ func poclCacheDir() string {
 	if d, ok := os.LookupEnv(envPoclCacheDir); ok {
 		return d
 	}
-	sub := "pocl/kcache"
-	if v, ok := os.LookupEnv("POCL_KERNEL_CACHE"); ok && (v == "0" || strings.EqualFold(v, "false")) {
-		sub = "pocl/uncached"
-	}
 	if x := os.Getenv("XDG_CACHE_HOME"); x != "" {
-		return filepath.Join(x, sub)
+		return filepath.Join(x, poclCacheSub())
 	}
 	if h, ok := os.LookupEnv("HOME"); ok {
-		return filepath.Join(h, ".cache", sub)
+		return filepath.Join(h, ".cache", poclCacheSub())
 	}
-	return filepath.Join("/tmp", sub)
+	return filepath.Join("/tmp", poclCacheSub())
+}
+
+// poclCacheSub is pocl's kernel cache below a user cache folder.
+func poclCacheSub() string {
+	if v, ok := os.LookupEnv("POCL_KERNEL_CACHE"); ok && (v == "0" || strings.EqualFold(v, "false")) {
+		return "pocl/uncached"
+	}
+	return "pocl/kcache"
 }
 
 // poclAborts returns the error that stands in for loading OpenCL when pocl
@@ -64,6 +69,94 @@ func poclAborts() error {
 		Hint:  "unset POCL_CACHE_DIR or " + poclCacheHint + "; " + CPUEnginesRun}
 }
 
+// poclRedirectName names the kernel cache gpusim gives pocl where the one
+// pocl would pick cannot be written or is a relative path:
+// gpusim-pocl-UID, a folder of this user's alone (cachedir.Private).
+const poclRedirectName = "gpusim-pocl"
+
+// poclCacheSetup settles pocl's kernel cache before a driver is loaded
+// (pocl reads POCL_CACHE_DIR as it starts), returning the note for
+// LoadNotes, if any. Where POCL_CACHE_DIR is set it is the user's choice, and is
+// checked where a program is built (poclCacheShort). Otherwise, where the
+// folder pocl would pick (poclCacheDir) is a relative path (XDG_CACHE_HOME
+// or HOME relative: pocl made the folder in the working folder, which the
+// XDG Base Directory specification says to ignore, as gpusim's own cache
+// does) or cannot be written (a read-only home, a cache folder shared
+// read-only), POCL_CACHE_DIR is set for this process and its children to
+// the first folder that can: $HOME/.cache/pocl/kcache for a relative
+// XDG_CACHE_HOME, else gpusim-pocl-UID (cachedir.Private). pocl writes its
+// kernel cache both to build a program and at a kernel's first launch, even
+// of a program loaded from gpusim's cache, and there pocl 3.1 ends the
+// process where it cannot ("Final linking of kernel ... failed", SIGABRT):
+// `gpusim run --daily` on a cache filled by an earlier run and since made
+// read-only exited 134.
+func poclCacheSetup() []string {
+	if runtime.GOOS == "windows" || !poclInstalled() {
+		return nil
+	}
+	if _, ok := os.LookupEnv(envPoclCacheDir); ok {
+		return nil
+	}
+	dir := poclCacheDir()
+	why := ""
+	switch {
+	case !filepath.IsAbs(dir):
+		name := "HOME"
+		if os.Getenv("XDG_CACHE_HOME") != "" {
+			name = "XDG_CACHE_HOME"
+		}
+		why = fmt.Sprintf("%s=%s is not an absolute path", name, os.Getenv(name))
+	default:
+		err := writableSize(dir, 0)
+		if err == nil {
+			return nil
+		}
+		why = fmt.Sprintf("pocl cannot write its kernel cache %s (%v)", dir, err)
+	}
+	var tried []string
+	if h := os.Getenv("HOME"); filepath.IsAbs(h) && !filepath.IsAbs(dir) {
+		d := filepath.Join(h, ".cache", poclCacheSub())
+		err := writableSize(d, 0)
+		if err == nil {
+			os.Setenv(envPoclCacheDir, d)
+			return []string{fmt.Sprintf("OpenCL: %s: pocl keeps compiled kernels in %s (POCL_CACHE_DIR chooses)", why, d)}
+		}
+		tried = append(tried, fmt.Sprintf("%s: %v", d, err))
+	}
+	d, err := cachedir.Private(poclRedirectName, true)
+	if err == nil {
+		err = writableSize(d, 0)
+	}
+	if err != nil {
+		tried = append(tried, err.Error())
+		return []string{fmt.Sprintf("OpenCL: %s, and no folder of this user's alone could stand in (%s): %s", why, strings.Join(tried, "; "), poclCacheHint)}
+	}
+	os.Setenv(envPoclCacheDir, d)
+	return []string{fmt.Sprintf("OpenCL: %s: pocl keeps compiled kernels in %s instead (POCL_CACHE_DIR chooses)", why, d)}
+}
+
+// poclCacheShort returns an error matching ErrEnvironment where dev is
+// pocl's and pocl cannot write its kernel cache, or nil: pocl writes there
+// to build a program, from source or a binary, and at each kernel's first
+// launch, where pocl 3.1 ends the process when it cannot (poclCacheSetup).
+// It creates and removes an empty file; PoclCacheProblem, which explains a
+// failed build, writes 8 MiB.
+func poclCacheShort(dev *Device) error {
+	if runtime.GOOS == "windows" || dev == nil || dev.platform == nil {
+		return nil
+	}
+	if name, _ := dev.platform.Name(); name != poclPlatform {
+		return nil
+	}
+	dir := poclCacheDir()
+	if err := writableSize(dir, 0); err != nil {
+		return &UnavailableError{Kind: ErrEnvironment,
+			Cause: fmt.Sprintf("pocl cannot write its kernel cache %s, which it writes to build a program and at a kernel's first launch (where it ends the process when it cannot): %v", dir, err),
+			Hint:  poclCacheHint}
+	}
+	return nil
+}
+
 // PoclCacheProblem returns an error matching ErrEnvironment when pocl is
 // installed here and cannot write its kernel cache, or nil. gpu calls it to
 // explain a pocl that reports no device or builds nothing.
@@ -72,7 +165,7 @@ func PoclCacheProblem() error {
 		return nil
 	}
 	dir := poclCacheDir()
-	if err := writable(dir); err != nil {
+	if err := writableSize(dir, cacheProbeBytes); err != nil {
 		return &UnavailableError{Kind: ErrEnvironment,
 			Cause: fmt.Sprintf("pocl cannot write its kernel cache %s", dir), Hint: poclCacheHint, Err: err}
 	}
@@ -110,10 +203,11 @@ var fileLimit = diskfree.FileLimit
 // largest file), with room for larger kernels and other pocl versions.
 const cacheProbeBytes = 8 << 20
 
-// writable reports why files cannot be created in dir, or in the nearest
-// existing directory above it that pocl would create it from. It leaves
-// nothing behind.
-func writable(dir string) error {
+// writableSize reports why files cannot be created in dir, or in the
+// nearest existing directory above it that pocl would create it from, with
+// size bytes written (cacheProbeBytes: a full file system takes an empty
+// file but not pocl's). It leaves nothing behind.
+func writableSize(dir string, size int) error {
 	if dir == "" {
 		return errors.New("the path is empty")
 	}
@@ -137,9 +231,9 @@ func writable(dir string) error {
 			return fmt.Errorf("cannot create files in %s: %w", d, err)
 		}
 		name := f.Name()
-		// A full file system takes the file but not pocl's: the program's
-		// bitcode and a shared object per kernel (0.6 MB with pocl 3.1).
-		_, err = f.Write(make([]byte, cacheProbeBytes))
+		if size > 0 {
+			_, err = f.Write(make([]byte, size))
+		}
 		f.Close()
 		os.Remove(name)
 		if err != nil {
@@ -147,7 +241,7 @@ func writable(dir string) error {
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return fmt.Errorf("cannot write %d MiB in %s: %w", cacheProbeBytes>>20, d, err)
+			return fmt.Errorf("cannot write %d MiB in %s: %w", size>>20, d, err)
 		}
 		return nil
 	}

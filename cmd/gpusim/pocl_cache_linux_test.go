@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/testenv"
+)
+
+// TestReadOnlyPoclCache: caches filled by a plain OpenCL run, then made
+// read-only (a home shared read-only, a container's read-only root). pocl
+// writes its kernel cache at a kernel's first launch even of a program
+// loaded from gpusim's cache, and pocl 3.1 ends the process where it
+// cannot: `gpusim run --engine opencl --daily` exited 134 (SIGABRT, "Final
+// linking of kernel weather_daily failed"), and so did the auto path and
+// `gpusim selftest`. Now pocl's own choice of folder that cannot be
+// written is replaced by a folder of the user's alone, with a note, and
+// the run gives the digest of a run with writable caches; a POCL_CACHE_DIR
+// set to a folder that cannot be written is the user's choice, refused
+// with exit 1 and the hint (auto runs on the CPU with a note). Root drops
+// to testenv.Nobody for the children, as permissions do not bind root.
+func TestReadOnlyPoclCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the OpenCL program with pocl (seconds)")
+	}
+	cltest.RequireDevice(t)
+	bin := buildGpusim(t)
+	root := t.TempDir()
+	home := filepath.Join(root, "home")
+	tmp := filepath.Join(root, "tmp")
+	for _, d := range []string{home, tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cred *syscall.Credential
+	if os.Getuid() == 0 {
+		testenv.LockNobody(t)
+		cred = &syscall.Credential{Uid: testenv.Nobody, Gid: testenv.Nobody}
+		// nobody must reach the binary and own its folders.
+		for _, p := range []string{filepath.Dir(bin), root} {
+			for d := p; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+				if err := os.Chmod(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, d := range []string{home, tmp} {
+			if err := os.Chown(d, testenv.Nobody, testenv.Nobody); err != nil {
+				t.Skip(err)
+			}
+		}
+	}
+	gpusim := func(env []string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append([]string{"HOME=" + home, "TMPDIR=" + tmp, "PATH=/usr/bin:/bin"}, env...)
+		cmd.Dir = home
+		if cred != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		}
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	digest := func(out string) string {
+		if i := strings.Index(out, "digest "); i >= 0 {
+			return strings.Fields(out[i:])[1]
+		}
+		return ""
+	}
+	daily := []string{"run", "--engine", "opencl", "--lanes", "1e4", "--daily", "-q"}
+	// The reference on writable caches of its own.
+	ref, code := gpusim([]string{"GPUSIM_CACHE_DIR=" + filepath.Join(tmp, "ref"), "POCL_CACHE_DIR=" + filepath.Join(tmp, "refpocl")}, daily...)
+	if code != 0 || digest(ref) == "" {
+		t.Fatalf("writable caches: exit %d\n%s", code, ref)
+	}
+	// Fill the user's caches with the plain kernel's start only.
+	if out, code := gpusim(nil, "run", "--engine", "opencl", "--lanes", "1e4", "-q"); code != 0 {
+		t.Fatalf("filling the caches: exit %d\n%s", code, out)
+	}
+	cache := filepath.Join(home, ".cache")
+	kcache := filepath.Join(cache, "pocl", "kcache")
+	if _, err := os.Stat(filepath.Join(cache, "gpusim", "programs")); err != nil {
+		t.Fatalf("the run kept no program: %v", err)
+	}
+	readOnly := func(on bool) {
+		t.Helper()
+		err := filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			mode := fs.FileMode(0o755)
+			if on {
+				mode = 0o555
+			}
+			return os.Chmod(p, mode)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	readOnly(true)
+	t.Cleanup(func() { readOnly(false) })
+
+	fallback := filepath.Join(tmp, fmt.Sprintf("gpusim-pocl-%d", testenv.Nobody))
+	if cred == nil {
+		fallback = filepath.Join(tmp, fmt.Sprintf("gpusim-pocl-%d", os.Getuid()))
+	}
+	note := "gpusim: note: OpenCL: pocl cannot write its kernel cache " + kcache
+	for _, args := range [][]string{daily, {"run", "--lanes", "5e7", "--daily", "-q"}} {
+		out, code := gpusim(nil, args...)
+		if code != 0 || !strings.Contains(out, note) || !strings.Contains(out, "pocl keeps compiled kernels in "+fallback+" instead") {
+			t.Fatalf("%v on read-only caches: exit %d; want 0 and the note that pocl's cache moved to %s\n%s", args, code, fallback, out)
+		}
+		if args[2] == "opencl" && digest(out) != digest(ref) {
+			t.Fatalf("%v on read-only caches: digest %s, want %s\n%s", args, digest(out), digest(ref), out)
+		}
+		t.Logf("%v: exit %d\n%s", args, code, out)
+	}
+	if out, code := gpusim(nil, "selftest"); code != 0 || !strings.Contains(out, "every check passed") {
+		t.Fatalf("selftest on read-only caches: exit %d, want 0\n%s", code, out)
+	}
+
+	// POCL_CACHE_DIR names the read-only folder: the user's choice,
+	// refused before pocl is asked to write there.
+	set := []string{"POCL_CACHE_DIR=" + kcache}
+	refusal := "pocl cannot write its kernel cache " + kcache + ", which it writes to build a program and at a kernel's first launch"
+	out, code := gpusim(set, daily...)
+	if code != 1 || !strings.Contains(out, refusal) || !strings.Contains(out, "gpusim: hint: set POCL_CACHE_DIR to a writable directory") {
+		t.Fatalf("opencl with POCL_CACHE_DIR read-only: exit %d; want 1, the cause and the hint\n%s", code, out)
+	}
+	out, code = gpusim(set, "run", "--lanes", "5e7", "--daily", "-q")
+	if code != 0 || !strings.Contains(out, "did not start") || !strings.Contains(out, refusal) {
+		t.Fatalf("auto with POCL_CACHE_DIR read-only: exit %d; want 0, on the CPU with a note\n%s", code, out)
+	}
+	out, code = gpusim(set, "selftest")
+	if code != 1 || !strings.Contains(out, refusal) {
+		t.Fatalf("selftest with POCL_CACHE_DIR read-only: exit %d; want 1 and the cause\n%s", code, out)
+	}
+}
