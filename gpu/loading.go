@@ -299,7 +299,13 @@ func pathTag(path string) string {
 // another of its devices' load under way, and is left alone: with the
 // devices opened in parallel, one device's load took another's live mark
 // for a crash of this process and discarded a good entry.
-func crashedLoading(path string) (who string) {
+//
+// kept are the crash's marks that stay (in a folder of marks, on an entry
+// this process may not remove): the note that the entry is bypassed names
+// them, as removing one is how a user who knows the crash was not the
+// entry's (pocl ended by a read-only kernel cache, a kill) trusts the
+// entry again.
+func crashedLoading(path string) (who string, kept []string) {
 	held.Lock()
 	defer held.Unlock()
 	ours := held.m[path] != nil
@@ -308,17 +314,18 @@ func crashedLoading(path string) (who string) {
 		written = st.ModTime()
 	}
 	dir, name := filepath.Split(path)
-	who = crashedIn(dir, name+loadingSuffix, written, false, ours)
+	who, _ = crashedIn(dir, name+loadingSuffix, written, false, ours)
 	// Every folder of marks: a crash's mark stays in the one that was
 	// writable then.
 	for _, d := range cachedir.PrivateParents() {
 		if fb, err := cachedir.PrivateIn(d[1], marksName, false); err == nil {
-			if w := crashedIn(fb, pathTag(path)+loadingSuffix, written, true, ours); w != "" {
+			if w, k := crashedIn(fb, pathTag(path)+loadingSuffix, written, true, ours); w != "" {
 				who = w
+				kept = append(kept, k...)
 			}
 		}
 	}
-	return who
+	return who, kept
 }
 
 // crashedIn is crashedLoading over the marks in dir whose names start with
@@ -327,8 +334,9 @@ func crashedLoading(path string) (who string) {
 // a folder this process may not be able to change) one on an entry
 // written before it stays, so that the next start finds it too, until the
 // entry is removed or replaced. With ours (this process holds a mark on
-// the entry) this process's own marks are passed over.
-func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who string) {
+// the entry) this process's own marks are passed over. kept are the paths
+// of the crash's marks that stay.
+func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who string, kept []string) {
 	entries, _ := os.ReadDir(dir)
 	for _, ent := range entries {
 		rest, ok := strings.CutPrefix(ent.Name(), prefix)
@@ -357,15 +365,18 @@ func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who stri
 			w = fmt.Sprintf("process %d of another host or container (its mark is %v old)", pid, age.Round(time.Second))
 		}
 		stale := info.ModTime().Before(written)
+		mark := filepath.Join(dir, ent.Name())
 		if !keep || written.IsZero() || stale {
-			os.Remove(filepath.Join(dir, ent.Name()))
+			os.Remove(mark)
+		} else {
+			kept = append(kept, mark)
 		}
 		if stale {
 			continue
 		}
 		who = w
 	}
-	return who
+	return who, kept
 }
 
 // crashNote is the note for an entry that crashedLoading found; who is the

@@ -263,7 +263,7 @@ func TestCrashedLoadingHosts(t *testing.T) {
 		t.Fatalf("no mark made: %v", err)
 	}
 	hostTag = ours
-	if who := crashedLoading(entry); who != "" {
+	if who, _ := crashedLoading(entry); who != "" {
 		t.Errorf("another host's fresh mark taken for a crash: %q", who)
 	}
 	names, _ := filepath.Glob(entry + loadingSuffix + "*")
@@ -276,7 +276,7 @@ func TestCrashedLoadingHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chtimes(entry, old.Add(-time.Minute), old.Add(-time.Minute))
-	if who := crashedLoading(entry); !strings.Contains(who, "of another host or container") {
+	if who, _ := crashedLoading(entry); !strings.Contains(who, "of another host or container") {
 		t.Errorf("another host's stale mark: %q", who)
 	}
 	done()
@@ -286,7 +286,7 @@ func TestCrashedLoadingHosts(t *testing.T) {
 	if err := os.WriteFile(mark, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if who := crashedLoading(entry); who != "process "+strconv.Itoa(pid) {
+	if who, _ := crashedLoading(entry); who != "process "+strconv.Itoa(pid) {
 		t.Errorf("a dead process's mark: %q", who)
 	}
 	if err := os.WriteFile(mark, nil, 0o644); err != nil {
@@ -294,7 +294,7 @@ func TestCrashedLoadingHosts(t *testing.T) {
 	}
 	os.Chtimes(mark, old, old)
 	os.Chtimes(entry, time.Now(), time.Now()) // saved again since
-	if who := crashedLoading(entry); who != "" {
+	if who, _ := crashedLoading(entry); who != "" {
 		t.Errorf("a mark older than the entry made it suspect: %q", who)
 	}
 	if _, err := os.Lstat(mark); !os.IsNotExist(err) {
@@ -394,16 +394,35 @@ func TestReadOnlyCacheMarked(t *testing.T) {
 		if n := binaryHits.Load() - hits; n != 0 {
 			t.Errorf("start %d after the crash: the binary was loaded %d times, want never", i+1, n)
 		}
-		if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "ended while it loaded") {
-			t.Errorf("start %d after the crash: notes %q, want the crash's", i+1, notes)
+		// The note names the mark too: the entry cannot be removed, and
+		// removing the mark is how a user who knows the crash was not
+		// the entry's (pocl ended by a read-only kernel cache) trusts it
+		// again; it said only to remove the entry.
+		if notes := strings.Join(CacheNotes(), "\n"); !strings.Contains(notes, "ended while it loaded") ||
+			!strings.Contains(notes, "rm -f "+entry) || !strings.Contains(notes, "(rm -f "+mark+")") {
+			t.Errorf("start %d after the crash: notes %q, want the crash's, naming the entry and the mark %s", i+1, notes, mark)
 		}
+	}
+	// The mark removed, as the note says: the entry is loaded again.
+	if err := os.Remove(mark); err != nil {
+		t.Fatal(err)
+	}
+	forgetBypassed(t)
+	forgetCacheNotes(t)
+	hits = binaryHits.Load()
+	sameFinals(t, "a start after the mark was removed", openRun(t, Options{}), want)
+	if n := binaryHits.Load() - hits; n != 1 {
+		t.Errorf("after the mark was removed: the binary was loaded %d times, want once", n)
+	}
+	if err := os.WriteFile(mark, nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	// The entry replaced (written after the mark): the mark goes.
 	exec.Command("chattr", "-i", entry).Run()
 	if err := os.Chtimes(entry, time.Now().Add(time.Minute), time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if who := crashedLoading(entry); who != "" {
+	if who, _ := crashedLoading(entry); who != "" {
 		t.Errorf("crashedLoading after the entry was replaced: %q, want none", who)
 	}
 	if _, err := os.Stat(mark); !os.IsNotExist(err) {
@@ -464,13 +483,13 @@ func TestReadOnlyCacheRuntimeDir(t *testing.T) {
 	if err := os.Chtimes(entry, past, past); err != nil {
 		t.Fatal(err)
 	}
-	if who := crashedLoading(entry); who != "" {
+	if who, _ := crashedLoading(entry); who != "" {
 		t.Fatalf("crashedLoading before the crash: %q", who)
 	}
 	if err := os.WriteFile(filepath.Join(fb, fallbackName(entry, deadPID(t))), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if who := crashedLoading(entry); who == "" {
+	if who, _ := crashedLoading(entry); who == "" {
 		t.Errorf("a crash's mark in $XDG_RUNTIME_DIR: crashedLoading found none")
 	}
 
@@ -596,7 +615,7 @@ func TestMarkLoadingHeld(t *testing.T) {
 	if m := marks(); len(m) != 1 || m[0] != markName(entry, os.Getpid()) {
 		t.Errorf("two loads made marks %q, want the one beside the entry", m)
 	}
-	if who := crashedLoading(entry); who != "" {
+	if who, _ := crashedLoading(entry); who != "" {
 		t.Errorf("this process's live mark taken for a crash: %q", who)
 	}
 	first()
@@ -612,7 +631,7 @@ func TestMarkLoadingHeld(t *testing.T) {
 	if err := os.WriteFile(markName(entry, os.Getpid()), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if who := crashedLoading(entry); who != "process "+strconv.Itoa(os.Getpid()) {
+	if who, _ := crashedLoading(entry); who != "process "+strconv.Itoa(os.Getpid()) {
 		t.Errorf("an earlier process's mark under this process's ID: %q", who)
 	}
 }

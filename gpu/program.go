@@ -570,10 +570,17 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 		entryRead()
 	}
 	path := cachePath("programs", key)
-	if who := crashedLoading(path); who != "" {
+	if who, marks := crashedLoading(path); who != "" {
 		if err := cacheRemove("programs", key); err != nil {
 			cacheBypass("programs", key)
-			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; remove it: rm -f %s", err, path)))
+			fix := "remove it: rm -f " + path
+			if len(marks) > 0 {
+				// The entry is in a folder this user may not change; the
+				// mark that bypasses it is in one of the user's own.
+				fix = fmt.Sprintf("every start bypasses it while the crash's mark %s is there: remove the entry (rm -f %s) if the program crashed the driver, or the mark (rm -f %s) if the process ended for another reason (killed; pocl without a writable kernel cache)",
+					strings.Join(marks, " "), path, strings.Join(marks, " "))
+			}
+			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {
 			cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
 		}
