@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -187,8 +186,9 @@ func coldStartOnce(o Options, opt gpu.Options) func(device int) {
 // coldStartNote is the note that opening the device opt names compiles
 // its program ("" where it does not): it is not in the disk cache (gpu.ProgramFile), a
 // first start there, which took 3 to 10 s on pocl where a cached one takes
-// 0.1 s, and passed in silence. With the cache off nothing is said (pocl's
-// own cache may make the build quick). When the cache folder cannot be
+// 0.1 s, and passed in silence. With the cache turned off
+// (GPUSIM_CACHE_DIR=off) nothing is said (pocl's own cache may make the
+// build quick). When the cache is off for want of a usable folder, or the cache folder cannot be
 // written (a file in its way, a link to nowhere), the note says that every
 // start compiles and why, where it promised a cached program that would
 // never be kept. Where the build would be refused under a limit
@@ -199,11 +199,14 @@ func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
 	var err error
 	if f == "" {
-		// No cache: off, which is silent, unless GPUSIM_CACHE_DIR is a
-		// relative path, which turns it off too (cachedir.Dir) and
-		// would leave whoever set it compiling on every start without
-		// a word.
-		if e := os.Getenv(cachedir.Env); e == "" || e == "off" || filepath.IsAbs(e) {
+		// No cache: silent where GPUSIM_CACHE_DIR=off chose it, or
+		// where there is a cache folder (the entry is bypassed, which
+		// the cache's note explains). A cache off for want of a usable
+		// folder (GPUSIM_CACHE_DIR or, without it, XDG_CACHE_HOME or HOME
+		// a relative path; none of them set: cachedir.Dir) would leave
+		// the user compiling on every start without a word, where the
+		// README promises a note that names the setting.
+		if os.Getenv(cachedir.Env) == "off" || cachedir.Dir() != "" {
 			return ""
 		}
 	} else if st, serr := os.Stat(f); serr == nil && st.Mode().IsRegular() {
