@@ -58,6 +58,12 @@ func Create(path string) (*File, error) {
 	if path == "" {
 		return nil, &fs.PathError{Op: "create", Path: path, Err: syscall.ENOENT}
 	}
+	// The file as the kernel finds it, first: Target reads links as
+	// text, and the magic links of /proc/self/fd (/dev/stdout to a pipe:
+	// "pipe:[N]") name no path, which read as "no such file or directory".
+	if st, err := os.Stat(path); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "create", Path: path, Err: errNotRegular}
+	}
 	target := Target(path)
 	mode := fs.FileMode(0o666)
 	var keep fs.FileInfo // the file replaced, whose owner and mode the new one keeps
@@ -67,6 +73,9 @@ func Create(path string) (*File, error) {
 		}
 		if !st.Mode().IsRegular() {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: errNotRegular}
+		}
+		if name := pseudoFS(target); name != "" {
+			return nil, &fs.PathError{Op: "create", Path: path, Err: fmt.Errorf("%w: a file of the kernel's %s file system", errNotRegular, name)}
 		}
 		if err := replaceable(target); err != nil {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: err}

@@ -17,6 +17,35 @@ var (
 	errSticky     = errors.New("the file belongs to another user in a sticky folder (chmod +t, as /tmp is), so it cannot be replaced")
 )
 
+// pseudoFS names the kernel's file system that target is on where it is
+// one whose files are the kernel's interfaces, not data (proc, sysfs and
+// the like: /proc/version stats as a regular file of size 0, and the run
+// ended in "no such file or directory" from the temporary file /proc
+// refuses), or "".
+func pseudoFS(target string) string {
+	var st unix.Statfs_t
+	if unix.Statfs(target, &st) != nil {
+		return ""
+	}
+	switch uint32(st.Type) {
+	case unix.PROC_SUPER_MAGIC:
+		return "proc"
+	case unix.SYSFS_MAGIC:
+		return "sysfs"
+	case unix.CGROUP_SUPER_MAGIC, unix.CGROUP2_SUPER_MAGIC:
+		return "cgroup"
+	case unix.DEBUGFS_MAGIC:
+		return "debugfs"
+	case unix.TRACEFS_MAGIC:
+		return "tracefs"
+	case unix.SECURITYFS_MAGIC:
+		return "securityfs"
+	case unix.DEVPTS_SUPER_MAGIC:
+		return "devpts"
+	}
+	return ""
+}
+
 // geteuid is os.Geteuid; tests replace it.
 var geteuid = os.Geteuid
 

@@ -2,9 +2,11 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,4 +52,48 @@ func TestCreateStickyOthersFile(t *testing.T) {
 		t.Fatalf("Create of another user's file in a folder that is not sticky: %v", err)
 	}
 	f.Abort()
+}
+
+// TestCreateKernelFiles: a path that links to a file of the kernel's (a
+// /proc or /sys file, which stats as a regular file; /dev/stdout or
+// /proc/self/fd/N on a pipe, a magic link that names no path) is not a
+// regular file, and Create says so. They read "no such file or directory":
+// the temporary file /proc refuses, and the link's text "pipe:[N]" taken
+// for a path.
+func TestCreateKernelFiles(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	dir := t.TempDir()
+	for _, to := range []string{
+		"/proc/version",
+		"/sys/kernel/mm/transparent_hugepage/enabled",
+		fmt.Sprintf("/proc/self/fd/%d", w.Fd()),
+	} {
+		if _, err := os.Stat(to); err != nil {
+			t.Logf("%s: %v", to, err)
+			continue
+		}
+		link := filepath.Join(dir, "out.npy")
+		os.Remove(link)
+		if err := os.Symlink(to, link); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{link, to} {
+			f, err := Create(p)
+			if err == nil {
+				f.Abort()
+				t.Fatalf("Create(%q) succeeded", p)
+			}
+			if !errors.Is(err, errNotRegular) || strings.Contains(err.Error(), "no such file") {
+				t.Errorf("Create(%q) (to %s): %v, want not a regular file", p, to, err)
+			}
+		}
+		if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			t.Errorf("%s is no longer the link to %s", link, to)
+		}
+	}
 }
