@@ -600,6 +600,16 @@ func (r *Report) WriteText(w io.Writer) error {
 // beside the exact one it is compared with (min and max have none),
 // formatted by numTable with 4 decimals.
 func (r *Report) summaryCells() [][]string {
+	cells := r.writtenCells()
+	lo, hi := float64(r.Summary.Min), float64(r.Summary.Max)
+	cells[0][0] = carried(cells[0][0], float64(r.Summary.Mean), float64(r.Summary.MeanError), max(math.Abs(lo), math.Abs(hi)))
+	cells[1][0] = carried(cells[1][0], float64(r.Summary.Std), float64(r.Summary.StdError), (hi-lo)/2)
+	return cells
+}
+
+// writtenCells is numTable's writing of the summary's rows, before carried
+// cuts the mean and std to the digits their sums carry.
+func (r *Report) writtenCells() [][]string {
 	rows := [][]float64{
 		{float64(r.Summary.Mean), r.Analytic.Mean},
 		{float64(r.Summary.Std), r.Analytic.Std},
@@ -609,17 +619,15 @@ func (r *Report) summaryCells() [][]string {
 	for i := range sim.QuantileLevels {
 		rows = append(rows, []float64{r.quantiles[i], r.exactQuantiles[i]})
 	}
-	cells := numTable(rows, []int{4, 4}, []int{1, 0}, slices.Repeat([]float64{r.Analytic.Std / unitsPerSD}, len(rows)))
-	lo, hi := float64(r.Summary.Min), float64(r.Summary.Max)
-	cells[0][0] = carried(cells[0][0], float64(r.Summary.Mean), float64(r.Summary.MeanError), max(math.Abs(lo), math.Abs(hi)))
-	cells[1][0] = carried(cells[1][0], float64(r.Summary.Std), float64(r.Summary.StdError), (hi-lo)/2)
-	return cells
+	return numTable(rows, []int{4, 4}, []int{1, 0}, slices.Repeat([]float64{r.Analytic.Std / unitsPerSD}, len(rows)))
 }
 
 // carried is cell, the table's writing of x, where its last digit is
 // within x's error u, which the sums leave (MomentErrors); else x
-// with only the significant digits above u, in e-notation, or where none
-// is, "<" and a bound on |x| to one digit (rounded up): the smaller of
+// with only the significant digits above u (in the cell's notation where
+// they reach the point: 72.003 for 72.0029 carried to 3e-4, which read
+// 7.2003e+01 beside the exact 72.0029; in e-notation otherwise), or where
+// none is, "<" and a bound on |x| to one digit (rounded up): the smaller of
 // |x| + u and most, what the lanes' range allows (the mean is within [min,
 // max], the sd at most half of max - min). A mean of lanes within 5e-3 of
 // 0 read 3.814697e-06 where the sums carry it to 5e-3, and their sd
@@ -629,7 +637,11 @@ func carried(cell string, x, u, most float64) string {
 		return cell
 	}
 	if x != 0 {
-		if k := math.Floor(math.Log10(math.Abs(x))) - math.Floor(math.Log10(u)); k >= 1 {
+		mag := math.Floor(math.Log10(math.Abs(x)))
+		if k := mag - math.Floor(math.Log10(u)); k >= 1 {
+			if dec := int(k) - 1 - int(mag); dec >= 0 && !strings.Contains(cell, "e") {
+				return strconv.FormatFloat(x, 'f', dec, 64)
+			}
 			return strconv.FormatFloat(x, 'e', int(k)-1, 64)
 		}
 	}
@@ -656,7 +668,10 @@ func cellUnit(cell string) float64 {
 // std carry fewer digits than the table writes, and how far the sums may
 // be off; "" where both carry them.
 func (r *Report) carriedNote() string {
-	cells := r.summaryCells()
+	// The cells as the table would write them with every digit: the
+	// summary's own are cut to the digits carried, and compared with
+	// their cut units, said nothing (--lanes 2^32 on simd).
+	cells := r.writtenCells()
 	var what []string
 	for _, c := range []struct {
 		name string
