@@ -80,7 +80,7 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-sweep", Usage: "skip the size sweep"},
 			&cli.GenericFlag{Name: "sweep-steps", Value: &countValue{n: 10, lo: 1, hi: sim.MaxSteps}, DefaultText: "10", Usage: "`N` steps at each sweep size (1..4294967296)"},
 			&cli.GenericFlag{Name: "sweep-reps", Value: &countValue{n: 3, lo: 1, hi: 1000}, DefaultText: "3", Usage: "`N` timed runs at each sweep size (1..1000)"},
-			&cli.StringFlag{Name: "engines", DefaultText: "every engine that works here", Usage: "run only the engines in `LIST`"},
+			&cli.StringFlag{Name: "engines", DefaultText: "every engine that works here", Usage: "run only the engines in `LIST`, comma-separated: serial, parallel, simd, opencl (every device; opencl:N, device N alone), processes (a gpusim child process a worker, each a shard, merged)"},
 			&cli.StringFlag{Name: "baseline", Value: "python", Usage: "`B`: python (the course's Python and NumPy versions; skipped with a note without numpy) or none"},
 			&cli.StringFlag{Name: "python", DefaultText: "of python3 and /usr/bin/python3, the one that imports numpy and the most of joblib, Numba and PyOpenCL", Usage: "`PATH` of a python3 with numpy for the baseline"},
 			countFlag("seed", sim.Default().Seed, 0, math.MaxUint64, "the random stream's key `N`"),
@@ -301,7 +301,9 @@ func benchFlagError(c *cli.Context) error {
 	if _, _, err := benchEngines(c); errors.As(err, &pe) {
 		return err
 	}
-	if py := c.String("python"); py != "" {
+	// With --baseline none, --python contradicts it (benchCombinations):
+	// the interpreter's check said it could not import numpy instead.
+	if py := c.String("python"); py != "" && c.String("baseline") != "none" {
 		if err := bench.CheckPython(c.Context, py); err != nil {
 			return paramErr("python", "%v", err)
 		}

@@ -175,6 +175,10 @@ func TestFlagBeforePlan(t *testing.T) {
 		{[]string{"bench", "--format", "nosuch", "--lanes", "2^64-1"}, `gpusim: error: --format: unknown format "nosuch"`},
 		{[]string{"bench", "--plot-format", "gif", "--plot", filepath.Join(dir, "img"), "--lanes", "2^64-1"}, `gpusim: error: --plot-format: unknown chart format "gif"`},
 		{[]string{"bench", "--python", filepath.Join(dir, "nosuch"), "--lanes", "2^64-1"}, `gpusim: error: --python: "` + filepath.Join(dir, "nosuch") + `" cannot import numpy`},
+		// The contradiction, not the interpreter's check: it said the
+		// baseline that is off could not import numpy.
+		{[]string{"bench", "--baseline", "none", "--python", filepath.Join(dir, "nosuch")}, `gpusim: error: --python: contradicts --baseline none`},
+		{[]string{"bench", "--baseline", "none", "--python", filepath.Join(dir, "nosuch"), "--lanes", "2^64-1"}, `gpusim: error: --python: contradicts --baseline none`},
 		{[]string{"bench", "--html", filepath.Join(dir, "no", "b.html"), "--lanes", "2^64-1"}, `gpusim: error: --html: directory "` + filepath.Join(dir, "no") + `" does not exist`},
 		{[]string{"run", "--engine", "nosuch", "--lanes", "2^64-1"}, `gpusim: error: --engine: unknown engine "nosuch"`},
 		{[]string{"run", "--lanes", "2^64-1", "--plot", svg, "--plot-daily", svg}, `gpusim: error: --plot-daily: "` + svg + `" is also the file of --plot`},
