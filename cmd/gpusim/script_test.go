@@ -22,7 +22,8 @@ import (
 )
 
 // TestMain makes the test binary double as gpusim, so scripts and tests exec
-// the CLI without a go build. gpusim-tty is gpusim with stderr taken for a
+// the CLI without a go build, set up as main sets gpusim up (setUp).
+// gpusim-tty is gpusim with stderr taken for a
 // terminal and a progress bar that appears at once and redraws every 10ms.
 func TestMain(m *testing.M) {
 	if name := filepath.Base(os.Args[0]); name != "gpusim" && name != "gpusim-tty" {
@@ -31,8 +32,12 @@ func TestMain(m *testing.M) {
 		testenv.UnignoreStopSignals()
 	}
 	testscript.Main(ownCaches{m}, map[string]func(){
-		"gpusim": func() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"gpusim": func() {
+			setUp()
+			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 		"gpusim-tty": func() {
+			setUp()
 			fakeTerminal()
 			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
