@@ -79,8 +79,7 @@ func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
 // A number past float64's range (1e400, 2^2000) is refused as out of the
 // flag's range, and one that is not 0 but below float64's least magnitude
 // (1e-400, 2^-1100), which float64 reads as 0, as not 0: it ran as 0
-// without a word, where 1e-320, which float32 makes 0, gets a note. -0
-// reads as 0.
+// without a word, where 1e-320, which float32 makes 0, gets a note.
 type floatValue struct {
 	name string // for the error, which wantValue words
 	v    float64
@@ -96,12 +95,6 @@ func (f *floatValue) Set(s string) error {
 		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
 	case err != nil:
 		return errors.New(wantValue[f.name])
-	}
-	if v == 0 {
-		// -0 reads as 0: the same model, which the job line wrote as
-		// "sigma -0" and whose digest differed where the lanes' finals
-		// kept the sign (--start -0 --anchor -0 --persistence -0 --sigma 0).
-		v = 0
 	}
 	f.v = v
 	return nil
