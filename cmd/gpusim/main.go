@@ -4,6 +4,7 @@ package main
 import (
 	"os"
 
+	"github.com/gpusim/gpusim/internal/descriptors"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
@@ -21,6 +22,12 @@ func setUp() {
 	// in pthread_create.
 	sysmem.RestartForLimit()
 	// Under a hard memory limit, the garbage collector runs before the
-	// heap outgrows it.
-	sysmem.LimitHeap()
+	// heap outgrows it. Not where Run refuses the command for want of
+	// descriptors (descriptorsShort): LimitHeap reads cgroup files, and
+	// the first file the process opens starts Go's poller (epoll, eventfd),
+	// which under ulimit -n 6 or 7 died ("fatal error: runtime:
+	// netpollinit failed") before Run could say why.
+	if _, free, limited := descriptors.Free(filesNeed); !limited || free >= filesNeed {
+		sysmem.LimitHeap()
+	}
 }
