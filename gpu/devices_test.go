@@ -55,7 +55,8 @@ func TestUnwritableHome(t *testing.T) {
 		{"nowhere", "TMPDIR=" + file + "/tmp"},
 	} {
 		cmd := testCommand(t, "^TestUnwritableHome$")
-		cmd.Env = append(cmd.Env, childEnv+"="+c[0], "HOME="+file+"/home", "XDG_CACHE_HOME=", c[1])
+		cmd.Env = append(cmd.Env, childEnv+"="+c[0], "HOME="+file+"/home", "XDG_CACHE_HOME=")
+		cmd.Env = append(cmd.Env, c[1:]...)
 		out, err := cmd.CombinedOutput()
 		t.Logf("%s: %s", c[0], out)
 		if err != nil || !strings.Contains(string(out), "child-checked:") {

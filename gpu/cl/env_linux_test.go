@@ -92,6 +92,14 @@ func TestPoclCacheRedirect(t *testing.T) {
 			t.Fatalf("got %v (hint %q)", err, cl.HintFor(err))
 		}
 		t.Log(err)
+		// Where no folder could stand in for pocl's own, the error says
+		// why: run --engine opencl said only that pocl's cache could not
+		// be written, the reason in a note it did not print.
+		cl.SetPoclNoStandIn("no folder of this user's alone could stand in for it ($TMPDIR: why)")
+		_, err = cl.BuildProgramFromBinary(ctx, dev, []byte("not a binary"), "")
+		if !strings.Contains(err.Error(), "/proc: no such file or directory, and no folder of this user's alone could stand in for it ($TMPDIR: why)") {
+			t.Fatalf("got %v", err)
+		}
 		return
 	}
 	poclLibrary(t)

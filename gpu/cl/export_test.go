@@ -6,6 +6,10 @@ var UnsupportedError = unsupportedError
 
 var PoclCacheDir = poclCacheDir
 
+// SetPoclNoStandIn records why no folder stood in for pocl's kernel cache,
+// as poclCacheSetup does where none can.
+func SetPoclNoStandIn(why string) { poclNoStandIn.Store(why) }
+
 // OpenLibrary is the loader's open of one library, without Load's once.
 var OpenLibrary = open
 

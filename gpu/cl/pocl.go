@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
@@ -106,6 +107,9 @@ func poclCacheSetup() []string {
 			name = "XDG_CACHE_HOME"
 		}
 		why = fmt.Sprintf("%s=%s is not an absolute path", name, os.Getenv(name))
+		if os.Getenv(name) == "" {
+			why = name + " is empty"
+		}
 	default:
 		err := writableSize(dir, 0)
 		if err == nil {
@@ -128,8 +132,11 @@ func poclCacheSetup() []string {
 		err = writableSize(d, 0)
 	}
 	if err != nil {
+		// No note: the error of every pocl build says why
+		// (poclCacheShort), where a note went unsaid beside run's error.
 		tried = append(tried, err.Error())
-		return []string{fmt.Sprintf("OpenCL: %s, and no folder of this user's alone could stand in (%s): %s", why, strings.Join(tried, "; "), poclCacheHint)}
+		poclNoStandIn.Store(fmt.Sprintf("no folder of this user's alone could stand in for it (%s)", strings.Join(tried, "; ")))
+		return nil
 	}
 	os.Setenv(envPoclCacheDir, d)
 	return []string{fmt.Sprintf("OpenCL: %s: pocl keeps compiled kernels in %s instead (POCL_CACHE_DIR chooses)", why, d)}
@@ -150,12 +157,18 @@ func poclCacheShort(dev *Device) error {
 	}
 	dir := poclCacheDir()
 	if err := writableSize(dir, 0); err != nil {
-		return &UnavailableError{Kind: ErrEnvironment,
-			Cause: fmt.Sprintf("pocl cannot write its kernel cache %s, which it writes to build a program and at a kernel's first launch (where it ends the process when it cannot): %v", dir, err),
-			Hint:  poclCacheHint}
+		cause := fmt.Sprintf("pocl cannot write its kernel cache %s, which it writes to build a program and at a kernel's first launch (where it ends the process when it cannot): %v", dir, err)
+		if why, _ := poclNoStandIn.Load().(string); why != "" {
+			cause += ", and " + why
+		}
+		return &UnavailableError{Kind: ErrEnvironment, Cause: cause, Hint: poclCacheHint}
 	}
 	return nil
 }
+
+// poclNoStandIn is why poclCacheSetup found no folder to point pocl at in
+// place of its own, which cannot be written, or nil.
+var poclNoStandIn atomic.Value
 
 // PoclCacheProblem returns an error matching ErrEnvironment when pocl is
 // installed here and cannot write its kernel cache, or nil. gpu calls it to
