@@ -223,6 +223,9 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 	return engines.CheckOptions(o.eng)
 }
 
+// availableMemory is runfiles.Available; tests replace it.
+var availableMemory = runfiles.Available
+
 // checkDailyMemory refuses --daily when the per-step statistics the engine
 // keeps (engines.DailyCopies sets of sim.DailyBytes, and each worker's
 // scratch), with the slack of Go's heap (sysmem.HeapSlack), need more
@@ -239,7 +242,7 @@ func (o *runOptions) checkDailyMemory() error {
 		return copies, data, count.SatAdd(data, sysmem.HeapSlack(data))
 	}
 	copies, data, need := memory(o.eng)
-	avail, ok := runfiles.Available()
+	avail, ok := availableMemory()
 	if !ok || need <= avail {
 		return nil
 	}
@@ -249,14 +252,16 @@ func (o *runOptions) checkDailyMemory() error {
 	}
 	// The most workers that fit, where fewer workers keep fewer copies
 	// (1024 asked for 100,000 lanes start 98, one a block of lanes: the
-	// advice to lower --workers named neither).
+	// advice to lower --workers named neither), in what the next start
+	// has available at the least (sysmem.StartSpread less).
 	lower := "lower --steps"
+	fitIn := avail - min(avail, sysmem.StartSpread)
 	if fewer := copies - 1; fewer >= 1 && (o.engine == "parallel" || o.engine == "simd" || o.engine == "auto") {
 		lower = "lower --steps: no worker count fits"
 		for w := fewer; w >= 1; w-- {
 			eo := o.eng
 			eo.Workers = w
-			if _, _, n := memory(eo); n <= avail {
+			if _, _, n := memory(eo); n <= fitIn {
 				lower = fmt.Sprintf("--workers %d fits, or lower --steps", w)
 				break
 			}

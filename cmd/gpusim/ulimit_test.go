@@ -2,9 +2,15 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/sysmem"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // TestAddressSpaceShort: a command that runs work under an address-space
@@ -97,6 +103,42 @@ func TestAddressSpaceShortHelp(t *testing.T) {
 		code := Run(args, strings.NewReader(""), &stdout, &stderr)
 		if code != 0 || !strings.Contains(stdout.String(), "USAGE") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 0 and the help", args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestDailyWorkersThatFit: the worker count a --daily refusal names as one
+// that fits is let through by the next start, whose memory available may be
+// sysmem.StartSpread less: under ulimit -v 2500000 a refusal of 26 simd
+// workers named 23, which the next start (1.17 GB available where 1.2 GB
+// was needed) refused, naming 22 (CI, 0a440af).
+func TestDailyWorkersThatFit(t *testing.T) {
+	old := availableMemory
+	defer func() { availableMemory = old }()
+	const lanes, steps = 26 * 1024, 10000
+	need := func(w int) uint64 {
+		copies, scratch := engines.DailyCopies("simd", engines.Options{Workers: w}, lanes, steps)
+		data := uint64(copies)*sim.DailyBytes(steps) + scratch
+		return data + sysmem.HeapSlack(data)
+	}
+	fits := regexp.MustCompile(`\(--workers ([0-9]+) fits, or lower --steps\)`)
+	run := func(w int, avail uint64) string {
+		availableMemory = func() (uint64, bool) { return avail, true }
+		var stdout, stderr bytes.Buffer
+		Run([]string{"run", "--engine", "simd", "--workers", strconv.Itoa(w), "--lanes", strconv.Itoa(lanes), "--daily", "--steps", strconv.Itoa(steps), "-q"}, strings.NewReader(""), &stdout, &stderr)
+		return stderr.String()
+	}
+	// Just above what 23 workers need, and a spread lower.
+	for _, avail := range []uint64{need(23) + 1<<20, need(23) + sysmem.StartSpread/2, need(20) + 3*sysmem.StartSpread/4} {
+		out := run(26, avail)
+		m := fits.FindStringSubmatch(out)
+		if m == nil {
+			t.Errorf("26 workers, %d bytes available: no worker count named that fits: %q", avail, out)
+			continue
+		}
+		w, _ := strconv.Atoi(m[1])
+		if out := run(w, avail-sysmem.StartSpread); strings.Contains(out, "gpusim: error: --daily: ") {
+			t.Errorf("26 workers, %d bytes available: the %d named as fitting are refused with %d MiB less: %q", avail, w, sysmem.StartSpread>>20, out)
 		}
 	}
 }

@@ -29,6 +29,15 @@ var startMapped uint64
 // Go's (64 MiB), as VmSize moves by that much between starts.
 const limitMargin = 64 << 20
 
+// StartSpread is how much the memory available to one start of gpusim
+// may fall short of another's, in bytes: VmSize moves by a heap arena of
+// Go's (limitMargin, 64 MiB) between starts under one ulimit -v. A value
+// named as one that fits (--workers N fits) fits the available memory less
+// it: a refusal of 26 --daily workers under ulimit -v 2500000 named 23,
+// which the next start, with 1.17 GB available where 1.2 GB was needed,
+// refused in turn.
+const StartSpread = limitMargin
+
 // HeapSlack is the address space, in bytes, Go's heap maps beyond live
 // bytes held in many objects: the heap arena it grows by (64 MiB) and a
 // sixteenth of them for size classes and spans. Measured with --daily at
