@@ -106,8 +106,8 @@ type benchOptions struct {
 }
 
 func benchAction(c *cli.Context) error {
-	if c.Args().Present() {
-		return &usageError{msg: fmt.Sprintf("bench takes no arguments, got %q", c.Args().First()), hint: "flags take two dashes, e.g. --lanes 1M"}
+	if err := noArgs(c); err != nil {
+		return err
 	}
 	cfg, opts, err := benchConfig(c)
 	if err != nil {

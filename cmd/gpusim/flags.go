@@ -317,22 +317,59 @@ func checkFormat(c *cli.Context, valid ...string) (string, error) {
 	return f, paramErr("format", "unknown format %q (valid: %s)", c.String("format"), strings.Join(valid, ", "))
 }
 
-// noArgs refuses positional arguments to a command that takes none.
+// noArgs refuses positional arguments to a command that takes none, with
+// a hint for the argument given (strayHint).
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
-		hint := fmt.Sprintf("flags take two dashes; gpusim %s --help lists them", c.Command.Name)
-		for _, f := range c.Command.Flags {
-			if slices.Contains(f.Names(), "lanes") {
-				hint = "flags take two dashes, e.g. --lanes 1000"
-			}
-		}
-		if strings.HasPrefix(c.Args().First(), "-") {
-			// After a bare --, which ends the flags.
-			hint = "a bare -- ends the flags: give them before it"
-		}
-		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, c.Args().First()), hint: hint}
+		arg := c.Args().First()
+		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.Command.Name, arg), hint: strayHint(c.Command, arg)}
 	}
 	return nil
+}
+
+// strayHint is the hint for arg given to cmd, which takes no arguments,
+// by what it looks like: a flag after a bare --, a flag's name without its
+// dashes (lanes=5), a switch's value (--daily true, which takes
+// --daily=true), a value without its flag or split by spaces (1000, or
+// "--lanes 1 000"), or a word. Every stray argument was told "flags take
+// two dashes", which "extra" had not left out.
+func strayHint(cmd *cli.Command, arg string) string {
+	name, _, _ := strings.Cut(arg, "=")
+	flagNamed := func(n string) cli.Flag {
+		for _, f := range cmd.Flags {
+			if slices.Contains(f.Names(), n) {
+				return f
+			}
+		}
+		return nil
+	}
+	help := fmt.Sprintf("gpusim %s --help lists them", cmd.Name)
+	switch {
+	case strings.HasPrefix(arg, "-"):
+		return "a bare -- ends the flags: give them before it"
+	case name != "" && flagNamed(name) != nil:
+		return fmt.Sprintf("flags take two dashes: --%s", arg)
+	case arg == "true" || arg == "false":
+		for _, f := range cmd.Flags {
+			if b, ok := f.(*cli.BoolFlag); ok && b.Name != "help" {
+				return fmt.Sprintf("a switch takes its value after =, as in --%s=%s; %s", b.Name, arg, help)
+			}
+		}
+	}
+	if looksNumeric(arg) {
+		example := ""
+		if flagNamed("lanes") != nil {
+			example = ", as in --lanes 1000"
+		}
+		return fmt.Sprintf("a value follows its flag%s, and one with spaces is quoted; %s", example, help)
+	}
+	return fmt.Sprintf("gpusim %s takes only flags; %s", cmd.Name, help)
+}
+
+// looksNumeric says whether s starts with a digit, as a count with a
+// suffix (5M, 1e6) or part of one split by spaces does.
+func looksNumeric(s string) bool {
+	return s != "" && s[0] >= '0' && s[0] <= '9'
 }
 
 // paramErr is bad input for --flag: it prints as gpusim: error: --flag: ...
