@@ -234,6 +234,7 @@ func coldStartNote(opt gpu.Options) string {
 		name = deviceName(ds[opt.Device].String())
 	}
 	if werr != nil {
+		gpu.CacheFaultSaid(werr)
 		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 	}
 	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
@@ -41,6 +42,20 @@ func CacheWritable() error {
 	}
 	return cachedir.Room(programRoom, "a compiled program")
 }
+
+// CacheFaultSaid records that err, from CacheWritable, was said to the
+// user (the engine's note that every start compiles, and why): a write
+// that then fails for the same reason adds no note of its own. A cache
+// folder with a file in its way was named twice, in the engine's note and
+// in "cache: not written".
+func CacheFaultSaid(err error) {
+	if err != nil {
+		faultSaid.Store(err.Error())
+	}
+}
+
+// faultSaid is the text of the error CacheFaultSaid recorded last.
+var faultSaid atomic.Value
 
 // cacheNotes are what went wrong with the disk cache (an unwritable
 // folder, a corrupt entry rebuilt).
@@ -115,6 +130,9 @@ func cacheStore(kind, key string, data []byte) (stored bool) {
 	b = append(b, cacheMagic+key+"\n"+sum(data)+"\n"...)
 	b = append(b, data...)
 	if err := writeAtomic(path, b); err != nil {
+		if said, _ := faultSaid.Load().(string); said == err.Error() {
+			return false
+		}
 		cacheNotes.Add("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
 		return false
 	}
