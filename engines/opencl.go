@@ -194,7 +194,9 @@ func coldStartOnce(o Options, opt gpu.Options) func(device int) {
 // never be kept. Where the build would be refused under a limit
 // (gpu.BuildRefused: ulimit -f on pocl, ulimit -v) nothing is said: no
 // build starts, and the error that follows names the limit (the note had
-// promised seconds of compiling just before it).
+// promised seconds of compiling just before it). Where this process
+// discarded the entry (gpu.EntryDiscarded: a process crashed loading it),
+// the note says the compile is a rebuild, not a first start there.
 func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
 	var err error
@@ -236,6 +238,9 @@ func coldStartNote(opt gpu.Options) string {
 	if werr != nil {
 		gpu.CacheFaultSaid(werr)
 		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
+	}
+	if gpu.EntryDiscarded(f) {
+		return fmt.Sprintf("compiling the OpenCL program for %s again, which takes seconds (3 to 10 on pocl): its cached one was discarded (the cache's note says why); it is cached again for later runs", name)
 	}
 	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)
 }

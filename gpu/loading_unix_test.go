@@ -53,6 +53,9 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 	if m := loadingMarks(t, dir); len(m) != 0 {
 		t.Fatalf("marks left after a start: %q", m)
 	}
+	if EntryDiscarded(file) {
+		t.Fatalf("EntryDiscarded(%s) true of an entry none discarded", file)
+	}
 	hits := binaryHits.Load()
 	sameFinals(t, "a warm start", openRun(t, Options{}), want)
 	if n := binaryHits.Load() - hits; n != 1 {
@@ -100,6 +103,11 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 		}
 		if m := loadingMarks(t, dir); len(m) != 0 {
 			t.Errorf("pid %d: marks left: %q", pid, m)
+		}
+		// The engine's note says the compile is a rebuild (it said "a
+		// first start there").
+		if !EntryDiscarded(file) {
+			t.Errorf("pid %d: EntryDiscarded(%s) false after the entry was discarded", pid, file)
 		}
 		if _, err := os.Stat(file); err != nil {
 			t.Errorf("pid %d: the rebuilt program was not cached: %v", pid, err)

@@ -583,6 +583,7 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {
 			cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
+			discarded.Store(path, true)
 		}
 		return nil, "", nil, false
 	}
@@ -594,6 +595,20 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 		return nil, "", nil, true
 	}
 	return bin, binSum, done, false
+}
+
+// discarded holds the paths of the entries this process discarded after a
+// crash (crashedLoading), whose programs it then compiles: EntryDiscarded.
+var discarded sync.Map
+
+// EntryDiscarded says whether this process discarded the cache entry at
+// path (ProgramFile) as one a process crashed loading, so that its compile
+// is a rebuild, not a first start there: the engine's note said "a first
+// start there" of a program whose entry the cache's note said was
+// discarded and rebuilt.
+func EntryDiscarded(path string) bool {
+	_, ok := discarded.Load(path)
+	return ok
 }
 
 // entryLock is the lock that makes markedEntry one step among the
