@@ -48,7 +48,8 @@ var pending = struct {
 // where path cannot be written: its folder is missing or read-only, path is
 // a directory or not a regular file, an existing file that a rename cannot
 // replace (immutable, append-only, a mount point or another user's in a sticky
-// folder, on Linux), or the file
+// folder, on Linux) or that this user may not write (read-only for them, as
+// a shell's > refuses it, on Linux), or the file
 // system refuses new files (/proc). The temporary file is created with mode 0666 less the umask, as
 // os.Create would create path, or with path's mode when path exists, and
 // then its owner and group where the writer may give them (root; anyone

@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -15,7 +16,15 @@ var (
 	errAppendOnly = errors.New("the file is append-only (chattr +a), so it cannot be replaced")
 	errMountPoint = errors.New("the file is a mount point (a bind mount), so it cannot be replaced")
 	errSticky     = errors.New("the file belongs to another user in a sticky folder (chmod +t, as /tmp is), so it cannot be replaced")
+	errReadOnly   = errors.New("the file is read-only for this user, so it is not replaced")
 )
+
+// writeAccess says whether this process (its effective user) may write the
+// file at path, as open(2) would decide: EACCES where its mode forbids it.
+// Tests replace it, as root may write any file.
+var writeAccess = func(path string) error {
+	return unix.Faccessat(unix.AT_FDCWD, path, unix.W_OK, unix.AT_EACCESS)
+}
 
 // pseudoFS names the kernel's file system that target is on where it is
 // one whose files are the kernel's interfaces, not data (proc, sysfs and
@@ -69,6 +78,13 @@ func replaceable(target string) error {
 		return errAppendOnly
 	case has(unix.STATX_ATTR_MOUNT_ROOT):
 		return errMountPoint
+	}
+	// A file this user may not write (chmod a-w, to keep a result), which
+	// a shell's > and cp refuse: the rename asks only the folder's
+	// permission, and replaced it without a word. Root may write any file,
+	// and replaces it, as cp does.
+	if err := writeAccess(target); errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("%w (mode %04o): make it writable (chmod u+w) or remove it first", errReadOnly, sx.Mode&0o7777)
 	}
 	// In a sticky folder (/tmp, a shared scratch folder) only the file's
 	// owner, the folder's or root may replace a file: another user's, even

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestCreateStickyOthersFile: another user's file in a sticky folder (as
@@ -50,6 +52,48 @@ func TestCreateStickyOthersFile(t *testing.T) {
 	geteuid = func() int { return me + 1 }
 	if f, err = Create(path); err != nil {
 		t.Fatalf("Create of another user's file in a folder that is not sticky: %v", err)
+	}
+	f.Abort()
+}
+
+// TestCreateReadOnlyFile: a file this user may not write (chmod a-w, to
+// keep a result) is refused by Create, before the run, naming its mode, as
+// a shell's > refuses it: the rename, which asks only the folder's
+// permission, replaced it without a word. Root, who may write any file,
+// replaces it (TestMode), as cp does; the refusal is then played by
+// writeAccess.
+func TestCreateReadOnlyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.csv")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	old := writeAccess
+	defer func() { writeAccess = old }()
+	if os.Geteuid() == 0 {
+		writeAccess = func(string) error { return unix.EACCES }
+	}
+	f, err := Create(path)
+	var pe *fs.PathError
+	if err == nil || !errors.Is(err, errReadOnly) || !errors.As(err, &pe) || pe.Path != path || !strings.Contains(err.Error(), "(mode 0444): make it writable (chmod u+w) or remove it first") {
+		if f != nil {
+			f.Abort()
+		}
+		t.Errorf("Create of a read-only file: %v, want %v naming %s and its mode", err, errReadOnly, path)
+	}
+	noTemps(t, dir, "out.csv")
+	if b, _ := os.ReadFile(path); string(b) != "old\n" {
+		t.Errorf("the read-only file holds %q, want it kept", b)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeAccess = old
+	if f, err = Create(path); err != nil {
+		t.Fatalf("Create of a writable file: %v", err)
 	}
 	f.Abort()
 }
