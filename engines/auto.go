@@ -106,7 +106,7 @@ var suspended = cputime.Suspended
 // engine is chosen and started. m0 is the machine's idle CPU time when
 // Auto was called, kept for a GPU's run.
 func (ch *Choice) started(m0 spare) {
-	ch.at, ch.cpu0 = time.Now(), processCPU()
+	ch.at, ch.cpu0 = now(), processCPU()
 	if !ch.cpuBound {
 		ch.spare = m0
 	}
@@ -143,7 +143,7 @@ func spareNow() spare {
 	if !ok {
 		return spare{}
 	}
-	return spare{at: time.Now(), idle: idle, cpu: processCPU()}
+	return spare{at: now(), idle: idle, cpu: processCPU()}
 }
 
 // spareShare is the share of simd's cores the machine had to spare since
@@ -161,7 +161,7 @@ func (ch Choice) spareShare() float64 {
 		return -1
 	}
 	idle, ok := machineIdle()
-	wall := time.Since(s.at).Seconds()
+	wall := now().Sub(s.at).Seconds()
 	if !ok || wall < minObserved || idle < s.idle {
 		return -1
 	}
@@ -197,7 +197,7 @@ func (ch Choice) runShare() float64 {
 	if ch.cores <= 0 || ch.at.IsZero() || ch.cpu0 <= 0 {
 		return -1
 	}
-	cpu1, wall := processCPU(), time.Since(ch.at).Seconds()
+	cpu1, wall := processCPU(), now().Sub(ch.at).Seconds()
 	if cpu1 <= 0 || wall <= 0 {
 		return -1
 	}
@@ -253,7 +253,7 @@ func Observe(ch Choice, took time.Duration) string {
 	}
 	took -= min(ch.waited, took)
 	if ch.coldKey != "" && !ch.at.IsZero() {
-		learnColdStart(ch, took.Seconds()-min(time.Since(ch.at), took).Seconds())
+		learnColdStart(ch, took.Seconds()-min(now().Sub(ch.at), took).Seconds())
 	}
 	if ch.key == "" || max(ch.predicted, took.Seconds()) < minObserved {
 		return ""
@@ -261,7 +261,7 @@ func Observe(ch Choice, took time.Duration) string {
 	t := took.Seconds()
 	run := t // the run after its engine started (Choice.started)
 	if !ch.at.IsZero() {
-		run = min(time.Since(ch.at).Seconds(), t)
+		run = min(now().Sub(ch.at).Seconds(), t)
 	}
 	if ch.multi != "" {
 		return observeMulti(ch, t, run)
@@ -962,9 +962,12 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 // processCPU is the process's CPU time (a variable for tests).
 var processCPU = cputime.Process
 
-// now is the wall clock of a device's measurement (measureDevice, timeRun;
-// a variable for tests, whose fake devices then take their time without
-// sleeping, which a loaded machine wakes late).
+// now is the wall clock of a device's measurement (measureDevice, timeRun)
+// and of a run's, from its start (Choice.started) to Observe: a variable
+// for tests, whose fake devices then take their time without sleeping,
+// which a loaded machine wakes late, and whose runs' times are then exact
+// (a test's run of 0.05 s read as 0.050112 s, preempted on a loaded
+// machine between its start and Observe).
 var now = time.Now
 
 type deviceTiming struct {

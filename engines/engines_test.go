@@ -1530,7 +1530,7 @@ func autoRunsStarting(t *testing.T, lanes uint64, steps int, c calibration, took
 	// below as the run's share is.
 	const idle0 = time.Hour
 	machineIdle = func() (time.Duration, bool) { return idle0, true }
-	t.Cleanup(func() { machineIdle = noMachineIdle })
+	t.Cleanup(func() { machineIdle = noMachineIdle; now = time.Now })
 	for i := range n {
 		s := share(i)
 		if s >= busyShare {
@@ -1548,8 +1548,12 @@ func autoRunsStarting(t *testing.T, lanes uint64, steps int, c calibration, took
 		// now: the test's runs take microseconds, and a preemption
 		// between runShare's two clock readings on a loaded machine made
 		// one read as busy, unconfirmed (TestAutoChecksRunnerUpPastProbeSpread
-		// failed beside other packages' tests).
-		ch.at = time.Now().Add(-time.Second)
+		// failed beside other packages' tests). The clock stands still
+		// until Observe has read it: a run of 0.05 s read as 0.050112 s,
+		// preempted here (TestAutoGPUStartupLearned, CI).
+		t0 := time.Now()
+		now = func() time.Time { return t0 }
+		ch.at = t0.Add(-time.Second)
 		ch.cpu0 = processCPU() - time.Duration(s*float64(ch.cores)*float64(time.Second))
 		took := took(i, e.Name())
 		if !ch.spare.at.IsZero() {
@@ -1561,9 +1565,11 @@ func autoRunsStarting(t *testing.T, lanes uint64, steps int, c calibration, took
 			if startup != nil {
 				st, took = startup(i), startup(i)+took
 			}
-			ch.at = time.Now().Add(-time.Duration((took - st) * float64(time.Second)))
+			ch.at = t0.Add(-time.Duration((took - st) * float64(time.Second)))
 		}
-		if n := Observe(ch, time.Duration(took*float64(time.Second))); n != "" {
+		n := Observe(ch, time.Duration(took*float64(time.Second)))
+		now = time.Now
+		if n != "" {
 			t.Errorf("run %d: Observe noted %q", i, n)
 		}
 	}
