@@ -208,7 +208,7 @@ func coldStartNote(opt gpu.Options) string {
 		// a relative path; none of them set: cachedir.Dir) would leave
 		// the user compiling on every start without a word, where the
 		// README promises a note that names the setting.
-		if os.Getenv(cachedir.Env) == "off" || cachedir.Dir() != "" {
+		if cachedir.Off() || cachedir.Dir() != "" {
 			return ""
 		}
 	} else if st, serr := os.Stat(f); serr == nil && st.Mode().IsRegular() {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 )
 
 // Env names the environment variable that moves the cache folder from
-// os.UserCacheDir()/gpusim; "off" turns every disk cache off, and so does
+// os.UserCacheDir()/gpusim; "off" (in any case: OFF, Off) turns every disk
+// cache off (Off), and so does
 // a relative path, as Go refuses a relative GOCACHE: the cache would move
 // with the working folder (GPUSIM_CACHE_DIR=rel made ./rel wherever gpusim
 // ran, and found no cache from another folder).
@@ -62,9 +64,14 @@ func envKey() [3]string {
 	return [3]string{os.Getenv(Env), os.Getenv("XDG_CACHE_HOME"), os.Getenv("HOME")}
 }
 
+// Off says whether Env turns the cache off by name: "off" in any case, as
+// GPUSIM_CACHE_DIR=OFF was taken for a relative path, which turned the
+// cache off with a note that the setting was not an absolute path.
+func Off() bool { return strings.EqualFold(os.Getenv(Env), "off") }
+
 func dir() string {
 	if d := os.Getenv(Env); d != "" {
-		if d == "off" || !filepath.IsAbs(d) {
+		if Off() || !filepath.IsAbs(d) {
 			return ""
 		}
 		return d
@@ -106,8 +113,8 @@ func Writable() error {
 // relative XDG_CACHE_HOME, to guess which.
 func offCause() string {
 	if e := os.Getenv(Env); e != "" {
-		if e == "off" {
-			return Env + "=off"
+		if Off() {
+			return Env + "=" + e
 		}
 		return fmt.Sprintf("%s=%s is not an absolute path", Env, e)
 	}

@@ -286,3 +286,21 @@ func TestWriteFileRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestOffAnyCase: GPUSIM_CACHE_DIR=OFF turns the cache off by name, as off
+// does: it was taken for a relative path, with a note saying so.
+func TestOffAnyCase(t *testing.T) {
+	for _, v := range []string{"off", "OFF", "Off"} {
+		t.Setenv(Env, v)
+		if d, off := Dir(), Off(); d != "" || !off {
+			t.Errorf("%s=%s: Dir %q, Off %v; want \"\" and true", Env, v, d, off)
+		}
+		if err := Writable(); err == nil || err.Error() != "the cache is off, as "+Env+"="+v {
+			t.Errorf("%s=%s: Writable %v", Env, v, err)
+		}
+	}
+	t.Setenv(Env, "offline")
+	if Off() {
+		t.Errorf("%s=offline: Off true", Env)
+	}
+}
