@@ -107,7 +107,13 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	case count == 0:
 		count = sh.Count
 	case sh.Count != 0 && sh.Count != count:
-		return bad("%q: the environment (%s) says %s, not %d", s, from, counts.Noun(sh.Count, "shard"), count)
+		// The variable that gave the count: an index variable named
+		// here (JOB_COMPLETION_INDEX) holds none.
+		countVar := EnvShardCount
+		if from == "SLURM_ARRAY_TASK_ID" {
+			countVar = "SLURM_ARRAY_TASK_COUNT"
+		}
+		return bad("%q: the environment (%s=%s) says %s, not %d", s, countVar, strings.TrimSpace(env(countVar)), counts.Noun(sh.Count, "shard"), count)
 	}
 	if sh.Index >= count {
 		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)

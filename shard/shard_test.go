@@ -106,7 +106,11 @@ func TestParseErrors(t *testing.T) {
 		{"auto", slurmFull("16", "0", "14", "2", "8"), "SLURM_ARRAY_TASK_ID=16 is not in the array 0-14:2;"},
 		// --array=1,5,9: Slurm reports MIN 1, COUNT 3, and 9 is not task 8.
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "submit a range such as --array=0-2"},
-		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "says 4 shards, not 3"},
+		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "the environment (SLURM_ARRAY_TASK_COUNT=4) says 4 shards, not 3"},
+		// The count's variable, not the index's, which holds none (it
+		// named JOB_COMPLETION_INDEX and GPUSIM_SHARD_INDEX).
+		{"auto/4", map[string]string{"JOB_COMPLETION_INDEX": "2", EnvShardCount: "8"}, "the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4"},
+		{"auto/4", map[string]string{EnvShardIndex: "1", EnvShardCount: " 8"}, "the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "1"}, "says 1 shard, not 3"}, // "1 shards"
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
 		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
