@@ -189,8 +189,14 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		read = func() ([]byte, error) { return io.ReadAll(io.LimitReader(stdin, maxListBytes+1)) }
 	case isStdio(list, stdout, nil) != "":
 		// merge --files-from list.txt > list.txt: the shell has
-		// emptied the list before merge reads it.
-		return nil, paramErr("files-from", "%q is also the file stdout goes to: the shell emptied it before merge could read it (redirect stdout to another file)", list)
+		// emptied the list before merge reads it; with >> it has not,
+		// and the report would be appended to the list (it was told
+		// the list had been emptied all the same).
+		msg := fmt.Sprintf("%q is also the file stdout goes to: the report would be written into it", list)
+		if st, err := os.Stat(list); err == nil && st.Size() == 0 {
+			msg = fmt.Sprintf("%q is also the file stdout goes to: the shell emptied it before merge could read it", list)
+		}
+		return nil, paramErr("files-from", "%s (redirect stdout to another file)", msg)
 	default:
 		read = func() ([]byte, error) {
 			f, err := os.Open(list)

@@ -146,6 +146,49 @@ func TestMergeStdoutIsPart(t *testing.T) {
 	}
 }
 
+// TestMergeStdoutIsList: merge refuses a --files-from list that stdout goes
+// to, saying what happened to it: appended to (>>), the list is intact and
+// the report would be written into it, where the error said the shell had
+// emptied it; truncated (>), it is empty.
+func TestMergeStdoutIsList(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		if code, _, stderr := run(context.Background(), "run", "--lanes", "100", "--steps", "2", "--engine", "serial", "-q", "--shard", fmt.Sprintf("%d/2", i), "--save", p); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		parts = append(parts, p)
+	}
+	list := filepath.Join(dir, "list.txt")
+	text := strings.Join(parts, "\n") + "\n"
+	for _, c := range []struct {
+		flag int
+		want string
+		kept string
+	}{
+		{os.O_APPEND, " is also the file stdout goes to: the report would be written into it (redirect stdout to another file)", text},
+		{os.O_TRUNC, " is also the file stdout goes to: the shell emptied it before merge could read it (redirect stdout to another file)", ""},
+	} {
+		if err := os.WriteFile(list, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(list, os.O_WRONLY|c.flag, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		code := runContext(context.Background(), []string{"merge", "--files-from", list}, strings.NewReader(""), f, &stderr)
+		f.Close()
+		if want := "gpusim: error: --files-from: " + strconv.Quote(list) + c.want + "\n"; code != exitUsage || stderr.String() != want {
+			t.Errorf("merge --files-from list, stdout opened with flag %#x: exit %d, stderr %q; want 2 and %q", c.flag, code, stderr.String(), want)
+		}
+		if b, _ := os.ReadFile(list); string(b) != c.kept {
+			t.Errorf("flag %#x: the list holds %q, want %q", c.flag, b, c.kept)
+		}
+	}
+}
+
 // TestHTMLAfterFailedCommit: a file the commit cannot rename into place (a
 // folder made where --out goes during the run) is left out of the --html
 // page as it is out of the report: the page, written before the commit,
