@@ -443,7 +443,7 @@ func decodeHead(data []byte) (*partPayload, string, error) {
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end") {
+		if errors.As(err, &se) && truncatedJSON(data, se) {
 			return nil, "", fmt.Errorf("truncated: the file ends after %d bytes, inside the JSON", len(data))
 		}
 		if errors.As(err, &se) {
@@ -473,6 +473,21 @@ func decodeHead(data []byte) (*partPayload, string, error) {
 		return nil, "", fmt.Errorf("malformed part: %v", err)
 	}
 	return decodePayload(&f)
+}
+
+// truncatedJSON says whether se, json's error on data, is data ending
+// inside the JSON: "unexpected end", or a number or literal cut short
+// ("72.", "nu"), which Go's scanner reports as the space it feeds at the
+// end ("invalid character ' ' after decimal point in numeric literal", at
+// the end of data, which ends in no space): a part cut there was called
+// "not JSON".
+func truncatedJSON(data []byte, se *json.SyntaxError) bool {
+	if strings.Contains(se.Error(), "unexpected end") {
+		return true
+	}
+	n := len(data)
+	return strings.HasPrefix(se.Error(), "invalid character ' '") && se.Offset == int64(n) &&
+		n > 0 && !strings.ContainsRune(" \t\r\n", rune(data[n-1]))
 }
 
 // decodePayload is decodeEnvelope past the envelope f, of this format and

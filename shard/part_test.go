@@ -421,6 +421,19 @@ func TestReadPartErrors(t *testing.T) {
 			t.Errorf("%s: %q, want %q after the path", c.name, msg, c.want)
 		}
 	}
+	// Every cut of a part says it is truncated: one inside a number or a
+	// literal ("mean": 72., an empty part's "min": nu) was "not JSON:
+	// invalid character ' ' after decimal point", the space Go's scanner
+	// feeds at the end.
+	for name, whole := range map[string][]byte{"part": data, "part of no lanes": emptyData} {
+		whole = bytes.TrimRight(whole, " \n")
+		for n := 1; n < len(whole); n++ {
+			if _, err := shard.ParsePart(whole[:n]); err == nil || !strings.HasPrefix(err.Error(), "truncated: the file ends after ") {
+				t.Errorf("%s cut after %d bytes (%q): %v, want it truncated", name, n, whole[max(0, n-12):n], err)
+				break
+			}
+		}
+	}
 	absent := filepath.Join(dir, "absent.json")
 	if _, err := shard.ReadPart(absent); err == nil || err.Error() != strconv.Quote(absent)+": no such file or directory" || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want %q: no such file or directory", err, absent)
