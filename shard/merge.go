@@ -170,9 +170,16 @@ func checkParts(parts []*Part) ([]int, error) {
 		if at := seenPath[filepath.Clean(p.Path)]; p.Path != "" && len(at) > 1 {
 			return nil, fmt.Errorf("%q is given %s (parts %s)", p.Path, times(len(at)), listInts(at))
 		}
-		if p.Checksum != "" && p.Count > 0 {
+		// A part of no lanes is one part by its shard, which its
+		// checksum covers: copies of one were merged, and counted as
+		// parts (an empty part without a shard may be any of them).
+		if p.Checksum != "" && (p.Count > 0 || p.Shard != nil) {
 			if j, ok := seenSum[p.Checksum]; ok {
-				return nil, fmt.Errorf("%s and %s are copies of the same part (lanes [%d, %d))", parts[j].name(j), p.name(i), p.First, p.First+p.Count)
+				what := fmt.Sprintf("lanes [%d, %d)", p.First, p.First+p.Count)
+				if p.Count == 0 {
+					what = fmt.Sprintf("shard %s, of no lanes", p.Shard)
+				}
+				return nil, fmt.Errorf("%s and %s are copies of the same part (%s)", parts[j].name(j), p.name(i), what)
 			}
 			seenSum[p.Checksum] = i
 		}

@@ -649,6 +649,40 @@ func changeBin(data []byte) []byte {
 	return out
 }
 
+// TestMergeEmptyPartCopy: a copy of a part of no lanes is refused as a
+// copy, as one of a part with lanes is: the merge took it, and counted it
+// among its parts ("merged 6 parts" of 5 shards).
+func TestMergeEmptyPartCopy(t *testing.T) {
+	dir := t.TempDir()
+	paths := writeShards(t, dir, smallJob(2), 5, false)
+	parts := readParts(t, paths...)
+	empty := -1
+	for i, p := range parts {
+		if p.Count == 0 {
+			empty = i
+			break
+		}
+	}
+	if empty < 0 {
+		t.Fatal("no shard of 2 lanes in 5 is empty")
+	}
+	copyPath := filepath.Join(dir, "copy.json")
+	data, err := os.ReadFile(paths[empty])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copyPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%q and %q are copies of the same part (shard %d/5, of no lanes)", paths[empty], copyPath, empty)
+	if s, err := shard.MergeParts(append(parts, readParts(t, copyPath)...)); err == nil || err.Error() != want {
+		t.Errorf("merged with a copy of an empty part: %+v, %v; want %q", s, err, want)
+	}
+	if _, err := shard.MergeParts(parts); err != nil {
+		t.Errorf("the 5 parts: %v", err)
+	}
+}
+
 func mkdir(t *testing.T, dir, name string) string {
 	d := filepath.Join(dir, name)
 	if err := os.Mkdir(d, 0o755); err != nil {
