@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -88,13 +89,7 @@ func mergeAction(c *cli.Context) error {
 		// existed then: not labelled exact.
 		r.Math = report.MathUnknown
 	}
-	// The parts' wall times summed as durations: their seconds summed as
-	// float64s wrote 0.7496746999999999.
-	var wall time.Duration
-	for _, p := range parts {
-		wall += p.Wall
-	}
-	r.Merged.Wall = wall.Seconds()
+	r.Merged.Wall = wallTotal(parts)
 	if res.Daily != nil {
 		r.SetDaily(daily.Table(res.Params, res.Daily))
 	} else if with := slices.DeleteFunc(slices.Clone(parts), func(p *shard.Part) bool { return p.Daily == nil }); len(with) > 0 {
@@ -162,6 +157,25 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// wallTotal is the parts' wall times in seconds, summed as durations:
+// their seconds summed as float64s wrote 0.7496746999999999. A sum past
+// time.Duration's 292 years (parts of up to that each pass ReadPart) is
+// summed in float64 seconds: it wrapped to a negative total.
+func wallTotal(parts []*shard.Part) float64 {
+	var wall time.Duration
+	for _, p := range parts {
+		if p.Wall > math.MaxInt64-wall {
+			var s float64
+			for _, p := range parts {
+				s += p.Wall.Seconds()
+			}
+			return s
+		}
+		wall += p.Wall
+	}
+	return wall.Seconds()
 }
 
 // maxListBytes bounds a --files-from list: 1,000,000 names of 64 bytes.

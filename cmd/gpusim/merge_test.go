@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/shard"
 )
@@ -367,5 +368,19 @@ func TestMergeEngineNames(t *testing.T) {
 		if want := "gpusim: error: " + strconv.Quote(path) + ": malformed part: " + c.want; code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, want) {
 			t.Errorf("merge of a part of engine %q asked for %q: exit %d, stdout %q, stderr %q; want exit 1 and %q", c.engine, c.requested, code, stdout, stderr, want)
 		}
+	}
+}
+
+// TestWallTotal: the parts' wall times sum as durations (0.7496747, not
+// 0.7496746999999999), and a sum past time.Duration's 292 years, of parts
+// each within it, in float64 seconds: two parts of 9.2e9 s summed to a
+// negative total (-93488147.4 s in the report).
+func TestWallTotal(t *testing.T) {
+	part := func(s float64) *shard.Part { return &shard.Part{Wall: time.Duration(s * float64(time.Second))} }
+	if got := wallTotal([]*shard.Part{part(0.1), part(0.2), part(0.4496747)}); got != 0.7496747 {
+		t.Errorf("0.1 + 0.2 + 0.4496747 s: %v", got)
+	}
+	if got := wallTotal([]*shard.Part{part(9.2e9), part(9.2e9)}); math.Abs(got-18.4e9) > 1 {
+		t.Errorf("two parts of 9.2e9 s: %v s, want 1.84e10", got)
 	}
 }
