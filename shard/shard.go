@@ -2,6 +2,7 @@ package shard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -80,7 +81,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	if slash {
 		n, err := counts.Parse(tail)
 		if err != nil || n == 0 {
-			return bad("%q: shard count %q must be a whole number from 1 to 2^64-1", s, tail)
+			return bad("%q: shard count %q must be a whole number from 1 to 2^64-1%s", s, tail, grouped(err))
 		}
 		count = n
 	}
@@ -90,7 +91,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		}
 		i, err := counts.Parse(head)
 		if err != nil {
-			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2", s, head)
+			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2%s", s, head, grouped(err))
 		}
 		if i >= count {
 			return bad("%q: shard index %d must be below the shard count %d", s, i, count)
@@ -119,6 +120,16 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)
 	}
 	return Shard{sh.Index, count}, nil
+}
+
+// grouped is ": " and err's advice where err is a number written in
+// groups (1,000: counts.GroupedError), as the count flags give it; else "".
+func grouped(err error) string {
+	var ge *counts.GroupedError
+	if errors.As(err, &ge) {
+		return ": " + ge.Error()
+	}
+	return ""
 }
 
 // fromEnv reads the index and, where the launcher gives it, the count
