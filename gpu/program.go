@@ -630,10 +630,16 @@ var entryRead func()
 var binaryHits atomic.Int64
 
 // programKey identifies a compiled program: the platform, device, driver,
-// build options and source. The self-test's passes use the same key.
+// build options, source and the drivers' settings in the environment
+// (driverEnv). The self-test's passes use the same key.
 func programKey(d DeviceDesc, options, source string) string {
 	h := sha256.New()
-	for _, s := range []string{d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source} {
+	parts := []string{d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source}
+	if env := driverEnv(); env != "" {
+		// Only where set: every key without them stays as it was.
+		parts = append(parts, env)
+	}
+	for _, s := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(s), s)
 	}
 	return hex.EncodeToString(h.Sum(nil))

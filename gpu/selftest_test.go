@@ -495,6 +495,31 @@ func TestSelfTestKey(t *testing.T) {
 			t.Errorf("another %s: the stored pass was trusted", c.name)
 		}
 	}
+	// A driver's setting that may change its code (driverEnv) is another
+	// program: pocl under POCL_EXTRA_BUILD_FLAGS=-cl-denorms-are-zero
+	// flushed subnormals on the binary the pass vouched for. Settings of
+	// where files go, what is printed or which devices are listed, and
+	// empty ones, are not.
+	for _, c := range []struct {
+		name, value string
+		trusted     bool
+	}{
+		{"POCL_EXTRA_BUILD_FLAGS", "-cl-denorms-are-zero", false},
+		{"AMD_OCL_BUILD_OPTIONS_APPEND", "-cl-denorms-are-zero", false},
+		{"CUDA_FORCE_PTX_JIT", "1", false},
+		{"POCL_EXTRA_BUILD_FLAGS", "", true},
+		{"POCL_CACHE_DIR", "/tmp/elsewhere", true},
+		{"POCL_DEBUG", "all", true},
+		{"CUDA_VISIBLE_DEVICES", "3", true},
+		{"GPUSIM_CACHE_DIR", os.Getenv("GPUSIM_CACHE_DIR"), true},
+	} {
+		t.Run(c.name+"="+c.value, func(t *testing.T) {
+			t.Setenv(c.name, c.value)
+			if got := loadSelfTest(selfTestKey(programKey(base, options, source), binSum)) != nil; got != c.trusted {
+				t.Errorf("%s=%q: the stored pass trusted %v, want %v", c.name, c.value, got, c.trusted)
+			}
+		})
+	}
 }
 
 // plantFastBinary stores the fast-math program's binary, with a valid

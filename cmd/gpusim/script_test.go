@@ -117,6 +117,10 @@ func TestScript(t *testing.T) {
 					return false, fmt.Errorf("CI=true but no OpenCL device (.ci/run installs pocl): %w", err)
 				}
 				return err == nil, nil
+			case "pocl":
+				// Device 0 is pocl's (its variables apply).
+				ds, err := gpu.Devices()
+				return err == nil && len(ds) > 0 && ds[0].PlatformName == "Portable Computing Language", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -1,0 +1,53 @@
+package gpu
+
+import (
+	"os"
+	"slices"
+	"strings"
+)
+
+// driverEnvPrefixes begin the names of the environment variables through
+// which OpenCL drivers take settings that may change the machine code they
+// generate for a program, from its source or from its binary: pocl's
+// (POCL_EXTRA_BUILD_FLAGS, its vectorizer's and work-group method's), AMD's
+// (AMD_OCL_BUILD_OPTIONS_APPEND, GPU_*), Intel's CPU runtime's (CL_CONFIG_*)
+// and graphics compiler's (IGC_*), Mesa's (RUSTICL_*, CLOVER_*) and
+// NVIDIA's (CUDA_FORCE_PTX_JIT and the like).
+var driverEnvPrefixes = []string{"POCL_", "AMD_OCL_", "GPU_", "CL_CONFIG_", "IGC_", "RUSTICL_", "CLOVER_", "CUDA_"}
+
+// driverEnvIgnored are variables of those prefixes that change where a
+// driver keeps its files, what it prints, or which devices it lists (a
+// device's identity is in the key already), never the code: in the key
+// they would compile the program again for each Slurm task's GPU
+// (CUDA_VISIBLE_DEVICES) or each folder gpusim gives pocl's cache
+// (POCL_CACHE_DIR, which gpu/cl sets where pocl's own cannot be written).
+var driverEnvIgnored = []string{
+	"POCL_CACHE_DIR", "POCL_KERNEL_CACHE", "POCL_DEBUG", "POCL_DEVICES", "POCL_MAX_PTHREAD_COUNT",
+	"POCL_CPU_MAX_CU_COUNT", "POCL_AFFINITY", "POCL_MEMORY_LIMIT", "POCL_LEAVE_KERNEL_COMPILER_TEMP_FILES",
+	"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "CUDA_CACHE_PATH", "CUDA_CACHE_DISABLE", "CUDA_CACHE_MAXSIZE",
+	"CUDA_LAUNCH_BLOCKING", "GPU_DEVICE_ORDINAL",
+}
+
+// driverEnv is the drivers' settings in the environment (driverEnvPrefixes,
+// less driverEnvIgnored, an empty one as unset), as sorted NAME=value
+// lines, "" where none is set:
+// part of every program's cache key (programKey), and so of its self-test
+// pass's, as a program and a pass kept under one setting do not hold under
+// another. pocl generates a cached binary's machine code as it loads it,
+// under the POCL_EXTRA_BUILD_FLAGS of that process: with
+// -cl-denorms-are-zero there, the pass a run without it had stored let a
+// job whose values become subnormal run on code that flushes them, and
+// print a wrong digest with exit 0 (selftest, which runs afresh, found
+// the flushing).
+func driverEnv() string {
+	var set []string
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		if value != "" && slices.ContainsFunc(driverEnvPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) &&
+			!slices.Contains(driverEnvIgnored, name) {
+			set = append(set, kv)
+		}
+	}
+	slices.Sort(set)
+	return strings.Join(set, "\n")
+}
