@@ -150,11 +150,15 @@ func load() error {
 	}
 	noPlatform := ""
 	notes := poclCacheSetup() // for LoadNotes, when a library loads
-	bad, why := nulICD()
+	bad, why, others := nulICD()
 	for _, c := range candidates() {
 		if c.from == fromLoader && bad != "" {
 			if bad != "said" {
-				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s %s (remove or fix that file); the drivers the other .icd files name are loaded directly", c.path, bad, why)
+				rest := "the drivers the other .icd files name are loaded directly"
+				if others == 0 {
+					rest = "no other .icd file there names a driver"
+				}
+				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s %s (remove or fix that file); %s", c.path, bad, why, rest)
 				tried = append(tried, msg)
 				notes = append(notes, "OpenCL: "+msg)
 				bad = "said"

@@ -174,3 +174,44 @@ func TestEmptyVendorsLoader(t *testing.T) {
 	poclLibrary(t)
 	t.Log(runChild(t, "TestEmptyVendorsLoader", "empty-vendors", cl.EnvVendors+"="+t.TempDir(), cl.EnvLibrary+"="))
 }
+
+// TestBrokenVendorsLoader: OCL_ICD_VENDORS a folder whose .icd files name
+// no driver that loads (a library that is not there, none at all) is the
+// setting the hint starts from, each file said: it told the user to
+// install a driver and to set OCL_ICD_VENDORS, already set. A folder whose
+// only .icd file holds a NUL byte says that no other names a driver (it
+// said their drivers were loaded directly).
+func TestBrokenVendorsLoader(t *testing.T) {
+	switch os.Getenv(envChild) {
+	case "broken-vendors":
+		err := cl.Load()
+		if errors.Is(err, cl.ErrNoLibrary) && !strings.Contains(err.Error(), "ICD loader") {
+			t.Skip("no ICD loader here:", err)
+		}
+		want := cl.EnvVendors + "=" + os.Getenv(cl.EnvVendors) + ": none of its .icd files gave a platform (bad.icd names /nonexistent/libgpusim-nope.so, which is not there; e.icd names no library), and the ICD loader looks nowhere else"
+		if h := cl.HintFor(err); err == nil || !strings.HasPrefix(h, want) || strings.Count(h, cl.EnvVendors) != 1 {
+			t.Fatalf("error %v, hint %q; want it to start from %q and name %s once", err, h, want, cl.EnvVendors)
+		}
+		return
+	case "nul-only":
+		err := cl.Load()
+		if want := "holds a NUL byte, on which it crashes the process (remove or fix that file); no other .icd file there names a driver"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("error %v, want it to say %q", err, want)
+		}
+		return
+	}
+	poclLibrary(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.icd"), []byte("/nonexistent/libgpusim-nope.so\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "e.icd"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(runChild(t, "TestBrokenVendorsLoader", "broken-vendors", cl.EnvVendors+"="+dir, cl.EnvLibrary+"="))
+	nul := t.TempDir()
+	if err := os.WriteFile(filepath.Join(nul, "x.icd"), []byte("libpocl.so.2\x00\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(runChild(t, "TestBrokenVendorsLoader", "nul-only", cl.EnvVendors+"="+nul, cl.EnvLibrary+"="))
+}

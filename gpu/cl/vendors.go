@@ -99,12 +99,47 @@ func vendorsProblem() string {
 		if len(files) == 0 {
 			return fmt.Sprintf("%s=%s: a folder with no .icd files", env, dir)
 		}
+		// Called where no platform was found: none of them gave one (a
+		// folder of broken .icd files was told to install a driver and
+		// set this very variable).
+		return fmt.Sprintf("%s=%s: none of its .icd files gave a platform (%s)", env, dir, icdFaults(files))
 	case err == nil && !fi.Mode().IsRegular():
 		return fmt.Sprintf("%s=%s: not a regular file or folder", env, dir)
 	case err == nil && strings.HasSuffix(dir, ".icd") && readICD(dir) == "":
 		return fmt.Sprintf("%s=%s: an .icd file that names no library", env, dir)
 	}
 	return ""
+}
+
+// icdFaults says of each .icd file what it names, and what is wrong with
+// it where that is seen from here: a NUL byte, no library, a library path
+// that is not there.
+func icdFaults(files []string) string {
+	var said []string
+	for _, f := range files {
+		base := filepath.Base(f)
+		b, rerr := readHead(f)
+		lib := readICD(f)
+		switch {
+		case rerr != nil:
+			said = append(said, fmt.Sprintf("%s cannot be read: %v", base, rerr))
+		case strings.ContainsRune(string(b), 0):
+			said = append(said, base+" holds a NUL byte")
+		case lib == "":
+			said = append(said, base+" names no library")
+		case filepath.IsAbs(lib) && !exists(lib):
+			said = append(said, fmt.Sprintf("%s names %s, which is not there", base, lib))
+		default:
+			said = append(said, fmt.Sprintf("%s names %s", base, lib))
+		}
+	}
+	return strings.Join(said, "; ")
+}
+
+// exists says whether path names a file or folder.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // envSetting is the fix of the OpenCL variables the user set that kept a
@@ -132,8 +167,9 @@ func envSetting() string {
 // cannot read it; or "": ocl-icd crashes the process on a NUL byte (a file
 // zeroed by a crash or a power loss), and waits in open(2) for ever on a
 // named pipe (OCL_ICD_VENDORS naming one too, which it takes for a driver
-// library), so Load then loads the drivers the other files name itself.
-func nulICD() (file, why string) {
+// library), so Load then loads the drivers the other files name itself:
+// others counts the files beside it that name one.
+func nulICD() (file, why string, others int) {
 	dir := vendorsDir
 	if v := os.Getenv(EnvVendors); v != "" {
 		dir = v
@@ -145,19 +181,27 @@ func nulICD() (file, why string) {
 		files, _ = filepath.Glob(filepath.Join(dir, "*.icd"))
 	} else if !strings.HasSuffix(dir, ".icd") {
 		if irregular(dir) != nil {
-			return dir, "is not a regular file, which it waits on for ever"
+			return dir, "is not a regular file, which it waits on for ever", 0
 		}
-		return "", ""
+		return "", "", 0
 	}
 	for _, f := range files {
-		if irregular(f) != nil {
-			return f, "is not a regular file, which it waits on for ever"
+		switch b, err := readHead(f); {
+		case irregular(f) != nil:
+			file, why = f, "is not a regular file, which it waits on for ever"
+		case err == nil && strings.ContainsRune(string(b), 0):
+			file, why = f, "holds a NUL byte, on which it crashes the process"
+		default:
+			continue
 		}
-		if b, err := readHead(f); err == nil && strings.ContainsRune(string(b), 0) {
-			return f, "holds a NUL byte, on which it crashes the process"
+		for _, g := range files {
+			if g != f && readICD(g) != "" {
+				others++
+			}
 		}
+		return file, why, others
 	}
-	return "", ""
+	return "", "", 0
 }
 
 // readHead reads at most the first 4 KiB of path: an .icd file is a line.
