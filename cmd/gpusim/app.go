@@ -296,7 +296,12 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// Help texts are printed by urfave/cli, which drops write errors:
 		// help to a full disk exited 0. A command's own failed write is
 		// worded as that one (it read "write /dev/stdout: ...").
-		err = &stdoutError{err: out.err}
+		se := &stdoutError{err: out.err, cut: out.cut}
+		var lr *lostReport
+		if errors.As(err, &lr) {
+			se.digest = lr.digest
+		}
+		err = se
 	}
 	if err == nil {
 		return 0
@@ -748,7 +753,15 @@ func printError(w io.Writer, err error) {
 // whichever command wrote and however stdout is named: "write standard
 // output: CAUSE" (run and merge said "write /dev/stdout: ...", help and
 // selftest "write standard output: write /dev/stdout: ...").
-type stdoutError struct{ err error }
+// A report cut short is cut back out of a regular file (trackedWriter),
+// and the error says so (cut), with the run's digest where the report was
+// a run's or a merge's (digest, from lostReport): the one figure that
+// names the result is not lost with it.
+type stdoutError struct {
+	err    error
+	cut    bool
+	digest string
+}
 
 func (e *stdoutError) Error() string {
 	cause := e.err
@@ -756,8 +769,27 @@ func (e *stdoutError) Error() string {
 	if errors.As(cause, &pe) {
 		cause = pe.Err
 	}
-	return "write standard output: " + cause.Error()
+	msg := "write standard output: " + cause.Error()
+	switch {
+	case e.cut && e.digest != "":
+		msg += fmt.Sprintf(" (the report was taken back out of the file, which holds none of it; its digest is %s)", e.digest)
+	case e.cut:
+		msg += " (the output was taken back out of the file, which holds none of it)"
+	case e.digest != "":
+		msg += fmt.Sprintf(" (the report's digest is %s)", e.digest)
+	}
+	return msg
 }
+
+// lostReport is a failed write of the report of a run or a merge whose
+// digest is digest, for stdoutError to name.
+type lostReport struct {
+	err    error
+	digest string
+}
+
+func (e *lostReport) Error() string { return e.err.Error() }
+func (e *lostReport) Unwrap() error { return e.err }
 
 func (e *stdoutError) Unwrap() error { return e.err }
 
@@ -776,12 +808,35 @@ func sameWrite(err, written error) bool {
 type trackedWriter struct {
 	w   io.Writer
 	err error
+
+	// A regular file's size where this process's output to it began
+	// (outputStart, read at the first write), and whether a failed write
+	// cuts it back there (undo).
+	begun bool
+	start int64
+	undo  bool
+	// cut says the file was cut back to start after the write failed.
+	cut bool
 }
 
+// Write writes p to t.w. Where t.w is a regular file written at its end
+// (gpusim run > r.json), a failed write (a full disk, ulimit -f) cuts it
+// back to where this process's output began, so that it holds all of the
+// report or none of it: a report cut off after 4096 bytes was left there,
+// a JSON document that no reader takes, beside exit 1.
 func (t *trackedWriter) Write(p []byte) (int, error) {
+	f, isFile := t.w.(*os.File)
+	if !t.begun && isFile {
+		t.begun = true
+		t.start, t.undo = outputStart(f)
+	}
 	n, err := t.w.Write(p)
 	if err != nil && t.err == nil {
 		t.err = err
+		if t.undo && f.Truncate(t.start) == nil {
+			f.Seek(t.start, io.SeekStart)
+			t.cut = true
+		}
 	}
 	return n, err
 }

@@ -101,10 +101,14 @@ func mergeAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %q has none (run every shard with --daily)\n", which, parts[j].Path)
 	}
+	write := r.WriteText
 	if format == "json" {
-		return r.WriteJSON(c.App.Writer)
+		write = r.WriteJSON
 	}
-	return r.WriteText(c.App.Writer)
+	if err := write(c.App.Writer); err != nil {
+		return &lostReport{err: err, digest: r.Digest}
+	}
+	return nil
 }
 
 // mergeFiles is the part files merge is given: its arguments, then those

@@ -442,6 +442,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	} else {
 		err = r.WriteText(stdout)
 	}
+	if err != nil {
+		err = &lostReport{err: err, digest: r.Digest}
+	}
 	if ctx.Err() != nil && !interrupt.BrokenPipe(context.Cause(ctx)) {
 		o.eng.Note(fmt.Sprintf("%v after the run was complete and its files written: ignored", context.Cause(ctx)))
 	}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -37,4 +38,20 @@ func closedAtStart(f *os.File) bool {
 		}
 	}
 	return true
+}
+
+// outputStart is where what this process writes to f begins in its file,
+// and whether a failed write can be undone by cutting the file back to it:
+// f a regular file written at its end, by O_APPEND (a shell's >>) or at an
+// offset at the end (>); not where writes go into its middle (1<>file).
+func outputStart(f *os.File) (int64, bool) {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0, false
+	}
+	if flags, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0); err == nil && flags&unix.O_APPEND != 0 {
+		return st.Size(), true
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	return off, err == nil && off == st.Size()
 }
