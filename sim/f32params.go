@@ -31,6 +31,15 @@ const revertShift = 1e-3
 // float32 nearest 0.1, 1.6777216e+07 for 16777217 rounded).
 func F32Text(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
 
+// ReversionMoved says whether float32 moved 1 - |persistence|, the model's
+// rate of reversion, by more than revertShift of itself (--persistence
+// 0.9999999), r being the persistence's rounding: the report says so only
+// then (it said "1 - |persistence| 1, not 1" of --persistence 1e-44).
+func (r ParamRounding) ReversionMoved() bool {
+	d, du := 1-math.Abs(r.Typed), 1-math.Abs(r.Used)
+	return math.Abs(du-d) > revertShift*math.Abs(d)
+}
+
 // Roundings lists, in the order start, anchor, persistence, sigma, the
 // parameters whose float32 value differs from the typed one in a way that
 // matters, for the reports to show beside the float32 values they print:
@@ -65,8 +74,7 @@ func (p Params) Roundings() []ParamRounding {
 		shown, _ := strconv.ParseFloat(F32Text(f.used), 64)
 		moved := shown != f.typed || math.Abs(u-f.typed) > revertShift*math.Abs(f.typed)
 		if f.flag == "persistence" {
-			d, du := 1-math.Abs(f.typed), 1-math.Abs(u)
-			moved = moved || math.Abs(du-d) > revertShift*math.Abs(d)
+			moved = moved || (ParamRounding{Typed: f.typed, Used: u}).ReversionMoved()
 		}
 		if moved {
 			out = append(out, ParamRounding{Flag: f.flag, Typed: f.typed, Used: u})

@@ -281,7 +281,8 @@ func (p Params) PrecisionNote(lanes uint64) string {
 		f32  float32
 	}{{"start", p.Start, m.Start}, {"anchor", p.Anchor, m.Anchor}, {"persistence", p.Persistence, m.P}} {
 		if f.v != 0 && f.f32 == 0 {
-			return fmt.Sprintf("--%s %g is 0 in float32 (the smallest is %.3g): the runs use 0", f.flag, f.v, math.SmallestNonzeroFloat32)
+			// A negative one is -0, as the job line writes it.
+			return fmt.Sprintf("--%s %g is %s in float32 (the smallest is %.3g): the runs use %[3]s", f.flag, f.v, F32Text(f.f32), math.SmallestNonzeroFloat32)
 		}
 	}
 	_, sd := p.Exact(p.Steps)

@@ -309,7 +309,7 @@ func TestPrecisionNote(t *testing.T) {
 		{75, 72, 1e-46, 0, 0, 0, "--sigma 1e-46 is 0 in float32"},
 		{75, 72, 0, 0, 0, 0, ""},
 		{1e-50, 72, 5, 0, 0, 0, "--start 1e-50 is 0 in float32"},
-		{75, -1e-50, 5, 0, 0, 0, "--anchor -1e-50 is 0 in float32"},
+		{75, -1e-50, 5, 0, 0, 0, "--anchor -1e-50 is -0 in float32 (the smallest is 1.4e-45): the runs use -0"},
 		{0, 72, 5, 0, 0, 0, ""},
 		// A random walk: the rounding bound is far below a hundredth of
 		// the sd but several tenths of a standard error at 1e5 lanes

@@ -200,7 +200,7 @@ func (r *Report) jobText() string {
 // distance to 1 that it moved.
 func roundedText(pr sim.ParamRounding) string {
 	s := fmt.Sprintf("--%s %s is %s in float32, the model's precision", pr.Flag, strconv.FormatFloat(pr.Typed, 'g', -1, 64), strconv.FormatFloat(pr.Used, 'g', -1, 64))
-	if pr.Flag == "persistence" {
+	if pr.Flag == "persistence" && pr.ReversionMoved() {
 		s += fmt.Sprintf(" (1 - |persistence| %.3g, not %.3g)", 1-math.Abs(pr.Used), 1-math.Abs(pr.Typed))
 	}
 	return s
