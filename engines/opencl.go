@@ -194,11 +194,23 @@ func coldStartOnce(o Options, opt gpu.Options) func(device int) {
 // never be kept. Where the build would be refused under a limit
 // (gpu.BuildRefused: ulimit -f on pocl, ulimit -v) nothing is said: no
 // build starts, and the error that follows names the limit (the note had
-// promised seconds of compiling just before it). Where this process
-// discarded the entry (gpu.EntryDiscarded: a process crashed loading it),
-// the note says the compile is a rebuild, not a first start there.
+// promised seconds of compiling just before it). Where the entry is there
+// but this process compiles the program all the same (gpu.RebuildCause: a
+// process crashed loading it, it is corrupt, the driver rejected it), the
+// note says the compile is a rebuild and why: a corrupt entry's rebuild
+// took 6 s without a word until the cache's note at the end.
 func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
+	if cause := gpu.RebuildCause(f); cause != "" {
+		if gpu.BuildRefused(opt.Device) != nil {
+			return ""
+		}
+		kept := "it is cached again for later runs"
+		if werr := gpu.CacheWritable(); werr != nil {
+			kept = fmt.Sprintf("it cannot be cached again: %v", werr)
+		}
+		return fmt.Sprintf("compiling the OpenCL program for %s again, which takes seconds (3 to 10 on pocl): %s; %s", deviceLabel(opt.Device), cause, kept)
+	}
 	var err error
 	if f == "" {
 		// No cache: silent where GPUSIM_CACHE_DIR=off chose it, or
@@ -231,18 +243,21 @@ func coldStartNote(opt gpu.Options) string {
 	if gpu.BuildRefused(opt.Device) != nil {
 		return "" // no build starts: the open's error names the limit
 	}
-	name := fmt.Sprintf("device %d", opt.Device)
-	if ds, err := gpu.Devices(); err == nil && opt.Device < len(ds) {
-		name = deviceName(ds[opt.Device].String())
-	}
+	name := deviceLabel(opt.Device)
 	if werr != nil {
 		gpu.CacheFaultSaid(werr)
 		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 	}
-	if gpu.EntryDiscarded(f) {
-		return fmt.Sprintf("compiling the OpenCL program for %s again, which takes seconds (3 to 10 on pocl): its cached one was discarded (the cache's note says why); it is cached again for later runs", name)
-	}
 	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)
+}
+
+// deviceLabel names OpenCL device i as the notes name it: its index, and
+// its name, platform and type where it is listed.
+func deviceLabel(i int) string {
+	if ds, err := gpu.Devices(); err == nil && i >= 0 && i < len(ds) {
+		return deviceName(ds[i].String())
+	}
+	return fmt.Sprintf("device %d", i)
 }
 
 // engineOrNil returns e as a sim.Engine, or a nil one with err: a failed

@@ -114,6 +114,9 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	if len(b) < len(head)+65 || string(b[:len(head)]) != head || b[len(head)+64] != '\n' ||
 		string(b[len(head):len(head)+64]) != sum(b[len(head)+65:]) {
 		cacheNotes.Add("cache: %s is corrupt or stale: rebuilt", path)
+		if kind == "programs" {
+			rebuildCauses.Store(path, "its cached one is corrupt or stale")
+		}
 		return nil, ""
 	}
 	return b[len(head)+65:], string(b[len(head) : len(head)+64])

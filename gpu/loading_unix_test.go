@@ -53,8 +53,8 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 	if m := loadingMarks(t, dir); len(m) != 0 {
 		t.Fatalf("marks left after a start: %q", m)
 	}
-	if EntryDiscarded(file) {
-		t.Fatalf("EntryDiscarded(%s) true of an entry none discarded", file)
+	if c := RebuildCause(file); c != "" {
+		t.Fatalf("RebuildCause(%s) %q of an entry none discarded", file, c)
 	}
 	hits := binaryHits.Load()
 	sameFinals(t, "a warm start", openRun(t, Options{}), want)
@@ -106,8 +106,8 @@ func TestCachedBinaryCrashedLoading(t *testing.T) {
 		}
 		// The engine's note says the compile is a rebuild (it said "a
 		// first start there").
-		if !EntryDiscarded(file) {
-			t.Errorf("pid %d: EntryDiscarded(%s) false after the entry was discarded", pid, file)
+		if c := RebuildCause(file); !strings.Contains(c, "discarded") {
+			t.Errorf("pid %d: RebuildCause(%s) %q after the entry was discarded", pid, file, c)
 		}
 		if _, err := os.Stat(file); err != nil {
 			t.Errorf("pid %d: the rebuilt program was not cached: %v", pid, err)

@@ -509,6 +509,9 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 			}
 		}
 	}
+	if rejected != nil && path != "" {
+		rebuildCauses.Store(path, "the driver rejected its cached one")
+	}
 	if h.compiling != nil {
 		h.compiling()
 	}
@@ -583,7 +586,7 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {
 			cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
-			discarded.Store(path, true)
+			rebuildCauses.Store(path, "its cached one was discarded, as a process ended while it loaded it")
 		}
 		return nil, "", nil, false
 	}
@@ -597,18 +600,23 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 	return bin, binSum, done, false
 }
 
-// discarded holds the paths of the entries this process discarded after a
-// crash (crashedLoading), whose programs it then compiles: EntryDiscarded.
-var discarded sync.Map
+// rebuildCauses holds, by path, why this process compiles a program whose
+// cache entry is there (RebuildCause).
+var rebuildCauses sync.Map
 
-// EntryDiscarded says whether this process discarded the cache entry at
-// path (ProgramFile) as one a process crashed loading, so that its compile
-// is a rebuild, not a first start there: the engine's note said "a first
-// start there" of a program whose entry the cache's note said was
-// discarded and rebuilt.
-func EntryDiscarded(path string) bool {
-	_, ok := discarded.Load(path)
-	return ok
+// RebuildCause says why this process compiles the program whose cache entry
+// is at path (ProgramFile) though the entry is there, or "": it discarded
+// it as one a process crashed loading, found it corrupt or stale, or the
+// driver rejected its binary. The engine's note then says the compile is a
+// rebuild, not "a first start there", and says so as it starts: a corrupt
+// entry's rebuild took 6 s with no word until the cache's note at the end.
+func RebuildCause(path string) string {
+	if path == "" {
+		return ""
+	}
+	c, _ := rebuildCauses.Load(path)
+	s, _ := c.(string)
+	return s
 }
 
 // entryLock is the lock that makes markedEntry one step among the
