@@ -96,16 +96,16 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 	}
 	b, err := cachedir.ReadFile(path)
 	if err != nil {
-		// A folder on the path that is a file (ENOTDIR) holds no entry,
-		// as one that does not exist: cacheStore's note says why the
-		// cache is not kept. It was a third note of one cause beside
+		// A folder on the path that is a file (ENOTDIR), or a link in a
+		// loop of links (ELOOP), holds no entry, as one that does not
+		// exist: cacheStore's note says why the cache is not kept. It was a third note of one cause beside
 		// that one and the engine's "every start compiles it".
 		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
 			// A folder in the entry's place: cacheStore replaces it or
 			// its note says to remove it.
 			return nil, ""
 		}
-		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
+		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.ELOOP) {
 			cacheNotes.Add("cache: %v", err)
 		}
 		return nil, ""

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
@@ -179,8 +180,9 @@ func room(dir string, size uint64, what string) error {
 }
 
 // MkdirAll creates dir and its parents as os.MkdirAll does; when a link on
-// the way points nowhere, the error says so (os.MkdirAll reports "file
-// exists" for it).
+// the way points nowhere, or into a loop of links, the error says so
+// (os.MkdirAll reports "file exists" for the first, "too many levels of
+// symbolic links" for the second).
 func MkdirAll(dir string) error {
 	err := os.MkdirAll(dir, 0o755)
 	if err == nil {
@@ -190,6 +192,11 @@ func MkdirAll(dir string) error {
 		if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
 			if _, serr := os.Stat(p); serr != nil {
 				target, _ := os.Readlink(p)
+				if errors.Is(serr, syscall.ELOOP) {
+					// loop1 -> loop2 -> loop1 read "a link to
+					// loop2, which does not exist".
+					return fmt.Errorf("%s is a link to %s, in a loop of links that ends nowhere: %w", p, target, err)
+				}
 				return fmt.Errorf("%s is a link to %s, which does not exist: %w", p, target, err)
 			}
 		}

@@ -23,6 +23,19 @@ func TestMkdirAllDanglingLink(t *testing.T) {
 	if err := MkdirAll(filepath.Join(dir, "a", "b")); err != nil {
 		t.Errorf("MkdirAll: %v", err)
 	}
+	// Two links to each other: a loop, not a link to a file that does not
+	// exist (loop2, which does).
+	loop1, loop2 := filepath.Join(dir, "loop1"), filepath.Join(dir, "loop2")
+	if err := os.Symlink(loop2, loop1); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(loop1, loop2); err != nil {
+		t.Fatal(err)
+	}
+	err = MkdirAll(filepath.Join(loop1, "programs"))
+	if err == nil || !strings.Contains(err.Error(), loop1+" is a link to "+loop2+", in a loop of links that ends nowhere") {
+		t.Errorf("MkdirAll through a loop of links: %v", err)
+	}
 }
 
 // TestDirHome: the user cache folder is used only where it can be: an
