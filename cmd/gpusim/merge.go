@@ -101,14 +101,7 @@ func mergeAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %q has none (run every shard with --daily)\n", which, parts[j].Path)
 	}
-	write := r.WriteText
-	if format == "json" {
-		write = r.WriteJSON
-	}
-	if err := write(c.App.Writer); err != nil {
-		return &lostReport{err: err, digest: r.Digest}
-	}
-	return nil
+	return writeReport(c.App.Writer, format, r)
 }
 
 // mergeFiles is the part files merge is given: its arguments, then those

@@ -437,20 +437,26 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 			werr = errors.Join(werr, fmt.Errorf("write --html: %w", err))
 		}
 	}
-	if o.format == "json" {
-		err = r.WriteJSON(stdout)
-	} else {
-		err = r.WriteText(stdout)
-	}
-	if err != nil {
-		err = &lostReport{err: err, digest: r.Digest}
-	}
+	err = writeReport(stdout, o.format, r)
 	if ctx.Err() != nil && !interrupt.BrokenPipe(context.Cause(ctx)) {
 		o.eng.Note(fmt.Sprintf("%v after the run was complete and its files written: ignored", context.Cause(ctx)))
 	}
 	// A file that could not be written fails the run, after the report,
 	// which names only the files written: the result is never lost.
 	return errors.Join(werr, err)
+}
+
+// writeReport writes r to w in format (json, else text); a failed write
+// is a lostReport, whose error names r's digest.
+func writeReport(w io.Writer, format string, r *report.Report) error {
+	write := r.WriteText
+	if format == "json" {
+		write = r.WriteJSON
+	}
+	if err := write(w); err != nil {
+		return &lostReport{err: err, digest: r.Digest}
+	}
+	return nil
 }
 
 // unwrittenNote says that files, of the run's, were not written and that a

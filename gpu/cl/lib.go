@@ -154,11 +154,7 @@ func load() error {
 	for _, c := range candidates() {
 		if c.from == fromLoader && bad != "" {
 			if bad != "said" {
-				rest := "the drivers the other .icd files name are loaded directly"
-				if others == 0 {
-					rest = "no other .icd file there names a driver"
-				}
-				msg := fmt.Sprintf("the ICD loader (%s) skipped: %s %s (remove or fix that file); %s", c.path, bad, why, rest)
+				msg := skippedLoader(c.path, bad, why, others)
 				tried = append(tried, msg)
 				notes = append(notes, "OpenCL: "+msg)
 				bad = "said"
@@ -229,6 +225,17 @@ func load() error {
 		Hint: otherwise + "install an OpenCL driver with its ICD loader (Debian/Ubuntu: ocl-icd-libopencl1 and pocl-opencl-icd for CPUs, " +
 			"or the GPU vendor's OpenCL package), or set " + EnvLibrary + " to libOpenCL.so.1 or a driver such as libnvidia-opencl.so.1; " + cpuEngines,
 		Setting: setting}
+}
+
+// skippedLoader says that the ICD loader at path was skipped for the .icd
+// file bad, why, and whether others .icd files beside it name drivers,
+// which Load then loads directly.
+func skippedLoader(path, bad, why string, others int) string {
+	rest := "the drivers the other .icd files name are loaded directly"
+	if others == 0 {
+		rest = "no other .icd file there names a driver"
+	}
+	return fmt.Sprintf("the ICD loader (%s) skipped: %s %s (remove or fix that file); %s", path, bad, why, rest)
 }
 
 // candidates lists the libraries Load tries, in order: only
