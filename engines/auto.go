@@ -500,16 +500,27 @@ var simdPath = func() string {
 	return name
 }
 
-// simdEstimate is simd's predicted time for work lane-steps from the cost
-// model: the path it runs here, on its workers (at most the cgroup's CPU
-// limit, usableCores).
-func simdEstimate(simd cpu.SIMD, work float64) time.Duration {
+// simdEstimate is simd's predicted time for a job of lanes x steps, work
+// lane-steps, from the cost model: the path it runs here, on the cores its
+// run uses (simdRunCores).
+func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, work float64) time.Duration {
 	ns, ok := simdNsPerCore[simdPath()]
 	if !ok {
 		ns = simdNsPerCore["portable"] // a path not measured: the slowest's cost
 	}
-	cores, _ := usableCores(simd.WorkerCount())
-	return time.Duration(work * ns / cores)
+	return time.Duration(work * ns / simdRunCores(simd, lanes, steps))
+}
+
+// simdRunCores is the cores simd's run of lanes x steps keeps busy: its
+// goroutines (cpu.RunWorkers: one a block of lanes at most), but no more
+// than GOMAXPROCS and the CPUs the process may run on, nor the cgroup's CPU
+// limit (usableCores). --workers 64 on 2 cores counted 64 cores, and a job
+// of 0.9 s was called "a small job (about 31 ms)", no device considered;
+// 1e3 lanes, one goroutine's block, counted both cores.
+func simdRunCores(simd cpu.SIMD, lanes uint64, steps int) float64 {
+	n := min(cpu.RunWorkers(simd.Workers, lanes, steps, false), runtime.GOMAXPROCS(0), runtime.NumCPU())
+	cores, _ := usableCores(max(n, 1))
+	return cores
 }
 
 // probeLaneSteps bounds the work of each measured candidate: about 2 ms on
@@ -577,7 +588,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		lanes = o.Lanes
 	}
 	work := float64(lanes) * float64(max(p.Steps, 1))
-	simdEst := simdEstimate(simd, work)
+	simdEst := simdEstimate(simd, lanes, p.Steps, work)
 	if p.Steps == 0 {
 		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
 	}

@@ -33,14 +33,16 @@ const (
 // second for serial, 2e9 a core for the others on the CPU, 2e12 a device:
 // a few times those measured in docs/benchmarks.md), and the engine and
 // resources it assumes ("simd on 2 cores", "opencl on 1 device"): auto
-// may choose a device, so it is the faster of simd on o.Workers cores
-// (GOMAXPROCS where 0) and a
-// device (a list's devices, 64 for all); a device engine's devices are
-// those o lists (1 by default). An unknown name is a CPU engine's.
+// may choose a device, so it is the faster of simd on the cores o.Workers
+// can keep busy (GOMAXPROCS where 0; at most GOMAXPROCS and the CPUs the
+// process may run on: --workers 1024 on 2 cores counted 1024, and a job of
+// decades started without --timeout) and a device (a list's devices, 64
+// for all); a device engine's devices are those o lists (1 by default). An
+// unknown name is a CPU engine's.
 func MinTime(name string, o Options, work float64) (seconds float64, on string) {
-	cores := o.Workers
-	if cores <= 0 {
-		cores = runtime.GOMAXPROCS(0)
+	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if o.Workers > 0 {
+		cores = min(o.Workers, cores)
 	}
 	devices := 1
 	if d := strings.TrimSpace(o.Devices); d == "all" {
