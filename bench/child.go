@@ -22,7 +22,7 @@ const childGrace = 250 * time.Millisecond
 // has ended: only a process that left the group can still hold the pipe
 // open then, so this bounds the wait for one, not the reading of what the
 // child wrote.
-const drainGrace = 2 * time.Second
+var drainGrace = 2 * time.Second // a variable for tests
 
 // command is exec.CommandContext for a child process of bench that may
 // start processes of its own (the Python baseline's joblib/loky workers
@@ -91,9 +91,10 @@ type capture struct {
 	r, w *os.File
 	done chan struct{}
 
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	over bool // finish has handed buf to dst: later bytes are dropped
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	over    bool // finish has handed buf to dst: later bytes are dropped
+	reading bool // started has started read, which closes done at its end
 }
 
 // captureOutputs replaces cmd's Stdout and Stderr writers (other than
@@ -129,6 +130,7 @@ func captureOutputs(cmd *exec.Cmd) (*captured, error) {
 func (o *captured) started() {
 	for _, c := range o.pipes {
 		c.w.Close()
+		c.reading = true
 		go c.read()
 	}
 }
@@ -162,20 +164,40 @@ type liveOutput interface {
 
 // finish waits for each pipe's end of file, drainGrace at most (not at all
 // when the child was stopped, or never started), then closes the pipes and
-// writes what was read to the caller's writers.
+// writes what was read to the caller's writers. drainGrace bounds the wait
+// for a process that holds a pipe open, not the reading: while bytes the
+// child wrote are still in a pipe (pipeUnread), the reader is starved of
+// CPU, and the wait goes on (1024 children of the processes engine on 2
+// CPUs: a child's whole report was dropped, "reading its report: unexpected
+// end of JSON input" of a child that exited 0). Once a pipe is closed, its
+// reader appends what it read last before the bytes are handed on.
 func (o *captured) finish(stopped bool) {
 	deadline := time.NewTimer(drainGrace)
 	defer deadline.Stop()
 	for _, c := range o.pipes {
-		if c.done != nil && !stopped {
+		for c.reading && !stopped {
 			select {
 			case <-c.done:
 			case <-deadline.C:
+				if pipeUnread(c.r) > 0 {
+					deadline.Reset(drainGrace)
+					continue
+				}
 				stopped = true // the others get no more time either
 			}
+			break
 		}
 		c.w.Close()
 		c.r.Close()
+		if c.reading {
+			// The reader's last Read returns at the close; what it
+			// read before goes into buf (a short wait, bounded where a
+			// close does not end a pending read).
+			select {
+			case <-c.done:
+			case <-time.After(drainGrace):
+			}
+		}
 		c.mu.Lock()
 		c.over = true
 		c.dst.Write(c.buf.Bytes())

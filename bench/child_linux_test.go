@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -67,5 +68,37 @@ func TestChildDiesWithBench(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "gpusim-processes-*")); len(left) != 0 {
 		t.Errorf("after the next bench's check, the processes engine's folders in TMPDIR %q: %q; want none", dir, left)
+	}
+}
+
+// TestFinishStarvedReader: a child's output still in its pipe when
+// drainGrace runs out is read on: its reader, not a process holding the
+// pipe, is late (1024 children of the processes engine on 2 CPUs starved
+// bench's readers, and a child that exited 0 had its whole report dropped:
+// "reading its report: unexpected end of JSON input"). Played here by
+// holding the reader after its first read, with 60 KiB in the pipe.
+func TestFinishStarvedReader(t *testing.T) {
+	defer func(g time.Duration) { drainGrace = g }(drainGrace)
+	drainGrace = 50 * time.Millisecond
+	var out bytes.Buffer
+	cmd := &exec.Cmd{Stdout: &out}
+	outs, err := captureOutputs(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Repeat([]byte("0123456789abcdef"), 60<<10/16)
+	if _, err := cmd.Stdout.(*os.File).Write(want); err != nil {
+		t.Fatal(err)
+	}
+	c := outs.pipes[0]
+	c.mu.Lock() // the reader is held after its first read
+	outs.started()
+	go func() {
+		time.Sleep(6 * drainGrace)
+		c.mu.Unlock()
+	}()
+	outs.finish(false)
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("%d of the %d bytes in the pipe were handed on", out.Len(), len(want))
 	}
 }
