@@ -461,9 +461,9 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			rep.Scaling = append(rep.Scaling, s)
 			if e.MaxWorkers != nil {
 				if most := e.MaxWorkers(w.Lanes, w.Steps); slices.Max(r.cfg.workers()) > most {
-					what := count.Noun(most, "goroutine") + " at most (one a block of lanes)"
+					what := startsNoun(e.Name, most) + " at most (one a block of lanes)"
 					if e.Name == ProcessesEngine {
-						what = strings.TrimSuffix(count.Noun(most, "processe"), "e") + " at most (one a lane)"
+						what = startsNoun(e.Name, most) + " at most (one a lane)"
 					}
 					rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s: the scaling table's larger worker counts run the same (raise the lanes)",
 						e.Name, w, what))
@@ -790,7 +790,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 	fit, err := FitAmdahl(ws, sp)
 	switch {
 	case errors.Is(err, ErrNoScaling) && len(s.Points) > 1:
-		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", e.Name, count.Noun(most, "goroutine"), w)
+		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", e.Name, startsNoun(e.Name, most), w)
 	case errors.Is(err, ErrNoScaling):
 		s.FitNote = "only one worker measured"
 	case err != nil:
@@ -969,4 +969,14 @@ func (sw *Sweep) series(name string) *SweepSeries {
 		}
 	}
 	return nil
+}
+
+// startsNoun is n of what engine name starts for its workers: processes
+// for the processes engine (its fit note said "1 goroutine"), goroutines
+// for the others.
+func startsNoun(name string, n int) string {
+	if name == ProcessesEngine {
+		return strings.TrimSuffix(count.Noun(n, "processe"), "e")
+	}
+	return count.Noun(n, "goroutine")
 }

@@ -153,7 +153,7 @@ func benchAction(c *cli.Context) error {
 	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts), checkBenchThreads(&cfg, specs)); err != nil {
 		return err
 	}
-	mnotes := machineNotes(cfg) // before the run
+	mnotes := machineNotes(cfg, specs) // before the run
 	if err := benchRoom(&cfg, specs, append(slices.Clone(notes), mnotes...), opts); err != nil {
 		return err
 	}
@@ -210,10 +210,19 @@ func benchPython(c *cli.Context, cfg *bench.Config) (note string, err error) {
 		cfg.Python = false
 	case cfg.PythonPath != "":
 		if err := bench.CheckPython(c.Context, cfg.PythonPath); err != nil {
+			if c.Context.Err() != nil {
+				return "", context.Cause(c.Context)
+			}
 			return "", paramErr("python", "%v", err)
 		}
 	default:
 		py, err := bench.FindPython(c.Context)
+		if c.Context.Err() != nil {
+			// A stop (Ctrl-C) during the search is the stop, not an
+			// interpreter missing: it printed "skipped: no python3 with
+			// numpy found" before "gpusim: interrupted".
+			return "", context.Cause(c.Context)
+		}
 		le := (*bench.NumPyLimitError)(nil)
 		limited := errors.As(err, &le)
 		if err != nil && c.IsSet("baseline") {
@@ -406,17 +415,28 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 // it: worker counts beyond its cores (given with --workers or not: the
 // default goes to the number of CPUs, which a GOMAXPROCS setting or a CPU
 // quota can put above GOMAXPROCS), and the load average before the run.
-func machineNotes(cfg bench.Config) []string {
+// The engines that scale over goroutines share GOMAXPROCS; the processes
+// engine's children, processes of their own, share the CPUs (under
+// GOMAXPROCS=1 its 2 workers were said to share 1 core, beside a speedup
+// of 1.68x).
+func machineNotes(cfg bench.Config, specs []bench.EngineSpec) []string {
 	var notes []string
 	if cfg.Scaling {
-		var over []string
-		for _, n := range cfg.WorkerList() {
-			if n > runtime.GOMAXPROCS(0) {
-				over = append(over, strconv.Itoa(n))
+		over := func(cores int) (over []string) {
+			for _, n := range cfg.WorkerList() {
+				if n > cores {
+					over = append(over, strconv.Itoa(n))
+				}
 			}
+			return over
 		}
-		if len(over) > 0 {
-			notes = append(notes, fmt.Sprintf("%s workers share %s (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(over, ", "), count.Noun(runtime.GOMAXPROCS(0), "core")))
+		threaded := slices.ContainsFunc(specs, func(s bench.EngineSpec) bool { return s.Scales && s.Name != bench.ProcessesEngine })
+		processes := slices.ContainsFunc(specs, func(s bench.EngineSpec) bool { return s.Name == bench.ProcessesEngine })
+		if o := over(runtime.GOMAXPROCS(0)); threaded && len(o) > 0 {
+			notes = append(notes, fmt.Sprintf("%s workers share %s (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(o, ", "), count.Noun(runtime.GOMAXPROCS(0), "core")))
+		}
+		if o := over(runtime.NumCPU()); processes && len(o) > 0 {
+			notes = append(notes, fmt.Sprintf("%s worker processes of processes share %s: their speedups measure oversubscription, not more parallelism", strings.Join(o, ", "), count.Noun(runtime.NumCPU(), "CPU")))
 		}
 	}
 	if la := bench.LoadAverage("/proc/loadavg"); la != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/enginetest"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -328,5 +329,18 @@ func TestBenchEngineFailsHint(t *testing.T) {
 	_, stdout, _ = run(context.Background(), append(args, "--format", "csv", "-q")...)
 	if !strings.Contains(stdout, "; hint: "+launchHint) || !strings.Contains(stdout, "; hint: "+buildHint) {
 		t.Errorf("the CSV's failed rows lack the hints:\n%s", stdout)
+	}
+}
+
+// TestBenchStoppedFindingPython: a stop (Ctrl-C) while bench looks for a
+// python3 with numpy is the stop, with its status, not a missing
+// interpreter: "Python baseline skipped: no python3 with numpy found"
+// came before "gpusim: interrupted", of a machine that has one.
+func TestBenchStoppedFindingPython(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(&interrupt.SignalError{Signal: os.Interrupt})
+	code, stdout, stderr := run(ctx, "bench", "--lanes", "1000", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--no-scaling", "--engines", "serial")
+	if code != interrupt.ExitSIGINT || stdout != "" || strings.Contains(stderr, "skipped") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %d, no report and no note of a skipped baseline", code, stdout, stderr, interrupt.ExitSIGINT)
 	}
 }
