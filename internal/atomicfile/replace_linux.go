@@ -84,6 +84,10 @@ func replaceable(target string) error {
 	// permission, and replaced it without a word. Root may write any file,
 	// and replaces it, as cp does.
 	if err := writeAccess(target); errors.Is(err, unix.EACCES) {
+		if int(sx.Uid) != geteuid() {
+			// Another user's: chmod u+w is theirs to give.
+			return fmt.Errorf("%w (mode %04o, the file of uid %d): remove it first, or write elsewhere", errReadOnly, sx.Mode&0o7777, sx.Uid)
+		}
 		return fmt.Errorf("%w (mode %04o): make it writable (chmod u+w) or remove it first", errReadOnly, sx.Mode&0o7777)
 	}
 	// In a sticky folder (/tmp, a shared scratch folder) only the file's

@@ -88,6 +88,19 @@ func TestCreateReadOnlyFile(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != "old\n" {
 		t.Errorf("the read-only file holds %q, want it kept", b)
 	}
+	// Another user's file, which this one may not write whatever its mode
+	// (root's 0644): chmod u+w is not this user's to do.
+	defer func(f func() int) { geteuid = f }(geteuid)
+	me := os.Geteuid()
+	geteuid = func() int { return me + 1 }
+	writeAccess = func(string) error { return unix.EACCES }
+	if f, err := Create(path); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("(mode 0444, the file of uid %d): remove it first, or write elsewhere", me)) {
+		if f != nil {
+			f.Abort()
+		}
+		t.Errorf("Create of another user's read-only file: %v", err)
+	}
+	geteuid = func() int { return me }
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
