@@ -110,11 +110,10 @@ func TestBenchOutputIsStdio(t *testing.T) {
 	}
 }
 
-// TestMergeStdoutIsPart: merge refuses a part that stdout goes to before
-// reading any: merge p0.json p1.json >> p1.json exited 0 with the report
-// appended to p1.json, which the next merge refused as damaged.
-func TestMergeStdoutIsPart(t *testing.T) {
-	dir := t.TempDir()
+// twoParts saves the two shards of a small job in dir and returns their
+// paths.
+func twoParts(t *testing.T, dir string) []string {
+	t.Helper()
 	var parts []string
 	for i := range 2 {
 		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
@@ -123,6 +122,15 @@ func TestMergeStdoutIsPart(t *testing.T) {
 		}
 		parts = append(parts, p)
 	}
+	return parts
+}
+
+// TestMergeStdoutIsPart: merge refuses a part that stdout goes to before
+// reading any: merge p0.json p1.json >> p1.json exited 0 with the report
+// appended to p1.json, which the next merge refused as damaged.
+func TestMergeStdoutIsPart(t *testing.T) {
+	dir := t.TempDir()
+	parts := twoParts(t, dir)
 	before, err := os.ReadFile(parts[1])
 	if err != nil {
 		t.Fatal(err)
@@ -152,14 +160,7 @@ func TestMergeStdoutIsPart(t *testing.T) {
 // emptied it; truncated (>), it is empty.
 func TestMergeStdoutIsList(t *testing.T) {
 	dir := t.TempDir()
-	var parts []string
-	for i := range 2 {
-		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
-		if code, _, stderr := run(context.Background(), "run", "--lanes", "100", "--steps", "2", "--engine", "serial", "-q", "--shard", fmt.Sprintf("%d/2", i), "--save", p); code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		parts = append(parts, p)
-	}
+	parts := twoParts(t, dir)
 	list := filepath.Join(dir, "list.txt")
 	text := strings.Join(parts, "\n") + "\n"
 	for _, c := range []struct {
