@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -113,10 +114,11 @@ func (ch *Choice) started(m0 spare) {
 }
 
 // onCores sets ch.cpuBound and ch.cores for simd, or a device whose
-// gpu says whether it computes off the machine's cores, and ch.simdCores.
-func (ch *Choice) onCores(simd cpu.SIMD, device, gpu bool) {
-	simdN := min(simd.WorkerCount(), runtime.GOMAXPROCS(0))
-	n := runtime.NumCPU() // a CPU device's: deviceClock
+// gpu says whether it computes off the machine's cores, running p's job
+// (jobParams), and ch.simdCores.
+func (ch *Choice) onCores(simd cpu.SIMD, device, gpu bool, p sim.Params) {
+	simdN := simdJobCores(simd, p)
+	n := deviceJobCores(p) // a CPU device's: deviceClock
 	if !device {
 		n = simdN
 	}
@@ -500,15 +502,26 @@ var simdPath = func() string {
 	return name
 }
 
-// simdEstimate is simd's predicted time for a job of lanes x steps, work
-// lane-steps, from the cost model: the path it runs here, on the cores its
-// run uses (simdRunCores).
-func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, work float64) time.Duration {
-	ns, ok := simdNsPerCore[simdPath()]
+// simdWidths is the lanes each batch path computes at once (cpu.SIMD.Path's
+// width): a job of fewer lanes, or of lanes not a multiple of it, computes
+// the rest of its last batch too.
+var simdWidths = map[string]uint64{"avx512": 16, "avx2": 8, "portable": 4}
+
+// simdEstimate is simd's predicted time for a job of lanes x steps from
+// the cost model: the path it runs here, on the cores its run uses
+// (simdRunCores), for the lanes its batches compute (simdWidths). Counted
+// by lane-steps alone, 1 lane x 1e7 steps was "a small job (about 20 ms)"
+// that took 0.19 s: a step of one lane costs a batch of 16's.
+func simdEstimate(simd cpu.SIMD, lanes uint64, steps int) time.Duration {
+	path := simdPath()
+	ns, ok := simdNsPerCore[path]
 	if !ok {
-		ns = simdNsPerCore["portable"] // a path not measured: the slowest's cost
+		path = "portable" // a path not measured: the slowest's cost
+		ns = simdNsPerCore[path]
 	}
-	return time.Duration(work * ns / simdRunCores(simd, lanes, steps))
+	w := simdWidths[path]
+	batched := float64(lanes/w*w) + float64(min(lanes%w, 1)*w)
+	return time.Duration(batched * float64(max(steps, 1)) * ns / simdRunCores(simd, lanes, steps))
 }
 
 // simdRunCores is the cores simd's run of lanes x steps keeps busy: its
@@ -518,8 +531,7 @@ func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, work float64) time.Dur
 // of 0.9 s was called "a small job (about 31 ms)", no device considered;
 // 1e3 lanes, one goroutine's block, counted both cores.
 func simdRunCores(simd cpu.SIMD, lanes uint64, steps int) float64 {
-	n := min(cpu.RunWorkers(simd.Workers, lanes, steps, false), runtime.GOMAXPROCS(0), runtime.NumCPU())
-	cores, _ := usableCores(max(n, 1))
+	cores, _ := usableCores(min(simdJobCores(simd, sim.Params{Lanes: lanes, Steps: steps}), runtime.NumCPU()))
 	return cores
 }
 
@@ -529,7 +541,11 @@ func simdRunCores(simd cpu.SIMD, lanes uint64, steps int) float64 {
 // runs only when they are predicted to take at most deviceMeasureBudget:
 // Oclgrind's simulator, thousands of times slower than pocl, took about a
 // minute over the probe's runs.
+//
+// pilotLanes is the most lanes of a narrow job's pilot (pilotJob): over
+// more than probeMaxSteps steps, its lane-steps stay about pilotLaneSteps.
 const (
+	pilotLanes          = pilotLaneSteps / (2 * probeMaxSteps)
 	probeLaneSteps      = 1 << 21
 	probeMaxSteps       = 32
 	pilotLaneSteps      = 1 << 12
@@ -588,7 +604,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		lanes = o.Lanes
 	}
 	work := float64(lanes) * float64(max(p.Steps, 1))
-	simdEst := simdEstimate(simd, lanes, p.Steps, work)
+	simdEst := simdEstimate(simd, lanes, p.Steps)
 	if p.Steps == 0 {
 		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
 	}
@@ -1163,9 +1179,9 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // too, besides opening it and its first launch; for a device on the
 // machine's cores it is timed by startClock.
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
-	probe := probeJob(o.Params, o.Daily)
+	probe := probeJob(jobParams(o), o.Daily)
 	c := calibration{Measured: time.Now().UTC().Round(0)}
-	sc, err := measure(ctx, engineClock(true, min(simd.WorkerCount(), runtime.GOMAXPROCS(0))), simd, probe)
+	sc, err := measure(ctx, engineClock(true, simdJobCores(simd, jobParams(o))), simd, probe)
 	if err != nil {
 		return c, nil, Choice{}, err
 	}
@@ -1224,7 +1240,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			c.fail(dev, o, d, fmt.Sprintf("did not start (%s)", firstLine(err)))
 			continue
 		}
-		dc, full, err := measureDevice(ctx, deviceClock(d.GPU), e, probe, o.Params.Lanes)
+		dc, full, err := measureDevice(ctx, deviceClock(d.GPU, jobParams(o)), e, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps))
 		if err != nil {
 			sim.Close(e)
 			if ctx.Err() != nil {
@@ -1258,7 +1274,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	}
 	reason := c.measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.coldNote(dev, work)
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
-	ch.onCores(simd, bestDevice, bestGPU)
+	ch.onCores(simd, bestDevice, bestGPU, jobParams(o))
 	return c, best, ch, nil
 }
 
@@ -1424,7 +1440,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	if best < 0 {
 		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			measured: c.Measured, work: work, device: -1, check: check}
-		ch.onCores(simd, false, false)
+		ch.onCores(simd, false, false, jobParams(o))
 		return simd, ch, nil
 	}
 	d := c.Devices[best]
@@ -1468,7 +1484,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 			ch.coldKey = key
 		}
 	}
-	ch.onCores(simd, true, d.GPU)
+	ch.onCores(simd, true, d.GPU, jobParams(o))
 	return e, ch, nil
 }
 
@@ -1653,17 +1669,92 @@ func refusal(e sim.Engine, o Options) error {
 	return r.Refuses(j)
 }
 
-// probeJob is the bounded slice of p's job that candidates run: the job's
-// step count up to probeMaxSteps, on as many lanes as make probeLaneSteps,
-// with its per-step statistics where daily (--daily), whose cost differs by
-// engine: at 5M x 100 on the 2-core VM, simd took 0.33 s plain and 1.02 s
-// daily, pocl 0.39 and 0.72 s, so a --daily job chosen from the plain
-// probes ran on simd at 1.4x pocl's time, its reason predicting 0.333 s.
+// jobParams is o's job as auto decides it: a shard's own lanes where
+// o.Sharded (a shard of none counted as one lane).
+func jobParams(o Options) sim.Params {
+	p := o.Params
+	if o.Sharded {
+		p.Lanes = max(o.Lanes, 1)
+	}
+	return p
+}
+
+// probeJob is the bounded slice of p's job that candidates run, of the
+// shape probeShape gives its lanes and steps, with its per-step statistics
+// where daily (--daily), whose cost differs by engine: at 5M x 100 on the
+// 2-core VM, simd took 0.33 s plain and 1.02 s daily, pocl 0.39 and 0.72
+// s, so a --daily job chosen from the plain probes ran on simd at 1.4x
+// pocl's time, its reason predicting 0.333 s.
 func probeJob(p sim.Params, daily bool) *sim.Job {
 	q := p
-	q.Steps = min(max(p.Steps, 1), probeMaxSteps)
-	q.Lanes = min(p.Lanes, max(probeLaneSteps/uint64(q.Steps), 1))
+	q.Lanes, q.Steps, _ = probeShape(p.Lanes, p.Steps)
 	return &sim.Job{Params: q, Daily: daily}
+}
+
+// probeShape is the lanes and steps of the probe for a job of lanes x
+// steps, about probeLaneSteps (2^21) lane-steps. A wide job's (narrow
+// false) is its step count up to probeMaxSteps (32) on as many lanes as
+// make probeLaneSteps, which fill every engine's lanes and cores at once,
+// so that a job's time is its lane-steps times the probe's cost per
+// lane-step. A narrow job, of fewer lanes than that, leaves an engine's
+// vector lanes and cores idle (simd computes 16 lanes an instruction and
+// one core a block of lanes, an OpenCL device a work-item a vector of
+// lanes), so that its cost per lane-step is many times a wide job's: one
+// lane's, on simd, 19 ns a step against 0.66 on the 2-core VM. Its probe
+// is as narrow, the largest power of two of lanes at most the job's, on
+// the job's step count up to probeLaneSteps of lane-steps (a power of two
+// of steps), and it is scaled by its steps (stepsAxis): measured on the wide probe's shape, or on the job's one lane
+// for 32 steps, a job of 1 lane x 1e8 steps was predicted at 422 s (it
+// took 2.1 s), and its calibration, kept under the wide jobs' key, then
+// predicted 5M x 100 at 2.11e3 s.
+func probeShape(lanes uint64, steps int) (probeLanes uint64, probeSteps int, narrow bool) {
+	s := min(max(steps, 1), probeMaxSteps)
+	wide := max(probeLaneSteps/uint64(s), 1)
+	if lanes >= wide {
+		return wide, s, false
+	}
+	l := uint64(1) << (bits.Len64(max(lanes, 1)) - 1)
+	s = min(max(steps, 1), int(probeLaneSteps/l))
+	return l, 1 << (bits.Len(uint(s)) - 1), true
+}
+
+// stepsAxis says whether probe is a narrow job's (probeShape) of more
+// steps than a wide one's: its size is scaled by its steps (a quarter of
+// them for the smaller run of a pair, fourfold to grow), where a wide
+// probe's is scaled by its lanes. A narrow job's time grows with its
+// steps, not with its lanes: a pair of 1 lane and a quarter of it gave no
+// slope, and the larger run's time per lane-step counted all its fixed
+// time, 7250 ns a lane-step on simd.
+func stepsAxis(probe *sim.Job) bool { return probe.Params.Steps > probeMaxSteps }
+
+// probeSize is probe's size along its axis (stepsAxis): its steps or its
+// lanes.
+func probeSize(probe *sim.Job) uint64 {
+	if stepsAxis(probe) {
+		return uint64(probe.Params.Steps)
+	}
+	return probe.Params.Lanes
+}
+
+// resized is probe with its size along its axis (stepsAxis) n, at least 1
+// (steps stay above probeMaxSteps, so that the axis stays theirs).
+func resized(probe *sim.Job, n uint64) *sim.Job {
+	j := *probe
+	if stepsAxis(probe) {
+		j.Params.Steps = int(min(max(n, probeMaxSteps+1), sim.MaxSteps))
+	} else {
+		j.Params.Lanes = max(n, 1)
+	}
+	return &j
+}
+
+// jobSize is the size along probe's axis of the job of lanes x steps it
+// was made for: the most a probe grows to.
+func jobSize(probe *sim.Job, lanes uint64, steps int) uint64 {
+	if stepsAxis(probe) {
+		return uint64(steps)
+	}
+	return lanes
 }
 
 // measure is e's cost on probe's shape, timed by k: the least of two runs
@@ -1718,7 +1809,34 @@ func since(t0 time.Time, cpu0 time.Duration) span {
 // GOMAXPROCS says, so under GOMAXPROCS=1 on 2 cores a run on pocl read as
 // having 200% of its cores, and one on a loaded machine was never told
 // from one on a quiet one.
-func deviceClock(gpu bool) clock { return engineClock(!gpu, runtime.NumCPU()) }
+//
+// A narrow job (probeShape) keeps fewer of them busy, and its probes' CPU
+// time over all of them read as a fraction of their time (deviceJobCores).
+func deviceClock(gpu bool, p sim.Params) clock { return engineClock(!gpu, deviceJobCores(p)) }
+
+// deviceJobCores is the cores a device on the machine's cores computes
+// p's job on, as auto counts them: every CPU the process may run on
+// (deviceClock), but 1 for a narrow job (probeShape), whose work-groups,
+// which auto does not know, may be fewer than the cores: its probes are
+// then timed by their wall time, unless they got less than one core's CPU
+// time. Over two cores, the probes of 1 lane x 2^21 steps on pocl, which
+// ran on one, read as half their time.
+func deviceJobCores(p sim.Params) int {
+	if _, _, narrow := probeShape(p.Lanes, p.Steps); narrow {
+		return 1
+	}
+	return runtime.NumCPU()
+}
+
+// simdJobCores is the goroutines simd's run of p's job keeps busy
+// (cpu.RunWorkers: one a block of lanes at most), at most GOMAXPROCS: the
+// cores its probes' CPU time is counted over, as the job's time divides
+// the same work among them. Over GOMAXPROCS, the probes of a job of 1 lane,
+// one goroutine, read as half their time on two cores, and 1 lane x 1e8
+// steps was predicted at 0.72 s; it took 2.3 s.
+func simdJobCores(simd cpu.SIMD, p sim.Params) int {
+	return max(min(cpu.RunWorkers(simd.Workers, p.Lanes, max(p.Steps, 1), false), runtime.GOMAXPROCS(0)), 1)
+}
 
 // startClock times a device's start-up (listing the devices, opening it,
 // its first launch): a GPU's by wall time, as much of it waits for the
@@ -1766,20 +1884,19 @@ func (m pair) fit() cost { return fit(m.t0, m.w0, m.t1, m.w1) }
 // noise; a larger probe shows the time per lane-step.
 func (m pair) flat() bool { return m.t1 < 2*m.t0 }
 
-// measurePair times probe and a quarter of its lanes, the least of two
-// runs each.
+// measurePair times probe and a quarter of it (of its lanes, or of a
+// narrow job's steps: stepsAxis), the least of two runs each.
 func measurePair(ctx context.Context, k clock, e sim.Engine, probe *sim.Job) (pair, error) {
-	small := *probe
-	small.Params.Lanes = max(probe.Params.Lanes/4, 1)
+	small := resized(probe, probeSize(probe)/4)
 	var m pair
 	var err error
-	if m.t0, err = bestRun(ctx, k, e, &small); err != nil {
+	if m.t0, err = bestRun(ctx, k, e, small); err != nil {
 		return m, err
 	}
 	if m.t1, err = bestRun(ctx, k, e, probe); err != nil {
 		return m, err
 	}
-	m.w0, m.w1 = laneSteps(&small), laneSteps(probe)
+	m.w0, m.w1 = laneSteps(small), laneSteps(probe)
 	return m, nil
 }
 
@@ -1798,11 +1915,17 @@ func bestRun(ctx context.Context, k clock, e sim.Engine, job *sim.Job) (float64,
 
 func laneSteps(j *sim.Job) float64 { return float64(j.Params.Lanes) * float64(j.Params.Steps) }
 
-// pilotJob is probe on pilotLaneSteps (at least one lane).
+// pilotJob is probe on pilotLaneSteps (at least one lane). A narrow
+// job's (stepsAxis) is on its lanes up to pilotLanes, over as many steps,
+// more than probeMaxSteps: a pilot of its 32768 lanes, over 33 steps, would
+// take Oclgrind's simulator half a minute.
 func pilotJob(probe *sim.Job) *sim.Job {
-	j := *probe
-	j.Params.Lanes = min(probe.Params.Lanes, max(pilotLaneSteps/uint64(j.Params.Steps), 1))
-	return &j
+	if stepsAxis(probe) {
+		j := *probe
+		j.Params.Lanes = min(probe.Params.Lanes, pilotLanes)
+		return resized(&j, min(uint64(probe.Params.Steps), pilotLaneSteps/j.Params.Lanes))
+	}
+	return resized(probe, min(probe.Params.Lanes, max(pilotLaneSteps/uint64(probe.Params.Steps), 1)))
 }
 
 // measureDevice is measure for a device, which may be far slower than
@@ -1812,13 +1935,14 @@ func pilotJob(probe *sim.Job) *sim.Job {
 // fourfold while the next run fits in the budget (a GPU's fixed time per
 // run makes a small pilot look slow per lane-step), and costs the device
 // from its last two runs, reporting full false. A probe whose two sizes
-// took about the same time (flat) grows fourfold too, up to maxLanes (the
-// job's), within the budget: the H200 this is for runs 2^21 lane-steps in
-// far less than its launch overhead.
-func measureDevice(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxLanes uint64) (c cost, full bool, err error) {
+// took about the same time (flat) grows fourfold too, up to maxSize (the
+// job's lanes, or a narrow job's steps: jobSize), within the budget: the
+// H200 this is for runs 2^21 lane-steps in far less than its launch
+// overhead.
+func measureDevice(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxSize uint64) (c cost, full bool, err error) {
 	begin := now()
 	spent := func() float64 { return now().Sub(begin).Seconds() } // wall, against the budget
-	small := probe.Params.Lanes / 4
+	small := resized(probe, probeSize(probe)/4)
 	job := pilotJob(probe)
 	t, err := timeRun(ctx, k, e, job)
 	if err != nil {
@@ -1827,44 +1951,42 @@ func measureDevice(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, m
 	w := laneSteps(job)
 	c = cost{Ns: t / w * 1e9}
 	for {
-		ws, wp := float64(small)*float64(probe.Params.Steps), laneSteps(probe)
+		ws, wp := laneSteps(small), laneSteps(probe)
 		if 2*c.time(ws)+2*c.time(wp) <= deviceMeasureBudget-spent() {
-			return measureProbe(ctx, k, e, probe, maxLanes, begin)
+			return measureProbe(ctx, k, e, probe, maxSize, begin)
 		}
-		next := *job
-		next.Params.Lanes *= 4
-		wn := laneSteps(&next)
-		if next.Params.Lanes >= small || spent()+c.time(wn) > deviceMeasureBudget {
+		next := resized(job, probeSize(job)*4)
+		wn := laneSteps(next)
+		if probeSize(next) >= probeSize(small) || spent()+c.time(wn) > deviceMeasureBudget {
 			return c, false, nil
 		}
-		tn, err := timeRun(ctx, k, e, &next)
+		tn, err := timeRun(ctx, k, e, next)
 		if err != nil {
 			return cost{}, false, err
 		}
 		c = fit(t, w, tn, wn)
-		job, t, w = &next, tn, wn
+		job, t, w = next, tn, wn
 	}
 }
 
 // measureProbe is measureDevice's probe, grown while flat; measuring
 // began at begin (the budget is wall time).
-func measureProbe(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxLanes uint64, begin time.Time) (cost, bool, error) {
+func measureProbe(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, maxSize uint64, begin time.Time) (cost, bool, error) {
 	m, err := measurePair(ctx, k, e, probe)
 	if err != nil {
 		return cost{}, false, err
 	}
-	for m.flat() && probe.Params.Lanes*4 <= maxLanes {
-		next := *probe
-		next.Params.Lanes *= 4
-		if now().Sub(begin).Seconds()+2*m.fit().time(laneSteps(&next)) > deviceMeasureBudget {
+	for m.flat() && probeSize(probe) <= maxSize/4 {
+		next := resized(probe, probeSize(probe)*4)
+		if now().Sub(begin).Seconds()+2*m.fit().time(laneSteps(next)) > deviceMeasureBudget {
 			break
 		}
-		t, err := bestRun(ctx, k, e, &next)
+		t, err := bestRun(ctx, k, e, next)
 		if err != nil {
 			return cost{}, false, err
 		}
-		m = pair{m.t1, m.w1, t, laneSteps(&next)}
-		probe = &next
+		m = pair{m.t1, m.w1, t, laneSteps(next)}
+		probe = next
 	}
 	return m.fit(), true, nil
 }
@@ -1912,8 +2034,14 @@ func calibrationKey(o Options) string {
 			fmt.Fprintf(&b, "%s %d %d;", exe, st.Size(), st.ModTime().UnixNano())
 		}
 	}
+	lanes, steps, narrow := probeShape(jobParams(o).Lanes, o.Params.Steps)
 	fmt.Fprintf(&b, "cpus %d %d; workers %d; devices %q; math %q; width %d; steps %d;",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, o.Devices, o.Math, o.VectorWidth, min(max(o.Params.Steps, 1), probeMaxSteps))
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, o.Devices, o.Math, o.VectorWidth, steps)
+	if narrow {
+		// A narrow job's probe (probeShape): its costs a lane-step
+		// are many times a wide job's, measured apart.
+		fmt.Fprintf(&b, " lanes %d;", lanes)
+	}
 	if o.Daily {
 		// --daily's per-step statistics cost each engine its own
 		// share (probeJob): measured apart.

@@ -490,7 +490,7 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %.3g s with their start-up of %.3g s (%s), against %.3g s on %s",
 		a.head, dev.Name, plan.name(), plan.t, plan.startup, how, a.t, a.label) + c.failedNote(dev),
 		predicted: plan.t, key: key, measured: c.Measured, work: work, device: -1, startup: plan.startup, multi: plan.name(), multiList: plan.list(), fresh: fresh && !coldStarted(e)}
-	ch.onCores(simd, true, true)
+	ch.onCores(simd, true, true, jobParams(o))
 	return e, ch, true, nil
 }
 

@@ -2214,18 +2214,19 @@ func TestDeviceCoresIgnoreGOMAXPROCS(t *testing.T) {
 	old := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(old)
 	want, _ := usableCores(runtime.NumCPU())
-	if k := deviceClock(false); k.cores != want {
+	wide := sim.Default()
+	if k := deviceClock(false, wide); k.cores != want {
 		t.Errorf("a CPU device's clock under GOMAXPROCS=1 counts %g cores, want %g (runtime.NumCPU within the CPU limit)", k.cores, want)
 	}
-	if k := deviceClock(true); k.cores != 0 {
+	if k := deviceClock(true, wide); k.cores != 0 {
 		t.Errorf("a GPU's clock counts %g cores, want wall time (0)", k.cores)
 	}
 	var ch Choice
-	ch.onCores(cpu.SIMD{}, true, false)
+	ch.onCores(cpu.SIMD{}, true, false, wide)
 	if ch.cores != want || !ch.cpuBound {
 		t.Errorf("a run on a CPU device under GOMAXPROCS=1: cores %g (cpu-bound %v), want %g", ch.cores, ch.cpuBound, want)
 	}
-	ch.onCores(cpu.SIMD{}, false, false)
+	ch.onCores(cpu.SIMD{}, false, false, wide)
 	if simdWant, _ := usableCores(1); ch.cores != simdWant {
 		t.Errorf("a run on simd under GOMAXPROCS=1: cores %g, want %g", ch.cores, simdWant)
 	}
