@@ -23,10 +23,22 @@ check() { # NAME EXPECTED-RC ENV... : run the check, want its exit status
 help=$(bash "$REPO/scripts/gpu-check.sh" --help) || fail "--help: exit $?, want 0"
 grep -q '^  GPU_CHECK_SMALL=1 ' <<<"$help" || fail "--help does not list the variables: $help"
 
+# The tools beyond bash and coreutils are checked first: without awk every
+# digest read as empty, without grep no device was counted.
+mkdir -p "$W/bare-path"
+ln -s "$(command -v bash)" "$W/bare-path/bash"
+ln -s "$(command -v date)" "$W/bare-path/date"
+rc=0
+env PATH="$W/bare-path" GPUSIM="$BIN" OUT="$W/bare" GPU_CHECK_SMALL=1 "$W/bare-path/bash" "$REPO/scripts/gpu-check.sh" >"$W/bare.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q '^gpu-check: error: awk is not on PATH .*needs bash, coreutils, grep, sed and awk' "$W/bare.log" && [ ! -e "$W/bare" ] ||
+	fail "bare-path: exit $rc: $(head -c 400 "$W/bare.log")"
+echo "gpu-check-cases: bare-path: exit 2, naming awk"
+
 # A whole small check: ok, complete, and the CPU engines' scaling from
 # gpusim bench over 1..nproc workers with its Amdahl fit and the serial
-# engine's digest.
-check small 0 GPUSIM="$BIN"
+# engine's digest, whatever OMP_NUM_THREADS says (nproc obeys it: the
+# table became one point).
+check small 0 GPUSIM="$BIN" OMP_NUM_THREADS=1
 j=$W/small/gpu-check.json
 [ "$(field "$j" 'd["ok"], d["complete"]')" = "(True, True)" ] || fail "small: $(head -c 400 "$j")"
 # The driver is the device's (it was nvidia-smi's alone: "" on pocl).
@@ -50,7 +62,7 @@ fi
 # What it writes is what README's table says.
 for f in "$W"/small/*; do
 	case ${f##*/} in
-	gpu-check.json | gpu-check.log | machine.txt | devices.json | selftest.json | [kts][0-9]*.json | cpu-bench-simd.json | cpu-bench-parallel.json) ;;
+	gpu-check.json | gpu-check.log | machine.txt | bundle.txt | devices.json | selftest.json | [kts][0-9]*.json | cpu-bench-simd.json | cpu-bench-parallel.json) ;;
 	devices.err | selftest.err | [kts][0-9]*.err | cpu-bench-simd.err | cpu-bench-parallel.err) ;;
 	*) fail "small: it wrote ${f##*/}, which README's table of its files does not list" ;;
 	esac
@@ -73,6 +85,20 @@ fake fails-bench '*" bench "*"--engines parallel"*' 'echo "gpusim: error: inject
 check bench-fails 1 GPUSIM="$W/fails-bench.sh"
 [ "$(field "$W/bench-fails/gpu-check.json" 'd["ok"], [(s["engine"], s["ok"], s["fit"]) for s in d["cpu_scaling"]][1]')" = "(False, ('parallel', False, None))" ] ||
 	fail "bench-fails: $(field "$W/bench-fails/gpu-check.json" 'd["ok"], d["cpu_scaling"]' | head -c 600)"
+# Fast math's runs, which have no stored digest, are checked by their
+# statistics: garbage with exit 0 (another anchor here) fails the check. A
+# driver's colours and a cut UTF-8 character in a command's stderr leave
+# the JSON valid (field parses it: raw control characters are refused).
+cat >"$W/fast-garbage.sh" <<EOS
+#!/bin/sh
+case " \$* " in *" devices "*) printf '\033[31mcolour\033[0m \302' >&2;; esac
+case " \$* " in *" --math fast "*) exec "$BIN" "\$@" --anchor 500;; esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/fast-garbage.sh"
+check fast-garbage 1 GPUSIM="$W/fast-garbage.sh"
+[ "$(field "$W/fast-garbage/gpu-check.json" 'd["ok"], [(t["name"], t["statistics_ok"]) for t in d["timings"]], d["opencl_tries"][0]["error"]')" = "(False, [('s1', None), ('s1f', False), ('s1d', None)], '[31mcolour[0m ')" ] ||
+	fail "fast-garbage: $(field "$W/fast-garbage/gpu-check.json" 'd["ok"], d["timings"], d["opencl_tries"]' | head -c 900)"
 # bench checks its runs against each other only: a digest that is not the
 # serial engine's (another seed here) fails the check.
 fake bench-seed '*" bench "*' 'exec "$BIN" "\$@" --seed 2'
@@ -117,6 +143,8 @@ bad_var small-yes 'GPU_CHECK_SMALL=yes: want 1' GPU_CHECK_SMALL=yes
 (cd "$W" && bash "$REPO/scripts/gpu-check.sh" prepare bundle >/dev/null)
 [ -x "$W/bundle/gpusim-linux-amd64" ] && [ -f "$W/bundle/gpu-check.sh" ] || fail "prepare bundle: $(ls "$W/bundle")"
 [ ! -e "$REPO/bundle" ] || fail "prepare bundle: built into $REPO/bundle"
+# ... with bundle.txt, its commit and its files' hashes, which the run checks.
+(cd "$W/bundle" && tail -n +2 bundle.txt | sha256sum -c --quiet) || fail "prepare bundle: bundle.txt: $(cat "$W/bundle/bundle.txt")"
 # ... with the version make build gives (it said "gpusim dev").
 v=$(git -C "$REPO" describe --tags --always --dirty 2>/dev/null || echo dev)
 case "$("$W/bundle/gpusim-linux-amd64" version)" in "gpusim $v "*) ;; *) fail "prepare bundle: version $("$W/bundle/gpusim-linux-amd64" version), want gpusim $v";; esac

@@ -9,8 +9,8 @@
 #       dynamically linked, to glibc's libc, libdl and libpthread only (purego
 #       loads OpenCL with dlopen at run time), so it runs on any x86-64 glibc
 #       Linux, as a machine with NVIDIA's driver is.
-#   scripts/gpu-check.sh [run]   on the device machine (bash and coreutils
-#       only): find the OpenCL driver and a way to it (the system's loader,
+#   scripts/gpu-check.sh [run]   on the device machine (bash, coreutils,
+#       grep, sed and awk only; a missing one is refused at once): find the OpenCL driver and a way to it (the system's loader,
 #       the carried one, the driver itself, gpusim's own search: the first
 #       that lists a GPU), list the devices, run
 #       `gpusim selftest --device all`, compare digests with the serial
@@ -19,7 +19,8 @@
 #       parallel) over 1..nproc workers for its scaling table and Amdahl
 #       fit. It writes into $OUT: gpu-check.json, the summary (ok: false on
 #       any mismatch or failure); gpu-check.log, its progress lines;
-#       machine.txt (uname, nvidia-smi, ICD files, ldconfig); and for each
+#       machine.txt (uname, nvidia-smi, ICD files, ldconfig); bundle.txt, the
+#       bundle's commit and files as prepare made them; and for each
 #       gpusim command NAME.json, its JSON report, and NAME.err, its stderr
 #       (devices, selftest, the jobs k*, t* or s*, cpu-bench-ENGINE).
 #       gpu-check.json is rewritten after each step ("finished": false until
@@ -68,12 +69,17 @@ if [ "$MODE" = prepare ]; then
 	# The interpreter flag of scripts/elf-interp.sh, as every build of gpusim
 	# passes it (nothing on linux/amd64).
 	interp=$(cd "$REPO" && sh scripts/elf-interp.sh) || exit 1
+	# An earlier prepare's files go first: a failed build left the old
+	# binary there, and a loader this machine no longer has stayed.
+	rm -f "$dest/gpusim-linux-amd64" "$dest/libOpenCL.so.1" "$dest/bundle.txt"
 	(cd "$REPO" && CGO_ENABLED=0 GOEXPERIMENT=simd go build -trimpath -tags urfave_cli_no_docs -ldflags="-s -w -X main.version=$version $interp" -o "$dest/gpusim-linux-amd64" ./cmd/gpusim &&
 		go run ./internal/tools/gnuhash "$dest/gpusim-linux-amd64") || exit 1
 	for l in /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 /usr/lib64/libOpenCL.so.1 /usr/lib/libOpenCL.so.1; do
 		if [ -e "$l" ]; then cp -L "$l" "$dest/libOpenCL.so.1"; break; fi
 	done
 	[ "$SELF_DIR" != "$(readlink -f "$dest")" ] && cp "$SELF" "$dest/gpu-check.sh"
+	# What the bundle is, for the run to log beside its results.
+	(cd "$dest" && { echo "prepared $(date -u +%Y-%m-%dT%H:%M:%SZ) from $version"; sha256sum gpusim-linux-amd64 gpu-check.sh $(ls libOpenCL.so.1 2>/dev/null); } >bundle.txt) || exit 1
 	echo "prepared $dest; on the device machine: OUT=... bash $dest/gpu-check.sh"
 	exit 0
 fi
@@ -83,6 +89,15 @@ if [ "$MODE" != run ]; then
 fi
 
 T0=$(date +%s)
+# The tools the run needs beyond bash and coreutils, checked before any
+# work: without awk every digest read as empty (a working GPU failed every
+# check), without grep no device was counted (the GPU read as absent).
+for tool in awk grep sed timeout seq mktemp df; do
+	command -v "$tool" >/dev/null 2>&1 || {
+		echo "gpu-check: error: $tool is not on PATH ($PATH): the check needs bash, coreutils, grep, sed and awk" >&2
+		exit 2
+	}
+done
 # Bad input before any work, exit 2. OUT is the one folder that reaches
 # whoever runs the check on a lent machine: one that cannot be written lost
 # the whole report after every step had run.
@@ -118,16 +133,22 @@ export GPUSIM_CACHE_DIR=${GPUSIM_CACHE_DIR:-$WORK/cache}
 
 log() { echo "[$(($(date +%s) - T0))s] $*" | tee -a "$LOG" >&2; }
 left() { echo $((BUDGET - ($(date +%s) - T0))); }
-# budget WANT: seconds a step may take, capped by what is left minus a reserve
+# budget WANT [KEEP]: seconds a step may take, capped by what is left minus
+# a reserve of 5 s and KEEP more for later steps
 budget() {
 	local want=$1 l
-	l=$(($(left) - 5))
+	l=$(($(left) - 5 - ${2:-0}))
 	[ "$l" -lt "$want" ] && want=$l
 	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
 }
 jstr() {
-	local s=${1//\\/\\\\}
+	local s
+	# Control characters JSON does not take raw (a driver's ANSI colours in
+	# its build log), and any byte outside ASCII: an excerpt cut by bytes
+	# (head -c) may end inside a UTF-8 character, which is not JSON.
+	s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037\177-\377')
+	s=${s//\\/\\\\}
 	s=${s//\"/\\\"}
 	s=${s//$'\t'/ }
 	s=${s//$'\r'/}
@@ -157,7 +178,10 @@ jget() {
 # goes on: a check sent SIGTERM ran on to its end (twice in a dozen tries).
 ALL_OK=true SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
-CORES=$(nproc 2>/dev/null || echo 1)
+# The CPUs this process may run on: nproc without the OpenMP variables
+# it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
+# 1..16 workers became one point, marked ok).
+CORES=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 1)
 join() { local IFS=,; echo "$*"; }
 json() {
 	printf '{\n  "ok": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
@@ -263,6 +287,14 @@ if [ ! -x "$GPUSIM" ]; then
 fi
 GPUSIM_VERSION=$("$GPUSIM" version 2>/dev/null)
 log "gpusim: $GPUSIM ($GPUSIM_VERSION)"
+# The bundle as prepare made it: its commit and files' hashes, against
+# those here (a stale or half-copied bundle).
+if [ -e "$SELF_DIR/bundle.txt" ]; then
+	cp "$SELF_DIR/bundle.txt" "$OUT/bundle.txt" 2>/dev/null
+	log "bundle: $(head -n 1 "$SELF_DIR/bundle.txt")"
+	(cd "$SELF_DIR" && tail -n +2 bundle.txt | sha256sum -c --quiet >/dev/null 2>&1) ||
+		log "bundle: its files are not those prepare made (bundle.txt's hashes differ)"
+fi
 # The engine flag: --engine, or --backend before the rename.
 EFLAG=--engine
 "$GPUSIM" run --help 2>&1 | grep -q -- '--engine ' || EFLAG=--backend
@@ -292,7 +324,10 @@ none) SYS_LOADER="" ;;
 *) SYS_LOADER=$GPU_CHECK_SYSTEM_LOADER ;;
 esac
 ICD_NOTE=""
-if [ -n "$NV_LIB" ] && [ -z "${OCL_ICD_VENDORS:-}" ] && ! grep -qs -e "$(basename "$NV_LIB")" /etc/OpenCL/vendors/*.icd; then
+# An .icd file that names NVIDIA's library by any of its names (the
+# stock nvidia.icd names libnvidia-opencl.so.1, where NV_LIB is the file
+# it links to, .so.VERSION): none is made, which would hide the others.
+if [ -n "$NV_LIB" ] && [ -z "${OCL_ICD_VENDORS:-}" ] && ! grep -qs -e 'libnvidia-opencl\.so' /etc/OpenCL/vendors/*.icd; then
 	mkdir -p "$WORK/vendors"
 	echo "$NV_LIB" >"$WORK/vendors/nvidia.icd"
 	export OCL_ICD_VENDORS=$WORK/vendors
@@ -382,7 +417,7 @@ if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
 	SKIPPED+=(selftest)
 elif [ $DEV_RC -eq 0 ]; then
 	start=$(date +%s%N)
-	timeout "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
+	timeout --kill-after=5 "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	[ $rc -ne 0 ] && ALL_OK=false
@@ -390,8 +425,8 @@ elif [ $DEV_RC -eq 0 ]; then
 	err=$(head -c 300 "$OUT/selftest.err")
 	log "selftest --device all: exit $rc in ${secs}s $(grep -o '"name": "[^"]*",\s*$' "$OUT/selftest.json" | wc -l) checks${err:+; $err}"
 	grep -B1 -A3 '"status": "\(fail\|limited\)"' "$OUT/selftest.json" 2>/dev/null | head -30 | tee -a "$LOG" >&2
-	SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": %s}' "$rc" "$secs" "$(cat "$OUT/selftest.json" 2>/dev/null || echo null)")
-	[ -s "$OUT/selftest.json" ] || SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": null, "stderr": %s}' "$rc" "$secs" "$(jstr "$(head -c 2000 "$OUT/selftest.err")")")
+	SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": %s}' "$rc" "$(jnum "$secs")" "$(cat "$OUT/selftest.json" 2>/dev/null || echo null)")
+	[ -s "$OUT/selftest.json" ] || SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": null, "stderr": %s}' "$rc" "$(jnum "$secs")" "$(jstr "$(head -c 2000 "$OUT/selftest.err")")")
 fi
 save
 
@@ -400,7 +435,7 @@ save
 grun() {
 	local name=$1 cap=$2 b
 	shift 2
-	b=$(budget "$cap")
+	b=$(budget "$cap" "$KEEP")
 	if [ "$b" -lt 3 ]; then
 		SKIPPED+=("$name")
 		return 125
@@ -416,6 +451,10 @@ grun() {
 }
 
 # ------------------------------------------------------------ digests
+# KEEP: seconds grun leaves for later steps: the CPU scaling benches, which
+# need no GPU, while the 1e9 jobs are timed (their caps summed to 720 s of
+# a 450 s budget, and a slow GPU left the benches none).
+KEEP=0
 while IFS='|' read -r name want wc wmin wmax small args; do
 	[ -z "$name" ] || [ $DEV_RC -ne 0 ] && continue
 	[ -n "$SMALL" ] && [ -z "$small" ] && continue
@@ -444,22 +483,35 @@ done <<<"$EXPECT"
 
 # ------------------------------------------------------------ timings
 timing_row() { # name want args rc: one JSON row from $OUT/name.json
-	local name=$1 want=$2 args=$3 rc=$4 f=$OUT/$1.json got ok=null
+	local name=$1 want=$2 args=$3 rc=$4 f=$OUT/$1.json got ok=null sane=null
 	got=$(jget "$f" digest)
 	if [ -n "$want" ]; then
 		if [ "$got" = "$want" ]; then ok=true; elif [ $rc -ne 124 ] && [ $rc -ne 137 ]; then ok=false; ALL_OK=false; fi
+	elif [ $rc -eq 0 ]; then
+		# Fast math's digest is the device's own: its statistics are
+		# checked instead, every lane counted and the default model's
+		# values where they belong (mean 72 within 1, extremes within
+		# 0..150; 1e9 lanes reach about 72 +- 36), so that garbage
+		# with exit 0 fails the check.
+		sane=$(awk -v c="$(jget "$f" count summary)" -v m="$(jget "$f" mean summary)" -v lo="$(jget "$f" min summary)" -v hi="$(jget "$f" max summary)" \
+			-v want="$(awk '{ for (i = 1; i < NF; i++) if ($i == "--lanes") { printf "%.0f", $(i + 1); exit } }' <<<"$args")" \
+			'BEGIN { print (c == want && c != "" && m + 0 > 71 && m + 0 < 73 && lo + 0 >= 0 && hi + 0 <= 150 && lo != "" && hi != "") ? "true" : "false" }')
+		[ "$sane" = false ] && ALL_OK=false
 	fi
 	# A failed run fails the check whether or not its digest is stored
 	# (fast math's is not: it depends on the device).
 	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then ok=false; ALL_OK=false; fi
-	log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok) | $args"
-	row=$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
-		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$ok" "$(jnum "$(cat "$WORK/$name.time")")" \
+	log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok)$([ "$sane" = null ] || echo ", statistics sane: $sane") | $args"
+	row=$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "statistics_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
+		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$ok" "$sane" "$(jnum "$(cat "$WORK/$name.time")")" \
 		"$(jnum "$(jget "$f" wall_s timing)")" "$(jnum "$(jget "$f" startup_s timing)")" "$(jnum "$(jget "$f" compile_s timing)")" \
 		"$(jnum "$(jget "$f" kernel_s timing)")" "$(jnum "$(jget "$f" transfer_s timing)")" "$(jnum "$(jget "$f" ns_per_lane_step timing)")" \
 		"$(jstr "$(jget "$f" device)")")
 	TIMINGS+=("$row")
 }
+# In the full check, 60 s kept for the CPU benches (about 35 s on 16
+# cores: simd 15, parallel 20).
+[ -z "$SMALL" ] && KEEP=60
 while IFS='|' read -r name want cap small args; do
 	[ -z "$name" ] || [ $DEV_RC -ne 0 ] && continue
 	if [ -n "$SMALL" ]; then [ -z "$small" ] && continue; else [ -n "$small" ] && continue; fi
@@ -470,6 +522,7 @@ while IFS='|' read -r name want cap small args; do
 	timing_row "$name" "$want" "$args" $rc
 	save
 done <<<"$TIMED"
+KEEP=0
 
 # ------------------------------------------------------------ CPU scaling
 # gpusim bench's scaling table and Amdahl fit for the CPU engines over 1..N
@@ -547,7 +600,7 @@ for ec in simd:60 parallel:150; do
 	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
 	[ -n "$body" ] || body='      "engine": '"$(jstr "$engine")"', "points": null, "fit": null'
 	row=$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
-		"$rc" "$secs" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstr "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstr "$note")" "$body")
+		"$rc" "$(jnum "$secs")" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstr "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstr "$note")" "$body")
 	SCALING+=("$row")
 	save
 done
