@@ -90,13 +90,15 @@ func TestMinTimePython(t *testing.T) {
 			t.Errorf("%s: got %+v, want %g lane-steps in %g s", tc.name, p, tc.laneSteps, tc.seconds)
 		}
 	}
-	// One lane's row of 2^32 steps is 34 GB, over the matrix's cap: it is
-	// skipped, and the vector after it still runs (the matrix was counted
-	// on one lane, which the script then could not allocate).
-	c.Workloads, c.PythonOnly, c.PythonMatrixBytes = []Workload{{1000, 1 << 32}}, "matrix,vector", 512<<20
+	// One lane's row of 2^32 steps (2^31-1 where int has 32 bits) is 34
+	// GB, over the matrix's cap: it is skipped, and the vector after it
+	// still runs (the matrix was counted on one lane, which the script then
+	// could not allocate).
+	const steps = min(1<<32, math.MaxInt)
+	c.Workloads, c.PythonOnly, c.PythonMatrixBytes = []Workload{{1000, steps}}, "matrix,vector", 512<<20
 	ph := c.MinTime(nil, lots)
-	if p := ph[len(ph)-1]; !near(p.LaneSteps, 3*1000*(1<<32)) {
-		t.Errorf("the matrix over its cap: got %+v, want the vector's %g lane-steps", p, 3*1000.0*(1<<32))
+	if p := ph[len(ph)-1]; !near(p.LaneSteps, 3*1000*float64(steps)) {
+		t.Errorf("the matrix over its cap: got %+v, want the vector's %g lane-steps", p, 3*1000*float64(steps))
 	}
 	c.Python = false
 	if phases := c.MinTime(nil, lots); phases[len(phases)-1].Name == PythonPhase {
@@ -130,7 +132,7 @@ func TestMinTimePythonBudget(t *testing.T) {
 // of Python the script then ran.
 func TestMinTimePythonLoopSteps(t *testing.T) {
 	c := Default()
-	c.Workloads, c.PythonOnly, c.PythonReps, c.PythonLoopBudget = []Workload{{1000, 1 << 32}}, "loop", 3, 1e6
+	c.Workloads, c.PythonOnly, c.PythonReps, c.PythonLoopBudget = []Workload{{1000, min(1<<32, math.MaxInt)}}, "loop", 3, 1e6
 	ph := c.MinTime(nil, 1<<50)
 	if p := ph[len(ph)-1]; !near(p.LaneSteps, 3e6) || !near(p.Seconds, 3e6/serialRate) {
 		t.Errorf("got %+v, want one lane of the budget's 1e6 steps, 3 times", p)

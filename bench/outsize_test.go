@@ -27,10 +27,10 @@ func sizePlans() []Plan {
 	specs := []EngineSpec{{Name: "serial"}, {Name: "parallel", Scales: true}, {Name: "simd", Scales: true}, {Name: "opencl:0", Device: true}, {Name: "opencl:1", Device: true}, {Name: "processes", Scales: true}}
 	def, quick, one, long := Default(), Quick(), Default(), Default()
 	one.Workloads, one.Workers, one.Sweep = []Workload{{1, 1}}, []int{1}, nil
-	long.Workloads = Cross([]uint64{1, 1000, math.MaxUint64}, []int{1, 4294967296})
+	long.Workloads = Cross([]uint64{1, 1000, math.MaxUint64}, []int{1, min(1<<32, math.MaxInt)})
 	long.Workers = []int{1, 2, 3, 4, 8, 16, 64, 256, 1000, 1024}
 	long.Sweep = []uint64{1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e12, math.MaxUint64}
-	long.SweepSteps = 4294967296
+	long.SweepSteps = min(1<<32, math.MaxInt)
 	long.PythonOnly = "loop,matrix"
 	return []Plan{
 		{Config: &def, Specs: specs, Notes: []string{"simd left out: no \"AVX\" <here> & | * _ there"}},

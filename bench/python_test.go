@@ -671,7 +671,7 @@ func TestBaselineLoopSteps(t *testing.T) {
 	c.PythonOnly, c.PythonReps, c.PythonLoopBudget = "loop", 1, 20_000
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	w := Workload{50, 1 << 32}
+	w := Workload{50, min(1<<32, math.MaxInt)}
 	out, err := RunBaseline(ctx, py, &c, w)
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func TestAutoNarrowProbe(t *testing.T) {
 	for _, c := range []struct {
 		lanes uint64
 		steps int
-	}{{1, 1e8}, {3, 1e8}, {1000, 1e6}, {40000, 5000}, {5e6, 100}, {1, 4294967296}} {
+	}{{1, 1e8}, {3, 1e8}, {1000, 1e6}, {40000, 5000}, {5e6, 100}, {1, sim.MaxSteps}} {
 		p := sim.Default()
 		p.Lanes, p.Steps = c.lanes, c.steps
 		probe := probeJob(p, false)
