@@ -105,7 +105,9 @@ func (p Params) Exact(n int) (mean, sd float64) {
 func exactMean(p, start, anchor float64, n int) float64 {
 	d := twoSum(start, -anchor)
 	if d.hi == 0 || p == 0 && n > 0 {
-		return anchor // no deviation to carry, or none left
+		// No deviation to carry, or none left: the anchor, +0 for -0, as
+		// exactSD's (the report printed -0.000000e+00).
+		return anchor + 0
 	}
 	pm, pe := powDD(p, n)
 	dev := pm.mul(d).ldexp(pe)

@@ -274,6 +274,30 @@ func (p Params) noiseless(m Model) (most float64, ok bool) {
 	return most, true
 }
 
+// noiselessEnd is where the one path of a job without noise ends: its
+// temperature after p.Steps steps in float32, as every lane computes it
+// (Model.Step), found by walking it until it repeats a temperature (after
+// which it cycles: each step's value depends on the one before alone) or
+// the steps end; ok is false where it does not repeat within
+// noiselessSteps.
+func (p Params) noiselessEnd(m Model) (end float32, ok bool) {
+	t := m.Start
+	path := []float32{t} // path[k]: the temperature after k steps
+	at := map[float32]int{t: 0}
+	for s := 1; s <= p.Steps; s++ {
+		if s > noiselessSteps {
+			return 0, false
+		}
+		t = m.Step(t, 0)
+		if i, seen := at[t]; seen {
+			return path[i+(p.Steps-i)%(s-i)], true
+		}
+		at[t] = s
+		path = append(path, t)
+	}
+	return t, true
+}
+
 // Range is an interval [lo, hi] that holds every temperature a run of p
 // computes, every lane's at every step and the start, float32's roundings
 // included: [-Bound, Bound], narrowed where p != 1 to the centred bound

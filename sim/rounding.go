@@ -273,7 +273,13 @@ func (p Params) PrecisionNote(lanes uint64) string {
 		// A mean-reverting model that float32 makes a random walk (or the
 		// reverse side of 1): the exact law is computed from the float32
 		// value, but the user asked for another model.
-		return fmt.Sprintf("--persistence %g is %g in float32 (its spacing near 1 is %.3g): the runs are a random walk, not mean-reverting", p.Persistence, m.P, 0x1p-24)
+		// float32's spacing is 2^-24 below 1, 2^-23 above (it read
+		// 5.96e-08 for --persistence 1.00000003).
+		side, spacing := "below", 0x1p-24
+		if math.Abs(p.Persistence) > 1 {
+			side, spacing = "above", 0x1p-23
+		}
+		return fmt.Sprintf("--persistence %g is %g in float32 (its spacing %s 1 is %.3g): the runs are a random walk, not mean-reverting", p.Persistence, m.P, side, spacing)
 	}
 	for _, f := range []struct {
 		flag string
@@ -285,9 +291,12 @@ func (p Params) PrecisionNote(lanes uint64) string {
 			return fmt.Sprintf("--%s %g is %s in float32 (the smallest is %.3g): the runs use %[3]s", f.flag, f.v, F32Text(f.f32), math.SmallestNonzeroFloat32)
 		}
 	}
-	_, sd := p.Exact(p.Steps)
-	if !(sd > 0) || lanes == 0 {
+	mean, sd := p.Exact(p.Steps)
+	if lanes == 0 {
 		return "" // no z-scores to weaken (an empty shard has none)
+	}
+	if !(sd > 0) {
+		return p.noiselessNote(mean)
 	}
 	r := p.Rounding(p.Steps)
 	n := float64(lanes)
@@ -301,6 +310,27 @@ func (p Params) PrecisionNote(lanes uint64) string {
 		return fmt.Sprintf("float32 rounding can move the mean %s and the sd %s (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", upTo(r.Mean), upTo(r.Std), sd, zm, zs, lanes, laneNoun(lanes))
 	}
 	return ""
+}
+
+// noiselessNote says, for a job without noise (sd 0: --sigma 0, or 0 in
+// float32), where float32 ends the one path every lane takes, when that
+// is not the exact law's mean (exact, rounded to float32): with no
+// z-scores, the report printed a simulated mean of 75 beside an exact
+// 74.9644 (--persistence 0.9999999 over 1e5 steps, where each step's
+// rounding keeps the lanes at their start), and -1e+30 beside 1 (start and
+// anchor 1 at --persistence 1e30, where float32 makes c = (1 - p) a equal
+// to -p), without a word, where any noise gave a note. "" where the path
+// ends at the mean, or does not repeat a value within noiselessSteps.
+func (p Params) noiselessNote(exact float64) string {
+	if p.Steps == 0 {
+		return ""
+	}
+	end, ok := p.noiselessEnd(p.Model())
+	if !ok || float64(end) == float64(float32(exact)) {
+		return ""
+	}
+	return fmt.Sprintf("with no noise every lane takes one path, which float32's rounding ends at %.7g, %.3g from the exact law's mean %.7g (its worst case over %s is %.3g): the simulated and exact columns differ by that",
+		end, math.Abs(float64(end)-exact), exact, count.Noun(p.Steps, "step"), p.Rounding(p.Steps).Mean)
 }
 
 // laneNoun is "lane" or "lanes", as n asks.

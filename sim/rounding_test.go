@@ -308,6 +308,13 @@ func TestPrecisionNote(t *testing.T) {
 		{75, 72, 1e-45, 0, 0, 0, "the z-scores test nothing"},
 		{75, 72, 1e-46, 0, 0, 0, "--sigma 1e-46 is 0 in float32"},
 		{75, 72, 0, 0, 0, 0, ""},
+		// Without noise the report has no z-scores: where float32 ends the
+		// one path away from the exact mean, the note says so (nothing
+		// did, beside a simulated 75 and an exact 74.9644).
+		{75, 72, 0, 0.9999999, 100000, 100, "with no noise every lane takes one path, which float32's rounding ends at 75, 0.0356 from the exact law's mean 74.96445 (its worst case over 100000 steps is 1.34)"},
+		{1, 1, 0, 1e30, 2, 1000, "ends at -1e+30, 1e+30 from the exact law's mean 1"},
+		{75, 72, 0, 0, 100, 0, ""},
+		{75, 72, 0, -1, 100001, 0, ""}, // 75, 69, 75, ...: ends at 69, the mean
 		{1e-50, 72, 5, 0, 0, 0, "--start 1e-50 is 0 in float32"},
 		{75, -1e-50, 5, 0, 0, 0, "--anchor -1e-50 is -0 in float32 (the smallest is 1.4e-45): the runs use -0"},
 		{0, 72, 5, 0, 0, 0, ""},
@@ -340,7 +347,8 @@ func TestPrecisionNote(t *testing.T) {
 		// A persistence that float32 rounds to 1 makes the model a
 		// random walk, which was not said.
 		{75, 72, 5, 0.99999999999, 0, 0, "--persistence 0.99999999999 is 1 in float32"},
-		{75, 72, 5, -0.99999999999, 0, 0, "--persistence -0.99999999999 is -1 in float32"},
+		{75, 72, 5, -0.99999999999, 0, 0, "--persistence -0.99999999999 is -1 in float32 (its spacing below 1 is 5.96e-08)"},
+		{75, 72, 5, 1.00000003, 0, 0, "--persistence 1.00000003 is 1 in float32 (its spacing above 1 is 1.19e-07)"},
 	} {
 		p := Default()
 		p.Start, p.Anchor, p.Sigma = c.start, c.anchor, c.sigma
@@ -510,5 +518,27 @@ func TestMeanTestsNothing(t *testing.T) {
 	}
 	if n := p.PrecisionNote(1000); !strings.Contains(n, "float32 rounding can move the mean as far as the exact sd 0.0149 or more (its worst case, 0.0163, is 1.1 sds over 1 step;") || !strings.Contains(n, "its z-score tests nothing and is not reported; the sd's allows for up to 0.0127, 38 standard errors at 1000 lanes") {
 		t.Errorf("note %q", n)
+	}
+}
+
+// TestNoiselessEnd checks the end of the one path of a job without noise,
+// found through its cycle, against the walk of all its steps.
+func TestNoiselessEnd(t *testing.T) {
+	for _, c := range []struct{ start, anchor, p float64 }{
+		{75, 72, 0.5}, {75, 72, -1}, {75, 72, 0.9999999}, {1, 1, 1e30}, {-3, 5, -0.75}, {1e-40, 0, 0.5}, {0, 1e30, 0.999},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma = c.start, c.anchor, c.p, 0
+		for _, n := range []int{0, 1, 2, 3, 7, 100, 1001, 20000} {
+			p.Steps = n
+			m := p.Model()
+			want := m.Start
+			for range n {
+				want = m.Step(want, 0)
+			}
+			if got, ok := p.noiselessEnd(m); !ok || got != want {
+				t.Errorf("start %g anchor %g persistence %g, %d steps: %v (%v), want %v", c.start, c.anchor, c.p, n, got, ok, want)
+			}
+		}
 	}
 }

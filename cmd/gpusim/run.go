@@ -119,6 +119,17 @@ type runOptions struct {
 // that a refusal of the plan never hides a flag's own error (run --engine
 // nosuch --lanes 2^64-1 must name the engine; --plot a.svg --plot-daily
 // a.svg --lanes 2^64-1 was refused for its years, not for the one file).
+// noSignedZero is v, with -0 read as 0: --sigma -0 is no noise, as --sigma
+// 0 is, but the sign of the noise's zeros carried into the lanes that end
+// at 0, and gave another digest (710e67dd8ae85b19 against 2aaddcf8503af3cf
+// at --start -0 --anchor -0 --steps 3).
+func noSignedZero(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	return v
+}
+
 func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := noArgs(c); err != nil {
 		return nil, err
@@ -126,7 +137,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	o := &runOptions{
 		params: sim.Params{
 			Lanes: getCount(c, "lanes"), Steps: getInt(c, "steps"), Seed: getCount(c, "seed"),
-			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: getFloat(c, "sigma"),
+			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: noSignedZero(getFloat(c, "sigma")),
 		},
 		engine:  strings.TrimSpace(c.String("engine")), // as around a number
 		timeout: c.Generic("timeout").(*durationValue).d,
