@@ -1,7 +1,10 @@
 package cputime
 
 import (
+	"os"
+	"os/exec"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,5 +27,24 @@ func TestThreadsAlive(t *testing.T) {
 	after, _ := threadsAlive()
 	if g := after[tid] - before[tid]; g < int64(25*time.Millisecond) {
 		t.Errorf("thread %d spun 50 ms and its time alive grew by %v (before %v, after %v)", tid, time.Duration(g), before[tid], after[tid])
+	}
+}
+
+// TestThreadsAliveChildren: a child of the process is read too, under
+// -PID: bench's parent waits for each child it starts to exec (vfork),
+// which adds nothing to its own threads' time.
+func TestThreadsAliveChildren(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "while :; do :; done")
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	time.Sleep(50 * time.Millisecond)
+	alive, ok := threadsAlive()
+	if _, found := alive[-cmd.Process.Pid]; !ok || !found {
+		if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(unix.Gettid()) + "/children"); err != nil {
+			t.Skipf("no children files here (CONFIG_PROC_CHILDREN): %v", err)
+		}
+		t.Errorf("threadsAlive() = %v: no child %d", alive, cmd.Process.Pid)
 	}
 }

@@ -44,6 +44,7 @@ func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[in
 	oldClock, oldAlive := suspendNow, suspendAlive
 	watching, last, total := suspension.watching, suspension.last, suspension.total
 	a, aok := suspension.alive, suspension.aliveOK
+	cont, contBeat := suspension.continued, suspension.continuedBeat
 	suspendNow, suspendAlive = clock, alive
 	suspension.Unlock()
 	t.Cleanup(func() {
@@ -52,6 +53,7 @@ func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[in
 		suspendNow, suspendAlive = oldClock, oldAlive
 		suspension.watching, suspension.last, suspension.total = watching, last, total
 		suspension.alive, suspension.aliveOK = a, aok
+		suspension.continued, suspension.continuedBeat = cont, contBeat
 	})
 }
 
@@ -100,5 +102,71 @@ func TestSuspendedOverloaded(t *testing.T) {
 		if got := Suspended(); got != c.want {
 			t.Errorf("#%d: Suspended() = %v, want %v", i, got, c.want)
 		}
+	}
+}
+
+// TestSuspendedStarved: a gap through which the process's threads waited
+// for a core in turns, none of them through the whole gap but together
+// through all of it, is a starved process, not a stopped one, unless a
+// SIGCONT came in it. The bench of 512 processes on 2 cores read as
+// suspended for 5 to 12 s of each 9 to 14 s run, and ran each again ten
+// times over.
+func TestSuspendedStarved(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{}
+	for tid := range 20 {
+		threads[tid] = 0
+	}
+	read := func() (map[int]int64, bool) {
+		m := make(map[int]int64, len(threads))
+		for k, v := range threads {
+			m[k] = v
+		}
+		return m, true
+	}
+	fakeSuspendWatch(t, func() time.Time { return now }, read)
+	suspension.Lock()
+	suspension.watching, suspension.last, suspension.total = true, now, 0
+	suspension.alive, suspension.aliveOK = read()
+	suspension.continued, suspension.continuedBeat = 0, 0
+	suspension.Unlock()
+	starve := func() {
+		now = now.Add(8 * time.Second)
+		for tid := range threads {
+			threads[tid] += int64(400 * time.Millisecond) // 20 x 0.4 s: the 8 s gap
+		}
+	}
+	starve()
+	beat()
+	if got := Suspended(); got != 0 {
+		t.Errorf("starved 8 s, no SIGCONT: Suspended() = %v, want 0", got)
+	}
+	starve()
+	suspension.Lock()
+	suspension.continued++ // the gap ended a stop
+	suspension.Unlock()
+	beat()
+	if got, want := Suspended(), 7900*time.Millisecond; got != want {
+		t.Errorf("the same gap with a SIGCONT: Suspended() = %v, want %v", got, want)
+	}
+	// A child (-PID) that waited for a core through the gap, while the
+	// thread that started it waited for it to exec: starved too, but
+	// no thread of the process's own through a gap with a SIGCONT.
+	threads[-4242] = 0
+	beat()
+	now = now.Add(3 * time.Second)
+	threads[-4242] += int64(3 * time.Second)
+	beat()
+	if got, want := Suspended(), 7900*time.Millisecond; got != want {
+		t.Errorf("a child alive through 3 s, no SIGCONT: Suspended() = %v, want %v", got, want)
+	}
+	now = now.Add(3 * time.Second)
+	threads[-4242] += int64(3 * time.Second)
+	suspension.Lock()
+	suspension.continued++
+	suspension.Unlock()
+	beat()
+	if got, want := Suspended(), 7900*time.Millisecond+2900*time.Millisecond; got != want {
+		t.Errorf("a child alive through 3 s with a SIGCONT: Suspended() = %v, want %v", got, want)
 	}
 }
