@@ -33,8 +33,16 @@ var drainGrace = 2 * time.Second // a variable for tests
 // Linux the child is killed too when bench dies where no handler runs
 // (SIGKILL: dieWithParent).
 // Run it with runChildProcess.
+//
+// A bench whose working folder was removed starts its children in the
+// temporary folder: joblib's set-up failed in the removed one
+// (FileNotFoundError), and the baseline's joblib versions were skipped
+// with that alone for a reason.
 func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
+	if _, err := os.Getwd(); err != nil {
+		cmd.Dir = os.TempDir()
+	}
 	setGroup(cmd)
 	// A child that does not exit once stopped is killed, and an input
 	// pipe that a leftover process holds open is closed rather than

@@ -6,7 +6,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -35,5 +37,67 @@ func TestPythonProbeHangs(t *testing.T) {
 	}
 	if d := time.Since(t0); d > 5*time.Second {
 		t.Errorf("the probes took %v, past their bound", d)
+	}
+}
+
+// TestPythonProbeEndsItsChildren: the probe's interpreter runs in a
+// process group of its own, ended whole when bench stops (Ctrl-C) or the
+// probe's time runs out: a wrapper's child (sleep, before exec python3)
+// was left running under init after bench had exited 130.
+func TestPythonProbeEndsItsChildren(t *testing.T) {
+	saved := probeTimeout
+	t.Cleanup(func() { probeTimeout = saved })
+	for _, stop := range []string{"cancel", "timeout"} {
+		dir := t.TempDir()
+		pidFile := filepath.Join(dir, "pid")
+		wrapper := filepath.Join(dir, "python3")
+		if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nsleep 300 &\necho $! >"+pidFile+"\nwait\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		probeTimeout = time.Minute
+		if stop == "timeout" {
+			probeTimeout = 300 * time.Millisecond
+		} else {
+			time.AfterFunc(300*time.Millisecond, cancel)
+		}
+		CheckPython(ctx, wrapper)
+		cancel()
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			t.Fatalf("%s: the wrapper did not start its child: %v", stop, err)
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		gone := false
+		for deadline := time.Now().Add(2*childGrace + time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			// Gone, or a zombie init has not reaped yet (the
+			// sandbox's init reaps late).
+			st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			if syscall.Kill(pid, 0) != nil || err == nil && strings.Contains(string(st), ") Z ") {
+				gone = true
+				break
+			}
+		}
+		if !gone {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("%s: the wrapper's child %d outlived the probe", stop, pid)
+		}
+	}
+}
+
+// TestCommandInRemovedFolder: a bench whose working folder was removed
+// starts its children in the temporary folder; joblib's set-up failed in
+// the removed one.
+func TestCommandInRemovedFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if cmd := command(context.Background(), "true"); cmd.Dir != os.TempDir() {
+		t.Errorf("a child's folder in a removed working folder: %q, want %q", cmd.Dir, os.TempDir())
 	}
 }

@@ -37,19 +37,24 @@ var probeTimeout = 30 * time.Second
 func probePython(ctx context.Context, path, code string, both bool) ([]byte, error) {
 	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, path, "-c", code)
-	cmd.WaitDelay = 100 * time.Millisecond
-	var out []byte
-	var err error
+	// A child of bench's own (command): in a process group of its own,
+	// ended whole. Started alone, a wrapper's children (a script that
+	// runs python3 after a wait) outlived a Ctrl-C of bench, a SIGKILL
+	// and the probe's own time limit.
+	cmd := command(cctx, path, "-c", code)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if both {
-		out, err = cmd.CombinedOutput()
-	} else {
-		out, err = cmd.Output()
+		cmd.Stderr = &out
 	}
+	err := runChildProcess(cctx, cmd)
 	if cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		return out, &probeTimeoutError{path: path, limit: probeTimeout}
+		return out.Bytes(), &probeTimeoutError{path: path, limit: probeTimeout}
 	}
-	return out, err
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && !both {
+		ee.Stderr = stderr.Bytes() // as cmd.Output gives it (FindPython's limit signs)
+	}
+	return out.Bytes(), err
 }
 
 // probeTimeoutError is an interpreter that did not answer a probe in time.
