@@ -304,7 +304,7 @@ func EndNow(cause error) {
 	var se *SignalError
 	var te *TimeoutError
 	switch {
-	case ExitNow == nil:
+	case ExitNow == nil, Settled():
 	case errors.As(cause, &se):
 		ExitNow(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
 	case errors.As(cause, &te):
@@ -314,10 +314,13 @@ func EndNow(cause error) {
 
 // Now is an ExitNow for a real process: it removes every temporary output
 // file, runs the BeforeExit funcs, writes msg to stderr and exits with
-// status (unless the program has passed its commit point, which then ends
-// on its own in a moment, with its whole report).
+// status. Past the commit point (Settle) too: a second, deliberate stop
+// then comes while the report is written, which a reader that does not
+// read (a stuck pipe, a paused pager) can hold for ever; msg then says the
+// files are written and the report cut short. It was dropped, and with it
+// every later signal: only SIGKILL ended the process.
 func Now(stderr io.Writer) func(status int, msg string) {
-	return func(status int, msg string) { forcedExit(stderr, status, msg, os.Exit) }
+	return func(status int, msg string) { forcedExit(stderr, status, msg, os.Exit, true) }
 }
 
 // Exit is an ExitLater for a real process: after grace it removes every
@@ -325,20 +328,28 @@ func Now(stderr io.Writer) func(status int, msg string) {
 // writes msg to stderr and exits with status.
 func Exit(stderr io.Writer) func(status int, msg string, grace time.Duration) (disarm func()) {
 	return func(status int, msg string, grace time.Duration) func() {
-		t := time.AfterFunc(grace, func() { forcedExit(stderr, status, msg, os.Exit) })
+		t := time.AfterFunc(grace, func() { forcedExit(stderr, status, msg, os.Exit, false) })
 		return func() { t.Stop() }
 	}
 }
 
-func forcedExit(stderr io.Writer, status int, msg string, exit func(int)) {
+// forcedExit ends the process through exit with status, after removing
+// the temporary output files and running the BeforeExit funcs, writing msg.
+// Past the commit point it stands down, as the program ends on its own
+// with its whole report, unless now (a second stop: Now), when it ends it
+// all the same and says what was kept.
+func forcedExit(stderr io.Writer, status int, msg string, exit func(int), now bool) {
 	atomicfile.AbortAll() // waits for a group's renames
 	settled.Lock()
 	done := settled.done
 	settled.Unlock()
-	if done {
+	if done && !now {
 		// The program passed its commit point while this waited: it
 		// ends on its own, with its whole report.
 		return
+	}
+	if done {
+		msg += "gpusim: note: stopped again while it wrote its report: the run was complete and its files written, but the report is cut short\n"
 	}
 	exitHooks.Lock()
 	ids := slices.Sorted(maps.Keys(exitHooks.m))

@@ -23,13 +23,13 @@ func TestForcedExitRunsHooksFirst(t *testing.T) {
 	removed := BeforeExit(func() { out.WriteString("removed hook ran") })
 	removed()
 	status := -1
-	forcedExit(&out, ExitSIGINT, "gpusim: interrupted\n", func(s int) { status = s })
+	forcedExit(&out, ExitSIGINT, "gpusim: interrupted\n", func(s int) { status = s }, false)
 	remove()
 	if got, want := out.String(), "\r   \rgpusim: interrupted\n"; got != want || status != ExitSIGINT {
 		t.Errorf("forced exit wrote %q and exited %d, want %q and %d", got, status, want, ExitSIGINT)
 	}
 	out.Reset()
-	forcedExit(&out, ExitSIGTERM, "gpusim: terminated\n", func(int) {})
+	forcedExit(&out, ExitSIGTERM, "gpusim: terminated\n", func(int) {}, false)
 	if got := out.String(); got != "gpusim: terminated\n" {
 		t.Errorf("after remove, forced exit wrote %q", got)
 	}
@@ -71,13 +71,23 @@ func TestForcedExitWaitsForCommit(t *testing.T) {
 	<-renaming
 	exited := false
 	var out strings.Builder
-	forcedExit(&out, ExitTimeout, "gpusim: error: --timeout\n", func(int) { exited = true })
+	forcedExit(&out, ExitTimeout, "gpusim: error: --timeout\n", func(int) { exited = true }, false)
 	<-committed
 	if exited || out.String() != "" {
 		t.Errorf("a forced exit during the commit exited %v and wrote %q; want it to stand down", exited, out.String())
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "out.txt")); err != nil || string(b) != "new" {
 		t.Errorf("out.txt: %q, %v", b, err)
+	}
+	// A second, deliberate stop (Now) past the commit point ends the
+	// process all the same, saying what was kept: it was dropped, and a
+	// report held by a reader that did not read held the process for
+	// ever, every later signal dropped too.
+	status := -1
+	out.Reset()
+	forcedExit(&out, ExitSIGTERM, "gpusim: terminated\n", func(s int) { status = s }, true)
+	if want := "gpusim: terminated\ngpusim: note: stopped again while it wrote its report: the run was complete and its files written, but the report is cut short\n"; status != ExitSIGTERM || out.String() != want {
+		t.Errorf("a second stop past the commit point exited %d, wrote %q; want %d, %q", status, out.String(), ExitSIGTERM, want)
 	}
 }
 
