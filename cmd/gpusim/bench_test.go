@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/bench"
@@ -342,5 +343,19 @@ func TestBenchStoppedFindingPython(t *testing.T) {
 	code, stdout, stderr := run(ctx, "bench", "--lanes", "1000", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--no-scaling", "--engines", "serial")
 	if code != interrupt.ExitSIGINT || stdout != "" || strings.Contains(stderr, "skipped") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want %d, no report and no note of a skipped baseline", code, stdout, stderr, interrupt.ExitSIGINT)
+	}
+}
+
+// TestDevicesStopped: a stop while the driver lists the devices exits with
+// the stop's status, printing no listing: it printed the listing and exited
+// 0.
+func TestDevicesStopped(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(&interrupt.SignalError{Signal: syscall.SIGTERM})
+		code, stdout, stderr := run(ctx, "devices", "--format", format)
+		if code != interrupt.ExitSIGTERM || stdout != "" || !strings.Contains(stderr, "gpusim: terminated") {
+			t.Errorf("--format %s: exit %d, stdout %q, stderr %q; want %d, no listing", format, code, stdout, stderr, interrupt.ExitSIGTERM)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -35,6 +36,12 @@ func devicesCommand() *cli.Command {
 				return err
 			}
 			_, ds, err := engines.Devices()
+			if c.Context.Err() != nil {
+				// Stopped while the driver listed its devices: the
+				// stop's status and message, as selftest's. The
+				// listing was printed and exited 0.
+				return context.Cause(c.Context)
+			}
 			if err != nil {
 				if format == "json" {
 					// Why there are no devices and what to do, as
