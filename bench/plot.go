@@ -318,7 +318,24 @@ func sweepPlot(sw *Sweep) (*plot.Plot, error) {
 		p.Add(l, sc)
 		p.Legend.Add(s.Engine, l, sc)
 	}
+	logSpan(&p.X)
+	logSpan(&p.Y)
 	return p, nil
+}
+
+// logSpan widens a log axis whose data is one value (a sweep of one size,
+// or engines at one ns per lane-step) to a factor of 2 either side of it:
+// gonum widens such an axis by 1 either side, and 1 lane's or under 1 ns's
+// reached 0 or below, which a log scale cannot draw (gonum panicked: "Values
+// must be greater than 0 for a log scale", and bench exited 2 with a stack
+// trace, before the run or after it). An axis with no data is 1 to 10.
+func logSpan(a *plot.Axis) {
+	switch {
+	case !(a.Max > 0):
+		a.Min, a.Max = 1, 10
+	case !(a.Min > 0) || a.Min == a.Max:
+		a.Min, a.Max = a.Max/2, a.Max*2
+	}
 }
 
 // siTicks are log ticks labelled "1k", "10M" rather than "1e+06". A range

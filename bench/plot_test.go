@@ -225,3 +225,31 @@ func TestSpeedupPlotPAsTable(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepPlotOneSize: a sweep of one size, or one whose engines all take
+// one time per lane-step, draws its chart: gonum widened the axis by 1
+// either side of its one value, below 0 at 1 lane or under 1 ns, and
+// panicked ("Values must be greater than 0 for a log scale"), bench exiting
+// 2 with a stack trace.
+func TestSweepPlotOneSize(t *testing.T) {
+	for _, c := range []struct {
+		lanes uint64
+		ns    []float64
+	}{{1, []float64{5}}, {1000, []float64{0.5}}, {1000, []float64{0.5, 0.5}}, {2, []float64{20, 0.3}}} {
+		r := sampleReport()
+		r.Sweep.Lanes = []uint64{c.lanes}
+		r.Sweep.Series = nil
+		for i, ns := range c.ns {
+			r.Sweep.Series = append(r.Sweep.Series, SweepSeries{Engine: "e" + strconv.Itoa(i), Points: []SweepPoint{{Lanes: c.lanes, NsPerLaneStep: ns}}})
+		}
+		files, err := Plot(r, t.TempDir(), []string{"png", "svg"})
+		if err != nil {
+			t.Fatalf("%d lanes at %v ns: %v", c.lanes, c.ns, err)
+		}
+		for _, f := range files {
+			if err := testenv.CheckImage(f); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
