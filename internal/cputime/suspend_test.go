@@ -65,18 +65,7 @@ func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[in
 func TestSuspendedOverloaded(t *testing.T) {
 	now := time.Unix(1e9, 0)
 	threads := map[int]int64{1: 0, 2: 0}
-	read := func() (map[int]int64, bool) {
-		m := make(map[int]int64, len(threads))
-		for k, v := range threads {
-			m[k] = v
-		}
-		return m, true
-	}
-	fakeSuspendWatch(t, func() time.Time { return now }, read)
-	suspension.Lock()
-	suspension.watching, suspension.last, suspension.total = true, now, 0
-	suspension.alive, suspension.aliveOK = read()
-	suspension.Unlock()
+	watchThreads(t, &now, threads)
 	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
 	for i, c := range []struct {
 		advance time.Duration
@@ -117,17 +106,8 @@ func TestSuspendedStarved(t *testing.T) {
 	for tid := range 20 {
 		threads[tid] = 0
 	}
-	read := func() (map[int]int64, bool) {
-		m := make(map[int]int64, len(threads))
-		for k, v := range threads {
-			m[k] = v
-		}
-		return m, true
-	}
-	fakeSuspendWatch(t, func() time.Time { return now }, read)
+	watchThreads(t, &now, threads)
 	suspension.Lock()
-	suspension.watching, suspension.last, suspension.total = true, now, 0
-	suspension.alive, suspension.aliveOK = read()
 	suspension.continued, suspension.continuedBeat = 0, 0
 	suspension.Unlock()
 	starve := func() {
@@ -169,4 +149,22 @@ func TestSuspendedStarved(t *testing.T) {
 	if got, want := Suspended(), 7900*time.Millisecond+2900*time.Millisecond; got != want {
 		t.Errorf("a child alive through 3 s with a SIGCONT: Suspended() = %v, want %v", got, want)
 	}
+}
+
+// watchThreads starts the watch at *now, its clock, with threads (thread
+// id or -PID: time alive, ns) as its reading of the threads, which the
+// test changes as it goes.
+func watchThreads(t *testing.T, now *time.Time, threads map[int]int64) {
+	read := func() (map[int]int64, bool) {
+		m := make(map[int]int64, len(threads))
+		for k, v := range threads {
+			m[k] = v
+		}
+		return m, true
+	}
+	fakeSuspendWatch(t, func() time.Time { return *now }, read)
+	suspension.Lock()
+	defer suspension.Unlock()
+	suspension.watching, suspension.last, suspension.total = true, *now, 0
+	suspension.alive, suspension.aliveOK = read()
 }
