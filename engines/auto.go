@@ -2123,6 +2123,14 @@ func openCLSetup() string {
 			}
 		}
 	}
+	if env := gpu.DriverEnv(); env != "" {
+		// The drivers' settings that may change their code
+		// (POCL_EXTRA_BUILD_FLAGS and the like), where set: they decide
+		// a device's speed and its self-test. A device that failed its
+		// self-test under -cl-fast-relaxed-math stayed left out, "as
+		// measured", once the setting was gone.
+		fmt.Fprintf(&b, "driver settings %q;", env)
+	}
 	return b.String()
 }
 

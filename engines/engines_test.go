@@ -2284,3 +2284,20 @@ func TestAutoDailyCalibratedApart(t *testing.T) {
 		t.Errorf("no calibration kept under the daily key")
 	}
 }
+
+// TestCalibrationKeyDriverSettings: the drivers' settings that may change
+// their code key the calibration apart, where set: a device that failed
+// its self-test under POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math stayed
+// left out once the setting was gone.
+func TestCalibrationKeyDriverSettings(t *testing.T) {
+	t.Setenv("POCL_EXTRA_BUILD_FLAGS", "")
+	o := Options{Params: sim.Default()}
+	plain := calibrationKey(o)
+	t.Setenv("POCL_EXTRA_BUILD_FLAGS", "-cl-fast-relaxed-math")
+	if set := calibrationKey(o); set == plain || !strings.Contains(set, "POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math") {
+		t.Errorf("key under POCL_EXTRA_BUILD_FLAGS %q, without %q; want another, naming it", set, plain)
+	}
+	if strings.Contains(plain, "driver settings") {
+		t.Errorf("key without driver settings %q names them", plain)
+	}
+}

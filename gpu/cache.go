@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -218,10 +219,17 @@ func cacheSkipLoad(kind, key string, on bool) {
 }
 
 // selfTestKey is the key of the self-test's stored pass for the program of
-// programKey key built from the cached binary whose checksum is binSum: a
-// pass vouches for that binary, not for whatever binary a later process
-// finds under key.
-func selfTestKey(key, binSum string) string { return sum([]byte(key + "\n" + binSum)) }
+// programKey key built from the cached binary whose checksum is binSum, on
+// the device d: a pass vouches for that binary, not for whatever binary a
+// later process finds under key; for that device, by its index and the
+// variables that choose which physical device the index names
+// (deviceSelection: with two GPUs of one model, the second trusted the
+// first's pass and never ran its own checks); and for the checks
+// themselves (selfTestChecks: a gpusim whose checks changed, its kernels
+// not, trusted the passes of the checks before).
+func selfTestKey(key, binSum string, d DeviceDesc) string {
+	return sum([]byte(key + "\n" + binSum + "\n" + strconv.Itoa(d.Index) + "\n" + deviceSelection() + selfTestChecks))
+}
 
 // loadSelfTest returns a stored pass of the cheap checks under key, or nil.
 func loadSelfTest(key string) *SelfTest {

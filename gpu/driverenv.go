@@ -28,7 +28,25 @@ var driverEnvIgnored = []string{
 	"CUDA_LAUNCH_BLOCKING", "GPU_DEVICE_ORDINAL",
 }
 
-// driverEnv is the drivers' settings in the environment (driverEnvPrefixes,
+// deviceSelectionEnv are the variables that choose which physical devices
+// the device indexes name: a driver's list of visible devices and order,
+// and the loaders' (which drivers load, in which order). Part of a self-test
+// pass's key (selfTestKey) with the device's index, not of a program's.
+var deviceSelectionEnv = []string{
+	"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "GPU_DEVICE_ORDINAL", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES",
+	"ZE_AFFINITY_MASK", "POCL_DEVICES", "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "OPENCL_VENDOR_PATH", "GPUSIM_OPENCL_LIBRARY",
+}
+
+// deviceSelection is deviceSelectionEnv's values, one NAME=value line each.
+func deviceSelection() string {
+	var b strings.Builder
+	for _, name := range deviceSelectionEnv {
+		b.WriteString(name + "=" + os.Getenv(name) + "\n")
+	}
+	return b.String()
+}
+
+// DriverEnv is the drivers' settings in the environment (driverEnvPrefixes,
 // less driverEnvIgnored, an empty one as unset), as sorted NAME=value
 // lines, "" where none is set:
 // part of every program's cache key (programKey), and so of its self-test
@@ -39,7 +57,10 @@ var driverEnvIgnored = []string{
 // job whose values become subnormal run on code that flushes them, and
 // print a wrong digest with exit 0 (selftest, which runs afresh, found
 // the flushing).
-func driverEnv() string {
+//
+// auto's calibration key holds it too: a device measured, or failed, under
+// one setting says nothing of it under another.
+func DriverEnv() string {
 	var set []string
 	for _, kv := range os.Environ() {
 		name, value, _ := strings.Cut(kv, "=")

@@ -639,11 +639,11 @@ var binaryHits atomic.Int64
 
 // programKey identifies a compiled program: the platform, device, driver,
 // build options, source and the drivers' settings in the environment
-// (driverEnv). The self-test's passes use the same key.
+// (DriverEnv). The self-test's passes use the same key.
 func programKey(d DeviceDesc, options, source string) string {
 	h := sha256.New()
 	parts := []string{d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source}
-	if env := driverEnv(); env != "" {
+	if env := DriverEnv(); env != "" {
 		// Only where set: every key without them stays as it was.
 		parts = append(parts, env)
 	}

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	_ "embed"
 	"fmt"
 	"math"
 	"strings"
@@ -153,6 +154,15 @@ type selfTestState struct {
 
 func (s *selfTestState) release() error { return s.kStep.Release() }
 
+// selfTestChecks stands for the checks a pass vouches for: the checksum of
+// this file's source, which defines them (the known-answer vectors'
+// comparison, the edge words, the probes, the rules a pass applies). A
+// build whose checks changed finds no pass of another's.
+var selfTestChecks = sum(selfTestSource)
+
+//go:embed selftest.go
+var selfTestSource []byte
+
 // trusted caches the cheap checks' outcome per key for the process.
 var trusted struct {
 	sync.Mutex
@@ -182,19 +192,19 @@ func (e *Engine) openSelfTest(options, source string) error {
 	}
 	// A pass vouches for one program: this process's build, or one cached
 	// binary (a stored pass is keyed by its checksum).
-	memKey := e.st.key + e.st.binSum
+	memKey := selfTestKey(e.st.key, e.st.binSum, e.desc)
 	trusted.Lock()
 	st := trusted.m[memKey]
 	trusted.Unlock()
 	if st == nil && e.st.binSum != "" {
-		st = loadSelfTest(selfTestKey(e.st.key, e.st.binSum))
+		st = loadSelfTest(memKey)
 	}
 	if st == nil {
 		if st, err = e.cheapChecks(); err != nil {
 			return err
 		}
 		if st.Failed() == nil && e.st.binSum != "" {
-			saveSelfTest(selfTestKey(e.st.key, e.st.binSum), st)
+			saveSelfTest(memKey, st)
 		}
 		trusted.Lock()
 		if trusted.m == nil {
@@ -216,7 +226,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 // that binary trusts it without running the checks again.
 func (e *Engine) savedBinary(binSum string) {
 	if binSum != "" && e.st.pass != nil && !e.st.pass.Cached {
-		saveSelfTest(selfTestKey(e.st.key, binSum), e.st.pass)
+		saveSelfTest(selfTestKey(e.st.key, binSum, e.desc), e.st.pass)
 	}
 }
 

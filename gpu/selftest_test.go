@@ -433,10 +433,10 @@ func TestSelfTestCache(t *testing.T) {
 	if binSum == "" || pass == nil || !pass.Cached {
 		t.Fatalf("second open: binary checksum %q, pass %+v; want the cached binary and its stored pass", binSum, pass)
 	}
-	if loadSelfTest(selfTestKey(key, binSum)) == nil {
+	if loadSelfTest(selfTestKey(key, binSum, e.desc)) == nil {
 		t.Fatal("the stored pass does not load")
 	}
-	if loadSelfTest(selfTestKey(key, sum([]byte("another binary")))) != nil {
+	if loadSelfTest(selfTestKey(key, sum([]byte("another binary")), e.desc)) != nil {
 		t.Fatal("a pass vouches for another binary")
 	}
 	b, err := os.ReadFile(files[0])
@@ -447,7 +447,7 @@ func TestSelfTestCache(t *testing.T) {
 	if err := os.WriteFile(files[0], b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if loadSelfTest(selfTestKey(key, binSum)) != nil {
+	if loadSelfTest(selfTestKey(key, binSum, e.desc)) != nil {
 		t.Fatal("a corrupt entry was trusted")
 	}
 	if n := strings.Join(CacheNotes(), "\n"); !strings.Contains(n, "corrupt") {
@@ -466,9 +466,9 @@ func TestSelfTestKey(t *testing.T) {
 	const options = "-cl-std=CL1.2 -DVW=1"
 	source := kernels.Weather + "\n" + kernels.SelfTest
 	binSum := sum([]byte("the binary"))
-	saveSelfTest(selfTestKey(programKey(base, options, source), binSum), &SelfTest{Device: base, Denormals: true,
+	saveSelfTest(selfTestKey(programKey(base, options, source), binSum, base), &SelfTest{Device: base, Denormals: true,
 		Checks: []Check{{Name: "philox/random123-kat", Status: CheckPass}}})
-	if loadSelfTest(selfTestKey(programKey(base, options, source), binSum)) == nil {
+	if loadSelfTest(selfTestKey(programKey(base, options, source), binSum, base)) == nil {
 		t.Fatal("the stored pass does not load for its own program")
 	}
 	other := func(f func(d *DeviceDesc)) DeviceDesc {
@@ -490,12 +490,14 @@ func TestSelfTestKey(t *testing.T) {
 		{"build options", base, options + " -cl-denorms-are-zero", source, binSum},
 		{"kernel source", base, options, strings.Replace(source, "0xBB67AE85u", "0xBB67AE84u", 1), binSum},
 		{"binary", base, options, source, sum([]byte("another binary"))},
+		// Another GPU of the same model: it trusted the first's pass.
+		{"device index", other(func(d *DeviceDesc) { d.Index = 1 }), options, source, binSum},
 	} {
-		if loadSelfTest(selfTestKey(programKey(c.d, c.options, c.source), c.binSum)) != nil {
+		if loadSelfTest(selfTestKey(programKey(c.d, c.options, c.source), c.binSum, c.d)) != nil {
 			t.Errorf("another %s: the stored pass was trusted", c.name)
 		}
 	}
-	// A driver's setting that may change its code (driverEnv) is another
+	// A driver's setting that may change its code (DriverEnv) is another
 	// program: pocl under POCL_EXTRA_BUILD_FLAGS=-cl-denorms-are-zero
 	// flushed subnormals on the binary the pass vouched for. Settings of
 	// where files go, what is printed or which devices are listed, and
@@ -510,15 +512,26 @@ func TestSelfTestKey(t *testing.T) {
 		{"POCL_EXTRA_BUILD_FLAGS", "", true},
 		{"POCL_CACHE_DIR", "/tmp/elsewhere", true},
 		{"POCL_DEBUG", "all", true},
-		{"CUDA_VISIBLE_DEVICES", "3", true},
+		// Which physical device an index names: another device, whose
+		// pass is its own (the program is the same: programKey leaves
+		// them out).
+		{"CUDA_VISIBLE_DEVICES", "3", false},
+		{"POCL_DEVICES", "pthread pthread", false},
 		{"GPUSIM_CACHE_DIR", os.Getenv("GPUSIM_CACHE_DIR"), true},
 	} {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {
 			t.Setenv(c.name, c.value)
-			if got := loadSelfTest(selfTestKey(programKey(base, options, source), binSum)) != nil; got != c.trusted {
+			if got := loadSelfTest(selfTestKey(programKey(base, options, source), binSum, base)) != nil; got != c.trusted {
 				t.Errorf("%s=%q: the stored pass trusted %v, want %v", c.name, c.value, got, c.trusted)
 			}
 		})
+	}
+	// Another gpusim whose checks differ (its kernels the same) runs its
+	// own: a stricter check was never run on a device with a pass.
+	defer func(s string) { selfTestChecks = s }(selfTestChecks)
+	selfTestChecks = sum([]byte("checks of another build"))
+	if loadSelfTest(selfTestKey(programKey(base, options, source), binSum, base)) != nil {
+		t.Error("another build's checks: the stored pass was trusted")
 	}
 }
 
