@@ -57,3 +57,23 @@ func TestPipeICD(t *testing.T) {
 	}
 	t.Log(runChild(t, "TestPipeICD", "pipe-icd", cl.EnvVendors+"="+dir, cl.EnvLibrary+"="))
 }
+
+// TestICDNamingPipe: an .icd file that names a named pipe for its library
+// held ocl-icd's dlopen in open(2) for ever, with the dynamic loader's
+// lock, so that no signal ended the process (only SIGKILL did). Load skips
+// the loader then, as for an .icd file that is a pipe itself.
+func TestICDNamingPipe(t *testing.T) {
+	if os.Getenv(envChild) == "icd-naming-pipe" {
+		loadNoting(t, "x.icd names "+os.Getenv("GPUSIM_TEST_FIFO")+", which is not a regular file and which it waits on for ever (remove or fix that file)", false)
+		return
+	}
+	dir := poclVendors(t)
+	fifo := filepath.Join(t.TempDir(), "libfifo.so")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x.icd"), []byte(fifo+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(runChild(t, "TestICDNamingPipe", "icd-naming-pipe", cl.EnvVendors+"="+dir, cl.EnvLibrary+"=", "GPUSIM_TEST_FIFO="+fifo))
+}

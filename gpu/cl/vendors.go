@@ -164,11 +164,12 @@ func envSetting() string {
 // nulICD returns an .icd file of the folder (or the file) the ICD loader
 // reads (OCL_ICD_VENDORS, else OPENCL_VENDOR_PATH, else /etc/OpenCL/vendors)
 // that holds a NUL byte, or that is not a regular file, with why the loader
-// cannot read it; or "": ocl-icd crashes the process on a NUL byte (a file
-// zeroed by a crash or a power loss), and waits in open(2) for ever on a
-// named pipe (OCL_ICD_VENDORS naming one too, which it takes for a driver
-// library), so Load then loads the drivers the other files name itself:
-// others counts the files beside it that name one.
+// cannot read it, or that names a library that is not a regular file; or
+// "": ocl-icd crashes the process on a NUL byte (a file zeroed by a crash
+// or a power loss), and waits in open(2) for ever on a named pipe
+// (OCL_ICD_VENDORS naming one too, which it takes for a driver library, or
+// an .icd file naming one), so Load then loads the drivers the other files
+// name itself: others counts the files beside it that name one.
 func nulICD() (file, why string, others int) {
 	dir := vendorsDir
 	if v := os.Getenv(EnvVendors); v != "" {
@@ -191,6 +192,11 @@ func nulICD() (file, why string, others int) {
 			file, why = f, "is not a regular file, which it waits on for ever"
 		case err == nil && strings.ContainsRune(string(b), 0):
 			file, why = f, "holds a NUL byte, on which it crashes the process"
+		case irregular(readICD(f)) != nil:
+			// The library it names: the loader's dlopen waited in
+			// open(2) on a named pipe for ever, holding the dynamic
+			// loader's lock, and no signal ended the process.
+			file, why = f, fmt.Sprintf("names %s, which is not a regular file and which it waits on for ever", readICD(f))
 		default:
 			continue
 		}
