@@ -1181,19 +1181,7 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(jobParams(o), o.Daily)
 	c := calibration{Measured: time.Now().UTC().Round(0)}
-	sk := engineClock(true, simdJobCores(simd, jobParams(o)))
-	var sc cost
-	var err error
-	if stepsAxis(probe) {
-		// A narrow probe of hundreds of lanes runs in about a
-		// millisecond, much of it the run's own (its goroutines, its
-		// blocks, which differ with the steps): its pair, flat, read
-		// 0.15 ns a lane-step where 1000 lanes x 1e6 steps take 0.6
-		// ns. It grows while flat, as a device's does.
-		sc, _, err = measureProbe(ctx, sk, simd, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps), now())
-	} else {
-		sc, err = measure(ctx, sk, simd, probe)
-	}
+	sc, err := measureSIMD(ctx, o, simd, probe)
 	if err != nil {
 		return c, nil, Choice{}, err
 	}
@@ -1288,6 +1276,21 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU, jobParams(o))
 	return c, best, ch, nil
+}
+
+// measureSIMD is simd's cost on probe, o's job's, timed over the cores
+// the job keeps busy (simdJobCores). A narrow probe (stepsAxis) grows
+// while flat, as a device's does: one of hundreds of lanes runs in about a
+// millisecond, much of it the run's own (its goroutines, its blocks, which
+// differ with the steps), and its pair read 0.15 ns a lane-step where 1000
+// lanes x 1e6 steps take 0.6 ns.
+func measureSIMD(ctx context.Context, o Options, simd cpu.SIMD, probe *sim.Job) (cost, error) {
+	k := engineClock(true, simdJobCores(simd, jobParams(o)))
+	if !stepsAxis(probe) {
+		return measure(ctx, k, simd, probe)
+	}
+	c, _, err := measureProbe(ctx, k, simd, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps), now())
+	return c, err
 }
 
 // label is the Label of c.Devices[i], "" for simd (i < 0).
