@@ -152,9 +152,17 @@ func ParseDevices(s string, n int) ([]int, error) {
 	}
 	var idx []int
 	for f := range strings.SplitSeq(s, ",") {
-		i, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || i < 0 {
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index (valid: N, N,M,... or all; gpusim devices lists them)", s)}
+		// Digits only: -0 and +1 were taken for 0 and 1 where -1 was
+		// refused, and 99999999999999999999 was refused without the
+		// range of the devices there.
+		f = strings.TrimSpace(f)
+		i, err := strconv.Atoi(f)
+		if f == "" || strings.Trim(f, "0123456789") != "" || err != nil {
+			valid := "N, N,M,... or all"
+			if n > 0 {
+				valid += fmt.Sprintf(", N from 0 to %d", n-1)
+			}
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index (valid: %s; gpusim devices lists them)", s, valid)}
 		}
 		if slices.Contains(idx, i) {
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice (valid: N, N,M,... or all, each device once; gpusim devices lists them)", i)}

@@ -61,6 +61,14 @@ func TestParseDevices(t *testing.T) {
 	if got, err := ParseDevices("all", -1); got != nil || err != nil {
 		t.Errorf("ParseDevices(all, -1) = %v, %v", got, err)
 	}
+	// Digits only, and the range of the devices there: -0 and +1 were
+	// taken for 0 and 1 where -1 was refused, and an index past int was
+	// refused without the range.
+	for _, s := range []string{"-0", "+1", "1,+2", "99999999999999999999", "0x1"} {
+		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "is not a device index (valid: N, N,M,... or all, N from 0 to 3;") {
+			t.Errorf("ParseDevices(%q, 4): %v; want it is not a device index, with the range", s, err)
+		}
+	}
 }
 
 // TestSelect checks --engines against an entry with a spec per device: the
