@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // threadsAlive reads, for each thread of the process, the nanoseconds it
@@ -13,14 +14,8 @@ import (
 // sched-stats.rst in the Linux sources; the kernel's CONFIG_SCHED_INFO,
 // on in the common distributions' kernels). A thread that wants to run
 // adds to the sum whether a loaded machine lets it run or not; a stopped
-// one (SIGSTOP, a cgroup freezer) adds nothing. The process's children
-// (/proc/self/task/TID/children, CONFIG_PROC_CHILDREN), under the key
-// -PID, their first threads' time: a thread of the process that starts
-// one waits for it to exec (vfork) without adding to its own, and bench's
-// parent, starting 512 on 2 cores, spent most of each run so; and under
-// the key 0, the CPU time of the children waited for (getrusage's
-// RUSAGE_CHILDREN), which ended before the next reading could see them.
-// ok is false where the files cannot be read.
+// one (SIGSTOP, a cgroup freezer) adds nothing. ok is false where the
+// files cannot be read.
 func threadsAlive() (alive map[int]int64, ok bool) {
 	d, err := os.Open("/proc/self/task")
 	if err != nil {
@@ -42,23 +37,47 @@ func threadsAlive() (alive map[int]int64, ok bool) {
 			continue // a thread that has ended
 		}
 		alive[tid] = a
-		b, err := os.ReadFile("/proc/self/task/" + n + "/children")
+	}
+	return alive, len(alive) > 0
+}
+
+// childrenAlive is the time the process's running children have spent on
+// a CPU and waiting for one since they started: their first threads'
+// schedstat times (/proc/self/task/TID/children, CONFIG_PROC_CHILDREN; 0
+// where the files cannot be read). A thread of the process that starts a
+// child waits for it to exec (vfork) without adding to its own time, and
+// bench's parent, starting 512 on 2 cores, spent most of each run so. Read
+// only where a gap is judged (gapSince): it reads a file a thread and one
+// a child.
+func childrenAlive() time.Duration {
+	names, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0
+	}
+	var sum int64
+	for _, n := range names {
+		b, err := os.ReadFile("/proc/self/task/" + n.Name() + "/children")
 		if err != nil {
 			continue
 		}
 		for _, c := range bytes.Fields(b) {
 			if a, ok := schedstat("/proc/" + string(c) + "/schedstat"); ok {
-				if pid, err := strconv.Atoi(string(c)); err == nil {
-					alive[-pid] = a
-				}
+				sum += a
 			}
 		}
 	}
+	return time.Duration(sum)
+}
+
+// reapedCPU is the CPU time of the process's children that were waited
+// for (getrusage's RUSAGE_CHILDREN), which had ended before a gap was
+// judged; 0 where it cannot be read.
+func reapedCPU() time.Duration {
 	var ru syscall.Rusage
-	if len(alive) > 0 && syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
-		alive[0] = ru.Utime.Nano() + ru.Stime.Nano()
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) != nil {
+		return 0
 	}
-	return alive, len(alive) > 0
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // schedstat is the time on a CPU and waiting for one in the schedstat file

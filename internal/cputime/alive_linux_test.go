@@ -30,21 +30,27 @@ func TestThreadsAlive(t *testing.T) {
 	}
 }
 
-// TestThreadsAliveChildren: a child of the process is read too, under
-// -PID: bench's parent waits for each child it starts to exec (vfork),
-// which adds nothing to its own threads' time.
-func TestThreadsAliveChildren(t *testing.T) {
+// TestChildrenAlive: the process's running children's time alive is read
+// (bench's parent waits for each child it starts to exec, which adds
+// nothing to its own threads' time), and a child waited for counts its CPU
+// time.
+func TestChildrenAlive(t *testing.T) {
+	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(unix.Gettid()) + "/children"); err != nil {
+		t.Skipf("no children files here (CONFIG_PROC_CHILDREN): %v", err)
+	}
+	before, reaped := childrenAlive(), reapedCPU()
 	cmd := exec.Command("sh", "-c", "while :; do :; done")
 	if err := cmd.Start(); err != nil {
 		t.Skip(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	time.Sleep(50 * time.Millisecond)
-	alive, ok := threadsAlive()
-	if _, found := alive[-cmd.Process.Pid]; !ok || !found {
-		if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(unix.Gettid()) + "/children"); err != nil {
-			t.Skipf("no children files here (CONFIG_PROC_CHILDREN): %v", err)
-		}
-		t.Errorf("threadsAlive() = %v: no child %d", alive, cmd.Process.Pid)
+	time.Sleep(100 * time.Millisecond)
+	during := childrenAlive()
+	cmd.Process.Kill()
+	cmd.Wait()
+	if during-before < 30*time.Millisecond {
+		t.Errorf("a child spinning 100 ms: children's time alive grew by %v", during-before)
+	}
+	if r := reapedCPU() - reaped; r <= 0 {
+		t.Errorf("a child waited for: reaped CPU time grew by %v", r)
 	}
 }

@@ -38,14 +38,25 @@ var suspension struct {
 	// and continuedBeat the count at the last beat: a gap in which it
 	// grew ended a stop.
 	continued, continuedBeat int
+	// reaped is the children's CPU time waited for (reapedCPU) at the
+	// last beat.
+	reaped time.Duration
 }
 
 // suspendNow is the clock of the watch and suspendAlive its reading of
 // the threads; variables for tests.
 var (
-	suspendNow   = time.Now
-	suspendAlive = threadsAlive
+	suspendNow      = time.Now
+	suspendAlive    = threadsAlive
+	suspendChildren = childrenAlive
+	suspendReaped   = reapedCPU
 )
+
+// continuedWait is how long a beat after a gap waits for a SIGCONT that
+// ended it to be counted (watchContinued's goroutine, woken with the
+// beat's): a stop of a process with children was judged a starvation when
+// the beat came first.
+const continuedWait = 20 * time.Millisecond
 
 // WatchSuspend starts, once per process, the watch behind Suspended: a
 // goroutine that wakes every 100 ms (suspendBeat). A program's main calls
@@ -63,9 +74,10 @@ func WatchSuspend() {
 		// start (a process's start-up is timed: it reads files). Until it
 		// is in, a gap is judged by its length.
 		alive, ok := suspendAlive()
+		reaped := suspendReaped()
 		suspension.Lock()
 		if suspension.alive == nil {
-			suspension.alive, suspension.aliveOK = alive, ok
+			suspension.alive, suspension.aliveOK, suspension.reaped = alive, ok, reaped
 		}
 		suspension.Unlock()
 		t := time.NewTicker(suspendBeat)
@@ -79,12 +91,19 @@ func WatchSuspend() {
 // beat as a suspension where it is one (gapSince).
 func beat() {
 	now := suspendNow()
+	suspension.Lock()
+	long := now.Sub(suspension.last) >= suspendGap
+	suspension.Unlock()
+	if long {
+		time.Sleep(continuedWait)
+	}
 	alive, ok := suspendAlive()
+	reaped := suspendReaped()
 	suspension.Lock()
 	defer suspension.Unlock()
 	suspension.total += gapSince(now, alive, ok)
 	suspension.last, suspension.alive, suspension.aliveOK = now, alive, ok
-	suspension.continuedBeat = suspension.continued
+	suspension.continuedBeat, suspension.reaped = suspension.continued, reaped
 }
 
 // gapSince is the time the process was suspended between its last beat
@@ -94,8 +113,10 @@ func beat() {
 // the process ran or waited to run (an overloaded machine, not a stop):
 // one thread's time alive grew by all but less than suspendGap -
 // suspendBeat of the gap, or, where no SIGCONT came in the gap
-// (suspension.continued), the sum of its threads' and its children's did
-// (a child it starts holds a thread until it execs). A starved process's
+// (suspension.continued), the sum of its threads' growths, its running
+// children's whole time alive (read only here, suspendChildren: a child
+// it starts holds a thread until it execs) and its reaped children's CPU
+// time since the last beat did. A starved process's
 // threads wait for a core in turns, none through the whole gap; a stopped
 // one's grow only before the stop and after its SIGCONT, whose gap is
 // judged by one thread's alone, as many threads running before a stop
@@ -110,6 +131,9 @@ func gapSince(now time.Time, alive map[int]int64, ok bool) time.Duration {
 		most, sum := aliveGrowth(suspension.alive, alive)
 		if suspension.continued == suspension.continuedBeat {
 			most = sum
+			if d-most >= suspendGap-suspendBeat {
+				most += suspendChildren() + max(suspendReaped()-suspension.reaped, 0)
+			}
 		}
 		if d-most < suspendGap-suspendBeat {
 			return 0
@@ -119,16 +143,12 @@ func gapSince(now time.Time, alive map[int]int64, ok bool) time.Duration {
 }
 
 // aliveGrowth is the most any one thread's time alive grew from before to
-// after, and the sum of all their growths with the children's (the keys 0
-// and below: threadsAlive), which most leaves out: a thread or child not
-// in before started between them, and all its time counts.
+// after, and the sum of their growths: a thread not in before started
+// between them, and all its time counts.
 func aliveGrowth(before, after map[int]int64) (most, sum time.Duration) {
-	for id, a := range after {
-		g := time.Duration(a - before[id])
-		sum += max(g, 0)
-		if id > 0 {
-			most = max(most, g)
-		}
+	for tid, a := range after {
+		g := time.Duration(a - before[tid])
+		most, sum = max(most, g), sum+max(g, 0)
 	}
 	return most, sum
 }

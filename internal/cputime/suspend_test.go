@@ -129,25 +129,37 @@ func TestSuspendedStarved(t *testing.T) {
 	if got, want := Suspended(), 7900*time.Millisecond; got != want {
 		t.Errorf("the same gap with a SIGCONT: Suspended() = %v, want %v", got, want)
 	}
-	// A child (-PID) that waited for a core through the gap, while the
-	// thread that started it waited for it to exec: starved too, but
-	// no thread of the process's own through a gap with a SIGCONT.
-	threads[-4242] = 0
+	// Children that waited for a core through the gap (their whole time
+	// alive, read at the gap), while the thread that started one waited
+	// for it to exec, or children reaped in the gap (their CPU time):
+	// starved too, but no thread of the process's own through a gap with
+	// a SIGCONT.
+	children, reaped := time.Duration(0), time.Duration(0)
+	oldChildren, oldReaped := suspendChildren, suspendReaped
+	suspendChildren, suspendReaped = func() time.Duration { return children }, func() time.Duration { return reaped }
+	t.Cleanup(func() { suspendChildren, suspendReaped = oldChildren, oldReaped })
 	beat()
-	now = now.Add(3 * time.Second)
-	threads[-4242] += int64(3 * time.Second)
-	beat()
-	if got, want := Suspended(), 7900*time.Millisecond; got != want {
-		t.Errorf("a child alive through 3 s, no SIGCONT: Suspended() = %v, want %v", got, want)
-	}
-	now = now.Add(3 * time.Second)
-	threads[-4242] += int64(3 * time.Second)
-	suspension.Lock()
-	suspension.continued++
-	suspension.Unlock()
-	beat()
-	if got, want := Suspended(), 7900*time.Millisecond+2900*time.Millisecond; got != want {
-		t.Errorf("a child alive through 3 s with a SIGCONT: Suspended() = %v, want %v", got, want)
+	for _, c := range []struct {
+		children, reaped time.Duration
+		cont             bool
+		want             time.Duration
+	}{
+		{3 * time.Second, 0, false, 7900 * time.Millisecond},
+		{0, 3 * time.Second, false, 7900 * time.Millisecond},
+		{time.Second, time.Second, false, 7900*time.Millisecond + 2900*time.Millisecond}, // 1 s unexplained
+		{3 * time.Second, 0, true, 7900*time.Millisecond + 2*2900*time.Millisecond},
+	} {
+		now = now.Add(3 * time.Second)
+		children, reaped = c.children, reaped+c.reaped
+		if c.cont {
+			suspension.Lock()
+			suspension.continued++
+			suspension.Unlock()
+		}
+		beat()
+		if got := Suspended(); got != c.want {
+			t.Errorf("children alive %v, reaped %v in the gap, SIGCONT %v: Suspended() = %v, want %v", c.children, c.reaped, c.cont, got, c.want)
+		}
 	}
 }
 
