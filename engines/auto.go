@@ -1279,16 +1279,14 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 }
 
 // measureSIMD is simd's cost on probe, o's job's, timed over the cores
-// the job keeps busy (simdJobCores). A narrow probe (stepsAxis) grows
-// while flat, as a device's does: one of hundreds of lanes runs in about a
-// millisecond, much of it the run's own (its goroutines, its blocks, which
-// differ with the steps), and its pair read 0.15 ns a lane-step where 1000
-// lanes x 1e6 steps take 0.6 ns.
+// the job keeps busy (simdJobCores). A probe whose pair is flat grows, as
+// a device's does (measureProbe): a narrow one of hundreds of lanes runs
+// in about a millisecond, much of it the run's own (its goroutines, its
+// blocks, which differ with the steps), and its pair read 0.15 ns a
+// lane-step where 1000 lanes x 1e6 steps take 0.6 ns; a wide one's, in CI
+// beside other packages' tests, read 0.02 ns.
 func measureSIMD(ctx context.Context, o Options, simd cpu.SIMD, probe *sim.Job) (cost, error) {
 	k := engineClock(true, simdJobCores(simd, jobParams(o)))
-	if !stepsAxis(probe) {
-		return measure(ctx, k, simd, probe)
-	}
 	c, _, err := measureProbe(ctx, k, simd, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps), now())
 	return c, err
 }
@@ -1772,15 +1770,6 @@ func jobSize(probe *sim.Job, lanes uint64, steps int) uint64 {
 	return lanes
 }
 
-// measure is e's cost on probe's shape, timed by k: the least of two runs
-// at probe's lanes and at a quarter of them give the time per lane-step
-// (the slope) and the fixed time of a run, which weighs on a small probe (a
-// device's launches and per-run reduction) but not on the job.
-func measure(ctx context.Context, k clock, e sim.Engine, probe *sim.Job) (cost, error) {
-	m, err := measurePair(ctx, k, e, probe)
-	return m.fit(), err
-}
-
 // clock times the probes' runs. An engine that computes on this machine's
 // cores (simd, a CPU device such as pocl's) is timed by the process's CPU
 // time over its cores (the time the run takes with its cores to itself,
@@ -1900,7 +1889,10 @@ func (m pair) fit() cost { return fit(m.t0, m.w0, m.t1, m.w1) }
 func (m pair) flat() bool { return m.t1 < 2*m.t0 }
 
 // measurePair times probe and a quarter of it (of its lanes, or of a
-// narrow job's steps: stepsAxis), the least of two runs each.
+// narrow job's steps: stepsAxis), the least of two runs each: their fit
+// gives the time per lane-step (the slope) and the fixed time of a run,
+// which weighs on a small probe (a device's launches and per-run
+// reduction) but not on the job.
 func measurePair(ctx context.Context, k clock, e sim.Engine, probe *sim.Job) (pair, error) {
 	small := resized(probe, probeSize(probe)/4)
 	var m pair

@@ -56,7 +56,7 @@ func TestAutoNarrowProbe(t *testing.T) {
 		}
 		want := e.seconds(c.lanes, c.steps)
 		work := float64(c.lanes) * float64(c.steps)
-		m, err := measure(context.Background(), clock{}, e, probe)
+		m, _, err := measureProbe(context.Background(), clock{}, e, probe, jobSize(probe, c.lanes, c.steps), now())
 		if err != nil {
 			t.Fatal(err)
 		}

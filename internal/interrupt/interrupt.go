@@ -349,7 +349,7 @@ func forcedExit(stderr io.Writer, status int, msg string, exit func(int), now bo
 		return
 	}
 	if done {
-		msg += "gpusim: note: stopped again while it wrote its report: the run was complete and its files written, but the report is cut short\n"
+		msg += "gpusim: note: stopped again while it wrote its report: the run was complete, and any files it wrote are whole, but the report is cut short\n"
 	}
 	exitHooks.Lock()
 	ids := slices.Sorted(maps.Keys(exitHooks.m))

@@ -86,7 +86,7 @@ func TestForcedExitWaitsForCommit(t *testing.T) {
 	status := -1
 	out.Reset()
 	forcedExit(&out, ExitSIGTERM, "gpusim: terminated\n", func(s int) { status = s }, true)
-	if want := "gpusim: terminated\ngpusim: note: stopped again while it wrote its report: the run was complete and its files written, but the report is cut short\n"; status != ExitSIGTERM || out.String() != want {
+	if want := "gpusim: terminated\ngpusim: note: stopped again while it wrote its report: the run was complete, and any files it wrote are whole, but the report is cut short\n"; status != ExitSIGTERM || out.String() != want {
 		t.Errorf("a second stop past the commit point exited %d, wrote %q; want %d, %q", status, out.String(), ExitSIGTERM, want)
 	}
 }
