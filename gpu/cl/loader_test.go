@@ -41,6 +41,7 @@ func TestBareMachine(t *testing.T) {
 		"well-known":   {},
 		"none":         {cl.EnvVendors + "=" + empty},
 		"missing":      {cl.EnvVendors + "=/nonexistent/vendors"},
+		"not-driver":   {cl.EnvVendors + "=libm.so.6"},
 		"bad-filename": {cl.EnvFilenames + "=/nonexistent/libnone.so", cl.EnvVendors + "=" + empty},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -60,6 +61,16 @@ func bareChild(t *testing.T, name string) {
 	}
 	err := cl.Load()
 	switch name {
+	case "not-driver":
+		// A library that is no driver in the variable's place: the
+		// hint starts from the variable (it said to install a driver,
+		// and to set OCL_ICD_VENDORS, already set).
+		setting := cl.EnvVendors + "=libm.so.6: taken for a driver library, which gave no platform, and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it"
+		if err == nil || !strings.HasPrefix(cl.HintFor(err), setting+"; otherwise install ") || strings.Contains(cl.HintFor(err), "set "+cl.EnvVendors) {
+			t.Fatalf("got %v, hint %q; want the hint to start from %q", err, cl.HintFor(err), setting)
+		}
+		t.Log(err, "\nhint:", cl.HintFor(err))
+		return
 	case "none", "missing":
 		// The error says what is wrong with OCL_ICD_VENDORS' folder
 		// (it was missing from the list of what was tried).

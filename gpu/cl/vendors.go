@@ -80,8 +80,8 @@ func vendorCandidates() []candidate {
 // vendorsProblem says what is wrong with the ICD folder or file the
 // environment names (OCL_ICD_VENDORS, OPENCL_VENDOR_PATH), for the error
 // when no platform was found: a folder without .icd files, a path that is
-// not there, or an .icd file that names no library. "" when none is named
-// or it looks right.
+// not there, an .icd file that names no library or one whose library gave
+// no platform, or a library in its place. "" when none is named.
 func vendorsProblem() string {
 	env, dir := EnvVendors, os.Getenv(EnvVendors)
 	if dir == "" {
@@ -107,6 +107,13 @@ func vendorsProblem() string {
 		return fmt.Sprintf("%s=%s: not a regular file or folder", env, dir)
 	case err == nil && strings.HasSuffix(dir, ".icd") && readICD(dir) == "":
 		return fmt.Sprintf("%s=%s: an .icd file that names no library", env, dir)
+	case err == nil && strings.HasSuffix(dir, ".icd"):
+		return fmt.Sprintf("%s=%s: the library it names (%s) gave no platform", env, dir, readICD(dir))
+	case env == EnvVendors:
+		// A library, by path or by name, which the loader takes for a
+		// driver: the hint said to install a driver and to set this
+		// very variable (OCL_ICD_VENDORS=libm.so.6, pocl installed).
+		return fmt.Sprintf("%s=%s: taken for a driver library, which gave no platform", env, dir)
 	}
 	return ""
 }
