@@ -30,9 +30,12 @@ ln -s "$(command -v bash)" "$W/bare-path/bash"
 ln -s "$(command -v date)" "$W/bare-path/date"
 rc=0
 env PATH="$W/bare-path" GPUSIM="$BIN" OUT="$W/bare" GPU_CHECK_SMALL=1 "$W/bare-path/bash" "$REPO/scripts/gpu-check.sh" >"$W/bare.log" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] && grep -q '^gpu-check: error: awk is not on PATH .*needs bash, coreutils, grep, sed and awk' "$W/bare.log" && [ ! -e "$W/bare" ] ||
+# Every missing tool is named in one line, before any other line runs
+# (readlink and dirname had printed "command not found" first).
+[ "$rc" -eq 2 ] && grep -q '^gpu-check: error: not on PATH (.*): awk grep sed readlink dirname head .*: the check needs bash, coreutils, grep, sed and awk$' "$W/bare.log" &&
+	[ "$(wc -l <"$W/bare.log")" -eq 1 ] && [ ! -e "$W/bare" ] ||
 	fail "bare-path: exit $rc: $(head -c 400 "$W/bare.log")"
-echo "gpu-check-cases: bare-path: exit 2, naming awk"
+echo "gpu-check-cases: bare-path: exit 2, naming awk, readlink and the rest in one line"
 
 # A whole small check: ok, complete, and the CPU engines' scaling from
 # gpusim bench over 1..nproc workers with its Amdahl fit and the serial

@@ -49,6 +49,21 @@
 #                     (GPUSIM_OPENCL_LIBRARY is then the one way tried).
 set -u
 
+# The tools the check needs beyond bash, checked before any other line
+# runs: without awk every digest read as empty (a working GPU failed every
+# check), without grep no device was counted (the GPU read as absent), and
+# without coreutils' readlink and dirname the script printed "command not
+# found" and went on from the wrong folder. All missing ones are named.
+absent=""
+for tool in awk grep sed readlink dirname date head tail cat cp mv rm mkdir ls tee tr \
+	sha256sum mktemp cut wc env df uname seq timeout nproc chmod; do
+	command -v "$tool" >/dev/null 2>&1 || absent+=" $tool"
+done
+if [ -n "$absent" ]; then
+	echo "gpu-check: error: not on PATH ($PATH):$absent: the check needs bash, coreutils, grep, sed and awk" >&2
+	exit 2
+fi
+
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 SELF_DIR=$(dirname "$SELF")
 REPO=$(cd "$SELF_DIR/.." && pwd)
@@ -89,15 +104,6 @@ if [ "$MODE" != run ]; then
 fi
 
 T0=$(date +%s)
-# The tools the run needs beyond bash and coreutils, checked before any
-# work: without awk every digest read as empty (a working GPU failed every
-# check), without grep no device was counted (the GPU read as absent).
-for tool in awk grep sed timeout seq mktemp df; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "gpu-check: error: $tool is not on PATH ($PATH): the check needs bash, coreutils, grep, sed and awk" >&2
-		exit 2
-	}
-done
 # Bad input before any work, exit 2. OUT is the one folder that reaches
 # whoever runs the check on a lent machine: one that cannot be written lost
 # the whole report after every step had run.
