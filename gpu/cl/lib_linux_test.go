@@ -77,3 +77,34 @@ func TestICDNamingPipe(t *testing.T) {
 	}
 	t.Log(runChild(t, "TestICDNamingPipe", "icd-naming-pipe", cl.EnvVendors+"="+dir, cl.EnvLibrary+"=", "GPUSIM_TEST_FIFO="+fifo))
 }
+
+// TestDuplicateICD: two .icd files that name one driver (a copy, as a
+// package and an admin may each install one) make the ICD loader list its
+// platform twice; gpusim listed every device twice, so one CPU read as
+// devices 0 and 1, and --device all ran it twice over. Each platform and
+// device is listed once.
+func TestDuplicateICD(t *testing.T) {
+	if os.Getenv(envChild) == "duplicate-icd" {
+		ps, err := cl.Platforms()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 1 {
+			t.Fatalf("%d platforms, want 1: both .icd files name one library", len(ps))
+		}
+		ds, err := ps[0].Devices()
+		if err != nil || len(ds) == 0 {
+			t.Fatalf("devices: %v, %v", ds, err)
+		}
+		t.Logf("1 platform, %d devices", len(ds))
+		return
+	}
+	dir := poclVendors(t)
+	lib := poclLibrary(t)
+	for _, name := range []string{"pocl-copy.icd", "zz-pocl.icd"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(lib+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Log(runChild(t, "TestDuplicateICD", "duplicate-icd", cl.EnvVendors+"="+dir, cl.EnvLibrary+"="))
+}

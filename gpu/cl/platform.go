@@ -2,6 +2,7 @@ package cl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -91,10 +92,26 @@ func Platforms() ([]*Platform, error) {
 		return nil, err
 	}
 	ps := make([]*Platform, 0, n)
-	for _, id := range ids[:min(got, n)] {
+	for _, id := range distinct(ids[:min(got, n)]) {
 		ps = append(ps, &Platform{id: id})
 	}
 	return ps, nil
+}
+
+// distinct returns ids without repeats, in their first order. An ICD
+// loader given two .icd files that name one driver (a copy, or a file
+// under two names, as a package and an admin may each install) loads the
+// library once and lists its platform twice: gpusim listed each device
+// twice, as devices 0 and 1 of one GPU, which --device all or a Slurm
+// array per device then ran twice over.
+func distinct(ids []uintptr) []uintptr {
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // maxIDs bounds the platforms, or a platform's devices, a driver may
@@ -123,7 +140,7 @@ func (p *Platform) Devices() ([]*Device, error) {
 		return nil, err
 	}
 	ds := make([]*Device, 0, n)
-	for _, id := range ids[:min(got, n)] {
+	for _, id := range distinct(ids[:min(got, n)]) {
 		ds = append(ds, &Device{id: id, platform: p})
 	}
 	return ds, nil
