@@ -495,6 +495,23 @@ const deviceStartupFloor = 30 * time.Millisecond
 // stays this one, as no start of it has been measured.
 const coldStartCost = time.Second
 
+// coldStartBound is the longest cold start measured here: pocl's with both
+// caches empty, 6.1 to 10 s (coldStartCost), which a run under a time
+// limit must leave room for to start a device that compiles.
+const coldStartBound = 10 * time.Second
+
+// coldRisksLimit reports whether a device's cold start (its program
+// compiled at its start) risks the run's time limit (o.limit) where simd
+// alone fits it: simd's predicted simdT seconds, doubled for a busy
+// machine, are within the time left, and a cold start of coldStartBound
+// and simd's time besides are not. `gpusim run --lanes 6e7 --timeout 6s`,
+// which simd finishes in 3 s, compiled pocl's program for 6 s and exited
+// 124 with no result.
+func (o Options) coldRisksLimit(simdT float64) bool {
+	left := o.limit.Seconds()
+	return o.limit > 0 && 2*simdT <= left && left < coldStartBound.Seconds()+2*simdT
+}
+
 // simdPath is the batch path simd runs in this build on this CPU (a
 // variable for tests).
 var simdPath = func() string {
@@ -584,9 +601,10 @@ const (
 //     them is kept as measured. A device whose program is not compiled or
 //     cannot be loaded (a cold start; with the cache off, every start) is
 //     not started when simd's probe says
-//     simd finishes the job within coldStartCost: the calibration records
-//     it cold, and a run measures it once its program is there or a job is
-//     worth the compile.
+//     simd finishes the job within coldStartCost, or within the time
+//     left of ctx's deadline where a cold start would not fit beside it
+//     (Options.coldRisksLimit): the calibration records it cold, and a run
+//     measures it once its program is there or a job is worth the compile.
 //
 // Errors are ctx's, and CheckOptions' *sim.ParamError for o's values; a
 // device that cannot start or run is a note, and simd runs the job.
@@ -597,6 +615,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, context.Cause(ctx)
 	}
 	start, s0 := time.Now(), suspended()
+	if dl, ok := ctx.Deadline(); ok {
+		o.limit = max(time.Until(dl), time.Nanosecond)
+	}
 	simd := cpu.SIMD{Workers: o.Workers}
 	p := o.Params
 	lanes := p.Lanes
@@ -628,7 +649,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		}
 	}
 	key := calibrationKey(o)
-	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, work) {
+	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, o, work) {
 		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
 	}
 	if err := CheckOptions(o); err != nil {
@@ -661,7 +682,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	tw := time.Now()
 	unlock, c, ok := calibrationTurn(ctx, o, key)
-	if ok && !c.coldChanged(dev, work) {
+	if ok && !c.coldChanged(dev, o, work) {
 		// Measured by another run meanwhile: the wait is no part of
 		// this run's start or run (Choice.waited), nor is the load of
 		// the machine over it, which that run's probes made.
@@ -934,12 +955,13 @@ type coldDevice struct {
 // coldChanged reports whether a device c left cold must be measured now:
 // its program has been compiled since (by `gpusim selftest`, `--engine
 // opencl` or a larger job) and dev can load it, or simd would take work
-// lane-steps at least coldStartCost, which is worth compiling it.
-func (c calibration) coldChanged(dev Entry, work float64) bool {
+// lane-steps at least coldStartCost, which is worth compiling it, unless
+// the compile risks the run's time limit (Options.coldRisksLimit).
+func (c calibration) coldChanged(dev Entry, o Options, work float64) bool {
 	if len(c.Cold) == 0 {
 		return false
 	}
-	if c.SIMD.time(work) >= coldStartCost.Seconds() {
+	if simdT := c.SIMD.time(work); simdT >= coldStartCost.Seconds() && !o.coldRisksLimit(simdT) {
 		return true
 	}
 	for _, d := range c.Cold {
@@ -966,8 +988,9 @@ func warmProgram(dev Entry, file string) bool {
 	return exists(file) && (dev.ProgramLoadable == nil || dev.ProgramLoadable(file) == nil)
 }
 
-// coldNote says which devices of c were left cold and why, for a reason.
-func (c calibration) coldNote(dev Entry, work float64) string {
+// coldNote says which devices of c were left cold and why, for a reason,
+// for a run of o.
+func (c calibration) coldNote(dev Entry, o Options, work float64) string {
 	if len(c.Cold) == 0 {
 		return ""
 	}
@@ -983,7 +1006,7 @@ func (c calibration) coldNote(dev Entry, work float64) string {
 			refused = buildRefused(dev, d.Index)
 		}
 	}
-	return "; " + compileNote(dev, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused)
+	return "; " + compileNote(dev, o, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused)
 }
 
 // processCPU is the process's CPU time (a variable for tests).
@@ -1203,7 +1226,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			continue
 		}
 		f, compiles := programCold(dev, o, d.Index)
-		if compiles && c.SIMD.time(work) < coldStartCost.Seconds() {
+		if compiles && (c.SIMD.time(work) < coldStartCost.Seconds() || o.coldRisksLimit(c.SIMD.time(work))) {
 			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
 			continue
 		}
@@ -1272,7 +1295,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			sim.Close(e)
 		}
 	}
-	reason := c.measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.coldNote(dev, work)
+	reason := c.measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.coldNote(dev, o, work)
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU, jobParams(o))
 	return c, best, ch, nil
@@ -1451,7 +1474,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, o, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			measured: c.Measured, work: work, device: -1, check: check}
 		ch.onCores(simd, false, false, jobParams(o))
 		return simd, ch, nil
@@ -1529,6 +1552,9 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 		}
 		files[best] = f
 		c.Devices[best].Startup = c.Devices[best].compiledStartup()
+		if o.coldRisksLimit(c.SIMD.time(work)) {
+			c.Devices[best].Startup = math.Inf(1)
+		}
 	}
 	for i := range c.Devices {
 		f, ok := files[i]
@@ -1539,7 +1565,7 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 		if i == best {
 			verb = "started on"
 		}
-		compiles += "; " + compileNote(dev, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work), buildRefused(dev, c.Devices[i].Index))
+		compiles += "; " + compileNote(dev, o, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work), buildRefused(dev, c.Devices[i].Index))
 	}
 	return best, t, why, compiles
 }
@@ -1559,9 +1585,13 @@ func buildRefused(dev Entry, index int) error {
 // not nil, no start here can compile it, and the note says why instead of
 // naming what would compile it (selftest, --engine, a longer job: each
 // refused under a limit such as ulimit -f on pocl).
-func compileNote(dev Entry, verb, devices, file string, simdT float64, refused error) string {
+func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64, refused error) string {
 	if refused != nil {
 		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and cannot be compiled here: %v", dev.Name, verb, devices, refused)
+	}
+	if o.coldRisksLimit(simdT) {
+		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and a cold start (up to %g s measured) could overrun the run's time limit (%.3g s left), which simd's %.3g s fits",
+			dev.Name, verb, devices, coldStartBound.Seconds(), o.limit.Seconds(), simdT)
 	}
 	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s", dev.Name, verb, devices, simdT)
 	if file != "" && exists(file) && dev.ProgramLoadable != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/count"
@@ -47,6 +48,10 @@ type Options struct {
 	// most. The CLI leaves it nil under -q; where a wait passes its limit,
 	// Note says what is done instead.
 	Progress func(string)
+
+	// limit is the time the run's deadline (ctx's: --timeout) left when
+	// Auto was called; 0 where it has none. Auto sets it.
+	limit time.Duration
 }
 
 func (o Options) note(format string, args ...any) {

@@ -1310,6 +1310,61 @@ func TestAutoColdDevice(t *testing.T) {
 	}
 }
 
+// TestAutoColdDeviceTimeLimit: under a time limit (ctx's deadline,
+// --timeout) that simd's predicted time fits with room, but a cold start
+// and simd's time would not, a device whose program is not compiled is
+// not started, however long the job: `gpusim run --lanes 6e7 --timeout
+// 6s`, 3 s on simd, compiled pocl's program for 6 s and exited 124 with no
+// result. With time enough for both, or none set, it is measured.
+func TestAutoColdDeviceTimeLimit(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	dev.ProgramFile = func(Options, int) string { return filepath.Join(t.TempDir(), "program") }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	o := Options{Params: p}
+	if _, ch, err := Auto(context.Background(), o); err != nil || ch.Engine != "simd" || opens != 0 {
+		t.Fatalf("small job: %s (%q), %v, %d opens; want simd, the device cold", ch.Engine, ch.Reason, err, opens)
+	}
+	c, ok := loadCalibration(calibrationKey(o))
+	if !ok || c.SIMD.Ns <= 0 {
+		t.Fatalf("no calibration of simd: %+v", c)
+	}
+	// A job of about 2 s on simd, worth a compile without a limit.
+	simdT := 2.0
+	o.Params.Lanes = uint64(simdT / (c.SIMD.Ns * 1e-9) / float64(p.Steps))
+	simdT = c.SIMD.time(float64(o.Params.Lanes) * float64(p.Steps))
+	for _, tc := range []struct {
+		limit time.Duration // 0: none
+		start bool
+	}{
+		{time.Duration(3 * simdT * float64(time.Second)), false},
+		{coldStartBound + time.Duration(3*simdT*float64(time.Second)), true},
+		{0, true},
+	} {
+		opens = 0
+		ctx := context.Background()
+		if tc.limit > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, tc.limit)
+			defer cancel()
+		}
+		e, ch, err := Auto(ctx, o)
+		if err != nil {
+			t.Fatalf("limit %v: %v", tc.limit, err)
+		}
+		sim.Close(e)
+		if started := opens > 0; started != tc.start {
+			t.Errorf("limit %v, simd %.3g s: %s (%q), %d opens; want the device started %v", tc.limit, simdT, ch.Engine, ch.Reason, opens, tc.start)
+		}
+		if !tc.start && !strings.Contains(ch.Reason, "could overrun the run's time limit") {
+			t.Errorf("limit %v: reason %q does not say why the device is left cold", tc.limit, ch.Reason)
+		}
+	}
+}
+
 // TestAutoColdDeviceNoCache: with a cache folder that cannot be written, a
 // cold device compiles on every start, and the reason says so and how to
 // fix it, instead of advising `gpusim selftest`, whose compile could not be
@@ -2078,7 +2133,7 @@ func TestColdNoteReads(t *testing.T) {
 	dev := fakeDevice(timedEngine{}, &opens, &lists)
 	dev.ProgramFile = func(Options, int) string { return "" }
 	c := calibration{SIMD: cost{Fixed: 0.05}, Cold: []coldDevice{{0, "0: pthread-x (pocl, CPU)", ""}}}
-	note := c.coldNote(dev, 1e6)
+	note := c.coldNote(dev, Options{}, 1e6)
 	if !strings.Contains(note, "fake not started on device 0 (pthread-x, pocl, CPU): every start compiles its program") ||
 		!strings.Contains(note, "the cache is off") || parenDepth(note) > 1 {
 		t.Errorf("coldNote = %q; want the device named as prose, why, and no nested parentheses", note)
