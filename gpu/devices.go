@@ -175,7 +175,7 @@ func enumerate() ([]device, error) {
 			return nil, err
 		}
 		return nil, &cl.UnavailableError{Kind: ErrNoDevice, Cause: fmt.Sprintf("no OpenCL device on any platform (platforms: %d, library: %s)", len(ps), cl.LibraryPath()),
-			Hint: "check the drivers with clinfo; " + cl.CPUEnginesRun}
+			Hint: noDeviceHint()}
 	}
 	return out, nil
 }

@@ -1,9 +1,13 @@
 package gpu
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/gpusim/gpusim/gpu/cl"
 )
 
 // driverEnvPrefixes begin the names of the environment variables through
@@ -71,4 +75,78 @@ func DriverEnv() string {
 	}
 	slices.Sort(set)
 	return strings.Join(set, "\n")
+}
+
+// driverSelection is the driver-level variables of deviceSelectionEnv that
+// are set (an empty CUDA_VISIBLE_DEVICES or POCL_DEVICES too: it hides every
+// device), as NAME=value
+// joined by " and ", or "": those that choose which of a platform's devices
+// its driver lists. The loaders' variables choose platforms, which a
+// platform without devices has past.
+func driverSelection() string {
+	var set []string
+	for _, name := range deviceSelectionEnv {
+		switch name {
+		case "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "OPENCL_VENDOR_PATH", "GPUSIM_OPENCL_LIBRARY":
+			continue
+		}
+		// Empty, a list of visible devices hides them all, and so
+		// does pocl's POCL_DEVICES; other variables read as unset.
+		if v, ok := os.LookupEnv(name); v != "" || ok && (strings.HasSuffix(name, "_VISIBLE_DEVICES") || name == "POCL_DEVICES") {
+			set = append(set, fmt.Sprintf("%s=%q", name, v))
+		}
+	}
+	return strings.Join(set, " and ")
+}
+
+// noDeviceHint is the hint for platforms that list no device: the
+// variables that choose the devices first, where set (POCL_DEVICES=bogus
+// hid pocl's CPU, and the hint said only to check the drivers).
+func noDeviceHint() string {
+	h := "check the drivers with clinfo; " + cl.CPUEnginesRun
+	if sel := driverSelection(); sel != "" {
+		h = sel + " is set, which chooses the devices a driver lists: unset it, or name a device the machine has (pocl's POCL_DEVICES takes device types such as pthread or basic); " + h
+	}
+	return h
+}
+
+// driverEnvError is a build that failed where the environment sets
+// drivers' settings (DriverEnv), which a driver applies to gpusim's build
+// (pocl adds POCL_EXTRA_BUILD_FLAGS to the build options): its hint names
+// them first, where it said only that the compiler rejected the kernel.
+type driverEnvError struct {
+	err error
+	env string // DriverEnv's lines
+}
+
+func (e *driverEnvError) Error() string { return e.err.Error() }
+func (e *driverEnvError) Unwrap() error { return e.err }
+
+// driverEnvAdvice is the advice on the drivers' settings env (DriverEnv's
+// lines) for a program that failed to build or failed the self-test: they
+// may be the cause.
+func driverEnvAdvice(env string) string {
+	return "the environment sets " + strings.ReplaceAll(env, "\n", ", ") + ", which a driver may apply to gpusim's program: unset it and run again"
+}
+
+// Hint names the settings, then the build error's own hint.
+func (e *driverEnvError) Hint() string {
+	h := driverEnvAdvice(e.env)
+	var be *cl.BuildError
+	if errors.As(e.err, &be) {
+		if inner := cl.HintFor(be); inner != "" {
+			h += "; otherwise " + inner
+		}
+	}
+	return h
+}
+
+// withDriverEnv is err, a failed build, with the drivers' settings in its
+// hint where the environment sets any (driverEnvError).
+func withDriverEnv(err error) error {
+	var be *cl.BuildError
+	if env := DriverEnv(); env != "" && errors.As(err, &be) {
+		return &driverEnvError{err: err, env: env}
+	}
+	return err
 }

@@ -340,13 +340,21 @@ func Open(opt Options) (*Engine, error) {
 			}
 			return e.retryFromSource(opt, t0, options, err)
 		}
+		// Built from source and refused: its binary is not stored.
+		e.sh.unsave(e.source(), options)
 		e.Close()
 		return nil, err
 	}
 	e.sh.settle(e.source(), options)
-	saved := e.sh.saveBinary(e.source(), options)
-	e.savedBinary(saved)
-	e.cold = e.built && saved != "" || e.waited
+	saved := ""
+	if !e.opts.skipSelfTest {
+		saved = e.sh.saveBinary(e.source(), options)
+		e.savedBinary(saved)
+	}
+	// RunSelfTest (skipSelfTest) stores the binary once its checks pass
+	// (keepChecked): a program that failed them was stored, and the next
+	// self-test blamed the cache for the driver's fault.
+	e.cold = e.built && (saved != "" || e.opts.skipSelfTest) || e.waited
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)

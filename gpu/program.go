@@ -168,7 +168,7 @@ func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, t
 	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
 	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options, h)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, withDriverEnv(err)
 	}
 	if waited {
 		if s.waited == nil {
@@ -363,6 +363,16 @@ func (s *shared) saveBinary(source, options string) string {
 		return ""
 	}
 	return sum(bin)
+}
+
+// unsave drops the program of source and options from those saveBinary
+// would store, and releases its build lock: its binary failed a check.
+func (s *shared) unsave(source, options string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := progKey{source, options}
+	delete(s.unsaved, k)
+	s.endBuild(k)
 }
 
 // buildCached builds the program from the binary in the disk cache under

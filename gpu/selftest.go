@@ -105,9 +105,15 @@ func (e *SelfTestError) Error() string {
 }
 
 // Hint is the advice for the error (cl.HintFor returns it): the full
-// report, and a CPU engine meanwhile.
+// report, and a CPU engine meanwhile; first, the drivers' settings the
+// environment sets (DriverEnv), where it sets any: pocl under
+// POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math fails the checks.
 func (e *SelfTestError) Hint() string {
-	return fmt.Sprintf("run gpusim selftest --device %d for the full report; run on a CPU engine (--engine simd, parallel or serial) meanwhile", e.Index)
+	h := fmt.Sprintf("run gpusim selftest --device %d for the full report; run on a CPU engine (--engine simd, parallel or serial) meanwhile", e.Index)
+	if env := DriverEnv(); env != "" {
+		h = driverEnvAdvice(env) + "; " + h
+	}
+	return h
 }
 
 // probeCase is one selftest_step case: STEP(t) with p, c, sigma and z, and

@@ -39,6 +39,7 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		st.Checks = append(st.Checks, c)
 	}
 	st.Took += time.Since(t0)
+	e.keepChecked(st)
 	if st.Failed() != nil && e.st.binSum != "" && !opt.rebuilt {
 		// The program came from gpusim's disk cache: it, not the
 		// device, may be what fails (damaged, or another driver's).
@@ -54,6 +55,21 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		return again, err
 	}
 	return st, nil
+}
+
+// keepChecked stores in the disk cache the binary of a program RunSelfTest
+// built from source (Open left it unsaved), with st as its pass, where
+// every check passed; a program that failed one is not stored, so the next
+// run builds it again rather than loading it and discarding it as a bad
+// cache entry. Its build lock is released either way.
+func (e *Engine) keepChecked(st *SelfTest) {
+	if st.Failed() != nil {
+		e.sh.unsave(e.source(), e.options)
+		return
+	}
+	saved := e.sh.saveBinary(e.source(), e.options)
+	e.st.pass = st
+	e.savedBinary(saved)
 }
 
 // selfTestJobs are small jobs with awkward shapes: lane counts that are no

@@ -938,3 +938,76 @@ func TestReopenTimed(t *testing.T) {
 		}
 	})
 }
+
+// TestSelfTestFailureNotStored: gpusim selftest on a device whose program
+// fails a check (here the kernels miscompiled in their binning, which only
+// the jobs catch) stores no binary of it. It stored one, and the next
+// selftest loaded it, failed again and blamed the cache ("discarded,
+// rebuilt from source") for what the driver does to every build. A program
+// that passes is stored with its pass, which the next Open trusts.
+func TestSelfTestFailureNotStored(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	broken := Options{Device: testDevice(t), VectorWidth: 1, source: brokenSource(t, "\tf = f * scale;\n", "\tf = f * scale * 1.01f;\n")}
+	for try := 1; try <= 2; try++ {
+		st, err := RunSelfTest(context.Background(), broken)
+		if err != nil {
+			t.Fatalf("try %d: RunSelfTest: %v, want a report", try, err)
+		}
+		if st.Failed() == nil {
+			t.Fatalf("try %d: the miscompiled program passed:\n%s", try, st)
+		}
+		waitBackground()
+		if f := ProgramFile(broken); f == "" {
+			t.Fatalf("try %d: no cache path", try)
+		} else if _, err := os.Stat(f); err == nil {
+			t.Errorf("try %d: the failing program's binary was stored at %s", try, f)
+		}
+		if n := strings.Join(CacheNotes(), "\n"); strings.Contains(n, "discarded") {
+			t.Errorf("try %d: notes %q blame the cache for the program's failure", try, n)
+		}
+	}
+
+	good := Options{Device: testDevice(t), VectorWidth: 1}
+	if st, err := RunSelfTest(context.Background(), good); err != nil || st.Failed() != nil {
+		t.Fatalf("RunSelfTest of the kernels: %v\n%s", err, st)
+	}
+	waitBackground()
+	if _, err := os.Stat(ProgramFile(good)); err != nil {
+		t.Fatalf("the passing program's binary was not stored: %v", err)
+	}
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	e, err := Open(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.st.binSum == "" || e.st.pass == nil || !e.st.pass.Cached {
+		t.Errorf("Open after a passing selftest: binary sum %q, pass %+v: want the stored binary and its stored pass", e.st.binSum, e.st.pass)
+	}
+}
+
+// TestSelfTestErrorHintDriverEnv: a device that fails the self-test under a
+// driver's setting in the environment (pocl under
+// POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math fails the normals) has a
+// hint that names the setting first; without one, the hint is as it was.
+func TestSelfTestErrorHintDriverEnv(t *testing.T) {
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if DriverEnv() != "" && strings.Contains(DriverEnv(), name+"=") {
+			t.Setenv(name, "")
+		}
+	}
+	e := &SelfTestError{Device: "device 1 (x)", Index: 1, Check: Check{Name: "normals/edge-words"}}
+	plain := "run gpusim selftest --device 1 for the full report; run on a CPU engine (--engine simd, parallel or serial) meanwhile"
+	if h := e.Hint(); h != plain {
+		t.Errorf("hint %q, want %q", h, plain)
+	}
+	t.Setenv("POCL_EXTRA_BUILD_FLAGS", "-cl-fast-relaxed-math")
+	want := "the environment sets POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math, which a driver may apply to gpusim's program: unset it and run again; " + plain
+	if h := e.Hint(); h != want {
+		t.Errorf("hint %q, want %q", h, want)
+	}
+}
