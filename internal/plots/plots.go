@@ -279,17 +279,33 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	}
 	norm := p.Law(p.Steps)
 	mu, sd := norm.Mu, norm.Sigma
+	if total > 0 && sd > 0 && 1/float64(h.Scale) > 1.5*2*sim.HistSpan*sd/float64(n) {
+		// The bins are at the least width float32 resolves
+		// (sim.NewHistogram), not a 256th of an sd: say so, as the run's
+		// note does, where the chart shows them.
+		pl.Title.Text = title(fmt.Sprintf("Final temperatures (histogram bins %s wide, the least float32 resolves, against an sd of %s; --out keeps exact values)",
+			strconv.FormatFloat(1/float64(h.Scale), 'g', 3, 64), strconv.FormatFloat(sd, 'g', 3, 64)), p)
+	}
 	outside := h.Bins[0] + h.Bins[n+1]
 	label := fmt.Sprintf("simulated, %s", lanes(s.Count))
 	if outside > 0 {
 		label += fmt.Sprintf(" (%s outside the bins)", thousands(outside))
 	}
-	if first >= 0 {
+	narrow := first >= 0 && s.Min < s.Max && float64(s.Max)-float64(s.Min) < 1/float64(h.Scale)
+	if narrow {
+		// The bins are wider than the lanes' whole spread (bins at
+		// float32's least width, sim.NewHistogram: --sigma 1e-45 or
+		// 1e-40), so they hold the lanes in one or two: bars over them
+		// were drawn flat and low across 2^-126 beside a density far
+		// narrower, a blank chart. The lanes' spread, min to max, is
+		// drawn instead.
+		pl.X.Min, pl.X.Max = float64(s.Min), float64(s.Max)
+	} else if first >= 0 {
 		// One polygon in steps rather than a bar per bin: adjacent bars
 		// leave anti-aliasing seams.
 		xys := latticeBars(h, s, first, last, total)
 		if xys == nil {
-			xys = binBars(h, first, last, total)
+			xys = binBars(h, first, last, total, barGroup(first, last))
 		}
 		xys = append(xys, plotter.XY{X: xys[len(xys)-1].X, Y: 0})
 		hist, err := plotter.NewPolygon(xys)
@@ -309,6 +325,11 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	if sd > 0 {
 		addDensity(pl, norm)
 	}
+	if narrow {
+		if err := addSpread(pl, s, label); err != nil {
+			return nil, err
+		}
+	}
 	pl.Y.Min = 0
 	pl.Y.Max *= 1.15 // room for the legend above the peak
 	pl.X.Min, pl.X.Max = widen(pl.X.Min, pl.X.Max)
@@ -316,11 +337,51 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	return pl, nil
 }
 
+// addSpread draws the lanes' spread in s, min to max, as two lines the
+// height of pl's y axis, for a chart whose bins are wider than it; label
+// is the simulated lanes' legend.
+func addSpread(pl *plot.Plot, s *sim.Summary, label string) error {
+	lo, hi := float64(s.Min), float64(s.Max)
+	top := pl.Y.Max
+	if !(top > 0) || math.IsInf(top, 0) {
+		top = 1
+	}
+	for i, x := range []float64{lo, hi} {
+		edge, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top}})
+		if err != nil {
+			return err
+		}
+		edge.Color, edge.Width = colMedian, vg.Points(2)
+		edge.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		pl.Add(edge)
+		if i == 0 {
+			pl.Legend.Add(fmt.Sprintf("%s: min and max (bins wider than their spread)", label), edge)
+		}
+	}
+	pl.Y.Max = math.Max(pl.Y.Max, top)
+	return nil
+}
+
+// minBars is the fewest bars the final chart draws the lanes' bins in
+// (barGroup), where they span that many bins.
+const minBars = 16
+
+// barGroup is how many of the histogram's bins make a bar of the final
+// chart, for lanes in bins first to last: barBins, or fewer where the
+// lanes span fewer than minBars bars of barBins, down to one bin a bar.
+// The bins are then at the least width float32 resolves
+// (sim.NewHistogram), against a spread of a few of them: at --sigma 1e-38
+// every lane lay in one bar, drawn flat over 1e-37 across the density's
+// whole bell.
+func barGroup(first, last int) int {
+	return max(1, min(barBins, (last-first+1)/minBars))
+}
+
 // binBars is the final chart's polygon (its first point and two a bar) of
-// bars of barBins of h's bins, from the one that holds bin first to the one
+// bars of g of h's bins, from the one that holds bin first to the one
 // that holds bin last, total lanes in all.
-func binBars(h *sim.Histogram, first, last int, total uint64) plotter.XYs {
-	n, g := len(h.Bins)-2, barBins
+func binBars(h *sim.Histogram, first, last int, total uint64, g int) plotter.XYs {
+	n := len(h.Bins) - 2
 	lo0 := first / g * g
 	xys := plotter.XYs{{X: h.Edge(lo0), Y: 0}}
 	for lo := lo0; lo <= last; lo += g {
@@ -399,8 +460,15 @@ func latticeBars(h *sim.Histogram, s *sim.Summary, first, last int, total uint64
 	return xys
 }
 
-// spacing32 is float32's spacing at |x| (its unit in the last place there).
+// spacing32 is float32's spacing at |x| (its unit in the last place there):
+// 2^-149, the least subnormal, at 0.
 func spacing32(x float64) float64 {
+	if x == 0 {
+		// Frexp gives 0 an exponent of 0, which read as a spacing of
+		// 2^-24: lanes about 0 with an sd of 1e-38 drew one flat bar
+		// as if they lay on a lattice that coarse.
+		return 0x1p-149
+	}
 	_, exp := math.Frexp(math.Abs(x)) // |x| in [2^(exp-1), 2^exp)
 	return math.Ldexp(1, max(exp-24, -149))
 }

@@ -559,3 +559,56 @@ func TestFinalBarsLattice(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalTinySigma: where the histogram's bins are at the least width
+// float32 resolves (sim.NewHistogram) the final chart still shows the
+// lanes. Lanes about 0 at --sigma 1e-38 span ten bins, drawn one bar each
+// (float32's spacing at 0 read as 2^-24, so they were drawn as one flat
+// bar over the density's whole bell); at --sigma 1e-40 and 1e-45 the bins
+// are wider than the lanes' whole spread, which is drawn instead, min to
+// max, on an axis that spans it and the exact law (it spanned a bin,
+// 2^-127, beside a density 1e-44 wide: a blank chart).
+func TestFinalTinySigma(t *testing.T) {
+	for _, sigma := range []float64{1e-38, 1e-40, 1e-45} {
+		p := sim.Default()
+		p.Lanes, p.Steps, p.Start, p.Anchor, p.Sigma = 100000, 10, 0, 0, sigma
+		res := runDaily(t, p)
+		s := res.Summary
+		final, err := Final(p, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(final.Title.Text, "the least float32 resolves") {
+			t.Errorf("sigma %g: title %q does not say the bins are at their least width", sigma, final.Title.Text)
+		}
+		rec, _ := Render(final, 4*vg.Inch)
+		bars, edges := 0, 0 // the bars' corners, the spread's lines
+		var col color.Color
+		for _, a := range rec.Actions {
+			switch a := a.(type) {
+			case *recorder.SetColor:
+				col = a.Color
+			case *recorder.Fill:
+				if col == colBars {
+					bars = max(bars, len(a.Path))
+				}
+			case *recorder.Stroke:
+				if col == colMedian && len(a.Path) == 2 {
+					edges++
+				}
+			}
+		}
+		law := p.Law(p.Steps)
+		span := math.Max(float64(s.Max), law.Mu+4*law.Sigma) - math.Min(float64(s.Min), law.Mu-4*law.Sigma)
+		switch {
+		case sigma == 1e-38:
+			if bars < 2*8 {
+				t.Errorf("sigma %g: the bars' polygon has %d corners, want a bar a bin over ten bins", sigma, bars)
+			}
+		case bars != 0 || edges < 2:
+			t.Errorf("sigma %g: %d bar corners, %d spread lines; want no bars, the lines at min and max", sigma, bars, edges)
+		case final.X.Max-final.X.Min > 1.5*span:
+			t.Errorf("sigma %g: x axis %g to %g, want about the lanes' spread and the law's %g", sigma, final.X.Min, final.X.Max, span)
+		}
+	}
+}
