@@ -373,3 +373,43 @@ func TestShardWriteFailsRerun(t *testing.T) {
 		}
 	}
 }
+
+// TestStdoutDiskFull: a run whose stdout goes to a file whose file system
+// has no room for the report at its largest (reportMost) is refused before
+// the run (exit 2, "stdout: ..."): the run went to the end, and its report
+// was lost at the write but for its digest. One with room runs.
+func TestStdoutDiskFull(t *testing.T) {
+	disk := testenv.SmallDisk(t, "12k", false, nil)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--format", "json", "--daily", "--steps", "100"}, exitUsage, "gpusim: error: stdout: the json report with --daily's 100 steps may need up to 123 kB of disk space, but the file system of the file stdout goes to (" + disk + "/r) has 12.3 kB free\n"},
+		{nil, exitUsage, "gpusim: error: stdout: the text report may need up to 20.5 kB of disk space"},
+	} {
+		f, err := os.Create(disk + "/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		code := runContext(context.Background(), append([]string{"run", "--engine", "serial", "--lanes", "1000", "-q"}, c.args...), strings.NewReader(""), f, &stderr)
+		f.Close()
+		if code != c.code || !strings.HasPrefix(stderr.String(), c.want) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", c.args, code, stderr.String(), c.code, c.want)
+		}
+		if st, err := os.Stat(disk + "/r"); err != nil || st.Size() != 0 {
+			t.Errorf("%q: stdout's file %v, %v: want it empty", c.args, st, err)
+		}
+	}
+	roomy := testenv.SmallDisk(t, "64k", false, nil)
+	f, err := os.Create(roomy + "/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr strings.Builder
+	if code := runContext(context.Background(), []string{"run", "--engine", "serial", "--lanes", "1000", "-q"}, strings.NewReader(""), f, &stderr); code != 0 {
+		t.Errorf("a disk with room: exit %d, stderr %q", code, stderr.String())
+	}
+}

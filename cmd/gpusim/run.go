@@ -182,7 +182,8 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	o.named = files
-	for _, check := range []func() error{func() error { return o.outputs.Room(o.params) }, o.checkDailyMemory, o.checkTime} {
+	stdoutRoom := func() error { return checkStdoutRoom(c.App.Writer, o.format, o.outputs.daily, o.params.Steps) }
+	for _, check := range []func() error{func() error { return o.outputs.Room(o.params) }, stdoutRoom, o.checkDailyMemory, o.checkTime} {
 		if err := check(); err != nil {
 			o.files.Abort()
 			return nil, err

@@ -31,6 +31,20 @@ func Free(dir string) (free, dev uint64, ok bool) {
 	return count.SatMul(blocks, blockSize(&fs)), uint64(st.Dev), true
 }
 
+// FreeOf is Free for the file system of the open file f, with the unit in
+// which it allocates (Block's); ok is false where it cannot be asked.
+func FreeOf(f *os.File) (free, block uint64, ok bool) {
+	var fs unix.Statfs_t
+	if unix.Fstatfs(int(f.Fd()), &fs) != nil || blockSize(&fs) == 0 || fs.Blocks == 0 {
+		return 0, 0, false
+	}
+	blocks := uint64(max(int64(fs.Bavail), 0))
+	if os.Geteuid() == 0 {
+		blocks = fs.Bfree
+	}
+	return count.SatMul(blocks, blockSize(&fs)), blockSize(&fs), true
+}
+
 // Block returns the unit in which the file system of dir allocates a
 // file's data (statfs(2)'s fragment size, f_frsize on Linux): a file of n
 // bytes takes n rounded up to it, and the free space is counted in it. It

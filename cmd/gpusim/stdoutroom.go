@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gpusim/gpusim/internal/diskfree"
+)
+
+// Bounds of a run's report on stdout, in bytes (reportMost). Measured: the
+// text report of the default job takes 1.0 kB, with --daily 2.8 kB at any
+// number of steps (its table shows a few of them); the JSON one 1.9 kB,
+// with --daily 522 bytes a step at most over 10000 steps whose numbers are
+// all at their longest (--start -1e30 --anchor -1.234567e-30 --sigma
+// 1.2345678e-25), about 17 numbers of at most 24 characters and 250 of
+// keys and indents a step. auto's reason, the longest part, is under 1 kB
+// but for a machine of many devices.
+const (
+	reportBase      = 16 << 10 // any report, auto's reason at its longest
+	reportTextDaily = 8 << 10  // the text report's table of steps
+	reportJSONStep  = 1 << 10  // a step of the JSON report's daily array
+)
+
+// reportMost is the most bytes the report of a run takes on stdout in
+// format (text or json), with per-step statistics of steps steps (daily).
+func reportMost(format string, daily bool, steps int) uint64 {
+	most := uint64(reportBase)
+	switch {
+	case daily && format == "json":
+		most += uint64(steps) * reportJSONStep
+	case daily:
+		most += reportTextDaily
+	}
+	return most
+}
+
+// checkStdoutRoom refuses, before the run, a report that stdout cannot
+// take: where it is a regular file written at its end (gpusim run >
+// r.json), one whose file system has less free space than reportMost, in
+// whole blocks and one more, or whose size would pass the file-size limit
+// (ulimit -f). A run of hours onto a full disk lost its report after it,
+// all but the digest, which the error names. Nothing is refused where the
+// room is not known. The error prints as gpusim: error: stdout: ..., exit 2.
+func checkStdoutRoom(w io.Writer, format string, daily bool, steps int) error {
+	f, ok := stdoutFile(w)
+	if !ok {
+		return nil
+	}
+	start, atEnd := outputStart(f)
+	if !atEnd {
+		return nil
+	}
+	most := reportMost(format, daily, steps)
+	what := "the " + format + " report"
+	if daily {
+		what += fmt.Sprintf(" with --daily's %d steps", steps)
+	}
+	if free, block, ok := diskfree.FreeOf(f); ok {
+		if need := (most+block-1)/block*block + block; free < need {
+			needText, freeText := diskfree.SizesText(need, free)
+			return &envError{name: "stdout", msg: fmt.Sprintf("%s may need up to %s of disk space, but the file system of the file stdout goes to (%s) has %s free", what, needText, stdoutName(f), freeText),
+				hint: "free space there, or send stdout elsewhere"}
+		}
+	}
+	if limit, limited := diskfree.FileLimit(); limited && uint64(start)+most > limit {
+		return &envError{name: "stdout", msg: fmt.Sprintf("%s may take up to %d bytes, but the file stdout goes to (%s) holds %d and the file-size limit (ulimit -f) is %d bytes", what, most, stdoutName(f), start, limit),
+			hint: "raise the limit (ulimit -f unlimited), or send stdout elsewhere"}
+	}
+	return nil
+}
+
+// stdoutFile is the file under w, the CLI's stdout (trackedWriter).
+func stdoutFile(w io.Writer) (*os.File, bool) {
+	if t, ok := w.(*trackedWriter); ok {
+		w = t.w
+	}
+	f, ok := w.(*os.File)
+	return f, ok
+}
+
+// stdoutName is the path of f where the system says it (Linux's
+// /proc/self/fd), else its name as opened.
+func stdoutName(f *os.File) string {
+	if p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd())); err == nil {
+		return p
+	}
+	return f.Name()
+}
