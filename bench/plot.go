@@ -191,7 +191,7 @@ func speedupPlot(r *Report) (*plot.Plot, error) {
 		g := uint8(110 + 30*i)
 		ref := curve(rp, color.Gray{Y: g}, vg.Points(1), nil)
 		p.Add(ref)
-		p.Legend.Add(fmt.Sprintf("course: P = %g, limit %.3gx", rp, 1/(1-rp)), ref)
+		p.Legend.Add(fmt.Sprintf("course: P = %g, limit %s", rp, fmtX(1/(1-rp))), ref)
 	}
 	for i, s := range r.Scaling {
 		if err := addScaling(p, s, i, curve); err != nil {

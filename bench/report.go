@@ -242,12 +242,12 @@ func (s *Scaling) FitLine() string {
 	if !math.IsInf(s.Fit.Limit, 0) {
 		limit = fmtX(s.Fit.Limit)
 	}
-	resid := fmt.Sprintf("rms residual %.3g over %d points", s.Fit.RMS, s.Fit.Points)
+	resid := fmt.Sprintf("rms residual %s over %d points", fmtG(s.Fit.RMS), s.Fit.Points)
 	switch {
 	case s.Fit.Points <= 2 && s.Fit.RMS > 1e-9:
 		// A speedup the law cannot give (below 1, above the worker
 		// count): P sits at a bound and the fit misses the point.
-		resid = fmt.Sprintf("from %d points, the speedup outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %.3g)", s.Fit.Points, s.Fit.RMS)
+		resid = fmt.Sprintf("from %d points, the speedup outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %s)", s.Fit.Points, fmtG(s.Fit.RMS))
 	case s.Fit.Points <= 2:
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
@@ -657,20 +657,31 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 // fmtDur writes a duration to three significant digits.
 func fmtDur(d time.Duration) string {
-	s := d.Seconds()
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "0"
-	case s >= 1000: // whole seconds rather than 1.47e+03 s
+	}
+	return fmtSec(d.Seconds())
+}
+
+// fmtSec writes s seconds to three significant digits, in the largest unit
+// of which it is at least one once rounded: %.3g of 999.7 ms read
+// "1e+03 ms", as count.SI rounds. Below a second the number is fmtG's, so
+// that no rounding at a unit's edge writes an exponent.
+func fmtSec(s float64) string {
+	const up = 1 - 0.5e-3 // from here on a value rounds to 3 digits as 1 or more
+	switch {
+	case !(s > 0):
+		return "0"
+	case s >= 1000*up: // whole seconds rather than 1.47e+03 s
 		return fmt.Sprintf("%.0f s", s)
-	case s >= 1:
-		return fmt.Sprintf("%.3g s", s)
-	case s >= 1e-3:
-		return fmt.Sprintf("%.3g ms", s*1e3)
-	case s >= 1e-6:
-		return fmt.Sprintf("%.3g µs", s*1e6)
+	case s >= up:
+		return fmtG(s) + " s"
+	case s >= 1e-3*up:
+		return fmtG(s*1e3) + " ms"
+	case s >= 1e-6*up:
+		return fmtG(s*1e6) + " µs"
 	default:
-		return fmt.Sprintf("%d ns", d.Nanoseconds())
+		return fmt.Sprintf("%.0f ns", s*1e9)
 	}
 }
 
@@ -690,9 +701,10 @@ func fmtDurOpt(d time.Duration) string {
 	return fmtDur(d)
 }
 
-// fmtG writes x to three significant digits, without an exponent below 10^6.
+// fmtG writes x to three significant digits, without an exponent below 10^6:
+// from 999.5 on x is whole, as %.3g rounded 999.7 to "1e+03".
 func fmtG(x float64) string {
-	if a := math.Abs(x); a >= 1000 && a < 1e6 {
+	if a := math.Abs(x); a >= 999.5 && a < 1e6 {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(x, 'g', 3, 64)

@@ -315,6 +315,24 @@ func TestFormatters(t *testing.T) {
 	}
 }
 
+// TestFormattersRoundToNextUnit: a value that rounds up to a thousand of
+// its unit is written in the next unit, or whole, never in e notation:
+// 999.7 ms read "1e+03 ms", a ns per lane-step of 999.7 "1e+03" and a
+// speedup of 999.7 "1e+03x", in every format and on the time chart's bars.
+func TestFormattersRoundToNextUnit(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{fmtDur(999_700 * time.Microsecond), "1 s"}, {fmtDur(999_700 * time.Nanosecond), "1 ms"},
+		{fmtSec(999.7e-9), "1 µs"}, {fmtSec(999.4e-9), "999 ns"}, {fmtDur(999_400 * time.Microsecond), "999 ms"},
+		{fmtDur(999_700 * time.Millisecond), "1000 s"}, {fmtDur(999_499 * time.Millisecond), "999 s"},
+		{fmtG(999.7), "1000"}, {fmtG(-999.7), "-1000"}, {fmtG(999.4), "999"}, {fmtG(0.99996), "1"},
+		{fmtX(999.7), "1000x"}, {fmtX(999.5), "1000x"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
 // TestFitLineTwoPoints checks that a fit through one worker count besides
 // 1, which solves for P rather than fits it, does not quote its residual
 // as if it tested Amdahl's law (a fresh user read "rms residual 5.81e-15
