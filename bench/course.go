@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 )
 
 // courseTitle is the title of the table that answers the course's question.
@@ -42,7 +41,10 @@ func (r *Report) courseTable() *table {
 		}
 	}
 	w := wr.Workload
-	times := map[string]time.Duration{}
+	// Seconds, not a time.Duration: a Python version scaled up to the
+	// workload may take longer than one holds (292 years), and one of
+	// 1e10 s read 0 s and -9.22e+14 ns per lane-step.
+	times := map[string]float64{}
 	// scaled are the versions timed on a sample of the lanes (or of the
 	// steps, a time budget spent), whose times are extrapolated: each row
 	// says so (only the table's note did).
@@ -54,7 +56,7 @@ func (r *Report) courseTable() *table {
 		case p.Skipped != "":
 			skipped = append(skipped, "python/"+p.Method)
 		default:
-			times["python/"+p.Method] = time.Duration(p.WorkloadSeconds * 1e9)
+			times["python/"+p.Method] = p.WorkloadSeconds
 			if p.Scaled {
 				scaled["python/"+p.Method] = FormatCount(p.SampleLanes) + " lanes"
 				if st := p.stepsRun(); st != "" {
@@ -64,7 +66,7 @@ func (r *Report) courseTable() *table {
 		}
 	}
 	for _, m := range wr.Engines {
-		times[m.Engine] = m.Wall.Median
+		times[m.Engine] = m.Wall.Median.Seconds()
 	}
 	// A "vs" column only for a reference that ran: without serial among
 	// the engines its column was there, empty on every row.
@@ -86,9 +88,9 @@ func (r *Report) courseTable() *table {
 			if n, ok := scaled[name]; ok {
 				version = fmt.Sprintf("%s (scaled up from %s)", name, n)
 			}
-			row := []string{k.kind, version, fmtDur(d), fmtG(float64(d.Nanoseconds()) / w.LaneSteps())}
+			row := []string{k.kind, version, fmtSec(d), fmtG(d * 1e9 / w.LaneSteps())}
 			for _, ref := range refs {
-				row = append(row, fmtX(ratio(times[ref], d)))
+				row = append(row, fmtX(times[ref]/d))
 			}
 			t.rows = append(t.rows, row)
 		}
@@ -106,7 +108,7 @@ func (r *Report) courseTable() *table {
 }
 
 // sortedNames are m's keys in order, so opencl:0 comes before opencl:1.
-func sortedNames(m map[string]time.Duration) []string {
+func sortedNames(m map[string]float64) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 

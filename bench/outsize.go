@@ -99,7 +99,7 @@ type Sizes struct {
 // Allowances for a number whose text the largest report writes shorter
 // than the benchmark may: one inside a tag (an SVG coordinate, at most
 // "-1.2346e-05"), and one in text (a cell, a tick label: the formatters'
-// longest is fmtDur's "9223372037 s" or %.4f of a predicted P of
+// longest is fmtSec's "999999999999999 s" or %.4f of a predicted P of
 // -9223372036854775807, 25 bytes; with html/template's &#43; for each '+').
 const numInTag, numInText = 12, 40
 

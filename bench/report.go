@@ -146,7 +146,7 @@ func (r *Report) pythonTable(py *PythonReport) table {
 		if b := r.engine(p.Workload, r.Baseline); b != nil && b.Wall.Median > 0 {
 			rel = fmtX(p.WorkloadSeconds / b.Wall.Median.Seconds())
 		}
-		pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtDur(time.Duration(p.WorkloadSeconds * 1e9)), fmtG(p.NsPerLaneStep), rel, p.Law.String()})
+		pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtSec(p.WorkloadSeconds), fmtG(p.NsPerLaneStep), rel, p.Law.String()})
 	}
 	pt.notes = append(pt.notes, skipped...)
 	if len(py.Results) > 0 {
@@ -208,7 +208,7 @@ var setupWhat = map[string]string{"joblib": "joblib's worker start", "numba": "N
 func setupNote(py *PythonReport) string {
 	var parts []string
 	for _, m := range slices.Sorted(maps.Keys(py.Setup)) {
-		parts = append(parts, fmt.Sprintf("%s %s", setupWhat[m], fmtDur(time.Duration(py.Setup[m]*1e9))))
+		parts = append(parts, fmt.Sprintf("%s %s", setupWhat[m], fmtSec(py.Setup[m])))
 	}
 	if len(parts) == 0 {
 		return "set-up: none (no joblib, Numba or PyOpenCL version ran)"
@@ -322,7 +322,7 @@ func (r *Report) machineLines() []string {
 		fmt.Sprintf("devices: %s", orNone(strings.Join(m.Devices, "; "))+parenthesize(m.DevicesNote)),
 		fmt.Sprintf("Go: %s %s/%s", m.Go, m.OS, m.Arch),
 		fmt.Sprintf("Model: start %g, anchor %g, persistence %g, sigma %g, seed %d", r.Params.Start, r.Params.Anchor, r.Params.Persistence, r.Params.Sigma, r.Params.Seed),
-		fmt.Sprintf("Run: %s mode, started %s, took %s", r.Mode, r.Started.Format(time.RFC3339), fmtDur(time.Duration(float64(r.Elapsed)*1e9))),
+		fmt.Sprintf("Run: %s mode, started %s, took %s", r.Mode, r.Started.Format(time.RFC3339), fmtSec(float64(r.Elapsed))),
 	}
 	return lines
 }
@@ -665,13 +665,19 @@ func fmtDur(d time.Duration) string {
 
 // fmtSec writes s seconds to three significant digits, in the largest unit
 // of which it is at least one once rounded: %.3g of 999.7 ms read
-// "1e+03 ms", as count.SI rounds. Below a second the number is fmtG's, so
-// that no rounding at a unit's edge writes an exponent.
+// "1e+03 ms", as count.SI rounds. Below a thousand seconds the number is
+// fmtG's, so that no rounding at a unit's edge writes an exponent; from
+// 1e15 s on it is in e notation.
 func fmtSec(s float64) string {
 	const up = 1 - 0.5e-3 // from here on a value rounds to 3 digits as 1 or more
 	switch {
 	case !(s > 0):
 		return "0"
+	case s >= 1e15:
+		// A Python version's time scaled up, which a time.Duration does
+		// not hold (past 292 years), as JSON gives it: whole seconds
+		// would write up to 309 digits.
+		return strconv.FormatFloat(s, 'g', 3, 64) + " s"
 	case s >= 1000*up: // whole seconds rather than 1.47e+03 s
 		return fmt.Sprintf("%.0f s", s)
 	case s >= up:

@@ -537,6 +537,48 @@ func TestCourseTableScaled(t *testing.T) {
 	}
 }
 
+// TestPythonTimePastDuration: a Python version whose time scaled up to
+// the workload is past what a time.Duration holds (292 years) is written
+// as JSON gives it, in both tables and the set-up note: 1e10 s read "0"
+// and -9.22e+14 ns per lane-step.
+func TestPythonTimePastDuration(t *testing.T) {
+	const secs = 1e10
+	w := Workload{5_000_000, 100}
+	r := sampleReport()
+	r.Python.Results = append(r.Python.Results, PythonResult{Workload: w, Method: "matrix", SampleLanes: 10, Seconds: 1, NsPerLaneStep: secs * 1e9 / w.LaneSteps(), WorkloadSeconds: secs, Scaled: true})
+	r.Python.Setup = map[string]float64{"numba": 1e12}
+	var pyRow, courseRow []string
+	var setup string
+	for _, tb := range r.tables() {
+		for _, row := range tb.rows {
+			switch {
+			case tb.title == "Python baseline" && row[1] == "matrix":
+				pyRow = row
+			case tb.title == courseTitle && strings.HasPrefix(row[1], "python/matrix"):
+				courseRow = row
+			}
+		}
+		for _, n := range tb.notes {
+			if strings.HasPrefix(n, "set-up") {
+				setup = n
+			}
+		}
+	}
+	const want = "10000000000 s"
+	if pyRow == nil || pyRow[3] != want || pyRow[5] != "1e+09x" {
+		t.Errorf("Python baseline row %q, want time %q and slowdown 1e+09x", pyRow, want)
+	}
+	if courseRow == nil || courseRow[2] != want || courseRow[3] != fmtG(secs*1e9/w.LaneSteps()) || courseRow[len(courseRow)-1] != "1e-09x" {
+		t.Errorf("course table row %q, want time %q, ns/lane-step %s and 1e-09x vs serial", courseRow, want, fmtG(secs*1e9/w.LaneSteps()))
+	}
+	if !strings.Contains(setup, "Numba's compile 1000000000000 s") {
+		t.Errorf("set-up note %q, want Numba's compile 1000000000000 s", setup)
+	}
+	if got := fmtSec(1e300); got != "1e+300 s" {
+		t.Errorf("fmtSec(1e300) = %q, want 1e+300 s", got)
+	}
+}
+
 // courseTableWith is the course table of sampleReport on its largest
 // workload, 5M x 100, with the Python loop timed there on a sample of 10k
 // lanes, and more Python results.
