@@ -132,31 +132,34 @@ type section struct {
 // blocks, so that a document may quote the markers in a code block or a
 // sentence without them counting. It follows CommonMark (spec 0.31.2): a
 // line indented by 4 or more is an indented code block's or a paragraph's,
-// never an HTML block (section 4.6); a fence closes on a line of the
-// opening fence's character alone, at least as many of it as opened it, and
-// a ``` fence's info string holds no backtick (section 4.5). So a ````
+// never an HTML block (section 4.6) nor a fence (section 4.5); a fence
+// closes on a line of the opening fence's character alone but for spaces
+// and tabs after it, at least as many of it as opened it, indented by at
+// most 3; and a ``` fence's info string holds no backtick. So a ````
 // block may quote a ``` one: the markers in ````markdown / ```markdown /
 // markers / ``` / ```` were counted, as were those of an indented example,
 // which refused a document with one real pair ("found 2 and 2") or rewrote
-// the quoted example of one with none.
+// the quoted example of one with none. The fence's indentation counts
+// too: a 4-space "~~~" inside a ~~~ block closed it, so its quoted markers
+// were rewritten, and a 4-space or tab-indented "```python" example opened
+// a fence that hid the real markers after it ("found 0 and 0").
 func findSection(s string) section {
 	sec := section{eol: "\n"}
-	var fenceCh byte // the open fence's character, 0 outside one
-	fenceLen := 0
+	var open fence // the open fenced block's, zero outside one
 	for off := 0; off < len(s); {
 		line, next := s[off:], len(s)
 		if i := strings.IndexByte(s[off:], '\n'); i >= 0 {
 			line, next = s[off:off+i], off+i+1
 		}
 		t := strings.TrimSpace(line)
-		ch, n := fenceRun(t)
+		f, isFence := fenceOf(strings.TrimSuffix(line, "\r"))
 		switch {
-		case fenceCh != 0:
-			if ch == fenceCh && n >= fenceLen && n == len(t) {
-				fenceCh = 0
+		case open.n > 0:
+			if isFence && f.closes(open) {
+				open = fence{}
 			}
-		case n >= 3 && !(ch == '`' && strings.ContainsRune(t[n:], '`')):
-			fenceCh, fenceLen = ch, n
+		case isFence:
+			open = f
 		case indent(line) >= 4:
 			// An indented code block's line, or a paragraph's: not an
 			// HTML block, which CommonMark starts at most 3 spaces in.
@@ -173,6 +176,35 @@ func findSection(s string) section {
 		off = next
 	}
 	return sec
+}
+
+// fence is a code fence line (CommonMark 0.31.2, section 4.5): n of the
+// character ch, then the info string.
+type fence struct {
+	ch   byte
+	n    int
+	info string
+}
+
+// fenceOf reads line as a code fence: at most 3 spaces of indentation (a
+// tab takes it to 4), 3 or more backticks or tildes, and an info string
+// that holds no backtick after backticks.
+func fenceOf(line string) (fence, bool) {
+	if indent(line) > 3 {
+		return fence{}, false
+	}
+	t := strings.TrimLeft(line, " ")
+	ch, n := fenceRun(t)
+	if n < 3 || ch == '`' && strings.ContainsRune(t[n:], '`') {
+		return fence{}, false
+	}
+	return fence{ch, n, t[n:]}, true
+}
+
+// closes says whether f closes the block open opened: the same character,
+// at least as many of it, and nothing after it but spaces and tabs.
+func (f fence) closes(open fence) bool {
+	return f.ch == open.ch && f.n >= open.n && strings.Trim(f.info, " \t") == ""
 }
 
 // indent is the width of line's leading blanks, a tab taking it to the

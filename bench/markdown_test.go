@@ -151,6 +151,62 @@ func readString(t *testing.T, path string) string {
 	return string(b)
 }
 
+// TestMarkdownSectionFenceIndent: CommonMark's fenced code block examples
+// (spec 0.31.2, section 4.5, examples 119 to 147 that need no container),
+// each followed by a pair of markers, which count only where the example
+// leaves no fence open (as goldmark v1.8.7 renders each). A fence is
+// indented by at most 3 spaces, a tab taking it to 4: a 4-space "~~~"
+// closed a ~~~ block, so its quoted markers were rewritten, and a 4-space
+// or tab-indented "```python" example opened one that hid the real markers
+// after it ("found 0 and 0").
+func TestMarkdownSectionFenceIndent(t *testing.T) {
+	for _, tc := range []struct {
+		name, md string
+		open     bool // the example leaves a fenced block open
+	}{
+		{"119", "```\n<\n >\n```\n", false},
+		{"122", "```\naaa\n~~~\n```\n", false},
+		{"122 unclosed", "```\naaa\n~~~\n", true},
+		{"123", "~~~\naaa\n```\n~~~\n", false},
+		{"124", "````\naaa\n```\n``````\n", false},
+		{"124 unclosed", "````\naaa\n```\n", true},
+		{"125", "~~~~\naaa\n~~~\n~~~~\n", false},
+		{"126", "```\n", true},
+		{"127", "`````\n\n```\naaa\n", true},
+		{"131", " ```\n aaa\naaa\n```\n", false},
+		{"132", "  ```\naaa\n  aaa\naaa\n  ```\n", false},
+		{"133", "   ```\n   aaa\n    aaa\n  aaa\n   ```\n", false},
+		{"134", "    ```\n    aaa\n    ```\n", false},
+		{"134 one line", "    ```python\n    x = 1\n\nText.\n\n", false},
+		{"134 tab", "\t```python\n\tx = 1\n\nText.\n\n", false},
+		{"134 space and tab", " \t~~~\n\n", false},
+		{"135", "```\naaa\n  ```\n", false},
+		{"136", "   ```\naaa\n  ```\n", false},
+		{"137", "```\naaa\n    ```\n", true},
+		{"137 tilde", "~~~\n    ~~~\n", true},
+		{"137 tab", "```\naaa\n\t```\n", true},
+		{"138", "``` ```\naaa\n", false},
+		{"139", "~~~~~~\naaa\n~~~ ~~\n", true},
+		{"140", "foo\n```\nbar\n```\nbaz\n", false},
+		{"142", "```ruby\ndef foo(x)\n  return 3\nend\n```\n", false},
+		{"143", "~~~~    ruby startline=3 $%@#$\ndef foo(x)\n  return 3\nend\n~~~~~~~\n", false},
+		{"145", "``` aa ```\nfoo\n", false},
+		{"146", "~~~ aa ``` ~~~\nfoo\n~~~\n", false},
+		{"147", "```\n``` aaa\n```\n", false},
+		{"closing fence and blanks", "```\naaa\n```  \t\n", false},
+		{"CRLF", "```\r\naaa\r\n```\r\n", false},
+	} {
+		sec := findSection(tc.md + BeginMarker + "\n" + EndMarker + "\n")
+		want := 1
+		if tc.open {
+			want = 0
+		}
+		if sec.begins != want || sec.ends != want {
+			t.Errorf("%s: %q: found %d and %d markers after it, want %d", tc.name, tc.md, sec.begins, sec.ends, want)
+		}
+	}
+}
+
 // TestDocLimits: the document is read only when it is a regular file of at
 // most MaxDocBytes (a device was read until memory ran out), by CheckDoc
 // before the benchmark and by the update after it.
