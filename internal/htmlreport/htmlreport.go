@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -50,8 +51,12 @@ type Chart struct {
 // ErrNotSVG is returned by Write for a chart whose SVG has no <svg element.
 var ErrNotSVG = errors.New("htmlreport: chart is not SVG")
 
-// Write writes p as a self-contained HTML page.
+// Write writes p as a self-contained HTML page. Its text is made UTF-8, as
+// the page says it is, each byte that is not UTF-8 written U+FFFD (valid):
+// a bench report's interpreter path with bytes \xff\xfe went into the page
+// as it was. A caller that needs such bytes told quotes its text first.
 func Write(w io.Writer, p Page) error {
+	p = valid(p)
 	type chart struct {
 		Caption string
 		SVG     template.HTML
@@ -81,6 +86,43 @@ func Write(w io.Writer, p Page) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// valid is p with its text and charts made UTF-8 (Write).
+func valid(p Page) Page {
+	p.Title, p.Facts = validText(p.Title), validTexts(p.Facts)
+	p.Sections = slices.Clone(p.Sections)
+	for i := range p.Sections {
+		s := &p.Sections[i]
+		s.Heading, s.Paragraphs, s.Pre = validText(s.Heading), validTexts(s.Paragraphs), validText(s.Pre)
+		s.Tables = slices.Clone(s.Tables)
+		for j := range s.Tables {
+			t := &s.Tables[j]
+			t.Caption, t.Header, t.Notes = validText(t.Caption), validTexts(t.Header), validTexts(t.Notes)
+			t.Rows = slices.Clone(t.Rows)
+			for k := range t.Rows {
+				t.Rows[k] = validTexts(t.Rows[k])
+			}
+		}
+		s.Charts = slices.Clone(s.Charts)
+		for j := range s.Charts {
+			c := &s.Charts[j]
+			c.Caption, c.SVG = validText(c.Caption), bytes.ToValidUTF8(c.SVG, []byte("\uFFFD"))
+		}
+	}
+	return p
+}
+
+// validText is s with each byte that is not UTF-8 written U+FFFD.
+func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// validTexts is ss, each made UTF-8 (validText), in a new slice.
+func validTexts(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = validText(s)
+	}
+	return out
 }
 
 // inlineSVG is the <svg> element of an SVG document, for a page.
@@ -157,12 +199,12 @@ var text = sync.OnceValue(func() *template.Template {
 })
 
 // TextLen is the bytes s takes in a page as an element's text (a fact, a
-// cell, a note, the preformatted text), escaped as Write escapes it: "&"
-// takes 5 (&amp;), a quote 5 (&#34;), and so on. The escape is the same
+// cell, a note, the preformatted text), made UTF-8 and escaped as Write
+// does: "&" takes 5 (&amp;), a quote 5 (&#34;), and so on. The escape is the same
 // whatever text surrounds s, so a page's length is the sum of its parts'.
 func TextLen(s string) int {
 	var b strings.Builder
-	if err := text().Execute(&b, s); err != nil {
+	if err := text().Execute(&b, validText(s)); err != nil {
 		return 6 * len(s) // not reached: a string always executes; the most a byte takes
 	}
 	return b.Len() - len("<p></p>")

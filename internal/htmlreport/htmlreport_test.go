@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -116,6 +117,33 @@ func TestBrowser(t *testing.T) {
 // a note or the preformatted text, however it is escaped (quotes, "&",
 // "<", "+", a NUL byte, bytes that are not UTF-8, other scripts), so that
 // the bounds of a page built on it (report.MaxHTMLSize) hold.
+// TestWriteUTF8: a page is UTF-8, as its <meta charset> says, whatever
+// bytes its text and charts hold: a bench report's interpreter path with
+// bytes \xff\xfe went into the page as it was.
+func TestWriteUTF8(t *testing.T) {
+	const bad = "odd \xff\xfe bytes"
+	p := samplePage(t)
+	p.Title, p.Facts = bad, []string{bad}
+	s := &p.Sections[1]
+	s.Heading, s.Paragraphs, s.Pre = bad, []string{bad}, bad
+	s.Tables[0].Caption, s.Tables[0].Header, s.Tables[0].Rows, s.Tables[0].Notes = bad, []string{bad}, [][]string{{bad, bad}}, []string{bad}
+	c := &p.Sections[0].Charts[0]
+	c.Caption, c.SVG = bad, bytes.Replace(c.SVG, []byte("a chart"), []byte(bad), 1)
+	var b bytes.Buffer
+	if err := Write(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(b.Bytes()) {
+		t.Error("the page is not UTF-8")
+	}
+	if n := strings.Count(b.String(), "odd \uFFFD bytes"); n != 13 {
+		t.Errorf("the text is in the page %d times with U+FFFD, want 13", n)
+	}
+	if p.Title != bad {
+		t.Error("Write changed its page")
+	}
+}
+
 func TestTextLen(t *testing.T) {
 	for _, s := range []string{"", "plain", `"'&<>+`, "a\x00b", "\xff\xfe", "é ü 中", `\"` + strings.Repeat(`"`, 100)} {
 		page := func(s string) int {
