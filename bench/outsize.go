@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,8 +21,10 @@ import (
 // can take is bounded before it runs (Plan.MaxSizes).
 const TextMost = 1 << 10
 
-// clip cuts s to at most TextMost bytes, at a rune boundary, ending in "…".
+// clip cuts s, as ValidText writes it, to at most TextMost bytes, at a
+// rune boundary, ending in "…".
 func clip(s string) string {
+	s = ValidText(s)
 	if len(s) <= TextMost {
 		return s
 	}
@@ -33,9 +36,25 @@ func clip(s string) string {
 	return s[:n] + more
 }
 
+// ValidText is s where it is UTF-8, else s quoted as Go quotes a string
+// (strconv.Quote: "\xff" for a byte that is not UTF-8, a backslash and a
+// quote escaped), so that every report is UTF-8 and such a text's bytes can
+// still be told, alike in every format: an interpreter's path or a Python
+// script's error with bytes \xff\xfe went into the HTML page that says it
+// is UTF-8, the Markdown and the text as they were, and into JSON as
+// U+FFFD, where the path no longer named the interpreter.
+func ValidText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
 // clipTexts cuts every text of r that the benchmark found as it ran to
 // TextMost bytes (clip), and leaves the Python tools only the modules the
-// baseline script knows; the notes are those Run made.
+// baseline script knows; the notes are those Run made. A result's method
+// is clipped too, as the script gives it: 200 results named with 2 KB
+// each made a page of 2.0 MB.
 func (r *Report) clipTexts() {
 	m := &r.Machine
 	m.CPU, m.DevicesNote, m.Go = clip(m.CPU), clip(m.DevicesNote), clip(m.Go)
@@ -64,6 +83,7 @@ func (r *Report) clipTexts() {
 		maps.DeleteFunc(py.Setup, func(k string, _ float64) bool { return !slices.Contains(ToolModules, k) })
 		for i := range py.Results {
 			p := &py.Results[i]
+			p.Method, p.Description, p.Package, p.Limit = clip(p.Method), clip(p.Description), clip(p.Package), clip(p.Limit)
 			p.Skipped, p.Device = clip(p.Skipped), clip(p.Device)
 		}
 	}

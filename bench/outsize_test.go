@@ -3,11 +3,14 @@ package bench
 import (
 	"bytes"
 	"context"
+	"io"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gpusim/gpusim/internal/plots"
 )
@@ -328,5 +331,55 @@ func TestClip(t *testing.T) {
 		if len(c) > TextMost || !strings.HasSuffix(c, "…") || !strings.HasPrefix(s, strings.TrimSuffix(c, "…")) || strings.ContainsRune(c, '\uFFFD') {
 			t.Errorf("clip of %d bytes: %d bytes, %q", len(s), len(c), c[len(c)-8:])
 		}
+	}
+}
+
+// TestReportUTF8: every format of a report is UTF-8, a text found as the
+// benchmark ran that is not (an interpreter's path, a script's error) written
+// as Go quotes it, alike in each: the path with bytes \xff\xfe went into the
+// HTML page that says it is UTF-8, the Markdown and the text as it was, and
+// into JSON as U+FFFD, where it no longer named the interpreter.
+func TestReportUTF8(t *testing.T) {
+	const path, died = "/tmp/odd<i>&\"'\xff\xfe\ndir/py", "bad \xff\xfe bytes"
+	r := sampleReport()
+	r.Python.Interpreter, r.Python.Failed = path, died
+	r.Python.Results[0].Skipped, r.Python.Results[0].Failed = died, true
+	r.Notes = append(r.Notes, "python/loop failed: "+died)
+	r.Machine.CPU = "cpu \xff"
+	r.clipTexts()
+	for name, write := range map[string]func(io.Writer) error{"text": r.WriteText, "markdown": r.WriteMarkdown, "html": r.WriteHTML, "csv": r.WriteCSV, "json": r.WriteJSON} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(b.Bytes()) {
+			t.Errorf("%s: not UTF-8", name)
+		}
+		// Markdown and JSON escape the backslashes again: \\xff reads \xff.
+		want := `\xff\xfe`
+		if name == "markdown" || name == "json" {
+			want = `\\xff\\xfe`
+		}
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("%s: no %s for the bytes", name, want)
+		}
+	}
+	if r.Python.Interpreter != strconv.Quote(path) {
+		t.Errorf("interpreter %s, want %s", r.Python.Interpreter, strconv.Quote(path))
+	}
+	if s := ValidText("µ \\xff \""); s != "µ \\xff \"" {
+		t.Errorf("ValidText changed a UTF-8 text: %s", s)
+	}
+}
+
+// TestClipMethod: a Python result's method is clipped as its other texts
+// are: 200 results named with 2 KB each made a page of 2.0 MB.
+func TestClipMethod(t *testing.T) {
+	r := sampleReport()
+	r.Python.Results[0].Method = strings.Repeat("m", 2*TextMost)
+	r.Python.Results[0].Description = strings.Repeat("d", 2*TextMost)
+	r.clipTexts()
+	if p := r.Python.Results[0]; len(p.Method) > TextMost || len(p.Description) > TextMost {
+		t.Errorf("method of %d bytes and description of %d, want at most %d", len(p.Method), len(p.Description), TextMost)
 	}
 }
