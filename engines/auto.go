@@ -500,6 +500,15 @@ const coldStartCost = time.Second
 // limit must leave room for to start a device that compiles.
 const coldStartBound = 10 * time.Second
 
+// timeLeft is the time ctx's deadline leaves (at least 1 ns), or 0 where
+// it has none.
+func timeLeft(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return max(time.Until(dl), time.Nanosecond)
+	}
+	return 0
+}
+
 // coldRisksLimit reports whether a device's cold start (its program
 // compiled at its start) risks the run's time limit (o.limit) where simd
 // alone fits it: simd's predicted simdT seconds, doubled for a busy
@@ -615,9 +624,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, context.Cause(ctx)
 	}
 	start, s0 := time.Now(), suspended()
-	if dl, ok := ctx.Deadline(); ok {
-		o.limit = max(time.Until(dl), time.Nanosecond)
-	}
+	o.limit = timeLeft(ctx)
 	simd := cpu.SIMD{Workers: o.Workers}
 	p := o.Params
 	lanes := p.Lanes

@@ -345,16 +345,7 @@ func Open(opt Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	e.sh.settle(e.source(), options)
-	saved := ""
-	if !e.opts.skipSelfTest {
-		saved = e.sh.saveBinary(e.source(), options)
-		e.savedBinary(saved)
-	}
-	// RunSelfTest (skipSelfTest) stores the binary once its checks pass
-	// (keepChecked): a program that failed them was stored, and the next
-	// self-test blamed the cache for the driver's fault.
-	e.cold = e.built && (saved != "" || e.opts.skipSelfTest) || e.waited
+	e.keepProgram(options)
 	vec := "float"
 	if e.vw > 1 {
 		vec = fmt.Sprintf("float%d", e.vw)
@@ -405,6 +396,22 @@ func newEngine(opt Options, desc DeviceDesc) *Engine {
 		e.own = *opt.own
 	}
 	return e
+}
+
+// keepProgram ends a successful Open: the program's loading mark is
+// removed (settle) and, built from source, its binary is stored in the
+// disk cache with the self-test's pass (savedBinary); cold says the start
+// compiled. RunSelfTest (skipSelfTest) stores the binary itself once its
+// checks pass (keepChecked): a program that failed them was stored, and
+// the next self-test blamed the cache for the driver's fault.
+func (e *Engine) keepProgram(options string) {
+	e.sh.settle(e.source(), options)
+	saved := ""
+	if !e.opts.skipSelfTest {
+		saved = e.sh.saveBinary(e.source(), options)
+		e.savedBinary(saved)
+	}
+	e.cold = e.built && (saved != "" || e.opts.skipSelfTest) || e.waited
 }
 
 // ProgramFile is the disk cache's file of the program Open(opt) builds, or

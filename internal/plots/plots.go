@@ -239,12 +239,7 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 		}
 	}
 	pl := plot.New()
-	pl.Title.Text = title("Final temperatures", p)
-	if total == 0 {
-		// An empty shard (more shards than lanes): the exact law alone,
-		// so that an array job's surplus tasks write their charts too.
-		pl.Title.Text = title("Final temperatures: no lanes (an empty shard)", p)
-	}
+	pl.Title.Text = finalTitle(p, s, total, first >= 0)
 	pl.X.Label.Text = "temperature after " + count.Noun(p.Steps, "step")
 	pl.Y.Label.Text = "density"
 	pl.Add(plotter.NewGrid())
@@ -252,40 +247,10 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
 
 	if total > 0 && s.Min == s.Max {
-		x := float64(s.Min)
-		spike, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
-		if err != nil {
-			return nil, err
-		}
-		spike.Color, spike.Width = colMedian, vg.Points(3)
-		pl.Add(spike)
-		what := "all " + lanes(s.Count)
-		if s.Count == 1 {
-			what = "1 lane"
-		}
-		pl.Legend.Add(fmt.Sprintf("%s at %s", what, strconv.FormatFloat(x, 'g', -1, 32)), spike)
-		pl.Y.Label.Text = "fraction of lanes"
-		pl.X.Min, pl.X.Max = widen(x, x)
-		pl.Y.Min, pl.Y.Max = 0, 1.15
-		return pl, nil
-	}
-
-	if total > 0 && first < 0 {
-		// Every lane outside the bins, where float32's rounding holds
-		// them far from the exact law: the chart drew its density alone,
-		// as if the run had no lanes.
-		pl.Title.Text = title(fmt.Sprintf("Final temperatures: all %s outside the histogram (from %s to %s)",
-			lanes(total), strconv.FormatFloat(float64(s.Min), 'g', 4, 32), strconv.FormatFloat(float64(s.Max), 'g', 4, 32)), p)
+		return pointMass(pl, s)
 	}
 	norm := p.Law(p.Steps)
 	mu, sd := norm.Mu, norm.Sigma
-	if total > 0 && sd > 0 && 1/float64(h.Scale) > 1.5*2*sim.HistSpan*sd/float64(n) {
-		// The bins are at the least width float32 resolves
-		// (sim.NewHistogram), not a 256th of an sd: say so, as the run's
-		// note does, where the chart shows them.
-		pl.Title.Text = title(fmt.Sprintf("Final temperatures (histogram bins %s wide, the least float32 resolves, against an sd of %s; --out keeps exact values)",
-			strconv.FormatFloat(1/float64(h.Scale), 'g', 3, 64), strconv.FormatFloat(sd, 'g', 3, 64)), p)
-	}
 	outside := h.Bins[0] + h.Bins[n+1]
 	label := fmt.Sprintf("simulated, %s", lanes(s.Count))
 	if outside > 0 {
@@ -375,6 +340,53 @@ const minBars = 16
 // whole bell.
 func barGroup(first, last int) int {
 	return max(1, min(barBins, (last-first+1)/minBars))
+}
+
+// finalTitle is the final chart's title for the job p whose summary s
+// counts total lanes, inBins says whether any lies within the bins.
+func finalTitle(p sim.Params, s *sim.Summary, total uint64, inBins bool) string {
+	h := s.Hist
+	sd := p.Law(p.Steps).Sigma
+	switch {
+	case total == 0:
+		// An empty shard (more shards than lanes): the exact law alone,
+		// so that an array job's surplus tasks write their charts too.
+		return title("Final temperatures: no lanes (an empty shard)", p)
+	case !inBins && s.Min != s.Max:
+		// Every lane outside the bins, where float32's rounding holds
+		// them far from the exact law: the chart drew its density alone,
+		// as if the run had no lanes.
+		return title(fmt.Sprintf("Final temperatures: all %s outside the histogram (from %s to %s)",
+			lanes(total), strconv.FormatFloat(float64(s.Min), 'g', 4, 32), strconv.FormatFloat(float64(s.Max), 'g', 4, 32)), p)
+	case sd > 0 && 1/float64(h.Scale) > 1.5*2*sim.HistSpan*sd/float64(len(h.Bins)-2) && s.Min != s.Max:
+		// The bins are at the least width float32 resolves
+		// (sim.NewHistogram), not a 256th of an sd: say so, as the run's
+		// note does, where the chart shows them.
+		return title(fmt.Sprintf("Final temperatures (histogram bins %s wide, the least float32 resolves, against an sd of %s; --out keeps exact values)",
+			strconv.FormatFloat(1/float64(h.Scale), 'g', 3, 64), strconv.FormatFloat(sd, 'g', 3, 64)), p)
+	}
+	return title("Final temperatures", p)
+}
+
+// pointMass draws on pl the lanes of s, which all end at one value, as a
+// spike of their fraction, 1.
+func pointMass(pl *plot.Plot, s *sim.Summary) (*plot.Plot, error) {
+	x := float64(s.Min)
+	spike, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
+	if err != nil {
+		return nil, err
+	}
+	spike.Color, spike.Width = colMedian, vg.Points(3)
+	pl.Add(spike)
+	what := "all " + lanes(s.Count)
+	if s.Count == 1 {
+		what = "1 lane"
+	}
+	pl.Legend.Add(fmt.Sprintf("%s at %s", what, strconv.FormatFloat(x, 'g', -1, 32)), spike)
+	pl.Y.Label.Text = "fraction of lanes"
+	pl.X.Min, pl.X.Max = widen(x, x)
+	pl.Y.Min, pl.Y.Max = 0, 1.15
+	return pl, nil
 }
 
 // binBars is the final chart's polygon (its first point and two a bar) of
