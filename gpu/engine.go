@@ -710,6 +710,16 @@ func (e *Engine) ColdStart() bool { return e.cold }
 // Name implements sim.Engine.
 func (e *Engine) Name() string { return "opencl" }
 
+// Math is the arithmetic of the engine's runs, sim.MathExact or
+// sim.MathFast (sim.MathReporter): what a Result it does not compute, such
+// as an empty shard's (shard.Run), says.
+func (e *Engine) Math() string {
+	if e.fast {
+		return sim.MathFast
+	}
+	return sim.MathExact
+}
+
 // Device describes the engine's device.
 func (e *Engine) Device() DeviceDesc { return e.desc }
 

@@ -265,6 +265,9 @@ func (m *Multi) ColdStart() bool {
 // Name implements sim.Engine.
 func (m *Multi) Name() string { return "opencl" }
 
+// Math is its engines' arithmetic, one for all (sim.MathReporter).
+func (m *Multi) Math() string { return m.engines[0].Math() }
+
 // DeviceCount is the number of devices m runs on.
 func (m *Multi) DeviceCount() int { return len(m.engines) }
 

@@ -144,7 +144,9 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 		// GPUSIM_SHARD_COUNT=1e3 was refused where auto/1e3 was not.
 		n, err := counts.Parse(v)
 		if err != nil || n < min {
-			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d (%s)", name, v, min, counts.Forms)
+			// With the separators' advice, as --shard gives it
+			// (GPUSIM_SHARD_INDEX=1,000 had the generic message alone).
+			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d (%s)%s", name, v, min, counts.Forms, grouped(err))
 		}
 		return n, true, nil
 	}
@@ -259,6 +261,11 @@ func Run(ctx context.Context, e sim.Engine, job *sim.Job, s Shard) (*sim.Result,
 	off, n := s.Range(count)
 	if n == 0 {
 		r := sim.NewResult(e.Name(), "", job, first+off, 0)
+		if m, ok := e.(sim.MathReporter); ok {
+			// An empty shard of a --math fast job said exact, in its
+			// report and its part.
+			r.Math = m.Math()
+		}
 		return r, nil
 	}
 	j := *job

@@ -125,6 +125,8 @@ func TestParseErrors(t *testing.T) {
 		// Thousands separators get the count flags' advice.
 		{"1,000/2,000", nil, `shard count "2,000" must be a whole number from 1 to 2^64-1: thousands separators are not read: write 2000 or 2k (`},
 		{"1,000/2000", nil, `shard index "1,000" must be a whole number from 0 to 2^64-2: thousands separators are not read: write 1000 or 1k (`},
+		{"auto", map[string]string{EnvShardIndex: "1,000", EnvShardCount: "2000"}, `GPUSIM_SHARD_INDEX="1,000" is not a whole number of at least 0 (5000000, 5_000_000, 5e6, 2.5M, 2^28, 2^64-1 or 0x4c4b40): thousands separators are not read: write 1000 or 1k`},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2,000"}, `SLURM_ARRAY_TASK_COUNT="2,000" is not a whole number of at least 1 (`},
 		{"autox", nil, `is not a shard`},
 		// gpusim's own variables, set beside a launcher's that auto reads
 		// first, and saying another shard: every task of a Slurm array
@@ -233,5 +235,31 @@ func TestRun(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), e, &sim.Job{Params: p}, Shard{2, 2}); err == nil {
 		t.Error("Run accepted shard 2/2")
+	}
+}
+
+// fastEngine is countEngine with --math fast's arithmetic
+// (sim.MathReporter).
+type fastEngine struct{ countEngine }
+
+func (*fastEngine) Math() string { return sim.MathFast }
+
+// TestRunEmptyShardMath: an empty shard's result, which no engine
+// computes, says the engine's arithmetic: an empty shard of a --math fast
+// job said exact in its report and its part, against the others' fast.
+func TestRunEmptyShardMath(t *testing.T) {
+	p := sim.Default()
+	p.Lanes = 3
+	for _, c := range []struct {
+		e    sim.Engine
+		want string
+	}{{&countEngine{}, sim.MathExact}, {&fastEngine{}, sim.MathFast}} {
+		r, err := Run(context.Background(), c.e, &sim.Job{Params: p}, Shard{0, 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Summary.Count != 0 || r.Math != c.want {
+			t.Errorf("empty shard 0/5 of 3 lanes on %T: %d lanes, math %q; want 0, %q", c.e, r.Summary.Count, r.Math, c.want)
+		}
 	}
 }

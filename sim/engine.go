@@ -118,6 +118,13 @@ type Result struct {
 	Timing  Timing
 }
 
+// MathReporter is an Engine that says the arithmetic of its runs
+// (MathExact or MathFast) before it runs any: one whose math can be fast
+// (OpenCL's --math fast). An engine that is not one runs the exact stream.
+type MathReporter interface {
+	Math() string
+}
+
 // NewResult is the empty result of engine on device for lanes [first,
 // first+count) of job: an empty summary, Finals of count lanes when the job
 // keeps them, empty per-step summaries when it asks for them, and Math
