@@ -109,8 +109,23 @@ func mergeAction(c *cli.Context) error {
 // that starts with "-" is a misplaced flag, "" an unset variable); no part
 // may be the file stdout goes to.
 func mergeFiles(c *cli.Context) ([]string, error) {
-	files := c.Args().Slice()
-	for _, f := range files {
+	var files []string
+	// After "--" every name is a part, "-x.json" too (it was refused as a
+	// flag, "--" or not). The flag parser drops a "--" before the first
+	// name, so a first name that begins with "-" came after one (a flag
+	// there is parsed, or refused as unknown); a "--" after names is
+	// dropped here.
+	args := c.Args().Slice()
+	literal := len(args) > 0 && args[0] != "-" && strings.HasPrefix(args[0], "-")
+	for _, f := range args {
+		if f == "--" && !literal {
+			literal = true
+			continue
+		}
+		files = append(files, f)
+		if literal && f != "-" && f != "" {
+			continue
+		}
 		if f == "-" {
 			// Standard input's usual name, not a flag: alone, it read as
 			// one "after the part files".
@@ -132,8 +147,14 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		}
 	}
 	if list := c.String("files-from"); c.IsSet("files-from") {
+		if err := stdinTwice(list, files, c.App.Reader); err != nil {
+			return nil, err
+		}
 		more, err := readFileList(c.Context, list, c.App.Reader, c.App.Writer)
 		if err != nil {
+			return nil, err
+		}
+		if err := stdinTwice(list, more, c.App.Reader); err != nil {
 			return nil, err
 		}
 		files = append(files, more...)
@@ -154,6 +175,37 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// stdinTwice refuses parts that read standard input (in) where the list
+// of --files-from is read from it too (list "-"): the list emptied it, and
+// the part read as an empty file, with advice to run its shard again
+// (printf 'p0.json\n' | gpusim merge --files-from - /dev/stdin).
+func stdinTwice(list string, files []string, in io.Reader) error {
+	if list != "-" {
+		return nil
+	}
+	for _, f := range files {
+		if readsStdin(f, in) {
+			return paramErr("files-from", "- reads the list of parts from standard input, and the part %q is standard input too: one read would empty it for the other (give the list as a file, or the part by its own name)", f)
+		}
+	}
+	return nil
+}
+
+// readsStdin says whether the file f is what in, standard input, reads:
+// /dev/stdin, /dev/fd/0 or another name of its file or pipe.
+func readsStdin(f string, in io.Reader) bool {
+	file, ok := in.(*os.File)
+	if !ok {
+		return f == "/dev/stdin" || f == "/dev/fd/0" || f == "/proc/self/fd/0"
+	}
+	a, err := os.Stat(f)
+	if err != nil {
+		return false
+	}
+	b, err := file.Stat()
+	return err == nil && os.SameFile(a, b)
 }
 
 // wallTotal is the parts' wall times in seconds, summed as durations:
@@ -241,9 +293,14 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		sep = "\x00"
 	}
 	var files []string
-	for _, f := range strings.Split(string(data), sep) {
+	for i, f := range strings.Split(string(data), sep) {
 		if sep == "\n" {
 			f = strings.TrimSuffix(f, "\r")
+		}
+		if f == "-" {
+			// As on the command line: it was opened as a file named
+			// "-", which was not there, and a shard was to be run again.
+			return nil, paramErr("files-from", "%q names \"-\" (entry %d): merge reads part files, not standard input (name a part piped in /dev/stdin, in a list that is not read from it)", list, i+1)
 		}
 		if f != "" {
 			files = append(files, f)
