@@ -654,9 +654,12 @@ func finishDaily(pl *plot.Plot, n int) *plot.Plot {
 	pl.Legend.Top = true
 	pl.X.Min, pl.X.Max = 0, math.Max(1, float64(n))
 	// Room above the fan for the legend, and a margin below it; a fan of
-	// no width (no steps or no noise) gets a range of 2 degrees.
+	// no width (no steps or no noise), or none float64 can tell apart
+	// (widen), gets a range of 2 degrees. A floor of 1e-6 degrees had
+	// drawn the fan of --sigma 1e-8 about 0 (p05 to p95 of +/-1.9e-8) as
+	// a flat line on an axis of -1 to 1.
 	r := pl.Y.Max - pl.Y.Min
-	if r < 1e-6*math.Max(math.Abs(pl.Y.Max), 1) {
+	if !(r > 0) || r < math.Max(math.Abs(pl.Y.Max), math.Abs(pl.Y.Min))*0x1p-40 {
 		pl.Y.Min, pl.Y.Max = widen(pl.Y.Min, pl.Y.Min)
 		r = pl.Y.Max - pl.Y.Min
 	}

@@ -612,3 +612,24 @@ func TestFinalTinySigma(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyTinySpread: a fan narrower than 1e-6 degrees is drawn on an
+// axis of its own width: at --sigma 1e-8 about 0 (p05 to p95 of about
+// +/-1.9e-8), and at 1e-4 about 1000, it was drawn flat on an axis of 2
+// degrees, as if every lane held the start. A fan of no width still gets 2.
+func TestDailyTinySpread(t *testing.T) {
+	for _, c := range []struct{ at, sigma, most float64 }{{0, 1e-8, 1e-6}, {1000, 1e-4, 1e-2}, {72, 0, 3}} {
+		p := sim.Default()
+		p.Lanes, p.Steps, p.Start, p.Anchor, p.Sigma = 20000, 10, c.at, c.at, c.sigma
+		pl, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := pl.Y.Max - pl.Y.Min; !(r > 0) || r > c.most {
+			t.Errorf("start and anchor %g, sigma %g: y axis %g to %g, want a range within %g", c.at, c.sigma, pl.Y.Min, pl.Y.Max, c.most)
+		}
+		if err := Write(pl, io.Discard, "svg", Height); err != nil {
+			t.Errorf("start and anchor %g, sigma %g: %v", c.at, c.sigma, err)
+		}
+	}
+}
