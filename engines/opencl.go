@@ -248,7 +248,9 @@ func coldStartNote(opt gpu.Options) string {
 		gpu.CacheFaultSaid(werr)
 		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 	}
-	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); it is cached for later runs", name)
+	// Not cached where it fails to build or fails the self-test (a
+	// driver's fault): the note had promised it was, every time.
+	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which takes seconds (3 to 10 on pocl); once it builds and passes the self-test it is cached for later runs", name)
 }
 
 // deviceLabel names OpenCL device i as the notes name it: its index, and
