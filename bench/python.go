@@ -479,24 +479,35 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 	if only == "" {
 		only = pythonVersions
 	}
-	return runScript(ctx, py, cfg, args, len(ws)*len(strings.Split(only, ",")), ws)
+	return runScript(ctx, py, cfg, args, scriptPlan{ws: ws, methods: strings.Split(only, ",")})
 }
+
+// scriptPlan is what the script is asked for: a result of each of methods
+// on each of workloads ws.
+type scriptPlan struct {
+	ws      []Workload
+	methods []string
+}
+
+// results is how many results the script gives when it runs to its end.
+func (p scriptPlan) results() int { return len(p.ws) * len(p.methods) }
 
 // runScript runs the script with args and reads and checks its output: a
 // JSON line for its header and one for each version as it ends, so that a
 // script that dies (the OOM killer, a signal) loses only the version it was
 // running, which its last "start" line on stderr names. Its progress lines
 // go to cfg.Progress as "bench: python/VERSION WORKLOAD start|end ...".
-// planned is how many results the script gives when it runs to its end
-// (a version on a workload each), so that a death's note says whether
-// versions after the one running did not run. The script has a deadline
-// from its budgets on workloads ws (scriptDeadline): one that runs past it
+// plan is the results the script gives when it runs to its end (a version
+// on a workload each), so that a death's note says whether versions after
+// the one running did not run, and a result it was not asked for fails
+// the baseline (scriptPlan.check). The script has a deadline from its
+// budgets on the plan's workloads (scriptDeadline): one that runs past it
 // (a hang, as at its exit under a tiny ulimit -v) is killed with its
 // process group and fails as a death does, the deadline named, its
 // results before it standing.
-func runScript(ctx context.Context, py string, cfg *Config, args []string, planned int, ws []Workload) (*BaselineOutput, error) {
+func runScript(ctx context.Context, py string, cfg *Config, args []string, plan scriptPlan) (*BaselineOutput, error) {
 	sctx := ctx
-	if d, how, ok := scriptDeadline(cfg, ws); ok {
+	if d, how, ok := scriptDeadline(cfg, plan.ws); ok {
 		var stop func()
 		sctx, stop = withDeadline(ctx, d, &scriptDeadlineError{deadline: d, how: how})
 		defer stop()
@@ -508,7 +519,9 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 	var stdout bytes.Buffer
 	stderr := &scriptStderr{progress: cfg.Progress, cfg: cfg}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	t0 := time.Now()
 	runErr := runChildProcess(sctx, cmd)
+	ran := time.Since(t0)
 	stderr.flush()
 	if runErr != nil && ctx.Err() != nil {
 		// The child was killed because the benchmark was stopped: the
@@ -519,7 +532,12 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 	if runErr != nil && errors.As(context.Cause(sctx), &de) {
 		runErr = de
 	}
-	res, running, err := readScript(stdout.Bytes(), stderr.running, cfg)
+	res, running, err := readScript(stdout.Bytes(), stderr.running, cfg, plan, ran)
+	if bad := (*badResultError)(nil); errors.As(err, &bad) {
+		// A result it cannot have given fails the baseline, whatever
+		// else happened to the script.
+		return nil, fmt.Errorf("bench: python baseline: reading its output: %w", err)
+	}
 	switch {
 	case runErr == nil && err != nil:
 		return nil, fmt.Errorf("bench: python baseline: reading its output: %w", err)
@@ -539,7 +557,7 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 		res.Results = append(res.Results, PythonResult{Workload: running.Workload, Method: running.Method, Skipped: cause, Failed: true})
 	}
 	res.Died = cause
-	if len(res.Results) < planned {
+	if len(res.Results) < plan.results() {
 		// Not where the one it ran was its last: the note said so then
 		// too.
 		res.Died += "; the versions after the one it ran did not run"
@@ -548,12 +566,14 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plann
 }
 
 // readScript reads the script's JSON lines: its header and a result for
-// each version that ended, each result checked against the exact law at
-// the steps it ran. running is the version the script last started
-// (nil when none); it is returned unless a result ended it. A torn last
-// line, as a death leaves, ends the reading without an error.
-func readScript(out []byte, running *PythonResult, cfg *Config) (*BaselineOutput, *PythonResult, error) {
+// each version that ended, each result checked against the plan and the
+// time the script ran (scriptPlan.check: a *badResultError) and against
+// the exact law at the steps it ran. running is the version the script
+// last started (nil when none); it is returned unless a result ended it.
+// A torn last line, as a death leaves, ends the reading without an error.
+func readScript(out []byte, running *PythonResult, cfg *Config, plan scriptPlan, ran time.Duration) (*BaselineOutput, *PythonResult, error) {
 	var res *BaselineOutput
+	seen := map[resultKey]bool{}
 	lines := bytes.Split(out, []byte("\n"))
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -578,6 +598,9 @@ func readScript(out []byte, running *PythonResult, cfg *Config) (*BaselineOutput
 		}
 		res.Modules, res.Setup = l.Modules, l.Setup
 		pr := l.Result.result(cfg)
+		if err := plan.check(pr, seen, ran); err != nil {
+			return nil, nil, err
+		}
 		res.Results = append(res.Results, pr)
 		if running != nil && running.Method == pr.Method && running.Workload == pr.Workload {
 			running = nil
@@ -616,6 +639,96 @@ func (r *scriptResult) result(cfg *Config) PythonResult {
 	}
 	return pr
 }
+
+// resultKey is a result's version and workload: one result of each.
+type resultKey struct {
+	method string
+	w      Workload
+}
+
+// badResultError is a result the script cannot have given, and why: a
+// fake or broken script's results were taken as they came, with exit
+// status 0: a time of -1 s read "0 s" with a slowdown of -1890x, one of
+// 1e300 s a slowdown of 1.89e+303x, and versions never asked for (a
+// workload not given, a method named "<b>weird|x</b>", loop twice on one
+// workload) were rows of the report.
+type badResultError struct{ why string }
+
+func (e *badResultError) Error() string { return e.why }
+
+// check says why r cannot be one of the plan's results: its version or
+// workload was not asked for, or was given before (seen, which check
+// fills), or its times or sample are not those of a run (checkRun).
+func (p scriptPlan) check(r PythonResult, seen map[resultKey]bool, ran time.Duration) error {
+	bad := func(format string, args ...any) error { return &badResultError{fmt.Sprintf(format, args...)} }
+	if !slices.Contains(p.methods, r.Method) {
+		// Quoted and cut short: the name is the script's, any text.
+		return bad("a result of version %.40q, not one asked for (%s)", r.Method, strings.Join(p.methods, ", "))
+	}
+	if !slices.Contains(p.ws, r.Workload) {
+		ws := make([]string, len(p.ws))
+		for i, w := range p.ws {
+			ws[i] = w.String()
+		}
+		return bad("a result of %s on %v, a workload not asked for (%s)", r.Method, r.Workload, strings.Join(ws, ", "))
+	}
+	k := resultKey{r.Method, r.Workload}
+	if seen[k] {
+		return bad("a second result of %s on %v", r.Method, r.Workload)
+	}
+	seen[k] = true
+	if r.Skipped != "" {
+		return nil
+	}
+	if why := checkRun(r, ran); why != "" {
+		return bad("%s on %v: %s", r.Method, r.Workload, why)
+	}
+	return nil
+}
+
+// runSlack is how far past the script's own run a result's time may go:
+// the check is against the absurd (1e300 s), not a measurement, and a
+// hand-written result (a test's fake script) is not timed.
+const runSlack = time.Second
+
+// checkRun says why the times and sample of r, a version that ran, are
+// not those of a run of the script that took ran: each time is positive
+// and finite, the sample's time is within ran (and runSlack), the sample
+// is within the workload, and the ns per lane-step and the workload's
+// time are the sample's time over its lane-steps and that scaled up, as
+// the script computes them.
+func checkRun(r PythonResult, ran time.Duration) string {
+	for _, t := range []struct {
+		name string
+		v    float64
+	}{{"seconds", r.Seconds}, {"ns_per_lane_step", r.NsPerLaneStep}, {"workload_seconds", r.WorkloadSeconds}} {
+		if !(t.v > 0) || math.IsInf(t.v, 0) {
+			return fmt.Sprintf("%s %g, not a time a run takes", t.name, t.v)
+		}
+	}
+	if limit := (ran + runSlack).Seconds(); r.Seconds > limit {
+		return fmt.Sprintf("seconds %g, more than the %.3g s the script ran", r.Seconds, ran.Seconds())
+	}
+	steps := r.SampleSteps
+	if steps == 0 {
+		steps = r.Workload.Steps // a result from before sample_steps
+	}
+	if r.SampleLanes < 1 || r.SampleLanes > r.Workload.Lanes || steps < 1 || steps > r.Workload.Steps {
+		return fmt.Sprintf("a sample of %d lanes of %d steps, not within the workload", r.SampleLanes, steps)
+	}
+	sample := float64(r.SampleLanes) * float64(steps)
+	if ns := r.Seconds * 1e9 / sample; !agrees(r.NsPerLaneStep, ns) {
+		return fmt.Sprintf("ns_per_lane_step %g, not its %g s over its %d x %d lane-steps (%g)", r.NsPerLaneStep, r.Seconds, r.SampleLanes, steps, ns)
+	}
+	if ws := r.NsPerLaneStep * float64(r.Workload.Lanes) * float64(r.Workload.Steps) / 1e9; !agrees(r.WorkloadSeconds, ws) {
+		return fmt.Sprintf("workload_seconds %g, not its ns_per_lane_step times the workload's lane-steps (%g)", r.WorkloadSeconds, ws)
+	}
+	return ""
+}
+
+// agrees says whether a and b agree to a millionth: the script's sums and
+// bench's, of the same numbers, differ in rounding alone.
+func agrees(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Abs(b) }
 
 // baselinePrefix starts the script's progress lines on stderr.
 const baselinePrefix = "gpusim-baseline: "

@@ -509,7 +509,7 @@ while [ ! -e '`+seen+`' ]; do
 	i=$((i+1)); [ $i -gt 50 ] && { echo 'no start line seen' >&2; exit 3; }
 	sleep 0.1
 done
-echo '{"result": {"method": "vector", "lanes": 100, "steps": 10, "sample_lanes": 100, "sample_steps": 10, "seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}}'
+echo '{"result": {"method": "vector", "lanes": 100, "steps": 10, "sample_lanes": 100, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 10000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}}'
 `)
 	c := tinyConfig()
 	c.Progress = writerFunc(func(b []byte) (int, error) {
@@ -678,5 +678,74 @@ func TestBaselineLoopSteps(t *testing.T) {
 	}
 	if r := out.Results[0]; r.SampleLanes != 1 || r.SampleSteps != 20_000 || !r.Scaled || !r.Law.OK {
 		t.Errorf("got %+v, want one lane of 20000 steps, scaled up", r)
+	}
+}
+
+// TestBaselineBadResults: a result the script cannot have given fails the
+// baseline, naming why, where it was taken as it came with exit status
+// 0: a time of -1 s read "0 s" with a slowdown of -1890x, one of 1e300 s
+// a slowdown of 1.89e+303x, and a workload or version never asked for, or
+// loop twice on one workload, were rows of the report. Asked for loop and
+// vector on 1k x 10; a death after the bad result does not hide it.
+func TestBaselineBadResults(t *testing.T) {
+	good := func() map[string]any {
+		return map[string]any{"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 100, "sample_steps": 10,
+			"seconds": 0.01, "ns_per_lane_step": 1e4, "workload_seconds": 0.1, "scaled": true, "mean": 72.0, "std": 5.77}
+	}
+	with := func(kv ...any) map[string]any {
+		r := good()
+		for i := 0; i < len(kv); i += 2 {
+			r[kv[i].(string)] = kv[i+1]
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name    string
+		results []map[string]any
+		die     bool
+		want    string // in the error; "" for none
+	}{
+		{"good", []map[string]any{good(), with("method", "vector")}, false, ""},
+		{"negative", []map[string]any{with("seconds", -0.01, "ns_per_lane_step", -1e4, "workload_seconds", -0.1)}, false, "loop on 1k x 10: seconds -0.01, not a time a run takes"},
+		{"zero", []map[string]any{with("seconds", 0, "ns_per_lane_step", 0, "workload_seconds", 0)}, false, "loop on 1k x 10: seconds 0, not a time a run takes"},
+		{"zero ns", []map[string]any{with("ns_per_lane_step", 0)}, false, "ns_per_lane_step 0, not a time a run takes"},
+		{"1e300 s", []map[string]any{with("seconds", 1e300, "ns_per_lane_step", 1e306, "workload_seconds", 1e307)}, false, "loop on 1k x 10: seconds 1e+300, more than the "},
+		{"1e300 s scaled", []map[string]any{with("workload_seconds", 1e300)}, false, "workload_seconds 1e+300, not its ns_per_lane_step times the workload's lane-steps (0.1)"},
+		{"ns", []map[string]any{with("ns_per_lane_step", 1)}, false, "ns_per_lane_step 1, not its 0.01 s over its 100 x 10 lane-steps (10000)"},
+		{"sample", []map[string]any{with("sample_lanes", 5000)}, false, "a sample of 5000 lanes of 10 steps, not within the workload"},
+		{"workload", []map[string]any{with("lanes", 3000, "steps", 7)}, false, "a result of loop on 3k x 7, a workload not asked for (1k x 10)"},
+		{"method", []map[string]any{with("method", "<b>weird|x</b>")}, false, `a result of version "<b>weird|x</b>", not one asked for (loop, vector)`},
+		{"twice", []map[string]any{good(), good()}, false, "a second result of loop on 1k x 10"},
+		{"twice, then a death", []map[string]any{good(), good()}, true, "a second result of loop on 1k x 10"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'` + "\n"
+			for _, r := range c.results {
+				b, err := json.Marshal(map[string]any{"result": r, "modules": map[string]any{}, "setup": map[string]any{}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				body += "echo '" + string(b) + "'\n"
+			}
+			if c.die {
+				body += "kill -9 $$\n"
+			}
+			py := fakeInterpreter(t, body)
+			cfg := tinyConfig()
+			cfg.PythonOnly = "loop,vector"
+			out, err := RunBaseline(context.Background(), py, &cfg, Workload{1000, 10})
+			if c.want == "" {
+				if err != nil || len(out.Results) != len(c.results) {
+					t.Errorf("got %v; want the results", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("took results %+v; want %q", out.Results, c.want)
+			}
+			if want := "bench: python baseline: reading its output: "; !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v; want %q after %q", err, c.want, want)
+			}
+		})
 	}
 }

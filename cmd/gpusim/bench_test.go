@@ -194,6 +194,34 @@ func TestBenchPythonFails(t *testing.T) {
 	}
 }
 
+// TestBenchPythonOutputChecked: a Python script that gives a result it
+// cannot have given fails the baseline after the engines ran, naming why,
+// with the engines' report standing and exit status 1: a time of -1 s was
+// a row of the report reading "0 s", and bench exited 0.
+func TestBenchPythonOutputChecked(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake interpreter is a shell script")
+	}
+	header := `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'` + "\n"
+	for _, c := range []struct{ name, body, why string }{
+		{"negative time", header + `echo '{"result": {"method": "loop", "lanes": 100, "steps": 4, "sample_lanes": 100, "sample_steps": 4, "seconds": -1, "ns_per_lane_step": -2.5e6, "workload_seconds": -1, "mean": 72, "std": 5}}'` + "\n",
+			"reading its output: loop on 100 x 4: seconds -1, not a time a run takes"},
+	} {
+		fake := filepath.Join(t.TempDir(), "python3")
+		script := "#!/bin/sh\ncase \"$*\" in *'import numpy'*) echo gpusim-numpy-ok; exit 0;; esac\ncat >/dev/null\n" + c.body
+		if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--engines", "serial", "--python", fake)
+		if want := "gpusim: error: bench: python on 100 x 4: " + c.why + "\n"; code != exitFailure || !strings.HasSuffix(stderr, want) {
+			t.Errorf("%s: exit %d, stderr ending %.300q; want exit 1 and %q", c.name, code, stderr[max(0, len(stderr)-300):], want)
+		}
+		if !strings.Contains(stdout, "100 x 4   serial") || !strings.Contains(stdout, "\nPython baseline\n  failed ("+fake+"): "+c.why+"\n") || strings.Contains(stdout, "python/loop") {
+			t.Errorf("%s: the report lacks the engines or the baseline's failure, or has its rows:\n%.2000s", c.name, stdout)
+		}
+	}
+}
+
 // TestBenchEngineFails: an engine that fails mid-benchmark (the processes
 // engine when the temporary folder goes or fills up) does not lose the
 // other engines' report: it is printed, with the failure in its notes (and
