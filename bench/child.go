@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -60,8 +61,29 @@ func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 // WaitDelay after the exit, cutting off what a reader starved of CPU had
 // not read yet. A child that exited with success but left a process
 // holding its input open succeeds.
+//
+// Of each of stdout and stderr, childOutputCap bytes at most are read:
+// a child that prints more is killed with its group, and the error is an
+// *outputFloodError (runChildProcessUpTo sets another cap).
 func runChildProcess(ctx context.Context, cmd *exec.Cmd) error {
-	outs, err := captureOutputs(cmd)
+	return runChildProcessUpTo(ctx, cmd, childOutputCap)
+}
+
+// childOutputCap is the most bench reads of a child's stdout, and of its
+// stderr: a Python on PATH that was `yes` had the probe's buffer grow by
+// 1 GB/s, and bench died with "fatal error: out of memory" and a goroutine
+// dump before any benchmark ran (under ulimit -v 3000000), its report
+// lost. What a child legitimately prints is far less: the probe's answer
+// is a line, a processes engine child's report under a kilobyte, and the
+// baseline script's results and progress lines under a kilobyte each (374
+// to 650 bytes measured, 14 kB for two workloads of seven versions),
+// which runScript adds to this cap for each result it asks for.
+const childOutputCap = 4 << 20
+
+// runChildProcessUpTo is runChildProcess with a cap of limit bytes on
+// each of the child's stdout and stderr.
+func runChildProcessUpTo(ctx context.Context, cmd *exec.Cmd, limit int64) error {
+	outs, err := captureOutputs(cmd, limit)
 	if err != nil {
 		return err
 	}
@@ -69,19 +91,50 @@ func runChildProcess(ctx context.Context, cmd *exec.Cmd) error {
 		outs.finish(true)
 		return err
 	}
-	outs.started()
 	g := groupOf(cmd)
+	// A flood is stopped at once and whole (its workers too): what it
+	// would print next is dropped anyway.
+	outs.started(g.kill)
 	remove := interrupt.BeforeExit(g.kill)
 	defer remove()
 	defer track(g)()
 	err = cmd.Wait()
-	stopped := ctx.Err() != nil
+	stopped := ctx.Err() != nil || outs.flood() != nil
 	g.end(stopped)
 	outs.finish(stopped)
+	// A child that printed past the cap and exited before it was read
+	// is found over it only now, by finish's reading.
+	if fe := outs.flood(); fe != nil {
+		return fe
+	}
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		err = nil
 	}
 	return err
+}
+
+// outputFloodError is a child killed for printing more than the cap on
+// what bench reads of its output (childOutputCap).
+type outputFloodError struct {
+	stream string // "stdout", "stderr", or "stdout and stderr" through one pipe
+	limit  int64
+}
+
+func (e *outputFloodError) Error() string {
+	return fmt.Sprintf("printed more than %s on %s, more than bench reads of a child's output: killed", byteCount(e.limit), e.stream)
+}
+
+// byteCount is n bytes in MiB where whole, else in KiB or bytes.
+func byteCount(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // captured is a child's output read through pipes of bench's own (an
@@ -93,24 +146,31 @@ type captured struct {
 }
 
 // capture is one output pipe: the child's end w, bench's end r, what was
-// read so far, and the writer it goes to.
+// read so far, and the writer it goes to; limit is the most read from it,
+// stop what kills the child past it.
 type capture struct {
-	dst  io.Writer
-	r, w *os.File
-	done chan struct{}
+	dst    io.Writer
+	r, w   *os.File
+	done   chan struct{}
+	stream string // the child's stdout, stderr, or both
+	limit  int64
+	stop   func()
 
 	mu      sync.Mutex
 	buf     bytes.Buffer
-	over    bool // finish has handed buf to dst: later bytes are dropped
-	reading bool // started has started read, which closes done at its end
+	n       int64 // bytes read and kept (in buf, or handed to a live dst)
+	flooded bool  // more than limit came: the rest is dropped
+	over    bool  // finish has handed buf to dst: later bytes are dropped
+	reading bool  // started has started read, which closes done at its end
 }
 
 // captureOutputs replaces cmd's Stdout and Stderr writers (other than
-// files, which exec passes on as they are) with pipes read by bench.
-func captureOutputs(cmd *exec.Cmd) (*captured, error) {
+// files, which exec passes on as they are) with pipes read by bench, each
+// up to limit bytes.
+func captureOutputs(cmd *exec.Cmd, limit int64) (*captured, error) {
 	outs := &captured{}
 	byDst := map[io.Writer]*capture{}
-	for _, out := range []*io.Writer{&cmd.Stdout, &cmd.Stderr} {
+	for i, out := range []*io.Writer{&cmd.Stdout, &cmd.Stderr} {
 		if *out == nil {
 			continue
 		}
@@ -119,6 +179,7 @@ func captureOutputs(cmd *exec.Cmd) (*captured, error) {
 		}
 		if c, ok := byDst[*out]; ok { // one writer for both: one pipe
 			*out = c.w
+			c.stream = "stdout and stderr"
 			continue
 		}
 		r, w, err := os.Pipe()
@@ -126,7 +187,7 @@ func captureOutputs(cmd *exec.Cmd) (*captured, error) {
 			outs.finish(true)
 			return nil, err
 		}
-		c := &capture{dst: *out, r: r, w: w, done: make(chan struct{})}
+		c := &capture{dst: *out, r: r, w: w, done: make(chan struct{}), stream: []string{"stdout", "stderr"}[i], limit: limit}
 		byDst[*out] = c
 		outs.pipes = append(outs.pipes, c)
 		*out = w
@@ -134,27 +195,61 @@ func captureOutputs(cmd *exec.Cmd) (*captured, error) {
 	return outs, nil
 }
 
-// started closes the child's ends in this process and starts reading.
-func (o *captured) started() {
+// started closes the child's ends in this process and starts reading;
+// stop kills the child once a pipe has brought more than its limit.
+func (o *captured) started(stop func()) {
 	for _, c := range o.pipes {
 		c.w.Close()
 		c.reading = true
+		c.stop = stop
 		go c.read()
 	}
 }
 
+// flood is the error of the first pipe that brought more than its limit,
+// or nil.
+func (o *captured) flood() error {
+	for _, c := range o.pipes {
+		if c.isFlooded() {
+			return &outputFloodError{stream: c.stream, limit: c.limit}
+		}
+	}
+	return nil
+}
+
+// isFlooded says whether more than c's limit came through it.
+func (c *capture) isFlooded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.flooded
+}
+
+// read reads the pipe to its end: up to limit bytes are kept, and past
+// them the child is stopped and the rest read and dropped, so that a
+// process outside its group that still writes is not blocked.
 func (c *capture) read() {
 	defer close(c.done)
 	p := make([]byte, 32<<10)
 	for {
 		n, err := c.r.Read(p)
 		c.mu.Lock()
-		if _, ok := c.dst.(liveOutput); ok && !c.over {
-			c.dst.Write(p[:n])
-		} else if !c.over {
-			c.buf.Write(p[:n])
+		b, flood := p[:n], false
+		if c.flooded || c.over {
+			b = nil
+		} else if c.n+int64(n) > c.limit {
+			b, flood = b[:c.limit-c.n], true
+			c.flooded = true
+		}
+		c.n += int64(len(b))
+		if _, ok := c.dst.(liveOutput); ok && len(b) > 0 {
+			c.dst.Write(b)
+		} else {
+			c.buf.Write(b)
 		}
 		c.mu.Unlock()
+		if flood {
+			c.stop()
+		}
 		if err != nil {
 			return
 		}
@@ -187,7 +282,10 @@ func (o *captured) finish(stopped bool) {
 			select {
 			case <-c.done:
 			case <-deadline.C:
-				if pipeUnread(c.r) > 0 {
+				// Unread bytes past the cap are a flood from a
+				// process that left the group, not a late reader:
+				// they came on for good.
+				if pipeUnread(c.r) > 0 && !c.isFlooded() {
 					deadline.Reset(drainGrace)
 					continue
 				}

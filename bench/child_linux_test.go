@@ -82,7 +82,7 @@ func TestFinishStarvedReader(t *testing.T) {
 	drainGrace = 50 * time.Millisecond
 	var out bytes.Buffer
 	cmd := &exec.Cmd{Stdout: &out}
-	outs, err := captureOutputs(cmd)
+	outs, err := captureOutputs(cmd, childOutputCap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestFinishStarvedReader(t *testing.T) {
 	}
 	c := outs.pipes[0]
 	c.mu.Lock() // the reader is held after its first read
-	outs.started()
+	outs.started(func() {})
 	go func() {
 		time.Sleep(6 * drainGrace)
 		c.mu.Unlock()
@@ -100,5 +100,36 @@ func TestFinishStarvedReader(t *testing.T) {
 	outs.finish(false)
 	if !bytes.Equal(out.Bytes(), want) {
 		t.Errorf("%d of the %d bytes in the pipe were handed on", out.Len(), len(want))
+	}
+}
+
+// TestFinishFlood: bytes left in a pipe past its cap are a flood (from a
+// process that left the child's group, which the kill at the cap does
+// not reach), not a reader starved of CPU: finish ends drainGrace after
+// the child's exit, where it waited on for as long as the bytes came.
+// Played here by a cap of 16 bytes with 60 KiB in the pipe, the reader
+// held in the kill after its first read.
+func TestFinishFlood(t *testing.T) {
+	defer func(g time.Duration) { drainGrace = g }(drainGrace)
+	drainGrace = 50 * time.Millisecond
+	var out bytes.Buffer
+	cmd := &exec.Cmd{Stdout: &out}
+	outs, err := captureOutputs(cmd, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd.Stdout.(*os.File).Write(make([]byte, 60<<10)); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer time.AfterFunc(5*time.Second, func() { close(release) }).Stop()
+	outs.started(func() { <-release })
+	t0 := time.Now()
+	outs.finish(false)
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Errorf("finish took %v with a flood in the pipe; want about 2 drainGrace", d)
+	}
+	if err := outs.flood(); err == nil || out.Len() != 16 {
+		t.Errorf("flood %v, %d bytes kept; want the flood and 16 bytes", err, out.Len())
 	}
 }

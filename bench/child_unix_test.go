@@ -294,3 +294,87 @@ func TestDeadlineLeavesSuspension(t *testing.T) {
 		t.Errorf("done after %v with %v; want the deadline's cause after 500 ms", took, context.Cause(ctx))
 	}
 }
+
+// TestChildOutputFlood: a child that prints more than childOutputCap on a
+// pipe is killed with its group as it passes the cap, bench keeps the cap
+// of it, and the run fails naming the flood: a python3 on PATH that was
+// `yes` grew the probe's buffer by 1 GB/s until bench died out of memory.
+// The cap itself is read whole, and a child that prints past it and exits
+// before bench has read it fails too. The floods end (head -c), so that
+// a bench with no cap runs this test in bounded memory.
+func TestChildOutputFlood(t *testing.T) {
+	for _, c := range []struct {
+		name, script string
+		both         bool
+		want         string // the error; "" for none
+	}{
+		{"stdout, then a wait", fmt.Sprintf("head -c %d /dev/zero; exec sleep 300", 4*childOutputCap), false, "printed more than 4 MiB on stdout, more than bench reads of a child's output: killed"},
+		{"stderr, then a wait", fmt.Sprintf("head -c %d /dev/zero >&2; exec sleep 300", 4*childOutputCap), false, "printed more than 4 MiB on stderr, more than bench reads of a child's output: killed"},
+		{"one pipe for both", fmt.Sprintf("head -c %d /dev/zero >&2; exec sleep 300", 4*childOutputCap), true, "printed more than 4 MiB on stdout and stderr, "},
+		{"one byte over, then the exit", fmt.Sprintf("head -c %d /dev/zero", childOutputCap+1), false, "printed more than 4 MiB on stdout, "},
+		{"the cap", fmt.Sprintf("head -c %d /dev/zero; head -c %d /dev/zero >&2", childOutputCap, childOutputCap), false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := command(ctx, "sh", "-c", c.script)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if c.both {
+				cmd.Stderr = &stdout
+			}
+			t0 := time.Now()
+			err := runChildProcess(ctx, cmd)
+			if d := time.Since(t0); d > 10*time.Second {
+				t.Errorf("took %v: the child was not stopped at the flood", d)
+			}
+			if c.want == "" {
+				if err != nil || stdout.Len() != childOutputCap || stderr.Len() != childOutputCap {
+					t.Errorf("got %v with %d and %d bytes; want no error and the cap of each", err, stdout.Len(), stderr.Len())
+				}
+				return
+			}
+			var fe *outputFloodError
+			if !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("got %v; want %q", err, c.want)
+			}
+			if n := stdout.Len() + stderr.Len(); n != childOutputCap {
+				t.Errorf("kept %d bytes; want the cap, %d", n, childOutputCap)
+			}
+		})
+	}
+}
+
+// TestBaselineFlood: a script that prints more than bench reads, on
+// stdout or stderr, fails the baseline naming the flood (bench died out
+// of memory in capture.read, the engines' report lost); its flood, on
+// stderr, is not said line by line past the cap.
+func TestBaselineFlood(t *testing.T) {
+	for _, stream := range []string{"stdout", "stderr"} {
+		redirect := map[string]string{"stdout": "", "stderr": " >&2"}[stream]
+		py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+yes 'gpusim-baseline: start loop 1000x10 on 1000 lanes' | head -c 33554432`+redirect+"\nexec sleep 300\n")
+		c := tinyConfig()
+		c.PythonOnly = "loop"
+		var progress countWriter
+		c.Progress = &progress
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := RunBaseline(ctx, py, &c, Workload{1000, 10})
+		want := "bench: python baseline: the script printed more than 4.1 MiB on " + stream + ", more than bench reads of a child's output: killed"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: got %.300v; want %q", stream, err, want)
+		}
+		if progress > 2*childOutputCap {
+			t.Errorf("%s: %d bytes of progress; want the cap's at most", stream, progress)
+		}
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int
+
+func (w *countWriter) Write(b []byte) (int, error) {
+	*w += countWriter(len(b))
+	return len(b), nil
+}

@@ -60,8 +60,8 @@ func PrepareDoc(doc string, rep *Report, charts []string) (*atomicfile.File, err
 }
 
 // CheckPython says why the interpreter at path cannot run the baseline
-// (it cannot import numpy, or does not answer within probeTimeout:
-// probePython), or returns nil.
+// (it cannot import numpy, does not answer within probeTimeout, or prints
+// more than bench reads: probePython), or returns nil.
 func CheckPython(ctx context.Context, path string) error {
 	// The probe prints a token only a Python that imported numpy prints, so
 	// a program that exits 0 whatever it is given (true, a shell script)
@@ -71,6 +71,11 @@ func CheckPython(ctx context.Context, path string) error {
 	var pe *probeTimeoutError
 	if errors.As(err, &pe) {
 		return err
+	}
+	if fe := (*outputFloodError)(nil); errors.As(err, &fe) {
+		// Its last line was the reason: "cannot import numpy:
+		// garbage-garbage", of a `yes` killed for its flood.
+		return fmt.Errorf("%q, asked to import numpy, %w", path, fe)
 	}
 	if err == nil {
 		if strings.Contains(string(out), token) {

@@ -384,8 +384,15 @@ func runChild(ctx context.Context, binary string, args []string, rep *childRepor
 	var stdout bytes.Buffer
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// merge's report lists its part files: up to 6 bytes of JSON
+	// (\ufffd) for each byte of their paths, which a long TMPDIR at
+	// 1024 workers makes megabytes.
+	limit := int64(childOutputCap)
+	for _, a := range args {
+		limit += 6 * int64(len(a))
+	}
 	t0 := time.Now()
-	err := runChildProcess(ctx, cmd)
+	err := runChildProcessUpTo(ctx, cmd, limit)
 	wall := time.Since(t0)
 	out := stdout.Bytes()
 	if err != nil {

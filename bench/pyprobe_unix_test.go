@@ -4,6 +4,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -99,5 +100,32 @@ func TestCommandInRemovedFolder(t *testing.T) {
 	}
 	if cmd := command(context.Background(), "true"); cmd.Dir != os.TempDir() {
 		t.Errorf("a child's folder in a removed working folder: %q, want %q", cmd.Dir, os.TempDir())
+	}
+}
+
+// TestPythonProbeFlood: an interpreter that floods the probe's output
+// (`yes`) is refused, the flood named, by --python's check and by the
+// search alike: its output was kept whole, and bench died out of memory
+// before any work (under ulimit -v 3000000); the check's message quoted
+// all of it.
+func TestPythonProbeFlood(t *testing.T) {
+	savedCandidates := PythonCandidates
+	t.Cleanup(func() { PythonCandidates = savedCandidates })
+	flood := filepath.Join(t.TempDir(), "python3")
+	if err := os.WriteFile(flood, []byte("#!/bin/sh\nyes garbage-garbage-garbage | head -c 33554432\nexec sleep 300\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := CheckPython(ctx, flood)
+	want := strconv.Quote(flood) + ", asked to import numpy, printed more than 4 MiB on stdout and stderr, more than bench reads of a child's output: killed"
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckPython: %.300v; want %q", err, want)
+	}
+	PythonCandidates = []string{flood}
+	_, err = FindPython(ctx)
+	want = "no python3 with numpy found (tried " + flood + "); " + strconv.Quote(flood) + " printed more than 4 MiB on stdout, "
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, ErrNoNumPy) {
+		t.Errorf("FindPython: %.300v; want %q...", err, want)
 	}
 }

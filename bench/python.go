@@ -34,6 +34,8 @@ var probeTimeout = 30 * time.Second
 // has not answered by then is killed, and a process it started that still
 // holds the output pipe is not waited for (exec.Cmd.WaitDelay), so that a
 // wrapper whose child waits on a lock cannot hold bench before its work.
+// One that prints more than childOutputCap is killed as it passes it, an
+// *outputFloodError (runChildProcess).
 func probePython(ctx context.Context, path, code string, both bool) ([]byte, error) {
 	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -95,12 +97,14 @@ var ToolModules = []string{"joblib", "numba", "pyopencl"}
 // FindPython returns the one of PythonCandidates that imports numpy and
 // finds the most of ToolModules, the first of those on a tie: a pyenv
 // python3 with numpy alone loses to the system one with joblib and Numba.
-// Where none does, it returns ErrNoNumPy, or a *NumPyLimitError naming the
+// Where none does, it returns ErrNoNumPy, naming the candidates whose
+// probe printed more than bench reads, or a *NumPyLimitError naming the
 // first whose import of numpy a limit stopped (a line of its stderr names
 // one: limitSigns).
 func FindPython(ctx context.Context) (string, error) {
 	best, bestTools := "", -1
 	var limited *NumPyLimitError
+	var floods []string
 	probe := "import numpy, importlib.util as u; print(sum(u.find_spec(m) is not None for m in " + pyList(ToolModules) + "))"
 	for _, c := range PythonCandidates {
 		path, err := exec.LookPath(c)
@@ -111,6 +115,11 @@ func FindPython(ctx context.Context) (string, error) {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && limited == nil && hasLimitSign(string(ee.Stderr)) {
 			limited = &NumPyLimitError{Path: path, Cause: deathCause(string(ee.Stderr), nil)}
+		}
+		if fe := (*outputFloodError)(nil); errors.As(err, &fe) {
+			// Not a Python: named, for a python3 on PATH that is
+			// not one is otherwise passed over without a word.
+			floods = append(floods, fmt.Sprintf("; %q %v", path, fe))
 		}
 		if err != nil {
 			continue
@@ -127,7 +136,7 @@ func FindPython(ctx context.Context) (string, error) {
 			limited.Tried = tried
 			return "", limited
 		}
-		return "", fmt.Errorf("%w (tried %s)", ErrNoNumPy, tried)
+		return "", fmt.Errorf("%w (tried %s)%s", ErrNoNumPy, tried, strings.Join(floods, ""))
 	}
 	return best, nil
 }
@@ -492,6 +501,14 @@ type scriptPlan struct {
 // results is how many results the script gives when it runs to its end.
 func (p scriptPlan) results() int { return len(p.ws) * len(p.methods) }
 
+// resultOutput is what the script may print for each result it is asked
+// for, on stdout and on stderr each, beyond childOutputCap: a result's
+// line is under a kilobyte (374 to 650 bytes measured), its progress
+// lines twice that, a version's warnings (Numba's) a few kilobytes more.
+// Many workloads (--lanes and --steps lists of tens each) are then no
+// flood.
+const resultOutput = 64 << 10
+
 // runScript runs the script with args and reads and checks its output: a
 // JSON line for its header and one for each version as it ends, so that a
 // script that dies (the OOM killer, a signal) loses only the version it was
@@ -504,7 +521,9 @@ func (p scriptPlan) results() int { return len(p.ws) * len(p.methods) }
 // budgets on the plan's workloads (scriptDeadline): one that runs past it
 // (a hang, as at its exit under a tiny ulimit -v) is killed with its
 // process group and fails as a death does, the deadline named, its
-// results before it standing.
+// results before it standing. One that prints more than bench reads
+// (childOutputCap, and resultOutput for each result) is killed and the
+// baseline fails, naming the flood.
 func runScript(ctx context.Context, py string, cfg *Config, args []string, plan scriptPlan) (*BaselineOutput, error) {
 	sctx := ctx
 	if d, how, ok := scriptDeadline(cfg, plan.ws); ok {
@@ -520,8 +539,12 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 	stderr := &scriptStderr{progress: cfg.Progress, cfg: cfg}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	t0 := time.Now()
-	runErr := runChildProcess(sctx, cmd)
+	runErr := runChildProcessUpTo(sctx, cmd, childOutputCap+int64(plan.results())*resultOutput)
 	ran := time.Since(t0)
+	if fe := (*outputFloodError)(nil); errors.As(runErr, &fe) && ctx.Err() == nil {
+		// Its last line, cut at the cap, is not said.
+		return nil, fmt.Errorf("bench: python baseline: the script %w", fe)
+	}
 	stderr.flush()
 	if runErr != nil && ctx.Err() != nil {
 		// The child was killed because the benchmark was stopped: the

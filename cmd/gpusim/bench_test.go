@@ -194,16 +194,20 @@ func TestBenchPythonFails(t *testing.T) {
 	}
 }
 
-// TestBenchPythonOutputChecked: a Python script that gives a result it
-// cannot have given fails the baseline after the engines ran, naming why,
-// with the engines' report standing and exit status 1: a time of -1 s was
-// a row of the report reading "0 s", and bench exited 0.
+// TestBenchPythonOutputChecked: a Python script that floods its output,
+// or gives a result it cannot have given, fails the baseline after the
+// engines ran, naming why, with the engines' report standing and exit
+// status 1. The flood ("yes" after the header) had bench die out of
+// memory with a goroutine dump, the report lost; a time of -1 s was a row
+// of the report reading "0 s", and bench exited 0.
 func TestBenchPythonOutputChecked(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the fake interpreter is a shell script")
 	}
 	header := `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'` + "\n"
 	for _, c := range []struct{ name, body, why string }{
+		{"flood", header + "yes '{\"result\": 1}xxxxxxxx' | head -c 33554432\n",
+			"the script printed more than 4.4 MiB on stdout, more than bench reads of a child's output: killed"},
 		{"negative time", header + `echo '{"result": {"method": "loop", "lanes": 100, "steps": 4, "sample_lanes": 100, "sample_steps": 4, "seconds": -1, "ns_per_lane_step": -2.5e6, "workload_seconds": -1, "mean": 72, "std": 5}}'` + "\n",
 			"reading its output: loop on 100 x 4: seconds -1, not a time a run takes"},
 	} {
