@@ -411,11 +411,13 @@ func endNote(r PythonResult) string {
 	if r.SampleSteps > 0 && r.SampleSteps < r.Workload.Steps {
 		s += fmt.Sprintf(" of %s steps (time budget spent)", FormatCount(uint64(r.SampleSteps)))
 	}
-	s += fmt.Sprintf(", %.3g s", r.Seconds)
+	// In the tables' units (fmtSec, fmtG): %.3g wrote 999.7 s as
+	// "1e+03 s" in the progress line.
+	s += ", " + fmtSec(r.Seconds)
 	if r.Scaled {
-		s += fmt.Sprintf(", %.3g s scaled up to the workload", r.WorkloadSeconds)
+		s += ", " + fmtSec(r.WorkloadSeconds) + " scaled up to the workload"
 	}
-	return s + fmt.Sprintf(" (%.3g ns/lane-step), %v", r.NsPerLaneStep, r.Law)
+	return s + fmt.Sprintf(" (%s ns/lane-step), %v", fmtG(r.NsPerLaneStep), r.Law)
 }
 
 // BaselineOutput is what the script prints.
