@@ -1020,7 +1020,7 @@ func (c calibration) coldNote(dev Entry, o Options, work float64) string {
 			file = d.Program // one whose program is there but cannot be loaded says why
 		}
 		if refused == nil {
-			refused = buildRefused(dev, d.Index)
+			refused = buildRefused(dev, d.Index, d.Label)
 		}
 	}
 	return "; " + compileNote(dev, o, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused)
@@ -1582,17 +1582,19 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 		if i == best {
 			verb = "started on"
 		}
-		compiles += "; " + compileNote(dev, o, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work), buildRefused(dev, c.Devices[i].Index))
+		compiles += "; " + compileNote(dev, o, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work), buildRefused(dev, c.Devices[i].Index, c.Devices[i].Label))
 	}
 	return best, t, why, compiles
 }
 
-// buildRefused is dev.BuildRefused(index), or nil where dev has none.
-func buildRefused(dev Entry, index int) error {
+// buildRefused is dev.BuildRefused(index, label), or nil where dev has
+// none: the note on a device of a calibration, which the process need not
+// have loaded the driver for.
+func buildRefused(dev Entry, index int, label string) error {
 	if dev.BuildRefused == nil {
 		return nil
 	}
-	return dev.BuildRefused(index)
+	return dev.BuildRefused(index, label)
 }
 
 // compileNote says, for a reason, why a start of dev on the devices named

@@ -171,10 +171,11 @@ type Entry struct {
 	// compiled program at file (ProgramFile) that is there, building it
 	// from source instead (a cold start), or nil.
 	ProgramLoadable func(file string) error
-	// BuildRefused, when set, says why a start of device index that
-	// compiles its program would be refused before building (a limit the
-	// build does not fit in: gpu.BuildRefused), or nil.
-	BuildRefused func(index int) error
+	// BuildRefused, when set, says why a start of device index, labeled
+	// label, that compiles its program would be refused before building
+	// (a limit the build does not fit in: gpu.BuildRefusedLabeled, which
+	// loads no driver to say so), or nil.
+	BuildRefused func(index int, label string) error
 }
 
 // TakesOption reports whether the engine uses option opt (a flag's name)

@@ -46,7 +46,7 @@ var openCLEntry = Entry{
 		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
 	},
 	ProgramLoadable: gpu.ProgramLoadable,
-	BuildRefused:    gpu.BuildRefused,
+	BuildRefused:    gpu.BuildRefusedLabeled,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,

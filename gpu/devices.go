@@ -103,6 +103,29 @@ func BuildRefused(index int) error {
 	return cl.BuildLimitShort(ds[index].dev)
 }
 
+// BuildRefusedLabeled is BuildRefused for device index, labeled label
+// (Engine.Label's form, which names its platform: "NAME (pocl, CPU,
+// float16)"), without listing the devices where this process has not:
+// loading the driver to word a note of auto's cost 85 ms on pocl (LLVM's
+// relocations), which a run of the calibration then counted against
+// simd's 30 ms prediction, so that every other default run on a machine
+// whose device was not compiled yet dropped the calibration and measured
+// again.
+func BuildRefusedLabeled(index int, label string) error {
+	if Listed() {
+		return BuildRefused(index)
+	}
+	return cl.BuildLimitShortIf(strings.Contains(label, "(pocl,"))
+}
+
+// Listed says whether this process has listed the devices (loaded the
+// driver) already.
+func Listed() bool {
+	enumerated.Lock()
+	defer enumerated.Unlock()
+	return enumerated.list != nil
+}
+
 type device struct {
 	dev  *cl.Device
 	desc DeviceDesc

@@ -150,11 +150,17 @@ type Program struct {
 // buildStack, buildStackShort, or ulimit -v, buildAddressSpaceShort), or
 // nil: a caller that would say a build is
 // coming (a note that it takes seconds) asks first.
-func BuildLimitShort(dev *Device) error {
-	if err := poclCacheShort(dev); err != nil {
+func BuildLimitShort(dev *Device) error { return BuildLimitShortIf(isPocl(dev)) }
+
+// BuildLimitShortIf is BuildLimitShort for a device that is pocl's or not,
+// which need not be listed (nor the driver loaded) to ask: for a note of
+// auto's on a device its calibration names. Under ulimit -v the room is
+// counted as this process has it, the driver loaded or not.
+func BuildLimitShortIf(pocl bool) error {
+	if err := poclCacheShortIf(pocl); err != nil {
 		return err
 	}
-	if err := poclFileLimitShort(dev); err != nil {
+	if err := poclFileLimitShort(pocl); err != nil {
 		return err
 	}
 	if err := buildStackShort(); err != nil {

@@ -149,10 +149,21 @@ func poclCacheSetup() []string {
 // It creates and removes an empty file; PoclCacheProblem, which explains a
 // failed build, writes 8 MiB.
 func poclCacheShort(dev *Device) error {
-	if runtime.GOOS == "windows" || dev == nil || dev.platform == nil {
-		return nil
+	return poclCacheShortIf(isPocl(dev))
+}
+
+// isPocl says whether dev is pocl's.
+func isPocl(dev *Device) bool {
+	if dev == nil || dev.platform == nil {
+		return false
 	}
-	if name, _ := dev.platform.Name(); name != poclPlatform {
+	name, _ := dev.platform.Name()
+	return name == poclPlatform
+}
+
+// poclCacheShortIf is poclCacheShort for a device that is pocl's or not.
+func poclCacheShortIf(pocl bool) error {
+	if runtime.GOOS == "windows" || !pocl {
 		return nil
 	}
 	dir := poclCacheDir()
@@ -194,12 +205,9 @@ func PoclCacheProblem() error {
 // IO failure on output stream: File too large", exit 1), where no error
 // comes back, so that a run under auto that chose to compile died with no
 // word of the limit. A program built from a binary writes nothing there.
-func poclFileLimitShort(dev *Device) error {
+func poclFileLimitShort(pocl bool) error {
 	limit, limited := fileLimit()
-	if !limited || limit >= cacheProbeBytes {
-		return nil
-	}
-	if name, _ := dev.platform.Name(); name != poclPlatform {
+	if !limited || limit >= cacheProbeBytes || !pocl {
 		return nil
 	}
 	return &UnavailableError{Kind: ErrEnvironment,
