@@ -34,6 +34,19 @@ type SelfTest struct {
 	Hint string `json:"hint,omitempty"`
 }
 
+// Limited is how many of the checks found a limitation of the device
+// (gpu.CheckLimited: subnormals flushed), whose jobs that reach it are
+// refused.
+func (s SelfTest) Limited() int {
+	n := 0
+	for _, c := range s.Checks {
+		if c.Status == gpu.CheckLimited {
+			n++
+		}
+	}
+	return n
+}
+
 // SelfTests runs the device engine's full self-test (known answers,
 // arithmetic probes, small jobs against the serial engine) on each device a
 // device list names ("all", "N" or "N,M,..."). note, when set, receives a

@@ -65,6 +65,21 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	return o, nil
 }
 
+// limitedText is the summary line's word on the checks of sts that found a
+// limitation (gpu.CheckLimited: subnormals flushed), "" where none did: a
+// device that flushes them, whose jobs that can reach them are refused,
+// read "every check passed" and nothing more.
+func limitedText(sts []engines.SelfTest) string {
+	n := 0
+	for _, st := range sts {
+		n += st.Limited()
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s found a limitation (see above: the jobs it rules out are refused)", count.Noun(n, "check"))
+}
+
 func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) error {
 	sts, err := engines.SelfTests(ctx, o.Device, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
 	var pe *sim.ParamError
@@ -96,7 +111,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 			return err
 		}
 	} else if len(failed) == 0 {
-		fmt.Fprintf(w, "selftest: %s, every check passed\n", count.Noun(len(sts), "device"))
+		fmt.Fprintf(w, "selftest: %s, every check passed%s\n", count.Noun(len(sts), "device"), limitedText(sts))
 	}
 	if len(failed) > 0 {
 		return &selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}
