@@ -467,7 +467,7 @@ kill -9 $$
 	if n := out.Results[1].skipNote(); !strings.HasPrefix(n, "numba failed: the script died (signal: killed)") {
 		t.Errorf("note %q", n)
 	}
-	for _, want := range []string{`(?m)^bench: python/loop +1k x 10 +start on 1k lanes$`, `(?m)^bench: python/loop +1k x 10 +end on 1k lanes, 0\.01 s \(1e\+03 ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`, `(?m)^bench: python/numba +1k x 10 +start on 1k lanes$`} {
+	for _, want := range []string{`(?m)^bench: python/loop +1k x 10 +start on 1k lanes$`, `(?m)^bench: python/loop +1k x 10 +end on 1k lanes, 10 ms \(1000 ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`, `(?m)^bench: python/numba +1k x 10 +start on 1k lanes$`} {
 		if !regexp.MustCompile(want).MatchString(progress.String()) {
 			t.Errorf("progress %q lacks %s", progress.String(), want)
 		}
@@ -557,7 +557,7 @@ func TestBaselineProgress(t *testing.T) {
 	if _, err := RunBaseline(context.Background(), py, &c, Workload{100, 10}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`(?m)^bench: python/loop +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/loop +100 x 10 +end on 100 lanes, [0-9.e-]+ s \([0-9.e+-]+ ns/lane-step\), z `, `(?m)^bench: python/vector +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/vector +100 x 10 +end on 100 lanes, `} {
+	for _, want := range []string{`(?m)^bench: python/loop +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/loop +100 x 10 +end on 100 lanes, [0-9.e+]+ (s|ms|µs|ns) \([0-9.e+-]+ ns/lane-step\), z `, `(?m)^bench: python/vector +100 x 10 +start on 100 lanes$`, `(?m)^bench: python/vector +100 x 10 +end on 100 lanes, `} {
 		if !regexp.MustCompile(want).MatchString(progress.String()) {
 			t.Errorf("progress %q lacks %s", progress.String(), want)
 		}
@@ -598,9 +598,9 @@ func TestBaselineProgressOnce(t *testing.T) {
 			case v == "matrix":
 				want = []string{`^skipped: one lane of 10 steps takes 80 B, over its cap of 8 B$`}
 			case v == "loop" && w.Lanes == 2000:
-				want = []string{`^start on 100 lanes$`, `^end on 100 lanes, [0-9.e+-]+ s, [0-9.e+-]+ s scaled up to the workload \([0-9.e+-]+ ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`}
+				want = []string{`^start on 100 lanes$`, `^end on 100 lanes, [0-9.e+]+ (s|ms|µs|ns), [0-9.e+]+ (s|ms|µs|ns) scaled up to the workload \([0-9.e+-]+ ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`}
 			default:
-				want = []string{`^start on ` + FormatCount(w.Lanes) + ` lanes$`, `^end on ` + FormatCount(w.Lanes) + ` lanes, [0-9.e+-]+ s \([0-9.e+-]+ ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`}
+				want = []string{`^start on ` + FormatCount(w.Lanes) + ` lanes$`, `^end on ` + FormatCount(w.Lanes) + ` lanes, [0-9.e+]+ (s|ms|µs|ns) \([0-9.e+-]+ ns/lane-step\), z [+-][0-9.]+, [+-][0-9.]+$`}
 			}
 			if len(said) != len(want) {
 				t.Errorf("python/%s on %v: %d lines %q, want %d", v, w, len(said), said, len(want))
