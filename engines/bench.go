@@ -70,7 +70,7 @@ type failedEngine struct {
 func (f failedEngine) Name() string { return f.name }
 
 func (f failedEngine) Run(context.Context, *sim.Job) (*sim.Result, error) {
-	return nil, fmt.Errorf("start %s: %w", f.name, f.err)
+	return nil, Failed("start "+f.name, f.name, f.err)
 }
 
 // Benchable is what `gpusim bench` can run here: every spec in registry

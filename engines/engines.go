@@ -340,3 +340,23 @@ func DeviceLabel(eng sim.Engine) string {
 	}
 	return unknownLabel
 }
+
+// Failed wraps err, the failure of engine name at what it did (such as
+// "start opencl" or "opencl run"), for the user: "what: err", where err's
+// own leading "name: " is left out, as what names the engine already
+// ("start opencl: opencl: device 0 ..." read as if two engines had
+// failed). errors.Is and errors.As still reach err.
+func Failed(what, name string, err error) error {
+	return &failedError{what: what, name: name, err: err}
+}
+
+type failedError struct {
+	what, name string
+	err        error
+}
+
+func (e *failedError) Error() string {
+	return e.what + ": " + strings.TrimPrefix(e.err.Error(), e.name+": ")
+}
+
+func (e *failedError) Unwrap() error { return e.err }

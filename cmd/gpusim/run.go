@@ -408,9 +408,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if err != nil {
 		if ctx.Err() != nil {
 			// The cause says why: a signal, --timeout or the caller's context.
-			return fmt.Errorf("%s run cancelled: %w", eng.Name(), context.Cause(ctx))
+			return engines.Failed(eng.Name()+" run cancelled", eng.Name(), context.Cause(ctx))
 		}
-		return fmt.Errorf("%s run: %w", eng.Name(), err)
+		return engines.Failed(eng.Name()+" run", eng.Name(), err)
 	}
 	if choice != nil && !job.Daily && o.shard.shard == nil {
 		if n := engines.Observe(*choice, time.Since(t0)-choice.Probe); n != "" {
@@ -436,7 +436,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	// stands down.
 	failed, err := o.files.Commit(ctx, interrupt.Settle)
 	if err != nil {
-		return fmt.Errorf("%s run cancelled: %w", eng.Name(), err)
+		return engines.Failed(eng.Name()+" run cancelled", eng.Name(), err)
 	}
 	for _, flag := range slices.Sorted(maps.Keys(failed)) {
 		unwritten(r, flag)
@@ -637,7 +637,7 @@ func startError(name string, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return fmt.Errorf("start %s: %w", name, err)
+	return engines.Failed("start "+name, name, err)
 }
 
 // runReport writes the outputs of res (ready for the commit point, which
