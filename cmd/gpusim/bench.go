@@ -154,6 +154,16 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	mnotes := machineNotes(cfg, specs) // before the run
+	// Notes may quote the environment (an OpenCL library's path, a
+	// driver's message): each is written as the report's texts are
+	// (bench.ValidText), alike in every format and on stderr, and sized
+	// so by benchRoom; bytes \xff\xfe went raw into text, Markdown
+	// and CSV.
+	for _, ns := range [][]string{notes, mnotes} {
+		for i := range ns {
+			ns[i] = bench.ValidText(ns[i])
+		}
+	}
 	if err := benchRoom(&cfg, specs, append(slices.Clone(notes), mnotes...), opts); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
@@ -80,6 +81,27 @@ func TestBenchMissingEngine(t *testing.T) {
 	code, _, stderr = run(context.Background(), append(args, "--engines", "alias")...)
 	if want := "gpusim: error: --engines: unknown engine \"alias\" (valid: serial, gone)\n"; code != exitUsage || stderr != want {
 		t.Errorf("--engines alias: got exit %d, stderr %q; want exit 2 and %q", code, stderr, want)
+	}
+}
+
+// TestBenchMissingEngineBadUTF8: a note that quotes the environment (here
+// a library path with bytes \xff\xfe, as GPUSIM_OPENCL_LIBRARY may give)
+// is written as the report's other texts are (bench.ValidText), in every
+// format and on stderr: it went raw into text, Markdown and CSV.
+func TestBenchMissingEngineBadUTF8(t *testing.T) {
+	withBench(t, engines.Benchable{Entries: []string{"serial", "gone"}, Specs: []engines.Spec{serialSpec()},
+		Missing: map[string]error{"gone": errors.New("tried /tmp/\xff\xfe.so")}})
+	for _, format := range []string{"text", "markdown", "csv", "json"} {
+		code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--baseline", "none", "--format", format)
+		if code != 0 {
+			t.Fatalf("--format %s: exit %d: %s", format, code, stderr)
+		}
+		if !utf8.ValidString(stdout) || !utf8.ValidString(stderr) || strings.Contains(stdout, "\ufffd") {
+			t.Errorf("--format %s: the note is not UTF-8, or lost its bytes:\nstdout:\n%q\nstderr:\n%q", format, stdout, stderr)
+		}
+		if !strings.Contains(stderr, `bench: note: "gone left out: tried /tmp/\xff\xfe.so"`) || !strings.Contains(stdout, `xff`) {
+			t.Errorf("--format %s: no quoted note:\nstdout:\n%s\nstderr:\n%s", format, stdout, stderr)
+		}
 	}
 }
 
