@@ -219,11 +219,14 @@ func TestInterruptPrompt(t *testing.T) {
 	}
 }
 
-// TestBrokenPipe: a write to a stderr whose reader is gone (gpusim ... 2>&1 |
-// head -n 1) stops the run as a signal does, exit 141, and leaves no file;
-// Go's default ended the process at once, leaving the temporary files. The
-// note on stderr at the start (the precision note of a far start and
-// anchor) is the write that meets the closed pipe.
+// TestBrokenPipe: a write to stdout and stderr's pipe whose reader is gone
+// (gpusim ... 2>&1 | head -n 1) stops the run as a signal does, exit 141,
+// and leaves no file; Go's default ended the process at once, leaving the
+// temporary files. The note on stderr at the start (the precision note of
+// a far start and anchor) is the write that meets the closed pipe. A
+// stderr alone whose reader is gone (2> >(head -n 1), a log reader that
+// quit) stops nothing: the run goes on to its report and its files. It
+// exited 141 with both lost.
 func TestBrokenPipe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
@@ -237,7 +240,7 @@ func TestBrokenPipe(t *testing.T) {
 	defer w.Close()
 	cmd := exec.Command("gpusim", append(append([]string(nil), longRun...), "--engine", "parallel", "--start", "1e7", "--anchor", "1e7", "--out", "finals.npy", "--save", "part.json")...)
 	cmd.Dir = dir
-	cmd.Stderr = w
+	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -246,6 +249,19 @@ func TestBrokenPipe(t *testing.T) {
 		t.Errorf("exit %d after %v, want %d", code, took, interrupt.ExitSIGPIPE)
 	}
 	assertEmptyDir(t, dir)
+
+	var stdout bytes.Buffer
+	cmd = exec.Command("gpusim", "run", "--engine", "parallel", "--lanes", "1e5", "--start", "1e7", "--anchor", "1e7", "--out", "finals.npy", "--save", "part.json")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &stdout, w
+	if err := cmd.Run(); err != nil || !strings.Contains(stdout.String(), "digest") {
+		t.Errorf("a run whose stderr's reader is gone: %v, stdout %q; want exit 0 and the report", err, stdout.String())
+	}
+	for _, f := range []string{"finals.npy", "part.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("a run whose stderr's reader is gone: %v", err)
+		}
+	}
 
 	// A closed stdout too (gpusim run | head -c1), for every command that
 	// prints: they exited 1 with "write /dev/stdout: broken pipe".

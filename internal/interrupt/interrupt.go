@@ -174,10 +174,11 @@ func (e *TimeoutError) Error() string {
 // SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which
 // would otherwise dump the goroutines and exit 2, the status of bad input,
 // leaving temporary files), SIGHUP and SIGINT unless the process was
-// started with them ignored (stopSignals), or SIGPIPE from a write to stdout or stderr
-// after the reader of the pipe is gone (gpusim bench 2>&1 | head -n 1,
+// started with them ignored (stopSignals), or SIGPIPE from a write to stdout
+// after the reader of its pipe is gone (gpusim bench 2>&1 | head -n 1,
 // which would otherwise end the process at once, leaving them too; a
-// SIGPIPE from another pipe, such as a child's stdin, is not a stop). It removes every output's temporary file at
+// SIGPIPE from stderr's pipe alone or another pipe, such as a child's
+// stdin, is not a stop: stdoutBroken). It removes every output's temporary file at
 // once. A second signal within duplicateWindow is the same stop delivered
 // twice (timeout(1) signals the child and then its process group) and is
 // ignored; a later one ends the process at once through ExitNow, with its
@@ -205,10 +206,10 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 			select {
 			case s := <-sigs:
 				switch {
-				case s == syscall.SIGPIPE && !stdioBroken():
-					// Another pipe (a child's stdin): Go delivers every
-					// SIGPIPE once notified, and that write fails with
-					// EPIPE on its own.
+				case s == syscall.SIGPIPE && !stdoutBroken():
+					// stderr's pipe alone, or another pipe (a child's
+					// stdin): Go delivers every SIGPIPE once notified,
+					// and that write fails with EPIPE on its own.
 				case se != nil && slices.Contains(cpuLimitSignals, s):
 					// The kernel's SIGXCPU again, a CPU second later:
 					// the same stop, not a second one.
@@ -358,12 +359,30 @@ func forcedExit(stderr io.Writer, status int, msg string, exit func(int), now bo
 		fs = append(fs, exitHooks.m[id])
 	}
 	exitHooks.Unlock()
-	for _, f := range fs {
-		f()
+	// The hooks and the message may block on stderr: a pipe nobody reads
+	// (gpusim run 2>&1 | a pager stopped), a terminal stopped by Ctrl-S
+	// (a bar's Tick then holds its lock in a write, and the bar's hook
+	// waits for it). They get exitWriteGrace, and then the process ends
+	// all the same, its message unwritten: the forced exit, a second
+	// Ctrl-C's escape from a stuck report, waited on them for ever.
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for _, f := range fs {
+			f()
+		}
+		fmt.Fprint(stderr, msg)
+	}()
+	select {
+	case <-written:
+	case <-time.After(exitWriteGrace):
 	}
-	fmt.Fprint(stderr, msg)
 	exit(status)
 }
+
+// exitWriteGrace is how long a forced exit waits for its hooks and its
+// message to be written before it ends the process without them.
+const exitWriteGrace = 300 * time.Millisecond
 
 // exitHooks are the BeforeExit funcs by registration number.
 var exitHooks struct {

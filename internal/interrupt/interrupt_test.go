@@ -35,6 +35,42 @@ func TestForcedExitRunsHooksFirst(t *testing.T) {
 	}
 }
 
+// blockedWriter is a stderr nobody reads: a pipe of a stopped pager, a
+// terminal stopped by Ctrl-S. Its writes wait until release is closed.
+type blockedWriter struct{ release chan struct{} }
+
+func (w blockedWriter) Write(b []byte) (int, error) {
+	<-w.release
+	return len(b), nil
+}
+
+// TestForcedExitBlockedStderr: a forced exit whose message, or whose
+// hooks (a bar waiting for its own blocked write), cannot be written ends
+// the process all the same, after exitWriteGrace. With stdout and stderr
+// on one pipe nobody read, or a terminal stopped by Ctrl-S, a second
+// Ctrl-C left the process running until the reader came back.
+func TestForcedExitBlockedStderr(t *testing.T) {
+	for _, hooked := range []bool{false, true} {
+		w := blockedWriter{make(chan struct{})}
+		if hooked {
+			remove := BeforeExit(func() { w.Write([]byte("\r   \r")) })
+			defer remove()
+		}
+		exited := make(chan int, 1)
+		t0 := time.Now()
+		go forcedExit(w, ExitSIGINT, "gpusim: interrupted\n", func(s int) { exited <- s }, true)
+		select {
+		case s := <-exited:
+			if s != ExitSIGINT || time.Since(t0) < exitWriteGrace {
+				t.Errorf("hooked %v: exited %d after %v, want %d after %v", hooked, s, time.Since(t0), ExitSIGINT, exitWriteGrace)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("hooked %v: a forced exit on a blocked stderr did not exit in 5 s", hooked)
+		}
+		close(w.release)
+	}
+}
+
 // TestForcedExitWaitsForCommit: a forced exit (armed by --timeout or a
 // signal before the commit point) that fires while a group of outputs is
 // being renamed waits for the renames, and stands down when they settle

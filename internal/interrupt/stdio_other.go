@@ -2,5 +2,5 @@
 
 package interrupt
 
-// stdioBroken is false where no SIGPIPE is delivered.
-func stdioBroken() bool { return false }
+// stdoutBroken is false where no SIGPIPE is delivered.
+func stdoutBroken() bool { return false }
