@@ -57,6 +57,7 @@ type Bar struct {
 	total        uint64
 	steps        int
 	delay, every time.Duration
+	tick         time.Duration // Start's pace: every, or the delay where shorter
 	width        int
 	widthNow     func() int
 	lines        bool
@@ -74,6 +75,8 @@ type Bar struct {
 	stopped  bool
 	quit     chan struct{}
 	finished chan struct{}
+
+	stopOnce sync.Once
 }
 
 // New returns a bar for lanes lanes of steps steps each, writing to w. The
@@ -94,6 +97,13 @@ func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
 	}
 	if b.suspended == nil {
 		b.suspended = func() time.Duration { return 0 }
+	}
+	// Tick at the delay's pace too, so that the first line of a log
+	// (a 10 s delay, a minute between lines) comes at the delay, not a
+	// whole interval later.
+	b.tick = b.every
+	if b.delay > 0 {
+		b.tick = min(b.tick, b.delay)
 	}
 	b.start, b.suspended0 = b.now(), b.suspended()
 	return b
@@ -119,14 +129,7 @@ func (b *Bar) Start() {
 	b.quit, b.finished = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(b.finished)
-		// Tick at the delay's pace too, so that the first line of a log
-		// (a 10 s delay, a minute between lines) comes at the delay, not
-		// a whole interval later.
-		every := b.every
-		if b.delay > 0 {
-			every = min(every, b.delay)
-		}
-		t := time.NewTicker(every)
+		t := time.NewTicker(b.tick)
 		defer t.Stop()
 		for {
 			select {
@@ -139,13 +142,16 @@ func (b *Bar) Start() {
 	}()
 }
 
-// Tick draws the bar if the delay has passed and the last draw is at least
-// an interval old. It reports whether it drew.
+// Tick draws the bar if the delay has passed and the last draw is an
+// interval old, within a quarter of Start's pace: a ticker's wake-ups wander,
+// and one a hair under the interval after the last draw skipped to the
+// next tick (a log's lines came every 60 or 70 s, the bar drew 7 frames a
+// second, not 10). It reports whether it drew.
 func (b *Bar) Tick() bool {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.stopped || b.elapsed(now) < b.delay || (!b.last.IsZero() && now.Sub(b.last) < b.every) {
+	if b.stopped || b.elapsed(now) < b.delay || (!b.last.IsZero() && now.Sub(b.last) < b.every-b.tick/4) {
 		return false
 	}
 	b.readWidth()
@@ -179,16 +185,17 @@ func (b *Bar) readWidth() {
 }
 
 // Stop ends the redraws and erases the line if one was drawn, leaving the
-// cursor at the start of an empty line. It is idempotent.
-func (b *Bar) Stop() {
+// cursor at the start of an empty line. It is idempotent, and a call made
+// while another erases the line returns once it is erased: a forced exit's
+// (its BeforeExit hook) returned at once while the run's own Stop waited on
+// a terminal stopped by Ctrl-S, and its message was glued to the bar.
+func (b *Bar) Stop() { b.stopOnce.Do(b.stop) }
+
+func (b *Bar) stop() {
 	b.mu.Lock()
 	quit, finished := b.quit, b.finished
-	already := b.stopped
 	b.stopped = true
 	b.mu.Unlock()
-	if already {
-		return
-	}
 	if quit != nil {
 		close(quit)
 		<-finished
@@ -212,8 +219,8 @@ func (b *Bar) Line(now time.Time) string {
 		frac = float64(done) / float64(b.total)
 	}
 	rate, unit := "", "lane-steps/s"
-	perSec := math.NaN()
-	if elapsed > 0 {
+	perSec := math.NaN() // "-": no rate before the first lane is done
+	if elapsed > 0 && done > 0 {
 		perSec = float64(done) / elapsed // lanes per second
 	}
 	if b.steps == 0 {

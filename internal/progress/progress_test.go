@@ -374,3 +374,104 @@ func TestLinesSuspended(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// TestTickEarlyWakeUp: a tick that wakes a little before an interval has
+// passed since the last draw (a ticker's wake-ups wander) draws: it waited
+// a whole tick more, so a log's lines came every 60 or 70 s and the bar
+// drew about 7 frames a second where 10 were due.
+func TestTickEarlyWakeUp(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	b := New(&w, 5e9, 100, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true})
+	b.Add(1e8)
+	c.Advance(10 * time.Second)
+	if !b.Tick() {
+		t.Fatal("no report at the delay")
+	}
+	c.Advance(time.Minute - 3*time.Millisecond)
+	if !b.Tick() {
+		t.Error("a log's tick 3 ms early skipped its line to the next tick")
+	}
+	bar, c, _ := newFake(1000, 10)
+	c.Advance(time.Second)
+	if !bar.Tick() {
+		t.Fatal("no draw at the delay")
+	}
+	c.Advance(99 * time.Millisecond)
+	if !bar.Tick() {
+		t.Error("a bar's tick 1 ms early skipped its frame")
+	}
+}
+
+// TestNoRateBeforeFirstLane: before any lane is done the rate is not
+// known: "-", not "0 lane-steps/s", which a job of few lanes and many
+// steps (1 lane x 2^32 steps) showed for its whole run.
+func TestNoRateBeforeFirstLane(t *testing.T) {
+	b, c, _ := newFake(1, 1<<32)
+	c.Advance(5 * time.Second)
+	if got := b.Line(c.Now()); !strings.Contains(got, "  - lane-steps/s  ETA --") {
+		t.Errorf("line %q, want a rate of - and an ETA of --", got)
+	}
+}
+
+// gatedWriter is a terminal stopped by Ctrl-S and let go a write at a
+// time: each write waits for a permit, and then lands in buf.
+type gatedWriter struct {
+	permits chan struct{}
+	mu      sync.Mutex
+	buf     bytes.Buffer
+}
+
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	<-w.permits
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+// TestStopWaitsForErase: a Stop made while another waits to erase the line
+// (the run's, waiting for the redraws to end; here the redraw goroutine is
+// held in the clock, as a terminal stopped by Ctrl-S holds it in a write)
+// returns only once the line is erased: it returned at once, and a forced
+// exit's message, written after its Stop (a BeforeExit hook), was glued to
+// the bar ("... ETA 12sgpusim: interrupted").
+func TestStopWaitsForErase(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	w := &gatedWriter{permits: make(chan struct{}, 8)}
+	for range 8 {
+		w.permits <- struct{}{}
+	}
+	b := New(w, 1000, 10, Options{Now: c.Now})
+	c.Advance(time.Second)
+	b.Start()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		w.mu.Lock()
+		n := w.buf.Len()
+		w.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no redraw in 5 s")
+		}
+	}
+	c.mu.Lock()                        // the next redraw waits in the clock
+	time.Sleep(250 * time.Millisecond) // past the next tick
+	first, second := make(chan struct{}), make(chan struct{})
+	go func() { b.Stop(); close(first) }()
+	time.Sleep(50 * time.Millisecond)
+	go func() { b.Stop(); close(second) }()
+	select {
+	case <-second:
+		t.Error("a second Stop returned before the first erased the line")
+	case <-time.After(100 * time.Millisecond):
+	}
+	c.mu.Unlock()
+	<-first
+	<-second
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if got := w.buf.String(); strings.Count(got, "\r") != 3 || !strings.HasSuffix(got, "\r") {
+		t.Errorf("wrote %q, want a draw and its erase", got)
+	}
+}
