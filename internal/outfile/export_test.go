@@ -7,7 +7,7 @@ import (
 )
 
 // WriteFile writes data to path atomically in the format its extension names.
-func WriteFile(path string, header []string, data []float32, shape ...int) error {
+func WriteFile(path string, header Header, data []float32, shape ...int) error {
 	f, err := FormatOf(path)
 	if err != nil {
 		return err

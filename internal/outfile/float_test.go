@@ -123,7 +123,7 @@ func TestNumpyLoadtxtCSV(t *testing.T) {
 	}
 	dir := t.TempDir()
 	csv, bin := filepath.Join(dir, "d.csv"), filepath.Join(dir, "d.f32")
-	if err := WriteFile(csv, []string{"lane", "temperature"}, data); err != nil {
+	if err := WriteFile(csv, Names{"lane", "temperature"}, data); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteFile(bin, nil, data); err != nil {

@@ -42,10 +42,47 @@ func FormatOf(path string) (Format, error) {
 	return "", fmt.Errorf("unknown extension %q (valid: %s)", ext, strings.Join(names, ", "))
 }
 
+// Header names a CSV file's fields: Len of them, the row index's (field 0)
+// and then one per value column, each appended to b by AppendName as the
+// header row is written.
+type Header interface {
+	Len() int
+	AppendName(b []byte, i int) []byte
+}
+
+// Names is a Header of the names given.
+type Names []string
+
+// Len is the number of names.
+func (n Names) Len() int { return len(n) }
+
+// AppendName appends the i-th name to b.
+func (n Names) AppendName(b []byte, i int) []byte { return append(b, n[i]...) }
+
+// Numbered is the Header Index, Prefix1, ..., PrefixCols (lane, step1,
+// step2, ...): --paths-out's, whose 2^28 step names, built as strings
+// before the file was written, took 11 GB that no check had counted.
+type Numbered struct {
+	Index, Prefix string
+	Cols          int
+}
+
+// Len is Cols+1.
+func (n Numbered) Len() int { return n.Cols + 1 }
+
+// AppendName appends Index for 0, else Prefix followed by i, to b.
+func (n Numbered) AppendName(b []byte, i int) []byte {
+	if i == 0 {
+		return append(b, n.Index...)
+	}
+	return strconv.AppendInt(append(b, n.Prefix...), int64(i), 10)
+}
+
 // Write writes data with the given shape in format f. CSV rows are the
 // leading dimension: each row is its index followed by the row's values,
-// under header (one name for the index, then one per column).
-func (f Format) Write(w io.Writer, header []string, data []float32, shape ...int) error {
+// under header (one name for the index, then one per column; unused by
+// the other formats).
+func (f Format) Write(w io.Writer, header Header, data []float32, shape ...int) error {
 	switch f {
 	case NPY:
 		return WriteNPY(w, data, shape...)
@@ -148,8 +185,10 @@ func WriteF32(w io.Writer, data []float32) error {
 // WriteCSV writes a header row, then one row per index of the leading
 // dimension: the index, then that row's values. Values are the shortest
 // decimal that reads back as the same float32 through float32 and float64
-// parsers alike (AppendFloat32).
-func WriteCSV(w io.Writer, header []string, data []float32, shape ...int) error {
+// parsers alike (AppendFloat32). What it holds besides data is a buffer
+// of 64 KiB, whatever the rows' length: a row of 2^28 values was built
+// whole (4 GB) before it was written.
+func WriteCSV(w io.Writer, header Header, data []float32, shape ...int) error {
 	shape, err := shapeOf(len(data), shape)
 	if err != nil {
 		return err
@@ -158,21 +197,32 @@ func WriteCSV(w io.Writer, header []string, data []float32, shape ...int) error 
 	for _, d := range shape[1:] {
 		cols *= d
 	}
-	if len(header) != cols+1 {
-		return fmt.Errorf("csv header has %d names, rows have %d fields", len(header), cols+1)
+	if header == nil || header.Len() != cols+1 {
+		n := 0
+		if header != nil {
+			n = header.Len()
+		}
+		return fmt.Errorf("csv header has %d names, rows have %d fields", n, cols+1)
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	bw.WriteString(strings.Join(header, ","))
-	bw.WriteByte('\n')
-	var b []byte
-	for r := range shape[0] {
-		b = strconv.AppendInt(b[:0], int64(r), 10)
-		for _, x := range data[r*cols : (r+1)*cols] {
+	for i := range header.Len() {
+		b := bw.AvailableBuffer()
+		if i > 0 {
 			b = append(b, ',')
-			b = AppendFloat32(b, x)
 		}
-		b = append(b, '\n')
-		if _, err := bw.Write(b); err != nil {
+		bw.Write(header.AppendName(b, i))
+	}
+	bw.WriteByte('\n')
+	for r := range shape[0] {
+		// A field at a time, appended to the buffer's free space
+		// (AvailableBuffer: no copy where it fits), so that a row of any
+		// length goes through the buffer alone.
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(r), 10))
+		for _, x := range data[r*cols : (r+1)*cols] {
+			b := append(bw.AvailableBuffer(), ',')
+			bw.Write(AppendFloat32(b, x))
+		}
+		if err := bw.WriteByte('\n'); err != nil {
 			return err
 		}
 	}

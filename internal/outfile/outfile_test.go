@@ -58,7 +58,7 @@ func TestWriteF32(t *testing.T) {
 
 func TestWriteCSV(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteCSV(&b, []string{"lane", "temperature"}, sample); err != nil {
+	if err := WriteCSV(&b, Names{"lane", "temperature"}, sample); err != nil {
 		t.Fatal(err)
 	}
 	want := "lane,temperature\n0,75\n1,-0.5\n2,1e-07\n3,3.1415927\n4,3.4028235e+38\n5,-Inf\n"
@@ -66,17 +66,17 @@ func TestWriteCSV(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 	b.Reset()
-	if err := WriteCSV(&b, []string{"lane", "s1", "s2"}, sample, 3, 2); err != nil {
+	if err := WriteCSV(&b, Names{"lane", "s1", "s2"}, sample, 3, 2); err != nil {
 		t.Fatal(err)
 	}
 	want = "lane,s1,s2\n0,75,-0.5\n1,1e-07,3.1415927\n2,3.4028235e+38,-Inf\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
-	if err := WriteCSV(io.Discard, []string{"lane"}, sample); err == nil {
+	if err := WriteCSV(io.Discard, Names{"lane"}, sample); err == nil {
 		t.Error("a header with too few names was accepted")
 	}
-	if err := WriteCSV(io.Discard, []string{"lane", "t"}, sample, 4); err == nil {
+	if err := WriteCSV(io.Discard, Names{"lane", "t"}, sample, 4); err == nil {
 		t.Error("a shape that does not match the data was accepted")
 	}
 }

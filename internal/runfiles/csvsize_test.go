@@ -2,7 +2,6 @@ package runfiles
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -33,13 +32,10 @@ func csvSize(t *testing.T, p sim.Params, paths int) uint64 {
 		for i := range finals {
 			finals[i] = m.Final(uint64(i))
 		}
-		err = outfile.WriteCSV(&c, []string{"lane", "temperature"}, finals)
+		err = outfile.WriteCSV(&c, outfile.Names{"lane", "temperature"}, finals)
 	} else {
 		data := make([]float32, paths*p.Steps)
-		header := []string{"lane"}
-		for s := 1; s <= p.Steps; s++ {
-			header = append(header, fmt.Sprintf("step%d", s))
-		}
+		header := outfile.Numbered{Index: "lane", Prefix: "step", Cols: p.Steps}
 		for i := range paths {
 			m.Path(uint64(i), data[i*p.Steps:(i+1)*p.Steps])
 		}
@@ -226,7 +222,7 @@ func TestTextMost(t *testing.T) {
 		finals[i] = worst
 	}
 	var c counter
-	if err := outfile.WriteCSV(&c, []string{"lane", "temperature"}, finals); err != nil {
+	if err := outfile.WriteCSV(&c, outfile.Names{"lane", "temperature"}, finals); err != nil {
 		t.Fatal(err)
 	}
 	if want := csvMost(p.Lanes, 1, false, most); c.n != want {

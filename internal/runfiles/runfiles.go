@@ -215,15 +215,11 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 	}
 	if o.Out != "" {
 		f, _ := outfile.FormatOf(o.Out) // checked before the run
-		try("out", &o.Out, func(w io.Writer) error { return f.Write(w, []string{"lane", "temperature"}, res.Finals) })
+		try("out", &o.Out, func(w io.Writer) error { return f.Write(w, outfile.Names{"lane", "temperature"}, res.Finals) })
 	}
 	if o.PathsOut != "" {
 		f, _ := outfile.FormatOf(o.PathsOut)
-		header := make([]string, p.Steps+1)
-		header[0] = "lane"
-		for s := 1; s <= p.Steps; s++ {
-			header[s] = fmt.Sprintf("step%d", s)
-		}
+		header := outfile.Numbered{Index: "lane", Prefix: "step", Cols: p.Steps}
 		try("paths-out", &o.PathsOut, func(w io.Writer) error { return f.Write(w, header, trajectories, int(o.Paths), p.Steps) })
 	}
 	if o.DailyOut != "" {
