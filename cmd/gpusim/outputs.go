@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -261,6 +262,10 @@ func isStdio(path string, stdout, stderr io.Writer) string {
 // last one too) have one name in one folder, the folders compared as files
 // (os.SameFile), so that two spellings, links and bind mounts of a folder
 // all count; or they are one existing file by two names (os.SameFile).
+// Names that differ in case alone (f.NPY, f.npy) are one where the folder's
+// file system folds case (macOS's and Windows' by default, a casefold
+// folder on Linux: foldsCase): both were renamed onto one file there, the
+// report naming two.
 func sameFile(a, b string) bool {
 	ta, tb := atomicfile.Target(a), atomicfile.Target(b)
 	if fa, err := os.Stat(ta); err == nil {
@@ -268,7 +273,8 @@ func sameFile(a, b string) bool {
 			return true // one file by two names: a file bind-mounted over another, a hard link
 		}
 	}
-	if filepath.Base(ta) != filepath.Base(tb) {
+	na, nb := filepath.Base(ta), filepath.Base(tb)
+	if na != nb && !strings.EqualFold(na, nb) {
 		return false
 	}
 	da, errA := os.Stat(filepath.Dir(ta))
@@ -278,7 +284,23 @@ func sameFile(a, b string) bool {
 		ab, _ := filepath.Abs(tb)
 		return aa == ab
 	}
-	return os.SameFile(da, db)
+	return os.SameFile(da, db) && (na == nb || foldsCase(filepath.Dir(ta)))
+}
+
+// foldsCase says whether the file system of the folder dir takes names that
+// differ in case alone for one file: it makes a file there and looks for it
+// by its name in upper case. Where it cannot make one, it says so of macOS
+// and Windows, whose file systems fold case by default.
+var foldsCase = func(dir string) bool {
+	f, err := os.CreateTemp(dir, ".gpusim-case-*")
+	if err != nil {
+		return runtime.GOOS == "darwin" || runtime.GOOS == "windows"
+	}
+	name := f.Name()
+	f.Close()
+	defer os.Remove(name)
+	_, err = os.Lstat(filepath.Join(dir, strings.ToUpper(filepath.Base(name))))
+	return err == nil
 }
 
 // createOutputs creates the temporary file of each of files before the

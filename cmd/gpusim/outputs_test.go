@@ -270,3 +270,34 @@ func TestWriteOutputsCancelled(t *testing.T) {
 		assertEmptyDir(t, dir)
 	}
 }
+
+// TestSameFileFoldedCase: two flags whose files differ in case alone (f.NPY,
+// f.npy) are refused where the folder's file system folds case (macOS's and
+// Windows' by default), where both were renamed onto one file, the report
+// naming two; where it does not (here), both are written.
+func TestSameFileFoldedCase(t *testing.T) {
+	dir := t.TempDir()
+	if foldsCase(dir) {
+		t.Skip("this folder's file system folds case")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("the probe left %d files", len(ents))
+	}
+	upper, lower := filepath.Join(dir, "f.NPY"), filepath.Join(dir, "f.npy")
+	args := []string{"run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--out", upper, "--paths", "2", "--paths-out", lower}
+	if code, _, stderr := run(context.Background(), args...); code != 0 {
+		t.Fatalf("a file system that keeps case: exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{upper, lower} {
+		if err := os.Remove(f); err != nil {
+			t.Error(err)
+		}
+	}
+	old := foldsCase
+	foldsCase = func(string) bool { return true }
+	t.Cleanup(func() { foldsCase = old })
+	code, _, stderr := run(context.Background(), args...)
+	if want := `gpusim: error: --paths-out: "` + lower + `" is also the file of --out` + "\n"; code != exitUsage || stderr != want {
+		t.Errorf("a file system that folds case: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}
