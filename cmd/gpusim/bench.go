@@ -154,16 +154,7 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	mnotes := machineNotes(cfg, specs) // before the run
-	// Notes may quote the environment (an OpenCL library's path, a
-	// driver's message): each is written as the report's texts are
-	// (bench.ValidText), alike in every format and on stderr, and sized
-	// so by benchRoom; bytes \xff\xfe went raw into text, Markdown
-	// and CSV.
-	for _, ns := range [][]string{notes, mnotes} {
-		for i := range ns {
-			ns[i] = bench.ValidText(ns[i])
-		}
-	}
+	validTexts(notes, mnotes)
 	if err := benchRoom(&cfg, specs, append(slices.Clone(notes), mnotes...), opts); err != nil {
 		return err
 	}
@@ -205,6 +196,19 @@ func benchAction(c *cli.Context) error {
 		errs = append(errs, &benchFailure{f})
 	}
 	return joinErrors(errs...)
+}
+
+// validTexts writes each of the notes as the report's texts are
+// (bench.ValidText), alike in every format and on stderr, and so sized by
+// benchRoom: notes may quote the environment (an OpenCL library's path, a
+// driver's message), and bytes \xff\xfe went raw into text, Markdown and
+// CSV.
+func validTexts(lists ...[]string) {
+	for _, ns := range lists {
+		for i := range ns {
+			ns[i] = bench.ValidText(ns[i])
+		}
+	}
 }
 
 // benchPython finds the Python baseline's interpreter (cfg.PythonPath) or
