@@ -242,11 +242,14 @@ func (s *Scaling) FitLine() string {
 	if !math.IsInf(s.Fit.Limit, 0) {
 		limit = fmtX(s.Fit.Limit)
 	}
-	resid := fmt.Sprintf("rms residual %s over %d points", fmtG(s.Fit.RMS), s.Fit.Points)
+	resid := fmt.Sprintf("rms residual %s over %d points (the %s above 1)", fmtG(s.Fit.RMS), s.Fit.Points, count.Noun(s.Fit.Points-1, "worker count"))
 	switch {
-	case s.Fit.Points <= 2 && s.Fit.RMS > 1e-9:
+	case s.Fit.Points <= 2 && (s.Fit.P == 0 || s.Fit.P == 1) && s.Fit.RMS > 1e-9:
 		// A speedup the law cannot give (below 1, above the worker
-		// count): P sits at a bound and the fit misses the point.
+		// count): P sits at a bound and the fit misses the point. P,
+		// not the residual alone, says so: an interior P solved to
+		// 1e-13 leaves a residual of 1e-8 at 1024 workers, where the
+		// speedup's slope in P is 1e6, and read "held at its bound".
 		resid = fmt.Sprintf("from %d points, the speedup outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %s)", s.Fit.Points, fmtG(s.Fit.RMS))
 	case s.Fit.Points <= 2:
 		// One worker count besides 1: P is solved for, not fitted.
@@ -547,7 +550,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.FitNote}, s.Workload)
 		if s.Fit != nil {
 			kv["p"], kv["limit"] = fmtF(s.Fit.P), fmtF(s.Fit.Limit)
-			kv["note"] = fmt.Sprintf("rms %s over %d points", fmtF(s.Fit.RMS), s.Fit.Points)
+			kv["note"] = fmt.Sprintf("rms %s over %d points (the %s above 1)", fmtF(s.Fit.RMS), s.Fit.Points, count.Noun(s.Fit.Points-1, "worker count"))
 			if s.Fit.Range != nil {
 				kv["note"] += fmt.Sprintf("; p %s to %s over the timed runs' spread", fmtF(s.Fit.Range[0]), fmtF(s.Fit.Range[1]))
 			}

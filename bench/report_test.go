@@ -366,6 +366,44 @@ func TestFitLineTwoPoints(t *testing.T) {
 	}
 }
 
+// TestFitLineManyWorkers: a fit through one worker count besides 1 with an
+// interior P is solved, not held at a bound, at any worker count: at 512 and
+// 1024 workers, where the speedup's slope in P is 1e5 to 1e6, P solved to
+// 1e-13 left a residual above 1e-9, and the line said the speedup was
+// outside what the law allows.
+func TestFitLineManyWorkers(t *testing.T) {
+	for _, c := range []struct {
+		n  int
+		sp float64
+	}{{512, 256.5}, {1024, 512.5}, {1024, 1000}, {1024, 1.5}} {
+		fit, err := FitAmdahl([]int{1, c.n}, []float64{1, c.sp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Scaling{Engine: "parallel", Fit: &fit}
+		if got := s.FitLine(); !strings.Contains(got, "no residual tests the law") || strings.Contains(got, "held at its bound") {
+			t.Errorf("%v workers, speedup %v: %q", c.n, c.sp, got)
+		}
+	}
+}
+
+// TestFitRMSBeyondOneWorker: the rms residual is over the worker counts
+// above 1, whose speedups test the law; the one-worker point fits every P
+// exactly, and averaged in it read a 2-worker miss of 0.311 as 0.22.
+func TestFitRMSBeyondOneWorker(t *testing.T) {
+	fit, err := FitAmdahl([]int{1, 2}, []float64{1, 0.689})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(fit.RMS-0.311) > 1e-9 || fit.P != 0 {
+		t.Errorf("P %v, rms %v; want 0 and 0.311", fit.P, fit.RMS)
+	}
+	s := &Scaling{Engine: "simd", Fit: &AmdahlFit{P: 0.9, Limit: 10, RMS: 0.01, Points: 5}}
+	if got, want := s.FitLine(), "rms residual 0.01 over 5 points (the 4 worker counts above 1)"; !strings.Contains(got, want) {
+		t.Errorf("%q, want it to contain %q", got, want)
+	}
+}
+
 // TestCourseTableSkipped: a Python version that did not run (its module
 // does not import) is named in the course's table, not left out of it
 // without a word: without joblib the table answered the course's question
