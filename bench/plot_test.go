@@ -253,3 +253,25 @@ func TestSweepPlotOneSize(t *testing.T) {
 		}
 	}
 }
+
+// TestAmdahlCurveLogSpaced: the speedup chart's curves are sampled evenly
+// in log N, as the axis is drawn, so that no chord strays from the curve
+// where the points are: plotter.Function's even steps in N drew a straight
+// chord from N = 1 to 6.14 at 1024 workers, the curve for P = 0.5 at 1.23
+// where it is 1.33, at N = 2.
+func TestAmdahlCurveLogSpaced(t *testing.T) {
+	for _, maxN := range []float64{64, 1024} {
+		xys := amdahlCurve(0.5, maxN, 200)
+		if xys[0].X != 1 || math.Abs(xys[len(xys)-1].X-maxN) > 1e-9*maxN {
+			t.Errorf("maxN %v: from %v to %v", maxN, xys[0].X, xys[len(xys)-1].X)
+		}
+		for i := 1; i < len(xys); i++ {
+			if r := xys[i].X / xys[i-1].X; r > 1.04 {
+				t.Fatalf("maxN %v: a step from N = %.3g to %.3g", maxN, xys[i-1].X, xys[i].X)
+			}
+			if xys[i].Y != Amdahl(0.5, xys[i].X) {
+				t.Fatalf("maxN %v: S(%v) = %v", maxN, xys[i].X, xys[i].Y)
+			}
+		}
+	}
+}
