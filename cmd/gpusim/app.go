@@ -292,16 +292,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err == nil {
 		err = app.RunContext(ctx, append([]string{"gpusim"}, args...))
 	}
-	if out.err != nil && (err == nil || sameWrite(err, out.err)) {
-		// Help texts are printed by urfave/cli, which drops write errors:
-		// help to a full disk exited 0. A command's own failed write is
-		// worded as that one (it read "write /dev/stdout: ...").
-		se := &stdoutError{err: out.err, cut: out.cut}
-		var lr *lostReport
-		if errors.As(err, &lr) {
-			se.digest = lr.digest
-		}
-		err = se
+	if out.err != nil {
+		err = withStdoutError(err, out)
 	}
 	if err == nil {
 		return 0
@@ -387,8 +379,15 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // two engines that failed in a benchmark, the second's hint was lost.
 func errorHints(err error) []string {
 	errs := []error{err}
-	if e, ok := err.(eachHinted); ok {
-		errs = e.hinted()
+	for i := 0; i < len(errs); {
+		// Each member of each member: a selftest's failure joined with
+		// its lost report's write (withStdoutError) gave the first
+		// device's hint alone.
+		if e, ok := errs[i].(eachHinted); ok {
+			errs = slices.Replace(errs, i, i+1, e.hinted()...)
+			continue
+		}
+		i++
 	}
 	var hints []string
 	for _, e := range errs {
@@ -792,6 +791,64 @@ func (e *lostReport) Error() string { return e.err.Error() }
 func (e *lostReport) Unwrap() error { return e.err }
 
 func (e *stdoutError) Unwrap() error { return e.err }
+
+// withStdoutError is err, a command's outcome, where out, its stdout,
+// failed a write: that write as a stdoutError, beside the command's own
+// failure where it has one besides the write (besidesWrite). Help texts are
+// printed by urfave/cli, which drops write errors: help to a full disk
+// exited 0. A command's own failed write is worded as that one (it read
+// "write /dev/stdout: ..."). The whole error was replaced by the write's
+// where it held the write: devices --format json > /dev/full said only
+// "write standard output: ..." and not why no device was listed, nor its
+// hint; and a failure without the write was said alone: selftest of a
+// failed device > /dev/full never said its report was lost.
+func withStdoutError(err error, out *trackedWriter) error {
+	se := &stdoutError{err: out.err, cut: out.cut}
+	var lr *lostReport
+	if errors.As(err, &lr) {
+		se.digest = lr.digest
+	}
+	own := besidesWrite(err, out.err)
+	switch {
+	case own == nil:
+		return se
+	case brokenStdio(out.err):
+		// The reader of stdout is gone: SIGPIPE's status where the
+		// error holds the write, the failure alone where it does not,
+		// as before; a reader that left is told nothing.
+		if sameWrite(err, out.err) {
+			return se
+		}
+		return err
+	}
+	return joinErrors(own, se)
+}
+
+// besidesWrite is err less its failed writes to where written went
+// (sameWrite): nil where err is nil or that write alone, err where it does
+// not hold it, and otherwise the other members of a joined error (an error
+// document that failed to write, writeErrorJSON), one alone as itself.
+func besidesWrite(err, written error) error {
+	if err == nil || !sameWrite(err, written) {
+		return err
+	}
+	multi, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return nil // the write, or an error that wraps it (lostReport)
+	}
+	var rest []error
+	for _, e := range multi.Unwrap() {
+		rest = append(rest, besidesWrite(e, written))
+	}
+	switch l, _ := joinErrors(rest...).(errorList); len(l) {
+	case 0:
+		return nil
+	case 1:
+		return l[0]
+	default:
+		return l
+	}
+}
 
 // sameWrite says whether err is, or wraps, a failed write to where written,
 // a failed write to stdout, went: written itself, or a later write's error

@@ -106,17 +106,18 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 			fmt.Fprintf(w, "device %d: %s", st.Index, st.Text)
 		}
 	}
+	var werr error
 	if o.Format == "json" {
-		if err := writeJSON(w, map[string]any{"ok": len(failed) == 0, "devices": sts}); err != nil {
-			return err
-		}
+		werr = writeJSON(w, map[string]any{"ok": len(failed) == 0, "devices": sts})
 	} else if len(failed) == 0 {
 		fmt.Fprintf(w, "selftest: %s, every check passed%s\n", count.Noun(len(sts), "device"), limitedText(sts))
 	}
 	if len(failed) > 0 {
-		return &selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}
+		// With the report's failed write, where it failed: that alone
+		// was returned, and no word said which device failed.
+		return joinErrors(&selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}, werr)
 	}
-	return nil
+	return werr
 }
 
 // hint is o.Hint's hint for err, or "" without one.
