@@ -773,3 +773,25 @@ func TestNotifyContext(t *testing.T) {
 		t.Errorf("SIGTERM exits %d, want %d", got, interrupt.ExitSIGTERM)
 	}
 }
+
+// TestSelftestStoppedNoDocument: selftest --format json stopped by a signal
+// during its checks prints nothing on stdout: it printed an error document
+// ("selftest of device 0: interrupted", "ok": false) beside exit 130, where
+// README's Output says a command stopped before its report prints nothing
+// there. The stop comes before the jobs, the checks that take ctx.
+func TestSelftestStoppedNoDocument(t *testing.T) {
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := &interrupt.SignalError{Signal: syscall.SIGINT}
+	cancel(stop)
+	var stdout bytes.Buffer
+	err := selftestRun(ctx, selftestOptions{Device: "0", Format: "json"}, &stdout, &bytes.Buffer{})
+	if !errors.Is(err, stop) {
+		t.Errorf("error %v, want the stop's", err)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout holds %q, want nothing", stdout.String())
+	}
+}

@@ -83,6 +83,13 @@ func limitedText(sts []engines.SelfTest) string {
 func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) error {
 	sts, err := engines.SelfTests(ctx, o.Device, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
 	var pe *sim.ParamError
+	if err != nil && ctx.Err() != nil {
+		// Stopped by a signal or a timeout: no document, as devices
+		// and every command that stops before its report (README's
+		// Output). It printed one whose error was "selftest of device
+		// 0: interrupted", beside exit 130.
+		return err
+	}
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
 		// Why no device was checked (no OpenCL library, a device that
 		// fails to start).
