@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // SelfTest is one device's self-test as `gpusim selftest` reports it.
@@ -100,15 +101,29 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 				Text: (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()})
 			continue
 		}
-		out = append(out, checkedSelfTest(i, ds[i], st))
+		r := checkedSelfTest(i, ds[i], st)
+		if n := r.Limited(); n > 0 && note != nil {
+			// The setting that may cause them, as a failed check's
+			// hint names it (gpu.SelfTestError): pocl under
+			// POCL_EXTRA_BUILD_FLAGS=-cl-denorms-are-zero flushes
+			// subnormals, and nothing said why.
+			if advice := gpu.DriverEnvAdvice(); advice != "" {
+				note(fmt.Sprintf("device %d: %s found a limitation, and %s", i, count.Noun(n, "check"), advice))
+			}
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
 
 // checkedSelfTest is the report of device i, desc, whose checks ran: its
 // first failed check names got and want where it has them, and its error
-// where its job did not run (Err, for the hint: a launch out of the
-// device's resources), which the check's note has as text alone.
+// (Err, for the hint): where its job did not run, that error (a launch out
+// of the device's resources), which the check's note has as text alone;
+// else the check's failure as Open refuses it (gpu.SelfTestError), whose
+// hint names the drivers' settings the environment sets. A check that
+// ran and failed had no error, and selftest no hint: it never named
+// POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math, where run's hint did.
 func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
 	denormals := st.Denormals
 	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil,
@@ -123,6 +138,9 @@ func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
 			r.Failed += ": " + c.Note
 		}
 		r.Err = c.Err
+		if r.Err == nil {
+			r.Err = &gpu.SelfTestError{Device: desc.Named(), Index: i, Check: *c, Reported: true}
+		}
 	}
 	return r
 }

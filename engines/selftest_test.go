@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 // launch ran out of the device's resources) is reported with the error
 // (SelfTest.Err), whose hint gpusim selftest prints: the report had the
 // check's note, the error as text, and no hint; and its failure says no
-// "(got , want )" of values it does not have.
+// "(got , want )" of values it does not have. A check that ran and failed
+// has the self-test's error, whose hint names the drivers' settings.
 func TestCheckedSelfTestHint(t *testing.T) {
 	fail := fmt.Errorf("opencl: launch 1003 lanes: %w", &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"})
 	st := &gpu.SelfTest{Label: "pthread", Checks: []gpu.Check{{Name: "philox/random123-kat", Status: gpu.CheckPass},
@@ -27,7 +29,17 @@ func TestCheckedSelfTestHint(t *testing.T) {
 	}
 	st.Checks[1] = gpu.Check{Name: "normals/sample", Status: gpu.CheckFail, Got: "0x3f800000", Want: "0x3f800001"}
 	r = checkedSelfTest(2, gpu.DeviceDesc{}, st)
-	if want := "device 2 failed normals/sample (got 0x3f800000, want 0x3f800001)"; r.Failed != want || r.Err != nil {
-		t.Errorf("failed %q (error %v), want %q", r.Failed, r.Err, want)
+	if want := "device 2 failed normals/sample (got 0x3f800000, want 0x3f800001)"; r.Failed != want {
+		t.Errorf("failed %q, want %q", r.Failed, want)
+	}
+	// A check that ran and failed has the error Open refuses the device
+	// with, for its hint (the drivers' settings, a CPU engine), less the
+	// report it is part of: it had none, and no hint.
+	var ste *gpu.SelfTestError
+	if !errors.As(r.Err, &ste) || ste.Index != 2 || ste.Check.Name != "normals/sample" {
+		t.Fatalf("error %#v, want a *gpu.SelfTestError of device 2's normals/sample", r.Err)
+	}
+	if h := Hint(r.Err); !strings.Contains(h, "run on a CPU engine") || strings.Contains(h, "full report") {
+		t.Errorf("hint %q, want a CPU engine's and no word of the report", h)
 	}
 }

@@ -129,6 +129,17 @@ func driverEnvAdvice(env string) string {
 	return "the environment sets " + strings.ReplaceAll(env, "\n", ", ") + ", which a driver may apply to gpusim's program: unset it and run again"
 }
 
+// DriverEnvAdvice is driverEnvAdvice on the drivers' settings the
+// environment sets (DriverEnv), "" where it sets none: for a self-test's
+// failed or limited checks, which pocl's POCL_EXTRA_BUILD_FLAGS cause
+// (-cl-fast-relaxed-math, -cl-denorms-are-zero).
+func DriverEnvAdvice() string {
+	if env := DriverEnv(); env != "" {
+		return driverEnvAdvice(env)
+	}
+	return ""
+}
+
 // Hint names the settings, then the build error's own hint.
 func (e *driverEnvError) Hint() string {
 	h := driverEnvAdvice(e.env)

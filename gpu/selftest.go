@@ -94,6 +94,9 @@ type SelfTestError struct {
 	// Index is the device's flat index (DeviceDesc.Index).
 	Index int
 	Check Check // the first check that failed
+	// Reported says the caller prints the full report already (gpusim
+	// selftest's failed check): the hint does not send the user to it.
+	Reported bool
 }
 
 func (e *SelfTestError) Error() string {
@@ -105,13 +108,16 @@ func (e *SelfTestError) Error() string {
 }
 
 // Hint is the advice for the error (cl.HintFor returns it): the full
-// report, and a CPU engine meanwhile; first, the drivers' settings the
-// environment sets (DriverEnv), where it sets any: pocl under
-// POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math fails the checks.
+// report, where it is not Reported, and a CPU engine meanwhile; first, the
+// drivers' settings the environment sets (DriverEnv), where it sets any:
+// pocl under POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math fails the checks.
 func (e *SelfTestError) Hint() string {
-	h := fmt.Sprintf("run gpusim selftest --device %d for the full report; run on a CPU engine (--engine simd, parallel or serial) meanwhile", e.Index)
-	if env := DriverEnv(); env != "" {
-		h = driverEnvAdvice(env) + "; " + h
+	h := "run on a CPU engine (--engine simd, parallel or serial) meanwhile"
+	if !e.Reported {
+		h = fmt.Sprintf("run gpusim selftest --device %d for the full report; ", e.Index) + h
+	}
+	if advice := DriverEnvAdvice(); advice != "" {
+		h = advice + "; " + h
 	}
 	return h
 }

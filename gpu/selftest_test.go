@@ -1010,4 +1010,11 @@ func TestSelfTestErrorHintDriverEnv(t *testing.T) {
 	if h := e.Hint(); h != want {
 		t.Errorf("hint %q, want %q", h, want)
 	}
+	// selftest's own failed check, whose report is printed: the setting,
+	// and no word of the report.
+	e.Reported = true
+	want = "the environment sets POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math, which a driver may apply to gpusim's program: unset it and run again; run on a CPU engine (--engine simd, parallel or serial) meanwhile"
+	if h := e.Hint(); h != want {
+		t.Errorf("reported: hint %q, want %q", h, want)
+	}
 }

@@ -136,8 +136,9 @@ func (o selftestOptions) hint(err error) string {
 }
 
 // selftestError is selftest's failure: its message names every device that
-// failed, and it unwraps to the errors of the devices that did not start,
-// whose hints (a pocl cache to set, a driver to install) are printed.
+// failed, and it unwraps to the errors of the devices that did not start or
+// failed a check, whose hints (a pocl cache to set, a driver to install, a
+// driver's setting to unset) are printed.
 type selftestError struct {
 	msg    string
 	causes []error
