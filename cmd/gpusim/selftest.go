@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -110,7 +111,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 			st.Hint = o.hint(st.Err)
 		}
 		if o.Format == "text" {
-			fmt.Fprintf(w, "device %d: %s", st.Index, st.Text)
+			fmt.Fprintf(w, "device %d: %s", st.Index, selftestText(*st))
 		}
 	}
 	var werr error
@@ -125,6 +126,17 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		return joinErrors(&selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}, werr)
 	}
 	return werr
+}
+
+// selftestText is st's text for a person, its first line the device's
+// label, quoted where it holds a character that is not printable or is not
+// UTF-8 (report.Printable), as gpusim devices writes the driver's strings:
+// a device's name with a newline wrote a line of its own.
+func selftestText(st engines.SelfTest) string {
+	if checks, ok := strings.CutPrefix(st.Text, st.Device+"\n"); ok {
+		return report.Printable(st.Device) + "\n" + checks
+	}
+	return st.Text
 }
 
 // hint is o.Hint's hint for err, or "" without one.

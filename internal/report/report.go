@@ -465,11 +465,12 @@ func (r *Report) zNote() string {
 	return fmt.Sprintf("(0.00*: the difference is within float32 rounding's bound, which the z-score allows for, so it is not tested: %s)\n", strings.Join(what, "; "))
 }
 
-// printable is s, or s quoted as Go quotes a string when it holds a
+// Printable is s, or s quoted as Go quotes a string when it holds a
 // character that is not printable (a newline, an escape) or is not UTF-8:
 // a file name or a merged part's engine or device with a newline split its
-// line, and could print a line such as "digest    ..." of its own.
-func printable(s string) string {
+// line, and could print a line such as "digest    ..." of its own. gpusim
+// devices and selftest write the drivers' strings through it too.
+func Printable(s string) string {
 	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 {
 		return s
 	}
@@ -480,9 +481,9 @@ func printable(s string) string {
 // brackets where it differs (auto); a merge whose requested engine is
 // unknown says so on a line of its own (Merged.writeText).
 func (r *Report) engine() string {
-	engine := printable(r.Engine)
+	engine := Printable(r.Engine)
 	if r.Requested != r.Engine && (r.Merged == nil || r.Requested != RequestedUnknown) {
-		engine += " (" + printable(r.Requested) + ")"
+		engine += " (" + Printable(r.Requested) + ")"
 	}
 	return engine
 }
@@ -492,7 +493,7 @@ func (r *Report) device() string {
 	if r.Device == "" { // a shard without lanes runs nowhere
 		return "no device (no lanes to run)"
 	}
-	return printable(r.Device)
+	return Printable(r.Device)
 }
 
 // shardLine says which lanes a shard ran, or is "" for a whole run.
@@ -571,25 +572,25 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	if r.Out != "" {
-		fmt.Fprintf(&b, "out       %s (%s)\n", printable(r.Out), count.Noun(p.Lanes, "lane"))
+		fmt.Fprintf(&b, "out       %s (%s)\n", Printable(r.Out), count.Noun(p.Lanes, "lane"))
 	}
 	if r.PathsOut != "" {
-		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", printable(r.PathsOut), count.Noun(r.Paths, "lane"), count.Noun(p.Steps, "step"))
+		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", Printable(r.PathsOut), count.Noun(r.Paths, "lane"), count.Noun(p.Steps, "step"))
 	}
 	if r.DailyOut != "" {
-		fmt.Fprintf(&b, "daily     %s (%s)\n", printable(r.DailyOut), count.Noun(len(r.days), "step"))
+		fmt.Fprintf(&b, "daily     %s (%s)\n", Printable(r.DailyOut), count.Noun(len(r.days), "step"))
 	}
 	if r.Plot != "" {
-		fmt.Fprintf(&b, "plot      %s\n", printable(r.Plot))
+		fmt.Fprintf(&b, "plot      %s\n", Printable(r.Plot))
 	}
 	if r.PlotDaily != "" {
-		fmt.Fprintf(&b, "plot      %s (per step)\n", printable(r.PlotDaily))
+		fmt.Fprintf(&b, "plot      %s (per step)\n", Printable(r.PlotDaily))
 	}
 	if r.HTML != "" {
-		fmt.Fprintf(&b, "html      %s\n", printable(r.HTML))
+		fmt.Fprintf(&b, "html      %s\n", Printable(r.HTML))
 	}
 	if r.Save != "" {
-		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", printable(r.Save), count.Noun(r.Summary.Count, "lane"))
+		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gpusim/gpusim/engines"
+)
+
+// TestDevicesTextQuotesDriverStrings: gpusim devices writes a driver's
+// strings quoted where they hold a character that is not printable or are
+// not UTF-8, and as they are otherwise: a device's name with a newline
+// wrote a "platform:" line of its own, and one with byte \xe9 made the
+// listing not UTF-8.
+func TestDevicesTextQuotesDriverStrings(t *testing.T) {
+	ds := []engines.Device{
+		{Index: 0, Platform: "caf\xe9", PlatformVersion: "OpenCL 3.0", Name: "gpu\nplatform: fake (OpenCL 9.9)", Type: "GPU",
+			Props: []engines.Prop{{Key: "vendor", Label: "vendor", Text: "v\x1b[31m"}, {Key: "driver", Label: "driver", Text: "1.0\tx"}}},
+		{Index: 1, Platform: "plain", PlatformVersion: "OpenCL 1.2", Name: "cpu", Type: "CPU",
+			Props: []engines.Prop{{Key: "vendor", Label: "vendor", Text: "Vendor Inc."}}},
+	}
+	var b strings.Builder
+	if err := writeDevicesText(&b, ds); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !utf8.ValidString(out) {
+		t.Errorf("output is not UTF-8:\n%q", out)
+	}
+	for _, want := range []string{
+		"platform: \"caf\\xe9\" (OpenCL 3.0)\n",
+		"  [0] \"gpu\\nplatform: fake (OpenCL 9.9)\"\n",
+		"      vendor:  \"v\\x1b[31m\"\n",
+		"      driver:  \"1.0\\tx\"\n",
+		"platform: plain (OpenCL 1.2)\n",
+		"  [1] cpu\n",
+		"      vendor:  Vendor Inc.\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	n := 0
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "platform: ") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d platform lines, want 2:\n%s", n, out)
+	}
+}
+
+// TestSelftestTextQuotesLabel: selftest's text writes the device's label
+// quoted as gpusim devices writes its name, and the checks' lines as they
+// are; a label with a newline wrote a line of its own.
+func TestSelftestTextQuotesLabel(t *testing.T) {
+	checks := "  pass     philox/random123-kat: got 0x1, want 0x1\n"
+	for _, c := range []struct{ label, want string }{
+		{"gpu\ndevice 1: fake (pocl, CPU, float16)", "\"gpu\\ndevice 1: fake (pocl, CPU, float16)\"\n" + checks},
+		{"caf\xe9 (pocl, CPU, float16)", "\"caf\\xe9 (pocl, CPU, float16)\"\n" + checks},
+		{"pthread (pocl, CPU, float16)", "pthread (pocl, CPU, float16)\n" + checks},
+	} {
+		got := selftestText(engines.SelfTest{Device: c.label, Text: c.label + "\n" + checks})
+		if got != c.want {
+			t.Errorf("label %q: text %q, want %q", c.label, got, c.want)
+		}
+	}
+}
