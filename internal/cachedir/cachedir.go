@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -112,26 +113,53 @@ func Writable() error {
 // what kept the user cache folder from being found. "there is no user cache
 // folder" left the user of a service started without HOME, or with a
 // relative XDG_CACHE_HOME, to guess which.
-func offCause() string {
+func offCause() string { return offCauseOn(runtime.GOOS) }
+
+// offCauseOn is offCause on the system goos (runtime.GOOS).
+func offCauseOn(goos string) string {
 	if e := os.Getenv(Env); e != "" {
 		if Off() {
 			return Env + "=" + e
 		}
 		return fmt.Sprintf("%s=%s is not an absolute path", Env, e)
 	}
-	name, v := "XDG_CACHE_HOME", os.Getenv("XDG_CACHE_HOME")
-	if v == "" {
-		name, v = "HOME", os.Getenv("HOME")
-	}
+	name, v := userCacheVar(goos)
+	mac := goos == "darwin" || goos == "ios"
 	switch {
-	case v == "":
+	case v == "" && name == "HOME" && !mac:
 		return "none of " + Env + ", XDG_CACHE_HOME and HOME is set"
+	case v == "":
+		return "neither " + Env + " nor " + name + " is set"
 	case !filepath.IsAbs(v):
 		return fmt.Sprintf("%s=%s is not an absolute path", name, v)
+	case name == "HOME" && mac:
+		return fmt.Sprintf("HOME=%s had no Library folder when gpusim started", v)
 	case name == "HOME":
 		return fmt.Sprintf("HOME=%s was not a folder when gpusim started", v)
 	}
-	return fmt.Sprintf("the parent folder of XDG_CACHE_HOME=%s was not there when gpusim started", v)
+	return fmt.Sprintf("the parent folder of %s=%s was not there when gpusim started", name, v)
+}
+
+// userCacheVar is the variable os.UserCacheDir reads here, and its value:
+// XDG_CACHE_HOME, else HOME, on Linux and the BSDs; HOME alone on macOS,
+// whose cache folder is ~/Library/Caches whatever XDG_CACHE_HOME says
+// (offCause blamed that variable there); LocalAppData on Windows; home on
+// Plan 9. goos is runtime.GOOS.
+func userCacheVar(goos string) (name, value string) {
+	switch goos {
+	case "windows":
+		name = "LocalAppData"
+	case "darwin", "ios":
+		name = "HOME"
+	case "plan9":
+		name = "home"
+	default:
+		if v := os.Getenv("XDG_CACHE_HOME"); v != "" {
+			return "XDG_CACHE_HOME", v
+		}
+		name = "HOME"
+	}
+	return name, os.Getenv(name)
 }
 
 // FreeMargin is the most space the cache leaves free on its file system

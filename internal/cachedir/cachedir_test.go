@@ -317,3 +317,38 @@ func TestOffAnyCase(t *testing.T) {
 		t.Errorf("%s=offline: Off true", Env)
 	}
 }
+
+// TestOffCauseOn: the cause of a cache that is off names the variable
+// os.UserCacheDir reads on each system: on macOS HOME (its cache folder is
+// ~/Library/Caches whatever XDG_CACHE_HOME says), on Windows LocalAppData;
+// the note blamed XDG_CACHE_HOME on both.
+func TestOffCauseOn(t *testing.T) {
+	t.Setenv(Env, "")
+	t.Setenv("XDG_CACHE_HOME", "/x")
+	t.Setenv("HOME", "")
+	t.Setenv("LocalAppData", "")
+	for goos, want := range map[string]string{
+		"linux":   "the parent folder of XDG_CACHE_HOME=/x was not there when gpusim started",
+		"darwin":  "neither " + Env + " nor HOME is set",
+		"windows": "neither " + Env + " nor LocalAppData is set",
+	} {
+		if got := offCauseOn(goos); got != want {
+			t.Errorf("%s: %q, want %q", goos, got, want)
+		}
+	}
+	t.Setenv("HOME", "/home/u")
+	t.Setenv("LocalAppData", `C`)
+	for goos, want := range map[string]string{
+		"darwin":  "HOME=/home/u had no Library folder when gpusim started",
+		"windows": "LocalAppData=C is not an absolute path",
+	} {
+		if got := offCauseOn(goos); got != want {
+			t.Errorf("%s: %q, want %q", goos, got, want)
+		}
+	}
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	if got, want := offCauseOn("linux"), "none of "+Env+", XDG_CACHE_HOME and HOME is set"; got != want {
+		t.Errorf("linux: %q, want %q", got, want)
+	}
+}
