@@ -461,8 +461,9 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		}
 		done()
 		if errors.Is(err, cl.ErrEnvironment) {
-			// pocl without a writable kernel cache: the binary is
-			// good, and a build from source is refused too.
+			// pocl without a writable kernel cache, or under a
+			// file-size limit its files do not fit in: the binary is
+			// good, and stays; a build from source is refused too.
 			return nil, "", nil, false, nil, false, err
 		}
 		rejected, refused = err, binSum

@@ -40,14 +40,19 @@ func (p *Program) Binary() ([]byte, error) {
 // BuildProgramFromBinary creates a program from a binary of Program.Binary
 // and builds it for dev with options. A binary the driver rejects is an
 // error (CL_INVALID_BINARY or a *BuildError); the caller builds from source.
-// On pocl without a writable kernel cache it loads nothing and returns an
-// error matching ErrEnvironment (poclCacheShort), which a build from source
-// meets too.
+// On pocl without a writable kernel cache (poclCacheShort), or under a
+// file-size limit that the files it unpacks into its kernel cache do not
+// fit in (poclBinaryLimitShort), it loads nothing and returns an error
+// matching ErrEnvironment, which a build from source meets too: the binary
+// is good, and the caller keeps it.
 func BuildProgramFromBinary(ctx *Context, dev *Device, bin []byte, options string) (*Program, error) {
 	if len(bin) == 0 {
 		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithBinary"}
 	}
 	if err := poclCacheShort(dev); err != nil {
+		return nil, err
+	}
+	if err := poclBinaryLimitShort(isPocl(dev), bin); err != nil {
 		return nil, err
 	}
 	var pin runtime.Pinner

@@ -204,7 +204,10 @@ func PoclCacheProblem() error {
 // leaves room for larger kernels and other pocl versions), and a write the limit cuts short ends the process in LLVM ("LLVM ERROR:
 // IO failure on output stream: File too large", exit 1), where no error
 // comes back, so that a run under auto that chose to compile died with no
-// word of the limit. A program built from a binary writes nothing there.
+// word of the limit. A program built from a binary writes its files there
+// too, where pocl's kernel cache does not hold them yet: that load has a
+// guard of its own (poclBinaryLimitShort), which lets it go ahead where
+// they are there.
 func poclFileLimitShort(pocl bool) error {
 	limit, limited := fileLimit()
 	if !limited || limit >= cacheProbeBytes || !pocl {

@@ -1,0 +1,160 @@
+package cl
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+
+	"github.com/gpusim/gpusim/internal/diskfree"
+)
+
+// A program binary of pocl's (Program.Binary) holds the files of the
+// program's folder in pocl's kernel cache: the program's bitcode and each
+// kernel's shared objects, which gpusim's cache keeps from the program's
+// first launches (saveBinary). Loading it (pocl 3.1, pocl_binary.c,
+// pocl_binary_deserialize) writes each of them into the kernel cache where
+// it is not there already, and writes nothing where every one is. pocl
+// 3.1's (format 9) starts:
+//
+//	"poclbin\0", device (8 bytes), version (4), kernels (4), flags,
+//	the program's folder in the kernel cache ("NP/GOKN...\0")
+//
+// and then a file as | uint32 length | "/" path | uint32 length | content |,
+// the bitcode first, each kernel's after its metadata.
+const poclBinaryMagic = "poclbin\x00"
+
+// poclBinaryDir matches the program's folder in a pocl binary's header:
+// its build hash, written with the letters A to P, split after two.
+var poclBinaryDir = regexp.MustCompile(`[A-P]{2}/[A-P]{16,64}\x00`)
+
+// poclBinaryFile is one file a pocl binary holds: its path in the
+// program's folder and its size.
+type poclBinaryFile struct {
+	path string
+	size int
+}
+
+// poclBinaryFiles returns the program's folder in pocl's kernel cache that
+// bin, a pocl binary, unpacks into and the files it holds there, or ""
+// where bin says none (another format: the caller cannot tell what loading
+// it writes). The files are found by their form (a length, a path from "/"
+// of that length, a content's length that fits), not the metadata's
+// layout between them, which pocl's versions change. Metadata taken for a
+// file names one the kernel cache does not hold, its size spanning any
+// file it hides: a wrong guess refuses a load under a limit, and never
+// lets one go ahead.
+func poclBinaryFiles(bin []byte) (dir string, files []poclBinaryFile) {
+	if !bytes.HasPrefix(bin, []byte(poclBinaryMagic)) {
+		return "", nil
+	}
+	loc := poclBinaryDir.FindIndex(bin[:min(len(bin), 256)])
+	if loc == nil {
+		return "", nil
+	}
+	dir = string(bin[loc[0] : loc[1]-1])
+	for i := loc[1]; i+8 <= len(bin); i++ {
+		n := int(binary.LittleEndian.Uint32(bin[i:]))
+		if n < 2 || n > 4096 || i+8+n > len(bin) || !cleanFilePath(bin[i+4:i+4+n]) {
+			continue
+		}
+		size := int(binary.LittleEndian.Uint32(bin[i+4+n:]))
+		if size == 0 || i+8+n+size > len(bin) {
+			continue
+		}
+		files = append(files, poclBinaryFile{path: string(bin[i+5 : i+4+n]), size: size})
+		i += 8 + n + size - 1
+	}
+	if len(files) == 0 {
+		return "", nil
+	}
+	return dir, files
+}
+
+// cleanFilePath says whether p is a path from "/" of printable ASCII, with
+// no empty, "." or ".." part: one of a pocl binary's files.
+func cleanFilePath(p []byte) bool {
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for _, c := range p {
+		if c <= ' ' || c > '~' || c == '\\' {
+			return false
+		}
+	}
+	return path.Clean(string(p)) == string(p)
+}
+
+// poclBinaryMissing returns the files of bin, a pocl binary, that pocl's
+// kernel cache does not hold, which loading it writes there; known is
+// false where bin does not say which files it holds (poclBinaryFiles).
+func poclBinaryMissing(bin []byte) (missing []poclBinaryFile, known bool) {
+	dir, files := poclBinaryFiles(bin)
+	if dir == "" {
+		return nil, false
+	}
+	top := poclCacheDir()
+	for _, f := range files {
+		st, err := os.Stat(filepath.Join(top, filepath.FromSlash(dir), filepath.FromSlash(f.path)))
+		if err != nil || !st.Mode().IsRegular() {
+			missing = append(missing, f)
+		}
+	}
+	return missing, true
+}
+
+// poclBinaryLimitShort returns the error that stands in for loading bin,
+// a program binary, on pocl (pocl true) under a file-size limit (ulimit
+// -f, RLIMIT_FSIZE) that a file of it that pocl's kernel cache does not
+// hold yet exceeds, or nil: pocl writes those into its kernel cache (0.6
+// MB for gpusim's program with pocl 3.1, 160 kB its bitcode, the largest
+// file), and a write the limit cuts short ends the process ("Generic WG
+// function binary does not exist.", SIGABRT, exit 134) or leaves a
+// truncated file there. poclFileLimitShort guarded only the build from
+// source, saying a program built from a binary writes nothing there, so
+// that a start that found the program in gpusim's cache and pocl's kernel
+// cache cold (a new POCL_CACHE_DIR, a cleared ~/.cache) aborted, and the
+// next start, finding the loading mark of the process that ended,
+// discarded the good binary and compiled the source. The binary says what
+// it writes, so the bound is its largest file missing there: where
+// pocl's kernel cache holds every file (both caches warm) pocl writes
+// nothing and the load goes ahead under any limit. A binary that does not
+// say (another pocl's format) is held to cacheProbeBytes, as a build from
+// source is.
+func poclBinaryLimitShort(pocl bool, bin []byte) error {
+	limit, limited := fileLimit()
+	if runtime.GOOS == "windows" || !limited || limit >= cacheProbeBytes || !pocl {
+		return nil
+	}
+	missing, known := poclBinaryMissing(bin)
+	what := "the files of the compiled program (its bitcode and shared objects: 0.6 MB with pocl 3.1, 160 kB the largest; gpusim asks for %d MiB to leave room)"
+	need := fmt.Sprintf("%d MiB", cacheProbeBytes>>20)
+	if known {
+		total, largest := 0, 0
+		for _, f := range missing {
+			total += f.size
+			largest = max(largest, f.size)
+		}
+		if uint64(largest) <= limit {
+			return nil
+		}
+		// In KiB, rounded up: bash's ulimit -f counts those.
+		need = fmt.Sprintf("%d KiB", (largest+1023)>>10)
+		files := "files"
+		if len(missing) == 1 {
+			files = "file"
+		}
+		what = fmt.Sprintf("the %d %s of the compiled program it does not hold yet (its bitcode and shared objects: %s, %s the largest)",
+			len(missing), files, diskfree.SizeText(uint64(total)), diskfree.SizeText(uint64(largest)))
+	} else {
+		what = fmt.Sprintf(what, cacheProbeBytes>>20)
+	}
+	return &UnavailableError{Kind: ErrEnvironment,
+		Cause: fmt.Sprintf("pocl cannot load the compiled program from gpusim's cache under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes %s into its kernel cache %s, and ends the process when one is cut short",
+			diskfree.SizeText(limit), what, poclCacheDir()),
+		Hint: fmt.Sprintf("raise the limit to %s or more (ulimit -f unlimited) for one run, after which pocl's kernel cache holds the files and runs under the limit load them; or %s", need, useCPU)}
+}
