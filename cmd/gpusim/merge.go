@@ -284,6 +284,25 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		// /dev/zero was read until memory ran out.
 		return nil, paramErr("files-from", "%q: over %d MiB, more than a list of part files", list, maxListBytes>>20)
 	}
+	return parseFileList(list, data)
+}
+
+// parseFileList splits a --files-from list's data into the names it
+// holds (readFileList). A list a Windows tool wrote may begin with a
+// UTF-8 byte order mark (Notepad, PowerShell's -Encoding utf8), which is
+// skipped: it had been read into the first name, "\ufeffp0.json", and
+// merge told the user to run again a shard whose part was there. A
+// UTF-16 list (PowerShell 5.1's > and Out-File) is refused: its NULs
+// had it read as the -print0 form, each character a name of its own ("16
+// of 16 part files cannot be merged"). It is refused, not decoded: a
+// list is UTF-8, as it is everywhere else, and a guess at a list without
+// a byte order mark fails here, before any part is read, rather than
+// merging names it made up.
+func parseFileList(list string, data []byte) ([]string, error) {
+	if enc := utf16Form(data); enc != "" {
+		return nil, paramErr("files-from", "%q is %s, not UTF-8 (PowerShell 5.1's > and Out-File write UTF-16): write the list as UTF-8 (Out-File -Encoding utf8, Set-Content -Encoding ascii) or with printf", list, enc)
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
 		// A part given for the list read each of its lines as a name.
 		return nil, paramErr("files-from", "%q is a JSON file (a part?), not a list of part files, one a line", list)
@@ -310,6 +329,36 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		return nil, paramErr("files-from", "%q names no part files (one a line, or NUL-separated as find -print0 writes them)", list)
 	}
 	return files, nil
+}
+
+// utf16Form is "UTF-16LE" or "UTF-16BE" where data is a UTF-16 text, ""
+// where it is not: one that begins with a byte order mark, or one without
+// it whose every second byte is NUL and none of the others (its names
+// ASCII or Latin-1, in little or big endian order). The -print0 form
+// holds NULs too, but between names, and a name of one byte each (a NUL
+// after every one) is not a part's name: find -print0 writes "./" before
+// each.
+func utf16Form(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		return "UTF-16LE"
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		return "UTF-16BE"
+	case len(data) == 0 || len(data)%2 != 0:
+		return ""
+	}
+	le, be := true, true
+	for i := 0; i < len(data); i += 2 {
+		le = le && data[i] != 0 && data[i+1] == 0
+		be = be && data[i] == 0 && data[i+1] != 0
+	}
+	switch {
+	case le:
+		return "UTF-16LE"
+	case be:
+		return "UTF-16BE"
+	}
+	return ""
 }
 
 // readContext is read's result, or ctx's cause as soon as ctx is done
