@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -539,11 +538,12 @@ func isHelpFlag(a string) bool {
 }
 
 // brokenStdio reports whether err is a write to stdout or stderr whose pipe's
-// reader has gone (EPIPE): it exited 1 with "write /dev/stdout: broken pipe"
-// where a write to stderr exited 141.
+// reader has gone (pipeGone: EPIPE, or Windows' errors for it): it exited 1
+// with "write /dev/stdout: broken pipe" where a write to stderr exited 141.
+// Go names the standard files so on Windows too.
 func brokenStdio(err error) bool {
 	var pe *fs.PathError
-	return errors.As(err, &pe) && (pe.Path == "/dev/stdout" || pe.Path == "/dev/stderr") && errors.Is(pe.Err, syscall.EPIPE)
+	return errors.As(err, &pe) && (pe.Path == "/dev/stdout" || pe.Path == "/dev/stderr") && pipeGone(pe.Err)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
