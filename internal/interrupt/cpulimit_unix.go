@@ -140,14 +140,22 @@ func limitTime(hard uint64) time.Duration {
 }
 
 // processCPU is the process's CPU time, all threads together, as
-// RLIMIT_CPU counts it (clock_gettime(2), CLOCK_PROCESS_CPUTIME_ID);
-// a variable for tests.
-var processCPU = func() time.Duration {
-	var ts unix.Timespec
-	if unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts) != nil {
+// RLIMIT_CPU counts it: clockCPU where the system has the clock, rusageCPU
+// elsewhere (processcpu_clock.go, processcpu_rusage.go); a variable for
+// tests.
+var processCPU = systemCPU
+
+// rusageCPU is the process's user and system CPU time (getrusage(2),
+// RUSAGE_SELF), which every unix system has, and what RLIMIT_CPU counts;
+// 0 where the call fails. It is the CPU time where CLOCK_PROCESS_CPUTIME_ID
+// is missing: NetBSD's and AIX's in x/sys, whose reference to it kept
+// gpusim from building there.
+func rusageCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
 	}
-	return time.Duration(ts.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // WatchCPU stops the process before the hard CPU time limit (ulimit -t,

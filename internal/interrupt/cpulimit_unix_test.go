@@ -78,3 +78,19 @@ func TestCPUStep(t *testing.T) {
 }
 
 func absDiff(a, b time.Duration) time.Duration { return max(a-b, b-a) }
+
+// TestRusageCPU: getrusage's CPU time, processCPU's where the system has
+// no CLOCK_PROCESS_CPUTIME_ID (NetBSD, AIX: gpusim did not build there
+// while it read that clock everywhere), counts what the process spins, as
+// the clock does.
+func TestRusageCPU(t *testing.T) {
+	r0, c0 := rusageCPU(), systemCPU()
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+	}
+	r, c := rusageCPU()-r0, systemCPU()-c0
+	// A third at least: a loaded machine leaves a spinning thread off its CPU
+	// some of the wall time; getrusage may count in ticks of 10 ms.
+	if r < 15*time.Millisecond || c < 15*time.Millisecond {
+		t.Errorf("50 ms spun: getrusage counted %v, the system's clock %v (from %v, %v)", r, c, r0, c0)
+	}
+}
