@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || solaris
 
 package bench
 
@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // lockName is the file in a processes engine's folder whose lock (flock)
@@ -14,7 +16,10 @@ import (
 const lockName = "lock"
 
 // flock is flock(2); a variable for tests (a file system without locks).
-var flock = syscall.Flock
+// x/sys's, as internal/cachedir's lock takes it, on the systems that have
+// it: the syscall package has none for Solaris, where bench did not build;
+// AIX has none at all, and takes partsdir_other.go.
+var flock = unix.Flock
 
 // lockDir takes the lock of dir, a folder partsDir just made, and returns
 // the func that releases it. The lock file is locked under a temporary
@@ -30,7 +35,7 @@ func lockDir(dir string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		f.Close()
 		os.Remove(tmp)
 		return func() {}, nil
@@ -70,7 +75,7 @@ func removeStale() {
 		if err != nil {
 			continue
 		}
-		if flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && ownHost(f) {
+		if flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil && ownHost(f) {
 			// Held while removed: a bench that opens the folder now
 			// finds it gone.
 			os.RemoveAll(dir)

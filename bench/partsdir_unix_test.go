@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || solaris
 
 package bench
 
@@ -52,10 +52,11 @@ func TestRemoveStale(t *testing.T) {
 func TestPartsDirNoFlock(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
+	sys := flock
 	for _, errno := range []syscall.Errno{syscall.ENOSYS, syscall.ENOLCK, syscall.EOPNOTSUPP} {
 		flock = func(int, int) error { return errno }
 		dir, remove, err := partsDir()
-		flock = syscall.Flock
+		flock = sys
 		if err != nil {
 			t.Fatalf("%v: partsDir: %v; want a folder without a lock", errno, err)
 		}
