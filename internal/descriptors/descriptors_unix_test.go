@@ -23,10 +23,12 @@ func TestFree(t *testing.T) {
 	defer f.Close()
 	top := uint64(f.Fd()) // the lowest free descriptor was taken: none free below it
 	limit := top + 1 + 3
-	if limit > was.Max {
+	if limit > uint64(was.Max) { // int64 on the BSDs
 		t.Skipf("hard limit %d", was.Max)
 	}
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: limit, Max: was.Max}); err != nil {
+	rl := was
+	setLimit(&rl.Cur, limit)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
 		t.Skip(err)
 	}
 	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &was)
@@ -49,3 +51,7 @@ func TestFree(t *testing.T) {
 		t.Errorf("Free(1) counted %d free, want 1 (it stops at need)", free)
 	}
 }
+
+// setLimit sets an Rlimit field to v in its type: int64 on the BSDs, where
+// a uint64 in it kept this file from compiling.
+func setLimit[T int64 | uint64](field *T, v uint64) { *field = T(v) }
