@@ -97,7 +97,7 @@ var (
 func RestartForLimit() {
 	restartForLimit()
 	if _, limited := rlimitAS(); limited {
-		startMapped = vmSize()
+		startMapped, _ = vmSize() // 0 where unknown: no start recorded
 	}
 }
 

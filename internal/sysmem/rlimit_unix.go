@@ -25,13 +25,23 @@ func addressRoom() (uint64, bool) {
 }
 
 // addressSpace returns the process's RLIMIT_AS and VmSize, and whether a
-// limit is set.
+// limit is set and VmSize known. Where VmSize cannot be read (no
+// /proc/self/status: FreeBSD, NetBSD, a Linux without /proc mounted) the
+// limit counts as unknown, as where there is no RLIMIT_AS
+// (rlimit_other.go): nothing is refused for it, and no room is claimed
+// under it. It counted VmSize as 0 there, so the whole limit was room
+// though Go's runtime reserves some 1.2 GB of it (RunRoom): a run the
+// check refuses on Linux started, and died out of memory.
 func addressSpace() (limit, mapped uint64, limited bool) {
 	limit, limited = rlimitAS()
 	if !limited {
 		return 0, 0, false
 	}
-	return limit, vmSize(), true
+	mapped, ok := vmSize()
+	if !ok {
+		return 0, 0, false
+	}
+	return limit, mapped, true
 }
 
 // rlimitAS is the soft RLIMIT_AS, and whether one is set; tests replace it.
@@ -58,11 +68,9 @@ func hardAS() (uint64, bool) {
 	return uint64(rl.Max), true
 }
 
-// vmSize is the process's mapped address space in bytes, 0 when unknown.
-func vmSize() uint64 {
-	n, _ := procNumber(status, "VmSize", true)
-	return n
-}
+// vmSize is the process's mapped address space in bytes, and whether it
+// could be read.
+func vmSize() (uint64, bool) { return procNumber(status, "VmSize", true) }
 
 // RunRoom is the address space a run needs left under an address-space
 // limit once Go's runtime has started: 32 MiB for the heap and what Go maps

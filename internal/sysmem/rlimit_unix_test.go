@@ -45,6 +45,41 @@ func TestAddressSpace(t *testing.T) {
 	}
 }
 
+// TestAddressSpaceUnknownMapped: where VmSize cannot be read (no
+// /proc/self/status, as on FreeBSD and NetBSD, or one without the line)
+// the limit counts as unknown, as where there is no RLIMIT_AS: nothing is
+// refused and no room claimed for it. It took what was mapped as 0 and the
+// whole limit as room, though Go's runtime has reserved some 1.2 GB of it.
+func TestAddressSpaceUnknownMapped(t *testing.T) {
+	fake(t, map[string]string{"meminfo": meminfoText, "status": "Name:\tgpusim\nThreads:\t6\n"})
+	oldStatus, oldLimit, oldCgroups := status, rlimitAS, cgroups
+	t.Cleanup(func() { status, rlimitAS, cgroups = oldStatus, oldLimit, oldCgroups })
+	cgroups = filepath.Join(t.TempDir(), "none") // no cgroup limit
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+	rlimitAS = func() (uint64, bool) { return 1600000 << 10, true }
+	avail, _ := memAvailable()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
+	for _, path := range []string{filepath.Join(filepath.Dir(meminfo), "missing"), filepath.Join(filepath.Dir(meminfo), "status")} {
+		status = path
+		if l, m, ok := AddressSpace(); ok {
+			t.Errorf("%s: AddressSpace() = %d, %d, %v; want the limit unknown", path, l, m, ok)
+		}
+		if n, ok := Available(); !ok || n != avail {
+			t.Errorf("%s: Available() = %d, %v; want MemAvailable's %d, not the limit's room", path, n, ok, avail)
+		}
+		if _, _, _, short := ShortOfRoom(); short {
+			t.Errorf("%s: ShortOfRoom() is short with what is mapped unknown", path)
+		}
+		if procs, capped := FitProcs(); capped || procs != 64 {
+			t.Errorf("%s: FitProcs() = %d, %v; want 64, false", path, procs, capped)
+		}
+		if l, ok := LimitHeap(); ok {
+			t.Errorf("%s: LimitHeap() = %d, true; want no memory limit from an unknown room", path, l)
+			debug.SetMemoryLimit(math.MaxInt64)
+		}
+	}
+}
+
 // TestShortOfRoom: under an address-space limit a run needs 32 MiB for
 // its heap and a stack for each thread it may still start (about GOMAXPROCS + 5 in
 // all, two at least) left once Go's runtime has started; a run with less

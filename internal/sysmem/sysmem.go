@@ -35,7 +35,8 @@ func Available() (n uint64, ok bool) {
 
 // AddressSpace returns the process's address-space limit (RLIMIT_AS, set
 // with ulimit -v) and the address space it has mapped (VmSize of
-// /proc/self/status, 0 when unknown), and whether a limit is set. What is
+// /proc/self/status), and whether a limit is set and what is mapped known
+// (limited is false where VmSize cannot be read, as without a limit). What is
 // left, limit less mapped, is what mmap can still give: Go's heap, a
 // thread's stack, a library loaded at run time (an OpenCL driver).
 func AddressSpace() (limit, mapped uint64, limited bool) { return addressSpace() }
