@@ -4,8 +4,15 @@
 # also under GOEXPERIMENT=simd (the SIMD engine's experiment only changes
 # amd64 builds). OpenCL is built in where purego works (gpu/cl/dl_purego.go);
 # elsewhere, linux/s390x and windows/amd64 here, gpusim builds without it.
-# FreeBSD is built both plain (no OpenCL) and with the flags that give it
-# OpenCL without cgo.
+# FreeBSD and NetBSD are built both plain (no OpenCL) and with the flags
+# that give them OpenCL without cgo (gpu/cl/unavailable.go's hint). Off
+# Linux, where CI runs no tests, go vet also type-checks every package's
+# tests, in the plain build alone (about 20 s a system on 2 CPUs; the
+# fakecgo tags change gpu/cl's files only, and GOEXPERIMENT=simd's files
+# are amd64's alike on every system, which linux/amd64 tests):
+# the BSDs' int64 Rlimit fields once kept internal/descriptors' tests from
+# compiling there, and NetBSD, not built here then, did not build at all
+# (no CLOCK_PROCESS_CPUTIME_ID in x/sys).
 #
 # Every linux binary that OpenCL makes dynamically linked gets the ELF
 # interpreter its systems have (scripts/elf-interp.sh: Go 1.26 writes
@@ -42,15 +49,17 @@ cd "$(dirname "$0")/.."
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
 	targets=(linux/amd64 linux/arm64 linux/386 linux/arm linux/loong64 linux/s390x linux/ppc64le
-		linux/riscv64 darwin/arm64 windows/amd64 freebsd/amd64)
+		linux/riscv64 darwin/arm64 windows/amd64 freebsd/amd64 netbsd/amd64)
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 fakecgo=(-tags gpusim_fakecgo -gcflags=github.com/ebitengine/purego/internal/fakecgo=-std)
 
-# build GOOS/GOARCH EXPERIMENT [go build flags...]: all packages, then
-# $out/gpusim-GOOS-GOARCH plus EXPERIMENT, or plus GOARM where the caller
-# sets it (then gpusim alone), with the interpreter of scripts/elf-interp.sh.
+# build GOOS/GOARCH EXPERIMENT [go build flags...]: all packages (and off
+# Linux, with neither EXPERIMENT nor flags, go vet of them and their
+# tests), then $out/gpusim-GOOS-GOARCH plus EXPERIMENT, or plus GOARM where
+# the caller sets it (then gpusim alone), with the interpreter of
+# scripts/elf-interp.sh.
 build() {
 	local target=$1 exp=$2
 	shift 2
@@ -59,6 +68,9 @@ build() {
 	echo "+ $target GOEXPERIMENT=$exp${GOARM:+ GOARM=$GOARM} -ldflags=$ld $*"
 	if [ -z "${GOARM:-}" ]; then
 		CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch GOEXPERIMENT=$exp go build -ldflags="$ld" "$@" ./...
+		if [ "$goos" != linux ] && [ -z "$exp" ] && [ $# -eq 0 ]; then
+			CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch GOEXPERIMENT=$exp go vet "$@" ./...
+		fi
 	fi
 	CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch GOEXPERIMENT=$exp \
 		go build -ldflags="$ld" "$@" -o "$out/gpusim-$goos-$goarch$exp${GOARM:-}" ./cmd/gpusim
@@ -125,10 +137,12 @@ fusecheck() { # fusecheck BINARY: fail on a fused multiply-add in numpkgs
 for t in "${targets[@]}"; do
 	build "$t" ""
 	fusecheck "$out/gpusim-${t%/*}-${t#*/}"
-	if [ "${t#*/}" = amd64 ]; then
+	# GOEXPERIMENT=simd's files are amd64's alike on every system: built
+	# on Linux, Windows and FreeBSD, they are not built again for NetBSD.
+	if [ "${t#*/}" = amd64 ] && [ "${t%/*}" != netbsd ]; then
 		build "$t" simd
 	fi
-	if [ "${t%/*}" = freebsd ]; then
+	if [ "${t%/*}" = freebsd ] || [ "${t%/*}" = netbsd ]; then
 		build "$t" "" "${fakecgo[@]}"
 	fi
 	if [ "$t" = linux/arm ]; then
