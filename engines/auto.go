@@ -1069,6 +1069,15 @@ type deviceTiming struct {
 	// at this one's timing (multiMembers). None in a file written before
 	// they were kept, where each device stands for itself alone.
 	Identical []int `json:"identical,omitempty"`
+	// Program is the device's compiled program's file in the cache
+	// (Entry.ProgramFile), as calibrate found it, which pickLoadable
+	// checks: asking Entry.ProgramFile loads the driver to list the
+	// devices, 0.18 s on an H200's (NVIDIA's libnvidia-opencl), which a
+	// run on simd then counted against simd's 0.05 s prediction, so that
+	// every other default run there dropped the calibration and measured
+	// again. "" where the cache keeps none, or in a file written before
+	// it was kept (then Entry.ProgramFile is asked).
+	Program string `json:"program,omitempty"`
 	cost
 }
 
@@ -1292,7 +1301,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if !full {
 			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
 		}
-		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, cost: dc})
+		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, Program: f, cost: dc})
 		measured[d.model()] = len(c.Devices) - 1
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
@@ -1563,7 +1572,10 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 			break
 		}
 		d := c.Devices[best]
-		f := dev.ProgramFile(o, d.Index)
+		f := d.Program
+		if f == "" {
+			f = dev.ProgramFile(o, d.Index)
+		}
 		if f == "" || warmProgram(dev, f) {
 			break
 		}

@@ -1310,6 +1310,32 @@ func TestAutoColdDevice(t *testing.T) {
 	}
 }
 
+// TestPickLoadableNoProgramFile: pickLoadable, which every run that
+// chooses from the calibration passes through (chooseCalibrated, and
+// fastestSingle for the run on several devices), checks the program file
+// the calibration keeps for its device, not Entry.ProgramFile's, which
+// lists the devices and so loads the driver: on an H200 that took 0.18 s of
+// a run simd was predicted to finish in 0.05 s, so every other default run
+// there dropped the calibration and measured again. A calibration written
+// before it kept the file still asks.
+func TestPickLoadableNoProgramFile(t *testing.T) {
+	program := filepath.Join(t.TempDir(), "program")
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	dev := Entry{Name: "opencl", ProgramFile: func(Options, int) string { asked++; return program }}
+	c := calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fast", Startup: 0.01, Program: program, cost: cost{Ns: 0.01}}}}
+	best, _, _, compiles := c.pickLoadable(dev, Options{}, 1e8)
+	if best != 0 || compiles != "" || asked != 0 {
+		t.Errorf("kept program file: best %d, compiles %q, ProgramFile asked %d times; want device 0, warm, not asked", best, compiles, asked)
+	}
+	c.Devices[0].Program = ""
+	if best, _, _, _ = c.pickLoadable(dev, Options{}, 1e8); best != 0 || asked != 1 {
+		t.Errorf("no kept file: best %d, ProgramFile asked %d times; want device 0, asked once", best, asked)
+	}
+}
+
 // TestAutoColdDeviceTimeLimit: under a time limit (ctx's deadline,
 // --timeout) that simd's predicted time fits with room, but a cold start
 // and simd's time would not, a device whose program is not compiled is
