@@ -423,6 +423,18 @@ func (c calibration) fastestSingle(dev Entry, o Options, work float64) against {
 	return a
 }
 
+// programOf is the program file c keeps for device index i (deviceTiming's
+// Program): its own measurement's, or that of the identical device it was
+// measured as, whose program is the same; "" where c keeps none.
+func (c calibration) programOf(i int) string {
+	for _, d := range c.Devices {
+		if d.Index == i || slices.Contains(d.Identical, i) {
+			return d.Program
+		}
+	}
+	return ""
+}
+
 // chooseMulti starts the devices of c's fastest run on several at once
 // (planMulti) where it is predicted faster than the single engine a (its
 // time, a.t) by multiMargin, its start-ups at their slowest, and says so,
@@ -446,7 +458,16 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	if c.MultiDropped != "" || lanes == 0 {
 		return nil, Choice{}, false, nil
 	}
-	warm := func(i int) bool { _, compiles := programCold(dev, o, i); return !compiles }
+	warm := func(i int) bool {
+		if f := c.programOf(i); f != "" {
+			// The file calibrate found: programCold lists the devices,
+			// loading the driver (0.18 s on an H200), in every run
+			// that chose from the calibration, simd's too.
+			return warmProgram(dev, f)
+		}
+		_, compiles := programCold(dev, o, i)
+		return !compiles
+	}
 	plan, ok := c.planMulti(warm, lanes, float64(max(p.Steps, 1)))
 	if !ok || !(plan.slow*multiMargin < a.t) {
 		return nil, Choice{}, false, nil

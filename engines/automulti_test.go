@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -679,5 +682,32 @@ func TestMultiDropRemeasured(t *testing.T) {
 	}
 	if got, _ := loadCalibration(key); got.MultiDropped != "" {
 		t.Errorf("devices chosen from the calibration before did not start: the new calibration's multi_dropped %q; want none", got.MultiDropped)
+	}
+}
+
+// TestChooseMultiNoProgramFile: planning a run on several devices checks
+// the program files the calibration keeps (programOf), not
+// Entry.ProgramFile's, which lists the devices and loads the driver: on an
+// H200 machine every run that chose simd from the calibration loaded
+// NVIDIA's driver there (0.18 s of a 0.08 s job).
+func TestChooseMultiNoProgramFile(t *testing.T) {
+	program := filepath.Join(t.TempDir(), "program")
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	dev := Entry{Name: "opencl", ProgramFile: func(Options, int) string { asked++; return program }}
+	c := &calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "gpu", GPU: true, Startup: 0.2, Identical: []int{1}, Program: program, cost: cost{Ns: 0.001}}}}
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 100
+	_, _, ok, err := c.chooseMulti(context.Background(), dev, Options{Params: p}, cpu.SIMD{}, "", 5e8, against{t: 1e-9}, true)
+	if err != nil || ok {
+		t.Fatalf("chooseMulti: ok %v, %v; want no run on several (simd's time too short)", ok, err)
+	}
+	if asked != 0 {
+		t.Errorf("ProgramFile asked %d times; want none, the calibration's files", asked)
+	}
+	if got := c.programOf(1); got != program {
+		t.Errorf("programOf(1), an identical device: %q, want %q", got, program)
 	}
 }
