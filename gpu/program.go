@@ -446,7 +446,11 @@ func (h buildHooks) notef(format string, args ...any) {
 // however it ends, releases the lock. h.compiling is called as the source
 // is compiled, after any wait. waited says the lock was another's when
 // asked for: the build's time (took) then holds the wait for the other's
-// compile too.
+// compile too. A binary another process stored meanwhile that this one
+// may not load (cl.ErrEnvironment: pocl under a file-size limit its files
+// do not fit in) is an error that says it waited for it, the binary kept:
+// it was noted as the driver's rejection, and the error was the build
+// from source's refusal (raise the limit to 8 MiB, where 160 kB would do).
 func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h buildHooks) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
 	bin, binSum, done, kept := markedEntryNoted(key, h)
 	// rejected is the driver's refusal of the cached binary of checksum
@@ -509,15 +513,16 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 				return p, againSum, done, false, nil, waited, nil
 			}
 			done()
-			// The binary another process built here is refused too:
-			// the driver takes none (pocl without a writable kernel
-			// cache), and each process compiles, none waiting for
-			// another's.
-			rejected = err
 			if unlock != nil {
 				unlock()
 				unlock = nil
 			}
+			if errors.Is(err, cl.ErrEnvironment) {
+				// Refused here, as above, not rejected (cl.ErrEnvironment).
+				return nil, "", nil, false, nil, waited, fmt.Errorf("another process compiled the program while this one waited for it, and %w", err)
+			}
+			// The driver takes none: each process compiles.
+			rejected = err
 		}
 	}
 	if rejected != nil && path != "" {

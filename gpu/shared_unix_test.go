@@ -3,13 +3,17 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
@@ -341,5 +345,84 @@ func openTogether(t *testing.T) {
 	t.Helper()
 	if e := open(t, Options{}); e.built {
 		fmt.Println("BUILT")
+	}
+}
+
+// TestBuildWaitLoadRefused: a start that waited for another process's
+// compile of the program, and then may not load the binary that process
+// stored (pocl under a file-size limit the binary's files do not fit in,
+// its kernel cache cold), says so: it went on to a build from source, which
+// the limit refuses too, and failed with the build's refusal ("pocl cannot
+// build the program", raise the limit to 8 MiB), noting that the driver had
+// rejected a compiled program. The binary is good, and stays. In a child
+// process, under its own limit and a kernel cache of its own.
+func TestBuildWaitLoadRefused(t *testing.T) {
+	if dir := os.Getenv("GPUSIM_TEST_WAITREFUSED"); dir != "" {
+		waitLoadRefusedChild(t, dir)
+		return
+	}
+	file, b := cachedProgram(t)
+	if ds, err := Devices(); err != nil || !strings.Contains(ds[testDevice(t)].String(), "pocl") {
+		t.Skip("the refusal is pocl's")
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := cachedir.Lock(file+".build.lock", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The holder stores the binary once the child says it waits.
+	dir := t.TempDir()
+	stored := make(chan struct{})
+	go func() {
+		defer close(stored)
+		defer unlock()
+		for t0 := time.Now(); time.Since(t0) < testenv.ChildTimeout; time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(dir, "waiting")); err == nil {
+				break
+			}
+		}
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Error(err)
+		}
+	}()
+	t.Log(testenv.RunTest(t, "TestBuildWaitLoadRefused", "GPUSIM_TEST_WAITREFUSED="+dir, "POCL_CACHE_DIR="+t.TempDir()))
+	<-stored
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("the binary another process stored is gone: %v", err)
+	}
+}
+
+// waitLoadRefusedChild is TestBuildWaitLoadRefused's child: it opens the
+// device under ulimit -f 64 KiB, below the binary's largest file (its
+// bitcode, 160 kB with pocl 3.1), saying in dir that it waits.
+func waitLoadRefusedChild(t *testing.T, dir string) {
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 64 << 10, Max: 64 << 10}); err != nil {
+		t.Skipf("setrlimit: %v", err)
+	}
+	waited := false
+	_, err := Open(Options{Device: testDevice(t), Progress: func(s string) {
+		if strings.HasPrefix(s, "waiting for another process's compile") && !waited {
+			waited = true
+			if err := os.WriteFile(filepath.Join(dir, "waiting"), nil, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if !waited {
+		t.Fatalf("no wait for the other process's compile (err %v)", err)
+	}
+	const want = "another process compiled the program while this one waited for it, and pocl cannot load the compiled program from gpusim's cache under the file-size limit"
+	if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, cl.ErrEnvironment) {
+		t.Errorf("open: %v\nwant an error matching cl.ErrEnvironment that says:\n%s", err, want)
+	}
+	if h := cl.HintFor(err); !strings.Contains(h, "KiB or more (ulimit -f unlimited) for one run") {
+		t.Errorf("hint %q, want the limit the binary's files need", h)
+	}
+	for _, n := range CacheNotes() {
+		if strings.Contains(n, "rejected by the driver") {
+			t.Errorf("note %q: the driver rejected nothing", n)
+		}
 	}
 }
