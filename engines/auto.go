@@ -973,13 +973,21 @@ type coldDevice struct {
 // its program has been compiled since (by `gpusim selftest`, `--engine
 // opencl` or a larger job) and dev can load it, or simd would take work
 // lane-steps at least coldStartCost, which is worth compiling it, unless
-// the compile risks the run's time limit (Options.coldRisksLimit).
+// the compile risks the run's time limit (Options.coldRisksLimit) or no
+// start here may compile it (Entry.BuildRefused, asked of the device's
+// label without loading the driver: pocl under ulimit -f): such a job
+// listed the devices (loading the driver) to start a device whose build
+// was then refused, and kept a calibration that had left it out as failed.
 func (c calibration) coldChanged(dev Entry, o Options, work float64) bool {
 	if len(c.Cold) == 0 {
 		return false
 	}
 	if simdT := c.SIMD.time(work); simdT >= coldStartCost.Seconds() && !o.coldRisksLimit(simdT) {
-		return true
+		for _, d := range c.Cold {
+			if buildRefused(dev, d.Index, d.Label) == nil {
+				return true
+			}
+		}
 	}
 	for _, d := range c.Cold {
 		if warmProgram(dev, d.Program) {
@@ -1558,7 +1566,9 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 // its warm start-up), and the engine picked again. compiles says so for
 // the reason ("" when no device was affected). A calibration written while
 // the cache was writable predicted a warm start of a device that then
-// compiled at every start, and could not be rewritten there.
+// compiled at every start, and could not be rewritten there. A device
+// whose build no start here may do (Entry.BuildRefused) is not picked: its
+// start loaded the driver to be refused, and dropped the calibration.
 func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int, t float64, why, compiles string) {
 	observed := o.Observed && !o.Sharded && !o.Daily
 	c.Devices = slices.Clone(c.Devices)
@@ -1581,7 +1591,7 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 		}
 		files[best] = f
 		c.Devices[best].Startup = c.Devices[best].compiledStartup()
-		if o.coldRisksLimit(c.SIMD.time(work)) {
+		if o.coldRisksLimit(c.SIMD.time(work)) || buildRefused(dev, d.Index, d.Label) != nil {
 			c.Devices[best].Startup = math.Inf(1)
 		}
 	}

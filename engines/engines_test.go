@@ -2390,3 +2390,44 @@ func TestCalibrationKeyDriverSettings(t *testing.T) {
 		t.Errorf("key without driver settings %q names them", plain)
 	}
 }
+
+// TestAutoColdDeviceBuildRefused: a device the calibration left cold whose
+// build no start here may do (Entry.BuildRefused: pocl under ulimit -f,
+// asked of its label) is not measured for a job worth its compile, nor
+// picked to compile at its start: such a job listed the devices, loading
+// the driver, to start the device and be refused.
+func TestAutoColdDeviceBuildRefused(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists, asked := 0, 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	program := filepath.Join(t.TempDir(), "program")
+	dev.ProgramFile = func(Options, int) string { return program }
+	dev.BuildRefused = func(int, string) error {
+		asked++
+		return errors.New("pocl cannot build the program under the file-size limit")
+	}
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e6, 10
+	if e, ch, err := Auto(context.Background(), Options{Params: p}); err != nil || ch.Engine != "simd" || opens != 0 {
+		t.Fatalf("first run: %v, %s (%q), %d opens; want simd, the device cold", err, ch.Engine, ch.Reason, opens)
+	} else {
+		sim.Close(e)
+	}
+	lists = 0
+	p.Lanes = 1e9
+	e, ch, err := Auto(context.Background(), Options{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || opens != 0 || lists != 0 || asked == 0 || !strings.Contains(ch.Reason, "cannot be compiled here: pocl cannot build") {
+		t.Errorf("a job worth the compile, the build refused: %s (%q), %d opens, %d listings, refusal asked %d times; want simd from the calibration, the devices not listed", ch.Engine, ch.Reason, opens, lists, asked)
+	}
+	// A calibration whose device was measured, its program gone since:
+	// it is not picked to compile at its start.
+	c := calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fast", Startup: 0.01, Program: program, cost: cost{Ns: 0.01}}}}
+	if best, _, _, compiles := c.pickLoadable(dev, Options{}, 1e10); best != -1 || !strings.Contains(compiles, "not started on") {
+		t.Errorf("pickLoadable, the build refused: device %d (%q); want simd", best, compiles)
+	}
+}
