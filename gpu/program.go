@@ -450,7 +450,7 @@ func (h buildHooks) notef(format string, args ...any) {
 // may not load (cl.ErrEnvironment: pocl under a file-size limit its files
 // do not fit in) is an error that says it waited for it, the binary kept:
 // it was noted as the driver's rejection, and the error was the build
-// from source's refusal (raise the limit to 8 MiB, where 160 kB would do).
+// from source's refusal (raise the limit to 8 MiB, where the binary's files would fit in far less).
 func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h buildHooks) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
 	bin, binSum, done, kept := markedEntryNoted(key, h)
 	// rejected is the driver's refusal of the cached binary of checksum

@@ -198,10 +198,13 @@ func PoclCacheProblem() error {
 
 // poclFileLimitShort returns the error that stands in for a build on
 // pocl from source under a file-size limit (ulimit -f, RLIMIT_FSIZE) below
-// cacheProbeBytes, or nil: pocl's compiler writes the program's bitcode
-// and a shared object per kernel into its kernel cache (pocl 3.1: 0.6 MB
-// in all for gpusim's program, 160 kB its largest file; cacheProbeBytes
-// leaves room for larger kernels and other pocl versions), and a write the limit cuts short ends the process in LLVM ("LLVM ERROR:
+// cacheProbeBytes, or nil: pocl writes the preprocessed source, then the
+// program's bitcode and a shared object per kernel, into its kernel cache
+// (pocl 3.1, seen with strace: the preprocessed source 1.05 MB, written
+// at every build from source whether its cache holds the program or not,
+// the largest; the bitcode 160 kB; a build under a 1 MiB limit dies, one
+// under 1.5 MiB passes; cacheProbeBytes leaves room for larger kernels
+// and other pocl versions), and a write the limit cuts short ends the process in LLVM ("LLVM ERROR:
 // IO failure on output stream: File too large", exit 1), where no error
 // comes back, so that a run under auto that chose to compile died with no
 // word of the limit. A program built from a binary writes its files there
@@ -214,7 +217,7 @@ func poclFileLimitShort(pocl bool) error {
 		return nil
 	}
 	return &UnavailableError{Kind: ErrEnvironment,
-		Cause: fmt.Sprintf("pocl cannot build the program under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): its compiler writes the program's bitcode and shared objects into its kernel cache %s (160 kB the largest with pocl 3.1; gpusim asks for %d MiB to leave room), and ends the process when one is cut short",
+		Cause: fmt.Sprintf("pocl cannot build the program under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes the preprocessed source, the program's bitcode and shared objects into its kernel cache %s (the preprocessed source the largest, 1.05 MB with pocl 3.1; gpusim asks for %d MiB to leave room), and ends the process when one is cut short",
 			diskfree.SizeText(limit), poclCacheDir(), cacheProbeBytes>>20),
 		Hint: fmt.Sprintf("raise the limit to %d MiB or more (ulimit -f unlimited); or %s", cacheProbeBytes>>20, useCPU)}
 }
