@@ -295,10 +295,11 @@ func (p Plan) largest(fill rune) *Report {
 	r.Notes = slices.Clone(p.Notes)
 	// Run's notes, each clipped: an engine's failure and its hint, the
 	// speedups a failed baseline leaves out, a scaling engine that starts
-	// fewer workers, a Python version off the law; and for each version,
-	// the note it gets where it is skipped instead (its reason, clipped,
-	// with the method's name and package, under 128 bytes).
-	for range 2*len(p.Specs) + 1 + len(r.Scaling) + len(r.Python.Results) {
+	// fewer workers and one that oversubscribes the cores (oversubscribed),
+	// a Python version off the law; and for each version, the note it gets
+	// where it is skipped instead (its reason, clipped, with the method's
+	// name and package, under 128 bytes).
+	for range 2*len(p.Specs) + 1 + 2*len(r.Scaling) + len(r.Python.Results) {
 		r.Notes = append(r.Notes, text)
 	}
 	for _, p := range r.Python.Results {

@@ -470,6 +470,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 				}
 			}
 		}
+		rep.Notes = append(rep.Notes, oversubscribed(rep)...)
 	}
 
 	if len(cfg.Sweep) > 0 {

@@ -153,7 +153,7 @@ func benchAction(c *cli.Context) error {
 	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts), checkBenchThreads(&cfg, specs)); err != nil {
 		return err
 	}
-	mnotes := machineNotes(cfg, specs) // before the run
+	mnotes := machineNotes() // before the run
 	validTexts(notes, mnotes)
 	if err := benchRoom(&cfg, specs, append(slices.Clone(notes), mnotes...), opts); err != nil {
 		return err
@@ -426,33 +426,10 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 }
 
 // machineNotes are the report's notes on the machine as the benchmark found
-// it: worker counts beyond its cores (given with --workers or not: the
-// default goes to the number of CPUs, which a GOMAXPROCS setting or a CPU
-// quota can put above GOMAXPROCS), and the load average before the run.
-// The engines that scale over goroutines share GOMAXPROCS; the processes
-// engine's children, processes of their own, share the CPUs (under
-// GOMAXPROCS=1 its 2 workers were said to share 1 core, beside a speedup
-// of 1.68x).
-func machineNotes(cfg bench.Config, specs []bench.EngineSpec) []string {
+// it: the load average before the run. (The worker counts that ran beyond
+// the cores get their note from bench.Run, which knows how many ran.)
+func machineNotes() []string {
 	var notes []string
-	if cfg.Scaling {
-		over := func(cores int) (over []string) {
-			for _, n := range cfg.WorkerList() {
-				if n > cores {
-					over = append(over, strconv.Itoa(n))
-				}
-			}
-			return over
-		}
-		threaded := slices.ContainsFunc(specs, func(s bench.EngineSpec) bool { return s.Scales && s.Name != bench.ProcessesEngine })
-		processes := slices.ContainsFunc(specs, func(s bench.EngineSpec) bool { return s.Name == bench.ProcessesEngine })
-		if o := over(runtime.GOMAXPROCS(0)); threaded && len(o) > 0 {
-			notes = append(notes, fmt.Sprintf("%s workers share %s (GOMAXPROCS): their speedups measure oversubscription, not more parallelism", strings.Join(o, ", "), count.Noun(runtime.GOMAXPROCS(0), "core")))
-		}
-		if o := over(runtime.NumCPU()); processes && len(o) > 0 {
-			notes = append(notes, fmt.Sprintf("%s worker processes of processes share %s: their speedups measure oversubscription, not more parallelism", strings.Join(o, ", "), count.Noun(runtime.NumCPU(), "CPU")))
-		}
-	}
 	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
 		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %s", la, count.Noun(runtime.NumCPU(), "core")))
 	}

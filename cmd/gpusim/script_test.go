@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,7 +83,8 @@ func fakeTerminal() (restore func()) {
 //	image FILE                  FILE decodes as a PNG or parses as an SVG,
 //	                            by its extension
 //
-// and the conditions [numpy] (a python3 with numpy is $PYTHON), [opencl]
+// the variable $OVERCPU, one more than the CPUs (runtime.NumCPU), and the
+// conditions [numpy] (a python3 with numpy is $PYTHON), [opencl]
 // (an OpenCL device exists), [jq] (jq is on PATH) and [race] (gpusim is
 // built with the race detector, make race). Under CI=true the absence of
 // numpy, OpenCL or jq fails the script instead of skipping that part.
@@ -91,6 +93,7 @@ func TestScript(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PYTHON", testenv.Python())
+			env.Setenv("OVERCPU", strconv.Itoa(runtime.NumCPU()+1))
 			// Each script's OpenCL runs get their own pocl kernel cache, so
 			// scripts running at once never share one.
 			env.Setenv("POCL_CACHE_DIR", filepath.Join(env.WorkDir, ".pocl-cache"))
