@@ -250,7 +250,7 @@ func (s *Scaling) FitLine() string {
 		// not the residual alone, says so: an interior P solved to
 		// 1e-13 leaves a residual of 1e-8 at 1024 workers, where the
 		// speedup's slope in P is 1e6, and read "held at its bound".
-		resid = fmt.Sprintf("from %d points, the speedup outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %s)", s.Fit.Points, fmtG(s.Fit.RMS))
+		resid = fmt.Sprintf("from %d points: the speedup lies outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %s)", s.Fit.Points, fmtG(s.Fit.RMS))
 	case s.Fit.Points <= 2:
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
