@@ -78,8 +78,7 @@ func (r *Report) tables() []table {
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
-		st.notes = append(st.notes, "speedup is over the same engine on one worker, efficiency is speedup per worker that ran (\"4 (2 ran)\": 4 asked, 2 started, one a block of lanes); the fit is Amdahl's law S(N) = 1/((1-P) + P/N) (G. M. Amdahl, AFIPS 1967, as the course writes it) by least squares at the workers that ran; P's range is P fitted to each point's lowest and highest speedup over the timed runs (the one-worker run's fastest time over the point's slowest, and its slowest over the point's fastest)",
-			"overhead is the time no worker count shortens (set-up, hand-out, reduction; for processes also start-up and merge): one worker on one lane; above, the goroutines that ran on one block of lanes each, less one block's time on one worker (processes: one lane per process); predicted P = 1 - overhead/median at one worker")
+		st.notes = append(st.notes, r.scalingNotes()...)
 		ts = append(ts, st)
 	}
 
