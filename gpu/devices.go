@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/quote"
 )
 
 // DeviceDesc describes one OpenCL device.
@@ -22,17 +23,36 @@ type DeviceDesc struct {
 	VectorWidth int
 }
 
-// String is "0: pthread-skylake-avx512-AMD EPYC (pocl, CPU)".
+// String is "0: pthread-skylake-avx512-AMD EPYC (pocl, CPU)", the driver's
+// names quoted where they hold a character that is not printable or are not
+// UTF-8 (quote.Printable): errors and notes name devices with it, and a
+// name with an escape sequence reached the terminal as is.
 func (d DeviceDesc) String() string {
-	return fmt.Sprintf("%d: %s (%s, %s)", d.Index, d.Name, platformShort(d.PlatformName), d.Type)
+	return fmt.Sprintf("%d: %s (%s, %s)", d.Index, quote.Printable(d.Name), platformShort(d.PlatformName), quote.Printable(d.Type))
 }
 
 // Named is the device as prose names it, "device 0 (NAME, PLATFORM,
 // TYPE)": String's "0: NAME (PLATFORM, TYPE)" embedded in a sentence read
 // as its colon and parentheses ("opencl: 0: pthread-... (pocl, CPU)
-// failed ...").
+// failed ..."). The names are quoted as String's.
 func (d DeviceDesc) Named() string {
-	return fmt.Sprintf("device %d (%s, %s, %s)", d.Index, d.Name, platformShort(d.PlatformName), d.Type)
+	return fmt.Sprintf("device %d (%s, %s, %s)", d.Index, quote.Printable(d.Name), platformShort(d.PlatformName), quote.Printable(d.Type))
+}
+
+// label is the device of an engine with vw lanes per work-item, in fast
+// math or not, as Engine.Label gives it after "device N: ":
+// "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)", its names quoted
+// as String's.
+func (d DeviceDesc) label(vw int, fast bool) string {
+	vec := "float"
+	if vw > 1 {
+		vec = fmt.Sprintf("float%d", vw)
+	}
+	l := fmt.Sprintf("%s (%s, %s, %s", quote.Printable(d.Name), platformShort(d.PlatformName), quote.Printable(d.Type), vec)
+	if fast {
+		l += ", fast math"
+	}
+	return l + ")"
 }
 
 // IsGPU reports whether the device reports GPU among its types: it gets
@@ -250,7 +270,8 @@ func autoVectorWidth(in cl.DeviceInfo) int {
 	return v
 }
 
-// platformShort abbreviates well-known platform names for device labels.
+// platformShort abbreviates well-known platform names for device labels,
+// and quotes others as String quotes a device's name.
 func platformShort(name string) string {
 	switch name {
 	case "Portable Computing Language":
@@ -258,7 +279,7 @@ func platformShort(name string) string {
 	case "":
 		return "unknown platform"
 	}
-	return name
+	return quote.Printable(name)
 }
 
 // Notes returns the remarks of this process's OpenCL use so far, for the

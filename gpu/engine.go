@@ -346,14 +346,7 @@ func Open(opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.keepProgram(options)
-	vec := "float"
-	if e.vw > 1 {
-		vec = fmt.Sprintf("float%d", e.vw)
-	}
-	e.label = fmt.Sprintf("%s (%s, %s, %s)", d.desc.Name, platformShort(d.desc.PlatformName), d.desc.Type, vec)
-	if e.fast {
-		e.label = strings.TrimSuffix(e.label, ")") + ", fast math)"
-	}
+	e.label = d.desc.label(e.vw, e.fast)
 	e.startup = time.Since(t0) + opt.before.took + discoveryCharge()
 	e.compile += opt.before.compile
 	return e, nil

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
-	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/quote"
 )
 
 func devicesCommand() *cli.Command {
@@ -61,7 +61,7 @@ func devicesCommand() *cli.Command {
 
 // writeDevicesText writes ds for a person. The drivers' strings (names,
 // versions, the vendor) are written quoted where they hold a character that
-// is not printable or are not UTF-8 (report.Printable): they were written
+// is not printable or are not UTF-8 (quote.Printable): they were written
 // raw, and a device's name with a newline wrote a "platform:" line of its
 // own, and one with byte \xe9 made the listing not UTF-8.
 func writeDevicesText(w io.Writer, ds []engines.Device) error {
@@ -70,13 +70,13 @@ func writeDevicesText(w io.Writer, ds []engines.Device) error {
 	for _, d := range ds {
 		if d.Platform != platform {
 			platform = d.Platform
-			fmt.Fprintf(tw, "platform: %s (%s)\n", report.Printable(d.Platform), report.Printable(d.PlatformVersion))
+			fmt.Fprintf(tw, "platform: %s (%s)\n", quote.Printable(d.Platform), quote.Printable(d.PlatformVersion))
 		}
-		fmt.Fprintf(tw, "  [%d] %s\n", d.Index, report.Printable(d.Name))
-		fmt.Fprintf(tw, "      type:\t%s\n", report.Printable(d.Type))
+		fmt.Fprintf(tw, "  [%d] %s\n", d.Index, quote.Printable(d.Name))
+		fmt.Fprintf(tw, "      type:\t%s\n", quote.Printable(d.Type))
 		for _, p := range d.Props {
 			if p.Label != "" {
-				fmt.Fprintf(tw, "      %s:\t%s\n", p.Label, report.Printable(p.Text))
+				fmt.Fprintf(tw, "      %s:\t%s\n", p.Label, quote.Printable(p.Text))
 			}
 		}
 	}

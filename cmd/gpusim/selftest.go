@@ -11,7 +11,7 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
-	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -130,11 +130,11 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 
 // selftestText is st's text for a person, its first line the device's
 // label, quoted where it holds a character that is not printable or is not
-// UTF-8 (report.Printable), as gpusim devices writes the driver's strings:
+// UTF-8 (quote.Printable), as gpusim devices writes the driver's strings:
 // a device's name with a newline wrote a line of its own.
 func selftestText(st engines.SelfTest) string {
 	if checks, ok := strings.CutPrefix(st.Text, st.Device+"\n"); ok {
-		return report.Printable(st.Device) + "\n" + checks
+		return quote.Printable(st.Device) + "\n" + checks
 	}
 	return st.Text
 }

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -465,25 +465,13 @@ func (r *Report) zNote() string {
 	return fmt.Sprintf("(0.00*: the difference is within float32 rounding's bound, which the z-score allows for, so it is not tested: %s)\n", strings.Join(what, "; "))
 }
 
-// Printable is s, or s quoted as Go quotes a string when it holds a
-// character that is not printable (a newline, an escape) or is not UTF-8:
-// a file name or a merged part's engine or device with a newline split its
-// line, and could print a line such as "digest    ..." of its own. gpusim
-// devices and selftest write the drivers' strings through it too.
-func Printable(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 {
-		return s
-	}
-	return strconv.Quote(s)
-}
-
 // engine is the engine that ran, for people, with the one requested in
 // brackets where it differs (auto); a merge whose requested engine is
 // unknown says so on a line of its own (Merged.writeText).
 func (r *Report) engine() string {
-	engine := Printable(r.Engine)
+	engine := quote.Printable(r.Engine)
 	if r.Requested != r.Engine && (r.Merged == nil || r.Requested != RequestedUnknown) {
-		engine += " (" + Printable(r.Requested) + ")"
+		engine += " (" + quote.Printable(r.Requested) + ")"
 	}
 	return engine
 }
@@ -493,7 +481,7 @@ func (r *Report) device() string {
 	if r.Device == "" { // a shard without lanes runs nowhere
 		return "no device (no lanes to run)"
 	}
-	return Printable(r.Device)
+	return quote.Printable(r.Device)
 }
 
 // shardLine says which lanes a shard ran, or is "" for a whole run.
@@ -572,25 +560,25 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	if r.Out != "" {
-		fmt.Fprintf(&b, "out       %s (%s)\n", Printable(r.Out), count.Noun(p.Lanes, "lane"))
+		fmt.Fprintf(&b, "out       %s (%s)\n", quote.Printable(r.Out), count.Noun(p.Lanes, "lane"))
 	}
 	if r.PathsOut != "" {
-		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", Printable(r.PathsOut), count.Noun(r.Paths, "lane"), count.Noun(p.Steps, "step"))
+		fmt.Fprintf(&b, "paths     %s (%s x %s)\n", quote.Printable(r.PathsOut), count.Noun(r.Paths, "lane"), count.Noun(p.Steps, "step"))
 	}
 	if r.DailyOut != "" {
-		fmt.Fprintf(&b, "daily     %s (%s)\n", Printable(r.DailyOut), count.Noun(len(r.days), "step"))
+		fmt.Fprintf(&b, "daily     %s (%s)\n", quote.Printable(r.DailyOut), count.Noun(len(r.days), "step"))
 	}
 	if r.Plot != "" {
-		fmt.Fprintf(&b, "plot      %s\n", Printable(r.Plot))
+		fmt.Fprintf(&b, "plot      %s\n", quote.Printable(r.Plot))
 	}
 	if r.PlotDaily != "" {
-		fmt.Fprintf(&b, "plot      %s (per step)\n", Printable(r.PlotDaily))
+		fmt.Fprintf(&b, "plot      %s (per step)\n", quote.Printable(r.PlotDaily))
 	}
 	if r.HTML != "" {
-		fmt.Fprintf(&b, "html      %s\n", Printable(r.HTML))
+		fmt.Fprintf(&b, "html      %s\n", quote.Printable(r.HTML))
 	}
 	if r.Save != "" {
-		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
+		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", quote.Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
