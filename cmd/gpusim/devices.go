@@ -63,13 +63,14 @@ func devicesCommand() *cli.Command {
 // versions, the vendor) are written quoted where they hold a character that
 // is not printable or are not UTF-8 (quote.Printable): they were written
 // raw, and a device's name with a newline wrote a "platform:" line of its
-// own, and one with byte \xe9 made the listing not UTF-8.
+// own, and one with byte \xe9 made the listing not UTF-8. An empty one is
+// written "" (a platform without a name had no "platform:" line: its
+// devices read as the previous platform's). Each platform's line comes
+// before its first device, the platforms told apart by name and version.
 func writeDevicesText(w io.Writer, ds []engines.Device) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	platform := ""
-	for _, d := range ds {
-		if d.Platform != platform {
-			platform = d.Platform
+	for i, d := range ds {
+		if i == 0 || d.Platform != ds[i-1].Platform || d.PlatformVersion != ds[i-1].PlatformVersion {
 			fmt.Fprintf(tw, "platform: %s (%s)\n", quote.Printable(d.Platform), quote.Printable(d.PlatformVersion))
 		}
 		fmt.Fprintf(tw, "  [%d] %s\n", d.Index, quote.Printable(d.Name))

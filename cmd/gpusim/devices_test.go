@@ -68,3 +68,30 @@ func TestSelftestTextQuotesLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicesTextEmptyPlatform: a platform without a name gets its
+// "platform:" line, its name written "" (it had none, and its devices read
+// as the previous platform's), and so does the next platform of the same
+// name but another version; an empty device name is written "" too.
+func TestDevicesTextEmptyPlatform(t *testing.T) {
+	ds := []engines.Device{
+		{Index: 0, Platform: "", PlatformVersion: "OpenCL 3.0", Name: "", Type: "GPU"},
+		{Index: 1, Platform: "pocl", PlatformVersion: "OpenCL 3.0 PoCL 5", Name: "cpu", Type: "CPU"},
+		{Index: 2, Platform: "pocl", PlatformVersion: "OpenCL 3.0 PoCL 6", Name: "cpu", Type: "CPU"},
+		{Index: 3, Platform: "pocl", PlatformVersion: "OpenCL 3.0 PoCL 6", Name: "basic", Type: "CPU"},
+	}
+	var b strings.Builder
+	if err := writeDevicesText(&b, ds); err != nil {
+		t.Fatal(err)
+	}
+	var platforms []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(line, "platform:") {
+			platforms = append(platforms, line)
+		}
+	}
+	want := []string{`platform: "" (OpenCL 3.0)`, "platform: pocl (OpenCL 3.0 PoCL 5)", "platform: pocl (OpenCL 3.0 PoCL 6)"}
+	if strings.Join(platforms, "\n") != strings.Join(want, "\n") || !strings.HasPrefix(b.String(), want[0]+"\n  [0] \"\"\n") {
+		t.Errorf("platform lines %q, want %q:\n%s", platforms, want, b.String())
+	}
+}
