@@ -116,14 +116,24 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 	if err != nil {
 		return c, fmt.Errorf("opencl: self-test %s: %w", name, err)
 	}
+	return compareJob(name, got, want), nil
+}
+
+// compareJob is the check name of a job's result got against the
+// reference's, want: failed with the first part that differs, its got and
+// want, and a note that names it and the lanes it covers ("digest of 1003
+// lanes", "histogram bin 7 of step 2's 517 lanes", "final of lane 12"); or
+// passed, with the two digests and passNote.
+func compareJob(name string, got, want *sim.Result) Check {
+	c := Check{Name: name, Status: CheckPass}
 	fail := func(what string, g, w any) {
 		if c.Status == CheckPass {
 			c.Status, c.Got, c.Want, c.Note = CheckFail, hexOf(g), hexOf(w), what
 		}
 	}
-	compareSummary(got.Summary, want.Summary, "", fail)
+	compareSummary(got.Summary, want.Summary, count.Noun(want.Summary.Count, "lane"), fail)
 	for s := range want.Daily {
-		compareSummary(got.Daily[s], want.Daily[s], fmt.Sprintf("step %d ", s+1), fail)
+		compareSummary(got.Daily[s], want.Daily[s], fmt.Sprintf("step %d's %s", s+1, count.Noun(want.Daily[s].Count, "lane")), fail)
 	}
 	for i, w := range want.Finals {
 		if g := got.Finals[i]; math.Float32bits(g) != math.Float32bits(w) {
@@ -134,7 +144,7 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 	if c.Status == CheckPass {
 		c.Got, c.Want, c.Note = hexOf(digestBits(got.Summary.Digest)), hexOf(digestBits(want.Summary.Digest)), passNote(want)
 	}
-	return c, nil
+	return c
 }
 
 // passNote says what a job check that passed compared: the lanes its
@@ -169,20 +179,25 @@ func hexOf(v any) string {
 	return fmt.Sprintf("%#x", v)
 }
 
-func compareSummary(g, w *sim.Summary, at string, fail func(string, any, any)) {
+// compareSummary calls fail with what differs between g and w, the
+// summaries of the lanes of (of: "1003 lanes", "step 2's 517 lanes"), and
+// their values: the first of digest, count, min, max, then the first
+// histogram bin that differs. What it names says what was compared, as a
+// pass's note does (passNote): a failed check said only "(digest)".
+func compareSummary(g, w *sim.Summary, of string, fail func(string, any, any)) {
 	switch {
 	case g.Digest != w.Digest:
-		fail(at+"digest", digestBits(g.Digest), digestBits(w.Digest))
+		fail("digest of "+of, digestBits(g.Digest), digestBits(w.Digest))
 	case g.Count != w.Count:
-		fail(at+"count", g.Count, w.Count)
+		fail("count of "+of, g.Count, w.Count)
 	case math.Float32bits(g.Min) != math.Float32bits(w.Min):
-		fail(at+"min", floatBits(math.Float32bits(g.Min)), floatBits(math.Float32bits(w.Min)))
+		fail("min of "+of, floatBits(math.Float32bits(g.Min)), floatBits(math.Float32bits(w.Min)))
 	case math.Float32bits(g.Max) != math.Float32bits(w.Max):
-		fail(at+"max", floatBits(math.Float32bits(g.Max)), floatBits(math.Float32bits(w.Max)))
+		fail("max of "+of, floatBits(math.Float32bits(g.Max)), floatBits(math.Float32bits(w.Max)))
 	}
 	for i := range w.Hist.Bins {
 		if g.Hist.Bins[i] != w.Hist.Bins[i] {
-			fail(fmt.Sprintf("%shistogram bin %d", at, i), g.Hist.Bins[i], w.Hist.Bins[i])
+			fail(fmt.Sprintf("histogram bin %d of %s", i, of), g.Hist.Bins[i], w.Hist.Bins[i])
 			return
 		}
 	}
