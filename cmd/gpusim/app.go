@@ -365,11 +365,40 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim --help'\n")
 		return exitUsage
 	}
-	printError(stderr, err)
-	for _, hint := range errorHints(err) {
-		fmt.Fprintf(stderr, "gpusim: hint: %s\n", commandHint(app.Command(firstArg(args)), hint))
-	}
+	printFailure(stderr, app.Command(firstArg(args)), err)
 	return exitFailure
+}
+
+// printFailure writes err, the failure of cmd (nil: none), to w: each of
+// its errors (an errorList's members, in turn) followed by its hints
+// (errorHints, worded by commandHint), a hint said before not said again.
+// The hints all followed the last error: selftest's failed device's hint
+// came after the error of the report's write to a full stdout.
+func printFailure(w io.Writer, cmd *cli.Command, err error) {
+	var said []string
+	for _, e := range errorMembers(err) {
+		printError(w, e)
+		for _, hint := range errorHints(e) {
+			if h := commandHint(cmd, hint); !slices.Contains(said, h) {
+				said = append(said, h)
+				fmt.Fprintf(w, "gpusim: hint: %s\n", h)
+			}
+		}
+	}
+}
+
+// errorMembers is err's errors as they are said: an errorList's members
+// (theirs in turn, where one is an errorList), else err alone.
+func errorMembers(err error) []error {
+	l, ok := err.(errorList)
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range l {
+		out = append(out, errorMembers(e)...)
+	}
+	return out
 }
 
 // errorHints are the engines' hints for err (engines.Hint): one, or, for

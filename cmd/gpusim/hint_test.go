@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu"
@@ -84,5 +85,24 @@ func TestSelftestErrorHints(t *testing.T) {
 	got := errorHints(err)
 	if len(got) != 2 || got[0] != launch.Hint() || got[1] != build.Err.Hint() {
 		t.Errorf("hints %q, want the launch's and the build's", got)
+	}
+}
+
+// TestHintFollowsItsError: of two errors, each hint is printed after the
+// error it belongs to: selftest's failed device's hint came after the
+// error of the report's write to a full stdout, which has none. A hint
+// two errors share is printed once, after the first.
+func TestHintFollowsItsError(t *testing.T) {
+	launch := &cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"}
+	failed := &selftestError{msg: "selftest: device 0 failed job/plain", causes: []error{launch}}
+	write := &stdoutError{err: syscall.ENOSPC}
+	var b strings.Builder
+	printFailure(&b, nil, joinErrors(failed, joinErrors(write, launch)))
+	want := "gpusim: error: selftest: device 0 failed job/plain\n" +
+		"gpusim: hint: " + commandHint(nil, launch.Hint()) + "\n" +
+		"gpusim: error: write standard output: no space left on device\n" +
+		"gpusim: error: " + launch.Error() + "\n"
+	if b.String() != want {
+		t.Errorf("printed\n%s\nwant\n%s", b.String(), want)
 	}
 }
