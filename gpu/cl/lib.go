@@ -145,9 +145,7 @@ func load() error {
 		return err
 	}
 	var tried []string
-	if p := vendorsProblem(); p != "" {
-		tried = append(tried, p)
-	}
+	var vendorsLib vendorsTry // OCL_ICD_VENDORS' library, as Load's own try found it
 	noPlatform := ""
 	notes := poclCacheSetup() // for LoadNotes, when a library loads
 	bad, why, others := nulICD()
@@ -161,18 +159,12 @@ func load() error {
 			}
 			continue
 		}
-		n, err := open(c.path)
-		failed := ""
-		switch {
-		case err != nil && err.Error() == "":
-			failed = "cannot be loaded (the dynamic loader gave no reason)"
-		case err != nil:
-			failed = err.Error()
-		case n == 0:
-			failed = "no platform"
-			if noPlatform == "" {
-				noPlatform = c.path
-			}
+		failed, loaded := tryLibrary(c.path)
+		if failed == noPlatformFound && noPlatform == "" {
+			noPlatform = c.path
+		}
+		if c.from == EnvVendors {
+			vendorsLib = vendorsTry{tried: true, loaded: loaded, why: failed}
 		}
 		if failed != "" {
 			tried = append(tried, fmt.Sprintf("%s (%s): %s", c.path, c.from, failed))
@@ -188,6 +180,10 @@ func load() error {
 		loadNotes.Unlock()
 		return nil
 	}
+	vp := vendorsProblem(vendorsLib)
+	if vp != "" {
+		tried = append([]string{vp}, tried...)
+	}
 	if slices.ContainsFunc(tried, outOfMemory) {
 		// A driver that could not be mapped under ulimit -v is there:
 		// the fix is the limit, not an install.
@@ -196,7 +192,7 @@ func load() error {
 				Cause: "OpenCL not loaded: out of address space (tried " + strings.Join(tried, "; ") + ")", Hint: h}
 		}
 	}
-	setting := envSetting()
+	setting := envSetting(vp)
 	otherwise := ""
 	if setting != "" {
 		otherwise = setting + "; otherwise "
@@ -205,7 +201,7 @@ func load() error {
 		// Where the setting already says to fix OCL_ICD_VENDORS, the
 		// hint does not go on to suggest setting it.
 		set := EnvVendors + " to a directory of .icd files, or "
-		if vendorsProblem() != "" {
+		if vp != "" {
 			set = ""
 		}
 		return &UnavailableError{Kind: ErrNoPlatform,
@@ -273,18 +269,48 @@ func candidates() []candidate {
 	})
 }
 
+// noPlatformFound is tryLibrary's word for a library that loaded and
+// reported no platform.
+const noPlatformFound = "no platform"
+
+// tryLibrary opens path (open) and says why it is of no use, or "" where
+// it gave a platform: the dynamic loader's reason, the binding's, or
+// noPlatformFound; and whether it loaded.
+func tryLibrary(path string) (failed string, loaded bool) {
+	n, err := open(path)
+	loaded = !errors.As(err, new(*notLoadedError))
+	switch {
+	case err != nil && err.Error() == "":
+		return "cannot be loaded (the dynamic loader gave no reason)", loaded
+	case err != nil:
+		return err.Error(), loaded
+	case n == 0:
+		return noPlatformFound, true
+	}
+	return "", true
+}
+
+// notLoadedError is open's error for a library that did not load (dlopen
+// failed, or the path is no regular file), as against one that loaded and
+// is no OpenCL library: its message is the cause's.
+type notLoadedError struct{ err error }
+
+func (e *notLoadedError) Error() string { return e.err.Error() }
+func (e *notLoadedError) Unwrap() error { return e.err }
+
 // open loads path and binds every symbol: directly when it exports
 // clGetPlatformIDs (a loader, or a driver such as Oclgrind's runtime), else
 // through the ICD dispatch table of its platforms. It returns the number of
 // platforms; a library that reports none stays open, since a loader may
-// have initialized drivers that cannot be unloaded safely.
+// have initialized drivers that cannot be unloaded safely. A library that
+// does not load gives a *notLoadedError.
 func open(path string) (uint32, error) {
 	if err := irregular(path); err != nil {
-		return 0, err
+		return 0, &notLoadedError{err}
 	}
 	h, err := dlopen(path)
 	if err != nil {
-		return 0, err
+		return 0, &notLoadedError{err}
 	}
 	if _, err := dlsym(h, "clGetPlatformIDs"); err != nil {
 		return bindICD(h)

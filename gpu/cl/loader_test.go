@@ -31,6 +31,10 @@ func TestBareMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	empty := t.TempDir()
+	text := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(text, []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for name, env := range map[string][]string{
 		"vendors-dir":  {"GPUSIM_TEST_VENDORS_DIR=" + dir},
 		"env-dir":      {cl.EnvVendors + "=" + dir},
@@ -42,6 +46,7 @@ func TestBareMachine(t *testing.T) {
 		"none":         {cl.EnvVendors + "=" + empty},
 		"missing":      {cl.EnvVendors + "=/nonexistent/vendors"},
 		"not-driver":   {cl.EnvVendors + "=libm.so.6"},
+		"not-library":  {cl.EnvVendors + "=" + text},
 		"bad-filename": {cl.EnvFilenames + "=/nonexistent/libnone.so", cl.EnvVendors + "=" + empty},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -61,13 +66,22 @@ func bareChild(t *testing.T, name string) {
 	}
 	err := cl.Load()
 	switch name {
-	case "not-driver":
-		// A library that is no driver in the variable's place: the
-		// hint starts from the variable (it said to install a driver,
-		// and to set OCL_ICD_VENDORS, already set).
-		setting := cl.EnvVendors + "=libm.so.6: taken for a driver library, which gave no platform, and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it"
-		if err == nil || !strings.HasPrefix(cl.HintFor(err), setting+"; otherwise install ") || strings.Contains(cl.HintFor(err), "set "+cl.EnvVendors) {
+	case "not-driver", "not-library":
+		// A library that is no driver in the variable's place, or a
+		// file that is no library: the hint starts from the variable
+		// (it said to install a driver, and to set OCL_ICD_VENDORS,
+		// already set), and says what became of it: it said "which
+		// gave no platform" of a file that never loaded.
+		what := "=libm.so.6: taken for a driver library, which loads but is no OpenCL driver (exports neither clGetPlatformIDs "
+		if name == "not-library" {
+			what = "=" + os.Getenv(cl.EnvVendors) + ": taken for a driver library, which does not load ("
+		}
+		setting := cl.EnvVendors + what
+		if err == nil || !strings.HasPrefix(cl.HintFor(err), setting) || strings.Contains(cl.HintFor(err), "set "+cl.EnvVendors) {
 			t.Fatalf("got %v, hint %q; want the hint to start from %q", err, cl.HintFor(err), setting)
+		}
+		if h := cl.HintFor(err); !strings.Contains(h, ", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it; otherwise install ") || strings.Contains(h, "gave no platform") {
+			t.Fatalf("hint %q: want the variable's fix, and no platform said of a library that gave none", h)
 		}
 		t.Log(err, "\nhint:", cl.HintFor(err))
 		return

@@ -77,12 +77,26 @@ func vendorCandidates() []candidate {
 	return out
 }
 
+// vendorsTry is what Load's own try of the library OCL_ICD_VENDORS names
+// found (the ICD loader takes a file there for a driver library, and Load
+// tries it too): whether it was tried (not where GPUSIM_OPENCL_LIBRARY
+// names the one library to try), whether it loaded, and why it was of no
+// use ("no platform", or the dynamic loader's or the binding's reason).
+type vendorsTry struct {
+	tried, loaded bool
+	why           string
+}
+
 // vendorsProblem says what is wrong with the ICD folder or file the
 // environment names (OCL_ICD_VENDORS, OPENCL_VENDOR_PATH), for the error
 // when no platform was found: a folder without .icd files, a path that is
 // not there, an .icd file that names no library or one whose library gave
-// no platform, or a library in its place. "" when none is named.
-func vendorsProblem() string {
+// no platform, or a library in its place, worded by what lib, Load's own
+// try of it, found: one that did not load (OCL_ICD_VENDORS=/etc/passwd),
+// one that loaded and is no OpenCL driver (libm.so.6), one that gave no
+// platform. It said "taken for a driver library, which gave no platform"
+// of each. "" when none is named.
+func vendorsProblem(lib vendorsTry) string {
 	env, dir := EnvVendors, os.Getenv(EnvVendors)
 	if dir == "" {
 		env, dir = envVendorPath, os.Getenv(envVendorPath)
@@ -113,9 +127,25 @@ func vendorsProblem() string {
 		// A library, by path or by name, which the loader takes for a
 		// driver: the hint said to install a driver and to set this
 		// very variable (OCL_ICD_VENDORS=libm.so.6, pocl installed).
-		return fmt.Sprintf("%s=%s: taken for a driver library, which gave no platform", env, dir)
+		return fmt.Sprintf("%s=%s: %s", env, dir, lib.outcome())
 	}
 	return ""
+}
+
+// outcome is what became of the library OCL_ICD_VENDORS names, which the
+// ICD loader takes for a driver library, by Load's own try of it.
+func (t vendorsTry) outcome() string {
+	const taken = "taken for a driver library"
+	switch {
+	case !t.tried:
+		return taken + " (not a folder or an .icd file)"
+	case !t.loaded:
+		return taken + ", which does not load (" + t.why + ")"
+	case t.why == noPlatformFound:
+		return taken + ", which loads but gives no platform"
+	case t.why != "":
+	}
+	return taken + ", which loads but is no OpenCL driver (" + t.why + ")"
 }
 
 // icdFaults says of each .icd file what it names, and what is wrong with
@@ -151,15 +181,15 @@ func exists(path string) bool {
 
 // envSetting is the fix of the OpenCL variables the user set that kept a
 // load from finding a driver, one line, or "" where none did: an ICD
-// folder or file that cannot work (vendorsProblem), which the loader alone
+// folder or file that cannot work (vp, vendorsProblem's), which the loader alone
 // reads, so the fix is that variable, where the hint went on to suggest
 // setting it; and drivers OCL_ICD_FILENAMES names, of which none loaded
 // (it was called only where none did), while it keeps gpusim from trying
 // the drivers it knows by name. The load's hint opens with it
 // (UnavailableError.Setting).
-func envSetting() string {
+func envSetting(vp string) string {
 	var fix []string
-	if vp := vendorsProblem(); vp != "" {
+	if vp != "" {
 		fix = append(fix, vp+", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it")
 	}
 	if f := os.Getenv(EnvFilenames); strings.Trim(f, string(filepath.ListSeparator)) != "" {
