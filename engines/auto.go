@@ -680,22 +680,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ds, err := dev.Devices()
 	enum := since(t0, cpu0) // loading the driver, which the job's process pays too
 	if err != nil {
-		why := "failed"
-		switch {
-		case dev.Absent(err):
-			why = "is not here"
-		case dev.NotLoaded != nil && dev.NotLoaded(err):
-			why = "is not loaded"
-		}
-		// The cause last: its own parentheses (the libraries tried) nested
-		// in the note's.
-		o.note("%s %s, running on simd: %s", dev.Name, why, firstLine(err))
-		if dev.FallbackHint != nil {
-			if h := dev.FallbackHint(err); h != "" {
-				o.note("hint for %s: %s", dev.Name, h)
-			}
-		}
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s %s", dev.Name, why)}, nil
+		return simd, Choice{Engine: "simd", Reason: devicesFailed(dev, o, err)}, nil
 	}
 	tw := time.Now()
 	unlock, c, ok := calibrationTurn(ctx, o, key)
@@ -2455,6 +2440,33 @@ func updateCalibration(change func(calibrationFile)) error {
 	})
 	written = written && err == nil
 	return err
+}
+
+// devicesFailed notes why dev, the device engine, gave no devices (err),
+// running on simd, with the fix where it has one, and returns auto's reason
+// for simd: "opencl is not here", "is not loaded" (under ulimit -v), or
+// "failed" with the cause's first line ("opencl failed" alone did not say
+// why, the cause in the notes above it alone).
+func devicesFailed(dev Entry, o Options, err error) string {
+	why := "failed"
+	switch {
+	case dev.Absent(err):
+		why = "is not here"
+	case dev.NotLoaded != nil && dev.NotLoaded(err):
+		why = "is not loaded"
+	}
+	// The cause last: its own parentheses (the libraries tried) nested
+	// in the note's.
+	o.note("%s %s, running on simd: %s", dev.Name, why, firstLine(err))
+	if dev.FallbackHint != nil {
+		if h := dev.FallbackHint(err); h != "" {
+			o.note("hint for %s: %s", dev.Name, h)
+		}
+	}
+	if why == "failed" {
+		return dev.Name + " failed: " + firstLine(err)
+	}
+	return dev.Name + " " + why
 }
 
 func firstLine(err error) string {

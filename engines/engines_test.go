@@ -2431,3 +2431,42 @@ func TestAutoColdDeviceBuildRefused(t *testing.T) {
 		t.Errorf("pickLoadable, the build refused: device %d (%q); want simd", best, compiles)
 	}
 }
+
+// TestAutoDeviceFailedReason: where the device engine is there but failed
+// to list its devices (pocl under an empty POCL_CACHE_DIR), auto's reason
+// says why, briefly (the error's first line): it said only "opencl
+// failed", the cause in the notes above it alone. Absent and not loaded
+// say why in their words, and keep them.
+func TestAutoDeviceFailedReason(t *testing.T) {
+	for _, v := range openCLVars {
+		t.Setenv(v, "")
+	}
+	t.Setenv(EnvCacheDir, t.TempDir())
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" } // 2 ns a lane-step on one core
+	for _, c := range []struct {
+		absent bool
+		want   string
+	}{
+		{false, "fake failed: OpenCL not loaded: POCL_CACHE_DIR is set but empty"},
+		{true, "fake is not here"},
+	} {
+		withDevices(t, Entry{Name: "fake",
+			Open: func(context.Context, Options) (sim.Engine, error) { return nil, errors.New("no fake device") },
+			Devices: func() ([]Device, error) {
+				return nil, errors.New("OpenCL not loaded: POCL_CACHE_DIR is set but empty\nsecond line")
+			},
+			Absent: func(error) bool { return c.absent },
+		})
+		p := sim.Default()
+		p.Lanes, p.Steps = 5e6, 10 // 0.1 s on simd by the cost model
+		e, ch, err := Auto(context.Background(), Options{Params: p, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if ch.Engine != "simd" || ch.Reason != c.want {
+			t.Errorf("absent %v: %s (%q), want simd (%q)", c.absent, ch.Engine, ch.Reason, c.want)
+		}
+	}
+}
