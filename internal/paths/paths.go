@@ -35,14 +35,33 @@ func Check(flag string, k uint64, p sim.Params) error {
 	return nil
 }
 
-// chunk is how many lanes a goroutine takes at a time, between checks of
-// the context.
-const chunk = 256
+// maxChunk is the most lanes a goroutine takes at a time, between checks
+// of the context.
+const maxChunk = 256
+
+// chunksPerWorker is how many chunks each goroutine gets where k is small:
+// a few, so that one goroutine left with the last chunk does not run long
+// after the others finish.
+const chunksPerWorker = 4
+
+// chunkSize is the lanes a goroutine takes at a time when workers share k
+// lanes: maxChunk where there are lanes enough, else fewer, at least 1, so
+// that every worker has lanes while k allows it (a chunk of 256 left 256 or
+// fewer trajectories, each of up to 2^28 steps, to one goroutine).
+func chunkSize(k, workers int) int {
+	return max(1, min(maxChunk, k/(workers*chunksPerWorker)))
+}
+
+// path computes lane's trajectory into out (sim.Model.Path); tests replace
+// it to watch which goroutines run.
+var path = (*sim.Model).Path
 
 // Compute returns the trajectories of lanes 0..k-1 of p as a k x p.Steps
 // row-major array: element [i*Steps+s] is lane i's temperature after step
-// s+1, bit for bit sim.Model.Path. It runs GOMAXPROCS goroutines and stops early with
-// the context's cause when ctx is done.
+// s+1, bit for bit sim.Model.Path. It runs GOMAXPROCS goroutines, which
+// share the lanes in chunks (chunkSize: each has work while k is at least
+// their number), and stops early with the context's cause when ctx is
+// done.
 func Compute(ctx context.Context, p sim.Params, k int) ([]float32, error) {
 	m := p.Model()
 	steps := p.Steps
@@ -50,17 +69,19 @@ func Compute(ctx context.Context, p sim.Params, k int) ([]float32, error) {
 	if steps == 0 {
 		return out, nil
 	}
+	workers := runtime.GOMAXPROCS(0)
+	chunk := chunkSize(k, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range workers {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				lo := int(next.Add(chunk)) - chunk
+				lo := int(next.Add(int64(chunk))) - chunk
 				if lo >= k {
 					return
 				}
 				for i := lo; i < min(lo+chunk, k); i++ {
-					m.Path(uint64(i), out[i*steps:(i+1)*steps])
+					path(&m, uint64(i), out[i*steps:(i+1)*steps])
 				}
 			}
 		})

@@ -4,17 +4,22 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/sim"
 )
 
 func TestComputeIsPath(t *testing.T) {
 	p := sim.Default()
-	for _, steps := range []int{0, 1, 5, 13} {
+	for _, c := range []struct{ steps, k int }{{0, 1001}, {1, 1001}, {5, 1001}, {13, 1001}, {13, 1}, {13, 3}, {13, 64}, {13, 257}} {
+		// k: 1001 not a multiple of any chunk, and fewer lanes than a
+		// chunk of maxChunk, which chunkSize cuts short.
+		steps, k := c.steps, c.k
 		p.Steps, p.Seed = steps, 7
-		const k = 1001 // not a multiple of the chunk
 		got, err := Compute(context.Background(), p, k)
 		if err != nil {
 			t.Fatal(err)
@@ -33,6 +38,56 @@ func TestComputeIsPath(t *testing.T) {
 			}
 			if steps > 0 && math.Float32bits(got[lane*steps+steps-1]) != math.Float32bits(m.Final(uint64(lane))) {
 				t.Fatalf("steps %d lane %d: last step is not the final", steps, lane)
+			}
+		}
+	}
+}
+
+// TestComputeSharesFewLanes checks that a few trajectories, fewer than a
+// chunk of maxChunk, still run on every goroutine: path holds each lane
+// until as many lanes as goroutines (or lanes, if fewer) run at once, and
+// fails the test where that does not happen within wait (every lane of
+// one goroutine: 64 trajectories of 10^6 steps took one core of many).
+func TestComputeSharesFewLanes(t *testing.T) {
+	const (
+		workers = 4
+		wait    = 2 * time.Second
+	)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(workers))
+	p := sim.Default()
+	p.Steps, p.Seed = 3, 11
+	for _, k := range []int{2, workers, 64, 1000} {
+		var running atomic.Int64
+		all := make(chan struct{})
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		var late atomic.Bool
+		path = func(m *sim.Model, lane uint64, out []float32) {
+			if running.Add(1) == int64(min(k, workers)) {
+				close(all)
+			}
+			select {
+			case <-all:
+			case <-ctx.Done():
+				late.Store(true)
+			}
+			m.Path(lane, out)
+		}
+		got, err := Compute(context.Background(), p, k)
+		cancel()
+		path = (*sim.Model).Path
+		if err != nil {
+			t.Fatal(err)
+		}
+		if late.Load() {
+			t.Errorf("k %d: fewer than %d of %d goroutines had lanes within %v", k, min(k, workers), workers, wait)
+		}
+		m, want := p.Model(), make([]float32, p.Steps)
+		for lane := range k {
+			m.Path(uint64(lane), want)
+			for s, x := range want {
+				if g := got[lane*p.Steps+s]; math.Float32bits(g) != math.Float32bits(x) {
+					t.Fatalf("k %d lane %d step %d: got %#x, want %#x", k, lane, s+1, math.Float32bits(g), math.Float32bits(x))
+				}
 			}
 		}
 	}
