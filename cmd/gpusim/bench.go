@@ -623,6 +623,9 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			return opts, err
 		}
 	}
+	if err := runfiles.CheckLinkFormat(runfiles.Path{Flag: "html", Path: opts.html}); err != nil {
+		return opts, err
+	}
 	// Last, as it creates a file: every check that can fail comes first.
 	if opts.html != "" {
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
@@ -725,6 +728,10 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 		return nil, paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
 	}
 	for _, name := range charts {
+		if err := runfiles.CheckLinkFormat(runfiles.Path{Flag: "plot", Path: filepath.Join(dir, name)}); err != nil {
+			removeEmpty(made)
+			return nil, err
+		}
 		probe, err := atomicfile.Create(filepath.Join(dir, name))
 		if err == nil {
 			err = probe.Abort()

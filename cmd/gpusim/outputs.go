@@ -207,9 +207,14 @@ func checkEmptyNames(c *cli.Context) error {
 
 // checkNames refuses two flags naming the same file, however spelled: through
 // a symbolic link to it or to a folder on its path, or through a bind mount
-// (sameFile); and a file that is where stdout or stderr goes (isStdio).
+// (sameFile); a file that is where stdout or stderr goes (isStdio); and a
+// symbolic link to a file whose extension names another format than the
+// one the flag's name chose (runfiles.CheckLinkFormat).
 func checkNames(c *cli.Context, files []outFile) error {
 	for i, f := range files {
+		if err := runfiles.CheckLinkFormat(f); err != nil {
+			return err
+		}
 		for _, g := range files[:i] {
 			if sameFile(f.Path, g.Path) {
 				return paramErr(f.Flag, "%q is also the file of --%s", f.Path, g.Flag)
