@@ -758,7 +758,9 @@ func removeEmpty(dirs []string) {
 // (atomicfile.CommitAll): a signal before that commit point leaves every
 // one as it was and prints no report; after it, the report is printed
 // whole. An output that cannot be written does not stop the others: its
-// error is joined into the one returned (exit 1), after the report.
+// error is joined into the one returned (exit 1), after the report. A
+// rename that fails at the commit point leaves every one as it was, each
+// with its error.
 func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	ctx := c.Context
 	stderr := c.App.ErrWriter

@@ -190,11 +190,12 @@ func TestMergeStdoutIsList(t *testing.T) {
 	}
 }
 
-// TestHTMLAfterFailedCommit: a file the commit cannot rename into place (a
-// folder made where --out goes during the run) is left out of the --html
-// page as it is out of the report: the page, written before the commit,
-// named f.csv as written.
-func TestHTMLAfterFailedCommit(t *testing.T) {
+// TestFailedCommitUndone: a file the commit cannot rename into place (a
+// folder made where --out goes during the run) leaves every output as it
+// was, the report naming none, each flag's error saying why. Before, the
+// --html page and the file it replaced were committed beside the
+// unwritten --out, and the page written again without it.
+func TestFailedCommitUndone(t *testing.T) {
 	// The test watches for --out's temporary file by its name, which an
 	// unnamed one has only from its Close.
 	saved := atomicfile.Anonymous
@@ -202,6 +203,9 @@ func TestHTMLAfterFailedCommit(t *testing.T) {
 	t.Cleanup(func() { atomicfile.Anonymous = saved })
 	dir := t.TempDir()
 	out, html := filepath.Join(dir, "f.csv"), filepath.Join(dir, "h.html")
+	if err := os.WriteFile(html, []byte("old page\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	made := make(chan error, 1)
 	go func() {
 		// Once the run has created its temporary files (before the job),
@@ -219,17 +223,14 @@ func TestHTMLAfterFailedCommit(t *testing.T) {
 	if err := <-made; err != nil {
 		t.Skipf("the folder was not made before the commit: %v", err)
 	}
-	if code != exitFailure || !strings.Contains(stderr, "write --out: ") || strings.Contains(stderr, ".tmp-") || strings.Contains(stdout, "f.csv") || !strings.Contains(stdout, "h.html") {
-		t.Fatalf("exit %d, stdout %q, stderr %q; want 1, --out's error naming f.csv (not its temporary file) and a report naming h.html only", code, stdout, stderr)
+	undone := `write --html: ` + html + `: left as it was, as "` + out + `" could not be put in place with it (a run's outputs are committed all or none)`
+	if code != exitFailure || !strings.Contains(stderr, "write --out: ") || !strings.Contains(stderr, undone) || strings.Contains(stderr, ".tmp-") || strings.Contains(stdout, "f.csv") || strings.Contains(stdout, "h.html") || !strings.Contains(stdout, "digest") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 1, --out's error naming f.csv (not its temporary file), %q and a report naming neither file", code, stdout, stderr, undone)
 	}
-	page, err := os.ReadFile(html)
-	if err != nil {
-		t.Fatal(err)
+	if page, err := os.ReadFile(html); err != nil || string(page) != "old page\n" {
+		t.Errorf("h.html holds %q, %v; want it as it was", page, err)
 	}
-	if strings.Contains(string(page), "f.csv") {
-		t.Errorf("the page names f.csv, which the commit did not write")
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(m) > 0 {
-		t.Errorf("temporary files left: %v", m)
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*")); len(m) > 0 {
+		t.Errorf("temporary files or backups left: %v", m)
 	}
 }

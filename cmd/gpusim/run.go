@@ -15,7 +15,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
-	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/daily"
@@ -423,13 +422,15 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if s := cputime.Suspended() - stopped0; s > 0 {
 		o.eng.Note(fmt.Sprintf("the run was suspended for %v of it (Ctrl-Z, SIGSTOP, Slurm's scontrol suspend): the time it reports counts that", s.Round(100*time.Millisecond)))
 	}
-	r, page, werr := runReport(ctx, o, res, choice)
+	r, werr := runReport(ctx, o, res, choice)
 	if r == nil {
 		return werr
 	}
 	// The commit point: every output file written is renamed into place
 	// at once, or none is when a signal or --timeout came first (then the
-	// run fails as cancelled, with no report). Past it the run is done: a
+	// run fails as cancelled, with no report) or when one of the renames
+	// fails (the others are undone: each flag's error is in failed, and the
+	// report names none of them). Past it the run is done: a
 	// signal that comes later no longer undoes it, and the report follows.
 	// Settled with the renames: the report is printed whole, however slow
 	// its reader, and a forced exit armed before waits for them and then
@@ -441,13 +442,6 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	for _, flag := range slices.Sorted(maps.Keys(failed)) {
 		unwritten(r, flag)
 		werr = errors.Join(werr, failed[flag])
-	}
-	if len(failed) > 0 && r.HTML != "" {
-		// The page, written before the commit, names every file: written
-		// again without those the commit could not rename into place.
-		if err := atomicfile.WriteFile(r.HTML, page); err != nil {
-			werr = errors.Join(werr, fmt.Errorf("write --html: %w", err))
-		}
 	}
 	err = writeReport(stdout, o.format, r)
 	if ctx.Err() != nil && !interrupt.BrokenPipe(context.Cause(ctx)) {
@@ -641,16 +635,15 @@ func startError(name string, err error) error {
 }
 
 // runReport writes the outputs of res (ready for the commit point, which
-// runRun passes) and returns its report, the writer of its --html page
-// (which writes r as it then is), and the errors of the files that could
-// not be written; it returns no report only when the result itself is
-// unusable.
-func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (r *report.Report, page func(io.Writer) error, werr error) {
+// runRun passes) and returns its report and the errors of the files that
+// could not be written; it returns no report only when the result itself
+// is unusable.
+func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (r *report.Report, werr error) {
 	p := o.params
 	var days []daily.Day
 	if o.outputs.daily {
 		if len(res.Daily) != p.Steps {
-			return nil, nil, fmt.Errorf("%s run: %d per-step summaries for %d steps", res.Engine, len(res.Daily), p.Steps)
+			return nil, fmt.Errorf("%s run: %d per-step summaries for %d steps", res.Engine, len(res.Daily), p.Steps)
 		}
 		days = daily.Table(p, res.Daily)
 	}
@@ -659,7 +652,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		// On the host, from the reference: the same on every engine.
 		var err error
 		if trajectories, err = paths.Compute(ctx, p, int(o.outputs.Paths)); err != nil {
-			return nil, nil, fmt.Errorf("--paths: %w", err)
+			return nil, fmt.Errorf("--paths: %w", err)
 		}
 	}
 	written := o.outputs
@@ -682,12 +675,11 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	o.shard.describe(r, res)
 	if o.outputs.html != "" {
 		r.HTML = o.outputs.html
-		page = func(w io.Writer) error { return r.WriteHTML(w, res, days) }
-		err := o.files.Write(ctx, "html", page)
+		err := o.files.Write(ctx, "html", func(w io.Writer) error { return r.WriteHTML(w, res, days) })
 		if err != nil {
 			r.HTML = ""
 		}
 		werr = errors.Join(werr, err)
 	}
-	return r, page, werr
+	return r, werr
 }

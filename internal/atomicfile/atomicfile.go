@@ -2,7 +2,6 @@ package atomicfile
 
 import (
 	"bufio"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -299,13 +298,16 @@ func (a *File) Commit() error {
 			return err
 		}
 	}
-	if err := os.Rename(a.tmp, a.path); err != nil {
+	if err := rename(a.tmp, a.path); err != nil {
 		os.Remove(a.tmp)
 		return a.named(err)
 	}
 	a.committed = true
 	return syncDir(filepath.Dir(a.path))
 }
+
+// rename is os.Rename; tests replace it to make a rename fail.
+var rename = os.Rename
 
 // Committed says whether Commit renamed a over its target: false before,
 // and after an Abort or a Commit that failed (the target is as it was).
@@ -320,6 +322,11 @@ func (a *File) Committed() bool {
 func (a *File) Abort() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.abort()
+}
+
+// abort is Abort with a.mu held.
+func (a *File) abort() error {
 	if !a.end() {
 		return nil
 	}
@@ -350,44 +357,6 @@ func (a *File) named(err error) error {
 		return &fs.PathError{Op: le.Op, Path: a.path, Err: le.Err}
 	}
 	return err
-}
-
-// groupMu makes CommitAll's renames and AbortAll exclude each other.
-var groupMu sync.Mutex
-
-// CommitAll commits files as one group, or none of them when ctx is done:
-// it closes every file first (Close, the slow part), then, unless ctx is
-// done by then, renames them all while AbortAll waits. A signal handler
-// that cancels ctx before it calls AbortAll (as internal/interrupt does)
-// therefore leaves either every file of the group committed or none: never
-// some new files beside old ones. When ctx is done it aborts every file and
-// returns ctx's cause as err. Otherwise errs[i] is file i's error (nil when
-// committed): a file that cannot be closed or renamed (a full disk) is
-// aborted and the others are still committed. then, when not nil, runs
-// after the renames while AbortAll still waits (interrupt.Settle: a
-// forced exit waiting in AbortAll then sees the program settled).
-func CommitAll(ctx context.Context, files []*File, then func()) (errs []error, err error) {
-	errs = make([]error, len(files))
-	for i, a := range files {
-		errs[i] = a.Close()
-	}
-	groupMu.Lock()
-	defer groupMu.Unlock()
-	if ctx.Err() != nil {
-		for _, a := range files {
-			a.Abort()
-		}
-		return nil, context.Cause(ctx)
-	}
-	for i, a := range files {
-		if errs[i] == nil {
-			errs[i] = a.Commit()
-		}
-	}
-	if then != nil {
-		then()
-	}
-	return errs, nil
 }
 
 // end marks a committed or aborted and drops it from pending; it is false
@@ -481,8 +450,16 @@ const nameMax = 255
 // tempName is the temporary file's name for a target named base:
 // ".base.tmp-suffix", with base cut short where that would pass nameMax
 // (a legal 240-byte name failed with "file name too long").
-func tempName(base, suffix string) string {
-	head, tail := "."+base, ".tmp-"+suffix
+func tempName(base, suffix string) string { return hiddenName(base, ".tmp-"+suffix) }
+
+// backupName is the name of the second name a target keeps while its
+// group is committed (commitGroup): ".base.bak-suffix", cut as tempName's.
+func backupName(base, suffix string) string { return hiddenName(base, ".bak-"+suffix) }
+
+// hiddenName is "."+base+tail, with base cut short where that would pass
+// nameMax.
+func hiddenName(base, tail string) string {
+	head := "." + base
 	if len(head)+len(tail) > nameMax {
 		head = head[:max(nameMax-len(tail), 1)]
 	}

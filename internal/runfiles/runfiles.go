@@ -126,10 +126,12 @@ func writeError(flag string, a *atomicfile.File, err error) error {
 }
 
 // Commit renames every file Write wrote into place as one group
-// (atomicfile.CommitAll): all of them, or none when ctx is done, so that a
-// signal never leaves some new files beside old ones. This is a run's
-// commit point. failed holds the error of each flag whose file could not be
-// renamed (the others are committed); err is ctx's cause when nothing was.
+// (atomicfile.CommitAll): all of them, or none when ctx is done or one of
+// the renames fails, so that neither a signal nor a failed rename leaves
+// some new files beside old ones. This is a run's commit point. failed
+// holds each flag's error where a rename failed (then every file of the
+// group is left as it was, and each says why); err is ctx's cause when
+// ctx was done.
 // then runs after the renames, as atomicfile.CommitAll says.
 func (files Files) Commit(ctx context.Context, then func()) (failed map[string]error, err error) {
 	var flags []string
