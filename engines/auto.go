@@ -899,7 +899,9 @@ type calibration struct {
 	SIMD    cost           `json:"simd"`
 	Devices []deviceTiming `json:"devices"`
 	// Cold are the candidate devices left unmeasured: their programs were
-	// not compiled, and simd finished the job within coldStartCost.
+	// not compiled, and simd finished the job within coldStartCost, a
+	// cold start risked the run's time limit, or no start here may build
+	// them (Entry.BuildRefused).
 	Cold []coldDevice `json:"cold,omitempty"`
 	// Failed are the candidate devices that did not start or run the
 	// probe: said in every reason while the calibration stands.
@@ -1219,7 +1221,11 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // enum, the time listing the devices took (loading the driver library and
 // its initialization), which a later process that starts the device pays
 // too, besides opening it and its first launch; for a device on the
-// machine's cores it is timed by startClock.
+// machine's cores it is timed by startClock. A device whose start would
+// compile its program is left cold, unopened, for a short job, one whose
+// compile risks the time limit, or one whose build this process's limits
+// refuse (pocl under ulimit -f: it was opened to be refused and kept as
+// failed, where a run without the limit measures it: coldChanged).
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(jobParams(o), o.Daily)
 	c := calibration{Measured: time.Now().UTC().Round(0)}
@@ -1245,7 +1251,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			continue
 		}
 		f, compiles := programCold(dev, o, d.Index)
-		if compiles && (c.SIMD.time(work) < coldStartCost.Seconds() || o.coldRisksLimit(c.SIMD.time(work))) {
+		if compiles && (c.SIMD.time(work) < coldStartCost.Seconds() || o.coldRisksLimit(c.SIMD.time(work)) || buildRefused(dev, d.Index, d.Label) != nil) {
 			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
 			continue
 		}

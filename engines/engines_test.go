@@ -2432,6 +2432,47 @@ func TestAutoColdDeviceBuildRefused(t *testing.T) {
 	}
 }
 
+// TestAutoCalibrateBuildRefused: with no calibration yet, a job worth a
+// cold device's compile lists the devices (no label is known before) but
+// does not open one whose build this process's limits refuse
+// (Entry.BuildRefused: pocl under ulimit -f): calibrate opened it, to be
+// refused, and kept it as failed ("did not start"). It is left cold, with
+// the reason's note, and a run whose limit no longer refuses the build
+// measures it.
+func TestAutoCalibrateBuildRefused(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
+	program := filepath.Join(t.TempDir(), "program")
+	dev.ProgramFile = func(Options, int) string { return program }
+	refused := errors.New("pocl cannot build the program under the file-size limit")
+	dev.BuildRefused = func(int, string) error { return refused }
+	withDevices(t, dev)
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e9, 10 // seconds on simd: worth a compile
+	e, ch, err := Auto(context.Background(), Options{Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if ch.Engine != "simd" || opens != 0 || lists == 0 || !strings.Contains(ch.Reason, "fake not started on fake device: its program is not compiled yet, and cannot be compiled here: pocl cannot build") {
+		t.Fatalf("no calibration, the build refused: %s (%q), %d opens, %d listings; want simd, the device listed, not opened, and said why", ch.Engine, ch.Reason, opens, lists)
+	}
+	c, ok := loadCalibration(calibrationKey(Options{Params: p}))
+	if !ok || len(c.Cold) != 1 || len(c.Failed) != 0 {
+		t.Fatalf("calibration kept %v: cold %v, failed %v; want the device cold, none failed", ok, c.Cold, c.Failed)
+	}
+	dev.BuildRefused = func(int, string) error { return nil } // the limit lifted
+	withDevices(t, dev)
+	if e, ch, err = Auto(context.Background(), Options{Params: p}); err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if opens == 0 {
+		t.Errorf("the limit lifted: %s (%q), the device not opened; want it measured", ch.Engine, ch.Reason)
+	}
+}
+
 // TestAutoDeviceFailedReason: where the device engine is there but failed
 // to list its devices (pocl under an empty POCL_CACHE_DIR), auto's reason
 // says why, briefly (the error's first line): it said only "opencl
