@@ -234,8 +234,9 @@ func (e *Engine) openSelfTest(options, source string) error {
 }
 
 // savedBinary stores the self-test's pass for the binary Open just stored
-// in the disk cache (checksum binSum), so that the next process that loads
-// that binary trusts it without running the checks again.
+// in the disk cache, or RunSelfTest loaded from it (checksum binSum), so
+// that the next process that loads that binary on this device trusts it
+// without running the checks again.
 func (e *Engine) savedBinary(binSum string) {
 	if binSum != "" && e.st.pass != nil && !e.st.pass.Cached {
 		saveSelfTest(selfTestKey(e.st.key, binSum, e.desc), e.st.pass)

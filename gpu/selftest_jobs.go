@@ -61,13 +61,20 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 // built from source (Open left it unsaved), with st as its pass, where
 // every check passed; a program that failed one is not stored, so the next
 // run builds it again rather than loading it and discarding it as a bad
-// cache entry. Its build lock is released either way.
+// cache entry. Its build lock is released either way. A program loaded
+// from the disk cache (another device of the same model built it, or an
+// earlier process) gets st as its pass on this device too: none was
+// stored for it, and the next Open of the device ran the cheap checks
+// again.
 func (e *Engine) keepChecked(st *SelfTest) {
 	if st.Failed() != nil {
 		e.sh.unsave(e.source(), e.options)
 		return
 	}
 	saved := e.sh.saveBinary(e.source(), e.options)
+	if saved == "" {
+		saved = e.st.binSum // "" where built from source and not stored
+	}
 	e.st.pass = st
 	e.savedBinary(saved)
 }

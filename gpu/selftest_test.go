@@ -455,6 +455,45 @@ func TestSelfTestCache(t *testing.T) {
 	}
 }
 
+// TestSelfTestLoadedBinaryPass: gpusim selftest on a device whose program
+// it loads from the disk cache, with no pass stored for that device (here
+// the pass removed; with two devices of one model, the second loads the
+// binary the first built), stores its pass, which the next Open trusts.
+// It stored one only for a binary it built, so that `gpusim run` on the
+// second device ran the cheap checks again.
+func TestSelfTestLoadedBinaryPass(t *testing.T) {
+	dir := forgetSelfTests(t)
+	opt := Options{Device: testDevice(t)}
+	if st, err := RunSelfTest(context.Background(), opt); err != nil || st.Failed() != nil {
+		t.Fatalf("RunSelfTest built from source: %v\n%s", err, st)
+	}
+	waitBackground()
+	passes, _ := filepath.Glob(filepath.Join(dir, "selftest", "*"))
+	for _, f := range passes {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	if st, err := RunSelfTest(context.Background(), opt); err != nil || st.Failed() != nil {
+		t.Fatalf("RunSelfTest of the cached binary: %v\n%s", err, st)
+	}
+	waitBackground()
+	trusted.Lock()
+	trusted.m = nil
+	trusted.Unlock()
+	e, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.st.binSum == "" || e.st.pass == nil || !e.st.pass.Cached {
+		t.Errorf("Open after selftest of the cached binary: binary sum %q, pass %+v: want the cached binary and the pass selftest stored", e.st.binSum, e.st.pass)
+	}
+}
+
 // TestSelfTestKey: a pass stored for one program on one device and driver
 // vouches for nothing else: another driver version, device, platform,
 // build option, kernel source or binary finds no pass and runs the checks.
