@@ -19,9 +19,14 @@ type SelfTest struct {
 	// (gpu.SelfTest.Denormals); nil, null in JSON, where the device did
 	// not start and nothing was checked: false there read as a device
 	// that flushes them.
-	Denormals *bool       `json:"denormals"`
-	Seconds   float64     `json:"seconds"` // wall-clock seconds the checks took
-	Checks    []gpu.Check `json:"checks"`  // in the order they ran
+	Denormals *bool   `json:"denormals"`
+	Seconds   float64 `json:"seconds"` // wall-clock seconds the checks took, the compile not counted
+	// CompileSeconds is the wall-clock seconds before the checks spent
+	// on the program (gpu.SelfTest.Compile): its build from source, or
+	// its load from gpusim's cache, and each kernel's first launch, where
+	// a driver generates machine code (pocl, its kernel cache cold).
+	CompileSeconds float64     `json:"compile_seconds"`
+	Checks         []gpu.Check `json:"checks"` // in the order they ran
 	// Failed names the first failed check, with got and want; "" when OK.
 	Failed string `json:"-"`
 	// Text is the checks in lines for a person.
@@ -127,7 +132,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
 	denormals := st.Denormals
 	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil,
-		Denormals: &denormals, Seconds: st.Took.Seconds(), Checks: st.Checks, Text: st.String()}
+		Denormals: &denormals, Seconds: st.Took.Seconds(), CompileSeconds: st.Compile.Seconds(), Checks: st.Checks, Text: st.String()}
 	if c := st.Failed(); c != nil {
 		r.Failed = fmt.Sprintf("device %d failed %s", i, c.Name)
 		if c.Got != "" || c.Want != "" {

@@ -14,6 +14,8 @@ import (
 // math whatever opt.Math: the cheap checks that Open runs (never taken from
 // a cache here) and a small job per kernel (plain, daily, kept finals)
 // compared bit for bit with sim.Model, the reference that cpu.Serial runs.
+// The program's build (or load from gpusim's cache) and each kernel's
+// first launch are SelfTest.Compile, the checks' own time SelfTest.Took.
 // A failed check is in the report, not an error, and so is a job that
 // fails to run (its check fails with the reason; the others still run);
 // the error is for a device that cannot be opened, or a run stopped by ctx.
@@ -24,12 +26,18 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		return nil, err
 	}
 	defer e.Close()
+	_, compile := e.takeStartup() // the build or load, and the main kernel's first launch
+	t0 := time.Now()
+	if err := e.warmChecks(ctx); err != nil {
+		return nil, err
+	}
+	compile += time.Since(t0)
 	st, err := e.cheapChecks()
 	if err != nil {
 		return nil, err
 	}
-	st.Label = e.label
-	t0 := time.Now()
+	st.Label, st.Compile = e.label, compile
+	t0 = time.Now()
 	e.st.denormals = st.Denormals
 	for _, j := range selfTestJobs() {
 		c, err := e.checkJob(ctx, j.name, j.job)
@@ -49,8 +57,9 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		again, err := RunSelfTest(ctx, opt)
 		if again != nil {
 			// The checks' time counts both tries: it had the second's
-			// alone.
+			// alone. So does the build's.
 			again.Took += st.Took
+			again.Compile += st.Compile
 		}
 		return again, err
 	}
