@@ -501,7 +501,7 @@ func TestSelfTestLoadedBinaryPass(t *testing.T) {
 // once its code was generated, and selftest's JSON "seconds" counted it.
 func TestSelfTestCompileApart(t *testing.T) {
 	forgetSelfTests(t)
-	const slack = 50 * time.Millisecond // a loaded machine's wake-ups
+	const slack = 250 * time.Millisecond // a loaded machine's wake-ups (CI: 2 cores, other packages testing); pocl's code generation took 0.3 to 1 s of the old cold time
 	src := kernels.Weather + fmt.Sprintf("\n__constant uint selftest_compile_nonce = %du;\n", time.Now().UnixNano()%1e9)
 	opt := Options{Device: testDevice(t), source: src}
 	cold, err := RunSelfTest(context.Background(), opt)
