@@ -262,7 +262,7 @@ func TestWriteOutputsCancelled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = runfiles.WriteResult(ctx, fs, o.Result, res, nil, nil)
+		_, err = runfiles.WriteResult(ctx, fs, o.Result, res, nil, nil, nil)
 		var se *interrupt.SignalError
 		if !errors.As(err, &se) || ctx.n > 0 {
 			t.Fatalf("%s: got %v after %d checks, want the signal mid-file", name, err, 5-ctx.n)

@@ -656,7 +656,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		}
 	}
 	written := o.outputs
-	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories)
+	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, nil)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))
 	r = report.New(res, o.engine)
 	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {

@@ -83,15 +83,71 @@ func (n Numbered) AppendName(b []byte, i int) []byte {
 // under header (one name for the index, then one per column; unused by
 // the other formats).
 func (f Format) Write(w io.Writer, header Header, data []float32, shape ...int) error {
+	return f.WriteRows(w, header, data, nil, shape...)
+}
+
+// WriteRows is Write that says how far it is: rows, where it is not nil,
+// gets the number of rows (of the leading dimension) handed to w since its
+// last call, every rowValues values or so (a CSV's rows into its 64 KiB
+// buffer) and the rest once all are written, on the calling goroutine; a
+// write that succeeds reports shape[0] rows in all, one that fails fewer.
+func (f Format) WriteRows(w io.Writer, header Header, data []float32, rows func(n int), shape ...int) error {
+	shape, err := shapeOf(len(data), shape)
+	if err != nil {
+		return err
+	}
+	c := &rowCounter{report: rows, cols: 1}
+	for _, d := range shape[1:] {
+		c.cols *= d
+	}
 	switch f {
 	case NPY:
-		return WriteNPY(w, data, shape...)
+		err = writeNPY(w, data, shape, c)
 	case CSV:
-		return WriteCSV(w, header, data, shape...)
+		err = writeCSV(w, header, data, shape, c)
 	case F32:
-		return WriteF32(w, data)
+		err = writeF32(w, data, c)
+	default:
+		return fmt.Errorf("unknown format %q", string(f))
 	}
-	return fmt.Errorf("unknown format %q", string(f))
+	if err == nil {
+		c.end(shape[0])
+	}
+	return err
+}
+
+// rowValues is about how many values WriteRows writes between two reports
+// of its rows: 64 KiB of a .f32's, some 150 KiB of a CSV's.
+const rowValues = 1 << 14
+
+// rowCounter counts the values a writer hands on, for WriteRows' report of
+// whole rows (cols values each).
+type rowCounter struct {
+	report       func(n int) // nil: nothing to count
+	cols         int
+	values, rows int // values handed on, rows reported
+}
+
+// add counts n more values handed on and reports the rows they complete.
+func (c *rowCounter) add(n int) {
+	if c.report == nil {
+		return
+	}
+	c.values += n
+	if c.cols > 0 && c.values/c.cols > c.rows {
+		r := c.values / c.cols
+		c.report(r - c.rows)
+		c.rows = r
+	}
+}
+
+// end reports the rows of total not reported yet (rows of no values
+// included).
+func (c *rowCounter) end(total int) {
+	if c.report != nil && total > c.rows {
+		c.report(total - c.rows)
+		c.rows = total
+	}
 }
 
 // shapeOf checks shape against len(data); no shape means one dimension.
@@ -150,10 +206,11 @@ func NPYHeader(shape ...int) ([]byte, error) {
 // WriteNPY writes data as a NumPy .npy array of dtype '<f4' with the given
 // shape (one dimension of len(data) when none is given).
 func WriteNPY(w io.Writer, data []float32, shape ...int) error {
-	shape, err := shapeOf(len(data), shape)
-	if err != nil {
-		return err
-	}
+	return NPY.Write(w, nil, data, shape...)
+}
+
+// writeNPY is WriteNPY of a checked shape, counting the values in c.
+func writeNPY(w io.Writer, data []float32, shape []int, c *rowCounter) error {
 	h, err := NPYHeader(shape...)
 	if err != nil {
 		return err
@@ -161,12 +218,17 @@ func WriteNPY(w io.Writer, data []float32, shape ...int) error {
 	if _, err := w.Write(h); err != nil {
 		return err
 	}
-	return WriteF32(w, data)
+	return writeF32(w, data, c)
 }
 
 // WriteF32 writes data as raw little-endian float32.
 func WriteF32(w io.Writer, data []float32) error {
-	const chunk = 1 << 14
+	return writeF32(w, data, &rowCounter{})
+}
+
+// writeF32 is WriteF32, counting the values in c.
+func writeF32(w io.Writer, data []float32, c *rowCounter) error {
+	const chunk = rowValues
 	buf := make([]byte, 0, 4*chunk)
 	for len(data) > 0 {
 		n := min(chunk, len(data))
@@ -177,6 +239,7 @@ func WriteF32(w io.Writer, data []float32) error {
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}
+		c.add(n)
 		data = data[n:]
 	}
 	return nil
@@ -189,14 +252,12 @@ func WriteF32(w io.Writer, data []float32) error {
 // of 64 KiB, whatever the rows' length: a row of 2^28 values was built
 // whole (4 GB) before it was written.
 func WriteCSV(w io.Writer, header Header, data []float32, shape ...int) error {
-	shape, err := shapeOf(len(data), shape)
-	if err != nil {
-		return err
-	}
-	cols := 1
-	for _, d := range shape[1:] {
-		cols *= d
-	}
+	return CSV.Write(w, header, data, shape...)
+}
+
+// writeCSV is WriteCSV of a checked shape, counting the values in c.
+func writeCSV(w io.Writer, header Header, data []float32, shape []int, c *rowCounter) error {
+	cols := c.cols
 	if header == nil || header.Len() != cols+1 {
 		n := 0
 		if header != nil {
@@ -213,6 +274,7 @@ func WriteCSV(w io.Writer, header Header, data []float32, shape ...int) error {
 		bw.Write(header.AppendName(b, i))
 	}
 	bw.WriteByte('\n')
+	pending := 0 // values written since the last count
 	for r := range shape[0] {
 		// A field at a time, appended to the buffer's free space
 		// (AvailableBuffer: no copy where it fits), so that a row of any
@@ -224,6 +286,10 @@ func WriteCSV(w io.Writer, header Header, data []float32, shape ...int) error {
 		}
 		if err := bw.WriteByte('\n'); err != nil {
 			return err
+		}
+		if pending += cols; pending >= rowValues {
+			c.add(pending)
+			pending = 0
 		}
 	}
 	return bw.Flush()

@@ -205,8 +205,11 @@ type Bounded struct {
 // Commit): res's finals, the trajectories, the per-day table days and the
 // charts. A file that fails is left out of the returned Result (so a
 // report does not name it) and its error joined into err; the others are
-// still written.
-func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days []daily.Day, trajectories []float32) (Result, error) {
+// still written. rows, where it is not nil, hears how far the per-lane
+// files are (outfile.Format.WriteRows): each chunk of rows handed to the
+// file of flag ("out", "paths-out"), on the calling goroutine; Rows is
+// their total.
+func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days []daily.Day, trajectories []float32, rows func(flag string, n int)) (Result, error) {
 	p := res.Params
 	var errs []error
 	try := func(flag string, name *string, write func(io.Writer) error) {
@@ -215,14 +218,24 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 			*name = ""
 		}
 	}
+	counted := func(flag string) func(int) {
+		if rows == nil {
+			return nil
+		}
+		return func(n int) { rows(flag, n) }
+	}
 	if o.Out != "" {
 		f, _ := outfile.FormatOf(o.Out) // checked before the run
-		try("out", &o.Out, func(w io.Writer) error { return f.Write(w, outfile.Names{"lane", "temperature"}, res.Finals) })
+		try("out", &o.Out, func(w io.Writer) error {
+			return f.WriteRows(w, outfile.Names{"lane", "temperature"}, res.Finals, counted("out"))
+		})
 	}
 	if o.PathsOut != "" {
 		f, _ := outfile.FormatOf(o.PathsOut)
 		header := outfile.Numbered{Index: "lane", Prefix: "step", Cols: p.Steps}
-		try("paths-out", &o.PathsOut, func(w io.Writer) error { return f.Write(w, header, trajectories, int(o.Paths), p.Steps) })
+		try("paths-out", &o.PathsOut, func(w io.Writer) error {
+			return f.WriteRows(w, header, trajectories, counted("paths-out"), int(o.Paths), p.Steps)
+		})
 	}
 	if o.DailyOut != "" {
 		try("daily-out", &o.DailyOut, func(w io.Writer) error { return daily.WriteCSV(w, days) })
@@ -246,6 +259,20 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 		})
 	}
 	return o, errors.Join(errs...)
+}
+
+// Rows is the number of rows of the per-lane files WriteResult writes of a
+// run of lanes lanes: lanes for --out's finals, Paths for --paths-out's
+// trajectories; 0 for none.
+func (o Result) Rows(lanes uint64) uint64 {
+	var n uint64
+	if o.Out != "" {
+		n += lanes
+	}
+	if o.PathsOut != "" {
+		n += o.Paths
+	}
+	return n
 }
 
 // maxOutLanes bounds --out, whose finals are held in memory (sim.MaxKeptFinals).

@@ -313,7 +313,7 @@ func TestWritePathsLongRows(t *testing.T) {
 		}
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, err = WriteResult(context.Background(), fs, Result{PathsOut: path, Paths: 1}, res, nil, trajectories)
+		_, err = WriteResult(context.Background(), fs, Result{PathsOut: path, Paths: 1}, res, nil, trajectories, nil)
 		runtime.ReadMemStats(&after)
 		fs.Abort()
 		if err != nil {
@@ -322,5 +322,44 @@ func TestWritePathsLongRows(t *testing.T) {
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 			t.Errorf("%s of 1 x %d steps allocated %d bytes beside its 4 MiB of values; want under 1 MiB", name, p.Steps, alloc)
 		}
+	}
+}
+
+// TestWriteResultRows: WriteResult tells its rows callback how far its
+// per-lane files are, --out's then --paths-out's, each flag's rows adding
+// up to its file's and all to Rows; the daily table and the charts count
+// none.
+func TestWriteResultRows(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 50_000, 4
+	const k = 20_000
+	res := &sim.Result{Params: p, Summary: sim.NewSummary(p), Finals: make([]float32, p.Lanes)}
+	trajectories := make([]float32, k*p.Steps)
+	dir := t.TempDir()
+	o := Result{Out: filepath.Join(dir, "finals.csv"), PathsOut: filepath.Join(dir, "paths.npy"), Paths: k}
+	fs, err := Create([]Path{{"out", o.Out}, {"paths-out", o.PathsOut}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Abort()
+	var order []string
+	rows := map[string]int{}
+	_, err = WriteResult(context.Background(), fs, o, res, nil, trajectories, func(flag string, n int) {
+		if len(order) == 0 || order[len(order)-1] != flag {
+			order = append(order, flag)
+		}
+		rows[flag] += n
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(order) != "[out paths-out]" || rows["out"] != int(p.Lanes) || rows["paths-out"] != k {
+		t.Errorf("reports by flag in order %v, rows %v; want [out paths-out] with %d and %d", order, rows, p.Lanes, k)
+	}
+	if got := o.Rows(p.Lanes); got != p.Lanes+k {
+		t.Errorf("Rows = %d, want %d", got, p.Lanes+k)
+	}
+	if got := (Result{DailyOut: "d.csv", Plot: "p.png"}).Rows(p.Lanes); got != 0 {
+		t.Errorf("Rows of no per-lane file = %d, want 0", got)
 	}
 }
