@@ -43,6 +43,10 @@ type Options struct {
 	// without the bar, and never erases one.
 	Lines  bool
 	Prefix string // put before each line's numbers with Lines
+	// Label, where not "", says what the bar counts ("writing --out"):
+	// it goes first, before the bar, or after Prefix with Lines, and
+	// SetLabel changes it. The run's own bar has none.
+	Label string
 }
 
 // Bar is a progress bar over a number of lanes of a given number of steps.
@@ -52,6 +56,10 @@ type Options struct {
 // A line reads
 //
 //	[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s
+//
+// and, with a label and no steps (a run's file of a row per lane),
+//
+//	writing --out: [=======>         ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s
 type Bar struct {
 	w            io.Writer
 	total        uint64
@@ -62,6 +70,7 @@ type Bar struct {
 	widthNow     func() int
 	lines        bool
 	prefix       string
+	label        string // guarded by mu
 	now          func() time.Time
 	start        time.Time
 	suspended    func() time.Duration
@@ -82,7 +91,7 @@ type Bar struct {
 // New returns a bar for lanes lanes of steps steps each, writing to w. The
 // clock starts now.
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
-	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, now: o.Now, suspended: o.Suspended}
+	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, label: o.Label, now: o.Now, suspended: o.Suspended}
 	if b.delay == 0 {
 		b.delay = time.Second
 	}
@@ -118,6 +127,15 @@ func (b *Bar) elapsed(now time.Time) time.Duration {
 // Add counts n more lanes as done. It is a sim.Job.Progress callback: one
 // atomic add, safe from several goroutines.
 func (b *Bar) Add(n uint64) { b.done.Add(n) }
+
+// SetLabel changes the label (Options.Label) from the next redraw on: a
+// phase that writes several files names the one it writes. Safe from any
+// goroutine.
+func (b *Bar) SetLabel(label string) {
+	b.mu.Lock()
+	b.label = label
+	b.mu.Unlock()
+}
 
 // Start redraws the bar every Interval on a goroutine of its own until Stop.
 func (b *Bar) Start() {
@@ -155,7 +173,7 @@ func (b *Bar) Tick() bool {
 		return false
 	}
 	b.readWidth()
-	line := b.Line(now)
+	line := b.line(now)
 	if b.lines {
 		fmt.Fprintf(b.w, "%s%s\n", b.prefix, line)
 		b.last = now
@@ -210,8 +228,15 @@ func (b *Bar) stop() {
 }
 
 // Line renders the bar as it stands at now, without the leading \r; with
-// Lines, the numbers alone.
+// Lines, the numbers alone (after the label, where there is one).
 func (b *Bar) Line(now time.Time) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.line(now)
+}
+
+// line is Line with mu held.
+func (b *Bar) line(now time.Time) string {
 	done := min(b.done.Load(), b.total)
 	elapsed := b.elapsed(now).Seconds()
 	frac := 1.0
@@ -237,18 +262,25 @@ func (b *Bar) Line(now time.Time) string {
 	}
 	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), fmt.Sprintf("  %s/%s lanes", SI(float64(done)), SI(float64(b.total)))
 	tail := pct + lanes + "  " + rate + " " + unit + "  ETA " + eta
+	label := ""
+	if b.label != "" {
+		label = b.label + ": "
+	}
 	if b.lines {
-		return strings.TrimLeft(tail, " ")
+		return label + strings.TrimLeft(tail, " ")
 	}
 	// The bar takes what the line has left, within limits; a narrow
 	// terminal gets the numbers alone, as many as fit in a column less
 	// than its width (a wider line wraps, and \r then redraws it on a
-	// new row each time, leaving the old ones on screen), or nothing.
-	room := b.width - 1 - len(tail) - 2
+	// new row each time, leaving the old ones on screen), then without
+	// the label, or nothing.
+	room := b.width - 1 - len(label) - len(tail) - 2
 	if room < 10 {
-		for _, t := range []string{tail, pct + lanes + "  ETA " + eta, pct + "  ETA " + eta, pct} {
-			if t = strings.TrimLeft(t, " "); len(t) <= b.width-1 {
-				return t
+		for _, l := range []string{label, ""} {
+			for _, t := range []string{tail, pct + lanes + "  ETA " + eta, pct + "  ETA " + eta, pct} {
+				if t = l + strings.TrimLeft(t, " "); len(t) <= b.width-1 {
+					return t
+				}
 			}
 		}
 		return "" // not even the percentage fits
@@ -259,7 +291,7 @@ func (b *Bar) Line(now time.Time) string {
 	if fill < room {
 		bar += ">" + strings.Repeat(" ", room-fill-1)
 	}
-	return "[" + bar + "]" + tail
+	return label + "[" + bar + "]" + tail
 }
 
 // SI formats a non-negative count or rate with 3 significant digits and a

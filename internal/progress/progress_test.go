@@ -475,3 +475,71 @@ func TestStopWaitsForErase(t *testing.T) {
 		t.Errorf("wrote %q, want a draw and its erase", got)
 	}
 }
+
+// TestLabel: a bar with a label (a run's file writes, "writing --out")
+// puts it first, before the bar on a terminal and after the prefix in a
+// log, changes it with SetLabel, counts lanes/s with no steps, and keeps
+// its delay: an output written within it prints nothing.
+func TestLabel(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	b := New(&w, 100_000_000, 0, Options{Now: c.Now, Label: "writing"})
+	b.Add(10_000_000)
+	c.Advance(900 * time.Millisecond)
+	if b.Tick() || w.Len() != 0 {
+		t.Fatalf("drew %q before the delay", w.String())
+	}
+	b.SetLabel("writing --out")
+	b.Add(35_000_000)
+	c.Advance(12700 * time.Millisecond)
+	if !b.Tick() {
+		t.Fatal("no draw after the delay")
+	}
+	// 45M lanes in 13.6 s: 3.31M lanes/s; 55M left take 16.6 s. The
+	// README shows this line.
+	want := "writing --out: [=======>         ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s"
+	if got := w.String(); got != "\r"+want {
+		t.Errorf("got  %q\nwant %q", got, "\r"+want)
+	}
+	if len(want) > 79 {
+		t.Errorf("line is %d columns, wider than 79", len(want))
+	}
+	b.Stop()
+
+	w.Reset()
+	b = New(&w, 100_000_000, 0, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true, Prefix: "gpusim: progress: ", Label: "writing --paths-out"})
+	b.Add(33_000_000)
+	c.Advance(10 * time.Second)
+	if !b.Tick() {
+		t.Fatal("no report at the delay")
+	}
+	b.Stop()
+	// 33M lanes in 10 s: 3.3M lanes/s; 67M left take 20.3 s.
+	if got, want := w.String(), "gpusim: progress: writing --paths-out: 33%  33M/100M lanes  3.3M lanes/s  ETA 21s\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestLabelNarrow: a labelled line fits a column less than any width too,
+// giving up the bar and the numbers before the label, and then the label
+// before the percentage.
+func TestLabelNarrow(t *testing.T) {
+	const label = "writing --paths-out"
+	pct := regexp.MustCompile(`^(` + label + `: )?(\[[=> ]*\])? *[0-9]+%`)
+	for width := 1; width <= 120; width++ {
+		c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		b := New(&bytes.Buffer{}, 5_000_000, 0, Options{Now: c.Now, Width: width, Label: label})
+		b.Add(2_250_000)
+		c.Advance(1500 * time.Millisecond)
+		l := b.Line(c.Now())
+		if len(l) > width-1 {
+			t.Errorf("width %d: the line is %d columns: %q", width, len(l), l)
+		}
+		if width > 4 && !pct.MatchString(l) {
+			t.Errorf("width %d: %q does not give the percentage", width, l)
+		}
+		if hasLabel := strings.HasPrefix(l, label+": "); hasLabel != (width-1 >= len(label+": 45%")) {
+			t.Errorf("width %d: %q: label shown %v", width, l, hasLabel)
+		}
+	}
+}
