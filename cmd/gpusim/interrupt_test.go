@@ -176,6 +176,57 @@ func TestStop(t *testing.T) {
 	}
 }
 
+// TestStopWriting sends SIGINT while the bar shows a file being written
+// (gpusim-tty: at once, every 10 ms): the run exits 130 with its message on
+// a line of its own, the bar erased before it, and leaves no file, not the
+// half-written CSV nor its temporary file.
+func TestStopWriting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	// 4e6 lanes of one step take milliseconds; their CSV, 70 MB, most of
+	// a second or more.
+	cmd := exec.Command("gpusim-tty", "run", "--engine", "simd", "--lanes", "4e6", "--steps", "1", "--out", "finals.csv")
+	cmd.Dir = dir
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	for !strings.Contains(stderr.String(), "writing --out: ") {
+		select {
+		case <-done:
+			t.Fatalf("the run ended (exit %d) with no bar for its file: stderr %q", cmd.ProcessState.ExitCode(), stderr.String())
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("no bar for the file within 30 s: stderr %q", stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run did not stop within 30 s")
+	}
+	out := stderr.String()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || lastLine(out) != "gpusim: interrupted\n" {
+		t.Errorf("exit %d, stderr ends %q; want 130 and gpusim: interrupted", code, lastLine(out))
+	}
+	// What follows the last frame: its erase, then messages alone.
+	tail := out[strings.LastIndex(out, "writing --out: "):]
+	if i := strings.Index(tail, "gpusim: "); i < 0 || !strings.HasSuffix(strings.TrimRight(tail[:i], " "), "\r") {
+		t.Errorf("the bar was not erased before the message: stderr ends %q", tail)
+	}
+	assertEmptyDir(t, dir)
+}
+
 // promptLatency is how soon after Ctrl-C a run well under way must exit:
 // about 0.1 s is what a user expects, the rest is slack for a loaded
 // two-core machine.

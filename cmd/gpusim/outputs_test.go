@@ -90,6 +90,61 @@ func TestProgressLines(t *testing.T) {
 	}
 }
 
+// TestProgressWriting: the run's output files show their progress too,
+// after the run's: on a terminal a bar labelled with the file ("writing
+// --out: [...]  45%  ...M/500k lanes  ... lanes/s  ETA ..."), erased
+// before the report; in a log, lines of their own. The bar ended with the
+// run, and a CSV --out of 10^8 lanes was written for half a minute with
+// nothing on stderr. --quiet keeps stderr empty, and so does a small file
+// written within the bar's delay.
+func TestProgressWriting(t *testing.T) {
+	defer fakeTerminal()()
+	dir := t.TempDir()
+	args := []string{"run", "--lanes", "5e5", "--steps", "1", "--engine", "parallel", "--out", filepath.Join(dir, "f.csv")}
+	code, stdout, stderr := run(context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	frame := regexp.MustCompile(`^writing --out: \[[=> ]+\] +[0-9]+%  [0-9.kM]+/500k lanes  [0-9.kMG-]+ lanes/s  ETA [0-9hms-]+$`)
+	i := strings.Index(stderr, "\rwriting --out: ")
+	if i < 0 {
+		t.Fatalf("no bar while the file was written: stderr %q", stderr)
+	}
+	frames := strings.Split(strings.TrimSuffix(stderr[i+1:], "\r"), "\r")
+	if last := frames[len(frames)-1]; strings.Trim(last, " ") != "" {
+		t.Errorf("the bar was not erased before the report: stderr ends %q", last)
+	}
+	for _, f := range frames[:len(frames)-1] {
+		if f = strings.TrimRight(f, " "); f != "" && !frame.MatchString(f) {
+			t.Errorf("frame %q is not a file's progress", f)
+		}
+	}
+	if !strings.HasPrefix(stdout, "engine ") || !strings.Contains(stdout, "f.csv (500000 lanes)") {
+		t.Errorf("report changed by the bar: %q", stdout)
+	}
+	if code, _, stderr = run(context.Background(), append(args, "-q")...); code != 0 || stderr != "" {
+		t.Errorf("--quiet: exit %d, stderr %q", code, stderr)
+	}
+
+	// In a log: lines, after the run's.
+	is, delay, every := isTerminal, logDelay, logInterval
+	defer func() { isTerminal, logDelay, logInterval = is, delay, every }()
+	isTerminal = func(io.Writer) bool { return false }
+	logDelay, logInterval = -1, 10*time.Millisecond
+	code, _, stderr = run(context.Background(), args...)
+	line := regexp.MustCompile(`(?m)^gpusim: progress: writing --out: +[0-9]+%  [0-9.kM]+/500k lanes  [0-9.kMG-]+ lanes/s  ETA [0-9hms-]+$`)
+	if code != 0 || !line.MatchString(stderr) || strings.Contains(stderr, "\r") {
+		t.Errorf("not a terminal: exit %d, stderr %q; want lines of the file's progress", code, stderr)
+	}
+
+	// A file written within the delay: nothing.
+	progressDelay, logDelay = time.Hour, time.Hour
+	isTerminal = func(io.Writer) bool { return true }
+	if code, _, stderr = run(context.Background(), args...); code != 0 || stderr != "" {
+		t.Errorf("a file written within the delay: exit %d, stderr %q", code, stderr)
+	}
+}
+
 // Statistical check of --daily end to end, on every CPU backend: 200,000
 // lanes, so a mean off by 1% of an sd is a z of 4.5 and an sd off by 1% a z
 // of 6.3; tolerance |z| < 4.5 on each of the 12 days. The backends must

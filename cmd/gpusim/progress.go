@@ -59,11 +59,41 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.
 	if quiet {
 		return nil, func() {}
 	}
+	return newProgress(w, lanes, steps, "")
+}
+
+// startWriting starts the progress report of a run's output files, as
+// startProgress starts the run's, over rows rows of per-lane files
+// (runfiles.Result.Rows) and with a delay of its own, so that small files
+// print nothing: the run's bar ended before the files were written, and a
+// CSV --out of 10^8 lanes was written for half a minute with nothing on
+// the terminal. It returns runfiles.WriteResult's rows callback (nil when
+// quiet or rows is 0), which names the file in the bar ("writing --out:
+// ..."), and the func that stops the report, which must run before
+// anything else is printed.
+func startWriting(w io.Writer, quiet bool, rows uint64) (func(flag string, n int), func()) {
+	if quiet || rows == 0 {
+		return nil, func() {}
+	}
+	b, stop := newProgress(w, rows, 0, "writing")
+	last := ""
+	return func(flag string, n int) {
+		if flag != last { // WriteResult's goroutine alone calls it
+			last = flag
+			b.SetLabel("writing --" + flag)
+		}
+		b.Add(uint64(n))
+	}, stop
+}
+
+// newProgress starts a progress bar, labelled label, over lanes lanes of
+// steps steps (0: lanes/s) on w, for startProgress and startWriting.
+func newProgress(w io.Writer, lanes uint64, steps int, label string) (*progress.Bar, func()) {
 	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w), WidthNow: func() int { return terminalWidth(w) }}
 	if !isTerminal(w) {
 		o = progress.Options{Delay: logDelay, Interval: logInterval, Lines: true, Prefix: "gpusim: progress: "}
 	}
-	o.Suspended = cputime.Suspended
+	o.Suspended, o.Label = cputime.Suspended, label
 	b := progress.New(w, lanes, steps, o)
 	remove := interrupt.BeforeExit(b.Stop)
 	b.Start()

@@ -422,7 +422,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if s := cputime.Suspended() - stopped0; s > 0 {
 		o.eng.Note(fmt.Sprintf("the run was suspended for %v of it (Ctrl-Z, SIGSTOP, Slurm's scontrol suspend): the time it reports counts that", s.Round(100*time.Millisecond)))
 	}
-	r, werr := runReport(ctx, o, res, choice)
+	r, werr := runReport(ctx, o, res, choice, stderr)
 	if r == nil {
 		return werr
 	}
@@ -637,8 +637,9 @@ func startError(name string, err error) error {
 // runReport writes the outputs of res (ready for the commit point, which
 // runRun passes) and returns its report and the errors of the files that
 // could not be written; it returns no report only when the result itself
-// is unusable.
-func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice) (r *report.Report, werr error) {
+// is unusable. The files' progress goes to stderr (startWriting), and ends
+// before it returns.
+func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engines.Choice, stderr io.Writer) (r *report.Report, werr error) {
 	p := o.params
 	var days []daily.Day
 	if o.outputs.daily {
@@ -656,7 +657,9 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		}
 	}
 	written := o.outputs
-	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, nil)
+	rows, stopWriting := startWriting(stderr, o.quiet, o.outputs.Rows(uint64(len(res.Finals))))
+	defer stopWriting()
+	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, rows)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))
 	r = report.New(res, o.engine)
 	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {
