@@ -68,30 +68,41 @@ func openclAvailable() bool {
 // stopLatency is how soon after a signal or the deadline a run must exit.
 const stopLatency = time.Second
 
-// longRun is a run of about ten seconds or more on any machine: 1e9
+// longRun is a run of several seconds or more on any machine: 1e10
 // lane-steps, with the finals going to --out so the test can check that no
-// file is left.
-var longRun = []string{"run", "--lanes", "1e6", "--steps", "1000"}
+// file is left. Its tests stop it. It was 1e9, which simd finishes in 0.58
+// s on the quiet 2-core VM, so that TestInterruptPrompt's SIGINT, sent
+// 0.5 s after the first write, came after the run had ended (exit 0) in 2
+// of 3 tries there.
+var longRun = []string{"run", "--lanes", "1e6", "--steps", "10000"}
 
 // startLong starts the CLI (as gpusim-tty, whose progress bar shows on
 // stderr at once) on longRun plus args in dir, and waits until the bar
 // shows that the run is under way.
 func startLong(t *testing.T, dir string, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
-	cmd := exec.Command("gpusim-tty", append(append([]string(nil), longRun...), args...)...)
-	cmd.Dir = dir
-	stderr := &syncBuffer{}
 	started := make(chan struct{})
-	stderr.onWrite = sync.OnceFunc(func() { close(started) })
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startTTY(t, dir, sync.OnceFunc(func() { close(started) }), append(append([]string(nil), longRun...), args...)...)
 	select {
 	case <-started:
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("no progress bar within 30s; stderr %q", stderr.String())
+	}
+	return cmd, stderr
+}
+
+// startTTY starts the CLI as gpusim-tty (its progress bar on stderr at
+// once, redrawn every 10 ms) with args in dir, its stderr gathered, and
+// onWrite (when not nil) called at each write to it.
+func startTTY(t *testing.T, dir string, onWrite func(), args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command("gpusim-tty", args...)
+	cmd.Dir = dir
+	stderr := &syncBuffer{onWrite: onWrite}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
 	return cmd, stderr
 }
@@ -187,13 +198,7 @@ func TestStopWriting(t *testing.T) {
 	dir := t.TempDir()
 	// 4e6 lanes of one step take milliseconds; their CSV, 70 MB, most of
 	// a second or more.
-	cmd := exec.Command("gpusim-tty", "run", "--engine", "simd", "--lanes", "4e6", "--steps", "1", "--out", "finals.csv")
-	cmd.Dir = dir
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startTTY(t, dir, nil, "run", "--engine", "simd", "--lanes", "4e6", "--steps", "1", "--out", "finals.csv")
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	for !strings.Contains(stderr.String(), "writing --out: ") {

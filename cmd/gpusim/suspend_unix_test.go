@@ -45,13 +45,7 @@ func TestSuspendedProgress(t *testing.T) {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command("gpusim-tty", "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy")
-	cmd.Dir = dir
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startTTY(t, dir, nil, "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy")
 	defer cmd.Process.Kill()
 	// Half a second of the run's CPU time, then its next bar: not a fixed
 	// time after the start, which a loaded machine's slow start outlasted.
