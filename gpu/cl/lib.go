@@ -146,6 +146,7 @@ func load() error {
 	}
 	var tried []string
 	var vendorsLib vendorsTry // OCL_ICD_VENDORS' library, as Load's own try found it
+	vendorsAt := -1           // its entry in tried, which vendorsProblem's words replace
 	noPlatform := ""
 	notes := poclCacheSetup() // for LoadNotes, when a library loads
 	bad, why, others := nulICD()
@@ -167,6 +168,9 @@ func load() error {
 			vendorsLib = vendorsTry{tried: true, loaded: loaded, why: failed}
 		}
 		if failed != "" {
+			if c.from == EnvVendors {
+				vendorsAt = len(tried)
+			}
 			tried = append(tried, fmt.Sprintf("%s (%s): %s", c.path, c.from, failed))
 			if c.from == EnvFilenames {
 				// The user named this driver: say so when another loads.
@@ -181,9 +185,7 @@ func load() error {
 		return nil
 	}
 	vp := vendorsProblem(vendorsLib)
-	if vp != "" {
-		tried = append([]string{vp}, tried...)
-	}
+	tried = vendorsFirst(tried, vp, vendorsAt)
 	if slices.ContainsFunc(tried, outOfMemory) {
 		// A driver that could not be mapped under ulimit -v is there:
 		// the fix is the limit, not an install.
@@ -332,4 +334,18 @@ func open(path string) (uint32, error) {
 		n = 0
 	}
 	return n, nil
+}
+
+// vendorsFirst puts vp, what is wrong with OCL_ICD_VENDORS (vendorsProblem),
+// first in tried, Load's list of what it tried, and drops the entry at
+// vendorsAt (-1: none), the library the variable names, whose outcome vp
+// says: the error said it twice.
+func vendorsFirst(tried []string, vp string, vendorsAt int) []string {
+	if vp == "" {
+		return tried
+	}
+	if vendorsAt >= 0 {
+		tried = slices.Delete(tried, vendorsAt, vendorsAt+1)
+	}
+	return append([]string{vp}, tried...)
 }

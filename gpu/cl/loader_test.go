@@ -83,6 +83,12 @@ func bareChild(t *testing.T, name string) {
 		if h := cl.HintFor(err); !strings.Contains(h, ", and the ICD loader looks nowhere else: point it at a folder of .icd files or unset it; otherwise install ") || strings.Contains(h, "gave no platform") {
 			t.Fatalf("hint %q: want the variable's fix, and no platform said of a library that gave none", h)
 		}
+		// The error's list of what was tried says what became of the
+		// variable's library once: it said so first, then again as the
+		// library's own entry, "FILE (OCL_ICD_VENDORS): ...".
+		if strings.Contains(err.Error(), "("+cl.EnvVendors+")") {
+			t.Fatalf("got %v: the library OCL_ICD_VENDORS names is listed twice", err)
+		}
 		t.Log(err, "\nhint:", cl.HintFor(err))
 		return
 	case "none", "missing":
