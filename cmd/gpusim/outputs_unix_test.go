@@ -227,6 +227,12 @@ func TestFailedCommitUndone(t *testing.T) {
 	if code != exitFailure || !strings.Contains(stderr, "write --out: ") || !strings.Contains(stderr, undone) || strings.Contains(stderr, ".tmp-") || strings.Contains(stdout, "f.csv") || strings.Contains(stdout, "h.html") || !strings.Contains(stdout, "digest") {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want 1, --out's error naming f.csv (not its temporary file), %q and a report naming neither file", code, stdout, stderr, undone)
 	}
+	// The cause comes first: the flags' errors were printed in the
+	// flags' order, so that --html's said it was left as it was for a
+	// reason not given yet.
+	if i, j := strings.Index(stderr, "write --out: "), strings.Index(stderr, undone); i > j {
+		t.Errorf("stderr %q: --html's undone commit is said before --out's error, its cause", stderr)
+	}
 	if page, err := os.ReadFile(html); err != nil || string(page) != "old page\n" {
 		t.Errorf("h.html holds %q, %v; want it as it was", page, err)
 	}

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -439,7 +437,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if err != nil {
 		return engines.Failed(eng.Name()+" run cancelled", eng.Name(), err)
 	}
-	for _, flag := range slices.Sorted(maps.Keys(failed)) {
+	for _, flag := range runfiles.CausesFirst(failed) {
 		unwritten(r, flag)
 		werr = errors.Join(werr, failed[flag])
 	}

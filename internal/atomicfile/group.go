@@ -58,6 +58,18 @@ func CommitAll(ctx context.Context, files []*File, then func()) (errs []error, e
 	return errs, nil
 }
 
+// UndoneError is the error of a file of a group whose commit another
+// file's failed rename undid (commitGroup): the file is left as it was.
+// Failed is the path of the file that could not be put in place, whose
+// own error says why.
+type UndoneError struct {
+	Failed string
+}
+
+func (e *UndoneError) Error() string {
+	return fmt.Sprintf("left as it was, as %q could not be put in place with it (a run's outputs are committed all or none)", e.Failed)
+}
+
 // groupMu makes CommitAll's renames and AbortAll exclude each other.
 var groupMu sync.Mutex
 
@@ -118,7 +130,7 @@ func commitGroup(group []*File) []error {
 			continue
 		}
 		if i != failed {
-			errs[i] = &fs.PathError{Op: "write", Path: s.a.path, Err: fmt.Errorf("left as it was, as %q could not be put in place with it (a run's outputs are committed all or none)", group[failed].path)}
+			errs[i] = &fs.PathError{Op: "write", Path: s.a.path, Err: &UndoneError{Failed: group[failed].path}}
 		}
 		if err := s.undo(); err != nil {
 			errs[i] = errors.Join(errs[i], err)

@@ -157,6 +157,29 @@ func (files Files) Commit(ctx context.Context, then func()) (failed map[string]e
 	return failed, nil
 }
 
+// CausesFirst returns the flags of Commit's failed in order, those whose
+// file's rename failed before those whose file was left as it was for it
+// (atomicfile.UndoneError): in the flags' order alone, --html's "left as
+// it was, as f.csv could not be put in place" came before --out's error,
+// which says why.
+func CausesFirst(failed map[string]error) []string {
+	flags := slices.Sorted(maps.Keys(failed))
+	undone := func(flag string) bool {
+		var u *atomicfile.UndoneError
+		return errors.As(failed[flag], &u)
+	}
+	slices.SortStableFunc(flags, func(a, b string) int {
+		switch ua, ub := undone(a), undone(b); {
+		case ua == ub:
+			return 0
+		case ub:
+			return -1
+		}
+		return 1
+	})
+	return flags
+}
+
 // Committed says whether the file of flag is in place: Commit renamed it.
 // A flag without a file is not.
 func (files Files) Committed(flag string) bool {
