@@ -2132,11 +2132,15 @@ func calibrationKey(o Options) string {
 // and their threads, NVIDIA's, AMD's and Intel's visible devices).
 // OPENCL_VENDOR_PATH, which the loader reads (gpu/cl/vendors.go), had no part:
 // a folder of no drivers there gave the key of the machine's own.
-var openCLVars = []string{
-	"GPUSIM_OPENCL_LIBRARY", "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "OPENCL_VENDOR_PATH",
+var openCLVars = append(slices.Clip(loaderVars),
 	"POCL_DEVICES", "POCL_CPU_MAX_CU_COUNT", "POCL_MAX_PTHREAD_COUNT",
 	"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL", "ZE_AFFINITY_MASK",
-}
+)
+
+// loaderVars are the variables of openCLVars that choose which OpenCL
+// library and drivers a process loads (gpusim's library, the ICD loaders'
+// folders and files).
+var loaderVars = []string{"GPUSIM_OPENCL_LIBRARY", "OCL_ICD_VENDORS", "OCL_ICD_FILENAMES", "OPENCL_VENDOR_PATH"}
 
 // openCLSetup is the OpenCL set-up a calibration is measured under, the
 // tail of its key: openCLVars' values, the file, size and modification
@@ -2452,10 +2456,15 @@ func updateCalibration(change func(calibrationFile)) error {
 // running on simd, with the fix where it has one, and returns auto's reason
 // for simd: "opencl is not here", "is not loaded" (under ulimit -v), or
 // "failed" with the cause's first line ("opencl failed" alone did not say
-// why, the cause in the notes above it alone).
+// why, the cause in the notes above it alone). Absent under a setting of
+// where the loader looks (loaderSettings: OCL_ICD_VENDORS=/etc/passwd,
+// with pocl installed) is "is not found under" the setting, with the
+// cause: "is not here" said a driver that is there was missing.
 func devicesFailed(dev Entry, o Options, err error) string {
 	why := "failed"
 	switch {
+	case dev.Absent(err) && loaderSettings() != "":
+		why = "is not found under " + loaderSettings()
 	case dev.Absent(err):
 		why = "is not here"
 	case dev.NotLoaded != nil && dev.NotLoaded(err):
@@ -2469,10 +2478,24 @@ func devicesFailed(dev Entry, o Options, err error) string {
 			o.note("hint for %s: %s", dev.Name, h)
 		}
 	}
-	if why == "failed" {
-		return dev.Name + " failed: " + firstLine(err)
+	if why == "failed" || strings.HasPrefix(why, "is not found under ") {
+		return dev.Name + " " + why + ": " + firstLine(err)
 	}
 	return dev.Name + " " + why
+}
+
+// loaderSettings names the variables of loaderVars that are set
+// ("OCL_ICD_VENDORS", "GPUSIM_OPENCL_LIBRARY and OCL_ICD_VENDORS"), or ""
+// for none: under one, a device engine that finds no driver may have one
+// the setting hides. Their values are in the cause that follows.
+func loaderSettings() string {
+	var set []string
+	for _, v := range loaderVars {
+		if os.Getenv(v) != "" {
+			set = append(set, v)
+		}
+	}
+	return strings.Join(set, " and ")
 }
 
 func firstLine(err error) string {
