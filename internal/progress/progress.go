@@ -55,11 +55,11 @@ type Options struct {
 //
 // A line reads
 //
-//	[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s
+//	[==========>            ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s
 //
 // and, with a label and no steps (a run's file of a row per lane),
 //
-//	writing --out: [=======>         ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s
+//	writing --out: [=====>      ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s
 type Bar struct {
 	w            io.Writer
 	total        uint64
@@ -275,6 +275,13 @@ func (b *Bar) line(now time.Time) string {
 	// new row each time, leaving the old ones on screen), then without
 	// the label, or nothing.
 	room := b.width - 1 - len(label) - len(tail) - 2
+	if steady := b.width - 1 - len(label) - b.widestTail(unit) - 2; steady >= 10 {
+		// The room the widest numbers leave, not what this frame's
+		// leave: it took the latter, so that the bar grew and shrank
+		// as the numbers changed length, and its fill moved back (16
+		// of 19 at 79%, 14 of 17 at 81%).
+		room = steady
+	}
 	if room < 10 {
 		for _, l := range []string{label, ""} {
 			for _, t := range []string{tail, pct + lanes + "  ETA " + eta, pct + "  ETA " + eta, pct} {
@@ -292,6 +299,16 @@ func (b *Bar) line(now time.Time) string {
 		bar += ">" + strings.Repeat(" ", room-fill-1)
 	}
 	return label + "[" + bar + "]" + tail
+}
+
+// widestTail is the longest the numbers after the bar can be in this
+// bar's run, rate in unit: its percentage at 100%, the lanes done at 4
+// characters more than the total's (SI's widest, "1.23M", against "30M"),
+// the rate at SI's widest and the ETA at Duration's ("59m59s").
+func (b *Bar) widestTail(unit string) int {
+	const si, eta = len("1.23M"), len("59m59s")
+	return len(" 100%") + len("  ") + max(si, len(SI(float64(b.total)))) + len("/"+SI(float64(b.total))+" lanes") +
+		len("  ") + si + len(" "+unit) + len("  ETA ") + eta
 }
 
 // SI formats a non-negative count or rate with 3 significant digits and a

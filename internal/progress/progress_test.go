@@ -52,7 +52,7 @@ func TestLine(t *testing.T) {
 		t.Fatal("no draw after the delay")
 	}
 	// 2.25M lanes in 1.5 s: 1.5M lanes/s, 15M lane-steps/s; 2.75M lanes left take 1.83 s.
-	want := "[=============>                ]  45%  2.25M/5M lanes  15M lane-steps/s  ETA 2s"
+	want := "[==========>             ]  45%  2.25M/5M lanes  15M lane-steps/s  ETA 2s"
 	if got := w.String(); got != "\r"+want {
 		t.Errorf("got  %q\nwant %q", got, "\r"+want)
 	}
@@ -225,7 +225,7 @@ func TestDocLine(t *testing.T) {
 	b, c, _ := newFake(50_000_000, 10)
 	b.Add(22_500_000)
 	c.Advance(2341 * time.Millisecond) // 96.1M lane-steps/s, 2.86 s to go
-	want := "[============>              ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s"
+	want := "[==========>            ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s"
 	if got := b.Line(c.Now()); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -497,7 +497,7 @@ func TestLabel(t *testing.T) {
 	}
 	// 45M lanes in 13.6 s: 3.31M lanes/s; 55M left take 16.6 s. The
 	// README shows this line.
-	want := "writing --out: [=======>         ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s"
+	want := "writing --out: [=====>      ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s"
 	if got := w.String(); got != "\r"+want {
 		t.Errorf("got  %q\nwant %q", got, "\r"+want)
 	}
@@ -541,5 +541,35 @@ func TestLabelNarrow(t *testing.T) {
 		if hasLabel := strings.HasPrefix(l, label+": "); hasLabel != (width-1 >= len(label+": 45%")) {
 			t.Errorf("width %d: %q: label shown %v", width, l, hasLabel)
 		}
+	}
+}
+
+// TestBarWidthSteady: the bar's width does not grow back as the numbers
+// after it get shorter ("7.8M/30M" then "30M/30M", an ETA of "10s" then
+// "9s"), so its fill never moves back: it took what the line had left
+// each frame, 17 to 20 columns, and read 16 of 19 at 79%, then 14 of 17 at
+// 81%.
+func TestBarWidthSteady(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	b := New(&w, 30_000_000, 0, Options{Now: c.Now, Width: 80, Label: "writing --out"})
+	fill := func(line string) (filled, width int) {
+		i, j := strings.Index(line, "["), strings.Index(line, "]")
+		if i < 0 || j < i {
+			t.Fatalf("no bar in %q", line)
+		}
+		bar := line[i+1 : j]
+		return strings.Count(bar, "="), len(bar)
+	}
+	lastFill, lastWidth := -1, 0
+	for i, done := range []uint64{1_234_567, 7_800_000, 12_345_678, 23_700_000, 24_300_000, 29_000_000, 29_999_999} {
+		b.Add(done - b.done.Load())
+		c.Advance(time.Duration(1+i%3) * 1300 * time.Millisecond)
+		line := b.Line(c.Now())
+		f, width := fill(line)
+		if f < lastFill || (lastWidth != 0 && width > lastWidth) {
+			t.Errorf("%q: %d of %d filled after %d of %d: the fill went back", line, f, width, lastFill, lastWidth)
+		}
+		lastFill, lastWidth = f, width
 	}
 }
