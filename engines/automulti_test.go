@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -691,10 +689,7 @@ func TestMultiDropRemeasured(t *testing.T) {
 // H200 machine every run that chose simd from the calibration loaded
 // NVIDIA's driver there (0.18 s of a 0.08 s job).
 func TestChooseMultiNoProgramFile(t *testing.T) {
-	program := filepath.Join(t.TempDir(), "program")
-	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	program := compiledProgram(t)
 	asked := 0
 	dev := Entry{Name: "opencl", ProgramFile: func(Options, int) string { asked++; return program }}
 	c := &calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "gpu", GPU: true, Startup: 0.2, Identical: []int{1}, Program: program, cost: cost{Ns: 0.001}}}}

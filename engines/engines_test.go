@@ -853,6 +853,17 @@ func cpuShare(t *testing.T, share float64, cores int) {
 	t.Cleanup(func() { processCPU = withTimedCPU(cputime.Process) })
 }
 
+// compiledProgram returns the path of a new file that stands for a device's
+// compiled program in gpusim's cache (its content does not matter to auto).
+func compiledProgram(t *testing.T) string {
+	t.Helper()
+	program := filepath.Join(t.TempDir(), "program")
+	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return program
+}
+
 // fakeDevice is a device engine of one CPU device whose runs take e's
 // time, counting its opens and listings.
 func fakeDevice(e timedEngine, opens, lists *int) Entry {
@@ -1326,10 +1337,7 @@ func TestAutoColdDevice(t *testing.T) {
 // there dropped the calibration and measured again. A calibration written
 // before it kept the file still asks.
 func TestPickLoadableNoProgramFile(t *testing.T) {
-	program := filepath.Join(t.TempDir(), "program")
-	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	program := compiledProgram(t)
 	asked := 0
 	dev := Entry{Name: "opencl", ProgramFile: func(Options, int) string { asked++; return program }}
 	c := calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "fast", Startup: 0.01, Program: program, cost: cost{Ns: 0.01}}}}
@@ -2034,10 +2042,7 @@ func TestAutoUnloadableProgram(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	opens, lists := 0, 0
 	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists)
-	program := filepath.Join(t.TempDir(), "program")
-	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	program := compiledProgram(t)
 	dev.ProgramFile = func(Options, int) string { return program }
 	loadErr := errors.New("no loading mark can be made")
 	dev.ProgramLoadable = func(string) error { return loadErr }
@@ -2083,10 +2088,7 @@ func TestAutoCalibratedUnloadable(t *testing.T) {
 		lists++
 		return []Device{{Engine: "fake", Index: 0, Type: "CPU", Label: "0: pthread-x (pocl, CPU)"}}, nil
 	}
-	program := filepath.Join(t.TempDir(), "program")
-	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	program := compiledProgram(t)
 	dev.ProgramFile = func(Options, int) string { return program }
 	var loadErr error
 	dev.ProgramLoadable = func(string) error { return loadErr }

@@ -158,10 +158,7 @@ func jsonEscape(t *testing.T, s string) string {
 func unloadableDevice(t *testing.T, opens, lists *int) Entry {
 	t.Helper()
 	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, opens, lists)
-	program := filepath.Join(t.TempDir(), "program")
-	if err := os.WriteFile(program, []byte("compiled"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	program := compiledProgram(t)
 	dev.ProgramFile = func(Options, int) string { return program }
 	dev.ProgramLoadable = func(string) error { return errors.New("no loading mark can be made") }
 	return dev

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"math"
-
 	"testing"
 
 	"github.com/gpusim/gpusim/sim"

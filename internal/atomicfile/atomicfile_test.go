@@ -277,20 +277,7 @@ func TestSymlinkFollowed(t *testing.T) {
 func TestCommitAll(t *testing.T) {
 	names := []string{"a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "f.txt"}
 	group := func(t *testing.T, dir string) []*File {
-		var files []*File
-		for _, n := range names {
-			p := filepath.Join(dir, n)
-			if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := Create(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.WriteString(f, "new")
-			files = append(files, f)
-		}
-		return files
+		return newGroup(t, dir, names, func(string) string { return "old" })
 	}
 	contents := func(t *testing.T, dir string) map[string]int {
 		t.Helper()
@@ -508,4 +495,26 @@ func testKilled(t *testing.T, closed bool) {
 	if names := dirNames(t, dir); len(names) != 0 {
 		t.Errorf("a killed writer left %q", names)
 	}
+}
+
+// newGroup creates a File in dir for each of names, over an existing file
+// holding old(name) where that is not "", and writes "new" to each.
+func newGroup(t *testing.T, dir string, names []string, old func(name string) string) []*File {
+	t.Helper()
+	var files []*File
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if o := old(n); o != "" {
+			if err := os.WriteFile(p, []byte(o), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f, err := Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(f, "new")
+		files = append(files, f)
+	}
+	return files
 }

@@ -35,21 +35,12 @@ func testRenameFails(t *testing.T, fail int, noLinks bool) {
 	dir := t.TempDir()
 	names := []string{"a.txt", "b.txt", "c.txt", "d.txt"}
 	old := map[string]bool{"a.txt": true, "c.txt": true}
-	var files []*File
-	for _, n := range names {
-		p := filepath.Join(dir, n)
+	files := newGroup(t, dir, names, func(n string) string {
 		if old[n] {
-			if err := os.WriteFile(p, []byte("old "+n), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			return "old " + n
 		}
-		f, err := Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(f, "new")
-		files = append(files, f)
-	}
+		return ""
+	})
 	target := filepath.Join(dir, names[fail])
 	denied := &os.LinkError{Op: "rename", Err: syscall.EACCES}
 	savedRename, savedLink := rename, link
