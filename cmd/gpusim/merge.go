@@ -107,7 +107,8 @@ func mergeAction(c *cli.Context) error {
 // mergeFiles is the part files merge is given: its arguments, then those
 // --files-from lists. The arguments are checked as a command line (a name
 // that starts with "-" is a misplaced flag, "" an unset variable); no part
-// may be the file stdout goes to.
+// may be the file stdout goes to, and each must be there and open for
+// reading (shard.CheckFiles), or merge exits 2 before it reads any.
 func mergeFiles(c *cli.Context) ([]string, error) {
 	var files []string
 	// After "--" every name is a part, "-x.json" too (it was refused as a
@@ -173,6 +174,17 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 			}
 			return nil, &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
 		}
+	}
+	// A part that is not there (a typo, a shard that saved none), a
+	// folder or a file merge may not open is a bad name on the command
+	// line (or in a list): it was refused only once every part before it
+	// had been read, exit 1, as a damaged part is.
+	if err := shard.CheckFiles(files); err != nil {
+		hint := ""
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "a shard that saved no part is run again with --shard i/N and the job's other flags"
+		}
+		return nil, &usageError{msg: err.Error(), hint: hint}
 	}
 	return files, nil
 }
