@@ -19,13 +19,18 @@ type SelfTest struct {
 	// (gpu.SelfTest.Denormals); nil, null in JSON, where the device did
 	// not start and nothing was checked: false there read as a device
 	// that flushes them.
-	Denormals *bool   `json:"denormals"`
-	Seconds   float64 `json:"seconds"` // wall-clock seconds the checks took, the compile not counted
+	Denormals *bool `json:"denormals"`
+	// Seconds is the wall-clock seconds the checks took, the compile not
+	// counted. Its key keeps its first name, "seconds", for the readers
+	// of earlier reports.
+	Seconds float64 `json:"seconds"`
 	// CompileSeconds is the wall-clock seconds before the checks spent
 	// on the program (gpu.SelfTest.Compile): its build from source, or
 	// its load from gpusim's cache, and each kernel's first launch, where
 	// a driver generates machine code (pocl, its kernel cache cold).
-	CompileSeconds float64     `json:"compile_seconds"`
+	// Its key is "compile_s", as gpusim run's timing.compile_s (the
+	// _s of the durations in gpusim's reports).
+	CompileSeconds float64     `json:"compile_s"`
 	Checks         []gpu.Check `json:"checks"` // in the order they ran
 	// Failed names the first failed check, with got and want; "" when OK.
 	Failed string `json:"-"`
