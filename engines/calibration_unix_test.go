@@ -7,8 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gpusim/gpusim/sim"
 )
@@ -34,7 +35,7 @@ func TestCalibrationFileIrregularNoted(t *testing.T) {
 		make func(path string) error
 		want string
 	}{
-		{"a named pipe", func(path string) error { return syscall.Mkfifo(path, 0o644) }, "not a regular file"},
+		{"a named pipe", func(path string) error { return unix.Mkfifo(path, 0o644) }, "not a regular file"},
 		{"a link to /dev/zero", func(path string) error { return os.Symlink("/dev/zero", path) }, "was a link to /dev/zero: replaced by a file of its own"},
 		{"a link to /dev/null", func(path string) error { return os.Symlink("/dev/null", path) }, "was a link to /dev/null: replaced by a file of its own"},
 		{"a link to a file", func(path string) error {

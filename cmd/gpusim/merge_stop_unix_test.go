@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
@@ -72,7 +74,7 @@ func TestMergeStop(t *testing.T) {
 // it.
 func TestMergeListStop(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "list")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no FIFO:", err)
 	}
 	for _, c := range []struct {

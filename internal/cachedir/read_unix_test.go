@@ -5,9 +5,10 @@ package cachedir
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // within runs f and fails the test if it has not returned within a few
@@ -34,7 +35,7 @@ func within(t *testing.T, what string, f func()) {
 func TestReadFileIrregular(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	zero := filepath.Join(dir, "zero")
@@ -78,7 +79,7 @@ func TestReadFileIrregular(t *testing.T) {
 // unlocked, as where locks are not available.
 func TestLockFilePipe(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
-	if err := syscall.Mkfifo(path+".lock", 0o644); err != nil {
+	if err := unix.Mkfifo(path+".lock", 0o644); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	within(t, "Update with a pipe as its lock file", func() {
