@@ -572,6 +572,9 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			}
 			return opts, paramErr(f, "needs %s, got \"\"", what)
 		}
+		if err := runfiles.CheckControl(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
+			return opts, err
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -604,6 +607,12 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 	}
 	opts.html = c.String("html")
 	if err := checkHTMLName(opts.html); err != nil {
+		return opts, err
+	}
+	// --html's name is a file's, as run's files' are; the folder of
+	// --plot and the document --update-doc rewrites, which must be there,
+	// are taken as named (".charts" is a folder's name).
+	if err := runfiles.CheckStem(runfiles.Path{Flag: "html", Path: opts.html}); err != nil {
 		return opts, err
 	}
 	if err := checkBenchNames(opts); err != nil {

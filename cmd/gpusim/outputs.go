@@ -64,13 +64,16 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 			o.daily, o.dailyFlag = true, f.name
 		}
 	}
-	if err := checkEmptyNames(c); err != nil {
+	if err := checkOutputNames(c); err != nil {
 		return o, err
 	}
 	if err := checkHTMLName(o.html); err != nil {
 		return o, err
 	}
 	if err := o.Result.Check(); err != nil {
+		return o, err
+	}
+	if err := checkStems(c); err != nil {
 		return o, err
 	}
 	if c.IsSet("paths") {
@@ -195,11 +198,27 @@ func checkHTMLName(path string) error {
 // outputPaths are the flags that name an output file of run.
 var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save", "html"}
 
-// checkEmptyNames refuses an output flag given an empty file name.
-func checkEmptyNames(c *cli.Context) error {
+// checkOutputNames refuses, before anything else of the output flags, one
+// given an empty file name or a name with a control character
+// (runfiles.CheckControl).
+func checkOutputNames(c *cli.Context) error {
 	for _, f := range outputPaths {
 		if c.IsSet(f) && c.String(f) == "" {
 			return paramErr(f, "needs a file name, got \"\"")
+		}
+		if err := runfiles.CheckControl(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkStems refuses an output flag given a name that is only an extension
+// (runfiles.CheckStem), after the flags' extensions are checked.
+func checkStems(c *cli.Context) error {
+	for _, f := range outputPaths {
+		if err := runfiles.CheckStem(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -354,5 +356,69 @@ func TestSameFileFoldedCase(t *testing.T) {
 	code, _, stderr := run(context.Background(), args...)
 	if want := `gpusim: error: --paths-out: "` + lower + `" is also the file of --out` + "\n"; code != exitUsage || stderr != want {
 		t.Errorf("a file system that folds case: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}
+
+// TestOutputNames: every output flag of run and bench refuses, before any
+// work (exit 2, nothing written), a name that is only an extension, which
+// wrote a hidden file ".npy" for --out .npy (an unset shell variable in
+// --out "$NAME.npy"), and a name with a control character, which a newline
+// split the report's line with; each error names the flag and the name
+// quoted. Names with a stem, hidden or not, are written as before.
+func TestOutputNames(t *testing.T) {
+	dir := t.TempDir()
+	job := []string{"run", "--lanes", "10", "--steps", "2", "--engine", "serial"}
+	bench := []string{"bench", "-q", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "--lanes", "10", "--steps", "1", "--engines", "serial"}
+	type tc struct {
+		args      []string
+		flag, ext string
+	}
+	var cases []tc
+	for _, c := range []struct{ flag, ext string }{{"out", ".npy"}, {"paths-out", ".csv"}, {"daily-out", ".csv"}, {"plot", ".png"}, {"plot-daily", ".svg"}, {"save", ".json"}, {"html", ".html"}} {
+		args := job
+		if c.flag == "paths-out" {
+			args = append(slices.Clip(args), "--paths", "2")
+		}
+		cases = append(cases, tc{args, c.flag, c.ext})
+	}
+	cases = append(cases, tc{bench, "html", ".htm"})
+	for _, c := range cases {
+		name := filepath.Join(dir, c.ext)
+		code, stdout, stderr := run(context.Background(), append(slices.Clip(c.args), "--"+c.flag, name)...)
+		want := fmt.Sprintf("gpusim: error: --%s: %q is only an extension: the file has no name (valid: NAME%s)\n", c.flag, name, c.ext)
+		if code != exitUsage || stdout != "" || stderr != want {
+			t.Errorf("%s --%s %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args[0], c.flag, name, code, stdout, stderr, want)
+		}
+		for i, bad := range []string{"a\nb", "a\tb", "a\x1b[31mb", "a\u0085b"} {
+			name := filepath.Join(dir, bad+c.ext)
+			if i == 0 {
+				name = filepath.Join(dir, "a\nb", "f"+c.ext) // in the folder's name too
+			}
+			r := []rune(bad)[1]
+			code, stdout, stderr := run(context.Background(), append(slices.Clip(c.args), "--"+c.flag, name)...)
+			want := fmt.Sprintf("gpusim: error: --%s: %q has a control character, %s (valid: a name without control characters such as newlines, tabs and escapes)\n", c.flag, name, strconv.QuoteRune(r))
+			if code != exitUsage || stdout != "" || stderr != want {
+				t.Errorf("%s --%s %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args[0], c.flag, name, code, stdout, stderr, want)
+			}
+		}
+	}
+	// bench's folder of charts and the document it rewrites.
+	for _, flag := range []string{"plot", "update-doc"} {
+		name := filepath.Join(dir, "a\nb")
+		code, _, stderr := run(context.Background(), append(slices.Clip(bench), "--"+flag, name)...)
+		if want := fmt.Sprintf("gpusim: error: --%s: %q has a control character, '\\n' (valid: ", flag, name); code != exitUsage || !strings.HasPrefix(stderr, want) {
+			t.Errorf("bench --%s %q: exit %d, stderr %q; want exit 2 and %q...", flag, name, code, stderr, want)
+		}
+	}
+	assertEmptyDir(t, dir)
+
+	// A hidden file with a name, and a name with spaces, are written.
+	for _, name := range []string{".x.npy", "a b.npy"} {
+		path := filepath.Join(dir, name)
+		if code, _, stderr := run(context.Background(), append(slices.Clip(job), "--out", path)...); code != 0 {
+			t.Errorf("--out %q: exit %d, stderr %q", path, code, stderr)
+		} else if _, err := os.Stat(path); err != nil {
+			t.Error(err)
+		}
 	}
 }
