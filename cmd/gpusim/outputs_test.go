@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,10 +118,19 @@ func TestProgressWriting(t *testing.T) {
 	if last := frames[len(frames)-1]; strings.Trim(last, " ") != "" {
 		t.Errorf("the bar was not erased before the report: stderr ends %q", last)
 	}
+	// Once the last row is written, the bar gives way to the sync's
+	// phase (TestWritingPhase): a frame at 100% is the last of the bar.
+	phase := regexp.MustCompile(`^syncing --out  [0-9hms]+$`)
+	full := false
 	for _, f := range frames[:len(frames)-1] {
-		if f = strings.TrimRight(f, " "); f != "" && !frame.MatchString(f) {
+		switch f = strings.TrimRight(f, " "); {
+		case f == "":
+		case full && !phase.MatchString(f):
+			t.Errorf("frame %q after the bar's 100%%: want the phase, %v", f, phase)
+		case !full && !frame.MatchString(f) && !phase.MatchString(f):
 			t.Errorf("frame %q is not a file's progress", f)
 		}
+		full = full || strings.Contains(f, " 100%  ") || phase.MatchString(f)
 	}
 	if !strings.HasPrefix(stdout, "engine ") || !strings.Contains(stdout, "f.csv (500000 lanes)") {
 		t.Errorf("report changed by the bar: %q", stdout)
@@ -137,6 +148,12 @@ func TestProgressWriting(t *testing.T) {
 	line := regexp.MustCompile(`(?m)^gpusim: progress: writing --out: +[0-9]+%  [0-9.kM]+/500k lanes  [0-9.kMG-]+ lanes/s  ETA [0-9hms-]+$`)
 	if code != 0 || !line.MatchString(stderr) || strings.Contains(stderr, "\r") {
 		t.Errorf("not a terminal: exit %d, stderr %q; want lines of the file's progress", code, stderr)
+	}
+	other := regexp.MustCompile(`(?m)^gpusim: progress: (?:(?:writing --out: )?[0-9]+%|syncing --out  [0-9hms]+$)`)
+	for _, l := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
+		if !other.MatchString(l) {
+			t.Errorf("not a terminal: line %q is neither the run's nor the file's progress", l)
+		}
 	}
 
 	// A file written within the delay: nothing.
@@ -357,6 +374,97 @@ func TestSameFileFoldedCase(t *testing.T) {
 	if want := `gpusim: error: --paths-out: "` + lower + `" is also the file of --out` + "\n"; code != exitUsage || stderr != want {
 		t.Errorf("a file system that folds case: exit %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
+}
+
+// TestWritingPhase: once the last row of the per-lane files is handed on,
+// the files' bar gives way to what the run does next, on a terminal and
+// in a log alike ("syncing --out, then writing --html  1s"), and is
+// erased before the report. It stayed up at 100%, "writing --out", while
+// the file was synced and --save, --html and the charts written, half a
+// second for 10^8 lanes, and seemed stuck.
+func TestWritingPhase(t *testing.T) {
+	defer fakeTerminal()()
+	const then = "syncing --out, then writing --html"
+	for _, terminal := range []bool{true, false} {
+		is, delay, every := isTerminal, logDelay, logInterval
+		isTerminal = func(io.Writer) bool { return terminal }
+		logDelay, logInterval = -1, 10*time.Millisecond
+		w := &lockedBuffer{}
+		rows, stop := startWriting(w, false, 10, then)
+		rows("out", 4)
+		rows("out", 6)
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(w.String(), then+"  ") && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop()
+		isTerminal, logDelay, logInterval = is, delay, every
+		out := w.String()
+		i := strings.LastIndex(out, then+"  ")
+		if i < 0 {
+			t.Errorf("terminal %v: no %q after the last row: stderr ends %q", terminal, then, out[max(len(out)-300, 0):])
+			continue
+		}
+		if terminal {
+			// Its erase ends stderr.
+			if last := out[strings.LastIndex(out[:len(out)-1], "\r"):]; strings.Trim(last, "\r ") != "" || !strings.HasSuffix(out, "\r") {
+				t.Errorf("the phase was not erased: stderr ends %q", last)
+			}
+		} else if !regexp.MustCompile(`(?m)^gpusim: progress: ` + then + `  [0-9hms]+\n`).MatchString(out[strings.LastIndex(out[:i], "\n")+1:]) {
+			t.Errorf("log: %q, want a line gpusim: progress: %s  TIME", out, then)
+		}
+	}
+	// Quiet, or no per-lane rows: no bar and no phase.
+	if rows, stop := startWriting(&lockedBuffer{}, true, 10, then); rows != nil {
+		stop()
+		t.Error("--quiet started the files' bar")
+	}
+}
+
+// TestFinishingPhase: the phase names the per-lane file synced last
+// (--paths-out, written after --out) and the files written after it, in
+// the order runReport writes them.
+func TestFinishingPhase(t *testing.T) {
+	f := func(flags ...string) []outFile {
+		var fs []outFile
+		for _, fl := range flags {
+			fs = append(fs, outFile{Flag: fl, Path: "x"})
+		}
+		return fs
+	}
+	for _, c := range []struct {
+		named []outFile
+		want  string
+	}{
+		{f("plot", "html"), ""},
+		{f("out"), "syncing --out"},
+		{f("out", "paths-out"), "syncing --paths-out"},
+		{f("out", "html"), "syncing --out, then writing --html"},
+		{f("out", "paths-out", "daily-out", "plot", "plot-daily", "html", "save"), "syncing --paths-out, then writing --daily-out, --plot, --plot-daily, --save and --html"},
+	} {
+		if got := finishingPhase(c.named); got != c.want {
+			t.Errorf("%v: %q, want %q", c.named, got, c.want)
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a progress bar's goroutine and
+// the test's at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestOutputNames: every output flag of run and bench refuses, before any

@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -70,20 +72,60 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.
 // the terminal. It returns runfiles.WriteResult's rows callback (nil when
 // quiet or rows is 0), which names the file in the bar ("writing --out:
 // ..."), and the func that stops the report, which must run before
-// anything else is printed.
-func startWriting(w io.Writer, quiet bool, rows uint64) (func(flag string, n int), func()) {
+// anything else is printed. Once the last row is handed on, the bar gives
+// way to then (progress.Bar.Phase), what the run does next ("syncing
+// --out, then writing --html": finishingPhase): the bar stayed up at 100%
+// while they ran, and seemed stuck.
+func startWriting(w io.Writer, quiet bool, rows uint64, then string) (func(flag string, n int), func()) {
 	if quiet || rows == 0 {
 		return nil, func() {}
 	}
 	b, stop := newProgress(w, rows, 0, "writing")
-	last := ""
+	last, done := "", uint64(0)
 	return func(flag string, n int) {
 		if flag != last { // WriteResult's goroutine alone calls it
 			last = flag
 			b.SetLabel("writing --" + flag)
 		}
 		b.Add(uint64(n))
+		if done += uint64(n); done >= rows && then != "" {
+			b.Phase(then)
+		}
 	}, stop
+}
+
+// finishingPhase says what a run does once the last row of its per-lane
+// files (--out, then --paths-out) is handed on, for startWriting: it syncs
+// that file (atomicfile.File.Close) and then writes the others that named
+// lists, in the order runReport writes them ("syncing --paths-out, then
+// writing --plot, --save and --html"); "" without per-lane files.
+func finishingPhase(named []outFile) string {
+	has := func(flag string) bool {
+		return slices.ContainsFunc(named, func(f outFile) bool { return f.Flag == flag })
+	}
+	var last string
+	for _, f := range []string{"out", "paths-out"} {
+		if has(f) {
+			last = f
+		}
+	}
+	if last == "" {
+		return ""
+	}
+	var rest []string
+	for _, f := range []string{"daily-out", "plot", "plot-daily", "save", "html"} {
+		if has(f) {
+			rest = append(rest, "--"+f)
+		}
+	}
+	phase := "syncing --" + last
+	switch n := len(rest); {
+	case n == 1:
+		phase += ", then writing " + rest[0]
+	case n > 1:
+		phase += ", then writing " + strings.Join(rest[:n-1], ", ") + " and " + rest[n-1]
+	}
+	return phase
 }
 
 // newProgress starts a progress bar, labelled label, over lanes lanes of

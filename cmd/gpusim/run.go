@@ -655,7 +655,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		}
 	}
 	written := o.outputs
-	rows, stopWriting := startWriting(stderr, o.quiet, o.outputs.Rows(uint64(len(res.Finals))))
+	rows, stopWriting := startWriting(stderr, o.quiet, o.outputs.Rows(uint64(len(res.Finals))), finishingPhase(o.named))
 	defer stopWriting()
 	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, rows)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))

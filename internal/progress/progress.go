@@ -60,6 +60,10 @@ type Options struct {
 // and, with a label and no steps (a run's file of a row per lane),
 //
 //	writing --out: [=====>      ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s
+//
+// and, once Phase has ended the count, its text and the time since:
+//
+//	syncing --out, then writing --html  2s
 type Bar struct {
 	w            io.Writer
 	total        uint64
@@ -70,7 +74,9 @@ type Bar struct {
 	widthNow     func() int
 	lines        bool
 	prefix       string
-	label        string // guarded by mu
+	label        string        // guarded by mu
+	phase        string        // guarded by mu: Phase's text, "" for the bar
+	phaseAt      time.Duration // guarded by mu: elapsed at Phase
 	now          func() time.Time
 	start        time.Time
 	suspended    func() time.Duration
@@ -134,6 +140,21 @@ func (b *Bar) Add(n uint64) { b.done.Add(n) }
 func (b *Bar) SetLabel(label string) {
 	b.mu.Lock()
 	b.label = label
+	b.mu.Unlock()
+}
+
+// Phase ends the count and, from the next redraw on, shows text in the
+// bar's place, with no bar and no numbers, and the time since the call:
+// "syncing --out, then writing --html  2s" (after Prefix with Lines). It
+// is for work that follows the counted work and has no count of its own,
+// such as syncing the file just written and writing small ones: the bar
+// left up at 100% while they ran (half a second for 10^8 lanes) read as
+// stuck. The delay still holds: a phase over before it shows nothing.
+// Safe from any goroutine.
+func (b *Bar) Phase(text string) {
+	now := b.now()
+	b.mu.Lock()
+	b.phase, b.phaseAt = text, b.elapsed(now)
 	b.mu.Unlock()
 }
 
@@ -237,6 +258,9 @@ func (b *Bar) Line(now time.Time) string {
 
 // line is Line with mu held.
 func (b *Bar) line(now time.Time) string {
+	if b.phase != "" {
+		return b.phaseLine(now)
+	}
 	done := min(b.done.Load(), b.total)
 	elapsed := b.elapsed(now).Seconds()
 	frac := 1.0
@@ -299,6 +323,17 @@ func (b *Bar) line(now time.Time) string {
 		bar += ">" + strings.Repeat(" ", room-fill-1)
 	}
 	return label + "[" + bar + "]" + tail
+}
+
+// phaseLine is the line of a Phase at now: its text and the time since,
+// cut to a column less than the width on a terminal (the time first, then
+// the text's end).
+func (b *Bar) phaseLine(now time.Time) string {
+	l := b.phase + "  " + Duration(max(b.elapsed(now)-b.phaseAt, 0))
+	if !b.lines && len(l) > b.width-1 {
+		l = b.phase[:min(len(b.phase), max(b.width-1, 0))]
+	}
+	return l
 }
 
 // widestTail is the longest the numbers after the bar can be in this

@@ -573,3 +573,71 @@ func TestBarWidthSteady(t *testing.T) {
 		lastFill, lastWidth = f, width
 	}
 }
+
+// TestPhase: Phase ends the bar's count and shows its text and the time
+// since in the bar's place, the longer old line covered, then erased by
+// Stop; with Lines, a line of its own after Prefix; before the delay,
+// nothing; on a narrow terminal, the text cut to a column less than the
+// width. The bar stayed up at 100%, labelled with the file written, while
+// the file was synced and the others written, and seemed stuck.
+func TestPhase(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	b := New(&w, 100, 0, Options{Now: c.Now, Label: "writing --out"})
+	b.Add(100)
+	c.Advance(2 * time.Second)
+	if !b.Tick() {
+		t.Fatal("no draw after the delay")
+	}
+	bar := strings.TrimPrefix(w.String(), "\r")
+	b.Phase("syncing --out, then writing --html")
+	c.Advance(1500 * time.Millisecond)
+	w.Reset()
+	if !b.Tick() {
+		t.Fatal("no draw of the phase")
+	}
+	want := "syncing --out, then writing --html  2s"
+	pad := strings.Repeat(" ", len(bar)-len(want))
+	if got := w.String(); got != "\r"+want+pad+"\r"+want {
+		t.Errorf("got  %q\nwant %q", got, "\r"+want+pad+"\r"+want)
+	}
+	b.Stop()
+	if got := w.String(); !strings.HasSuffix(got, "\r"+strings.Repeat(" ", len(want))+"\r") {
+		t.Errorf("the phase was not erased: %q", got)
+	}
+
+	// In a log.
+	w.Reset()
+	b = New(&w, 100, 0, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true, Prefix: "gpusim: progress: ", Label: "writing --out"})
+	b.Add(100)
+	c.Advance(11 * time.Second)
+	b.Phase("syncing --out")
+	c.Advance(61 * time.Second)
+	if !b.Tick() {
+		t.Fatal("no line of the phase")
+	}
+	b.Stop()
+	if got, want := w.String(), "gpusim: progress: syncing --out  1m01s\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+
+	// Before the delay: nothing.
+	w.Reset()
+	b = New(&w, 100, 0, Options{Now: c.Now, Label: "writing --out"})
+	b.Add(100)
+	b.Phase("syncing --out")
+	c.Advance(500 * time.Millisecond)
+	if b.Tick() || w.Len() != 0 {
+		t.Errorf("drew %q before the delay", w.String())
+	}
+	b.Stop()
+
+	// Narrow: the time goes first, then the text's end.
+	for width, want := range map[int]string{20: "syncing --out  0s", 15: "syncing --out", 9: "syncing "} {
+		b := New(&bytes.Buffer{}, 100, 0, Options{Now: c.Now, Width: width})
+		b.Phase("syncing --out")
+		if got := b.Line(c.Now()); got != want {
+			t.Errorf("width %d: %q, want %q", width, got, want)
+		}
+	}
+}
