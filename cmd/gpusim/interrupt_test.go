@@ -232,6 +232,59 @@ func TestStopWriting(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
+// TestStopComputingPaths sends SIGINT while the bar shows the host's
+// --paths computation (gpusim-tty: at once, every 10 ms): the run exits
+// 130 before the forced exit (interrupt.StopGrace), with its message on a
+// line of its own, the bar erased before it, and leaves no file. The
+// computation showed no bar, and read the context between chunks of lanes
+// alone: a lane of 2^25 steps, a second on one core, ran on after Ctrl-C
+// until the forced exit.
+func TestStopComputingPaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	// The run takes half a second on simd; the trajectories, 2 lanes of
+	// 2^25 steps on the host, a second each.
+	cmd, stderr := startTTY(t, dir, nil, "run", "--engine", "simd", "--lanes", "2", "--steps", "2^25", "--paths", "2", "--paths-out", "paths.f32")
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	for !strings.Contains(stderr.String(), "computing --paths: ") {
+		select {
+		case <-done:
+			t.Fatalf("the run ended (exit %d) with no bar for --paths: stderr %q", cmd.ProcessState.ExitCode(), stderr.String())
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("no bar for --paths within 30 s: stderr %q", stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // inside a lane
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run did not stop within 30 s")
+	}
+	took := time.Since(start)
+	out := stderr.String()
+	if code := cmd.ProcessState.ExitCode(); code != interrupt.ExitSIGINT || lastLine(out) != "gpusim: interrupted\n" || took >= interrupt.StopGrace {
+		t.Errorf("exit %d after %v, stderr ends %q; want %d and gpusim: interrupted before the forced exit (%v)", code, took, lastLine(out), interrupt.ExitSIGINT, interrupt.StopGrace)
+	}
+	tail := out[strings.LastIndex(out, "computing --paths: "):]
+	if i := strings.Index(tail, "gpusim: "); i < 0 || !strings.HasSuffix(strings.TrimRight(tail[:i], " "), "\r") {
+		t.Errorf("the bar was not erased before the message: stderr ends %q", tail)
+	}
+	if note := `gpusim: note: stopped before its files were written: --paths-out "paths.f32" was not`; !strings.Contains(out, note) {
+		t.Errorf("stderr %q, want %q in it", out, note)
+	}
+	assertEmptyDir(t, dir)
+}
+
 // promptLatency is how soon after Ctrl-C a run well under way must exit:
 // about 0.1 s is what a user expects, the rest is slack for a loaded
 // two-core machine.

@@ -421,6 +421,44 @@ func TestWritingPhase(t *testing.T) {
 	}
 }
 
+// TestProgressPaths: the host's --paths computation shows its progress in
+// lane-steps, labelled "computing --paths", on a terminal (erased when it
+// stops) and in a log alike; --quiet shows none. It showed nothing, for
+// seconds at --lanes 64 --steps 1e6 --paths 64.
+func TestProgressPaths(t *testing.T) {
+	defer fakeTerminal()()
+	for _, terminal := range []bool{true, false} {
+		is, delay, every := isTerminal, logDelay, logInterval
+		isTerminal = func(io.Writer) bool { return terminal }
+		logDelay, logInterval = -1, 10*time.Millisecond
+		w := &lockedBuffer{}
+		done, stop := startComputing(w, false, 64, 1e4)
+		done(320_000)
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(w.String(), "lane-steps/s") && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop()
+		isTerminal, logDelay, logInterval = is, delay, every
+		out := w.String()
+		frame := regexp.MustCompile(`^computing --paths: (\[[=> ]+\])? *50%  320k/640k lane-steps  [0-9.kMG]+ lane-steps/s  ETA [0-9hms]+$`)
+		if terminal {
+			frames := strings.Split(strings.TrimPrefix(out, "\r"), "\r")
+			if len(frames) < 2 || !frame.MatchString(strings.TrimRight(frames[0], " ")) || strings.Trim(frames[len(frames)-1], " ") != "" {
+				t.Errorf("terminal: %q, want frames matching %v, then erased", out, frame)
+			}
+			continue
+		}
+		if l, ok := strings.CutPrefix(strings.SplitN(out, "\n", 2)[0], "gpusim: progress: "); !ok || !frame.MatchString(l) {
+			t.Errorf("log: %q, want lines gpusim: progress: matching %v", out, frame)
+		}
+	}
+	if done, stop := startComputing(&lockedBuffer{}, true, 64, 1e4); done != nil {
+		stop()
+		t.Error("--quiet started the --paths bar")
+	}
+}
+
 // TestFinishingPhase: the phase names the per-lane file synced last
 // (--paths-out, written after --out) and the files written after it, in
 // the order runReport writes them.

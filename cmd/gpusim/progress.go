@@ -61,7 +61,23 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.
 	if quiet {
 		return nil, func() {}
 	}
-	return newProgress(w, lanes, steps, "")
+	return newProgress(w, lanes, steps, progress.Options{})
+}
+
+// startComputing starts the progress report of the host's --paths
+// computation (paths.Compute), k lanes of steps steps, as startProgress
+// starts the run's, labelled "computing --paths" and counted in lane-steps
+// (a lane can be 2^28 steps): it ran for seconds after the run's bar
+// (--lanes 64 --steps 1e6 --paths 64) with nothing on the terminal. It
+// returns paths.Compute's done callback (nil when quiet) and the func that
+// stops the report, which must run before anything else is printed.
+func startComputing(w io.Writer, quiet bool, k uint64, steps int) (func(laneSteps uint64), func()) {
+	if quiet {
+		return nil, func() {}
+	}
+	// k x steps is at most paths.MaxValues (paths.Check).
+	b, stop := newProgress(w, k*uint64(steps), 0, progress.Options{Label: "computing --paths", Unit: "lane-steps"})
+	return b.Add, stop
 }
 
 // startWriting starts the progress report of a run's output files, as
@@ -80,7 +96,7 @@ func startWriting(w io.Writer, quiet bool, rows uint64, then string) (func(flag 
 	if quiet || rows == 0 {
 		return nil, func() {}
 	}
-	b, stop := newProgress(w, rows, 0, "writing")
+	b, stop := newProgress(w, rows, 0, progress.Options{Label: "writing"})
 	last, done := "", uint64(0)
 	return func(flag string, n int) {
 		if flag != last { // WriteResult's goroutine alone calls it
@@ -128,14 +144,15 @@ func finishingPhase(named []outFile) string {
 	return phase
 }
 
-// newProgress starts a progress bar, labelled label, over lanes lanes of
-// steps steps (0: lanes/s) on w, for startProgress and startWriting.
-func newProgress(w io.Writer, lanes uint64, steps int, label string) (*progress.Bar, func()) {
+// newProgress starts a progress bar over lanes lanes of steps steps (0:
+// lanes/s) on w, labelled and counted as what gives (progress.Options'
+// Label and Unit), for startProgress, startComputing and startWriting.
+func newProgress(w io.Writer, lanes uint64, steps int, what progress.Options) (*progress.Bar, func()) {
 	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w), WidthNow: func() int { return terminalWidth(w) }}
 	if !isTerminal(w) {
 		o = progress.Options{Delay: logDelay, Interval: logInterval, Lines: true, Prefix: "gpusim: progress: "}
 	}
-	o.Suspended, o.Label = cputime.Suspended, label
+	o.Suspended, o.Label, o.Unit = cputime.Suspended, what.Label, what.Unit
 	b := progress.New(w, lanes, steps, o)
 	remove := interrupt.BeforeExit(b.Stop)
 	b.Start()

@@ -649,8 +649,11 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	var trajectories []float32
 	if o.outputs.PathsOut != "" {
 		// On the host, from the reference: the same on every engine.
+		done, stopComputing := startComputing(stderr, o.quiet, o.outputs.Paths, p.Steps)
 		var err error
-		if trajectories, err = paths.Compute(ctx, p, int(o.outputs.Paths)); err != nil {
+		trajectories, err = paths.Compute(ctx, p, int(o.outputs.Paths), done)
+		stopComputing()
+		if err != nil {
 			return nil, fmt.Errorf("--paths: %w", err)
 		}
 	}

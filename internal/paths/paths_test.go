@@ -15,12 +15,13 @@ import (
 
 func TestComputeIsPath(t *testing.T) {
 	p := sim.Default()
-	for _, c := range []struct{ steps, k int }{{0, 1001}, {1, 1001}, {5, 1001}, {13, 1001}, {13, 1}, {13, 3}, {13, 64}, {13, 257}} {
+	for _, c := range []struct{ steps, k int }{{0, 1001}, {1, 1001}, {5, 1001}, {13, 1001}, {13, 1}, {13, 3}, {13, 64}, {13, 257}, {segment, 2}, {2*segment + 5, 3}} {
 		// k: 1001 not a multiple of any chunk, and fewer lanes than a
-		// chunk of maxChunk, which chunkSize cuts short.
+		// chunk of maxChunk, which chunkSize cuts short; lanes of one
+		// segment, and of more, the last one short.
 		steps, k := c.steps, c.k
 		p.Steps, p.Seed = steps, 7
-		got, err := Compute(context.Background(), p, k)
+		got, err := Compute(context.Background(), p, k, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +62,7 @@ func TestComputeSharesFewLanes(t *testing.T) {
 		all := make(chan struct{})
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		var late atomic.Bool
-		path = func(m *sim.Model, lane uint64, out []float32) {
+		path = func(m *sim.Model, lane uint64, s0 int, t0 float32, out []float32) {
 			if running.Add(1) == int64(min(k, workers)) {
 				close(all)
 			}
@@ -70,11 +71,11 @@ func TestComputeSharesFewLanes(t *testing.T) {
 			case <-ctx.Done():
 				late.Store(true)
 			}
-			m.Path(lane, out)
+			m.PathFrom(lane, s0, t0, out)
 		}
-		got, err := Compute(context.Background(), p, k)
+		got, err := Compute(context.Background(), p, k, nil)
 		cancel()
-		path = (*sim.Model).Path
+		path = (*sim.Model).PathFrom
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,8 +99,54 @@ func TestComputeCancelled(t *testing.T) {
 	boom := errors.New("boom")
 	cancel(boom)
 	p := sim.Default()
-	if _, err := Compute(ctx, p, 100000); !errors.Is(err, boom) {
+	if _, err := Compute(ctx, p, 100000, nil); !errors.Is(err, boom) {
 		t.Errorf("got %v, want the context's cause", err)
+	}
+}
+
+// TestComputeCancelledInLane: a stop in the middle of one long lane ends
+// Compute at the next segment, with the context's cause: the context was
+// read between chunks of lanes alone, and a lane of 2^28 steps ran for
+// seconds after Ctrl-C, until the forced exit.
+func TestComputeCancelledInLane(t *testing.T) {
+	defer func() { path = (*sim.Model).PathFrom }()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	boom := errors.New("boom")
+	var calls atomic.Int64
+	path = func(m *sim.Model, lane uint64, s0 int, t0 float32, out []float32) {
+		if calls.Add(1) == 2 {
+			cancel(boom) // during the lane's second segment
+		}
+		m.PathFrom(lane, s0, t0, out)
+	}
+	p := sim.Default()
+	p.Steps = 10 * segment
+	if _, err := Compute(ctx, p, 1, nil); !errors.Is(err, boom) {
+		t.Errorf("got %v, want the context's cause", err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d segments of 10 computed, want 2: the stop came in the second", n)
+	}
+}
+
+// TestComputeProgress: done hears every lane-step once, from every
+// goroutine, whatever the lanes' length, and a long lane's as it goes
+// (every segment), not once it is done.
+func TestComputeProgress(t *testing.T) {
+	p := sim.Default()
+	for _, c := range []struct{ steps, k int }{{1, 1001}, {13, 64}, {3*segment + 1, 1}, {segment + 7, 5}} {
+		p.Steps = c.steps
+		var sum, calls atomic.Uint64
+		if _, err := Compute(context.Background(), p, c.k, func(n uint64) { sum.Add(n); calls.Add(1) }); err != nil {
+			t.Fatal(err)
+		}
+		if want := uint64(c.k * c.steps); sum.Load() != want {
+			t.Errorf("%d x %d: done heard %d lane-steps, want %d", c.k, c.steps, sum.Load(), want)
+		}
+		if c.k == 1 && calls.Load() < 4 {
+			t.Errorf("one lane of %d steps: %d reports, want one a segment of %d", c.steps, calls.Load(), segment)
+		}
 	}
 }
 

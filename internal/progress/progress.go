@@ -47,6 +47,11 @@ type Options struct {
 	// it goes first, before the bar, or after Prefix with Lines, and
 	// SetLabel changes it. The run's own bar has none.
 	Label string
+	// Unit names what Add counts, in the plural (default "lanes"): a bar
+	// of no steps counts "lane-steps" where its work is not whole lanes
+	// (the host's --paths trajectories, whose one lane can be 2^28
+	// steps), and its rate is then in Unit per second.
+	Unit string
 }
 
 // Bar is a progress bar over a number of lanes of a given number of steps.
@@ -60,6 +65,11 @@ type Options struct {
 // and, with a label and no steps (a run's file of a row per lane),
 //
 //	writing --out: [=====>      ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s
+//
+// and, counting lane-steps (Options.Unit) with a label and no steps, on
+// 80 columns, which leave no room for the bar,
+//
+//	computing --paths: 30%  83.2M/268M lane-steps  41.6M lane-steps/s  ETA 5s
 //
 // and, once Phase has ended the count, its text and the time since:
 //
@@ -75,6 +85,7 @@ type Bar struct {
 	lines        bool
 	prefix       string
 	label        string        // guarded by mu
+	unit         string        // what Add counts: Options.Unit
 	phase        string        // guarded by mu: Phase's text, "" for the bar
 	phaseAt      time.Duration // guarded by mu: elapsed at Phase
 	now          func() time.Time
@@ -113,6 +124,9 @@ func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
 	if b.suspended == nil {
 		b.suspended = func() time.Duration { return 0 }
 	}
+	if b.unit = o.Unit; b.unit == "" {
+		b.unit = "lanes"
+	}
 	// Tick at the delay's pace too, so that the first line of a log
 	// (a 10 s delay, a minute between lines) comes at the delay, not a
 	// whole interval later.
@@ -130,8 +144,8 @@ func (b *Bar) elapsed(now time.Time) time.Duration {
 	return now.Sub(b.start) - max(b.suspended()-b.suspended0, 0)
 }
 
-// Add counts n more lanes as done. It is a sim.Job.Progress callback: one
-// atomic add, safe from several goroutines.
+// Add counts n more lanes (Options.Unit) as done. It is a sim.Job.Progress
+// callback: one atomic add, safe from several goroutines.
 func (b *Bar) Add(n uint64) { b.done.Add(n) }
 
 // SetLabel changes the label (Options.Label) from the next redraw on: a
@@ -273,7 +287,7 @@ func (b *Bar) line(now time.Time) string {
 		perSec = float64(done) / elapsed // lanes per second
 	}
 	if b.steps == 0 {
-		unit = "lanes/s"
+		unit = b.unit + "/s"
 		rate = SI(perSec)
 	} else {
 		rate = SI(perSec * float64(b.steps))
@@ -284,7 +298,7 @@ func (b *Bar) line(now time.Time) string {
 	} else if perSec > 0 {
 		eta = etaOf(float64(b.total-done) / perSec)
 	}
-	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), fmt.Sprintf("  %s/%s lanes", SI(float64(done)), SI(float64(b.total)))
+	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), fmt.Sprintf("  %s/%s %s", SI(float64(done)), SI(float64(b.total)), b.unit)
 	tail := pct + lanes + "  " + rate + " " + unit + "  ETA " + eta
 	label := ""
 	if b.label != "" {
@@ -337,12 +351,12 @@ func (b *Bar) phaseLine(now time.Time) string {
 }
 
 // widestTail is the longest the numbers after the bar can be in this
-// bar's run, rate in unit: its percentage at 100%, the lanes done at 4
+// bar's run, rate in unit: its percentage at 100%, the count done at 4
 // characters more than the total's (SI's widest, "1.23M", against "30M"),
 // the rate at SI's widest and the ETA at Duration's ("59m59s").
 func (b *Bar) widestTail(unit string) int {
 	const si, eta = len("1.23M"), len("59m59s")
-	return len(" 100%") + len("  ") + max(si, len(SI(float64(b.total)))) + len("/"+SI(float64(b.total))+" lanes") +
+	return len(" 100%") + len("  ") + max(si, len(SI(float64(b.total)))) + len("/"+SI(float64(b.total))+" "+b.unit) +
 		len("  ") + si + len(" "+unit) + len("  ETA ") + eta
 }
 

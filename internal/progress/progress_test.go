@@ -641,3 +641,30 @@ func TestPhase(t *testing.T) {
 		}
 	}
 }
+
+// TestUnit: a bar counts what Options.Unit names, its rate in that unit per
+// second, and its bar keeps one width however long the counts (widestTail
+// counts the unit): the host's --paths bar counts lane-steps, as a lane
+// can be 2^28 steps.
+func TestUnit(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	b := New(&bytes.Buffer{}, 1<<28, 0, Options{Now: c.Now, Width: 120, Label: "computing --paths", Unit: "lane-steps"})
+	b.Add(83_200_000)
+	c.Advance(2 * time.Second) // 41.6M lane-steps/s; 185M left take 4.45 s
+	want := "computing --paths: [===========>                          ]  30%  83.2M/268M lane-steps  41.6M lane-steps/s  ETA 5s"
+	if got := b.Line(c.Now()); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	// 80 columns leave no room for the bar: the numbers alone, which the
+	// package doc and the README show.
+	b.width = 80
+	if got, want := b.Line(c.Now()), "computing --paths: 30%  83.2M/268M lane-steps  41.6M lane-steps/s  ETA 5s"; got != want {
+		t.Errorf("80 columns: got  %q\nwant %q", got, want)
+	}
+	b.width = 120
+	b.Add(1 << 27)
+	c.Advance(time.Second)
+	if got := b.Line(c.Now()); strings.Index(got, "]") != strings.Index(want, "]") {
+		t.Errorf("the bar's width changed: %q after %q", got, want)
+	}
+}
