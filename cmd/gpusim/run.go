@@ -314,16 +314,24 @@ func (o *runOptions) checkTimeOpen(eng sim.Engine) error {
 	return o.checkTimeWith(opened)
 }
 
-// checkTimeWith is checkTime's floor with the engine's options eo.
+// checkTimeWith is checkTime's floor with the engine's options eo. A lane
+// costs at least one lane-step's work even with no steps: it is still
+// generated, summarised and hashed (at 20 ns a lane on the serial engine,
+// as much as a step), and --lanes 2^64-1 --steps 0, counted as no work,
+// started and ran for millennia.
 func (o *runOptions) checkTimeWith(eo engines.Options) error {
 	lanes := o.shard.lanes(o.params)
-	work := float64(lanes) * float64(o.params.Steps)
+	work := float64(lanes) * float64(max(o.params.Steps, 1))
 	secs, on := engines.MinTime(o.engine, eo, work)
 	if o.timeout > 0 || secs <= maxFloorTime.Seconds() {
 		return nil
 	}
-	return paramErr("lanes", "%d lanes x %d steps (%.3g lane-steps) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower --lanes or --steps, or give --timeout DURATION to run it anyway, for at most DURATION)",
-		lanes, o.params.Steps, work, longTime(secs), work/secs, on)
+	counted, lower := fmt.Sprintf("%.3g lane-steps", work), "--lanes or --steps"
+	if o.params.Steps == 0 {
+		counted, lower = fmt.Sprintf("%.3g lanes, each at least a lane-step's work", work), "--lanes"
+	}
+	return paramErr("lanes", "%d lanes x %d steps (%s) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
+		lanes, o.params.Steps, counted, longTime(secs), work/secs, on, lower)
 }
 
 // longTime is a span of seconds for people: years past one, days past
