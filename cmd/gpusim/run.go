@@ -158,7 +158,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	}
 	// The flags together, after each on its own.
 	if err := engines.Check(o.engine, o.eng, o.given); err != nil {
-		return nil, err
+		return nil, impliedEngine(c, o.engine, err)
 	}
 	if err := shardConflicts(c); err != nil {
 		return nil, err
@@ -230,6 +230,18 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		return err
 	}
 	return engines.CheckOptions(o.eng)
+}
+
+// impliedEngine adds to engines.Check's refusal of an option that --device
+// chose the engine, where --engine was not given: --device 0 --workers 2
+// said "--workers: the opencl engine does not take it", an engine the
+// command line did not name.
+func impliedEngine(c *cli.Context, engine string, err error) error {
+	var pe *sim.ParamError
+	if !errors.As(err, &pe) || pe.Flag == "device" || !c.IsSet("device") || c.IsSet("engine") || c.IsSet("backend") {
+		return err
+	}
+	return &sim.ParamError{Flag: pe.Flag, Msg: pe.Msg + " (--device implies --engine " + engine + ")"}
 }
 
 // availableMemory is runfiles.Available; tests replace it.
