@@ -619,10 +619,31 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 // value, which every app's Setup adds (a copy of it, added before Setup,
 // lost its way back to the app's help), so it is worded once, before any
 // app runs.
+//
+// Its own help (gpusim help help) read " help [command options] [command]":
+// Setup names each command "gpusim NAME" before it adds help, which kept no
+// name; it gets the usage the other commands' helps show. It shows one
+// command's help: gpusim help run merge printed run's alone and gpusim
+// help run extra ignored the word, with exit 0, where every other command
+// refuses arguments it does not take with exit 2.
 func init() {
 	bare := &cli.App{}
 	bare.Setup()
-	bare.Command("help").Usage = "show the commands, or one command's flags and help"
+	help := bare.Command("help")
+	help.Usage = "show the commands, or one command's flags and help"
+	help.HelpName, help.UsageText = "gpusim help", "gpusim help [command]"
+	show := help.Action
+	help.Action = func(c *cli.Context) error {
+		// urfave calls this action for a command's --help too, with that
+		// command's context: only help's own arguments are counted.
+		if c.Command != nil && c.Command.Name == "help" && c.NArg() > 1 {
+			return &usageError{
+				msg:  fmt.Sprintf("help takes one command, got %d: %q", c.NArg(), c.Args().Slice()),
+				hint: "gpusim help COMMAND shows one command's flags and help",
+			}
+		}
+		return show(c)
+	}
 }
 
 // commandNames lists the app's commands for error messages.
