@@ -73,10 +73,30 @@ func (r *Report) scalingNotes() []string {
 	if w.procs {
 		procs = "; for processes also start-up and merge"
 	}
-	return []string{
-		fmt.Sprintf("speedup is over the same engine on one worker, efficiency is speedup per worker that ran (\"4 (2 ran)\": 4 asked, 2 started, %s); the fit is Amdahl's law S(N) = 1/((1-P) + P/N) (G. M. Amdahl, AFIPS 1967, as the course writes it) by least squares at the workers that ran; P's range is P fitted to each point's lowest and highest speedup over the timed runs (the one-worker run's fastest time over the point's slowest, and its slowest over the point's fastest)", w.starts),
+	notes := []string{
+		fmt.Sprintf("speedup is over the same engine on one worker, efficiency is speedup per worker that ran (\"4 (2 ran)\": 4 asked, 2 started, %s); the fit is Amdahl's law S(N) = 1/((1-P) + P/N) (G. M. Amdahl, AFIPS 1967, as the course writes it) by least squares at the workers that ran, leaving out (\"not fitted\") the counts that ran more workers than the cores; P's range is P fitted to each point's lowest and highest speedup over the timed runs (the one-worker run's fastest time over the point's slowest, and its slowest over the point's fastest)", w.starts),
 		fmt.Sprintf("overhead is the time no worker count shortens (set-up, hand-out, reduction%s): one worker on one lane; above, %s; predicted P = 1 - overhead/median at one worker", procs, w.above),
 	}
+	if r.efficiencyAbove() {
+		notes = append(notes, efficiencyAboveNote)
+	}
+	return notes
+}
+
+// efficiencyAboveNote explains the efficiency cells above 100%.
+const efficiencyAboveNote = "an efficiency above 100% is as measured, not clamped: \"in noise\" where the speedup at the low end of the timed runs' spread is at most 100% per worker, \"superlinear\" where even it is above (each worker's share of the lanes fitting a cache of its own can do that), \"1 run\" where one timed run has no spread to tell (--reps 2 or more)"
+
+// efficiencyAbove says whether a point of r's scaling table has an
+// efficiencyNote.
+func (r *Report) efficiencyAbove() bool {
+	for _, s := range r.Scaling {
+		for _, p := range s.Points {
+			if p.efficiencyNote() != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // htmlMethod says how the report's numbers were measured, for the HTML
@@ -122,13 +142,20 @@ func (r *Report) scalingMethod() string {
 		starts = append(starts, andList(goroutines)+" "+verb+" at most one goroutine a block of lanes")
 	}
 	overhead := "set-up, handing out work, the reduction"
+	var beyond []string
+	if len(goroutines) > 0 {
+		beyond = append(beyond, "goroutines beyond GOMAXPROCS")
+	}
+	if procs {
+		beyond = append(beyond, "processes beyond the CPUs")
+	}
 	if procs {
 		names = append(names, ProcessesEngine)
 		starts = append(starts, "processes starts at most one process a lane")
 		overhead += "; for processes also starting the children and merging their parts"
 	}
-	return fmt.Sprintf("Scaling runs %s at each worker count. Efficiency is the speedup per worker that ran: %s, so a larger count repeats a smaller run. Amdahl's law S(N) = 1/((1-P) + P/N) (G. M. Amdahl, AFIPS 1967, as the course writes it) is fitted to the speedups by least squares at the workers that ran, with P's range over the timed runs' spread (P fitted to each point's lowest and highest speedup: the one-worker run's fastest time over the point's slowest, and its slowest over the point's fastest), and P is also predicted without a fit: the overhead, the time no worker count shortens (%s), is measured at one worker on one lane, and above one worker on %s; at one worker P = 1 - that time / the run's time.",
-		andList(names), andList(starts), overhead, r.scalingWords().above)
+	return fmt.Sprintf("Scaling runs %s at each worker count. Efficiency is the speedup per worker that ran: %s, so a larger count repeats a smaller run. Amdahl's law S(N) = 1/((1-P) + P/N) (G. M. Amdahl, AFIPS 1967, as the course writes it) is fitted to the speedups by least squares at the workers that ran, leaving out the counts where more workers ran than there were cores for them (%s), whose speedups measure oversubscription, with P's range over the timed runs' spread (P fitted to each point's lowest and highest speedup: the one-worker run's fastest time over the point's slowest, and its slowest over the point's fastest), and P is also predicted without a fit: the overhead, the time no worker count shortens (%s), is measured at one worker on one lane, and above one worker on %s; at one worker P = 1 - that time / the run's time.",
+		andList(names), andList(starts), andList(beyond), overhead, r.scalingWords().above)
 }
 
 // pythonCourse and pythonPicks describe the Python versions by method: the

@@ -313,7 +313,8 @@ func (p Plan) largest(fill rune) *Report {
 
 // largestScaling adds to r the scaling table of p at its largest: each
 // engine that scales at every worker count, fitted from two points off the
-// law (the longest fit line), the speedup axis down to the least speedup a
+// law (the longest fit line), every count above one left out of the fit
+// and its efficiency above 100% beyond the spread, the speedup axis down to the least speedup a
 // measurement gives (a nanosecond over longest).
 func (p Plan) largestScaling(r *Report) {
 	c := p.Config
@@ -328,12 +329,20 @@ func (p Plan) largestScaling(r *Report) {
 		if !s.Scales {
 			continue
 		}
-		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2, Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5}
+		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2, Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5,
+			Cores: math.MaxInt32}
+		if c.Reps < 2 {
+			sc.Fit.Range = nil // the fit line says why, in more words
+		}
 		for i, n := range c.workers() {
 			pt := ScalingPoint{Workers: n, Ran: max(1, n-1), Wall: Stats{N: c.Reps, Median: longest}, NsPerLaneStep: 1,
-				Speedup: 2, Efficiency: 1, Startup: longest, Merge: longest, Overhead: longest}
+				Speedup: 2, Efficiency: 2, Startup: longest, Merge: longest, Overhead: longest}
 			if i == 0 {
 				pt.Speedup = 1 / longest.Seconds() / 1e9
+			} else {
+				// Left out of the fit, and above 100% beyond the
+				// spread: the longest cells and notes.
+				pt.Oversubscribed, pt.SpeedupRange = true, &[2]float64{float64(longest), float64(longest)}
 			}
 			sc.Points = append(sc.Points, pt)
 		}

@@ -205,7 +205,8 @@ func (p Plan) randomScaling(rng *rand.Rand, r *Report, dur func() time.Duration,
 				one = longest
 			}
 			sc.Points = append(sc.Points, ScalingPoint{Workers: n, Ran: 1 + rng.IntN(n), Wall: Stats{N: c.Reps, Median: dur()}, NsPerLaneStep: num(),
-				Speedup: []float64{1 / float64(longest), float64(one), rng.Float64() * float64(n)}[rng.IntN(3)], Efficiency: math.Abs(num()), Overhead: dur()})
+				Speedup: []float64{1 / float64(longest), float64(one), rng.Float64() * float64(n)}[rng.IntN(3)], Efficiency: math.Abs(num()), Overhead: dur(),
+				Oversubscribed: rng.IntN(2) == 0, SpeedupRange: []*[2]float64{nil, {num(), num()}}[rng.IntN(2)]})
 		}
 		r.Scaling = append(r.Scaling, sc)
 		if rng.IntN(2) == 0 {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/gpusim/gpusim/internal/count"
 )
 
 // oversubscribed notes, for each group of scaling engines in rep.Scaling,
@@ -13,7 +11,8 @@ import (
 // them: goroutines (parallel, simd, any engine but processes) beyond the
 // GOMAXPROCS they share, and the processes engine's children, processes of
 // their own, beyond the CPUs (rep.Machine's counts, taken as Run began).
-// Their speedups measure oversubscription, not more parallelism. It counts
+// Their speedups measure oversubscription, not more parallelism, and the
+// Amdahl fit leaves them out (Scaling.setFit). It counts
 // the workers that ran (ScalingPoint.RanWorkers), not those asked for, and
 // only the engines that scaled: parallel on 1,000 lanes at --workers 4
 // starts one goroutine, and the note said 4 workers shared 2 cores. Engines
@@ -29,12 +28,8 @@ func oversubscribed(rep *Report) []string {
 	var groups []*group
 	keys := map[string]*group{}
 	for _, s := range rep.Scaling {
-		cores, unit := rep.Machine.GOMAXPROCS, "goroutines"
-		on := count.Noun(cores, "core") + " (GOMAXPROCS)"
-		if s.Engine == ProcessesEngine {
-			cores, unit = rep.Machine.Cores, "worker processes"
-			on = count.Noun(cores, "CPU")
-		}
+		cores := rep.Machine.coresFor(s.Engine)
+		unit, on := coresWords(s.Engine, cores)
 		if cores <= 0 {
 			continue // not known
 		}
@@ -67,7 +62,7 @@ func oversubscribed(rep *Report) []string {
 			// process a lane): which rows of the table the note is on.
 			asked = fmt.Sprintf(", at %s workers asked", andList(g.asked))
 		}
-		notes[i] = fmt.Sprintf("%s ran %s %s on %s%s: those speedups measure oversubscription, not more parallelism",
+		notes[i] = fmt.Sprintf("%s ran %s %s on %s%s: those speedups measure oversubscription, not more parallelism, and the Amdahl fit leaves them out",
 			andList(g.engines), andList(g.ran), g.unit, g.cores, asked)
 	}
 	return notes

@@ -24,7 +24,7 @@ func scalingAt(engine string, asked, ran []int) Scaling {
 // workers on 2 cores.
 func TestOversubscribedCountsRan(t *testing.T) {
 	m := Machine{Cores: 4, GOMAXPROCS: 2}
-	const tail = ": those speedups measure oversubscription, not more parallelism"
+	const tail = ": those speedups measure oversubscription, not more parallelism, and the Amdahl fit leaves them out"
 	for _, c := range []struct {
 		name    string
 		scaling []Scaling
@@ -65,7 +65,7 @@ func TestRunOversubscribedNote(t *testing.T) {
 	if got := over(runCapped(t, []int{4}, 1)); len(got) > 0 {
 		t.Errorf("one goroutine ran at 4 workers asked, on 1 core: notes %q", got)
 	}
-	want := []string{"parallel ran 2 goroutines on 1 core (GOMAXPROCS), at 2 and 4 workers asked: those speedups measure oversubscription, not more parallelism"}
+	want := []string{"parallel ran 2 goroutines on 1 core (GOMAXPROCS), at 2 and 4 workers asked: those speedups measure oversubscription, not more parallelism, and the Amdahl fit leaves them out"}
 	if got := over(runCapped(t, []int{2, 4}, 2)); !slices.Equal(got, want) {
 		t.Errorf("two goroutines ran at 2 and 4 workers asked, on 1 core:\ngot  %q\nwant %q", got, want)
 	}

@@ -222,14 +222,33 @@ func amdahlCurve(p, maxN float64, samples int) plotter.XYs {
 	return xys
 }
 
-// addScaling draws one engine's points and its fitted and predicted curves.
+// addScaling draws one engine's points and its fitted and predicted curves;
+// the points the fit left out (oversubscribed) as crosses, in the legend as
+// not fitted.
 func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color, vg.Length, []vg.Length) *plotter.Line) error {
-	var xys plotter.XYs
+	var xys, over plotter.XYs
 	for _, pt := range s.Points {
 		if pt.Speedup > 0 { // a log axis has no place for 0
 			// At the workers that ran, where the fitted curve places it.
-			xys = append(xys, plotter.XY{X: float64(pt.RanWorkers()), Y: pt.Speedup})
+			xy := plotter.XY{X: float64(pt.RanWorkers()), Y: pt.Speedup}
+			if pt.Oversubscribed {
+				over = append(over, xy)
+			} else {
+				xys = append(xys, xy)
+			}
 		}
+	}
+	c := plotutil.Color(i)
+	label := fmt.Sprintf("%s (%s)", s.Engine, s.Workload)
+	if len(over) > 0 {
+		sc, err := plotter.NewScatter(over)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = c, draw.CrossGlyph{}, vg.Points(3.5)
+		p.Add(sc)
+		// After the measured points' and curves' entries, on return.
+		defer p.Legend.Add(fmt.Sprintf("%s: oversubscribed, not fitted", label), sc)
 	}
 	if len(xys) == 0 {
 		return nil
@@ -238,10 +257,8 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 	if err != nil {
 		return err
 	}
-	c := plotutil.Color(i)
 	sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = c, plotutil.Shape(i), vg.Points(3.5)
 	p.Add(sc)
-	label := fmt.Sprintf("%s (%s)", s.Engine, s.Workload)
 	if s.Fit == nil {
 		p.Legend.Add(label+": measured", sc)
 		return nil

@@ -74,7 +74,7 @@ func (r *Report) tables() []table {
 		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency", "overhead"}}
 		for _, s := range r.Scaling {
 			for _, p := range s.Points {
-				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), p.workersCell(), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), fmt.Sprintf("%.0f%%", 100*p.Efficiency), fmtDur(p.Overhead)})
+				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), p.workersCell(), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), p.efficiencyCell(), fmtDur(p.Overhead)})
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
@@ -254,7 +254,67 @@ func (s *Scaling) FitLine() string {
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %s%s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead", s.Engine, s.Workload, fmtP(s.Fit.P), s.Fit.rangeText(" (%s to %s over the timed runs' spread)"), limit, resid, fmtP(s.PredictedP))
+	if left := s.leftOutText(); left != "" {
+		resid += "; " + left
+	}
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %s%s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead", s.Engine, s.Workload, fmtP(s.Fit.P), s.rangeText(" (%s to %s over the timed runs' spread)"), limit, resid, fmtP(s.PredictedP))
+}
+
+// leftOutText says which points the fit left out and why: "4 and 8
+// workers not fitted: more goroutines ran than the 2 cores (GOMAXPROCS),
+// so they measure oversubscription", or "" where it left none out.
+func (s *Scaling) leftOutText() string {
+	left := s.oversubscribedCounts()
+	if len(left) == 0 {
+		return ""
+	}
+	unit, on := coresWords(s.Engine, s.Cores)
+	return fmt.Sprintf("%s workers not fitted: more %s ran than the %s, so they measure oversubscription",
+		andList(left), unit, on)
+}
+
+// rangeText is s.Fit's rangeText, or where one timed run gave no spread,
+// a word that says the range needs more.
+func (s *Scaling) rangeText(layout string) string {
+	if s.Fit.Range == nil && len(s.Points) > 0 && s.Points[0].Wall.N == 1 {
+		return " (no range: 1 timed run has no spread, --reps 2 or more give one)"
+	}
+	return s.Fit.rangeText(layout)
+}
+
+// csvNote is the CSV's note on a scaling row: its overhead, the workers
+// that ran where fewer did, an efficiency above 100% and a point not fitted.
+func (p ScalingPoint) csvNote() string {
+	note := "overhead " + fmtF(p.Overhead.Seconds()) + " s"
+	if p.RanWorkers() != p.Workers {
+		note += "; " + count.Noun(p.RanWorkers(), "worker") + " ran, the efficiency's divisor"
+	}
+	if n := p.efficiencyNote(); n != "" {
+		note += "; efficiency above 100%: " + n
+	}
+	if p.Oversubscribed {
+		note += "; not fitted: oversubscribed"
+	}
+	return note
+}
+
+// csvFitNote is the CSV's note on an amdahl row: the fit's points, P's
+// range (or why there is none), the points left out, and the predicted P;
+// or why there is no fit.
+func (s *Scaling) csvFitNote() string {
+	note := s.FitNote
+	if s.Fit != nil {
+		note = fmt.Sprintf("rms %s over %d points (the %s above 1)", fmtF(s.Fit.RMS), s.Fit.Points, count.Noun(s.Fit.Points-1, "worker count"))
+		if s.Fit.Range != nil {
+			note += fmt.Sprintf("; p %s to %s over the timed runs' spread", fmtF(s.Fit.Range[0]), fmtF(s.Fit.Range[1]))
+		} else if r := s.rangeText(""); r != "" {
+			note += "; " + strings.Trim(r, " ()")
+		}
+		if left := s.leftOutText(); left != "" {
+			note += "; " + left
+		}
+	}
+	return note + fmt.Sprintf("; predicted p %s from the overhead at one worker", fmtF(s.PredictedP))
 }
 
 // rangeText is " (LOW to HIGH over the timed runs' spread)", or "" where
@@ -538,23 +598,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	for _, s := range r.Scaling {
 		for _, p := range s.Points {
-			note := "overhead " + fmtF(p.Overhead.Seconds()) + " s"
-			if p.RanWorkers() != p.Workers {
-				note += "; " + count.Noun(p.RanWorkers(), "worker") + " ran, the efficiency's divisor"
-			}
 			put(stats(wl(map[string]string{"section": "scaling", "engine": s.Engine, "workers": strconv.Itoa(p.Workers),
 				"ns_per_lane_step": fmtF(p.NsPerLaneStep), "speedup": fmtF(p.Speedup), "efficiency": fmtF(p.Efficiency),
-				"note": note}, s.Workload), p.Wall))
+				"note": p.csvNote()}, s.Workload), p.Wall))
 		}
-		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.FitNote}, s.Workload)
+		kv := wl(map[string]string{"section": "amdahl", "engine": s.Engine, "note": s.csvFitNote()}, s.Workload)
 		if s.Fit != nil {
 			kv["p"], kv["limit"] = fmtF(s.Fit.P), fmtF(s.Fit.Limit)
-			kv["note"] = fmt.Sprintf("rms %s over %d points (the %s above 1)", fmtF(s.Fit.RMS), s.Fit.Points, count.Noun(s.Fit.Points-1, "worker count"))
-			if s.Fit.Range != nil {
-				kv["note"] += fmt.Sprintf("; p %s to %s over the timed runs' spread", fmtF(s.Fit.Range[0]), fmtF(s.Fit.Range[1]))
-			}
 		}
-		kv["note"] += fmt.Sprintf("; predicted p %s from the overhead at one worker", fmtF(s.PredictedP))
 		put(kv)
 	}
 	if r.Sweep != nil {

@@ -202,9 +202,18 @@ type ScalingPoint struct {
 	Wall          Stats   `json:"wall"`             // as Measurement.Wall
 	NsPerLaneStep float64 `json:"ns_per_lane_step"` // as Measurement.NsPerLaneStep
 	// Speedup is over the same engine on one worker; Efficiency is Speedup
-	// per worker that ran (Ran).
+	// per worker that ran (Ran), as measured: above 1 where noise or a
+	// superlinear speedup makes it so (efficiencyNote tells which).
 	Speedup    float64 `json:"speedup"`
 	Efficiency float64 `json:"efficiency"`
+	// SpeedupRange is the speedup at the ends of the timed runs' spread:
+	// the one-worker run's fastest time over this point's slowest, and its
+	// slowest over this point's fastest. nil at one worker (the base) and
+	// where either point had one timed run, which has no spread.
+	SpeedupRange *[2]float64 `json:"speedup_range,omitempty"`
+	// Oversubscribed says more workers ran (Ran) than Scaling.Cores: the
+	// Amdahl fit leaves the point out.
+	Oversubscribed bool `json:"oversubscribed,omitempty"`
 	// Startup and Merge are the processes engine's (Measurement).
 	Startup time.Duration `json:"startup_ns,omitempty"`
 	Merge   time.Duration `json:"merge_ns,omitempty"`
@@ -223,12 +232,56 @@ func (p ScalingPoint) RanWorkers() int {
 	return p.Workers
 }
 
-// workersCell is the scaling table's workers: "4 (2 ran)" where fewer ran.
+// workersCell is the scaling table's workers: "4 (2 ran)" where fewer
+// ran, "8 (not fitted)" where the Amdahl fit left the point out.
 func (p ScalingPoint) workersCell() string {
+	var tags []string
 	if r := p.RanWorkers(); r != p.Workers {
-		return fmt.Sprintf("%d (%d ran)", p.Workers, r)
+		tags = append(tags, fmt.Sprintf("%d ran", r))
 	}
-	return strconv.Itoa(p.Workers)
+	if p.Oversubscribed {
+		tags = append(tags, "not fitted")
+	}
+	if len(tags) == 0 {
+		return strconv.Itoa(p.Workers)
+	}
+	return fmt.Sprintf("%d (%s)", p.Workers, strings.Join(tags, ", "))
+}
+
+// efficiencyCell is the scaling table's efficiency, as measured, with
+// efficiencyNote where it has one: "104.3% (in noise)". Above 100% it
+// keeps a decimal, so 100.2% does not read 100%.
+func (p ScalingPoint) efficiencyCell() string {
+	if p.Efficiency <= 1 {
+		return fmt.Sprintf("%.0f%%", 100*p.Efficiency)
+	}
+	cell := fmt.Sprintf("%.1f%%", 100*p.Efficiency)
+	if n := p.efficiencyNote(); n != "" {
+		cell += " (" + n + ")"
+	}
+	return cell
+}
+
+// efficiencyNote says how an efficiency above 100% stands against the
+// timed runs' spread: "in noise" where the speedup at the spread's low end
+// (SpeedupRange) gives 100% or less, "superlinear" where even that gives
+// more, "1 run" where one timed run left no spread to tell; "" at 100% or
+// less and in a report of an earlier gpusim, which has no spread. The
+// efficiency itself is never clamped: a superlinear speedup is real (each
+// worker's share fitting a cache of its own), and one in noise is a
+// measurement like the others.
+func (p ScalingPoint) efficiencyNote() string {
+	switch {
+	case p.Efficiency <= 1:
+		return ""
+	case p.SpeedupRange != nil && p.SpeedupRange[0]/float64(p.RanWorkers()) <= 1:
+		return "in noise"
+	case p.SpeedupRange != nil:
+		return "superlinear"
+	case p.Wall.N == 1:
+		return "1 run"
+	}
+	return ""
 }
 
 // Scaling is one engine at 1..N workers with its Amdahl fit.
@@ -236,7 +289,11 @@ type Scaling struct {
 	Engine   string         `json:"engine"` // the spec's name
 	Workload Workload       `json:"workload"`
 	Points   []ScalingPoint `json:"points"`        // one a worker count, in Config.WorkerList order
-	Fit      *AmdahlFit     `json:"fit,omitempty"` // FitAmdahl of the points' speedups
+	Fit      *AmdahlFit     `json:"fit,omitempty"` // FitAmdahl of the points' speedups, none Oversubscribed
+	// Cores is how many workers had cores to run on: GOMAXPROCS for
+	// goroutines, the CPUs for the processes engine's children; 0 in a
+	// report of an earlier gpusim, which fitted every point.
+	Cores int `json:"cores,omitempty"`
 	// FitNote says why there is no fit, when there is none.
 	FitNote string `json:"fit_note,omitempty"`
 	// PredictedP is the parallel fraction measured directly rather than
@@ -451,7 +508,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			if !e.Scales || r.failed[e.Name] {
 				continue
 			}
-			s, err := r.scaling(ctx, e, w)
+			s, err := r.scaling(ctx, e, w, rep.Machine.coresFor(e.Name))
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
 					return nil, err
@@ -744,8 +801,10 @@ func ratio(a, b time.Duration) float64 {
 	return float64(a) / float64(b)
 }
 
-func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling, error) {
-	s := Scaling{Engine: e.Name, Workload: w}
+// scaling measures e on w at each worker count, cores the workers of e
+// have cores for (Machine.coresFor), and fits Amdahl's law (setFit).
+func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores int) (Scaling, error) {
+	s := Scaling{Engine: e.Name, Workload: w, Cores: cores}
 	// The fit takes each point at the worker count that ran: above the
 	// most the engine starts on w (one a block of lanes), a count measures
 	// the same run again, and fitting it at its nominal count read a
@@ -754,8 +813,6 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 	if e.MaxWorkers != nil {
 		most = max(e.MaxWorkers(w.Lanes, w.Steps), 1)
 	}
-	var ws []int
-	var sp, spLow, spHigh []float64
 	oh := overheads{r: r, e: e, w: w}
 	for _, n := range r.cfg.workers() {
 		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup)
@@ -768,11 +825,12 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 			return s, err
 		}
 		pt := ScalingPoint{Workers: n, Ran: ran, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o}
-		low, high := 1.0, 1.0
 		if len(s.Points) > 0 {
 			one := s.Points[0].Wall
 			pt.Speedup = ratio(one.Median, m.Wall.Median)
-			low, high = ratio(one.Min, m.Wall.Max), ratio(one.Max, m.Wall.Min)
+			if one.N > 1 && m.Wall.N > 1 {
+				pt.SpeedupRange = &[2]float64{ratio(one.Min, m.Wall.Max), ratio(one.Max, m.Wall.Min)}
+			}
 		} else {
 			pt.Speedup = 1
 		}
@@ -781,28 +839,9 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload) (Scaling
 		// read low (or, from a repeat's noise, above 100%).
 		pt.Efficiency = pt.Speedup / float64(ran)
 		s.Points = append(s.Points, pt)
-		if !slices.Contains(ws, ran) {
-			ws = append(ws, ran)
-			sp = append(sp, pt.Speedup)
-			spLow, spHigh = append(spLow, low), append(spHigh, high)
-		}
 	}
 	s.PredictedP = PredictP(s.Points[0].Overhead, s.Points[0].Wall.Median)
-	fit, err := FitAmdahl(ws, sp)
-	switch {
-	case errors.Is(err, ErrNoScaling) && len(s.Points) > 1:
-		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", e.Name, startsNoun(e.Name, most), w)
-	case errors.Is(err, ErrNoScaling):
-		s.FitNote = "only one worker measured"
-	case err != nil:
-		return s, err
-	default:
-		if err := fit.SetRange(ws, spLow, spHigh); err != nil {
-			return s, err
-		}
-		s.Fit = &fit
-	}
-	return s, nil
+	return s, s.setFit(most)
 }
 
 // overheads measures a scaling engine's overhead column: the time of a run

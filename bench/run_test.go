@@ -33,6 +33,7 @@ func tinyConfig() Config {
 }
 
 func TestRunCPU(t *testing.T) {
+	coresAtLeast(t, 2)
 	rep, err := Run(context.Background(), tinyConfig(), CPUEngines())
 	if err != nil {
 		t.Fatal(err)
@@ -388,6 +389,7 @@ func TestDigestText(t *testing.T) {
 // the count that ran, and with none above one worker there is no fit (a
 // fit on the repeats read their noise as a parallel fraction).
 func TestScalingFitRanWorkers(t *testing.T) {
+	coresAtLeast(t, 2)
 	s := runCapped(t, []int{2, 3}, 1).Scaling[0]
 	if len(s.Points) != 3 || s.Fit != nil || !strings.Contains(s.FitNote, "every worker count ran as one") {
 		t.Errorf("one goroutine at most: %d points, fit %+v, note %q", len(s.Points), s.Fit, s.FitNote)
@@ -546,6 +548,7 @@ func (e unsteadyEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, err
 // nothing to say how far the repetitions moved it (0.8691 and 1.0000 in two
 // runs of one machine).
 func TestAmdahlRange(t *testing.T) {
+	coresAtLeast(t, 2)
 	c := tinyConfig()
 	c.Workloads = []Workload{{64, 2}}
 	c.Reps, c.Warmup = 4, 0
