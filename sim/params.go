@@ -46,19 +46,29 @@ const MaxKeptFinals = 1 << 32
 // start of 5e37.
 const MaxTemperature = 0x1p126
 
+// MaxParam is the largest --anchor, --persistence and --sigma in
+// magnitude: float32's largest, 3.4028234663852886e+38, as float32's
+// shortest decimal writes it, 3.4028235e+38, which is how gpusim's job
+// line prints a parameter there (the float32 the run computes with). It
+// is above float32's largest by 3.4e30, under half of float32's ulp there
+// (2^103 = 1.0e31), so float32 rounds every value up to it to float32's
+// largest, never to +Inf; with the limit at float32's largest itself, the
+// value the job line printed was refused when typed back.
+const MaxParam = 3.4028235e+38
+
 // ParamRange is the valid range of a float parameter, by its flag: --start
 // within MaxTemperature (every value of a run must be), --anchor and
-// --persistence within float32's largest (beyond it they are +-Inf in
-// float32; Bound decides whether the run stays within MaxTemperature), and
-// --sigma from 0 to float32's largest.
+// --persistence within MaxParam (beyond it they are +-Inf in float32;
+// Bound decides whether the run stays within MaxTemperature), and --sigma
+// from 0 to MaxParam.
 func ParamRange(flag string) (lo, hi float64) {
 	switch flag {
 	case "start":
 		return -MaxTemperature, MaxTemperature
 	case "sigma":
-		return 0, math.MaxFloat32
+		return 0, MaxParam
 	}
-	return -math.MaxFloat32, math.MaxFloat32
+	return -MaxParam, MaxParam
 }
 
 // ValidRange is ParamRange as gpusim's errors and help state it, "valid

@@ -61,7 +61,7 @@ func TestValidate(t *testing.T) {
 	// NaN and infinities name the valid range.
 	p = Default()
 	p.Sigma = math.Inf(1)
-	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "valid range 0..3.4028234663852886e+38") {
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "valid range 0..3.4028235e+38") {
 		t.Errorf("sigma +Inf: %v, want the valid range", err)
 	}
 }
