@@ -156,14 +156,18 @@ func TestMergeOnePart(t *testing.T) {
 	}
 }
 
-// TestTextReportQuotesControlCharacters: a file name, or a merged part's
-// device, holding a newline or an escape is quoted in the text report (a
-// part whose engine name holds one is refused, the name quoted). They were printed raw: the name split its line, and a part whose
-// device read "x\n\ndigest    0000000000000000" printed a digest line of
-// its own before the real one (a part's checksum does not stop an edit).
+// TestTextReportQuotesControlCharacters: a file name holding a byte that
+// is not UTF-8 or a character that is not printable (a right-to-left
+// override; names with control characters are refused, bad_out.txtar), or
+// a merged part's device holding a newline or an escape, is quoted in the
+// text report (a part whose engine name holds one is refused, the name
+// quoted). They were printed raw: a name with a newline split its line,
+// and a part whose device read "x\n\ndigest    0000000000000000" printed
+// a digest line of its own before the real one (a part's checksum does not
+// stop an edit).
 func TestTextReportQuotesControlCharacters(t *testing.T) {
 	dir := t.TempDir()
-	out, save := filepath.Join(dir, "a\nb.npy"), filepath.Join(dir, "p.json")
+	out, save := filepath.Join(dir, "a\xffb\u202ec.npy"), filepath.Join(dir, "p.json")
 	code, stdout, stderr := run(context.Background(), "run", "--lanes", "10", "--steps", "2", "--engine", "serial", "-q", "--out", out, "--save", save)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
