@@ -678,9 +678,9 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		}
 	}
 	written := o.outputs
-	rows, stopWriting := startWriting(stderr, o.quiet, o.outputs.Rows(uint64(len(res.Finals))), finishingPhase(o.named))
+	values, stopWriting := startWriting(stderr, o.quiet, o.outputs.Values(uint64(len(res.Finals)), p.Steps), finishingPhase(o.named))
 	defer stopWriting()
-	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, rows)
+	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, values)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))
 	r = report.New(res, o.engine)
 	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {

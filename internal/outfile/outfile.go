@@ -86,17 +86,20 @@ func (f Format) Write(w io.Writer, header Header, data []float32, shape ...int) 
 	return f.WriteRows(w, header, data, nil, shape...)
 }
 
-// WriteRows is Write that says how far it is: rows, where it is not nil,
-// gets the number of rows (of the leading dimension) handed to w since its
-// last call, every rowValues values or so (a CSV's rows into its 64 KiB
-// buffer) and the rest once all are written, on the calling goroutine; a
-// write that succeeds reports shape[0] rows in all, one that fails fewer.
-func (f Format) WriteRows(w io.Writer, header Header, data []float32, rows func(n int), shape ...int) error {
+// WriteRows is Write that says how far it is: values, where it is not
+// nil, gets the number of values handed to w since its last call, a row
+// (of the leading dimension) of none counting one, every rowValues values
+// or so (a CSV's fields into its 64 KiB buffer, mid-row included) and the
+// rest once all are written, on the calling goroutine; a write that
+// succeeds reports Units(shape[0], the rest's product) in all, one that fails fewer. It counted
+// whole rows, so that a row of 2^28 values (--paths-out's one lane) went
+// from 0 to done at once.
+func (f Format) WriteRows(w io.Writer, header Header, data []float32, values func(n int), shape ...int) error {
 	shape, err := shapeOf(len(data), shape)
 	if err != nil {
 		return err
 	}
-	c := &rowCounter{report: rows, cols: 1}
+	c := &rowCounter{report: values, cols: 1}
 	for _, d := range shape[1:] {
 		c.cols *= d
 	}
@@ -111,42 +114,41 @@ func (f Format) WriteRows(w io.Writer, header Header, data []float32, rows func(
 		return fmt.Errorf("unknown format %q", string(f))
 	}
 	if err == nil {
-		c.end(shape[0])
+		c.end(Units(uint64(shape[0]), c.cols))
 	}
 	return err
 }
+
+// Units is what WriteRows reports in all for rows rows of cols values
+// (the product of the dimensions after the first): rows x cols, a row of
+// no values counting one.
+func Units(rows uint64, cols int) uint64 { return rows * uint64(max(cols, 1)) }
 
 // rowValues is about how many values WriteRows writes between two reports
 // of its rows: 64 KiB of a .f32's, some 150 KiB of a CSV's.
 const rowValues = 1 << 14
 
-// rowCounter counts the values a writer hands on, for WriteRows' report of
-// whole rows (cols values each).
+// rowCounter counts the values a writer hands on, for WriteRows' report.
 type rowCounter struct {
-	report       func(n int) // nil: nothing to count
-	cols         int
-	values, rows int // values handed on, rows reported
+	report func(n int) // nil: nothing to count
+	cols   int         // values a row
+	done   uint64      // units reported
 }
 
-// add counts n more values handed on and reports the rows they complete.
+// add reports n more values handed on.
 func (c *rowCounter) add(n int) {
-	if c.report == nil {
-		return
-	}
-	c.values += n
-	if c.cols > 0 && c.values/c.cols > c.rows {
-		r := c.values / c.cols
-		c.report(r - c.rows)
-		c.rows = r
+	if c.report != nil && n > 0 {
+		c.report(n)
+		c.done += uint64(n)
 	}
 }
 
-// end reports the rows of total not reported yet (rows of no values
-// included).
-func (c *rowCounter) end(total int) {
-	if c.report != nil && total > c.rows {
-		c.report(total - c.rows)
-		c.rows = total
+// end reports the units of total (Units) not reported yet: rows of no
+// values, and what the writer did not count.
+func (c *rowCounter) end(total uint64) {
+	if c.report != nil && total > c.done {
+		c.report(int(total - c.done))
+		c.done = total
 	}
 }
 
@@ -283,13 +285,14 @@ func writeCSV(w io.Writer, header Header, data []float32, shape []int, c *rowCou
 		for _, x := range data[r*cols : (r+1)*cols] {
 			b := append(bw.AvailableBuffer(), ',')
 			bw.Write(AppendFloat32(b, x))
+			// Counted mid-row too: a row can be 2^28 values.
+			if pending++; pending >= rowValues {
+				c.add(pending)
+				pending = 0
+			}
 		}
 		if err := bw.WriteByte('\n'); err != nil {
 			return err
-		}
-		if pending += cols; pending >= rowValues {
-			c.add(pending)
-			pending = 0
 		}
 	}
 	return bw.Flush()

@@ -133,57 +133,59 @@ func (f *failAfter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestWriteRows: WriteRows writes what Write writes and reports its rows
-// as it goes, in chunks (a large file more than once, each report after
-// the rows' bytes went to the writer in the binary formats) that add up to
-// the leading dimension; a write that fails reports fewer. A run's file
-// phase shows them (cmd/gpusim's startWriting).
+// TestWriteRows: WriteRows writes what Write writes and reports its values
+// as it goes, in chunks (a large file more than once, a file of one long
+// row too, each report after the values' bytes went to the writer in the
+// binary formats) that add up to Units, a row of no values counting one; a
+// write that fails reports fewer. A run's file phase shows them
+// (cmd/gpusim's startWriting): it counted whole rows, and a row of 2^28
+// values (--paths-out's one lane) went from 0% to 100% at once.
 func TestWriteRows(t *testing.T) {
 	for _, f := range Formats {
-		for _, shape := range [][]int{{100_000}, {3000, 37}, {5}, {0}, {4, 0}} {
-			n := 1
-			for _, d := range shape {
+		for _, shape := range [][]int{{100_000}, {3000, 37}, {5}, {0}, {4, 0}, {1, 100_000}, {2, 3, 20_000}} {
+			n, cols := 1, 1
+			for i, d := range shape {
 				n *= d
+				if i > 0 {
+					cols *= d
+				}
 			}
 			data := make([]float32, n)
 			for i := range data {
 				data[i] = 72 + float32(i%977)/7
 			}
-			header := Numbered{Index: "lane", Prefix: "step", Cols: 1}
-			if len(shape) > 1 {
-				header.Cols = shape[1]
-			}
+			header := Numbered{Index: "lane", Prefix: "step", Cols: cols}
 			var want bytes.Buffer
 			if err := f.Write(&want, header, data, shape...); err != nil {
 				t.Fatalf("%s %v: %v", f, shape, err)
 			}
 			var got bytes.Buffer
 			var reports []int
-			sum := 0
-			err := f.WriteRows(&got, header, data, func(rows int) {
-				if rows <= 0 {
-					t.Errorf("%s %v: a report of %d rows", f, shape, rows)
+			sum, units := 0, Units(uint64(shape[0]), cols)
+			err := f.WriteRows(&got, header, data, func(values int) {
+				if values <= 0 {
+					t.Errorf("%s %v: a report of %d values", f, shape, values)
 				}
-				sum += rows
-				reports = append(reports, rows)
-				if f != CSV && len(shape) > 1 && shape[1] > 0 {
-					if least := 4 * sum * shape[1]; got.Len() < least {
-						t.Errorf("%s %v: %d rows reported with %d bytes written, want at least %d", f, shape, sum, got.Len(), least)
+				sum += values
+				reports = append(reports, values)
+				if f != CSV && cols > 0 {
+					if least := 4 * sum; got.Len() < least {
+						t.Errorf("%s %v: %d values reported with %d bytes written, want at least %d", f, shape, sum, got.Len(), least)
 					}
 				}
 			}, shape...)
 			if err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
 				t.Errorf("%s %v: WriteRows wrote %d bytes (%v), Write %d", f, shape, got.Len(), err, want.Len())
 			}
-			if sum != shape[0] {
-				t.Errorf("%s %v: reported %d rows in all (%v), want %d", f, shape, sum, reports, shape[0])
+			if uint64(sum) != units {
+				t.Errorf("%s %v: reported %d values in all (%v), want %d", f, shape, sum, reports, units)
 			}
-			if n >= 100_000 && len(reports) < 2 {
-				t.Errorf("%s %v: %d reports, want several as it goes", f, shape, len(reports))
+			if n >= 100_000 && len(reports) < 4 {
+				t.Errorf("%s %v: %d reports (%v), want several as it goes", f, shape, len(reports), reports)
 			}
 			sum = 0
-			if err := f.WriteRows(&failAfter{want.Len() / 2}, header, data, func(rows int) { sum += rows }, shape...); n > 0 && (err == nil || sum >= shape[0]) {
-				t.Errorf("%s %v: a write that fails half-way: %v, %d rows reported of %d", f, shape, err, sum, shape[0])
+			if err := f.WriteRows(&failAfter{want.Len() / 2}, header, data, func(values int) { sum += values }, shape...); n > 0 && (err == nil || uint64(sum) >= units) {
+				t.Errorf("%s %v: a write that fails half-way: %v, %d values reported of %d", f, shape, err, sum, units)
 			}
 		}
 	}

@@ -228,11 +228,11 @@ type Bounded struct {
 // Commit): res's finals, the trajectories, the per-day table days and the
 // charts. A file that fails is left out of the returned Result (so a
 // report does not name it) and its error joined into err; the others are
-// still written. rows, where it is not nil, hears how far the per-lane
-// files are (outfile.Format.WriteRows): each chunk of rows handed to the
-// file of flag ("out", "paths-out"), on the calling goroutine; Rows is
+// still written. values, where it is not nil, hears how far the per-lane
+// files are (outfile.Format.WriteRows): each chunk of values handed to the
+// file of flag ("out", "paths-out"), on the calling goroutine; Values is
 // their total.
-func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days []daily.Day, trajectories []float32, rows func(flag string, n int)) (Result, error) {
+func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days []daily.Day, trajectories []float32, values func(flag string, n int)) (Result, error) {
 	p := res.Params
 	var errs []error
 	try := func(flag string, name *string, write func(io.Writer) error) {
@@ -242,10 +242,10 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 		}
 	}
 	counted := func(flag string) func(int) {
-		if rows == nil {
+		if values == nil {
 			return nil
 		}
-		return func(n int) { rows(flag, n) }
+		return func(n int) { values(flag, n) }
 	}
 	if o.Out != "" {
 		f, _ := outfile.FormatOf(o.Out) // checked before the run
@@ -284,16 +284,17 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 	return o, errors.Join(errs...)
 }
 
-// Rows is the number of rows of the per-lane files WriteResult writes of a
-// run of lanes lanes: lanes for --out's finals, Paths for --paths-out's
-// trajectories; 0 for none.
-func (o Result) Rows(lanes uint64) uint64 {
+// Values is what WriteResult's values callback hears in all for a run of
+// lanes lanes of steps steps (outfile.Units): lanes for --out's finals,
+// Paths x steps for --paths-out's trajectories (a row of no steps counting
+// one); 0 for none.
+func (o Result) Values(lanes uint64, steps int) uint64 {
 	var n uint64
 	if o.Out != "" {
-		n += lanes
+		n += outfile.Units(lanes, 1)
 	}
 	if o.PathsOut != "" {
-		n += o.Paths
+		n += outfile.Units(o.Paths, steps)
 	}
 	return n
 }

@@ -325,10 +325,10 @@ func TestWritePathsLongRows(t *testing.T) {
 	}
 }
 
-// TestWriteResultRows: WriteResult tells its rows callback how far its
-// per-lane files are, --out's then --paths-out's, each flag's rows adding
-// up to its file's and all to Rows; the daily table and the charts count
-// none.
+// TestWriteResultRows: WriteResult tells its values callback how far its
+// per-lane files are, --out's then --paths-out's, each flag's values
+// adding up to its file's and all to Values; the daily table and the
+// charts count none.
 func TestWriteResultRows(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 50_000, 4
@@ -353,13 +353,16 @@ func TestWriteResultRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(order) != "[out paths-out]" || rows["out"] != int(p.Lanes) || rows["paths-out"] != k {
-		t.Errorf("reports by flag in order %v, rows %v; want [out paths-out] with %d and %d", order, rows, p.Lanes, k)
+	if fmt.Sprint(order) != "[out paths-out]" || rows["out"] != int(p.Lanes) || rows["paths-out"] != k*p.Steps {
+		t.Errorf("reports by flag in order %v, values %v; want [out paths-out] with %d and %d", order, rows, p.Lanes, k*p.Steps)
 	}
-	if got := o.Rows(p.Lanes); got != p.Lanes+k {
-		t.Errorf("Rows = %d, want %d", got, p.Lanes+k)
+	if got := o.Values(p.Lanes, p.Steps); got != p.Lanes+k*uint64(p.Steps) {
+		t.Errorf("Values = %d, want %d", got, p.Lanes+k*uint64(p.Steps))
 	}
-	if got := (Result{DailyOut: "d.csv", Plot: "p.png"}).Rows(p.Lanes); got != 0 {
-		t.Errorf("Rows of no per-lane file = %d, want 0", got)
+	if got := o.Values(p.Lanes, 0); got != p.Lanes+k {
+		t.Errorf("Values at no steps = %d, want %d (a row of none counts one)", got, p.Lanes+k)
+	}
+	if got := (Result{DailyOut: "d.csv", Plot: "p.png"}).Values(p.Lanes, p.Steps); got != 0 {
+		t.Errorf("Values of no per-lane file = %d, want 0", got)
 	}
 }
