@@ -67,6 +67,11 @@ type acc struct {
 	hist  *sim.Histogram
 	daily []*sim.Histogram // one per step when the job asks for daily statistics
 	path  []float32
+	// progress is the job's Progress, nil without one; reported is the
+	// lane-steps of the block in hand reported to it, and pending those
+	// done and not yet reported (did).
+	progress          func(laneSteps uint64)
+	reported, pending uint64
 	// finBuf and pathBuf are scratch for engines that compute lanes in batches.
 	finBuf, pathBuf []float32
 }
@@ -93,6 +98,46 @@ func newAcc(res *sim.Result, own bool) *acc {
 		a.path = make([]float32, len(res.Daily))
 	}
 	return a
+}
+
+// progressWork is about how many lane-steps a goroutine computes between
+// two reports to the job's Progress within a block of lanes (did): some
+// 16 ms of a core's work on the serial engine, a few on simd. A block of
+// few long lanes (64 lanes x 4e6 steps, 4 s on serial) was reported once,
+// at its end, and the bar stood at 0 until then. A power of 2, so that a
+// lane's steps cut at it are whole Philox blocks.
+const progressWork = 1 << 20
+
+// did counts n lane-steps of the block in hand as done, and reports them
+// to the job's Progress once they reach progressWork; runParallel reports
+// the rest of the block when it is done.
+func (a *acc) did(n uint64) {
+	if a.progress == nil {
+		return
+	}
+	if a.pending += n; a.pending >= progressWork {
+		a.progress(a.pending)
+		a.reported += a.pending
+		a.pending = 0
+	}
+}
+
+// final is sim.Model.FinalStop, counting the lane's steps (did): a lane
+// of more than progressWork steps a cut of them at a time
+// (sim.Model.FinalFrom), so that one lane of 2^32 steps is seen to move.
+func (a *acc) final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 {
+	if a.progress == nil || m.Steps <= progressWork {
+		t := m.FinalStop(lane, stop)
+		a.did(uint64(m.Steps))
+		return t
+	}
+	t := m.Start
+	for s0 := 0; s0 < m.Steps && !stop.Load(); s0 += progressWork {
+		s1 := min(s0+progressWork, m.Steps)
+		t = m.FinalFrom(lane, s0, s1, t, stop)
+		a.did(uint64(s1 - s0))
+	}
+	return t
 }
 
 // mergeInto adds a's histogram counts to res's.
@@ -146,6 +191,7 @@ func runLanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []floa
 				ts[i] = row[len(row)-1]
 			}
 			a.addRows(first, n, s0, path[:n*(s1-s0)], sp)
+			a.did(uint64(n * (s1 - s0)))
 		}
 	}
 	for i := range n {
@@ -156,7 +202,7 @@ func runLanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []floa
 		var t float32
 		switch {
 		case sp.daily == nil:
-			t = final(m, lane, stop)
+			t = a.final(m, lane, stop)
 		case m.Steps == 0:
 			t = m.Start
 		default:
@@ -175,9 +221,6 @@ func runLanes(m *sim.Model, first, count uint64, sp *span, a *acc, finals []floa
 // cancelled run stops at once whatever its step count. It is a multiple of
 // the four steps of a Philox block.
 const checkSteps = sim.StopSteps
-
-// final is sim.Model.Final, polling stop (sim.Model.FinalStop).
-func final(m *sim.Model, lane uint64, stop *atomic.Bool) float32 { return m.FinalStop(lane, stop) }
 
 // chunkLanes is how many lanes make one block: the unit of work a goroutine
 // takes, of progress reports and of the in-order fold (about a millisecond

@@ -83,10 +83,12 @@ func runParallel(ctx context.Context, job *sim.Job, engine string, device func(w
 	stopWin := context.AfterFunc(ctx, win.stop)
 	defer stopWin()
 	sh := newShifts(p, job.Daily)
+	per := uint64(max(p.Steps, 1)) // a block's lane-steps a lane, for job.Progress
 	accs := make([]*acc, workers)
 	var wg sync.WaitGroup
 	for w := range accs {
 		a := newAcc(res, true)
+		a.progress = job.Progress
 		accs[w] = a
 		wg.Go(func() {
 			for {
@@ -97,6 +99,7 @@ func runParallel(ctx context.Context, job *sim.Job, engine string, device func(w
 				lo := b * chunk
 				n := min(chunk, count-lo)
 				sp.reset(&sh)
+				a.reported, a.pending = 0, 0
 				var fin []float32
 				if res.Finals != nil {
 					fin = res.Finals[lo : lo+n]
@@ -106,8 +109,9 @@ func runParallel(ctx context.Context, job *sim.Job, engine string, device func(w
 					return
 				}
 				win.done(b)
-				if job.Progress != nil {
-					job.Progress(n)
+				// What the block's lanes did not report as they ran (did).
+				if rest := n*per - a.reported; job.Progress != nil && rest > 0 {
+					job.Progress(rest)
 				}
 			}
 		})

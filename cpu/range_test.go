@@ -173,16 +173,26 @@ func TestCancelManySteps(t *testing.T) {
 }
 
 // TestFinalManySteps: the stop-checking step loop equals sim.Model.Final
-// past checkSteps, on serial and on every batch path.
+// past checkSteps, on serial and on every batch path, and so does a lane
+// of more than progressWork steps run a cut at a time for a job's
+// Progress (acc.final), whose reports add up to its steps.
 func TestFinalManySteps(t *testing.T) {
 	p := sim.Default()
-	p.Steps = 2*checkSteps + 7
-	m := p.Model()
 	stop := new(atomic.Bool)
-	for _, lane := range []uint64{0, 1 << 32, math.MaxUint64 - 1} {
-		if got, want := final(&m, lane, stop), m.Final(lane); math.Float32bits(got) != math.Float32bits(want) {
-			t.Errorf("lane %#x: got %#x, want %#x", lane, math.Float32bits(got), math.Float32bits(want))
+	for _, steps := range []int{2*checkSteps + 7, 2*progressWork + 7} {
+		p.Steps = steps
+		m := p.Model()
+		for _, lane := range []uint64{0, 1 << 32, math.MaxUint64 - 1} {
+			var reported uint64
+			a := &acc{progress: func(n uint64) { reported += n }}
+			got, want := a.final(&m, lane, stop), m.Final(lane)
+			if math.Float32bits(got) != math.Float32bits(want) {
+				t.Errorf("%d steps, lane %#x: got %#x, want %#x", steps, lane, math.Float32bits(got), math.Float32bits(want))
+			}
+			if reported+a.pending != uint64(steps) || (steps > progressWork && reported < progressWork) {
+				t.Errorf("%d steps, lane %#x: %d lane-steps reported and %d pending, want %d in all, reported as it ran", steps, lane, reported, a.pending, steps)
+			}
 		}
 	}
-	testSIMDPaths(t, func(t *testing.T) { checkSIMD(t, p.Steps, 1<<32-3, 19) })
+	testSIMDPaths(t, func(t *testing.T) { checkSIMD(t, 2*checkSteps+7, 1<<32-3, 19) })
 }

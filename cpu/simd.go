@@ -81,7 +81,24 @@ func (k batchKernel) lanes(m *sim.Model, first, count uint64, sp *span, a *acc, 
 	}
 	out = out[:n]
 	if sp.daily == nil {
-		k.fn(m, first, 0, m.Steps, out, nil, stop)
+		// Reported a cut of the steps at a time (did) where the lanes
+		// are long: progressWork lane-steps a call, so a block of
+		// short lanes is one call, as without a Progress.
+		seg := m.Steps
+		if a.progress != nil {
+			seg = max(progressWork/n&^3, 4)
+		}
+		for s0 := 0; s0 < m.Steps; s0 += seg {
+			s1 := min(s0+seg, m.Steps)
+			k.fn(m, first, s0, s1, out, nil, stop)
+			if stop.Load() {
+				return
+			}
+			a.did(uint64(n * (s1 - s0)))
+		}
+		if m.Steps == 0 {
+			k.fn(m, first, 0, 0, out, nil, stop) // the lanes at m.Start
+		}
 	} else {
 		seg := dailySegment(n)
 		path := grow(&a.pathBuf, n*min(seg, m.Steps))
@@ -92,6 +109,7 @@ func (k batchKernel) lanes(m *sim.Model, first, count uint64, sp *span, a *acc, 
 				return
 			}
 			a.addRows(first, n, s0, path[:n*(s1-s0)], sp)
+			a.did(uint64(n * (s1 - s0)))
 		}
 		if m.Steps == 0 {
 			k.fn(m, first, 0, 0, out, nil, stop) // the lanes at m.Start

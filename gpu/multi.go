@@ -452,7 +452,7 @@ type pieceRun struct {
 	parts           []*sim.Result
 	stops           [][]context.CancelFunc // the running attempts of each piece
 	copied          []bool                 // the piece has a copy running or run
-	reported        []uint64               // lanes of each piece reported to job.Progress
+	reported        []uint64               // lane-steps of each piece reported to job.Progress
 	next            uint64                 // the next piece in the queue
 	left            uint64                 // pieces without a result, or whose finals are being copied
 	over            bool                   // runPieces has returned: nothing more is reported
@@ -481,12 +481,12 @@ func (pr *pieceRun) take() (k uint64, dup, ok bool) {
 // progress is the Progress of piece k's first attempt: it reports while
 // the piece has no result.
 func (pr *pieceRun) progress(k uint64) func(uint64) {
-	return func(lanes uint64) {
+	return func(laneSteps uint64) {
 		pr.mu.Lock()
 		defer pr.mu.Unlock()
 		if pr.parts[k] == nil && !pr.over {
-			pr.reported[k] += lanes
-			pr.job.Progress(lanes)
+			pr.reported[k] += laneSteps
+			pr.job.Progress(laneSteps)
 		}
 	}
 }
@@ -516,9 +516,12 @@ func (pr *pieceRun) finish(k, c uint64, r *sim.Result, err error) (won, failed b
 		for _, s := range pr.stops[k] {
 			s() // the other attempt, if any
 		}
-		if pr.job.Progress != nil && pr.reported[k] < c && !pr.over {
-			pr.job.Progress(c - pr.reported[k])
-			pr.reported[k] = c
+		// The piece's lane-steps, a lane of no steps counting one; a
+		// piece past 2^64 of them (years of work) is reported short.
+		work := count.SatMul(c, uint64(max(pr.job.Params.Steps, 1)))
+		if pr.job.Progress != nil && pr.reported[k] < work && !pr.over {
+			pr.job.Progress(work - pr.reported[k])
+			pr.reported[k] = work
 		}
 	}
 	return won, err != nil && pr.parts[k] == nil

@@ -53,7 +53,8 @@ const dailyRecordBytes = 64 << 20
 
 // Run implements sim.Engine. It checks ctx between launches and returns as
 // soon as ctx ends, and it calls job.Progress once per launch, when the launch
-// has completed. A cancelled run returns within milliseconds, leaving the
+// has completed, with its lanes x its part's steps (a job of few long lanes
+// is launched a part of the steps at a time). A cancelled run returns within milliseconds, leaving the
 // launch in flight and the one queued behind it (at most about 2
 // chunkTargets, or 4 times the device's quickest launch where that takes
 // longer than half of one: see adapt) to end in the background: the
@@ -170,13 +171,15 @@ type run struct {
 }
 
 // flight is a launch in flight: its kernel event, the read of its finals,
-// the lanes it completes (0 for a part before the last), its work
-// (launchWork), the work planned for it (run.work when it was launched,
-// before any cut), and whether it was the least launch the geometry allows.
+// the lanes it completes (0 for a part before the last), the lane-steps
+// it computes for job.Progress (its lanes x its part's steps, a lane of no
+// steps counting one), its work (launchWork), the work planned for it
+// (run.work when it was launched, before any cut), and whether it was the
+// least launch the geometry allows.
 type flight struct {
-	kev, rev      *cl.Event
-	n, work, plan uint64
-	least         bool // part.least
+	kev, rev            *cl.Event
+	n, done, work, plan uint64
+	least               bool // part.least
 }
 
 // firstLaunch is shared.firstLaunch for a kernel of the engine's program.
@@ -686,7 +689,10 @@ func (r *run) launch(pt part) error {
 	if pt.last {
 		steps += r.p.Steps % 4
 	}
-	f := flight{kev: kev, work: launchWork(pt.n, uint64(steps)), plan: r.work, least: pt.least}
+	f := flight{kev: kev, done: pt.n * uint64(steps), work: launchWork(pt.n, uint64(steps)), plan: r.work, least: pt.least}
+	if r.p.Steps == 0 {
+		f.done = pt.n
+	}
 	if e.opts.launched != nil {
 		e.opts.launched(f.work, f.plan)
 	}
@@ -734,9 +740,9 @@ func (r *run) complete(ctx context.Context) error {
 		// its rate would shrink the next run's first launch.
 		r.work = adapt(r.work, f.work, d, floor.target())
 	}
-	if r.job.Progress != nil && f.n > 0 && ctx.Err() == nil {
+	if r.job.Progress != nil && f.done > 0 && ctx.Err() == nil {
 		// Not once ctx has ended: Run may have returned (runUntil).
-		r.job.Progress(f.n)
+		r.job.Progress(f.done)
 	}
 	return nil
 }

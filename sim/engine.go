@@ -54,9 +54,15 @@ type Job struct {
 	KeepFinals bool
 	// Daily asks for per-step statistics across lanes in Result.Daily.
 	Daily bool
-	// Progress, when set, is called with the number of lanes just finished,
-	// once per chunk; engines may call it from several goroutines at once.
-	Progress func(lanes uint64)
+	// Progress, when set, is called with the work just done, in
+	// lane-steps (a lane of no steps counting one), never 0, so that the
+	// calls of a run that succeeds add up to Count x max(Steps, 1): once a
+	// chunk of lanes, and within one every million lane-steps or so (a
+	// launch's part of the steps on OpenCL), so that a job of few long
+	// lanes is seen to move (its chunk of 64 lanes x 4e6 steps was
+	// reported once, after 4 s). Engines may call it from several
+	// goroutines at once; it must be cheap (an atomic add).
+	Progress func(laneSteps uint64)
 }
 
 // MaxDailySteps bounds --daily, whose per-step histograms take memory per worker.

@@ -66,6 +66,34 @@ func (m *Model) FinalStop(lane uint64, stop *atomic.Bool) float32 {
 	return t
 }
 
+// FinalFrom is FinalStop over steps [s0, s1) of a lane whose temperature
+// after its first s0 steps is t: its temperature after step s1, the
+// stream's bits whatever the steps are cut into. s0 is a multiple of 4
+// (a Philox block's steps, docs/reproducibility.md, section 2), and s1
+// one too or Steps; it panics otherwise. FinalFrom(lane, 0, m.Steps,
+// m.Start, stop) is FinalStop(lane, stop).
+func (m *Model) FinalFrom(lane uint64, s0, s1 int, t float32, stop *atomic.Bool) float32 {
+	if s0%4 != 0 || (s1%4 != 0 && s1 != m.Steps) || s0 > s1 || s1 > m.Steps {
+		panic("sim: FinalFrom over steps that are not whole Philox blocks")
+	}
+	s := s0
+	for ; s+4 <= s1; s += 4 {
+		if s%StopSteps == 0 && s > s0 && stop != nil && stop.Load() {
+			return t
+		}
+		z0, z1, z2, z3 := rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		t = m.Step(m.Step(m.Step(m.Step(t, z0), z1), z2), z3)
+	}
+	if s < s1 {
+		var z [4]float32
+		z[0], z[1], z[2], z[3] = rng.LaneBlock(lane, uint32(s>>2), m.Key)
+		for _, zj := range z[:s1-s] {
+			t = m.Step(t, zj)
+		}
+	}
+	return t
+}
+
 // Path writes lane's temperature after each step 1..len(out) into out, in
 // step order: out[k] is the temperature after step k+1.
 func (m *Model) Path(lane uint64, out []float32) { m.PathFrom(lane, 0, m.Start, out) }

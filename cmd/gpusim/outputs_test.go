@@ -36,7 +36,7 @@ func TestProgressBar(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.HasPrefix(stderr, "\r[") || !strings.Contains(stderr, " lanes ") || !strings.Contains(stderr, "lane-steps/s  ETA ") {
+	if !strings.HasPrefix(stderr, "\r[") || !strings.Contains(stderr, " lanes ") || !strings.Contains(stderr, "/s  ETA ") {
 		t.Errorf("no progress bar on stderr: %q", stderr)
 	}
 	last := stderr[strings.LastIndex(stderr[:len(stderr)-1], "\r"):]
@@ -76,7 +76,7 @@ func TestProgressLines(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	line := regexp.MustCompile(`^gpusim: progress: +[0-9]+%  [0-9.kM]+/1M lanes  [0-9.kMG-]+ lane-steps/s  ETA [0-9hms-]+$`)
+	line := regexp.MustCompile(`^gpusim: progress: +[0-9]+%  [0-9.kM]+/1M lanes  [0-9.kMG-]+/s  ETA [0-9hms-]+$`)
 	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 	for _, l := range lines {
 		if !line.MatchString(l) {
@@ -96,7 +96,7 @@ func TestProgressLines(t *testing.T) {
 
 // TestProgressWriting: the run's output files show their progress too,
 // after the run's: on a terminal a bar labelled with the file ("writing
-// --out: [...]  45%  ...M/500k lanes  ... lanes/s  ETA ..."), erased
+// --out: [...]  45%  ...M/500k values  .../s  ETA ..."), erased
 // before the report; in a log, lines of their own. The bar ended with the
 // run, and a CSV --out of 10^8 lanes was written for half a minute with
 // nothing on stderr. --quiet keeps stderr empty, and so does a small file
@@ -109,7 +109,7 @@ func TestProgressWriting(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	frame := regexp.MustCompile(`^writing --out: \[[=> ]+\] +[0-9]+%  [0-9.kM]+/500k lanes  [0-9.kMG-]+ lanes/s  ETA [0-9hms-]+$`)
+	frame := regexp.MustCompile(`^writing --out: \[[=> ]+\] +[0-9]+%  [0-9.kM]+/500k values  [0-9.kMG-]+/s  ETA [0-9hms-]+$`)
 	i := strings.Index(stderr, "\rwriting --out: ")
 	if i < 0 {
 		t.Fatalf("no bar while the file was written: stderr %q", stderr)
@@ -145,7 +145,7 @@ func TestProgressWriting(t *testing.T) {
 	isTerminal = func(io.Writer) bool { return false }
 	logDelay, logInterval = -1, 10*time.Millisecond
 	code, _, stderr = run(context.Background(), args...)
-	line := regexp.MustCompile(`(?m)^gpusim: progress: writing --out: +[0-9]+%  [0-9.kM]+/500k lanes  [0-9.kMG-]+ lanes/s  ETA [0-9hms-]+$`)
+	line := regexp.MustCompile(`(?m)^gpusim: progress: writing --out: +[0-9]+%  [0-9.kM]+/500k values  [0-9.kMG-]+/s  ETA [0-9hms-]+$`)
 	if code != 0 || !line.MatchString(stderr) || strings.Contains(stderr, "\r") {
 		t.Errorf("not a terminal: exit %d, stderr %q; want lines of the file's progress", code, stderr)
 	}
@@ -421,10 +421,13 @@ func TestWritingPhase(t *testing.T) {
 	}
 }
 
-// TestProgressPaths: the host's --paths computation shows its progress in
-// lane-steps, labelled "computing --paths", on a terminal (erased when it
-// stops) and in a log alike; --quiet shows none. It showed nothing, for
-// seconds at --lanes 64 --steps 1e6 --paths 64.
+// TestProgressPaths: the host's --paths computation shows its progress,
+// counted in lane-steps and shown as lanes, labelled "computing --paths",
+// on a terminal (erased when it stops), with a bar on 80 columns, and in a
+// log alike; --quiet shows none. It showed nothing, for seconds at --lanes
+// 64 --steps 1e6 --paths 64, and then, on 80 columns, its numbers alone
+// ("computing --paths: 13%  35.1M/256M lane-steps  34.7M lane-steps/s  ETA
+// 7s"): no room was left for a bar.
 func TestProgressPaths(t *testing.T) {
 	defer fakeTerminal()()
 	for _, terminal := range []bool{true, false} {
@@ -435,13 +438,16 @@ func TestProgressPaths(t *testing.T) {
 		done, stop := startComputing(w, false, 64, 1e4)
 		done(320_000)
 		deadline := time.Now().Add(5 * time.Second)
-		for !strings.Contains(w.String(), "lane-steps/s") && time.Now().Before(deadline) {
+		for !strings.Contains(w.String(), "/s") && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		stop()
 		isTerminal, logDelay, logInterval = is, delay, every
 		out := w.String()
-		frame := regexp.MustCompile(`^computing --paths: (\[[=> ]+\])? *50%  320k/640k lane-steps  [0-9.kMG]+ lane-steps/s  ETA [0-9hms]+$`)
+		frame := regexp.MustCompile(`^computing --paths: (\[[=> ]+\] +)?50%  32/64 lanes  [0-9.kMG]+/s  ETA [0-9hms]+$`)
+		if terminal { // 80 columns (terminalWidth knows none)
+			frame = regexp.MustCompile(`^computing --paths: \[[=> ]{10,}\] +50%  32/64 lanes  [0-9.kMG]+/s  ETA [0-9hms]+$`)
+		}
 		if terminal {
 			frames := strings.Split(strings.TrimPrefix(out, "\r"), "\r")
 			if len(frames) < 2 || !frame.MatchString(strings.TrimRight(frames[0], " ")) || strings.Trim(frames[len(frames)-1], " ") != "" {

@@ -66,37 +66,38 @@ func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.
 
 // startComputing starts the progress report of the host's --paths
 // computation (paths.Compute), k lanes of steps steps, as startProgress
-// starts the run's, labelled "computing --paths" and counted in lane-steps
-// (a lane can be 2^28 steps): it ran for seconds after the run's bar
-// (--lanes 64 --steps 1e6 --paths 64) with nothing on the terminal. It
-// returns paths.Compute's done callback (nil when quiet) and the func that
-// stops the report, which must run before anything else is printed.
+// starts the run's, labelled "computing --paths" and counted, as the
+// run's, in lane-steps shown as lanes, whole or not (a lane can be 2^28
+// steps): it ran for seconds after the run's bar (--lanes 64 --steps 1e6
+// --paths 64) with nothing on the terminal. It returns paths.Compute's
+// done callback (nil when quiet) and the func that stops the report, which
+// must run before anything else is printed.
 func startComputing(w io.Writer, quiet bool, k uint64, steps int) (func(laneSteps uint64), func()) {
 	if quiet {
 		return nil, func() {}
 	}
-	// k x steps is at most paths.MaxValues (paths.Check).
-	b, stop := newProgress(w, k*uint64(steps), 0, progress.Options{Label: "computing --paths", Unit: "lane-steps"})
+	b, stop := newProgress(w, k, steps, progress.Options{Label: "computing --paths"})
 	return b.Add, stop
 }
 
 // startWriting starts the progress report of a run's output files, as
-// startProgress starts the run's, over rows rows of per-lane files
-// (runfiles.Result.Rows) and with a delay of its own, so that small files
-// print nothing: the run's bar ended before the files were written, and a
-// CSV --out of 10^8 lanes was written for half a minute with nothing on
-// the terminal. It returns runfiles.WriteResult's rows callback (nil when
-// quiet or rows is 0), which names the file in the bar ("writing --out:
-// ..."), and the func that stops the report, which must run before
-// anything else is printed. Once the last row is handed on, the bar gives
-// way to then (progress.Bar.Phase), what the run does next ("syncing
-// --out, then writing --html": finishingPhase): the bar stayed up at 100%
-// while they ran, and seemed stuck.
-func startWriting(w io.Writer, quiet bool, rows uint64, then string) (func(flag string, n int), func()) {
-	if quiet || rows == 0 {
+// startProgress starts the run's, over values values of per-lane files
+// (runfiles.Result.Values: a row of --paths-out is a lane's steps, counted
+// as they are written, not once the row is) and with a delay of its own,
+// so that small files print nothing: the run's bar ended before the files
+// were written, and a CSV --out of 10^8 lanes was written for half a
+// minute with nothing on the terminal. It returns runfiles.WriteResult's
+// values callback (nil when quiet or values is 0), which names the file in
+// the bar ("writing --out: ..."), and the func that stops the report,
+// which must run before anything else is printed. Once the last value is
+// handed on, the bar gives way to then (progress.Bar.Phase), what the run
+// does next ("syncing --out, then writing --html": finishingPhase): the
+// bar stayed up at 100% while they ran, and seemed stuck.
+func startWriting(w io.Writer, quiet bool, values uint64, then string) (func(flag string, n int), func()) {
+	if quiet || values == 0 {
 		return nil, func() {}
 	}
-	b, stop := newProgress(w, rows, 0, progress.Options{Label: "writing"})
+	b, stop := newProgress(w, values, 0, progress.Options{Label: "writing", Unit: "values"})
 	last, done := "", uint64(0)
 	return func(flag string, n int) {
 		if flag != last { // WriteResult's goroutine alone calls it
@@ -104,7 +105,7 @@ func startWriting(w io.Writer, quiet bool, rows uint64, then string) (func(flag 
 			b.SetLabel("writing --" + flag)
 		}
 		b.Add(uint64(n))
-		if done += uint64(n); done >= rows && then != "" {
+		if done += uint64(n); done >= values && then != "" {
 			b.Phase(then)
 		}
 	}, stop
@@ -144,9 +145,10 @@ func finishingPhase(named []outFile) string {
 	return phase
 }
 
-// newProgress starts a progress bar over lanes lanes of steps steps (0:
-// lanes/s) on w, labelled and counted as what gives (progress.Options'
-// Label and Unit), for startProgress, startComputing and startWriting.
+// newProgress starts a progress bar over lanes lanes of steps steps (its
+// Add counts lane-steps; with no steps, lanes) on w, labelled and counted
+// as what gives (progress.Options' Label and Unit), for startProgress,
+// startComputing and startWriting.
 func newProgress(w io.Writer, lanes uint64, steps int, what progress.Options) (*progress.Bar, func()) {
 	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w), WidthNow: func() int { return terminalWidth(w) }}
 	if !isTerminal(w) {

@@ -14,11 +14,11 @@ import (
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
-// barRate is the rate in lane-steps a second of the last progress bar in
+// barRate is the rate in lanes a second of the last progress bar in
 // stderr, or 0 where there is none.
 func barRate(t *testing.T, stderr string) float64 {
 	t.Helper()
-	re := regexp.MustCompile(`([0-9.]+)([kMGT]?) lane-steps/s`)
+	re := regexp.MustCompile(`([0-9.]+)([kMGT]?)/s`)
 	lines := strings.Split(stderr, "\r")
 	for i := len(lines) - 1; i >= 0; i-- {
 		m := re.FindStringSubmatch(lines[i])
@@ -64,9 +64,9 @@ func TestSuspendedProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _ := exitCode(t, cmd)
-	t.Logf("rate %.3g lane-steps/s before SIGSTOP, %.3g after SIGCONT", before, after)
+	t.Logf("rate %.3g lanes/s before SIGSTOP, %.3g after SIGCONT", before, after)
 	if before <= 0 || after < before/2 {
-		t.Errorf("bar's rate %.3g lane-steps/s before a stop of 4 s, %.3g after it; want about the same", before, after)
+		t.Errorf("bar's rate %.3g lanes/s before a stop of 4 s, %.3g after it; want about the same", before, after)
 	}
 	if code != interrupt.ExitSIGINT {
 		t.Errorf("exit %d after SIGINT, want %d", code, interrupt.ExitSIGINT)

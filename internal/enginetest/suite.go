@@ -309,29 +309,44 @@ func progressJob(opt Options) *sim.Job {
 	return &sim.Job{Params: p, First: 1, Count: p.Lanes - 1}
 }
 
-// CheckProgress: the lanes the Progress callback reports, from any number
-// of goroutines at once, add up to the count, each call reporting at least
-// one lane, and the result is the same as without Progress.
+// CheckProgress: the lane-steps the Progress callback reports, from any
+// number of goroutines at once, add up to the count x the steps, each call
+// reporting at least one, and the result is the same as without Progress;
+// a job of one chunk of few long lanes is reported as it runs, in several
+// calls, not once at its end (64 lanes x 4e6 steps stood at 0 for 4 s).
 func CheckProgress(t *testing.T, e sim.Engine, opt Options) {
 	opt = opt.withDefaults()
-	j := progressJob(opt)
-	var done atomic.Uint64
-	var calls, empty atomic.Int64
-	j.Progress = func(n uint64) {
-		calls.Add(1)
-		if n == 0 {
-			empty.Add(1)
+	for _, j := range []*sim.Job{progressJob(opt), longLanesJob()} {
+		var done atomic.Uint64
+		var calls, empty atomic.Int64
+		j.Progress = func(n uint64) {
+			calls.Add(1)
+			if n == 0 {
+				empty.Add(1)
+			}
+			done.Add(n)
 		}
-		done.Add(n)
+		got := run(t, e, j)
+		want := j.Count * uint64(max(j.Params.Steps, 1))
+		if done.Load() != want || empty.Load() != 0 {
+			t.Errorf("%s: %d Progress calls reported %d lane-steps (%d calls of 0), want %d", e.Name(), calls.Load(), done.Load(), empty.Load(), want)
+		}
+		if min := want / (2 << 20); calls.Load() < int64(min) {
+			t.Errorf("%s: %d lanes x %d steps reported in %d Progress calls, want at least %d (one every 2M lane-steps)", e.Name(), j.Count, j.Params.Steps, calls.Load(), min)
+		}
+		j.Progress = nil
+		if err := CompareResult(got, run(t, e, j), opt.Tol); err != nil {
+			t.Errorf("%s: result with Progress differs from without: %v", e.Name(), err)
+		}
 	}
-	got := run(t, e, j)
-	if done.Load() != j.Count || empty.Load() != 0 {
-		t.Errorf("%s: %d Progress calls reported %d lanes (%d calls of 0), want %d", e.Name(), calls.Load(), done.Load(), empty.Load(), j.Count)
-	}
-	j.Progress = nil
-	if err := CompareResult(got, run(t, e, j), opt.Tol); err != nil {
-		t.Errorf("%s: result with Progress differs from without: %v", e.Name(), err)
-	}
+}
+
+// longLanesJob is a job of few long lanes: 64 lanes (one chunk of a CPU
+// engine) of 2^18 steps, 16.8M lane-steps.
+func longLanesJob() *sim.Job {
+	p := sim.Default()
+	p.Lanes, p.Steps = 64, 1<<18
+	return &sim.Job{Params: p, Count: p.Lanes}
 }
 
 // errCancel is the cause the suite cancels runs with.

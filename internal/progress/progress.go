@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,37 +48,44 @@ type Options struct {
 	// it goes first, before the bar, or after Prefix with Lines, and
 	// SetLabel changes it. The run's own bar has none.
 	Label string
-	// Unit names what Add counts, in the plural (default "lanes"): a bar
-	// of no steps counts "lane-steps" where its work is not whole lanes
-	// (the host's --paths trajectories, whose one lane can be 2^28
-	// steps), and its rate is then in Unit per second.
+	// Unit names what the bar counts, in the plural (default "lanes"):
+	// lanes of steps steps (New), whose lane-steps Add counts, or, with
+	// no steps, what Add counts itself ("values" of a run's files). Its
+	// rate is in Unit per second, written "/s" after the number.
 	Unit string
 }
 
 // Bar is a progress bar over a number of lanes of a given number of steps.
-// Add may be called from any goroutine; the line is drawn by Tick, which the
-// goroutine Start launches calls every Interval, and erased by Stop.
+// Add counts lane-steps, a lane of no steps counting one (sim.Job.Progress's
+// unit), and may be called from any goroutine; the line is drawn by Tick,
+// which the goroutine Start launches calls every Interval, and erased by
+// Stop. The count shows lanes (Options.Unit), whole or not (a lane of
+// 2^32 steps is seen to move), and the rate is in them per second.
 //
 // A line reads
 //
-//	[==========>            ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s
+//	[===============>                  ]  45%  22.5M/50M lanes  9.61M/s  ETA 3s
 //
-// and, with a label and no steps (a run's file of a row per lane),
+// and, with a label and no steps (a run's file of a value a lane),
 //
-//	writing --out: [=====>      ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s
+//	writing --out: [=======>         ]  45%  45M/100M values  3.31M/s  ETA 17s
 //
-// and, counting lane-steps (Options.Unit) with a label and no steps, on
-// 80 columns, which leave no room for the bar,
+// and, of the host's --paths trajectories, on 80 columns,
 //
-//	computing --paths: 30%  83.2M/268M lane-steps  41.6M lane-steps/s  ETA 5s
+//	computing --paths: [====>           ]  30%  19.2/64 lanes  9.6/s  ETA 5s
 //
 // and, once Phase has ended the count, its text and the time since:
 //
 //	syncing --out, then writing --html  2s
+//
+// The bar keeps one width for the whole run, whatever its numbers do:
+// each number after it is written in at most a fixed number of columns
+// (num, etaShort), and the bar takes what the widest of them leave.
 type Bar struct {
 	w            io.Writer
-	total        uint64
-	steps        int
+	lanes        uint64  // the lanes counted
+	per          float64 // lane-steps a lane: its steps, at least 1
+	work         float64 // lane-steps in all: lanes x per
 	delay, every time.Duration
 	tick         time.Duration // Start's pace: every, or the delay where shorter
 	width        int
@@ -85,7 +93,7 @@ type Bar struct {
 	lines        bool
 	prefix       string
 	label        string        // guarded by mu
-	unit         string        // what Add counts: Options.Unit
+	unit         string        // what the count shows: Options.Unit
 	phase        string        // guarded by mu: Phase's text, "" for the bar
 	phaseAt      time.Duration // guarded by mu: elapsed at Phase
 	now          func() time.Time
@@ -93,7 +101,10 @@ type Bar struct {
 	suspended    func() time.Duration
 	suspended0   time.Duration // suspended() at start
 
-	done atomic.Uint64
+	// done is the lane-steps counted, and wraps how many times it went
+	// past 2^64: a job of 2^64-1 lanes of 2^32 steps (with --timeout)
+	// has more than a uint64 holds.
+	done, wraps atomic.Uint64
 
 	mu       sync.Mutex // guards the fields below and writes to w
 	last     time.Time  // time of the last draw, zero before the first
@@ -105,10 +116,12 @@ type Bar struct {
 	stopOnce sync.Once
 }
 
-// New returns a bar for lanes lanes of steps steps each, writing to w. The
-// clock starts now.
+// New returns a bar for lanes lanes (Options.Unit) of steps steps each,
+// writing to w: lanes x max(steps, 1) lane-steps in all. The clock starts
+// now.
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
-	b := &Bar{w: w, total: lanes, steps: steps, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, label: o.Label, now: o.Now, suspended: o.Suspended}
+	per := float64(max(steps, 1))
+	b := &Bar{w: w, lanes: lanes, per: per, work: float64(lanes) * per, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, label: o.Label, now: o.Now, suspended: o.Suspended}
 	if b.delay == 0 {
 		b.delay = time.Second
 	}
@@ -144,9 +157,21 @@ func (b *Bar) elapsed(now time.Time) time.Duration {
 	return now.Sub(b.start) - max(b.suspended()-b.suspended0, 0)
 }
 
-// Add counts n more lanes (Options.Unit) as done. It is a sim.Job.Progress
+// Add counts n more lane-steps as done, a lane of no steps counting one
+// (with no steps, n more lanes, Options.Unit). It is a sim.Job.Progress
 // callback: one atomic add, safe from several goroutines.
-func (b *Bar) Add(n uint64) { b.done.Add(n) }
+func (b *Bar) Add(n uint64) {
+	if b.done.Add(n) < n {
+		b.wraps.Add(1)
+	}
+}
+
+// counted is the lane-steps Add has counted, at most the bar's work. A
+// redraw just as the count wraps may read it 2^64 off once: the clamp
+// holds it within the bar.
+func (b *Bar) counted() float64 {
+	return min(float64(b.wraps.Load())*(1<<64)+float64(b.done.Load()), b.work)
+}
 
 // SetLabel changes the label (Options.Label) from the next redraw on: a
 // phase that writes several files names the one it writes. Safe from any
@@ -275,31 +300,27 @@ func (b *Bar) line(now time.Time) string {
 	if b.phase != "" {
 		return b.phaseLine(now)
 	}
-	done := min(b.done.Load(), b.total)
+	done := b.counted()
 	elapsed := b.elapsed(now).Seconds()
 	frac := 1.0
-	if b.total > 0 {
-		frac = float64(done) / float64(b.total)
+	if b.work > 0 {
+		frac = done / b.work
 	}
-	rate, unit := "", "lane-steps/s"
-	perSec := math.NaN() // "-": no rate before the first lane is done
+	perSec := math.NaN() // "-": no rate before the first lane-step is done
 	if elapsed > 0 && done > 0 {
-		perSec = float64(done) / elapsed // lanes per second
-	}
-	if b.steps == 0 {
-		unit = b.unit + "/s"
-		rate = SI(perSec)
-	} else {
-		rate = SI(perSec * float64(b.steps))
+		perSec = done / b.per / elapsed // lanes (Unit) per second
 	}
 	eta := "--"
-	if done >= b.total {
+	if done >= b.work {
 		eta = "0s"
 	} else if perSec > 0 {
-		eta = etaOf(float64(b.total-done) / perSec)
+		secs := (b.work - done) / b.per / perSec
+		if eta = etaShort(secs); b.lines {
+			eta = etaOf(secs)
+		}
 	}
-	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), fmt.Sprintf("  %s/%s %s", SI(float64(done)), SI(float64(b.total)), b.unit)
-	tail := pct + lanes + "  " + rate + " " + unit + "  ETA " + eta
+	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), "  "+num(done/b.per)+b.ofLanes()
+	tail := pct + lanes + "  " + rateNum(perSec) + "/s  ETA " + eta
 	label := ""
 	if b.label != "" {
 		label = b.label + ": "
@@ -307,20 +328,15 @@ func (b *Bar) line(now time.Time) string {
 	if b.lines {
 		return label + strings.TrimLeft(tail, " ")
 	}
-	// The bar takes what the line has left, within limits; a narrow
-	// terminal gets the numbers alone, as many as fit in a column less
-	// than its width (a wider line wraps, and \r then redraws it on a
-	// new row each time, leaving the old ones on screen), then without
-	// the label, or nothing.
-	room := b.width - 1 - len(label) - len(tail) - 2
-	if steady := b.width - 1 - len(label) - b.widestTail(unit) - 2; steady >= 10 {
-		// The room the widest numbers leave, not what this frame's
-		// leave: it took the latter, so that the bar grew and shrank
-		// as the numbers changed length, and its fill moved back (16
-		// of 19 at 79%, 14 of 17 at 81%).
-		room = steady
-	}
-	if room < 10 {
+	// The bar takes the room the widest numbers leave, not what this
+	// frame's leave: it took the latter, so that the bar grew and shrank
+	// as the numbers changed length, and its fill moved back (16 of 19 at
+	// 79%, 14 of 17 at 81%). A narrow terminal gets the numbers alone, as
+	// many as fit in a column less than its width (a wider line wraps,
+	// and \r then redraws it on a new row each time, leaving the old ones
+	// on screen), then without the label, or nothing.
+	room := b.width - 1 - len(label) - b.widestTail() - 2
+	if room < minBar {
 		for _, l := range []string{label, ""} {
 			for _, t := range []string{tail, pct + lanes + "  ETA " + eta, pct + "  ETA " + eta, pct} {
 				if t = l + strings.TrimLeft(t, " "); len(t) <= b.width-1 {
@@ -339,6 +355,24 @@ func (b *Bar) line(now time.Time) string {
 	return label + "[" + bar + "]" + tail
 }
 
+// minBar is the narrowest bar drawn, inside its brackets.
+const minBar = 10
+
+// ofLanes is the count's text after the lanes done: "/64 lanes".
+func (b *Bar) ofLanes() string { return "/" + num(float64(b.lanes)) + " " + b.unit }
+
+// widestTail is the longest the numbers after the bar can be in this bar's
+// run: its percentage at 100%, the lanes done at num's widest below the
+// total's, the rate at rateNum's widest and the ETA at etaShort's. Each is
+// bounded whatever its value, so the bar's width is fixed for the run.
+func (b *Bar) widestTail() int {
+	count := numWidth
+	if x := float64(b.lanes); x >= siBig {
+		count = len("1.23e+19")
+	}
+	return len(" 100%") + len("  ") + count + len(b.ofLanes()) + len("  ") + numWidth + len("/s") + len("  ETA ") + etaWidth
+}
+
 // phaseLine is the line of a Phase at now: its text and the time since,
 // cut to a column less than the width on a terminal (the time first, then
 // the text's end).
@@ -350,16 +384,6 @@ func (b *Bar) phaseLine(now time.Time) string {
 	return l
 }
 
-// widestTail is the longest the numbers after the bar can be in this
-// bar's run, rate in unit: its percentage at 100%, the count done at 4
-// characters more than the total's (SI's widest, "1.23M", against "30M"),
-// the rate at SI's widest and the ETA at Duration's ("59m59s").
-func (b *Bar) widestTail(unit string) int {
-	const si, eta = len("1.23M"), len("59m59s")
-	return len(" 100%") + len("  ") + max(si, len(SI(float64(b.total)))) + len("/"+SI(float64(b.total))+" "+b.unit) +
-		len("  ") + si + len(" "+unit) + len("  ETA ") + eta
-}
-
 // SI formats a non-negative count or rate with 3 significant digits and a
 // k, M, G or T suffix (count.SI): 950, 2.25M, 96.1M, 1.2G, 1.84e+19; NaN
 // is "-".
@@ -369,6 +393,54 @@ func SI(x float64) string { return count.SI(x, 3) }
 // hours (114 years); a job of 2^64 lanes can need far more than a
 // time.Duration holds, whose conversion wrapped to "ETA -9223372036s".
 const maxETA = 1e6 * 3600
+
+// siBig is where count.SI turns to an exponent ("1e+15"): 1e15 less what
+// rounds up to it at 3 digits.
+const siBig = 1e15 * (1 - 0.5e-3)
+
+// numWidth is the most columns num takes below siBig, and rateNum takes
+// at all: "1.23k", "12.3M", "0.25", "<0.01", ">999T".
+const numWidth = 5
+
+// num formats a count of lanes, whole or not, for the bar in at most
+// numWidth columns below siBig (len("1.23e+19") above it): SI's 3 digits
+// from 1 on (20, 19.3, 999, 1.23k), two decimals below (0.25, 0.01), "0"
+// for none, "<0.01" for less than a hundredth, and "-" for NaN.
+func num(x float64) string {
+	switch {
+	case x == 0 || math.IsNaN(x) || x >= 1-0.5e-3:
+		return SI(x)
+	case x < 0.005:
+		return "<0.01"
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+// rateNum is num for a rate, in at most numWidth columns whatever its
+// value: ">999T" from siBig on.
+func rateNum(x float64) string {
+	if x >= siBig {
+		return ">999T"
+	}
+	return num(x)
+}
+
+// etaWidth is the most columns etaShort takes: "59m59s", "99h59m".
+const etaWidth = 6
+
+// etaShort is etaOf for a bar, in at most etaWidth columns: Duration
+// below 100 hours, then whole days ("417d", "9999d"), then ">9999d"
+// (27 years).
+func etaShort(secs float64) string {
+	const hours, days = 100 * 3600, 86400.0
+	switch {
+	case secs < hours:
+		return Duration(time.Duration(secs * float64(time.Second)))
+	case secs < 9999.5*days:
+		return fmt.Sprintf("%.0fd", secs/days)
+	}
+	return ">9999d"
+}
 
 // etaOf formats secs seconds to go as Duration does, and a time beyond
 // maxETA as ">1000000h".

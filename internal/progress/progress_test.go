@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,14 +46,14 @@ func TestNothingBeforeDelay(t *testing.T) {
 
 func TestLine(t *testing.T) {
 	b, c, w := newFake(5_000_000, 10)
-	b.Add(2_000_000)
-	b.Add(250_000)
+	b.Add(20_000_000) // lane-steps: 2.25M lanes in all
+	b.Add(2_500_000)
 	c.Advance(1500 * time.Millisecond)
 	if !b.Tick() {
 		t.Fatal("no draw after the delay")
 	}
-	// 2.25M lanes in 1.5 s: 1.5M lanes/s, 15M lane-steps/s; 2.75M lanes left take 1.83 s.
-	want := "[==========>             ]  45%  2.25M/5M lanes  15M lane-steps/s  ETA 2s"
+	// 2.25M lanes in 1.5 s: 1.5M lanes/s; 2.75M lanes left take 1.83 s.
+	want := "[===============>                   ]  45%  2.25M/5M lanes  1.5M/s  ETA 2s"
 	if got := w.String(); got != "\r"+want {
 		t.Errorf("got  %q\nwant %q", got, "\r"+want)
 	}
@@ -80,7 +81,7 @@ func TestRateLimitAndRedraw(t *testing.T) {
 	if draws != 2 {
 		t.Errorf("%d carriage returns, want 2: %q", draws, w.String())
 	}
-	if !strings.Contains(w.String(), "500/1k lanes") || !strings.Contains(w.String(), "lanes/s") {
+	if !strings.Contains(w.String(), "500/1k lanes") || !strings.Contains(w.String(), "  455/s  ") {
 		t.Errorf("steps 0 should count lanes/s: %q", w.String())
 	}
 }
@@ -145,18 +146,21 @@ func TestETAAndDone(t *testing.T) {
 // "-9223372036s", and its count read "1.84e+07T lanes".
 func TestETAHuge(t *testing.T) {
 	b, c, _ := newFake(1<<64-1, 10)
-	b.Add(284_000_000)
+	b.Add(2_840_000_000)
 	c.Advance(time.Second)
-	want := "0%  284M/1.84e+19 lanes  2.84G lane-steps/s  ETA >1000000h"
+	want := "0%  284M/1.84e+19 lanes  284M/s  ETA >9999d"
 	if l := b.Line(c.Now()); !strings.HasSuffix(l, want) {
 		t.Errorf("got %q, want it to end %q", l, want)
 	}
+	// 1e20 lane-steps, more than a uint64 holds: half of them counted.
 	b, c, _ = newFake(1e19, 10)
-	b.Add(1e16)
+	for range 5 {
+		b.Add(1e19)
+	}
 	c.Advance(10 * time.Second)
-	// 1e15 lanes a second: 9990 s to go.
-	if l := b.Line(c.Now()); !strings.HasSuffix(l, "ETA 2h46m") {
-		t.Errorf("got %q, want it to end ETA 2h46m", l)
+	// 5e18 lanes in 10 s; 5e18 left at 5e17 lanes a second take 10 s.
+	if l, want := b.Line(c.Now()), " 50%  5e+18/1e+19 lanes  >999T/s  ETA 10s"; !strings.HasSuffix(l, want) {
+		t.Errorf("got %q, want it to end %q", l, want)
 	}
 }
 
@@ -183,7 +187,7 @@ func TestConcurrentAdd(t *testing.T) {
 	}
 	b.Stop()
 	if b.Done() != 80_000 {
-		t.Errorf("counted %d lanes, want 80000", b.Done())
+		t.Errorf("counted %d lane-steps, want 80000", b.Done())
 	}
 	if !strings.Contains(w.String(), "lanes") {
 		t.Errorf("the ticker never drew: %q", w.String())
@@ -223,9 +227,9 @@ func TestDuration(t *testing.T) {
 // TestDocLine is the line the package doc and the README show.
 func TestDocLine(t *testing.T) {
 	b, c, _ := newFake(50_000_000, 10)
-	b.Add(22_500_000)
-	c.Advance(2341 * time.Millisecond) // 96.1M lane-steps/s, 2.86 s to go
-	want := "[==========>            ]  45%  22.5M/50M lanes  96.1M lane-steps/s  ETA 3s"
+	b.Add(225_000_000)                 // 22.5M lanes of 10 steps
+	c.Advance(2341 * time.Millisecond) // 9.61M lanes/s, 2.86 s to go
+	want := "[===============>                  ]  45%  22.5M/50M lanes  9.61M/s  ETA 3s"
 	if got := b.Line(c.Now()); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -237,7 +241,7 @@ func TestLines(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var w bytes.Buffer
 	b := New(&w, 5e9, 100, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true, Prefix: "gpusim: progress: "})
-	b.Add(1e8)
+	b.Add(1e10) // lane-steps: 1e8 lanes
 	c.Advance(9 * time.Second)
 	if b.Tick() {
 		t.Fatal("reported before the delay")
@@ -246,7 +250,7 @@ func TestLines(t *testing.T) {
 	if !b.Tick() {
 		t.Fatal("no report at the delay")
 	}
-	b.Add(5e8)
+	b.Add(5e10)
 	c.Advance(30 * time.Second)
 	if b.Tick() {
 		t.Error("reported again within the interval")
@@ -256,10 +260,10 @@ func TestLines(t *testing.T) {
 		t.Fatal("no report after the interval")
 	}
 	b.Stop()
-	// 1e8 lanes in 10 s: 1e7 lanes/s, 1G lane-steps/s; 4.9e9 left take 490 s.
+	// 1e8 lanes in 10 s: 1e7 lanes/s; 4.9e9 left take 490 s.
 	// Then 6e8 in 70 s: 8.57M lanes/s; 4.4e9 left take 513.3 s.
-	want := "gpusim: progress: 2%  100M/5G lanes  1G lane-steps/s  ETA 8m10s\n" +
-		"gpusim: progress: 12%  600M/5G lanes  857M lane-steps/s  ETA 8m34s\n"
+	want := "gpusim: progress: 2%  100M/5G lanes  10M/s  ETA 8m10s\n" +
+		"gpusim: progress: 12%  600M/5G lanes  8.57M/s  ETA 8m34s\n"
 	if got := w.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -357,7 +361,7 @@ func TestLinesSuspended(t *testing.T) {
 	var suspended time.Duration = 5 * time.Second // before the run: not its own
 	b := New(&w, 5e9, 100, Options{Now: c.Now, Delay: 10 * time.Second, Interval: time.Minute, Lines: true, Prefix: "gpusim: progress: ",
 		Suspended: func() time.Duration { return suspended }})
-	b.Add(1e8)
+	b.Add(1e10)
 	c.Advance(9 * time.Second)
 	c.Advance(time.Minute)
 	suspended += time.Minute
@@ -369,8 +373,8 @@ func TestLinesSuspended(t *testing.T) {
 		t.Fatal("no report at the delay")
 	}
 	b.Stop()
-	// 1e8 lanes in the 10 s it ran: 1G lane-steps/s; 4.9e9 left take 490 s.
-	if got, want := w.String(), "gpusim: progress: 2%  100M/5G lanes  1G lane-steps/s  ETA 8m10s\n"; got != want {
+	// 1e8 lanes in the 10 s it ran: 10M lanes/s; 4.9e9 left take 490 s.
+	if got, want := w.String(), "gpusim: progress: 2%  100M/5G lanes  10M/s  ETA 8m10s\n"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
@@ -403,13 +407,13 @@ func TestTickEarlyWakeUp(t *testing.T) {
 	}
 }
 
-// TestNoRateBeforeFirstLane: before any lane is done the rate is not
-// known: "-", not "0 lane-steps/s", which a job of few lanes and many
-// steps (1 lane x 2^32 steps) showed for its whole run.
+// TestNoRateBeforeFirstLane: before any lane-step is counted the rate is
+// not known: "-", not "0/s", which a job of few lanes and many steps (1
+// lane x 2^32 steps) showed for its whole run.
 func TestNoRateBeforeFirstLane(t *testing.T) {
 	b, c, _ := newFake(1, 1<<32)
 	c.Advance(5 * time.Second)
-	if got := b.Line(c.Now()); !strings.Contains(got, "  - lane-steps/s  ETA --") {
+	if got := b.Line(c.Now()); !strings.Contains(got, "  -/s  ETA --") {
 		t.Errorf("line %q, want a rate of - and an ETA of --", got)
 	}
 }
@@ -495,9 +499,8 @@ func TestLabel(t *testing.T) {
 	if !b.Tick() {
 		t.Fatal("no draw after the delay")
 	}
-	// 45M lanes in 13.6 s: 3.31M lanes/s; 55M left take 16.6 s. The
-	// README shows this line.
-	want := "writing --out: [=====>      ]  45%  45M/100M lanes  3.31M lanes/s  ETA 17s"
+	// 45M lanes in 13.6 s: 3.31M lanes/s; 55M left take 16.6 s.
+	want := "writing --out: [========>         ]  45%  45M/100M lanes  3.31M/s  ETA 17s"
 	if got := w.String(); got != "\r"+want {
 		t.Errorf("got  %q\nwant %q", got, "\r"+want)
 	}
@@ -515,7 +518,7 @@ func TestLabel(t *testing.T) {
 	}
 	b.Stop()
 	// 33M lanes in 10 s: 3.3M lanes/s; 67M left take 20.3 s.
-	if got, want := w.String(), "gpusim: progress: writing --paths-out: 33%  33M/100M lanes  3.3M lanes/s  ETA 21s\n"; got != want {
+	if got, want := w.String(), "gpusim: progress: writing --paths-out: 33%  33M/100M lanes  3.3M/s  ETA 21s\n"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
@@ -642,29 +645,101 @@ func TestPhase(t *testing.T) {
 	}
 }
 
-// TestUnit: a bar counts what Options.Unit names, its rate in that unit per
-// second, and its bar keeps one width however long the counts (widestTail
-// counts the unit): the host's --paths bar counts lane-steps, as a lane
-// can be 2^28 steps.
+// TestUnit: a bar counts what Options.Unit names, with no steps, its rate
+// in that unit per second ("/s"): a run's files count values, as a row of
+// --paths-out can be 2^28 of them.
 func TestUnit(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	b := New(&bytes.Buffer{}, 1<<28, 0, Options{Now: c.Now, Width: 120, Label: "computing --paths", Unit: "lane-steps"})
+	b := New(&bytes.Buffer{}, 1<<28, 0, Options{Now: c.Now, Width: 120, Label: "writing --paths-out", Unit: "values"})
 	b.Add(83_200_000)
-	c.Advance(2 * time.Second) // 41.6M lane-steps/s; 185M left take 4.45 s
-	want := "computing --paths: [===========>                          ]  30%  83.2M/268M lane-steps  41.6M lane-steps/s  ETA 5s"
+	c.Advance(2 * time.Second) // 41.6M values/s; 185M left take 4.45 s
+	want := "writing --paths-out: [============>                           ]  30%  83.2M/268M values  41.6M/s  ETA 5s"
 	if got := b.Line(c.Now()); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
-	// 80 columns leave no room for the bar: the numbers alone, which the
-	// package doc and the README show.
-	b.width = 80
-	if got, want := b.Line(c.Now()), "computing --paths: 30%  83.2M/268M lane-steps  41.6M lane-steps/s  ETA 5s"; got != want {
-		t.Errorf("80 columns: got  %q\nwant %q", got, want)
+}
+
+// TestFitsBar: at 80 columns every bar gpusim draws has a bar, its widest
+// numbers included: "computing --paths: 13%  35.1M/256M lane-steps  34.7M
+// lane-steps/s  ETA 7s" left no room for one.
+func TestFitsBar(t *testing.T) {
+	for _, tc := range []struct {
+		label, unit string
+		lanes       uint64
+		steps       int
+	}{
+		{"", "", 1<<64 - 1, 1 << 32},          // the run's
+		{"computing --paths", "", 1 << 28, 1}, // the host's --paths, paths.MaxValues
+		{"writing --out", "values", 1e10, 0},  // sim.MaxKeptFinals and more
+		{"writing --paths-out", "values", 1e10, 0},
+	} {
+		c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		b := New(&bytes.Buffer{}, tc.lanes, tc.steps, Options{Now: c.Now, Width: 80, Label: tc.label, Unit: tc.unit})
+		b.Add(12345)
+		c.Advance(time.Second)
+		if l := b.Line(c.Now()); !strings.Contains(l, "[") || len(l) > 79 {
+			t.Errorf("80 columns: %q (%d columns), want a bar within 79", l, len(l))
+		}
 	}
-	b.width = 120
-	b.Add(1 << 27)
-	c.Advance(time.Second)
-	if got := b.Line(c.Now()); strings.Index(got, "]") != strings.Index(want, "]") {
-		t.Errorf("the bar's width changed: %q after %q", got, want)
+}
+
+// TestBarWidthFixed: a bar keeps one width for the whole run whatever its
+// numbers do: rates of 20, 19.3, 999.9, 1.23k, below 1 or past 999T, counts
+// of whole and part lanes, ETAs in seconds, minutes, hours and days. Its
+// width came from the widest numbers of its run, which missed the rate's
+// decimals: "writing --paths-out: [=====>            ]  31%  20/64 lanes
+// 20 lanes/s  ETA 3s" had 18 columns inside the brackets, then 16 at "19.3
+// lanes/s", then 18 again.
+func TestBarWidthFixed(t *testing.T) {
+	for _, tc := range []struct {
+		label, unit string
+		lanes       uint64
+		steps       int
+	}{
+		{"writing --paths-out", "", 64, 0},
+		{"writing --out", "values", 123_456_789, 0},
+		{"computing --paths", "", 64, 1 << 22},
+		{"", "", 1e12, 1000},
+		{"", "", 1, 1 << 32},
+		{"", "", 1<<64 - 1, 10},
+	} {
+		for _, width := range []int{80, 100, 200} {
+			c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			b := New(&bytes.Buffer{}, tc.lanes, tc.steps, Options{Now: c.Now, Width: width, Label: tc.label, Unit: tc.unit})
+			per := uint64(max(tc.steps, 1))
+			work := float64(tc.lanes) * float64(per)
+			barWidth := -1
+			// Rates (lanes per second) and the fraction done at each frame.
+			for i, f := range []struct{ rate, frac float64 }{
+				{20, 0.31}, {19.3, 0.45}, {20, 0.5}, {999.9, 0.6}, {1234, 0.7}, {0.25, 0.01}, {0.001, 0.001},
+				{12.3e3, 0.2}, {2e15, 0.9}, {7e-9, 1e-12}, {1, 0.999}, {1e6, 1},
+			} {
+				want := min(f.frac*work, work)
+				for got := float64(b.Done()) + float64(b.wraps.Load())*(1<<64); got < want; {
+					n := uint64(min(math.Ceil(want-got), 1<<63))
+					b.Add(n)
+					got += float64(n)
+				}
+				// The time that gives the rate asked for at the count done.
+				lanesDone := b.counted() / float64(per)
+				c.mu.Lock()
+				c.t = b.start.Add(time.Duration(lanesDone / f.rate * float64(time.Second)))
+				c.mu.Unlock()
+				line := b.Line(c.Now())
+				if len(line) > width-1 {
+					t.Errorf("%s at %d columns, frame %d: %q is %d columns, wider than %d", tc.label, width, i, line, len(line), width-1)
+				}
+				l, r := strings.Index(line, "["), strings.Index(line, "]")
+				if l < 0 || r < l {
+					t.Errorf("%s at %d columns, frame %d: no bar in %q", tc.label, width, i, line)
+					continue
+				}
+				if barWidth < 0 {
+					barWidth = r - l
+				} else if r-l != barWidth {
+					t.Errorf("%s at %d columns, frame %d: %q has a bar of %d columns, %d before", tc.label, width, i, line, r-l-1, barWidth-1)
+				}
+			}
+		}
 	}
 }
