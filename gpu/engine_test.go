@@ -93,12 +93,12 @@ func TestConformance(t *testing.T) {
 			continue
 		}
 		t.Run(fmt.Sprintf("vw%d", vw), func(t *testing.T) {
-			enginetest.Run(t, func(t *testing.T) sim.Engine { return open(t, Options{VectorWidth: vw}) }, enginetest.Options{CancelInSteps: true})
+			enginetest.Run(t, func(t *testing.T) sim.Engine { return open(t, Options{VectorWidth: vw}) }, enginetest.Options{CancelInSteps: true, ProgressPerLaunch: true})
 		})
 	}
 	t.Run("chunk1000", func(t *testing.T) {
 		enginetest.Run(t, func(t *testing.T) sim.Engine { return open(t, Options{MaxChunkLanes: 1000}) },
-			enginetest.Options{MaxProgressAfterCancel: 1, CancelInSteps: true})
+			enginetest.Options{MaxProgressAfterCancel: 1, CancelInSteps: true, ProgressPerLaunch: true})
 	})
 	e := open(t, Options{})
 	for _, steps := range []int{1, 10} {

@@ -34,7 +34,7 @@ func TestMultiConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return m
-	}, enginetest.Options{CancelInSteps: true})
+	}, enginetest.Options{CancelInSteps: true, ProgressPerLaunch: true})
 	if _, err := OpenMulti([]int{0, 99}, Options{}); err == nil {
 		t.Error("OpenMulti with a bad index succeeded")
 	}
@@ -45,7 +45,7 @@ func TestMultiConformance(t *testing.T) {
 // device runs a copy, the first to finish is kept, and the result is the
 // one device's, bit for bit. The run took the slow device's time. The
 // progress reported adds up to the lanes: the copy that wins reports what
-// the cancelled first attempt did not (before, 93,750 of 100,000).
+// the cancelled first attempt did not (before, 93,750 of 100,000 lanes).
 func TestMultiStraggler(t *testing.T) {
 	m := openPair(t)
 	defer m.Close()
@@ -60,8 +60,8 @@ func TestMultiStraggler(t *testing.T) {
 	if took > 20*time.Second || got.Summary.Digest != want.Summary.Digest || got.Summary.Count != p.Lanes {
 		t.Errorf("took %v, digest %x count %d; want the one device's %x well before the slow device's minute", took, got.Summary.Digest, got.Summary.Count, want.Summary.Digest)
 	}
-	if n := lanes; n != p.Lanes {
-		t.Errorf("progress reported %d lanes, want %d", n, p.Lanes)
+	if n, want := lanes, p.Lanes*uint64(p.Steps); n != want {
+		t.Errorf("progress reported %d lane-steps, want %d", n, want)
 	}
 }
 
@@ -138,8 +138,8 @@ func TestMultiStall(t *testing.T) {
 		if got.Summary.Digest != want.Summary.Digest || !slices.Equal(got.Finals, want.Finals) || !slices.Equal(got.Summary.Hist.Bins, want.Summary.Hist.Bins) {
 			t.Errorf("run %d: digest %x, want %x (finals equal: %v)", run, got.Summary.Digest, want.Summary.Digest, slices.Equal(got.Finals, want.Finals))
 		}
-		if n := lanes.Load(); n != p.Lanes {
-			t.Errorf("run %d: progress reported %d lanes, want %d", run, n, p.Lanes)
+		if n, want := lanes.Load(), p.Lanes*uint64(p.Steps); n != want {
+			t.Errorf("run %d: progress reported %d lane-steps, want %d", run, n, want)
 		}
 	}
 	closed := make(chan error, 1)
@@ -161,8 +161,8 @@ func TestMultiStall(t *testing.T) {
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
-	if n := lanes.Load(); n != p.Lanes {
-		t.Errorf("progress reported %d lanes by Close, want %d (none after the run returned)", n, p.Lanes)
+	if n, want := lanes.Load(), p.Lanes*uint64(p.Steps); n != want {
+		t.Errorf("progress reported %d lane-steps by Close, want %d (none after the run returned)", n, want)
 	}
 	if !m.engines[1].closed {
 		t.Error("the stalled device's engine is not closed")
@@ -210,7 +210,8 @@ func TestMultiFinalsMemory(t *testing.T) {
 	}
 }
 
-// runCounted runs a job of p on m, counting the lanes its progress reports,
+// runCounted runs a job of p on m, counting the lane-steps its progress
+// reports (sim.Job.Progress),
 // and returns the result, that count and the time the run took.
 func runCounted(t *testing.T, m *Multi, p sim.Params) (*sim.Result, uint64, time.Duration) {
 	t.Helper()
