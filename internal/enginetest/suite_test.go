@@ -12,8 +12,8 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// modelEngine runs jobs with the suite's reference in chunks, calling
-// Progress and checking ctx between them, and injects one fault.
+// modelEngine runs jobs with the suite's reference, reporting Progress in
+// pieces of lane-steps and checking ctx, and injects one fault.
 type modelEngine struct {
 	fault  string
 	closed bool
@@ -24,6 +24,9 @@ func (*modelEngine) Name() string { return "model" }
 func (e *modelEngine) Close() error { e.closed = true; return nil }
 
 const modelChunk = 4096
+
+// modelPiece is the lane-steps the model engine reports a call.
+const modelPiece = 1 << 16
 
 func (e *modelEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 	if e.closed && e.fault != "run after close" {
@@ -60,8 +63,11 @@ func (e *modelEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error
 		return nil, err
 	}
 	if job.Progress != nil {
-		for done := uint64(0); done < count; done += modelChunk {
-			n := min(modelChunk, count-done)
+		// Lane-steps, a lane of no steps counting one (sim.Job.Progress),
+		// in pieces of modelPiece, as the CPU engines report within a block.
+		total := count * uint64(max(job.Params.Steps, 1))
+		for done := uint64(0); done < total; done += modelPiece {
+			n := min(modelPiece, total-done)
 			if e.fault == "progress" && done == 0 {
 				n--
 			}
