@@ -199,27 +199,11 @@ func TestStopWriting(t *testing.T) {
 	// 4e6 lanes of one step take milliseconds; their CSV, 70 MB, most of
 	// a second or more.
 	cmd, stderr := startTTY(t, dir, nil, "run", "--engine", "simd", "--lanes", "4e6", "--steps", "1", "--out", "finals.csv")
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	for !strings.Contains(stderr.String(), "writing --out: ") {
-		select {
-		case <-done:
-			t.Fatalf("the run ended (exit %d) with no bar for its file: stderr %q", cmd.ProcessState.ExitCode(), stderr.String())
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			t.Fatalf("no bar for the file within 30 s: stderr %q", stderr.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	done := waitBar(t, cmd, stderr, "writing --out: ", "its file")
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the run did not stop within 30 s")
-	}
+	waitStopped(t, cmd, done)
 	out := stderr.String()
 	if code := cmd.ProcessState.ExitCode(); code != 130 || lastLine(out) != "gpusim: interrupted\n" {
 		t.Errorf("exit %d, stderr ends %q; want 130 and gpusim: interrupted", code, lastLine(out))
@@ -247,29 +231,13 @@ func TestStopComputingPaths(t *testing.T) {
 	// The run takes half a second on simd; the trajectories, 2 lanes of
 	// 2^25 steps on the host, a second each.
 	cmd, stderr := startTTY(t, dir, nil, "run", "--engine", "simd", "--lanes", "2", "--steps", "2^25", "--paths", "2", "--paths-out", "paths.f32")
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	for !strings.Contains(stderr.String(), "computing --paths: ") {
-		select {
-		case <-done:
-			t.Fatalf("the run ended (exit %d) with no bar for --paths: stderr %q", cmd.ProcessState.ExitCode(), stderr.String())
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			t.Fatalf("no bar for --paths within 30 s: stderr %q", stderr.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	done := waitBar(t, cmd, stderr, "computing --paths: ", "--paths")
 	time.Sleep(50 * time.Millisecond) // inside a lane
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the run did not stop within 30 s")
-	}
+	waitStopped(t, cmd, done)
 	took := time.Since(start)
 	out := stderr.String()
 	if code := cmd.ProcessState.ExitCode(); code != interrupt.ExitSIGINT || lastLine(out) != "gpusim: interrupted\n" || took >= interrupt.StopGrace {
@@ -283,6 +251,39 @@ func TestStopComputingPaths(t *testing.T) {
 		t.Errorf("stderr %q, want %q in it", out, note)
 	}
 	assertEmptyDir(t, dir)
+}
+
+// waitBar waits until stderr, cmd's, shows bar (a bar's label, "writing
+// --out: "), failing the test where the run ends first or 30 s pass
+// (what names the bar in the message), and returns a channel closed when
+// cmd has exited.
+func waitBar(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, bar, what string) <-chan struct{} {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	for !strings.Contains(stderr.String(), bar) {
+		select {
+		case <-done:
+			t.Fatalf("the run ended (exit %d) with no bar for %s: stderr %q", cmd.ProcessState.ExitCode(), what, stderr.String())
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("no bar for %s within 30 s: stderr %q", what, stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return done
+}
+
+// waitStopped waits for cmd to exit (done, from waitBar), killing it and
+// failing the test after 30 s.
+func waitStopped(t *testing.T, cmd *exec.Cmd, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run did not stop within 30 s")
+	}
 }
 
 // promptLatency is how soon after Ctrl-C a run well under way must exit:
