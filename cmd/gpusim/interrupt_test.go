@@ -843,29 +843,6 @@ func lastLine(s string) string {
 	return body[strings.LastIndexAny(body, "\r\n")+1:] + "\n"
 }
 
-// syncBuffer is a bytes.Buffer safe for a writing process and a reading
-// test, which calls onWrite after the first write.
-type syncBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	onWrite func()
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.onWrite != nil {
-		defer s.onWrite()
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestNotifyContext: SIGINT cancels the context with a *interrupt.SignalError that
 // exits 130. (That a second SIGINT then kills the process the default way
 // cannot be tested in-process.)

@@ -389,7 +389,7 @@ func TestWritingPhase(t *testing.T) {
 		is, delay, every := isTerminal, logDelay, logInterval
 		isTerminal = func(io.Writer) bool { return terminal }
 		logDelay, logInterval = -1, 10*time.Millisecond
-		w := &lockedBuffer{}
+		w := &syncBuffer{}
 		rows, stop := startWriting(w, false, 10, then)
 		rows("out", 4)
 		rows("out", 6)
@@ -415,7 +415,7 @@ func TestWritingPhase(t *testing.T) {
 		}
 	}
 	// Quiet, or no per-lane rows: no bar and no phase.
-	if rows, stop := startWriting(&lockedBuffer{}, true, 10, then); rows != nil {
+	if rows, stop := startWriting(&syncBuffer{}, true, 10, then); rows != nil {
 		stop()
 		t.Error("--quiet started the files' bar")
 	}
@@ -434,7 +434,7 @@ func TestProgressPaths(t *testing.T) {
 		is, delay, every := isTerminal, logDelay, logInterval
 		isTerminal = func(io.Writer) bool { return terminal }
 		logDelay, logInterval = -1, 10*time.Millisecond
-		w := &lockedBuffer{}
+		w := &syncBuffer{}
 		done, stop := startComputing(w, false, 64, 1e4)
 		done(320_000)
 		deadline := time.Now().Add(5 * time.Second)
@@ -459,7 +459,7 @@ func TestProgressPaths(t *testing.T) {
 			t.Errorf("log: %q, want lines gpusim: progress: matching %v", out, frame)
 		}
 	}
-	if done, stop := startComputing(&lockedBuffer{}, true, 64, 1e4); done != nil {
+	if done, stop := startComputing(&syncBuffer{}, true, 64, 1e4); done != nil {
 		stop()
 		t.Error("--quiet started the --paths bar")
 	}
@@ -492,23 +492,28 @@ func TestFinishingPhase(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for a progress bar's goroutine and
-// the test's at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// syncBuffer is a bytes.Buffer safe for a writer (a process, a progress
+// bar's goroutine) and a reading test at once; it calls onWrite, where
+// set, after each write.
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	onWrite func()
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.onWrite != nil {
+		defer s.onWrite()
+	}
+	return s.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestOutputNames: every output flag of run and bench refuses, before any
