@@ -272,3 +272,33 @@ func Run(ctx context.Context, e sim.Engine, job *sim.Job, s Shard) (*sim.Result,
 	j.First, j.Count = first+off, n
 	return e.Run(ctx, &j)
 }
+
+// UnusedIndex is a note for a run without --shard in an environment where
+// --shard auto would find an index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX
+// or GPUSIM_SHARD_INDEX, in auto's order), or "" where none is set or the
+// launcher says the array has one task: an sbatch --array=0-15 script
+// without --shard ran the whole job 16 times, and only the merge, refusing
+// the overlap, said so. It is a note, not an error: an array may run a job
+// of its own in each task (a seed per task, say). env looks up a variable
+// (os.Getenv).
+func UnusedIndex(env func(string) string) string {
+	for _, name := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", EnvShardIndex} {
+		v := strings.TrimSpace(env(name))
+		if v == "" {
+			continue
+		}
+		countVar := EnvShardCount
+		if name == "SLURM_ARRAY_TASK_ID" {
+			countVar = "SLURM_ARRAY_TASK_COUNT"
+		}
+		of := ""
+		if n, err := counts.Parse(strings.TrimSpace(env(countVar))); err == nil {
+			if n == 1 {
+				return ""
+			}
+			of = fmt.Sprintf(" of %d", n)
+		}
+		return fmt.Sprintf("%s=%s says this is one task of an array%s, but without --shard it runs the whole job, as every task does; give --shard auto to run its shard of the lanes (or ignore this where each task runs a job of its own)", name, v, of)
+	}
+	return ""
+}

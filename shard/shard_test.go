@@ -263,3 +263,29 @@ func TestRunEmptyShardMath(t *testing.T) {
 		}
 	}
 }
+
+func TestUnusedIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string // a part of the note; "" for none
+	}{
+		{"no launcher", map[string]string{}, ""},
+		{"slurm array", slurmFull("3", "0", "7", "1", "8"), "SLURM_ARRAY_TASK_ID=3 says this is one task of an array of 8,"},
+		{"slurm one task", slurmFull("0", "0", "0", "1", "1"), ""},
+		{"slurm no count", map[string]string{"SLURM_ARRAY_TASK_ID": "2"}, "one task of an array, but without --shard"},
+		{"kubernetes", map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "16"}, "JOB_COMPLETION_INDEX=5 says this is one task of an array of 16"},
+		{"kubernetes one", map[string]string{"JOB_COMPLETION_INDEX": "0", EnvShardCount: "1"}, ""},
+		{"gpusim's own", map[string]string{EnvShardIndex: " 1 "}, "GPUSIM_SHARD_INDEX=1 says"},
+		{"slurm first", map[string]string{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "5", "JOB_COMPLETION_INDEX": "1"}, "SLURM_ARRAY_TASK_ID=4"},
+		{"blank", map[string]string{"SLURM_ARRAY_TASK_ID": "  "}, ""},
+	} {
+		got := UnusedIndex(envMap(tc.env))
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: UnusedIndex = %q, want one with %q", tc.name, got, tc.want)
+		}
+		if got != "" && !strings.Contains(got, "--shard auto") {
+			t.Errorf("%s: %q does not say --shard auto", tc.name, got)
+		}
+	}
+}

@@ -360,12 +360,16 @@ func longTime(secs float64) string {
 }
 
 // jobNotes says, before the engine opens, what the job's flags mean for
-// its result: a deprecated spelling, float32's precision at this many
+// its result: a deprecated spelling, an array task without --shard
+// (shard.UnusedIndex), float32's precision at this many
 // lanes, the histogram's range, and --paths' exact stream beside --math
 // fast.
 func (o *runOptions) jobNotes() {
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
+	}
+	if o.shard.unused != "" {
+		o.eng.Note(o.shard.unused)
 	}
 	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
 		o.eng.Note(n)

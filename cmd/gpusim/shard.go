@@ -30,6 +30,9 @@ func saveFlag() cli.Flag {
 type shardRun struct {
 	shard *shard.Shard // nil: the whole job
 	save  string       // the part file, or ""
+	// unused is shard.UnusedIndex's note where --shard is not given in
+	// an array task, or "".
+	unused string
 }
 
 // shardConflicts refuses the outputs --shard rules out. It comes after
@@ -61,6 +64,8 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, err
 		}
 		sr.shard = &s
+	} else {
+		sr.unused = shard.UnusedIndex(os.Getenv)
 	}
 	if sr.save != "" && !strings.EqualFold(filepath.Ext(sr.save), ".json") { // as --out's .NPY
 		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
