@@ -50,7 +50,7 @@ const (
 // the same and means to discard the report.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdout.(*os.File); ok && closedAtStart(f) {
-		fmt.Fprintf(stderr, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-): the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
+		fmt.Fprintf(stderr, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-) and as Python's subprocess.DEVNULL opens it: the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
 	}
 	if err, least := addressSpaceShort(args); err != nil && !least {
 		// Fewer threads, as many as fit: with one per CPU the run
