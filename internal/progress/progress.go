@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,7 +61,9 @@ type Options struct {
 // unit), and may be called from any goroutine; the line is drawn by Tick,
 // which the goroutine Start launches calls every Interval, and erased by
 // Stop. The count shows lanes (Options.Unit), whole or not (a lane of
-// 2^32 steps is seen to move), and the rate is in them per second.
+// 2^32 steps is seen to move), and the rate is in them per second. The
+// percentage and the count are rounded down, and reach 100% and the total
+// together, only once every lane-step is counted.
 //
 // A line reads
 //
@@ -86,6 +89,8 @@ type Bar struct {
 	lanes        uint64  // the lanes counted
 	per          float64 // lane-steps a lane: its steps, at least 1
 	work         float64 // lane-steps in all: lanes x per
+	workHi       uint64  // lanes x per exactly, over 2^64 (the wraps of done)
+	workLo       uint64  // and below it
 	delay, every time.Duration
 	tick         time.Duration // Start's pace: every, or the delay where shorter
 	width        int
@@ -122,6 +127,7 @@ type Bar struct {
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
 	per := float64(max(steps, 1))
 	b := &Bar{w: w, lanes: lanes, per: per, work: float64(lanes) * per, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, label: o.Label, now: o.Now, suspended: o.Suspended}
+	b.workHi, b.workLo = bits.Mul64(lanes, uint64(per))
 	if b.delay == 0 {
 		b.delay = time.Second
 	}
@@ -171,6 +177,14 @@ func (b *Bar) Add(n uint64) {
 // holds it within the bar.
 func (b *Bar) counted() float64 {
 	return min(float64(b.wraps.Load())*(1<<64)+float64(b.done.Load()), b.work)
+}
+
+// complete reports whether Add has counted all the bar's lane-steps,
+// exactly: counted's float64 reads 2^64x10-1 lane-steps as all of them,
+// and the bar showed 100% and "ETA 0s" a lane-step short.
+func (b *Bar) complete() bool {
+	hi, lo := b.wraps.Load(), b.done.Load()
+	return hi > b.workHi || hi == b.workHi && lo >= b.workLo
 }
 
 // SetLabel changes the label (Options.Label) from the next redraw on: a
@@ -300,7 +314,7 @@ func (b *Bar) line(now time.Time) string {
 	if b.phase != "" {
 		return b.phaseLine(now)
 	}
-	done := b.counted()
+	done, complete := b.counted(), b.complete()
 	elapsed := b.elapsed(now).Seconds()
 	frac := 1.0
 	if b.work > 0 {
@@ -311,22 +325,42 @@ func (b *Bar) line(now time.Time) string {
 		perSec = done / b.per / elapsed // lanes (Unit) per second
 	}
 	eta := "--"
-	if done >= b.work {
+	if complete {
 		eta = "0s"
 	} else if perSec > 0 {
-		secs := (b.work - done) / b.per / perSec
+		// At least a second to go until the last lane-step: float64's
+		// done can reach the work a lane-step short, which read "ETA 0s".
+		secs := max((b.work-done)/b.per/perSec, 1e-9)
 		if eta = etaShort(secs); b.lines {
 			eta = etaOf(secs)
 		}
 	}
-	pct, lanes := fmt.Sprintf(" %3.0f%%", math.Floor(100*frac)), "  "+num(done/b.per)+b.ofLanes()
-	tail := pct + lanes + "  " + rateNum(perSec) + "/s  ETA " + eta
+	// The percentage and the count both round down, and reach 100% and
+	// the total only when every lane-step is counted: the count rounded
+	// to nearest and the percentage down, and "99%  64/64 lanes" showed
+	// for the last half-hundredth of a lane.
+	pct := 100.0
+	if !complete {
+		pct = min(math.Floor(100*frac), 99)
+	}
+	f := fields{fmt.Sprintf("%.0f%%", pct), b.count(done/b.per, complete) + b.ofLanes(), rateNum(perSec) + "/s", "ETA " + eta}
+	return b.fit(f, frac, complete)
+}
+
+// fields are a line's numbers: the percentage, the count, the rate and
+// the ETA ("45%", "22.5M/50M lanes", "9.61M/s", "ETA 3s").
+type fields [4]string
+
+// fit lays out the line of the numbers f and a bar filled to frac, never
+// full before complete, in a column less than the width; with Lines, the
+// numbers after the label. Callers hold mu.
+func (b *Bar) fit(f fields, frac float64, complete bool) string {
 	label := ""
 	if b.label != "" {
 		label = b.label + ": "
 	}
 	if b.lines {
-		return label + strings.TrimLeft(tail, " ")
+		return label + strings.Join(f[:], "  ")
 	}
 	// The bar takes the room the widest numbers leave, not what this
 	// frame's leave: it took the latter, so that the bar grew and shrank
@@ -338,8 +372,8 @@ func (b *Bar) line(now time.Time) string {
 	room := b.width - 1 - len(label) - b.widestTail() - 2
 	if room < minBar {
 		for _, l := range []string{label, ""} {
-			for _, t := range []string{tail, pct + lanes + "  ETA " + eta, pct + "  ETA " + eta, pct} {
-				if t = l + strings.TrimLeft(t, " "); len(t) <= b.width-1 {
+			for _, t := range [][]string{f[:], {f[0], f[1], f[3]}, {f[0], f[3]}, f[:1]} {
+				if t := l + strings.Join(t, "  "); len(t) <= b.width-1 {
 					return t
 				}
 			}
@@ -348,15 +382,51 @@ func (b *Bar) line(now time.Time) string {
 	}
 	room = min(room, 40)
 	fill := int(frac * float64(room))
+	if !complete {
+		fill = min(fill, room-1)
+	}
 	bar := strings.Repeat("=", fill)
 	if fill < room {
 		bar += ">" + strings.Repeat(" ", room-fill-1)
 	}
-	return label + "[" + bar + "]" + tail
+	return label + "[" + bar + "]" + fmt.Sprintf("%5s", f[0]) + "  " + strings.Join(f[1:], "  ")
 }
 
 // minBar is the narrowest bar drawn, inside its brackets.
 const minBar = 10
+
+// count is the count's text for x lanes done: num's, rounded down rather
+// than to nearest (63.9, 1.23k, 0.99, "<0.01" above 0), and before
+// complete, below the total's text (ofLanes), which rounds to nearest: of
+// 1,234,567 lanes, 1,234,000 read "1.23M/1.23M", and 63.99 of 64 lanes
+// "64/64".
+func (b *Bar) count(x float64, complete bool) string {
+	if complete {
+		return num(float64(b.lanes))
+	}
+	total, _ := strconv.ParseFloat(strconv.FormatFloat(float64(b.lanes), 'e', 2, 64), 64)
+	v := min(numFloor(x), numFloor(total*(1-1e-9)))
+	if v == 0 && x > 0 {
+		return "<0.01"
+	}
+	return num(v)
+}
+
+// numFloor is x >= 0 rounded down to what num shows of it: 3 significant
+// digits from 1 on, 2 decimals below. It cuts x's shortest decimal form,
+// so that a value such as 0.29 is not taken a hundredth lower by float64
+// arithmetic (0.29*100 is 28.999999999999996).
+func numFloor(x float64) float64 {
+	if x >= 1 {
+		s := strconv.FormatFloat(x, 'e', -1, 64) // "6.399e+01"
+		e := strings.IndexByte(s, 'e')
+		x, _ = strconv.ParseFloat(s[:min(e, len("6.39"))]+s[e:], 64)
+		return x
+	}
+	s := strconv.FormatFloat(x, 'f', -1, 64) // "0.2999" or "0"
+	x, _ = strconv.ParseFloat(s[:min(len(s), len("0.29"))], 64)
+	return x
+}
 
 // ofLanes is the count's text after the lanes done: "/64 lanes".
 func (b *Bar) ofLanes() string { return "/" + num(float64(b.lanes)) + " " + b.unit }

@@ -3,7 +3,9 @@ package progress
 import (
 	"bytes"
 	"math"
+	"math/bits"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -740,6 +742,118 @@ func TestBarWidthFixed(t *testing.T) {
 					t.Errorf("%s at %d columns, frame %d: %q has a bar of %d columns, %d before", tc.label, width, i, line, r-l-1, barWidth-1)
 				}
 			}
+		}
+	}
+}
+
+// countRE picks a line's percentage, its count and total, and its ETA.
+var countRE = regexp.MustCompile(`(\d+)%  (\S+)/(\S+) \S+  \S+/s  ETA (\S+)$`)
+
+// siValue reads back a count num wrote: "63.9", "1.23M", "1.84e+19"; "<0.01"
+// reads as 0.
+func siValue(t *testing.T, s string) float64 {
+	t.Helper()
+	if s == "<0.01" {
+		return 0
+	}
+	scale := map[byte]float64{'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12}[s[len(s)-1]]
+	if scale != 0 {
+		s = s[:len(s)-1]
+	} else {
+		scale = 1
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("count %q: %v", s, err)
+	}
+	return x * scale
+}
+
+// TestCountAgreesWithPercent: the count and the percentage agree near the
+// end of any bar (the run's, --paths', the files' of values), on a terminal
+// and in a log: the count is at most the lanes done, shows the total only
+// once every lane-step is counted, as the percentage shows 100%, the bar
+// its last column and the ETA 0s. The count rounded to nearest and the
+// percentage down: "99%  64/64 lanes" for the last half-hundredth of a lane
+// of 2^20 steps, "99%  1.23M/1.23M lanes" of 1,234,567 lanes, and a job of
+// 2^64-1 lanes of 10 steps, counted in float64, showed "100%" and "ETA 0s"
+// a lane-step short.
+func TestCountAgreesWithPercent(t *testing.T) {
+	for _, tc := range []struct {
+		lanes uint64
+		steps int
+		unit  string
+	}{
+		{64, 1 << 20, ""},                   // the run's, long lanes
+		{64, 1 << 22, ""},                   // --paths'
+		{1, 1 << 32, ""},                    // one lane
+		{1_234_567, 1, ""},                  // a total rounded down
+		{999_999, 0, "values"},              // a total rounded up to 1M
+		{100_000_000, 0, "values"},          // the files'
+		{1<<64 - 1, 10, ""},                 // past float64's and uint64's reach
+		{5_000_000, 10, ""},                 // the doc's
+		{3, 7, ""},                          // few and short
+		{1000, 0, "values"},                 // 1k
+		{999_500_000_000_000, 1, ""},        // siBig: its count is 5 columns, its total 8
+		{1 << 50, 1 << 20, ""},              // more lane-steps than a uint64 holds
+		{18_400_000_000_000_000_000, 1, ""}, // 1.84e+19 exactly
+	} {
+		per := uint64(max(tc.steps, 1))
+		hi, lo := bits.Mul64(tc.lanes, per)
+		// Lane-steps short of the end: 1, 2, 10, a lane's steps, half a
+		// hundredth of a lane, of a percent, of a thousandth of the work.
+		// Then none: done.
+		shorts := []uint64{1, 2, 10, per, per/200 + 1}
+		for _, f := range []float64{1e-2, 5e-3, 5e-4, 1e-5} {
+			shorts = append(shorts, max(uint64(min(f*float64(tc.lanes)*float64(per), 1<<62)), 1))
+		}
+		for _, lines := range []bool{false, true} {
+			for _, short := range append(shorts, 0) {
+				if hi == 0 && short > lo {
+					continue
+				}
+				c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+				b := New(&bytes.Buffer{}, tc.lanes, tc.steps, Options{Now: c.Now, Width: 120, Unit: tc.unit, Lines: lines})
+				// Add full x 2^64 + rest lane-steps, hi x 2^64 + lo less
+				// short, in pieces a uint64 holds (rest borrows from hi).
+				full, rest := hi, lo-short
+				if short > lo {
+					full--
+				}
+				for range full {
+					b.Add(1 << 63)
+					b.Add(1 << 63)
+				}
+				b.Add(rest)
+				c.Advance(3 * time.Second)
+				l := b.Line(c.Now())
+				m := countRE.FindStringSubmatch(l)
+				if m == nil {
+					t.Fatalf("%d x %d, %d short: no count in %q", tc.lanes, tc.steps, short, l)
+				}
+				done := short == 0
+				lanesDone := (float64(hi)*(1<<64) + float64(lo) - float64(short)) / float64(per)
+				if got := siValue(t, m[2]); !done && got > lanesDone*(1+1e-12) {
+					t.Errorf("%d x %d, %d short: %q counts %v lanes, more than the %v done", tc.lanes, tc.steps, short, l, got, lanesDone)
+				}
+				if (m[1] == "100") != done || (m[2] == m[3]) != done || (m[4] == "0s") != done {
+					t.Errorf("%d x %d, %d lane-steps short: %q", tc.lanes, tc.steps, short, l)
+				}
+				if i := strings.Index(l, "]"); !lines && !done && i > 0 && l[i-1] == '=' {
+					t.Errorf("%d x %d, %d lane-steps short: %q has its bar full", tc.lanes, tc.steps, short, l)
+				}
+			}
+		}
+	}
+}
+
+// TestNumFloor: numFloor rounds down to num's digits, exactly where
+// float64 arithmetic would not (0.29*100 is 28.999999999999996).
+func TestNumFloor(t *testing.T) {
+	for x, want := range map[float64]float64{0: 0, 0.004: 0, 0.29: 0.29, 0.999: 0.99, 1: 1, 63.99: 63.9, 64: 64,
+		999.6: 999, 1000: 1000, 1_234_567: 1_230_000, 0.3: 0.3, 1.8446744073709552e19: 1.84e19} {
+		if got := numFloor(x); got != want {
+			t.Errorf("numFloor(%v) = %v, want %v", x, got, want)
 		}
 	}
 }
