@@ -444,14 +444,43 @@ func (b *Bar) widestTail() int {
 }
 
 // phaseLine is the line of a Phase at now: its text and the time since,
-// cut to a column less than the width on a terminal (the time first, then
-// the text's end).
+// in a column less than the width on a terminal. A narrow one cuts the
+// text after a whole word with "..." ("syncing --paths-out, then
+// writing..."), keeping the time while the text's first clause, up to its
+// first comma, fits beside it, then drops the time, then cuts the clause
+// too; where not even a word and "..." fit, the line is "". It cut the
+// text at the width, mid-word ("syncing --paths-out, then wri").
 func (b *Bar) phaseLine(now time.Time) string {
-	l := b.phase + "  " + Duration(max(b.elapsed(now)-b.phaseAt, 0))
-	if !b.lines && len(l) > b.width-1 {
-		l = b.phase[:min(len(b.phase), max(b.width-1, 0))]
+	since := "  " + Duration(max(b.elapsed(now)-b.phaseAt, 0))
+	if b.lines {
+		return b.phase + since
 	}
-	return l
+	width := b.width - 1
+	head, _, _ := strings.Cut(b.phase, ",")
+	if l := cutWords(b.phase, width-len(since), len(head)); l != "" {
+		return l + since
+	}
+	return cutWords(b.phase, width, 0)
+}
+
+// cutWords is text where it is at most width long, else its longest
+// prefix of whole words (ended by a space), at least least long, trailing
+// commas left out, and "..." within width; "" where there is none.
+func cutWords(text string, width, least int) string {
+	if len(text) <= width {
+		return text
+	}
+	const more = "..."
+	for i := min(width-len(more), len(text)-1); i > 0; i-- {
+		if text[i] != ' ' {
+			continue
+		}
+		if w := strings.TrimRight(text[:i], " ,"); len(w) >= max(least, 1) {
+			return w + more
+		}
+		return ""
+	}
+	return ""
 }
 
 // SI formats a non-negative count or rate with 3 significant digits and a

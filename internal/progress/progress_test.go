@@ -582,8 +582,8 @@ func TestBarWidthSteady(t *testing.T) {
 // TestPhase: Phase ends the bar's count and shows its text and the time
 // since in the bar's place, the longer old line covered, then erased by
 // Stop; with Lines, a line of its own after Prefix; before the delay,
-// nothing; on a narrow terminal, the text cut to a column less than the
-// width. The bar stayed up at 100%, labelled with the file written, while
+// nothing; on a narrow terminal, the text cut after a whole word to a
+// column less than the width. The bar stayed up at 100%, labelled with the file written, while
 // the file was synced and the others written, and seemed stuck.
 func TestPhase(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -637,8 +637,9 @@ func TestPhase(t *testing.T) {
 	}
 	b.Stop()
 
-	// Narrow: the time goes first, then the text's end.
-	for width, want := range map[int]string{20: "syncing --out  0s", 15: "syncing --out", 9: "syncing "} {
+	// Narrow: the time goes first, then the text's end, after a whole
+	// word (TestPhaseNarrow).
+	for width, want := range map[int]string{20: "syncing --out  0s", 15: "syncing --out", 11: "syncing...", 10: ""} {
 		b := New(&bytes.Buffer{}, 100, 0, Options{Now: c.Now, Width: width})
 		b.Phase("syncing --out")
 		if got := b.Line(c.Now()); got != want {
@@ -854,6 +855,47 @@ func TestNumFloor(t *testing.T) {
 		999.6: 999, 1000: 1000, 1_234_567: 1_230_000, 0.3: 0.3, 1.8446744073709552e19: 1.84e19} {
 		if got := numFloor(x); got != want {
 			t.Errorf("numFloor(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
+
+// TestPhaseNarrow: on any terminal a phase's line fits a column less than
+// the width and cuts its text only after a whole word, with "...": the
+// time goes while the first clause ("syncing --paths-out") fits beside
+// it, then the rest. It cut the text at the width, mid-word ("syncing
+// --paths-out, then wri"), and a flag read as another ("--pa").
+func TestPhaseNarrow(t *testing.T) {
+	since := regexp.MustCompile(`  [0-9hms]+$`)
+	for _, text := range []string{
+		"syncing --out",
+		"syncing --out, then writing --html",
+		"syncing --paths-out, then writing --daily-out, --plot, --plot-daily, --save and --html",
+	} {
+		head, _, _ := strings.Cut(text, ",")
+		for width := 1; width <= 120; width++ {
+			c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			b := New(&bytes.Buffer{}, 100, 0, Options{Now: c.Now, Width: width})
+			b.Phase(text)
+			c.Advance(75 * time.Second)
+			l := b.Line(c.Now())
+			if len(l) > width-1 {
+				t.Errorf("width %d: %q is %d columns", width, l, len(l))
+			}
+			full := text + "  1m15s"
+			core, cut := strings.CutSuffix(since.ReplaceAllString(l, ""), "...")
+			switch {
+			case len(full) <= width-1 && l != full:
+				t.Errorf("width %d: %q, want %q", width, l, full)
+			case l == "" && width-1 >= len("syncing..."):
+				t.Errorf("width %d: nothing, where %q fits", width, "syncing...")
+			case l == "":
+			case !strings.HasPrefix(text, core) || cut == (core == text):
+				t.Errorf("width %d: %q is not %q or a cut of it with ...", width, l, text)
+			case cut && !strings.ContainsAny(text[len(core):len(core)+1], " ,") || strings.HasSuffix(core, " "):
+				t.Errorf("width %d: %q cuts %q mid-word", width, l, text)
+			case width-1 >= len(head)+len("...  1m15s") && !strings.HasPrefix(l, head):
+				t.Errorf("width %d: %q drops the first clause %q, which fits", width, l, head)
+			}
 		}
 	}
 }
