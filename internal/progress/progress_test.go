@@ -899,3 +899,41 @@ func TestPhaseNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowWholeFields: on a narrow terminal a bar's line drops whole
+// fields (the bar, the rate, the count, the ETA, the label), never part of
+// one, and a width of 0 (not known) draws as 80 columns.
+func TestNarrowWholeFields(t *testing.T) {
+	for _, label := range []string{"", "computing --paths", "writing --paths-out"} {
+		line := func(width int) string {
+			c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			b := New(&bytes.Buffer{}, 64, 1<<20, Options{Now: c.Now, Width: width, Label: label})
+			b.Add(19 << 20)
+			c.Advance(1500 * time.Millisecond)
+			return b.Line(c.Now())
+		}
+		wide := line(200)
+		whole := map[string]bool{}
+		for _, f := range strings.Split(wide[strings.Index(wide, "]")+1:], "  ") {
+			whole[strings.TrimSpace(f)] = true
+		}
+		if got, want := line(0), line(80); got != want {
+			t.Errorf("%q: width 0: %q, want 80 columns' %q", label, got, want)
+		}
+		for width := 1; width <= 120; width++ {
+			l := line(width)
+			rest := l
+			if label != "" {
+				rest = strings.TrimPrefix(rest, label+": ")
+			}
+			if i := strings.Index(rest, "]"); strings.HasPrefix(rest, "[") && i > 0 {
+				rest = rest[i+1:]
+			}
+			for _, f := range strings.Split(strings.TrimLeft(rest, " "), "  ") {
+				if f != "" && !whole[f] {
+					t.Errorf("%q: width %d: %q has %q, not a whole field of %q", label, width, l, f, wide)
+				}
+			}
+		}
+	}
+}
