@@ -21,6 +21,7 @@ import (
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -572,7 +573,7 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			}
 			return opts, paramErr(f, "needs %s, got \"\"", what)
 		}
-		if err := runfiles.CheckControl(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
+		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
 			return opts, err
 		}
 	}
@@ -813,12 +814,12 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	for i, f := range group {
 		switch {
 		case cerrs[i] != nil:
-			errs = append(errs, fmt.Errorf("write %s: %w", f.Name(), cerrs[i]))
+			errs = append(errs, fmt.Errorf("write %q: %w", f.Name(), cerrs[i]))
 		case opts.quiet:
 		case opts.doc != "" && f.Name() == opts.doc:
-			fmt.Fprintf(stderr, "bench: updated %s\n", opts.doc)
+			fmt.Fprintf(stderr, "bench: updated %s\n", quote.Printable(opts.doc))
 		default:
-			fmt.Fprintf(stderr, "bench: wrote %s\n", f.Name())
+			fmt.Fprintf(stderr, "bench: wrote %s\n", quote.Printable(f.Name()))
 		}
 	}
 	if ctx.Err() != nil && !opts.quiet && !interrupt.BrokenPipe(context.Cause(ctx)) {

@@ -157,8 +157,9 @@ func TestMergeOnePart(t *testing.T) {
 }
 
 // TestTextReportQuotesControlCharacters: a file name holding a byte that
-// is not UTF-8 or a character that is not printable (a right-to-left
-// override; names with control characters are refused, bad_out.txtar), or
+// is not UTF-8 or a character that is not printable (a no-break space;
+// names with control or format characters, a right-to-left override, are
+// refused, TestOutputNames), or
 // a merged part's device holding a newline or an escape, is quoted in the
 // text report (a part whose engine name holds one is refused, the name
 // quoted). They were printed raw: a name with a newline split its line,
@@ -167,7 +168,7 @@ func TestMergeOnePart(t *testing.T) {
 // stop an edit).
 func TestTextReportQuotesControlCharacters(t *testing.T) {
 	dir := t.TempDir()
-	out, save := filepath.Join(dir, "a\xffb\u202ec.npy"), filepath.Join(dir, "p.json")
+	out, save := filepath.Join(dir, "a\xffb\u00a0c.npy"), filepath.Join(dir, "p.json")
 	code, stdout, stderr := run(context.Background(), "run", "--lanes", "10", "--steps", "2", "--engine", "serial", "-q", "--out", out, "--save", save)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

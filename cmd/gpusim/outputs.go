@@ -199,14 +199,15 @@ func checkHTMLName(path string) error {
 var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save", "html"}
 
 // checkOutputNames refuses, before anything else of the output flags, one
-// given an empty file name or a name with a control character
-// (runfiles.CheckControl).
+// given an empty file name, a name with a control or format character or
+// a file or folder name that begins or ends with whitespace
+// (runfiles.CheckName).
 func checkOutputNames(c *cli.Context) error {
 	for _, f := range outputPaths {
 		if c.IsSet(f) && c.String(f) == "" {
 			return paramErr(f, "needs a file name, got \"\"")
 		}
-		if err := runfiles.CheckControl(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
+		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
 			return err
 		}
 	}

@@ -18,9 +18,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/outfile"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -519,9 +521,13 @@ func (s *syncBuffer) String() string {
 // TestOutputNames: every output flag of run and bench refuses, before any
 // work (exit 2, nothing written), a name that is only an extension, which
 // wrote a hidden file ".npy" for --out .npy (an unset shell variable in
-// --out "$NAME.npy"), and a name with a control character, which a newline
-// split the report's line with; each error names the flag and the name
-// quoted. Names with a stem, hidden or not, are written as before.
+// --out "$NAME.npy"), a name with a control character, which a newline
+// split the report's line with, or a format character (a right-to-left
+// override, which shows "x\u202evsc.npy" as xypn.csv), and a file or
+// folder name that begins or ends with whitespace (--out ' .npy' wrote
+// " .npy", which the report showed as ".npy"); each error names the flag
+// and the name quoted. Names with a stem, hidden or not, and with spaces
+// inside, are written as before.
 func TestOutputNames(t *testing.T) {
 	dir := t.TempDir()
 	job := []string{"run", "--lanes", "10", "--steps", "2", "--engine", "serial"}
@@ -546,14 +552,27 @@ func TestOutputNames(t *testing.T) {
 		if code != exitUsage || stdout != "" || stderr != want {
 			t.Errorf("%s --%s %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args[0], c.flag, name, code, stdout, stderr, want)
 		}
-		for i, bad := range []string{"a\nb", "a\tb", "a\x1b[31mb", "a\u0085b"} {
+		for i, bad := range []string{"a\nb", "a\tb", "a\x1b[31mb", "a\u0085b", "x\u202evsc", "a\u2066b"} {
 			name := filepath.Join(dir, bad+c.ext)
 			if i == 0 {
 				name = filepath.Join(dir, "a\nb", "f"+c.ext) // in the folder's name too
 			}
 			r := []rune(bad)[1]
 			code, stdout, stderr := run(context.Background(), append(slices.Clip(c.args), "--"+c.flag, name)...)
-			want := fmt.Sprintf("gpusim: error: --%s: %q has a control character, %s (valid: a name without control characters such as newlines, tabs and escapes)\n", c.flag, name, strconv.QuoteRune(r))
+			what := "a control character"
+			if unicode.Is(unicode.Cf, r) {
+				what = "a format character"
+			}
+			want := fmt.Sprintf("gpusim: error: --%s: %q has %s, %s (valid: a name without control or format characters such as newlines, tabs, escapes and right-to-left overrides)\n", c.flag, name, what, strconv.QuoteRune(r))
+			if code != exitUsage || stdout != "" || stderr != want {
+				t.Errorf("%s --%s %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args[0], c.flag, name, code, stdout, stderr, want)
+			}
+		}
+		for _, sp := range []struct{ name, edge string }{{" " + c.ext, `begins`}, {"a" + c.ext + " ", "ends"}, {"d /f" + c.ext, "ends"}} {
+			name := filepath.Join(dir, sp.name)
+			bad := strings.Split(sp.name, "/")[0]
+			code, stdout, stderr := run(context.Background(), append(slices.Clip(c.args), "--"+c.flag, name)...)
+			want := fmt.Sprintf("gpusim: error: --%s: %q: %q %s with whitespace, ' ' (valid: file and folder names that neither begin nor end with whitespace)\n", c.flag, name, bad, sp.edge)
 			if code != exitUsage || stdout != "" || stderr != want {
 				t.Errorf("%s --%s %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args[0], c.flag, name, code, stdout, stderr, want)
 			}
@@ -561,21 +580,37 @@ func TestOutputNames(t *testing.T) {
 	}
 	// bench's folder of charts and the document it rewrites.
 	for _, flag := range []string{"plot", "update-doc"} {
-		name := filepath.Join(dir, "a\nb")
-		code, _, stderr := run(context.Background(), append(slices.Clip(bench), "--"+flag, name)...)
-		if want := fmt.Sprintf("gpusim: error: --%s: %q has a control character, '\\n' (valid: ", flag, name); code != exitUsage || !strings.HasPrefix(stderr, want) {
-			t.Errorf("bench --%s %q: exit %d, stderr %q; want exit 2 and %q...", flag, name, code, stderr, want)
+		for _, bad := range []struct{ name, want string }{
+			{"a\nb", `%q has a control character, '\n' (valid: `},
+			{"a\u202eb", `%q has a format character, '\u202e' (valid: `},
+			{"ab ", `%q: "ab " ends with whitespace, ' ' (valid: `},
+			{" ab/c", `%q: " ab" begins with whitespace, ' ' (valid: `},
+		} {
+			name := filepath.Join(dir, bad.name)
+			code, _, stderr := run(context.Background(), append(slices.Clip(bench), "--"+flag, name)...)
+			if want := fmt.Sprintf("gpusim: error: --%s: "+bad.want, flag, name); code != exitUsage || !strings.HasPrefix(stderr, want) {
+				t.Errorf("bench --%s %q: exit %d, stderr %q; want exit 2 and %q...", flag, name, code, stderr, want)
+			}
 		}
 	}
 	assertEmptyDir(t, dir)
 
-	// A hidden file with a name, and a name with spaces, are written.
-	for _, name := range []string{".x.npy", "a b.npy"} {
+	// A hidden file with a name, and a name with spaces, are written; the
+	// report names one with a space other than ASCII's quoted, as bench's
+	// note of the file it wrote does.
+	for _, name := range []string{".x.npy", "a b.npy", "a\u00a0b.npy"} {
 		path := filepath.Join(dir, name)
-		if code, _, stderr := run(context.Background(), append(slices.Clip(job), "--out", path)...); code != 0 {
+		if code, stdout, stderr := run(context.Background(), append(slices.Clip(job), "--out", path)...); code != 0 {
 			t.Errorf("--out %q: exit %d, stderr %q", path, code, stderr)
 		} else if _, err := os.Stat(path); err != nil {
 			t.Error(err)
+		} else if want := "\nout       " + quote.Printable(path) + " (10 lanes)\n"; !strings.Contains(stdout, want) {
+			t.Errorf("--out %q: report %q does not contain %q", path, stdout, want)
 		}
+	}
+	html := filepath.Join(dir, "b\u00a0c.html")
+	noQuiet := slices.DeleteFunc(slices.Clone(bench), func(a string) bool { return a == "-q" })
+	if code, _, stderr := run(context.Background(), append(noQuiet, "--html", html)...); code != 0 || !strings.Contains(stderr, "\nbench: wrote "+strconv.Quote(html)+"\n") {
+		t.Errorf("bench --html %q: exit %d, stderr %q; want exit 0 and the name quoted", html, code, stderr)
 	}
 }

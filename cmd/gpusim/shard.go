@@ -67,6 +67,11 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 	} else {
 		sr.unused = shard.UnusedIndex(os.Getenv)
 	}
+	// Its name first, as every output flag's (checkOutputNames): "p.json "
+	// read as an extension ".json ", not JSON.
+	if err := runfiles.CheckName(runfiles.Path{Flag: "save", Path: sr.save}); err != nil {
+		return nil, err
+	}
 	if sr.save != "" && !strings.EqualFold(filepath.Ext(sr.save), ".json") { // as --out's .NPY
 		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -40,6 +41,36 @@ func TestClosedAtStart(t *testing.T) {
 	} {
 		if got := closedAtStart(c.f); got != c.want {
 			t.Errorf("%s: closedAtStart %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestStdoutNameQuoted: the file stdout goes to, as the errors of a disk
+// too full for the report name it, is quoted where it is not plain (a
+// name that ends in a space printed as if it had none), as the report
+// quotes its files, and is itself where it is plain.
+func TestStdoutNameQuoted(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		quoted bool
+	}{{"r.json", false}, {"r.json ", true}, {"r\u00a0.json", true}} {
+		path := filepath.Join(dir, c.name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := stdoutName(f)
+		f.Close()
+		want := path
+		if c.quoted {
+			want = strconv.Quote(path)
+		}
+		if got != want {
+			t.Errorf("stdoutName(%q) = %s, want %s", path, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/gpusim/gpusim/internal/diskfree"
+	"github.com/gpusim/gpusim/internal/quote"
 )
 
 // Bounds of a run's report on stdout, in bytes (reportMost). Measured: the
@@ -80,10 +81,11 @@ func stdoutFile(w io.Writer) (*os.File, bool) {
 }
 
 // stdoutName is the path of f where the system says it (Linux's
-// /proc/self/fd), else its name as opened.
+// /proc/self/fd), else its name as opened, quoted where it is not plain
+// (quote.Printable), as the report quotes the files it names.
 func stdoutName(f *os.File) string {
 	if p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd())); err == nil {
-		return p
+		return quote.Printable(p)
 	}
-	return f.Name()
+	return quote.Printable(f.Name())
 }

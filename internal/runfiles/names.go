@@ -27,17 +27,71 @@ func CheckStem(p Path) error {
 	return nil
 }
 
-// CheckControl refuses p, an output file's or folder's name, where it holds
-// a control character (unicode.IsControl: a newline, a tab, an escape, DEL):
-// such a name was written as given, its newline splitting the report's line
-// and the logs' that name it, and an escape reaching the terminal. The error
-// is a *sim.ParamError naming p's flag, the name quoted as Go quotes it
-// (as every flag's error quotes a name, and quote.Printable would) and the
-// first such character.
-func CheckControl(p Path) error {
-	if i := strings.IndexFunc(p.Path, unicode.IsControl); i >= 0 {
-		r := []rune(p.Path[i:])[0]
-		return &sim.ParamError{Flag: p.Flag, Msg: fmt.Sprintf("%q has a control character, %s (valid: a name without control characters such as newlines, tabs and escapes)", p.Path, strconv.QuoteRune(r))}
+// CheckName refuses p, an output file's or folder's name, where it holds a
+// control or format character anywhere in its path (checkControl) or a
+// name in it, the file's or a folder's, begins or ends with whitespace
+// (checkSpace). The error is a *sim.ParamError naming p's flag, the name
+// quoted as Go quotes it (as every flag's error quotes a name, and
+// quote.Printable would) and the character at fault; an empty name is not
+// checked.
+func CheckName(p Path) error {
+	if err := checkControl(p); err != nil {
+		return err
+	}
+	return checkSpace(p)
+}
+
+// validChars is what checkControl takes.
+const validChars = "valid: a name without control or format characters such as newlines, tabs, escapes and right-to-left overrides"
+
+// checkControl refuses p where it holds a control character
+// (unicode.IsControl: a newline, a tab, an escape, DEL), a format
+// character (Unicode's Cf: the bidirectional overrides and isolates
+// U+202A..U+202E and U+2066..U+2069, the marks U+200E and U+200F,
+// zero-width spaces and joiners, a byte-order mark) or a line or paragraph
+// separator (U+2028, U+2029). Such a name was written as given: its
+// newline split the report's line and the logs' that name it, an escape
+// reached the terminal, and a right-to-left override showed a name other
+// than the file's: "x\u202evsc.npy", an NPY file, reads xypn.csv.
+func checkControl(p Path) error {
+	i := strings.IndexFunc(p.Path, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+	})
+	if i < 0 {
+		return nil
+	}
+	r := []rune(p.Path[i:])[0]
+	what := "a control character"
+	switch {
+	case unicode.Is(unicode.Cf, r):
+		what = "a format character"
+	case r == '\u2028':
+		what = "a line separator"
+	case r == '\u2029':
+		what = "a paragraph separator"
+	}
+	return &sim.ParamError{Flag: p.Flag, Msg: fmt.Sprintf("%q has %s, %s (%s)", p.Path, what, strconv.QuoteRune(r), validChars)}
+}
+
+// checkSpace refuses p where a name in its path, the file's or a folder's,
+// begins or ends with whitespace (unicode.IsSpace: a space, a no-break
+// space): --out ' .npy' wrote a file " .npy" that the report and a listing
+// showed as ".npy", and --out "$DIR /f.npy" wrote into a folder "out "
+// where "out" was meant. Spaces inside a name ("a b.npy") are taken.
+func checkSpace(p Path) error {
+	for _, name := range strings.FieldsFunc(p.Path, func(r rune) bool { return r == '/' || r == filepath.Separator }) {
+		edge, r := "begins", []rune(name)[0]
+		if !unicode.IsSpace(r) {
+			edge, r = "ends", []rune(name)[len([]rune(name))-1]
+		}
+		if !unicode.IsSpace(r) {
+			continue
+		}
+		where := fmt.Sprintf("%q", p.Path)
+		if name != p.Path {
+			where = fmt.Sprintf("%q: %q", p.Path, name)
+		}
+		return &sim.ParamError{Flag: p.Flag, Msg: fmt.Sprintf("%s %s with whitespace, %s (valid: file and folder names that neither begin nor end with whitespace)", where, edge, strconv.QuoteRune(r))}
 	}
 	return nil
 }
