@@ -80,7 +80,26 @@ func (r *Report) scalingNotes() []string {
 	if r.efficiencyAbove() {
 		notes = append(notes, efficiencyAboveNote)
 	}
+	if r.overheadBelow() {
+		notes = append(notes, overheadBelowNote)
+	}
 	return notes
+}
+
+// overheadBelowNote explains the overhead cells below 0.
+const overheadBelowNote = "an overhead below 0 is as measured, not clamped: \"in noise\", the workers' run on one block of lanes each having taken less than one block on one worker less the one-worker overhead, so the runs' noise is larger than what the added workers cost, which is too small to measure at this workload; the one-worker overhead, which predicted P uses, is a run's own time and never below 0"
+
+// overheadBelow says whether a point of r's scaling table has an
+// overheadNote.
+func (r *Report) overheadBelow() bool {
+	for _, s := range r.Scaling {
+		for _, p := range s.Points {
+			if p.overheadNote() != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // efficiencyAboveNote explains the efficiency cells above 100%.

@@ -314,8 +314,9 @@ func (p Plan) largest(fill rune) *Report {
 // largestScaling adds to r the scaling table of p at its largest: each
 // engine that scales at every worker count, fitted from two points off the
 // law (the longest fit line), every count above one left out of the fit
-// and its efficiency above 100% beyond the spread, the speedup axis down to the least speedup a
-// measurement gives (a nanosecond over longest).
+// and its efficiency above 100% beyond the spread, every overhead below 0
+// (a longer cell, a note of its own), the speedup axis down to the least
+// speedup a measurement gives (a nanosecond over longest).
 func (p Plan) largestScaling(r *Report) {
 	c := p.Config
 	if !c.Scaling || len(c.Workloads) == 0 {
@@ -336,7 +337,7 @@ func (p Plan) largestScaling(r *Report) {
 		}
 		for i, n := range c.workers() {
 			pt := ScalingPoint{Workers: n, Ran: max(1, n-1), Wall: Stats{N: c.Reps, Median: longest}, NsPerLaneStep: 1,
-				Speedup: 2, Efficiency: 2, Startup: longest, Merge: longest, Overhead: longest}
+				Speedup: 2, Efficiency: 2, Startup: longest, Merge: longest, Overhead: -longest}
 			if i == 0 {
 				pt.Speedup = 1 / longest.Seconds() / 1e9
 			} else {

@@ -74,7 +74,7 @@ func (r *Report) tables() []table {
 		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency", "overhead"}}
 		for _, s := range r.Scaling {
 			for _, p := range s.Points {
-				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), p.workersCell(), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), p.efficiencyCell(), fmtDur(p.Overhead)})
+				st.rows = append(st.rows, []string{s.Engine, s.Workload.String(), p.workersCell(), fmtDur(p.Wall.Median), fmtG(p.NsPerLaneStep), fmtX(p.Speedup), p.efficiencyCell(), p.overheadCell()})
 			}
 			st.notes = append(st.notes, s.FitLine())
 		}
@@ -282,10 +282,14 @@ func (s *Scaling) rangeText(layout string) string {
 	return s.Fit.rangeText(layout)
 }
 
-// csvNote is the CSV's note on a scaling row: its overhead, the workers
-// that ran where fewer did, an efficiency above 100% and a point not fitted.
+// csvNote is the CSV's note on a scaling row: its overhead (below 0 in
+// noise), the workers that ran where fewer did, an efficiency above 100%
+// and a point not fitted.
 func (p ScalingPoint) csvNote() string {
 	note := "overhead " + fmtF(p.Overhead.Seconds()) + " s"
+	if n := p.overheadNote(); n != "" {
+		note += "; overhead below 0: " + n
+	}
 	if p.RanWorkers() != p.Workers {
 		note += "; " + count.Noun(p.RanWorkers(), "worker") + " ran, the efficiency's divisor"
 	}

@@ -220,7 +220,10 @@ type ScalingPoint struct {
 	// Overhead is the time of the same engine and worker count that no
 	// worker count shortens: set-up, hand-out, reduction (and for
 	// processes, start-up and merge), with almost no work to share
-	// (overheads.at says how it is measured).
+	// (overheads.at says how it is measured). Above one worker it is a
+	// difference of runs and below 0 where their noise is larger than the
+	// overhead (overheadNote): as measured, not clamped; a report of an
+	// earlier gpusim held it at 0.
 	Overhead time.Duration `json:"overhead_ns"`
 }
 
@@ -260,6 +263,27 @@ func (p ScalingPoint) efficiencyCell() string {
 		cell += " (" + n + ")"
 	}
 	return cell
+}
+
+// overheadCell is the scaling table's overhead, as measured, with
+// overheadNote where it has one: "-38.2 µs (in noise)".
+func (p ScalingPoint) overheadCell() string {
+	if n := p.overheadNote(); n != "" {
+		return "-" + fmtDur(-p.Overhead) + " (" + n + ")"
+	}
+	return fmtDur(p.Overhead)
+}
+
+// overheadNote is "in noise" where the overhead is below 0: the N-worker
+// run on one block of lanes each took less than one block on one worker
+// less the one-worker overhead, which only the runs' noise (or a clock
+// that changed speed between them) does, so the overhead is too small to
+// tell from it on this machine; "" otherwise.
+func (p ScalingPoint) overheadNote() string {
+	if p.Overhead < 0 {
+		return "in noise"
+	}
+	return ""
 }
 
 // efficiencyNote says how an efficiency above 100% stands against the
@@ -866,8 +890,10 @@ type overheads struct {
 //
 // where overhead(1) is one worker on one lane: what ran goroutines cost
 // beyond one for the same work each (their start, hand-out, reduction,
-// and the cores they share), over one worker's set-up. Held at 0 when the
-// runs' noise makes it negative.
+// and the cores they share), over one worker's set-up. It is below 0 where
+// the runs' noise is larger than that cost, and kept so, as measured, as
+// an efficiency above 100% is (ScalingPoint.overheadNote): held at 0, it
+// read as an overhead measured to be nothing.
 func (o *overheads) at(ctx context.Context, n, ran int) (time.Duration, error) {
 	if o.e.MaxWorkers == nil {
 		return o.median(ctx, n, uint64(n))
@@ -901,7 +927,7 @@ func (o *overheads) at(ctx context.Context, n, ran int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	return max(o.one+t-o.block, 0), nil
+	return o.one + t - o.block, nil
 }
 
 // lanesFor is the fewest lanes on which e starts ran goroutines at w's
