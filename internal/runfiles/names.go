@@ -47,15 +47,18 @@ const validChars = "valid: a name without control or format characters such as n
 // checkControl refuses p where it holds a control character
 // (unicode.IsControl: a newline, a tab, an escape, DEL), a format
 // character (Unicode's Cf: the bidirectional overrides and isolates
-// U+202A..U+202E and U+2066..U+2069, the marks U+200E and U+200F,
-// zero-width spaces and joiners, a byte-order mark) or a line or paragraph
-// separator (U+2028, U+2029). Such a name was written as given: its
+// U+202A..U+202E and U+2066..U+2069, the marks U+200E and U+200F, the
+// zero-width space U+200B, a byte-order mark) or a line or paragraph
+// separator (U+2028, U+2029). The zero-width non-joiner and joiner
+// (U+200C, U+200D) are taken: Persian and the Indic scripts write words
+// with them, and emoji sequences (a woman and a laptop, joined) are made
+// of them; where printed, such a name is quoted (quote.Printable). Such a name was written as given: its
 // newline split the report's line and the logs' that name it, an escape
 // reached the terminal, and a right-to-left override showed a name other
 // than the file's: "x\u202evsc.npy", an NPY file, reads xypn.csv.
 func checkControl(p Path) error {
 	i := strings.IndexFunc(p.Path, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != '\u200c' && r != '\u200d'
 	})
 	if i < 0 {
 		return nil

@@ -11,8 +11,9 @@ import (
 // any case, a name with a control or format character or a line separator
 // anywhere in its path, and a file or folder name that begins or ends
 // with whitespace are refused for their flag; a name with a stem (hidden
-// or not), "." and "..", spaces inside a name, other Unicode and bytes
-// that are not UTF-8 are not.
+// or not), "." and "..", spaces inside a name, other Unicode (the
+// zero-width non-joiner of a Persian word, the joiner of an emoji
+// sequence) and bytes that are not UTF-8 are not.
 func TestCheckStemName(t *testing.T) {
 	const (
 		chars  = "valid: a name without control or format characters such as newlines, tabs, escapes and right-to-left overrides"
@@ -55,7 +56,7 @@ func TestCheckStemName(t *testing.T) {
 			t.Errorf("%q: %v, want --out: %s", c.path, err, c.msg)
 		}
 	}
-	for _, path := range []string{"", "f.npy", ".x.npy", "..npy", "out/.x.csv", ".", "..", "dir/.", "a b.npy", "a\u00a0b.npy", "dir/a b/c d.npy", "out/", "/tmp//f.npy", "température.csv", "\U0001F600.npy", "\xff\xfe.npy", "f", "f."} {
+	for _, path := range []string{"", "f.npy", ".x.npy", "..npy", "out/.x.csv", ".", "..", "dir/.", "a b.npy", "a\u00a0b.npy", "dir/a b/c d.npy", "out/", "/tmp//f.npy", "température.csv", "\U0001F600.npy", "\U0001F469\u200d\U0001F4BB.npy", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.csv", "\xff\xfe.npy", "f", "f."} {
 		if err := CheckName(Path{Flag: "out", Path: path}); err != nil {
 			t.Errorf("CheckName(%q) = %v, want nil", path, err)
 		}
