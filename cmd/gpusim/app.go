@@ -268,6 +268,10 @@ func asksHelp(args []string) bool {
 type usageError struct {
 	msg  string
 	hint string
+	// final: shown as it is where the command line asks for help too
+	// (gpusim --help extra), where other usage errors give way to the
+	// help asked for (helpAsked).
+	final bool
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -310,7 +314,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// rejected). Past the commit point a failure is the run's own.
 		err = se
 	}
-	if (errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &ee)) && helpAsked(app, args) {
+	if (errors.As(err, &pe) || (errors.As(err, &ue) && !ue.final) || errors.As(err, &ee)) && helpAsked(app, args) {
 		// gpusim run --lanes 0 --help: the flag parser stops at the
 		// first bad flag, before it reaches --help, and the help asked
 		// for read as that flag's error.
@@ -593,10 +597,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands:       []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), selftestCommand(), versionCommand()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{
-					msg:  fmt.Sprintf("unknown command %q (valid: %s)", c.Args().First(), commandNames(c.App)),
-					hint: "see 'gpusim --help'",
-				}
+				return unknownCommand(c.App, c.Args().First())
 			}
 			c.App.Writer = c.App.ErrWriter
 			cli.ShowAppHelp(c)
@@ -622,10 +623,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 //
 // Its own help (gpusim help help) read " help [command options] [command]":
 // Setup names each command "gpusim NAME" before it adds help, which kept no
-// name; it gets the usage the other commands' helps show. It shows one
-// command's help: gpusim help run merge printed run's alone and gpusim
-// help run extra ignored the word, with exit 0, where every other command
-// refuses arguments it does not take with exit 2.
+// name; it gets the usage the other commands' helps show. What it is given
+// is checked first (helpArgs).
 func init() {
 	bare := &cli.App{}
 	bare.Setup()
@@ -634,16 +633,72 @@ func init() {
 	help.HelpName, help.UsageText = "gpusim help", "gpusim help [command]"
 	show := help.Action
 	help.Action = func(c *cli.Context) error {
-		// urfave calls this action for a command's --help too, with that
-		// command's context: only help's own arguments are counted.
-		if c.Command != nil && c.Command.Name == "help" && c.NArg() > 1 {
-			return &usageError{
-				msg:  fmt.Sprintf("help takes one command, got %d: %q", c.NArg(), c.Args().Slice()),
-				hint: "gpusim help COMMAND shows one command's flags and help",
-			}
+		if err := helpArgs(c); err != nil {
+			return err
 		}
 		return show(c)
 	}
+}
+
+// helpArgs checks the words gpusim help, or a --help, was given, c being
+// the context urfave calls help's action with. gpusim help and gpusim
+// --help take at most one command name, which must name a command (help
+// and h included); a command's help (gpusim run --help, gpusim run help)
+// takes none. A -h or --help among the words asks for the help being
+// shown and is not counted (gpusim help run -h showed the app's help).
+//
+// urfave gives every command, help too, a help subcommand, and ran gpusim
+// help help run as help's help on the topic "run": it read 'unknown
+// command "run"' with run among the valid ones, and gpusim help h h showed
+// help's help with exit 0. So the words are counted over the chain of help
+// commands c ends: one for each help below the first, then c's own. The
+// words of a command's help are its arguments, as in gpusim run --help
+// extra: urfave's error for those (reNoHelpTopic), which it did not give
+// for an empty word or the word help, is returned for runContext to word.
+func helpArgs(c *cli.Context) error {
+	chain := c.Lineage()
+	n := 0 // chain[:n] are the help contexts, innermost first
+	for n < len(chain) && chain[n].Command != nil && chain[n].Command.Name == "help" {
+		n++
+	}
+	var words []string
+	for i := n - 1; i > 0; i-- {
+		words = append(words, chain[i].Args().First())
+	}
+	for _, w := range c.Args().Slice() {
+		if !isHelpFlag(w) {
+			words = append(words, w)
+		}
+	}
+	if owner := chain[n]; owner.Command != nil && owner.Command.Name != c.App.Name {
+		if len(words) > 0 {
+			return cli.Exit(fmt.Sprintf("No help topic for '%v'", words[0]), 3)
+		}
+		return nil
+	}
+	switch {
+	case len(words) > 1:
+		return &usageError{
+			msg:   fmt.Sprintf("help takes at most one command, got %d: %q (valid: %s)", len(words), words, commandNames(c.App)),
+			hint:  "gpusim help COMMAND shows one command's flags and help",
+			final: true,
+		}
+	case len(words) == 1 && c.App.Command(words[0]) == nil:
+		ue := unknownCommand(c.App, words[0])
+		ue.final = true
+		return ue
+	}
+	return nil
+}
+
+// unknownCommand is the usage error for name, which names no command of
+// app: an empty name (gpusim "", gpusim help "") is worded as empty.
+func unknownCommand(app *cli.App, name string) *usageError {
+	msg := fmt.Sprintf("unknown command %q (valid: %s)", name, commandNames(app))
+	if name == "" {
+		msg = fmt.Sprintf("empty command name \"\" (valid: %s)", commandNames(app))
+	}
+	return &usageError{msg: msg, hint: "see 'gpusim --help'"}
 }
 
 // commandNames lists the app's commands for error messages.
