@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,18 +22,27 @@ import (
 // device, /dev/stdin's pipe) is not opened here, as opening a FIFO waits
 // for its writer; MergeFiles reads it. errors.Is(err, fs.ErrNotExist)
 // where a file is not there (its shard may have saved no part).
+//
+// Where every file can be read, it refuses a file named more than once
+// (sameFiles): the same name twice, or two names of one file (./p.json
+// and p.json, a link and the part it points to), as os.SameFile tells.
+// Two files with the same content (a copy of a part) are different
+// files: MergeFiles reads them, and refuses them as copies.
 func CheckFiles(files []string) error {
 	var bad []string
 	missing := false
-	for _, f := range files {
-		if msg, gone := checkFile(f); msg != "" {
+	infos := make([]fs.FileInfo, len(files))
+	for i, f := range files {
+		fi, msg, gone := checkFile(f)
+		if msg != "" {
 			bad = append(bad, msg)
 			missing = missing || gone
 		}
+		infos[i] = fi
 	}
 	switch {
 	case len(bad) == 0:
-		return nil
+		return sameFiles(files, infos)
 	case len(bad) == 1:
 		return &filesError{bad[0], missing}
 	}
@@ -60,26 +70,112 @@ func (e *filesError) Is(target error) bool { return e.missing && target == fs.Er
 
 // checkFile is why CheckFiles refuses the part file f, "" where it does
 // not: "f": the cause, as ReadPart's errors read; gone where no file is
-// there.
-func checkFile(f string) (msg string, gone bool) {
+// there. fi is f's os.Stat, nil where it failed.
+func checkFile(f string) (fi fs.FileInfo, msg string, gone bool) {
 	fi, err := os.Stat(f)
 	if err != nil {
 		msg := pathError(f, err).Error()
 		if errors.Is(err, fs.ErrNotExist) {
-			return msg + missingNote(f), true
+			return nil, msg + missingNote(f), true
 		}
-		return msg, false
+		return nil, msg, false
 	}
 	if fi.IsDir() {
-		return fmt.Sprintf("%q: a folder, not a part file (name its parts, as in %s)", f, strconv.Quote(filepath.Join(f, "*.json"))), false
+		return fi, fmt.Sprintf("%q: a folder, not a part file (name its parts, as in %s)", f, strconv.Quote(filepath.Join(f, "*.json"))), false
 	}
 	if !fi.Mode().IsRegular() {
-		return "", false
+		return fi, "", false
 	}
 	r, err := os.Open(f)
 	if err != nil {
-		return pathError(f, err).Error(), false
+		return fi, pathError(f, err).Error(), false
 	}
 	r.Close()
-	return "", false
+	return fi, "", false
+}
+
+// sameFiles refuses a file that files name more than once, infos[i]
+// being files[i]'s os.Stat: merge p.json p.json, or ./p.json and p.json,
+// or a link and its part, were read and refused as a damaged merge (exit
+// 1) where the command line alone was at fault. The error names each such
+// file, one a line after a count where there are several (the first
+// eight and how many more), with its places among files counted from 1:
+// "p.json" is given twice (parts 2 and 5), or "a.json" and "link.json"
+// are the same file (parts 1 and 3). Files are grouped by fileKey, their
+// identity where the system gives one (Unix's device and inode), so that
+// a million names take a million os.SameFile calls, not their square.
+func sameFiles(files []string, infos []fs.FileInfo) error {
+	type file struct {
+		fi fs.FileInfo
+		at []int // indices into files
+	}
+	byKey := map[any][]*file{}
+	var all []*file
+	for i, fi := range infos {
+		k := fileKey(fi)
+		var same *file
+		for _, g := range byKey[k] {
+			if os.SameFile(g.fi, fi) {
+				same = g
+				break
+			}
+		}
+		if same == nil {
+			same = &file{fi: fi}
+			byKey[k] = append(byKey[k], same)
+			all = append(all, same)
+		}
+		same.at = append(same.at, i)
+	}
+	var msgs []string
+	for _, g := range all {
+		if len(g.at) > 1 {
+			msgs = append(msgs, sameFileMsg(files, g.at))
+		}
+	}
+	switch len(msgs) {
+	case 0:
+		return nil
+	case 1:
+		return &filesError{msg: msgs[0]}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d part files are named more than once:", len(msgs))
+	for _, msg := range msgs[:min(len(msgs), maxProblems)] {
+		b.WriteString("\n  " + msg)
+	}
+	if len(msgs) > maxProblems {
+		fmt.Fprintf(&b, "\n  and %d more", len(msgs)-maxProblems)
+	}
+	return &filesError{msg: b.String()}
+}
+
+// sameFileMsg says that files[at[0]], files[at[1]], ... are one file.
+func sameFileMsg(files []string, at []int) string {
+	var names []string
+	nums := make([]int, len(at))
+	for j, i := range at {
+		nums[j] = i + 1
+		if !slices.Contains(names, files[i]) {
+			names = append(names, files[i])
+		}
+	}
+	if len(names) == 1 {
+		return fmt.Sprintf("%q is given %s (parts %s)", names[0], times(len(at)), listInts(nums))
+	}
+	quoted := make([]string, len(names))
+	for j, n := range names {
+		quoted[j] = strconv.Quote(n)
+	}
+	list := strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+	return fmt.Sprintf("%s are the same file (parts %s)", list, listInts(nums))
+}
+
+// sizeTime is a key one file has however it is named: its size and
+// modification time, for fileKey where the system gives no identity.
+func sizeTime(fi fs.FileInfo) any {
+	return struct {
+		size int64
+		mod  int64
+	}{fi.Size(), fi.ModTime().UnixNano()}
 }

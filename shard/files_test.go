@@ -73,3 +73,48 @@ func TestCheckFilesUnreadable(t *testing.T) {
 		t.Fatalf("a file that cannot be opened: %v, want %s", err, want)
 	}
 }
+
+// TestCheckFilesSame requires CheckFiles to refuse a file named more than
+// once, by one name or by two (a path through ".", a symbolic link),
+// naming each such file and its places, and to pass a copy, which is
+// another file.
+func TestCheckFilesSame(t *testing.T) {
+	dir := t.TempDir()
+	p0, p1, cp := filepath.Join(dir, "p0.json"), filepath.Join(dir, "p1.json"), filepath.Join(dir, "copy.json")
+	for _, f := range []string{p0, p1, cp} {
+		if err := os.WriteFile(f, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := shard.CheckFiles([]string{p0, p1, cp}); err != nil {
+		t.Fatalf("three files, a copy among them: %v", err)
+	}
+	err := shard.CheckFiles([]string{p0, p1, p1})
+	if want := fmt.Sprintf("%q is given twice (parts 2 and 3)", p1); err == nil || err.Error() != want || errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a name twice: %v, want %s", err, want)
+	}
+	dotted := dir + string(filepath.Separator) + "." + string(filepath.Separator) + "p0.json"
+	err = shard.CheckFiles([]string{p0, p1, dotted, p0})
+	if want := fmt.Sprintf("%q and %q are the same file (parts 1, 3 and 4)", p0, dotted); err == nil || err.Error() != want {
+		t.Fatalf("two names of one file: %v, want %s", err, want)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(p1, link); err == nil {
+		err = shard.CheckFiles([]string{link, p0, p1})
+		if want := fmt.Sprintf("%q and %q are the same file (parts 1 and 3)", link, p1); err == nil || err.Error() != want {
+			t.Fatalf("a link and its file: %v, want %s", err, want)
+		}
+	}
+	var many []string
+	for i := range 10 {
+		f := filepath.Join(dir, fmt.Sprintf("p%d-twice.json", i))
+		if err := os.WriteFile(f, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		many = append(many, f, f)
+	}
+	err = shard.CheckFiles(many)
+	if err == nil || !strings.HasPrefix(err.Error(), "10 part files are named more than once:\n  ") || !strings.HasSuffix(err.Error(), "\n  and 2 more") {
+		t.Fatalf("10 files twice each: %v, want the first 8 and 2 more", err)
+	}
+}

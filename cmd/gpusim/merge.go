@@ -107,8 +107,9 @@ func mergeAction(c *cli.Context) error {
 // mergeFiles is the part files merge is given: its arguments, then those
 // --files-from lists. The arguments are checked as a command line (a name
 // that starts with "-" is a misplaced flag, "" an unset variable); no part
-// may be the file stdout goes to, and each must be there and open for
-// reading (shard.CheckFiles), or merge exits 2 before it reads any.
+// may be the file stdout goes to, and each must be there, open for
+// reading and named once (shard.CheckFiles), or merge exits 2 before it
+// reads any.
 func mergeFiles(c *cli.Context) ([]string, error) {
 	var files []string
 	// After "--" every name is a part, "-x.json" too (it was refused as a
@@ -176,9 +177,9 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		}
 	}
 	// A part that is not there (a typo, a shard that saved none), a
-	// folder or a file merge may not open is a bad name on the command
-	// line (or in a list): it was refused only once every part before it
-	// had been read, exit 1, as a damaged part is.
+	// folder, a file merge may not open or one named twice is a bad name
+	// on the command line (or in a list): it was refused only once every
+	// part before it had been read, exit 1, as a damaged part is.
 	if err := shard.CheckFiles(files); err != nil {
 		hint := ""
 		if errors.Is(err, fs.ErrNotExist) {
