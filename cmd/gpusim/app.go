@@ -291,9 +291,9 @@ func (e *envError) Error() string { return e.name + ": " + e.msg }
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
-	err := repeatedFlag(app, args)
+	parse, err := repeatedFlag(app, args)
 	if err == nil {
-		err = app.RunContext(ctx, append([]string{"gpusim"}, args...))
+		err = app.RunContext(ctx, append([]string{"gpusim"}, parse...))
 	}
 	if out.err != nil {
 		err = withStdoutError(err, out)
@@ -1006,14 +1006,22 @@ func (t *trackedWriter) Write(p []byte) (int, error) {
 // repeatedFlag refuses a flag given twice to a command (--shard 1/2
 // --shard 0/2, --lanes 100 --lanes 1e19): the flag package keeps the last
 // value without a word, so a script that appends a flag to a command line
-// silently changes the job. args are the command line after "gpusim".
-func repeatedFlag(app *cli.App, args []string) error {
+// silently changes the job. args are the command line after "gpusim"; it
+// returns them as the command is to parse them.
+//
+// A boolean flag given bare each time (run -q -q, -q --quiet) loses no
+// value: it is taken, as the flag package and other tools take it, and
+// its repeats are dropped from the args returned (it was refused as if
+// the last would win, and urfave refuses -q --quiet as "Cannot use two
+// forms of the same flag"). One given a value too (--daily
+// --daily=false) is refused as a valued flag is.
+func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 	if len(args) == 0 {
-		return nil
+		return args, nil
 	}
 	cmd := app.Command(args[0])
 	if cmd == nil {
-		return nil
+		return args, nil
 	}
 	primary := map[string]string{} // every name and alias -> the flag's name
 	isBool := map[string]bool{}
@@ -1027,11 +1035,14 @@ func repeatedFlag(app *cli.App, args []string) error {
 		}
 	}
 	seen := map[string]bool{}
+	valued := map[string]bool{} // a boolean given with =VALUE
+	out := []string{args[0]}
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			break
+			return append(out, args[i:]...), nil
 		}
+		out = append(out, a)
 		if len(a) < 2 || a[0] != '-' {
 			continue
 		}
@@ -1040,13 +1051,18 @@ func repeatedFlag(app *cli.App, args []string) error {
 		if !ok {
 			continue // unknown: the parser says so
 		}
+		valued[p] = valued[p] || hasValue
+		if seen[p] && (!isBool[p] || valued[p]) {
+			return nil, &sim.ParamError{Flag: p, Msg: "given twice: give it once (the last would win without a word)"}
+		}
 		if seen[p] {
-			return &sim.ParamError{Flag: p, Msg: "given twice: give it once (the last would win without a word)"}
+			out = out[:len(out)-1] // a bare boolean again
 		}
 		seen[p] = true
-		if !hasValue && !isBool[p] {
+		if !hasValue && !isBool[p] && i+1 < len(args) {
 			i++ // its value, which may start with a dash (--start -5)
+			out = append(out, args[i])
 		}
 	}
-	return nil
+	return out, nil
 }
