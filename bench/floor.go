@@ -31,10 +31,13 @@ var pythonVersions = "loop,joblib-lane,joblib-chunk,matrix,vector,numba,pyopencl
 // run (see pythonFloor; memory is the bytes available to them, 0 when not
 // known). The scaling table's overhead runs, on a lane a worker, and the
 // start-ups are left out: a floor. No engine is started and no device
-// listed: a device spec is taken to be one device.
+// listed: a device spec whose device is not known is taken to be one GPU,
+// and one that names its device, listed already, is counted by its kind
+// (EngineSpec.MinTime: pocl's CPU device at 2e9 lane-steps/s a compute
+// unit).
 func (c *Config) MinTime(specs []EngineSpec, memory uint64) []Phase {
 	rate := func(s EngineSpec, workers int, work float64) float64 {
-		secs, _ := engines.MinTime(s.Entry, engines.Options{Workers: workers}, work)
+		secs, _ := s.MinTime(workers, work)
 		return secs
 	}
 	var phases []Phase

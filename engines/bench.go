@@ -16,6 +16,9 @@ type Spec struct {
 	Name   string // in reports: the entry's name, or entry:device
 	Entry  string // the registry entry it comes from
 	Device bool   // runs on a device (bench compares devices with simd)
+	// Devices is the --device list a device spec runs on ("2"), "" where
+	// it is not known (bench's plan before the devices are listed).
+	Devices string
 	// New returns a fresh engine with workers goroutines (0: the engine's
 	// default). An engine that cannot start is returned anyway and fails
 	// in Run, so a benchmark reports it rather than stopping. note, when
@@ -31,6 +34,20 @@ type Spec struct {
 	// starts whatever it is given (cpu.RunWorkers: one a block of lanes):
 	// worker counts above it measure the same run again.
 	MaxWorkers func(lanes uint64, steps int) int
+}
+
+// MinTime is the floor MinTime puts on work lane-steps of s with workers
+// goroutines (0: the engine's default), and what it assumes ("simd on 2
+// cores"): a spec whose device is known (Devices) at the ceiling of that
+// device's kind, its devices listed already (ListedMinTime: bench counted
+// pocl, a CPU device, as a GPU at 2e12 lane-steps per second), any other
+// device spec as one GPU.
+func (s Spec) MinTime(workers int, work float64) (seconds float64, on string) {
+	o := Options{Workers: workers, Devices: s.Devices}
+	if s.Device && s.Devices != "" {
+		return ListedMinTime(s.Entry, o, work)
+	}
+	return MinTime(s.Entry, o, work)
 }
 
 // benchOne runs entry e as it is.

@@ -3,6 +3,7 @@ package engines
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/gpusim/gpusim/gpu"
@@ -17,14 +18,17 @@ import (
 // a core of parallel or simd 2e9 (simd's AVX-512 path measures 0.93 to
 // 1.0 ns per lane-step on two cores, about 1e9 a core), and an OpenCL
 // device 2e12 (the H200's goal is 3e11 in the kernel, issue 12), a GPU
-// faster than any measured.
+// faster than any measured; a device on the machine's cores (pocl's CPU
+// device) computes on them, at most coreCeiling a compute unit
+// (deviceRate).
 const (
 	serialCeiling = 2e8
 	coreCeiling   = 2e9
 	deviceCeiling = 2e12
 	// allDevices is how many devices --device all is taken to be, so
 	// that the floor needs no device enumeration before the run; once
-	// the devices are open, they count (OpenDevices).
+	// the devices are listed or open, they count (ListedMinTime,
+	// OpenMinTime).
 	allDevices = 64
 )
 
@@ -38,12 +42,11 @@ const (
 // process may run on: --workers 1024 on 2 cores counted 1024, and a job of
 // decades started without --timeout) and a device (a list's devices, 64
 // for all); a device engine's devices are those o lists (1 by default). An
-// unknown name is a CPU engine's.
+// unknown name is a CPU engine's. No device is listed: each is taken to
+// be a GPU, the fastest kind; ListedMinTime and OpenMinTime count the
+// devices' kinds.
 func MinTime(name string, o Options, work float64) (seconds float64, on string) {
-	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
-	if o.Workers > 0 {
-		cores = min(o.Workers, cores)
-	}
+	cores := floorCores(o)
 	devices := 1
 	if d := strings.TrimSpace(o.Devices); d == "all" {
 		devices = allDevices
@@ -67,16 +70,141 @@ func MinTime(name string, o Options, work float64) (seconds float64, on string) 
 	return work / cpuRate, cpuOn
 }
 
-// OpenDevices is the number of devices eng, opened by the registry, runs
-// on: a gpu.Multi's, 1 for one OpenCL device, 0 for a CPU engine. With it
-// a floor taken before the run for --device all (64 devices) can be taken
-// again for the devices there are, once they are open.
-func OpenDevices(eng sim.Engine) int {
+// floorCores is the cores MinTime counts for a CPU engine with o: GOMAXPROCS
+// and the CPUs the process may run on, at most o.Workers where set.
+func floorCores(o Options) int {
+	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if o.Workers > 0 {
+		cores = min(o.Workers, cores)
+	}
+	return cores
+}
+
+// ListedMinTime is MinTime with the OpenCL devices here listed (the
+// listing the open makes, which loads the driver and is kept for it; no
+// device is opened), each at the ceiling of its kind (deviceRate): a CPU
+// device (pocl) at 2e9 lane-steps per second a compute unit, where MinTime
+// took it for a GPU at 2e12 and let --engine opencl --lanes 2^64-1
+// --steps 1, centuries on pocl, through as 107 days. A device engine runs
+// on the devices o lists (gpu.PickDefault's by default); auto on the
+// fastest of simd on the cores (MinTime's), one of the devices o lists (all
+// where none) and their GPUs together. Where the devices cannot be listed,
+// or o lists one that is not there (the open refuses it), and for a CPU
+// engine, it is MinTime.
+func ListedMinTime(name string, o Options, work float64) (seconds float64, on string) {
+	e, _ := Lookup(name)
+	if name != "auto" && e.Devices == nil {
+		return MinTime(name, o, work)
+	}
+	all, err := gpu.Devices()
+	if err != nil {
+		return MinTime(name, o, work)
+	}
+	ds := all
+	if strings.TrimSpace(o.Devices) != "" {
+		idx, err := ParseDevices(o.Devices, len(all))
+		if err != nil {
+			return MinTime(name, o, work)
+		}
+		ds = nil
+		for _, i := range idx {
+			if i >= len(all) {
+				return MinTime(name, o, work)
+			}
+			ds = append(ds, all[i])
+		}
+	} else if name != "auto" && len(all) > 0 {
+		ds = all[max(gpu.PickDefault(), 0):][:1]
+	}
+	if len(ds) == 0 {
+		return MinTime(name, o, work)
+	}
+	if name != "auto" {
+		rate, on := devicesRate(ds)
+		return work / rate, name + " on " + on
+	}
+	cores := floorCores(o)
+	rate, on := coreCeiling*float64(cores), count.Noun(cores, "core")
+	var gpus []gpu.DeviceDesc
+	for _, d := range ds {
+		if r, cpu := deviceRate(d); !cpu {
+			gpus = append(gpus, d)
+		} else if r > rate {
+			rate, on = devicesRate([]gpu.DeviceDesc{d})
+		}
+	}
+	if r, gpuOn := devicesRate(gpus[:min(len(gpus), allDevices)]); len(gpus) > 0 && r > rate {
+		rate, on = r, gpuOn
+	}
+	return work / rate, "auto on " + on
+}
+
+// OpenMinTime is MinTime on the engine eng as Open or Auto opened it with
+// o: on the devices it opened, each at the ceiling of its kind
+// (deviceRate, as ListedMinTime), or on the CPU engine it is (auto's
+// choice of simd, for --steps 0 or where no device is faster), with on
+// naming eng ("simd on 2 cores"). --lanes 2^64-1 --steps 0 was floored at
+// a device's 2e12 lane-steps per second (107 days) and ran for millennia
+// on the simd auto chose.
+func OpenMinTime(eng sim.Engine, o Options, work float64) (seconds float64, on string) {
+	var ds []gpu.DeviceDesc
 	switch e := eng.(type) {
 	case *gpu.Multi:
-		return e.DeviceCount()
+		ds = e.Devices()
 	case *gpu.Engine:
-		return 1
+		ds = []gpu.DeviceDesc{e.Device()}
+	default:
+		return MinTime(eng.Name(), o, work)
 	}
-	return 0
+	rate, devOn := devicesRate(ds)
+	return work / rate, eng.Name() + " on " + devOn
+}
+
+// deviceRate is the ceiling of OpenCL device d in lane-steps per second,
+// and whether d computes on the machine's cores: a device whose types
+// include CPU (pocl; Oclgrind's simulator, CPU|GPU|ACCELERATOR) at most
+// coreCeiling a compute unit, as a CPU engine is; any other (a GPU, an
+// accelerator) deviceCeiling.
+func deviceRate(d gpu.DeviceDesc) (rate float64, cpu bool) {
+	if slices.Contains(strings.Split(d.Type, "|"), "CPU") {
+		return coreCeiling * float64(max(d.ComputeUnits, 1)), true
+	}
+	return deviceCeiling, false
+}
+
+// devicesRate is the ceiling of the devices ds together in lane-steps per
+// second (deviceRate's, summed; a device listed twice counts once), and
+// them in words by kind: "1 GPU", "2 GPUs and 1 CPU device with 4
+// compute units", "1 accelerator".
+func devicesRate(ds []gpu.DeviceDesc) (rate float64, on string) {
+	seen := map[int]bool{}
+	var gpus, accels, cpus, units int
+	for _, d := range ds {
+		if seen[d.Index] {
+			continue
+		}
+		seen[d.Index] = true
+		r, cpu := deviceRate(d)
+		rate += r
+		switch {
+		case cpu:
+			cpus++
+			units += max(d.ComputeUnits, 1)
+		case d.IsGPU():
+			gpus++
+		default:
+			accels++
+		}
+	}
+	var parts []string
+	if gpus > 0 {
+		parts = append(parts, count.Noun(gpus, "GPU"))
+	}
+	if accels > 0 {
+		parts = append(parts, count.Noun(accels, "accelerator"))
+	}
+	if cpus > 0 {
+		parts = append(parts, fmt.Sprintf("%s with %s", count.Noun(cpus, "CPU device"), count.Noun(units, "compute unit")))
+	}
+	return rate, strings.Join(parts, " and ")
 }

@@ -286,7 +286,7 @@ func benchOpenCL(e Entry) ([]Spec, error) {
 	specs := make([]Spec, len(ds))
 	for i, d := range ds {
 		o := Options{Devices: strconv.Itoa(d.Index)}
-		specs[i] = Spec{Name: fmt.Sprintf("%s:%d", e.Name, d.Index), Entry: e.Name, Device: true, New: func(_ int, note func(string)) sim.Engine {
+		specs[i] = Spec{Name: fmt.Sprintf("%s:%d", e.Name, d.Index), Entry: e.Name, Device: true, Devices: o.Devices, New: func(_ int, note func(string)) sim.Engine {
 			o := o
 			o.Note, o.Progress = note, note // a wait for another process's compile too
 			eng, err := openOpenCL(o)

@@ -268,8 +268,15 @@ func (m *Multi) Name() string { return "opencl" }
 // Math is its engines' arithmetic, one for all (sim.MathReporter).
 func (m *Multi) Math() string { return m.engines[0].Math() }
 
-// DeviceCount is the number of devices m runs on.
-func (m *Multi) DeviceCount() int { return len(m.engines) }
+// Devices describes the devices m runs on, in the order OpenMulti was
+// given them.
+func (m *Multi) Devices() []DeviceDesc {
+	ds := make([]DeviceDesc, len(m.engines))
+	for i, e := range m.engines {
+		ds[i] = e.Device()
+	}
+	return ds
+}
 
 // Label names every device.
 func (m *Multi) Label() string {

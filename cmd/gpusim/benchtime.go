@@ -57,7 +57,7 @@ func checkBenchTime(cfg *bench.Config, specs []engines.Spec, isSet func(string) 
 	}
 	on := make([]string, len(specs))
 	for i, s := range specs {
-		_, on[i] = engines.MinTime(s.Entry, engines.Options{}, 1)
+		_, on[i] = s.MinTime(0, 1)
 		on[i] = s.Name + strings.TrimPrefix(on[i], s.Entry)
 	}
 	if p := phases[len(phases)-1]; p.Name == bench.PythonPhase && p.LaneSteps > 0 {

@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -59,6 +64,36 @@ func TestBenchTooLong(t *testing.T) {
 			}
 		}
 		assertEmptyDir(t, dir)
+	}
+}
+
+// TestBenchCPUDeviceFloor: bench floors a device it lists at its kind's
+// ceiling: pocl's CPU device at 2e9 lane-steps/s a compute unit, as the
+// cores, where it took it for a GPU at 2e12 and let a benchmark of years
+// there (1e19 lane-steps, 58 days at a GPU's ceiling) start. The run
+// starts cancelled: one that got past the check fails otherwise.
+func TestBenchCPUDeviceFloor(t *testing.T) {
+	cltest.RequireDevice(t)
+	ds, err := gpu.Devices()
+	if err != nil {
+		cltest.Unavailable(t, err)
+	}
+	c := slices.IndexFunc(ds, func(d gpu.DeviceDesc) bool { return d.Type == "CPU" })
+	if c < 0 {
+		t.Skip("no CPU device here")
+	}
+	units := ds[c].ComputeUnits
+	if units >= 150 {
+		t.Skipf("%d compute units finish 1e19 lane-steps within a year at the ceiling", units)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	name := fmt.Sprintf("opencl:%d", c)
+	args := []string{"bench", "--engines", name, "--lanes", "1e16", "--steps", "1000", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none", "-q"}
+	code, stdout, stderr := run(cancelled, args...)
+	want := fmt.Sprintf("even at the fastest each engine is expected to run (%s on 1 CPU device with %s), faster than any measured", name, count.Noun(units, "compute unit"))
+	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, "gpusim: error: --lanes: this benchmark would take at least ") || !strings.Contains(stderr, want) {
+		t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2, %q", strings.Join(args, " "), code, stdout, stderr, want)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -302,42 +301,54 @@ const maxFloorTime = 365 * 24 * time.Hour
 // would take longer than maxFloorTime even at engines.MinTime's ceilings
 // for the engine asked for, unless --timeout bounds the run: --lanes
 // 2^64-1 started, and only the progress lines' ETA said it would not end.
-// The error names the floor and --timeout, which runs it anyway.
+// MinTime takes every device for a GPU; where only that lets the job
+// through (it is past maxFloorTime on this machine's cores), the devices
+// are listed and counted by kind (engines.ListedMinTime): on pocl, a CPU
+// device, --engine opencl --lanes 2^64-1 --steps 1 was let through as 107
+// days. The error names the floor and --timeout, which runs it anyway.
 func (o *runOptions) checkTime() error {
-	return o.checkTimeWith(o.eng)
+	work := o.floorWork()
+	secs, on := engines.MinTime(o.engine, o.eng, work)
+	if o.timeout == 0 && secs <= maxFloorTime.Seconds() {
+		if cpu, _ := engines.MinTime("simd", engines.Options{}, work); cpu > maxFloorTime.Seconds() {
+			secs, on = engines.ListedMinTime(o.engine, o.eng, work)
+		}
+	}
+	return o.checkFloor(secs, on)
 }
 
 // checkTimeOpen takes checkTime's floor again once eng is open, before the
-// job runs, where --device all counted 64 devices before they were listed:
-// with the devices eng opened. --device all --lanes 2^64-1, at least 2.92
-// years on this machine's one device, was let through as 16.7 days on 64
-// and ran with an ETA of ages.
+// job runs, on what eng runs on (engines.OpenMinTime): the devices it
+// opened, by kind, or the CPU engine auto chose. --device all, counted as
+// 64 devices before they were listed, let --lanes 2^64-1 through as 16.7
+// days and ran it with an ETA of ages on this machine's one device; auto,
+// floored at a device's speed, let --lanes 2^64-1 --steps 0 through as
+// 107 days and ran it for millennia on simd, its choice for no steps.
 func (o *runOptions) checkTimeOpen(eng sim.Engine) error {
-	n := engines.OpenDevices(eng)
-	if n == 0 || strings.TrimSpace(o.eng.Devices) != "all" {
-		return nil
+	secs, on := engines.OpenMinTime(eng, o.eng, o.floorWork())
+	if o.engine != eng.Name() {
+		on += " (" + o.engine + "'s choice)"
 	}
-	opened := o.eng
-	idx := make([]string, n)
-	for i := range idx {
-		idx[i] = strconv.Itoa(i)
-	}
-	opened.Devices = strings.Join(idx, ",")
-	return o.checkTimeWith(opened)
+	return o.checkFloor(secs, on)
 }
 
-// checkTimeWith is checkTime's floor with the engine's options eo. A lane
-// costs at least one lane-step's work even with no steps: it is still
+// floorWork is the lane-steps checkTime counts for the job: a lane costs
+// at least one lane-step's work even with no steps: it is still
 // generated, summarised and hashed (at 20 ns a lane on the serial engine,
 // as much as a step), and --lanes 2^64-1 --steps 0, counted as no work,
 // started and ran for millennia.
-func (o *runOptions) checkTimeWith(eo engines.Options) error {
-	lanes := o.shard.lanes(o.params)
-	work := float64(lanes) * float64(max(o.params.Steps, 1))
-	secs, on := engines.MinTime(o.engine, eo, work)
+func (o *runOptions) floorWork() float64 {
+	return float64(o.shard.lanes(o.params)) * float64(max(o.params.Steps, 1))
+}
+
+// checkFloor refuses the job where secs, its floor at the ceiling of the
+// engine and resources on names, is past maxFloorTime, unless --timeout
+// bounds the run.
+func (o *runOptions) checkFloor(secs float64, on string) error {
 	if o.timeout > 0 || secs <= maxFloorTime.Seconds() {
 		return nil
 	}
+	lanes, work := o.shard.lanes(o.params), o.floorWork()
 	counted, lower := fmt.Sprintf("%.3g lane-steps", work), "--lanes or --steps"
 	if o.params.Steps == 0 {
 		counted, lower = fmt.Sprintf("%.3g lanes, each at least a lane-step's work", work), "--lanes"

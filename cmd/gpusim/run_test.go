@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -108,27 +110,104 @@ func TestPrintError(t *testing.T) {
 	}
 }
 
+// TestNoStepsFloor: auto's floor is that of the engine it runs on: with
+// --steps 0 it runs simd (no device is started), and --lanes 2^64-1
+// --steps 0, floored at a device's 2e12 lane-steps/s (107 days), started
+// and ran for millennia on the cores. Refused, it leaves no file.
+func TestNoStepsFloor(t *testing.T) {
+	dir := t.TempDir()
+	// The old floor let the job start: it is stopped here rather than run.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code, stdout, stderr := run(ctx, "run", "--lanes", "2^64-1", "--steps", "0", "--plot", filepath.Join(dir, "final.png"))
+	if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --lanes: 18446744073709551615 lanes x 0 steps") ||
+		!strings.Contains(stderr, " years, at ") || !strings.Contains(stderr, "--timeout") || strings.Contains(stderr, "2e+12") || stdout != "" {
+		t.Errorf("run --lanes 2^64-1 --steps 0: exit %d, stdout %q, stderr %q; want exit 2 and the floor on the cores", code, stdout, stderr)
+	}
+	assertEmptyDir(t, dir)
+}
+
+// TestCPUDeviceFloor: an OpenCL device that computes on the machine's
+// cores (pocl's CPU device) is floored at 2e9 lane-steps/s a compute unit,
+// as the cores are, not at a GPU's 2e12: --engine opencl --lanes 2^64-1
+// --steps 1, centuries on pocl, was let through as 107 days and ran. The
+// refusal comes before the job, names the device's kind and leaves no
+// file; a job of 1000 lanes still runs there.
+func TestCPUDeviceFloor(t *testing.T) {
+	cltest.RequireDevice(t)
+	ds, err := gpu.Devices()
+	if err != nil {
+		cltest.Unavailable(t, err)
+	}
+	c := slices.IndexFunc(ds, func(d gpu.DeviceDesc) bool { return d.Type == "CPU" })
+	if c < 0 {
+		t.Skip("no CPU device here")
+	}
+	units := ds[c].ComputeUnits
+	if units >= 290 {
+		t.Skipf("%d compute units finish 2^64-1 lane-steps within a year at the ceiling", units)
+	}
+	dev := strconv.Itoa(c)
+	want := fmt.Sprintf("at %.3g lane-steps/s for opencl on 1 CPU device with %s, faster than any measured", 2e9*float64(units), count.Noun(units, "compute unit"))
+	cases := [][]string{{"--device", dev}}
+	if gpu.PickDefault() == c {
+		cases = append(cases, []string{"--engine", "opencl"})
+	}
+	if len(ds) == 1 {
+		cases = append(cases, []string{"--device", "all"})
+	}
+	for _, args := range cases {
+		dir := t.TempDir()
+		// The old floor let the job start: it is stopped here rather than run.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		code, stdout, stderr := run(ctx, append([]string{"run", "--lanes", "2^64-1", "--steps", "1", "--plot", filepath.Join(dir, "final.png")}, args...)...)
+		cancel()
+		if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --lanes: 18446744073709551615 lanes x 1 steps") || !strings.Contains(stderr, want) || stdout != "" {
+			t.Errorf("run %s --lanes 2^64-1 --steps 1: exit %d, stdout %q, stderr %q; want exit 2, %q", strings.Join(args, " "), code, stdout, stderr, want)
+		}
+		assertEmptyDir(t, dir)
+	}
+	dir := t.TempDir()
+	plot := filepath.Join(dir, "final.png")
+	if code, _, stderr := run(context.Background(), "run", "--device", dev, "--lanes", "1000", "-q", "--plot", plot); code != 0 {
+		t.Fatalf("run --device %s --lanes 1000: exit %d, stderr %q", dev, code, stderr)
+	}
+	if _, err := os.Stat(plot); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestDeviceAllFloor: the floor on a job's time counts --device all as 64
-// devices before they are listed, and as the devices it opened once they
-// are open, before the job runs: --device all --lanes 2^64-1, at least
-// 2.92 years on the one device here at the ceiling, ran with an ETA of
-// ages where --device 0 is refused. The job takes about 2 years at the
-// ceiling on the devices here, well under one on 64.
+// devices before they are listed, and as the devices here, each at its
+// kind's ceiling, once they are listed or open, before the job runs:
+// --device all --lanes 2^64-1, at least 2.92 years on the one device here
+// at a GPU's ceiling, ran with an ETA of ages where --device 0 is refused.
+// The job takes about 2 years at the ceiling on the devices here, well
+// under one on 64 GPUs.
 func TestDeviceAllFloor(t *testing.T) {
 	cltest.RequireDevice(t)
 	ds, err := gpu.Devices()
 	if err != nil {
 		cltest.Unavailable(t, err)
 	}
-	if len(ds) > 14 {
+	rate := 0.0
+	for _, d := range ds {
+		if slices.Contains(strings.Split(d.Type, "|"), "CPU") {
+			rate += 2e9 * float64(d.ComputeUnits)
+		} else {
+			rate += 2e12
+		}
+	}
+	const secs = 6.5e7 // 2.06 years
+	if rate*secs/100 > math.MaxUint64 {
 		t.Skipf("%d devices: the job would not fit in --lanes", len(ds))
 	}
-	lanes := strconv.FormatUint(uint64(len(ds))*1_300_000_000_000_000_000, 10)
+	lanes := strconv.FormatUint(uint64(rate*secs/100), 10)
 	// The old floor let the job start: it is stopped here rather than run.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code, stdout, stderr := run(ctx, "run", "--device", "all", "--lanes", lanes, "--steps", "100", "-q")
-	want := fmt.Sprintf("would take at least 2.06 years, at %.3g lane-steps/s for opencl on %s,", 2e12*float64(len(ds)), map[bool]string{true: "1 device", false: strconv.Itoa(len(ds)) + " devices"}[len(ds) == 1])
+	want := fmt.Sprintf("would take at least 2.06 years, at %.3g lane-steps/s for opencl on ", rate)
 	if code != exitUsage || !strings.Contains(stderr, "gpusim: error: --lanes: ") || !strings.Contains(stderr, want) || stdout != "" {
 		t.Errorf("run --device all --lanes %s --steps 100: exit %d, stdout %q, stderr %q; want exit 2, %q", lanes, code, stdout, stderr, want)
 	}
