@@ -353,8 +353,8 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 	if o.params.Steps == 0 {
 		counted, lower = fmt.Sprintf("%.3g lanes, each at least a lane-step's work", work), "--lanes"
 	}
-	return paramErr("lanes", "%d lanes x %d steps (%s) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
-		lanes, o.params.Steps, counted, longTime(secs), work/secs, on, lower)
+	return paramErr("lanes", "%s x %s (%s) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
+		count.Noun(lanes, "lane"), count.Noun(o.params.Steps, "step"), counted, longTime(secs), work/secs, on, lower)
 }
 
 // longTime is a span of seconds for people: years past one, days past
