@@ -190,8 +190,23 @@ func (b Benchable) Repeats(list string) []string {
 	return twice
 }
 
+// deviceOf is the registry entry of name when it names one device of a
+// device engine, as ENTRY:N with N a decimal index ("opencl:0"); ok is
+// false for any other name.
+func deviceOf(name string) (entry string, ok bool) {
+	entry, index, found := strings.Cut(name, ":")
+	if !found || index == "" || strings.Trim(index, "0123456789") != "" {
+		return "", false
+	}
+	e, err := Lookup(entry)
+	return entry, err == nil && e.Devices != nil
+}
+
 // Select picks the specs a comma-separated --engines list names, keeping
-// registry order; "" picks every spec that runs here.
+// registry order; "" picks every spec that runs here. A name no engine
+// here has is a *sim.ParamError; an entry that cannot run here is refused
+// with its reason, and so is one device of it (opencl:0 where OpenCL does
+// not load, which read "unknown engine" and lost the reason).
 func (b Benchable) Select(list string) ([]Spec, error) {
 	if list == "" {
 		return slices.Clone(b.Specs), nil
@@ -200,10 +215,16 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 	want := map[string]bool{}
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
-		if !slices.Contains(valid, name) {
+		err, missing := b.Missing[name]
+		if entry, ok := deviceOf(name); ok && !slices.Contains(valid, name) {
+			// opencl:0 where OpenCL cannot load: it has no specs to
+			// name its devices, and "unknown engine" hid why.
+			err, missing = b.Missing[entry]
+		}
+		if !missing && !slices.Contains(valid, name) {
 			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q (valid: %s)", name, strings.Join(valid, ", "))}
 		}
-		if err, ok := b.Missing[name]; ok {
+		if missing {
 			return nil, fmt.Errorf("--engines: %s cannot run here: %w", name, err)
 		}
 		want[name] = true

@@ -108,6 +108,25 @@ func TestSelect(t *testing.T) {
 	if _, err := b.Select("gone"); err == nil || !strings.Contains(err.Error(), "gone cannot run here: not here") {
 		t.Errorf("Select(gone): %v", err)
 	}
+	// A device of a device engine that cannot run here is refused for
+	// the engine's reason, not as an unknown name; a name that is not one
+	// of its devices stays unknown.
+	b.Entries = append(b.Entries, "opencl")
+	b.Missing["opencl"] = errors.New("no OpenCL platform")
+	for _, name := range []string{"opencl:0", "serial, opencl:12"} {
+		var pe *sim.ParamError
+		if _, err := b.Select(name); err == nil || errors.As(err, &pe) || !strings.Contains(err.Error(), "opencl:") || !strings.HasSuffix(err.Error(), " cannot run here: no OpenCL platform") {
+			t.Errorf("Select(%q) without OpenCL: %v; want the reason it cannot run here", name, err)
+		}
+	}
+	for _, name := range []string{"opencl:", "opencl:x", "opencl:-1", "serial:0", "gone:0"} {
+		var pe *sim.ParamError
+		if _, err := b.Select(name); !errors.As(err, &pe) || !strings.Contains(err.Error(), "unknown engine") {
+			t.Errorf("Select(%q) without OpenCL: %v; want an unknown engine error", name, err)
+		}
+	}
+	delete(b.Missing, "opencl")
+	b.Entries = b.Entries[:len(b.Entries)-1]
 	if got := b.Notes(nil); !slices.Equal(got, []string{"gone left out: not here"}) {
 		t.Errorf("Notes() = %q", got)
 	}
