@@ -149,9 +149,9 @@ func benchAction(c *cli.Context) error {
 	// With the engines that run here and the Python baseline's interpreter.
 	planned := cfg
 	planned.Python = cfg.Python && cfg.PythonPath != ""
-	// Then the descriptors its outputs and children hold at once, and the
-	// threads its children start.
-	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts), checkBenchThreads(&cfg, specs)); err != nil {
+	// Then the descriptors its outputs and children hold at once, the
+	// threads its children start, and the room their part files take.
+	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts), checkBenchThreads(&cfg, specs), checkBenchTemp(&cfg, specs)); err != nil {
 		return err
 	}
 	mnotes := machineNotes() // before the run

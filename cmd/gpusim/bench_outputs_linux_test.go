@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/bench"
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/testenv"
+	"github.com/gpusim/gpusim/sim"
 )
 
 const benchDoc = "# B\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n"
@@ -211,5 +214,41 @@ func TestBenchDiskFull(t *testing.T) {
 	code, _, stderr = run(context.Background(), "run", "--engine", "serial", "--lanes", "1000", "--steps", "3", "-q", "--plot", full+"/c.png", "--shard", "3/2")
 	if want := `gpusim: error: --shard: "3/2": `; code != exitUsage || !strings.HasPrefix(stderr, want) {
 		t.Errorf("run --plot onto a full disk with --shard 3/2: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}
+
+// TestBenchTempRoom: a temporary folder whose file system cannot take the
+// part files the processes engine's children write at once is refused
+// before anything runs (exit 2, naming TMPDIR and the room), as a missing
+// one is: 8 children on a 64 kB tmpfs ran the workloads and failed at the
+// scaling table, a child's "--save: ... may need up to 16.4 kB", losing
+// processes' scaling. Two children's parts fit, and run.
+func TestBenchTempRoom(t *testing.T) {
+	tmp := testenv.SmallDisk(t, "64k", false, nil)
+	t.Setenv("TMPDIR", tmp)
+	old := runtime.GOMAXPROCS(2) // the workloads' children
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	ran := false
+	withBench(t, engines.Benchable{Entries: []string{"serial", bench.ProcessesEngine}, Specs: []engines.Spec{serialSpec(),
+		spec(bench.ProcessesEngine, true, func(int) sim.Engine { ran = true; return cpu.Serial{} })}})
+	args := []string{"bench", "--lanes", "1e4", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "-q"}
+	code, stdout, stderr := run(context.Background(), append(args, "--workers", "1,8")...)
+	want := "gpusim: error: TMPDIR: the processes engine's 8 children at once may need up to "
+	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, fmt.Sprintf("in the temporary folder %q, but its file system has ", tmp)) || ran {
+		t.Errorf("8 children on a 64 kB TMPDIR: exit %d, stdout %q, stderr %q, ran %v; want 2, nothing run and %q", code, stdout, stderr, ran, want)
+	}
+	if !strings.Contains(stderr, "\ngpusim: hint: set TMPDIR to a folder with more room, run fewer children at once (--workers, GOMAXPROCS), or leave processes out with --engines\n") {
+		t.Errorf("no hint: %q", stderr)
+	}
+	// The sweep's runs count too, on a child per GOMAXPROCS.
+	runtime.GOMAXPROCS(8)
+	code, _, stderr = run(context.Background(), "bench", "--lanes", "1", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-scaling", "--sweep", "1e4", "--sweep-reps", "1", "--baseline", "none", "-q")
+	if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: TMPDIR: ") || ran {
+		t.Errorf("a sweep on GOMAXPROCS 8 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want 2", code, stderr, ran)
+	}
+	runtime.GOMAXPROCS(2)
+	code, stdout, stderr = run(context.Background(), append(args, "--workers", "1,2")...)
+	if code != 0 || !strings.Contains(stdout, "processes") || !ran {
+		t.Errorf("2 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want the benchmark run", code, stderr, ran)
 	}
 }
