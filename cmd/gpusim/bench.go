@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -770,17 +771,19 @@ func removeEmpty(dirs []string) {
 // whole. An output that cannot be written does not stop the others: its
 // error is joined into the one returned (exit 1), after the report. A
 // rename that fails at the commit point leaves every one as it was, each
-// with its error.
+// with its error, after the error of the one whose rename failed; each
+// names its flag and path (commitError).
 func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	ctx := c.Context
 	stderr := c.App.ErrWriter
 	var errs []error
 	var group []*atomicfile.File
+	var flags []string // each file's flag, for its error
 	if opts.html != "" {
 		if err := opts.files.Write(ctx, "html", rep.WriteHTML); err != nil {
 			errs = append(errs, err)
 		} else {
-			group = append(group, opts.files["html"])
+			group, flags = append(group, opts.files["html"]), append(flags, "html")
 		}
 	}
 	var charts []string
@@ -791,6 +794,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		}
 		for _, f := range files {
 			charts = append(charts, f.Name())
+			flags = append(flags, "plot")
 		}
 		group = append(group, files...)
 	}
@@ -801,7 +805,7 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		case err != nil:
 			errs = append(errs, err)
 		case f != nil:
-			group = append(group, f)
+			group, flags = append(group, f), append(flags, "update-doc")
 		}
 	}
 	cerrs, err := atomicfile.CommitAll(ctx, group, interrupt.Settle)
@@ -811,10 +815,13 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	if err := rep.Write(c.App.Writer, opts.format); err != nil {
 		errs = append(errs, fmt.Errorf("write report: %w", err))
 	}
+	var undone []error
 	for i, f := range group {
 		switch {
+		case cerrs[i] != nil && errors.As(cerrs[i], new(*atomicfile.UndoneError)):
+			undone = append(undone, commitError(flags[i], f.Name(), cerrs[i]))
 		case cerrs[i] != nil:
-			errs = append(errs, fmt.Errorf("write %q: %w", f.Name(), cerrs[i]))
+			errs = append(errs, commitError(flags[i], f.Name(), cerrs[i]))
 		case opts.quiet:
 		case opts.doc != "" && f.Name() == opts.doc:
 			fmt.Fprintf(stderr, "bench: updated %s\n", quote.Printable(opts.doc))
@@ -825,5 +832,19 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	if ctx.Err() != nil && !opts.quiet && !interrupt.BrokenPipe(context.Cause(ctx)) {
 		fmt.Fprintf(stderr, "bench: note: %v after the outputs were written: ignored\n", context.Cause(ctx))
 	}
-	return errors.Join(errs...)
+	// The file whose rename failed, which says why, before those left as
+	// they were for it (runfiles.CausesFirst, as run orders them).
+	return errors.Join(append(errs, undone...)...)
+}
+
+// commitError is the error of bench's output name, of flag, that was not
+// put in place: "write --html: r.html: no space left on device", as run's
+// outputs' read (runfiles). It read "write r.html: write r.html: ...",
+// the path twice and the flag not at all.
+func commitError(flag, name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == name {
+		err = pe.Err
+	}
+	return fmt.Errorf("write --%s: %s: %w", flag, quote.Printable(name), err)
 }

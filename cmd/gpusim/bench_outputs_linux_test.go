@@ -252,3 +252,40 @@ func TestBenchTempRoom(t *testing.T) {
 		t.Errorf("2 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want the benchmark run", code, stderr, ran)
 	}
 }
+
+// removingEngine is serial that removes dir as it runs.
+type removingEngine struct{ dir string }
+
+func (removingEngine) Name() string { return "serial" }
+
+func (e removingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	os.RemoveAll(e.dir)
+	return cpu.Serial{}.Run(ctx, job)
+}
+
+// TestBenchCommitError: an output that cannot be put in place after the
+// benchmark (--html's folder removed while it ran) is named as run names
+// its outputs, by flag and path once, with the file whose rename failed
+// before the charts left as they were for it: it read "write h/r.html:
+// write h/r.html: no such file or directory", the flag not named.
+func TestBenchCommitError(t *testing.T) {
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone")
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	withBench(t, engines.Benchable{Entries: []string{"serial"}, Specs: []engines.Spec{
+		spec("serial", false, func(int) sim.Engine { return removingEngine{gone} })}})
+	html, charts := filepath.Join(gone, "r.html"), filepath.Join(dir, "img")
+	code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none", "-q", "--html", html, "--plot", charts)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	want := "gpusim: error: write --html: " + html + ": no such file or directory"
+	if code != exitFailure || !strings.Contains(stdout, "serial") || lines[0] != want {
+		t.Fatalf("exit %d, stderr %q; want 1, the report and first %q", code, stderr, want)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "gpusim: error: write --plot: "+charts+"/") || !strings.HasSuffix(l, ": left as it was, as \""+html+"\" could not be put in place with it (a run's outputs are committed all or none)") {
+			t.Errorf("a chart's error reads %q", l)
+		}
+	}
+}
