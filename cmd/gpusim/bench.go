@@ -152,7 +152,7 @@ func benchAction(c *cli.Context) error {
 	planned.Python = cfg.Python && cfg.PythonPath != ""
 	// Then the descriptors its outputs and children hold at once, the
 	// threads its children start, and the room their part files take.
-	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts), checkBenchThreads(&cfg, specs), checkBenchTemp(&cfg, specs)); err != nil {
+	if err := cmp.Or(checkBenchTime(&planned, specs, c.IsSet), checkBenchFiles(&cfg, specs, opts), checkBenchThreads(&cfg, specs), checkBenchTemp(&cfg, specs), checkBenchChildren(&cfg, specs)); err != nil {
 		return err
 	}
 	mnotes := machineNotes() // before the run

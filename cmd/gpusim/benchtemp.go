@@ -11,6 +11,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/diskfree"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -100,6 +101,49 @@ func checkBenchTemp(cfg *bench.Config, specs []engines.Spec) error {
 		msg: fmt.Sprintf("the processes engine's %s at once may need up to %s for their part files (each counted at its largest) in the temporary folder %q, but its file system has %s free",
 			kids, needText, dir, freeText),
 		hint: fmt.Sprintf("set %s to a folder with more room, run fewer children at once (--workers, GOMAXPROCS), or leave processes out with --engines", bench.TempDirVar())}
+}
+
+// childRSS is the most memory a child of the processes engine is counted
+// to take: a gpusim run of one shard on serial, saving its part, peaks at
+// 18.7 MB resident (GNU time's %M, Go 1.26, 1e4 and 1e6 lanes x 10 steps
+// alike: its memory does not grow with its lanes), rounded up to 24 MiB
+// for the runtime's growth with more threads.
+const childRSS = 24 << 20
+
+// machineFree is sysmem.MachineAvailable; tests replace it.
+var machineFree = sysmem.MachineAvailable
+
+// checkBenchChildren refuses, before the benchmark, one whose processes
+// engine would start more children at once than the machine's memory
+// holds (childRSS each, beside this process): --workers 1024 started up to
+// 1024 children, some 19 GB, counted against threads, descriptors and
+// disk but not memory, and the kernel's OOM killer ended the run that
+// reached it in the middle of the benchmark. nil without the processes
+// engine, or where the memory available is not known.
+func checkBenchChildren(cfg *bench.Config, specs []engines.Spec) error {
+	if !slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
+		return nil
+	}
+	avail, ok := machineFree()
+	if !ok {
+		return nil
+	}
+	children := 0
+	for _, r := range processesRuns(cfg) {
+		children = max(children, r.children)
+	}
+	need := uint64(children) * childRSS
+	if need <= avail {
+		return nil
+	}
+	hint := "leave processes out with --engines"
+	if most := avail / childRSS; most > 0 {
+		hint = fmt.Sprintf("run at most %d children at once (--workers, GOMAXPROCS), or %s", most, hint)
+	}
+	return &envError{name: "memory",
+		msg: fmt.Sprintf("the processes engine's %d children at once may take up to %.3g GB (%d MiB each, a child's measured peak with room to spare), but %.3g GB are available",
+			children, float64(need)/1e9, childRSS>>20, float64(avail)/1e9),
+		hint: hint}
 }
 
 // childDevice is the device label a child of the processes engine records

@@ -33,6 +33,14 @@ func TestAddressSpace(t *testing.T) {
 	if n, ok := Available(); !ok || n != 100000<<10 {
 		t.Errorf("Available() = %d, %v, want the room under the limit, %d", n, ok, 100000<<10)
 	}
+	// The machine's memory for this process and its children is not
+	// bounded by one process's address space.
+	oldCgroups := cgroups
+	cgroups = filepath.Join(t.TempDir(), "none") // no cgroup limit
+	if n, ok := MachineAvailable(); !ok || n != 23349648<<10 {
+		t.Errorf("MachineAvailable() = %d, %v, want MemAvailable's %d, not the room under the limit", n, ok, 23349648<<10)
+	}
+	cgroups = oldCgroups
 	rlimitAS = func() (uint64, bool) { return 1000000 << 10, true } // below VmSize
 	if n, ok := Available(); !ok || n != 0 {
 		t.Errorf("over the limit: Available() = %d, %v, want 0, true", n, ok)

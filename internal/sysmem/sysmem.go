@@ -33,6 +33,20 @@ func Available() (n uint64, ok bool) {
 	return n, ok
 }
 
+// MachineAvailable is Available without the address-space limit: the
+// bytes this process and the processes it starts can allocate together
+// without swapping, MemAvailable lowered to the room under the cgroup's
+// memory limit (which counts its children too). RLIMIT_AS bounds each
+// process apart, so it is no bound on their sum. ok is false when neither
+// is known.
+func MachineAvailable() (n uint64, ok bool) {
+	n, ok = memAvailable()
+	if room, limited := cgroupRoom(); limited && (!ok || room < n) {
+		n, ok = room, true
+	}
+	return n, ok
+}
+
 // AddressSpace returns the process's address-space limit (RLIMIT_AS, set
 // with ulimit -v) and the address space it has mapped (VmSize of
 // /proc/self/status), and whether a limit is set and what is mapped known
