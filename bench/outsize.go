@@ -315,7 +315,8 @@ func (p Plan) largest(fill rune) *Report {
 // engine that scales at every worker count, fitted from two points off the
 // law (the longest fit line), every count above one left out of the fit
 // and its efficiency above 100% beyond the spread, every overhead below 0
-// (a longer cell, a note of its own), the speedup axis down to the least
+// (a longer cell, a note of its own), a predicted P held at 0 (its note
+// in the fit line), the speedup axis down to the least
 // speedup a measurement gives (a nanosecond over longest).
 func (p Plan) largestScaling(r *Report) {
 	c := p.Config
@@ -331,7 +332,7 @@ func (p Plan) largestScaling(r *Report) {
 			continue
 		}
 		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2, Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5,
-			Cores: math.MaxInt32}
+			PredictedPNote: heldNote(longest, longest), Cores: math.MaxInt32}
 		if c.Reps < 2 {
 			sc.Fit.Range = nil // the fit line says why, in more words
 		}

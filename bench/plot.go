@@ -269,7 +269,11 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 	// P as the scaling table's note writes it (fmtP): the legend's own
 	// three decimals read 0.9996 as 1.000 beside the note's 0.9996.
 	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %s%s", label, fmtP(s.Fit.P), s.Fit.rangeText(" (range %s to %s)")), sc, fit)
-	p.Legend.Add(fmt.Sprintf("%s: predicted P = %s from overhead", s.Engine, fmtP(s.PredictedP)), pred)
+	held := ""
+	if s.PredictedPNote != "" {
+		held = " (held at 0)"
+	}
+	p.Legend.Add(fmt.Sprintf("%s: predicted P = %s%s from overhead", s.Engine, fmtP(s.PredictedP), held), pred)
 	return nil
 }
 

@@ -257,7 +257,7 @@ func (s *Scaling) FitLine() string {
 	if left := s.leftOutText(); left != "" {
 		resid += "; " + left
 	}
-	return fmt.Sprintf("%s on %s: Amdahl fit P = %s%s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead", s.Engine, s.Workload, fmtP(s.Fit.P), s.rangeText(" (%s to %s over the timed runs' spread)"), limit, resid, fmtP(s.PredictedP))
+	return fmt.Sprintf("%s on %s: Amdahl fit P = %s%s, limit 1/(1-P) = %s, %s; predicted P = %s from the measured overhead%s", s.Engine, s.Workload, fmtP(s.Fit.P), s.rangeText(" (%s to %s over the timed runs' spread)"), limit, resid, fmtP(s.PredictedP), s.heldText())
 }
 
 // leftOutText says which points the fit left out and why: "4 and 8
@@ -318,7 +318,7 @@ func (s *Scaling) csvFitNote() string {
 			note += "; " + left
 		}
 	}
-	return note + fmt.Sprintf("; predicted p %s from the overhead at one worker", fmtF(s.PredictedP))
+	return note + fmt.Sprintf("; predicted p %s from the overhead at one worker%s", fmtF(s.PredictedP), s.heldText())
 }
 
 // rangeText is " (LOW to HIGH over the timed runs' spread)", or "" where

@@ -325,6 +325,36 @@ type Scaling struct {
 	// the job takes with next to no work, which no worker count shortens) and
 	// T(1) the one-worker run's median.
 	PredictedP float64 `json:"predicted_p"`
+	// PredictedPNote says why PredictedP is held at 0, where the
+	// one-worker overhead is not below the one-worker run's median (so
+	// 1 - s/T(1) is 0 or less: the runs' noise, or a start-up that the
+	// workload does not outweigh, hides its parallel part); "" otherwise.
+	// A bare 0 read as a job with nothing parallel.
+	PredictedPNote string `json:"predicted_p_note,omitempty"`
+}
+
+// predict sets PredictedP, and PredictedPNote where it is held at 0, from
+// the one-worker point.
+func (s *Scaling) predict() {
+	one := s.Points[0]
+	s.PredictedP, s.PredictedPNote = PredictP(one.Overhead, one.Wall.Median), ""
+	if one.Wall.Median > 0 && one.Overhead >= one.Wall.Median {
+		s.PredictedPNote = heldNote(one.Overhead, one.Wall.Median)
+	}
+}
+
+// heldNote is PredictedPNote for a one-worker overhead and median.
+func heldNote(overhead, median time.Duration) string {
+	return fmt.Sprintf("held at 0: the overhead at one worker, %s, is not below the one-worker run's median, %s, so no parallel part shows at this workload (the runs' noise or a start-up larger than the work)",
+		fmtDur(overhead), fmtDur(median))
+}
+
+// heldText is PredictedPNote in brackets after a space, or "".
+func (s *Scaling) heldText() string {
+	if s.PredictedPNote != "" {
+		return " (" + s.PredictedPNote + ")"
+	}
+	return ""
 }
 
 // SweepPoint is one engine at one size of the sweep.
@@ -864,7 +894,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores in
 		pt.Efficiency = pt.Speedup / float64(ran)
 		s.Points = append(s.Points, pt)
 	}
-	s.PredictedP = PredictP(s.Points[0].Overhead, s.Points[0].Wall.Median)
+	s.predict()
 	return s, s.setFit(most)
 }
 

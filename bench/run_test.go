@@ -568,6 +568,69 @@ func TestScalingOverheadInNoise(t *testing.T) {
 	}
 }
 
+// TestPredictedPHeld: a one-worker overhead not below the one-worker
+// run's median holds the predicted P at 0, and the text, CSV and JSON say
+// so and why, where a bare 0 read as a job with nothing parallel; a P
+// that is not held has no note.
+func TestPredictedPHeld(t *testing.T) {
+	const one, run1, run2 = 30 * time.Millisecond, 10 * time.Millisecond, 5 * time.Millisecond
+	c := tinyConfig()
+	c.Workloads, c.Workers, c.Sweep = []Workload{{200, 2}}, []int{2}, nil
+	c.Reps, c.Warmup = 1, 0
+	specs := []EngineSpec{{Name: "parallel", Scales: true,
+		New: func(n int, _ func(string)) sim.Engine {
+			return sleepingEngine{cpu.Parallel{Workers: n}, func(lanes uint64, workers int) time.Duration {
+				switch {
+				case lanes == 1:
+					return one
+				case lanes == 200 && workers == 1:
+					return run1
+				case lanes == 200 && workers == 2:
+					return run2
+				}
+				return 0
+			}}
+		}}}
+	rep, err := Run(context.Background(), c, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Scaling[0]
+	pt := s.Points[0]
+	if pt.Overhead < one || pt.Wall.Median >= one || s.PredictedP != 0 {
+		t.Fatalf("one worker: overhead %v, median %v, predicted P %v; want the overhead at least %v above the median, P 0", pt.Overhead, pt.Wall.Median, s.PredictedP, one)
+	}
+	want := heldNote(pt.Overhead, pt.Wall.Median)
+	if s.PredictedPNote != want || !strings.HasPrefix(want, "held at 0: the overhead at one worker, ") {
+		t.Errorf("PredictedPNote %q, want %q", s.PredictedPNote, want)
+	}
+	var text, csv, js bytes.Buffer
+	for f, b := range map[string]*bytes.Buffer{"text": &text, "csv": &csv, "json": &js} {
+		if err := rep.Write(b, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := "predicted P = 0.0000 from the measured overhead (" + want + ")"; s.Fit == nil || !strings.Contains(text.String(), w) {
+		t.Errorf("text report has no %q:\n%s", w, text.String())
+	}
+	if w := "predicted p 0 from the overhead at one worker (" + want + ")"; !strings.Contains(csv.String(), w) {
+		t.Errorf("CSV has no %q:\n%s", w, csv.String())
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Scaling[0].PredictedPNote; got != want {
+		t.Errorf("JSON predicted_p_note %q, want %q", got, want)
+	}
+	// A P that is not held has no note.
+	s.Points[0].Overhead = s.Points[0].Wall.Median / 4
+	s.predict()
+	if math.Abs(s.PredictedP-0.75) > 1e-6 || s.PredictedPNote != "" {
+		t.Errorf("overhead a quarter of the median: P %v, note %q; want 0.75 and none", s.PredictedP, s.PredictedPNote)
+	}
+}
+
 // TestColdStartNote: a note an engine's start says (EngineSpec.New's
 // note: a device's program that starts compiling) goes to the progress as
 // it is said, once however often it is said; an engine whose starts say
