@@ -6,15 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/engines"
-	"github.com/gpusim/gpusim/gpu"
-	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -75,16 +72,7 @@ func TestBenchTooLong(t *testing.T) {
 // there (1e19 lane-steps, 58 days at a GPU's ceiling) start. The run
 // starts cancelled: one that got past the check fails otherwise.
 func TestBenchCPUDeviceFloor(t *testing.T) {
-	cltest.RequireDevice(t)
-	ds, err := gpu.Devices()
-	if err != nil {
-		cltest.Unavailable(t, err)
-	}
-	c := slices.IndexFunc(ds, func(d gpu.DeviceDesc) bool { return d.Type == "CPU" })
-	if c < 0 {
-		t.Skip("no CPU device here")
-	}
-	units := ds[c].ComputeUnits
+	c, units, _ := cpuDevice(t)
 	if units >= 150 {
 		t.Skipf("%d compute units finish 1e19 lane-steps within a year at the ceiling", units)
 	}

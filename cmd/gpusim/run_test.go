@@ -127,13 +127,12 @@ func TestNoStepsFloor(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
-// TestCPUDeviceFloor: an OpenCL device that computes on the machine's
-// cores (pocl's CPU device) is floored at 2e9 lane-steps/s a compute unit,
-// as the cores are, not at a GPU's 2e12: --engine opencl --lanes 2^64-1
-// --steps 1, centuries on pocl, was let through as 107 days and ran. The
-// refusal comes before the job, names the device's kind and leaves no
-// file; a job of 1000 lanes still runs there.
-func TestCPUDeviceFloor(t *testing.T) {
+// cpuDevice is the index of an OpenCL device that computes on the
+// machine's cores (pocl's), its compute units and the devices listed; the test is skipped
+// where there is none (a GPU machine without pocl), as it fails where
+// OpenCL cannot run under CI (cltest.RequireDevice).
+func cpuDevice(t *testing.T) (index, units int, ds []gpu.DeviceDesc) {
+	t.Helper()
 	cltest.RequireDevice(t)
 	ds, err := gpu.Devices()
 	if err != nil {
@@ -143,7 +142,17 @@ func TestCPUDeviceFloor(t *testing.T) {
 	if c < 0 {
 		t.Skip("no CPU device here")
 	}
-	units := ds[c].ComputeUnits
+	return c, ds[c].ComputeUnits, ds
+}
+
+// TestCPUDeviceFloor: an OpenCL device that computes on the machine's
+// cores (pocl's CPU device) is floored at 2e9 lane-steps/s a compute unit,
+// as the cores are, not at a GPU's 2e12: --engine opencl --lanes 2^64-1
+// --steps 1, centuries on pocl, was let through as 107 days and ran. The
+// refusal comes before the job, names the device's kind and leaves no
+// file; a job of 1000 lanes still runs there.
+func TestCPUDeviceFloor(t *testing.T) {
+	c, units, ds := cpuDevice(t)
 	if units >= 290 {
 		t.Skipf("%d compute units finish 2^64-1 lane-steps within a year at the ceiling", units)
 	}
@@ -162,7 +171,7 @@ func TestCPUDeviceFloor(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		code, stdout, stderr := run(ctx, append([]string{"run", "--lanes", "2^64-1", "--steps", "1", "--plot", filepath.Join(dir, "final.png")}, args...)...)
 		cancel()
-		if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --lanes: 18446744073709551615 lanes x 1 steps") || !strings.Contains(stderr, want) || stdout != "" {
+		if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --lanes: 18446744073709551615 lanes x 1 step (") || !strings.Contains(stderr, want) || stdout != "" {
 			t.Errorf("run %s --lanes 2^64-1 --steps 1: exit %d, stdout %q, stderr %q; want exit 2, %q", strings.Join(args, " "), code, stdout, stderr, want)
 		}
 		assertEmptyDir(t, dir)
