@@ -504,6 +504,21 @@ func (e sleepingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, err
 	return e.Parallel.Run(ctx, job)
 }
 
+// sleepyParallel is a scaling parallel engine (maxWorkers its MaxWorkers)
+// whose run of L lanes on W workers sleeps sleep[{L, W}], else sleep[{L,
+// 0}] (any workers), else not at all, before it runs.
+func sleepyParallel(maxWorkers func(uint64, int) int, sleep map[[2]uint64]time.Duration) []EngineSpec {
+	return []EngineSpec{{Name: "parallel", Scales: true, MaxWorkers: maxWorkers,
+		New: func(n int, _ func(string)) sim.Engine {
+			return sleepingEngine{cpu.Parallel{Workers: n}, func(lanes uint64, workers int) time.Duration {
+				if d, ok := sleep[[2]uint64{lanes, uint64(workers)}]; ok {
+					return d
+				}
+				return sleep[[2]uint64{lanes, 0}]
+			}}
+		}}}
+}
+
 // TestScalingOverheadInNoise: an overhead above one worker that the runs'
 // noise makes negative (here the one-block run on one worker sleeps 40 ms,
 // the two workers' run 1 ms) is kept as measured, and the table writes it
@@ -519,20 +534,7 @@ func TestScalingOverheadInNoise(t *testing.T) {
 	// One worker a block of 10 lanes: 2 workers start on 20 lanes, and
 	// one block is 19.
 	maxWorkers := func(lanes uint64, _ int) int { return int(min(max(lanes/10, 1), 8)) }
-	specs := []EngineSpec{{Name: "parallel", Scales: true, MaxWorkers: maxWorkers,
-		New: func(n int, _ func(string)) sim.Engine {
-			return sleepingEngine{cpu.Parallel{Workers: n}, func(lanes uint64, workers int) time.Duration {
-				switch {
-				case lanes == 1:
-					return one
-				case lanes == 19 && workers == 1:
-					return block
-				case lanes == 20 && workers == 2:
-					return two
-				}
-				return 0
-			}}
-		}}}
+	specs := sleepyParallel(maxWorkers, map[[2]uint64]time.Duration{{1, 0}: one, {19, 1}: block, {20, 2}: two})
 	rep, err := Run(context.Background(), c, specs)
 	if err != nil {
 		t.Fatal(err)
@@ -577,20 +579,7 @@ func TestPredictedPHeld(t *testing.T) {
 	c := tinyConfig()
 	c.Workloads, c.Workers, c.Sweep = []Workload{{200, 2}}, []int{2}, nil
 	c.Reps, c.Warmup = 1, 0
-	specs := []EngineSpec{{Name: "parallel", Scales: true,
-		New: func(n int, _ func(string)) sim.Engine {
-			return sleepingEngine{cpu.Parallel{Workers: n}, func(lanes uint64, workers int) time.Duration {
-				switch {
-				case lanes == 1:
-					return one
-				case lanes == 200 && workers == 1:
-					return run1
-				case lanes == 200 && workers == 2:
-					return run2
-				}
-				return 0
-			}}
-		}}}
+	specs := sleepyParallel(nil, map[[2]uint64]time.Duration{{1, 0}: one, {200, 1}: run1, {200, 2}: run2})
 	rep, err := Run(context.Background(), c, specs)
 	if err != nil {
 		t.Fatal(err)
