@@ -23,8 +23,11 @@ type Params struct {
 const MaxSteps = min(1<<32, math.MaxInt)
 
 // MaxKeptFinals is the most lanes whose finals a run keeps (--out): 4 bytes
-// a lane in host memory, 16 GiB at most.
-const MaxKeptFinals = 1 << 32
+// a lane in host memory, 16 GiB at most. Where int is 32 bits (linux/386,
+// linux/arm) it is 2^29, 2 GiB: 2^32 let 2^30 lanes or more through to a
+// make([]float32) that panics there ("makeslice: len out of range"), its
+// bytes past the address space, when the memory check found RAM enough.
+const MaxKeptFinals = min(1<<32, math.MaxInt/4+1)
 
 // MaxTemperature is the most |value| a run may compute, 2^126 =
 // 8.507059173023462e+37, about a quarter of float32's largest (and a

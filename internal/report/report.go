@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,7 +150,7 @@ func (r *Report) quantileFootnote() string {
 	case r.Summary.Count > sim.MaxKeptFinals:
 		// --out refuses these lanes: pointing to it sent the user to an
 		// error.
-		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)\n", sim.HistBins)
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^%d lanes)\n", sim.HistBins, bits.TrailingZeros64(sim.MaxKeptFinals))
 	case r.outNeed > 0:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, needs %.3g GB of memory for these lanes, and %.3g GB are available)\n",
 			sim.HistBins, float64(r.outNeed)/1e9, float64(r.outAvail)/1e9)

@@ -145,6 +145,10 @@ func TestNumTableUnit(t *testing.T) {
 // user to an error ('too many to keep in memory'); nor does one whose finals
 // would need more memory than is available (--out refuses it with exit 2).
 func TestQuantileFootnoteOutLimit(t *testing.T) {
+	outLimit := "2^32" // sim.MaxKeptFinals
+	if math.MaxInt == math.MaxInt32 {
+		outLimit = "2^29"
+	}
 	for _, c := range []struct {
 		lanes       uint64
 		need, avail uint64 // OutMemory's
@@ -152,7 +156,7 @@ func TestQuantileFootnoteOutLimit(t *testing.T) {
 	}{
 		{1000, 0, 0, "interpolated in a 4096-bin histogram; --out makes them exact)"},
 		{sim.MaxKeptFinals, 0, 0, "interpolated in a 4096-bin histogram; --out makes them exact)"},
-		{sim.MaxKeptFinals + 1, 0, 0, "interpolated in a 4096-bin histogram; --out, which makes them exact, takes at most 2^32 lanes)"},
+		{sim.MaxKeptFinals + 1, 0, 0, "interpolated in a 4096-bin histogram; --out, which makes them exact, takes at most " + outLimit + " lanes)"},
 		// Finals that would not fit in the memory available.
 		{5e8, 2e9, 1.24e9, "interpolated in a 4096-bin histogram; --out, which makes them exact, needs 2 GB of memory for these lanes, and 1.24 GB are available)"},
 		{5e8, 2e9, 3e9, "interpolated in a 4096-bin histogram; --out makes them exact)"},
