@@ -3,6 +3,7 @@ package cl_test
 import (
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +23,17 @@ func TestLoadOutOfAddressSpace(t *testing.T) {
 		if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil {
 			t.Skip(err)
 		}
+		// Room for the runtime's own growth inside what is mapped: a
+		// heap grown while the loader ran under the limit failed to map
+		// its next 4 MiB ("fatal error: out of memory") on a loaded
+		// machine. 32 MiB allocated and freed stay mapped for reuse.
+		room := make([]byte, 32<<20)
+		for i := range room {
+			room[i] = 1
+		}
+		runtime.KeepAlive(room)
+		room = nil
+		runtime.GC()
 		vm := vmSize(t)
 		// The check before the load sees room; the hints, the limit.
 		cl.FakeAddressSpace(t, 8<<30, 1<<30, 2)
