@@ -298,36 +298,74 @@ func checkExamples(t *testing.T, help string, try func(cmd, flag, value string) 
 	}
 }
 
-// TestHelpRangesInREADME: each range run --help writes for a flag is in
-// the flag's row of README's table of run's flags, in the same spelling,
-// and the row writes one: the table gave --timeout's 0..2562047h, which
-// the help did not.
+// TestHelpRangesInREADME: every flag run, bench and merge --help list has a
+// row in the command's table of flags in README, and each range the help
+// writes for a flag is in that row, in the same spelling: the table gave
+// --timeout's 0..2562047h, which the help did not, and bench's table gave
+// no range for --lanes, --steps, --reps, --warmup, --workers, --sweep or
+// --seed, and no row for --sweep-steps, --sweep-reps or --quiet.
 func TestHelpRangesInREADME(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, help, _ := run(context.Background(), "run", "--help")
-	_, help, _ = strings.Cut(help, "\nOPTIONS:")
-	for _, f := range runCommand().Flags {
-		if _, ok := flagKind(f); !ok {
+	for _, c := range []struct {
+		cmd     *cli.Command
+		heading string // the README section whose first table lists its flags
+	}{
+		{runCommand(), "## `gpusim run` flags"},
+		{benchCommand(), "## Benchmarks: `gpusim bench`"},
+		{mergeCommand(), "## Shards, merge and Slurm"},
+	} {
+		table := flagTable(string(readme), c.heading)
+		if table == "" {
+			t.Errorf("README has no table of %s's flags under %q", c.cmd.Name, c.heading)
 			continue
 		}
-		flag := f.Names()[0]
-		line := regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(flag) + `\b.*$`).FindString(help)
-		row := regexp.MustCompile("(?m)^\\| `--" + regexp.QuoteMeta(flag) + "[ `].*$").FindString(string(readme))
-		if row == "" {
-			t.Errorf("README has no row for run --%s", flag)
-			continue
-		}
-		for _, r := range rangesIn(line, "run --help") {
-			for _, end := range append(append([]string{}, r.lo...), r.hi...) {
-				if end = strings.TrimPrefix(end, "-"); !strings.Contains(row, end) {
-					t.Errorf("run --%s: --help writes the range end %s, README's row does not: %s", flag, end, row)
+		_, help, _ := run(context.Background(), c.cmd.Name, "--help")
+		_, help, _ = strings.Cut(help, "\nOPTIONS:")
+		for _, f := range c.cmd.Flags {
+			flag := f.Names()[0]
+			if flag == "help" {
+				continue
+			}
+			// The flag's name, not a longer one it begins (--sweep, --sweep-steps).
+			row := regexp.MustCompile(`(?m)^\|.*--` + regexp.QuoteMeta(flag) + `([^-\w].*)?$`).FindString(table)
+			if row == "" {
+				t.Errorf("README's table of %s's flags has no row for --%s", c.cmd.Name, flag)
+				continue
+			}
+			if _, ok := flagKind(f); !ok {
+				continue
+			}
+			line := regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(flag) + `\b.*$`).FindString(help)
+			for _, r := range rangesIn(line, c.cmd.Name+" --help") {
+				for _, end := range append(append([]string{}, r.lo...), r.hi...) {
+					if end = strings.TrimPrefix(end, "-"); !strings.Contains(row, end) {
+						t.Errorf("%s --%s: --help writes the range end %s, README's row does not: %s", c.cmd.Name, flag, end, row)
+					}
 				}
 			}
 		}
 	}
+}
+
+// flagTable is the first Markdown table after the line heading in doc,
+// its rows one a line, or "" where there is none.
+func flagTable(doc, heading string) string {
+	_, after, ok := strings.Cut(doc, "\n"+heading+"\n")
+	if !ok {
+		return ""
+	}
+	var rows []string
+	for _, line := range strings.Split(after, "\n") {
+		if strings.HasPrefix(line, "|") {
+			rows = append(rows, line)
+		} else if len(rows) > 0 || strings.HasPrefix(line, "## ") {
+			break
+		}
+	}
+	return strings.Join(rows, "\n")
 }
 
 // TestFlagNeedsValue: every flag that takes a value, of every command,
