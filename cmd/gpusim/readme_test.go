@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -144,6 +145,29 @@ func TestREADMEJSONExamples(t *testing.T) {
 		t.Fatalf("run --daily --format json: no daily steps (%v)", err)
 	}
 	compareKeys(t, "run --daily --format json, a step", want, got.Daily[0])
+
+	// Its values, and the CSV row beside it, are the README's job's
+	// (run --lanes 1e6 --daily), whose step 1 the CPU engines compute bit
+	// for bit alike: the README's mean had a last digit no engine gives.
+	csvRow := regexp.MustCompile(`(?m)^1,1000000,.*$`).FindString(readme)
+	code, stdout, stderr = run(context.Background(), "run", "--lanes", "1e6", "--daily", "--daily-out", "daily.csv", "--engine", "simd", "--format", "json", "-q")
+	if code != 0 {
+		t.Fatalf("run --lanes 1e6 --daily: exit %d: %s", code, stderr)
+	}
+	got.Daily = nil
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || len(got.Daily) == 0 {
+		t.Fatalf("run --lanes 1e6 --daily --format json: no daily steps (%v)", err)
+	}
+	if !reflect.DeepEqual(want, got.Daily[0]) {
+		t.Errorf("run --lanes 1e6 --daily --format json: step 1 is\n%v\nREADME shows\n%v", got.Daily[0], want)
+	}
+	csv, err := os.ReadFile("daily.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(string(csv), "\n"); len(lines) < 2 || lines[1] != csvRow {
+		t.Errorf("run --lanes 1e6 --daily-out: step 1's row is\n%q\nREADME shows\n%q", lines[min(1, len(lines)-1)], csvRow)
+	}
 }
 
 // TestREADMEErrorExamples: each error README shows a run printing is what
