@@ -612,11 +612,23 @@ func TestPredictedPHeld(t *testing.T) {
 	if got := back.Scaling[0].PredictedPNote; got != want {
 		t.Errorf("JSON predicted_p_note %q, want %q", got, want)
 	}
+	// Without a fit the line still says the P is held, and why: the
+	// one-worker overhead above the run stood in the table with no word.
+	nofit := s
+	nofit.Fit, nofit.FitNote = nil, "no reason"
+	if got, w := nofit.FitLine(), "parallel on 200 x 2: no Amdahl fit (no reason); predicted P = 0.0000 from the measured overhead ("+want+")"; got != w {
+		t.Errorf("no fit: FitLine %q, want %q", got, w)
+	}
 	// A P that is not held has no note.
 	s.Points[0].Overhead = s.Points[0].Wall.Median / 4
 	s.predict()
 	if math.Abs(s.PredictedP-0.75) > 1e-6 || s.PredictedPNote != "" {
 		t.Errorf("overhead a quarter of the median: P %v, note %q; want 0.75 and none", s.PredictedP, s.PredictedPNote)
+	}
+	nofit = s
+	nofit.Fit, nofit.FitNote = nil, "no reason"
+	if got := nofit.FitLine(); got != "parallel on 200 x 2: no Amdahl fit (no reason)" {
+		t.Errorf("no fit, P not held: FitLine %q", got)
 	}
 }
 
