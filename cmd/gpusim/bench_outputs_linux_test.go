@@ -226,16 +226,11 @@ func TestBenchDiskFull(t *testing.T) {
 func TestBenchTempRoom(t *testing.T) {
 	tmp := testenv.SmallDisk(t, "64k", false, nil)
 	t.Setenv("TMPDIR", tmp)
-	old := runtime.GOMAXPROCS(2) // the workloads' children
-	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
-	ran := false
-	withBench(t, engines.Benchable{Entries: []string{"serial", bench.ProcessesEngine}, Specs: []engines.Spec{serialSpec(),
-		spec(bench.ProcessesEngine, true, func(int) sim.Engine { ran = true; return cpu.Serial{} })}})
-	args := []string{"bench", "--lanes", "1e4", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "-q"}
+	ran, args := withProcessesBench(t)
 	code, stdout, stderr := run(context.Background(), append(args, "--workers", "1,8")...)
 	want := "gpusim: error: TMPDIR: the processes engine's 8 children at once may need up to "
-	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, fmt.Sprintf("in the temporary folder %q, but its file system has ", tmp)) || ran {
-		t.Errorf("8 children on a 64 kB TMPDIR: exit %d, stdout %q, stderr %q, ran %v; want 2, nothing run and %q", code, stdout, stderr, ran, want)
+	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, fmt.Sprintf("in the temporary folder %q, but its file system has ", tmp)) || *ran {
+		t.Errorf("8 children on a 64 kB TMPDIR: exit %d, stdout %q, stderr %q, ran %v; want 2, nothing run and %q", code, stdout, stderr, *ran, want)
 	}
 	if !strings.Contains(stderr, "\ngpusim: hint: set TMPDIR to a folder with more room, run fewer children at once (--workers, GOMAXPROCS), or leave processes out with --engines\n") {
 		t.Errorf("no hint: %q", stderr)
@@ -243,13 +238,13 @@ func TestBenchTempRoom(t *testing.T) {
 	// The sweep's runs count too, on a child per GOMAXPROCS.
 	runtime.GOMAXPROCS(8)
 	code, _, stderr = run(context.Background(), "bench", "--lanes", "1", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-scaling", "--sweep", "1e4", "--sweep-reps", "1", "--baseline", "none", "-q")
-	if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: TMPDIR: ") || ran {
-		t.Errorf("a sweep on GOMAXPROCS 8 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want 2", code, stderr, ran)
+	if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: TMPDIR: ") || *ran {
+		t.Errorf("a sweep on GOMAXPROCS 8 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want 2", code, stderr, *ran)
 	}
 	runtime.GOMAXPROCS(2)
 	code, stdout, stderr = run(context.Background(), append(args, "--workers", "1,2")...)
-	if code != 0 || !strings.Contains(stdout, "processes") || !ran {
-		t.Errorf("2 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want the benchmark run", code, stderr, ran)
+	if code != 0 || !strings.Contains(stdout, "processes") || !*ran {
+		t.Errorf("2 children on a 64 kB TMPDIR: exit %d, stderr %q, ran %v; want the benchmark run", code, stderr, *ran)
 	}
 }
 

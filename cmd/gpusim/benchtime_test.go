@@ -220,6 +220,19 @@ func TestFlagBeforePlan(t *testing.T) {
 	}
 }
 
+// withProcessesBench installs serial and a processes engine that runs
+// serial in this process, setting *ran when it runs, with GOMAXPROCS 2 (the
+// workloads' children) for the test, and returns ran and a small bench's
+// arguments, without --workers.
+func withProcessesBench(t *testing.T) (ran *bool, args []string) {
+	procs := runtime.GOMAXPROCS(2)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+	ran = new(bool)
+	withBench(t, engines.Benchable{Entries: []string{"serial", bench.ProcessesEngine}, Specs: []engines.Spec{serialSpec(),
+		spec(bench.ProcessesEngine, true, func(int) sim.Engine { *ran = true; return cpu.Serial{} })}})
+	return ran, []string{"bench", "--lanes", "1e4", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "-q"}
+}
+
 // TestBenchChildrenMemory: a processes engine whose children at once
 // would take more memory than there is is refused before anything runs
 // (exit 2, naming the children, the memory and a count that fits), where
@@ -229,16 +242,11 @@ func TestBenchChildrenMemory(t *testing.T) {
 	old := machineFree
 	t.Cleanup(func() { machineFree = old })
 	machineFree = func() (uint64, bool) { return 100 << 20, true }
-	procs := runtime.GOMAXPROCS(2) // the workloads' children
-	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
-	ran := false
-	withBench(t, engines.Benchable{Entries: []string{"serial", bench.ProcessesEngine}, Specs: []engines.Spec{serialSpec(),
-		spec(bench.ProcessesEngine, true, func(int) sim.Engine { ran = true; return cpu.Serial{} })}})
-	args := []string{"bench", "--lanes", "1e4", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-sweep", "--baseline", "none", "-q"}
+	ran, args := withProcessesBench(t)
 	code, stdout, stderr := run(context.Background(), append(args, "--workers", "1,8")...)
 	want := "gpusim: error: memory: the processes engine's 8 children at once may take up to 0.201 GB (24 MiB each, a child's measured peak with room to spare), but 0.105 GB are available\ngpusim: hint: run at most 4 children at once (--workers, GOMAXPROCS), or leave processes out with --engines\n"
-	if code != exitUsage || stdout != "" || stderr != want || ran {
-		t.Errorf("8 children in 100 MiB: exit %d, stdout %q, stderr %q, ran %v; want 2, nothing run and %q", code, stdout, stderr, ran, want)
+	if code != exitUsage || stdout != "" || stderr != want || *ran {
+		t.Errorf("8 children in 100 MiB: exit %d, stdout %q, stderr %q, ran %v; want 2, nothing run and %q", code, stdout, stderr, *ran, want)
 	}
 	// Without the processes engine, the children's memory is not counted.
 	code, _, stderr = run(context.Background(), append(args, "--workers", "1,8", "--engines", "serial")...)
@@ -246,7 +254,7 @@ func TestBenchChildrenMemory(t *testing.T) {
 		t.Errorf("serial alone: exit %d, stderr %q; want 0", code, stderr)
 	}
 	code, stdout, stderr = run(context.Background(), append(args, "--workers", "1,2")...)
-	if code != 0 || !strings.Contains(stdout, "processes") || !ran {
-		t.Errorf("2 children in 100 MiB: exit %d, stderr %q, ran %v; want the benchmark run", code, stderr, ran)
+	if code != 0 || !strings.Contains(stdout, "processes") || !*ran {
+		t.Errorf("2 children in 100 MiB: exit %d, stderr %q, ran %v; want the benchmark run", code, stderr, *ran)
 	}
 }
