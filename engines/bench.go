@@ -190,6 +190,28 @@ func (b Benchable) Repeats(list string) []string {
 	return twice
 }
 
+// CanonicalList rewrites each ENTRY:N of a comma-separated --engines list
+// whose N is a device index as --device spells one (ParseDevices: digits,
+// spaces around them ignored, as "opencl:00" or "opencl: 1") to the name
+// bench gives that device's spec, N in decimal without leading zeros
+// ("opencl:0"), so --engines reads a device number as --device and
+// selftest --device do: "opencl:00" was an unknown engine. Every other
+// entry, "opencl:-1" or "opencl:1e0" among them, is kept as given, for
+// Select to refuse with the names that are valid.
+func CanonicalList(list string) string {
+	names := strings.Split(list, ",")
+	for i, name := range names {
+		entry, index, found := strings.Cut(strings.TrimSpace(name), ":")
+		if !found {
+			continue
+		}
+		if idx, err := ParseDevices(index, -1); err == nil && len(idx) == 1 {
+			names[i] = fmt.Sprintf("%s:%d", strings.TrimSpace(entry), idx[0])
+		}
+	}
+	return strings.Join(names, ",")
+}
+
 // deviceOf is the registry entry of name when it names one device of a
 // device engine, as ENTRY:N with N a decimal index ("opencl:0"); ok is
 // false for any other name.

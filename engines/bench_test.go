@@ -33,3 +33,37 @@ func TestRepeats(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalList: --engines reads a device number as --device does
+// (ParseDevices): opencl:00 was an unknown engine where selftest --device
+// 00 and run --device 00 took device 0. Names that are not a device index
+// are kept, for Select to refuse with the valid names.
+func TestCanonicalList(t *testing.T) {
+	for _, c := range []struct{ list, want string }{
+		{"", ""},
+		{"serial,simd", "serial,simd"},
+		{"opencl:0", "opencl:0"},
+		{"opencl:00", "opencl:0"},
+		{"opencl:007, opencl: 1 ,serial", "opencl:7,opencl:1,serial"},
+		{" opencl :01", "opencl:1"},
+		{"opencl:+0", "opencl:+0"},
+		{"opencl:-1", "opencl:-1"},
+		{"opencl:1e0", "opencl:1e0"},
+		{"opencl:", "opencl:"},
+		{"opencl:all", "opencl:all"},
+		{"opencl:99999999999999999999", "opencl:99999999999999999999"},
+	} {
+		if got := CanonicalList(c.list); got != c.want {
+			t.Errorf("CanonicalList(%q) = %q, want %q", c.list, got, c.want)
+		}
+	}
+	b := Benchable{Entries: []string{"serial", "opencl"}, Specs: []Spec{
+		{Name: "serial", Entry: "serial"}, {Name: "opencl:0", Entry: "opencl", Device: true},
+	}}
+	if specs, err := b.Select(CanonicalList("opencl:00")); err != nil || len(specs) != 1 || specs[0].Name != "opencl:0" {
+		t.Errorf("Select(CanonicalList(opencl:00)) = %v, %v; want opencl:0", specs, err)
+	}
+	if got := b.Repeats(CanonicalList("opencl:0,opencl:00")); !slices.Equal(got, []string{"opencl:0"}) {
+		t.Errorf("Repeats(CanonicalList(opencl:0,opencl:00)) = %q, want [opencl:0]", got)
+	}
+}

@@ -48,6 +48,12 @@ func benchWanted(list string) func(entry string) bool {
 	return func(entry string) bool { return want[entry] }
 }
 
+// engineList is --engines with each device named as bench names its spec
+// (engines.CanonicalList: opencl:00 is opencl:0, as --device 00 is device 0).
+func engineList(c *cli.Context) string {
+	return engines.CanonicalList(c.String("engines"))
+}
+
 func benchCommand() *cli.Command {
 	q := bench.Quick()
 	return &cli.Command{
@@ -305,7 +311,7 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 	// if any, is found later, and benchAction checks again with it.
 	planned := cfg
 	planned.Python = false
-	if err := checkBenchTime(&planned, plannedSpecs(c.String("engines")), c.IsSet); err != nil {
+	if err := checkBenchTime(&planned, plannedSpecs(engineList(c)), c.IsSet); err != nil {
 		opts.files.Abort()
 		removeEmpty(opts.madeDirs)
 		if ferr := benchFlagError(c); ferr != nil {
@@ -384,17 +390,18 @@ var benchRoom = checkBenchRoom
 // temporary folder its part files go to (a missing, read-only or full one
 // stopped the benchmark in its middle).
 func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
-	avail := forBench(c.String("engines"))
-	if c.IsSet("engines") && strings.TrimSpace(c.String("engines")) == "" {
+	list := engineList(c)
+	avail := forBench(list)
+	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
 		// Not every engine, as leaving the flag out means.
 		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))
 	}
-	specs, err := avail.Select(c.String("engines"))
-	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && c.String("engines") != "" {
+	specs, err := avail.Select(list)
+	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && list != "" {
 		// A name no engine here has: the error lists every engine, not
 		// only those of the entries the list names.
 		avail = forBench("")
-		specs, err = avail.Select(c.String("engines"))
+		specs, err = avail.Select(list)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -445,7 +452,7 @@ func machineNotes() []string {
 func listRepeats(c *cli.Context, avail engines.Benchable) []string {
 	var notes []string
 	if c.IsSet("engines") {
-		if twice := avail.Repeats(c.String("engines")); len(twice) > 0 {
+		if twice := avail.Repeats(engineList(c)); len(twice) > 0 {
 			notes = append(notes, fmt.Sprintf("--engines gives %s more than once: measured once", strings.Join(twice, ", ")))
 		}
 	}
