@@ -36,7 +36,8 @@ const (
 // work lane-steps with o, at rates no machine reaches (2e8 lane-steps per
 // second for serial, 2e9 a core for the others on the CPU, 2e12 a device:
 // a few times those measured in docs/benchmarks.md), and the engine and
-// resources it assumes ("simd on 2 cores", "opencl on 1 device"): auto
+// resources it assumes ("simd on 2 cores", "opencl on 1 device taken for a
+// GPU"): auto
 // may choose a device, so it is the faster of simd on the cores o.Workers
 // can keep busy (GOMAXPROCS where 0; at most GOMAXPROCS and the CPUs the
 // process may run on: --workers 1024 on 2 cores counted 1024, and a job of
@@ -54,14 +55,21 @@ func MinTime(name string, o Options, work float64) (seconds float64, on string) 
 		devices = len(idx)
 	}
 	cpuRate, cpuOn := coreCeiling*float64(cores), fmt.Sprintf("%s on %s", name, count.Noun(cores, "core"))
-	devRate, devOn := deviceCeiling*float64(devices), fmt.Sprintf("%s on %s", name, count.Noun(devices, "device"))
+	// Not listed, each device is taken for a GPU, and the words say so:
+	// "auto on 1 device" read as if a device had been found.
+	gpus := "GPUs"
+	if devices == 1 {
+		gpus = "a GPU"
+	}
+	devWords := fmt.Sprintf("%s taken for %s", count.Noun(devices, "device"), gpus)
+	devRate, devOn := deviceCeiling*float64(devices), name+" on "+devWords
 	e, _ := Lookup(name)
 	switch {
 	case name == "serial":
 		return work / serialCeiling, "serial on 1 core"
 	case name == "auto":
 		if devRate > cpuRate {
-			return work / devRate, "auto on " + count.Noun(devices, "device")
+			return work / devRate, devOn
 		}
 		return work / cpuRate, "auto on " + count.Noun(cores, "core")
 	case e.Devices != nil:

@@ -35,11 +35,11 @@ func TestMinTime(t *testing.T) {
 		{"simd", Options{Workers: 3}, work / (float64(one) * coreCeiling), "simd on " + count.Noun(one, "core")},
 		{"parallel", Options{}, work / (float64(cores) * coreCeiling), "parallel on " + count.Noun(cores, "core")},
 		{"parallel", Options{Workers: 1024}, work / (float64(cores) * coreCeiling), "parallel on " + count.Noun(cores, "core")},
-		{"opencl", Options{}, work / deviceCeiling, "opencl on 1 device"},
-		{"opencl", Options{Devices: "0, 2"}, work / (2 * deviceCeiling), "opencl on 2 devices"},
-		{"opencl", Options{Devices: " all"}, work / (allDevices * deviceCeiling), "opencl on 64 devices"},
-		{"auto", Options{Workers: 1}, work / deviceCeiling, "auto on 1 device"},
-		{"auto", Options{Workers: 1024}, work / deviceCeiling, "auto on 1 device"},
+		{"opencl", Options{}, work / deviceCeiling, "opencl on 1 device taken for a GPU"},
+		{"opencl", Options{Devices: "0, 2"}, work / (2 * deviceCeiling), "opencl on 2 devices taken for GPUs"},
+		{"opencl", Options{Devices: " all"}, work / (allDevices * deviceCeiling), "opencl on 64 devices taken for GPUs"},
+		{"auto", Options{Workers: 1}, work / deviceCeiling, "auto on 1 device taken for a GPU"},
+		{"auto", Options{Workers: 1024}, work / deviceCeiling, "auto on 1 device taken for a GPU"},
 	} {
 		secs, on := MinTime(c.name, c.o, work)
 		if secs != c.secs || on != c.on {

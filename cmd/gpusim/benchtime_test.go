@@ -45,7 +45,7 @@ func TestBenchTooLong(t *testing.T) {
 			"gpusim: error: --lanes: this benchmark would take at least 1.58 years (1e+16 lane-steps: the workloads 1.58 years) even at the fastest each engine is expected to run (serial on 1 core), faster than any measured;"}},
 		// Each device named counts, warm-up and timed runs: 2 x 4 x 1e19 at 2e12.
 		{[]string{"--lanes", "1e14", "--steps", "1e5", "--engines", "opencl:0,opencl:1", "--no-scaling", "--no-sweep", "--reps", "3", "--warmup", "1"}, []string{
-			"gpusim: error: --lanes: this benchmark would take at least 1.27 years (8e+19 lane-steps: the workloads 1.27 years)", "(opencl:0 on 1 device, opencl:1 on 1 device)"}},
+			"gpusim: error: --lanes: this benchmark would take at least 1.27 years (8e+19 lane-steps: the workloads 1.27 years)", "(opencl:0 on 1 device taken for a GPU, opencl:1 on 1 device taken for a GPU)"}},
 		{[]string{"--engines", "serial", "--sweep", "1k,2^64-1"}, []string{
 			"gpusim: error: --sweep: ", "the sweep 1.17e+05 years)", "(lower --sweep or --sweep-steps, or --sweep-reps, or leave the sweep out with --no-sweep)\n"}},
 		{[]string{"--engines", "serial", "--sweep-steps", "4294967296"}, []string{"gpusim: error: --sweep-steps: "}},
