@@ -413,7 +413,7 @@ func TestTickEarlyWakeUp(t *testing.T) {
 // not known: "-", not "0/s", which a job of few lanes and many steps (1
 // lane x 2^32 steps) showed for its whole run.
 func TestNoRateBeforeFirstLane(t *testing.T) {
-	b, c, _ := newFake(1, 1<<32)
+	b, c, _ := newFake(1, min(1<<32, math.MaxInt)) // 2^31-1 steps in a 32-bit build
 	c.Advance(5 * time.Second)
 	if got := b.Line(c.Now()); !strings.Contains(got, "  -/s  ETA --") {
 		t.Errorf("line %q, want a rate of - and an ETA of --", got)
@@ -671,9 +671,9 @@ func TestFitsBar(t *testing.T) {
 		lanes       uint64
 		steps       int
 	}{
-		{"", "", 1<<64 - 1, 1 << 32},          // the run's
-		{"computing --paths", "", 1 << 28, 1}, // the host's --paths, paths.MaxValues
-		{"writing --out", "values", 1e10, 0},  // sim.MaxKeptFinals and more
+		{"", "", 1<<64 - 1, min(1<<32, math.MaxInt)}, // the run's (2^31-1 steps in a 32-bit build)
+		{"computing --paths", "", 1 << 28, 1},        // the host's --paths, paths.MaxValues
+		{"writing --out", "values", 1e10, 0},         // sim.MaxKeptFinals and more
 		{"writing --paths-out", "values", 1e10, 0},
 	} {
 		c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -703,7 +703,7 @@ func TestBarWidthFixed(t *testing.T) {
 		{"writing --out", "values", 123_456_789, 0},
 		{"computing --paths", "", 64, 1 << 22},
 		{"", "", 1e12, 1000},
-		{"", "", 1, 1 << 32},
+		{"", "", 1, min(1<<32, math.MaxInt)},
 		{"", "", 1<<64 - 1, 10},
 	} {
 		for _, width := range []int{80, 100, 200} {
@@ -787,7 +787,7 @@ func TestCountAgreesWithPercent(t *testing.T) {
 	}{
 		{64, 1 << 20, ""},                   // the run's, long lanes
 		{64, 1 << 22, ""},                   // --paths'
-		{1, 1 << 32, ""},                    // one lane
+		{1, min(1<<32, math.MaxInt), ""},    // one lane
 		{1_234_567, 1, ""},                  // a total rounded down
 		{999_999, 0, "values"},              // a total rounded up to 1M
 		{100_000_000, 0, "values"},          // the files'
