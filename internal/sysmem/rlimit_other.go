@@ -27,3 +27,7 @@ func FitProcs() (procs int, capped bool) { return runtime.GOMAXPROCS(0), false }
 
 // ThreadStack is 0, not known, where there is no RLIMIT_STACK.
 func ThreadStack() uint64 { return 0 }
+
+// vmSize reports the mapped address space unknown where there is no
+// /proc/self/status to read it from.
+func vmSize() (uint64, bool) { return 0, false }

@@ -38,7 +38,7 @@ func TestAddressSpace(t *testing.T) {
 	oldCgroups := cgroups
 	cgroups = filepath.Join(t.TempDir(), "none") // no cgroup limit
 	if n, ok := MachineAvailable(); !ok || n != 23349648<<10 {
-		t.Errorf("MachineAvailable() = %d, %v, want MemAvailable's %d, not the room under the limit", n, ok, 23349648<<10)
+		t.Errorf("MachineAvailable() = %d, %v, want MemAvailable's %d, not the room under the limit", n, ok, uint64(23349648)<<10)
 	}
 	cgroups = oldCgroups
 	rlimitAS = func() (uint64, bool) { return 1000000 << 10, true } // below VmSize
@@ -189,5 +189,44 @@ func TestLimitHeap(t *testing.T) {
 	debug.SetMemoryLimit(1 << 40) // as GOMEMLIMIT sets it
 	if _, ok := LimitHeap(); ok || debug.SetMemoryLimit(-1) != 1<<40 {
 		t.Errorf("with GOMEMLIMIT: the memory limit %d, want it kept", debug.SetMemoryLimit(-1))
+	}
+}
+
+// TestWordSpace: a 32-bit build's Available is bounded by its own address
+// space (wordSpace) less what it has mapped, whatever the machine's memory
+// and with no RLIMIT_AS: it counted the machine's 24 GB, and a 32-bit
+// gpusim let --out of 9e8 lanes (3.6 GB of finals) start. A 64-bit build
+// (wordSpace 0) is bounded by nothing of the kind.
+func TestWordSpace(t *testing.T) {
+	fake(t, map[string]string{"meminfo": meminfoText,
+		"status": "Name:\tgpusim\nVmSize:\t 500000 kB\nThreads:\t6\n"})
+	oldStatus, oldLimit, oldWord, oldCgroups := status, rlimitAS, wordSpace, cgroups
+	t.Cleanup(func() { status, rlimitAS, wordSpace, cgroups = oldStatus, oldLimit, oldWord, oldCgroups })
+	status = filepath.Join(filepath.Dir(meminfo), "status")
+	cgroups = filepath.Join(t.TempDir(), "none")
+	rlimitAS = func() (uint64, bool) { return 0, false }
+
+	wordSpace = 0
+	if n, ok := Available(); !ok || n != 23349648<<10 {
+		t.Errorf("64-bit: Available() = %d, %v, want MemAvailable's %d", n, ok, uint64(23349648)<<10)
+	}
+	wordSpace = 3 << 30
+	if n, ok := Available(); !ok || n != 3<<30-500000<<10 {
+		t.Errorf("32-bit: Available() = %d, %v, want 3 GiB less VmSize, %d", n, ok, uint64(3<<30-500000<<10))
+	}
+	// A limit below the word's space binds first; MachineAvailable, the
+	// sum over processes, is bounded by neither.
+	rlimitAS = func() (uint64, bool) { return 1000000 << 10, true }
+	if n, ok := Available(); !ok || n != 500000<<10 {
+		t.Errorf("32-bit under ulimit -v 1000000: Available() = %d, %v, want %d", n, ok, 500000<<10)
+	}
+	if n, ok := MachineAvailable(); !ok || n != 23349648<<10 {
+		t.Errorf("32-bit: MachineAvailable() = %d, %v, want MemAvailable's %d", n, ok, uint64(23349648)<<10)
+	}
+	// Mapped past the word's space: no room, not a wrapped count.
+	rlimitAS = func() (uint64, bool) { return 0, false }
+	wordSpace = 400000 << 10
+	if n, ok := Available(); !ok || n != 0 {
+		t.Errorf("mapped past wordSpace: Available() = %d, %v, want 0, true", n, ok)
 	}
 }

@@ -1,7 +1,9 @@
 package sysmem
 
 import (
+	"math/bits"
 	"os"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 
@@ -20,7 +22,9 @@ var (
 // left under the process's cgroup memory limit when one is set (v2
 // memory.max less memory.current, v1 memory.limit_in_bytes less
 // memory.usage_in_bytes), as in a container, and to the address space
-// left under RLIMIT_AS (ulimit -v) when one is set. ok is false when none
+// left under RLIMIT_AS (ulimit -v) when one is set, and, in a 32-bit
+// build, to the address space left of the process's own (wordSpace) less
+// what it has mapped, whatever the machine's memory. ok is false when none
 // is known, as on systems without /proc.
 func Available() (n uint64, ok bool) {
 	n, ok = memAvailable()
@@ -30,7 +34,43 @@ func Available() (n uint64, ok bool) {
 	if room, limited := addressRoom(); limited && (!ok || room < n) {
 		n, ok = room, true
 	}
+	if room, limited := wordRoom(); limited && (!ok || room < n) {
+		n, ok = room, true
+	}
 	return n, ok
+}
+
+// wordSpace is the most address space a process of this build may map
+// whatever the machine's memory and limits, where that binds: 3 GiB for a
+// 32-bit build (4 GiB of addresses, less the kernel's part of them: 1 GiB
+// under Linux's default split on a 32-bit kernel, CONFIG_VMSPLIT_3G, and
+// Windows' 2 GiB by default; a 32-bit process on a 64-bit Linux kernel
+// has 4 GiB; 3 GiB, then, as a bound, not a promise, since one allocation
+// also needs that much in one piece), and 0, no bound, for a 64-bit build.
+// A 32-bit gpusim checked its per-lane outputs against the machine's 24 GB
+// and let --out of 9e8 lanes (3.6 GB of finals) start, which its address
+// space cannot hold. Tests replace it.
+var wordSpace = func() uint64 {
+	if bits.UintSize == 32 {
+		return 3 << 30
+	}
+	return 0
+}()
+
+// wordRoom is the address space left of wordSpace, less what the process
+// has mapped (VmSize where it can be read, else what Go's runtime has
+// mapped), and whether wordSpace binds.
+func wordRoom() (uint64, bool) {
+	if wordSpace == 0 {
+		return 0, false
+	}
+	mapped, ok := vmSize()
+	if !ok {
+		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+		metrics.Read(s)
+		mapped = s[0].Value.Uint64()
+	}
+	return wordSpace - min(mapped, wordSpace), true
 }
 
 // MachineAvailable is Available without the address-space limit: the
