@@ -146,7 +146,7 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 		if err != nil || n < min {
 			// With the separators' advice, as --shard gives it
 			// (GPUSIM_SHARD_INDEX=1,000 had the generic message alone).
-			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d (%s)%s", name, v, min, counts.Forms, grouped(err))
+			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d, such as %s%s", name, v, min, counts.Forms, grouped(err))
 		}
 		return n, true, nil
 	}
