@@ -194,10 +194,11 @@ func (b Benchable) Repeats(list string) []string {
 // whose N is a device index as --device spells one (ParseDevices: digits,
 // spaces around them ignored, as "opencl:00" or "opencl: 1") to the name
 // bench gives that device's spec, N in decimal without leading zeros
-// ("opencl:0"), so --engines reads a device number as --device and
-// selftest --device do: "opencl:00" was an unknown engine. Every other
-// entry, "opencl:-1" or "opencl:1e0" among them, is kept as given, for
-// Select to refuse with the names that are valid.
+// ("opencl:0"), and ENTRY:all to ENTRY, every device, so --engines reads
+// a device as --device and selftest --device do: "opencl:00" and
+// "opencl:all" were unknown engines. Every other entry, "opencl:-1" or
+// "opencl:1e0" among them, is kept as given, for Select to refuse with
+// the names that are valid.
 func CanonicalList(list string) string {
 	names := strings.Split(list, ",")
 	for i, name := range names {
@@ -205,8 +206,11 @@ func CanonicalList(list string) string {
 		if !found {
 			continue
 		}
-		if idx, err := ParseDevices(index, -1); err == nil && len(idx) == 1 {
-			names[i] = fmt.Sprintf("%s:%d", strings.TrimSpace(entry), idx[0])
+		entry = strings.TrimSpace(entry)
+		if strings.TrimSpace(index) == "all" {
+			names[i] = entry // every device, as the entry alone names them
+		} else if idx, err := ParseDevices(index, -1); err == nil && len(idx) == 1 {
+			names[i] = fmt.Sprintf("%s:%d", entry, idx[0])
 		}
 	}
 	return strings.Join(names, ",")

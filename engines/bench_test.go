@@ -50,7 +50,8 @@ func TestCanonicalList(t *testing.T) {
 		{"opencl:-1", "opencl:-1"},
 		{"opencl:1e0", "opencl:1e0"},
 		{"opencl:", "opencl:"},
-		{"opencl:all", "opencl:all"},
+		{"opencl:all", "opencl"},
+		{"serial, opencl: all ", "serial,opencl"},
 		{"opencl:99999999999999999999", "opencl:99999999999999999999"},
 	} {
 		if got := CanonicalList(c.list); got != c.want {
