@@ -223,8 +223,21 @@ func TestWordSpace(t *testing.T) {
 	if n, ok := MachineAvailable(); !ok || n != 23349648<<10 {
 		t.Errorf("32-bit: MachineAvailable() = %d, %v, want MemAvailable's %d", n, ok, uint64(23349648)<<10)
 	}
-	// Mapped past the word's space: no room, not a wrapped count.
+	// A VmSize no 32-bit process has (4.6 GB: qemu-arm's own, read by a
+	// 32-bit gpusim it emulates) is not the process's: Go's mapped
+	// memory counts instead. It left no room at all, and --daily
+	// --lanes 1000 was refused under qemu-arm.
 	rlimitAS = func() (uint64, bool) { return 0, false }
+	if err := os.WriteFile(status, []byte("Name:\tqemu-arm\nVmSize:\t 4613156 kB\nThreads:\t6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := Available(); !ok || n == 0 || n >= 3<<30 {
+		t.Errorf("an emulator's VmSize: Available() = %d, %v, want 3 GiB less Go's mapped memory", n, ok)
+	}
+	// Mapped past the word's space: no room, not a wrapped count.
+	if err := os.WriteFile(status, []byte("Name:\tgpusim\nVmSize:\t 500000 kB\nThreads:\t6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	wordSpace = 400000 << 10
 	if n, ok := Available(); !ok || n != 0 {
 		t.Errorf("mapped past wordSpace: Available() = %d, %v, want 0, true", n, ok)

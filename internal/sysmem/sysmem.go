@@ -58,14 +58,17 @@ var wordSpace = func() uint64 {
 }()
 
 // wordRoom is the address space left of wordSpace, less what the process
-// has mapped (VmSize where it can be read, else what Go's runtime has
-// mapped), and whether wordSpace binds.
+// has mapped (VmSize where it can be read and below 4 GiB, else what Go's
+// runtime has mapped), and whether wordSpace binds. Under a user-mode
+// emulator (qemu-arm on amd64) /proc/self/status is the emulator's, a
+// 64-bit process's: VmSize read 4.6 GB there, which left a 32-bit gpusim
+// no room at all, so a VmSize no 32-bit process can have is not its own.
 func wordRoom() (uint64, bool) {
 	if wordSpace == 0 {
 		return 0, false
 	}
 	mapped, ok := vmSize()
-	if !ok {
+	if !ok || mapped >= 1<<32 {
 		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
 		metrics.Read(s)
 		mapped = s[0].Value.Uint64()
