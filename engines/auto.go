@@ -1525,6 +1525,15 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		o.note("%s %s, as measured, did not start (%s): running on simd; auto measures again next time", dev.Name, deviceName(d.Label), firstLine(err))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " did not start"}, nil
 	}
+	if got, ok := e.(interface{ Device() gpu.DeviceDesc }); ok && got.Device().String() != d.Label {
+		// Another device at the measured place (a cache shared by
+		// machines of one set-up, a GPU swapped): the calibration's
+		// costs are another device's, never trusted.
+		sim.Close(e)
+		dropCalibration(key, c.Measured)
+		o.note("%s %s, as measured, is %s now: running on simd; auto measures again next time", dev.Name, deviceName(d.Label), deviceName(got.Device().String()))
+		return simd, Choice{Engine: "simd", Reason: dev.Name + " device changed since it was measured"}, nil
+	}
 	if rerr := refusal(e, o); rerr != nil {
 		// This job only (a device that flushes subnormals, a job that
 		// can reach them): the calibration stands for the others.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
@@ -2541,6 +2542,45 @@ func TestAutoDeviceFailedReason(t *testing.T) {
 		sim.Close(e)
 		if ch.Engine != "simd" || ch.Reason != c.want {
 			t.Errorf("absent %v: %s (%q), want simd (%q)", c.absent, ch.Engine, ch.Reason, c.want)
+		}
+	}
+}
+
+// describedEngine is a timedEngine that names its device as gpu.Engine does.
+type describedEngine struct {
+	timedEngine
+	desc gpu.DeviceDesc
+}
+
+func (e *describedEngine) Device() gpu.DeviceDesc { return e.desc }
+
+// TestAutoCalibrationOtherDevice: a calibration whose device is not the one
+// a start opens at its place (a cache shared by machines of one set-up, a
+// GPU swapped; auto.json keyed the same) is never trusted: the run goes to
+// simd and the calibration is dropped. It predicted "NVIDIA H100" and ran
+// on pocl's CPU device, each run, by the H100's costs.
+func TestAutoCalibrationOtherDevice(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opened := &describedEngine{timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, gpu.DeviceDesc{Index: 0}}
+	opened.desc.Name, opened.desc.PlatformName, opened.desc.Type = "pthread-cpu", "Portable Computing Language", "CPU"
+	withDevices(t, Entry{Name: "fake", Absent: func(error) bool { return false },
+		Open:    func(context.Context, Options) (sim.Engine, error) { return opened, nil },
+		Devices: func() ([]Device, error) { return nil, errors.New("fake: not listed") }})
+	p := sim.Default()
+	p.Lanes, p.Steps = 1<<28, 100
+	o := Options{Params: p}
+	for _, tc := range []struct {
+		label, want string
+	}{{"0: NVIDIA H100 (NVIDIA CUDA, GPU)", "simd"}, {opened.desc.String(), "timed"}} {
+		key := calibrationKey(o)
+		storeCalibration(key, calibration{SIMD: cost{Ns: 0.5}, Devices: []deviceTiming{{Index: 0, Label: tc.label, Startup: 0.01, cost: cost{Ns: 0.01}}}})
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil || e.Name() != tc.want {
+			t.Fatalf("calibrated on %q: %v (%q), %v; want %s", tc.label, e, ch.Reason, err, tc.want)
+		}
+		sim.Close(e)
+		if _, kept := loadCalibration(key); kept != (tc.want == "timed") {
+			t.Errorf("calibrated on %q: calibration kept %v; want it kept only for the device opened", tc.label, kept)
 		}
 	}
 }
