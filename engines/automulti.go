@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -498,6 +499,16 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 		o.note("%s: running on one engine, as later jobs will until this machine is measured again", why)
 		return nil, Choice{}, false, nil
 	}
+	if moved := movedDevice(e, plan); moved != "" {
+		// Another device at a measured place (a cache shared by
+		// machines of one set-up, a GPU swapped), as chooseCalibrated
+		// checks one device: every cost of the calibration may be
+		// another machine's, never trusted.
+		sim.Close(e)
+		dropCalibration(key, c.Measured)
+		o.note("%s on %s, as measured: %s now; running on simd; auto measures again next time", dev.Name, plan.name(), moved)
+		return simd, Choice{Engine: "simd", Reason: dev.Name + " devices changed since they were measured"}, true, nil
+	}
 	if rerr := refusal(e, o); rerr != nil {
 		// This job only: the choice stands for the others.
 		sim.Close(e)
@@ -591,4 +602,29 @@ func (c *calibration) multiAfterCalibrate(ctx context.Context, dev Entry, o Opti
 	}
 	sim.Close(eng)
 	return e, mch, nil
+}
+
+// movedDevice names the first device of e, opened for plan, that is not
+// the model measured for its index: the label the calibration keeps for it
+// less the index (identical devices share the label of the one measured,
+// deviceTiming.Identical), as "device 1 (NVIDIA H200 (NVIDIA CUDA, GPU) as
+// measured) is NVIDIA H100 (NVIDIA CUDA, GPU)"; "" where each is, or where
+// e does not say which devices it opened.
+func movedDevice(e sim.Engine, plan multiPlan) string {
+	m, ok := e.(interface{ Devices() []gpu.DeviceDesc })
+	if !ok {
+		return ""
+	}
+	model := func(label string) string {
+		_, rest, _ := strings.Cut(label, ": ")
+		return rest
+	}
+	for _, got := range m.Devices() {
+		for _, p := range plan.members {
+			if p.index == got.Index && model(p.d.Label) != model(got.String()) {
+				return fmt.Sprintf("device %d (%s as measured) is %s", got.Index, model(p.d.Label), model(got.String()))
+			}
+		}
+	}
+	return ""
 }

@@ -8,11 +8,13 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -704,5 +706,69 @@ func TestChooseMultiNoProgramFile(t *testing.T) {
 	}
 	if got := c.programOf(1); got != program {
 		t.Errorf("programOf(1), an identical device: %q, want %q", got, program)
+	}
+}
+
+// multiDevicesEngine is an engine on several devices that says which it
+// opened, as *gpu.Multi does.
+type multiDevicesEngine struct {
+	sim.Engine
+	ds []gpu.DeviceDesc
+}
+
+func (e multiDevicesEngine) Devices() []gpu.DeviceDesc { return e.ds }
+
+// TestAutoMultiOtherDevices: a run on several devices chosen from a
+// calibration checks that each device it opened is the model measured at
+// its index, as a run on one does (TestAutoCalibrationOtherDevice): a
+// calibration from a cache shared by machines of one set-up, or a node
+// whose second GPU was swapped, ran on all of them by costs measured on
+// others. Where one differs the job runs on simd and the calibration is
+// dropped; where each is the model measured (device 1 identical to the
+// device 0 measured, with device 0's label) the choice stands.
+func TestAutoMultiOtherDevices(t *testing.T) {
+	simdWorkers(t)
+	for _, tc := range []struct {
+		name    string
+		swapped bool
+	}{{"same", false}, {"swapped", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var opened []string
+			dev := fakeGPUs(2, &opened, nil, nil)
+			open := dev.Open
+			dev.Open = func(ctx context.Context, o Options) (sim.Engine, error) {
+				e, err := open(ctx, o)
+				if err != nil {
+					return nil, err
+				}
+				var ds []gpu.DeviceDesc
+				for f := range strings.SplitSeq(o.Devices, ",") {
+					i, _ := strconv.Atoi(f)
+					d := gpu.DeviceDesc{Index: i}
+					d.Name, d.PlatformName, d.Type = "NVIDIA H200", "NVIDIA CUDA", "GPU"
+					if tc.swapped && i == 1 {
+						d.Name = "NVIDIA H100"
+					}
+					ds = append(ds, d)
+				}
+				return multiDevicesEngine{e, ds}, nil
+			}
+			ch, notes, key := autoOn(t, dev, h200Calibration(2), 1e10, 100)
+			_, kept := loadCalibration(key)
+			if !slices.Equal(opened, []string{"0,1"}) {
+				t.Fatalf("opened %q, want 0,1 (the calibration's choice)", opened)
+			}
+			if !tc.swapped {
+				if !strings.Contains(ch.Reason, "opencl on devices 0,1") || !kept || len(notes) > 0 {
+					t.Errorf("the devices measured: %s (%s), notes %q, calibration kept %v; want devices 0,1 and the calibration kept", ch.Engine, ch.Reason, notes, kept)
+				}
+				return
+			}
+			want := "device 1 (NVIDIA H200 (NVIDIA CUDA, GPU) as measured) is NVIDIA H100 (NVIDIA CUDA, GPU) now; running on simd"
+			if ch.Engine != "simd" || kept || len(notes) != 1 || !strings.Contains(notes[0], want) {
+				t.Errorf("device 1 swapped: %s (%s), notes %q, calibration kept %v; want simd, a note that says %q and the calibration dropped", ch.Engine, ch.Reason, notes, kept, want)
+			}
+		})
 	}
 }
