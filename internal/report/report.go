@@ -122,6 +122,10 @@ type Report struct {
 	// clamped quantiles are that value, exact (Summary.QuantilesExact, as
 	// from every lane's final with --out).
 	oneValue bool
+	// signedZeros says that the one value is zero, with lanes at -0 and
+	// at +0 (min -0, max +0: --start -0 --anchor -0 --sigma 0), which
+	// float32, the digest and --out keep apart.
+	signedZeros bool
 	// outNeed and outAvail are the memory --out would take for the job's
 	// finals and the memory available (OutMemory), when it is more.
 	outNeed, outAvail uint64
@@ -141,6 +145,9 @@ func (r *Report) quantileFootnote() string {
 	switch {
 	case r.Summary.Count == 0:
 		b.WriteString("(simulated quantiles: none, the shard has no lanes)\n")
+	case r.signedZeros:
+		// "one value" beside min -0.0000 and max 0.0000 read as two.
+		b.WriteString("(simulated quantiles: exact, every lane ends at zero, some at -0 and some at +0, which the digest and --out keep apart)\n")
 	case r.oneValue:
 		b.WriteString("(simulated quantiles: exact, every lane ends at one value)\n")
 	case r.Summary.QuantilesExact:
@@ -347,6 +354,7 @@ func New(res *sim.Result, requested string) *Report {
 	r.quantiles, r.Summary.QuantilesExact = res.Quantiles()
 	if s.Count > 0 && s.Min == s.Max {
 		r.oneValue, r.Summary.QuantilesExact = true, true
+		r.signedZeros = math.Signbit(float64(s.Min)) != math.Signbit(float64(s.Max))
 	}
 	for _, q := range sim.QuantileLevels {
 		if !r.Summary.QuantilesExact && s.Hist != nil && s.Hist.Outside(q) {
