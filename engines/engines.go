@@ -110,6 +110,11 @@ func Check(name string, o Options, given []string) error {
 		return err
 	}
 	for _, opt := range given {
+		if !e.TakesOption(opt, o) && opt == "math" {
+			// --math exact is taken by every engine (TakesOption):
+			// "does not take it" read as if it were refused too.
+			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine computes --math exact only, not %s; %s%s", e.Name, o.Math, strings.TrimSuffix(takers(opt), "it"), o.Math)}
+		}
 		if !e.TakesOption(opt, o) {
 			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it; %s", e.Name, takers(opt))}
 		}
