@@ -17,6 +17,7 @@ import (
 
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/shard"
 )
@@ -101,7 +102,29 @@ func mergeAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %q has none (run every shard with --daily)\n", which, parts[j].Path)
 	}
-	return writeReport(c.App.Writer, format, r)
+	return writeMerged(c, format, r)
+}
+
+// writeMerged prints the merge's report r in format past its commit point,
+// as a run prints its own once its files are in place: a stop (Ctrl-C,
+// SIGTERM, SIGHUP, SIGQUIT) that came before it ends the merge with its
+// status and no report, and one that comes later no longer cuts the
+// report short, which is printed whole, with a note that the stop was
+// ignored. Before, a stop while a slow reader (a pipe, a paused terminal)
+// held the report's write ended the merge 0.6 s later (the forced exit)
+// with part of the report printed and the signal's status. A reader of
+// stdout that is gone (SIGPIPE) still ends it, as it does a run.
+func writeMerged(c *cli.Context, format string, r *report.Report) error {
+	ctx := c.Context
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	interrupt.Settle()
+	err := writeReport(c.App.Writer, format, r)
+	if cause := context.Cause(ctx); cause != nil && !interrupt.BrokenPipe(cause) {
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %v after the merge was complete: ignored\n", cause)
+	}
+	return err
 }
 
 // mergeFiles is the part files merge is given: its arguments, then those

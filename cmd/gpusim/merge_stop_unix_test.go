@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -152,4 +153,66 @@ func mergeStops(t *testing.T, cmd *exec.Cmd, sig syscall.Signal, code int, msg s
 		t.Errorf("stdout %q, stderr %q; want no report and %q", stdout.String(), stderr.String(), msg)
 	}
 	assertEmptyDir(t, dir)
+}
+
+// TestMergeStopWhileReporting: a SIGINT that comes while the merge's
+// report is being written to a reader that does not keep up (a pipe
+// nobody reads for a while) no longer cuts the report: the merge is past
+// its commit point, as a run is once its files are in place, so the
+// report arrives whole, the exit is 0 and a note says the stop was
+// ignored. Before, the forced exit 0.6 s after the signal
+// (interrupt.StopGrace) ended it with the pipe's 64 KiB of a report of
+// about 190 kB and exit 130.
+func TestMergeStopWhileReporting(t *testing.T) {
+	parts := t.TempDir()
+	var files []string
+	for i := range 2 {
+		f := filepath.Join(parts, fmt.Sprintf("p%d.json", i))
+		out, err := exec.Command("gpusim", "run", "-q", "--engine", "serial", "--lanes", "200", "--steps", "400",
+			"--daily", "--shard", fmt.Sprintf("%d/2", i), "--save", f).CombinedOutput()
+		if err != nil {
+			t.Fatalf("shard %d: %v: %s", i, err, out)
+		}
+		files = append(files, f)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("gpusim", append([]string{"merge", "--format", "json"}, files...)...)
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	// The report's first byte: its write has begun, and the rest fills
+	// the pipe and waits for this reader.
+	first := make([]byte, 1)
+	if _, err := io.ReadFull(r, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	// Past the forced exit, which cut the report before.
+	time.Sleep(interrupt.StopGrace + 400*time.Millisecond)
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := exitCode(t, cmd)
+	report := append(first, rest...)
+	var v map[string]any
+	jerr := json.Unmarshal(report, &v)
+	if jerr != nil || code != 0 {
+		t.Errorf("exit %d, a report of %d bytes (%v); want exit 0 and the whole report", code, len(report), jerr)
+	}
+	if jerr == nil && len(report) < 128<<10 {
+		t.Errorf("a report of %d bytes fits the pipe: the test does not hold its write", len(report))
+	}
+	if want := "gpusim: note: interrupted after the merge was complete: ignored\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
 }
