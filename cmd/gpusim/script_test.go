@@ -27,7 +27,7 @@ import (
 // gpusim-tty is gpusim with stderr taken for a
 // terminal and a progress bar that appears at once and redraws every 10ms.
 func TestMain(m *testing.M) {
-	if name := filepath.Base(os.Args[0]); name != "gpusim" && name != "gpusim-tty" {
+	if name := filepath.Base(os.Args[0]); name != "gpusim" && name != "gpusim-tty" && name != "gpusim-held" {
 		// The test binary, not a gpusim it starts: those must start with
 		// the stop signals' default action, whatever this process got.
 		testenv.UnignoreStopSignals()
@@ -40,6 +40,15 @@ func TestMain(m *testing.M) {
 		"gpusim-tty": func() {
 			setUp()
 			fakeTerminal()
+			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+		"gpusim-held": func() {
+			// Held between the packages' initialisation and Run (as
+			// a slow start holds gpusim there) until stdin ends:
+			// TestQuitAtStart's SIGQUIT comes in between.
+			fmt.Println("held")
+			io.Copy(io.Discard, os.Stdin)
+			setUp()
 			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
