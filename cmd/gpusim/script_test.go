@@ -19,6 +19,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/earlyquit"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -31,6 +32,9 @@ func TestMain(m *testing.M) {
 		// The test binary, not a gpusim it starts: those must start with
 		// the stop signals' default action, whatever this process got.
 		testenv.UnignoreStopSignals()
+		// And Go's goroutine dump on SIGQUIT (go test's, for a test
+		// binary that hangs), which earlyquit's init took.
+		earlyquit.Stop()
 	}
 	testscript.Main(ownCaches{m}, map[string]func(){
 		"gpusim": func() {
