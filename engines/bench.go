@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gpusim/gpusim/cpu"
@@ -248,6 +249,9 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 			err, missing = b.Missing[entry]
 		}
 		if !missing && !slices.Contains(valid, name) {
+			if err := b.noDevice(name); err != nil {
+				return nil, err
+			}
 			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q (valid: %s)", name, strings.Join(valid, ", "))}
 		}
 		if missing {
@@ -262,4 +266,43 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 		}
 	}
 	return specs, nil
+}
+
+// noDevice is Select's error for ENTRY:X where ENTRY has a spec per device
+// here and X names none of them, in --device's words and with the range of
+// the devices there: X not a device index as ParseDevices reads one
+// ("opencl:+0", "opencl:-1", "opencl:1e0", "opencl:"), or an index no
+// device has ("opencl:7", "opencl:99999999999999999999"). They read
+// "unknown engine", where --device said which devices there are. nil for
+// any other name, which is unknown.
+func (b Benchable) noDevice(name string) error {
+	entry, index, found := strings.Cut(name, ":")
+	entry = strings.TrimSpace(entry)
+	if !found {
+		return nil
+	}
+	var have []int
+	for _, s := range b.Specs {
+		if i, err := strconv.Atoi(strings.TrimPrefix(s.Name, entry+":")); s.Device && s.Entry == entry && err == nil {
+			have = append(have, i)
+		}
+	}
+	if len(have) == 0 {
+		return nil
+	}
+	slices.Sort(have)
+	valid := fmt.Sprintf("%s:N, N from %d to %d", entry, have[0], have[len(have)-1])
+	if have[len(have)-1]-have[0] != len(have)-1 {
+		names := make([]string, len(have))
+		for i, d := range have {
+			names[i] = fmt.Sprintf("%s:%d", entry, d)
+		}
+		valid = strings.Join(names, ", ")
+	}
+	valid += fmt.Sprintf(", or %s for every device; gpusim devices lists them", entry)
+	index = strings.TrimSpace(index)
+	if idx, err := ParseDevices(index, -1); err != nil || len(idx) != 1 {
+		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: %q is not a device index (valid: %s)", name, entry, index, valid)}
+	}
+	return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: there is no device %s (valid: %s)", name, entry, index, valid)}
 }

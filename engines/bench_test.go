@@ -1,8 +1,12 @@
 package engines
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 // TestRepeats: an engine named twice is noted however it is spelled: an
@@ -31,6 +35,46 @@ func TestRepeats(t *testing.T) {
 		if got := b.Repeats(c.list); !slices.Equal(got, c.want) {
 			t.Errorf("Repeats(%q) = %q, want %q", c.list, got, c.want)
 		}
+	}
+}
+
+// TestSelectNoDevice: a device of a device engine that is here, spelt as
+// no device (not a device index as --device reads one, or an index no
+// device has), is refused in --device's words with the range of the
+// devices there; it read "unknown engine". Every spelling goes through
+// CanonicalList first, as bench's --engines does.
+func TestSelectNoDevice(t *testing.T) {
+	b := Benchable{Entries: []string{"serial", "opencl"}, Specs: []Spec{
+		{Name: "serial", Entry: "serial"}, {Name: "opencl:0", Entry: "opencl", Device: true}, {Name: "opencl:1", Entry: "opencl", Device: true},
+	}}
+	const valid = "(valid: opencl:N, N from 0 to 1, or opencl for every device; gpusim devices lists them)"
+	for list, want := range map[string]string{
+		"opencl:+0":                   `"opencl:+0" names no device of opencl: "+0" is not a device index ` + valid,
+		"opencl: ":                    `"opencl:" names no device of opencl: "" is not a device index ` + valid,
+		"opencl:-1":                   `"opencl:-1" names no device of opencl: "-1" is not a device index ` + valid,
+		"opencl:1e0":                  `"opencl:1e0" names no device of opencl: "1e0" is not a device index ` + valid,
+		"serial,opencl:x":             `"opencl:x" names no device of opencl: "x" is not a device index ` + valid,
+		"opencl:2":                    `"opencl:2" names no device of opencl: there is no device 2 ` + valid,
+		"opencl:007":                  `"opencl:7" names no device of opencl: there is no device 7 ` + valid,
+		"opencl:99999999999999999999": `"opencl:99999999999999999999" names no device of opencl: "99999999999999999999" is not a device index ` + valid,
+		"serial:0":                    `unknown engine "serial:0" (valid: serial, opencl, opencl:0, opencl:1)`,
+		"cuda:0":                      `unknown engine "cuda:0" (valid: serial, opencl, opencl:0, opencl:1)`,
+	} {
+		var pe *sim.ParamError
+		if _, err := b.Select(CanonicalList(list)); !errors.As(err, &pe) || pe.Flag != "engines" || pe.Msg != want {
+			t.Errorf("Select(%q): %v; want --engines: %s", list, err, want)
+		}
+	}
+	for _, list := range []string{"opencl:00", "opencl: 1", "opencl:01", "opencl:all"} {
+		if _, err := b.Select(CanonicalList(list)); err != nil {
+			t.Errorf("Select(%q): %v; want it taken, as --device takes it", list, err)
+		}
+	}
+	// Devices not numbered from 0 on are listed by name.
+	b.Specs = b.Specs[:2]
+	b.Specs = append(b.Specs, Spec{Name: "opencl:3", Entry: "opencl", Device: true})
+	if _, err := b.Select("opencl:1"); err == nil || !strings.HasSuffix(err.Error(), "(valid: opencl:0, opencl:3, or opencl for every device; gpusim devices lists them)") {
+		t.Errorf("Select(opencl:1) with devices 0 and 3: %v", err)
 	}
 }
 
