@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
@@ -408,7 +409,75 @@ func (o Result) checkMemory(p sim.Params) error {
 	if finals == 0 {
 		flag = "paths"
 	}
-	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available", float64(need)/1e9, float64(avail)/1e9)}
+	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available (%s)",
+		float64(need)/1e9, float64(avail)/1e9, fitting(finals, trajectories, p.Steps, avail-min(avail, sysmem.StartSpread)))}
+}
+
+// fitting is checkMemory's advice for per-lane outputs of finals lanes
+// (--out) and trajectories lanes (--paths) over steps steps that do not fit
+// in avail bytes (what the next start has at the least: the available
+// memory less sysmem.StartSpread): the most --lanes that fits with --out,
+// at 3 significant digits rounded down ("--lanes 2.67e8 fits"), or the
+// most --paths where only trajectories are kept or --out cannot shrink
+// below them; the refusal named no value that fits, where --daily's names
+// the workers that do.
+func fitting(finals, trajectories uint64, steps int, avail uint64) string {
+	most := func(want uint64, bytes func(uint64) uint64) uint64 {
+		lo, hi := uint64(0), want // the largest n <= want with bytes(n) <= avail
+		for lo < hi {
+			mid := hi - (hi-lo)/2
+			if bytes(mid) <= avail {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		return roundDown3(lo)
+	}
+	if finals > 0 {
+		if n := most(finals, func(n uint64) uint64 { return sim.HostBytes(n, trajectories, steps) }); n >= max(trajectories, 1) {
+			return fmt.Sprintf("--lanes %s fits with --out", lanesText(n))
+		}
+		if trajectories > 0 {
+			if n := most(trajectories, func(n uint64) uint64 { return sim.HostBytes(n, n, steps) }); n >= 1 {
+				return fmt.Sprintf("--lanes and --paths %s fit with --out", lanesText(n))
+			}
+		}
+		return "no --lanes fits with --out here"
+	}
+	if n := most(trajectories, func(n uint64) uint64 { return sim.HostBytes(0, n, steps) }); n >= 1 {
+		return fmt.Sprintf("--paths %s fits at %d steps", lanesText(n), steps)
+	}
+	return fmt.Sprintf("no --paths fits at %d steps: lower --steps", steps)
+}
+
+// lanesText is n (3 significant digits at most, from roundDown3) as
+// --lanes and --paths take it: 9999 and less as it is, more as 2.67e8.
+func lanesText(n uint64) string {
+	if n < 10000 {
+		return strconv.FormatUint(n, 10)
+	}
+	exp := 0
+	for n >= 1000 {
+		n /= 10
+		exp++
+	}
+	m := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%d.%02d", n/100, n%100), "0"), ".")
+	return fmt.Sprintf("%se%d", m, exp+2)
+}
+
+// roundDown3 is n rounded down to 3 significant digits (267,386,880 to
+// 267,000,000), a value that is easy to read and still fits; 9999 and less
+// stay as they are.
+func roundDown3(n uint64) uint64 {
+	if n < 10000 {
+		return n
+	}
+	unit := uint64(1)
+	for n/unit >= 1000 {
+		unit *= 10
+	}
+	return n / unit * unit
 }
 
 // freeSpace is diskfree.Free and blockOf diskfree.Block; tests replace

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/sim"
@@ -36,6 +37,41 @@ func TestCheckMemory(t *testing.T) {
 	if err := (Result{Out: "finals.f32"}).Room(p); err != nil {
 		t.Errorf("1e8 lanes with --out and 1 GiB: %v", err)
 	}
+	// The refusal names what fits, in the memory the next start has at
+	// the least (1 GiB less 64 MiB): it named none.
+	for _, c := range []struct {
+		r      Result
+		lanes  uint64
+		steps  int
+		advice string
+	}{
+		{Result{Out: "f.f32"}, 1e9, 100, "(--lanes 2.49e8 fits with --out)"},
+		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1e6}, 1e9, 100, "(--lanes 1.49e8 fits with --out)"},
+		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1e7}, 1e9, 100, "(--lanes and --paths 2.47e6 fit with --out)"},
+		{Result{PathsOut: "p.f32", Paths: 1e7}, 1e9, 100, "(--paths 2.51e6 fits at 100 steps)"},
+		{Result{PathsOut: "p.f32", Paths: 1}, 1e9, 1 << 30, "(no --paths fits at 1073741824 steps: lower --steps)"},
+		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1}, 1e9, 1 << 30, "(no --lanes fits with --out here)"},
+	} {
+		p := sim.Default()
+		p.Lanes, p.Steps = c.lanes, c.steps
+		err := c.r.Room(p)
+		if err == nil || !strings.HasSuffix(err.Error(), c.advice) {
+			t.Errorf("%+v at %d x %d: %v, want it to end %q", c.r, c.lanes, c.steps, err, c.advice)
+		}
+		// What it names fits, and the next value of 3 digits does not.
+		var named string
+		if _, err := fmt.Sscanf(c.advice, "(--lanes %s fits", &named); err == nil {
+			n, _ := count.Parse(named)
+			paths := uint64(0)
+			if c.r.PathsOut != "" {
+				paths = c.r.Paths
+			}
+			fits := 1<<30 - uint64(64<<20)
+			if sim.HostBytes(n, paths, c.steps) > fits || sim.HostBytes(n+1e6, paths, c.steps) <= fits {
+				t.Errorf("%+v: --lanes %s does not fit, or %d does", c.r, named, n+1e6)
+			}
+		}
+	}
 	available = func() (uint64, bool) { return 0, false } // unknown: not refused
 	p.Lanes = 1e9
 	if err := (Result{Out: "finals.f32"}).Room(p); err != nil {
@@ -47,6 +83,18 @@ func TestCheckMemory(t *testing.T) {
 // their file system are refused before the run, the two outputs added up
 // where they share one; before, 1e8 lanes with --out onto a nearly full
 // disk ran the whole job and then failed at the write.
+// TestLanesText: the values the advice names read as --lanes takes them.
+func TestLanesText(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0", 9999: "9999", 10000: "1e4", 12345: "1.23e4", 251e6: "2.51e8", 120e7: "1.2e9", 1 << 63: "9.22e18"} {
+		if got := lanesText(roundDown3(n)); got != want {
+			t.Errorf("lanesText(roundDown3(%d)) = %q, want %q", n, got, want)
+		}
+		if v, err := count.Parse(lanesText(roundDown3(n))); err != nil || v != roundDown3(n) {
+			t.Errorf("count.Parse(%q) = %d, %v, want %d", lanesText(roundDown3(n)), v, err, roundDown3(n))
+		}
+	}
+}
+
 func TestCheckDisk(t *testing.T) {
 	old, oldBlock := freeSpace, blockOf
 	defer func() { freeSpace, blockOf = old, oldBlock }()
