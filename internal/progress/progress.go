@@ -83,7 +83,8 @@ type Options struct {
 //
 // The bar keeps one width for the whole run, whatever its numbers do:
 // each number after it is written in at most a fixed number of columns
-// (num, etaShort), and the bar takes what the widest of them leave.
+// (num, etaShort), and the bar takes what the widest of them leave of the
+// terminal's width, which only a resize changes (WidthNow).
 type Bar struct {
 	w            io.Writer
 	lanes        uint64  // the lanes counted
