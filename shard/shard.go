@@ -132,6 +132,12 @@ func grouped(err error) string {
 	return ""
 }
 
+// envForms is how a shard index or count in the environment may be
+// written, for messages: a count's forms (counts.Parse), with values a
+// shard index or count has, where counts.Forms gives lane counts
+// (5000000, 2.5M) that read as odd advice for an array's task id.
+const envForms = "7, 1_000, 1e3, 1k, 2^10 or 0x10"
+
 // fromEnv reads the index and, where the launcher gives it, the count
 // (zero when it does not); from names the variables it used.
 func fromEnv(env func(string) string) (sh Shard, from string, err error) {
@@ -146,7 +152,7 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 		if err != nil || n < min {
 			// With the separators' advice, as --shard gives it
 			// (GPUSIM_SHARD_INDEX=1,000 had the generic message alone).
-			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d, such as %s%s", name, v, min, counts.Forms, grouped(err))
+			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d, such as %s%s", name, v, min, envForms, grouped(err))
 		}
 		return n, true, nil
 	}
