@@ -23,7 +23,6 @@ import (
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/descriptors"
 	"github.com/gpusim/gpusim/internal/diskfree"
-	"github.com/gpusim/gpusim/internal/earlyquit"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
@@ -107,7 +106,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)
 	ctx, stop := interrupt.NotifyContext(context.Background())
-	earlyquit.Stop() // NotifyContext has SIGQUIT now
 	defer stop()
 	code := runContext(ctx, args, stdin, stdout, stderr)
 	if code != interrupt.ExitTimeout {

@@ -19,7 +19,6 @@ import (
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
-	"github.com/gpusim/gpusim/internal/earlyquit"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -28,13 +27,10 @@ import (
 // gpusim-tty is gpusim with stderr taken for a
 // terminal and a progress bar that appears at once and redraws every 10ms.
 func TestMain(m *testing.M) {
-	if name := filepath.Base(os.Args[0]); name != "gpusim" && name != "gpusim-tty" && name != "gpusim-held" {
+	if name := filepath.Base(os.Args[0]); name != "gpusim" && name != "gpusim-tty" {
 		// The test binary, not a gpusim it starts: those must start with
 		// the stop signals' default action, whatever this process got.
 		testenv.UnignoreStopSignals()
-		// And Go's goroutine dump on SIGQUIT (go test's, for a test
-		// binary that hangs), which earlyquit's init took.
-		earlyquit.Stop()
 	}
 	testscript.Main(ownCaches{m}, map[string]func(){
 		"gpusim": func() {
@@ -44,15 +40,6 @@ func TestMain(m *testing.M) {
 		"gpusim-tty": func() {
 			setUp()
 			fakeTerminal()
-			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-		},
-		"gpusim-held": func() {
-			// Held between the packages' initialisation and Run (as
-			// a slow start holds gpusim there) until stdin ends:
-			// TestQuitAtStart's SIGQUIT comes in between.
-			fmt.Println("held")
-			io.Copy(io.Discard, os.Stdin)
-			setUp()
 			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
