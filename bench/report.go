@@ -435,7 +435,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, strings.ToUpper(strings.Join(t.header, "\t")))
 			for _, row := range t.rows {
-				fmt.Fprintln(tw, strings.Join(row, "\t"))
+				fmt.Fprintln(tw, strings.Join(oneLineRow(row), "\t"))
 			}
 			tw.Flush()
 		}
@@ -496,9 +496,33 @@ func mdRow(cells []string) []string {
 	return out
 }
 
-// mdEscape keeps text from breaking a table or turning into markup.
+// mdEscape keeps text from breaking a table or turning into markup: a
+// line ending (CommonMark's "\r" alone too) becomes a space (oneLine).
 func mdEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", "\n", " ").Replace(s)
+	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;").Replace(oneLine(s))
+}
+
+// oneLine is s with each line ending ("\r\n", "\n", "\r") and each
+// character text/tabwriter reads as a cell's or a line's end ("\t", "\v",
+// "\f") replaced by a space: a text found as the benchmark runs (a
+// device's name, a Python version's device) sits in one table cell. A
+// device named "dev\rice" ended its Markdown row at the "\r" (a line
+// ending in CommonMark), and one with a tab or a newline shifted or split
+// the text table's row.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t\v\f") {
+		return s
+	}
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ", "\v", " ", "\f", " ").Replace(s)
+}
+
+// oneLineRow is row with oneLine applied to each cell, for the text table.
+func oneLineRow(row []string) []string {
+	out := make([]string, len(row))
+	for i, c := range row {
+		out[i] = oneLine(c)
+	}
+	return out
 }
 
 // WriteJSON writes the whole report as indented JSON. A list the report

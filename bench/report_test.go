@@ -802,3 +802,47 @@ func csvRows(t *testing.T, r *Report) [][]string {
 	}
 	return rows
 }
+
+// TestTableCellsOneLine: a text found as the benchmark runs (here an
+// OpenCL device's name) with a line ending, a tab, a vertical tab or a form
+// feed in it stays in its one table cell, in the text report and in the
+// Markdown, whose rows CommonMark ends at a "\r" as at a "\n".
+func TestTableCellsOneLine(t *testing.T) {
+	mdLines := regexp.MustCompile("\r\n|\r|\n")
+	for _, ctl := range []string{"\r", "\n", "\r\n", "\t", "\v", "\f"} {
+		r := sampleReport()
+		r.Workloads[0].Engines[2].Device = "dev" + ctl + "zq"
+		var tx, md bytes.Buffer
+		if err := r.WriteText(&tx); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteMarkdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		row := ""
+		for _, l := range strings.Split(tx.String(), "\n") {
+			if strings.Contains(l, "zq") {
+				row = l
+			}
+		}
+		if f := strings.Fields(row); !strings.HasPrefix(row, "5M x 10 ") || len(f) != 24 || strings.ContainsAny(row, "\r\t\v\f") {
+			t.Errorf("device %q: text row %q, want the 5M x 10 row with its 24 fields on one line", ctl, row)
+		}
+		var header, got int
+		for _, l := range mdLines.Split(md.String(), -1) {
+			cells := len(strings.Split(strings.ReplaceAll(l, `\|`, ""), "|")) - 2
+			if strings.HasPrefix(l, "| workload | engine | device |") {
+				header = cells
+			}
+			if strings.Contains(l, "zq") {
+				if !strings.HasPrefix(l, "| 5M x 10 | opencl:0 | dev zq |") {
+					t.Errorf("device %q: markdown line %q, want the 5M x 10 row", ctl, l)
+				}
+				got = cells
+			}
+		}
+		if header == 0 || got != header {
+			t.Errorf("device %q: markdown row of %d cells, header of %d", ctl, got, header)
+		}
+	}
+}
