@@ -142,7 +142,10 @@ type section struct {
 // the quoted example of one with none. The fence's indentation counts
 // too: a 4-space "~~~" inside a ~~~ block closed it, so its quoted markers
 // were rewritten, and a 4-space or tab-indented "```python" example opened
-// a fence that hid the real markers after it ("found 0 and 0").
+// a fence that hid the real markers after it ("found 0 and 0"). A UTF-8 byte
+// order mark at the start is no part of the first line, as cmark skips it:
+// a document from a Windows editor that opened with the begin marker read
+// "found 0 and 1".
 func findSection(s string) section {
 	sec := section{eol: "\n"}
 	var open fence // the open fenced block's, zero outside one
@@ -150,6 +153,9 @@ func findSection(s string) section {
 		line, next := s[off:], len(s)
 		if i := strings.IndexByte(s[off:], '\n'); i >= 0 {
 			line, next = s[off:off+i], off+i+1
+		}
+		if off == 0 {
+			line = strings.TrimPrefix(line, "\ufeff")
 		}
 		t := strings.TrimSpace(line)
 		f, isFence := fenceOf(strings.TrimSuffix(line, "\r"))

@@ -80,6 +80,13 @@ func TestMarkdownSectionEdges(t *testing.T) {
 			"# B\r\n\r\n" + BeginMarker + "\r\nold\r\n" + EndMarker + "\r\nend\r\n",
 			"# B\r\n\r\n" + BeginMarker + "\r\n| a |\r\n| - |\r\n" + EndMarker + "\r\nend\r\n",
 		},
+		// A UTF-8 byte order mark (Windows editors write one) is no part of
+		// the first line: cmark skips it, and a begin marker there read
+		// "found 0 and 1". It stays in the document.
+		"bom": {
+			"\ufeff" + BeginMarker + "\r\nold\r\n" + EndMarker + "\r\n",
+			"\ufeff" + BeginMarker + "\r\n| a |\r\n| - |\r\n" + EndMarker + "\r\n",
+		},
 		"quoted": {
 			"Put `" + BeginMarker + "` and `" + EndMarker + "` lines:\n\n```\n" + BeginMarker + "\n" + EndMarker + "\n```\n\n~~~md\n" + BeginMarker + "\n~~~\n" + BeginMarker + "\nold\n" + EndMarker + "\n",
 			"Put `" + BeginMarker + "` and `" + EndMarker + "` lines:\n\n```\n" + BeginMarker + "\n" + EndMarker + "\n```\n\n~~~md\n" + BeginMarker + "\n~~~\n" + BeginMarker + "\n| a |\n| - |\n" + EndMarker + "\n",
