@@ -294,7 +294,8 @@ func (powTwoTicks) Ticks(lo, hi float64) []plot.Tick {
 func timePlot(wr WorkloadResult) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Median wall time, %s %s x %s", FormatCount(wr.Workload.Lanes), nounFor(wr.Workload.Lanes, "lane"), count.Noun(wr.Workload.Steps, "step"))
-	p.Y.Label.Text = "seconds"
+	p.Y.Label.Text = "median wall time"
+	p.Y.Tick.Marker = secTicks{}
 	vals := make(plotter.Values, len(wr.Engines))
 	names := make([]string, len(wr.Engines))
 	labels := plotter.XYLabels{XYs: make(plotter.XYs, len(wr.Engines)), Labels: make([]string, len(wr.Engines))}
@@ -374,6 +375,21 @@ func logSpan(a *plot.Axis) {
 	case !(a.Min > 0) || a.Min == a.Max:
 		a.Min, a.Max = a.Max/2, a.Max*2
 	}
+}
+
+// secTicks are gonum's default ticks labelled as the report writes a time
+// ("50 µs", "1.5 s"): the time chart of a workload of microseconds read
+// "5e-05" and "0.0001" beside a label of seconds.
+type secTicks struct{}
+
+func (secTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = fmtSec(ts[i].Value)
+		}
+	}
+	return ts
 }
 
 // siTicks are log ticks labelled "1k", "10M" rather than "1e+06". A range

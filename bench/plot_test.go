@@ -275,3 +275,30 @@ func TestAmdahlCurveLogSpaced(t *testing.T) {
 		}
 	}
 }
+
+// TestTimePlotTicks: the time chart's axis reads as the report writes a
+// time, at every scale: a workload of microseconds was labelled "5e-05"
+// and "0.0001" (gonum's default) beside "seconds".
+func TestTimePlotTicks(t *testing.T) {
+	for _, med := range []time.Duration{101 * time.Microsecond, 30 * time.Millisecond, 4 * time.Second} {
+		wr := WorkloadResult{Workload: Workload{1000, 2}, Engines: []Measurement{
+			{Engine: "serial", Wall: Stats{N: 1, Median: med}}, {Engine: "simd", Wall: Stats{N: 1, Median: med / 2}}}}
+		p, err := timePlot(wr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels := 0
+		for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+			if tk.Label == "" {
+				continue
+			}
+			labels++
+			if want := fmtSec(tk.Value); tk.Label != want {
+				t.Errorf("median %v: tick at %g labelled %q, want %q", med, tk.Value, tk.Label, want)
+			}
+		}
+		if labels < 2 {
+			t.Errorf("median %v: %d labelled ticks", med, labels)
+		}
+	}
+}
