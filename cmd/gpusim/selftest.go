@@ -123,9 +123,25 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 	if len(failed) > 0 {
 		// With the report's failed write, where it failed: that alone
 		// was returned, and no word said which device failed.
-		return joinErrors(&selftestError{msg: "selftest: " + strings.Join(failed, "; "), causes: causes}, werr)
+		return joinErrors(&selftestError{msg: selftestFailures(failed), causes: causes}, werr)
 	}
 	return werr
+}
+
+// selftestFailures is selftest's error message for the failures of the
+// devices that failed, one a device in the list's order: "selftest: A; B"
+// where each is one line, else each on lines of its own, led by
+// "selftest: ". A device that did not start ends with its driver's build
+// log, several lines: the next device's failure, joined with "; ", read as
+// the log's last line ("Invalid build option: -Wbogus; a device did not
+// start: ...").
+func selftestFailures(failed []string) string {
+	for _, f := range failed {
+		if strings.Contains(f, "\n") {
+			return "selftest: " + strings.Join(failed, "\nselftest: ")
+		}
+	}
+	return "selftest: " + strings.Join(failed, "; ")
 }
 
 // selftestText is st's text for a person, its first line the device's
