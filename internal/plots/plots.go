@@ -246,10 +246,10 @@ func Final(p sim.Params, s *sim.Summary) (*plot.Plot, error) {
 	pl.Legend.Top = true
 	pl.X.Tick.Marker, pl.Y.Tick.Marker = plainTicks{}, plainTicks{}
 
-	if total > 0 && s.Min == s.Max {
-		return pointMass(pl, s)
-	}
 	norm := p.Law(p.Steps)
+	if total > 0 && s.Min == s.Max {
+		return pointMass(pl, s, norm)
+	}
 	mu, sd := norm.Mu, norm.Sigma
 	outside := h.Bins[0] + h.Bins[n+1]
 	label := fmt.Sprintf("simulated, %s", lanes(s.Count))
@@ -369,8 +369,12 @@ func finalTitle(p sim.Params, s *sim.Summary, total uint64, inBins bool) string 
 }
 
 // pointMass draws on pl the lanes of s, which all end at one value, as a
-// spike of their fraction, 1.
-func pointMass(pl *plot.Plot, s *sim.Summary) (*plot.Plot, error) {
+// spike of their fraction, 1, and, where the exact law norm has an sd, its
+// mean as a dashed line over mean +/- 4 sd: a density has no scale beside
+// a fraction, and the chart of one lane (--lanes 1) or of lanes that
+// float32's rounding holds at one value (--start 1e30) left the exact law
+// out without a word.
+func pointMass(pl *plot.Plot, s *sim.Summary, norm distuv.Normal) (*plot.Plot, error) {
 	x := float64(s.Min)
 	spike, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
 	if err != nil {
@@ -385,6 +389,20 @@ func pointMass(pl *plot.Plot, s *sim.Summary) (*plot.Plot, error) {
 	pl.Legend.Add(fmt.Sprintf("%s at %s", what, strconv.FormatFloat(x, 'g', -1, 32)), spike)
 	pl.Y.Label.Text = "fraction of lanes"
 	pl.X.Min, pl.X.Max = widen(x, x)
+	if mu, sd := norm.Mu, norm.Sigma; sd > 0 {
+		mean, err := plotter.NewLine(plotter.XYs{{X: mu, Y: 0}, {X: mu, Y: 1}})
+		if err != nil {
+			return nil, err
+		}
+		mean.Color, mean.Width = colExact, vg.Points(1.5)
+		mean.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		pl.Add(mean)
+		pl.Legend.Add(fmt.Sprintf("exact Normal(%s, %.4g): its mean", meanText(mu, sd), sd), mean)
+		lo, hi := math.Min(x, mu-4*sd), math.Max(x, mu+4*sd)
+		// A margin, so that neither line lies on the axis's ends.
+		pad := (hi - lo) / 20
+		pl.X.Min, pl.X.Max = widen(lo-pad, hi+pad)
+	}
 	pl.Y.Min, pl.Y.Max = 0, 1.15
 	return pl, nil
 }

@@ -633,3 +633,51 @@ func TestDailyTinySpread(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalPointMassLaw: a final chart whose lanes all end at one value
+// while the exact law has an sd (one lane; lanes that float32's rounding
+// holds at one value far from 0) draws the exact mean, names the law in
+// its legend inside the data area, and spans mean +/- 4 sd; it drew the
+// spike alone, the exact law left out without a word.
+func TestFinalPointMassLaw(t *testing.T) {
+	one := sim.Default()
+	one.Lanes, one.Steps = 1, 1
+	far := sim.Default()
+	far.Lanes, far.Steps, far.Start, far.Anchor = 64, 3, 1e30, -1e30
+	for _, p := range []sim.Params{one, far} {
+		res := runDaily(t, p)
+		if s := res.Summary; s.Min != s.Max {
+			t.Fatalf("lanes from %g to %g; the job should end them at one value", s.Min, s.Max)
+		}
+		final, err := Final(p, res.Summary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		law := p.Law(p.Steps)
+		want := fmt.Sprintf("exact Normal(%s, %.4g): its mean", meanText(law.Mu, law.Sigma), law.Sigma)
+		rec, area := Render(final, Height)
+		found := false
+		for _, a := range rec.Actions {
+			fs, ok := a.(*recorder.FillString)
+			if !ok || fs.String != want {
+				continue
+			}
+			found = true
+			face := font.DefaultCache.Lookup(fs.Font, fs.Size)
+			if fs.Point.X < area.Min.X || fs.Point.X+face.Width(fs.String) > area.Max.X {
+				t.Errorf("%+v: legend entry %q runs outside the data area", p, want)
+			}
+		}
+		if !found {
+			t.Errorf("%+v: no legend entry %q", p, want)
+		}
+		if lo, hi := law.Mu-4*law.Sigma, law.Mu+4*law.Sigma; final.X.Min > lo || final.X.Max < hi {
+			t.Errorf("%+v: x axis %g..%g, want it to hold the exact mean +/- 4 sd, %g..%g", p, final.X.Min, final.X.Max, lo, hi)
+		}
+		path := filepath.Join(t.TempDir(), "final.png")
+		if err := Save(final, path); err != nil {
+			t.Fatal(err)
+		}
+		checkImage(t, path)
+	}
+}
