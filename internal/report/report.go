@@ -148,6 +148,9 @@ func (r *Report) quantileFootnote() string {
 	case r.signedZeros:
 		// "one value" beside min -0.0000 and max 0.0000 read as two.
 		b.WriteString("(simulated quantiles: exact, every lane ends at zero, some at -0 and some at +0, which the digest and --out keep apart)\n")
+	case r.oneValue && r.Summary.Count == 1:
+		// "every lane" read as many beside a job of one.
+		b.WriteString("(simulated quantiles: exact, the one lane's final)\n")
 	case r.oneValue:
 		b.WriteString("(simulated quantiles: exact, every lane ends at one value)\n")
 	case r.Summary.QuantilesExact:
@@ -757,6 +760,8 @@ func (r *Report) writeDaily(b *strings.Builder) {
 	switch {
 	case empty == len(r.days):
 		b.WriteString("(quantiles: none, the shard has no lanes")
+	case empty+one == len(r.days) && r.Summary.Count == 1:
+		b.WriteString("(quantiles exact: the one lane's value each day")
 	case empty+one == len(r.days):
 		b.WriteString("(quantiles exact: every lane holds one value each day")
 	case one > 0:
