@@ -374,7 +374,7 @@ func longTime(secs float64) string {
 // its result: a deprecated spelling, an array task without --shard
 // (shard.UnusedIndex), float32's precision at this many
 // lanes, the histogram's range, and --paths' exact stream beside --math
-// fast.
+// fast on an engine named by --engine.
 func (o *runOptions) jobNotes() {
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
@@ -388,10 +388,25 @@ func (o *runOptions) jobNotes() {
 	if n := o.params.HistogramNote(o.outputs.daily, o.outputs.Out != ""); n != "" {
 		o.eng.Note(n)
 	}
-	if o.eng.Math == sim.MathFast && o.outputs.PathsOut != "" {
-		// The trajectories come from the exact stream on the host.
-		o.eng.Note("--paths writes the exact stream's trajectories; with --math fast the device's finals (and --out) differ from their last column in the last digits")
+	if o.engine != "auto" {
+		// Only opencl takes --math fast (engines.Check); auto notes it
+		// once it chose one that does (openEngine).
+		o.pathsFastNote(o.engine)
 	}
+}
+
+// pathsFastNote notes, where engine computes --math fast, that --paths
+// are the exact stream's: the trajectories come from the exact stream on
+// the host. An engine that computes exact only needs no note (auto chose
+// simd for --math fast --paths and said the finals differed).
+func (o *runOptions) pathsFastNote(engine string) {
+	if o.eng.Math != sim.MathFast || o.outputs.PathsOut == "" {
+		return
+	}
+	if e, err := engines.Lookup(engine); err != nil || !e.TakesOption("math", o.eng) {
+		return
+	}
+	o.eng.Note("--paths writes the exact stream's trajectories; with --math fast the device's finals (and --out) differ from their last column in the last digits")
 }
 
 // runRun runs the job o describes and prints its report.
@@ -620,6 +635,9 @@ func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice
 					o.eng.Note(fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt))
 				}
 			}
+		}
+		if o.eng.Note != nil {
+			o.pathsFastNote(ch.Engine)
 		}
 		return eng, &ch, nil
 	}
