@@ -827,7 +827,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	m.Transfer, m.Kernel = median(transfer), median(kernel)
 	m.Startup, m.Merge = median(startup), median(merge)
 	m.NsPerLaneStep, m.LaneStepsPerS = rates(m.Wall.Median, w)
-	r.progress("%-14s %-12s median %v (min %v, max %v), %.3g ns/lane-step", label, w, m.Wall.Median, m.Wall.Min, m.Wall.Max, m.NsPerLaneStep)
+	r.progress("%-14s %-12s median %s (min %s, max %s), %.3g ns/lane-step", label, w, fmtDur(m.Wall.Median), fmtDur(m.Wall.Min), fmtDur(m.Wall.Max), m.NsPerLaneStep)
 	return m, nil
 }
 
