@@ -739,6 +739,45 @@ func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
+	return oneForm(ts)
+}
+
+// oneForm writes every label of ts in one form, plain or e-notation,
+// where %g wrote some of each: its exponent form starts at 10^digits, so
+// an axis across 1e6 read 999980, 1e+06 and 1.00002e+06, and a density
+// axis 900000 and 1.8e+06. Plain decimals are kept below 1e15 and down to
+// 1e-6 (1000000, 1000020; 0.00005), where they stay short; past those
+// every label is in e-notation. Each label keeps the value %g rounded it
+// to, so it reads its tick as before; 0 stays 0.
+func oneForm(ts []plot.Tick) []plot.Tick {
+	var exp, plain bool
+	lo, hi := math.Inf(1), 0.0
+	for _, t := range ts {
+		if t.Label == "" || t.Label == "0" {
+			continue
+		}
+		if strings.Contains(t.Label, "e") {
+			exp = true
+		} else {
+			plain = true
+		}
+		v, _ := strconv.ParseFloat(t.Label, 64)
+		lo, hi = math.Min(lo, math.Abs(v)), math.Max(hi, math.Abs(v))
+	}
+	if !exp || !plain {
+		return ts
+	}
+	form := byte('f')
+	if hi >= 1e15 || lo < 1e-6 {
+		form = 'e'
+	}
+	for i, t := range ts {
+		if t.Label == "" || t.Label == "0" {
+			continue
+		}
+		v, _ := strconv.ParseFloat(t.Label, 64)
+		ts[i].Label = strconv.FormatFloat(v, form, -1, 64)
+	}
 	return ts
 }
 

@@ -164,13 +164,35 @@ func TestTicksDistinct(t *testing.T) {
 	}
 }
 
+// TestTicksOneForm: the labels of one axis are all plain or all in
+// e-notation. %g's exponent form starts at 10^6 at six digits, so the axis
+// of --start 1e6 --anchor 1e6 read 999980, 1e+06 and 1.00002e+06, and the
+// density axis of --sigma 2e-7 about 1 read 900000 and 1.8e+06.
+func TestTicksOneForm(t *testing.T) {
+	for _, r := range [][2]float64{{999970, 1000030}, {999975.2, 1000024.8}, {0, 1.9e6}, {0, 1.5e-4}, {-1000030, -999970}, {1e30 - 4e24, 1e30 + 4e24}, {40, 100}} {
+		var plain, exp []string
+		for _, tk := range (plainTicks{}).Ticks(r[0], r[1]) {
+			switch {
+			case tk.Label == "" || tk.Label == "0":
+			case strings.Contains(tk.Label, "e"):
+				exp = append(exp, tk.Label)
+			default:
+				plain = append(plain, tk.Label)
+			}
+		}
+		if len(plain) > 0 && len(exp) > 0 {
+			t.Errorf("axis [%g, %g]: labels %q plain and %q in e-notation, want one form", r[0], r[1], plain, exp)
+		}
+	}
+}
+
 // TestTicksTrue: every tick label reads its tick's value, to a thousandth
 // of the ticks' spacing. At six significant digits the ticks -123457.6,
 // -123456.8 and -123456 (the axis of a job whose lanes all end at
 // -123456.79) read -123458, -123457 and -123456, and the spike stood
 // beside the label -123457.
 func TestTicksTrue(t *testing.T) {
-	for _, r := range [][2]float64{{-123457.7890625, -123455.7890625}, {72.123, 72.127}, {0.1, 0.7}, {-5.8365105e-4, -5.8365095e-4}, {1e30 - 4e24, 1e30 + 4e24}, {40, 100}, {0, 10}} {
+	for _, r := range [][2]float64{{-123457.7890625, -123455.7890625}, {72.123, 72.127}, {0.1, 0.7}, {-5.8365105e-4, -5.8365095e-4}, {1e30 - 4e24, 1e30 + 4e24}, {40, 100}, {0, 10}, {999970, 1000030}, {999975.2, 1000024.8}, {0, 1.9e6}, {0, 1.5e-4}} {
 		var labelled []plot.Tick
 		for _, tk := range (plainTicks{}).Ticks(r[0], r[1]) {
 			if tk.Label != "" {
