@@ -30,7 +30,14 @@ func Check(flag string, k uint64, p sim.Params) error {
 		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%d is out of range (valid range 1..%d, %s)", k, limit, why)}
 	}
 	if k*uint64(p.Steps) > MaxValues {
-		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%s x %d steps are too many values to hold (valid: paths x steps <= %d)", count.Noun(k, "path"), p.Steps, MaxValues)}
+		// The range of K at these steps, as the other refusals name one
+		// (it said only paths x steps <= 268435456, which left the K to
+		// work out).
+		most := fmt.Sprintf("valid range 1..%d at %s", min(limit, MaxValues/uint64(p.Steps)), count.Noun(uint64(p.Steps), "step"))
+		if p.Steps > MaxValues {
+			most = fmt.Sprintf("none at more than %d steps", MaxValues)
+		}
+		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%s x %d steps are too many values to hold (paths x steps at most 2^28 = %d: %s)", count.Noun(k, "path"), p.Steps, MaxValues, most)}
 	}
 	return nil
 }

@@ -169,12 +169,12 @@ func TestCheck(t *testing.T) {
 	}
 	p.Steps = 1000
 	var pe *sim.ParamError
-	if err := Check("paths", MaxLanes, p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "paths x steps <= 268435456") {
+	if err := Check("paths", MaxLanes, p); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "paths x steps at most 2^28 = 268435456: valid range 1..268435 at 1000 steps") {
 		t.Errorf("Check(1e6 x 1000) = %v", err)
 	}
 	// One path: "1 path x ...", where it read "1 paths".
 	p.Steps = MaxValues + 1
-	if err := Check("paths", 1, p); err == nil || !strings.Contains(err.Error(), "--paths: 1 path x 268435457 steps are too many") {
+	if err := Check("paths", 1, p); err == nil || !strings.Contains(err.Error(), "--paths: 1 path x 268435457 steps are too many") || !strings.Contains(err.Error(), "none at more than 268435456 steps") {
 		t.Errorf("Check(1 x %d) = %v", p.Steps, err)
 	}
 }
