@@ -448,7 +448,7 @@ func machineNotes() []string {
 // listRepeats notes each list flag that gives an entry more than once (the
 // same count however written, as 5M and 5e6, or the same engine of avail
 // however named, as opencl and opencl:0 on one device: avail.Repeats): it
-// is measured once.
+// is measured once, and a chart format of --plot-format written once.
 func listRepeats(c *cli.Context, avail engines.Benchable) []string {
 	var notes []string
 	if c.IsSet("engines") {
@@ -474,6 +474,20 @@ func listRepeats(c *cli.Context, avail engines.Benchable) []string {
 		}
 		if len(twice) > 0 {
 			notes = append(notes, fmt.Sprintf("--%s gives %s more than once: measured once", f, strings.Join(twice, ", ")))
+		}
+	}
+	if c.IsSet("plot-format") {
+		// Checked before this: each entry is png or svg.
+		seen := map[string]int{}
+		var twice []string
+		for f := range strings.SplitSeq(c.String("plot-format"), ",") {
+			f = strings.TrimSpace(f)
+			if seen[f]++; seen[f] == 2 {
+				twice = append(twice, f)
+			}
+		}
+		if len(twice) > 0 {
+			notes = append(notes, fmt.Sprintf("--plot-format gives %s more than once: each chart written once in it", strings.Join(twice, ", ")))
 		}
 	}
 	return notes
