@@ -707,11 +707,20 @@ func (dayTicks) Ticks(lo, hi float64) []plot.Tick {
 // around 5.8e-4 read -0.000583651 at every tick, and one around -123456.8
 // read -123458, -123457 and -123456 at ticks of -123457.6, -123456.8 and
 // -123456, the spike of a job whose lanes all end at -123456.79 drawn
-// beside the label -123457.
+// beside the label -123457. An axis narrower than tinyAxis is ticked
+// scaled by a power of ten (tinyTicks).
 type plainTicks struct{}
 
+// tinyAxis is the width below which gonum's DefaultTicks gives up on round
+// values, below 100 float64 epsilons (2.2e-14) whatever the values'
+// magnitude, and puts three ticks at the ends and the middle: the fan
+// chart of --start 1e-30 --persistence 1e-9 --sigma 1e-32 --anchor 0
+// read 1.30534e-30, 6.1832e-31 and -6.87031e-32 where [0, 1.2] of the
+// same chart at 1e30 times the size reads 0, 0.4, 0.8 and 1.2.
+const tinyAxis = 1e-12
+
 func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	ts := tinyTicks(lo, hi)
 	gap := math.Inf(1) // the least spacing of labelled ticks
 	var prev *plot.Tick
 	for i, t := range ts {
@@ -777,6 +786,33 @@ func oneForm(ts []plot.Tick) []plot.Tick {
 		}
 		v, _ := strconv.ParseFloat(t.Label, 64)
 		ts[i].Label = strconv.FormatFloat(v, form, -1, 64)
+	}
+	return ts
+}
+
+// tinyTicks is gonum's DefaultTicks, but for an axis narrower than
+// tinyAxis and wide against its values (more than a billionth of the
+// larger magnitude; one a few ulps wide keeps the fallback's ticks, which
+// lie on the axis exactly), which it ticks scaled by the power of ten that
+// makes it 1 to 10 wide, and then scales back. Its labels are gonum's for
+// the scaled axis: plainTicks writes them again from the values.
+func tinyTicks(lo, hi float64) []plot.Tick {
+	w := hi - lo
+	if !(w < tinyAxis && w > 1e-9*math.Max(math.Abs(lo), math.Abs(hi))) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	// The scaled ends stay far below overflow: they are at most a billion
+	// times the scaled width. A chart's axes span float32 values, at
+	// least 1.4e-45 apart; 10^n past float64's range (a width below
+	// 1e-308) keeps the fallback.
+	n := -int(math.Floor(math.Log10(w)))
+	if n > 308 {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	s := math.Pow10(n)
+	ts := plot.DefaultTicks{}.Ticks(lo*s, hi*s)
+	for i := range ts {
+		ts[i].Value /= s
 	}
 	return ts
 }

@@ -703,3 +703,38 @@ func TestFinalPointMassLaw(t *testing.T) {
 		checkImage(t, path)
 	}
 }
+
+// TestTicksTiny: an axis narrower than 2.2e-14 got gonum's fallback of
+// three ticks at its ends and middle (the fan chart of --start 1e-30
+// --persistence 1e-9 --sigma 1e-32 --anchor 0 read 1.30534e-30, 6.1832e-31
+// and -6.87031e-32, where the same axis 1e30 times as large reads 0, 0.4,
+// 0.8 and 1.2); it gets the ticks of the same axis at a scale gonum
+// ticks, the same digits (4e-31 for 0.4), each on the axis.
+func TestTicksTiny(t *testing.T) {
+	digits := func(label string) string {
+		mant, _, _ := strings.Cut(label, "e")
+		return strings.Trim(strings.ReplaceAll(strings.TrimLeft(mant, "-"), ".", ""), "0")
+	}
+	for _, c := range []struct{ lo, hi, scale float64 }{
+		{-6.87031e-32, 1.30534e-30, 1e30}, {-6.87031e-22, 1.30534e-20, 1e20}, {1e-20, 3e-20, 1e20},
+		{-2.2e-40, -1.1e-40, 1e40}, {0, 7e-44, 1e44}, {72.123e-30, 72.127e-30, 1e30},
+	} {
+		var got, want []string
+		for _, tk := range (plainTicks{}).Ticks(c.lo, c.hi) {
+			if tk.Value < c.lo || tk.Value > c.hi {
+				t.Errorf("axis [%g, %g]: tick at %g is off the axis", c.lo, c.hi, tk.Value)
+			}
+			if tk.Label != "" {
+				got = append(got, digits(tk.Label))
+			}
+		}
+		for _, tk := range (plainTicks{}).Ticks(c.lo*c.scale, c.hi*c.scale) {
+			if tk.Label != "" {
+				want = append(want, digits(tk.Label))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("axis [%g, %g]: labels of digits %q, want %q, those of the axis %g times as large", c.lo, c.hi, got, want, c.scale)
+		}
+	}
+}
