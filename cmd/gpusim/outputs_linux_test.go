@@ -374,6 +374,42 @@ func TestShardWriteFailsRerun(t *testing.T) {
 	}
 }
 
+// TestStdoutBesideOutputs: the report on stdout's file is counted beside
+// the output files going to its file system, which take their room first:
+// 15,500 lanes to --out o.f32 (62,000 bytes, 16 pages) and the report's
+// bound (16 KiB and a page) each fitted a 64 kB disk alone, and the run
+// went to the end and failed at the report's write (exit 1, the report
+// taken back out). One whose files and report fit together runs.
+func TestStdoutBesideOutputs(t *testing.T) {
+	disk := testenv.SmallDisk(t, "64k", false, nil)
+	for _, c := range []struct {
+		lanes string
+		code  int
+		want  string
+	}{
+		{"15500", exitUsage, `gpusim: error: stdout: the text report may need up to 20.5 kB of disk space and --out "` + disk + `/o.f32" 65.5 kB there, 86 kB in all, but the file system of the file stdout goes to (` + disk + `/r) has 65.5 kB free` + "\n"},
+		{"10000", 0, ""},
+	} {
+		f, err := os.Create(disk + "/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		code := runContext(context.Background(), []string{"run", "--engine", "serial", "--lanes", c.lanes, "--steps", "10", "-q", "--out", disk + "/o.f32"}, strings.NewReader(""), f, &stderr)
+		f.Close()
+		if code != c.code || !strings.HasPrefix(stderr.String(), c.want) {
+			t.Errorf("--lanes %s: exit %d, stderr %q; want %d and %q", c.lanes, code, stderr.String(), c.code, c.want)
+		}
+		_, err = os.Stat(disk + "/o.f32")
+		if st, _ := os.Stat(disk + "/r"); c.code != 0 && (err == nil || st == nil || st.Size() != 0) {
+			t.Errorf("--lanes %s: --out written (%v) or a report in stdout's file (%v): want neither", c.lanes, err == nil, st)
+		} else if c.code == 0 && (err != nil || st == nil || st.Size() == 0) {
+			t.Errorf("--lanes %s: --out %v, stdout's file %v: want both written", c.lanes, err, st)
+		}
+		os.Remove(disk + "/o.f32")
+	}
+}
+
 // TestStdoutDiskFull: a run whose stdout goes to a file whose file system
 // has no room for the report at its largest (reportMost) is refused before
 // the run (exit 2, "stdout: ..."): the run went to the end, and its report

@@ -178,7 +178,10 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	o.named = files
-	stdoutRoom := func() error { return checkStdoutRoom(c.App.Writer, o.format, o.outputs.daily, o.params.Steps) }
+	stdoutRoom := func() error {
+		taken := func(dev, room uint64) (uint64, bool, []string) { return o.outputs.TakenOn(o.params, dev, room) }
+		return checkStdoutRoom(c.App.Writer, o.format, o.outputs.daily, o.params.Steps, taken)
+	}
 	for _, check := range []func() error{func() error { return o.outputs.Room(o.params) }, stdoutRoom, o.checkDailyMemory, o.checkTime} {
 		if err := check(); err != nil {
 			o.files.Abort()

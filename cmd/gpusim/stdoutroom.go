@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/quote"
 )
@@ -39,11 +41,14 @@ func reportMost(format string, daily bool, steps int) uint64 {
 // checkStdoutRoom refuses, before the run, a report that stdout cannot
 // take: where it is a regular file written at its end (gpusim run >
 // r.json), one whose file system has less free space than reportMost, in
-// whole blocks and one more, or whose size would pass the file-size limit
+// whole blocks and one more, beside what the run's output files take
+// there (taken: runfiles.Result.TakenOn, which they take first, before the
+// report is printed), or whose size would pass the file-size limit
 // (ulimit -f). A run of hours onto a full disk lost its report after it,
-// all but the digest, which the error names. Nothing is refused where the
-// room is not known. The error prints as gpusim: error: stdout: ..., exit 2.
-func checkStdoutRoom(w io.Writer, format string, daily bool, steps int) error {
+// all but the digest, which the error names; so did a run whose report
+// and --out each fitted the disk alone. Nothing is refused where the room
+// is not known. The error prints as gpusim: error: stdout: ..., exit 2.
+func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, taken func(dev, room uint64) (n uint64, bounded bool, files []string)) error {
 	f, ok := stdoutFile(w)
 	if !ok {
 		return nil
@@ -57,10 +62,32 @@ func checkStdoutRoom(w io.Writer, format string, daily bool, steps int) error {
 	if daily {
 		what += fmt.Sprintf(" with --daily's %d steps", steps)
 	}
-	if free, block, ok := diskfree.FreeOf(f); ok {
-		if need := (most+block-1)/block*block + block; free < need {
+	if free, block, dev, ok := diskfree.FreeOf(f); ok {
+		report := (most+block-1)/block*block + block
+		need, files := report, ""
+		var n uint64
+		var bounded bool
+		if free >= report {
+			// The output files first, as they take the room before the
+			// report: each at its largest, or closer where those do not
+			// fit beside it.
+			var outs []string
+			if n, bounded, outs = taken(dev, free-report); n > free-report {
+				need = count.SatAdd(report, n)
+				files = strings.Join(outs, " and ")
+			}
+		}
+		if free < need {
 			needText, freeText := diskfree.SizesText(need, free)
-			return &envError{name: "stdout", msg: fmt.Sprintf("%s may need up to %s of disk space, but the file system of the file stdout goes to (%s) has %s free", what, needText, stdoutName(f), freeText),
+			room := needText + " of disk space"
+			if files != "" {
+				upTo := ""
+				if bounded {
+					upTo = "up to "
+				}
+				room = fmt.Sprintf("%s of disk space and %s %s%s there, %s in all", diskfree.SizeText(report), files, upTo, diskfree.SizeText(n), needText)
+			}
+			return &envError{name: "stdout", msg: fmt.Sprintf("%s may need up to %s, but the file system of the file stdout goes to (%s) has %s free", what, room, stdoutName(f), freeText),
 				hint: "free space there, or send stdout elsewhere"}
 		}
 	}

@@ -9,7 +9,7 @@ import "os"
 func Free(dir string) (free, dev uint64, ok bool) { return 0, 0, false }
 
 // FreeOf is not known on this system.
-func FreeOf(f *os.File) (free, block uint64, ok bool) { return 0, 0, false }
+func FreeOf(f *os.File) (free, block, dev uint64, ok bool) { return 0, 0, 0, false }
 
 // Block is not known on this system: 1.
 func Block(dir string) uint64 { return 1 }

@@ -32,17 +32,19 @@ func Free(dir string) (free, dev uint64, ok bool) {
 }
 
 // FreeOf is Free for the file system of the open file f, with the unit in
-// which it allocates (Block's); ok is false where it cannot be asked.
-func FreeOf(f *os.File) (free, block uint64, ok bool) {
+// which it allocates (Block's) and its device, as Free gives it; ok is
+// false where it cannot be asked.
+func FreeOf(f *os.File) (free, block, dev uint64, ok bool) {
 	var fs unix.Statfs_t
-	if unix.Fstatfs(int(f.Fd()), &fs) != nil || blockSize(&fs) == 0 || fs.Blocks == 0 {
-		return 0, 0, false
+	var st unix.Stat_t
+	if unix.Fstatfs(int(f.Fd()), &fs) != nil || unix.Fstat(int(f.Fd()), &st) != nil || blockSize(&fs) == 0 || fs.Blocks == 0 {
+		return 0, 0, 0, false
 	}
 	blocks := uint64(max(int64(fs.Bavail), 0))
 	if os.Geteuid() == 0 {
 		blocks = fs.Bfree
 	}
-	return count.SatMul(blocks, blockSize(&fs)), blockSize(&fs), true
+	return count.SatMul(blocks, blockSize(&fs)), blockSize(&fs), uint64(st.Dev), true
 }
 
 // Block returns the unit in which the file system of dir allocates a

@@ -500,9 +500,23 @@ var freeSpace, blockOf = diskfree.Free, diskfree.Block
 // nothing is refused. Each output is checked against the file-size limit
 // too (checkFileLimit), first.
 func (o Result) checkDisk(p sim.Params) error {
-	var order []uint64
-	byDev := map[uint64]*diskNeed{}
-	var outs []output
+	order, byDev, outs := o.disks(p)
+	if err := checkFileLimit(outs); err != nil {
+		return err
+	}
+	for _, dev := range order {
+		if err := byDev[dev].refuse(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// disks sorts o's outputs for a run of p by the file system they go to:
+// the devices in the order of their first output, each one's outputs and
+// free space, and every output, as checkDisk counts them.
+func (o Result) disks(p sim.Params) (order []uint64, byDev map[uint64]*diskNeed, outs []output) {
+	byDev = map[uint64]*diskNeed{}
 	add := func(flag, path string, size func() outputSize) {
 		sz := size()
 		outs = append(outs, output{flag: flag, path: path, size: sz})
@@ -535,15 +549,27 @@ func (o Result) checkDisk(p sim.Params) error {
 			return outputSize{most: b.Most, need: func() (uint64, bool) { return b.Most, false }}
 		})
 	}
-	if err := checkFileLimit(outs); err != nil {
-		return err
+	return order, byDev, outs
+}
+
+// TakenOn is what o's outputs for a run of p take on the file system of
+// the device dev (a stat's st_dev, diskfree.FreeOf's dev), as checkDisk
+// counts them: in whole blocks of it, each at its largest, or, where those
+// add up to more than room, each at its size or a closer bound (a CSV's
+// values counted), bounded then where any is a bound; and the outputs as
+// the errors name them (--out "f.f32"). It is 0, with none, where no
+// output goes there. The CLI adds it to the room of the report that
+// stdout's file takes on that file system: each fitted alone, and a run of
+// 15,500 lanes to --out f.f32 whose text report went to the same 64 kB
+// disk failed at the report's write, after the run.
+func (o Result) TakenOn(p sim.Params, dev, room uint64) (n uint64, bounded bool, files []string) {
+	_, byDev, _ := o.disks(p)
+	d := byDev[dev]
+	if d == nil {
+		return 0, false, nil
 	}
-	for _, dev := range order {
-		if err := byDev[dev].refuse(); err != nil {
-			return err
-		}
-	}
-	return nil
+	n, bounded = d.take(room)
+	return n, bounded, d.files
 }
 
 // fileLimit is diskfree.FileLimit; tests replace it.
@@ -599,20 +625,7 @@ type diskNeed struct {
 // least", and a disk sized to it (791 kB for a CSV of 1e5 lanes) was
 // refused again for 1.51 MB; it said so of a .npy's exact size too.
 func (n *diskNeed) refuse() error {
-	var most uint64
-	for _, s := range n.sizes {
-		most = count.SatAdd(most, n.blocks(s.most))
-	}
-	need, bounded := most, false
-	if most > n.free {
-		// Only a CSV's size is not known from its shape: count it
-		// (csvNeed: at most about 0.4 s of one core).
-		need = 0
-		for _, s := range n.sizes {
-			size, exact := s.need()
-			need, bounded = count.SatAdd(need, n.blocks(size)), bounded || !exact
-		}
-	}
+	need, bounded := n.take(n.free)
 	if need <= n.free {
 		return nil
 	}
@@ -627,6 +640,26 @@ func (n *diskNeed) refuse() error {
 	}
 	return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
 		strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
+}
+
+// take is what the outputs take, in whole blocks: each at its largest
+// where those fit in room, else each at its size or a closer bound than
+// its largest, bounded where any is a bound.
+func (n *diskNeed) take(room uint64) (need uint64, bounded bool) {
+	for _, s := range n.sizes {
+		need = count.SatAdd(need, n.blocks(s.most))
+	}
+	if need <= room {
+		return need, false
+	}
+	// Only a CSV's size is not known from its shape: count it (csvNeed:
+	// at most about 0.4 s of one core).
+	need = 0
+	for _, s := range n.sizes {
+		size, exact := s.need()
+		need, bounded = count.SatAdd(need, n.blocks(size)), bounded || !exact
+	}
+	return need, bounded
 }
 
 // blocks is size rounded up to whole blocks of the file system, what a
