@@ -2125,6 +2125,12 @@ func calibrationKey(o Options) string {
 		// share (probeJob): measured apart.
 		b.WriteString(" daily;")
 	}
+	if o.OneJob && !o.Daily {
+		// A device engine opened for the one plain job builds the
+		// program without the daily kernels (gpu.Options.NoDaily):
+		// its file (deviceTiming.Program) and start-up are its own.
+		b.WriteString(" plain program;")
+	}
 	if c, limited := usableCores(runtime.GOMAXPROCS(0)); limited {
 		// A cgroup CPU limit below GOMAXPROCS, which Go rounds up
 		// (usableCores): the engines' times scale with it.

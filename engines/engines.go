@@ -39,6 +39,11 @@ type Options struct {
 	// engine whose cost no run has confirmed (exploreMargin), as an
 	// unobserved check would confirm nothing and be repeated every time.
 	Observed bool
+	// OneJob says the engine runs the one job Params, Daily and KeepFinals
+	// describe (the CLI's run): a device engine then builds only the
+	// kernels that job needs (gpu.Options.NoDaily without Daily), and
+	// refuses a job with per-step statistics where Daily is false.
+	OneJob bool
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)
 	// Progress, when set, receives one-line notes for stderr while the

@@ -535,6 +535,72 @@ func TestCalibrationKeyVendors(t *testing.T) {
 	}
 }
 
+// TestCalibrationKeyPlainProgram: a calibration for run's one plain job
+// (OneJob without Daily), whose device engine builds the program without
+// the daily kernels, is kept apart from one for engines that may run any
+// job (bench's), which build the whole program: its file and start-up are
+// not the other's.
+func TestCalibrationKeyPlainProgram(t *testing.T) {
+	o := Options{Params: sim.Default()}
+	one := o
+	one.OneJob = true
+	daily := one
+	daily.Daily = true
+	all := o
+	all.Daily = true
+	if calibrationKey(one) == calibrationKey(o) {
+		t.Errorf("one plain job and any job share the key %q", calibrationKey(o))
+	}
+	if calibrationKey(daily) != calibrationKey(all) {
+		t.Errorf("one daily job's key %q differs from any daily job's %q: both build the whole program", calibrationKey(daily), calibrationKey(all))
+	}
+}
+
+// TestOneJobPlainProgram: the opencl engine opened for one plain job
+// refuses a job with per-step statistics (its program has no daily
+// kernels: gpu.ErrNoDaily) and runs the plain job with the whole
+// program's digest; opened for one daily job it runs that.
+func TestOneJobPlainProgram(t *testing.T) {
+	if _, err := gpu.Devices(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 5003, 6
+	run := func(o Options, daily bool) (*sim.Result, error) {
+		o.Params = p
+		e, err := Open(context.Background(), "opencl", o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sim.Close(e)
+		return e.Run(context.Background(), &sim.Job{Params: p, Daily: daily})
+	}
+	plain, err := run(Options{OneJob: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := run(Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Summary.Digest != whole.Summary.Digest {
+		t.Errorf("digest %016x with the plain program, %016x with the whole one", plain.Summary.Digest, whole.Summary.Digest)
+	}
+	if _, err := run(Options{OneJob: true}, true); !errors.Is(err, gpu.ErrNoDaily) {
+		t.Errorf("a daily job on the engine opened for one plain job: %v; want gpu.ErrNoDaily", err)
+	}
+	r, err := run(Options{OneJob: true, Daily: true}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Daily) != p.Steps || r.Summary.Digest != whole.Summary.Digest {
+		t.Errorf("the engine opened for one daily job: %d days, digest %016x; want %d, %016x", len(r.Daily), r.Summary.Digest, p.Steps, whole.Summary.Digest)
+	}
+}
+
 // TestCalibrationKeySetup: the OpenCL set-up a calibration is measured
 // under is part of its key: a folder of drivers in OPENCL_VENDOR_PATH, and
 // the library GPUSIM_OPENCL_LIBRARY names replaced under its name or gone.

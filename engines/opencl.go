@@ -43,7 +43,7 @@ var openCLEntry = Entry{
 	Notes:        gpu.Notes,
 	SelfTest:     openCLSelfTests,
 	ProgramFile: func(o Options, index int) string {
-		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth})
+		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth, NoDaily: o.OneJob && !o.Daily})
 	},
 	ProgramLoadable: gpu.ProgramLoadable,
 	BuildRefused:    gpu.BuildRefusedLabeled,
@@ -135,7 +135,7 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}
-	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth, Progress: o.Progress, Note: o.Note}
+	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth, Progress: o.Progress, Note: o.Note, NoDaily: o.OneJob && !o.Daily}
 	if o.Devices == "" {
 		opt.Device = max(gpu.PickDefault(), 0)
 		opt.Compiling = coldStartOnce(o, opt)

@@ -544,6 +544,45 @@ func TestStartupCountsDiscovery(t *testing.T) {
 // With pocl's kernel cache cold, a 1e5-lane daily run of 9 ms took 2 s,
 // all of it the daily kernel's code generation, counted in the run's time.
 // A later daily run pays nothing; the launch count is the run's alone.
+// TestNoDaily: an engine opened with NoDaily builds the program without
+// the daily kernels (NO_DAILY), runs plain jobs with the whole program's
+// results bit for bit, and refuses a job with per-step statistics in Run
+// and Refuses, before any launch.
+func TestNoDaily(t *testing.T) {
+	plain := open(t, Options{NoDaily: true})
+	if plain.kDaily != nil || plain.kRed != nil || !strings.Contains(plain.options, "-DNO_DAILY") {
+		t.Fatalf("NoDaily: daily kernels %v %v, options %q; want none, -DNO_DAILY", plain.kDaily, plain.kRed, plain.options)
+	}
+	prog, _, err := plain.sh.program(plain.source(), plain.options, plain.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := prog.CreateKernel("weather_daily"); err == nil {
+		k.Release()
+		t.Error("the NoDaily program has weather_daily")
+	}
+	whole := open(t, Options{})
+	if strings.Contains(whole.options, "NO_DAILY") || whole.kDaily == nil {
+		t.Fatalf("the whole program: options %q, daily kernel %v", whole.options, whole.kDaily)
+	}
+	j := job(20_011, 7)
+	same(t, "NoDaily", runJob(t, plain, j), runJob(t, whole, j))
+	j.Daily = true
+	before := plain.launches
+	if _, err := plain.Run(context.Background(), j); !errors.Is(err, ErrNoDaily) {
+		t.Errorf("a daily job on a NoDaily engine: %v; want ErrNoDaily", err)
+	}
+	if err := plain.Refuses(j); !errors.Is(err, ErrNoDaily) {
+		t.Errorf("Refuses of a daily job on a NoDaily engine: %v; want ErrNoDaily", err)
+	}
+	if plain.launches != before {
+		t.Errorf("the refused daily job launched %d kernels", plain.launches-before)
+	}
+	if r := runJob(t, whole, j); len(r.Daily) != 7 {
+		t.Errorf("the whole program's daily run: %d days", len(r.Daily))
+	}
+}
+
 func TestDailyWarm(t *testing.T) {
 	e := open(t, Options{})
 	runJob(t, e, job(1000, 4)) // takes Open's start-up

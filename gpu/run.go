@@ -85,6 +85,9 @@ func (e *Engine) runInto(ctx context.Context, job *sim.Job, finals []float32) (*
 	if finals != nil && (!job.KeepFinals || uint64(len(finals)) != count) {
 		return nil, fmt.Errorf("opencl: %d finals given for %d lanes", len(finals), count)
 	}
+	if job.Daily && e.opts.NoDaily {
+		return nil, ErrNoDaily
+	}
 	if e.opts.runDelay > 0 {
 		select {
 		case <-time.After(e.opts.runDelay):

@@ -2,8 +2,10 @@ package gpu
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/count"
@@ -63,7 +65,60 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		}
 		return again, err
 	}
+	if !opt.NoDaily && st.Failed() == nil {
+		// The program of run's plain jobs (Options.NoDaily), which a
+		// plain run loads instead of this one: built or loaded here too,
+		// with its own cheap checks as Open runs them, and its jobs
+		// checked, so that selftest leaves every program a run loads
+		// compiled and trusted (auto's reasons name selftest as what
+		// compiles a device's program).
+		checks, compile, took, err := plainProgramChecks(ctx, opt)
+		if err != nil {
+			return nil, err
+		}
+		st.Checks = append(st.Checks, checks...)
+		st.Compile += compile
+		st.Took += took
+	}
 	return st, nil
+}
+
+// plainProgramChecks opens opt's device with the program without the daily
+// kernels (Options.NoDaily), whose Open vouches for it with the cheap
+// checks, and runs the self-test's jobs without per-step statistics on it,
+// named plain-program/ and the job's name. A device that does not start
+// with it, or whose cheap checks fail, is a failed check of its own; its
+// errors are ctx's cause alone. It returns the open's compile time and
+// the checks' time.
+func plainProgramChecks(ctx context.Context, opt Options) (checks []Check, compile, took time.Duration, err error) {
+	opt.NoDaily, opt.skipSelfTest, opt.rebuilt = true, false, false
+	e, err := Open(opt)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, 0, context.Cause(ctx)
+		}
+		c := Check{Name: "plain-program/open", Status: CheckFail, Note: "the program without the daily kernels did not start: " + firstLine(err), Err: err}
+		var ste *SelfTestError
+		if errors.As(err, &ste) {
+			c = ste.Check
+			c.Name = "plain-program/" + c.Name
+		}
+		return []Check{c}, 0, 0, nil
+	}
+	defer e.Close()
+	_, compile = e.takeStartup()
+	t0 := time.Now()
+	for _, j := range selfTestJobs() {
+		if j.job.Daily {
+			continue
+		}
+		c, err := e.checkJob(ctx, "plain-program/"+strings.TrimPrefix(j.name, "job/"), j.job)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		checks = append(checks, c)
+	}
+	return checks, compile, time.Since(t0), nil
 }
 
 // keepChecked stores in the disk cache the binary of a program RunSelfTest

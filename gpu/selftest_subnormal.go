@@ -190,13 +190,17 @@ func noiselessBound(m sim.Model, final *sim.Histogram) string {
 func approx(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
 
 // Refuses returns the error Run refuses job with before it runs anything,
-// or nil: a *SubnormalError (the job can reach subnormal values and the
+// or nil: ErrNoDaily (a job with per-step statistics on an engine opened
+// with Options.NoDaily), a *SubnormalError (the job can reach subnormal values and the
 // device flushes them), or an *cl.UnavailableError matching
 // cl.ErrAddressSpace (under ulimit -v, the job's device buffers, and the
 // host's copy of the finals where it keeps them, do not fit the room the
 // limit leaves: checkAddressSpace). auto asks it so as not to choose such
 // a device.
 func (e *Engine) Refuses(job *sim.Job) error {
+	if job.Daily && e.opts.NoDaily {
+		return ErrNoDaily
+	}
 	if err := e.checkSubnormals(job); err != nil {
 		return err
 	}

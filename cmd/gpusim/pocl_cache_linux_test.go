@@ -81,9 +81,15 @@ func TestReadOnlyPoclCache(t *testing.T) {
 	if code != 0 || digest(ref) == "" {
 		t.Fatalf("writable caches: exit %d\n%s", code, ref)
 	}
-	// Fill the user's caches with the plain kernel's start only.
-	if out, code := gpusim(nil, "run", "--engine", "opencl", "--lanes", "1e4", "-q"); code != 0 {
-		t.Fatalf("filling the caches: exit %d\n%s", code, out)
+	// Fill the user's caches with the plain kernel's start only: run's
+	// program without the daily kernels, and the whole program, which
+	// bench opens for its plain jobs (a --daily run would launch the daily
+	// kernel, whose files pocl then writes).
+	for _, args := range [][]string{{"run", "--engine", "opencl", "--lanes", "1e4", "-q"},
+		{"bench", "--engines", "opencl", "--lanes", "1e4", "--steps", "2", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none", "-q"}} {
+		if out, code := gpusim(nil, args...); code != 0 {
+			t.Fatalf("filling the caches: %v: exit %d\n%s", args, code, out)
+		}
 	}
 	cache := filepath.Join(home, ".cache")
 	kcache := filepath.Join(cache, "pocl", "kcache")

@@ -435,6 +435,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
 	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.outputs.Out != ""
+	o.eng.OneJob = true // the job below and no other
 	t0, stopped0 := time.Now(), cputime.Suspended()
 	eng, choice, err := openUntil(ctx, o)
 	if err != nil {
