@@ -153,6 +153,16 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	return engineOrNil(gpu.OpenMulti(idx, opt))
 }
 
+// StartDevices begins loading the device engine's driver and listing its
+// devices in the background (gpu.StartDevices), for a command that names
+// the device engine: Open and Devices wait for it.
+func StartDevices() { gpu.StartDevices() }
+
+// Quiesce is for a process about to exit (gpu.Quiesce): a load that
+// StartDevices began leaves no file half made. Nothing may open a device
+// after it.
+func Quiesce() { gpu.Quiesce() }
+
 // Settle waits, until ctx ends, for the devices' opens that a failed open
 // of several devices left running and for the release of what they made
 // (gpu.Settle): a process calls it before a clean exit, which would leave

@@ -180,6 +180,24 @@ func discoveryCharge() time.Duration {
 	return enumerated.took
 }
 
+// StartDevices begins loading the OpenCL library and listing its devices
+// in a goroutine of their own, for a process about to open a device: the
+// load (pocl's: some 18 ms, mostly its LLVM's relocations) then overlaps
+// what the process does first (the CLI's reading and checking of its
+// command line, about 1 ms). Devices, Open and the rest wait for it and take
+// its list; an error is not kept, and their own listing meets it again.
+// Later calls do nothing.
+func StartDevices() {
+	startDevices.Do(func() { go devices() })
+}
+
+var startDevices sync.Once
+
+// Quiesce is for a process about to exit, after StartDevices: the driver's
+// load may go on, but it leaves no file of gpusim's half made (cl.Quiesce).
+// Nothing may open a device after it.
+func Quiesce() { cl.Quiesce() }
+
 func devices() ([]device, error) {
 	enumerated.Lock()
 	defer enumerated.Unlock()

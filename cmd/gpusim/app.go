@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -102,6 +103,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// version under ulimit -n 6 could not open ("fatal error:
 		// runtime: eventfd failed").
 		cputime.WatchSuspend()
+	}
+	if earlyDevices && opensDevice(args) && unlimited() {
+		// The driver loads (pocl: 18 ms) while the command line is read
+		// and checked (about 1 ms), after the checks above, which a
+		// driver's load must come after (cachedir.Pin before pocl can
+		// make a missing HOME; GOMAXPROCS cut to the threads that fit).
+		startDevices()
 	}
 	interrupt.ExitLater = interrupt.Exit(stderr)
 	interrupt.ExitNow = interrupt.Now(stderr)
@@ -248,6 +256,81 @@ func runsWork(args []string) bool {
 	}
 	return !asksHelp(args)
 }
+
+// startDevices is engines.StartDevices; tests replace it.
+var startDevices = engines.StartDevices
+
+// earlyDevices says Run may start loading the device engine's driver
+// before it reads the command line (opensDevice): in a gpusim process
+// (main, and the test binary as gpusim), whose exit calls exit; not in
+// tests that call Run in process, where a load left running by a refused
+// command line would go on into the next test.
+var earlyDevices bool
+
+// opensDevice reports whether args are a run on the device engine that
+// names it (--engine opencl, its old name --backend, or --device without
+// --engine), whose driver Run starts loading before it reads the command
+// line (engines.StartDevices): the OpenCL warm start of issue 13's target
+// (whole process, run --engine opencl --lanes 1e3 --steps 10, against
+// --engine simd) took 1 ms less (scripts/warm-start/run.py, docs/
+// benchmarks.md). A run that auto sends to a device loads it as it
+// chooses; a run that asks for help loads nothing. The last --engine given
+// counts, as the CLI takes it.
+func opensDevice(args []string) bool {
+	if firstArg(args) != "run" || asksHelp(args) {
+		return false
+	}
+	engine, device := "", false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		switch name {
+		case "engine", "backend":
+			if !hasValue && i+1 < len(args) {
+				i++
+				value = args[i]
+			}
+			engine = strings.TrimSpace(value)
+		case "device":
+			device = true
+		}
+	}
+	return engine == "opencl" || device && engine == ""
+}
+
+// unlimited reports whether the process runs under none of the limits
+// whose checks weigh what it holds as the command line is checked: an
+// address-space limit (ulimit -v: sysmem counts VmSize, which a driver
+// loading meanwhile would change under the check), a hard memory limit
+// (a cgroup's, which LimitHeap set as Go's memory limit), a thread limit
+// (ulimit -u) or an open-file limit below earlyFiles (ulimit -n). A
+// driver's early load (opensDevice) is for a process under none of them:
+// under one the load waits until the checks are done, as before.
+func unlimited() bool {
+	if _, _, limited := sysmem.AddressSpace(); limited {
+		return false
+	}
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		return false
+	}
+	if _, _, limited := threadsFree(0); limited {
+		return false
+	}
+	limit, _, limited := descriptors.Free(0) // the limit alone: no descriptor asked
+	return !limited || limit >= earlyFiles
+}
+
+// earlyFiles is the least open-file limit (ulimit -n) under which a
+// driver's load may overlap the checks: far above what the command opens
+// at once (filesNeed) and the driver's files, which descriptorsShort then
+// need not weigh.
+const earlyFiles = 1024
 
 // asksHelp reports whether args ask for a command's help (gpusim run
 // --help), which runs no work: -h or --help before any "--".

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"github.com/gpusim/gpusim/engines"
 	"os"
 
 	"github.com/gpusim/gpusim/internal/descriptors"
@@ -10,7 +11,15 @@ import (
 
 func main() {
 	setUp()
-	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	earlyDevices = true
+	exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// exit ends the process with code once a driver's load that Run began
+// early (engines.StartDevices) leaves no file half made.
+func exit(code int) {
+	engines.Quiesce()
+	os.Exit(code)
 }
 
 // setUp is what the process does before Run, in main and in the test

@@ -35,12 +35,14 @@ func TestMain(m *testing.M) {
 	testscript.Main(ownCaches{m}, map[string]func(){
 		"gpusim": func() {
 			setUp()
-			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			earlyDevices = true
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 		"gpusim-tty": func() {
 			setUp()
 			fakeTerminal()
-			os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			earlyDevices = true
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
 }

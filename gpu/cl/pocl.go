@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/diskfree"
@@ -230,6 +232,22 @@ var fileLimit = diskfree.FileLimit
 // largest file), with room for larger kernels and other pocl versions.
 const cacheProbeBytes = 8 << 20
 
+// probing is held while a probe file of writableSize exists; Quiesce
+// takes it for good.
+var probing sync.Mutex
+
+// Quiesce waits for a probe file of writableSize in the making (Load's, in
+// a goroutine: gpu.StartDevices) to be removed, and keeps any other from
+// being made: a process calls it as it exits, where an exit in between
+// would leave the file behind (a bad command line refused while the driver
+// loads). It waits a second at most (a file system that hangs), and
+// nothing that probes may run after it.
+func Quiesce() {
+	for end := time.Now().Add(time.Second); !probing.TryLock() && time.Now().Before(end); {
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
 // writableSize reports why files cannot be created in dir, or in the
 // nearest existing directory above it that pocl would create it from, with
 // size bytes written (cacheProbeBytes: a full file system takes an empty
@@ -249,8 +267,10 @@ func writableSize(dir string, size int) error {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s is not a directory", d)
 		}
+		probing.Lock()
 		f, err := os.CreateTemp(d, ".gpusim-probe-*")
 		if err != nil {
+			probing.Unlock()
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
 				err = pe.Err
@@ -263,6 +283,7 @@ func writableSize(dir string, size int) error {
 		}
 		f.Close()
 		os.Remove(name)
+		probing.Unlock()
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
