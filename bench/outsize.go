@@ -175,6 +175,31 @@ func (p Plan) MaxSizes(formats []string) (Sizes, error) {
 	return s, nil
 }
 
+// MaxReportSize bounds the report the benchmark p plans prints in format
+// (Formats): the largest report p can give, its texts filled with the
+// character the format escapes longest (CSV's '"' in two bytes, JSON's '<'
+// as \u003c in six, Markdown's as &lt; in four), and the most each
+// number's text can grow (allowance, every number as in text, counted
+// where the texts escape nothing: JSON's \u003c holds digits). The CLI
+// refuses a report that stdout's file system cannot take before the
+// benchmark: it was printed after minutes of runs, and a full disk lost
+// it.
+func (p Plan) MaxReportSize(format string) (uint64, error) {
+	var plain bytes.Buffer
+	if err := p.largest('a').Write(&plain, format); err != nil {
+		return 0, err
+	}
+	most := uint64(plain.Len())
+	for _, fill := range []rune{'"', '<'} {
+		var b bytes.Buffer
+		if err := p.largest(fill).Write(&b, format); err != nil {
+			return 0, err
+		}
+		most = max(most, uint64(b.Len()))
+	}
+	return most + numAllowance(plain.Bytes(), numInText, false), nil
+}
+
 // MaxDocSize bounds the document --update-doc writes at doc with a section
 // of s and links to charts (the paths of every chart that may be written):
 // the document as it is (the old section is replaced, not kept), the
@@ -221,16 +246,21 @@ func maxTimeSVG(r *Report, name string) (uint64, error) {
 // them longer than the largest report did: for each run of digits and
 // points, numInTag less its length inside a tag (<...>) and text less it
 // elsewhere; a character reference (&#34;) is not a number.
-func allowance(b []byte, text uint64) uint64 {
+func allowance(b []byte, text uint64) uint64 { return numAllowance(b, text, true) }
+
+// numAllowance is allowance, with tags (<...>) told apart where tags is
+// set, and every number counted as in text where not (a report on stdout,
+// whose '<' opens no tag).
+func numAllowance(b []byte, text uint64, tags bool) uint64 {
 	var n uint64
 	inTag := false
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; {
-		case c == '<':
+		case c == '<' && tags:
 			inTag = true
 		case c == '>':
 			inTag = false
-		case c == '&' && i+1 < len(b) && b[i+1] == '#':
+		case c == '&' && tags && i+1 < len(b) && b[i+1] == '#':
 			for i < len(b) && b[i] != ';' {
 				i++
 			}

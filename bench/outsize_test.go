@@ -384,3 +384,31 @@ func TestClipMethod(t *testing.T) {
 		t.Errorf("method of %d bytes and description of %d, want at most %d", len(p.Method), len(p.Description), TextMost)
 	}
 }
+
+// TestMaxReportSize: the report, in each format, of the largest report of
+// each plan with its texts of the characters each format escapes longest,
+// and of random ones, is within Plan.MaxReportSize.
+func TestMaxReportSize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(outsizeSeed, 1))
+	for i, p := range sizePlans() {
+		reports := []*Report{p.largest('"'), p.largest('<'), p.largest('\x01'), p.largest('a')}
+		for range outsizeReports {
+			reports = append(reports, p.random(rng))
+		}
+		for _, format := range Formats {
+			most, err := p.MaxReportSize(format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, r := range reports {
+				var b bytes.Buffer
+				if err := r.Write(&b, format); err != nil {
+					t.Fatal(err)
+				}
+				if uint64(b.Len()) > most {
+					t.Errorf("plan %d, report %d: the %s report is %d bytes, bound %d", i, j, format, b.Len(), most)
+				}
+			}
+		}
+	}
+}

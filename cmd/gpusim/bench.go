@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -111,6 +112,7 @@ type benchOptions struct {
 	madeDirs             []string       // the folders checkPlotDir made, deepest first
 	plotFormats          []string
 	quiet                bool
+	stdout               io.Writer // where the report goes, for checkBenchRoom
 }
 
 func benchAction(c *cli.Context) error {
@@ -349,35 +351,52 @@ func benchFlagError(c *cli.Context) error {
 // page, the charts and the document's section rendered from the largest
 // report it can make (bench.Plan.MaxSizes), and the document as it is
 // besides. They were written after a benchmark of minutes without a look
-// at the disk, and a full one lost them.
+// at the disk, and a full one lost them. Then it refuses the report on
+// stdout where stdout's file system cannot take it at its largest
+// (bench.Plan.MaxReportSize) beside those of the outputs that go there, as
+// run's is (checkStdoutFits): bench > full/r.md ran every workload and
+// then failed at the report's write.
 func checkBenchRoom(cfg *bench.Config, specs []engines.Spec, notes []string, opts benchOptions) error {
-	if opts.html == "" && opts.plotDir == "" && opts.doc == "" {
-		return nil
-	}
-	sizes, err := bench.Plan{Config: cfg, Specs: specs, Notes: notes}.MaxSizes(opts.plotFormats)
-	if err != nil {
-		return fmt.Errorf("bench: bound the outputs: %w", err)
-	}
+	plan := bench.Plan{Config: cfg, Specs: specs, Notes: notes}
 	var out []runfiles.Bounded
-	if opts.html != "" {
-		out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: opts.html}, Most: sizes.HTML})
-	}
-	var charts []string
-	if opts.plotDir != "" {
-		for _, name := range bench.ChartFiles(cfg, opts.plotFormats) {
-			path := filepath.Join(opts.plotDir, name)
-			charts = append(charts, path)
-			out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "plot", Path: path}, Most: sizes.Charts[name]})
-		}
-	}
-	if opts.doc != "" {
-		most, err := sizes.MaxDocSize(opts.doc, charts)
+	if opts.html != "" || opts.plotDir != "" || opts.doc != "" {
+		sizes, err := plan.MaxSizes(opts.plotFormats)
 		if err != nil {
-			return paramErr("update-doc", "%v", err)
+			return fmt.Errorf("bench: bound the outputs: %w", err)
 		}
-		out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "update-doc", Path: opts.doc}, Most: most})
+		if opts.html != "" {
+			out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: opts.html}, Most: sizes.HTML})
+		}
+		var charts []string
+		if opts.plotDir != "" {
+			for _, name := range bench.ChartFiles(cfg, opts.plotFormats) {
+				path := filepath.Join(opts.plotDir, name)
+				charts = append(charts, path)
+				out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "plot", Path: path}, Most: sizes.Charts[name]})
+			}
+		}
+		if opts.doc != "" {
+			most, err := sizes.MaxDocSize(opts.doc, charts)
+			if err != nil {
+				return paramErr("update-doc", "%v", err)
+			}
+			out = append(out, runfiles.Bounded{Path: runfiles.Path{Flag: "update-doc", Path: opts.doc}, Most: most})
+		}
+		if err := (runfiles.Result{Bounded: out}).Room(sim.Params{}); err != nil {
+			return err
+		}
 	}
-	return runfiles.Result{Bounded: out}.Room(sim.Params{})
+	most := func() (uint64, error) {
+		n, err := plan.MaxReportSize(opts.format)
+		if err != nil {
+			return 0, fmt.Errorf("bench: bound the report: %w", err)
+		}
+		return n, nil
+	}
+	taken := func(dev, room uint64) (uint64, bool, []string) {
+		return runfiles.Result{Bounded: out}.TakenOn(sim.Params{}, dev, room)
+	}
+	return checkStdoutFits(opts.stdout, "the "+opts.format+" report", most, taken)
 }
 
 // benchRoom is checkBenchRoom; tests replace it, for a disk that fills
@@ -584,7 +603,7 @@ func benchCombinations(c *cli.Context) error {
 // newBenchOptions reads and checks what bench writes: --format, --plot,
 // --plot-format and --update-doc (cfg says which charts there will be).
 func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err error) {
-	opts = benchOptions{plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet")}
+	opts = benchOptions{plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet"), stdout: c.App.Writer}
 	for _, f := range []string{"plot", "update-doc", "html"} {
 		if c.IsSet(f) && c.String(f) == "" {
 			// Given empty, as by an unset shell variable: not the same

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -281,6 +283,63 @@ func TestBenchCommitError(t *testing.T) {
 	for _, l := range lines[1:] {
 		if !strings.HasPrefix(l, "gpusim: error: write --plot: "+charts+"/") || !strings.HasSuffix(l, ": left as it was, as \""+html+"\" could not be put in place with it (a run's outputs are committed all or none)") {
 			t.Errorf("a chart's error reads %q", l)
+		}
+	}
+}
+
+// TestBenchStdoutRoom: bench whose report goes to a file on a disk that
+// cannot take it at its largest (bench.Plan.MaxReportSize), alone or
+// beside the --html page going to the same disk, is refused before
+// anything runs (exit 2, gpusim: error: stdout: ..., as run's report is),
+// its stdout's file and the disk left empty: it ran every workload and
+// then failed at the report's write. One with room runs.
+func TestBenchStdoutRoom(t *testing.T) {
+	// Progress on: none may come before the refusal. The page's bound
+	// is 209 kB and the report's 28.7 kB, each of which fits 224k alone.
+	loud := append(slices.Clone(tinyBench[:len(tinyBench)-1]), "--engines", "serial,simd")
+	const prefix = "gpusim: error: stdout: the text report may need up to "
+	for _, c := range []struct {
+		size, fill string
+		html       bool
+		code       int
+		want       []string // in the error, in order
+	}{
+		{"64k", "64k", false, exitUsage, []string{prefix, " of disk space, but the file system of the file stdout goes to (DISK/r) has 0 bytes free\n"}},
+		{"224k", "", true, exitUsage, []string{prefix, " of disk space and --html \"DISK/b.html\" up to ", " there, ", " in all, but the file system of the file stdout goes to (DISK/r) has 229 kB free\n"}},
+		{"320k", "", true, 0, nil},
+	} {
+		disk := testenv.SmallDisk(t, c.size, false, nil)
+		if c.fill != "" {
+			n := map[string]int{"64k": 64 << 10}[c.fill]
+			if err := os.WriteFile(disk+"/fill", make([]byte, n), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f, err := os.Create(disk + "/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := loud
+		if c.html {
+			args = append(slices.Clone(loud), "--html", disk+"/b.html")
+		}
+		var stderr strings.Builder
+		code := runContext(context.Background(), args, strings.NewReader(""), f, &stderr)
+		f.Close()
+		var parts []string
+		for _, w := range c.want {
+			parts = append(parts, regexp.QuoteMeta(strings.ReplaceAll(w, "DISK", disk)))
+		}
+		want := "^" + strings.Join(parts, "[0-9.]+ k?B")
+		st, _ := os.Stat(disk + "/r")
+		_, herr := os.Stat(disk + "/b.html")
+		switch {
+		case c.code != 0 && (code != c.code || !regexp.MustCompile(want).MatchString(stderr.String()) || strings.Contains(stderr.String(), "bench:")):
+			t.Errorf("%s disk: exit %d, stderr %q; want %d and %q, before any progress", c.size, code, stderr.String(), c.code, want)
+		case c.code != 0 && (st == nil || st.Size() != 0 || herr == nil):
+			t.Errorf("%s disk: stdout's file %v, --html written %v: want it empty and no page", c.size, st, herr == nil)
+		case c.code == 0 && (code != 0 || st == nil || st.Size() == 0 || herr != nil):
+			t.Errorf("%s disk: exit %d (%s), stdout's file %v, --html %v: want 0, a report and the page", c.size, code, stderr.String(), st, herr)
 		}
 	}
 }

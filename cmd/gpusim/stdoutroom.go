@@ -39,16 +39,38 @@ func reportMost(format string, daily bool, steps int) uint64 {
 }
 
 // checkStdoutRoom refuses, before the run, a report that stdout cannot
-// take: where it is a regular file written at its end (gpusim run >
-// r.json), one whose file system has less free space than reportMost, in
-// whole blocks and one more, beside what the run's output files take
-// there (taken: runfiles.Result.TakenOn, which they take first, before the
-// report is printed), or whose size would pass the file-size limit
-// (ulimit -f). A run of hours onto a full disk lost its report after it,
-// all but the digest, which the error names; so did a run whose report
-// and --out each fitted the disk alone. Nothing is refused where the room
-// is not known. The error prints as gpusim: error: stdout: ..., exit 2.
-func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, taken func(dev, room uint64) (n uint64, bounded bool, files []string)) error {
+// take (checkStdoutFits): the run's report in format (text or json) with
+// per-step statistics of steps steps (daily), at most reportMost. A run of
+// hours onto a full disk lost its report after it, all but the digest,
+// which the error names; so did a run whose report and --out each fitted
+// the disk alone.
+func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, taken takenFunc) error {
+	what := "the " + format + " report"
+	if daily {
+		what += fmt.Sprintf(" with --daily's %d steps", steps)
+	}
+	most := func() (uint64, error) { return reportMost(format, daily, steps), nil }
+	return checkStdoutFits(w, what, most, taken)
+}
+
+// takenFunc is what a command's output files take on the file system of
+// the device dev, where room is left beside the report
+// (runfiles.Result.TakenOn): n bytes, bounded where n is a bound, and the
+// files as the errors name them.
+type takenFunc func(dev, room uint64) (n uint64, bounded bool, files []string)
+
+// checkStdoutFits refuses, before a command's work, a report (what: "the
+// text report") of at most most() bytes that stdout cannot take: where it
+// is a regular file written at its end (gpusim run > r.json), one whose
+// file system has less free space than that, in whole blocks and one
+// more, beside what the command's output files take there (taken, nil for
+// none: they take their room first, before the report is printed), or
+// whose size would pass the file-size limit (ulimit -f). It is the one
+// check of stdout's room of every command that prints a report after its
+// work (run, bench, merge). most is called only where stdout is such a
+// file. Nothing is refused where the room is not known. The error prints
+// as gpusim: error: stdout: ..., exit 2.
+func checkStdoutFits(w io.Writer, what string, most func() (uint64, error), taken takenFunc) error {
 	f, ok := stdoutFile(w)
 	if !ok {
 		return nil
@@ -57,17 +79,16 @@ func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, taken fu
 	if !atEnd {
 		return nil
 	}
-	most := reportMost(format, daily, steps)
-	what := "the " + format + " report"
-	if daily {
-		what += fmt.Sprintf(" with --daily's %d steps", steps)
+	bound, err := most()
+	if err != nil {
+		return err
 	}
 	if free, block, dev, ok := diskfree.FreeOf(f); ok {
-		report := (most+block-1)/block*block + block
+		report := (bound+block-1)/block*block + block
 		need, files := report, ""
 		var n uint64
 		var bounded bool
-		if free >= report {
+		if free >= report && taken != nil {
 			// The output files first, as they take the room before the
 			// report: each at its largest, or closer where those do not
 			// fit beside it.
@@ -91,8 +112,8 @@ func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, taken fu
 				hint: "free space there, or send stdout elsewhere"}
 		}
 	}
-	if limit, limited := diskfree.FileLimit(); limited && uint64(start)+most > limit {
-		return &envError{name: "stdout", msg: fmt.Sprintf("%s may take up to %d bytes, but the file stdout goes to (%s) holds %d and the file-size limit (ulimit -f) is %d bytes", what, most, stdoutName(f), start, limit),
+	if limit, limited := diskfree.FileLimit(); limited && uint64(start)+bound > limit {
+		return &envError{name: "stdout", msg: fmt.Sprintf("%s may take up to %d bytes, but the file stdout goes to (%s) holds %d and the file-size limit (ulimit -f) is %d bytes", what, bound, stdoutName(f), start, limit),
 			hint: "raise the limit (ulimit -f unlimited), or send stdout elsewhere"}
 	}
 	return nil
