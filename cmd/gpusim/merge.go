@@ -64,6 +64,12 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Before any part is read, as run's before it runs: a merge of many
+	// parts to a full disk read them all and then failed at the report.
+	most := func() (uint64, error) { return mergeReportMost(format, files), nil }
+	if err := checkStdoutFits(c.App.Writer, "the "+format+" report", most, nil); err != nil {
+		return err
+	}
 	// One part's histograms at a time: 20,000 parts took 1.4 GB. A stop
 	// (Ctrl-C, SIGTERM) ends it at a part's boundary, with its status
 	// and no report.

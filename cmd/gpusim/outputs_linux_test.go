@@ -449,3 +449,55 @@ func TestStdoutDiskFull(t *testing.T) {
 		t.Errorf("a disk with room: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestMergeStdoutRoom: a merge whose report goes to a file on a disk that
+// cannot take it at its largest (mergeReportMost) is refused before any
+// part is read (a damaged one among them is not found), the JSON one
+// counting the parts' names (past 16 KiB here, by a block), exit 2 with
+// run's gpusim: error: stdout: ..., the file left empty: it read every
+// part and then failed at the report's write. One with room merges.
+func TestMergeStdoutRoom(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--shard", fmt.Sprintf("%d/2", i), "--save", p, "-q"); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		parts = append(parts, p)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("not a part\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		format string
+		fill   int
+		parts  []string
+		code   int
+		want   string
+	}{
+		{"text", 64 << 10, []string{parts[0], bad}, exitUsage, "gpusim: error: stdout: the text report may need up to 28.7 kB of disk space, but the file system of the file stdout goes to (DISK/r) has 0 bytes free\n"},
+		{"json", 44 << 10, parts, exitUsage, "gpusim: error: stdout: the json report may need up to 24.6 kB of disk space, but the file system of the file stdout goes to (DISK/r) has 20.5 kB free\n"},
+		{"json", 40 << 10, parts, 0, ""},
+	} {
+		disk := testenv.SmallDisk(t, "64k", false, map[string]string{"fill": string(make([]byte, c.fill))})
+		f, err := os.Create(disk + "/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		code := runContext(context.Background(), append([]string{"merge", "--format", c.format}, c.parts...), strings.NewReader(""), f, &stderr)
+		f.Close()
+		want := strings.ReplaceAll(c.want, "DISK", disk)
+		st, _ := os.Stat(disk + "/r")
+		switch {
+		case code != c.code || !strings.HasPrefix(stderr.String(), want):
+			t.Errorf("%s, %d bytes filled: exit %d, stderr %q; want %d and %q", c.format, c.fill, code, stderr.String(), c.code, want)
+		case c.code != 0 && (st == nil || st.Size() != 0):
+			t.Errorf("%s: stdout's file %v: want it empty", c.format, st)
+		case c.code == 0 && (st == nil || st.Size() == 0):
+			t.Errorf("%s: stdout's file %v: want the report", c.format, st)
+		}
+	}
+}

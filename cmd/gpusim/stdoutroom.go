@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +35,25 @@ func reportMost(format string, daily bool, steps int) uint64 {
 		most += uint64(steps) * reportJSONStep
 	case daily:
 		most += reportTextDaily
+	}
+	return most
+}
+
+// mergeReportMost is the most bytes the report of a merge of files takes
+// on stdout in format, bounded before any part is read: a run's report
+// (reportMost), with the text report's table of steps (the parts may keep
+// per-step statistics), and in JSON the files' names, each as
+// encoding/json escapes it on a line of its own in merged.files. The JSON
+// report's per-step statistics, whose steps only the parts say, are not
+// counted: a report that does not fit after all is taken back out of
+// stdout's file, and the error names its digest (trackedWriter).
+func mergeReportMost(format string, files []string) uint64 {
+	most := reportMost(format, format != "json", 0)
+	if format == "json" {
+		for _, f := range files {
+			b, _ := json.Marshal(f)
+			most = count.SatAdd(most, uint64(len(b)+len("      ,\n")))
+		}
 	}
 	return most
 }
