@@ -1068,8 +1068,16 @@ type trackedWriter struct {
 // (gpusim run > r.json), a failed write (a full disk, ulimit -f) cuts it
 // back to where this process's output began, so that it holds all of the
 // report or none of it: a report cut off after 4096 bytes was left there,
-// a JSON document that no reader takes, beside exit 1.
+// a JSON document that no reader takes, beside exit 1. Once a write has
+// failed, nothing more is written (each later write returns its error): a
+// report written in parts (selftest's devices, then its summary line) had
+// a later part fit in the room a failed one left, and the file held
+// "selftest: 1 device, every check passed" without the device's checks,
+// beside an error that said it held none of the report.
 func (t *trackedWriter) Write(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
 	f, isFile := t.w.(*os.File)
 	if !t.begun && isFile {
 		t.begun = true
