@@ -797,12 +797,7 @@ func fmtDurOpt(d time.Duration) string {
 
 // fmtG writes x to three significant digits, without an exponent below 10^6:
 // from 999.5 on x is whole, as %.3g rounded 999.7 to "1e+03".
-func fmtG(x float64) string {
-	if a := math.Abs(x); a >= 999.5 && a < 1e6 {
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(x, 'g', 3, 64)
-}
+func fmtG(x float64) string { return count.Sig3(x) }
 
 // fmtP writes a parallel fraction as the scaling table's notes and the
 // speedup chart's legend both do: to 4 decimals, or to as many more as keep

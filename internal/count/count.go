@@ -386,6 +386,17 @@ func Noun[T ~int | ~uint64](n T, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// Sig3 writes x to three significant digits, whole from 999.5 to below a
+// million (67999.8 is 68000, where e notation read 6.8e+04), in e notation
+// from there: 1.42, 23.7, 0.000123, 1.2e+07. It is the one writing of a
+// time per lane-step: bench's tables and run's time line.
+func Sig3(x float64) string {
+	if a := math.Abs(x); a >= 999.5 && a < 1e6 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
 // SI writes a non-negative count or rate x to digits significant digits
 // (3 or more) with a k, M, G or T suffix from a thousand on: 950, 2.25M,
 // 96.1M, 1.2G. A value that rounds to a thousand of its unit is written in

@@ -207,3 +207,12 @@ func TestSI(t *testing.T) {
 		}
 	}
 }
+
+func TestSig3(t *testing.T) {
+	for x, want := range map[float64]string{1.4249: "1.42", 23.68: "23.7", 999.4: "999", 999.5: "1000", 67999.8: "68000",
+		999999.4: "999999", 1e6: "1e+06", 0.000123: "0.000123", -5079: "-5079", 0: "0"} {
+		if got := Sig3(x); got != want {
+			t.Errorf("Sig3(%v) = %q, want %q", x, got, want)
+		}
+	}
+}

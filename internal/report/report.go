@@ -528,7 +528,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "time      %s wall", FmtDuration(r.wall))
 		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
-			fmt.Fprintf(&b, ", %.2f ns per lane-step, %.3g lane-steps/s", float64(r.Timing.NsPerLaneStep), float64(r.Timing.LaneStepsPerS))
+			fmt.Fprintf(&b, ", %s ns per lane-step, %.3g lane-steps/s", count.Sig3(float64(r.Timing.NsPerLaneStep)), float64(r.Timing.LaneStepsPerS))
 		}
 		b.WriteString("\n")
 	}

@@ -613,3 +613,35 @@ func TestCarriedDigitsNoted(t *testing.T) {
 	}
 	t.Log(out.String())
 }
+
+// TestTimeLineDigits: the time line writes ns per lane-step to three
+// significant digits, as bench's tables do (count.Sig3): a one-lane shard's
+// 67999.8 ns read "67999.80", with seven.
+func TestTimeLineDigits(t *testing.T) {
+	for _, c := range []struct {
+		lanes uint64
+		steps int
+		wall  time.Duration
+		want  string
+	}{
+		{5_000_000, 10, 71 * time.Millisecond, ", 1.42 ns per lane-step, "},
+		{1000, 10, 237 * time.Microsecond, ", 23.7 ns per lane-step, "},
+		{1, 10, 679998 * time.Nanosecond, ", 68000 ns per lane-step, "},
+		{1, 1, 5 * time.Millisecond, ", 5e+06 ns per lane-step, "},
+	} {
+		p := sim.Default()
+		p.Lanes, p.Steps = c.lanes, c.steps
+		s := sim.NewSummary(p)
+		b := sim.NewBlock(0)
+		b.Add(0, 70)
+		s.AddBlock(&b)
+		s.Count = c.lanes
+		var out strings.Builder
+		if err := New(&sim.Result{Params: p, Summary: s, Timing: sim.Timing{Wall: c.wall}}, "serial").WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), c.want) {
+			t.Errorf("%d lanes x %d steps in %v: the time line is not %q:\n%s", c.lanes, c.steps, c.wall, c.want, out.String())
+		}
+	}
+}
