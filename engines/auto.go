@@ -722,6 +722,11 @@ func smallJob(simdEst time.Duration, work float64) (Choice, bool) {
 	if simdEst >= deviceStartupFloor {
 		return Choice{}, false
 	}
+	if work == 0 {
+		// A shard without lanes (a job of no steps is said before):
+		// nothing runs, as there.
+		return Choice{Engine: "simd", Reason: "no lanes to run (0 lane-steps): no device is started"}, true
+	}
 	noun := "lane-steps"
 	if work == 1 {
 		noun = "lane-step"

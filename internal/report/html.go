@@ -23,7 +23,7 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 	page := htmlreport.Page{
 		Title: "gpusim run",
 		Facts: []string{
-			fmt.Sprintf("Engine: %s on %s", r.engine(), r.device()),
+			"Engine: " + r.engineOn(),
 			"Job: " + r.jobText(),
 		},
 	}
@@ -97,14 +97,15 @@ type Ran struct {
 
 // room is the bytes what ran names takes in the page, as the page escapes
 // it (htmlreport.TextLen): the engine with the engine requested and the
-// device in a fact, and again in the text report's engine line, the device
-// counted at the longer of its label and the words of a shard without
-// lanes, and auto's reason once.
+// device in a fact, and again in the text report's engine line, counted at
+// the longer of that and the words of a shard without lanes (notStarted),
+// and auto's reason once.
 func (ran *Ran) room() uint64 {
 	r := Report{Engine: ran.Engine, Requested: ran.Requested, Device: ran.Device}
-	none := Report{}
-	device := max(htmlreport.TextLen(r.device()), htmlreport.TextLen(none.device()))
-	return uint64(2*htmlreport.TextLen(r.engine()) + 2*device + htmlreport.TextLen(ran.Reason))
+	none := r
+	none.Device = ""
+	on := max(htmlreport.TextLen(r.engineOn()), htmlreport.TextLen(none.engineOn()))
+	return uint64(2*on + htmlreport.TextLen(ran.Reason))
 }
 
 // MaxHTMLSize is an upper bound of the page WriteHTML writes for a run of

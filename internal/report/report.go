@@ -488,12 +488,17 @@ func (r *Report) engine() string {
 	return engine
 }
 
-// device is where the run ran, for people.
-func (r *Report) device() string {
-	if r.Device == "" { // a shard without lanes runs nowhere
-		return "no device (no lanes to run)"
+// notStarted is what the engine line says of a shard without lanes, which
+// starts no engine: a CPU engine's line said it ran "on no device".
+const notStarted = ": not started, as the shard has no lanes"
+
+// engineOn is the engine line's text: the engine on its device, or, for a
+// shard without lanes, which runs nowhere, notStarted.
+func (r *Report) engineOn() string {
+	if r.Device == "" {
+		return r.engine() + notStarted
 	}
-	return quote.Printable(r.Device)
+	return r.engine() + " on " + quote.Printable(r.Device)
 }
 
 // shardLine says which lanes a shard ran, or is "" for a whole run.
@@ -508,7 +513,7 @@ func (r *Report) shardLine() string {
 func (r *Report) WriteText(w io.Writer) error {
 	p := r.Params
 	var b strings.Builder
-	fmt.Fprintf(&b, "engine    %s on %s\n", r.engine(), r.device())
+	fmt.Fprintf(&b, "engine    %s\n", r.engineOn())
 	if r.Auto != nil {
 		fmt.Fprintf(&b, "auto      %s", r.Auto.Reason)
 		if r.Auto.Probe > 0 { // measured now, not from the cached calibration

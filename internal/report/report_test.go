@@ -405,7 +405,7 @@ func TestRanRoom(t *testing.T) {
 		}
 		return b.Len()
 	}
-	base := Ran{Engine: "serial", Requested: "serial", Device: "1 goroutine ____________________"} // longer than a shard without lanes' words
+	base := Ran{Engine: "serial", Requested: "serial", Device: "1 goroutine ______________________________"} // longer than a shard without lanes' words (notStarted)
 	for _, ran := range []Ran{
 		{Engine: "opencl", Requested: "auto", Device: `NAME "<&>" (pocl, CPU, float16)`, Reason: `on device 0 (NAME "<&>"+, pocl, CPU)`},
 		{Engine: "simd", Requested: "simd", Device: "avx512 x16, 2 goroutines \x00"},
