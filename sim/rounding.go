@@ -467,7 +467,12 @@ func (p Params) HistogramNote(daily, exact bool) string {
 	// quantiles good to a tenth of it), and, until the threshold was
 	// HistSpan sds, at one of 1.15e-38 (a bin about an sd wide, p05 off by
 	// a fifth of it).
-	spread := "wider than the spread, so the quantiles jump between min and max"
+	// "Where the lanes differ": float32 may round every lane to one value
+	// whatever the exact sd (--sigma 1e-45 is the least subnormal, whose
+	// products with the normals round to 0), and then the quantiles are
+	// exact; the note said they jump beside the footnote that every lane
+	// ends at one value.
+	spread := "wider than the spread, so the quantiles jump between min and max where the lanes differ"
 	if histWidth <= HistSpan*least {
 		spread = fmt.Sprintf("%.3g wide (%.2g of the sd %.3g) instead of narrowing with it, so the quantiles are good only to about that width", histWidth, histWidth/least, least)
 	}
