@@ -399,8 +399,12 @@ func labelName(label string) string {
 	if !ok {
 		return label
 	}
-	name, _, _ := strings.Cut(rest, " (")
-	return name
+	// The last " (" opens the platform's and type's: a name may hold one
+	// ("Radeon (TM) RX"), which the first cut short.
+	if i := strings.LastIndex(rest, " ("); i > 0 {
+		return rest[:i]
+	}
+	return rest
 }
 
 // against is the single engine a run on several devices must beat: its

@@ -184,8 +184,10 @@ func deviceName(label string) string {
 	if _, err := strconv.Atoi(idx); err != nil {
 		return label
 	}
-	if name, inner, ok := strings.Cut(rest, " ("); ok && strings.HasSuffix(inner, ")") && !strings.Contains(inner, "(") {
-		return fmt.Sprintf("device %s (%s, %s)", idx, name, strings.TrimSuffix(inner, ")"))
+	// The last " (" opens the platform's and type's: a name may hold one
+	// ("Radeon (TM) RX", "H200 (rev 2)"), which the first cut off.
+	if i := strings.LastIndex(rest, " ("); i > 0 && strings.HasSuffix(rest, ")") && !strings.Contains(rest[i+2:], "(") {
+		return fmt.Sprintf("device %s (%s, %s)", idx, rest[:i], strings.TrimSuffix(rest[i+2:], ")"))
 	}
 	return fmt.Sprintf("device %s (%s)", idx, rest)
 }

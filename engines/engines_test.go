@@ -2227,9 +2227,23 @@ func TestDeviceName(t *testing.T) {
 		"12: NVIDIA H200 (NVIDIA, GPU)":  "device 12 (NVIDIA H200, NVIDIA, GPU)",
 		"1: odd":                         "device 1 (odd)",
 		"fake device":                    "fake device",
+		// A name that holds " (": it read "device 2 (AMD Radeon (TM) RX
+		// 7900 (AMD Accelerated Parallel Processing, GPU))".
+		"2: AMD Radeon (TM) RX 7900 (AMD Accelerated Parallel Processing, GPU)": "device 2 (AMD Radeon (TM) RX 7900, AMD Accelerated Parallel Processing, GPU)",
+		"3: pthread-skylake-avx512-Intel(R) Xeon(R) Processor (pocl, CPU)":      "device 3 (pthread-skylake-avx512-Intel(R) Xeon(R) Processor, pocl, CPU)",
 	} {
 		if got := deviceName(label); got != want {
 			t.Errorf("deviceName(%q) = %q, want %q", label, got, want)
+		}
+	}
+	// labelName cut a name that holds " (" at its first: "NVIDIA H200".
+	for label, want := range map[string]string{
+		"0: NVIDIA H200 (rev 2) (NVIDIA CUDA, GPU)": "NVIDIA H200 (rev 2)",
+		"1: pthread-haswell (pocl, CPU)":            "pthread-haswell",
+		"fake":                                      "fake",
+	} {
+		if got := labelName(label); got != want {
+			t.Errorf("labelName(%q) = %q, want %q", label, got, want)
 		}
 	}
 }
