@@ -362,7 +362,7 @@ func (s *shared) saveBinary(source, options string) string {
 	if !cacheStore("programs", key, bin) {
 		return ""
 	}
-	return sum(bin)
+	return entrySum(bin)
 }
 
 // unsave drops the program of source and options from those saveBinary
@@ -659,7 +659,7 @@ var binaryHits atomic.Int64
 // (DriverEnv). The self-test's passes use the same key.
 func programKey(d DeviceDesc, options, source string) string {
 	h := sha256.New()
-	parts := []string{d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source}
+	parts := []string{cacheFormat, d.PlatformName, d.PlatformVersion, d.Name, d.Vendor, d.DriverVersion, d.Version, options, source}
 	if env := DriverEnv(); env != "" {
 		// Only where set: every key without them stays as it was.
 		parts = append(parts, env)
