@@ -491,7 +491,7 @@ func TestTimeoutColdCompile(t *testing.T) {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, ".lock") {
 			return err // a lock file (ENTRY.build.lock) holds nothing
 		}
-		if b, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(b), "gpusim-cache 2\n") {
+		if b, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(b), "gpusim-cache 3\n") {
 			t.Errorf("the stopped cold start left %s in the cache (%v), not a whole entry", path, err)
 		}
 		return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sync"
 
 	"github.com/gpusim/gpusim/internal/diskfree"
 )
@@ -30,7 +31,9 @@ const poclBinaryMagic = "poclbin\x00"
 
 // poclBinaryDir matches the program's folder in a pocl binary's header:
 // its build hash, written with the letters A to P, split after two.
-var poclBinaryDir = regexp.MustCompile(`[A-P]{2}/[A-P]{16,64}\x00`)
+var poclBinaryDir = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[A-P]{2}/[A-P]{16,64}\x00`)
+})
 
 // poclBinaryFile is one file a pocl binary holds: its path in the
 // program's folder and its size.
@@ -52,7 +55,7 @@ func poclBinaryFiles(bin []byte) (dir string, files []poclBinaryFile) {
 	if !bytes.HasPrefix(bin, []byte(poclBinaryMagic)) {
 		return "", nil
 	}
-	loc := poclBinaryDir.FindIndex(bin[:min(len(bin), 256)])
+	loc := poclBinaryDir().FindIndex(bin[:min(len(bin), 256)])
 	if loc == nil {
 		return "", nil
 	}
