@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -734,6 +735,48 @@ func TestSignalAtCommit(t *testing.T) {
 	// From half the run's time to its end, where the files are written.
 	done, cancelled, whole := commitTrials(t, args, files, "digest", 30, 0.5, 1)
 	t.Logf("a run takes %v; of 30 signalled runs %d completed and %d were cancelled", whole.Round(time.Millisecond), done, cancelled)
+}
+
+// TestSignalAfterReturn: a SIGTERM after the run is done (its report
+// printed, Run returned) and before the process has exited is dropped, and
+// the status stays the run's, 0. Run's end gave the signals their default
+// action back, so such a signal killed the process (exit by SIGTERM, no
+// word) with its files committed and its report out: 1 of 30 signalled
+// runs of TestSignalAtCommit on a loaded machine. gpusim-slow-exit widens
+// that moment to slowExit.
+func TestSignalAfterReturn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	cmd := exec.Command("gpusim-slow-exit", "run", "--engine", "simd", "--lanes", "1e3", "--steps", "2", "-q")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	printed := false
+	for !printed && sc.Scan() {
+		printed = strings.HasPrefix(sc.Text(), "digest")
+	}
+	if !printed {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("no report")
+	}
+	// The report's last line is out: Run returns within milliseconds,
+	// and the process exits slowExit later.
+	time.Sleep(slowExit / 2)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+	}
+	if code, _ := exitCode(t, cmd); code != 0 {
+		t.Errorf("SIGTERM after the run's report: %v, want exit status 0", cmd.ProcessState)
+	}
 }
 
 // TestSignalAfterCommit: a signal, or the --timeout, that comes after the

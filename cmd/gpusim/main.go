@@ -6,12 +6,13 @@ import (
 	"os"
 
 	"github.com/gpusim/gpusim/internal/descriptors"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
 func main() {
 	setUp()
-	earlyDevices = true
+	earlyDevices, interrupt.HoldAtExit = true, true
 	exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

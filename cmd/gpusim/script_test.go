@@ -19,6 +19,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -35,17 +36,31 @@ func TestMain(m *testing.M) {
 	testscript.Main(ownCaches{m}, map[string]func(){
 		"gpusim": func() {
 			setUp()
-			earlyDevices = true
+			earlyDevices, interrupt.HoldAtExit = true, true
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 		"gpusim-tty": func() {
 			setUp()
 			fakeTerminal()
-			earlyDevices = true
+			earlyDevices, interrupt.HoldAtExit = true, true
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+		// gpusim that waits slowExit between Run's return and the exit,
+		// where a signal used to find the default action back
+		// (TestSignalAfterReturn).
+		"gpusim-slow-exit": func() {
+			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			code := Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			time.Sleep(slowExit)
+			exit(code)
 		},
 	})
 }
+
+// slowExit is how long gpusim-slow-exit waits between Run's return and the
+// process's exit.
+const slowExit = 300 * time.Millisecond
 
 // ownCaches runs the test binary's tests (not a gpusim it starts) with
 // caches of their own (cltest.Run): the Go tests' gpusim runs, in process
