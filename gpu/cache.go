@@ -258,7 +258,7 @@ func cacheSkipLoad(kind, key string, on bool) {
 // themselves (selfTestChecks: a gpusim whose checks changed, its kernels
 // not, trusted the passes of the checks before).
 func selfTestKey(key, binSum string, d DeviceDesc) string {
-	return sum([]byte(key + "\n" + binSum + "\n" + strconv.Itoa(d.Index) + "\n" + deviceSelection() + selfTestChecks))
+	return sum([]byte(key + "\n" + binSum + "\n" + strconv.Itoa(d.Index) + "\n" + deviceSelection() + selfTestChecks()))
 }
 
 // loadSelfTest returns a stored pass of the cheap checks under key, or nil.

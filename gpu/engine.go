@@ -337,25 +337,36 @@ func Open(opt Options) (*Engine, error) {
 		err = e.opts.startErr
 	}
 	if err != nil {
-		if e.sh.binarySum(e.source(), options) != "" {
-			// A binary from the disk cache that builds but computes
-			// wrongly (damaged, or written by another driver under the
-			// same key) is never trusted: discarded (or bypassed when
-			// it cannot be removed), and the source built and checked
-			// instead. discard drops the binary's checksum, so the
-			// second Open builds the source.
-			var ste *SelfTestError
-			if errors.As(err, &ste) {
-				e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
-				e.Close()
-				return Open(opt.again(t0, e))
-			}
+		// A binary from the disk cache that builds but computes
+		// wrongly (damaged, or written by another driver under the
+		// same key) is never trusted: discarded (or bypassed when it
+		// cannot be removed), and the source built and checked
+		// instead. discard drops the binary's checksum, so the second
+		// Open builds the source. Which program failed: the engine's
+		// where its job failed (job/open), else the self-test's.
+		var ste *SelfTestError
+		var stb *selfTestBuildError
+		failed, noProbes := errors.As(err, &ste), errors.As(err, &stb)
+		mainCached, stCached := e.sh.binarySum(e.source(), options) != "", e.selfTestCached()
+		switch {
+		case failed && ste.Check.Name == openJobCheck && mainCached:
+			e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
+		case failed && ste.Check.Name != openJobCheck && stCached:
+			e.sh.discard(e.selfTestSource(), e.st.options, "failed the self-test check "+ste.Check.Name)
+		case noProbes && stCached:
+			e.sh.discard(e.selfTestSource(), e.st.options, "did not start ("+firstLine(err)+")")
+		case !failed && !noProbes && mainCached:
 			return e.retryFromSource(opt, t0, options, err)
+		default:
+			// Built from source and refused: its binaries are not
+			// stored.
+			e.sh.unsave(e.source(), options)
+			e.unsaveSelfTest()
+			e.Close()
+			return nil, err
 		}
-		// Built from source and refused: its binary is not stored.
-		e.sh.unsave(e.source(), options)
 		e.Close()
-		return nil, err
+		return Open(opt.again(t0, e))
 	}
 	e.keepProgram(options)
 	e.label = d.desc.label(e.vw, e.fast)
@@ -415,6 +426,7 @@ func (e *Engine) keepProgram(options string) {
 	if !e.opts.skipSelfTest {
 		saved = e.sh.saveBinary(e.source(), options)
 		e.savedBinary(saved)
+		e.keepSelfTest()
 	}
 	e.cold = e.built && (saved != "" || e.opts.skipSelfTest) || e.waited
 }
@@ -439,7 +451,7 @@ func ProgramFile(opt Options) string {
 	if err != nil {
 		return ""
 	}
-	key := programKey(e.desc, options, e.source()+"\n"+kernels.SelfTest)
+	key := programKey(e.desc, options, e.source())
 	if isBypassed("programs", key) {
 		return ""
 	}
@@ -456,7 +468,7 @@ func ProgramFile(opt Options) string {
 // cannot start) compiled the program again. The attempt began at t0
 // (Options.again).
 func (e *Engine) retryFromSource(opt Options, t0 time.Time, options string, err error) (*Engine, error) {
-	key := programKey(e.desc, options, e.source()+"\n"+kernels.SelfTest)
+	key := programKey(e.desc, options, e.source())
 	e.sh.forget(e.source(), options)
 	e.Close()
 	cacheSkipLoad("programs", key, true)
@@ -579,8 +591,7 @@ func (e *Engine) init(options string) error {
 	for _, k := range []struct {
 		k    **cl.Kernel
 		name string
-	}{{&e.kMain, "weather"}, {&e.kDaily, "weather_daily"}, {&e.kRed, "reduce_daily"},
-		{&e.kKAT, "philox_kat"}, {&e.kNorm, "normals4"}} {
+	}{{&e.kMain, "weather"}, {&e.kDaily, "weather_daily"}, {&e.kRed, "reduce_daily"}} {
 		if e.opts.NoDaily && (k.k == &e.kDaily || k.k == &e.kRed) {
 			continue // not in the program (NO_DAILY)
 		}

@@ -309,6 +309,9 @@ func TestPhiloxKAT(t *testing.T) {
 	for _, vw := range []int{1, 4, 16} {
 		e := open(t, Options{VectorWidth: vw})
 		out := make([]uint32, 4*n)
+		if _, err := e.selfTestKernels(); err != nil { // Open built them only where no stored pass spared the checks
+			t.Fatal(err)
+		}
 		e.runTestKernel(t, e.kKAT, in, n, cl.Bytes(out))
 		for i := range n {
 			got := [4]uint32{out[i], out[n+i], out[2*n+i], out[3*n+i]}
@@ -340,6 +343,9 @@ func TestNormals(t *testing.T) {
 	for _, opt := range []Options{{}, {VectorWidth: 1}, {sqrtDouble: true, VectorWidth: 8}} {
 		e := open(t, opt)
 		out := make([]float32, 4*n)
+		if _, err := e.selfTestKernels(); err != nil { // Open built them only where no stored pass spared the checks
+			t.Fatal(err)
+		}
 		e.runTestKernel(t, e.kNorm, in, n, cl.Bytes(out))
 		for i := range n {
 			w := [4]uint32{in[i], in[n+i], in[2*n+i], in[3*n+i]}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
-	"github.com/gpusim/gpusim/kernels"
 )
 
 // loadingMarks lists the loading marks in the programs folder of dir.
@@ -349,12 +348,10 @@ func TestReadOnlyCacheMarked(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	want := reference(t, cacheJob())
 	sameFinals(t, "a first start", openRun(t, Options{}), want)
-	entries, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
+	entries := programEntries(dir)
 	var entry string
-	for _, e := range entries {
-		if !strings.Contains(e, loadingSuffix) && !strings.Contains(e, ".lock") {
-			entry = e
-		}
+	if len(entries) == 1 {
+		entry = entries[0]
 	}
 	if entry == "" {
 		t.Fatalf("no program entry in %v", entries)
@@ -455,11 +452,9 @@ func TestReadOnlyCacheRuntimeDir(t *testing.T) {
 	want := reference(t, cacheJob())
 	sameFinals(t, "a first start", openRun(t, Options{}), want)
 	var entry string
-	entries, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
-	for _, e := range entries {
-		if !strings.Contains(e, loadingSuffix) && !strings.Contains(e, ".lock") {
-			entry = e
-		}
+	entries := programEntries(dir)
+	if len(entries) == 1 {
+		entry = entries[0]
 	}
 	if entry == "" {
 		t.Fatalf("no program entry in %v", entries)
@@ -656,7 +651,7 @@ func TestCrashedEntryReadAtOnce(t *testing.T) {
 	forgetCacheNotes(t)
 	forgetBypassed(t)
 	e := open(t, Options{})
-	key, options, source := e.st.key, e.options, e.source()+"\n"+kernels.SelfTest
+	key, options, source := e.st.key, e.options, e.source()
 	ctx, dev := e.sh.ctx, e.sh.dev
 	file := cachePath("programs", key)
 	if _, err := os.Stat(file); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,8 +155,8 @@ func (s *shared) release() {
 	s.ctx.Release()
 }
 
-// program returns the program of source (with kernels.SelfTest appended)
-// built with options, building it on first use; took is the build's host
+// program returns the program of source built with options (the engine's
+// program, or the self-test's: Engine.selfTestProgram), building it on first use; took is the build's host
 // time, zero on a hit of the process's cache. Failed builds are not cached.
 func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, took time.Duration, err error) {
 	s.mu.Lock()
@@ -165,8 +166,8 @@ func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, t
 		return p, 0, nil
 	}
 	t0 := time.Now()
-	key := programKey(s.desc, options, source+"\n"+kernels.SelfTest)
-	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source+"\n"+kernels.SelfTest, options, h)
+	key := programKey(s.desc, options, source)
+	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source, options, h)
 	if err != nil {
 		return nil, 0, withDriverEnv(err)
 	}
@@ -247,7 +248,7 @@ func (s *shared) binarySum(source, options string) string {
 // later process would find it, fail the check and build the source again.
 func (s *shared) discard(source, options, why string) {
 	s.forget(source, options)
-	discardEntry(programKey(s.desc, options, source+"\n"+kernels.SelfTest), why)
+	discardEntry(programKey(s.desc, options, source), why)
 }
 
 // forget drops the program of source and options, built from the disk
@@ -460,7 +461,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 	if bin != nil {
 		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
 		if err == nil {
-			binaryHits.Add(1)
+			countHit(options)
 			return p, binSum, done, false, nil, false, nil
 		}
 		done()
@@ -503,7 +504,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 			cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) })
 			p, err := cl.BuildProgramFromBinary(ctx, dev, again, options)
 			if err == nil {
-				binaryHits.Add(1)
+				countHit(options)
 				if unlock != nil {
 					unlock()
 				}
@@ -651,8 +652,18 @@ var entryLocks sync.Map
 // tests: a load that waits there for another's).
 var entryRead func()
 
-// binaryHits counts the programs built from cached binaries (for tests).
-var binaryHits atomic.Int64
+// binaryHits counts the engines' programs built from cached binaries, and
+// selfTestHits the self-test's programs (for tests).
+var binaryHits, selfTestHits atomic.Int64
+
+// countHit counts a program of options built from a cached binary.
+func countHit(options string) {
+	if slices.Contains(strings.Fields(options), "-DSELFTEST") {
+		selfTestHits.Add(1)
+		return
+	}
+	binaryHits.Add(1)
+}
 
 // programKey identifies a compiled program: the platform, device, driver,
 // build options, source and the drivers' settings in the environment
@@ -670,9 +681,9 @@ func programKey(d DeviceDesc, options, source string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// source is the program source the engine's init builds (program appends
-// kernels.SelfTest to every source, so that the self-test's probes compile
-// under the same options and pragmas as the kernels they vouch for).
+// source is the program source the engine's init builds: its kernels
+// (weather, weather_daily, reduce_daily). The self-test's program is built
+// from it too (selfTestProgram).
 func (e *Engine) source() string {
 	if e.opts.source != "" {
 		return e.opts.source

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -163,12 +164,21 @@ func TestRejectedBinarySourceFails(t *testing.T) {
 	}
 }
 
-// programEntries lists the program entries in the cache folder dir: its
-// programs folder's files but the locks (ENTRY.lock, ENTRY.build.lock)
-// and loading marks.
+// programEntries lists the engines' program entries in the cache folder
+// dir: its programs folder's files but the locks (ENTRY.lock,
+// ENTRY.build.lock), loading marks and the self-test's programs
+// (isSelfTestEntry).
 func programEntries(dir string) []string {
 	files, _ := filepath.Glob(filepath.Join(dir, "programs", "*"))
 	return slices.DeleteFunc(files, func(f string) bool {
-		return strings.HasSuffix(f, ".lock") || strings.Contains(f, loadingSuffix)
+		return strings.HasSuffix(f, ".lock") || strings.Contains(f, loadingSuffix) || isSelfTestEntry(f)
 	})
+}
+
+// isSelfTestEntry says whether the cache entry at path holds a self-test
+// program: a binary that names its kernel selftest_step (pocl's binaries
+// hold their kernels' names), which the engines' programs leave out.
+func isSelfTestEntry(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && bytes.Contains(b, []byte("selftest_step"))
 }

@@ -187,6 +187,9 @@ type flight struct {
 
 // firstLaunch is shared.firstLaunch for a kernel of the engine's program.
 func (e *Engine) firstLaunch(k *cl.Kernel) (done func()) {
+	if k == e.kKAT || k == e.kNorm || k == e.st.kStep {
+		return e.sh.firstLaunch(progKey{e.selfTestSource(), e.st.options}, k.Name())
+	}
 	return e.sh.firstLaunch(progKey{e.source(), e.options}, k.Name())
 }
 

@@ -31,6 +31,15 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 	_, compile := e.takeStartup() // the build or load, and the main kernel's first launch
 	t0 := time.Now()
 	if err := e.warmChecks(ctx); err != nil {
+		var stb *selfTestBuildError
+		if errors.As(err, &stb) && e.selfTestCached() && !opt.rebuilt {
+			// The self-test's program from gpusim's disk cache did
+			// not start (another program's binary under its key, say):
+			// discarded, and built from source, as Open would.
+			e.sh.discard(e.selfTestSource(), e.st.options, "did not start ("+firstLine(err)+")")
+			opt.rebuilt = true
+			return RunSelfTest(ctx, opt)
+		}
 		return nil, err
 	}
 	compile += time.Since(t0)
@@ -50,11 +59,17 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 	}
 	st.Took += time.Since(t0)
 	e.keepChecked(st)
-	if st.Failed() != nil && e.st.binSum != "" && !opt.rebuilt {
-		// The program came from gpusim's disk cache: it, not the
+	if st.Failed() != nil && (e.st.binSum != "" || e.selfTestCached()) && !opt.rebuilt {
+		// A program came from gpusim's disk cache: it, not the
 		// device, may be what fails (damaged, or another driver's).
 		// Checked again built from source, as Open would.
-		e.sh.discard(e.source(), e.options, "failed the self-test check "+st.Failed().Name)
+		why := "failed the self-test check " + st.Failed().Name
+		if e.st.binSum != "" {
+			e.sh.discard(e.source(), e.options, why)
+		}
+		if e.selfTestCached() {
+			e.sh.discard(e.selfTestSource(), e.st.options, why)
+		}
 		opt.rebuilt = true
 		again, err := RunSelfTest(ctx, opt)
 		if again != nil {
@@ -133,8 +148,10 @@ func plainProgramChecks(ctx context.Context, opt Options) (checks []Check, compi
 func (e *Engine) keepChecked(st *SelfTest) {
 	if st.Failed() != nil {
 		e.sh.unsave(e.source(), e.options)
+		e.unsaveSelfTest()
 		return
 	}
+	e.keepSelfTest()
 	saved := e.sh.saveBinary(e.source(), e.options)
 	if saved == "" {
 		saved = e.st.binSum // "" where built from source and not stored

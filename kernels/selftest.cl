@@ -1,6 +1,7 @@
-// Self-test kernels, appended to every program built from weather.cl (gpu's
-// program.go), so that they compile under the same build options and
-// pragmas as the kernels they vouch for, and use their STEP macro.
+// Self-test kernels, appended to weather.cl in the self-test's program
+// (built with SELFTEST and the engine's own build options: gpu/selftest.go),
+// so that they compile under the same options and pragmas as the kernels
+// they vouch for, and use their STEP macro.
 
 // selftest_step runs STEP once per case: in holds (t, p, c, sigma, z) per
 // case, out gets the VW lanes of the new t per case. gpu/selftest.go picks
