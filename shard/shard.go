@@ -58,7 +58,9 @@ const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
 //
 //	Slurm job array     index SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, divided by
 //	                    SLURM_ARRAY_TASK_STEP when set; count SLURM_ARRAY_TASK_COUNT;
-//	                    an array that is a list, not a range (--array=1,5,9), is refused
+//	                    an array that is a list, not a range (--array=1,5,9), is refused,
+//	                    and so is an array of one task other than 0 (--array=5, a
+//	                    re-run of one task of a larger array, whose count it lacks)
 //	Kubernetes Indexed  index JOB_COMPLETION_INDEX; count GPUSIM_SHARD_COUNT
 //	Job
 //	anything else       index GPUSIM_SHARD_INDEX; count GPUSIM_SHARD_COUNT
@@ -199,6 +201,13 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 			// Below MIN, between steps, or past MAX (a list such as
 			// --array=1,5,9 has no arithmetic index).
 			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %s; submit a range such as --array=0-%d", id, array, n-1)
+		}
+		if n == 1 && id > 0 {
+			// --array=5: a re-run of one task of a larger array, most
+			// likely, which Slurm describes as an array of one task:
+			// auto took it for the whole job (shard 0/1), computing
+			// every lane where shard 5 of 8 was meant, in silence.
+			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, %d where it began at 0; N its task count), or --array=0 for the whole job", id, id, id)
 		}
 		i := (id - lo) / step
 		return Shard{i, n}, from, agree(num, Shard{i, n}, from, true)

@@ -44,10 +44,11 @@ func TestParse(t *testing.T) {
 		{"auto/ 4", slurm("2", "0", "4"), Shard{2, 4}},
 		{"auto", slurm("0", "0", "4"), Shard{0, 4}},
 		{"auto", slurm("3", "0", "4"), Shard{3, 4}},
-		{"auto", slurm("1", "1", "4"), Shard{0, 4}},   // --array=1-4
-		{"auto", slurm("4", "1", "4"), Shard{3, 4}},   // --array=1-4
-		{"auto/4", slurm("2", "0", "4"), Shard{2, 4}}, // agrees with Slurm
-		{"auto", slurm("7", "3", "5"), Shard{4, 5}},   // --array=3-7
+		{"auto", slurm("1", "1", "4"), Shard{0, 4}},               // --array=1-4
+		{"auto", slurm("4", "1", "4"), Shard{3, 4}},               // --array=1-4
+		{"auto/4", slurm("2", "0", "4"), Shard{2, 4}},             // agrees with Slurm
+		{"auto", slurm("7", "3", "5"), Shard{4, 5}},               // --array=3-7
+		{"auto", slurmFull("0", "0", "0", "1", "1"), Shard{0, 1}}, // --array=0: the whole job
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "6", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"}, Shard{3, 4}},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, Shard{2, 3}}, // no MIN: 0
 		// What Slurm 22.05 sets for --array=3-9:2 (seen in .ci/slurm-e2e.sh).
@@ -113,6 +114,12 @@ func TestParseErrors(t *testing.T) {
 		{"auto/4", map[string]string{"JOB_COMPLETION_INDEX": "2", EnvShardCount: "8"}, "the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4"},
 		{"auto/4", map[string]string{EnvShardIndex: "1", EnvShardCount: " 8"}, "the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "1"}, "says 1 shard, not 3"}, // "1 shards"
+		// --array=5, a re-run of task 5 of a larger array: it ran the
+		// whole job as shard 0/1, every lane, in silence (and auto/8 was
+		// refused as "1 shard, not 8").
+		{"auto", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, 5 where it began at 0"},
+		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "an array of one task (--array=5)"},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "1"}, "an array of one task (--array=1)"},
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
 		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
 		{"auto", slurmFull("2", "2", "6", "1", "3"), "is a list, not a range"},
