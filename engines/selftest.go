@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/count"
@@ -27,8 +28,10 @@ type SelfTest struct {
 	// CompileSeconds is the wall-clock seconds before the checks spent
 	// on the program (gpu.SelfTest.Compile): its build from source, or
 	// its load from gpusim's cache, and each kernel's first launch, where
-	// a driver generates machine code (pocl, its kernel cache cold).
-	// Its key is "compile_s", as gpusim run's timing.compile_s (the
+	// a driver generates machine code (pocl, its kernel cache cold);
+	// where the device did not start (the check "open"), the time its
+	// start took until it failed (a build that failed after seconds
+	// read 0). Its key is "compile_s", as gpusim run's timing.compile_s (the
 	// _s of the durations in gpusim's reports).
 	CompileSeconds float64     `json:"compile_s"`
 	Checks         []gpu.Check `json:"checks"` // in the order they ran
@@ -89,6 +92,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 		// A cold start compiles for seconds, which selftest, named as
 		// what compiles the program, waited without a word.
 		opt.Compiling = coldStartOnce(Options{Note: note}, opt)
+		t0 := time.Now()
 		st, err := gpu.RunSelfTest(ctx, opt)
 		if err != nil && ctx.Err() != nil {
 			// Stopped while the device started: the cause, not the
@@ -107,7 +111,8 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 			c := gpu.Check{Name: "open", Status: gpu.CheckFail, Note: note}
 			label := strings.TrimPrefix(ds[i].String(), fmt.Sprintf("%d: ", i))
 			out = append(out, SelfTest{Index: i, Device: label, Driver: ds[i].DriverVersion, Checks: []gpu.Check{c},
-				Failed: fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err,
+				CompileSeconds: time.Since(t0).Seconds(),
+				Failed:         fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err,
 				Text: (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()})
 			continue
 		}
