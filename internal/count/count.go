@@ -85,6 +85,7 @@ var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
 //	5000000  5_000_000  010       decimal; a leading zero is not octal (010 is 10)
 //	5e6  2.5e6  10.0  1E3         e-notation and decimals that are whole numbers
 //	5M  2.5M  500k  1G  2T        k/K = 1e3, M = 1e6, G = 1e9, T = 1e12
+//	                              (not after an exponent: 1e2k is ErrForm)
 //	2^28  2^64-1  2^32+1  10^6    the power form (Power) that is a whole number
 //	0x4c4b40  0xdead_beef  0XFF   hexadecimal (as a seed is often written)
 //
@@ -144,6 +145,12 @@ func unsigned(s string) (uint64, error) {
 	mant, exp, hasExp := s, "", false
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
 		mant, exp, hasExp = s[:i], s[i+1:], true
+	}
+	if hasExp && shift != 0 {
+		// 1e2k: two scales in one count, which no form writes (it
+		// read as 100000, a likely typo taken for a job 1000 times
+		// another).
+		return 0, ErrForm
 	}
 	whole, frac, hasDot := strings.Cut(mant, ".")
 	if whole == "" && frac == "" || !isDigits(whole, true) || !isDigits(frac, false) || hasDot && frac == "" && whole == "" {

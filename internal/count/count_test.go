@@ -40,6 +40,8 @@ func TestParseErrors(t *testing.T) {
 		"0x1p4": ErrForm, "x10": ErrForm, "00x10": ErrForm, "0x1k": ErrForm, "1e": ErrForm, "e5": ErrForm, ".": ErrForm, "5m": ErrForm, "5MM": ErrForm,
 		"1.5.0": ErrForm, " 1": ErrForm, "2^": ErrForm, "^2": ErrForm, "1e1.5": ErrForm,
 		"nan": ErrForm, "inf": ErrForm, "5 M": ErrForm,
+		// An exponent and a suffix: 1e2k read as 100000.
+		"1e2k": ErrForm, "2e3M": ErrForm, "1E0G": ErrForm, "5e-3k": ErrForm, "0e0T": ErrForm,
 		"2.5": ErrFraction, "1e-1": ErrFraction, "1.5k5": ErrForm, "0.0001k": ErrFraction,
 		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
 		"2^64-": ErrForm, "2^64+": ErrForm, "2^64-1-1": ErrForm, "2^64-1e0": ErrForm, "2^64-0x1": ErrForm, "2^64--1": ErrForm,
