@@ -305,9 +305,9 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	case r.TestsNothing(sd):
 		return fmt.Sprintf("float32 rounding can move the sd %s: the z-scores test nothing and are not reported%s (%s)", p.againstSD(r.Std, sd), p.testableAt(), p.precisionAdvice(sd))
 	case r.MeanTestsNothing(sd):
-		return fmt.Sprintf("float32 rounding can move the mean %s: its z-score tests nothing and is not reported%s; the sd's allows for up to %.3g, %.2g standard errors at %d %s (%s)", p.againstSD(r.Mean, sd), p.testableAt(), r.Std, zs, lanes, laneNoun(lanes), p.precisionAdvice(sd))
+		return fmt.Sprintf("float32 rounding can move the mean %s: its z-score tests nothing and is not reported%s; the sd's allows for up to %.3g, %.3g standard errors at %d %s (%s)", p.againstSD(r.Mean, sd), p.testableAt(), r.Std, zs, lanes, laneNoun(lanes), p.precisionAdvice(sd))
 	case max(r.Mean, r.Std) >= noteFraction*sd || max(zm, zs) >= noteErrors:
-		return fmt.Sprintf("float32 rounding can move the mean %s and the sd %s (exact sd %.3g), %.2g and %.2g standard errors at %d %s; the z-scores allow for it and test that much less", upTo(r.Mean), upTo(r.Std), sd, zm, zs, lanes, laneNoun(lanes))
+		return fmt.Sprintf("float32 rounding can move the mean %s and the sd %s (exact sd %.3g), %.3g and %.3g standard errors at %d %s; the z-scores allow for it and test that much less", upTo(r.Mean), upTo(r.Std), sd, zm, zs, lanes, laneNoun(lanes))
 	}
 	return ""
 }

@@ -300,7 +300,7 @@ func TestPrecisionNote(t *testing.T) {
 		{75, 72, 5, 0, 0, 0, ""},
 		// 1e4's ulp is 1e-3: a thousandth of the sd is a standard error
 		// at the default 5M lanes, not at 1000.
-		{1e4, 1e4, 5, 0, 0, 0, "1.2 and 1.6 standard errors at 5000000 lanes"},
+		{1e4, 1e4, 5, 0, 0, 0, "1.16 and 1.64 standard errors at 5000000 lanes"},
 		{1e4, 1e4, 5, 0, 0, 1000, ""},
 		{1e7, 1e7, 5, 0, 0, 0, "the z-scores allow for it"},
 		{3e7, 3e7, 5, 0, 0, 0, "the z-scores test nothing"},
@@ -516,7 +516,7 @@ func TestMeanTestsNothing(t *testing.T) {
 	if z := ZStdWithin(law.Sigma, 1000, law, r.Std); z != 0 {
 		t.Errorf("z std %g, want 0", z)
 	}
-	if n := p.PrecisionNote(1000); !strings.Contains(n, "float32 rounding can move the mean as far as the exact sd 0.0149 or more (its worst case, 0.0163, is 1.1 sds over 1 step;") || !strings.Contains(n, "its z-score tests nothing and is not reported; the sd's allows for up to 0.0127, 38 standard errors at 1000 lanes") {
+	if n := p.PrecisionNote(1000); !strings.Contains(n, "float32 rounding can move the mean as far as the exact sd 0.0149 or more (its worst case, 0.0163, is 1.1 sds over 1 step;") || !strings.Contains(n, "its z-score tests nothing and is not reported; the sd's allows for up to 0.0127, 38.2 standard errors at 1000 lanes") {
 		t.Errorf("note %q", n)
 	}
 }
