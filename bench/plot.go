@@ -278,15 +278,41 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 }
 
 // powTwoTicks labels the powers of two on a log axis (1, 2, 4, ... 64) and
-// 0.5, 0.25 below 1: worker counts and speedups read best that way.
+// 0.5, 0.25 below 1: worker counts and speedups read best that way. An
+// axis that reaches past 2^16 or below 2^-3 (thousands of workers, a
+// speedup of 0.01 oversubscribed) is labelled 2^k throughout, where the
+// decimals turned into e notation from 2^20 on (1.048576e+06 beside
+// 524288) and grew long below (0.0009765625); past powTwoLabels ticks only
+// every second, fourth, ... power is labelled (aligned on k), the others
+// marked without a label.
 type powTwoTicks struct{}
 
+// powTwoLabels is the most labels powTwoTicks puts on an axis.
+const powTwoLabels = 12
+
 func (powTwoTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 1) {
+		return nil
+	}
+	k0 := int(math.Ceil(math.Log2(lo * 0.9999)))
+	k1 := int(math.Floor(math.Log2(hi * 1.0001)))
+	power := k0 < -3 || k1 > 16
+	every := 1
+	for (k1-k0)/every+1 > powTwoLabels {
+		every *= 2
+	}
 	var ts []plot.Tick
-	for v := math.Exp2(math.Floor(math.Log2(lo))); v <= hi*1.0001; v *= 2 {
-		if v >= lo*0.9999 {
-			ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+	for k := k0; k <= k1; k++ {
+		v := math.Ldexp(1, k)
+		t := plot.Tick{Value: v}
+		switch {
+		case k%every != 0:
+		case power:
+			t.Label = fmt.Sprintf("2^%d", k)
+		default:
+			t.Label = strconv.FormatFloat(v, 'f', -1, 64)
 		}
+		ts = append(ts, t)
 	}
 	return ts
 }

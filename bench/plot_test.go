@@ -302,3 +302,35 @@ func TestTimePlotTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestPowTwoTicks checks the worker and speedup axes' labels: one form on an
+// axis (they turned into e notation from 2^20 on, 1.048576e+06 beside
+// 524288) and at most powTwoLabels of them.
+func TestPowTwoTicks(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		var out []string
+		for _, tk := range (powTwoTicks{}).Ticks(lo, hi) {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{1, 64, "1 2 4 8 16 32 64"},
+		{0.5 / 1.5, 64, "0.5 1 2 4 8 16 32 64"},
+		{0.125, 8, "0.125 0.25 0.5 1 2 4 8"},
+		{1, 1 << 16, "1 4 16 64 256 1024 4096 16384 65536"},
+		{1, 1 << 21, "2^0 2^2 2^4 2^6 2^8 2^10 2^12 2^14 2^16 2^18 2^20"},
+		{0.001, 64, "2^-8 2^-6 2^-4 2^-2 2^0 2^2 2^4 2^6"},
+		{1, 1 << 40, "2^0 2^4 2^8 2^12 2^16 2^20 2^24 2^28 2^32 2^36 2^40"},
+		{3, 3, ""},
+	} {
+		if got := strings.Join(labels(c.lo, c.hi), " "); got != c.want {
+			t.Errorf("Ticks(%g, %g) labels %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+}
