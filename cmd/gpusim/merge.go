@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/report"
@@ -76,6 +77,19 @@ func mergeAction(c *cli.Context) error {
 	parts, res, err := shard.MergeFiles(c.Context, files, partNames())
 	if err != nil {
 		return err
+	}
+	if format == "json" && res.Daily != nil {
+		// The JSON report's per-step statistics, whose steps only the
+		// parts say: counted now, before a byte of the report is
+		// written (a merge of --daily parts to a disk without room for
+		// them failed at the write, the report taken back out).
+		steps := len(res.Daily)
+		most := func() (uint64, error) {
+			return count.SatAdd(mergeReportMost(format, files), count.SatMul(uint64(steps), reportJSONStep)), nil
+		}
+		if err := checkStdoutFits(c.App.Writer, fmt.Sprintf("the json report with --daily's %d steps", steps), most, nil); err != nil {
+			return err
+		}
 	}
 	if n := res.Params.PrecisionNote(res.Summary.Count); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)

@@ -503,3 +503,49 @@ func TestMergeStdoutRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeStdoutRoomDaily: a JSON merge of --daily parts, whose per-step
+// statistics only the parts say, is refused once they are read and before
+// the report's first byte where stdout's disk cannot take them at their
+// largest (reportJSONStep a step), exit 2 naming the steps; it failed at
+// the write, "no space left on device", the report (141 kB) taken back
+// out. The
+// text report, whose table of steps is counted up front, merges.
+func TestMergeStdoutRoomDaily(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "300", "--daily", "--shard", fmt.Sprintf("%d/2", i), "--save", p, "-q"); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		parts = append(parts, p)
+	}
+	for _, c := range []struct {
+		format string
+		code   int
+		want   string
+	}{
+		{"json", exitUsage, "gpusim: error: stdout: the json report with --daily's 300 steps may need up to 332 kB of disk space, but the file system of the file stdout goes to (DISK/r) has 131 kB free\n"},
+		{"text", 0, ""},
+	} {
+		disk := testenv.SmallDisk(t, "128k", false, nil)
+		f, err := os.Create(disk + "/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		code := runContext(context.Background(), append([]string{"merge", "--format", c.format}, parts...), strings.NewReader(""), f, &stderr)
+		f.Close()
+		want := strings.ReplaceAll(c.want, "DISK", disk)
+		st, _ := os.Stat(disk + "/r")
+		switch {
+		case code != c.code || !strings.HasPrefix(stderr.String(), want):
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", c.format, code, stderr.String(), c.code, want)
+		case c.code != 0 && (st == nil || st.Size() != 0):
+			t.Errorf("%s: stdout's file %v: want it empty", c.format, st)
+		case c.code == 0 && (st == nil || st.Size() == 0):
+			t.Errorf("%s: stdout's file %v: want the report", c.format, st)
+		}
+	}
+}

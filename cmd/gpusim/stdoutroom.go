@@ -45,8 +45,8 @@ func reportMost(format string, daily bool, steps int) uint64 {
 // per-step statistics), and in JSON the files' names, each as
 // encoding/json escapes it on a line of its own in merged.files. The JSON
 // report's per-step statistics, whose steps only the parts say, are not
-// counted: a report that does not fit after all is taken back out of
-// stdout's file, and the error names its digest (trackedWriter).
+// counted here: merge counts them once the parts are read, before the
+// report is written (reportJSONStep a step).
 func mergeReportMost(format string, files []string) uint64 {
 	most := reportMost(format, format != "json", 0)
 	if format == "json" {
