@@ -224,6 +224,7 @@ func coldStartNote(opt gpu.Options) string {
 		if werr := gpu.CacheWritable(); werr != nil {
 			kept = fmt.Sprintf("it cannot be cached again: %v", werr)
 		}
+		gpu.RebuildSaid(f) // this note names the entry and why
 		return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds (under one where pocl's own cache holds the program): %s; %s", deviceLabel(opt.Device), cause, kept)
 	}
 	var err error

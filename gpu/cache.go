@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -55,6 +56,19 @@ func CacheFaultSaid(err error) {
 	if err != nil {
 		faultSaid.Store(err.Error())
 	}
+}
+
+// RebuildSaid records that the rebuild of the program entry at path, and
+// its cause (RebuildCause), were said to the user (the engine's note as
+// the compile starts): the cache's own note of that entry, "cache: path is
+// corrupt or stale: rebuilt", is dropped. A corrupt entry of the engine's
+// program was named in two notes, where the self-test's program's had one.
+func RebuildSaid(path string) {
+	if path == "" {
+		return
+	}
+	corrupt := "cache: " + path + " is corrupt or stale"
+	cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) })
 }
 
 // faultSaid is the text of the error CacheFaultSaid recorded last.
@@ -144,7 +158,7 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 		string(b[len(head):n]) != entrySum(b[n+1:]) {
 		cacheNotes.Add("cache: %s is corrupt or stale: rebuilt", path)
 		if kind == "programs" {
-			rebuildCauses.Store(path, "its cached one is corrupt or stale")
+			rebuildCauses.Store(path, fmt.Sprintf("its cached one (%s) is corrupt or stale", path))
 		}
 		return nil, ""
 	}
