@@ -265,8 +265,16 @@ func coldStartNote(opt gpu.Options) string {
 		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 	}
 	// Not cached where it fails to build or fails the self-test (a
-	// driver's fault): the note had promised it was, every time.
-	return fmt.Sprintf("compiling the OpenCL program for %s: a first start there, which can take seconds (under one where pocl's own cache holds the program); once it builds and passes the self-test it is cached for later runs", name)
+	// driver's fault): the note had promised it was, every time. The
+	// self-test's program compiles beside it where it is not cached (a
+	// first start): the note spoke of one program where two were built.
+	both := ""
+	if st := gpu.SelfTestProgramFile(opt); st != "" {
+		if fi, err := os.Stat(st); err != nil || !fi.Mode().IsRegular() {
+			both = ", with the self-test's own program"
+		}
+	}
+	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds (under one where pocl's own cache holds the program); once it builds and passes the self-test it is cached for later runs", name, both)
 }
 
 // deviceLabel names OpenCL device i as the notes name it: its index, and

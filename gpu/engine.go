@@ -458,6 +458,30 @@ func ProgramFile(opt Options) string {
 	return cachePath("programs", key)
 }
 
+// SelfTestProgramFile is ProgramFile's for the self-test's program of the
+// engine Open(opt) opens (selfTestKernels), which a start whose checks run
+// builds beside the engine's: on a first start, both. "" as for
+// ProgramFile.
+func SelfTestProgramFile(opt Options) string {
+	ds, err := devices()
+	if err != nil || opt.Device < 0 || opt.Device >= len(ds) || opt.VectorWidth != 0 && !validWidth(opt.VectorWidth) {
+		return ""
+	}
+	if opt.Math == "" {
+		opt.Math = MathExact
+	}
+	e := newEngine(opt, ds[opt.Device].desc)
+	options, err := e.buildOptions()
+	if err != nil {
+		return ""
+	}
+	key := programKey(e.desc, selfTestOptions(options), e.selfTestSource())
+	if isBypassed("programs", key) {
+		return ""
+	}
+	return cachePath("programs", key)
+}
+
 // retryFromSource opens the engine again from the program's source after
 // the device did not start (err) under the binary from the disk cache: a
 // kernel missing from it or a launch refused may be the binary's doing
