@@ -104,6 +104,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// runtime: eventfd failed").
 		cputime.WatchSuspend()
 	}
+	// The stop signals are taken before the driver starts loading: one
+	// that came between the load's start and here ended the process by
+	// the default action, which left the probe file the load writes into
+	// pocl's cache folder (cl's writableSize; Quiesce waits for it).
+	interrupt.ExitLater = interrupt.Exit(stderr)
+	interrupt.ExitNow = interrupt.Now(stderr)
+	ctx, stop := interrupt.NotifyContext(context.Background())
+	defer stop()
 	if earlyDevices && opensDevice(args) && unlimited() {
 		// The driver loads (pocl: 18 ms) while the command line is read
 		// and checked (about 1 ms), after the checks above, which a
@@ -111,10 +119,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// make a missing HOME; GOMAXPROCS cut to the threads that fit).
 		startDevices()
 	}
-	interrupt.ExitLater = interrupt.Exit(stderr)
-	interrupt.ExitNow = interrupt.Now(stderr)
-	ctx, stop := interrupt.NotifyContext(context.Background())
-	defer stop()
 	code := runContext(ctx, args, stdin, stdout, stderr)
 	if code != interrupt.ExitTimeout {
 		// Devices a failed open of several left opening (a build):

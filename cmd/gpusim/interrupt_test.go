@@ -780,6 +780,27 @@ func TestSignalAfterReturn(t *testing.T) {
 	}
 }
 
+// TestSignalAtEarlyLoad: a stop signal that comes as the driver starts
+// loading, before the command line is read (startDevices), is a stop (exit
+// 143, the signal named), where it found the default action (the signal
+// handlers were installed after the load had begun) and ended the process
+// with no word, and could leave the load's probe file in pocl's cache
+// folder.
+func TestSignalAtEarlyLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	cmd := exec.Command("gpusim-signal-early", "run", "--engine", "opencl", "--lanes", "1e3", "--steps", "2", "-q")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := exitCode(t, cmd); code != 143 || !strings.Contains(stderr.String(), "gpusim: terminated") {
+		t.Errorf("SIGTERM as the early load starts: %v, stderr %q; want exit status 143 and gpusim: terminated", cmd.ProcessState, stderr.String())
+	}
+}
+
 // TestSignalAfterCommit: a signal, or the --timeout, that comes after the
 // commit point while the report is still being printed (a report larger
 // than a pipe's buffer, whose reader is slow) neither cuts the report short

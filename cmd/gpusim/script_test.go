@@ -12,11 +12,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/internal/interrupt"
@@ -54,6 +56,21 @@ func TestMain(m *testing.M) {
 			code := Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 			time.Sleep(slowExit)
 			exit(code)
+		},
+		// gpusim that sends itself SIGTERM as the early load starts
+		// (startDevices), where the signal used to find the default
+		// action (TestSignalAtEarlyLoad).
+		"gpusim-signal-early": func() {
+			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			startDevices = func() {
+				engines.StartDevices()
+				if p, err := os.FindProcess(os.Getpid()); err == nil {
+					p.Signal(syscall.SIGTERM)
+				}
+				time.Sleep(slowExit)
+			}
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
 }
