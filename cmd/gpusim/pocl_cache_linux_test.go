@@ -151,3 +151,46 @@ func TestReadOnlyPoclCache(t *testing.T) {
 		t.Fatalf("selftest with POCL_CACHE_DIR read-only: exit %d; want 1 and the cause\n%s", code, out)
 	}
 }
+
+// TestFullPoclCache: pocl's kernel cache on a full file system (a home
+// over its quota, a full /tmp). A build from source ended the process in
+// LLVM ("LLVM ERROR: IO failure on output stream: No space left on
+// device", exit 1) with no gpusim error or hint, and a run under auto that
+// chose to compile died where it could have run on the CPU; a load from
+// gpusim's cache with pocl's cold aborted (exit 134). Now each is refused
+// before pocl writes, exit 1 with the room and the hint, and auto runs on
+// simd.
+func TestFullPoclCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the OpenCL program with pocl (seconds)")
+	}
+	cltest.RequireDevice(t)
+	full := testenv.SmallDisk(t, "64k", false, nil)
+	cache := t.TempDir()
+	gpusim := func(pocl string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command("gpusim", args...)
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache, "POCL_CACHE_DIR="+pocl)
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	run := []string{"run", "--engine", "opencl", "--lanes", "1e3", "--steps", "10", "-q"}
+	out, code := gpusim(full, run...)
+	if code != 1 || !strings.Contains(out, "gpusim: error: ") || !strings.Contains(out, "pocl cannot build the program: it writes the preprocessed source") ||
+		!strings.Contains(out, "gpusim: hint: free space there, or point POCL_CACHE_DIR at a folder with room") || strings.Contains(out, "LLVM") {
+		t.Errorf("a build on a full disk: exit %d\n%s\nwant exit 1 with the room and the hint", code, out)
+	}
+	out, code = gpusim(full, "run", "--lanes", "1e8", "--steps", "10", "-q")
+	if code != 0 || !strings.Contains(out, "engine    simd (auto)") || !strings.Contains(out, "pocl cannot build the program") {
+		t.Errorf("auto on a full disk: exit %d\n%s\nwant simd, naming why not OpenCL", code, out)
+	}
+	// gpusim's cache warm, pocl's cold on the full disk: the load writes
+	// the binary's files there.
+	if out, code := gpusim(filepath.Join(t.TempDir(), "pocl"), run...); code != 0 {
+		t.Fatalf("a build with room: exit %d\n%s", code, out)
+	}
+	out, code = gpusim(full, run...)
+	if code != 1 || !strings.Contains(out, "pocl cannot load the compiled program from gpusim's cache: it writes the ") || strings.Contains(out, "Generic WG") {
+		t.Errorf("a load on a full disk: exit %d\n%s\nwant exit 1 with the room", code, out)
+	}
+}

@@ -163,6 +163,9 @@ func BuildLimitShortIf(pocl bool) error {
 	if err := poclFileLimitShort(pocl); err != nil {
 		return err
 	}
+	if err := poclDiskShort(pocl, cacheProbeBytes, "build the program", fmt.Sprintf("the preprocessed source, the program's bitcode and shared objects (the preprocessed source the largest, 1.05 MB with pocl 3.1; gpusim asks for %d MiB to leave room)", cacheProbeBytes>>20)); err != nil {
+		return err
+	}
 	if err := buildStackShort(); err != nil {
 		return err
 	}

@@ -224,6 +224,41 @@ func poclFileLimitShort(pocl bool) error {
 		Hint: fmt.Sprintf("raise the limit to %d MiB or more (ulimit -f unlimited); or %s", cacheProbeBytes>>20, useCPU)}
 }
 
+// poclDiskShort returns the error that stands in for a build on pocl
+// (pocl true) that writes need bytes into its kernel cache, where the file
+// system of that folder has less free space, or nil (nil too where it
+// cannot be asked). act says what cannot be done and what what pocl
+// writes, for the message. A write
+// that fails there ends the process in LLVM ("LLVM ERROR: IO failure on
+// output stream: No space left on device", exit 1), where no error comes
+// back: a run on a full disk (a home over its quota, a full /tmp) died
+// with no gpusim error, no hint and no report, and a run under auto that
+// chose to compile did not fall back to the CPU.
+func poclDiskShort(pocl bool, need uint64, act, what string) error {
+	if runtime.GOOS == "windows" || !pocl || need == 0 {
+		return nil
+	}
+	dir := poclCacheDir()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || filepath.Dir(d) == d {
+			dir = d
+			break
+		}
+	}
+	free, _, ok := diskFree(dir)
+	if !ok || free >= need {
+		return nil
+	}
+	needText, freeText := diskfree.SizesText(need, free)
+	return &UnavailableError{Kind: ErrEnvironment,
+		Cause: fmt.Sprintf("pocl cannot %s: it writes %s into its kernel cache %s, which may need up to %s, but its file system (%s) has %s free, and a write that fails there ends the process",
+			act, what, poclCacheDir(), needText, dir, freeText),
+		Hint: "free space there, or point POCL_CACHE_DIR at a folder with room; or " + useCPU}
+}
+
+// diskFree is diskfree.Free; tests replace it.
+var diskFree = diskfree.Free
+
 // fileLimit is diskfree.FileLimit; tests replace it.
 var fileLimit = diskfree.FileLimit
 

@@ -129,6 +129,9 @@ func poclBinaryMissing(bin []byte) (missing []poclBinaryFile, known bool) {
 // say (another pocl's format) is held to cacheProbeBytes, as a build from
 // source is.
 func poclBinaryLimitShort(pocl bool, bin []byte) error {
+	if err := poclBinaryDiskShort(pocl, bin); err != nil {
+		return err
+	}
 	limit, limited := fileLimit()
 	if runtime.GOOS == "windows" || !limited || limit >= cacheProbeBytes || !pocl {
 		return nil
@@ -160,4 +163,30 @@ func poclBinaryLimitShort(pocl bool, bin []byte) error {
 		Cause: fmt.Sprintf("pocl cannot load the compiled program from gpusim's cache under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes %s into its kernel cache %s, and ends the process when one is cut short",
 			diskfree.SizeText(limit), what, poclCacheDir()),
 		Hint: fmt.Sprintf("raise the limit to %s or more (ulimit -f unlimited) for one run, after which pocl's kernel cache holds the files and runs under the limit load them; or %s", need, useCPU)}
+}
+
+// loadBinary is what poclBinaryDiskShort's error says pocl cannot do.
+const loadBinary = "load the compiled program from gpusim's cache"
+
+// poclBinaryDiskShort is poclDiskShort for loading bin, a program binary,
+// on pocl: the files of it that pocl's kernel cache does not hold yet, in
+// all, or cacheProbeBytes where the binary does not say; nil where the
+// cache holds them all (pocl writes nothing).
+func poclBinaryDiskShort(pocl bool, bin []byte) error {
+	if !pocl || poclDiskShort(pocl, cacheProbeBytes, "", "") == nil {
+		return nil // room for any: the binary's files not looked up (a warm start's)
+	}
+	missing, known := poclBinaryMissing(bin)
+	if !known {
+		return poclDiskShort(pocl, cacheProbeBytes, loadBinary, fmt.Sprintf("the files of the compiled program (its bitcode and shared objects: 0.6 MB with pocl 3.1; gpusim asks for %d MiB to leave room)", cacheProbeBytes>>20))
+	}
+	total := 0
+	for _, f := range missing {
+		total += f.size
+	}
+	files := "files"
+	if len(missing) == 1 {
+		files = "file"
+	}
+	return poclDiskShort(pocl, uint64(total), loadBinary, fmt.Sprintf("the %d %s of the compiled program it does not hold yet (its bitcode and shared objects)", len(missing), files))
 }

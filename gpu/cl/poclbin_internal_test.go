@@ -113,3 +113,70 @@ func TestPoclBinaryLimitShort(t *testing.T) {
 		}
 	}
 }
+
+// TestPoclDiskShort: pocl on a full file system (a home over its quota, a
+// full /tmp) ended the process in LLVM ("LLVM ERROR: IO failure on output
+// stream: No space left on device", exit 1) building from source, and
+// aborted loading a binary whose files its kernel cache lacked ("Generic WG
+// function binary does not exist.", exit 134): no gpusim error, no
+// fallback of auto's. A build is refused where the kernel cache's file
+// system has under 8 MiB free, a load where it has less than the files it
+// lacks take; where the cache holds them all the load goes ahead on a full
+// disk. Where the free space cannot be asked, or on another driver,
+// nothing is refused.
+func TestPoclDiskShort(t *testing.T) {
+	bin := poclTestBinary()
+	dir, files := poclBinaryFiles(bin)
+	cache := t.TempDir()
+	t.Setenv(envPoclCacheDir, cache)
+	defer func(f func(string) (uint64, uint64, bool)) { diskFree = f }(diskFree)
+	free, ok := uint64(60<<10), true
+	asked := ""
+	diskFree = func(d string) (uint64, uint64, bool) { asked = d; return free, 1, ok }
+
+	err := BuildLimitShortIf(true)
+	if !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), "pocl cannot build the program: it writes the preprocessed source") ||
+		!strings.Contains(err.Error(), "which may need up to 8.39 MB, but its file system ("+cache+") has 61.4 kB free") ||
+		!strings.Contains(HintFor(err), "free space there, or point POCL_CACHE_DIR at a folder with room") {
+		t.Errorf("a build on a full disk: %v (hint %q), want the refusal naming the room", err, HintFor(err))
+	}
+	if asked != cache {
+		t.Errorf("asked the free space of %q, want the kernel cache %q", asked, cache)
+	}
+	if err := BuildLimitShortIf(false); err != nil {
+		t.Errorf("another driver: %v", err)
+	}
+	err = poclBinaryLimitShort(true, bin)
+	if !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), "pocl cannot load the compiled program from gpusim's cache: it writes the 3 files of the compiled program it does not hold yet") ||
+		!strings.Contains(err.Error(), "which may need up to 102 kB, but its file system") {
+		t.Errorf("a load on a full disk, the kernel cache cold: %v, want the refusal naming the files", err)
+	}
+	if err := poclBinaryLimitShort(true, []byte("not pocl's")); err == nil || !strings.Contains(err.Error(), "may need up to 8.39 MB") {
+		t.Errorf("a binary that says no files: %v, want the refusal under 8 MiB", err)
+	}
+	for _, f := range files {
+		p := filepath.Join(cache, dir, f.path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := poclBinaryLimitShort(true, bin); err != nil {
+		t.Errorf("every file in the kernel cache: %v, want none (pocl writes nothing)", err)
+	}
+	free = 200 << 10
+	os.RemoveAll(filepath.Join(cache, dir))
+	if err := poclBinaryLimitShort(true, bin); err != nil {
+		t.Errorf("the files fit: %v, want none", err)
+	}
+	free, ok = 0, false
+	if err := BuildLimitShortIf(true); err != nil {
+		t.Errorf("free space not known: %v, want none", err)
+	}
+	free, ok = cacheProbeBytes, true
+	if err := BuildLimitShortIf(true); err != nil {
+		t.Errorf("8 MiB free: %v, want none", err)
+	}
+}
