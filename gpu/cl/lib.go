@@ -91,8 +91,8 @@ func Load() error {
 	loadOnce.Do(func() {
 		attempted.Store(true)
 		keepSignals()
-		loadErr = load()
-		restoreSignals() // a driver's handlers out of the way of a stop (signals.go)
+		// A driver's handlers out of the way of a stop (signals.go).
+		driverCall(func() { loadErr = load() })
 	})
 	return loadErr
 }

@@ -59,8 +59,8 @@ func CreateContext(devices ...*Device) (*Context, error) {
 	}
 	props := []uintptr{contextPlatform, devices[0].platform.id, 0}
 	var st int32
-	h := clCreateContext(&props[0], uint32(len(ids)), &ids[0], 0, 0, &st)
-	restoreSignals() // signals.go
+	var h uintptr
+	driverCall(func() { h = clCreateContext(&props[0], uint32(len(ids)), &ids[0], 0, 0, &st) }) // signals.go
 	runtime.KeepAlive(props)
 	runtime.KeepAlive(ids)
 	if err := check("clCreateContext", st); err != nil {
@@ -220,8 +220,8 @@ func buildProgram(h uintptr, dev *Device, options string) (*Program, error) {
 	p := &Program{dev: dev}
 	p.h.Store(h)
 	devID := dev.id
-	st := clBuildProgram(h, 1, &devID, options, 0, 0)
-	restoreSignals() // signals.go
+	var st int32
+	driverCall(func() { st = clBuildProgram(h, 1, &devID, options, 0, 0) }) // signals.go
 	if st != 0 {
 		log, _ := p.BuildLog()
 		p.Release()

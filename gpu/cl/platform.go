@@ -122,9 +122,9 @@ const maxIDs = 1 << 12
 // Devices lists all devices of the platform; none is not an error.
 func (p *Platform) Devices() ([]*Device, error) {
 	var n uint32
-	st := clGetDeviceIDs(p.id, deviceTypeAll, 0, nil, &n)
+	var st int32
 	// pocl starts LLVM here, which installs its signal handlers (signals.go).
-	restoreSignals()
+	driverCall(func() { st = clGetDeviceIDs(p.id, deviceTypeAll, 0, nil, &n) })
 	if st == -1 || (st == 0 && n == 0) { // CL_DEVICE_NOT_FOUND
 		return nil, nil
 	}

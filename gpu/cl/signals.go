@@ -1,6 +1,9 @@
 package cl
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // A driver may install signal handlers of its own as it loads: pocl's LLVM
 // (llvm::sys's RegisterHandlers, as pocl starts) replaces the handlers of
@@ -23,6 +26,12 @@ import "sync"
 // it compiled; a stop no longer goes through it, so that LLVM does not
 // remove its temporary files on a stop (a compile ended by the stop's
 // forced exit may leave them in the driver's cache folder).
+//
+// Those calls put the handling back while they run, too (driverCall),
+// every watchEvery: pocl 3.1 installs LLVM's handlers early in its first
+// clGetDeviceIDs, which then runs for milliseconds more, and a SIGQUIT
+// 20 ms into an OpenCL run (a warm start) went to LLVM's handler and was
+// dropped in 1 to 3 runs of 10, the run going on to exit 0.
 
 var kept struct {
 	sync.Mutex
@@ -46,4 +55,41 @@ func restoreSignals() {
 	if kept.restore != nil {
 		kept.restore()
 	}
+}
+
+// watchEvery is how often driverCall puts back the stop signals' handling
+// while a driver's call runs: 5 reads of it (rt_sigaction) a time.
+const watchEvery = 100 * time.Microsecond
+
+// driverCall runs f, a call into the driver that may install signal
+// handlers, putting back the handling of the stop signals that
+// keepSignals noted every watchEvery while it runs, and once after.
+func driverCall(f func()) {
+	kept.Lock()
+	watch := kept.restore != nil
+	kept.Unlock()
+	if watch {
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(watchEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					restoreSignals()
+				}
+			}
+		}()
+		defer func() {
+			close(done)
+			wg.Wait()
+		}()
+	}
+	f()
+	restoreSignals()
 }
