@@ -271,9 +271,20 @@ func TestMergeRefusesMathMixture(t *testing.T) {
 	}
 	_, err := shard.Merge(parts)
 	a, b := strconv.Quote(parts[0].Path), strconv.Quote(parts[1].Path)
-	want := a + " and " + b + " are parts of different jobs: --math is exact in " + a + " and fast in " + b
+	want := a + " and " + b + " are parts of different jobs: --math is exact in " + a + " (serial) and fast in " + b + " (serial)"
 	if err == nil || err.Error() != want {
 		t.Errorf("merge of exact and fast parts: %v, want %q", err, want)
+	}
+	// Every shard given --math fast, auto running one on a CPU engine,
+	// which computes exact math only: the error said only that the modes
+	// differ.
+	parts[0].Engine, parts[0].Requested = "simd", "auto"
+	parts[1].Engine, parts[1].Requested = "opencl", "auto"
+	_, err = shard.Merge(parts)
+	want = a + " and " + b + " are parts of different jobs: --math is exact in " + a + " (simd, auto's choice) and fast in " + b + " (opencl, auto's choice); if every shard was given --math fast, auto ran " + a +
+		" on simd, which computes exact math only (--math fast applies to the device engine alone): run every shard with --engine opencl for fast math, or every shard with --math exact"
+	if err == nil || err.Error() != want {
+		t.Errorf("merge of exact and fast parts auto chose: %v, want %q", err, want)
 	}
 	// A part of no lanes holds no values: its mode does not matter.
 	parts[0].Math, parts[2].Math = sim.MathFast, sim.MathFast
@@ -330,7 +341,7 @@ func TestReadVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = shard.Merge(append(parts[:1:1], readParts(t, v2)...))
-	if err == nil || !strings.Contains(err.Error(), "--math is unknown (a version 1 part) in \"testdata/v1-part-0.json\" and exact in "+strconv.Quote(v2)) {
+	if err == nil || !strings.Contains(err.Error(), "--math is unknown (a version 1 part) in \"testdata/v1-part-0.json\" (simd) and exact in "+strconv.Quote(v2)+" (serial)") {
 		t.Errorf("version 1 and 2 parts: %v", err)
 	}
 	data, err := os.ReadFile("testdata/v1-part-0.json")

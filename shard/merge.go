@@ -301,10 +301,39 @@ func checkMath(parts []*Part) error {
 			first = i
 		case p.Math != parts[first].Math:
 			a, b := parts[first].name(first), p.name(i)
-			return fmt.Errorf("%s and %s are parts of different jobs: --math is %s in %s and %s in %s", a, b, mode(parts[first]), a, mode(p), b)
+			return fmt.Errorf("%s and %s are parts of different jobs: --math is %s in %s%s and %s in %s%s%s", a, b, mode(parts[first]), a, ranOn(parts[first]), mode(p), b, ranOn(p), autoMath(parts[first], a, p, b))
 		}
 	}
 	return nil
+}
+
+// ranOn names the engine that computed p, " (simd)", and auto's choice
+// where auto chose it, " (simd, auto's choice)"; "" where the part does not
+// say.
+func ranOn(p *Part) string {
+	switch {
+	case p.Engine == "":
+		return ""
+	case p.Requested == "auto":
+		return " (" + p.Engine + ", auto's choice)"
+	}
+	return " (" + p.Engine + ")"
+}
+
+// autoMath explains parts a and b (named an and bn) of one job run with
+// --math fast where auto chose an engine that computes exact math only for
+// one of them (a CPU engine, where --math fast does not apply), ""
+// otherwise: the error said only that the modes differ, where every shard
+// had been given --math fast.
+func autoMath(a *Part, an string, b *Part, bn string) string {
+	exact, en, fast := a, an, b
+	if a.Math != "exact" {
+		exact, en, fast = b, bn, a
+	}
+	if exact.Math != "exact" || fast.Math != "fast" || exact.Requested != "auto" || fast.Engine == "" {
+		return ""
+	}
+	return fmt.Sprintf("; if every shard was given --math fast, auto ran %s on %s, which computes exact math only (--math fast applies to the device engine alone): run every shard with --engine %s for fast math, or every shard with --math exact", en, exact.Engine, fast.Engine)
 }
 
 // diffParams returns the first parameter, as its flag name, in which a and b
