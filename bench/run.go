@@ -227,6 +227,19 @@ type ScalingPoint struct {
 	Overhead time.Duration `json:"overhead_ns"`
 }
 
+// MarshalJSON writes p as its fields say, with efficiencyNote and
+// overheadNote where they have one (efficiency_note, overhead_note: "in
+// noise", "superlinear", "1 run"), which the text, Markdown, CSV and HTML
+// tables give beside the numbers: the JSON had the numbers alone.
+func (p ScalingPoint) MarshalJSON() ([]byte, error) {
+	type plain ScalingPoint
+	return json.Marshal(struct {
+		plain
+		EfficiencyNote string `json:"efficiency_note,omitempty"`
+		OverheadNote   string `json:"overhead_note,omitempty"`
+	}{plain(p), p.efficiencyNote(), p.overheadNote()})
+}
+
 // RanWorkers is Ran, or Workers in a report from before gpusim recorded it.
 func (p ScalingPoint) RanWorkers() int {
 	if p.Ran > 0 {

@@ -797,3 +797,36 @@ func TestMeasureSuspended(t *testing.T) {
 		}
 	}
 }
+
+// TestScalingPointJSONNotes: the JSON report gives an efficiency above
+// 100% and a negative overhead with the words the tables give beside them
+// ("superlinear", "in noise", "1 run"): it had the numbers alone, where
+// the text read "107.6% (1 run)".
+func TestScalingPointJSONNotes(t *testing.T) {
+	for _, c := range []struct {
+		p    ScalingPoint
+		want []string
+	}{
+		{ScalingPoint{Workers: 2, Efficiency: 1.076, Wall: Stats{N: 1}}, []string{`"efficiency_note":"1 run"`}},
+		{ScalingPoint{Workers: 2, Efficiency: 1.2, SpeedupRange: &[2]float64{2.1, 2.6}, Overhead: -5}, []string{`"efficiency_note":"superlinear"`, `"overhead_note":"in noise"`}},
+		{ScalingPoint{Workers: 2, Efficiency: 1.05, SpeedupRange: &[2]float64{1.9, 2.3}}, []string{`"efficiency_note":"in noise"`}},
+		{ScalingPoint{Workers: 2, Efficiency: 0.9}, nil},
+	} {
+		b, err := json.Marshal(c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%+v: %s, want %s", c.p, b, w)
+			}
+		}
+		if c.want == nil && strings.Contains(string(b), "_note") {
+			t.Errorf("%+v: %s, want no note", c.p, b)
+		}
+		var back ScalingPoint
+		if err := json.Unmarshal(b, &back); err != nil || back.Efficiency != c.p.Efficiency || back.Overhead != c.p.Overhead {
+			t.Errorf("%s read back as %+v, %v", b, back, err)
+		}
+	}
+}
