@@ -1120,6 +1120,7 @@ func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 	}
 	primary := map[string]string{} // every name and alias -> the flag's name
 	isBool := map[string]bool{}
+	usage := map[string]string{}
 	for _, f := range cmd.Flags {
 		names := f.Names()
 		for _, n := range names {
@@ -1128,6 +1129,31 @@ func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 		if _, ok := f.(*cli.BoolFlag); ok {
 			isBool[names[0]] = true
 		}
+		if d, ok := f.(cli.DocGenerationFlag); ok {
+			usage[names[0]] = strings.ReplaceAll(d.GetUsage(), "`", "")
+		}
+	}
+	// noValue is the error of flag p given without its value, where next
+	// (if any) is what stands in its place: the flag parser took the next
+	// flag for the value (run --out --daily: "--daily" has no extension),
+	// or said the flag was given twice where its repeat ended the line.
+	noValue := func(p, next string) error {
+		msg := "needs a value"
+		if u := usage[p]; u != "" {
+			msg += ": " + u
+		}
+		if next != "" {
+			msg += fmt.Sprintf(" (%q after it is a flag; a value that is one is written --%s=%s)", next, p, next)
+		}
+		return &sim.ParamError{Flag: p, Msg: msg}
+	}
+	isFlag := func(a string) bool {
+		if len(a) < 2 || a[0] != '-' {
+			return false
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		_, ok := primary[name]
+		return ok
 	}
 	seen := map[string]bool{}
 	valued := map[string]bool{} // a boolean given with =VALUE
@@ -1147,6 +1173,14 @@ func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 			continue // unknown: the parser says so
 		}
 		valued[p] = valued[p] || hasValue
+		if !hasValue && !isBool[p] {
+			switch {
+			case i+1 == len(args):
+				return nil, noValue(p, "")
+			case isFlag(args[i+1]):
+				return nil, noValue(p, args[i+1])
+			}
+		}
 		if seen[p] && (!isBool[p] || valued[p]) {
 			return nil, &sim.ParamError{Flag: p, Msg: "given twice: give it once (the last would win without a word)"}
 		}
