@@ -356,8 +356,18 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 	if o.params.Steps == 0 {
 		counted, lower = fmt.Sprintf("%.3g lanes, each at least a lane-step's work", work), "--lanes"
 	}
+	what := count.Noun(lanes, "lane")
+	if sh := o.shard.shard; sh != nil {
+		// A shard's lanes, not the job's --lanes: the message named a
+		// count the user never typed.
+		what = fmt.Sprintf("shard %s's %s of %d", sh, what, o.params.Lanes)
+		lower = "--lanes or --steps, or run more shards"
+		if o.params.Steps == 0 {
+			lower = "--lanes, or run more shards"
+		}
+	}
 	return paramErr("lanes", "%s x %s (%s) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
-		count.Noun(lanes, "lane"), count.Noun(o.params.Steps, "step"), counted, longTime(secs), work/secs, on, lower)
+		what, count.Noun(o.params.Steps, "step"), counted, longTime(secs), work/secs, on, lower)
 }
 
 // longTime is a span of seconds for people: years past one, days past
