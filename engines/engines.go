@@ -190,9 +190,16 @@ type Entry struct {
 
 // TakesOption reports whether the engine uses option opt (a flag's name)
 // as o sets it: whether it is in Takes, or is --math exact, which every
-// engine computes (so that one set of flags serves every engine).
+// engine computes, or --workers 0 or --vector-width 0, the defaults (so
+// that one set of flags serves every engine).
 func (e Entry) TakesOption(opt string, o Options) bool {
-	if opt == "math" && (o.Math == "" || o.Math == sim.MathExact) {
+	switch {
+	case opt == TakesMath && (o.Math == "" || o.Math == sim.MathExact):
+		return true
+	case opt == TakesWorkers && o.Workers == 0, opt == TakesVectorWidth && o.VectorWidth == 0:
+		// The flag's default given explicitly (--workers "${W:-0}"),
+		// which asks the engine for nothing: accepted by all, as --math
+		// exact is, so that one set of flags serves every engine.
 		return true
 	}
 	return slices.Contains(e.Takes, opt)
