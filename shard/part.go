@@ -266,7 +266,18 @@ func readPartBytes(path string) ([]byte, error) {
 	const sniff = 512
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(sniff)
-	if t := bytes.TrimLeft(head, " \t\r\n"); len(head) == sniff && len(t) > 0 && t[0] != '{' {
+	if form := otherForm(head); form != "" {
+		return nil, fmt.Errorf("%q: not a gpusim part as written: it is %s", path, form)
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
+		// A UTF-8 byte-order mark, which an editor or PowerShell's
+		// Set-Content writes: read past it, as merge's --files-from
+		// lists are (it was refused as not a JSON object).
+		br.Discard(len(utf8BOM))
+		head = head[len(utf8BOM):]
+		size = max(size-int64(len(utf8BOM)), 0)
+	}
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(head) >= sniff-len(utf8BOM) && len(t) > 0 && t[0] != '{' {
 		return nil, fmt.Errorf("%q: not a gpusim part (not a JSON object: it begins %q)", path, head[:16])
 	}
 	// Read into a buffer of the file's size (and a byte, to see its end):
@@ -282,6 +293,26 @@ func readPartBytes(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%q: not a gpusim part (over %d bytes, more than any part holds)", path, maxPartBytes)
 	}
 	return data, nil
+}
+
+// utf8BOM is the UTF-8 byte-order mark.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// otherForm names the form of a file that begins with head where it is a
+// part in a form that is not UTF-8 JSON, with what to do: UTF-16 (with its
+// byte-order mark: PowerShell's Out-File and > write it) or gzip, "" for
+// any other. Such a part was refused as "not a JSON object" with its first
+// bytes, which said neither.
+func otherForm(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
+		return "UTF-16LE, not UTF-8 (PowerShell's Out-File and > write that): write it as UTF-8 (Set-Content -Encoding utf8), or copy the file as it was saved"
+	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return "UTF-16BE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return "gzip-compressed: decompress it first (gunzip)"
+	}
+	return ""
 }
 
 // pathError is err, of reading the part at path, as ReadPart's other

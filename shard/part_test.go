@@ -2,6 +2,7 @@ package shard_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1050,6 +1051,50 @@ func TestPartLayout(t *testing.T) {
 		back, err := shard.ParsePart(got)
 		if err != nil || back.Device != part.Device || back.Count != part.Count {
 			t.Errorf("%s: read back %v (%v)", c.name, back, err)
+		}
+	}
+}
+
+// TestReadPartForms: a part saved again with a UTF-8 byte-order mark (an
+// editor, PowerShell's Set-Content) reads as the part; one in UTF-16 or
+// gzip-compressed is refused naming its form and what to do. All three were
+// refused as "not a JSON object", with their first bytes.
+func TestReadPartForms(t *testing.T) {
+	dir := t.TempDir()
+	paths := writeShards(t, dir, smallJob(1000), 1, false)
+	data, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readParts(t, paths[0])[0]
+	bom := filepath.Join(dir, "bom.json")
+	if err := os.WriteFile(bom, append([]byte{0xef, 0xbb, 0xbf}, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := shard.ReadPart(bom); err != nil || got.Summary.Digest != want.Summary.Digest || got.Summary.Count != want.Summary.Count {
+		t.Errorf("a part with a UTF-8 byte-order mark: %v, want it read as the part", err)
+	}
+	u16 := []byte{0xff, 0xfe}
+	for _, b := range data {
+		u16 = append(u16, b, 0)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"u16.json":  {u16, "it is UTF-16LE, not UTF-8"},
+		"p.json.gz": {gz.Bytes(), "it is gzip-compressed: decompress it first (gunzip)"},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := shard.ReadPart(path); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
 	}
 }
