@@ -196,6 +196,12 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 			return nil, err
 		}
 		more, err := readFileList(c.Context, list, c.App.Reader, c.App.Writer)
+		if errors.Is(err, errNoNames) && len(files) > 0 {
+			// An empty list beside parts named on the command line
+			// (a find that matched none beyond them): those are
+			// merged (it was refused).
+			err = nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -382,10 +388,21 @@ func parseFileList(list string, data []byte) ([]string, error) {
 		}
 	}
 	if len(files) == 0 {
-		return nil, paramErr("files-from", "%q names no part files (one a line, or NUL-separated as find -print0 writes them)", list)
+		return nil, &noNamesError{paramErr("files-from", "%q names no part files (one a line, or NUL-separated as find -print0 writes them)", list)}
 	}
 	return files, nil
 }
+
+// errNoNames matches a --files-from list that names no part files
+// (noNamesError), which is an error only where the command line names
+// none either.
+var errNoNames = errors.New("the list names no part files")
+
+// noNamesError is parseFileList's error for a list that names no part
+// files: the *sim.ParamError it prints as, matching errNoNames.
+type noNamesError struct{ error }
+
+func (e *noNamesError) Unwrap() []error { return []error{e.error, errNoNames} }
 
 // utf16Form is "UTF-16LE" or "UTF-16BE" where data is a UTF-16 text, ""
 // where it is not: one that begins with a byte order mark, or one without
