@@ -244,7 +244,13 @@ func coldStartNote(opt gpu.Options) string {
 	} else if err = serr; serr == nil {
 		// A folder or a pipe in the program's place holds no program:
 		// the cache replaces it (an empty folder, cachedir.WriteFile);
-		// the start compiles.
+		// the start compiles. Where it can, that is a rebuild, said
+		// with why (it read "a first start there", beside the cache's
+		// "read ...: not a regular file").
+		if ents, derr := os.ReadDir(f); (derr != nil || len(ents) == 0) && gpu.CacheWritable() == nil && gpu.BuildRefused(opt.Device) == nil {
+			gpu.RebuildSaid(f)
+			return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds (under one where pocl's own cache holds the program): %s is %s, not a cache entry; it is replaced, and the program cached for later runs", deviceLabel(opt.Device), f, fileKind(st.Mode()))
+		}
 		err = fs.ErrNotExist
 	}
 	werr := gpu.CacheWritable()
@@ -275,6 +281,22 @@ func coldStartNote(opt gpu.Options) string {
 		}
 	}
 	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds (under one where pocl's own cache holds the program); once it builds and passes the self-test it is cached for later runs", name, both)
+}
+
+// fileKind names the kind of file of mode, not a regular file, as the
+// notes name it: "a named pipe", "an empty folder".
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "an empty folder"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }
 
 // deviceLabel names OpenCL device i as the notes name it: its index, and

@@ -67,9 +67,15 @@ func RebuildSaid(path string) {
 	if path == "" {
 		return
 	}
+	rebuildSaid.Store(path, true)
 	corrupt := "cache: " + path + " is corrupt or stale"
-	cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) })
+	read := "cache: read " + path + ": "
+	cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) || strings.HasPrefix(n, read) })
 }
+
+// rebuildSaid holds the entries whose rebuild RebuildSaid recorded as
+// said: a failed read of one adds no note of its own after it.
+var rebuildSaid sync.Map
 
 // faultSaid is the text of the error CacheFaultSaid recorded last.
 var faultSaid atomic.Value
@@ -147,7 +153,7 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 			// its note says to remove it.
 			return nil, ""
 		}
-		if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.ELOOP) {
+		if _, said := rebuildSaid.Load(path); !said && !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.ELOOP) {
 			cacheNotes.Add("cache: %v", err)
 		}
 		return nil, ""
