@@ -225,7 +225,7 @@ func coldStartNote(opt gpu.Options) string {
 			kept = fmt.Sprintf("it cannot be cached again: %v", werr)
 		}
 		gpu.RebuildSaid(f) // this note names the entry and why
-		return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds (under one where pocl's own cache holds the program): %s; %s", deviceLabel(opt.Device), cause, kept)
+		return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds%s: %s; %s", deviceLabel(opt.Device), poclQuick(opt.Device), cause, kept)
 	}
 	var err error
 	if f == "" {
@@ -249,7 +249,7 @@ func coldStartNote(opt gpu.Options) string {
 		// "read ...: not a regular file").
 		if ents, derr := os.ReadDir(f); (derr != nil || len(ents) == 0) && gpu.CacheWritable() == nil && gpu.BuildRefused(opt.Device) == nil {
 			gpu.RebuildSaid(f)
-			return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds (under one where pocl's own cache holds the program): %s is %s, not a cache entry; it is replaced, and the program cached for later runs", deviceLabel(opt.Device), f, fileKind(st.Mode()))
+			return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds%s: %s is %s, not a cache entry; it is replaced, and the program cached for later runs", deviceLabel(opt.Device), poclQuick(opt.Device), f, fileKind(st.Mode()))
 		}
 		err = fs.ErrNotExist
 	}
@@ -280,7 +280,17 @@ func coldStartNote(opt gpu.Options) string {
 			both = ", with the self-test's own program"
 		}
 	}
-	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds (under one where pocl's own cache holds the program); once it builds and passes the self-test it is cached for later runs", name, both)
+	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; once it builds and passes the self-test it is cached for later runs", name, both, poclQuick(opt.Device))
+}
+
+// poclQuick is the compile notes' word on pocl's own kernel cache, " (under
+// one where pocl's own cache holds the program)", for device i where it is
+// pocl's, "" for another driver's: Oclgrind's note spoke of pocl.
+func poclQuick(i int) string {
+	if ds, err := gpu.Devices(); err == nil && i >= 0 && i < len(ds) && ds[i].PlatformName != "Portable Computing Language" {
+		return ""
+	}
+	return " (under one where pocl's own cache holds the program)"
 }
 
 // fileKind names the kind of file of mode, not a regular file, as the

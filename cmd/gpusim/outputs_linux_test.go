@@ -569,3 +569,23 @@ func TestMergeStdoutRoomDaily(t *testing.T) {
 		}
 	}
 }
+
+// TestColdNoteOtherDriver: the note of a first start on a driver other than
+// pocl (Oclgrind's) says nothing of pocl's cache: it read "under one where
+// pocl's own cache holds the program" there too.
+func TestColdNoteOtherDriver(t *testing.T) {
+	const lib = "/usr/lib/oclgrind/liboclgrind-rt.so"
+	if _, err := os.Stat(lib); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Oclgrind is required when CI=true: %v", err)
+		}
+		t.Skip("no Oclgrind")
+	}
+	cmd := exec.Command("gpusim", "run", "--engine", "opencl", "--lanes", "100", "--steps", "1", "-q")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "(Oclgrind Simulator, Oclgrind, ") || !strings.Contains(string(out), ": a first start there, which can take seconds; once it builds") ||
+		strings.Contains(string(out), "pocl") {
+		t.Errorf("a first start on Oclgrind: %v\n%s\nwant the note of a first start, without pocl", err, out)
+	}
+}
