@@ -2484,7 +2484,7 @@ func devicesFailed(dev Entry, o Options, err error) string {
 	why := "failed"
 	switch {
 	case dev.Absent(err) && loaderSettings() != "":
-		why = "is not found under " + loaderSettings()
+		why = "is not usable under " + loaderSettings()
 	case dev.Absent(err):
 		why = "is not here"
 	case dev.NotLoaded != nil && dev.NotLoaded(err):
@@ -2498,7 +2498,7 @@ func devicesFailed(dev Entry, o Options, err error) string {
 			o.note("hint for %s: %s", dev.Name, h)
 		}
 	}
-	if why == "failed" || strings.HasPrefix(why, "is not found under ") {
+	if why == "failed" || strings.HasPrefix(why, "is not usable under ") {
 		return dev.Name + " " + why + ": " + firstLine(err)
 	}
 	return dev.Name + " " + why

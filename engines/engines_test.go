@@ -1197,7 +1197,7 @@ func TestAutoKnownStartupOtherSetup(t *testing.T) {
 			// driver shows, the driver is not here.
 			want := "fake is not here"
 			if slices.Contains(loaderVars, c[0]) {
-				want = "fake is not found under " + c[0] + ": no OpenCL library"
+				want = "fake is not usable under " + c[0] + ": no OpenCL library"
 			}
 			if lists != before+1 || ch.Engine != "simd" || ch.Reason != want {
 				t.Errorf("%s=%s: %d listings of devices, %s (%s); want one, and simd (%q)",
@@ -2608,7 +2608,7 @@ func TestAutoDeviceFailedReason(t *testing.T) {
 		{true, "", "fake is not here"},
 		// Absent under a setting of where the loader looks, which may
 		// hide a driver that is there: it said "is not here".
-		{true, "/etc/passwd", "fake is not found under OCL_ICD_VENDORS: OpenCL not loaded: POCL_CACHE_DIR is set but empty"},
+		{true, "/etc/passwd", "fake is not usable under OCL_ICD_VENDORS: OpenCL not loaded: POCL_CACHE_DIR is set but empty"},
 	} {
 		t.Setenv("OCL_ICD_VENDORS", c.vendors)
 		withDevices(t, Entry{Name: "fake",
