@@ -2478,8 +2478,9 @@ func updateCalibration(change func(calibrationFile)) error {
 // "failed" with the cause's first line ("opencl failed" alone did not say
 // why, the cause in the notes above it alone). Absent under a setting of
 // where the loader looks (loaderSettings: OCL_ICD_VENDORS=/etc/passwd,
-// with pocl installed) is "is not found under" the setting, with the
-// cause: "is not here" said a driver that is there was missing.
+// with pocl installed) is "is not usable under" the setting, with the
+// cause: "is not here" said a driver that is there was missing, and "is
+// not found under" a library that was there but not OpenCL's.
 func devicesFailed(dev Entry, o Options, err error) string {
 	why := "failed"
 	switch {
