@@ -85,6 +85,18 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
 		return exitUsage
 	}
+	// The stop signals are taken as soon as a goroutine may start (after
+	// the limits on threads, which cut GOMAXPROCS to the threads that
+	// fit: signal.Notify starts one, which under ulimit -u 7 aborted in
+	// pthread_create), before the driver starts loading: one that came
+	// between the load's start and here ended the process by the default
+	// action (a SIGQUIT dumped the goroutines and exited 2), which left
+	// the probe file the load writes into pocl's cache folder (cl's
+	// writableSize; Quiesce waits for it).
+	interrupt.ExitLater = interrupt.Exit(stderr)
+	interrupt.ExitNow = interrupt.Now(stderr)
+	ctx, stop := interrupt.NotifyContext(context.Background())
+	defer stop()
 	if runsWork(args) {
 		// SIGXCPU before a plain ulimit -t's SIGKILL: a stop, not a
 		// kill mid-write.
@@ -104,14 +116,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// runtime: eventfd failed").
 		cputime.WatchSuspend()
 	}
-	// The stop signals are taken before the driver starts loading: one
-	// that came between the load's start and here ended the process by
-	// the default action, which left the probe file the load writes into
-	// pocl's cache folder (cl's writableSize; Quiesce waits for it).
-	interrupt.ExitLater = interrupt.Exit(stderr)
-	interrupt.ExitNow = interrupt.Now(stderr)
-	ctx, stop := interrupt.NotifyContext(context.Background())
-	defer stop()
 	if earlyDevices && opensDevice(args) && unlimited() {
 		// The driver loads (pocl: 18 ms) while the command line is read
 		// and checked (about 1 ms), after the checks above, which a

@@ -780,25 +780,6 @@ func TestSignalAfterReturn(t *testing.T) {
 	}
 }
 
-// TestSignalBeforeRun: a stop signal in a process's first milliseconds,
-// before Run takes the signals (NotifyContext), is a stop once Run starts
-// (exit 131 for SIGQUIT, the signal named), where Go's default action
-// dumped the goroutines and exited 2, the status of bad input.
-func TestSignalBeforeRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess stop tests skipped in -short mode")
-	}
-	cmd := exec.Command("gpusim-quit-before-run", "run", "--engine", "simd", "--lanes", "1e3", "--steps", "2", "-q")
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if code, _ := exitCode(t, cmd); code != 131 || stderr.String() != "gpusim: quit\n" || stdout.Len() != 0 {
-		t.Errorf("SIGQUIT before Run: %v, stdout %d bytes, stderr %.300q; want exit status 131, no report and gpusim: quit", cmd.ProcessState, stdout.Len(), stderr.String())
-	}
-}
-
 // TestSignalAtEarlyLoad: a stop signal that comes as the driver starts
 // loading, before the command line is read (startDevices), is a stop (exit
 // 143, the signal named), where it found the default action (the signal

@@ -27,9 +27,6 @@ func exit(code int) {
 // binary that doubles as gpusim (its scripts' gpusim ran without it, and
 // aborted under ulimit -v on a busy machine where gpusim did not).
 func setUp() {
-	// First: a stop signal from here on is a stop, not Go's default
-	// action (interrupt.Early).
-	interrupt.Early()
 	// Under ulimit -v, first: glibc's malloc arenas and 8 MiB thread
 	// stacks took the room of the threads a run starts, and runs aborted
 	// in pthread_create.

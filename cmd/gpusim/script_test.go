@@ -57,17 +57,6 @@ func TestMain(m *testing.M) {
 			time.Sleep(slowExit)
 			exit(code)
 		},
-		// gpusim that sends itself SIGQUIT once set up, before Run
-		// (TestSignalBeforeRun).
-		"gpusim-quit-before-run": func() {
-			setUp()
-			earlyDevices, interrupt.HoldAtExit = true, true
-			if p, err := os.FindProcess(os.Getpid()); err == nil {
-				p.Signal(syscall.SIGQUIT)
-			}
-			time.Sleep(slowExit)
-			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-		},
 		// gpusim that sends itself SIGTERM as the early load starts
 		// (startDevices), where the signal used to find the default
 		// action (TestSignalAtEarlyLoad).

@@ -195,9 +195,6 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	settled.Unlock()
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
-	if e := early.Swap(nil); e != nil {
-		sigs = *e // with the signals Early took since
-	}
 	stopped := make(chan struct{})
 	var signalled atomic.Bool
 	signal.Notify(sigs, stopSignals()...)
@@ -248,22 +245,6 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 		close(stopped)
 	}
 }
-
-// Early takes the stop signals from the start of a program's main, before
-// its set-up (limits, memory, the driver's early load) and NotifyContext:
-// those that come in between are kept (two at most) and taken by the next
-// NotifyContext, at once, as a stop. Go's default actions had them until
-// NotifyContext: a SIGQUIT in a run's first milliseconds dumped the
-// goroutines and exited 2, the status of bad input, and a SIGTERM ended
-// the process without a word.
-func Early() {
-	e := make(chan os.Signal, 2)
-	signal.Notify(e, stopSignals()...)
-	early.Store(&e)
-}
-
-// early is the channel of Early's signals until NotifyContext takes it.
-var early atomic.Pointer[chan os.Signal]
 
 // HoldAtExit, when set (by a program's main, never by in-process tests),
 // makes the func NotifyContext returns leave the signals taken where no
