@@ -439,23 +439,7 @@ func (e *Engine) keepProgram(options string) {
 // loads the driver, once per process) and reads nothing else: a caller
 // stats the file to learn whether a start would be warm.
 func ProgramFile(opt Options) string {
-	ds, err := devices()
-	if err != nil || opt.Device < 0 || opt.Device >= len(ds) || opt.VectorWidth != 0 && !validWidth(opt.VectorWidth) {
-		return ""
-	}
-	if opt.Math == "" {
-		opt.Math = MathExact
-	}
-	e := newEngine(opt, ds[opt.Device].desc)
-	options, err := e.buildOptions()
-	if err != nil {
-		return ""
-	}
-	key := programKey(e.desc, options, e.source())
-	if isBypassed("programs", key) {
-		return ""
-	}
-	return cachePath("programs", key)
+	return programFile(opt, func(e *Engine, options string) (string, string) { return options, e.source() })
 }
 
 // SelfTestProgramFile is ProgramFile's for the self-test's program of the
@@ -463,6 +447,15 @@ func ProgramFile(opt Options) string {
 // builds beside the engine's: on a first start, both. "" as for
 // ProgramFile.
 func SelfTestProgramFile(opt Options) string {
+	return programFile(opt, func(e *Engine, options string) (string, string) {
+		return selfTestOptions(options), e.selfTestSource()
+	})
+}
+
+// programFile is the disk cache's file of a program of the engine
+// Open(opt) opens, built with the options and source that program gives
+// for the engine's options, or "" as for ProgramFile.
+func programFile(opt Options, program func(e *Engine, options string) (string, string)) string {
 	ds, err := devices()
 	if err != nil || opt.Device < 0 || opt.Device >= len(ds) || opt.VectorWidth != 0 && !validWidth(opt.VectorWidth) {
 		return ""
@@ -475,7 +468,8 @@ func SelfTestProgramFile(opt Options) string {
 	if err != nil {
 		return ""
 	}
-	key := programKey(e.desc, selfTestOptions(options), e.selfTestSource())
+	options, source := program(e, options)
+	key := programKey(e.desc, options, source)
 	if isBypassed("programs", key) {
 		return ""
 	}
