@@ -180,6 +180,12 @@ func (o *outputs) checkRan(p sim.Params, eng sim.Engine, requested string, choic
 	return o.Result.CheckDisk(p)
 }
 
+// dashName is the error of an output flag given "-", standard output's
+// usual name: it read as a file name with no extension.
+func dashName(flag string) error {
+	return paramErr(flag, "needs a file name, got \"-\": it writes a file, and stdout takes the report")
+}
+
 // checkHTMLName refuses an --html path (run's or bench's) whose extension
 // is not .html or .htm, naming both, as every file flag names the
 // extensions it takes.
@@ -187,6 +193,8 @@ func checkHTMLName(path string) error {
 	switch ext := filepath.Ext(path); {
 	case path == "":
 		return nil
+	case path == "-":
+		return dashName("html")
 	case ext == "":
 		return paramErr("html", "%q has no extension (valid: .html, .htm)", path)
 	case !strings.EqualFold(ext, ".html") && !strings.EqualFold(ext, ".htm"):
@@ -206,6 +214,9 @@ func checkOutputNames(c *cli.Context) error {
 	for _, f := range outputPaths {
 		if c.IsSet(f) && c.String(f) == "" {
 			return paramErr(f, "needs a file name, got \"\"")
+		}
+		if c.String(f) == "-" {
+			return dashName(f)
 		}
 		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
 			return err
