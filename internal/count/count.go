@@ -54,6 +54,18 @@ func (e *GroupedError) Error() string {
 // Is makes a GroupedError ErrForm.
 func (e *GroupedError) Is(target error) bool { return target == ErrForm }
 
+// ScalesError is ErrForm (errors.Is) for a count written with an exponent
+// and a suffix together (1e2k), which no form reads: it says so, where the
+// error read "want a whole number such as ..." and listed both forms.
+type ScalesError struct{}
+
+func (e *ScalesError) Error() string {
+	return "an exponent and a suffix together are not read: write the count with one of them (5e6 or 5M)"
+}
+
+// Is makes a ScalesError ErrForm.
+func (e *ScalesError) Is(target error) bool { return target == ErrForm }
+
 // Grouped returns the digits of s where s is a whole number in groups of
 // three digits, each group after the first led by one separator, the same
 // each time: a comma, an apostrophe (' or ’), a space (a no-break or narrow
@@ -150,7 +162,7 @@ func unsigned(s string) (uint64, error) {
 		// 1e2k: two scales in one count, which no form writes (it
 		// read as 100000, a likely typo taken for a job 1000 times
 		// another).
-		return 0, ErrForm
+		return 0, &ScalesError{}
 	}
 	whole, frac, hasDot := strings.Cut(mant, ".")
 	if whole == "" && frac == "" || !isDigits(whole, true) || !isDigits(frac, false) || hasDot && frac == "" && whole == "" {

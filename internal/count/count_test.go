@@ -55,6 +55,14 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestScalesError: 1e2k is refused saying why (the error listed 5e6 and
+// 2.5M as the forms a count takes, both of which it has).
+func TestScalesError(t *testing.T) {
+	if _, err := ParseIn("1e2k", 1, 10); err == nil || !strings.HasPrefix(err.Error(), "an exponent and a suffix together are not read") || !errors.Is(err, ErrForm) {
+		t.Errorf("ParseIn(1e2k): %v", err)
+	}
+}
+
 func TestParseIn(t *testing.T) {
 	if _, err := ParseIn("0", 1, 10); err == nil || err.Error() != "0 is out of range (valid range 1..10)" {
 		t.Errorf("ParseIn(0, 1, 10): %v", err)
