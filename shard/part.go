@@ -300,7 +300,8 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // otherForm names the form of a file that begins with head where it is a
 // part in a form that is not UTF-8 JSON, with what to do: UTF-16 (with its
-// byte-order mark: PowerShell's Out-File and > write it) or gzip, "" for
+// byte-order mark, as PowerShell's Out-File and > write it, or without, as
+// iconv -t UTF-16LE does) or gzip, "" for
 // any other. Such a part was refused as "not a JSON object" with its first
 // bytes, which said neither.
 func otherForm(head []byte) string {
@@ -308,6 +309,10 @@ func otherForm(head []byte) string {
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
 		return "UTF-16LE, not UTF-8 (PowerShell's Out-File and > write that): write it as UTF-8 (Set-Content -Encoding utf8), or copy the file as it was saved"
 	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return "UTF-16BE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
+	case len(head) >= 2 && head[0] == '{' && head[1] == 0:
+		return "UTF-16LE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
+	case len(head) >= 2 && head[0] == 0 && head[1] == '{':
 		return "UTF-16BE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return "gzip-compressed: decompress it first (gunzip)"

@@ -1086,8 +1086,9 @@ func TestReadPartForms(t *testing.T) {
 		data []byte
 		want string
 	}{
-		"u16.json":  {u16, "it is UTF-16LE, not UTF-8"},
-		"p.json.gz": {gz.Bytes(), "it is gzip-compressed: decompress it first (gunzip)"},
+		"u16.json":   {u16, "it is UTF-16LE, not UTF-8"},
+		"u16le.json": {u16[2:], "it is UTF-16LE, not UTF-8"},
+		"p.json.gz":  {gz.Bytes(), "it is gzip-compressed: decompress it first (gunzip)"},
 	} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
