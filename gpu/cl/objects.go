@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
 const (
@@ -163,7 +165,7 @@ func BuildLimitShortIf(pocl bool) error {
 	if err := poclFileLimitShort(pocl); err != nil {
 		return err
 	}
-	if err := poclDiskShort(pocl, cacheProbeBytes, "build the program", fmt.Sprintf("the preprocessed source, the program's bitcode and shared objects (the preprocessed source the largest, 1.05 MB with pocl 3.1; gpusim asks for %d MiB to leave room)", cacheProbeBytes>>20)); err != nil {
+	if err := poclDiskShort(pocl, cacheProbeBytes, "build the program", "the preprocessed source, the program's bitcode and shared objects (the preprocessed source the largest, 1.05 MB with pocl 3.1; gpusim asks for "+diskfree.SizeText(cacheProbeBytes)+" to leave room)"); err != nil {
 		return err
 	}
 	if err := buildStackShort(); err != nil {

@@ -251,7 +251,7 @@ func poclDiskShort(pocl bool, need uint64, act, what string) error {
 	}
 	needText, freeText := diskfree.SizesText(need, free)
 	return &UnavailableError{Kind: ErrEnvironment,
-		Cause: fmt.Sprintf("pocl cannot %s: it writes %s into its kernel cache %s, which may need up to %s, but its file system (%s) has %s free, and a write that fails there ends the process",
+		Cause: fmt.Sprintf("pocl cannot %s: it writes %s into its kernel cache %s, which may need up to %s, but its file system (%s) has %s free; pocl ends the process when a write there fails",
 			act, what, poclCacheDir(), needText, dir, freeText),
 		Hint: "free space there, or point POCL_CACHE_DIR at a folder with room; or " + useCPU}
 }

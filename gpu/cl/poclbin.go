@@ -178,7 +178,7 @@ func poclBinaryDiskShort(pocl bool, bin []byte) error {
 	}
 	missing, known := poclBinaryMissing(bin)
 	if !known {
-		return poclDiskShort(pocl, cacheProbeBytes, loadBinary, fmt.Sprintf("the files of the compiled program (its bitcode and shared objects: 0.6 MB with pocl 3.1; gpusim asks for %d MiB to leave room)", cacheProbeBytes>>20))
+		return poclDiskShort(pocl, cacheProbeBytes, loadBinary, "the files of the compiled program (its bitcode and shared objects: 0.6 MB with pocl 3.1; gpusim asks for "+diskfree.SizeText(cacheProbeBytes)+" to leave room)")
 	}
 	total := 0
 	for _, f := range missing {
