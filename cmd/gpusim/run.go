@@ -646,7 +646,14 @@ func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice
 		if e, err := engines.Lookup(ch.Engine); err == nil && o.eng.Note != nil {
 			for _, opt := range o.given {
 				if !e.TakesOption(opt, o.eng) {
-					o.eng.Note(fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt))
+					note := fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt)
+					if opt == engines.TakesMath && o.shard.shard != nil {
+						// Its part is exact: merge refuses it beside
+						// the fast parts of the shards auto ran on a
+						// device, which the user learnt only there.
+						note += fmt.Sprintf("; shard %s computes exact math, and its part does not merge with shards computed with --math %s: give every shard --engine opencl", o.shard.shard, o.eng.Math)
+					}
+					o.eng.Note(note)
 				}
 			}
 		}
