@@ -7,8 +7,10 @@ import (
 	"unsafe"
 )
 
-// keptSignals are the signals internal/interrupt takes as a stop.
-var keptSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE}
+// keptSignals are the signals internal/interrupt takes as a stop: SIGXCPU
+// too, the soft CPU time limit's (ulimit -t), which LLVM's handler, put in
+// place of Go's as pocl loads, took for a crash and dropped.
+var keptSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGXCPU}
 
 // sigaction is the kernel's struct sigaction on linux/amd64 and arm64
 // (rt_sigaction(2); Go's runtime's sigactiont).

@@ -14,25 +14,30 @@ import (
 // still runs: it stayed until the call returned, and a SIGQUIT 20 ms into
 // an OpenCL run went to LLVM's handler, which dropped it (1 to 3 runs of
 // 10 exited 0). Here the driver's handler is SIG_IGN.
+//
+// SIGXCPU, the soft CPU time limit's stop, is kept too: LLVM's handler,
+// in its place from pocl's load on, took a first one for a crash.
 func TestDriverCallWatches(t *testing.T) {
 	keepSignals()
-	var was sigaction
-	if !rtSigaction(syscall.SIGQUIT, nil, &was) {
-		t.Skip("rt_sigaction refused")
-	}
-	t.Cleanup(func() { rtSigaction(syscall.SIGQUIT, &was, nil) })
-	var mid sigaction
-	driverCall(func() {
-		ign := sigaction{handler: 1} // SIG_IGN
-		rtSigaction(syscall.SIGQUIT, &ign, nil)
-		time.Sleep(20 * time.Millisecond)
-		rtSigaction(syscall.SIGQUIT, nil, &mid)
-	})
-	if mid.handler != was.handler {
-		t.Errorf("SIGQUIT's handler %#x 20 ms into the call, %#x before it: the driver's stayed", mid.handler, was.handler)
-	}
-	var after sigaction
-	if rtSigaction(syscall.SIGQUIT, nil, &after); after.handler != was.handler {
-		t.Errorf("SIGQUIT's handler %#x after the call, %#x before it", after.handler, was.handler)
+	for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGXCPU} {
+		var was sigaction
+		if !rtSigaction(sig, nil, &was) {
+			t.Skip("rt_sigaction refused")
+		}
+		t.Cleanup(func() { rtSigaction(sig, &was, nil) })
+		var mid sigaction
+		driverCall(func() {
+			ign := sigaction{handler: 1} // SIG_IGN
+			rtSigaction(sig, &ign, nil)
+			time.Sleep(20 * time.Millisecond)
+			rtSigaction(sig, nil, &mid)
+		})
+		if mid.handler != was.handler {
+			t.Errorf("%v: handler %#x 20 ms into the call, %#x before it: the driver's stayed", sig, mid.handler, was.handler)
+		}
+		var after sigaction
+		if rtSigaction(sig, nil, &after); after.handler != was.handler {
+			t.Errorf("%v: handler %#x after the call, %#x before it", sig, after.handler, was.handler)
+		}
 	}
 }
