@@ -72,6 +72,9 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 	if err := runfiles.CheckName(runfiles.Path{Flag: "save", Path: sr.save}); err != nil {
 		return nil, err
 	}
+	if sr.save == "-" {
+		return nil, dashName("save")
+	}
 	if sr.save != "" && !strings.EqualFold(filepath.Ext(sr.save), ".json") { // as --out's .NPY
 		return nil, paramErr("save", "%q is not a .json file (a part file is JSON: --save part-0.json)", sr.save)
 	}
