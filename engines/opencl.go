@@ -138,14 +138,14 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth, Progress: o.Progress, Note: o.Note, NoDaily: o.OneJob && !o.Daily}
 	if o.Devices == "" {
 		opt.Device = max(gpu.PickDefault(), 0)
-		opt.Compiling = coldStartOnce(o, opt)
+		opt.Compiling = coldStartOnce(o)
 		return engineOrNil(gpu.Open(opt))
 	}
 	idx, _, err := deviceIndexes(o.Devices)
 	if err != nil {
 		return nil, err
 	}
-	opt.Compiling = coldStartOnce(o, opt)
+	opt.Compiling = coldStartOnce(o)
 	if len(idx) == 1 {
 		opt.Device = idx[0]
 		return engineOrNil(gpu.Open(opt))
@@ -170,23 +170,26 @@ func Quiesce() { gpu.Quiesce() }
 // crash.
 func Settle(ctx context.Context) { gpu.Settle(ctx) }
 
-// coldStartOnce is the gpu.Options.Compiling of an open with options opt
-// (its Device set by each call): it says to o.Note, as a device's program
-// starts compiling, what coldStartNote says of it, once a device however
-// many builds its open makes. Said before the open, the note told a
-// process that waited for another's compile and loaded its binary that it
-// compiled (cold starts of a Slurm array's tasks on one node).
-func coldStartOnce(o Options, opt gpu.Options) func(device int) {
+// coldStartOnce is the gpu.Options.Compiling of opens: it says to o.Note,
+// as a device's program starts compiling, what coldStartNote says of it
+// (the program of the options gpu gives, with and without the daily
+// kernels apart), once a device and program however many builds an open
+// makes. Said before the open, the note told a process that waited for
+// another's compile and loaded its binary that it compiled (cold starts
+// of a Slurm array's tasks on one node).
+func coldStartOnce(o Options) func(opt gpu.Options) {
 	if o.Note == nil {
 		return nil
 	}
+	type program struct {
+		device  int
+		noDaily bool
+	}
 	var said sync.Map
-	return func(device int) {
-		if _, was := said.LoadOrStore(device, true); was {
+	return func(opt gpu.Options) {
+		if _, was := said.LoadOrStore(program{opt.Device, opt.NoDaily}, true); was {
 			return
 		}
-		opt := opt
-		opt.Device = device
 		if s := coldStartNote(opt); s != "" {
 			o.Note(s)
 		}

@@ -91,7 +91,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 		opt := gpu.Options{Device: i, Progress: note, Note: note}
 		// A cold start compiles for seconds, which selftest, named as
 		// what compiles the program, waited without a word.
-		opt.Compiling = coldStartOnce(Options{Note: note}, opt)
+		opt.Compiling = coldStartOnce(Options{Note: note})
 		t0 := time.Now()
 		st, err := gpu.RunSelfTest(ctx, opt)
 		if err != nil && ctx.Err() != nil {

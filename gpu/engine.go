@@ -53,14 +53,17 @@ type Options struct {
 	// Note, when set, receives a one-line note where such a wait passes
 	// its limit (a holder stopped): what Open does instead.
 	Note func(string)
-	// Compiling, when set, is called with the device's index as Open
-	// compiles the program from source (again on each build Open makes;
-	// after a wait for another process's compile too), not where it
-	// loads a compiled one: a caller's cold-start note is said then. Said
-	// before Open, it told a process that loaded the binary another
-	// process compiled meanwhile that it compiled. OpenMulti's devices
-	// call it from their goroutines, at once.
-	Compiling func(device int)
+	// Compiling, when set, is called with the options of the engine whose
+	// program Open compiles from source, its Device the device's index
+	// (again on each build Open makes; after a wait for another process's
+	// compile too), not where it loads a compiled one: a caller's
+	// cold-start note is said then, of that program (ProgramFile of
+	// them). Said before Open, it told a process that loaded the binary
+	// another process compiled meanwhile that it compiled; given the
+	// device alone, the note of RunSelfTest's second program (NoDaily)
+	// was taken for its first's. OpenMulti's devices call it from their
+	// goroutines, at once.
+	Compiling func(opt Options)
 	// NoDaily says the engine runs no job with per-step statistics
 	// (sim.Job.Daily): Open builds the program without the daily kernels
 	// (weather_daily, reduce_daily; weather.cl's NO_DAILY), and Run refuses
@@ -394,7 +397,11 @@ func (opt Options) again(t0 time.Time, e *Engine) Options {
 func (e *Engine) hooks() buildHooks {
 	h := buildHooks{device: e.desc.Named(), progress: e.opts.Progress, note: e.opts.Note}
 	if f := e.opts.Compiling; f != nil {
-		h.compiling = func() { f(e.desc.Index) }
+		h.compiling = func() {
+			opt := e.opts
+			opt.Device = e.desc.Index
+			f(opt)
+		}
 	}
 	return h
 }

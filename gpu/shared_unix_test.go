@@ -277,7 +277,7 @@ func TestBuildWaitNotes(t *testing.T) {
 					}
 				},
 				Note:      func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() },
-				Compiling: func(int) { mu.Lock(); compiled++; mu.Unlock() },
+				Compiling: func(Options) { mu.Lock(); compiled++; mu.Unlock() },
 			})
 			if e.built != c.compiles {
 				t.Errorf("built = %v, want %v", e.built, c.compiles)

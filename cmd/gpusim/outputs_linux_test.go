@@ -589,3 +589,46 @@ func TestColdNoteOtherDriver(t *testing.T) {
 		t.Errorf("a first start on Oclgrind: %v\n%s\nwant the note of a first start, without pocl", err, out)
 	}
 }
+
+// TestColdNoteSelftestPlainProgram: selftest checks two programs, the full
+// one and run's plain one (without the daily kernels), and a rebuild of the
+// second is said as it starts, naming its entry: the note was computed for
+// the first program, whose entry was there, and nothing was said until the
+// cache's note at the end.
+func TestColdNoteSelftestPlainProgram(t *testing.T) {
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	cache := t.TempDir()
+	gpusim := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("gpusim", args...)
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	entries := func() []string {
+		e, _ := filepath.Glob(filepath.Join(cache, "programs", "????????????????????????????????"))
+		return slices.DeleteFunc(e, namesSelfTest)
+	}
+	gpusim("run", "--engine", "opencl", "--lanes", "100", "--steps", "1", "-q")
+	plain := entries()
+	if len(plain) != 1 {
+		t.Fatalf("program entries %q after a plain run, want one", plain)
+	}
+	gpusim("selftest", "--device", "0")
+	if n := len(entries()); n != 2 {
+		t.Fatalf("%d program entries after selftest, want the full program's too", n)
+	}
+	if err := os.WriteFile(plain[0], nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := gpusim("selftest", "--device", "0")
+	if want := "again, which can take seconds (under one where pocl's own cache holds the program): its cached one (" + plain[0] + ") is corrupt or stale"; !strings.Contains(out, want) ||
+		strings.Contains(out, "cache: ") {
+		t.Errorf("selftest with the plain program's entry emptied:\n%s\nwant the note of its rebuild, %q, and no note of the cache's", out, want)
+	}
+}
