@@ -299,23 +299,48 @@ func readPartBytes(path string) ([]byte, error) {
 var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // otherForm names the form of a file that begins with head where it is a
-// part in a form that is not UTF-8 JSON, with what to do: UTF-16 (with its
-// byte-order mark, as PowerShell's Out-File and > write it, or without, as
-// iconv -t UTF-16LE does) or gzip, "" for
-// any other. Such a part was refused as "not a JSON object" with its first
+// part in a form that is not UTF-8 JSON, with what to do: UTF-16
+// (UTF16Form: with its byte-order mark, as PowerShell's Out-File and >
+// write it, or without, as iconv -t UTF-16LE does) or gzip, "" for any
+// other. Such a part was refused as "not a JSON object" with its first
 // bytes, which said neither.
 func otherForm(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
-		return "UTF-16LE, not UTF-8 (PowerShell's Out-File and > write that): write it as UTF-8 (Set-Content -Encoding utf8), or copy the file as it was saved"
-	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
-		return "UTF-16BE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
-	case len(head) >= 2 && head[0] == '{' && head[1] == 0:
-		return "UTF-16LE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
-	case len(head) >= 2 && head[0] == 0 && head[1] == '{':
-		return "UTF-16BE, not UTF-8: write it as UTF-8, or copy the file as it was saved"
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+	if enc := UTF16Form(head[:len(head)&^1]); enc != "" {
+		return enc + ", not UTF-8 (PowerShell's Out-File and > write UTF-16): write it as UTF-8 (Set-Content -Encoding utf8), or copy the file as it was saved"
+	}
+	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
 		return "gzip-compressed: decompress it first (gunzip)"
+	}
+	return ""
+}
+
+// UTF16Form is "UTF-16LE" or "UTF-16BE" where data is a UTF-16 text, ""
+// where it is not: one that begins with a byte order mark, or one without
+// it whose every second byte is NUL and none of the others (ASCII or
+// Latin-1 text, a part's JSON or a list's names, in little or big endian
+// order). The -print0 form of a --files-from list holds NULs too, but
+// between names, and a name of one byte each (a NUL after every one) is
+// not a part's name: find -print0 writes "./" before each. merge names
+// both forms with it (a list and a part).
+func UTF16Form(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		return "UTF-16LE"
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		return "UTF-16BE"
+	case len(data) == 0 || len(data)%2 != 0:
+		return ""
+	}
+	le, be := true, true
+	for i := 0; i < len(data); i += 2 {
+		le = le && data[i] != 0 && data[i+1] == 0
+		be = be && data[i] == 0 && data[i+1] != 0
+	}
+	switch {
+	case le:
+		return "UTF-16LE"
+	case be:
+		return "UTF-16BE"
 	}
 	return ""
 }

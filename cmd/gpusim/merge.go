@@ -361,7 +361,7 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 // a byte order mark fails here, before any part is read, rather than
 // merging names it made up.
 func parseFileList(list string, data []byte) ([]string, error) {
-	if enc := utf16Form(data); enc != "" {
+	if enc := shard.UTF16Form(data); enc != "" {
 		return nil, paramErr("files-from", "%q is %s, not UTF-8 (PowerShell 5.1's > and Out-File write UTF-16): write the list as UTF-8 (Out-File -Encoding utf8, Set-Content -Encoding ascii) or with printf", list, enc)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
@@ -403,36 +403,6 @@ var errNoNames = errors.New("the list names no part files")
 type noNamesError struct{ error }
 
 func (e *noNamesError) Unwrap() []error { return []error{e.error, errNoNames} }
-
-// utf16Form is "UTF-16LE" or "UTF-16BE" where data is a UTF-16 text, ""
-// where it is not: one that begins with a byte order mark, or one without
-// it whose every second byte is NUL and none of the others (its names
-// ASCII or Latin-1, in little or big endian order). The -print0 form
-// holds NULs too, but between names, and a name of one byte each (a NUL
-// after every one) is not a part's name: find -print0 writes "./" before
-// each.
-func utf16Form(data []byte) string {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
-		return "UTF-16LE"
-	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
-		return "UTF-16BE"
-	case len(data) == 0 || len(data)%2 != 0:
-		return ""
-	}
-	le, be := true, true
-	for i := 0; i < len(data); i += 2 {
-		le = le && data[i] != 0 && data[i+1] == 0
-		be = be && data[i] == 0 && data[i+1] != 0
-	}
-	switch {
-	case le:
-		return "UTF-16LE"
-	case be:
-		return "UTF-16BE"
-	}
-	return ""
-}
 
 // readContext is read's result, or ctx's cause as soon as ctx is done
 // before it: a read blocked on a pipe or FIFO cannot be cut, and was the
