@@ -209,16 +209,19 @@ var reDuration = lazyRegexp(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|Âµs|Î
 func (v *durationValue) Set(s string) error {
 	s = strings.TrimSpace(s)
 	d, err := time.ParseDuration(s)
+	negative := strings.HasPrefix(s, "-") && strings.ContainsAny(s, "123456789")
 	switch {
+	case negative && (err == nil || reDuration().MatchString(s)):
+		// Below 0 as typed, in the words counts use (--lanes -1 "is below
+		// 0"): -1s, -3000000h past Go's range, and -0.5ns, which Go reads
+		// as 0.
+		return fmt.Errorf("%s is below 0 (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("is out of range (valid range 0..%s, 0 for none)", durationText(maxTimeout))
 	case err != nil:
 		return errors.New(wantValue["timeout"])
-	case d < 0 || d > maxTimeout:
+	case d > maxTimeout:
 		return fmt.Errorf("%v is out of range (valid range 0..%s, 0 for none)", d, durationText(maxTimeout))
-	case d == 0 && strings.ContainsAny(s, "123456789") && strings.HasPrefix(s, "-"):
-		// -0.5ns, which Go reads as 0: below 0 as typed.
-		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case d == 0 && strings.ContainsAny(s, "123456789"):
 		// 0.5ns, which Go reads as 0, none: it ran without a limit.
 		return fmt.Errorf("%s is not 0 but under a nanosecond, the least a duration counts, and would read as 0, none (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
