@@ -377,17 +377,28 @@ func ParseIn(s string, lo, hi uint64) (uint64, error) {
 }
 
 // ParseList reads a comma-separated list of counts, each within [lo, hi];
-// spaces around the commas are allowed.
+// spaces around the commas are allowed. A malformed entry's error quotes
+// it; a list of one entry is quoted as given (" ", not the "" it trims
+// to), and an empty entry among several is named by its place ("1,,2":
+// entry 2 is empty).
 func ParseList(s string, lo, hi uint64) ([]uint64, error) {
 	var out []uint64
+	several := strings.Contains(s, ",")
+	i := 0
 	for f := range strings.SplitSeq(s, ",") {
-		f = strings.TrimSpace(f)
-		n, err := ParseIn(f, lo, hi)
+		i++
+		e := strings.TrimSpace(f)
+		n, err := ParseIn(e, lo, hi)
 		var re *RangeError
-		if errors.As(err, &re) {
+		switch {
+		case errors.As(err, &re):
 			return nil, err // it names the number
-		} else if err != nil {
-			return nil, fmt.Errorf("invalid value %q: %w", f, err)
+		case err != nil && !several:
+			return nil, fmt.Errorf("invalid value %q: %w", s, err)
+		case err != nil && e == "":
+			return nil, fmt.Errorf("invalid value %q: entry %d of %d is empty: %w", s, i, strings.Count(s, ",")+1, err)
+		case err != nil:
+			return nil, fmt.Errorf("invalid value %q: %w", e, err)
 		}
 		out = append(out, n)
 	}

@@ -74,8 +74,18 @@ func TestParseIn(t *testing.T) {
 	if err != nil || len(got) != 5 || got[0] != 5e6 || got[3] != 1<<20 || got[4] != 1000 {
 		t.Errorf("ParseList = %v, %v", got, err)
 	}
-	if _, err := ParseList("1,,2", 1, 9); err == nil {
-		t.Error("ParseList(1,,2): no error")
+	// A list's malformed entry is quoted; one of spaces alone as given
+	// (bench --lanes ' ' quoted "", a value nobody typed), and an empty one
+	// among several by its place.
+	for in, want := range map[string]string{
+		"1,,2": `invalid value "1,,2": entry 2 of 3 is empty: want a whole number`,
+		" ":    `invalid value " ": want a whole number`,
+		"1, x": `invalid value "x": want a whole number`,
+		"5,":   `invalid value "5,": entry 2 of 2 is empty: want a whole number`,
+	} {
+		if _, err := ParseList(in, 1, 9); err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "(valid range 1..9)") {
+			t.Errorf("ParseList(%q): %v, want %s...", in, err, want)
+		}
 	}
 }
 
