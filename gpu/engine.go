@@ -331,6 +331,9 @@ func Open(opt Options) (*Engine, error) {
 		return Open(opt)
 	}
 	if err == nil {
+		// Labeled before its checks, whose pass is stored with the
+		// label (it was "" there).
+		e.label = d.desc.label(e.vw, e.fast)
 		err = e.openSelfTest(options, e.source())
 	}
 	if err == nil {
@@ -372,7 +375,6 @@ func Open(opt Options) (*Engine, error) {
 		return Open(opt.again(t0, e))
 	}
 	e.keepProgram(options)
-	e.label = d.desc.label(e.vw, e.fast)
 	e.startup = time.Since(t0) + opt.before.took + discoveryCharge()
 	e.compile += opt.before.compile
 	return e, nil

@@ -439,8 +439,12 @@ func TestSelfTestCache(t *testing.T) {
 	if binSum == "" || pass == nil || !pass.Cached {
 		t.Fatalf("second open: binary checksum %q, pass %+v; want the cached binary and its stored pass", binSum, pass)
 	}
-	if loadSelfTest(selfTestKey(key, binSum, e.desc)) == nil {
+	if st := loadSelfTest(selfTestKey(key, binSum, e.desc)); st == nil {
 		t.Fatal("the stored pass does not load")
+	} else if st.Label == "" || st.Label != e.label {
+		// Open's checks ran before the engine had its label: every
+		// stored pass said "".
+		t.Errorf("the stored pass's label is %q, want the engine's %q", st.Label, e.label)
 	}
 	if loadSelfTest(selfTestKey(key, sum([]byte("another binary")), e.desc)) != nil {
 		t.Fatal("a pass vouches for another binary")
