@@ -216,7 +216,9 @@ func coldStartOnce(o Options) func(opt gpu.Options) {
 // but this process compiles the program all the same (gpu.RebuildCause: a
 // process crashed loading it, it is corrupt, the driver rejected it), the
 // note says the compile is a rebuild and why: a corrupt entry's rebuild
-// took 6 s without a word until the cache's note at the end.
+// took 6 s without a word until the cache's note at the end. Where the
+// engine's entry is cached and the self-test's is rebuilt, the note is
+// selfTestRebuildNote's.
 func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
 	if cause := gpu.RebuildCause(f); cause != "" {
@@ -243,7 +245,7 @@ func coldStartNote(opt gpu.Options) string {
 			return ""
 		}
 	} else if st, serr := os.Stat(f); serr == nil && st.Mode().IsRegular() {
-		return ""
+		return selfTestRebuildNote(opt)
 	} else if err = serr; serr == nil {
 		// A folder or a pipe in the program's place holds no program:
 		// the cache replaces it (an empty folder, cachedir.WriteFile);
@@ -284,6 +286,26 @@ func coldStartNote(opt gpu.Options) string {
 		}
 	}
 	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; once it builds and passes the self-test it is cached for later runs", name, both, poclQuick(opt.Device))
+}
+
+// selfTestRebuildNote is coldStartNote's where the engine's program is
+// cached and the program compiling is the self-test's (its checks run: no
+// stored pass vouches for the binary, or gpusim selftest), whose entry is
+// there but discarded (gpu.RebuildCause): the rebuild is said as it starts,
+// naming the entry and why, and not again in the cache's note at the end,
+// which alone said it. "" where the self-test's entry is not being rebuilt.
+func selfTestRebuildNote(opt gpu.Options) string {
+	f := gpu.SelfTestProgramFile(opt)
+	cause := gpu.RebuildCause(f)
+	if cause == "" || gpu.BuildRefused(opt.Device) != nil {
+		return ""
+	}
+	kept := "it is cached again for later runs"
+	if werr := gpu.CacheWritable(); werr != nil {
+		kept = fmt.Sprintf("it cannot be cached again: %v", werr)
+	}
+	gpu.RebuildSaid(f)
+	return fmt.Sprintf("compiling the self-test's OpenCL program for %s again, which can take seconds%s: %s; %s", deviceLabel(opt.Device), poclQuick(opt.Device), cause, kept)
 }
 
 // poclQuick is the compile notes' word on pocl's own kernel cache, " (under

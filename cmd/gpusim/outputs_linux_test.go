@@ -632,3 +632,43 @@ func TestColdNoteSelftestPlainProgram(t *testing.T) {
 		t.Errorf("selftest with the plain program's entry emptied:\n%s\nwant the note of its rebuild, %q, and no note of the cache's", out, want)
 	}
 }
+
+// TestColdNoteSelftestProgramRebuild: where the engine's program is cached
+// and the self-test's entry is corrupt, selftest's rebuild of the
+// self-test's program is said as it starts, naming the entry, and not
+// again in the cache's note: the engine's entry being there, nothing was
+// said until "cache: ... is corrupt or stale: rebuilt" at the end.
+func TestColdNoteSelftestProgramRebuild(t *testing.T) {
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	cache := t.TempDir()
+	gpusim := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("gpusim", args...)
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	gpusim("selftest", "--device", "0")
+	e, _ := filepath.Glob(filepath.Join(cache, "programs", "????????????????????????????????"))
+	st := slices.DeleteFunc(e, func(p string) bool { return !namesSelfTest(p) })
+	if len(st) != 1 {
+		t.Fatalf("self-test program entries %q, want one", st)
+	}
+	if err := os.WriteFile(st[0], nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := gpusim("selftest", "--device", "0")
+	want := "gpusim: note: compiling the self-test's OpenCL program for device 0 ("
+	cause := "again, which can take seconds (under one where pocl's own cache holds the program): its cached one (" + st[0] + ") is corrupt or stale; it is cached again for later runs"
+	if i := strings.Index(out, want); i != 0 || !strings.Contains(out, cause) || strings.Contains(out, "cache: ") {
+		t.Errorf("selftest with the self-test program's entry emptied:\n%s\nwant first the note of its rebuild, %q ... %q, and no note of the cache's", out, want, cause)
+	}
+	if out := gpusim("selftest", "--device", "0"); strings.Contains(out, "note:") {
+		t.Errorf("selftest after the rebuild:\n%s\nwant no note: the entry is cached again", out)
+	}
+}
