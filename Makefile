@@ -70,10 +70,15 @@ cross:
 
 # The quick benchmark suite (under a minute on two cores). It rewrites the
 # marked section of docs/benchmarks.md and the charts in docs/img/bench, PNG
-# only to keep the repository small; old charts go first so none is stale.
+# only to keep the repository small. Once bench has written its charts, those
+# it did not write this time (workloads no longer in the suite) are removed, so
+# none is stale; a bench refused, stopped or failed leaves every chart as it
+# was (they went first: a refused bench left the docs' images missing).
 bench: build
-	rm -f docs/img/bench/*.png
-	bin/gpusim bench --quick --update-doc docs/benchmarks.md --plot docs/img/bench --plot-format png $(BENCH_ARGS)
+	@stamp=$$(mktemp) && \
+	bin/gpusim bench --quick --update-doc docs/benchmarks.md --plot docs/img/bench --plot-format png $(BENCH_ARGS); st=$$?; \
+	if [ $$st -eq 0 ]; then find docs/img/bench -maxdepth 1 -name '*.png' ! -newer "$$stamp" -print -delete | sed 's/^/make bench: removed the stale chart /'; fi; \
+	rm -f "$$stamp"; exit $$st
 
 # The Go benchmarks of every package.
 gobench:
