@@ -247,12 +247,14 @@ func filesShort(extra uint64, what string) *envError {
 	if !limited || free >= need {
 		return nil
 	}
-	under := fmt.Sprintf("the %d a command may need at once", filesNeed)
+	under := fmt.Sprintf("under the %d a command may need at once", filesNeed)
 	if extra > 0 {
-		under = fmt.Sprintf("the %d a command may need at once and the %d %s", filesNeed, extra, what)
+		// "leaves 142 free, under the 32 ... and the 256 ..." read as
+		// if 142 were under 32: the sum comes first.
+		under = fmt.Sprintf("under the %d needed: the %d a command may need at once and the %d %s", need, filesNeed, extra, what)
 	}
 	want := (limit - free + need + 63) / 64 * 64
-	return &envError{name: "ulimit -n", msg: fmt.Sprintf("the open-file limit (ulimit -n %d) leaves %d descriptors free, under %s: raise it to ulimit -n %d or more", limit, free, under, want)}
+	return &envError{name: "ulimit -n", msg: fmt.Sprintf("the open-file limit (ulimit -n %d) leaves %d descriptors free, %s: raise it to ulimit -n %d or more", limit, free, under, want)}
 }
 
 // runsWork reports whether args name a command that runs work: not

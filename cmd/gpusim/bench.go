@@ -717,10 +717,7 @@ func checkBenchFiles(cfg *bench.Config, specs []engines.Spec, opts benchOptions)
 	held := heldFiles(cfg, opts)
 	what := "files --plot, --html and --update-doc keep open until they are written together"
 	if slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
-		kids := runtime.GOMAXPROCS(0)
-		if cfg.Scaling {
-			kids = max(kids, slices.Max(cfg.WorkerList()))
-		}
+		kids := processesChildren(cfg)
 		what = fmt.Sprintf("the processes engine's %d children at once hold (%d each)", kids, childFiles)
 		if held > 0 {
 			what = fmt.Sprintf("its outputs (%d) and the processes engine's %d children at once (%d each) hold", held, kids, childFiles)

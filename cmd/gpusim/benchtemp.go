@@ -51,6 +51,20 @@ func processesRuns(cfg *bench.Config) []processesRun {
 	return runs
 }
 
+// processesChildren is the most children at once of the processes
+// engine's runs that cfg plans (processesRuns: a child a lane at most), 0
+// for none: what its children hold at once, in descriptors and threads
+// (checkBenchFiles, checkBenchThreads). Both counted GOMAXPROCS and the
+// scaling table's workers without the lanes' cap, and refused
+// --lanes 10 --workers 64 for 64 children where 10 run.
+func processesChildren(cfg *bench.Config) int {
+	kids := 0
+	for _, r := range processesRuns(cfg) {
+		kids = max(kids, r.children)
+	}
+	return kids
+}
+
 // cmpWorkload is w, or def where w is zero.
 func cmpWorkload(w, def bench.Workload) bench.Workload {
 	if w == (bench.Workload{}) {

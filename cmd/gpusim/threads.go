@@ -74,8 +74,8 @@ func threadsShort(args []string) (err *envError, procs int) {
 var startProcs = runtime.GOMAXPROCS(0)
 
 // checkBenchThreads refuses, before the benchmark, one whose processes
-// engine's children at once (the most of GOMAXPROCS and the scaling
-// table's workers, as checkBenchFiles counts them) would start more
+// engine's children at once (processesChildren, as checkBenchFiles counts
+// them) would start more
 // threads than the process limit (ulimit -u) leaves the user beside this
 // process's: each child is a gpusim whose Go runtime may start
 // startProcs+threads.GoSpare threads, and under ulimit -u 14 and 18 with
@@ -85,10 +85,7 @@ func checkBenchThreads(cfg *bench.Config, specs []engines.Spec) error {
 	if !slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Name == bench.ProcessesEngine }) {
 		return nil
 	}
-	kids := runtime.GOMAXPROCS(0)
-	if cfg.Scaling {
-		kids = max(kids, slices.Max(cfg.WorkerList()))
-	}
+	kids := processesChildren(cfg)
 	each := uint64(max(startProcs, 1)) + threads.GoSpare
 	self := threadsSelf()
 	own := threads.GoNeed(runtime.GOMAXPROCS(0), self)
