@@ -454,25 +454,31 @@ type Report struct {
 type Seconds float64
 
 // DefaultPairs are the crossovers worth looking for among the named engines:
-// multicore against serial, and each device engine's spec against simd (or against
-// parallel when there is no simd engine).
+// each multicore CPU engine (parallel, simd, processes) against serial, or
+// parallel against simd where serial is not named; and each device
+// engine's spec against the first named of simd, parallel, processes and
+// serial. A device benchmarked beside serial alone, or simd beside
+// parallel alone, had no crossover looked for, and the report said none.
 func DefaultPairs(specs []EngineSpec) []Pair {
 	has := map[string]bool{}
 	for _, s := range specs {
 		has[s.Name] = true
 	}
 	var ps []Pair
-	for _, c := range []string{"parallel", "simd"} {
+	for _, c := range []string{"parallel", "simd", ProcessesEngine} {
 		if has["serial"] && has[c] {
 			ps = append(ps, Pair{"serial", c})
 		}
 	}
+	if !has["serial"] && has["parallel"] && has["simd"] {
+		ps = append(ps, Pair{"parallel", "simd"})
+	}
 	base := ""
-	switch {
-	case has["simd"]:
-		base = "simd"
-	case has["parallel"]:
-		base = "parallel"
+	for _, b := range []string{"simd", "parallel", ProcessesEngine, "serial"} {
+		if has[b] {
+			base = b
+			break
+		}
 	}
 	for _, s := range specs {
 		if s.Device && base != "" {

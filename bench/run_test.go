@@ -203,6 +203,21 @@ func TestDefaultPairs(t *testing.T) {
 	if got := DefaultPairs(specs("parallel", "dev:0")); len(got) != 1 || got[0] != (Pair{"parallel", "dev:0"}) {
 		t.Errorf("without simd: %v", got)
 	}
+	// A device beside serial alone, and simd beside parallel alone, had
+	// none looked for.
+	for names, want := range map[string][]Pair{
+		"serial dev:0":               {{"serial", "dev:0"}},
+		"simd parallel":              {{"parallel", "simd"}},
+		"processes dev:0":            {{ProcessesEngine, "dev:0"}},
+		"serial processes":           {{"serial", ProcessesEngine}},
+		"serial simd parallel dev:0": {{"serial", "parallel"}, {"serial", "simd"}, {"simd", "dev:0"}},
+		"dev:0":                      nil,
+		"serial":                     nil,
+	} {
+		if got := DefaultPairs(specs(strings.Fields(names)...)); !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v", names, got, want)
+		}
+	}
 }
 
 func TestWorkloadString(t *testing.T) {
