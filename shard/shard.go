@@ -100,7 +100,7 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		}
 		return Shard{i, count}, nil
 	}
-	sh, from, err := fromEnv(env)
+	sh, from, err := fromEnv(env, count)
 	if err != nil {
 		return bad("auto: %v", err)
 	}
@@ -141,8 +141,10 @@ func grouped(err error) string {
 const envForms = "7, 1_000, 1e3, 1k, 2^10 or 0x10"
 
 // fromEnv reads the index and, where the launcher gives it, the count
-// (zero when it does not); from names the variables it used.
-func fromEnv(env func(string) string) (sh Shard, from string, err error) {
+// (zero when it does not); from names the variables it used. count is
+// auto/N's N, 0 for auto: its refusals' advice names the shard where the
+// count is known.
+func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err error) {
 	num := func(name string, min uint64) (uint64, bool, error) {
 		v := strings.TrimSpace(env(name))
 		if v == "" {
@@ -207,6 +209,16 @@ func fromEnv(env func(string) string) (sh Shard, from string, err error) {
 			// likely, which Slurm describes as an array of one task:
 			// auto took it for the whole job (shard 0/1), computing
 			// every lane where shard 5 of 8 was meant, in silence.
+			if count > 1 {
+				// --shard auto/16 gives the count: the shard is
+				// named, and --array=0 is not offered, as auto/16
+				// refuses its array of one task too.
+				use := fmt.Sprintf("%d/%d (the task's place in that array, %d where it began at 0)", id, count, id)
+				if id >= count {
+					use = fmt.Sprintf("i/%d (i the task's place in that array, which began past 0: %d is not below %d)", count, id, count)
+				}
+				return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, use)
+			}
 			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, %d where it began at 0; N its task count), or --array=0 for the whole job", id, id, id)
 		}
 		i := (id - lo) / step

@@ -118,7 +118,10 @@ func TestParseErrors(t *testing.T) {
 		// whole job as shard 0/1, every lane, in silence (and auto/8 was
 		// refused as "1 shard, not 8").
 		{"auto", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, 5 where it began at 0"},
-		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "an array of one task (--array=5)"},
+		// With auto/N the advice names the shard, and not --array=0,
+		// which auto/8 refuses too ("says 1 shard, not 8").
+		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5), not of the 8 that --shard auto/8 says: as a re-run of one task of that array, it does not say which shard; use --shard 5/8 (the task's place in that array, 5 where it began at 0) ("},
+		{"auto/4", slurmFull("5", "5", "5", "1", "1"), "use --shard i/4 (i the task's place in that array, which began past 0: 5 is not below 4) ("},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "1"}, "an array of one task (--array=1)"},
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
 		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
