@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/shard"
 )
 
 // docCommand is one gpusim command line a document gives a scheduler or a
@@ -277,5 +279,24 @@ func TestClusterDocCommands(t *testing.T) {
 	}
 	if runs < 4 || merges < 5 {
 		t.Errorf("found %d runs and %d merges in the documents' job files, want at least 4 and 5:\n%+v", runs, merges, cmds)
+	}
+}
+
+// TestClusterDocPartVersion: the refusal of a newer part that
+// docs/cluster.md quotes is the one this gpusim gives, for the version after
+// the one it writes: the doc quoted "version 5; ... versions 1 to 4" while
+// gpusim wrote version 5.
+func TestClusterDocPartVersion(t *testing.T) {
+	b, err := os.ReadFile("../../docs/cluster.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Join(strings.Fields(string(b)), " ")
+	want := fmt.Sprintf("`part format version %d; this gpusim reads versions 1 to %d`", shard.PartVersion+1, shard.PartVersion)
+	if !strings.Contains(doc, want) {
+		t.Errorf("docs/cluster.md does not quote the refusal of a newer part as %s", want)
+	}
+	if m := regexp.MustCompile("part format version [0-9]+; this gpusim reads versions 1 to [0-9]+").FindAllString(doc, -1); len(m) != 1 {
+		t.Errorf("docs/cluster.md quotes %q; want the one refusal above", m)
 	}
 }
