@@ -163,7 +163,7 @@ func (r *Report) scalingMethod() string {
 	overhead := "set-up, handing out work, the reduction"
 	var beyond []string
 	if len(goroutines) > 0 {
-		beyond = append(beyond, "goroutines beyond GOMAXPROCS")
+		beyond = append(beyond, "goroutines beyond GOMAXPROCS or the CPUs, where fewer")
 	}
 	if procs {
 		beyond = append(beyond, "processes beyond the CPUs")

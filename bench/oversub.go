@@ -28,8 +28,8 @@ func oversubscribed(rep *Report) []string {
 	var groups []*group
 	keys := map[string]*group{}
 	for _, s := range rep.Scaling {
-		cores := rep.Machine.coresFor(s.Engine)
-		unit, on := coresWords(s.Engine, cores)
+		cores, from := rep.Machine.coresFor(s.Engine)
+		unit, on := coresWords(s.Engine, cores, from)
 		if cores <= 0 {
 			continue // not known
 		}

@@ -275,7 +275,7 @@ func (s *Scaling) leftOutText() string {
 	if len(left) == 0 {
 		return ""
 	}
-	unit, on := coresWords(s.Engine, s.Cores)
+	unit, on := coresWords(s.Engine, s.Cores, s.CoresFrom)
 	return fmt.Sprintf("%s workers not fitted: more %s ran than the %s, so they measure oversubscription",
 		andList(left), unit, on)
 }

@@ -328,9 +328,13 @@ type Scaling struct {
 	Points   []ScalingPoint `json:"points"`        // one a worker count, in Config.WorkerList order
 	Fit      *AmdahlFit     `json:"fit,omitempty"` // FitAmdahl of the points' speedups, none Oversubscribed
 	// Cores is how many workers had cores to run on: GOMAXPROCS for
-	// goroutines, the CPUs for the processes engine's children; 0 in a
-	// report of an earlier gpusim, which fitted every point.
+	// goroutines (the CPUs where fewer), the CPUs for the processes
+	// engine's children; 0 in a report of an earlier gpusim, which fitted
+	// every point.
 	Cores int `json:"cores,omitempty"`
+	// CoresFrom is CoresFromCPUs where the CPUs, fewer than GOMAXPROCS,
+	// bound the goroutines (Cores), else "".
+	CoresFrom string `json:"cores_from,omitempty"`
 	// FitNote says why there is no fit, when there is none.
 	FitNote string `json:"fit_note,omitempty"`
 	// PredictedP is the parallel fraction measured directly rather than
@@ -581,7 +585,8 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			if !e.Scales || r.failed[e.Name] {
 				continue
 			}
-			s, err := r.scaling(ctx, e, w, rep.Machine.coresFor(e.Name))
+			cores, from := rep.Machine.coresFor(e.Name)
+			s, err := r.scaling(ctx, e, w, cores, from)
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
 					return nil, err
@@ -876,8 +881,8 @@ func ratio(a, b time.Duration) float64 {
 
 // scaling measures e on w at each worker count, cores the workers of e
 // have cores for (Machine.coresFor), and fits Amdahl's law (setFit).
-func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores int) (Scaling, error) {
-	s := Scaling{Engine: e.Name, Workload: w, Cores: cores}
+func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores int, from string) (Scaling, error) {
+	s := Scaling{Engine: e.Name, Workload: w, Cores: cores, CoresFrom: from}
 	// The fit takes each point at the worker count that ran: above the
 	// most the engine starts on w (one a block of lanes), a count measures
 	// the same run again, and fitting it at its nominal count read a

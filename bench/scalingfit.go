@@ -9,23 +9,37 @@ import (
 	"github.com/gpusim/gpusim/internal/count"
 )
 
-// coresFor is how many workers of the engine name m has cores for:
-// goroutines (every engine but processes) share GOMAXPROCS, the processes
-// engine's children, processes of their own, the CPUs. 0 where m does not
-// say (a report of an earlier gpusim).
-func (m Machine) coresFor(name string) int {
-	if name == ProcessesEngine {
-		return m.Cores
+// coresFor is how many workers of the engine name m has cores for, and
+// what bounds them (Scaling.CoresFrom): goroutines (every engine but
+// processes) share GOMAXPROCS, or the CPUs where GOMAXPROCS is set above
+// them (GOMAXPROCS=4 on 2 CPUs fitted 3 and 4 goroutines, which take turns
+// on the 2, as if they had cores), the processes engine's children,
+// processes of their own, the CPUs. 0 where m does not say (a report of
+// an earlier gpusim).
+func (m Machine) coresFor(name string) (cores int, from string) {
+	switch {
+	case name == ProcessesEngine:
+		return m.Cores, ""
+	case m.Cores > 0 && m.GOMAXPROCS > m.Cores:
+		return m.Cores, CoresFromCPUs
 	}
-	return m.GOMAXPROCS
+	return m.GOMAXPROCS, ""
 }
 
-// coresWords are the words for cores workers of the engine name share:
-// unit "goroutines" or "worker processes", on "2 cores (GOMAXPROCS)" or
-// "2 CPUs".
-func coresWords(name string, cores int) (unit, on string) {
-	if name == ProcessesEngine {
+// CoresFromCPUs is Scaling.CoresFrom where the CPUs, fewer than
+// GOMAXPROCS, bound an engine's goroutines.
+const CoresFromCPUs = "cpus"
+
+// coresWords are the words for cores workers of the engine name share,
+// bound by from (Scaling.CoresFrom): unit "goroutines" or "worker
+// processes", on "2 cores (GOMAXPROCS)", "2 CPUs (fewer than GOMAXPROCS)"
+// or "2 CPUs".
+func coresWords(name string, cores int, from string) (unit, on string) {
+	switch {
+	case name == ProcessesEngine:
 		return "worker processes", count.Noun(cores, "CPU")
+	case from == CoresFromCPUs:
+		return "goroutines", count.Noun(cores, "CPU") + " (fewer than GOMAXPROCS)"
 	}
 	return "goroutines", count.Noun(cores, "core") + " (GOMAXPROCS)"
 }
@@ -35,7 +49,7 @@ func coresWords(name string, cores int) (unit, on string) {
 // It takes each point at the workers that ran, the first point of each
 // count that ran, and leaves out, marked Oversubscribed, every point that
 // ran more workers than s.Cores (0: not known, none left out): goroutines
-// beyond GOMAXPROCS, processes beyond the CPUs, take turns on the cores, so
+// beyond GOMAXPROCS or the CPUs, processes beyond the CPUs, take turns on the cores, so
 // their speedups measure oversubscription, not the parallel fraction (4 and
 // 8 goroutines on 2 cores pulled P from a predicted 0.998 to 0.39). P's
 // range (SetRange) is set where every fitted point above one worker has a
@@ -68,7 +82,7 @@ func (s *Scaling) setFit(most int) error {
 	fit, err := FitAmdahl(ws, sp)
 	switch {
 	case errors.Is(err, ErrNoScaling) && over:
-		unit, on := coresWords(s.Engine, s.Cores)
+		unit, on := coresWords(s.Engine, s.Cores, s.CoresFrom)
 		s.FitNote = fmt.Sprintf("fewer than 2 worker counts to fit: at %s workers more %s ran than the %s, so their speedups measure oversubscription, not the parallel fraction",
 			andList(s.oversubscribedCounts()), unit, on)
 	case errors.Is(err, ErrNoScaling) && len(s.Points) > 1:

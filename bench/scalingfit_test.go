@@ -244,3 +244,40 @@ func TestEfficiencyAbove100(t *testing.T) {
 		}
 	}
 }
+
+// TestCoresForGOMAXPROCSAboveCPUs: with GOMAXPROCS set above the CPUs, the
+// goroutines share the CPUs, and the fit leaves out the counts above them
+// (GOMAXPROCS=4 on 2 CPUs fitted 3 and 4 goroutines, and the report said
+// it left out the counts above "the cores").
+func TestCoresForGOMAXPROCSAboveCPUs(t *testing.T) {
+	for _, c := range []struct {
+		m     Machine
+		name  string
+		cores int
+		from  string
+		words string
+	}{
+		{Machine{Cores: 2, GOMAXPROCS: 4}, "parallel", 2, CoresFromCPUs, "2 CPUs (fewer than GOMAXPROCS)"},
+		{Machine{Cores: 2, GOMAXPROCS: 2}, "parallel", 2, "", "2 cores (GOMAXPROCS)"},
+		{Machine{Cores: 4, GOMAXPROCS: 1}, "simd", 1, "", "1 core (GOMAXPROCS)"},
+		{Machine{Cores: 2, GOMAXPROCS: 4}, ProcessesEngine, 2, "", "2 CPUs"},
+		{Machine{GOMAXPROCS: 4}, "parallel", 4, "", "4 cores (GOMAXPROCS)"}, // CPUs not known
+	} {
+		cores, from := c.m.coresFor(c.name)
+		_, on := coresWords(c.name, cores, from)
+		if cores != c.cores || from != c.from || on != c.words {
+			t.Errorf("%+v %s: %d %q %q, want %d %q %q", c.m, c.name, cores, from, on, c.cores, c.from, c.words)
+		}
+	}
+	s := Scaling{Engine: "parallel", Cores: 2, CoresFrom: CoresFromCPUs, Points: []ScalingPoint{
+		{Workers: 1, Speedup: 1}, {Workers: 2, Speedup: 1.9}, {Workers: 3, Speedup: 1.95}, {Workers: 4, Speedup: 1.97}}}
+	if err := s.setFit(100); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Points[2].Oversubscribed || !s.Points[3].Oversubscribed || s.Points[1].Oversubscribed {
+		t.Errorf("points %+v: want 3 and 4 workers left out", s.Points)
+	}
+	if want := "3 and 4 workers not fitted: more goroutines ran than the 2 CPUs (fewer than GOMAXPROCS), so they measure oversubscription"; s.leftOutText() != want {
+		t.Errorf("%q, want %q", s.leftOutText(), want)
+	}
+}
