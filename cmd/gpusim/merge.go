@@ -199,7 +199,11 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		if errors.Is(err, errNoNames) && len(files) > 0 {
 			// An empty list beside parts named on the command line
 			// (a find that matched none beyond them): those are
-			// merged (it was refused).
+			// merged (it was refused), with a note, as a glob that
+			// matched nothing may have meant the list to name them
+			// (the merge's coverage check then names the shards it
+			// lacks).
+			fmt.Fprintf(c.App.ErrWriter, "gpusim: note: --files-from %q names no part files: merging the %s named on the command line\n", list, count.Noun(len(files), "part"))
 			err = nil
 		}
 		if err != nil {
