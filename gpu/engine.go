@@ -331,8 +331,7 @@ func Open(opt Options) (*Engine, error) {
 		return Open(opt)
 	}
 	if err == nil {
-		// Labeled before its checks, whose pass is stored with the
-		// label (it was "" there).
+		// Before the checks, whose stored pass keeps it (it was "").
 		e.label = d.desc.label(e.vw, e.fast)
 		err = e.openSelfTest(options, e.source())
 	}
