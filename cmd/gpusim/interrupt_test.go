@@ -930,8 +930,9 @@ func TestNotifyContext(t *testing.T) {
 // TestSelftestStoppedNoDocument: selftest --format json stopped by a signal
 // during its checks prints nothing on stdout: it printed an error document
 // ("selftest of device 0: interrupted", "ok": false) beside exit 130, where
-// README's Output says a command stopped before its report prints nothing
-// there. The stop comes before the jobs, the checks that take ctx.
+// docs/outputs.md (README's Output before) says a command stopped before
+// its report prints nothing there. The stop comes before the jobs, the
+// checks that take ctx.
 func TestSelftestStoppedNoDocument(t *testing.T) {
 	if !openclAvailable() {
 		t.Skip("no OpenCL device")
