@@ -13,8 +13,13 @@ import (
 
 // readmeText is README.md, read from the repository root.
 func readmeText(t *testing.T) string {
+	return docText(t, "README.md")
+}
+
+// docText is a document of the repository, named from its root.
+func docText(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +97,15 @@ func compareKeys(t *testing.T, what string, readme, got any) {
 	}
 }
 
-// TestREADMEJSONExamples: the JSON reports README shows have the keys the
-// program writes for the same command, no more and no fewer: run --format
-// json's example lacked z's mean_allowance and std_allowance, and --daily's
-// step lacked mean_error and std_error, which the text beside each names.
-// The runs take the CPU path auto takes without a cache (no OpenCL loaded),
-// whose report has the keys of every engine's.
+// TestREADMEJSONExamples: the JSON reports the documents show (README's
+// examples moved to docs/report.md, which the README links) have the keys
+// the program writes for the same command, no more and no fewer: run
+// --format json's example lacked z's mean_allowance and std_allowance, and
+// --daily's step lacked mean_error and std_error, which the text beside
+// each names. The runs take the CPU path auto takes without a cache (no
+// OpenCL loaded), whose report has the keys of every engine's.
 func TestREADMEJSONExamples(t *testing.T) {
-	readme := readmeText(t)
+	readme := readmeText(t) + "\n" + docText(t, "docs/report.md")
 	t.Setenv("GPUSIM_CACHE_DIR", "off")
 	t.Chdir(t.TempDir())
 	ran := 0
@@ -110,7 +116,7 @@ func TestREADMEJSONExamples(t *testing.T) {
 		}
 		var want any
 		if err := json.Unmarshal([]byte(strings.Join(ex.output, "\n")), &want); err != nil {
-			t.Fatalf("README's output of %s is not JSON: %v", ex.command, err)
+			t.Fatalf("the documents' output of %s is not JSON: %v", ex.command, err)
 		}
 		code, stdout, stderr := run(context.Background(), append(args, "-q")...)
 		if code != 0 {
@@ -124,13 +130,13 @@ func TestREADMEJSONExamples(t *testing.T) {
 		ran++
 	}
 	if ran == 0 {
-		t.Fatal("README shows no run --format json example")
+		t.Fatal("README and docs/report.md show no run --format json example")
 	}
 
 	// The --daily step README shows as a fragment of a report.
 	m := regexp.MustCompile("(?s)```json\n\\s*\"daily\": \\[\n(.*?)\\},?\n```").FindStringSubmatch(readme)
 	if m == nil {
-		t.Fatal("README shows no step of --daily's JSON")
+		t.Fatal("README and docs/report.md show no step of --daily's JSON")
 	}
 	var want any
 	if err := json.Unmarshal([]byte(m[1]+"}"), &want); err != nil {
