@@ -62,12 +62,12 @@ fi
 # machine.txt's headers each begin a line (pocl.icd has no final newline).
 [ "$(grep -c '^== ' "$W/small/machine.txt")" -eq 4 ] && ! grep -q '.== ' "$W/small/machine.txt" ||
 	fail "small: machine.txt's headers: $(grep -n '== ' "$W/small/machine.txt")"
-# What it writes is what README's table says.
+# What it writes is what docs/opencl.md's table says.
 for f in "$W"/small/*; do
 	case ${f##*/} in
 	gpu-check.json | gpu-check.log | machine.txt | bundle.txt | devices.json | selftest.json | [kts][0-9]*.json | cpu-bench-simd.json | cpu-bench-parallel.json) ;;
 	devices.err | selftest.err | [kts][0-9]*.err | cpu-bench-simd.err | cpu-bench-parallel.err) ;;
-	*) fail "small: it wrote ${f##*/}, which README's table of its files does not list" ;;
+	*) fail "small: it wrote ${f##*/}, which docs/opencl.md's table of its files does not list" ;;
 	esac
 done
 

@@ -76,29 +76,30 @@ func TestRestartLoaderHelper(t *testing.T) {
 	os.Stdout.WriteString("helper ran\n")
 }
 
-// The least address-space limits README's troubleshooting section gives,
-// in KiB, for 2 CPUs, with a thread stack more for each CPU beyond: with
-// MALLOC_ARENA_MAX=1 set by the caller, and without it.
+// The least address-space limits docs/troubleshooting.md gives (README's
+// troubleshooting section before it moved there), in KiB, for 2 CPUs, with
+// a thread stack more for each CPU beyond: with MALLOC_ARENA_MAX=1 set by
+// the caller, and without it.
 const (
 	documentedLimitOneArena = 1450000
 	documentedLimit         = 1900000
 )
 
 // TestDocumentedLimit: gpusim, built as make builds it, runs under the
-// least ulimit -v the README gives for this machine's CPUs, with and
-// without MALLOC_ARENA_MAX=1 set by the caller, every time: the README
-// said 1.4 GB where some starts were refused and, without the variable,
+// least ulimit -v docs/troubleshooting.md gives for this machine's CPUs,
+// with and without MALLOC_ARENA_MAX=1 set by the caller, every time: the
+// README said 1.4 GB where some starts were refused and, without the variable,
 // that Go's start could abort up to 1.6 GB, where 2 of 40 died under
 // 1550000 and the refusal named 1430000, where 15 of 20 starts without the
 // variable aborted in pthread_create before gpusim ran.
 func TestDocumentedLimit(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	doc, err := os.ReadFile("../../docs/troubleshooting.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range []int{documentedLimitOneArena, documentedLimit} {
-		if !strings.Contains(string(readme), fmt.Sprintf("ulimit -v %d", l)) {
-			t.Errorf("README does not give ulimit -v %d", l)
+		if !strings.Contains(string(doc), fmt.Sprintf("ulimit -v %d", l)) {
+			t.Errorf("docs/troubleshooting.md does not give ulimit -v %d", l)
 		}
 	}
 	sh, err := exec.LookPath("sh")
