@@ -240,7 +240,7 @@ func coldStartNote(opt gpu.Options) string {
 		// folder (GPUSIM_CACHE_DIR or, without it, XDG_CACHE_HOME or HOME
 		// a relative path; none of them set: cachedir.Dir) would leave
 		// the user compiling on every start without a word, where the
-		// README promises a note that names the setting.
+		// docs/opencl.md promises a note that names the setting.
 		if cachedir.Off() || cachedir.Dir() != "" {
 			return ""
 		}

@@ -86,9 +86,9 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 	var pe *sim.ParamError
 	if err != nil && ctx.Err() != nil {
 		// Stopped by a signal or a timeout: no document, as devices
-		// and every command that stops before its report (README's
-		// Output). It printed one whose error was "selftest of device
-		// 0: interrupted", beside exit 130.
+		// and every command that stops before its report
+		// (docs/outputs.md). It printed one whose error was "selftest
+		// of device 0: interrupted", beside exit 130.
 		return err
 	}
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
