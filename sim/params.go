@@ -18,8 +18,9 @@ type Params struct {
 	Seed        uint64  `json:"seed"`        // the Philox key's source (rng.Key)
 }
 
-// MaxSteps keeps the step block index within Philox's 32-bit counter word
-// (and within int on 32-bit platforms).
+// MaxSteps keeps the step block index well within Philox's 32-bit counter
+// word (2^30 blocks of the 2^32 it holds) and the steps within int on
+// 32-bit platforms.
 const MaxSteps = min(1<<32, math.MaxInt)
 
 // MaxKeptFinals is the most lanes whose finals a run keeps (--out): 4 bytes
