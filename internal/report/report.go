@@ -637,8 +637,14 @@ func (r *Report) writtenCells() [][]string {
 // |x| + u and most, what the lanes' range allows (the mean is within [min,
 // max], the sd at most half of max - min). A mean of lanes within 5e-3 of
 // 0 read 3.814697e-06 where the sums carry it to 5e-3, and their sd
-// 5.592137e+02 where it is 1.0e-3.
+// 5.592137e+02 where it is 1.0e-3. A 0 whose error or range bound is
+// below the cell's last digit is written as that bound too: a mean of lanes
+// within 5e-30 of 0 read 0.00000000e+00, as if known to 8 digits, beside
+// the sd's <5e-30.
 func carried(cell string, x, u, most float64) string {
+	if x == 0 && u > 0 && most > 0 && min(u, most) < cellUnit(cell)/2 {
+		return bound(min(u, most))
+	}
 	if !(u > 0) || math.IsNaN(x) || math.IsInf(x, 0) || u <= cellUnit(cell)/2 {
 		return cell
 	}
@@ -651,7 +657,11 @@ func carried(cell string, x, u, most float64) string {
 			return strconv.FormatFloat(x, 'e', int(k)-1, 64)
 		}
 	}
-	b := min(math.Abs(x)+u, most)
+	return bound(min(math.Abs(x)+u, most))
+}
+
+// bound is carried's "<" and b rounded up to one digit: <5e-30.
+func bound(b float64) string {
 	e := math.Pow(10, math.Floor(math.Log10(b)))
 	return "<" + strconv.FormatFloat(math.Ceil(b/e)*e, 'e', 0, 64)
 }

@@ -441,6 +441,11 @@ func TestCarried(t *testing.T) {
 		{"5.592137e+02", 559.2137, 1670, 4.7e-3, "<5e-03"},     // the range's bound
 		{"-2.293236e-07", -2.293236e-07, 4.5e-8, 5e-3, "-2e-07"},
 		{"0.0000", 0, 1e-3, 5e-3, "<1e-03"},
+		// A 0 known better than its cell's last digit: the bound, where
+		// 0.00000000e+00 read as 8 digits beside the sd's <5e-30.
+		{"0.00000000e+00", 0, 5e-12, 4.97e-30, "<5e-30"},
+		{"0.0000", 0, 1e-9, 100, "<1e-09"},
+		{"0.0000", 0, 0, 100, "0.0000"}, // no error: every lane 0
 		{"-", math.NaN(), 1, 1, "-"},
 	} {
 		if got := carried(c.cell, c.x, c.u, c.most); got != c.want {
