@@ -590,6 +590,21 @@ func TestColdNoteOtherDriver(t *testing.T) {
 	}
 }
 
+// gpusimIn runs gpusim with args and GPUSIM_CACHE_DIR=cache, failing t
+// where it fails, and returns its output, stdout and stderr together.
+func gpusimIn(t *testing.T, cache string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("gpusim", args...)
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+}
+
 // TestColdNoteSelftestPlainProgram: selftest checks two programs, the full
 // one and run's plain one (without the daily kernels), and a rebuild of the
 // second is said as it starts, naming its entry: the note was computed for
@@ -600,16 +615,7 @@ func TestColdNoteSelftestPlainProgram(t *testing.T) {
 		t.Skip("no OpenCL device")
 	}
 	cache := t.TempDir()
-	gpusim := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("gpusim", args...)
-		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+	gpusim := gpusimIn(t, cache)
 	entries := func() []string {
 		e, _ := filepath.Glob(filepath.Join(cache, "programs", "????????????????????????????????"))
 		return slices.DeleteFunc(e, namesSelfTest)
@@ -643,16 +649,7 @@ func TestColdNoteSelftestProgramRebuild(t *testing.T) {
 		t.Skip("no OpenCL device")
 	}
 	cache := t.TempDir()
-	gpusim := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("gpusim", args...)
-		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+	gpusim := gpusimIn(t, cache)
 	gpusim("selftest", "--device", "0")
 	e, _ := filepath.Glob(filepath.Join(cache, "programs", "????????????????????????????????"))
 	st := slices.DeleteFunc(e, func(p string) bool { return !namesSelfTest(p) })
