@@ -144,7 +144,9 @@ func LoadAverage(path string) string {
 func CheckDoc(path string) error {
 	b, err := readDoc(path)
 	if err != nil {
-		return fmt.Errorf("cannot read %q: %v", path, errors.Unwrap(err))
+		// With what the flag takes, as every refusal of a value says
+		// its valid range or form.
+		return fmt.Errorf("cannot read %q: %v (want a Markdown file of at most %d MiB with one %s line followed by one %s line)", path, errors.Unwrap(err), MaxDocBytes>>20, BeginMarker, EndMarker)
 	}
 	sec := findSection(string(b))
 	if sec.check() != nil {

@@ -626,10 +626,16 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 	if opts.format, err = checkFormat(c, bench.Formats...); err != nil {
 		return opts, err
 	}
-	for f := range strings.SplitSeq(c.String("plot-format"), ",") {
-		f = strings.TrimSpace(f)
-		if f != "png" && f != "svg" {
-			return opts, paramErr("plot-format", "unknown chart format %q (valid: png, svg, or png,svg)", f)
+	list := c.String("plot-format")
+	for f := range strings.SplitSeq(list, ",") {
+		typed := f
+		if f = strings.TrimSpace(f); f != "png" && f != "svg" {
+			// Quoted as typed, a list of one entry whole: --plot-format
+			// ' ' read `unknown chart format ""`.
+			if !strings.Contains(list, ",") {
+				typed = list
+			}
+			return opts, paramErr("plot-format", "unknown chart format %q (valid: png, svg, or png,svg)", typed)
 		}
 		if !slices.Contains(opts.plotFormats, f) {
 			opts.plotFormats = append(opts.plotFormats, f)

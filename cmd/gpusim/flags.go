@@ -90,7 +90,9 @@ func (f *floatValue) Set(s string) error {
 	v, err := parseFloat(s)
 	switch {
 	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !powerWithin(s, f.name):
-		return fmt.Errorf("is out of range (%s)", sim.ValidRange(f.name))
+		// With its subject, as every range error: "1e400 is out of
+		// range" (it read "invalid value "1e400": is out of range").
+		return fmt.Errorf("%s is out of range (%s)", s, sim.ValidRange(f.name))
 	case errors.Is(err, errFloatTiny):
 		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
 	case err != nil:
@@ -217,7 +219,7 @@ func (v *durationValue) Set(s string) error {
 		// as 0.
 		return fmt.Errorf("%s is below 0 (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil && reDuration().MatchString(s):
-		return fmt.Errorf("is out of range (valid range 0..%s, 0 for none)", durationText(maxTimeout))
+		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil:
 		return errors.New(wantValue["timeout"])
 	case d > maxTimeout:
@@ -251,7 +253,7 @@ func listFlag(c *cli.Context, name string, lo, hi uint64) ([]uint64, error) {
 	ns, err := count.ParseList(c.String(name), lo, hi)
 	if d := count.Grouped(strings.TrimSpace(c.String(name))); err != nil && d != "" {
 		// 5,000: the commas made it 5 and 000, refused as 0.
-		return nil, paramErr(name, "invalid value %q: commas part a list's counts, and %v", c.String(name), &count.GroupedError{Digits: d})
+		return nil, paramErr(name, "invalid value %q: commas part a list's counts, and %v (valid range %s)", c.String(name), &count.GroupedError{Digits: d}, count.Range(lo, hi))
 	}
 	if err != nil {
 		if msg := err.Error(); !strings.HasPrefix(msg, "invalid value") {

@@ -229,6 +229,14 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 	// Whether the engine takes them is checked with the other flags'
 	// combinations (engines.Check), after every flag's own check.
 	if _, err := engines.Lookup(o.engine); err != nil {
+		// Quoted as typed: --engine ' ' read `unknown engine ""`.
+		flag := "engine"
+		if c.IsSet("backend") {
+			flag = "backend"
+		}
+		if typed := c.String(flag); c.IsSet(flag) && typed != o.engine {
+			return paramErr(flag, "unknown engine %q (valid: %s)", typed, strings.Join(engines.Names(), ", "))
+		}
 		return err
 	}
 	return engines.CheckOptions(o.eng)
