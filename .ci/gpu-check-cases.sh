@@ -141,6 +141,26 @@ bad_var device-neg 'GPU_CHECK_DEVICE=-1: want a device index' GPU_CHECK_SMALL=1 
 bad_var device-past 'GPU_CHECK_DEVICE=0,77: no device 77 here (the devices: 0' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=0,77
 bad_var small-2 'GPU_CHECK_SMALL=2: want 1' GPU_CHECK_SMALL=2
 bad_var small-yes 'GPU_CHECK_SMALL=yes: want 1' GPU_CHECK_SMALL=yes
+# A device listed twice passed here and failed every device step.
+bad_var device-twice 'GPU_CHECK_DEVICE=0,00: device 0 is listed twice' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=0,00
+
+# A GPUSIM that is not gpusim ends the check at once (exit 2, its error
+# first), where every step ran and the error blamed the NVIDIA driver;
+# and a budget written with a leading zero is read in decimal (08 was no
+# number to bash's arithmetic: a budget of 0, every step skipped, ok).
+rc=0
+env GPUSIM=/bin/true OUT="$W/not-gpusim" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=08 bash "$REPO/scripts/gpu-check.sh" >"$W/not-gpusim.log" 2>&1 || rc=$?
+j=$W/not-gpusim/gpu-check.json
+[ "$rc" -eq 2 ] && [ "$(field "$j" 'd["ok"], d["budget_s"], d["error"].startswith("/usr/bin/true is not a gpusim binary") or d["error"].startswith("/bin/true is not a gpusim binary")')" = "(False, 8, True)" ] &&
+	! grep -q 'value too great\|selftest --device' "$W/not-gpusim.log" ||
+	fail "not-gpusim: exit $rc: $(head -c 600 "$W/not-gpusim.log")"
+echo "gpu-check-cases: not-gpusim: exit 2 at once, budget 08 read as 8 s"
+# An OpenCL library the caller set that lists no device leads the error.
+rc=0
+env GPUSIM="$BIN" OUT="$W/user-lib" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=20 GPUSIM_OPENCL_LIBRARY=/nonexistent.so bash "$REPO/scripts/gpu-check.sh" >"$W/user-lib.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && [ "$(field "$W/user-lib/gpu-check.json" 'd["error"].startswith("no OpenCL device: GPUSIM_OPENCL_LIBRARY=/nonexistent.so, the one way tried as it is set, listed no device")')" = True ] ||
+	fail "user-lib: exit $rc: $(head -c 600 "$W/user-lib/gpu-check.json")"
+echo "gpu-check-cases: user-lib: the caller's GPUSIM_OPENCL_LIBRARY leads the error"
 
 # prepare with a relative folder puts the whole bundle there.
 (cd "$W" && bash "$REPO/scripts/gpu-check.sh" prepare bundle >/dev/null)
@@ -176,7 +196,7 @@ chmod -x "$W/badloader/gpusim-linux-amd64"
 rm "$W/badloader/libOpenCL.so.1"
 env OUT="$W/no-x" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=20 bash "$W/badloader/gpu-check.sh" >"$W/no-x.log" 2>&1 ||
 	{ tail -5 "$W/no-x.log" >&2; fail "no-x: exit $?"; }
-[ "$(field "$W/no-x/gpu-check.json" 'd["ok"], d["selftest"]["exit"]')" = "(True, 0)" ] || fail "no-x: $(head -c 400 "$W/no-x/gpu-check.json")"
+[ "$(field "$W/no-x/gpu-check.json" 'd["ok"], d["selftest"]["exit"], d["bundle"]')" = "(True, 0, 'none')" ] || fail "no-x: $(head -c 400 "$W/no-x/gpu-check.json")"
 echo "gpu-check-cases: no-x: a binary without its execute bit runs from a copy"
 # No driver at all: the error says what is missing, NVIDIA's library and
 # nvidia-smi included (it gave gpusim's error alone).

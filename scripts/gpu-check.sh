@@ -120,8 +120,18 @@ OUT=${OUT:-$PWD/gpu-check-out}
 # one past the list is refused once the devices are listed, below.
 [ -z "${GPU_CHECK_DEVICE:-}" ] || [[ $GPU_CHECK_DEVICE =~ ^(all|[0-9]+(,[0-9]+)*)$ ]] ||
 	bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: want a device index (gpusim devices lists them), a list N,M,... or all"
-[[ $BUDGET =~ ^[0-9]+$ ]] && [ "$BUDGET" -ge 1 ] && [ "$BUDGET" -le 86400 ] ||
+# A device listed twice (0,0, 0,00) passed here and failed every device
+# step, each refused by gpusim with exit 2.
+twice=$(tr , '\n' <<<"${GPU_CHECK_DEVICE:-}" | sed 's/^0*\([0-9]\)/\1/' | sort | uniq -d | head -n 1)
+[ -z "$twice" ] || bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: device $twice is listed twice; want a device index, a list N,M,... of different ones, or all"
+# Whole seconds in decimal: 010 was read as octal (8 s), and 08 as no
+# number at all (a budget of 0 that skipped every step, ok true).
+[[ $BUDGET =~ ^[0-9]+$ ]] && [ "$((10#$BUDGET))" -ge 1 ] && [ "$((10#$BUDGET))" -le 86400 ] ||
 	bad "GPU_CHECK_BUDGET=$BUDGET: want whole seconds, 1 to 86400"
+BUDGET=$((10#$BUDGET))
+# The OpenCL library the caller set, the one way tried: its failure leads
+# the error, where the NVIDIA driver's absence did.
+USER_CL_LIB=${GPUSIM_OPENCL_LIBRARY:-}
 mkdir -p "$OUT" 2>/dev/null || bad "OUT=$OUT: cannot be made a folder; set OUT to a writable folder"
 OUT=$(cd "$OUT" && pwd) || bad "OUT=$OUT: cannot be entered"
 { : >"$OUT/.gpu-check.probe"; } 2>/dev/null && rm -f "$OUT/.gpu-check.probe" ||
@@ -182,7 +192,7 @@ jget() {
 # to note where it stopped: bash 5.2 running a trap while it parses a $(...)
 # fails that command ("unexpected EOF while looking for matching `)'") and
 # goes on: a check sent SIGTERM ran on to its end (twice in a dozen tries).
-ALL_OK=true SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false
+ALL_OK=true SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
 # The CPUs this process may run on: nproc without the OpenMP variables
 # it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
@@ -194,8 +204,8 @@ json() {
 		"$([ $FINISHED = true ] && echo "$ALL_OK" || echo false)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
 		"$FINISHED" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
 		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
-	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
-		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" \
+	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
+		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" "$(jstr "$BUNDLE")" \
 		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
 		"$([[ $DEV =~ ^[0-9]+$|^null$ ]] && echo "$DEV" || jstr "$DEV")"
 	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
@@ -279,6 +289,7 @@ fi
 log "gpu-check: out $OUT, budget ${BUDGET}s${SMALL:+, small}, GPU ${GPU_NAME:-none} driver ${DRIVER:-?}$([ "$SMI_STATE" = ok ] || echo " (nvidia-smi: $SMI_STATE)"), $CORES cores"
 
 first() { local f; for f in "$@"; do [ -n "$f" ] && [ -e "$f" ] && { readlink -f "$f"; return 0; }; done; return 1; }
+GPUSIM_SET=${GPUSIM:-}
 GPUSIM=${GPUSIM:-$(first "$SELF_DIR/gpusim-linux-amd64" "$REPO/gpu-check/gpusim-linux-amd64" "$REPO/bin/gpusim" || true)}
 if [ -z "$GPUSIM" ]; then
 	log "FATAL: no gpusim binary (run '$0 prepare' on a machine with Go, or make build)"
@@ -293,13 +304,25 @@ if [ ! -x "$GPUSIM" ]; then
 fi
 GPUSIM_VERSION=$("$GPUSIM" version 2>/dev/null)
 log "gpusim: $GPUSIM ($GPUSIM_VERSION)"
+# A binary that is not gpusim (GPUSIM=/nonexistent, /bin/true) ran every
+# step, and the error blamed the NVIDIA driver.
+if [[ $GPUSIM_VERSION != gpusim\ * ]]; then
+	why=$("$GPUSIM" version 2>&1 | head -c 300)
+	log "FATAL: $GPUSIM is not a gpusim binary: its 'version' printed ${why:-nothing}"
+	ALL_OK=false ERROR="$GPUSIM is not a gpusim binary (its 'version' printed ${why:-nothing}); set GPUSIM to gpusim's binary, or unset it to use the bundle's" FINISHED=true
+	save
+	[ -n "${GPUSIM_SET:-}" ] && exit 2
+	exit 1
+fi
 # The bundle as prepare made it: its commit and files' hashes, against
 # those here (a stale or half-copied bundle).
 if [ -e "$SELF_DIR/bundle.txt" ]; then
 	cp "$SELF_DIR/bundle.txt" "$OUT/bundle.txt" 2>/dev/null
 	log "bundle: $(head -n 1 "$SELF_DIR/bundle.txt")"
+	# In the summary too (the log alone said it): "ok", or "differs".
+	BUNDLE=ok
 	(cd "$SELF_DIR" && tail -n +2 bundle.txt | sha256sum -c --quiet >/dev/null 2>&1) ||
-		log "bundle: its files are not those prepare made (bundle.txt's hashes differ)"
+		{ BUNDLE=differs; log "bundle: its files are not those prepare made (bundle.txt's hashes differ)"; }
 fi
 # The engine flag: --engine, or --backend before the rename.
 EFLAG=--engine
@@ -404,6 +427,7 @@ DRIVER=${CL_DRIVER:-$DRIVER}
 if [ $DEV_RC -ne 0 ]; then
 	# What is missing, in words: the tries' errors name libraries only.
 	missing=""
+	[ -n "$USER_CL_LIB" ] && missing+="GPUSIM_OPENCL_LIBRARY=$USER_CL_LIB, the one way tried as it is set, listed no device ($(head -n 1 "$WORK/devices-1.err" 2>/dev/null | head -c 300)): point it at an OpenCL library or ICD loader, or unset it to try the others; "
 	[ -z "$NV_LIB" ] && missing+="no NVIDIA OpenCL driver: libnvidia-opencl.so.1 is not in ldconfig's cache or in ${NV_DIRS// /, } (install the driver's OpenCL part, e.g. Ubuntu's libnvidia-compute-VERSION, or set GPU_CHECK_ICD_LIB to it); "
 	[ -n "$NV_LIB" ] && missing+="NVIDIA's OpenCL driver $NV_LIB is there but no way to it listed a device; "
 	[ -z "$SYS_LOADER" ] && [ ! -e "$SELF_DIR/libOpenCL.so.1" ] && missing+="no ICD loader libOpenCL.so.1 (none on the system, none carried by prepare); "
