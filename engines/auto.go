@@ -22,6 +22,7 @@ import (
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -2438,7 +2439,7 @@ func updateCalibration(change func(calibrationFile)) error {
 	// (cachedir.WriteFile), which the link's target no longer sees: said,
 	// as the program cache says it replaces an entry it could not use.
 	link, _ := os.Readlink(path)
-	written := false
+	written, trimmed := false, 0
 	defer func() {
 		if written && link != "" {
 			// The one note on the file: a read through a link to
@@ -2465,11 +2466,53 @@ func updateCalibration(change func(calibrationFile)) error {
 		if err != nil {
 			return nil
 		}
+		if len(b) > maxCalibrationFile {
+			var dropped int
+			if b, dropped = trimCalibrations(f, b); b == nil {
+				return nil
+			}
+			trimmed = dropped
+		}
 		written = true
 		return b
 	})
 	written = written && err == nil
+	if written && trimmed > 0 {
+		calibrationNotes.Add("cache: %s reached its bound of %d KiB: its %s measured longest ago were dropped, and are measured again where a job needs them", path, maxCalibrationFile>>10, count.Noun(trimmed, "calibration"))
+	}
 	return err
+}
+
+// trimCalibrations drops from f, whose encoding b is past
+// maxCalibrationFile, the calibrations measured longest ago (those of a
+// file that did not keep the time first) until its encoding takes at most
+// three quarters of the bound, so that the next runs' calibrations fit
+// beside it; it returns the new encoding (nil where it fails) and how many
+// it dropped. The file had grown past the bound its reader keeps (each run
+// of another set of options adds one), and the next read replaced it
+// unread: every calibration was lost at once, with a note that took it
+// for a damaged file.
+func trimCalibrations(f calibrationFile, b []byte) ([]byte, int) {
+	keys := slices.Collect(maps.Keys(f))
+	slices.SortFunc(keys, func(x, y string) int {
+		return cmp.Or(f[x].Measured.Compare(f[y].Measured), cmp.Compare(x, y))
+	})
+	dropped := 0
+	for len(b) > maxCalibrationFile*3/4 && len(keys) > 1 {
+		// A share of the entries at a time, by their mean size: one
+		// re-encoding a round, not one an entry.
+		n := max(1, (len(b)-maxCalibrationFile*3/4)*len(keys)/len(b)+1)
+		n = min(n, len(keys)-1)
+		for _, k := range keys[:n] {
+			delete(f, k)
+		}
+		keys, dropped = keys[n:], dropped+n
+		var err error
+		if b, err = json.MarshalIndent(f, "", "  "); err != nil {
+			return nil, dropped
+		}
+	}
+	return b, dropped
 }
 
 // devicesFailed notes why dev, the device engine, gave no devices (err),

@@ -4,10 +4,13 @@ package engines
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -170,5 +173,55 @@ func TestCalibrationFileUnkeptOneNote(t *testing.T) {
 	}
 	if len(on) != 1 || !strings.Contains(on[0], "not kept") || !strings.Contains(on[0], "rm -r "+path) {
 		t.Errorf("notes on %s: %q; want one, saying the measurements are not kept and to remove it", path, on)
+	}
+}
+
+// TestCalibrationFileBound: a store that would take the calibration file
+// past the bound its reader keeps (maxCalibrationFile) drops the
+// calibrations measured longest ago instead, with a note, and the file
+// stays readable: it grew past the bound, one calibration a set of
+// options, and the next read replaced it unread, every calibration lost.
+func TestCalibrationFileBound(t *testing.T) {
+	forgetCalibrationNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	// Entries of about 1.5 kB, each measured a second after the last.
+	base := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	entry := func(i int) calibration {
+		return calibration{SIMD: cost{Ns: 1}, Measured: base.Add(time.Duration(i) * time.Second), MultiDropped: strings.Repeat("x", 1500)}
+	}
+	f := calibrationFile{}
+	n := 0
+	for ; ; n++ {
+		f[fmt.Sprintf("k;steps %d", n)] = entry(n)
+		if b, _ := json.MarshalIndent(f, "", "  "); len(b) > maxCalibrationFile-4096 {
+			break
+		}
+	}
+	b, _ := json.MarshalIndent(f, "", "  ")
+	if err := os.WriteFile(calibrationPath(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	newest := fmt.Sprintf("k;steps %d", n+1)
+	if _, ok := loadCalibration("k;steps 0"); !ok {
+		t.Fatal("the calibration measured longest ago does not load before the stores")
+	}
+	forgetCalibrationNotes(t)
+	for i := n + 1; i <= n+8; i++ { // past the bound
+		if err := storeCalibration(fmt.Sprintf("k;steps %d", i), entry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := os.Stat(calibrationPath())
+	if err != nil || st.Size() > maxCalibrationFile {
+		t.Fatalf("the file is %v bytes (%v); want at most %d", st.Size(), err, maxCalibrationFile)
+	}
+	if _, ok := loadCalibration(newest); !ok {
+		t.Error("a calibration just stored did not load")
+	}
+	if _, ok := loadCalibration("k;steps 0"); ok {
+		t.Error("the calibration measured longest ago was kept")
+	}
+	if n := strings.Join(calibrationNotes.List(), "\n"); !strings.Contains(n, "reached its bound of 1024 KiB") || strings.Contains(n, "more than this cache entry holds") {
+		t.Errorf("notes %q; want one saying the oldest calibrations were dropped, none of a file too large to read", n)
 	}
 }
