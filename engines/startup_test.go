@@ -653,3 +653,32 @@ func TestCalibrationTurnNotes(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoProbeLeavesOutWaits: a run that waited for the turn to measure
+// (another run measuring another key) and then measured counts only its
+// measuring as Probe (probe_s, "measuring took"), the wait as waited,
+// which Observe leaves out: Probe counted the wait (3.7 s for a
+// measurement of 0.2 s).
+func TestAutoProbeLeavesOutWaits(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	o := Options{Params: p, Observed: true}
+	const wait = 1500 * time.Millisecond
+	measureMeanwhile(t, "another key", wait, calibration{SIMD: cost{Ns: 1}})
+	t0 := time.Now()
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	took := time.Since(t0)
+	if took < wait {
+		t.Fatalf("Auto took %v; want it to have waited %v for the turn", took, wait)
+	}
+	if ch.Probe <= 0 || ch.Probe > took-wait+50*time.Millisecond || ch.waited < wait-50*time.Millisecond {
+		t.Errorf("Probe %v, waited %v, of Auto's %v with a wait of %v; want the wait in waited alone", ch.Probe, ch.waited, took, wait)
+	}
+}
