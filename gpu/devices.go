@@ -235,8 +235,11 @@ func enumerate() ([]device, error) {
 		if err := cl.PoclCacheProblem(); err != nil {
 			return nil, err
 		}
+		// A driver's device selection the user set (POCL_DEVICES) is
+		// also the Setting auto's note gives beside running on simd,
+		// which said "opencl is not here" and nothing of it.
 		return nil, &cl.UnavailableError{Kind: ErrNoDevice, Cause: fmt.Sprintf("no OpenCL device on any platform (platforms: %d, library: %s)", len(ps), cl.LibraryPath()),
-			Hint: noDeviceHint()}
+			Hint: noDeviceHint(), Setting: driverSelectionFix()}
 	}
 	return out, nil
 }

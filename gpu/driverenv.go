@@ -104,10 +104,20 @@ func driverSelection() string {
 // hid pocl's CPU, and the hint said only to check the drivers).
 func noDeviceHint() string {
 	h := "check the drivers with clinfo; " + cl.CPUEnginesRun
-	if sel := driverSelection(); sel != "" {
-		h = sel + " is set, which chooses the devices a driver lists: unset it, or name a device the machine has (pocl's POCL_DEVICES takes device types such as pthread or basic); " + h
+	if fix := driverSelectionFix(); fix != "" {
+		h = fix + "; " + h
 	}
 	return h
+}
+
+// driverSelectionFix is the fix of the driver-level variables that choose
+// the devices (driverSelection) where one is set, "" otherwise.
+func driverSelectionFix() string {
+	sel := driverSelection()
+	if sel == "" {
+		return ""
+	}
+	return sel + " is set, which chooses the devices a driver lists: unset it, or name a device the machine has (pocl's POCL_DEVICES takes device types such as pthread or basic)"
 }
 
 // driverEnvError is a build that failed where the environment sets
