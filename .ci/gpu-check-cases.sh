@@ -248,4 +248,33 @@ killed() { # NAME SIGNAL: kill the check at k3, want the JSON so far
 }
 killed kill-term TERM
 killed kill-9 KILL
+
+# A check stopped while a gpusim job runs takes the job with it: under
+# timeout(1)'s own process group, which neither Ctrl-C nor a kill of the
+# check's group reaches, a job ran on to its limit, reparented to init.
+# The job here is a stand-in whose runs sleep.
+cat >"$W/slow-gpusim" <<EOS
+#!/bin/sh
+[ "\$1" = run ] && [ "\$2" != --help ] && exec sleep 60
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/slow-gpusim"
+setsid bash -c 'echo $$ >"$1"; exec "${@:2}"' - "$W/kill-job.pid" env GPUSIM="$W/slow-gpusim" OUT="$W/kill-job" GPU_CHECK_SMALL=1 \
+	bash "$REPO/scripts/gpu-check.sh" >"$W/kill-job.log" 2>&1 &
+sleeping() { # the kill-job check's jobs, the stand-in's sleep 60
+	local e
+	for e in $(grep -lsx "OUT=$W/kill-job" --null-data /proc/[0-9]*/environ); do
+		[ "$({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" = "sleep 60 " ] && echo "${e%/environ}"
+	done
+	return 0
+}
+for i in $(seq 600); do [ -n "$(sleeping)" ] && break; sleep 0.1; done
+[ -n "$(sleeping)" ] || fail "kill-job: no job started: $(tail -5 "$W/kill-job.log")"
+kill -TERM -- -"$(cat "$W/kill-job.pid")"
+{ wait; } 2>/dev/null || true
+for i in $(seq 30); do [ -z "$(sleeping)" ] && break; sleep 0.1; done
+left=$(sleeping)
+for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
+[ -z "$left" ] || fail "kill-job: the check's job ran on after the check was stopped"
+echo "gpu-check-cases: kill-job: the job stops with the check"
 echo "gpu-check-cases: ok"

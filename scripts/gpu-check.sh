@@ -192,6 +192,10 @@ jget() {
 # to note where it stopped: bash 5.2 running a trap while it parses a $(...)
 # fails that command ("unexpected EOF while looking for matching `)'") and
 # goes on: a check sent SIGTERM ran on to its end (twice in a dozen tries).
+# gpusim runs under timeout --foreground, in this script's process group:
+# timeout(1) otherwise puts it in a group of its own, which neither Ctrl-C
+# nor a kill of the check's group reaches (a check stopped so left its
+# gpusim job running for up to its whole limit, reparented to init).
 ALL_OK=true SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
 # The CPUs this process may run on: nproc without the OpenMP variables
@@ -381,7 +385,7 @@ for w in "${WAYS[@]}"; do
 	[ $i -eq 1 ] && [ "$b" -lt 10 ] && b=10
 	[ "$b" -lt 3 ] && break
 	if [ -n "$lib" ]; then envs=(GPUSIM_OPENCL_LIBRARY="$lib"); else envs=(-u GPUSIM_OPENCL_LIBRARY); fi
-	env "${envs[@]}" timeout -k 5 "$b" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
+	env "${envs[@]}" timeout --foreground -k 5 "$b" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
 	rc=$?
 	n=$(grep -c '"index":' "$WORK/devices-$i.json" 2>/dev/null)
 	gpus=$(awk '/"type": "[^"]*GPU/ && !/CPU/' "$WORK/devices-$i.json" 2>/dev/null | grep -c .)
@@ -447,7 +451,7 @@ if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
 	SKIPPED+=(selftest)
 elif [ $DEV_RC -eq 0 ]; then
 	start=$(date +%s%N)
-	timeout --kill-after=5 "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
+	timeout --foreground --kill-after=5 "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	[ $rc -ne 0 ] && ALL_OK=false
@@ -472,7 +476,7 @@ grun() {
 	fi
 	local start rc
 	start=$(date +%s%N)
-	timeout --kill-after=5 "$((b + 2))" "$GPUSIM" run --format json -q --timeout "${b}s" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"
+	timeout --foreground --kill-after=5 "$((b + 2))" "$GPUSIM" run --format json -q --timeout "${b}s" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
 	awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }' >"$WORK/$name.time"
 	# 124: gpusim's --timeout; 137: killed past it (a cold compile)
@@ -604,7 +608,7 @@ for ec in simd:60 parallel:150; do
 	fi
 	start=$(date +%s%N)
 	# shellcheck disable=SC2086
-	timeout --kill-after=5 "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
+	timeout --foreground --kill-after=5 "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
 		--reps 3 --warmup 1 --no-sweep --baseline none --format json >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
