@@ -387,9 +387,23 @@ func parseFileList(list string, data []byte) ([]string, error) {
 			// "-", which was not there, and a shard was to be run again.
 			return nil, paramErr("files-from", "%q names \"-\" (entry %d): merge reads part files, not standard input (name a part piped in /dev/stdin, in a list that is not read from it)", list, i+1)
 		}
-		if f != "" {
-			files = append(files, f)
+		t := strings.TrimSpace(f)
+		if t == "" {
+			// A line of spaces names no file, as an empty one (it was
+			// opened as a file of that name, not there, and a shard
+			// was to be run again).
+			continue
 		}
+		if t != f {
+			// Spaces around a name (a list edited by hand, a
+			// formatter's padding): a file may be named so, but
+			// where none is, it is refused naming the line, not
+			// opened and taken for a missing part.
+			if _, err := os.Lstat(f); err != nil {
+				return nil, paramErr("files-from", "%q names %q (entry %d), with spaces around it, and no file of that name is there: write one name a line, without spaces around it", list, f, i+1)
+			}
+		}
+		files = append(files, f)
 	}
 	if len(files) == 0 {
 		return nil, &noNamesError{paramErr("files-from", "%q names no part files (one a line, or NUL-separated as find -print0 writes them)", list)}
