@@ -61,6 +61,10 @@ type Check struct {
 	Err error `json:"-"`
 }
 
+// katCheck is the name of the check of Random123's known-answer vectors,
+// which every self-test runs first.
+const katCheck = "philox/random123-kat"
+
 // SelfTest is a device's self-test: the checks that ran and what they tell.
 type SelfTest struct {
 	Device DeviceDesc
@@ -498,7 +502,7 @@ func padRows(n int) int { return (n + 15) / 16 * 16 }
 // checkKAT runs Random123's known-answer vectors through the program's
 // philox_kat kernel.
 func (e *Engine) checkKAT() (Check, error) {
-	c := Check{Name: "philox/random123-kat", Status: CheckPass}
+	c := Check{Name: katCheck, Status: CheckPass}
 	kat := rng.PhiloxKAT
 	n := padRows(len(kat))
 	in := make([]uint32, 6*n)
