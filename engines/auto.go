@@ -2575,8 +2575,15 @@ func loaderSettings() string {
 	return strings.Join(set, " and ")
 }
 
+// firstLine is err's first line, less a last clause that introduces the
+// lines after it (DeviceIndexError's "; devices:"), which a note of one
+// line ended on: "did not start (--device: opencl: no device 7 (valid
+// range 0..0); devices:)".
 func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
+	s, rest, more := strings.Cut(err.Error(), "\n")
+	if i := strings.LastIndex(s, "; "); more && rest != "" && strings.HasSuffix(s, ":") && i >= 0 {
+		s = s[:i]
+	}
 	return s
 }
 

@@ -2669,3 +2669,19 @@ func TestAutoCalibrationOtherDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstLine: a note's one line of an error drops a clause that
+// introduces the lines after it (a device list).
+func TestFirstLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"--device: opencl: no device 7 (valid range 0..0); devices:\n  0: pocl": "--device: opencl: no device 7 (valid range 0..0)",
+		"one line":                  "one line",
+		"first\nsecond":             "first",
+		"a; b:":                     "a; b:", // nothing after it: as written
+		"build failed: log:\nerror": "build failed: log:",
+	} {
+		if got := firstLine(errors.New(in)); got != want {
+			t.Errorf("firstLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
