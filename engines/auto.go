@@ -2316,21 +2316,29 @@ func dropCalibrationNotes(path string) {
 // valid reports whether every cost in c is one a measurement gives: finite,
 // a positive time per lane-step, no negative time, a device index.
 func (c calibration) valid() bool {
+	// Within bounds no measurement comes near (a second a lane-step, a
+	// year of seconds), so that a prediction stays finite: a cost of
+	// 1e308 ns a lane-step, finite, predicted +Inf.
+	const mostNs, mostSeconds = 1e9, 3.2e7
 	ok := func(x cost) bool {
-		return x.Ns > 0 && x.Fixed >= 0 && x.Slow >= 0 && !math.IsInf(x.Ns, 0) && !math.IsInf(x.Fixed, 0) && !math.IsInf(x.Slow, 0)
+		return x.Ns > 0 && x.Ns <= mostNs && x.Fixed >= 0 && x.Fixed <= mostSeconds && x.Slow >= 0 && x.Slow <= mostNs
 	}
-	if !ok(c.SIMD) || !(c.List >= 0) || math.IsInf(c.List, 0) {
+	if !ok(c.SIMD) || !(c.List >= 0 && c.List <= mostSeconds) {
 		return false
 	}
+	seen := map[int]bool{}
 	for _, d := range c.Devices {
 		for _, x := range append([]float64{d.Startup, d.ColdStart}, d.Starts...) {
-			if !(x >= 0) || math.IsInf(x, 0) {
+			if !(x >= 0 && x <= mostSeconds) {
 				return false
 			}
 		}
-		if !ok(d.cost) || d.Index < 0 || slices.ContainsFunc(d.Identical, func(i int) bool { return i < 0 }) {
+		if !ok(d.cost) || d.Index < 0 || seen[d.Index] || slices.ContainsFunc(d.Identical, func(i int) bool { return i < 0 }) {
+			// A device measured twice, as a hand-edited file may
+			// have it, is not one this gpusim wrote.
 			return false
 		}
+		seen[d.Index] = true
 	}
 	for _, m := range c.MultiStarts {
 		if m.Devices == "" || len(m.Starts) == 0 || slices.ContainsFunc(m.Starts, func(x float64) bool { return !(x >= 0) || math.IsInf(x, 0) }) {

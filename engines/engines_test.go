@@ -836,6 +836,12 @@ func TestCalibrationInvalid(t *testing.T) {
 		func(c *calibration) { c.Devices[0].Index = -1 },
 		func(c *calibration) { c.SIMD.Fixed = -0.5 },
 		func(c *calibration) { c.SIMD.Ns = 0 },
+		// Finite, but a prediction of +Inf, and a device twice (a
+		// hand-edited file: both were taken).
+		func(c *calibration) { c.Devices[0].Ns = 1e308 },
+		func(c *calibration) { c.SIMD.Ns = 1e300 },
+		func(c *calibration) { c.Devices[0].Startup = 1e300 },
+		func(c *calibration) { c.Devices = append(c.Devices, c.Devices[0]) },
 	} {
 		c := good
 		c.Devices = slices.Clone(good.Devices)
