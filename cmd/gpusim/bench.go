@@ -459,9 +459,39 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 func machineNotes() []string {
 	var notes []string
 	if la := bench.LoadAverage("/proc/loadavg"); la != "" {
-		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %s", la, count.Noun(runtime.NumCPU(), "core")))
+		// The load average is the machine's: it is read beside the
+		// machine's CPUs, and the process's where fewer (taskset -c 0
+		// read "on 1 core" beside the whole machine's load).
+		on := count.Noun(runtime.NumCPU(), "core")
+		if n := onlineCPUs("/sys/devices/system/cpu/online"); n > runtime.NumCPU() {
+			on = fmt.Sprintf("the machine's %s (this process may use %d)", count.Noun(n, "CPU"), runtime.NumCPU())
+		}
+		notes = append(notes, fmt.Sprintf("load average before the run: %s (1, 5 and 15 minutes) on %s", la, on))
 	}
 	return notes
+}
+
+// onlineCPUs counts the CPUs of the list at path, as Linux writes the
+// online ones ("0-3,8-11"); 0 where it cannot be read.
+func onlineCPUs(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for r := range strings.SplitSeq(strings.TrimSpace(string(b)), ",") {
+		lo, hi, isRange := strings.Cut(r, "-")
+		a, err1 := strconv.Atoi(lo)
+		z, err2 := a, error(nil)
+		if isRange {
+			z, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil || z < a {
+			return 0
+		}
+		n += z - a + 1
+	}
+	return n
 }
 
 // listRepeats notes each list flag that gives an entry more than once (the

@@ -416,3 +416,22 @@ func TestDevicesStopped(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlineCPUs reads Linux's list of online CPUs, which the load
+// average's note compares with the process's (taskset -c 0 read "on 1
+// core" beside the machine's load).
+func TestOnlineCPUs(t *testing.T) {
+	dir := t.TempDir()
+	for in, want := range map[string]int{"0-1\n": 2, "0\n": 1, "0-3,8-11\n": 8, "0,2,4": 3, "x": 0, "3-1": 0, "": 0} {
+		p := filepath.Join(dir, "online")
+		if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := onlineCPUs(p); got != want {
+			t.Errorf("onlineCPUs(%q) = %d, want %d", in, got, want)
+		}
+	}
+	if onlineCPUs(filepath.Join(dir, "missing")) != 0 {
+		t.Error("a missing list counted CPUs")
+	}
+}
