@@ -511,12 +511,7 @@ func TestAutoWaitedTurnNoStartupSample(t *testing.T) {
 // the prediction, and dropped the calibration the other run had just
 // made, so that the next run measured again.
 func TestAutoWaitedTurnNotJudged(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 1e7, 100
-	o := Options{Params: p, Observed: true}
+	o := slowDeviceJob(t)
 	key := calibrationKey(o)
 	const wait = 1200 * time.Millisecond
 	c := calibration{SIMD: cost{Ns: 0.4, Confirmed: true, Runs: trustedRuns},
@@ -541,6 +536,17 @@ func TestAutoWaitedTurnNotJudged(t *testing.T) {
 	if got, ok := loadCalibration(key); !ok || !got.Measured.Equal(c.Measured) {
 		t.Errorf("the other run's calibration was dropped (kept %v)", ok)
 	}
+}
+
+// slowDeviceJob is the options of a job of 1e7 lanes x 100 steps, observed,
+// on a fresh cache folder with one fake device far slower than simd.
+func slowDeviceJob(t *testing.T) Options {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	return Options{Params: p, Observed: true}
 }
 
 // measureMeanwhile stands for another run that measures this machine: it
@@ -660,12 +666,7 @@ func TestCalibrationTurnNotes(t *testing.T) {
 // which Observe leaves out: Probe counted the wait (3.7 s for a
 // measurement of 0.2 s).
 func TestAutoProbeLeavesOutWaits(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	withDevices(t, fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-12}, &opens, &lists))
-	p := sim.Default()
-	p.Lanes, p.Steps = 1e7, 100
-	o := Options{Params: p, Observed: true}
+	o := slowDeviceJob(t)
 	const wait = 1500 * time.Millisecond
 	measureMeanwhile(t, "another key", wait, calibration{SIMD: cost{Ns: 1}})
 	t0 := time.Now()
