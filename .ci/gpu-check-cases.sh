@@ -139,6 +139,9 @@ bad_var() { # NAME PATTERN ENV...: exit 2, the error matching PATTERN, no self-t
 bad_var device-x 'GPU_CHECK_DEVICE=x: want a device index' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=x
 bad_var device-neg 'GPU_CHECK_DEVICE=-1: want a device index' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=-1
 bad_var device-past 'GPU_CHECK_DEVICE=0,77: no device 77 here (the devices: 0' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=0,77
+# ... and says why in the summary (OUT held devices.json and a log alone).
+[ "$(field "$W/device-past/gpu-check.json" 'd["ok"], d["finished"], d["error"].startswith("GPU_CHECK_DEVICE=0,77: no device 77 here")')" = "(False, True, True)" ] ||
+	fail "device-past: $(head -c 400 "$W/device-past/gpu-check.json")"
 bad_var small-2 'GPU_CHECK_SMALL=2: want 1' GPU_CHECK_SMALL=2
 bad_var small-yes 'GPU_CHECK_SMALL=yes: want 1' GPU_CHECK_SMALL=yes
 # A device listed twice passed here and failed every device step.
@@ -155,6 +158,14 @@ j=$W/not-gpusim/gpu-check.json
 	! grep -q 'value too great\|selftest --device' "$W/not-gpusim.log" ||
 	fail "not-gpusim: exit $rc: $(head -c 600 "$W/not-gpusim.log")"
 echo "gpu-check-cases: not-gpusim: exit 2 at once, budget 08 read as 8 s"
+# A text file named by GPUSIM is not run: copied with the execute bit set,
+# as a carried binary that lost it is, it ran as a shell script.
+printf 'touch "%s"\necho gpusim x\n' "$W/ran" >"$W/notes.txt"
+rc=0
+env GPUSIM="$W/notes.txt" OUT="$W/text-gpusim" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/text-gpusim.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && [ ! -e "$W/ran" ] && [ "$(field "$W/text-gpusim/gpu-check.json" 'd["error"].startswith("'"$W"'/notes.txt is not a gpusim binary (it is not executable, nor an ELF binary that lost its execute bit)")')" = True ] ||
+	fail "text-gpusim: exit $rc, ran: $([ -e "$W/ran" ] && echo yes || echo no): $(head -c 600 "$W/text-gpusim.log")"
+echo "gpu-check-cases: text-gpusim: a text file is refused, not run"
 # An OpenCL library the caller set that lists no device leads the error.
 rc=0
 env GPUSIM="$BIN" OUT="$W/user-lib" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=20 GPUSIM_OPENCL_LIBRARY=/nonexistent.so bash "$REPO/scripts/gpu-check.sh" >"$W/user-lib.log" 2>&1 || rc=$?
@@ -196,7 +207,7 @@ chmod -x "$W/badloader/gpusim-linux-amd64"
 rm "$W/badloader/libOpenCL.so.1"
 env OUT="$W/no-x" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=20 bash "$W/badloader/gpu-check.sh" >"$W/no-x.log" 2>&1 ||
 	{ tail -5 "$W/no-x.log" >&2; fail "no-x: exit $?"; }
-[ "$(field "$W/no-x/gpu-check.json" 'd["ok"], d["selftest"]["exit"], d["bundle"]')" = "(True, 0, 'none')" ] || fail "no-x: $(head -c 400 "$W/no-x/gpu-check.json")"
+[ "$(field "$W/no-x/gpu-check.json" 'd["ok"], d["selftest"]["exit"], d["bundle"]')" = "(True, 0, 'missing')" ] || fail "no-x: $(head -c 400 "$W/no-x/gpu-check.json")"
 echo "gpu-check-cases: no-x: a binary without its execute bit runs from a copy"
 # No driver at all: the error says what is missing, NVIDIA's library and
 # nvidia-smi included (it gave gpusim's error alone).

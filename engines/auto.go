@@ -2317,11 +2317,13 @@ func dropCalibrationNotes(path string) {
 // a positive time per lane-step, no negative time, a device index.
 func (c calibration) valid() bool {
 	// Within bounds no measurement comes near (a second a lane-step, a
-	// year of seconds), so that a prediction stays finite: a cost of
-	// 1e308 ns a lane-step, finite, predicted +Inf.
-	const mostNs, mostSeconds = 1e9, 3.2e7
+	// year of seconds; 1e-6 ns a lane-step, 1e15 lane-steps a second,
+	// some thousands of times an H200's), so that a prediction stays
+	// finite and possible: a cost of 1e308 ns a lane-step, finite,
+	// predicted +Inf, and one of 1e-300 ns 0.00047 s on 2 cores.
+	const leastNs, mostNs, mostSeconds = 1e-6, 1e9, 3.2e7
 	ok := func(x cost) bool {
-		return x.Ns > 0 && x.Ns <= mostNs && x.Fixed >= 0 && x.Fixed <= mostSeconds && x.Slow >= 0 && x.Slow <= mostNs
+		return x.Ns >= leastNs && x.Ns <= mostNs && x.Fixed >= 0 && x.Fixed <= mostSeconds && x.Slow >= 0 && x.Slow <= mostNs
 	}
 	if !ok(c.SIMD) || !(c.List >= 0 && c.List <= mostSeconds) {
 		return false

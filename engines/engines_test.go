@@ -840,6 +840,8 @@ func TestCalibrationInvalid(t *testing.T) {
 		// hand-edited file: both were taken).
 		func(c *calibration) { c.Devices[0].Ns = 1e308 },
 		func(c *calibration) { c.SIMD.Ns = 1e300 },
+		func(c *calibration) { c.SIMD.Ns = 1e-300 },
+		func(c *calibration) { c.Devices[0].Ns = 5e-324 },
 		func(c *calibration) { c.Devices[0].Startup = 1e300 },
 		func(c *calibration) { c.Devices = append(c.Devices, c.Devices[0]) },
 	} {

@@ -39,19 +39,19 @@ const programRoom = 1 << 20
 // (cachedir.Writable), or its file system has less than programRoom (1 MiB)
 // free besides the cachedir.FreeMargin (1 MiB) the cache leaves free (on a full disk
 // the cold-start note promised a program cached for later runs, and the
-// cache's note then said it was not written), or its programs or
-// selftest subfolder cannot be made (a file in its place: auto's advice
-// to compile the program with gpusim selftest could never be followed,
-// and a start that compiled said nothing of it). It is nil when the
-// program can be kept.
+// cache's note then said it was not written), or its programs subfolder
+// cannot be made (a file in its place: auto's advice to compile the
+// program with gpusim selftest could never be followed, and a start that
+// compiled said nothing of it). The selftest subfolder is not one: without
+// it the programs are kept, and each start runs the self-test's checks
+// (the cache's note says it was not written). It is nil when the program
+// can be kept.
 func CacheWritable() error {
 	if err := cachedir.Writable(); err != nil {
 		return err
 	}
-	for _, kind := range []string{"programs", "selftest"} {
-		if err := cachedir.MkdirAll(filepath.Join(cachedir.Dir(), kind)); err != nil {
-			return err
-		}
+	if err := cachedir.MkdirAll(filepath.Join(cachedir.Dir(), "programs")); err != nil {
+		return err
 	}
 	return cachedir.Room(programRoom, "a compiled program")
 }

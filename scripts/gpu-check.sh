@@ -56,7 +56,7 @@ set -u
 # found" and went on from the wrong folder. All missing ones are named.
 absent=""
 for tool in awk grep sed readlink dirname date head tail cat cp mv rm mkdir ls tee tr \
-	sha256sum mktemp cut wc env df uname seq timeout nproc chmod; do
+	sha256sum mktemp cut wc env df uname seq timeout nproc chmod od; do
 	command -v "$tool" >/dev/null 2>&1 || absent+=" $tool"
 done
 if [ -n "$absent" ]; then
@@ -301,32 +301,52 @@ if [ -z "$GPUSIM" ]; then
 	save
 	exit 1
 fi
-# A carried binary that lost its execute bit on the way runs from a copy
-# (every gpusim command failed with exit 126, "Permission denied").
-if [ ! -x "$GPUSIM" ]; then
-	cp "$GPUSIM" "$WORK/gpusim" && chmod +x "$WORK/gpusim" && log "gpusim: $GPUSIM is not executable; running a copy, $WORK/gpusim" && GPUSIM=$WORK/gpusim
-fi
-GPUSIM_VERSION=$("$GPUSIM" version 2>/dev/null)
-log "gpusim: $GPUSIM ($GPUSIM_VERSION)"
-# A binary that is not gpusim (GPUSIM=/nonexistent, /bin/true) ran every
-# step, and the error blamed the NVIDIA driver.
-if [[ $GPUSIM_VERSION != gpusim\ * ]]; then
-	why=$("$GPUSIM" version 2>&1 | head -c 300)
-	log "FATAL: $GPUSIM is not a gpusim binary: its 'version' printed ${why:-nothing}"
-	ALL_OK=false ERROR="$GPUSIM is not a gpusim binary (its 'version' printed ${why:-nothing}); set GPUSIM to gpusim's binary, or unset it to use the bundle's" FINISHED=true
+# notgpusim WHY: the check ends: GPUSIM is not gpusim's binary (exit 2
+# where the caller named it, 1 for the bundle's own).
+notgpusim() {
+	log "FATAL: $GPUSIM_NAMED is not a gpusim binary: $1"
+	ALL_OK=false ERROR="$GPUSIM_NAMED is not a gpusim binary ($1); set GPUSIM to gpusim's binary, or unset it to use the bundle's" FINISHED=true
 	save
 	[ -n "${GPUSIM_SET:-}" ] && exit 2
 	exit 1
+}
+# A name on PATH (GPUSIM=gpusim) is its file there.
+[[ $GPUSIM == */* ]] || GPUSIM=$(command -v -- "$GPUSIM" || echo "$GPUSIM")
+GPUSIM_NAMED=$GPUSIM
+[ -e "$GPUSIM" ] || notgpusim "there is no such file"
+[ -f "$GPUSIM" ] || notgpusim "it is not a regular file"
+# A carried binary that lost its execute bit on the way runs from a copy
+# (every gpusim command failed with exit 126, "Permission denied"); an ELF
+# executable only: a text file named by GPUSIM, copied with the bit set,
+# ran as a shell script.
+if [ ! -x "$GPUSIM" ]; then
+	[ "$(head -c 4 "$GPUSIM" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] ||
+		notgpusim "it is not executable, nor an ELF binary that lost its execute bit"
+	cp "$GPUSIM" "$WORK/gpusim" && chmod +x "$WORK/gpusim" && log "gpusim: $GPUSIM is not executable; running a copy, $WORK/gpusim" && GPUSIM=$WORK/gpusim
+fi
+GPUSIM_VERSION=$("$GPUSIM" version 2>/dev/null)
+log "gpusim: $GPUSIM_NAMED ($GPUSIM_VERSION)"
+# A binary that is not gpusim (/bin/true) ran every step, and the error
+# blamed the NVIDIA driver.
+if [[ $GPUSIM_VERSION != gpusim\ * ]]; then
+	why=$("$GPUSIM" version 2>&1 | head -c 300)
+	notgpusim "its 'version' printed ${why:-nothing}"
 fi
 # The bundle as prepare made it: its commit and files' hashes, against
 # those here (a stale or half-copied bundle).
 if [ -e "$SELF_DIR/bundle.txt" ]; then
 	cp "$SELF_DIR/bundle.txt" "$OUT/bundle.txt" 2>/dev/null
 	log "bundle: $(head -n 1 "$SELF_DIR/bundle.txt")"
-	# In the summary too (the log alone said it): "ok", or "differs".
+	# In the summary too (the log alone said it): "ok", or "differs";
+	# "unused" where GPUSIM named another binary.
 	BUNDLE=ok
 	(cd "$SELF_DIR" && tail -n +2 bundle.txt | sha256sum -c --quiet >/dev/null 2>&1) ||
 		{ BUNDLE=differs; log "bundle: its files are not those prepare made (bundle.txt's hashes differ)"; }
+	[ "$(readlink -f "$GPUSIM_NAMED")" = "$(readlink -f "$SELF_DIR/gpusim-linux-amd64")" ] || BUNDLE=unused
+elif [ -e "$SELF_DIR/gpusim-linux-amd64" ]; then
+	# A bundle without its bundle.txt (lost in a copy).
+	BUNDLE=missing
+	log "bundle: no bundle.txt beside the bundle's gpusim: what prepare made is not known"
 fi
 # The engine flag: --engine, or --backend before the rename.
 EFLAG=--engine
@@ -417,7 +437,16 @@ DEV=${DEV:-0}
 if [ $DEV_RC -eq 0 ] && [ -n "${GPU_CHECK_DEVICE:-}" ] && [ "$DEV" != all ]; then
 	have=$(awk '/"index":/ { gsub(/[^0-9]/, ""); printf "%s ", $0 }' "$OUT/devices.json" 2>/dev/null)
 	for d in ${DEV//,/ }; do
-		case " $have" in *" $d "*) ;; *) bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: no device $d here (the devices: ${have% }; devices.json lists them)" ;; esac
+		case " $have" in *" $d "*) ;; *)
+			# In the log and the summary too: OUT held devices.json
+			# and a log that did not say why the check stopped.
+			msg="GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: no device $d here (the devices: ${have% }; devices.json lists them)"
+			log "FATAL: $msg"
+			ALL_OK=false ERROR=$msg FINISHED=true
+			save
+			bad "$msg"
+			;;
+		esac
 	done
 fi
 # The driver: the checked device's OpenCL driver version (the first device
@@ -454,9 +483,18 @@ elif [ $DEV_RC -eq 0 ]; then
 	timeout --foreground --kill-after=5 "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-	[ $rc -ne 0 ] && ALL_OK=false
-	grep -q '"ok": true' "$OUT/selftest.json" 2>/dev/null || ALL_OK=false
 	err=$(head -c 300 "$OUT/selftest.err")
+	if { [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && [ "$b" -lt 120 ]; then
+		# Cut by what was left of the budget, not by the self-test's
+		# own limit: skipped, as a step that does not fit is (it
+		# failed the check, ok false with no error, where a budget a
+		# second smaller skipped it and passed).
+		SKIPPED+=(selftest)
+		log "selftest --device all: cut at ${b}s, what the budget left: skipped"
+	elif [ $rc -ne 0 ] || ! grep -q '"ok": true' "$OUT/selftest.json" 2>/dev/null; then
+		ALL_OK=false
+		[ -n "$ERROR" ] || ERROR="selftest --device all failed: exit $rc${err:+: $err}"
+	fi
 	log "selftest --device all: exit $rc in ${secs}s $(grep -o '"name": "[^"]*",\s*$' "$OUT/selftest.json" | wc -l) checks${err:+; $err}"
 	grep -B1 -A3 '"status": "\(fail\|limited\)"' "$OUT/selftest.json" 2>/dev/null | head -30 | tee -a "$LOG" >&2
 	SELFTEST_JSON=$(printf '{"exit": %d, "seconds": %s, "report": %s}' "$rc" "$(jnum "$secs")" "$(cat "$OUT/selftest.json" 2>/dev/null || echo null)")
