@@ -343,7 +343,13 @@ func (f *AmdahlFit) rangeText(layout string) string {
 func (c Crossover) String() string {
 	switch c.Status {
 	case CrossoverFound:
-		return fmt.Sprintf("%s beats %s from about %s lanes", c.Challenger, c.Base, fmtSI(c.Lanes))
+		// A whole count of lanes below a thousand: the log-log
+		// interpolation between two sizes read "about 1.34 lanes".
+		lanes := fmtSI(c.Lanes) + " lanes"
+		if c.Lanes < 999.5 {
+			lanes = count.Noun(uint64(max(1, math.Round(c.Lanes))), "lane")
+		}
+		return fmt.Sprintf("%s beats %s from about %s", c.Challenger, c.Base, lanes)
 	case CrossoverAlways:
 		return fmt.Sprintf("%s beats %s at every size in range", c.Challenger, c.Base)
 	default:

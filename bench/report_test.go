@@ -846,3 +846,19 @@ func TestTableCellsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossoverLanesWhole: a crossover below a thousand lanes is said in
+// whole lanes (the interpolation between 1 and 2 lanes read "about 1.34
+// lanes"); from a thousand on, as the tables write counts.
+func TestCrossoverLanesWhole(t *testing.T) {
+	for lanes, want := range map[float64]string{
+		1.34: "parallel beats serial from about 1 lane", 0.7: "parallel beats serial from about 1 lane",
+		2.6: "parallel beats serial from about 3 lanes", 999.4: "parallel beats serial from about 999 lanes",
+		37400: "parallel beats serial from about 37.4k lanes",
+	} {
+		c := Crossover{Pair: Pair{"serial", "parallel"}, Status: CrossoverFound, Lanes: lanes}
+		if got := c.String(); got != want {
+			t.Errorf("%g lanes: %q, want %q", lanes, got, want)
+		}
+	}
+}

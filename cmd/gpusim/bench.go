@@ -638,11 +638,11 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 		if c.IsSet(f) && c.String(f) == "" {
 			// Given empty, as by an unset shell variable: not the same
 			// as not given.
-			what := "a file name"
+			what := "a file name, got \"\" (such as " + outputExample[f] + ")"
 			if f == "plot" {
-				what = "a folder name"
+				what = "a folder name, got \"\" (such as charts)"
 			}
-			return opts, paramErr(f, "needs %s, got \"\"", what)
+			return opts, paramErr(f, "needs %s", what)
 		}
 		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
 			return opts, err

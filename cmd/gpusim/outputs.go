@@ -203,6 +203,13 @@ func checkHTMLName(path string) error {
 	return nil
 }
 
+// outputExample is a name each output flag of run and bench takes, for the
+// refusal of an empty one, which gave no valid form.
+var outputExample = map[string]string{
+	"out": "finals.npy", "paths-out": "paths.npy", "daily-out": "daily.csv", "plot": "final.png",
+	"plot-daily": "daily.png", "save": "part-0.json", "html": "report.html", "update-doc": "docs/benchmarks.md",
+}
+
 // outputPaths are the flags that name an output file of run.
 var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily", "save", "html"}
 
@@ -213,7 +220,7 @@ var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily"
 func checkOutputNames(c *cli.Context) error {
 	for _, f := range outputPaths {
 		if c.IsSet(f) && c.String(f) == "" {
-			return paramErr(f, "needs a file name, got \"\"")
+			return paramErr(f, "needs a file name, got \"\" (such as %s)", outputExample[f])
 		}
 		if c.String(f) == "-" {
 			return dashName(f)

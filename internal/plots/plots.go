@@ -361,8 +361,10 @@ func finalTitle(p sim.Params, s *sim.Summary, total uint64, inBins bool) string 
 	case sd > 0 && 1/float64(h.Scale) > 1.5*2*sim.HistSpan*sd/float64(len(h.Bins)-2) && s.Min != s.Max:
 		// The bins are at the least width float32 resolves
 		// (sim.NewHistogram), not a 256th of an sd: say so, as the run's
-		// note does, where the chart shows them.
-		return title(fmt.Sprintf("Final temperatures (histogram bins %s wide, the least float32 resolves, against an sd of %s; --out keeps exact values)",
+		// note does, where the chart shows them. The note's advice
+		// (--out keeps exact values) is the note's: the title gave it
+		// to runs with --out too.
+		return title(fmt.Sprintf("Final temperatures (histogram bins %s wide, the least float32 resolves, against an sd of %s)",
 			strconv.FormatFloat(1/float64(h.Scale), 'g', 3, 64), strconv.FormatFloat(sd, 'g', 3, 64)), p)
 	}
 	return title("Final temperatures", p)
