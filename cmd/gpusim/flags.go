@@ -217,7 +217,7 @@ func (v *durationValue) Set(s string) error {
 		// Below 0 as typed, in the words counts use (--lanes -1 "is below
 		// 0"): -1s, -3000000h past Go's range, and -0.5ns, which Go reads
 		// as 0.
-		return fmt.Errorf("%s is below 0 (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
+		return fmt.Errorf("%s is negative (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil:

@@ -16,12 +16,13 @@ const Forms = "5000000, 5_000_000, 5e6, 2.5M, 2^28, 2^64-1 or 0x4c4b40"
 
 // ErrForm says a string is not a count in any form; ErrOverflow that it is
 // one but above 2^64-1; ErrFraction that it is a number but not whole;
-// ErrNegative that it is a number below 0.
+// ErrNegative that it is a number below 0 ("is negative": the valid range
+// that follows it may start at 0 or at 1).
 var (
 	ErrForm     = errors.New("want a whole number such as " + Forms)
 	ErrOverflow = errors.New("is too large for 64 bits")
 	ErrFraction = errors.New("is not a whole number")
-	ErrNegative = errors.New("is below 0")
+	ErrNegative = errors.New("is negative")
 )
 
 // GroupedError is ErrForm (errors.Is) for a whole number written in groups
