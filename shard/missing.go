@@ -49,15 +49,26 @@ func missingShards(parts []*Part, lanes uint64, gaps [][2]uint64) (n uint64, run
 			}
 			continue
 		}
-		// A shard holds one lane or none: the gap's lanes are its shards.
+		// A shard holds one lane or none: the gap's lanes are its shards,
+		// taken a run of adjacent shards at a time. It went lane by lane,
+		// which for a job of 2^40 lanes in 2^40+1 shards (one empty) was
+		// 2^40 steps: a merge of one such part did not end.
 		total += g[1] - g[0]
-		for l := g[0]; l < g[1] && len(runs) <= maxRuns; l++ {
+		for l := g[0]; l < g[1] && len(runs) <= maxRuns; {
 			k := holder(l)
-			if m := len(runs) - 1; m >= 0 && runs[m][1] == k {
-				runs[m][1]++
+			// Shards k, k+1, ..., k+m-1 hold lanes l, ..., l+m-1 where
+			// start(k+j) = l+j for every j up to m. start(k+j) - j never
+			// grows with j (a shard holds a lane or none), so m, the
+			// run's length within the gap, is a binary search: the
+			// first j past 0 at which start(k+j) falls below l+j, less
+			// one. (Shard k holds lane l: m is at least 1.)
+			m := search(min(g[1]-l, n-k), func(j uint64) bool { return start(k+j+1) < l+j+1 })
+			if last := len(runs) - 1; last >= 0 && runs[last][1] == k {
+				runs[last][1] += m
 			} else {
-				runs = append(runs, [2]uint64{k, k + 1})
+				runs = append(runs, [2]uint64{k, k + m})
 			}
+			l += m
 		}
 	}
 	return n, runs, total

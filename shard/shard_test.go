@@ -5,8 +5,10 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	counts "github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
@@ -308,5 +310,69 @@ func TestEnvForms(t *testing.T) {
 		if _, err := counts.Parse(f); err != nil {
 			t.Errorf("envForms names %q, which is not read: %v", f, err)
 		}
+	}
+}
+
+// TestMissingShardsMoreShardsThanLanes: the shards that hold a gap's lanes
+// where there are more shards than lanes (each holds one lane or none)
+// are those a lane-by-lane search finds, in runs, for every gap of small
+// jobs; and a job of 2^40 lanes in 2^40+1 shards names the shards around
+// its one part at once: missingShards went lane by lane, 2^40 steps, and a
+// merge of that part did not end.
+func TestMissingShardsMoreShardsThanLanes(t *testing.T) {
+	// want is the lane-by-lane answer: each lane's shard, in runs.
+	want := func(lanes, n uint64, gaps [][2]uint64) (runs [][2]uint64, total uint64) {
+		for _, g := range gaps {
+			total += g[1] - g[0]
+			for l := g[0]; l < g[1]; l++ {
+				var k uint64
+				for s := range n {
+					if f, c := sim.Split(lanes, s, n); c == 1 && f == l {
+						k = s
+					}
+				}
+				if m := len(runs) - 1; m >= 0 && runs[m][1] == k {
+					runs[m][1]++
+				} else if len(runs) <= maxRuns {
+					runs = append(runs, [2]uint64{k, k + 1})
+				}
+			}
+		}
+		return runs, total
+	}
+	for lanes := uint64(1); lanes <= 12; lanes++ {
+		for n := lanes + 1; n <= 3*lanes+2; n++ {
+			parts := []*Part{{Shard: &Shard{0, n}}}
+			for a := uint64(0); a < lanes; a++ {
+				for b := a + 1; b <= lanes; b++ {
+					gaps := [][2]uint64{{a, b}}
+					if b+1 < lanes {
+						gaps = append(gaps, [2]uint64{b + 1, lanes})
+					}
+					gotN, runs, total := missingShards(parts, lanes, gaps)
+					wantRuns, wantTotal := want(lanes, n, gaps)
+					if gotN != n || total != wantTotal || !slices.Equal(runs, wantRuns) {
+						t.Fatalf("%d lanes in %d shards, gaps %v: %d shards, runs %v of %d; want %d, %v of %d", lanes, n, gaps, gotN, runs, total, n, wantRuns, wantTotal)
+					}
+				}
+			}
+		}
+	}
+	const lanes = 1 << 40
+	n := uint64(lanes + 1) // shard 0 empty, shard k holds lane k-1
+	done := make(chan struct{})
+	var runs [][2]uint64
+	var total uint64
+	go func() {
+		defer close(done)
+		_, runs, total = missingShards([]*Part{{Shard: &Shard{6, n}}}, lanes, [][2]uint64{{0, 5}, {6, lanes}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("missingShards of 2^40 lanes in 2^40+1 shards has not returned in 10 s")
+	}
+	if wantRuns := [][2]uint64{{1, 6}, {7, n}}; !slices.Equal(runs, wantRuns) || total != lanes-1 {
+		t.Errorf("runs %v of %d, want %v of %d", runs, total, wantRuns, uint64(lanes-1))
 	}
 }
