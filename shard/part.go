@@ -853,7 +853,8 @@ func memoryReaders(files []string) int {
 // file's ReadPart in turn: the decoding is most of a merge (0.3 s a part
 // of 3,650 steps), and the parts are independent until they are merged. A
 // file is read only while fewer than that many are read and not yet
-// taken, and none once ctx is done; next then returns ctx's cause.
+// taken, and none once ctx is done; next then returns ctx's cause, also
+// while a file is being read (a pipe whose writer has not finished).
 func readAhead(ctx context.Context, files []string) (next func() (*Part, error)) {
 	type read struct {
 		p   *Part
@@ -861,10 +862,25 @@ func readAhead(ctx context.Context, files []string) (next func() (*Part, error))
 	}
 	w := min(runtime.GOMAXPROCS(0), maxReadAhead, len(files), memoryReaders(files))
 	if w <= 1 {
+		// One at a time, and still on a goroutine of its own: a part
+		// that is a pipe or FIFO whose writer has not finished (merge
+		// /dev/stdin, a lone part, or any part on one core) held the
+		// read, and a stop waited for the forced exit.
 		i := 0
 		return func() (*Part, error) {
+			f := files[i]
 			i++
-			return ReadPart(files[i-1])
+			done := make(chan read, 1)
+			go func() {
+				p, err := ReadPart(f)
+				done <- read{p, err}
+			}()
+			select {
+			case r := <-done:
+				return r.p, r.err
+			case <-ctx.Done():
+				return nil, context.Cause(ctx)
+			}
 		}
 	}
 	reads := make([]chan read, len(files))

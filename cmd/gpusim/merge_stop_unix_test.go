@@ -216,3 +216,41 @@ func TestMergeStopWhileReporting(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
+
+// TestMergePartStop: a merge reading a part that is a pipe whose writer
+// has not finished (gpusim merge /dev/stdin, one part: read on one
+// goroutine, as every part is on one core) ends on SIGINT or SIGTERM
+// through its context, with the signal's status and message, no report
+// and no file left, before the forced exit (interrupt.StopGrace), which
+// alone ended it before: only a merge reading parts on several goroutines
+// looked at its context while a read was under way.
+func TestMergePartStop(t *testing.T) {
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+		msg  string
+	}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"}} {
+		t.Run(c.sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command("gpusim", "merge", "/dev/stdin")
+			cmd.Dir = dir
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stdin = r
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			defer w.Close() // held open: the part never ends
+			if _, err := io.WriteString(w, "{\n"); err != nil {
+				t.Fatal(err)
+			}
+			listRead(t, w)
+			mergeStops(t, cmd, c.sig, c.code, c.msg, &stdout, &stderr, dir)
+		})
+	}
+}
