@@ -191,7 +191,16 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 		if hi, hasMax, err := num("SLURM_ARRAY_TASK_MAX", 0); err != nil {
 			return sh, "", err
 		} else if hasMax && (hi < lo || (hi-lo)/step != n-1 || (hi-lo)%step != 0) {
-			return sh, "", fmt.Errorf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range; submit a range such as --array=0-%d", lo, hi, step, n, n-1)
+			list := fmt.Sprintf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range", lo, hi, step, n)
+			if count > 1 && count != n {
+				// --array=3,7 under --shard auto/16: a re-run of some
+				// tasks of the array, most likely. The advice to
+				// submit --array=0-1 had auto/16 refuse that too
+				// ("says 2 shards, not 16"): the shard is named, as
+				// for a re-run of one task (below).
+				return sh, "", fmt.Errorf("%s, not the %d tasks that --shard auto/%d says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=%d does not say which shard; use --shard %s in this task, or submit the range --array=0-%d", list, count, count, id, shardOfTask(id, count), count-1)
+			}
+			return sh, "", fmt.Errorf("%s; submit a range such as --array=0-%d (or, re-running some tasks of a larger array, give each task its shard as --shard i/N)", list, n-1)
 		}
 		// The array as --array writes it: MIN-MAX:STEP, MAX from MIN,
 		// STEP and COUNT (as Slurm sets them for a range).
@@ -213,11 +222,7 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 				// --shard auto/16 gives the count: the shard is
 				// named, and --array=0 is not offered, as auto/16
 				// refuses its array of one task too.
-				use := fmt.Sprintf("%d/%d (the task's place in that array, %d where it began at 0)", id, count, id)
-				if id >= count {
-					use = fmt.Sprintf("i/%d (i the task's place in that array, which began past 0: %d is not below %d)", count, id, count)
-				}
-				return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, use)
+				return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, shardOfTask(id, count))
 			}
 			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, %d where it began at 0; N its task count), or --array=0 for the whole job", id, id, id)
 		}
@@ -238,6 +243,17 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 		}
 	}
 	return sh, "", fmt.Errorf("no shard index in the environment (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or %s); use --shard i/N", EnvShardIndex)
+}
+
+// shardOfTask is the --shard to give the Slurm task id of an array of
+// count tasks, re-run on its own or in a list: "5/16 (the task's place in
+// that array, ...)", or "i/16 (...)" where id is past the count (the array
+// began past 0).
+func shardOfTask(id, count uint64) string {
+	if id >= count {
+		return fmt.Sprintf("i/%d (i the task's place in that array, which began past 0: %d is not below %d)", count, id, count)
+	}
+	return fmt.Sprintf("%d/%d (the task's place in that array, %d where it began at 0)", id, count, id)
 }
 
 // agree refuses gpusim's own variables, GPUSIM_SHARD_INDEX and (where the

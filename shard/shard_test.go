@@ -128,7 +128,13 @@ func TestParseErrors(t *testing.T) {
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
 		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
 		{"auto", slurmFull("2", "2", "6", "1", "3"), "is a list, not a range"},
-		{"auto", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range"}, // --array=1,5,9
+		{"auto", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2 (or, re-running some tasks of a larger array, give each task its shard as --shard i/N)"}, // --array=1,5,9
+		// --array=3,7 under auto/16, a re-run of two tasks of the array:
+		// the advice was to submit --array=0-1, which auto/16 refuses
+		// too ("says 2 shards, not 16"); it names the shard.
+		{"auto/16", slurmFull("7", "3", "7", "1", "2"), "is a list, not a range, not the 16 tasks that --shard auto/16 says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=7 does not say which shard; use --shard 7/16 (the task's place in that array, 7 where it began at 0) in this task, or submit the range --array=0-15 ("},
+		{"auto/4", slurmFull("7", "3", "7", "1", "2"), "use --shard i/4 (i the task's place in that array, which began past 0: 7 is not below 4) in this task"},
+		{"auto/3", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2 ("}, // a list of the count auto/3 says
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "4", EnvShardCount: "4"}, "index 4 from JOB_COMPLETION_INDEX must be below the shard count 4"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\""},
