@@ -112,11 +112,18 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	case sh.Count != 0 && sh.Count != count:
 		// The variable that gave the count: an index variable named
 		// here (JOB_COMPLETION_INDEX) holds none.
-		countVar := EnvShardCount
+		countVar, ways := EnvShardCount, ""
 		if from == "SLURM_ARRAY_TASK_ID" {
 			countVar = "SLURM_ARRAY_TASK_COUNT"
+			// --array=3-4 or --array=0 under auto/16, re-running some
+			// tasks of the array, most likely: the refusal named no
+			// way on. The task id says the shard in the array of
+			// count tasks, as for a list or a task on its own.
+			if id, err := counts.Parse(strings.TrimSpace(env(from))); err == nil && count > 1 {
+				ways = fmt.Sprintf(": give --shard auto/%d for an array of %s, submit --array=0-%d for %d, or, re-running some tasks of an array of %d, use --shard %s in this task", sh.Count, counts.Noun(sh.Count, "task"), count-1, count, count, shardOfTask(id, count))
+			}
 		}
-		return bad("%q: the environment (%s=%s) says %s, not %d", s, countVar, strings.TrimSpace(env(countVar)), counts.Noun(sh.Count, "shard"), count)
+		return bad("%q: the environment (%s=%s) says %s, not %d%s", s, countVar, strings.TrimSpace(env(countVar)), counts.Noun(sh.Count, "shard"), count, ways)
 	}
 	if sh.Index >= count {
 		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)

@@ -116,6 +116,11 @@ func TestParseErrors(t *testing.T) {
 		{"auto/4", map[string]string{"JOB_COMPLETION_INDEX": "2", EnvShardCount: "8"}, "the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4"},
 		{"auto/4", map[string]string{EnvShardIndex: "1", EnvShardCount: " 8"}, "the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4"},
 		{"auto/3", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "1"}, "says 1 shard, not 3"}, // "1 shards"
+		// --array=3-4 under auto/16, re-running two tasks of the array:
+		// the refusal named no way on; it names the task's shard, and
+		// the other ways.
+		{"auto/16", slurmFull("4", "3", "4", "1", "2"), "the environment (SLURM_ARRAY_TASK_COUNT=2) says 2 shards, not 16: give --shard auto/2 for an array of 2 tasks, submit --array=0-15 for 16, or, re-running some tasks of an array of 16, use --shard 4/16 (the task's place in that array, 4 where it began at 0) in this task ("},
+		{"auto/16", slurmFull("0", "0", "0", "1", "1"), "says 1 shard, not 16: give --shard auto/1 for an array of 1 task, submit --array=0-15 for 16, or, re-running some tasks of an array of 16, use --shard 0/16 ("},
 		// --array=5, a re-run of task 5 of a larger array: it ran the
 		// whole job as shard 0/1, every lane, in silence (and auto/8 was
 		// refused as "1 shard, not 8").
