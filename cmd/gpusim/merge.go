@@ -246,9 +246,22 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 // stdinTwice refuses parts that read standard input (in) where the list
 // of --files-from is read from it too (list "-"): the list emptied it, and
 // the part read as an empty file, with advice to run its shard again
-// (printf 'p0.json\n' | gpusim merge --files-from - /dev/stdin).
+// (printf 'p0.json\n' | gpusim merge --files-from - /dev/stdin). So it
+// refuses a part that is the list's own file where the list is a pipe, a
+// FIFO or a terminal, which a read empties (--files-from /dev/stdin
+// /dev/stdin, or a list that names itself, was read so too); a list
+// that is a regular file reads as often as it is named.
 func stdinTwice(list string, files []string, in io.Reader) error {
 	if list != "-" {
+		li, err := os.Stat(list)
+		if err != nil || li.Mode().IsRegular() {
+			return nil
+		}
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil && os.SameFile(li, fi) {
+				return paramErr("files-from", "%q, the list of parts, is a pipe or FIFO, and the part %q reads it too: one read would empty it for the other (give the list as a file, or the part by its own name)", list, f)
+			}
+		}
 		return nil
 	}
 	for _, f := range files {
