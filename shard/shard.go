@@ -163,7 +163,10 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 		if err != nil || n < min {
 			// With the separators' advice, as --shard gives it
 			// (GPUSIM_SHARD_INDEX=1,000 had the generic message alone).
-			return 0, true, fmt.Errorf("%s=%q is not a whole number of at least %d, such as %s%s", name, v, min, envForms, grouped(err))
+			// The range whole: "of at least 1" was said of
+			// GPUSIM_SHARD_COUNT=99999999999999999999 too, which is
+			// past 2^64-1, as --shard's own counts say.
+			return 0, true, fmt.Errorf("%s=%q is not a whole number from %d to 2^64-1, such as %s%s", name, v, min, envForms, grouped(err))
 		}
 		return n, true, nil
 	}
