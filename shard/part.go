@@ -527,7 +527,14 @@ func decodeHead(data []byte) (*partPayload, string, error) {
 		return nil, "", fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
 	}
 	if head.Version < 1 || head.Version > PartVersion {
-		return nil, "", fmt.Errorf("part format version %d; this gpusim reads versions 1 to %d", head.Version, PartVersion)
+		err := fmt.Errorf("part format version %d; this gpusim reads versions 1 to %d", head.Version, PartVersion)
+		if head.Version > PartVersion {
+			// A newer gpusim wrote it: merging with that one is the way
+			// on, beside running the shard again with this one (which
+			// the missing shards' line after this error advises).
+			err = fmt.Errorf("%w, written by a newer gpusim: merge with that gpusim (or a newer one)", err)
+		}
+		return nil, "", err
 	}
 	var f partFile
 	if err := strictDecode(data, &f); err != nil {

@@ -346,7 +346,7 @@ func TestReadPartErrors(t *testing.T) {
 		{"run report", []byte(`{"engine": "simd", "params": {"lanes": 1000}, "digest": "3161cbc7735e8f81"}`), "not a gpusim part but a report (--format json): a part is what gpusim run --save FILE writes"},
 		{"JSON array", []byte(`[1, 2]`), `not a gpusim part (a JSON array, not an object with "format": "gpusim-part")`},
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
-		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 6`), 1), "part format version 6; this gpusim reads versions 1 to 5"},
+		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 6`), 1), "part format version 6; this gpusim reads versions 1 to 5, written by a newer gpusim: merge with that gpusim (or a newer one)"},
 		{"version 0", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 5"},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
 		{"changed digit", bytes.Replace(data, []byte(`"seed": "1"`), []byte(`"seed": "2"`), 1), "checksum mismatch"},

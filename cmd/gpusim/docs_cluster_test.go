@@ -285,14 +285,15 @@ func TestClusterDocCommands(t *testing.T) {
 // TestClusterDocPartVersion: the refusal of a newer part that
 // docs/cluster.md quotes is the one this gpusim gives, for the version after
 // the one it writes: the doc quoted "version 5; ... versions 1 to 4" while
-// gpusim wrote version 5.
+// gpusim wrote version 5. The refusal names the way on since the
+// forty-sixth session (merge with the newer gpusim).
 func TestClusterDocPartVersion(t *testing.T) {
 	b, err := os.ReadFile("../../docs/cluster.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := strings.Join(strings.Fields(string(b)), " ")
-	want := fmt.Sprintf("`part format version %d; this gpusim reads versions 1 to %d`", shard.PartVersion+1, shard.PartVersion)
+	want := fmt.Sprintf("`part format version %d; this gpusim reads versions 1 to %d, written by a newer gpusim: merge with that gpusim (or a newer one)`", shard.PartVersion+1, shard.PartVersion)
 	if !strings.Contains(doc, want) {
 		t.Errorf("docs/cluster.md does not quote the refusal of a newer part as %s", want)
 	}
