@@ -320,17 +320,42 @@ func (p Params) PrecisionNote(lanes uint64) string {
 // rounding keeps the lanes at their start), and -1e+30 beside 1 (start and
 // anchor 1 at --persistence 1e30, where float32 makes c = (1 - p) a equal
 // to -p), without a word, where any noise gave a note. "" where the path
-// ends at the mean, or does not repeat a value within noiselessSteps.
+// ends at the mean. A path that does not repeat a value within
+// noiselessSteps is not walked to its end (unwalkedNote).
 func (p Params) noiselessNote(exact float64) string {
 	if p.Steps == 0 {
 		return ""
 	}
 	end, ok := p.noiselessEnd(p.Model())
-	if !ok || float64(end) == float64(float32(exact)) {
+	if !ok {
+		return p.unwalkedNote(exact)
+	}
+	if float64(end) == float64(float32(exact)) {
 		return ""
 	}
 	return fmt.Sprintf("with no noise every lane takes one path, which float32's rounding ends at %.7g, %.3g from the exact law's mean %.7g (its worst case over %s is %.3g): the simulated and exact columns differ by that",
 		end, math.Abs(float64(end)-exact), exact, count.Noun(p.Steps, "step"), p.Rounding(p.Steps).Mean)
+}
+
+// unwalkedNote is noiselessNote's for a path too long to walk before the
+// run (no value repeats within noiselessSteps): where rounding's worst case
+// on the mean (Rounding) allows an end other than the exact mean in
+// float32, the note says how far the end can be. Such a path said nothing:
+// --persistence 0.9999 --anchor 1e4 --start 0 --sigma 0 over 1e5 steps
+// ends at 9993.459, beside an exact 9999.547, and the report has no
+// z-scores to show it. "" where the bound keeps the end at the mean.
+func (p Params) unwalkedNote(exact float64) string {
+	bound := p.Rounding(p.Steps).Mean
+	mean := float32(exact)
+	if !(bound > 0) || (float32(exact-bound) == mean && float32(exact+bound) == mean) {
+		return ""
+	}
+	far := fmt.Sprintf("as far as %.3g", bound)
+	if math.IsInf(bound, 1) {
+		far = "without bound (its worst case grows past float64's range)"
+	}
+	return fmt.Sprintf("with no noise every lane takes one path, which float32's rounding can end %s from the exact law's mean %.7g over %s (the path does not repeat a value within %d steps, so it is not walked before the run): the simulated and exact columns may differ by that",
+		far, exact, count.Noun(p.Steps, "step"), noiselessSteps)
 }
 
 // laneNoun is "lane" or "lanes", as n asks.

@@ -315,6 +315,10 @@ func TestPrecisionNote(t *testing.T) {
 		{1, 1, 0, 1e30, 2, 1000, "ends at -1e+30, 1e+30 from the exact law's mean 1"},
 		{75, 72, 0, 0, 100, 0, ""},
 		{75, 72, 0, -1, 100001, 0, ""}, // 75, 69, 75, ...: ends at 69, the mean
+		// A path that does not repeat within noiselessSteps is not walked:
+		// the note gives rounding's bound on its end (it said nothing, and
+		// the report showed 9993.459 beside an exact 9999.547).
+		{0, 1e4, 0, 0.9999, 100000, 10, "with no noise every lane takes one path, which float32's rounding can end as far as 17.9 from the exact law's mean 9999.547 over 100000 steps (the path does not repeat a value within 65536 steps"},
 		{1e-50, 72, 5, 0, 0, 0, "--start 1e-50 is 0 in float32"},
 		{75, -1e-50, 5, 0, 0, 0, "--anchor -1e-50 is -0 in float32 (the smallest is 1.4e-45): the runs use -0"},
 		{0, 72, 5, 0, 0, 0, ""},
