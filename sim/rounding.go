@@ -434,7 +434,8 @@ func upTo(bound float64) string {
 
 // precisionAdvice says what would bring the job back within float32's
 // precision: what makes the temperatures large against their spread (a
-// walk of |persistence| >= 1 over many steps, a far start or anchor, or
+// walk of |persistence| >= 1 over many steps, where one step alone is
+// within it (swampedInOneStep), a far start or anchor, or
 // a step's products with a huge persistence), a
 // persistence so near 1 in magnitude that each step's rounding error
 // survives about 1/(1 - |persistence|) steps (raising --sigma scales the
@@ -443,7 +444,7 @@ func upTo(bound float64) string {
 func (p Params) precisionAdvice(sd float64) string {
 	a := math.Abs(float64(p.Model().P))
 	switch {
-	case a >= 1 && p.Steps > 1:
+	case a >= 1 && p.Steps > 1 && !p.swampedInOneStep():
 		return "lower --steps, or |--persistence| below 1"
 	case a > 1 && a*math.Max(math.Abs(p.Start), math.Abs(p.Anchor)) > sd:
 		// One step of a huge persistence: its products p t and (1 - p)
@@ -456,6 +457,19 @@ func (p Params) precisionAdvice(sd float64) string {
 	default:
 		return "raise --sigma: values this small are near float32's least"
 	}
+}
+
+// swampedInOneStep says whether rounding's bound on the mean reaches the
+// exact sd after one step already: then the walk's length is not what
+// swamps the sd (fewer steps, or |persistence| below 1, do not help), but
+// far values or a spread too small for float32. --persistence 1 --start
+// 1e30 --anchor 1e30 --sigma 1e-3 --steps 3 was told to lower --steps,
+// where one step's worst case is 1.5e+26 sds.
+func (p Params) swampedInOneStep() bool {
+	q := p
+	q.Steps = 1
+	_, sd := q.Exact(1)
+	return !(sd > 0) || q.Rounding(1).Mean >= sd
 }
 
 // HistogramNote returns a note, for the CLI to print, when a histogram the

@@ -339,6 +339,10 @@ func TestPrecisionNote(t *testing.T) {
 		{3e7, 3e7, 5, 0, 0, 0, "(lower |--start| and |--anchor|, or raise --sigma)"},
 		{0, 0, 1e-45, 0, 0, 0, "(raise --sigma: values this small are near float32's least)"},
 		{75, 72, 5, -1, 10001, 0, "(lower --steps, or |--persistence| below 1)"},
+		// A walk that one step already swamps: fewer steps do not help
+		// (it said to lower --steps, or |--persistence| below 1).
+		{1e30, 1e30, 1e-3, 1, 3, 0, "(lower |--start| and |--anchor|, or raise --sigma)"},
+		{1e30, 1e30, 1e-3, -1, 3, 0, "(lower |--start| and |--anchor|, or raise --sigma)"},
 		// A huge persistence over one step: its products p t and
 		// (1 - p) anchor are far larger than the spread (the advice
 		// said the values were near float32's least, at a mean of 1).
