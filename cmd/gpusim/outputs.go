@@ -25,11 +25,12 @@ import (
 
 // outputs is what a run writes and records besides its summary.
 type outputs struct {
-	runfiles.Result        // the files: --out, --paths-out, --daily-out, --plot, --plot-daily
-	daily           bool   // per-day statistics, asked for by dailyFlag
-	dailyFlag       string // --daily, or --daily-out or --plot-daily, which imply it
-	html            string // --html: the report as an HTML page
-	sharded         bool   // --shard: the part (--save) records a shard
+	runfiles.Result          // the files: --out, --paths-out, --daily-out, --plot, --plot-daily
+	daily           bool     // per-day statistics, asked for by dailyFlag
+	dailyFlag       string   // --daily, or --daily-out or --plot-daily, which imply it
+	html            string   // --html: the report as an HTML page
+	sharded         bool     // --shard: the part (--save) records a shard
+	names           []string // the files the report names, --save's too, for --html's room (report.NamesMost)
 }
 
 // outputFlags are the run flags for outputs.
@@ -113,7 +114,13 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 	if o.html != "" {
 		// Less what it names of the engine, known once that is open
 		// (checkRan).
-		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps, nil)})
+		// And the files its text report names (report.NamesMost).
+		o.names = nil
+		for _, f := range o.files() {
+			o.names = append(o.names, f.Path)
+		}
+		o.names = append(o.names, c.String("save"))
+		o.Bounded = append(o.Bounded, runfiles.Bounded{Path: runfiles.Path{Flag: "html", Path: o.html}, Most: report.MaxHTMLSize(o.daily, p.Steps, nil) + report.NamesMost(o.names)})
 	}
 	// Their room is the plan's, checked after every flag (Result.Room).
 	return o, nil
@@ -166,7 +173,7 @@ func (o *outputs) checkRan(p sim.Params, eng sim.Engine, requested string, choic
 	for i, b := range o.Bounded {
 		switch b.Flag {
 		case "html":
-			o.Bounded[i].Most = report.MaxHTMLSize(o.daily, p.Steps, &ran)
+			o.Bounded[i].Most = report.MaxHTMLSize(o.daily, p.Steps, &ran) + report.NamesMost(o.names)
 		case "save":
 			o.Bounded[i].Most = shard.MaxSize(p, o.sharded, o.daily, ran.Engine, requested, ran.Device)
 		default:

@@ -180,7 +180,11 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	o.named = files
 	stdoutRoom := func() error {
 		taken := func(dev, room uint64) (uint64, bool, []string) { return o.outputs.TakenOn(o.params, dev, room) }
-		return checkStdoutRoom(c.App.Writer, o.format, o.outputs.daily, o.params.Steps, taken)
+		var names []string
+		for _, f := range files {
+			names = append(names, f.Path)
+		}
+		return checkStdoutRoom(c.App.Writer, o.format, o.outputs.daily, o.params.Steps, names, taken)
 	}
 	for _, check := range []func() error{func() error { return o.outputs.Room(o.params) }, stdoutRoom, o.checkDailyMemory, o.checkTime} {
 		if err := check(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/quote"
+	"github.com/gpusim/gpusim/internal/report"
 )
 
 // Bounds of a run's report on stdout, in bytes (reportMost). Measured: the
@@ -24,12 +25,19 @@ const (
 	reportBase      = 16 << 10 // any report, auto's reason at its longest
 	reportTextDaily = 8 << 10  // the text report's table of steps
 	reportJSONStep  = 1 << 10  // a step of the JSON report's daily array
+	// reportNames is what reportBase holds of the lines that name the
+	// output files (report.NamesMost), past the 3 kB of the rest at
+	// their longest: seven names of 400 bytes.
+	reportNames = 4 << 10
 )
 
 // reportMost is the most bytes the report of a run takes on stdout in
-// format (text or json), with per-step statistics of steps steps (daily).
-func reportMost(format string, daily bool, steps int) uint64 {
-	most := uint64(reportBase)
+// format (text or json), with per-step statistics of steps steps (daily),
+// naming the output files names (report.NamesMost), of which reportBase
+// holds reportNames: a name is as long as its path (4 kB, 16 kB quoted
+// where its bytes are not UTF-8), which reportBase did not count.
+func reportMost(format string, daily bool, steps int, names []string) uint64 {
+	most := uint64(reportBase) + report.NamesMost(names) - min(report.NamesMost(names), reportNames)
 	switch {
 	case daily && format == "json":
 		most += uint64(steps) * reportJSONStep
@@ -48,7 +56,7 @@ func reportMost(format string, daily bool, steps int) uint64 {
 // counted here: merge counts them once the parts are read, before the
 // report is written (reportJSONStep a step).
 func mergeReportMost(format string, files []string) uint64 {
-	most := reportMost(format, format != "json", 0)
+	most := reportMost(format, format != "json", 0, nil)
 	if format == "json" {
 		for _, f := range files {
 			b, _ := json.Marshal(f)
@@ -64,12 +72,12 @@ func mergeReportMost(format string, files []string) uint64 {
 // hours onto a full disk lost its report after it, all but the digest,
 // which the error names; so did a run whose report and --out each fitted
 // the disk alone.
-func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, taken takenFunc) error {
+func checkStdoutRoom(w io.Writer, format string, daily bool, steps int, names []string, taken takenFunc) error {
 	what := "the " + format + " report"
 	if daily {
 		what += fmt.Sprintf(" with --daily's %d steps", steps)
 	}
-	most := func() (uint64, error) { return reportMost(format, daily, steps), nil }
+	most := func() (uint64, error) { return reportMost(format, daily, steps, names), nil }
 	return checkStdoutFits(w, what, most, taken)
 }
 

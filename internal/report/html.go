@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/htmlreport"
 	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -127,6 +129,34 @@ func MaxHTMLSize(daily bool, steps int, ran *Ran) uint64 {
 	}
 	if ran != nil {
 		n += ran.room()
+	}
+	return n
+}
+
+// fileLineMost is the most a line that names an output file takes in the
+// report beside the name: its label and what it counts ("saved     " and
+// " (part of 18446744073709551615 lanes; gpusim merge combines parts)\n",
+// 77 bytes), or, in JSON, its key, quotes and indent.
+const fileLineMost = 96
+
+// NamesMost is the most bytes the output files named take in a run's
+// report, text or JSON, and in its --html page, whose text report names
+// them too: each name as the text writes it (quote.Printable), as JSON
+// escapes it (up to 6 bytes a byte) or as the page escapes the text's,
+// the longest, and its line. The report's and the page's fixed bounds
+// (16 KiB, htmlFrame) did not count them: a path of 4 kB (PATH_MAX) takes
+// 16 kB quoted where its bytes are not UTF-8, and a run naming several
+// such files was let through and then lost its report, or failed at the
+// page's write, at the file-size limit.
+func NamesMost(names []string) uint64 {
+	var n uint64
+	for _, s := range names {
+		if s == "" {
+			continue
+		}
+		t := quote.Printable(s)
+		j, _ := json.Marshal(s)
+		n += uint64(max(len(t), len(j), htmlreport.TextLen(t))) + fileLineMost
 	}
 	return n
 }
