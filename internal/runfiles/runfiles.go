@@ -26,6 +26,7 @@ import (
 	"github.com/gpusim/gpusim/internal/outfile"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/plots"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -117,11 +118,13 @@ func (files Files) Write(ctx context.Context, flag string, write func(io.Writer)
 }
 
 // writeError names flag and the file the user asked for, not the
-// temporary one.
+// temporary one, quoted where it is not plain (quote.Printable), as the
+// report and the errors before the run write it: its bytes that are not
+// UTF-8 went to stderr raw.
 func writeError(flag string, a *atomicfile.File, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = fmt.Errorf("%s: %w", a.Name(), pe.Err)
+		err = fmt.Errorf("%s: %w", quote.Printable(a.Name()), pe.Err)
 	}
 	return fmt.Errorf("write --%s: %w", flag, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -412,5 +413,29 @@ func TestWriteResultRows(t *testing.T) {
 	}
 	if got := (Result{DailyOut: "d.csv", Plot: "p.png"}).Values(p.Lanes, p.Steps); got != 0 {
 		t.Errorf("Values of no per-lane file = %d, want 0", got)
+	}
+}
+
+// TestWriteErrorQuotes: a file that could not be written after the run is
+// named as the report and the errors before the run write it, quoted where
+// it is not plain: a name whose bytes are not UTF-8 went to stderr raw
+// ("write --out: \xff.csv: no space left on device" with the byte as it is).
+func TestWriteErrorQuotes(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, want string }{
+		{"\xff.csv", `write --out: "` + dir + `/\xff.csv": no space left on device`},
+		{"a b.csv", "write --out: " + dir + "/a b.csv: no space left on device"},
+	} {
+		files, err := Create([]Path{{Flag: "out", Path: filepath.Join(dir, c.name)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = files.Write(context.Background(), "out", func(io.Writer) error {
+			return &fs.PathError{Op: "write", Path: "tmp", Err: syscall.ENOSPC}
+		})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q: error %v, want %q", c.name, err, c.want)
+		}
+		files.Abort()
 	}
 }
