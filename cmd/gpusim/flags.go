@@ -88,8 +88,14 @@ type floatValue struct {
 func (f *floatValue) Set(s string) error {
 	s = strings.TrimSpace(s) // spaces around as countValue
 	v, err := parseFloat(s)
+	// A negative power where the range starts at 0 (--sigma) is left to
+	// sim.Params.Check, which refuses it as the decimal it reads as: "must
+	// be at least 0, got -0.5" (-2^-1 read "-2^-1 is out of range"). One
+	// that float64 reads as -0 (-2^-1100) is out of range, as before.
+	lo, _ := sim.ParamRange(f.name)
+	negative := err == nil && v < 0 && lo == 0
 	switch {
-	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !powerWithin(s, f.name):
+	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !negative && !powerWithin(s, f.name):
 		// With its subject, as every range error: "1e400 is out of
 		// range" (it read "invalid value "1e400": is out of range").
 		return fmt.Errorf("%s is out of range (%s)", s, sim.ValidRange(f.name))
