@@ -177,67 +177,7 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 	if id, ok, err := num("SLURM_ARRAY_TASK_ID", 0); err != nil {
 		return sh, "", err
 	} else if ok {
-		from = "SLURM_ARRAY_TASK_ID"
-		lo, _, err := num("SLURM_ARRAY_TASK_MIN", 0)
-		if err != nil {
-			return sh, "", err
-		}
-		step, hasStep, err := num("SLURM_ARRAY_TASK_STEP", 1)
-		if err != nil {
-			return sh, "", err
-		}
-		if !hasStep {
-			step = 1
-		}
-		n, hasCount, err := num("SLURM_ARRAY_TASK_COUNT", 1)
-		if err != nil {
-			return sh, "", err
-		}
-		if !hasCount {
-			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")
-		}
-		// A list such as --array=2,4,6 gets STEP 1 from Slurm 22.05, so ID -
-		// MIN is not the task's position; MAX shows that it is not a range.
-		if hi, hasMax, err := num("SLURM_ARRAY_TASK_MAX", 0); err != nil {
-			return sh, "", err
-		} else if hasMax && (hi < lo || (hi-lo)/step != n-1 || (hi-lo)%step != 0) {
-			list := fmt.Sprintf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range", lo, hi, step, n)
-			if count > 1 && count != n {
-				// --array=3,7 under --shard auto/16: a re-run of some
-				// tasks of the array, most likely. The advice to
-				// submit --array=0-1 had auto/16 refuse that too
-				// ("says 2 shards, not 16"): the shard is named, as
-				// for a re-run of one task (below).
-				return sh, "", fmt.Errorf("%s, not the %d tasks that --shard auto/%d says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=%d does not say which shard; use --shard %s in this task, or submit the range --array=0-%d", list, count, count, id, shardOfTask(id, count), count-1)
-			}
-			return sh, "", fmt.Errorf("%s; submit a range such as --array=0-%d (or, re-running some tasks of a larger array, give each task its shard as --shard i/N)", list, n-1)
-		}
-		// The array as --array writes it: MIN-MAX:STEP, MAX from MIN,
-		// STEP and COUNT (as Slurm sets them for a range).
-		array := fmt.Sprintf("%d-past 2^64:%d", lo, step)
-		if n-1 <= (math.MaxUint64-lo)/step {
-			array = fmt.Sprintf("%d-%d:%d", lo, lo+(n-1)*step, step)
-		}
-		if id < lo || (id-lo)%step != 0 || (id-lo)/step >= n {
-			// Below MIN, between steps, or past MAX (a list such as
-			// --array=1,5,9 has no arithmetic index).
-			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %s; submit a range such as --array=0-%d", id, array, n-1)
-		}
-		if n == 1 && id > 0 {
-			// --array=5: a re-run of one task of a larger array, most
-			// likely, which Slurm describes as an array of one task:
-			// auto took it for the whole job (shard 0/1), computing
-			// every lane where shard 5 of 8 was meant, in silence.
-			if count > 1 {
-				// --shard auto/16 gives the count: the shard is
-				// named, and --array=0 is not offered, as auto/16
-				// refuses its array of one task too.
-				return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, shardOfTask(id, count))
-			}
-			return sh, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, %d where it began at 0; N its task count), or --array=0 for the whole job", id, id, id)
-		}
-		i := (id - lo) / step
-		return Shard{i, n}, from, agree(num, Shard{i, n}, from, true)
+		return fromSlurm(num, id, count)
 	}
 	for _, name := range []string{"JOB_COMPLETION_INDEX", EnvShardIndex} {
 		i, ok, err := num(name, 0)
@@ -253,6 +193,74 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 		}
 	}
 	return sh, "", fmt.Errorf("no shard index in the environment (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or %s); use --shard i/N", EnvShardIndex)
+}
+
+// fromSlurm is fromEnv's shard of the Slurm array task id, from
+// SLURM_ARRAY_TASK_MIN, _MAX, _STEP and _COUNT read by num; count is
+// --shard auto/N's N, or 0 for plain auto. Errors name the variables and
+// the --shard or --array to give instead.
+func fromSlurm(num func(string, uint64) (uint64, bool, error), id, count uint64) (Shard, string, error) {
+	const from = "SLURM_ARRAY_TASK_ID"
+	lo, _, err := num("SLURM_ARRAY_TASK_MIN", 0)
+	if err != nil {
+		return Shard{}, "", err
+	}
+	step, hasStep, err := num("SLURM_ARRAY_TASK_STEP", 1)
+	if err != nil {
+		return Shard{}, "", err
+	}
+	if !hasStep {
+		step = 1
+	}
+	n, hasCount, err := num("SLURM_ARRAY_TASK_COUNT", 1)
+	if err != nil {
+		return Shard{}, "", err
+	}
+	if !hasCount {
+		return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")
+	}
+	// A list such as --array=2,4,6 gets STEP 1 from Slurm 22.05, so ID -
+	// MIN is not the task's position; MAX shows that it is not a range.
+	if hi, hasMax, err := num("SLURM_ARRAY_TASK_MAX", 0); err != nil {
+		return Shard{}, "", err
+	} else if hasMax && (hi < lo || (hi-lo)/step != n-1 || (hi-lo)%step != 0) {
+		list := fmt.Sprintf("the array (SLURM_ARRAY_TASK_MIN=%d, _MAX=%d, _STEP=%d, _COUNT=%d) is a list, not a range", lo, hi, step, n)
+		if count > 1 && count != n {
+			// --array=3,7 under --shard auto/16: a re-run of some
+			// tasks of the array, most likely. The advice to
+			// submit --array=0-1 had auto/16 refuse that too
+			// ("says 2 shards, not 16"): the shard is named, as
+			// for a re-run of one task (below).
+			return Shard{}, "", fmt.Errorf("%s, not the %d tasks that --shard auto/%d says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=%d does not say which shard; use --shard %s in this task, or submit the range --array=0-%d", list, count, count, id, shardOfTask(id, count), count-1)
+		}
+		return Shard{}, "", fmt.Errorf("%s; submit a range such as --array=0-%d (or, re-running some tasks of a larger array, give each task its shard as --shard i/N)", list, n-1)
+	}
+	// The array as --array writes it: MIN-MAX:STEP, MAX from MIN,
+	// STEP and COUNT (as Slurm sets them for a range).
+	array := fmt.Sprintf("%d-past 2^64:%d", lo, step)
+	if n-1 <= (math.MaxUint64-lo)/step {
+		array = fmt.Sprintf("%d-%d:%d", lo, lo+(n-1)*step, step)
+	}
+	if id < lo || (id-lo)%step != 0 || (id-lo)/step >= n {
+		// Below MIN, between steps, or past MAX (a list such as
+		// --array=1,5,9 has no arithmetic index).
+		return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is not in the array %s; submit a range such as --array=0-%d", id, array, n-1)
+	}
+	if n == 1 && id > 0 {
+		// --array=5: a re-run of one task of a larger array, most
+		// likely, which Slurm describes as an array of one task:
+		// auto took it for the whole job (shard 0/1), computing
+		// every lane where shard 5 of 8 was meant, in silence.
+		if count > 1 {
+			// --shard auto/16 gives the count: the shard is
+			// named, and --array=0 is not offered, as auto/16
+			// refuses its array of one task too.
+			return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, shardOfTask(id, count))
+		}
+		return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, %d where it began at 0; N its task count), or --array=0 for the whole job", id, id, id)
+	}
+	i := (id - lo) / step
+	return Shard{i, n}, from, agree(num, Shard{i, n}, from, true)
 }
 
 // shardOfTask is the --shard to give the Slurm task id of an array of
