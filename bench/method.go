@@ -103,7 +103,7 @@ func (r *Report) overheadBelow() bool {
 }
 
 // efficiencyAboveNote explains the efficiency cells above 100%.
-const efficiencyAboveNote = "an efficiency above 100% is as measured, not clamped: \"in noise\" where the speedup at the low end of the timed runs' spread is at most 100% per worker, \"superlinear\" where even it is above (each worker's share of the lanes fitting a cache of its own can do that), \"1 run\" where one timed run has no spread to tell (--reps 2 or more)"
+const efficiencyAboveNote = "an efficiency above 100% is as measured, not clamped: \"in noise\" where the speedup at the low end of the timed runs' spread is at most 100% per worker, \"superlinear\" where even it is above (each worker's share of the lanes fitting a cache of its own can do that), \"1 run\" where one timed run has no spread to tell (--reps 2 or more), \"drift\" where one worker ran, as at the base, so the point measures the one-worker run again and differs from it by the machine's drift between the two measurements, not by parallelism"
 
 // efficiencyAbove says whether a point of r's scaling table has an
 // efficiencyNote.

@@ -229,7 +229,7 @@ type ScalingPoint struct {
 
 // MarshalJSON writes p as its fields say, with efficiencyNote and
 // overheadNote where they have one (efficiency_note, overhead_note: "in
-// noise", "superlinear", "1 run"), which the text, Markdown, CSV and HTML
+// noise", "superlinear", "1 run", "drift"), which the text, Markdown, CSV and HTML
 // tables give beside the numbers: the JSON had the numbers alone.
 func (p ScalingPoint) MarshalJSON() ([]byte, error) {
 	type plain ScalingPoint
@@ -306,11 +306,17 @@ func (p ScalingPoint) overheadNote() string {
 // less and in a report of an earlier gpusim, which has no spread. The
 // efficiency itself is never clamped: a superlinear speedup is real (each
 // worker's share fitting a cache of its own), and one in noise is a
-// measurement like the others.
+// measurement like the others. Where one worker ran (a count above the
+// most the engine starts on the workload) the point is the one-worker run
+// measured again, so a speedup over it is drift between the two
+// measurements whatever their spread: "drift" (it read "289.1%
+// (superlinear)" at "1024 (1 ran)" on one lane).
 func (p ScalingPoint) efficiencyNote() string {
 	switch {
 	case p.Efficiency <= 1:
 		return ""
+	case p.RanWorkers() == 1:
+		return "drift"
 	case p.SpeedupRange != nil && p.SpeedupRange[0]/float64(p.RanWorkers()) <= 1:
 		return "in noise"
 	case p.SpeedupRange != nil:

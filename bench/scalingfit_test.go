@@ -216,6 +216,12 @@ func TestEfficiencyAbove100(t *testing.T) {
 		{"superlinear", ScalingPoint{Workers: 2, Ran: 2, Speedup: 2.2, Efficiency: 1.1, SpeedupRange: &[2]float64{2.1, 2.3}, Wall: Stats{N: 3}}, "110.0% (superlinear)"},
 		{"per worker that ran", ScalingPoint{Workers: 4, Ran: 2, Speedup: 2.2, Efficiency: 1.1, SpeedupRange: &[2]float64{2.1, 2.3}, Wall: Stats{N: 3}}, "110.0% (superlinear)"},
 		{"one run", ScalingPoint{Workers: 2, Ran: 2, Speedup: 2.06, Efficiency: 1.03, Wall: Stats{N: 1}}, "103.0% (1 run)"},
+		// One worker ran: the one-worker run measured again, whose
+		// speedup is drift, never superlinear (it read "289.1%
+		// (superlinear)" at "1024 (1 ran)" on one lane).
+		{"one ran", ScalingPoint{Workers: 1024, Ran: 1, Speedup: 2.891, Efficiency: 2.891, SpeedupRange: &[2]float64{1.5, 4}, Wall: Stats{N: 3}}, "289.1% (drift)"},
+		{"one ran, in noise", ScalingPoint{Workers: 2, Ran: 1, Speedup: 1.1, Efficiency: 1.1, SpeedupRange: &[2]float64{0.9, 1.3}, Wall: Stats{N: 3}}, "110.0% (drift)"},
+		{"one ran, one run", ScalingPoint{Workers: 2, Ran: 1, Speedup: 1.1, Efficiency: 1.1, Wall: Stats{N: 1}}, "110.0% (drift)"},
 		{"at or below 100%", ScalingPoint{Workers: 2, Ran: 2, Speedup: 1.8, Efficiency: 0.9, SpeedupRange: &[2]float64{1.7, 2.1}, Wall: Stats{N: 3}}, "90%"},
 	} {
 		one := ScalingPoint{Workers: 1, Ran: 1, Speedup: 1, Efficiency: 1, Wall: Stats{N: c.p.Wall.N}}
@@ -241,6 +247,9 @@ func TestEfficiencyAbove100(t *testing.T) {
 		}
 		if c.cell != "90%" && !strings.Contains(text.String(), "is as measured, not clamped") {
 			t.Errorf("%s: no note on efficiency above 100%%:\n%s", c.name, text.String())
+		}
+		if strings.Contains(c.cell, "(drift)") && !strings.Contains(text.String(), `"drift" where one worker ran`) {
+			t.Errorf("%s: no note saying what drift is:\n%s", c.name, text.String())
 		}
 	}
 }
