@@ -176,7 +176,11 @@ func Settle(ctx context.Context) { gpu.Settle(ctx) }
 // kernels apart), once a device and program however many builds an open
 // makes. Said before the open, the note told a process that waited for
 // another's compile and loaded its binary that it compiled (cold starts
-// of a Slurm array's tasks on one node).
+// of a Slurm array's tasks on one node). A note said already, word for
+// word, is not said again: where the cache cannot keep a program, both
+// programs of a device (gpusim selftest opens both) gave the same note,
+// "every start compiles it, as gpusim's cache folder cannot keep it",
+// printed twice.
 func coldStartOnce(o Options) func(opt gpu.Options) {
 	if o.Note == nil {
 		return nil
@@ -191,7 +195,9 @@ func coldStartOnce(o Options) func(opt gpu.Options) {
 			return
 		}
 		if s := coldStartNote(opt); s != "" {
-			o.Note(s)
+			if _, was := said.LoadOrStore(s, true); !was {
+				o.Note(s)
+			}
 		}
 	}
 }
