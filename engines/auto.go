@@ -1660,13 +1660,20 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 				head, err, cachedir.Env)
 		}
 	}
-	if err := gpu.CacheWritable(); err != nil {
+	room := ""
+	if err := gpu.CacheWritable(); gpu.IsCacheRoom(err) {
+		// Short of room as judged before a build: the compiled
+		// program, smaller than taken, may be kept after all, so
+		// selftest's compile is still the advice (on 1 MB free, every
+		// start was said to compile a program that selftest cached).
+		room = fmt.Sprintf("; gpusim's cache folder may not keep it: %v", err)
+	} else if err != nil {
 		// selftest's compile could not be kept either: every start
 		// compiles, whatever the advice said.
 		return fmt.Sprintf("%s, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder", head, err, cachedir.Env)
 	}
-	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)",
-		dev.Name, verb, devices, simdT, dev.Name, coldStartCost.Seconds())
+	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)%s",
+		dev.Name, verb, devices, simdT, dev.Name, coldStartCost.Seconds(), room)
 }
 
 // exploreMargin is how close (as a ratio of predicted times) an engine

@@ -233,7 +233,7 @@ func coldStartNote(opt gpu.Options) string {
 		}
 		kept := "it is cached again for later runs"
 		if werr := gpu.CacheWritable(); werr != nil {
-			kept = fmt.Sprintf("it cannot be cached again: %v", werr)
+			kept = cachedAgainText(werr)
 		}
 		gpu.RebuildSaid(f) // this note names the entry and why
 		return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds%s: %s; %s", deviceLabel(opt.Device), poclQuick(opt.Device), cause, kept)
@@ -277,7 +277,7 @@ func coldStartNote(opt gpu.Options) string {
 		return "" // no build starts: the open's error names the limit
 	}
 	name := deviceLabel(opt.Device)
-	if werr != nil {
+	if werr != nil && !gpu.IsCacheRoom(werr) {
 		gpu.CacheFaultSaid(werr)
 		return fmt.Sprintf("compiling the OpenCL program for %s: every start compiles it, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder, or off", name, werr, cachedir.Env)
 	}
@@ -291,7 +291,26 @@ func coldStartNote(opt gpu.Options) string {
 			both = ", with the self-test's own program"
 		}
 	}
+	if werr != nil {
+		// Short of room as judged before the build (gpu.CacheRoomError):
+		// a smaller program is kept all the same, so "every start
+		// compiles it" was not so; the cache's note says which was not
+		// written.
+		return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; it may not be kept for later runs: %v (a compiled program's size as judged before it is built: a smaller one is kept); set %s to a folder with more room, or off",
+			name, both, poclQuick(opt.Device), werr, cachedir.Env)
+	}
 	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; once it builds and passes the self-test it is cached for later runs", name, both, poclQuick(opt.Device))
+}
+
+// cachedAgainText is a rebuild note's word on whether the rebuilt program
+// is cached again, where gpu.CacheWritable gave werr: it cannot be, or
+// where only the room judged before the build falls short
+// (gpu.CacheRoomError), it may not be.
+func cachedAgainText(werr error) string {
+	if gpu.IsCacheRoom(werr) {
+		return fmt.Sprintf("it may not be cached again: %v", werr)
+	}
+	return fmt.Sprintf("it cannot be cached again: %v", werr)
 }
 
 // selfTestRebuildNote is coldStartNote's where the engine's program is
@@ -308,7 +327,7 @@ func selfTestRebuildNote(opt gpu.Options) string {
 	}
 	kept := "it is cached again for later runs"
 	if werr := gpu.CacheWritable(); werr != nil {
-		kept = fmt.Sprintf("it cannot be cached again: %v", werr)
+		kept = cachedAgainText(werr)
 	}
 	gpu.RebuildSaid(f)
 	return fmt.Sprintf("compiling the self-test's OpenCL program for %s again, which can take seconds%s: %s; %s", deviceLabel(opt.Device), poclQuick(opt.Device), cause, kept)

@@ -46,6 +46,11 @@ const programRoom = 1 << 20
 // it the programs are kept, and each start runs the self-test's checks
 // (the cache's note says it was not written). It is nil when the program
 // can be kept.
+//
+// Where the folder can be written and only the room falls short, the
+// error is a *CacheRoomError: the room is judged before the build, on
+// programRoom, and a program that turns out smaller may be kept after
+// all; not where no entry fits at all (cachedir.RoomError.NoEntryFits).
 func CacheWritable() error {
 	if err := cachedir.Writable(); err != nil {
 		return err
@@ -53,7 +58,30 @@ func CacheWritable() error {
 	if err := cachedir.MkdirAll(filepath.Join(cachedir.Dir(), "programs")); err != nil {
 		return err
 	}
-	return cachedir.Room(programRoom, "a compiled program")
+	err := cachedir.Room(programRoom, "a compiled program")
+	if re := (*cachedir.RoomError)(nil); errors.As(err, &re) && !re.NoEntryFits() {
+		return &CacheRoomError{Err: err}
+	}
+	return err
+}
+
+// CacheRoomError is CacheWritable's error where the cache folder can be
+// written but its file system has less free than a compiled program is
+// taken to need before it is built (programRoom, and the margin the cache
+// leaves free): a program that turns out smaller is kept after all (pocl's
+// are 0.2 to 0.5 MB), so a note may say only that it may not be kept. On a
+// file system with 1 MB free, "every start compiles it" was said of
+// programs that were then cached, and the next start loaded them.
+type CacheRoomError struct{ Err error }
+
+func (e *CacheRoomError) Error() string { return e.Err.Error() }
+func (e *CacheRoomError) Unwrap() error { return e.Err }
+
+// IsCacheRoom reports whether err, from CacheWritable, is a
+// *CacheRoomError: the program may be kept all the same.
+func IsCacheRoom(err error) bool {
+	var re *CacheRoomError
+	return errors.As(err, &re)
 }
 
 // CacheFaultSaid records that err, from CacheWritable, was said to the

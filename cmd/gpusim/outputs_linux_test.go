@@ -159,6 +159,44 @@ func TestColdNoteFullDisk(t *testing.T) {
 	}
 }
 
+// TestColdNoteShortDisk: a cold start whose cache folder's file system has
+// less free than a compiled program is taken to need before it is built
+// (1 MiB, and 1 MiB left free), but room for some entry, says the program
+// may not be kept, not that every start compiles it: on 1000 kB pocl's
+// programs (0.2 to 0.5 MB) were cached all the same, and the next start
+// loaded them without compiling.
+func TestColdNoteShortDisk(t *testing.T) {
+	short := testenv.SmallDisk(t, "1000k", false, nil)
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	start := func() string {
+		t.Helper()
+		// A process of its own: the cache's notes are the process's.
+		cmd := exec.Command("gpusim", "run", "--engine", "opencl", "--lanes", "100", "--steps", "1", "-q")
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+short)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil || !strings.Contains(stdout.String(), "digest ") {
+			t.Fatalf("%v, stdout %q, stderr %q; want success and a digest", err, stdout.String(), stderr.String())
+		}
+		return stderr.String()
+	}
+	stderr := start()
+	want := "it may not be kept for later runs: the file system of " + short
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "free, under the 1.05 MB a compiled program takes") ||
+		strings.Contains(stderr, "every start compiles it") {
+		t.Errorf("first start: stderr %q; want a note with %q, not that every start compiles it", stderr, want)
+	}
+	entries, _ := filepath.Glob(filepath.Join(short, "programs", "*[0-9a-f]"))
+	if len(entries) == 0 {
+		return // this device's programs are too large to be kept here
+	}
+	if stderr := start(); strings.Contains(stderr, "compiling the OpenCL program") {
+		t.Errorf("second start, with %s cached: stderr %q; want no compile", entries, stderr)
+	}
+}
+
 // TestColdNoteFolderEntry: a folder in the compiled program's place is no
 // program. An empty one, or a named pipe, is replaced, with the note of a
 // rebuild that names it (it read as a first start); one that holds files

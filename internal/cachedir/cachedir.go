@@ -201,11 +201,28 @@ func room(dir string, size uint64, what string) error {
 	margin := Margin(size)
 	need := count.SatAdd(size, margin)
 	if free, _, ok := freeSpace(dir); ok && free < need {
-		return fmt.Errorf("the file system of %s has %s free, under the %s %s takes and the %s the cache leaves free",
-			dir, diskfree.SizeText(free), diskfree.SizeText(size), what, diskfree.SizeText(margin))
+		return &RoomError{Dir: dir, Free: free, Size: size, Margin: margin, What: what}
 	}
 	return nil
 }
+
+// RoomError is Room's error: the file system of Dir has Free bytes free,
+// under the Size of what is to be written and the Margin the cache leaves
+// free beside it.
+type RoomError struct {
+	Dir                string
+	Free, Size, Margin uint64
+	What               string
+}
+
+func (e *RoomError) Error() string {
+	return fmt.Sprintf("the file system of %s has %s free, under the %s %s takes and the %s the cache leaves free",
+		e.Dir, diskfree.SizeText(e.Free), diskfree.SizeText(e.Size), e.What, diskfree.SizeText(e.Margin))
+}
+
+// NoEntryFits reports whether no entry at all could be written beside the
+// MinFreeMargin the cache leaves free at the least: Free is at most that.
+func (e *RoomError) NoEntryFits() bool { return e.Free <= MinFreeMargin }
 
 // MkdirAll creates dir and its parents as os.MkdirAll does; when a link on
 // the way points nowhere, or into a loop of links, the error says so
