@@ -92,8 +92,31 @@ func IsCacheRoom(err error) bool {
 func CacheFaultSaid(err error) {
 	if err != nil {
 		faultSaid.Store(err.Error())
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			faultErrno.Store(errno)
+		}
 	}
 }
+
+// faultSaidFor reports whether err, a write's in the cache, has the cause
+// that CacheFaultSaid recorded as said: the same text, or the same system
+// error (a read-only file system, a folder this user cannot write), which
+// the write met on another path: a read-only cache folder, said in the
+// engine's note, was said again as "cache: not written ... mkdir
+// DIR/programs: read-only file system".
+func faultSaidFor(err error) bool {
+	if said, _ := faultSaid.Load().(string); said == err.Error() {
+		return true
+	}
+	var errno syscall.Errno
+	said, _ := faultErrno.Load().(syscall.Errno)
+	return said != 0 && errors.As(err, &errno) && errno == said
+}
+
+// faultErrno is the system error of the error CacheFaultSaid recorded
+// last, where it has one.
+var faultErrno atomic.Value
 
 // RebuildSaid records that the rebuild of the program entry at path, and
 // its cause (RebuildCause), were said to the user (the engine's note as
@@ -219,7 +242,7 @@ func cacheStore(kind, key string, data []byte) (stored bool) {
 	b = append(b, cacheMagic+key+"\n"+entrySum(data)+"\n"...)
 	b = append(b, data...)
 	if err := writeAtomic(path, b); err != nil {
-		if said, _ := faultSaid.Load().(string); said == err.Error() {
+		if faultSaidFor(err) {
 			return false
 		}
 		cacheNotes.Add("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)

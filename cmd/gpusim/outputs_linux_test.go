@@ -159,6 +159,29 @@ func TestColdNoteFullDisk(t *testing.T) {
 	}
 }
 
+// TestColdNoteReadOnlyCache: a cache folder on a read-only file system is
+// said once, in the cold start's note: gpusim selftest, which opens two
+// programs, said it twice, each naming a random probe file
+// (".probe-53250529"), and the cache's own note "cache: not written" named
+// the cause a third time.
+func TestColdNoteReadOnlyCache(t *testing.T) {
+	ro := testenv.SmallDisk(t, "4m", true, nil)
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	// A process of its own: the cache's notes are the process's.
+	cmd := exec.Command("gpusim", "selftest", "--device", "0")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+ro)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	want := "every start compiles it, as gpusim's cache folder cannot keep it: write in " + ro + ": read-only file system"
+	if err != nil || !strings.Contains(stdout.String(), "every check passed") || strings.Count(stderr.String(), want) != 1 ||
+		strings.Count(stderr.String(), "gpusim: note:") != 1 || strings.Contains(stderr.String(), ".probe-") {
+		t.Errorf("%v, stdout %q, stderr %q; want success and one note, with %q", err, stdout.String(), stderr.String(), want)
+	}
+}
+
 // TestColdNoteShortDisk: a cold start whose cache folder's file system has
 // less free than a compiled program is taken to need before it is built
 // (1 MiB, and 1 MiB left free), but room for some entry, says the program

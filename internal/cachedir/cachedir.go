@@ -103,6 +103,13 @@ func Writable() error {
 	}
 	f, err := os.CreateTemp(d, ".probe-*")
 	if err != nil {
+		// The folder, not the probe's random name: each call's error
+		// read differently ("open DIR/.probe-53250529: read-only file
+		// system"), so the same cause was said again in every note.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return &os.PathError{Op: "write in", Path: d, Err: pe.Err}
+		}
 		return err
 	}
 	f.Close()
