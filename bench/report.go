@@ -716,7 +716,15 @@ func (r *Report) pythonCSVRows() []map[string]string {
 		}
 		note := p.Description + "; exact law " + p.Law.String()
 		if p.Scaled {
-			note += fmt.Sprintf("; run on %d %s and scaled up", p.SampleLanes, nounFor(p.SampleLanes, "lane"))
+			// The steps too where its time budget was spent, as the
+			// text's "1k x 13 (scaled up)" says: the note read "run
+			// on 5000000 lanes and scaled up" of a version that ran
+			// every lane but 13 of 100 steps.
+			steps := ""
+			if st := p.stepsRun(); st != "" {
+				steps = " of " + count.Noun(p.SampleSteps, "step") + " (time budget spent)"
+			}
+			note += fmt.Sprintf("; run on %d %s%s and scaled up", p.SampleLanes, nounFor(p.SampleLanes, "lane"), steps)
 		}
 		// Where it ran, as an engine row's device says; the versions in
 		// the note (the device read Python's and NumPy's versions).

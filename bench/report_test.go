@@ -740,6 +740,10 @@ func TestPythonStepsSampled(t *testing.T) {
 	if !strings.Contains(b.String(), "failed: the script died (signal: killed)") {
 		t.Errorf("CSV lacks the failed version:\n%s", b.String())
 	}
+	// The CSV's note too: it said "run on 1000 lanes and scaled up".
+	if !strings.Contains(b.String(), "; run on 1000 lanes of 13 steps (time budget spent) and scaled up") {
+		t.Errorf("CSV lacks the steps the numba row ran:\n%s", b.String())
+	}
 }
 
 // TestPythonTableCourseFigures: the Python baseline quotes the course's own
