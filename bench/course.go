@@ -49,10 +49,14 @@ func (r *Report) courseTable() *table {
 	// steps, a time budget spent), whose times are extrapolated: each row
 	// says so (only the table's note did).
 	scaled := map[string]string{}
-	var skipped []string
+	// skipped and failed are the versions that did not run, apart: a
+	// version that failed (a limit, the script's death) read "skipped".
+	var skipped, failed []string
 	for _, p := range r.Python.Results {
 		switch {
 		case p.Workload != w:
+		case p.Skipped != "" && p.Failed:
+			failed = append(failed, "python/"+p.Method)
 		case p.Skipped != "":
 			skipped = append(skipped, "python/"+p.Method)
 		default:
@@ -95,9 +99,18 @@ func (r *Report) courseTable() *table {
 			t.rows = append(t.rows, row)
 		}
 	}
-	if len(skipped) > 0 {
+	var groups []string
+	for _, g := range []struct {
+		names []string
+		what  string
+	}{{skipped, "skipped"}, {failed, "failed"}} {
+		if len(g.names) > 0 {
+			groups = append(groups, strings.Join(g.names, ", ")+" ("+g.what)
+		}
+	}
+	if len(groups) > 0 {
 		// Named, so that the table does not answer without them unsaid.
-		t.notes = append(t.notes, fmt.Sprintf("not run here: %s (skipped; the Python baseline table says why)", strings.Join(skipped, ", ")))
+		t.notes = append(t.notes, fmt.Sprintf("not run here: %s; the Python baseline table says why)", strings.Join(groups, "), ")))
 	}
 	vsNote := ""
 	if len(refs) > 0 {

@@ -421,6 +421,26 @@ func TestCourseTableSkipped(t *testing.T) {
 	}
 }
 
+// TestCourseTableFailed: a Python version that failed (the script died, a
+// limit) is named as failed in the course's table, as in the Python
+// baseline table, not as skipped.
+func TestCourseTableFailed(t *testing.T) {
+	w := Workload{5_000_000, 100}
+	ct := courseTableWith(t,
+		PythonResult{Workload: w, Method: "numba", Skipped: "numba does not import", Package: "python3-numba"},
+		PythonResult{Workload: w, Method: "pyopencl", Skipped: "the script died (signal: killed)", Failed: true},
+		PythonResult{Workload: w, Method: "joblib-lane", Skipped: "joblib could not set up", Failed: true})
+	want := "not run here: python/numba (skipped), python/pyopencl, python/joblib-lane (failed; the Python baseline table says why)"
+	if !strings.Contains(strings.Join(ct.notes, "\n"), want) {
+		t.Errorf("course table notes %q lack %q", ct.notes, want)
+	}
+	ct = courseTableWith(t, PythonResult{Workload: w, Method: "pyopencl", Skipped: "the script died (signal: killed)", Failed: true})
+	want = "not run here: python/pyopencl (failed; the Python baseline table says why)"
+	if !strings.Contains(strings.Join(ct.notes, "\n"), want) {
+		t.Errorf("course table notes %q lack %q", ct.notes, want)
+	}
+}
+
 // TestPythonWorkersNote names only the parallel Python versions that ran:
 // it said "joblib and Numba use N workers" with both skipped.
 func TestPythonWorkersNote(t *testing.T) {
