@@ -310,7 +310,15 @@ BOUNDED = ("joblib-chunk", "matrix", "vector", "numba", "pyopencl")
 PACKAGES = {"joblib": "python3-joblib", "numba": "python3-numba", "pyopencl": "python3-pyopencl"}
 MODULES = {}
 KERNELS = {}
-CORES = os.cpu_count() or 1
+# The CPUs this process may run on (its affinity: taskset, a Slurm or
+# container cpuset), as Go's runtime.NumCPU and Numba's thread pool count
+# them: os.cpu_count() counts the machine's, so under taskset -c 0 on 2
+# CPUs joblib started 2 workers on 1 CPU and the report said Numba used 2
+# threads where it ran 1.
+try:
+    CORES = len(os.sched_getaffinity(0)) or 1
+except (AttributeError, OSError):
+    CORES = os.cpu_count() or 1
 
 
 def load(module):

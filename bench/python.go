@@ -272,7 +272,7 @@ type PythonReport struct {
 	// Modules are the versions of the tools beyond NumPy that imported, by
 	// Debian package name.
 	Modules map[string]string `json:"modules,omitempty"`
-	Cores   int               `json:"cores,omitempty"` // Python's os.cpu_count()
+	Cores   int               `json:"cores,omitempty"` // the CPUs Python may run on (os.sched_getaffinity, else os.cpu_count())
 	// Setup is each tool's one-off set-up in seconds, by module (joblib's
 	// worker start, numba's compile, pyopencl's builds): paid once, before
 	// the tool's first version ran, and in no result's time.
@@ -425,7 +425,7 @@ type BaselineOutput struct {
 	Python  string            `json:"python"`  // Python's version
 	NumPy   string            `json:"numpy"`   // NumPy's version
 	Modules map[string]string `json:"modules"` // the tools' versions, by Debian package
-	Cores   int               `json:"cores"`   // os.cpu_count()
+	Cores   int               `json:"cores"`   // the CPUs it may run on (os.sched_getaffinity, else os.cpu_count())
 	// Setup is each tool's one-off set-up in seconds, by module.
 	Setup   map[string]float64 `json:"setup"`
 	Results []PythonResult     `json:"results"` // as the versions ended

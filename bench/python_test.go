@@ -761,3 +761,35 @@ func TestEndNoteUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineCoresAffinity: the baseline counts the CPUs it may run on
+// (its affinity, as Go's runtime.NumCPU and Numba's thread pool do), not
+// the machine's: under taskset -c 0 on 2 CPUs joblib started 2 workers on
+// the 1 CPU and the report said Numba used 2 threads where it ran 1.
+func TestBaselineCoresAffinity(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("CPU affinity is Linux's")
+	}
+	coresAtLeast(t, 2)
+	py := testenv.NeedNumpy(t)
+	taskset, err := exec.LookPath("taskset")
+	if err != nil {
+		t.Skip("no taskset")
+	}
+	wrapper := filepath.Join(t.TempDir(), "python-on-cpu0")
+	if err := os.WriteFile(wrapper, []byte(fmt.Sprintf("#!/bin/sh\nexec %s -c 0 %s \"$@\"\n", taskset, py)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := tinyConfig()
+	c.PythonPath = wrapper
+	c.PythonReps = 1
+	c.PythonOnly = "vector"
+	c.Workloads = []Workload{{1000, 4}}
+	rep, err := RunPython(context.Background(), &c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Cores != 1 {
+		t.Errorf("cores %d under taskset -c 0, want 1: the CPUs the baseline may run on", rep.Cores)
+	}
+}
