@@ -493,6 +493,13 @@ def version(name, sizes, a):
              scaled=n < a.lanes or steps < a.steps, mean=mean, std=std)
     if module in ("joblib", "numba"):
         r["workers"] = CORES
+    if module == "numba":
+        # Numba's own pool, which NUMBA_NUM_THREADS sets: the report said
+        # the cores under NUMBA_NUM_THREADS=1.
+        try:
+            r["workers"] = MODULES["numba"].get_num_threads()
+        except Exception:
+            pass
     if name == "pyopencl":
         r["device"] = KERNELS["pyopencl"][0].name.strip()
     return r

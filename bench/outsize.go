@@ -440,7 +440,14 @@ func (p Plan) largestPython(r *Report, text string) {
 		// in the lanes cell: "18446744073709551615 x 4294967295 (scaled up)".
 		steps := max(w.Steps-1, 0)
 		for m := range strings.SplitSeq(only, ",") {
-			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, SampleLanes: math.MaxUint64, SampleSteps: steps, Scaled: true, Workers: math.MaxInt32, Device: text,
+			// Numba's pool apart from joblib's workers: the report's
+			// note then names each ("joblib uses N workers, Numba M
+			// workers"), longer than one count for both.
+			workers := math.MaxInt32
+			if m == "numba" {
+				workers--
+			}
+			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, SampleLanes: math.MaxUint64, SampleSteps: steps, Scaled: true, Workers: workers, Device: text,
 				Seconds: longest.Seconds(), NsPerLaneStep: 1, WorkloadSeconds: longest.Seconds(), Law: LawCheck{ZMean: -1e300, ZStd: -1e300}})
 		}
 	}

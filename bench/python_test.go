@@ -793,3 +793,33 @@ func TestBaselineCoresAffinity(t *testing.T) {
 		t.Errorf("cores %d under taskset -c 0, want 1: the CPUs the baseline may run on", rep.Cores)
 	}
 }
+
+// TestBaselineNumbaThreads: numba's row carries the threads of Numba's own
+// pool, which NUMBA_NUM_THREADS sets, and the report's note says them: it
+// said the cores ("joblib and Numba use 2 workers") under
+// NUMBA_NUM_THREADS=1.
+func TestBaselineNumbaThreads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles with Numba")
+	}
+	py := testenv.NeedNumpy(t)
+	t.Setenv("NUMBA_NUM_THREADS", "1")
+	c := tinyConfig()
+	c.PythonPath = py
+	c.PythonReps = 1
+	c.PythonOnly = "numba"
+	c.Workloads = []Workload{{1000, 4}}
+	rep, err := RunPython(context.Background(), &c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Skipped != "" {
+		t.Skipf("numba does not run here: %+v", rep.Results)
+	}
+	if w := rep.Results[0].Workers; w != 1 {
+		t.Errorf("numba's workers %d under NUMBA_NUM_THREADS=1, want 1", w)
+	}
+	if n := workersNote(rep); n != "; Numba uses 1 worker" {
+		t.Errorf("workers note %q, want Numba's 1", n)
+	}
+}

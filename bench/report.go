@@ -174,28 +174,38 @@ func (p PythonResult) stepsRun() string {
 }
 
 // workersNote says how many workers the parallel Python versions that ran
-// (joblib's and Numba's) used, or is "" when none of them ran.
+// (joblib's and Numba's) used, or is "" when none of them ran. Each tool's
+// count is its rows' (PythonResult.Workers, else the cores): Numba's pool
+// follows NUMBA_NUM_THREADS, and the note said the cores for both.
 func workersNote(py *PythonReport) string {
-	ran := map[string]bool{}
+	workers := map[string]int{}
 	for _, p := range py.Results {
-		if p.Skipped == "" {
-			ran[p.Method] = true
+		if p.Skipped != "" {
+			continue
 		}
+		tool := map[string]string{"joblib-lane": "joblib", "joblib-chunk": "joblib", "numba": "Numba"}[p.Method]
+		if tool == "" {
+			continue
+		}
+		n := p.Workers
+		if n == 0 {
+			n = py.Cores // a report from before results carried it
+		}
+		workers[tool] = max(workers[tool], n)
 	}
-	var par []string
-	if ran["joblib-lane"] || ran["joblib-chunk"] {
-		par = append(par, "joblib")
+	jl, jok := workers["joblib"]
+	nb, nok := workers["Numba"]
+	switch {
+	case jok && nok && jl == nb:
+		return fmt.Sprintf("; joblib and Numba use %s", count.Noun(jl, "worker"))
+	case jok && nok:
+		return fmt.Sprintf("; joblib uses %s, Numba %s", count.Noun(jl, "worker"), count.Noun(nb, "worker"))
+	case jok:
+		return fmt.Sprintf("; joblib uses %s", count.Noun(jl, "worker"))
+	case nok:
+		return fmt.Sprintf("; Numba uses %s", count.Noun(nb, "worker"))
 	}
-	if ran["numba"] {
-		par = append(par, "Numba")
-	}
-	switch len(par) {
-	case 0:
-		return ""
-	case 1:
-		return fmt.Sprintf("; %s uses %s", par[0], count.Noun(py.Cores, "worker"))
-	}
-	return fmt.Sprintf("; %s use %s", strings.Join(par, " and "), count.Noun(py.Cores, "worker"))
+	return ""
 }
 
 // setupWhat is each tool's one-off set-up, by module.

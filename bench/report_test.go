@@ -459,6 +459,11 @@ func TestPythonWorkersNote(t *testing.T) {
 		{[]PythonResult{ran("loop"), skip("joblib-lane"), skip("joblib-chunk"), ran("numba")}, "; Numba uses 4 workers"},
 		{[]PythonResult{ran("loop"), skip("joblib-lane"), ran("joblib-chunk"), skip("numba")}, "; joblib uses 4 workers"},
 		{[]PythonResult{ran("loop"), skip("joblib-lane"), skip("joblib-chunk"), skip("numba")}, ""},
+		// Each tool's own count, as its rows carry it: Numba's pool
+		// follows NUMBA_NUM_THREADS (the note said the cores for both).
+		{[]PythonResult{ran("loop"), withWorkers(ran("joblib-lane"), 4), withWorkers(ran("numba"), 1)}, "; joblib uses 4 workers, Numba 1 worker"},
+		{[]PythonResult{ran("loop"), withWorkers(ran("joblib-chunk"), 4), withWorkers(ran("numba"), 4)}, "; joblib and Numba use 4 workers"},
+		{[]PythonResult{skip("joblib-lane"), withWorkers(ran("numba"), 3)}, "; Numba uses 3 workers"},
 	} {
 		py := &PythonReport{Python: "3.11", NumPy: "1.24", Interpreter: "/usr/bin/python3", Cores: 4, Results: c.results}
 		if got := workersNote(py); got != c.want {
@@ -469,6 +474,12 @@ func TestPythonWorkersNote(t *testing.T) {
 			t.Errorf("all parallel versions skipped: notes %q name workers", notes)
 		}
 	}
+}
+
+// withWorkers is p with Workers n.
+func withWorkers(p PythonResult, n int) PythonResult {
+	p.Workers = n
+	return p
 }
 
 // TestCourseTableReferences: a "vs" column only for a reference that ran.
