@@ -293,10 +293,10 @@ func coldStartNote(opt gpu.Options) string {
 	}
 	if werr != nil {
 		// Short of room as judged before the build (gpu.CacheRoomError):
-		// a smaller program is kept all the same, so "every start
-		// compiles it" was not so; the cache's note says which was not
-		// written.
-		return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; it may not be kept for later runs: %v (a compiled program's size as judged before it is built: a smaller one is kept); set %s to a folder with more room, or off",
+		// a smaller program may be kept all the same (pocl's were, on
+		// 1 MB free), so "every start compiles it" was not so; the
+		// cache's note says which was not written.
+		return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; it may not be kept for later runs: %v (a compiled program's size as judged before it is built: a smaller one may be kept); set %s to a folder with more room, or off",
 			name, both, poclQuick(opt.Device), werr, cachedir.Env)
 	}
 	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; once it builds and passes the self-test it is cached for later runs", name, both, poclQuick(opt.Device))
