@@ -63,8 +63,8 @@ func (r *Report) tables() []table {
 	if dev {
 		cold += ", with the engine's start-up (a device's context and program build); compile is that one-off build, transfer and kernel are medians"
 	}
-	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; %s; speedup is %s's median over the engine's",
-		count.Noun(r.Reps, "timed run"), count.Noun(r.Warmup, "warm-up run"), cold, r.Baseline))
+	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; %s; speedup is %s median over the engine's",
+		count.Noun(r.Reps, "timed run"), count.Noun(r.Warmup, "warm-up run"), cold, possessive(r.Baseline)))
 	if procs {
 		et.notes = append(et.notes, "processes: one gpusim child process per core (GOMAXPROCS, as parallel), at most one a lane, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
 	}
@@ -156,7 +156,7 @@ func (r *Report) pythonTable(py *PythonReport) table {
 		pt.notes = append(pt.notes,
 			fmt.Sprintf("Python %s, NumPy %s (%s)%s%s%s", py.Python, py.NumPy, py.Interpreter, prefixed(", ", strings.Join(tools, ", ")), workersNote(py), clNote(py)),
 			"loop: the course's pure Python loop, npr.normal per lane-step; joblib-lane: the course's joblib, one task per lane; joblib-chunk: one task per core, each the vector version; matrix: the course's (lanes, steps) float64 matrix; vector: one float32 vector, default_rng, in place; numba: @njit(parallel=True) with prange; pyopencl: clrandom's Philox normals and an elementwise update on the OpenCL device",
-			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s's median", r.Baseline),
+			fmt.Sprintf("versions run on a sample of lanes are scaled up to the workload; slowdown is the time over %s median", possessive(r.Baseline)),
 			courseFiguresNote(),
 			setupNote(py),
 			fmt.Sprintf("exact law: the sample's mean and std in sampling standard deviations from the model's exact normal law; beyond %d fails", LawTolerance))
@@ -857,3 +857,12 @@ func fmtX(x float64) string {
 
 // fmtSI writes x to three digits with a k/M/G/T suffix (count.SI).
 func fmtSI(x float64) string { return count.SI(x, 3) }
+
+// possessive is an engine's name as its owner: "serial's", and "processes'"
+// for the one that ends in s (the notes read "processes's median").
+func possessive(name string) string {
+	if strings.HasSuffix(name, "s") {
+		return name + "'"
+	}
+	return name + "'s"
+}

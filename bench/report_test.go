@@ -897,3 +897,26 @@ func TestCrossoverLanesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselinePossessive: the notes name the baseline engine as the median's
+// owner in English: "processes' median", where they read "processes's".
+func TestBaselinePossessive(t *testing.T) {
+	for _, c := range []struct{ baseline, want string }{
+		{"serial", "speedup is serial's median"},
+		{"processes", "speedup is processes' median"},
+	} {
+		r := sampleReport()
+		r.Baseline = c.baseline
+		var b bytes.Buffer
+		if err := r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if !strings.Contains(out, c.want) || strings.Contains(out, "s's ") {
+			t.Errorf("baseline %s: the notes lack %q or hold \"s's\":\n%s", c.baseline, c.want, out)
+		}
+		if want := "slowdown is the time over " + strings.TrimPrefix(c.want, "speedup is "); !strings.Contains(out, want) {
+			t.Errorf("baseline %s: the notes lack %q", c.baseline, want)
+		}
+	}
+}
