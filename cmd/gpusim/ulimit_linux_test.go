@@ -261,6 +261,14 @@ func TestOpenCLBuffersUnderLimit(t *testing.T) {
 	if code != 1 || i < 0 || j < 0 || !strings.Contains(out, "537 MB of device buffers, 403 MB of the finals' copy in host memory") {
 		t.Fatalf("--engine opencl --lanes 1e8 --out under ulimit -v 2000000: exit %d, want 1 and the run refused whole\n%s", code, out)
 	}
+	// docs/troubleshooting.md quotes this run's figures, with the
+	// --steps 2 that leaves out the temperatures' buffer (it quoted them
+	// for --lanes 1e8 --out, whose 10 steps take 67.1 MB more).
+	if doc, err := os.ReadFile("../../docs/troubleshooting.md"); err != nil {
+		t.Fatal(err)
+	} else if d := strings.Join(strings.Fields(string(doc)), " "); !strings.Contains(d, "(1.01 GB at `--lanes 1e8 --steps 2 --out`: 537 MB of device buffers, 403 MB of finals in host memory, 67.1 MB for the driver") || !strings.Contains(out, "the run takes 1.01 GB: 537 MB of device buffers, 403 MB of the finals' copy in host memory and 67.1 MB for the driver's use of them") {
+		t.Errorf("docs/troubleshooting.md does not quote the figures of --engine opencl --lanes 1e8 --steps 2 --out under ulimit -v 2000000\n%s", out)
+	}
 	if _, err := fmt.Sscanf(out[i:], "gpusim: error: opencl run: OpenCL run not started: the address-space limit (ulimit -v 2000000, 2.05 GB) leaves %g MB", &left); err != nil {
 		t.Fatalf("no room named: %v\n%s", err, out)
 	}
