@@ -131,8 +131,8 @@ func buildAddressSpaceShort() error {
 	return &UnavailableError{Kind: ErrAddressSpace,
 		Cause: fmt.Sprintf("OpenCL program not built: the address-space limit (ulimit -v %d, %s) leaves %s with the driver loaded, and compiling gpusim's kernels takes about %s more (a compiled program in gpusim's cache takes none)",
 			limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(BuildAddressSpace)),
-		Hint: fmt.Sprintf("raise the limit to %s, or lift it (ulimit -v unlimited), for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR) for the runs under the limit; or "+useCPU,
-			sysmem.RaiseLimit(limit, BuildAddressSpace-room))}
+		Hint: fmt.Sprintf("raise the limit to %s, or lift it (ulimit -v unlimited), %s; or "+useCPU,
+			sysmem.RaiseLimit(limit, BuildAddressSpace-room), firstRunClause())}
 }
 
 // bufferSlack is the address space that CreateBuffer leaves beside a

@@ -3,6 +3,7 @@ package cl
 import (
 	"fmt"
 
+	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
@@ -52,5 +53,17 @@ func buildStackShort() error {
 	return &UnavailableError{Kind: ErrEnvironment,
 		Cause: fmt.Sprintf("OpenCL program not built: the stack limit (ulimit -s %d) gives each thread %d KiB, under the %d KiB a driver's compiler may need (pocl's died of SIGSEGV under ulimit -s 128; a compiled program in gpusim's cache needs no compiler)",
 			stack>>10, stack>>10, buildStack>>10),
-		Hint: fmt.Sprintf("raise it to ulimit -s %d or more (8192 is the usual default) for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR); or %s", buildStack>>10, useCPU)}
+		Hint: fmt.Sprintf("raise it to ulimit -s %d or more (8192 is the usual default) %s; or %s", buildStack>>10, firstRunClause(), useCPU)}
+}
+
+// firstRunClause says for which runs a limit must be raised to build the
+// program: the first, where gpusim's cache keeps the compiled program for
+// the runs after it; every run where the cache is off or has no folder
+// (cachedir.Dir is ""), which the hint said nothing of, so that raising
+// the limit once did not help.
+func firstRunClause() string {
+	if cachedir.Dir() == "" {
+		return "for every run that builds it: gpusim's cache is off (GPUSIM_CACHE_DIR) and keeps no compiled program; set GPUSIM_CACHE_DIR to a folder and a first run without the limit stores it for the runs under it"
+	}
+	return "for the first run, which stores the compiled program in gpusim's cache (GPUSIM_CACHE_DIR)"
 }
