@@ -3,6 +3,7 @@ package sysmem
 import (
 	"math/bits"
 	"os"
+	"path"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -126,23 +127,37 @@ func procNumber(path, key string, kB bool) (uint64, bool) {
 	return 0, false
 }
 
-// cgroupRoom returns the room left under the memory limit of this
-// process's cgroup; limited is false when there is none or it cannot be read.
+// cgroupRoom returns the room left under the memory limits of this
+// process's cgroup, the least along its path up to the hierarchy's root:
+// a parent's limit bounds its children's, whose own files say "max" (v2)
+// or 2^63-1 (v1) where only the parent has one, as for a process a
+// systemd scope or a job's own sub-cgroup puts under a limited slice (a
+// process in /a/b under a 300 MB limit on /a was let start --out of 408
+// MB and was killed out of memory, exit 137, its report lost). limited is
+// false when there is none or none can be read.
 func cgroupRoom() (room uint64, limited bool) {
 	for _, h := range cgroup.Find(cgroups, cgroupFS, "memory") {
 		limit, usage := "memory.limit_in_bytes", "memory.usage_in_bytes"
 		if h.V2 {
 			limit, usage = "memory.max", "memory.current"
 		}
-		// Inside a cgroup namespace the process's own cgroup is mounted at
-		// the root, so try its path and then the root.
-		for _, dir := range []string{h.Root + h.Path, h.Root} {
-			if r, ok := roomIn(dir, limit, usage); ok {
-				return r, true
+		// Every level from the process's cgroup up to the root. Inside
+		// a cgroup namespace the process's own cgroup is mounted at the
+		// root, and the levels below it are missing.
+		p := "/"
+		if strings.HasPrefix(h.Path, "/") {
+			p = path.Clean(h.Path)
+		}
+		for ; ; p = path.Dir(p) {
+			if r, ok := roomIn(h.Root+p, limit, usage); ok && (!limited || r < room) {
+				room, limited = r, true
+			}
+			if p == "/" {
+				break
 			}
 		}
 	}
-	return 0, false
+	return room, limited
 }
 
 // noLimit is where a v1 limit counts as none: the kernel reports "no
