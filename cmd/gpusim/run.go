@@ -278,7 +278,20 @@ func (o *runOptions) checkDailyMemory() error {
 	}
 	copies, data, need := memory(o.eng)
 	avail, ok := availableMemory()
-	if !ok || need <= avail {
+	if !ok {
+		return nil
+	}
+	// Beside the per-lane outputs (--out's finals, --paths'
+	// trajectories), which the run holds with the statistics: each fit
+	// the available memory alone, and 1.2e8 lanes with --out and --daily
+	// on 700 workers under a 600 MB cgroup limit were killed out of
+	// memory, exit 137, their report lost.
+	beside := ""
+	if kept := o.outputs.HostBytes(o.params); kept > 0 {
+		beside = fmt.Sprintf(" beside the %.3g GB the per-lane outputs keep", float64(kept)/1e9)
+		avail -= min(avail, kept)
+	}
+	if need <= avail {
 		return nil
 	}
 	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
@@ -302,8 +315,8 @@ func (o *runOptions) checkDailyMemory() error {
 			}
 		}
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available (%s)",
-		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9, lower)}
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available%s (%s)",
+		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9, beside, lower)}
 }
 
 // maxFloorTime is the longest a job may take at the fastest any engine is

@@ -142,3 +142,36 @@ func TestDailyWorkersThatFit(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyBesideOut: --daily's statistics are counted beside the per-lane
+// outputs the run keeps at once, not against all the memory available:
+// 1.2e8 lanes with --out and --daily on 700 workers under a 600 MB cgroup
+// limit passed both checks, each alone, and were killed out of memory.
+func TestDailyBesideOut(t *testing.T) {
+	old := availableMemory
+	defer func() { availableMemory = old }()
+	const lanes, steps = 1 << 20, 50
+	copies, scratch := engines.DailyCopies("parallel", engines.Options{Workers: 2}, lanes, steps)
+	data := uint64(copies)*sim.DailyBytes(steps) + scratch
+	need := data + sysmem.HeapSlack(data)
+	availableMemory = func() (uint64, bool) { return need + 1<<20, true } // 1 MiB more than --daily needs
+	dir := t.TempDir()
+	args := func(extra ...string) []string {
+		return append([]string{"run", "--engine", "parallel", "--workers", "2", "--lanes", strconv.Itoa(lanes), "--steps", strconv.Itoa(steps), "--daily", "-q"}, extra...)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{args(), 0},
+		{args("--out", dir+"/finals.f32"), 2},
+		{args("--paths", "10000", "--paths-out", dir+"/paths.f32"), 2},
+		{args("--paths", "10", "--paths-out", dir+"/paths.f32"), 0},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(c.args, strings.NewReader(""), &stdout, &stderr)
+		if code != c.code || (code == 2 && !strings.Contains(stderr.String(), "gpusim: error: --daily: ") || code == 2 && !strings.Contains(stderr.String(), "beside the")) {
+			t.Errorf("%q: exit %d, stderr %q; want %d", c.args, code, stderr.String(), c.code)
+		}
+	}
+}

@@ -390,16 +390,31 @@ var available = sysmem.Available
 // checks outside this package.
 func Available() (uint64, bool) { return available() }
 
-// checkMemory refuses per-lane outputs that need more memory than is
-// available, naming the flag that asks for the most.
-func (o Result) checkMemory(p sim.Params) error {
-	var finals, trajectories uint64
+// kept is what o keeps in memory for a run of p: the lanes whose finals
+// --out keeps and those whose trajectories --paths keeps.
+func (o Result) kept(p sim.Params) (finals, trajectories uint64) {
 	if o.Out != "" {
 		finals = p.Lanes
 	}
 	if o.PathsOut != "" {
 		trajectories = o.Paths
 	}
+	return finals, trajectories
+}
+
+// HostBytes is the memory o's per-lane outputs take in a run of p
+// (sim.HostBytes), as the memory check counts them: what other memory
+// checks of the run (--daily's) count beside them, since they are held
+// at once.
+func (o Result) HostBytes(p sim.Params) uint64 {
+	finals, trajectories := o.kept(p)
+	return sim.HostBytes(finals, trajectories, p.Steps)
+}
+
+// checkMemory refuses per-lane outputs that need more memory than is
+// available, naming the flag that asks for the most.
+func (o Result) checkMemory(p sim.Params) error {
+	finals, trajectories := o.kept(p)
 	need := sim.HostBytes(finals, trajectories, p.Steps)
 	if need == 0 {
 		return nil // no per-lane output: nothing to read /proc for
