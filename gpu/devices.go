@@ -71,6 +71,13 @@ func (d DeviceDesc) GPUNotCPU() bool {
 	return slices.Contains(types, "GPU") && !slices.Contains(types, "CPU")
 }
 
+// HostMemory reports whether the device's buffers are the host's memory,
+// charged to the process as its own allocations are: a CPU device's
+// (pocl's, Oclgrind's simulator's). A GPU's are its own memory.
+func (d DeviceDesc) HostMemory() bool {
+	return slices.Contains(strings.Split(d.Type, "|"), "CPU")
+}
+
 // ErrNoDevice matches the error of Devices and Open when the platforms
 // report no device at all.
 var ErrNoDevice = errors.New("opencl: no OpenCL device on any platform")

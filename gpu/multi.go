@@ -385,16 +385,22 @@ func (m *Multi) checkAddressSpace(job *sim.Job) error {
 		piece = (lanes-1)/n + 1
 	}
 	device := make([]uint64, 0, len(m.engines))
+	inHost := make([]uint64, 0, len(m.engines))
 	finals := []uint64{lanes}
 	for _, e := range m.engines {
-		device = append(device, e.shape(job, piece).buffers)
+		b := e.shape(job, piece).buffers
+		device = append(device, b)
+		inHost = append(inHost, e.hostBuffers(b))
 		finals = append(finals, piece)
 	}
 	host := uint64(0)
 	if job.KeepFinals {
 		host = hostFinalsBytes(count.SatAdd(finals...))
 	}
-	return runAddressSpaceShort(m.engines[0].sh.ctx, count.SatAdd(device...), host)
+	if err := runAddressSpaceShort(m.engines[0].sh.ctx, count.SatAdd(device...), host); err != nil {
+		return err
+	}
+	return runMemoryShort(m.engines[0].sh.ctx, count.SatAdd(inHost...), host)
 }
 
 // runPieces runs the n pieces of the lanes [first, first+count) of job on

@@ -118,7 +118,8 @@ func (s runShape) bufferBytes(job *sim.Job, fp64 bool, vw int) uint64 {
 // checkAddressSpace refuses a run of job whose device buffers, with the
 // finals' copy in host memory where hostFinals says the run allocates it,
 // do not fit the room an address-space limit (ulimit -v) leaves
-// (cl.RunAddressSpaceShort): pocl maps a buffer on its first use and
+// (cl.RunAddressSpaceShort), or, those of them in host memory, the memory
+// available (cl.RunMemoryShort): pocl maps a buffer on its first use and
 // aborted the process where it could not, and CreateBuffer's own check,
 // one buffer at a time, refused a run half-planned, naming only the
 // buffer it refused.
@@ -131,7 +132,21 @@ func (e *Engine) checkAddressSpace(job *sim.Job, hostFinals bool) error {
 	if hostFinals && job.KeepFinals {
 		host = hostFinalsBytes(count)
 	}
-	return runAddressSpaceShort(e.sh.ctx, e.shape(job, count).buffers, host)
+	buffers := e.shape(job, count).buffers
+	if err := runAddressSpaceShort(e.sh.ctx, buffers, host); err != nil {
+		return err
+	}
+	return runMemoryShort(e.sh.ctx, e.hostBuffers(buffers), host)
+}
+
+// hostBuffers is the part of b bytes of e's device buffers that is host
+// memory: all of them on a CPU device (DeviceDesc.HostMemory), none on a
+// GPU.
+func (e *Engine) hostBuffers(b uint64) uint64 {
+	if e.desc.HostMemory() {
+		return b
+	}
+	return 0
 }
 
 // heapArena is the unit in which Go's runtime maps its heap on 64-bit
@@ -149,5 +164,9 @@ func hostFinalsBytes(lanes uint64) uint64 {
 	return (n + heapArena - 1) / heapArena * heapArena
 }
 
-// runAddressSpaceShort is cl.RunAddressSpaceShort; tests replace it.
-var runAddressSpaceShort = cl.RunAddressSpaceShort
+// runAddressSpaceShort is cl.RunAddressSpaceShort and runMemoryShort
+// cl.RunMemoryShort; tests replace them.
+var (
+	runAddressSpaceShort = cl.RunAddressSpaceShort
+	runMemoryShort       = cl.RunMemoryShort
+)

@@ -184,3 +184,63 @@ func TestMultiAddressSpace(t *testing.T) {
 		t.Errorf("Refuses refused by the limit: %v, want an error matching ErrAddressSpace", err)
 	}
 }
+
+// TestMemoryWholeRun: Refuses and Run, of one device and of a Multi, weigh
+// the run's device buffers on a CPU device (host memory) and the finals'
+// copy against the memory available (cl.RunMemoryShort), and a run it
+// refuses makes no buffer: --engine opencl --lanes 1.37e8 --out under a
+// 600 MB cgroup limit passed the per-lane outputs' check and was killed
+// out of memory with pocl's two 268 MB finals buffers besides, and auto
+// chose the device for it. The check is replaced: it records what it is
+// asked and refuses. Needs an OpenCL device.
+func TestMemoryWholeRun(t *testing.T) {
+	made := uint64(1)
+	e := open(t, Options{made: func(n uint64) { made = n }}) // its start runs unchecked
+	var asks []ask
+	refuse := false
+	old := runMemoryShort
+	t.Cleanup(func() { runMemoryShort = old })
+	runMemoryShort = func(_ *cl.Context, device, host uint64) error {
+		asks = append(asks, ask{device, host})
+		if refuse {
+			return &cl.UnavailableError{Kind: cl.ErrMemory, Cause: "short"}
+		}
+		return nil
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 3e6, 2
+	keep := &sim.Job{Params: p, KeepFinals: true}
+	devBytes := e.hostBuffers(e.shape(keep, p.Lanes).buffers)
+	if e.desc.HostMemory() != (devBytes > 0) || (e.desc.HostMemory() && devBytes < 2*3e6*4) {
+		t.Fatalf("device %s (host memory %v): %d bytes of its buffers counted in host memory", e.desc, e.desc.HostMemory(), devBytes)
+	}
+	hostBytes := hostFinalsBytes(3e6)
+	if err := e.Refuses(keep); err != nil || len(asks) != 1 || asks[0] != (ask{devBytes, hostBytes}) {
+		t.Errorf("Refuses(finals kept) = %v, asked %v; want nil, asked once for %d device and %d host bytes", err, asks, devBytes, hostBytes)
+	}
+	refuse, made = true, 1
+	if _, err := e.Run(context.Background(), keep); !errors.Is(err, cl.ErrMemory) || made > 1 {
+		t.Errorf("Run refused for memory: %v, %d bytes of buffers made; want an error matching ErrMemory and no buffer", err, made)
+	}
+	if err := e.Refuses(keep); !errors.Is(err, cl.ErrMemory) {
+		t.Errorf("Refuses refused for memory: %v, want an error matching ErrMemory", err)
+	}
+
+	var mmade atomic.Uint64
+	m := openPairWith(t, Options{made: func(n uint64) { mmade.Add(n) }})
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	piece := uint64(3e6 / 16) // 8 pieces a device
+	want := ask{2 * m.engines[0].hostBuffers(m.engines[0].shape(keep, piece).buffers), hostFinalsBytes(3e6 + 2*piece)}
+	refuse, asks = false, nil
+	if err := m.Refuses(keep); err != nil || len(asks) != 1 || asks[0] != want {
+		t.Errorf("Multi.Refuses(finals kept) = %v, asked %v; want nil, asked once for %v", err, asks, want)
+	}
+	refuse, asks = true, nil
+	if _, err := m.Run(context.Background(), keep); !errors.Is(err, cl.ErrMemory) || mmade.Load() != 0 {
+		t.Errorf("Multi.Run refused for memory: %v, %d bytes of buffers made; want an error matching ErrMemory, no buffer", err, mmade.Load())
+	}
+}

@@ -199,6 +199,56 @@ func RunAddressSpaceShort(ctx *Context, device, host uint64) error {
 		Hint: bufferHint(limit, need-room)}
 }
 
+// ErrMemory matches RunMemoryShort's error: a run whose buffers in host
+// memory do not fit the memory available. It matches ErrEnvironment.
+var ErrMemory = fmt.Errorf("%w: too little memory for the run's buffers", ErrEnvironment)
+
+// memAvailable is sysmem.MachineAvailable; tests replace it.
+var memAvailable = sysmem.MachineAvailable
+
+// RunMemoryShort returns the error that stands in for a run, before it
+// creates any buffer, when the memory available (MemAvailable, and the
+// room under the process's cgroup memory limits: sysmem.MachineAvailable)
+// is less than the host memory it will take: its device buffers where
+// they are host memory (device bytes: a CPU device's, pocl's, whose
+// buffers the kernel charges to the process; 0 for a GPU's), the finals'
+// copy in Go memory where it is not allocated yet (host bytes) and ctx's
+// live buffers. nil where they fit or nothing is known; else an
+// *UnavailableError matching ErrMemory. The per-lane outputs' own check
+// counts the finals' copy alone, before any engine opens: --engine opencl
+// --lanes 1.37e8 --out under a 600 MB cgroup limit passed it (0.556 GB of
+// 0.626) and was killed out of memory, exit 137, with its two 268 MB
+// finals buffers on pocl's CPU device besides; under ulimit -v the same run
+// was refused (RunAddressSpaceShort).
+func RunMemoryShort(ctx *Context, device, host uint64) error {
+	if device == 0 && host == 0 {
+		return nil
+	}
+	avail, ok := memAvailable()
+	if !ok {
+		return nil
+	}
+	live := uint64(0)
+	if ctx != nil && device > 0 {
+		live = ctx.live.Load()
+	}
+	need := count.SatAdd(device, host, live)
+	if need <= avail {
+		return nil
+	}
+	var parts []string
+	if d := count.SatAdd(device, live); d > 0 {
+		parts = append(parts, diskfree.SizeText(d)+" of device buffers in host memory")
+	}
+	if host > 0 {
+		parts = append(parts, diskfree.SizeText(host)+" of the finals' copy in host memory")
+	}
+	return &UnavailableError{Kind: ErrMemory,
+		Cause: fmt.Sprintf("OpenCL run not started: %s of memory are available with the driver loaded (MemAvailable, or the room under the cgroup's memory limit), and the run takes %s: %s",
+			diskfree.SizeText(avail), diskfree.SizeText(need), strings.Join(parts, " and ")),
+		Hint: remedyShard + remedySep + remedyNoFinals + remedySep + useCPU}
+}
+
 // bufferHint is the hint of a run refused for want of short bytes of
 // address space under a limit of limit bytes.
 func bufferHint(limit, short uint64) string {

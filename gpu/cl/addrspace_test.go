@@ -224,3 +224,40 @@ func TestAddressSpaceTerabytes(t *testing.T) {
 		t.Errorf("CreateBuffer(1.5 TB) = %q, want its sizes in TB", s)
 	}
 }
+
+// TestRunMemoryShort: a run's buffers in host memory (a CPU device's) and
+// its finals' copy are weighed all at once against the memory available
+// (MemAvailable, a cgroup's room), and the error names both: --engine
+// opencl --lanes 1.37e8 --out under a 600 MB cgroup limit passed the
+// per-lane outputs' check (the finals alone) and was killed out of memory
+// with pocl's two 268 MB finals buffers besides. With room, or nothing
+// known, or nothing in host memory, the run goes on.
+func TestRunMemoryShort(t *testing.T) {
+	cl.FakeMemAvailable(t, 607e6, true)
+	err := cl.RunMemoryShort(nil, 536887296, 603979776)
+	if !errors.Is(err, cl.ErrMemory) || !errors.Is(err, cl.ErrEnvironment) || errors.Is(err, cl.ErrAddressSpace) {
+		t.Fatalf("RunMemoryShort() = %v, want an error matching ErrMemory", err)
+	}
+	want := "OpenCL run not started: 607 MB of memory are available with the driver loaded (MemAvailable, or the room under the cgroup's memory limit), and the run takes 1.14 GB: 537 MB of device buffers in host memory and 604 MB of the finals' copy in host memory"
+	if err.Error() != want {
+		t.Errorf("RunMemoryShort() = %q, want %q", err, want)
+	}
+	if h := cl.HintFor(err); !strings.Contains(h, "--shard") || !strings.Contains(h, "without --out") || !strings.Contains(h, "--engine simd") {
+		t.Errorf("hint %q does not say how to proceed", h)
+	}
+	if err := cl.RunMemoryShort(nil, 0, 7e8); err == nil || strings.Contains(err.Error(), "device buffers") {
+		t.Errorf("RunMemoryShort(a GPU's buffers) = %v, want the finals' copy alone named", err)
+	}
+	for _, c := range []struct{ device, host uint64 }{{607e6 - 1000, 1000}, {0, 0}, {606e6, 0}} {
+		if err := cl.RunMemoryShort(nil, c.device, c.host); err != nil {
+			t.Errorf("RunMemoryShort(%d, %d) with 607e6 available: %v", c.device, c.host, err)
+		}
+	}
+	if err := cl.RunMemoryShort(nil, math.MaxUint64, 1); !errors.Is(err, cl.ErrMemory) {
+		t.Errorf("a run past 2^64 bytes: %v, want an error matching ErrMemory", err)
+	}
+	cl.FakeMemAvailable(t, 0, false)
+	if err := cl.RunMemoryShort(nil, math.MaxUint64, math.MaxUint64); err != nil {
+		t.Errorf("nothing known: %v", err)
+	}
+}

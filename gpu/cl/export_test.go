@@ -96,3 +96,11 @@ var AddressSpaceShort = addressSpaceShort
 // UnsupportedHint is the hint of Load's error on a build for goos/goarch
 // without a library loader.
 func UnsupportedHint(goos, goarch string) string { return HintFor(unsupportedError(goos, goarch)) }
+
+// FakeMemAvailable makes RunMemoryShort see avail bytes of memory
+// available (none known where ok is false).
+func FakeMemAvailable(t interface{ Cleanup(func()) }, avail uint64, ok bool) {
+	old := memAvailable
+	t.Cleanup(func() { memAvailable = old })
+	memAvailable = func() (uint64, bool) { return avail, ok }
+}
