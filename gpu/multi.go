@@ -395,7 +395,7 @@ func (m *Multi) checkAddressSpace(job *sim.Job) error {
 	if err := runAddressSpaceShort(m.engines[0].sh.ctx, count.SatAdd(device...), host); err != nil {
 		return err
 	}
-	return runMemoryShort(m.engines[0].sh.ctx, count.SatAdd(inHost...), host)
+	return runMemoryShort(m.engines[0].sh.ctx, count.SatAdd(inHost...), host, job.KeepFinals)
 }
 
 // runPieces runs the n pieces of the lanes [first, first+count) of job on

@@ -136,7 +136,7 @@ func (e *Engine) checkAddressSpace(job *sim.Job, hostFinals bool) error {
 	if err := runAddressSpaceShort(e.sh.ctx, buffers, host); err != nil {
 		return err
 	}
-	return runMemoryShort(e.sh.ctx, e.hostBuffers(buffers), host)
+	return runMemoryShort(e.sh.ctx, e.hostBuffers(buffers), host, job.KeepFinals)
 }
 
 // hostBuffers is the part of b bytes of e's device buffers that is host

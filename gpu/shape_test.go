@@ -200,7 +200,7 @@ func TestMemoryWholeRun(t *testing.T) {
 	refuse := false
 	old := runMemoryShort
 	t.Cleanup(func() { runMemoryShort = old })
-	runMemoryShort = func(_ *cl.Context, device, host uint64) error {
+	runMemoryShort = func(_ *cl.Context, device, host uint64, _ bool) error {
 		asks = append(asks, ask{device, host})
 		if refuse {
 			return &cl.UnavailableError{Kind: cl.ErrMemory, Cause: "short"}

@@ -214,13 +214,14 @@ var memAvailable = sysmem.MachineAvailable
 // buffers the kernel charges to the process; 0 for a GPU's), the finals'
 // copy in Go memory where it is not allocated yet (host bytes) and ctx's
 // live buffers. nil where they fit or nothing is known; else an
-// *UnavailableError matching ErrMemory. The per-lane outputs' own check
+// *UnavailableError matching ErrMemory, whose hint names running without
+// --out where the run keeps its finals (keeps). The per-lane outputs' own check
 // counts the finals' copy alone, before any engine opens: --engine opencl
 // --lanes 1.37e8 --out under a 600 MB cgroup limit passed it (0.556 GB of
 // 0.626) and was killed out of memory, exit 137, with its two 268 MB
 // finals buffers on pocl's CPU device besides; under ulimit -v the same run
 // was refused (RunAddressSpaceShort).
-func RunMemoryShort(ctx *Context, device, host uint64) error {
+func RunMemoryShort(ctx *Context, device, host uint64, keeps bool) error {
 	if device == 0 && host == 0 {
 		return nil
 	}
@@ -243,10 +244,14 @@ func RunMemoryShort(ctx *Context, device, host uint64) error {
 	if host > 0 {
 		parts = append(parts, diskfree.SizeText(host)+" of the finals' copy in host memory")
 	}
+	hint := remedyShard
+	if keeps {
+		hint += remedySep + remedyNoFinals
+	}
 	return &UnavailableError{Kind: ErrMemory,
 		Cause: fmt.Sprintf("OpenCL run not started: %s of memory are available with the driver loaded (MemAvailable, or the room under the cgroup's memory limit), and the run takes %s: %s",
 			diskfree.SizeText(avail), diskfree.SizeText(need), strings.Join(parts, " and ")),
-		Hint: remedyShard + remedySep + remedyNoFinals + remedySep + useCPU}
+		Hint: hint + remedySep + useCPU}
 }
 
 // bufferHint is the hint of a run refused for want of short bytes of

@@ -234,7 +234,7 @@ func TestAddressSpaceTerabytes(t *testing.T) {
 // known, or nothing in host memory, the run goes on.
 func TestRunMemoryShort(t *testing.T) {
 	cl.FakeMemAvailable(t, 607e6, true)
-	err := cl.RunMemoryShort(nil, 536887296, 603979776)
+	err := cl.RunMemoryShort(nil, 536887296, 603979776, true)
 	if !errors.Is(err, cl.ErrMemory) || !errors.Is(err, cl.ErrEnvironment) || errors.Is(err, cl.ErrAddressSpace) {
 		t.Fatalf("RunMemoryShort() = %v, want an error matching ErrMemory", err)
 	}
@@ -245,19 +245,24 @@ func TestRunMemoryShort(t *testing.T) {
 	if h := cl.HintFor(err); !strings.Contains(h, "--shard") || !strings.Contains(h, "without --out") || !strings.Contains(h, "--engine simd") {
 		t.Errorf("hint %q does not say how to proceed", h)
 	}
-	if err := cl.RunMemoryShort(nil, 0, 7e8); err == nil || strings.Contains(err.Error(), "device buffers") {
+	if err := cl.RunMemoryShort(nil, 0, 7e8, true); err == nil || strings.Contains(err.Error(), "device buffers") {
 		t.Errorf("RunMemoryShort(a GPU's buffers) = %v, want the finals' copy alone named", err)
 	}
 	for _, c := range []struct{ device, host uint64 }{{607e6 - 1000, 1000}, {0, 0}, {606e6, 0}} {
-		if err := cl.RunMemoryShort(nil, c.device, c.host); err != nil {
+		if err := cl.RunMemoryShort(nil, c.device, c.host, false); err != nil {
 			t.Errorf("RunMemoryShort(%d, %d) with 607e6 available: %v", c.device, c.host, err)
 		}
 	}
-	if err := cl.RunMemoryShort(nil, math.MaxUint64, 1); !errors.Is(err, cl.ErrMemory) {
+	if err := cl.RunMemoryShort(nil, math.MaxUint64, 1, true); !errors.Is(err, cl.ErrMemory) {
 		t.Errorf("a run past 2^64 bytes: %v, want an error matching ErrMemory", err)
 	}
+	// A run that keeps no finals (--daily on several devices) is not told
+	// to run without --out.
+	if err := cl.RunMemoryShort(nil, 7e8, 0, false); !errors.Is(err, cl.ErrMemory) || strings.Contains(cl.HintFor(err), "--out") || !strings.Contains(cl.HintFor(err), "--shard") {
+		t.Errorf("RunMemoryShort(no finals kept) = %v, hint %q", err, cl.HintFor(err))
+	}
 	cl.FakeMemAvailable(t, 0, false)
-	if err := cl.RunMemoryShort(nil, math.MaxUint64, math.MaxUint64); err != nil {
+	if err := cl.RunMemoryShort(nil, math.MaxUint64, math.MaxUint64, true); err != nil {
 		t.Errorf("nothing known: %v", err)
 	}
 }
