@@ -47,7 +47,7 @@ run: build
 	bin/gpusim run $(ARGS)
 
 test:
-	$(INTERPENV) $(GOENV) $(GO) test -timeout 10m ./...
+	$(INTERPENV) $(GOENV) $(GO) test -timeout 25m ./...
 
 # The CLI's tests with the race detector (opt-in, not in CI: some 6 minutes
 # on two cores). The test binary is every gpusim the scripts start, so their
