@@ -76,7 +76,9 @@ type Report struct {
 		// MeanAllowance and StdAllowance are float32 rounding's bounds
 		// on the shift of the mean and the sd (sim.Params.Rounding),
 		// which the z-scores allow for: a difference within one scores 0
-		// (the text marks it 0.00*); null where the z-score is.
+		// (the text marks it 0.00*). Given where the z-score is null
+		// too (no noise, or a bound that reaches the sd); null where
+		// the bound is not finite.
 		MeanAllowance jsonFloat `json:"mean_allowance"`
 		StdAllowance  jsonFloat `json:"std_allowance"`
 	} `json:"z"`
@@ -393,11 +395,14 @@ func New(res *sim.Result, requested string) *Report {
 		r.Z.Mean, r.Z.Std = jsonFloat(math.NaN()), jsonFloat(math.NaN())
 	}
 	// A z-score of 0 with a difference is the allowance's (0.00*).
+	// The bound is given where the z-score is null too: where it tests
+	// nothing, the bound is why, and the JSON had it nowhere (null),
+	// only the note on stderr.
 	allowance := func(z, d, tol float64) (jsonFloat, bool) {
-		if math.IsNaN(z) {
+		if math.IsNaN(tol) || math.IsInf(tol, 0) {
 			return jsonFloat(math.NaN()), false
 		}
-		return jsonFloat(tol), z == 0 && d != 0 && tol > 0
+		return jsonFloat(tol), !math.IsNaN(z) && z == 0 && d != 0 && tol > 0
 	}
 	r.Z.MeanAllowance, r.allowed[0] = allowance(float64(r.Z.Mean), s.Mean-law.Mu, round.Mean)
 	r.Z.StdAllowance, r.allowed[1] = allowance(float64(r.Z.Std), s.Std()-law.Sigma, round.Std)
