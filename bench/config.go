@@ -108,6 +108,11 @@ type Config struct {
 	Devices func() ([]string, error)
 	// Progress, when set, gets a line per measurement as the run goes.
 	Progress io.Writer
+	// Notes, when set, gets the engines' notes (a device's program
+	// compiling, and why every start compiles it) where Progress is nil,
+	// as "gpusim: note: ENGINE: ...": bench -q silences the progress,
+	// not the notes, as run -q does (the notes went with the progress).
+	Notes io.Writer
 	// WordHint, when set, words an engine's hint (engines.Hint, which
 	// names gpusim run's flags) for the command that runs the benchmark:
 	// the CLI's names bench's (cl.ForCommand). nil leaves it as it is.

@@ -760,7 +760,7 @@ func (r *runner) hint(err error) string {
 // noteTo is the note function of e's starts (EngineSpec.New): each note,
 // such as that a device's program starts compiling (a cold start waited
 // seconds on pocl without a word, where a run says so), goes to the
-// progress once, however many starts say it. A start may say it from the
+// progress once (to Notes under -q), however many starts say it. A start may say it from the
 // goroutines of an open of several devices.
 func (r *runner) noteTo(e EngineSpec) func(string) {
 	return func(s string) {
@@ -768,6 +768,10 @@ func (r *runner) noteTo(e EngineSpec) func(string) {
 		defer r.saidMu.Unlock()
 		if !r.said[e.Name+"\x00"+s] {
 			r.said[e.Name+"\x00"+s] = true
+			if r.cfg.Progress == nil && r.cfg.Notes != nil {
+				fmt.Fprintf(r.cfg.Notes, "gpusim: note: %s: %s\n", e.Name, s)
+				return
+			}
 			r.progress("%s: %s", e.Name, s)
 		}
 	}

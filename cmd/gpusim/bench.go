@@ -140,6 +140,7 @@ func benchAction(c *cli.Context) error {
 	if !opts.quiet {
 		cfg.Progress = stderr
 	}
+	cfg.Notes = stderr // the engines' notes, with -q too
 	// An engine's failure keeps its hint, worded for bench's flags as the
 	// hint of bench's own error is (commandHint).
 	cfg.WordHint = func(h string) string { return commandHint(c.Command, h) }
