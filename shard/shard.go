@@ -257,7 +257,7 @@ func fromSlurm(num func(string, uint64) (uint64, bool, error), id, count uint64)
 			// refuses its array of one task too.
 			return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, shardOfTask(id, count))
 		}
-		return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, %d where it began at 0; N its task count), or --array=0 for the whole job", id, id, id)
+		return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array: %d if its task IDs began at 0 with step 1; N its task count), or --array=0 for the whole job", id, id, id)
 	}
 	i := (id - lo) / step
 	return Shard{i, n}, from, agree(num, Shard{i, n}, from, true)
@@ -271,7 +271,7 @@ func shardOfTask(id, count uint64) string {
 	if id >= count {
 		return fmt.Sprintf("i/%d (i the task's place in that array, which began past 0: %d is not below %d)", count, id, count)
 	}
-	return fmt.Sprintf("%d/%d (the task's place in that array, %d where it began at 0)", id, count, id)
+	return fmt.Sprintf("%d/%d (the task's place in that array: %d if its task IDs began at 0 with step 1)", id, count, id)
 }
 
 // agree refuses gpusim's own variables, GPUSIM_SHARD_INDEX and (where the

@@ -119,15 +119,15 @@ func TestParseErrors(t *testing.T) {
 		// --array=3-4 under auto/16, re-running two tasks of the array:
 		// the refusal named no way on; it names the task's shard, and
 		// the other ways.
-		{"auto/16", slurmFull("4", "3", "4", "1", "2"), "the environment (SLURM_ARRAY_TASK_COUNT=2) says 2 shards, not 16: give --shard auto/2 for an array of 2 tasks, submit --array=0-15 for 16, or, re-running some tasks of an array of 16, use --shard 4/16 (the task's place in that array, 4 where it began at 0) in this task ("},
+		{"auto/16", slurmFull("4", "3", "4", "1", "2"), "the environment (SLURM_ARRAY_TASK_COUNT=2) says 2 shards, not 16: give --shard auto/2 for an array of 2 tasks, submit --array=0-15 for 16, or, re-running some tasks of an array of 16, use --shard 4/16 (the task's place in that array: 4 if its task IDs began at 0 with step 1) in this task ("},
 		{"auto/16", slurmFull("0", "0", "0", "1", "1"), "says 1 shard, not 16: give --shard auto/1 for an array of 1 task, submit --array=0-15 for 16, or, re-running some tasks of an array of 16, use --shard 0/16 ("},
 		// --array=5, a re-run of task 5 of a larger array: it ran the
 		// whole job as shard 0/1, every lane, in silence (and auto/8 was
 		// refused as "1 shard, not 8").
-		{"auto", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array, 5 where it began at 0"},
+		{"auto", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array: 5 if its task IDs began at 0 with step 1"},
 		// With auto/N the advice names the shard, and not --array=0,
 		// which auto/8 refuses too ("says 1 shard, not 8").
-		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5), not of the 8 that --shard auto/8 says: as a re-run of one task of that array, it does not say which shard; use --shard 5/8 (the task's place in that array, 5 where it began at 0) ("},
+		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5), not of the 8 that --shard auto/8 says: as a re-run of one task of that array, it does not say which shard; use --shard 5/8 (the task's place in that array: 5 if its task IDs began at 0 with step 1) ("},
 		{"auto/4", slurmFull("5", "5", "5", "1", "1"), "use --shard i/4 (i the task's place in that array, which began past 0: 5 is not below 4) ("},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "1"}, "an array of one task (--array=1)"},
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
@@ -137,7 +137,7 @@ func TestParseErrors(t *testing.T) {
 		// --array=3,7 under auto/16, a re-run of two tasks of the array:
 		// the advice was to submit --array=0-1, which auto/16 refuses
 		// too ("says 2 shards, not 16"); it names the shard.
-		{"auto/16", slurmFull("7", "3", "7", "1", "2"), "is a list, not a range, not the 16 tasks that --shard auto/16 says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=7 does not say which shard; use --shard 7/16 (the task's place in that array, 7 where it began at 0) in this task, or submit the range --array=0-15 ("},
+		{"auto/16", slurmFull("7", "3", "7", "1", "2"), "is a list, not a range, not the 16 tasks that --shard auto/16 says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=7 does not say which shard; use --shard 7/16 (the task's place in that array: 7 if its task IDs began at 0 with step 1) in this task, or submit the range --array=0-15 ("},
 		{"auto/4", slurmFull("7", "3", "7", "1", "2"), "use --shard i/4 (i the task's place in that array, which began past 0: 7 is not below 4) in this task"},
 		{"auto/3", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2 ("}, // a list of the count auto/3 says
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
