@@ -91,20 +91,8 @@ func TestMergeListStop(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command("gpusim", "merge", "--files-from", c.list)
-			cmd.Dir = dir
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd.Stdin = r
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r.Close()
-			defer w.Close() // held open: the list never ends
+			cmd, w, stdout, stderr := startMergeOnPipe(t, dir, "--files-from", c.list)
+			defer func() { w.Close() }() // held open: the list never ends
 			if c.list != "-" {
 				w.Close()
 				w = openFIFOWriter(t, cmd, c.list)
@@ -113,9 +101,30 @@ func TestMergeListStop(t *testing.T) {
 				t.Fatal(err)
 			}
 			listRead(t, w)
-			mergeStops(t, cmd, c.sig, c.code, c.msg, &stdout, &stderr, dir)
+			mergeStops(t, cmd, c.sig, c.code, c.msg, stdout, stderr, dir)
 		})
 	}
+}
+
+// startMergeOnPipe starts gpusim merge args in dir with its stdin a pipe
+// whose write end it returns, held open, with the builders its stdout and
+// stderr go to.
+func startMergeOnPipe(t *testing.T, dir string, args ...string) (*exec.Cmd, *os.File, *strings.Builder, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command("gpusim", append([]string{"merge"}, args...)...)
+	cmd.Dir = dir
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin = r
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	return cmd, w, &stdout, &stderr
 }
 
 // openFIFOWriter opens the FIFO fifo for writing once cmd has opened it
@@ -232,25 +241,13 @@ func TestMergePartStop(t *testing.T) {
 	}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"}} {
 		t.Run(c.sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command("gpusim", "merge", "/dev/stdin")
-			cmd.Dir = dir
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd.Stdin = r
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r.Close()
+			cmd, w, stdout, stderr := startMergeOnPipe(t, dir, "/dev/stdin")
 			defer w.Close() // held open: the part never ends
 			if _, err := io.WriteString(w, "{\n"); err != nil {
 				t.Fatal(err)
 			}
 			listRead(t, w)
-			mergeStops(t, cmd, c.sig, c.code, c.msg, &stdout, &stderr, dir)
+			mergeStops(t, cmd, c.sig, c.code, c.msg, stdout, stderr, dir)
 		})
 	}
 }
