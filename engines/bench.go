@@ -240,8 +240,15 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 	}
 	valid := b.Names()
 	want := map[string]bool{}
+	entries := strings.Count(list, ",") + 1
+	i := 0
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
+		if i++; name == "" {
+			// "processes," read `unknown engine ""`: the entry is
+			// named by its place, as the count lists name theirs.
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s)", list, i, entries, strings.Join(valid, ", "))}
+		}
 		err, missing := b.Missing[name]
 		if entry, ok := deviceOf(name); ok && !slices.Contains(valid, name) {
 			// opencl:0 where OpenCL cannot load: it has no specs to
