@@ -526,6 +526,10 @@ func decodeHead(data []byte) (*partPayload, string, error) {
 		}
 		return nil, "", fmt.Errorf("not a gpusim part (format %q, want %q)", head.Format, PartFormat)
 	}
+	if !hasKey(data, "version") {
+		// It read "part format version 0", a version the file never gave.
+		return nil, "", fmt.Errorf("no part format version (\"version\", 1 to %d in a part this gpusim reads): a damaged part, or not a part", PartVersion)
+	}
 	if head.Version < 1 || head.Version > PartVersion {
 		err := fmt.Errorf("part format version %d; this gpusim reads versions 1 to %d", head.Version, PartVersion)
 		if head.Version > PartVersion {
@@ -977,4 +981,14 @@ func partsMissing(parts []*Part) (n uint64, runs [][2]uint64, total uint64) {
 		return 0, nil, 0
 	}
 	return missingShards(parts, lanes, gaps)
+}
+
+// hasKey says whether data, a JSON object, has the key at its top level.
+func hasKey(data []byte, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return false
+	}
+	_, ok := m[key]
+	return ok
 }

@@ -348,6 +348,7 @@ func TestReadPartErrors(t *testing.T) {
 		{"other format", []byte(`{"format": "gpusim-result", "version": 1}`), `format "gpusim-result"`},
 		{"newer version", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 6`), 1), "part format version 6; this gpusim reads versions 1 to 5, written by a newer gpusim: merge with that gpusim (or a newer one)"},
 		{"version 0", bytes.Replace(data, []byte(`"version": 4`), []byte(`"version": 0`), 1), "part format version 0; this gpusim reads versions 1 to 5"},
+		{"no version", bytes.Replace(data, []byte(`"version": 4,`), nil, 1), `no part format version ("version", 1 to 5 in a part this gpusim reads): a damaged part, or not a part`},
 		{"no checksum", bytes.Replace(data, []byte(`"checksum"`), []byte(`"checksun"`), 1), "malformed part"},
 		{"changed digit", bytes.Replace(data, []byte(`"seed": "1"`), []byte(`"seed": "2"`), 1), "checksum mismatch"},
 		{"changed bin", changeBin(data), "checksum mismatch"},
