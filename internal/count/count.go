@@ -135,6 +135,11 @@ func Parse(s string) (uint64, error) {
 	}
 	if err == ErrForm {
 		if d := Grouped(s); d != "" {
+			if neg && strings.Trim(d, "0") != "" {
+				// -1,000 is negative whatever its separators: the
+				// advice to write 1000 dropped the sign.
+				return 0, ErrNegative
+			}
 			return 0, &GroupedError{Digits: d}
 		}
 	}

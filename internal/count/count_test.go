@@ -46,7 +46,7 @@ func TestParseErrors(t *testing.T) {
 		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
 		"2^64-": ErrForm, "2^64+": ErrForm, "2^64-1-1": ErrForm, "2^64-1e0": ErrForm, "2^64-0x1": ErrForm, "2^64--1": ErrForm,
 		"2^64+0": ErrOverflow, "2^64-0": ErrOverflow, "2^63+2^63": ErrForm, "2^99999999999999999999-1": ErrOverflow, "3^41-1": ErrOverflow,
-		"-1": ErrNegative, "-5e6": ErrNegative, "-0.5": ErrNegative, "-2^64": ErrNegative, "-0x10": ErrNegative, "2^3-9": ErrNegative, "0^1-1": ErrNegative, "-2^0-1": ErrNegative, "2^-1": ErrFraction, "2^-99999999999": ErrFraction, "0^-1": ErrForm, "2^1-+1": ErrForm, "2^^1": ErrForm, "^": ErrForm, "2^1_": ErrForm, "-2^2000": ErrOverflow, "-x": ErrForm,
+		"-1": ErrNegative, "-1,000": ErrNegative, "-5'000'000": ErrNegative, "-5e6": ErrNegative, "-0.5": ErrNegative, "-2^64": ErrNegative, "-0x10": ErrNegative, "2^3-9": ErrNegative, "0^1-1": ErrNegative, "-2^0-1": ErrNegative, "2^-1": ErrFraction, "2^-99999999999": ErrFraction, "0^-1": ErrForm, "2^1-+1": ErrForm, "2^^1": ErrForm, "^": ErrForm, "2^1_": ErrForm, "-2^2000": ErrOverflow, "-x": ErrForm,
 		"1e9999999": ErrOverflow, "1e-9999999": ErrFraction, "1e99999x9": ErrForm, "0x1_0000_0000_0000_0000": ErrOverflow, "99999999999999999999": ErrOverflow, "2e19": ErrOverflow,
 	} {
 		if got, err := Parse(s); !errors.Is(err, want) {
