@@ -384,6 +384,7 @@ func (e *envError) Error() string { return e.name + ": " + e.msg }
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
+	app.Metadata = map[string]any{"args": args}
 	parse, err := repeatedFlag(app, args)
 	if err == nil {
 		err = app.RunContext(ctx, append([]string{"gpusim"}, parse...))
@@ -866,10 +867,10 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		if w, ok := wantValue[m[2]]; ok && (why == "parse error" || why == "value out of range") {
 			why = w
 		}
-		return &sim.ParamError{Flag: m[2], Msg: fmt.Sprintf("invalid value %q: %s", m[1], why)}
+		return flagError(c, m[2], fmt.Sprintf("invalid value %q: %s", m[1], why))
 	}
 	if m := reBadBool().FindStringSubmatch(msg); m != nil {
-		return &sim.ParamError{Flag: m[2], Msg: fmt.Sprintf("invalid value %q: want true or false (or the flag alone for true)", m[1])}
+		return flagError(c, m[2], fmt.Sprintf("invalid value %q: want true or false (or the flag alone for true)", m[1]))
 	}
 	if m := reNoValue().FindStringSubmatch(msg); m != nil {
 		// With what it takes, as its help says it: a bare "needs a
@@ -878,7 +879,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		if u := flagUsage(c, m[1]); u != "" {
 			why += ": " + u
 		}
-		return &sim.ParamError{Flag: m[1], Msg: why}
+		return flagError(c, m[1], why)
 	}
 	// The app's own flags come with the app as c.Command, named as the
 	// app: the hint read 'gpusim gpusim --help'.
@@ -889,10 +890,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		help = "gpusim " + c.Command.Name + " --help"
 	}
 	if m := reNoFlag().FindStringSubmatch(msg); m != nil {
-		name := "--" + m[1]
-		if len(m[1]) == 1 && !typedLong(os.Args[1:], m[1]) {
-			name = "-" + m[1] // as typed: -x read --x
-		}
+		name := flagAsTyped(c, m[1])
 		hint := fmt.Sprintf("see '%s'", help)
 		if root {
 			// A command's flag before the command: say whose it is.
@@ -914,6 +912,38 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		return &usageError{msg: "unknown flag " + name, hint: hint}
 	}
 	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
+}
+
+// flagError is msg, what is wrong with the flag name, as an error that
+// names the flag as it was typed (flagAsTyped): a *sim.ParamError for
+// --name, a usageError for -x, which a ParamError names --x (run -q=2 read
+// "--q: invalid value").
+func flagError(c *cli.Context, name, msg string) error {
+	if typed := flagAsTyped(c, name); typed != "--"+name {
+		return &usageError{msg: typed + ": " + msg}
+	}
+	return &sim.ParamError{Flag: name, Msg: msg}
+}
+
+// flagAsTyped is the flag name, as the flag package names it in its
+// errors, as the command line typed it: -x for a one-letter flag but where
+// it was typed --x (typedLong), else --name.
+func flagAsTyped(c *cli.Context, name string) string {
+	if len(name) == 1 && !typedLong(commandLine(c), name) {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// commandLine is the command line after "gpusim" that c's app runs, as
+// runContext keeps it in the app's Metadata; os.Args' where it has none.
+// (os.Args' alone named a flag as the test binary's command line typed it,
+// not as the one gpusim was given in the test.)
+func commandLine(c *cli.Context) []string {
+	if args, ok := c.App.Metadata["args"].([]string); ok {
+		return args
+	}
+	return os.Args[1:]
 }
 
 // typedLong reports whether args, before a "--", give the one-letter flag

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +24,26 @@ func TestIsHelpFlag(t *testing.T) {
 	for _, a := range args {
 		if got, want := isHelpFlag(a), old.MatchString(a); got != want {
 			t.Errorf("isHelpFlag(%q) = %v, want %v", a, got, want)
+		}
+	}
+}
+
+// TestFlagAsTypedInProcess: a one-letter flag is named as the command line
+// Run was given typed it, not as the process's own (os.Args, the test
+// binary's in tests): run --x read "unknown flag -x", and -q=2 "--q".
+func TestFlagAsTypedInProcess(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--x"}, "gpusim: error: unknown flag --x\n"},
+		{[]string{"run", "-x"}, "gpusim: error: unknown flag -x\n"},
+		{[]string{"run", "-q=2"}, "gpusim: error: -q: invalid value \"2\""},
+		{[]string{"run", "--q=2"}, "gpusim: error: --q: invalid value \"2\""},
+	} {
+		code, stdout, stderr := run(context.Background(), c.args...)
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, c.want) {
+			t.Errorf("gpusim %q: exit %d, stdout %q, stderr %q; want exit 2 and stderr from %q", c.args, code, stdout, stderr, c.want)
 		}
 	}
 }
