@@ -459,8 +459,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim %s --help'\n", cmd.Name)
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "gpusim: error: unknown command %q (valid: %s)\n", m[1], commandNames(app))
-		fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim --help'\n")
+		ue := unknownCommand(app, m[1])
+		fmt.Fprintf(stderr, "gpusim: error: %v\ngpusim: hint: %s\n", ue, ue.hint)
 		return exitUsage
 	}
 	printFailure(stderr, app.Command(firstArg(args)), err)
@@ -792,7 +792,7 @@ func unknownCommand(app *cli.App, name string) *usageError {
 	if name == "" {
 		msg = fmt.Sprintf("empty command name \"\" (valid: %s)", commandNames(app))
 	}
-	return &usageError{msg: msg, hint: "see 'gpusim --help'"}
+	return &usageError{msg: msg, hint: commandSuggestion(app, name) + "see 'gpusim --help'"}
 }
 
 // commandNames lists the app's commands for error messages.
@@ -884,32 +884,17 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	// The app's own flags come with the app as c.Command, named as the
 	// app: the hint read 'gpusim gpusim --help'.
 	// 'gpusim help --lanes' too: help takes no flags but -h.
-	root := c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name || c.Command.Name == "help"
-	help := "gpusim --help"
-	if !root {
-		help = "gpusim " + c.Command.Name + " --help"
+	cmd := c.Command
+	if cmd == nil || cmd.Name == "" || cmd.Name == c.App.Name || cmd.Name == "help" {
+		cmd = nil
 	}
 	if m := reNoFlag().FindStringSubmatch(msg); m != nil {
 		name := flagAsTyped(c, m[1])
-		hint := fmt.Sprintf("see '%s'", help)
-		if root {
-			// A command's flag before the command: say whose it is.
-			var cmds, quoted []string
-			for _, cmd := range c.App.Commands {
-				if slices.ContainsFunc(cmd.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), m[1]) }) {
-					cmds, quoted = append(cmds, cmd.Name), append(quoted, "'gpusim "+cmd.Name+"'")
-				}
-			}
-			if len(cmds) > 0 {
-				list := quoted[0]
-				if k := len(quoted) - 1; k > 0 {
-					// 'gpusim run', 'gpusim merge' and 'gpusim bench'
-					list = strings.Join(quoted[:k], ", ") + " and " + quoted[k]
-				}
-				hint = fmt.Sprintf("%s is a flag of %s: give it after the command, as in 'gpusim %s %s ...'", name, list, cmds[0], name)
-			}
-		}
-		return &usageError{msg: "unknown flag " + name, hint: hint}
+		return &usageError{msg: "unknown flag " + name, hint: unknownFlagHint(c.App, cmd, m[1], name)}
+	}
+	help := "gpusim --help"
+	if cmd != nil {
+		help = "gpusim " + cmd.Name + " --help"
 	}
 	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// closest is the names among candidates nearest to typed, a typo's
+// (editDistance: a letter dropped, added, changed or two swapped, at most
+// one in a name of two to four letters, two in a longer one, none in a
+// name of one letter; a name that differs in case alone is at 0), nearest first, "" where none is near.
+// A tie lists each.
+func closest(typed string, candidates []string) []string {
+	limit := 0 // -x is no typo of -q
+	switch {
+	case len(typed) > 4:
+		limit = 2
+	case len(typed) > 1:
+		limit = 1
+	}
+	best, names := limit+1, []string(nil)
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
+		switch {
+		case d > limit:
+		case d < best:
+			best, names = d, []string{c}
+		case d == best && !slices.Contains(names, c):
+			names = append(names, c)
+		}
+	}
+	return names
+}
+
+// editDistance is the optimal string alignment distance of a and b, byte
+// by byte: insertions, deletions, substitutions and swaps of two adjacent
+// bytes, each 1.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		// No flag or command is that long: not a typo of one.
+		return max(len(a), len(b))
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// orList joins names as "a", "a or b", "a, b or c".
+func orList(names []string) string {
+	if k := len(names) - 1; k > 0 {
+		return strings.Join(names[:k], ", ") + " or " + names[k]
+	}
+	return strings.Join(names, "")
+}
+
+// commandSuggestion is the hint's start for name, a command app does not
+// have: "did you mean 'gpusim run'? " where a command's name is near it
+// (closest), "" where none is.
+func commandSuggestion(app *cli.App, name string) string {
+	var names []string
+	for _, c := range app.Commands {
+		if !c.Hidden {
+			names = append(names, c.Names()...)
+		}
+	}
+	near := closest(name, names)
+	if len(near) == 0 {
+		return ""
+	}
+	for i, n := range near {
+		near[i] = "'gpusim " + n + "'"
+	}
+	return "did you mean " + orList(near) + "? "
+}
+
+// unknownFlagHint is the hint for name (without dashes, as typed: typed),
+// a flag cmd does not take (nil: the app's own flags, root): where a flag
+// of cmd is near it, that flag ("did you mean --lanes?"); where another
+// command takes it, whose it is (run --update-doc: a flag of 'gpusim
+// bench'; a command's flag before the command: give it after; gpusim's
+// own after a command: give it before); and where to see the flags.
+func unknownFlagHint(app *cli.App, cmd *cli.Command, name, typed string) string {
+	flags, help := app.Flags, "gpusim --help"
+	if cmd != nil {
+		flags, help = cmd.Flags, "gpusim "+cmd.Name+" --help"
+	}
+	var names []string
+	for _, f := range flags {
+		if v, ok := f.(cli.VisibleFlag); !ok || v.IsVisible() {
+			names = append(names, f.Names()...) // not run's old --backend
+		}
+	}
+	var owners, quoted []string
+	for _, c := range app.Commands {
+		if c != cmd && slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), name) }) {
+			owners, quoted = append(owners, c.Name), append(quoted, "'gpusim "+c.Name+"'")
+		}
+	}
+	list := strings.Join(quoted, "")
+	if k := len(quoted) - 1; k > 0 {
+		// 'gpusim run', 'gpusim merge' and 'gpusim bench'
+		list = strings.Join(quoted[:k], ", ") + " and " + quoted[k]
+	}
+	if cmd == nil && len(owners) > 0 {
+		// A command's flag before the command: say whose it is.
+		return fmt.Sprintf("%s is a flag of %s: give it after the command, as in 'gpusim %s %s ...'", typed, list, owners[0], typed)
+	}
+	hint := ""
+	if near := closest(name, names); len(near) > 0 {
+		for i, n := range near {
+			near[i] = "--" + n
+			if len(n) == 1 {
+				near[i] = "-" + n
+			}
+		}
+		hint = fmt.Sprintf("did you mean %s? ", orList(near))
+	}
+	switch {
+	case len(owners) > 0:
+		// bench --engine: did you mean --engines? --engine is run's.
+		hint += fmt.Sprintf("%s is a flag of %s, not of 'gpusim %s'; ", typed, list, cmd.Name)
+	case cmd != nil && slices.ContainsFunc(app.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), name) }):
+		// run --version: gpusim's own, which comes before any command.
+		return fmt.Sprintf("%s is gpusim's own flag, given before a command: 'gpusim %s'", typed, typed)
+	}
+	return hint + fmt.Sprintf("see '%s'", help)
+}
