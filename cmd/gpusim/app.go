@@ -389,6 +389,9 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err == nil {
 		err = app.RunContext(ctx, append([]string{"gpusim"}, parse...))
 	}
+	if e, ok := app.Metadata["version"].(error); ok && err == nil {
+		err = e
+	}
 	if out.err != nil {
 		err = withStdoutError(err, out)
 	}
@@ -676,7 +679,17 @@ func brokenStdio(err error) bool {
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	// --version prints what the version command prints (it printed
 	// "gpusim version dev" without the toolchain and platform).
-	cli.VersionPrinter = func(c *cli.Context) { _ = printVersion(c) }
+	// Words after it are refused, as after --help (gpusim --version extra
+	// printed the version with exit 0, extra unread): urfave prints the
+	// version with no way to fail, so the refusal is kept for runContext
+	// (versionArgs) and nothing is printed.
+	cli.VersionPrinter = func(c *cli.Context) {
+		if c.Args().Present() {
+			c.App.Metadata["version"] = versionArgs(c)
+			return
+		}
+		_ = printVersion(c)
+	}
 	app := &cli.App{
 		Name:      "gpusim",
 		Usage:     "a bit-for-bit reproducible Monte Carlo of a weather recurrence",
@@ -897,6 +910,22 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		help = "gpusim " + cmd.Name + " --help"
 	}
 	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
+}
+
+// versionArgs is the refusal of gpusim --version given words after it
+// (c's arguments: gpusim --version extra, gpusim -v run), naming it as
+// typed.
+func versionArgs(c *cli.Context) error {
+	typed := "--version"
+	for _, a := range commandLine(c) {
+		if name, _, _ := strings.Cut(a, "="); name == "-v" || name == "--v" || name == "-version" {
+			typed = name
+		}
+	}
+	return &usageError{
+		msg:  fmt.Sprintf("%s takes no arguments, got %q", typed, c.Args().First()),
+		hint: "gpusim --version, or gpusim version, prints the version alone: give a command without it",
+	}
 }
 
 // flagError is msg, what is wrong with the flag name, as an error that

@@ -355,7 +355,12 @@ func strayHint(cmd *cli.Command, arg string) string {
 		return nil
 	}
 	help := fmt.Sprintf("gpusim %s --help lists them", cmd.Name)
+	own := slices.ContainsFunc(cmd.Flags, func(f cli.Flag) bool { return f.Names()[0] != "help" })
 	switch {
+	case !own:
+		// version: it read "version takes no arguments" without a
+		// word of what was given or what to do.
+		return fmt.Sprintf("gpusim %s takes no flags (but --help) and no arguments: give it alone", cmd.Name)
 	case strings.HasPrefix(arg, "-"):
 		return "a bare -- ends the flags: give them before it"
 	case name != "" && flagNamed(name) != nil:

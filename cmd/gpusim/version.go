@@ -41,8 +41,8 @@ func versionCommand() *cli.Command {
 		Usage:     "print gpusim's version and the Go toolchain that built it",
 		UsageText: "gpusim version",
 		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return &usageError{msg: "version takes no arguments"}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			return printVersion(c)
 		},
