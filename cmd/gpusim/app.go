@@ -13,8 +13,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -903,7 +906,13 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	}
 	if m := reNoFlag().FindStringSubmatch(msg); m != nil {
 		name := flagAsTyped(c, m[1])
-		return &usageError{msg: "unknown flag " + name, hint: unknownFlagHint(c.App, cmd, m[1], name)}
+		said := name
+		if !printable(name) {
+			// Quoted, as other values given are: bytes not UTF-8
+			// or control characters went to the terminal as typed.
+			said = strconv.Quote(name)
+		}
+		return &usageError{msg: "unknown flag " + said, hint: unknownFlagHint(c.App, cmd, m[1], name)}
 	}
 	help := "gpusim --help"
 	if cmd != nil {
@@ -926,6 +935,12 @@ func versionArgs(c *cli.Context) error {
 		msg:  fmt.Sprintf("%s takes no arguments, got %q", typed, c.Args().First()),
 		hint: "gpusim --version, or gpusim version, prints the version alone: give a command without it",
 	}
+}
+
+// printable reports whether s is valid UTF-8 of printable characters
+// alone, which an error may write unquoted.
+func printable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) })
 }
 
 // flagError is msg, what is wrong with the flag name, as an error that

@@ -23,7 +23,7 @@ func closest(typed string, candidates []string) []string {
 	}
 	best, names := limit+1, []string(nil)
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
+		d := editDistance(asciiLower(typed), asciiLower(c))
 		switch {
 		case d > limit:
 		case d < best:
@@ -33,6 +33,18 @@ func closest(typed string, candidates []string) []string {
 		}
 	}
 	return names
+}
+
+// asciiLower is s with A to Z made lowercase, its other bytes as they are
+// (strings.ToLower makes a byte not UTF-8 three).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // editDistance is the optimal string alignment distance of a and b, byte
