@@ -18,7 +18,7 @@ import (
 // run's --shard and --save (docs/cluster.md). Each app gets its own flags:
 // urfave/cli records parse state in them.
 func shardFlag() cli.Flag {
-	return &cli.StringFlag{Name: "shard", Usage: "run only shard `i/N` of the job's lanes; auto and auto/N take the index from a Slurm array, a Kubernetes Indexed Job or GPUSIM_SHARD_INDEX"}
+	return &cli.StringFlag{Name: "shard", Usage: "run only shard `i/N` of the job's lanes (0 <= i < N, N 1..2^64-1); auto and auto/N take the index from a Slurm array, a Kubernetes Indexed Job or GPUSIM_SHARD_INDEX"}
 }
 
 func saveFlag() cli.Flag {
