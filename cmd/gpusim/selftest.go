@@ -26,10 +26,12 @@ type selftestOptions struct {
 
 func selftestCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "selftest",
-		Usage: "check that OpenCL devices compute the exact stream (known answers, arithmetic probes, small jobs against the serial engine)",
-		UsageText: "gpusim selftest [--device N|N,M|all] [--format text|json]\n\n" +
-			"Exits 1 when a device fails a check; a device that flushes subnormal floats passes\n" +
+		Name:      "selftest",
+		Usage:     "check that OpenCL devices compute the exact stream (known answers, arithmetic probes, small jobs against the serial engine)",
+		UsageText: "gpusim selftest [--device N|N,M|all] [--format text|json]",
+		// Under DESCRIPTION, as the other commands' (it was printed under
+		// USAGE, as if part of the command line).
+		Description: "Exits 1 when a device fails a check; a device that flushes subnormal floats passes\n" +
 			"with the limitation noted (jobs that can reach subnormal values are refused on it).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "all", Usage: "OpenCL device `N`, a list N,M or all (see gpusim devices)"},
