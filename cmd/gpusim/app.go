@@ -835,10 +835,11 @@ func commandNames(app *cli.App) string {
 // start took 0.7 ms of every command's (version's) 25 ms on this
 // project's 2-core machine (perf, 40 starts).
 var (
-	reBadValue = lazyRegexp(`^invalid value "(.*)" for flag -+([^:]+): (.*)$`)
-	reBadBool  = lazyRegexp(`^invalid boolean value "(.*)" for -+([^:]+): (.*)$`)
-	reNoValue  = lazyRegexp(`^flag needs an argument: -+(.*)$`)
-	reNoFlag   = lazyRegexp(`^flag provided but not defined: -+(.*)$`)
+	reBadValue  = lazyRegexp(`^invalid value "(.*)" for flag -+([^:]+): (.*)$`)
+	reBadBool   = lazyRegexp(`^invalid boolean value "(.*)" for -+([^:]+): (.*)$`)
+	reNoValue   = lazyRegexp(`^flag needs an argument: -+(.*)$`)
+	reNoFlag    = lazyRegexp(`^flag provided but not defined: -+(.*)$`)
+	reBadSyntax = lazyRegexp(`^bad flag syntax: (.*)$`)
 	// urfave/cli's help command's error for an unknown command.
 	reNoHelpTopic = lazyRegexp(`^No help topic for '(.*)'$`)
 )
@@ -907,9 +908,10 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if m := reNoFlag().FindStringSubmatch(msg); m != nil {
 		name := flagAsTyped(c, m[1])
 		said := name
-		if !printable(name) {
+		if !printable(name) || strings.ContainsFunc(name, unicode.IsSpace) {
 			// Quoted, as other values given are: bytes not UTF-8
-			// or control characters went to the terminal as typed.
+			// or control characters went to the terminal as typed,
+			// and a space (run '--lanes 5') ended the name unseen.
 			said = strconv.Quote(name)
 		}
 		return &usageError{msg: "unknown flag " + said, hint: unknownFlagHint(c.App, cmd, m[1], name)}
@@ -918,7 +920,15 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if cmd != nil {
 		help = "gpusim " + cmd.Name + " --help"
 	}
-	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: fmt.Sprintf("see '%s'", help)}
+	hint := fmt.Sprintf("see '%s'", help)
+	if m := reBadSyntax().FindStringSubmatch(msg); m != nil {
+		// run ---lanes 5: three dashes, a flag with two.
+		name, _, _ := strings.Cut(strings.TrimLeft(m[1], "-"), "=")
+		if flagUsage(c, name) != "" {
+			hint = fmt.Sprintf("flags take two dashes: --%s; %s", name, hint)
+		}
+	}
+	return &usageError{msg: strings.TrimSuffix(msg, "."), hint: hint}
 }
 
 // versionArgs is the refusal of gpusim --version given words after it
@@ -955,10 +965,26 @@ func flagError(c *cli.Context, name, msg string) error {
 }
 
 // flagAsTyped is the flag name, as the flag package names it in its
-// errors, as the command line typed it: -x for a one-letter flag but where
-// it was typed --x (typedLong), else --name.
+// errors, as the command line typed it: -x for a one-letter flag typed
+// with one dash (-x, '-q 1'), --x where with two, and --name for a longer
+// one however typed (-lanes reads as --lanes); where the command line has
+// none of these, -x for one letter and --name for more.
 func flagAsTyped(c *cli.Context, name string) string {
-	if len(name) == 1 && !typedLong(commandLine(c), name) {
+	for _, a := range commandLine(c) {
+		if a == "--" {
+			break
+		}
+		if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
+			return "--" + name
+		}
+		if a == "-"+name || strings.HasPrefix(a, "-"+name+"=") {
+			if len(name) == 1 || name[1] == ' ' {
+				return "-" + name
+			}
+			break // -lanes reads as --lanes, the name errors give
+		}
+	}
+	if len(name) == 1 {
 		return "-" + name
 	}
 	return "--" + name
@@ -973,21 +999,6 @@ func commandLine(c *cli.Context) []string {
 		return args
 	}
 	return os.Args[1:]
-}
-
-// typedLong reports whether args, before a "--", give the one-letter flag
-// x as --x (or --x=value): the flag package names it -x either way, and
-// "gpusim run --x" was told "unknown flag -x".
-func typedLong(args []string, x string) bool {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if a == "--"+x || strings.HasPrefix(a, "--"+x+"=") {
-			return true
-		}
-	}
-	return false
 }
 
 // printError prints err as "gpusim: error: ..." lines: each of several

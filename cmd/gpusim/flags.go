@@ -361,6 +361,9 @@ func strayHint(cmd *cli.Command, arg string) string {
 		// version: it read "version takes no arguments" without a
 		// word of what was given or what to do.
 		return fmt.Sprintf("gpusim %s takes no flags (but --help) and no arguments: give it alone", cmd.Name)
+	case arg == "-":
+		// Not after a --: the flag package takes - for an argument.
+		return fmt.Sprintf("gpusim %s reads no standard input (-) and takes only flags; %s", cmd.Name, help)
 	case strings.HasPrefix(arg, "-"):
 		return "a bare -- ends the flags: give them before it"
 	case name != "" && flagNamed(name) != nil:

@@ -123,6 +123,16 @@ func unknownFlagHint(app *cli.App, cmd *cli.Command, name, typed string) string 
 			names = append(names, f.Names()...) // not run's old --backend
 		}
 	}
+	if base, value, spaced := strings.Cut(name, " "); spaced {
+		// run '--lanes 5': the flag and its value quoted as one.
+		dashes := strings.TrimSuffix(typed, name)
+		for _, f := range flags {
+			if slices.Contains(f.Names(), base) {
+				return spacedHint(f, dashes+base, value, help)
+			}
+		}
+		name, typed = base, dashes+base // run '--lanse 5': --lanse's hint
+	}
 	var owners, quoted []string
 	for _, c := range app.Commands {
 		if c != cmd && slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), name) }) {
@@ -157,4 +167,14 @@ func unknownFlagHint(app *cli.App, cmd *cli.Command, name, typed string) string 
 		return fmt.Sprintf("%s is gpusim's own flag, given before a command: 'gpusim %s'", typed, typed)
 	}
 	return hint + fmt.Sprintf("see '%s'", help)
+}
+
+// spacedHint is the hint for flag f, typed as typed, given its value in
+// the same argument after a space (run '--lanes 5', run '-q 1'), as a
+// script that quotes "$FLAGS" gives it.
+func spacedHint(f cli.Flag, typed, value, help string) string {
+	if _, ok := f.(*cli.BoolFlag); ok {
+		return fmt.Sprintf("a switch takes its value after =: %s=%s; see '%s'", typed, value, help)
+	}
+	return fmt.Sprintf("a flag and its value are two arguments: %s %s unquoted, or %s=%s; see '%s'", typed, value, typed, value, help)
 }
