@@ -436,18 +436,18 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", te)
 		return interrupt.ExitTimeout
 	case errors.As(err, &pe):
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", pe)
+		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(pe.Error()))
 		return exitUsage
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", ue)
+		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(ue.Error()))
 		if ue.hint != "" {
-			fmt.Fprintf(stderr, "gpusim: hint: %s\n", ue.hint)
+			fmt.Fprintf(stderr, "gpusim: hint: %s\n", shortenLong(ue.hint))
 		}
 		return exitUsage
 	case errors.As(err, &ee):
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", ee)
+		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(ee.Error()))
 		if ee.hint != "" {
-			fmt.Fprintf(stderr, "gpusim: hint: %s\n", ee.hint)
+			fmt.Fprintf(stderr, "gpusim: hint: %s\n", shortenLong(ee.hint))
 		}
 		return exitUsage
 	}

@@ -47,3 +47,26 @@ func TestFlagAsTypedInProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestLongArgumentShortened: a value of 100,000 bytes is refused with exit
+// 2 in an error of a few hundred bytes that says its length: it was
+// written whole, in the error and again in its hint.
+func TestLongArgumentShortened(t *testing.T) {
+	long := strings.Repeat("7", 100000)
+	for _, args := range [][]string{
+		{"run", "--lanes", long},
+		{"run", "--engine", long},
+		{"run", "--" + long},
+		{"run", "--lanes " + long},
+		{long},
+		{"merge", long + ".json"},
+	} {
+		code, stdout, stderr := run(context.Background(), args...)
+		if code != exitUsage || stdout != "" || len(stderr) > 2000 || !strings.Contains(stderr, "bytes in all)") {
+			t.Errorf("gpusim %.40q...: exit %d, stdout %q, stderr of %d bytes %.300q; want exit 2 and the value shortened", args, code, stdout, len(stderr), stderr)
+		}
+	}
+	if got := shortenLong(`--x: "` + strings.Repeat(`\xff`, 300) + `" is bad`); !strings.Contains(got, `\xff...(300 bytes in all)" is bad`) {
+		t.Errorf("shortenLong cut an escape, or counted its text, not its bytes: %q", got)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -177,4 +178,51 @@ func spacedHint(f cli.Flag, typed, value, help string) string {
 		return fmt.Sprintf("a switch takes its value after =: %s=%s; see '%s'", typed, value, help)
 	}
 	return fmt.Sprintf("a flag and its value are two arguments: %s %s unquoted, or %s=%s; see '%s'", typed, value, typed, value, help)
+}
+
+// longValue is the most of one value (a quoted string, or a word) an
+// error about the command line writes whole; reLongQuoted and reLongWord
+// find the values (regexp counts repeats up to 1000 only).
+const longValue = 1000
+
+var (
+	reLongQuoted = lazyRegexp(`"(?:[^"\\]|\\.)*"`)
+	reLongWord   = lazyRegexp(`[^\s"]+`)
+)
+
+// shortenLong is msg, an error about the command line, with each value
+// in it longer than longValue bytes cut to its first 64 and its length:
+// a value of 100,000 bytes (--lanes "$(cat file)") was written whole, in
+// the error and again in its hint.
+func shortenLong(msg string) string {
+	if len(msg) <= longValue {
+		return msg
+	}
+	// cut is s, the text of a value n bytes long, as its first 64 bytes
+	// and n.
+	cut := func(s string, n int) string {
+		head := s[:64]
+		if i := strings.LastIndexByte(head, '\\'); i >= 64-10 {
+			head = head[:i] // not within an escape (\xff, \u00e9)
+		}
+		return fmt.Sprintf("%s...(%d bytes in all)", head, n)
+	}
+	msg = reLongQuoted().ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= longValue {
+			return q
+		}
+		n := len(q) - 2
+		if v, err := strconv.Unquote(q); err == nil {
+			n = len(v)
+		}
+		return cut(q[:len(q)-1], n) + `"`
+	})
+	return reLongWord().ReplaceAllStringFunc(msg, func(w string) string {
+		if len(w) <= longValue {
+			return w
+		}
+		// Its punctuation stays: "--lanes=777...;" lost its ";".
+		v := strings.TrimRight(w, ";:,.)")
+		return cut(v, len(v)) + w[len(v):]
+	})
 }
