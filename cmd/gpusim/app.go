@@ -840,6 +840,7 @@ var (
 	reNoValue   = lazyRegexp(`^flag needs an argument: -+(.*)$`)
 	reNoFlag    = lazyRegexp(`^flag provided but not defined: -+(.*)$`)
 	reBadSyntax = lazyRegexp(`^bad flag syntax: (.*)$`)
+	reTwoForms  = lazyRegexp(`^Cannot use two forms of the same flag: (\S+) (\S+)$`)
 	// urfave/cli's help command's error for an unknown command.
 	reNoHelpTopic = lazyRegexp(`^No help topic for '(.*)'$`)
 )
@@ -920,6 +921,10 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	if cmd != nil {
 		help = "gpusim " + cmd.Name + " --help"
 	}
+	if m := reTwoForms().FindStringSubmatch(msg); m != nil {
+		// gpusim -v=true --version, as repeatedFlag words a repeat.
+		return &sim.ParamError{Flag: m[2], Msg: "given twice: give it once (the last would win without a word)"}
+	}
 	hint := fmt.Sprintf("see '%s'", help)
 	if m := reBadSyntax().FindStringSubmatch(msg); m != nil {
 		// run ---lanes 5: three dashes, a flag with two.
@@ -937,8 +942,9 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 func versionArgs(c *cli.Context) error {
 	typed := "--version"
 	for _, a := range commandLine(c) {
-		if name, _, _ := strings.Cut(a, "="); name == "-v" || name == "--v" || name == "-version" {
+		if name, _, _ := strings.Cut(a, "="); name == "-v" || name == "--v" || name == "-version" || name == "--version" {
 			typed = name
+			break // the first, as a repeat is dropped (rootRepeats)
 		}
 	}
 	return &usageError{
@@ -1174,6 +1180,35 @@ func (t *trackedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// rootRepeats is args, gpusim's own flags first (no command), less the
+// repeats of a bare boolean of the app's (-v --version, -h --help), as
+// repeatedFlag drops a command's: gpusim -v --version read "Cannot use two
+// forms of the same flag: v version" where run -q --quiet runs.
+func rootRepeats(app *cli.App, args []string) []string {
+	primary := map[string]string{}
+	for _, f := range app.Flags {
+		if _, ok := f.(*cli.BoolFlag); ok {
+			for _, n := range f.Names() {
+				primary[n] = f.Names()[0]
+			}
+		}
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for i, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return append(out, args[i:]...)
+		}
+		p, ok := primary[strings.TrimLeft(a, "-")]
+		if ok && seen[p] {
+			continue
+		}
+		seen[p] = ok
+		out = append(out, a)
+	}
+	return out
+}
+
 // repeatedFlag refuses a flag given twice to a command (--shard 1/2
 // --shard 0/2, --lanes 100 --lanes 1e19): the flag package keeps the last
 // value without a word, so a script that appends a flag to a command line
@@ -1192,7 +1227,7 @@ func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 	}
 	cmd := app.Command(args[0])
 	if cmd == nil {
-		return args, nil
+		return rootRepeats(app, args), nil
 	}
 	primary := map[string]string{} // every name and alias -> the flag's name
 	isBool := map[string]bool{}
