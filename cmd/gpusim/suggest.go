@@ -7,10 +7,11 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 )
 
 // closest is the names among candidates nearest to typed, a typo's
-// (editDistance: a letter dropped, added, changed or two swapped, at most
+// (editDistance: a letter dropped, added or changed, at most
 // one in a name of two to four letters, two in a longer one, none in a
 // name of one letter; a name that differs in case alone is at 0), nearest first, "" where none is near.
 // A tie lists each.
@@ -48,35 +49,16 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// editDistance is the optimal string alignment distance of a and b, byte
-// by byte: insertions, deletions, substitutions and swaps of two adjacent
-// bytes, each 1.
+// editDistance is the Levenshtein distance of a and b, byte by byte
+// (smetrics.WagnerFischer: insertions, deletions and substitutions, each
+// 1; two letters swapped are 2), from the library urfave/cli's own
+// suggestions use.
 func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		// No flag or command is that long: not a typo of one.
 		return max(len(a), len(b))
 	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
+	return smetrics.WagnerFischer(a, b, 1, 1, 1)
 }
 
 // orList joins names as "a", "a or b", "a, b or c".
