@@ -551,10 +551,11 @@ func widen(lo, hi float64) (float64, float64) {
 	return lo, hi
 }
 
-// Daily draws a fan chart of days, the per-day table of job p: the p05-p95
-// and p25-p75 bands filled, the median as a line and the exact mean dashed,
-// from day 0 (every lane at p.Start) to the last day.
-func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
+// Daily draws a fan chart of days, the per-day table of job p whose run
+// counted lanes lanes (the final summary's count: 0 for an empty shard):
+// the p05-p95 and p25-p75 bands filled, the median as a line and the exact
+// mean dashed, from day 0 (every lane at p.Start) to the last day.
+func Daily(p sim.Params, lanes uint64, days []daily.Day) (*plot.Plot, error) {
 	iq := func(q float64) int {
 		for i, l := range daily.Levels {
 			if l == q {
@@ -606,14 +607,19 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 	}
 	exact.Color, exact.Width = colExact, vg.Points(1.2)
 	exact.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-	empty := len(days) > 0
-	for _, d := range days {
-		empty = empty && d.Count == 0
-	}
-	if empty {
-		// An empty shard: no quantiles, the exact mean alone.
+	if lanes == 0 {
+		// An empty shard: no quantiles, the exact mean alone (at day 0
+		// alone with no steps, marked as a point, where the chart of no
+		// steps drew the lanes' median at the start, as if it had lanes).
 		pl.Title.Text = title("Temperature by day: no lanes (an empty shard)", p)
 		pl.Add(exact)
+		if len(days) == 0 {
+			at0, err := dayZero(start, colExact)
+			if err != nil {
+				return nil, err
+			}
+			pl.Add(at0)
+		}
 		pl.Legend.Add("exact mean", exact)
 		return finishDaily(pl, len(days)), nil
 	}
@@ -634,12 +640,10 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 	if len(days) == 0 {
 		// No steps: day 0 alone, every lane at the start. A line of one
 		// point has no length and drew nothing; mark the point.
-		at0, err := plotter.NewScatter(plotter.XYs{{X: 0, Y: start}})
+		at0, err := dayZero(start, colMedian)
 		if err != nil {
 			return nil, err
 		}
-		at0.GlyphStyle.Color, at0.GlyphStyle.Radius = colMedian, vg.Points(4)
-		at0.GlyphStyle.Shape = draw.CircleGlyph{}
 		pl.Add(at0)
 	}
 	pl.Legend.Add("p05 to p95", outer)
@@ -647,6 +651,18 @@ func Daily(p sim.Params, days []daily.Day) (*plot.Plot, error) {
 	pl.Legend.Add("median", median)
 	pl.Legend.Add("exact mean", exact)
 	return finishDaily(pl, len(days)), nil
+}
+
+// dayZero marks the fan chart's one point of a job of no steps, day 0 at
+// start, in col: a line of one point has no length and draws nothing.
+func dayZero(start float64, col color.Color) (*plotter.Scatter, error) {
+	at0, err := plotter.NewScatter(plotter.XYs{{X: 0, Y: start}})
+	if err != nil {
+		return nil, err
+	}
+	at0.GlyphStyle.Color, at0.GlyphStyle.Radius = col, vg.Points(4)
+	at0.GlyphStyle.Shape = draw.CircleGlyph{}
+	return at0, nil
 }
 
 // outsideNote says on how many of days the quantiles lie among the lanes

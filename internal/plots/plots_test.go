@@ -91,7 +91,7 @@ func TestCharts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		fan, err := Daily(p, daily.Table(p, res.Daily))
+		fan, err := Daily(p, res.Summary.Count, daily.Table(p, res.Daily))
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -216,7 +216,7 @@ func TestTicksTrue(t *testing.T) {
 func TestDailyNoSteps(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps = 100, 0
-	pl, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+	pl, err := Daily(p, p.Lanes, daily.Table(p, runDaily(t, p).Daily))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestChartsSingular(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fan, err := Daily(p, daily.Table(p, res.Daily))
+	fan, err := Daily(p, res.Summary.Count, daily.Table(p, res.Daily))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestLegendInside(t *testing.T) {
 	}
 	p := sim.Default()
 	p.Lanes = 20_000
-	daily, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+	daily, err := Daily(p, p.Lanes, daily.Table(p, runDaily(t, p).Daily))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func TestFinalAllOutside(t *testing.T) {
 func TestDailyOutside(t *testing.T) {
 	p := sim.Default()
 	p.Lanes, p.Steps, p.Persistence, p.Start, p.Anchor, p.Sigma = 2000, 12, -1, 1, 1e20, 1e-3
-	fan, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+	fan, err := Daily(p, p.Lanes, daily.Table(p, runDaily(t, p).Daily))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestDailyOutside(t *testing.T) {
 	}
 	p = sim.Default()
 	p.Lanes = 2000
-	if fan, err = Daily(p, daily.Table(p, runDaily(t, p).Daily)); err != nil {
+	if fan, err = Daily(p, p.Lanes, daily.Table(p, runDaily(t, p).Daily)); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(fan.Title.Text, "edge") {
@@ -483,7 +483,7 @@ func TestMaxPNGSize(t *testing.T) {
 	res := runDaily(t, p)
 	for _, chart := range []func() (*plot.Plot, error){
 		func() (*plot.Plot, error) { return Final(p, res.Summary) },
-		func() (*plot.Plot, error) { return Daily(p, daily.Table(p, res.Daily)) },
+		func() (*plot.Plot, error) { return Daily(p, res.Summary.Count, daily.Table(p, res.Daily)) },
 	} {
 		pl, err := chart()
 		if err != nil {
@@ -519,7 +519,7 @@ func TestMaxSVGSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fan, err := Daily(q, daily.Table(p, res.Daily))
+		fan, err := Daily(q, res.Summary.Count, daily.Table(p, res.Daily))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -643,7 +643,7 @@ func TestDailyTinySpread(t *testing.T) {
 	for _, c := range []struct{ at, sigma, most float64 }{{0, 1e-8, 1e-6}, {1000, 1e-4, 1e-2}, {72, 0, 3}} {
 		p := sim.Default()
 		p.Lanes, p.Steps, p.Start, p.Anchor, p.Sigma = 20000, 10, c.at, c.at, c.sigma
-		pl, err := Daily(p, daily.Table(p, runDaily(t, p).Daily))
+		pl, err := Daily(p, p.Lanes, daily.Table(p, runDaily(t, p).Daily))
 		if err != nil {
 			t.Fatal(err)
 		}

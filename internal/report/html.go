@@ -182,7 +182,7 @@ func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Ch
 		return nil, err
 	}
 	if len(days) > 0 {
-		pl, err := plots.Daily(p, days)
+		pl, err := plots.Daily(p, res.Summary.Count, days)
 		if err := add("Fan chart: the p05-p95 and p25-p75 bands of each day, the median and the exact mean", pl, err); err != nil {
 			return nil, err
 		}

@@ -278,7 +278,7 @@ func WriteResult(ctx context.Context, fs Files, o Result, res *sim.Result, days 
 	}
 	if o.PlotDaily != "" {
 		try("plot-daily", &o.PlotDaily, func(w io.Writer) error {
-			pl, err := plots.Daily(p, days)
+			pl, err := plots.Daily(p, res.Summary.Count, days)
 			if err != nil {
 				return err
 			}
