@@ -766,13 +766,16 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		rows = append(rows, append([]string{strconv.Itoa(d.Step)}, cells...))
 	}
 	writeColumns(b, rows)
-	var empty, one, outside int
+	var empty, one, outside, zeros int
 	for _, d := range r.days {
 		switch {
 		case d.Count == 0:
 			empty++
 		case d.OneValue:
 			one++
+			if math.Signbit(d.Min) != math.Signbit(d.Max) {
+				zeros++ // lanes at -0 and at +0, as the summary's footnote says
+			}
 		case d.Outside:
 			outside++
 		}
@@ -788,6 +791,9 @@ func (r *Report) writeDaily(b *strings.Builder) {
 		fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms, exact on the days every lane holds one value", sim.DailyBins)
 	default:
 		fmt.Fprintf(b, "(quantiles interpolated in %d-bin histograms", sim.DailyBins)
+	}
+	if zeros > 0 {
+		fmt.Fprintf(b, "; on %d of %d days that value is zero, some lanes at -0 and some at +0", zeros, len(r.days))
 	}
 	if k > 1 {
 		fmt.Fprintf(b, "; every %s of %d days shown", ordinal(k), len(r.days))
