@@ -38,11 +38,7 @@ func TestMergeStop(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	for _, c := range []struct {
-		sig  syscall.Signal
-		code int
-		msg  string
-	}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"}} {
+	for _, c := range mergeStopSignals {
 		t.Run(c.sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command("gpusim", append([]string{"merge", "--format", "json"}, files...)...)
@@ -234,11 +230,7 @@ func TestMergeStopWhileReporting(t *testing.T) {
 // alone ended it before: only a merge reading parts on several goroutines
 // looked at its context while a read was under way.
 func TestMergePartStop(t *testing.T) {
-	for _, c := range []struct {
-		sig  syscall.Signal
-		code int
-		msg  string
-	}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"}} {
+	for _, c := range mergeStopSignals {
 		t.Run(c.sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			cmd, w, stdout, stderr := startMergeOnPipe(t, dir, "/dev/stdin")
@@ -251,3 +243,11 @@ func TestMergePartStop(t *testing.T) {
 		})
 	}
 }
+
+// mergeStopSignals are the stop signals the merge tests send, with the
+// exit status and message each ends a merge with.
+var mergeStopSignals = []struct {
+	sig  syscall.Signal
+	code int
+	msg  string
+}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"}}
