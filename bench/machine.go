@@ -1,12 +1,11 @@
 package bench
 
 import (
-	"bufio"
-	"os"
 	"runtime"
-	"strings"
 
 	xcpu "golang.org/x/sys/cpu"
+
+	"github.com/gpusim/gpusim/internal/cpuinfo"
 )
 
 // Machine describes where a benchmark ran.
@@ -55,33 +54,8 @@ func DescribeMachine(devices func() ([]string, error)) Machine {
 	return m
 }
 
-// cpuModel returns the first "model name" (x86) or "Model"/"Hardware" (Arm)
-// line of a cpuinfo file, or "" when there is none.
-func cpuModel(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var fallback string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		switch k {
-		case "model name":
-			return v
-		case "Model", "Hardware", "cpu model":
-			if fallback == "" {
-				fallback = v
-			}
-		}
-	}
-	return fallback
-}
+// cpuModel returns the CPU model a cpuinfo file names (cpuinfo.Model).
+func cpuModel(path string) string { return cpuinfo.Model(path) }
 
 func simdFeatures() []string {
 	var fs []string

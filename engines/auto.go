@@ -23,6 +23,7 @@ import (
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/cpuinfo"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -2123,6 +2124,10 @@ func fit(t0, w0, t1, w1 float64) cost {
 	return cost{Fixed: max(t0-w0*ns*1e-9, 0), Ns: ns}
 }
 
+// cpuModel is the CPU's model name (cpuinfo.Model), part of the
+// calibration's key. Tests replace it.
+var cpuModel = func() string { return cpuinfo.Model("/proc/cpuinfo") }
+
 // EnvCacheDir moves gpusim's caches, auto's calibration among them, from
 // os.UserCacheDir()/gpusim; "off" turns them off.
 const EnvCacheDir = cachedir.Env
@@ -2141,6 +2146,11 @@ func calibrationKey(o Options) string {
 	lanes, steps, narrow := probeShape(jobParams(o).Lanes, o.Params.Steps)
 	fmt.Fprintf(&b, "cpus %d %d; workers %d; devices %q; math %q; width %d; steps %d;",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, o.Devices, o.Math, o.VectorWidth, steps)
+	// The CPU and simd's path on it: a cache shared by machines of
+	// other CPUs (a home folder on NFS), or GODEBUG=cpu.avx512f=off,
+	// ran simd's avx2 path at the avx512 path's cost.
+	path, _ := cpu.SIMD{}.Path()
+	fmt.Fprintf(&b, " simd %s; cpu %q;", path, cpuModel())
 	if narrow {
 		// A narrow job's probe (probeShape): its costs a lane-step
 		// are many times a wide job's, measured apart.

@@ -2695,3 +2695,22 @@ func TestFirstLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCalibrationKeyCPU checks that the calibration's key holds the CPU's
+// model and simd's path on it: a cache shared by machines of other CPUs,
+// or a run under GODEBUG=cpu.avx512f=off, took simd's cost on another
+// CPU or path (avx2 run at the avx512 path's cost).
+func TestCalibrationKeyCPU(t *testing.T) {
+	o := Options{Params: sim.Default()}
+	old := cpuModel
+	t.Cleanup(func() { cpuModel = old })
+	cpuModel = func() string { return "Intel Xeon" }
+	xeon := calibrationKey(o)
+	cpuModel = func() string { return "AMD EPYC" }
+	if epyc := calibrationKey(o); epyc == xeon {
+		t.Errorf("two CPUs share the key %q", epyc)
+	}
+	if path, _ := (cpu.SIMD{}).Path(); !strings.Contains(xeon, " simd "+path+";") {
+		t.Errorf("the key %q does not hold simd's path %q", xeon, path)
+	}
+}
