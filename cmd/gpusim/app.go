@@ -423,6 +423,9 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		return runContext(ctx, []string{"--help"}, stdin, stdout, stderr)
 	}
+	// Not into a file the command reads or writes (a part, a list, an
+	// output) that stderr goes to.
+	stderr = messageStream(args, err, stdout, stderr)
 	switch {
 	case brokenStdio(err):
 		// The reader of stdout or stderr is gone (gpusim run | head -c1):

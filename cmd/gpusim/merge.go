@@ -191,43 +191,18 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 			return nil, &usageError{msg: "an empty part file name", hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 	}
-	if list := c.String("files-from"); c.IsSet("files-from") {
-		if err := stdinTwice(list, files, c.App.Reader); err != nil {
-			return nil, err
-		}
-		more, err := readFileList(c.Context, list, c.App.Reader, c.App.Writer)
-		if errors.Is(err, errNoNames) && len(files) > 0 {
-			// An empty list beside parts named on the command line
-			// (a find that matched none beyond them): those are
-			// merged (it was refused), with a note, as a glob that
-			// matched nothing may have meant the list to name them
-			// (the merge's coverage check then names the shards it
-			// lacks).
-			fmt.Fprintf(c.App.ErrWriter, "gpusim: note: --files-from %q names no part files: merging the %s named on the command line\n", list, count.Noun(len(files), "part"))
-			err = nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := stdinTwice(list, more, c.App.Reader); err != nil {
-			return nil, err
-		}
-		files = append(files, more...)
+	files, note, err := addListFiles(c, files)
+	if err != nil {
+		return nil, err
 	}
 	if len(files) == 0 {
 		return nil, &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
 	}
-	for _, f := range files {
-		// merge p0.json p1.json >> p1.json appended the report to the
-		// part, exit 0, and the next merge refused it as damaged. (Not
-		// stderr: saying so there would write into the part too.)
-		if isStdio(f, c.App.Writer, nil) != "" {
-			msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", f)
-			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
-				msg += " (the redirection has already emptied it: save that part again)"
-			}
-			return nil, &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
-		}
+	if err := stdioParts(c, files); err != nil {
+		return nil, err
+	}
+	if note != "" {
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", note)
 	}
 	// A part that is not there (a typo, a shard that saved none), a
 	// folder, a file merge may not open or one named twice is a bad name
@@ -243,31 +218,111 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 	return files, nil
 }
 
-// stdinTwice refuses parts that read standard input (in) where the list
-// of --files-from is read from it too (list "-"): the list emptied it, and
-// the part read as an empty file, with advice to run its shard again
-// (printf 'p0.json\n' | gpusim merge --files-from - /dev/stdin). So it
-// refuses a part that is the list's own file where the list is a pipe, a
-// FIFO or a terminal, which a read empties (--files-from /dev/stdin
-// /dev/stdin, or a list that names itself, was read so too); a list
-// that is a regular file reads as often as it is named.
+// addListFiles is files, the parts named on the command line, and those
+// the --files-from list names after them, where it is given; note is for
+// stderr, once the files are checked (stdioParts): a list that names none
+// beside the command line's parts.
+func addListFiles(c *cli.Context, files []string) (all []string, note string, err error) {
+	list := c.String("files-from")
+	if !c.IsSet("files-from") {
+		return files, "", nil
+	}
+	if err := stdinTwice(list, files, c.App.Reader); err != nil {
+		return nil, "", err
+	}
+	if isStdio(list, nil, c.App.ErrWriter) != "" {
+		// merge --files-from l.lst 2>> l.lst: a note or an error
+		// written into the list.
+		return nil, "", stderrInFile([]string{list}, paramErr("files-from", "%q is also the file stderr goes to: gpusim's notes and errors would be written into the list (redirect stderr to another file)", list))
+	}
+	more, err := readFileList(c.Context, list, c.App.Reader, c.App.Writer)
+	if errors.Is(err, errNoNames) && len(files) > 0 {
+		// An empty list beside parts named on the command line (a find
+		// that matched none beyond them): those are merged (it was
+		// refused), with a note, as a glob that matched nothing may
+		// have meant the list to name them (the merge's coverage check
+		// then names the shards it lacks).
+		return files, fmt.Sprintf("--files-from %q names no part files: merging the %s named on the command line", list, count.Noun(len(files), "part")), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := stdinTwice(list, more, c.App.Reader); err != nil {
+		return nil, "", err
+	}
+	return append(files, more...), "", nil
+}
+
+// stdioParts refuses, before any part is read, a part that stdout or
+// stderr goes to. merge p0.json p1.json >> p1.json appended the report to
+// the part, exit 0, and the next merge refused it as damaged; merge
+// p0.json p1.json 2>> p1.json appended its notes, or an error about
+// another part, to p1.json. The refusal of a part that stderr goes to is
+// written to stdout instead (stderrInFile), so that the part is left as
+// it was.
+func stdioParts(c *cli.Context, files []string) error {
+	// Each file is compared where the stream is a regular file alone: a
+	// terminal or a pipe is no part's.
+	toFile, errToFile := regularStream(c.App.Writer), regularStream(c.App.ErrWriter)
+	for i := 0; i < len(files) && errToFile; i++ {
+		if f := files[i]; isStdio(f, nil, c.App.ErrWriter) != "" {
+			return stderrInFile(files, &usageError{msg: fmt.Sprintf("%q is a part to merge and also the file stderr goes to: gpusim's notes and errors would be written into it", f), hint: "redirect stderr to a file that is not a part, e.g. gpusim merge part-*.json 2> merge.log"})
+		}
+	}
+	for i := 0; i < len(files) && toFile; i++ {
+		if f := files[i]; isStdio(f, c.App.Writer, nil) != "" {
+			msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", f)
+			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
+				msg += " (the redirection has already emptied it: save that part again)"
+			}
+			return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
+		}
+	}
+	return nil
+}
+
+// stdinTwice refuses parts that read what the list of --files-from is
+// read from, before any part is read. Where the list is standard input
+// (list "-"), a part that is standard input too (readsStdin) read as an
+// empty file, with advice to run its shard again (printf 'p0.json\n' |
+// gpusim merge --files-from - /dev/stdin). Where the list is a file, a
+// part that is that file by any name (os.SameFile: the list's own name,
+// /dev/stdin where stdin is the list, a link, a list that names itself)
+// is refused whatever kind of file it is: a pipe, FIFO or terminal that
+// the list's read empties, and a regular file too, which was read and
+// refused as a damaged part (exit 1) where the command line was at fault.
 func stdinTwice(list string, files []string, in io.Reader) error {
 	if list != "-" {
 		li, err := os.Stat(list)
-		if err != nil || li.Mode().IsRegular() {
+		if err != nil {
 			return nil
 		}
 		for _, f := range files {
-			if fi, err := os.Stat(f); err == nil && os.SameFile(li, fi) {
-				return paramErr("files-from", "%q, the list of parts, is a pipe or FIFO, and the part %q reads it too: one read would empty it for the other (give the list as a file, or the part by its own name)", list, f)
+			fi, err := os.Stat(f)
+			if err != nil || !os.SameFile(li, fi) {
+				continue
 			}
+			if li.Mode().IsRegular() {
+				same := ""
+				if f != list {
+					same = fmt.Sprintf(", by the name %q", f)
+				}
+				return paramErr("files-from", "%q, the list of parts, is also given as a part%s: a list is not a part (name the parts, not the list)", list, same)
+			}
+			return paramErr("files-from", "%q, the list of parts, is a pipe or FIFO, and the part %q reads it too: one read would empty it for the other (give the list as a file, or the part by its own name)", list, f)
 		}
 		return nil
 	}
 	for _, f := range files {
-		if readsStdin(f, in) {
-			return paramErr("files-from", "- reads the list of parts from standard input, and the part %q is standard input too: one read would empty it for the other (give the list as a file, or the part by its own name)", f)
+		if !readsStdin(f, in) {
+			continue
 		}
+		if st, ok := in.(*os.File); ok {
+			if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+				return paramErr("files-from", "- reads the list of parts from standard input, and the part %q is that list too: a list is not a part (name the parts, not the list)", f)
+			}
+		}
+		return paramErr("files-from", "- reads the list of parts from standard input, and the part %q is standard input too: one read would empty it for the other (give the list as a file, or the part by its own name)", f)
 	}
 	return nil
 }

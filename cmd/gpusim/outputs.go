@@ -276,7 +276,13 @@ func checkNames(c *cli.Context, files []outFile) error {
 // (isStdio).
 func checkStdio(c *cli.Context, flag, path string) error {
 	if std := isStdio(path, c.App.Writer, c.App.ErrWriter); std != "" {
-		return paramErr(flag, "%q is also the file %s goes to: it would replace that file, and what was written there would be lost (redirect %s elsewhere)", path, std, std)
+		err := paramErr(flag, "%q is also the file %s goes to: it would replace that file, and what was written there would be lost (redirect %s elsewhere)", path, std, std)
+		if std == "stderr" {
+			// Said on stdout: on stderr it was appended to the file, a
+			// part an earlier run saved among them.
+			err = stderrInFile([]string{path}, err)
+		}
+		return err
 	}
 	return nil
 }

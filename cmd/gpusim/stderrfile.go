@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strings"
+)
+
+// stderrFileError is an error found where stderr goes to a file that the
+// command reads or writes (a part, a --files-from list, a --save or --out
+// file): runContext writes it to stdout instead (messageStream), so that
+// the refusal is not written into that file too. files are the command's
+// files, of which stdout may be one as well, where nothing is written.
+type stderrFileError struct {
+	err   error
+	files []string
+}
+
+func (e *stderrFileError) Error() string { return e.err.Error() }
+
+func (e *stderrFileError) Unwrap() error { return e.err }
+
+// stderrInFile is err, the refusal of a file of files that stderr goes to,
+// as a *stderrFileError.
+func stderrInFile(files []string, err error) error {
+	return &stderrFileError{err: err, files: files}
+}
+
+// messageStream is where runContext writes err's message: stderr, unless
+// stderr goes to a file the command names, on its command line (args: a
+// name, or a flag's value, --save=p.json) or in err (a *stderrFileError:
+// the parts a --files-from list names). A refusal of merge p0.json p1.json
+// 2>> p1.json, or of run --save p.json 2>> p.json where p.json is a part
+// an earlier run saved, was appended to the part, which the next merge
+// refused as damaged; any other error of such a command line (a bad
+// --lanes beside it) was too. It goes to stdout then, which carries no
+// report in a refusal, or nowhere (io.Discard) where stdout goes to one of
+// those files too (&>> p1.json): the exit status says it.
+func messageStream(args []string, err error, stdout, stderr io.Writer) io.Writer {
+	var files []string
+	if se := (*stderrFileError)(nil); errors.As(err, &se) {
+		files = se.files
+	} else if !namesStdio(args, nil, stderr) {
+		return stderr
+	}
+	if namesStdio(args, stdout, nil) || namesStdio(files, stdout, nil) {
+		return io.Discard
+	}
+	return stdout
+}
+
+// namesStdio says whether one of args, a file's name or a flag's value
+// (--save=p.json), is the existing file that stdout or stderr goes to
+// (isStdio). It stats args only where the stream is a regular file.
+func namesStdio(args []string, stdout, stderr io.Writer) bool {
+	if !regularStream(stdout) && !regularStream(stderr) {
+		return false
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			if _, v, ok := strings.Cut(a, "="); ok {
+				a = v
+			}
+		}
+		if a != "" && isStdio(a, stdout, stderr) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// regularStream says whether w is a regular file (a redirection to one).
+func regularStream(w io.Writer) bool {
+	if t, ok := w.(*trackedWriter); ok {
+		w = t.w
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
