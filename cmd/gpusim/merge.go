@@ -462,6 +462,15 @@ func parseFileList(list string, data []byte) ([]string, error) {
 			// was to be run again).
 			continue
 		}
+		if strings.HasPrefix(t, "#") {
+			// A comment (# parts of job 42): a file may be named so,
+			// but where none is, it is refused as one, naming the
+			// line (it was opened, not there, with the hint to run
+			// a shard again).
+			if _, err := os.Lstat(f); err != nil {
+				return nil, paramErr("files-from", "%q names %q (entry %d), and no file of that name is there: a list holds part files' names, one a line, and no comments (delete the line)", list, f, i+1)
+			}
+		}
 		if t != f {
 			// Spaces around a name (a list edited by hand, a
 			// formatter's padding): a file may be named so, but
