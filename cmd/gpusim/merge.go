@@ -261,22 +261,30 @@ func addListFiles(c *cli.Context, files []string) (all []string, note string, er
 // written to stdout instead (stderrInFile), so that the part is left as
 // it was.
 func stdioParts(c *cli.Context, files []string) error {
-	// Each file is compared where the stream is a regular file alone: a
-	// terminal or a pipe is no part's.
-	toFile, errToFile := regularStream(c.App.Writer), regularStream(c.App.ErrWriter)
-	for i := 0; i < len(files) && errToFile; i++ {
-		if f := files[i]; isStdio(f, nil, c.App.ErrWriter) != "" {
+	// Each file is stat'ed once, and only where a stream is a regular
+	// file (a terminal or a pipe is no part's): a Slurm job's stdout and
+	// stderr are files, and its lists name tens of thousands of parts.
+	out, errs := streamInfo(c.App.Writer), streamInfo(c.App.ErrWriter)
+	if out == nil && errs == nil {
+		return nil
+	}
+	stdout := ""
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		switch {
+		case err != nil:
+		case errs != nil && os.SameFile(fi, errs):
 			return stderrInFile(files, &usageError{msg: fmt.Sprintf("%q is a part to merge and also the file stderr goes to: gpusim's notes and errors would be written into it", f), hint: "redirect stderr to a file that is not a part, e.g. gpusim merge part-*.json 2> merge.log"})
+		case out != nil && stdout == "" && os.SameFile(fi, out):
+			stdout = f
 		}
 	}
-	for i := 0; i < len(files) && toFile; i++ {
-		if f := files[i]; isStdio(f, c.App.Writer, nil) != "" {
-			msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", f)
-			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
-				msg += " (the redirection has already emptied it: save that part again)"
-			}
-			return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
+	if stdout != "" {
+		msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", stdout)
+		if out.Size() == 0 {
+			msg += " (the redirection has already emptied it: save that part again)"
 		}
+		return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -71,14 +72,21 @@ func namesStdio(args []string, stdout, stderr io.Writer) bool {
 }
 
 // regularStream says whether w is a regular file (a redirection to one).
-func regularStream(w io.Writer) bool {
+func regularStream(w io.Writer) bool { return streamInfo(w) != nil }
+
+// streamInfo is the os.FileInfo of w, stdout or stderr, where it is a
+// regular file (a redirection to one), else nil.
+func streamInfo(w io.Writer) fs.FileInfo {
 	if t, ok := w.(*trackedWriter); ok {
 		w = t.w
 	}
 	f, ok := w.(*os.File)
 	if !ok {
-		return false
+		return nil
 	}
 	fi, err := f.Stat()
-	return err == nil && fi.Mode().IsRegular()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return fi
 }
