@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -191,6 +192,7 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 			return nil, &usageError{msg: "an empty part file name", hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 	}
+	named := len(files)
 	files, note, err := addListFiles(c, files)
 	if err != nil {
 		return nil, err
@@ -212,10 +214,38 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		hint := ""
 		if errors.Is(err, fs.ErrNotExist) {
 			hint = "a shard that saved no part is run again with --shard i/N and the job's other flags"
+			if h := besideList(c.String("files-from"), files[named:]); h != "" {
+				hint = h
+			}
 		}
 		return nil, &usageError{msg: err.Error(), hint: hint}
 	}
 	return files, nil
+}
+
+// besideList is the hint for parts that the --files-from list names by
+// names relative to the current folder, which are not there, but are in
+// the list's own folder: the names are read from the current folder (as
+// tar -T and xargs read them), and merge --files-from /data/job/parts.list
+// run elsewhere said to run those shards again. It is "" where no such
+// part is there.
+func besideList(list string, listed []string) string {
+	dir := filepath.Dir(list)
+	if list == "-" || dir == "." {
+		return ""
+	}
+	for _, f := range listed {
+		if filepath.IsAbs(f) {
+			continue
+		}
+		if _, err := os.Lstat(f); err == nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return fmt.Sprintf("the names in a --files-from list are read from the current folder, not the list's: %q is in %q (run merge there, or write the names with their folder)", f, dir)
+		}
+	}
+	return ""
 }
 
 // addListFiles is files, the parts named on the command line, and those
