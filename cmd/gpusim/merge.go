@@ -500,6 +500,14 @@ func parseFileList(list string, data []byte) ([]string, error) {
 			// was to be run again).
 			continue
 		}
+		if sep == "\n" && strings.Contains(f, "\r") {
+			// Lines ended by CR alone (classic Mac OS, some exports):
+			// the whole list read as one name, not there, with the
+			// hint to run a shard again.
+			if _, err := os.Lstat(f); err != nil {
+				return nil, paramErr("files-from", "%q names %q (entry %d), with a carriage return inside, and no file of that name is there: end the list's lines with LF or CRLF, not CR alone", list, f, i+1)
+			}
+		}
 		if strings.HasPrefix(t, "#") {
 			// A comment (# parts of job 42): a file may be named so,
 			// but where none is, it is refused as one, naming the
