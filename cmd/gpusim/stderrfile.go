@@ -52,10 +52,16 @@ func messageStream(args []string, err error, stdout, stderr io.Writer) io.Writer
 }
 
 // namesStdio says whether one of args, a file's name or a flag's value
-// (--save=p.json), is the existing file that stdout or stderr goes to
-// (isStdio). It stats args only where the stream is a regular file.
+// (--save=p.json), is the existing file that stdout or stderr goes to. It
+// stats args only where the stream is a regular file, each once.
 func namesStdio(args []string, stdout, stderr io.Writer) bool {
-	if !regularStream(stdout) && !regularStream(stderr) {
+	var streams []fs.FileInfo
+	for _, w := range []io.Writer{stdout, stderr} {
+		if fi := streamInfo(w); fi != nil {
+			streams = append(streams, fi)
+		}
+	}
+	if len(streams) == 0 {
 		return false
 	}
 	for _, a := range args {
@@ -64,15 +70,18 @@ func namesStdio(args []string, stdout, stderr io.Writer) bool {
 				a = v
 			}
 		}
-		if a != "" && isStdio(a, stdout, stderr) != "" {
-			return true
+		fi, err := os.Stat(a)
+		if a == "" || err != nil {
+			continue
+		}
+		for _, s := range streams {
+			if os.SameFile(fi, s) {
+				return true
+			}
 		}
 	}
 	return false
 }
-
-// regularStream says whether w is a regular file (a redirection to one).
-func regularStream(w io.Writer) bool { return streamInfo(w) != nil }
 
 // streamInfo is the os.FileInfo of w, stdout or stderr, where it is a
 // regular file (a redirection to one), else nil.
