@@ -545,12 +545,37 @@ var simdPath = func() string {
 // the rest of its last batch too.
 var simdWidths = map[string]uint64{"avx512": 16, "avx2": 8, "portable": 4}
 
+// simdDailyFactor is how many times its plain time simd takes a lane-step
+// with --daily (each step's temperatures kept for the per-step statistics,
+// the pairs computed one group at a time), on each batch path; a --daily
+// job also pays dailyStepCost a step. Measured here (helper 243, the 2-core
+// AVX-512 VM, wall time of the engine in the report, GPUSIM_CACHE_DIR=off):
+// avx512 2e7 x 20, 5e6 x 100, 1e6 x 200, 2e5 x 1000 and 1e5 x 1000 took
+// 0.70-0.91 ns a lane-step plain and 1.84-2.12 with --daily (2.3 to 2.8
+// times); avx2 (GODEBUG=cpu.avx512f=off) 5e6 x 100 and 1e5 x 1000 2.70-2.84
+// and 6.15-6.19 (2.2 to 2.3 times); portable (a build without
+// GOEXPERIMENT=simd) 11.7-17.3 and 21.3-23.6 (1.2 to 2.0 times). Without
+// it, the cost model quoted a --daily job at its plain time: 2e7 x 20 read
+// "simd finishes in about 400 ms" with and without --daily, which took
+// 0.36 and 1.11 s, so a --daily job near a cut-off (the small job's 30 ms,
+// the cache off's 1 s, a device's start-up) went to simd at a third of its
+// time.
+var simdDailyFactor = map[string]float64{"avx512": 2.5, "avx2": 2.3, "portable": 1.6}
+
+// dailyStepCost is what a step of a --daily job costs simd besides its
+// lanes' (the step's statistics across lanes): measured here with 1 lane x
+// 1e4 steps, 66 ms to 184 ms with --daily against 0.3 to 0.5 ms without it
+// on the avx512 and avx2 paths (6.5 to 18 us a step, on a machine shared
+// with other processes), and 1e3 lanes x 1e4 steps, 114 ms against 9.5 ms.
+const dailyStepCost = 10 * time.Microsecond
+
 // simdEstimate is simd's predicted time for a job of lanes x steps from
 // the cost model: the path it runs here, on the cores its run uses
-// (simdRunCores), for the lanes its batches compute (simdWidths). Counted
-// by lane-steps alone, 1 lane x 1e7 steps was "a small job (about 20 ms)"
-// that took 0.19 s: a step of one lane costs a batch of 16's.
-func simdEstimate(simd cpu.SIMD, lanes uint64, steps int) time.Duration {
+// (simdRunCores), for the lanes its batches compute (simdWidths), and with
+// daily (--daily) simdDailyFactor times that and dailyStepCost a step.
+// Counted by lane-steps alone, 1 lane x 1e7 steps was "a small job (about
+// 20 ms)" that took 0.19 s: a step of one lane costs a batch of 16's.
+func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, daily bool) time.Duration {
 	path := simdPath()
 	ns, ok := simdNsPerCore[path]
 	if !ok {
@@ -559,7 +584,20 @@ func simdEstimate(simd cpu.SIMD, lanes uint64, steps int) time.Duration {
 	}
 	w := simdWidths[path]
 	batched := float64(lanes/w*w) + float64(min(lanes%w, 1)*w)
-	return time.Duration(batched * float64(max(steps, 1)) * ns / simdRunCores(simd, lanes, steps))
+	t := batched * float64(max(steps, 1)) * ns / simdRunCores(simd, lanes, steps)
+	if daily && lanes > 0 {
+		t = t*simdDailyFactor[path] + float64(steps)*float64(dailyStepCost)
+	}
+	return time.Duration(min(t, float64(math.MaxInt64)))
+}
+
+// modelPath names what simdEstimate costs a job on, for a reason: simd's
+// batch path here, and --daily's statistics where the job keeps them.
+func modelPath(daily bool) string {
+	if daily {
+		return simdPath() + " path with --daily"
+	}
+	return simdPath() + " path"
 }
 
 // simdRunCores is the cores simd's run of lanes x steps keeps busy: its
@@ -644,11 +682,11 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		lanes = o.Lanes
 	}
 	work := float64(lanes) * float64(max(p.Steps, 1))
-	simdEst := simdEstimate(simd, lanes, p.Steps)
+	simdEst := simdEstimate(simd, lanes, p.Steps, o.Daily)
 	if p.Steps == 0 {
 		return simd, Choice{Engine: "simd", Reason: "no steps to run (0 lane-steps): no device is started"}, nil
 	}
-	if ch, ok := smallJob(simdEst, work); ok {
+	if ch, ok := smallJob(simdEst, work, o.Daily); ok {
 		return simd, ch, nil
 	}
 	dev, err := DeviceEntry()
@@ -663,8 +701,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 			// not do for this job. Loading the driver and probing simd to
 			// find that out took 40 to 50 ms a run (a 50 ms job took
 			// 0.11 s).
-			return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s; %s",
-				dev.Name, smallDuration(simdEst), why)}, nil
+			return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s on its %s; %s",
+				dev.Name, smallDuration(simdEst), modelPath(o.Daily), why)}, nil
 		}
 	}
 	key := calibrationKey(o)
@@ -675,8 +713,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, err
 	}
 	if s, label := knownStartup(); simdEst.Seconds() < s {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("simd finishes it in about %.3g s on its %s path, before a device could start (%.3g s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
-			simdEst.Seconds(), simdPath(), s, deviceName(label))}, nil
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("simd finishes it in about %.3g s on its %s, before a device could start (%.3g s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
+			simdEst.Seconds(), modelPath(o.Daily), s, deviceName(label))}, nil
 	}
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
@@ -733,7 +771,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 // simdEst of work lane-steps, in less than any OpenCL device took to start
 // in gpusim's benchmarks (deviceStartupFloor): simd, with no driver
 // loaded; false for a larger job.
-func smallJob(simdEst time.Duration, work float64) (Choice, bool) {
+func smallJob(simdEst time.Duration, work float64, daily bool) (Choice, bool) {
 	if simdEst >= deviceStartupFloor {
 		return Choice{}, false
 	}
@@ -752,8 +790,8 @@ func smallJob(simdEst time.Duration, work float64) (Choice, bool) {
 	// benchmarks', and the reason says so (it said "before a device
 	// could start", as if measured, on a machine whose OpenCL did
 	// not work at all).
-	return Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s path (about %s), within %s, less than any OpenCL device took to start in gpusim's benchmarks (pocl's quickest, its program cached)",
-		work, noun, simdPath(), smallDuration(simdEst), smallDuration(deviceStartupFloor))}, true
+	return Choice{Engine: "simd", Reason: fmt.Sprintf("a small job (%.0f %s): simd finishes it on its %s (about %s), within %s, less than any OpenCL device took to start in gpusim's benchmarks (pocl's quickest, its program cached)",
+		work, noun, modelPath(daily), smallDuration(simdEst), smallDuration(deviceStartupFloor))}, true
 }
 
 // chooseKnown is chooseCalibrated's choice from the calibration c, with

@@ -117,15 +117,15 @@ func TestAutoNarrowKeyedApart(t *testing.T) {
 func TestSimdEstimateBatches(t *testing.T) {
 	defer func(f func() string) { simdPath = f }(simdPath)
 	simdPath = func() string { return "avx512" }
-	one := simdEstimate(cpu.SIMD{}, 1, 1e7)
-	sixteen := simdEstimate(cpu.SIMD{}, 16, 1e7)
+	one := simdEstimate(cpu.SIMD{}, 1, 1e7, false)
+	sixteen := simdEstimate(cpu.SIMD{}, 16, 1e7, false)
 	if one != sixteen || one < 300*time.Millisecond {
 		t.Errorf("simd's estimate of 1 lane x 1e7 steps %v, of 16 lanes %v; want the same, 16 x 1e7 x 2 ns on one core (320 ms)", one, sixteen)
 	}
-	if _, small := smallJob(one, 1e7); small {
+	if _, small := smallJob(one, 1e7, false); small {
 		t.Errorf("1 lane x 1e7 steps taken for a small job")
 	}
-	if got, want := simdEstimate(cpu.SIMD{Workers: 1}, 5e6, 10), 100*time.Millisecond; got != want {
+	if got, want := simdEstimate(cpu.SIMD{Workers: 1}, 5e6, 10, false), 100*time.Millisecond; got != want {
 		t.Errorf("simd's estimate of 5e6 x 10 on one worker %v, want %v (5e7 lane-steps at 2 ns)", got, want)
 	}
 }
@@ -154,5 +154,35 @@ func TestNarrowJobCores(t *testing.T) {
 	ch.onCores(cpu.SIMD{}, false, false, narrow)
 	if ch.cores != 1 {
 		t.Errorf("a run of 1 lane on simd is judged over %g cores, want 1", ch.cores)
+	}
+}
+
+// TestSimdEstimateDaily checks that simd's cost model counts --daily's
+// per-step statistics (simdDailyFactor, dailyStepCost): without them, 2e7
+// x 20 read "simd finishes in about 400 ms" with and without --daily, which
+// took 0.36 and 1.11 s, and a --daily job at 2.5 times a small job's plain
+// time was still "a small job", no device considered.
+func TestSimdEstimateDaily(t *testing.T) {
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" }
+	t.Setenv(EnvCacheDir, "off")
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e6, 10 // 1e7 lane-steps: 20 ms plain on one avx512 core
+	o := Options{Params: p, Workers: 1, Daily: true}
+	_, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(ch.Reason, "a small job") || !strings.Contains(ch.Reason, "with --daily") {
+		t.Errorf("--daily 1e6 x 10 on one worker: %q; want it costed with --daily's statistics, past a small job's 30 ms", ch.Reason)
+	}
+	plain := simdEstimate(cpu.SIMD{Workers: 1}, 1e6, 10, false)
+	if daily := simdEstimate(cpu.SIMD{Workers: 1}, 1e6, 10, true); daily < 2*plain {
+		t.Errorf("simd's estimate of 1e6 x 10 with --daily %v, plain %v; want over twice", daily, plain)
+	}
+	// A lane's step pays the step's statistics: 1 lane x 1e4 steps took
+	// 66 to 184 ms with --daily, 0.3 ms without it.
+	if one := simdEstimate(cpu.SIMD{}, 1, 1e4, true); one < 50*time.Millisecond {
+		t.Errorf("simd's estimate of 1 lane x 1e4 steps with --daily %v, want 50 ms or more", one)
 	}
 }
