@@ -877,7 +877,8 @@ func keepCalibration(o Options, key string, c calibration) bool {
 
 // knownStartup is the least start-up, in seconds, of the devices in the
 // calibrations kept on this machine under this OpenCL set-up (for any
-// options and step count: openCLSetup, their keys' tail), and the device's
+// options and step count: openCLSetup, their keys' tail; this CPU's model,
+// path and count, not another machine's sharing the cache folder), and the device's
 // label, or 0 and "" where none is kept: no device starts faster here, so
 // a job simd finishes within it does not start one to be measured. A
 // device's start-up is startupEstimate of its samples in every calibration
@@ -905,10 +906,13 @@ func knownStartup() (float64, string) {
 	if json.Unmarshal(b, &f) != nil {
 		return 0, ""
 	}
-	setup := openCLSetup()
+	setup, machine, cpus := openCLSetup(), cpuKey(), fmt.Sprintf("cpus %d ", runtime.NumCPU())
 	starts := map[string][]float64{} // each device's, by label
 	for k, c := range f {
-		if !c.valid() || !binaryExists(k) || !strings.HasSuffix(k, ";"+setup) {
+		if c.invalid() != "" || !binaryExists(k) || !strings.HasSuffix(k, ";"+setup) || !strings.Contains(k, machine) || !strings.Contains(k, cpus) {
+			// Another machine's (a cache folder shared by machines
+			// of one binary and OpenCL set-up): its GPU's start-up kept
+			// this machine's jobs on simd, unmeasured.
 			continue
 		}
 		for _, d := range c.Devices {
@@ -2187,8 +2191,7 @@ func calibrationKey(o Options) string {
 	// The CPU and simd's path on it: a cache shared by machines of
 	// other CPUs (a home folder on NFS), or GODEBUG=cpu.avx512f=off,
 	// ran simd's avx2 path at the avx512 path's cost.
-	path, _ := cpu.SIMD{}.Path()
-	fmt.Fprintf(&b, " simd %s; cpu %q;", path, cpuModel())
+	b.WriteString(cpuKey())
 	if narrow {
 		// A narrow job's probe (probeShape): its costs a lane-step
 		// are many times a wide job's, measured apart.
@@ -2212,6 +2215,14 @@ func calibrationKey(o Options) string {
 	}
 	b.WriteString(openCLSetup())
 	return b.String()
+}
+
+// cpuKey is the part of a calibration key that names the CPU: simd's
+// path on it and its model (cpuModel). knownStartup takes the start-ups of
+// the calibrations that hold it, and this machine's CPU count, alone.
+func cpuKey() string {
+	path, _ := cpu.SIMD{}.Path()
+	return fmt.Sprintf(" simd %s; cpu %q;", path, cpuModel())
 }
 
 // openCLVars are the variables that choose which OpenCL library, drivers
@@ -2349,10 +2360,10 @@ func loadCalibration(key string) (calibration, bool) {
 	if !ok {
 		return calibration{}, false
 	}
-	if !c.valid() {
+	if why := c.invalid(); why != "" {
 		// Damaged or edited (a negative start-up predicted -100 s on every
 		// run): dropped, and measured anew.
-		calibrationNotes.Add("cache: %s holds an invalid calibration for this machine: measured again", path)
+		calibrationNotes.Add("cache: %s holds an invalid calibration for this machine (%s): measured again", path, why)
 		dropCalibration(key, c.Measured)
 		return calibration{}, false
 	}
@@ -2368,51 +2379,100 @@ func dropCalibrationNotes(path string) {
 	calibrationNotes.Drop(func(n string) bool { return strings.Contains(n, path) })
 }
 
-// valid reports whether every cost in c is one a measurement gives: finite,
-// a positive time per lane-step, no negative time, a device index.
-func (c calibration) valid() bool {
-	// Within bounds no measurement comes near (a second a lane-step, a
-	// year of seconds; 1e-6 ns a lane-step, 1e15 lane-steps a second,
-	// some thousands of times an H200's), so that a prediction stays
-	// finite and possible: a cost of 1e308 ns a lane-step, finite,
-	// predicted +Inf, and one of 1e-300 ns 0.00047 s on 2 cores.
-	const leastNs, mostNs, mostSeconds = 1e-6, 1e9, 3.2e7
-	ok := func(x cost) bool {
-		return x.Ns >= leastNs && x.Ns <= mostNs && x.Fixed >= 0 && x.Fixed <= mostSeconds && x.Slow >= 0 && x.Slow <= mostNs
+// invalid says what is wrong with c, which no measurement gives, or is ""
+// where nothing is: every cost finite, within bounds (costInvalid), no
+// negative time, a device's index its own (not negative, its label's, one
+// entry for it among the measured, cold and failed devices). A hand-edited
+// or damaged file that listed a device as measured and cold, or two cold
+// devices at one index, was taken as it was, without a note.
+func (c calibration) invalid() string {
+	if why := costInvalid("simd", c.SIMD); why != "" {
+		return why
 	}
-	if !ok(c.SIMD) || !(c.List >= 0 && c.List <= mostSeconds) {
-		return false
+	if !(c.List >= 0 && c.List <= mostSeconds) {
+		return fmt.Sprintf("list_s %g is not a time", c.List)
 	}
-	seen := map[int]bool{}
-	for _, d := range c.Devices {
-		for _, x := range append([]float64{d.Startup, d.ColdStart}, d.Starts...) {
-			if !(x >= 0 && x <= mostSeconds) {
-				return false
-			}
-		}
-		if !ok(d.cost) || d.Index < 0 || seen[d.Index] || slices.ContainsFunc(d.Identical, func(i int) bool { return i < 0 }) {
-			// A device measured twice, as a hand-edited file may
-			// have it, is not one this gpusim wrote.
-			return false
-		}
-		seen[d.Index] = true
+	if why := c.devicesInvalid(); why != "" {
+		return why
 	}
 	for _, m := range c.MultiStarts {
 		if m.Devices == "" || len(m.Starts) == 0 || slices.ContainsFunc(m.Starts, func(x float64) bool { return !(x >= 0) || math.IsInf(x, 0) }) {
-			return false
+			return fmt.Sprintf("multi_starts of devices %q hold no start-up or one that is not a time", m.Devices)
+		}
+	}
+	return ""
+}
+
+// Bounds no measurement comes near (a second a lane-step, a year of
+// seconds; 1e-6 ns a lane-step, 1e15 lane-steps a second, some thousands
+// of times an H200's), so that a prediction stays finite and possible: a
+// cost of 1e308 ns a lane-step, finite, predicted +Inf, and one of 1e-300
+// ns 0.00047 s on 2 cores.
+const leastNs, mostNs, mostSeconds = 1e-6, 1e9, 3.2e7
+
+// costInvalid says what is wrong with the cost x of engine, or "".
+func costInvalid(engine string, x cost) string {
+	switch {
+	case !(x.Ns >= leastNs && x.Ns <= mostNs):
+		return fmt.Sprintf("%s's ns_per_lane_step %g is outside %g..%g", engine, x.Ns, leastNs, mostNs)
+	case !(x.Slow >= 0 && x.Slow <= mostNs):
+		return fmt.Sprintf("%s's slow_ns_per_lane_step %g is outside 0..%g", engine, x.Slow, mostNs)
+	case !(x.Fixed >= 0 && x.Fixed <= mostSeconds):
+		return fmt.Sprintf("%s's fixed_s %g is outside 0..%g", engine, x.Fixed, mostSeconds)
+	}
+	return ""
+}
+
+// devicesInvalid says what is wrong with c's devices (measured, cold and
+// failed), or "".
+func (c calibration) devicesInvalid() string {
+	seen := map[int]string{} // each index's list
+	index := func(list string, i int, label string) string {
+		if i < 0 {
+			return fmt.Sprintf("a %s device has the index %d", list, i)
+		}
+		if other, ok := seen[i]; ok && other == list {
+			return fmt.Sprintf("device %d is listed twice as %s", i, list)
+		} else if ok {
+			return fmt.Sprintf("device %d is listed %s and %s", i, other, list)
+		}
+		seen[i] = list
+		if n, _, ok := strings.Cut(label, ": "); ok && n != strconv.Itoa(i) && strings.Trim(n, "0123456789") == "" {
+			return fmt.Sprintf("%s device %d is labelled %q, another device's index", list, i, label)
+		}
+		return ""
+	}
+	for _, d := range c.Devices {
+		name := fmt.Sprintf("device %d", d.Index)
+		for _, x := range append([]float64{d.Startup, d.ColdStart}, d.Starts...) {
+			if !(x >= 0 && x <= mostSeconds) {
+				return fmt.Sprintf("%s's start-up %g is outside 0..%g s", name, x, mostSeconds)
+			}
+		}
+		if why := costInvalid(name, d.cost); why != "" {
+			return why
+		}
+		if why := index("measured", d.Index, d.Label); why != "" {
+			return why
+		}
+		if slices.ContainsFunc(d.Identical, func(i int) bool { return i < 0 }) {
+			return fmt.Sprintf("%s's identical devices hold a negative index", name)
 		}
 	}
 	for _, d := range c.Cold {
-		if d.Index < 0 || d.Program == "" {
-			return false
+		if why := index("cold", d.Index, d.Label); why != "" {
+			return why
+		}
+		if d.Program == "" {
+			return fmt.Sprintf("cold device %d has no program", d.Index)
 		}
 	}
 	for _, d := range c.Failed {
-		if d.Index < 0 {
-			return false
+		if why := index("failed", d.Index, d.Label); why != "" {
+			return why
 		}
 	}
-	return true
+	return ""
 }
 
 // dropCalibration removes key's entry from the calibration file where it

@@ -463,7 +463,7 @@ func TestAddMultiStart(t *testing.T) {
 		!slices.Equal(last.Starts, []float64{2, 3, 4, 5, 9}) || !slices.Equal(first.Starts, []float64{1, 2, 3, 4, 5}) {
 		t.Errorf("sets %+v: want 0,4 first, 0,3 last with its latest %d", c.MultiStarts, startupSamples)
 	}
-	if !c.valid() {
+	if c.invalid() != "" {
 		t.Error("a calibration with start-ups of runs on several devices is not valid")
 	}
 }

@@ -225,3 +225,49 @@ func TestCalibrationFileBound(t *testing.T) {
 		t.Errorf("notes %q; want one saying the oldest calibrations were dropped, none of a file too large to read", n)
 	}
 }
+
+// TestCalibrationInvalidNoted: a hand-edited or damaged calibration that
+// lists a device as measured and cold, two cold devices at one index, a
+// device under another's label, or a time per lane-step of 0, is dropped
+// with a note that names the file and what is wrong, and measured again:
+// the first two were taken as they were, without a note, and the note of
+// the others said only that the calibration was invalid.
+func TestCalibrationInvalidNoted(t *testing.T) {
+	pocl := deviceTiming{Index: 0, Label: "0: pthread (pocl, CPU)", Startup: 0.04, cost: cost{Fixed: 1e-4, Ns: 0.6}}
+	cold := func(i int, label string) coldDevice { return coldDevice{Index: i, Label: label, Program: "/p"} }
+	for _, c := range []struct {
+		name string
+		c    calibration
+		want string
+	}{
+		{"measured and cold", calibration{SIMD: cost{Ns: 0.6}, Devices: []deviceTiming{pocl}, Cold: []coldDevice{cold(0, pocl.Label)}}, "device 0 is listed measured and cold"},
+		{"cold twice", calibration{SIMD: cost{Ns: 0.6}, Cold: []coldDevice{cold(1, "1: gpu"), cold(1, "1: gpu")}}, "device 1 is listed twice as cold"},
+		{"another's label", calibration{SIMD: cost{Ns: 0.6}, Cold: []coldDevice{cold(3, pocl.Label)}}, "cold device 3 is labelled"},
+		{"zero ns", calibration{SIMD: cost{Ns: 0}}, "simd's ns_per_lane_step 0 is outside"},
+		{"negative ns", calibration{SIMD: cost{Ns: 0.6}, Devices: []deviceTiming{{Index: 0, Label: pocl.Label, cost: cost{Ns: -1}}}}, "device 0's ns_per_lane_step -1 is outside"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			forgetCalibrationNotes(t)
+			t.Setenv(EnvCacheDir, t.TempDir())
+			b, err := json.Marshal(calibrationFile{"k;cpus 2": c.c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(calibrationPath(), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := loadCalibration("k;cpus 2"); ok {
+				t.Fatalf("%s: loaded", c.name)
+			}
+			if n := calibrationNotes.List(); len(n) != 1 || !strings.Contains(n[0], calibrationPath()) || !strings.Contains(n[0], c.want) {
+				t.Errorf("notes %q; want one naming %s and saying %q", n, calibrationPath(), c.want)
+			}
+			if _, ok := loadCalibration("k;cpus 2"); ok {
+				t.Errorf("%s: loaded after its note (not dropped)", c.name)
+			}
+		})
+	}
+	if why := (calibration{SIMD: cost{Ns: 0.6}, Devices: []deviceTiming{pocl}, Cold: []coldDevice{cold(1, "1: gpu")}, Failed: []failedDevice{{Index: 2, Label: "2: other"}}}).invalid(); why != "" {
+		t.Errorf("a calibration of one device measured, one cold and one failed: %s", why)
+	}
+}

@@ -2714,3 +2714,31 @@ func TestCalibrationKeyCPU(t *testing.T) {
 		t.Errorf("the key %q does not hold simd's path %q", xeon, path)
 	}
 }
+
+// TestAutoKnownStartupOtherCPU: a start-up kept in a calibration of
+// another machine's CPU (a cache folder shared by machines, a home folder
+// on NFS, under one binary and OpenCL set-up) does not send a job to simd
+// unmeasured. knownStartup matched the key's OpenCL tail alone, so a GPU's
+// 0.25 s measured on another machine kept this one's jobs of up to 0.25 s
+// on simd, "as measured in this machine's calibrations", whatever its own
+// devices start in.
+func TestAutoKnownStartupOtherCPU(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" }
+	defer func(f func() string) { cpuModel = f }(cpuModel)
+	cpuModel = func() string { return "Other CPU" }
+	p := sim.Default()
+	p.Steps = 20
+	gpu := deviceTiming{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Fixed: 35e-6, Ns: 0.0033}}
+	if err := storeCalibration(calibrationKey(Options{Params: p, Workers: 1}), calibration{SIMD: cost{Ns: 2}, Devices: []deviceTiming{gpu}}); err != nil {
+		t.Fatal(err)
+	}
+	if s, label := knownStartup(); s != 0.25 || label != "fake device" {
+		t.Fatalf("on the CPU that measured it: knownStartup %g %q, want 0.25 and the fake device", s, label)
+	}
+	cpuModel = func() string { return "This CPU" }
+	if s, label := knownStartup(); s != 0 || label != "" {
+		t.Errorf("on another CPU: knownStartup %g %q, want none (0, \"\")", s, label)
+	}
+}
