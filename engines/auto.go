@@ -1,11 +1,13 @@
 package engines
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"math/bits"
@@ -2274,16 +2276,22 @@ func openCLSetup() string {
 		}
 		if info, err := os.Stat(path); err == nil && !info.IsDir() {
 			fmt.Fprintf(&b, "%s %d;", path, info.ModTime().UnixNano())
+			b.WriteString(driverLibrary(path))
 			continue
 		}
 		if es, err := os.ReadDir(path); err == nil {
 			for _, e := range es {
 				if info, err := e.Info(); err == nil {
 					fmt.Fprintf(&b, "%s/%s %d;", path, e.Name(), info.ModTime().UnixNano())
+					b.WriteString(driverLibrary(filepath.Join(path, e.Name())))
 				}
 			}
 		}
 	}
+	for _, lib := range filepath.SplitList(os.Getenv("OCL_ICD_FILENAMES")) {
+		b.WriteString(libraryStamp(lib))
+	}
+	b.WriteString(gpuNodes())
 	if env := gpu.DriverEnv(); env != "" {
 		// The drivers' settings that may change their code
 		// (POCL_EXTRA_BUILD_FLAGS and the like), where set: they decide
@@ -2293,6 +2301,67 @@ func openCLSetup() string {
 		fmt.Fprintf(&b, "driver settings %q;", env)
 	}
 	return b.String()
+}
+
+// driverLibrary is the stamp (libraryStamp) of the library the driver's
+// registration icd (an .icd file: the library's path or soname, one line)
+// names, or "" for another file. The registration's own modification time
+// is kept where a package replaces it, but a driver updated in place (its
+// library rebuilt, a symbolic link moved to another version, a run-file
+// install of NVIDIA's) left it as it was, and the devices' costs and
+// start-ups measured under the old driver stood.
+func driverLibrary(icd string) string {
+	if !strings.HasSuffix(icd, ".icd") {
+		return ""
+	}
+	f, err := os.Open(icd)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	if line = strings.TrimSpace(line); line == "" {
+		return ""
+	}
+	return libraryStamp(line)
+}
+
+// libraryStamp names the library the dynamic loader would open for name
+// (libraryFile) by its file, size and modification time (those of the
+// file a symbolic link leads to), or says it is missing.
+func libraryStamp(name string) string {
+	if file := libraryFile(name); file != "" {
+		if st, err := os.Stat(file); err == nil {
+			return fmt.Sprintf("driver %q %d %d;", file, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return fmt.Sprintf("driver %q missing;", name)
+}
+
+// devRoot is where gpuNodes looks for the GPUs' device files (a variable
+// for tests).
+var devRoot = "/dev"
+
+// gpuNodes names the GPUs' device files the kernel shows this process
+// (NVIDIA's /dev/nvidiaN, the DRM render nodes of AMD's and Intel's),
+// or "" where there are none: a GPU added or removed changes the devices
+// a calibration chose among, and only a run that the calibration gave to
+// a device would have found it out (a calibration made before a GPU was
+// added ran every job on simd or pocl). Their names alone, not their
+// times, which every boot renews; listing the devices themselves would
+// cost every run the driver's loading, which the calibration spares it.
+func gpuNodes() string {
+	var names []string
+	for _, pattern := range []string{"nvidia[0-9]*", "dri/renderD*", "kfd"} {
+		m, _ := filepath.Glob(filepath.Join(devRoot, pattern))
+		for _, p := range m {
+			names = append(names, strings.TrimPrefix(p, devRoot+"/"))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("gpu nodes %q;", strings.Join(names, " "))
 }
 
 // binaryExists reports whether the binary a calibration key names (its

@@ -2742,3 +2742,47 @@ func TestAutoKnownStartupOtherCPU(t *testing.T) {
 		t.Errorf("on another CPU: knownStartup %g %q, want none (0, \"\")", s, label)
 	}
 }
+
+// TestCalibrationKeyDriver: the calibration's key changes with the driver's
+// library that a registration (.icd) names, its registration untouched (a
+// driver updated in place), and with the GPUs' device files (a GPU added):
+// the calibration measured under the old driver or devices was used, its
+// costs and start-ups, and its choice among the devices, stale.
+func TestCalibrationKeyDriver(t *testing.T) {
+	dir := t.TempDir()
+	lib, icd := filepath.Join(t.TempDir(), "libfake.so"), filepath.Join(dir, "fake.icd")
+	if err := os.WriteFile(lib, []byte("version 1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(icd, []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(icd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OCL_ICD_VENDORS", dir)
+	o := Options{Params: sim.Default()}
+	before := calibrationKey(o)
+	if err := os.WriteFile(lib, []byte("version 2, larger"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(icd, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if after := calibrationKey(o); after == before {
+		t.Errorf("the driver's library replaced, its registration untouched: the key %q stayed", after)
+	}
+	defer func(d string) { devRoot = d }(devRoot)
+	devRoot = t.TempDir()
+	if err := os.WriteFile(filepath.Join(devRoot, "nvidia0"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	one := calibrationKey(o)
+	if err := os.WriteFile(filepath.Join(devRoot, "nvidia1"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if two := calibrationKey(o); two == one || !strings.Contains(two, `gpu nodes "nvidia0 nvidia1";`) {
+		t.Errorf("a GPU's device file added: key %q, before %q", two, one)
+	}
+}
