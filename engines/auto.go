@@ -635,7 +635,8 @@ const (
 //
 //  1. a job simd finishes within deviceStartupFloor (30 ms, by the cost
 //     model simdNsPerCore: 2, 4 or 20 ns per lane-step a core on the
-//     avx512, avx2 or portable path) runs on simd, without loading any
+//     avx512, avx2 or portable path, simdDailyFactor times that and
+//     dailyStepCost a step with --daily) runs on simd, without loading any
 //     device driver;
 //  2. otherwise, with a calibration cached for this machine, binary and
 //     options, the engine with the least predicted time (device start-up
