@@ -40,9 +40,10 @@ const (
 )
 
 // Run is the whole CLI: it runs args (without the program name) and returns
-// the exit status. Ctrl-C (SIGINT), SIGTERM, SIGHUP, SIGQUIT or SIGPIPE (a
-// write to stdout or stderr whose pipe's reader is gone) cancels a run in
-// progress, which exits 130, 143, 129, 131 or 141; a run that has not returned
+// the exit status. Ctrl-C (SIGINT), SIGTERM, SIGHUP, SIGQUIT, SIGPIPE (a
+// write to stdout whose pipe's reader is gone), SIGUSR1, SIGUSR2 or SIGALRM
+// cancels a run in progress, which exits 130, 143, 129, 131, 141, 138, 140
+// or 142; a run that has not returned
 // stopGrace after it was cancelled (a driver call cannot be interrupted)
 // is ended there, its temporary files removed.
 //

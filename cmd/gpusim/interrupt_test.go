@@ -129,7 +129,7 @@ func exitCode(t *testing.T, cmd *exec.Cmd) (int, time.Duration) {
 	return 0, 0
 }
 
-// TestStop sends SIGINT and SIGTERM to long runs and gives others a
+// TestStop sends SIGINT, SIGTERM and the other stop signals to long runs and gives others a
 // --timeout, on every backend in stopBackends: each must exit with its
 // status within stopLatency, say why on stderr, and leave no file behind.
 func TestStop(t *testing.T) {
@@ -146,6 +146,13 @@ func TestStop(t *testing.T) {
 			// Go's default for SIGQUIT dumps the goroutines and exits 2,
 			// the status of bad input, leaving the temporary files.
 			{"SIGQUIT", syscall.SIGQUIT, 131, "gpusim: quit\n"},
+			// Go's runtime dropped these three, whose default action
+			// ends a process: the run went on to its end and exited 0
+			// (Slurm's --signal=USR1@60, timeout -s ALRM). pocl's LLVM
+			// installs handlers for SIGUSR1 and SIGUSR2 too.
+			{"SIGUSR1", syscall.SIGUSR1, 138, "gpusim: user defined signal 1 (SIGUSR1)\n"},
+			{"SIGUSR2", syscall.SIGUSR2, 140, "gpusim: user defined signal 2 (SIGUSR2)\n"},
+			{"SIGALRM", syscall.SIGALRM, 142, "gpusim: alarm clock (SIGALRM)\n"},
 		} {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
 				dir := t.TempDir()

@@ -250,4 +250,5 @@ var mergeStopSignals = []struct {
 	sig  syscall.Signal
 	code int
 	msg  string
-}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"}}
+}{{syscall.SIGINT, interrupt.ExitSIGINT, "gpusim: interrupted\n"}, {syscall.SIGTERM, interrupt.ExitSIGTERM, "gpusim: terminated\n"},
+	{syscall.SIGUSR1, 128 + int(syscall.SIGUSR1), "gpusim: user defined signal 1 (SIGUSR1)\n"}}

@@ -9,8 +9,11 @@ import (
 
 // keptSignals are the signals internal/interrupt takes as a stop: SIGXCPU
 // too, the soft CPU time limit's (ulimit -t), which LLVM's handler, put in
-// place of Go's as pocl loads, took for a crash and dropped.
-var keptSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGXCPU}
+// place of Go's as pocl loads, took for a crash and dropped, and SIGUSR1,
+// SIGUSR2 and SIGALRM (Slurm's --signal, timeout -s ALRM): LLVM takes
+// SIGUSR1 as its info signal and SIGUSR2 as an interrupt of its own.
+var keptSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGXCPU,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM}
 
 // sigaction is the kernel's struct sigaction on linux/amd64 and arm64
 // (rt_sigaction(2); Go's runtime's sigactiont).

@@ -1,5 +1,5 @@
 // Package interrupt turns SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU (the
-// CPU time limit, ulimit -t) and a time limit into
+// CPU time limit, ulimit -t), SIGUSR1, SIGUSR2, SIGALRM and a time limit into
 // cancelled contexts with causes that carry the shell's exit statuses, and
 // ends a process whose cancelled work has not returned in time.
 package interrupt
@@ -136,6 +136,9 @@ func (e *SignalError) Error() string {
 	if len(cpuLimitSignals) > 0 && e.Signal == cpuLimitSignals[0] {
 		return cpuLimitText()
 	}
+	if text := userStopText(e.Signal); text != "" {
+		return text
+	}
 	return "interrupted"
 }
 
@@ -267,8 +270,11 @@ var HoldAtExit bool
 // ignored have its handler before main runs, signal.Ignored is false for
 // them, and they stop the run, as they end any Go program. SIGPIPE is taken
 // whatever it was, as it is about gpusim's own stdout and stderr (see
-// NotifyContext), and SIGXCPU, the CPU time limit's, which Go's runtime
-// otherwise ignores.
+// NotifyContext), SIGXCPU, the CPU time limit's, which Go's runtime
+// otherwise ignores, and SIGUSR1, SIGUSR2 and SIGALRM (userStopSignals),
+// which it otherwise drops too, and which, like SIGTERM, stop the run
+// even where it was started with them ignored, as Go's runtime replaced
+// that ignore before main ran.
 func stopSignals() []os.Signal {
 	var sigs []os.Signal
 	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
@@ -276,7 +282,8 @@ func stopSignals() []os.Signal {
 			sigs = append(sigs, s)
 		}
 	}
-	return append(append(sigs, syscall.SIGPIPE), cpuLimitSignals...)
+	sigs = append(append(sigs, syscall.SIGPIPE), cpuLimitSignals...)
+	return append(sigs, userStopSignals...)
 }
 
 // duplicateWindow is how close a second signal must follow the first to be
