@@ -317,6 +317,16 @@ func TestMultiDailyMemory(t *testing.T) {
 	if live := peak - min(peak, base.HeapAlloc); live > 8*copyBytes {
 		t.Errorf("the run held %d bytes live at its peak, %.1f copies of its per-step statistics (%d pieces)", live, float64(live)/float64(copyBytes), n)
 	}
+	// What the memory check of --device all counts (DailyMemory) covers
+	// the live peak, and the buffers of a piece on each device: it
+	// counted one copy, and a run under a cgroup limit stopped partway.
+	copies, devices, buffers := m.DailyMemory(job)
+	if live := peak - min(peak, base.HeapAlloc); devices != 2 || live > uint64(copies)*copyBytes || buffers == 0 {
+		t.Errorf("DailyMemory: %d copies on %d devices, %d bytes of buffers; the run held %.1f copies live", copies, devices, buffers, float64(live)/float64(copyBytes))
+	}
+	if c, _, b := m.DailyMemory(&sim.Job{Params: p}); c != 0 || b != 0 {
+		t.Errorf("DailyMemory of a job without --daily: %d copies, %d bytes", c, b)
+	}
 	// Every piece's, once: the histograms' counts are exact whatever the
 	// order (the sums' last bits follow the launches, which adapt to
 	// time).

@@ -267,16 +267,66 @@ var availableMemory = runfiles.Available
 // memory than is available: 1024 workers at 10,000 steps ran out of memory
 // and crashed, and, counted without the slack and with each step's bins in
 // a size class of their own, 27 to 40 workers under ulimit -v 3000000.
-func (o *runOptions) checkDailyMemory() error {
+func (o *runOptions) checkDailyMemory() error { return o.checkDailyCopies(nil) }
+
+// dailyHolder is an open engine that holds several copies of a --daily
+// job's per-step statistics at once, on several devices, with device
+// buffers in host memory besides: gpu.Multi.
+type dailyHolder interface {
+	DailyMemory(job *sim.Job) (copies, devices int, buffers uint64)
+}
+
+// checkDailyMemoryOpen takes checkDailyMemory again once eng is open,
+// before the job runs, where eng holds more than the one copy of the
+// per-step statistics it counted (dailyHolder): --device all on several
+// devices, whose count is known only once OpenCL has listed them, and
+// which hold about five a device and a piece's buffers on each. Counted as
+// one, 10,000 steps on two devices under a 400 MB cgroup limit started and
+// stopped partway, exit 1 ("OpenCL run not started" as a later piece
+// started). The memory available is what is left with the driver loaded.
+func (o *runOptions) checkDailyMemoryOpen(eng sim.Engine) error {
+	dh, ok := eng.(dailyHolder)
+	if !o.outputs.daily || !ok {
+		return nil
+	}
+	open := func(steps int) (int, int, uint64) {
+		p := o.params
+		p.Lanes, p.Steps = o.shard.lanes(o.params), steps
+		return dh.DailyMemory(&sim.Job{Params: p, Daily: true, KeepFinals: o.outputs.Out != ""})
+	}
+	if copies, _, _ := open(o.params.Steps); copies <= 1 {
+		return nil
+	}
+	return o.checkDailyCopies(open)
+}
+
+// openDaily is an open engine's DailyMemory at a number of steps; nil
+// before the engine opens.
+type openDaily func(steps int) (copies, devices int, buffers uint64)
+
+// dailyMemory is what the per-step statistics of steps steps take on the
+// engine o names with eo's options: copies sets, their bytes with the
+// workers' scratch, and that with Go's heap slack; on an open engine
+// (open not nil) its copies, with its device buffers in host memory.
+func (o *runOptions) dailyMemory(eo engines.Options, steps int, open openDaily) (copies int, data, need uint64) {
+	copies, scratch := engines.DailyCopies(o.engine, eo, o.params.Lanes, steps)
+	buffers := uint64(0)
+	if open != nil {
+		copies, _, buffers = open(steps)
+		scratch = 0
+	}
+	heap := count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(steps)), scratch)
+	data = count.SatAdd(heap, buffers)
+	return copies, data, count.SatAdd(data, sysmem.HeapSlack(heap))
+}
+
+// checkDailyCopies is checkDailyMemory, and with open checkDailyMemoryOpen's
+// check of an open engine.
+func (o *runOptions) checkDailyCopies(open openDaily) error {
 	if !o.outputs.daily {
 		return nil
 	}
-	memory := func(eo engines.Options) (copies int, data, need uint64) {
-		copies, scratch := engines.DailyCopies(o.engine, eo, o.params.Lanes, o.params.Steps)
-		data = count.SatAdd(count.SatMul(uint64(copies), sim.DailyBytes(o.params.Steps)), scratch)
-		return copies, data, count.SatAdd(data, sysmem.HeapSlack(data))
-	}
-	copies, data, need := memory(o.eng)
+	copies, data, need := o.dailyMemory(o.eng, o.params.Steps, open)
 	avail, ok := availableMemory()
 	if !ok {
 		return nil
@@ -295,28 +345,52 @@ func (o *runOptions) checkDailyMemory() error {
 		return nil
 	}
 	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
-	if _, scratch := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps); scratch > 0 {
+	if open != nil {
+		_, devices, buffers := open(o.params.Steps)
+		what = fmt.Sprintf("%d copies of the per-step statistics of %d steps (five per device of the %d, and the result's) and %.3g GB of the devices' buffers in host memory", copies, o.params.Steps, devices, float64(buffers)/1e9)
+	} else if _, scratch := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps); scratch > 0 {
 		what += " and the workers' scratch"
 	}
-	// The most workers that fit, where fewer workers keep fewer copies
-	// (1024 asked for 100,000 lanes start 98, one a block of lanes: the
-	// advice to lower --workers named neither), in what the next start
-	// has available at the least (sysmem.StartSpread less).
-	lower := "lower --steps"
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available%s (%s)",
+		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9, beside, o.dailyLower(copies, open, avail))}
+}
+
+// dailyLower is checkDailyCopies' advice where copies sets do not fit in
+// avail: the most workers that fit, where fewer workers keep fewer copies
+// (1024 asked for 100,000 lanes start 98, one a block of lanes: the
+// advice to lower --workers named neither), or, on an open engine's
+// devices (open not nil), the most steps that fit on them, in what the
+// next start has available at the least (sysmem.StartSpread less).
+func (o *runOptions) dailyLower(copies int, open openDaily, avail uint64) string {
 	fitIn := avail - min(avail, sysmem.StartSpread)
+	if open != nil {
+		// The need grows with the steps: the most that fit, by bisection.
+		lo, hi := -1, o.params.Steps
+		for hi-lo > 1 {
+			mid := lo + (hi-lo)/2
+			if _, _, n := o.dailyMemory(o.eng, mid, open); n <= fitIn {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		if lo < 1 {
+			return "use fewer devices (--device N,M), or run without --daily: no --steps fits on these devices"
+		}
+		return fmt.Sprintf("--steps %d fits on these devices, or use fewer devices (--device N,M)", lo)
+	}
+	lower := "lower --steps"
 	if fewer := copies - 1; fewer >= 1 && (o.engine == "parallel" || o.engine == "simd" || o.engine == "auto") {
 		lower = "lower --steps: no worker count fits"
 		for w := fewer; w >= 1; w-- {
 			eo := o.eng
 			eo.Workers = w
-			if _, _, n := memory(eo); n <= fitIn {
-				lower = fmt.Sprintf("--workers %d fits, or lower --steps", w)
-				break
+			if _, _, n := o.dailyMemory(eo, o.params.Steps, nil); n <= fitIn {
+				return fmt.Sprintf("--workers %d fits, or lower --steps", w)
 			}
 		}
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available%s (%s)",
-		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9, beside, lower)}
+	return lower
 }
 
 // maxFloorTime is the longest a job may take at the fastest any engine is
@@ -481,6 +555,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		return err
 	}
 	if err := o.checkTimeOpen(eng); err != nil {
+		return err
+	}
+	if err := o.checkDailyMemoryOpen(eng); err != nil {
 		return err
 	}
 	p := o.params

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -173,5 +174,64 @@ func TestDailyBesideOut(t *testing.T) {
 		if code != c.code || (code == 2 && !strings.Contains(stderr.String(), "gpusim: error: --daily: ") || code == 2 && !strings.Contains(stderr.String(), "beside the")) {
 			t.Errorf("%q: exit %d, stderr %q; want %d", c.args, code, stderr.String(), c.code)
 		}
+	}
+}
+
+// dailyDevices is an open engine on devices that holds copies of a
+// --daily job's per-step statistics and buffers of bytes a step in host
+// memory (as gpu.Multi's DailyMemory).
+type dailyDevices struct {
+	sim.Engine
+	copies, devices int
+	buffers         uint64 // a step
+}
+
+func (d dailyDevices) DailyMemory(job *sim.Job) (copies, devices int, buffers uint64) {
+	return d.copies, d.devices, d.buffers * uint64(job.Params.Steps)
+}
+
+// TestDailyMemoryOpenDevices: once --device all has opened several
+// devices, the --daily check counts the copies of the per-step statistics
+// they hold and their buffers in host memory, and refuses with exit 2's
+// error and a --steps that fits, where the check before the devices were
+// known counted one copy: 10,000 steps on two of pocl's devices under a
+// 400 MB cgroup limit passed it and stopped partway, exit 1 ("OpenCL run
+// not started" as a later piece started). The --steps it names passes
+// with sysmem.StartSpread less available; an engine that holds one copy
+// is not checked again.
+func TestDailyMemoryOpenDevices(t *testing.T) {
+	old := availableMemory
+	defer func() { availableMemory = old }()
+	p := sim.Default()
+	p.Lanes, p.Steps = 100000, 10000
+	o := &runOptions{params: p, engine: "opencl", shard: &shardRun{}, outputs: outputs{daily: true, dailyFlag: "daily"}}
+	one := sim.DailyBytes(p.Steps)
+	avail := 4*one + sysmem.HeapSlack(4*one) // 4 copies: one fits, 11 do not
+	availableMemory = func() (uint64, bool) { return avail, true }
+	if err := o.checkDailyMemory(); err != nil {
+		t.Fatalf("before the engine opens: %v; want one copy to fit", err)
+	}
+	eng := dailyDevices{copies: 11, devices: 2, buffers: 2500}
+	err := o.checkDailyMemoryOpen(eng)
+	var pe *sim.ParamError
+	if !errors.As(err, &pe) || pe.Flag != "daily" || !strings.Contains(pe.Msg, "11 copies of the per-step statistics of 10000 steps (five per device of the 2, and the result's)") {
+		t.Fatalf("11 copies on 2 devices in room for 4: %v; want --daily's refusal naming them", err)
+	}
+	m := regexp.MustCompile(`--steps ([0-9]+) fits on these devices`).FindStringSubmatch(pe.Msg)
+	if m == nil {
+		t.Fatalf("no --steps named that fits: %q", pe.Msg)
+	}
+	steps, _ := strconv.Atoi(m[1])
+	if steps < 1 || steps >= p.Steps {
+		t.Fatalf("--steps %d named, of %d", steps, p.Steps)
+	}
+	o.params.Steps = steps
+	availableMemory = func() (uint64, bool) { return avail - sysmem.StartSpread, true }
+	if err := o.checkDailyMemoryOpen(eng); err != nil {
+		t.Errorf("the --steps %d named refused with %d MiB less: %v", steps, sysmem.StartSpread>>20, err)
+	}
+	o.params.Steps = p.Steps
+	if err := o.checkDailyMemoryOpen(dailyDevices{copies: 1, devices: 1}); err != nil {
+		t.Errorf("one copy, counted before the engine opened, refused again: %v", err)
 	}
 }
