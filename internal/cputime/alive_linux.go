@@ -80,6 +80,29 @@ func reapedCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// stolenTime is the machine's steal time, all CPUs together: the time a
+// virtual machine's CPUs wanted to run while its host ran something else
+// (the eighth figure of /proc/stat's cpu line, in USER_HZ ticks, 1/100 s
+// on every architecture; proc(5)); 0 where it cannot be read, or on a
+// machine that is not a virtual one. A paused virtual machine's CPUs do
+// not want to run, and add nothing.
+func stolenTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 9 || string(f[0]) != "cpu" {
+		return 0
+	}
+	ticks, err := strconv.ParseInt(string(f[8]), 10, 64)
+	if err != nil || ticks < 0 {
+		return 0
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 // schedstat is the time on a CPU and waiting for one in the schedstat file
 // at path, in nanoseconds; ok is false where it cannot be read.
 func schedstat(path string) (int64, bool) {

@@ -39,8 +39,8 @@ var suspension struct {
 	// grew ended a stop.
 	continued, continuedBeat int
 	// reaped is the children's CPU time waited for (reapedCPU) at the
-	// last beat.
-	reaped time.Duration
+	// last beat, and stolen the machine's steal time (stolenTime).
+	reaped, stolen time.Duration
 }
 
 // suspendNow is the clock of the watch and suspendAlive its reading of
@@ -50,6 +50,7 @@ var (
 	suspendAlive    = threadsAlive
 	suspendChildren = childrenAlive
 	suspendReaped   = reapedCPU
+	suspendStolen   = stolenTime
 )
 
 // continuedWait is how long a beat after a gap waits for a SIGCONT that
@@ -74,10 +75,11 @@ func WatchSuspend() {
 		// start (a process's start-up is timed: it reads files). Until it
 		// is in, a gap is judged by its length.
 		alive, ok := suspendAlive()
-		reaped := suspendReaped()
+		reaped, stolen := suspendReaped(), suspendStolen()
 		suspension.Lock()
 		if suspension.alive == nil {
-			suspension.alive, suspension.aliveOK, suspension.reaped = alive, ok, reaped
+			suspension.alive, suspension.aliveOK = alive, ok
+			suspension.reaped, suspension.stolen = reaped, stolen
 		}
 		suspension.Unlock()
 		t := time.NewTicker(suspendBeat)
@@ -98,12 +100,12 @@ func beat() {
 		time.Sleep(continuedWait)
 	}
 	alive, ok := suspendAlive()
-	reaped := suspendReaped()
+	reaped, stolen := suspendReaped(), suspendStolen()
 	suspension.Lock()
 	defer suspension.Unlock()
 	suspension.total += gapSince(now, alive, ok)
 	suspension.last, suspension.alive, suspension.aliveOK = now, alive, ok
-	suspension.continuedBeat, suspension.reaped = suspension.continued, reaped
+	suspension.continuedBeat, suspension.reaped, suspension.stolen = suspension.continued, reaped, stolen
 }
 
 // gapSince is the time the process was suspended between its last beat
@@ -115,8 +117,11 @@ func beat() {
 // suspendBeat of the gap, or, where no SIGCONT came in the gap
 // (suspension.continued), the sum of its threads' growths, its running
 // children's whole time alive (read only here, suspendChildren: a child
-// it starts holds a thread until it execs) and its reaped children's CPU
-// time since the last beat did. A starved process's
+// it starts holds a thread until it execs), its reaped children's CPU
+// time since the last beat and the machine's steal time in the gap (a
+// virtual machine whose host ran others on its CPUs: a thread running on
+// a CPU the host took grows neither its time on a CPU nor its wait, so
+// that a loaded host's steal read as a stop) did. A starved process's
 // threads wait for a core in turns, none through the whole gap; a stopped
 // one's grow only before the stop and after its SIGCONT, whose gap is
 // judged by one thread's alone, as many threads running before a stop
@@ -132,7 +137,7 @@ func gapSince(now time.Time, alive map[int]int64, ok bool) time.Duration {
 		if suspension.continued == suspension.continuedBeat {
 			most = sum
 			if d-most >= suspendGap-suspendBeat {
-				most += suspendChildren() + max(suspendReaped()-suspension.reaped, 0)
+				most += suspendChildren() + max(suspendReaped()-suspension.reaped, 0) + max(suspendStolen()-suspension.stolen, 0)
 			}
 		}
 		if d-most < suspendGap-suspendBeat {
@@ -162,7 +167,8 @@ func aliveGrowth(before, after map[int]int64) (most, sum time.Duration) {
 // stop too. A stop under 0.5 s is not counted, and each is counted to
 // within 0.1 s. On Linux a gap through which one of the process's threads
 // ran or waited on a run queue (an overloaded machine) is not counted
-// (threadsAlive); a thread blocked on I/O meanwhile (heavy swapping) still
+// (threadsAlive), nor, without a SIGCONT in it, one the virtual machine's
+// steal time explains (stolenTime); a thread blocked on I/O meanwhile (heavy swapping) still
 // counts as suspended. It is 0 without WatchSuspend. Wall time less
 // Suspended is the time the process could run: what a rate or a timing is
 // measured over.

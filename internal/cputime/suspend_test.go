@@ -41,16 +41,20 @@ func TestSuspended(t *testing.T) {
 func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[int]int64, bool)) {
 	t.Helper()
 	suspension.Lock()
-	oldClock, oldAlive := suspendNow, suspendAlive
+	oldClock, oldAlive, oldStolen := suspendNow, suspendAlive, suspendStolen
 	watching, last, total := suspension.watching, suspension.last, suspension.total
 	a, aok := suspension.alive, suspension.aliveOK
 	cont, contBeat := suspension.continued, suspension.continuedBeat
 	suspendNow, suspendAlive = clock, alive
+	suspendStolen = func() time.Duration { return 0 }
+	stolen := suspension.stolen
+	suspension.stolen = 0
 	suspension.Unlock()
 	t.Cleanup(func() {
 		suspension.Lock()
 		defer suspension.Unlock()
-		suspendNow, suspendAlive = oldClock, oldAlive
+		suspendNow, suspendAlive, suspendStolen = oldClock, oldAlive, oldStolen
+		suspension.stolen = stolen
 		suspension.watching, suspension.last, suspension.total = watching, last, total
 		suspension.alive, suspension.aliveOK = a, aok
 		suspension.continued, suspension.continuedBeat = cont, contBeat
@@ -179,4 +183,50 @@ func watchThreads(t *testing.T, now *time.Time, threads map[int]int64) {
 	defer suspension.Unlock()
 	suspension.watching, suspension.last, suspension.total = true, *now, 0
 	suspension.alive, suspension.aliveOK = read()
+}
+
+// TestSuspendedStolen: a gap through which the process's threads neither
+// ran nor waited, while the virtual machine's host ran others on its CPUs
+// (its steal time grew by the gap), is a loaded host, not a suspension: a
+// thread running on a CPU the host took grows neither time, and such a
+// gap counted as a stop (a run on a loaded machine said it was suspended
+// for 600 ms). A gap with as much steal that a SIGCONT ended is a stop,
+// and one without steal too.
+func TestSuspendedStolen(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	watchThreads(t, &now, threads)
+	var stolen time.Duration
+	suspendStolen = func() time.Duration { return stolen }
+	suspension.Lock()
+	suspension.continued, suspension.continuedBeat = 0, 0
+	suspension.Unlock()
+	gap := func(steal time.Duration, cont bool) {
+		now = now.Add(time.Second)
+		for tid := range threads {
+			threads[tid] += int64(100 * time.Millisecond) // 0.8 s unexplained
+		}
+		stolen += steal
+		if cont {
+			suspension.Lock()
+			suspension.continued++
+			suspension.Unlock()
+		}
+		beat()
+	}
+	for i, c := range []struct {
+		steal time.Duration
+		cont  bool
+		want  time.Duration
+	}{
+		{1600 * time.Millisecond, false, 0},                      // both CPUs taken by the host for 0.8 s
+		{0, false, 900 * time.Millisecond},                       // nothing explains it: a stop (a cgroup freezer's)
+		{1600 * time.Millisecond, true, 1800 * time.Millisecond}, // a SIGCONT ended it: a stop
+		{300 * time.Millisecond, false, 2700 * time.Millisecond}, // 0.5 s unexplained: a stop
+	} {
+		gap(c.steal, c.cont)
+		if got := Suspended(); got != c.want {
+			t.Errorf("#%d: steal %v, SIGCONT %v: Suspended() = %v, want %v", i, c.steal, c.cont, got, c.want)
+		}
+	}
 }
