@@ -117,9 +117,11 @@ j=$W/no-opencl/gpu-check.json
 # had matched and gone, and the case failed at random.
 case "$(field "$j" 'd["error"]')" in *nonexistent*) ;; *) fail "no-opencl: the error does not name the library" ;; esac
 
-# A budget too small for the self-test skips it (timeout 0 meant no limit).
-check tiny-budget 0 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
-[ "$(field "$W/tiny-budget/gpu-check.json" '"selftest" in d["skipped"], d["complete"]')" = "(True, False)" ] || fail "tiny-budget: $(head -c 300 "$W/tiny-budget/gpu-check.json")"
+# A budget too small for the self-test skips it (timeout 0 meant no limit),
+# and with it every step: nothing was checked, so ok is null with a note
+# and the exit 3 (it said ok true, exit 0).
+check tiny-budget 3 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
+[ "$(field "$W/tiny-budget/gpu-check.json" '"selftest" in d["skipped"], d["complete"], d["ok"], d["finished"], d["ok_note"].startswith("nothing checked: the time budget")')" = "(True, False, None, True, True)" ] || fail "tiny-budget: $(head -c 300 "$W/tiny-budget/gpu-check.json")"
 
 # A device list: valid JSON naming it (printf %d failed on "all").
 check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
@@ -288,4 +290,28 @@ left=$(sleeping)
 for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
 [ -z "$left" ] || fail "kill-job: the check's job ran on after the check was stopped"
 echo "gpu-check-cases: kill-job: the job stops with the check"
+
+# A job cut at its time limit takes its children with it: timeout
+# --foreground ends the job's own process alone, and a child it had forked
+# ran on past the check, reparented to init. The stand-in's first digest
+# job (k1) forks a sleeping child, then sleeps past its limit.
+cat >"$W/forking-gpusim" <<EOS
+#!/bin/sh
+case " \$* " in *" run "*" --lanes 1 --steps 0 "*) sleep 301 & exec sleep 100 ;; esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/forking-gpusim"
+strays() { # OUT: the processes of the check with that OUT left running
+	local e
+	for e in $(grep -lsx "OUT=$1" --null-data /proc/[0-9]*/environ); do
+		case "$({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" in "sleep 301 " | "sleep 100 ") echo "${e%/environ}" ;; esac
+	done
+	return 0
+}
+check job-child 0 GPUSIM="$W/forking-gpusim" GPU_CHECK_BUDGET=12
+left=$(strays "$W/job-child")
+for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
+[ -z "$left" ] || fail "job-child: a job's child ran on after the check: $left"
+grep -q '"k1(cut)"' "$W/job-child/gpu-check.json" || fail "job-child: k1 was not cut: $(head -c 400 "$W/job-child/gpu-check.json")"
+echo "gpu-check-cases: job-child: a job cut at its limit takes its children with it"
 echo "gpu-check-cases: ok"

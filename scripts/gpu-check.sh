@@ -18,7 +18,10 @@
 #       fast and --daily, run `gpusim bench` on the CPU engines (simd,
 #       parallel) over 1..nproc workers for its scaling table and Amdahl
 #       fit. It writes into $OUT: gpu-check.json, the summary (ok: false on
-#       any mismatch or failure); gpu-check.log, its progress lines;
+#       any mismatch or failure, exit 1; true only where nothing failed and
+#       the self-test ran to its end, exit 0; null where nothing failed but
+#       the time budget left the self-test out, so nothing on the device was
+#       checked, with the reason in "ok_note", exit 3); gpu-check.log, its progress lines;
 #       machine.txt (uname, nvidia-smi, ICD files, ldconfig); bundle.txt, the
 #       bundle's commit and files as prepare made them; and for each
 #       gpusim command NAME.json, its JSON report, and NAME.err, its stderr
@@ -158,6 +161,39 @@ budget() {
 	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
 }
+# limit SECS CMD...: CMD under timeout --foreground, SECS then 5 s to end
+# after SIGTERM, marked GPU_CHECK_JOB=PID.N in its environment, which its
+# children inherit; what is left of it is ended when it returns. Its status.
+JOB_N=0
+limit() {
+	local secs=$1 rc tag
+	shift
+	JOB_N=$((JOB_N + 1)) tag=GPU_CHECK_JOB=$$.$JOB_N
+	env "$tag" timeout --foreground --kill-after=5 "$secs" "$@"
+	rc=$?
+	reap "$tag"
+	return $rc
+}
+# marked TAG: the processes whose environment holds TAG (/proc's environ is
+# readable for one's own processes only, which these are).
+marked() { grep -lsxz -- "$1" /proc/[0-9]*/environ | sed 's|^/proc/||; s|/environ$||'; }
+# reap TAG: SIGTERM to the processes marked TAG, SIGKILL to those left 5 s on.
+reap() {
+	local pids i
+	pids=$(marked "$1")
+	[ -n "$pids" ] || return 0
+	log "ending what the job left running: $(echo $pids)"
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	for i in $(seq 50); do
+		pids=$(marked "$1")
+		[ -n "$pids" ] || return 0
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null
+	return 0
+}
 jstr() {
 	local s
 	# Control characters JSON does not take raw (a driver's ANSI colours in
@@ -195,17 +231,37 @@ jget() {
 # gpusim runs under timeout --foreground, in this script's process group:
 # timeout(1) otherwise puts it in a group of its own, which neither Ctrl-C
 # nor a kill of the check's group reaches (a check stopped so left its
-# gpusim job running for up to its whole limit, reparented to init).
-ALL_OK=true SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none
+# gpusim job running for up to its whole limit, reparented to init). But
+# --foreground ends the job's own process alone: what it forked ran on past
+# the check. So each job is marked in its environment (limit), and whatever
+# still carries the mark when the job returns is ended (reap).
+ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
 # The CPUs this process may run on: nproc without the OpenMP variables
 # it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
 # 1..16 workers became one point, marked ok).
 CORES=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 1)
 join() { local IFS=,; echo "$*"; }
+# verdict: the summary's "ok": false until the end and on any failure; true
+# where nothing failed and the self-test ran to its end; null where nothing
+# failed but nothing was checked on the device (a budget that skipped every
+# step read ok true, exit 0).
+verdict() {
+	if [ $FINISHED != true ] || [ $ALL_OK != true ]; then
+		echo false
+	elif [ $SELFTEST_RAN != true ]; then
+		echo null
+	else
+		echo true
+	fi
+}
+ok_note() {
+	[ "$(verdict)" = null ] || { echo null; return; }
+	jstr "nothing checked: the time budget (GPU_CHECK_BUDGET=$BUDGET s) left no room for the self-test; give it more seconds"
+}
 json() {
-	printf '{\n  "ok": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
-		"$([ $FINISHED = true ] && echo "$ALL_OK" || echo false)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
+	printf '{\n  "ok": %s,\n  "ok_note": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
+		"$(verdict)" "$(ok_note)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
 		"$FINISHED" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
 		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
 	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
@@ -405,7 +461,7 @@ for w in "${WAYS[@]}"; do
 	[ $i -eq 1 ] && [ "$b" -lt 10 ] && b=10
 	[ "$b" -lt 3 ] && break
 	if [ -n "$lib" ]; then envs=(GPUSIM_OPENCL_LIBRARY="$lib"); else envs=(-u GPUSIM_OPENCL_LIBRARY); fi
-	env "${envs[@]}" timeout --foreground -k 5 "$b" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
+	limit "$b" env "${envs[@]}" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
 	rc=$?
 	n=$(grep -c '"index":' "$WORK/devices-$i.json" 2>/dev/null)
 	gpus=$(awk '/"type": "[^"]*GPU/ && !/CPU/' "$WORK/devices-$i.json" 2>/dev/null | grep -c .)
@@ -480,7 +536,7 @@ if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
 	SKIPPED+=(selftest)
 elif [ $DEV_RC -eq 0 ]; then
 	start=$(date +%s%N)
-	timeout --foreground --kill-after=5 "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
+	limit "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	err=$(head -c 300 "$OUT/selftest.err")
@@ -492,8 +548,10 @@ elif [ $DEV_RC -eq 0 ]; then
 		SKIPPED+=(selftest)
 		log "selftest --device all: cut at ${b}s, what the budget left: skipped"
 	elif [ $rc -ne 0 ] || ! grep -q '"ok": true' "$OUT/selftest.json" 2>/dev/null; then
-		ALL_OK=false
+		ALL_OK=false SELFTEST_RAN=true
 		[ -n "$ERROR" ] || ERROR="selftest --device all failed: exit $rc${err:+: $err}"
+	else
+		SELFTEST_RAN=true
 	fi
 	log "selftest --device all: exit $rc in ${secs}s $(grep -o '"name": "[^"]*",\s*$' "$OUT/selftest.json" | wc -l) checks${err:+; $err}"
 	grep -B1 -A3 '"status": "\(fail\|limited\)"' "$OUT/selftest.json" 2>/dev/null | head -30 | tee -a "$LOG" >&2
@@ -514,7 +572,7 @@ grun() {
 	fi
 	local start rc
 	start=$(date +%s%N)
-	timeout --foreground --kill-after=5 "$((b + 2))" "$GPUSIM" run --format json -q --timeout "${b}s" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"
+	limit "$((b + 2))" "$GPUSIM" run --format json -q --timeout "${b}s" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
 	awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }' >"$WORK/$name.time"
 	# 124: gpusim's --timeout; 137: killed past it (a cold compile)
@@ -646,7 +704,7 @@ for ec in simd:60 parallel:150; do
 	fi
 	start=$(date +%s%N)
 	# shellcheck disable=SC2086
-	timeout --foreground --kill-after=5 "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
+	limit "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
 		--reps 3 --warmup 1 --no-sweep --baseline none --format json >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
@@ -685,5 +743,12 @@ save || {
 	json
 	exit 1
 }
-log "wrote $OUT/gpu-check.json: ok=$ALL_OK, skipped: ${SKIPPED[*]:-none}, in $(($(date +%s) - T0))s"
-$ALL_OK
+log "wrote $OUT/gpu-check.json: ok=$(verdict), skipped: ${SKIPPED[*]:-none}, in $(($(date +%s) - T0))s"
+case $(verdict) in
+true) exit 0 ;;
+null)
+	log "nothing checked: the time budget left the self-test out (exit 3)"
+	exit 3
+	;;
+*) exit 1 ;;
+esac
