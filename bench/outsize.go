@@ -342,8 +342,8 @@ func (p Plan) largest(fill rune) *Report {
 }
 
 // largestScaling adds to r the scaling table of p at its largest: each
-// engine that scales at every worker count, fitted from two points off the
-// law (the longest fit line), every count above one left out of the fit
+// engine that scales at every worker count, its P held at its bound (the
+// longest fit line), every count above one left out of the fit
 // and its efficiency above 100% beyond the spread, every overhead below 0
 // (a longer cell, a note of its own), a predicted P held at 0 (its note
 // in the fit line), the speedup axis down to the least
@@ -361,7 +361,9 @@ func (p Plan) largestScaling(r *Report) {
 		if !s.Scales {
 			continue
 		}
-		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 0.5, Limit: 2, RMS: 1, Points: 2, Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5,
+		// P held at its bound over every worker count: the longest
+		// fit line.
+		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 1, Limit: 2, RMS: 1, Points: max(2, len(c.workers())), Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5,
 			PredictedPNote: heldNote(longest, longest), Cores: math.MaxInt32}
 		if c.Reps < 2 {
 			sc.Fit.Range = nil // the fit line says why, in more words

@@ -260,13 +260,13 @@ func (s *Scaling) FitLine() string {
 	}
 	resid := fmt.Sprintf("rms residual %s over %d points (the %s above 1)", fmtG(s.Fit.RMS), s.Fit.Points, count.Noun(s.Fit.Points-1, "worker count"))
 	switch {
-	case s.Fit.Points <= 2 && (s.Fit.P == 0 || s.Fit.P == 1) && s.Fit.RMS > 1e-9:
-		// A speedup the law cannot give (below 1, above the worker
-		// count): P sits at a bound and the fit misses the point. P,
-		// not the residual alone, says so: an interior P solved to
-		// 1e-13 leaves a residual of 1e-8 at 1024 workers, where the
-		// speedup's slope in P is 1e6, and read "held at its bound".
+	case s.Fit.Points <= 2 && s.Fit.AtBound():
 		resid = fmt.Sprintf("from %d points: the speedup lies outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %s)", s.Fit.Points, fmtG(s.Fit.RMS))
+	case s.Fit.AtBound():
+		// As with 2 points: at 3 or more, P at 0 or 1 with a residual
+		// left is the bound, not the fit, and the residual alone read
+		// as the law's miss at a fitted P.
+		resid = fmt.Sprintf("from %d points: the speedups lie, on balance, outside what the law allows (1 to the worker count), so P is held at its bound (rms residual %s over the %s above 1)", s.Fit.Points, fmtG(s.Fit.RMS), count.Noun(s.Fit.Points-1, "worker count"))
 	case s.Fit.Points <= 2:
 		// One worker count besides 1: P is solved for, not fitted.
 		resid = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
@@ -330,6 +330,9 @@ func (s *Scaling) csvFitNote() string {
 			note += fmt.Sprintf("; p %s to %s over the timed runs' spread", fmtF(s.Fit.Range[0]), fmtF(s.Fit.Range[1]))
 		} else if r := s.rangeText(""); r != "" {
 			note += "; " + strings.Trim(r, " ()")
+		}
+		if s.Fit.AtBound() {
+			note += "; p held at its bound: the speedups lie outside what the law allows (1 to the worker count)"
 		}
 		if left := s.leftOutText(); left != "" {
 			note += "; " + left

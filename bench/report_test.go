@@ -368,6 +368,46 @@ func TestFitLineTwoPoints(t *testing.T) {
 	}
 }
 
+// TestFitLineHeldManyPoints: P held at its bound by 3 or more points says
+// so, as 2 points do: superlinear speedups push P to 1 and flat ones (more
+// workers no faster, a little slower) to 0, and the line gave the residual
+// alone, as if the law had been fitted and missed by that much. An interior
+// P over as many points does not say it.
+func TestFitLineHeldManyPoints(t *testing.T) {
+	workers := []int{1, 2, 4, 8}
+	for _, c := range []struct {
+		name  string
+		times []float64 // seconds at each of workers
+		p     float64   // want, or -1 for inside (0, 1)
+		held  bool
+	}{
+		{"superlinear", []float64{8, 3.5, 1.6, 0.7}, 1, true},
+		{"flat", []float64{1, 1.02, 1.05, 1.1}, 0, true},
+		{"amdahl 0.9", []float64{1, 1 / Amdahl(0.9, 2) * 1.01, 1 / Amdahl(0.9, 4), 1 / Amdahl(0.9, 8) * 0.99}, -1, false},
+	} {
+		sp := make([]float64, len(c.times))
+		for i, tm := range c.times {
+			sp[i] = c.times[0] / tm
+		}
+		fit, err := FitAmdahl(workers, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (c.p >= 0 && fit.P != c.p) || (c.p < 0 && (fit.P <= 0 || fit.P >= 1)) {
+			t.Fatalf("%s: P %v, want %v", c.name, fit.P, c.p)
+		}
+		s := &Scaling{Engine: "parallel", Workload: Workload{1e5, 10}, Fit: &fit}
+		line, note := s.FitLine(), s.csvFitNote()
+		want := "from 4 points: the speedups lie, on balance, outside what the law allows (1 to the worker count), so P is held at its bound (rms residual "
+		if got := strings.Contains(line, want) && strings.Contains(line, " over the 3 worker counts above 1)"); got != c.held {
+			t.Errorf("%s: fit line %q; held at its bound %v, want %v", c.name, line, got, c.held)
+		}
+		if got := strings.Contains(note, "p held at its bound"); got != c.held {
+			t.Errorf("%s: CSV note %q; held at its bound %v, want %v", c.name, note, got, c.held)
+		}
+	}
+}
+
 // TestFitLineManyWorkers: a fit through one worker count besides 1 with an
 // interior P is solved, not held at a bound, at any worker count: at 512 and
 // 1024 workers, where the speedup's slope in P is 1e5 to 1e6, P solved to
