@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -23,6 +24,9 @@ import (
 // the error is for a device that cannot be opened, or a run stopped by ctx.
 func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 	opt.skipSelfTest, opt.Math = true, MathExact
+	if err := selfTestLimitShort(opt); err != nil {
+		return nil, err
+	}
 	e, err := Open(opt)
 	if err != nil {
 		return nil, err
@@ -96,6 +100,46 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 		st.Took += took
 	}
 	return st, nil
+}
+
+// selfTestLimitShort is, on pocl under a file-size limit (ulimit -f), the
+// refusal of the programs RunSelfTest loads from gpusim's cache (the
+// engine's, the self-test's and, with the daily kernels, the one without
+// them) that pocl's kernel cache lacks files of past the limit, before the
+// first load (cl.BinariesLimitShort), or nil. Each load checked its own
+// program alone: the self-test's program refused at 92 kB said to raise
+// the limit to 95 KiB, where the next program, 115 kB its largest file,
+// was refused in turn. Programs not cached, and a device Open refuses,
+// are left to Open's own checks.
+func selfTestLimitShort(opt Options) error {
+	if !cl.FileLimited() {
+		return nil
+	}
+	ds, err := devices()
+	if err != nil || opt.Device < 0 || opt.Device >= len(ds) {
+		return nil
+	}
+	d := ds[opt.Device]
+	e := newEngine(opt, d.desc)
+	options, err := e.buildOptions()
+	if err != nil {
+		return nil
+	}
+	bins := [][]byte{cacheLoad("programs", programKey(d.desc, options, e.source())),
+		cacheLoad("programs", programKey(d.desc, selfTestOptions(options), e.selfTestSource()))}
+	if !opt.NoDaily {
+		plain := opt
+		plain.NoDaily = true
+		p := newEngine(plain, d.desc)
+		if options, err = p.buildOptions(); err != nil {
+			return nil
+		}
+		bins = append(bins, cacheLoad("programs", programKey(d.desc, options, p.source())))
+	}
+	if err := cl.BinariesLimitShort(d.dev, bins); err != nil {
+		return fmt.Errorf("opencl: load the self-test's programs for %s: %w", d.desc.Named(), err)
+	}
+	return nil
 }
 
 // plainProgramChecks opens opt's device with the program without the daily

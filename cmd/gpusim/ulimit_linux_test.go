@@ -443,3 +443,53 @@ func TestMergeUnderLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestSelftestFileLimitHint: selftest under a file-size limit (ulimit -f)
+// on pocl, with gpusim's cache warm and pocl's kernel cache holding the
+// engine's program alone (a run loaded it), names a limit under which it
+// then runs: each program's load checked its own files, so that the
+// self-test's program, refused first, asked 95 KiB, and at 95 KiB the
+// program without the daily kernels was refused in turn, asking 113 KiB.
+// Needs an OpenCL device; on another driver than pocl no limit is refused,
+// and the test is skipped.
+func TestSelftestFileLimitHint(t *testing.T) {
+	cltest.RequireDevice(t)
+	_, bin, env := underLimit(t, "GPUSIM_CACHE_DIR=", "POCL_CACHE_DIR=")
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash, whose ulimit -f counts KiB as the hint does")
+	}
+	dir := t.TempDir()
+	env = append(env, "GPUSIM_CACHE_DIR="+filepath.Join(dir, "cache"))
+	gpusim := func(pocl string, limit int, args ...string) (string, int) {
+		cmd := exec.Command(bash, append([]string{"-c", fmt.Sprintf(`ulimit -f %d || exit 99; exec "$0" "$@"`, limit), bin}, args...)...)
+		cmd.Env = append(slices.Clone(env), "POCL_CACHE_DIR="+filepath.Join(dir, pocl))
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() == 99 {
+			t.Skipf("ulimit -f %d refused here: %s", limit, out)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	const unlimited = 1 << 30
+	if out, code := gpusim("warm", unlimited, "selftest", "--device", "0"); code != 0 {
+		t.Fatalf("selftest, no limit: exit %d\n%s", code, out)
+	}
+	if out, code := gpusim("part", unlimited, "run", "--engine", "opencl", "--device", "0", "--daily", "--lanes", "100", "--steps", "2"); code != 0 {
+		t.Fatalf("run, no limit: exit %d\n%s", code, out)
+	}
+	out, code := gpusim("part", 8, "selftest", "--device", "0")
+	if code == 0 {
+		t.Skipf("selftest under ulimit -f 8 ran (not pocl, or pocl's kernel cache holds every file): %.300s", out)
+	}
+	var named int
+	i := strings.Index(out, "gpusim: hint: raise the limit to ")
+	if i < 0 {
+		t.Fatalf("ulimit -f 8: exit %d, no hint naming a limit\n%s", code, out)
+	}
+	if _, err := fmt.Sscanf(out[i:], "gpusim: hint: raise the limit to %d KiB", &named); err != nil {
+		t.Fatalf("ulimit -f 8: the hint names no KiB (%v)\n%s", err, out)
+	}
+	if out, code := gpusim("part", named, "selftest", "--device", "0"); code != 0 {
+		t.Errorf("ulimit -f %d, the limit named under 8: exit %d\n%s", named, code, out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/gpusim/gpusim/internal/diskfree"
@@ -132,36 +133,79 @@ func poclBinaryLimitShort(pocl bool, bin []byte) error {
 	if err := poclBinaryDiskShort(pocl, bin); err != nil {
 		return err
 	}
+	return poclBinariesLimitShort(pocl, [][]byte{bin})
+}
+
+// BinariesLimitShort is the file-size limit's refusal of
+// poclBinaryLimitShort over bins, the binaries of the programs a command
+// loads on dev one after another (selftest: the engine's, the self-test's
+// and the one without the daily kernels), or nil: what the limit must take
+// is the largest file any of them lacks in pocl's kernel cache. Each load
+// checked its own binary alone, so that selftest under a limit that its
+// own program's files passed said to raise it to 95 KiB, and at 95 KiB
+// the next program refused it, asking 113 KiB. A nil binary (a program
+// not in gpusim's cache, built from source, as poclFileLimitShort checks)
+// is passed over.
+func BinariesLimitShort(dev *Device, bins [][]byte) error {
+	return poclBinariesLimitShort(isPocl(dev), slices.DeleteFunc(slices.Clone(bins), func(b []byte) bool { return b == nil }))
+}
+
+// FileLimited says whether the process runs under a file-size limit
+// (ulimit -f, RLIMIT_FSIZE), which BinariesLimitShort checks binaries
+// against: without one, there is nothing to read them for.
+func FileLimited() bool {
+	_, limited := fileLimit()
+	return limited
+}
+
+// poclBinariesLimitShort is the refusal of loading bins on pocl (pocl
+// true) under a file-size limit that a file of them that pocl's kernel
+// cache does not hold yet exceeds, or nil (poclBinaryLimitShort).
+func poclBinariesLimitShort(pocl bool, bins [][]byte) error {
 	limit, limited := fileLimit()
-	if runtime.GOOS == "windows" || !limited || limit >= cacheProbeBytes || !pocl {
+	if runtime.GOOS == "windows" || !limited || limit >= cacheProbeBytes || !pocl || len(bins) == 0 {
 		return nil
 	}
-	missing, known := poclBinaryMissing(bin)
 	what := "the files of the compiled program (its bitcode and shared objects: 0.6 MB with pocl 3.1, 160 kB the largest; gpusim asks for %d MiB to leave room)"
 	need := fmt.Sprintf("%d MiB", cacheProbeBytes>>20)
-	if known {
-		total, largest := 0, 0
+	// progs counts the programs that lack files there.
+	total, largest, count, progs, known := 0, 0, 0, 0, true
+	for _, bin := range bins {
+		missing, ok := poclBinaryMissing(bin)
+		known = known && ok
 		for _, f := range missing {
 			total += f.size
 			largest = max(largest, f.size)
 		}
+		count += len(missing)
+		progs += min(len(missing), 1)
+	}
+	if known {
 		if uint64(largest) <= limit {
 			return nil
 		}
 		// In KiB, rounded up: bash's ulimit -f counts those.
 		need = fmt.Sprintf("%d KiB", (largest+1023)>>10)
 		files := "files"
-		if len(missing) == 1 {
+		if count == 1 {
 			files = "file"
 		}
-		what = fmt.Sprintf("the %d %s of the compiled program it does not hold yet (its bitcode and shared objects: %s, %s the largest)",
-			len(missing), files, diskfree.SizeText(uint64(total)), diskfree.SizeText(uint64(largest)))
+		of := "of the compiled program it does not hold yet (its"
+		if progs > 1 {
+			of = fmt.Sprintf("of the %d compiled programs loaded here that it does not hold yet (their", progs)
+		}
+		what = fmt.Sprintf("the %d %s %s bitcode and shared objects: %s, %s the largest)",
+			count, files, of, diskfree.SizeText(uint64(total)), diskfree.SizeText(uint64(largest)))
 	} else {
 		what = fmt.Sprintf(what, cacheProbeBytes>>20)
 	}
+	program := "the compiled program"
+	if progs > 1 {
+		program = "the compiled programs"
+	}
 	return &UnavailableError{Kind: ErrEnvironment,
-		Cause: fmt.Sprintf("pocl cannot load the compiled program from gpusim's cache under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes %s into its kernel cache %s, and ends the process when one is cut short",
-			diskfree.SizeText(limit), what, poclCacheDir()),
+		Cause: fmt.Sprintf("pocl cannot load %s from gpusim's cache under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes %s into its kernel cache %s, and ends the process when one is cut short",
+			program, diskfree.SizeText(limit), what, poclCacheDir()),
 		Hint: fmt.Sprintf("raise the limit to %s or more (ulimit -f unlimited) for one run, after which pocl's kernel cache holds the files and runs under the limit load them; or %s", need, useCPU)}
 }
 

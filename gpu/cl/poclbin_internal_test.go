@@ -14,6 +14,12 @@ import (
 // one kernel's metadata (with a name and an argument's, which are not
 // files) and two shared objects.
 func poclTestBinary() []byte {
+	return poclTestBinaryOf("NP/GOKNHIJKGDIPEBDHJKHNKNDDEJAPPBNPPMGGK", 100<<10)
+}
+
+// poclTestBinaryOf is poclTestBinary with the program's folder dir and a
+// bitcode of size bytes.
+func poclTestBinaryOf(dir string, size int) []byte {
 	le32 := func(b []byte, n int) []byte { return binary.LittleEndian.AppendUint32(b, uint32(n)) }
 	file := func(b []byte, path, content string) []byte {
 		b = le32(b, len(path))
@@ -26,8 +32,8 @@ func poclTestBinary() []byte {
 	b = le32(b, 9)                                                // version
 	b = le32(b, 1)                                                // kernels
 	b = append(b, 0, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0)
-	b = append(b, "NP/GOKNHIJKGDIPEBDHJKHNKNDDEJAPPBNPPMGGK\x00"...)
-	bc := "BC\xc0\xde/x" + strings.Repeat("\x00", 100<<10)
+	b = append(b, dir+"\x00"...)
+	bc := "BC\xc0\xde/x" + strings.Repeat("\x00", size)
 	b = binary.LittleEndian.AppendUint64(b, uint64(4+11+4+len(bc)))
 	b = file(b, "/program.bc", bc)
 	b = binary.LittleEndian.AppendUint64(b, 0) // the kernel's sizes
@@ -111,6 +117,46 @@ func TestPoclBinaryLimitShort(t *testing.T) {
 		if err := poclBinaryLimitShort(true, bin); err != nil {
 			t.Errorf("limit %d (limited %v): %v", l.limit, l.limited, err)
 		}
+	}
+}
+
+// TestPoclBinariesLimitShort: the programs a command loads one after
+// another (selftest's three) are refused together, the limit the hint
+// names the largest file any of them lacks: each load checked its own, and
+// selftest's hint asked 95 KiB for the self-test's program, under which the
+// next program was refused, asking 113 KiB. A program whose files pocl's
+// kernel cache holds is not counted, and nil binaries (programs built from
+// source) are passed over.
+func TestPoclBinariesLimitShort(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv(envPoclCacheDir, cache)
+	defer func(f func() (uint64, bool)) { fileLimit = f }(fileLimit)
+	fileLimit = func() (uint64, bool) { return 90 << 10, true }
+	small := poclTestBinaryOf("KN/NDJNNHMNBJNGKMEONODIDDPAMOKNDGIJOHJBM", 95<<10)
+	large := poclTestBinaryOf("DE/DEIINFCHLAMICFLKGHOPAMKGPAFNAINNAEPPP", 112<<10)
+	held := poclTestBinary()
+	dir, files := poclBinaryFiles(held)
+	for _, f := range files {
+		p := filepath.Join(cache, dir, f.path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := poclBinariesLimitShort(true, [][]byte{held, small, large})
+	if !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), "pocl cannot load the compiled programs from gpusim's cache") ||
+		!strings.Contains(err.Error(), "the 6 files of the 2 compiled programs loaded here that it does not hold yet") ||
+		!strings.Contains(HintFor(err), "raise the limit to 113 KiB or more") {
+		t.Errorf("two programs past the limit: %v (hint %q), want both counted and the larger's largest file named", err, HintFor(err))
+	}
+	if err := poclBinariesLimitShort(true, [][]byte{held, small}); err == nil || !strings.Contains(err.Error(), "the 3 files of the compiled program it does not hold yet") ||
+		!strings.Contains(HintFor(err), "raise the limit to 96 KiB or more") {
+		t.Errorf("one program past the limit: %v (hint %q)", err, HintFor(err))
+	}
+	if err := BinariesLimitShort(nil, [][]byte{nil, small}); err != nil {
+		t.Errorf("not pocl: %v", err)
 	}
 }
 
