@@ -730,3 +730,45 @@ func TestColdNoteSelftestProgramRebuild(t *testing.T) {
 		t.Errorf("selftest after the rebuild:\n%s\nwant no note: the entry is cached again", out)
 	}
 }
+
+// TestSelftestStdoutRoom: selftest whose report goes to a file on a disk
+// that cannot take it at its largest (selftestReportMost) is refused
+// before any device is opened (exit 2, gpusim: error: stdout: ..., as
+// run's report is), the file left empty: it compiled and checked every
+// device, then failed at the write (exit 1, "no space left on device").
+// One with room runs, where there is a device.
+func TestSelftestStdoutRoom(t *testing.T) {
+	full := testenv.SmallDisk(t, "64k", false, nil)
+	if err := os.WriteFile(full+"/fill", make([]byte, 64<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		f, err := os.Create(full + "/r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		code := runContext(context.Background(), []string{"selftest", "--device", "0", "--format", format}, strings.NewReader(""), f, &stderr)
+		f.Close()
+		want := "gpusim: error: stdout: the " + format + " report may need up to 36.9 kB of disk space, but the file system of the file stdout goes to (" + full + "/r) has 0 bytes free\n"
+		if code != exitUsage || !strings.HasPrefix(stderr.String(), want) || strings.Contains(stderr.String(), "compiling") {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and %q first, before any compile", format, code, stderr.String(), want)
+		}
+		if b, err := os.ReadFile(full + "/r"); err != nil || len(b) != 0 {
+			t.Errorf("%s: the report's file holds %q (%v), want it empty", format, b, err)
+		}
+	}
+	if _, ds, err := engines.Devices(); err != nil || len(ds) == 0 {
+		t.Skipf("no OpenCL device (%v): the run with room is not tried", err)
+	}
+	room := testenv.SmallDisk(t, "128k", false, nil)
+	f, err := os.Create(room + "/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr strings.Builder
+	if code := runContext(context.Background(), []string{"selftest", "--device", "0"}, strings.NewReader(""), f, &stderr); code != 0 {
+		t.Errorf("a disk with room: exit %d, stderr %q", code, stderr.String())
+	}
+}

@@ -42,6 +42,10 @@ func selftestCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			most := func() (uint64, error) { return selftestReportMost(o.Device), nil }
+			if err := checkStdoutFits(c.App.Writer, "the "+o.Format+" report", most, nil); err != nil {
+				return err
+			}
 			err = selftestRun(c.Context, o, c.App.Writer, c.App.ErrWriter)
 			// The engines' remarks, as run prints them: a cached program
 			// that failed a check and was rebuilt, a cache not written.
@@ -66,6 +70,31 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 		return o, err
 	}
 	return o, nil
+}
+
+// selftestDeviceMost is the most bytes a device takes in selftest's
+// report: 1.5 kB in text, 3.0 kB in JSON where every check passed
+// (measured on pocl 3.1), with room for failures' notes and a driver's
+// build log.
+const selftestDeviceMost = 16 << 10
+
+// selftestReportMost bounds selftest's report on the devices of the list
+// devices ("all", or indices), for its room on stdout (checkStdoutFits):
+// reportBase and selftestDeviceMost a device, those listed, or for all
+// those the driver lists (one where it lists none). A self-test whose
+// stdout was a full disk compiled and checked every device (seconds, a
+// minute cold on some GPUs), then lost its report at the write.
+func selftestReportMost(devices string) uint64 {
+	n := 1
+	if idx, err := engines.ParseDevices(devices, -1); err == nil {
+		n = max(n, len(idx))
+	}
+	if strings.TrimSpace(devices) == "all" {
+		if _, ds, err := engines.Devices(); err == nil {
+			n = max(n, len(ds))
+		}
+	}
+	return reportBase + uint64(n)*selftestDeviceMost
 }
 
 // limitedText is the summary line's word on the checks of sts that found a

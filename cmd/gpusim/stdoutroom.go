@@ -95,7 +95,7 @@ type takenFunc func(dev, room uint64) (n uint64, bounded bool, files []string)
 // none: they take their room first, before the report is printed), or
 // whose size would pass the file-size limit (ulimit -f). It is the one
 // check of stdout's room of every command that prints a report after its
-// work (run, bench, merge). most is called only where stdout is such a
+// work (run, bench, merge, selftest). most is called only where stdout is such a
 // file. Nothing is refused where the room is not known. The error prints
 // as gpusim: error: stdout: ..., exit 2.
 func checkStdoutFits(w io.Writer, what string, most func() (uint64, error), taken takenFunc) error {
