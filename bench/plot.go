@@ -268,7 +268,13 @@ func addScaling(p *plot.Plot, s Scaling, i int, curve func(float64, color.Color,
 	p.Add(fit, pred)
 	// P as the scaling table's note writes it (fmtP): the legend's own
 	// three decimals read 0.9996 as 1.000 beside the note's 0.9996.
-	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %s%s", label, fmtP(s.Fit.P), s.Fit.rangeText(" (range %s to %s)")), sc, fit)
+	// A P held at its bound says so, as the notes do: "fitted P =
+	// 0.0000" read as a fit where the speedups lay below 1.
+	bound := ""
+	if s.Fit.AtBound() {
+		bound = ", held at its bound"
+	}
+	p.Legend.Add(fmt.Sprintf("%s: measured, fitted P = %s%s%s", label, fmtP(s.Fit.P), s.Fit.rangeText(" (range %s to %s)"), bound), sc, fit)
 	held := ""
 	if s.PredictedPNote != "" {
 		held = " (held at 0)"

@@ -226,6 +226,37 @@ func TestSpeedupPlotPAsTable(t *testing.T) {
 	}
 }
 
+// TestSpeedupPlotHeld: a fitted P held at its bound by speedups the law
+// cannot give says so in the chart's legend, as the notes do (the legend
+// read "fitted P = 0.0000 (range 0.0000 to 0.9148)" beside the note's
+// "P is held at its bound"); a P fitted at 1 through exact points does not.
+func TestSpeedupPlotHeld(t *testing.T) {
+	for _, c := range []struct {
+		sp   []float64
+		held bool
+	}{{[]float64{1, 0.875}, true}, {[]float64{1, 2.5, 6}, true}, {[]float64{1, 2, 4}, false}} {
+		r := sampleReport()
+		s := &r.Scaling[0]
+		fit, err := FitAmdahl([]int{1, 2, 4}[:len(c.sp)], c.sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Fit = &fit
+		r.Scaling = r.Scaling[:1]
+		pl, err := speedupPlot(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := plots.SVG(pl, plots.Height)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), ", held at its bound<"); got != c.held || strings.Contains(s.FitLine(), "held at its bound") != c.held {
+			t.Errorf("speedups %v: the legend says held %v, want %v, as the note %q", c.sp, got, c.held, s.FitLine())
+		}
+	}
+}
+
 // TestSweepPlotOneSize: a sweep of one size, or one whose engines all take
 // one time per lane-step, draws its chart: gonum widened the axis by 1
 // either side of its one value, below 0 at 1 lane or under 1 ns, and
