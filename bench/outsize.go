@@ -387,7 +387,8 @@ func (p Plan) largestScaling(r *Report) {
 // largestSweep adds to r the sweep of p at its largest: every engine at
 // every size, the axis of ns per lane-step from a nanosecond over the
 // largest size's lane-steps to longest over the smallest's, and every
-// crossover DefaultPairs looks for, none found (the longest sentence).
+// crossover DefaultPairs looks for, none found, the challenger faster at
+// every size but the largest (the longest sentence).
 func (p Plan) largestSweep(r *Report) {
 	c := p.Config
 	if len(c.Sweep) == 0 {
@@ -411,7 +412,7 @@ func (p Plan) largestSweep(r *Report) {
 	}
 	r.Sweep = sw
 	for _, pr := range DefaultPairs(p.Specs) {
-		r.Crossovers = append(r.Crossovers, Crossover{Pair: pr, Status: CrossoverNone})
+		r.Crossovers = append(r.Crossovers, Crossover{Pair: pr, Status: CrossoverNone, FasterBelow: lanes[:len(lanes)-1]})
 	}
 }
 

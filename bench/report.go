@@ -362,12 +362,32 @@ func (c Crossover) String() string {
 		if c.Lanes < 999.5 {
 			lanes = count.Noun(uint64(max(1, math.Round(c.Lanes))), "lane")
 		}
-		return fmt.Sprintf("%s beats %s from about %s", c.Challenger, c.Base, lanes)
+		below := ""
+		if len(c.FasterBelow) > 0 {
+			below = fmt.Sprintf(" (faster at %s too, below it)", c.fasterText())
+		}
+		return fmt.Sprintf("%s beats %s from about %s%s", c.Challenger, c.Base, lanes, below)
 	case CrossoverAlways:
 		return fmt.Sprintf("%s beats %s at every size in range", c.Challenger, c.Base)
 	default:
-		return fmt.Sprintf("%s vs %s: no crossover in range (%s is not faster at the largest size)", c.Challenger, c.Base, c.Challenger)
+		also := ""
+		if len(c.FasterBelow) > 0 {
+			also = fmt.Sprintf(", though faster at %s", c.fasterText())
+		}
+		return fmt.Sprintf("%s vs %s: no crossover in range (%s is not faster at the largest size%s)", c.Challenger, c.Base, c.Challenger, also)
 	}
+}
+
+// fasterText is c.FasterBelow in words: "1k and 10k lanes", "1 lane".
+func (c Crossover) fasterText() string {
+	var sizes []string
+	for _, n := range c.FasterBelow {
+		sizes = append(sizes, fmtSI(float64(n)))
+	}
+	if len(c.FasterBelow) == 1 && c.FasterBelow[0] == 1 {
+		return "1 lane"
+	}
+	return andList(sizes) + " lanes"
 }
 
 func (r *Report) hasOverhead() bool {

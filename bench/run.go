@@ -421,6 +421,11 @@ type Crossover struct {
 	// Lanes is the crossover, interpolated in log lanes and log time ratio
 	// between the sweep points around it; 0 unless Status is CrossoverFound.
 	Lanes float64 `json:"lanes,omitempty"`
+	// FasterBelow are the sweep's sizes, below the crossover (or with
+	// none, anywhere), where the challenger was faster all the same: the
+	// note "no crossover in range" stood beside a table where it was
+	// faster at 1k and 10k lanes and said nothing of them.
+	FasterBelow []uint64 `json:"faster_below,omitempty"`
 }
 
 // Model is the model's parameters, which every workload of a report
@@ -1076,6 +1081,11 @@ func FindCrossover(sw *Sweep, p Pair) (Crossover, error) {
 	k := n // first index from which the challenger is faster at every size
 	for k > 0 && logRatio[k-1] < 0 {
 		k--
+	}
+	for i := range k {
+		if logRatio[i] < 0 {
+			c.FasterBelow = append(c.FasterBelow, base.Points[i].Lanes)
+		}
 	}
 	switch {
 	case n == 0 || k == n:

@@ -182,6 +182,40 @@ func TestFindCrossover(t *testing.T) {
 	}
 }
 
+// TestCrossoverFasterBelow: sizes where the challenger was faster below
+// its crossover, or with none in range, are named in the note, which
+// otherwise contradicted the sweep's table ("parallel vs serial: no
+// crossover in range" beside parallel at 22.1 and 20.7 ns against
+// serial's 25.3 and 23.3 at 1k and 10k lanes).
+func TestCrossoverFasterBelow(t *testing.T) {
+	mk := func(name string, ms ...int) SweepSeries {
+		s := SweepSeries{Engine: name}
+		for i, m := range ms {
+			s.Points = append(s.Points, SweepPoint{Lanes: uint64(math.Pow10(i + 3)), Wall: Stats{N: 1, Median: time.Duration(m)}})
+		}
+		return s
+	}
+	sw := &Sweep{Series: []SweepSeries{
+		mk("serial", 253, 2330, 20100),
+		mk("parallel", 221, 2070, 23800), // faster at 1k and 10k, not at 100k
+		mk("wobbly", 200, 2400, 20000),   // faster at 1k, slower, then faster
+		mk("never", 300, 3000, 30000),
+	}}
+	for _, tc := range []struct{ chal, want string }{
+		{"parallel", "parallel vs serial: no crossover in range (parallel is not faster at the largest size, though faster at 1k and 10k lanes)"},
+		{"wobbly", "wobbly beats serial from about 71.7k lanes (faster at 1k lanes too, below it)"},
+		{"never", "never vs serial: no crossover in range (never is not faster at the largest size)"},
+	} {
+		c, err := FindCrossover(sw, Pair{"serial", tc.chal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.String(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.chal, got, tc.want)
+		}
+	}
+}
+
 func TestDefaultPairs(t *testing.T) {
 	specs := func(names ...string) []EngineSpec {
 		var out []EngineSpec
