@@ -692,6 +692,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	for _, c := range r.Crossovers {
 		kv := map[string]string{"section": "crossover", "engine": c.Challenger, "note": c.Status + " vs " + c.Base}
+		if len(c.FasterBelow) > 0 {
+			kv["note"] += "; faster at " + c.fasterText() + " too"
+		}
 		if c.Status == CrossoverFound {
 			kv["lanes"] = strconv.FormatFloat(math.Round(c.Lanes), 'f', 0, 64)
 		}

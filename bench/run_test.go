@@ -213,6 +213,14 @@ func TestCrossoverFasterBelow(t *testing.T) {
 		if got := c.String(); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.chal, got, tc.want)
 		}
+		var csv strings.Builder
+		r := &Report{Crossovers: []Crossover{c}}
+		if err := r.WriteCSV(&csv); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.Contains(csv.String(), "; faster at 1k"), tc.chal != "never"; got != want {
+			t.Errorf("%s: the CSV's row names the sizes faster below %v, want %v:\n%s", tc.chal, got, want, csv.String())
+		}
 	}
 }
 
