@@ -24,7 +24,7 @@ func TestEarlyLoadBadInput(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(home, ".cache", "pocl", "kcache"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	const want = `gpusim: error: --lanes: invalid value "-1": is negative (valid range 1..2^64-1)` + "\n"
+	const want = `gpusim: error: --lanes: invalid value "-1": -1 is negative (valid range 1..2^64-1)` + "\n"
 	for i := range 40 {
 		cmd := exec.Command(bin, "run", "--engine", "opencl", "--lanes", "-1")
 		cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "GPUSIM_CACHE_DIR=" + filepath.Join(home, "gpusim")}

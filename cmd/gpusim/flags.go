@@ -31,12 +31,22 @@ type countValue struct {
 	// checks later (--vector-width's widths): a malformed value, or one
 	// above hi, is refused naming them, not hi's range.
 	oneOf string
+	// typed is the value as given, for the errors of the checks run
+	// makes later (--paths 0: invalid value "0": ...).
+	typed string
 }
 
 func (c *countValue) Set(s string) error {
+	c.typed = s
 	s = strings.TrimSpace(s)
 	if c.valid != "" {
-		if _, err := count.Parse(s); err != nil {
+		var re *count.RangeError
+		if _, err := count.ParseIn(s, 0, math.MaxUint64); errors.As(err, &re) {
+			// -1 and 2^64: "is negative", "is out of range", with
+			// the range run checks later, as the others word them.
+			re.Valid = c.valid
+			return re
+		} else if err != nil {
 			return fmt.Errorf("%w (valid range %s)", err, c.valid)
 		}
 	}
@@ -395,4 +405,17 @@ func looksNumeric(s string) bool {
 // and exits 2.
 func paramErr(flag, format string, a ...any) error {
 	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf(format, a...)}
+}
+
+// typedValue is err, a *sim.ParamError of the countValue flag name from a
+// check run makes after the flag's own, led by the value as typed, as the
+// flag's own errors are: --paths 0 read "0 is out of range" where --paths
+// -1 read "invalid value "-1": -1 is negative". Other errors are as they
+// are.
+func typedValue(c *cli.Context, name string, err error) error {
+	var pe *sim.ParamError
+	if !errors.As(err, &pe) || pe.Flag != name {
+		return err
+	}
+	return paramErr(name, "invalid value %q: %s", c.Generic(name).(*countValue).typed, pe.Msg)
 }

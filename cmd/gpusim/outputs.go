@@ -80,7 +80,7 @@ func parseOutputs(c *cli.Context, p sim.Params, engine string) (outputs, error) 
 	if c.IsSet("paths") {
 		// Its range is the job's lanes at most (--lanes is checked).
 		if err := paths.Check("paths", o.Paths, p); err != nil {
-			return o, err
+			return o, typedValue(c, "paths", err)
 		}
 	}
 	o.Fast = strings.TrimSpace(c.String("math")) == sim.MathFast

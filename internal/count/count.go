@@ -348,14 +348,42 @@ func Power(s string) (r *big.Rat, ok bool, err error) {
 // with room.
 const powerBits = 1100
 
-// RangeError is a count outside its flag's range.
+// RangeError is a count outside its flag's range: below Min or above Max
+// (N), negative, or past 2^64-1 (Text, the value as typed). Every such
+// count reads "X is out of range (valid range lo..hi)", a negative one "X
+// is negative (valid range lo..hi)": --lanes 0 read "0 is out of range"
+// where --lanes -1 read "is negative" and --workers 99999999999999999999
+// "is too large for 64 bits", without the number or a word of its range.
 type RangeError struct {
 	N, Min, Max uint64 // the count read, and the range [Min, Max] it is outside
+	// Text is the value as typed where it is no count N: negative
+	// (ErrNegative) or past 2^64-1 (ErrOverflow).
+	Text string
+	// Err is ErrNegative or ErrOverflow for such a Text, else nil.
+	Err error
+	// Valid, where set, is the range as the error writes it, in place
+	// of Min..Max: a flag whose range is checked later, in context
+	// ("1..1000000, and at most --lanes").
+	Valid string
 }
 
 func (e *RangeError) Error() string {
-	return fmt.Sprintf("%d is out of range (valid range %s)", e.N, Range(e.Min, e.Max))
+	subject, what, valid := strconv.FormatUint(e.N, 10), "is out of range", e.Valid
+	if e.Text != "" {
+		subject = e.Text
+	}
+	if e.Err == ErrNegative {
+		what = "is negative"
+	}
+	if valid == "" {
+		valid = Range(e.Min, e.Max)
+	}
+	return fmt.Sprintf("%s %s (valid range %s)", subject, what, valid)
 }
+
+// Unwrap is Err: a negative count is ErrNegative, one past 2^64-1
+// ErrOverflow (errors.Is).
+func (e *RangeError) Unwrap() error { return e.Err }
 
 // Range is "lo..hi" as gpusim's help and errors write a count's range, the
 // largest count as 2^64-1 (a form Parse reads), where its twenty digits
@@ -370,14 +398,18 @@ func Range(lo, hi uint64) string {
 }
 
 // ParseIn reads a count within [lo, hi]. Errors name the range: a
-// *RangeError, or the form error with the range appended.
+// *RangeError for a count outside it, a negative one or one past 2^64-1,
+// or the form error with the range appended.
 func ParseIn(s string, lo, hi uint64) (uint64, error) {
 	n, err := Parse(s)
+	if errors.Is(err, ErrNegative) || errors.Is(err, ErrOverflow) {
+		return 0, &RangeError{Min: lo, Max: hi, Text: s, Err: err}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w (valid range %s)", err, Range(lo, hi))
 	}
 	if n < lo || n > hi {
-		return 0, &RangeError{n, lo, hi}
+		return 0, &RangeError{N: n, Min: lo, Max: hi}
 	}
 	return n, nil
 }

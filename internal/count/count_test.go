@@ -63,6 +63,38 @@ func TestScalesError(t *testing.T) {
 	}
 }
 
+// TestParseInRangeWords: a count below, above, past 64 bits or negative
+// names itself and the range in one wording ("X is out of range (valid
+// range lo..hi)", "X is negative (...)"): 99999999999999999999 read "is
+// too large for 64 bits" and -1 "is negative", neither naming the number,
+// where 0 read "0 is out of range".
+func TestParseInRangeWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"0":                    "0 is out of range (valid range 1..1024)",
+		"1025":                 "1025 is out of range (valid range 1..1024)",
+		"99999999999999999999": "99999999999999999999 is out of range (valid range 1..1024)",
+		"2^64":                 "2^64 is out of range (valid range 1..1024)",
+		"-1":                   "-1 is negative (valid range 1..1024)",
+		"-1,000":               "-1,000 is negative (valid range 1..1024)",
+		"-2^3":                 "-2^3 is negative (valid range 1..1024)",
+	} {
+		_, err := ParseIn(in, 1, 1024)
+		var re *RangeError
+		if !errors.As(err, &re) || err.Error() != want {
+			t.Errorf("ParseIn(%q, 1, 1024) = %v, want %q (a *RangeError)", in, err, want)
+		}
+	}
+	if _, err := ParseIn("-1", 1, 10); !errors.Is(err, ErrNegative) {
+		t.Errorf("ParseIn(-1): %v, want ErrNegative", err)
+	}
+	if _, err := ParseIn("2^64", 1, 10); !errors.Is(err, ErrOverflow) {
+		t.Errorf("ParseIn(2^64): %v, want ErrOverflow", err)
+	}
+	if _, err := ParseList("1,-1", 1, 10); err == nil || err.Error() != "-1 is negative (valid range 1..10)" {
+		t.Errorf("ParseList(1,-1): %v", err)
+	}
+}
+
 func TestParseIn(t *testing.T) {
 	if _, err := ParseIn("0", 1, 10); err == nil || err.Error() != "0 is out of range (valid range 1..10)" {
 		t.Errorf("ParseIn(0, 1, 10): %v", err)

@@ -23,11 +23,14 @@ const MaxValues = 1 << 28
 func Check(flag string, k uint64, p sim.Params) error {
 	limit := min(uint64(MaxLanes), p.Lanes)
 	if k < 1 || k > limit {
-		why := "the job's lanes"
+		// In the words of the flag's own check, which refuses -1 and
+		// 2^64 (it read "the most paths written" there, "and at most
+		// --lanes" for -1).
+		valid := fmt.Sprintf("1..%d at --lanes %d", limit, p.Lanes)
 		if limit == MaxLanes {
-			why = "the most paths written"
+			valid = fmt.Sprintf("1..%d, and at most --lanes", MaxLanes)
 		}
-		return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("%d is out of range (valid range 1..%d, %s)", k, limit, why)}
+		return &sim.ParamError{Flag: flag, Msg: (&count.RangeError{N: k, Min: 1, Max: limit, Valid: valid}).Error()}
 	}
 	if k*uint64(p.Steps) > MaxValues {
 		// The range of K at these steps, as the other refusals name one

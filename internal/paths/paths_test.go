@@ -154,8 +154,8 @@ func TestCheck(t *testing.T) {
 	p := sim.Default()
 	p.Lanes = 100
 	for k, want := range map[uint64]string{
-		0:   "--paths: 0 is out of range (valid range 1..100, the job's lanes)",
-		101: "--paths: 101 is out of range (valid range 1..100, the job's lanes)",
+		0:   "--paths: 0 is out of range (valid range 1..100 at --lanes 100)",
+		101: "--paths: 101 is out of range (valid range 1..100 at --lanes 100)",
 		100: "",
 	} {
 		err := Check("paths", k, p)
@@ -164,7 +164,7 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	p.Lanes = 5e6
-	if err := Check("paths", MaxLanes+1, p); err == nil || !strings.Contains(err.Error(), "1..1000000, the most paths written") {
+	if err := Check("paths", MaxLanes+1, p); err == nil || !strings.Contains(err.Error(), "1000001 is out of range (valid range 1..1000000, and at most --lanes)") {
 		t.Errorf("Check(MaxLanes+1) = %v", err)
 	}
 	p.Steps = 1000
