@@ -278,8 +278,8 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 // noDevice is Select's error for ENTRY:X where ENTRY has a spec per device
 // here and X names none of them, in --device's words and with the range of
 // the devices there: X not a device index as ParseDevices reads one
-// ("opencl:+0", "opencl:-1", "opencl:1e0", "opencl:"), or an index no
-// device has ("opencl:7", "opencl:99999999999999999999"). They read
+// ("opencl:+0", "opencl:1e0", "opencl:"), a negative one ("opencl:-1"),
+// or an index no device has ("opencl:7", "opencl:99999999999999999999"). They read
 // "unknown engine", where --device said which devices there are. nil for
 // any other name, which is unknown.
 func (b Benchable) noDevice(name string) error {
@@ -308,7 +308,11 @@ func (b Benchable) noDevice(name string) error {
 	}
 	valid += fmt.Sprintf(", or %s for every device; gpusim devices lists them", entry)
 	index = strings.TrimSpace(index)
-	if idx, err := ParseDevices(index, -1); err != nil || len(idx) != 1 {
+	if _, why := deviceIndex(index); why == "is negative" {
+		// It read "-1" is not a device index, where --device -1 is
+		// negative.
+		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: %s is negative (valid: %s)", name, entry, index, valid)}
+	} else if idx, err := ParseDevices(index, -1); why == "" && (err != nil || len(idx) != 1) {
 		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: %q is not a device index (valid: %s)", name, entry, index, valid)}
 	}
 	return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: there is no device %s (valid: %s)", name, entry, index, valid)}

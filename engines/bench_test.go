@@ -51,12 +51,12 @@ func TestSelectNoDevice(t *testing.T) {
 	for list, want := range map[string]string{
 		"opencl:+0":                   `"opencl:+0" names no device of opencl: "+0" is not a device index ` + valid,
 		"opencl: ":                    `"opencl:" names no device of opencl: "" is not a device index ` + valid,
-		"opencl:-1":                   `"opencl:-1" names no device of opencl: "-1" is not a device index ` + valid,
+		"opencl:-1":                   `"opencl:-1" names no device of opencl: -1 is negative ` + valid,
 		"opencl:1e0":                  `"opencl:1e0" names no device of opencl: "1e0" is not a device index ` + valid,
 		"serial,opencl:x":             `"opencl:x" names no device of opencl: "x" is not a device index ` + valid,
 		"opencl:2":                    `"opencl:2" names no device of opencl: there is no device 2 ` + valid,
 		"opencl:007":                  `"opencl:7" names no device of opencl: there is no device 7 ` + valid,
-		"opencl:99999999999999999999": `"opencl:99999999999999999999" names no device of opencl: "99999999999999999999" is not a device index ` + valid,
+		"opencl:99999999999999999999": `"opencl:99999999999999999999" names no device of opencl: there is no device 99999999999999999999 ` + valid,
 		"serial:0":                    `unknown engine "serial:0" (valid: serial, opencl, opencl:0, opencl:1)`,
 		"cuda:0":                      `unknown engine "cuda:0" (valid: serial, opencl, opencl:0, opencl:1)`,
 	} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,12 +129,18 @@ func DeviceLabelsFor(specs []Spec) ([]string, error) {
 	return out, nil
 }
 
+// MaxDeviceIndex is the largest device index --device reads before OpenCL
+// says how many devices there are: the range its syntax allows, the same
+// where int has 32 bits. The engine checks the index against the devices
+// there later (gpu.DeviceIndexError).
+const MaxDeviceIndex = math.MaxInt32
+
 // ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
 // number of devices "all" stands for, or -1 when not known yet ("all" then
 // gives nil); whether each index exists is the engine's to check. The
 // indices come back in the list's order. Errors are *sim.ParamError for
-// --device: an empty list, an index that is not a whole number from 0, one
-// listed twice.
+// --device: an empty list, an index that is not a whole number from 0
+// (deviceIndex), one listed twice.
 func ParseDevices(s string, n int) ([]int, error) {
 	if strings.TrimSpace(s) == "all" { // spaces around it ignored, as around the indices
 		if n < 0 {
@@ -152,24 +159,54 @@ func ParseDevices(s string, n int) ([]int, error) {
 	}
 	var idx []int
 	for f := range strings.SplitSeq(s, ",") {
-		// Digits only: -0 and +1 were taken for 0 and 1 where -1 was
-		// refused, and 99999999999999999999 was refused without the
-		// range of the devices there.
 		f = strings.TrimSpace(f)
-		i, err := strconv.Atoi(f)
-		if f == "" || strings.Trim(f, "0123456789") != "" || err != nil {
-			valid := "N, N,M,... or all"
-			if n > 0 {
-				valid += fmt.Sprintf(", N from 0 to %d", n-1)
-			}
+		i, why := deviceIndex(f)
+		switch {
+		case why != "":
+			// -1 and 99999999999999999999: out of range, with the
+			// range, as a count flag words it (they read "is not a
+			// device index" without a number).
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, f, why, deviceRange(n))}
+		case i < 0:
+			valid := "N, N,M,... or all, N from " + strings.Replace(deviceRange(n), "..", " to ", 1)
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index (valid: %s; gpusim devices lists them)", s, valid)}
-		}
-		if slices.Contains(idx, i) {
+		case slices.Contains(idx, i):
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice (valid: N, N,M,... or all, each device once; gpusim devices lists them)", i)}
 		}
 		idx = append(idx, i)
 	}
 	return idx, nil
+}
+
+// deviceIndex reads f, one index of a device list: digits only (-0 and +1
+// were taken for 0 and 1 where -1 was refused). A number that is negative
+// or past MaxDeviceIndex gives why ("is negative", "is out of range");
+// anything else that is no index gives -1 and "".
+func deviceIndex(f string) (i int, why string) {
+	digits := strings.TrimPrefix(f, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return -1, ""
+	}
+	if digits != f {
+		if strings.Trim(digits, "0") == "" {
+			return -1, "" // -0: no index, as +0
+		}
+		return -1, "is negative"
+	}
+	n, err := strconv.ParseUint(f, 10, 64)
+	if err != nil || n > MaxDeviceIndex {
+		return -1, "is out of range"
+	}
+	return int(n), ""
+}
+
+// deviceRange is the range of a device index: 0..n-1 of n devices, or,
+// where they are not known yet (n < 1), the range the syntax allows.
+func deviceRange(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("0..%d", n-1)
+	}
+	return fmt.Sprintf("0..%d", MaxDeviceIndex)
 }
 
 // deviceName is a device's Label ("0: NAME (PLATFORM, TYPE)") as prose

@@ -46,7 +46,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": "is not a device index", "": "needs a device: N, a list N,M or all (see gpusim devices), got \"\"", " ": "needs a device"} {
+	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device: N, a list N,M or all (see gpusim devices), got \"\"", " ": "needs a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
@@ -65,10 +65,37 @@ func TestParseDevices(t *testing.T) {
 	// Digits only, and the range of the devices there: -0 and +1 were
 	// taken for 0 and 1 where -1 was refused, and an index past int was
 	// refused without the range.
-	for _, s := range []string{"-0", "+1", "1,+2", "99999999999999999999", "0x1"} {
+	for _, s := range []string{"-0", "+1", "1,+2", "0x1"} {
 		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "is not a device index (valid: N, N,M,... or all, N from 0 to 3;") {
 			t.Errorf("ParseDevices(%q, 4): %v; want it is not a device index, with the range", s, err)
 		}
+	}
+}
+
+// TestParseDevicesRange: a negative index, or one past what the syntax
+// reads, is out of range, with the range: that of the devices there where
+// they are known, else 0..MaxDeviceIndex, before OpenCL loads. Both read
+// "is not a device index" without a number.
+func TestParseDevicesRange(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"-1", -1, `invalid value "-1": -1 is negative (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		{"0, -2", -1, `invalid value "0, -2": -2 is negative (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		{"99999999999999999999", -1, `invalid value "99999999999999999999": 99999999999999999999 is out of range (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		{"2147483648", -1, `invalid value "2147483648": 2147483648 is out of range (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		{"99999999999999999999", 4, `invalid value "99999999999999999999": 99999999999999999999 is out of range (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
+		{"x", -1, `"x" is not a device index (valid: N, N,M,... or all, N from 0 to 2147483647; gpusim devices lists them)`},
+	} {
+		var pe *sim.ParamError
+		if _, err := ParseDevices(c.s, c.n); !errors.As(err, &pe) || pe.Flag != "device" || pe.Msg != c.want {
+			t.Errorf("ParseDevices(%q, %d): %v; want --device: %s", c.s, c.n, err, c.want)
+		}
+	}
+	if got, err := ParseDevices("2147483647", -1); err != nil || !slices.Equal(got, []int{MaxDeviceIndex}) {
+		t.Errorf("ParseDevices(2147483647) = %v, %v; want it read (the engine checks it)", got, err)
 	}
 }
 
