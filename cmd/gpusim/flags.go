@@ -210,7 +210,12 @@ func getFloat(c *cli.Context, name string) float64 { return c.Generic(name).(*fl
 // (--timeout ' 10s' was refused where --lanes ' 5e6' was not), within
 // [0, maxTimeout]; one that is not 0 but that Go reads as 0 (0.5ns, under
 // its nanosecond) is refused, as 0 means none.
-type durationValue struct{ d time.Duration }
+type durationValue struct {
+	d time.Duration
+	// typed is the value as given, spaces around it trimmed, which
+	// messages echo (0.5s, not Go's 500ms).
+	typed string
+}
 
 // maxTimeout is the most --timeout takes, a whole number of hours under
 // time.Duration's largest (2562047h47m16.854775807s), so that the range
@@ -239,12 +244,13 @@ func (v *durationValue) Set(s string) error {
 	case err != nil:
 		return errors.New(wantValue["timeout"])
 	case d > maxTimeout:
-		return fmt.Errorf("%v is out of range (valid range 0..%s, 0 for none)", d, durationText(maxTimeout))
+		// As typed, as the other cases: 2562047h30m read 2562047h30m0s.
+		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case d == 0 && strings.ContainsAny(s, "123456789"):
 		// 0.5ns, which Go reads as 0, none: it ran without a limit.
 		return fmt.Errorf("%s is not 0 but under a nanosecond, the least a duration counts, and would read as 0, none (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	}
-	v.d = d
+	v.d, v.typed = d, s
 	return nil
 }
 

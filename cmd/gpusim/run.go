@@ -103,7 +103,9 @@ type runOptions struct {
 	// deprecated, when set, is a note for stderr about an old flag name.
 	deprecated string
 	timeout    time.Duration
-	quiet      bool
+	// timeoutText is --timeout as given, which its message echoes.
+	timeoutText string
+	quiet       bool
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
@@ -136,8 +138,8 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: noSignedZero(getFloat(c, "sigma")),
 		},
 		engine:  strings.TrimSpace(c.String("engine")), // as around a number
-		timeout: c.Generic("timeout").(*durationValue).d,
-		quiet:   c.Bool("quiet"),
+		timeout: c.Generic("timeout").(*durationValue).d, timeoutText: c.Generic("timeout").(*durationValue).typed,
+		quiet: c.Bool("quiet"),
 	}
 	if err := o.params.Validate(); err != nil {
 		return nil, err
@@ -526,7 +528,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		s0 := cputime.Suspended()
-		te := &interrupt.TimeoutError{Limit: o.timeout, Suspended: func() time.Duration { return cputime.Suspended() - s0 }}
+		te := &interrupt.TimeoutError{Limit: o.timeout, Text: o.timeoutText, Suspended: func() time.Duration { return cputime.Suspended() - s0 }}
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
 		defer cancel()
 		defer interrupt.ArmTimeout(ctx, te)()

@@ -154,6 +154,10 @@ func (e *SignalError) Status() int {
 // TimeoutError is the cause of a context cancelled by --timeout.
 type TimeoutError struct {
 	Limit time.Duration // --timeout's value
+	// Text, where set, is the limit as --timeout was given, which the
+	// message echoes: --timeout 0.5s read "run exceeded 500ms", and 1h30m
+	// would read 1h30m0s.
+	Text string
 	// Suspended, where set, is the wall time the process has spent
 	// suspended since the limit's clock started (Ctrl-Z, SIGSTOP,
 	// Slurm's scontrol suspend): the limit counts it, as timeout(1)
@@ -164,7 +168,11 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	msg := fmt.Sprintf("--timeout: run exceeded %v", e.Limit)
+	limit := e.Limit.String()
+	if e.Text != "" {
+		limit = e.Text
+	}
+	msg := "--timeout: run exceeded " + limit
 	if e.Suspended != nil {
 		if s := e.Suspended(); s >= 500*time.Millisecond {
 			msg += fmt.Sprintf(", %v of it suspended (the limit counts wall time, as timeout(1) does)", s.Round(100*time.Millisecond))
