@@ -57,7 +57,7 @@ func TestSelectNoDevice(t *testing.T) {
 		"opencl:2":                    `"opencl:2" names no device of opencl: there is no device 2 ` + valid,
 		"opencl:007":                  `"opencl:7" names no device of opencl: there is no device 7 ` + valid,
 		"opencl:99999999999999999999": `"opencl:99999999999999999999" names no device of opencl: there is no device 99999999999999999999 ` + valid,
-		"serial:0":                    `unknown engine "serial:0" (valid: serial, opencl, opencl:0, opencl:1)`,
+		"serial:0":                    `unknown engine "serial:0"; did you mean serial? (valid: serial, opencl, opencl:0, opencl:1)`,
 		"cuda:0":                      `unknown engine "cuda:0" (valid: serial, opencl, opencl:0, opencl:1)`,
 	} {
 		var pe *sim.ParamError

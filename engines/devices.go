@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -169,7 +170,8 @@ func ParseDevices(s string, n int) ([]int, error) {
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, f, why, deviceRange(n))}
 		case i < 0:
 			valid := "N, N,M,... or all, N from " + strings.Replace(deviceRange(n), "..", " to ", 1)
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index (valid: %s; gpusim devices lists them)", s, valid)}
+			// ALL: did you mean all?
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index%s (valid: %s; gpusim devices lists them)", s, suggest.Value(s, "all"), valid)}
 		case slices.Contains(idx, i):
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice (valid: N, N,M,... or all, each device once; gpusim devices lists them)", i)}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -254,7 +255,7 @@ func Lookup(name string) (Entry, error) {
 			return e, nil
 		}
 	}
-	return Entry{}, &sim.ParamError{Flag: "engine", Msg: fmt.Sprintf("unknown engine %q (valid: %s)", name, strings.Join(Names(), ", "))}
+	return Entry{}, &sim.ParamError{Flag: "engine", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, suggest.Value(name, Names()...), strings.Join(Names(), ", "))}
 }
 
 // TakenBy lists the engines that take option opt (a Takes constant),

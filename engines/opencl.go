@@ -13,6 +13,7 @@ import (
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -94,7 +95,7 @@ func CheckOptions(o Options) error {
 	switch o.Math {
 	case "", sim.MathExact, sim.MathFast:
 	default:
-		return &sim.ParamError{Flag: "math", Msg: fmt.Sprintf("unknown mode %q (valid: exact, fast)", o.Math)}
+		return &sim.ParamError{Flag: "math", Msg: fmt.Sprintf("unknown mode %q%s (valid: exact, fast)", o.Math, suggest.Value(o.Math, sim.MathExact, sim.MathFast))}
 	}
 	if o.VectorWidth != 0 && !slices.Contains(gpu.VectorWidths, o.VectorWidth) {
 		return &sim.ParamError{Flag: "vector-width", Msg: fmt.Sprintf("%d is not a valid width (valid: 0 for auto, 1, 2, 4, 8, 16)", o.VectorWidth)}

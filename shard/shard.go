@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	counts "github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -89,11 +90,12 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	}
 	if head != "auto" {
 		if !slash {
-			return bad("%q is not a shard", s)
+			return bad("%q is not a shard%s", s, suggest.Value(head, "auto"))
 		}
 		i, err := counts.Parse(head)
 		if err != nil {
-			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2%s", s, head, grouped(err))
+			// AUTO/4: did you mean auto?
+			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2%s%s", s, head, grouped(err), suggest.Value(head, "auto"))
 		}
 		if i >= count {
 			return bad("%q: shard index %d must be below the shard count %d", s, i, count)

@@ -25,6 +25,7 @@ import (
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/internal/runfiles"
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -587,7 +588,7 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	switch b := c.String("baseline"); b {
 	case "python", "none":
 	default:
-		return paramErr("baseline", "unknown baseline %q (valid: python, none)", b)
+		return paramErr("baseline", "unknown baseline %q%s (valid: python, none)", b, suggest.Value(b, "python", "none"))
 	}
 	if c.IsSet("python") && c.String("python") == "" {
 		return paramErr("python", "needs the path of a python3 with numpy, got \"\"")
@@ -666,7 +667,7 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			if !strings.Contains(list, ",") {
 				typed = list
 			}
-			return opts, paramErr("plot-format", "unknown chart format %q (valid: png, svg, or png,svg)", typed)
+			return opts, paramErr("plot-format", "unknown chart format %q%s (valid: png, svg, or png,svg)", typed, suggest.Value(f, "png", "svg"))
 		}
 		if !slices.Contains(opts.plotFormats, f) {
 			opts.plotFormats = append(opts.plotFormats, f)

@@ -196,7 +196,7 @@ func TestFlagBeforePlan(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench", "--engines", "nosuch,simd", "--lanes", "2^64-1", "--steps", "2^32"}, `gpusim: error: --engines: unknown engine "nosuch" (valid: `},
-		{[]string{"bench", "--engines", "simd:0", "--lanes", "2^64-1"}, `gpusim: error: --engines: unknown engine "simd:0" (valid: `},
+		{[]string{"bench", "--engines", "simd:0", "--lanes", "2^64-1"}, `gpusim: error: --engines: unknown engine "simd:0"; did you mean simd? (valid: `},
 		{[]string{"bench", "--format", "nosuch", "--lanes", "2^64-1"}, `gpusim: error: --format: unknown format "nosuch"`},
 		{[]string{"bench", "--plot-format", "gif", "--plot", filepath.Join(dir, "img"), "--lanes", "2^64-1"}, `gpusim: error: --plot-format: unknown chart format "gif"`},
 		{[]string{"bench", "--python", filepath.Join(dir, "nosuch"), "--lanes", "2^64-1"}, `gpusim: error: --python: "` + filepath.Join(dir, "nosuch") + `" cannot import numpy`},

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -341,7 +342,7 @@ func checkFormat(c *cli.Context, valid ...string) (string, error) {
 			return f, nil
 		}
 	}
-	return f, paramErr("format", "unknown format %q (valid: %s)", c.String("format"), strings.Join(valid, ", "))
+	return f, paramErr("format", "unknown format %q%s (valid: %s)", c.String("format"), suggest.Value(f, valid...), strings.Join(valid, ", "))
 }
 
 // noArgs refuses positional arguments to a command that takes none, with

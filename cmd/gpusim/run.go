@@ -19,6 +19,7 @@ import (
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
+	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
@@ -241,7 +242,7 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 			flag = "backend"
 		}
 		if typed := c.String(flag); c.IsSet(flag) && typed != o.engine {
-			return paramErr(flag, "unknown engine %q (valid: %s)", typed, strings.Join(engines.Names(), ", "))
+			return paramErr(flag, "unknown engine %q%s (valid: %s)", typed, suggest.Value(typed, engines.Names()...), strings.Join(engines.Names(), ", "))
 		}
 		return err
 	}

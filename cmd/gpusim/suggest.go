@@ -7,67 +7,16 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"github.com/xrash/smetrics"
+
+	"github.com/gpusim/gpusim/internal/suggest"
 )
 
-// closest is the names among candidates nearest to typed, a typo's
-// (editDistance: a letter dropped, added or changed, at most
-// one in a name of two to four letters, two in a longer one, none in a
-// name of one letter; a name that differs in case alone is at 0), nearest first, "" where none is near.
-// A tie lists each.
-func closest(typed string, candidates []string) []string {
-	limit := 0 // -x is no typo of -q
-	switch {
-	case len(typed) > 4:
-		limit = 2
-	case len(typed) > 1:
-		limit = 1
-	}
-	best, names := limit+1, []string(nil)
-	for _, c := range candidates {
-		d := editDistance(asciiLower(typed), asciiLower(c))
-		switch {
-		case d > limit:
-		case d < best:
-			best, names = d, []string{c}
-		case d == best && !slices.Contains(names, c):
-			names = append(names, c)
-		}
-	}
-	return names
-}
-
-// asciiLower is s with A to Z made lowercase, its other bytes as they are
-// (strings.ToLower makes a byte not UTF-8 three).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// editDistance is the Levenshtein distance of a and b, byte by byte
-// (smetrics.WagnerFischer: insertions, deletions and substitutions, each
-// 1; two letters swapped are 2), from the library urfave/cli's own
-// suggestions use.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		// No flag or command is that long: not a typo of one.
-		return max(len(a), len(b))
-	}
-	return smetrics.WagnerFischer(a, b, 1, 1, 1)
-}
-
-// orList joins names as "a", "a or b", "a, b or c".
-func orList(names []string) string {
-	if k := len(names) - 1; k > 0 {
-		return strings.Join(names[:k], ", ") + " or " + names[k]
-	}
-	return strings.Join(names, "")
-}
+// closest and orList are the suggestions' (internal/suggest), which the
+// values' errors share.
+var (
+	closest = suggest.Closest
+	orList  = suggest.OrList
+)
 
 // commandSuggestion is the hint's start for name, a command app does not
 // have: "did you mean 'gpusim run'? " where a command's name is near it
