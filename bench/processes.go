@@ -142,7 +142,9 @@ func (e *Processes) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) 
 	}
 	n := e.Workers
 	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+		// At most the most --workers takes, as the CPU engines'
+		// goroutines: GOMAXPROCS=2000 started up to 2000 children.
+		n = min(runtime.GOMAXPROCS(0), engines.MaxWorkers)
 	}
 	// A child a lane at most, as the CPU engines start a goroutine a
 	// block of lanes at most: --workers 4 on 2 lanes started 4 children,

@@ -22,7 +22,7 @@ type Parallel struct {
 func (Parallel) Name() string { return "parallel" }
 
 // WorkerCount is the most goroutines a run uses: Workers, or GOMAXPROCS
-// when zero or less. A run of fewer lane blocks uses one a block
+// (at most MaxWorkers) when zero or less. A run of fewer lane blocks uses one a block
 // (RunWorkers).
 func (e Parallel) WorkerCount() int { return workerCount(e.Workers) }
 
@@ -34,7 +34,8 @@ func (e Parallel) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
 
 // RunWorkers is how many goroutines a run of lanes lanes x steps steps
 // (with --daily's per-step statistics where daily) starts for a Workers
-// field of workers: workers (GOMAXPROCS when zero or less), but at most one
+// field of workers: workers (GOMAXPROCS, at most MaxWorkers, when zero or
+// less), but at most one
 // a block of lanes (16384 * 10 / max(steps, 10) lanes, at least 64, and at
 // least 1024 where daily: chunkFor), as runParallel starts them. Each keeps
 // its own per-step statistics for --daily (engines.DailyCopies).
@@ -42,13 +43,19 @@ func RunWorkers(workers int, lanes uint64, steps int, daily bool) int {
 	return int(min(uint64(workerCount(workers)), max(blockCount(lanes, chunkFor(steps, daily)), 1)))
 }
 
+// MaxWorkers is the most goroutines a CPU engine starts, the most
+// --workers takes: beyond it goroutines only cost memory (each keeps its
+// own histograms).
+const MaxWorkers = 1024
+
 // workerCount is the goroutines for a Workers field: GOMAXPROCS when zero
-// or less.
+// or less, at most MaxWorkers (GOMAXPROCS=2000 started 1832 goroutines,
+// past the range --workers takes).
 func workerCount(workers int) int {
 	if workers > 0 {
 		return workers
 	}
-	return runtime.GOMAXPROCS(0)
+	return min(runtime.GOMAXPROCS(0), MaxWorkers)
 }
 
 // slotsPerWorker is how many blocks each goroutine may have in flight

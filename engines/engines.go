@@ -81,6 +81,10 @@ const (
 	TakesVectorWidth = "vector-width"
 )
 
+// MaxWorkers is the most goroutines a CPU engine starts, the most --workers
+// takes (cpu.MaxWorkers): the default, GOMAXPROCS, is capped there.
+const MaxWorkers = cpu.MaxWorkers
+
 // AllOptions are every option an engine may take.
 var AllOptions = []string{TakesWorkers, TakesDevice, TakesMath, TakesVectorWidth}
 

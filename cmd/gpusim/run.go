@@ -25,9 +25,8 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// maxWorkers bounds --workers: beyond it goroutines only cost memory (each
-// worker keeps its own histograms).
-const maxWorkers = 1024
+// maxWorkers bounds --workers, and the default, GOMAXPROCS (cpu.MaxWorkers).
+const maxWorkers = engines.MaxWorkers
 
 func runCommand() *cli.Command {
 	d := sim.Default()
@@ -57,7 +56,7 @@ func runCommand() *cli.Command {
 			// against it (such as the C yardstick's run.sh).
 			// Its usage is not in the help, but in its errors.
 			&cli.StringFlag{Name: "backend", Hidden: true, Usage: "engine `NAME` (--engine's old name): " + strings.Join(engines.Names(), ", ")},
-			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: "0, all cores (GOMAXPROCS)", Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + count.Range(0, maxWorkers) + ")"},
+			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: fmt.Sprintf("0, all cores (GOMAXPROCS, at most %d)", maxWorkers), Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + count.Range(0, maxWorkers) + ")"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE`, a float32 a lane (.npy, .csv or .f32)"},
 			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else the first device of one type, else device 0"},
