@@ -750,8 +750,35 @@ func init() {
 		if err := helpArgs(c); err != nil {
 			return err
 		}
+		if helpOfHelp(c) {
+			// As gpusim help help prints it: the command's template,
+			// without the help subcommand urfave gives every command
+			// it runs (ShowCommandHelp lists it).
+			templ := c.Command.CustomHelpTemplate
+			if templ == "" {
+				templ = cli.CommandHelpTemplate
+			}
+			cli.HelpPrinter(c.App.Writer, templ, c.Command)
+			return nil
+		}
 		return show(c)
 	}
+}
+
+// helpOfHelp says whether c, the context help's action runs in, is help's
+// own --help or -h without a command (gpusim help --help): help's help, as
+// gpusim help help shows it, where --help after any other command shows
+// that command's (gpusim run --help), and as git help --help and cobra's
+// help --help do. It showed the app's help, as urfave/cli's own help
+// command does: its action takes help --help for help alone.
+func helpOfHelp(c *cli.Context) bool {
+	if c.Command == nil || c.Command.Name != "help" || !c.Bool("help") || len(c.Lineage()) < 2 {
+		return false
+	}
+	if p := c.Lineage()[1]; p.Command != nil && p.Command.Name == "help" {
+		return false // help help --help: help's help already
+	}
+	return !slices.ContainsFunc(c.Args().Slice(), func(w string) bool { return !isHelpFlag(w) })
 }
 
 // helpArgs checks the words gpusim help, or a --help, was given, c being
