@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
@@ -84,6 +85,10 @@ const (
 // MaxWorkers is the most goroutines a CPU engine starts, the most --workers
 // takes (cpu.MaxWorkers): the default, GOMAXPROCS, is capped there.
 const MaxWorkers = cpu.MaxWorkers
+
+// VectorWidths are the values --vector-width takes besides 0, auto
+// (gpu.VectorWidths).
+var VectorWidths = gpu.VectorWidths
 
 // AllOptions are every option an engine may take.
 var AllOptions = []string{TakesWorkers, TakesDevice, TakesMath, TakesVectorWidth}

@@ -28,10 +28,13 @@ type countValue struct {
 	// valid, when set, is the range a malformed value's error names, for
 	// flags whose range run checks later, in context (--paths).
 	valid string
-	// oneOf, when set, lists the only values the flag takes, which run
-	// checks later (--vector-width's widths): a malformed value, or one
-	// above hi, is refused naming them, not hi's range.
+	// oneOf, when set, lists the only values the flag takes (--vector-
+	// width's widths), in, besides 0: any other value is refused as not a
+	// valid width, naming them, not hi's range. --vector-width -1 read
+	// 'invalid value "-1": not a valid value' and 3 "3 is not a valid
+	// width", without the value typed.
 	oneOf string
+	in    []int
 	// typed is the value as given, for the errors of the checks run
 	// makes later (--paths 0: invalid value "0": ...).
 	typed string
@@ -52,8 +55,11 @@ func (c *countValue) Set(s string) error {
 		}
 	}
 	n, err := count.ParseIn(s, c.lo, c.hi)
-	if err != nil && c.oneOf != "" {
-		return fmt.Errorf("not a valid value (valid: %s)", c.oneOf)
+	if c.oneOf != "" && (err != nil || n != 0 && !slices.Contains(c.in, int(n))) {
+		if s == "" {
+			return fmt.Errorf("not a valid width (valid: %s)", c.oneOf)
+		}
+		return fmt.Errorf("%s is not a valid width (valid: %s)", s, c.oneOf)
 	}
 	if err != nil {
 		return err

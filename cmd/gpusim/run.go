@@ -61,7 +61,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE`, a float32 a lane (.npy, .csv or .f32)"},
 			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else the first device of one type, else device 0"},
 			&cli.StringFlag{Name: "math", Value: sim.MathExact, Usage: "device `MODE`: exact (the reproducible stream) or fast (native functions: faster on GPUs, device-dependent digest)"},
-			&cli.GenericFlag{Name: "vector-width", Value: &countValue{n: 0, lo: 0, hi: math.MaxInt32, oneOf: "0 for auto, 1, 2, 4, 8, 16"}, Usage: "lanes per OpenCL work-item `N` (1, 2, 4, 8, 16; 0 picks per device); exact results do not depend on it, --math fast ones may"},
+			&cli.GenericFlag{Name: "vector-width", Value: &countValue{n: 0, lo: 0, hi: math.MaxInt32, oneOf: "0 for auto, 1, 2, 4, 8, 16", in: engines.VectorWidths}, Usage: "lanes per OpenCL work-item `N` (1, 2, 4, 8, 16; 0 picks per device); exact results do not depend on it, --math fast ones may"},
 		},
 		Action: func(c *cli.Context) error {
 			o, err := newRunOptions(c)
