@@ -134,11 +134,15 @@ func Parse(s string, env func(string) string) (Shard, error) {
 }
 
 // grouped is ": " and err's advice where err is a number written in
-// groups (1,000: counts.GroupedError), as the count flags give it; else "".
+// groups (1,000: counts.GroupedError) or in digits other than ASCII's (２:
+// counts.DigitsError), as the count flags give it; else "".
 func grouped(err error) string {
 	var ge *counts.GroupedError
+	var de *counts.DigitsError
 	if errors.As(err, &ge) {
 		return ": " + ge.Error()
+	} else if errors.As(err, &de) {
+		return ": " + de.Error() // １/２: write 1
 	}
 	return ""
 }

@@ -119,6 +119,13 @@ func (f *floatValue) Set(s string) error {
 	case errors.Is(err, errFloatTiny):
 		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
 	case err != nil:
+		if a, ok := count.ASCIIDigits(s); ok {
+			if _, err := parseFloat(a); err == nil {
+				// --start ７５: as a count's (it read "want a
+				// number such as 75").
+				return fmt.Errorf("%v (%s)", &count.DigitsError{ASCII: a}, sim.ValidRange(f.name))
+			}
+		}
 		return errors.New(wantValue[f.name])
 	}
 	f.v = v
@@ -249,6 +256,12 @@ func (v *durationValue) Set(s string) error {
 	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil:
+		if a, ok := count.ASCIIDigits(s); ok {
+			if _, err := time.ParseDuration(a); err == nil {
+				// --timeout ３０s: as a count's.
+				return fmt.Errorf("%v (valid range 0..%s, 0 for none)", &count.DigitsError{ASCII: a}, durationText(maxTimeout))
+			}
+		}
 		return errors.New(wantValue["timeout"])
 	case d > maxTimeout:
 		// As typed, as the other cases: 2562047h30m read 2562047h30m0s.

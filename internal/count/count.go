@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -67,6 +68,49 @@ func (e *ScalesError) Error() string {
 // Is makes a ScalesError ErrForm.
 func (e *ScalesError) Is(target error) bool { return target == ErrForm }
 
+// DigitsError is ErrForm (errors.Is) for a number written with decimal
+// digits of another script than ASCII's (fullwidth ５, as an input method
+// may type it; Arabic-Indic ٣): it says how to write it, where the error
+// read "want a whole number such as 5000000, ..." as for any typo.
+type DigitsError struct {
+	ASCII string // the number with ASCII digits: 5
+}
+
+func (e *DigitsError) Error() string {
+	return "digits other than ASCII 0-9 are not read: write " + e.ASCII
+}
+
+// Is makes a DigitsError ErrForm.
+func (e *DigitsError) Is(target error) bool { return target == ErrForm }
+
+// ASCIIDigits is s with each decimal digit of another script (unicode.Nd:
+// ５, ٣) made the ASCII digit of its value, and whether s had one; the
+// fullwidth letters and signs an input method types with them (Ｅ, ＋,
+// －, ．) are made ASCII too.
+func ASCIIDigits(s string) (string, bool) {
+	found := false
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r < utf8.RuneSelf:
+			return r
+		case unicode.IsDigit(r):
+			found = true
+			// A script's digits run 0 to 9 (some, as the
+			// mathematical ones, in several sets of ten in a
+			// row): count back to the first, a zero.
+			zero := r
+			for unicode.IsDigit(zero-1) && r-(zero-1) <= 9 {
+				zero--
+			}
+			return '0' + (r-zero)%10
+		case r >= 0xFF01 && r <= 0xFF5E:
+			return r - 0xFF01 + '!' // fullwidth ASCII
+		}
+		return r
+	}, s)
+	return out, found
+}
+
 // Grouped returns the digits of s where s is a whole number in groups of
 // three digits, each group after the first led by one separator, the same
 // each time: a comma, an apostrophe (' or ’), a space (a no-break or narrow
@@ -109,6 +153,16 @@ var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
 //
 // Errors are ErrForm, ErrOverflow, ErrFraction or ErrNegative.
 func Parse(s string) (uint64, error) {
+	if a, ok := ASCIIDigits(s); ok {
+		// ５ or ٣: digits no form reads, which it names.
+		var ge *GroupedError
+		if _, err := Parse(a); !errors.Is(err, ErrForm) {
+			return 0, &DigitsError{ASCII: a}
+		} else if errors.As(err, &ge) {
+			return 0, err // ５,０００: write 5000 or 5k
+		}
+		return 0, ErrForm
+	}
 	if r, ok, err := Power(s); ok {
 		switch {
 		case err != nil:

@@ -63,6 +63,31 @@ func TestScalesError(t *testing.T) {
 	}
 }
 
+// TestDigitsError: a number in digits of another script (fullwidth, as
+// an input method types them; Arabic-Indic; mathematical) says how to
+// write it in ASCII; it read "want a whole number such as ..." as for a
+// typo. Digits alone are not enough: one that is no count in ASCII either
+// is ErrForm as before.
+func TestDigitsError(t *testing.T) {
+	for in, want := range map[string]string{
+		"５": "5", "٣": "3", "５ｅ６": "5e6", "２．５Ｍ": "2.5M", "１２３": "123", "𝟓": "5", "০": "0", "-５": "-5",
+	} {
+		_, err := Parse(in)
+		var de *DigitsError
+		if !errors.As(err, &de) || de.ASCII != want || !errors.Is(err, ErrForm) {
+			t.Errorf("Parse(%q): %v, want a DigitsError writing %q", in, err, want)
+		}
+	}
+	for _, in := range []string{"５x", "¹", "x"} {
+		if _, err := Parse(in); err != ErrForm {
+			t.Errorf("Parse(%q): %v, want ErrForm", in, err)
+		}
+	}
+	if _, err := Parse("５,０００"); err == nil || err.Error() != "thousands separators are not read: write 5000 or 5k" {
+		t.Errorf("Parse(５,０００): %v", err)
+	}
+}
+
 // TestParseInRangeWords: a count below, above, past 64 bits or negative
 // names itself and the range in one wording ("X is out of range (valid
 // range lo..hi)", "X is negative (...)"): 99999999999999999999 read "is
