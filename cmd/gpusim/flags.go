@@ -50,7 +50,7 @@ func (c *countValue) Set(s string) error {
 			// the range run checks later, as the others word them.
 			re.Valid = c.valid
 			return re
-		} else if err != nil {
+		} else if _, err := count.Parse(s); err != nil {
 			return fmt.Errorf("%w (valid range %s)", err, c.valid)
 		}
 	}
