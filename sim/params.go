@@ -75,6 +75,16 @@ func ParamRange(flag string) (lo, hi float64) {
 	return -MaxParam, MaxParam
 }
 
+// ParamLimit is why ParamRange ends where it does for the flag, for
+// errors: float32's largest, or, for --start, 2^126, the most a run may
+// compute.
+func ParamLimit(flag string) string {
+	if flag == "start" {
+		return "2^126, the most a run may compute"
+	}
+	return "float32's largest"
+}
+
 // ValidRange is ParamRange as gpusim's errors and help state it, "valid
 // range lo..hi": the exact limits, which a value at them meets.
 func ValidRange(flag string) string {
@@ -164,11 +174,7 @@ func (p Params) ValidateRanges() error {
 		case f.v < lo && lo == 0:
 			return &ParamError{f.flag, fmt.Sprintf("must be at least 0, got %g (%s)", f.v, valid)}
 		case f.v < lo || f.v > hi:
-			why := "float32's largest"
-			if f.flag == "start" {
-				why = "2^126, the most a run may compute"
-			}
-			return &ParamError{f.flag, fmt.Sprintf("%v is beyond gpusim's limit (%s, %s)", f.v, valid, why)}
+			return &ParamError{f.flag, fmt.Sprintf("%v is beyond gpusim's limit (%s, %s)", f.v, valid, ParamLimit(f.flag))}
 		}
 	}
 	return nil

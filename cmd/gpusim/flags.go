@@ -105,19 +105,28 @@ type floatValue struct {
 func (f *floatValue) Set(s string) error {
 	s = strings.TrimSpace(s) // spaces around as countValue
 	v, err := parseFloat(s)
-	// A negative power where the range starts at 0 (--sigma) is left to
-	// sim.Params.Check, which refuses it as the decimal it reads as: "must
-	// be at least 0, got -0.5" (-2^-1 read "-2^-1 is out of range"). One
-	// that float64 reads as -0 (-2^-1100) is out of range, as before.
-	lo, _ := sim.ParamRange(f.name)
-	negative := err == nil && v < 0 && lo == 0
+	// A negative number where the range starts at 0 (--sigma) is
+	// negative, as a count's is, a power too (-2^-1), and one past
+	// float64's range or nearer 0 than its least (-2^2000, -2^-1100,
+	// which read "is out of range" where -2^-1 read "must be at least
+	// 0, got -0.5"). A finite number
+	// outside the range is refused here, as typed and in the words of
+	// every range error: --sigma -1 read "must be at least 0, got -1" and
+	// --sigma 1e39 "1e+39 is beyond gpusim's limit", from the check of
+	// the job (sim.Params.ValidateRanges), which still refuses inf and
+	// nan.
+	lo, hi := sim.ParamRange(f.name)
+	negative := lo == 0 && (err == nil && v < 0 || strings.HasPrefix(s, "-") && (errors.Is(err, errFloatRange) || errors.Is(err, errFloatTiny)))
 	switch {
-	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !negative && !powerWithin(s, f.name):
+	case negative:
+		return fmt.Errorf("%s is negative (%s)", s, sim.ValidRange(f.name))
+	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !powerWithin(s, f.name),
+		err == nil && !math.IsInf(v, 0) && (v < lo || v > hi):
 		// With its subject, as every range error: "1e400 is out of
 		// range" (it read "invalid value "1e400": is out of range").
-		return fmt.Errorf("%s is out of range (%s)", s, sim.ValidRange(f.name))
+		return fmt.Errorf("%s is out of range (%s, %s)", s, sim.ValidRange(f.name), sim.ParamLimit(f.name))
 	case errors.Is(err, errFloatTiny):
-		return fmt.Errorf("is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
+		return fmt.Errorf("%s is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", s, math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
 	case err != nil:
 		if a, ok := count.ASCIIDigits(s); ok {
 			if _, err := parseFloat(a); err == nil {
