@@ -18,8 +18,8 @@ import (
 
 // WriteHTML writes the report as one self-contained HTML page (package
 // htmlreport): the job, the summary against the exact law, the quantiles,
-// the histogram of res with the exact density and, with days, the fan
-// chart; the text report closes it.
+// the histogram of res with the exact density and, with days (--daily:
+// not nil, empty at --steps 0), the fan chart; the text report closes it.
 func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error {
 	p := r.Params
 	page := htmlreport.Page{
@@ -161,7 +161,8 @@ func NamesMost(names []string) uint64 {
 	return n
 }
 
-// runCharts draws the histogram and the fan chart (with --daily) as SVG,
+// runCharts draws the histogram and the fan chart (with --daily: days not
+// nil, empty at --steps 0) as SVG,
 // as --plot and --plot-daily draw them: for a shard without lanes too,
 // titled so, with the exact law (the page had the fan chart alone).
 func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Chart, error) {
@@ -181,7 +182,10 @@ func runCharts(p sim.Params, res *sim.Result, days []daily.Day) ([]htmlreport.Ch
 	if err := add("Histogram of the final temperatures with the exact normal density", pl, err); err != nil {
 		return nil, err
 	}
-	if len(days) > 0 {
+	if days != nil {
+		// With --daily, as --plot-daily draws it: at --steps 0 (days
+		// empty, not nil) the chart of day 0, every lane at the start,
+		// which the page left out while --plot-daily drew it.
 		pl, err := plots.Daily(p, res.Summary.Count, days)
 		if err := add("Fan chart: the p05-p95 and p25-p75 bands of each day, the median and the exact mean", pl, err); err != nil {
 			return nil, err

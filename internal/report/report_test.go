@@ -650,3 +650,34 @@ func TestTimeLineDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLDailyNoSteps: a --daily run of no steps has its fan chart on the
+// page, the day-0 point that --plot-daily draws: the page left it out
+// (days empty, not nil), so the two outputs of one run disagreed.
+func TestHTMLDailyNoSteps(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 100, 0
+	res, err := cpu.Serial{}.Run(context.Background(), &sim.Job{Params: p, Daily: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		days []daily.Day
+		want int
+	}{{nil, 1}, {daily.Table(p, res.Daily), 2}} {
+		r := New(res, "serial")
+		if c.days != nil {
+			r.SetDaily(c.days)
+		}
+		var page bytes.Buffer
+		if err := r.WriteHTML(&page, res, c.days); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(page.String(), "<svg"); got != c.want {
+			t.Errorf("days %v: %d charts on the page, want %d", c.days, got, c.want)
+		}
+		if fan := strings.Contains(page.String(), "Fan chart"); fan != (c.days != nil) {
+			t.Errorf("days %v: fan chart on the page %v, want %v", c.days, fan, c.days != nil)
+		}
+	}
+}
