@@ -704,8 +704,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 			// not do for this job. Loading the driver and probing simd to
 			// find that out took 40 to 50 ms a run (a 50 ms job took
 			// 0.11 s).
-			return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job simd finishes in about %s on its %s; %s",
-				dev.Name, smallDuration(simdEst), modelPath(o.Daily), why)}, nil
+			return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job %s finishes in about %s on its %s; %s",
+				dev.Name, simdLabel(o), smallDuration(simdEst), modelPath(o.Daily), why)}, nil
 		}
 	}
 	key := calibrationKey(o)
@@ -716,8 +716,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, err
 	}
 	if s, label := knownStartup(); simdEst.Seconds() < s {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("simd finishes it in about %.3g s on its %s, before a device could start (%.3g s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
-			simdEst.Seconds(), modelPath(o.Daily), s, deviceName(label))}, nil
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s finishes it in about %.3g s on its %s, before a device could start (%.3g s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
+			simdLabel(o), simdEst.Seconds(), modelPath(o.Daily), s, deviceName(label))}, nil
 	}
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
@@ -1003,6 +1003,32 @@ type calibration struct {
 	// of the driver, so a device started after them has no start-up of
 	// its own to learn (Choice.fresh, coldKey).
 	multiOpened bool
+	// simdName is simd as reasons name it (simdLabel): with --workers,
+	// the goroutines its costs are for. "" reads as "simd".
+	simdName string
+}
+
+// simdLabel is simd as a reason names it for o: "simd", or with --workers
+// N, "simd on N workers", as its time is for those goroutines, where an
+// OpenCL device (which --workers does not apply to) computes on every
+// core: --workers 1 read "simd at 0.722 s" beside pocl's 0.35 s, as if
+// simd were slower on the same cores.
+func simdLabel(o Options) string {
+	switch o.Workers {
+	case 0:
+		return "simd"
+	case 1:
+		return "simd on 1 worker"
+	}
+	return fmt.Sprintf("simd on %d workers", o.Workers)
+}
+
+// simdLabel is simd as c's reasons name it (calibration.simdName).
+func (c calibration) simdLabel() string {
+	if c.simdName == "" {
+		return "simd"
+	}
+	return c.simdName
 }
 
 // busyShare is the least share of its cores a run on the machine's cores
@@ -1293,7 +1319,7 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // failed, where a run without the limit measures it: coldChanged).
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
 	probe := probeJob(jobParams(o), o.Daily)
-	c := calibration{Measured: time.Now().UTC().Round(0)}
+	c := calibration{Measured: time.Now().UTC().Round(0), simdName: simdLabel(o)}
 	sc, err := measureSIMD(ctx, o, simd, probe)
 	if err != nil {
 		return c, nil, Choice{}, err
@@ -1301,7 +1327,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	c.SIMD = sc
 	// The started device's start-up is spent: the job goes to the engine
 	// that finishes it first from here.
-	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), "simd"
+	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), c.simdLabel()
 	bestDevice, bestGPU, bestIndex := false, false, -1
 	devT, devLabel := math.Inf(1), ""
 	c.List = enum.wall.Seconds()
@@ -1440,7 +1466,7 @@ func (c calibration) measuredReason(work float64, label string, t float64, index
 		// The start-up spent measuring it, left out of t: a GPU's (0.2
 		// s on an H200) is most of a job's time, and the next run of
 		// the same job, which pays it, may go to simd.
-		return reason + fmt.Sprintf(" now that it is started (a later run pays its %.3g s of start-up too), simd at %.3g s", c.Devices[index].Startup, c.SIMD.time(work))
+		return reason + fmt.Sprintf(" now that it is started (a later run pays its %.3g s of start-up too), %s at %.3g s", c.Devices[index].Startup, c.simdLabel(), c.SIMD.time(work))
 	}
 	if devLabel != "" {
 		// The started device's start-up is spent; a later process, which
@@ -1552,6 +1578,7 @@ func candidates(ds []Device, o Options) []Device {
 // none (Observe judged it against a prediction of 0 s and said the
 // calibration predicted 0 s).
 func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64) (sim.Engine, Choice, error) {
+	c.simdName = simdLabel(o)
 	if e, ch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, work, c.fastestSingle(dev, o, work), true); ok || err != nil {
 		return e, ch, err
 	}
@@ -1564,7 +1591,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on simd", why, bestT) + c.coldNote(dev, o, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, c.simdLabel()) + c.coldNote(dev, o, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			measured: c.Measured, work: work, device: -1, check: check}
 		ch.onCores(simd, false, false, jobParams(o))
 		return simd, ch, nil
@@ -1699,7 +1726,7 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and a cold start (up to %g s measured) could overrun the run's time limit (%.3g s left), which simd's %.3g s fits",
 			dev.Name, verb, devices, coldStartBound.Seconds(), o.limit.Seconds(), simdT)
 	}
-	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job simd finishes in %.3g s", dev.Name, verb, devices, simdT)
+	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job %s finishes in %.3g s", dev.Name, verb, devices, simdLabel(o), simdT)
 	if file != "" && exists(file) && dev.ProgramLoadable != nil {
 		if err := dev.ProgramLoadable(file); err != nil {
 			return fmt.Sprintf("%s, as gpusim's cache holds it but cannot load it: %v; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder",
@@ -1718,8 +1745,8 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 		// compiles, whatever the advice said.
 		return fmt.Sprintf("%s, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder", head, err, cachedir.Env)
 	}
-	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job simd finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)%s",
-		dev.Name, verb, devices, simdT, dev.Name, coldStartCost.Seconds(), room)
+	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job %s finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)%s",
+		dev.Name, verb, devices, simdLabel(o), simdT, dev.Name, coldStartCost.Seconds(), room)
 }
 
 // exploreMargin is how close (as a ratio of predicted times) an engine
@@ -1794,7 +1821,7 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 	}
 	label := func(i int) string {
 		if i < 0 {
-			return "simd"
+			return c.simdLabel()
 		}
 		return deviceName(c.Devices[i].Label)
 	}

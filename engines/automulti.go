@@ -421,7 +421,7 @@ type against struct {
 func (c calibration) fastestSingle(dev Entry, o Options, work float64) against {
 	o.Observed = false // the fastest, not a check
 	i, t, _, _ := c.pickLoadable(dev, o, work)
-	a := against{t: t, label: "simd", head: "predicted fastest from this machine's calibration"}
+	a := against{t: t, label: c.simdLabel(), head: "predicted fastest from this machine's calibration"}
 	if i >= 0 {
 		a.label = deviceName(c.Devices[i].Label)
 	}
@@ -592,7 +592,7 @@ func observeMulti(ch Choice, took, run float64) string {
 // several devices is chosen, eng is closed: a node's first large job ran
 // on the one GPU it measured.
 func (c *calibration) multiAfterCalibrate(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, key string, eng sim.Engine, ch Choice) (sim.Engine, Choice, error) {
-	a := against{t: ch.predicted, label: "simd", head: "measured here"}
+	a := against{t: ch.predicted, label: c.simdLabel(), head: "measured here"}
 	if ch.device >= 0 && ch.device < len(c.Devices) {
 		a.label = deviceName(c.Devices[ch.device].Label) + " now that it is started"
 	}

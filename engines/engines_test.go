@@ -279,6 +279,37 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 	}
 }
 
+// TestReasonSaysSimdWorkers: with --workers, the reason's simd time is
+// said to be for those goroutines, as a device's is for every core:
+// --workers 1 read "simd at 0.722 s" beside pocl's 0.35 s on the same
+// 2 cores, and auto's choice of pocl looked like simd's slowness.
+func TestReasonSaysSimdWorkers(t *testing.T) {
+	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) {
+		return &timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, nil
+	}}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	for _, tc := range []struct {
+		workers int
+		want    string
+	}{{0, "), simd at "}, {1, "), simd on 1 worker at "}, {3, "), simd on 3 workers at "}} {
+		o := Options{Params: p, Workers: tc.workers}
+		c, e, ch, err := calibrate(context.Background(), dev, []Device{{Index: 0, Label: "fake device", GPU: true}}, o, cpu.SIMD{Workers: tc.workers}, 1e9, span{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if !strings.Contains(ch.Reason, tc.want) {
+			t.Errorf("--workers %d: calibrate's reason %q, want it to say %q", tc.workers, ch.Reason, tc.want)
+		}
+		c.Devices[0].Startup = 10 // simd is fastest from the calibration
+		_, ch, err = chooseCalibrated(context.Background(), dev, o, cpu.SIMD{Workers: tc.workers}, c, "", 1e9)
+		if want := " s on " + strings.TrimSuffix(strings.TrimPrefix(tc.want, "), "), " at "); err != nil || !strings.HasSuffix(ch.Reason, want) {
+			t.Errorf("--workers %d: chooseCalibrated's reason %q (%v), want it to end %q", tc.workers, ch.Reason, err, want)
+		}
+	}
+}
+
 // TestCalibrateIdenticalDevicesOnce: of identical devices (a node's GPUs
 // of one model) calibrate starts and measures the first only, which is
 // the one chosen; a device of another model is measured too, as is the
