@@ -709,7 +709,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		}
 	}
 	key := calibrationKey(o)
-	if c, ok := loadCalibration(key); ok && !c.coldChanged(dev, o, work) {
+	if c, ok := loadCalibration(key); ok && !c.at(p.Steps).coldChanged(dev, o, work) {
 		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
 	}
 	if err := CheckOptions(o); err != nil {
@@ -728,7 +728,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	tw := time.Now()
 	unlock, c, ok := calibrationTurn(ctx, o, key)
 	turnWait := time.Since(tw)
-	if ok && !c.coldChanged(dev, o, work) {
+	if ok && !c.at(p.Steps).coldChanged(dev, o, work) {
 		// Measured by another run meanwhile: the wait is no part of
 		// this run's start or run (Choice.waited), nor is the load of
 		// the machine over it, which that run's probes made.
@@ -753,7 +753,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		keepTook = time.Since(tk)
 		if kept {
 			ch.key, ch.measured = key, c.Measured
-			if eng, ch, err = c.multiAfterCalibrate(ctx, dev, o, simd, key, eng, ch); err != nil {
+			cs := c.at(p.Steps)
+			if eng, ch, err = cs.multiAfterCalibrate(ctx, dev, o, simd, key, eng, ch); err != nil {
 				return nil, Choice{}, err
 			}
 		}
@@ -801,7 +802,7 @@ func smallJob(simdEst time.Duration, work float64, daily bool) (Choice, bool) {
 // the machine's load from m0 (spareNow) and the process's suspensions
 // from s0 (suspended) that the run's Observe compares against.
 func chooseKnown(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c calibration, key string, work float64, m0 spare, s0 time.Duration) (sim.Engine, Choice, error) {
-	eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c, key, work)
+	eng, ch, err := chooseCalibrated(ctx, dev, o, simd, c.at(o.Params.Steps), key, work)
 	ch.started(m0)
 	ch.suspended0 = s0
 	return eng, ch, err
@@ -1275,6 +1276,30 @@ type cost struct {
 	// stands for the prediction: the next run's cost is the less of it
 	// and Slow (confirm). 0 otherwise.
 	Slow float64 `json:"slow_ns_per_lane_step,omitempty"`
+	// StepS is the seconds each step of a run costs beyond its lanes'
+	// (a --daily job's statistics across lanes, measured by
+	// measureStepCost), which Fixed then leaves out: a job of n steps
+	// takes Fixed + n*StepS more than its lane-steps (at). 0 where it
+	// was not measured: Fixed then holds the probe's steps' share.
+	StepS float64 `json:"step_s,omitempty"`
+}
+
+// at is x for a job of steps: its per-step time (StepS) counted in Fixed.
+func (x cost) at(steps int) cost {
+	x.Fixed += float64(max(steps, 1)) * x.StepS
+	x.StepS = 0
+	return x
+}
+
+// at is c for a job of steps: each cost's per-step time counted in its
+// fixed time (cost.at), as the predictions from c read it.
+func (c calibration) at(steps int) calibration {
+	c.SIMD = c.SIMD.at(steps)
+	c.Devices = slices.Clone(c.Devices)
+	for i := range c.Devices {
+		c.Devices[i].cost = c.Devices[i].cost.at(steps)
+	}
+	return c
 }
 
 // trustedRuns is how many runs must confirm an engine's cost before pick
@@ -1325,9 +1350,10 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		return c, nil, Choice{}, err
 	}
 	c.SIMD = sc
+	steps := o.Params.Steps
 	// The started device's start-up is spent: the job goes to the engine
 	// that finishes it first from here.
-	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.time(work), c.simdLabel()
+	best, bestT, bestLabel := sim.Engine(simd), c.SIMD.at(steps).time(work), c.simdLabel()
 	bestDevice, bestGPU, bestIndex := false, false, -1
 	devT, devLabel := math.Inf(1), ""
 	c.List = enum.wall.Seconds()
@@ -1342,7 +1368,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			continue
 		}
 		f, compiles := programCold(dev, o, d.Index)
-		if compiles && (c.SIMD.time(work) < coldStartCost.Seconds() || o.coldRisksLimit(c.SIMD.time(work)) || buildRefused(dev, d.Index, d.Label) != nil) {
+		if simdT := c.SIMD.at(steps).time(work); compiles && (simdT < coldStartCost.Seconds() || o.coldRisksLimit(simdT) || buildRefused(dev, d.Index, d.Label) != nil) {
 			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
 			continue
 		}
@@ -1379,7 +1405,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			c.fail(dev, o, d, fmt.Sprintf("did not start (%s)", firstLine(err)))
 			continue
 		}
-		dc, full, err := measureDevice(ctx, deviceClock(d.GPU, jobParams(o)), e, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps))
+		dc, full, err := measureJobDevice(ctx, d, o, e, probe)
 		if err != nil {
 			sim.Close(e)
 			if ctx.Err() != nil {
@@ -1400,10 +1426,10 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			o.note("%s %s refuses this job (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(rerr))
 			continue
 		}
-		if t := dc.time(work); t < devT {
+		if t := dc.at(steps).time(work); t < devT {
 			devT, devLabel = t, dev.Name+" on "+deviceName(d.Label)
 		}
-		if t := dc.time(work); t < bestT {
+		if t := dc.at(steps).time(work); t < bestT {
 			sim.Close(best)
 			best, bestT, bestLabel = e, t, dev.Name+" on "+deviceName(d.Label)
 			bestDevice, bestGPU, bestIndex = true, d.GPU, len(c.Devices)-1
@@ -1411,7 +1437,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			sim.Close(e)
 		}
 	}
-	reason := c.measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.coldNote(dev, o, work)
+	reason := c.at(steps).measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.at(steps).coldNote(dev, o, work)
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU, jobParams(o))
 	return c, best, ch, nil
@@ -1427,7 +1453,51 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 func measureSIMD(ctx context.Context, o Options, simd cpu.SIMD, probe *sim.Job) (cost, error) {
 	k := engineClock(true, simdJobCores(simd, jobParams(o)))
 	c, _, err := measureProbe(ctx, k, simd, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps), now())
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	return measureStepCost(ctx, k, simd, probe, c)
+}
+
+// measureJobDevice is measureDevice for d, started as e, on probe, o's
+// job's, with its per-step time (measureStepCost) where its probe ran
+// whole (full).
+func measureJobDevice(ctx context.Context, d Device, o Options, e sim.Engine, probe *sim.Job) (c cost, full bool, err error) {
+	k := deviceClock(d.GPU, jobParams(o))
+	c, full, err = measureDevice(ctx, k, e, probe, jobSize(probe, jobParams(o).Lanes, o.Params.Steps))
+	if err != nil || !full {
+		return c, full, err
+	}
+	c, err = measureStepCost(ctx, k, e, probe, c)
+	return c, full, err
+}
+
+// measureStepCost is c, e's cost measured on probe, with its per-step
+// time (cost.StepS) apart from its fixed time, where probe is a --daily
+// job's over its lanes (stepsAxis false) and of at least 4 steps: its
+// pair, over the probe's steps, counted each step's statistics across
+// lanes in the fixed time, and a job of more steps (a wide job's probe
+// stops at probeMaxSteps) paid them each step: 1e5 x 1e4 with --daily was
+// predicted about 4% low. One more run size, a quarter of the probe's
+// lanes over a quarter of its steps (the least of two runs, a sixteenth
+// of the probe's lane-steps), tells the fixed time of a run of those
+// steps, and the difference of the two fixed times is the steps'.
+func measureStepCost(ctx context.Context, k clock, e sim.Engine, probe *sim.Job, c cost) (cost, error) {
+	s := probe.Params.Steps
+	if !probe.Daily || stepsAxis(probe) || s < 4 {
+		return c, nil
+	}
+	j := resized(probe, probeSize(probe)/4)
+	j.Params.Steps = s / 4
+	t, err := bestRun(ctx, k, e, j)
+	if err != nil {
+		return c, err
+	}
+	fixed := max(t-laneSteps(j)*c.Ns*1e-9, 0) // a run of s/4 steps
+	step := min(max(c.Fixed-fixed, 0)/float64(s-s/4), c.Fixed/float64(s))
+	c.StepS = step
+	c.Fixed -= float64(s) * step
+	return c, nil
 }
 
 // label is the Label of c.Devices[i], "" for simd (i < 0).
@@ -2516,6 +2586,8 @@ func costInvalid(engine string, x cost) string {
 		return fmt.Sprintf("%s's slow_ns_per_lane_step %g is outside 0..%g", engine, x.Slow, mostNs)
 	case !(x.Fixed >= 0 && x.Fixed <= mostSeconds):
 		return fmt.Sprintf("%s's fixed_s %g is outside 0..%g", engine, x.Fixed, mostSeconds)
+	case !(x.StepS >= 0 && x.StepS <= mostSeconds):
+		return fmt.Sprintf("%s's step_s %g is outside 0..%g", engine, x.StepS, mostSeconds)
 	}
 	return ""
 }
