@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -964,4 +965,43 @@ func TestSelftestStoppedNoDocument(t *testing.T) {
 func namesSelfTest(path string) bool {
 	b, err := os.ReadFile(path)
 	return err == nil && bytes.Contains(b, []byte("selftest_step"))
+}
+
+// TestStopSaysAutoChoice: a run whose engine auto chose, stopped by
+// --timeout or a signal, says which engine ran and why, in one note before
+// the error: a run past its --timeout said only "--timeout: run exceeded",
+// and the user, who needs a faster engine, learnt neither.
+func TestStopSaysAutoChoice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	// No OpenCL: auto decides at once, for simd, without measuring.
+	t.Setenv("GPUSIM_OPENCL_LIBRARY", "/nonexistent/libOpenCL.so")
+	t.Setenv("GPUSIM_CACHE_DIR", t.TempDir())
+	note := regexp.MustCompile(`(?m)(?:^|\r)gpusim: note: auto ran it on simd: opencl is not usable under GPUSIM_OPENCL_LIBRARY: [^\n]* \(--engine picks the engine\)\n`)
+	for _, c := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"timeout", []string{"--timeout", "300ms"}, "gpusim: error: --timeout: run exceeded 300ms\n"},
+		{"SIGTERM", nil, "gpusim: terminated\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd, stderr := startLong(t, t.TempDir(), c.args...)
+			if c.args == nil {
+				time.Sleep(100 * time.Millisecond) // well inside the run
+				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exitCode(t, cmd)
+			if got := lastLine(stderr.String()); got != c.msg {
+				t.Errorf("stderr ends %q, want %q", got, c.msg)
+			}
+			if got := note.FindAllString(stderr.String(), -1); len(got) != 1 {
+				t.Errorf("stderr %q: want one note matching %q", stderr, note)
+			}
+		})
+	}
 }

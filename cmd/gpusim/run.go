@@ -568,6 +568,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		return err
 	}
 	defer sim.Close(eng)
+	defer noteChoiceOnStop(ctx, stderr, choice, &err)()
 	if err := o.outputs.checkRan(o.params, eng, o.engine, choice); err != nil {
 		return err
 	}
@@ -713,6 +714,28 @@ func (o *runOptions) noteUnwritten(ctx context.Context, stderr io.Writer, err *e
 			if n := o.unwrittenNote("", left); n != "" {
 				note(n)
 			}
+		}
+	}
+}
+
+// noteChoiceOnStop arms, where auto chose the run's engine (choice not
+// nil), the note a run stopped by a signal or --timeout before its report
+// writes: the engine that ran and auto's reason, which the report would
+// have said. A run past its --timeout said only "--timeout: run exceeded
+// 1s", and the user, who needs a faster engine, did not learn which one
+// had run, nor why. It is written where the process is ended by force too
+// (a driver call that does not return), and returns the func runRun
+// defers, which writes it where *err is such a stop.
+func noteChoiceOnStop(ctx context.Context, stderr io.Writer, choice *engines.Choice, err *error) func() {
+	if choice == nil {
+		return func() {}
+	}
+	n := fmt.Sprintf("gpusim: note: auto ran it on %s: %s (--engine picks the engine)\n", choice.Engine, choice.Reason)
+	remove := interrupt.BeforeExit(func() { io.WriteString(stderr, n) })
+	return func() {
+		remove()
+		if stopped(ctx, *err) {
+			io.WriteString(stderr, n)
 		}
 	}
 }
