@@ -667,6 +667,10 @@ const (
 //     left of ctx's deadline where a cold start would not fit beside it
 //     (Options.coldRisksLimit): the calibration records it cold, and a run
 //     measures it once its program is there or a job is worth the compile.
+//     No device is started where simd's probe puts the job within what
+//     deciding has spent and a device's start-up (devicesOutweigh): the
+//     calibration keeps that bound (Unstarted), and a job simd takes
+//     longer on under its key measures the devices (needsDevices).
 //
 // Errors are ctx's, and CheckOptions' *sim.ParamError for o's values; a
 // device that cannot start or run is a note, and simd runs the job.
@@ -709,7 +713,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		}
 	}
 	key := calibrationKey(o)
-	if c, ok := loadCalibration(key); ok && !c.at(p.Steps).coldChanged(dev, o, work) {
+	if c, ok := loadCalibration(key); ok && !c.at(p.Steps).coldChanged(dev, o, work) && !c.at(p.Steps).needsDevices(work) {
 		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
 	}
 	if err := CheckOptions(o); err != nil {
@@ -728,7 +732,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	tw := time.Now()
 	unlock, c, ok := calibrationTurn(ctx, o, key)
 	turnWait := time.Since(tw)
-	if ok && !c.at(p.Steps).coldChanged(dev, o, work) {
+	if ok && !c.at(p.Steps).coldChanged(dev, o, work) && !c.at(p.Steps).needsDevices(work) {
 		// Measured by another run meanwhile: the wait is no part of
 		// this run's start or run (Choice.waited), nor is the load of
 		// the machine over it, which that run's probes made.
@@ -738,6 +742,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return eng, ch, err
 	}
 	defer unlock()
+	o.measuring, o.bounded = max(time.Since(start)-turnWait, 0), true
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
 	if err != nil {
 		return nil, Choice{}, err
@@ -769,6 +774,46 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ch.started(m0)
 	ch.suspended0 = s0
 	return eng, ch, nil
+}
+
+// devicesOutweigh says whether starting and measuring a device would take
+// longer than simd's whole job, simdT seconds as its probe predicts it,
+// and the seconds that measuring would take at the least: what Auto spent
+// before calibrate (o.measuring: the driver's loading and listing) and
+// calibrate so far (spent: simd's probe), and a device's start-up, the
+// least a calibration here measured under this OpenCL set-up
+// (knownStartup), else the least any took in gpusim's benchmarks
+// (deviceStartupFloor). Such a device could not finish this job first,
+// nor a later run of it, which pays its start-up too: 1 lane x 1e4 steps
+// with --daily measured for 0.42 s, pocl's start and probe among it, for a
+// job of 0.065 s on simd. Always false where Auto did not bound the
+// measuring (o.bounded: a test's call of calibrate).
+func (o Options) devicesOutweigh(simdT float64, spent time.Duration) (under float64, outweigh bool) {
+	if !o.bounded {
+		return 0, false
+	}
+	s, _ := knownStartup()
+	if s <= 0 {
+		s = deviceStartupFloor.Seconds()
+	}
+	under = (o.measuring + spent).Seconds() + s
+	return under, simdT < under
+}
+
+// needsDevices says whether c, whose devices were not started for a job
+// simd finished within c.Unstarted, is measured again for a job of work
+// lane-steps that simd takes as long or longer.
+func (c calibration) needsDevices(work float64) bool {
+	return c.Unstarted > 0 && c.SIMD.time(work) >= c.Unstarted
+}
+
+// unstartedNote is the part of a reason that says the devices were not
+// started (calibration.Unstarted), "" where they were.
+func (c calibration) unstartedNote(dev Entry) string {
+	if c.Unstarted <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s's devices not started: with a device's start-up and probes, deciding would have taken %.3g s or more, longer than the job on simd", dev.Name, c.Unstarted)
 }
 
 // smallJob is auto's choice for a job simd finishes, by its estimate
@@ -986,6 +1031,11 @@ type calibration struct {
 	// twice its prediction (observeMulti), or the devices did not start.
 	// "" otherwise.
 	MultiDropped string `json:"multi_dropped,omitempty"`
+	// Unstarted, where not 0, says that no device was started: simd's
+	// probe put the job under this many seconds, the time measuring a
+	// device would have taken at the least (devicesOutweigh), and a job
+	// simd takes as long or longer measures again (needsDevices).
+	Unstarted float64 `json:"unstarted_under_s,omitempty"`
 	// Measured is when calibrate measured it (UTC, to the nanosecond):
 	// its identity, which a choice carries (Choice.measured), so that a
 	// run judged after another process dropped it and measured the
@@ -1343,6 +1393,7 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // refuse (pocl under ulimit -f: it was opened to be refused and kept as
 // failed, where a run without the limit measures it: coldChanged).
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
+	begin := time.Now()
 	probe := probeJob(jobParams(o), o.Daily)
 	c := calibration{Measured: time.Now().UTC().Round(0), simdName: simdLabel(o)}
 	sc, err := measureSIMD(ctx, o, simd, probe)
@@ -1358,6 +1409,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	devT, devLabel := math.Inf(1), ""
 	c.List = enum.wall.Seconds()
 	measured := map[string]int{} // the models of c.Devices, to their place there
+	under, outweigh := o.devicesOutweigh(bestT, time.Since(begin))
 	for _, d := range candidates(ds, o) {
 		if m, ok := measured[d.model()]; ok {
 			// One of identical devices is measured, and stands for
@@ -1372,21 +1424,14 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
 			continue
 		}
+		if outweigh { // a cold one is said as before
+			c.Unstarted = under
+			continue
+		}
 		do := o
 		do.Devices = strconv.Itoa(d.Index)
 		e, st, cold, err := startDevice(ctx, dev, do, probe)
-		startup := startClock(d.GPU).seconds((st.wall + enum.wall).Seconds(), st.cpu+enum.cpu)
-		coldStart := 0.0
-		switch {
-		case cold.wall > 0:
-			coldStart = startClock(d.GPU).seconds((cold.wall + enum.wall).Seconds(), cold.cpu+enum.cpu)
-		case compiles:
-			if _, still := programCold(dev, o, d.Index); still {
-				// Not cached, or not loadable, after its start: the
-				// start measured compiled, as every start will.
-				coldStart = startup
-			}
-		}
+		startup, coldStart := startTimes(dev, o, d, compiles, enum, st, cold)
 		if err != nil {
 			if rerr := refusal(e, o); rerr != nil {
 				// The probe has the job's parameters: the device is
@@ -1437,10 +1482,29 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			sim.Close(e)
 		}
 	}
-	reason := c.at(steps).measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.at(steps).coldNote(dev, o, work)
+	reason := c.at(steps).measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.at(steps).coldNote(dev, o, work) + c.unstartedNote(dev)
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU, jobParams(o))
 	return c, best, ch, nil
+}
+
+// startTimes is the start-up of d, started in st (cold: its start that
+// compiled, measured apart, where one did), with the listing of the devices
+// in enum, and its cold start: cold's, or its start's where a start of it
+// compiles (compiles) and still does after it, else 0.
+func startTimes(dev Entry, o Options, d Device, compiles bool, enum, st, cold span) (startup, coldStart float64) {
+	startup = startClock(d.GPU).seconds((st.wall + enum.wall).Seconds(), st.cpu+enum.cpu)
+	switch {
+	case cold.wall > 0:
+		coldStart = startClock(d.GPU).seconds((cold.wall + enum.wall).Seconds(), cold.cpu+enum.cpu)
+	case compiles:
+		if _, still := programCold(dev, o, d.Index); still {
+			// Not cached, or not loadable, after its start: the
+			// start measured compiled, as every start will.
+			coldStart = startup
+		}
+	}
+	return startup, coldStart
 }
 
 // measureSIMD is simd's cost on probe, o's job's, timed over the cores
@@ -1661,7 +1725,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, c.simdLabel()) + c.coldNote(dev, o, work) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, c.simdLabel()) + c.coldNote(dev, o, work) + c.unstartedNote(dev) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			measured: c.Measured, work: work, device: -1, check: check}
 		ch.onCores(simd, false, false, jobParams(o))
 		return simd, ch, nil
@@ -1959,7 +2023,11 @@ func probeJob(p sim.Params, daily bool) *sim.Job {
 // of steps), and it is scaled by its steps (stepsAxis): measured on the wide probe's shape, or on the job's one lane
 // for 32 steps, a job of 1 lane x 1e8 steps was predicted at 422 s (it
 // took 2.1 s), and its calibration, kept under the wide jobs' key, then
-// predicted 5M x 100 at 2.11e3 s.
+// predicted 5M x 100 at 2.11e3 s. A narrow probe's steps are at most
+// 1/probeJobShare of the job's (but not under 2*probeMaxSteps, which its
+// pair's quarter needs): each engine runs it twice and a quarter of it
+// twice, and on the job's own steps, 1 lane x 1e7 steps measured for 0.32
+// s, more than the job's 0.2 s on the engine it chose.
 func probeShape(lanes uint64, steps int) (probeLanes uint64, probeSteps int, narrow bool) {
 	s := min(max(steps, 1), probeMaxSteps)
 	wide := max(probeLaneSteps/uint64(s), 1)
@@ -1967,9 +2035,14 @@ func probeShape(lanes uint64, steps int) (probeLanes uint64, probeSteps int, nar
 		return wide, s, false
 	}
 	l := uint64(1) << (bits.Len64(max(lanes, 1)) - 1)
-	s = min(max(steps, 1), int(probeLaneSteps/l))
+	s = min(max(steps, 1), int(probeLaneSteps/l), max(steps/probeJobShare, 2*probeMaxSteps))
 	return l, 1 << (bits.Len(uint(s)) - 1), true
 }
+
+// probeJobShare bounds a narrow probe's steps to this share of the job's
+// (probeShape): its runs on each engine, twice at its size and twice at a
+// quarter of it, then take at most 2.5/16 of the job's time there.
+const probeJobShare = 16
 
 // stepsAxis says whether probe is a narrow job's (probeShape) of more
 // steps than a wide one's: its size is scaled by its steps (a quarter of
@@ -2558,6 +2631,9 @@ func (c calibration) invalid() string {
 	}
 	if !(c.List >= 0 && c.List <= mostSeconds) {
 		return fmt.Sprintf("list_s %g is not a time", c.List)
+	}
+	if !(c.Unstarted >= 0 && c.Unstarted <= mostSeconds) {
+		return fmt.Sprintf("unstarted_under_s %g is not a time", c.Unstarted)
 	}
 	if why := c.devicesInvalid(); why != "" {
 		return why

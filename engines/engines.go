@@ -59,6 +59,12 @@ type Options struct {
 	// limit is the time the run's deadline (ctx's: --timeout) left when
 	// Auto was called; 0 where it has none. Auto sets it.
 	limit time.Duration
+	// measuring is the time Auto spent deciding before calibrate (the
+	// driver's loading and listing, not the wait for its turn), which
+	// calibrate's bound on measuring counts (devicesOutweigh); bounded
+	// says Auto set it, and calibrate bounds its measuring.
+	measuring time.Duration
+	bounded   bool
 }
 
 func (o Options) note(format string, args ...any) {

@@ -2253,7 +2253,9 @@ func TestAutoCalibratedUnloadable(t *testing.T) {
 	dev.ProgramLoadable = func(string) error { return loadErr }
 	withDevices(t, dev)
 	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
+	// Longer on simd than a device's start-up (devicesOutweigh), as
+	// measuring the device would be in vain otherwise.
+	p.Lanes, p.Steps = 5e6, 100
 	o := Options{Params: p}
 	e, ch, err := Auto(context.Background(), o)
 	if err != nil {
