@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
@@ -118,4 +119,80 @@ func TestPoclCacheRedirect(t *testing.T) {
 	home2 := t.TempDir()
 	t.Log(runChild(t, "TestPoclCacheRedirect", "relative", "HOME="+home2, "XDG_CACHE_HOME=rel", "WORK="+t.TempDir()))
 	t.Log(runChild(t, "TestPoclCacheRedirect", "set", "POCL_CACHE_DIR=/proc"))
+}
+
+// TestPoclRedirectLeftovers: pocl 3.1 makes an empty tempfile_XXXXXX in
+// its kernel cache as it starts, in every process, and never removes it;
+// in the kernel cache gpusim gives pocl (gpusim-pocl-UID), chosen by this
+// process or by the gpusim that started it, Load removes those older than
+// ten minutes, and nothing else: not a fresh one (a pocl may be using it),
+// one that holds bytes, one with a suffix, nor any file of a kernel cache
+// that is not gpusim's.
+func TestPoclRedirectLeftovers(t *testing.T) {
+	if c := os.Getenv(envChild); c == "load" || c == "redirect" {
+		if c == "redirect" {
+			os.Unsetenv("POCL_CACHE_DIR")
+		}
+		// pocl starts (and makes its tempfile) as it lists devices.
+		ps, err := cl.Platforms()
+		if err != nil || len(ps) == 0 {
+			t.Fatalf("platforms: %v, %v", ps, err)
+		}
+		for _, p := range ps {
+			p.Devices()
+		}
+		return
+	}
+	poclLibrary(t)
+	old := time.Now().Add(-time.Hour)
+	files := func(dir string) {
+		for name, body := range map[string]string{"tempfile_Old123": "", "tempfile_New123": "", "tempfile_Big123": "x", "tempfile_Src123.cl": ""} {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if name != "tempfile_New123" {
+				if err := os.Chtimes(p, old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	left := func(dir string, swept bool) {
+		t.Helper()
+		for _, name := range []string{"tempfile_Old123", "tempfile_New123", "tempfile_Big123", "tempfile_Src123.cl"} {
+			_, err := os.Stat(filepath.Join(dir, name))
+			if gone := err != nil; gone != (swept && name == "tempfile_Old123") {
+				t.Errorf("%s/%s: removed %v, want %v", dir, name, gone, swept && name == "tempfile_Old123")
+			}
+		}
+	}
+	dir := t.TempDir()
+	home, tmp := filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
+	redirect := filepath.Join(tmp, fmt.Sprintf("gpusim-pocl-%d", os.Getuid()))
+	for _, d := range []string{home, tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(redirect, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".cache"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files(redirect)
+	runChild(t, "TestPoclRedirectLeftovers", "redirect", "HOME="+home, "XDG_CACHE_HOME=", "TMPDIR="+tmp)
+	left(redirect, true)
+	files(redirect)
+	runChild(t, "TestPoclRedirectLeftovers", "load", "POCL_CACHE_DIR="+redirect)
+	left(redirect, true)
+	own := t.TempDir()
+	files(own)
+	runChild(t, "TestPoclRedirectLeftovers", "load", "POCL_CACHE_DIR="+own)
+	left(own, false)
+	// pocl's own leftover, made as it started: the next process's to remove.
+	if m, _ := filepath.Glob(filepath.Join(own, "tempfile_??????")); len(m) < 4 {
+		t.Logf("pocl left no empty tempfile in %s (%v): a pocl other than 3.1's", own, m)
+	}
 }

@@ -92,12 +92,17 @@ const poclRedirectName = "gpusim-pocl"
 // of a program loaded from gpusim's cache, and there pocl 3.1 ends the
 // process where it cannot ("Final linking of kernel ... failed", SIGABRT):
 // `gpusim run --daily` on a cache filled by an earlier run and since made
-// read-only exited 134.
+// read-only exited 134. In gpusim-pocl-UID, set here or by the gpusim that
+// started this process, it removes the empty files pocl leaves there
+// (sweepPoclLeftovers).
 func poclCacheSetup() []string {
 	if runtime.GOOS == "windows" || !poclInstalled() {
 		return nil
 	}
-	if _, ok := os.LookupEnv(envPoclCacheDir); ok {
+	if d, ok := os.LookupEnv(envPoclCacheDir); ok {
+		if isPoclRedirect(d) {
+			sweepPoclLeftovers(d, time.Now()) // a gpusim that started this one chose it
+		}
 		return nil
 	}
 	dir := poclCacheDir()
@@ -141,7 +146,66 @@ func poclCacheSetup() []string {
 		return nil
 	}
 	os.Setenv(envPoclCacheDir, d)
+	sweepPoclLeftovers(d, time.Now())
 	return []string{fmt.Sprintf("OpenCL: %s: pocl keeps compiled kernels in %s instead (POCL_CACHE_DIR chooses)", why, d)}
+}
+
+// isPoclRedirect says whether dir is the kernel cache gpusim gives pocl
+// (poclRedirectName), a folder of this user's alone.
+func isPoclRedirect(dir string) bool {
+	if filepath.Base(dir) != fmt.Sprintf("%s-%d", poclRedirectName, os.Getuid()) {
+		return false
+	}
+	d, err := cachedir.PrivateIn(filepath.Dir(dir), poclRedirectName, false)
+	return err == nil && d == filepath.Clean(dir)
+}
+
+// poclLeftoverAge is how old an empty tempfile_XXXXXX must be for
+// sweepPoclLeftovers to remove it: pocl's temporary files live for a
+// build or a kernel's code generation (seconds; 6 to 10 s for a cold
+// build), so one this old is no file a pocl still uses.
+const poclLeftoverAge = 10 * time.Minute
+
+// sweepPoclLeftovers removes from dir, the kernel cache gpusim gives pocl
+// (poclRedirectName, a folder of this user's alone), the empty files pocl
+// leaves there: pocl 3.1 makes an empty tempfile_XXXXXX (mkostemp) in its
+// kernel cache as it starts, in every process that loads it, and never
+// removes it, so the folder gained a file a run. Only empty regular files
+// named tempfile_ and six letters or digits (the ones pocl makes with no
+// suffix: its sources, objects and libraries have one, .cl, .so.o, .so),
+// older than poclLeftoverAge, are removed; the file this process's pocl
+// makes is the next process's to remove. Errors are ignored: a leftover
+// that stays is an empty file.
+func sweepPoclLeftovers(dir string, now time.Time) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !poclLeftoverName(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Size() != 0 || now.Sub(info.ModTime()) < poclLeftoverAge {
+			continue
+		}
+		os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
+// poclLeftoverName says whether name is tempfile_ and six letters or
+// digits, the name mkostemp gives pocl's pattern tempfile_XXXXXX.
+func poclLeftoverName(name string) bool {
+	rest, ok := strings.CutPrefix(name, "tempfile_")
+	if !ok || len(rest) != 6 {
+		return false
+	}
+	for _, c := range []byte(rest) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // poclCacheShort returns an error matching ErrEnvironment where dev is
