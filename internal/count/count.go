@@ -68,6 +68,27 @@ func (e *ScalesError) Error() string {
 // Is makes a ScalesError ErrForm.
 func (e *ScalesError) Is(target error) bool { return target == ErrForm }
 
+// SuffixCaseError is ErrForm (errors.Is) for a count ending in m, g or t,
+// which reads as a count with M, G or T (5m): the suffixes are k or K, M,
+// G and T, and a lower-case m is not read as a million (it could mean
+// milli). The error read "want a whole number such as ..." as for any
+// typo.
+type SuffixCaseError struct {
+	Typed byte   // the suffix as typed: m
+	Count string // the count with the suffix that is read: 5M
+}
+
+func (e *SuffixCaseError) Error() string {
+	up := e.Typed - 'a' + 'A'
+	return fmt.Sprintf("%c is the %s suffix, %c is not read: write %s", up, suffixNames[up], e.Typed, e.Count)
+}
+
+// Is makes a SuffixCaseError ErrForm.
+func (e *SuffixCaseError) Is(target error) bool { return target == ErrForm }
+
+// suffixNames name the suffixes a SuffixCaseError names.
+var suffixNames = map[byte]string{'M': "million", 'G': "billion", 'T': "trillion"}
+
 // DigitsError is ErrForm (errors.Is) for a number written with decimal
 // digits of another script than ASCII's (fullwidth ５, as an input method
 // may type it; Arabic-Indic ٣): it says how to write it, where the error
@@ -195,6 +216,18 @@ func Parse(s string) (uint64, error) {
 				return 0, ErrNegative
 			}
 			return 0, &GroupedError{Digits: d}
+		}
+		if last := len(s) - 1; last > 0 && suffixNames[s[last]-'a'+'A'] != "" {
+			// 5m: M, read as a million, in the wrong case.
+			up := s[:last] + string(s[last]-'a'+'A')
+			if m, err := unsigned(up); err == nil && neg && m != 0 {
+				return 0, ErrNegative
+			} else if err == nil || errors.Is(err, ErrOverflow) {
+				if neg {
+					up = "-" + up
+				}
+				return 0, &SuffixCaseError{Typed: s[last], Count: up}
+			}
 		}
 	}
 	return n, err

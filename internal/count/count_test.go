@@ -63,6 +63,32 @@ func TestScalesError(t *testing.T) {
 	}
 }
 
+// TestSuffixCaseError: a count with m, g or t, which reads with M, G or
+// T, says which suffix is read (--steps 5m read "want a whole number such
+// as ..." as for any typo); one that no case makes a count, a negative one
+// and the suffixes of either case (k, K) are as before.
+func TestSuffixCaseError(t *testing.T) {
+	for in, want := range map[string]string{
+		"5m":   "M is the million suffix, m is not read: write 5M (valid range 1..10)",
+		"5g":   "G is the billion suffix, g is not read: write 5G (valid range 1..10)",
+		"2.5t": "T is the trillion suffix, t is not read: write 2.5T (valid range 1..10)",
+		"-0m":  "M is the million suffix, m is not read: write -0M (valid range 1..10)",
+		"-5m":  "-5m is negative (valid range 1..10)",
+		"5mm":  ErrForm.Error() + " (valid range 1..10)",
+		"m":    ErrForm.Error() + " (valid range 1..10)",
+		"0x5m": ErrForm.Error() + " (valid range 1..10)",
+		"5K":   "5000 is out of range (valid range 1..10)",
+	} {
+		_, err := ParseIn(in, 1, 10)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseIn(%q): %v, want %s", in, err, want)
+		}
+		if in != "-5m" && in != "5K" && !errors.Is(err, ErrForm) {
+			t.Errorf("ParseIn(%q): %v is not ErrForm", in, err)
+		}
+	}
+}
+
 // TestDigitsError: a number in digits of another script (fullwidth, as
 // an input method types them; Arabic-Indic; mathematical) says how to
 // write it in ASCII; it read "want a whole number such as ..." as for a
