@@ -136,6 +136,9 @@ func DeviceLabelsFor(specs []Spec) ([]string, error) {
 // there later (gpu.DeviceIndexError).
 const MaxDeviceIndex = math.MaxInt32
 
+// DeviceForms are the values --device takes, as its errors name them.
+const DeviceForms = "N, a list N,M, or all; see gpusim devices"
+
 // ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
 // number of devices "all" stands for, or -1 when not known yet ("all" then
 // gives nil); whether each index exists is the engine's to check. The
@@ -156,7 +159,7 @@ func ParseDevices(s string, n int) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
 		// Given empty, as by an unset shell variable: the words of run's
 		// check, which selftest's differed from.
-		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("needs a device: N, a list N,M or all (see gpusim devices), got %q", s)}
+		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("needs a device, got %q (valid: %s)", s, DeviceForms)}
 	}
 	var idx []int
 	for f := range strings.SplitSeq(s, ",") {

@@ -46,7 +46,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device: N, a list N,M or all (see gpusim devices), got \"\"", " ": "needs a device"} {
+	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device, got \"\" (valid: N, a list N,M, or all; see gpusim devices)", " ": "needs a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {

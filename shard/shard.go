@@ -78,13 +78,21 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	// Index and count are counts as --lanes takes them (1000, 1e3, 2^10),
 	// and spaces around them are ignored, as around every number gpusim
 	// reads: the count and model flags, lists and the variables auto reads.
+	if strings.TrimSpace(s) == "" {
+		// As every name-valued flag words an empty value.
+		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf("needs a shard, got %q (%s)", s, shardForms)}
+	}
 	head, tail, slash := strings.Cut(s, "/")
 	head, tail = strings.TrimSpace(head), strings.TrimSpace(tail)
 	var count uint64
+	if strings.Contains(tail, "/") {
+		// 1/2/3 read `shard count "2/3" must be a whole number`.
+		return bad("%q has more than one /: a shard is i/N or auto/N", s)
+	}
 	if slash {
-		n, err := counts.Parse(tail)
-		if err != nil || n == 0 {
-			return bad("%q: shard count %q must be a whole number from 1 to 2^64-1%s", s, tail, grouped(err))
+		n, err := counts.ParseIn(tail, 1, math.MaxUint64)
+		if err != nil {
+			return bad("%q: shard count %s", s, countErr(tail, err, ""))
 		}
 		count = n
 	}
@@ -92,10 +100,10 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		if !slash {
 			return bad("%q is not a shard%s", s, suggest.Value(head, "auto"))
 		}
-		i, err := counts.Parse(head)
+		i, err := counts.ParseIn(head, 0, math.MaxUint64-1)
 		if err != nil {
 			// AUTO/4: did you mean auto?
-			return bad("%q: shard index %q must be a whole number from 0 to 2^64-2%s%s", s, head, grouped(err), suggest.Value(head, "auto"))
+			return bad("%q: shard index %s%s", s, countErr(head, err, "0..2^64-2"), suggest.Value(head, "auto"))
 		}
 		if i >= count {
 			return bad("%q: shard index %d must be below the shard count %d", s, i, count)
@@ -131,6 +139,28 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)
 	}
 	return Shard{sh.Index, count}, nil
+}
+
+// countErr is err, counts.ParseIn's error for v, an index or count of
+// --shard, in the count flags' words: "-1 is negative (valid range
+// 0..2^64-2)", "0 is out of range (valid range 1..2^64-1)", and a form's
+// error after the value quoted ("x": want a whole number ...). valid, where
+// set, is the range written (2^64-2, which Range writes in digits). The
+// words were --shard's own: "must be a whole number from 0 to 2^64-2".
+func countErr(v string, err error, valid string) string {
+	var re *counts.RangeError
+	if errors.As(err, &re) {
+		if valid != "" {
+			re.Valid = valid
+		}
+		return re.Error()
+	}
+	if valid != "" {
+		if _, perr := counts.Parse(v); perr != nil {
+			return fmt.Sprintf("%q: %v (valid range %s)", v, perr, valid)
+		}
+	}
+	return fmt.Sprintf("%q: %v", v, err)
 }
 
 // grouped is ": " and err's advice where err is a number written in

@@ -89,14 +89,17 @@ func TestParseErrors(t *testing.T) {
 		env  map[string]string
 		want string // in the message, besides --shard and the valid forms
 	}{
-		{"", nil, `"" is not a shard`},
+		{"", nil, `needs a shard, got ""`},
+		{" \t", nil, `needs a shard, got " \t"`},
 		{"3", nil, `"3" is not a shard`},
 		{"4/4", nil, "index 4 must be below the shard count 4"},
-		{"0/0", nil, `count "0" must be a whole number from 1 to 2^64-1`},
-		{"1e20/1e21", nil, `count "1e21" must be a whole number from 1 to 2^64-1`},
-		{"-1/4", nil, `index "-1"`},
+		{"0/0", nil, `"0/0": shard count 0 is out of range (valid range 1..2^64-1)`},
+		{"1e20/1e21", nil, `shard count 1e21 is out of range (valid range 1..2^64-1)`},
+		{"-1/4", nil, `"-1/4": shard index -1 is negative (valid range 0..2^64-2)`},
+		{"18446744073709551615/2", nil, `shard index 18446744073709551615 is out of range (valid range 0..2^64-2)`},
+		{"x/4", nil, `shard index "x": want a whole number such as`},
 		{"1/x", nil, `count "x"`},
-		{"1/4/5", nil, `count "4/5"`},
+		{"1/4/5", nil, `"1/4/5" has more than one /: a shard is i/N or auto/N (`},
 		{"1/18446744073709551616", nil, "count"},
 		{"1.5/4", nil, `index "1.5"`},
 		{"1/2.5", nil, `count "2.5"`},
@@ -147,8 +150,8 @@ func TestParseErrors(t *testing.T) {
 		{"auto", map[string]string{EnvShardIndex: "-1", EnvShardCount: "2"}, "GPUSIM_SHARD_INDEX=\"-1\""},
 		{"auto/x", nil, `count "x"`},
 		// Thousands separators get the count flags' advice.
-		{"1,000/2,000", nil, `shard count "2,000" must be a whole number from 1 to 2^64-1: thousands separators are not read: write 2000 or 2k (`},
-		{"1,000/2000", nil, `shard index "1,000" must be a whole number from 0 to 2^64-2: thousands separators are not read: write 1000 or 1k (`},
+		{"1,000/2,000", nil, `shard count "2,000": thousands separators are not read: write 2000 or 2k (valid range 1..2^64-1) (`},
+		{"1,000/2000", nil, `shard index "1,000": thousands separators are not read: write 1000 or 1k (valid range 0..2^64-2) (`},
 		{"auto", map[string]string{EnvShardIndex: "1,000", EnvShardCount: "2000"}, `GPUSIM_SHARD_INDEX="1,000" is not a whole number from 0 to 2^64-1, such as 7, 1_000, 1e3, 1k, 2^10 or 0x10: thousands separators are not read: write 1000 or 1k`},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2,000"}, `SLURM_ARRAY_TASK_COUNT="2,000" is not a whole number from 1 to 2^64-1, such as `},
 		// Past 2^64-1: the range says so (it said "of at least 1").

@@ -231,7 +231,7 @@ func validTexts(lists ...[]string) {
 // which the report lists among the failures, and bench exits 1 after it
 // (it said skipped and exited 0).
 func benchPython(c *cli.Context, cfg *bench.Config) (note string, err error) {
-	switch baseline := c.String("baseline"); {
+	switch baseline := nameValue(c, "baseline"); {
 	case baseline == "none":
 		cfg.Python = false
 	case cfg.PythonPath != "":
@@ -338,7 +338,7 @@ func benchFlagError(c *cli.Context) error {
 	}
 	// With --baseline none, --python contradicts it (benchCombinations):
 	// the interpreter's check said it could not import numpy instead.
-	if py := c.String("python"); py != "" && c.String("baseline") != "none" {
+	if py := c.String("python"); py != "" && nameValue(c, "baseline") != "none" {
 		if err := bench.CheckPython(c.Context, py); err != nil {
 			return paramErr("python", "%v", err)
 		}
@@ -585,10 +585,12 @@ func readSweep(c *cli.Context, cfg *bench.Config) error {
 
 // readBaseline reads --baseline and --python into cfg.
 func readBaseline(c *cli.Context, cfg *bench.Config) error {
-	switch b := c.String("baseline"); b {
+	switch b := nameValue(c, "baseline"); b {
 	case "python", "none":
+	case "":
+		return emptyName(c, "baseline", "a baseline", "python, none")
 	default:
-		return paramErr("baseline", "unknown baseline %q%s (valid: python, none)", b, suggest.Value(b, "python", "none"))
+		return paramErr("baseline", "unknown baseline %q%s (valid: python, none)", c.String("baseline"), suggest.Value(b, "python", "none"))
 	}
 	if c.IsSet("python") && c.String("python") == "" {
 		return paramErr("python", "needs the path of a python3 with numpy, got \"\"")
@@ -624,7 +626,7 @@ func benchCombinations(c *cli.Context) error {
 		return paramErr("workers", "contradicts --no-scaling, which leaves out the scaling table whose worker counts --workers lists (give one of them)")
 	case c.Bool("no-sweep") && sweepFlagsSet(c) != "":
 		return paramErr("no-sweep", "contradicts %s (give one of them)", sweepFlagsSet(c))
-	case c.String("python") != "" && c.String("baseline") == "none":
+	case c.String("python") != "" && nameValue(c, "baseline") == "none":
 		return paramErr("python", "contradicts --baseline none, which runs no Python (give one of them)")
 	case c.IsSet("plot-format") && c.String("plot") == "":
 		return paramErr("plot-format", "needs --plot DIR, the folder the charts go to")
@@ -659,6 +661,9 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 		return opts, err
 	}
 	list := c.String("plot-format")
+	if nameValue(c, "plot-format") == "" {
+		return opts, emptyName(c, "plot-format", "a chart format", "png, svg, or png,svg")
+	}
 	for f := range strings.SplitSeq(list, ",") {
 		typed := f
 		if f = strings.TrimSpace(f); f != "png" && f != "svg" {

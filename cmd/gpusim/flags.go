@@ -361,10 +361,31 @@ func setIntList(c *cli.Context, name string, hi uint64, v *[]int) error {
 	return err
 }
 
+// nameValue is the value of name, a flag that takes a name or a word
+// (--format, --engine, --baseline, --math, --device, --shard,
+// --plot-format), without the spaces and tabs around it, as around a
+// number: every check of such a flag reads it here (--baseline ' none'
+// was refused where --format ' json' was not).
+func nameValue(c *cli.Context, name string) string {
+	return strings.TrimSpace(c.String(name))
+}
+
+// emptyName refuses flag given empty or only spaces, as by an unset shell
+// variable, in the one wording every name-valued flag gives it, naming
+// what it takes and its valid values, the value quoted as typed: an empty
+// --engine read `unknown engine ""` where an empty --math read `needs a
+// mode: exact or fast, got ""`.
+func emptyName(c *cli.Context, flag, what, valid string) error {
+	return paramErr(flag, "needs %s, got %q (valid: %s)", what, c.String(flag), valid)
+}
+
 // checkFormat refuses a --format outside valid; spaces around the name
 // are ignored, as around a number (a name of spaces is refused as given).
 func checkFormat(c *cli.Context, valid ...string) (string, error) {
-	f := strings.TrimSpace(c.String("format"))
+	f := nameValue(c, "format")
+	if f == "" && c.IsSet("format") {
+		return f, emptyName(c, "format", "a format", strings.Join(valid, ", "))
+	}
 	for _, v := range valid {
 		if f == v {
 			return f, nil

@@ -137,7 +137,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 			Lanes: getCount(c, "lanes"), Steps: getInt(c, "steps"), Seed: getCount(c, "seed"),
 			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: noSignedZero(getFloat(c, "sigma")),
 		},
-		engine:  strings.TrimSpace(c.String("engine")), // as around a number
+		engine:  nameValue(c, "engine"), // as around a number
 		timeout: c.Generic("timeout").(*durationValue).d, timeoutText: c.Generic("timeout").(*durationValue).typed,
 		quiet: c.Bool("quiet"),
 	}
@@ -202,22 +202,22 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 // option the chosen engine would ignore.
 func (o *runOptions) readEngine(c *cli.Context) error {
 	o.eng = engines.Options{
-		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: strings.TrimSpace(c.String("math")),
+		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: nameValue(c, "math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 	}
 	// Given empty, as by an unset shell variable: not the default (--math ""
 	// ran the exact stream without a word where --math "$MODE" meant fast).
-	if c.IsSet("device") && c.String("device") == "" {
-		return paramErr("device", "needs a device: N, a list N,M or all (see gpusim devices), got \"\"")
+	if c.IsSet("device") && nameValue(c, "device") == "" {
+		return emptyName(c, "device", "a device", engines.DeviceForms)
 	}
 	if c.IsSet("math") && o.eng.Math == "" {
-		return paramErr("math", "needs a mode: exact or fast, got %q", c.String("math"))
+		return emptyName(c, "math", "a mode", "exact, fast")
 	}
 	if c.IsSet("backend") {
 		if c.IsSet("engine") {
 			return paramErr("backend", "is the old name of --engine; give one of them")
 		}
-		o.engine = strings.TrimSpace(c.String("backend"))
+		o.engine = nameValue(c, "backend")
 		o.deprecated = "--backend is now called --engine"
 	}
 	if c.IsSet("device") && !c.IsSet("engine") && !c.IsSet("backend") {
@@ -239,6 +239,9 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		flag := "engine"
 		if c.IsSet("backend") {
 			flag = "backend"
+		}
+		if c.IsSet(flag) && o.engine == "" {
+			return emptyName(c, flag, "an engine", strings.Join(engines.Names(), ", "))
 		}
 		if typed := c.String(flag); c.IsSet(flag) && typed != o.engine {
 			return paramErr(flag, "unknown engine %q%s (valid: %s)", typed, suggest.Value(typed, engines.Names()...), strings.Join(engines.Names(), ", "))
