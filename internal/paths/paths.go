@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -76,7 +77,8 @@ var path = (*sim.Model).PathFrom
 
 // Compute returns the trajectories of lanes 0..k-1 of p as a k x p.Steps
 // row-major array: element [i*Steps+s] is lane i's temperature after step
-// s+1, bit for bit sim.Model.Path. It runs GOMAXPROCS goroutines, which
+// s+1, bit for bit sim.Model.Path. It runs GOMAXPROCS goroutines, at most
+// cpu.MaxWorkers as the engines do, which
 // share the lanes in chunks (chunkSize: each has work while k is at least
 // their number), and stops early with the context's cause when ctx is
 // done, within a segment of a lane (segment steps) of it. done, where it
@@ -94,7 +96,9 @@ func Compute(ctx context.Context, p sim.Params, k int, done func(laneSteps uint6
 	if done == nil {
 		done = func(uint64) {}
 	}
-	workers := runtime.GOMAXPROCS(0)
+	// At most cpu.MaxWorkers, as the engines: GOMAXPROCS=2000 started
+	// 2000 goroutines where a run started 1024.
+	workers := min(runtime.GOMAXPROCS(0), cpu.MaxWorkers)
 	chunk := chunkSize(k, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup

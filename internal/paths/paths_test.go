@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -176,5 +177,34 @@ func TestCheck(t *testing.T) {
 	p.Steps = MaxValues + 1
 	if err := Check("paths", 1, p); err == nil || !strings.Contains(err.Error(), "--paths: 1 path x 268435457 steps are too many") || !strings.Contains(err.Error(), "none at more than 268435456 steps") {
 		t.Errorf("Check(1 x %d) = %v", p.Steps, err)
+	}
+}
+
+// TestComputeWorkersCapped checks that Compute starts at most
+// cpu.MaxWorkers goroutines, as the engines do, however large GOMAXPROCS
+// is: path holds every lane for hold, so that each goroutine that takes a
+// lane is in it at once, and records the most in it together
+// (GOMAXPROCS=2000 started 2000).
+func TestComputeWorkersCapped(t *testing.T) {
+	const hold = 300 * time.Millisecond
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpu.MaxWorkers + 500))
+	p := sim.Default()
+	p.Steps, p.Seed = 2, 5
+	var running, most atomic.Int64
+	until := time.Now().Add(hold)
+	path = func(m *sim.Model, lane uint64, s0 int, t0 float32, out []float32) {
+		n := running.Add(1)
+		for old := most.Load(); n > old && !most.CompareAndSwap(old, n); old = most.Load() {
+		}
+		time.Sleep(time.Until(until))
+		running.Add(-1)
+		m.PathFrom(lane, s0, t0, out)
+	}
+	defer func() { path = (*sim.Model).PathFrom }()
+	if _, err := Compute(context.Background(), p, 2*cpu.MaxWorkers, nil); err != nil {
+		t.Fatal(err)
+	}
+	if most.Load() > cpu.MaxWorkers {
+		t.Errorf("%d goroutines computed at once, want at most %d", most.Load(), cpu.MaxWorkers)
 	}
 }
