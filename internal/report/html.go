@@ -21,7 +21,7 @@ import (
 // the histogram of res with the exact density and, with days (--daily:
 // not nil, empty at --steps 0), the fan chart; the text report closes it.
 func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error {
-	p := r.Params
+	p := r.Params.Params
 	page := htmlreport.Page{
 		Title: "gpusim run",
 		Facts: []string{

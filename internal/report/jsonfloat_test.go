@@ -1,9 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 // TestJSONFloat32ViaFloat64: a float32 in the JSON report reads back as the
@@ -41,5 +45,47 @@ func TestJSONFloat32ComparesAsFloat64(t *testing.T) {
 	}
 	if f != float64(x) {
 		t.Errorf("%s reads back as %v, want %v", b, f, float64(x))
+	}
+}
+
+// TestJSONNegativeZero: -0 is written -0.0, which Python's json reads as a
+// float -0 (it read -0, the int 0, without the sign), and reads back as
+// -0; +0 stays 0.
+func TestJSONNegativeZero(t *testing.T) {
+	for _, v := range []json.Marshaler{jsonFloat(math.Copysign(0, -1)), jsonFloat32(float32(math.Copysign(0, -1)))} {
+		b, err := json.Marshal(v)
+		if err != nil || string(b) != "-0.0" {
+			t.Errorf("%T(-0): %s, %v; want -0.0", v, b, err)
+		}
+		var f float64
+		if err := json.Unmarshal(b, &f); err != nil || f != 0 || !math.Signbit(f) {
+			t.Errorf("%s reads back as %v, %v", b, f, err)
+		}
+	}
+	if b, _ := json.Marshal(jsonFloat(0)); string(b) != "0" {
+		t.Errorf("jsonFloat(0): %s, want 0", b)
+	}
+}
+
+// TestJSONParamsKeys: the report's params have the keys and values of
+// sim.Params as encoding/json writes them, a field added to sim.Params
+// included.
+func TestJSONParamsKeys(t *testing.T) {
+	p := sim.Default()
+	p.Start = math.Copysign(0, -1)
+	var want, got map[string]any
+	b, _ := json.Marshal(p)
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = json.Marshal(jsonParams{p})
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("params: %v, want %v", got, want)
+	}
+	if !bytes.Contains(b, []byte(`"start":-0.0`)) {
+		t.Errorf("params: %s, want start -0.0", b)
 	}
 }

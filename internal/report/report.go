@@ -38,7 +38,7 @@ type Report struct {
 	// docs/reproducibility.md, section 1), which the text's job line
 	// writes, and Rounded lists the parameters float32 moves in a way that
 	// matters (sim.Params.Roundings), which the text names on a line each.
-	Params  sim.Params          `json:"params"`
+	Params  jsonParams          `json:"params"`
 	Model   modelJSON           `json:"model"`
 	Rounded []sim.ParamRounding `json:"rounded,omitempty"`
 	Summary struct {
@@ -312,14 +312,39 @@ func (r *Report) SetDaily(days []daily.Day) {
 }
 
 // jsonFloat is a float64 that encodes as null when it is not finite (a z-score
-// of a run without noise, a rate of a run without steps).
+// of a run without noise, a rate of a run without steps), and -0 as -0.0.
+// A whole value is written without a point, as encoding/json writes it (75
+// for a mean of exactly 75), which Python's json reads as an int: equal to
+// the float, and kept so (docs/report.md).
 type jsonFloat float64
 
 func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
 		return []byte("null"), nil
 	}
+	if f == 0 && math.Signbit(float64(f)) {
+		// encoding/json writes -0, which Python's json reads as the
+		// int 0, losing the sign; -0.0 is a float -0 in Python, and -0
+		// in JavaScript and jq, as Go reads it.
+		return []byte("-0.0"), nil
+	}
 	return json.Marshal(float64(f))
+}
+
+// jsonParams is sim.Params as the report writes it: the floats as
+// jsonFloat, so a --start of -0 reads -0.0 as the model's start does.
+type jsonParams struct{ sim.Params }
+
+func (p jsonParams) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Lanes       uint64    `json:"lanes"`
+		Steps       int       `json:"steps"`
+		Start       jsonFloat `json:"start"`
+		Anchor      jsonFloat `json:"anchor"`
+		Persistence jsonFloat `json:"persistence"`
+		Sigma       jsonFloat `json:"sigma"`
+		Seed        uint64    `json:"seed"`
+	}{p.Lanes, p.Steps, jsonFloat(p.Start), jsonFloat(p.Anchor), jsonFloat(p.Persistence), jsonFloat(p.Sigma), p.Seed})
 }
 
 // jsonFloat32 is a float32 result (min, max), encoded as the shortest
@@ -335,7 +360,7 @@ func (f jsonFloat32) MarshalJSON() ([]byte, error) {
 
 // New is the report of res, run by the engine requested.
 func New(res *sim.Result, requested string) *Report {
-	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Math: res.Math, Params: res.Params, Rounded: res.Params.Roundings()}
+	r := &Report{Engine: res.Engine, Requested: requested, Device: res.Device, Math: res.Math, Params: jsonParams{res.Params}, Rounded: res.Params.Roundings()}
 	m := res.Params.Model()
 	r.Model = modelJSON{jsonFloat32(m.Start), jsonFloat32(m.Anchor), jsonFloat32(m.P), jsonFloat32(m.Sigma), jsonFloat32(m.C)}
 	if r.Math == "" {
@@ -360,6 +385,13 @@ func New(res *sim.Result, requested string) *Report {
 	if s.Count > 0 && s.Min == s.Max {
 		r.oneValue, r.Summary.QuantilesExact = true, true
 		r.signedZeros = math.Signbit(float64(s.Min)) != math.Signbit(float64(s.Max))
+		if s.Max == 0 && math.Signbit(float64(s.Min)) && math.Signbit(float64(s.Max)) {
+			// Every lane ends at -0: their mean is -0, as the IEEE sum
+			// of -0s from -0 (the additive identity) is, where the
+			// moments' sum from +0 made it +0 beside a min and max of
+			// -0 (mean 0.0000, min -0.0000).
+			r.Summary.Mean = jsonFloat(math.Copysign(0, -1))
+		}
 	}
 	for _, q := range sim.QuantileLevels {
 		if !r.Summary.QuantilesExact && s.Hist != nil && s.Hist.Outside(q) {
