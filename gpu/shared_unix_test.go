@@ -417,7 +417,7 @@ func waitLoadRefusedChild(t *testing.T, dir string) {
 	if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, cl.ErrEnvironment) {
 		t.Errorf("open: %v\nwant an error matching cl.ErrEnvironment that says:\n%s", err, want)
 	}
-	if h := cl.HintFor(err); !strings.Contains(h, "KiB or more (ulimit -f unlimited) for one run") {
+	if h := cl.HintFor(err); !strings.Contains(h, "in sh, which counts 512-byte blocks; or ulimit -f unlimited) for one run") {
 		t.Errorf("hint %q, want the limit the binary's files need", h)
 	}
 	for _, n := range CacheNotes() {

@@ -285,7 +285,7 @@ func poclFileLimitShort(pocl bool) error {
 	return &UnavailableError{Kind: ErrEnvironment,
 		Cause: fmt.Sprintf("pocl cannot build the program under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes the preprocessed source, the program's bitcode and shared objects into its kernel cache %s (the preprocessed source the largest, 1.05 MB with pocl 3.1; gpusim asks for %d MiB to leave room), and ends the process when one is cut short",
 			diskfree.SizeText(limit), poclCacheDir(), cacheProbeBytes>>20),
-		Hint: fmt.Sprintf("raise the limit to %d MiB or more (ulimit -f unlimited); or %s", cacheProbeBytes>>20, useCPU)}
+		Hint: fmt.Sprintf("%s; or %s", fsizeRaise(fmt.Sprintf("%d MiB", cacheProbeBytes>>20), cacheProbeBytes), useCPU)}
 }
 
 // poclDiskShort returns the error that stands in for a build on pocl

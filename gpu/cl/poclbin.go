@@ -167,7 +167,7 @@ func poclBinariesLimitShort(pocl bool, bins [][]byte) error {
 		return nil
 	}
 	what := "the files of the compiled program (its bitcode and shared objects: 0.6 MB with pocl 3.1, 160 kB the largest; gpusim asks for %d MiB to leave room)"
-	need := fmt.Sprintf("%d MiB", cacheProbeBytes>>20)
+	need, needBytes := fmt.Sprintf("%d MiB", cacheProbeBytes>>20), uint64(cacheProbeBytes)
 	// progs counts the programs that lack files there.
 	total, largest, count, progs, known := 0, 0, 0, 0, true
 	for _, bin := range bins {
@@ -185,7 +185,7 @@ func poclBinariesLimitShort(pocl bool, bins [][]byte) error {
 			return nil
 		}
 		// In KiB, rounded up: bash's ulimit -f counts those.
-		need = fmt.Sprintf("%d KiB", (largest+1023)>>10)
+		need, needBytes = fmt.Sprintf("%d KiB", (largest+1023)>>10), uint64(largest)
 		files := "files"
 		if count == 1 {
 			files = "file"
@@ -206,7 +206,7 @@ func poclBinariesLimitShort(pocl bool, bins [][]byte) error {
 	return &UnavailableError{Kind: ErrEnvironment,
 		Cause: fmt.Sprintf("pocl cannot load %s from gpusim's cache under the file-size limit of %s (ulimit -f, RLIMIT_FSIZE): it writes %s into its kernel cache %s, and ends the process when one is cut short",
 			program, diskfree.SizeText(limit), what, poclCacheDir()),
-		Hint: fmt.Sprintf("raise the limit to %s or more (ulimit -f unlimited) for one run, after which pocl's kernel cache holds the files and runs under the limit load them; or %s", need, useCPU)}
+		Hint: fmt.Sprintf("%s for one run, after which pocl's kernel cache holds the files and runs under the limit load them; or %s", fsizeRaise(need, needBytes), useCPU)}
 }
 
 // loadBinary is what poclBinaryDiskShort's error says pocl cannot do.

@@ -83,13 +83,13 @@ func TestPoclBinaryLimitShort(t *testing.T) {
 	err := poclBinaryLimitShort(true, bin)
 	if !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), "pocl cannot load the compiled program from gpusim's cache under the file-size limit of 51.2 kB") ||
 		!strings.Contains(err.Error(), "the 3 files of the compiled program it does not hold yet") || !strings.Contains(err.Error(), "102 kB the largest") ||
-		!strings.Contains(err.Error(), cache) || !strings.Contains(HintFor(err), "raise the limit to 101 KiB or more (ulimit -f unlimited) for one run") {
+		!strings.Contains(err.Error(), cache) || !strings.Contains(HintFor(err), "raise the limit to 101 KiB or more (ulimit -f 101 in bash, which counts KiB; ulimit -f 201 in sh, which counts 512-byte blocks; or ulimit -f unlimited) for one run") {
 		t.Fatalf("cold kernel cache: %v (hint %q), want the limit's refusal naming the files, the largest and the cache", err, HintFor(err))
 	}
 	if err := poclBinaryLimitShort(false, bin); err != nil {
 		t.Errorf("another driver: %v", err)
 	}
-	if err := poclBinaryLimitShort(true, []byte("not pocl's")); !errors.Is(err, ErrEnvironment) || !strings.Contains(HintFor(err), "raise the limit to 8 MiB") {
+	if err := poclBinaryLimitShort(true, []byte("not pocl's")); !errors.Is(err, ErrEnvironment) || !strings.Contains(HintFor(err), "raise the limit to 8 MiB or more (ulimit -f 8192 in bash, which counts KiB; ulimit -f 16384 in sh, which counts 512-byte blocks; or ulimit -f unlimited)") {
 		t.Errorf("a binary that says no files: %v, want the refusal under 8 MiB (what a load writes is not known)", err)
 	}
 
