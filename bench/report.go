@@ -326,6 +326,11 @@ func (s *Scaling) csvFitNote() string {
 	note := s.FitNote
 	if s.Fit != nil {
 		note = fmt.Sprintf("rms %s over %d points (the %s above 1)", fmtF(s.Fit.RMS), s.Fit.Points, count.Noun(s.Fit.Points-1, "worker count"))
+		if s.Fit.Points <= 2 && !s.Fit.AtBound() {
+			// As FitLine says: P is solved for, and the residual
+			// left (2e-14) is rounding, not the law's miss.
+			note = fmt.Sprintf("from %d points (one worker count besides 1: no residual tests the law)", s.Fit.Points)
+		}
 		if s.Fit.Range != nil {
 			note += fmt.Sprintf("; p %s to %s over the timed runs' spread", fmtF(s.Fit.Range[0]), fmtF(s.Fit.Range[1]))
 		} else if r := s.rangeText(""); r != "" {

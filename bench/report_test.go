@@ -350,6 +350,15 @@ func TestFitLineTwoPoints(t *testing.T) {
 		if got := s.FitLine(); !strings.Contains(got, c.want) {
 			t.Errorf("%d points: %q, want it to contain %q", c.points, got, c.want)
 		}
+		// The CSV's note says it too: it gave "rms 5.81e-15 over 2
+		// points" where the line said no residual tests the law.
+		want := strings.TrimPrefix(c.want, "rms residual ")
+		if c.points > 2 {
+			want = "rms " + want
+		}
+		if got := s.csvFitNote(); !strings.HasPrefix(got, want) || (c.points <= 2 && strings.Contains(got, "rms")) {
+			t.Errorf("%d points: CSV note %q, want it to begin %q", c.points, got, want)
+		}
 	}
 	// A 2-worker speedup the law cannot give (0.943x, 2.2x) holds P at a
 	// bound, and the fit misses the point: the line said the fit passed
