@@ -54,8 +54,11 @@ const (
 // read-write /dev/null on stdout alone (Python's subprocess.DEVNULL) looks
 // the same and means to discard the report.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Notes and refusals before the command line is read: held where
+	// stderr goes to a file the arguments name (earlyStderr).
+	early := &earlyStderr{args: args, stdout: stdout, stderr: stderr}
 	if f, ok := stdout.(*os.File); ok && closedAtStart(f) {
-		fmt.Fprintf(stderr, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-) and as Python's subprocess.DEVNULL opens it: the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
+		fmt.Fprintf(early, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-) and as Python's subprocess.DEVNULL opens it: the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
 	}
 	if err, least := addressSpaceShort(args); err != nil && !least {
 		// Fewer threads, as many as fit: with one per CPU the run
@@ -65,29 +68,29 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if capped {
 			runtime.GOMAXPROCS(procs)
 		}
-		fmt.Fprintf(stderr, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, min(procs, was), was)
+		fmt.Fprintf(early, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, min(procs, was), was)
 	} else if err != nil {
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
-		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
-		return exitUsage
+		fmt.Fprintf(early, "gpusim: error: %v\n", err)
+		fmt.Fprintf(early, "gpusim: hint: %s\n", err.hint)
+		return early.refused()
 	}
 	if err := stackShort(args); err != nil {
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(early, "gpusim: error: %v\n", err)
+		return early.refused()
 	}
 	if err := descriptorsShort(args); err != nil {
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(early, "gpusim: error: %v\n", err)
+		return early.refused()
 	}
 	// threadsShort reads /proc, and a file opened starts Go's poller:
 	// after the descriptors' check, which starts it while they are free.
 	if err, procs := threadsShort(args); err != nil && procs > 0 {
 		was := runtime.GOMAXPROCS(procs)
-		fmt.Fprintf(stderr, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, procs, was)
+		fmt.Fprintf(early, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, procs, was)
 	} else if err != nil {
-		fmt.Fprintf(stderr, "gpusim: error: %v\n", err)
-		fmt.Fprintf(stderr, "gpusim: hint: %s\n", err.hint)
-		return exitUsage
+		fmt.Fprintf(early, "gpusim: error: %v\n", err)
+		fmt.Fprintf(early, "gpusim: hint: %s\n", err.hint)
+		return early.refused()
 	}
 	// The stop signals are taken as soon as a goroutine may start (after
 	// the limits on threads, which cut GOMAXPROCS to the threads that
@@ -109,8 +112,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// in time (ulimit -t 1 was a SIGKILL, exit 137, not a word),
 		// or a refusal where the limit leaves no room for one.
 		if err := interrupt.WatchCPU(limitCPUs); err != nil {
-			fmt.Fprintf(stderr, "gpusim: error: ulimit -t: %v\n", err)
-			return exitUsage
+			fmt.Fprintf(early, "gpusim: error: ulimit -t: %v\n", err)
+			return early.refused()
 		}
 	}
 	cachedir.Pin() // before pocl can make a missing HOME
@@ -127,7 +130,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// make a missing HOME; GOMAXPROCS cut to the threads that fit).
 		startDevices()
 	}
-	code := runContext(ctx, args, stdin, stdout, stderr)
+	code := runContextHeld(ctx, args, stdin, stdout, stderr, early.held.Bytes())
 	if code != interrupt.ExitTimeout {
 		// Devices a failed open of several left opening (a build):
 		// released before the process ends, unless a stop (ctx) or
@@ -386,6 +389,13 @@ type envError struct {
 func (e *envError) Error() string { return e.name + ": " + e.msg }
 
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runContextHeld(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// runContextHeld is runContext with held, Run's early notes that
+// earlyStderr held: written before the error, where it is written, or to
+// stderr after a command that succeeds.
+func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, held []byte) int {
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
 	app.Metadata = map[string]any{"args": args}
@@ -400,6 +410,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		err = withStdoutError(err, out)
 	}
 	if err == nil {
+		stderr.Write(held)
 		return 0
 	}
 	var pe *sim.ParamError
@@ -420,13 +431,14 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// first bad flag, before it reaches --help, and the help asked
 		// for read as that flag's error.
 		if cmd := app.Command(firstArg(args)); cmd != nil && cmd.Name != "help" {
-			return runContext(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr)
+			return runContextHeld(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr, held)
 		}
-		return runContext(ctx, []string{"--help"}, stdin, stdout, stderr)
+		return runContextHeld(ctx, []string{"--help"}, stdin, stdout, stderr, held)
 	}
 	// Not into a file the command reads or writes (a part, a list, an
 	// output) that stderr goes to.
 	stderr = messageStream(args, err, stdout, stderr)
+	stderr.Write(held)
 	switch {
 	case brokenStdio(err):
 		// The reader of stdout or stderr is gone (gpusim run | head -c1):
@@ -463,7 +475,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			// argument, not a command (it read "unknown command").
 			if strings.HasSuffix(cmd.UsageText, "...") {
 				// merge --help part.json: the help asked for.
-				return runContext(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr)
+				return runContextHeld(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr, held)
 			}
 			fmt.Fprintf(stderr, "gpusim: error: %s takes no arguments, got %q\n", cmd.Name, m[1])
 			fmt.Fprintf(stderr, "gpusim: hint: see 'gpusim %s --help'\n", cmd.Name)

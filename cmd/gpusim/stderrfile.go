@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -98,4 +99,37 @@ func streamInfo(w io.Writer) fs.FileInfo {
 		return nil
 	}
 	return fi
+}
+
+// earlyStderr is where Run writes its notes and refusals before the
+// command line is read (stdout closed at the start, the limits on address
+// space, stack, descriptors, threads and CPU time): stderr, unless stderr
+// goes to a file the arguments name (namesStdio, asked at the first
+// write), where they are held, and written where runContext writes the
+// command's error (messageStream), or to stderr after a command that
+// succeeds. The note on a stdout closed at the start was appended to the
+// part of merge p0.json p1.json 2>> p1.json, whose refusal left it as it
+// was.
+type earlyStderr struct {
+	args           []string
+	stdout, stderr io.Writer
+	decided, hold  bool
+	held           bytes.Buffer
+}
+
+func (e *earlyStderr) Write(p []byte) (int, error) {
+	if !e.decided {
+		e.decided, e.hold = true, namesStdio(e.args, nil, e.stderr)
+	}
+	if e.hold {
+		return e.held.Write(p)
+	}
+	return e.stderr.Write(p)
+}
+
+// refused writes what e held where a refusal of the command line goes
+// (messageStream), and is exitUsage: Run's own refusals, before it is read.
+func (e *earlyStderr) refused() int {
+	messageStream(e.args, nil, e.stdout, e.stderr).Write(e.held.Bytes())
+	return exitUsage
 }
