@@ -804,7 +804,17 @@ func (o Options) devicesOutweigh(simdT float64, spent time.Duration) (under floa
 // simd finished within c.Unstarted, is measured again for a job of work
 // lane-steps that simd takes as long or longer.
 func (c calibration) needsDevices(work float64) bool {
-	return c.Unstarted > 0 && c.SIMD.time(work) >= c.Unstarted
+	return c.incomplete() || (c.Unstarted > 0 && c.SIMD.time(work) >= c.Unstarted)
+}
+
+// incomplete says that c names no device, none cold, failed or left
+// unstarted, nor that the driver listed none (NoDevices): an older gpusim
+// that rewrote auto.json dropped the fields it did not know, and c's
+// unstarted_under_s among them read as a machine without devices, which
+// kept every later job under its key on simd without measuring them. It
+// is measured again, by a job rule 6 (knownStartup) does not keep on simd.
+func (c calibration) incomplete() bool {
+	return len(c.Devices) == 0 && len(c.Cold) == 0 && len(c.Failed) == 0 && c.Unstarted == 0 && !c.NoDevices
 }
 
 // unstartedNote is the part of a reason that says the devices were not
@@ -1036,6 +1046,11 @@ type calibration struct {
 	// device would have taken at the least (devicesOutweigh), and a job
 	// simd takes as long or longer measures again (needsDevices).
 	Unstarted float64 `json:"unstarted_under_s,omitempty"`
+	// NoDevices says that the driver listed no candidate device: a
+	// calibration without devices, cold, failed or unstarted ones that
+	// lacks it lost a field to an older gpusim that rewrote auto.json
+	// (incomplete).
+	NoDevices bool `json:"no_devices,omitempty"`
 	// Measured is when calibrate measured it (UTC, to the nanosecond):
 	// its identity, which a choice carries (Choice.measured), so that a
 	// run judged after another process dropped it and measured the
@@ -1410,7 +1425,9 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	c.List = enum.wall.Seconds()
 	measured := map[string]int{} // the models of c.Devices, to their place there
 	under, outweigh := o.devicesOutweigh(bestT, time.Since(begin))
-	for _, d := range candidates(ds, o) {
+	cands := candidates(ds, o)
+	c.NoDevices = len(cands) == 0
+	for _, d := range cands {
 		if m, ok := measured[d.model()]; ok {
 			// One of identical devices is measured, and stands for
 			// the others (a run on several, multiMembers): starting

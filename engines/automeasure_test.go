@@ -2,6 +2,8 @@ package engines
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +86,78 @@ func TestAutoMeasuringBounded(t *testing.T) {
 	ch = run(job(1e5)) // about 60 s on simd
 	if ch.Engine != "timed" || opens != 1 || lists != 2 {
 		t.Errorf("a job simd takes seconds on: %s (%q), %d opens, %d listings; want the device measured and chosen", ch.Engine, ch.Reason, opens, lists)
+	}
+}
+
+// TestAutoUnstartedDropped: a calibration that left the devices unstarted
+// (unstarted_under_s), rewritten by an older gpusim that drops the fields
+// it does not know, read as a machine without devices, and every later
+// job under its key stayed on simd without measuring them, a job of a
+// minute on simd among them. Such a calibration is measured again; one
+// whose driver listed no device says so (no_devices), and is not.
+func TestAutoUnstartedDropped(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	opens, lists := 0, 0
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, &opens, &lists)
+	list := dev.Devices
+	dev.Devices = func() ([]Device, error) {
+		time.Sleep(500 * time.Millisecond) // a slow driver's loading
+		return list()
+	}
+	withDevices(t, dev)
+	job := func(steps int) Options {
+		p := sim.Default()
+		p.Lanes, p.Steps = 1e6, steps
+		return Options{Params: p}
+	}
+	run := func(o Options) Choice {
+		t.Helper()
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		return ch
+	}
+	if ch := run(job(32)); opens != 0 || !strings.Contains(ch.Reason, "devices not started") {
+		t.Fatalf("a job simd finishes within the listing: %s (%q), %d opens; want the devices not started", ch.Engine, ch.Reason, opens)
+	}
+	// An older gpusim's rewrite: the fields it does not know dropped.
+	path := calibrationPath()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]map[string]any
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f {
+		delete(c, "unstarted_under_s")
+		delete(c, "no_devices")
+	}
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ch := run(job(1e5)); ch.Engine != "timed" || opens != 1 || lists != 2 {
+		t.Errorf("a job simd takes a minute on, its calibration's bound dropped: %s (%q), %d opens, %d listings; want the device measured and chosen", ch.Engine, ch.Reason, opens, lists)
+	}
+
+	// A driver that lists no device: measured once.
+	t.Setenv(EnvCacheDir, t.TempDir())
+	lists = 0
+	dev.Devices = func() ([]Device, error) {
+		lists++
+		time.Sleep(100 * time.Millisecond)
+		return nil, nil
+	}
+	withDevices(t, dev)
+	for i := range 2 {
+		if ch := run(job(1e5)); ch.Engine != "simd" || lists != 1 {
+			t.Errorf("run %d, no devices listed: %s (%q), %d listings; want simd, listed once", i+1, ch.Engine, ch.Reason, lists)
+		}
 	}
 }
