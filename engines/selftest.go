@@ -15,7 +15,7 @@ type SelfTest struct {
 	Index  int    `json:"index"`  // the device's index, as --device takes it
 	Device string `json:"device"` // the engine's label (gpu.Engine.Label)
 	Driver string `json:"driver"` // CL_DRIVER_VERSION
-	OK     bool   `json:"ok"`     // the device started and no check failed
+	OK     bool   `json:"ok"`     // the device started, and every check ran and none failed
 	// Denormals says whether the device keeps subnormal floats
 	// (gpu.SelfTest.Denormals); nil, null in JSON, where the device did
 	// not start and nothing was checked: false there read as a device
@@ -37,6 +37,10 @@ type SelfTest struct {
 	Checks         []gpu.Check `json:"checks"` // in the order they ran
 	// Failed names the first failed check, with got and want; "" when OK.
 	Failed string `json:"-"`
+	// NotRun names the first check that could not run for a cause in the
+	// environment (gpu.CheckNotRun: a file-size limit, a full disk, no
+	// memory), where none failed: no fault of the device; "" otherwise.
+	NotRun string `json:"-"`
 	// Text is the checks in lines for a person.
 	Text string `json:"-"`
 	// Err is why the device could not be checked (it did not start), or
@@ -110,10 +114,16 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 			}
 			c := gpu.Check{Name: "open", Status: gpu.CheckFail, Note: note}
 			label := strings.TrimPrefix(ds[i].String(), fmt.Sprintf("%d: ", i))
-			out = append(out, SelfTest{Index: i, Device: label, Driver: ds[i].DriverVersion, Checks: []gpu.Check{c},
-				CompileSeconds: time.Since(t0).Seconds(),
-				Failed:         fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err,
-				Text: (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()})
+			r := SelfTest{Index: i, Device: label, Driver: ds[i].DriverVersion,
+				CompileSeconds: time.Since(t0).Seconds(), Failed: fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err}
+			if gpu.EnvironmentCause(err) {
+				// A file-size limit, a full disk, no memory: no
+				// fault of the device's.
+				c.Status, c.Note = gpu.CheckNotRun, "could not run: "+note
+				r.Failed, r.NotRun = "", fmt.Sprintf("a device could not run the self-test: %v", gpu.OnDevice(i, err))
+			}
+			r.Checks, r.Text = []gpu.Check{c}, (&gpu.SelfTest{Label: label, Checks: []gpu.Check{c}}).String()
+			out = append(out, r)
 			continue
 		}
 		r := checkedSelfTest(i, ds[i], st)
@@ -141,7 +151,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 // POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math, where run's hint did.
 func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
 	denormals := st.Denormals
-	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil,
+	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil && st.NotRun() == nil,
 		Denormals: &denormals, Seconds: st.Took.Seconds(), CompileSeconds: st.Compile.Seconds(), Checks: st.Checks, Text: st.String()}
 	if c := st.Failed(); c != nil {
 		r.Failed = fmt.Sprintf("device %d failed %s", i, c.Name)
@@ -156,6 +166,9 @@ func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
 		if r.Err == nil {
 			r.Err = &gpu.SelfTestError{Device: desc.Named(), Index: i, Check: *c, Reported: true}
 		}
+	} else if c := st.NotRun(); c != nil {
+		r.NotRun = fmt.Sprintf("device %d could not run %s: %s", i, c.Name, strings.TrimPrefix(c.Note, "could not run: "))
+		r.Err = c.Err
 	}
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu"
@@ -41,5 +42,38 @@ func TestCheckedSelfTestHint(t *testing.T) {
 	}
 	if h := Hint(r.Err); !strings.Contains(h, "run on a CPU engine") || strings.Contains(h, "full report") {
 		t.Errorf("hint %q, want a CPU engine's and no word of the report", h)
+	}
+}
+
+// TestCheckedSelfTestNotRun: a check the environment kept from running (the
+// program without the daily kernels under a file-size limit, ulimit -f) is
+// not a failure of the device: the report says it could not run, and why,
+// with the cause's hint; not ok, and no failure named.
+func TestCheckedSelfTestNotRun(t *testing.T) {
+	cause := &cl.UnavailableError{Kind: cl.ErrEnvironment, Cause: "pocl cannot build the program under the file-size limit of 8.19 kB", Hint: "raise the limit"}
+	st := &gpu.SelfTest{Label: "pthread", Checks: []gpu.Check{{Name: "philox/random123-kat", Status: gpu.CheckPass},
+		{Name: "plain-program/open", Status: gpu.CheckNotRun, Note: "could not run: " + cause.Error(), Err: cause}}}
+	r := checkedSelfTest(0, gpu.DeviceDesc{}, st)
+	if want := "device 0 could not run plain-program/open: " + cause.Error(); r.OK || r.Failed != "" || r.NotRun != want || r.Err != error(cause) {
+		t.Errorf("ok %v, failed %q, not run %q, err %v; want not ok, no failure, not run %q", r.OK, r.Failed, r.NotRun, r.Err, want)
+	}
+	if !strings.Contains(r.Text, "not-run  plain-program/open (could not run: pocl cannot build") {
+		t.Errorf("text %q, want the check not run, and why", r.Text)
+	}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("open: %w", cause), true},
+		{fmt.Errorf("write: %w", syscall.ENOSPC), true},
+		{fmt.Errorf("write: %w", syscall.EFBIG), true},
+		{&cl.Error{Code: -6, Op: "clCreateContext"}, true}, // CL_OUT_OF_HOST_MEMORY
+		{&cl.Error{Code: -5, Op: "clEnqueueNDRangeKernel"}, false},
+		{&gpu.SelfTestError{Check: gpu.Check{Name: "open"}}, false},
+		{errors.New("build failed"), false},
+	} {
+		if got := gpu.EnvironmentCause(c.err); got != c.want {
+			t.Errorf("EnvironmentCause(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }

@@ -3,11 +3,13 @@ package gpu
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -25,6 +27,10 @@ const (
 	// CheckLimited: the device works with a limitation its Note names
 	// (it flushes subnormals: jobs that can reach them are refused).
 	CheckLimited = "limited"
+	// CheckNotRun: the check could not run for a cause in the
+	// environment, not the device (EnvironmentCause: a file-size limit,
+	// a full disk, no memory); its Note says "could not run: " and why.
+	CheckNotRun = "not-run"
 )
 
 // Check is one self-test check: its name, its status, and got and want in
@@ -98,6 +104,28 @@ func (s *SelfTest) Failed() *Check {
 		}
 	}
 	return nil
+}
+
+// NotRun returns the first check that could not run for its
+// environment (CheckNotRun), or nil.
+func (s *SelfTest) NotRun() *Check {
+	for i := range s.Checks {
+		if s.Checks[i].Status == CheckNotRun {
+			return &s.Checks[i]
+		}
+	}
+	return nil
+}
+
+// EnvironmentCause says whether err, a self-test's or a device's start's,
+// comes of the process's environment rather than the device: a driver
+// that cannot work here (cl.ErrEnvironment: pocl under a file-size limit,
+// ulimit -f), a full disk or quota (ENOSPC, EDQUOT), a file too large
+// (EFBIG), or no memory (ENOMEM, CL_OUT_OF_HOST_MEMORY). The self-test
+// under ulimit -f read as a device that failed plain-program/open.
+func EnvironmentCause(err error) bool {
+	return errors.Is(err, cl.ErrEnvironment) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, &cl.Error{Code: -6}) // CL_OUT_OF_HOST_MEMORY
 }
 
 // SelfTestError is Open's error for a device that failed a self-test check:

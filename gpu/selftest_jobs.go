@@ -157,6 +157,9 @@ func plainProgramChecks(ctx context.Context, opt Options) (checks []Check, compi
 			return nil, 0, 0, context.Cause(ctx)
 		}
 		c := Check{Name: "plain-program/open", Status: CheckFail, Note: "the program without the daily kernels did not start: " + firstLine(err), Err: err}
+		if EnvironmentCause(err) {
+			c.Status, c.Note = CheckNotRun, "could not run: "+firstLine(err)
+		}
 		var ste *SelfTestError
 		if errors.As(err, &ste) {
 			c = ste.Check

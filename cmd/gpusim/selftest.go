@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -32,7 +33,9 @@ func selftestCommand() *cli.Command {
 		// Under DESCRIPTION, as the other commands' (it was printed under
 		// USAGE, as if part of the command line).
 		Description: "Exits 1 when a device fails a check; a device that flushes subnormal floats passes\n" +
-			"with the limitation noted (jobs that can reach subnormal values are refused on it).",
+			"with the limitation noted (jobs that can reach subnormal values are refused on it).\n" +
+			"Exits 2 where no device failed but the environment kept a check from running (a file-size\n" +
+			"limit, a full disk, no memory): the check reads not-run, \"could not run:\" and the cause.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "all", Usage: "OpenCL device `N`, a list N,M or all (see gpusim devices)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
@@ -130,12 +133,15 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	var failed []string
+	var failed, notRun []string
 	var causes []error
 	for i := range sts {
 		st := &sts[i]
 		if st.Failed != "" {
 			failed = append(failed, st.Failed)
+		}
+		if st.NotRun != "" {
+			notRun = append(notRun, st.NotRun)
 		}
 		if st.Err != nil {
 			causes = append(causes, st.Err)
@@ -147,16 +153,34 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 	}
 	var werr error
 	if o.Format == "json" {
-		werr = writeJSON(w, map[string]any{"ok": len(failed) == 0, "devices": sts})
-	} else if len(failed) == 0 {
+		werr = writeJSON(w, map[string]any{"ok": len(failed) == 0 && len(notRun) == 0, "devices": sts})
+	} else if len(failed) == 0 && len(notRun) == 0 {
 		fmt.Fprintf(w, "selftest: %s, every check passed%s\n", count.Noun(len(sts), "device"), limitedText(sts))
 	}
 	if len(failed) > 0 {
 		// With the report's failed write, where it failed: that alone
 		// was returned, and no word said which device failed.
-		return joinErrors(&selftestError{msg: selftestFailures(failed), causes: causes}, werr)
+		return joinErrors(&selftestError{msg: selftestFailures(append(failed, notRun...)), causes: causes}, werr)
+	}
+	if len(notRun) > 0 {
+		// No device failed: the environment kept a check from running
+		// (a file-size limit, a full disk, no memory), exit 2, as gpusim's
+		// other refusals for the environment.
+		return joinErrors(&envError{name: "selftest", msg: strings.TrimPrefix(selftestFailures(notRun), "selftest: "), hint: notRunHint(o, causes)}, werr)
 	}
 	return werr
+}
+
+// notRunHint is the hints of causes, the errors of the checks that could
+// not run, each once, joined with "; ".
+func notRunHint(o selftestOptions, causes []error) string {
+	var hints []string
+	for _, c := range causes {
+		if h := o.hint(c); h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
+		}
+	}
+	return strings.Join(hints, "; ")
 }
 
 // selftestFailures is selftest's error message for the failures of the

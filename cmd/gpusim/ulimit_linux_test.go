@@ -481,6 +481,11 @@ func TestSelftestFileLimitHint(t *testing.T) {
 	if code == 0 {
 		t.Skipf("selftest under ulimit -f 8 ran (not pocl, or pocl's kernel cache holds every file): %.300s", out)
 	}
+	// The limit, not the device: it read as a device that failed (exit 1,
+	// "fail open", "a device did not start").
+	if code != 2 || !strings.Contains(out, "  not-run  open (could not run: ") || !strings.Contains(out, "gpusim: error: selftest: a device could not run the self-test: ") {
+		t.Errorf("ulimit -f 8: exit %d, want 2 and the check not run for the limit\n%s", code, out)
+	}
 	var named int
 	i := strings.Index(out, "gpusim: hint: raise the limit to ")
 	if i < 0 {
@@ -489,7 +494,25 @@ func TestSelftestFileLimitHint(t *testing.T) {
 	if _, err := fmt.Sscanf(out[i:], "gpusim: hint: raise the limit to %d KiB", &named); err != nil {
 		t.Fatalf("ulimit -f 8: the hint names no KiB (%v)\n%s", err, out)
 	}
+	// sh's figure, in 512-byte blocks (dash's ulimit -f), on a copy of
+	// pocl's kernel cache as it was.
+	var blocks int
+	if j := strings.Index(out[i:], "; ulimit -f "); j < 0 {
+		t.Fatalf("ulimit -f 8: the hint names no figure for sh\n%s", out)
+	} else if _, err := fmt.Sscanf(out[i+j:], "; ulimit -f %d in sh, which counts 512-byte blocks", &blocks); err != nil || blocks < 2*named-1 {
+		t.Fatalf("ulimit -f 8: sh's figure %d (%v), want %d KiB in 512-byte blocks\n%s", blocks, err, named, out)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "part-sh"), os.DirFS(filepath.Join(dir, "part"))); err != nil {
+		t.Fatal(err)
+	}
 	if out, code := gpusim("part", named, "selftest", "--device", "0"); code != 0 {
 		t.Errorf("ulimit -f %d, the limit named under 8: exit %d\n%s", named, code, out)
+	}
+	if sh, err := exec.LookPath("sh"); err == nil {
+		cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -f %d && exec "$0" selftest --device 0`, blocks), bin)
+		cmd.Env = append(slices.Clone(env), "POCL_CACHE_DIR="+filepath.Join(dir, "part-sh"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("sh -c 'ulimit -f %d', sh's figure the hint named: %v\n%s", blocks, err, out)
+		}
 	}
 }
