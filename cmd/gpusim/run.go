@@ -281,21 +281,6 @@ type dailyHolder interface {
 	DailyMemory(job *sim.Job) (copies, devices int, buffers uint64)
 }
 
-// exactQuantileLanes is the most lanes of a run (not a shard) whose
-// finals it keeps without --out, as many as the histogram has bins (16 KiB
-// of float32s), so that its quantiles are the lanes' own, as with --out:
-// interpolated in the histogram they read a few lanes as spread over bins
-// they do not fill, and --out moved them far (p25 of 2 lanes 75.4043, and
-// 75.8873 with --out; of 10 lanes 72.5137 and 73.2344; of 1000, 0.027).
-const exactQuantileLanes = sim.HistBins
-
-// keepFinals says whether the run keeps every lane's final: for --out,
-// and for exact quantiles at up to exactQuantileLanes lanes. A shard's
-// part is merged by its histogram, and keeps none.
-func (o *runOptions) keepFinals() bool {
-	return o.outputs.Out != "" || (o.shard.shard == nil && o.params.Lanes <= exactQuantileLanes)
-}
-
 // checkDailyMemoryOpen takes checkDailyMemory again once eng is open,
 // before the job runs, where eng holds more than the one copy of the
 // per-step statistics it counted (dailyHolder): --device all on several
@@ -312,7 +297,7 @@ func (o *runOptions) checkDailyMemoryOpen(eng sim.Engine) error {
 	open := func(steps int) (int, int, uint64) {
 		p := o.params
 		p.Lanes, p.Steps = o.shard.lanes(o.params), steps
-		return dh.DailyMemory(&sim.Job{Params: p, Daily: true, KeepFinals: o.keepFinals()})
+		return dh.DailyMemory(&sim.Job{Params: p, Daily: true, KeepFinals: o.outputs.Out != ""})
 	}
 	if copies, _, _ := open(o.params.Steps); copies <= 1 {
 		return nil
@@ -563,7 +548,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
-	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.keepFinals()
+	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.outputs.Out != ""
 	o.eng.OneJob = true // the job below and no other
 	t0, stopped0 := time.Now(), cputime.Suspended()
 	eng, choice, err := openUntil(ctx, o)
@@ -582,7 +567,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		return err
 	}
 	p := o.params
-	job := &sim.Job{Params: p, KeepFinals: o.keepFinals(), Daily: o.outputs.daily}
+	job := &sim.Job{Params: p, KeepFinals: o.outputs.Out != "", Daily: o.outputs.daily}
 	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add
