@@ -87,9 +87,9 @@ type rankAt struct {
 // sortedSelectMax is the most values selectRanks sorts a copy of the keys
 // of (4 bytes a value, 256 KiB at most) rather than count them: the counts
 // take a fixed 768 KiB and 512 KiB per distinct high half, whose zeroing
-// and first touch cost a run of 1000 lanes about 3 ms (8.9 against 5.2 ms
-// a process, medians of 21, the forty-seventh session), where sorting
-// 4096 keys takes tens of microseconds.
+// and first touch cost a run of 1000 lanes that keeps its finals about 3 ms
+// (8.9 against 5.2 ms a process, medians of 21, the forty-seventh
+// session), where sorting 1000 keys takes 20 microseconds.
 const sortedSelectMax = 1 << 16
 
 // selectRanks returns the values of the given ranks (0-based, each below

@@ -118,10 +118,10 @@ func TestExactQuantilesMatchSort(t *testing.T) {
 	}
 }
 
-// TestExactQuantilesFewValues: the quantiles of a run of at most 4096
-// lanes (which keeps its finals for them) allocate a sorted copy's keys,
-// not the counting select's fixed 768 KiB and 512 KiB a high half: those
-// cost 1000 lanes about 3 ms a process (8.9 against 5.2 ms).
+// TestExactQuantilesFewValues: the exact quantiles of a few kept finals
+// (--out on 4096 lanes) allocate a sorted copy's keys, not the counting
+// select's fixed 768 KiB and 512 KiB a high half: those cost a process
+// of 1000 lanes about 3 ms (8.9 against 5.2 ms).
 func TestExactQuantilesFewValues(t *testing.T) {
 	xs := make([]float32, HistBins)
 	r := rand.New(rand.NewPCG(3, 4))
