@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
+	interrupt.TakeUserSignalsEarly()
 	setUp()
 	earlyDevices, interrupt.HoldAtExit = true, true
 	exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

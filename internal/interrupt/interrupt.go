@@ -209,6 +209,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	stopped := make(chan struct{})
 	var signalled atomic.Bool
 	signal.Notify(sigs, stopSignals()...)
+	takeEarly(sigs)
 	go func() {
 		var se *SignalError
 		var first time.Time
@@ -255,6 +256,34 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 		cancel(nil)
 		close(stopped)
 	}
+}
+
+// early holds the channel TakeUserSignalsEarly notifies, nil before it
+// and after takeEarly.
+var early struct {
+	sync.Mutex
+	c chan os.Signal
+}
+
+// takeEarly ends TakeUserSignalsEarly's watch once sigs is notified of
+// the stop signals, passing on to sigs a signal that came before (one
+// that came to both is the same stop delivered twice: duplicateWindow).
+func takeEarly(sigs chan os.Signal) {
+	early.Lock()
+	defer early.Unlock()
+	if early.c == nil {
+		return
+	}
+	signal.Stop(early.c)
+	select {
+	case s := <-early.c:
+		select {
+		case sigs <- s:
+		default:
+		}
+	default:
+	}
+	early.c = nil
 }
 
 // HoldAtExit, when set (by a program's main, never by in-process tests),

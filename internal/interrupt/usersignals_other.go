@@ -10,3 +10,6 @@ var userStopSignals []os.Signal
 
 // userStopText is "" where there are no userStopSignals.
 func userStopText(s os.Signal) string { return "" }
+
+// TakeUserSignalsEarly does nothing where there are no userStopSignals.
+func TakeUserSignalsEarly() {}

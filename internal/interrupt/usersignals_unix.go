@@ -4,7 +4,10 @@ package interrupt
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // userStopSignals are the stop signals whose default action ends a
@@ -29,4 +32,54 @@ func userStopText(s os.Signal) string {
 		return "alarm clock (SIGALRM)"
 	}
 	return ""
+}
+
+// init takes userStopSignals as the package initializes, before main
+// (TakeUserSignalsEarly): a signal between Go's runtime taking them over
+// and main's first line was dropped too.
+func init() { TakeUserSignalsEarly() }
+
+// TakeUserSignalsEarly takes userStopSignals as early as the process may
+// start a thread, from this package's init: NotifyContext comes only after
+// gpusim's checks of its limits, and one of these signals in between was
+// dropped by Go's runtime, so that the run went on to its end and exited
+// 0 (sent 10 to 40 ms after the start on a loaded 2-core machine, a few
+// runs in eight). NotifyContext then takes what came as its stop. Not
+// where the process limit (ulimit -u) may be near (threadsRoomEarly): the
+// thread signal.Notify may start could abort the process in
+// pthread_create before gpusim's check of the threads says why; nor for
+// SIGQUIT, whose goroutine dump go test asks a hung test binary for.
+func TakeUserSignalsEarly() {
+	if !threadsRoomEarly() {
+		return
+	}
+	early.Lock()
+	defer early.Unlock()
+	if early.c == nil {
+		early.c = make(chan os.Signal, 1)
+		signal.Notify(early.c, userStopSignals...)
+	}
+}
+
+// earlyThreadsMargin is the threads below the process limit that
+// threadsRoomEarly wants free: Go's runtime at its start and the one
+// signal.Notify may add take a handful.
+const earlyThreadsMargin = 64
+
+// threadsRoomEarly says whether the process limit (RLIMIT_NPROC) surely
+// leaves room for a thread, judged without opening a file (the first
+// starts Go's poller, which under ulimit -n 6 died before gpusim could
+// say why): no limit, root (whom the kernel lets past it, as
+// threads.Free), or all the system's threads (systemTasks) at least
+// earlyThreadsMargin below it.
+func threadsRoomEarly() bool {
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NPROC, &rl) != nil {
+		return false
+	}
+	if uint64(rl.Cur) == uint64(unix.RLIM_INFINITY) || os.Getuid() == 0 {
+		return true
+	}
+	n, ok := systemTasks()
+	return ok && uint64(rl.Cur) > earlyThreadsMargin && n < uint64(rl.Cur)-earlyThreadsMargin
 }
