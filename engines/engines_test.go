@@ -1446,7 +1446,10 @@ func TestAutoColdDevice(t *testing.T) {
 	dev.ProgramFile = func(Options, int) string { return program }
 	withDevices(t, dev)
 	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
+	// 100 steps: at 10, simd's 50 ms came within what measuring a device
+	// costs (TestAutoMeasuringBounded's rule), and the warm run below
+	// rightly left the device unstarted on a loaded machine.
+	p.Lanes, p.Steps = 5e6, 100
 	o := Options{Params: p}
 	auto := func(what string) Choice {
 		t.Helper()
