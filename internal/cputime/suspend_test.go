@@ -45,6 +45,8 @@ func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[in
 	watching, last, total := suspension.watching, suspension.last, suspension.total
 	a, aok := suspension.alive, suspension.aliveOK
 	cont, contBeat := suspension.continued, suspension.continuedBeat
+	pending := suspension.pending
+	suspension.pending = false
 	suspendNow, suspendAlive = clock, alive
 	suspendStolen = func() time.Duration { return 0 }
 	stolen := suspension.stolen
@@ -58,6 +60,7 @@ func fakeSuspendWatch(t *testing.T, clock func() time.Time, alive func() (map[in
 		suspension.watching, suspension.last, suspension.total = watching, last, total
 		suspension.alive, suspension.aliveOK = a, aok
 		suspension.continued, suspension.continuedBeat = cont, contBeat
+		suspension.pending = pending
 	})
 }
 
@@ -227,6 +230,98 @@ func TestSuspendedStolen(t *testing.T) {
 		gap(c.steal, c.cont)
 		if got := Suspended(); got != c.want {
 			t.Errorf("#%d: steal %v, SIGCONT %v: Suspended() = %v, want %v", i, c.steal, c.cont, got, c.want)
+		}
+	}
+}
+
+// TestSuspendedFirstReading: the wait from WatchSuspend to the watch's
+// first reading of the threads is no stop without a SIGCONT in it, and
+// the first beat's gap runs from that reading, not from WatchSuspend.
+// GOMAXPROCS=2000 bin/gpusim run --engine parallel --lanes 1e7 --steps 1
+// (611 goroutines) on a loaded 2-core machine got its first reading
+// 0.53 s after WatchSuspend, and said "suspended for 400ms".
+func TestSuspendedFirstReading(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	watchThreads(t, &now, threads)
+	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
+	for i, c := range []struct {
+		cont bool // a SIGCONT came in before the first reading
+		want time.Duration
+	}{
+		{false, 0},
+		{true, 1200 * time.Millisecond},
+	} {
+		suspension.Lock()
+		suspension.pending, suspension.last, suspension.total = true, now, 0
+		suspension.alive, suspension.aliveOK = nil, false
+		if c.cont {
+			suspension.continued++
+		}
+		suspension.Unlock()
+		now = now.Add(1300 * time.Millisecond)
+		if got := Suspended(); got != c.want { // before the reading
+			t.Errorf("#%d: before the first reading: Suspended() = %v, want %v", i, got, c.want)
+		}
+		alive, ok := suspendAlive()
+		firstReading(now, now, alive, ok, 0, 0)
+		now = now.Add(suspendBeat)
+		threads[1] += ms(60)
+		threads[2] += ms(40)
+		beat()
+		if got := Suspended(); got != c.want {
+			t.Errorf("#%d: after the first beat: Suspended() = %v, want %v", i, got, c.want)
+		}
+	}
+}
+
+// TestSuspendedSlowReading: a gap with no SIGCONT is judged by the
+// threads' growth from where the last reading of them ended, as each
+// thread's growth runs from when its file was read. Reading 505 threads'
+// files on a loaded 2-core machine took up to 0.37 s, and a gap of 0.5 s
+// from the reading's start, with 0.04 to 0.1 s of growth since, read as
+// suspended (GOMAXPROCS=2000 bin/gpusim run --engine parallel --lanes 1e7
+// --steps 1). A stop ended by a SIGCONT still counts in full.
+func TestSuspendedSlowReading(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	watchThreads(t, &now, threads)
+	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
+	read := suspendAlive
+	slow := false
+	suspendAlive = func() (map[int]int64, bool) {
+		if slow { // the reading takes 0.4 s, in which the threads grow
+			now = now.Add(400 * time.Millisecond)
+			threads[1] += ms(400)
+		}
+		return read()
+	}
+	for i, c := range []struct {
+		cont bool // a SIGCONT came in the gap
+		want time.Duration
+	}{
+		{false, 0},
+		{true, 450 * time.Millisecond},
+	} {
+		suspension.Lock()
+		suspension.total = 0
+		suspension.Unlock()
+		slow = true
+		beat() // starts at now, ends 0.4 s later
+		slow = false
+		now = now.Add(150 * time.Millisecond) // 0.55 s after the beat's start
+		threads[1] += ms(60)
+		if c.cont {
+			suspension.Lock()
+			suspension.continued++
+			suspension.Unlock()
+		}
+		if got := Suspended(); got != c.want {
+			t.Errorf("#%d: Suspended() = %v, want %v", i, got, c.want)
+		}
+		beat()
+		if got := Suspended(); got != c.want {
+			t.Errorf("#%d: after the beat: Suspended() = %v, want %v", i, got, c.want)
 		}
 	}
 }
