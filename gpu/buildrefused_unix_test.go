@@ -24,13 +24,13 @@ func TestBuildRefusedLabeled(t *testing.T) {
 		t.Log(testenv.RunTest(t, "TestBuildRefusedLabeled", "GPUSIM_TEST_LABELED=1"))
 		return
 	}
-	if err := BuildRefusedLabeled(0, "pthread-x (pocl, CPU, float16)"); err != nil {
+	if err := BuildRefusedLabeled(0, "pthread-x (pocl, CPU, float x16)"); err != nil {
 		t.Fatalf("no limit: %v", err)
 	}
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 20, Max: 1 << 20}); err != nil {
 		t.Skipf("setrlimit: %v", err)
 	}
-	if err := BuildRefusedLabeled(0, "pthread-x (pocl, CPU, float16)"); err == nil || !strings.Contains(err.Error(), "pocl cannot build the program under the file-size limit") {
+	if err := BuildRefusedLabeled(0, "pthread-x (pocl, CPU, float x16)"); err == nil || !strings.Contains(err.Error(), "pocl cannot build the program under the file-size limit") {
 		t.Errorf("pocl under ulimit -f 1 MiB: %v, want pocl's refusal", err)
 	}
 	if err := BuildRefusedLabeled(0, "NVIDIA H200 (NVIDIA, GPU, float)"); err != nil {

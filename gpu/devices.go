@@ -41,12 +41,12 @@ func (d DeviceDesc) Named() string {
 
 // label is the device of an engine with vw lanes per work-item, in fast
 // math or not, as Engine.Label gives it after "device N: ":
-// "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)", its names quoted
+// "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float x16)", its names quoted
 // as String's.
 func (d DeviceDesc) label(vw int, fast bool) string {
 	vec := "float"
 	if vw > 1 {
-		vec = fmt.Sprintf("float%d", vw)
+		vec = fmt.Sprintf("float x%d", vw)
 	}
 	l := fmt.Sprintf("%s (%s, %s, %s", quote.Printable(d.Name), platformShort(d.PlatformName), quote.Printable(d.Type), vec)
 	if fast {
@@ -132,7 +132,7 @@ func BuildRefused(index int) error {
 
 // BuildRefusedLabeled is BuildRefused for device index, labeled label
 // (Engine.Label's form, which names its platform: "NAME (pocl, CPU,
-// float16)"), without listing the devices where this process has not:
+// float x16)"), without listing the devices where this process has not:
 // loading the driver to word a note of auto's cost 85 ms on pocl (LLVM's
 // relocations), which a run of the calibration then counted against
 // simd's 30 ms prediction, so that every other default run on a machine

@@ -538,7 +538,7 @@ func (e *Engine) buildOptions() (string, error) {
 	if !e.desc.IsGPU() && e.opts.mulHi == 0 || e.opts.mulHi > 0 {
 		// pocl's mul_hi(uint16) takes four multiplies; the 64-bit
 		// product's high word takes two (2.0 -> 1.6 CPU-ns per
-		// lane-step at float16). GPUs have a mul_hi instruction.
+		// lane-step at 16-wide float vectors). GPUs have a mul_hi instruction.
 		o = append(o, "-DWIDE_MULHI")
 	}
 	switch {
@@ -782,7 +782,7 @@ func (e *Engine) VectorWidth() int { return e.vw }
 
 // Label is the device as Result.Device names it, with its index (as
 // --device gives it) and the vector type: "device 0:
-// pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)". Two devices of
+// pthread-skylake-avx512-AMD EPYC (pocl, CPU, float x16)". Two devices of
 // one model differ only in their index.
 func (e *Engine) Label() string { return fmt.Sprintf("device %d: %s", e.desc.Index, e.label) }
 

@@ -631,7 +631,7 @@ func (pr *pieceRun) work(ctx context.Context, e *Engine) {
 		if failed {
 			// The device as every note and error names one (Named), not
 			// its Label, whose parentheses and vector type read as the
-			// sentence's: "NAME (pocl, CPU, float16): ...".
+			// sentence's: "NAME (pocl, CPU, float x16): ...".
 			pr.cancel(fmt.Errorf("%s: %w", e.desc.Named(), err))
 			return
 		}

@@ -68,7 +68,7 @@ func TestMultiStraggler(t *testing.T) {
 // TestMultiDeviceError: a device that fails fails the run with an error
 // that names it as every note and error names a device, "device 0 (NAME,
 // PLATFORM, TYPE): ...", not by its Label ("device 0: NAME (pocl, CPU,
-// float16): ..."), whose parentheses read as the sentence's.
+// float x16): ..."), whose parentheses read as the sentence's.
 func TestMultiDeviceError(t *testing.T) {
 	m := openPair(t)
 	defer m.Close()

@@ -37,7 +37,7 @@ func TestDeviceNamesPrintable(t *testing.T) {
 	for got, want := range map[string]string{
 		plain.String():          "0: pthread-skylake (pocl, CPU)",
 		plain.Named():           "device 0 (pthread-skylake, pocl, CPU)",
-		plain.label(16, false):  "pthread-skylake (pocl, CPU, float16)",
+		plain.label(16, false):  "pthread-skylake (pocl, CPU, float x16)",
 		plain.label(1, true):    "pthread-skylake (pocl, CPU, float, fast math)",
 		platformShort(""):       "unknown platform",
 		platformShort("NVIDIA"): "NVIDIA",

@@ -339,7 +339,7 @@ func TestMaxHTMLSize(t *testing.T) {
 	reason := "measured here: simd predicted at 0.0386 s, opencl on device 0 (pthread-skylake-avx512-AMD EPYC, pocl, CPU) at 0.0455 s once started"
 	rans := []Ran{
 		{Engine: "serial", Requested: "auto", Device: strings.Repeat(`"`, 1<<10), Reason: "predicted fastest from this machine's calibration: 0.0605 s on simd"},
-		{Engine: "opencl", Requested: "auto", Device: "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float16)", Reason: strings.Repeat(reason+`; "&<>+'`, 20)},
+		{Engine: "opencl", Requested: "auto", Device: "pthread-skylake-avx512-AMD EPYC (pocl, CPU, float x16)", Reason: strings.Repeat(reason+`; "&<>+'`, 20)},
 		{Engine: "parallel", Requested: "parallel", Device: "2 goroutines"},
 		{Engine: "simd", Requested: "simd", Device: ""},
 	}
@@ -407,7 +407,7 @@ func TestRanRoom(t *testing.T) {
 	}
 	base := Ran{Engine: "serial", Requested: "serial", Device: "1 goroutine ______________________________"} // longer than a shard without lanes' words (notStarted)
 	for _, ran := range []Ran{
-		{Engine: "opencl", Requested: "auto", Device: `NAME "<&>" (pocl, CPU, float16)`, Reason: `on device 0 (NAME "<&>"+, pocl, CPU)`},
+		{Engine: "opencl", Requested: "auto", Device: `NAME "<&>" (pocl, CPU, float x16)`, Reason: `on device 0 (NAME "<&>"+, pocl, CPU)`},
 		{Engine: "simd", Requested: "simd", Device: "avx512 x16, 2 goroutines \x00"},
 	} {
 		// The auto line's words besides the reason: "auto" and the line's
