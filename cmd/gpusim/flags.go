@@ -50,7 +50,11 @@ func (c *countValue) Set(s string) error {
 			// the range run checks later, as the others word them.
 			re.Valid = c.valid
 			return re
-		} else if _, err := count.Parse(s); err != nil {
+		} else if _, err := count.Parse(s); errors.Is(err, count.ErrFraction) {
+			// led by the value, as -1's: --steps 1.5 read 'invalid
+			// value "1.5": is not a whole number', with no subject.
+			return fmt.Errorf("%s %w (valid range %s)", s, err, c.valid)
+		} else if err != nil {
 			return fmt.Errorf("%w (valid range %s)", err, c.valid)
 		}
 	}

@@ -492,6 +492,9 @@ func ParseIn(s string, lo, hi uint64) (uint64, error) {
 	if errors.Is(err, ErrNegative) || errors.Is(err, ErrOverflow) {
 		return 0, &RangeError{Min: lo, Max: hi, Text: s, Err: err}
 	}
+	if errors.Is(err, ErrFraction) { // led by the value, as -1's and 2^64's
+		return 0, fmt.Errorf("%s %w (valid range %s)", s, err, Range(lo, hi))
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w (valid range %s)", err, Range(lo, hi))
 	}
