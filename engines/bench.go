@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/cpu"
-	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -260,7 +259,7 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 			if err := b.noDevice(name); err != nil {
 				return nil, err
 			}
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, suggest.Value(name, valid...), strings.Join(valid, ", "))}
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, DidYouMean(name, valid...), strings.Join(valid, ", "))}
 		}
 		if missing {
 			return nil, fmt.Errorf("--engines: %s cannot run here: %w", name, err)

@@ -263,6 +263,20 @@ func Names() []string {
 	return names
 }
 
+// meant is the engine a name that is none stands for: --engine gpu got
+// the valid list alone, without saying that the GPU engine is opencl.
+var meant = map[string]string{"gpu": "opencl"}
+
+// DidYouMean is the "did you mean" of name, an unknown engine, among
+// valid (suggest.Value), naming the engine it stands for where it is one
+// of meant's (gpu: opencl).
+func DidYouMean(name string, valid ...string) string {
+	if m, ok := meant[strings.ToLower(strings.TrimSpace(name))]; ok && slices.Contains(valid, m) {
+		return "; did you mean " + m + "?"
+	}
+	return suggest.Value(name, valid...)
+}
+
 // Lookup returns the entry called name, or a *sim.ParamError for --engine.
 func Lookup(name string) (Entry, error) {
 	for _, e := range table {
@@ -270,7 +284,7 @@ func Lookup(name string) (Entry, error) {
 			return e, nil
 		}
 	}
-	return Entry{}, &sim.ParamError{Flag: "engine", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, suggest.Value(name, Names()...), strings.Join(Names(), ", "))}
+	return Entry{}, &sim.ParamError{Flag: "engine", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, DidYouMean(name, Names()...), strings.Join(Names(), ", "))}
 }
 
 // TakenBy lists the engines that take option opt (a Takes constant),

@@ -19,7 +19,6 @@ import (
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
-	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
@@ -244,7 +243,7 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 			return emptyName(c, flag, "an engine", strings.Join(engines.Names(), ", "))
 		}
 		if typed := c.String(flag); c.IsSet(flag) && typed != o.engine {
-			return paramErr(flag, "unknown engine %q%s (valid: %s)", typed, suggest.Value(typed, engines.Names()...), strings.Join(engines.Names(), ", "))
+			return paramErr(flag, "unknown engine %q%s (valid: %s)", typed, engines.DidYouMean(typed, engines.Names()...), strings.Join(engines.Names(), ", "))
 		}
 		return err
 	}
