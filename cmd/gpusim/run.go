@@ -145,6 +145,11 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	}
 	var err error
 	if o.format, err = checkFormat(c, "text", "json"); err != nil {
+		if strings.EqualFold(o.format, "csv") {
+			// --format csv got the valid list alone: a run's CSV is a
+			// file, not its report.
+			return nil, paramErr("format", "unknown format %q (valid: text, json; CSV is written to a file: --out FILE.csv for the lanes' finals, --daily-out FILE.csv for the days' table)", c.String("format"))
+		}
 		return nil, err
 	}
 	if o.shard, err = newShardRun(c, o.params); err != nil {
