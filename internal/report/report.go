@@ -631,7 +631,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.HTML != "" {
 		fmt.Fprintf(&b, "html      %s\n", quote.Printable(r.HTML))
 	}
-	if r.Save != "" {
+	if r.Save != "" && r.Summary.Count == r.Params.Lanes {
+		// run --lanes 10 --save read "(part of 10 lanes; gpusim merge
+		// combines parts)" of a part that is the whole job.
+		fmt.Fprintf(&b, "saved     %s (the whole job, %s)\n", quote.Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
+	} else if r.Save != "" {
 		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", quote.Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
 	}
 	_, err := io.WriteString(w, b.String())
