@@ -374,7 +374,7 @@ func TestTiming(t *testing.T) {
 			t.Errorf("implausible timing %+v", r.Timing)
 		}
 	}
-	if r1.Engine != "opencl" || !strings.Contains(r1.Device, "float2") {
+	if r1.Engine != "opencl" || !strings.Contains(r1.Device, "float x2") {
 		t.Errorf("engine %q device %q", r1.Engine, r1.Device)
 	}
 }
