@@ -2,5 +2,7 @@
 
 package interrupt
 
-// systemTasks is unknown where sysinfo(2) is not.
-func systemTasks() (uint64, bool) { return 0, false }
+// threadsRoomEarly is false where gpusim does not know the process
+// limit's room without a file (the limits and sysinfo(2) of Linux): the
+// user signals are taken by NotifyContext only.
+func threadsRoomEarly() bool { return false }
