@@ -193,21 +193,28 @@ func TestPlotNoMeasurement(t *testing.T) {
 // as neither bound in either: the chart wrote a predicted P of 0.9996 as
 // 1.000 beside the table's 0.9996, and the table wrote 0.99996 as 1.0000,
 // the P of an unbounded limit, beside a limit of 25,000x.
+// speedupSVG is the speedup chart of r's first scaling table alone, as SVG.
+func speedupSVG(t *testing.T, r *Report) []byte {
+	t.Helper()
+	r.Scaling = r.Scaling[:1]
+	pl, err := speedupPlot(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := plots.SVG(pl, plots.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestSpeedupPlotPAsTable(t *testing.T) {
 	for _, p := range []float64{0.99996, 0.9996, 0.8647, 0.00004, 1, 0} {
 		r := sampleReport()
 		s := &r.Scaling[0]
 		s.Fit = &AmdahlFit{P: p, Limit: 1 / (1 - p), Points: 3, Range: &[2]float64{p / 2, p}}
 		s.PredictedP = p
-		r.Scaling = r.Scaling[:1]
-		pl, err := speedupPlot(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := plots.SVG(pl, plots.Height)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := speedupSVG(t, r)
 		line := s.FitLine()
 		fitted := regexp.MustCompile(`Amdahl fit P = ([0-9.]+) \(([0-9.]+) to ([0-9.]+) over`).FindStringSubmatch(line)
 		predicted := regexp.MustCompile(`predicted P = ([0-9.]+) from`).FindStringSubmatch(line)
@@ -242,15 +249,7 @@ func TestSpeedupPlotHeld(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Fit = &fit
-		r.Scaling = r.Scaling[:1]
-		pl, err := speedupPlot(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := plots.SVG(pl, plots.Height)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := speedupSVG(t, r)
 		if got := strings.Contains(string(b), ", held at its bound<"); got != c.held || strings.Contains(s.FitLine(), "held at its bound") != c.held {
 			t.Errorf("speedups %v: the legend says held %v, want %v, as the note %q", c.sp, got, c.held, s.FitLine())
 		}

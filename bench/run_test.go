@@ -142,21 +142,24 @@ func TestRunRejects(t *testing.T) {
 	}
 }
 
-func TestFindCrossover(t *testing.T) {
-	mk := func(name string, ms ...int) SweepSeries {
-		s := SweepSeries{Engine: name}
-		for i, m := range ms {
-			s.Points = append(s.Points, SweepPoint{Lanes: uint64(math.Pow10(i + 3)), Wall: Stats{N: 1, Median: time.Duration(m)}})
-		}
-		return s
+// sweepSeries is engine name's sweep with medians ms (nanoseconds) at
+// 1k, 10k, 100k, ... lanes.
+func sweepSeries(name string, ms ...int) SweepSeries {
+	s := SweepSeries{Engine: name}
+	for i, m := range ms {
+		s.Points = append(s.Points, SweepPoint{Lanes: uint64(math.Pow10(i + 3)), Wall: Stats{N: 1, Median: time.Duration(m)}})
 	}
+	return s
+}
+
+func TestFindCrossover(t *testing.T) {
 	sw := &Sweep{Series: []SweepSeries{
-		mk("base", 10, 100, 1000, 10000),
-		mk("late", 40, 100, 250, 2500), // ratio 4, 1, 1/4: crosses at exactly 10^4
-		mk("never", 20, 200, 2000, 20000),
-		mk("always", 5, 50, 500, 5000),
-		mk("wobbly", 5, 200, 500, 5000), // faster, slower, then faster for good
-		mk("mid", 20, 50, 500, 5000),    // ratio 2, 1/2: crosses halfway in log lanes
+		sweepSeries("base", 10, 100, 1000, 10000),
+		sweepSeries("late", 40, 100, 250, 2500), // ratio 4, 1, 1/4: crosses at exactly 10^4
+		sweepSeries("never", 20, 200, 2000, 20000),
+		sweepSeries("always", 5, 50, 500, 5000),
+		sweepSeries("wobbly", 5, 200, 500, 5000), // faster, slower, then faster for good
+		sweepSeries("mid", 20, 50, 500, 5000),    // ratio 2, 1/2: crosses halfway in log lanes
 	}}
 	for _, tc := range []struct {
 		chal   string
@@ -188,18 +191,11 @@ func TestFindCrossover(t *testing.T) {
 // crossover in range" beside parallel at 22.1 and 20.7 ns against
 // serial's 25.3 and 23.3 at 1k and 10k lanes).
 func TestCrossoverFasterBelow(t *testing.T) {
-	mk := func(name string, ms ...int) SweepSeries {
-		s := SweepSeries{Engine: name}
-		for i, m := range ms {
-			s.Points = append(s.Points, SweepPoint{Lanes: uint64(math.Pow10(i + 3)), Wall: Stats{N: 1, Median: time.Duration(m)}})
-		}
-		return s
-	}
 	sw := &Sweep{Series: []SweepSeries{
-		mk("serial", 253, 2330, 20100),
-		mk("parallel", 221, 2070, 23800), // faster at 1k and 10k, not at 100k
-		mk("wobbly", 200, 2400, 20000),   // faster at 1k, slower, then faster
-		mk("never", 300, 3000, 30000),
+		sweepSeries("serial", 253, 2330, 20100),
+		sweepSeries("parallel", 221, 2070, 23800), // faster at 1k and 10k, not at 100k
+		sweepSeries("wobbly", 200, 2400, 20000),   // faster at 1k, slower, then faster
+		sweepSeries("never", 300, 3000, 30000),
 	}}
 	for _, tc := range []struct{ chal, want string }{
 		{"parallel", "parallel vs serial: no crossover in range (parallel is not faster at the largest size, though faster at 1k and 10k lanes)"},

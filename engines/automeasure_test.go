@@ -49,41 +49,20 @@ func TestNarrowProbeBounded(t *testing.T) {
 // the jobs simd finishes within that bound without listing the devices; a
 // longer job under its key measures the devices.
 func TestAutoMeasuringBounded(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, &opens, &lists)
-	list := dev.Devices
-	dev.Devices = func() ([]Device, error) {
-		time.Sleep(500 * time.Millisecond) // a slow driver's loading
-		return list()
-	}
-	withDevices(t, dev)
-	job := func(steps int) Options {
-		p := sim.Default()
-		p.Lanes, p.Steps = 1e6, steps // simd about 20 ms at 32 steps (0.25 s on the portable path)
-		return Options{Params: p}
-	}
-	run := func(o Options) Choice {
-		t.Helper()
-		e, ch, err := Auto(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		return ch
-	}
-	ch := run(job(32))
+	var opens, lists int
+	slowDevice(t, &opens, &lists)
+	ch := autoChoice(t, measureJob(32))
 	if ch.Engine != "simd" || opens != 0 || lists != 1 || !strings.Contains(ch.Reason, "fake's devices not started: with a device's start-up and probes, deciding would have taken") {
 		t.Fatalf("a job simd finishes within the listing: %s (%q), %d opens, %d listings; want simd, no device opened, the reason saying why", ch.Engine, ch.Reason, opens, lists)
 	}
-	if _, ok := loadCalibration(calibrationKey(job(32))); !ok {
+	if _, ok := loadCalibration(calibrationKey(measureJob(32))); !ok {
 		t.Fatal("no calibration kept")
 	}
-	ch = run(job(40))
+	ch = autoChoice(t, measureJob(40))
 	if ch.Engine != "simd" || opens != 0 || lists != 1 || !strings.Contains(ch.Reason, "predicted fastest from this machine's calibration") || !strings.Contains(ch.Reason, "devices not started") {
 		t.Errorf("a like job: %s (%q), %d opens, %d listings; want simd from the calibration, no device listed nor opened", ch.Engine, ch.Reason, opens, lists)
 	}
-	ch = run(job(1e5)) // about 60 s on simd
+	ch = autoChoice(t, measureJob(1e5)) // about 60 s on simd
 	if ch.Engine != "timed" || opens != 1 || lists != 2 {
 		t.Errorf("a job simd takes seconds on: %s (%q), %d opens, %d listings; want the device measured and chosen", ch.Engine, ch.Reason, opens, lists)
 	}
@@ -96,30 +75,9 @@ func TestAutoMeasuringBounded(t *testing.T) {
 // minute on simd among them. Such a calibration is measured again; one
 // whose driver listed no device says so (no_devices), and is not.
 func TestAutoUnstartedDropped(t *testing.T) {
-	t.Setenv(EnvCacheDir, t.TempDir())
-	opens, lists := 0, 0
-	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, &opens, &lists)
-	list := dev.Devices
-	dev.Devices = func() ([]Device, error) {
-		time.Sleep(500 * time.Millisecond) // a slow driver's loading
-		return list()
-	}
-	withDevices(t, dev)
-	job := func(steps int) Options {
-		p := sim.Default()
-		p.Lanes, p.Steps = 1e6, steps
-		return Options{Params: p}
-	}
-	run := func(o Options) Choice {
-		t.Helper()
-		e, ch, err := Auto(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sim.Close(e)
-		return ch
-	}
-	if ch := run(job(32)); opens != 0 || !strings.Contains(ch.Reason, "devices not started") {
+	var opens, lists int
+	dev := slowDevice(t, &opens, &lists)
+	if ch := autoChoice(t, measureJob(32)); opens != 0 || !strings.Contains(ch.Reason, "devices not started") {
 		t.Fatalf("a job simd finishes within the listing: %s (%q), %d opens; want the devices not started", ch.Engine, ch.Reason, opens)
 	}
 	// An older gpusim's rewrite: the fields it does not know dropped.
@@ -142,7 +100,7 @@ func TestAutoUnstartedDropped(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if ch := run(job(1e5)); ch.Engine != "timed" || opens != 1 || lists != 2 {
+	if ch := autoChoice(t, measureJob(1e5)); ch.Engine != "timed" || opens != 1 || lists != 2 {
 		t.Errorf("a job simd takes a minute on, its calibration's bound dropped: %s (%q), %d opens, %d listings; want the device measured and chosen", ch.Engine, ch.Reason, opens, lists)
 	}
 
@@ -156,8 +114,43 @@ func TestAutoUnstartedDropped(t *testing.T) {
 	}
 	withDevices(t, dev)
 	for i := range 2 {
-		if ch := run(job(1e5)); ch.Engine != "simd" || lists != 1 {
+		if ch := autoChoice(t, measureJob(1e5)); ch.Engine != "simd" || lists != 1 {
 			t.Errorf("run %d, no devices listed: %s (%q), %d listings; want simd, listed once", i+1, ch.Engine, ch.Reason, lists)
 		}
 	}
+}
+
+// slowDevice makes the engine table's OpenCL entry a fake device, fast to
+// run but slow to list (500 ms, a slow driver's loading), counting its
+// opens and listings, with gpusim's cache in a fresh folder.
+func slowDevice(t *testing.T, opens, lists *int) Entry {
+	t.Helper()
+	t.Setenv(EnvCacheDir, t.TempDir())
+	dev := fakeDevice(timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, opens, lists)
+	list := dev.Devices
+	dev.Devices = func() ([]Device, error) {
+		time.Sleep(500 * time.Millisecond)
+		return list()
+	}
+	withDevices(t, dev)
+	return dev
+}
+
+// measureJob is the default job of 1e6 lanes over steps (simd about 20 ms
+// at 32 steps, 0.25 s on the portable path).
+func measureJob(steps int) Options {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e6, steps
+	return Options{Params: p}
+}
+
+// autoChoice runs Auto on o, closes its engine and returns its choice.
+func autoChoice(t *testing.T, o Options) Choice {
+	t.Helper()
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	return ch
 }

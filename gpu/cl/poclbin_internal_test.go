@@ -135,16 +135,7 @@ func TestPoclBinariesLimitShort(t *testing.T) {
 	small := poclTestBinaryOf("KN/NDJNNHMNBJNGKMEONODIDDPAMOKNDGIJOHJBM", 95<<10)
 	large := poclTestBinaryOf("DE/DEIINFCHLAMICFLKGHOPAMKGPAFNAINNAEPPP", 112<<10)
 	held := poclTestBinary()
-	dir, files := poclBinaryFiles(held)
-	for _, f := range files {
-		p := filepath.Join(cache, dir, f.path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	holdPoclFiles(t, cache, held)
 	err := poclBinariesLimitShort(true, [][]byte{held, small, large})
 	if !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), "pocl cannot load the compiled programs from gpusim's cache") ||
 		!strings.Contains(err.Error(), "the 6 files of the 2 compiled programs loaded here that it does not hold yet") ||
@@ -160,6 +151,22 @@ func TestPoclBinariesLimitShort(t *testing.T) {
 	}
 }
 
+// holdPoclFiles writes in pocl's kernel cache the files of bin's program,
+// as if pocl had kept them.
+func holdPoclFiles(t *testing.T, cache string, bin []byte) {
+	t.Helper()
+	dir, files := poclBinaryFiles(bin)
+	for _, f := range files {
+		p := filepath.Join(cache, dir, f.path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestPoclDiskShort: pocl on a full file system (a home over its quota, a
 // full /tmp) ended the process in LLVM ("LLVM ERROR: IO failure on output
 // stream: No space left on device", exit 1) building from source, and
@@ -172,7 +179,7 @@ func TestPoclBinariesLimitShort(t *testing.T) {
 // nothing is refused.
 func TestPoclDiskShort(t *testing.T) {
 	bin := poclTestBinary()
-	dir, files := poclBinaryFiles(bin)
+	dir, _ := poclBinaryFiles(bin)
 	cache := t.TempDir()
 	t.Setenv(envPoclCacheDir, cache)
 	defer func(f func(string) (uint64, uint64, bool)) { diskFree = f }(diskFree)
@@ -200,15 +207,7 @@ func TestPoclDiskShort(t *testing.T) {
 	if err := poclBinaryLimitShort(true, []byte("not pocl's")); err == nil || !strings.Contains(err.Error(), "may need up to 8.39 MB") {
 		t.Errorf("a binary that says no files: %v, want the refusal under 8 MiB", err)
 	}
-	for _, f := range files {
-		p := filepath.Join(cache, dir, f.path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	holdPoclFiles(t, cache, bin)
 	if err := poclBinaryLimitShort(true, bin); err != nil {
 		t.Errorf("every file in the kernel cache: %v, want none (pocl writes nothing)", err)
 	}
