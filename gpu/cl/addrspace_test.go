@@ -97,7 +97,7 @@ func TestBuildAddressSpaceShort(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("BuildProgram() = %q, want %q", err, want)
 	}
-	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit to ulimit -v 2070000 or more") || !strings.Contains(h, "GPUSIM_CACHE_DIR") || !strings.Contains(h, "--engine simd") {
+	if h := cl.HintFor(err); !strings.Contains(h, "raise the limit to ulimit -v 2200000 or more") || !strings.Contains(h, "GPUSIM_CACHE_DIR") || !strings.Contains(h, "--engine simd") {
 		t.Errorf("hint %q does not say how to proceed", h)
 	}
 	for _, c := range []struct{ limit, mapped uint64 }{{0, 0}, {1602486272 + cl.BuildAddressSpace, 1602486272}} {
