@@ -181,9 +181,10 @@ func DailyHistograms(p Params) []*Histogram {
 // Quantiles returns the reported quantiles, one per QuantileLevels entry in
 // its order, in degrees: exact from the finals when they were kept
 // (ExactQuantiles, which neither copies nor reorders them), else
-// interpolated in the histogram.
+// interpolated in the histogram. Without lanes (an empty shard) they are
+// NaN and not exact: there are none.
 func (r *Result) Quantiles() (q []float64, exact bool) {
-	if r.Finals != nil && uint64(len(r.Finals)) == r.Summary.Count {
+	if r.Finals != nil && r.Summary.Count > 0 && uint64(len(r.Finals)) == r.Summary.Count {
 		return ExactQuantiles(r.Finals, QuantileLevels), true
 	}
 	q = make([]float64, len(QuantileLevels))
