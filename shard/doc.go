@@ -16,9 +16,10 @@
 //
 // A part file is a JSON envelope
 //
-//	{"format": "gpusim-part", "version": 5, "payload": {...}, "checksum": "sha256:<hex>"}
+//	{"format": "gpusim-part", "version": 6, "payload": {...}, "checksum": "sha256:<hex>"}
 //
-// (version 4 where no summary has a float_depth, below).
+// (version 5 where it has no finals, and 4 where no summary has a
+// float_depth either, below).
 //
 // The payload is
 //
@@ -42,6 +43,12 @@
 //	daily         the per-step summaries (sim.DailyBins bins), when the run
 //	              kept them (--daily); [] for a --daily run of no steps,
 //	              absent without --daily
+//	finals        (version 6) the part's lanes' final temperatures in lane
+//	              order, where the job has at most sim.ExactQuantileLanes
+//	              lanes: each float32's bits, 4 bytes little-endian, in
+//	              standard base64; their digest terms sum to the summary's
+//	              digest. A merge of such parts reports the lanes' exact
+//	              quantiles, as the single run does.
 //
 // A summary has shift and dev when it keeps its mean as shift + dev
 // (sim.Summary.Shift: the engines sum each lane's deviation from the exact
@@ -66,8 +73,10 @@
 // order and the spelling of a float (7.2e1 for 72) do not. Integer fields
 // must be written as integers (a count of 1e2 is refused).
 //
-// Marshal writes version 5 only where a summary has a float_depth, and
-// version 4, which is version 5 without float_depth, otherwise: a part
+// Marshal writes version 6 only where the part has finals, which ParsePart
+// refuses in a part of versions 1 to 5; else version 5 only where a
+// summary has a float_depth, and version 4, which is version 5 without
+// float_depth, otherwise: a part
 // summed in float64 reads in a gpusim of version 4 parts as before, and
 // one summed in float32 is refused there as of a newer version rather than
 // read for float64's accuracy. ParsePart refuses a float_depth in a part

@@ -2,6 +2,8 @@ package shard
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +42,9 @@ type partPayload struct {
 	// steps (version 3: before, omitempty dropped it, and the merge took
 	// such parts for parts without per-step statistics).
 	Daily *[]partSummary `json:"daily,omitempty"`
+	// Finals (version 6) is Part.Finals, in a part of a job of at most
+	// sim.ExactQuantileLanes lanes: encodeFinals.
+	Finals *string `json:"finals,omitempty"`
 }
 
 type partParams struct {
@@ -213,6 +218,49 @@ func plainCounts(b []byte) (ns []uint64, ok bool) {
 		}
 	}
 	return nil, false
+}
+
+// encodeFinals is finals as a part saves them: each float32's bits, 4 bytes
+// little-endian, in standard base64 (RFC 4648, section 4; 16 KiB of
+// finals, 21.8 kB of text). The bits keep what a JSON number cannot (-0,
+// the infinities and NaNs a lane may end at) and what a tool that
+// rewrites JSON numbers (jq, Python) could round, and the text is the
+// same in the payload's compact and indented forms.
+func encodeFinals(finals []float32) string {
+	b := make([]byte, 4*len(finals))
+	for i, x := range finals {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// decodeFinals reads the finals f of p, which ParsePart has read but for
+// them, and checks them against it: a job of at most
+// sim.ExactQuantileLanes lanes, one final for each of the part's lanes,
+// and their digest terms (sim.DigestTerm, from lane p.First) sum to the
+// summary's digest, as the run's did.
+func decodeFinals(f string, p *Part) ([]float32, error) {
+	if p.Params.Lanes > sim.ExactQuantileLanes {
+		return nil, fmt.Errorf("a part of a job of %d lanes has them, where only a job of at most %d lanes saves them", p.Params.Lanes, sim.ExactQuantileLanes)
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(f)
+	if err != nil {
+		return nil, fmt.Errorf("not base64 (RFC 4648): %v", err)
+	}
+	if uint64(len(b)) != 4*p.Count {
+		return nil, fmt.Errorf("%d bytes, where the part's %d lanes take 4 each", len(b), p.Count)
+	}
+	finals := make([]float32, p.Count)
+	var digest uint64
+	for i := range finals {
+		u := binary.LittleEndian.Uint32(b[4*i:])
+		finals[i] = math.Float32frombits(u)
+		digest += sim.DigestTerm(p.First+uint64(i), u)
+	}
+	if digest != p.Summary.Digest {
+		return nil, fmt.Errorf("their digest %016x is not the summary's %016x: the finals or the summary were changed after the run", digest, p.Summary.Digest)
+	}
+	return finals, nil
 }
 
 func encodeParams(p sim.Params) partParams {

@@ -114,6 +114,7 @@ func merge(ctx context.Context, parts []*Part) (*sim.Result, error) {
 		daily = daily && p.Daily != nil
 	}
 	r.Engine, r.Device = strings.Join(engines, "+"), strings.Join(devices, "; ")
+	r.Finals = mergedFinals(parts, order)
 	if daily {
 		// Empty, not nil, for parts of no steps: the merge reports the
 		// per-step statistics as the single --daily run does.
@@ -130,6 +131,28 @@ func merge(ctx context.Context, parts []*Part) (*sim.Result, error) {
 		}
 	}
 	return r, nil
+}
+
+// mergedFinals is the job's finals in lane order where every part of
+// lanes saved its own (Part.Finals: a job of at most sim.ExactQuantileLanes
+// lanes, in parts of version 6), so that the merge's quantiles are exact as
+// the single run's are; nil where any part did not (one of an earlier
+// gpusim, whose merge interpolates them in the histogram, as that gpusim's
+// single run did). order is the parts' lane order (checkParts).
+func mergedFinals(parts []*Part, order []int) []float32 {
+	lanes := parts[order[0]].Params.Lanes
+	if lanes == 0 || lanes > sim.ExactQuantileLanes {
+		return nil
+	}
+	finals := make([]float32, 0, lanes)
+	for _, i := range order {
+		p := parts[i]
+		if uint64(len(p.Finals)) != p.Count {
+			return nil
+		}
+		finals = append(finals, p.Finals...)
+	}
+	return finals
 }
 
 func mergeSummaries(parts []*Part, order []int, get func(*Part) *sim.Summary) (*sim.Summary, error) {

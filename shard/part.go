@@ -27,14 +27,17 @@ import (
 
 // The part file format (doc.go): PartFormat is the envelope's "format";
 // ParsePart reads PartVersion and every version before it, from 1. Marshal
-// writes PartVersion where a summary was summed in float32 (float_depth),
-// else floatVersion - 1, the version before it: a part summed in float64
+// writes the first version that holds the part: finalsVersion where it
+// saves its lanes' finals, else floatVersion where a summary was summed in
+// float32 (float_depth), else floatVersion - 1: a part summed in float64
 // reads as before in an older gpusim, and one it would take for float64's
-// accuracy is refused there as a newer version.
+// accuracy, or merge without the exact quantiles its finals give, is
+// refused there as a newer version.
 const (
-	PartFormat   = "gpusim-part"
-	PartVersion  = 5
-	floatVersion = 5 // the version that added float_depth
+	PartFormat    = "gpusim-part"
+	PartVersion   = 6
+	floatVersion  = 5 // the version that added float_depth
+	finalsVersion = 6 // the version that added finals
 )
 
 // Part is a lane range's result as saved by `gpusim run --save`: enough to
@@ -60,20 +63,31 @@ type Part struct {
 	// without --daily, empty for a --daily run of no steps (a version 1
 	// or 2 part of no steps has nil: they did not write an empty list).
 	Daily []*sim.Summary
+	// Finals is the part's lanes' final temperatures in lane order from
+	// First, saved (version 6) where the job has at most
+	// sim.ExactQuantileLanes lanes, so that a merge's quantiles are exact
+	// as the single run's are; nil otherwise, and in a part of an earlier
+	// version.
+	Finals []float32
 	// Checksum is the payload's "sha256:<hex>", set by ReadPart and Marshal.
 	Checksum string
 }
 
-// NewPart is the part for r. Finals are not saved: a part is a summary.
-// Its Requested is r.Engine, the engine that ran, which is what a caller
-// that opened that engine asked for; one that let something choose (the
-// CLI's --engine auto) sets Requested to what it was asked.
+// NewPart is the part for r: a summary, with r's finals where the job has
+// at most sim.ExactQuantileLanes lanes and r kept them (a copy), none
+// otherwise. Its Requested is r.Engine, the engine that ran, which is what
+// a caller that opened that engine asked for; one that let something
+// choose (the CLI's --engine auto) sets Requested to what it was asked.
 func NewPart(r *sim.Result) *Part {
-	return &Part{
+	p := &Part{
 		Params: r.Params, First: r.First, Count: r.Summary.Count,
 		Engine: r.Engine, Requested: r.Engine, Device: r.Device, Math: r.Math, Wall: r.Timing.Wall,
 		Summary: r.Summary, Daily: r.Daily,
 	}
+	if r.Params.Lanes <= sim.ExactQuantileLanes && r.Summary.Count > 0 && uint64(len(r.Finals)) == r.Summary.Count {
+		p.Finals = slices.Clone(r.Finals)
+	}
+	return p
 }
 
 // WriteFile saves p at path atomically (internal/atomicfile), so a reader
@@ -125,6 +139,13 @@ func (p *Part) Marshal() ([]byte, error) {
 	if p.Shard != nil {
 		pl.Shard = &partShard{u64(p.Shard.Index), u64(p.Shard.Count)}
 	}
+	if p.Finals != nil {
+		if uint64(len(p.Finals)) != p.Count || p.Params.Lanes > sim.ExactQuantileLanes {
+			return nil, fmt.Errorf("part of %d lanes of a job of %d has %d finals (a part saves its lanes' finals where the job has at most %d)", p.Count, p.Params.Lanes, len(p.Finals), sim.ExactQuantileLanes)
+		}
+		f := encodeFinals(p.Finals)
+		pl.Finals = &f
+	}
 	if p.Daily != nil {
 		daily := make([]partSummary, 0, len(p.Daily))
 		for _, d := range p.Daily {
@@ -138,8 +159,11 @@ func (p *Part) Marshal() ([]byte, error) {
 	}
 	p.Checksum = checksum(payload)
 	version := floatVersion - 1
-	if pl.hasFloatDepth() {
-		version = PartVersion
+	switch {
+	case pl.Finals != nil:
+		version = finalsVersion
+	case pl.hasFloatDepth():
+		version = floatVersion
 	}
 	// The envelope as json.MarshalIndent writes it with two spaces, each
 	// list of whole numbers (a histogram) on one line: whitespace is
@@ -411,6 +435,11 @@ func ParsePart(data []byte) (*Part, error) {
 	if p.Summary.Count != p.Count {
 		return nil, fmt.Errorf("summary counts %d lanes, the part holds %d", p.Summary.Count, p.Count)
 	}
+	if pl.Finals != nil {
+		if p.Finals, err = decodeFinals(*pl.Finals, p); err != nil {
+			return nil, fmt.Errorf("finals: %v", err)
+		}
+	}
 	if pl.Daily != nil {
 		if p.Daily, err = decodeDaily(*pl.Daily, p); err != nil {
 			return nil, err
@@ -589,6 +618,8 @@ func decodePayload(f *partFile) (*partPayload, string, error) {
 		return nil, "", errors.New("malformed part: no requested_engine (the --engine its run was asked for)")
 	case head.Version < floatVersion && pl.hasFloatDepth():
 		return nil, "", fmt.Errorf("malformed part: float_depth came with version %d, and this version %d part has it", floatVersion, head.Version)
+	case head.Version < finalsVersion && pl.Finals != nil:
+		return nil, "", fmt.Errorf("malformed part: finals came with version %d, and this version %d part has them", finalsVersion, head.Version)
 	}
 	// Versions 2 to 4 sum the payload's values as Marshal encodes them, so
 	// a tool that rewrites the numbers without changing them (jq, Python)

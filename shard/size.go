@@ -96,6 +96,9 @@ func worstPart(p sim.Params, sharded, daily bool, n int, engine, requested, devi
 	if sharded {
 		part.Shard = &Shard{Index: math.MaxUint64, Count: math.MaxUint64}
 	}
+	if p.Lanes <= sim.ExactQuantileLanes {
+		part.Finals = make([]float32, p.Lanes) // base64: as long for any bits
+	}
 	if daily {
 		part.Daily = make([]*sim.Summary, n)
 		for i := range part.Daily {

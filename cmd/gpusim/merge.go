@@ -95,7 +95,9 @@ func mergeAction(c *cli.Context) error {
 	if n := res.Params.PrecisionNote(res.Summary.Count); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
-	if n := res.Params.HistogramNote(res.Daily != nil, false); n != "" {
+	// The parts' finals (a job of at most sim.ExactQuantileLanes lanes)
+	// make the final quantiles exact, as the single run's.
+	if n := res.Params.HistogramNote(res.Daily != nil, res.Finals != nil); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
 	// The --engine the parts were run with, as a single run reports it

@@ -278,6 +278,14 @@ var availableMemory = runfiles.Available
 // a size class of their own, 27 to 40 workers under ulimit -v 3000000.
 func (o *runOptions) checkDailyMemory() error { return o.checkDailyCopies(nil) }
 
+// keepFinals says whether the run keeps every lane's final: for --out, and
+// in a job of at most sim.ExactQuantileLanes lanes, sharded or not, for
+// exact quantiles, which its part saves (shard.NewPart) so that a merge of
+// its shards reports them as the single run does.
+func (o *runOptions) keepFinals() bool {
+	return o.outputs.Out != "" || o.params.Lanes <= sim.ExactQuantileLanes
+}
+
 // dailyHolder is an open engine that holds several copies of a --daily
 // job's per-step statistics at once, on several devices, with device
 // buffers in host memory besides: gpu.Multi.
@@ -301,7 +309,7 @@ func (o *runOptions) checkDailyMemoryOpen(eng sim.Engine) error {
 	open := func(steps int) (int, int, uint64) {
 		p := o.params
 		p.Lanes, p.Steps = o.shard.lanes(o.params), steps
-		return dh.DailyMemory(&sim.Job{Params: p, Daily: true, KeepFinals: o.outputs.Out != ""})
+		return dh.DailyMemory(&sim.Job{Params: p, Daily: true, KeepFinals: o.keepFinals()})
 	}
 	if copies, _, _ := open(o.params.Steps); copies <= 1 {
 		return nil
@@ -506,7 +514,7 @@ func (o *runOptions) jobNotes() {
 	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
 		o.eng.Note(n)
 	}
-	if n := o.params.HistogramNote(o.outputs.daily, o.outputs.Out != ""); n != "" {
+	if n := o.params.HistogramNote(o.outputs.daily, o.keepFinals()); n != "" {
 		o.eng.Note(n)
 	}
 	if o.engine != "auto" {
@@ -552,7 +560,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
-	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.outputs.Out != ""
+	o.eng.Daily, o.eng.KeepFinals = o.outputs.daily, o.keepFinals()
 	o.eng.OneJob = true // the job below and no other
 	t0, stopped0 := time.Now(), cputime.Suspended()
 	eng, choice, err := openUntil(ctx, o)
@@ -571,7 +579,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		return err
 	}
 	p := o.params
-	job := &sim.Job{Params: p, KeepFinals: o.outputs.Out != "", Daily: o.outputs.daily}
+	job := &sim.Job{Params: p, KeepFinals: o.keepFinals(), Daily: o.outputs.daily}
 	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add
