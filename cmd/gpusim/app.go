@@ -720,7 +720,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		// Errors come back from RunContext as values; runContext prints them.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
-		Commands:       []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), selftestCommand(), versionCommand()},
+		Commands:       commands(),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return unknownCommand(c.App, c.Args().First())
@@ -738,6 +738,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		c.OnUsageError = onUsageError
 	}
 	return app
+}
+
+// commands are gpusim's commands, each with flags of its own: urfave/cli
+// records parse state in them.
+func commands() []*cli.Command {
+	return []*cli.Command{runCommand(), mergeCommand(), benchCommand(), devicesCommand(), selftestCommand(), versionCommand()}
 }
 
 // helpUsage words urfave/cli's help command as the other commands, in

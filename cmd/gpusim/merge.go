@@ -38,7 +38,7 @@ func mergeCommand() *cli.Command {
 			"list: printf '%s\\n' part-*.json | gpusim merge --files-from -",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
-			&cli.StringFlag{Name: "files-from", Usage: "merge the part files named in `LIST` too, one a line (or NUL-separated, as find -print0 writes them); - reads the list from standard input"},
+			&cli.StringFlag{Name: "files-from", TakesFile: true, Usage: "merge the part files named in `LIST` too, one a line (or NUL-separated, as find -print0 writes them); - reads the list from standard input"},
 		},
 		Action: mergeAction,
 	}

@@ -37,11 +37,11 @@ type outputs struct {
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "daily", Usage: "report each step's count, mean, std and quantiles across lanes"},
-		&cli.StringFlag{Name: "daily-out", Usage: "write the per-step table to `FILE`.csv (implies --daily)"},
+		&cli.StringFlag{Name: "daily-out", TakesFile: true, Usage: "write the per-step table to `FILE`.csv (implies --daily)"},
 		&cli.GenericFlag{Name: "paths", Value: &countValue{hi: math.MaxUint64, valid: fmt.Sprintf("1..%d, and at most --lanes", paths.MaxLanes)}, DefaultText: "none", Usage: fmt.Sprintf("write the whole trajectories of the first `K` lanes (1..%d, and at most --lanes; K x --steps at most 2^28) to --paths-out", paths.MaxLanes)},
-		&cli.StringFlag{Name: "paths-out", Usage: "`FILE` for --paths: a K x steps float32 array (.npy, .csv or .f32)"},
-		&cli.StringFlag{Name: "plot", Usage: "draw the histogram of final temperatures with the exact density to `FILE` (.png or .svg)"},
-		&cli.StringFlag{Name: "plot-daily", Usage: "draw a fan chart of the per-step quantiles to `FILE` (.png or .svg; implies --daily)"},
+		&cli.StringFlag{Name: "paths-out", TakesFile: true, Usage: "`FILE` for --paths: a K x steps float32 array (.npy, .csv or .f32)"},
+		&cli.StringFlag{Name: "plot", TakesFile: true, Usage: "draw the histogram of final temperatures with the exact density to `FILE` (.png or .svg)"},
+		&cli.StringFlag{Name: "plot-daily", TakesFile: true, Usage: "draw a fan chart of the per-step quantiles to `FILE` (.png or .svg; implies --daily)"},
 	}
 }
 

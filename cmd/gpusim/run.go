@@ -57,7 +57,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "backend", Hidden: true, Usage: "engine `NAME` (--engine's old name): " + strings.Join(engines.Names(), ", ")},
 			&cli.GenericFlag{Name: "workers", Value: &countValue{n: 0, lo: 0, hi: maxWorkers}, DefaultText: fmt.Sprintf("0, all cores (GOMAXPROCS, at most %d)", maxWorkers), Usage: "`N` goroutines for " + strings.Join(engines.TakenBy(engines.TakesWorkers), " and ") + " (" + count.Range(0, maxWorkers) + ")"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text or json"},
-			&cli.StringFlag{Name: "out", Usage: "write the final temperatures in lane order to `FILE`, a float32 a lane (.npy, .csv or .f32)"},
+			&cli.StringFlag{Name: "out", TakesFile: true, Usage: "write the final temperatures in lane order to `FILE`, a float32 a lane (.npy, .csv or .f32)"},
 			&cli.StringFlag{Name: "device", Usage: "device `N`, a list N,M or all of the device engine (see gpusim devices); implies --engine opencl; default: the first GPU, else the first device of one type, else device 0"},
 			&cli.StringFlag{Name: "math", Value: sim.MathExact, Usage: "device `MODE`: exact (the reproducible stream) or fast (native functions: faster on GPUs, device-dependent digest)"},
 			&cli.GenericFlag{Name: "vector-width", Value: &countValue{n: 0, lo: 0, hi: math.MaxInt32, oneOf: "0 for auto, 1, 2, 4, 8, 16", in: engines.VectorWidths}, Usage: "lanes per OpenCL work-item `N` (1, 2, 4, 8, 16; 0 picks per device); exact results do not depend on it, --math fast ones may"},

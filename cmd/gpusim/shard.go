@@ -22,7 +22,7 @@ func shardFlag() cli.Flag {
 }
 
 func saveFlag() cli.Flag {
-	return &cli.StringFlag{Name: "save", Usage: "save the result as a part `FILE` (.json) for gpusim merge"}
+	return &cli.StringFlag{Name: "save", TakesFile: true, Usage: "save the result as a part `FILE` (.json) for gpusim merge"}
 }
 
 // shardRun is what --shard and --save ask of a run. The zero value runs the

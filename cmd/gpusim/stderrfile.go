@@ -6,7 +6,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/urfave/cli/v2"
 )
 
 // stderrFileError is an error found where stderr goes to a file that the
@@ -41,15 +44,81 @@ func stderrInFile(files []string, err error) error {
 // those files too (&>> p1.json): the exit status says it.
 func messageStream(args []string, err error, stdout, stderr io.Writer) io.Writer {
 	var files []string
+	named := fileArgs(args)
 	if se := (*stderrFileError)(nil); errors.As(err, &se) {
 		files = se.files
-	} else if !namesStdio(args, nil, stderr) {
+	} else if !namesStdio(named, nil, stderr) {
 		return stderr
 	}
-	if namesStdio(args, stdout, nil) || namesStdio(files, stdout, nil) {
+	if namesStdio(named, stdout, nil) || namesStdio(files, stdout, nil) {
 		return io.Discard
 	}
 	return stdout
+}
+
+// fileArgs are the words of args, a command line, that may name a file
+// the command reads or writes: the values of the flags that take a file
+// (TakesFile: --save, --out, --files-from, ...) and the words that are no
+// flag's value (merge's parts). The value of another flag names no file,
+// whatever file has its name: run --seed 42 2> 42 held Run's early notes
+// back to the end of the run, and said its refusals on stdout, as if
+// stderr were one of the run's files. A command line without a known
+// command gives its words that are not flags.
+func fileArgs(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	cmds := commands()
+	i := slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.HasName(args[0]) })
+	if i < 0 {
+		return slices.DeleteFunc(slices.Clone(args), func(a string) bool { return strings.HasPrefix(a, "-") })
+	}
+	flags := map[string]cli.Flag{}
+	for _, f := range cmds[i].Flags {
+		for _, n := range f.Names() {
+			flags[n] = f
+		}
+	}
+	var files []string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(files, args[i+1:]...)
+		}
+		if len(a) < 2 || a[0] != '-' {
+			files = append(files, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f, ok := flags[name]
+		if !ok {
+			continue // unknown: refused, and the word after it is a word
+		}
+		if _, isBool := f.(*cli.BoolFlag); isBool {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		if takesFile(f) {
+			files = append(files, value)
+		}
+	}
+	return files
+}
+
+// takesFile says whether f's value is a file (urfave/cli's TakesFile).
+func takesFile(f cli.Flag) bool {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		return f.TakesFile
+	case *cli.GenericFlag:
+		return f.TakesFile
+	case *cli.PathFlag:
+		return f.TakesFile
+	}
+	return false
 }
 
 // namesStdio says whether one of args, a file's name or a flag's value
@@ -119,7 +188,8 @@ type earlyStderr struct {
 
 func (e *earlyStderr) Write(p []byte) (int, error) {
 	if !e.decided {
-		e.decided, e.hold = true, namesStdio(e.args, nil, e.stderr)
+		e.decided = true
+		e.hold = namesStdio(fileArgs(e.args), nil, e.stderr)
 	}
 	if e.hold {
 		return e.held.Write(p)
