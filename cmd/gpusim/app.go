@@ -100,8 +100,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// action (a SIGQUIT dumped the goroutines and exited 2), which left
 	// the probe file the load writes into pocl's cache folder (cl's
 	// writableSize; Quiesce waits for it).
-	interrupt.ExitLater = interrupt.Exit(stderr)
-	interrupt.ExitNow = interrupt.Now(stderr)
+	// A forced exit's message goes where a stop's would (stopStream).
+	stopped := &stopStream{args: args, stdout: stdout, stderr: stderr}
+	interrupt.ExitLater = interrupt.Exit(stopped)
+	interrupt.ExitNow = interrupt.Now(stopped)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	if runsWork(args) {

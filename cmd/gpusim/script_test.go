@@ -72,6 +72,29 @@ func TestMain(m *testing.M) {
 			}
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
+		// gpusim that sends itself SIGTERM as the early load starts and
+		// is then held there past the stop's grace, as by a load that no
+		// call can cut, so that the forced exit ends it (interrupt.Exit);
+		// with GPUSIM_TEST_SECOND_SIGNAL set it sends SIGINT too, past
+		// the duplicate window, which ends it at once (interrupt.Now)
+		// (TestForcedExitNotIntoPart).
+		"gpusim-stuck-early": func() {
+			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			startDevices = func() {
+				p, err := os.FindProcess(os.Getpid())
+				if err != nil {
+					return
+				}
+				p.Signal(syscall.SIGTERM)
+				if os.Getenv("GPUSIM_TEST_SECOND_SIGNAL") != "" {
+					time.Sleep(interrupt.StopGrace / 2)
+					p.Signal(syscall.SIGINT)
+				}
+				time.Sleep(2 * interrupt.StopGrace)
+			}
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 

@@ -56,6 +56,21 @@ func messageStream(args []string, err error, stdout, stderr io.Writer) io.Writer
 	return stdout
 }
 
+// stopStream is where a forced exit (interrupt.Exit after a stop's grace,
+// interrupt.Now on a second stop) writes its message: where runContext
+// writes a stop's (messageStream), chosen as it writes. It went to stderr
+// whatever file that was: a merge stopped while its work had not returned
+// appended "gpusim: terminated" to the part that stderr went to, which the
+// next merge refused as damaged.
+type stopStream struct {
+	args           []string
+	stdout, stderr io.Writer
+}
+
+func (s *stopStream) Write(p []byte) (int, error) {
+	return messageStream(s.args, nil, s.stdout, s.stderr).Write(p)
+}
+
 // fileArgs are the words of args, a command line, that may name a file
 // the command reads or writes: the values of the flags that take a file
 // (TakesFile: --save, --out, --files-from, ...) and the words that are no

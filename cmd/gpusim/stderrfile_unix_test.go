@@ -6,9 +6,58 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
+
+// TestForcedExitNotIntoPart: the message of a forced exit, after a stop's
+// grace (interrupt.Exit) or on a second stop (interrupt.Now), goes where
+// a stop's message goes: to stdout where stderr is appended to a file the
+// command line names (2>> p1.json beside --save p1.json), as the part is
+// left as it was. Both wrote "gpusim: terminated" into the part, which
+// the next merge refused as damaged.
+func TestForcedExitNotIntoPart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	part := twoParts(t, dir)[1]
+	before, err := os.ReadFile(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, second := range []string{"", "1"} {
+		t.Run("second="+second, func(t *testing.T) {
+			t.Setenv("GPUSIM_TEST_SECOND_SIGNAL", second)
+			f, err := os.OpenFile(part, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			cmd := exec.Command("gpusim-stuck-early", "run", "--engine", "opencl", "-q", "--lanes", "100", "--steps", "2", "--shard", "1/2", "--save", part)
+			cmd.Dir = dir
+			var stdout strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, f
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			code, _ := exitCode(t, cmd)
+			after, err := os.ReadFile(part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != interrupt.ExitSIGTERM || stdout.String() != "gpusim: terminated\n" {
+				t.Errorf("exit %d, stdout %q; want %d and %q", code, stdout.String(), interrupt.ExitSIGTERM, "gpusim: terminated\n")
+			}
+			if !bytes.Equal(after, before) {
+				t.Errorf("the part that stderr went to gained %q", bytes.TrimPrefix(after, before))
+			}
+		})
+	}
+}
 
 // TestEarlyNotesNotHeldForValue: a stderr file that has the name of a
 // flag's value that is no file (run --seed 42 2> 42) gets Run's early
