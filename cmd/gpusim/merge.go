@@ -294,8 +294,11 @@ func addListFiles(c *cli.Context, files []string) (all []string, note string, er
 // it was.
 func stdioParts(c *cli.Context, files []string) error {
 	// Each file is stat'ed once, and only where a stream is a regular
-	// file (a terminal or a pipe is no part's): a Slurm job's stdout and
-	// stderr are files, and its lists name tens of thousands of parts.
+	// file or a FIFO (a terminal is no part's): a Slurm job's stdout and
+	// stderr are files, and its lists name tens of thousands of parts. A
+	// FIFO that stderr goes to and that is a part (merge p0.json f 2> f,
+	// a reader of f started) was read as one, which waited for ever on
+	// what the merge would write into it.
 	out, errs := streamInfo(c.App.Writer), streamInfo(c.App.ErrWriter)
 	if out == nil && errs == nil {
 		return nil
@@ -313,7 +316,7 @@ func stdioParts(c *cli.Context, files []string) error {
 	}
 	if stdout != "" {
 		msg := fmt.Sprintf("%q is a part to merge and also the file stdout goes to: the report would be written into it", stdout)
-		if out.Size() == 0 {
+		if out.Mode().IsRegular() && out.Size() == 0 {
 			msg += " (the redirection has already emptied it: save that part again)"
 		}
 		return &usageError{msg: msg, hint: "redirect stdout to a file that is not a part, e.g. gpusim merge part-*.json > result.txt"}

@@ -138,7 +138,7 @@ func takesFile(f cli.Flag) bool {
 
 // namesStdio says whether one of args, a file's name or a flag's value
 // (--save=p.json), is the existing file that stdout or stderr goes to. It
-// stats args only where the stream is a regular file, each once.
+// stats args only where the stream is a regular file or a FIFO, each once.
 func namesStdio(args []string, stdout, stderr io.Writer) bool {
 	var streams []fs.FileInfo
 	for _, w := range []io.Writer{stdout, stderr} {
@@ -169,7 +169,8 @@ func namesStdio(args []string, stdout, stderr io.Writer) bool {
 }
 
 // streamInfo is the os.FileInfo of w, stdout or stderr, where it is a
-// regular file (a redirection to one), else nil.
+// regular file or a FIFO (a redirection to one: 2> fifo), else nil. A
+// FIFO's name is stat'ed without opening it, which would block.
 func streamInfo(w io.Writer) fs.FileInfo {
 	if t, ok := w.(*trackedWriter); ok {
 		w = t.w
@@ -179,7 +180,7 @@ func streamInfo(w io.Writer) fs.FileInfo {
 		return nil
 	}
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil || !fi.Mode().IsRegular() && fi.Mode().Type() != fs.ModeNamedPipe {
 		return nil
 	}
 	return fi

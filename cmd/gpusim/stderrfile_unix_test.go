@@ -7,8 +7,12 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
@@ -56,6 +60,34 @@ func TestForcedExitNotIntoPart(t *testing.T) {
 				t.Errorf("the part that stderr went to gained %q", bytes.TrimPrefix(after, before))
 			}
 		})
+	}
+}
+
+// TestMergeStderrFIFOPart: merge refuses a part that is the FIFO stderr
+// goes to (merge p0.json f 2> f, a reader of f started), exit 2, said on
+// stdout, found by the FIFO's identity without opening it. It was read as
+// a part, which waited for ever on what the merge would write into it.
+func TestMergeStderrFIFOPart(t *testing.T) {
+	dir := t.TempDir()
+	parts := twoParts(t, dir)
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO:", err)
+	}
+	// Read-write: open does not wait for a reader, and a read of the
+	// part waits for ever, as no writer closes it.
+	f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var stdout bytes.Buffer
+	code := runContext(ctx, []string{"merge", parts[0], fifo}, strings.NewReader(""), &stdout, f)
+	want := `gpusim: error: "` + fifo + `" is a part to merge and also the file stderr goes to`
+	if code != exitUsage || !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("merge p0.json fifo 2> fifo: exit %d, stdout %q; want %d and %q", code, stdout.String(), exitUsage, want)
 	}
 }
 
