@@ -190,9 +190,9 @@ func streamInfo(w io.Writer) fs.FileInfo {
 // command line is read (stdout closed at the start, the limits on address
 // space, stack, descriptors, threads and CPU time): stderr, unless stderr
 // goes to a file the arguments name (namesStdio, asked at the first
-// write), where they are held, and written where runContext writes the
-// command's error (messageStream), or to stderr after a command that
-// succeeds. The note on a stdout closed at the start was appended to the
+// write) or may name (givesList), where they are held, and written where
+// runContext writes the command's error (messageStream), or to stderr
+// after a command that succeeds. The note on a stdout closed at the start was appended to the
 // part of merge p0.json p1.json 2>> p1.json, whose refusal left it as it
 // was.
 type earlyStderr struct {
@@ -205,12 +205,31 @@ type earlyStderr struct {
 func (e *earlyStderr) Write(p []byte) (int, error) {
 	if !e.decided {
 		e.decided = true
-		e.hold = namesStdio(fileArgs(e.args), nil, e.stderr)
+		e.hold = namesStdio(fileArgs(e.args), nil, e.stderr) || givesList(e.args) && streamInfo(e.stderr) != nil
 	}
 	if e.hold {
 		return e.held.Write(p)
 	}
 	return e.stderr.Write(p)
+}
+
+// givesList says whether args, a command line, give merge a --files-from
+// list, whose parts, which stderr may go to (2>> p1.json), are known only
+// once merge has read it: earlyStderr holds its notes where stderr goes to
+// a file then, as they were appended to that part before merge refused it.
+func givesList(args []string) bool {
+	if firstArg(args) != "merge" {
+		return false
+	}
+	for _, a := range args[1:] {
+		if a == "--" {
+			return false
+		}
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); name == "files-from" && strings.HasPrefix(a, "-") {
+			return true
+		}
+	}
+	return false
 }
 
 // refused writes what e held where a refusal of the command line goes

@@ -115,3 +115,43 @@ func TestEarlyNotesNotHeldForValue(t *testing.T) {
 		t.Errorf("run --seed 42 --lanes 0 2> 42: exit %d, file 42 %q, stdout %q; want %d and the refusal in the file", code, b, stdout.String(), exitUsage)
 	}
 }
+
+// TestEarlyNoteNotIntoListPart: Run's early note (stdout closed at the
+// start) is held where stderr goes to a file and merge has a --files-from
+// list, which may name that file as a part (2>> p1.json, p1.json named
+// in the list alone): merge refuses the part, and the note follows the
+// refusal to stdout, the part left as it was. It was appended to the
+// part before merge had read the list.
+func TestEarlyNoteNotIntoListPart(t *testing.T) {
+	dir := t.TempDir()
+	parts := twoParts(t, dir)
+	list := filepath.Join(dir, "list.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(parts, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(parts[1], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	cmd := exec.Command("gpusim", "merge", "--files-from", list)
+	cmd.Stdout, cmd.Stderr = null, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := exitCode(t, cmd); code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	if after, _ := os.ReadFile(parts[1]); !bytes.Equal(after, before) {
+		t.Errorf("the part that stderr went to gained %q", bytes.TrimPrefix(after, before))
+	}
+}
