@@ -243,9 +243,21 @@ func (s *Summary) AddBlock(b *Block) {
 		}
 	}
 	s.mergeDev(b.N, shift, dev, m2)
-	s.Min = min(s.Min, b.Min)
-	s.Max = max(s.Max, b.Max)
+	s.widen(b.Min, b.Max)
 	s.Digest += b.Digest
+}
+
+// widen takes the extremes of lanes just merged into s. Where every lane
+// counted ends at -0 (min and max -0: Go's min and max, and the kernels'
+// zmin and zmax, order -0 below +0), the mean is -0, as the IEEE sum of
+// -0s is: the moments' sums from a +0 shift, and Chan's update of two -0
+// means, make it +0 (mean 0 beside min and max -0).
+func (s *Summary) widen(mn, mx float32) {
+	s.Min = min(s.Min, mn)
+	s.Max = max(s.Max, mx)
+	if s.Count > 0 && s.Min == s.Max && s.Max == 0 && math.Signbit(float64(s.Max)) {
+		s.Mean = math.Copysign(0, -1)
+	}
 }
 
 // mergeDev merges n lanes of mean shift+dev and sum of squared deviations
@@ -317,8 +329,7 @@ func (s *Summary) Merge(o *Summary) error {
 		s.mergeMoments(o.Count, o.Mean, o.M2)
 	}
 	if o.Count > 0 {
-		s.Min = min(s.Min, o.Min)
-		s.Max = max(s.Max, o.Max)
+		s.widen(o.Min, o.Max)
 	}
 	s.Digest += o.Digest
 	return nil

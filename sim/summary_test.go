@@ -35,6 +35,64 @@ func TestSummaryOneValue(t *testing.T) {
 	}
 }
 
+// TestSummaryNegativeZero: lanes all at -0 have mean -0, as their IEEE sum
+// is, in one block, over blocks, across merged summaries (shards) and
+// through a part's SetShift; one lane at +0 among them makes it +0. The
+// summary said +0 (the report alone set -0, and the per-day means and a
+// merge's summary kept +0).
+func TestSummaryNegativeZero(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	empty := func() *Summary {
+		return &Summary{Min: float32(math.Inf(1)), Max: float32(math.Inf(-1)), Hist: NewHistogram(0, 1, 8, 16)}
+	}
+	fill := func(xs ...float32) *Summary {
+		s := empty()
+		for _, x := range xs {
+			b := NewBlock(72)
+			for i := range 5 {
+				b.Add(uint64(i), x)
+			}
+			s.AddBlock(&b)
+		}
+		return s
+	}
+	merged := func(parts ...*Summary) *Summary {
+		s := empty()
+		for _, o := range parts {
+			if err := s.Merge(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return s
+	}
+	reread := func(s *Summary) *Summary {
+		shift, dev, ok := s.Shift()
+		if !ok {
+			t.Fatalf("no shift for mean %v", s.Mean)
+		}
+		c := &Summary{Count: s.Count, M2: s.M2, Min: s.Min, Max: s.Max, Hist: s.Hist}
+		c.SetShift(shift, dev)
+		return c
+	}
+	for _, c := range []struct {
+		name string
+		s    *Summary
+		neg  bool
+	}{
+		{"one block", fill(negZero), true},
+		{"blocks", fill(negZero, negZero, negZero), true},
+		{"shards", merged(fill(negZero), fill(negZero, negZero)), true},
+		{"parts", merged(reread(fill(negZero)), reread(fill(negZero))), true},
+		{"with +0", fill(negZero, 0, negZero), false},
+		{"shards with +0", merged(fill(negZero), fill(0)), false},
+		{"+0", fill(0), false},
+	} {
+		if c.s.Mean != 0 || math.Signbit(c.s.Mean) != c.neg {
+			t.Errorf("%s: mean %v (sign bit %v), want 0 with sign bit %v", c.name, c.s.Mean, math.Signbit(c.s.Mean), c.neg)
+		}
+	}
+}
+
 // TestSummaryNarrow: a spread far below the mean's ulp (lanes 73.5 and
 // 73.5 +- 2^-17, as a 1e-6 sd gives) in many small blocks, as OpenCL's
 // work-groups make them, keeps the sd to 1e-13 of the exact value (3.9e-10

@@ -66,7 +66,7 @@ func compareSummary(g, w *sim.Summary, meanTol, stdTol, meanAbs, stdAbs float64)
 	if err := compareHist(g.Hist, w.Hist); err != nil {
 		return err
 	}
-	if !closeRel(g.Mean, w.Mean, meanTol, meanAbs) {
+	if !closeRel(g.Mean, w.Mean, meanTol, meanAbs) || g.Mean == 0 && w.Mean == 0 && math.Signbit(g.Mean) != math.Signbit(w.Mean) {
 		return fmt.Errorf("mean: got %.17g (%#x), want %.17g (%#x), relative tolerance %g", g.Mean, math.Float64bits(g.Mean), w.Mean, math.Float64bits(w.Mean), meanTol)
 	}
 	if !closeRel(g.Std(), w.Std(), stdTol, stdAbs) {

@@ -258,25 +258,47 @@ func CheckDaily(t *testing.T, e sim.Engine, opt Options) {
 // (min -0, max +0 bit for bit: OpenCL's fmin and fmax may return either
 // zero, and did, by vector width), every lane on one value far from the
 // exact law's mean (sigma 0: no spread, where S2 - S1*S1/N left 1e-4), and
-// a spread far below the mean's ulp (sd 1e-6 around 73.5).
+// a spread far below the mean's ulp (sd 1e-6 around 73.5), and every lane
+// at -0 (--start -0 --steps 0), whose mean is -0 as their IEEE sum is (the
+// summary said +0), or at +0 (--start -0 --anchor 0 --sigma 0).
 func CheckModels(t *testing.T, e sim.Engine, opt Options) {
 	opt = opt.withDefaults()
 	negZero := math.Copysign(0, -1)
 	for _, m := range []struct {
 		name string
 		set  func(*sim.Params)
+		zero int // -1: every final and the mean -0; +1: +0
 	}{
-		{"signed zeros", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = negZero, negZero, 0 }},
-		{"one value", func(p *sim.Params) { p.Start, p.Persistence, p.Sigma = 1e10, 0.999, 0 }},
-		{"narrow", func(p *sim.Params) { p.Sigma = 1e-6 }},
+		{"signed zeros", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = negZero, negZero, 0 }, 0},
+		{"one value", func(p *sim.Params) { p.Start, p.Persistence, p.Sigma = 1e10, 0.999, 0 }, 0},
+		{"narrow", func(p *sim.Params) { p.Sigma = 1e-6 }, 0},
+		{"all -0", func(p *sim.Params) { p.Start, p.Steps = negZero, 0 }, -1},
+		{"all +0", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = negZero, 0, 0 }, 1},
 	} {
 		for _, lanes := range []uint64{8, 15, 17, 33, min(1000, opt.MaxLanes)} {
 			for _, daily := range []bool{false, true} {
 				j := job(0, lanes, 0, 3)
 				m.set(&j.Params)
 				j.Daily = daily
-				check(t, e, opt, j)
+				got := check(t, e, opt, j)
+				if m.zero != 0 {
+					checkZero(t, e.Name()+" "+m.name, got.Summary, m.zero < 0)
+				}
 			}
+		}
+	}
+}
+
+// checkZero fails t unless s's min, max and mean are zeros of the sign neg
+// says.
+func checkZero(t testing.TB, what string, s *sim.Summary, neg bool) {
+	t.Helper()
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"min", float64(s.Min)}, {"max", float64(s.Max)}, {"mean", s.Mean}} {
+		if x.v != 0 || math.Signbit(x.v) != neg {
+			t.Errorf("%s: %s %#x (%v), want a zero with sign bit %v", what, x.name, math.Float64bits(x.v), x.v, neg)
 		}
 	}
 }

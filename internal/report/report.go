@@ -385,13 +385,6 @@ func New(res *sim.Result, requested string) *Report {
 	if s.Count > 0 && s.Min == s.Max {
 		r.oneValue, r.Summary.QuantilesExact = true, true
 		r.signedZeros = math.Signbit(float64(s.Min)) != math.Signbit(float64(s.Max))
-		if s.Max == 0 && math.Signbit(float64(s.Min)) && math.Signbit(float64(s.Max)) {
-			// Every lane ends at -0: their mean is -0, as the IEEE sum
-			// of -0s from -0 (the additive identity) is, where the
-			// moments' sum from +0 made it +0 beside a min and max of
-			// -0 (mean 0.0000, min -0.0000).
-			r.Summary.Mean = jsonFloat(math.Copysign(0, -1))
-		}
 	}
 	for _, q := range sim.QuantileLevels {
 		if !r.Summary.QuantilesExact && s.Hist != nil && s.Hist.Outside(q) {
