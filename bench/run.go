@@ -199,6 +199,7 @@ type ScalingPoint struct {
 	// Ran is how many of Workers the engine started on the workload: at
 	// most one goroutine a block of lanes on parallel and simd.
 	Ran           int     `json:"workers_ran"`
+	Device        string  `json:"device,omitempty"` // as Measurement.Device; "" in a report of an earlier gpusim
 	Wall          Stats   `json:"wall"`             // as Measurement.Wall
 	NsPerLaneStep float64 `json:"ns_per_lane_step"` // as Measurement.NsPerLaneStep
 	// Speedup is over the same engine on one worker; Efficiency is Speedup
@@ -462,7 +463,10 @@ type Report struct {
 	Python     *PythonReport    `json:"python,omitempty"`
 	// Failures are the engines that failed mid-benchmark, in order.
 	Failures []EngineFailure `json:"failures,omitempty"`
-	Notes    []string        `json:"notes,omitempty"`
+	// Noisy are the configurations measured twice whose medians lie
+	// apart (noisyRepeats), each with a note.
+	Noisy []Repeat `json:"noisy,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Seconds is a duration written as seconds.
@@ -648,6 +652,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			return nil, err
 		}
 	}
+	noteNoisy(rep)
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
 	rep.clipTexts()
 	return rep, nil
@@ -917,7 +922,7 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores in
 		if err != nil {
 			return s, err
 		}
-		pt := ScalingPoint{Workers: n, Ran: ran, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o}
+		pt := ScalingPoint{Workers: n, Ran: ran, Device: m.Device, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep, Startup: m.Startup, Merge: m.Merge, Overhead: o}
 		if len(s.Points) > 0 {
 			one := s.Points[0].Wall
 			pt.Speedup = ratio(one.Median, m.Wall.Median)
