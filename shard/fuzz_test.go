@@ -34,8 +34,8 @@ func FuzzParse(f *testing.F) {
 		sh, err := shard.Parse(spec, func(k string) string { return env[k] })
 		if err != nil {
 			var pe *sim.ParamError
-			if !errors.As(err, &pe) || pe.Flag != "shard" || !strings.Contains(pe.Msg, "valid forms: ") {
-				t.Fatalf("Parse(%q) = %v, want a --shard error listing the valid forms", spec, err)
+			if !errors.As(err, &pe) || pe.Flag != "shard" || !strings.HasSuffix(pe.Msg, " (valid: i/N with 0 <= i < N <= 2^64-1, auto, or auto/N)") || strings.Contains(pe.Msg, ") (") {
+				t.Fatalf("Parse(%q) = %v, want a --shard error ending with the valid forms, in one bracket", spec, err)
 			}
 			return
 		}

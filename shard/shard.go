@@ -47,7 +47,11 @@ const (
 	EnvShardIndex = "GPUSIM_SHARD_INDEX"
 )
 
-const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
+// shardForms is what every --shard refusal ends with, in one bracket as
+// the count flags' "(valid range 1..2^64-1)": the ranges of i and N are
+// in it (i < N <= 2^64-1), where a bad index or count had its range and
+// the forms in two brackets in a row.
+const shardForms = "valid: i/N with 0 <= i < N <= 2^64-1, auto, or auto/N"
 
 // Parse parses --shard. The forms are
 //
@@ -70,10 +74,12 @@ const shardForms = "valid forms: i/N with 0 <= i < N, auto, or auto/N"
 // An explicit /N must agree with the count the environment gives, if any,
 // and so must GPUSIM_SHARD_INDEX and GPUSIM_SHARD_COUNT where they are set
 // beside the launcher's variables that auto takes (agree).
-// env looks up a variable (os.Getenv). Errors are *sim.ParamError for "shard".
+// env looks up a variable (os.Getenv). Errors are *sim.ParamError for
+// "shard", worded as the count flags': "invalid value "X": ... (valid:
+// ...)", one bracket.
 func Parse(s string, env func(string) string) (Shard, error) {
-	bad := func(format string, a ...any) (Shard, error) {
-		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
+	invalid := func(format string, a ...any) (Shard, error) {
+		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf("invalid value %q: ", s) + fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
 	}
 	// Index and count are counts as --lanes takes them (1000, 1e3, 2^10),
 	// and spaces around them are ignored, as around every number gpusim
@@ -87,28 +93,37 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	var count uint64
 	if strings.Contains(tail, "/") {
 		// 1/2/3 read `shard count "2/3" must be a whole number`.
-		return bad("%q has more than one /: a shard is i/N or auto/N", s)
+		return invalid("more than one /")
 	}
 	if slash {
-		n, err := counts.ParseIn(tail, 1, math.MaxUint64)
-		if err != nil {
-			return bad("%q: shard count %s", s, countErr(tail, err, ""))
+		n, msg := number("shard count", tail, 1, math.MaxUint64)
+		if msg != "" {
+			return invalid("%s", msg)
 		}
 		count = n
 	}
 	if head != "auto" {
 		if !slash {
-			return bad("%q is not a shard%s", s, suggest.Value(head, "auto"))
+			return invalid("not a shard%s", suggest.Value(head, "auto"))
 		}
-		i, err := counts.ParseIn(head, 0, math.MaxUint64-1)
-		if err != nil {
+		i, msg := number("shard index", head, 0, math.MaxUint64-1)
+		if msg != "" {
 			// AUTO/4: did you mean auto?
-			return bad("%q: shard index %s%s", s, countErr(head, err, "0..2^64-2"), suggest.Value(head, "auto"))
+			return invalid("%s%s", msg, suggest.Value(head, "auto"))
 		}
 		if i >= count {
-			return bad("%q: shard index %d must be below the shard count %d", s, i, count)
+			return invalid("shard index %d must be below the shard count %d", i, count)
 		}
 		return Shard{i, count}, nil
+	}
+	return fromAuto(s, count, env)
+}
+
+// fromAuto is Parse's shard for s, auto or auto/N (count N, or 0), from
+// the environment env.
+func fromAuto(s string, count uint64, env func(string) string) (Shard, error) {
+	bad := func(format string, a ...any) (Shard, error) {
+		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
 	}
 	sh, from, err := fromEnv(env, count)
 	if err != nil {
@@ -141,26 +156,30 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	return Shard{sh.Index, count}, nil
 }
 
-// countErr is err, counts.ParseIn's error for v, an index or count of
-// --shard, in the count flags' words: "-1 is negative (valid range
-// 0..2^64-2)", "0 is out of range (valid range 1..2^64-1)", and a form's
-// error after the value quoted ("x": want a whole number ...). valid, where
-// set, is the range written (2^64-2, which Range writes in digits). The
-// words were --shard's own: "must be a whole number from 0 to 2^64-2".
-func countErr(v string, err error, valid string) string {
-	var re *counts.RangeError
-	if errors.As(err, &re) {
-		if valid != "" {
-			re.Valid = valid
-		}
-		return re.Error()
+// number reads v, a shard index or count (what), as --lanes reads a count,
+// within lo..hi; where it is none, msg says why in the count flags' words
+// without their range, which shardForms gives: "shard index -1 is
+// negative", "shard count 0 is out of range", "shard index 1.5 is not a
+// whole number", and a form's error after the value quoted (shard index
+// "x": want a whole number such as 7, ...: a shard's examples, where the
+// count flags' are lane counts).
+func number(what, v string, lo, hi uint64) (n uint64, msg string) {
+	n, err := counts.Parse(v)
+	switch {
+	case errors.Is(err, counts.ErrNegative):
+		return 0, fmt.Sprintf("%s %s is negative", what, v)
+	case errors.Is(err, counts.ErrOverflow):
+		return 0, fmt.Sprintf("%s %s is out of range", what, v)
+	case errors.Is(err, counts.ErrFraction):
+		return 0, fmt.Sprintf("%s %s is not a whole number", what, v)
+	case err == counts.ErrForm:
+		return 0, fmt.Sprintf("%s %q: want a whole number such as %s", what, v, envForms)
+	case err != nil:
+		return 0, fmt.Sprintf("%s %q: %v", what, v, err) // 1,000: write 1000 or 1k
+	case n < lo || n > hi:
+		return 0, fmt.Sprintf("%s %d is out of range", what, n)
 	}
-	if valid != "" {
-		if _, perr := counts.Parse(v); perr != nil {
-			return fmt.Sprintf("%q: %v (valid range %s)", v, perr, valid)
-		}
-	}
-	return fmt.Sprintf("%q: %v", v, err)
+	return n, ""
 }
 
 // grouped is ": " and err's advice where err is a number written in
@@ -269,7 +288,7 @@ func fromSlurm(num func(string, uint64) (uint64, bool, error), id, count uint64)
 			// for a re-run of one task (below).
 			return Shard{}, "", fmt.Errorf("%s, not the %d tasks that --shard auto/%d says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=%d does not say which shard; use --shard %s in this task, or submit the range --array=0-%d", list, count, count, id, shardOfTask(id, count), count-1)
 		}
-		return Shard{}, "", fmt.Errorf("%s; submit a range such as --array=0-%d (or, re-running some tasks of a larger array, give each task its shard as --shard i/N)", list, n-1)
+		return Shard{}, "", fmt.Errorf("%s; submit a range such as --array=0-%d, or, re-running some tasks of a larger array, give each task its shard as --shard i/N", list, n-1)
 	}
 	// The array as --array writes it: MIN-MAX:STEP, MAX from MIN,
 	// STEP and COUNT (as Slurm sets them for a range).
@@ -291,7 +310,7 @@ func fromSlurm(num func(string, uint64) (uint64, bool, error), id, count uint64)
 			// --shard auto/16 gives the count: the shard is
 			// named, and --array=0 is not offered, as auto/16
 			// refuses its array of one task too.
-			return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s", id, id, count, count, shardOfTask(id, count))
+			return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d), not of the %d that --shard auto/%d says: as a re-run of one task of that array, it does not say which shard; use --shard %s in this task", id, id, count, count, shardOfTask(id, count))
 		}
 		return Shard{}, "", fmt.Errorf("SLURM_ARRAY_TASK_ID=%d is in an array of one task (--array=%d): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array: %d if its task IDs began at 0 with step 1; N its task count), or --array=0 for the whole job", id, id, id)
 	}

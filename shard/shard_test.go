@@ -91,18 +91,21 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"", nil, `needs a shard, got ""`},
 		{" \t", nil, `needs a shard, got " \t"`},
-		{"3", nil, `"3" is not a shard`},
+		{"3", nil, `invalid value "3": not a shard (`},
 		{"4/4", nil, "index 4 must be below the shard count 4"},
-		{"0/0", nil, `"0/0": shard count 0 is out of range (valid range 1..2^64-1)`},
-		{"1e20/1e21", nil, `shard count 1e21 is out of range (valid range 1..2^64-1)`},
-		{"-1/4", nil, `"-1/4": shard index -1 is negative (valid range 0..2^64-2)`},
-		{"18446744073709551615/2", nil, `shard index 18446744073709551615 is out of range (valid range 0..2^64-2)`},
-		{"x/4", nil, `shard index "x": want a whole number such as`},
+		{"0/0", nil, `invalid value "0/0": shard count 0 is out of range (`},
+		{"1e20/1e21", nil, `shard count 1e21 is out of range (`},
+		{"-1/4", nil, `invalid value "-1/4": shard index -1 is negative (`},
+		{"18446744073709551615/2", nil, `shard index 18446744073709551615 is out of range (`},
+		{"x/4", nil, `shard index "x": want a whole number such as 7, 1_000, 1e3, 1k, 2^10 or 0x10 (`},
 		{"1/x", nil, `count "x"`},
-		{"1/4/5", nil, `"1/4/5" has more than one /: a shard is i/N or auto/N (`},
+		{"1/4/5", nil, `invalid value "1/4/5": more than one / (`},
 		{"1/18446744073709551616", nil, "count"},
-		{"1.5/4", nil, `index "1.5"`},
-		{"1/2.5", nil, `count "2.5"`},
+		{"1.5/4", nil, `invalid value "1.5/4": shard index 1.5 is not a whole number (`},
+		{"1/2.5", nil, `shard count 2.5 is not a whole number (`},
+		{"5/4", nil, `invalid value "5/4": shard index 5 must be below the shard count 4 (`},
+		{"auto/0", nil, `invalid value "auto/0": shard count 0 is out of range (`},
+		{"x/2", nil, `invalid value "x/2": shard index "x": want a whole number such as 7,`},
 		{"auto", nil, "no shard index in the environment"},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1"}, "SLURM_ARRAY_TASK_COUNT is not"},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="x"`},
@@ -130,19 +133,19 @@ func TestParseErrors(t *testing.T) {
 		{"auto", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5): as a re-run of one task of a larger array, it does not say which shard of how many; use --shard i/N (i the task's place in that array: 5 if its task IDs began at 0 with step 1"},
 		// With auto/N the advice names the shard, and not --array=0,
 		// which auto/8 refuses too ("says 1 shard, not 8").
-		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5), not of the 8 that --shard auto/8 says: as a re-run of one task of that array, it does not say which shard; use --shard 5/8 (the task's place in that array: 5 if its task IDs began at 0 with step 1) ("},
-		{"auto/4", slurmFull("5", "5", "5", "1", "1"), "use --shard i/4 (i the task's place in that array, which began past 0: 5 is not below 4) ("},
+		{"auto/8", slurmFull("5", "5", "5", "1", "1"), "SLURM_ARRAY_TASK_ID=5 is in an array of one task (--array=5), not of the 8 that --shard auto/8 says: as a re-run of one task of that array, it does not say which shard; use --shard 5/8 (the task's place in that array: 5 if its task IDs began at 0 with step 1) in this task ("},
+		{"auto/4", slurmFull("5", "5", "5", "1", "1"), "use --shard i/4 (i the task's place in that array, which began past 0: 5 is not below 4) in this task ("},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "1"}, "an array of one task (--array=1)"},
 		// What Slurm 22.05 sets for --array=2,4,6: STEP 1, so 4 would pass for task 2.
 		{"auto", slurmFull("4", "2", "6", "1", "3"), "is a list, not a range; submit a range such as --array=0-2"},
 		{"auto", slurmFull("2", "2", "6", "1", "3"), "is a list, not a range"},
-		{"auto", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2 (or, re-running some tasks of a larger array, give each task its shard as --shard i/N)"}, // --array=1,5,9
+		{"auto", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2, or, re-running some tasks of a larger array, give each task its shard as --shard i/N ("}, // --array=1,5,9
 		// --array=3,7 under auto/16, a re-run of two tasks of the array:
 		// the advice was to submit --array=0-1, which auto/16 refuses
 		// too ("says 2 shards, not 16"); it names the shard.
 		{"auto/16", slurmFull("7", "3", "7", "1", "2"), "is a list, not a range, not the 16 tasks that --shard auto/16 says: as a re-run of some tasks of that array, SLURM_ARRAY_TASK_ID=7 does not say which shard; use --shard 7/16 (the task's place in that array: 7 if its task IDs began at 0 with step 1) in this task, or submit the range --array=0-15 ("},
 		{"auto/4", slurmFull("7", "3", "7", "1", "2"), "use --shard i/4 (i the task's place in that array, which began past 0: 7 is not below 4) in this task"},
-		{"auto/3", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2 ("}, // a list of the count auto/3 says
+		{"auto/3", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2, or"}, // a list of the count auto/3 says
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "4", EnvShardCount: "4"}, "index 4 from JOB_COMPLETION_INDEX must be below the shard count 4"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\""},
@@ -150,14 +153,14 @@ func TestParseErrors(t *testing.T) {
 		{"auto", map[string]string{EnvShardIndex: "-1", EnvShardCount: "2"}, "GPUSIM_SHARD_INDEX=\"-1\""},
 		{"auto/x", nil, `count "x"`},
 		// Thousands separators get the count flags' advice.
-		{"1,000/2,000", nil, `shard count "2,000": thousands separators are not read: write 2000 or 2k (valid range 1..2^64-1) (`},
-		{"1,000/2000", nil, `shard index "1,000": thousands separators are not read: write 1000 or 1k (valid range 0..2^64-2) (`},
+		{"1,000/2,000", nil, `shard count "2,000": thousands separators are not read: write 2000 or 2k (`},
+		{"1,000/2000", nil, `shard index "1,000": thousands separators are not read: write 1000 or 1k (`},
 		{"auto", map[string]string{EnvShardIndex: "1,000", EnvShardCount: "2000"}, `GPUSIM_SHARD_INDEX="1,000" is not a whole number from 0 to 2^64-1, such as 7, 1_000, 1e3, 1k, 2^10 or 0x10: thousands separators are not read: write 1000 or 1k`},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2,000"}, `SLURM_ARRAY_TASK_COUNT="2,000" is not a whole number from 1 to 2^64-1, such as `},
 		// Past 2^64-1: the range says so (it said "of at least 1").
 		{"auto", map[string]string{EnvShardIndex: "1", EnvShardCount: "99999999999999999999"}, `GPUSIM_SHARD_COUNT="99999999999999999999" is not a whole number from 1 to 2^64-1, such as `},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "18446744073709551616", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="18446744073709551616" is not a whole number from 0 to 2^64-1, such as `},
-		{"autox", nil, `is not a shard`},
+		{"autox", nil, `invalid value "autox": not a shard; did you mean auto? (`},
 		// gpusim's own variables, set beside a launcher's that auto reads
 		// first, and saying another shard: every task of a Slurm array
 		// looping over GPUSIM_SHARD_INDEX ran the array's shard each time,
@@ -175,8 +178,14 @@ func TestParseErrors(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		if !strings.HasPrefix(msg, "--shard: ") || !strings.Contains(msg, c.want) || !strings.Contains(msg, shardForms) {
-			t.Errorf("Parse(%q, %v): %q, want it to contain %q and the valid forms", c.in, c.env, msg, c.want)
+		if !strings.HasPrefix(msg, "--shard: ") || !strings.Contains(msg, c.want) || !strings.HasSuffix(msg, " ("+shardForms+")") {
+			t.Errorf("Parse(%q, %v): %q, want it to contain %q and end with the valid forms", c.in, c.env, msg, c.want)
+		}
+		// One bracket of what is valid, as the count flags' "(valid
+		// range 1..2^64-1)": a bad index or count had its range and the
+		// forms in two brackets in a row.
+		if strings.Contains(msg, ") (") || strings.Count(msg, "(valid") != 1 {
+			t.Errorf("Parse(%q, %v): %q, want one bracket naming what is valid", c.in, c.env, msg)
 		}
 	}
 }

@@ -207,7 +207,7 @@ func TestFlagBeforePlan(t *testing.T) {
 		{[]string{"bench", "--html", filepath.Join(dir, "no", "b.html"), "--lanes", "2^64-1"}, `gpusim: error: --html: directory "` + filepath.Join(dir, "no") + `" does not exist`},
 		{[]string{"run", "--engine", "nosuch", "--lanes", "2^64-1"}, `gpusim: error: --engine: unknown engine "nosuch"`},
 		{[]string{"run", "--lanes", "2^64-1", "--plot", svg, "--plot-daily", svg}, `gpusim: error: --plot-daily: "` + svg + `" is also the file of --plot`},
-		{[]string{"run", "--lanes", "2^64-1", "--shard", "3/2"}, `gpusim: error: --shard: "3/2": shard index 3 must be below the shard count 2`},
+		{[]string{"run", "--lanes", "2^64-1", "--shard", "3/2"}, `gpusim: error: --shard: invalid value "3/2": shard index 3 must be below the shard count 2`},
 		{[]string{"run", "--lanes", "2^64-1", "--save", filepath.Join(dir, "part.txt")}, `gpusim: error: --save: "` + filepath.Join(dir, "part.txt") + `" is not a .json file`},
 	} {
 		code, stdout, stderr := run(context.Background(), append(c.args, "-q")...)
