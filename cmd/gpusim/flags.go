@@ -134,6 +134,11 @@ func (f *floatValue) Set(s string) error {
 	case err != nil:
 		if a, ok := count.ASCIIDigits(s); ok {
 			if _, err := parseFloat(a); err == nil {
+				if lo == 0 && strings.HasPrefix(a, "-") {
+					// --sigma -５: negative, as a count's, with
+					// no advice (it read "write -5").
+					return fmt.Errorf("%s is negative (%s)", s, sim.ValidRange(f.name))
+				}
 				// --start ７５: as a count's (it read "want a
 				// number such as 75").
 				return fmt.Errorf("%v (%s)", &count.DigitsError{ASCII: a}, sim.ValidRange(f.name))
@@ -271,6 +276,11 @@ func (v *durationValue) Set(s string) error {
 	case err != nil:
 		if a, ok := count.ASCIIDigits(s); ok {
 			if _, err := time.ParseDuration(a); err == nil {
+				if strings.HasPrefix(a, "-") {
+					// -５s: negative, as a count's, with no
+					// advice (it read "write -5s").
+					return fmt.Errorf("%s is negative (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
+				}
 				// --timeout ３０s: as a count's.
 				return fmt.Errorf("%v (valid range 0..%s, 0 for none)", &count.DigitsError{ASCII: a}, durationText(maxTimeout))
 			}

@@ -172,8 +172,23 @@ var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
 // form is what gpusim's help writes for the ends of ranges (1..2^64-1), so
 // that each end can be typed as written.
 //
+// A value led by - that a form error would advise rewriting (-0m: write
+// -0M; -１: write -1; -1e2k; -0,000) is ErrNegative, with no advice: the
+// advice named a negative value, or one with a sign no count needs.
+//
 // Errors are ErrForm, ErrOverflow, ErrFraction or ErrNegative.
 func Parse(s string) (uint64, error) {
+	n, err := parse(s)
+	if err != nil && err != ErrForm && errors.Is(err, ErrForm) {
+		if a, _ := ASCIIDigits(s); strings.HasPrefix(a, "-") {
+			return 0, ErrNegative
+		}
+	}
+	return n, err
+}
+
+// parse is Parse but for its advice on a value led by -.
+func parse(s string) (uint64, error) {
 	if a, ok := ASCIIDigits(s); ok {
 		// ５ or ٣: digits no form reads, which it names.
 		var ge *GroupedError

@@ -72,7 +72,6 @@ func TestSuffixCaseError(t *testing.T) {
 		"5m":   "M is the million suffix, m is not read: write 5M (valid range 1..10)",
 		"5g":   "G is the billion suffix, g is not read: write 5G (valid range 1..10)",
 		"2.5t": "T is the trillion suffix, t is not read: write 2.5T (valid range 1..10)",
-		"-0m":  "M is the million suffix, m is not read: write -0M (valid range 1..10)",
 		"-5m":  "-5m is negative (valid range 1..10)",
 		"5mm":  ErrForm.Error() + " (valid range 1..10)",
 		"m":    ErrForm.Error() + " (valid range 1..10)",
@@ -96,7 +95,7 @@ func TestSuffixCaseError(t *testing.T) {
 // is ErrForm as before.
 func TestDigitsError(t *testing.T) {
 	for in, want := range map[string]string{
-		"５": "5", "٣": "3", "５ｅ６": "5e6", "２．５Ｍ": "2.5M", "１２３": "123", "𝟓": "5", "০": "0", "-５": "-5",
+		"５": "5", "٣": "3", "５ｅ６": "5e6", "２．５Ｍ": "2.5M", "１２３": "123", "𝟓": "5", "০": "0",
 	} {
 		_, err := Parse(in)
 		var de *DigitsError
@@ -111,6 +110,19 @@ func TestDigitsError(t *testing.T) {
 	}
 	if _, err := Parse("５,０００"); err == nil || err.Error() != "thousands separators are not read: write 5000 or 5k" {
 		t.Errorf("Parse(５,０００): %v", err)
+	}
+}
+
+// TestNegativeNoAdvice: a value led by - whose form a form error would
+// advise rewriting is negative, with no advice: --lanes -0m said "write
+// -0M", -５ "write -5", a negative value, and -1e2k to write the count
+// with one scale.
+func TestNegativeNoAdvice(t *testing.T) {
+	for _, in := range []string{"-0m", "-0_0m", "-0t", "-５", "-０", "－５", "-１,０００", "-1e2k", "-0e2k", "-0,000"} {
+		_, err := ParseIn(in, 1, 10)
+		if want := in + " is negative (valid range 1..10)"; err == nil || err.Error() != want || !errors.Is(err, ErrNegative) {
+			t.Errorf("ParseIn(%q): %v, want %s", in, err, want)
+		}
 	}
 }
 
