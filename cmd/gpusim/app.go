@@ -1260,6 +1260,44 @@ func rootRepeats(app *cli.App, args []string) []string {
 	return out
 }
 
+// listFlags are each command's flags whose value is a list, for
+// repeatAdvice.
+var listFlags = map[string][]string{
+	"bench":    {"lanes", "steps", "workers", "sweep", "engines", "plot-format"},
+	"run":      {"device"},
+	"selftest": {"device"},
+}
+
+// repeatAdvice is how to give both values of flag p of command cmd,
+// given first and then again, where the two may be meant together: for a
+// list flag the list of both ("; for both, give one list: --lanes
+// 1k,1M"), and for merge's --files-from, which reads one list, the lists
+// as one (cat them); "" for any other flag, an empty value, or the same
+// value twice. Its refusal said "give it once" alone: merge --files-from
+// a.list --files-from b.list left the way to merge both to be guessed.
+func repeatAdvice(cmd, p, first, again string) string {
+	a, b := strings.TrimSpace(first), strings.TrimSpace(again)
+	switch {
+	case a == "" || b == "" || a == b:
+		return ""
+	case cmd == "merge" && p == "files-from":
+		return fmt.Sprintf("; merge reads one list: to merge the parts both name, give them as one (cat %s %s | gpusim merge --files-from -)", shellWord(first), shellWord(again))
+	case slices.Contains(listFlags[cmd], p):
+		return fmt.Sprintf("; for both, give one list: --%s %s", p, shellWord(a+","+b))
+	}
+	return ""
+}
+
+// shellWord is s as a POSIX shell reads it back as one word: as it is
+// where it holds only letters, digits and ._/,:+=@%^-, else in single
+// quotes (each ' as '\”).
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/,:+=@%^-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // repeatedFlag refuses a flag given twice to a command (--shard 1/2
 // --shard 0/2, --lanes 100 --lanes 1e19): the flag package keeps the last
 // value without a word, so a script that appends a flag to a command line
@@ -1318,7 +1356,8 @@ func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 		return ok
 	}
 	seen := map[string]bool{}
-	valued := map[string]bool{} // a boolean given with =VALUE
+	first := map[string]string{} // the value a flag was first given
+	valued := map[string]bool{}  // a boolean given with =VALUE
 	out := []string{args[0]}
 	for i := 1; i < len(args); i++ {
 		a := args[i]
@@ -1343,13 +1382,17 @@ func repeatedFlag(app *cli.App, args []string) ([]string, error) {
 				return nil, noValue(p, args[i+1])
 			}
 		}
+		_, v, _ := strings.Cut(a, "=")
+		if !hasValue && !isBool[p] && i+1 < len(args) {
+			v = args[i+1]
+		}
 		if seen[p] && (!isBool[p] || valued[p]) {
-			return nil, &sim.ParamError{Flag: p, Msg: "given twice: give it once (the last would win without a word)"}
+			return nil, &sim.ParamError{Flag: p, Msg: "given twice: give it once (the last would win without a word)" + repeatAdvice(cmd.Name, p, first[p], v)}
 		}
 		if seen[p] {
 			out = out[:len(out)-1] // a bare boolean again
 		}
-		seen[p] = true
+		seen[p], first[p] = true, v
 		if !hasValue && !isBool[p] && i+1 < len(args) {
 			i++ // its value, which may start with a dash (--start -5)
 			out = append(out, args[i])
