@@ -122,6 +122,11 @@ func (f *floatValue) Set(s string) error {
 	lo, hi := sim.ParamRange(f.name)
 	negative := lo == 0 && (err == nil && v < 0 || strings.HasPrefix(s, "-") && (errors.Is(err, errFloatRange) || errors.Is(err, errFloatTiny)))
 	switch {
+	case err == nil && (math.IsNaN(v) || math.IsInf(v, 0)):
+		// As typed and led by the value, as every range error: "must
+		// be a finite number, got +Inf" (for inf) came from the check
+		// of the job, without "invalid value".
+		return fmt.Errorf("%s is not a finite number (%s)", s, sim.ValidRange(f.name))
 	case negative:
 		return fmt.Errorf("%s is negative (%s)", s, sim.ValidRange(f.name))
 	case errors.Is(err, errFloatRange) || (err == nil || errors.Is(err, errFloatTiny)) && !powerWithin(s, f.name),
