@@ -664,9 +664,15 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 	if nameValue(c, "plot-format") == "" {
 		return opts, emptyName(c, "plot-format", "a chart format", "png, svg, or png,svg")
 	}
+	i, entries := 0, strings.Count(list, ",")+1
 	for f := range strings.SplitSeq(list, ",") {
 		typed := f
-		if f = strings.TrimSpace(f); f != "png" && f != "svg" {
+		i++
+		if f = strings.TrimSpace(f); f == "" {
+			// As --engines and the count lists name an empty entry:
+			// png, read `unknown chart format ""`.
+			return opts, paramErr("plot-format", "invalid value %q: entry %d of %d is empty (valid: png, svg, or png,svg)", list, i, entries)
+		} else if f != "png" && f != "svg" {
 			// Quoted as typed, a list of one entry whole: --plot-format
 			// ' ' read `unknown chart format ""`.
 			if !strings.Contains(list, ",") {
