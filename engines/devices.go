@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -162,8 +163,10 @@ func ParseDevices(s string, n int) ([]int, error) {
 		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("needs a device, got %q (valid: %s)", s, DeviceForms)}
 	}
 	var idx []int
+	entry, entries := 0, strings.Count(s, ",")+1
 	for f := range strings.SplitSeq(s, ",") {
 		f = strings.TrimSpace(f)
+		entry++
 		i, why := deviceIndex(f)
 		switch {
 		case why != "":
@@ -172,15 +175,41 @@ func ParseDevices(s string, n int) ([]int, error) {
 			// device index" without a number).
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, f, why, deviceRange(n))}
 		case i < 0:
-			valid := "N, N,M,... or all, N from " + strings.Replace(deviceRange(n), "..", " to ", 1)
-			// ALL: did you mean all?
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("%q is not a device index%s (valid: %s; gpusim devices lists them)", s, suggest.Value(s, "all"), valid)}
+			// In the count flags' words, invalid value "X": ..., and
+			// the range as -1's: it read "x" is not a device index
+			// (valid: N, ...), "0,,1" and "１" alike.
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, notIndex(f, entry, entries), deviceRange(n))}
 		case slices.Contains(idx, i):
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice (valid: N, N,M,... or all, each device once; gpusim devices lists them)", i)}
 		}
 		idx = append(idx, i)
 	}
 	return idx, nil
+}
+
+// notIndex says why f, entry i of a list of entries, is no device index:
+// empty, all in a list, digits of another script than ASCII's (１: write
+// 1), or any other; a list's entry is named.
+func notIndex(f string, i, entries int) string {
+	name := ""
+	if entries > 1 {
+		name = fmt.Sprintf("entry %q: ", f)
+	}
+	a, other := count.ASCIIDigits(f)
+	if j, why := deviceIndex(a); other && why != "" {
+		return f + " " + why // -１: negative, with no advice, as a count's
+	} else if other && j >= 0 {
+		return name + (&count.DigitsError{ASCII: a}).Error()
+	}
+	switch {
+	case f == "" && entries > 1:
+		return fmt.Sprintf("entry %d of %d is empty", i, entries)
+	case f == "all":
+		return name + "all is given alone, not in a list"
+	case entries > 1:
+		return fmt.Sprintf("entry %q is not a device index%s", f, suggest.Value(f, "all"))
+	}
+	return "not a device index" + suggest.Value(f, "all") // ALL: did you mean all?
 }
 
 // deviceIndex reads f, one index of a device list: digits only (-0 and +1

@@ -46,7 +46,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": "is not a device index", "0,0": "listed twice", "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device, got \"\" (valid: N, a list N,M, or all; see gpusim devices)", " ": "needs a device"} {
+	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid range 0..3,`, "0,0": "listed twice", "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device, got \"\" (valid: N, a list N,M, or all; see gpusim devices)", " ": "needs a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
@@ -66,7 +66,7 @@ func TestParseDevices(t *testing.T) {
 	// taken for 0 and 1 where -1 was refused, and an index past int was
 	// refused without the range.
 	for _, s := range []string{"-0", "+1", "1,+2", "0x1"} {
-		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "is not a device index (valid: N, N,M,... or all, N from 0 to 3;") {
+		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "not a device index (valid range 0..3, a list N,M,... or all;") {
 			t.Errorf("ParseDevices(%q, 4): %v; want it is not a device index, with the range", s, err)
 		}
 	}
@@ -87,7 +87,16 @@ func TestParseDevicesRange(t *testing.T) {
 		{"99999999999999999999", -1, `invalid value "99999999999999999999": 99999999999999999999 is out of range (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
 		{"2147483648", -1, `invalid value "2147483648": 2147483648 is out of range (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
 		{"99999999999999999999", 4, `invalid value "99999999999999999999": 99999999999999999999 is out of range (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
-		{"x", -1, `"x" is not a device index (valid: N, N,M,... or all, N from 0 to 2147483647; gpusim devices lists them)`},
+		{"x", -1, `invalid value "x": not a device index (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		// In the words of -1's: "x" is not a device index (valid: N,
+		// ...) was worded apart, without "invalid value"; an empty
+		// entry, all in a list and another script's digits said so too.
+		{"0,x", -1, `invalid value "0,x": entry "x" is not a device index (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		{"0,,1", 4, `invalid value "0,,1": entry 2 of 3 is empty (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
+		{"all,0", 4, `invalid value "all,0": entry "all": all is given alone, not in a list (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
+		{"１", 4, `invalid value "１": digits other than ASCII 0-9 are not read: write 1 (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
+		{"-１", 4, `invalid value "-１": -１ is negative (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
+		{"ALL", 4, `invalid value "ALL": not a device index; did you mean all? (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
 	} {
 		var pe *sim.ParamError
 		if _, err := ParseDevices(c.s, c.n); !errors.As(err, &pe) || pe.Flag != "device" || pe.Msg != c.want {
