@@ -927,6 +927,16 @@ func flagUsage(c *cli.Context, name string) string {
 	return ""
 }
 
+// unquoted is the value q of a flag parse error as given: the flag
+// package quotes it (%q), and quoted again it read "\\xff" for a byte
+// 0xff and "a\\\"b" for a"b.
+func unquoted(q string) string {
+	if v, err := strconv.Unquote(`"` + q + `"`); err == nil {
+		return v
+	}
+	return q
+}
+
 // onUsageError turns a flag parse error into a *sim.ParamError naming the
 // flag, or a usageError, so it prints as gpusim: error: --flag: ...
 func onUsageError(c *cli.Context, err error, _ bool) error {
@@ -936,10 +946,10 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		if w, ok := wantValue[m[2]]; ok && (why == "parse error" || why == "value out of range") {
 			why = w
 		}
-		return flagError(c, m[2], fmt.Sprintf("invalid value %q: %s", m[1], why))
+		return flagError(c, m[2], fmt.Sprintf("invalid value %q: %s", unquoted(m[1]), why))
 	}
 	if m := reBadBool().FindStringSubmatch(msg); m != nil {
-		return flagError(c, m[2], fmt.Sprintf("invalid value %q: want true or false (or the flag alone for true)", m[1]))
+		return flagError(c, m[2], fmt.Sprintf("invalid value %q: want true or false (or the flag alone for true)", unquoted(m[1])))
 	}
 	if m := reNoValue().FindStringSubmatch(msg); m != nil {
 		// With what it takes, as its help says it: a bare "needs a
