@@ -264,6 +264,10 @@ const maxTimeout = 2562047 * time.Hour
 // time.Duration's range (about 2562047h47m): one that matches it and is
 // refused is out of range, not malformed (--timeout 3000000h read "want a
 // duration such as 30s").
+// reBareNumber is a decimal number without a unit, which
+// time.ParseDuration refuses but for 0.
+var reBareNumber = lazyRegexp(`^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$`)
+
 var reDuration = lazyRegexp(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$`)
 
 func (v *durationValue) Set(s string) error {
@@ -271,11 +275,18 @@ func (v *durationValue) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	negative := strings.HasPrefix(s, "-") && strings.ContainsAny(s, "123456789")
 	switch {
-	case negative && (err == nil || reDuration().MatchString(s)):
+	case negative && (err == nil || reDuration().MatchString(s) || reBareNumber().MatchString(s)):
 		// Below 0 as typed, in the words counts use (--lanes -1 "is below
 		// 0"): -1s, -3000000h past Go's range, and -0.5ns, which Go reads
 		// as 0.
 		return fmt.Errorf("%s is negative (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
+	case err != nil && reBareNumber().MatchString(s) && strings.Trim(s, "+-0.") == "":
+		d = 0 // 00, 0.0: 0, none, as 0 is (Go reads "0" alone)
+	case err != nil && reBareNumber().MatchString(s) && !negative:
+		// --timeout 3600: a number without a unit, as a script may
+		// give seconds; it read "want a duration such as 30s", as a
+		// typo.
+		return fmt.Errorf("%s has no unit: write it with one, such as %ss for seconds (valid range 0..%s, 0 for none)", s, strings.TrimPrefix(s, "+"), durationText(maxTimeout))
 	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil:
