@@ -180,7 +180,7 @@ func ParseDevices(s string, n int) ([]int, error) {
 			// (valid: N, ...), "0,,1" and "１" alike.
 			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, notIndex(f, entry, entries), deviceRange(n))}
 		case slices.Contains(idx, i):
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("device %d is listed twice (valid: N, N,M,... or all, each device once; gpusim devices lists them)", i)}
+			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: device %d is listed twice (valid range %s, a list N,M,... of each device once, or all; gpusim devices lists them)", s, i, deviceRange(n))}
 		}
 		idx = append(idx, i)
 	}
