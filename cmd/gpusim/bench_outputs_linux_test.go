@@ -214,7 +214,7 @@ func TestBenchDiskFull(t *testing.T) {
 		t.Errorf("--update-doc not updated on the 8 MB disk:\n%s", b)
 	}
 	code, _, stderr = run(context.Background(), "run", "--engine", "serial", "--lanes", "1000", "--steps", "3", "-q", "--plot", full+"/c.png", "--shard", "3/2")
-	if want := `gpusim: error: --shard: "3/2": `; code != exitUsage || !strings.HasPrefix(stderr, want) {
+	if want := `gpusim: error: --shard: invalid value "3/2": `; code != exitUsage || !strings.HasPrefix(stderr, want) {
 		t.Errorf("run --plot onto a full disk with --shard 3/2: exit %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
 }
