@@ -2219,7 +2219,10 @@ func TestAutoUnloadableProgram(t *testing.T) {
 	dev.ProgramLoadable = func(string) error { return loadErr }
 	withDevices(t, dev)
 	p := sim.Default()
-	p.Lanes, p.Steps = 5e6, 10
+	// 100 steps: simd's 0.3 s or so stays above what deciding spends
+	// under load (at 10 steps, 0.0513 s on a loaded machine against 0.122
+	// s of deciding left the device unstarted in the last case).
+	p.Lanes, p.Steps = 5e6, 100
 	for _, run := range []string{"first run", "calibrated run"} {
 		e, ch, err := Auto(context.Background(), Options{Params: p})
 		if err != nil {
