@@ -22,6 +22,7 @@ import (
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/shard"
+	"github.com/gpusim/gpusim/sim"
 )
 
 func mergeCommand() *cli.Command {
@@ -100,6 +101,9 @@ func mergeAction(c *cli.Context) error {
 	if n := res.Params.HistogramNote(res.Daily != nil, res.Finals != nil); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
+	if n := finalsNote(parts, res); n != "" {
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
+	}
 	// The --engine the parts were run with, as a single run reports it
 	// (auto, not what auto chose).
 	requested := shard.Requested(parts)
@@ -126,6 +130,33 @@ func mergeAction(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %q has none (run every shard with --daily)\n", which, parts[j].Path)
 	}
 	return writeMerged(c, format, r)
+}
+
+// finalsNote is the note of a merge res of a job of at most
+// sim.ExactQuantileLanes lanes whose quantiles are interpolated in the
+// histogram, where its single run's, and a merge of parts that all saved
+// their finals, are exact: it names the parts of lanes without finals (of
+// a gpusim before part format version 6), which made them so. Before, the
+// report's footnote said interpolated, and nothing said why or which part.
+// "" where the quantiles are exact or the job is larger.
+func finalsNote(parts []*shard.Part, res *sim.Result) string {
+	if res.Finals != nil || res.Params.Lanes > sim.ExactQuantileLanes {
+		return ""
+	}
+	var without []*shard.Part
+	for _, p := range parts {
+		if p.Count > 0 && p.Finals == nil {
+			without = append(without, p)
+		}
+	}
+	if len(without) == 0 {
+		return ""
+	}
+	which := fmt.Sprintf("%q has", without[0].Path)
+	if len(without) > 1 {
+		which = fmt.Sprintf("%d parts (%q and %d more) have", len(without), without[0].Path, len(without)-1)
+	}
+	return fmt.Sprintf("the quantiles are interpolated in the histogram, not the lanes' own that a single run of this job of %d lanes reports: %s no finals (a part of a gpusim before part format version 6; run its shard again with this gpusim)", res.Params.Lanes, which)
 }
 
 // writeMerged prints the merge's report r in format past its commit point,

@@ -389,3 +389,44 @@ func TestWallTotal(t *testing.T) {
 		t.Errorf("two parts of 9.2e9 s: %v s, want 1.84e10", got)
 	}
 }
+
+// TestMergeNotesPartsWithoutFinals: a merge of a job of at most
+// sim.ExactQuantileLanes lanes whose parts are not all of this gpusim
+// (version 6, with finals) interpolates its quantiles, where the single
+// run's are exact, and a note names the parts without finals. Before, only
+// the report's footnote said interpolated, with no cause and no part.
+func TestMergeNotesPartsWithoutFinals(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i := range 3 {
+		f := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		if code, _, stderr := run(context.Background(), "run", "--lanes", "10", "--steps", "1", "--shard", fmt.Sprintf("%d/3", i), "--save", f); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		files = append(files, f)
+	}
+	code, stdout, stderr := run(context.Background(), append([]string{"merge"}, files...)...)
+	if code != 0 || strings.Contains(stderr, "finals") || !strings.Contains(stdout, "exact, from every lane's final") {
+		t.Fatalf("parts with finals: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	// The parts as a gpusim before version 6 wrote them (version 4,
+	// without finals), one and then two.
+	for n, want := range []string{
+		fmt.Sprintf("%q has no finals", files[1]),
+		fmt.Sprintf("2 parts (%q and 1 more) have no finals", files[1]),
+	} {
+		p, err := shard.ReadPart(files[1+n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Finals = nil
+		if err := p.WriteFile(files[1+n]); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := run(context.Background(), append([]string{"merge"}, files...)...)
+		want = "gpusim: note: the quantiles are interpolated in the histogram, not the lanes' own that a single run of this job of 10 lanes reports: " + want + " (a part of a gpusim before part format version 6; run its shard again with this gpusim)\n"
+		if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stdout, "interpolated in a 4096-bin histogram") {
+			t.Errorf("exit %d, stderr %q, want %q:\n%s", code, stderr, want, stdout)
+		}
+	}
+}
