@@ -480,12 +480,17 @@ func (p Params) swampedInOneStep() bool {
 // are good only to that width, and where a bin is wider than HistSpan sds
 // (an sd below 2^-129) they run from min to max in a few jumps. exact says
 // the final quantiles are exact (the finals were kept), so only the daily
-// histograms matter. It returns "" otherwise, and for sd 0 (every lane
-// holds one value, which min and max give).
-func (p Params) HistogramNote(daily, exact bool) string {
+// histograms matter. remedy, where not "", is what makes the final
+// quantiles exact where the caller runs (gpusim run's --out), said in
+// parentheses after a final sd it names; a merge has none to name. It
+// returns "" otherwise, and for sd 0 (every lane holds one value, which
+// min and max give).
+func (p Params) HistogramNote(daily, exact bool, remedy string) string {
 	var which []string
 	least := math.Inf(1) // the least sd named
-	if _, sd := p.Exact(p.Steps); !exact && sd > 0 && sd < histLeast(HistBins) {
+	_, sd := p.Exact(p.Steps)
+	final := !exact && sd > 0 && sd < histLeast(HistBins) // the final sd is named
+	if final {
 		which = append(which, fmt.Sprintf("the final sd %.3g is below %.3g", sd, histLeast(HistBins)))
 		least = sd
 	}
@@ -516,8 +521,8 @@ func (p Params) HistogramNote(daily, exact bool) string {
 		spread = fmt.Sprintf("%.3g wide (%.2g of the sd %.3g) instead of narrowing with it, so the quantiles are good only to about that width", histWidth, histWidth/least, least)
 	}
 	s := fmt.Sprintf("%s, the least the histograms resolve in float32: their bins are %s", strings.Join(which, "; "), spread)
-	if !exact {
-		s += " (--out makes the final ones exact)"
+	if final && remedy != "" {
+		s += " (" + remedy + ")"
 	}
 	return s
 }

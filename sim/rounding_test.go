@@ -388,30 +388,35 @@ func TestPrecisionNote(t *testing.T) {
 func TestHistogramNote(t *testing.T) {
 	p := Default()
 	p.Lanes, p.Steps, p.Anchor, p.Start, p.Sigma = 500, 5, 0, 1e-38, 1e-40
-	if n := p.HistogramNote(false, false); !strings.Contains(n, "the final sd 1.15e-40 is below 3.01e-36") || strings.Contains(n, "step 1") || !strings.Contains(n, "--out makes") {
+	if n := p.HistogramNote(false, false, "--out makes the final ones exact"); !strings.Contains(n, "the final sd 1.15e-40 is below 3.01e-36") || strings.Contains(n, "step 1") || !strings.Contains(n, "--out makes") {
 		t.Errorf("final: %q", n)
 	}
-	if n := p.HistogramNote(true, true); strings.Contains(n, "final") || !strings.Contains(n, "the sd of step 1 (and maybe more) 1e-40 is below 3.76e-37") || strings.Contains(n, "--out makes") {
+	// A merge names no remedy: it has no --out, and the --out files of its
+	// parts' runs do not change its quantiles (the note named --out).
+	if n := p.HistogramNote(false, false, ""); !strings.Contains(n, "the final sd 1.15e-40") || strings.Contains(n, "(") {
+		t.Errorf("final, no remedy: %q", n)
+	}
+	if n := p.HistogramNote(true, true, "--out makes the final ones exact"); strings.Contains(n, "final") || !strings.Contains(n, "the sd of step 1 (and maybe more) 1e-40 is below 3.76e-37") || strings.Contains(n, "--out makes") {
 		t.Errorf("daily with exact finals: %q", n)
 	}
-	if n := p.HistogramNote(false, true); n != "" {
+	if n := p.HistogramNote(false, true, "--out"); n != "" {
 		t.Errorf("exact finals, no daily: %q", n)
 	}
-	if n := p.HistogramNote(true, false); !strings.Contains(n, "wider than the spread, so the quantiles jump between min and max") {
+	if n := p.HistogramNote(true, false, "--out makes the final ones exact"); !strings.Contains(n, "wider than the spread, so the quantiles jump between min and max") {
 		t.Errorf("sd 1e-40 below a bin's 2^-126: %q", n)
 	}
 	p.Sigma = 1e-36 // step 1's sd below 3.76e-37? no: the final's below 3.01e-36, the steps' not
-	if n := p.HistogramNote(true, false); !strings.Contains(n, "final") || strings.Contains(n, "step 1") {
+	if n := p.HistogramNote(true, false, "--out makes the final ones exact"); !strings.Contains(n, "final") || strings.Contains(n, "step 1") {
 		t.Errorf("sigma 1e-36: %q", n)
 	}
 	// Above 2^-126 the bins, 2^-126 wide, still resolve the spread, only
 	// coarser than usual: the note said the quantiles jumped between min
 	// and max at an sd of 1.15e-37 (10 bins an sd; they were good to 1%).
-	if n := p.HistogramNote(true, false); strings.Contains(n, "jump") || !strings.Contains(n, "their bins are 1.18e-38 wide (0.01 of the sd 1.15e-36) instead of narrowing with it, so the quantiles are good only to about that width") {
+	if n := p.HistogramNote(true, false, "--out makes the final ones exact"); strings.Contains(n, "jump") || !strings.Contains(n, "their bins are 1.18e-38 wide (0.01 of the sd 1.15e-36) instead of narrowing with it, so the quantiles are good only to about that width") {
 		t.Errorf("sigma 1e-36, bins narrower than the sd: %q", n)
 	}
 	p.Sigma = 1e-37
-	if n := p.HistogramNote(true, false); strings.Contains(n, "jump") || !strings.Contains(n, "(0.12 of the sd 1e-37)") {
+	if n := p.HistogramNote(true, false, "--out makes the final ones exact"); strings.Contains(n, "jump") || !strings.Contains(n, "(0.12 of the sd 1e-37)") {
 		t.Errorf("sigma 1e-37, the step's sd the least: %q", n)
 	}
 	// Just below 2^-126 a bin is about one sd wide: the lanes still spread
@@ -420,19 +425,26 @@ func TestHistogramNote(t *testing.T) {
 	// read -2.09e-38 against the exact -1.88e-38, min -4.95e-38). They do
 	// only where a bin is wider than HistSpan sds.
 	p.Start, p.Steps, p.Sigma = 0, 3, 1e-38
-	if n := p.HistogramNote(false, false); strings.Contains(n, "jump") || !strings.Contains(n, "their bins are 1.18e-38 wide (1 of the sd 1.15e-38)") {
+	if n := p.HistogramNote(false, false, "--out makes the final ones exact"); strings.Contains(n, "jump") || !strings.Contains(n, "their bins are 1.18e-38 wide (1 of the sd 1.15e-38)") {
 		t.Errorf("sigma 1e-38, bins about an sd wide: %q", n)
 	}
 	p.Sigma = 1.2e-39 // a final sd of 1.37e-39, bins 8.6 sds wide
-	if n := p.HistogramNote(false, false); !strings.Contains(n, "wider than the spread, so the quantiles jump between min and max") {
+	if n := p.HistogramNote(false, false, "--out makes the final ones exact"); !strings.Contains(n, "wider than the spread, so the quantiles jump between min and max") {
 		t.Errorf("sigma 1.2e-39, bins wider than HistSpan sds: %q", n)
 	}
 	p.Sigma = 1.3e-39 // a final sd of 1.49e-39, bins 7.9 sds wide
-	if n := p.HistogramNote(false, false); strings.Contains(n, "jump") || !strings.Contains(n, "(7.9 of the sd 1.49e-39)") {
+	if n := p.HistogramNote(false, false, "--out makes the final ones exact"); strings.Contains(n, "jump") || !strings.Contains(n, "(7.9 of the sd 1.49e-39)") {
 		t.Errorf("sigma 1.3e-39, bins narrower than HistSpan sds: %q", n)
 	}
+	// Only step 1's sd named (the final's, sqrt(1000) times it, resolved):
+	// no remedy for the final quantiles, which the note does not name.
+	q := p
+	q.Start, q.Anchor, q.Persistence, q.Steps, q.Sigma = 0, 0, 1, 1000, 1e-37
+	if n := q.HistogramNote(true, false, "--out makes the final ones exact"); strings.Contains(n, "final") || !strings.Contains(n, "step 1") {
+		t.Errorf("step 1 alone: %q", n)
+	}
 	for _, q := range []Params{Default(), func() Params { p := Default(); p.Sigma = 0; return p }()} {
-		if n := q.HistogramNote(true, false); n != "" {
+		if n := q.HistogramNote(true, false, "--out makes the final ones exact"); n != "" {
 			t.Errorf("sigma %g: %q", q.Sigma, n)
 		}
 	}

@@ -97,8 +97,10 @@ func mergeAction(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
 	// The parts' finals (a job of at most sim.ExactQuantileLanes lanes)
-	// make the final quantiles exact, as the single run's.
-	if n := res.Params.HistogramNote(res.Daily != nil, res.Finals != nil); n != "" {
+	// make the final quantiles exact, as the single run's. No remedy is
+	// named: a merge has no --out, and its parts' runs' --out files do not
+	// change its quantiles (finalsNote names the parts to run again).
+	if n := res.Params.HistogramNote(res.Daily != nil, res.Finals != nil, ""); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
 	if n := finalsNote(parts, res); n != "" {

@@ -514,7 +514,7 @@ func (o *runOptions) jobNotes() {
 	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
 		o.eng.Note(n)
 	}
-	if n := o.params.HistogramNote(o.outputs.daily, o.keepFinals()); n != "" {
+	if n := o.params.HistogramNote(o.outputs.daily, o.keepFinals(), "--out makes the final ones exact"); n != "" {
 		o.eng.Note(n)
 	}
 	if o.engine != "auto" {
