@@ -39,12 +39,16 @@ func TestMaxSize(t *testing.T) {
 		{"negative", func(p *sim.Params) { p.Start, p.Anchor = -1000, -1000 }, true, false, 0.3},
 		{"near 1e-6", func(p *sim.Params) { p.Start, p.Anchor, p.Sigma = -1.234e-6, -1.234e-6, 1e-7 }, true, true, 0.34},
 		{"one lane", func(p *sim.Params) { p.Lanes = 1 }, true, false, 0.06},
+		{"most lanes with finals, sharded", func(p *sim.Params) { p.Lanes = sim.ExactQuantileLanes }, true, true, 0.36},
+		{"most lanes with finals, one value", func(p *sim.Params) { p.Lanes, p.Sigma = sim.ExactQuantileLanes, 0 }, false, false, 0.1},
 		{"no steps", func(p *sim.Params) { p.Steps = 0 }, true, false, 0.1},
 		{"one step", func(p *sim.Params) { p.Steps = 1 }, true, false, 0.27},
 	} {
 		p := base
 		c.edit(&p)
-		job := &sim.Job{Params: p, Daily: c.daily}
+		// As gpusim run keeps them: a job of at most
+		// sim.ExactQuantileLanes lanes saves its finals in its parts.
+		job := &sim.Job{Params: p, Daily: c.daily, KeepFinals: p.Lanes <= sim.ExactQuantileLanes}
 		var r *sim.Result
 		var err error
 		var s *Shard
