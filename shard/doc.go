@@ -48,7 +48,8 @@
 //	              lanes: each float32's bits, 4 bytes little-endian, in
 //	              standard base64; their digest terms sum to the summary's
 //	              digest. A merge of such parts reports the lanes' exact
-//	              quantiles, as the single run does.
+//	              quantiles, as the single run does. A version 6 part of
+//	              lanes of such a job without them is refused.
 //
 // A summary has shift and dev when it keeps its mean as shift + dev
 // (sim.Summary.Shift: the engines sum each lane's deviation from the exact

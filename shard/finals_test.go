@@ -100,6 +100,10 @@ func TestPartFinals(t *testing.T) {
 		{"changed", "not the summary's", forge(t, data, func(pl map[string]any) { pl["finals"] = "AAAAAAAAgH8AAMB/AQAAAA==" })},
 		{"short", "12 bytes, where the part's 4 lanes take 4 each", forge(t, data, func(pl map[string]any) { pl["finals"] = "AAAAAAAAgH8AAMB/" })},
 		{"not base64", "not base64", forge(t, data, func(pl map[string]any) { pl["finals"] = "!!!!" })},
+		// Taken out, the part merged with interpolated quantiles, as one
+		// of an earlier gpusim.
+		{"taken out", "malformed part: no finals, which a version 6 part of lanes of a job of at most 4096 lanes saves", forge(t, data, func(pl map[string]any) { delete(pl, "finals") })},
+		{"null", "malformed part: no finals", forge(t, data, func(pl map[string]any) { pl["finals"] = nil })},
 	} {
 		if _, err := shard.ParsePart(c.data); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: ParsePart = %v, want %q", c.name, err, c.want)

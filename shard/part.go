@@ -620,6 +620,11 @@ func decodePayload(f *partFile) (*partPayload, string, error) {
 		return nil, "", fmt.Errorf("malformed part: float_depth came with version %d, and this version %d part has it", floatVersion, head.Version)
 	case head.Version < finalsVersion && pl.Finals != nil:
 		return nil, "", fmt.Errorf("malformed part: finals came with version %d, and this version %d part has them", finalsVersion, head.Version)
+	case head.Version >= finalsVersion && pl.Finals == nil && pl.Lanes.Count > 0 && uint64(pl.Params.Lanes) <= sim.ExactQuantileLanes:
+		// Marshal writes version 6 for its finals alone: a part without
+		// them had them taken out, and the merge would interpolate its
+		// quantiles as if it were of an earlier gpusim.
+		return nil, "", fmt.Errorf("malformed part: no finals, which a version %d part of lanes of a job of at most %d lanes saves (they were taken out after the run)", head.Version, sim.ExactQuantileLanes)
 	}
 	// Versions 2 to 4 sum the payload's values as Marshal encodes them, so
 	// a tool that rewrites the numbers without changing them (jq, Python)
