@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -770,5 +771,36 @@ func TestSelftestStdoutRoom(t *testing.T) {
 	var stderr strings.Builder
 	if code := runContext(context.Background(), []string{"selftest", "--device", "0"}, strings.NewReader(""), f, &stderr); code != 0 {
 		t.Errorf("a disk with room: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestSelftestStdoutRoomBeforeLoad: selftest on every device (the
+// default, whose count only the driver says) whose report goes to a full
+// disk is refused before the driver loads: pocl, its kernel cache on that
+// disk, was loaded to count the devices first, and left an empty
+// tempfile_* in the cache beside the refusal.
+func TestSelftestStdoutRoomBeforeLoad(t *testing.T) {
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	full := testenv.SmallDisk(t, "64k", false, nil)
+	pocl := filepath.Join(full, "pocl")
+	if err := os.Mkdir(pocl, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(full+"/fill", make([]byte, 64<<10), 0o644); err != nil && !errors.Is(err, syscall.ENOSPC) {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		cmd := exec.Command("sh", "-c", `exec gpusim selftest --format "$1" > "$2"`, "sh", format, full+"/r")
+		cmd.Env = append(os.Environ(), "POCL_CACHE_DIR="+pocl)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.HasPrefix(string(out), "gpusim: error: stdout: the "+format+" report may need up to") {
+			t.Errorf("%s: %v\n%s\nwant exit 2 and the refusal of stdout", format, err, out)
+		}
+		if e, _ := os.ReadDir(pocl); len(e) > 0 {
+			t.Errorf("%s: pocl's cache holds %v after the refusal, want nothing: the driver was loaded", format, e)
+		}
 	}
 }

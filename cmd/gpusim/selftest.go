@@ -45,8 +45,7 @@ func selftestCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			most := func() (uint64, error) { return selftestReportMost(o.Device), nil }
-			if err := checkStdoutFits(c.App.Writer, "the "+o.Format+" report", most, nil); err != nil {
+			if err := selftestStdoutRoom(c.App.Writer, o); err != nil {
 				return err
 			}
 			err = selftestRun(c.Context, o, c.App.Writer, c.App.ErrWriter)
@@ -81,23 +80,37 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 // build log.
 const selftestDeviceMost = 16 << 10
 
-// selftestReportMost bounds selftest's report on the devices of the list
-// devices ("all", or indices), for its room on stdout (checkStdoutFits):
-// reportBase and selftestDeviceMost a device, those listed, or for all
-// those the driver lists (one where it lists none). A self-test whose
-// stdout was a full disk compiled and checked every device (seconds, a
-// minute cold on some GPUs), then lost its report at the write.
-func selftestReportMost(devices string) uint64 {
+// selftestReportMost bounds selftest's report on n devices, for its room
+// on stdout (checkStdoutFits): reportBase and selftestDeviceMost a device.
+// A self-test whose stdout was a full disk compiled and checked every
+// device (seconds, a minute cold on some GPUs), then lost its report at
+// the write.
+func selftestReportMost(n int) uint64 {
+	return reportBase + uint64(max(n, 1))*selftestDeviceMost
+}
+
+// selftestStdoutRoom refuses a report that stdout cannot take
+// (checkStdoutFits), first before the driver loads: on the devices listed,
+// or one for all. Loading pocl writes a probe file and an empty tempfile_*
+// into its kernel cache, which a full disk's refusal left behind. For all,
+// it checks again on as many as the driver lists, where that is more.
+func selftestStdoutRoom(w io.Writer, o selftestOptions) error {
+	what := "the " + o.Format + " report"
 	n := 1
-	if idx, err := engines.ParseDevices(devices, -1); err == nil {
-		n = max(n, len(idx))
+	if idx, err := engines.ParseDevices(o.Device, -1); err == nil {
+		n = len(idx)
 	}
-	if strings.TrimSpace(devices) == "all" {
-		if _, ds, err := engines.Devices(); err == nil {
-			n = max(n, len(ds))
-		}
+	if err := checkStdoutFits(w, what, func() (uint64, error) { return selftestReportMost(n), nil }, nil); err != nil {
+		return err
 	}
-	return reportBase + uint64(n)*selftestDeviceMost
+	if strings.TrimSpace(o.Device) != "all" {
+		return nil
+	}
+	listed := func() (uint64, error) {
+		_, ds, _ := engines.Devices()
+		return selftestReportMost(len(ds)), nil
+	}
+	return checkStdoutFits(w, what, listed, nil)
 }
 
 // limitedText is the summary line's word on the checks of sts that found a
