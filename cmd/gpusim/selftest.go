@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
@@ -35,7 +36,9 @@ func selftestCommand() *cli.Command {
 		Description: "Exits 1 when a device fails a check; a device that flushes subnormal floats passes\n" +
 			"with the limitation noted (jobs that can reach subnormal values are refused on it).\n" +
 			"Exits 2 where no device failed but the environment kept a check from running (a file-size\n" +
-			"limit, a full disk, no memory): the check reads not-run, \"could not run:\" and the cause.",
+			"limit, a full disk, no memory): the check reads not-run, \"could not run:\" and the cause;\n" +
+			"and where it kept the driver from loading (ulimit -v, -u or -s, POCL_CACHE_DIR): \"could not\n" +
+			"run:\" and the cause, in JSON \"status\": \"not-run\".",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "all", Usage: "OpenCL device `N`, a list N,M or all (see gpusim devices)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
@@ -138,6 +141,9 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		// of device 0: interrupted", beside exit 130.
 		return err
 	}
+	if err != nil && !errors.As(err, &pe) && gpu.EnvironmentCause(err) {
+		return selftestNotRun(o, w, err)
+	}
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
 		// Why no device was checked (no OpenCL library, a device that
 		// fails to start).
@@ -182,6 +188,25 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		return joinErrors(&envError{name: "selftest", msg: strings.TrimPrefix(selftestFailures(notRun), "selftest: "), hint: notRunHint(o, causes)}, werr)
 	}
 	return werr
+}
+
+// selftestNotRun is selftest's refusal where the driver did not load, or
+// listed no device, for a cause in the environment (gpu.EnvironmentCause:
+// an address-space, process or file-size limit, an empty or unwritable
+// POCL_CACHE_DIR): no device failed a check, so exit 2 (an envError, as
+// a check that could not run), "could not run:" and the cause, with its
+// hint; in JSON, the error document with "status": "not-run". It exited
+// 1, a device's failure.
+func selftestNotRun(o selftestOptions, w io.Writer, err error) error {
+	nr := &envError{name: "selftest", msg: "could not run: " + err.Error(), hint: o.hint(err)}
+	if o.Format != "json" {
+		return nr
+	}
+	doc := map[string]any{"ok": false, "status": gpu.CheckNotRun, "devices": []engines.SelfTest{}, "error": err.Error()}
+	if nr.hint != "" {
+		doc["hint"] = nr.hint
+	}
+	return joinErrors(nr, writeJSON(w, doc))
 }
 
 // notRunHint is the hints of causes, the errors of the checks that could
