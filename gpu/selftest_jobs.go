@@ -242,6 +242,15 @@ func (e *Engine) checkJob(ctx context.Context, name string, job *sim.Job) (Check
 		// it ended the self-test with no report. Err keeps the
 		// error's hint, which the Note's text left out.
 		c.Status, c.Note, c.Err = CheckFail, "the job did not run, so it has no got or want: "+err.Error(), err
+		if lc := cl.LimitCause(err); lc != nil {
+			err = lc
+		}
+		if EnvironmentCause(err) {
+			// Out of host memory, or of resources under a limit
+			// (ulimit -v, -u): the environment's, no fault of the
+			// device's, where it failed the check.
+			c.Status, c.Note, c.Err = CheckNotRun, "could not run: "+err.Error(), err
+		}
 		return c, nil
 	}
 	if err != nil {

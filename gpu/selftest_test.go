@@ -825,6 +825,32 @@ func TestSelfTestJobFails(t *testing.T) {
 	}
 }
 
+// TestSelfTestJobEnvironment: a job that did not run for its environment
+// (the host out of memory: CL_OUT_OF_HOST_MEMORY, ENOMEM) could not run
+// (CheckNotRun, "could not run:" and the cause), no failure of the device:
+// it failed its check, and selftest exited 1.
+func TestSelfTestJobEnvironment(t *testing.T) {
+	for _, fail := range []error{&cl.Error{Code: -6, Op: "clEnqueueNDRangeKernel"}, fmt.Errorf("opencl: allocate: %w", syscall.ENOMEM)} {
+		st, err := RunSelfTest(context.Background(), Options{Device: testDevice(t), runErr: fail})
+		if err != nil {
+			t.Fatalf("%v: RunSelfTest: %v, want a report", fail, err)
+		}
+		jobs := 0
+		for _, c := range st.Checks {
+			if !strings.HasPrefix(c.Name, "job/") {
+				continue
+			}
+			jobs++
+			if c.Status != CheckNotRun || !strings.HasPrefix(c.Note, "could not run: ") || !strings.Contains(c.Note, fail.Error()) || c.Err == nil {
+				t.Errorf("%v: check %s: %s %q, want not-run, could not run: and the cause", fail, c.Name, c.Status, c.Note)
+			}
+		}
+		if jobs != 3 || st.Failed() != nil || st.NotRun() == nil {
+			t.Errorf("%v: %d job checks, failed %v, not run %v: want 3, none failed, not run", fail, jobs, st.Failed(), st.NotRun())
+		}
+	}
+}
+
 // TestCachedBinaryWithoutKernels: a cached binary that the driver builds
 // but under which Open fails before any check can run (here another
 // program's binary, stored with a valid checksum under the exact program's

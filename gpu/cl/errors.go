@@ -75,6 +75,7 @@ func StatusName(code int32) string {
 }
 
 const (
+	codeOutOfResources   = -5
 	codeOutOfHostMemory  = -6
 	codeExecStatusError  = -14
 	codeInvalidValue     = -30
