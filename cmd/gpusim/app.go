@@ -464,6 +464,14 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return exitUsage
 	case errors.As(err, &ee):
 		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(ee.Error()))
+		for _, m := range errorMembers(err) {
+			// Beside it, the others of a joined error: the lost write
+			// of the report of a selftest that could not run
+			// (withStdoutError), which was not said.
+			if x := (*envError)(nil); !errors.As(m, &x) || x != ee {
+				printError(stderr, m)
+			}
+		}
 		if ee.hint != "" {
 			fmt.Fprintf(stderr, "gpusim: hint: %s\n", shortenLong(ee.hint))
 		}
