@@ -463,18 +463,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		}
 		return exitUsage
 	case errors.As(err, &ee):
-		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(ee.Error()))
-		for _, m := range errorMembers(err) {
-			// Beside it, the others of a joined error: the lost write
-			// of the report of a selftest that could not run
-			// (withStdoutError), which was not said.
-			if x := (*envError)(nil); !errors.As(m, &x) || x != ee {
-				printError(stderr, m)
-			}
-		}
-		if ee.hint != "" {
-			fmt.Fprintf(stderr, "gpusim: hint: %s\n", shortenLong(ee.hint))
-		}
+		printEnvError(stderr, err, ee)
 		return exitUsage
 	}
 	if m := reNoHelpTopic().FindStringSubmatch(err.Error()); m != nil {
@@ -497,6 +486,21 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	printFailure(stderr, app.Command(firstArg(args)), err)
 	return exitFailure
+}
+
+// printEnvError writes ee, the environment's refusal in err, with its hint,
+// and beside it the others of a joined error: the lost write of the report
+// of a selftest that could not run (withStdoutError), which was not said.
+func printEnvError(w io.Writer, err error, ee *envError) {
+	fmt.Fprintf(w, "gpusim: error: %s\n", shortenLong(ee.Error()))
+	for _, m := range errorMembers(err) {
+		if x := (*envError)(nil); !errors.As(m, &x) || x != ee {
+			printError(w, m)
+		}
+	}
+	if ee.hint != "" {
+		fmt.Fprintf(w, "gpusim: hint: %s\n", shortenLong(ee.hint))
+	}
 }
 
 // printFailure writes err, the failure of cmd (nil: none), to w: each of
