@@ -52,6 +52,17 @@ type SelfTest struct {
 	Hint string `json:"hint,omitempty"`
 }
 
+// CheckNotRun is the status of a check, or of a whole self-test, that a
+// cause in the environment kept from running (gpu.CheckNotRun).
+const CheckNotRun = gpu.CheckNotRun
+
+// EnvironmentCause says whether err, a self-test's or a device's start's,
+// comes of the process's environment rather than the device: a driver
+// that cannot work here (a file-size, address-space or process limit, an
+// empty or unwritable POCL_CACHE_DIR), a full disk, or no memory
+// (gpu.EnvironmentCause).
+func EnvironmentCause(err error) bool { return gpu.EnvironmentCause(err) }
+
 // Limited is how many of the checks found a limitation of the device
 // (gpu.CheckLimited: subnormals flushed), whose jobs that reach it are
 // refused.

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
-	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
@@ -141,7 +140,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		// of device 0: interrupted", beside exit 130.
 		return err
 	}
-	if err != nil && !errors.As(err, &pe) && gpu.EnvironmentCause(err) {
+	if err != nil && !errors.As(err, &pe) && engines.EnvironmentCause(err) {
 		return selftestNotRun(o, w, err)
 	}
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
@@ -191,7 +190,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 }
 
 // selftestNotRun is selftest's refusal where the driver did not load, or
-// listed no device, for a cause in the environment (gpu.EnvironmentCause:
+// listed no device, for a cause in the environment (engines.EnvironmentCause:
 // an address-space, process or file-size limit, an empty or unwritable
 // POCL_CACHE_DIR): no device failed a check, so exit 2 (an envError, as
 // a check that could not run), "could not run:" and the cause, with its
@@ -202,7 +201,7 @@ func selftestNotRun(o selftestOptions, w io.Writer, err error) error {
 	if o.Format != "json" {
 		return nr
 	}
-	doc := map[string]any{"ok": false, "status": gpu.CheckNotRun, "devices": []engines.SelfTest{}, "error": err.Error()}
+	doc := map[string]any{"ok": false, "status": engines.CheckNotRun, "devices": []engines.SelfTest{}, "error": err.Error()}
 	if nr.hint != "" {
 		doc["hint"] = nr.hint
 	}
