@@ -85,6 +85,14 @@ func countFlag(name string, def, lo, hi uint64, usage string) *cli.GenericFlag {
 	return &cli.GenericFlag{Name: name, Value: &countValue{n: def, lo: lo, hi: hi}, Usage: usage + " (" + count.Range(lo, hi) + ")"}
 }
 
+// stepsFlag is run's --steps, whose usage also gives --daily's lower
+// bound on it: that bound was only in the error that refused it.
+func stepsFlag(def uint64) *cli.GenericFlag {
+	f := countFlag("steps", def, 0, sim.MaxSteps, "`N` days each lane is stepped")
+	f.Usage = strings.TrimSuffix(f.Usage, ")") + fmt.Sprintf("; at most %d with --daily)", sim.MaxDailySteps)
+	return f
+}
+
 // getCount is the value of a countFlag.
 func getCount(c *cli.Context, name string) uint64 { return c.Generic(name).(*countValue).n }
 

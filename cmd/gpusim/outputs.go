@@ -36,7 +36,7 @@ type outputs struct {
 // outputFlags are the run flags for outputs.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "daily", Usage: "report each step's count, mean, std and quantiles across lanes"},
+		&cli.BoolFlag{Name: "daily", Usage: fmt.Sprintf("report each step's count, mean, std and quantiles across lanes (--steps at most %d)", sim.MaxDailySteps)},
 		&cli.StringFlag{Name: "daily-out", TakesFile: true, Usage: "write the per-step table to `FILE`.csv (implies --daily)"},
 		&cli.GenericFlag{Name: "paths", Value: &countValue{hi: math.MaxUint64, valid: fmt.Sprintf("1..%d, and at most --lanes", paths.MaxLanes)}, DefaultText: "none", Usage: fmt.Sprintf("write the whole trajectories of the first `K` lanes (1..%d, and at most --lanes; K x --steps at most 2^28) to --paths-out", paths.MaxLanes)},
 		&cli.StringFlag{Name: "paths-out", TakesFile: true, Usage: "`FILE` for --paths: a K x steps float32 array (.npy, .csv or .f32)"},

@@ -7,8 +7,11 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/sim"
 )
 
 // readmeText is README.md, read from the repository root.
@@ -198,5 +201,24 @@ func TestREADMEErrorExamples(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("README shows no error of run's")
+	}
+}
+
+// TestDailyStepsCapDocumented: --daily's bound on --steps is written where a
+// user looks before running (run --help's --steps and --daily lines and
+// README's flag table), not only in the error that refuses a longer job.
+func TestDailyStepsCapDocumented(t *testing.T) {
+	want := strconv.Itoa(sim.MaxDailySteps)
+	_, help, _ := run(context.Background(), "run", "--help")
+	readme := readmeText(t)
+	for _, flag := range []string{"steps", "daily"} {
+		line := regexp.MustCompile(`(?m)^\s+--` + flag + `\b.*$`).FindString(help)
+		if !strings.Contains(line, "at most "+want) {
+			t.Errorf("run --help's --%s line does not give --daily's %s steps: %q", flag, want, line)
+		}
+		row := regexp.MustCompile("(?m)^\\| `--" + flag + "( N)?` \\|.*$").FindString(readme)
+		if !strings.Contains(row, "at most "+want) {
+			t.Errorf("README's --%s row does not give --daily's %s steps: %q", flag, want, row)
+		}
 	}
 }

@@ -43,7 +43,7 @@ func runCommand() *cli.Command {
 			"Engines:" + engineHelp(),
 		Flags: []cli.Flag{
 			countFlag("lanes", d.Lanes, 1, math.MaxUint64, "`N` independent runs"),
-			countFlag("steps", uint64(d.Steps), 0, sim.MaxSteps, "`N` days each lane is stepped"),
+			stepsFlag(uint64(d.Steps)),
 			floatFlag("start", d.Start, fmt.Sprintf("temperature `T` every lane starts from (|T| <= 2^126 = %v, the most a run may compute)", sim.MaxTemperature)),
 			floatFlag("anchor", d.Anchor, fmt.Sprintf("long-run mean `T` the temperature reverts to (|T| <= %v)", sim.MaxParam)),
 			floatFlag("persistence", d.Persistence, fmt.Sprintf("weight `P` of yesterday's deviation from the anchor (|P| <= %v; every value a run computes must stay within 2^126 = %v)", sim.MaxParam, sim.MaxTemperature)),
