@@ -309,6 +309,9 @@ func (v *durationValue) Set(s string) error {
 				return fmt.Errorf("%v (valid range 0..%s, 0 for none)", &count.DigitsError{ASCII: a}, durationText(maxTimeout))
 			}
 		}
+		if advice, ok := durationAdvice(s); ok {
+			return fmt.Errorf("%s (valid range 0..%s, 0 for none)", advice, durationText(maxTimeout))
+		}
 		return errors.New(wantValue["timeout"])
 	case d > maxTimeout:
 		// As typed, as the other cases: 2562047h30m read 2562047h30m0s.
@@ -319,6 +322,87 @@ func (v *durationValue) Set(s string) error {
 	}
 	v.d, v.typed = d, s
 	return nil
+}
+
+// reDurationPart is one number and its unit as a user may type them, a
+// unit Go does not read included (1d, 5min, 30S, 1e3s).
+var reDurationPart = lazyRegexp(`([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?([a-zA-Zµμ]+)`)
+
+// durationUnits are the units Go reads, and the words and capitals a
+// user may write for them (lowered), each with the unit to write.
+var durationUnits = map[string]string{
+	"ns": "ns", "us": "us", "µs": "µs", "μs": "μs", "ms": "ms", "s": "s", "m": "m", "h": "h",
+	"sec": "s", "secs": "s", "second": "s", "seconds": "s",
+	"min": "m", "mins": "m", "minute": "m", "minutes": "m",
+	"hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+	"msec": "ms", "msecs": "ms",
+}
+
+// durationAdvice is the advice for s, a duration Go refuses, where one
+// typo makes it so, as the count flags give (5,000: "write 5000"): a day
+// (1d: write 24h), a capital (30S), a unit written as a word (5min, 2hr)
+// or an exponent (1e3s: write 1000s); false where s is not such a typo.
+func durationAdvice(s string) (string, bool) {
+	parts := reDurationPart().FindAllStringSubmatchIndex(s, -1)
+	if len(parts) == 0 || parts[0][0] != strings.IndexFunc(s, func(r rune) bool { return r != '+' }) {
+		return "", false
+	}
+	var fixed strings.Builder
+	why, days, end := "", false, parts[0][0]
+	for _, p := range parts {
+		if p[0] != end {
+			return "", false // something between the parts (1h 30m, 1h-30m)
+		}
+		end = p[1]
+		num, exp, unit := s[p[2]:p[3]], "", s[p[6]:p[7]]
+		if p[4] >= 0 {
+			exp = s[p[4]:p[5]]
+		}
+		lower := strings.ToLower(unit)
+		to, known := durationUnits[lower]
+		day := lower == "d" || lower == "day" || lower == "days"
+		n, err := strconv.ParseFloat(num+exp, 64)
+		if day {
+			to, known, days, n = "h", true, true, n*24
+		}
+		if !known || err != nil {
+			return "", false
+		}
+		switch {
+		case why != "":
+		case day:
+			why = unit + " is not a unit"
+		case exp != "":
+			why = "a duration takes no exponent"
+		case to == lower && to != unit:
+			why = "units are lowercase"
+		case to != unit:
+			why = unit + " is not a unit"
+		}
+		fixed.WriteString(strconv.FormatFloat(n, 'f', -1, 64) + to)
+	}
+	d, err := time.ParseDuration(fixed.String())
+	if end != len(s) || why == "" || err != nil {
+		return "", false
+	}
+	want := fixed.String()
+	if days {
+		want = shortDuration(d)
+	}
+	return fmt.Sprintf("%s: write %s", why, want), true
+}
+
+// shortDuration is d as Go writes it without its zero minutes and seconds
+// (36h, not 36h0m0s; 1h30m).
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // durationText is d as a whole number of hours where it is one (2562047h,
