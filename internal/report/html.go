@@ -135,9 +135,10 @@ func MaxHTMLSize(daily bool, steps int, ran *Ran) uint64 {
 
 // fileLineMost is the most a line that names an output file takes in the
 // report beside the name: its label and what it counts ("saved     " and
-// " (part of 18446744073709551615 lanes; gpusim merge combines parts)\n",
-// 77 bytes), or, in JSON, its key, quotes and indent.
-const fileLineMost = 96
+// " (18446744073709551615 of the job's 18446744073709551615 lanes; gpusim
+// merge combines parts)\n", 103 bytes, 107 in the page, which writes the
+// ' as &#39;), or, in JSON, its key, quotes and indent.
+const fileLineMost = 120
 
 // NamesMost is the most bytes the output files named take in a run's
 // report, text or JSON, and in its --html page, whose text report names

@@ -629,7 +629,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		// combines parts)" of a part that is the whole job.
 		fmt.Fprintf(&b, "saved     %s (the whole job, %s)\n", quote.Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
 	} else if r.Save != "" {
-		fmt.Fprintf(&b, "saved     %s (part of %s; gpusim merge combines parts)\n", quote.Printable(r.Save), count.Noun(r.Summary.Count, "lane"))
+		// Of the job's lanes: shard 0/4 of 100000 lanes read "(part of
+		// 25000 lanes; ...)", as if the job were 25000 lanes.
+		fmt.Fprintf(&b, "saved     %s (%d of the job's %s; gpusim merge combines parts)\n", quote.Printable(r.Save), r.Summary.Count, count.Noun(r.Params.Lanes, "lane"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -681,3 +681,41 @@ func TestHTMLDailyNoSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedLine: a part's saved line counts its lanes as some of the job's
+// (shard 0/4 of 100000 lanes read "part of 25000 lanes", as if the job were
+// 25000 lanes), and at the largest counts it fits fileLineMost, the room
+// NamesMost leaves it beside the name, in the page too, where ' is &#39;.
+func TestSavedLine(t *testing.T) {
+	for _, c := range []struct {
+		lanes, count uint64
+		want         string
+	}{
+		{100000, 25000, "saved     s0.json (25000 of the job's 100000 lanes; gpusim merge combines parts)\n"},
+		{2, 1, "saved     s0.json (1 of the job's 2 lanes; gpusim merge combines parts)\n"},
+		{math.MaxUint64, math.MaxUint64 - 1, ""},
+	} {
+		p := sim.Default()
+		p.Lanes = c.lanes
+		s := sim.NewSummary(p)
+		s.Count = c.count
+		r := New(&sim.Result{Params: p, Summary: s}, "serial")
+		r.Save = "s0.json"
+		var out strings.Builder
+		if err := r.WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		i := strings.Index(out.String(), "saved ")
+		if i < 0 {
+			t.Fatalf("%d of %d lanes: no saved line in\n%s", c.count, c.lanes, out.String())
+		}
+		line, _, _ := strings.Cut(out.String()[i:], "\n")
+		line += "\n"
+		if c.want != "" && line != c.want {
+			t.Errorf("%d of %d lanes: got %q, want %q", c.count, c.lanes, line, c.want)
+		}
+		if n := len(line) - len(r.Save) + 4*strings.Count(line, "'"); n > fileLineMost {
+			t.Errorf("%d of %d lanes: the saved line takes %d bytes beside the name, fileLineMost %d", c.count, c.lanes, n, fileLineMost)
+		}
+	}
+}
