@@ -498,7 +498,9 @@ func (r *Report) zNote() string {
 		se   float64
 	}{{"the mean", float64(r.Z.MeanAllowance), r.Analytic.Std / math.Sqrt(n)}, {"the sd", float64(r.Z.StdAllowance), r.Analytic.Std / math.Sqrt(2*n)}} {
 		if r.allowed[i] {
-			what = append(what, fmt.Sprintf("%s's %.3g (%.3g standard errors)", c.name, c.tol, c.tol/c.se))
+			// A bound, said so: "the mean's 0.00291 (0.0802 standard
+			// errors)" read as the difference.
+			what = append(what, fmt.Sprintf("%s's bound is %.3g (%.3g standard errors)", c.name, c.tol, c.tol/c.se))
 		}
 	}
 	if len(what) == 0 {
