@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -48,11 +50,15 @@ func TestParamRangeEnds(t *testing.T) {
 	}
 }
 
+// reLargestSigma is the largest --sigma an error gives.
+var reLargestSigma = regexp.MustCompile(`--sigma \(to (\S+) or less\)`)
+
 // TestLimitBothSides: at the largest --sigma Validate accepts for each
 // shape of run, the run stays finite and within MaxTemperature, and so do
 // its histograms (final and daily: no lane in the under- or overflow bin,
 // every quantile finite), while the next float32 sigma is refused, the
-// error advising a lower --sigma (it names --persistence from |p| = 1 on). Noise of 5e36 about 0 at --persistence 0.5 (bound 6.8e37) is
+// error advising a lower --sigma (it names --persistence from |p| = 1 on),
+// below |p| = 1 the largest sigma that fits. Noise of 5e36 about 0 at --persistence 0.5 (bound 6.8e37) is
 // accepted: the limit was a tenth of float32's largest, which refused it.
 func TestLimitBothSides(t *testing.T) {
 	p := Default()
@@ -91,6 +97,9 @@ func TestLimitBothSides(t *testing.T) {
 		var pe *ParamError
 		if err := p.Validate(); !errors.As(err, &pe) || !strings.Contains(err.Error(), "--sigma") {
 			t.Errorf("%+v: sigma %v: %v, want an error that advises --sigma", c, p.Sigma, err)
+		} else if m := reLargestSigma.FindStringSubmatch(err.Error()); math.Abs(c.persistence) < 1 && (m == nil || m[1] != strconv.FormatFloat(float64(math.Float32frombits(lo)), 'g', -1, 32)) {
+			// Below |p| = 1 it gives the largest sigma that fits.
+			t.Errorf("%+v: sigma %v: %v, want the largest sigma that fits, %v", c, p.Sigma, err, math.Float32frombits(lo))
 		}
 		ok(lo)
 		checkFinite(t, fmt.Sprintf("%+v sigma %v (bound %.4g)", c, p.Sigma, p.Bound()), p)

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -141,22 +142,86 @@ func (p Params) Validate() error {
 		}
 		advice := "lower --persistence below 1 in magnitude, --steps, --sigma, --anchor or --start"
 		if flag != "persistence" {
-			// Below |p| = 1 the noise and the anchor drive it (the start
-			// is within the limit): the one that does first, and the
-			// other where it is not 0.
-			names := []string{"--" + flag}
-			if other, v := "anchor", p.Anchor; flag == "anchor" {
-				if p.Sigma != 0 {
-					names = append(names, "--sigma")
-				}
-			} else if v != 0 {
-				names = append(names, "--"+other)
-			}
-			advice = "lower " + strings.Join(names, " or ")
+			advice = p.lowerAdvice(flag)
 		}
 		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g, past gpusim's limit %v on every value a run computes (2^126, so that the runs and their histograms stay finite in float32): %s", b, MaxTemperature, advice)}
 	}
 	return nil
+}
+
+// lowerAdvice is what Validate advises below |p| = 1, where flag (anchor or
+// sigma) drives the bound past the limit: the flags that would bring it
+// within the limit alone, set to 0 (--persistence: nearer 0), with the
+// largest --sigma that does where that is one; where none would alone,
+// flag and the other of the two where it is not 0. --sigma 3.4028235e+38 at anchor 72 read "lower
+// --sigma or --anchor", where no anchor helps.
+func (p Params) lowerAdvice(flag string) string {
+	other := map[string]string{"anchor": "sigma", "sigma": "anchor"}[flag]
+	field := func(q *Params, f string) *float64 {
+		switch f {
+		case "anchor":
+			return &q.Anchor
+		case "sigma":
+			return &q.Sigma
+		}
+		return &q.Persistence
+	}
+	var helps []string
+	nearer := false // --persistence at 0 would do
+	for _, f := range []string{flag, other, "persistence"} {
+		q := p
+		*field(&q, f) = 0
+		switch {
+		case *field(&p, f) == 0 || !(q.Bound() <= MaxTemperature):
+		case f == "persistence":
+			nearer = true
+		case f == "sigma":
+			helps = append(helps, "--sigma (to "+p.largestSigma()+" or less)")
+		default:
+			helps = append(helps, "--"+f)
+		}
+	}
+	switch {
+	case len(helps) == 0 && nearer:
+		return "bring --persistence nearer 0"
+	case nearer:
+		return "lower " + strings.Join(helps, " or ") + ", or bring --persistence nearer 0"
+	case len(helps) == 0:
+		helps = []string{"--" + flag}
+		if *field(&p, other) != 0 {
+			helps = append(helps, "--"+other)
+		}
+	}
+	return "lower " + strings.Join(helps, " or ")
+}
+
+// largestSigma is the largest --sigma within the limit with p's other
+// values, where sigma 0 is and p.Sigma is not: the largest float32 (the
+// run's sigma) whose Bound is within it, as float32's shortest decimal
+// writes it, which reads back as that float32. Bound grows with sigma.
+func (p Params) largestSigma() string {
+	fits := func(bits uint32) bool {
+		q := p
+		q.Sigma = float64(math.Float32frombits(bits))
+		return q.Bound() <= MaxTemperature
+	}
+	lo, hi := uint32(0), math.Float32bits(float32(p.Sigma)) // fits(lo), !fits(hi)
+	for hi-lo > 1 {
+		if mid := lo + (hi-lo)/2; fits(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	for ; lo > 0; lo-- {
+		// As typed back: the decimal read as a float64, then rounded to
+		// float32 by the run.
+		text := strconv.FormatFloat(float64(math.Float32frombits(lo)), 'g', -1, 32)
+		if v, err := strconv.ParseFloat(text, 64); err == nil && fits(math.Float32bits(float32(v))) {
+			return text
+		}
+	}
+	return "0"
 }
 
 // ValidateRanges is Validate without the overflow bound: lanes, steps and

@@ -391,9 +391,10 @@ func TestBoundCentred(t *testing.T) {
 		}
 	}
 	// What a refusal below |p| = 1 advises: not to lower |persistence|
-	// below 1, which it is.
+	// below 1, which it is, but to bring it nearer 0, which would do here
+	// (the values stay at the anchor, 8e37).
 	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 75, 8e37, -0.9, 0, 10
-	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.HasSuffix(err.Error(), ": lower --anchor") {
+	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.HasSuffix(err.Error(), ": lower --anchor, or bring --persistence nearer 0") {
 		t.Errorf("anchor 8e37, persistence -0.9: %v", err)
 	}
 }
