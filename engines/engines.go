@@ -360,6 +360,19 @@ func DailyCopies(name string, o Options, lanes uint64, steps int) (copies int, s
 	return w + 1, count.SatMul(uint64(w), cpu.DailyWorkerBytes(lanes, steps))
 }
 
+// RunWorkers is how many goroutines the engine name, given o, starts for a
+// job of lanes lanes x steps steps (with per-step statistics where daily):
+// at most one a block of lanes (cpu.RunWorkers) on parallel and simd, so
+// fewer than o.Workers asked for a small job; 0 for an engine that does not
+// take --workers.
+func RunWorkers(name string, o Options, lanes uint64, steps int, daily bool) int {
+	switch name {
+	case "parallel", "simd":
+		return cpu.RunWorkers(o.Workers, lanes, steps, daily)
+	}
+	return 0
+}
+
 // unknownLabel is DeviceLabel's bound for an engine the registry does not
 // open (a test's): 1 KiB, each byte at its longest in a report, a quote
 // escaped where a byte that cannot be printed quotes the whole name.

@@ -891,6 +891,11 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	if choice != nil {
 		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
 	}
+	if ran := engines.RunWorkers(res.Engine, o.eng, res.Summary.Count, p.Steps, o.outputs.daily); o.eng.Workers > 0 && ran > 0 {
+		// As bench's scaling table has them ("1024 (7 ran)"): --workers
+		// 1024 on 1e5 lanes read "parallel on 7 goroutines" alone.
+		r.Workers, r.WorkersRan = o.eng.Workers, ran
+	}
 	written.describe(r, days)
 	o.shard.describe(r, res)
 	if o.outputs.html != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -101,9 +102,10 @@ type Ran struct {
 // it (htmlreport.TextLen): the engine with the engine requested and the
 // device in a fact, and again in the text report's engine line, counted at
 // the longer of that and the words of a shard without lanes (notStarted),
-// and auto's reason once.
+// with the --workers asked for where fewer ran at its longest, and auto's
+// reason once.
 func (ran *Ran) room() uint64 {
-	r := Report{Engine: ran.Engine, Requested: ran.Requested, Device: ran.Device}
+	r := Report{Engine: ran.Engine, Requested: ran.Requested, Device: ran.Device, Workers: math.MaxInt32}
 	none := r
 	none.Device = ""
 	on := max(htmlreport.TextLen(r.engineOn()), htmlreport.TextLen(none.engineOn()))

@@ -28,6 +28,12 @@ type Report struct {
 	// Auto says what --engine auto chose and why.
 	Auto   *Auto  `json:"auto,omitempty"`
 	Device string `json:"device"` // the device or CPU configuration that ran (sim.Result.Device)
+	// Workers is the --workers asked for, where given to an engine that
+	// takes it, and WorkersRan the goroutines it started, which Device
+	// names too: at most one a block of lanes, so fewer for a small job
+	// (bench's scaling table's workers and workers_ran).
+	Workers    int `json:"workers,omitempty"`
+	WorkersRan int `json:"workers_ran,omitempty"`
 	// Math is the stream computed: sim.MathExact (docs/reproducibility.md,
 	// the same digest on every engine and device) or sim.MathFast (OpenCL's
 	// --math fast, whose digest depends on the device); MathUnknown for a
@@ -530,7 +536,11 @@ func (r *Report) engineOn() string {
 	if r.Device == "" {
 		return r.engine() + notStarted
 	}
-	return r.engine() + " on " + quote.Printable(r.Device)
+	on := r.engine() + " on " + quote.Printable(r.Device)
+	if r.WorkersRan < r.Workers {
+		on += fmt.Sprintf(" (%d asked, one a block of lanes)", r.Workers)
+	}
+	return on
 }
 
 // shardLine says which lanes a shard ran, or is "" for a whole run.
