@@ -392,7 +392,7 @@ func TestWritingPhase(t *testing.T) {
 		isTerminal = func(io.Writer) bool { return terminal }
 		logDelay, logInterval = -1, 10*time.Millisecond
 		w := &syncBuffer{}
-		rows, stop := startWriting(w, false, 10, then)
+		rows, stop := startWriting(w, false, 10, "out", then)
 		rows("out", 4)
 		rows("out", 6)
 		deadline := time.Now().Add(5 * time.Second)
@@ -417,9 +417,38 @@ func TestWritingPhase(t *testing.T) {
 		}
 	}
 	// Quiet, or no per-lane rows: no bar and no phase.
-	if rows, stop := startWriting(&syncBuffer{}, true, 10, then); rows != nil {
+	if rows, stop := startWriting(&syncBuffer{}, true, 10, "out", then); rows != nil {
 		stop()
 		t.Error("--quiet started the files' bar")
+	}
+}
+
+// TestWritingLabel: the files' bar names the file it writes from its first
+// line, before any values are handed on, on a terminal and in a log alike.
+// It read "writing" alone until the first chunk of --out was written: a
+// loaded machine's log showed "gpusim: progress: writing: 0%  0/500k
+// values  -/s  ETA --", a line that named no file.
+func TestWritingLabel(t *testing.T) {
+	defer fakeTerminal()()
+	for _, terminal := range []bool{true, false} {
+		for _, first := range []string{"out", "paths-out"} {
+			is, delay, every := isTerminal, logDelay, logInterval
+			isTerminal = func(io.Writer) bool { return terminal }
+			logDelay, logInterval = -1, 10*time.Millisecond
+			w := &syncBuffer{}
+			_, stop := startWriting(w, false, 10, first, "")
+			deadline := time.Now().Add(30 * time.Second)
+			for w.String() == "" && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			stop()
+			isTerminal, logDelay, logInterval = is, delay, every
+			// A bar's frame starts with \r, a log's line with its prefix.
+			out := strings.TrimPrefix(strings.TrimPrefix(w.String(), "\r"), "gpusim: progress: ")
+			if !strings.HasPrefix(out, "writing --"+first+": ") {
+				t.Errorf("terminal %v, first %s: drew %q before any values; want the file named", terminal, first, w.String())
+			}
+		}
 	}
 }
 

@@ -86,19 +86,23 @@ func startComputing(w io.Writer, quiet bool, k uint64, steps int) (func(laneStep
 // as they are written, not once the row is) and with a delay of its own,
 // so that small files print nothing: the run's bar ended before the files
 // were written, and a CSV --out of 10^8 lanes was written for half a
-// minute with nothing on the terminal. It returns runfiles.WriteResult's
-// values callback (nil when quiet or values is 0), which names the file in
-// the bar ("writing --out: ..."), and the func that stops the report,
+// minute with nothing on the terminal. The bar names the file it writes
+// from the start, first's ("writing --out: ..."; first is the flag of
+// the first per-lane file written): labelled "writing" alone until the
+// first values came, a slow first write (a loaded machine, a slow disk)
+// showed a bar that named no file. It returns runfiles.WriteResult's
+// values callback (nil when quiet or values is 0), which names the file
+// it is handed (--paths-out after --out), and the func that stops the report,
 // which must run before anything else is printed. Once the last value is
 // handed on, the bar gives way to then (progress.Bar.Phase), what the run
 // does next ("syncing --out, then writing --html": finishingPhase): the
 // bar stayed up at 100% while they ran, and seemed stuck.
-func startWriting(w io.Writer, quiet bool, values uint64, then string) (func(flag string, n int), func()) {
+func startWriting(w io.Writer, quiet bool, values uint64, first, then string) (func(flag string, n int), func()) {
 	if quiet || values == 0 {
 		return nil, func() {}
 	}
-	b, stop := newProgress(w, values, 0, progress.Options{Label: "writing", Unit: "values"})
-	last, done := "", uint64(0)
+	b, stop := newProgress(w, values, 0, progress.Options{Label: "writing --" + first, Unit: "values"})
+	last, done := first, uint64(0)
 	return func(flag string, n int) {
 		if flag != last { // WriteResult's goroutine alone calls it
 			last = flag

@@ -874,7 +874,11 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		}
 	}
 	written := o.outputs
-	values, stopWriting := startWriting(stderr, o.quiet, o.outputs.Values(uint64(len(res.Finals)), p.Steps), finishingPhase(o.named))
+	first := "paths-out" // WriteResult writes --out first
+	if o.outputs.Out != "" {
+		first = "out"
+	}
+	values, stopWriting := startWriting(stderr, o.quiet, o.outputs.Values(uint64(len(res.Finals)), p.Steps), first, finishingPhase(o.named))
 	defer stopWriting()
 	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, values)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))
