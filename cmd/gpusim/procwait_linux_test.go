@@ -40,7 +40,9 @@ func partsReading(t *testing.T, pid int) {
 // waitCPU waits until process pid has used d of CPU time (utime and stime
 // of /proc/PID/stat, in clock ticks of 10 ms): past its start, which takes
 // a few tens of milliseconds, it is then running its job. 30 s at most.
-func waitCPU(t *testing.T, pid int, d time.Duration) {
+// It reports false where the process ended first: a run past its
+// --timeout on a loaded machine, which waited the 30 s on a zombie.
+func waitCPU(t *testing.T, pid int, d time.Duration) bool {
 	t.Helper()
 	path := fmt.Sprintf("/proc/%d/stat", pid)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
@@ -61,7 +63,10 @@ func waitCPU(t *testing.T, pid int, d time.Duration) {
 			t.Fatalf("%s: %q", path, b)
 		}
 		if time.Duration(ut+st)*10*time.Millisecond >= d {
-			return
+			return true
+		}
+		if f[0] == "Z" || f[0] == "X" {
+			return false // it ended first (a zombie, not yet waited for)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the process has not used %v of CPU in 30 s: %s", d, b)

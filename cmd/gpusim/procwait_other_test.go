@@ -13,5 +13,8 @@ func partsReading(t *testing.T, pid int) { time.Sleep(700 * time.Millisecond) }
 
 // waitCPU waits d, the CPU time process pid is to have used, plus 200 ms
 // for its start: a process's CPU time (/proc/PID/stat) is read on Linux
-// alone.
-func waitCPU(t *testing.T, pid int, d time.Duration) { time.Sleep(d + 200*time.Millisecond) }
+// alone. It reports true: whether the process ended first is not known.
+func waitCPU(t *testing.T, pid int, d time.Duration) bool {
+	time.Sleep(d + 200*time.Millisecond)
+	return true
+}

@@ -49,7 +49,9 @@ func TestSuspendedProgress(t *testing.T) {
 	defer cmd.Process.Kill()
 	// Half a second of the run's CPU time, then its next bar: not a fixed
 	// time after the start, which a loaded machine's slow start outlasted.
-	waitCPU(t, cmd.Process.Pid, 500*time.Millisecond)
+	if !waitCPU(t, cmd.Process.Pid, 500*time.Millisecond) {
+		t.Fatalf("the process ended before it used 500ms of CPU: stderr %q", stderr)
+	}
 	before := nextBarRate(t, stderr, len(stderr.String()))
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -78,21 +80,46 @@ func TestSuspendedProgress(t *testing.T) {
 // the limit counts wall time, as timeout(1) does, so the run ends as it
 // continues, exit 124 and no file left, and the message says how much of
 // the limit it was suspended: it read "run exceeded 2s" alone, of a run
-// that had run for half a second.
+// that had run for half a second. The stop must come before the limit:
+// on a loaded machine (load 11 on 2 cores) the run's first 500 ms of CPU
+// took more than its 2 s, so that it ended by its limit before it was
+// stopped, and "run exceeded 2s" alone was right. A try whose stop came
+// later than limit/2 after the start is tried again with a limit twice
+// as long, stopped for a second more than the limit.
 func TestSuspendedTimeout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
-	dir := t.TempDir()
-	cmd, stderr := runSuspended(t, dir, 500*time.Millisecond, 3*time.Second, "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy", "--timeout", "2s")
-	code, took := exitCode(t, cmd)
-	if code != interrupt.ExitTimeout || took > stopLatency {
-		t.Errorf("exit %d %v after SIGCONT past the limit; want %d within %v", code, took, interrupt.ExitTimeout, stopLatency)
+	for limit := 2 * time.Second; ; limit *= 2 {
+		dir := t.TempDir()
+		stop := limit + time.Second
+		cmd, stderr := startGpusim(t, dir, "run", "--engine", "serial", "--lanes", "1e8", "--steps", "1000", "--out", "finals.npy", "--timeout", limit.String())
+		start := time.Now()
+		if !waitCPU(t, cmd.Process.Pid, 200*time.Millisecond) || time.Since(start) > limit/2 {
+			exitCode(t, cmd) // killed by its Cleanup if it still runs
+			if limit < 16*time.Second {
+				t.Logf("--timeout %v: not stopped within %v of its start; again", limit, limit/2)
+				continue
+			}
+			t.Fatalf("--timeout %v: not stopped within %v of its start; stderr %q", limit, limit/2, stderr)
+		}
+		suspend(t, cmd, stop)
+		code, took := exitCode(t, cmd)
+		if code != interrupt.ExitTimeout || took > stopLatency {
+			t.Errorf("exit %d %v after SIGCONT past the limit; want %d within %v", code, took, interrupt.ExitTimeout, stopLatency)
+		}
+		want := regexp.MustCompile(`^gpusim: error: --timeout: run exceeded ` + limit.String() + `, ([0-9.]+)s of it suspended \(the limit counts wall time, as timeout\(1\) does\)\n$`)
+		m := want.FindStringSubmatch(lastLine(stderr.String()))
+		var got float64
+		if m != nil {
+			got, _ = strconv.ParseFloat(m[1], 64)
+		}
+		if m == nil || got < (stop-time.Second).Seconds() || got > (stop+time.Second/2).Seconds() {
+			t.Errorf("stderr ends %q, want it to match %q with %v or about", lastLine(stderr.String()), want, stop)
+		}
+		assertEmptyDir(t, dir)
+		return
 	}
-	if got, want := lastLine(stderr.String()), regexp.MustCompile(`^gpusim: error: --timeout: run exceeded 2s, [23](\.[0-9])?s of it suspended \(the limit counts wall time, as timeout\(1\) does\)\n$`); !want.MatchString(got) {
-		t.Errorf("stderr ends %q, want it to match %q", got, want)
-	}
-	assertEmptyDir(t, dir)
 }
 
 // TestSuspendedRunNote: a run stopped for 2 s and continued says, beside
@@ -135,6 +162,19 @@ func nextBarRate(t *testing.T, stderr *syncBuffer, n int) float64 {
 // when the test ends, should it still run.
 func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
+	cmd, stderr := startGpusim(t, dir, args...)
+	if !waitCPU(t, cmd.Process.Pid, after) {
+		t.Fatalf("the process ended before it used %v of CPU: stderr %q", after, stderr)
+	}
+	suspend(t, cmd, stopped)
+	return cmd, stderr
+}
+
+// startGpusim starts gpusim with args in dir: the command and its
+// standard error. The process is killed when the test ends, should it
+// still run.
+func startGpusim(t *testing.T, dir string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command("gpusim", args...)
 	cmd.Dir = dir
 	stderr := &syncBuffer{}
@@ -143,7 +183,12 @@ func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args .
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	waitCPU(t, cmd.Process.Pid, after)
+	return cmd, stderr
+}
+
+// suspend stops cmd (SIGSTOP) for stopped and continues it (SIGCONT).
+func suspend(t *testing.T, cmd *exec.Cmd, stopped time.Duration) {
+	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -151,5 +196,4 @@ func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args .
 	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	return cmd, stderr
 }
