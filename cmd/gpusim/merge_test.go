@@ -210,9 +210,10 @@ func TestTextReportQuotesControlCharacters(t *testing.T) {
 // mergeDiffers are the JSON report's keys in which a merge of a job's
 // shards differs from a single run of the job by design (docs/cluster.md,
 // "What the merge reports"): the timing (the merge computes nothing),
-// what the merge merged, and auto's choice, which each shard made for its
-// own lanes.
-var mergeDiffers = []string{"timing", "merged", "auto"}
+// what the merge merged, auto's choice, which each shard made for its
+// own lanes, and the --workers a run was given and the goroutines it
+// started, which parts do not record.
+var mergeDiffers = []string{"timing", "merged", "auto", "workers", "workers_ran"}
 
 // flatJSON flattens a decoded JSON document into path -> value: "a.b",
 // "daily[2].mean".
