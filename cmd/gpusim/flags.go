@@ -298,21 +298,7 @@ func (v *durationValue) Set(s string) error {
 	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil:
-		if a, ok := count.ASCIIDigits(s); ok {
-			if _, err := time.ParseDuration(a); err == nil {
-				if strings.HasPrefix(a, "-") {
-					// -５s: negative, as a count's, with no
-					// advice (it read "write -5s").
-					return fmt.Errorf("%s is negative (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
-				}
-				// --timeout ３０s: as a count's.
-				return fmt.Errorf("%v (valid range 0..%s, 0 for none)", &count.DigitsError{ASCII: a}, durationText(maxTimeout))
-			}
-		}
-		if advice, ok := durationAdvice(s); ok {
-			return fmt.Errorf("%s (valid range 0..%s, 0 for none)", advice, durationText(maxTimeout))
-		}
-		return errors.New(wantValue["timeout"])
+		return durationRefusal(s)
 	case d > maxTimeout:
 		// As typed, as the other cases: 2562047h30m read 2562047h30m0s.
 		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
@@ -322,6 +308,50 @@ func (v *durationValue) Set(s string) error {
 	}
 	v.d, v.typed = d, s
 	return nil
+}
+
+// reExpNumber is a number with an exponent and without a unit (1e3),
+// which time.ParseDuration refuses.
+var reExpNumber = lazyRegexp(`^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$`)
+
+// durationRefusal is the error for s, a duration Go refuses that is not a
+// bare number or out of range: the advice for a typo where there is one
+// (durationAdvice; digits of another script; 1e3, a number with an
+// exponent and no unit; -1d, negative whatever its typo), else the general
+// words (-1d and 1e3 read "want a duration such as 30s").
+func durationRefusal(s string) error {
+	valid := fmt.Sprintf("(valid range 0..%s, 0 for none)", durationText(maxTimeout))
+	if a, ok := count.ASCIIDigits(s); ok {
+		if _, err := time.ParseDuration(a); err == nil {
+			if strings.HasPrefix(a, "-") {
+				// -５s: negative, as a count's, with no
+				// advice (it read "write -5s").
+				return fmt.Errorf("%s is negative %s", s, valid)
+			}
+			// --timeout ３０s: as a count's.
+			return fmt.Errorf("%v %s", &count.DigitsError{ASCII: a}, valid)
+		}
+	}
+	if reExpNumber().MatchString(s) {
+		n, err := strconv.ParseFloat(s, 64)
+		fixed := strconv.FormatFloat(math.Abs(n), 'f', -1, 64) + "s"
+		if _, perr := time.ParseDuration(fixed); err == nil && perr == nil {
+			if n < 0 {
+				return fmt.Errorf("%s is negative %s", s, valid)
+			}
+			return fmt.Errorf("%s has no unit: write it with one, such as %s for seconds %s", s, fixed, valid)
+		}
+	}
+	if advice, ok := durationAdvice(s); ok {
+		return fmt.Errorf("%s %s", advice, valid)
+	}
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		if _, ok := durationAdvice(rest); ok {
+			// -1d: below 0 whatever the unit, as -1h is.
+			return fmt.Errorf("%s is negative %s", s, valid)
+		}
+	}
+	return errors.New(wantValue["timeout"])
 }
 
 // reDurationPart is one number and its unit as a user may type them, a
