@@ -63,6 +63,14 @@ func (c *countValue) Set(s string) error {
 		if s == "" {
 			return fmt.Errorf("not a valid width (valid: %s)", c.oneOf)
 		}
+		var digits *count.DigitsError
+		if errors.As(err, &digits) {
+			if w, err := count.ParseIn(digits.ASCII, c.lo, c.hi); err == nil && (w == 0 || slices.Contains(c.in, int(w))) {
+				// --vector-width １６: as a count's (it read
+				// "１６ is not a valid width").
+				return fmt.Errorf("%v (valid: %s)", digits, c.oneOf)
+			}
+		}
 		return fmt.Errorf("%s is not a valid width (valid: %s)", s, c.oneOf)
 	}
 	if err != nil {
@@ -323,13 +331,23 @@ func durationRefusal(s string) error {
 	valid := fmt.Sprintf("(valid range 0..%s, 0 for none)", durationText(maxTimeout))
 	if a, ok := count.ASCIIDigits(s); ok {
 		if _, err := time.ParseDuration(a); err == nil {
-			if strings.HasPrefix(a, "-") {
+			if strings.HasPrefix(a, "-") && strings.ContainsAny(a, "123456789") {
 				// -５s: negative, as a count's, with no
 				// advice (it read "write -5s").
 				return fmt.Errorf("%s is negative %s", s, valid)
 			}
 			// --timeout ３０s: as a count's.
 			return fmt.Errorf("%v %s", &count.DigitsError{ASCII: a}, valid)
+		}
+		switch {
+		case reBareNumber().MatchString(a) && strings.HasPrefix(a, "-") && strings.ContainsAny(a, "123456789"):
+			return fmt.Errorf("%s is negative %s", s, valid) // －１
+		case reBareNumber().MatchString(a) && strings.Trim(a, "+-0.") == "":
+			return fmt.Errorf("%v %s", &count.DigitsError{ASCII: a}, valid) // ００, as 00
+		case reBareNumber().MatchString(a) && !strings.HasPrefix(a, "-"):
+			// --timeout １: the digits and the unit, as 1 and ３０s
+			// get (it read "want a duration such as 30s").
+			return fmt.Errorf("digits other than ASCII 0-9 are not read, and %s has no unit: write it with one, such as %ss for seconds %s", a, strings.TrimPrefix(a, "+"), valid)
 		}
 	}
 	if reExpNumber().MatchString(s) {
