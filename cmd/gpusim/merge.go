@@ -21,6 +21,7 @@ import (
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/runfiles"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -485,6 +486,15 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 	data, err := readContext(ctx, read)
 	if cause := context.Cause(ctx); cause != nil && errors.Is(err, cause) {
 		return nil, err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		// A missing list named with spaces around it (--files-from ' ',
+		// "$DIR /parts.list") is refused as the output flags refuse
+		// such a name, naming the spaces: it read "no such file or
+		// directory". One that is there is read.
+		if err := runfiles.CheckName(runfiles.Path{Flag: "files-from", Path: list}); err != nil {
+			return nil, err
+		}
 	}
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		err = pe.Err // the name is in the message already
