@@ -313,7 +313,10 @@ func (b Benchable) noDevice(name string) error {
 		// negative.
 		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: %s is negative (valid: %s)", name, entry, index, valid)}
 	} else if idx, err := ParseDevices(index, -1); why == "" && (err != nil || len(idx) != 1) {
-		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: %q is not a device index (valid: %s)", name, entry, index, valid)}
+		// In --device x's words, the entry for its value: it read
+		// "opencl:x" names no device of opencl: "x" is not a device
+		// index, without the invalid value the other refusals give.
+		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: not a device index (valid: %s)", name, valid)}
 	}
 	return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: there is no device %s (valid: %s)", name, entry, index, valid)}
 }

@@ -49,11 +49,11 @@ func TestSelectNoDevice(t *testing.T) {
 	}}
 	const valid = "(valid: opencl:N, N from 0 to 1, or opencl for every device; gpusim devices lists them)"
 	for list, want := range map[string]string{
-		"opencl:+0":                   `"opencl:+0" names no device of opencl: "+0" is not a device index ` + valid,
-		"opencl: ":                    `"opencl:" names no device of opencl: "" is not a device index ` + valid,
+		"opencl:+0":                   `invalid value "opencl:+0": not a device index ` + valid,
+		"opencl: ":                    `invalid value "opencl:": not a device index ` + valid,
 		"opencl:-1":                   `"opencl:-1" names no device of opencl: -1 is negative ` + valid,
-		"opencl:1e0":                  `"opencl:1e0" names no device of opencl: "1e0" is not a device index ` + valid,
-		"serial,opencl:x":             `"opencl:x" names no device of opencl: "x" is not a device index ` + valid,
+		"opencl:1e0":                  `invalid value "opencl:1e0": not a device index ` + valid,
+		"serial,opencl:x":             `invalid value "opencl:x": not a device index ` + valid,
 		"opencl:2":                    `"opencl:2" names no device of opencl: there is no device 2 ` + valid,
 		"opencl:007":                  `"opencl:7" names no device of opencl: there is no device 7 ` + valid,
 		"opencl:99999999999999999999": `"opencl:99999999999999999999" names no device of opencl: there is no device 99999999999999999999 ` + valid,
