@@ -110,6 +110,23 @@ func TestBenchOutputIsStdio(t *testing.T) {
 	}
 }
 
+// appendTo opens path for appending, as a shell's >> or 2>> does, and
+// returns its contents before, for a test to check that a refused command
+// left the file as it was. The file is closed when the test ends.
+func appendTo(t *testing.T, path string) (before []byte, f *os.File) {
+	t.Helper()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return before, f
+}
+
 // twoParts saves the two shards of a small job in dir and returns their
 // paths.
 func twoParts(t *testing.T, dir string) []string {
@@ -131,14 +148,7 @@ func twoParts(t *testing.T, dir string) []string {
 func TestMergeStdoutIsPart(t *testing.T) {
 	dir := t.TempDir()
 	parts := twoParts(t, dir)
-	before, err := os.ReadFile(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(parts[1], os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before, f := appendTo(t, parts[1])
 	var stderr bytes.Buffer
 	code := runContext(context.Background(), append([]string{"merge"}, parts...), strings.NewReader(""), f, &stderr)
 	f.Close()

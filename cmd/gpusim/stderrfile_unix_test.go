@@ -129,15 +129,7 @@ func TestEarlyNoteNotIntoListPart(t *testing.T) {
 	if err := os.WriteFile(list, []byte(strings.Join(parts, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before, err := os.ReadFile(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(parts[1], os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	before, f := appendTo(t, parts[1])
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
