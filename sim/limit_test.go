@@ -57,8 +57,8 @@ var reLargestSigma = regexp.MustCompile(`--sigma \(to (\S+) or less\)`)
 // shape of run, the run stays finite and within MaxTemperature, and so do
 // its histograms (final and daily: no lane in the under- or overflow bin,
 // every quantile finite), while the next float32 sigma is refused, the
-// error advising a lower --sigma (it names --persistence from |p| = 1 on),
-// below |p| = 1 the largest sigma that fits. Noise of 5e36 about 0 at --persistence 0.5 (bound 6.8e37) is
+// error advising a lower --sigma (it names --persistence from |p| = 1 on)
+// and the largest sigma that fits. Noise of 5e36 about 0 at --persistence 0.5 (bound 6.8e37) is
 // accepted: the limit was a tenth of float32's largest, which refused it.
 func TestLimitBothSides(t *testing.T) {
 	p := Default()
@@ -97,8 +97,9 @@ func TestLimitBothSides(t *testing.T) {
 		var pe *ParamError
 		if err := p.Validate(); !errors.As(err, &pe) || !strings.Contains(err.Error(), "--sigma") {
 			t.Errorf("%+v: sigma %v: %v, want an error that advises --sigma", c, p.Sigma, err)
-		} else if m := reLargestSigma.FindStringSubmatch(err.Error()); math.Abs(c.persistence) < 1 && (m == nil || m[1] != strconv.FormatFloat(float64(math.Float32frombits(lo)), 'g', -1, 32)) {
-			// Below |p| = 1 it gives the largest sigma that fits.
+		} else if m := reLargestSigma.FindStringSubmatch(err.Error()); m == nil || m[1] != strconv.FormatFloat(float64(math.Float32frombits(lo)), 'g', -1, 32) {
+			// It gives the largest sigma that fits, from |p| = 1 on
+			// too (where it read "--sigma" alone).
 			t.Errorf("%+v: sigma %v: %v, want the largest sigma that fits, %v", c, p.Sigma, err, math.Float32frombits(lo))
 		}
 		ok(lo)
@@ -130,5 +131,22 @@ func checkFinite(t *testing.T, name string, p Params) {
 				t.Errorf("%s: summary %d: quantile %v = %v, mean %v", name, k, q, v, s.Mean)
 			}
 		}
+	}
+}
+
+// TestLowerAdviceBoth: where neither --sigma nor --anchor alone would
+// bring a run within the limit, the refusal says both must change (it read
+// "lower --sigma or --anchor"); where --sigma 0 would not do from |p| = 1
+// on, it names no largest --sigma.
+func TestLowerAdviceBoth(t *testing.T) {
+	p := Default()
+	p.Lanes, p.Sigma, p.Anchor = 10, 1e38, 1e38
+	if err := p.Validate(); err == nil || !strings.HasSuffix(err.Error(), ": lower both --sigma and --anchor") {
+		t.Errorf("sigma and anchor 1e38: %v, want advice to lower both", err)
+	}
+	p = Default()
+	p.Lanes, p.Persistence, p.Steps, p.Sigma, p.Start = 10, 2, 200, 1, 1e30
+	if err := p.Validate(); err == nil || reLargestSigma.MatchString(err.Error()) || !strings.Contains(err.Error(), "--steps, --sigma, --anchor") {
+		t.Errorf("start 1e30, persistence 2, 200 steps: %v, want --sigma without a largest", err)
 	}
 }

@@ -140,7 +140,7 @@ func (p Params) Validate() error {
 				flag = "sigma"
 			}
 		}
-		advice := "lower --persistence below 1 in magnitude, --steps, --sigma, --anchor or --start"
+		advice := "lower --persistence below 1 in magnitude, --steps, " + p.sigmaAdvice() + ", --anchor or --start"
 		if flag != "persistence" {
 			advice = p.lowerAdvice(flag)
 		}
@@ -153,8 +153,9 @@ func (p Params) Validate() error {
 // sigma) drives the bound past the limit: the flags that would bring it
 // within the limit alone, set to 0 (--persistence: nearer 0), with the
 // largest --sigma that does where that is one; where none would alone,
-// flag and the other of the two where it is not 0. --sigma 3.4028235e+38 at anchor 72 read "lower
-// --sigma or --anchor", where no anchor helps.
+// flag and the other of the two together where it is not 0. --sigma
+// 3.4028235e+38 at anchor 72 read "lower --sigma or --anchor", where no
+// anchor helps.
 func (p Params) lowerAdvice(flag string) string {
 	other := map[string]string{"anchor": "sigma", "sigma": "anchor"}[flag]
 	field := func(q *Params, f string) *float64 {
@@ -186,13 +187,27 @@ func (p Params) lowerAdvice(flag string) string {
 		return "bring --persistence nearer 0"
 	case nearer:
 		return "lower " + strings.Join(helps, " or ") + ", or bring --persistence nearer 0"
+	case len(helps) == 0 && *field(&p, other) != 0:
+		// Neither alone: "lower --sigma or --anchor" read as if
+		// either would do (--sigma 1e38 --anchor 1e38).
+		return "lower both --" + flag + " and --" + other
 	case len(helps) == 0:
 		helps = []string{"--" + flag}
-		if *field(&p, other) != 0 {
-			helps = append(helps, "--"+other)
-		}
 	}
 	return "lower " + strings.Join(helps, " or ")
+}
+
+// sigmaAdvice is --sigma as Validate's advice from |p| = 1 on names it:
+// with the largest --sigma within the limit where --sigma 0 is and p.Sigma
+// is not (--persistence 1 --steps 1000 --sigma 1e35 read "--sigma" without
+// it, where below |p| = 1 the refusal named it).
+func (p Params) sigmaAdvice() string {
+	q := p
+	q.Sigma = 0
+	if p.Sigma == 0 || !(q.Bound() <= MaxTemperature) {
+		return "--sigma"
+	}
+	return "--sigma (to " + p.largestSigma() + " or less)"
 }
 
 // largestSigma is the largest --sigma within the limit with p's other
