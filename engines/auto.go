@@ -1691,8 +1691,8 @@ func startDevice(ctx context.Context, dev Entry, o Options, probe *sim.Job) (e s
 // every device, as gpu.PickDefault picks.
 func candidates(ds []Device, o Options) []Device {
 	if o.Devices != "" {
-		idx, err := ParseDevices(o.Devices, len(ds))
-		if err != nil {
+		idx, why := parseDevices(o.Devices, len(ds))
+		if why != "" {
 			return nil
 		}
 		var out []Device
@@ -2963,7 +2963,7 @@ func loaderSettings() string {
 }
 
 // firstLine is err's first line, less a last clause that introduces the
-// lines after it (DeviceIndexError's "; devices:"), which a note of one
+// lines after it (refuseDevice's "; devices:"), which a note of one
 // line ended on: "did not start (--device: opencl: no device 7 (valid
 // range 0..0); devices:)".
 func firstLine(err error) string {

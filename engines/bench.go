@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gpusim/gpusim/cpu"
@@ -210,7 +209,7 @@ func CanonicalList(list string) string {
 		entry = strings.TrimSpace(entry)
 		if strings.TrimSpace(index) == "all" {
 			names[i] = entry // every device, as the entry alone names them
-		} else if idx, err := ParseDevices(index, -1); err == nil && len(idx) == 1 {
+		} else if idx, why := parseDevices(index, -1); why == "" && len(idx) == 1 {
 			names[i] = fmt.Sprintf("%s:%d", entry, idx[0])
 		}
 	}
@@ -275,48 +274,28 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 	return specs, nil
 }
 
-// noDevice is Select's error for ENTRY:X where ENTRY has a spec per device
-// here and X names none of them, in --device's words and with the range of
-// the devices there: X not a device index as ParseDevices reads one
-// ("opencl:+0", "opencl:1e0", "opencl:"), a negative one ("opencl:-1"),
-// or an index no device has ("opencl:7", "opencl:99999999999999999999"). They read
-// "unknown engine", where --device said which devices there are. nil for
-// any other name, which is unknown.
+// noDevice is Select's error for ENTRY:X where ENTRY is an engine that
+// runs on devices and X names none of them here, in --device's words
+// (refuseDevice), with the range of the devices there: X not a device
+// index as ParseDevices reads one ("opencl:+0", "opencl:1e0",
+// "opencl:"), a negative one ("opencl:-1"), or an index no device has
+// ("opencl:7", "opencl:99999999999999999999"); where there is no device,
+// it says so. They read "unknown engine", then '"opencl:7" names no
+// device of opencl: there is no device 7', without the invalid value the
+// other refusals give. nil for any other name, which is unknown.
 func (b Benchable) noDevice(name string) error {
 	entry, index, found := strings.Cut(name, ":")
-	entry = strings.TrimSpace(entry)
-	if !found {
+	entry, index = strings.TrimSpace(entry), strings.TrimSpace(index)
+	if e, err := Lookup(entry); !found || err != nil || e.Devices == nil {
 		return nil
 	}
-	var have []int
-	for _, s := range b.Specs {
-		if i, err := strconv.Atoi(strings.TrimPrefix(s.Name, entry+":")); s.Device && s.Entry == entry && err == nil {
-			have = append(have, i)
-		}
+	forms := fmt.Sprintf("written %s:N, or %s for every device", entry, entry)
+	idx, why := parseDevices(index, -1)
+	switch {
+	case index == "" || strings.Contains(index, ","):
+		why = "not a device index"
+	case why == "" && len(idx) == 1:
+		why = fmt.Sprintf("there is no device %d", idx[0])
 	}
-	if len(have) == 0 {
-		return nil
-	}
-	slices.Sort(have)
-	valid := fmt.Sprintf("%s:N, N from %d to %d", entry, have[0], have[len(have)-1])
-	if have[len(have)-1]-have[0] != len(have)-1 {
-		names := make([]string, len(have))
-		for i, d := range have {
-			names[i] = fmt.Sprintf("%s:%d", entry, d)
-		}
-		valid = strings.Join(names, ", ")
-	}
-	valid += fmt.Sprintf(", or %s for every device; gpusim devices lists them", entry)
-	index = strings.TrimSpace(index)
-	if _, why := deviceIndex(index); why == "is negative" {
-		// It read "-1" is not a device index, where --device -1 is
-		// negative.
-		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: %s is negative (valid: %s)", name, entry, index, valid)}
-	} else if idx, err := ParseDevices(index, -1); why == "" && (err != nil || len(idx) != 1) {
-		// In --device x's words, the entry for its value: it read
-		// "opencl:x" names no device of opencl: "x" is not a device
-		// index, without the invalid value the other refusals give.
-		return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: not a device index (valid: %s)", name, valid)}
-	}
-	return &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("%q names no device of %s: there is no device %s (valid: %s)", name, entry, index, valid)}
+	return refuseDevice("engines", name, why, forms)
 }

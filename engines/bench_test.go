@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -47,16 +48,17 @@ func TestSelectNoDevice(t *testing.T) {
 	b := Benchable{Entries: []string{"serial", "opencl"}, Specs: []Spec{
 		{Name: "serial", Entry: "serial"}, {Name: "opencl:0", Entry: "opencl", Device: true}, {Name: "opencl:1", Entry: "opencl", Device: true},
 	}}
-	const valid = "(valid: opencl:N, N from 0 to 1, or opencl for every device; gpusim devices lists them)"
+	fakeDevices(t, 2, nil)
+	const valid = "(valid range 0..1, written opencl:N, or opencl for every device); devices:\n  0: dev 0 (pocl, CPU)\n  1: dev 1 (pocl, CPU)"
 	for list, want := range map[string]string{
 		"opencl:+0":                   `invalid value "opencl:+0": not a device index ` + valid,
 		"opencl: ":                    `invalid value "opencl:": not a device index ` + valid,
-		"opencl:-1":                   `"opencl:-1" names no device of opencl: -1 is negative ` + valid,
+		"opencl:-1":                   `invalid value "opencl:-1": -1 is negative ` + valid,
 		"opencl:1e0":                  `invalid value "opencl:1e0": not a device index ` + valid,
 		"serial,opencl:x":             `invalid value "opencl:x": not a device index ` + valid,
-		"opencl:2":                    `"opencl:2" names no device of opencl: there is no device 2 ` + valid,
-		"opencl:007":                  `"opencl:7" names no device of opencl: there is no device 7 ` + valid,
-		"opencl:99999999999999999999": `"opencl:99999999999999999999" names no device of opencl: there is no device 99999999999999999999 ` + valid,
+		"opencl:2":                    `invalid value "opencl:2": there is no device 2 ` + valid,
+		"opencl:007":                  `invalid value "opencl:7": there is no device 7 ` + valid,
+		"opencl:99999999999999999999": `invalid value "opencl:99999999999999999999": 99999999999999999999 is out of range ` + valid,
 		"serial:0":                    `unknown engine "serial:0"; did you mean serial? (valid: serial, opencl, opencl:0, opencl:1)`,
 		"cuda:0":                      `unknown engine "cuda:0" (valid: serial, opencl, opencl:0, opencl:1)`,
 	} {
@@ -70,11 +72,12 @@ func TestSelectNoDevice(t *testing.T) {
 			t.Errorf("Select(%q): %v; want it taken, as --device takes it", list, err)
 		}
 	}
-	// Devices not numbered from 0 on are listed by name.
-	b.Specs = b.Specs[:2]
-	b.Specs = append(b.Specs, Spec{Name: "opencl:3", Entry: "opencl", Device: true})
-	if _, err := b.Select("opencl:1"); err == nil || !strings.HasSuffix(err.Error(), "(valid: opencl:0, opencl:3, or opencl for every device; gpusim devices lists them)") {
-		t.Errorf("Select(opencl:1) with devices 0 and 3: %v", err)
+	// Where OpenCL finds no device, it says so (it read "unknown
+	// engine").
+	fakeDevices(t, 0, gpu.ErrNoDevice)
+	b.Specs = b.Specs[:1]
+	if _, err := b.Select("opencl:-1"); err == nil || !strings.HasSuffix(err.Error(), `invalid value "opencl:-1": -1 is negative (valid: a device's index, written opencl:N, or opencl for every device, and there is no OpenCL device here; gpusim devices says why)`) {
+		t.Errorf("Select(opencl:-1) with no device: %v", err)
 	}
 }
 

@@ -51,7 +51,7 @@ func MinTime(name string, o Options, work float64) (seconds float64, on string) 
 	devices := 1
 	if d := strings.TrimSpace(o.Devices); d == "all" {
 		devices = allDevices
-	} else if idx, err := ParseDevices(d, -1); d != "" && err == nil {
+	} else if idx, why := parseDevices(d, -1); d != "" && why == "" {
 		devices = len(idx)
 	}
 	cpuRate, cpuOn := coreCeiling*float64(cores), fmt.Sprintf("%s on %s", name, count.Noun(cores, "core"))
@@ -110,8 +110,8 @@ func ListedMinTime(name string, o Options, work float64) (seconds float64, on st
 	}
 	ds := all
 	if strings.TrimSpace(o.Devices) != "" {
-		idx, err := ParseDevices(o.Devices, len(all))
-		if err != nil {
+		idx, why := parseDevices(o.Devices, len(all))
+		if why != "" {
 			return MinTime(name, o, work)
 		}
 		ds = nil

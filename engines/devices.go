@@ -134,7 +134,7 @@ func DeviceLabelsFor(specs []Spec) ([]string, error) {
 // MaxDeviceIndex is the largest device index --device reads before OpenCL
 // says how many devices there are: the range its syntax allows, the same
 // where int has 32 bits. The engine checks the index against the devices
-// there later (gpu.DeviceIndexError).
+// there later (deviceIndexes); a refusal names their range, not this.
 const MaxDeviceIndex = math.MaxInt32
 
 // DeviceForms are the values --device takes, as its errors name them.
@@ -143,18 +143,12 @@ const DeviceForms = "N, a list N,M, or all; see gpusim devices"
 // ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
 // number of devices "all" stands for, or -1 when not known yet ("all" then
 // gives nil); whether each index exists is the engine's to check. The
-// indices come back in the list's order. Errors are *sim.ParamError for
-// --device: an empty list, an index that is not a whole number from 0
-// (deviceIndex), one listed twice.
+// indices come back in the list's order. Errors are refuseDevice's
+// *sim.ParamError for --device, which lists the devices: an empty list, an
+// index that is not a whole number from 0 (deviceIndex), one listed twice.
 func ParseDevices(s string, n int) ([]int, error) {
-	if strings.TrimSpace(s) == "all" { // spaces around it ignored, as around the indices
-		if n < 0 {
-			return nil, nil
-		}
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
+	idx, why := parseDevices(s, n)
+	if why == "" {
 		return idx, nil
 	}
 	if strings.TrimSpace(s) == "" {
@@ -162,7 +156,26 @@ func ParseDevices(s string, n int) ([]int, error) {
 		// check, which selftest's differed from.
 		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("needs a device, got %q (valid: %s)", s, DeviceForms)}
 	}
-	var idx []int
+	return nil, refuseDevice("device", s, why, deviceListForms)
+}
+
+// parseDevices is ParseDevices without its error: why says what is wrong
+// with s ("" where nothing), as refuseDevice words it; the callers that
+// count a valid list's devices take it, and list no devices for a bad one.
+func parseDevices(s string, n int) (idx []int, why string) {
+	if strings.TrimSpace(s) == "all" { // spaces around it ignored, as around the indices
+		if n < 0 {
+			return nil, ""
+		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, ""
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, "needs a device"
+	}
 	entry, entries := 0, strings.Count(s, ",")+1
 	for f := range strings.SplitSeq(s, ",") {
 		f = strings.TrimSpace(f)
@@ -173,18 +186,40 @@ func ParseDevices(s string, n int) ([]int, error) {
 			// -1 and 99999999999999999999: out of range, with the
 			// range, as a count flag words it (they read "is not a
 			// device index" without a number).
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, f, why, deviceRange(n))}
+			return nil, f + " " + why
 		case i < 0:
-			// In the count flags' words, invalid value "X": ..., and
-			// the range as -1's: it read "x" is not a device index
-			// (valid: N, ...), "0,,1" and "１" alike.
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: %s (valid range %s, a list N,M,... or all; gpusim devices lists them)", s, notIndex(f, entry, entries), deviceRange(n))}
+			// "x" is not a device index, "0,,1" and "１" alike.
+			return nil, notIndex(f, entry, entries)
 		case slices.Contains(idx, i):
-			return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: device %d is listed twice (valid range %s, a list N,M,... of each device once, or all; gpusim devices lists them)", s, i, deviceRange(n))}
+			return nil, fmt.Sprintf("device %d is listed twice", i)
 		}
 		idx = append(idx, i)
 	}
-	return idx, nil
+	return idx, ""
+}
+
+// deviceListForms are the forms of --device's value besides an index, as
+// refuseDevice's range names them.
+const deviceListForms = "a list N,M,... or all"
+
+// deviceRefusal is refuseDevice's message, given the labels of the devices
+// here and whether the listing said which there are (none, where it found
+// no OpenCL device at all).
+func deviceRefusal(value, why, forms string, labels []string, listed bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid value %q: %s ", value, why)
+	switch {
+	case len(labels) > 0:
+		fmt.Fprintf(&b, "(valid range 0..%d, %s); devices:", len(labels)-1, forms)
+		for _, l := range labels {
+			b.WriteString("\n  " + l)
+		}
+	case listed:
+		fmt.Fprintf(&b, "(valid: a device's index, %s, and there is no OpenCL device here; gpusim devices says why)", forms)
+	default:
+		fmt.Fprintf(&b, "(valid: a device's index, %s; the devices could not be listed: gpusim devices says why)", forms)
+	}
+	return b.String()
 }
 
 // notIndex says why f, entry i of a list of entries, is no device index:
@@ -232,15 +267,6 @@ func deviceIndex(f string) (i int, why string) {
 		return -1, "is out of range"
 	}
 	return int(n), ""
-}
-
-// deviceRange is the range of a device index: 0..n-1 of n devices, or,
-// where they are not known yet (n < 1), the range the syntax allows.
-func deviceRange(n int) string {
-	if n > 0 {
-		return fmt.Sprintf("0..%d", n-1)
-	}
-	return fmt.Sprintf("0..%d", MaxDeviceIndex)
 }
 
 // deviceName is a device's Label ("0: NAME (PLATFORM, TYPE)") as prose

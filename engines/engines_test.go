@@ -40,13 +40,31 @@ func TestLookup(t *testing.T) {
 	}
 }
 
+// fakeDevices makes refuseDevice list n devices ("I: dev I (pocl, CPU)"),
+// or fail with err, until the test ends.
+func fakeDevices(t *testing.T, n int, err error) {
+	was := listDevices
+	t.Cleanup(func() { listDevices = was })
+	listDevices = func() ([]gpu.DeviceDesc, error) {
+		if err != nil {
+			return nil, err
+		}
+		ds := make([]gpu.DeviceDesc, n)
+		for i := range ds {
+			ds[i] = gpu.DeviceDesc{Index: i, DeviceInfo: cl.DeviceInfo{Name: fmt.Sprintf("dev %d", i), PlatformName: "Portable Computing Language", Type: "CPU"}}
+		}
+		return ds, nil
+	}
+}
+
 func TestParseDevices(t *testing.T) {
+	fakeDevices(t, 4, nil)
 	for s, want := range map[string][]int{"0": {0}, "2,0": {2, 0}, " 1 , 3": {1, 3}, "all": {0, 1, 2, 3}, " all ": {0, 1, 2, 3}} {
 		if got, err := ParseDevices(s, 4); err != nil || !slices.Equal(got, want) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid range 0..3,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid range 0..3, a list N,M,... of each device once, or all;`, "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device, got \"\" (valid: N, a list N,M, or all; see gpusim devices)", " ": "needs a device"} {
+	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid range 0..3,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid range 0..3, a list N,M,... or all)`, "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device, got \"\" (valid: N, a list N,M, or all; see gpusim devices)", " ": "needs a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
@@ -66,41 +84,45 @@ func TestParseDevices(t *testing.T) {
 	// taken for 0 and 1 where -1 was refused, and an index past int was
 	// refused without the range.
 	for _, s := range []string{"-0", "+1", "1,+2", "0x1"} {
-		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "not a device index (valid range 0..3, a list N,M,... or all;") {
+		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "not a device index (valid range 0..3, a list N,M,... or all)") {
 			t.Errorf("ParseDevices(%q, 4): %v; want it is not a device index, with the range", s, err)
 		}
 	}
 }
 
 // TestParseDevicesRange: a negative index, or one past what the syntax
-// reads, is out of range, with the range: that of the devices there where
-// they are known, else 0..MaxDeviceIndex, before OpenCL loads. Both read
-// "is not a device index" without a number.
+// reads, is out of range, with the range of the devices there and then
+// the devices, whether ParseDevices is told how many there are or not:
+// before OpenCL loaded it named 0..2147483647, the range the syntax allows
+// (--device -1 where --device 1 named this machine's 0..0). Both read "is
+// not a device index" without a number.
 func TestParseDevicesRange(t *testing.T) {
+	fakeDevices(t, 4, nil)
+	const valid = " (valid range 0..3, a list N,M,... or all); devices:\n  0: dev 0 (pocl, CPU)\n  1: dev 1 (pocl, CPU)\n  2: dev 2 (pocl, CPU)\n  3: dev 3 (pocl, CPU)"
 	for _, c := range []struct {
 		s    string
 		n    int
 		want string
 	}{
-		{"-1", -1, `invalid value "-1": -1 is negative (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
-		{"0, -2", -1, `invalid value "0, -2": -2 is negative (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
-		{"99999999999999999999", -1, `invalid value "99999999999999999999": 99999999999999999999 is out of range (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
-		{"2147483648", -1, `invalid value "2147483648": 2147483648 is out of range (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
-		{"99999999999999999999", 4, `invalid value "99999999999999999999": 99999999999999999999 is out of range (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
-		{"x", -1, `invalid value "x": not a device index (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
+		{"-1", -1, `invalid value "-1": -1 is negative`},
+		{"0, -2", -1, `invalid value "0, -2": -2 is negative`},
+		{"99999999999999999999", -1, `invalid value "99999999999999999999": 99999999999999999999 is out of range`},
+		{"2147483648", -1, `invalid value "2147483648": 2147483648 is out of range`},
+		{"99999999999999999999", 4, `invalid value "99999999999999999999": 99999999999999999999 is out of range`},
+		{"x", -1, `invalid value "x": not a device index`},
 		// In the words of -1's: "x" is not a device index (valid: N,
 		// ...) was worded apart, without "invalid value"; an empty
 		// entry, all in a list and another script's digits said so too.
-		{"0,x", -1, `invalid value "0,x": entry "x" is not a device index (valid range 0..2147483647, a list N,M,... or all; gpusim devices lists them)`},
-		{"0,,1", 4, `invalid value "0,,1": entry 2 of 3 is empty (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
-		{"all,0", 4, `invalid value "all,0": entry "all": all is given alone, not in a list (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
-		{"１", 4, `invalid value "１": digits other than ASCII 0-9 are not read: write 1 (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
-		{"-１", 4, `invalid value "-１": -１ is negative (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
-		{"ALL", 4, `invalid value "ALL": not a device index; did you mean all? (valid range 0..3, a list N,M,... or all; gpusim devices lists them)`},
+		{"0,x", -1, `invalid value "0,x": entry "x" is not a device index`},
+		{"0,,1", 4, `invalid value "0,,1": entry 2 of 3 is empty`},
+		{"all,0", 4, `invalid value "all,0": entry "all": all is given alone, not in a list`},
+		{"１", 4, `invalid value "１": digits other than ASCII 0-9 are not read: write 1`},
+		{"-１", 4, `invalid value "-１": -１ is negative`},
+		{"ALL", 4, `invalid value "ALL": not a device index; did you mean all?`},
 	} {
 		var pe *sim.ParamError
-		if _, err := ParseDevices(c.s, c.n); !errors.As(err, &pe) || pe.Flag != "device" || pe.Msg != c.want {
-			t.Errorf("ParseDevices(%q, %d): %v; want --device: %s", c.s, c.n, err, c.want)
+		if _, err := ParseDevices(c.s, c.n); !errors.As(err, &pe) || pe.Flag != "device" || pe.Msg != c.want+valid {
+			t.Errorf("ParseDevices(%q, %d): %v; want --device: %s", c.s, c.n, err, c.want+valid)
 		}
 	}
 	if got, err := ParseDevices("2147483647", -1); err != nil || !slices.Equal(got, []int{MaxDeviceIndex}) {
@@ -108,8 +130,22 @@ func TestParseDevicesRange(t *testing.T) {
 	}
 }
 
-// TestSelect checks --engines against an entry with a spec per device: the
-// entry's name picks them all, a spec's name one.
+// TestDeviceRefusalNone: where OpenCL finds no device at all, a device
+// refusal says so; where the listing fails otherwise, that it could not
+// list them; the shape is the same.
+func TestDeviceRefusalNone(t *testing.T) {
+	fakeDevices(t, 0, gpu.ErrNoDevice)
+	want := `--device: invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all, and there is no OpenCL device here; gpusim devices says why)`
+	if _, err := ParseDevices("-1", -1); err == nil || err.Error() != want {
+		t.Errorf("no device: %v, want %s", err, want)
+	}
+	fakeDevices(t, 0, errors.New("opencl: list devices: CL_OUT_OF_HOST_MEMORY (-6)"))
+	want = `--device: invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all; the devices could not be listed: gpusim devices says why)`
+	if _, err := ParseDevices("-1", -1); err == nil || err.Error() != want {
+		t.Errorf("a failed listing: %v, want %s", err, want)
+	}
+}
+
 func TestSelect(t *testing.T) {
 	spec := func(name string) Spec {
 		entry, _, _ := strings.Cut(name, ":")
@@ -158,10 +194,19 @@ func TestSelect(t *testing.T) {
 			t.Errorf("Select(%q) without OpenCL: %v; want the reason it cannot run here", name, err)
 		}
 	}
-	for _, name := range []string{"opencl:", "opencl:x", "opencl:-1", "serial:0", "gone:0"} {
+	for _, name := range []string{"serial:0", "gone:0"} {
 		var pe *sim.ParamError
 		if _, err := b.Select(name); !errors.As(err, &pe) || !strings.Contains(err.Error(), "unknown engine") {
 			t.Errorf("Select(%q) without OpenCL: %v; want an unknown engine error", name, err)
+		}
+	}
+	// One that is no device index is refused as --device's, saying
+	// there is no device (it read "unknown engine").
+	fakeDevices(t, 0, cl.ErrNoPlatform)
+	for _, name := range []string{"opencl:", "opencl:x", "opencl:-1"} {
+		var pe *sim.ParamError
+		if _, err := b.Select(name); !errors.As(err, &pe) || !strings.Contains(err.Error(), "invalid value") || !strings.Contains(err.Error(), "there is no OpenCL device here") {
+			t.Errorf("Select(%q) without OpenCL: %v; want an invalid value that says there is no device", name, err)
 		}
 	}
 	delete(b.Missing, "opencl")
@@ -2759,7 +2804,7 @@ func TestAutoCalibrationOtherDevice(t *testing.T) {
 // introduces the lines after it (a device list).
 func TestFirstLine(t *testing.T) {
 	for in, want := range map[string]string{
-		"--device: opencl: no device 7 (valid range 0..0); devices:\n  0: pocl": "--device: opencl: no device 7 (valid range 0..0)",
+		"--device: invalid value \"7\": there is no device 7 (valid range 0..0, a list N,M,... or all); devices:\n  0: pocl": "--device: invalid value \"7\": there is no device 7 (valid range 0..0, a list N,M,... or all)",
 		"one line":                  "one line",
 		"first\nsecond":             "first",
 		"a; b:":                     "a; b:", // nothing after it: as written

@@ -33,9 +33,7 @@ var openCLEntry = Entry{
 	},
 	Bench:   benchOpenCL,
 	Devices: openCLDevices,
-	Absent: func(err error) bool {
-		return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
-	},
+	Absent:  openCLAbsent,
 	NotLoaded: func(err error) bool {
 		return errors.Is(err, cl.ErrAddressSpace) || errors.Is(err, cl.ErrThreads) || errors.Is(err, cl.ErrStack)
 	},
@@ -108,11 +106,39 @@ func CheckOptions(o Options) error {
 	return nil
 }
 
+// refuseDevice is every refusal of a value that names no device here
+// (--device's, selftest --device's, bench --engines ENTRY:N's), in one
+// shape, the count flags': invalid value "V": WHY (valid range 0..K,
+// FORMS), with the range of the devices listed here and then the devices,
+// one a line; where there are none, it says so. --device -1 named the
+// range the syntax allows (0..2147483647) where --device 1 named this
+// machine's, as "opencl: no device 1 (valid range 0..0); devices: ...",
+// and bench "opencl:99" names no device of opencl.
+func refuseDevice(flag, value, why, forms string) *sim.ParamError {
+	ds, err := listDevices()
+	labels := make([]string, len(ds))
+	for i, d := range ds {
+		labels[i] = d.String()
+	}
+	return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, labels, err == nil || openCLAbsent(err))}
+}
+
+// listDevices lists the devices refuseDevice names: gpu.Devices, not
+// Devices, which reads the registry's table, whose opening refuses with
+// refuseDevice; tests set it.
+var listDevices = gpu.Devices
+
+// openCLAbsent is the OpenCL entry's Absent: no library, platform or
+// device at all.
+func openCLAbsent(err error) bool {
+	return errors.Is(err, cl.ErrNoLibrary) || errors.Is(err, cl.ErrNoPlatform) || errors.Is(err, gpu.ErrNoDevice)
+}
+
 // deviceIndexes reads a --device list (N, N,M,... or all) against the
 // devices here: their indexes, and the devices listed. An index past them
-// is a *sim.ParamError for --device that lists the devices there are (bad
-// input: exit 2, before any device starts); without OpenCL, gpu.Devices'
-// error.
+// is refuseDevice's *sim.ParamError for --device, which lists the devices
+// there are (bad input: exit 2, before any device starts); without OpenCL,
+// gpu.Devices' error.
 func deviceIndexes(spec string) ([]int, []gpu.DeviceDesc, error) {
 	ds, err := gpu.Devices()
 	if err != nil {
@@ -124,7 +150,7 @@ func deviceIndexes(spec string) ([]int, []gpu.DeviceDesc, error) {
 	}
 	for _, i := range idx {
 		if i >= len(ds) {
-			return nil, nil, &sim.ParamError{Flag: "device", Msg: (&gpu.DeviceIndexError{Index: i, Devices: ds}).Error()}
+			return nil, nil, refuseDevice("device", spec, fmt.Sprintf("there is no device %d", i), deviceListForms)
 		}
 	}
 	return idx, ds, nil
