@@ -66,10 +66,13 @@
 // histogram bin is a number up to 2^53 and a string above; float64s are the
 // shortest decimal that reads back as the same float64; float32s (min, max,
 // lo, scale) are the shortest decimal of their float64 value, which reads
-// back exactly through float64 as well as float32.
+// back exactly through float64 as well as float32. A negative zero is
+// written -0.0 (jsonnum.NegZero), which Python's json reads as a float -0,
+// where -0 read as the int 0.
 //
 // The checksum is the SHA-256 of the payload's values encoded as Marshal
-// encodes them (Go's encoding/json of the payload, compact), so a changed
+// encodes them (Go's encoding/json of the payload, compact, -0 as -0: a
+// gpusim that wrote -0 reads the -0.0 of a later one), so a changed
 // value, a truncated file or a damaged byte fails it, while whitespace, key
 // order and the spelling of a float (7.2e1 for 72) do not. Integer fields
 // must be written as integers (a count of 1e2 is refused).

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -654,5 +655,101 @@ func TestPlainCounts(t *testing.T) {
 		if !ok && err == nil && want != nil && !strings.Contains(c, "null") { // null reads as 0
 			t.Errorf("%q: plainCounts declined what json.Unmarshal reads as %v", c, want)
 		}
+	}
+}
+
+// negZeroNumber is a number -0 in a JSON text, as encoding/json writes a
+// float's negative zero.
+var negZeroNumber = regexp.MustCompile(`[:\[,]\s*-0\s*[,\]}]`)
+
+// TestPartNegativeZero: a part writes a negative zero -0.0, which Python's
+// json reads as a float -0 (encoding/json's -0 read as the int 0, without
+// the sign, in params.start, the summary's mean, min and max and a day's
+// min); it reads back as -0, and its checksum sums the payload as Go
+// encodes it, with -0, so that a gpusim that encodes the payload again to
+// check it (an older one, or this one after a tool rewrote the numbers)
+// reads it, and a part of an older gpusim that wrote -0 reads as before.
+func TestPartNegativeZero(t *testing.T) {
+	neg := math.Copysign(0, -1)
+	p := smallJob(4)
+	p.Start, p.Anchor, p.Sigma, p.Steps = neg, neg, 0, 0
+	noSteps := run(t, cpu.Serial{}, &sim.Job{Params: p, First: 0, Count: 2})
+	// Sigma 0 leaves each lane its noise's sign: the day's min is -0.
+	p.Steps = 1
+	oneStep := run(t, cpu.Serial{}, &sim.Job{Params: p, First: 0, Count: 4, Daily: true})
+	for _, r := range []*sim.Result{noSteps, oneStep} {
+		data, err := shard.NewPart(r).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := negZeroNumber.Find(data); m != nil {
+			t.Errorf("a number -0 (%q) in\n%s", m, data)
+		}
+		got, err := shard.ParsePart(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zeros := []float64{got.Params.Start, got.Params.Anchor, float64(got.Summary.Min)}
+		if r == noSteps {
+			// Not the mean: ParsePart takes it as shift + dev, +0 (the
+			// merge makes it -0 again, widen).
+			zeros = append(zeros, float64(got.Summary.Max))
+		} else {
+			zeros = append(zeros, float64(got.Daily[0].Min))
+		}
+		for i, x := range zeros {
+			if x != 0 || !math.Signbit(x) {
+				t.Errorf("#%d: read back as %v, want -0", i, x)
+			}
+		}
+		var f struct {
+			Payload  json.RawMessage
+			Checksum string
+		}
+		if err := json.Unmarshal(data, &f); err != nil {
+			t.Fatal(err)
+		}
+		if sum := shard.PayloadChecksum(f.Payload); sum != f.Checksum {
+			t.Errorf("the payload encoded again sums to %s, the file says %s", sum, f.Checksum)
+		}
+		old := regexp.MustCompile(`-0\.0([,\n])`).ReplaceAll(data, []byte("-0$1"))
+		if negZeroNumber.Find(old) == nil {
+			t.Fatalf("no -0 in the part as an older gpusim wrote it:\n%s", old)
+		}
+		if back, err := shard.ParsePart(old); err != nil || back.Checksum != got.Checksum {
+			t.Errorf("the part as an older gpusim wrote it (-0): %v, want checksum %v", err, got.Checksum)
+		}
+		partSignsInPython(t, data, r == noSteps)
+	}
+}
+
+// partSignsInPython checks with python3's json, where there is one, that
+// the zeros of TestPartNegativeZero's part read as floats -0.0: start,
+// anchor and min, and the mean and max of a part without steps, or the
+// first day's min.
+func partSignsInPython(t *testing.T, data []byte, noSteps bool) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if testenv.CI() {
+			t.Fatal("CI=true but no python3 was found")
+		}
+		t.Skip("no python3")
+	}
+	const script = `import json, math, sys
+p = json.load(sys.stdin)["payload"]
+s = p["summary"]
+zeros = {"start": p["params"]["start"], "anchor": p["params"]["anchor"], "min": s["min"]}
+if sys.argv[1] == "true":
+    zeros.update(mean=s["mean"], max=s["max"])
+else:
+    zeros["day 1 min"] = p["daily"][0]["min"]
+for k, v in zeros.items():
+    assert isinstance(v, float) and v == 0 and math.copysign(1, v) < 0, (k, v)
+print("ok")
+`
+	cmd := exec.Command(py, "-c", script, strconv.FormatBool(noSteps))
+	cmd.Stdin = bytes.NewReader(data)
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "ok\n" {
+		t.Errorf("python3: %v\n%s", err, out)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -187,7 +188,8 @@ func (p *Part) Marshal() ([]byte, error) {
 // indentLists appends the compact JSON value src (as json.Marshal writes
 // it) to out indented as json.Indent does with an indent of two spaces, at
 // depth levels in, except that a non-empty array of nothing but whole
-// numbers (digits and commas) is written on one line, "[0, 0, 3]".
+// numbers (digits and commas) is written on one line, "[0, 0, 3]", and a
+// number -0 is written -0.0 (jsonnum.NegZero).
 func indentLists(out, src []byte, depth int) []byte {
 	newline := func(out []byte) []byte {
 		out = append(out, '\n')
@@ -236,6 +238,16 @@ func indentLists(out, src []byte, depth int) []byte {
 			out = newline(append(out, c))
 		case ':':
 			out = append(out, ':', ' ')
+		case '-':
+			if jsonnum.NegZeroAt(src, i) {
+				// The file writes -0 as -0.0, the checksum sums -0
+				// (ParsePart encodes the payload again where the
+				// file's compact text does not match, as do older
+				// gpusims: Go reads -0.0 as -0).
+				out, i = append(out, jsonnum.NegZero...), i+1
+				continue
+			}
+			out = append(out, c)
 		default:
 			out = append(out, c)
 		}

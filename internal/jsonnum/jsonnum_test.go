@@ -1,0 +1,77 @@
+package jsonnum
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+// TestFix: every number -0 becomes -0.0, wherever it stands; other numbers
+// that begin -0 and strings are left as they are.
+func TestFix(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`-0`, `-0.0`},
+		{`0`, `0`},
+		{`[-0,-0]`, `[-0.0,-0.0]`},
+		{`{"a": -0,\n "b": -0}`, `{"a": -0.0,\n "b": -0.0}`},
+		{"{\n  \"a\": -0\n}\n", "{\n  \"a\": -0.0\n}\n"},
+		{`[-0.5,-0e1,-0E-3,-0.0,-05]`, `[-0.5,-0e1,-0E-3,-0.0,-05]`},
+		{`["-0", "a\"-0", "\\", -0]`, `["-0", "a\"-0", "\\", -0.0]`},
+		{`{"-0":-0}`, `{"-0":-0.0}`},
+	} {
+		if got := string(Fix([]byte(c.in))); got != c.want {
+			t.Errorf("Fix(%s) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// TestFixReadsBack: a document encoding/json wrote, through Fix, reads
+// back as the same values, each zero with its sign.
+func TestFixReadsBack(t *testing.T) {
+	neg := math.Copysign(0, -1)
+	in := map[string]any{"a": neg, "b": []float64{0, neg, -0.25, 75}, "c": float32(neg), "-0": "-0", "d": map[string]float64{"e": neg}}
+	b, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		A float64            `json:"a"`
+		B []float64          `json:"b"`
+		C float32            `json:"c"`
+		S string             `json:"-0"`
+		D map[string]float64 `json:"d"`
+	}
+	fixed := Fix(b)
+	if err := json.Unmarshal(fixed, &got); err != nil {
+		t.Fatalf("%s: %v", fixed, err)
+	}
+	negs := []float64{got.A, got.B[1], float64(got.C), got.D["e"]}
+	for i, x := range negs {
+		if x != 0 || !math.Signbit(x) {
+			t.Errorf("#%d: %v, want -0 (%s)", i, x, fixed)
+		}
+	}
+	if got.B[0] != 0 || math.Signbit(got.B[0]) || got.B[2] != -0.25 || got.B[3] != 75 || got.S != "-0" {
+		t.Errorf("the other values changed: %+v (%s)", got, fixed)
+	}
+}
+
+// TestFixUnchanged: a document without -0 comes back as itself.
+func TestFixUnchanged(t *testing.T) {
+	b := []byte(`{"a": -0.5, "b": "-0"}`)
+	if got := Fix(b); &got[0] != &b[0] {
+		t.Errorf("Fix copied %s", b)
+	}
+}
+
+func TestNegZeroAt(t *testing.T) {
+	for _, c := range []struct {
+		s  string
+		i  int
+		ok bool
+	}{{"-0", 0, true}, {"-0,", 0, true}, {"-0}", 0, true}, {"-0 ", 0, true}, {"-", 0, false}, {"-1", 0, false}, {"-0.", 0, false}, {"-0e", 0, false}, {"-00", 0, false}, {"[-0]", 1, true}, {"[-0]", 0, false}} {
+		if got := NegZeroAt([]byte(c.s), c.i); got != c.ok {
+			t.Errorf("NegZeroAt(%q, %d) = %v, want %v", c.s, c.i, got, c.ok)
+		}
+	}
+}
