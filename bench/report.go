@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 )
 
 // table is a report section as rows of cells, written by each format.
@@ -571,11 +573,17 @@ func oneLineRow(row []string) []string {
 
 // WriteJSON writes the whole report as indented JSON. A list the report
 // has none of is written [], never null (emptyLists): a script that loops
-// over machine.devices or takes its length works whatever ran.
+// over machine.devices or takes its length works whatever ran. A float's
+// -0 is written -0.0 (jsonnum.Fix), as gpusim run's report writes it.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r.emptyLists())
+	if err := enc.Encode(r.emptyLists()); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonnum.Fix(b.Bytes()))
+	return err
 }
 
 // emptyLists is a copy of r whose nil lists are empty ones, which

@@ -151,6 +151,24 @@ func TestWriteJSON(t *testing.T) {
 	}
 }
 
+// TestWriteJSONNegativeZero: a float's -0 is -0.0 in bench's JSON, as in
+// run's report (Python's json read -0 as the int 0), and reads back as -0.
+func TestWriteJSONNegativeZero(t *testing.T) {
+	r := sampleReport()
+	r.Params.Start = math.Copysign(0, -1)
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"start": -0.0,`) {
+		t.Errorf("params.start is not -0.0 in\n%s", b.String())
+	}
+	var back Report
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back.Params.Start != 0 || !math.Signbit(back.Params.Start) {
+		t.Errorf("params.start read back as %v (%v), want -0", back.Params.Start, err)
+	}
+}
+
 // TestJSONRateName: an engine's rate in bench's JSON is lane_steps_per_s,
 // as run's JSON (timing.lane_steps_per_s) and bench's CSV name it, where it
 // read lane_steps_per_sec; that name stays, with the same value, for the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"github.com/gpusim/gpusim/internal/descriptors"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -572,11 +574,17 @@ func hintText(cmd *cli.Command, err error) string {
 }
 
 // writeJSON writes v as the JSON documents of devices and selftest are
-// written: indented by two spaces, a newline after.
+// written: indented by two spaces, a newline after, a float's -0 as -0.0
+// (jsonnum.Fix), as the report writes it.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonnum.Fix(b.Bytes()))
+	return err
 }
 
 // writeErrorJSON writes doc with err's message as "error" and hint, where

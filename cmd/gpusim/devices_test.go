@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -93,5 +96,23 @@ func TestDevicesTextEmptyPlatform(t *testing.T) {
 	want := []string{`platform: "" (OpenCL 3.0)`, "platform: pocl (OpenCL 3.0 PoCL 5)", "platform: pocl (OpenCL 3.0 PoCL 6)"}
 	if strings.Join(platforms, "\n") != strings.Join(want, "\n") || !strings.HasPrefix(b.String(), want[0]+"\n  [0] \"\"\n") {
 		t.Errorf("platform lines %q, want %q:\n%s", platforms, want, b.String())
+	}
+}
+
+// TestWriteJSONNegativeZero: the devices and selftest documents write a
+// float's -0 as -0.0, as the run's report does (jsonnum.Fix): a device
+// property or a time of -0 read as the int 0 in Python's json.
+func TestWriteJSONNegativeZero(t *testing.T) {
+	var b strings.Builder
+	ds := []engines.Device{{Name: "-0", Props: []engines.Prop{{Key: "x", Value: math.Copysign(0, -1)}}}}
+	if err := writeJSON(&b, map[string]any{"devices": ds, "seconds": float32(math.Copysign(0, -1))}); err != nil {
+		t.Fatal(err)
+	}
+	var c bytes.Buffer
+	if err := json.Compact(&c, []byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"devices":[{"index":0,"platform":"","platform_version":"","name":"-0","type":"","x":-0.0}],"seconds":-0.0}`; c.String() != want {
+		t.Errorf("got\n%s\nwant (compact)\n%s", b.String(), want)
 	}
 }

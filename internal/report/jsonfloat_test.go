@@ -89,3 +89,27 @@ func TestJSONParamsKeys(t *testing.T) {
 		t.Errorf("params: %s, want start -0.0", b)
 	}
 }
+
+// TestWriteJSONNegativeZero: a float64 field that is not a jsonFloat (the
+// analytic moments and quantiles, the per-day exact moments, the timings)
+// writes -0 as -0.0 too: WriteJSON wrote them as encoding/json does, -0.
+func TestWriteJSONNegativeZero(t *testing.T) {
+	neg := math.Copysign(0, -1)
+	var r Report
+	r.Analytic.Mean, r.Analytic.Std = neg, neg
+	r.Analytic.Quantiles = map[string]float64{"p50": neg}
+	r.Daily = []DailyJSON{{ExactMean: neg, ExactStd: neg}}
+	r.Timing.Wall = neg
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"mean"`, `"std"`, `"p50"`, `"exact_mean"`, `"exact_std"`, `"wall_s"`} {
+		if !bytes.Contains(b.Bytes(), []byte(key+": -0.0")) {
+			t.Errorf("%s is not -0.0 in\n%s", key, b.Bytes())
+		}
+	}
+	if bytes.Contains(b.Bytes(), []byte(": -0\n")) || bytes.Contains(b.Bytes(), []byte(": -0,")) {
+		t.Errorf("a -0 in\n%s", b.Bytes())
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -318,7 +319,9 @@ func (r *Report) SetDaily(days []daily.Day) {
 }
 
 // jsonFloat is a float64 that encodes as null when it is not finite (a z-score
-// of a run without noise, a rate of a run without steps), and -0 as -0.0.
+// of a run without noise, a rate of a run without steps), and -0 as -0.0
+// (jsonnum.NegZero, which Python's json reads as a float -0, where -0 read
+// as the int 0).
 // A whole value is written without a point, as encoding/json writes it (75
 // for a mean of exactly 75), which Python's json reads as an int: equal to
 // the float, and kept so (docs/report.md).
@@ -329,10 +332,7 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	if f == 0 && math.Signbit(float64(f)) {
-		// encoding/json writes -0, which Python's json reads as the
-		// int 0, losing the sign; -0.0 is a float -0 in Python, and -0
-		// in JavaScript and jq, as Go reads it.
-		return []byte("-0.0"), nil
+		return []byte(jsonnum.NegZero), nil
 	}
 	return json.Marshal(float64(f))
 }
@@ -457,13 +457,14 @@ func New(res *sim.Result, requested string) *Report {
 	return r
 }
 
-// WriteJSON writes the report as indented JSON.
+// WriteJSON writes the report as indented JSON, every float's -0 as -0.0
+// (jsonnum.Fix: the fields that are not a jsonFloat too).
 func (r *Report) WriteJSON(w io.Writer) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append(jsonnum.Fix(b), '\n'))
 	return err
 }
 
