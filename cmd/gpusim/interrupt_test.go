@@ -674,7 +674,7 @@ func TestDoubleSignal(t *testing.T) {
 // temporary file left. It returns how many of each.
 func commitTrials(t *testing.T, args []string, files map[string]string, report string, tries int, from, to float64) (done, cancelled int, whole time.Duration) {
 	t.Helper()
-	try := func(dir string, after time.Duration) (code int, stdout string, took time.Duration) {
+	try := func(dir string, after time.Duration) (code int, state *os.ProcessState, stdout string, took time.Duration) {
 		for n, body := range files {
 			os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755)
 			if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
@@ -693,13 +693,14 @@ func commitTrials(t *testing.T, args []string, files map[string]string, report s
 			time.AfterFunc(after, func() { cmd.Process.Signal(syscall.SIGTERM) })
 		}
 		code, _ = exitCode(t, cmd)
-		return code, out.String(), time.Since(start)
+		return code, cmd.ProcessState, out.String(), time.Since(start)
 	}
-	_, _, whole = try(t.TempDir(), 0) // how long a run takes here
+	_, _, _, whole = try(t.TempDir(), 0) // how long a run takes here
+	early := 0
 	for i := range tries {
 		dir := t.TempDir()
 		after := time.Duration((from + (to-from)*float64(i)/float64(tries)) * float64(whole))
-		code, stdout, _ := try(dir, after)
+		code, cmdState, stdout, _ := try(dir, after)
 		var fresh, old []string
 		for n, body := range files {
 			b, err := os.ReadFile(filepath.Join(dir, n))
@@ -717,6 +718,14 @@ func commitTrials(t *testing.T, args []string, files map[string]string, report s
 			done++
 		case code == interrupt.ExitSIGTERM && len(fresh) == 0 && stdout == "":
 			cancelled++
+		case diedOf(cmdState, syscall.SIGTERM) && len(fresh) == 0 && stdout == "":
+			// The signal came before package interrupt took it over, in
+			// the process's first milliseconds of CPU time (README's
+			// signal windows), which a loaded machine stretches past
+			// half a run (62 ms of 124 twice under a load of 6): the
+			// default action, nothing written, which a shell reports as
+			// 143 too. The commit is still all or nothing.
+			early++
 		default:
 			t.Errorf("SIGTERM after %v: exit %d, new %q, old %q, stdout %d bytes", after, code, fresh, old, len(stdout))
 		}
@@ -727,7 +736,19 @@ func commitTrials(t *testing.T, args []string, files map[string]string, report s
 			return nil
 		})
 	}
+	if early > 0 {
+		t.Logf("%d of %d signals came before gpusim's handlers (the default action, nothing written)", early, tries)
+	}
+	if done+cancelled == 0 {
+		t.Errorf("none of %d signals reached gpusim's handlers: the trials tested no commit", tries)
+	}
 	return done, cancelled, whole
+}
+
+// diedOf says whether the process ended by signal sig's default action.
+func diedOf(state *os.ProcessState, sig syscall.Signal) bool {
+	ws, ok := state.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // TestSignalAtCommit sends SIGTERM at moments spread over short runs that
