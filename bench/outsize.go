@@ -326,10 +326,18 @@ func (p Plan) largest(fill rune) *Report {
 	// Run's notes, each clipped: an engine's failure and its hint, the
 	// speedups a failed baseline leaves out, a scaling engine that starts
 	// fewer workers and one that oversubscribes the cores (oversubscribed),
-	// a Python version off the law; and for each version, the note it gets
-	// where it is skipped instead (its reason, clipped, with the method's
-	// name and package, under 128 bytes).
-	for range 2*len(p.Specs) + 1 + 2*len(r.Scaling) + len(r.Python.Results) {
+	// a Python version off the law, each table measured on a busy machine
+	// (Load); and for each version, the note it gets where it is skipped
+	// instead (its reason, clipped, with the method's name and package,
+	// under 128 bytes).
+	busy := 1 // the engines table
+	if r.Scaling != nil {
+		busy++
+	}
+	if r.Sweep != nil {
+		busy++
+	}
+	for range 2*len(p.Specs) + 1 + 2*len(r.Scaling) + len(r.Python.Results) + busy {
 		r.Notes = append(r.Notes, text)
 	}
 	for _, p := range r.Python.Results {

@@ -176,9 +176,24 @@ func (p Plan) random(rng *rand.Rand) *Report {
 	p.randomScaling(rng, r, dur, num)
 	p.randomSweep(rng, r, dur)
 	p.randomPython(rng, r, text, num)
+	randomLoad(rng, r, dur)
 	r.clipTexts()
 	r.Notes = append(cloneStrings(p.Notes), r.Notes...)
 	return r
+}
+
+// randomLoad adds to r, for each of its tables drawn from rng, a note that
+// the machine was busy while it was measured.
+func randomLoad(rng *rand.Rand, r *Report, dur func() time.Duration) {
+	for _, table := range []string{"engines", "scaling", "sweep"} {
+		if !r.hasTable(table) || rng.IntN(2) == 0 {
+			continue
+		}
+		cpus := 1 + rng.IntN(1<<20)
+		l := Load{Table: table, OtherCPUs: float64(cpus) * rng.Float64(), CPUs: cpus, Wall: Seconds(dur().Seconds()), Busy: true}
+		r.Load = append(r.Load, l)
+		r.Notes = append(r.Notes, l.note())
+	}
 }
 
 func cloneStrings(s []string) []string { return append([]string(nil), s...) }

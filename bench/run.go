@@ -466,6 +466,10 @@ type Report struct {
 	// Noisy are the configurations measured twice whose medians lie
 	// apart (noisyRepeats), each with a note.
 	Noisy []Repeat `json:"noisy,omitempty"`
+	// Load is what other processes used of the CPUs while each table was
+	// measured (not the Python baseline's), where it is read (Linux); a
+	// busy one has a note.
+	Load  []Load   `json:"load,omitempty"`
 	Notes []string `json:"notes,omitempty"`
 }
 
@@ -587,44 +591,22 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	if slices.ContainsFunc(engines, func(e EngineSpec) bool { return e.Name == "serial" }) {
 		rep.Baseline = "serial"
 	}
-	if err := r.workloads(ctx, rep, engines); err != nil {
+	if err := r.load(rep, "engines", func() error { return r.workloads(ctx, rep, engines) }); err != nil {
 		return nil, err
 	}
-
 	if cfg.Scaling {
-		w := cfg.ScalingWorkload
-		if w == (Workload{}) {
-			w = cfg.Workloads[0]
-		}
-		for _, e := range engines {
-			if !e.Scales || r.failed[e.Name] {
-				continue
-			}
-			cores, from := rep.Machine.coresFor(e.Name)
-			s, err := r.scaling(ctx, e, w, cores, from)
-			if err != nil {
-				if err := r.fail(ctx, rep, err); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			rep.Scaling = append(rep.Scaling, s)
-			if e.MaxWorkers != nil {
-				if most := e.MaxWorkers(w.Lanes, w.Steps); slices.Max(r.cfg.workers()) > most {
-					what := startsNoun(e.Name, most) + " at most (one a block of lanes)"
-					if e.Name == ProcessesEngine {
-						what = startsNoun(e.Name, most) + " at most (one a lane)"
-					}
-					rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s: the scaling table's larger worker counts run the same (raise the lanes)",
-						e.Name, w, what))
-				}
-			}
+		if err := r.load(rep, "scaling", func() error { return r.scalings(ctx, rep, engines) }); err != nil {
+			return nil, err
 		}
 		rep.Notes = append(rep.Notes, oversubscribed(rep)...)
 	}
 
 	if len(cfg.Sweep) > 0 {
-		sw, err := r.sweep(ctx, rep, engines)
+		var sw *Sweep
+		err := r.load(rep, "sweep", func() (err error) {
+			sw, err = r.sweep(ctx, rep, engines)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -652,10 +634,46 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			return nil, err
 		}
 	}
+	noteLoad(rep)
 	noteNoisy(rep)
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
 	rep.clipTexts()
 	return rep, nil
+}
+
+// scalings measures the scaling table of each engine that scales and has
+// not failed, on cfg.ScalingWorkload (the first workload where unset), into
+// rep.Scaling, noting where the larger worker counts run the same.
+func (r *runner) scalings(ctx context.Context, rep *Report, engines []EngineSpec) error {
+	w := r.cfg.ScalingWorkload
+	if w == (Workload{}) {
+		w = r.cfg.Workloads[0]
+	}
+	for _, e := range engines {
+		if !e.Scales || r.failed[e.Name] {
+			continue
+		}
+		cores, from := rep.Machine.coresFor(e.Name)
+		s, err := r.scaling(ctx, e, w, cores, from)
+		if err != nil {
+			if err := r.fail(ctx, rep, err); err != nil {
+				return err
+			}
+			continue
+		}
+		rep.Scaling = append(rep.Scaling, s)
+		if e.MaxWorkers != nil {
+			if most := e.MaxWorkers(w.Lanes, w.Steps); slices.Max(r.cfg.workers()) > most {
+				what := startsNoun(e.Name, most) + " at most (one a block of lanes)"
+				if e.Name == ProcessesEngine {
+					what = startsNoun(e.Name, most) + " at most (one a lane)"
+				}
+				rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s starts %s: the scaling table's larger worker counts run the same (raise the lanes)",
+					e.Name, w, what))
+			}
+		}
+	}
+	return nil
 }
 
 // python runs the Python baseline on the OpenCL device the report's

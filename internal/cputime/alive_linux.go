@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -72,13 +71,7 @@ func childrenAlive() time.Duration {
 // reapedCPU is the CPU time of the process's children that were waited
 // for (getrusage's RUSAGE_CHILDREN), which had ended before a gap was
 // judged; 0 where it cannot be read.
-func reapedCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func reapedCPU() time.Duration { return Children() }
 
 // stolenTime is the machine's steal time, all CPUs together: the time a
 // virtual machine's CPUs wanted to run while its host ran something else

@@ -12,3 +12,6 @@ import "time"
 
 // Process is 0 here: the process's CPU time is read only on unix systems.
 func Process() time.Duration { return 0 }
+
+// Children is 0 here, as Process is.
+func Children() time.Duration { return 0 }

@@ -22,3 +22,15 @@ func Process() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// Children is the CPU time of the process's children that were waited for
+// (getrusage(2), RUSAGE_CHILDREN: with theirs that they waited for); 0
+// where the call fails. Beside Process it is the work the process had done
+// by them: bench's processes engine and its merge.
+func Children() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

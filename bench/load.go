@@ -1,0 +1,129 @@
+package bench
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/cputime"
+)
+
+// busyShare is the share of the CPUs bench may run on that other processes
+// may use, on average while a table is measured, before the report says
+// that table's timings are not reliable: an engine on every core loses
+// about that share of its time to them. A quiet machine's daemons and
+// kernel threads use about 1% of 2 CPUs. Below minLoadWall a table is not
+// judged: /proc/stat counts idle time to 10 ms a CPU, and a reading's
+// rounding alone reaches 4% of the CPUs over a quarter of a second.
+const (
+	busyShare   = 0.1
+	minLoadWall = 250 * time.Millisecond
+)
+
+// Load is the CPU time other processes used while one table of a
+// benchmark was measured: the time the CPUs bench may run on (its
+// affinity mask) were not idle, less bench's own CPU time and its waited
+// children's (the processes engine's). Bench --quick under a load of 9 on
+// 2 cores had its Engines and Scaling tables 1.75x and 2.6x apart without
+// a word, where the two measurements' spreads met (Repeat).
+type Load struct {
+	// Table is "engines", "scaling" or "sweep", as Repeat names them.
+	Table string `json:"table"`
+	// OtherCPUs is how many CPUs other processes used, on average.
+	OtherCPUs float64 `json:"other_cpus"`
+	CPUs      int     `json:"cpus"`   // the CPUs bench may run on
+	Wall      Seconds `json:"wall_s"` // the table's measurement, start to end
+	// Busy is OtherCPUs at busyShare of CPUs or more, over minLoadWall or
+	// more: the report has a note of it.
+	Busy bool `json:"busy"`
+}
+
+// cpuReading is the machine's CPU time at one moment.
+type cpuReading struct {
+	at   time.Time
+	idle time.Duration // the CPUs' idle time since boot (cputime.Idle)
+	own  time.Duration // the process's CPU time and its waited children's
+	cpus int           // the CPUs bench may run on
+}
+
+// readCPU is the machine's CPU time now; ok is false where it is not read
+// (a system other than Linux, which has no /proc/stat). A variable for
+// tests.
+var readCPU = func() (r cpuReading, ok bool) {
+	if runtime.GOOS != "linux" {
+		return r, false
+	}
+	idle, ok := cputime.Idle()
+	if !ok {
+		return r, false
+	}
+	return cpuReading{at: time.Now(), idle: idle, own: cputime.Process() + cputime.Children(), cpus: runtime.NumCPU()}, true
+}
+
+// loadOf is table's Load from readings a and b taken around its
+// measurement; ok is false where they say nothing (no time between them, a
+// clock or an idle time that went back).
+func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
+	wall := b.at.Sub(a.at)
+	if wall <= 0 || b.idle < a.idle || a.cpus < 1 {
+		return l, false
+	}
+	others := time.Duration(a.cpus)*wall - (b.idle - a.idle) - max(b.own-a.own, 0)
+	l = Load{Table: table, CPUs: a.cpus, Wall: Seconds(wall.Seconds())}
+	l.OtherCPUs = min(max(others.Seconds(), 0)/wall.Seconds(), float64(a.cpus))
+	l.Busy = wall >= minLoadWall && l.OtherCPUs >= busyShare*float64(a.cpus)
+	return l, true
+}
+
+// load runs measure, the measurement of the named table, and adds to
+// rep.Load what other processes used of the CPUs meanwhile, with a
+// progress line where they were busy.
+func (r *runner) load(rep *Report, table string, measure func() error) error {
+	a, ok := readCPU()
+	err := measure()
+	if !ok || err != nil {
+		return err
+	}
+	b, ok := readCPU()
+	if l, ok2 := loadOf(table, a, b); ok && ok2 {
+		rep.Load = append(rep.Load, l)
+		if l.Busy {
+			r.progress("%s", l.note())
+		}
+	}
+	return nil
+}
+
+// note is the report's note of a busy table.
+func (l Load) note() string {
+	return fmt.Sprintf("the machine was busy: other processes used %.1f of the %s bench may run on (%.0f%%) while the %s table was measured (%s); its timings count their competition and are not reliable: measure again on a quiet machine",
+		l.OtherCPUs, count.Noun(l.CPUs, "CPU"), 100*l.OtherCPUs/float64(l.CPUs), l.Table, fmtSec(float64(l.Wall)))
+}
+
+// noteLoad leaves out of rep.Load the tables the report has not (an empty
+// scaling table: no engine scales; every engine failed), and adds a note
+// for each busy table.
+func noteLoad(rep *Report) {
+	rep.Load = slices.DeleteFunc(rep.Load, func(l Load) bool { return !rep.hasTable(l.Table) })
+	for _, l := range rep.Load {
+		if l.Busy {
+			rep.Notes = append(rep.Notes, l.note())
+		}
+	}
+}
+
+// hasTable says whether r has the named table ("engines", "scaling",
+// "sweep") with a row.
+func (r *Report) hasTable(table string) bool {
+	switch table {
+	case "engines":
+		return slices.ContainsFunc(r.Workloads, func(wr WorkloadResult) bool { return len(wr.Engines) > 0 })
+	case "scaling":
+		return len(r.Scaling) > 0
+	case "sweep":
+		return r.Sweep != nil && len(r.Sweep.Series) > 0
+	}
+	return false
+}

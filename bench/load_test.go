@@ -1,0 +1,195 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// fakeReadings makes readCPU give, for each table in turn, a reading at
+// its start and one at its end that are wall, idle and own apart, on 2
+// CPUs; an empty list makes it read nothing, as on another system.
+func fakeReadings(t *testing.T, tables [][3]time.Duration) {
+	saved := readCPU
+	t.Cleanup(func() { readCPU = saved })
+	r := cpuReading{at: time.Unix(1e9, 0), idle: time.Hour, own: time.Second, cpus: 2}
+	calls := 0
+	readCPU = func() (cpuReading, bool) {
+		if len(tables) == 0 {
+			return cpuReading{}, false
+		}
+		if calls%2 == 1 && calls/2 < len(tables) {
+			d := tables[calls/2]
+			r.at, r.idle, r.own = r.at.Add(d[0]), r.idle+d[1], r.own+d[2]
+		} else {
+			r.at, r.idle = r.at.Add(time.Second), r.idle+time.Second // between tables
+		}
+		calls++
+		return r, true
+	}
+}
+
+// TestBusyTables: other processes' CPU time while a table is measured
+// (the CPUs' time not idle, less bench's own) is in the JSON's load list,
+// and a note names each table where they used 10% of the CPUs or more
+// over a quarter of a second or more. Bench --quick under a load of 9 on
+// 2 cores had its Engines and Scaling tables 1.75x and 2.6x apart without
+// a word: the noisy rule needs the two measurements' spreads apart.
+func TestBusyTables(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads, c.Sweep = []Workload{{1000, 4}}, []uint64{100, 1000}
+	fakeReadings(t, [][3]time.Duration{
+		{4 * time.Second, 7800 * time.Millisecond, 120 * time.Millisecond},  // engines: 0.02 CPUs
+		{10 * time.Second, 3500 * time.Millisecond, 500 * time.Millisecond}, // scaling: 1.6 CPUs
+		{200 * time.Millisecond, 0, 100 * time.Millisecond},                 // sweep: 1.5 CPUs, too short to judge
+	})
+	rep, err := Run(context.Background(), c, CPUEngines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "the machine was busy: other processes used 1.6 of the 2 CPUs bench may run on (80%) while the scaling table was measured (10 s); its timings count their competition and are not reliable: measure again on a quiet machine"
+	var text, js bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(text.String(), "the machine was busy: other processes"); n != 1 || !strings.Contains(text.String(), "note: "+want+"\n") {
+		t.Errorf("text report with %d notes of a busy table, want one:\n%s\nwant the note\n%s", n, text.String(), want)
+	}
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Load []Load `json:"load"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	wantLoad := []Load{{"engines", 0.02, 2, 4, false}, {"scaling", 1.6, 2, 10, true}, {"sweep", 1.5, 2, 0.2, false}}
+	if len(back.Load) != len(wantLoad) {
+		t.Fatalf("JSON load %+v, want %+v", back.Load, wantLoad)
+	}
+	for i, w := range wantLoad {
+		g := back.Load[i]
+		if g.Table != w.Table || g.CPUs != w.CPUs || g.Busy != w.Busy || !close9(g.OtherCPUs, w.OtherCPUs) || !close9(float64(g.Wall), float64(w.Wall)) {
+			t.Errorf("JSON load %d: %+v, want %+v", i, g, w)
+		}
+	}
+
+	// Nothing read (another system than Linux): no list, no note.
+	fakeReadings(t, nil)
+	rep, err = Run(context.Background(), c, CPUEngines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	js.Reset()
+	rep.WriteJSON(&js)
+	if len(rep.Load) != 0 || strings.Contains(js.String(), `"load"`) || strings.Contains(strings.Join(rep.Notes, "\n"), "other processes") {
+		t.Errorf("no readings: load %+v, notes %q", rep.Load, rep.Notes)
+	}
+}
+
+// close9 is a within 1e-9 of b.
+func close9(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// TestLoadOf: the edges of a busy table, 10% of the CPUs over a quarter
+// of a second, and readings that say nothing.
+func TestLoadOf(t *testing.T) {
+	at := time.Unix(1e9, 0)
+	a := cpuReading{at: at, idle: time.Hour, own: time.Minute, cpus: 4}
+	after := func(wall, idle, own time.Duration) cpuReading {
+		return cpuReading{at: at.Add(wall), idle: a.idle + idle, own: a.own + own, cpus: 4}
+	}
+	for _, c := range []struct {
+		b      cpuReading
+		others float64
+		busy   bool
+		ok     bool
+	}{
+		{after(time.Second, 3*time.Second, 600*time.Millisecond), 0.4, true, true},   // 10%
+		{after(time.Second, 3*time.Second, 610*time.Millisecond), 0.39, false, true}, // under
+		{after(minLoadWall, 0, 0), 4, true, true},
+		{after(minLoadWall-time.Millisecond, 0, 0), 4, false, true},               // too short to judge
+		{after(time.Second, 4*time.Second, 200*time.Millisecond), 0, false, true}, // rounding below 0
+		{after(0, 0, 0), 0, false, false},
+		{after(time.Second, -time.Second, 0), 0, false, false}, // idle went back
+	} {
+		l, ok := loadOf("engines", a, c.b)
+		if ok != c.ok || l.Busy != c.busy || !close9(l.OtherCPUs, c.others) {
+			t.Errorf("%+v to %+v: %+v, %v; want %v other CPUs, busy %v, ok %v", a, c.b, l, ok, c.others, c.busy, c.ok)
+		}
+	}
+}
+
+// sleepyEngine sleeps before each run on cpu.Serial: a measurement that
+// leaves the CPUs to others.
+type sleepyEngine struct{ sleep time.Duration }
+
+func (sleepyEngine) Name() string { return "serial" }
+
+func (e sleepyEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	time.Sleep(e.sleep)
+	return cpu.Serial{}.Run(ctx, job)
+}
+
+// TestBusyMachineNoted: a child process spinning on every CPU while bench
+// measures (an engine that sleeps, 0.4 s) is reported, from the machine's
+// own readings: the note that other processes used the CPUs. On a quiet
+// machine the spinner is what is seen; on a busy one, it and the rest.
+func TestBusyMachineNoted(t *testing.T) {
+	if os.Getenv("GPUSIM_BENCH_SPIN") != "" {
+		for range runtime.NumCPU() {
+			go func() {
+				for {
+				}
+			}()
+		}
+		os.Stdout.WriteString("spinning\n")
+		time.Sleep(10 * time.Second) // ends on its own should the test die
+		return
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("bench reads the machine's CPU time on Linux alone")
+	}
+	if l, ok := cputime.Limit(); ok && l < 0.5 {
+		t.Skipf("a cgroup CPU limit of %.2g CPUs: a spinner under it may use under 10%% of the CPUs", l)
+	}
+	spin := exec.Command(os.Args[0], "-test.run=^TestBusyMachineNoted$")
+	spin.Env = append(os.Environ(), "GPUSIM_BENCH_SPIN=1")
+	out, err := spin.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spin.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { spin.Process.Kill(); spin.Wait() })
+	if _, err := out.Read(make([]byte, 9)); err != nil {
+		t.Fatalf("the spinner did not start: %v", err)
+	}
+	c := tinyConfig()
+	c.Workloads, c.Sweep, c.Scaling = []Workload{{1000, 4}}, nil, false
+	c.Reps, c.Warmup = 3, 1
+	rep, err := Run(context.Background(), c, []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine { return sleepyEngine{100 * time.Millisecond} }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("load: %+v", rep.Load)
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "note: the machine was busy: other processes used ") || !strings.Contains(text.String(), "while the engines table was measured") {
+		t.Errorf("a child spinning on %d CPUs while bench measured, and no note of it:\n%s", runtime.NumCPU(), text.String())
+	}
+}
