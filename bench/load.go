@@ -35,9 +35,23 @@ type Load struct {
 	OtherCPUs float64 `json:"other_cpus"`
 	CPUs      int     `json:"cpus"`   // the CPUs bench may run on
 	Wall      Seconds `json:"wall_s"` // the table's measurement, start to end
-	// Busy is OtherCPUs at busyShare of CPUs or more, over minLoadWall or
-	// more: the report has a note of it.
+	// Peak is the table's measurement (an engine on a workload) during
+	// which other processes used the most of the CPUs, where that is
+	// busyShare or more over minLoadWall or more: a burst that the
+	// table's average leaves under busyShare.
+	Peak *Peak `json:"peak,omitempty"`
+	// Busy is OtherCPUs at busyShare of CPUs or more over minLoadWall or
+	// more, or a Peak: the report has a note of it.
 	Busy bool `json:"busy"`
+}
+
+// Peak is one measurement of a table and what other processes used of the
+// CPUs while it ran (its warm-up and timed runs).
+type Peak struct {
+	Engine    string   `json:"engine"` // as the progress names it: parallel/2 at 2 workers
+	Workload  Workload `json:"workload"`
+	OtherCPUs float64  `json:"other_cpus"`
+	Wall      Seconds  `json:"wall_s"`
 }
 
 // cpuReading is the machine's CPU time at one moment.
@@ -81,6 +95,7 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 // rep.Load what other processes used of the CPUs meanwhile, with a
 // progress line where they were busy.
 func (r *runner) load(rep *Report, table string, measure func() error) error {
+	r.peak = nil
 	a, ok := readCPU()
 	err := measure()
 	if !ok || err != nil {
@@ -88,6 +103,8 @@ func (r *runner) load(rep *Report, table string, measure func() error) error {
 	}
 	b, ok := readCPU()
 	if l, ok2 := loadOf(table, a, b); ok && ok2 {
+		l.Peak = r.peak
+		l.Busy = l.Busy || l.Peak != nil
 		rep.Load = append(rep.Load, l)
 		if l.Busy {
 			r.progress("%s", l.note())
@@ -96,10 +113,27 @@ func (r *runner) load(rep *Report, table string, measure func() error) error {
 	return nil
 }
 
+// notePeak keeps, as the table's Peak, the measurement of label on w that
+// ran since reading a, where other processes used busyShare of the CPUs
+// or more, and more than in any other of the table's so far.
+func (r *runner) notePeak(label string, w Workload, a cpuReading, ok bool) {
+	if !ok {
+		return
+	}
+	b, ok := readCPU()
+	if l, ok2 := loadOf("", a, b); ok && ok2 && l.Busy && (r.peak == nil || l.OtherCPUs > r.peak.OtherCPUs) {
+		r.peak = &Peak{Engine: label, Workload: w, OtherCPUs: l.OtherCPUs, Wall: l.Wall}
+	}
+}
+
 // note is the report's note of a busy table.
 func (l Load) note() string {
-	return fmt.Sprintf("the machine was busy: other processes used %.1f of the %s bench may run on (%.0f%%) while the %s table was measured (%s); its timings count their competition and are not reliable: measure again on a quiet machine",
-		l.OtherCPUs, count.Noun(l.CPUs, "CPU"), 100*l.OtherCPUs/float64(l.CPUs), l.Table, fmtSec(float64(l.Wall)))
+	peak := ""
+	if p := l.Peak; p != nil {
+		peak = fmt.Sprintf(", %.1f (%.0f%%) while %s on %s was (%s)", p.OtherCPUs, 100*p.OtherCPUs/float64(l.CPUs), p.Engine, p.Workload, fmtSec(float64(p.Wall)))
+	}
+	return fmt.Sprintf("the machine was busy: other processes used %.1f of the %s bench may run on (%.0f%%) while the %s table was measured (%s)%s; its timings count their competition and are not reliable: measure again on a quiet machine",
+		l.OtherCPUs, count.Noun(l.CPUs, "CPU"), 100*l.OtherCPUs/float64(l.CPUs), l.Table, fmtSec(float64(l.Wall)), peak)
 }
 
 // noteLoad leaves out of rep.Load the tables the report has not (an empty

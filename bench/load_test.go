@@ -17,23 +17,34 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// fakeReadings makes readCPU give, for each table in turn, a reading at
-// its start and one at its end that are wall, idle and own apart, on 2
-// CPUs; an empty list makes it read nothing, as on another system.
-func fakeReadings(t *testing.T, tables [][3]time.Duration) {
+// interval is the time between two readings of the CPUs and how many of
+// them other processes used meanwhile.
+type interval struct {
+	wall   time.Duration
+	others float64
+}
+
+// fakeReadings makes readCPU give readings on 2 CPUs that lie the
+// intervals apart in turn (1 s of nothing else after them), bench using
+// a tenth of a CPU; an empty list makes it read nothing, as on another
+// system.
+func fakeReadings(t *testing.T, intervals []interval) {
 	saved := readCPU
 	t.Cleanup(func() { readCPU = saved })
 	r := cpuReading{at: time.Unix(1e9, 0), idle: time.Hour, own: time.Second, cpus: 2}
 	calls := 0
 	readCPU = func() (cpuReading, bool) {
-		if len(tables) == 0 {
+		if len(intervals) == 0 {
 			return cpuReading{}, false
 		}
-		if calls%2 == 1 && calls/2 < len(tables) {
-			d := tables[calls/2]
-			r.at, r.idle, r.own = r.at.Add(d[0]), r.idle+d[1], r.own+d[2]
-		} else {
-			r.at, r.idle = r.at.Add(time.Second), r.idle+time.Second // between tables
+		if calls > 0 {
+			iv := interval{time.Second, 0}
+			if calls <= len(intervals) {
+				iv = intervals[calls-1]
+			}
+			others, own := time.Duration(iv.others*float64(iv.wall)), iv.wall/10
+			r.at, r.own = r.at.Add(iv.wall), r.own+own
+			r.idle += time.Duration(r.cpus)*iv.wall - others - own
 		}
 		calls++
 		return r, true
@@ -43,28 +54,51 @@ func fakeReadings(t *testing.T, tables [][3]time.Duration) {
 // TestBusyTables: other processes' CPU time while a table is measured
 // (the CPUs' time not idle, less bench's own) is in the JSON's load list,
 // and a note names each table where they used 10% of the CPUs or more
-// over a quarter of a second or more. Bench --quick under a load of 9 on
-// 2 cores had its Engines and Scaling tables 1.75x and 2.6x apart without
-// a word: the noisy rule needs the two measurements' spreads apart.
+// over a quarter of a second or more, on average or while one of its
+// measurements ran (its peak). Bench --quick under a load of 9 on 2 cores
+// had its Engines and Scaling tables 1.75x and 2.6x apart without a word:
+// the noisy rule needs the two measurements' spreads apart.
 func TestBusyTables(t *testing.T) {
 	c := tinyConfig()
 	c.Workloads, c.Sweep = []Workload{{1000, 4}}, []uint64{100, 1000}
-	fakeReadings(t, [][3]time.Duration{
-		{4 * time.Second, 7800 * time.Millisecond, 120 * time.Millisecond},  // engines: 0.02 CPUs
-		{10 * time.Second, 3500 * time.Millisecond, 500 * time.Millisecond}, // scaling: 1.6 CPUs
-		{200 * time.Millisecond, 0, 100 * time.Millisecond},                 // sweep: 1.5 CPUs, too short to judge
-	})
+	var iv []interval
+	add := func(n int, wall time.Duration, others float64) {
+		for range n {
+			iv = append(iv, interval{wall, others})
+		}
+	}
+	// Each table is read at its start and end, each of its measurements
+	// (one an engine and a workload) before and after its runs.
+	// Engines: serial 20 s, then parallel 1 s while others used 1.8 CPUs.
+	add(3, time.Second, 0)
+	iv[1].wall = 20 * time.Second
+	add(1, time.Second, 1.8)
+	add(2, time.Second, 0) // and on to the scaling table
+	// Scaling: 4 measurements (2 points and their overheads), 1.6 CPUs.
+	add(9, time.Second, 1.6)
+	add(1, time.Second, 0)
+	// Sweep: 4 measurements, 1.5 CPUs over too short a time to judge.
+	add(9, 20*time.Millisecond, 1.5)
+	fakeReadings(t, iv)
 	rep, err := Run(context.Background(), c, CPUEngines())
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = "the machine was busy: other processes used 1.6 of the 2 CPUs bench may run on (80%) while the scaling table was measured (10 s); its timings count their competition and are not reliable: measure again on a quiet machine"
+	want := []string{
+		"the machine was busy: other processes used 0.1 of the 2 CPUs bench may run on (4%) while the engines table was measured (24 s), 1.8 (90%) while parallel on 1k x 4 was (1 s); its timings count their competition and are not reliable: measure again on a quiet machine",
+		"the machine was busy: other processes used 1.6 of the 2 CPUs bench may run on (80%) while the scaling table was measured (9 s), 1.6 (80%) while parallel/1 on 1k x 4 was (1 s); its timings count their competition and are not reliable: measure again on a quiet machine",
+	}
 	var text, js bytes.Buffer
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(text.String(), "the machine was busy: other processes"); n != 1 || !strings.Contains(text.String(), "note: "+want+"\n") {
-		t.Errorf("text report with %d notes of a busy table, want one:\n%s\nwant the note\n%s", n, text.String(), want)
+	if n := strings.Count(text.String(), "the machine was busy: other processes"); n != len(want) {
+		t.Errorf("text report with %d notes of a busy table, want %d:\n%s", n, len(want), text.String())
+	}
+	for _, w := range want {
+		if !strings.Contains(text.String(), "note: "+w+"\n") {
+			t.Errorf("text report without the note\n%s\n%s", w, text.String())
+		}
 	}
 	if err := rep.WriteJSON(&js); err != nil {
 		t.Fatal(err)
@@ -75,14 +109,19 @@ func TestBusyTables(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	wantLoad := []Load{{"engines", 0.02, 2, 4, false}, {"scaling", 1.6, 2, 10, true}, {"sweep", 1.5, 2, 0.2, false}}
+	w := Workload{1000, 4}
+	wantLoad := []Load{
+		{"engines", 0.075, 2, 24, &Peak{"parallel", w, 1.8, 1}, true},
+		{"scaling", 1.6, 2, 9, &Peak{"parallel/1", w, 1.6, 1}, true},
+		{"sweep", 1.5, 2, 0.18, nil, false},
+	}
 	if len(back.Load) != len(wantLoad) {
 		t.Fatalf("JSON load %+v, want %+v", back.Load, wantLoad)
 	}
 	for i, w := range wantLoad {
 		g := back.Load[i]
-		if g.Table != w.Table || g.CPUs != w.CPUs || g.Busy != w.Busy || !close9(g.OtherCPUs, w.OtherCPUs) || !close9(float64(g.Wall), float64(w.Wall)) {
-			t.Errorf("JSON load %d: %+v, want %+v", i, g, w)
+		if g.Table != w.Table || g.CPUs != w.CPUs || g.Busy != w.Busy || !close9(g.OtherCPUs, w.OtherCPUs) || !close9(float64(g.Wall), float64(w.Wall)) || !samePeak(g.Peak, w.Peak) {
+			t.Errorf("JSON load %d: %+v (peak %+v), want %+v (peak %+v)", i, g, g.Peak, w, w.Peak)
 		}
 	}
 
@@ -97,6 +136,13 @@ func TestBusyTables(t *testing.T) {
 	if len(rep.Load) != 0 || strings.Contains(js.String(), `"load"`) || strings.Contains(strings.Join(rep.Notes, "\n"), "other processes") {
 		t.Errorf("no readings: load %+v, notes %q", rep.Load, rep.Notes)
 	}
+}
+
+func samePeak(a, b *Peak) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Engine == b.Engine && a.Workload == b.Workload && close9(a.OtherCPUs, b.OtherCPUs) && close9(float64(a.Wall), float64(b.Wall))
 }
 
 // close9 is a within 1e-9 of b.
@@ -144,7 +190,8 @@ func (e sleepyEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error
 
 // TestBusyMachineNoted: a child process spinning on every CPU while bench
 // measures (an engine that sleeps, 0.4 s) is reported, from the machine's
-// own readings: the note that other processes used the CPUs. On a quiet
+// own readings: the note that other processes used the CPUs while the
+// table was measured, and while its one measurement ran. On a quiet
 // machine the spinner is what is seen; on a busy one, it and the rest.
 func TestBusyMachineNoted(t *testing.T) {
 	if os.Getenv("GPUSIM_BENCH_SPIN") != "" {
@@ -161,8 +208,8 @@ func TestBusyMachineNoted(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("bench reads the machine's CPU time on Linux alone")
 	}
-	if l, ok := cputime.Limit(); ok && l < 0.5 {
-		t.Skipf("a cgroup CPU limit of %.2g CPUs: a spinner under it may use under 10%% of the CPUs", l)
+	if l, ok := cputime.Limit(); ok && l < 2*busyShare*float64(runtime.NumCPU()) {
+		t.Skipf("a cgroup CPU limit of %.2g CPUs of %d: a spinner under it may use too few of them to be told", l, runtime.NumCPU())
 	}
 	spin := exec.Command(os.Args[0], "-test.run=^TestBusyMachineNoted$")
 	spin.Env = append(os.Environ(), "GPUSIM_BENCH_SPIN=1")
@@ -184,12 +231,12 @@ func TestBusyMachineNoted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("load: %+v", rep.Load)
 	var text bytes.Buffer
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text.String(), "note: the machine was busy: other processes used ") || !strings.Contains(text.String(), "while the engines table was measured") {
+	if !strings.Contains(text.String(), "note: the machine was busy: other processes used ") || !strings.Contains(text.String(), "while the engines table was measured") ||
+		!strings.Contains(text.String(), "while serial on 1k x 4 was") {
 		t.Errorf("a child spinning on %d CPUs while bench measured, and no note of it:\n%s", runtime.NumCPU(), text.String())
 	}
 }

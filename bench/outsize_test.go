@@ -191,6 +191,9 @@ func randomLoad(rng *rand.Rand, r *Report, dur func() time.Duration) {
 		}
 		cpus := 1 + rng.IntN(1<<20)
 		l := Load{Table: table, OtherCPUs: float64(cpus) * rng.Float64(), CPUs: cpus, Wall: Seconds(dur().Seconds()), Busy: true}
+		if rng.IntN(2) == 0 {
+			l.Peak = &Peak{Engine: "processes/65536", Workload: Workload{math.MaxUint64, math.MaxUint32}, OtherCPUs: float64(cpus), Wall: Seconds(dur().Seconds())}
+		}
 		r.Load = append(r.Load, l)
 		r.Notes = append(r.Notes, l.note())
 	}

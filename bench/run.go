@@ -751,6 +751,7 @@ type runner struct {
 	failed  map[string]bool // the engines that failed, left out from there on
 	said    map[string]bool // the starts' notes said, by engine and note (noteTo)
 	saidMu  sync.Mutex      // guards said
+	peak    *Peak           // the table's measurement others used the CPUs most in (notePeak)
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -846,6 +847,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
 	var walls, transfer, kernel, startup, merge []time.Duration
 	again, first := maxSuspendedRuns, true
+	cpu0, read := readCPU()
 	for i := 0; i < warmup+reps; i++ {
 		s0, t0 := suspended(), time.Now()
 		res, err := eng.Run(ctx, job)
@@ -885,6 +887,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 			merge = append(merge, o.LastOverhead().Merge)
 		}
 	}
+	r.notePeak(label, w, cpu0, read)
 	m.Wall = Summarize(walls)
 	m.Transfer, m.Kernel = median(transfer), median(kernel)
 	m.Startup, m.Merge = median(startup), median(merge)
