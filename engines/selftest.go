@@ -2,6 +2,7 @@ package engines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -62,6 +63,24 @@ const CheckNotRun = gpu.CheckNotRun
 // empty or unwritable POCL_CACHE_DIR), a full disk, or no memory
 // (gpu.EnvironmentCause).
 func EnvironmentCause(err error) bool { return gpu.EnvironmentCause(err) }
+
+// CouldNotRun says whether err, of the device engine's load, its listing
+// of devices or a device's start, means the device engine could not run
+// here, through no fault of a device: a cause in the environment
+// (EnvironmentCause), or OpenCL absent (no library, no platform, no
+// device: the entry's Absent; ErrNoDevices, a build without one). gpusim
+// exits 2 for it, as for bad input, and 1 for a device that computed
+// wrongly or a driver that failed.
+func CouldNotRun(err error) bool {
+	if err == nil {
+		return false
+	}
+	if EnvironmentCause(err) || errors.Is(err, ErrNoDevices) {
+		return true
+	}
+	dev, derr := DeviceEntry()
+	return derr == nil && dev.Absent != nil && dev.Absent(err)
+}
 
 // Limited is how many of the checks found a limitation of the device
 // (gpu.CheckLimited: subnormals flushed), whose jobs that reach it are

@@ -392,6 +392,27 @@ type envError struct {
 
 func (e *envError) Error() string { return e.name + ": " + e.msg }
 
+// notRunError is a command that could not run, through no fault of a
+// device: the device engine did not load, or listed no device, for a cause
+// in the environment or as OpenCL is not here (engines.CouldNotRun). It
+// prints as the failure it wraps (printFailure: the error and its hints)
+// and exits 2, as bad input: exit 1 is a device that computed wrongly or
+// a check that failed. gpusim devices and run --engine opencl exited 1
+// there, where selftest exited 2.
+type notRunError struct{ err error }
+
+func (e *notRunError) Error() string { return e.err.Error() }
+func (e *notRunError) Unwrap() error { return e.err }
+
+// couldNotRun is err as a *notRunError where the device engine could not
+// run (engines.CouldNotRun), else err.
+func couldNotRun(err error) error {
+	if err != nil && engines.CouldNotRun(err) {
+		return &notRunError{err: err}
+	}
+	return err
+}
+
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runContextHeld(ctx, args, stdin, stdout, stderr, nil)
 }
@@ -487,6 +508,9 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return exitUsage
 	}
 	printFailure(stderr, app.Command(firstArg(args)), err)
+	if errors.As(err, new(*notRunError)) {
+		return exitUsage
+	}
 	return exitFailure
 }
 

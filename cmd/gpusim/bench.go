@@ -425,7 +425,9 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 		specs, err = avail.Select(list)
 	}
 	if err != nil {
-		return nil, nil, err
+		// opencl asked for where it cannot load: exit 2, as run
+		// --engine opencl (couldNotRun).
+		return nil, nil, couldNotRun(err)
 	}
 	// An engine left out keeps its error's hint, worded for bench, less
 	// its remedy of the CPU engines, which bench runs beside the note: it

@@ -17,6 +17,10 @@ func devicesCommand() *cli.Command {
 		Name:      "devices",
 		Usage:     "list the devices of the device engine (OpenCL platforms and devices), with the index --device takes",
 		UsageText: "gpusim devices [--format text|json]",
+		Description: "Exits 2 where no device can be listed through no fault of a device: no OpenCL\n" +
+			"library, platform or device, or an environment that keeps the driver from loading\n" +
+			"(ulimit -v, -u or -s, POCL_CACHE_DIR); the error and its hint, in JSON a document of\n" +
+			"both with no devices. Exits 1 where the driver failed as it listed its devices.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
 		},
@@ -44,6 +48,10 @@ func devicesCommand() *cli.Command {
 				return context.Cause(c.Context)
 			}
 			if err != nil {
+				// No library, no platform, a limit or a pocl cache
+				// that keeps the driver from loading: exit 2, as
+				// selftest's "could not run", not a device's failure.
+				err = couldNotRun(err)
 				if format == "json" {
 					// Why there are no devices and what to do, as
 					// selftest's document says.

@@ -135,12 +135,13 @@ func TestReadOnlyPoclCache(t *testing.T) {
 	}
 
 	// POCL_CACHE_DIR names the read-only folder: the user's choice,
-	// refused before pocl is asked to write there.
+	// refused before pocl is asked to write there, exit 2: it could not
+	// run, no device failed (it exited 1).
 	set := []string{"POCL_CACHE_DIR=" + kcache}
 	refusal := "pocl cannot write its kernel cache " + kcache + ", which it writes to build a program and at a kernel's first launch"
 	out, code := gpusim(set, daily...)
-	if code != 1 || !strings.Contains(out, refusal) || !strings.Contains(out, "gpusim: hint: set POCL_CACHE_DIR to a writable directory") {
-		t.Fatalf("opencl with POCL_CACHE_DIR read-only: exit %d; want 1, the cause and the hint\n%s", code, out)
+	if code != exitUsage || !strings.Contains(out, refusal) || !strings.Contains(out, "gpusim: hint: set POCL_CACHE_DIR to a writable directory") {
+		t.Fatalf("opencl with POCL_CACHE_DIR read-only: exit %d; want 2, the cause and the hint\n%s", code, out)
 	}
 	out, code = gpusim(set, "run", "--lanes", "5e7", "--daily", "-q")
 	if code != 0 || !strings.Contains(out, "did not start") || !strings.Contains(out, refusal) {
@@ -160,8 +161,8 @@ func TestReadOnlyPoclCache(t *testing.T) {
 // device", exit 1) with no gpusim error or hint, and a run under auto that
 // chose to compile died where it could have run on the CPU; a load from
 // gpusim's cache with pocl's cold aborted (exit 134). Now each is refused
-// before pocl writes, exit 1 with the room and the hint, and auto runs on
-// simd.
+// before pocl writes, exit 2 (could not run, no fault of the device; it
+// was exit 1) with the room and the hint, and auto runs on simd.
 func TestFullPoclCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles the OpenCL program with pocl (seconds)")
@@ -178,9 +179,9 @@ func TestFullPoclCache(t *testing.T) {
 	}
 	run := []string{"run", "--engine", "opencl", "--lanes", "1e3", "--steps", "10", "-q"}
 	out, code := gpusim(full, run...)
-	if code != 1 || !strings.Contains(out, "gpusim: error: ") || !strings.Contains(out, "pocl cannot build the program: it writes the preprocessed source") ||
+	if code != exitUsage || !strings.Contains(out, "gpusim: error: ") || !strings.Contains(out, "pocl cannot build the program: it writes the preprocessed source") ||
 		!strings.Contains(out, "gpusim: hint: free space there, or point POCL_CACHE_DIR at a folder with room") || strings.Contains(out, "LLVM") {
-		t.Errorf("a build on a full disk: exit %d\n%s\nwant exit 1 with the room and the hint", code, out)
+		t.Errorf("a build on a full disk: exit %d\n%s\nwant exit 2 with the room and the hint", code, out)
 	}
 	out, code = gpusim(full, "run", "--lanes", "1e8", "--steps", "10", "-q")
 	if code != 0 || !strings.Contains(out, "engine    simd (auto)") || !strings.Contains(out, "pocl cannot build the program") {
@@ -192,7 +193,7 @@ func TestFullPoclCache(t *testing.T) {
 		t.Fatalf("a build with room: exit %d\n%s", code, out)
 	}
 	out, code = gpusim(full, run...)
-	if code != 1 || !strings.Contains(out, "pocl cannot load the compiled program from gpusim's cache: it writes the ") || strings.Contains(out, "Generic WG") {
-		t.Errorf("a load on a full disk: exit %d\n%s\nwant exit 1 with the room", code, out)
+	if code != exitUsage || !strings.Contains(out, "pocl cannot load the compiled program from gpusim's cache: it writes the ") || strings.Contains(out, "Generic WG") {
+		t.Errorf("a load on a full disk: exit %d\n%s\nwant exit 2 with the room", code, out)
 	}
 }

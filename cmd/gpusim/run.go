@@ -40,7 +40,11 @@ func runCommand() *cli.Command {
 			"Counts are written 5000000, 5_000_000, 5e6, 5M, 0xdeadbeef (010 is ten) or as exact\n" +
 			"powers 2^28, 2^64-1, 2^32+1; numbers 75, -3.5, 1e-3, 0x10, 0x1.4p2 or 2^126, -2^-24.\n" +
 			"Every range below is typed as written: 1..2^64-1 takes 2^64-1, not 2^64.\n\n" +
-			"Engines:" + engineHelp(),
+			"Engines:" + engineHelp() + "\n\n" +
+			"Exits 1 where the run failed (an engine's error, a device's wrong result, a file not\n" +
+			"written after the run); 2 for bad input, and where the engine asked for could not run\n" +
+			"here through no fault of a device (--engine opencl with no OpenCL library, platform or\n" +
+			"device, or a limit or POCL_CACHE_DIR that keeps the driver from loading or building).",
 		Flags: []cli.Flag{
 			countFlag("lanes", d.Lanes, 1, math.MaxUint64, "`N` independent runs"),
 			stepsFlag(uint64(d.Steps)),
@@ -839,13 +843,15 @@ func openUntil(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice,
 }
 
 // startError says which engine could not start; bad input stays a
-// *sim.ParamError (exit 2).
+// *sim.ParamError (exit 2), and an engine that could not run here (OpenCL
+// absent, a driver the environment keeps from loading) exits 2 too
+// (couldNotRun).
 func startError(name string, err error) error {
 	var pe *sim.ParamError
 	if errors.As(err, &pe) {
 		return err
 	}
-	return engines.Failed("start "+name, name, err)
+	return couldNotRun(engines.Failed("start "+name, name, err))
 }
 
 // runReport writes the outputs of res (ready for the commit point, which

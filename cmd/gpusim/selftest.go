@@ -36,8 +36,9 @@ func selftestCommand() *cli.Command {
 			"with the limitation noted (jobs that can reach subnormal values are refused on it).\n" +
 			"Exits 2 where no device failed but the environment kept a check from running (a file-size\n" +
 			"limit, a full disk, no memory): the check reads not-run, \"could not run:\" and the cause;\n" +
-			"and where it kept the driver from loading (ulimit -v, -u or -s, POCL_CACHE_DIR): \"could not\n" +
-			"run:\" and the cause, in JSON \"status\": \"not-run\".",
+			"and where no OpenCL is here (no library, platform or device) or the environment kept the\n" +
+			"driver from loading (ulimit -v, -u or -s, POCL_CACHE_DIR): \"could not run:\" and the cause,\n" +
+			"in JSON \"status\": \"not-run\".",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "all", Usage: "OpenCL device `N`, a list N,M or all (see gpusim devices)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
@@ -140,7 +141,7 @@ func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) er
 		// of device 0: interrupted", beside exit 130.
 		return err
 	}
-	if err != nil && !errors.As(err, &pe) && engines.EnvironmentCause(err) {
+	if err != nil && !errors.As(err, &pe) && engines.CouldNotRun(err) {
 		return selftestNotRun(o, w, err)
 	}
 	if err != nil && o.Format == "json" && !errors.As(err, &pe) {
