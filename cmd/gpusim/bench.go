@@ -128,6 +128,11 @@ func benchAction(c *cli.Context) error {
 	defer removeEmpty(opts.madeDirs)
 	// Also when a forced exit ends a benchmark that cannot return.
 	defer interrupt.BeforeExit(func() { removeEmpty(opts.madeDirs) })()
+	// Before the engines start (OpenCL loads) and the baseline is looked
+	// for: a stdout of /dev/full loses the report whatever its size.
+	if err := checkStdoutTakes(opts.stdout, "the "+opts.format+" report"); err != nil {
+		return err
+	}
 	specs, notes, err := benchEngines(c)
 	if err != nil {
 		return err

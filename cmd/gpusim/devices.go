@@ -20,7 +20,8 @@ func devicesCommand() *cli.Command {
 		Description: "Exits 2 where no device can be listed through no fault of a device: no OpenCL\n" +
 			"library, platform or device, or an environment that keeps the driver from loading\n" +
 			"(ulimit -v, -u or -s, POCL_CACHE_DIR); the error and its hint, in JSON a document of\n" +
-			"both with no devices. Exits 1 where the driver failed as it listed its devices.",
+			"both with no devices; and, before the driver loads, where stdout is /dev/full. Exits 1\n" +
+			"where the driver failed as it listed its devices.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
 		},
@@ -38,6 +39,10 @@ func devicesCommand() *cli.Command {
 				return err
 			}
 			if err := noArgs(c); err != nil {
+				return err
+			}
+			// Before the driver loads: a listing to /dev/full is lost.
+			if err := checkStdoutTakes(c.App.Writer, "the "+format+" listing"); err != nil {
 				return err
 			}
 			_, ds, err := engines.Devices()

@@ -6,6 +6,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// alwaysFull reports whether f is Linux's /dev/full, whatever its path:
+// the character device 1, 7 (the kernel's Documentation/admin-guide/
+// devices.txt: major 1, "Memory devices", minor 7, "/dev/full"), to
+// which every write fails with ENOSPC.
+func alwaysFull(f *os.File) bool {
+	var st unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR {
+		return false
+	}
+	rdev := uint64(st.Rdev)
+	return unix.Major(rdev) == 1 && unix.Minor(rdev) == 7
+}
+
 // kcmpFile is KCMP_FILE of kcmp(2): whether two descriptors hold the same
 // open file.
 const kcmpFile = 0

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,5 +64,94 @@ func TestTrackedWriterStopsAfterFailure(t *testing.T) {
 	st, _ := f.Stat()
 	if n != 0 || err == nil || !w.cut || st.Size() != held {
 		t.Errorf("the later write: %d bytes, %v; cut %v, the file %d bytes; want 0 bytes, the first error, cut, %d bytes", n, err, w.cut, st.Size(), held)
+	}
+}
+
+// TestStdoutDevFull: a stdout of /dev/full, where every write fails, is
+// refused before any work, exit 2, naming it, by every command that prints
+// a report: run ran whole and then failed at the write (exit 1, and its
+// --out written), merge read every part first (a damaged one is not read
+// now), bench ran its workloads. /dev/null and a file are not refused.
+func TestStdoutDevFull(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	if !alwaysFull(full) {
+		t.Fatal("alwaysFull(/dev/full) is false")
+	}
+	dir := t.TempDir()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	file, err := os.Create(filepath.Join(dir, "r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if alwaysFull(null) || alwaysFull(file) {
+		t.Errorf("alwaysFull is true for %s or a file", os.DevNull)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("not a part\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "f.npy")
+	for _, c := range []struct {
+		args []string
+		what string
+	}{
+		{[]string{"run", "--engine", "serial", "--lanes", "10", "--out", out}, "the text report"},
+		{[]string{"run", "--engine", "serial", "--lanes", "10", "--format", "json"}, "the json report"},
+		{[]string{"merge", bad}, "the text report"},
+		{[]string{"bench", "--engines", "serial", "--lanes", "100", "--steps", "4", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none"}, "the text report"},
+		{[]string{"selftest", "--format", "json"}, "the json report"},
+		{[]string{"devices"}, "the text listing"},
+	} {
+		var stderr strings.Builder
+		code := runContext(context.Background(), c.args, strings.NewReader(""), full, &stderr)
+		want := "gpusim: error: stdout: " + c.what + " cannot be written: stdout goes to /dev/full, where every write fails (no space left on device)\ngpusim: hint: send stdout to a file, a pipe or /dev/null\n"
+		if code != exitUsage || stderr.String() != want {
+			t.Errorf("%q > /dev/full: exit %d, stderr %q; want exit 2 and %q", c.args, code, stderr.String(), want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the refused run wrote %s", out)
+	}
+}
+
+// fullWriter fails every write as /dev/full does, where gpusim cannot see
+// it is full (not an *os.File): a file system that fills as the command runs.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestStdoutWriteFails: a report whose write fails where stdout's room was
+// not known before is said in one wording, with the digest of a run's or a
+// merge's report, whose lost report it names (stdout_full.txtar tested it
+// on /dev/full, which is now refused first).
+func TestStdoutWriteFails(t *testing.T) {
+	part := filepath.Join(t.TempDir(), "p.json")
+	if code, _, stderr := run(context.Background(), "run", "--engine", "serial", "--lanes", "100", "--steps", "3", "--shard", "0/1", "--save", part, "-q"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	const digest = "gpusim: error: write standard output: no space left on device (the report's digest is 9ae7dc34dbb40de6)\n"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q"}, digest},
+		{[]string{"run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--format", "json"}, digest},
+		{[]string{"merge", part}, digest},
+		{[]string{"version"}, "gpusim: error: write standard output: no space left on device\n"},
+	} {
+		var stderr strings.Builder
+		code := runContext(context.Background(), c.args, strings.NewReader(""), fullWriter{}, &stderr)
+		if code != exitFailure || stderr.String() != c.want {
+			t.Errorf("%q: exit %d, stderr %q; want exit 1 and %q", c.args, code, stderr.String(), c.want)
+		}
 	}
 }

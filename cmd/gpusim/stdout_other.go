@@ -7,6 +7,9 @@ import "os"
 // closedAtStart is false where Go's runtime leaves a closed stdout closed.
 func closedAtStart(*os.File) bool { return false }
 
+// alwaysFull is false where there is no /dev/full.
+func alwaysFull(*os.File) bool { return false }
+
 // outputStart is false where the file's open flags are not read: a failed
 // write is not undone.
 func outputStart(*os.File) (int64, bool) { return 0, false }

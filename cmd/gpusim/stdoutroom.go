@@ -103,6 +103,9 @@ func checkStdoutFits(w io.Writer, what string, most func() (uint64, error), take
 	if !ok {
 		return nil
 	}
+	if err := checkStdoutTakes(w, what); err != nil {
+		return err
+	}
 	start, atEnd := outputStart(f)
 	if !atEnd {
 		return nil
@@ -145,6 +148,20 @@ func checkStdoutFits(w io.Writer, what string, most func() (uint64, error), take
 			hint: "raise the limit (ulimit -f unlimited), or send stdout elsewhere"}
 	}
 	return nil
+}
+
+// checkStdoutTakes refuses, before a command's work, a stdout that no write
+// can go to: Linux's /dev/full (alwaysFull), found by its device numbers.
+// A run there ran whole and then failed at its report's write, exit 1;
+// now every command that prints a report (run, merge, bench, selftest,
+// devices) is refused first, exit 2, as a full disk is (checkStdoutFits).
+func checkStdoutTakes(w io.Writer, what string) error {
+	f, ok := stdoutFile(w)
+	if !ok || !alwaysFull(f) {
+		return nil
+	}
+	return &envError{name: "stdout", msg: fmt.Sprintf("%s cannot be written: stdout goes to %s, where every write fails (no space left on device)", what, stdoutName(f)),
+		hint: "send stdout to a file, a pipe or /dev/null"}
 }
 
 // stdoutFile is the file under w, the CLI's stdout (trackedWriter).
