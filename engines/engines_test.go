@@ -2192,6 +2192,82 @@ func TestObserveGPUStartupNoise(t *testing.T) {
 	}
 }
 
+// The tests choose deterministically: a choice rechecks a trusted
+// runner-up only where a test draws it (TestAutoRechecksCloseRunnerUp).
+func init() { recheckDraw = func() bool { return false } }
+
+// TestAutoRechecksCloseRunnerUp: a runner-up whose cost two runs have
+// trusted, predicted within confirmSlack of the fastest, is run again on
+// the choices recheckDraw draws (one in recheckOdds), and a faster run
+// replaces its cost at once, though within confirmSlack of it, which the
+// next run confirms. simd, trusted at 0.739 ns a lane-step from two slow
+// runs (it runs 5M x 100 at 0.695), lost that job to pocl, trusted at
+// 0.658 ns and 0.034 s of start-up (0.363 s against 0.370 s), for good:
+// only the chosen engine's runs were observed, and a trusted cost is
+// written again only past confirmSlack. auto's runs took 0.376 s where
+// simd's took 0.352 s.
+func TestAutoRechecksCloseRunnerUp(t *testing.T) {
+	draws := []bool{false, true, false, false, false}
+	i := 0
+	recheckDraw = func() bool { i++; return draws[(i-1)%len(draws)] }
+	t.Cleanup(func() { recheckDraw = func() bool { return false } })
+	c := calibration{SIMD: cost{Ns: 0.739, Confirmed: true, Runs: trustedRuns},
+		Devices: []deviceTiming{{Index: 0, Label: "fake device", Startup: 0.034, cost: cost{Ns: 0.658, Confirmed: true, Runs: trustedRuns}}}}
+	ran, chs, key := autoRuns(t, 5e6, 100, c, map[string]float64{"simd": 0.3475, "timed": 0.363}, 5)
+	if !strings.Contains(chs[1].Reason, "rechecking simd with a run, one in 8") {
+		t.Errorf("run 1: reason %q, want simd rechecked", chs[1].Reason)
+	}
+	if want := []string{"timed", "simd", "simd", "simd", "simd"}; !slices.Equal(ran, want) {
+		t.Errorf("runs on %v, want %v: the device, simd rechecked and found faster, then simd for good", ran, want)
+	}
+	got, ok := loadCalibration(key)
+	if !ok || got.SIMD.runs() != trustedRuns || math.Abs(got.SIMD.time(5e8)-0.3475) > 1e-4 {
+		t.Errorf("calibration %+v (kept %v): want simd trusted at its runs' 0.3475 s", got.SIMD, ok)
+	}
+	// Not drawn, or past confirmSlack, or a runner-up not trusted (which
+	// pick checks by its own rules), it is not rechecked.
+	c.recheck = false
+	if best, _, why := c.pick(5e8, true); best != 0 || why != "" {
+		t.Errorf("not drawn: pick %d (%q), want the device", best, why)
+	}
+	c.recheck = true
+	if best, _, why := c.pick(5e8, true); best != -1 || !strings.Contains(why, "within 10% of the fastest") {
+		t.Errorf("drawn: pick %d (%q), want simd rechecked", best, why)
+	}
+	if best, _, why := c.pick(5e8, false); best != 0 || why != "" {
+		t.Errorf("drawn for a run not observed: pick %d (%q), want the device", best, why)
+	}
+	c.SIMD.Ns = 0.81 // 0.405 s, 1.11x the device's
+	if best, _, why := c.pick(5e8, true); best != 0 || why != "" {
+		t.Errorf("drawn, simd 11%% slower: pick %d (%q), want the device", best, why)
+	}
+	c.SIMD.Ns, c.SIMD.Busy = 0.739, busyChecks
+	if best, _, why := c.pick(5e8, true); best != 0 || why != "" {
+		t.Errorf("drawn, simd's checks busy: pick %d (%q), want the device", best, why)
+	}
+}
+
+// TestConfirmRecheckFaster: a recheck's run faster than its engine's
+// trusted cost is written though within confirmSlack (one run's, to be
+// confirmed by the next); a slower one within it, or a faster one not a
+// check, leaves the file as it was.
+func TestConfirmRecheckFaster(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const key = "test;cpus 2"
+	if err := storeCalibration(key, calibration{SIMD: cost{Ns: 1, Confirmed: true, Runs: trustedRuns}}); err != nil {
+		t.Fatal(err)
+	}
+	confirm(Choice{key: key, work: 1e9, device: -1}, 0.95)
+	confirm(Choice{key: key, work: 1e9, device: -1, check: true}, 1.05)
+	if c, ok := loadCalibration(key); !ok || c.SIMD.Ns != 1 || c.SIMD.runs() != trustedRuns {
+		t.Errorf("a faster run not a check and a slower check, within confirmSlack: %+v (kept %v), want 1 ns trusted", c.SIMD, ok)
+	}
+	confirm(Choice{key: key, work: 1e9, device: -1, check: true}, 0.94)
+	if c, ok := loadCalibration(key); !ok || math.Abs(c.SIMD.Ns-0.94) > 1e-9 || c.SIMD.runs() != 1 {
+		t.Errorf("a faster check: %+v (kept %v), want 0.94 ns, one run's", c.SIMD, ok)
+	}
+}
+
 // TestConfirmAgreesWithProbe: a first run within confirmSlack of the
 // probe's cost trusts it at once, as two measures of it; one further off
 // is confirmed once, to be checked again. Two checks of the runner-up at
