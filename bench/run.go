@@ -102,6 +102,10 @@ type EngineFailure struct {
 	// Config.WordHint), or "": an OpenCL status's advice, a child
 	// process's hint. Error alone, its text, lost it.
 	Hint string `json:"hint,omitempty"`
+	// NotRun says the engine could not start here, no device at fault
+	// (engines.CouldNotStart: a limit, a full POCL_CACHE_DIR): bench
+	// exits 2 where every failure is one, as run --engine opencl does.
+	NotRun bool `json:"-"`
 }
 
 // hintNote is the report's note of a failure's hint, after the failure's.
@@ -763,9 +767,13 @@ func (r *runner) fail(ctx context.Context, rep *Report, err error) error {
 		return err
 	}
 	r.failed[ee.Engine] = true
-	f := EngineFailure{Engine: ee.Engine, Workers: ee.Workers, Workload: ee.Workload, Error: ee.Err.Error(), Hint: r.hint(ee.Err)}
+	f := EngineFailure{Engine: ee.Engine, Workers: ee.Workers, Workload: ee.Workload, Error: ee.Err.Error(), Hint: r.hint(ee.Err), NotRun: engines.CouldNotStart(ee.Err)}
 	rep.Failures = append(rep.Failures, f)
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s failed: %v; %s is left out from there on (exit status 1)", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine))
+	status := "exit status 1"
+	if f.NotRun {
+		status = "it could not run here, no device at fault: exit status 2 unless another engine failed"
+	}
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%s on %s failed: %v; %s is left out from there on (%s)", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine, status))
 	r.progress("%s on %s failed: %v; going on without %s", engineLabel(ee.Engine, ee.Workers), ee.Workload, ee.Err, ee.Engine)
 	if f.Hint != "" {
 		// A note of its own, clipped on its own (clipTexts): after a

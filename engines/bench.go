@@ -2,6 +2,7 @@ package engines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -87,7 +88,30 @@ type failedEngine struct {
 func (f failedEngine) Name() string { return f.name }
 
 func (f failedEngine) Run(context.Context, *sim.Job) (*sim.Result, error) {
-	return nil, Failed("start "+f.name, f.name, f.err)
+	return nil, NotStarted(f.name, f.err)
+}
+
+// NotStarted is the error of the engine name that could not start for err,
+// as a benchmark's measurement meets it: "start NAME: ERR" (Failed).
+// CouldNotStart tells one the environment kept from starting.
+func NotStarted(name string, err error) error {
+	return &notStartedError{Failed("start "+name, name, err)}
+}
+
+type notStartedError struct{ err error }
+
+func (e *notStartedError) Error() string { return e.err.Error() }
+func (e *notStartedError) Unwrap() error { return e.err }
+
+// CouldNotStart says whether err holds an engine's failure to start
+// (NotStarted) for a cause that kept it from running here, no device at
+// fault (CouldNotRun): bench --engines opencl under ulimit -f 200, or with
+// a full POCL_CACHE_DIR, failed its build at its first workload and exited
+// 1, where run --engine opencl, selftest and the README's exit table say 2.
+// A failure past the start is not one (a full disk mid-benchmark: exit 1).
+func CouldNotStart(err error) bool {
+	var ns *notStartedError
+	return errors.As(err, &ns) && CouldNotRun(ns.err)
 }
 
 // Benchable is what `gpusim bench` can run here: every spec in registry

@@ -205,12 +205,28 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	rep.Notes = append(append(rep.Notes, notes...), mnotes...)
-	errs := []error{writeBench(c, rep, opts)}
-	// An engine that failed mid-benchmark is in the report, the others'
-	// measurements with it, and fails the command (exit 1) after it, with
-	// its hint: errors.New(f.String()) left it out.
-	for _, f := range rep.Failures {
-		errs = append(errs, &benchFailure{f})
+	return benchErrors(writeBench(c, rep, opts), rep.Failures)
+}
+
+// benchErrors is bench's error after its report: werr, the report's
+// write's, and the engines that failed mid-benchmark, which are in the
+// report, the others' measurements with them, and fail the command (exit
+// 1) after it, each with its hint (benchFailure: errors.New(f.String())
+// left it out). Where each failure is an engine the environment kept from
+// starting (NotRun) and the report was written, exit 2, as run --engine
+// opencl (couldNotRun): bench --engines opencl under ulimit -f 200 exited 1.
+func benchErrors(werr error, failures []bench.EngineFailure) error {
+	notRun := werr == nil && len(failures) > 0
+	for _, f := range failures {
+		notRun = notRun && f.NotRun
+	}
+	errs := []error{werr}
+	for _, f := range failures {
+		var err error = &benchFailure{f}
+		if notRun {
+			err = &notRunError{err: err}
+		}
+		errs = append(errs, err)
 	}
 	return joinErrors(errs...)
 }

@@ -276,6 +276,31 @@ func TestBenchEngineFails(t *testing.T) {
 	}
 }
 
+// TestBenchEngineNotStarted: an engine the environment keeps from starting
+// at a workload (engines.NotStarted: pocl's build under ulimit -f 200 or
+// into a full POCL_CACHE_DIR), no device at fault, exits 2 after the
+// report, as run --engine opencl does; it exited 1. Beside an engine that
+// failed otherwise, or a failure past the start (TestBenchEngineFails),
+// bench exits 1.
+func TestBenchEngineNotStarted(t *testing.T) {
+	full := &os.PathError{Op: "write", Path: "/pocl/cache", Err: syscall.ENOSPC}
+	notStarted := spec("gone", false, func(int) sim.Engine { return failingEngine{engines.NotStarted("gone", full)} })
+	args := []string{"bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--no-scaling", "--no-sweep", "--baseline", "none"}
+	withBench(t, engines.Benchable{Entries: []string{"serial", "gone"}, Specs: []engines.Spec{serialSpec(), notStarted}})
+	code, stdout, stderr := run(context.Background(), args...)
+	if want := "gpusim: error: bench: gone on 100 x 4: start gone: write /pocl/cache: no space left on device\n"; code != exitUsage || !strings.HasSuffix(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 2 and stderr ending %q", code, stderr, want)
+	}
+	if want := "gone is left out from there on (it could not run here, no device at fault: exit status 2 unless another engine failed)\n"; !strings.Contains(stdout, "\n100 x 4   serial ") || !strings.Contains(stdout, want) {
+		t.Errorf("the report lacks serial's row or %q:\n%s", want, stdout)
+	}
+	withBench(t, engines.Benchable{Entries: []string{"serial", "gone", "failing"}, Specs: []engines.Spec{serialSpec(), notStarted,
+		spec("failing", false, func(int) sim.Engine { return failingEngine{errors.New("CL_INVALID_VALUE")} })}})
+	if code, _, stderr := run(context.Background(), args...); code != exitFailure {
+		t.Errorf("beside an engine that failed: exit %d, stderr %q; want exit 1", code, stderr)
+	}
+}
+
 // TestBenchDefaultWorkersOversubscribed: the default worker counts (1 to
 // the number of CPUs) beyond GOMAXPROCS (a GOMAXPROCS setting, or a
 // container's CPU quota, which Go's GOMAXPROCS follows and NumCPU does not)
