@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -48,5 +50,24 @@ func TestCouldNotRunExit2(t *testing.T) {
 				t.Errorf("%v %v: JSON %q (%v): want a document with an error and a hint", env, args, stdout.String(), err)
 			}
 		}
+	}
+}
+
+// TestCouldNotRunDocumented: README's --engines row gives the exit status
+// TestCouldNotRunExit2 checks for an engine named in --engines that could
+// not run here: it said exit 1, the status before bench exited 2 there.
+func TestCouldNotRunDocumented(t *testing.T) {
+	readme := readmeText(t)
+	start := strings.Index(readme, "\n| `--engines LIST` |")
+	if start < 0 {
+		t.Fatal("README has no --engines row")
+	}
+	row, _, _ := strings.Cut(readme[start+1:], "\n")
+	m := regexp.MustCompile("one named in the list that cannot start, or a device of it such as `opencl:0`, is an error that says why, with its hint \\(exit (\\d+)").FindStringSubmatch(row)
+	if m == nil {
+		t.Fatalf("README's --engines row does not say how bench exits for an engine that cannot start: %q", row)
+	}
+	if m[1] != strconv.Itoa(exitUsage) {
+		t.Errorf("README's --engines row: an engine that cannot start exits %s; bench exits %d where it could not run here (TestCouldNotRunExit2)", m[1], exitUsage)
 	}
 }
