@@ -1906,7 +1906,7 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 		// compiles, whatever the advice said.
 		return fmt.Sprintf("%s, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder", head, err, cachedir.Env)
 	}
-	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job %s finishes in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job of %g s or more on simd)%s",
+	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job %s is predicted to finish in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job predicted at %g s or more on simd)%s",
 		dev.Name, verb, devices, simdLabel(o), simdT, dev.Name, coldStartCost.Seconds(), room)
 }
 
