@@ -54,7 +54,8 @@ func ValidText(s string) string {
 // TextMost bytes (clip), and leaves the Python tools only the modules the
 // baseline script knows; the notes are those Run made. A result's method
 // is clipped too, as the script gives it: 200 results named with 2 KB
-// each made a page of 2.0 MB.
+// each made a page of 2.0 MB. So are a scaling point's device and a noisy
+// repeat's, copied from their measurements before.
 func (r *Report) clipTexts() {
 	m := &r.Machine
 	m.CPU, m.DevicesNote, m.Go = clip(m.CPU), clip(m.DevicesNote), clip(m.Go)
@@ -72,6 +73,15 @@ func (r *Report) clipTexts() {
 	}
 	for i := range r.Notes {
 		r.Notes[i] = clip(r.Notes[i])
+	}
+	for i := range r.Scaling {
+		for j := range r.Scaling[i].Points {
+			pt := &r.Scaling[i].Points[j]
+			pt.Device = clip(pt.Device)
+		}
+	}
+	for i := range r.Noisy {
+		r.Noisy[i].Device = clip(r.Noisy[i].Device)
 	}
 	if py := r.Python; py != nil {
 		py.Interpreter, py.Python, py.NumPy = clip(py.Interpreter), clip(py.Python), clip(py.NumPy)
@@ -288,7 +298,8 @@ const longest = time.Duration(math.MaxInt64)
 // merge), failed as well, every scaling point with fewer workers run than
 // asked, the speedup chart's and the sweep's axes at their widest, every
 // Python version run on every workload and failing the law, with a note
-// for each as though skipped, the baseline skipped and failed as well, and
+// for each as though skipped, the baseline skipped and failed as well,
+// every configuration measured twice noisy (largestNoisy), and
 // every text found as the benchmark runs TextMost bytes of fill (the
 // character the format escapes longest).
 func (p Plan) largest(fill rune) *Report {
@@ -319,7 +330,7 @@ func (p Plan) largest(fill rune) *Report {
 		}
 		r.Workloads = append(r.Workloads, wr)
 	}
-	p.largestScaling(r)
+	p.largestScaling(r, text)
 	p.largestSweep(r)
 	p.largestPython(r, text)
 	r.Notes = slices.Clone(p.Notes)
@@ -346,7 +357,36 @@ func (p Plan) largest(fill rune) *Report {
 		r.Failures = append(r.Failures, EngineFailure{Engine: "python/" + p.Method, Workload: p.Workload, Error: text})
 		r.Notes = append(r.Notes, text)
 	}
+	p.largestNoisy(r, text)
 	return r
+}
+
+// largestNoisy adds to r, last, every configuration a benchmark of p
+// measures twice as noisy (noisyRepeats), each with its note (clipped:
+// text): each engine's scaling points on a workload of the Engines table
+// (a device alike at every worker count), and each engine's sweep point
+// at a workload's lanes and steps. Up to two notes per engine per
+// workload were left out of the bound.
+func (p Plan) largestNoisy(r *Report, text string) {
+	add := func(engine string, w Workload, table string) {
+		r.Noisy = append(r.Noisy, Repeat{Engine: engine, Device: text, Workload: w, Tables: [2]string{"engines", table}, Medians: [2]time.Duration{longest, longest}})
+		r.Notes = append(r.Notes, text)
+	}
+	for _, w := range p.Config.Workloads {
+		for _, sc := range r.Scaling {
+			if sc.Workload == w {
+				for range sc.Points {
+					add(sc.Engine, w, "scaling")
+				}
+			}
+		}
+		if r.Sweep == nil || r.Sweep.Steps != w.Steps || !slices.Contains(r.Sweep.Lanes, w.Lanes) {
+			continue
+		}
+		for _, s := range p.Specs {
+			add(s.Name, w, "sweep")
+		}
+	}
 }
 
 // largestScaling adds to r the scaling table of p at its largest: each
@@ -355,8 +395,9 @@ func (p Plan) largest(fill rune) *Report {
 // and its efficiency above 100% beyond the spread, every overhead below 0
 // (a longer cell, a note of its own), a predicted P held at 0 (its note
 // in the fit line), the speedup axis down to the least
-// speedup a measurement gives (a nanosecond over longest).
-func (p Plan) largestScaling(r *Report) {
+// speedup a measurement gives (a nanosecond over longest), and each
+// point's device (JSON's device) text.
+func (p Plan) largestScaling(r *Report, text string) {
 	c := p.Config
 	if !c.Scaling || len(c.Workloads) == 0 {
 		return
@@ -377,7 +418,7 @@ func (p Plan) largestScaling(r *Report) {
 			sc.Fit.Range = nil // the fit line says why, in more words
 		}
 		for i, n := range c.workers() {
-			pt := ScalingPoint{Workers: n, Ran: max(1, n-1), Wall: Stats{N: c.Reps, Median: longest}, NsPerLaneStep: 1,
+			pt := ScalingPoint{Workers: n, Ran: max(1, n-1), Device: text, Wall: Stats{N: c.Reps, Median: longest}, NsPerLaneStep: 1,
 				Speedup: 2, Efficiency: 2, Startup: longest, Merge: longest, Overhead: -longest}
 			if i == 0 {
 				pt.Speedup = 1 / longest.Seconds() / 1e9

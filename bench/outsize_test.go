@@ -431,3 +431,76 @@ func TestMaxReportSize(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxSizesNoisy: Plan's bounds count the noisy notes (noteNoisy): the
+// largest report of each plan, without the repeats Plan adds, with every
+// configuration measured twice lying apart (the Engines table's runs at
+// 2 ms, the Scaling and Sweep tables' at longest, every device alike), as
+// noteNoisy and clipTexts leave it, is within MaxReportSize in each format
+// and within MaxSizes' page. The bound left out up to two notes per engine
+// per workload, of up to TextMost bytes each.
+func TestMaxSizesNoisy(t *testing.T) {
+	for i, p := range sizePlans() {
+		most, err := p.MaxSizes([]string{"svg"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fill := range []rune{'a', '"', '<'} {
+			r := mostNoisy(p, fill)
+			if len(r.Noisy) == 0 && (len(r.Scaling) > 0 || r.Sweep != nil) {
+				t.Errorf("plan %d: no repeat is noisy", i)
+			}
+			for _, f := range Formats {
+				bound, err := p.MaxReportSize(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b bytes.Buffer
+				if err := r.Write(&b, f); err != nil {
+					t.Fatal(err)
+				}
+				if uint64(b.Len()) > bound {
+					t.Errorf("plan %d, fill %q: %d noisy notes: the %s report is %d bytes, bound %d", i, fill, len(r.Noisy), f, b.Len(), bound)
+				}
+			}
+			var page bytes.Buffer
+			if err := r.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			if uint64(page.Len()) > most.HTML {
+				t.Errorf("plan %d, fill %q: %d noisy notes: the page is %d bytes, bound %d", i, fill, len(r.Noisy), page.Len(), most.HTML)
+			}
+		}
+	}
+}
+
+// mostNoisy is p's largest report with fill, its repeats made again by
+// noteNoisy where every configuration measured twice lies apart.
+func mostNoisy(p Plan, fill rune) *Report {
+	r := p.largest(fill)
+	r.Notes = r.Notes[:len(r.Notes)-len(r.Noisy)] // largestNoisy's, last
+	r.Noisy = nil
+	far := Stats{N: 3, Median: longest, Min: longest, Max: longest}
+	for i := range r.Workloads {
+		for j := range r.Workloads[i].Engines {
+			m := &r.Workloads[i].Engines[j]
+			m.Workers, m.Wall = 0, Stats{N: 3, Median: 2 * time.Millisecond, Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}
+		}
+	}
+	for i := range r.Scaling {
+		for j := range r.Scaling[i].Points {
+			pt := &r.Scaling[i].Points[j]
+			pt.Device, pt.Wall = r.Workloads[0].Engines[0].Device, far // as largest has it
+		}
+	}
+	if r.Sweep != nil {
+		for i := range r.Sweep.Series {
+			for j := range r.Sweep.Series[i].Points {
+				r.Sweep.Series[i].Points[j].Wall = far
+			}
+		}
+	}
+	noteNoisy(r)
+	r.clipTexts()
+	return r
+}
