@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/count"
@@ -52,6 +54,11 @@ type Peak struct {
 	Workload  Workload `json:"workload"`
 	OtherCPUs float64  `json:"other_cpus"`
 	Wall      Seconds  `json:"wall_s"`
+	// Overhead is set where the measurement was one of the Scaling
+	// table's overhead column's (overheads.at), on lanes of its own: the
+	// note names it so, as the table shows it, not as processes/1 on 1 x
+	// 10, a row no table has.
+	Overhead bool `json:"overhead,omitempty"`
 }
 
 // cpuReading is the machine's CPU time at one moment.
@@ -122,7 +129,7 @@ func (r *runner) notePeak(label string, w Workload, a cpuReading, ok bool) {
 	}
 	b, ok := readCPU()
 	if l, ok2 := loadOf("", a, b); ok && ok2 && l.Busy && (r.peak == nil || l.OtherCPUs > r.peak.OtherCPUs) {
-		r.peak = &Peak{Engine: label, Workload: w, OtherCPUs: l.OtherCPUs, Wall: l.Wall}
+		r.peak = &Peak{Engine: label, Workload: w, OtherCPUs: l.OtherCPUs, Wall: l.Wall, Overhead: r.overhead}
 	}
 }
 
@@ -130,10 +137,22 @@ func (r *runner) notePeak(label string, w Workload, a cpuReading, ok bool) {
 func (l Load) note() string {
 	peak := ""
 	if p := l.Peak; p != nil {
-		peak = fmt.Sprintf(", %.1f (%.0f%%) while %s on %s was (%s)", p.OtherCPUs, 100*p.OtherCPUs/float64(l.CPUs), p.Engine, p.Workload, fmtSec(float64(p.Wall)))
+		peak = fmt.Sprintf(", %.1f (%.0f%%) while %s", p.OtherCPUs, 100*p.OtherCPUs/float64(l.CPUs), p.what())
 	}
 	return fmt.Sprintf("the machine was busy: other processes used %.1f of the %s bench may run on (%.0f%%) while the %s table was measured (%s)%s; its timings count their competition and are not reliable: measure again on a quiet machine",
 		l.OtherCPUs, count.Noun(l.CPUs, "CPU"), 100*l.OtherCPUs/float64(l.CPUs), l.Table, fmtSec(float64(l.Wall)), peak)
+}
+
+// what names p's measurement in a busy table's note, as its table shows
+// it: "parallel/2 on 500k x 10 was (1 s)", or for the overhead column's,
+// "the overhead of processes was measured (1 worker on 1 x 10, 1 s)".
+func (p Peak) what() string {
+	if i := strings.LastIndex(p.Engine, "/"); p.Overhead && i >= 0 {
+		if n, err := strconv.Atoi(p.Engine[i+1:]); err == nil {
+			return fmt.Sprintf("the overhead of %s was measured (%s on %s, %s)", p.Engine[:i], count.Noun(n, "worker"), p.Workload, fmtSec(float64(p.Wall)))
+		}
+	}
+	return fmt.Sprintf("%s on %s was (%s)", p.Engine, p.Workload, fmtSec(float64(p.Wall)))
 }
 
 // noteLoad leaves out of rep.Load the tables the report has not (an empty

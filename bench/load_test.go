@@ -111,8 +111,8 @@ func TestBusyTables(t *testing.T) {
 	}
 	w := Workload{1000, 4}
 	wantLoad := []Load{
-		{"engines", 0.075, 2, 24, &Peak{"parallel", w, 1.8, 1}, true},
-		{"scaling", 1.6, 2, 9, &Peak{"parallel/1", w, 1.6, 1}, true},
+		{"engines", 0.075, 2, 24, &Peak{"parallel", w, 1.8, 1, false}, true},
+		{"scaling", 1.6, 2, 9, &Peak{"parallel/1", w, 1.6, 1, false}, true},
 		{"sweep", 1.5, 2, 0.18, nil, false},
 	}
 	if len(back.Load) != len(wantLoad) {
@@ -142,7 +142,7 @@ func samePeak(a, b *Peak) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Engine == b.Engine && a.Workload == b.Workload && close9(a.OtherCPUs, b.OtherCPUs) && close9(float64(a.Wall), float64(b.Wall))
+	return a.Engine == b.Engine && a.Overhead == b.Overhead && a.Workload == b.Workload && close9(a.OtherCPUs, b.OtherCPUs) && close9(float64(a.Wall), float64(b.Wall))
 }
 
 // close9 is a within 1e-9 of b.
@@ -238,5 +238,44 @@ func TestBusyMachineNoted(t *testing.T) {
 	if !strings.Contains(text.String(), "note: the machine was busy: other processes used ") || !strings.Contains(text.String(), "while the engines table was measured") ||
 		!strings.Contains(text.String(), "while serial on 1k x 4 was") {
 		t.Errorf("a child spinning on %d CPUs while bench measured, and no note of it:\n%s", runtime.NumCPU(), text.String())
+	}
+}
+
+// TestBusyOverheadPeak: a busy table's peak in one of the Scaling table's
+// overhead measurements is named as the table shows it, "the overhead of
+// parallel", with the one worker and the lane it ran on; it read "while
+// parallel/1 on 1 x 4 was (1 s)", a row no table has. The JSON's peak
+// says so (overhead).
+func TestBusyOverheadPeak(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads, c.Sweep = []Workload{{1000, 4}}, nil
+	var iv []interval
+	add := func(n int, others float64) {
+		for range n {
+			iv = append(iv, interval{time.Second, others})
+		}
+	}
+	// Engines: quiet. Scaling: parallel/1, then its overhead (one worker
+	// on one lane) while others used 1.8 CPUs, then parallel/2 and its
+	// overhead.
+	add(6, 0)
+	add(3, 0)
+	add(1, 1.8)
+	add(6, 0)
+	fakeReadings(t, iv)
+	rep, err := Run(context.Background(), c, CPUEngines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1.8 (90%) while the overhead of parallel was measured (1 worker on 1 x 4, 1 s); its timings"
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), want) {
+		t.Errorf("text report without %q:\n%s", want, text.String())
+	}
+	if len(rep.Load) != 2 || rep.Load[1].Peak == nil || !rep.Load[1].Peak.Overhead || rep.Load[1].Peak.Engine != "parallel/1" {
+		t.Errorf("load %+v, want the scaling table's peak in parallel/1's overhead", rep.Load)
 	}
 }

@@ -193,7 +193,7 @@ func randomLoad(rng *rand.Rand, r *Report, dur func() time.Duration) {
 		cpus := 1 + rng.IntN(1<<20)
 		l := Load{Table: table, OtherCPUs: float64(cpus) * rng.Float64(), CPUs: cpus, Wall: Seconds(dur().Seconds()), Busy: true}
 		if rng.IntN(2) == 0 {
-			l.Peak = &Peak{Engine: "processes/65536", Workload: Workload{math.MaxUint64, sim.MaxSteps}, OtherCPUs: float64(cpus), Wall: Seconds(dur().Seconds())}
+			l.Peak = &Peak{Engine: "processes/65536", Workload: Workload{math.MaxUint64, sim.MaxSteps}, OtherCPUs: float64(cpus), Wall: Seconds(dur().Seconds()), Overhead: rng.IntN(2) == 0}
 		}
 		r.Load = append(r.Load, l)
 		r.Notes = append(r.Notes, l.note())

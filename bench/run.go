@@ -756,6 +756,9 @@ type runner struct {
 	said    map[string]bool // the starts' notes said, by engine and note (noteTo)
 	saidMu  sync.Mutex      // guards said
 	peak    *Peak           // the table's measurement others used the CPUs most in (notePeak)
+	// overhead is set while the Scaling table's overhead column is
+	// measured (overheads.median), for Peak.Overhead.
+	overhead bool
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -1051,6 +1054,8 @@ func (o *overheads) lanesFor(ran int) uint64 {
 
 // median is the median wall time of e with n workers on lanes lanes.
 func (o *overheads) median(ctx context.Context, n int, lanes uint64) (time.Duration, error) {
+	o.r.overhead = true
+	defer func() { o.r.overhead = false }()
 	m, err := o.r.measure(ctx, o.e, n, Workload{lanes, o.w.Steps}, o.r.cfg.Reps, o.r.cfg.Warmup)
 	return m.Wall.Median, err
 }
