@@ -3,9 +3,11 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -503,4 +505,102 @@ func mostNoisy(p Plan, fill rune) *Report {
 	noteNoisy(r)
 	r.clipTexts()
 	return r
+}
+
+// checkGrown checks that the report mk makes of each fill, each number of
+// it written at the longest the bound's allowance counts (numInText
+// bytes; numInTag inside a tag of the page), is within p's bounds: the
+// report in each format (MaxReportSize), the page and the Markdown section
+// (MaxSizes). A part of the report the largest leaves out, or writes
+// shorter than a real report can, is then caught however much slack the
+// other numbers' allowance leaves: the bound is the largest report so
+// grown.
+func checkGrown(t *testing.T, what string, p Plan, mk func(fill rune) *Report) {
+	t.Helper()
+	for _, f := range Formats {
+		bound, err := p.MaxReportSize(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plain bytes.Buffer
+		if err := mk('a').Write(&plain, f); err != nil {
+			t.Fatal(err)
+		}
+		grow := numAllowance(plain.Bytes(), numInText, false)
+		for _, fill := range []rune{'a', '"', '<'} {
+			var b bytes.Buffer
+			if err := mk(fill).Write(&b, f); err != nil {
+				t.Fatal(err)
+			}
+			if n := uint64(b.Len()) + grow; n > bound {
+				t.Errorf("%s, fill %q: the %s report is %d bytes, %d with its numbers at their longest, bound %d", what, fill, f, b.Len(), n, bound)
+			}
+		}
+	}
+	most, err := p.MaxSizes([]string{"svg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page, md bytes.Buffer
+	if err := mk('"').WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if n := uint64(page.Len()) + allowance(page.Bytes(), numInText); n > most.HTML {
+		t.Errorf("%s: the page is %d bytes, %d with its numbers at their longest, bound %d", what, page.Len(), n, most.HTML)
+	}
+	if err := mk('<').WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if n := uint64(md.Len()) + allowance(md.Bytes(), numInText); n > most.Markdown {
+		t.Errorf("%s: the section is %d bytes, %d with its numbers at their longest, bound %d", what, md.Len(), n, most.Markdown)
+	}
+}
+
+// TestMaxSizesLoad: Plan's bounds count the load entries (Report.Load):
+// the largest report of each plan with every table's entry as Run makes
+// it, busy with a peak on the Scaling table's overhead column, named as
+// the longest engine and worker count that table measures, is within
+// every bound in every format (checkGrown); its notes, one a busy table,
+// are the largest's, each TextMost bytes of fill, as long as a load note
+// clipped (clip) can be. The bound counted no entry, and three, each with
+// a peak, took JSON up to 1916 bytes over it.
+func TestMaxSizesLoad(t *testing.T) {
+	for i, p := range sizePlans() {
+		nameOf := func(scales bool) string {
+			name := ""
+			for _, s := range p.Specs {
+				if (s.Scales || !scales) && len(s.Name) > len(name) {
+					name = s.Name
+				}
+			}
+			return name
+		}
+		checkGrown(t, fmt.Sprintf("plan %d", i), p, func(fill rune) *Report {
+			r := p.largest(fill)
+			r.Load = nil
+			for _, table := range []string{"engines", "scaling", "sweep"} {
+				if !r.hasTable(table) {
+					continue
+				}
+				label, w := nameOf(false), r.Workloads[0].Workload
+				switch table {
+				case "scaling":
+					label = nameOf(true) + "/" + strconv.Itoa(slices.Max(p.Config.workers()))
+				case "sweep":
+					w = Workload{slices.Max(r.Sweep.Lanes), r.Sweep.Steps}
+				}
+				const cpus = 1 << 20
+				l := Load{Table: table, OtherCPUs: cpus / 3.0, CPUs: cpus, Wall: Seconds(longest.Seconds()), Busy: true,
+					Peak: &Peak{Engine: label, Workload: w, OtherCPUs: cpus / 7.0, Wall: Seconds(longest.Seconds()), Overhead: table == "scaling"}}
+				if len(clip(l.note())) > TextMost {
+					t.Fatalf("a load note of %d bytes", len(clip(l.note())))
+				}
+				r.Load = append(r.Load, l)
+			}
+			if len(r.Load) == 0 {
+				t.Fatalf("plan %d: no table", i)
+			}
+			return r
+		})
+	}
 }
