@@ -155,6 +155,37 @@ func (p Peak) what() string {
 	return fmt.Sprintf("%s on %s was (%s)", p.Engine, p.Workload, fmtSec(float64(p.Wall)))
 }
 
+// csvRows are l's rows in the CSV (CSVHeader's load section), as
+// WriteCSV's column-value maps: one for the table and one for its peak,
+// where it has one. The CSV had none, and a CSV reader saw the load only
+// in a busy table's note.
+func (l Load) csvRows() []map[string]string {
+	used := func(other float64, wall Seconds) string {
+		return fmt.Sprintf("other processes used %s of the %s over %s s", fmtF(other), count.Noun(l.CPUs, "CPU"), fmtF(float64(wall)))
+	}
+	note := l.Table + " table: " + used(l.OtherCPUs, l.Wall)
+	if l.Busy {
+		note += "; busy"
+	}
+	rows := []map[string]string{{"section": "load", "note": note}}
+	if p := l.Peak; p != nil {
+		engine, workers := p.Engine, ""
+		if i := strings.LastIndex(p.Engine, "/"); i >= 0 {
+			if _, err := strconv.Atoi(p.Engine[i+1:]); err == nil {
+				engine, workers = p.Engine[:i], p.Engine[i+1:]
+			}
+		}
+		note := "peak of the " + l.Table + " table"
+		if p.Overhead {
+			note += ", its overhead column"
+		}
+		note += ": " + used(p.OtherCPUs, p.Wall)
+		rows = append(rows, map[string]string{"section": "load", "engine": engine, "workers": workers,
+			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps), "note": note})
+	}
+	return rows
+}
+
 // noteLoad leaves out of rep.Load the tables the report has not (an empty
 // scaling table: no engine scales; every engine failed), and adds a note
 // for each busy table.

@@ -3,11 +3,14 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +127,13 @@ func TestBusyTables(t *testing.T) {
 			t.Errorf("JSON load %d: %+v (peak %+v), want %+v (peak %+v)", i, g, g.Peak, w, w.Peak)
 		}
 	}
+	checkLoadCSV(t, rep, [][]string{
+		{"", "", "", "", `engines table: other processes used 0\.07[0-9]* of the 2 CPUs over 24 s; busy`},
+		{"parallel", "", "1000", "4", `peak of the engines table: other processes used 1\.8[0-9]* of the 2 CPUs over 1 s`},
+		{"", "", "", "", `scaling table: other processes used 1\.6[0-9]* of the 2 CPUs over 9 s; busy`},
+		{"parallel", "1", "1000", "4", `peak of the scaling table: other processes used 1\.6[0-9]* of the 2 CPUs over 1 s`},
+		{"", "", "", "", `sweep table: other processes used 1\.5[0-9]* of the 2 CPUs over 0\.18[0-9]* s`},
+	})
 
 	// Nothing read (another system than Linux): no list, no note.
 	fakeReadings(t, nil)
@@ -275,7 +285,46 @@ func TestBusyOverheadPeak(t *testing.T) {
 	if !strings.Contains(text.String(), want) {
 		t.Errorf("text report without %q:\n%s", want, text.String())
 	}
+	checkLoadCSV(t, rep, [][]string{
+		{"", "", "", "", `engines table: other processes used 0 of the 2 CPUs over 5 s`},
+		{"", "", "", "", `scaling table: other processes used 0\.2 of the 2 CPUs over 9 s; busy`},
+		{"parallel", "1", "1", "4", `peak of the scaling table, its overhead column: other processes used 1\.8[0-9]* of the 2 CPUs over 1 s`},
+	})
 	if len(rep.Load) != 2 || rep.Load[1].Peak == nil || !rep.Load[1].Peak.Overhead || rep.Load[1].Peak.Engine != "parallel/1" {
 		t.Errorf("load %+v, want the scaling table's peak in parallel/1's overhead", rep.Load)
+	}
+}
+
+// checkLoadCSV checks rep's CSV load rows: their engine, workers, lanes and
+// steps cells, and their note against a pattern, in want's order. The CSV
+// had no load rows, and a reader saw the load only in a busy table's note.
+func checkLoadCSV(t *testing.T, rep *Report, want [][]string) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := rep.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var got [][]string
+	for _, r := range rows[1:] {
+		if r[col["section"]] == "load" {
+			got = append(got, []string{r[col["engine"]], r[col["workers"]], r[col["lanes"]], r[col["steps"]], r[col["note"]]})
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("CSV load rows %q, want %d", got, len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if !slices.Equal(g[:4], w[:4]) || !regexp.MustCompile("^"+w[4]+"$").MatchString(g[4]) {
+			t.Errorf("CSV load row %d: %q, want %q", i, g, w)
+		}
 	}
 }

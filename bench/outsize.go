@@ -374,7 +374,7 @@ func (p Plan) largestLoad(r *Report) {
 	for _, table := range []string{"engines", "scaling", "sweep"} {
 		if r.hasTable(table) {
 			peak := &Peak{Engine: name + "/1", Workload: Workload{1, 1}, OtherCPUs: 1, Wall: 1, Overhead: true}
-			r.Load = append(r.Load, Load{Table: table, OtherCPUs: 1, CPUs: 1, Wall: 1, Peak: peak, Busy: true})
+			r.Load = append(r.Load, Load{Table: table, OtherCPUs: 1, CPUs: 2, Wall: 1, Peak: peak, Busy: true}) // "2 CPUs", plural
 		}
 	}
 }

@@ -562,8 +562,10 @@ func checkGrown(t *testing.T, what string, p Plan, mk func(fill rune) *Report) {
 // the longest engine and worker count that table measures, is within
 // every bound in every format (checkGrown); its notes, one a busy table,
 // are the largest's, each TextMost bytes of fill, as long as a load note
-// clipped (clip) can be. The bound counted no entry, and three, each with
-// a peak, took JSON up to 1916 bytes over it.
+// clipped (clip) can be. Its numbers are written without an exponent:
+// checkGrown counts each run of digits as a number, and 1e+09's two runs
+// would count two. The bound counted no entry, and three, each with a
+// peak, took JSON up to 1916 bytes over it.
 func TestMaxSizesLoad(t *testing.T) {
 	for i, p := range sizePlans() {
 		nameOf := func(scales bool) string {
@@ -590,8 +592,8 @@ func TestMaxSizesLoad(t *testing.T) {
 					w = Workload{slices.Max(r.Sweep.Lanes), r.Sweep.Steps}
 				}
 				const cpus = 1 << 20
-				l := Load{Table: table, OtherCPUs: cpus / 3.0, CPUs: cpus, Wall: Seconds(longest.Seconds()), Busy: true,
-					Peak: &Peak{Engine: label, Workload: w, OtherCPUs: cpus / 7.0, Wall: Seconds(longest.Seconds()), Overhead: table == "scaling"}}
+				l := Load{Table: table, OtherCPUs: cpus / 3.0, CPUs: cpus, Wall: 123456.789, Busy: true,
+					Peak: &Peak{Engine: label, Workload: w, OtherCPUs: cpus / 7.0, Wall: 1234.56789, Overhead: table == "scaling"}}
 				if len(clip(l.note())) > TextMost {
 					t.Fatalf("a load note of %d bytes", len(clip(l.note())))
 				}

@@ -626,7 +626,13 @@ func nonNil[T any](s []T) []T {
 // engine, scaling, amdahl, sweep, crossover, python, setup (a Python tool's
 // one-off set-up, engine python/MODULE, in median_s), failed (an engine
 // that failed mid-benchmark, its error the note, with "; hint: " and its
-// hint where it has one) and note (one of the report's notes, as the text's
+// hint where it has one), load (what other processes used of the CPUs
+// while a table was measured, as JSON's load: a row for each table, its
+// note "TABLE table: other processes used N of the C CPUs over S s" and
+// "; busy" where the report notes it, and a row for its peak, the
+// measurement's engine, workers, lanes and steps, its note "peak of the
+// TABLE table: ...", or "peak of the scaling table, its overhead column:
+// ..." for a measurement of that column) and note (one of the report's notes, as the text's
 // "note:" lines: an engine left out and its hint, the load before the run,
 // a version off the exact law; the note cell alone); cells that do not
 // apply to a section are empty, and so is workers where the engine ran its
@@ -728,6 +734,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			note += "; hint: " + f.Hint
 		}
 		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": note}, f.Workload))
+	}
+	for _, l := range r.Load {
+		for _, kv := range l.csvRows() {
+			put(kv)
+		}
 	}
 	for _, n := range r.Notes {
 		put(map[string]string{"section": "note", "note": n})
