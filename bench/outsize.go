@@ -52,7 +52,9 @@ func ValidText(s string) string {
 
 // clipTexts cuts every text of r that the benchmark found as it ran to
 // TextMost bytes (clip), and leaves the Python tools only the modules the
-// baseline script knows; the notes are those Run made. A result's method
+// baseline script knows, and a result only the package (toolPackages) and
+// limit (pythonLimits) one may name: the bound counts them no longer; the
+// notes are those Run made. A result's method
 // is clipped too, as the script gives it: 200 results named with 2 KB
 // each made a page of 2.0 MB. So are a scaling point's device and a noisy
 // repeat's, copied from their measurements before.
@@ -95,13 +97,23 @@ func (r *Report) clipTexts() {
 			p := &py.Results[i]
 			p.Method, p.Description, p.Package, p.Limit = clip(p.Method), clip(p.Description), clip(p.Package), clip(p.Limit)
 			p.Skipped, p.Device = clip(p.Skipped), clip(p.Device)
+			if !slices.Contains(toolPackages, p.Package) {
+				p.Package = ""
+			}
+			if !slices.Contains(pythonLimits, p.Limit) {
+				p.Limit = ""
+			}
 		}
 	}
 }
 
 // toolPackages are the Debian packages of ToolModules, the keys of
-// PythonReport.Modules.
+// PythonReport.Modules, and the packages a PythonResult may name.
 var toolPackages = []string{"python3-joblib", "python3-numba", "python3-pyopencl"}
+
+// pythonLimits are the limits a PythonResult may name (limitNote), the
+// longest first.
+var pythonLimits = []string{"threads", "memory"}
 
 // Plan is a benchmark before it runs, as far as it bounds what its report
 // can take: the configuration, the engines that will run and the notes
@@ -485,8 +497,8 @@ func (p Plan) largestSweep(r *Report) {
 
 // largestPython adds to r the Python baseline of p at its largest: every
 // version on every workload, run on a sample of lanes and steps scaled up
-// and off the law, with every tool's set-up, and the baseline's skip and
-// failure too.
+// and off the law, with its description, every tool's set-up, and the
+// baseline's skip and failure too.
 func (p Plan) largestPython(r *Report, text string) {
 	c := p.Config
 	if !c.Python {
@@ -517,8 +529,12 @@ func (p Plan) largestPython(r *Report, text string) {
 			if m == "numba" {
 				workers--
 			}
-			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, SampleLanes: math.MaxUint64, SampleSteps: steps, Scaled: true, Workers: workers, Device: text,
-				Seconds: longest.Seconds(), NsPerLaneStep: 1, WorkloadSeconds: longest.Seconds(), Law: LawCheck{ZMean: -1e300, ZStd: -1e300}})
+			// Its description, its mean and std, and (JSON's) the package
+			// and limit of a version skipped, the longest of those
+			// clipTexts keeps: the bound left them out.
+			py.Results = append(py.Results, PythonResult{Workload: w, Method: m, Description: text, Package: toolPackages[2], Limit: pythonLimits[0],
+				SampleLanes: math.MaxUint64, SampleSteps: steps, Scaled: true, Workers: workers, Device: text,
+				Seconds: longest.Seconds(), NsPerLaneStep: 1, WorkloadSeconds: longest.Seconds(), Mean: -1, Std: 1, Law: LawCheck{ZMean: -1e300, ZStd: -1e300}})
 		}
 	}
 	r.Python = py

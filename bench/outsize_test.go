@@ -395,7 +395,9 @@ func TestReportUTF8(t *testing.T) {
 }
 
 // TestClipMethod: a Python result's method is clipped as its other texts
-// are: 200 results named with 2 KB each made a page of 2.0 MB.
+// are: 200 results named with 2 KB each made a page of 2.0 MB. Its package
+// and limit are kept only as the script may name them (toolPackages,
+// pythonLimits).
 func TestClipMethod(t *testing.T) {
 	r := sampleReport()
 	r.Python.Results[0].Method = strings.Repeat("m", 2*TextMost)
@@ -403,6 +405,14 @@ func TestClipMethod(t *testing.T) {
 	r.clipTexts()
 	if p := r.Python.Results[0]; len(p.Method) > TextMost || len(p.Description) > TextMost {
 		t.Errorf("method of %d bytes and description of %d, want at most %d", len(p.Method), len(p.Description), TextMost)
+	}
+	// A package and a limit only as the script may name them: 1 KiB of
+	// each went into the report, which the bound counts at none.
+	r.Python.Results[0].Package, r.Python.Results[0].Limit = "python3-"+strings.Repeat("x", 2*TextMost), "threads "+strings.Repeat("x", 2*TextMost)
+	r.Python.Results[1].Package, r.Python.Results[1].Limit = "python3-pyopencl", "memory"
+	r.clipTexts()
+	if p, q := r.Python.Results[0], r.Python.Results[1]; p.Package != "" || p.Limit != "" || q.Package != "python3-pyopencl" || q.Limit != "memory" {
+		t.Errorf("package %.20q and limit %.20q, then %q and %q; want none, then python3-pyopencl and memory", p.Package, p.Limit, q.Package, q.Limit)
 	}
 }
 
@@ -604,5 +614,51 @@ func TestMaxSizesLoad(t *testing.T) {
 			}
 			return r
 		})
+	}
+}
+
+// TestMaxSizesForms: Plan's bounds count each form a part of the report
+// takes that the largest report does not (checkGrown): every Python
+// version skipped, or failed, with its description, the package and limit
+// the script names (2 KiB each, as clipTexts leaves them) and its reason,
+// the largest's note for it as though skipped replaced by the table's;
+// and every version's description, mean and std. The bound left out the
+// descriptions (the default plan's JSON 87640 bytes over it, its CSV
+// 28672), and counted a skipped version's package and limit at none,
+// where clipTexts kept 1 KiB of each (the one-engine plan's page 18654
+// bytes over it, its text 409).
+func TestMaxSizesForms(t *testing.T) {
+	skip := func(failed bool) func(p Plan, r *Report, fill rune) {
+		return func(p Plan, r *Report, fill rune) {
+			text := r.Machine.CPU // TextMost bytes of fill
+			long := text + text
+			r.Notes = slices.DeleteFunc(r.Notes, func(n string) bool { return n == text+strings.Repeat(string(fill), 128) })
+			for i, pr := range r.Python.Results {
+				r.Python.Results[i] = PythonResult{Workload: pr.Workload, Method: pr.Method, Description: long, Skipped: long, Package: long, Limit: long, Failed: failed}
+			}
+		}
+	}
+	forms := map[string]func(p Plan, r *Report, fill rune){
+		"every Python version skipped": skip(false),
+		"every Python version failed":  skip(true),
+		"every Python version described": func(p Plan, r *Report, fill rune) {
+			for i := range r.Python.Results {
+				pr := &r.Python.Results[i]
+				pr.Description, pr.Mean, pr.Std = r.Machine.CPU, -1, 1
+			}
+		},
+	}
+	for i, p := range sizePlans() {
+		for what, form := range forms {
+			checkGrown(t, fmt.Sprintf("plan %d, %s", i, what), p, func(fill rune) *Report {
+				r := p.largest(fill)
+				form(p, r, fill)
+				// Its Python texts clipped as Run clips them; the
+				// largest's notes as they are (a skipped version's,
+				// TextMost and 128 bytes, stands for the table's note).
+				(&Report{Python: r.Python}).clipTexts()
+				return r
+			})
+		}
 	}
 }
