@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"maps"
 	"math"
 	"os"
@@ -425,8 +426,12 @@ func (p Plan) largestNoisy(r *Report, text string) {
 // and its efficiency above 100% beyond the spread, every overhead below 0
 // (a longer cell, a note of its own), a predicted P held at 0 (its note
 // in the fit line), the speedup axis down to the least
-// speedup a measurement gives (a nanosecond over longest), and each
-// point's device (JSON's device) text.
+// speedup a measurement gives (a nanosecond over longest), each
+// point's device (JSON's device) text, the CPUs fewer than GOMAXPROCS
+// (JSON's cores_from, "N CPUs (fewer than GOMAXPROCS)" in the words on
+// the points left out), and beside the fit the longest note a scaling
+// without one has (JSON's fit_note, which the bound left out, as it did
+// cores_from).
 func (p Plan) largestScaling(r *Report, text string) {
 	c := p.Config
 	if !c.Scaling || len(c.Workloads) == 0 {
@@ -443,7 +448,7 @@ func (p Plan) largestScaling(r *Report, text string) {
 		// P held at its bound over every worker count: the longest
 		// fit line.
 		sc := Scaling{Engine: s.Name, Workload: w, Fit: &AmdahlFit{P: 1, Limit: 2, RMS: 1, Points: max(2, len(c.workers())), Range: &[2]float64{0.5, 0.5}}, PredictedP: 0.5,
-			PredictedPNote: heldNote(longest, longest), Cores: math.MaxInt32}
+			PredictedPNote: heldNote(longest, longest), Cores: math.MaxInt32, CoresFrom: CoresFromCPUs}
 		if c.Reps < 2 {
 			sc.Fit.Range = nil // the fit line says why, in more words
 		}
@@ -459,6 +464,9 @@ func (p Plan) largestScaling(r *Report, text string) {
 			}
 			sc.Points = append(sc.Points, pt)
 		}
+		// Beside the fit, the longest note of none (JSON's fit_note):
+		// a fit or a note, never both, in a real report.
+		sc.FitNote = slices.MaxFunc([]string{onePointFitNote, sc.startsFitNote(2), sc.oversubscribedFitNote()}, func(a, b string) int { return cmp.Compare(len(a), len(b)) })
 		r.Scaling = append(r.Scaling, sc)
 	}
 }
@@ -467,7 +475,8 @@ func (p Plan) largestScaling(r *Report, text string) {
 // every size, the axis of ns per lane-step from a nanosecond over the
 // largest size's lane-steps to longest over the smallest's, and every
 // crossover DefaultPairs looks for, none found, the challenger faster at
-// every size but the largest (the longest sentence).
+// every size but the largest (the longest sentence), with the lanes a
+// crossover found gives.
 func (p Plan) largestSweep(r *Report) {
 	c := p.Config
 	if len(c.Sweep) == 0 {
@@ -491,7 +500,9 @@ func (p Plan) largestSweep(r *Report) {
 	}
 	r.Sweep = sw
 	for _, pr := range DefaultPairs(p.Specs) {
-		r.Crossovers = append(r.Crossovers, Crossover{Pair: pr, Status: CrossoverNone, FasterBelow: lanes[:len(lanes)-1]})
+		// Lanes too, as a crossover found has them (JSON's lanes, which
+		// the bound left out).
+		r.Crossovers = append(r.Crossovers, Crossover{Pair: pr, Status: CrossoverNone, Lanes: 1, FasterBelow: lanes[:len(lanes)-1]})
 	}
 }
 

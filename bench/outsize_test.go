@@ -620,13 +620,18 @@ func TestMaxSizesLoad(t *testing.T) {
 // TestMaxSizesForms: Plan's bounds count each form a part of the report
 // takes that the largest report does not (checkGrown): every Python
 // version skipped, or failed, with its description, the package and limit
-// the script names (2 KiB each, as clipTexts leaves them) and its reason,
-// the largest's note for it as though skipped replaced by the table's;
-// and every version's description, mean and std. The bound left out the
-// descriptions (the default plan's JSON 87640 bytes over it, its CSV
-// 28672), and counted a skipped version's package and limit at none,
-// where clipTexts kept 1 KiB of each (the one-engine plan's page 18654
-// bytes over it, its text 409).
+// the script names (2 KiB each, as clipTexts leaves them) and
+// its reason, the largest's note for it as though skipped replaced by the
+// table's; every version's description, mean and std; every scaling table
+// without a fit, its note the longest (every count above 1 left out) and
+// its cores the CPUs fewer than GOMAXPROCS; those cores beside a fit; and
+// every crossover found, with the sizes below it where the challenger was
+// faster. The bound left out the descriptions (the default plan's JSON
+// 87640 bytes over it, its CSV 28672), fit_note (the long plan's JSON 867)
+// and cores_from (the default plan's text 20, JSON 84), a crossover's
+// lanes (JSON 15), and counted a skipped version's package and limit at
+// none, where clipTexts kept 1 KiB of each (the one-engine plan's page
+// 18654 bytes over it, its text 409).
 func TestMaxSizesForms(t *testing.T) {
 	skip := func(failed bool) func(p Plan, r *Report, fill rune) {
 		return func(p Plan, r *Report, fill rune) {
@@ -645,6 +650,25 @@ func TestMaxSizesForms(t *testing.T) {
 			for i := range r.Python.Results {
 				pr := &r.Python.Results[i]
 				pr.Description, pr.Mean, pr.Std = r.Machine.CPU, -1, 1
+			}
+		},
+		"every scaling table without a fit": func(p Plan, r *Report, fill rune) {
+			for i := range r.Scaling {
+				s := &r.Scaling[i]
+				s.Fit, s.CoresFrom = nil, CoresFromCPUs
+				s.FitNote = s.oversubscribedFitNote()
+			}
+		},
+		"every scaling table's cores the CPUs": func(p Plan, r *Report, fill rune) {
+			for i := range r.Scaling {
+				r.Scaling[i].CoresFrom = CoresFromCPUs
+			}
+		},
+		"every crossover found": func(p Plan, r *Report, fill rune) {
+			for i := range r.Crossovers {
+				c := &r.Crossovers[i]
+				c.Status, c.Lanes = CrossoverFound, 12345.678
+				c.FasterBelow = c.FasterBelow[:max(0, len(c.FasterBelow)-1)]
 			}
 		},
 	}

@@ -82,13 +82,11 @@ func (s *Scaling) setFit(most int) error {
 	fit, err := FitAmdahl(ws, sp)
 	switch {
 	case errors.Is(err, ErrNoScaling) && over:
-		unit, on := coresWords(s.Engine, s.Cores, s.CoresFrom)
-		s.FitNote = fmt.Sprintf("fewer than 2 worker counts to fit: at %s workers more %s ran than the %s, so their speedups measure oversubscription, not the parallel fraction",
-			andList(s.oversubscribedCounts()), unit, on)
+		s.FitNote = s.oversubscribedFitNote()
 	case errors.Is(err, ErrNoScaling) && len(s.Points) > 1:
-		s.FitNote = fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", s.Engine, startsNoun(s.Engine, most), s.Workload)
+		s.FitNote = s.startsFitNote(most)
 	case errors.Is(err, ErrNoScaling):
-		s.FitNote = "only one worker measured"
+		s.FitNote = onePointFitNote
 	case err != nil:
 		return err
 	default:
@@ -100,6 +98,23 @@ func (s *Scaling) setFit(most int) error {
 		s.Fit = &fit
 	}
 	return nil
+}
+
+// onePointFitNote is FitNote where one worker count was measured.
+const onePointFitNote = "only one worker measured"
+
+// oversubscribedFitNote is FitNote where the points left out
+// (Oversubscribed) leave fewer than 2 worker counts to fit.
+func (s *Scaling) oversubscribedFitNote() string {
+	unit, on := coresWords(s.Engine, s.Cores, s.CoresFrom)
+	return fmt.Sprintf("fewer than 2 worker counts to fit: at %s workers more %s ran than the %s, so their speedups measure oversubscription, not the parallel fraction",
+		andList(s.oversubscribedCounts()), unit, on)
+}
+
+// startsFitNote is FitNote where the engine starts at most most workers on
+// s.Workload, so every worker count ran as one.
+func (s *Scaling) startsFitNote(most int) string {
+	return fmt.Sprintf("%s starts %s at most on %s, so every worker count ran as one", s.Engine, startsNoun(s.Engine, most), s.Workload)
 }
 
 // oversubscribedCounts are the worker counts asked for of s's points that
