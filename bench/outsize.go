@@ -53,11 +53,11 @@ func ValidText(s string) string {
 
 // clipTexts cuts every text of r that the benchmark found as it ran to
 // TextMost bytes (clip), and leaves the Python tools only the modules the
-// baseline script knows, and a result only the package (toolPackages) and
-// limit (pythonLimits) one may name: the bound counts them no longer; the
-// notes are those Run made. A result's method
-// is clipped too, as the script gives it: 200 results named with 2 KB
-// each made a page of 2.0 MB. So are a scaling point's device and a noisy
+// baseline script knows, and a result only a package (toolPackages) and a
+// limit (pythonLimits) the script may name, as the bound counts them (it
+// kept 1 KiB of any); the notes are those Run made. A result's method is
+// clipped too, as the script gives it: 200 results named with 2 KB each
+// made a page of 2.0 MB. So are a scaling point's device and a noisy
 // repeat's, copied from their measurements before.
 func (r *Report) clipTexts() {
 	m := &r.Machine
@@ -374,9 +374,9 @@ func (p Plan) largest(fill rune) *Report {
 // named as the plan's longest engine name at a worker count, so that JSON's
 // load and the CSV's load rows are counted; Load's numbers are written
 // at one digit each, and their allowance counts them at their longest.
-// The bound left them out: a report with every table's entry and peak
-// took up to 1916 bytes over it in JSON, within it only by the slack of
-// other numbers' allowance.
+// The bound counted none: the default plan's report with every table's
+// entry and peak, its numbers at their longest, took JSON 1782 bytes over
+// it.
 func (p Plan) largestLoad(r *Report) {
 	name := ""
 	for _, s := range p.Specs {
