@@ -120,6 +120,10 @@ type Benchable struct {
 	Entries []string         // the benchmarked entries, in registry order
 	Specs   []Spec           // every spec that runs here, in registry order
 	Missing map[string]error // why an entry of Entries cannot run here
+	// Unlisted is, where not "", why the devices of the device engines
+	// among Entries are not named (ForBenchUnlisted: NotListedText); a
+	// refusal's valid names say it.
+	Unlisted string
 }
 
 // ForBench lists the engines `gpusim bench` runs: the entries want takes,
@@ -140,6 +144,49 @@ func ForBench(want func(entry string) bool) Benchable {
 		b.Specs = append(b.Specs, specs...)
 	}
 	return b
+}
+
+// ForBenchUnlisted is wrap(ForBench(nil)), every engine bench can run
+// here, for the valid names of a refused --engines where the driver did
+// not answer in ListWait (WithinListWait) as ForBench listed the devices:
+// the engines that run on devices are named by their entries alone, not
+// started, and Unlisted says why. bench --engines bogus waited for ever on
+// a driver that hangs to name the valid engines.
+func ForBenchUnlisted(wrap func(Benchable) Benchable) Benchable {
+	b := wrap(ForBench(func(entry string) bool {
+		e, _ := Lookup(entry)
+		return e.Devices == nil
+	}))
+	for _, e := range table {
+		if e.Bench != nil && e.Devices != nil {
+			b.Entries = append(b.Entries, e.Name)
+		}
+	}
+	b.Unlisted = NotListedText()
+	return b
+}
+
+// CheckDeviceNames refuses, before any driver is asked for its devices
+// (ForBench), each ENTRY:X of a comma-separated --engines list whose ENTRY
+// runs on devices and whose X is no lone device index ("opencl:x",
+// "opencl:-1", "opencl:"), as Select would (noDevice, which waits for the
+// listing of the devices ListWait at most): bench --engines opencl:x
+// waited for ever on a driver that hangs to list them first. nil where
+// every such X may name a device (opencl:99: only the driver can say).
+func CheckDeviceNames(list string) error {
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		entry, index, found := strings.Cut(name, ":")
+		if e, err := Lookup(strings.TrimSpace(entry)); !found || err != nil || e.Devices == nil {
+			continue
+		}
+		index = strings.TrimSpace(index)
+		if idx, why := parseDevices(index, -1); index == "all" || why == "" && len(idx) == 1 && !strings.Contains(index, ",") {
+			continue
+		}
+		return (Benchable{}).noDevice(name)
+	}
+	return nil
 }
 
 // Names lists what --engines takes: each benchmarked entry (which selects
@@ -270,7 +317,7 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 		if i++; name == "" {
 			// "processes," read `unknown engine ""`: the entry is
 			// named by its place, as the count lists name theirs.
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s)", list, i, entries, strings.Join(valid, ", "))}
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s%s)", list, i, entries, strings.Join(valid, ", "), b.UnlistedNote())}
 		}
 		err, missing := b.Missing[name]
 		if entry, ok := deviceOf(name); ok && !slices.Contains(valid, name) {
@@ -282,7 +329,7 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 			if err := b.noDevice(name); err != nil {
 				return nil, err
 			}
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, DidYouMean(name, valid...), strings.Join(valid, ", "))}
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s%s)", name, DidYouMean(name, valid...), strings.Join(valid, ", "), b.UnlistedNote())}
 		}
 		if missing {
 			return nil, fmt.Errorf("--engines: %s cannot run here: %w", name, err)
@@ -296,6 +343,15 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 		}
 	}
 	return specs, nil
+}
+
+// UnlistedNote is Unlisted as a refusal's valid names end with it: "; "
+// and it, or "".
+func (b Benchable) UnlistedNote() string {
+	if b.Unlisted == "" {
+		return ""
+	}
+	return "; " + b.Unlisted
 }
 
 // noDevice is Select's error for ENTRY:X where ENTRY is an engine that

@@ -204,8 +204,9 @@ const deviceListForms = "a list N,M,... or all"
 
 // deviceRefusal is refuseDevice's message, given the labels of the devices
 // here and whether the listing said which there are (none, where it found
-// no OpenCL device at all).
-func deviceRefusal(value, why, forms string, labels []string, listed bool) string {
+// no OpenCL device at all); slow says the driver did not answer in
+// ListWait, and the devices are not listed.
+func deviceRefusal(value, why, forms string, labels []string, listed, slow bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "invalid value %q: %s ", value, why)
 	switch {
@@ -214,6 +215,8 @@ func deviceRefusal(value, why, forms string, labels []string, listed bool) strin
 		for _, l := range labels {
 			b.WriteString("\n  " + l)
 		}
+	case slow:
+		fmt.Fprintf(&b, "(valid: a device's index, %s; %s)", forms, NotListedText())
 	case listed:
 		fmt.Fprintf(&b, "(valid: a device's index, %s, and there is no OpenCL device here; gpusim devices says why)", forms)
 	default:

@@ -57,6 +57,44 @@ func fakeDevices(t *testing.T, n int, err error) {
 	}
 }
 
+// TestRefuseDeviceSlowDriver: a refusal waits listWait at most for the
+// devices' listing (a driver that hangs held it for ever), and then says
+// the devices are not listed; a listing within it names them. Bench's
+// names of a bad device (CheckDeviceNames) are refused the same way,
+// and "opencl:99", which only the driver can refuse, is let through.
+func TestRefuseDeviceSlowDriver(t *testing.T) {
+	was, wasWait := listDevices, listWait
+	t.Cleanup(func() { listDevices, listWait = was, wasWait })
+	hang := make(chan struct{})
+	defer close(hang)
+	listDevices = func() ([]gpu.DeviceDesc, error) { <-hang; return nil, nil }
+	listWait = 50 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		_, err := ParseDevices("-1", -1)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		want := `invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all; the OpenCL driver did not answer in 0.05 s, so its devices are not listed: gpusim devices says which there are)`
+		if pe := (*sim.ParamError)(nil); !errors.As(err, &pe) || pe.Msg != want {
+			t.Errorf("ParseDevices(-1) under a driver that hangs: %v, want %q", err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ParseDevices(-1) waits on a driver that hangs")
+	}
+	for list, want := range map[string]string{"serial,opencl:x": `invalid value "opencl:x": not a device index (valid: a device's index, written opencl:N`, "opencl:-1": "-1 is negative", "opencl:": "not a device index", "opencl:99": "", "opencl:all,opencl": "", "serial,bogus": ""} {
+		err := CheckDeviceNames(list)
+		if pe := (*sim.ParamError)(nil); want == "" && err != nil || want != "" && (!errors.As(err, &pe) || pe.Flag != "engines" || !strings.Contains(pe.Msg, want) || !strings.Contains(pe.Msg, "not listed")) {
+			t.Errorf("CheckDeviceNames(%q): %v, want %q", list, err, want)
+		}
+	}
+	fakeDevices(t, 2, nil)
+	if _, err := ParseDevices("-1", -1); err == nil || !strings.Contains(err.Error(), "(valid range 0..1, a list N,M,... or all); devices:\n  0: dev 0 (pocl, CPU)") {
+		t.Errorf("ParseDevices(-1) with a driver that answers: %v", err)
+	}
+}
+
 func TestParseDevices(t *testing.T) {
 	fakeDevices(t, 4, nil)
 	for s, want := range map[string][]int{"0": {0}, "2,0": {2, 0}, " 1 , 3": {1, 3}, "all": {0, 1, 2, 3}, " all ": {0, 1, 2, 3}} {

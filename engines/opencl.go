@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -114,14 +115,63 @@ func CheckOptions(o Options) error {
 // range the syntax allows (0..2147483647) where --device 1 named this
 // machine's, as "opencl: no device 1 (valid range 0..0); devices: ...",
 // and bench "opencl:99" names no device of opencl.
+//
+// The listing waits for the driver listWait at most: a driver that hung
+// in clGetPlatformIDs held the refusal of --device -1 for ever (a SIGINT
+// ended it, status 130). Past it the value is refused all the same, the
+// devices not listed (deviceRefusal's slow), and the listing is left to
+// go on until the process exits.
 func refuseDevice(flag, value, why, forms string) *sim.ParamError {
-	ds, err := listDevices()
-	labels := make([]string, len(ds))
-	for i, d := range ds {
+	type listing struct {
+		ds  []gpu.DeviceDesc
+		err error
+	}
+	l, ok := WithinListWait(func() listing {
+		ds, err := listDevices()
+		return listing{ds, err}
+	})
+	if !ok {
+		return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, nil, false, true)}
+	}
+	labels := make([]string, len(l.ds))
+	for i, d := range l.ds {
 		labels[i] = d.String()
 	}
-	return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, labels, err == nil || openCLAbsent(err))}
+	return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, labels, l.err == nil || openCLAbsent(l.err), false)}
 }
+
+// WithinListWait runs f, which may wait on a device engine's driver (to
+// list its devices, for the words of a refusal), and waits for it
+// ListWait at most: ok is false past it, and f is left to go on until the
+// process exits. A refusal that names the valid values must not wait on a
+// driver that hangs.
+func WithinListWait[T any](f func() T) (v T, ok bool) {
+	got := make(chan T, 1)
+	go func() { got <- f() }()
+	t := time.NewTimer(listWait)
+	defer t.Stop()
+	select {
+	case v = <-got:
+		return v, true
+	case <-t.C:
+		return v, false
+	}
+}
+
+// ListWait is how long WithinListWait waits (listWait).
+func ListWait() time.Duration { return listWait }
+
+// NotListedText is the words of a refusal whose valid values leave out
+// the devices a driver that did not answer in ListWait would have
+// listed.
+func NotListedText() string {
+	return fmt.Sprintf("the OpenCL driver did not answer in %g s, so its devices are not listed: gpusim devices says which there are", listWait.Seconds())
+}
+
+// listWait is the longest refuseDevice waits for the driver to list its
+// devices: pocl lists them in 0.09 s on the 2-core development VM, a
+// first load of a GPU driver in a second or so.
+var listWait = 2 * time.Second
 
 // listDevices lists the devices refuseDevice names: gpu.Devices, not
 // Devices, which reads the registry's table, whose opening refuses with

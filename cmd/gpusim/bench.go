@@ -35,6 +35,17 @@ var forBench = func(list string) engines.Benchable {
 	return bench.WithProcesses(engines.ForBench(benchWanted(list)))
 }
 
+// allBenchable is every engine bench can run here, forBench(""), for the
+// names a refused --engines lists: where a driver that hangs keeps its
+// devices from being listed for engines.ListWait, the device engines are
+// named by their entries alone (engines.ForBenchUnlisted).
+func allBenchable() engines.Benchable {
+	if b, ok := engines.WithinListWait(func() engines.Benchable { return forBench("") }); ok {
+		return b
+	}
+	return engines.ForBenchUnlisted(bench.WithProcesses)
+}
+
 // benchWanted is which registry entries an --engines list names (opencl:0
 // names opencl), for engines.ForBench to start those alone; nil, every
 // entry, for an empty list.
@@ -433,16 +444,20 @@ var benchRoom = checkBenchRoom
 // stopped the benchmark in its middle).
 func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	list := engineList(c)
-	avail := forBench(list)
 	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
 		// Not every engine, as leaving the flag out means.
-		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s)", c.String("engines"), strings.Join(avail.Names(), ", "))
+		all := allBenchable()
+		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s%s)", c.String("engines"), strings.Join(all.Names(), ", "), all.UnlistedNote())
 	}
+	if err := engines.CheckDeviceNames(list); err != nil {
+		return nil, nil, err // before a driver lists its devices
+	}
+	avail := forBench(list)
 	specs, err := avail.Select(list)
 	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && list != "" {
 		// A name no engine here has: the error lists every engine, not
 		// only those of the entries the list names.
-		avail = forBench("")
+		avail = allBenchable()
 		specs, err = avail.Select(list)
 	}
 	if err != nil {

@@ -1,0 +1,84 @@
+//go:build amd64 || arm64
+
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/testenv"
+)
+
+// hangingDriver builds testdata/fakecl/hang.c, an OpenCL library whose
+// clGetPlatformIDs never returns, with clang, and returns its path. It
+// skips without clang, and fails under CI=true (.ci/run installs clang).
+func hangingDriver(t *testing.T) string {
+	t.Helper()
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		if testenv.CI() {
+			t.Fatalf("CI=true but no clang: %v", err)
+		}
+		t.Skip("no clang")
+	}
+	lib := filepath.Join(t.TempDir(), "libhang.so")
+	if out, err := exec.Command(clang, "-shared", "-fPIC", "-o", lib, filepath.Join("testdata", "fakecl", "hang.c")).CombinedOutput(); err != nil {
+		t.Fatalf("clang: %v\n%s", err, out)
+	}
+	return lib
+}
+
+// TestRefusalHangingDriver: a refused --device or --engines value is
+// refused with exit 2 within engines.ListWait (2 s) and a little, its
+// devices not listed, under a driver that hangs in clGetPlatformIDs: the
+// refusal listed the devices first and waited for ever (SIGINT: 130).
+// --engine serial --device -1 loaded the driver too; bench --engines
+// bogus and an empty --engines listed every engine's devices to name the
+// valid ones.
+func TestRefusalHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
+	for _, args := range [][]string{
+		{"run", "--device", "-1"},
+		{"run", "--device", "x"},
+		{"run", "--device", "0,0"},
+		{"run", "--engine", "serial", "--device", "-1"},
+		{"selftest", "--device", "x"},
+		{"bench", "--engines", "opencl:x"},
+		{"bench", "--engines", "serial,opencl:-1"},
+		{"bench", "--engines", "bogus"},
+		{"bench", "--engines="},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "gpusim", args...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			t0 := time.Now()
+			err := cmd.Run()
+			took := time.Since(t0)
+			var ee *exec.ExitError
+			switch {
+			case ctx.Err() != nil:
+				t.Fatalf("still waiting after %v, on a driver that hangs: %q", took, stderr.String())
+			case !errors.As(err, &ee) || ee.ExitCode() != 2:
+				t.Errorf("%v, want exit status 2", err)
+			}
+			if got := stderr.String(); !strings.HasPrefix(got, "gpusim: error: --") || !strings.Contains(got, notListed) || stdout.Len() != 0 {
+				t.Errorf("stdout %q, stderr %q: want a refusal ending %q", stdout.String(), got, notListed)
+			}
+			if took > 10*time.Second {
+				t.Errorf("the refusal took %v, want about 2 s", took)
+			}
+		})
+	}
+}
