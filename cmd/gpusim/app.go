@@ -353,6 +353,29 @@ func unlimited() bool {
 // need not weigh.
 const earlyFiles = 1024
 
+// textOnlyRefused is checkStdoutTakes' refusal of out, stdout, for args
+// that print a text and run no work (a help, the version line), or nil:
+// gpusim version, gpusim --help and gpusim run --help > /dev/full exited 1
+// with "write standard output: no space left on device", where every
+// other command refuses that stdout with exit 2. Their write is all they
+// do, so it is refused once it has failed.
+func textOnlyRefused(args []string, out io.Writer) error {
+	what := ""
+	switch firstArg(args) {
+	case "version", "-v", "--version":
+		what = "the version line"
+	case "", "help", "h", "-h", "--help":
+		what = "the help text"
+	}
+	if asksHelp(args) {
+		what = "the help text"
+	}
+	if what == "" {
+		return nil
+	}
+	return checkStdoutTakes(out, what)
+}
+
 // asksHelp reports whether args ask for a command's help (gpusim run
 // --help), which runs no work: -h or --help before any "--".
 func asksHelp(args []string) bool {
@@ -459,6 +482,12 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 			return runContextHeld(ctx, []string{cmd.Name, "--help"}, stdin, stdout, stderr, held)
 		}
 		return runContextHeld(ctx, []string{"--help"}, stdin, stdout, stderr, held)
+	}
+	if out.err != nil && besidesWrite(err, out.err) == nil {
+		// After the help asked for: this is its refusal.
+		if ee := textOnlyRefused(args, out); ee != nil {
+			err = ee
+		}
 	}
 	// Not into a file the command reads or writes (a part, a list, an
 	// output) that stderr goes to.

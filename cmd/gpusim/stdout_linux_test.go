@@ -110,6 +110,13 @@ func TestStdoutDevFull(t *testing.T) {
 		{[]string{"bench", "--engines", "serial", "--lanes", "100", "--steps", "4", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none"}, "the text report"},
 		{[]string{"selftest", "--format", "json"}, "the json report"},
 		{[]string{"devices"}, "the text listing"},
+		// They exited 1, "write standard output: no space left on device".
+		{[]string{"version"}, "the version line"},
+		{[]string{"--version"}, "the version line"},
+		{[]string{"--help"}, "the help text"},
+		{[]string{"help", "run"}, "the help text"},
+		{[]string{"run", "--help"}, "the help text"},
+		{[]string{"run", "--lanes", "0", "--help"}, "the help text"},
 	} {
 		var stderr strings.Builder
 		code := runContext(context.Background(), c.args, strings.NewReader(""), full, &stderr)
@@ -147,6 +154,7 @@ func TestStdoutWriteFails(t *testing.T) {
 		{[]string{"run", "--engine", "serial", "--lanes", "100", "--steps", "3", "-q", "--format", "json"}, digest},
 		{[]string{"merge", part}, digest},
 		{[]string{"version"}, "gpusim: error: write standard output: no space left on device\n"},
+		{[]string{"run", "--help"}, "gpusim: error: write standard output: no space left on device\n"},
 	} {
 		var stderr strings.Builder
 		code := runContext(context.Background(), c.args, strings.NewReader(""), fullWriter{}, &stderr)
