@@ -544,17 +544,20 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 }
 
 // printEnvError writes ee, the environment's refusal in err, with its hint,
-// and beside it the others of a joined error: the lost write of the report
+// and after them the others of a joined error: the lost write of the report
 // of a selftest that could not run (withStdoutError), which was not said.
+// The hint follows its error, as printFailure's do: it came after the
+// write's error (selftest --format json with no OpenCL library, to a
+// stdout whose write failed), where devices said it before.
 func printEnvError(w io.Writer, err error, ee *envError) {
 	fmt.Fprintf(w, "gpusim: error: %s\n", shortenLong(ee.Error()))
+	if ee.hint != "" {
+		fmt.Fprintf(w, "gpusim: hint: %s\n", shortenLong(ee.hint))
+	}
 	for _, m := range errorMembers(err) {
 		if x := (*envError)(nil); !errors.As(m, &x) || x != ee {
 			printError(w, m)
 		}
-	}
-	if ee.hint != "" {
-		fmt.Fprintf(w, "gpusim: hint: %s\n", shortenLong(ee.hint))
 	}
 }
 

@@ -95,8 +95,22 @@ func TestMain(m *testing.M) {
 			}
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
+		// gpusim whose stdout fails every write (fullWriter), which it
+		// cannot see before it writes: not /dev/full, which is refused
+		// first (TestCouldNotRunReportLost).
+		"gpusim-failing-stdout": func() {
+			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			exit(Run(os.Args[1:], os.Stdin, fullWriter{}, os.Stderr))
+		},
 	})
 }
+
+// fullWriter fails every write as /dev/full does, where gpusim cannot see
+// it is full (not an *os.File): a file system that fills as the command runs.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 
 // slowExit is how long gpusim-slow-exit waits between Run's return and the
 // process's exit.

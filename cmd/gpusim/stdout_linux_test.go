@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -130,12 +131,6 @@ func TestStdoutDevFull(t *testing.T) {
 	}
 }
 
-// fullWriter fails every write as /dev/full does, where gpusim cannot see
-// it is full (not an *os.File): a file system that fills as the command runs.
-type fullWriter struct{}
-
-func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
-
 // TestStdoutWriteFails: a report whose write fails where stdout's room was
 // not known before is said in one wording, with the digest of a run's or a
 // merge's report, whose lost report it names (stdout_full.txtar tested it
@@ -160,6 +155,48 @@ func TestStdoutWriteFails(t *testing.T) {
 		code := runContext(context.Background(), c.args, strings.NewReader(""), fullWriter{}, &stderr)
 		if code != exitFailure || stderr.String() != c.want {
 			t.Errorf("%q: exit %d, stderr %q; want exit 1 and %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+}
+
+// TestCouldNotRunReportLost: where the environment keeps the device engine
+// from running (no OpenCL library, an ICD loader that finds no driver) and
+// the JSON document that says so cannot be written (a stdout whose write
+// fails, not /dev/full, which is refused first), devices and selftest say
+// both, each error followed by its hint, and exit 2, the status of a
+// command that could not run (README's exit table). selftest said its
+// hint after the write's error, devices before it.
+func TestCouldNotRunReportLost(t *testing.T) {
+	empty := t.TempDir() // a folder of no .icd files
+	const lost = "gpusim: error: write standard output: no space left on device\n"
+	for _, env := range [][]string{
+		{"GPUSIM_OPENCL_LIBRARY=/nonexistent/libOpenCL.so.1"},
+		{"GPUSIM_OPENCL_LIBRARY=", "OCL_ICD_VENDORS=" + empty},
+	} {
+		for _, c := range []struct {
+			args  []string
+			error string // the first line's start
+		}{
+			{[]string{"devices", "--format", "json"}, "gpusim: error: no "},
+			{[]string{"selftest", "--format", "json"}, "gpusim: error: selftest: could not run: no "},
+			{[]string{"selftest", "--device", "0", "--format", "json"}, "gpusim: error: selftest: could not run: no "},
+			{[]string{"devices"}, "gpusim: error: no "},
+			{[]string{"selftest"}, "gpusim: error: selftest: could not run: no "},
+		} {
+			cmd := exec.Command("gpusim-failing-stdout", c.args...)
+			cmd.Env = append(os.Environ(), append([]string{"GPUSIM_CACHE_DIR=" + t.TempDir()}, env...)...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			cmd.Run()
+			lines := strings.SplitAfter(stderr.String(), "\n")
+			want := 3 // the error, its hint, the lost document
+			if c.args[len(c.args)-1] != "json" {
+				want = 2 // the text says nothing on stdout there
+			}
+			if code := cmd.ProcessState.ExitCode(); code != exitUsage || len(lines) != want+1 || !strings.HasPrefix(lines[0], c.error) ||
+				!strings.HasPrefix(lines[1], "gpusim: hint: ") || want == 3 && lines[2] != lost {
+				t.Errorf("%v %v: exit %d, stderr %q; want exit 2, %q..., its hint and, for JSON, %q", env, c.args, code, stderr.String(), c.error, lost)
+			}
 		}
 	}
 }
