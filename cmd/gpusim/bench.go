@@ -46,6 +46,21 @@ func allBenchable() engines.Benchable {
 	return engines.ForBenchUnlisted(bench.WithProcesses)
 }
 
+// unknownEntries is the names of a comma-separated --engines list whose
+// entry (before any ":") is no engine of the registry nor bench's
+// processes, joined by commas, in order: names no engine here has.
+func unknownEntries(list string) string {
+	var unknown []string
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		entry, _, _ := strings.Cut(name, ":")
+		if _, err := engines.Lookup(strings.TrimSpace(entry)); name != "" && err != nil && entry != bench.ProcessesEngine {
+			unknown = append(unknown, name)
+		}
+	}
+	return strings.Join(unknown, ",")
+}
+
 // benchWanted is which registry entries an --engines list names (opencl:0
 // names opencl), for engines.ForBench to start those alone; nil, every
 // entry, for an empty list.
@@ -451,6 +466,13 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	}
 	if err := engines.CheckDeviceNames(list); err != nil {
 		return nil, nil, err // before a driver lists its devices
+	}
+	if unknown := unknownEntries(list); unknown != "" {
+		// Before the devices of an engine the list names are listed:
+		// bench --engines opencl,bogus waited on a driver that hangs.
+		if _, err := allBenchable().Select(unknown); err != nil {
+			return nil, nil, err
+		}
 	}
 	avail := forBench(list)
 	specs, err := avail.Select(list)

@@ -40,7 +40,8 @@ func hangingDriver(t *testing.T) string {
 // refusal listed the devices first and waited for ever (SIGINT: 130).
 // --engine serial --device -1 loaded the driver too; bench --engines
 // bogus and an empty --engines listed every engine's devices to name the
-// valid ones.
+// valid ones, and --engines opencl,bogus listed opencl's before it
+// refused bogus.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
@@ -53,6 +54,8 @@ func TestRefusalHangingDriver(t *testing.T) {
 		{"bench", "--engines", "opencl:x"},
 		{"bench", "--engines", "serial,opencl:-1"},
 		{"bench", "--engines", "bogus"},
+		{"bench", "--engines", "opencl,bogus"},
+		{"bench", "--engines", "opencl:0,simd,cuda"},
 		{"bench", "--engines="},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
