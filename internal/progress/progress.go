@@ -212,13 +212,21 @@ func (b *Bar) Phase(text string) {
 	b.mu.Unlock()
 }
 
-// Start redraws the bar every Interval on a goroutine of its own until Stop.
+// Start redraws the bar every Interval on a goroutine of its own until
+// Stop. With a negative Delay it draws the first frame itself, before it
+// returns: "at once" meant at the first tick, which work shorter than an
+// Interval, or a goroutine kept waiting for a CPU on a loaded machine,
+// could outrun, so that a test of the bar drew none.
 func (b *Bar) Start() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.quit != nil || b.stopped {
+		b.mu.Unlock()
 		return
 	}
+	if b.delay < 0 {
+		defer b.Tick()
+	}
+	defer b.mu.Unlock()
 	b.quit, b.finished = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(b.finished)

@@ -166,6 +166,31 @@ func TestETAHuge(t *testing.T) {
 	}
 }
 
+// TestStartAtOnce: with a negative Delay, Start draws the first frame
+// before it returns, on a terminal and in a log: it left it to the first
+// tick, which a loaded machine's scheduler could put after work shorter
+// than an Interval (a test's file written with no frame of its bar).
+func TestStartAtOnce(t *testing.T) {
+	for _, lines := range []bool{false, true} {
+		var w syncBuffer
+		b := New(&w, 1000, 10, Options{Delay: -1, Interval: time.Hour, Lines: lines, Label: "writing --out"})
+		b.Start()
+		got := w.String()
+		b.Stop()
+		if !strings.Contains(got, "writing --out") || !strings.Contains(got, "0/1k lanes") {
+			t.Errorf("lines %v: %q drawn by Start, want the first frame", lines, got)
+		}
+	}
+	var w syncBuffer
+	b := New(&w, 1000, 10, Options{Delay: time.Hour, Interval: time.Millisecond})
+	b.Start()
+	got := w.String()
+	b.Stop()
+	if got != "" {
+		t.Errorf("a positive delay: %q drawn by Start, want nothing", got)
+	}
+}
+
 // TestConcurrentAdd runs the real ticker with Add from many goroutines, for
 // the race detector.
 func TestConcurrentAdd(t *testing.T) {
