@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -125,15 +126,28 @@ func TestSuspendedTimeout(t *testing.T) {
 // TestSuspendedRunNote: a run stopped for 2 s and continued says, beside
 // its report, that the time it reports counts the stop: its time line and
 // rate (and a part's wall, which merge sums) read as the engine's own.
+// The stop comes at the run's first progress bar (gpusim-tty), inside its
+// job whatever the machine's load, so that the job can be small: it was
+// stopped after 300 ms of CPU time in a job of 2 s of it, whose rest took
+// 10 to 20 s at a load of 10 on 2 cores.
 func TestSuspendedRunNote(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
-	cmd, stderr := runSuspended(t, t.TempDir(), 300*time.Millisecond, 2*time.Second, "run", "--engine", "serial", "--lanes", "1e6", "--steps", "100")
+	bar := make(chan struct{})
+	cmd, stderr := startTTY(t, t.TempDir(), sync.OnceFunc(func() { close(bar) }), "run", "--engine", "serial", "--lanes", "1e6", "--steps", "20")
+	t.Cleanup(func() { cmd.Process.Kill() })
+	select {
+	case <-bar:
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("no progress bar within 5 minutes; stderr %q", stderr)
+	}
+	suspend(t, cmd, 2*time.Second)
 	if code, _ := exitCode(t, cmd); code != 0 {
 		t.Fatalf("exit %d; stderr %q", code, stderr)
 	}
-	want := regexp.MustCompile(`(?m)^gpusim: note: the run was suspended for [12](\.[0-9])?s of it \(Ctrl-Z, SIGSTOP, Slurm's scontrol suspend\): the time it reports counts that$`)
+	// The note's line, past the bar's frames and its erasing (\r).
+	want := regexp.MustCompile(`(?m)(?:^|\r)gpusim: note: the run was suspended for [12](\.[0-9])?s of it \(Ctrl-Z, SIGSTOP, Slurm's scontrol suspend\): the time it reports counts that$`)
 	if !want.MatchString(stderr.String()) {
 		t.Errorf("stderr %q, want a line matching %q", stderr, want)
 	}
@@ -151,23 +165,6 @@ func nextBarRate(t *testing.T, stderr *syncBuffer, n int) float64 {
 			t.Fatalf("no progress bar drawn in 20 s; stderr %q", stderr.String())
 		}
 	}
-}
-
-// runSuspended starts gpusim with args in dir, stops it (SIGSTOP) once it
-// has used after of CPU time (waitCPU: then it runs its job, where a fixed
-// time after its start could fall before its signal handlers on a loaded
-// machine, or after its end on a fast one), and continues it (SIGCONT)
-// once stopped for stopped:
-// the command, to wait for, and its standard error. The process is killed
-// when the test ends, should it still run.
-func runSuspended(t *testing.T, dir string, after, stopped time.Duration, args ...string) (*exec.Cmd, *syncBuffer) {
-	t.Helper()
-	cmd, stderr := startGpusim(t, dir, args...)
-	if !waitCPU(t, cmd.Process.Pid, after) {
-		t.Fatalf("the process ended before it used %v of CPU: stderr %q", after, stderr)
-	}
-	suspend(t, cmd, stopped)
-	return cmd, stderr
 }
 
 // startGpusim starts gpusim with args in dir: the command and its
