@@ -37,39 +37,50 @@ func partsReading(t *testing.T, pid int) {
 	}
 }
 
-// waitCPU waits until process pid has used d of CPU time (utime and stime
-// of /proc/PID/stat, in clock ticks of 10 ms): past its start, which takes
-// a few tens of milliseconds, it is then running its job. 30 s at most.
+// waitCPU waits until process pid has used d of CPU time (procCPU): past
+// its start, which takes a few tens of milliseconds, it is then running
+// its job. 30 s at most.
 // It reports false where the process ended first: a run past its
 // --timeout on a loaded machine, which waited the 30 s on a zombie.
 func waitCPU(t *testing.T, pid int, d time.Duration) bool {
 	t.Helper()
-	path := fmt.Sprintf("/proc/%d/stat", pid)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("the process's CPU time: %v", err)
-		}
-		// Fields after the command's parenthesis: state is 3, utime 14
-		// and stime 15 of proc(5).
-		i := strings.LastIndexByte(string(b), ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 13 {
-			t.Fatalf("%s: %q", path, b)
-		}
-		ut, err1 := strconv.ParseUint(f[11], 10, 64)
-		st, err2 := strconv.ParseUint(f[12], 10, 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("%s: %q", path, b)
-		}
-		if time.Duration(ut+st)*10*time.Millisecond >= d {
+		cpu, alive := procCPU(t, pid)
+		if cpu >= d {
 			return true
 		}
-		if f[0] == "Z" || f[0] == "X" {
+		if !alive {
 			return false // it ended first (a zombie, not yet waited for)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the process has not used %v of CPU in 30 s: %s", d, b)
+			t.Fatalf("the process has not used %v of CPU in 30 s: %v", d, cpu)
 		}
 	}
+}
+
+// procCPU is the CPU time process pid has used so far, all its threads
+// together (utime and stime of /proc/PID/stat, in clock ticks of 10 ms),
+// and whether it still runs (false for a zombie not yet waited for). It
+// fails the test where the file cannot be read: the process was waited
+// for already.
+func procCPU(t *testing.T, pid int) (time.Duration, bool) {
+	t.Helper()
+	path := fmt.Sprintf("/proc/%d/stat", pid)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the process's CPU time: %v", err)
+	}
+	// Fields after the command's parenthesis: state is 3, utime 14
+	// and stime 15 of proc(5).
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		t.Fatalf("%s: %q", path, b)
+	}
+	ut, err1 := strconv.ParseUint(f[11], 10, 64)
+	st, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%s: %q", path, b)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, f[0] != "Z" && f[0] != "X"
 }
