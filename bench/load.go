@@ -45,6 +45,12 @@ type Load struct {
 	// Busy is OtherCPUs at busyShare of CPUs or more over minLoadWall or
 	// more, or a Peak: the report has a note of it.
 	Busy bool `json:"busy"`
+	// NotJudged is set where Wall is under minLoadWall (0.25 s): too
+	// short to judge, so Busy is false whatever OtherCPUs reads (a
+	// reading's rounding alone reaches 4% of the CPUs over 0.25 s). Such
+	// an entry read like a judged one: 1.16 of 2 CPUs over 0.0012 s,
+	// without busy or a reason.
+	NotJudged bool `json:"not_judged,omitempty"`
 }
 
 // Peak is one measurement of a table and what other processes used of the
@@ -94,7 +100,8 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 	others := time.Duration(a.cpus)*wall - (b.idle - a.idle) - max(b.own-a.own, 0)
 	l = Load{Table: table, CPUs: a.cpus, Wall: Seconds(wall.Seconds())}
 	l.OtherCPUs = min(max(others.Seconds(), 0)/wall.Seconds(), float64(a.cpus))
-	l.Busy = wall >= minLoadWall && l.OtherCPUs >= busyShare*float64(a.cpus)
+	l.NotJudged = wall < minLoadWall
+	l.Busy = !l.NotJudged && l.OtherCPUs >= busyShare*float64(a.cpus)
 	return l, true
 }
 
@@ -155,10 +162,15 @@ func (p Peak) what() string {
 	return fmt.Sprintf("%s on %s was (%s)", p.Engine, p.Workload, fmtSec(float64(p.Wall)))
 }
 
+// notJudgedCSV ends the CSV load row of a table too short to judge
+// (Load.NotJudged).
+var notJudgedCSV = fmt.Sprintf("; not judged: under %s s, too short to judge", fmtF(minLoadWall.Seconds()))
+
 // csvRows are l's rows in the CSV (CSVHeader's load section), as
 // WriteCSV's column-value maps: one for the table and one for its peak,
 // where it has one. The CSV had none, and a CSV reader saw the load only
-// in a busy table's note.
+// in a busy table's note. A table too short to judge says so
+// (notJudgedCSV), where it read as a judged one that was not busy.
 func (l Load) csvRows() []map[string]string {
 	used := func(other float64, wall Seconds) string {
 		return fmt.Sprintf("other processes used %s of the %s over %s s", fmtF(other), count.Noun(l.CPUs, "CPU"), fmtF(float64(wall)))
@@ -166,6 +178,9 @@ func (l Load) csvRows() []map[string]string {
 	note := l.Table + " table: " + used(l.OtherCPUs, l.Wall)
 	if l.Busy {
 		note += "; busy"
+	}
+	if l.NotJudged {
+		note += notJudgedCSV
 	}
 	rows := []map[string]string{{"section": "load", "note": note}}
 	if p := l.Peak; p != nil {

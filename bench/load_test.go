@@ -60,7 +60,10 @@ func fakeReadings(t *testing.T, intervals []interval) {
 // over a quarter of a second or more, on average or while one of its
 // measurements ran (its peak). Bench --quick under a load of 9 on 2 cores
 // had its Engines and Scaling tables 1.75x and 2.6x apart without a word:
-// the noisy rule needs the two measurements' spreads apart.
+// the noisy rule needs the two measurements' spreads apart. A table
+// measured in under a quarter of a second is not judged, and says so
+// (JSON's not_judged, the CSV row's words), where it read as one judged
+// not busy: 1.16 of 2 CPUs over 0.0012 s, without a reason.
 func TestBusyTables(t *testing.T) {
 	c := tinyConfig()
 	c.Workloads, c.Sweep = []Workload{{1000, 4}}, []uint64{100, 1000}
@@ -114,16 +117,16 @@ func TestBusyTables(t *testing.T) {
 	}
 	w := Workload{1000, 4}
 	wantLoad := []Load{
-		{"engines", 0.075, 2, 24, &Peak{"parallel", w, 1.8, 1, false}, true},
-		{"scaling", 1.6, 2, 9, &Peak{"parallel/1", w, 1.6, 1, false}, true},
-		{"sweep", 1.5, 2, 0.18, nil, false},
+		{"engines", 0.075, 2, 24, &Peak{"parallel", w, 1.8, 1, false}, true, false},
+		{"scaling", 1.6, 2, 9, &Peak{"parallel/1", w, 1.6, 1, false}, true, false},
+		{"sweep", 1.5, 2, 0.18, nil, false, true}, // too short to judge, and says so
 	}
 	if len(back.Load) != len(wantLoad) {
 		t.Fatalf("JSON load %+v, want %+v", back.Load, wantLoad)
 	}
 	for i, w := range wantLoad {
 		g := back.Load[i]
-		if g.Table != w.Table || g.CPUs != w.CPUs || g.Busy != w.Busy || !close9(g.OtherCPUs, w.OtherCPUs) || !close9(float64(g.Wall), float64(w.Wall)) || !samePeak(g.Peak, w.Peak) {
+		if g.Table != w.Table || g.CPUs != w.CPUs || g.Busy != w.Busy || g.NotJudged != w.NotJudged || !close9(g.OtherCPUs, w.OtherCPUs) || !close9(float64(g.Wall), float64(w.Wall)) || !samePeak(g.Peak, w.Peak) {
 			t.Errorf("JSON load %d: %+v (peak %+v), want %+v (peak %+v)", i, g, g.Peak, w, w.Peak)
 		}
 	}
@@ -132,7 +135,7 @@ func TestBusyTables(t *testing.T) {
 		{"parallel", "", "1000", "4", `peak of the engines table: other processes used 1\.8[0-9]* of the 2 CPUs over 1 s`},
 		{"", "", "", "", `scaling table: other processes used 1\.6[0-9]* of the 2 CPUs over 9 s; busy`},
 		{"parallel", "1", "1000", "4", `peak of the scaling table: other processes used 1\.6[0-9]* of the 2 CPUs over 1 s`},
-		{"", "", "", "", `sweep table: other processes used 1\.5[0-9]* of the 2 CPUs over 0\.18[0-9]* s`},
+		{"", "", "", "", `sweep table: other processes used 1\.5[0-9]* of the 2 CPUs over 0\.18[0-9]* s; not judged: under 0\.25 s, too short to judge`},
 	})
 
 	// Nothing read (another system than Linux): no list, no note.
@@ -170,19 +173,20 @@ func TestLoadOf(t *testing.T) {
 		b      cpuReading
 		others float64
 		busy   bool
+		short  bool // not judged
 		ok     bool
 	}{
-		{after(time.Second, 3*time.Second, 600*time.Millisecond), 0.4, true, true},   // 10%
-		{after(time.Second, 3*time.Second, 610*time.Millisecond), 0.39, false, true}, // under
-		{after(minLoadWall, 0, 0), 4, true, true},
-		{after(minLoadWall-time.Millisecond, 0, 0), 4, false, true},               // too short to judge
-		{after(time.Second, 4*time.Second, 200*time.Millisecond), 0, false, true}, // rounding below 0
-		{after(0, 0, 0), 0, false, false},
-		{after(time.Second, -time.Second, 0), 0, false, false}, // idle went back
+		{after(time.Second, 3*time.Second, 600*time.Millisecond), 0.4, true, false, true},   // 10%
+		{after(time.Second, 3*time.Second, 610*time.Millisecond), 0.39, false, false, true}, // under
+		{after(minLoadWall, 0, 0), 4, true, false, true},
+		{after(minLoadWall-time.Millisecond, 0, 0), 4, false, true, true},                // too short to judge
+		{after(time.Second, 4*time.Second, 200*time.Millisecond), 0, false, false, true}, // rounding below 0
+		{after(0, 0, 0), 0, false, false, false},
+		{after(time.Second, -time.Second, 0), 0, false, false, false}, // idle went back
 	} {
 		l, ok := loadOf("engines", a, c.b)
-		if ok != c.ok || l.Busy != c.busy || !close9(l.OtherCPUs, c.others) {
-			t.Errorf("%+v to %+v: %+v, %v; want %v other CPUs, busy %v, ok %v", a, c.b, l, ok, c.others, c.busy, c.ok)
+		if ok != c.ok || l.Busy != c.busy || ok && l.NotJudged != c.short || !close9(l.OtherCPUs, c.others) {
+			t.Errorf("%+v to %+v: %+v, %v; want %v other CPUs, busy %v, not judged %v, ok %v", a, c.b, l, ok, c.others, c.busy, c.short, c.ok)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -104,4 +106,35 @@ func noteNoisy(rep *Report) {
 	for _, p := range rep.Noisy {
 		rep.Notes = append(rep.Notes, p.note())
 	}
+}
+
+// csvRows are p's rows in the CSV (CSVHeader's noisy section), as
+// WriteCSV's column-value maps: one for each of its two measurements, its
+// median in median_s to the nanosecond (exactSec), its table and the
+// ratio in the note. The CSV had none: a CSV reader saw the medians only
+// in the note row, rounded to three digits.
+func (p Repeat) csvRows() []map[string]string {
+	rows := make([]map[string]string, 0, 2)
+	for i, table := range p.Tables {
+		rows = append(rows, map[string]string{"section": "noisy", "engine": p.Engine, "device": p.Device,
+			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps),
+			"median_s": exactSec(p.Medians[i]),
+			"note":     fmt.Sprintf("%s table, %.2fx apart from the %s table's median", table, p.Ratio(), p.Tables[1-i])})
+	}
+	return rows
+}
+
+// exactSec writes d in seconds with every nanosecond ("0.306123457",
+// "-1.5", "9223372036.854775807"), where fmtF's float64 loses
+// nanoseconds from about 52 days up.
+func exactSec(d time.Duration) string {
+	sign, n := "", uint64(d)
+	if d < 0 {
+		sign, n = "-", -uint64(d)
+	}
+	s := sign + strconv.FormatUint(n/1e9, 10)
+	if frac := n % 1e9; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%09d", frac), "0")
+	}
+	return s
 }

@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +105,61 @@ func TestNoisyRepeats(t *testing.T) {
 	if got := noisyRepeats(tiny); len(got) != 1 || got[0].Engine != "serial" {
 		t.Errorf("repeats under a millisecond: %+v, want serial's sweep repeat alone", got)
 	}
+}
+
+// TestNoisyCSV: the CSV has a noisy section, as JSON's noisy: a row for
+// each of a repeat's two measurements, its engine, device, lanes and steps,
+// its median in median_s to the nanosecond (parsed back here exactly, 90
+// days and 1 ns too, which a float64 of seconds loses) and its table and
+// the ratio in the note. The CSV wrote the medians only inside the note
+// row, rounded: "took 306 ms in the engines table".
+func TestNoisyCSV(t *testing.T) {
+	rep := noisyReport()
+	noteNoisy(rep)
+	long := 90*24*time.Hour + time.Nanosecond
+	rep.Noisy = append(rep.Noisy, Repeat{Engine: "simd", Device: "avx512 x16, 2 goroutines", Workload: Workload{Lanes: 1 << 40, Steps: 1 << 20},
+		Tables: [2]string{"engines", "sweep"}, Medians: [2]time.Duration{long, 306_123_457}})
+	rep.Noisy[0].Medians[1] = 200_000_001 // serial in the sweep: 200 ms and 1 ns
+	rows := csvRows(t, rep)
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var got [][]string
+	for _, r := range rows[1:] {
+		if r[col["section"]] == "noisy" {
+			got = append(got, r)
+		}
+	}
+	if len(got) != 2*len(rep.Noisy) {
+		t.Fatalf("CSV noisy rows %q, want 2 for each of %d repeats", got, len(rep.Noisy))
+	}
+	for i, p := range rep.Noisy {
+		for j := range 2 {
+			r := got[2*i+j]
+			note := fmt.Sprintf("%s table, %.2fx apart from the %s table's median", p.Tables[j], p.Ratio(), p.Tables[1-j])
+			if r[col["engine"]] != p.Engine || r[col["device"]] != p.Device || r[col["lanes"]] != strconv.FormatUint(p.Workload.Lanes, 10) ||
+				r[col["steps"]] != strconv.Itoa(p.Workload.Steps) || r[col["workers"]] != "" || r[col["note"]] != note {
+				t.Errorf("CSV noisy row %d: %q, want %s (%s) on %s, note %q", 2*i+j, r, p.Engine, p.Device, p.Workload, note)
+			}
+			if d, ok := parseExactSec(r[col["median_s"]]); !ok || d != p.Medians[j] {
+				t.Errorf("CSV noisy row %d: median_s %q, want %d ns exactly", 2*i+j, r[col["median_s"]], p.Medians[j])
+			}
+		}
+	}
+}
+
+// parseExactSec parses a decimal number of seconds to the nanosecond, as
+// a reader that wants every digit would, with no float64 between.
+func parseExactSec(s string) (time.Duration, bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || len(frac) > 9 {
+		return 0, false
+	}
+	f, err := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(w)*time.Second + time.Duration(f), true
 }

@@ -632,7 +632,13 @@ func nonNil[T any](s []T) []T {
 // "; busy" where the report notes it, and a row for its peak, the
 // measurement's engine, workers, lanes and steps, its note "peak of the
 // TABLE table: ...", or "peak of the scaling table, its overhead column:
-// ..." for a measurement of that column) and note (one of the report's notes, as the text's
+// ..." for a measurement of that column; "; not judged: under 0.25 s, too
+// short to judge" ends the row of a table measured in less, as JSON's
+// not_judged), noisy (a configuration measured twice whose medians lie
+// apart, as JSON's noisy: a row for each of its two measurements, its
+// lanes, steps, engine, device and median_s, to the nanosecond, its note
+// "engines table, 5.43x apart from the scaling table's median" or the
+// like) and note (one of the report's notes, as the text's
 // "note:" lines: an engine left out and its hint, the load before the run,
 // a version off the exact law; the note cell alone); cells that do not
 // apply to a section are empty, and so is workers where the engine ran its
@@ -728,23 +734,35 @@ func (r *Report) WriteCSV(w io.Writer) error {
 				"note": setupWhat[m] + ", paid once before the tool's first python row, in none of their times"})
 		}
 	}
-	for _, f := range r.Failures {
-		note := f.Error
-		if f.Hint != "" {
-			note += "; hint: " + f.Hint
-		}
-		put(wl(map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": note}, f.Workload))
-	}
-	for _, l := range r.Load {
-		for _, kv := range l.csvRows() {
-			put(kv)
-		}
+	for _, kv := range r.statusCSVRows() {
+		put(kv)
 	}
 	for _, n := range r.Notes {
 		put(map[string]string{"section": "note", "note": n})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// statusCSVRows are the CSV's failed, load and noisy rows, as WriteCSV's
+// column-value maps, in that order.
+func (r *Report) statusCSVRows() []map[string]string {
+	var rows []map[string]string
+	for _, f := range r.Failures {
+		note := f.Error
+		if f.Hint != "" {
+			note += "; hint: " + f.Hint
+		}
+		rows = append(rows, map[string]string{"section": "failed", "engine": f.Engine, "workers": countOpt(f.Workers), "note": note,
+			"lanes": strconv.FormatUint(f.Workload.Lanes, 10), "steps": strconv.Itoa(f.Workload.Steps)})
+	}
+	for _, l := range r.Load {
+		rows = append(rows, l.csvRows()...)
+	}
+	for _, p := range r.Noisy {
+		rows = append(rows, p.csvRows()...)
+	}
+	return rows
 }
 
 // pythonCSVRows are the CSV's rows of the Python baselines, as WriteCSV's
