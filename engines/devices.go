@@ -153,8 +153,9 @@ func ParseDevices(s string, n int) ([]int, error) {
 	}
 	if strings.TrimSpace(s) == "" {
 		// Given empty, as by an unset shell variable: the words of run's
-		// check, which selftest's differed from.
-		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("needs a device, got %q (valid: %s)", s, DeviceForms)}
+		// check, which selftest's differed from, in the shape of every
+		// refused value (it read `needs a device, got ""`).
+		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: want a device (valid: %s)", s, DeviceForms)}
 	}
 	return nil, refuseDevice("device", s, why, deviceListForms)
 }
@@ -174,7 +175,7 @@ func parseDevices(s string, n int) (idx []int, why string) {
 		return idx, ""
 	}
 	if strings.TrimSpace(s) == "" {
-		return nil, "needs a device"
+		return nil, "want a device"
 	}
 	entry, entries := 0, strings.Count(s, ",")+1
 	for f := range strings.SplitSeq(s, ",") {

@@ -102,7 +102,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid range 0..3,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid range 0..3, a list N,M,... or all)`, "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "needs a device, got \"\" (valid: N, a list N,M, or all; see gpusim devices)", " ": "needs a device"} {
+	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid range 0..3,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid range 0..3, a list N,M,... or all)`, "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "invalid value \"\": want a device (valid: N, a list N,M, or all; see gpusim devices)", " ": "want a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {

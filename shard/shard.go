@@ -85,8 +85,9 @@ func Parse(s string, env func(string) string) (Shard, error) {
 	// and spaces around them are ignored, as around every number gpusim
 	// reads: the count and model flags, lists and the variables auto reads.
 	if strings.TrimSpace(s) == "" {
-		// As every name-valued flag words an empty value.
-		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf("needs a shard, got %q (%s)", s, shardForms)}
+		// As every flag words an empty value: it read `needs a shard,
+		// got ""`.
+		return invalid("want a shard")
 	}
 	head, tail, slash := strings.Cut(s, "/")
 	head, tail = strings.TrimSpace(head), strings.TrimSpace(tail)

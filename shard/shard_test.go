@@ -89,8 +89,8 @@ func TestParseErrors(t *testing.T) {
 		env  map[string]string
 		want string // in the message, besides --shard and the valid forms
 	}{
-		{"", nil, `needs a shard, got ""`},
-		{" \t", nil, `needs a shard, got " \t"`},
+		{"", nil, `invalid value "": want a shard`},
+		{" \t", nil, `invalid value " \t": want a shard`},
 		{"3", nil, `invalid value "3": not a shard (`},
 		{"4/4", nil, "index 4 must be below the shard count 4"},
 		{"0/0", nil, `invalid value "0/0": shard count 0 is out of range (`},

@@ -462,7 +462,7 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
 		// Not every engine, as leaving the flag out means.
 		all := allBenchable()
-		return nil, nil, paramErr("engines", "needs a list of engines, got %q (valid: %s%s)", c.String("engines"), strings.Join(all.Names(), ", "), all.UnlistedNote())
+		return nil, nil, emptyName(c, "engines", "a list of engines", strings.Join(all.Names(), ", ")+all.UnlistedNote())
 	}
 	if err := engines.CheckDeviceNames(list); err != nil {
 		return nil, nil, err // before a driver lists its devices
@@ -652,8 +652,8 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	default:
 		return paramErr("baseline", "unknown baseline %q%s (valid: python, none)", c.String("baseline"), suggest.Value(b, "python", "none"))
 	}
-	if c.IsSet("python") && c.String("python") == "" {
-		return paramErr("python", "needs the path of a python3 with numpy, got \"\"")
+	if c.IsSet("python") && isBlank(c.String("python")) {
+		return blankValue("python", c.String("python"), "the path of a python3 with numpy, such as python3 or /usr/bin/python3", "")
 	}
 	if py := c.String("python"); py != "" {
 		cfg.PythonPath = py // with --baseline none, refused by benchCombinations
@@ -699,14 +699,13 @@ func benchCombinations(c *cli.Context) error {
 func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err error) {
 	opts = benchOptions{plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet"), stdout: c.App.Writer}
 	for _, f := range []string{"plot", "update-doc", "html"} {
-		if c.IsSet(f) && c.String(f) == "" {
+		if c.IsSet(f) && isBlank(c.String(f)) {
 			// Given empty, as by an unset shell variable: not the same
 			// as not given.
-			what := "a file name, got \"\" (such as " + outputExample[f] + ")"
 			if f == "plot" {
-				what = "a folder name, got \"\" (such as charts)"
+				return opts, blankValue(f, c.String(f), "a folder name such as charts", "")
 			}
-			return opts, paramErr(f, "needs %s", what)
+			return opts, blankOutput(f, c.String(f))
 		}
 		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
 			return opts, err

@@ -540,14 +540,32 @@ func nameValue(c *cli.Context, name string) string {
 	return strings.TrimSpace(c.String(name))
 }
 
-// emptyName refuses flag given empty or only spaces, as by an unset shell
-// variable, in the one wording every name-valued flag gives it, naming
-// what it takes and its valid values, the value quoted as typed: an empty
-// --engine read `unknown engine ""` where an empty --math read `needs a
-// mode: exact or fast, got ""`.
+// emptyName refuses flag given empty or only whitespace, as by an unset
+// shell variable, in the shape of every refused value, `invalid value
+// "V": want WHAT (valid: VALID)`, the value quoted as typed: an empty
+// --engine read `unknown engine ""`, and then every name-valued flag
+// `needs an engine, got "" (valid: ...)` where a number's read `invalid
+// value "": want a number ... (valid range ...)`.
 func emptyName(c *cli.Context, flag, what, valid string) error {
-	return paramErr(flag, "needs %s, got %q (valid: %s)", what, c.String(flag), valid)
+	return blankValue(flag, c.String(flag), what, valid)
 }
+
+// blankValue is emptyName's error for flag given typed, empty or blank:
+// `invalid value "typed": want what (valid: valid)`, without the bracket
+// where valid is "". Every flag that takes a name, a file name or a path
+// refuses an empty or blank value with it (shard.Parse words --shard's
+// the same).
+func blankValue(flag, typed, what, valid string) error {
+	msg := fmt.Sprintf("invalid value %q: want %s", typed, what)
+	if valid != "" {
+		msg += " (valid: " + valid + ")"
+	}
+	return paramErr(flag, "%s", msg)
+}
+
+// isBlank reports whether s is empty or only whitespace, as an unset or
+// quoted-blank shell variable gives it.
+func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
 
 // checkFormat refuses a --format outside valid; spaces around the name
 // are ignored, as around a number (a name of spaces is refused as given).

@@ -457,10 +457,10 @@ const maxListBytes = 64 << 20
 func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.Writer) ([]string, error) {
 	var read func() ([]byte, error)
 	switch {
-	case list == "":
+	case isBlank(list):
 		// In the words of every file flag's empty value (--save ''),
 		// where it said "an empty list file name".
-		return nil, paramErr("files-from", "needs a file name, got \"\" (such as parts.list, a file that names the parts one a line, or - for standard input)")
+		return nil, blankValue("files-from", list, "a file name such as parts.list", "a file that names the parts one a line, or - for standard input")
 	case list == "-":
 		read = func() ([]byte, error) { return io.ReadAll(io.LimitReader(stdin, maxListBytes+1)) }
 	case isStdio(list, stdout, nil) != "":

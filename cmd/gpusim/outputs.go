@@ -210,11 +210,24 @@ func checkHTMLName(path string) error {
 	return nil
 }
 
-// outputExample is a name each output flag of run and bench takes, for the
-// refusal of an empty one, which gave no valid form.
-var outputExample = map[string]string{
-	"out": "finals.npy", "paths-out": "paths.npy", "daily-out": "daily.csv", "plot": "final.png",
-	"plot-daily": "daily.png", "save": "part-0.json", "html": "report.html", "update-doc": "docs/benchmarks.md",
+// outputWant is what each output flag of run and bench takes, a name for
+// example and the names it takes, for the refusal of an empty or blank
+// one, which gave no valid form.
+var outputWant = map[string][2]string{
+	"out": {"a file name such as finals.npy", ".npy, .csv, .f32"}, "paths-out": {"a file name such as paths.npy", ".npy, .csv, .f32"},
+	"daily-out": {"a file name such as daily.csv", ".csv"}, "plot": {"a file name such as final.png", ".png, .svg"},
+	"plot-daily": {"a file name such as daily.png", ".png, .svg"}, "save": {"a file name such as part-0.json", ".json"},
+	"html":       {"a file name such as report.html", ".html, .htm"},
+	"update-doc": {"a file name such as docs/benchmarks.md", "a Markdown file with one <!-- bench:begin --> line followed by one <!-- bench:end --> line"},
+}
+
+// blankOutput is the refusal of output flag f given typed, empty or only
+// whitespace: `invalid value "": want a file name such as finals.npy
+// (valid: .npy, .csv, .f32)`; a blank name read `" " begins with
+// whitespace` and an empty one `needs a file name, got ""`.
+func blankOutput(f, typed string) error {
+	w := outputWant[f]
+	return blankValue(f, typed, w[0], w[1])
 }
 
 // outputPaths are the flags that name an output file of run.
@@ -226,8 +239,8 @@ var outputPaths = []string{"out", "paths-out", "daily-out", "plot", "plot-daily"
 // (runfiles.CheckName).
 func checkOutputNames(c *cli.Context) error {
 	for _, f := range outputPaths {
-		if c.IsSet(f) && c.String(f) == "" {
-			return paramErr(f, "needs a file name, got \"\" (such as %s)", outputExample[f])
+		if c.IsSet(f) && isBlank(c.String(f)) {
+			return blankOutput(f, c.String(f))
 		}
 		if c.String(f) == "-" {
 			return dashName(f)

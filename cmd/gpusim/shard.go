@@ -68,7 +68,11 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 		sr.unused = shard.UnusedIndex(os.Getenv)
 	}
 	// Its name first, as every output flag's (checkOutputNames): "p.json "
-	// read as an extension ".json ", not JSON.
+	// read as an extension ".json ", not JSON; a blank one as an empty one
+	// (a tab read as a control character).
+	if c.IsSet("save") && isBlank(sr.save) {
+		return nil, blankOutput("save", sr.save)
+	}
 	if err := runfiles.CheckName(runfiles.Path{Flag: "save", Path: sr.save}); err != nil {
 		return nil, err
 	}
