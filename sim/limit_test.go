@@ -150,3 +150,75 @@ func TestLowerAdviceBoth(t *testing.T) {
 		t.Errorf("start 1e30, persistence 2, 200 steps: %v, want --sigma without a largest", err)
 	}
 }
+
+// reWithin is the range of --anchor or --start values an error gives.
+var reWithin = regexp.MustCompile(`--(anchor|start) \(within (\S+)\.\.(\S+)\)`)
+
+// TestLowerToEnds: where --anchor (or --start) alone would bring a run
+// within the limit, the refusal names the values that would, "--anchor
+// (within -A..B)", at persistence 0.5, 1, -1 and 1.5: each end runs, and
+// within the limit, and the next float32 past it is refused. --anchor
+// 1e38 read "lower --anchor" without them, where --sigma named its
+// largest; at persistence 1, where the anchor adds nothing (c = (1 - p)
+// anchor = 0), the advice named --anchor too.
+func TestLowerToEnds(t *testing.T) {
+	for _, c := range []struct {
+		flag                              string
+		start, anchor, persistence, sigma float64
+		steps                             int
+	}{
+		{"anchor", 75, 1e38, 0.5, 5, 10},
+		{"anchor", 75, -1e38, 0.5, 5, 10},
+		{"anchor", 8e37, -1e38, 0.5, 0, 10},
+		{"start", 8e37, 72, 1, 1e36, 10},
+		{"start", -8e37, 72, 1, 1e36, 10},
+		{"anchor", 75, 5e37, -1, 5, 3},
+		{"start", 8e37, 72, -1, 1e36, 10},
+		{"anchor", 75, 1e37, 1.5, 5, 100},
+		{"start", -1e37, 72, 1.5, 5, 100},
+	} {
+		p := Default()
+		p.Lanes, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 20, c.start, c.anchor, c.persistence, c.sigma, c.steps
+		err := p.Validate()
+		m := reWithin.FindStringSubmatch(fmt.Sprint(err))
+		if m == nil || m[1] != c.flag {
+			t.Errorf("%+v: %v, want the --%s values that run", c, err, c.flag)
+			continue
+		}
+		if c.persistence == 1 && strings.Contains(err.Error(), "--anchor") {
+			t.Errorf("%+v: %v names --anchor, which adds nothing at persistence 1", c, err)
+		}
+		for _, end := range m[2:] {
+			v, perr := strconv.ParseFloat(end, 64)
+			if perr != nil {
+				t.Fatalf("%+v: %s: %v", c, end, perr)
+			}
+			q, set := p, func(q *Params, v float64) { q.Anchor = v }
+			if c.flag == "start" {
+				set = func(q *Params, v float64) { q.Start = v }
+			}
+			set(&q, v)
+			if err := q.Validate(); err != nil {
+				t.Errorf("%+v: --%s %s, the end named: %v", c, c.flag, end, err)
+				continue
+			}
+			// It runs, every step within the limit (the histograms are
+			// the exact law's, which float32's rounding leaves here:
+			// docs/report.md).
+			for lane := range uint64(3) {
+				m, path := q.Model(), make([]float32, q.Steps)
+				m.Path(lane, path)
+				for k, x := range path {
+					if !(math.Abs(float64(x)) <= MaxTemperature) {
+						t.Fatalf("%+v: --%s %s: lane %d step %d at %v", c, c.flag, end, lane, k, x)
+					}
+				}
+			}
+			past := float64(math.Nextafter32(float32(v), float32(math.Copysign(math.Inf(1), v))))
+			set(&q, past)
+			if err := q.Validate(); err == nil {
+				t.Errorf("%+v: --%s %v, the next float32 past %s, is accepted", c, c.flag, past, end)
+			}
+		}
+	}
+}

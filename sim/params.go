@@ -140,7 +140,7 @@ func (p Params) Validate() error {
 				flag = "sigma"
 			}
 		}
-		advice := "lower --persistence below 1 in magnitude, --steps, " + p.sigmaAdvice() + ", --anchor or --start"
+		advice := p.growAdvice()
 		if flag != "persistence" {
 			advice = p.lowerAdvice(flag)
 		}
@@ -158,15 +158,7 @@ func (p Params) Validate() error {
 // anchor helps.
 func (p Params) lowerAdvice(flag string) string {
 	other := map[string]string{"anchor": "sigma", "sigma": "anchor"}[flag]
-	field := func(q *Params, f string) *float64 {
-		switch f {
-		case "anchor":
-			return &q.Anchor
-		case "sigma":
-			return &q.Sigma
-		}
-		return &q.Persistence
-	}
+	field := paramField
 	var helps []string
 	nearer := false // --persistence at 0 would do
 	for _, f := range []string{flag, other, "persistence"} {
@@ -176,10 +168,8 @@ func (p Params) lowerAdvice(flag string) string {
 		case *field(&p, f) == 0 || !(q.Bound() <= MaxTemperature):
 		case f == "persistence":
 			nearer = true
-		case f == "sigma":
-			helps = append(helps, "--sigma (to "+p.largestSigma()+" or less)")
 		default:
-			helps = append(helps, "--"+f)
+			helps = append(helps, p.lowerTo(f))
 		}
 	}
 	switch {
@@ -197,42 +187,87 @@ func (p Params) lowerAdvice(flag string) string {
 	return "lower " + strings.Join(helps, " or ")
 }
 
-// sigmaAdvice is --sigma as Validate's advice from |p| = 1 on names it:
-// with the largest --sigma within the limit where --sigma 0 is and p.Sigma
-// is not (--persistence 1 --steps 1000 --sigma 1e35 read "--sigma" without
-// it, where below |p| = 1 the refusal named it).
-func (p Params) sigmaAdvice() string {
-	q := p
-	q.Sigma = 0
-	if p.Sigma == 0 || !(q.Bound() <= MaxTemperature) {
-		return "--sigma"
+// paramField is q's float parameter of flag: start, anchor, sigma or
+// persistence.
+func paramField(q *Params, flag string) *float64 {
+	switch flag {
+	case "start":
+		return &q.Start
+	case "anchor":
+		return &q.Anchor
+	case "sigma":
+		return &q.Sigma
 	}
-	return "--sigma (to " + p.largestSigma() + " or less)"
+	return &q.Persistence
 }
 
-// largestSigma is the largest --sigma within the limit with p's other
-// values, where sigma 0 is and p.Sigma is not: the largest float32 (the
-// run's sigma) whose Bound is within it, as float32's shortest decimal
-// writes it, which reads back as that float32. Bound grows with sigma.
-func (p Params) largestSigma() string {
+// growAdvice is Validate's advice from |p| = 1 on, where the runs grow
+// with the steps: --persistence and --steps, and each of --sigma, --anchor
+// and --start that adds to the runs (not at 0, nor --anchor at
+// persistence 1, where c = (1 - p) anchor = 0), each as lowerTo names it.
+// It listed --anchor at persistence 1, and --sigma 0.
+func (p Params) growAdvice() string {
+	m := p.Model()
+	flags := []string{"--persistence below 1 in magnitude", "--steps"}
+	for _, f := range []string{"sigma", "anchor", "start"} {
+		if *paramField(&p, f) != 0 && (f != "anchor" || m.C != 0) {
+			flags = append(flags, p.lowerTo(f))
+		}
+	}
+	last := len(flags) - 1
+	return "lower " + strings.Join(flags[:last], ", ") + " or " + flags[last]
+}
+
+// lowerTo is flag (sigma, anchor or start) as Validate's advice names it:
+// with the values within the limit where the flag at 0 is and p's value is
+// not, "--sigma (to S or less)" or "--anchor (within -A..B)", the float32s
+// farthest from 0 on each side that are (--anchor 1e38 read "lower
+// --anchor" without them, where --sigma named its largest); else the flag
+// alone.
+func (p Params) lowerTo(flag string) string {
+	q := p
+	*paramField(&q, flag) = 0
+	if *paramField(&p, flag) == 0 || !(q.Bound() <= MaxTemperature) || p.Bound() <= MaxTemperature {
+		return "--" + flag
+	}
+	if flag == "sigma" {
+		return "--sigma (to " + p.farthest(flag, 1) + " or less)"
+	}
+	return "--" + flag + " (within " + p.farthest(flag, -1) + ".." + p.farthest(flag, 1) + ")"
+}
+
+// farthest is the value of flag farthest from 0 on sign's side (+1 or -1)
+// within the limit with p's other values, where flag at 0 is: the float32
+// (the run's value) of the largest magnitude whose Bound is within it, up
+// to the end of flag's range (ParamRange), as float32's shortest decimal
+// writes it, which reads back as that float32. Bound grows with the
+// magnitude on each side of 0 (|c| + sigma MaxNormal does, and |q| +
+// |start - q| with the centre q = c/(1 - p)), so the values within the
+// limit are one interval about 0.
+func (p Params) farthest(flag string, sign float64) string {
 	fits := func(bits uint32) bool {
 		q := p
-		q.Sigma = float64(math.Float32frombits(bits))
+		*paramField(&q, flag) = sign * float64(math.Float32frombits(bits))
 		return q.Bound() <= MaxTemperature
 	}
-	lo, hi := uint32(0), math.Float32bits(float32(p.Sigma)) // fits(lo), !fits(hi)
-	for hi-lo > 1 {
-		if mid := lo + (hi-lo)/2; fits(mid) {
-			lo = mid
-		} else {
-			hi = mid
+	_, end := ParamRange(flag)
+	lo, hi := uint32(0), math.Float32bits(float32(end)) // fits(lo)
+	if !fits(hi) {
+		for hi-lo > 1 { // !fits(hi)
+			if mid := lo + (hi-lo)/2; fits(mid) {
+				lo = mid
+			} else {
+				hi = mid
+			}
 		}
+	} else {
+		lo = hi
 	}
 	for ; lo > 0; lo-- {
 		// As typed back: the decimal read as a float64, then rounded to
 		// float32 by the run.
-		text := strconv.FormatFloat(float64(math.Float32frombits(lo)), 'g', -1, 32)
-		if v, err := strconv.ParseFloat(text, 64); err == nil && fits(math.Float32bits(float32(v))) {
+		text := strconv.FormatFloat(sign*float64(math.Float32frombits(lo)), 'g', -1, 32)
+		if v, err := strconv.ParseFloat(text, 64); err == nil && fits(math.Float32bits(float32(math.Abs(v)))) {
 			return text
 		}
 	}

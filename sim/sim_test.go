@@ -394,7 +394,7 @@ func TestBoundCentred(t *testing.T) {
 	// below 1, which it is, but to bring it nearer 0, which would do here
 	// (the values stay at the anchor, 8e37).
 	p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = 75, 8e37, -0.9, 0, 10
-	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.HasSuffix(err.Error(), ": lower --anchor, or bring --persistence nearer 0") {
+	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "below 1 in magnitude") || !strings.HasSuffix(err.Error(), ": lower --anchor (within -4.4773997e+37..4.4773997e+37), or bring --persistence nearer 0") {
 		t.Errorf("anchor 8e37, persistence -0.9: %v", err)
 	}
 }
