@@ -332,7 +332,7 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s%s)", name, DidYouMean(name, valid...), strings.Join(valid, ", "), b.UnlistedNote())}
 		}
 		if missing {
-			return nil, fmt.Errorf("--engines: %s cannot run here: %w", name, err)
+			return nil, &MissingError{Name: name, Err: err}
 		}
 		want[name] = true
 	}
@@ -379,3 +379,16 @@ func (b Benchable) noDevice(name string) error {
 	}
 	return refuseDevice("engines", name, why, forms)
 }
+
+// MissingError is Select's error for an entry of --engines, Name as the
+// list gives it (opencl, opencl:0), that cannot run here, for Err.
+type MissingError struct {
+	Name string
+	Err  error
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("--engines: %s cannot run here: %v", e.Name, e.Err)
+}
+
+func (e *MissingError) Unwrap() error { return e.Err }

@@ -418,20 +418,35 @@ func (e *envError) Error() string { return e.name + ": " + e.msg }
 // notRunError is a command that could not run, through no fault of a
 // device: the device engine did not load, or listed no device, for a cause
 // in the environment or as OpenCL is not here (engines.CouldNotRun). It
-// prints as the failure it wraps (printFailure: the error and its hints)
-// and exits 2, as bad input: exit 1 is a device that computed wrongly or
-// a check that failed. gpusim devices and run --engine opencl exited 1
-// there, where selftest exited 2.
-type notRunError struct{ err error }
+// prints as "CMD: could not run: CAUSE" (printFailure: with its hints),
+// in selftest's words (selftestNotRun), and exits 2, as bad input: exit 1
+// is a device that computed wrongly or a check that failed. gpusim devices
+// and run --engine opencl exited 1 there, where selftest exited 2; then
+// each worded it its own way: run "start opencl: CAUSE", devices the bare
+// CAUSE, bench "--engines: opencl cannot run here: CAUSE".
+type notRunError struct {
+	cmd   string // the command: run, bench, devices
+	cause string // what kept it from running, as the error says it
+	err   error
+}
 
-func (e *notRunError) Error() string { return e.err.Error() }
+func (e *notRunError) Error() string {
+	if e.cmd == "" {
+		return e.err.Error()
+	}
+	return e.cmd + ": could not run: " + e.cause
+}
 func (e *notRunError) Unwrap() error { return e.err }
 
-// couldNotRun is err as a *notRunError where the device engine could not
-// run (engines.CouldNotRun), else err.
-func couldNotRun(err error) error {
+// couldNotRun is err as a *notRunError of cmd where the device engine
+// could not run (engines.CouldNotRun), else err; cause is what the
+// message says kept it from running (err's text where "").
+func couldNotRun(cmd, cause string, err error) error {
 	if err != nil && engines.CouldNotRun(err) {
-		return &notRunError{err: err}
+		if cause == "" {
+			cause = err.Error()
+		}
+		return &notRunError{cmd: cmd, cause: cause, err: err}
 	}
 	return err
 }

@@ -485,7 +485,7 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	if err != nil {
 		// opencl asked for where it cannot load: exit 2, as run
 		// --engine opencl (couldNotRun).
-		return nil, nil, couldNotRun(err)
+		return nil, nil, couldNotRun("bench", missingCause(err), err)
 	}
 	// An engine left out keeps its error's hint, worded for bench, less
 	// its remedy of the CPU engines, which bench runs beside the note: it
@@ -641,6 +641,16 @@ func readSweep(c *cli.Context, cfg *bench.Config) error {
 	setInt(c, "sweep-steps", &cfg.SweepSteps)
 	setInt(c, "sweep-reps", &cfg.SweepReps)
 	return nil
+}
+
+// missingCause is what kept bench from running where err is an entry of
+// --engines that cannot run here, "--engines opencl:0: CAUSE", in the words
+// of every device command's (couldNotRun); else err's text.
+func missingCause(err error) string {
+	if me := (*engines.MissingError)(nil); errors.As(err, &me) {
+		return "--engines " + me.Name + ": " + me.Err.Error()
+	}
+	return err.Error()
 }
 
 // readBaseline reads --baseline and --python into cfg.

@@ -56,13 +56,17 @@ func devicesCommand() *cli.Command {
 				// No library, no platform, a limit or a pocl cache
 				// that keeps the driver from loading: exit 2, as
 				// selftest's "could not run", not a device's failure.
-				err = couldNotRun(err)
+				nr := couldNotRun("devices", "", err)
 				if format == "json" {
 					// Why there are no devices and what to do, as
-					// selftest's document says.
-					return writeErrorJSON(c.App.Writer, map[string]any{"devices": []engines.Device{}}, err, hintText(c.Command, err))
+					// selftest's document says: its "error" the cause.
+					doc := map[string]any{"devices": []engines.Device{}, "error": err.Error()}
+					if h := hintText(c.Command, err); h != "" {
+						doc["hint"] = h
+					}
+					return joinErrors(nr, writeJSON(c.App.Writer, doc))
 				}
-				return err
+				return nr
 			}
 			if format == "json" {
 				return writeJSON(c.App.Writer, map[string]any{"devices": ds})

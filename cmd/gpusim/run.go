@@ -851,7 +851,9 @@ func startError(name string, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return couldNotRun(engines.Failed("start "+name, name, err))
+	// Where OpenCL cannot run here, in the words of every device command
+	// (it read "start opencl: no OpenCL platform ...").
+	return couldNotRun("run", strings.TrimPrefix(err.Error(), name+": "), engines.Failed("start "+name, name, err))
 }
 
 // runReport writes the outputs of res (ready for the commit point, which

@@ -149,7 +149,7 @@ func TestThreadsLimit(t *testing.T) {
 	for range 3 {
 		limit, out, code := limited(11, "run", "--engine", "opencl", "--lanes", "1e6", "--steps", "10", "-q")
 		// Exit 2: it could not run, no device failed (it exited 1).
-		if code != exitUsage || !strings.Contains(out, "gpusim: error: start opencl: OpenCL not loaded: the process limit (ulimit -u "+strconv.Itoa(limit)+")") || strings.Contains(out, "PTHREAD") {
+		if code != exitUsage || !strings.Contains(out, "gpusim: error: run: could not run: OpenCL not loaded: the process limit (ulimit -u "+strconv.Itoa(limit)+")") || strings.Contains(out, "PTHREAD") {
 			t.Fatalf("--engine opencl under ulimit -u %d: exit %d; want 2 and OpenCL not loaded\n%s", limit, code, out)
 		}
 	}
