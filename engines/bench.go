@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -49,6 +51,39 @@ func (s Spec) MinTime(workers int, work float64) (seconds float64, on string) {
 		return ListedMinTime(s.Entry, o, work)
 	}
 	return MinTime(s.Entry, o, work)
+}
+
+// ListedSpecs is specs with each device spec whose devices are not known
+// yet (Devices "", bench's plan) on its device, listed here: the one its
+// name gives (opencl:1), else the one its engine opens by default
+// (gpu.PickDefault), so that MinTime floors it at the ceiling
+// of that device's kind, not a GPU's; one whose devices cannot be listed
+// is left out: it cannot run here, and Select refuses it, saying why.
+// changed says whether any spec was.
+func ListedSpecs(specs []Spec) (out []Spec, changed bool) {
+	for _, s := range specs {
+		if !s.Device || s.Devices != "" {
+			out = append(out, s)
+			continue
+		}
+		changed = true
+		all, err := gpu.Devices()
+		if err != nil || len(all) == 0 {
+			continue
+		}
+		i := max(gpu.PickDefault(), 0)
+		if _, dev, named := strings.Cut(s.Name, ":"); named {
+			// opencl:1: device 1, where it is listed.
+			idx, why := parseDevices(dev, len(all))
+			if why != "" || len(idx) != 1 || idx[0] >= len(all) {
+				continue
+			}
+			i = idx[0]
+		}
+		s.Devices = strconv.Itoa(i)
+		out = append(out, s)
+	}
+	return out, changed
 }
 
 // benchOne runs entry e as it is.

@@ -96,28 +96,50 @@ func floorCores(o Options) int {
 // --steps 1, centuries on pocl, through as 107 days. A device engine runs
 // on the devices o lists (gpu.PickDefault's by default); auto on the
 // fastest of simd on the cores (MinTime's), one of the devices o lists (all
-// where none) and their GPUs together. Where the devices cannot be listed,
-// or o lists one that is not there (the open refuses it), and for a CPU
-// engine, it is MinTime.
+// where none) and their GPUs together; auto without a --device list where
+// no device is listed on simd's cores. Where a device engine's devices
+// cannot be listed, or o lists one that is not there (the open refuses
+// it: ListedFloor's ok is false), and for a CPU engine, it is MinTime.
 func ListedMinTime(name string, o Options, work float64) (seconds float64, on string) {
+	seconds, on, ok := ListedFloor(name, o, work)
+	if !ok {
+		return MinTime(name, o, work)
+	}
+	return seconds, on
+}
+
+// ListedFloor is ListedMinTime, with ok false, and no floor, where name is
+// a device engine, or auto with a --device list, whose devices cannot be
+// listed here or that o lists one not there of: the open refuses it, with
+// why (no OpenCL, no device 99), where MinTime's floor took a device for a
+// GPU that is not there. auto without a --device list where no device is
+// listed runs on the CPU: its floor is simd's on MinTime's cores ("auto on
+// 2 cores"), not a GPU's.
+func ListedFloor(name string, o Options, work float64) (seconds float64, on string, ok bool) {
 	e, _ := Lookup(name)
 	if name != "auto" && e.Devices == nil {
-		return MinTime(name, o, work)
+		seconds, on = MinTime(name, o, work)
+		return seconds, on, true
+	}
+	listed := strings.TrimSpace(o.Devices) != ""
+	cores := floorCores(o)
+	cpuFloor := func() (float64, string, bool) {
+		return work / (coreCeiling * float64(cores)), "auto on " + count.Noun(cores, "core"), name == "auto" && !listed
 	}
 	all, err := gpu.Devices()
 	if err != nil {
-		return MinTime(name, o, work)
+		return cpuFloor()
 	}
 	ds := all
-	if strings.TrimSpace(o.Devices) != "" {
+	if listed {
 		idx, why := parseDevices(o.Devices, len(all))
 		if why != "" {
-			return MinTime(name, o, work)
+			return 0, "", false
 		}
 		ds = nil
 		for _, i := range idx {
 			if i >= len(all) {
-				return MinTime(name, o, work)
+				return 0, "", false
 			}
 			ds = append(ds, all[i])
 		}
@@ -125,13 +147,12 @@ func ListedMinTime(name string, o Options, work float64) (seconds float64, on st
 		ds = all[max(gpu.PickDefault(), 0):][:1]
 	}
 	if len(ds) == 0 {
-		return MinTime(name, o, work)
+		return cpuFloor()
 	}
 	if name != "auto" {
 		rate, on := devicesRate(ds)
-		return work / rate, name + " on " + on
+		return work / rate, name + " on " + on, true
 	}
-	cores := floorCores(o)
 	rate, on := coreCeiling*float64(cores), count.Noun(cores, "core")
 	var gpus []gpu.DeviceDesc
 	for _, d := range ds {
@@ -144,7 +165,7 @@ func ListedMinTime(name string, o Options, work float64) (seconds float64, on st
 	if r, gpuOn := devicesRate(gpus[:min(len(gpus), allDevices)]); len(gpus) > 0 && r > rate {
 		rate, on = r, gpuOn
 	}
-	return work / rate, "auto on " + on
+	return work / rate, "auto on " + on, true
 }
 
 // OpenMinTime is MinTime on the engine eng as Open or Auto opened it with

@@ -424,17 +424,25 @@ const maxFloorTime = 365 * 24 * time.Hour
 // would take longer than maxFloorTime even at engines.MinTime's ceilings
 // for the engine asked for, unless --timeout bounds the run: --lanes
 // 2^64-1 started, and only the progress lines' ETA said it would not end.
-// MinTime takes every device for a GPU; where only that lets the job
-// through (it is past maxFloorTime on this machine's cores), the devices
-// are listed and counted by kind (engines.ListedMinTime): on pocl, a CPU
-// device, --engine opencl --lanes 2^64-1 --steps 1 was let through as 107
-// days. The error names the floor and --timeout, which runs it anyway.
+// MinTime takes every device for a GPU; where the job is past maxFloorTime
+// on this machine's cores, the devices are listed and counted by kind
+// (engines.ListedFloor), whether or not a GPU would let it through: on
+// pocl, a CPU device, --engine opencl --lanes 2^64-1 --steps 1 was let
+// through as 107 days, and --lanes 2^64-1 refused "at 2e+12 lane-steps/s
+// for opencl on 1 device taken for a GPU" (auto's alike) where the one
+// device was pocl's. Where they cannot be listed, or --device names one
+// not there, the engine's open refuses the job, saying why (OpenCL not
+// here, no device 99), and checkTimeOpen floors it on what opened. The
+// error names the floor and --timeout, which runs it anyway.
 func (o *runOptions) checkTime() error {
 	work := o.floorWork()
 	secs, on := engines.MinTime(o.engine, o.eng, work)
-	if o.timeout == 0 && secs <= maxFloorTime.Seconds() {
+	if o.timeout == 0 {
 		if cpu, _ := engines.MinTime("simd", engines.Options{}, work); cpu > maxFloorTime.Seconds() {
-			secs, on = engines.ListedMinTime(o.engine, o.eng, work)
+			var listed bool
+			if secs, on, listed = engines.ListedFloor(o.engine, o.eng, work); !listed {
+				return nil
+			}
 		}
 	}
 	return o.checkFloor(secs, on)

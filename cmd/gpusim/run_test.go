@@ -165,16 +165,28 @@ func TestCPUDeviceFloor(t *testing.T) {
 	if len(ds) == 1 {
 		cases = append(cases, []string{"--device", "all"})
 	}
-	for _, args := range cases {
-		dir := t.TempDir()
-		// The old floor let the job start: it is stopped here rather than run.
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		code, stdout, stderr := run(ctx, append([]string{"run", "--lanes", "2^64-1", "--steps", "1", "--plot", filepath.Join(dir, "final.png")}, args...)...)
-		cancel()
-		if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --lanes: 18446744073709551615 lanes x 1 step (") || !strings.Contains(stderr, want) || stdout != "" {
-			t.Errorf("run %s --lanes 2^64-1 --steps 1: exit %d, stdout %q, stderr %q; want exit 2, %q", strings.Join(args, " "), code, stdout, stderr, want)
+	// At 10 steps a GPU's ceiling refuses the job too (2.92 years), and
+	// the refusal quoted it: "at 2e+12 lane-steps/s for opencl on 1 device
+	// taken for a GPU" (auto's alike) where the device is pocl's.
+	for _, steps := range []string{"1", "10"} {
+		for _, args := range cases {
+			dir := t.TempDir()
+			// The old floor let the job start: it is stopped here rather than run.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			code, stdout, stderr := run(ctx, append([]string{"run", "--lanes", "2^64-1", "--steps", steps, "--plot", filepath.Join(dir, "final.png")}, args...)...)
+			cancel()
+			if code != exitUsage || !strings.HasPrefix(stderr, "gpusim: error: --lanes: 18446744073709551615 lanes x "+steps+" step") || !strings.Contains(stderr, want) || stdout != "" {
+				t.Errorf("run %s --lanes 2^64-1 --steps %s: exit %d, stdout %q, stderr %q; want exit 2, %q", strings.Join(args, " "), steps, code, stdout, stderr, want)
+			}
+			assertEmptyDir(t, dir)
 		}
-		assertEmptyDir(t, dir)
+	}
+	if len(ds) == 1 {
+		// auto, on the one device here, pocl's, or the cores.
+		code, _, stderr := run(context.Background(), "run", "--lanes", "2^64-1")
+		if code != exitUsage || !strings.Contains(stderr, " lane-steps/s for auto on ") || strings.Contains(stderr, "GPU") {
+			t.Errorf("run --lanes 2^64-1: exit %d, stderr %q; want exit 2, auto's floor on what is here", code, stderr)
+		}
 	}
 	dir := t.TempDir()
 	plot := filepath.Join(dir, "final.png")
