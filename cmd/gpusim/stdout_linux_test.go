@@ -177,10 +177,10 @@ func TestCouldNotRunReportLost(t *testing.T) {
 			args  []string
 			error string // the first line's start
 		}{
-			{[]string{"devices", "--format", "json"}, "gpusim: error: no "},
+			{[]string{"devices", "--format", "json"}, "gpusim: error: devices: could not run: no "},
 			{[]string{"selftest", "--format", "json"}, "gpusim: error: selftest: could not run: no "},
 			{[]string{"selftest", "--device", "0", "--format", "json"}, "gpusim: error: selftest: could not run: no "},
-			{[]string{"devices"}, "gpusim: error: no "},
+			{[]string{"devices"}, "gpusim: error: devices: could not run: no "},
 			{[]string{"selftest"}, "gpusim: error: selftest: could not run: no "},
 		} {
 			cmd := exec.Command("gpusim-failing-stdout", c.args...)
