@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
@@ -304,23 +303,10 @@ func TestBusyOverheadPeak(t *testing.T) {
 // had no load rows, and a reader saw the load only in a busy table's note.
 func checkLoadCSV(t *testing.T, rep *Report, want [][]string) {
 	t.Helper()
-	var b bytes.Buffer
-	if err := rep.WriteCSV(&b); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	col, rows := csvSection(t, rep, "load")
 	var got [][]string
-	for _, r := range rows[1:] {
-		if r[col["section"]] == "load" {
-			got = append(got, []string{r[col["engine"]], r[col["workers"]], r[col["lanes"]], r[col["steps"]], r[col["note"]]})
-		}
+	for _, r := range rows {
+		got = append(got, []string{r[col["engine"]], r[col["workers"]], r[col["lanes"]], r[col["steps"]], r[col["note"]]})
 	}
 	if len(got) != len(want) {
 		t.Fatalf("CSV load rows %q, want %d", got, len(want))

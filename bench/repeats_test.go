@@ -120,17 +120,7 @@ func TestNoisyCSV(t *testing.T) {
 	rep.Noisy = append(rep.Noisy, Repeat{Engine: "simd", Device: "avx512 x16, 2 goroutines", Workload: Workload{Lanes: 1 << 40, Steps: 1 << 20},
 		Tables: [2]string{"engines", "sweep"}, Medians: [2]time.Duration{long, 306_123_457}})
 	rep.Noisy[0].Medians[1] = 200_000_001 // serial in the sweep: 200 ms and 1 ns
-	rows := csvRows(t, rep)
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	var got [][]string
-	for _, r := range rows[1:] {
-		if r[col["section"]] == "noisy" {
-			got = append(got, r)
-		}
-	}
+	col, got := csvSection(t, rep, "noisy")
 	if len(got) != 2*len(rep.Noisy) {
 		t.Fatalf("CSV noisy rows %q, want 2 for each of %d repeats", got, len(rep.Noisy))
 	}

@@ -905,6 +905,24 @@ func csvRows(t *testing.T, r *Report) [][]string {
 	return rows
 }
 
+// csvSection is r's CSV report's rows of one section, with the column
+// index of each header name.
+func csvSection(t *testing.T, r *Report, section string) (map[string]int, [][]string) {
+	t.Helper()
+	rows := csvRows(t, r)
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var got [][]string
+	for _, row := range rows[1:] {
+		if row[col["section"]] == section {
+			got = append(got, row)
+		}
+	}
+	return col, got
+}
+
 // TestTableCellsOneLine: a text found as the benchmark runs (here an
 // OpenCL device's name) with a line ending, a tab, a vertical tab or a form
 // feed in it stays in its one table cell, in the text report and in the
