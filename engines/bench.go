@@ -344,16 +344,20 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 		return slices.Clone(b.Specs), nil
 	}
 	valid := b.Names()
-	want := map[string]bool{}
-	entries := strings.Count(list, ",") + 1
-	i := 0
-	for name := range strings.SplitSeq(list, ",") {
-		name = strings.TrimSpace(name)
-		if i++; name == "" {
+	names := strings.Split(list, ",")
+	for i, name := range names {
+		if strings.TrimSpace(name) == "" {
 			// "processes," read `unknown engine ""`: the entry is
 			// named by its place, as the count lists name theirs.
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s%s)", list, i, entries, strings.Join(valid, ", "), b.UnlistedNote())}
+			// Before any name is looked up: "opencl:0," under a
+			// driver that did not answer (ForBenchUnlisted) was
+			// refused as naming no device 0.
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s%s)", list, i+1, len(names), strings.Join(valid, ", "), b.UnlistedNote())}
 		}
+	}
+	want := map[string]bool{}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
 		err, missing := b.Missing[name]
 		if entry, ok := deviceOf(name); ok && !slices.Contains(valid, name) {
 			// opencl:0 where OpenCL cannot load: it has no specs to

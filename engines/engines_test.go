@@ -218,6 +218,15 @@ func TestSelect(t *testing.T) {
 			t.Errorf("Select(%q) = %v, %v; want %v", list, names(specs), err, want)
 		}
 	}
+	// An empty entry is refused before any name is looked up: on
+	// ForBenchUnlisted's Benchable, opencl's devices not listed,
+	// "opencl:0," was refused as naming no device 0 (after another wait
+	// for the driver that had not answered).
+	fakeDevices(t, 1, nil)
+	u := Benchable{Entries: []string{"serial", "opencl"}, Specs: []Spec{spec("serial")}, Unlisted: "not listed"}
+	if _, err := u.Select("opencl:0,"); err == nil || err.Error() != `--engines: invalid value "opencl:0,": entry 2 of 2 is empty (valid: serial, opencl; not listed)` {
+		t.Errorf("Select(opencl:0,) with opencl's devices not listed: %v, want the empty entry refused", err)
+	}
 	if _, err := b.Select("gone"); err == nil || !strings.Contains(err.Error(), "gone cannot run here: not here") {
 		t.Errorf("Select(gone): %v", err)
 	}

@@ -474,6 +474,14 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 			return nil, nil, err
 		}
 	}
+	if list != "" && slices.ContainsFunc(strings.Split(list, ","), func(n string) bool { return strings.TrimSpace(n) == "" }) {
+		// An empty entry, refused (Select) before the devices of an
+		// engine the list names are listed: bench --engines opencl,
+		// waited on a driver that hangs.
+		if _, err := allBenchable().Select(list); err != nil {
+			return nil, nil, err
+		}
+	}
 	avail := forBench(list)
 	specs, err := avail.Select(list)
 	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && list != "" {

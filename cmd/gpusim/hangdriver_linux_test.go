@@ -40,8 +40,9 @@ func hangingDriver(t *testing.T) string {
 // refusal listed the devices first and waited for ever (SIGINT: 130).
 // --engine serial --device -1 loaded the driver too; bench --engines
 // bogus and an empty --engines listed every engine's devices to name the
-// valid ones, and --engines opencl,bogus listed opencl's before it
-// refused bogus.
+// valid ones, --engines opencl,bogus listed opencl's before it refused
+// bogus, and --engines opencl, listed them before it refused the empty
+// entry.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
@@ -57,6 +58,8 @@ func TestRefusalHangingDriver(t *testing.T) {
 		{"bench", "--engines", "opencl,bogus"},
 		{"bench", "--engines", "opencl:0,simd,cuda"},
 		{"bench", "--engines="},
+		{"bench", "--engines", "opencl,"},
+		{"bench", "--engines", "opencl:0,,serial"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()
