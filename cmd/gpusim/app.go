@@ -360,6 +360,11 @@ const earlyFiles = 1024
 // other command refuses that stdout with exit 2. Their write is all they
 // do, so it is refused once it has failed.
 func textOnlyRefused(args []string, out io.Writer) error {
+	if firstArg(args) == "--" {
+		// gpusim -- version runs version, and gpusim -- run --help
+		// run's help: they exited 1 too.
+		args = args[1:]
+	}
 	what := ""
 	switch firstArg(args) {
 	case "version", "-v", "--version":

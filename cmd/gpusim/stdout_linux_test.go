@@ -118,6 +118,10 @@ func TestStdoutDevFull(t *testing.T) {
 		{[]string{"help", "run"}, "the help text"},
 		{[]string{"run", "--help"}, "the help text"},
 		{[]string{"run", "--lanes", "0", "--help"}, "the help text"},
+		// After a leading "--", which they run as without it.
+		{[]string{"--", "version"}, "the version line"},
+		{[]string{"--", "help"}, "the help text"},
+		{[]string{"--", "run", "--help"}, "the help text"},
 	} {
 		var stderr strings.Builder
 		code := runContext(context.Background(), c.args, strings.NewReader(""), full, &stderr)
