@@ -159,6 +159,12 @@ func benchAction(c *cli.Context) error {
 	if err := checkStdoutTakes(opts.stdout, "the "+opts.format+" report"); err != nil {
 		return err
 	}
+	// The engines' names, then a given --python, before the devices of
+	// the engines are listed: under a driver that hangs as it starts,
+	// bench --engines opencl --python NOSUCH waited for ever.
+	if err := cmp.Or(checkEngineNames(c), checkPythonFlag(c, cfg)); err != nil {
+		return err
+	}
 	specs, notes, err := benchEngines(c)
 	if err != nil {
 		return err
@@ -270,7 +276,8 @@ func validTexts(lists ...[]string) {
 	}
 }
 
-// benchPython finds the Python baseline's interpreter (cfg.PythonPath) or
+// benchPython finds the Python baseline's interpreter (cfg.PythonPath; a
+// given --python is checked before, by checkPythonFlag) or
 // turns the baseline off for --baseline none (cfg.Python), and returns the
 // note said where no interpreter is found: "skipped: no python3 with numpy
 // found", or, where a limit stopped numpy's import (its OpenBLAS threads
@@ -282,12 +289,7 @@ func benchPython(c *cli.Context, cfg *bench.Config) (note string, err error) {
 	case baseline == "none":
 		cfg.Python = false
 	case cfg.PythonPath != "":
-		if err := bench.CheckPython(c.Context, cfg.PythonPath); err != nil {
-			if c.Context.Err() != nil {
-				return "", context.Cause(c.Context)
-			}
-			return "", paramErr("python", "%v", err)
-		}
+		// Checked before the engines (checkPythonFlag).
 	default:
 		py, err := bench.FindPython(c.Context)
 		if c.Context.Err() != nil {
@@ -311,6 +313,22 @@ func benchPython(c *cli.Context, cfg *bench.Config) (note string, err error) {
 		}
 	}
 	return "skipped: no python3 with numpy found", nil
+}
+
+// checkPythonFlag refuses a --python, cfg.PythonPath, that cannot run the
+// baseline (bench.CheckPython), unless --baseline none; a stop during the
+// check is the stop. nil without --python.
+func checkPythonFlag(c *cli.Context, cfg bench.Config) error {
+	if cfg.PythonPath == "" || nameValue(c, "baseline") == "none" {
+		return nil
+	}
+	if err := bench.CheckPython(c.Context, cfg.PythonPath); err != nil {
+		if c.Context.Err() != nil {
+			return context.Cause(c.Context)
+		}
+		return paramErr("python", "%v", err)
+	}
+	return nil
 }
 
 // benchFailure is an engine's failure in bench's error: it reads as the
@@ -458,30 +476,10 @@ var benchRoom = checkBenchRoom
 // temporary folder its part files go to (a missing, read-only or full one
 // stopped the benchmark in its middle).
 func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
+	if err := checkEngineNames(c); err != nil {
+		return nil, nil, err
+	}
 	list := engineList(c)
-	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
-		// Not every engine, as leaving the flag out means.
-		all := allBenchable()
-		return nil, nil, emptyName(c, "engines", "a list of engines", strings.Join(all.Names(), ", ")+all.UnlistedNote())
-	}
-	if err := engines.CheckDeviceNames(list); err != nil {
-		return nil, nil, err // before a driver lists its devices
-	}
-	if unknown := unknownEntries(list); unknown != "" {
-		// Before the devices of an engine the list names are listed:
-		// bench --engines opencl,bogus waited on a driver that hangs.
-		if _, err := allBenchable().Select(unknown); err != nil {
-			return nil, nil, err
-		}
-	}
-	if list != "" && slices.ContainsFunc(strings.Split(list, ","), func(n string) bool { return strings.TrimSpace(n) == "" }) {
-		// An empty entry, refused (Select) before the devices of an
-		// engine the list names are listed: bench --engines opencl,
-		// waited on a driver that hangs.
-		if _, err := allBenchable().Select(list); err != nil {
-			return nil, nil, err
-		}
-	}
 	avail := forBench(list)
 	specs, err := avail.Select(list)
 	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && list != "" {
@@ -521,6 +519,38 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 		}
 	}
 	return specs, notes, nil
+}
+
+// checkEngineNames refuses what of --engines no driver need answer to
+// refuse (an empty list or entry, a name no engine has, a device named
+// by no index), before benchEngines lists the devices of the engines it
+// names: under a driver that hangs as it starts, the refusal waits for it
+// engines.ListWait at most, for the valid names (allBenchable). nil where
+// the names may be valid.
+func checkEngineNames(c *cli.Context) error {
+	list := engineList(c)
+	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
+		// Not every engine, as leaving the flag out means.
+		all := allBenchable()
+		return emptyName(c, "engines", "a list of engines", strings.Join(all.Names(), ", ")+all.UnlistedNote())
+	}
+	if err := engines.CheckDeviceNames(list); err != nil {
+		return err
+	}
+	if unknown := unknownEntries(list); unknown != "" {
+		// bench --engines opencl,bogus waited on a driver that hangs.
+		if _, err := allBenchable().Select(unknown); err != nil {
+			return err
+		}
+	}
+	if list != "" && slices.ContainsFunc(strings.Split(list, ","), func(n string) bool { return strings.TrimSpace(n) == "" }) {
+		// An empty entry, refused by Select: bench --engines opencl,
+		// waited on a driver that hangs.
+		if _, err := allBenchable().Select(list); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // machineNotes are the report's notes on the machine as the benchmark found

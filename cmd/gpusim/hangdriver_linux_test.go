@@ -42,10 +42,12 @@ func hangingDriver(t *testing.T) string {
 // bogus and an empty --engines listed every engine's devices to name the
 // valid ones, --engines opencl,bogus listed opencl's before it refused
 // bogus, and --engines opencl, listed them before it refused the empty
-// entry.
+// entry. A bad --python, which names no device, is refused at once: bench
+// listed the engines' devices before it checked it.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
+	refused := map[string]string{}
 	for _, args := range [][]string{
 		{"run", "--device", "-1"},
 		{"run", "--device", "x"},
@@ -61,7 +63,14 @@ func TestRefusalHangingDriver(t *testing.T) {
 		{"bench", "--engines", "opencl,"},
 		{"bench", "--engines", "opencl:0,,serial"},
 	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
+		refused[strings.Join(args, " ")] = notListed
+	}
+	const noPython = `gpusim: error: --python: "/nonexistent" cannot import numpy`
+	refused["bench --engines opencl --python /nonexistent"] = noPython
+	refused["bench --python /nonexistent"] = noPython
+	for line, want := range refused {
+		args := strings.Fields(line)
+		t.Run(line, func(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -79,8 +88,8 @@ func TestRefusalHangingDriver(t *testing.T) {
 			case !errors.As(err, &ee) || ee.ExitCode() != 2:
 				t.Errorf("%v, want exit status 2", err)
 			}
-			if got := stderr.String(); !strings.HasPrefix(got, "gpusim: error: --") || !strings.Contains(got, notListed) || stdout.Len() != 0 {
-				t.Errorf("stdout %q, stderr %q: want a refusal ending %q", stdout.String(), got, notListed)
+			if got := stderr.String(); !strings.HasPrefix(got, "gpusim: error: --") || !strings.Contains(got, want) || stdout.Len() != 0 {
+				t.Errorf("stdout %q, stderr %q: want a refusal with %q", stdout.String(), got, want)
 			}
 			if took > 10*time.Second {
 				t.Errorf("the refusal took %v, want about 2 s", took)
