@@ -61,6 +61,9 @@ func waitCPU(t *testing.T, pid int, d time.Duration) bool {
 	}
 }
 
+// procCPUKnown: procCPU reads a process's CPU time here.
+const procCPUKnown = true
+
 // procCPU is the CPU time process pid has used so far, all its threads
 // together and the children it has waited for (utime, stime, cutime and
 // cstime of /proc/PID/stat, in clock ticks of 10 ms), as its rusage at

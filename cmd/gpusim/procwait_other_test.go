@@ -19,6 +19,10 @@ func waitCPU(t *testing.T, pid int, d time.Duration) bool {
 	return true
 }
 
-// procCPU is 0 and true: a process's CPU time (/proc/PID/stat) is read on
+// procCPUKnown is false: a process's CPU time (/proc/PID/stat) is read on
 // Linux alone, so stopWithin bounds a stop's wall time alone here.
+const procCPUKnown = false
+
+// procCPU is 0 and true: a process's CPU time is not known here
+// (procCPUKnown).
 func procCPU(t *testing.T, pid int) (time.Duration, bool) { return 0, true }
