@@ -59,15 +59,33 @@ func (s Spec) MinTime(workers int, work float64) (seconds float64, on string) {
 // (gpu.PickDefault), so that MinTime floors it at the ceiling
 // of that device's kind, not a GPU's; one whose devices cannot be listed
 // is left out: it cannot run here, and Select refuses it, saying why.
-// changed says whether any spec was.
+// Where the driver does not answer in ListWait (devicesWithin), a spec is
+// kept as it is, taken for a GPU: bench --engines opencl --lanes 1e12
+// waited for ever on a driver that hangs. changed says whether any spec
+// was.
 func ListedSpecs(specs []Spec) (out []Spec, changed bool) {
+	var (
+		all      []gpu.DeviceDesc
+		listed   bool
+		answered bool
+		err      error
+	)
 	for _, s := range specs {
 		if !s.Device || s.Devices != "" {
 			out = append(out, s)
 			continue
 		}
+		if !listed {
+			all, answered, err = devicesWithin()
+			listed = true
+		}
+		if !answered {
+			// The driver did not answer in ListWait: taken for a GPU,
+			// as MinTime takes it.
+			out = append(out, s)
+			continue
+		}
 		changed = true
-		all, err := gpu.Devices()
 		if err != nil || len(all) == 0 {
 			continue
 		}

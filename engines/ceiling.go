@@ -114,7 +114,8 @@ func ListedMinTime(name string, o Options, work float64) (seconds float64, on st
 // why (no OpenCL, no device 99), where MinTime's floor took a device for a
 // GPU that is not there. auto without a --device list where no device is
 // listed runs on the CPU: its floor is simd's on MinTime's cores ("auto on
-// 2 cores"), not a GPU's.
+// 2 cores"), not a GPU's. Where the driver does not answer in ListWait
+// (devicesWithin), it is MinTime, with ok true.
 func ListedFloor(name string, o Options, work float64) (seconds float64, on string, ok bool) {
 	e, _ := Lookup(name)
 	if name != "auto" && e.Devices == nil {
@@ -126,8 +127,14 @@ func ListedFloor(name string, o Options, work float64) (seconds float64, on stri
 	cpuFloor := func() (float64, string, bool) {
 		return work / (coreCeiling * float64(cores)), "auto on " + count.Noun(cores, "core"), name == "auto" && !listed
 	}
-	all, err := gpu.Devices()
-	if err != nil {
+	all, answered, err := devicesWithin()
+	switch {
+	case !answered:
+		// A driver that did not answer in ListWait: MinTime's floor,
+		// each device taken for a GPU, rather than wait on it.
+		seconds, on = MinTime(name, o, work)
+		return seconds, on, true
+	case err != nil:
 		return cpuFloor()
 	}
 	ds := all

@@ -178,6 +178,24 @@ var listWait = 2 * time.Second
 // refuseDevice; tests set it.
 var listDevices = gpu.Devices
 
+// devicesWithin is listDevices within ListWait: ok is false where the
+// driver did not answer in it, and its listing is left to go on. The
+// floors on a job's time (ListedFloor, ListedSpecs) take the devices for
+// GPUs there, as MinTime does, rather than wait: under a driver that hangs
+// in clGetPlatformIDs, run --lanes 2^64-1 and run --engine opencl --lanes
+// 2^64-1 waited for ever to list the devices they would refuse on.
+func devicesWithin() (ds []gpu.DeviceDesc, ok bool, err error) {
+	type listing struct {
+		ds  []gpu.DeviceDesc
+		err error
+	}
+	l, ok := WithinListWait(func() listing {
+		ds, err := listDevices()
+		return listing{ds, err}
+	})
+	return l.ds, ok, l.err
+}
+
 // openCLAbsent is the OpenCL entry's Absent: no library, platform or
 // device at all.
 func openCLAbsent(err error) bool {

@@ -395,10 +395,21 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 // engines or the interpreter (benchEngines, bench.CheckPython), for a
 // benchmark refused for its plan before them: a flag's own error comes
 // first (--engines nosuch,simd --lanes 2^64-1 was refused for its years,
-// not for the engine no one has). nil where they are valid.
+// not for the engine no one has). nil where they are valid, and where the
+// engines' check waits on a driver past engines.ListWait: bench --engines
+// opencl --lanes 1e12 --steps 1e9 waited for ever on a driver that hangs,
+// where the plan's refusal needs no device (checkEngineNames, which
+// refuses a bad name within ListWait, is not waited on).
 func benchFlagError(c *cli.Context) error {
 	var pe *sim.ParamError
-	if _, _, err := benchEngines(c); errors.As(err, &pe) {
+	err := checkEngineNames(c)
+	if err == nil {
+		err, _ = engines.WithinListWait(func() error {
+			_, _, err := benchEngines(c)
+			return err
+		})
+	}
+	if errors.As(err, &pe) {
 		return err
 	}
 	// With --baseline none, --python contradicts it (benchCombinations):

@@ -72,28 +72,61 @@ func TestRefusalHangingDriver(t *testing.T) {
 		args := strings.Fields(line)
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, "gpusim", args...)
-			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			t0 := time.Now()
-			err := cmd.Run()
-			took := time.Since(t0)
-			var ee *exec.ExitError
-			switch {
-			case ctx.Err() != nil:
-				t.Fatalf("still waiting after %v, on a driver that hangs: %q", took, stderr.String())
-			case !errors.As(err, &ee) || ee.ExitCode() != 2:
-				t.Errorf("%v, want exit status 2", err)
-			}
-			if got := stderr.String(); !strings.HasPrefix(got, "gpusim: error: --") || !strings.Contains(got, want) || stdout.Len() != 0 {
-				t.Errorf("stdout %q, stderr %q: want a refusal with %q", stdout.String(), got, want)
-			}
-			if took > 10*time.Second {
-				t.Errorf("the refusal took %v, want about 2 s", took)
-			}
+			refusedWithin(t, lib, args, "gpusim: error: --", want)
 		})
+	}
+}
+
+// TestFloorHangingDriver: a job or benchmark past a year at a GPU's
+// ceiling is refused within engines.ListWait (2 s), twice for bench, and
+// a little, at that ceiling, under a driver that hangs in
+// clGetPlatformIDs: the floor on its time listed the devices to count a
+// CPU device at its own ceiling (547780c) and waited for ever, where the
+// refusal came at once before.
+func TestFloorHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--lanes", "2^64-1"}, "for auto on 1 device taken for a GPU"},
+		{[]string{"run", "--engine", "opencl", "--lanes", "2^64-1"}, "for opencl on 1 device taken for a GPU"},
+		{[]string{"run", "--device", "0", "--lanes", "2^64-1"}, "for opencl on 1 device taken for a GPU"},
+		{[]string{"bench", "--engines", "opencl", "--lanes", "1e12", "--steps", "1e9"}, "(opencl on 1 device taken for a GPU)"},
+		{[]string{"bench", "--engines", "serial,opencl:1", "--lanes", "1e12", "--steps", "1e9"}, "(opencl:1 on 1 device taken for a GPU, serial on 1 core)"},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			refusedWithin(t, lib, c.args, "gpusim: error: --lanes: ", c.want)
+		})
+	}
+}
+
+// refusedWithin runs gpusim args with the OpenCL library lib and wants
+// exit 2 within 10 s, nothing on stdout and a stderr that begins with
+// prefix and holds want.
+func refusedWithin(t *testing.T, lib string, args []string, prefix, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "gpusim", args...)
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	took := time.Since(t0)
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("still waiting after %v, on a driver that hangs: %q", took, stderr.String())
+	case !errors.As(err, &ee) || ee.ExitCode() != 2:
+		t.Errorf("%v, want exit status 2", err)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, prefix) || !strings.Contains(got, want) || stdout.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q: want a refusal beginning %q with %q", stdout.String(), got, prefix, want)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the refusal took %v, want a few seconds at most", took)
 	}
 }
