@@ -222,3 +222,20 @@ func TestLowerToEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerToZero: where only --sigma 0 brings a run within the limit, the
+// advice names 0 alone, which runs: at --anchor 8.5153719e+37, the next
+// float32 past the largest that runs at --sigma 5, it read "--sigma (to 0
+// or less)", values --sigma refuses (0..3.4028235e+38).
+func TestLowerToZero(t *testing.T) {
+	p := Default()
+	p.Lanes, p.Anchor = 20, float64(math.Nextafter32(float32(8.515371e+37), float32(math.Inf(1))))
+	err := p.Validate()
+	if msg := fmt.Sprint(err); !strings.HasSuffix(msg, " or --sigma (to 0)") {
+		t.Fatalf("--anchor %v: %v, want the advice to end \" or --sigma (to 0)\"", p.Anchor, err)
+	}
+	p.Sigma = 0
+	if err := p.Validate(); err != nil {
+		t.Errorf("--anchor %v --sigma 0, the advice's value: %v", p.Anchor, err)
+	}
+}

@@ -222,18 +222,27 @@ func (p Params) growAdvice() string {
 // with the values within the limit where the flag at 0 is and p's value is
 // not, "--sigma (to S or less)" or "--anchor (within -A..B)", the float32s
 // farthest from 0 on each side that are (--anchor 1e38 read "lower
-// --anchor" without them, where --sigma named its largest); else the flag
-// alone.
+// --anchor" without them, where --sigma named its largest), "--sigma (to
+// 0)" where only 0 is; else the flag alone.
 func (p Params) lowerTo(flag string) string {
 	q := p
 	*paramField(&q, flag) = 0
 	if *paramField(&p, flag) == 0 || !(q.Bound() <= MaxTemperature) || p.Bound() <= MaxTemperature {
 		return "--" + flag
 	}
-	if flag == "sigma" {
-		return "--sigma (to " + p.farthest(flag, 1) + " or less)"
+	lo, hi := "0", p.farthest(flag, 1) // --sigma is never negative
+	if flag != "sigma" {
+		lo = p.farthest(flag, -1)
 	}
-	return "--" + flag + " (within " + p.farthest(flag, -1) + ".." + p.farthest(flag, 1) + ")"
+	switch {
+	case flag == "sigma" && hi != "0":
+		return "--sigma (to " + hi + " or less)"
+	case hi == "0" && lo == "0":
+		// Only 0 runs: "--sigma (to 0 or less)" named values below
+		// --sigma's range (0..3.4028235e+38).
+		return "--" + flag + " (to 0)"
+	}
+	return "--" + flag + " (within " + lo + ".." + hi + ")"
 }
 
 // farthest is the value of flag farthest from 0 on sign's side (+1 or -1)
