@@ -222,10 +222,16 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 			}
 			return nil, &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
 		}
-		if f == "" {
+		if strings.TrimSpace(f) == "" {
 			// An unset variable in merge "$DIR/part-0.json" "$PART" read
-			// as "open : no such file or directory", exit 1.
-			return nil, &usageError{msg: "an empty part file name", hint: "e.g. gpusim merge --format json part-*.json"}
+			// as "open : no such file or directory", exit 1; a name of
+			// spaces only, which run --save refuses as empty, as a part
+			// that is not there.
+			msg := "an empty part file name"
+			if f != "" {
+				msg += fmt.Sprintf(", %q", f)
+			}
+			return nil, &usageError{msg: msg, hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 	}
 	named := len(files)
