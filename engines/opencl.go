@@ -122,22 +122,15 @@ func CheckOptions(o Options) error {
 // devices not listed (deviceRefusal's slow), and the listing is left to
 // go on until the process exits.
 func refuseDevice(flag, value, why, forms string) *sim.ParamError {
-	type listing struct {
-		ds  []gpu.DeviceDesc
-		err error
-	}
-	l, ok := WithinListWait(func() listing {
-		ds, err := listDevices()
-		return listing{ds, err}
-	})
+	ds, ok, err := devicesWithin()
 	if !ok {
 		return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, nil, false, true)}
 	}
-	labels := make([]string, len(l.ds))
-	for i, d := range l.ds {
+	labels := make([]string, len(ds))
+	for i, d := range ds {
 		labels[i] = d.String()
 	}
-	return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, labels, l.err == nil || openCLAbsent(l.err), false)}
+	return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, labels, err == nil || openCLAbsent(err), false)}
 }
 
 // WithinListWait runs f, which may wait on a device engine's driver (to
@@ -179,7 +172,8 @@ var listWait = 2 * time.Second
 var listDevices = gpu.Devices
 
 // devicesWithin is listDevices within ListWait: ok is false where the
-// driver did not answer in it, and its listing is left to go on. The
+// driver did not answer in it, and its listing is left to go on. A
+// refusal's words (refuseDevice) list the devices through it; the
 // floors on a job's time (ListedFloor, ListedSpecs) take the devices for
 // GPUs there, as MinTime does, rather than wait: under a driver that hangs
 // in clGetPlatformIDs, run --lanes 2^64-1 and run --engine opencl --lanes
