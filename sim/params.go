@@ -129,6 +129,8 @@ func (p Params) Validate() error {
 		return err
 	}
 	if b := p.Bound(); !(b <= MaxTemperature) {
+		// The bound is on |x|: a negative --anchor's runs reach -b, which
+		// "runs could reach 8.51e+37" read as positive.
 		// Name what drives the bound: |p| >= 1 grows with the steps;
 		// below 1 the bound is the larger of |start| (within the limit
 		// here) and (|c| + sigma MaxNormal) / (1 - |p|).
@@ -144,7 +146,7 @@ func (p Params) Validate() error {
 		if flag != "persistence" {
 			advice = p.lowerAdvice(flag)
 		}
-		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g, past gpusim's limit %v on every value a run computes (2^126, so that the runs and their histograms stay finite in float32): %s", b, MaxTemperature, advice)}
+		return &ParamError{flag, fmt.Sprintf("runs could reach %.3g in magnitude, past gpusim's limit %v on every value a run computes (2^126 either side of 0, so that the runs and their histograms stay finite in float32): %s", b, MaxTemperature, advice)}
 	}
 	return nil
 }
