@@ -17,9 +17,7 @@ func watchContinued() {
 	signal.Notify(c, syscall.SIGCONT)
 	go func() {
 		for range c {
-			suspension.Lock()
-			suspension.continued++
-			suspension.Unlock()
+			noteContinued()
 		}
 	}()
 }

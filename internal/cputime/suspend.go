@@ -44,6 +44,9 @@ var suspension struct {
 	// and continuedBeat the count at the last beat: a gap in which it
 	// grew ended a stop.
 	continued, continuedBeat int
+	// continuedWake is closed at the next SIGCONT (noteContinued), where
+	// a reading waits for one (awaitContinued); nil where none waits.
+	continuedWake chan struct{}
 	// reaped is the children's CPU time waited for (reapedCPU) at the
 	// last beat, and stolen the machine's steal time (stolenTime).
 	reaped, stolen time.Duration
@@ -59,11 +62,92 @@ var (
 	suspendStolen   = stolenTime
 )
 
-// continuedWait is how long a beat after a gap waits for a SIGCONT that
-// ended it to be counted (watchContinued's goroutine, woken with the
-// beat's): a stop of a process with children was judged a starvation when
-// the beat came first.
-const continuedWait = 20 * time.Millisecond
+// continuedWait is how long a reading after a gap waits at most for a
+// SIGCONT that ended it to be counted (awaitContinued; watchContinued's
+// goroutine is woken with the reading's): a stop of a process with
+// children was judged a starvation when the beat came first, and a stop
+// before the watch's first reading, which only a SIGCONT tells, was lost
+// when that reading came first (TestSuspendedRunNote stopped a run at its
+// first progress bar, 10 ms into the process: 1 in 10 runs printed no note
+// on a quiet 2-core machine, with a fixed wait of 20 ms after a beat and
+// none before the first reading). The wait ends as the SIGCONT is counted;
+// it lasts in full only for a gap no SIGCONT ended.
+const continuedWait = 100 * time.Millisecond
+
+// noteContinued counts a SIGCONT (watchContinued) and wakes the readings
+// waiting for one (awaitContinued).
+func noteContinued() {
+	suspension.Lock()
+	defer suspension.Unlock()
+	suspension.continued++
+	if suspension.continuedWake != nil {
+		close(suspension.continuedWake)
+		suspension.continuedWake = nil
+	}
+}
+
+// awaitContinued waits, where the gap since the last beat (or since
+// WatchSuspend) reached suspendGap at now and no SIGCONT came in it yet,
+// for one to be counted (noteContinued), continuedWait at most. It returns
+// the SIGCONTs counted when it returns.
+func awaitContinued(now time.Time) int {
+	suspension.Lock()
+	if now.Sub(suspension.last) < suspendGap || suspension.continued != suspension.continuedBeat {
+		defer suspension.Unlock()
+		return suspension.continued
+	}
+	if suspension.continuedWake == nil {
+		suspension.continuedWake = make(chan struct{})
+	}
+	wake := suspension.continuedWake
+	suspension.Unlock()
+	t := time.NewTimer(continuedWait)
+	defer t.Stop()
+	select {
+	case <-wake:
+	case <-t.C:
+	}
+	suspension.Lock()
+	defer suspension.Unlock()
+	return suspension.continued
+}
+
+// reading is one reading of the watch (takeReading), begun at start and
+// ended at end: the SIGCONTs counted before the threads were read, the
+// threads' times alive (threadsAlive; ok false where unknown), the reaped
+// children's CPU time and the machine's steal time.
+type reading struct {
+	start, end     time.Time
+	continued      int
+	alive          map[int]int64
+	ok             bool
+	reaped, stolen time.Duration
+}
+
+// takeReading reads the threads now, waiting first, after a gap, for the
+// SIGCONT that ended it to be counted (awaitContinued). A SIGCONT counted
+// later, in the reading, belongs to the next gap: a stop that came between
+// the reading's start and its end (a beat's start and its reading of the
+// files) is seen by the next beat, whose gap from this one's start holds
+// it. Such a stop was lost when the reading's count took it in: the next
+// gap, with no SIGCONT of its own, was judged from the reading's end, after
+// the stop (TestSuspendedRunNote printed no note in 1 of 30 runs).
+func takeReading() reading {
+	r := reading{start: suspendNow()}
+	r.continued = awaitContinued(r.start)
+	r.alive, r.ok = suspendAlive()
+	r.reaped, r.stolen = suspendReaped(), suspendStolen()
+	r.end = suspendNow()
+	return r
+}
+
+// keep makes r the watch's last reading. The caller holds suspension's
+// lock.
+func keep(r reading) {
+	suspension.last, suspension.readEnd = r.start, r.end
+	suspension.alive, suspension.aliveOK = r.alive, r.ok
+	suspension.continuedBeat, suspension.reaped, suspension.stolen = r.continued, r.reaped, r.stolen
+}
 
 // WatchSuspend starts, once per process, the watch behind Suspended: a
 // goroutine that wakes every 100 ms (suspendBeat). A program's main calls
@@ -80,10 +164,7 @@ func WatchSuspend() {
 	go func() {
 		// The threads' first reading is the watch's, off the caller's
 		// start (a process's start-up is timed: it reads files).
-		now := suspendNow()
-		alive, ok := suspendAlive()
-		reaped, stolen := suspendReaped(), suspendStolen()
-		firstReading(now, suspendNow(), alive, ok, reaped, stolen)
+		watchStart()
 		t := time.NewTicker(suspendBeat)
 		for range t.C {
 			beat()
@@ -91,44 +172,40 @@ func WatchSuspend() {
 	}()
 }
 
-// firstReading puts in the watch's first reading of the threads, begun
-// at now and ended at end, and counts the gap since WatchSuspend as a suspension only where
-// a SIGCONT ended it (gapSince): the reading is the start of the next gap,
-// not WatchSuspend's time. On a loaded machine the watch's goroutine got
-// to it up to 0.56 s after WatchSuspend (GOMAXPROCS=2000, 611 goroutines
-// on 2 cores), and the first beat, measuring that whole wait against the
+// watchStart takes the watch's first reading of the threads
+// (firstReading), waiting first for the SIGCONT that ended a stop since
+// WatchSuspend to be counted (takeReading): the stop is lost otherwise, as
+// only a SIGCONT tells one before the first reading.
+func watchStart() {
+	firstReading(takeReading())
+}
+
+// firstReading puts in the watch's first reading of the threads, r, and
+// counts the gap since WatchSuspend as a suspension only where a SIGCONT
+// ended it (gapSince): the reading is the start of the next gap, not
+// WatchSuspend's time. On a loaded machine the watch's goroutine got to it
+// up to 0.56 s after WatchSuspend (GOMAXPROCS=2000, 611 goroutines on 2
+// cores), and the first beat, measuring that whole wait against the
 // threads' growth since the reading, said "suspended for 400ms".
-func firstReading(now, end time.Time, alive map[int]int64, ok bool, reaped, stolen time.Duration) {
+func firstReading(r reading) {
 	suspension.Lock()
 	defer suspension.Unlock()
 	if !suspension.pending {
 		return
 	}
-	suspension.total += gapSince(now, nil, false)
-	suspension.pending, suspension.readEnd = false, end
-	suspension.last, suspension.alive, suspension.aliveOK = now, alive, ok
-	suspension.continuedBeat, suspension.reaped, suspension.stolen = suspension.continued, reaped, stolen
+	suspension.total += gapSince(r.start, nil, false)
+	suspension.pending = false
+	keep(r)
 }
 
 // beat notes that the process runs now, counting the gap since the last
 // beat as a suspension where it is one (gapSince).
 func beat() {
-	now := suspendNow()
-	suspension.Lock()
-	long := now.Sub(suspension.last) >= suspendGap
-	suspension.Unlock()
-	if long {
-		time.Sleep(continuedWait)
-	}
-	alive, ok := suspendAlive()
-	reaped, stolen := suspendReaped(), suspendStolen()
-	end := suspendNow()
+	r := takeReading()
 	suspension.Lock()
 	defer suspension.Unlock()
-	suspension.total += gapSince(now, alive, ok)
-	suspension.last, suspension.readEnd = now, end
-	suspension.alive, suspension.aliveOK = alive, ok
-	suspension.continuedBeat, suspension.reaped, suspension.stolen = suspension.continued, reaped, stolen
+	suspension.total += gapSince(r.start, r.alive, r.ok)
+	keep(r)
 }
 
 // gapSince is the time the process was suspended between its last beat
@@ -218,6 +295,7 @@ func Suspended() time.Duration {
 	var alive map[int]int64
 	ok := false
 	if open { // read only where a gap is open: it is rare, and reads files
+		awaitContinued(now)
 		alive, ok = suspendAlive()
 	}
 	suspension.Lock()
