@@ -766,6 +766,15 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			}
 			return opts, blankOutput(f, c.String(f))
 		}
+		if c.String(f) == "-" {
+			// Charts or a document named "-", standard output's
+			// usual name: --update-doc read `cannot read "-"`, and
+			// --plot made a folder "-".
+			if f == "plot" {
+				return opts, dashValue(f, "a folder name such as charts", "")
+			}
+			return opts, dashName(f)
+		}
 		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
 			return opts, err
 		}

@@ -187,10 +187,21 @@ func (o *outputs) checkRan(p sim.Params, eng sim.Engine, requested string, choic
 	return o.Result.CheckDisk(p)
 }
 
-// dashName is the error of an output flag given "-", standard output's
-// usual name: it read as a file name with no extension.
-func dashName(flag string) error {
-	return paramErr(flag, "needs a file name, got \"-\": it writes a file, and stdout takes the report")
+// dashName is the refusal of output flag f given "-", standard output's
+// usual name, in the words of every refused value: `invalid value "-":
+// want a file name such as finals.npy, not stdout, which takes the report
+// (valid: .npy, .csv, .f32)`. It read as a file name with no extension,
+// then `needs a file name, got "-"`, in no other refusal's shape.
+func dashName(f string) error {
+	w := outputWant[f]
+	return dashValue(f, w[0], w[1])
+}
+
+// dashValue is dashName for a flag that wants what (valid: valid, or ""
+// for none): bench's --plot, a folder, wants "a folder name such as
+// charts".
+func dashValue(f, what, valid string) error {
+	return blankValue(f, "-", what+", not stdout, which takes the report", valid)
 }
 
 // checkHTMLName refuses an --html path (run's or bench's) whose extension
