@@ -511,12 +511,16 @@ func longTime(secs float64) string {
 	return fmt.Sprintf("%.3g s", secs)
 }
 
-// jobNotes says, before the engine opens, what the job's flags mean for
-// its result: a deprecated spelling, an array task without --shard
-// (shard.UnusedIndex), float32's precision at this many
-// lanes, the histogram's range, and --paths' exact stream beside --math
-// fast on an engine named by --engine.
-func (o *runOptions) jobNotes() {
+// jobNotes says, once the engine is open and the job passed every check
+// that can refuse it, what the job's flags mean for its result: a
+// deprecated spelling, an array task without --shard (shard.UnusedIndex),
+// float32's precision at this many lanes, the histogram's range, the
+// flags auto's choice does not take (choice not nil: autoNotes) and
+// --paths' exact stream beside --math fast. Printed before the engine
+// opened, they preceded the refusal of a job that never ran (run --engine
+// opencl --lanes 18446744073709551615 without OpenCL: the float32 note,
+// then "could not run").
+func (o *runOptions) jobNotes(choice *engines.Choice) {
 	if o.deprecated != "" {
 		o.eng.Note(o.deprecated)
 	}
@@ -529,11 +533,31 @@ func (o *runOptions) jobNotes() {
 	if n := o.params.HistogramNote(o.outputs.daily, o.keepFinals(), "--out makes the final ones exact"); n != "" {
 		o.eng.Note(n)
 	}
-	if o.engine != "auto" {
-		// Only opencl takes --math fast (engines.Check); auto notes it
-		// once it chose one that does (openEngine).
-		o.pathsFastNote(o.engine)
+	if choice != nil {
+		o.autoNotes(*choice)
+		return
 	}
+	o.pathsFastNote(o.engine)
+}
+
+// autoNotes says which given flags auto's choice ch does not take, and
+// --paths' exact stream where ch computes --math fast (pathsFastNote).
+func (o *runOptions) autoNotes(ch engines.Choice) {
+	if e, err := engines.Lookup(ch.Engine); err == nil {
+		for _, opt := range o.given {
+			if !e.TakesOption(opt, o.eng) {
+				note := fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt)
+				if opt == engines.TakesMath && o.shard.shard != nil {
+					// Its part is exact: merge refuses it beside the
+					// fast parts of the shards auto ran on a device,
+					// which the user learnt only there.
+					note += fmt.Sprintf("; shard %s computes exact math, and its part does not merge with shards computed with --math %s: give every shard --engine opencl", o.shard.shard, o.eng.Math)
+				}
+				o.eng.Note(note)
+			}
+		}
+	}
+	o.pathsFastNote(ch.Engine)
 }
 
 // pathsFastNote notes, where engine computes --math fast, that --paths
@@ -568,7 +592,6 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		o.eng.Progress = o.eng.Note
 	}
 	defer o.noteUnwritten(ctx, stderr, &err)()
-	o.jobNotes()
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
@@ -590,6 +613,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if err := o.checkDailyMemoryOpen(eng); err != nil {
 		return err
 	}
+	o.jobNotes(choice)
 	p := o.params
 	job := &sim.Job{Params: p, KeepFinals: o.keepFinals(), Daily: o.outputs.daily}
 	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
@@ -796,23 +820,6 @@ func openEngine(ctx context.Context, o *runOptions) (sim.Engine, *engines.Choice
 		eng, ch, err := engines.Auto(ctx, o.eng)
 		if err != nil {
 			return nil, nil, startError("auto", err)
-		}
-		if e, err := engines.Lookup(ch.Engine); err == nil && o.eng.Note != nil {
-			for _, opt := range o.given {
-				if !e.TakesOption(opt, o.eng) {
-					note := fmt.Sprintf("auto chose %s, which does not take --%s: it does not apply to this run (--engine picks the engine)", ch.Engine, opt)
-					if opt == engines.TakesMath && o.shard.shard != nil {
-						// Its part is exact: merge refuses it beside
-						// the fast parts of the shards auto ran on a
-						// device, which the user learnt only there.
-						note += fmt.Sprintf("; shard %s computes exact math, and its part does not merge with shards computed with --math %s: give every shard --engine opencl", o.shard.shard, o.eng.Math)
-					}
-					o.eng.Note(note)
-				}
-			}
-		}
-		if o.eng.Note != nil {
-			o.pathsFastNote(ch.Engine)
 		}
 		return eng, &ch, nil
 	}
