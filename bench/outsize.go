@@ -266,9 +266,10 @@ func maxTimeSVG(r *Report, name string) (uint64, error) {
 }
 
 // allowance is what the numbers in b may add when the benchmark writes
-// them longer than the largest report did: for each run of digits and
-// points, numInTag less its length inside a tag (<...>) and text less it
-// elsewhere; a character reference (&#34;) is not a number.
+// them longer than the largest report did: for each number, a run of
+// digits and points with its exponent (numberEnd), numInTag less its
+// length inside a tag (<...>) and text less it elsewhere; a character
+// reference (&#34;) is not a number.
 func allowance(b []byte, text uint64) uint64 { return numAllowance(b, text, true) }
 
 // numAllowance is allowance, with tags (<...>) told apart where tags is
@@ -288,10 +289,7 @@ func numAllowance(b []byte, text uint64, tags bool) uint64 {
 				i++
 			}
 		case c >= '0' && c <= '9':
-			j := i
-			for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.') {
-				j++
-			}
+			j := numberEnd(b, i)
 			most := text
 			if inTag {
 				most = numInTag
@@ -301,6 +299,32 @@ func numAllowance(b []byte, text uint64, tags bool) uint64 {
 		}
 	}
 	return n
+}
+
+// numberEnd is the end of the number that starts at b[i], a digit: its
+// run of digits and points, and an exponent after it ("e+09", "E-5"), one
+// number, as %g and JSON write it. Its digits after the "e" counted as a
+// number of their own, 1e+09 took two allowances (the noisy report's CSV
+// 760 bytes over its bound).
+func numberEnd(b []byte, i int) int {
+	j := i
+	for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.') {
+		j++
+	}
+	if j >= len(b) || b[j] != 'e' && b[j] != 'E' {
+		return j
+	}
+	k := j + 1
+	if k < len(b) && (b[k] == '+' || b[k] == '-') {
+		k++
+	}
+	if k >= len(b) || b[k] < '0' || b[k] > '9' {
+		return j // "2e", "3e+x": a word after the number
+	}
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		k++
+	}
+	return k
 }
 
 // longest is the longest time a measurement can take.
