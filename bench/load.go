@@ -168,9 +168,11 @@ var notJudgedCSV = fmt.Sprintf("; not judged: under %s s, too short to judge", f
 
 // csvRows are l's rows in the CSV (CSVHeader's load section), as
 // WriteCSV's column-value maps: one for the table and one for its peak,
-// where it has one. The CSV had none, and a CSV reader saw the load only
-// in a busy table's note. A table too short to judge says so
-// (notJudgedCSV), where it read as a judged one that was not busy.
+// where it has one, each with its figures in other_cpus, cpus and wall_s,
+// as JSON's fields, and in its note. The CSV had none, and a CSV reader
+// saw the load only in a busy table's note; then the figures only in the
+// note's words. A table too short to judge says so (notJudgedCSV), where
+// it read as a judged one that was not busy.
 func (l Load) csvRows() []map[string]string {
 	used := func(other float64, wall Seconds) string {
 		return fmt.Sprintf("other processes used %s of the %s over %s s", fmtF(other), count.Noun(l.CPUs, "CPU"), fmtF(float64(wall)))
@@ -182,7 +184,11 @@ func (l Load) csvRows() []map[string]string {
 	if l.NotJudged {
 		note += notJudgedCSV
 	}
-	rows := []map[string]string{{"section": "load", "note": note}}
+	figures := func(kv map[string]string, other float64, wall Seconds) map[string]string {
+		kv["other_cpus"], kv["cpus"], kv["wall_s"] = fmtF(other), strconv.Itoa(l.CPUs), fmtF(float64(wall))
+		return kv
+	}
+	rows := []map[string]string{figures(map[string]string{"section": "load", "note": note}, l.OtherCPUs, l.Wall)}
 	if p := l.Peak; p != nil {
 		engine, workers := p.Engine, ""
 		if i := strings.LastIndex(p.Engine, "/"); i >= 0 {
@@ -195,8 +201,8 @@ func (l Load) csvRows() []map[string]string {
 			note += ", its overhead column"
 		}
 		note += ": " + used(p.OtherCPUs, p.Wall)
-		rows = append(rows, map[string]string{"section": "load", "engine": engine, "workers": workers,
-			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps), "note": note})
+		rows = append(rows, figures(map[string]string{"section": "load", "engine": engine, "workers": workers,
+			"lanes": strconv.FormatUint(p.Workload.Lanes, 10), "steps": strconv.Itoa(p.Workload.Steps), "note": note}, p.OtherCPUs, p.Wall))
 	}
 	return rows
 }

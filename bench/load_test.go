@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -299,8 +300,10 @@ func TestBusyOverheadPeak(t *testing.T) {
 }
 
 // checkLoadCSV checks rep's CSV load rows: their engine, workers, lanes and
-// steps cells, and their note against a pattern, in want's order. The CSV
-// had no load rows, and a reader saw the load only in a busy table's note.
+// steps cells, and their note against a pattern, in want's order, and
+// their other_cpus, cpus and wall_s cells against rep.Load's figures
+// (checkLoadFigures). The CSV had no load rows, and a reader saw the load
+// only in a busy table's note.
 func checkLoadCSV(t *testing.T, rep *Report, want [][]string) {
 	t.Helper()
 	col, rows := csvSection(t, rep, "load")
@@ -311,10 +314,40 @@ func checkLoadCSV(t *testing.T, rep *Report, want [][]string) {
 	if len(got) != len(want) {
 		t.Fatalf("CSV load rows %q, want %d", got, len(want))
 	}
+	checkLoadFigures(t, rep, col, rows)
 	for i, w := range want {
 		g := got[i]
 		if !slices.Equal(g[:4], w[:4]) || !regexp.MustCompile("^"+w[4]+"$").MatchString(g[4]) {
 			t.Errorf("CSV load row %d: %q, want %q", i, g, w)
+		}
+	}
+}
+
+// checkLoadFigures checks that the CSV load rows give each rep.Load entry's
+// figures, and then its peak's, in other_cpus, cpus and wall_s, as JSON's
+// other_cpus, cpus and wall_s: a CSV reader had them only inside the note's
+// words.
+func checkLoadFigures(t *testing.T, rep *Report, col map[string]int, rows [][]string) {
+	t.Helper()
+	var want [][3]float64
+	for _, l := range rep.Load {
+		want = append(want, [3]float64{l.OtherCPUs, float64(l.CPUs), float64(l.Wall)})
+		if p := l.Peak; p != nil {
+			want = append(want, [3]float64{p.OtherCPUs, float64(l.CPUs), float64(p.Wall)})
+		}
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d CSV load rows, want %d (rep.Load %+v)", len(rows), len(want), rep.Load)
+	}
+	for i, r := range rows {
+		for j, name := range []string{"other_cpus", "cpus", "wall_s"} {
+			c, ok := col[name]
+			if !ok {
+				t.Fatalf("no CSV column %s", name)
+			}
+			if got, err := strconv.ParseFloat(r[c], 64); err != nil || got != want[i][j] {
+				t.Errorf("CSV load row %d: %s %q, want %v", i, name, r[c], want[i][j])
+			}
 		}
 	}
 }

@@ -628,9 +628,12 @@ func nonNil[T any](s []T) []T {
 // that failed mid-benchmark, its error the note, with "; hint: " and its
 // hint where it has one), load (what other processes used of the CPUs
 // while a table was measured, as JSON's load: a row for each table, its
-// note "TABLE table: other processes used N of the C CPUs over S s" and
-// "; busy" where the report notes it, and a row for its peak, the
-// measurement's engine, workers, lanes and steps, its note "peak of the
+// figures in other_cpus (the CPUs other processes used, on average), cpus
+// (the CPUs bench may run on) and wall_s (the table's measurement, start
+// to end), as JSON's fields, its note "TABLE table: other processes used
+// N of the C CPUs over S s" and "; busy" where the report notes it, and a
+// row for its peak, the measurement's engine, workers, lanes, steps and
+// figures (wall_s its warm-up and timed runs), its note "peak of the
 // TABLE table: ...", or "peak of the scaling table, its overhead column:
 // ..." for a measurement of that column; "; not judged: under 0.25 s, too
 // short to judge" ends the row of a table measured in less, as JSON's
@@ -647,10 +650,11 @@ func nonNil[T any](s []T) []T {
 // median over its time: the text's slowdown, inverted; its device is where
 // it ran (pyopencl's OpenCL device, joblib's processes, Numba's threads,
 // else 1 thread), and its note gives Python's, NumPy's and the module's
-// versions.
+// versions. other_cpus, cpus and wall_s, the load rows' alone, come after
+// note, added last so that every column before keeps its place.
 var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
-	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note"}
+	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note", "other_cpus", "cpus", "wall_s"}
 
 // WriteCSV writes every number of the report, and its notes, as one flat
 // table.
