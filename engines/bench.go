@@ -173,10 +173,6 @@ type Benchable struct {
 	Entries []string         // the benchmarked entries, in registry order
 	Specs   []Spec           // every spec that runs here, in registry order
 	Missing map[string]error // why an entry of Entries cannot run here
-	// Unlisted is, where not "", why the devices of the device engines
-	// among Entries are not named (ForBenchUnlisted: NotListedText); a
-	// refusal's valid names say it.
-	Unlisted string
 }
 
 // ForBench lists the engines `gpusim bench` runs: the entries want takes,
@@ -199,23 +195,18 @@ func ForBench(want func(entry string) bool) Benchable {
 	return b
 }
 
-// ForBenchUnlisted is wrap(ForBench(nil)), every engine bench can run
-// here, for the valid names of a refused --engines where the driver did
-// not answer in ListWait (WithinListWait) as ForBench listed the devices:
-// the engines that run on devices are named by their entries alone, not
-// started, and Unlisted says why. bench --engines bogus waited for ever on
-// a driver that hangs to name the valid engines.
-func ForBenchUnlisted(wrap func(Benchable) Benchable) Benchable {
-	b := wrap(ForBench(func(entry string) bool {
-		e, _ := Lookup(entry)
-		return e.Devices == nil
-	}))
+// BenchEntries is every registry entry `gpusim bench` runs, then extra
+// (bench's processes), in registry order, none started and no device
+// listed: the names a refused --engines gives (Forms), which depend on no
+// driver. Its Specs are none, so its Select only refuses.
+func BenchEntries(extra ...string) Benchable {
+	b := Benchable{Missing: map[string]error{}}
 	for _, e := range table {
-		if e.Bench != nil && e.Devices != nil {
+		if e.Bench != nil {
 			b.Entries = append(b.Entries, e.Name)
 		}
 	}
-	b.Unlisted = NotListedText()
+	b.Entries = append(b.Entries, extra...)
 	return b
 }
 
@@ -368,9 +359,9 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 			// "processes," read `unknown engine ""`: the entry is
 			// named by its place, as the count lists name theirs.
 			// Before any name is looked up: "opencl:0," under a
-			// driver that did not answer (ForBenchUnlisted) was
+			// driver that did not answer (its devices not listed) was
 			// refused as naming no device 0.
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s%s)", list, i+1, len(names), strings.Join(valid, ", "), b.UnlistedNote())}
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("invalid value %q: entry %d of %d is empty (valid: %s)", list, i+1, len(names), strings.Join(b.Forms(), ", "))}
 		}
 	}
 	want := map[string]bool{}
@@ -386,7 +377,7 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 			if err := b.noDevice(name); err != nil {
 				return nil, err
 			}
-			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s%s)", name, DidYouMean(name, valid...), strings.Join(valid, ", "), b.UnlistedNote())}
+			return nil, &sim.ParamError{Flag: "engines", Msg: fmt.Sprintf("unknown engine %q%s (valid: %s)", name, DidYouMean(name, valid...), strings.Join(b.Forms(), ", "))}
 		}
 		if missing {
 			return nil, &MissingError{Name: name, Err: err}
@@ -402,13 +393,21 @@ func (b Benchable) Select(list string) ([]Spec, error) {
 	return specs, nil
 }
 
-// UnlistedNote is Unlisted as a refusal's valid names end with it: "; "
-// and it, or "".
-func (b Benchable) UnlistedNote() string {
-	if b.Unlisted == "" {
-		return ""
+// Forms is how --engines names b's entries, for a refusal's valid names:
+// each entry, and ENTRY:N after one that runs on devices ("serial,
+// parallel, simd, opencl, opencl:N, processes"), whatever devices there
+// are. They listed the devices (opencl:0), or the entry alone and why
+// where the driver did not answer: the valid names of bench --engines ""
+// changed with the driver, and waited for it.
+func (b Benchable) Forms() []string {
+	var forms []string
+	for _, name := range b.Entries {
+		forms = append(forms, name)
+		if e, err := Lookup(name); err == nil && e.Devices != nil {
+			forms = append(forms, name+":N")
+		}
 	}
-	return "; " + b.Unlisted
+	return forms
 }
 
 // noDevice is Select's error for ENTRY:X where ENTRY is an engine that

@@ -217,7 +217,7 @@ func deviceRefusal(value, why, forms string, labels []string, listed, slow bool)
 			b.WriteString("\n  " + l)
 		}
 	case slow:
-		fmt.Fprintf(&b, "(valid: a device's index, %s; %s)", forms, NotListedText())
+		fmt.Fprintf(&b, "(valid: a device's index, %s; %s)", forms, notListedText())
 	case listed:
 		fmt.Fprintf(&b, "(valid: a device's index, %s, and there is no OpenCL device here; gpusim devices says why)", forms)
 	default:

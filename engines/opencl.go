@@ -154,10 +154,10 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // ListWait is how long WithinListWait waits (listWait).
 func ListWait() time.Duration { return listWait }
 
-// NotListedText is the words of a refusal whose valid values leave out
+// notListedText is the words of a refusal whose valid values leave out
 // the devices a driver that did not answer in ListWait would have
 // listed.
-func NotListedText() string {
+func notListedText() string {
 	return fmt.Sprintf("the OpenCL driver did not answer in %g s, so its devices are not listed: gpusim devices says which there are", listWait.Seconds())
 }
 

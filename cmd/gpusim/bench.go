@@ -35,26 +35,32 @@ var forBench = func(list string) engines.Benchable {
 	return bench.WithProcesses(engines.ForBench(benchWanted(list)))
 }
 
-// allBenchable is every engine bench can run here, forBench(""), for the
-// names a refused --engines lists: where a driver that hangs keeps its
-// devices from being listed for engines.ListWait, the device engines are
-// named by their entries alone (engines.ForBenchUnlisted).
-func allBenchable() engines.Benchable {
-	if b, ok := engines.WithinListWait(func() engines.Benchable { return forBench("") }); ok {
-		return b
-	}
-	return engines.ForBenchUnlisted(bench.WithProcesses)
-}
+// benchNames is every entry bench runs, none started and no device
+// listed (engines.BenchEntries), for the refusals of --engines that need
+// no driver: an empty list or entry, a name no engine has. Their valid
+// names listed the devices (opencl:0) within engines.ListWait, or the
+// entries alone where the driver did not answer. Tests set it beside
+// forBench.
+var benchNames = func() engines.Benchable { return engines.BenchEntries(bench.ProcessesEngine) }
 
-// unknownEntries is the names of a comma-separated --engines list whose
-// entry (before any ":") is no engine of the registry nor bench's
-// processes, joined by commas, in order: names no engine here has.
+// unknownEntries is the names of a comma-separated --engines list that
+// name no engine, joined by commas, in order: an entry (before any ":")
+// no engine of the registry nor bench's processes has, or ENTRY:X where
+// ENTRY runs on no device ("serial:0"), which no driver can make valid.
 func unknownEntries(list string) string {
 	var unknown []string
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
-		entry, _, _ := strings.Cut(name, ":")
-		if _, err := engines.Lookup(strings.TrimSpace(entry)); name != "" && err != nil && entry != bench.ProcessesEngine {
+		entry, _, device := strings.Cut(name, ":")
+		entry = strings.TrimSpace(entry)
+		e, err := engines.Lookup(entry)
+		switch {
+		case name == "":
+		case entry == bench.ProcessesEngine:
+			if device {
+				unknown = append(unknown, name)
+			}
+		case err != nil || device && e.Devices == nil:
 			unknown = append(unknown, name)
 		}
 	}
@@ -492,13 +498,10 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	}
 	list := engineList(c)
 	avail := forBench(list)
+	// A name no engine has was refused (checkEngineNames): what Select
+	// refuses is a device no index of opencl:N names, in the words of
+	// the devices it lists, or an entry that cannot run here.
 	specs, err := avail.Select(list)
-	if pe := (*sim.ParamError)(nil); errors.As(err, &pe) && list != "" {
-		// A name no engine here has: the error lists every engine, not
-		// only those of the entries the list names.
-		avail = allBenchable()
-		specs, err = avail.Select(list)
-	}
 	if err != nil {
 		// opencl asked for where it cannot load: exit 2, as run
 		// --engine opencl (couldNotRun).
@@ -535,29 +538,30 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 // checkEngineNames refuses what of --engines no driver need answer to
 // refuse (an empty list or entry, a name no engine has, a device named
 // by no index), before benchEngines lists the devices of the engines it
-// names: under a driver that hangs as it starts, the refusal waits for it
-// engines.ListWait at most, for the valid names (allBenchable). nil where
+// names, and with valid names that no driver changes (benchNames): under
+// a driver that hangs as it starts, an empty list or a name no engine has
+// waited for it engines.ListWait, to list its devices. A device named by
+// no index waits that long at most, for the devices it names. nil where
 // the names may be valid.
 func checkEngineNames(c *cli.Context) error {
 	list := engineList(c)
 	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
 		// Not every engine, as leaving the flag out means.
-		all := allBenchable()
-		return emptyName(c, "engines", "a list of engines", strings.Join(all.Names(), ", ")+all.UnlistedNote())
+		return emptyName(c, "engines", "a list of engines", strings.Join(benchNames().Forms(), ", "))
 	}
 	if err := engines.CheckDeviceNames(list); err != nil {
 		return err
 	}
 	if unknown := unknownEntries(list); unknown != "" {
 		// bench --engines opencl,bogus waited on a driver that hangs.
-		if _, err := allBenchable().Select(unknown); err != nil {
+		if _, err := benchNames().Select(unknown); err != nil {
 			return err
 		}
 	}
 	if list != "" && slices.ContainsFunc(strings.Split(list, ","), func(n string) bool { return strings.TrimSpace(n) == "" }) {
-		// An empty entry, refused by Select: bench --engines opencl,
-		// waited on a driver that hangs.
-		if _, err := allBenchable().Select(list); err != nil {
+		// An empty entry, refused by Select before any name is looked
+		// up: bench --engines opencl, waited on a driver that hangs.
+		if _, err := benchNames().Select(list); err != nil {
 			return err
 		}
 	}

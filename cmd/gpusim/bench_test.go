@@ -30,11 +30,13 @@ func (failingEngine) Name() string { return "failing" }
 
 func (f failingEngine) Run(context.Context, *sim.Job) (*sim.Result, error) { return nil, f.err }
 
-// withBench replaces what bench can run for one test.
+// withBench replaces what bench can run for one test, and the names a
+// refused --engines gives (benchNames): b's entries.
 func withBench(t *testing.T, b engines.Benchable) {
-	old := forBench
+	old, oldNames := forBench, benchNames
 	forBench = func(string) engines.Benchable { return b }
-	t.Cleanup(func() { forBench = old })
+	benchNames = func() engines.Benchable { return engines.Benchable{Entries: b.Entries, Missing: b.Missing} }
+	t.Cleanup(func() { forBench, benchNames = old, oldNames })
 }
 
 func spec(name string, scales bool, new func(workers int) sim.Engine) engines.Spec {

@@ -42,8 +42,10 @@ func hangingDriver(t *testing.T) string {
 // bogus and an empty --engines listed every engine's devices to name the
 // valid ones, --engines opencl,bogus listed opencl's before it refused
 // bogus, and --engines opencl, listed them before it refused the empty
-// entry. A bad --python, which names no device, is refused at once: bench
-// listed the engines' devices before it checked it.
+// entry; these name the engines' forms (opencl:N), which need no driver,
+// where they waited engines.ListWait to say the devices were not listed.
+// A bad --python, which names no device, is refused at once: bench listed
+// the engines' devices before it checked it.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
@@ -56,6 +58,11 @@ func TestRefusalHangingDriver(t *testing.T) {
 		{"selftest", "--device", "x"},
 		{"bench", "--engines", "opencl:x"},
 		{"bench", "--engines", "serial,opencl:-1"},
+	} {
+		refused[strings.Join(args, " ")] = notListed
+	}
+	const forms = "(valid: serial, parallel, simd, opencl, opencl:N, processes)\n"
+	for _, args := range [][]string{
 		{"bench", "--engines", "bogus"},
 		{"bench", "--engines", "opencl,bogus"},
 		{"bench", "--engines", "opencl:0,simd,cuda"},
@@ -63,7 +70,7 @@ func TestRefusalHangingDriver(t *testing.T) {
 		{"bench", "--engines", "opencl,"},
 		{"bench", "--engines", "opencl:0,,serial"},
 	} {
-		refused[strings.Join(args, " ")] = notListed
+		refused[strings.Join(args, " ")] = forms
 	}
 	const noPython = `gpusim: error: --python: "/nonexistent" cannot import numpy`
 	refused["bench --engines opencl --python /nonexistent"] = noPython
