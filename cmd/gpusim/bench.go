@@ -761,27 +761,8 @@ func benchCombinations(c *cli.Context) error {
 // --plot-format and --update-doc (cfg says which charts there will be).
 func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err error) {
 	opts = benchOptions{plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet"), stdout: c.App.Writer}
-	for _, f := range []string{"plot", "update-doc", "html"} {
-		if c.IsSet(f) && isBlank(c.String(f)) {
-			// Given empty, as by an unset shell variable: not the same
-			// as not given.
-			if f == "plot" {
-				return opts, blankValue(f, c.String(f), "a folder name such as charts", "")
-			}
-			return opts, blankOutput(f, c.String(f))
-		}
-		if c.String(f) == "-" {
-			// Charts or a document named "-", standard output's
-			// usual name: --update-doc read `cannot read "-"`, and
-			// --plot made a folder "-".
-			if f == "plot" {
-				return opts, dashValue(f, "a folder name such as charts", "")
-			}
-			return opts, dashName(f)
-		}
-		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
-			return opts, err
-		}
+	if err := checkBenchOutputNames(c); err != nil {
+		return opts, err
 	}
 	defer func() {
 		if err != nil {
@@ -862,6 +843,35 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
 	}
 	return opts, err
+}
+
+// checkBenchOutputNames refuses, before anything else of bench's outputs,
+// --plot, --update-doc or --html given empty or blank, "-" or a name
+// runfiles.CheckName refuses.
+func checkBenchOutputNames(c *cli.Context) error {
+	for _, f := range []string{"plot", "update-doc", "html"} {
+		if c.IsSet(f) && isBlank(c.String(f)) {
+			// Given empty, as by an unset shell variable: not the same
+			// as not given.
+			if f == "plot" {
+				return blankValue(f, c.String(f), "a folder name such as charts", "")
+			}
+			return blankOutput(f, c.String(f))
+		}
+		if c.String(f) == "-" {
+			// Charts or a document named "-", standard output's
+			// usual name: --update-doc read `cannot read "-"`, and
+			// --plot made a folder "-".
+			if f == "plot" {
+				return dashValue(f, "a folder name such as charts", "")
+			}
+			return dashName(f)
+		}
+		if err := runfiles.CheckName(runfiles.Path{Flag: f, Path: c.String(f)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // heldFiles is the number of bench's output files open at once: its
