@@ -64,7 +64,7 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	files, err := mergeFiles(c)
+	files, note, err := mergeFiles(c)
 	if err != nil {
 		return err
 	}
@@ -73,6 +73,9 @@ func mergeAction(c *cli.Context) error {
 	most := func() (uint64, error) { return mergeReportMost(format, files), nil }
 	if err := checkStdoutFits(c.App.Writer, "the "+format+" report", most, nil); err != nil {
 		return err
+	}
+	if note != "" {
+		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", note)
 	}
 	// One part's histograms at a time: 20,000 parts took 1.4 GB. A stop
 	// (Ctrl-C, SIGTERM) ends it at a part's boundary, with its status
@@ -189,9 +192,10 @@ func writeMerged(c *cli.Context, format string, r *report.Report) error {
 // that starts with "-" is a misplaced flag, "" an unset variable); no part
 // may be the file stdout goes to, and each must be there, open for
 // reading and named once (shard.CheckFiles), or merge exits 2 before it
-// reads any.
-func mergeFiles(c *cli.Context) ([]string, error) {
-	var files []string
+// reads any. note, where not "", is for stderr once every check before
+// the merge passed: an empty --files-from list beside the command line's
+// parts, which preceded the refusal of a part that is not there.
+func mergeFiles(c *cli.Context) (files []string, note string, err error) {
 	// After "--" every name is a part, "-x.json" too (it was refused as a
 	// flag, "--" or not). The flag parser drops a "--" before the first
 	// name, so a first name that begins with "-" came after one (a flag
@@ -211,16 +215,16 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 		if f == "-" {
 			// Standard input's usual name, not a flag: alone, it read as
 			// one "after the part files".
-			return nil, &usageError{msg: `"-": merge reads part files, not standard input`, hint: "name the files, or /dev/stdin for a part piped in: gpusim merge /dev/stdin part-1.json"}
+			return nil, "", &usageError{msg: `"-": merge reads part files, not standard input`, hint: "name the files, or /dev/stdin for a part piped in: gpusim merge /dev/stdin part-1.json"}
 		}
 		if strings.HasPrefix(f, "-") {
 			if st, err := os.Stat(f); err == nil && !st.IsDir() {
 				// A part whose name starts with "-" (bench's children
 				// under TMPDIR=-x) read as a flag after the files,
 				// "--" or not: the hint said flags go before them.
-				return nil, &usageError{msg: fmt.Sprintf("%q: a part file whose name starts with \"-\" reads as a flag", f), hint: "name it ./" + f}
+				return nil, "", &usageError{msg: fmt.Sprintf("%q: a part file whose name starts with \"-\" reads as a flag", f), hint: "name it ./" + f}
 			}
-			return nil, &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
+			return nil, "", &usageError{msg: fmt.Sprintf("%q after the part files: flags go before them", f), hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 		if strings.TrimSpace(f) == "" {
 			// An unset variable in merge "$DIR/part-0.json" "$PART" read
@@ -231,22 +235,19 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 			if f != "" {
 				msg += fmt.Sprintf(", %q", f)
 			}
-			return nil, &usageError{msg: msg, hint: "e.g. gpusim merge --format json part-*.json"}
+			return nil, "", &usageError{msg: msg, hint: "e.g. gpusim merge --format json part-*.json"}
 		}
 	}
 	named := len(files)
-	files, note, err := addListFiles(c, files)
+	files, note, err = addListFiles(c, files)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(files) == 0 {
-		return nil, &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
+		return nil, "", &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
 	}
 	if err := stdioParts(c, files); err != nil {
-		return nil, err
-	}
-	if note != "" {
-		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", note)
+		return nil, "", err
 	}
 	// A part that is not there (a typo, a shard that saved none), a
 	// folder, a file merge may not open or one named twice is a bad name
@@ -260,9 +261,9 @@ func mergeFiles(c *cli.Context) ([]string, error) {
 				hint = h
 			}
 		}
-		return nil, &usageError{msg: err.Error(), hint: hint}
+		return nil, "", &usageError{msg: err.Error(), hint: hint}
 	}
-	return files, nil
+	return files, note, nil
 }
 
 // besideList is the hint for parts that the --files-from list names by
