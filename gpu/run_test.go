@@ -228,13 +228,22 @@ func TestCutToDeadline(t *testing.T) {
 // they aimed at 100 ms each, two in flight, and Run returned 0.1 to 0.2 s
 // after the deadline on pocl (the wall time is logged, not checked: a
 // loaded machine stretches it either way). A launch counts as cut below
-// 98% of its plan (rounding to grid-stride passes takes up to 1%); the
-// first cut may fall above that, so runs 2 to 4 must cut one launch
-// between them.
+// 98% of its plan (rounding to grid-stride passes takes up to 1%).
+//
+// The first run grows launches from the pilot (adapt), where the next runs
+// start. Each of those starts with the rate that makes its planned launch
+// take chunkTarget, and its deadline 1.5 chunkTarget after Run is called:
+// two planned launches do not fit, and the second is queued behind the
+// first at once, not after the device ends one, so the first or the
+// second must be cut whatever the machine's load. Runs of 400 ms at the
+// measured rate, a whole number of planned launches, cut one by 1% or less
+// where the launches kept to their plan, and none where the deadline fell
+// in a launch that a loaded machine made run long (its plan fitted when it
+// was queued): runs 2 to 4 cut no launch at a load of about 10.
 func TestLaunchesCutToDeadline(t *testing.T) {
 	// Atomic: Run returns at the deadline while its last launch may still
 	// be enqueued from the run's goroutine (runUntil), which calls
-	// launched then.
+	// launched then; settled waits for it before the next run.
 	var cut, launches atomic.Int64
 	e := open(t, Options{})
 	e.opts.launched = func(work, plan uint64) {
@@ -245,13 +254,16 @@ func TestLaunchesCutToDeadline(t *testing.T) {
 	}
 	p := sim.Default()
 	p.Lanes, p.Steps = 1<<40, 100
-	var total int64
-	// The first run grows launches from the pilot; the next start where
-	// the last run's reached.
+	launched := 0
 	for run := range 4 {
+		left := 400 * time.Millisecond
+		if run > 0 {
+			e.rate[0] = float64(e.work[0]) / chunkTarget.Seconds()
+			left = 3 * chunkTarget / 2
+		}
 		cut.Store(0)
 		launches.Store(0)
-		d := time.Now().Add(400 * time.Millisecond)
+		d := time.Now().Add(left)
 		ctx, cancel := context.WithDeadline(context.Background(), d)
 		_, err := e.Run(ctx, &sim.Job{Params: p})
 		took := time.Since(d)
@@ -259,13 +271,18 @@ func TestLaunchesCutToDeadline(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("run %d: %v, want the deadline's error", run+1, err)
 		}
+		e.settled()
 		t.Logf("run %d: returned %v after the deadline; %d of %d launches cut", run+1, took, cut.Load(), launches.Load())
-		if run > 0 {
-			total += cut.Load()
+		if run == 0 || launches.Load() == 0 {
+			continue // the deadline passed before a first launch: nothing to cut
+		}
+		launched++
+		if cut.Load() == 0 {
+			t.Errorf("run %d: none of %d launches cut to a deadline 1.5 planned launches away", run+1, launches.Load())
 		}
 	}
-	if total == 0 {
-		t.Errorf("runs 2 to 4: no launch was cut to the deadline")
+	if launched == 0 {
+		t.Errorf("runs 2 to 4: none launched before its deadline")
 	}
 }
 
