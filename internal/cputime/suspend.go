@@ -193,7 +193,7 @@ func firstReading(r reading) {
 	if !suspension.pending {
 		return
 	}
-	suspension.total += gapSince(r.start, nil, false)
+	suspension.total += gapSince(r.start, r.end, r.continued, nil, false)
 	suspension.pending = false
 	keep(r)
 }
@@ -204,18 +204,21 @@ func beat() {
 	r := takeReading()
 	suspension.Lock()
 	defer suspension.Unlock()
-	suspension.total += gapSince(r.start, r.alive, r.ok)
+	suspension.total += gapSince(r.start, r.end, r.continued, r.alive, r.ok)
 	keep(r)
 }
 
 // gapSince is the time the process was suspended between its last beat
-// and now, given its threads' time alive now (threadsAlive): the gap less
-// the beat's own interval (which a running process spends too) where the
-// gap is suspendGap or more, and 0 for a shorter gap or one through which
-// the process ran or waited to run (an overloaded machine, not a stop):
-// one thread's time alive grew by all but less than suspendGap -
-// suspendBeat of the gap, or, where no SIGCONT came in the gap
-// (suspension.continued), the sum of its threads' growths, its running
+// and now, given its threads' time alive (threadsAlive) read from now to
+// end and the SIGCONTs counted at now (a SIGCONT counted in the reading
+// belongs to the next gap, as keep holds: judged in this one too, its stop
+// was counted twice, 'suspended for 4.7s' of 2 s): the gap less the beat's own interval (which a running process
+// spends too) where the gap is suspendGap or more, and 0 for a shorter gap
+// or one through which the process ran or waited to run (an overloaded
+// machine, not a stop): one thread's time alive grew by all but less than
+// suspendGap - suspendBeat of the gap (stoppedFor, which also bounds the
+// time counted), or, where no SIGCONT came in the gap
+// (continued), the sum of its threads' growths, its running
 // children's whole time alive (read only here, suspendChildren: a child
 // it starts holds a thread until it execs), its reaped children's CPU
 // time since the last beat and the machine's steal time in the gap (a
@@ -228,38 +231,60 @@ func beat() {
 // would sum to the gap. Where the threads' times are unknown, the length
 // alone decides, but before the watch's first reading (suspension.pending)
 // only a SIGCONT in the gap does. The caller holds suspension's lock.
-func gapSince(now time.Time, alive map[int]int64, ok bool) time.Duration {
+func gapSince(now, end time.Time, continued int, alive map[int]int64, ok bool) time.Duration {
 	d := now.Sub(suspension.last)
 	if d < suspendGap {
 		return 0
 	}
-	if suspension.pending && suspension.continued == suspension.continuedBeat {
+	if suspension.pending && continued == suspension.continuedBeat {
 		return 0 // before the first reading only a SIGCONT tells a stop
 	}
-	if ok && suspension.aliveOK {
-		most, sum := aliveGrowth(suspension.alive, alive)
-		if suspension.continued == suspension.continuedBeat {
-			// Each thread's growth runs from when the last reading read
-			// its file: what all of them cover starts where the reading
-			// ended. Reading 505 threads' files on a loaded 2-core
-			// machine took up to 0.37 s, and a gap of 0.5 s after it,
-			// with 0.04 to 0.1 s of growth since, read as suspended.
-			if suspension.readEnd.After(suspension.last) {
-				d = now.Sub(suspension.readEnd)
-				if d < suspendGap {
-					return 0
-				}
-			}
-			most = sum
-			if d-most >= suspendGap-suspendBeat {
-				most += suspendChildren() + max(suspendReaped()-suspension.reaped, 0) + max(suspendStolen()-suspension.stolen, 0)
-			}
-		}
-		if d-most < suspendGap-suspendBeat {
+	if !ok || !suspension.aliveOK {
+		return d - suspendBeat
+	}
+	if continued != suspension.continuedBeat {
+		return stoppedFor(d, end, alive)
+	}
+	_, most := aliveGrowth(suspension.alive, alive)
+	// Each thread's growth runs from when the last reading read its
+	// file: what all of them cover starts where the reading ended.
+	// Reading 505 threads' files on a loaded 2-core machine took up to
+	// 0.37 s, and a gap of 0.5 s after it, with 0.04 to 0.1 s of growth
+	// since, read as suspended.
+	if suspension.readEnd.After(suspension.last) {
+		d = now.Sub(suspension.readEnd)
+		if d < suspendGap {
 			return 0
 		}
 	}
+	if d-most >= suspendGap-suspendBeat {
+		most += suspendChildren() + max(suspendReaped()-suspension.reaped, 0) + max(suspendStolen()-suspension.stolen, 0)
+	}
+	if d-most < suspendGap-suspendBeat {
+		return 0
+	}
 	return d - suspendBeat
+}
+
+// stoppedFor is the time the process was stopped in a gap of d since the
+// last beat that a SIGCONT ended, given its threads' time alive read up to
+// end: the time the thread that grew most was not alive, from the last
+// beat to end, where that is suspendGap - suspendBeat or more, and at most
+// d - suspendBeat; 0 otherwise. A thread's time alive cannot grow while
+// the process is stopped, and grows through a wait for a core: a process
+// of 1000 goroutines stopped for 2 s on a loaded 2-core machine had gaps
+// of 5 to 8 s, the rest of them spent waiting to run, and its whole gap
+// was counted ('suspended for 6.7s', 8.2s and 17.3s). Its threads' files
+// are read up to end (0.5 to 1.5 s after the reading's start, for 400
+// threads), and their growth is measured to then: the gap alone would
+// count 0.73 s of that 2 s stop. The caller holds suspension's lock.
+func stoppedFor(d time.Duration, end time.Time, alive map[int]int64) time.Duration {
+	most, _ := aliveGrowth(suspension.alive, alive)
+	idle := max(end.Sub(suspension.last), d) - most
+	if idle < suspendGap-suspendBeat {
+		return 0
+	}
+	return min(idle, d-suspendBeat)
 }
 
 // aliveGrowth is the most any one thread's time alive grew from before to
@@ -280,7 +305,9 @@ func aliveGrowth(before, after map[int]int64) (most, sum time.Duration) {
 // (suspendGap) in a beat every 0.1 s, the one open now included: a caller
 // that runs first after a SIGCONT, before the watch's goroutine, sees the
 // stop too. A stop under 0.5 s is not counted, and each is counted to
-// within 0.1 s. On Linux a gap through which one of the process's threads
+// within 0.1 s, or, on Linux, at most the time the thread of the process
+// that grew most was not alive in its gap, where a loaded machine made the
+// gap longer than the stop (stoppedFor). On Linux a gap through which one of the process's threads
 // ran or waited on a run queue (an overloaded machine) is not counted
 // (threadsAlive), nor, without a SIGCONT in it, one the virtual machine's
 // steal time explains (stolenTime); a thread blocked on I/O meanwhile (heavy swapping) still
@@ -294,14 +321,20 @@ func Suspended() time.Duration {
 	suspension.Unlock()
 	var alive map[int]int64
 	ok := false
-	if open { // read only where a gap is open: it is rare, and reads files
-		awaitContinued(now)
+	end := now
+	continued := -1 // read below, where no gap is open
+	if open {       // read only where a gap is open: it is rare, and reads files
+		continued = awaitContinued(now)
 		alive, ok = suspendAlive()
+		end = suspendNow()
 	}
 	suspension.Lock()
 	defer suspension.Unlock()
 	if !suspension.watching {
 		return 0
 	}
-	return suspension.total + gapSince(now, alive, ok)
+	if continued < 0 {
+		continued = suspension.continued
+	}
+	return suspension.total + gapSince(now, end, continued, alive, ok)
 }

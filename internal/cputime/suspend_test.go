@@ -133,7 +133,8 @@ func TestSuspendedStarved(t *testing.T) {
 	suspension.continued++ // the gap ended a stop
 	suspension.Unlock()
 	beat()
-	if got, want := Suspended(), 7900*time.Millisecond; got != want {
+	// Counted as stopped: the 8 s less the 0.4 s a thread was alive.
+	if got, want := Suspended(), 7600*time.Millisecond; got != want {
 		t.Errorf("the same gap with a SIGCONT: Suspended() = %v, want %v", got, want)
 	}
 	// Children that waited for a core through the gap (their whole time
@@ -151,10 +152,10 @@ func TestSuspendedStarved(t *testing.T) {
 		cont             bool
 		want             time.Duration
 	}{
-		{3 * time.Second, 0, false, 7900 * time.Millisecond},
-		{0, 3 * time.Second, false, 7900 * time.Millisecond},
-		{time.Second, time.Second, false, 7900*time.Millisecond + 2900*time.Millisecond}, // 1 s unexplained
-		{3 * time.Second, 0, true, 7900*time.Millisecond + 2*2900*time.Millisecond},
+		{3 * time.Second, 0, false, 7600 * time.Millisecond},
+		{0, 3 * time.Second, false, 7600 * time.Millisecond},
+		{time.Second, time.Second, false, 7600*time.Millisecond + 2900*time.Millisecond}, // 1 s unexplained
+		{3 * time.Second, 0, true, 7600*time.Millisecond + 2*2900*time.Millisecond},
 	} {
 		now = now.Add(3 * time.Second)
 		children, reaped = c.children, reaped+c.reaped
@@ -323,6 +324,91 @@ func TestSuspendedSlowReading(t *testing.T) {
 		if got := Suspended(); got != c.want {
 			t.Errorf("#%d: after the beat: Suspended() = %v, want %v", i, got, c.want)
 		}
+	}
+}
+
+// TestSuspendedAmongMany: a gap a SIGCONT ended counts the time the
+// thread that grew most was not alive, measured up to the end of the
+// reading of its file, where the gap is longer: a process of 1000
+// goroutines (GOMAXPROCS=1000 bin/gpusim run --engine parallel --lanes 3e7
+// --steps 20) stopped for 2 s on a loaded 2-core machine had gaps of 5 to
+// 8 s, the rest waiting to run, and said "suspended for 6.7s" (8.2s,
+// 17.3s); its 400 threads' files took 0.5 to 1.5 s to read, and judged
+// from the gap alone a stop of 1.8 s read as 0.3 s, none.
+func TestSuspendedAmongMany(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	watchThreads(t, &now, threads)
+	read := suspendAlive
+	var readTook, grow time.Duration // the reading's time, and thread 1's growth by its end
+	suspendAlive = func() (map[int]int64, bool) {
+		now = now.Add(readTook)
+		threads[1] += int64(grow)
+		return read()
+	}
+	for i, c := range []struct {
+		gap, readTook, grow, want time.Duration
+	}{
+		{time.Second, 0, 100 * time.Millisecond, 900 * time.Millisecond},                                     // the beat's interval is not counted
+		{6 * time.Second, 0, 4 * time.Second, 2 * time.Second},                                               // stopped 2 s, waiting to run 4 s
+		{6800 * time.Millisecond, 1500 * time.Millisecond, 6500 * time.Millisecond, 1800 * time.Millisecond}, // its reading 1.5 s long
+	} {
+		suspension.Lock()
+		suspension.total = 0
+		suspension.continued++
+		suspension.Unlock()
+		now = now.Add(c.gap)
+		readTook, grow = c.readTook, c.grow
+		beat()
+		readTook, grow = 0, 0
+		if got := Suspended(); got != c.want {
+			t.Errorf("#%d: a gap of %v, read in %v, one thread alive %v of it: Suspended() = %v, want %v", i, c.gap, c.readTook, c.grow, got, c.want)
+		}
+	}
+}
+
+// TestSuspendedContinuedInLongReading: a stop in a beat's reading of the
+// threads, after a gap a loaded machine made long, is counted once, by the
+// next beat: judged by the SIGCONTs counted when the reading was done, the
+// gap before it took the stop in as well (GOMAXPROCS=1000 bin/gpusim run
+// --engine parallel --lanes 3e7 --steps 20, stopped for 2 s 0.4 s into the
+// run: 'suspended for 4.7s', 2.2 s and 2.5 s).
+func TestSuspendedContinuedInLongReading(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	watchThreads(t, &now, threads)
+	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
+	read := suspendAlive
+	inReading := false
+	suspendAlive = func() (map[int]int64, bool) {
+		if inReading { // stopped 2 s of a reading of 2.5 s, then a SIGCONT
+			now = now.Add(2500 * time.Millisecond)
+			threads[1] += ms(500)
+			suspension.Lock()
+			suspension.continued++
+			suspension.Unlock()
+		}
+		return read()
+	}
+	now = now.Add(time.Second) // a loaded gap: thread 1 waited to run through it
+	threads[1] += ms(950)
+	inReading = true
+	beat()
+	inReading = false
+	suspension.Lock()
+	counted := suspension.total
+	suspension.Unlock()
+	if counted != 0 {
+		t.Errorf("the beat whose reading held the stop counted %v, want 0 (the gap before it ran)", counted)
+	}
+	now = now.Add(100 * time.Millisecond)
+	threads[1] += ms(100)
+	beat()
+	// The gap from the last beat's start, 2.6 s, less what thread 1 grew
+	// since its reading (0.1 s): 0.5 s above the stop, the reading's time
+	// thread 1 was alive before its file was read.
+	if got, want := Suspended(), 2500*time.Millisecond; got != want {
+		t.Errorf("after the next beat: Suspended() = %v, want %v (the stop of 2 s once)", got, want)
 	}
 }
 
