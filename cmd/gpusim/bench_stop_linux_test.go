@@ -96,16 +96,18 @@ func TestBenchCtrlZ(t *testing.T) {
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGTSTP); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if s := states(); strings.Join(s, "") != strings.Repeat("T", len(s)) {
-		t.Errorf("after Ctrl-Z: bench and its children %v in states %q; want every one stopped (T); stderr %q", append([]int{cmd.Process.Pid}, children...), s, stderr)
+	// Polled, not read once after a fixed sleep, which a loaded machine
+	// can outlast: a stop not passed on never comes, and fails at 10 s.
+	allStopped := func(s []string) bool { return strings.Join(s, "") == strings.Repeat("T", len(s)) }
+	if s, ok := waitStates(states, allStopped); !ok {
+		t.Errorf("after Ctrl-Z: bench and its children %v in states %q for 10 s; want every one stopped (T); stderr %q", append([]int{cmd.Process.Pid}, children...), s, stderr)
 	}
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if s := states(); strings.Contains(strings.Join(s, ""), "T") {
-		t.Errorf("after SIGCONT: bench and its children in states %q; want none stopped", s)
+	noneStopped := func(s []string) bool { return !strings.Contains(strings.Join(s, ""), "T") }
+	if s, ok := waitStates(states, noneStopped); !ok {
+		t.Errorf("after SIGCONT: bench and its children in states %q for 10 s; want none stopped", s)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -114,4 +116,18 @@ func TestBenchCtrlZ(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want %d; stderr %q", code, interrupt.ExitSIGTERM, stderr)
 	}
 	testenv.CheckGone(t, children, "bench's children")
+}
+
+// waitStates reads states every 10 ms until want holds of them, 10 s at
+// most: the last states read, and whether want held.
+func waitStates(states func() []string, want func([]string) bool) ([]string, bool) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		s := states()
+		if want(s) {
+			return s, true
+		}
+		if time.Now().After(deadline) {
+			return s, false
+		}
+	}
 }
