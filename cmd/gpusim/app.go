@@ -108,6 +108,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interrupt.ExitNow = interrupt.Now(stopped)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
+	// A stop ends a refusal's wait on a driver that hangs at once.
+	engines.StopListingOn(ctx.Done())
 	if runsWork(args) {
 		// SIGXCPU before a plain ulimit -t's SIGKILL: a stop, not a
 		// kill mid-write.

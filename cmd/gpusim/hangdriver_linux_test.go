@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,5 +136,54 @@ func refusedWithin(t *testing.T, lib string, args []string, prefix, want string)
 	}
 	if took > 10*time.Second {
 		t.Errorf("the refusal took %v, want a few seconds at most", took)
+	}
+}
+
+// TestStopHangingDriver: a SIGINT or SIGTERM during a refusal's wait for a
+// driver that hangs in clGetPlatformIDs ends it at once with the signal's
+// status and message, as it ends run --device 0's wait on the driver: the
+// wait went on and the forced exit ended it StopGrace (0.6 s) after the
+// signal.
+func TestStopHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	for _, c := range []struct {
+		args []string
+		sig  syscall.Signal
+		want int
+	}{
+		{[]string{"run", "--device", "-1"}, syscall.SIGINT, 130},
+		{[]string{"bench", "--engines", "bogus"}, syscall.SIGTERM, 143},
+		{[]string{"bench", "--engines", "processes:x"}, syscall.SIGINT, 130},
+		{[]string{"run", "--device", "0"}, syscall.SIGINT, 130},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("gpusim", c.args...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond) // inside the 2 s wait
+			t0 := time.Now()
+			if err := cmd.Process.Signal(c.sig); err != nil {
+				t.Fatal(err)
+			}
+			kill := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			err := cmd.Wait()
+			took := time.Since(t0)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != c.want {
+				t.Errorf("%v (stderr %q), want exit status %d", err, stderr.String(), c.want)
+			}
+			if got := stderr.String(); !strings.HasPrefix(got, "gpusim: interrupted") && !strings.HasPrefix(got, "gpusim: terminated") {
+				t.Errorf("stderr %q, want the stop's message alone", got)
+			}
+			if took > 400*time.Millisecond {
+				t.Errorf("exited %v after the signal, want at once (the forced exit comes at 0.6 s)", took)
+			}
+		})
 	}
 }
