@@ -171,7 +171,7 @@ func benchAction(c *cli.Context) error {
 	if err := cmp.Or(checkEngineNames(c), checkPythonFlag(c, cfg)); err != nil {
 		return err
 	}
-	specs, notes, err := benchEngines(c)
+	specs, notes, err := benchEnginesRefusing(c, &cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -533,6 +533,57 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 		}
 	}
 	return specs, notes, nil
+}
+
+// benchEnginesRefusing is benchEngines, whose listing of the devices it
+// waits for as long as the driver takes, unless the benchmark's plan is
+// refused whatever the devices: the checks of the processes engine's
+// children at once (descriptors, threads, temporary room, memory: their
+// refusals do not count the devices) on the engines planned without them
+// (benchPlanned). Then the listing is waited for engines.ListWait at
+// most, and past it the plan's refusal is the error: bench --engines
+// opencl,processes --workers 1024 waited for ever on a driver that hangs
+// to be refused for its children's memory. Where the driver answers in
+// time, benchEngines' own error comes first, as before.
+func benchEnginesRefusing(c *cli.Context, cfg *bench.Config, opts benchOptions) ([]engines.Spec, []string, error) {
+	planned := benchPlanned(engineList(c))
+	perr := cmp.Or(checkBenchFiles(cfg, planned, opts), checkBenchThreads(cfg, planned), checkBenchTemp(cfg, planned), checkBenchChildren(cfg, planned))
+	if perr == nil || !slices.ContainsFunc(planned, func(s engines.Spec) bool { return s.Device }) {
+		return benchEngines(c)
+	}
+	type listed struct {
+		specs []engines.Spec
+		notes []string
+		err   error
+	}
+	l, ok := engines.WithinListWait(func() listed {
+		specs, notes, err := benchEngines(c)
+		return listed{specs, notes, err}
+	})
+	if !ok {
+		return nil, nil, perr
+	}
+	return l.specs, l.notes, l.err
+}
+
+// benchPlanned is plannedSpecs(list), and for an empty list (every engine
+// that runs here) the processes engine where it can run and each device
+// engine's entry as one device: what the checks of benchEnginesRefusing
+// count before the devices are listed.
+func benchPlanned(list string) []engines.Spec {
+	specs := plannedSpecs(list)
+	if strings.TrimSpace(list) != "" {
+		return specs
+	}
+	for _, e := range engines.All() {
+		if e.Bench != nil && e.Devices != nil {
+			specs = append(specs, engines.Spec{Name: e.Name, Entry: e.Name, Device: true})
+		}
+	}
+	if p := bench.WithProcesses(engines.Benchable{Missing: map[string]error{}}); len(p.Specs) > 0 {
+		specs = append(specs, p.Specs...)
+	}
+	return specs
 }
 
 // checkEngineNames refuses what of --engines no driver need answer to

@@ -110,20 +110,48 @@ func TestFloorHangingDriver(t *testing.T) {
 	}
 }
 
+// TestPlanHangingDriver: a benchmark refused for its processes engine's
+// children at once (here the descriptors they hold, under ulimit -n 200)
+// is refused within engines.ListWait (2 s) and a little under a driver
+// that hangs in clGetPlatformIDs, with its --engines naming a device
+// engine or left out (every engine): the refusal came after the listing
+// of the devices and waited for ever.
+func TestPlanHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	const want = "the 256 the processes engine's 64 children at once hold (4 each)"
+	for _, line := range []string{
+		"bench --engines opencl,processes --workers 64",
+		"bench --engines processes,opencl:0 --workers 64 --lanes 1e6",
+		"bench --workers 64",
+	} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			refusedWithinRun(t, lib, "sh", []string{"-c", "ulimit -n 200 && exec gpusim " + line}, "gpusim: error: ulimit -n: ", want)
+		})
+	}
+}
+
 // refusedWithin runs gpusim args with the OpenCL library lib and wants
 // exit 2 within 10 s, nothing on stdout and a stderr that begins with
 // prefix and holds want.
 func refusedWithin(t *testing.T, lib string, args []string, prefix, want string) {
 	t.Helper()
+	refusedWithinRun(t, lib, "gpusim", args, prefix, want)
+}
+
+// refusedWithinRun is refusedWithin of the program name with args: sh, for
+// a limit set before gpusim starts.
+func refusedWithinRun(t *testing.T, lib, name string, args []string, prefix, want string) (took time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "gpusim", args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
 	err := cmd.Run()
-	took := time.Since(t0)
+	took = time.Since(t0)
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
@@ -137,6 +165,7 @@ func refusedWithin(t *testing.T, lib string, args []string, prefix, want string)
 	if took > 10*time.Second {
 		t.Errorf("the refusal took %v, want a few seconds at most", took)
 	}
+	return took
 }
 
 // TestStopHangingDriver: a SIGINT or SIGTERM during a refusal's wait for a
@@ -153,7 +182,6 @@ func TestStopHangingDriver(t *testing.T) {
 	}{
 		{[]string{"run", "--device", "-1"}, syscall.SIGINT, 130},
 		{[]string{"bench", "--engines", "bogus"}, syscall.SIGTERM, 143},
-		{[]string{"bench", "--engines", "processes:x"}, syscall.SIGINT, 130},
 		{[]string{"run", "--device", "0"}, syscall.SIGINT, 130},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
