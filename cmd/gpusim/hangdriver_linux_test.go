@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
 
@@ -131,6 +132,24 @@ func TestPlanHangingDriver(t *testing.T) {
 	}
 }
 
+// TestDeviceOfNoneHangingDriver: a device named after an engine that runs
+// on none (processes:x, serial:0) is refused at once under a driver that
+// hangs in clGetPlatformIDs, the devices named by their form: no driver
+// need answer, and the refusal waited engines.ListWait (2 s) to list the
+// valid names (processes:x), or for ever (serial:0,opencl; opencl,simd:1).
+func TestDeviceOfNoneHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	const forms = "(valid: serial, parallel, simd, opencl, opencl:N, processes)"
+	for _, line := range []string{"bench --engines processes:x", "bench --engines serial:0,opencl", "bench --engines opencl,simd:1"} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			if took := refusedWithinRun(t, lib, "gpusim", strings.Fields(line), "gpusim: error: --engines: unknown engine ", forms); took > time.Second {
+				t.Errorf("the refusal took %v, want it at once", took)
+			}
+		})
+	}
+}
+
 // refusedWithin runs gpusim args with the OpenCL library lib and wants
 // exit 2 within 10 s, nothing on stdout and a stderr that begins with
 // prefix and holds want.
@@ -172,7 +191,9 @@ func refusedWithinRun(t *testing.T, lib, name string, args []string, prefix, wan
 // driver that hangs in clGetPlatformIDs ends it at once with the signal's
 // status and message, as it ends run --device 0's wait on the driver: the
 // wait went on and the forced exit ended it StopGrace (0.6 s) after the
-// signal.
+// signal. An exit at StopGrace or later is the forced exit's or a loaded
+// machine's, and is tried again, 3 tries at most: the wait that goes on
+// exits at StopGrace every time.
 func TestStopHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	for _, c := range []struct {
@@ -181,37 +202,52 @@ func TestStopHangingDriver(t *testing.T) {
 		want int
 	}{
 		{[]string{"run", "--device", "-1"}, syscall.SIGINT, 130},
-		{[]string{"bench", "--engines", "bogus"}, syscall.SIGTERM, 143},
+		// Refused for its years, after the 2 s wait for the devices.
+		{[]string{"bench", "--engines", "opencl", "--lanes", "1e12", "--steps", "1e9"}, syscall.SIGTERM, 143},
 		{[]string{"run", "--device", "0"}, syscall.SIGINT, 130},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command("gpusim", c.args...)
-			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+			var took time.Duration
+			for try := 1; try <= 3; try++ {
+				if took = stopInWait(t, lib, c.args, c.sig, c.want); took < interrupt.StopGrace {
+					return
+				}
+				t.Logf("try %d: exited %v after the signal", try, took)
 			}
-			time.Sleep(500 * time.Millisecond) // inside the 2 s wait
-			t0 := time.Now()
-			if err := cmd.Process.Signal(c.sig); err != nil {
-				t.Fatal(err)
-			}
-			kill := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
-			defer kill.Stop()
-			err := cmd.Wait()
-			took := time.Since(t0)
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != c.want {
-				t.Errorf("%v (stderr %q), want exit status %d", err, stderr.String(), c.want)
-			}
-			if got := stderr.String(); !strings.HasPrefix(got, "gpusim: interrupted") && !strings.HasPrefix(got, "gpusim: terminated") {
-				t.Errorf("stderr %q, want the stop's message alone", got)
-			}
-			if took > 400*time.Millisecond {
-				t.Errorf("exited %v after the signal, want at once (the forced exit comes at 0.6 s)", took)
-			}
+			t.Errorf("exited %v after the signal in each of 3 tries, want before the forced exit (%v)", took, interrupt.StopGrace)
 		})
 	}
+}
+
+// stopInWait starts gpusim args with the OpenCL library lib, sends it sig
+// 0.5 s later (inside the 2 s wait for the driver), and wants exit status
+// want with the stop's message alone on stderr: how long after the signal
+// it exited.
+func stopInWait(t *testing.T, lib string, args []string, sig syscall.Signal, want int) time.Duration {
+	t.Helper()
+	cmd := exec.Command("gpusim", args...)
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // inside the 2 s wait
+	t0 := time.Now()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	kill := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
+	defer kill.Stop()
+	err := cmd.Wait()
+	took := time.Since(t0)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != want {
+		t.Errorf("%v (stderr %q), want exit status %d", err, stderr.String(), want)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, "gpusim: interrupted") && !strings.HasPrefix(got, "gpusim: terminated") {
+		t.Errorf("stderr %q, want the stop's message alone", got)
+	}
+	return took
 }
