@@ -45,8 +45,11 @@ var benchNames = func() engines.Benchable { return engines.BenchEntries(bench.Pr
 
 // unknownEntries is the names of a comma-separated --engines list that
 // name no engine, joined by commas, in order: an entry (before any ":")
-// no engine of the registry nor bench's processes has, or ENTRY:X where
-// ENTRY runs on no device ("serial:0"), which no driver can make valid.
+// no engine of the registry nor bench's processes has, one bench does not
+// run (auto: no Bench), or ENTRY:X where ENTRY runs on no device
+// ("serial:0"), which no driver can make valid. auto passed here and was
+// refused by the list of the engines it named, started: bench --engines
+// auto,serial read `unknown engine "auto" (valid: serial, processes)`.
 func unknownEntries(list string) string {
 	var unknown []string
 	for name := range strings.SplitSeq(list, ",") {
@@ -60,7 +63,7 @@ func unknownEntries(list string) string {
 			if device {
 				unknown = append(unknown, name)
 			}
-		case err != nil || device && e.Devices == nil:
+		case err != nil || e.Bench == nil || device && e.Devices == nil:
 			unknown = append(unknown, name)
 		}
 	}
