@@ -182,7 +182,8 @@ func watchStart() {
 
 // firstReading puts in the watch's first reading of the threads, r, and
 // counts the gap since WatchSuspend as a suspension only where a SIGCONT
-// ended it (gapSince): the reading is the start of the next gap, not
+// ended it, and then no more than the time the thread alive longest was
+// not (gapSince, stoppedFor; suspension.alive is nil until it): the reading is the start of the next gap, not
 // WatchSuspend's time. On a loaded machine the watch's goroutine got to it
 // up to 0.56 s after WatchSuspend (GOMAXPROCS=2000, 611 goroutines on 2
 // cores), and the first beat, measuring that whole wait against the
@@ -193,7 +194,7 @@ func firstReading(r reading) {
 	if !suspension.pending {
 		return
 	}
-	suspension.total += gapSince(r.start, r.end, r.continued, nil, false)
+	suspension.total += gapSince(r.start, r.end, r.continued, r.alive, r.ok)
 	suspension.pending = false
 	keep(r)
 }
@@ -238,6 +239,14 @@ func gapSince(now, end time.Time, continued int, alive map[int]int64, ok bool) t
 	}
 	if suspension.pending && continued == suspension.continuedBeat {
 		return 0 // before the first reading only a SIGCONT tells a stop
+	}
+	if suspension.pending && ok {
+		// No reading before: each thread's whole time alive is its
+		// growth (stoppedFor), all but the few milliseconds before
+		// WatchSuspend. The whole gap counted: GOMAXPROCS=300 run
+		// --engine parallel, stopped for 1 s 20 ms into the process on
+		// a loaded machine, read 'suspended for 4.1s'.
+		return stoppedFor(d, end, alive)
 	}
 	if !ok || !suspension.aliveOK {
 		return d - suspendBeat

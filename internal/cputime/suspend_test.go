@@ -276,6 +276,37 @@ func TestSuspendedFirstReading(t *testing.T) {
 	}
 }
 
+// TestSuspendedFirstReadingLoaded: a stop before the watch's first reading,
+// in a gap a loaded machine stretched, counts no more than the time the
+// thread alive longest was not: GOMAXPROCS=300 run --engine parallel,
+// stopped for 1 s 20 ms into the process, read 'suspended for 4.1s', the
+// whole gap less the beat.
+func TestSuspendedFirstReadingLoaded(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	threads := map[int]int64{1: 0, 2: 0}
+	watchThreads(t, &now, threads)
+	suspension.Lock()
+	suspension.pending, suspension.last, suspension.total = true, now, 0
+	suspension.alive, suspension.aliveOK = nil, false
+	suspension.continuedBeat = suspension.continued
+	suspension.continued++ // the stop's SIGCONT
+	suspension.Unlock()
+	// A 1 s stop in a 4.2 s gap: thread 1 ran or waited to run for the
+	// rest of it, thread 2 for 0.5 s.
+	now = now.Add(4200 * time.Millisecond)
+	threads[1] += int64(3200 * time.Millisecond)
+	threads[2] += int64(500 * time.Millisecond)
+	want := time.Second
+	if got := Suspended(); got != want { // before the reading
+		t.Errorf("before the first reading: Suspended() = %v, want %v", got, want)
+	}
+	alive, ok := suspendAlive()
+	firstReading(reading{start: now, end: now, continued: suspension.continued, alive: alive, ok: ok})
+	if got := Suspended(); got != want {
+		t.Errorf("after the first reading: Suspended() = %v, want %v", got, want)
+	}
+}
+
 // TestSuspendedSlowReading: a gap with no SIGCONT is judged by the
 // threads' growth from where the last reading of them ended, as each
 // thread's growth runs from when its file was read. Reading 505 threads'
