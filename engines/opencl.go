@@ -163,10 +163,14 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // listStop is the channel StopListingOn set, nil before.
 var listStop atomic.Pointer[<-chan struct{}]
 
-// StopListingOn makes a close of done (a stop's context, Done) end
+// StopListingOn makes a close of done (closed at a stop's signal) end
 // WithinListWait's wait at once, for the command that refuses to say
-// the stop's status, not wait ListWait for the driver.
-func StopListingOn(done <-chan struct{}) { listStop.Store(&done) }
+// the stop's status, not wait ListWait for the driver; restore puts back
+// the channel before it, for the command's end.
+func StopListingOn(done <-chan struct{}) (restore func()) {
+	old := listStop.Swap(&done)
+	return func() { listStop.Store(old) }
+}
 
 // ListWait is how long WithinListWait waits (listWait).
 func ListWait() time.Duration { return listWait }

@@ -108,8 +108,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interrupt.ExitNow = interrupt.Now(stopped)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
-	// A stop ends a refusal's wait on a driver that hangs at once.
-	engines.StopListingOn(ctx.Done())
+	// A stop ends a refusal's wait on a driver that hangs at once: a
+	// signal's, not the context's end as Run returns, which left every
+	// later listing in the process (tests' commands) "not answered" at
+	// once, each device then taken for a GPU (TestListingAfterRun).
+	defer engines.StopListingOn(signalled(ctx))()
 	if runsWork(args) {
 		// SIGXCPU before a plain ulimit -t's SIGKILL: a stop, not a
 		// kill mid-write.
@@ -460,6 +463,19 @@ func couldNotRun(cmd, cause string, err error) error {
 
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runContextHeld(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// signalled is a channel closed when a signal stops ctx
+// (interrupt.SignalError is its cause), and never where ctx ends
+// otherwise.
+func signalled(ctx context.Context) <-chan struct{} {
+	sig := make(chan struct{})
+	context.AfterFunc(ctx, func() {
+		if errors.As(context.Cause(ctx), new(*interrupt.SignalError)) {
+			close(sig)
+		}
+	})
+	return sig
 }
 
 // runContextHeld is runContext with held, Run's early notes that

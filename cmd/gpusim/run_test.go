@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -143,6 +144,27 @@ func cpuDevice(t *testing.T) (index, units int, ds []gpu.DeviceDesc) {
 		t.Skip("no CPU device here")
 	}
 	return c, ds[c].ComputeUnits, ds
+}
+
+// TestListingAfterRun: a command run in the process after Run has
+// returned still waits for the driver to list its devices: Run's stop
+// for the listing's wait was its context's end, closed as Run returned,
+// so that every later listing read "not answered" at once and pocl's
+// device was taken for a GPU ("at 2e+12 lane-steps/s for opencl on 1
+// device taken for a GPU"); TestCPUDeviceFloor failed so in a whole run
+// of the package.
+func TestListingAfterRun(t *testing.T) {
+	c, units, _ := cpuDevice(t)
+	if code := Run([]string{"version"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		t.Fatalf("version: exit %d", code)
+	}
+	want := fmt.Sprintf("for opencl on 1 CPU device with %s", count.Noun(units, "compute unit"))
+	for _, steps := range []string{"1", "10"} {
+		code, _, stderr := run(context.Background(), "run", "--device", strconv.Itoa(c), "--lanes", "2^64-1", "--steps", steps)
+		if code != exitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("run --device %d --lanes 2^64-1 --steps %s after Run: exit %d, stderr %q; want exit 2, %q", c, steps, code, stderr, want)
+		}
+	}
 }
 
 // TestCPUDeviceFloor: an OpenCL device that computes on the machine's
