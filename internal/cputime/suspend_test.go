@@ -307,6 +307,22 @@ func TestSuspendedFirstReadingLoaded(t *testing.T) {
 	}
 }
 
+// duringReading makes each reading of the threads (suspendAlive) that
+// comes while *on is true run during first, then the reading set before
+// it (watchThreads'): a test's slow reading, or a stop in one. The watch's
+// fakes put the real reading back when the test ends.
+func duringReading(during func()) (on *bool) {
+	read := suspendAlive
+	on = new(bool)
+	suspendAlive = func() (map[int]int64, bool) {
+		if *on {
+			during()
+		}
+		return read()
+	}
+	return on
+}
+
 // TestSuspendedSlowReading: a gap with no SIGCONT is judged by the
 // threads' growth from where the last reading of them ended, as each
 // thread's growth runs from when its file was read. Reading 505 threads'
@@ -319,15 +335,10 @@ func TestSuspendedSlowReading(t *testing.T) {
 	threads := map[int]int64{1: 0, 2: 0}
 	watchThreads(t, &now, threads)
 	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
-	read := suspendAlive
-	slow := false
-	suspendAlive = func() (map[int]int64, bool) {
-		if slow { // the reading takes 0.4 s, in which the threads grow
-			now = now.Add(400 * time.Millisecond)
-			threads[1] += ms(400)
-		}
-		return read()
-	}
+	slow := duringReading(func() { // the reading takes 0.4 s, in which the threads grow
+		now = now.Add(400 * time.Millisecond)
+		threads[1] += ms(400)
+	})
 	for i, c := range []struct {
 		cont bool // a SIGCONT came in the gap
 		want time.Duration
@@ -338,9 +349,9 @@ func TestSuspendedSlowReading(t *testing.T) {
 		suspension.Lock()
 		suspension.total = 0
 		suspension.Unlock()
-		slow = true
+		*slow = true
 		beat() // starts at now, ends 0.4 s later
-		slow = false
+		*slow = false
 		now = now.Add(150 * time.Millisecond) // 0.55 s after the beat's start
 		threads[1] += ms(60)
 		if c.cont {
@@ -409,23 +420,16 @@ func TestSuspendedContinuedInLongReading(t *testing.T) {
 	threads := map[int]int64{1: 0, 2: 0}
 	watchThreads(t, &now, threads)
 	ms := func(n int64) int64 { return n * int64(time.Millisecond) }
-	read := suspendAlive
-	inReading := false
-	suspendAlive = func() (map[int]int64, bool) {
-		if inReading { // stopped 2 s of a reading of 2.5 s, then a SIGCONT
-			now = now.Add(2500 * time.Millisecond)
-			threads[1] += ms(500)
-			suspension.Lock()
-			suspension.continued++
-			suspension.Unlock()
-		}
-		return read()
-	}
+	inReading := duringReading(func() { // stopped 2 s of a reading of 2.5 s, then a SIGCONT
+		now = now.Add(2500 * time.Millisecond)
+		threads[1] += ms(500)
+		noteContinued()
+	})
 	now = now.Add(time.Second) // a loaded gap: thread 1 waited to run through it
 	threads[1] += ms(950)
-	inReading = true
+	*inReading = true
 	beat()
-	inReading = false
+	*inReading = false
 	suspension.Lock()
 	counted := suspension.total
 	suspension.Unlock()
@@ -497,22 +501,17 @@ func TestSuspendedInReading(t *testing.T) {
 	now := time.Unix(1e9, 0)
 	threads := map[int]int64{1: 0, 2: 0}
 	watchThreads(t, &now, threads)
-	read := suspendAlive
-	stop := false
-	suspendAlive = func() (map[int]int64, bool) {
-		if stop { // stopped for 2 s in the reading, then continued
-			now = now.Add(2 * time.Second)
-			noteContinued()
-		}
-		return read()
-	}
+	stop := duringReading(func() { // stopped for 2 s in the reading, then continued
+		now = now.Add(2 * time.Second)
+		noteContinued()
+	})
 	suspension.Lock()
 	suspension.total = 0
 	suspension.Unlock()
 	now = now.Add(suspendBeat)
-	stop = true
+	*stop = true
 	beat()
-	stop = false
+	*stop = false
 	// The gap open since the beat's start holds the stop already.
 	if got, want := Suspended(), 1900*time.Millisecond; got != want {
 		t.Errorf("after the reading's beat: Suspended() = %v, want %v", got, want)
