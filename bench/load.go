@@ -169,7 +169,9 @@ var notJudgedCSV = fmt.Sprintf("; not judged: under %s s, too short to judge", f
 // csvRows are l's rows in the CSV (CSVHeader's load section), as
 // WriteCSV's column-value maps: one for the table and one for its peak,
 // where it has one, each with its figures in other_cpus, cpus and wall_s,
-// as JSON's fields, and in its note. The CSV had none, and a CSV reader
+// as JSON's fields, and in its note; the table's row says busy and
+// not_judged in their columns too, where a CSV reader had them only in the
+// note's words. The CSV had none, and a CSV reader
 // saw the load only in a busy table's note; then the figures only in the
 // note's words. A table too short to judge says so (notJudgedCSV), where
 // it read as a judged one that was not busy.
@@ -188,7 +190,8 @@ func (l Load) csvRows() []map[string]string {
 		kv["other_cpus"], kv["cpus"], kv["wall_s"] = fmtF(other), strconv.Itoa(l.CPUs), fmtF(float64(wall))
 		return kv
 	}
-	rows := []map[string]string{figures(map[string]string{"section": "load", "note": note}, l.OtherCPUs, l.Wall)}
+	rows := []map[string]string{figures(map[string]string{"section": "load", "note": note,
+		"busy": strconv.FormatBool(l.Busy), "not_judged": strconv.FormatBool(l.NotJudged)}, l.OtherCPUs, l.Wall)}
 	if p := l.Peak; p != nil {
 		engine, workers := p.Engine, ""
 		if i := strings.LastIndex(p.Engine, "/"); i >= 0 {

@@ -325,15 +325,19 @@ func checkLoadCSV(t *testing.T, rep *Report, want [][]string) {
 
 // checkLoadFigures checks that the CSV load rows give each rep.Load entry's
 // figures, and then its peak's, in other_cpus, cpus and wall_s, as JSON's
-// other_cpus, cpus and wall_s: a CSV reader had them only inside the note's
-// words.
+// other_cpus, cpus and wall_s, and each entry's busy and not_judged in
+// those columns (empty in a peak's row): a CSV reader had them only inside
+// the note's words.
 func checkLoadFigures(t *testing.T, rep *Report, col map[string]int, rows [][]string) {
 	t.Helper()
 	var want [][3]float64
+	var flags [][2]string // busy and not_judged: the table's row alone
 	for _, l := range rep.Load {
 		want = append(want, [3]float64{l.OtherCPUs, float64(l.CPUs), float64(l.Wall)})
+		flags = append(flags, [2]string{strconv.FormatBool(l.Busy), strconv.FormatBool(l.NotJudged)})
 		if p := l.Peak; p != nil {
 			want = append(want, [3]float64{p.OtherCPUs, float64(l.CPUs), float64(p.Wall)})
+			flags = append(flags, [2]string{})
 		}
 	}
 	if len(rows) != len(want) {
@@ -347,6 +351,15 @@ func checkLoadFigures(t *testing.T, rep *Report, col map[string]int, rows [][]st
 			}
 			if got, err := strconv.ParseFloat(r[c], 64); err != nil || got != want[i][j] {
 				t.Errorf("CSV load row %d: %s %q, want %v", i, name, r[c], want[i][j])
+			}
+		}
+		for j, name := range []string{"busy", "not_judged"} {
+			c, ok := col[name]
+			if !ok {
+				t.Fatalf("no CSV column %s", name)
+			}
+			if r[c] != flags[i][j] {
+				t.Errorf("CSV load row %d: %s %q, want %q", i, name, r[c], flags[i][j])
 			}
 		}
 	}

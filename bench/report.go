@@ -651,10 +651,13 @@ func nonNil[T any](s []T) []T {
 // it ran (pyopencl's OpenCL device, joblib's processes, Numba's threads,
 // else 1 thread), and its note gives Python's, NumPy's and the module's
 // versions. other_cpus, cpus and wall_s, the load rows' alone, come after
-// note, added last so that every column before keeps its place.
+// note, added last so that every column before keeps its place, and then
+// busy and not_judged, true or false in a table's load row (as JSON's busy
+// and not_judged; empty in its peak's row and every other row), which a
+// CSV reader had only in the note's words ("; busy", "; not judged: ...").
 var CSVHeader = []string{"section", "lanes", "steps", "engine", "device", "workers", "runs",
 	"median_s", "min_s", "max_s", "cold_s", "ns_per_lane_step", "lane_steps_per_s", "speedup", "efficiency",
-	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note", "other_cpus", "cpus", "wall_s"}
+	"compile_s", "transfer_s", "kernel_s", "digest", "p", "limit", "note", "other_cpus", "cpus", "wall_s", "busy", "not_judged"}
 
 // WriteCSV writes every number of the report, and its notes, as one flat
 // table.
