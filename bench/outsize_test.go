@@ -467,7 +467,8 @@ func TestMaxSizesNoisy(t *testing.T) {
 // TestNumAllowanceExponent: a number written with an exponent (1e+09,
 // 1.5E-07) is one number of numAllowance, its allowance the most less its
 // whole length; an "e" followed by no digit ends the number before it.
-// The digits after the "e" counted as a second number.
+// The digits after the "e" counted as a second number. A digest (16 hex
+// digits) is no number: "da83691e54ff98ed" counted as two.
 func TestNumAllowanceExponent(t *testing.T) {
 	const most = 40
 	for text, want := range map[string]uint64{
@@ -477,6 +478,13 @@ func TestNumAllowanceExponent(t *testing.T) {
 		"2e, 3e+x":          most - 1 + most - 1,
 		"12.5 s":            most - 4,
 		"median 4.2e-05 s;": most - 7,
+		// A digest is 16 hex digits, never longer: no allowance.
+		"digest da83691e54ff98ed,": 0,
+		"da83691e54ff98ed":         0,
+		`"900cbf39cf871412"`:       0,
+		"1234567890123456":         most - 16,                      // decimal: a number
+		"da83691e54ff98ed7":        most - 8 + most - 2 + most - 1, // 17: a word
+		"xda83691e54ff98ed":        most - 8 + most - 2,
 	} {
 		if got := numAllowance([]byte(text), most, false); got != want {
 			t.Errorf("numAllowance(%q) = %d, want %d", text, got, want)
