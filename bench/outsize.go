@@ -372,8 +372,8 @@ const longest = time.Duration(math.MaxInt64)
 // Python version run on every workload and failing the law, with a note
 // for each as though skipped, the baseline skipped and failed as well,
 // every configuration measured twice noisy (largestNoisy), every
-// table busy with a peak (largestLoad), and
-// every text found as the benchmark runs TextMost bytes of fill (the
+// table busy with a peak (largestLoad), the interruption of a stop's
+// partial report with every stage not run, and every text found as the benchmark runs TextMost bytes of fill (the
 // character the format escapes longest).
 func (p Plan) largest(fill rune) *Report {
 	c := p.Config
@@ -425,6 +425,9 @@ func (p Plan) largest(fill rune) *Report {
 		r.Notes = append(r.Notes, text)
 	}
 	p.largestNoisy(r, text)
+	// A stop's partial report has fewer rows, but its interruption's
+	// words too (Run): counted at their most, every stage not run.
+	r.Interrupted = &Interruption{Signal: text, After: r.Elapsed, NotRun: (&runner{cfg: c}).notRun(&Report{}, stageEngines, p.Specs)}
 	return r
 }
 

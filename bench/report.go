@@ -70,7 +70,10 @@ func (r *Report) tables() []table {
 	if procs {
 		et.notes = append(et.notes, "processes: one gpusim child process per core (GOMAXPROCS, as parallel), at most one a lane, each running one shard on serial and saving a part file, then a gpusim merge process; start-up is the slowest child's wall time less its own compute time, merge the merge process's wall time")
 	}
-	ts = append(ts, et)
+	if len(et.rows) > 0 || r.Interrupted == nil {
+		// A partial report leaves out a table with no complete row.
+		ts = append(ts, et)
+	}
 
 	if len(r.Scaling) > 0 {
 		st := table{title: "Scaling", left: 2, header: []string{"engine", "workload", "workers", "median", "ns/lane-step", "speedup", "efficiency", "overhead"}}
@@ -471,6 +474,9 @@ func parenthesize(s string) string {
 // WriteText writes the report as aligned tables for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
+	if r.Interrupted != nil {
+		fmt.Fprintf(ew, "note: %s\n", r.Interrupted.Line())
+	}
 	fmt.Fprintf(ew, "gpusim bench\n")
 	for _, l := range r.machineLines() {
 		fmt.Fprintf(ew, "  %s\n", l)
@@ -499,6 +505,9 @@ func (r *Report) WriteText(w io.Writer) error {
 // docs/benchmarks.md.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := &errWriter{w: w}
+	if r.Interrupted != nil {
+		fmt.Fprintf(ew, "**Note: %s**\n\n", mdEscape(r.Interrupted.Line()))
+	}
 	for _, l := range r.machineLines() {
 		fmt.Fprintf(ew, "- %s\n", mdEscape(l))
 	}
@@ -623,7 +632,9 @@ func nonNil[T any](s []T) []T {
 }
 
 // CSVHeader is the header of WriteCSV's single flat table. section is one of
-// engine, scaling, amdahl, sweep, crossover, python, setup (a Python tool's
+// interrupted (a partial report's first row, where a stop ended the
+// benchmark: wall_s when, in seconds, and the note what did not run, as
+// JSON's interrupted), engine, scaling, amdahl, sweep, crossover, python, setup (a Python tool's
 // one-off set-up, engine python/MODULE, in median_s), failed (an engine
 // that failed mid-benchmark, its error the note, with "; hint: " and its
 // hint where it has one), load (what other processes used of the CPUs
@@ -678,6 +689,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			row[i] = v
 		}
 		cw.Write(row)
+	}
+	if i := r.Interrupted; i != nil {
+		put(map[string]string{"section": "interrupted", "wall_s": fmtF(float64(i.After)), "note": i.Line()})
 	}
 	sec := func(d time.Duration) string { return fmtF(d.Seconds()) }
 	wl := func(kv map[string]string, w Workload) map[string]string {

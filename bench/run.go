@@ -451,13 +451,17 @@ func ModelOf(p sim.Params) Model {
 
 // Report is a benchmark's results.
 type Report struct {
-	Mode    string    `json:"mode"`      // Config.Mode
-	Started time.Time `json:"started"`   // when Run began
-	Elapsed Seconds   `json:"elapsed_s"` // Run's wall-clock time, seconds
-	Machine Machine   `json:"machine"`
-	Params  Model     `json:"params"` // the model; lanes and steps vary by workload
-	Reps    int       `json:"reps"`   // timed runs a measurement
-	Warmup  int       `json:"warmup"` // untimed runs before them
+	// Interrupted, where set, says the report is partial: a stop ended
+	// the benchmark, and it holds the measurements that finished (Run).
+	// First, so that a reader sees it before the tables.
+	Interrupted *Interruption `json:"interrupted,omitempty"`
+	Mode        string        `json:"mode"`      // Config.Mode
+	Started     time.Time     `json:"started"`   // when Run began
+	Elapsed     Seconds       `json:"elapsed_s"` // Run's wall-clock time, seconds
+	Machine     Machine       `json:"machine"`
+	Params      Model         `json:"params"` // the model; lanes and steps vary by workload
+	Reps        int           `json:"reps"`   // timed runs a measurement
+	Warmup      int           `json:"warmup"` // untimed runs before them
 	// Baseline is the engine speedups are measured against.
 	Baseline   string           `json:"baseline"`
 	Workloads  []WorkloadResult `json:"workloads"`
@@ -548,31 +552,54 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 			m, err := r.measure(ctx, e, 0, w, r.cfg.Reps, r.cfg.Warmup)
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
+					// Stopped: the engines measured on w before stand.
+					switch {
+					case ctx.Err() == nil || !r.addWorkload(rep, wr):
+					case r.failed[rep.Baseline]:
+						noBase = append(noBase, w.String())
+					default:
+						rep.Notes = append(rep.Notes, fmt.Sprintf("no speedups on %s: the baseline engine, %s, had not run there when the benchmark was stopped", w, rep.Baseline))
+					}
+					r.noteNoBase(rep, noBase)
 					return err
 				}
 				continue
 			}
 			wr.Engines = append(wr.Engines, m)
 		}
-		if len(wr.Engines) == 0 {
-			continue // every engine failed
-		}
-		wr.Digest = r.digests[w].digest
-		i := slices.IndexFunc(wr.Engines, func(m Measurement) bool { return m.Engine == rep.Baseline })
-		if i < 0 {
+		if r.addWorkload(rep, wr) {
 			noBase = append(noBase, w.String())
-		} else {
-			for j := range wr.Engines {
-				wr.Engines[j].Speedup = ratio(wr.Engines[i].Wall.Median, wr.Engines[j].Wall.Median)
-			}
 		}
-		rep.Workloads = append(rep.Workloads, wr)
 	}
+	r.noteNoBase(rep, noBase)
+	return nil
+}
+
+// addWorkload adds wr, one workload's measurements, to rep with each one's
+// speedup over the baseline engine, unless it has none (every engine
+// failed, or a stop came first); noBase says the baseline is not among
+// them, so that wr has no speedups.
+func (r *runner) addWorkload(rep *Report, wr WorkloadResult) (noBase bool) {
+	if len(wr.Engines) == 0 {
+		return false
+	}
+	wr.Digest = r.digests[wr.Workload].digest
+	i := slices.IndexFunc(wr.Engines, func(m Measurement) bool { return m.Engine == rep.Baseline })
+	if i >= 0 {
+		for j := range wr.Engines {
+			wr.Engines[j].Speedup = ratio(wr.Engines[i].Wall.Median, wr.Engines[j].Wall.Median)
+		}
+	}
+	rep.Workloads = append(rep.Workloads, wr)
+	return i < 0
+}
+
+// noteNoBase notes the workloads, noBase, without speedups because the
+// baseline engine failed: the blank speedups said nothing of why.
+func (r *runner) noteNoBase(rep *Report, noBase []string) {
 	if len(noBase) > 0 {
-		// The blank speedups said nothing of why.
 		rep.Notes = append(rep.Notes, fmt.Sprintf("no speedups on %s: the baseline engine, %s, has no measurement there (it failed)", strings.Join(noBase, ", "), rep.Baseline))
 	}
-	return nil
 }
 
 // Run benchmarks the engines as cfg says. It stops at a digest mismatch (a
@@ -580,6 +607,13 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 // An engine whose run fails otherwise (an *EngineError) is recorded in the
 // report's Failures and Notes and left out from there on, the other
 // engines' measurements standing: the caller decides the exit status.
+// Stopped by ctx, it returns ctx's error with the partial report of the
+// measurements that finished (Report.Interrupted says so and what did not
+// run), or with nil where none finished: each table keeps only its
+// complete rows (a measurement whose timed runs all ran, a scaling point
+// with its overhead, a sweep size every engine reached), a table with none
+// is left out, and so are the derived figures that need the missing ones
+// (the Amdahl fit, the crossovers, speedups over a baseline that did not run).
 func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -595,12 +629,29 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	if slices.ContainsFunc(engines, func(e EngineSpec) bool { return e.Name == "serial" }) {
 		rep.Baseline = "serial"
 	}
-	if err := r.load(rep, "engines", func() error { return r.workloads(ctx, rep, engines) }); err != nil {
+	if stage, err := r.stages(ctx, rep, engines); err != nil {
+		if ctx.Err() != nil {
+			return r.interrupted(ctx, rep, stage, engines), err
+		}
 		return nil, err
+	}
+	noteLoad(rep)
+	noteNoisy(rep)
+	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
+	rep.clipTexts()
+	return rep, nil
+}
+
+// stages measures rep's tables in order, and on an error returns it with
+// the stage it stopped in (stageEngines, ...).
+func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) (string, error) {
+	cfg := r.cfg
+	if err := r.load(rep, "engines", func() error { return r.workloads(ctx, rep, engines) }); err != nil {
+		return stageEngines, err
 	}
 	if cfg.Scaling {
 		if err := r.load(rep, "scaling", func() error { return r.scalings(ctx, rep, engines) }); err != nil {
-			return nil, err
+			return stageScaling, err
 		}
 		rep.Notes = append(rep.Notes, oversubscribed(rep)...)
 	}
@@ -612,7 +663,10 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			return err
 		})
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				rep.Sweep = r.partialSweep(sw)
+			}
+			return stageSweep, err
 		}
 		if len(sw.Series) > 0 {
 			rep.Sweep = sw
@@ -627,7 +681,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 			}
 			c, err := FindCrossover(sw, p)
 			if err != nil {
-				return nil, err
+				return stageSweep, err
 			}
 			rep.Crossovers = append(rep.Crossovers, c)
 		}
@@ -635,14 +689,10 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 
 	if cfg.Python {
 		if err := r.python(ctx, rep); err != nil {
-			return nil, err
+			return stagePython, err
 		}
 	}
-	noteLoad(rep)
-	noteNoisy(rep)
-	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
-	rep.clipTexts()
-	return rep, nil
+	return "", nil
 }
 
 // scalings measures the scaling table of each engine that scales and has
@@ -661,6 +711,11 @@ func (r *runner) scalings(ctx context.Context, rep *Report, engines []EngineSpec
 		s, err := r.scaling(ctx, e, w, cores, from)
 		if err != nil {
 			if err := r.fail(ctx, rep, err); err != nil {
+				if ctx.Err() != nil && len(s.Points) > 0 {
+					// Stopped: the points measured stand, unfitted.
+					r.partialScaling(&s)
+					rep.Scaling = append(rep.Scaling, s)
+				}
 				return err
 			}
 			continue
@@ -1061,7 +1116,8 @@ func (o *overheads) median(ctx context.Context, n int, lanes uint64) (time.Durat
 }
 
 // sweep measures the engines that have not failed at every size; one that
-// fails on the way has no series (the others go on).
+// fails on the way has no series (the others go on). Stopped, it returns
+// the sweep so far with the error.
 func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (*Sweep, error) {
 	sw := &Sweep{Steps: r.cfg.SweepSteps, Lanes: append([]uint64(nil), r.cfg.Sweep...), Reps: r.cfg.SweepReps, Warmup: r.cfg.Warmup}
 	slices.Sort(sw.Lanes)
@@ -1079,7 +1135,7 @@ func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (
 			m, err := r.measure(ctx, e, 0, w, r.cfg.SweepReps, r.cfg.Warmup)
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
-					return nil, err
+					return sw, err // the sizes measured, for partialSweep
 				}
 				continue
 			}

@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/count"
+)
+
+// Interruption says a report is partial: a stop (a signal: Ctrl-C,
+// SIGTERM, SIGHUP) ended the benchmark before its end, and the report
+// holds only the measurements that finished (Run).
+type Interruption struct {
+	// Signal is the stop's cause in words, as the command's stderr line
+	// says it: "interrupted" (SIGINT), "terminated", "hung up".
+	Signal string `json:"signal"`
+	// After is how long the benchmark had run when it stopped, seconds.
+	After Seconds `json:"after_s"`
+	// NotRun is what did not run or was cut short, a table or section
+	// each, in the benchmark's order: "engines table: 3 of 8 planned
+	// measurements", "scaling table: 0 of 4 planned worker counts",
+	// "size sweep: 0 of 6 sizes", "crossovers", "python baseline".
+	NotRun []string `json:"not_run"`
+}
+
+// Line is the interruption in one sentence, the text and Markdown
+// reports' first line and the CSV's interrupted row's note.
+func (i *Interruption) Line() string {
+	return fmt.Sprintf("partial report: the benchmark was stopped (%s) after %s; only measurements whose runs all finished are shown; not run: %s",
+		i.Signal, fmtDur(time.Duration(float64(i.After)*1e9)), strings.Join(i.NotRun, ", "))
+}
+
+// Stages of a benchmark, in order, as stages names where it stopped.
+const (
+	stageEngines = "engines"
+	stageScaling = "scaling"
+	stageSweep   = "sweep"
+	stagePython  = "python"
+)
+
+// interrupted ends rep, a benchmark ctx stopped in stage, as a partial
+// report: the tables so far, with only their complete rows (each table's
+// own code keeps them so: workloads, scalings, partialSweep), the
+// interruption (notRun), and the notes of what there is. It returns nil
+// where no measurement finished: there is nothing to report.
+func (r *runner) interrupted(ctx context.Context, rep *Report, stage string, engines []EngineSpec) *Report {
+	if !rep.hasTable("engines") && !rep.hasTable("scaling") && !rep.hasTable("sweep") {
+		return nil
+	}
+	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
+	rep.Interrupted = &Interruption{Signal: context.Cause(ctx).Error(), After: rep.Elapsed, NotRun: r.notRun(rep, stage, engines)}
+	if stage == stageScaling {
+		rep.Notes = append(rep.Notes, oversubscribed(rep)...)
+	}
+	noteLoad(rep)
+	noteNoisy(rep)
+	rep.clipTexts()
+	return rep
+}
+
+// notRun lists what a benchmark stopped in stage did not run: the stage's
+// table with how many of its planned measurements it has, then each later
+// stage the configuration asked for.
+func (r *runner) notRun(rep *Report, stage string, engines []EngineSpec) []string {
+	cfg := r.cfg
+	var out []string
+	at := slices.Index([]string{stageEngines, stageScaling, stageSweep, stagePython}, stage)
+	if at == 0 {
+		done := 0
+		for _, wr := range rep.Workloads {
+			done += len(wr.Engines)
+		}
+		out = append(out, fmt.Sprintf("engines table: %d of %s", done, count.Noun(len(cfg.Workloads)*len(engines), "planned measurement")))
+	}
+	if cfg.Scaling && at <= 1 {
+		planned := 0
+		for _, e := range engines {
+			if e.Scales {
+				planned += len(cfg.workers())
+			}
+		}
+		if planned > 0 {
+			done := 0
+			for _, s := range rep.Scaling {
+				done += len(s.Points)
+			}
+			out = append(out, fmt.Sprintf("scaling table: %d of %s", done, count.Noun(planned, "planned worker count")))
+		}
+	}
+	if len(cfg.Sweep) > 0 && at <= 2 {
+		done := 0
+		if rep.Sweep != nil {
+			done = len(rep.Sweep.Lanes)
+		}
+		sizes := len(slices.Compact(slices.Sorted(slices.Values(cfg.Sweep))))
+		out = append(out, fmt.Sprintf("size sweep: %d of %s", done, count.Noun(sizes, "size")), "crossovers")
+	}
+	if cfg.Python {
+		out = append(out, "python baseline")
+	}
+	return out
+}
+
+// partialSweep keeps of sw, a sweep a stop cut short, the sizes every
+// engine still in it measured (a size that some engines did not reach is
+// a row cut in the middle), and returns nil where none is left.
+func (r *runner) partialSweep(sw *Sweep) *Sweep {
+	if sw == nil {
+		return nil
+	}
+	sw.Series = slices.DeleteFunc(sw.Series, func(s SweepSeries) bool { return r.failed[s.Engine] })
+	if len(sw.Series) == 0 {
+		return nil
+	}
+	n := len(sw.Lanes)
+	for _, s := range sw.Series {
+		n = min(n, len(s.Points))
+	}
+	if n == 0 {
+		return nil
+	}
+	sw.Lanes = sw.Lanes[:n]
+	for i := range sw.Series {
+		sw.Series[i].Points = sw.Series[i].Points[:n]
+	}
+	return sw
+}
+
+// partialScaling ends s, a scaling table a stop cut short after its
+// points (each complete: its timed runs and its overhead), with the
+// predicted P of its one-worker point and no Amdahl fit, which fewer
+// worker counts than asked would give wrong.
+func (r *runner) partialScaling(s *Scaling) {
+	s.predict()
+	s.FitNote = fmt.Sprintf("the benchmark was stopped after %d of %s", len(s.Points), count.Noun(len(r.cfg.workers()), "worker count"))
+}

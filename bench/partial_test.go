@@ -1,0 +1,175 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/cpu"
+	"github.com/gpusim/gpusim/sim"
+)
+
+// stoppingEngine runs as its engine does, but its run number stopAt of a
+// job of lanes lanes (counting from 1, every instance together) first
+// stops the benchmark (stop, a context's cancel with a cause, as a
+// Ctrl-C's) and returns the context's error, as a real engine's run cut
+// by a stop does.
+type stoppingEngine struct {
+	sim.Engine
+	lanes  uint64
+	stopAt int
+	runs   *int
+	stop   func()
+}
+
+func (e stoppingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	if job.Params.Lanes == e.lanes {
+		if *e.runs++; *e.runs == e.stopAt {
+			e.stop()
+			return nil, ctx.Err()
+		}
+	}
+	return e.Engine.Run(ctx, job)
+}
+
+// stoppedRun runs c on serial and parallel (scaling), the parallel engine
+// stopping the benchmark on its run number stopAt of a job of lanes lanes,
+// and returns what Run returned, which must be the stop's error.
+func stoppedRun(t *testing.T, c Config, lanes uint64, stopAt int) *Report {
+	t.Helper()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stopErr := errors.New("interrupted")
+	runs := 0
+	specs := []EngineSpec{
+		{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", Scales: true, New: func(n int, _ func(string)) sim.Engine {
+			return stoppingEngine{Engine: cpu.Parallel{Workers: n}, lanes: lanes, stopAt: stopAt, runs: &runs, stop: func() { cancel(stopErr) }}
+		}},
+	}
+	rep, err := Run(ctx, c, specs)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v, want the stop's error", err)
+	}
+	if rep == nil || rep.Interrupted == nil {
+		t.Fatalf("Run returned no partial report: %+v", rep)
+	}
+	if rep.Interrupted.Signal != "interrupted" || rep.Interrupted.After <= 0 {
+		t.Errorf("interruption %+v, want the stop's words and a time", rep.Interrupted)
+	}
+	return rep
+}
+
+// checkPartialFormats writes rep in each format and checks that it reads
+// back (JSON with encoding/json, the CSV with encoding/csv, every row the
+// header's width) with the interruption first, and returns the text.
+func checkPartialFormats(t *testing.T, rep *Report) string {
+	t.Helper()
+	out := map[string]string{}
+	for _, f := range Formats {
+		var b bytes.Buffer
+		if err := rep.Write(&b, f); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f] = b.String()
+	}
+	var back Report
+	if err := json.Unmarshal([]byte(out["json"]), &back); err != nil {
+		t.Fatalf("json: %v\n%s", err, out["json"])
+	}
+	if back.Interrupted == nil || !slices.Equal(back.Interrupted.NotRun, rep.Interrupted.NotRun) || !strings.HasPrefix(out["json"], "{\n  \"interrupted\": {") {
+		t.Errorf("json's interrupted is %+v, want %+v first:\n%s", back.Interrupted, rep.Interrupted, out["json"])
+	}
+	rows, err := csv.NewReader(strings.NewReader(out["csv"])).ReadAll()
+	if err != nil {
+		t.Fatalf("csv: %v\n%s", err, out["csv"])
+	}
+	if len(rows) < 2 || len(rows[0]) != len(CSVHeader) || rows[1][0] != "interrupted" || !strings.Contains(rows[1][21], "not run: ") || rows[1][24] == "" {
+		t.Errorf("csv: want the header and an interrupted row first, its note and wall_s set:\n%s", out["csv"])
+	}
+	if !strings.HasPrefix(out["text"], "note: partial report: the benchmark was stopped (interrupted) after ") {
+		t.Errorf("text's first line is not the interruption:\n%s", out["text"])
+	}
+	if !strings.HasPrefix(out["markdown"], "**Note: partial report: the benchmark was stopped (interrupted) after ") {
+		t.Errorf("markdown's first line is not the interruption:\n%s", out["markdown"])
+	}
+	return out["text"]
+}
+
+// TestRunStoppedKeepsFinishedRows: a benchmark stopped in its second
+// engine's second timed run on the first workload returns the report of
+// what finished: serial's row on that workload, not parallel's cut one,
+// no other table, and an interruption that says what did not run; each
+// format reads back with it first. Run returned nil, and bench printed no
+// report at all.
+func TestRunStoppedKeepsFinishedRows(t *testing.T) {
+	c := tinyConfig()
+	c.Reps, c.Warmup = 2, 0
+	rep := stoppedRun(t, c, c.Workloads[0].Lanes, 2)
+	if len(rep.Workloads) != 1 || len(rep.Workloads[0].Engines) != 1 || rep.Workloads[0].Engines[0].Engine != "serial" || rep.Workloads[0].Engines[0].Wall.N != 2 {
+		t.Fatalf("workloads %+v, want serial's complete row alone", rep.Workloads)
+	}
+	if rep.Scaling != nil || rep.Sweep != nil || rep.Crossovers != nil {
+		t.Errorf("scaling %+v, sweep %+v, crossovers %+v: want none", rep.Scaling, rep.Sweep, rep.Crossovers)
+	}
+	want := []string{"engines table: 1 of 4 planned measurements", "scaling table: 0 of 2 planned worker counts", "size sweep: 0 of 3 sizes", "crossovers"}
+	if !slices.Equal(rep.Interrupted.NotRun, want) {
+		t.Errorf("not run %q, want %q", rep.Interrupted.NotRun, want)
+	}
+	text := checkPartialFormats(t, rep)
+	if strings.Count(text, "3k x 10") != 1 || strings.Contains(text, "parallel  ") || strings.Contains(text, "\nScaling\n") || strings.Contains(text, "\nSize sweep") {
+		t.Errorf("text report, want serial's row alone:\n%s", text)
+	}
+}
+
+// TestRunStoppedScalingAndSweep: stopped in the scaling table's 3-worker
+// point, the report has the engines table whole, the points before it
+// and no Amdahl fit (two of three worker counts would give a wrong one);
+// stopped in the sweep at its last size's parallel run, it has the
+// first two sizes alone (the last's serial point is a row cut in the
+// middle) and no crossover.
+func TestRunStoppedScalingAndSweep(t *testing.T) {
+	c := tinyConfig()
+	c.Reps, c.Warmup, c.Workers = 1, 0, []int{2, 3}
+	// The 3-worker point's timed run: the scaling workload's runs are the
+	// engines table's one, then at 1 and 2 workers each a timed run.
+	rep := stoppedRun(t, c, c.Workloads[0].Lanes, 4)
+	if len(rep.Workloads) != 2 || len(rep.Scaling) != 1 || len(rep.Scaling[0].Points) != 2 || rep.Scaling[0].Fit != nil {
+		t.Fatalf("workloads %d, scaling %+v: want both workloads, 2 points and no fit", len(rep.Workloads), rep.Scaling)
+	}
+	if fit := rep.Scaling[0].FitLine(); !strings.Contains(fit, "no Amdahl fit (the benchmark was stopped after 2 of 3 worker counts)") {
+		t.Errorf("fit line %q", fit)
+	}
+	if rep.Sweep != nil || rep.Interrupted.NotRun[0] != "scaling table: 2 of 3 planned worker counts" {
+		t.Errorf("sweep %+v, not run %q", rep.Sweep, rep.Interrupted.NotRun)
+	}
+	checkPartialFormats(t, rep)
+
+	c.Scaling = false
+	rep = stoppedRun(t, c, c.Sweep[2], 1)
+	if rep.Sweep == nil || len(rep.Sweep.Lanes) != 2 || len(rep.Sweep.Series) != 2 || len(rep.Sweep.Series[0].Points) != 2 || rep.Crossovers != nil {
+		t.Fatalf("sweep %+v, crossovers %+v: want the first two sizes alone, no crossover", rep.Sweep, rep.Crossovers)
+	}
+	want := []string{"size sweep: 2 of 3 sizes", "crossovers"}
+	if !slices.Equal(rep.Interrupted.NotRun, want) {
+		t.Errorf("not run %q, want %q", rep.Interrupted.NotRun, want)
+	}
+	checkPartialFormats(t, rep)
+}
+
+// TestRunStoppedBeforeAnyRow: a stop before any measurement finished
+// returns no report, as before: there is nothing to print.
+func TestRunStoppedBeforeAnyRow(t *testing.T) {
+	c := tinyConfig()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Run(ctx, c, CPUEngines())
+	if err == nil || rep != nil {
+		t.Errorf("Run returned %+v, %v; want no report and the stop's error", rep, err)
+	}
+}
