@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -232,10 +233,7 @@ func benchAction(c *cli.Context) error {
 	}
 
 	rep, err := bench.Run(c.Context, cfg, specs)
-	var se *interrupt.SignalError
-	if err != nil && errors.As(context.Cause(c.Context), &se) {
-		// A signal: its status (130, 143, ...), not the errors of the
-		// runs it stopped (a child's "signal: killed").
+	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
 		return se
 	}
 	if err != nil {
@@ -247,6 +245,57 @@ func benchAction(c *cli.Context) error {
 	}
 	rep.Notes = append(append(rep.Notes, notes...), mnotes...)
 	return benchErrors(writeBench(c, rep, opts), rep.Failures)
+}
+
+// benchStopped is the signal that stopped the benchmark, where one did
+// (bench.Run returned err, and rep, the report of what finished, or nil),
+// after printing that report with the notes known before the run
+// (writePartialBench); nil where no signal stopped it. bench exits with
+// the signal's status (130, 143, ...), not the errors of the runs it
+// stopped (a child's "signal: killed").
+func benchStopped(c *cli.Context, rep *bench.Report, err error, opts benchOptions, notes ...[]string) *interrupt.SignalError {
+	var se *interrupt.SignalError
+	if err == nil || !errors.As(context.Cause(c.Context), &se) {
+		return nil
+	}
+	if rep != nil {
+		for _, ns := range notes {
+			rep.Notes = append(rep.Notes, ns...)
+		}
+		writePartialBench(c, rep, opts, se)
+	}
+	return se
+}
+
+// writePartialBench prints rep, the partial report of a benchmark the
+// stop se cut short (bench.Run: the measurements that finished), in
+// --format, and says on stderr that it is partial and that the file
+// outputs (--html, --plot, --update-doc) were not written: an interrupted
+// command leaves every output as it was (docs/outputs.md). The report is
+// rendered whole before it is written, in one write, so that the forced
+// exit of the stop's grace (interrupt.ExitLater) or a second signal
+// (interrupt.ExitNow), which end the process at once as before, cut no
+// row in half. Nothing is printed where stdout's reader is gone (SIGPIPE).
+func writePartialBench(c *cli.Context, rep *bench.Report, opts benchOptions, se *interrupt.SignalError) {
+	if interrupt.BrokenPipe(se) {
+		return
+	}
+	var b bytes.Buffer
+	if rep.Write(&b, opts.format) != nil {
+		return
+	}
+	var files []string
+	for _, f := range []struct{ flag, path string }{{"html", opts.html}, {"plot", opts.plotDir}, {"update-doc", opts.doc}} {
+		if f.path != "" {
+			files = append(files, "--"+f.flag)
+		}
+	}
+	note := "gpusim: note: stopped: the report on stdout is partial, the measurements that finished (its first line says what did not run)"
+	if len(files) > 0 {
+		note += "; " + strings.Join(files, ", ") + " not written: a stopped bench leaves its output files as they were"
+	}
+	fmt.Fprintln(c.App.ErrWriter, note)
+	c.App.Writer.Write(b.Bytes())
 }
 
 // benchErrors is bench's error after its report: werr, the report's

@@ -3,11 +3,18 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
@@ -45,4 +52,54 @@ func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
 		t.Errorf("exit %d after %v (%v of CPU); want %d within %v of CPU; stderr:\n%s", code, took, cpu, interrupt.ExitSIGINT, stopLatency, stderr.String())
 	}
 	testenv.CheckGone(t, pids, "the interrupted baseline")
+}
+
+// TestBenchInterruptPrintsPartialReport sends SIGINT to a bench of serial
+// and parallel after serial's row, while parallel's timed runs go on:
+// bench still exits 130 with "gpusim: interrupted", and prints the report
+// of what finished, in --format json, which encoding/json reads: serial's
+// row alone (parallel's, cut short, is left out), with "interrupted" first
+// saying what did not run; --html is not written, and stderr says so. It
+// printed no report at all, the seconds of measurements lost.
+func TestBenchInterruptPrintsPartialReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim", "bench", "--lanes", "200k", "--steps", "50", "--reps", "3", "--warmup", "0",
+		"--no-sweep", "--baseline", "none", "--engines", "serial,parallel", "--format", "json", "--html", "r.html")
+	cmd.Dir = dir
+	stderr, stdout := &syncBuffer{}, &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(stderr.String(), "\nbench: serial "); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("serial's row did not come within 60 s; stderr:\n%s", stderr.String())
+		}
+	}
+	code, _, _ := signalWait(t, cmd, syscall.SIGINT)
+	if code != interrupt.ExitSIGINT || !strings.HasSuffix(stderr.String(), "gpusim: interrupted\n") ||
+		!strings.Contains(stderr.String(), "gpusim: note: stopped: the report on stdout is partial") || !strings.Contains(stderr.String(), "--html not written") {
+		t.Fatalf("exit %d, stderr:\n%s\nwant %d, the partial report's note and gpusim: interrupted", code, stderr.String(), interrupt.ExitSIGINT)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal([]byte(stdout.String()), &rep); err != nil {
+		t.Fatalf("stdout is no JSON report: %v\n%s", err, stdout.String())
+	}
+	if strings.Contains(stderr.String(), "\nbench: parallel ") {
+		t.Skipf("parallel's row finished before the signal came; stderr:\n%s", stderr.String())
+	}
+	if rep.Interrupted == nil || rep.Interrupted.Signal != "interrupted" || len(rep.Interrupted.NotRun) == 0 ||
+		rep.Interrupted.NotRun[0] != "engines table: 1 of 2 planned measurements" {
+		t.Errorf("interrupted %+v, want SIGINT's words and the engines table's 1 of 2", rep.Interrupted)
+	}
+	if len(rep.Workloads) != 1 || len(rep.Workloads[0].Engines) != 1 || rep.Workloads[0].Engines[0].Engine != "serial" || rep.Workloads[0].Engines[0].Wall.N != 3 {
+		t.Errorf("workloads %+v, want serial's complete row alone", rep.Workloads)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.html")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("r.html: %v, want it not written", err)
+	}
 }
