@@ -661,7 +661,8 @@ func nonNil[T any](s []T) []T {
 // median over its time: the text's slowdown, inverted; its device is where
 // it ran (pyopencl's OpenCL device, joblib's processes, Numba's threads,
 // else 1 thread), and its note gives Python's, NumPy's and the module's
-// versions. other_cpus, cpus and wall_s, the load rows' alone, come after
+// versions. other_cpus, cpus and wall_s, the load rows' alone (and wall_s
+// the interrupted row's), come after
 // note, added last so that every column before keeps its place, and then
 // busy and not_judged, true or false in a table's load row (as JSON's busy
 // and not_judged; empty in its peak's row and every other row), which a
