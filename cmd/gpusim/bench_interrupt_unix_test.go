@@ -22,7 +22,8 @@ import (
 // TestBenchInterruptEndsPythonWorkers interrupts bench during the Python
 // baseline, whose interpreter (a fake here) has started workers as joblib's
 // loky does, one ignoring SIGTERM as multiprocessing's resource tracker
-// does: bench must exit 130 and leave none of them running. Four python3
+// does: bench must exit 130 and leave none of them running, and print the
+// partial report of serial's row, the baseline not run. Four python3
 // processes (LokyProcess, resource_tracker) used to outlive it, re-parented
 // to PID 1.
 func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
@@ -35,8 +36,8 @@ func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
 	cmd := exec.Command("gpusim", "bench", "--lanes", "100", "--steps", "2", "--reps", "1", "--warmup", "0",
 		"--no-scaling", "--no-sweep", "--engines", "serial", "--python", fake)
 	cmd.Dir = dir
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
+	stderr, stdout := &syncBuffer{}, &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +53,12 @@ func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
 		t.Errorf("exit %d after %v (%v of CPU); want %d within %v of CPU; stderr:\n%s", code, took, cpu, interrupt.ExitSIGINT, stopLatency, stderr.String())
 	}
 	testenv.CheckGone(t, pids, "the interrupted baseline")
+	// serial's measurement finished before the baseline: the partial
+	// report has it, and says the baseline did not run.
+	if first, _, _ := strings.Cut(stdout.String(), "\n"); !strings.HasPrefix(first, "note: partial report: the benchmark was stopped (interrupted) after ") ||
+		!strings.HasSuffix(first, "; not run: python baseline") || !strings.Contains(stdout.String(), "\n100 x 2   serial ") {
+		t.Errorf("stdout:\n%s\nwant the partial report of serial's row, the baseline not run", stdout.String())
+	}
 }
 
 // TestBenchInterruptPrintsPartialReport sends SIGINT to a bench of serial
