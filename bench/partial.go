@@ -20,9 +20,11 @@ type Interruption struct {
 	// After is how long the benchmark had run when it stopped, seconds.
 	After Seconds `json:"after_s"`
 	// NotRun is what did not run or was cut short, a table or section
-	// each, in the benchmark's order: "engines table: 3 of 8 planned
-	// measurements", "scaling table: 0 of 4 planned worker counts",
-	// "size sweep: 0 of 6 sizes", "crossovers", "python baseline".
+	// each, in the benchmark's order, with how many of its planned rows
+	// did not run: "engines table: 5 of 8 planned measurements" (3 ran),
+	// "scaling table: 4 of 4 planned worker counts", "size sweep: 6 of 6
+	// sizes", "crossovers", "python baseline". The counts said how many
+	// ran, which under "not run" read as the opposite.
 	NotRun []string `json:"not_run"`
 }
 
@@ -62,8 +64,8 @@ func (r *runner) interrupted(ctx context.Context, rep *Report, stage string, eng
 }
 
 // notRun lists what a benchmark stopped in stage did not run: the stage's
-// table with how many of its planned measurements it has, then each later
-// stage the configuration asked for.
+// table with how many of its planned measurements did not run, then each
+// later stage the configuration asked for.
 func (r *runner) notRun(rep *Report, stage string, engines []EngineSpec) []string {
 	cfg := r.cfg
 	var out []string
@@ -73,7 +75,8 @@ func (r *runner) notRun(rep *Report, stage string, engines []EngineSpec) []strin
 		for _, wr := range rep.Workloads {
 			done += len(wr.Engines)
 		}
-		out = append(out, fmt.Sprintf("engines table: %d of %s", done, count.Noun(len(cfg.Workloads)*len(engines), "planned measurement")))
+		planned := len(cfg.Workloads) * len(engines)
+		out = append(out, fmt.Sprintf("engines table: %d of %s", planned-min(done, planned), count.Noun(planned, "planned measurement")))
 	}
 	if cfg.Scaling && at <= 1 {
 		planned := 0
@@ -87,7 +90,7 @@ func (r *runner) notRun(rep *Report, stage string, engines []EngineSpec) []strin
 			for _, s := range rep.Scaling {
 				done += len(s.Points)
 			}
-			out = append(out, fmt.Sprintf("scaling table: %d of %s", done, count.Noun(planned, "planned worker count")))
+			out = append(out, fmt.Sprintf("scaling table: %d of %s", planned-min(done, planned), count.Noun(planned, "planned worker count")))
 		}
 	}
 	if len(cfg.Sweep) > 0 && at <= 2 {
@@ -96,7 +99,7 @@ func (r *runner) notRun(rep *Report, stage string, engines []EngineSpec) []strin
 			done = len(rep.Sweep.Lanes)
 		}
 		sizes := len(slices.Compact(slices.Sorted(slices.Values(cfg.Sweep))))
-		out = append(out, fmt.Sprintf("size sweep: %d of %s", done, count.Noun(sizes, "size")), "crossovers")
+		out = append(out, fmt.Sprintf("size sweep: %d of %s", sizes-min(done, sizes), count.Noun(sizes, "size")), "crossovers")
 	}
 	if cfg.Python {
 		out = append(out, "python baseline")
