@@ -154,6 +154,7 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 	case v = <-got:
 		return v, true
 	case <-t.C:
+		listingsCut.Add(1)
 		return v, false
 	case <-stop:
 		return v, false
@@ -170,6 +171,23 @@ var listStop atomic.Pointer[<-chan struct{}]
 func StopListingOn(done <-chan struct{}) (restore func()) {
 	old := listStop.Swap(&done)
 	return func() { listStop.Store(old) }
+}
+
+// listingsCut counts WithinListWait's waits that ListWait ended.
+var listingsCut atomic.Int64
+
+// ListingsCut is how many of WithinListWait's waits in the process
+// ListWait ended (the driver did not answer in it), a stop's not counted:
+// a command that reads it before and after its refusal knows whether the
+// refusal came without the devices' listing (NotListedHint).
+func ListingsCut() int64 { return listingsCut.Load() }
+
+// NotListedHint is the hint of a refusal that came without the devices'
+// listing, ListWait past (ListingsCut): its words alone did not say why
+// it took that long, nor that a device was counted without it (taken
+// for a GPU).
+func NotListedHint() string {
+	return fmt.Sprintf("the OpenCL driver did not answer in %g s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers", listWait.Seconds())
 }
 
 // ListWait is how long WithinListWait waits (listWait).

@@ -482,6 +482,7 @@ func signalled(ctx context.Context) <-chan struct{} {
 // earlyStderr held: written before the error, where it is written, or to
 // stderr after a command that succeeds.
 func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, held []byte) int {
+	cut0 := engines.ListingsCut()
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
 	app.Metadata = map[string]any{"args": args}
@@ -545,6 +546,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return interrupt.ExitTimeout
 	case errors.As(err, &pe):
 		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(pe.Error()))
+		notListedHint(stderr, err, cut0)
 		return exitUsage
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(ue.Error()))
@@ -554,6 +556,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return exitUsage
 	case errors.As(err, &ee):
 		printEnvError(stderr, err, ee)
+		notListedHint(stderr, err, cut0)
 		return exitUsage
 	}
 	if m := reNoHelpTopic().FindStringSubmatch(err.Error()); m != nil {
@@ -579,6 +582,18 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// notListedHint writes engines.NotListedHint to w for err, a refusal,
+// where a wait for the devices' listing ended past engines.ListWait since
+// the command began (engines.ListingsCut was cut0) and err does not say
+// so itself (refuseDevice's valid values do): the refusals of bench's
+// processes children under a driver that hangs came 2 s late with no word
+// of the driver, and a year's floor took its device for a GPU unexplained.
+func notListedHint(w io.Writer, err error, cut0 int64) {
+	if engines.ListingsCut() > cut0 && !strings.Contains(err.Error(), "did not answer in") {
+		fmt.Fprintf(w, "gpusim: hint: %s\n", engines.NotListedHint())
+	}
 }
 
 // printEnvError writes ee, the environment's refusal in err, with its hint,

@@ -81,7 +81,11 @@ func TestRefusalHangingDriver(t *testing.T) {
 		args := strings.Fields(line)
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
-			refusedWithin(t, lib, args, "gpusim: error: --", want)
+			stderr := refusedWithin(t, lib, args, "gpusim: error: --", want)
+			if want == notListed {
+				// The refusal says so itself, once.
+				wantNotListedHint(t, stderr, false)
+			}
 		})
 	}
 }
@@ -91,7 +95,9 @@ func TestRefusalHangingDriver(t *testing.T) {
 // a little, at that ceiling, under a driver that hangs in
 // clGetPlatformIDs: the floor on its time listed the devices to count a
 // CPU device at its own ceiling (547780c) and waited for ever, where the
-// refusal came at once before.
+// refusal came at once before. Its last line is the hint that the driver
+// did not answer (notListedHintLine): the refusal said "taken for a GPU"
+// with no word of why.
 func TestFloorHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	for _, c := range []struct {
@@ -106,7 +112,8 @@ func TestFloorHangingDriver(t *testing.T) {
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()
-			refusedWithin(t, lib, c.args, "gpusim: error: --lanes: ", c.want)
+			stderr := refusedWithin(t, lib, c.args, "gpusim: error: --lanes: ", c.want)
+			wantNotListedHint(t, stderr, true)
 		})
 	}
 }
@@ -116,7 +123,9 @@ func TestFloorHangingDriver(t *testing.T) {
 // is refused within engines.ListWait (2 s) and a little under a driver
 // that hangs in clGetPlatformIDs, with its --engines naming a device
 // engine or left out (every engine): the refusal came after the listing
-// of the devices and waited for ever.
+// of the devices and waited for ever. Its last line is the hint that the
+// driver did not answer (notListedHintLine): it came 2 s late with no word
+// of the driver.
 func TestPlanHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const want = "the 256 the processes engine's 64 children at once hold (4 each)"
@@ -127,7 +136,8 @@ func TestPlanHangingDriver(t *testing.T) {
 	} {
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
-			refusedWithinRun(t, lib, "sh", []string{"-c", "ulimit -n 200 && exec gpusim " + line}, "gpusim: error: ulimit -n: ", want)
+			_, stderr := refusedWithinRun(t, lib, "sh", []string{"-c", "ulimit -n 200 && exec gpusim " + line}, "gpusim: error: ulimit -n: ", want)
+			wantNotListedHint(t, stderr, true)
 		})
 	}
 }
@@ -143,7 +153,7 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 	for _, line := range []string{"bench --engines processes:x", "bench --engines serial:0,opencl", "bench --engines opencl,simd:1"} {
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
-			if took := refusedWithinRun(t, lib, "gpusim", strings.Fields(line), "gpusim: error: --engines: unknown engine ", forms); took > time.Second {
+			if took, _ := refusedWithinRun(t, lib, "gpusim", strings.Fields(line), "gpusim: error: --engines: unknown engine ", forms); took > time.Second {
 				t.Errorf("the refusal took %v, want it at once", took)
 			}
 		})
@@ -153,14 +163,28 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 // refusedWithin runs gpusim args with the OpenCL library lib and wants
 // exit 2 within 10 s, nothing on stdout and a stderr that begins with
 // prefix and holds want.
-func refusedWithin(t *testing.T, lib string, args []string, prefix, want string) {
+func refusedWithin(t *testing.T, lib string, args []string, prefix, want string) (stderr string) {
 	t.Helper()
-	refusedWithinRun(t, lib, "gpusim", args, prefix, want)
+	_, stderr = refusedWithinRun(t, lib, "gpusim", args, prefix, want)
+	return stderr
+}
+
+// notListedHintLine is the hint of a refusal that came without the devices'
+// listing (engines.NotListedHint).
+const notListedHintLine = "\ngpusim: hint: the OpenCL driver did not answer in 2 s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers\n"
+
+// wantNotListedHint checks that stderr, a refusal's, ends with
+// notListedHintLine where want, and has none where not.
+func wantNotListedHint(t *testing.T, stderr string, want bool) {
+	t.Helper()
+	if got := strings.Contains(stderr, notListedHintLine); got != want || (got && !strings.HasSuffix(stderr, notListedHintLine)) {
+		t.Errorf("stderr %q: want the hint that the driver did not answer: %v, last", stderr, want)
+	}
 }
 
 // refusedWithinRun is refusedWithin of the program name with args: sh, for
 // a limit set before gpusim starts.
-func refusedWithinRun(t *testing.T, lib, name string, args []string, prefix, want string) (took time.Duration) {
+func refusedWithinRun(t *testing.T, lib, name string, args []string, prefix, want string) (took time.Duration, stderrText string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -184,7 +208,7 @@ func refusedWithinRun(t *testing.T, lib, name string, args []string, prefix, wan
 	if took > 10*time.Second {
 		t.Errorf("the refusal took %v, want a few seconds at most", took)
 	}
-	return took
+	return took, stderr.String()
 }
 
 // TestStopHangingDriver: a SIGINT or SIGTERM during a refusal's wait for a
