@@ -60,6 +60,7 @@ func TestSelectNoDevice(t *testing.T) {
 		"opencl:007":                  `invalid value "opencl:7": there is no device 7 ` + valid,
 		"opencl:99999999999999999999": `invalid value "opencl:99999999999999999999": 99999999999999999999 is out of range ` + valid,
 		"serial:0":                    `unknown engine "serial:0"; did you mean serial? (valid: serial, opencl, opencl:N)`,
+		"serial:auto":                 `unknown engine "serial:auto"; did you mean serial? (valid: serial, opencl, opencl:N)`,
 		"cuda:0":                      `unknown engine "cuda:0" (valid: serial, opencl, opencl:N)`,
 	} {
 		var pe *sim.ParamError

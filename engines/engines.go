@@ -269,8 +269,13 @@ var meant = map[string]string{"gpu": "opencl"}
 
 // DidYouMean is the "did you mean" of name, an unknown engine, among
 // valid (suggest.Value), naming the engine it stands for where it is one
-// of meant's (gpu: opencl).
+// of meant's (gpu: opencl). A name ENTRY:X, which none of valid is, is
+// taken for ENTRY's: serial:0 got "did you mean serial?" by its spelling
+// where serial:auto got none.
 func DidYouMean(name string, valid ...string) string {
+	if entry, _, device := strings.Cut(name, ":"); device && !slices.Contains(valid, name) {
+		name = entry
+	}
 	if m, ok := meant[strings.ToLower(strings.TrimSpace(name))]; ok && slices.Contains(valid, m) {
 		return "; did you mean " + m + "?"
 	}

@@ -644,27 +644,37 @@ func benchPlanned(list string) []engines.Spec {
 // names, and with valid names that no driver changes (benchNames): under
 // a driver that hangs as it starts, an empty list or a name no engine has
 // waited for it engines.ListWait, to list its devices. A device named by
-// no index waits that long at most, for the devices it names. nil where
-// the names may be valid.
+// no index waits that long at most, for the devices it names. The first
+// bad entry in the list's order is the one named, whatever its fault:
+// each kind was looked for in the whole list in turn, so that --engines
+// bogus,opencl:x named opencl:x and serial,,bogus bogus. nil where the
+// names may be valid.
 func checkEngineNames(c *cli.Context) error {
 	list := engineList(c)
 	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
 		// Not every engine, as leaving the flag out means.
 		return emptyName(c, "engines", "a list of engines", strings.Join(benchNames().Forms(), ", "))
 	}
-	if err := engines.CheckDeviceNames(list); err != nil {
-		return err
+	if list == "" {
+		return nil
 	}
-	if unknown := unknownEntries(list); unknown != "" {
-		// bench --engines opencl,bogus waited on a driver that hangs.
-		if _, err := benchNames().Select(unknown); err != nil {
-			return err
+	for name := range strings.SplitSeq(list, ",") {
+		var err error
+		switch {
+		case strings.TrimSpace(name) == "":
+			// An empty entry, named by its place in the list, which
+			// Select gives: bench --engines opencl, waited on a
+			// driver that hangs.
+			_, err = benchNames().Select(list)
+		default:
+			err = engines.CheckDeviceNames(name)
+			if err == nil && unknownEntries(name) != "" {
+				// bench --engines opencl,bogus waited on a driver
+				// that hangs.
+				_, err = benchNames().Select(name)
+			}
 		}
-	}
-	if list != "" && slices.ContainsFunc(strings.Split(list, ","), func(n string) bool { return strings.TrimSpace(n) == "" }) {
-		// An empty entry, refused by Select before any name is looked
-		// up: bench --engines opencl, waited on a driver that hangs.
-		if _, err := benchNames().Select(list); err != nil {
+		if err != nil {
 			return err
 		}
 	}
