@@ -579,7 +579,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		s0 := cputime.Suspended()
-		te := &interrupt.TimeoutError{Limit: o.timeout, Text: o.timeoutText, Suspended: func() time.Duration { return cputime.Suspended() - s0 }}
+		te := &interrupt.TimeoutError{Limit: o.timeout, Text: o.timeoutText, Suspended: func() time.Duration { return cputime.Suspended() - s0 }, Start: time.Now()}
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, te)
 		defer cancel()
 		defer interrupt.ArmTimeout(ctx, te)()

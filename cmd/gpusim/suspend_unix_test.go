@@ -79,9 +79,10 @@ func TestSuspendedProgress(t *testing.T) {
 
 // TestSuspendedTimeout stops a run with a --timeout of 2 s for 3 s of it:
 // the limit counts wall time, as timeout(1) does, so the run ends as it
-// continues, exit 124 and no file left, and the message says how much of
-// the limit it was suspended: it read "run exceeded 2s" alone, of a run
-// that had run for half a second. The stop must come before the limit:
+// continues, exit 124 and no file left, and the message says that the
+// deadline passed while it was suspended, how long it ran and how long it
+// was stopped: it read "run exceeded 2s" alone, of a run that had run for
+// half a second, and then "run exceeded 2s, 3s of it suspended". The stop must come before the limit:
 // on a loaded machine (load 11 on 2 cores) the run's first 500 ms of CPU
 // took more than its 2 s, so that it ended by its limit before it was
 // stopped, and "run exceeded 2s" alone was right. A try whose stop came
@@ -109,7 +110,7 @@ func TestSuspendedTimeout(t *testing.T) {
 		if code != interrupt.ExitTimeout || took > stopLatency {
 			t.Errorf("exit %d %v after SIGCONT past the limit; want %d within %v", code, took, interrupt.ExitTimeout, stopLatency)
 		}
-		want := regexp.MustCompile(`^gpusim: error: --timeout: run exceeded ` + limit.String() + `, ([0-9.]+)s of it suspended \(the limit counts wall time, as timeout\(1\) does\)\n$`)
+		want := regexp.MustCompile(`^gpusim: error: --timeout: run exceeded ` + limit.String() + `, the deadline passing while the process was suspended: it ran for [0-9.]+m?s and was suspended for ([0-9.]+)s \(the limit counts wall time, as timeout\(1\) does\)\n$`)
 		m := want.FindStringSubmatch(lastLine(stderr.String()))
 		var got float64
 		if m != nil {

@@ -165,6 +165,15 @@ type TimeoutError struct {
 	// stopped for most of its limit otherwise read as one that ran past
 	// it.
 	Suspended func() time.Duration
+	// Start, where set beside Suspended, is when the limit's clock
+	// started. A deadline that passes while the process is stopped is
+	// seen only as it continues (its timer fires then), so that the
+	// message comes late: 0.5 s or more past the limit (lateStop), it
+	// says that the deadline passed while the process was suspended,
+	// with how long it ran and how long it was stopped. A stop of 3 s
+	// across a limit of 2 s read "run exceeded 2s, 3s of it suspended",
+	// more suspended than the limit.
+	Start time.Time
 }
 
 func (e *TimeoutError) Error() string {
@@ -173,12 +182,34 @@ func (e *TimeoutError) Error() string {
 		limit = e.Text
 	}
 	msg := "--timeout: run exceeded " + limit
-	if e.Suspended != nil {
-		if s := e.Suspended(); s >= 500*time.Millisecond {
-			msg += fmt.Sprintf(", %v of it suspended (the limit counts wall time, as timeout(1) does)", s.Round(100*time.Millisecond))
-		}
+	if e.Suspended == nil {
+		return msg
+	}
+	const wall = " (the limit counts wall time, as timeout(1) does)"
+	s := e.Suspended()
+	wallTime := time.Since(e.Start)
+	switch ran := wallTime - s; {
+	case s < 500*time.Millisecond:
+	case !e.Start.IsZero() && wallTime-e.Limit >= lateStop:
+		msg += fmt.Sprintf(", the deadline passing while the process was suspended: it ran for %v and was suspended for %v", roundShort(max(ran, 0)), roundShort(s)) + wall
+	default:
+		msg += fmt.Sprintf(", %v of it suspended", roundShort(s)) + wall
 	}
 	return msg
+}
+
+// lateStop is how long past its limit a TimeoutError's message must come
+// for the deadline to have passed while the process was stopped: a
+// deadline seen running is said within TimeoutGrace (0.2 s).
+const lateStop = 500 * time.Millisecond
+
+// roundShort is d to a tenth of a second, or to the millisecond under
+// one: a run that ran for 40 ms before its stop read "ran for 0s".
+func roundShort(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 // NotifyContext returns a context cancelled with a *SignalError on the first

@@ -161,3 +161,28 @@ func TestArmTimeoutGrace(t *testing.T) {
 		t.Fatal("the deadline armed no forced exit")
 	}
 }
+
+// TestTimeoutSuspendedWords: a run suspended across its deadline says that
+// the deadline passed while it was stopped, how long it ran and how long
+// it was stopped; it read "run exceeded 2s, 3s of it suspended", more
+// suspended than the limit. A stop inside a run that reached its limit
+// running (or continued less than lateStop past it) keeps "N of it
+// suspended", and one under 0.5 s no word.
+func TestTimeoutSuspendedWords(t *testing.T) {
+	const wall = " (the limit counts wall time, as timeout(1) does)"
+	for _, c := range []struct {
+		limit, wall, suspended time.Duration
+		want                   string
+	}{
+		{2 * time.Second, 3500 * time.Millisecond, 3 * time.Second, "--timeout: run exceeded 2s, the deadline passing while the process was suspended: it ran for 500ms and was suspended for 3s" + wall},
+		{2 * time.Second, 3040 * time.Millisecond, 3 * time.Second, "--timeout: run exceeded 2s, the deadline passing while the process was suspended: it ran for 40ms and was suspended for 3s" + wall},
+		{3 * time.Second, 3 * time.Second, 900 * time.Millisecond, "--timeout: run exceeded 3s, 900ms of it suspended" + wall},
+		{2 * time.Second, 2300 * time.Millisecond, 1800 * time.Millisecond, "--timeout: run exceeded 2s, 1.8s of it suspended" + wall},
+		{2 * time.Second, 2 * time.Second, 400 * time.Millisecond, "--timeout: run exceeded 2s"},
+	} {
+		te := &TimeoutError{Limit: c.limit, Suspended: func() time.Duration { return c.suspended }, Start: time.Now().Add(-c.wall)}
+		if got := te.Error(); got != c.want {
+			t.Errorf("limit %v, wall %v, suspended %v: %q, want %q", c.limit, c.wall, c.suspended, got, c.want)
+		}
+	}
+}
