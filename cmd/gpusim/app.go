@@ -545,8 +545,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", te)
 		return interrupt.ExitTimeout
 	case errors.As(err, &pe):
-		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(pe.Error()))
-		notListedHint(stderr, err, cut0)
+		fmt.Fprintf(stderr, "gpusim: error: %s\n%s", shortenLong(pe.Error()), notListedHint(err, cut0))
 		return exitUsage
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "gpusim: error: %s\n", shortenLong(ue.Error()))
@@ -555,8 +554,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		}
 		return exitUsage
 	case errors.As(err, &ee):
-		printEnvError(stderr, err, ee)
-		notListedHint(stderr, err, cut0)
+		printEnvError(stderr, err, ee, notListedHint(err, cut0))
 		return exitUsage
 	}
 	if m := reNoHelpTopic().FindStringSubmatch(err.Error()); m != nil {
@@ -584,16 +582,18 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 	return exitFailure
 }
 
-// notListedHint writes engines.NotListedHint to w for err, a refusal,
+// notListedHint is the line of engines.NotListedHint for err, a refusal,
 // where a wait for the devices' listing ended past engines.ListWait since
 // the command began (engines.ListingsCut was cut0) and err does not say
 // so itself (refuseDevice's valid values do): the refusals of bench's
 // processes children under a driver that hangs came 2 s late with no word
 // of the driver, and a year's floor took its device for a GPU unexplained.
-func notListedHint(w io.Writer, err error, cut0 int64) {
+// "" where none was cut short, or err says so.
+func notListedHint(err error, cut0 int64) string {
 	if engines.ListingsCut() > cut0 && !strings.Contains(err.Error(), "did not answer in") {
-		fmt.Fprintf(w, "gpusim: hint: %s\n", engines.NotListedHint())
+		return "gpusim: hint: " + engines.NotListedHint() + "\n"
 	}
+	return ""
 }
 
 // printEnvError writes ee, the environment's refusal in err, with its hint,
@@ -601,12 +601,14 @@ func notListedHint(w io.Writer, err error, cut0 int64) {
 // of a selftest that could not run (withStdoutError), which was not said.
 // The hint follows its error, as printFailure's do: it came after the
 // write's error (selftest --format json with no OpenCL library, to a
-// stdout whose write failed), where devices said it before.
-func printEnvError(w io.Writer, err error, ee *envError) {
+// stdout whose write failed), where devices said it before. more, a line
+// or "", follows the hint (notListedHint).
+func printEnvError(w io.Writer, err error, ee *envError, more string) {
 	fmt.Fprintf(w, "gpusim: error: %s\n", shortenLong(ee.Error()))
 	if ee.hint != "" {
 		fmt.Fprintf(w, "gpusim: hint: %s\n", shortenLong(ee.hint))
 	}
+	io.WriteString(w, more)
 	for _, m := range errorMembers(err) {
 		if x := (*envError)(nil); !errors.As(m, &x) || x != ee {
 			printError(w, m)
@@ -867,8 +869,56 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app.Setup()
 	for _, c := range app.Commands {
 		c.OnUsageError = onUsageError
+		c.Before = noteDeprecated
 	}
 	return app
+}
+
+// deprecatedFlags are flags' old names, each with its new one: given, the
+// old one is read as the new one, with a note (noteDeprecated).
+var deprecatedFlags = map[string]string{"backend": "engine"}
+
+// noteDeprecated is every command's Before, run as soon as its flags are
+// parsed: a note for each old flag name given (deprecatedFlags), once,
+// before any refusal. It came with the job's notes, once the job would
+// run, so that a job refused never said that --backend is now --engine.
+// None where the new name is given too: that is refused, saying so.
+func noteDeprecated(c *cli.Context) error {
+	notePastFlags(c, c.IsSet)
+	return nil
+}
+
+// notePastFlags writes noteDeprecated's notes for the flags of c's command
+// that given says were given.
+func notePastFlags(c *cli.Context, given func(name string) bool) {
+	if c.Command == nil {
+		return
+	}
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if now, ok := deprecatedFlags[name]; ok && given(name) && !given(now) {
+			fmt.Fprintf(c.App.ErrWriter, "gpusim: note: --%s is now called --%s\n", name, now)
+		}
+	}
+}
+
+// givenIn says whether args, a command's, give the flag name (--name,
+// -name, --name=V), before a "--" that ends the flags: for a command whose
+// flags did not parse, whose refusal comes before its Before
+// (noteDeprecated), and whose flags past the bad one were never read.
+func givenIn(args []string) func(name string) bool {
+	return func(name string) bool {
+		for _, a := range args {
+			if a == "--" {
+				return false
+			}
+			flag, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+			if strings.HasPrefix(a, "-") && flag == name {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // commands are gpusim's commands, each with flags of its own: urfave/cli
@@ -1069,6 +1119,11 @@ func unquoted(q string) string {
 // onUsageError turns a flag parse error into a *sim.ParamError naming the
 // flag, or a usageError, so it prints as gpusim: error: --flag: ...
 func onUsageError(c *cli.Context, err error, _ bool) error {
+	if args, ok := c.App.Metadata["args"].([]string); ok && len(args) > 0 {
+		// Before the refusal, as noteDeprecated says it where the
+		// flags parse.
+		notePastFlags(c, givenIn(args[1:]))
+	}
 	msg := err.Error()
 	if m := reBadValue().FindStringSubmatch(msg); m != nil {
 		why := m[3]

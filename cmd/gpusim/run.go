@@ -103,9 +103,7 @@ type runOptions struct {
 	shard   *shardRun
 	files   runfiles.Files // created by newRunOptions; runRun commits them
 	named   []outFile      // their flags and paths, in order
-	// deprecated, when set, is a note for stderr about an old flag name.
-	deprecated string
-	timeout    time.Duration
+	timeout time.Duration
 	// timeoutText is --timeout as given, which its message echoes.
 	timeoutText string
 	quiet       bool
@@ -225,8 +223,7 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		if c.IsSet("engine") {
 			return paramErr("backend", "is the old name of --engine; give one of them")
 		}
-		o.engine = nameValue(c, "backend")
-		o.deprecated = "--backend is now called --engine"
+		o.engine = nameValue(c, "backend") // with a note (noteDeprecated)
 	}
 	if c.IsSet("device") && !c.IsSet("engine") && !c.IsSet("backend") {
 		dev, err := engines.DeviceEntry()
@@ -512,18 +509,15 @@ func longTime(secs float64) string {
 }
 
 // jobNotes says, once the engine is open and the job passed every check
-// that can refuse it, what the job's flags mean for its result: a
-// deprecated spelling, an array task without --shard (shard.UnusedIndex),
-// float32's precision at this many lanes, the histogram's range, the
+// that can refuse it, what the job's flags mean for its result: an array
+// task without --shard (shard.UnusedIndex), float32's precision at this many lanes, the histogram's range, the
 // flags auto's choice does not take (choice not nil: autoNotes) and
 // --paths' exact stream beside --math fast. Printed before the engine
 // opened, they preceded the refusal of a job that never ran (run --engine
 // opencl --lanes 18446744073709551615 without OpenCL: the float32 note,
-// then "could not run").
+// then "could not run"). A note on the command line itself (an old flag
+// name) comes before any refusal (noteDeprecated).
 func (o *runOptions) jobNotes(choice *engines.Choice) {
-	if o.deprecated != "" {
-		o.eng.Note(o.deprecated)
-	}
 	if o.shard.unused != "" {
 		o.eng.Note(o.shard.unused)
 	}
