@@ -2,9 +2,7 @@ package check_test
 
 import (
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -14,18 +12,7 @@ import (
 // has AVX-512): a timing of a loop that lost or doubled counts would
 // measure something else.
 func TestCountTotals(t *testing.T) {
-	skip := t.Skipf
-	if os.Getenv("CI") == "true" {
-		skip = t.Fatalf // .ci/run installs clang
-	}
-	clang, err := exec.LookPath("clang")
-	if err != nil {
-		skip("no clang")
-	}
-	bin := filepath.Join(t.TempDir(), "count")
-	if out, err := exec.Command(clang, "-O2", "-march=native", filepath.Join("..", "count.c"), "-o", bin).CombinedOutput(); err != nil {
-		skip("clang cannot build count.c here: %v\n%s", err, out)
-	}
+	bin := build(t, "count.c", "-O2", "-march=native")
 	out, err := exec.Command(bin, "3", "1").Output()
 	if err != nil {
 		t.Fatalf("count 3 1: %v", err)

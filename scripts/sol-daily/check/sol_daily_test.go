@@ -10,27 +10,37 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
 )
 
-func TestSolDailyDigests(t *testing.T) {
+// build builds the C file name (in scripts/sol-daily) with clang and
+// flags into a temporary binary, whose path it returns. Without clang, or
+// where it cannot build the file, the test is skipped, but for CI=true,
+// where it fails: .ci/run installs clang and libomp-dev.
+func build(t *testing.T, name string, flags ...string) string {
+	t.Helper()
 	skip := t.Skipf
 	if os.Getenv("CI") == "true" {
-		skip = t.Fatalf // .ci/run installs clang and libomp-dev
+		skip = t.Fatalf
 	}
 	clang, err := exec.LookPath("clang")
 	if err != nil {
 		skip("no clang")
 	}
-	bin := filepath.Join(t.TempDir(), "sol_daily")
-	out, err := exec.Command(clang, "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fopenmp",
-		filepath.Join("..", "sol_daily.c"), "-o", bin, "-lm").CombinedOutput()
-	if err != nil {
-		skip("clang with OpenMP cannot build sol_daily.c here: %v\n%s", err, out)
+	bin := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".c"))
+	args := append(append([]string{}, flags...), filepath.Join("..", name), "-o", bin, "-lm")
+	if out, err := exec.Command(clang, args...).CombinedOutput(); err != nil {
+		skip("clang %q cannot build %s here: %v\n%s", flags, name, err, out)
 	}
+	return bin
+}
+
+func TestSolDailyDigests(t *testing.T) {
+	bin := build(t, "sol_daily.c", "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fopenmp")
 	// Lane counts across the 2048-lane chunks and the vector widths, steps
 	// with and without a partial Philox block.
 	for _, c := range []struct {
