@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -107,12 +108,16 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 
 // load runs measure, the measurement of the named table, and adds to
 // rep.Load what other processes used of the CPUs meanwhile, with a
-// progress line where they were busy.
-func (r *runner) load(rep *Report, table string, measure func() error) error {
+// progress line where they were busy. A table a stop (ctx) cut short is
+// counted too, to the stop: its complete rows stand in the partial report
+// (Run), and without it a table measured on a busy machine read as one
+// measured on a quiet one (noteLoad drops the entry of a table left
+// out). measure's error is returned.
+func (r *runner) load(ctx context.Context, rep *Report, table string, measure func() error) error {
 	r.peak = nil
 	a, ok := readCPU()
 	err := measure()
-	if !ok || err != nil {
+	if !ok || (err != nil && ctx.Err() == nil) {
 		return err
 	}
 	b, ok := readCPU()
@@ -124,7 +129,7 @@ func (r *runner) load(rep *Report, table string, measure func() error) error {
 			r.progress("%s", l.note())
 		}
 	}
-	return nil
+	return err
 }
 
 // notePeak keeps, as the table's Peak, the measurement of label on w that

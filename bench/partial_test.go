@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/sim"
@@ -171,5 +172,52 @@ func TestRunStoppedBeforeAnyRow(t *testing.T) {
 	rep, err := Run(ctx, c, CPUEngines())
 	if err == nil || rep != nil {
 		t.Errorf("Run returned %+v, %v; want no report and the stop's error", rep, err)
+	}
+}
+
+// TestRunStoppedKeepsItsLoad: a table a stop cut short, measured while
+// other processes used 1.8 of the 2 CPUs, has its load and the note that
+// the machine was busy in the partial report, as a whole table has;
+// without them its complete rows, 10x slow under two busy loops, read as
+// measured on a quiet machine. A table left out (the scaling table
+// stopped in its first point) has neither.
+func TestRunStoppedKeepsItsLoad(t *testing.T) {
+	iv := make([]interval, 200)
+	for i := range iv {
+		iv[i] = interval{time.Second, 1.8}
+	}
+	c := tinyConfig()
+	c.Reps, c.Warmup, c.Workers = 1, 0, []int{2}
+	for _, tc := range []struct {
+		name   string
+		stopAt int
+		tables []string
+	}{
+		{"in the engines table", 1, []string{"engines"}},
+		{"in the scaling table's first point", 2, []string{"engines"}},
+		{"in the scaling table's second point", 3, []string{"engines", "scaling"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fakeReadings(t, iv)
+			// parallel's runs on the first workload: the engines table's,
+			// then the scaling table's at 1 and 2 workers.
+			rep := stoppedRun(t, c, c.Workloads[0].Lanes, tc.stopAt)
+			var tables []string
+			for _, l := range rep.Load {
+				if !l.Busy {
+					t.Errorf("load %+v, want busy", l)
+				}
+				tables = append(tables, l.Table)
+			}
+			if !slices.Equal(tables, tc.tables) {
+				t.Errorf("load of tables %q, want %q", tables, tc.tables)
+			}
+			for _, table := range tc.tables {
+				want := "1.8 of the 2 CPUs bench may run on (90%) while the " + table + " table was measured"
+				if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+					t.Errorf("notes %q, want one with %q", rep.Notes, want)
+				}
+			}
+		})
 	}
 }

@@ -646,11 +646,11 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 // the stage it stopped in (stageEngines, ...).
 func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) (string, error) {
 	cfg := r.cfg
-	if err := r.load(rep, "engines", func() error { return r.workloads(ctx, rep, engines) }); err != nil {
+	if err := r.load(ctx, rep, "engines", func() error { return r.workloads(ctx, rep, engines) }); err != nil {
 		return stageEngines, err
 	}
 	if cfg.Scaling {
-		if err := r.load(rep, "scaling", func() error { return r.scalings(ctx, rep, engines) }); err != nil {
+		if err := r.load(ctx, rep, "scaling", func() error { return r.scalings(ctx, rep, engines) }); err != nil {
 			return stageScaling, err
 		}
 		rep.Notes = append(rep.Notes, oversubscribed(rep)...)
@@ -658,7 +658,7 @@ func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) 
 
 	if len(cfg.Sweep) > 0 {
 		var sw *Sweep
-		err := r.load(rep, "sweep", func() (err error) {
+		err := r.load(ctx, rep, "sweep", func() (err error) {
 			sw, err = r.sweep(ctx, rep, engines)
 			return err
 		})
