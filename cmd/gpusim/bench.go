@@ -250,7 +250,7 @@ func benchAction(c *cli.Context) error {
 // benchStopped is the signal that stopped the benchmark, where one did
 // (bench.Run returned err, and rep, the report of what finished, or nil),
 // after printing that report with the notes known before the run
-// (writePartialBench); nil where no signal stopped it. bench exits with
+// (writeStoppedBench); nil where no signal stopped it. bench exits with
 // the signal's status (130, 143, ...), not the errors of the runs it
 // stopped (a child's "signal: killed").
 func benchStopped(c *cli.Context, rep *bench.Report, err error, opts benchOptions, notes ...[]string) *interrupt.SignalError {
@@ -262,21 +262,22 @@ func benchStopped(c *cli.Context, rep *bench.Report, err error, opts benchOption
 		for _, ns := range notes {
 			rep.Notes = append(rep.Notes, ns...)
 		}
-		writePartialBench(c, rep, opts, se)
+		writeStoppedBench(c, rep, opts, se)
 	}
 	return se
 }
 
-// writePartialBench prints rep, the partial report of a benchmark the
-// stop se cut short (bench.Run: the measurements that finished), in
-// --format, and says on stderr that it is partial and that the file
+// writeStoppedBench prints rep, the report of a benchmark the stop se
+// cut short (bench.Run: the measurements that finished, rep.Interrupted
+// set) or came after (every measurement, before the files were written:
+// writeBench), in --format, and says on stderr that it is partial or whole and that the file
 // outputs (--html, --plot, --update-doc) were not written: an interrupted
 // command leaves every output as it was (docs/outputs.md). The report is
 // rendered whole before it is written, in one write, so that the forced
 // exit of the stop's grace (interrupt.ExitLater) or a second signal
 // (interrupt.ExitNow), which end the process at once as before, cut no
 // row in half. Nothing is printed where stdout's reader is gone (SIGPIPE).
-func writePartialBench(c *cli.Context, rep *bench.Report, opts benchOptions, se *interrupt.SignalError) {
+func writeStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se *interrupt.SignalError) {
 	if interrupt.BrokenPipe(se) {
 		return
 	}
@@ -291,6 +292,9 @@ func writePartialBench(c *cli.Context, rep *bench.Report, opts benchOptions, se 
 		}
 	}
 	note := "gpusim: note: stopped: the report on stdout is partial, the measurements that finished (its first line says what did not run)"
+	if rep.Interrupted == nil {
+		note = "gpusim: note: stopped after the last measurement: the report on stdout is whole"
+	}
 	if len(files) > 0 {
 		note += "; " + strings.Join(files, ", ") + " not written: a stopped bench leaves its output files as they were"
 	}
@@ -1150,7 +1154,13 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 	}
 	cerrs, err := atomicfile.CommitAll(ctx, group, interrupt.Settle)
 	if err != nil {
-		return err // cancelled: nothing written
+		// Stopped after the last measurement, before the files were
+		// committed: none is written, but the report, whole, is printed
+		// (it was lost, every measurement with it).
+		if se := (*interrupt.SignalError)(nil); errors.As(err, &se) {
+			writeStoppedBench(c, rep, opts, se)
+		}
+		return err
 	}
 	if err := rep.Write(c.App.Writer, opts.format); err != nil {
 		errs = append(errs, fmt.Errorf("write report: %w", err))
