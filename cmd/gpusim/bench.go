@@ -270,7 +270,8 @@ func benchStopped(c *cli.Context, rep *bench.Report, err error, opts benchOption
 // writeStoppedBench prints rep, the report of a benchmark the stop se
 // cut short (bench.Run: the measurements that finished, rep.Interrupted
 // set) or came after (every measurement, before the files were written:
-// writeBench), in --format, and says on stderr that it is partial or whole and that the file
+// writeBench), in --format, and then says on stderr that it is partial or
+// whole, or that stdout refused it, and that the file
 // outputs (--html, --plot, --update-doc) were not written: an interrupted
 // command leaves every output as it was (docs/outputs.md). The report is
 // rendered whole before it is written, in one write, so that the forced
@@ -295,11 +296,15 @@ func writeStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se 
 	if rep.Interrupted == nil {
 		note = "gpusim: note: stopped after the last measurement: the report on stdout is whole"
 	}
+	if _, err := c.App.Writer.Write(b.Bytes()); err != nil {
+		// Said after the write: a note said the report was on a stdout
+		// that had refused it (its reader gone).
+		note = fmt.Sprintf("gpusim: note: stopped: the report could not be written to stdout: %v", err)
+	}
 	if len(files) > 0 {
 		note += "; " + strings.Join(files, ", ") + " not written: a stopped bench leaves its output files as they were"
 	}
 	fmt.Fprintln(c.App.ErrWriter, note)
-	c.App.Writer.Write(b.Bytes())
 }
 
 // benchErrors is bench's error after its report: werr, the report's

@@ -62,3 +62,22 @@ func TestWriteBenchStoppedAfterLastMeasurement(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
+
+// refusingWriter is a stdout whose reader is gone: every write fails.
+type refusingWriter struct{}
+
+func (refusingWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
+
+// TestWriteBenchStoppedStdoutGone: a stopped bench whose stdout refuses the
+// report (its reader gone, as with "| true") says so on stderr, where it
+// said "the report on stdout is partial" of a report no one got.
+func TestWriteBenchStoppedStdoutGone(t *testing.T) {
+	rep := &bench.Report{Mode: "test", Interrupted: &bench.Interruption{Signal: "interrupted", NotRun: []string{"python baseline"}}}
+	var stderr bytes.Buffer
+	c := cli.NewContext(&cli.App{Writer: refusingWriter{}, ErrWriter: &stderr}, flag.NewFlagSet("bench", flag.ContinueOnError), nil)
+	writeStoppedBench(c, rep, benchOptions{format: "text", html: "r.html"}, &interrupt.SignalError{Signal: syscall.SIGINT})
+	want := "gpusim: note: stopped: the report could not be written to stdout: broken pipe; --html not written: a stopped bench leaves its output files as they were\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
