@@ -33,7 +33,12 @@ func TestCountTotals(t *testing.T) {
 	if (got.ScatterTotal == nil) != (got.ScatterNs == nil) || got.ScatterTotal != nil && *got.ScatterTotal != want {
 		t.Errorf("scatter: want %d counts or null for both: %s", want, out)
 	}
-	if err := exec.Command(bin, "0").Run(); err == nil {
-		t.Errorf("count 0: no error, want exit 2")
+	// A bad argument exits 2 before any counting: atoi took "3x" for 3
+	// and wrapped 4294967299 to 3 batches (99999999999 to hours of them).
+	for _, args := range [][]string{{"0"}, {"3x"}, {"3", "1x"}, {"4294967299", "1"}, {"65536", "1"}, {"3", "1001"}, {"3", "1", "1"}, {""}} {
+		err := exec.Command(bin, args...).Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Errorf("count %q: %v, want exit 2", args, err)
+		}
 	}
 }
