@@ -248,7 +248,8 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		if c.IsSet(flag) && o.engine == "" {
 			return emptyName(c, flag, "an engine", strings.Join(engines.Names(), ", "))
 		}
-		if typed := c.String(flag); c.IsSet(flag) && typed != o.engine {
+		// Named as given: --backend bogus read "--engine: unknown engine".
+		if typed := c.String(flag); c.IsSet(flag) {
 			return paramErr(flag, "unknown engine %q%s (valid: %s)", typed, engines.DidYouMean(typed, engines.Names()...), strings.Join(engines.Names(), ", "))
 		}
 		return err
