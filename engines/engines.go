@@ -263,6 +263,21 @@ func Names() []string {
 	return names
 }
 
+// isDeviceValue says whether s is a --device value DidYouMean names: an
+// index, a list of them or all (no regexp: TestInitCost bounds what the
+// package allocates as it initializes).
+func isDeviceValue(s string) bool {
+	if s == "all" {
+		return true
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		if part == "" || strings.TrimLeft(part, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // meant is the engine a name that is none stands for: --engine gpu got
 // the valid list alone, without saying that the GPU engine is opencl.
 var meant = map[string]string{"gpu": "opencl"}
@@ -272,8 +287,15 @@ var meant = map[string]string{"gpu": "opencl"}
 // of meant's (gpu: opencl). A name ENTRY:X, which none of valid is, is
 // taken for ENTRY's: serial:0 got "did you mean serial?" by its spelling
 // where serial:auto got none.
+//
+// Among run's names (none with a device), opencl:N, a device engine's name
+// with a --device value, is taken for --engine opencl --device N: run
+// --engine opencl:0 got "did you mean opencl?", which left out the device.
 func DidYouMean(name string, valid ...string) string {
-	if entry, _, device := strings.Cut(name, ":"); device && !slices.Contains(valid, name) {
+	if entry, dev, device := strings.Cut(name, ":"); device && !slices.Contains(valid, name) {
+		if slices.Contains(TakenBy(TakesDevice), entry) && slices.Contains(valid, entry) && !slices.ContainsFunc(valid, func(v string) bool { return strings.Contains(v, ":") }) && isDeviceValue(dev) {
+			return "; did you mean --engine " + entry + " --device " + dev + "?"
+		}
 		name = entry
 	}
 	if m, ok := meant[strings.ToLower(strings.TrimSpace(name))]; ok && slices.Contains(valid, m) {
