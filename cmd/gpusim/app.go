@@ -486,7 +486,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 	out := &trackedWriter{w: stdout}
 	app := newApp(stdin, out, stderr)
 	app.Metadata = map[string]any{"args": args}
-	parse, err := repeatedFlag(app, args)
+	parse, err := repeatedFlagNoted(app, args)
 	if err == nil {
 		err = app.RunContext(ctx, append([]string{"gpusim"}, parse...))
 	}
@@ -891,15 +891,34 @@ func noteDeprecated(c *cli.Context) error {
 // notePastFlags writes noteDeprecated's notes for the flags of c's command
 // that given says were given.
 func notePastFlags(c *cli.Context, given func(name string) bool) {
-	if c.Command == nil {
+	notePast(c.App.ErrWriter, c.Command, given)
+}
+
+// notePast writes to w noteDeprecated's notes for the flags of cmd (none
+// where it is nil) that given says were given.
+func notePast(w io.Writer, cmd *cli.Command, given func(name string) bool) {
+	if cmd == nil {
 		return
 	}
-	for _, f := range c.Command.Flags {
+	for _, f := range cmd.Flags {
 		name := f.Names()[0]
 		if now, ok := deprecatedFlags[name]; ok && given(name) && !given(now) {
-			fmt.Fprintf(c.App.ErrWriter, "gpusim: note: --%s is now called --%s\n", name, now)
+			fmt.Fprintf(w, "gpusim: note: --%s is now called --%s\n", name, now)
 		}
 	}
+}
+
+// repeatedFlagNoted is repeatedFlag, with noteDeprecated's notes before
+// its refusal, read from the args (givenIn): a flag given twice is
+// refused before the flags are parsed, so before the command's Before, and
+// run --backend serial --backend simd said "--backend: given twice"
+// without the note that --backend is now --engine.
+func repeatedFlagNoted(app *cli.App, args []string) ([]string, error) {
+	parse, err := repeatedFlag(app, args)
+	if err != nil && len(args) > 0 {
+		notePast(app.ErrWriter, app.Command(args[0]), givenIn(args[1:]))
+	}
+	return parse, err
 }
 
 // givenIn says whether args, a command's, give the flag name (--name,
