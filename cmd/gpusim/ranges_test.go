@@ -372,7 +372,7 @@ func flagTable(doc, heading string) string {
 // given last without one exits 2 before any work with "gpusim: error:
 // --flag: needs a value: " and what it takes as its help says it, the
 // valid range or values among it: 'gpusim run --lanes' said "needs a value"
-// alone.
+// alone. An old flag name (--backend) has its deprecation note first.
 func TestFlagNeedsValue(t *testing.T) {
 	app := newApp(strings.NewReader(""), new(strings.Builder), new(strings.Builder))
 	n := 0
@@ -386,6 +386,10 @@ func TestFlagNeedsValue(t *testing.T) {
 			usage := strings.ReplaceAll(d.GetUsage(), "`", "")
 			code, stdout, stderr := run(context.Background(), cmd.Name, "--"+name)
 			want := "gpusim: error: --" + name + ": needs a value: " + usage + "\n"
+			if now, ok := deprecatedFlags[name]; ok {
+				// An old name's note comes first, before any refusal.
+				want = "gpusim: note: --" + name + " is now called --" + now + "\n" + want
+			}
 			if code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
 				t.Errorf("gpusim %s --%s: exit %d, stdout %q, stderr %q; want exit 2 and stderr %q", cmd.Name, name, code, stdout, stderr, want)
 			}
