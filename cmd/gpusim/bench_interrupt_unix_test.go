@@ -81,12 +81,7 @@ func TestBenchInterruptPrintsPartialReport(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(stderr.String(), "\nbench: serial "); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("serial's row did not come within 60 s; stderr:\n%s", stderr.String())
-		}
-	}
+	waitStderr(t, cmd, stderr, "\nbench: serial ", 60*time.Second) // serial's row
 	code, _, _ := signalWait(t, cmd, syscall.SIGINT)
 	if code != interrupt.ExitSIGINT || !strings.HasSuffix(stderr.String(), "gpusim: interrupted\n") ||
 		!strings.Contains(stderr.String(), "gpusim: note: stopped: the report on stdout is partial") || !strings.Contains(stderr.String(), "--html not written") {

@@ -607,12 +607,7 @@ func TestStopColdSelfTest(t *testing.T) {
 			// From the compile's note, which comes once the handlers
 			// are in: a signal 50 ms after the start, on a loaded
 			// machine, came before them and killed it.
-			for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "compiling the OpenCL program"); time.Sleep(5 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					cmd.Process.Kill()
-					t.Fatalf("no compile note within 30 s; stderr %q", stderr.String())
-				}
-			}
+			waitStderr(t, cmd, stderr, "compiling the OpenCL program", 30*time.Second)
 			time.Sleep(c.after)
 			code, took, cpu := signalWait(t, cmd, c.sig)
 			t.Logf("exit %d %v after the signal, %v of CPU", code, took.Round(time.Millisecond), cpu)
@@ -946,6 +941,18 @@ func TestSignalAfterCommit(t *testing.T) {
 // commitTimeout is TestSignalAfterCommit's --timeout, past the end of its
 // run, scaled by the race detector's slowdown.
 const commitTimeout = 2 * time.Second * raceSlowdown
+
+// waitStderr waits up to within for stderr, cmd's, to hold want; past it,
+// it kills cmd and fails the test with what stderr holds.
+func waitStderr(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, want string, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !strings.Contains(stderr.String(), want); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no %q on stderr within %v; stderr:\n%s", want, within, stderr.String())
+		}
+	}
+}
 
 // waitFile waits up to 30 s for the file at path to exist, the commit of
 // cmd's run.
