@@ -539,7 +539,11 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		// nothing to say to a reader that left.
 		return interrupt.ExitSIGPIPE
 	case errors.As(err, &se):
-		fmt.Fprintf(stderr, "gpusim: %v\n", se)
+		if !interrupt.BrokenPipe(se) {
+			// A stop by SIGPIPE (stdout's reader gone) is silent, as
+			// a write that met the closed pipe.
+			fmt.Fprintf(stderr, "gpusim: %v\n", se)
+		}
 		return se.Status()
 	case errors.As(err, &te):
 		fmt.Fprintf(stderr, "gpusim: error: %v\n", te)

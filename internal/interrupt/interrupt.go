@@ -142,6 +142,16 @@ func (e *SignalError) Error() string {
 	return "interrupted"
 }
 
+// message is the line a stop by the signal prints on stderr: none for
+// SIGPIPE, whose reader is gone, as the kernel's default action for it
+// says nothing (yes | true).
+func (e *SignalError) message() string {
+	if e.Signal == syscall.SIGPIPE {
+		return ""
+	}
+	return fmt.Sprintf("gpusim: %v\n", e)
+}
+
 // Status is the exit status for the signal: 128 + its number (ExitSIGINT
 // for an os.Signal that is not a syscall.Signal).
 func (e *SignalError) Status() int {
@@ -241,6 +251,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	var signalled atomic.Bool
 	signal.Notify(sigs, stopSignals()...)
 	takeEarly(sigs)
+	watchStdout(sigs, stopped, ctx.Done())
 	go func() {
 		var se *SignalError
 		var first time.Time
@@ -261,7 +272,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 					se, first, done = &SignalError{s}, time.Now(), nil
 					cancel(se)
 					atomicfile.AbortAll()
-					exitLater(se.Status(), fmt.Sprintf("gpusim: %v\n", se), stopGraceFor(s))
+					exitLater(se.Status(), se.message(), stopGraceFor(s))
 				case time.Since(first) < duplicateWindow:
 					// The same stop, delivered twice.
 				default:
@@ -370,7 +381,7 @@ func secondSignal(first *SignalError, s os.Signal, sigs chan os.Signal) {
 	if ExitNow != nil {
 		// sigs stays notified: a third signal before the exit is
 		// dropped, not the default action.
-		ExitNow(first.Status(), fmt.Sprintf("gpusim: %v\n", first))
+		ExitNow(first.Status(), first.message())
 		return
 	}
 	signal.Stop(sigs)
@@ -392,7 +403,7 @@ func EndNow(cause error) {
 	switch {
 	case ExitNow == nil, Settled():
 	case errors.As(cause, &se):
-		ExitNow(se.Status(), fmt.Sprintf("gpusim: %v\n", se))
+		ExitNow(se.Status(), se.message())
 	case errors.As(cause, &te):
 		ExitNow(ExitTimeout, fmt.Sprintf("gpusim: error: %v\n", te))
 	}
