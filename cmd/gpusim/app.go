@@ -478,6 +478,30 @@ func signalled(ctx context.Context) <-chan struct{} {
 	return sig
 }
 
+// ofTheStop returns the stop (the *interrupt.SignalError that cancelled
+// ctx) for err where the command failed of it, and err otherwise. A
+// command that fails while a signal stops it failed of the stop: its
+// status and message, not the failure (selftest stopped in a cold build
+// exited 1 with the compiler's "failed to build the program" and a hint
+// that the kernel was rejected). Past the commit point a failure is the
+// run's own. Bad input is its own too where the stop is stdout's reader
+// gone (SIGPIPE), which comes as the process starts in gpusim run
+// --lanes 0 | true: that exited 2 with the --lanes error or 141 without
+// a word, as the watch on stdout's pipe or the flags came first.
+func ofTheStop(ctx context.Context, err error) error {
+	var se *interrupt.SignalError
+	if !errors.As(context.Cause(ctx), &se) || errors.As(err, new(*interrupt.SignalError)) || brokenStdio(err) || interrupt.Settled() {
+		return err
+	}
+	var pe *sim.ParamError
+	var ue *usageError
+	var ee *envError
+	if interrupt.BrokenPipe(se) && (errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &ee)) {
+		return err
+	}
+	return se
+}
+
 // runContextHeld is runContext with held, Run's early notes that
 // earlyStderr held: written before the error, where it is written, or to
 // stderr after a command that succeeds.
@@ -505,14 +529,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 	var ee *envError
 	var se *interrupt.SignalError
 	var te *interrupt.TimeoutError
-	if errors.As(context.Cause(ctx), &se) && !errors.As(err, new(*interrupt.SignalError)) && !brokenStdio(err) && !interrupt.Settled() {
-		// A command that fails while a signal stops it failed of the
-		// stop: its status and message, not the failure (selftest
-		// stopped in a cold build exited 1 with the compiler's "failed
-		// to build the program" and a hint that the kernel was
-		// rejected). Past the commit point a failure is the run's own.
-		err = se
-	}
+	err = ofTheStop(ctx, err)
 	if (errors.As(err, &pe) || (errors.As(err, &ue) && !ue.final) || errors.As(err, &ee)) && helpAsked(app, args) {
 		// gpusim run --lanes 0 --help: the flag parser stops at the
 		// first bad flag, before it reaches --help, and the help asked
@@ -539,9 +556,7 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		// nothing to say to a reader that left.
 		return interrupt.ExitSIGPIPE
 	case errors.As(err, &se):
-		if !interrupt.BrokenPipe(se) {
-			// A stop by SIGPIPE (stdout's reader gone) is silent, as
-			// a write that met the closed pipe.
+		if !interrupt.BrokenPipe(se) { // silent, as the write's SIGPIPE
 			fmt.Fprintf(stderr, "gpusim: %v\n", se)
 		}
 		return se.Status()

@@ -49,3 +49,34 @@ func TestStdoutReaderGone(t *testing.T) {
 		})
 	}
 }
+
+// TestStdoutReaderGoneBadInput: bad input is refused as bad input (exit 2
+// and the flag's error) where stdout's reader is gone too: the watch on
+// stdout's pipe stops the process as it starts, and gpusim run --lanes 0 |
+// true exited 141 without a word in about half of the tries, as the stop
+// or the flags' check came first.
+func TestStdoutReaderGoneBadInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess tests skipped in -short mode")
+	}
+	for _, args := range [][]string{{"run", "--lanes", "0"}, {"bench", "--steps", "0"}, {"run", "--bogus"}} {
+		for try := range 8 {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			cmd := exec.Command("gpusim", args...)
+			var stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = w, &stderr
+			err = cmd.Start()
+			w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code, _ := exitCode(t, cmd); code != exitUsage || !strings.HasPrefix(stderr.String(), "gpusim: error: ") {
+				t.Fatalf("%v with stdout's reader gone, try %d: exit %d, stderr %q; want %d and the error", args, try+1, code, stderr.String(), exitUsage)
+			}
+		}
+	}
+}
