@@ -232,6 +232,7 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
+	interrupt.WatchStdout() // the work starts: a reader gone stops it
 	rep, err := bench.Run(c.Context, cfg, specs)
 	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
 		return se

@@ -611,6 +611,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	o.jobNotes(choice)
 	p := o.params
 	job := &sim.Job{Params: p, KeepFinals: o.keepFinals(), Daily: o.outputs.daily}
+	interrupt.WatchStdout() // the work starts: a reader gone stops it
 	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
 		job.Progress = bar.Add

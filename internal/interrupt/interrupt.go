@@ -251,7 +251,9 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	var signalled atomic.Bool
 	signal.Notify(sigs, stopSignals()...)
 	takeEarly(sigs)
-	watchStdout(sigs, stopped, ctx.Done())
+	stdoutWatch.Lock()
+	stdoutWatch.sigs, stdoutWatch.stopped, stdoutWatch.done, stdoutWatch.armed = sigs, stopped, ctx.Done(), false
+	stdoutWatch.Unlock()
 	go func() {
 		var se *SignalError
 		var first time.Time
@@ -296,8 +298,37 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 			signal.Stop(sigs)
 		}
 		cancel(nil)
+		stdoutWatch.Lock()
+		stdoutWatch.sigs = nil
+		stdoutWatch.Unlock()
 		close(stopped)
 	}
+}
+
+// stdoutWatch is what WatchStdout needs of the NotifyContext in force:
+// sigs nil where none is.
+var stdoutWatch struct {
+	sync.Mutex
+	sigs          chan<- os.Signal
+	stopped, done <-chan struct{}
+	armed         bool
+}
+
+// WatchStdout starts, once for the NotifyContext in force (none: it does
+// nothing), the watch that stops the process as SIGPIPE would as soon as
+// stdout's pipe loses its reader (watchStdout; Linux alone). A command
+// calls it as its work starts, after its checks and refusals: those are
+// the command's own, where a watch from the process's start made gpusim
+// merge bad.json | true exit 141 without a word or 1 with its error, as
+// the stop or the error came first.
+func WatchStdout() {
+	stdoutWatch.Lock()
+	defer stdoutWatch.Unlock()
+	if stdoutWatch.sigs == nil || stdoutWatch.armed {
+		return
+	}
+	stdoutWatch.armed = true
+	watchStdout(stdoutWatch.sigs, stdoutWatch.stopped, stdoutWatch.done)
 }
 
 // early holds the channel TakeUserSignalsEarly notifies, nil before it

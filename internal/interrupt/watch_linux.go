@@ -11,7 +11,7 @@ import (
 // (the run ended); the reader's going wakes it at once.
 const watchPeriod = 250 // ms
 
-// watchStdout sends SIGPIPE on sigs, as the kernel would on a write, as
+// watchStdout (WatchStdout) sends SIGPIPE on sigs, as the kernel would on a write, as
 // soon as stdout's pipe loses its reader (its write end polls POLLERR),
 // and ends when stopped or done is closed. A run writes stdout only at its
 // end, so that gpusim run --lanes 1e12 | a reader that died computed on
