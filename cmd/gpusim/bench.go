@@ -232,7 +232,11 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
-	interrupt.WatchStdout() // the work starts: a reader gone stops it
+	if opts.html == "" && opts.plotDir == "" && opts.doc == "" {
+		// The work starts, and the report is its only output: a
+		// reader gone stops it (a bench with files writes them).
+		interrupt.WatchStdout()
+	}
 	rep, err := bench.Run(c.Context, cfg, specs)
 	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
 		return se

@@ -12,28 +12,30 @@ import (
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
-// TestStdoutReaderGone: a run or bench whose stdout is a pipe whose
-// reader goes away mid-work stops at once, as a write to the pipe would
-// stop it (exit 141, silent, no file), on every engine. A run writes
-// stdout only at its end, so gpusim run ... | a reader that died computed
-// on to the end (hours for a big job) and only then met the closed pipe:
-// this run of 1e10 lane-steps ran past the test's 30 s.
+// TestStdoutReaderGone: a run or bench whose report is its only output,
+// its stdout a pipe whose reader goes away mid-work, stops at once, as a
+// write to the pipe would stop it (exit 141, silent), on every engine. A
+// run writes stdout only at its end, so gpusim run ... | a reader that died
+// computed on to the end (hours for a big job) and only then met the
+// closed pipe: this run of 1e10 lane-steps ran past the test's 30 s. A run
+// or bench with files writes them all the same (nohup gpusim run --out
+// f.npy | tee log, tee ended with the session), and exits 141 at its
+// report: with the watch on every run, the file was lost.
 func TestStdoutReaderGone(t *testing.T) {
 	cases := map[string][]string{
-		"bench": {"bench", "--engines", "serial", "--lanes", "1e6", "--steps", "10000", "--baseline", "none", "--no-scaling", "--no-sweep", "--html", "r.html"},
+		"bench": {"bench", "--engines", "serial", "--lanes", "1e6", "--steps", "10000", "--baseline", "none", "--no-scaling", "--no-sweep"},
 	}
 	for _, name := range stopBackendsHere(t) {
-		cases[name] = append(append([]string(nil), longRun...), "--engine", name, "--out", "finals.npy")
+		cases[name] = append(append([]string(nil), longRun...), "--engine", name)
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
 			}
 			cmd := exec.Command("gpusim", args...)
-			cmd.Dir = dir
+			cmd.Dir = t.TempDir()
 			var stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = w, &stderr
 			if err := cmd.Start(); err != nil {
@@ -46,7 +48,37 @@ func TestStdoutReaderGone(t *testing.T) {
 			if code != interrupt.ExitSIGPIPE || strings.Contains(stderr.String(), "broken pipe") {
 				t.Errorf("exit %d %v after the reader went; want %d, silent; stderr:\n%s", code, took, interrupt.ExitSIGPIPE, stderr.String())
 			}
-			assertEmptyDir(t, dir)
+		})
+	}
+	for name, c := range map[string]struct {
+		args []string
+		file string
+	}{
+		"run with --out":    {[]string{"run", "--engine", "serial", "--lanes", "1e5", "--steps", "100", "--out", "finals.npy"}, "finals.npy"},
+		"bench with --html": {[]string{"bench", "--engines", "serial", "--lanes", "1e4", "--steps", "10", "--reps", "1", "--warmup", "0", "--baseline", "none", "--no-scaling", "--no-sweep", "--html", "r.html"}, "r.html"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			dir := t.TempDir()
+			cmd := exec.Command("gpusim", c.args...)
+			cmd.Dir = dir
+			var stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = w, &stderr
+			err = cmd.Start()
+			w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGPIPE {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, interrupt.ExitSIGPIPE, stderr.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, c.file)); err != nil {
+				t.Errorf("its file, with stdout's reader gone: %v", err)
+			}
 		})
 	}
 }

@@ -320,7 +320,8 @@ var stdoutWatch struct {
 // calls it as its work starts, after its checks and refusals: those are
 // the command's own, where a watch from the process's start made gpusim
 // merge bad.json | true exit 141 without a word or 1 with its error, as
-// the stop or the error came first.
+// the stop or the error came first; and only where stdout is its only
+// output: files are written all the same, as before.
 func WatchStdout() {
 	stdoutWatch.Lock()
 	defer stdoutWatch.Unlock()
