@@ -116,6 +116,9 @@ func (r *Report) courseTable() *table {
 	if len(refs) > 0 {
 		vsNote = "; \"vs\" columns are speedups (above 1x: faster)"
 	}
+	if cut := r.pythonCut(); cut != "" {
+		t.notes = append(t.notes, cut)
+	}
 	t.notes = append(t.notes, fmt.Sprintf("%s; every version computes the same model; gpusim's engines give one digest, the Python versions are checked against the exact law (Python baseline table); versions run on a sample of the lanes are scaled up to the workload%s", w, vsNote))
 	return t
 }

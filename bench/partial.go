@@ -23,8 +23,9 @@ type Interruption struct {
 	// each, in the benchmark's order, with how many of its planned rows
 	// did not run: "engines table: 5 of 8 planned measurements" (3 ran),
 	// "scaling table: 4 of 4 planned worker counts", "size sweep: 6 of 6
-	// sizes", "crossovers", "python baseline". The counts said how many
-	// ran, which under "not run" read as the opposite.
+	// sizes", "crossovers", "python baseline: 5 of 7 versions" (a version
+	// on each workload counts once). The counts said how many ran, which
+	// under "not run" read as the opposite.
 	NotRun []string `json:"not_run"`
 }
 
@@ -49,7 +50,7 @@ const (
 // interruption (notRun), and the notes of what there is. It returns nil
 // where no measurement finished: there is nothing to report.
 func (r *runner) interrupted(ctx context.Context, rep *Report, stage string, engines []EngineSpec) *Report {
-	if !rep.hasTable("engines") && !rep.hasTable("scaling") && !rep.hasTable("sweep") {
+	if !rep.hasTable("engines") && !rep.hasTable("scaling") && !rep.hasTable("sweep") && (rep.Python == nil || len(rep.Python.Results) == 0) {
 		return nil
 	}
 	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
@@ -102,9 +103,31 @@ func (r *runner) notRun(rep *Report, stage string, engines []EngineSpec) []strin
 		out = append(out, fmt.Sprintf("size sweep: %d of %s", sizes-min(done, sizes), count.Noun(sizes, "size")), "crossovers")
 	}
 	if cfg.Python {
-		out = append(out, "python baseline")
+		planned, done := len(cfg.Workloads)*len(cfg.pythonMethods()), 0
+		if rep.Python != nil {
+			done = len(rep.Python.Results)
+		}
+		out = append(out, fmt.Sprintf("%s: %d of %s", pythonNotRun, planned-min(done, planned), count.Noun(planned, "version")))
 	}
 	return out
+}
+
+// pythonNotRun begins the Python baseline's entry of Interruption.NotRun.
+const pythonNotRun = "python baseline"
+
+// pythonCut is the note of the Python baseline's table and the course's
+// where a stop cut the baseline short (its entry in r's NotRun, with the
+// versions that did not run), else "".
+func (r *Report) pythonCut() string {
+	if r.Interrupted == nil || r.Python == nil || len(r.Python.Results) == 0 {
+		return ""
+	}
+	for _, n := range r.Interrupted.NotRun {
+		if strings.HasPrefix(n, pythonNotRun+": ") && !strings.HasPrefix(n, pythonNotRun+": 0 of ") {
+			return "cut short: the benchmark was stopped while the Python baseline ran; only the versions that ended before the stop are shown (not run: " + n + ")"
+		}
+	}
+	return ""
 }
 
 // partialSweep keeps of sw, a sweep a stop cut short, the sizes every

@@ -221,3 +221,71 @@ func TestRunStoppedKeepsItsLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStoppedKeepsPythonVersions: a benchmark stopped while the Python
+// baseline runs its second version (of loop and vector, a fake
+// interpreter's) keeps the version that ended, loop, in the Python
+// baseline table and the course table, each of which says it was cut
+// short; the version it was running is no failure, and not_run counts
+// it: "python baseline: 1 of 2 versions". Each format reads back with
+// loop's result. The baseline's finished versions were dropped, and
+// not_run said "python baseline".
+func TestRunStoppedKeepsPythonVersions(t *testing.T) {
+	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+echo '{"result": {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'
+echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
+exec sleep 60
+`)
+	c := tinyConfig()
+	c.Workloads, c.Reps, c.Warmup, c.Scaling, c.Sweep = []Workload{{1000, 10}}, 1, 0, false, nil
+	c.Python, c.PythonPath, c.PythonOnly = true, py, "loop,vector"
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stopErr := errors.New("interrupted")
+	c.Progress = writerFunc(func(b []byte) (int, error) {
+		if strings.Contains(string(b), "python/vector") && strings.Contains(string(b), " start ") {
+			cancel(stopErr)
+		}
+		return len(b), nil
+	})
+	rep, err := Run(ctx, c, []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }}})
+	if err != stopErr || rep == nil || rep.Interrupted == nil {
+		t.Fatalf("Run returned %+v, %v; want the partial report and the stop's cause", rep, err)
+	}
+	if want := []string{"python baseline: 1 of 2 versions"}; !slices.Equal(rep.Interrupted.NotRun, want) {
+		t.Errorf("not run %q, want %q", rep.Interrupted.NotRun, want)
+	}
+	if rep.Python == nil || len(rep.Python.Results) != 1 || rep.Python.Results[0].Method != "loop" || rep.Python.Failed != "" || len(rep.Failures) != 0 {
+		t.Fatalf("python %+v, failures %+v: want loop's result alone, no failure", rep.Python, rep.Failures)
+	}
+	text := checkPartialFormats(t, rep)
+	const cut = "cut short: the benchmark was stopped while the Python baseline ran; only the versions that ended before the stop are shown (not run: python baseline: 1 of 2 versions)"
+	if strings.Count(text, cut) != 2 || !strings.Contains(text, "python/loop  ") {
+		t.Errorf("text report, want loop's rows and the cut note in the Python baseline's and the course's tables:\n%s", text)
+	}
+	var md, js, cs bytes.Buffer
+	for _, f := range []struct {
+		b      *bytes.Buffer
+		format string
+	}{{&md, "markdown"}, {&js, "json"}, {&cs, "csv"}} {
+		if err := rep.Write(f.b, f.format); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Count(md.String(), cut) != 2 {
+		t.Errorf("markdown, want the cut note in both tables:\n%s", md.String())
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Python == nil || len(back.Python.Results) != 1 {
+		t.Errorf("json read back %+v (%v), want loop's result", back.Python, err)
+	}
+	rows, err := csv.NewReader(&cs).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rows, func(r []string) bool { return r[0] == "python" && slices.Contains(r, "python/loop") }) ||
+		!slices.ContainsFunc(rows, func(r []string) bool { return r[0] == "python" && slices.Contains(r, cut) }) {
+		t.Errorf("csv, want loop's python row and the cut's:\n%q", rows)
+	}
+}

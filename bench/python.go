@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -365,7 +366,9 @@ func (r *PythonReport) LawFailures() []string {
 // interpreter or numpy is not an error: the report says it was skipped. One
 // whose import of numpy a limit stopped (*NumPyLimitError) is not missing:
 // the report says the baseline failed (Failed), which fails the benchmark
-// (pythonFailures), as a version's limit does.
+// (pythonFailures), as a version's limit does. Stopped (ctx), it returns
+// the stop's cause with the report of the versions that ended before the
+// stop, or with nil where none did (RunBaseline).
 func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) (*PythonReport, error) {
 	py := cfg.PythonPath
 	if py == "" {
@@ -381,7 +384,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 		}
 	}
 	out, err := RunBaseline(ctx, py, cfg, cfg.Workloads...)
-	if err != nil {
+	if out == nil {
 		return nil, err
 	}
 	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results, Failed: out.Died}
@@ -395,7 +398,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 			progress("python baseline: %s", out.Died)
 		}
 	}
-	return rep, nil
+	return rep, err
 }
 
 // endNote is what a version's end line in the progress says of result r:
@@ -444,7 +447,10 @@ type BaselineOutput struct {
 // RunBaseline runs the embedded script (read from stdin) with interpreter py
 // on workloads ws (the model is cfg's, and so are the caps, and the deadline
 // set from its budgets: scriptDeadline), and checks each version's sample
-// against the exact law. A result's Workload is one of ws.
+// against the exact law. A result's Workload is one of ws. Stopped (ctx),
+// it returns the stop's cause with the header and results of the versions
+// that ended before the stop (the one running is cut short, and left
+// out), or with nil where none had ended.
 func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*BaselineOutput, error) {
 	if len(ws) == 0 {
 		return nil, errors.New("bench: python baseline: no workloads")
@@ -486,11 +492,13 @@ func RunBaseline(ctx context.Context, py string, cfg *Config, ws ...Workload) (*
 	if cfg.PythonBudget > 0 {
 		args = append(args, "--budget", f(cfg.PythonBudget.Seconds()))
 	}
-	only := cfg.PythonOnly
-	if only == "" {
-		only = pythonVersions
-	}
-	return runScript(ctx, py, cfg, args, scriptPlan{ws: ws, methods: strings.Split(only, ",")})
+	return runScript(ctx, py, cfg, args, scriptPlan{ws: ws, methods: cfg.pythonMethods()})
+}
+
+// pythonMethods are the Python versions the baseline runs on each
+// workload: --python-only's, else every one (pythonVersions).
+func (c *Config) pythonMethods() []string {
+	return strings.Split(cmp.Or(c.PythonOnly, pythonVersions), ",")
 }
 
 // scriptPlan is what the script is asked for: a result of each of methods
@@ -525,7 +533,8 @@ const resultOutput = 64 << 10
 // process group and fails as a death does, the deadline named, its
 // results before it standing. One that prints more than bench reads
 // (childOutputCap, and resultOutput for each result) is killed and the
-// baseline fails, naming the flood.
+// baseline fails, naming the flood. One a stop (ctx) kills returns the
+// stop's cause with the versions that ended before it (stoppedScript).
 func runScript(ctx context.Context, py string, cfg *Config, args []string, plan scriptPlan) (*BaselineOutput, error) {
 	sctx := ctx
 	if d, how, ok := scriptDeadline(cfg, plan.ws); ok {
@@ -550,8 +559,9 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 	stderr.flush()
 	if runErr != nil && ctx.Err() != nil {
 		// The child was killed because the benchmark was stopped: the
-		// cause (a signal, a deadline) is the error, not "signal: killed".
-		return nil, context.Cause(ctx)
+		// cause (a signal, a deadline) is the error, not "signal: killed",
+		// and the versions that ended before it stand beside it.
+		return stoppedScript(stdout.Bytes(), cfg, plan, ran), context.Cause(ctx)
 	}
 	de := (*scriptDeadlineError)(nil)
 	if runErr != nil && errors.As(context.Cause(sctx), &de) {
@@ -588,6 +598,18 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 		res.Died += "; the versions after the one it ran did not run"
 	}
 	return res, nil
+}
+
+// stoppedScript is what a script a stop killed gave, out its stdout: its
+// header and the results of the versions that ended before the stop, the
+// one it was running (cut short) not among them; nil where it gave no
+// result or output that does not read (the stop's error is then all).
+func stoppedScript(out []byte, cfg *Config, plan scriptPlan, ran time.Duration) *BaselineOutput {
+	res, _, err := readScript(out, nil, cfg, plan, ran)
+	if err != nil || len(res.Results) == 0 {
+		return nil
+	}
+	return res
 }
 
 // readScript reads the script's JSON lines: its header and a result for

@@ -153,6 +153,9 @@ func (r *Report) pythonTable(py *PythonReport) table {
 		pt.rows = append(pt.rows, []string{p.Workload.String(), p.Method, lanes, fmtSec(p.WorkloadSeconds), fmtG(p.NsPerLaneStep), rel, p.Law.String()})
 	}
 	pt.notes = append(pt.notes, skipped...)
+	if cut := r.pythonCut(); cut != "" {
+		pt.notes = append(pt.notes, cut)
+	}
 	if len(py.Results) > 0 {
 		var tools []string
 		for _, k := range slices.Sorted(maps.Keys(py.Modules)) {
@@ -799,6 +802,9 @@ func (r *Report) pythonCSVRows() []map[string]string {
 		rows = append(rows, map[string]string{"section": "python", "note": "skipped: " + r.Python.Skipped})
 	case r.Python.Failed != "":
 		rows = append(rows, map[string]string{"section": "python", "note": "failed: " + r.Python.Failed})
+	}
+	if cut := r.pythonCut(); cut != "" {
+		rows = append(rows, map[string]string{"section": "python", "note": cut})
 	}
 	for _, p := range r.Python.Results {
 		kv := map[string]string{"section": "python", "engine": "python/" + p.Method,

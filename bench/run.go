@@ -745,6 +745,10 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 	py, err := RunPython(ctx, &cfg, r.progress)
 	if err != nil {
 		if ctx.Err() != nil {
+			if py != nil {
+				// Stopped: the versions that ended stand (interrupted).
+				r.addPython(rep, py)
+			}
 			return err
 		}
 		// The engines' measurements stand without the baseline: the
@@ -755,12 +759,18 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 		pythonFailures(rep, cfg.Workloads)
 		return nil
 	}
+	r.addPython(rep, py)
+	return nil
+}
+
+// addPython sets py, the Python baseline's report, in rep, noting each
+// version that disagrees with the law and each that failed.
+func (r *runner) addPython(rep *Report, py *PythonReport) {
 	rep.Python = py
 	for _, f := range py.LawFailures() {
 		rep.Notes = append(rep.Notes, "disagrees with the exact law: "+f)
 	}
-	pythonFailures(rep, cfg.Workloads)
-	return nil
+	pythonFailures(rep, r.cfg.Workloads)
 }
 
 // pythonFailures adds to rep's Failures, as the engines' failures are,

@@ -56,7 +56,7 @@ func TestBenchInterruptEndsPythonWorkers(t *testing.T) {
 	// serial's measurement finished before the baseline: the partial
 	// report has it, and says the baseline did not run.
 	if first, _, _ := strings.Cut(stdout.String(), "\n"); !strings.HasPrefix(first, "note: partial report: the benchmark was stopped (interrupted) after ") ||
-		!strings.HasSuffix(first, "; not run: python baseline") || !strings.Contains(stdout.String(), "\n100 x 2   serial ") {
+		!strings.HasSuffix(first, "; not run: python baseline: 7 of 7 versions") || !strings.Contains(stdout.String(), "\n100 x 2   serial ") {
 		t.Errorf("stdout:\n%s\nwant the partial report of serial's row, the baseline not run", stdout.String())
 	}
 }

@@ -72,7 +72,7 @@ func (refusingWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
 // report (its reader gone, as with "| true") says so on stderr, where it
 // said "the report on stdout is partial" of a report no one got.
 func TestWriteBenchStoppedStdoutGone(t *testing.T) {
-	rep := &bench.Report{Mode: "test", Interrupted: &bench.Interruption{Signal: "interrupted", NotRun: []string{"python baseline"}}}
+	rep := &bench.Report{Mode: "test", Interrupted: &bench.Interruption{Signal: "interrupted", NotRun: []string{"python baseline: 7 of 7 versions"}}}
 	var stderr bytes.Buffer
 	c := cli.NewContext(&cli.App{Writer: refusingWriter{}, ErrWriter: &stderr}, flag.NewFlagSet("bench", flag.ContinueOnError), nil)
 	writeStoppedBench(c, rep, benchOptions{format: "text", html: "r.html"}, &interrupt.SignalError{Signal: syscall.SIGINT})
