@@ -41,7 +41,10 @@ type Load struct {
 	// Peak is the table's measurement (an engine on a workload) during
 	// which other processes used the most of the CPUs, where that is
 	// busyShare or more over minLoadWall or more: a burst that the
-	// table's average leaves under busyShare.
+	// table's average leaves under busyShare. It is one whose row the
+	// report shows (runner.shownPeak): a measurement a stop or a failure
+	// left out of the table (a Scaling point whose overhead was cut) is
+	// none, where the note named a row no table has.
 	Peak *Peak `json:"peak,omitempty"`
 	// Busy is OtherCPUs at busyShare of CPUs or more over minLoadWall or
 	// more, or a Peak: the report has a note of it.
@@ -114,7 +117,7 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 // measured on a quiet one (noteLoad drops the entry of a table left
 // out). measure's error is returned.
 func (r *runner) load(ctx context.Context, rep *Report, table string, measure func() error) error {
-	r.peak = nil
+	r.peaks = nil
 	a, ok := readCPU()
 	err := measure()
 	if !ok || (err != nil && ctx.Err() == nil) {
@@ -122,7 +125,7 @@ func (r *runner) load(ctx context.Context, rep *Report, table string, measure fu
 	}
 	b, ok := readCPU()
 	if l, ok2 := loadOf(table, a, b); ok && ok2 {
-		l.Peak = r.peak
+		l.Peak = r.shownPeak(rep, table)
 		l.Busy = l.Busy || l.Peak != nil
 		rep.Load = append(rep.Load, l)
 		if l.Busy {
@@ -132,17 +135,74 @@ func (r *runner) load(ctx context.Context, rep *Report, table string, measure fu
 	return err
 }
 
-// notePeak keeps, as the table's Peak, the measurement of label on w that
-// ran since reading a, where other processes used busyShare of the CPUs
-// or more, and more than in any other of the table's so far.
-func (r *runner) notePeak(label string, w Workload, a cpuReading, ok bool) {
+// tableRow is a row of a table: an engine on a workload, at a Scaling
+// point's worker count (0 in the other tables).
+type tableRow struct {
+	engine  string
+	w       Workload
+	workers int
+}
+
+// rowPeak is a measurement that may be its table's Peak, with the row it
+// is part of: a Scaling point's overhead measurements are the point's.
+type rowPeak struct {
+	Peak
+	row tableRow
+}
+
+// notePeak keeps, as one of the table's peaks, the measurement of label
+// on w, part of row (or of the point runner.overheadOf names), that ran
+// since reading a, where other processes used busyShare of the CPUs or
+// more.
+func (r *runner) notePeak(label string, row tableRow, w Workload, a cpuReading, ok bool) {
 	if !ok {
 		return
 	}
 	b, ok := readCPU()
-	if l, ok2 := loadOf("", a, b); ok && ok2 && l.Busy && (r.peak == nil || l.OtherCPUs > r.peak.OtherCPUs) {
-		r.peak = &Peak{Engine: label, Workload: w, OtherCPUs: l.OtherCPUs, Wall: l.Wall, Overhead: r.overhead}
+	if l, ok2 := loadOf("", a, b); ok && ok2 && l.Busy {
+		if r.overheadOf != nil {
+			row = *r.overheadOf
+		}
+		r.peaks = append(r.peaks, rowPeak{Peak{Engine: label, Workload: w, OtherCPUs: l.OtherCPUs, Wall: l.Wall, Overhead: r.overheadOf != nil}, row})
 	}
+}
+
+// shownPeak is the peak (notePeak) of the table measured last where other
+// processes used the most of the CPUs, of those whose rows rep shows, or
+// nil: a busy note named parallel/2 as the peak of a Scaling table whose
+// 2-worker point a stop had cut in its overhead, a row the report does
+// not show.
+func (r *runner) shownPeak(rep *Report, table string) *Peak {
+	var best *Peak
+	for _, p := range r.peaks {
+		if rep.shows(table, p.row) && (best == nil || p.OtherCPUs > best.OtherCPUs) {
+			best = &p.Peak
+		}
+	}
+	return best
+}
+
+// shows says whether the named table of r has row: an engine's
+// measurement on a workload of the Engines table, a point of an engine's
+// Scaling table, an engine's point at a size of the sweep.
+func (r *Report) shows(table string, row tableRow) bool {
+	switch table {
+	case "engines":
+		return slices.ContainsFunc(r.Workloads, func(wr WorkloadResult) bool {
+			return wr.Workload == row.w && slices.ContainsFunc(wr.Engines, func(m Measurement) bool { return m.Engine == row.engine })
+		})
+	case "scaling":
+		return slices.ContainsFunc(r.Scaling, func(s Scaling) bool {
+			return s.Engine == row.engine && s.Workload == row.w && slices.ContainsFunc(s.Points, func(p ScalingPoint) bool { return p.Workers == row.workers })
+		})
+	case "sweep":
+		if r.Sweep == nil || r.Sweep.Steps != row.w.Steps {
+			return false
+		}
+		i, s := slices.Index(r.Sweep.Lanes, row.w.Lanes), r.Sweep.series(row.engine)
+		return i >= 0 && s != nil && i < len(s.Points)
+	}
+	return false
 }
 
 // note is the report's note of a busy table.

@@ -289,3 +289,97 @@ exec sleep 60
 		t.Errorf("csv, want loop's python row and the cut's:\n%q", rows)
 	}
 }
+
+// failingEngine runs as its engine does, but its run number failAt of a
+// job of lanes lanes (counting from 1, every instance together) fails.
+type failingEngine struct {
+	sim.Engine
+	lanes  uint64
+	failAt int
+	runs   *int
+}
+
+func (e failingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	if job.Params.Lanes == e.lanes {
+		if *e.runs++; *e.runs == e.failAt {
+			return nil, errors.New("failed on purpose")
+		}
+	}
+	return e.Engine.Run(ctx, job)
+}
+
+// busyAt is n quiet intervals of 1 s (fakeReadings), but where others
+// names an interval's index (the one that ends at readCPU's call index+1)
+// and the CPUs other processes used in it.
+func busyAt(n int, others map[int]float64) []interval {
+	iv := make([]interval, n)
+	for i := range iv {
+		iv[i] = interval{time.Second, others[i]}
+	}
+	return iv
+}
+
+// TestBusyPeakShown: a busy table's note names as its peak only a
+// measurement whose row the report shows: the Scaling table stopped in
+// parallel/2's overhead has parallel/1's point alone, and its note named
+// parallel/2 (1 of the 2 CPUs), a row it does not show; it names
+// parallel/1 (0.5) now. Likewise a sweep stopped at its last size
+// (serial's point there is cut with the size) and the Scaling table of an
+// engine that failed after its busy point (its table is left out). Each
+// table's average (under 10%) is not busy: its shown peak makes it so.
+func TestBusyPeakShown(t *testing.T) {
+	c := tinyConfig()
+	c.Workloads, c.Reps, c.Warmup, c.Sweep = []Workload{{3000, 10}}, 1, 0, nil
+	check := func(t *testing.T, rep *Report, table, want, not string) {
+		t.Helper()
+		i := slices.IndexFunc(rep.Load, func(l Load) bool { return l.Table == table })
+		if i < 0 || rep.Load[i].Peak == nil || rep.Load[i].Peak.OtherCPUs != 0.5 {
+			t.Fatalf("load %+v (peak %+v), want the %s table's peak at 0.5 CPUs", rep.Load, rep.Load[len(rep.Load)-1].Peak, table)
+		}
+		notes := strings.Join(rep.Notes, "\n")
+		if !strings.Contains(notes, want) || strings.Contains(notes, not) {
+			t.Errorf("notes:\n%s\nwant %q, not %q", notes, want, not)
+		}
+	}
+	t.Run("scaling stopped in an overhead", func(t *testing.T) {
+		// Reads: the engines table 0-5; scaling 6, parallel/1 7-8, its
+		// overhead 9-10, parallel/2 11-12, its overhead 13 (stopped), 14.
+		fakeReadings(t, busyAt(16, map[int]float64{7: 0.5, 11: 1}))
+		rep := stoppedRun(t, c, 2, 1) // parallel/2's overhead: 2 workers on 2 lanes
+		if len(rep.Scaling) != 1 || len(rep.Scaling[0].Points) != 1 {
+			t.Fatalf("scaling %+v, want parallel's one-worker point alone", rep.Scaling)
+		}
+		check(t, rep, "scaling", "while the scaling table was measured (8 s), 0.5 (25%) while parallel/1 on 3k x 10 was (1 s)", "parallel/2")
+	})
+	t.Run("sweep stopped at its last size", func(t *testing.T) {
+		c := c
+		c.Scaling, c.Sweep = false, []uint64{100, 1000, 10_000}
+		// Reads: the engines table 0-5; sweep 6, serial and parallel at
+		// 100 7-10 and at 1k 11-14, serial at 10k 15-16, parallel at
+		// 10k 17 (stopped), 18.
+		fakeReadings(t, busyAt(20, map[int]float64{7: 0.5, 15: 1}))
+		rep := stoppedRun(t, c, 10_000, 1)
+		if rep.Sweep == nil || len(rep.Sweep.Lanes) != 2 {
+			t.Fatalf("sweep %+v, want its first two sizes", rep.Sweep)
+		}
+		check(t, rep, "sweep", "0.5 (25%) while serial on 100 x 4 was (1 s)", "on 10k x 4")
+	})
+	t.Run("scaling of an engine that failed", func(t *testing.T) {
+		// Reads: the engines table 0-7; scaling 8, p1's 9-16, p2/1 17-18,
+		// its overhead 19-20, p2/2 21-22, its overhead 23 (failed), 24.
+		fakeReadings(t, busyAt(26, map[int]float64{9: 0.5, 21: 1}))
+		runs := 0
+		specs := []EngineSpec{
+			{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }},
+			{Name: "p1", Scales: true, New: func(n int, _ func(string)) sim.Engine { return cpu.Parallel{Workers: n} }},
+			{Name: "p2", Scales: true, New: func(n int, _ func(string)) sim.Engine {
+				return failingEngine{Engine: cpu.Parallel{Workers: n}, lanes: 2, failAt: 1, runs: &runs}
+			}},
+		}
+		rep, err := Run(context.Background(), c, specs)
+		if err != nil || len(rep.Scaling) != 1 || len(rep.Failures) != 1 {
+			t.Fatalf("Run: %v, scaling %+v, failures %+v; want p1's table alone and p2's failure", err, rep.Scaling, rep.Failures)
+		}
+		check(t, rep, "scaling", "0.5 (25%) while p1/1 on 3k x 10 was (1 s)", "while p2")
+	})
+}

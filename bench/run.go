@@ -659,17 +659,17 @@ func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) 
 	if len(cfg.Sweep) > 0 {
 		var sw *Sweep
 		err := r.load(ctx, rep, "sweep", func() (err error) {
-			sw, err = r.sweep(ctx, rep, engines)
+			// In rep before load reads its peak (shownPeak).
+			switch sw, err = r.sweep(ctx, rep, engines); {
+			case err != nil && ctx.Err() != nil:
+				rep.Sweep = r.partialSweep(sw)
+			case err == nil && len(sw.Series) > 0:
+				rep.Sweep = sw
+			}
 			return err
 		})
 		if err != nil {
-			if ctx.Err() != nil {
-				rep.Sweep = r.partialSweep(sw)
-			}
 			return stageSweep, err
-		}
-		if len(sw.Series) > 0 {
-			rep.Sweep = sw
 		}
 		pairs := cfg.Crossovers
 		if pairs == nil {
@@ -820,10 +820,11 @@ type runner struct {
 	failed  map[string]bool // the engines that failed, left out from there on
 	said    map[string]bool // the starts' notes said, by engine and note (noteTo)
 	saidMu  sync.Mutex      // guards said
-	peak    *Peak           // the table's measurement others used the CPUs most in (notePeak)
-	// overhead is set while the Scaling table's overhead column is
-	// measured (overheads.median), for Peak.Overhead.
-	overhead bool
+	peaks   []rowPeak       // the table's measurements others used busyShare of the CPUs in (notePeak)
+	// overheadOf is set while the Scaling table's overhead column is
+	// measured (overheads.median), to the point it is measured for: for
+	// Peak.Overhead, and the row of the peak.
+	overheadOf *tableRow
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -963,7 +964,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 			merge = append(merge, o.LastOverhead().Merge)
 		}
 	}
-	r.notePeak(label, w, cpu0, read)
+	r.notePeak(label, tableRow{e.Name, w, workers}, w, cpu0, read)
 	m.Wall = Summarize(walls)
 	m.Transfer, m.Kernel = median(transfer), median(kernel)
 	m.Startup, m.Merge = median(startup), median(merge)
@@ -1048,6 +1049,7 @@ type overheads struct {
 	// one is the overhead at one worker, block one block of lanes on one
 	// worker; zero until measured.
 	one, block time.Duration
+	point      int // the worker count of the point measured (at)
 }
 
 // at is the overhead of e with n workers of which ran start on w. Without
@@ -1066,6 +1068,7 @@ type overheads struct {
 // an efficiency above 100% is (ScalingPoint.overheadNote): held at 0, it
 // read as an overhead measured to be nothing.
 func (o *overheads) at(ctx context.Context, n, ran int) (time.Duration, error) {
+	o.point = n
 	if o.e.MaxWorkers == nil {
 		return o.median(ctx, n, uint64(n))
 	}
@@ -1119,8 +1122,8 @@ func (o *overheads) lanesFor(ran int) uint64 {
 
 // median is the median wall time of e with n workers on lanes lanes.
 func (o *overheads) median(ctx context.Context, n int, lanes uint64) (time.Duration, error) {
-	o.r.overhead = true
-	defer func() { o.r.overhead = false }()
+	o.r.overheadOf = &tableRow{o.e.Name, o.w, o.point}
+	defer func() { o.r.overheadOf = nil }()
 	m, err := o.r.measure(ctx, o.e, n, Workload{lanes, o.w.Steps}, o.r.cfg.Reps, o.r.cfg.Warmup)
 	return m.Wall.Median, err
 }
