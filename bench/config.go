@@ -117,6 +117,9 @@ type Config struct {
 	// names gpusim run's flags) for the command that runs the benchmark:
 	// the CLI's names bench's (cl.ForCommand). nil leaves it as it is.
 	WordHint func(hint string) string
+	// Snapshot, when set, gives the partial report of a benchmark a stop
+	// cut while Run has not returned (an engine that ignores the stop).
+	Snapshot *Snapshot
 }
 
 // PythonVersionBudget is Default's PythonBudget: a version that would

@@ -119,20 +119,40 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 func (r *runner) load(ctx context.Context, rep *Report, table string, measure func() error) error {
 	r.peaks = nil
 	a, ok := readCPU()
+	r.loadAt = loadStart{table, a, ok}
 	err := measure()
+	r.loadAt = loadStart{}
 	if !ok || (err != nil && ctx.Err() == nil) {
 		return err
 	}
-	b, ok := readCPU()
-	if l, ok2 := loadOf(table, a, b); ok && ok2 {
-		l.Peak = r.shownPeak(rep, table)
-		l.Busy = l.Busy || l.Peak != nil
-		rep.Load = append(rep.Load, l)
-		if l.Busy {
+	if b, ok := readCPU(); ok {
+		if l := r.addLoad(rep, table, a, b); l != nil && l.Busy {
 			r.progress("%s", l.note())
 		}
 	}
 	return err
+}
+
+// loadStart is the reading a table's measurement started at (load), for a
+// Snapshot's load of the table a stop cut.
+type loadStart struct {
+	table string
+	a     cpuReading
+	ok    bool
+}
+
+// addLoad adds to rep.Load table's load between readings a and b, its
+// peak the busiest measurement whose row rep shows (shownPeak), and
+// returns it; nil where the readings say nothing (loadOf).
+func (r *runner) addLoad(rep *Report, table string, a, b cpuReading) *Load {
+	l, ok := loadOf(table, a, b)
+	if !ok {
+		return nil
+	}
+	l.Peak = r.shownPeak(rep, table)
+	l.Busy = l.Busy || l.Peak != nil
+	rep.Load = append(rep.Load, l)
+	return &rep.Load[len(rep.Load)-1]
 }
 
 // tableRow is a row of a table: an engine on a workload, at a Scaling

@@ -383,3 +383,99 @@ func TestBusyPeakShown(t *testing.T) {
 		check(t, rep, "scaling", "0.5 (25%) while p1/1 on 3k x 10 was (1 s)", "while p2")
 	})
 }
+
+// hangingEngine runs as its engine does, but its run number stopAt of a
+// job of lanes lanes (counting from 1, every instance together) stops the
+// benchmark (stop) and then ignores it: it says so on hung and returns
+// the context's error only once release is closed, as an engine stuck
+// in a call no stop can cut (a cold start's compile) does.
+type hangingEngine struct {
+	sim.Engine
+	lanes         uint64
+	stopAt        int
+	runs          *int
+	stop          func()
+	hung, release chan struct{}
+}
+
+func (e hangingEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	if job.Params.Lanes == e.lanes {
+		if *e.runs++; *e.runs == e.stopAt {
+			e.stop()
+			close(e.hung)
+			<-e.release
+			return nil, ctx.Err()
+		}
+	}
+	return e.Engine.Run(ctx, job)
+}
+
+// TestRunStoppedSnapshot: while an engine ignores the stop (parallel/2's
+// first timed run in the Scaling table), Config.Snapshot gives the
+// partial report Run gives once it returns: the Engines table whole,
+// parallel's one-worker point, the load of both tables, and not_run
+// "scaling table: 1 of 2 planned worker counts", in every format; before
+// the stop and after Run has returned it gives none. The caller had
+// nothing to print where Run did not return (the forced exit ended the
+// process without the report).
+func TestRunStoppedSnapshot(t *testing.T) {
+	fakeReadings(t, busyAt(40, nil))
+	c := tinyConfig()
+	c.Reps, c.Warmup, c.Workers, c.Snapshot = 2, 0, []int{2}, &Snapshot{}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	runs, hung, release := 0, make(chan struct{}), make(chan struct{})
+	var before *Report
+	specs := []EngineSpec{
+		{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }},
+		{Name: "parallel", Scales: true, New: func(n int, _ func(string)) sim.Engine {
+			stop := func() {
+				before = c.Snapshot.Report()
+				cancel(errors.New("interrupted"))
+			}
+			// The engines table's 2 runs on 3k lanes, the one-worker
+			// point's 2, then parallel/2's first.
+			return hangingEngine{Engine: cpu.Parallel{Workers: n}, lanes: 3000, stopAt: 5, runs: &runs, stop: stop, hung: hung, release: release}
+		}},
+	}
+	type result struct {
+		rep *Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := Run(ctx, c, specs)
+		done <- result{rep, err}
+	}()
+	select {
+	case <-hung:
+	case r := <-done:
+		t.Fatalf("Run returned %+v, %v before the engine hung", r.rep, r.err)
+	}
+	snap := c.Snapshot.Report()
+	close(release)
+	r := <-done
+	if before != nil {
+		t.Errorf("a snapshot before the stop: %+v", before)
+	}
+	if snap == nil || snap.Interrupted == nil {
+		t.Fatalf("snapshot %+v while the engine hung, want the partial report", snap)
+	}
+	if r.rep == nil || r.rep.Interrupted == nil || !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("Run returned %+v, %v", r.rep, r.err)
+	}
+	want := []string{"scaling table: 1 of 2 planned worker counts", "size sweep: 3 of 3 sizes", "crossovers"}
+	for _, rep := range []*Report{snap, r.rep} {
+		if !slices.Equal(rep.Interrupted.NotRun, want) || len(rep.Workloads) != 2 || len(rep.Scaling) != 1 || len(rep.Scaling[0].Points) != 1 || len(rep.Load) != 2 {
+			t.Errorf("report %+v: not run %q, scaling %+v, load %+v; want %q, both workloads, parallel's one point and both tables' load",
+				rep, rep.Interrupted.NotRun, rep.Scaling, rep.Load, want)
+		}
+	}
+	text := checkPartialFormats(t, snap)
+	if !strings.Contains(text, "no Amdahl fit (the benchmark was stopped after 1 of 2 worker counts)") {
+		t.Errorf("snapshot's text:\n%s", text)
+	}
+	if after := c.Snapshot.Report(); after != nil {
+		t.Errorf("a snapshot after Run returned: %+v", after)
+	}
+}

@@ -543,8 +543,14 @@ func checkEngines(engines []EngineSpec) error {
 // fails is left out from there on (runner.fail).
 func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpec) error {
 	var noBase []string // the workloads without a baseline measurement
+	defer func() { r.inFlight = nil }()
 	for _, w := range r.cfg.Workloads {
 		wr := WorkloadResult{Workload: w}
+		r.inFlight = func(c *Report) {
+			wr := wr
+			wr.Engines = slices.Clone(wr.Engines)
+			r.stoppedWorkload(c, wr, slices.Clone(noBase))
+		}
 		for _, e := range engines {
 			if r.failed[e.Name] {
 				continue
@@ -552,15 +558,11 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 			m, err := r.measure(ctx, e, 0, w, r.cfg.Reps, r.cfg.Warmup)
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
-					// Stopped: the engines measured on w before stand.
-					switch {
-					case ctx.Err() == nil || !r.addWorkload(rep, wr):
-					case r.failed[rep.Baseline]:
-						noBase = append(noBase, w.String())
-					default:
-						rep.Notes = append(rep.Notes, fmt.Sprintf("no speedups on %s: the baseline engine, %s, had not run there when the benchmark was stopped", w, rep.Baseline))
+					if ctx.Err() != nil {
+						r.stoppedWorkload(rep, wr, noBase)
+					} else {
+						r.noteNoBase(rep, noBase)
 					}
-					r.noteNoBase(rep, noBase)
 					return err
 				}
 				continue
@@ -573,6 +575,22 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 	}
 	r.noteNoBase(rep, noBase)
 	return nil
+}
+
+// stoppedWorkload ends rep's Engines table as a stop in the measurements
+// of wr (those on its workload so far) leaves it: wr's measurements stand,
+// without speedups (and a note says why) where the baseline engine had
+// not run on it; noBase are the workloads before it without a baseline
+// measurement (noteNoBase).
+func (r *runner) stoppedWorkload(rep *Report, wr WorkloadResult, noBase []string) {
+	switch {
+	case !r.addWorkload(rep, wr):
+	case r.failed[rep.Baseline]:
+		noBase = append(noBase, wr.Workload.String())
+	default:
+		rep.Notes = append(rep.Notes, fmt.Sprintf("no speedups on %s: the baseline engine, %s, had not run there when the benchmark was stopped", wr.Workload, rep.Baseline))
+	}
+	r.noteNoBase(rep, noBase)
 }
 
 // addWorkload adds wr, one workload's measurements, to rep with each one's
@@ -614,6 +632,8 @@ func (r *runner) noteNoBase(rep *Report, noBase []string) {
 // with its overhead, a sweep size every engine reached), a table with none
 // is left out, and so are the derived figures that need the missing ones
 // (the Amdahl fit, the crossovers, speedups over a baseline that did not run).
+// cfg.Snapshot, where set, gives that partial report while Run has not
+// returned after the stop (an engine that ignores it).
 func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -629,6 +649,12 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	if slices.ContainsFunc(engines, func(e EngineSpec) bool { return e.Name == "serial" }) {
 		rep.Baseline = "serial"
 	}
+	r.mu.Lock()
+	defer func() {
+		r.done = true
+		r.mu.Unlock()
+	}()
+	cfg.Snapshot.set(func() *Report { return r.snapshot(ctx, rep, engines) })
 	if stage, err := r.stages(ctx, rep, engines); err != nil {
 		if ctx.Err() != nil {
 			return r.interrupted(ctx, rep, stage, engines), err
@@ -646,10 +672,13 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 // the stage it stopped in (stageEngines, ...).
 func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) (string, error) {
 	cfg := r.cfg
+	defer func() { r.stage = "" }()
+	r.stage = stageEngines
 	if err := r.load(ctx, rep, "engines", func() error { return r.workloads(ctx, rep, engines) }); err != nil {
 		return stageEngines, err
 	}
 	if cfg.Scaling {
+		r.stage = stageScaling
 		if err := r.load(ctx, rep, "scaling", func() error { return r.scalings(ctx, rep, engines) }); err != nil {
 			return stageScaling, err
 		}
@@ -657,6 +686,7 @@ func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) 
 	}
 
 	if len(cfg.Sweep) > 0 {
+		r.stage = stageSweep
 		var sw *Sweep
 		err := r.load(ctx, rep, "sweep", func() (err error) {
 			// In rep before load reads its peak (shownPeak).
@@ -688,6 +718,7 @@ func (r *runner) stages(ctx context.Context, rep *Report, engines []EngineSpec) 
 	}
 
 	if cfg.Python {
+		r.stage = stagePython
 		if err := r.python(ctx, rep); err != nil {
 			return stagePython, err
 		}
@@ -742,7 +773,9 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 	if cfg.OpenCLDevice == "" && len(rep.Machine.Devices) > 0 {
 		cfg.OpenCLDevice = deviceName(rep.Machine.Devices[0])
 	}
-	py, err := RunPython(ctx, &cfg, r.progress)
+	var py *PythonReport
+	var err error
+	r.unlocked(func() { py, err = RunPython(ctx, &cfg, r.progress) })
 	if err != nil {
 		if ctx.Err() != nil {
 			if py != nil {
@@ -825,6 +858,21 @@ type runner struct {
 	// measured (overheads.median), to the point it is measured for: for
 	// Peak.Overhead, and the row of the peak.
 	overheadOf *tableRow
+
+	// mu is held by Run while it works, and let go while an engine or
+	// the Python baseline runs (unlocked), so that a Snapshot reads the
+	// fields it guards: Run's report, these, and the state above.
+	mu sync.Mutex
+	// done is set as Run returns: its caller has the report.
+	done bool
+	// stage is the stage being measured (stageEngines, ...), "" outside.
+	stage string
+	// inFlight, where set, adds to a copy of the report the complete rows
+	// of the table being measured that are not yet in the report, as a
+	// stop leaves them (Snapshot).
+	inFlight func(*Report)
+	// loadAt is the reading the table being measured started at.
+	loadAt loadStart
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -917,8 +965,9 @@ const maxSuspendedRuns = 10
 // Slurm's scontrol suspend: suspended) is run again, up to
 // maxSuspendedRuns times, with a progress line saying so.
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
-	eng := e.New(workers, r.noteTo(e))
-	defer sim.Close(eng)
+	var eng sim.Engine
+	r.unlocked(func() { eng = e.New(workers, r.noteTo(e)) })
+	defer r.unlocked(func() { sim.Close(eng) })
 	label := engineLabel(e.Name, workers)
 	job := &sim.Job{Params: r.cfg.params(w)}
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}
@@ -927,7 +976,9 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	cpu0, read := readCPU()
 	for i := 0; i < warmup+reps; i++ {
 		s0, t0 := suspended(), time.Now()
-		res, err := eng.Run(ctx, job)
+		var res *sim.Result
+		var err error
+		r.unlocked(func() { res, err = eng.Run(ctx, job) })
 		wall := time.Since(t0)
 		if err != nil {
 			return m, &EngineError{Engine: e.Name, Workers: workers, Workload: w, Err: err}
@@ -1010,6 +1061,16 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores in
 		most = max(e.MaxWorkers(w.Lanes, w.Steps), 1)
 	}
 	oh := overheads{r: r, e: e, w: w}
+	r.inFlight = func(c *Report) {
+		if len(s.Points) > 0 {
+			// As scalings ends a table a stop cut.
+			s := s
+			s.Points = slices.Clone(s.Points)
+			r.partialScaling(&s)
+			c.Scaling = append(c.Scaling, s)
+		}
+	}
+	defer func() { r.inFlight = nil }()
 	for _, n := range r.cfg.workers() {
 		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup)
 		if err != nil {
@@ -1138,6 +1199,8 @@ func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (
 	for _, e := range engines {
 		sw.Series = append(sw.Series, SweepSeries{Engine: e.Name})
 	}
+	r.inFlight = func(c *Report) { c.Sweep = r.partialSweep(cloneSweep(sw)) }
+	defer func() { r.inFlight = nil }()
 	// Sizes outermost, so a mismatch at a small size is found quickly.
 	for _, n := range sw.Lanes {
 		w := Workload{n, r.cfg.SweepSteps}

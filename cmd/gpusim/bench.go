@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -150,6 +151,9 @@ type benchOptions struct {
 	plotFormats          []string
 	quiet                bool
 	stdout               io.Writer // where the report goes, for checkBenchRoom
+	// stopped lets one report of a stop be written (armSnapshot): nil
+	// writes each.
+	stopped *stoppedReport
 }
 
 func benchAction(c *cli.Context) error {
@@ -237,7 +241,8 @@ func benchAction(c *cli.Context) error {
 		// reader gone stops it (a bench with files writes them).
 		interrupt.WatchStdout()
 	}
-	rep, err := bench.Run(c.Context, cfg, specs)
+	defer armSnapshot(c, &cfg, &opts, notes, mnotes)()
+	rep, err := benchRun(c.Context, cfg, specs)
 	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
 		return se
 	}
@@ -250,6 +255,64 @@ func benchAction(c *cli.Context) error {
 	}
 	rep.Notes = append(append(rep.Notes, notes...), mnotes...)
 	return benchErrors(writeBench(c, rep, opts), rep.Failures)
+}
+
+// benchRun is bench.Run; a test's gpusim sets its engines to ignore a stop
+// (TestBenchForcedExitPrintsReport).
+var benchRun = bench.Run
+
+// stoppedReport lets one of two writers print a stopped bench's report:
+// writeStoppedBench where bench.Run returned, and the forced exit after
+// the stop's grace (or a second stop) where it did not (armSnapshot). The
+// first to write it writes it whole while the other waits, and the other
+// writes nothing: never two reports, never one cut by the other.
+type stoppedReport struct {
+	mu      sync.Mutex
+	written bool
+}
+
+// first runs write, which says whether it wrote the report, unless the
+// report was written: one report at most. A nil s runs it each time.
+func (s *stoppedReport) first(write func() bool) {
+	if s == nil {
+		write()
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.written {
+		s.written = write()
+	}
+}
+
+// armSnapshot makes the forced exit of a stop's grace, or a second stop,
+// which end the process while bench.Run has not returned (an engine that
+// ignores the stop: a cold start's compile), print the partial report of
+// the measurements that had finished (bench.Snapshot) with the notes known
+// before the run, as benchStopped prints Run's, where it ended the process
+// without one, every measurement lost. It sets cfg.Snapshot and
+// opts.stopped, and returns the func that disarms it.
+func armSnapshot(c *cli.Context, cfg *bench.Config, opts *benchOptions, notes ...[]string) (disarm func()) {
+	snap := new(bench.Snapshot)
+	cfg.Snapshot, opts.stopped = snap, new(stoppedReport)
+	o := *opts
+	return interrupt.BeforeExit(func() {
+		o.stopped.first(func() bool {
+			se := (*interrupt.SignalError)(nil)
+			if !errors.As(context.Cause(c.Context), &se) {
+				return false
+			}
+			rep := snap.Report()
+			if rep == nil {
+				return false
+			}
+			for _, ns := range notes {
+				rep.Notes = append(rep.Notes, ns...)
+			}
+			printStoppedBench(c, rep, o, se)
+			return true
+		})
+	})
 }
 
 // benchStopped is the signal that stopped the benchmark, where one did
@@ -282,8 +345,19 @@ func benchStopped(c *cli.Context, rep *bench.Report, err error, opts benchOption
 // rendered whole before it is written, in one write, so that the forced
 // exit of the stop's grace (interrupt.ExitLater) or a second signal
 // (interrupt.ExitNow), which end the process at once as before, cut no
-// row in half. Nothing is printed where stdout's reader is gone (SIGPIPE).
+// row in half, and it is written once (opts.stopped): where those came
+// first, with the report of what had finished (armSnapshot), it writes
+// nothing. Nothing is printed where stdout's reader is gone (SIGPIPE).
 func writeStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se *interrupt.SignalError) {
+	opts.stopped.first(func() bool {
+		printStoppedBench(c, rep, opts, se)
+		return true
+	})
+}
+
+// printStoppedBench prints rep and the note of a stop, as writeStoppedBench
+// says.
+func printStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se *interrupt.SignalError) {
 	if interrupt.BrokenPipe(se) {
 		return
 	}

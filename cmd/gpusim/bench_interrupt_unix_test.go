@@ -105,3 +105,48 @@ func TestBenchInterruptPrintsPartialReport(t *testing.T) {
 		t.Errorf("r.html: %v, want it not written", err)
 	}
 }
+
+// TestBenchForcedExitPrintsReport sends SIGINT to a bench of serial and
+// parallel after serial's row, whose engines hold on past the stop's
+// grace (gpusim-stuck-bench), so that the forced exit ends it while
+// bench.Run has not returned: it prints the partial report of what had
+// finished, once, in --format json, serial's row with "interrupted" first,
+// and the note that it is partial, and exits 130 with "gpusim:
+// interrupted". It printed no report: every measurement was lost.
+func TestBenchForcedExitPrintsReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim-stuck-bench", "bench", "--lanes", "200k", "--steps", "50", "--reps", "3", "--warmup", "0",
+		"--no-sweep", "--baseline", "none", "--engines", "serial,parallel", "--format", "json", "--html", "r.html")
+	cmd.Dir = dir
+	stderr, stdout := &syncBuffer{}, &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStderr(t, cmd, stderr, "\nbench: serial ", 60*time.Second) // serial's row
+	code, took, _ := signalWait(t, cmd, syscall.SIGINT)
+	if strings.Contains(stderr.String(), "\nbench: parallel ") {
+		t.Skipf("parallel's row finished before the signal came; stderr:\n%s", stderr.String())
+	}
+	if code != interrupt.ExitSIGINT || !strings.HasSuffix(stderr.String(), "gpusim: interrupted\n") || took >= 4*interrupt.StopGrace ||
+		strings.Count(stderr.String(), "gpusim: note: stopped: the report on stdout is partial") != 1 || !strings.Contains(stderr.String(), "--html not written") {
+		t.Fatalf("exit %d after %v, stderr:\n%s\nwant %d at the forced exit, the partial report's note once and gpusim: interrupted", code, took, stderr.String(), interrupt.ExitSIGINT)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal([]byte(stdout.String()), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON report: %v\n%s", err, stdout.String())
+	}
+	if rep.Interrupted == nil || rep.Interrupted.Signal != "interrupted" || len(rep.Interrupted.NotRun) == 0 ||
+		rep.Interrupted.NotRun[0] != "engines table: 1 of 2 planned measurements" {
+		t.Errorf("interrupted %+v, want SIGINT's words and the engines table's 1 of 2", rep.Interrupted)
+	}
+	if len(rep.Workloads) != 1 || len(rep.Workloads[0].Engines) != 1 || rep.Workloads[0].Engines[0].Engine != "serial" || rep.Workloads[0].Engines[0].Wall.N != 3 {
+		t.Errorf("workloads %+v, want serial's complete row alone", rep.Workloads)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.html")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("r.html: %v, want it not written", err)
+	}
+}

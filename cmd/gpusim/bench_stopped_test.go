@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -79,5 +80,54 @@ func TestWriteBenchStoppedStdoutGone(t *testing.T) {
 	want := "gpusim: note: stopped: the report could not be written to stdout: broken pipe; --html not written: a stopped bench leaves its output files as they were\n"
 	if stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
+
+// TestStoppedReportOnce: of the two writers of a stopped bench's report
+// (writeStoppedBench, and the forced exit's armSnapshot), the second
+// waits while the first writes and then writes nothing, so that no
+// report is written twice or cut by the other; one that has nothing to
+// write (a forced exit after Run returned: no snapshot) leaves it to the
+// other.
+func TestStoppedReportOnce(t *testing.T) {
+	var s stoppedReport
+	var out syncBuffer
+	writing, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		s.first(func() bool {
+			close(writing)
+			<-release
+			out.Write([]byte("first\n"))
+			return true
+		})
+	}()
+	<-writing
+	second := make(chan struct{})
+	go func() {
+		defer close(second)
+		s.first(func() bool {
+			out.Write([]byte("second\n"))
+			return true
+		})
+	}()
+	select {
+	case <-second:
+		t.Fatal("the second writer did not wait for the first")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	<-second
+	if out.String() != "first\n" {
+		t.Errorf("wrote %q, want the first report alone", out.String())
+	}
+
+	var n stoppedReport
+	n.first(func() bool { return false })
+	wrote := false
+	n.first(func() bool { wrote = true; return true })
+	if !wrote {
+		t.Error("a writer that wrote nothing kept the other from writing")
 	}
 }

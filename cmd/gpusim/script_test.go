@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,11 +19,13 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // TestMain makes the test binary double as gpusim, so scripts and tests exec
@@ -95,6 +98,22 @@ func TestMain(m *testing.M) {
 			}
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
+		// gpusim whose bench engines, stopped, hold on past the stop's
+		// grace before they return (stopIgnorer), so that the forced exit
+		// ends it while bench.Run has not returned
+		// (TestBenchForcedExitPrintsReport).
+		"gpusim-stuck-bench": func() {
+			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			benchRun = func(ctx context.Context, cfg bench.Config, specs []bench.EngineSpec) (*bench.Report, error) {
+				for i := range specs {
+					newEngine := specs[i].New
+					specs[i].New = func(n int, note func(string)) sim.Engine { return stopIgnorer{newEngine(n, note)} }
+				}
+				return bench.Run(ctx, cfg, specs)
+			}
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 		// gpusim whose stdout fails every write (fullWriter), which it
 		// cannot see before it writes: not /dev/full, which is refused
 		// first (TestCouldNotRunReportLost).
@@ -104,6 +123,19 @@ func TestMain(m *testing.M) {
 			exit(Run(os.Args[1:], os.Stdin, fullWriter{}, os.Stderr))
 		},
 	})
+}
+
+// stopIgnorer is an engine that, stopped, holds on for 4 stop graces
+// before it returns, as an engine in a call no stop can cut (a cold
+// start's compile) does.
+type stopIgnorer struct{ sim.Engine }
+
+func (e stopIgnorer) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	res, err := e.Engine.Run(ctx, job)
+	if ctx.Err() != nil {
+		time.Sleep(4 * interrupt.StopGrace)
+	}
+	return res, err
 }
 
 // fullWriter fails every write as /dev/full does, where gpusim cannot see
