@@ -53,6 +53,9 @@ var openCLEntry = Entry{
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,
 // what to install or set.
 func openCLHint(err error) string {
+	if errors.As(err, new(*NoAnswerError)) {
+		return noAnswerHint()
+	}
 	if h := cl.HintFor(err); h != "" {
 		return h
 	}
@@ -142,9 +145,16 @@ func refuseDevice(flag, value, why, forms string) *sim.ParamError {
 // false: a SIGTERM during the wait exited 143 only at the forced exit,
 // 0.6 s after it, where run --device 0's wait on the driver ends at once.
 func WithinListWait[T any](f func() T) (v T, ok bool) {
+	return withinWait(listWait, f)
+}
+
+// withinWait runs f and waits for it d at most: ok is false past it, and
+// f is left to go on. A stop (StopListingOn) ends the wait at once, ok
+// false. A wait that d ended counts in ListingsCut.
+func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	got := make(chan T, 1)
 	go func() { got <- f() }()
-	t := time.NewTimer(listWait)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	var stop <-chan struct{}
 	if p := listStop.Load(); p != nil {
@@ -204,6 +214,65 @@ func notListedText() string {
 // devices: pocl lists them in 0.09 s on the 2-core development VM, a
 // first load of a GPU driver in a second or so.
 var listWait = 2 * time.Second
+
+// answerWait is the longest the commands whose answer is the devices
+// wait for the driver to list them (listedWithin): gpusim devices, gpusim
+// selftest and auto's choice of an engine. Longer than listWait, a
+// refusal's, as a slow first load of a GPU driver (a second or so, more
+// on a node of several GPUs) must not fail them: past it they end, where
+// they waited for ever on a driver that hangs as it starts.
+var answerWait = 10 * time.Second
+
+// NoAnswerError is the error of a listing of the devices that the OpenCL
+// driver did not answer in Wait: the driver hangs as it starts, or is
+// that slow. Its listing is left to go on until the process exits.
+type NoAnswerError struct {
+	Wait time.Duration
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("the OpenCL driver did not answer in %g s when asked for its devices", e.Wait.Seconds())
+}
+
+// noAnswerHint is the hint of a *NoAnswerError.
+func noAnswerHint() string {
+	return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
+}
+
+// errListingStopped is listedWithin's error where a stop (StopListingOn)
+// ended its wait: the caller returns the stop's cause.
+var errListingStopped = errors.New("stopped while the OpenCL driver listed its devices")
+
+// listedWithin is gpu.Devices within answerWait: past it a *NoAnswerError,
+// and the listing is left to go on. openCLDevices (gpusim devices, auto)
+// and the self-test list the devices through it.
+func listedWithin() ([]gpu.DeviceDesc, error) {
+	type listing struct {
+		ds  []gpu.DeviceDesc
+		err error
+	}
+	l, ok := withinWait(answerWait, func() listing {
+		ds, err := listDevices()
+		return listing{ds, err}
+	})
+	if !ok {
+		if p := listStop.Load(); p != nil && isClosed(*p) {
+			return nil, errListingStopped
+		}
+		return nil, &NoAnswerError{Wait: answerWait}
+	}
+	return l.ds, l.err
+}
+
+// isClosed says whether c is closed.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
 
 // listDevices lists the devices refuseDevice names: gpu.Devices, not
 // Devices, which reads the registry's table, whose opening refuses with
@@ -528,9 +597,11 @@ func benchOpenCL(e Entry) ([]Spec, error) {
 	return specs, nil
 }
 
-// openCLDevices describes every OpenCL device.
+// openCLDevices describes every OpenCL device, as the driver lists them
+// within answerWait (listedWithin): past it a *NoAnswerError, where gpusim
+// devices and auto's choice waited for ever on a driver that hangs.
 func openCLDevices() ([]Device, error) {
-	ds, err := gpu.Devices()
+	ds, err := listedWithin()
 	if err != nil {
 		return nil, err
 	}

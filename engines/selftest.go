@@ -116,6 +116,14 @@ func SelfTests(ctx context.Context, devices string, note func(string)) ([]SelfTe
 
 // openCLSelfTests is the OpenCL entry's SelfTest.
 func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]SelfTest, error) {
+	// Within answerWait: under a driver that hangs as it starts, selftest
+	// waited for ever. deviceIndexes then takes the listing gpu kept.
+	if _, err := listedWithin(); err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, err
+	}
 	idx, ds, err := deviceIndexes(devices)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,6 +157,66 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 			t.Parallel()
 			if took, _ := refusedWithinRun(t, lib, "gpusim", strings.Fields(line), "gpusim: error: --engines: unknown engine ", forms); took > time.Second {
 				t.Errorf("the refusal took %v, want it at once", took)
+			}
+		})
+	}
+}
+
+// TestAnswerHangingDriver: the commands whose answer is the devices end
+// within engines' answer wait (10 s) and a little under a driver that
+// hangs in clGetPlatformIDs, where they waited for ever (only a signal
+// ended them): selftest and devices exit 1 saying the driver did not
+// answer, with the hint, and their JSON is a whole document saying so;
+// run's auto, which lists the devices to choose, runs on simd with the
+// same words in its note.
+func TestAnswerHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	const said = "the OpenCL driver did not answer in 10 s when asked for its devices"
+	const hint = "gpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers"
+	for _, c := range []struct {
+		line string
+		code int
+		want string
+	}{
+		{"selftest --device 0", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest --device all --format json", 1, "gpusim: error: " + said + "\n" + hint},
+		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
+		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},
+		{"run --format json", 0, "gpusim: note: opencl failed, running on simd: " + said + "\n"},
+	} {
+		t.Run(c.line, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "gpusim", strings.Fields(c.line)...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			t0 := time.Now()
+			err := cmd.Run()
+			took := time.Since(t0)
+			if ctx.Err() != nil {
+				t.Fatalf("still waiting after %v, on a driver that hangs: %q", took, stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != c.code {
+				t.Errorf("%v, want exit status %d (stderr %q)", err, c.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("stderr %q, want %q", stderr.String(), c.want)
+			}
+			if took > 25*time.Second {
+				t.Errorf("took %v, want 10 s and a little", took)
+			}
+			if !strings.Contains(c.line, "json") {
+				return
+			}
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(stdout.String()), &doc); err != nil {
+				t.Fatalf("stdout %q is not one JSON document: %v", stdout.String(), err)
+			}
+			if c.code != 0 && (doc["error"] != said || !strings.HasPrefix(fmt.Sprint(doc["hint"]), "a driver that hangs")) {
+				t.Errorf("document %v, want its error %q and the hint", doc, said)
 			}
 		})
 	}

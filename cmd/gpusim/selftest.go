@@ -38,7 +38,7 @@ func selftestCommand() *cli.Command {
 			"limit, a full disk, no memory): the check reads not-run, \"could not run:\" and the cause;\n" +
 			"and where no OpenCL is here (no library, platform or device) or the environment kept the\n" +
 			"driver from loading (ulimit -v, -u or -s, POCL_CACHE_DIR): \"could not run:\" and the cause,\n" +
-			"in JSON \"status\": \"not-run\".",
+			"in JSON \"status\": \"not-run\". Exits 1 where the driver did not list its devices in 10 s.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "device", Value: "all", Usage: "OpenCL device `N`, a list N,M or all (see gpusim devices)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
