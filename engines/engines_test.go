@@ -66,7 +66,6 @@ func TestRefuseDeviceSlowDriver(t *testing.T) {
 	was, wasWait := listDevices, listWait
 	t.Cleanup(func() { listDevices, listWait = was, wasWait })
 	hang := make(chan struct{})
-	defer close(hang)
 	listDevices = func() ([]gpu.DeviceDesc, error) { <-hang; return nil, nil }
 	listWait = 50 * time.Millisecond
 	done := make(chan error, 1)
@@ -89,6 +88,10 @@ func TestRefuseDeviceSlowDriver(t *testing.T) {
 			t.Errorf("CheckDeviceNames(%q): %v, want %q", list, err, want)
 		}
 	}
+	// The driver answers: the listings cut short return, and a wait has
+	// its own ListWait again (withinWait).
+	close(hang)
+	answered(t)
 	fakeDevices(t, 2, nil)
 	if _, err := ParseDevices("-1", -1); err == nil || !strings.Contains(err.Error(), "(valid range 0..1, a list N,M,... or all); devices:\n  0: dev 0 (pocl, CPU)") {
 		t.Errorf("ParseDevices(-1) with a driver that answers: %v", err)
@@ -3042,5 +3045,46 @@ func TestCalibrationKeyDriver(t *testing.T) {
 	}
 	if two := calibrationKey(o); two == one || !strings.Contains(two, `gpu nodes "nvidia0 nvidia1";`) {
 		t.Errorf("a GPU's device file added: key %q, before %q", two, one)
+	}
+}
+
+// answered waits, a second at most, for the listings that withinWait cut
+// short to return (hungWait), once the test let them.
+func answered(t *testing.T) {
+	t.Helper()
+	for t0 := time.Now(); time.Since(t0) < time.Second; time.Sleep(time.Millisecond) {
+		if h := hungWait.Load(); h == nil || isClosed(h.done) {
+			return
+		}
+	}
+	t.Fatal("the listings cut short did not return")
+}
+
+// TestListWaitShared: a wait for the driver after one that ListWait cut
+// short, whose listing has not returned, ends by the first one's start and
+// ListWait, not its own: a command that lists the devices twice (bench's
+// flags, then its plan's floor) waited ListWait twice. Once the first
+// listing returns, a wait has its own ListWait again.
+func TestListWaitShared(t *testing.T) {
+	wasWait := listWait
+	t.Cleanup(func() { listWait = wasWait })
+	listWait = 200 * time.Millisecond
+	hang := make(chan struct{})
+	hung := func() int { <-hang; return 1 }
+	t0 := time.Now()
+	if _, ok := WithinListWait(hung); ok {
+		t.Fatal("a listing that hangs answered")
+	}
+	if _, ok := WithinListWait(hung); ok {
+		t.Fatal("a second listing that hangs answered")
+	}
+	if took := time.Since(t0); took >= 2*listWait {
+		t.Errorf("two waits on a driver that hangs took %v, want one ListWait (%v)", took, listWait)
+	}
+	close(hang)
+	answered(t)
+	slow := func() int { time.Sleep(listWait / 4); return 3 }
+	if v, ok := WithinListWait(slow); !ok || v != 3 {
+		t.Errorf("a listing within ListWait once the driver answered: %v, %v", v, ok)
 	}
 }

@@ -144,17 +144,36 @@ func refuseDevice(flag, value, why, forms string) *sim.ParamError {
 // driver that hangs. A stop (StopListingOn) ends the wait at once, ok
 // false: a SIGTERM during the wait exited 143 only at the forced exit,
 // 0.6 s after it, where run --device 0's wait on the driver ends at once.
+// The wait counts from the start of the first one in the process that
+// was cut short, while that one's f has not returned (withinWait): a
+// second listing in one command waited ListWait again, and bench
+// --engines opencl --lanes 1e12 --steps 1e9 was refused after 4 s on a
+// driver that hangs.
 func WithinListWait[T any](f func() T) (v T, ok bool) {
 	return withinWait(listWait, f)
 }
 
 // withinWait runs f and waits for it d at most: ok is false past it, and
-// f is left to go on. A stop (StopListingOn) ends the wait at once, ok
-// false. A wait that d ended counts in ListingsCut.
+// f is left to go on. Where an earlier wait was cut short and its f has
+// not returned (hungWait: the driver has not answered it), d counts from
+// that wait's start, as f waits on the same driver: every wait on it in
+// a process ends by the first one's start and d, at once past that, and a
+// command that lists the devices twice waits once. A stop (StopListingOn)
+// ends the wait at once, ok false. A wait that d ended counts in
+// ListingsCut.
 func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
+	start := time.Now()
+	deadline := start.Add(d)
+	if h := hungWait.Load(); h != nil && !isClosed(h.done) {
+		deadline = h.start.Add(d)
+	}
 	got := make(chan T, 1)
-	go func() { got <- f() }()
-	t := time.NewTimer(d)
+	done := make(chan struct{})
+	go func() {
+		got <- f()
+		close(done)
+	}()
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	var stop <-chan struct{}
 	if p := listStop.Load(); p != nil {
@@ -165,11 +184,25 @@ func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 		return v, true
 	case <-t.C:
 		listingsCut.Add(1)
+		if h := hungWait.Load(); h == nil || isClosed(h.done) {
+			hungWait.Store(&cutWait{start: start, done: done})
+		}
 		return v, false
 	case <-stop:
 		return v, false
 	}
 }
+
+// cutWait is a wait of withinWait's that its bound ended: when it began,
+// and a channel closed once its f returned (the driver answered late).
+type cutWait struct {
+	start time.Time
+	done  <-chan struct{}
+}
+
+// hungWait is the first of withinWait's waits in the process that was cut
+// short, nil before; a later one takes its place once its f returned.
+var hungWait atomic.Pointer[cutWait]
 
 // listStop is the channel StopListingOn set, nil before.
 var listStop atomic.Pointer[<-chan struct{}]

@@ -93,9 +93,9 @@ func TestRefusalHangingDriver(t *testing.T) {
 }
 
 // TestFloorHangingDriver: a job or benchmark past a year at a GPU's
-// ceiling is refused within engines.ListWait (2 s), twice for bench, and
-// a little, at that ceiling, under a driver that hangs in
-// clGetPlatformIDs: the floor on its time listed the devices to count a
+// ceiling is refused within engines.ListWait (2 s), once for bench too
+// (its two listings waited 2 s each: 4 s), and a little, at that
+// ceiling, under a driver that hangs in clGetPlatformIDs: the floor on its time listed the devices to count a
 // CPU device at its own ceiling (547780c) and waited for ever, where the
 // refusal came at once before. Its last line is the hint that the driver
 // did not answer (notListedHintLine): the refusal said "taken for a GPU"
@@ -168,7 +168,9 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 // ended them): selftest and devices exit 1 saying the driver did not
 // answer, with the hint, and their JSON is a whole document saying so;
 // run's auto, which lists the devices to choose, runs on simd with the
-// same words in its note.
+// same words in its note. Each waits once: selftest --device all to a
+// file, whose room is checked on the devices listed, then listed them
+// again for its checks, 20 s.
 func TestAnswerHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const said = "the OpenCL driver did not answer in 10 s when asked for its devices"
@@ -184,15 +186,28 @@ func TestAnswerHangingDriver(t *testing.T) {
 		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
 		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},
 		{"run --format json", 0, "gpusim: note: opencl failed, running on simd: " + said + "\n"},
+		{"selftest --format json >file", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest --device all >file", 1, "gpusim: error: " + said + "\n" + hint},
 	} {
 		t.Run(c.line, func(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "gpusim", strings.Fields(c.line)...)
+			args, toFile := strings.CutSuffix(c.line, " >file")
+			cmd := exec.CommandContext(ctx, "gpusim", strings.Fields(args)...)
 			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			out := filepath.Join(t.TempDir(), "out")
+			if toFile {
+				// A regular file: its room is checked (checkStdoutFits).
+				f, err := os.Create(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				cmd.Stdout = f
+			}
 			t0 := time.Now()
 			err := cmd.Run()
 			took := time.Since(t0)
@@ -205,15 +220,37 @@ func TestAnswerHangingDriver(t *testing.T) {
 			if !strings.Contains(stderr.String(), c.want) {
 				t.Errorf("stderr %q, want %q", stderr.String(), c.want)
 			}
-			if took > 25*time.Second {
-				t.Errorf("took %v, want 10 s and a little", took)
-			}
+			// One wait of 10 s: two (selftest's room, then its checks)
+			// took 20 s.
+			quickestOf(t, took, 15*time.Second, func() time.Duration {
+				cmd := exec.Command("gpusim", strings.Fields(args)...)
+				cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+				if toFile {
+					f, err := os.Create(out)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer f.Close()
+					cmd.Stdout = f
+				}
+				t0 := time.Now()
+				_ = cmd.Run() // checked above: only its time now
+				return time.Since(t0)
+			})
 			if !strings.Contains(c.line, "json") {
 				return
 			}
+			text := stdout.String()
+			if toFile {
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text = string(b)
+			}
 			var doc map[string]any
-			if err := json.Unmarshal([]byte(stdout.String()), &doc); err != nil {
-				t.Fatalf("stdout %q is not one JSON document: %v", stdout.String(), err)
+			if err := json.Unmarshal([]byte(text), &doc); err != nil {
+				t.Fatalf("stdout %q is not one JSON document: %v", text, err)
 			}
 			if c.code != 0 && (doc["error"] != said || !strings.HasPrefix(fmt.Sprint(doc["hint"]), "a driver that hangs")) {
 				t.Errorf("document %v, want its error %q and the hint", doc, said)
@@ -267,10 +304,34 @@ func refusedWithinRun(t *testing.T, lib, name string, args []string, prefix, wan
 	if got := stderr.String(); !strings.HasPrefix(got, prefix) || !strings.Contains(got, want) || stdout.Len() != 0 {
 		t.Errorf("stdout %q, stderr %q: want a refusal beginning %q with %q", stdout.String(), got, prefix, want)
 	}
-	if took > 10*time.Second {
-		t.Errorf("the refusal took %v, want a few seconds at most", took)
-	}
+	// One wait of engines.ListWait (2 s) at most: a second (bench
+	// --engines opencl --lanes 1e12 --steps 1e9 listed the devices twice)
+	// made it 4 s.
+	took = quickestOf(t, took, 3500*time.Millisecond, func() time.Duration {
+		cmd := exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+		t0 := time.Now()
+		_ = cmd.Run() // checked above: only its time now
+		return time.Since(t0)
+	})
 	return took, stderr.String()
+}
+
+// quickestOf is took, a command's time, where it is within limit; else the
+// command timed again by again, 3 tries in all, the quickest: a wait too
+// many takes its time every try, a loaded machine not each (the tests
+// beside it start gpusims of their own). It fails the test where every try
+// took longer than limit.
+func quickestOf(t *testing.T, took, limit time.Duration, again func() time.Duration) time.Duration {
+	t.Helper()
+	for try := 2; took > limit && try <= 3; try++ {
+		t.Logf("try %d: took %v, over %v", try-1, took, limit)
+		took = min(took, again())
+	}
+	if took > limit {
+		t.Errorf("took %v at the quickest of 3 tries, want %v at most", took, limit)
+	}
+	return took
 }
 
 // TestStopHangingDriver: a SIGINT or SIGTERM during a refusal's wait for a
