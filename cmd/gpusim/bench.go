@@ -680,15 +680,28 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 // refused whatever the devices: the checks of the processes engine's
 // children at once (descriptors, threads, temporary room, memory: their
 // refusals do not count the devices) on the engines planned without them
-// (benchPlanned). Then the listing is waited for engines.ListWait at
-// most, and past it the plan's refusal is the error: bench --engines
-// opencl,processes --workers 1024 waited for ever on a driver that hangs
-// to be refused for its children's memory. Where the driver answers in
-// time, benchEngines' own error comes first, as before.
+// (benchPlanned), and the room of its outputs and report at their largest
+// on those engines, each device engine on its one device (checkBenchRoom):
+// where the driver lists a device for each, the room the benchmark needs
+// is that or more (a device more is a report's line and an engine's
+// measurements more), so its refusal stands. Then the listing is
+// waited for engines.ListWait at most, and past it the plan's refusal is
+// the error: bench --engines opencl,processes --workers 1024 waited for
+// ever on a driver that hangs to be refused for its children's memory,
+// and bench --engines opencl --html full/b.html, on a file system without
+// room for it, to be refused for that. Where the driver answers in time,
+// benchEngines' own error comes first, and the room is checked again on
+// the devices listed (benchRoom), as before.
 func benchEnginesRefusing(c *cli.Context, cfg *bench.Config, opts benchOptions) ([]engines.Spec, []string, error) {
 	planned := benchPlanned(engineList(c))
+	if !slices.ContainsFunc(planned, func(s engines.Spec) bool { return s.Device }) {
+		return benchEngines(c)
+	}
 	perr := cmp.Or(checkBenchFiles(cfg, planned, opts), checkBenchThreads(cfg, planned), checkBenchTemp(cfg, planned), checkBenchChildren(cfg, planned))
-	if perr == nil || !slices.ContainsFunc(planned, func(s engines.Spec) bool { return s.Device }) {
+	if perr == nil {
+		perr = checkBenchRoom(cfg, planned, nil, opts)
+	}
+	if perr == nil {
 		return benchEngines(c)
 	}
 	type listed struct {

@@ -144,6 +144,36 @@ func TestPlanHangingDriver(t *testing.T) {
 	}
 }
 
+// TestRoomHangingDriver: a benchmark whose outputs (--html, --plot,
+// --update-doc) or report on stdout cannot fit on their file system even
+// with each device engine on one device is refused within
+// engines.ListWait (2 s) and a little under a driver that hangs in
+// clGetPlatformIDs, with the hint that the driver did not answer: the
+// refusal, which bounds them on the devices listed, waited for ever for
+// the listing.
+func TestRoomHangingDriver(t *testing.T) {
+	lib := hangingDriver(t)
+	full := testenv.SmallDisk(t, "64k", false, map[string]string{"b.md": benchDoc})
+	for _, c := range []struct{ line, prefix string }{
+		{"bench --engines opencl --html FULL/b.html", "gpusim: error: --html: "},
+		{"bench --plot FULL/img", "gpusim: error: --plot: "},
+		{"bench --engines serial,opencl:1 --update-doc FULL/b.md", "gpusim: error: --update-doc: "},
+		{"bench --engines opencl --format json >FULL/r.json", "gpusim: error: stdout: "},
+	} {
+		t.Run(c.line, func(t *testing.T) {
+			t.Parallel()
+			line := strings.ReplaceAll(c.line, "FULL", full) + " --lanes 1000 --steps 10"
+			_, stderr := refusedWithinRun(t, lib, "sh", []string{"-c", "exec gpusim " + line}, c.prefix, " of disk space")
+			wantNotListedHint(t, stderr, true)
+		})
+	}
+	t.Cleanup(func() { // after the subtests, before the disk's unmount
+		if b, _ := os.ReadFile(full + "/b.md"); string(b) != benchDoc {
+			t.Errorf("the document was changed:\n%s", b)
+		}
+	})
+}
+
 // TestDeviceOfNoneHangingDriver: a device named after an engine that runs
 // on none (processes:x, serial:0) is refused at once under a driver that
 // hangs in clGetPlatformIDs, the devices named by their form: no driver
