@@ -479,3 +479,33 @@ func TestRunStoppedSnapshot(t *testing.T) {
 		t.Errorf("a snapshot after Run returned: %+v", after)
 	}
 }
+
+// TestRunStoppedAfterPythonVersions: a stop after the Python baseline's
+// last version ended, as the script exits, leaves the report whole: Run
+// returns it without an error or an interruption, every version in it, as
+// a stop after the last measurement does. It was a partial report whose
+// not_run said "python baseline: 0 of 2 versions".
+func TestRunStoppedAfterPythonVersions(t *testing.T) {
+	result := func(method string) string {
+		return `echo '{"result": {"method": "` + method + `", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'` + "\n"
+	}
+	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+`+result("loop")+result("vector")+`echo 'gpusim-baseline: exiting' >&2
+exec sleep 60
+`)
+	c := tinyConfig()
+	c.Workloads, c.Reps, c.Warmup, c.Scaling, c.Sweep = []Workload{{1000, 10}}, 1, 0, false, nil
+	c.Python, c.PythonPath, c.PythonOnly = true, py, "loop,vector"
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	c.Progress = writerFunc(func(b []byte) (int, error) {
+		if strings.Contains(string(b), "python exiting") {
+			cancel(errors.New("interrupted"))
+		}
+		return len(b), nil
+	})
+	rep, err := Run(ctx, c, []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }}})
+	if err != nil || rep == nil || rep.Interrupted != nil || rep.Python == nil || len(rep.Python.Results) != 2 || ctx.Err() == nil {
+		t.Fatalf("Run returned %+v, %v; want the whole report of both versions, after the stop", rep, err)
+	}
+}

@@ -534,7 +534,9 @@ const resultOutput = 64 << 10
 // results before it standing. One that prints more than bench reads
 // (childOutputCap, and resultOutput for each result) is killed and the
 // baseline fails, naming the flood. One a stop (ctx) kills returns the
-// stop's cause with the versions that ended before it (stoppedScript).
+// stop's cause with the versions that ended before it (stoppedScript), or
+// where every version had ended (the stop cut its exit), its results
+// alone, as a script that ended.
 func runScript(ctx context.Context, py string, cfg *Config, args []string, plan scriptPlan) (*BaselineOutput, error) {
 	sctx := ctx
 	if d, how, ok := scriptDeadline(cfg, plan.ws); ok {
@@ -561,7 +563,12 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 		// The child was killed because the benchmark was stopped: the
 		// cause (a signal, a deadline) is the error, not "signal: killed",
 		// and the versions that ended before it stand beside it.
-		return stoppedScript(stdout.Bytes(), cfg, plan, ran), context.Cause(ctx)
+		res := stoppedScript(stdout.Bytes(), cfg, plan, ran)
+		if res != nil && len(res.Results) == plan.results() {
+			// Every version had ended: the stop cut its exit alone.
+			return res, nil
+		}
+		return res, context.Cause(ctx)
 	}
 	de := (*scriptDeadlineError)(nil)
 	if runErr != nil && errors.As(context.Cause(sctx), &de) {
