@@ -611,12 +611,8 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	o.jobNotes(choice)
 	p := o.params
 	job := &sim.Job{Params: p, KeepFinals: o.keepFinals(), Daily: o.outputs.daily}
-	if len(o.named) == 0 {
-		// The work starts, and its report is its only output: a
-		// reader gone stops it. A run with files goes on to write
-		// them (nohup gpusim run --out f.npy | tee log: tee ends
-		// with the session, the run keeps its file).
-		interrupt.WatchStdout()
+	if len(o.named) == 0 { // a run with files writes them, reader or not
+		interrupt.WatchStdout() // the work starts: a reader gone stops it
 	}
 	bar, stopBar := startProgress(stderr, o.quiet, o.shard.lanes(p), p.Steps)
 	if bar != nil {
