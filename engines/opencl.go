@@ -250,7 +250,7 @@ var listWait = 2 * time.Second
 
 // answerWait is the longest the commands whose answer is the devices
 // wait for the driver to list them (listedWithin): gpusim devices, gpusim
-// selftest and auto's choice of an engine. Longer than listWait, a
+// selftest, auto's choice of an engine and bench's of its engines. Longer than listWait, a
 // refusal's, as a slow first load of a GPU driver (a second or so, more
 // on a node of several GPUs) must not fail them: past it they end, where
 // they waited for ever on a driver that hangs as it starts.
@@ -278,7 +278,7 @@ var errListingStopped = errors.New("stopped while the OpenCL driver listed its d
 
 // listedWithin is gpu.Devices within answerWait: past it a *NoAnswerError,
 // and the listing is left to go on. openCLDevices (gpusim devices, auto)
-// and the self-test list the devices through it.
+// benchOpenCL and the self-test list the devices through it.
 func listedWithin() ([]gpu.DeviceDesc, error) {
 	type listing struct {
 		ds  []gpu.DeviceDesc
@@ -608,9 +608,11 @@ func engineOrNil[E sim.Engine](e E, err error) (sim.Engine, error) {
 	return e, nil
 }
 
-// benchOpenCL benchmarks every OpenCL device as opencl:N.
+// benchOpenCL benchmarks every OpenCL device as opencl:N, as the driver
+// lists them within answerWait (listedWithin): past it a *NoAnswerError,
+// where bench waited for ever on a driver that hangs.
 func benchOpenCL(e Entry) ([]Spec, error) {
-	ds, err := gpu.Devices()
+	ds, err := listedWithin()
 	if err != nil {
 		return nil, err
 	}

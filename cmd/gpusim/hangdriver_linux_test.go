@@ -198,9 +198,10 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 // ended them): selftest and devices exit 1 saying the driver did not
 // answer, with the hint, and their JSON is a whole document saying so;
 // run's auto, which lists the devices to choose, runs on simd with the
-// same words in its note. Each waits once: selftest --device all to a
-// file, whose room is checked on the devices listed, then listed them
-// again for its checks, 20 s.
+// same words in its note; bench leaves opencl out with that note, or
+// refuses it where --engines names it. Each waits once: selftest
+// --device all to a file, whose room is checked on the devices listed,
+// then listed them again for its checks, 20 s.
 func TestAnswerHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const said = "the OpenCL driver did not answer in 10 s when asked for its devices"
@@ -218,6 +219,10 @@ func TestAnswerHangingDriver(t *testing.T) {
 		{"run --format json", 0, "gpusim: note: opencl failed, running on simd: " + said + "\n"},
 		{"selftest --format json >file", 1, "gpusim: error: " + said + "\n" + hint},
 		{"selftest --device all >file", 1, "gpusim: error: " + said + "\n" + hint},
+		// A device engine named is an error, exit 1 as a driver's
+		// failure; left out of every engine with a note in the report.
+		{"bench --engines opencl --lanes 100 --steps 2", 1, "gpusim: error: --engines: opencl cannot run here: " + said + "\n" + hint},
+		{"bench --lanes 100 --steps 2 --reps 1 --warmup 0 --baseline none --workers 1 --sweep 100 --sweep-reps 1 -q", 0, "note: opencl left out: " + said + "\n"},
 	} {
 		t.Run(c.line, func(t *testing.T) {
 			t.Parallel()
@@ -247,12 +252,12 @@ func TestAnswerHangingDriver(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != c.code {
 				t.Errorf("%v, want exit status %d (stderr %q)", err, c.code, stderr.String())
 			}
-			if !strings.Contains(stderr.String(), c.want) {
-				t.Errorf("stderr %q, want %q", stderr.String(), c.want)
+			if !strings.Contains(stderr.String()+stdout.String(), c.want) {
+				t.Errorf("stderr %q, stdout %q: want %q", stderr.String(), stdout.String(), c.want)
 			}
-			// One wait of 10 s: two (selftest's room, then its checks)
-			// took 20 s.
-			quickestOf(t, took, 15*time.Second, func() time.Duration {
+			// One wait of 10 s, and a tiny benchmark: two waits
+			// (selftest's room, then its checks) took 20 s.
+			quickestOf(t, took, 17*time.Second, func() time.Duration {
 				cmd := exec.Command("gpusim", strings.Fields(args)...)
 				cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
 				if toFile {
