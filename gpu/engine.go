@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -822,6 +823,7 @@ var background sync.WaitGroup
 // (settle), and so does the release of the engine (Close). Call it with
 // e.mu held.
 func (e *Engine) leave(finish func()) {
+	leftRuns.Add(1)
 	left := make(chan struct{})
 	e.left = left
 	go func() {
@@ -829,6 +831,17 @@ func (e *Engine) leave(finish func()) {
 		close(left)
 	}()
 }
+
+// leftRuns counts the cancelled runs that returned with their launches in
+// flight (leave).
+var leftRuns atomic.Int64
+
+// LeftInFlight reports how many cancelled runs in this process returned
+// while their launches were still in flight, leaving them to end in the
+// background (Close): a stop that did not wait for them. A test reads it
+// where the stop's wall time, which the machine's load stretches, cannot
+// tell that wait.
+func LeftInFlight() int { return int(leftRuns.Load()) }
 
 // settle waits for the launches a cancelled run left in flight (leave), or
 // returns ctx's cause when ctx ends first. Call it with e.mu held.

@@ -381,11 +381,17 @@ func TestCancelPrompt(t *testing.T) {
 					})
 				}
 			}
+			left := LeftInFlight()
 			_, err := e.Run(ctx, j)
 			took := time.Since(<-cancelled)
 			cancel()
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("run %d: returned %v, want context.Canceled", i, err)
+			}
+			// What the wall time cannot show on a loaded machine: the
+			// run returned before its launches in flight ended.
+			if LeftInFlight() != left+1 {
+				t.Errorf("run %d (finals kept %v): LeftInFlight %d after it, %d before; want one more: the run waited for its launches", i, keep, LeftInFlight(), left)
 			}
 			t.Logf("run %d (finals kept %v): returned %v after the cancel", i, keep, took)
 			if took > cancelBound {

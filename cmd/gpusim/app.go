@@ -41,6 +41,11 @@ const (
 	exitUsage   = 2
 )
 
+// exitLater makes the forced exit a stop arms (interrupt.ExitLater),
+// writing its message to the writer it is given: interrupt.Exit. The tests'
+// gpusim children replace it to tell a forced exit from a clean stop.
+var exitLater = interrupt.Exit
+
 // Run is the whole CLI: it runs args (without the program name) and returns
 // the exit status. Ctrl-C (SIGINT), SIGTERM, SIGHUP, SIGQUIT, SIGPIPE (a
 // write to stdout whose pipe's reader is gone), SIGUSR1, SIGUSR2 or SIGALRM
@@ -104,7 +109,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// writableSize; Quiesce waits for it).
 	// A forced exit's message goes where a stop's would (stopStream).
 	stopped := &stopStream{args: args, stdout: stdout, stderr: stderr}
-	interrupt.ExitLater = interrupt.Exit(stopped)
+	interrupt.ExitLater = exitLater(stopped)
 	interrupt.ExitNow = interrupt.Now(stopped)
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()

@@ -47,8 +47,13 @@ func TestMain(m *testing.M) {
 		"gpusim-tty": func() {
 			setUp()
 			fakeTerminal()
+			marked := markForcedExits()
 			earlyDevices, interrupt.HoldAtExit = true, true
-			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			code := Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			if marked {
+				fmt.Fprintf(os.Stderr, leftInFlightLine, gpu.LeftInFlight())
+			}
+			exit(code)
 		},
 		// gpusim that waits slowExit between Run's return and the exit,
 		// where a signal used to find the default action back
@@ -159,6 +164,42 @@ func (o ownCaches) Run() int { return cltest.Run(o.m) }
 
 // TestOwnCaches: the tests' runs use caches of their own, not the user's.
 func TestOwnCaches(t *testing.T) { cltest.CheckOwnCaches(t) }
+
+// stopGraceEnv, set in a gpusim-tty child's environment to a duration
+// (time.ParseDuration), makes the forced exit that a stop arms
+// (interrupt.ExitLater) wait that long instead of its grace and write
+// forcedExitMark before its message, and the child write leftInFlightLine
+// last, where its Run returned: the stop tests then tell a stop that came
+// through the clean path, however long a loaded machine made it take, from
+// one that the forced exit ended, and an OpenCL run that returned at once
+// from one that waited for its launches (stopOutcome).
+const stopGraceEnv = "GPUSIM_TEST_STOP_GRACE"
+
+// forcedExitMark is the line a forced exit writes before its message in a
+// gpusim-tty child with stopGraceEnv set.
+const forcedExitMark = "gpusim-test: forced exit\n"
+
+// leftInFlightLine is the line a gpusim-tty child with stopGraceEnv set
+// writes after its Run returned: how many cancelled OpenCL runs returned
+// with their launches in flight (gpu.LeftInFlight).
+const leftInFlightLine = "gpusim-test: runs left in flight: %d\n"
+
+// markForcedExits makes the forced exits of this process wait
+// stopGraceEnv's duration and write forcedExitMark, and reports whether
+// it did: stopGraceEnv is set to a duration.
+func markForcedExits() bool {
+	grace, err := time.ParseDuration(os.Getenv(stopGraceEnv))
+	if err != nil {
+		return false
+	}
+	exitLater = func(w io.Writer) func(int, string, time.Duration) func() {
+		exit := interrupt.Exit(w)
+		return func(status int, msg string, _ time.Duration) func() {
+			return exit(status, forcedExitMark+msg, grace)
+		}
+	}
+	return true
+}
 
 // fakeTerminal makes stderr count as a terminal and the progress bar draw at
 // once and often, and returns a function that undoes it.
