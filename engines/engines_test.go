@@ -371,8 +371,9 @@ func TestCalibrateCountsDriverLoad(t *testing.T) {
 // 0.000202 s, simd at 0.053 s", for a run of 0.47 s, and the next run of
 // the same job went to simd with no word of why.
 func TestCalibrateReasonSaysStartup(t *testing.T) {
+	shift := shiftedClock(t)
 	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) {
-		return &timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, nil
+		return &shiftedEngine{timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, shift}, nil
 	}}
 	p := sim.Default()
 	p.Lanes, p.Steps = 1e7, 100
@@ -395,8 +396,9 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 // --workers 1 read "simd at 0.722 s" beside pocl's 0.35 s on the same
 // 2 cores, and auto's choice of pocl looked like simd's slowness.
 func TestReasonSaysSimdWorkers(t *testing.T) {
+	shift := shiftedClock(t)
 	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) {
-		return &timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, nil
+		return &shiftedEngine{timedEngine{fixed: 1e-4, perLaneStep: 1e-13}, shift}, nil
 	}}
 	p := sim.Default()
 	p.Lanes, p.Steps = 1e7, 100
@@ -593,6 +595,32 @@ func virtualClock(t *testing.T) *time.Time {
 	now = func() time.Time { return *clock }
 	t.Cleanup(func() { now = time.Now })
 	return clock
+}
+
+// shiftedEngine is a timedEngine whose runs move the measurements' clock
+// (now, set by shiftedClock) by their time instead of sleeping, where
+// real engines' runs move it by theirs: a sleep's wake-up, late by
+// milliseconds on a loaded machine, made a fake device of 1e-13 s a
+// lane-step read as 0.9 ns once its probes' times were extrapolated to the
+// job, slower than simd (TestCalibrateReasonSaysStartup failed 5 of 30
+// runs beside 16 busy loops on 2 cores, TestReasonSaysSimdWorkers 6 of 15).
+type shiftedEngine struct {
+	timedEngine
+	shift *atomic.Int64
+}
+
+func (e *shiftedEngine) Run(_ context.Context, j *sim.Job) (*sim.Result, error) {
+	e.shift.Add(int64(e.duration(j)))
+	return &sim.Result{}, nil
+}
+
+// shiftedClock makes now read the real time plus the shift it returns, in
+// nanoseconds, which shiftedEngines' runs move, until the test ends.
+func shiftedClock(t *testing.T) *atomic.Int64 {
+	shift := new(atomic.Int64)
+	now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	t.Cleanup(func() { now = time.Now })
+	return shift
 }
 
 // timedEngine is a fake device whose runs take fixed plus perLaneStep
@@ -1173,8 +1201,12 @@ func fakeJob(t *testing.T, lanes uint64, steps, workers int) Options {
 func TestAutoOneCoreProbe(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	opens, lists := 0, 0
-	// A device slower than simd, which keeps the job.
-	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-8}, &opens, &lists))
+	// A device slower than simd, which keeps the job: 1000 s, where simd
+	// is predicted at 0.48 of its probe's wall time (cpuShare), which a
+	// loaded machine stretches (12 to 29 s beside 16 busy loops on 2
+	// cores, quiet well under 1 s). At 10 s (2e-8) the device took the
+	// job in 6 of 17 runs there.
+	withDevices(t, fakeDevice(timedEngine{fixed: 0.001, perLaneStep: 2e-6}, &opens, &lists))
 	p := sim.Default()
 	p.Lanes, p.Steps = 5e7, 10 // predicted at 50 ms or more: Observe judges its runs
 	var notes []string
