@@ -60,7 +60,7 @@ func fakeGPUs(n int, opened *[]string, open func(devs string) error, refuse func
 				}
 			}
 			r := refuse != nil && refuse(o.Devices)
-			return &refusingEngine{timedEngine{fixed: h200Fixed, perLaneStep: h200Ns * 1e-9}, func(*sim.Job) bool { return r }}, nil
+			return &refusingEngine{timedEngine: timedEngine{fixed: h200Fixed, perLaneStep: h200Ns * 1e-9}, refuse: func(*sim.Job) bool { return r }}, nil
 		},
 		Devices: func() ([]Device, error) {
 			ds := make([]Device, n)

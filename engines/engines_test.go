@@ -1775,6 +1775,7 @@ func TestAutoColdDeviceNoCache(t *testing.T) {
 type refusingEngine struct {
 	timedEngine
 	refuse func(*sim.Job) bool
+	shift  *atomic.Int64 // not nil: its runs move now (shiftedClock), not sleep
 }
 
 func (e *refusingEngine) Refuses(j *sim.Job) error {
@@ -1787,6 +1788,9 @@ func (e *refusingEngine) Refuses(j *sim.Job) error {
 func (e *refusingEngine) Run(ctx context.Context, j *sim.Job) (*sim.Result, error) {
 	if err := e.Refuses(j); err != nil {
 		return nil, err
+	}
+	if e.shift != nil {
+		return (&shiftedEngine{e.timedEngine, e.shift}).Run(ctx, j)
 	}
 	return e.timedEngine.Run(ctx, j)
 }
@@ -1804,10 +1808,13 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 	tiny := func(j *sim.Job) bool { return j.Params.Sigma < 1e-20 }
 	daily := func(j *sim.Job) bool { return j.Daily }
 	finals := func(j *sim.Job) bool { return j.KeepFinals } // no address space for them
-	dev := func(refuse func(*sim.Job) bool) Entry {
+	// The device's runs move the clock (shiftedClock): slept, their late
+	// wake-ups on a loaded machine made it slower than simd, which then
+	// took the job it takes (2 of 16 runs beside 16 busy loops on 2 cores).
+	dev := func(refuse func(*sim.Job) bool, shift *atomic.Int64) Entry {
 		return Entry{Name: "fake",
 			Open: func(context.Context, Options) (sim.Engine, error) {
-				return &refusingEngine{timedEngine{fixed: 1e-5, perLaneStep: 1e-13}, refuse}, nil
+				return &refusingEngine{timedEngine{fixed: 1e-5, perLaneStep: 1e-13}, refuse, shift}, nil
 			},
 			Devices: func() ([]Device, error) {
 				return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "fake device"}}, nil
@@ -1840,7 +1847,7 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(EnvCacheDir, t.TempDir())
 			cpuShare(t, 0.95, 1)
-			withDevices(t, dev(c.refuse))
+			withDevices(t, dev(c.refuse, shiftedClock(t)))
 			var notes []string
 			o := c.o
 			o.Workers = 1
