@@ -221,6 +221,7 @@ func benchAction(c *cli.Context) error {
 	if err := benchRoom(&cfg, specs, append(slices.Clone(notes), mnotes...), opts); err != nil {
 		return err
 	}
+	watchStdout(opts.html != "" || opts.plotDir != "" || opts.doc != "")
 
 	if !opts.quiet {
 		names := make([]string, len(specs))
@@ -236,11 +237,6 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
-	if opts.html == "" && opts.plotDir == "" && opts.doc == "" {
-		// The work starts, and the report is its only output: a
-		// reader gone stops it (a bench with files writes them).
-		interrupt.WatchStdout()
-	}
 	defer armSnapshot(c, &cfg, &opts, notes, mnotes)()
 	rep, err := benchRun(c.Context, cfg, specs)
 	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
@@ -283,6 +279,18 @@ func (s *stoppedReport) first(write func() bool) {
 	if !s.written {
 		s.written = write()
 	}
+}
+
+// watchStdout is called as a command's work starts, after its refusals:
+// with files to write, they are written whatever becomes of stdout's
+// reader (interrupt.KeepFiles); without, the report is the only output, and
+// its reader's going stops the command at once (interrupt.WatchStdout).
+func watchStdout(files bool) {
+	if files {
+		interrupt.KeepFiles()
+		return
+	}
+	interrupt.WatchStdout()
 }
 
 // armSnapshot makes the forced exit of a stop's grace, or a second stop,

@@ -472,13 +472,13 @@ func TestInterruptPrompt(t *testing.T) {
 }
 
 // TestBrokenPipe: a write to stdout and stderr's pipe whose reader is gone
-// (gpusim ... 2>&1 | head -n 1) stops the run as a signal does, exit 141,
-// and leaves no file; Go's default ended the process at once, leaving the
-// temporary files. The note on stderr at the start (the precision note of
-// a far start and anchor) is the write that meets the closed pipe. A
-// stderr alone whose reader is gone (2> >(head -n 1), a log reader that
-// quit) stops nothing: the run goes on to its report and its files. It
-// exited 141 with both lost.
+// (gpusim ... 2>&1 | head -n 1) stops a run whose report is its only
+// output as a signal does, exit 141; Go's default ended the process at
+// once. The note on stderr at the start (the precision note of a far
+// start and anchor) is the write that meets the closed pipe. (A run with
+// files writes them: TestStdoutReaderGone.) A stderr alone whose reader
+// is gone (2> >(head -n 1), a log reader that quit) stops nothing: the
+// run goes on to its report and its files. It exited 141 with both lost.
 func TestBrokenPipe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
@@ -490,7 +490,7 @@ func TestBrokenPipe(t *testing.T) {
 	}
 	r.Close()
 	defer w.Close()
-	cmd := exec.Command("gpusim", append(append([]string(nil), longRun...), "--engine", "parallel", "--start", "1e7", "--anchor", "1e7", "--out", "finals.npy", "--save", "part.json")...)
+	cmd := exec.Command("gpusim", append(append([]string(nil), longRun...), "--engine", "parallel", "--start", "1e7", "--anchor", "1e7")...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {

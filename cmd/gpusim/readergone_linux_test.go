@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,8 @@ import (
 // closed pipe: this run of 1e10 lane-steps ran past the test's 30 s. A run
 // or bench with files writes them all the same (nohup gpusim run --out
 // f.npy | tee log, tee ended with the session), and exits 141 at its
-// report: with the watch on every run, the file was lost.
+// report: with the watch on every run, the file was lost; so it is where
+// stderr is the same pipe (2>&1 | tee log), whose lines' SIGPIPE stopped it.
 func TestStdoutReaderGone(t *testing.T) {
 	cases := map[string][]string{
 		"bench": {"bench", "--engines", "serial", "--lanes", "1e6", "--steps", "10000", "--baseline", "none", "--no-scaling", "--no-sweep"},
@@ -57,29 +59,43 @@ func TestStdoutReaderGone(t *testing.T) {
 		"run with --out":    {[]string{"run", "--engine", "serial", "--lanes", "1e5", "--steps", "100", "--out", "finals.npy"}, "finals.npy"},
 		"bench with --html": {[]string{"bench", "--engines", "serial", "--lanes", "1e4", "--steps", "10", "--reps", "1", "--warmup", "0", "--baseline", "none", "--no-scaling", "--no-sweep", "--html", "r.html"}, "r.html"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.Close()
-			dir := t.TempDir()
-			cmd := exec.Command("gpusim", c.args...)
-			cmd.Dir = dir
-			var stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = w, &stderr
-			err = cmd.Start()
-			w.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGPIPE {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, interrupt.ExitSIGPIPE, stderr.String())
-			}
-			if _, err := os.Stat(filepath.Join(dir, c.file)); err != nil {
-				t.Errorf("its file, with stdout's reader gone: %v", err)
-			}
-		})
+		for _, joint := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, stderr in stdout's pipe %v", name, joint), func(t *testing.T) {
+				readerGoneWrites(t, c.args, c.file, joint)
+			})
+		}
+	}
+}
+
+// readerGoneWrites runs gpusim args with stdout a pipe whose reader is
+// gone (stderr too where joint: 2>&1 | tee log, tee gone) and wants exit
+// 141 and file written. Joint, bench's lines on stderr raised SIGPIPE as
+// its work went on, which stopped it before its file.
+func readerGoneWrites(t *testing.T, args []string, file string, joint bool) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if joint {
+		cmd.Stderr = w
+	}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGPIPE {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, interrupt.ExitSIGPIPE, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
+		t.Errorf("its file, with stdout's reader gone: %v", err)
 	}
 }
 

@@ -186,6 +186,9 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	o.named = files
+	if len(files) > 0 { // written with stdout's reader gone too
+		interrupt.KeepFiles()
+	}
 	stdoutRoom := func() error {
 		taken := func(dev, room uint64) (uint64, bool, []string) { return o.outputs.TakenOn(o.params, dev, room) }
 		var names []string

@@ -253,6 +253,7 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	takeEarly(sigs)
 	stdoutWatch.Lock()
 	stdoutWatch.sigs, stdoutWatch.stopped, stdoutWatch.done, stdoutWatch.armed = sigs, stopped, ctx.Done(), false
+	stdoutWatch.files = false
 	stdoutWatch.Unlock()
 	go func() {
 		var se *SignalError
@@ -262,10 +263,11 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 			select {
 			case s := <-sigs:
 				switch {
-				case s == syscall.SIGPIPE && !stdoutBroken():
+				case s == syscall.SIGPIPE && (!stdoutBroken() || keepingFiles()):
 					// stderr's pipe alone, or another pipe (a child's
-					// stdin): Go delivers every SIGPIPE once notified,
-					// and that write fails with EPIPE on its own.
+					// stdin), or a command that writes files first
+					// (KeepFiles): Go delivers every SIGPIPE once
+					// notified, and that write fails with EPIPE on its own.
 				case se != nil && slices.Contains(cpuLimitSignals, s):
 					// The kernel's SIGXCPU again, a CPU second later:
 					// the same stop, not a second one.
@@ -311,7 +313,30 @@ var stdoutWatch struct {
 	sync.Mutex
 	sigs          chan<- os.Signal
 	stopped, done <-chan struct{}
-	armed         bool
+	armed, files  bool
+}
+
+// KeepFiles tells the NotifyContext in force that the command writes files
+// (run's --out or --save, bench's --html, ...): from then on a SIGPIPE
+// while stdout's pipe has lost its reader stops nothing, as one from
+// stderr's pipe alone, and the write that raised it fails with EPIPE on its
+// own. The command goes on to write its files, and its report's write to
+// the gone reader fails, which it returns: exit 141, silent, at its report.
+// Where stdout and stderr are one pipe (gpusim run --out f.npy 2>&1 | tee
+// log, tee gone with the session), a progress or note line's SIGPIPE
+// stopped the command and lost its files.
+func KeepFiles() {
+	stdoutWatch.Lock()
+	defer stdoutWatch.Unlock()
+	stdoutWatch.files = true
+}
+
+// keepingFiles reports whether KeepFiles was called for the
+// NotifyContext in force.
+func keepingFiles() bool {
+	stdoutWatch.Lock()
+	defer stdoutWatch.Unlock()
+	return stdoutWatch.files
 }
 
 // WatchStdout starts, once for the NotifyContext in force (none: it does
