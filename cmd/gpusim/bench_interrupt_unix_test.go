@@ -72,16 +72,7 @@ func TestBenchInterruptPrintsPartialReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
-	dir := t.TempDir()
-	cmd := exec.Command("gpusim", "bench", "--lanes", "200k", "--steps", "50", "--reps", "3", "--warmup", "0",
-		"--no-sweep", "--baseline", "none", "--engines", "serial,parallel", "--format", "json", "--html", "r.html")
-	cmd.Dir = dir
-	stderr, stdout := &syncBuffer{}, &syncBuffer{}
-	cmd.Stderr, cmd.Stdout = stderr, stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitStderr(t, cmd, stderr, "\nbench: serial ", 60*time.Second) // serial's row
+	cmd, dir, stdout, stderr := startSerialParallelBench(t, "gpusim")
 	code, _, _ := signalWait(t, cmd, syscall.SIGINT)
 	if code != interrupt.ExitSIGINT || !strings.HasSuffix(stderr.String(), "gpusim: interrupted\n") ||
 		!strings.Contains(stderr.String(), "gpusim: note: stopped: the report on stdout is partial") || !strings.Contains(stderr.String(), "--html not written") {
@@ -106,6 +97,24 @@ func TestBenchInterruptPrintsPartialReport(t *testing.T) {
 	}
 }
 
+// startSerialParallelBench starts binary's bench of serial and parallel
+// in --format json with --html r.html in a new folder, dir, and returns
+// once serial's row is on stderr, while parallel's timed runs go on.
+func startSerialParallelBench(t *testing.T, binary string) (cmd *exec.Cmd, dir string, stdout, stderr *syncBuffer) {
+	t.Helper()
+	dir = t.TempDir()
+	cmd = exec.Command(binary, "bench", "--lanes", "200k", "--steps", "50", "--reps", "3", "--warmup", "0",
+		"--no-sweep", "--baseline", "none", "--engines", "serial,parallel", "--format", "json", "--html", "r.html")
+	cmd.Dir = dir
+	stderr, stdout = &syncBuffer{}, &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStderr(t, cmd, stderr, "\nbench: serial ", 60*time.Second) // serial's row
+	return cmd, dir, stdout, stderr
+}
+
 // TestBenchForcedExitPrintsReport sends SIGINT to a bench of serial and
 // parallel after serial's row, whose engines hold on past the stop's
 // grace (gpusim-stuck-bench), so that the forced exit ends it while
@@ -117,16 +126,7 @@ func TestBenchForcedExitPrintsReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
-	dir := t.TempDir()
-	cmd := exec.Command("gpusim-stuck-bench", "bench", "--lanes", "200k", "--steps", "50", "--reps", "3", "--warmup", "0",
-		"--no-sweep", "--baseline", "none", "--engines", "serial,parallel", "--format", "json", "--html", "r.html")
-	cmd.Dir = dir
-	stderr, stdout := &syncBuffer{}, &syncBuffer{}
-	cmd.Stderr, cmd.Stdout = stderr, stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitStderr(t, cmd, stderr, "\nbench: serial ", 60*time.Second) // serial's row
+	cmd, dir, stdout, stderr := startSerialParallelBench(t, "gpusim-stuck-bench")
 	code, took, _ := signalWait(t, cmd, syscall.SIGINT)
 	if strings.Contains(stderr.String(), "\nbench: parallel ") {
 		t.Skipf("parallel's row finished before the signal came; stderr:\n%s", stderr.String())
