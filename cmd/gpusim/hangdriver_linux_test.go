@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,20 +230,26 @@ func TestAnswerHangingDriver(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 			defer cancel()
 			args, toFile := strings.CutSuffix(c.line, " >file")
-			cmd := exec.CommandContext(ctx, "gpusim", strings.Fields(args)...)
-			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			out := filepath.Join(t.TempDir(), "out")
-			if toFile {
-				// A regular file: its room is checked (checkStdoutFits).
-				f, err := os.Create(out)
-				if err != nil {
-					t.Fatal(err)
+			// command is the case's command, stdout a regular file
+			// where toFile: its room is checked (checkStdoutFits).
+			command := func(ctx context.Context, stdout io.Writer) *exec.Cmd {
+				cmd := exec.CommandContext(ctx, "gpusim", strings.Fields(args)...)
+				cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+				cmd.Stdout = stdout
+				if toFile {
+					f, err := os.Create(out)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { f.Close() })
+					cmd.Stdout = f
 				}
-				defer f.Close()
-				cmd.Stdout = f
+				return cmd
 			}
+			var stdout, stderr strings.Builder
+			cmd := command(ctx, &stdout)
+			cmd.Stderr = &stderr
 			t0 := time.Now()
 			err := cmd.Run()
 			took := time.Since(t0)
@@ -258,16 +265,7 @@ func TestAnswerHangingDriver(t *testing.T) {
 			// One wait of 10 s, and a tiny benchmark: two waits
 			// (selftest's room, then its checks) took 20 s.
 			quickestOf(t, took, 17*time.Second, func() time.Duration {
-				cmd := exec.Command("gpusim", strings.Fields(args)...)
-				cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
-				if toFile {
-					f, err := os.Create(out)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer f.Close()
-					cmd.Stdout = f
-				}
+				cmd := command(context.Background(), nil)
 				t0 := time.Now()
 				_ = cmd.Run() // checked above: only its time now
 				return time.Since(t0)
