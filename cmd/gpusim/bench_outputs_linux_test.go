@@ -198,6 +198,11 @@ func TestBenchDiskFull(t *testing.T) {
 		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, " of disk space ") || !strings.Contains(stderr, "but its file system has ") {
 			t.Errorf("%q on a 64 kB disk: exit %d, stdout %q, stderr %q; want 2, no report and %q naming the room", args, code, stdout, stderr, want)
 		}
+		// --plot's charts name the flag once, in a list: it was
+		// named again before each chart, joined by "and".
+		if strings.Count(stderr, args[0]) != 1 || args[0] == "--plot" && strings.Count(stderr, " and ") != 1 {
+			t.Errorf("%q on a 64 kB disk: %q; want %s named once, its files in a list", args, stderr, args[0])
+		}
 	}
 	if ents, _ := os.ReadDir(full); len(ents) != 1 {
 		t.Errorf("the full disk holds %d files, want the document alone", len(ents))

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/internal/report"
+	"github.com/gpusim/gpusim/internal/runfiles"
 )
 
 // Bounds of a run's report on stdout, in bytes (reportMost). Measured: the
@@ -126,7 +126,7 @@ func checkStdoutFits(w io.Writer, what string, most func() (uint64, error), take
 			var outs []string
 			if n, bounded, outs = taken(dev, free-report); n > free-report {
 				need = count.SatAdd(report, n)
-				files = strings.Join(outs, " and ")
+				files = runfiles.JoinList(outs)
 			}
 		}
 		if free < need {

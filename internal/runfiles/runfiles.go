@@ -548,7 +548,14 @@ func (o Result) disks(p sim.Params) (order []uint64, byDev map[uint64]*diskNeed,
 			byDev[dev] = n
 			order = append(order, dev)
 		}
-		n.files = append(n.files, fmt.Sprintf("--%s %q", flag, path))
+		if k := len(n.flags); k > 0 && n.flags[k-1] == flag {
+			// One flag's files (--plot's charts) name it once:
+			// --plot "p/a.png", "p/a.svg" and "p/b.png".
+			n.files = append(n.files, fmt.Sprintf("%q", path))
+		} else {
+			n.files = append(n.files, fmt.Sprintf("--%s %q", flag, path))
+		}
+		n.flags = append(n.flags, flag)
 		n.sizes = append(n.sizes, sz)
 	}
 	for _, f := range []struct {
@@ -588,6 +595,17 @@ func (o Result) TakenOn(p sim.Params, dev, room uint64) (n uint64, bounded bool,
 	}
 	n, bounded = d.take(room)
 	return n, bounded, d.files
+}
+
+// JoinList joins the outputs as the errors name them, TakenOn's files
+// among them: "a", "a and b", "a, b and c". Each of --plot's charts was
+// named with its flag, and joined by "and": --plot "p/speedup.png" and
+// --plot "p/speedup.svg" and --plot ..., once for every chart.
+func JoinList(items []string) string {
+	if k := len(items) - 1; k > 0 {
+		return strings.Join(items[:k], ", ") + " and " + items[k]
+	}
+	return strings.Join(items, "")
 }
 
 // fileLimit is diskfree.FileLimit; tests replace it.
@@ -630,7 +648,8 @@ func checkFileLimit(outs []output) error {
 // diskNeed is the outputs going to one file system and its free space.
 type diskNeed struct {
 	flag  string   // the first output's flag, which the error names
-	files []string // the outputs going there, as the message names them
+	files []string // the outputs going there, as the message names them (JoinList)
+	flags []string // each output's flag
 	sizes []outputSize
 	free  uint64
 	block uint64 // the unit of the file system's allocation: each file takes whole ones
@@ -657,7 +676,7 @@ func (n *diskNeed) refuse() error {
 		size += " (each counted at its largest, every value, pixel or point at its longest, as the run has not made them)"
 	}
 	return &sim.ParamError{Flag: n.flag, Msg: fmt.Sprintf("%s %s %s, but its file system has %s free",
-		strings.TrimPrefix(strings.Join(n.files, " and "), "--"+n.flag+" "), verb, size, freeText)}
+		strings.TrimPrefix(JoinList(n.files), "--"+n.flag+" "), verb, size, freeText)}
 }
 
 // take is what the outputs take, in whole blocks: each at its largest
