@@ -222,6 +222,21 @@ func TestRunStoppedKeepsItsLoad(t *testing.T) {
 	}
 }
 
+// fakeResult is the line of the fake Python baseline's script that
+// reports method's result on 1000 lanes x 10 steps.
+func fakeResult(method string) string {
+	return `echo '{"result": {"method": "` + method + `", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'` + "\n"
+}
+
+// pythonStopConfig is a benchmark of the Python baseline's loop and
+// vector alone, on 1000 x 10 once, through the fake interpreter py.
+func pythonStopConfig(py string) Config {
+	c := tinyConfig()
+	c.Workloads, c.Reps, c.Warmup, c.Scaling, c.Sweep = []Workload{{1000, 10}}, 1, 0, false, nil
+	c.Python, c.PythonPath, c.PythonOnly = true, py, "loop,vector"
+	return c
+}
+
 // TestRunStoppedKeepsPythonVersions: a benchmark stopped while the Python
 // baseline runs its second version (of loop and vector, a fake
 // interpreter's) keeps the version that ended, loop, in the Python
@@ -233,13 +248,10 @@ func TestRunStoppedKeepsItsLoad(t *testing.T) {
 func TestRunStoppedKeepsPythonVersions(t *testing.T) {
 	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
 echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
-echo '{"result": {"method": "loop", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'
-echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
+`+fakeResult("loop")+`echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
 exec sleep 60
 `)
-	c := tinyConfig()
-	c.Workloads, c.Reps, c.Warmup, c.Scaling, c.Sweep = []Workload{{1000, 10}}, 1, 0, false, nil
-	c.Python, c.PythonPath, c.PythonOnly = true, py, "loop,vector"
+	c := pythonStopConfig(py)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	stopErr := errors.New("interrupted")
@@ -486,16 +498,11 @@ func TestRunStoppedSnapshot(t *testing.T) {
 // a stop after the last measurement does. It was a partial report whose
 // not_run said "python baseline: 0 of 2 versions".
 func TestRunStoppedAfterPythonVersions(t *testing.T) {
-	result := func(method string) string {
-		return `echo '{"result": {"method": "` + method + `", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'` + "\n"
-	}
 	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
-`+result("loop")+result("vector")+`echo 'gpusim-baseline: exiting' >&2
+`+fakeResult("loop")+fakeResult("vector")+`echo 'gpusim-baseline: exiting' >&2
 exec sleep 60
 `)
-	c := tinyConfig()
-	c.Workloads, c.Reps, c.Warmup, c.Scaling, c.Sweep = []Workload{{1000, 10}}, 1, 0, false, nil
-	c.Python, c.PythonPath, c.PythonOnly = true, py, "loop,vector"
+	c := pythonStopConfig(py)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	c.Progress = writerFunc(func(b []byte) (int, error) {

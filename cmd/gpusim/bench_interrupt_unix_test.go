@@ -85,6 +85,15 @@ func TestBenchInterruptPrintsPartialReport(t *testing.T) {
 	if strings.Contains(stderr.String(), "\nbench: parallel ") {
 		t.Skipf("parallel's row finished before the signal came; stderr:\n%s", stderr.String())
 	}
+	wantSerialRowAlone(t, rep, dir)
+}
+
+// wantSerialRowAlone checks the partial report rep of a bench that
+// startSerialParallelBench started in dir and SIGINT stopped after
+// serial's row: SIGINT's words and the engines table's 1 of 2 not run,
+// serial's complete row alone, and r.html not written.
+func wantSerialRowAlone(t *testing.T, rep bench.Report, dir string) {
+	t.Helper()
 	if rep.Interrupted == nil || rep.Interrupted.Signal != "interrupted" || len(rep.Interrupted.NotRun) == 0 ||
 		rep.Interrupted.NotRun[0] != "engines table: 1 of 2 planned measurements" {
 		t.Errorf("interrupted %+v, want SIGINT's words and the engines table's 1 of 2", rep.Interrupted)
@@ -139,14 +148,5 @@ func TestBenchForcedExitPrintsReport(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout.String()), &rep); err != nil {
 		t.Fatalf("stdout is not one JSON report: %v\n%s", err, stdout.String())
 	}
-	if rep.Interrupted == nil || rep.Interrupted.Signal != "interrupted" || len(rep.Interrupted.NotRun) == 0 ||
-		rep.Interrupted.NotRun[0] != "engines table: 1 of 2 planned measurements" {
-		t.Errorf("interrupted %+v, want SIGINT's words and the engines table's 1 of 2", rep.Interrupted)
-	}
-	if len(rep.Workloads) != 1 || len(rep.Workloads[0].Engines) != 1 || rep.Workloads[0].Engines[0].Engine != "serial" || rep.Workloads[0].Engines[0].Wall.N != 3 {
-		t.Errorf("workloads %+v, want serial's complete row alone", rep.Workloads)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "r.html")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("r.html: %v, want it not written", err)
-	}
+	wantSerialRowAlone(t, rep, dir)
 }
