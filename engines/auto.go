@@ -1771,6 +1771,9 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 			o.note("%s is not loaded, running on simd: %s", dev.Name, firstLine(err))
 			return simd, Choice{Engine: "simd", Reason: dev.Name + " is not loaded"}, nil
 		}
+		if noAnswer(err) {
+			return simd, Choice{Engine: "simd", Reason: devicesFailed(dev, o, err)}, nil
+		}
 		// The machine changed since it was measured (a device gone, a
 		// driver broken): the next run measures again rather than
 		// failing the same way each time.
@@ -2949,6 +2952,14 @@ func trimCalibrations(f calibrationFile, b []byte) ([]byte, int) {
 	}
 	return b, dropped
 }
+
+// noAnswer says whether err, a device's start from a calibration, is a
+// driver that did not list its devices in answerWait (*NoAnswerError): auto
+// runs the job on simd with devicesFailed's note and hint, as where its own
+// listing did not answer, and the calibration stands, the machine
+// unchanged (a driver that hangs, or is that slow, for now). The start
+// waited for ever on a driver that hangs as it starts.
+func noAnswer(err error) bool { return errors.As(err, new(*NoAnswerError)) }
 
 // devicesFailed notes why dev, the device engine, gave no devices (err),
 // running on simd, with the fix where it has one, and returns auto's reason

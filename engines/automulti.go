@@ -492,6 +492,11 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 			o.note("%s on %s is not loaded (%s): running on one engine", dev.Name, plan.name(), firstLine(err))
 			return nil, Choice{}, false, nil
 		}
+		if noAnswer(err) {
+			// No device of the driver would answer: simd, the choice
+			// of several kept.
+			return simd, Choice{Engine: "simd", Reason: devicesFailed(dev, o, err)}, true, nil
+		}
 		why := fmt.Sprintf("%s on %s did not start (%s)", dev.Name, plan.name(), firstLine(err))
 		c.MultiDropped = why // for the reason of the engine chosen instead
 		if !dropMulti(key, c.Measured, why) {

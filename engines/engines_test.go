@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -1495,6 +1496,63 @@ func TestAutoNotLoaded(t *testing.T) {
 	check("calibrated")
 	if _, ok := loadCalibration(key); !ok {
 		t.Errorf("the calibration was dropped")
+	}
+}
+
+// hangingListing makes the driver's listing of its devices hang, and
+// answerWait 50 ms, until the test ends; the listing then returns.
+func hangingListing(t *testing.T) {
+	was, wasWait := listDevices, answerWait
+	hang := make(chan struct{})
+	listDevices = func() ([]gpu.DeviceDesc, error) { <-hang; return nil, nil }
+	answerWait = 50 * time.Millisecond
+	t.Cleanup(func() {
+		close(hang)
+		answered(t)
+		listDevices, answerWait = was, wasWait
+	})
+}
+
+// TestOpenHangingDriver: a start of the OpenCL engine (run --engine
+// opencl, --device N, N,M or all) under a driver that does not list its
+// devices ends in answerWait with a *NoAnswerError, and auto's start of
+// the device, or devices, its calibration chose runs the job on simd with
+// the note of a listing that did not answer, the calibration kept: each
+// waited for ever on a driver that hangs as it starts.
+func TestOpenHangingDriver(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	hangingListing(t)
+	for _, devs := range []string{"", "0", "0,1", "all"} {
+		_, err := openCLEntry.Open(context.Background(), Options{Devices: devs})
+		if na := (*NoAnswerError)(nil); !errors.As(err, &na) || na.Wait != answerWait {
+			t.Errorf("open of --device %q under a driver that hangs: %v, want a *NoAnswerError", devs, err)
+		}
+	}
+	const said = "opencl failed, running on simd: the OpenCL driver did not answer in 0.05 s when asked for its devices"
+	simdWorkers(t)
+	for _, n := range []int{1, 8} { // one device chosen, then several at once
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var opened []string
+			dev := fakeGPUs(n, &opened, nil, nil)
+			dev.Open = func(ctx context.Context, o Options) (sim.Engine, error) {
+				opened = append(opened, o.Devices)
+				return openCLEntry.Open(ctx, o)
+			}
+			c := h200Calibration(n)
+			ch, notes, key := autoOn(t, dev, c, 1e11, 100)
+			want := []string{"0"}
+			if n > 1 {
+				want = []string{"0,1,2,3,4,5,6,7"}
+			}
+			reason := "opencl failed: " + strings.TrimPrefix(said, "opencl failed, running on simd: ")
+			if !slices.Equal(opened, want) || ch.Engine != "simd" || ch.Reason != reason || len(notes) != 1 || notes[0] != said {
+				t.Errorf("opened %q: %s (%s), notes %q; want %q opened, simd and the note %q", opened, ch.Engine, ch.Reason, notes, want, said)
+			}
+			if got, ok := loadCalibration(key); !ok || !reflect.DeepEqual(got.Devices, c.Devices) || got.MultiDropped != "" {
+				t.Errorf("the calibration after the driver did not answer: %+v, %v; want it kept as it was", got, ok)
+			}
+		})
 	}
 }
 

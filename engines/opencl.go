@@ -360,10 +360,17 @@ func deviceIndexes(spec string) ([]int, []gpu.DeviceDesc, error) {
 }
 
 // openOpenCL opens the devices o.Devices names (default: gpu.PickDefault's,
-// else device 0), several at once as one gpu.Multi.
+// else device 0), several at once as one gpu.Multi. The driver lists its
+// devices within answerWait (listedWithin): past it a *NoAnswerError, where
+// run --engine opencl, run --device N or all, and auto's start of a device
+// its calibration chose waited for ever on a driver that hangs as it
+// starts; a stop (StopListingOn) during the wait is errListingStopped.
 func openOpenCL(o Options) (sim.Engine, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
+	}
+	if _, err := listedWithin(); err != nil {
+		return nil, err // gpu keeps a listing that answered: the rest take it
 	}
 	opt := gpu.Options{Math: o.Math, VectorWidth: o.VectorWidth, Progress: o.Progress, Note: o.Note, NoDaily: o.OneJob && !o.Daily}
 	if o.Devices == "" {

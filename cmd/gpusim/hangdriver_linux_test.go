@@ -199,8 +199,9 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 // ended them): selftest and devices exit 1 saying the driver did not
 // answer, with the hint, and their JSON is a whole document saying so;
 // run's auto, which lists the devices to choose, runs on simd with the
-// same words in its note; bench leaves opencl out with that note, or
-// refuses it where --engines names it. Each waits once: selftest
+// same words in its note; run on a device named (--engine opencl,
+// --device N or all) exits 1 with them, its stdout empty; bench leaves
+// opencl out with that note, or refuses it where --engines names it. Each waits once: selftest
 // --device all to a file, whose room is checked on the devices listed,
 // then listed them again for its checks, 20 s.
 func TestAnswerHangingDriver(t *testing.T) {
@@ -218,6 +219,12 @@ func TestAnswerHangingDriver(t *testing.T) {
 		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
 		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},
 		{"run --format json", 0, "gpusim: note: opencl failed, running on simd: " + said + "\n"},
+		// A device named: exit 1 as selftest's, nothing on stdout (its
+		// report) with --format json, as run's other errors.
+		{"run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
+		{"run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
+		{"run --device all --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
+		{"run --engine opencl --lanes 1000 --steps 10 --format json", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
 		{"selftest --format json >file", 1, "gpusim: error: " + said + "\n" + hint},
 		{"selftest --device all >file", 1, "gpusim: error: " + said + "\n" + hint},
 		// A device engine named is an error, exit 1 as a driver's
@@ -270,6 +277,12 @@ func TestAnswerHangingDriver(t *testing.T) {
 				_ = cmd.Run() // checked above: only its time now
 				return time.Since(t0)
 			})
+			if strings.HasPrefix(c.line, "run ") && c.code != 0 {
+				if stdout.Len() != 0 {
+					t.Errorf("stdout %q, want nothing: run's error has no report", stdout.String())
+				}
+				return
+			}
 			if !strings.Contains(c.line, "json") {
 				return
 			}
