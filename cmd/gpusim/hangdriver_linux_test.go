@@ -201,7 +201,10 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 // run's auto, which lists the devices to choose, runs on simd with the
 // same words in its note; run on a device named (--engine opencl,
 // --device N or all) exits 1 with them, its stdout empty; bench leaves
-// opencl out with that note, or refuses it where --engines names it. Each waits once: selftest
+// opencl out with that note, or refuses it where --engines names it. An
+// index past the devices (7), which cannot be checked, is no different:
+// run --device 7 waited for ever where selftest --device 7 and bench
+// --engines opencl:7 ended. Each waits once: selftest
 // --device all to a file, whose room is checked on the devices listed,
 // then listed them again for its checks, 20 s.
 func TestAnswerHangingDriver(t *testing.T) {
@@ -225,6 +228,12 @@ func TestAnswerHangingDriver(t *testing.T) {
 		{"run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
 		{"run --device all --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
 		{"run --engine opencl --lanes 1000 --steps 10 --format json", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
+		// An index the driver would refuse (exit 2 with the valid
+		// range where it answers) cannot be checked: each command ends
+		// as on a device that is there, exit 1 and its own words.
+		{"run --device 7 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
+		{"selftest --device 7", 1, "gpusim: error: " + said + "\n" + hint},
+		{"bench --engines opencl:7 --lanes 100 --steps 2", 1, "gpusim: error: --engines: opencl:7 cannot run here: " + said + "\n" + hint},
 		{"selftest --format json >file", 1, "gpusim: error: " + said + "\n" + hint},
 		{"selftest --device all >file", 1, "gpusim: error: " + said + "\n" + hint},
 		// A device engine named is an error, exit 1 as a driver's
