@@ -233,6 +233,30 @@ func CheckDeviceNames(list string) error {
 	return nil
 }
 
+// CheckDeviceIndex refuses name, an entry of a comma-separated bench
+// --engines list, where it is ENTRY:N, ENTRY an engine that runs on
+// devices and N an index (as CanonicalList reads one: "opencl:9",
+// "opencl: 09") past the devices the driver lists within ListWait, with
+// noDevice's *sim.ParamError, which lists them: the refusal of a later
+// entry (opencl:9,bogus) named bogus alone. nil for any other name, and
+// where the driver did not list its devices in ListWait or has none
+// (only the benchmark's own listing can say why).
+func CheckDeviceIndex(name string) error {
+	entry, index, found := strings.Cut(strings.TrimSpace(name), ":")
+	if e, err := Lookup(strings.TrimSpace(entry)); !found || err != nil || e.Devices == nil {
+		return nil
+	}
+	idx, why := parseDevices(strings.TrimSpace(index), -1)
+	if why != "" || len(idx) != 1 || strings.TrimSpace(index) == "all" {
+		return nil
+	}
+	ds, ok, err := devicesWithin()
+	if !ok || err != nil || idx[0] < len(ds) {
+		return nil
+	}
+	return (Benchable{}).noDevice(strings.TrimSpace(name))
+}
+
 // Names lists what --engines takes: each benchmarked entry (which selects
 // all its specs) and each spec name that differs from its entry's.
 func (b Benchable) Names() []string {

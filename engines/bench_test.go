@@ -2,9 +2,11 @@ package engines
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/sim"
@@ -114,5 +116,35 @@ func TestCanonicalList(t *testing.T) {
 	}
 	if got := b.Repeats(CanonicalList("opencl:0,opencl:00")); !slices.Equal(got, []string{"opencl:0"}) {
 		t.Errorf("Repeats(CanonicalList(opencl:0,opencl:00)) = %q, want [opencl:0]", got)
+	}
+}
+
+// TestCheckDeviceIndex: an --engines entry ENTRY:N whose N is past the
+// devices listed is refused with the range and the devices, for bench to
+// name it where a later entry is bad (opencl:9,bogus named bogus alone);
+// any other name, and a driver that does not answer in ListWait, is no
+// refusal.
+func TestCheckDeviceIndex(t *testing.T) {
+	fakeDevices(t, 2, nil)
+	const devs = " (valid range 0..1, written opencl:N, or opencl for every device); devices:\n  0: dev 0 (pocl, CPU)"
+	for name, refused := range map[string]bool{"opencl:9": true, "opencl:2": true, "opencl:1": false, "opencl": false, "opencl:all": false, "opencl:x": false, "serial:9": false, "bogus": false} {
+		err := CheckDeviceIndex(name)
+		want := fmt.Sprintf("invalid value %q: there is no device %s", name, strings.TrimPrefix(name, "opencl:")) + devs
+		var pe *sim.ParamError
+		if refused && (!errors.As(err, &pe) || pe.Flag != "engines" || !strings.HasPrefix(pe.Msg, want)) || !refused && err != nil {
+			t.Errorf("CheckDeviceIndex(%q) = %v; want refused: %v", name, err, refused)
+		}
+	}
+	was, wasWait := listDevices, listWait
+	hang := make(chan struct{})
+	t.Cleanup(func() {
+		close(hang)
+		answered(t)
+		listDevices, listWait = was, wasWait
+	})
+	listDevices = func() ([]gpu.DeviceDesc, error) { <-hang; return nil, nil }
+	listWait = 50 * time.Millisecond
+	if err := CheckDeviceIndex("opencl:9"); err != nil {
+		t.Errorf("CheckDeviceIndex(opencl:9) under a driver that hangs: %v, want nil", err)
 	}
 }

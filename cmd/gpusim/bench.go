@@ -756,8 +756,11 @@ func benchPlanned(list string) []engines.Spec {
 // no index waits that long at most, for the devices it names. The first
 // bad entry in the list's order is the one named, whatever its fault:
 // each kind was looked for in the whole list in turn, so that --engines
-// bogus,opencl:x named opencl:x and serial,,bogus bogus. nil where the
-// names may be valid.
+// bogus,opencl:x named opencl:x and serial,,bogus bogus. A device named
+// by an index before the bad entry (opencl:9,bogus) is checked against
+// the devices the driver lists in engines.ListWait (CheckDeviceIndex):
+// past them, it is the one named, where bogus was named and opencl:9
+// refused only on the next try. nil where the names may be valid.
 func checkEngineNames(c *cli.Context) error {
 	list := engineList(c)
 	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
@@ -767,27 +770,39 @@ func checkEngineNames(c *cli.Context) error {
 	if list == "" {
 		return nil
 	}
-	for name := range strings.SplitSeq(list, ",") {
-		var err error
-		switch {
-		case strings.TrimSpace(name) == "":
-			// An empty entry, named by its place in the list, which
-			// Select gives: bench --engines opencl, waited on a
-			// driver that hangs.
-			_, err = benchNames().Select(list)
-		default:
-			err = engines.CheckDeviceNames(name)
-			if err == nil && unknownEntries(name) != "" {
-				// bench --engines opencl,bogus waited on a driver
-				// that hangs.
-				_, err = benchNames().Select(name)
+	names := strings.Split(list, ",")
+	for i, name := range names {
+		if err := checkEngineName(list, name); err != nil {
+			for _, before := range names[:i] {
+				if derr := engines.CheckDeviceIndex(before); derr != nil {
+					return derr
+				}
 			}
-		}
-		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkEngineName is checkEngineNames' refusal of name, one entry of the
+// --engines list: nil where it may be valid, a device index among them
+// (opencl:9: only the driver can say, CheckDeviceIndex).
+func checkEngineName(list, name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		// An empty entry, named by its place in the list, which Select
+		// gives: bench --engines opencl, waited on a driver that hangs.
+		_, err := benchNames().Select(list)
+		return err
+	case unknownEntries(name) != "":
+		if err := engines.CheckDeviceNames(name); err != nil {
+			return err
+		}
+		// bench --engines opencl,bogus waited on a driver that hangs.
+		_, err := benchNames().Select(name)
+		return err
+	}
+	return engines.CheckDeviceNames(name)
 }
 
 // machineNotes are the report's notes on the machine as the benchmark found

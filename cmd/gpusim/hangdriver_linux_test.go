@@ -50,7 +50,10 @@ func hangingDriver(t *testing.T) string {
 // entry; these name the engines' forms (opencl:N), which need no driver,
 // where they waited engines.ListWait to say the devices were not listed.
 // A bad --python, which names no device, is refused at once: bench listed
-// the engines' devices before it checked it.
+// the engines' devices before it checked it. A device named by its index
+// before the bad entry (opencl:9,bogus) is checked first, as the first bad
+// entry is the one named: ListWait, and the hint that the devices were
+// not listed.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
@@ -70,12 +73,23 @@ func TestRefusalHangingDriver(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench", "--engines", "bogus"},
 		{"bench", "--engines", "opencl,bogus"},
-		{"bench", "--engines", "opencl:0,simd,cuda"},
 		{"bench", "--engines="},
 		{"bench", "--engines", "opencl,"},
-		{"bench", "--engines", "opencl:0,,serial"},
+		{"bench", "--engines", "bogus,opencl:9"},
 	} {
 		refused[strings.Join(args, " ")] = forms
+	}
+	// A device named by an index before the bad entry is checked first
+	// (the first bad entry is named), ListWait at most: then the bad
+	// entry is named, with the hint that the devices were not listed.
+	afterWait := map[string]bool{}
+	for _, args := range [][]string{
+		{"bench", "--engines", "opencl:0,simd,cuda"},
+		{"bench", "--engines", "opencl:0,,serial"},
+		{"bench", "--engines", "opencl:9,bogus"},
+	} {
+		refused[strings.Join(args, " ")] = forms
+		afterWait[strings.Join(args, " ")] = true
 	}
 	const noPython = `gpusim: error: --python: "/nonexistent" cannot import numpy`
 	refused["bench --engines opencl --python /nonexistent"] = noPython
@@ -85,9 +99,11 @@ func TestRefusalHangingDriver(t *testing.T) {
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
 			stderr := refusedWithin(t, lib, args, "gpusim: error: --", want)
-			if want == notListed {
-				// The refusal says so itself, once.
-				wantNotListedHint(t, stderr, false)
+			if want == notListed || afterWait[line] {
+				// A refusal of the devices not listed says so
+				// itself, once; the bad entry after a device's
+				// index in the hint.
+				wantNotListedHint(t, stderr, afterWait[line])
 			}
 		})
 	}
