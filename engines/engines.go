@@ -191,7 +191,8 @@ type Entry struct {
 	// ProgramFile, when set, names the file of the compiled program that
 	// Open(o) on device index finds cached (a warm start) or writes after
 	// compiling it (a cold start, seconds), or "" when that is not known;
-	// the devices are listed first.
+	// the devices are listed first ("" where the driver does not list
+	// them in its answer wait, 10 s).
 	ProgramFile func(o Options, index int) string
 	// ProgramLoadable, when set, says why a start would not load the
 	// compiled program at file (ProgramFile) that is there, building it

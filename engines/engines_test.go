@@ -1528,6 +1528,11 @@ func TestOpenHangingDriver(t *testing.T) {
 			t.Errorf("open of --device %q under a driver that hangs: %v, want a *NoAnswerError", devs, err)
 		}
 	}
+	// Auto's look at a device's program file, where the calibration
+	// keeps none, lists the devices too.
+	if f := openCLEntry.ProgramFile(Options{}, 0); f != "" {
+		t.Errorf("the program file of device 0 under a driver that hangs: %q, want none", f)
+	}
 	const said = "opencl failed, running on simd: the OpenCL driver did not answer in 0.05 s when asked for its devices"
 	simdWorkers(t)
 	for _, n := range []int{1, 8} { // one device chosen, then several at once

@@ -44,6 +44,13 @@ var openCLEntry = Entry{
 	Notes:        gpu.Notes,
 	SelfTest:     openCLSelfTests,
 	ProgramFile: func(o Options, index int) string {
+		// "" where the driver does not list its devices in
+		// answerWait: auto's look at a calibrated device's program
+		// (one the calibration keeps no file of) waited for ever on a
+		// driver that hangs, before its start would have ended.
+		if _, err := listedWithin(); err != nil {
+			return ""
+		}
 		return gpu.ProgramFile(gpu.Options{Device: index, Math: o.Math, VectorWidth: o.VectorWidth, NoDaily: o.OneJob && !o.Daily})
 	},
 	ProgramLoadable: gpu.ProgramLoadable,

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 )
@@ -468,4 +469,123 @@ func stopInWait(t *testing.T, lib string, args []string, sig syscall.Signal, wan
 		t.Errorf("stderr %q, want the stop's message alone", got)
 	}
 	return took
+}
+
+// TestCalibratedHangingDriver: a plain run whose calibration chose the
+// OpenCL device runs on simd in engines' answer wait (10 s) and a little,
+// with auto's note that the driver did not answer, and keeps the
+// calibration, where its start of the device waited for ever. The driver
+// hangs after the calibration: the library GPUSIM_OPENCL_LIBRARY names (a
+// copy of the ICD loader this process loaded) is replaced by one whose
+// clGetPlatformIDs never returns, of the same size and modification time,
+// so that the calibration's key is the same. The calibration keeps no
+// program file for the device (one an older gpusim wrote), whose look-up
+// listed the devices too.
+func TestCalibratedHangingDriver(t *testing.T) {
+	hang := hangingDriver(t)
+	loader := loadedOpenCL(t)
+	dir := t.TempDir()
+	lib, cache := filepath.Join(dir, "libOpenCL.so.1"), filepath.Join(dir, "cache")
+	copyFile(t, loader, lib)
+	run := func(timeout time.Duration, args ...string) (stderr string, took time.Duration, err error) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "gpusim", args...)
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache, "GPUSIM_OPENCL_LIBRARY="+lib)
+		var out strings.Builder
+		cmd.Stderr = &out
+		t0 := time.Now()
+		err = cmd.Run()
+		if ctx.Err() != nil {
+			t.Fatalf("gpusim %s still waiting after %v: %q", strings.Join(args, " "), time.Since(t0), out.String())
+		}
+		return out.String(), time.Since(t0), err
+	}
+	job := []string{"run", "--lanes", "1e7", "--steps", "100"}
+	if stderr, _, err := run(2*time.Minute, job...); err != nil {
+		t.Fatalf("calibrating: %v (stderr %q)", err, stderr)
+	}
+	// The device predicted far faster than simd, with no program file.
+	file := filepath.Join(cache, "auto.json")
+	var cals map[string]map[string]any
+	b, err := os.ReadFile(file)
+	if err == nil {
+		err = json.Unmarshal(b, &cals)
+	}
+	if err != nil || len(cals) == 0 {
+		t.Fatalf("no calibration: %v (%s)", err, b)
+	}
+	for _, c := range cals {
+		delete(c, "cold")
+		delete(c, "unstarted_under_s")
+		c["devices"] = []map[string]any{{"index": 0, "label": "0: fake (pocl, CPU)", "startup_s": 0.04, "fixed_s": 0.0005, "ns_per_lane_step": 0.001}}
+	}
+	if b, err = json.Marshal(cals); err == nil {
+		err = os.WriteFile(file, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The hanging library in its place, as it was to the key.
+	st, err := os.Stat(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs, err := os.Stat(hang); err != nil || hs.Size() > st.Size() {
+		t.Skipf("the hanging library is larger than %s (%d bytes), or not there: %v", loader, st.Size(), err)
+	}
+	copyFile(t, hang, lib)
+	if err := os.Truncate(lib, st.Size()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(lib, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	stderr, took, err := run(40*time.Second, job...)
+	const said = "gpusim: note: opencl failed, running on simd: the OpenCL driver did not answer in 10 s when asked for its devices\n"
+	if err != nil || !strings.HasPrefix(stderr, said) {
+		t.Errorf("%v, stderr %q: want exit 0 and first %q", err, stderr, said)
+	}
+	if took > 25*time.Second {
+		t.Errorf("took %v, want the 10 s wait and simd's job", took)
+	}
+	if after, err := os.ReadFile(file); err != nil || string(after) != string(b) {
+		t.Errorf("the calibration was changed: %s (%v)", after, err)
+	}
+}
+
+// loadedOpenCL is the file of the OpenCL library this process loads for its
+// devices (/proc/self/maps), skipping where there is no OpenCL device
+// (failing under CI=true).
+func loadedOpenCL(t *testing.T) string {
+	t.Helper()
+	if _, err := gpu.Devices(); err != nil {
+		if testenv.CI() {
+			t.Fatalf("CI=true but no OpenCL device: %v", err)
+		}
+		t.Skipf("no OpenCL device: %v", err)
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(maps)) {
+		if f := strings.Fields(line); len(f) == 6 && strings.Contains(filepath.Base(f[5]), "libOpenCL.so") {
+			return f[5]
+		}
+	}
+	t.Skip("no libOpenCL.so among this process's libraries (GPUSIM_OPENCL_LIBRARY names a driver's own)")
+	return ""
+}
+
+// copyFile copies the file src to dst.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(dst, b, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
