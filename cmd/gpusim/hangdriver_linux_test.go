@@ -22,9 +22,13 @@ import (
 )
 
 // hangingDriver builds testdata/fakecl/hang.c, an OpenCL library whose
-// clGetPlatformIDs never returns, with clang, and returns its path. It
-// skips without clang, and fails under CI=true (.ci/run installs clang).
-func hangingDriver(t *testing.T) string {
+// clGetPlatformIDs never returns (fakeDriver), and returns its path.
+func hangingDriver(t *testing.T) string { return fakeDriver(t, "hang") }
+
+// fakeDriver builds testdata/fakecl/NAME.c, a fake OpenCL library, with
+// clang, and returns its path. It skips without clang, and fails under
+// CI=true (.ci/run installs clang).
+func fakeDriver(t *testing.T, name string) string {
 	t.Helper()
 	clang, err := exec.LookPath("clang")
 	if err != nil {
@@ -33,8 +37,8 @@ func hangingDriver(t *testing.T) string {
 		}
 		t.Skip("no clang")
 	}
-	lib := filepath.Join(t.TempDir(), "libhang.so")
-	if out, err := exec.Command(clang, "-shared", "-fPIC", "-o", lib, filepath.Join("testdata", "fakecl", "hang.c")).CombinedOutput(); err != nil {
+	lib := filepath.Join(t.TempDir(), "lib"+name+".so")
+	if out, err := exec.Command(clang, "-shared", "-fPIC", "-o", lib, filepath.Join("testdata", "fakecl", name+".c")).CombinedOutput(); err != nil {
 		t.Fatalf("clang: %v\n%s", err, out)
 	}
 	return lib

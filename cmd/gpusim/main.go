@@ -2,9 +2,10 @@
 package main
 
 import (
-	"github.com/gpusim/gpusim/engines"
 	"os"
 
+	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/descriptors"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/sysmem"
@@ -32,6 +33,11 @@ func setUp() {
 	// stacks took the room of the threads a run starts, and runs aborted
 	// in pthread_create.
 	sysmem.RestartForLimit()
+	// A start that probes an OpenCL driver for its parent ends here;
+	// every other probes a driver it has not seen work before it loads
+	// it (a driver that crashes took gpusim down with a trace).
+	cl.ProbeChild()
+	cl.EnableProbe()
 	// Under a hard memory limit, the garbage collector runs before the
 	// heap outgrows it. Not where Run refuses the command for want of
 	// descriptors (descriptorsShort): LimitHeap reads cgroup files, and

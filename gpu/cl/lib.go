@@ -144,6 +144,9 @@ func load() error {
 	if err := stackShort(); err != nil {
 		return err
 	}
+	if err := probeFirst(); err != nil {
+		return err
+	}
 	var tried []string
 	var vendorsLib vendorsTry // OCL_ICD_VENDORS' library, as Load's own try found it
 	vendorsAt := -1           // its entry in tried, which vendorsProblem's words replace
@@ -160,6 +163,7 @@ func load() error {
 			}
 			continue
 		}
+		traceLine("load %s", c.path) // a probe's child (probe.go)
 		failed, loaded := tryLibrary(c.path)
 		if failed == noPlatformFound && noPlatform == "" {
 			noPlatform = c.path

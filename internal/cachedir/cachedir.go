@@ -1,5 +1,6 @@
 // Package cachedir is where gpusim keeps what it may rebuild at any time:
-// compiled OpenCL programs, self-test passes and auto's calibration.
+// compiled OpenCL programs, self-test passes, auto's calibration and the record
+// of an OpenCL driver probed in a child (gpu/cl's probe.go).
 package cachedir
 
 import (

@@ -1,0 +1,120 @@
+//go:build amd64 || arm64
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl/cltest"
+)
+
+// TestCrashingDriver: under a driver whose clGetPlatformIDs faults
+// (testdata/fakecl/crash.c), the commands that load it say so in two
+// lines, the probe's child having died in gpusim's place: devices and
+// selftest exit 1 with the error and its hint, their JSON one whole
+// document saying so; run --engine opencl exits 1 with the error; run's
+// auto, which lists the devices to choose, runs on simd with the error in
+// its note; bench refuses --engines opencl. Each printed Go's trace of the fault (some 250 lines, "signal
+// arrived during cgo execution") and exited 2, auto's run too. A fault
+// as the driver lists its devices, an abort (Go's trace again, exit 2)
+// and an exit of the driver's own (exit status 3, with not a word) are
+// said likewise. The crash is not remembered: the next start probes
+// again.
+func TestCrashingDriver(t *testing.T) {
+	lib := fakeDriver(t, "crash")
+	said := "the OpenCL driver " + lib + " crashed (SIGSEGV) when asked for its platforms"
+	const hint = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; or run on a CPU engine (gpusim run --engine simd)\n"
+	for _, c := range []struct {
+		line   string
+		code   int
+		stderr string
+	}{
+		{"FAKECL_CRASH=devices devices", 1, "gpusim: error: " + strings.Replace(said, "platforms", "devices", 1) + "\n" + hint},
+		{"FAKECL_CRASH=abort devices", 1, "gpusim: error: " + strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "\n" + hint},
+		// The child's trace ends it at once under the user's
+		// GOTRACEBACK=crash too, which would dump core first.
+		{"GOTRACEBACK=crash devices", 1, "gpusim: error: " + said + "\n" + hint},
+		{"FAKECL_CRASH=exit devices", 1, "gpusim: error: " + strings.Replace(said, "crashed (SIGSEGV)", "ended the process (exit status 3)", 1) + "\n" + hint},
+		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
+		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest --format json", 1, "gpusim: error: " + said + "\n" + hint},
+		{"run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" +
+			strings.Replace(hint, "gpusim run --engine", "--engine", 1)},
+		{"run --lanes 1e6 --steps 100 --format json", 0, "gpusim: note: opencl failed, running on simd: " + said + "\n"},
+		{"bench --engines opencl --lanes 100 --steps 2", 1, "gpusim: error: --engines: opencl cannot run here: " + said + "\n" +
+			strings.Replace(hint, "gpusim run --engine", "--engines", 1)},
+	} {
+		t.Run(c.line, func(t *testing.T) {
+			t.Parallel()
+			cache := t.TempDir()
+			env, line, _ := strings.Cut(c.line, " ")
+			if !strings.Contains(env, "=") {
+				env, line = "FAKECL_CRASH=", c.line
+			}
+			cmd := exec.Command("gpusim", strings.Fields(line)...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache, "GPUSIM_OPENCL_LIBRARY="+lib, env)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != c.code {
+				t.Errorf("%v, want exit status %d", err, c.code)
+			}
+			if got := stderr.String(); !strings.HasPrefix(got, c.stderr) || c.code != 0 && got != c.stderr {
+				t.Errorf("stderr %q, want %q", got, c.stderr)
+			}
+			if _, err := os.Stat(filepath.Join(cache, "opencl-probe")); err == nil {
+				t.Errorf("the crash was remembered as a driver that works")
+			}
+			if !strings.Contains(c.line, "json") {
+				return
+			}
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(stdout.String()), &doc); err != nil {
+				t.Fatalf("stdout %q is not one JSON document: %v", stdout.String(), err)
+			}
+			if c.code != 0 && (doc["error"] != said || !strings.HasPrefix(doc["hint"].(string), "a driver that crashes")) {
+				t.Errorf("document %v, want its error %q and the hint", doc, said)
+			}
+		})
+	}
+}
+
+// TestProbeRemembered: a driver that works (pocl here) is probed in a
+// child once, and the cache's record of it (opencl-probe, naming the
+// libraries the child mapped) spares the next start the child: the record
+// is not written again. No record was kept.
+func TestProbeRemembered(t *testing.T) {
+	cltest.RequireDevice(t)
+	cache := t.TempDir()
+	record := filepath.Join(cache, "opencl-probe")
+	var first os.FileInfo
+	for try := 1; try <= 2; try++ {
+		cmd := exec.Command("gpusim", "devices")
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("try %d: %v\n%s", try, err, out)
+		}
+		b, err := os.ReadFile(record)
+		if err != nil {
+			t.Fatalf("try %d: no record of the probe: %v", try, err)
+		}
+		if !strings.Contains(string(b), "\nlib ") {
+			t.Errorf("try %d: the record names no library:\n%s", try, b)
+		}
+		st, err := os.Stat(record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = st
+		} else if !os.SameFile(first, st) {
+			t.Errorf("the record was written again: the second start probed the driver again")
+		}
+	}
+}

@@ -1,0 +1,375 @@
+package cl
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/cachedir"
+)
+
+// A driver that faults in clGetPlatformIDs (SIGSEGV) takes the process
+// down with it: Go hands a fault in C code to no handler it did not have
+// before it started, so no recover, debug.SetPanicOnFault or
+// SetCrashOutput catches it, and gpusim printed Go's 250-line trace and
+// exited 2. So a process that EnableProbe marks first loads an OpenCL
+// library it has not seen work in a child, this executable run again with
+// envProbe set (ProbeChild), which loads it and lists its platforms and
+// devices as gpu's listing does, and says so on stdout. A child that dies
+// is Load's *UnavailableError of Kind ErrCrashed; one that lived is
+// remembered in gpusim's cache folder (probeFile), by what chose and made
+// the libraries it mapped (probeKey) and by each library's path, size and
+// modification time, so that later starts load in-process at once.
+
+// envProbe is the hidden environment variable that makes a start of
+// gpusim a probe's child (ProbeChild).
+const envProbe = "GPUSIM_OPENCL_PROBE"
+
+// ErrCrashed matches Load's error for an OpenCL driver that ended the
+// probe's child as it was loaded or listed its devices: a signal (a fault,
+// an abort) or an exit of its own.
+var ErrCrashed = errors.New("cl: the OpenCL driver crashed")
+
+var probeOn atomic.Bool
+
+// probeTook is the child's time (ns), 0 where none ran.
+var probeTook atomic.Int64
+
+// ProbeTime is how long Load waited for its probe's child (0 where the
+// cache's record spared it, or none ran): gpu leaves it out of the
+// devices' listing time that an engine's start-up counts, as only a first
+// start with a driver's set-up pays it, and auto's calibration, measured
+// then, predicts the starts after.
+func ProbeTime() time.Duration { return time.Duration(probeTook.Load()) }
+
+// EnableProbe makes Load probe the OpenCL library in a child first, where
+// this user's cache has no record that it worked (Linux only: the child's
+// record of its libraries reads /proc/self/maps, and the child dies with
+// its parent by PR_SET_PDEATHSIG). The program must call ProbeChild as it
+// starts, before EnableProbe.
+func EnableProbe() { probeOn.Store(probeSupported) }
+
+// probeSupported says whether EnableProbe turns the probe on here.
+const probeSupported = supported && isLinux
+
+// probeTrace receives the child's report while it loads (ProbeChild):
+// "load PATH" before each library is opened, "devices" before the
+// listing, "lib PATH" for each file mapped, "done" last. nil elsewhere.
+var probeTrace *bufio.Writer
+
+// traceLine writes one line of the child's report, flushed at once so
+// that a crash after it leaves it said.
+func traceLine(format string, args ...any) {
+	if probeTrace != nil {
+		fmt.Fprintf(probeTrace, format+"\n", args...)
+		probeTrace.Flush()
+	}
+}
+
+// ProbeChild returns at once unless this process is a probe's child
+// (envProbe set); there it loads OpenCL and lists every platform's
+// devices with their details, writes its report on stdout (probeTrace)
+// and exits 0, whether OpenCL loaded or not: only a driver that ends the
+// process ends it otherwise. The stop signals are ignored: the parent
+// handles them, and the child dies with it.
+func ProbeChild() {
+	if os.Getenv(envProbe) != "1" {
+		return
+	}
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	before := mappedFiles()
+	probeTrace = bufio.NewWriter(os.Stdout)
+	if ps, err := Platforms(); err == nil {
+		traceLine("devices")
+		listAll(ps)
+	}
+	for _, f := range mappedFiles() {
+		if !slices.Contains(before, f) {
+			traceLine("lib %s", f)
+		}
+	}
+	traceLine("done")
+	os.Exit(0)
+}
+
+// listAll asks each platform for its devices and each device for its
+// details, as gpu's listing does; errors are left for the parent's own.
+func listAll(ps []*Platform) {
+	for _, p := range ps {
+		ds, err := p.Devices()
+		if err != nil {
+			continue
+		}
+		for _, d := range ds {
+			_, _ = d.Info()
+		}
+	}
+}
+
+// mappedFiles lists the files mapped into this process
+// (/proc/self/maps), without repeats.
+func mappedFiles() []string {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) == 6 && strings.HasPrefix(f[5], "/") && !slices.Contains(out, f[5]) {
+			out = append(out, f[5])
+		}
+	}
+	return out
+}
+
+// probeFirst is Load's probe (EnableProbe): nil where the cache holds
+// this set-up's record of success, or a child loaded the library and
+// lived (then recorded), or no child could be started (Load goes on
+// in-process, as without the probe); the child's death as an
+// *UnavailableError of ErrCrashed.
+func probeFirst() error {
+	if !probeOn.Load() {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	key := probeKey(exe)
+	file := probeFile()
+	if file != "" && probeRemembered(file, key) {
+		return nil
+	}
+	t0 := time.Now()
+	out, lived, err := runProbe(exe)
+	probeTook.Store(int64(time.Since(t0)))
+	if err != nil {
+		return err
+	}
+	if lived && file != "" {
+		_ = cachedir.WriteFile(file, []byte(key+probeLibs(out)))
+	}
+	return nil
+}
+
+// probeFile is the probe's record in gpusim's cache folder, or "" where
+// the cache is off.
+func probeFile() string {
+	d := cachedir.Dir()
+	if d == "" {
+		return ""
+	}
+	return filepath.Join(d, "opencl-probe")
+}
+
+// probeKeyEnv begins the names of the variables that choose the OpenCL
+// libraries or take their settings, part of probeKey.
+var probeKeyEnv = []string{"GPUSIM_OPENCL_", "OCL_", "OPENCL_", "LD_", "POCL_", "AMD_", "GPU_", "CL_", "IGC_", "RUSTICL_", "CLOVER_", "CUDA_", "ZE_", "ROCR_", "HIP_"}
+
+// probeKey is what chooses the libraries a load maps, and whether they
+// map, as the probe's record's first lines: this executable, the dynamic
+// loader's cache (new whenever ldconfig runs, as a driver's install does),
+// the folders of LD_LIBRARY_PATH, the ICD loader's folder of .icd files
+// and the libraries the environment names, each by path, size and
+// modification time; the variables of probeKeyEnv; and the limits under
+// which a library may fail to map (limitsKey: ulimit -v, -u, -s), as a
+// child that loaded none is remembered too.
+func probeKey(exe string) string {
+	var b strings.Builder
+	b.WriteString("gpusim opencl probe 1\n" + limitsKey())
+	files := []string{exe, "/etc/ld.so.cache", vendorsDir, os.Getenv(EnvVendors), os.Getenv(envVendorPath), os.Getenv(EnvLibrary)}
+	files = append(files, strings.Split(os.Getenv(EnvFilenames), ":")...)
+	files = append(files, strings.Split(os.Getenv("LD_LIBRARY_PATH"), ":")...)
+	for _, f := range files {
+		if f != "" {
+			b.WriteString("file " + fileStamp(f) + "\n")
+		}
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if slices.ContainsFunc(probeKeyEnv, func(p string) bool { return strings.HasPrefix(kv, p) }) {
+			env = append(env, kv)
+		}
+	}
+	slices.Sort(env)
+	for _, kv := range env {
+		fmt.Fprintf(&b, "env %q\n", kv)
+	}
+	return b.String()
+}
+
+// fileStamp is path with its size and modification time (ns), or with
+// "absent".
+func fileStamp(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return strconv.Quote(path) + " absent"
+	}
+	return fmt.Sprintf("%q %d %d", path, st.Size(), st.ModTime().UnixNano())
+}
+
+// probeLibs is the record's lines for the libraries the child's report
+// out names: "lib" and each one's fileStamp.
+func probeLibs(out string) string {
+	var b strings.Builder
+	for line := range strings.Lines(out) {
+		if p, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "lib "); ok {
+			b.WriteString("lib " + fileStamp(p) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// probeRemembered says whether file, the probe's record, holds key and
+// the libraries it names are as they were.
+func probeRemembered(file, key string) bool {
+	b, err := cachedir.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	libs, ok := strings.CutPrefix(string(b), key)
+	if !ok {
+		return false
+	}
+	for line := range strings.Lines(libs) {
+		stamp, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "lib ")
+		if !ok {
+			return false
+		}
+		path, _, _ := strings.Cut(stamp[1:], `" `)
+		if p, err := strconv.Unquote(`"` + path + `"`); err != nil || fileStamp(p) != stamp {
+			return false
+		}
+	}
+	return true
+}
+
+// runProbe runs the child (exe with envProbe=1) to its end and returns
+// its report, and whether it lived to say "done" (then the library is
+// remembered); or its death as an *UnavailableError of ErrCrashed. A
+// child that could not start, or that a stop signal ended, is neither:
+// Load goes on in-process, as without the probe.
+func runProbe(exe string) (report string, lived bool, err error) {
+	cmd := exec.Command(exe)
+	cmd.Args = []string{os.Args[0]}
+	// GOTRACEBACK=single: Go's runtime then ends a child whose driver
+	// faulted with exit status 2 at once; under the user's
+	// GOTRACEBACK=crash it dumped core first, past the wait for the
+	// devices (10 s here).
+	cmd.Env = append(os.Environ(), envProbe+"=1", "GOTRACEBACK=single")
+	var stdout bytes.Buffer
+	stderr := &headWriter{max: 64 << 10}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	dieWithParent(cmd.SysProcAttr)
+	err = cmd.Run()
+	report = stdout.String()
+	var ee *exec.ExitError
+	switch {
+	case err == nil && strings.HasSuffix(report, "done\n"):
+		return report, true, nil
+	case err == nil:
+		return report, false, probeDeath(report, "exit status 0")
+	case !errors.As(err, &ee):
+		return report, false, nil
+	}
+	ws, _ := ee.Sys().(syscall.WaitStatus)
+	m := goCrash().FindStringSubmatch(stderr.String())
+	switch {
+	case ws.Signaled() && slices.Contains(stopSignals, ws.Signal()):
+		return report, false, nil
+	case m != nil:
+		// Go's runtime ends a process whose C code faulted with exit
+		// status 2 (under GOTRACEBACK=crash, SIGABRT), its trace's
+		// first line naming the signal.
+		return report, false, probeDeath(report, m[1]+m[2])
+	case ws.Signaled():
+		return report, false, probeDeath(report, signalName(ws.Signal()))
+	}
+	return report, false, probeDeath(report, fmt.Sprintf("exit status %d", ws.ExitStatus()))
+}
+
+// stopSignals end a child without its driver's fault: a stop the user
+// sent, the kill of the out-of-memory killer or of a parent that died.
+var stopSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGKILL}
+
+// goCrash finds the signal in the trace of Go's runtime for a fault in C
+// code: "SIGSEGV: segmentation violation", or "[signal SIGSEGV: ...".
+// Built where used: compiled as the package initialized, it cost every
+// start of gpusim (TestInitCost).
+var goCrash = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^(SIG[A-Z0-9]+): |\[signal (SIG[A-Z0-9]+)`)
+})
+
+// signalName is sig's name, for the signals a crashing driver dies of
+// (SIGSEGV), else "signal N".
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGBUS:
+		return "SIGBUS"
+	case syscall.SIGILL:
+		return "SIGILL"
+	case syscall.SIGFPE:
+		return "SIGFPE"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	case syscall.SIGTRAP:
+		return "SIGTRAP"
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+// probeDeath is the *UnavailableError of a child that died how (SIGSEGV,
+// exit status 3) with report on stdout: the library it was loading, and
+// whether it had come to the devices. Its stderr is left out: Go's trace
+// of a fault is some 250 lines.
+func probeDeath(report, how string) error {
+	lib, asked := "", "platforms"
+	for line := range strings.Lines(report) {
+		line = strings.TrimSuffix(line, "\n")
+		if p, ok := strings.CutPrefix(line, "load "); ok {
+			lib = p + " "
+		} else if line == "devices" {
+			asked = "devices"
+		}
+	}
+	verb := "crashed"
+	if strings.HasPrefix(how, "exit status") {
+		verb = "ended the process"
+	}
+	return &UnavailableError{Kind: ErrCrashed,
+		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for its %s", lib, verb, how, asked),
+		Hint: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + EnvLibrary +
+			"=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
+}
+
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (w *headWriter) Write(p []byte) (int, error) {
+	if room := w.max - w.buf.Len(); room > 0 {
+		w.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (w *headWriter) String() string { return w.buf.String() }

@@ -1,0 +1,82 @@
+package cl
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProbeRemembered: the probe's record holds where its key does and
+// each library it names is as it was (path, size, modification time); a
+// library changed, removed or replaced, another key, or a line that is
+// not a library's, makes the start probe again.
+func TestProbeRemembered(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib driver.so") // a space, quoted
+	if err := os.WriteFile(lib, []byte("v1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := probeKey(filepath.Join(dir, "gpusim"))
+	record := filepath.Join(dir, "opencl-probe")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(record, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(key + probeLibs("load x\nlib "+lib+"\ndone\n"))
+	if !probeRemembered(record, key) {
+		t.Fatalf("the record of the library as it is was not taken:\n%s", key)
+	}
+	if probeRemembered(record, strings.Replace(key, "probe 1", "probe 2", 1)) {
+		t.Errorf("another key's record was taken")
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(lib, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if probeRemembered(record, key) {
+		t.Errorf("the record was taken for a library changed since")
+	}
+	write(key + probeLibs("lib "+lib+"\n"))
+	os.Remove(lib)
+	if probeRemembered(record, key) {
+		t.Errorf("the record was taken for a library removed since")
+	}
+	write(key + "done\n")
+	if probeRemembered(record, key) {
+		t.Errorf("a record with a line not a library's was taken")
+	}
+}
+
+// TestProbeDeath: a child's death names the library it was opening (the
+// last "load" of its report), and its platforms or, after "devices", its
+// devices; the signal Go's trace names from its first line or its
+// "[signal" line.
+func TestProbeDeath(t *testing.T) {
+	for _, c := range []struct{ report, how, want string }{
+		{"load libOpenCL.so.1\nload /usr/lib/libnv.so\n", "SIGSEGV",
+			"the OpenCL driver /usr/lib/libnv.so crashed (SIGSEGV) when asked for its platforms"},
+		{"load /a.so\ndevices\n", "SIGBUS", "the OpenCL driver /a.so crashed (SIGBUS) when asked for its devices"},
+		{"", "exit status 3", "the OpenCL driver ended the process (exit status 3) when asked for its platforms"},
+	} {
+		if got := probeDeath(c.report, c.how).Error(); got != c.want {
+			t.Errorf("probeDeath(%q, %q) = %q, want %q", c.report, c.how, got, c.want)
+		}
+	}
+	for trace, want := range map[string]string{
+		"SIGSEGV: segmentation violation\nPC=0x7f signal arrived during cgo execution\n": "SIGSEGV",
+		"fatal error: unexpected signal\n[signal SIGBUS: bus error code=0x2]\n":          "SIGBUS",
+		"panic: x\n": "",
+	} {
+		got := ""
+		if m := goCrash().FindStringSubmatch(trace); m != nil {
+			got = m[1] + m[2]
+		}
+		if got != want {
+			t.Errorf("the signal of %q: %q, want %q", trace, got, want)
+		}
+	}
+}
