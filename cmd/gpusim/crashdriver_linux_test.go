@@ -19,14 +19,20 @@ import (
 // selftest exit 1 with the error and its hint, their JSON one whole
 // document saying so; run --engine opencl exits 1 with the error; run's
 // auto, which lists the devices to choose, runs on simd with the error in
-// its note; bench refuses --engines opencl. Each printed Go's trace of the fault (some 250 lines, "signal
-// arrived during cgo execution") and exited 2, auto's run too. A fault
-// as the driver lists its devices, an abort (Go's trace again, exit 2)
-// and an exit of the driver's own (exit status 3, with not a word) are
-// said likewise. The crash is not remembered: the next start probes
-// again.
+// its note; bench refuses --engines opencl. Each printed Go's trace of
+// the fault (some 250 lines, "signal arrived during cgo execution") and
+// exited 2, auto's run too. A fault as the driver lists its devices, an
+// abort (Go's trace again, exit 2), an exit of the driver's own (exit
+// status 3, with not a word) and the driver an .icd file names
+// (OCL_ICD_VENDORS) are said likewise. The crash is not remembered: the
+// next start probes again.
 func TestCrashingDriver(t *testing.T) {
 	lib := fakeDriver(t, "crash")
+	// A folder of .icd files that names it, for the ICD loader's way.
+	icds := t.TempDir()
+	if err := os.WriteFile(filepath.Join(icds, "crash.icd"), []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	said := "the OpenCL driver " + lib + " crashed (SIGSEGV) when asked for its platforms"
 	const hint = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; or run on a CPU engine (gpusim run --engine simd)\n"
 	for _, c := range []struct {
@@ -39,6 +45,8 @@ func TestCrashingDriver(t *testing.T) {
 		// The child's trace ends it at once under the user's
 		// GOTRACEBACK=crash too, which would dump core first.
 		{"GOTRACEBACK=crash devices", 1, "gpusim: error: " + said + "\n" + hint},
+		// Named by an .icd file, where the library is not named.
+		{"GPUSIM_OPENCL_LIBRARY= OCL_ICD_VENDORS=ICDS devices", 1, "gpusim: error: " + said + "\n" + hint},
 		{"FAKECL_CRASH=exit devices", 1, "gpusim: error: " + strings.Replace(said, "crashed (SIGSEGV)", "ended the process (exit status 3)", 1) + "\n" + hint},
 		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
 		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},
@@ -53,12 +61,14 @@ func TestCrashingDriver(t *testing.T) {
 		t.Run(c.line, func(t *testing.T) {
 			t.Parallel()
 			cache := t.TempDir()
-			env, line, _ := strings.Cut(c.line, " ")
-			if !strings.Contains(env, "=") {
-				env, line = "FAKECL_CRASH=", c.line
+			// The line's leading NAME=value words are its environment.
+			args := strings.Fields(strings.ReplaceAll(c.line, "ICDS", icds))
+			env := []string{"GPUSIM_CACHE_DIR=" + cache, "GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_CRASH="}
+			for ; strings.Contains(args[0], "="); args = args[1:] {
+				env = append(env, args[0])
 			}
-			cmd := exec.Command("gpusim", strings.Fields(line)...)
-			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache, "GPUSIM_OPENCL_LIBRARY="+lib, env)
+			cmd := exec.Command("gpusim", args...)
+			cmd.Env = append(os.Environ(), env...)
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
