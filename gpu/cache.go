@@ -42,7 +42,11 @@ const programRoom = 1 << 20
 // cache's note then said it was not written), or its programs subfolder
 // cannot be made (a file in its place: auto's advice to compile the
 // program with gpusim selftest could never be followed, and a start that
-// compiled said nothing of it). The selftest subfolder is not one: without
+// compiled said nothing of it), or written (a cache folder shared by
+// several users, mode 1777, whose programs subfolder another user made:
+// every start compiled and said the program "is cached for later runs",
+// and auto's advice to compile it with gpusim selftest could never be
+// followed). The selftest subfolder is not one: without
 // it the programs are kept, and each start runs the self-test's checks
 // (the cache's note says it was not written). It is nil when the program
 // can be kept.
@@ -55,7 +59,11 @@ func CacheWritable() error {
 	if err := cachedir.Writable(); err != nil {
 		return err
 	}
-	if err := cachedir.MkdirAll(filepath.Join(cachedir.Dir(), "programs")); err != nil {
+	programs := filepath.Join(cachedir.Dir(), "programs")
+	if err := cachedir.MkdirAll(programs); err != nil {
+		return err
+	}
+	if err := cachedir.WritableDir(programs); err != nil {
 		return err
 	}
 	err := cachedir.Room(programRoom, "a compiled program")

@@ -183,6 +183,35 @@ func TestColdNoteReadOnlyCache(t *testing.T) {
 	}
 }
 
+// TestColdNoteProgramsReadOnly: a cache folder that can be written whose
+// programs subfolder cannot (a folder shared by several users, whose
+// programs subfolder another user made; here a read-only file system
+// there, which root's writes do not pass) says that every start compiles,
+// and why, once: it said the program "is cached for later runs", every
+// start, and the cache's notes then said it was not written.
+func TestColdNoteProgramsReadOnly(t *testing.T) {
+	ro := testenv.SmallDisk(t, "4m", true, nil) // room for the entries: the write is refused for the file system alone
+	if !openclAvailable() {
+		t.Skip("no OpenCL device")
+	}
+	dir := t.TempDir()
+	programs := filepath.Join(dir, "programs")
+	if err := os.Symlink(ro, programs); err != nil {
+		t.Fatal(err)
+	}
+	// A process of its own: the cache's notes are the process's.
+	cmd := exec.Command("gpusim", "run", "--engine", "opencl", "--lanes", "100", "--steps", "1", "-q")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+dir)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	want := "every start compiles it, as gpusim's cache folder cannot keep it: write in " + programs + ": read-only file system"
+	if err != nil || !strings.Contains(stdout.String(), "digest ") || strings.Count(stderr.String(), want) != 1 ||
+		strings.Contains(stderr.String(), "cached for later runs") || strings.Contains(stderr.String(), "not written") {
+		t.Errorf("%v, stdout %q, stderr %q; want success, a digest and one note with %q", err, stdout.String(), stderr.String(), want)
+	}
+}
+
 // TestColdNoteShortDisk: a cold start whose cache folder's file system has
 // less free than a compiled program is taken to need before it is built
 // (1 MiB, and 1 MiB left free), but room for some entry, says the program

@@ -102,6 +102,16 @@ func Writable() error {
 	if err := MkdirAll(d); err != nil {
 		return err
 	}
+	return WritableDir(d)
+}
+
+// WritableDir says why no file can be written in the folder d, which
+// exists (a read-only file system, a folder of another user's): nil when
+// one can. It writes and removes an empty file, and its error names d,
+// not the file's random name. Writable checks the cache folder with it,
+// and gpu.CacheWritable the subfolder programs are kept in, which may be
+// another user's where the folder is shared.
+func WritableDir(d string) error {
 	f, err := os.CreateTemp(d, ".probe-*")
 	if err != nil {
 		// The folder, not the probe's random name: each call's error
