@@ -1068,6 +1068,10 @@ type calibration struct {
 	// parameters (refusal): it went unmeasured, so the calibration is
 	// not stored.
 	refused bool
+	// refusals are this measuring's devices that refuse the job itself,
+	// each "NAME DEVICE refuses this job (WHY)", for its reason
+	// (hereNote); not stored, as a later job may be one they take.
+	refusals []string
 	// multiOpened says chooseMulti opened devices for a run on several
 	// that did not go ahead (refused, not loaded, not started): the time
 	// from Auto's call counts their opening and this process's loading
@@ -1466,7 +1470,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 				// kept.
 				sim.Close(e)
 				c.refused = true
-				o.note("%s %s refuses this job (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(rerr))
+				c.refuse(dev, o, d, rerr)
 				continue
 			}
 			sim.Close(e)
@@ -1494,7 +1498,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			// Measured (the probe keeps no per-step statistics), but
 			// the job itself would be refused.
 			sim.Close(e)
-			o.note("%s %s refuses this job (%s): not a candidate", dev.Name, deviceName(d.Label), firstLine(rerr))
+			c.refuse(dev, o, d, rerr)
 			continue
 		}
 		if t := dc.at(steps).time(work); t < devT {
@@ -1508,7 +1512,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			sim.Close(e)
 		}
 	}
-	reason := c.at(steps).measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.at(steps).coldNote(dev, o, work) + c.unstartedNote(dev)
+	reason := c.at(steps).measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.at(steps).coldNote(dev, o, work) + c.unstartedNote(dev) + c.hereNote(dev)
 	ch := Choice{Engine: best.Name(), Reason: reason, predicted: bestT, work: work, device: bestIndex, label: c.label(bestIndex)} // start-up spent
 	ch.onCores(simd, bestDevice, bestGPU, jobParams(o))
 	return c, best, ch, nil
@@ -1634,6 +1638,31 @@ func (c calibration) measuredReason(work float64, label string, t float64, index
 		reason += fmt.Sprintf(", %s at %.3g s once started", devLabel, devT)
 	}
 	return reason
+}
+
+// refuse notes that dev's device d refuses this job (rerr: refusal's
+// error), and keeps it for the choice's reason (hereNote).
+func (c *calibration) refuse(dev Entry, o Options, d Device, rerr error) {
+	what := fmt.Sprintf("%s %s refuses this job (%s)", dev.Name, deviceName(d.Label), firstLine(rerr))
+	c.refusals = append(c.refusals, what)
+	o.note("%s: not a candidate", what)
+}
+
+// hereNote says, for the reason of the choice that measured c, which
+// devices did not start, failed their probe or refuse the job: said only
+// in a note above the report, a GPU that failed its self-test on the
+// run that measured it was missing from that run's reason ("measured
+// here: simd predicted at 1.73 s"), where every later run's reason names
+// it (failedNote).
+func (c calibration) hereNote(dev Entry) string {
+	var b strings.Builder
+	for _, d := range c.Failed {
+		fmt.Fprintf(&b, "; %s %s was left out, as it %s", dev.Name, deviceName(d.Label), d.Error)
+	}
+	for _, r := range c.refusals {
+		fmt.Fprintf(&b, "; %s", r)
+	}
+	return b.String()
 }
 
 // failedDevice is a device that did not start, or failed its probe, when

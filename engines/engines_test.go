@@ -1927,6 +1927,11 @@ func TestAutoDeviceRefusesJob(t *testing.T) {
 			if ch.Engine != "simd" || e.Name() != "simd" || !strings.Contains(strings.Join(notes, "\n"), "refuses this job") {
 				t.Fatalf("Auto chose %s (%s), notes %q; want simd and a note that the device refuses the job", ch.Engine, ch.Reason, notes)
 			}
+			// The run that measured says it in its reason too (hereNote):
+			// it said "measured here: simd predicted at ..." alone.
+			if !c.calibrated && !strings.Contains(ch.Reason, "refuses this job") {
+				t.Errorf("reason %q; want the device that refuses the job named", ch.Reason)
+			}
 			got, ok := loadCalibration(key)
 			if ok != c.stored || (ok && len(got.Devices) != 1) {
 				t.Errorf("calibration kept %v with %d devices; want kept %v with the device", ok, len(got.Devices), c.stored)
@@ -2732,7 +2737,9 @@ func TestAutoDeviceProbeFails(t *testing.T) {
 // every later run that the calibration decides says it was left out, and
 // why; auto.json keeps it (failed), which a binary without the field
 // reads as before. Said only in the first run's note, a node's GPU was
-// left out of every later choice without a word.
+// left out of every later choice without a word; and the first run's
+// reason, which measured it, said "measured here: simd predicted at ..."
+// alone, the device in a note above it (hereNote).
 func TestAutoFailedDeviceSaid(t *testing.T) {
 	t.Setenv(EnvCacheDir, t.TempDir())
 	const why = "opencl: device 0 failed the self-test check normals"
@@ -2759,6 +2766,9 @@ func TestAutoFailedDeviceSaid(t *testing.T) {
 		said := ch.Reason
 		if run == 0 {
 			said = strings.Join(notes, "\n")
+			if !strings.Contains(ch.Reason, "fake device 0 (NVIDIA H200, NVIDIA CUDA, GPU) was left out, as it "+want) {
+				t.Errorf("run 0: reason %q; want the device left out, as it %s", ch.Reason, want)
+			}
 		}
 		if ch.Engine != "simd" || !strings.Contains(said, "fake device 0 (NVIDIA H200, NVIDIA CUDA, GPU) ") || !strings.Contains(said, want) || opens != 1 {
 			t.Errorf("run %d: %s (%s), notes %q, %d opens; want simd, the device started once, and %q said", run, ch.Engine, ch.Reason, notes, opens, want)
