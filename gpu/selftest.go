@@ -49,9 +49,12 @@ const (
 //     a probe's result, or the job's part (digest 16 digits, float bits 8,
 //     a count or histogram bin in plain hex); Note says where.
 //   - subnormals/reported, limited, shows bits of what keeps subnormals:
-//     1 the device reports CL_FP_DENORM (and the build does not flush
-//     them), 2, 4 and 8 the probes subnormals/product, input and sum
-//     computed them exactly; want has every bit.
+//     1 the device reports CL_FP_DENORM (and gpusim's build options do
+//     not flush them: the tests' noDenormals hook), 2, 4 and 8 the probes
+//     subnormals/product, input and sum computed them exactly; want has
+//     every bit. A flush the driver adds itself (pocl's
+//     POCL_EXTRA_BUILD_FLAGS=-cl-denorms-are-zero) keeps bit 1 and clears
+//     the probes' bits.
 //
 // A check that did not run, a job the device did not run (Err set) or
 // the device that did not start (the check "open"), has neither: Note says
