@@ -685,7 +685,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if ctx.Err() != nil {
 		return nil, Choice{}, context.Cause(ctx)
 	}
-	start, s0 := time.Now(), suspended()
+	start, s0, spent := time.Now(), suspended(), decidingSpan()
 	o.limit = timeLeft(ctx)
 	simd := cpu.SIMD{Workers: o.Workers}
 	p := o.Params
@@ -734,9 +734,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	if err != nil {
 		return simd, Choice{Engine: "simd", Reason: devicesFailed(dev, o, err)}, nil
 	}
-	tw := time.Now()
+	tw, turnSpan := time.Now(), decidingSpan()
 	unlock, c, ok := calibrationTurn(ctx, o, key)
-	turnWait := time.Since(tw)
+	turnWait, turnSpent := time.Since(tw), turnSpan()
 	if ok && !c.at(p.Steps).coldChanged(dev, o, work) && !c.at(p.Steps).needsDevices(work) {
 		// Measured by another run meanwhile: the wait is no part of
 		// this run's start or run (Choice.waited), nor is the load of
@@ -747,7 +747,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return eng, ch, err
 	}
 	defer unlock()
-	o.measuring, o.bounded = max(time.Since(start)-turnWait, 0), true
+	o.measuring, o.bounded = max(spent()-turnSpent, 0), true
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
 	if err != nil {
 		return nil, Choice{}, err
@@ -803,6 +803,17 @@ func (o Options) devicesOutweigh(simdT float64, spent time.Duration) (under floa
 	}
 	under = (o.measuring + spent).Seconds() + s
 	return under, simdT < under
+}
+
+// decidingSpan starts timing what deciding spends, for the bound on
+// measuring (devicesOutweigh), and returns what it has spent since: wall
+// time, which the user waits. The tests of other rules, whose jobs simd
+// finishes within a second, time it by the process's CPU time, which a
+// loaded machine does not stretch past the job (engines_test.go's
+// cpuDeciding).
+var decidingSpan = func() func() time.Duration {
+	t := time.Now()
+	return func() time.Duration { return time.Since(t) }
 }
 
 // needsDevices says whether c, whose devices were not started for a job
@@ -1421,7 +1432,7 @@ func (c cost) time(work float64) float64 { return c.Fixed + work*c.Ns*1e-9 }
 // refuse (pocl under ulimit -f: it was opened to be refused and kept as
 // failed, where a run without the limit measures it: coldChanged).
 func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.SIMD, work float64, enum span) (calibration, sim.Engine, Choice, error) {
-	begin := time.Now()
+	spent := decidingSpan()
 	probe := probeJob(jobParams(o), o.Daily)
 	c := calibration{Measured: time.Now().UTC().Round(0), simdName: simdLabel(o)}
 	sc, err := measureSIMD(ctx, o, simd, probe)
@@ -1437,7 +1448,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 	devT, devLabel := math.Inf(1), ""
 	c.List = enum.wall.Seconds()
 	measured := map[string]int{} // the models of c.Devices, to their place there
-	under, outweigh := o.devicesOutweigh(bestT, time.Since(begin))
+	under, outweigh := o.devicesOutweigh(bestT, spent())
 	cands := candidates(ds, o)
 	c.NoDevices = len(cands) == 0
 	for _, d := range cands {

@@ -663,6 +663,22 @@ func withCPULimit(t *testing.T, cpus float64) {
 	t.Cleanup(func() { cpuLimit = func() (float64, bool) { return 0, false } })
 }
 
+// cpuDeciding times what Auto spends deciding (decidingSpan) by the
+// process's CPU time, timedEngine's runs among it, until the test ends:
+// for the tests of other rules whose jobs simd finishes within a second
+// and a device should be measured for. Deciding's wall time, stretched on
+// a loaded machine, passed such a job's (0.331 s against simd's 0.326 s
+// beside 48 busy loops on 2 cores), and the device was rightly left
+// unstarted (devicesOutweigh), failing the test.
+func cpuDeciding(t *testing.T) {
+	was := decidingSpan
+	t.Cleanup(func() { decidingSpan = was })
+	decidingSpan = func() func() time.Duration {
+		c0 := processCPU()
+		return func() time.Duration { return processCPU() - c0 }
+	}
+}
+
 // withTimedCPU is f, the process's CPU time, with timedEngine's runs.
 func withTimedCPU(f func() time.Duration) func() time.Duration {
 	return func() time.Duration { return f() + time.Duration(timedCPU.Load()) }
@@ -1654,7 +1670,10 @@ func TestAutoColdDevice(t *testing.T) {
 	p := sim.Default()
 	// 100 steps: at 10, simd's 50 ms came within what measuring a device
 	// costs (TestAutoMeasuringBounded's rule), and the warm run below
-	// rightly left the device unstarted on a loaded machine.
+	// rightly left the device unstarted on a loaded machine; at 100, its
+	// 0.33 s did too beside 48 busy loops, deciding's wall time stretched
+	// to 0.331 s or more: deciding is timed by CPU time here.
+	cpuDeciding(t)
 	p.Lanes, p.Steps = 5e6, 100
 	o := Options{Params: p}
 	auto := func(what string) Choice {
@@ -2513,8 +2532,11 @@ func TestAutoUnloadableProgram(t *testing.T) {
 	withDevices(t, dev)
 	p := sim.Default()
 	// 100 steps: simd's 0.3 s or so stays above what deciding spends
-	// under load (at 10 steps, 0.0513 s on a loaded machine against 0.122
-	// s of deciding left the device unstarted in the last case).
+	// (at 10 steps, 0.0513 s on a loaded machine against 0.122 s of
+	// deciding left the device unstarted in the last case); deciding is
+	// timed by CPU time, whose wall time beside 48 busy loops came to
+	// 0.443 s and left it unstarted still.
+	cpuDeciding(t)
 	p.Lanes, p.Steps = 5e6, 100
 	for _, run := range []string{"first run", "calibrated run"} {
 		e, ch, err := Auto(context.Background(), Options{Params: p})
@@ -2562,7 +2584,9 @@ func TestAutoCalibratedUnloadable(t *testing.T) {
 	withDevices(t, dev)
 	p := sim.Default()
 	// Longer on simd than a device's start-up (devicesOutweigh), as
-	// measuring the device would be in vain otherwise.
+	// measuring the device would be in vain otherwise, and deciding timed
+	// by CPU time, which a loaded machine does not stretch past it.
+	cpuDeciding(t)
 	p.Lanes, p.Steps = 5e6, 100
 	o := Options{Params: p}
 	e, ch, err := Auto(context.Background(), o)
