@@ -901,7 +901,7 @@ func calibrationTurn(ctx context.Context, o Options, key string) (unlock func(),
 	lock := path + ".measure.lock"
 	unlock = func() {}
 	said, holder := false, ""
-	for t0 := time.Now(); ; {
+	for t0 := now(); ; {
 		var err error
 		if unlock, err = cachedir.Lock(lock, 100*time.Millisecond); !errors.Is(err, cachedir.ErrLockBusy) {
 			break
@@ -909,7 +909,7 @@ func calibrationTurn(ctx context.Context, o Options, key string) (unlock func(),
 		if ctx.Err() != nil {
 			break
 		}
-		if waited := time.Since(t0); waited >= calibrationWait {
+		if waited := now().Sub(t0); waited >= calibrationWait {
 			o.note("auto: gave up waiting for another run's calibration after %v (%s is still held%s: a run stopped, or measuring a device that compiles its program): measuring here", calibrationWait, lock, cachedir.ByHolder(holder))
 			break
 		} else if !said && waited >= cachedir.NoteAfter {
@@ -1205,8 +1205,9 @@ func (c calibration) coldNote(dev Entry, o Options, work float64) string {
 // processCPU is the process's CPU time (a variable for tests).
 var processCPU = cputime.Process
 
-// now is the wall clock of a device's measurement (measureDevice, timeRun)
-// and of a run's, from its start (Choice.started) to Observe: a variable
+// now is the wall clock of a device's measurement (measureDevice, timeRun),
+// of a run's, from its start (Choice.started) to Observe, and of the wait
+// for the turn to measure (calibrationTurn): a variable
 // for tests, whose fake devices then take their time without sleeping,
 // which a loaded machine wakes late, and whose runs' times are then exact
 // (a test's run of 0.05 s read as 0.050112 s, preempted on a loaded
