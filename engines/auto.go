@@ -885,7 +885,9 @@ func chooseKnown(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, c cal
 // calls once the calibration is stored, with the calibration under key that
 // another run stored meanwhile (ok), which the caller takes instead of
 // measuring. A wait past cachedir.NoteAfter (1 s) is said to o.Progress,
-// with the lock's holder, and one past calibrationWait to o.Note: a run
+// with the lock's holder, before one past calibrationWait is said to
+// o.Note (as cachedir.LockWaiting does: a wait stalled past both, on a
+// loaded machine, said only that it gave up): a run
 // waiting for a stopped holder said nothing for a minute. Runs that started at once with no calibration (a Slurm
 // array's tasks on one node) each measured, every probe slowed by the
 // others' on the same cores, and the last one's write kept. The wait ends
@@ -909,12 +911,14 @@ func calibrationTurn(ctx context.Context, o Options, key string) (unlock func(),
 		if ctx.Err() != nil {
 			break
 		}
-		if waited := now().Sub(t0); waited >= calibrationWait {
-			o.note("auto: gave up waiting for another run's calibration after %v (%s is still held%s: a run stopped, or measuring a device that compiles its program): measuring here", calibrationWait, lock, cachedir.ByHolder(holder))
-			break
-		} else if !said && waited >= cachedir.NoteAfter {
+		waited := now().Sub(t0)
+		if !said && waited >= cachedir.NoteAfter {
 			said, holder = true, cachedir.Holder(lock)
 			o.progress("auto: waiting for another run's calibration (%s is held%s): at most %v, then this run measures", lock, cachedir.ByHolder(holder), calibrationWait)
+		}
+		if waited >= calibrationWait {
+			o.note("auto: gave up waiting for another run's calibration after %v (%s is still held%s: a run stopped, or measuring a device that compiles its program): measuring here", calibrationWait, lock, cachedir.ByHolder(holder))
+			break
 		}
 	}
 	if c, ok = loadCalibration(key); ok {

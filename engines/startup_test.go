@@ -586,20 +586,34 @@ func withFakeGPU(t *testing.T, e coldEngine) {
 // another run's calibration says so to Progress, naming the lock, its
 // holder and the wait's limit, once; one whose wait passes calibrationWait
 // (the holder stopped) says to Note that it gave up and measures. A run
-// waiting for the measure lock printed nothing for up to a minute.
+// waiting for the measure lock printed nothing for up to a minute. A
+// waiter that did not run from before NoteAfter to past the limit (a
+// loaded machine; "stalled": its clock jumps) says its wait before it
+// gives up: it said only that it gave up, naming no holder, when stopped
+// (SIGSTOP) from 0.9 s to 1.7 s of the 1.5 s wait, 3 runs of 3.
 func TestCalibrationTurnNotes(t *testing.T) {
 	for _, c := range []struct {
-		name   string
-		stores bool // the holder stores a calibration and lets go
-		limit  time.Duration
+		name    string
+		stores  bool // the holder stores a calibration and lets go
+		limit   time.Duration
+		stalled bool // each reading of the clock after the first is the limit and NoteAfter later
 	}{
-		{"measured meanwhile", true, time.Minute},
-		{"stopped", false, 1500 * time.Millisecond},
+		{"measured meanwhile", true, time.Minute, false},
+		{"stopped", false, 1500 * time.Millisecond, false},
+		{"stalled", false, 1500 * time.Millisecond, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(EnvCacheDir, t.TempDir())
 			defer func(w time.Duration) { calibrationWait = w }(calibrationWait)
 			calibrationWait = c.limit
+			if c.stalled {
+				readings, t0 := 0, time.Now()
+				now = func() time.Time {
+					readings++
+					return t0.Add(time.Duration(readings-1) * (c.limit + cachedir.NoteAfter))
+				}
+				defer func() { now = time.Now }()
+			}
 			p := sim.Default()
 			p.Lanes, p.Steps = 1e7, 100
 			key := calibrationKey(Options{Params: p})
