@@ -1,7 +1,10 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -104,4 +107,36 @@ func UserThreads(t *testing.T, uid int) int {
 		t.Skip("/proc cannot be listed")
 	}
 	return int(n)
+}
+
+// UserProcesses names uid's processes as the kernel counts them against
+// its process limit ("1234 gpusim (6 threads), 1240 sh (1 thread)";
+// "none"): what a test whose count of the user's threads (UserThreads)
+// moved under it logs, so that its failure says which process moved it.
+func UserProcesses(uid int) string {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return "/proc cannot be listed"
+	}
+	var procs []string
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil || e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue // not a process, or gone since it was listed
+		}
+		f := map[string]string{}
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok {
+				f[k] = strings.TrimSpace(v)
+			}
+		}
+		if ids := strings.Fields(f["Uid"]); len(ids) == 0 || ids[0] != strconv.Itoa(uid) {
+			continue
+		}
+		procs = append(procs, fmt.Sprintf("%s %s (%s threads)", e.Name(), f["Name"], f["Threads"]))
+	}
+	if len(procs) == 0 {
+		return "none"
+	}
+	return strings.Join(procs, ", ")
 }
