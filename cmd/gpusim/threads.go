@@ -47,12 +47,11 @@ func threadsShort(args []string) (err *envError, procs int) {
 	if _, _, _, short := threads.Short(threadsFree, threads.GoNeed(was, 0)); !short {
 		return nil, 0
 	}
-	self := threadsSelf()
-	need := threads.GoNeed(was, self)
-	limit, used, room, short := threads.Short(threadsFree, need)
+	self, limit, used, room, short := threadsCounted(was)
 	if !short {
 		return nil, 0
 	}
+	need := threads.GoNeed(was, self)
 	whose := fmt.Sprintf("the user's processes (uid %d) run %s", os.Getuid(), count.Noun(used, "thread"))
 	if self > 0 {
 		whose += fmt.Sprintf(", %d of them this one's", self)
@@ -66,6 +65,24 @@ func threadsShort(args []string) (err *envError, procs int) {
 	want = count.SatAdd(used, threads.GoNeed(1, self))
 	return &envError{name: "ulimit -u", msg: fmt.Sprintf("the process limit (ulimit -u %d) leaves %s free (%s), under the %d more even a run with GOMAXPROCS=1 may start (Go's runtime runs up to %d threads there): raise it to ulimit -u %d or more",
 		limit, count.Noun(room, "thread"), whose, threads.GoNeed(1, self), 1+threads.GoSpare, want), hint: threadsHint}, 0
+}
+
+// threadsCounted reads the process's own threads (threadsSelf) and the
+// user's (threads.Short) for a run on GOMAXPROCS was, again (3 tries at
+// most) where the process's own changed while the user's were counted: a
+// thread Go's runtime started between the two reads was counted among
+// the user's and not as this process's, and the note stated one more of
+// the other processes' threads than ran (TestThreadsLimit, under load,
+// read nobody's other threads as 1 where there were none).
+func threadsCounted(was int) (self, limit, used, room uint64, short bool) {
+	for range 3 {
+		self = threadsSelf()
+		limit, used, room, short = threads.Short(threadsFree, threads.GoNeed(was, self))
+		if threadsSelf() == self {
+			break
+		}
+	}
+	return self, limit, used, room, short
 }
 
 // startProcs is GOMAXPROCS as the process started, before a limit's note

@@ -76,8 +76,9 @@ func TestThreadsLimit(t *testing.T) {
 	// and flipped which check refused a run. Such a run is run again (up
 	// to 5 tries), seen by the count after it and by the count gpusim's
 	// note or error states (the user's threads less its own). gpusim reads
-	// its own threads before the user's, so a thread it starts between the
-	// two reads looks like one more of nobody's, and is run again too.
+	// its own threads again where they changed while it counted the
+	// user's (threadsCounted), so a thread it starts during the count no
+	// longer looks like one more of nobody's (one retry under load did).
 	limited := func(extra int, args ...string) (int, string, int) {
 		for try := 1; ; try++ {
 			testenv.SettleNobody(t)

@@ -47,6 +47,28 @@ func TestThreadsShort(t *testing.T) {
 	if code := Run([]string{"version"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() != 0 {
 		t.Errorf("version: exit %d, stderr %q; want 0 and nothing", code, stderr.String())
 	}
+	// A thread of the process's own started while the user's were
+	// counted (Go's runtime starts them as it needs): counted among the
+	// user's and read after the process's own, it was stated as another
+	// process's ("12 threads, 5 of them this one's" where 6 were). The
+	// counts are read again until the process's own stayed the same
+	// across the user's (threadsCounted).
+	selfReads := []uint64{5, 6, 6, 6}
+	threadsSelf = func() uint64 {
+		n := selfReads[0]
+		if len(selfReads) > 1 {
+			selfReads = selfReads[1:]
+		}
+		return n
+	}
+	threadsFree = func(need uint64) (limit, used uint64, limited bool) { return 20, 12, true }
+	runtime.GOMAXPROCS(16)
+	stdout.Reset()
+	stderr.Reset()
+	code = Run([]string{"run", "--lanes", "1e3", "--steps", "10", "--engine", "parallel", "-q"}, strings.NewReader(""), &stdout, &stderr)
+	if want := "run 12 threads, 6 of them this one's)"; code != 0 || !strings.Contains(stderr.String(), want) {
+		t.Errorf("a thread started during the count: exit %d, stderr %q; want 0 and %q", code, stderr.String(), want)
+	}
 	// No limit (root, unlimited): nothing said, GOMAXPROCS kept, and the
 	// process's own threads not read (a /proc read at every start).
 	threadsFree = func(need uint64) (limit, used uint64, limited bool) { return 0, 0, false }
