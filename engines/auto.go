@@ -24,6 +24,7 @@ import (
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cpuinfo"
@@ -1493,7 +1494,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			c.fail(dev, o, d, fmt.Sprintf("did not start (%s)", firstLine(err)))
+			c.fail(dev, o, d, fmt.Sprintf("did not start (%s)", firstLine(err)), err)
 			continue
 		}
 		dc, full, err := measureJobDevice(ctx, d, o, e, probe)
@@ -1502,7 +1503,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
-			c.fail(dev, o, d, fmt.Sprintf("failed its probe (%s)", firstLine(err)))
+			c.fail(dev, o, d, fmt.Sprintf("failed its probe (%s)", firstLine(err)), err)
 			continue
 		}
 		if !full {
@@ -1619,10 +1620,19 @@ func (c calibration) label(i int) string {
 }
 
 // fail records d, which did not start or failed its probe (what says
-// which, and why), in c.Failed, with a note.
-func (c *calibration) fail(dev Entry, o Options, d Device, what string) {
+// which, and why; err is the error), in c.Failed, with a note, and the
+// engine's hint for err where it has one, without its advice to run on a
+// CPU engine (auto runs on one): a GPU that failed its self-test under
+// POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math was noted without the
+// hint that names the variable, which --engine opencl gives.
+func (c *calibration) fail(dev Entry, o Options, d Device, what string, err error) {
 	c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, what})
 	o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), what)
+	if dev.Hint != nil {
+		if h := strings.Trim(cl.WithoutCPU(dev.Hint(err)), "; "); h != "" {
+			o.note("hint for %s: %s", dev.Name, h)
+		}
+	}
 }
 
 // programCold says whether a start of dev's device index for o compiles

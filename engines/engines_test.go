@@ -2774,6 +2774,11 @@ func TestAutoFailedDeviceSaid(t *testing.T) {
 			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "0: NVIDIA H200 (NVIDIA CUDA, GPU)"}}, nil
 		},
 		Absent: func(error) bool { return false },
+		// The engine's hint, as gpu.SelfTestError's: noted beside the
+		// failure without its advice to run on a CPU engine, which auto
+		// does (the note had no hint, where --engine opencl's error
+		// names the variable to unset).
+		Hint: func(error) string { return "unset POCL_EXTRA_BUILD_FLAGS and run again; " + cl.CPUMeanwhile },
 	})
 	p := sim.Default()
 	p.Lanes, p.Steps = 5e7, 10
@@ -2792,6 +2797,9 @@ func TestAutoFailedDeviceSaid(t *testing.T) {
 			said = strings.Join(notes, "\n")
 			if !strings.Contains(ch.Reason, "fake device 0 (NVIDIA H200, NVIDIA CUDA, GPU) was left out, as it "+want) {
 				t.Errorf("run 0: reason %q; want the device left out, as it %s", ch.Reason, want)
+			}
+			if hint := "hint for fake: unset POCL_EXTRA_BUILD_FLAGS and run again"; !slices.Contains(notes, hint) {
+				t.Errorf("run 0: notes %q; want %q", notes, hint)
 			}
 		}
 		if ch.Engine != "simd" || !strings.Contains(said, "fake device 0 (NVIDIA H200, NVIDIA CUDA, GPU) ") || !strings.Contains(said, want) || opens != 1 {

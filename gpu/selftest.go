@@ -156,7 +156,7 @@ func (e *SelfTestError) Error() string {
 // drivers' settings the environment sets (DriverEnv), where it sets any:
 // pocl under POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math fails the checks.
 func (e *SelfTestError) Hint() string {
-	h := "run on a CPU engine (--engine simd, parallel or serial) meanwhile"
+	h := cl.CPUMeanwhile
 	if !e.Reported {
 		h = fmt.Sprintf("run gpusim selftest --device %d for the full report; ", e.Index) + h
 	}

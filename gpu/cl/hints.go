@@ -18,12 +18,15 @@ const (
 	// without OpenCL: WithoutCPU drops them.
 	remedyCPU = "run on a CPU engine (--engine simd)"
 	useCPU    = "use a CPU engine (--engine simd), which runs without OpenCL"
+	// CPUMeanwhile sends the job to the CPU engines while a device that
+	// failed its self-test is looked into (gpu.SelfTestError's hint).
+	CPUMeanwhile = "run on a CPU engine (--engine simd, parallel or serial) meanwhile"
 )
 
 // cpuFallbacks are the remedies of the hints (this package's, and gpu's and
 // the engines' that end with CPUEnginesRun) that send the job to the CPU
 // engines, each with the separator that joins it to the one before.
-var cpuFallbacks = []string{remedySep + remedyCPU, remedySep + useCPU, ", or " + useCPU, "; " + cpuEngines, "; " + CPUEnginesRun}
+var cpuFallbacks = []string{remedySep + remedyCPU, remedySep + useCPU, ", or " + useCPU, "; " + cpuEngines, "; " + CPUEnginesRun, "; " + CPUMeanwhile, CPUMeanwhile}
 
 // WithoutCPU is hint without its remedies that send the job to the CPU
 // engines, for a note beside which they run anyway: bench's on an engine it
