@@ -128,3 +128,22 @@ func TestProbeRemembered(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeVariableSet: a user who sets GPUSIM_OPENCL_PROBE (the probe's
+// child's variable) gets the command they ran. Each command printed the child's report
+// ("load libOpenCL.so.1", "lib ...", "done") and exited 0 without running.
+func TestProbeVariableSet(t *testing.T) {
+	for _, v := range []string{"1", "0", "yes"} {
+		cache := t.TempDir()
+		cmd := exec.Command("gpusim", "run", "--engine", "serial", "--lanes", "1000", "--steps", "10", "--format", "json")
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache, "GPUSIM_OPENCL_PROBE="+v)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("GPUSIM_OPENCL_PROBE=%s: %v\n%s", v, err, out)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Errorf("GPUSIM_OPENCL_PROBE=%s: stdout %q is not the run's JSON document: %v", v, out, err)
+		}
+	}
+}

@@ -35,8 +35,24 @@ import (
 // modification time, so that later starts load in-process at once.
 
 // envProbe is the hidden environment variable that makes a start of
-// gpusim a probe's child (ProbeChild).
+// gpusim a probe's child (ProbeChild): its value is the parent's process
+// id, so that a user's own setting (GPUSIM_OPENCL_PROBE=1) is not taken
+// for it.
 const envProbe = "GPUSIM_OPENCL_PROBE"
+
+// isProbeChild says whether this process is a probe's child: envProbe
+// holds its parent's process id. Any other value is the user's, and is
+// removed, not for the processes gpusim starts.
+func isProbeChild() bool {
+	v, ok := os.LookupEnv(envProbe)
+	if ok && v == strconv.Itoa(os.Getppid()) {
+		return true
+	}
+	if ok {
+		os.Unsetenv(envProbe)
+	}
+	return false
+}
 
 // ErrCrashed matches Load's error for an OpenCL driver that ended the
 // probe's child as it was loaded or listed its devices: a signal (a fault,
@@ -80,13 +96,13 @@ func traceLine(format string, args ...any) {
 }
 
 // ProbeChild returns at once unless this process is a probe's child
-// (envProbe set); there it loads OpenCL and lists every platform's
+// (envProbe holds its parent's id); there it loads OpenCL and lists every platform's
 // devices with their details, writes its report on stdout (probeTrace)
 // and exits 0, whether OpenCL loaded or not: only a driver that ends the
 // process ends it otherwise. The stop signals are ignored: the parent
 // handles them, and the child dies with it.
 func ProbeChild() {
-	if os.Getenv(envProbe) != "1" {
+	if !isProbeChild() {
 		return
 	}
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
@@ -258,7 +274,7 @@ func probeRemembered(file, key string) bool {
 	return true
 }
 
-// runProbe runs the child (exe with envProbe=1) to its end and returns
+// runProbe runs the child (exe with envProbe set to this process's id) to its end and returns
 // its report, and whether it lived to say "done" (then the library is
 // remembered); or its death as an *UnavailableError of ErrCrashed. A
 // child that could not start, or that a stop signal ended, is neither:
@@ -270,7 +286,7 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	// faulted with exit status 2 at once; under the user's
 	// GOTRACEBACK=crash it dumped core first, past the wait for the
 	// devices (10 s here).
-	cmd.Env = append(os.Environ(), envProbe+"=1", "GOTRACEBACK=single")
+	cmd.Env = append(os.Environ(), envProbe+"="+strconv.Itoa(os.Getpid()), "GOTRACEBACK=single")
 	var stdout bytes.Buffer
 	stderr := &headWriter{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
