@@ -82,9 +82,14 @@ func EnableProbe() { probeOn.Store(probeSupported) }
 const probeSupported = supported && isLinux
 
 // probeTrace receives the child's report while it loads (ProbeChild):
-// "load PATH" before each library is opened, "devices" before the
+// probeHello first, "load PATH" before each library is opened, "devices" before the
 // listing, "lib PATH" for each file mapped, "done" last. nil elsewhere.
 var probeTrace *bufio.Writer
+
+// probeHello is the first line of a probe child's report: a child that
+// ended before it said so (another program in the executable's place, a
+// Go runtime that could not start) gives no verdict on the driver.
+const probeHello = "gpusim opencl probe"
 
 // traceLine writes one line of the child's report, flushed at once so
 // that a crash after it leaves it said.
@@ -108,6 +113,7 @@ func ProbeChild() {
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	before := mappedFiles()
 	probeTrace = bufio.NewWriter(os.Stdout)
+	traceLine(probeHello)
 	if ps, err := Platforms(); err == nil {
 		traceLine("devices")
 		listAll(ps)
@@ -171,7 +177,9 @@ func probeFirst() error {
 		return nil
 	}
 	t0 := time.Now()
-	out, lived, err := runProbe(exe)
+	// The running executable's own file, which stays what it was where
+	// the path's file was replaced (a build, an upgrade) or removed.
+	out, lived, err := runProbe("/proc/self/exe")
 	probeTook.Store(int64(time.Since(t0)))
 	if err != nil {
 		return err
@@ -277,7 +285,8 @@ func probeRemembered(file, key string) bool {
 // runProbe runs the child (exe with envProbe set to this process's id) to its end and returns
 // its report, and whether it lived to say "done" (then the library is
 // remembered); or its death as an *UnavailableError of ErrCrashed. A
-// child that could not start, or that a stop signal ended, is neither:
+// child that could not start, that ended before it said probeHello, or
+// that a stop signal ended, is neither:
 // Load goes on in-process, as without the probe.
 func runProbe(exe string) (report string, lived bool, err error) {
 	cmd := exec.Command(exe)
@@ -296,6 +305,8 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	report = stdout.String()
 	var ee *exec.ExitError
 	switch {
+	case !strings.HasPrefix(report, probeHello+"\n"):
+		return report, false, nil
 	case err == nil && strings.HasSuffix(report, "done\n"):
 		return report, true, nil
 	case err == nil:

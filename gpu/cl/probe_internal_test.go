@@ -1,6 +1,7 @@
 package cl
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,37 @@ func TestProbeDeath(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("the signal of %q: %q, want %q", trace, got, want)
+		}
+	}
+}
+
+// TestProbeNoVerdict: a child that ends before it says it is a probe
+// (probeHello: another program in the executable's place, a Go runtime
+// that could not start) gives no verdict on the driver, however it ends;
+// one that said so and then died is the driver's crash. gpusim replaced
+// by /bin/true while it started said "the OpenCL driver ended the process
+// (exit status 0) when asked for its platforms", exit 1.
+func TestProbeNoVerdict(t *testing.T) {
+	if !probeSupported {
+		t.Skip("no probe here")
+	}
+	for _, c := range []struct {
+		script  string
+		crashed bool
+	}{
+		{"exit 0", false},
+		{"echo usage >&2; exit 2", false},
+		{"kill -ABRT $$", false},
+		{"echo 'gpusim opencl probe'; exit 0", true},
+		{"echo 'gpusim opencl probe'; kill -SEGV $$", true},
+	} {
+		exe := filepath.Join(t.TempDir(), "gpusim")
+		if err := os.WriteFile(exe, []byte("#!/bin/sh\n"+c.script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, lived, err := runProbe(exe)
+		if lived || errors.Is(err, ErrCrashed) != c.crashed || !c.crashed && err != nil {
+			t.Errorf("%q: lived %v, error %v; want crashed %v", c.script, lived, err, c.crashed)
 		}
 	}
 }
