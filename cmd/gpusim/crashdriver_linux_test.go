@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
 )
@@ -145,5 +148,44 @@ func TestProbeVariableSet(t *testing.T) {
 		if err := json.Unmarshal(out, &doc); err != nil {
 			t.Errorf("GPUSIM_OPENCL_PROBE=%s: stdout %q is not the run's JSON document: %v", v, out, err)
 		}
+	}
+}
+
+// TestDriverHelperProcess: a driver that starts a helper process of its
+// own, which outlives the probe's child with its stdout and stderr
+// (testdata/fakecl/helper.c), is said at once for what it is, a library
+// with no platform, exit 2. The probe waited for the helper too, past
+// devices' 10 s wait: "the OpenCL driver did not answer in 10 s when
+// asked for its devices", exit 1, after 10 s.
+func TestDriverHelperProcess(t *testing.T) {
+	lib := fakeDriver(t, "helper")
+	pids := filepath.Join(t.TempDir(), "pids")
+	t.Cleanup(func() {
+		b, _ := os.ReadFile(pids)
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	cmd := exec.Command("gpusim", "devices")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_PIDFILE="+pids)
+	// A file, not a pipe: the helper holds gpusim's stderr, and the
+	// test's wait for a pipe's end would wait for it too.
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close()
+	cmd.Stderr = errFile
+	t0 := time.Now()
+	cmd.Run()
+	took := time.Since(t0)
+	stderr, _ := os.ReadFile(errFile.Name())
+	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(stderr), "no OpenCL platform") {
+		t.Errorf("exit status %d, stderr %q; want 2 and no OpenCL platform", code, stderr)
+	}
+	if took > 5*time.Second {
+		t.Errorf("took %v: the probe waited for the driver's helper process", took)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -296,13 +297,9 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	// GOTRACEBACK=crash it dumped core first, past the wait for the
 	// devices (10 s here).
 	cmd.Env = append(os.Environ(), envProbe+"="+strconv.Itoa(os.Getpid()), "GOTRACEBACK=single")
-	var stdout bytes.Buffer
-	stderr := &headWriter{max: 64 << 10}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	dieWithParent(cmd.SysProcAttr)
-	err = cmd.Run()
-	report = stdout.String()
+	report, stderr, err := runChild(cmd)
 	var ee *exec.ExitError
 	switch {
 	case !strings.HasPrefix(report, probeHello+"\n"):
@@ -315,7 +312,7 @@ func runProbe(exe string) (report string, lived bool, err error) {
 		return report, false, nil
 	}
 	ws, _ := ee.Sys().(syscall.WaitStatus)
-	m := goCrash().FindStringSubmatch(stderr.String())
+	m := goCrash().FindStringSubmatch(stderr)
 	switch {
 	case ws.Signaled() && slices.Contains(stopSignals, ws.Signal()):
 		return report, false, nil
@@ -384,6 +381,50 @@ func probeDeath(report, how string) error {
 		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for its %s", lib, verb, how, asked),
 		Hint: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + EnvLibrary +
 			"=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
+}
+
+// runChild runs the probe's child cmd to its exit and returns its stdout
+// and the first 64 KiB of its stderr. They are files in memory
+// (probeOutput), so that the wait ends with the child: with pipes it
+// ended only when every process holding them did, and a driver's helper
+// process that outlived the child (a fake driver that started sleep 20)
+// held devices past its 10 s wait ("the OpenCL driver did not answer in
+// 10 s", where 474872e said in 19 ms that it had no platform). Where no
+// such file can be made, pipes, waited for 1 s past the exit.
+func runChild(cmd *exec.Cmd) (stdout, stderr string, err error) {
+	out, errOut := childOutput("gpusim-probe-stdout"), childOutput("gpusim-probe-stderr")
+	if out == nil || errOut == nil {
+		for _, f := range []*os.File{out, errOut} {
+			if f != nil {
+				f.Close()
+			}
+		}
+		var o bytes.Buffer
+		e := &headWriter{max: 64 << 10}
+		cmd.Stdout, cmd.Stderr, cmd.WaitDelay = &o, e, time.Second
+		err = cmd.Run()
+		if errors.Is(err, exec.ErrWaitDelay) {
+			err = nil // the child exited 0; another process held its pipes
+		}
+		return o.String(), e.String(), err
+	}
+	defer out.Close()
+	defer errOut.Close()
+	cmd.Stdout, cmd.Stderr = out, errOut
+	err = cmd.Run()
+	return fileHead(out, 1<<20), fileHead(errOut, 64<<10), err
+}
+
+// childOutput is probeOutput, a test's hook.
+var childOutput = probeOutput
+
+// fileHead is the first max bytes of f, read from its start.
+func fileHead(f *os.File, max int64) string {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, max))
+	return string(b)
 }
 
 // headWriter keeps the first max bytes written to it.

@@ -3,8 +3,11 @@ package cl
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -109,6 +112,36 @@ func TestProbeNoVerdict(t *testing.T) {
 		_, lived, err := runProbe(exe)
 		if lived || errors.Is(err, ErrCrashed) != c.crashed || !c.crashed && err != nil {
 			t.Errorf("%q: lived %v, error %v; want crashed %v", c.script, lived, err, c.crashed)
+		}
+	}
+}
+
+// TestRunChildHelper: the wait for the probe's child ends with the child,
+// not with a process it left holding its stdout and stderr, in files in
+// memory and with pipes alike; its report is whole.
+func TestRunChildHelper(t *testing.T) {
+	if !probeSupported {
+		t.Skip("no probe here")
+	}
+	exe := filepath.Join(t.TempDir(), "gpusim")
+	script := "#!/bin/sh\nsleep 10 &\necho $! > " + exe + ".pid\nprintf 'a\\nb\\n'\necho oops >&2\n"
+	if err := os.WriteFile(exe, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, pipes := range []bool{false, true} {
+		if pipes {
+			childOutput = func(string) *os.File { return nil }
+			t.Cleanup(func() { childOutput = probeOutput })
+		}
+		t0 := time.Now()
+		stdout, stderr, err := runChild(exec.Command(exe))
+		if b, err := os.ReadFile(exe + ".pid"); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		if took := time.Since(t0); err != nil || stdout != "a\nb\n" || stderr != "oops\n" || took > 5*time.Second {
+			t.Errorf("pipes %v: stdout %q, stderr %q, error %v, %v; want a, b, oops, no error, at once", pipes, stdout, stderr, err, took)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cl
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 
@@ -28,4 +29,14 @@ func limitsKey() string {
 		}
 	}
 	return b.String() + "\n"
+}
+
+// probeOutput is a file in memory (memfd_create) for the probe's child's
+// stdout or stderr, or nil where none can be made (Linux before 3.17).
+func probeOutput(name string) *os.File {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(fd), name)
 }

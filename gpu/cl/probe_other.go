@@ -2,7 +2,10 @@
 
 package cl
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // isLinux is false: EnableProbe leaves the probe off here (probe_linux.go).
 const isLinux = false
@@ -10,3 +13,6 @@ const isLinux = false
 func dieWithParent(*syscall.SysProcAttr) {}
 
 func limitsKey() string { return "" }
+
+// probeOutput is nil: the probe does not run here.
+func probeOutput(string) *os.File { return nil }
