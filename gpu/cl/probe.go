@@ -286,8 +286,9 @@ func probeRemembered(file, key string) bool {
 // runProbe runs the child (exe with envProbe set to this process's id) to its end and returns
 // its report, and whether it lived to say "done" (then the library is
 // remembered); or its death as an *UnavailableError of ErrCrashed. A
-// child that could not start, that ended before it said probeHello, or
-// that a stop signal ended, is neither:
+// child that could not start, that ended before it said probeHello, that
+// a stop signal ended, or that could not start a thread or map memory
+// (startShort), is neither:
 // Load goes on in-process, as without the probe.
 func runProbe(exe string) (report string, lived bool, err error) {
 	cmd := exec.Command(exe)
@@ -316,6 +317,13 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	switch {
 	case ws.Signaled() && slices.Contains(stopSignals, ws.Signal()):
 		return report, false, nil
+	case startShort().MatchString(stderr):
+		// The child, a second process beside this one, could not start
+		// a thread or map memory: a limit (ulimit -u counts both
+		// processes' threads), which this process's own checks weighed
+		// for itself alone. It loads the driver itself, as before the
+		// probe, with the child's threads and memory given back.
+		return report, false, nil
 	case m != nil:
 		// Go's runtime ends a process whose C code faulted with exit
 		// status 2 (under GOTRACEBACK=crash, SIGABRT), its trace's
@@ -337,6 +345,15 @@ var stopSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGH
 // start of gpusim (TestInitCost).
 var goCrash = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?m)^(SIG[A-Z0-9]+): |\[signal (SIG[A-Z0-9]+)`)
+})
+
+// startShort finds, in a child's stderr, that Go's runtime, cgo or a
+// driver could not start a thread ("fakecgo: pthread_create failed: 11",
+// "runtime: failed to create new OS thread", pocl's "PTHREAD ERROR ...
+// Resource temporarily unavailable") or had no memory left ("fatal error:
+// runtime: out of memory", "cannot allocate memory").
+var startShort = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`pthread_create failed|failed to create new OS thread|PTHREAD ERROR|Resource temporarily unavailable|fatal error: runtime: out of memory|annot allocate memory`)
 })
 
 // signalName is sig's name, for the signals a crashing driver dies of

@@ -87,8 +87,10 @@ func TestProbeDeath(t *testing.T) {
 
 // TestProbeNoVerdict: a child that ends before it says it is a probe
 // (probeHello: another program in the executable's place, a Go runtime
-// that could not start) gives no verdict on the driver, however it ends;
-// one that said so and then died is the driver's crash. gpusim replaced
+// that could not start) gives no verdict on the driver, however it ends,
+// nor does one whose Go runtime, cgo or driver could not start a thread
+// or map memory (a limit that counts the child beside its parent); one
+// that said so and then died otherwise is the driver's crash. gpusim replaced
 // by /bin/true while it started said "the OpenCL driver ended the process
 // (exit status 0) when asked for its platforms", exit 1.
 func TestProbeNoVerdict(t *testing.T) {
@@ -102,6 +104,10 @@ func TestProbeNoVerdict(t *testing.T) {
 		{"exit 0", false},
 		{"echo usage >&2; exit 2", false},
 		{"kill -ABRT $$", false},
+		{"echo 'gpusim opencl probe'; echo 'fakecgo: pthread_create failed: 11' >&2; echo 'SIGABRT: abort' >&2; kill -ABRT $$", false},
+		{"echo 'gpusim opencl probe'; printf 'runtime: failed to create new OS thread (have 5 already; errno=11)\\nfatal error: newosproc\\n' >&2; exit 2", false},
+		{"echo 'gpusim opencl probe'; echo 'PTHREAD ERROR in pthread_scheduler_init():130: Resource temporarily unavailable (11)' >&2; kill -ABRT $$", false},
+		{"echo 'gpusim opencl probe'; echo 'fatal error: runtime: out of memory' >&2; exit 2", false},
 		{"echo 'gpusim opencl probe'; exit 0", true},
 		{"echo 'gpusim opencl probe'; kill -SEGV $$", true},
 	} {
