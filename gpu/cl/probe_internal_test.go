@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -143,7 +142,9 @@ func TestRunChildHelper(t *testing.T) {
 		stdout, stderr, err := runChild(exec.Command(exe))
 		if b, err := os.ReadFile(exe + ".pid"); err == nil {
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-				syscall.Kill(pid, syscall.SIGKILL)
+				if p, err := os.FindProcess(pid); err == nil {
+					p.Kill()
+				}
 			}
 		}
 		if took := time.Since(t0); err != nil || stdout != "a\nb\n" || stderr != "oops\n" || took > 5*time.Second {
