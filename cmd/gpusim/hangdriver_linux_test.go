@@ -232,31 +232,35 @@ func TestAnswerHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const said = "the OpenCL driver did not answer in 10 s when asked for its devices"
 	const hint = "gpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers"
+	// failed and failedStart are the error of a command that needs the
+	// devices (selftest, devices) and of a run on a device named.
+	const failed = "gpusim: error: " + said + "\n" + hint
+	const failedStart = "gpusim: error: start opencl: " + said + "\n" + hint
 	for _, c := range []struct {
 		line string
 		code int
 		want string
 	}{
-		{"selftest --device 0", 1, "gpusim: error: " + said + "\n" + hint},
-		{"selftest", 1, "gpusim: error: " + said + "\n" + hint},
-		{"selftest --device all --format json", 1, "gpusim: error: " + said + "\n" + hint},
-		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
-		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest --device 0", 1, failed},
+		{"selftest", 1, failed},
+		{"selftest --device all --format json", 1, failed},
+		{"devices", 1, failed},
+		{"devices --format json", 1, failed},
 		{"run --format json", 0, "gpusim: note: opencl failed, running on simd: " + said + "\n"},
 		// A device named: exit 1 as selftest's, nothing on stdout (its
 		// report) with --format json, as run's other errors.
-		{"run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
-		{"run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
-		{"run --device all --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
-		{"run --engine opencl --lanes 1000 --steps 10 --format json", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
+		{"run --engine opencl --lanes 1000 --steps 10", 1, failedStart},
+		{"run --device 0 --lanes 1000 --steps 10", 1, failedStart},
+		{"run --device all --lanes 1000 --steps 10", 1, failedStart},
+		{"run --engine opencl --lanes 1000 --steps 10 --format json", 1, failedStart},
 		// An index the driver would refuse (exit 2 with the valid
 		// range where it answers) cannot be checked: each command ends
 		// as on a device that is there, exit 1 and its own words.
-		{"run --device 7 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "\n" + hint},
-		{"selftest --device 7", 1, "gpusim: error: " + said + "\n" + hint},
+		{"run --device 7 --lanes 1000 --steps 10", 1, failedStart},
+		{"selftest --device 7", 1, failed},
 		{"bench --engines opencl:7 --lanes 100 --steps 2", 1, "gpusim: error: --engines: opencl:7 cannot run here: " + said + "\n" + hint},
-		{"selftest --format json >file", 1, "gpusim: error: " + said + "\n" + hint},
-		{"selftest --device all >file", 1, "gpusim: error: " + said + "\n" + hint},
+		{"selftest --format json >file", 1, failed},
+		{"selftest --device all >file", 1, failed},
 		// A device engine named is an error, exit 1 as a driver's
 		// failure; left out of every engine with a note in the report.
 		{"bench --engines opencl --lanes 100 --steps 2", 1, "gpusim: error: --engines: opencl cannot run here: " + said + "\n" + hint},
