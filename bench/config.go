@@ -120,6 +120,10 @@ type Config struct {
 	// Snapshot, when set, gives the partial report of a benchmark a stop
 	// cut while Run has not returned (an engine that ignores the stop).
 	Snapshot *Snapshot
+
+	// pythonLive, where set (runner.python, for Snapshot), is given the
+	// running Python baseline's versions that have ended (runScript).
+	pythonLive *pythonLive
 }
 
 // PythonVersionBudget is Default's PythonBudget: a version that would

@@ -302,6 +302,59 @@ exec sleep 60
 	}
 }
 
+// TestRunStoppedSnapshotKeepsPythonVersions: the partial report a forced
+// exit prints (Config.Snapshot, taken as the stop comes, the script still
+// running its second version) has the Python version that ended, loop,
+// with "python baseline: 1 of 2 versions" not run and the cut note, as the
+// report of the stop's return has (TestRunStoppedKeepsPythonVersions). It
+// had no Python baseline (not run "python baseline: 2 of 2 versions"), the
+// ended versions only in the report after the script's return.
+func TestRunStoppedSnapshotKeepsPythonVersions(t *testing.T) {
+	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+`+fakeResult("loop")+`echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
+exec sleep 60
+`)
+	c := pythonStopConfig(py)
+	c.Snapshot = &Snapshot{}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var snap *Report
+	c.Progress = writerFunc(func(b []byte) (int, error) {
+		if snap == nil && strings.Contains(string(b), "python/vector") && strings.Contains(string(b), " start ") {
+			// The stop, and the forced exit's report while the
+			// script still runs (this is its stderr's reader): its
+			// stdout, loop's result, comes through a pipe of its own,
+			// read by another goroutine, at most a moment later.
+			cancel(errors.New("interrupted"))
+			for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+				snap = c.Snapshot.Report()
+				if snap != nil && snap.Python != nil || time.Now().After(end) {
+					break
+				}
+			}
+		}
+		return len(b), nil
+	})
+	if _, err := Run(ctx, c, []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine { return cpu.Serial{} }}}); err == nil {
+		t.Fatal("Run returned no error after the stop")
+	}
+	if snap == nil || snap.Interrupted == nil {
+		t.Fatalf("snapshot %+v, want the partial report", snap)
+	}
+	if want := []string{"python baseline: 1 of 2 versions"}; !slices.Equal(snap.Interrupted.NotRun, want) {
+		t.Errorf("snapshot's not run %q, want %q", snap.Interrupted.NotRun, want)
+	}
+	if snap.Python == nil || len(snap.Python.Results) != 1 || snap.Python.Results[0].Method != "loop" || snap.Python.Interpreter != py || len(snap.Failures) != 0 {
+		t.Fatalf("snapshot's python %+v, failures %+v: want loop's result alone, no failure", snap.Python, snap.Failures)
+	}
+	text := checkPartialFormats(t, snap)
+	const cut = "cut short: the benchmark was stopped while the Python baseline ran; only the versions that ended before the stop are shown (not run: python baseline: 1 of 2 versions)"
+	if strings.Count(text, cut) != 2 || !strings.Contains(text, "python/loop  ") {
+		t.Errorf("snapshot's text, want loop's rows and the cut note in the Python baseline's and the course's tables:\n%s", text)
+	}
+}
+
 // failingEngine runs as its engine does, but its run number failAt of a
 // job of lanes lanes (counting from 1, every instance together) fails.
 type failingEngine struct {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/count"
@@ -387,7 +388,7 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 	if out == nil {
 		return nil, err
 	}
-	rep := &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results, Failed: out.Died}
+	rep := pythonReport(py, out)
 	if progress != nil && out.Died != "" {
 		// Each version's end was said as it ended (scriptStderr); the
 		// death is said once, of the version it cut short where one ran.
@@ -399,6 +400,68 @@ func RunPython(ctx context.Context, cfg *Config, progress func(string, ...any)) 
 		}
 	}
 	return rep, err
+}
+
+// pythonReport is the report of the baseline py (the interpreter's path)
+// gave out.
+func pythonReport(py string, out *BaselineOutput) *PythonReport {
+	return &PythonReport{Interpreter: py, Python: out.Python, NumPy: out.NumPy, Modules: out.Modules, Cores: out.Cores, Setup: out.Setup, Results: out.Results, Failed: out.Died}
+}
+
+// pythonLive gives a Snapshot the Python baseline's versions that have
+// ended while its script runs: a forced exit (a second signal, or a stop
+// whose script had not returned within the grace) printed a partial report
+// without them, which only the script's return gave (runner.python).
+type pythonLive struct {
+	mu   sync.Mutex
+	read func() *PythonReport // the versions so far, nil for none; nil outside a script
+}
+
+// set makes read give the versions the script py runs has ended so far,
+// out of its stdout (guarded by out's lock), the script started at t0.
+func (l *pythonLive) set(py string, out *lockedBuffer, cfg *Config, plan scriptPlan, t0 time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.read = func() *PythonReport {
+		res := stoppedScript(out.bytes(), cfg, plan, time.Since(t0))
+		if res == nil {
+			return nil
+		}
+		return pythonReport(py, res)
+	}
+}
+
+// report is the versions that have ended so far, nil for none.
+func (l *pythonLive) report() *PythonReport {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.read == nil {
+		return nil
+	}
+	return l.read()
+}
+
+// lockedBuffer is a bytes.Buffer a child's output is copied into as it is
+// read (a liveOutput: captureOutputs kept it until the child ended) while
+// another goroutine reads it (pythonLive).
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) live() {}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// bytes is a copy of what was written so far.
+func (b *lockedBuffer) bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
 }
 
 // endNote is what a version's end line in the progress says of result r:
@@ -548,10 +611,13 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 	// outlived an interrupted bench.
 	cmd := command(sctx, py, args...)
 	cmd.Stdin = bytes.NewReader(baselineScript)
-	var stdout bytes.Buffer
+	stdout := new(lockedBuffer)
 	stderr := &scriptStderr{progress: cfg.Progress, cfg: cfg}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	t0 := time.Now()
+	if cfg.pythonLive != nil {
+		cfg.pythonLive.set(py, stdout, cfg, plan, t0)
+	}
 	runErr := runChildProcessUpTo(sctx, cmd, childOutputCap+int64(plan.results())*resultOutput)
 	ran := time.Since(t0)
 	if fe := (*outputFloodError)(nil); errors.As(runErr, &fe) && ctx.Err() == nil {
@@ -563,7 +629,7 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 		// The child was killed because the benchmark was stopped: the
 		// cause (a signal, a deadline) is the error, not "signal: killed",
 		// and the versions that ended before it stand beside it.
-		res := stoppedScript(stdout.Bytes(), cfg, plan, ran)
+		res := stoppedScript(stdout.bytes(), cfg, plan, ran)
 		if res != nil && len(res.Results) == plan.results() {
 			// Every version had ended: the stop cut its exit alone.
 			return res, nil
@@ -574,7 +640,7 @@ func runScript(ctx context.Context, py string, cfg *Config, args []string, plan 
 	if runErr != nil && errors.As(context.Cause(sctx), &de) {
 		runErr = de
 	}
-	res, running, err := readScript(stdout.Bytes(), stderr.running, cfg, plan, ran)
+	res, running, err := readScript(stdout.bytes(), stderr.running, cfg, plan, ran)
 	if bad := (*badResultError)(nil); errors.As(err, &bad) {
 		// A result it cannot have given fails the baseline, whatever
 		// else happened to the script.

@@ -775,7 +775,17 @@ func (r *runner) python(ctx context.Context, rep *Report) error {
 	}
 	var py *PythonReport
 	var err error
+	// A Snapshot taken while the script runs has the versions that
+	// ended, as the stop's return below does.
+	live := &pythonLive{}
+	cfg.pythonLive = live
+	r.inFlight = func(c *Report) {
+		if p := live.report(); p != nil {
+			r.addPython(c, p)
+		}
+	}
 	r.unlocked(func() { py, err = RunPython(ctx, &cfg, r.progress) })
+	r.inFlight = nil
 	if err != nil {
 		if ctx.Err() != nil {
 			if py != nil {
