@@ -290,6 +290,34 @@ left=$(sleeping)
 for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
 [ -z "$left" ] || fail "kill-job: the check's job ran on after the check was stopped"
 echo "gpu-check-cases: kill-job: the job stops with the check"
+# SIGTERM to the check's process alone, as a batch system's stop (Slurm's
+# scancel, a Kubernetes pod's) sends it, stops the job under way within
+# 2 s, and gpu-check.json says so: the check's bash died and left its
+# gpusim job to run on to its limit, and the summary said only "finished":
+# false. The same stand-in, its first job sleeping.
+rm -rf "$W/term-pid"
+env GPUSIM="$W/slow-gpusim" OUT="$W/term-pid" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/term-pid.log" 2>&1 &
+pid=$!
+term_sleeping() { # the term-pid check's stand-in jobs
+	local e
+	for e in $(grep -lsx "OUT=$W/term-pid" --null-data /proc/[0-9]*/environ); do
+		[ "$({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" = "sleep 60 " ] && echo "${e%/environ}"
+	done
+	return 0
+}
+for i in $(seq 600); do [ -n "$(term_sleeping)" ] && break; sleep 0.1; done
+[ -n "$(term_sleeping)" ] || fail "term-pid: no job started: $(tail -5 "$W/term-pid.log")"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+for i in $(seq 20); do [ -z "$(term_sleeping)" ] && break; sleep 0.1; done
+left=$(term_sleeping)
+for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
+[ -z "$left" ] || fail "term-pid: the check's job ran on 2 s after SIGTERM to the check's process"
+[ "$rc" -eq 143 ] && [ "$(field "$W/term-pid/gpu-check.json" 'd["finished"], d["ok"], d["running"], d["stopped_by"]')" = "(False, False, 'k1', 'SIGTERM')" ] &&
+	grep -q '^\[[0-9]*s\] gpu-check: stopped by SIGTERM during k1; ' "$W/term-pid/gpu-check.log" ||
+	fail "term-pid: exit $rc: $(head -c 600 "$W/term-pid/gpu-check.json")"
+echo "gpu-check-cases: term-pid: SIGTERM to the check's process stops its job, and the summary says during which step"
 
 # A job cut at its time limit takes its children with it: timeout
 # --foreground ends the job's own process alone, and a child it had forked

@@ -27,8 +27,10 @@
 #       gpusim command NAME.json, its JSON report, and NAME.err, its stderr
 #       (devices, selftest, the jobs k*, t* or s*, cpu-bench-ENGINE).
 #       gpu-check.json is rewritten after each step ("finished": false until
-#       the end), so a run cut short (SIGTERM, SIGKILL) keeps what it
-#       measured. An OUT that cannot be written or has under 1 MiB free, or
+#       the end, "running" the step under way), so a run cut short (SIGTERM,
+#       SIGKILL) keeps what it measured. SIGTERM, SIGINT or SIGHUP to the
+#       script's process stops the gpusim job under way within 2 s, writes
+#       "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's number. An OUT that cannot be written or has under 1 MiB free, or
 #       a bad GPU_CHECK_BUDGET, GPU_CHECK_SMALL or GPU_CHECK_DEVICE, is refused
 #       at once (exit 2; a device index once the devices are listed); where
 #       OUT fills up on the way, the report goes to stdout (exit 1).
@@ -106,6 +108,62 @@ if [ "$MODE" != run ]; then
 	exit 2
 fi
 
+# ------------------------------------------------------------ supervisor
+# The check proper runs in a child of this process, the worker (this script
+# again, marked GPU_CHECK_RUN=PID.N in its environment, which every job it
+# starts inherits), and this process only waits for it. A batch system's
+# stop (Slurm's scancel, a Kubernetes pod's) sends SIGTERM to the main
+# process alone: without a supervisor the check's bash died and left its
+# gpusim job to run on to its time limit (38 s on in one try), and the
+# summary did not say it had been stopped. On SIGTERM, SIGINT or SIGHUP the
+# supervisor sends SIGTERM to every marked process (the worker first, which
+# then starts nothing more; gpusim stops within a second), SIGKILL to those
+# left 2 s on, writes "stopped_by" into gpu-check.json, whose "running"
+# names the step under way, logs it and exits 128 + the signal's number.
+# Its traps only set a variable, and run while it waits: bash 5.2 running
+# a trap while it parses a $(...) fails that command and goes on (a check
+# sent SIGTERM ran on to its end), which is why the worker has none.
+# supervise: runs the worker; does not return.
+supervise() {
+	local mark worker rc sig="" num pids p i sent=" " t0 out f running
+	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
+	trap 'sig=TERM' TERM
+	trap 'sig=INT' INT
+	trap 'sig=HUP' HUP
+	env "$mark" "$BASH" "$SELF" run <&0 &
+	worker=$!
+	while [ -z "$sig" ]; do
+		wait "$worker"
+		rc=$?
+		[ -n "$sig" ] || exit "$rc"
+	done
+	# A second signal while it ends the check is not a trap to run.
+	trap '' TERM INT HUP
+	for i in $(seq 20); do
+		pids=$(grep -lsxz -- "$mark" /proc/[0-9]*/environ | sed 's|^/proc/||; s|/environ$||')
+		[ -n "$pids" ] || break
+		for p in $pids; do
+			case $sent in *" $p "*) ;; *) kill -TERM "$p" 2>/dev/null && sent+="$p " ;; esac
+		done
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+	f=$out/gpu-check.json
+	rm -f "$out/.gpu-check.json.tmp"
+	if [ -f "$f" ] && grep -q '^  "finished": false,$' "$f"; then
+		running=$(sed -n 's/^  "running": "\(.*\)",$/\1/p' "$f")
+		sed 's/^  "stopped_by": null,$/  "stopped_by": "SIG'"$sig"'",/' "$f" >"$f.stop" && mv -f "$f.stop" "$f"
+		echo "[$(($(date +%s) - t0))s] gpu-check: stopped by SIG$sig${running:+ during $running}; $f keeps what was measured (finished: false)" |
+			tee -a "$out/gpu-check.log" >&2
+	fi
+	case $sig in TERM) num=15 ;; INT) num=2 ;; *) num=1 ;; esac
+	exit $((128 + num))
+}
+# The worker is this script run by the supervisor (its mark names its
+# parent); any other run is the supervisor.
+[ "${GPU_CHECK_RUN:-}" != "" ] && [ "${GPU_CHECK_RUN%%.*}" = "$PPID" ] || supervise
+
 T0=$(date +%s)
 # Bad input before any work, exit 2. OUT is the one folder that reaches
 # whoever runs the check on a lent machine: one that cannot be written lost
@@ -164,13 +222,18 @@ budget() {
 # limit SECS CMD...: CMD under timeout --foreground, SECS then 5 s to end
 # after SIGTERM, marked GPU_CHECK_JOB=PID.N in its environment, which its
 # children inherit; what is left of it is ended when it returns. Its status.
+# gpu-check.json is saved first with RUNNING, the step's name, which the
+# caller sets, as "running": a check stopped or killed during the job says
+# which step it was in; RUNNING is cleared when the job returns.
 JOB_N=0
 limit() {
 	local secs=$1 rc tag
 	shift
 	JOB_N=$((JOB_N + 1)) tag=GPU_CHECK_JOB=$$.$JOB_N
+	save
 	env "$tag" timeout --foreground --kill-after=5 "$secs" "$@"
 	rc=$?
+	RUNNING=""
 	reap "$tag"
 	return $rc
 }
@@ -224,10 +287,12 @@ jget() {
 
 # The summary, gpu-check.json: written after every step (save), so that a
 # run killed mid-way (the device call's time limit) leaves what it measured,
-# with "finished": false; it was written only at the end. No trap on SIGTERM
-# to note where it stopped: bash 5.2 running a trap while it parses a $(...)
-# fails that command ("unexpected EOF while looking for matching `)'") and
-# goes on: a check sent SIGTERM ran on to its end (twice in a dozen tries).
+# with "finished": false and "running" naming the step under way; it was
+# written only at the end. No trap here, in the worker, on SIGTERM: bash 5.2
+# running a trap while it parses a $(...) fails that command ("unexpected
+# EOF while looking for matching `)'") and goes on: a check sent SIGTERM ran
+# on to its end (twice in a dozen tries). The supervisor (supervise) takes
+# the signals and ends the worker and its jobs.
 # gpusim runs under timeout --foreground, in this script's process group:
 # timeout(1) otherwise puts it in a group of its own, which neither Ctrl-C
 # nor a kill of the check's group reaches (a check stopped so left its
@@ -235,7 +300,7 @@ jget() {
 # --foreground ends the job's own process alone: what it forked ran on past
 # the check. So each job is marked in its environment (limit), and whatever
 # still carries the mark when the job returns is ended (reap).
-ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none
+ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none RUNNING=""
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
 # The CPUs this process may run on: nproc without the OpenMP variables
 # it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
@@ -260,9 +325,9 @@ ok_note() {
 	jstr "nothing checked: the time budget (GPU_CHECK_BUDGET=$BUDGET s) left no room for the self-test; give it more seconds"
 }
 json() {
-	printf '{\n  "ok": %s,\n  "ok_note": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
+	printf '{\n  "ok": %s,\n  "ok_note": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "running": %s,\n  "stopped_by": null,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
 		"$(verdict)" "$(ok_note)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
-		"$FINISHED" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
+		"$FINISHED" "$([ -n "$RUNNING" ] && jstr "$RUNNING" || echo null)" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
 		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
 	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
 		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" "$(jstr "$BUNDLE")" \
@@ -461,6 +526,7 @@ for w in "${WAYS[@]}"; do
 	[ $i -eq 1 ] && [ "$b" -lt 10 ] && b=10
 	[ "$b" -lt 3 ] && break
 	if [ -n "$lib" ]; then envs=(GPUSIM_OPENCL_LIBRARY="$lib"); else envs=(-u GPUSIM_OPENCL_LIBRARY); fi
+	RUNNING="devices ($loader)"
 	limit "$b" env "${envs[@]}" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
 	rc=$?
 	n=$(grep -c '"index":' "$WORK/devices-$i.json" 2>/dev/null)
@@ -536,6 +602,7 @@ if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
 	SKIPPED+=(selftest)
 elif [ $DEV_RC -eq 0 ]; then
 	start=$(date +%s%N)
+	RUNNING=selftest
 	limit "$b" "$GPUSIM" selftest --device all --format json >"$OUT/selftest.json" 2>"$OUT/selftest.err"
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
@@ -572,6 +639,7 @@ grun() {
 	fi
 	local start rc
 	start=$(date +%s%N)
+	RUNNING=$name
 	limit "$((b + 2))" "$GPUSIM" run --format json -q --timeout "${b}s" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
 	awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }' >"$WORK/$name.time"
@@ -704,6 +772,7 @@ for ec in simd:60 parallel:150; do
 	fi
 	start=$(date +%s%N)
 	# shellcheck disable=SC2086
+	RUNNING=$name
 	limit "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
 		--reps 3 --warmup 1 --no-sweep --baseline none --format json >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
