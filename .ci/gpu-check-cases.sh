@@ -123,6 +123,41 @@ case "$(field "$j" 'd["error"]')" in *nonexistent*) ;; *) fail "no-opencl: the e
 check tiny-budget 3 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
 [ "$(field "$W/tiny-budget/gpu-check.json" '"selftest" in d["skipped"], d["complete"], d["ok"], d["finished"], d["ok_note"].startswith("nothing checked: the time budget")')" = "(True, False, None, True, True)" ] || fail "tiny-budget: $(head -c 300 "$W/tiny-budget/gpu-check.json")"
 
+# The full check under a short budget times the small jobs first and does
+# not start one its base's rate says would not end in time: t3 (1e9 x 100)
+# came before t2 and was cut at its limit, which measured nothing, and t2
+# and t2f were skipped, with ok true and no reason given. The stand-in's
+# timed runs report at once, 5e6 x 100 with a kernel of 0.5 s, 1e8 x 100
+# of 30 s (so 1e9 x 100 would take some 300 s, past t3's cap); a 1e9 run
+# marks a file and sleeps.
+cat >"$W/rated-gpusim" <<EOS
+#!/bin/sh
+report() { # count digest kernel-seconds: the fields the check reads of gpusim's JSON report
+	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "\$1" "\$2"
+	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "\$3" "\$3"
+	exit 0
+}
+case " \$* " in
+*" run "*" --lanes 5e6 --steps 100"*) report 5000000 9fd3dc97dbd0e53e 0.5 ;;
+*" run "*" --lanes 1e8 --steps 100"*) report 100000000 7bbb91cf2c9b6a2f 30 ;;
+*" run "*" --lanes 1e9 "*) touch "$W/rated-1e9-ran"; exec sleep 600 ;;
+esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/rated-gpusim"
+# Not check: it sets GPU_CHECK_SMALL=1.
+rc=0
+env GPUSIM="$W/rated-gpusim" OUT="$W/rated" GPU_CHECK_BUDGET=120 bash "$REPO/scripts/gpu-check.sh" >"$W/rated.log" 2>&1 || rc=$?
+j=$W/rated/gpu-check.json
+[ "$rc" -eq 0 ] && [ "$(field "$j" 'd["ok"], d["complete"], [t["name"] for t in d["timings"]], d["skipped"], sorted(d["skipped_why"])')" = "(True, False, ['t1', 't1f', 't1d', 't2', 't2f'], ['t3', 't3f'], ['t3', 't3f'])" ] &&
+	[ "$(field "$j" '[d["skipped_why"][x].startswith("not run: about 300 s at %s rate (3 ns a lane-step in its kernel); " % y) for x, y in (("t3", "t2\x27s"), ("t3f", "t2f\x27s"))]')" = "[True, True]" ] &&
+	[ ! -e "$W/rated-1e9-ran" ] ||
+	fail "rated: exit $rc: $(field "$j" 'd["ok"], [t["name"] for t in d["timings"]], d["skipped"], d.get("skipped_why")' | head -c 900)"
+# ... and its summary line says why each step was left out.
+grep -q "^\[[0-9]*s\] wrote $j: ok=true (nothing failed), not complete: skipped t3 (not run: about 300 s at t2's rate (3 ns a lane-step in its kernel); .*), t3f (not run: about 300 s at t2f's rate" "$W/rated/gpu-check.log" ||
+	fail "rated: the summary line: $(grep 'wrote ' "$W/rated/gpu-check.log")"
+echo "gpu-check-cases: rated: t2 before t3, and t3 and t3f not run for t2's rate, with why"
+
 # A device list: valid JSON naming it (printf %d failed on "all").
 check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
 [ "$(field "$W/device-all/gpu-check.json" 'd["device"]')" = all ] || fail "device-all: device is not \"all\""

@@ -39,8 +39,11 @@
 #   OUT               result folder (default ./gpu-check-out)
 #   GPUSIM            gpusim binary (default: DIR/gpusim-linux-amd64, bin/gpusim)
 #   GPU_CHECK_BUDGET  seconds for the whole run (default 450; 8 minutes is the
-#                     limit of a device loan); steps that do not fit are listed
-#                     in "skipped", which is not a failure
+#                     limit of a device loan); steps that do not fit, are cut
+#                     at their limit, or that the rate of the job before them
+#                     says would not end in time are listed in "skipped", with
+#                     why in "skipped_why", which is not a failure; the timed
+#                     jobs run smallest first
 #   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, under a minute); 0 or
 #                     unset: the full check; any other value is refused
 #   GPU_CHECK_DEVICE  OpenCL device index, a list N,M,... or all (default:
@@ -300,7 +303,7 @@ jget() {
 # --foreground ends the job's own process alone: what it forked ran on past
 # the check. So each job is marked in its environment (limit), and whatever
 # still carries the mark when the job returns is ended (reap).
-ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none RUNNING=""
+ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none RUNNING="" SKIP_WHY=() SKIP_TXT=()
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
 # The CPUs this process may run on: nproc without the OpenMP variables
 # it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
@@ -325,10 +328,11 @@ ok_note() {
 	jstr "nothing checked: the time budget (GPU_CHECK_BUDGET=$BUDGET s) left no room for the self-test; give it more seconds"
 }
 json() {
-	printf '{\n  "ok": %s,\n  "ok_note": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "running": %s,\n  "stopped_by": null,\n  "complete": %s,\n  "skipped": [%s],\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
+	printf '{\n  "ok": %s,\n  "ok_note": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "running": %s,\n  "stopped_by": null,\n  "complete": %s,\n  "skipped": [%s],\n  "skipped_why": {%s},\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
 		"$(verdict)" "$(ok_note)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
 		"$FINISHED" "$([ -n "$RUNNING" ] && jstr "$RUNNING" || echo null)" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
-		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" "$(($(date +%s) - T0))" "$BUDGET"
+		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" \
+		"$(join ${SKIP_WHY[@]+"${SKIP_WHY[@]}"})" "$(($(date +%s) - T0))" "$BUDGET"
 	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
 		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" "$(jstr "$BUNDLE")" \
 		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
@@ -336,6 +340,16 @@ json() {
 	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
 		"$([ -s "$OUT/devices.json" ] && cat "$OUT/devices.json" || echo null)" "$SELFTEST_JSON" \
 		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$(join ${SCALING[@]+"${SCALING[@]}"})"
+}
+# skip NAME WHY: NAME (a step, or "NAME(cut)" for one cut at its time
+# limit) into "skipped", and why into "skipped_why" and the log: the list
+# alone did not say whether the budget, the step's own cap or an estimate
+# left it out.
+skip() {
+	SKIPPED+=("$1")
+	SKIP_WHY+=("$(jstr "$1"): $(jstr "$2")")
+	SKIP_TXT+=("$1 ($2)")
+	log "skipped $1: $2"
 }
 # save: gpu-check.json whole or not at all (a temporary file renamed), false
 # when it could not be written (OUT full: the last whole one stays).
@@ -363,19 +377,24 @@ k11-subnormal|13403c0252643d7e|100000|-4.16274317361003e-32|4.4534917095839406e-
 k12|a9ab689c0b82040c|1000003|43.474098205566406|101.43379211425781||--lanes 1000003 --steps 101 --seed 3
 EOF
 )
-# Timed jobs: name|digest ("" for fast math: statistics only)|seconds cap|small|arguments
+# Timed jobs, smallest first: name|digest ("" for fast math: statistics
+# only)|seconds cap|small|base|arguments. A job with a base runs only where
+# the base's rate (its kernel's seconds a lane-step, and the rest of its
+# process) says it ends within what it may have: t3 came before t2, and a
+# short budget (or a slow device: pocl runs 1e9 x 100 in about 130 s) cut t3
+# at its limit, which measured nothing, and left t2 no time.
 TIMED=$(
 	cat <<'EOF'
-t1|9fd3dc97dbd0e53e|90||--lanes 5e6 --steps 100
-t1f||60||--lanes 5e6 --steps 100 --math fast
-t1d|9fd3dc97dbd0e53e|120||--lanes 5e6 --steps 100 --daily
-t3|0215b6aa36e2b9a7|150||--lanes 1e9 --steps 100
-t3f||120||--lanes 1e9 --steps 100 --math fast
-t2|7bbb91cf2c9b6a2f|120||--lanes 1e8 --steps 100
-t2f||60||--lanes 1e8 --steps 100 --math fast
-s1|900cbf39cf871412|30|small|--lanes 5e6 --steps 10
-s1f||30|small|--lanes 5e6 --steps 10 --math fast
-s1d|da83691e54ff98ed|30|small|--lanes 1000003 --steps 10 --daily
+t1|9fd3dc97dbd0e53e|90|||--lanes 5e6 --steps 100
+t1f||60|||--lanes 5e6 --steps 100 --math fast
+t1d|9fd3dc97dbd0e53e|120|||--lanes 5e6 --steps 100 --daily
+t2|7bbb91cf2c9b6a2f|120||t1|--lanes 1e8 --steps 100
+t2f||60||t1f|--lanes 1e8 --steps 100 --math fast
+t3|0215b6aa36e2b9a7|150||t2|--lanes 1e9 --steps 100
+t3f||120||t2f|--lanes 1e9 --steps 100 --math fast
+s1|900cbf39cf871412|30|small||--lanes 5e6 --steps 10
+s1f||30|small||--lanes 5e6 --steps 10 --math fast
+s1d|da83691e54ff98ed|30|small||--lanes 1000003 --steps 10 --daily
 EOF
 )
 
@@ -590,7 +609,7 @@ if [ $DEV_RC -ne 0 ]; then
 	missing+="nvidia-smi: $SMI_STATE"
 	ALL_OK=false
 	ERROR="no OpenCL device: $missing; tried ${TRIED:-nothing (no time left)}first error in full: $(head -c 1500 "$WORK/devices-1.err" 2>/dev/null)"
-	SKIPPED+=(selftest digests timings)
+	for x in selftest digests timings; do skip "$x" "no OpenCL device (see error)"; done
 	log "no OpenCL device: $missing"
 fi
 log "devices: exit $DEV_RC, loader $LOADER${GPUSIM_OPENCL_LIBRARY:+ $GPUSIM_OPENCL_LIBRARY}, checking device $DEV${CL_DRIVER:+, driver $CL_DRIVER}"
@@ -599,7 +618,7 @@ save
 # ------------------------------------------------------------ selftest
 b=$(budget 120)
 if [ $DEV_RC -eq 0 ] && [ "$b" -lt 3 ]; then
-	SKIPPED+=(selftest)
+	skip selftest "the budget had $(left) s left, too few to start it"
 elif [ $DEV_RC -eq 0 ]; then
 	start=$(date +%s%N)
 	RUNNING=selftest
@@ -612,8 +631,7 @@ elif [ $DEV_RC -eq 0 ]; then
 		# own limit: skipped, as a step that does not fit is (it
 		# failed the check, ok false with no error, where a budget a
 		# second smaller skipped it and passed).
-		SKIPPED+=(selftest)
-		log "selftest --device all: cut at ${b}s, what the budget left: skipped"
+		skip "selftest(cut)" "cut at ${b} s, what the budget left it (its cap is 120 s)"
 	elif [ $rc -ne 0 ] || ! grep -q '"ok": true' "$OUT/selftest.json" 2>/dev/null; then
 		ALL_OK=false SELFTEST_RAN=true
 		[ -n "$ERROR" ] || ERROR="selftest --device all failed: exit $rc${err:+: $err}"
@@ -628,13 +646,24 @@ fi
 save
 
 # grun NAME CAP ARGS...: one gpusim run on the device, JSON in $OUT/NAME.json,
-# process seconds in $WORK/NAME.time; 125 when out of time.
+# process seconds in $WORK/NAME.time; 125 when out of time, or where EST
+# (whole seconds the run is expected to take, "" for unknown; EST_WHY says
+# from what) is more than it may have: a run that would be cut at its limit
+# measures nothing, and took the budget from the steps after it.
+EST="" EST_WHY=""
 grun() {
-	local name=$1 cap=$2 b
+	local name=$1 cap=$2 b why
 	shift 2
 	b=$(budget "$cap" "$KEEP")
+	why="the budget had $(left) s left"
+	[ "$KEEP" -gt 0 ] && why+=", $KEEP s of them kept for the CPU benches"
 	if [ "$b" -lt 3 ]; then
-		SKIPPED+=("$name")
+		skip "$name" "$why, too few to start it"
+		return 125
+	fi
+	if [ -n "$EST" ] && [ "$EST" -gt "$b" ]; then
+		[ "$b" -eq "$cap" ] && why="its cap is $cap s" || why="$why, $b s for it"
+		skip "$name" "not run: about $EST s $EST_WHY; $why"
 		return 125
 	fi
 	local start rc
@@ -644,7 +673,10 @@ grun() {
 	rc=$?
 	awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }' >"$WORK/$name.time"
 	# 124: gpusim's --timeout; 137: killed past it (a cold compile)
-	{ [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && SKIPPED+=("$name(cut)")
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		[ "$b" -eq "$cap" ] && why="its cap" || why="what the budget left it (its cap is $cap s)"
+		skip "$name(cut)" "cut at $b s, $why"
+	fi
 	return $rc
 }
 
@@ -699,7 +731,13 @@ timing_row() { # name want args rc: one JSON row from $OUT/name.json
 	# A failed run fails the check whether or not its digest is stored
 	# (fast math's is not: it depends on the device).
 	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then ok=false; ALL_OK=false; fi
-	log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok)$([ "$sane" = null ] || echo ", statistics sane: $sane") | $args"
+	# A run cut at its limit wrote no timing: its line said "wall s,
+	# startup s, ..." with the numbers missing.
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		log "time $name: exit $rc, cut after $(cat "$WORK/$name.time") s, no timing | $args"
+	else
+		log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok)$([ "$sane" = null ] || echo ", statistics sane: $sane") | $args"
+	fi
 	row=$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "statistics_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
 		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$ok" "$sane" "$(jnum "$(cat "$WORK/$name.time")")" \
 		"$(jnum "$(jget "$f" wall_s timing)")" "$(jnum "$(jget "$f" startup_s timing)")" "$(jnum "$(jget "$f" compile_s timing)")" \
@@ -710,17 +748,36 @@ timing_row() { # name want args rc: one JSON row from $OUT/name.json
 # In the full check, 60 s kept for the CPU benches (about 35 s on 16
 # cores: simd 15, parallel 20).
 [ -z "$SMALL" ] && KEEP=60
-while IFS='|' read -r name want cap small args; do
+# lane_steps ARGS: lanes x steps of a job's arguments.
+lane_steps() { awk '{ for (i = 1; i < NF; i++) { if ($i == "--lanes") l = $(i + 1); if ($i == "--steps") s = $(i + 1) } printf "%.0f", l * s }' <<<"$1"; }
+# RATE[NAME]: seconds a lane-step in NAME's kernel; OVER[NAME]: the rest of
+# its process, seconds. Measured where it ran; where it was cut, at least
+# its limit over its lane-steps; where it was not run for its estimate, its
+# base's, so that t3 is not run where t2 was not.
+declare -A RATE=() OVER=()
+while IFS='|' read -r name want cap small base args; do
 	[ -z "$name" ] || [ $DEV_RC -ne 0 ] && continue
 	if [ -n "$SMALL" ]; then [ -z "$small" ] && continue; else [ -n "$small" ] && continue; fi
+	ls=$(lane_steps "$args") EST="" EST_WHY=""
+	if [ -n "$base" ] && [ -n "${RATE[$base]:-}" ]; then
+		EST=$(awk -v r="${RATE[$base]}" -v o="${OVER[$base]}" -v n="$ls" 'BEGIN { e = o + r * n; printf "%d", (e == int(e)) ? e : int(e) + 1 }')
+		EST_WHY="at $base's rate ($(awk -v r="${RATE[$base]}" 'BEGIN { printf "%.3g", r * 1e9 }') ns a lane-step in its kernel)"
+		RATE[$name]=${RATE[$base]} OVER[$name]=${OVER[$base]}
+	fi
 	# shellcheck disable=SC2086
 	grun "$name" "$cap" $EFLAG opencl --device "$DEV" $args
 	rc=$?
 	[ $rc -eq 125 ] && continue
+	if [ $rc -eq 0 ] && k=$(jget "$OUT/$name.json" kernel_s timing) && [[ $k =~ ^[0-9.e+-]+$ ]]; then
+		RATE[$name]=$(awk -v k="$k" -v n="$ls" 'BEGIN { printf "%.6g", k / n }')
+		OVER[$name]=$(awk -v k="$k" -v p="$(cat "$WORK/$name.time")" 'BEGIN { o = p - k; printf "%.3f", o > 0 ? o : 0 }')
+	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		RATE[$name]=$(awk -v p="$(cat "$WORK/$name.time")" -v n="$ls" 'BEGIN { printf "%.6g", p / n }') OVER[$name]=0
+	fi
 	timing_row "$name" "$want" "$args" $rc
 	save
 done <<<"$TIMED"
-KEEP=0
+EST="" KEEP=0
 
 # ------------------------------------------------------------ CPU scaling
 # gpusim bench's scaling table and Amdahl fit for the CPU engines over 1..N
@@ -767,12 +824,12 @@ for ec in simd:60 parallel:150; do
 	scale_job "$engine"
 	b=$(budget "${ec#*:}")
 	if [ "$b" -lt 3 ]; then
-		SKIPPED+=("$name")
+		skip "$name" "the budget had $(left) s left, too few to start it"
 		continue
 	fi
 	start=$(date +%s%N)
-	# shellcheck disable=SC2086
 	RUNNING=$name
+	# shellcheck disable=SC2086
 	limit "$b" "$GPUSIM" bench --engines "$engine" $SCALE_JOB --workers "$SCALE_WORKERS" \
 		--reps 3 --warmup 1 --no-sweep --baseline none --format json >"$OUT/$name.json" 2>"$OUT/$name.err"
 	rc=$?
@@ -782,8 +839,9 @@ for ec in simd:60 parallel:150; do
 	body=$(bench_scaling "$OUT/$name.json")
 	ok=false note=""
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		SKIPPED+=("$name(cut)")
-		ok=null note="cut by the time budget after: $(grep "^bench: " "$OUT/$name.err" | tail -n 1)"
+		[ "$b" -eq "${ec#*:}" ] && why="its cap" || why="what the budget left it (its cap is ${ec#*:} s)"
+		skip "$name(cut)" "cut at $b s, $why"
+		ok=null note="cut at $b s, $why, after: $(grep "^bench: " "$OUT/$name.err" | tail -n 1)"
 	elif [ $rc -eq 0 ] && [ "$got" = "$SCALE_WANT" ] && [ -n "$body" ]; then
 		ok=true
 	else
@@ -812,7 +870,19 @@ save || {
 	json
 	exit 1
 }
-log "wrote $OUT/gpu-check.json: ok=$(verdict), skipped: ${SKIPPED[*]:-none}, in $(($(date +%s) - T0))s"
+# The summary line: what ok means here, and each step skipped or cut with
+# why (it listed "t3f(cut)" beside ok=true, and no reason).
+case $(verdict) in
+true) words="ok=true (nothing failed)" ;;
+null) words="ok=null (nothing checked)" ;;
+*) words="ok=false (a check failed)" ;;
+esac
+if [ ${#SKIP_TXT[@]} -eq 0 ]; then
+	words+=", complete: every step ran"
+else
+	words+=", not complete: skipped $(printf '%s, ' "${SKIP_TXT[@]}" | sed 's/, $//')"
+fi
+log "wrote $OUT/gpu-check.json: $words; in $(($(date +%s) - T0))s"
 case $(verdict) in
 true) exit 0 ;;
 null)
