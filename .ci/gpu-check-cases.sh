@@ -47,6 +47,16 @@ j=$W/small/gpu-check.json
 # The driver is the device's (it was nvidia-smi's alone: "" on pocl).
 [ "$(field "$j" 'd["driver"] == [x["driver"] for x in d["devices"]["devices"] if x["index"] == d["device"]][0] != ""')" = True ] ||
 	fail "small: driver $(field "$j" 'd["driver"]'), want device $(field "$j" 'd["device"]')'s in devices.json"
+# The checked device's name and type are in the summary, and a device
+# that is not a GPU is noted in the log: "gpu" is nvidia-smi's name, "" on
+# pocl, and the summary did not say that what it checked was a CPU.
+[ "$(field "$j" '[(x["name"], x["type"]) for x in d["devices"]["devices"] if x["index"] == d["device"]][0] == (d["device_name"], d["device_type"]) == (d["device_name"], "CPU")')" = True ] &&
+	grep -q "^\[[0-9]*s\] note: device $(field "$j" 'd["device"]') ($(field "$j" 'd["device_name"]')) is a CPU, not a GPU: no way to OpenCL listed a GPU here$" "$W/small/gpu-check.log" ||
+	fail "small: device $(field "$j" 'd["device"], d.get("device_name"), d.get("device_type")'): $(grep 'note: device' "$W/small/gpu-check.log")"
+# No stored digest, no note and no ICD file made read null, not "" (which
+# read as a digest or a note that was empty).
+[ "$(field "$j" '[t["want"] for t in d["timings"]], {x["note"] for x in d["digests"]}, d["icd_note"], {s["note"] for s in d["cpu_scaling"]}')" = "(['900cbf39cf871412', None, 'da83691e54ff98ed'], {None}, None, {None})" ] ||
+	fail "small: empty fields: $(field "$j" '[t["want"] for t in d["timings"]], {x["note"] for x in d["digests"]}, d["icd_note"], {s["note"] for s in d["cpu_scaling"]}')"
 n=$(nproc)
 [ "$(field "$j" '[(s["engine"], s["ok"], [p["workers"] for p in s["points"]]) for s in d["cpu_scaling"]] == [(e, True, list(range(1, '"$n"' + 1))) for e in ("simd", "parallel")]')" = True ] ||
 	fail "small: cpu_scaling is not simd and parallel, ok, over workers 1..$n: $(field "$j" 'd["cpu_scaling"]' | head -c 600)"

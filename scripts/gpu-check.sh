@@ -273,6 +273,9 @@ jstr() {
 	s=${s//$'\n'/\\n}
 	printf '"%s"' "$s"
 }
+# jstrn S: jstr S, or null where S is empty (a digest a cut run did not
+# print, fast math's want: none is stored).
+jstrn() { if [ -n "${1:-}" ]; then jstr "$1"; else printf null; fi; }
 jnum() { if [[ ${1:-} =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then printf '%s' "$1"; else printf 'null'; fi; }
 # jget FILE KEY [BLOCK]: the first "KEY" of gpusim's indented JSON, inside the
 # object "BLOCK": { when given.
@@ -333,10 +336,11 @@ json() {
 		"$FINISHED" "$([ -n "$RUNNING" ] && jstr "$RUNNING" || echo null)" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
 		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" \
 		"$(join ${SKIP_WHY[@]+"${SKIP_WHY[@]}"})" "$(($(date +%s) - T0))" "$BUDGET"
-	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n' \
+	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n  "device_name": %s,\n  "device_type": %s,\n' \
 		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" "$(jstr "$BUNDLE")" \
-		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstr "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
-		"$([[ $DEV =~ ^[0-9]+$|^null$ ]] && echo "$DEV" || jstr "$DEV")"
+		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstrn "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
+		"$([[ $DEV =~ ^[0-9]+$|^null$ ]] && echo "$DEV" || jstr "$DEV")" \
+		"$([ -n "${DEV_NAME:-}" ] && jstr "$DEV_NAME" || echo null)" "$([ -n "${DEV_TYPE:-}" ] && jstr "$DEV_TYPE" || echo null)"
 	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
 		"$([ -s "$OUT/devices.json" ] && cat "$OUT/devices.json" || echo null)" "$SELFTEST_JSON" \
 		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$(join ${SCALING[@]+"${SCALING[@]}"})"
@@ -598,6 +602,25 @@ CL_DRIVER=$(awk -v want="${DEV%%[!0-9]*}" '
 	/"driver":/ && (want == "" || i == want) { v = $0; sub(/^[^:]*: *"/, "", v); sub(/",?$/, "", v); print v; exit }
 ' "$OUT/devices.json" 2>/dev/null)
 DRIVER=${CL_DRIVER:-$DRIVER}
+# The checked device's name and type, for a single index: the summary's
+# "gpu" is nvidia-smi's name, "" where there is none, and a check that
+# found pocl's CPU device alone (no way to the GPU's driver listed it)
+# said ok true without saying what it had checked was a CPU.
+DEV_NAME="" DEV_TYPE=""
+if [ $DEV_RC -eq 0 ] && [[ $DEV =~ ^[0-9]+$ ]]; then
+	devfield() {
+		awk -v want="$DEV" -v key="\"$1\":" '
+			/"index":/ { i = $0; gsub(/[^0-9]/, "", i) }
+			i == want && index($0, key) { v = $0; sub(/^[^:]*: *"/, "", v); sub(/",?$/, "", v); print v; exit }
+		' "$OUT/devices.json" 2>/dev/null
+	}
+	DEV_NAME=$(devfield name) DEV_TYPE=$(devfield type)
+	# A GPU that is not also a CPU, as the device is picked above.
+	if [[ $DEV_TYPE != *GPU* || $DEV_TYPE == *CPU* ]]; then
+		if [ -n "${GPU_CHECK_DEVICE:-}" ]; then why="GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE names it"; else why="no way to OpenCL listed a GPU here"; fi
+		log "note: device $DEV (${DEV_NAME:-?}) is a ${DEV_TYPE:-device of no type}, not a GPU: $why"
+	fi
+fi
 if [ $DEV_RC -ne 0 ]; then
 	# What is missing, in words: the tries' errors name libraries only.
 	missing=""
@@ -612,7 +635,7 @@ if [ $DEV_RC -ne 0 ]; then
 	for x in selftest digests timings; do skip "$x" "no OpenCL device (see error)"; done
 	log "no OpenCL device: $missing"
 fi
-log "devices: exit $DEV_RC, loader $LOADER${GPUSIM_OPENCL_LIBRARY:+ $GPUSIM_OPENCL_LIBRARY}, checking device $DEV${CL_DRIVER:+, driver $CL_DRIVER}"
+log "devices: exit $DEV_RC, loader $LOADER${GPUSIM_OPENCL_LIBRARY:+ $GPUSIM_OPENCL_LIBRARY}, checking device $DEV${DEV_NAME:+ ($DEV_NAME, $DEV_TYPE)}${CL_DRIVER:+, driver $CL_DRIVER}"
 save
 
 # ------------------------------------------------------------ selftest
@@ -706,7 +729,7 @@ while IFS='|' read -r name want wc wmin wmax small args; do
 	[ "$ok" = false ] && ALL_OK=false
 	log "digest $name: ${ok} got $got want $want (count $count min $mn max $mx)${note:+ $note}"
 	row=$(printf '{"name": %s, "args": %s, "ok": %s, "exit": %d, "digest": %s, "want": %s, "note": %s}' \
-		"$(jstr "$name")" "$(jstr "$args")" "$ok" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$(jstr "$note")")
+		"$(jstr "$name")" "$(jstr "$args")" "$ok" "$rc" "$(jstrn "$got")" "$(jstr "$want")" "$(jstrn "$note")")
 	DIGESTS+=("$row")
 	save
 done <<<"$EXPECT"
@@ -739,10 +762,10 @@ timing_row() { # name want args rc: one JSON row from $OUT/name.json
 		log "time $name: exit $rc, process $(cat "$WORK/$name.time")s, wall $(jget "$f" wall_s timing)s, startup $(jget "$f" startup_s timing)s, compile $(jget "$f" compile_s timing)s, kernel $(jget "$f" kernel_s timing)s, $(jget "$f" ns_per_lane_step timing) ns/lane-step, digest $got ($ok)$([ "$sane" = null ] || echo ", statistics sane: $sane") | $args"
 	fi
 	row=$(printf '{"name": %s, "args": %s, "exit": %d, "digest": %s, "want": %s, "digest_ok": %s, "statistics_ok": %s, "process_s": %s, "wall_s": %s, "startup_s": %s, "compile_s": %s, "kernel_s": %s, "transfer_s": %s, "ns_per_lane_step": %s, "device": %s}' \
-		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstr "$got")" "$(jstr "$want")" "$ok" "$sane" "$(jnum "$(cat "$WORK/$name.time")")" \
+		"$(jstr "$name")" "$(jstr "$args")" "$rc" "$(jstrn "$got")" "$(jstrn "$want")" "$ok" "$sane" "$(jnum "$(cat "$WORK/$name.time")")" \
 		"$(jnum "$(jget "$f" wall_s timing)")" "$(jnum "$(jget "$f" startup_s timing)")" "$(jnum "$(jget "$f" compile_s timing)")" \
 		"$(jnum "$(jget "$f" kernel_s timing)")" "$(jnum "$(jget "$f" transfer_s timing)")" "$(jnum "$(jget "$f" ns_per_lane_step timing)")" \
-		"$(jstr "$(jget "$f" device)")")
+		"$(jstrn "$(jget "$f" device)")")
 	TIMINGS+=("$row")
 }
 # In the full check, 60 s kept for the CPU benches (about 35 s on 16
@@ -857,7 +880,7 @@ for ec in simd:60 parallel:150; do
 	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
 	[ -n "$body" ] || body='      "engine": '"$(jstr "$engine")"', "points": null, "fit": null'
 	row=$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
-		"$rc" "$(jnum "$secs")" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstr "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstr "$note")" "$body")
+		"$rc" "$(jnum "$secs")" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstrn "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstrn "$note")" "$body")
 	SCALING+=("$row")
 	save
 done
