@@ -157,7 +157,12 @@ EOS
 chmod +x "$W/rated-gpusim"
 # Not check: it sets GPU_CHECK_SMALL=1.
 rc=0
-env GPUSIM="$W/rated-gpusim" OUT="$W/rated" GPU_CHECK_BUDGET=120 bash "$REPO/scripts/gpu-check.sh" >"$W/rated.log" 2>&1 || rc=$?
+# From a folder of its own, which it must leave empty: an awk printf whose
+# ">" was taken for a redirection wrote a file "0" into the caller's
+# current folder after each timed job.
+mkdir "$W/rated-cwd"
+(cd "$W/rated-cwd" && env GPUSIM="$W/rated-gpusim" OUT="$W/rated" GPU_CHECK_BUDGET=120 bash "$REPO/scripts/gpu-check.sh") >"$W/rated.log" 2>&1 || rc=$?
+[ -z "$(ls -A "$W/rated-cwd")" ] || fail "rated: it wrote into the current folder: $(ls -A "$W/rated-cwd")"
 j=$W/rated/gpu-check.json
 [ "$rc" -eq 0 ] && [ "$(field "$j" 'd["ok"], d["complete"], [t["name"] for t in d["timings"]], d["skipped"], sorted(d["skipped_why"])')" = "(True, False, ['t1', 't1f', 't1d', 't2', 't2f'], ['t3', 't3f'], ['t3', 't3f'])" ] &&
 	[ "$(field "$j" '[d["skipped_why"][x].startswith("not run: about 300 s at %s rate (3 ns a lane-step in its kernel); " % y) for x, y in (("t3", "t2\x27s"), ("t3f", "t2f\x27s"))]')" = "[True, True]" ] &&

@@ -793,7 +793,7 @@ while IFS='|' read -r name want cap small base args; do
 	[ $rc -eq 125 ] && continue
 	if [ $rc -eq 0 ] && k=$(jget "$OUT/$name.json" kernel_s timing) && [[ $k =~ ^[0-9.e+-]+$ ]]; then
 		RATE[$name]=$(awk -v k="$k" -v n="$ls" 'BEGIN { printf "%.6g", k / n }')
-		OVER[$name]=$(awk -v k="$k" -v p="$(cat "$WORK/$name.time")" 'BEGIN { o = p - k; printf "%.3f", o > 0 ? o : 0 }')
+		OVER[$name]=$(awk -v k="$k" -v p="$(cat "$WORK/$name.time")" 'BEGIN { o = p - k; printf "%.3f", (o > 0 ? o : 0) }')
 	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		RATE[$name]=$(awk -v p="$(cat "$WORK/$name.time")" -v n="$ls" 'BEGIN { printf "%.6g", p / n }') OVER[$name]=0
 	fi
