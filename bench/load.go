@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 )
 
 // busyShare is the share of the CPUs bench may run on that other processes
@@ -102,7 +103,7 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 		return l, false
 	}
 	others := time.Duration(a.cpus)*wall - (b.idle - a.idle) - max(b.own-a.own, 0)
-	l = Load{Table: table, CPUs: a.cpus, Wall: Seconds(wall.Seconds())}
+	l = Load{Table: table, CPUs: a.cpus, Wall: Seconds(jsonnum.Seconds(wall))}
 	l.OtherCPUs = min(max(others.Seconds(), 0)/wall.Seconds(), float64(a.cpus))
 	l.NotJudged = wall < minLoadWall
 	l.Busy = !l.NotJudged && l.OtherCPUs >= busyShare*float64(a.cpus)

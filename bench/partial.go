@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 )
 
 // Interruption says a report is partial: a stop (a signal: Ctrl-C,
@@ -53,7 +54,7 @@ func (r *runner) interrupted(ctx context.Context, rep *Report, stage string, eng
 	if !rep.hasTable("engines") && !rep.hasTable("scaling") && !rep.hasTable("sweep") && (rep.Python == nil || len(rep.Python.Results) == 0) {
 		return nil
 	}
-	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
+	rep.Elapsed = Seconds(jsonnum.Seconds(time.Since(rep.Started)))
 	rep.Interrupted = &Interruption{Signal: context.Cause(ctx).Error(), After: rep.Elapsed, NotRun: r.notRun(rep, stage, engines)}
 	if stage == stageScaling {
 		rep.Notes = append(rep.Notes, oversubscribed(rep)...)

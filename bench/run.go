@@ -15,6 +15,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -663,7 +664,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	}
 	noteLoad(rep)
 	noteNoisy(rep)
-	rep.Elapsed = Seconds(time.Since(rep.Started).Seconds())
+	rep.Elapsed = Seconds(jsonnum.Seconds(time.Since(rep.Started)))
 	rep.clipTexts()
 	return rep, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 )
 
 // SelfTest is one device's self-test as `gpusim selftest` reports it.
@@ -153,7 +154,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 			c := gpu.Check{Name: "open", Status: gpu.CheckFail, Note: note}
 			label := strings.TrimPrefix(ds[i].String(), fmt.Sprintf("%d: ", i))
 			r := SelfTest{Index: i, Device: label, Driver: ds[i].DriverVersion,
-				CompileSeconds: time.Since(t0).Seconds(), Failed: fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err}
+				CompileSeconds: jsonnum.Seconds(time.Since(t0)), Failed: fmt.Sprintf("a device did not start: %v", gpu.OnDevice(i, err)), Err: err}
 			if gpu.EnvironmentCause(err) {
 				// A file-size limit, a full disk, no memory: no
 				// fault of the device's.
@@ -190,7 +191,7 @@ func openCLSelfTests(ctx context.Context, devices string, note func(string)) ([]
 func checkedSelfTest(i int, desc gpu.DeviceDesc, st *gpu.SelfTest) SelfTest {
 	denormals := st.Denormals
 	r := SelfTest{Index: i, Device: st.Label, Driver: desc.DriverVersion, OK: st.Failed() == nil && st.NotRun() == nil,
-		Denormals: &denormals, Seconds: st.Took.Seconds(), CompileSeconds: st.Compile.Seconds(), Checks: st.Checks, Text: st.String()}
+		Denormals: &denormals, Seconds: jsonnum.Seconds(st.Took), CompileSeconds: jsonnum.Seconds(st.Compile), Checks: st.Checks, Text: st.String()}
 	if c := st.Failed(); c != nil {
 		r.Failed = fmt.Sprintf("device %d failed %s", i, c.Name)
 		if c.Got != "" || c.Want != "" {

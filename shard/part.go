@@ -134,7 +134,7 @@ func (p *Part) Marshal() ([]byte, error) {
 	}
 	pl := partPayload{
 		Params: encodeParams(p.Params), Math: p.Math, Lanes: partLanes{u64(p.First), u64(p.Count)},
-		Engine: p.Engine, Requested: p.Requested, Device: p.Device, WallSeconds: p.Wall.Seconds(),
+		Engine: p.Engine, Requested: p.Requested, Device: p.Device, WallSeconds: jsonnum.Seconds(p.Wall),
 		Summary: encodeSummary(p.Summary),
 	}
 	if p.Shard != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/internal/paths"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
@@ -917,7 +918,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 		r.OutMemory(sim.HostBytes(res.Summary.Count, paths, p.Steps), avail)
 	}
 	if choice != nil {
-		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: choice.Probe.Seconds()}
+		r.Auto = &report.Auto{Engine: choice.Engine, Reason: choice.Reason, Probe: jsonnum.Seconds(choice.Probe)}
 	}
 	if ran := engines.RunWorkers(res.Engine, o.eng, res.Summary.Count, p.Steps, o.outputs.daily); o.eng.Workers > 0 && ran > 0 {
 		// As bench's scaling table has them ("1024 (7 ran)"): --workers

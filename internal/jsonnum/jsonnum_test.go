@@ -2,8 +2,11 @@ package jsonnum
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // TestFix: every number -0 becomes -0.0, wherever it stands; other numbers
@@ -73,5 +76,25 @@ func TestNegZeroAt(t *testing.T) {
 		if got := NegZeroAt([]byte(c.s), c.i); got != c.ok {
 			t.Errorf("NegZeroAt(%q, %d) = %v, want %v", c.s, c.i, got, c.ok)
 		}
+	}
+}
+
+// TestSeconds: a duration's seconds are the float64 nearest its exact
+// decimal count of seconds, which encoding/json's shortest form writes as
+// that decimal, for durations from 1 ns to past a day.
+// time.Duration.Seconds gave 1.2649477199999999 for 1264947720 ns.
+func TestSeconds(t *testing.T) {
+	ds := []time.Duration{1, 999, 3 * time.Second, 86400*time.Second + 7}
+	for n := time.Duration(1); n < 3*time.Second; n += 7919 * 1013 {
+		ds = append(ds, n)
+	}
+	for _, d := range ds {
+		exact := fmt.Sprintf("%d.%09d", d/time.Second, d%time.Second)
+		if want, _ := strconv.ParseFloat(exact, 64); Seconds(d) != want {
+			t.Errorf("Seconds(%d ns) = %v, want %v (%s)", int64(d), Seconds(d), want, exact)
+		}
+	}
+	if b, _ := json.Marshal(Seconds(1264947720)); string(b) != "1.26494772" {
+		t.Errorf("1264947720 ns reads %s in JSON, want 1.26494772", b)
 	}
 }

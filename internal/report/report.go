@@ -441,12 +441,12 @@ func New(res *sim.Result, requested string) *Report {
 
 	t := res.Timing
 	r.wall = t.Wall
-	r.Timing.Wall = t.Wall.Seconds()
-	r.Timing.Compile = t.Compile.Seconds()
-	r.Timing.Kernel = t.Kernel.Seconds()
-	r.Timing.Transfer = t.Transfer.Seconds()
+	r.Timing.Wall = jsonnum.Seconds(t.Wall)
+	r.Timing.Compile = jsonnum.Seconds(t.Compile)
+	r.Timing.Kernel = jsonnum.Seconds(t.Kernel)
+	r.Timing.Transfer = jsonnum.Seconds(t.Transfer)
 	laneSteps := float64(s.Count) * float64(res.Params.Steps)
-	r.Timing.Startup = t.Startup.Seconds()
+	r.Timing.Startup = jsonnum.Seconds(t.Startup)
 	r.Timing.NsPerLaneStep, r.Timing.LaneStepsPerS = jsonFloat(math.NaN()), jsonFloat(math.NaN())
 	r.Timing.WholeNsPerLaneStep = jsonFloat(math.NaN())
 	if laneSteps > 0 && t.Wall > 0 {

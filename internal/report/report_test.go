@@ -719,3 +719,28 @@ func TestSavedLine(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONSecondsDigits: the JSON's times are a duration's seconds with
+// no binary tail (jsonnum.Seconds): a run of 1.26494772 s read "wall_s":
+// 1.2649477199999999 (time.Duration.Seconds), and each of the other
+// timing fields alike.
+func TestJSONSecondsDigits(t *testing.T) {
+	p := sim.Default()
+	p.Lanes = 1000
+	s := sim.NewSummary(p)
+	b := sim.NewBlock(0)
+	b.Add(0, 70)
+	s.AddBlock(&b)
+	s.Count = p.Lanes
+	d := 1264947720 * time.Nanosecond
+	res := &sim.Result{Params: p, Summary: s, Timing: sim.Timing{Wall: d, Compile: d, Kernel: d, Transfer: d, Startup: d}}
+	var out strings.Builder
+	if err := New(res, "serial").WriteJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"wall_s", "compile_s", "kernel_s", "transfer_s", "startup_s"} {
+		if want := `"` + f + `": 1.26494772,`; !strings.Contains(out.String(), want) {
+			t.Errorf("the JSON has no %s:\n%s", want, out.String())
+		}
+	}
+}
