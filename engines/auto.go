@@ -595,7 +595,13 @@ func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, daily bool) time.Durat
 	if daily && lanes > 0 {
 		t = t*simdDailyFactor[path] + float64(steps)*float64(dailyStepCost)
 	}
-	return time.Duration(min(t, float64(math.MaxInt64)))
+	// float64(math.MaxInt64) is 2^63, one past the largest Duration, which
+	// it became as a negative one: --lanes 1e18 --timeout 1h, some 300
+	// years, was "a small job" of "about 1 us", no device considered.
+	if !(t < float64(math.MaxInt64)) {
+		return math.MaxInt64
+	}
+	return time.Duration(t)
 }
 
 // modelPath names what simdEstimate costs a job on, for a reason: simd's

@@ -2,6 +2,7 @@ package engines
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -127,6 +128,29 @@ func TestSimdEstimateBatches(t *testing.T) {
 	}
 	if got, want := simdEstimate(cpu.SIMD{Workers: 1}, 5e6, 10, false), 100*time.Millisecond; got != want {
 		t.Errorf("simd's estimate of 5e6 x 10 on one worker %v, want %v (5e7 lane-steps at 2 ns)", got, want)
+	}
+}
+
+// TestSimdEstimateHuge checks that simd's cost model saturates at the
+// largest Duration for a job of more than 292 years on simd, where the
+// conversion of 2^63 ns made it the most negative one: --lanes 1e18
+// --timeout 1h ran as "a small job (1e+19 lane-steps): simd finishes it
+// ... (about 1 us)", no device considered.
+func TestSimdEstimateHuge(t *testing.T) {
+	defer func(f func() string) { simdPath = f }(simdPath)
+	simdPath = func() string { return "avx512" }
+	for _, job := range []struct {
+		lanes uint64
+		steps int
+		daily bool
+	}{{1e18, 10, false}, {math.MaxUint64, 10, false}, {math.MaxUint64, math.MaxInt32, false}, {1e18, 10000, true}} {
+		got := simdEstimate(cpu.SIMD{Workers: 1}, job.lanes, job.steps, job.daily)
+		if got != math.MaxInt64 {
+			t.Errorf("simd's estimate of %d lanes x %d steps (daily %v) on one worker %v, want the largest Duration, %v", job.lanes, job.steps, job.daily, got, time.Duration(math.MaxInt64))
+		}
+		if _, small := smallJob(got, float64(job.lanes)*float64(job.steps), job.daily); small {
+			t.Errorf("%d lanes x %d steps taken for a small job", job.lanes, job.steps)
+		}
 	}
 }
 
