@@ -15,7 +15,8 @@ const ArenaEnv = "MALLOC_ARENA_MAX=1"
 
 // commEnv carries the process's name (comm) over the restart; see
 // restoreName. threadsEnv carries the thread count of the start before it
-// (ArenaStartRoom, StackStartRoom) and marks a restart. arenaEnv is set
+// (ArenaStartRoom, StackStartRoom) after the process's id, "PID:N", and
+// marks a restart (ownRestart). arenaEnv is set
 // where the restart added ArenaEnv; stackEnv carries the stack glibc gave
 // the threads of the start before it and the soft RLIMIT_STACK its caller
 // set, given back after the restart (restartStack).
@@ -103,7 +104,7 @@ func RestartForLimit() {
 
 // restartForLimit is RestartForLimit but for the record of startMapped.
 func restartForLimit() {
-	if n, ok := os.LookupEnv(threadsEnv); ok {
+	if n, ok := ownRestart(); ok {
 		restarted(n)
 		return
 	}
@@ -117,7 +118,7 @@ func restartForLimit() {
 	if !arena && !lower || !selfIsProgram() {
 		return
 	}
-	env := append(os.Environ(), threadsEnv+"="+strconv.Itoa(threads()))
+	env := append(os.Environ(), threadsEnv+"="+strconv.Itoa(os.Getpid())+":"+strconv.Itoa(threads()))
 	if arena {
 		env = append(env, ArenaEnv, arenaEnv+"=1")
 	}
@@ -139,6 +140,25 @@ func restartForLimit() {
 	if lower {
 		_ = setStack(&stack)
 	}
+}
+
+// ownRestart returns the thread count the start before this process's
+// restart carried over (threadsEnv, after this process's id, which execve
+// keeps) and true. Otherwise it removes the restart's variables, which a
+// user set, and returns false: taken, GPUSIM_RESTART_THREADS=1 skipped the
+// restart, GPUSIM_RESTART_COMM renamed the process and GPUSIM_RESTART_STACK
+// set the stack limit of the processes it starts (as the probe's variable
+// a user sets is ignored, gpu/cl's GPUSIM_OPENCL_PROBE).
+func ownRestart() (string, bool) {
+	if v, ok := os.LookupEnv(threadsEnv); ok {
+		if pid, n, found := strings.Cut(v, ":"); found && pid == strconv.Itoa(os.Getpid()) {
+			return n, true
+		}
+	}
+	for _, name := range []string{threadsEnv, arenaEnv, stackEnv, commEnv} {
+		os.Unsetenv(name)
+	}
+	return "", false
 }
 
 // restarted takes what the start before the restart carried over (n, its

@@ -84,6 +84,54 @@ func TestRestartForLimit(t *testing.T) {
 	}
 }
 
+// TestRestartIgnoresUserVariables: the restart's variables set by a user
+// (or left in an environment copied from a restarted gpusim's) are removed,
+// not taken: GPUSIM_RESTART_THREADS=1 skipped the restart under ulimit -v
+// and let GPUSIM_RESTART_COMM rename the process and GPUSIM_RESTART_STACK
+// set the stack limit it gives the processes it starts. The restart's own
+// carries the process's id, which execve keeps.
+func TestRestartIgnoresUserVariables(t *testing.T) {
+	oldExec, oldLimit, oldGet, oldSet := exec, rlimitAS, getStack, setStack
+	t.Cleanup(func() { exec, rlimitAS, getStack, setStack = oldExec, oldLimit, oldGet, oldSet })
+	var got []string // the environment exec was given, nil when not called
+	stack := syscall.Rlimit{Cur: 8 << 20, Max: ^uint64(0)}
+	getStack = func(rl *syscall.Rlimit) error { *rl = stack; return nil }
+	setStack = func(rl *syscall.Rlimit) error { stack = *rl; return nil }
+	exec = func(path string, args, env []string) error { got = env; return syscall.ENOENT }
+	user := map[string]string{threadsEnv: "1", commEnv: "evilname", stackEnv: "1,1", arenaEnv: "user"}
+	for _, limited := range []bool{false, true} {
+		for k, v := range user {
+			t.Setenv(k, v)
+		}
+		t.Setenv("MALLOC_ARENA_MAX", "")
+		os.Unsetenv("MALLOC_ARENA_MAX")
+		got, stack.Cur = nil, 8<<20
+		rlimitAS = func() (uint64, bool) { return 1 << 31, limited }
+		RestartForLimit()
+		if (got != nil) != limited {
+			t.Errorf("limited %v: exec %v, want %v", limited, got != nil, limited)
+		}
+		for k, v := range user {
+			if _, ok := os.LookupEnv(k); ok {
+				t.Errorf("limited %v: %s=%s the user set is still in the environment", limited, k, v)
+			}
+			if slices.Contains(got, k+"="+v) {
+				t.Errorf("limited %v: the restart is given the user's %s=%s", limited, k, v)
+			}
+		}
+		if stack.Cur != 8<<20 {
+			t.Errorf("limited %v: RLIMIT_STACK %d after the start, want the caller's %d", limited, stack.Cur, 8<<20)
+		}
+		own := fmt.Sprintf("%s=%d:", threadsEnv, os.Getpid())
+		if limited && !slices.ContainsFunc(got, func(kv string) bool { return strings.HasPrefix(kv, own) }) {
+			t.Errorf("the restart's environment %q lacks %s, its own mark", got, own)
+		}
+	}
+	if comm, err := os.ReadFile("/proc/self/comm"); err == nil && strings.HasPrefix(string(comm), "evilname") {
+		t.Errorf("the process was renamed %q from the user's %s", comm, commEnv)
+	}
+}
+
 // TestRestartKeepsName: the restarted process keeps its name (comm, what
 // ps, top, pgrep -x and killall show): execve of /proc/self/exe names a
 // process "exe", so gpusim under ulimit -v was not found by pgrep -x gpusim
