@@ -265,7 +265,8 @@ var answerWait = 10 * time.Second
 
 // NoAnswerError is the error of a listing of the devices that the OpenCL
 // driver did not answer in Wait: the driver hangs as it starts, or is
-// that slow. Its listing is left to go on until the process exits.
+// that slow. Its listing is left to go on until the process exits, but for
+// the probe's child, which is killed (cl.StopProbe).
 type NoAnswerError struct {
 	Wait time.Duration
 }
@@ -284,8 +285,12 @@ func noAnswerHint() string {
 var errListingStopped = errors.New("stopped while the OpenCL driver listed its devices")
 
 // listedWithin is gpu.Devices within answerWait: past it a *NoAnswerError,
-// and the listing is left to go on. openCLDevices (gpusim devices, auto)
-// benchOpenCL and the self-test list the devices through it.
+// and the listing is left to go on, less the probe's child (cl.StopProbe:
+// a child that the driver hung lived on until the process exited, an
+// auto run's whole length on simd); a later listing, which Load's
+// cl.ErrNoAnswer ends at once, is a *NoAnswerError too. openCLDevices
+// (gpusim devices, auto) benchOpenCL and the self-test list the devices
+// through it.
 func listedWithin() ([]gpu.DeviceDesc, error) {
 	type listing struct {
 		ds  []gpu.DeviceDesc
@@ -299,7 +304,13 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		if p := listStop.Load(); p != nil && isClosed(*p) {
 			return nil, errListingStopped
 		}
+		// The process gives up on the driver: the probe's child that
+		// it hangs is killed, and no load here takes its place.
+		cl.StopProbe()
 		return nil, &NoAnswerError{Wait: answerWait}
+	}
+	if errors.Is(l.err, cl.ErrNoAnswer) {
+		return nil, &NoAnswerError{Wait: answerWait} // a listing after StopProbe
 	}
 	return l.ds, l.err
 }
@@ -335,6 +346,9 @@ func devicesWithin() (ds []gpu.DeviceDesc, ok bool, err error) {
 		ds, err := listDevices()
 		return listing{ds, err}
 	})
+	if errors.Is(l.err, cl.ErrNoAnswer) {
+		return nil, false, nil // a listing after listedWithin's StopProbe
+	}
 	return l.ds, ok, l.err
 }
 

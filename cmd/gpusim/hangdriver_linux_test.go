@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -596,4 +597,74 @@ func copyFile(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestHungProbeChildEnded: an auto run that fell back to simd after the
+// 10 s wait on a driver that hangs in clGetPlatformIDs keeps no probe's
+// child (none live, none a zombie) and has not loaded the driver itself:
+// the child, hung in the driver, lived on until the run ended, holding
+// the driver's memory and threads.
+func TestHungProbeChildEnded(t *testing.T) {
+	lib := hangingDriver(t)
+	errFile := filepath.Join(t.TempDir(), "stderr")
+	f, err := os.Create(errFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Some 50 s on simd: ended below once it is seen.
+	cmd := exec.Command("gpusim", "run", "--lanes", "2e7", "--steps", "3000")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+	cmd.Stderr = f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	const said = "running on simd: the OpenCL driver did not answer in 10 s"
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if b, _ := os.ReadFile(errFile); strings.Contains(string(b), said) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(errFile)
+			t.Fatalf("no note %q after 30 s: stderr %q", said, b)
+		}
+	}
+	// The kill came before the note; the reap just after.
+	var kids []string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if kids = childrenOf(cmd.Process.Pid); len(kids) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(kids) != 0 {
+		t.Errorf("the run on simd keeps children: %q", kids)
+	}
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(maps), lib) {
+		t.Errorf("the run loaded the driver that hangs itself (%s in its maps)", lib)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid, zombies too, each
+// as /proc/PID/stat gives it.
+func childrenOf(pid int) []string {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []string
+	for _, s := range stats {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		if f := strings.Fields(rest); ok && len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, strings.TrimSpace(string(b)))
+		}
+	}
+	return out
 }

@@ -72,6 +72,77 @@ var probeTook atomic.Int64
 // then, predicts the starts after.
 func ProbeTime() time.Duration { return time.Duration(probeTook.Load()) }
 
+// ErrNoAnswer matches Load's error where StopProbe ended its probe: the
+// process gave up waiting for an OpenCL driver that had not answered the
+// probe's child.
+var ErrNoAnswer = errors.New("cl: the OpenCL driver did not answer")
+
+// probeRun is the probe's child while Load waits for it (proc, nil
+// else), and whether StopProbe was called (stopped).
+var probeRun struct {
+	sync.Mutex
+	proc    *os.Process
+	stopped bool
+}
+
+// StopProbe is for a process that gives up waiting for Load's listing of
+// the devices (a driver that hangs as it starts): it kills the probe's
+// child where one runs, which Load's wait then reaps, and Load, in that
+// wait or yet to probe, returns an *UnavailableError of ErrNoAnswer
+// rather than load the driver in this process. A hung child lived on,
+// holding the driver's memory and threads, until the process exited (an
+// auto run that fell back to simd: its whole length), and a load here
+// would hang a thread of this process in its place. It does nothing
+// where the probe is off (EnableProbe) or Load is done.
+func StopProbe() {
+	probeRun.Lock()
+	defer probeRun.Unlock()
+	probeRun.stopped = true
+	if probeRun.proc != nil {
+		probeRun.proc.Kill()
+	}
+}
+
+// probeStopped says whether StopProbe was called.
+func probeStopped() bool {
+	probeRun.Lock()
+	defer probeRun.Unlock()
+	return probeRun.stopped
+}
+
+// noAnswer is Load's *UnavailableError of ErrNoAnswer.
+func noAnswer() error {
+	return &UnavailableError{Kind: ErrNoAnswer,
+		Cause: "the OpenCL driver did not answer when asked for its platforms, and its probe was ended",
+		Hint:  "a driver that hangs as it starts: clinfo -l says whether it answers, and " + EnvLibrary + "=PATH loads another libOpenCL.so; " + CPUEnginesRun}
+}
+
+// runTracked runs cmd to its exit as probeRun's proc, which StopProbe
+// kills: errProbeStopped, the child not started, where StopProbe came
+// first.
+func runTracked(cmd *exec.Cmd) error {
+	probeRun.Lock()
+	if probeRun.stopped {
+		probeRun.Unlock()
+		return errProbeStopped
+	}
+	if err := cmd.Start(); err != nil {
+		probeRun.Unlock()
+		return err
+	}
+	probeRun.proc = cmd.Process
+	probeRun.Unlock()
+	err := cmd.Wait()
+	probeRun.Lock()
+	probeRun.proc = nil
+	probeRun.Unlock()
+	return err
+}
+
+// errProbeStopped is runTracked's error where StopProbe came before the
+// child started.
+var errProbeStopped = errors.New("the probe was stopped")
+
 // EnableProbe makes Load probe the OpenCL library in a child first, where
 // this user's cache has no record that it worked (Linux only: the child's
 // record of its libraries reads /proc/self/maps, and the child dies with
@@ -163,10 +234,14 @@ func mappedFiles() []string {
 // this set-up's record of success, or a child loaded the library and
 // lived (then recorded), or no child could be started (Load goes on
 // in-process, as without the probe); the child's death as an
-// *UnavailableError of ErrCrashed.
+// *UnavailableError of ErrCrashed; one of ErrNoAnswer where StopProbe
+// came before or during the child's run.
 func probeFirst() error {
 	if !probeOn.Load() {
 		return nil
+	}
+	if probeStopped() {
+		return noAnswer()
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -182,6 +257,11 @@ func probeFirst() error {
 	// the path's file was replaced (a build, an upgrade) or removed.
 	out, lived, err := runProbe("/proc/self/exe")
 	probeTook.Store(int64(time.Since(t0)))
+	if probeStopped() {
+		// StopProbe killed the child: no verdict, and no load here of
+		// a driver that would hang this process's thread instead.
+		return noAnswer()
+	}
 	if err != nil {
 		return err
 	}
@@ -419,7 +499,7 @@ func runChild(cmd *exec.Cmd) (stdout, stderr string, err error) {
 		var o bytes.Buffer
 		e := &headWriter{max: 64 << 10}
 		cmd.Stdout, cmd.Stderr, cmd.WaitDelay = &o, e, time.Second
-		err = cmd.Run()
+		err = runTracked(cmd)
 		if errors.Is(err, exec.ErrWaitDelay) {
 			err = nil // the child exited 0; another process held its pipes
 		}
@@ -428,7 +508,7 @@ func runChild(cmd *exec.Cmd) (stdout, stderr string, err error) {
 	defer out.Close()
 	defer errOut.Close()
 	cmd.Stdout, cmd.Stderr = out, errOut
-	err = cmd.Run()
+	err = runTracked(cmd)
 	return fileHead(out, 1<<20), fileHead(errOut, 64<<10), err
 }
 
