@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 )
 
@@ -154,7 +155,15 @@ var cacheNotes cachedir.Notes
 
 // CacheNotes returns the notes about the disk cache so far in the process
 // (an unwritable folder, a corrupt entry rebuilt), for the CLI to print.
-func CacheNotes() []string { return cacheNotes.List() }
+// The OpenCL probe's record that was not written (cl.ProbeUnkept) is one,
+// "cache: not written" as cacheStore's, unless its cause was said
+// (CacheFaultSaid).
+func CacheNotes() []string {
+	if err := cl.ProbeUnkept(); err != nil && !faultSaidFor(err) {
+		cacheNotes.Add("cache: not written (gpusim works without it; set %s to a writable folder, or off): %v", EnvCacheDir, err)
+	}
+	return cacheNotes.List()
+}
 
 // cacheMagic starts every cache file. A file is the magic, the key it was
 // stored under and the checksum of its data (entrySum), one line each, then

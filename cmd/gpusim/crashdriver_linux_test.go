@@ -132,6 +132,38 @@ func TestProbeRemembered(t *testing.T) {
 	}
 }
 
+// TestProbeRecordUnkept: a probe's record that cannot be written (a
+// folder that is not empty in its place, a cache folder under a file) is
+// said in one note, as the cache's other files are: every start probed
+// the driver again, some 40 ms, without a word.
+func TestProbeRecordUnkept(t *testing.T) {
+	cltest.RequireDevice(t)
+	const note = "gpusim: note: cache: not written (gpusim works without it; set GPUSIM_CACHE_DIR to a writable folder, or off): "
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "folder", "opencl-probe", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(dir, "folder", "opencl-probe")
+	for cache, why := range map[string]string{
+		filepath.Join(dir, "folder"):        record + " is a folder, not a cache entry: remove it (rm -r " + record + ")",
+		filepath.Join(dir, "file", "cache"): "mkdir " + filepath.Join(dir, "file") + ": not a directory",
+	} {
+		cmd := exec.Command("gpusim", "devices")
+		cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+cache)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v\n%s", cache, err, stderr.String())
+		}
+		if got := stderr.String(); !strings.Contains(got, note+why+"\n") || strings.Count(got, "not written") != 1 {
+			t.Errorf("%s: stderr %q, want the one note %q", cache, got, note+why)
+		}
+	}
+}
+
 // TestProbeVariableSet: a user who sets GPUSIM_OPENCL_PROBE (the probe's
 // child's variable) gets the command they ran. Each command printed the child's report
 // ("load libOpenCL.so.1", "lib ...", "done") and exited 0 without running.

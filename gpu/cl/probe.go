@@ -266,7 +266,25 @@ func probeFirst() error {
 		return err
 	}
 	if lived && file != "" {
-		_ = cachedir.WriteFile(file, []byte(key+probeLibs(out)))
+		if err := cachedir.WriteFile(file, []byte(key+probeLibs(out))); err != nil {
+			probeUnkept.Store(&err)
+		}
+	}
+	return nil
+}
+
+// probeUnkept is the error of the write of the probe's record, nil where
+// it was written or none was due.
+var probeUnkept atomic.Pointer[error]
+
+// ProbeUnkept is why the probe's record of a driver that worked was not
+// written in the cache folder (one that is full or read-only, a folder in
+// the record's place), nil where it was written or none was due: each
+// start with the driver's set-up then probes it again (pocl: some 40 ms).
+// gpu's cache notes say it; a start did so without a word.
+func ProbeUnkept() error {
+	if p := probeUnkept.Load(); p != nil {
+		return *p
 	}
 	return nil
 }
