@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
@@ -62,5 +64,37 @@ func TestUnwritableHome(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "child-checked:") {
 			t.Fatalf("%s: %v\n%s", c[0], err, out)
 		}
+	}
+}
+
+// TestListingLessProbe: the listing's time that the first engine's
+// start-up counts (enumerated.took, for auto's calibration) leaves out the
+// probe's child (cl.ProbeTime), which only a first start with a driver's
+// set-up pays, in a process that probes with the cache off: it is at most
+// the listing's wall time less the probe's, and the probe ran.
+func TestListingLessProbe(t *testing.T) {
+	if os.Getenv(childEnv) == "probe" {
+		cl.EnableProbe()
+		t0 := time.Now()
+		if _, err := devices(); err != nil {
+			t.Fatalf("devices: %v", err)
+		}
+		wall, probe := time.Since(t0), cl.ProbeTime()
+		if probe <= 0 || enumerated.took > wall-probe {
+			t.Fatalf("listing counted %v of %v, the probe's child %v: want at most %v, the probe run", enumerated.took, wall, probe, wall-probe)
+		}
+		fmt.Println("child-checked:", enumerated.took, wall, probe)
+		return
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the probe runs on Linux alone")
+	}
+	testDevice(t)
+	cmd := testCommand(t, "^TestListingLessProbe$")
+	cmd.Env = append(cmd.Env, childEnv+"=probe", "GPUSIM_CACHE_DIR=off")
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "child-checked:") {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

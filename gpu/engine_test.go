@@ -23,7 +23,12 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-func TestMain(m *testing.M) { cltest.Main(m) }
+// TestMain runs the tests; a start that probes OpenCL for its parent
+// (TestListingLessProbe's child) ends in cl.ProbeChild.
+func TestMain(m *testing.M) {
+	cl.ProbeChild()
+	cltest.Main(m)
+}
 
 // testDevice is the device the tests run on: the first GPU, else device 0.
 // Without OpenCL the test is skipped, or fails when CI=true.
