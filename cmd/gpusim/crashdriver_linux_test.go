@@ -27,8 +27,9 @@ import (
 // exited 2, auto's run too. A fault as the driver lists its devices, an
 // abort (Go's trace again, exit 2), an exit of the driver's own (exit
 // status 3, with not a word) and the driver an .icd file names
-// (OCL_ICD_VENDORS) are said likewise. The crash is not remembered: the
-// next start probes again.
+// (OCL_ICD_VENDORS) are said likewise, the last by its own path where the
+// ICD loader reached it: "the OpenCL driver libOpenCL.so.1 crashed". The
+// crash is not remembered: the next start probes again.
 func TestCrashingDriver(t *testing.T) {
 	lib := fakeDriver(t, "crash")
 	// A folder of .icd files that names it, for the ICD loader's way.
@@ -48,7 +49,8 @@ func TestCrashingDriver(t *testing.T) {
 		// The child's trace ends it at once under the user's
 		// GOTRACEBACK=crash too, which would dump core first.
 		{"GOTRACEBACK=crash devices", 1, "gpusim: error: " + said + "\n" + hint},
-		// Named by an .icd file, where the library is not named.
+		// Named by an .icd file, where the library is not named: the
+		// ICD loader (ocl-icd, where it is installed) faults in it.
 		{"GPUSIM_OPENCL_LIBRARY= OCL_ICD_VENDORS=ICDS devices", 1, "gpusim: error: " + said + "\n" + hint},
 		{"FAKECL_CRASH=exit devices", 1, "gpusim: error: " + strings.Replace(said, "crashed (SIGSEGV)", "ended the process (exit status 3)", 1) + "\n" + hint},
 		{"devices", 1, "gpusim: error: " + said + "\n" + hint},

@@ -14,6 +14,7 @@ var defaultLibraries []string
 var errUnsupported = errors.New("cl: run-time loading is not built in")
 
 func dlopen(string) (uintptr, error)         { return 0, errUnsupported }
+func dlopenLocal(string) (uintptr, error)    { return 0, errUnsupported }
 func dlclose(uintptr)                        {}
 func dlsym(uintptr, string) (uintptr, error) { return 0, errUnsupported }
 func register(any, uintptr)                  { panic(errUnsupported) }

@@ -39,6 +39,14 @@ func dlopen(path string) (uintptr, error) {
 	return purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
 }
 
+// dlopenLocal opens path as ICD loaders open a driver (ocl-icd:
+// RTLD_LAZY|RTLD_LOCAL), its symbols kept from the process's global scope.
+func dlopenLocal(path string) (uintptr, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return purego.Dlopen(path, purego.RTLD_LAZY|purego.RTLD_LOCAL)
+}
+
 func dlclose(h uintptr) { _ = purego.Dlclose(h) }
 
 func dlsym(h uintptr, name string) (uintptr, error) {

@@ -163,7 +163,7 @@ func load() error {
 			}
 			continue
 		}
-		traceLine("load %s", c.path) // a probe's child (probe.go)
+		traceLoad(c) // a probe's child (probe.go)
 		failed, loaded := tryLibrary(c.path)
 		if failed == noPlatformFound && noPlatform == "" {
 			noPlatform = c.path

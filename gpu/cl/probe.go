@@ -154,8 +154,10 @@ func EnableProbe() { probeOn.Store(probeSupported) }
 const probeSupported = supported && isLinux
 
 // probeTrace receives the child's report while it loads (ProbeChild):
-// probeHello first, "load PATH" before each library is opened, "devices" before the
-// listing, "lib PATH" for each file mapped, "done" last. nil elsewhere.
+// probeHello first, "load PATH" before each library is opened (for an ICD
+// loader, then its drivers' "vendor" and "code" lines: traceVendors),
+// "devices" before the listing, "lib PATH" for each file mapped, "done"
+// last. nil elsewhere.
 var probeTrace *bufio.Writer
 
 // probeHello is the first line of a probe child's report: a child that
@@ -425,8 +427,9 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	case m != nil:
 		// Go's runtime ends a process whose C code faulted with exit
 		// status 2 (under GOTRACEBACK=crash, SIGABRT), its trace's
-		// first line naming the signal.
-		return report, false, probeDeath(report, m[1]+m[2])
+		// first line naming the signal, its second the faulting
+		// address (faultLine).
+		return report, false, probeDeath(report+faultLine(stderr), m[1]+m[2])
 	case ws.Signaled():
 		return report, false, probeDeath(report, signalName(ws.Signal()))
 	}
@@ -477,16 +480,42 @@ func signalName(sig syscall.Signal) string {
 // probeDeath is the *UnavailableError of a child that died how (SIGSEGV,
 // exit status 3) with report on stdout: the library it was loading, and
 // whether it had come to the devices. Its stderr is left out: Go's trace
-// of a fault is some 250 lines.
+// of a fault is some 250 lines. The library is a driver an ICD loader
+// reaches (traceVendors) where the child died opening it, or where the
+// faulting address (faultLine's "fault" line) lies in code its opening
+// mapped; else the last one loaded (for a driver's abort or exit inside
+// the loader's call, the loader).
 func probeDeath(report, how string) error {
 	lib, asked := "", "platforms"
+	var code []vendorCode
+	var opening string // the driver traceVendors was opening, "" after
+	var pc uint64
 	for line := range strings.Lines(report) {
 		line = strings.TrimSuffix(line, "\n")
-		if p, ok := strings.CutPrefix(line, "load "); ok {
-			lib = p + " "
-		} else if line == "devices" {
+		word, rest, _ := strings.Cut(line, " ")
+		switch word {
+		case "load":
+			lib, opening = rest+" ", ""
+		case "vendor":
+			opening = rest
+		case "code":
+			var c vendorCode
+			if _, err := fmt.Sscanf(rest, "%x %x", &c.start, &c.end); err == nil {
+				c.lib = opening
+				code = append(code, c)
+			}
+		case "vendors":
+			opening = ""
+		case "fault":
+			pc, _ = strconv.ParseUint(rest, 16, 64)
+		case "devices":
 			asked = "devices"
 		}
+	}
+	if opening != "" {
+		lib = opening + " "
+	} else if i := slices.IndexFunc(code, func(c vendorCode) bool { return pc >= c.start && pc < c.end }); i >= 0 {
+		lib = code[i].lib + " "
 	}
 	verb := "crashed"
 	if strings.HasPrefix(how, "exit status") {
@@ -496,6 +525,95 @@ func probeDeath(report, how string) error {
 		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for its %s", lib, verb, how, asked),
 		Hint: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + EnvLibrary +
 			"=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
+}
+
+// vendorCode is a range of code [start, end) that the opening of an ICD
+// loader's driver lib mapped (traceVendors).
+type vendorCode struct {
+	lib        string
+	start, end uint64
+}
+
+// faultPC finds the faulting address in Go's trace of a fault in C code:
+// "PC=0x7f9434ea8419 m=0 sigcode=1 addr=0x8".
+var faultPC = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^PC=0x([0-9a-f]+) `)
+})
+
+// faultLine is the report's line "fault ADDRESS" (hex) for the faulting
+// address in the child's stderr, or "".
+func faultLine(stderr string) string {
+	if m := faultPC().FindStringSubmatch(stderr); m != nil {
+		return "fault " + m[1] + "\n"
+	}
+	return ""
+}
+
+// traceLoad is a probe's child's report that it tries c: "load PATH",
+// and for an ICD loader its drivers (traceVendors).
+func traceLoad(c candidate) {
+	traceLine("load %s", c.path)
+	traceVendors(c)
+}
+
+// traceVendors is for a probe's child about to try c, an ICD loader by
+// its name (libOpenCL.so.1), which opens the drivers that the .icd files
+// name (vendorCandidates: OCL_ICD_VENDORS, else OPENCL_VENDOR_PATH, else
+// /etc/OpenCL/vendors) and calls into them as it is asked for its
+// platforms: a driver that faulted there was named by the loader's path.
+// It opens each of them first, as the loader does (dlopenLocal), and
+// reports it ("vendor PATH") and the ranges of code its opening mapped
+// ("code START END", hex), then "vendors mapped", for probeDeath. Nothing
+// where c is no loader, or the loader does not load (the drivers are
+// then tried by Load itself, each under its own "load" line).
+func traceVendors(c candidate) {
+	isLoader := c.from == fromLoader || c.from == EnvLibrary && strings.HasPrefix(filepath.Base(c.path), "libOpenCL.so")
+	if probeTrace == nil || !isLoader || irregular(c.path) != nil {
+		return
+	}
+	if _, err := dlopen(c.path); err != nil {
+		return
+	}
+	seen := codeRanges()
+	for _, v := range vendorCandidates() {
+		if v.from == EnvFilenames || irregular(v.path) != nil {
+			// OCL_ICD_FILENAMES' drivers, which Load tried before
+			// the loader, and which Debian's ocl-icd does not open;
+			// a named pipe, which would hold the open for ever.
+			continue
+		}
+		traceLine("vendor %s", v.path)
+		if _, err := dlopenLocal(v.path); err != nil {
+			continue
+		}
+		for _, r := range codeRanges() {
+			if !slices.Contains(seen, r) {
+				seen = append(seen, r)
+				traceLine("code %s", r)
+			}
+		}
+	}
+	traceLine("vendors mapped")
+}
+
+// codeRanges lists the ranges of this process's memory mapped from a
+// file to run (/proc/self/maps), each as "START END" in hex.
+func codeRanges() []string {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) != 6 || !strings.Contains(f[1], "x") || !strings.HasPrefix(f[5], "/") {
+			continue
+		}
+		if start, end, ok := strings.Cut(f[0], "-"); ok {
+			out = append(out, start+" "+end)
+		}
+	}
+	return out
 }
 
 // runChild runs the probe's child cmd to its exit and returns its stdout

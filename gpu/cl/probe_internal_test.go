@@ -54,16 +54,28 @@ func TestProbeRemembered(t *testing.T) {
 	}
 }
 
+// icdReport is a child's report as it tried an ICD loader whose two
+// drivers' code is at [0x1000, 0x2000) and [0x3000, 0x4000).
+const icdReport = "load libOpenCL.so.1\nvendor /v/a.so\ncode 1000 2000\nvendor /v/b.so\ncode 3000 4000\nvendors mapped\n"
+
 // TestProbeDeath: a child's death names the library it was opening (the
-// last "load" of its report), and its platforms or, after "devices", its
-// devices; the signal Go's trace names from its first line or its
-// "[signal" line.
+// last "load" of its report), or the driver of an ICD loader that it was
+// opening or whose code faulted (the trace's "PC=": faultLine), and its
+// platforms or, after "devices", its devices; the signal Go's trace names
+// from its first line or its "[signal" line.
 func TestProbeDeath(t *testing.T) {
 	for _, c := range []struct{ report, how, want string }{
 		{"load libOpenCL.so.1\nload /usr/lib/libnv.so\n", "SIGSEGV",
 			"the OpenCL driver /usr/lib/libnv.so crashed (SIGSEGV) when asked for its platforms"},
 		{"load /a.so\ndevices\n", "SIGBUS", "the OpenCL driver /a.so crashed (SIGBUS) when asked for its devices"},
 		{"", "exit status 3", "the OpenCL driver ended the process (exit status 3) when asked for its platforms"},
+		// An ICD loader's drivers (traceVendors): the one whose code
+		// faulted, the one that died as it was opened, else the loader.
+		{icdReport + "fault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so crashed (SIGSEGV) when asked for its platforms"},
+		{icdReport + "devices\nfault 1000\n", "SIGSEGV", "the OpenCL driver /v/a.so crashed (SIGSEGV) when asked for its devices"},
+		{icdReport + "fault 4000\n", "SIGSEGV", "the OpenCL driver libOpenCL.so.1 crashed (SIGSEGV) when asked for its platforms"},
+		{icdReport + "load libOpenCL.so\nfault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so crashed (SIGSEGV) when asked for its platforms"},
+		{"load libOpenCL.so.1\nvendor /v/a.so\ncode 1000 2000\nvendor /v/b.so\n", "SIGABRT", "the OpenCL driver /v/b.so crashed (SIGABRT) when asked for its platforms"},
 	} {
 		if got := probeDeath(c.report, c.how).Error(); got != c.want {
 			t.Errorf("probeDeath(%q, %q) = %q, want %q", c.report, c.how, got, c.want)
@@ -81,6 +93,9 @@ func TestProbeDeath(t *testing.T) {
 		if got != want {
 			t.Errorf("the signal of %q: %q, want %q", trace, got, want)
 		}
+	}
+	if got := faultLine("SIGSEGV: segmentation violation\nPC=0x7f9434ea8419 m=0 sigcode=1 addr=0x8\n"); got != "fault 7f9434ea8419\n" {
+		t.Errorf("faultLine: %q, want the address", got)
 	}
 }
 

@@ -1,5 +1,7 @@
 /* An OpenCL library that crashes as it starts: TestCrashingDriver builds
- * it with clang. Its clGetPlatformIDs faults (SIGSEGV); with
+ * it with clang. Its clGetPlatformIDs faults (SIGSEGV), and so does its
+ * clIcdGetPlatformIDsKHR, which an ICD loader calls where an .icd file
+ * names it (clGetExtensionFunctionAddress gives it, as ocl-icd asks); with
  * FAKECL_CRASH=devices it reports one platform and clGetDeviceIDs
  * faults, with FAKECL_CRASH=abort it aborts (SIGABRT), and with
  * FAKECL_CRASH=exit it ends the process with exit status 3. The other
@@ -41,3 +43,12 @@ int32_t clGetDeviceIDs(void *p, uint64_t type, uint32_t n, void **ids, uint32_t 
 	return fault();
 }
 
+
+int32_t clIcdGetPlatformIDsKHR(uint32_t n, void **ids, uint32_t *n_ret) {
+	(void)n, (void)ids, (void)n_ret;
+	return fault();
+}
+
+void *clGetExtensionFunctionAddress(const char *name) {
+	return strcmp(name, "clIcdGetPlatformIDsKHR") == 0 ? (void *)clIcdGetPlatformIDsKHR : NULL;
+}
