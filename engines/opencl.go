@@ -263,17 +263,13 @@ var listWait = 2 * time.Second
 // they waited for ever on a driver that hangs as it starts.
 var answerWait = 10 * time.Second
 
-// NoAnswerError is the error of a listing of the devices that the OpenCL
-// driver did not answer in Wait: the driver hangs as it starts, or is
-// that slow. Its listing is left to go on until the process exits, but for
-// the probe's child, which is killed (cl.StopProbe).
-type NoAnswerError struct {
-	Wait time.Duration
-}
-
-func (e *NoAnswerError) Error() string {
-	return fmt.Sprintf("the OpenCL driver did not answer in %g s when asked for its devices", e.Wait.Seconds())
-}
+// NoAnswerError is the error of a call into the OpenCL driver that did not
+// return in its wait (gpu.NoAnswerError): the listing of the devices in
+// answerWait (listedWithin), or a device's context or queue as it opens.
+// The driver hangs, or is that slow; its call is left to go on until the
+// process exits, but for the probe's child, which is killed
+// (cl.StopProbe).
+type NoAnswerError = gpu.NoAnswerError
 
 // noAnswerHint is the hint of a *NoAnswerError.
 func noAnswerHint() string {
@@ -304,10 +300,13 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		if p := listStop.Load(); p != nil && isClosed(*p) {
 			return nil, errListingStopped
 		}
-		// The process gives up on the driver: the probe's child that
-		// it hangs is killed, and no load here takes its place.
+		// The probe's child may be past the listing, in a device's
+		// context or queue: then the error names it. The process gives
+		// up on the driver: the child it hangs is killed, and no load
+		// here takes its place.
+		what, lib := cl.ProbeAsked()
 		cl.StopProbe()
-		return nil, &NoAnswerError{Wait: answerWait}
+		return nil, &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
 	}
 	if errors.Is(l.err, cl.ErrNoAnswer) {
 		return nil, &NoAnswerError{Wait: answerWait} // a listing after StopProbe

@@ -343,41 +343,51 @@ func Open(opt Options) (*Engine, error) {
 		err = e.opts.startErr
 	}
 	if err != nil {
-		// A binary from the disk cache that builds but computes
-		// wrongly (damaged, or written by another driver under the
-		// same key) is never trusted: discarded (or bypassed when it
-		// cannot be removed), and the source built and checked
-		// instead. discard drops the binary's checksum, so the second
-		// Open builds the source. Which program failed: the engine's
-		// where its job failed (job/open), else the self-test's.
-		var ste *SelfTestError
-		var stb *selfTestBuildError
-		failed, noProbes := errors.As(err, &ste), errors.As(err, &stb)
-		mainCached, stCached := e.sh.binarySum(e.source(), options) != "", e.selfTestCached()
-		switch {
-		case failed && ste.Check.Name == openJobCheck && mainCached:
-			e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
-		case failed && ste.Check.Name != openJobCheck && stCached:
-			e.sh.discard(e.selfTestSource(), e.st.options, "failed the self-test check "+ste.Check.Name)
-		case noProbes && stCached:
-			e.sh.discard(e.selfTestSource(), e.st.options, "did not start ("+firstLine(err)+")")
-		case !failed && !noProbes && mainCached:
-			return e.retryFromSource(opt, t0, options, err)
-		default:
-			// Built from source and refused: its binaries are not
-			// stored.
-			e.sh.unsave(e.source(), options)
-			e.unsaveSelfTest()
-			e.Close()
-			return nil, err
-		}
-		e.Close()
-		return Open(opt.again(t0, e))
+		return e.notStarted(opt, t0, options, err)
 	}
 	e.keepProgram(options)
 	e.startup = time.Since(t0) + opt.before.took + discoveryCharge()
 	e.compile += opt.before.compile
 	return e, nil
+}
+
+// notStarted is Open's end where the engine e, its attempt begun at t0
+// with the build options, did not start (err). A binary from the disk
+// cache that builds but computes wrongly (damaged, or written by another
+// driver under the same key) is never trusted: discarded (or bypassed
+// when it cannot be removed), and the source built and checked instead,
+// by Open again (discard drops the binary's checksum, so the second Open
+// builds the source). Which program failed: the engine's where its job
+// failed (job/open), else the self-test's. Otherwise err, e closed.
+func (e *Engine) notStarted(opt Options, t0 time.Time, options string, err error) (*Engine, error) {
+	var ste *SelfTestError
+	var stb *selfTestBuildError
+	failed, noProbes := errors.As(err, &ste), errors.As(err, &stb)
+	mainCached, stCached := e.sh.binarySum(e.source(), options) != "", e.selfTestCached()
+	switch {
+	case errors.As(err, new(*NoAnswerError)):
+		// The driver, not the program: the binaries stay, and
+		// no second open waits answerWait again.
+		e.Close()
+		return nil, err
+	case failed && ste.Check.Name == openJobCheck && mainCached:
+		e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
+	case failed && ste.Check.Name != openJobCheck && stCached:
+		e.sh.discard(e.selfTestSource(), e.st.options, "failed the self-test check "+ste.Check.Name)
+	case noProbes && stCached:
+		e.sh.discard(e.selfTestSource(), e.st.options, "did not start ("+firstLine(err)+")")
+	case !failed && !noProbes && mainCached:
+		return e.retryFromSource(opt, t0, options, err)
+	default:
+		// Built from source and refused: its binaries are not
+		// stored.
+		e.sh.unsave(e.source(), options)
+		e.unsaveSelfTest()
+		e.Close()
+		return nil, err
+	}
+	e.Close()
+	return Open(opt.again(t0, e))
 }
 
 // again is opt for Open's next attempt, after the one begun at t0, whose
@@ -612,7 +622,11 @@ func (e *Engine) init(options string) error {
 	e.compile = took
 	e.built = took > 0 && e.sh.binarySum(src, options) == ""
 	e.waited = took > 0 && e.sh.waitedBuild(src, options)
-	if e.q, err = cl.CreateQueue(e.sh.ctx, e.sh.dev); err != nil {
+	e.q, err = withinAnswer("a queue on "+e.desc.Named(), func() (*cl.Queue, error) { return cl.CreateQueue(e.sh.ctx, e.sh.dev) }, func(q *cl.Queue) { _ = q.Release() })
+	if errors.As(err, new(*NoAnswerError)) {
+		return err // it names the device
+	}
+	if err != nil {
 		return fmt.Errorf("opencl: create queue: %w", err)
 	}
 	for _, k := range []struct {

@@ -80,7 +80,10 @@ func acquire(d device) (*shared, error) {
 	if s := join(d.desc.Index); s != nil {
 		return s, nil
 	}
-	ctx, err := createContext(d.dev)
+	ctx, err := withinAnswer("a context for "+d.desc.Named(), func() (*cl.Context, error) { return createContext(d.dev) }, releaseContext)
+	if errors.As(err, new(*NoAnswerError)) {
+		return nil, err // it names the device
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opencl: create context on %s: %w", d.desc.Named(), err)
 	}
@@ -123,6 +126,9 @@ func register(s *shared) (had *shared) {
 
 // createContext is cl.CreateContext; tests see devices' creations overlap.
 var createContext = cl.CreateContext
+
+// releaseContext drops a context the driver made past answerWait.
+func releaseContext(c *cl.Context) { _ = c.Release() }
 
 // release drops one reference; the last releases the programs and context.
 func (s *shared) release() {

@@ -204,13 +204,16 @@ func ProbeChild() {
 // listAll asks each platform for its devices and each device for its
 // details, as gpu's listing does; errors are left for the parent's own.
 func listAll(ps []*Platform) {
+	index := 0
 	for _, p := range ps {
 		ds, err := p.Devices()
 		if err != nil {
 			continue
 		}
 		for _, d := range ds {
-			_, _ = d.Info()
+			info, _ := d.Info()
+			probeSetUp(d, index, info.Name)
+			index++
 		}
 	}
 }
@@ -479,14 +482,15 @@ func signalName(sig syscall.Signal) string {
 
 // probeDeath is the *UnavailableError of a child that died how (SIGSEGV,
 // exit status 3) with report on stdout: the library it was loading, and
-// whether it had come to the devices. Its stderr is left out: Go's trace
-// of a fault is some 250 lines. The library is a driver an ICD loader
-// reaches (traceVendors) where the child died opening it, or where the
-// faulting address (faultLine's "fault" line) lies in code its opening
-// mapped; else the last one loaded (for a driver's abort or exit inside
-// the loader's call, the loader).
+// what it was asked for last: its platforms, its devices, or a device's
+// context or queue (probeSetUp). Its stderr is left out: Go's trace of a
+// fault is some 250 lines. The library is a driver an ICD loader reaches
+// (traceVendors) where the child died opening it, or where the faulting
+// address (faultLine's "fault" line) lies in code its opening mapped; else
+// the last one loaded (for a driver's abort or exit inside the loader's
+// call, the loader).
 func probeDeath(report, how string) error {
-	lib, asked := "", "platforms"
+	lib, asked := "", "its platforms"
 	var code []vendorCode
 	var opening string // the driver traceVendors was opening, "" after
 	var pc uint64
@@ -508,8 +512,14 @@ func probeDeath(report, how string) error {
 			opening = ""
 		case "fault":
 			pc, _ = strconv.ParseUint(rest, 16, 64)
-		case "devices":
-			asked = "devices"
+		case "devices", "set":
+			if line == "devices" || strings.HasPrefix(line, "set up ") {
+				asked = "its devices"
+			}
+		default:
+			if s := probeStep(line); s != "" {
+				asked = s // a context or queue (probeSetUp)
+			}
 		}
 	}
 	if opening != "" {
@@ -522,7 +532,7 @@ func probeDeath(report, how string) error {
 		verb = "ended the process"
 	}
 	return &UnavailableError{Kind: ErrCrashed,
-		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for its %s", lib, verb, how, asked),
+		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for %s", lib, verb, how, asked),
 		Hint: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + EnvLibrary +
 			"=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
 }
@@ -644,6 +654,8 @@ func runChild(cmd *exec.Cmd) (stdout, stderr string, err error) {
 	defer out.Close()
 	defer errOut.Close()
 	cmd.Stdout, cmd.Stderr = out, errOut
+	probeReport.Store(out) // ProbeAsked reads it while the child runs
+	defer probeReport.Store(nil)
 	err = runTracked(cmd)
 	return fileHead(out, 1<<20), fileHead(errOut, 64<<10), err
 }

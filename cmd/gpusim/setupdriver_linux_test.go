@@ -1,0 +1,145 @@
+//go:build amd64 || arm64
+
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// setUpCase is a command run under the forwarding driver
+// (testdata/fakecl/fwd.c) with FAKECL_FAULT=fault: its exit status and
+// what its stderr holds. record says whether the cache holds the probe's
+// record (the driver is loaded at once, no child).
+type setUpCase struct {
+	fault  string
+	record bool
+	line   string
+	code   int
+	want   string
+}
+
+// TestSetUpFaultingDriver: a driver that lists its devices and then hangs
+// or crashes creating a device's context or queue ends the commands that
+// open the device: run --device 0, run --engine opencl, selftest and bench
+// --engines opencl exit 1 with an error that names the step, the device
+// and the driver, and the driver's hint; auto (a plain run) runs on simd
+// with it in its note, exit 0. A hang is bounded as the listing is, 10 s,
+// in gpusim itself and in the probe's child, whose wait names the step
+// the child is in; a crash is the probe child's, which creates a context
+// and a queue on each device. Each hang waited for ever, each crash
+// printed Go's trace (200 to 250 lines) and exited 2. The commands run at
+// once: a hang waits the 10 s, asleep. gpusim devices, which creates
+// nothing itself, says so too where the probe's child runs (it listed the
+// devices, exit 0).
+func TestSetUpFaultingDriver(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	warm := filepath.Join(t.TempDir(), "cache")
+	env := append(os.Environ(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_REAL="+real)
+	// The programs built and the probe's record made, without a fault.
+	cmd := exec.Command("gpusim", "selftest")
+	cmd.Env = append(env, "GPUSIM_CACHE_DIR="+warm)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("selftest under the forwarding driver: %v\n%s", err, out)
+	}
+	const hangHint = "\ngpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
+	const crashHint = "\ngpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too"
+	ctxSaid := "the OpenCL driver " + lib + " did not answer in 10 s when asked for a context for device 0 ("
+	queueSaid := strings.Replace(ctxSaid, "a context for", "a queue on", 1)
+	crashCtx := "the OpenCL driver " + lib + " crashed (SIGSEGV) when asked for a context for device 0 ("
+	crashQueue := strings.Replace(crashCtx, "a context for", "a queue on", 1)
+	const auto = "run --lanes 2e7 --steps 100"
+	cases := []setUpCase{
+		{"hang:clCreateContext", true, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + ctxSaid},
+		{"hang:clCreateContext", true, "run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + ctxSaid},
+		{"hang:clCreateContext", true, "selftest", 1, ctxSaid},
+		{"hang:clCreateContext", true, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none", 1, ctxSaid},
+		{"hang:clCreateContext", true, auto, 0, "gpusim: note: opencl"},
+		{"hang:clCreateCommandQueue", true, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + queueSaid},
+		// selftest opens the device twice (its two programs): one wait.
+		{"hang:clCreateCommandQueue", true, "selftest", 1, queueSaid},
+		// No record: the probe's child hangs, and its wait names the step.
+		{"hang:clCreateContext", false, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + ctxSaid},
+		{"hang:clCreateCommandQueue", false, auto, 0, "gpusim: note: opencl failed, running on simd: " + queueSaid},
+		// devices, which creates nothing, says so too, where it listed
+		// the devices a run then crashed on or waited for ever on.
+		{"hang:clCreateCommandQueue", false, "devices", 1, "gpusim: error: " + queueSaid},
+		{"crash:clCreateContext", false, "devices", 1, "gpusim: error: " + crashCtx},
+		{"crash:clCreateContext", false, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + crashCtx},
+		{"crash:clCreateContext", false, "selftest", 1, "gpusim: error: " + crashCtx},
+		{"crash:clCreateContext", false, auto, 0, "gpusim: note: opencl failed, running on simd: " + crashCtx},
+		{"crash:clCreateCommandQueue", false, "run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + crashQueue},
+		{"crash:clCreateCommandQueue", false, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none", 1, crashQueue},
+	}
+	var wg sync.WaitGroup
+	results := make([]setUpResult, len(cases))
+	for i, c := range cases {
+		cache := filepath.Join(t.TempDir(), "cache")
+		if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+			t.Fatal(err)
+		}
+		if !c.record {
+			if err := os.Remove(filepath.Join(cache, "opencl-probe")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wg.Go(func() { results[i] = runSetUpCase(c, append(env, "GPUSIM_CACHE_DIR="+cache, "FAKECL_FAULT="+c.fault)) })
+	}
+	wg.Wait()
+	for i, c := range cases {
+		r := results[i]
+		name := c.fault + " probed " + c.line
+		if c.record {
+			name = c.fault + " recorded " + c.line
+		}
+		t.Run(name, func(t *testing.T) {
+			hint := hangHint
+			if strings.HasPrefix(c.fault, "crash") {
+				hint = crashHint
+			}
+			if c.code == 0 {
+				hint = strings.Replace(hint, "gpusim: hint: ", "gpusim: note: hint for opencl: ", 1)
+			}
+			switch {
+			case r.hung:
+				t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
+			case r.code != c.code || !strings.Contains(r.stderr, c.want) || !strings.Contains(r.stderr, hint):
+				t.Errorf("exit status %d, stderr %q: want exit status %d, %q and the hint %q", r.code, r.stderr, c.code, c.want, hint)
+			case strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "SIGSEGV: "):
+				t.Errorf("stderr %q: Go's trace", r.stderr)
+			}
+			// One wait of 10 s, and simd's job for auto.
+			if r.took > 25*time.Second {
+				t.Errorf("took %v, want the 10 s wait at most and the job", r.took)
+			}
+		})
+	}
+}
+
+// setUpResult is how a setUpCase's command ended.
+type setUpResult struct {
+	hung   bool // still running at runSetUpCase's bound
+	code   int
+	took   time.Duration
+	stderr string
+}
+
+// runSetUpCase runs c's command with env, 40 s at most.
+func runSetUpCase(c setUpCase, env []string) setUpResult {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "gpusim", strings.Fields(c.line)...)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	_ = cmd.Run()
+	return setUpResult{hung: ctx.Err() != nil, code: cmd.ProcessState.ExitCode(), took: time.Since(t0), stderr: stderr.String()}
+}

@@ -1,0 +1,89 @@
+package cl
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// The probe's child (ProbeChild) also creates a context and a queue on
+// each device it lists, and releases them, so that a driver that crashes
+// there (SIGSEGV in clCreateContext) is Load's *UnavailableError naming
+// the step, not Go's trace (exit 2) in gpusim itself; a child that hangs
+// there is named by ProbeAsked. On pocl on the 2-core development VM it
+// cost nothing measurable: gpusim devices with no record, median of 9
+// interleaved runs, 80 ms listing only, 79 ms with the context and queue
+// (a tiny program built and launched as well: 109 ms with pocl's own
+// cache warm, 735 ms with it cold, so the child builds nothing). A start
+// whose record holds runs no child, so a driver that crashes there later
+// still takes the process with it.
+
+// probeSetUp creates a context and a queue on dev, device index of the
+// listing (gpu's index: every platform's devices in order) named name,
+// and releases them; each step is said first in the child's report
+// ("context N NAME", "queue N NAME"), so that a crash or a hang in it is
+// named (probeStep).
+func probeSetUp(dev *Device, index int, name string) {
+	traceLine("context %d %s", index, name)
+	ctx, err := CreateContext(dev)
+	if err != nil {
+		return
+	}
+	defer ctx.Release()
+	traceLine("queue %d %s", index, name)
+	if q, err := CreateQueue(ctx, dev); err == nil {
+		q.Release()
+	}
+	traceLine("set up %d", index)
+}
+
+// probeStep is what a line of the child's report says the driver was
+// asked for next: "a context for device 0 (NAME)" for "context 0 NAME",
+// "a queue on device 0 (NAME)" for "queue 0 NAME", "" for another line.
+func probeStep(line string) string {
+	for _, s := range []struct{ prefix, what string }{{"context ", "a context for"}, {"queue ", "a queue on"}} {
+		rest, ok := strings.CutPrefix(line, s.prefix)
+		if !ok {
+			continue
+		}
+		n, name, _ := strings.Cut(rest, " ")
+		if _, err := strconv.Atoi(n); err != nil {
+			return ""
+		}
+		return fmt.Sprintf("%s device %s (%s)", s.what, n, name)
+	}
+	return ""
+}
+
+// probeReport is the report of the probe's child while it runs (a file
+// in memory), nil where none runs or its report is a pipe.
+var probeReport atomic.Pointer[os.File]
+
+// ProbeAsked is what the probe's child running now was last asked of the
+// driver, where that was a device's context or queue ("a context for
+// device 0 (NAME)"), with the library it loaded; else "", "": the words of
+// a wait for the devices that ended with the child still in the driver.
+func ProbeAsked() (asked, lib string) {
+	p := probeReport.Load()
+	if p == nil {
+		return "", ""
+	}
+	b := make([]byte, 1<<16)
+	n, _ := p.ReadAt(b, 0)
+	for line := range strings.Lines(string(b[:n])) {
+		if !strings.HasSuffix(line, "\n") {
+			break // being written
+		}
+		line = strings.TrimSuffix(line, "\n")
+		if l, ok := strings.CutPrefix(line, "load "); ok {
+			lib = l
+		}
+		asked = probeStep(line)
+	}
+	if asked == "" {
+		return "", ""
+	}
+	return asked, lib
+}

@@ -1,0 +1,53 @@
+package cl
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestProbeDeathStep: a child that died creating a device's context or
+// queue (probeSetUp's "context N NAME", "queue N NAME") names the step
+// and the device, where it said "when asked for its devices"; after the
+// device's set-up ("set up N"), its devices again.
+func TestProbeDeathStep(t *testing.T) {
+	for _, c := range []struct{ report, want string }{
+		{"load /a.so\ndevices\ncontext 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a context for device 0 (GPU X)"},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a queue on device 0 (GPU X)"},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nset up 0\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices"},
+	} {
+		if got := probeDeath(c.report, "SIGSEGV").Error(); got != c.want {
+			t.Errorf("probeDeath(%q) = %q, want %q", c.report, got, c.want)
+		}
+	}
+}
+
+// TestProbeAsked: while a child runs, ProbeAsked reads its report so far:
+// the step it is in where that is a context or a queue, with the library
+// it loaded; nothing where it is elsewhere (the listing, after the
+// set-up) or no child runs.
+func TestProbeAsked(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "report"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if asked, lib := ProbeAsked(); asked != "" || lib != "" {
+		t.Errorf("no child: ProbeAsked() = %q, %q, want nothing", asked, lib)
+	}
+	probeReport.Store(f)
+	defer probeReport.Store(nil)
+	for _, c := range []struct{ more, asked, lib string }{
+		{probeHello + "\nload /a.so\ndevices\n", "", ""},
+		{"context 1 GPU X\n", "a context for device 1 (GPU X)", "/a.so"},
+		{"queue 1 GPU X\nset", "a queue on device 1 (GPU X)", "/a.so"}, // a line half written
+		{" up 1\n", "", ""},
+	} {
+		if _, err := f.WriteString(c.more); err != nil {
+			t.Fatal(err)
+		}
+		if asked, lib := ProbeAsked(); asked != c.asked || lib != c.lib {
+			t.Errorf("after %q: ProbeAsked() = %q, %q, want %q, %q", c.more, asked, lib, c.asked, c.lib)
+		}
+	}
+}
