@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/kernels"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -319,6 +320,9 @@ func Open(opt Options) (*Engine, error) {
 	if e.sh, err = acquire(d); err != nil {
 		return nil, err
 	}
+	// The build, the self-test's launches and the first launch: a stop
+	// names what it waited for where the driver hangs in them.
+	defer interrupt.Waiting("the OpenCL driver to start " + d.desc.Named())()
 	err = e.init(options)
 	if own := (*ownRebuild)(nil); errors.As(err, &own) {
 		// The kernels' own local memory changes the build options:

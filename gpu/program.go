@@ -15,6 +15,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/kernels"
 )
 
@@ -465,7 +466,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 	var rejected error
 	var refused string
 	if bin != nil {
-		p, err := cl.BuildProgramFromBinary(ctx, dev, bin, options)
+		p, err := loadProgram(ctx, dev, bin, options, h.device)
 		if err == nil {
 			countHit(options)
 			return p, binSum, done, false, nil, false, nil
@@ -508,7 +509,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		} else if again != nil {
 			corrupt := fmt.Sprintf("cache: %s is corrupt or stale", path)
 			cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) })
-			p, err := cl.BuildProgramFromBinary(ctx, dev, again, options)
+			p, err := loadProgram(ctx, dev, again, options, h.device)
 			if err == nil {
 				countHit(options)
 				if unlock != nil {
@@ -538,7 +539,9 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 	if h.compiling != nil {
 		h.compiling()
 	}
+	building := interrupt.Waiting("the OpenCL driver to build the program for " + h.device)
 	p, err = cl.BuildProgram(ctx, dev, source, options)
+	building()
 	if rejected != nil {
 		// Said once the source's build is known: where it fails too
 		// (pocl rejects both without a writable kernel cache), the
@@ -554,6 +557,14 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		unlock = nil
 	}
 	return p, "", nil, kept, unlock, waited, err
+}
+
+// loadProgram is cl.BuildProgramFromBinary of a program from gpusim's
+// cache for device (its label), under interrupt.Waiting: a driver that
+// hangs loading it is named at a stop.
+func loadProgram(ctx *cl.Context, dev *cl.Device, bin []byte, options, device string) (*cl.Program, error) {
+	defer interrupt.Waiting("the OpenCL driver to load the program for " + device + " from gpusim's cache")()
+	return cl.BuildProgramFromBinary(ctx, dev, bin, options)
 }
 
 // buildWait bounds buildShared's wait for another process's build: pocl

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -142,4 +143,71 @@ func runSetUpCase(c setUpCase, env []string) setUpResult {
 	t0 := time.Now()
 	_ = cmd.Run()
 	return setUpResult{hung: ctx.Err() != nil, code: cmd.ProcessState.ExitCode(), took: time.Since(t0), stderr: stderr.String()}
+}
+
+// TestStopFaultingDriver: a stop (SIGINT, SIGTERM) or --timeout while the
+// driver hangs in a call that cannot be cut short, a build, the load of a
+// cached program or a first launch, ends the command with the stop's
+// status and message, after a note naming what it waited for
+// (interrupt.WaitingNote): "gpusim: interrupted" alone did not say the
+// driver had hung, nor in what.
+func TestStopFaultingDriver(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	warm := filepath.Join(t.TempDir(), "cache")
+	env := append(os.Environ(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_REAL="+real)
+	cmd := exec.Command("gpusim", "run", "--device", "0", "--lanes", "1000", "--steps", "10")
+	cmd.Env = append(env, "GPUSIM_CACHE_DIR="+warm)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("a run under the forwarding driver: %v\n%s", err, out)
+	}
+	const note = "gpusim: note: stopped while waiting for the OpenCL driver to "
+	const cut = ", which a stop cannot cut short: it was left to end with the process\n"
+	run := "run --device 0 --lanes 1000 --steps 10"
+	for _, c := range []struct {
+		fault string
+		warm  bool
+		line  string
+		sig   syscall.Signal // 0: the line's --timeout
+		code  int
+		want  string // the note's step, before " device 0 ("
+		last  string
+	}{
+		{"hang:clBuildProgram", false, run, syscall.SIGINT, 130, "build the program for", "gpusim: interrupted\n"},
+		{"hang:clBuildProgram", false, "selftest", syscall.SIGTERM, 143, "build the program for", "gpusim: terminated\n"},
+		{"hang:clBuildProgram", false, run + " --timeout 2s", 0, 124, "build the program for", "gpusim: error: --timeout: run exceeded 2s\n"},
+		{"hang:clCreateProgramWithBinary", true, run, syscall.SIGINT, 130, "load the program for", "gpusim: interrupted\n"},
+		{"hang:clFinish", true, run + " --timeout 2s", 0, 124, "start", "gpusim: error: --timeout: run exceeded 2s\n"},
+	} {
+		t.Run(c.fault+" "+c.line, func(t *testing.T) {
+			t.Parallel()
+			cache := filepath.Join(t.TempDir(), "cache")
+			if c.warm {
+				if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
+			cmd.Env = append(env, "GPUSIM_CACHE_DIR="+cache, "FAKECL_FAULT="+c.fault)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			kill := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			if c.sig != 0 {
+				time.Sleep(2 * time.Second) // in the driver's call
+				if err := cmd.Process.Signal(c.sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = cmd.Wait()
+			got := stderr.String()
+			_, step, _ := strings.Cut(got, note)
+			if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.HasPrefix(step, c.want+" device 0 (") || !strings.HasSuffix(got, cut+c.last) {
+				t.Errorf("exit status %d, stderr %q: want %d, the note that it waited for the driver to %s device 0, and last %q", code, got, c.code, c.want, c.last)
+			}
+		})
+	}
 }

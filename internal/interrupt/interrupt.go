@@ -502,6 +502,9 @@ func forcedExit(stderr io.Writer, status int, msg string, exit func(int), now bo
 		// ends on its own, with its whole report.
 		return
 	}
+	if msg != "" {
+		msg = WaitingNote() + msg // a driver's call that did not return
+	}
 	if done {
 		msg += "gpusim: note: stopped again while it wrote its report: the run was complete, and any files it wrote are whole, but the report is cut short\n"
 	}
