@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -221,18 +222,30 @@ func listAll(ps []*Platform) {
 // mappedFiles lists the files mapped into this process
 // (/proc/self/maps), without repeats.
 func mappedFiles() []string {
-	b, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
+	for f := range mapsFields() {
 		if len(f) == 6 && strings.HasPrefix(f[5], "/") && !slices.Contains(out, f[5]) {
 			out = append(out, f[5])
 		}
 	}
 	return out
+}
+
+// mapsFields yields the fields of each line of /proc/self/maps (address
+// range, permissions, offset, device, inode, and the file where one is
+// mapped), none where it cannot be read.
+func mapsFields() iter.Seq[[]string] {
+	return func(yield func([]string) bool) {
+		b, err := os.ReadFile("/proc/self/maps")
+		if err != nil {
+			return
+		}
+		for line := range strings.Lines(string(b)) {
+			if !yield(strings.Fields(line)) {
+				return
+			}
+		}
+	}
 }
 
 // probeFirst is Load's probe (EnableProbe): nil where the cache holds
@@ -609,13 +622,8 @@ func traceVendors(c candidate) {
 // codeRanges lists the ranges of this process's memory mapped from a
 // file to run (/proc/self/maps), each as "START END" in hex.
 func codeRanges() []string {
-	b, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
+	for f := range mapsFields() {
 		if len(f) != 6 || !strings.Contains(f[1], "x") || !strings.HasPrefix(f[5], "/") {
 			continue
 		}
