@@ -29,7 +29,8 @@ const threadsHint = "ulimit -u (RLIMIT_NPROC) counts every thread of every proce
 // threads.GoSpare more, and one it cannot start aborts the process
 // (fakecgo: pthread_create failed, or Go's "runtime: failed to create new
 // OS thread"), with a page of trace and no word of the limit. Where the
-// room fits a run on fewer threads, procs is the GOMAXPROCS that fits and
+// room fits a run on fewer threads, procs is the GOMAXPROCS that fits
+// with threads.GoMargin to spare (threads.FitProcs) and
 // err the note to print: the results are bit for bit the same on any
 // number of workers (docs/reproducibility.md), and goroutines beyond
 // GOMAXPROCS (--workers) take no thread. Where it fits not even
@@ -57,7 +58,7 @@ func threadsShort(args []string) (err *envError, procs int) {
 		whose += fmt.Sprintf(", %d of them this one's", self)
 	}
 	want := count.SatAdd(used, need)
-	fit := int(min(room+self, 1<<20)) - threads.GoSpare
+	fit := threads.FitProcs(room + self)
 	if fit >= 1 {
 		return &envError{name: "ulimit -u", msg: fmt.Sprintf("the process limit (ulimit -u %d) leaves %s free (%s), under the %d more a run with GOMAXPROCS=%d may start (Go's runtime runs up to %d threads there): raise it to ulimit -u %d or more",
 			limit, count.Noun(room, "thread"), whose, need, was, was+threads.GoSpare, want)}, fit

@@ -11,6 +11,28 @@ package threads
 // and 22. A thread Go's runtime cannot start aborts the process.
 const GoSpare = 8
 
+// GoMargin is the threads kept free beyond GoSpare where GOMAXPROCS is
+// lowered to fit the process limit (FitProcs): on a loaded machine Go's
+// runtime starts more threads for system calls that a busy core holds up,
+// and under ulimit -u 12, with none of the user's other threads running, a
+// run lowered to GOMAXPROCS=4 (4 + GoSpare = 12) aborted in pthread_create
+// during the project's CI (its full suite on 2 cores). A guess past that
+// one reading, not a bound: no bound holds for a thread count a machine's
+// load drives.
+const GoMargin = 2
+
+// FitProcs is the GOMAXPROCS to run with where total threads in all are
+// left to the process (the room the limit leaves and those it runs):
+// total less GoSpare, less GoMargin where that leaves at least 1, and at
+// most 1<<20; 0 or less where not even GOMAXPROCS=1 fits.
+func FitProcs(total uint64) int {
+	fit := int(min(total, 1<<20)) - GoSpare
+	if fit > 1 {
+		fit = max(fit-GoMargin, 1)
+	}
+	return fit
+}
+
 // GoNeed is the threads a process whose Go runtime runs procs threads
 // (GOMAXPROCS) starts beyond the self it runs now (Self): procs+GoSpare
 // less self, 0 where it runs that many already.
