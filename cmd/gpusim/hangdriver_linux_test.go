@@ -668,3 +668,46 @@ func childrenOf(pid int) []string {
 	}
 	return out
 }
+
+// TestProbeChildNamed: the probe's child, held by a driver that hangs as it
+// lists its platforms, bears its parent's name in ps, top and pgrep -x
+// (comm), it and each of its threads, where the kernel named it after the
+// file it executes, /proc/self/exe: "exe".
+func TestProbeChildNamed(t *testing.T) {
+	lib := hangingDriver(t)
+	cmd := exec.Command("gpusim", "devices")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	parent, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []string
+	for deadline := time.Now().Add(8 * time.Second); len(kids) == 0; time.Sleep(50 * time.Millisecond) {
+		if kids = childrenOf(cmd.Process.Pid); len(kids) == 0 && time.Now().After(deadline) {
+			t.Fatal("no probe child within 8 s")
+		}
+	}
+	// The child names itself as it starts: it has 5 s to.
+	pid, _, _ := strings.Cut(kids[0], " ")
+	var wrong []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		tasks, _ := filepath.Glob("/proc/" + pid + "/task/*/comm")
+		wrong = nil
+		for _, p := range tasks {
+			if b, err := os.ReadFile(p); err == nil && string(b) != string(parent) {
+				wrong = append(wrong, fmt.Sprintf("%s reads %q", p, b))
+			}
+		}
+		if len(tasks) > 0 && len(wrong) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the probe's child %s (%d threads): %q; want its parent's name %q", pid, len(tasks), wrong, parent)
+		}
+	}
+}

@@ -180,11 +180,13 @@ func traceLine(format string, args ...any) {
 // devices with their details, writes its report on stdout (probeTrace)
 // and exits 0, whether OpenCL loaded or not: only a driver that ends the
 // process ends it otherwise. The stop signals are ignored: the parent
-// handles them, and the child dies with it.
+// handles them, and the child dies with it. It takes its parent's name
+// (nameAfterParent), where ps named it "exe".
 func ProbeChild() {
 	if !isProbeChild() {
 		return
 	}
+	nameAfterParent()
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	before := mappedFiles()
 	probeTrace = bufio.NewWriter(os.Stdout)

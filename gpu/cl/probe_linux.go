@@ -3,6 +3,8 @@ package cl
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -16,6 +18,23 @@ const isLinux = true
 // dieWithParent has a child killed when this process exits, as one that a
 // hanging driver holds would outlive it.
 func dieWithParent(a *syscall.SysProcAttr) { a.Pdeathsig = syscall.SIGKILL }
+
+// nameAfterParent gives the probe's child and its threads its parent's
+// name (comm: what ps, top, pgrep -x and killall see): the kernel names a
+// process after the file it executes, and the child's, /proc/self/exe,
+// named it "exe" (as sysmem's restart restores its name). Threads started
+// later (the driver's) take it from the thread that starts them.
+func nameAfterParent() {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(os.Getppid()) + "/comm")
+	name := strings.TrimSuffix(string(b), "\n")
+	if err != nil || name == "" {
+		return
+	}
+	tasks, _ := filepath.Glob("/proc/self/task/*/comm")
+	for _, p := range tasks {
+		_ = os.WriteFile(p, []byte(name), 0)
+	}
+}
 
 // limitsKey is the limits under which a driver may fail to map or start
 // its threads (ulimit -v, -u, -s), a line of the probe's key.

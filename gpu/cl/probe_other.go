@@ -12,6 +12,8 @@ const isLinux = false
 
 func dieWithParent(*syscall.SysProcAttr) {}
 
+func nameAfterParent() {}
+
 func limitsKey() string { return "" }
 
 // probeOutput is nil: the probe does not run here.
