@@ -228,6 +228,16 @@ func fakeResult(method string) string {
 	return `echo '{"result": {"method": "` + method + `", "lanes": 1000, "steps": 10, "sample_lanes": 1000, "sample_steps": 10, "seconds": 0.01, "ns_per_lane_step": 1000, "workload_seconds": 0.01, "scaled": false, "mean": 72.0, "std": 5.77}, "modules": {}, "setup": {}}'` + "\n"
 }
 
+// loopThenVector is a fake interpreter's script that gives loop's result,
+// starts vector and then waits (60 s) for the stop that kills it.
+func loopThenVector() string {
+	return `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
+echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
+` + fakeResult("loop") + `echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
+exec sleep 60
+`
+}
+
 // pythonStopConfig is a benchmark of the Python baseline's loop and
 // vector alone, on 1000 x 10 once, through the fake interpreter py.
 func pythonStopConfig(py string) Config {
@@ -246,11 +256,7 @@ func pythonStopConfig(py string) Config {
 // loop's result. The baseline's finished versions were dropped, and
 // not_run said "python baseline".
 func TestRunStoppedKeepsPythonVersions(t *testing.T) {
-	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
-echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
-`+fakeResult("loop")+`echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
-exec sleep 60
-`)
+	py := fakeInterpreter(t, loopThenVector())
 	c := pythonStopConfig(py)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -310,11 +316,7 @@ exec sleep 60
 // had no Python baseline (not run "python baseline: 2 of 2 versions"), the
 // ended versions only in the report after the script's return.
 func TestRunStoppedSnapshotKeepsPythonVersions(t *testing.T) {
-	py := fakeInterpreter(t, `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'
-echo 'gpusim-baseline: start loop 1000x10 on 1000 lanes' >&2
-`+fakeResult("loop")+`echo 'gpusim-baseline: start vector 1000x10 on 1000 lanes' >&2
-exec sleep 60
-`)
+	py := fakeInterpreter(t, loopThenVector())
 	c := pythonStopConfig(py)
 	c.Snapshot = &Snapshot{}
 	ctx, cancel := context.WithCancelCause(context.Background())
