@@ -682,7 +682,7 @@ func forgetCacheNotes(t *testing.T) {
 	all := func(string) bool { return true }
 	saved := cacheNotes.Drop(all)
 	t.Cleanup(func() {
-		for _, n := range append(saved, cacheNotes.Drop(all)...) {
+		for _, n := range slices.Concat(saved, cacheNotes.Drop(all)) {
 			cacheNotes.Add("%s", n)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,7 +92,8 @@ func TestSetUpFaultingDriver(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		wg.Go(func() { results[i] = runSetUpCase(c, append(env, "GPUSIM_CACHE_DIR="+cache, "FAKECL_FAULT="+c.fault)) })
+		caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault})
+		wg.Go(func() { results[i] = runSetUpCase(c, caseEnv) })
 	}
 	wg.Wait()
 	for i, c := range cases {
@@ -188,7 +190,10 @@ func TestStopFaultingDriver(t *testing.T) {
 				}
 			}
 			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
-			cmd.Env = append(env, "GPUSIM_CACHE_DIR="+cache, "FAKECL_FAULT="+c.fault)
+			// A copy: the subtests run at once, and an append to env would
+			// write them all into its spare capacity (each case took another's
+			// cache and fault in CI).
+			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault})
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {

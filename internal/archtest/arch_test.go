@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"io/fs"
 	"math"
 	"os"
@@ -275,5 +276,119 @@ func TestPackageSizes(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("docs/architecture.md's package map gives no package's size")
+	}
+}
+
+// TestClosuresCopyShared checks that no function literal appends to a slice
+// it shares with the code around it (a variable declared outside it, the
+// package's included) unless it stores the result back in that variable:
+// append(shared, x) writes x into shared's spare capacity, where every other
+// such append writes too, so closures run at once (parallel subtests,
+// goroutines) took each other's values. TestStopFaultingDriver's subtests
+// did exactly that with a shared environment and ran each case under
+// another's fault and cache (CI, stop 67). slices.Concat(shared, more)
+// copies.
+func TestClosuresCopyShared(t *testing.T) {
+	dir := root(t)
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") && path != dir {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		for _, at := range sharedAppends(f) {
+			t.Errorf("%s:%d: a closure appends to %s, which it shares: copy with slices.Concat(%s, ...) or store the result back in %s", rel, fset.Position(at.Pos()).Line, at.Name, at.Name, at.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sharedAppends returns the first argument of every append call in a
+// function literal of f whose first argument is a variable declared outside
+// that literal (the parser's object resolution: nil for the package's and
+// other files' variables) and whose result is not assigned back to it.
+// Found is in source order.
+func sharedAppends(f *ast.File) []*ast.Ident {
+	var found []*ast.Ident
+	seen := map[*ast.Ident]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		lit, ok := n.(*ast.FuncLit)
+		if !ok {
+			return true
+		}
+		back := map[*ast.CallExpr]bool{}
+		ast.Inspect(lit.Body, func(m ast.Node) bool {
+			if as, ok := m.(*ast.AssignStmt); ok && len(as.Lhs) == len(as.Rhs) {
+				for i, r := range as.Rhs {
+					if c, ok := r.(*ast.CallExpr); ok && len(c.Args) > 0 && types.ExprString(as.Lhs[i]) == types.ExprString(c.Args[0]) {
+						back[c] = true
+					}
+				}
+			}
+			c, ok := m.(*ast.CallExpr)
+			if !ok || back[c] || len(c.Args) < 2 {
+				return true
+			}
+			if fn, ok := c.Fun.(*ast.Ident); !ok || fn.Name != "append" {
+				return true
+			}
+			id, ok := c.Args[0].(*ast.Ident)
+			if !ok || seen[id] || id.Obj != nil && id.Obj.Pos() >= lit.Pos() && id.Obj.Pos() < lit.End() {
+				return true
+			}
+			seen[id] = true
+			found = append(found, id)
+			return true
+		})
+		return true // a literal inside lit shares lit's variables too
+	})
+	return found
+}
+
+// TestSharedAppends checks sharedAppends on the forms it must find and
+// those it must leave.
+func TestSharedAppends(t *testing.T) {
+	const src = `package p
+
+var pkgArgs = []string{"a"}
+
+func f(env []string, run func(func())) {
+	base := append(env, "x")
+	run(func() { use(append(base, "found1")) })
+	run(func() { use(append(pkgArgs, "found2")) })
+	run(func() {
+		mine := []string{}
+		mine = append(mine, "left: its own")
+		run(func() { use(append(mine, "found3")) })
+		use(append(mine, "left: declared in this literal"))
+	})
+	run(func() { base = append(base, "left: stored back") })
+	run(func() { use(slices.Concat(base, []string{"left: a copy"})) })
+	use(append(base, "left: no closure"))
+}
+`
+	f, err := parser.ParseFile(token.NewFileSet(), "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, id := range sharedAppends(f) {
+		got = append(got, id.Name)
+	}
+	if want := []string{"base", "pkgArgs", "mine"}; !slices.Equal(got, want) {
+		t.Errorf("sharedAppends found %q, want %q", got, want)
 	}
 }
