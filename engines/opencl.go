@@ -292,8 +292,12 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		ds  []gpu.DeviceDesc
 		err error
 	}
+	// listDevices is read here, not on the wait's goroutine, which can
+	// outlive this call (and a test's stand-in for it, which the race
+	// detector saw restored while that goroutine read it).
+	list := listDevices
 	l, ok := withinWait(answerWait, func() listing {
-		ds, err := listDevices()
+		ds, err := list()
 		return listing{ds, err}
 	})
 	if !ok {
@@ -341,8 +345,9 @@ func devicesWithin() (ds []gpu.DeviceDesc, ok bool, err error) {
 		ds  []gpu.DeviceDesc
 		err error
 	}
+	list := listDevices // read here: the goroutine can outlive this call (listedWithin)
 	l, ok := WithinListWait(func() listing {
-		ds, err := listDevices()
+		ds, err := list()
 		return listing{ds, err}
 	})
 	if errors.Is(l.err, cl.ErrNoAnswer) {
