@@ -49,8 +49,8 @@ run: build
 test:
 	$(INTERPENV) $(GOENV) $(GO) test -timeout 25m ./...
 
-# The CLI's tests with the race detector (opt-in, not in CI: some 6 minutes
-# on two cores). The test binary is every gpusim the scripts start, so their
+# The CLI's tests with the race detector (some 12 minutes on two cores; CI
+# runs it over the packages that wait from goroutines, .ci/run). The test binary is every gpusim the scripts start, so their
 # child processes run under it too; GORACE's log_path gathers the reports
 # of all of them, and any report fails the target, whatever the exit status
 # a script expected. -race needs cgo (a C compiler); RACE_PKGS=./... for
