@@ -41,7 +41,11 @@ func stderrInFile(files []string, err error) error {
 // refused as damaged; any other error of such a command line (a bad
 // --lanes beside it) was too. It goes to stdout then, which carries no
 // report in a refusal, or nowhere (io.Discard) where stdout goes to one of
-// those files too (&>> p1.json): the exit status says it.
+// those files too (&>> p1.json): the exit status says it. But where
+// stderr's file holds nothing and is written from its start (&> out.csv,
+// > out.csv 2>&1: the shell emptied it before gpusim started), there is
+// nothing in it to keep, and the message goes there, as any program's
+// would: run --out out.csv &> out.csv exited 2 without a word.
 func messageStream(args []string, err error, stdout, stderr io.Writer) io.Writer {
 	var files []string
 	named := fileArgs(args)
@@ -51,9 +55,21 @@ func messageStream(args []string, err error, stdout, stderr io.Writer) io.Writer
 		return stderr
 	}
 	if namesStdio(named, stdout, nil) || namesStdio(files, stdout, nil) {
+		if f := streamFile(stderr); f != nil && emptiedFile(f) {
+			return stderr
+		}
 		return io.Discard
 	}
 	return stdout
+}
+
+// streamFile is w, stdout or stderr, as the *os.File it writes to, or nil.
+func streamFile(w io.Writer) *os.File {
+	if t, ok := w.(*trackedWriter); ok {
+		w = t.w
+	}
+	f, _ := w.(*os.File)
+	return f
 }
 
 // stopStream is where a forced exit (interrupt.Exit after a stop's grace,
@@ -172,11 +188,8 @@ func namesStdio(args []string, stdout, stderr io.Writer) bool {
 // regular file or a FIFO (a redirection to one: 2> fifo), else nil. A
 // FIFO's name is stat'ed without opening it, which would block.
 func streamInfo(w io.Writer) fs.FileInfo {
-	if t, ok := w.(*trackedWriter); ok {
-		w = t.w
-	}
-	f, ok := w.(*os.File)
-	if !ok {
+	f := streamFile(w)
+	if f == nil {
 		return nil
 	}
 	fi, err := f.Stat()

@@ -147,3 +147,45 @@ func TestEarlyNoteNotIntoListPart(t *testing.T) {
 		t.Errorf("the part that stderr went to gained %q", bytes.TrimPrefix(after, before))
 	}
 }
+
+// TestRefusalIntoEmptiedFile: a refusal where stdout and stderr both go to
+// a file the command line names is written there where the shell emptied
+// it as it started gpusim (run --daily-out d.csv &> d.csv: nothing in it
+// to keep), and nowhere where it is appended to (&>> p.json, a part an
+// earlier run saved, left as it was). Both exited 2 without a word.
+func TestRefusalIntoEmptiedFile(t *testing.T) {
+	dir := t.TempDir()
+	part := twoParts(t, dir)[1]
+	csv := filepath.Join(dir, "d.csv")
+	for _, c := range []struct {
+		name string
+		file string
+		flag int
+		args []string
+		want string // what the file holds after, "" for as it was
+	}{
+		{"appended", part, os.O_APPEND, []string{"run", "--lanes", "0", "--save", part}, ""},
+		{"output", csv, os.O_TRUNC, []string{"run", "--lanes", "10", "--steps", "1", "--daily-out", csv}, `gpusim: error: --daily-out: "` + csv + `" is also the file stdout goes to`},
+		{"bad flag", part, os.O_TRUNC, []string{"run", "--lanes", "0", "--save", part}, `gpusim: error: --lanes: invalid value "0": 0 is out of range (valid range 1..2^64-1)`},
+	} {
+		before, _ := os.ReadFile(c.file)
+		f, err := os.OpenFile(c.file, os.O_WRONLY|os.O_CREATE|c.flag, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := runContext(context.Background(), c.args, strings.NewReader(""), f, f)
+		f.Close()
+		after, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case code != exitUsage:
+			t.Errorf("%s: exit %d, want %d", c.name, code, exitUsage)
+		case c.want == "" && !bytes.Equal(after, before):
+			t.Errorf("%s: the file gained %q; want it as it was", c.name, bytes.TrimPrefix(after, before))
+		case c.want != "" && !strings.HasPrefix(string(after), c.want):
+			t.Errorf("%s: the file holds %q; want the refusal %q", c.name, after, c.want)
+		}
+	}
+}

@@ -13,3 +13,7 @@ func alwaysFull(*os.File) bool { return false }
 // outputStart is false where the file's open flags are not read: a failed
 // write is not undone.
 func outputStart(*os.File) (int64, bool) { return 0, false }
+
+// emptiedFile is false where the file's open flags are not read: a
+// message is not written into a file the command names.
+func emptiedFile(*os.File) bool { return false }

@@ -55,3 +55,16 @@ func outputStart(f *os.File) (int64, bool) {
 	off, err := f.Seek(0, io.SeekCurrent)
 	return off, err == nil && off == st.Size()
 }
+
+// emptiedFile reports whether f, stderr, is a regular file that holds
+// nothing and is not appended to: one a shell's > FILE or &> FILE emptied
+// as it started gpusim, so that a message written there loses nothing of
+// it, where >> FILE (O_APPEND) keeps what the file held.
+func emptiedFile(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() != 0 {
+		return false
+	}
+	flags, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
+	return err == nil && flags&unix.O_APPEND == 0
+}
