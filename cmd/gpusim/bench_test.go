@@ -213,9 +213,14 @@ func TestBenchPythonFails(t *testing.T) {
 		t.Errorf("JSON: exit %d, stderr %q, no failed field:\n%s", code, stderr, stdout)
 	}
 
-	code, stdout, stderr = run(context.Background(), append(args, "--python", "/bin/true")...)
-	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, `gpusim: error: --python: "/bin/true" is not a Python that imports numpy`) || strings.Contains(stderr, "bench: serial") {
-		t.Errorf("--python /bin/true: exit %d, stdout %q, stderr %q; want exit 2 before anything runs", code, stdout, stderr)
+	// /bin/echo printed the check's token, which was in the code it was
+	// given: it passed, and failed the baseline after the engines ran
+	// ("reading its output: invalid character"), exit 1.
+	for _, py := range []string{"/bin/true", "/bin/echo"} {
+		code, stdout, stderr = run(context.Background(), append(args, "--python", py)...)
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, `gpusim: error: --python: "`+py+`" is not a Python that imports numpy`) || strings.Contains(stderr, "bench: serial") {
+			t.Errorf("--python %s: exit %d, stdout %q, stderr %q; want exit 2 before anything runs", py, code, stdout, stderr)
+		}
 	}
 }
 
