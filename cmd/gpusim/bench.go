@@ -1200,6 +1200,11 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		removeEmpty(made)
+		if link, lerr := os.Readlink(filepath.Clean(dir)); lerr == nil && errors.Is(err, fs.ErrExist) {
+			// A link to a folder that is not there: it read "cannot
+			// make "charts": file exists".
+			return nil, paramErr("plot", "cannot make %q: it is a link to %q, which is not there", dir, link)
+		}
 		return nil, paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
 	}
 	for _, name := range charts {

@@ -44,7 +44,15 @@ type CreateError struct {
 }
 
 func (e *CreateError) Error() string {
-	dir := filepath.Dir(e.Path.Path)
+	// A link is written through (atomicfile.Target): its target's folder
+	// is the one checked, and the link named, where a link to a folder
+	// that is not there read "cannot write "d.npy": no such file or
+	// directory" of a d.npy that ls lists.
+	path, via := e.Path.Path, ""
+	if link, err := os.Readlink(path); err == nil {
+		path, via = atomicfile.Target(path), fmt.Sprintf(" (%q is a link to %q)", e.Path.Path, link)
+	}
+	dir := filepath.Dir(path)
 	// The folder as it is: missing, not a folder, or there (its error is
 	// then the file's, which names why it cannot be reached: a path past
 	// the system's length, a folder on the way the user may not search).
@@ -52,9 +60,9 @@ func (e *CreateError) Error() string {
 	st, serr := os.Stat(dir)
 	switch {
 	case errors.Is(serr, fs.ErrNotExist):
-		return fmt.Sprintf("directory %q does not exist", dir)
+		return fmt.Sprintf("directory %q does not exist%s", dir, via)
 	case serr == nil && !st.IsDir():
-		return fmt.Sprintf("%q is not a folder", dir)
+		return fmt.Sprintf("%q is not a folder%s", dir, via)
 	}
 	err := e.Err
 	var pe *fs.PathError

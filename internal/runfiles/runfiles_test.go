@@ -312,6 +312,31 @@ func TestCreateErrorFolderThere(t *testing.T) {
 	}
 }
 
+// TestCreateErrorDanglingLink: an output that is a link to a file in a
+// folder that is not there is refused naming the link and that folder,
+// where it read "cannot write "d.npy": no such file or directory" of a
+// d.npy that ls lists.
+func TestCreateErrorDanglingLink(t *testing.T) {
+	top := t.TempDir()
+	t.Chdir(top)
+	for _, c := range []struct{ target, dir string }{
+		{"nowhere/t.npy", "nowhere"},
+		{filepath.Join(top, "gone", "t.npy"), filepath.Join(top, "gone")},
+	} {
+		if err := os.Symlink(c.target, "d.npy"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Create([]Path{{"out", "d.npy"}})
+		want := fmt.Sprintf("directory %q does not exist (%q is a link to %q)", c.dir, "d.npy", c.target)
+		if err == nil || err.Error() != want {
+			t.Errorf("a link to %s: %v, want %s", c.target, err, want)
+		}
+		if err := os.Remove("d.npy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // diskCase is a run's outputs at lanes, and the flag checkDisk refuses
 // ("" when they fit) with a piece of its message.
 type diskCase struct {
