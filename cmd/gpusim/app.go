@@ -67,37 +67,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdout.(*os.File); ok && closedAtStart(f) {
 		fmt.Fprintf(early, "gpusim: note: stdout is /dev/null opened read-write, as Go's runtime opens a stdout closed at the start (>&-) and as Python's subprocess.DEVNULL opens it: the report is discarded; >FILE keeps it, >/dev/null (write-only) discards it without this note\n")
 	}
-	if err, least := addressSpaceShort(args); err != nil && !least {
-		// Fewer threads, as many as fit: with one per CPU the run
-		// aborted in pthread_create as its workers started.
-		procs, capped := fitProcs()
-		was := runtime.GOMAXPROCS(0)
-		if capped {
-			runtime.GOMAXPROCS(procs)
-		}
-		fmt.Fprintf(early, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, min(procs, was), was)
-	} else if err != nil {
-		fmt.Fprintf(early, "gpusim: error: %v\n", err)
-		fmt.Fprintf(early, "gpusim: hint: %s\n", err.hint)
-		return early.refused()
-	}
-	if err := stackShort(args); err != nil {
-		fmt.Fprintf(early, "gpusim: error: %v\n", err)
-		return early.refused()
-	}
-	if err := descriptorsShort(args); err != nil {
-		fmt.Fprintf(early, "gpusim: error: %v\n", err)
-		return early.refused()
-	}
-	// threadsShort reads /proc, and a file opened starts Go's poller:
-	// after the descriptors' check, which starts it while they are free.
-	if err, procs := threadsShort(args); err != nil && procs > 0 {
-		was := runtime.GOMAXPROCS(procs)
-		fmt.Fprintf(early, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, procs, was)
-	} else if err != nil {
-		fmt.Fprintf(early, "gpusim: error: %v\n", err)
-		fmt.Fprintf(early, "gpusim: hint: %s\n", err.hint)
-		return early.refused()
+	// A command line refused on its own comes before the limits' checks
+	// (argsRefused), which run before any work.
+	badArgs := sync.OnceValues(func() (int, bool) { return argsRefused(args, stdin, stdout, stderr, early) })
+	if code, refused := limitsRefused(args, early, badArgs); refused {
+		return code
 	}
 	// The stop signals are taken as soon as a goroutine may start (after
 	// the limits on threads, which cut GOMAXPROCS to the threads that
@@ -126,6 +100,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// in time (ulimit -t 1 was a SIGKILL, exit 137, not a word),
 		// or a refusal where the limit leaves no room for one.
 		if err := interrupt.WatchCPU(limitCPUs); err != nil {
+			if code, bad := badArgs(); bad {
+				return code
+			}
 			fmt.Fprintf(early, "gpusim: error: ulimit -t: %v\n", err)
 			return early.refused()
 		}
@@ -152,6 +129,108 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		engines.Settle(ctx)
 	}
 	return code
+}
+
+// limitsRefused checks the limits a command that runs work needs (ulimit
+// -v, -s, -n and -u), before it opens a file or starts a thread: it
+// returns Run's exit status and true where one refuses the command, its
+// error written to early, and notes there the threads a run goes on with
+// where a limit cuts them (GOMAXPROCS). Where a check would refuse or note,
+// the command line's own refusal comes first (badArgs, argsRefused: its
+// status and true where it is refused, written), and no limit is said:
+// gpusim runn and gpusim run --lanes -5 under ulimit -n 12 were refused
+// for the open-file limit, not the typo.
+func limitsRefused(args []string, early *earlyStderr, badArgs func() (int, bool)) (int, bool) {
+	if err, least := addressSpaceShort(args); err != nil {
+		if code, bad := badArgs(); bad {
+			return code, true
+		}
+		if least {
+			fmt.Fprintf(early, "gpusim: error: %v\n", err)
+			fmt.Fprintf(early, "gpusim: hint: %s\n", err.hint)
+			return early.refused(), true
+		}
+		// Fewer threads, as many as fit: with one per CPU the run
+		// aborted in pthread_create as its workers started.
+		procs, capped := fitProcs()
+		was := runtime.GOMAXPROCS(0)
+		if capped {
+			runtime.GOMAXPROCS(procs)
+		}
+		fmt.Fprintf(early, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, min(procs, was), was)
+	}
+	// The stack's, then the descriptors', which starts Go's poller where
+	// they are free.
+	for _, short := range []func([]string) *envError{stackShort, descriptorsShort} {
+		if err := short(args); err != nil {
+			if code, bad := badArgs(); bad {
+				return code, true
+			}
+			fmt.Fprintf(early, "gpusim: error: %v\n", err)
+			return early.refused(), true
+		}
+	}
+	// threadsShort reads /proc, and a file opened starts Go's poller:
+	// after the descriptors' check, which starts it while they are free.
+	if err, procs := threadsShort(args); err != nil {
+		if code, bad := badArgs(); bad {
+			return code, true
+		}
+		if procs == 0 {
+			fmt.Fprintf(early, "gpusim: error: %v\n", err)
+			fmt.Fprintf(early, "gpusim: hint: %s\n", err.hint)
+			return early.refused(), true
+		}
+		was := runtime.GOMAXPROCS(procs)
+		fmt.Fprintf(early, "gpusim: note: %v; this run goes on with GOMAXPROCS=%d (of %d), the threads that fit\n", err, procs, was)
+	}
+	return 0, false
+}
+
+// argsRefused runs args as far as their command checks its command line
+// before it opens a file, loads a driver or starts work (argsChecked), with
+// what it writes to stderr held: where the command line is refused (an
+// unknown command or flag, a bad value, extra arguments) or answered (a
+// help asked for as -help), it writes that, after early's held notes, where
+// Run's refusals go and returns its exit status and true; where the
+// command line passes, it writes nothing and returns false. It opens no
+// file and starts no goroutine: under ulimit -n 6 the first file opened
+// killed the process (Go's poller).
+func argsRefused(args []string, stdin io.Reader, stdout, stderr io.Writer, early *earlyStderr) (int, bool) {
+	var held bytes.Buffer
+	ctx := context.WithValue(context.Background(), argsOnlyKey{}, true)
+	code := runContextHeld(ctx, args, stdin, stdout, &held, early.held.Bytes())
+	if code == argsPassed {
+		return 0, false
+	}
+	messageStream(args, nil, stdout, stderr).Write(held.Bytes())
+	return code, true
+}
+
+// argsOnlyKey marks the context of argsRefused's pass over a command line.
+type argsOnlyKey struct{}
+
+// errArgsChecked is argsChecked's error: the command line was checked, and
+// the command would go on to its files and work. runContextHeld returns
+// argsPassed for it.
+var errArgsChecked = errors.New("command line checked")
+
+// argsPassed is runContextHeld's status for a command line that argsRefused's
+// pass found no fault in (errArgsChecked): no exit status.
+const argsPassed = -1
+
+// argsChecked is errArgsChecked where ctx is argsRefused's pass, else nil:
+// each command returns it where its command line is checked, before the
+// first file it opens, driver it loads or work it starts (run before its
+// outputs are created, bench before its output folders, merge before its
+// parts or list are read, selftest and devices before the driver loads),
+// and before a check whose refusal lists the devices (--device's, run's
+// and selftest's; bench's --engines ENTRY:N are left to the command).
+func argsChecked(ctx context.Context) error {
+	if ctx.Value(argsOnlyKey{}) != nil {
+		return errArgsChecked
+	}
+	return nil
 }
 
 // limitCPUs is how many CPUs the process may run on at once: its
@@ -521,6 +600,9 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	if e, ok := app.Metadata["version"].(error); ok && err == nil {
 		err = e
+	}
+	if errors.Is(err, errArgsChecked) {
+		return argsPassed
 	}
 	if out.err != nil {
 		err = withStdoutError(err, out)

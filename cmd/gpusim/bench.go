@@ -511,6 +511,9 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 	if err := cfg.Validate(); err != nil {
 		return cfg, benchOptions{}, err
 	}
+	if err := argsChecked(c.Context); err != nil {
+		return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), err)
+	}
 	for _, f := range []string{"lanes", "steps", "reps", "warmup", "workers", "no-scaling", "sweep", "no-sweep", "sweep-steps", "sweep-reps"} {
 		if c.IsSet(f) {
 			// The report's mode says what was measured, so a changed suite
@@ -543,6 +546,20 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 		return cfg, benchOptions{}, err
 	}
 	return cfg, opts, nil
+}
+
+// benchNamesChecked is, for argsRefused's pass, the refusal of --format's
+// value and of --engines' names where the list names no device index
+// (checkEngineNames lists the devices for one, and a driver loads nothing
+// in that pass), else nil.
+func benchNamesChecked(c *cli.Context) error {
+	if _, err := checkFormat(c, bench.Formats...); err != nil {
+		return err
+	}
+	if strings.Contains(engineList(c), ":") {
+		return nil
+	}
+	return checkEngineNames(c)
 }
 
 // benchFlagError is the error of --engines or --python, whose checks start

@@ -64,6 +64,9 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := argsChecked(c.Context); err != nil {
+		return err
+	}
 	files, note, err := mergeFiles(c)
 	if err != nil {
 		return err

@@ -158,6 +158,13 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.shard, err = newShardRun(c, o.params); err != nil {
 		return nil, err
 	}
+	if c.IsSet("device") {
+		// A refused --device lists the devices: not in argsRefused's pass,
+		// which loads no driver.
+		if err := argsChecked(c.Context); err != nil {
+			return nil, err
+		}
+	}
 	if err := o.readEngine(c); err != nil {
 		return nil, err
 	}
@@ -179,6 +186,9 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		files = append(files, outFile{Flag: "save", Path: o.shard.save})
 	}
 	if err := checkNames(c, files); err != nil {
+		return nil, err
+	}
+	if err := argsChecked(c.Context); err != nil {
 		return nil, err
 	}
 	// Last of the flags' own checks, as it creates files (removed if the

@@ -71,6 +71,11 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	if err := noArgs(c); err != nil {
 		return o, err
 	}
+	// A refused --device lists the devices: not in argsRefused's pass,
+	// which loads no driver.
+	if err := argsChecked(c.Context); err != nil {
+		return o, err
+	}
 	if _, err := engines.ParseDevices(o.Device, -1); err != nil {
 		return o, err
 	}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestArgsBeforeLimits: a command line refused on its own (an unknown
+// command or flag, a bad value, extra arguments) is refused for that under
+// a limit that would refuse the command, or cut its threads with a note,
+// and the limit is not said: gpusim runn and gpusim run --lanes -5 under
+// a limit were refused for the limit, and the typo was heard of only once
+// the limit was raised. A command line that passes is still refused for
+// the limit, before any work. The limits are faked: the process limit
+// (ulimit -u), the address space (ulimit -v) and the stack (ulimit -s);
+// files_ulimit.txtar runs the open-file limit (ulimit -n) for real.
+func TestArgsBeforeLimits(t *testing.T) {
+	oldFree, oldSelf, oldStack := threadsFree, threadsSelf, threadStack
+	oldShort, oldLeast, oldArenas, oldStacks, oldFit := shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs
+	defer func() {
+		threadsFree, threadsSelf, threadStack = oldFree, oldSelf, oldStack
+		shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs = oldShort, oldLeast, oldArenas, oldStacks, oldFit
+	}()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	threadsSelf = func() uint64 { return 5 }
+	stackStartRoom = func() uint64 { return 0 }
+	fitProcs = func() (int, bool) { return 3, true }
+	arenaStartRoom = func() (uint64, bool) { return 0, false }
+	bad := []struct {
+		args []string
+		want string // the first line of stderr
+	}{
+		{[]string{"runn"}, `gpusim: error: unknown command "runn" (valid: `},
+		{[]string{"run", "--lanes", "-5"}, `gpusim: error: --lanes: invalid value "-5": -5 is negative (valid range 1..2^64-1)`},
+		{[]string{"run", "--bogus"}, "gpusim: error: unknown flag --bogus"},
+		{[]string{"run", "--engine", "nosuch"}, `gpusim: error: --engine: unknown engine "nosuch"`},
+		{[]string{"run", "--device", "0", "--lanes", "0"}, `gpusim: error: --lanes: invalid value "0"`},
+		{[]string{"bench", "--engines", "nosuch"}, `gpusim: error: --engines: unknown engine "nosuch"`},
+		{[]string{"bench", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
+		{[]string{"merge", "--format", "xml", "p.json"}, `gpusim: error: --format: unknown format "xml"`},
+		{[]string{"selftest", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
+		{[]string{"devices", "extra"}, `gpusim: error: devices takes no arguments, got "extra"`},
+	}
+	limits := []struct {
+		name string
+		set  func()
+	}{
+		{"ulimit -u refusal", func() {
+			shortOfRoom = func() (uint64, uint64, uint64, bool) { return 0, 0, 0, false }
+			threadsFree = func(uint64) (uint64, uint64, bool) { return 20, 17, true }
+		}},
+		{"ulimit -u note", func() {
+			threadsFree = func(uint64) (uint64, uint64, bool) { return 20, 12, true }
+		}},
+		{"ulimit -v refusal", func() {
+			threadsFree = func(uint64) (uint64, uint64, bool) { return 0, 0, false }
+			shortOfRoom = func() (uint64, uint64, uint64, bool) { return 1350000 << 10, 1310000 << 10, 80 << 20, true }
+			leastRunRoom = func() uint64 { return 48 << 20 }
+		}},
+		{"ulimit -v note", func() {
+			leastRunRoom = func() uint64 { return 32 << 20 }
+		}},
+		{"ulimit -s refusal", func() {
+			shortOfRoom = func() (uint64, uint64, uint64, bool) { return 0, 0, 0, false }
+			threadStack = func() uint64 { return 16 << 10 }
+		}},
+	}
+	for _, l := range limits {
+		l.set()
+		for _, b := range bad {
+			runtime.GOMAXPROCS(16)
+			var stdout, stderr bytes.Buffer
+			code := Run(b.args, strings.NewReader(""), &stdout, &stderr)
+			if code != exitUsage || !strings.HasPrefix(stderr.String(), b.want) || strings.Contains(stderr.String(), "ulimit") || stdout.Len() != 0 {
+				t.Errorf("%s: gpusim %s: exit %d, stdout %q, stderr %q; want 2, nothing and %q first, no limit named", l.name, strings.Join(b.args, " "), code, stdout.String(), stderr.String(), b.want)
+			}
+			if n := runtime.GOMAXPROCS(0); n != 16 {
+				t.Errorf("%s: gpusim %s: GOMAXPROCS cut to %d for a command line that runs nothing", l.name, strings.Join(b.args, " "), n)
+			}
+		}
+	}
+	// A command line that passes: refused for the limit, before any work.
+	threadStack = oldStack
+	limits[0].set()
+	out := t.TempDir() + "/f.npy"
+	for _, args := range [][]string{
+		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "0", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", "p.json"},
+		{"bench", "--engines", "serial", "--lanes", "10", "--steps", "1", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "-q"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(args, strings.NewReader(""), &stdout, &stderr)
+		if code != exitUsage || !strings.HasPrefix(stderr.String(), "gpusim: error: ulimit -u: ") || stdout.Len() != 0 {
+			t.Errorf("gpusim %s under ulimit -u: exit %d, stdout %q, stderr %q; want 2, nothing and the limit's refusal", strings.Join(args, " "), code, stdout.String(), stderr.String())
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("run --out %s refused for the limit made its file", out)
+	}
+}
