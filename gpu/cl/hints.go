@@ -23,10 +23,21 @@ const (
 	CPUMeanwhile = "run on a CPU engine (--engine simd, parallel or serial) meanwhile"
 )
 
+// cpuEngines worded for bench, which takes the engines as one list
+// (--engines), and for a command that takes no engine (selftest, devices),
+// where run names them (ForCommand): bench's and selftest's said "the CPU
+// engines (serial, parallel, simd)", run's --engine values.
+const (
+	cpuEnginesBench   = "the CPU engines (--engines serial,parallel,simd) run without it"
+	cpuEnginesByRun   = "the CPU engines (gpusim run --engine serial, parallel or simd) run without it"
+	cpuMeanwhileBench = "run on the CPU engines (--engines simd,parallel,serial) meanwhile"
+	cpuMeanwhileByRun = "run on a CPU engine (gpusim run --engine simd, parallel or serial) meanwhile"
+)
+
 // cpuFallbacks are the remedies of the hints (this package's, and gpu's and
 // the engines' that end with CPUEnginesRun) that send the job to the CPU
 // engines, each with the separator that joins it to the one before.
-var cpuFallbacks = []string{remedySep + remedyCPU, remedySep + useCPU, ", or " + useCPU, "; " + cpuEngines, "; " + CPUEnginesRun, "; " + CPUMeanwhile, CPUMeanwhile}
+var cpuFallbacks = []string{remedySep + remedyCPU, remedySep + useCPU, ", or " + useCPU, "; " + cpuEngines, "; " + cpuEnginesBench, "; " + cpuEnginesByRun, "; " + CPUEnginesRun, "; " + CPUMeanwhile, CPUMeanwhile, "; " + cpuMeanwhileBench, cpuMeanwhileBench, "; " + cpuMeanwhileByRun, cpuMeanwhileByRun}
 
 // WithoutCPU is hint without its remedies that send the job to the CPU
 // engines, for a note beside which they run anyway: bench's on an engine it
@@ -48,14 +59,21 @@ func WithoutCPU(hint string) string {
 // its place where it takes that; a remedy whose flag the command lacks
 // (--out, --vector-width, --shard) is left out. bench's hint named run's
 // --out and --vector-width, and selftest's and devices' named --engine,
-// none of which they take. A hint for run, or one that names no flag,
-// comes back as it is.
+// none of which they take. The CPU engines named together are named as
+// bench's list (--engines serial,parallel,simd) for bench, and as run's
+// (gpusim run --engine serial, parallel or simd) for a command without
+// either flag: bench's and selftest's named them as run's values. A hint
+// for run, or one that names no flag, comes back as it is.
 func ForCommand(hint string, takes func(flag string) bool) string {
 	if !takes("engine") {
-		with := "(gpusim run --engine "
+		with, cpu := "(gpusim run --engine ", cpuEnginesByRun
 		if takes("engines") {
-			with = "(--engines "
+			// bench takes the engines as one list: "(--engines simd,
+			// parallel or serial)" read as a list with spaces and an "or".
+			with, cpu = "(--engines ", cpuEnginesBench
+			hint = strings.ReplaceAll(hint, CPUMeanwhile, cpuMeanwhileBench)
 		}
+		hint = strings.ReplaceAll(hint, cpuEngines, cpu)
 		hint = strings.ReplaceAll(hint, engineFlag, with)
 	}
 	if !takes("out") {

@@ -49,6 +49,29 @@ func TestForCommand(t *testing.T) {
 	if want := "raise the limit to ulimit -v 2090000 or more, or lift it (ulimit -v unlimited); or run fewer lanes (--lanes); or use a CPU engine (--engines simd), which runs without OpenCL"; bench != want {
 		t.Errorf("bench's buffer hint %q, want %q", bench, want)
 	}
+	// The CPU engines named all at once, in each command's words: bench's
+	// and selftest's named them as run's --engine values, "(serial,
+	// parallel, simd)", and bench's meanwhile as "(--engines simd,
+	// parallel or serial)", no list bench takes.
+	takesEngines := func(f string) bool { return f == "engines" || f == "lanes" }
+	takesDevice := func(f string) bool { return f == "device" }
+	for _, c := range []struct{ cmd, hint, want string }{
+		{"bench", cl.UnsupportedHint("linux", "riscv64"), "build gpusim with CGO_ENABLED=1 for OpenCL here; the CPU engines (--engines serial,parallel,simd) run without it"},
+		{"selftest", cl.UnsupportedHint("linux", "riscv64"), "build gpusim with CGO_ENABLED=1 for OpenCL here; the CPU engines (gpusim run --engine serial, parallel or simd) run without it"},
+		{"bench", "check the device; " + cl.CPUMeanwhile, "check the device; run on the CPU engines (--engines simd,parallel,serial) meanwhile"},
+		{"selftest", "check the device; " + cl.CPUMeanwhile, "check the device; run on a CPU engine (gpusim run --engine simd, parallel or serial) meanwhile"},
+	} {
+		takes := takesDevice
+		if c.cmd == "bench" {
+			takes = takesEngines
+		}
+		if got := cl.ForCommand(c.hint, takes); got != c.want {
+			t.Errorf("%s: %q worded as %q, want %q", c.cmd, c.hint, got, c.want)
+		}
+		if got := cl.WithoutCPU(cl.ForCommand(c.hint, takes)); strings.Contains(got, "CPU engine") {
+			t.Errorf("%s: %q without the CPU engines' remedy is %q", c.cmd, c.hint, got)
+		}
+	}
 	selftest := cl.ForCommand(cl.HintFor(err), func(f string) bool { return f == "device" })
 	if want := "raise the limit to ulimit -v 2090000 or more, or lift it (ulimit -v unlimited); or use a CPU engine (gpusim run --engine simd), which runs without OpenCL"; selftest != want {
 		t.Errorf("selftest's buffer hint %q, want %q", selftest, want)
