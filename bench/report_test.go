@@ -875,15 +875,16 @@ func TestPythonTableCourseFigures(t *testing.T) {
 }
 
 // TestSIRoundsToNextUnit: a value that rounds up to a thousand of its unit
-// is written in the next unit, and one past a thousand T in e notation, as
-// the progress bar writes them: a rate of 999.7M lane-steps/s read
-// "1e+03M" in the engines table and a tick of 2e15 "2e+03T".
+// is written in the next unit, up to E, and one past a thousand E in e
+// notation, as the progress bar writes them: a rate of 999.7M lane-steps/s
+// read "1e+03M" in the engines table, a tick of 2e15 "2e+03T", and then
+// "2e+15" beside the other ticks' suffixes.
 func TestSIRoundsToNextUnit(t *testing.T) {
 	for _, tc := range []struct {
 		x    float64
 		want string
 	}{
-		{999.7e6, "1G"}, {999.6, "1k"}, {999.4e3, "999k"}, {999.7e12, "1e+15"}, {2e15, "2e+15"}, {1.5e9, "1.5G"},
+		{999.7e6, "1G"}, {999.6, "1k"}, {999.4e3, "999k"}, {999.7e12, "1P"}, {2e15, "2P"}, {18446744073709551615, "18.4E"}, {999.7e18, "1e+21"}, {1.5e9, "1.5G"},
 	} {
 		if got := fmtSI(tc.x); got != tc.want {
 			t.Errorf("fmtSI(%g) = %q, want %q", tc.x, got, tc.want)

@@ -155,8 +155,10 @@ func Grouped(s string) string {
 	return strings.Join(groups, "")
 }
 
-// suffixes are the decimal (SI) multipliers a count may end with.
-var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
+// suffixes are the decimal (SI) multipliers a count may end with: those SI
+// writes, up to E, so that a count it writes reads back (18.4E, the bar's
+// and bench's 2^64-1). E ends a count only: 5E6 is 5e6.
+var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12, 'P': 15, 'E': 18}
 
 // Parse reads a count. The forms, all exact (no floating point):
 //
@@ -571,28 +573,34 @@ func Sig3(x float64) string {
 }
 
 // SI writes a non-negative count or rate x to digits significant digits
-// (3 or more) with a k, M, G or T suffix from a thousand on: 950, 2.25M,
-// 96.1M, 1.2G. A value that rounds to a thousand of its unit is written in
-// the next (999.7M is 1G, where it read "1e+03M"), and from a thousand T
-// on in e notation, 1.84e+19 (it read "1.84e+07T"). NaN and ±Inf are "-".
-// The progress bar's counts and rates and bench's rates, crossovers and
-// chart ticks are written with it.
+// (3 or more) with a k, M, G, T, P or E suffix from a thousand on: 950,
+// 2.25M, 96.1M, 1.2G, 18.4E (2^64-1). A value that rounds to a thousand of
+// its unit is written in the next (999.7M is 1G, where it read "1e+03M"),
+// and from a thousand E on (past any uint64 count) in e notation, 1.2e+21.
+// NaN and ±Inf are "-". The progress bar's counts and rates and bench's
+// rates, workloads, crossovers and chart ticks are written with it: a
+// count past a thousand T was in e notation beside the suffixes of the
+// others ("374M/1e+18 lanes").
 func SI(x float64, digits int) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "-"
 	}
 	// From up of a unit on, x rounds to digits digits as one of it or more.
 	up := 1 - 0.5/math.Pow10(digits)
-	if x >= 1e15*up {
+	if x >= SIBig*up {
 		return strconv.FormatFloat(x, 'g', digits, 64)
 	}
 	for _, u := range []struct {
 		s string
 		v float64
-	}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+	}{{"E", 1e18}, {"P", 1e15}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
 		if x >= u.v*up {
 			return strconv.FormatFloat(x/u.v, 'g', digits, 64) + u.s
 		}
 	}
 	return strconv.FormatFloat(x, 'g', digits, 64)
 }
+
+// SIBig is where SI turns to e notation, rounded to its digits: a thousand
+// of its largest unit (E), past 2^64.
+const SIBig = 1e21

@@ -14,6 +14,9 @@ func TestParse(t *testing.T) {
 		"0": 0, "1": 1, "010": 10, "08": 8, "5000000": 5e6, "5_000_000": 5e6, "1_0": 10,
 		"5e6": 5e6, "5E6": 5e6, "5e+6": 5e6, "2.5e6": 2.5e6, "10.0": 10, "10.": 10, ".5e1": 5, "1e0": 1,
 		"1000e-3": 1, "5M": 5e6, "2.5M": 2.5e6, "500k": 5e5, "500K": 5e5, "1G": 1e9, "2T": 2e12,
+		// P and E, as SI writes the largest counts (18.4E: 2^64-1 in the
+		// progress bar); E at the end only, 5E6 is still 5e6.
+		"2P": 2e15, "1E": 1e18, "18.4E": 18.4e18, "1.5P": 1.5e15,
 		"2^28": 1 << 28, "2^0": 1, "0^5": 0, "1^99999": 1, "2^63": 1 << 63, "10^19": 1e19,
 		"18446744073709551615": math.MaxUint64, "1.8446744073709551615e19": math.MaxUint64,
 		"0e99999": 0, "0e9999999": 0, "0.00e-9999999": 0, "0_0e+12345678": 0, "00000000000000000000000001": 1,
@@ -41,7 +44,7 @@ func TestParseErrors(t *testing.T) {
 		"1.5.0": ErrForm, " 1": ErrForm, "2^": ErrForm, "^2": ErrForm, "1e1.5": ErrForm,
 		"nan": ErrForm, "inf": ErrForm, "5 M": ErrForm,
 		// An exponent and a suffix: 1e2k read as 100000.
-		"1e2k": ErrForm, "2e3M": ErrForm, "1E0G": ErrForm, "5e-3k": ErrForm, "0e0T": ErrForm,
+		"1e2k": ErrForm, "2e3M": ErrForm, "1E0G": ErrForm, "5e-3k": ErrForm, "0e0T": ErrForm, "1E5E": ErrForm, "E": ErrForm, "5p": ErrForm, "20E": ErrOverflow,
 		"2.5": ErrFraction, "1e-1": ErrFraction, "1.5k5": ErrForm, "0.0001k": ErrFraction,
 		"18446744073709551616": ErrOverflow, "2^64": ErrOverflow, "1e20": ErrOverflow,
 		"2^64-": ErrForm, "2^64+": ErrForm, "2^64-1-1": ErrForm, "2^64-1e0": ErrForm, "2^64-0x1": ErrForm, "2^64--1": ErrForm,
@@ -304,8 +307,10 @@ func TestNoun(t *testing.T) {
 	}
 }
 
-// TestSI: the unit a value rounds to at each number of digits, e notation
-// from a thousand T, and "-" for what is not a number.
+// TestSI: the unit a value rounds to at each number of digits, up to E,
+// which every uint64 count fits (2^64-1 is 18.4E: it was 1.84e+19, beside
+// the suffixes of smaller counts), e notation from a thousand E, and "-"
+// for what is not a number.
 func TestSI(t *testing.T) {
 	for _, c := range []struct {
 		x      float64
@@ -314,7 +319,8 @@ func TestSI(t *testing.T) {
 	}{
 		{0, 3, "0"}, {7, 3, "7"}, {999, 3, "999"}, {999.5, 3, "1k"}, {12.5, 3, "12.5"}, {2_250_000, 3, "2.25M"},
 		{999.94e6, 4, "999.9M"}, {999.96e6, 4, "1G"}, {999.6e6, 4, "999.6M"}, {1.23456e9, 5, "1.2346G"},
-		{999e12, 3, "999T"}, {999.5e12, 3, "1e+15"}, {18446744073709551615, 3, "1.84e+19"},
+		{999e12, 3, "999T"}, {999.5e12, 3, "1P"}, {2e15, 3, "2P"}, {999.5e15, 3, "1E"}, {18446744073709551615, 3, "18.4E"},
+		{999.4e18, 3, "999E"}, {999.5e18, 3, "1e+21"}, {1.5e22, 4, "1.5e+22"},
 		{math.NaN(), 3, "-"}, {math.Inf(1), 3, "-"},
 	} {
 		if got := SI(c.x, c.digits); got != c.want {

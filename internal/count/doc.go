@@ -1,8 +1,8 @@
 // Package count is the one grammar of every whole-number flag of gpusim
 // (--lanes, --steps, --seed, --workers, bench's lists, ...): decimal, never
 // octal, with underscores, e-notation, exact powers plus or minus a term
-// (2^64-1) and k/M/G/T suffixes; and the power form (Power) that the float
+// (2^64-1) and k/M/G/T/P/E suffixes; and the power form (Power) that the float
 // flags read too; the saturating arithmetic (SatAdd, SatMul) of the byte
 // counts weighed against a limit; and a count written with its noun (Noun)
-// or with a k/M/G/T suffix (SI).
+// or with a k/M/G/T/P/E suffix (SI).
 package count

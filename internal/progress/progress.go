@@ -445,11 +445,7 @@ func (b *Bar) ofLanes() string { return "/" + num(float64(b.lanes)) + " " + b.un
 // total's, the rate at rateNum's widest and the ETA at etaShort's. Each is
 // bounded whatever its value, so the bar's width is fixed for the run.
 func (b *Bar) widestTail() int {
-	count := numWidth
-	if x := float64(b.lanes); x >= siBig {
-		count = len("1.23e+19")
-	}
-	return len(" 100%") + len("  ") + count + len(b.ofLanes()) + len("  ") + numWidth + len("/s") + len("  ETA ") + etaWidth
+	return len(" 100%") + len("  ") + numWidth + len(b.ofLanes()) + len("  ") + numWidth + len("/s") + len("  ETA ") + etaWidth
 }
 
 // phaseLine is the line of a Phase at now: its text and the time since,
@@ -493,8 +489,8 @@ func cutWords(text string, width, least int) string {
 }
 
 // SI formats a non-negative count or rate with 3 significant digits and a
-// k, M, G or T suffix (count.SI): 950, 2.25M, 96.1M, 1.2G, 1.84e+19; NaN
-// is "-".
+// k, M, G, T, P or E suffix (count.SI): 950, 2.25M, 96.1M, 1.2G, 18.4E;
+// NaN is "-".
 func SI(x float64) string { return count.SI(x, 3) }
 
 // maxETA is the longest remaining time the bar spells out, a million
@@ -502,18 +498,21 @@ func SI(x float64) string { return count.SI(x, 3) }
 // time.Duration holds, whose conversion wrapped to "ETA -9223372036s".
 const maxETA = 1e6 * 3600
 
-// siBig is where count.SI turns to an exponent ("1e+15"): 1e15 less what
-// rounds up to it at 3 digits.
-const siBig = 1e15 * (1 - 0.5e-3)
+// siBig is where count.SI turns to an exponent ("1e+21"): count.SIBig
+// less what rounds up to it at 3 digits, past any count of lanes (a
+// uint64's), which are all written with a suffix: 2^64-1 is 18.4E.
+const siBig = count.SIBig * (1 - 0.5e-3)
 
 // numWidth is the most columns num takes below siBig, and rateNum takes
-// at all: "1.23k", "12.3M", "0.25", "<0.01", ">999T".
+// at all: "1.23k", "12.3M", "18.4E", "0.25", "<0.01", ">999E".
 const numWidth = 5
 
 // num formats a count of lanes, whole or not, for the bar in at most
-// numWidth columns below siBig (len("1.23e+19") above it): SI's 3 digits
-// from 1 on (20, 19.3, 999, 1.23k), two decimals below (0.25, 0.01), "0"
-// for none, "<0.01" for less than a hundredth, and "-" for NaN.
+// numWidth columns below siBig, where every count of lanes is: SI's 3
+// digits from 1 on (20, 19.3, 999, 1.23k, 18.4E), two decimals below
+// (0.25, 0.01), "0" for none, "<0.01" for less than a hundredth, and "-"
+// for NaN. A count past a thousand T read "1e+18" beside the rate's and
+// the count's suffixes ("374M/1e+18 lanes").
 func num(x float64) string {
 	switch {
 	case x == 0 || math.IsNaN(x) || x >= 1-0.5e-3:
@@ -525,10 +524,10 @@ func num(x float64) string {
 }
 
 // rateNum is num for a rate, in at most numWidth columns whatever its
-// value: ">999T" from siBig on.
+// value: ">999E" from siBig on.
 func rateNum(x float64) string {
 	if x >= siBig {
-		return ">999T"
+		return ">999E"
 	}
 	return num(x)
 }

@@ -145,13 +145,21 @@ func TestETAAndDone(t *testing.T) {
 
 // TestETAHuge: a job whose remaining time does not fit a time.Duration
 // (2^64-1 lanes at a few lanes a second) says so; its ETA wrapped to
-// "-9223372036s", and its count read "1.84e+07T lanes".
+// "-9223372036s", and its count read "1.84e+07T lanes". Its counts and
+// rate are written with suffixes up to E, none in e notation: a total
+// past a thousand T read "374M/1e+18 lanes", and its rate ">999T/s".
 func TestETAHuge(t *testing.T) {
 	b, c, _ := newFake(1<<64-1, 10)
 	b.Add(2_840_000_000)
 	c.Advance(time.Second)
-	want := "0%  284M/1.84e+19 lanes  284M/s  ETA >9999d"
+	want := "0%  284M/18.4E lanes  284M/s  ETA >9999d"
 	if l := b.Line(c.Now()); !strings.HasSuffix(l, want) {
+		t.Errorf("got %q, want it to end %q", l, want)
+	}
+	b, c, _ = newFake(1e18, 1)
+	b.Add(374_000_000)
+	c.Advance(time.Second)
+	if l, want := b.Line(c.Now()), "0%  374M/1E lanes  374M/s  ETA >9999d"; !strings.HasSuffix(l, want) {
 		t.Errorf("got %q, want it to end %q", l, want)
 	}
 	// 1e20 lane-steps, more than a uint64 holds: half of them counted.
@@ -161,7 +169,7 @@ func TestETAHuge(t *testing.T) {
 	}
 	c.Advance(10 * time.Second)
 	// 5e18 lanes in 10 s; 5e18 left at 5e17 lanes a second take 10 s.
-	if l, want := b.Line(c.Now()), " 50%  5e+18/1e+19 lanes  >999T/s  ETA 10s"; !strings.HasSuffix(l, want) {
+	if l, want := b.Line(c.Now()), " 50%  5E/10E lanes  500P/s  ETA 10s"; !strings.HasSuffix(l, want) {
 		t.Errorf("got %q, want it to end %q", l, want)
 	}
 }
@@ -235,7 +243,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func TestSI(t *testing.T) {
 	for x, want := range map[float64]string{0: "0", 7: "7", 999: "999", 999.6: "1k", 1000: "1k", 2_250_000: "2.25M",
-		5e6: "5M", 96_123_456: "96.1M", 1.2e9: "1.2G", 12.5: "12.5", 999e12: "999T", 1e19: "1e+19", 18446744073709551615: "1.84e+19"} {
+		5e6: "5M", 96_123_456: "96.1M", 1.2e9: "1.2G", 12.5: "12.5", 999e12: "999T", 999.5e12: "1P", 1e18: "1E", 1e19: "10E", 18446744073709551615: "18.4E", 999.4e18: "999E", 999.5e18: "1e+21"} {
 		if got := SI(x); got != want {
 			t.Errorf("SI(%v) = %q, want %q", x, got, want)
 		}
@@ -775,14 +783,14 @@ func TestBarWidthFixed(t *testing.T) {
 // countRE picks a line's percentage, its count and total, and its ETA.
 var countRE = regexp.MustCompile(`(\d+)%  (\S+)/(\S+) \S+  \S+/s  ETA (\S+)$`)
 
-// siValue reads back a count num wrote: "63.9", "1.23M", "1.84e+19"; "<0.01"
+// siValue reads back a count num wrote: "63.9", "1.23M", "18.4E"; "<0.01"
 // reads as 0.
 func siValue(t *testing.T, s string) float64 {
 	t.Helper()
 	if s == "<0.01" {
 		return 0
 	}
-	scale := map[byte]float64{'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12}[s[len(s)-1]]
+	scale := map[byte]float64{'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18}[s[len(s)-1]]
 	if scale != 0 {
 		s = s[:len(s)-1]
 	} else {
@@ -820,9 +828,9 @@ func TestCountAgreesWithPercent(t *testing.T) {
 		{5_000_000, 10, ""},                 // the doc's
 		{3, 7, ""},                          // few and short
 		{1000, 0, "values"},                 // 1k
-		{999_500_000_000_000, 1, ""},        // siBig: its count is 5 columns, its total 8
+		{999_500_000_000_000, 1, ""},        // 1P: where the count read 1e+15
 		{1 << 50, 1 << 20, ""},              // more lane-steps than a uint64 holds
-		{18_400_000_000_000_000_000, 1, ""}, // 1.84e+19 exactly
+		{18_400_000_000_000_000_000, 1, ""}, // 18.4E exactly
 	} {
 		per := uint64(max(tc.steps, 1))
 		hi, lo := bits.Mul64(tc.lanes, per)
