@@ -168,6 +168,12 @@ func benchAction(c *cli.Context) error {
 	defer removeEmpty(opts.madeDirs)
 	// Also when a forced exit ends a benchmark that cannot return.
 	defer interrupt.BeforeExit(func() { removeEmpty(opts.madeDirs) })()
+	// The engines' names that need no driver, before stdout's check:
+	// bench --engines nosuch > /dev/full was refused for stdout, not the
+	// name.
+	if err := benchNamesChecked(c); err != nil {
+		return err
+	}
 	// Before the engines start (OpenCL loads) and the baseline is looked
 	// for: a stdout of /dev/full loses the report whatever its size.
 	if err := checkStdoutTakes(opts.stdout, "the "+opts.format+" report"); err != nil {
@@ -548,10 +554,10 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 	return cfg, opts, nil
 }
 
-// benchNamesChecked is, for argsRefused's pass, the refusal of --format's
-// value and of --engines' names where the list names no device index
-// (checkEngineNames lists the devices for one, and a driver loads nothing
-// in that pass), else nil.
+// benchNamesChecked is the refusal of --format's value and of --engines'
+// names where the list names no device index, else nil: for argsRefused's
+// pass, in which no driver loads (checkEngineNames lists the devices for
+// an index), and before stdout's check, which a driver's load comes after.
 func benchNamesChecked(c *cli.Context) error {
 	if _, err := checkFormat(c, bench.Formats...); err != nil {
 		return err
