@@ -41,6 +41,8 @@ func TestArgsBeforeLimits(t *testing.T) {
 		{[]string{"bench", "--engines", "nosuch"}, `gpusim: error: --engines: unknown engine "nosuch"`},
 		{[]string{"bench", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
 		{[]string{"merge", "--format", "xml", "p.json"}, `gpusim: error: --format: unknown format "xml"`},
+		{[]string{"merge"}, "gpusim: error: merge needs the part files to merge, got none"},
+		{[]string{"merge", "p.json", "--format", "json"}, `gpusim: error: "--format" after the part files: flags go before them`},
 		{[]string{"selftest", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
 		{[]string{"devices", "extra"}, `gpusim: error: devices takes no arguments, got "extra"`},
 	}

@@ -64,9 +64,6 @@ func mergeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := argsChecked(c.Context); err != nil {
-		return err
-	}
 	files, note, err := mergeFiles(c)
 	if err != nil {
 		return err
@@ -242,12 +239,21 @@ func mergeFiles(c *cli.Context) (files []string, note string, err error) {
 		}
 	}
 	named := len(files)
+	noParts := &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
+	// The parts and a list are opened from here: not in argsRefused's
+	// pass, which says only what the command line itself lacks.
+	if err := argsChecked(c.Context); err != nil {
+		if named == 0 && !c.IsSet("files-from") {
+			return nil, "", noParts
+		}
+		return nil, "", err
+	}
 	files, note, err = addListFiles(c, files)
 	if err != nil {
 		return nil, "", err
 	}
 	if len(files) == 0 {
-		return nil, "", &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
+		return nil, "", noParts
 	}
 	if err := stdioParts(c, files); err != nil {
 		return nil, "", err
