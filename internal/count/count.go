@@ -40,7 +40,7 @@ func (e *GroupedError) Error() string {
 		for _, u := range []struct {
 			suffix string
 			scale  uint64
-		}{{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+		}{{"E", 1e18}, {"P", 1e15}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
 			if n%u.scale == 0 {
 				ways = append(ways, strconv.FormatUint(n/u.scale, 10)+u.suffix)
 				break

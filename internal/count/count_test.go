@@ -250,6 +250,8 @@ func TestGrouped(t *testing.T) {
 		{"2 500", "thousands separators are not read: write 2500"},
 		{"5\u202f000\u202f000\u202f000", "thousands separators are not read: write 5000000000 or 5G"},
 		{"3.000.000", "thousands separators are not read: write 3000000 or 3M"},
+		{"2,000,000,000,000,000", "thousands separators are not read: write 2000000000000000 or 2P"},
+		{"1,000,000,000,000,000,000", "thousands separators are not read: write 1000000000000000000 or 1E"},
 		{"+12,345", "thousands separators are not read: write 12345"},
 		{"999,999,999,999,999,999,999", "thousands separators are not read: write 999999999999999999999"},
 	} {
