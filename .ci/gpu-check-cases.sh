@@ -340,34 +340,61 @@ left=$(sleeping)
 for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
 [ -z "$left" ] || fail "kill-job: the check's job ran on after the check was stopped"
 echo "gpu-check-cases: kill-job: the job stops with the check"
-# SIGTERM to the check's process alone, as a batch system's stop (Slurm's
-# scancel, a Kubernetes pod's) sends it, stops the job under way within
-# 2 s, and gpu-check.json says so: the check's bash died and left its
-# gpusim job to run on to its limit, and the summary said only "finished":
-# false. The same stand-in, its first job sleeping.
-rm -rf "$W/term-pid"
-env GPUSIM="$W/slow-gpusim" OUT="$W/term-pid" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/term-pid.log" 2>&1 &
-pid=$!
-term_sleeping() { # the term-pid check's stand-in jobs
+# A stop sent to the check while a job runs (the same stand-in, its first
+# job sleeping) ends the job within 3 s, and gpu-check.json says so.
+# signalled NAME SIGNAL TARGET WANT-RC WANT-STOPPED [ENV...]: the check
+# started in the background of this script, so with SIGINT ignored, as any
+# background job of a non-interactive shell is, in a process group of its
+# own (setsid, preceded by $LAUNCH where set, e.g. nohup); SIGNAL sent to
+# the check's process alone (TARGET pid) or its group (group) once its
+# first job sleeps; want its exit WANT-RC, "stopped_by" WANT-STOPPED during
+# k1, and no stand-in job left.
+stand_in_jobs() { # OUT: the stand-in's sleeping jobs of the check writing OUT
 	local e
-	for e in $(grep -lsx "OUT=$W/term-pid" --null-data /proc/[0-9]*/environ); do
+	for e in $(grep -lsx "OUT=$1" --null-data /proc/[0-9]*/environ); do
 		[ "$({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" = "sleep 60 " ] && echo "${e%/environ}"
 	done
 	return 0
 }
-for i in $(seq 600); do [ -n "$(term_sleeping)" ] && break; sleep 0.1; done
-[ -n "$(term_sleeping)" ] || fail "term-pid: no job started: $(tail -5 "$W/term-pid.log")"
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-for i in $(seq 20); do [ -z "$(term_sleeping)" ] && break; sleep 0.1; done
-left=$(term_sleeping)
-for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
-[ -z "$left" ] || fail "term-pid: the check's job ran on 2 s after SIGTERM to the check's process"
-[ "$rc" -eq 143 ] && [ "$(field "$W/term-pid/gpu-check.json" 'd["finished"], d["ok"], d["running"], d["stopped_by"]')" = "(False, False, 'k1', 'SIGTERM')" ] &&
-	grep -q '^\[[0-9]*s\] gpu-check: stopped by SIGTERM during k1; ' "$W/term-pid/gpu-check.log" ||
-	fail "term-pid: exit $rc: $(head -c 600 "$W/term-pid/gpu-check.json")"
-echo "gpu-check-cases: term-pid: SIGTERM to the check's process stops its job, and the summary says during which step"
+signalled() {
+	local name=$1 sig=$2 target=$3 want=$4 stopped=$5 pid rc=0 i left
+	shift 5
+	rm -rf "$W/$name"
+	# shellcheck disable=SC2086
+	setsid ${LAUNCH:-} env "$@" GPUSIM="$W/slow-gpusim" OUT="$W/$name" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/$name.log" 2>&1 &
+	pid=$!
+	for i in $(seq 600); do [ -n "$(stand_in_jobs "$W/$name")" ] && break; sleep 0.1; done
+	[ -n "$(stand_in_jobs "$W/$name")" ] || fail "$name: no job started: $(tail -5 "$W/$name.log")"
+	if [ "$target" = group ]; then kill -"$sig" -- -"$pid"; else kill -"$sig" "$pid"; fi
+	# Not bash's "Killed" line for the check's SIGKILL, here or at the wait.
+	{ for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; } 2>/dev/null
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		{ wait "$pid"; } 2>/dev/null || true
+		fail "$name: the check ran on 5 s after SIG$sig to its $target: $(tail -3 "$W/$name/gpu-check.log")"
+	fi
+	{ wait "$pid"; } 2>/dev/null || rc=$?
+	# SIGKILL to the check's process: its watchdog ends the check within 3 s.
+	for i in $(seq 30); do [ -z "$(stand_in_jobs "$W/$name")" ] && grep -q '^  "stopped_by": "' "$W/$name/gpu-check.json" && break; sleep 0.1; done
+	left=$(stand_in_jobs "$W/$name")
+	for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
+	[ -z "$left" ] || fail "$name: the check's job ran on 3 s after SIG$sig to its $target (exit $rc): $(tail -3 "$W/$name/gpu-check.log")"
+	[ "$rc" -eq "$want" ] && [ "$(field "$W/$name/gpu-check.json" 'd["finished"], d["ok"], d["running"], d["stopped_by"]')" = "(False, False, 'k1', '$stopped')" ] ||
+		fail "$name: exit $rc, want $want: $(head -c 600 "$W/$name/gpu-check.json"); $(tail -3 "$W/$name/gpu-check.log")"
+	echo "gpu-check-cases: $name: SIG$sig to the check's $target stops its job, exit $rc, stopped_by $stopped"
+}
+# SIGTERM to the check's process alone, as a batch system's stop (Slurm's
+# scancel, a Kubernetes pod's) sends it: the check's bash died and left its
+# gpusim job to run on to its limit, and the summary said only "finished":
+# false.
+signalled term-pid TERM pid 143 SIGTERM
+grep -q '^\[[0-9]*s\] gpu-check: stopped by SIGTERM during k1; ' "$W/term-pid/gpu-check.log" ||
+	fail "term-pid: the log: $(tail -3 "$W/term-pid/gpu-check.log")"
+# SIGKILL to the check's process alone (kill -9 PID), which it cannot trap:
+# its check and the job ran on, reparented to init.
+signalled kill-supervisor KILL pid 137 "supervisor killed"
+grep -q '^\[[0-9]*s\] gpu-check: its supervisor (pid [0-9]*) was killed, which stopped the check during k1; ' "$W/kill-supervisor/gpu-check.log" ||
+	fail "kill-supervisor: the log: $(tail -3 "$W/kill-supervisor/gpu-check.log")"
 
 # A job cut at its time limit takes its children with it: timeout
 # --foreground ends the job's own process alone, and a child it had forked

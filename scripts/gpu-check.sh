@@ -30,7 +30,9 @@
 #       the end, "running" the step under way), so a run cut short (SIGTERM,
 #       SIGKILL) keeps what it measured. SIGTERM, SIGINT or SIGHUP to the
 #       script's process stops the gpusim job under way within 2 s, writes
-#       "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's number. An OUT that cannot be written or has under 1 MiB free, or
+#       "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's number;
+#       SIGKILL to it alone ends the check within 3 s ("stopped_by":
+#       "supervisor killed"). An OUT that cannot be written or has under 1 MiB free, or
 #       a bad GPU_CHECK_BUDGET, GPU_CHECK_SMALL or GPU_CHECK_DEVICE, is refused
 #       at once (exit 2; a device index once the devices are listed); where
 #       OUT fills up on the way, the report goes to stdout (exit 1).
@@ -126,22 +128,13 @@ fi
 # Its traps only set a variable, and run while it waits: bash 5.2 running
 # a trap while it parses a $(...) fails that command and goes on (a check
 # sent SIGTERM ran on to its end), which is why the worker has none.
-# supervise: runs the worker; does not return.
-supervise() {
-	local mark worker rc sig="" num pids p i sent=" " t0 out f running
-	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
-	trap 'sig=TERM' TERM
-	trap 'sig=INT' INT
-	trap 'sig=HUP' HUP
-	env "$mark" "$BASH" "$SELF" run <&0 &
-	worker=$!
-	while [ -z "$sig" ]; do
-		wait "$worker"
-		rc=$?
-		[ -n "$sig" ] || exit "$rc"
-	done
-	# A second signal while it ends the check is not a trap to run.
-	trap '' TERM INT HUP
+
+# end_check MARK OUT T0 WHY TEXT: SIGTERM to every process marked MARK, the
+# worker first, SIGKILL to those left 2 s on; where OUT's gpu-check.json is
+# not finished, "stopped_by": WHY into it and "gpu-check: TEXT during STEP"
+# into the log and onto stderr.
+end_check() {
+	local mark=$1 out=$2 t0=$3 why=$4 text=$5 pids p i sent=" " f running
 	for i in $(seq 20); do
 		pids=$(grep -lsxz -- "$mark" /proc/[0-9]*/environ | sed 's|^/proc/||; s|/environ$||')
 		[ -n "$pids" ] || break
@@ -156,10 +149,52 @@ supervise() {
 	rm -f "$out/.gpu-check.json.tmp"
 	if [ -f "$f" ] && grep -q '^  "finished": false,$' "$f"; then
 		running=$(sed -n 's/^  "running": "\(.*\)",$/\1/p' "$f")
-		sed 's/^  "stopped_by": null,$/  "stopped_by": "SIG'"$sig"'",/' "$f" >"$f.stop" && mv -f "$f.stop" "$f"
-		echo "[$(($(date +%s) - t0))s] gpu-check: stopped by SIG$sig${running:+ during $running}; $f keeps what was measured (finished: false)" |
+		sed 's/^  "stopped_by": null,$/  "stopped_by": "'"$why"'",/' "$f" >"$f.stop" && mv -f "$f.stop" "$f"
+		echo "[$(($(date +%s) - t0))s] gpu-check: $text${running:+ during $running}; $f keeps what was measured (finished: false)" |
 			tee -a "$out/gpu-check.log" >&2
 	fi
+}
+# watchdog MARK OUT T0: run in the background by the supervisor; where the
+# supervisor dies without ending the check (SIGKILL, which no process can
+# trap, to its process alone), ends it (end_check, "stopped_by":
+# "supervisor killed") within a second: the worker and its gpusim job ran
+# on to the job's limit and the next steps. It reads its parent in /proc
+# (the supervisor's, until init or a subreaper takes it over) every second,
+# and ignores the signals that stop the check: the supervisor ends it with
+# SIGKILL when the check has ended.
+watchdog() {
+	local mark=$1 out=$2 t0=$3 st fd=""
+	trap '' TERM INT HUP
+	exec {fd}<> <(:) || fd="" # read -t on a pipe no one writes: a pause without a sleep process
+	while read -r st <"/proc/$BASHPID/stat"; do
+		st=${st##*) }
+		st=${st#* }
+		[ "${st%% *}" = "$$" ] || break
+		if [ -n "$fd" ]; then read -rt 1 -u "$fd"; else sleep 1; fi
+	done
+	end_check "$mark" "$out" "$t0" "supervisor killed" "its supervisor (pid $$) was killed, which stopped the check"
+	exit 0
+}
+# supervise: runs the worker; does not return.
+supervise() {
+	local mark worker dog rc sig="" num t0 out
+	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
+	watchdog "$mark" "$out" "$t0" &
+	dog=$!
+	trap 'sig=TERM' TERM
+	trap 'sig=INT' INT
+	trap 'sig=HUP' HUP
+	env "$mark" "$BASH" "$SELF" run <&0 &
+	worker=$!
+	while [ -z "$sig" ]; do
+		wait "$worker"
+		rc=$?
+		[ -n "$sig" ] || { kill -KILL "$dog" 2>/dev/null; exit "$rc"; }
+	done
+	# A second signal while it ends the check is not a trap to run.
+	trap '' TERM INT HUP
+	end_check "$mark" "$out" "$t0" "SIG$sig" "stopped by SIG$sig"
+	kill -KILL "$dog" 2>/dev/null
 	case $sig in TERM) num=15 ;; INT) num=2 ;; *) num=1 ;; esac
 	exit $((128 + num))
 }
