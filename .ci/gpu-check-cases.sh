@@ -390,6 +390,37 @@ signalled() {
 signalled term-pid TERM pid 143 SIGTERM
 grep -q '^\[[0-9]*s\] gpu-check: stopped by SIGTERM during k1; ' "$W/term-pid/gpu-check.log" ||
 	fail "term-pid: the log: $(tail -3 "$W/term-pid/gpu-check.log")"
+# SIGINT to the group of a check started with & from a script (Ctrl-C,
+# Slurm's scancel --signal=INT): SIGINT ignored when it started, which bash
+# cannot trap, ended the gpusim job alone, logged a digest failure and ran
+# the next step.
+signalled int-group INT group 130 SIGINT
+# ... also where coreutils' env has no --default-signal (before 8.31: perl
+# resets SIGINT then), under nohup, whose ignored SIGHUP stays ignored and
+# is noted.
+real_env=$(command -v env)
+mkdir -p "$W/old-env" "$W/no-reset"
+printf '#!/bin/sh\ncase $1 in --default-signal*) echo "env: unrecognized option $1" >&2; exit 125;; esac\nexec %s "$@"\n' "$real_env" >"$W/old-env/env"
+printf '#!/bin/sh\nexit 127\n' >"$W/no-reset/perl"
+cp "$W/no-reset/perl" "$W/no-reset/python3"
+cp "$W/old-env/env" "$W/no-reset/env"
+chmod +x "$W/old-env/env" "$W/no-reset/env" "$W/no-reset/perl" "$W/no-reset/python3"
+LAUNCH=nohup signalled int-nohup INT group 130 SIGINT PATH="$W/old-env:$PATH"
+grep -q '^\[[0-9]*s\] note: SIGHUP is ignored here (nohup)' "$W/int-nohup/gpu-check.log" && ! grep -q 'note: SIGINT' "$W/int-nohup/gpu-check.log" ||
+	fail "int-nohup: the notes: $(grep 'note: SIG' "$W/int-nohup/gpu-check.log")"
+# ... and where nothing can reset it, the check says so at its start (it
+# gave no sign that Ctrl-C would not stop it).
+rm -rf "$W/no-reset-out"
+env PATH="$W/no-reset:$PATH" GPUSIM="$BIN" OUT="$W/no-reset-out" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/no-reset.log" 2>&1 &
+pid=$!
+# The note comes before the log's "gpusim:" line.
+for i in $(seq 300); do grep -q '^\[[0-9]*s\] gpusim: ' "$W/no-reset-out/gpu-check.log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$pid" 2>/dev/null || true
+rc=0
+wait "$pid" || rc=$?
+grep -q '^\[[0-9]*s\] note: SIGINT is ignored here (started in the background of a script?) and neither env --default-signal, perl nor python3 could reset it: SIGINT does not stop the check, SIGTERM does$' "$W/no-reset-out/gpu-check.log" &&
+	[ "$rc" -eq 143 ] || fail "no-reset: exit $rc: $(head -5 "$W/no-reset.log")"
+echo "gpu-check-cases: no-reset: SIGINT that cannot be reset is noted"
 # SIGKILL to the check's process alone (kill -9 PID), which it cannot trap:
 # its check and the job ran on, reparented to init.
 signalled kill-supervisor KILL pid 137 "supervisor killed"

@@ -31,6 +31,9 @@
 #       SIGKILL) keeps what it measured. SIGTERM, SIGINT or SIGHUP to the
 #       script's process stops the gpusim job under way within 2 s, writes
 #       "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's number;
+#       SIGINT too where it was started with & from a script (SIGINT
+#       ignored: it starts itself again with SIGINT's default action, by
+#       env --default-signal, perl or python3), but not SIGHUP under nohup;
 #       SIGKILL to it alone ends the check within 3 s ("stopped_by":
 #       "supervisor killed"). An OUT that cannot be written or has under 1 MiB free, or
 #       a bad GPU_CHECK_BUDGET, GPU_CHECK_SMALL or GPU_CHECK_DEVICE, is refused
@@ -129,6 +132,41 @@ fi
 # a trap while it parses a $(...) fails that command and goes on (a check
 # sent SIGTERM ran on to its end), which is why the worker has none.
 
+# ignored NUM: whether signal NUM is ignored in this shell's process (the
+# SigIgn mask of /proc/$$/status).
+ignored() {
+	local m
+	m=$(awk '/^SigIgn:/ { print $2 }' "/proc/$$/status" 2>/dev/null)
+	[[ $m =~ ^[0-9a-fA-F]{1,16}$ ]] && (((16#$m >> ($1 - 1)) & 1))
+}
+# unignore_int: where SIGINT was ignored when this process started, runs
+# the script again in this process (exec) with SIGINT's default action, once
+# (GPU_CHECK_SIGRESET=PID marks the second start), by the first of coreutils'
+# env --default-signal (8.31 and later), perl or python3 that works; returns
+# where none does, or SIGINT was not ignored. A non-interactive shell starts
+# its background jobs with SIGINT ignored, and bash cannot trap a signal
+# ignored when it started: a check started with & from a script (or by nohup
+# from one) ran on after SIGINT to its process group (Ctrl-C, Slurm's
+# scancel --signal=INT), whose SIGINT ended only the gpusim job under way,
+# which then failed its digest. SIGHUP ignored at the start (nohup) stays
+# ignored, as nohup asks.
+unignore_int() {
+	local tried=${GPU_CHECK_SIGRESET:-}
+	unset GPU_CHECK_SIGRESET
+	ignored 2 && [ "$tried" != "$$" ] || return 0
+	export GPU_CHECK_SIGRESET=$$
+	env --default-signal=INT true 2>/dev/null && exec env --default-signal=INT "$BASH" "$SELF" run
+	command -v perl >/dev/null 2>&1 && perl -e 1 2>/dev/null &&
+		exec perl -e '$SIG{INT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127' "$BASH" "$SELF" run
+	# Python ignores SIGPIPE and SIGXFSZ itself, which its exec would pass
+	# on to the check and gpusim: they get their default action back too,
+	# unless they were ignored here.
+	command -v python3 >/dev/null 2>&1 && python3 -c '' 2>/dev/null &&
+		exec python3 -c 'import os, signal, sys
+for s in sys.argv[1].split(): signal.signal(getattr(signal, s), signal.SIG_DFL)
+os.execv(sys.argv[2], sys.argv[2:])' "SIGINT$(ignored 13 || echo " SIGPIPE")$(ignored 25 || echo " SIGXFSZ")" "$BASH" "$SELF" run
+	unset GPU_CHECK_SIGRESET
+}
 # end_check MARK OUT T0 WHY TEXT: SIGTERM to every process marked MARK, the
 # worker first, SIGKILL to those left 2 s on; where OUT's gpu-check.json is
 # not finished, "stopped_by": WHY into it and "gpu-check: TEXT during STEP"
@@ -177,14 +215,16 @@ watchdog() {
 }
 # supervise: runs the worker; does not return.
 supervise() {
-	local mark worker dog rc sig="" num t0 out
+	local mark worker dog rc sig="" num t0 out ign
+	unignore_int
+	ign="$(ignored 2 && echo INT) $(ignored 1 && echo HUP)"
 	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
 	watchdog "$mark" "$out" "$t0" &
 	dog=$!
 	trap 'sig=TERM' TERM
 	trap 'sig=INT' INT
 	trap 'sig=HUP' HUP
-	env "$mark" "$BASH" "$SELF" run <&0 &
+	env "$mark" GPU_CHECK_SIGIGN="$ign" "$BASH" "$SELF" run <&0 &
 	worker=$!
 	while [ -z "$sig" ]; do
 		wait "$worker"
@@ -271,6 +311,12 @@ limit() {
 	save
 	env "$tag" timeout --foreground --kill-after=5 "$secs" "$@"
 	rc=$?
+	# A job ended by SIGINT or SIGTERM (130, 143) was stopped from outside,
+	# most often with the whole process group (Ctrl-C, kill -- -PGID), which
+	# the supervisor takes too: a pause of 2 s, for the supervisor to end
+	# this process, so that the summary names the step under way. It went
+	# on, logged the stopped job as a failed check and started the next.
+	{ [ $rc -eq 130 ] || [ $rc -eq 143 ]; } && sleep 2
 	RUNNING=""
 	reap "$tag"
 	return $rc
@@ -470,6 +516,15 @@ fi
 	echo "== ldconfig"; ldconfig -p 2>/dev/null | grep -E 'libOpenCL|libnvidia-opencl'
 } >"$OUT/machine.txt" 2>&1
 log "gpu-check: out $OUT, budget ${BUDGET}s${SMALL:+, small}, GPU ${GPU_NAME:-none} driver ${DRIVER:-?}$([ "$SMI_STATE" = ok ] || echo " (nvidia-smi: $SMI_STATE)"), $CORES cores"
+# A stop that cannot work here, said at the start: the signals ignored in
+# the supervisor (unignore_int), which it names in GPU_CHECK_SIGIGN (the
+# worker, a background job of the supervisor, has SIGINT ignored whatever).
+case " ${GPU_CHECK_SIGIGN:-} " in *" INT "*)
+	log "note: SIGINT is ignored here (started in the background of a script?) and neither env --default-signal, perl nor python3 could reset it: SIGINT does not stop the check, SIGTERM does" ;;
+esac
+case " ${GPU_CHECK_SIGIGN:-} " in *" HUP "*)
+	log "note: SIGHUP is ignored here (nohup), as whoever started the check asked: SIGHUP does not stop it, SIGTERM and SIGINT do" ;;
+esac
 
 first() { local f; for f in "$@"; do [ -n "$f" ] && [ -e "$f" ] && { readlink -f "$f"; return 0; }; done; return 1; }
 GPUSIM_SET=${GPUSIM:-}
