@@ -44,7 +44,9 @@
 #   OUT               result folder (default ./gpu-check-out)
 #   GPUSIM            gpusim binary (default: DIR/gpusim-linux-amd64, bin/gpusim)
 #   GPU_CHECK_BUDGET  seconds for the whole run (default 450; 8 minutes is the
-#                     limit of a device loan); steps that do not fit, are cut
+#                     limit of a device loan; in the full check, while the
+#                     jobs are timed, what the CPU benches will take, measured
+#                     on a tenth of their jobs, is kept for them); steps that do not fit, are cut
 #                     at their limit, or that the rate of the job before them
 #                     says would not end in time are listed in "skipped", with
 #                     why in "skipped_why", which is not a failure; the timed
@@ -858,9 +860,84 @@ timing_row() { # name want args rc: one JSON row from $OUT/name.json
 		"$(jstrn "$(jget "$f" device)")")
 	TIMINGS+=("$row")
 }
-# In the full check, 60 s kept for the CPU benches (about 35 s on 16
-# cores: simd 15, parallel 20).
-[ -z "$SMALL" ] && KEEP=60
+# Each engine's job is sized for a run on all 16 cores of the device
+# machine to last tens of milliseconds, and the bench (4 runs at each of
+# 1..16 workers: 4 x 3.4 one-worker runs) under its cap: simd at some 1 to
+# 2 ns a lane-step on a core runs 5e6 x 100 (t1's digest; 5e6 x 10 took 3
+# to 6 ms on 16 workers, where thread start and the scheduler's jitter
+# show), 0.5 to 1 s on one worker, about 15 s in all; parallel, some 20 ns
+# a lane-step, runs 5e6 x 10 (k6's digest), 1 s on one worker, 60 ms on 16,
+# about 20 s in all. Small: 1000003 x 10 for both (k5's digest).
+# ENGINE:CAP, each CPU bench and its cap in seconds, simd first: the
+# shorter bench.
+BENCH_CAPS="simd:60 parallel:150"
+scale_job() { # ENGINE: sets SCALE_JOB and SCALE_WANT
+	if [ -n "$SMALL" ]; then
+		SCALE_JOB="--lanes 1000003 --steps 10" SCALE_WANT=da83691e54ff98ed
+	elif [ "$1" = simd ]; then
+		SCALE_JOB="--lanes 5e6 --steps 100" SCALE_WANT=9fd3dc97dbd0e53e
+	else
+		SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
+	fi
+}
+# cpu_reserve: sets KEEP, the seconds kept for the CPU benches while the
+# timed jobs run in the full check, sized from what the benches will take
+# here, and logs it. It kept 60 s, sized for a quiet 16-core machine (about
+# 35 s there): on a loaded 2-core one the parallel bench was cut at 37 s.
+# Each engine's bench job is run with a tenth of its lanes on 1 worker and
+# on all CORES, twice each (the faster counts: a busy machine's bursts),
+# gpusim's wall_s times 10 giving T1 and TN (T1 at most CORES x TN),
+# Amdahl's P = (1 - TN/T1) / (1 - 1/CORES) in 0..1 puts a run on w workers
+# at t(w) = T1 (1 - P + P/w), and the bench is 4 runs (--warmup 1, --reps
+# 3) on all cores for its engines table and 4 at each of 1..CORES workers:
+# E = 4 (t(CORES) + t(1) + ... + t(CORES)). Each engine keeps 1.5 E + 3 s,
+# at most its cap; one whose run failed keeps none (its bench will fail
+# too), one cut at 10 s its cap. The sum is at least 60 s, the old fixed
+# reserve: a shared machine's load changes between the measure and the
+# benches (a shared 2-core pocl machine measured 30 s, then its benches
+# took 21 s and over 9 s). The small check keeps none: its timed
+# jobs take seconds.
+cpu_reserve() {
+	local ec engine cap w lanes steps rc b t t1 tn e k why=""
+	KEEP=0
+	for ec in $BENCH_CAPS; do
+		engine=${ec%%:*} cap=${ec#*:} t1="" tn="" rc=0
+		scale_job "$engine"
+		read -r lanes steps < <(awk '{ for (i = 1; i < NF; i++) { if ($i == "--lanes") l = $(i + 1); if ($i == "--steps") s = $(i + 1) } printf "%.0f %s", l / 10, s }' <<<"$SCALE_JOB")
+		for w in 1 1 $([ "$CORES" -gt 1 ] && echo "$CORES $CORES"); do
+			b=$(budget 10)
+			[ "$b" -ge 3 ] || { rc=125; break; }
+			RUNNING=cpu-rate
+			# shellcheck disable=SC2086
+			limit "$b" "$GPUSIM" run $EFLAG "$engine" --workers "$w" --lanes "$lanes" --steps "$steps" --format json -q >"$WORK/cpu-rate.json" 2>"$WORK/cpu-rate.err"
+			rc=$?
+			[ $rc -eq 0 ] || break
+			t=$(jget "$WORK/cpu-rate.json" wall_s timing)
+			[[ $t =~ ^[0-9.]+([eE][-+]?[0-9]+)?$ ]] || { rc=1; break; }
+			if [ "$w" = 1 ]; then t1=$(awk -v a="${t1:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }'); else tn=$(awk -v a="${tn:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }'); fi
+		done
+		if [ $rc -eq 125 ]; then
+			k=0 why+="$engine 0 s (no time left to measure it), "
+		elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			k=$cap why+="$engine $k s, its cap (a tenth of its job on $w workers ran past $b s), "
+		elif [ $rc -ne 0 ]; then
+			k=0 why+="$engine 0 s (a tenth of its job on $w workers failed, exit $rc: $(head -n 1 "$WORK/cpu-rate.err" | head -c 200)), "
+		else
+			read -r k e t1 tn < <(awk -v t1="$t1" -v tn="${tn:-$t1}" -v n="$CORES" -v cap="$cap" 'BEGIN {
+				t1 *= 10; tn *= 10; if (t1 > n * tn) t1 = n * tn
+				p = (n > 1 && t1 > 0) ? (1 - tn / t1) / (1 - 1 / n) : 0
+				p = p < 0 ? 0 : (p > 1 ? 1 : p)
+				e = 1 - p + p / n; for (w = 1; w <= n; w++) e += 1 - p + p / w; e *= 4 * t1
+				k = int(1.5 * e + 3 + 0.999); printf "%d %.1f %.3g %.3g", (k > cap ? cap : k), e, t1, tn }')
+			why+="$engine $k s (about $e s: its job $t1 s on 1 worker, $tn s on $CORES), "
+		fi
+		KEEP=$((KEEP + k))
+	done
+	RUNNING=""
+	[ "$KEEP" -ge 60 ] || { KEEP=60 why+="at least 60 s in all, "; }
+	log "CPU benches: $KEEP s kept for them while the timed jobs run: ${why%, }; measured on a tenth of each bench's job"
+}
+[ $DEV_RC -eq 0 ] && [ -z "$SMALL" ] && cpu_reserve
 # lane_steps ARGS: lanes x steps of a job's arguments.
 lane_steps() { awk '{ for (i = 1; i < NF; i++) { if ($i == "--lanes") l = $(i + 1); if ($i == "--steps") s = $(i + 1) } printf "%.0f", l * s }' <<<"$1"; }
 # RATE[NAME]: seconds a lane-step in NAME's kernel; OVER[NAME]: the rest of
@@ -902,23 +979,6 @@ EST="" KEEP=0
 # points (median, speedup, efficiency, overhead per worker count) and the
 # fit (Amdahl's P, limit 1/(1-P), rms residual).
 #
-# Each engine's job is sized for a run on all 16 cores of the device
-# machine to last tens of milliseconds, and the bench (4 runs at each of
-# 1..16 workers: 4 x 3.4 one-worker runs) under its cap: simd at some 1 to
-# 2 ns a lane-step on a core runs 5e6 x 100 (t1's digest; 5e6 x 10 took 3
-# to 6 ms on 16 workers, where thread start and the scheduler's jitter
-# show), 0.5 to 1 s on one worker, about 15 s in all; parallel, some 20 ns
-# a lane-step, runs 5e6 x 10 (k6's digest), 1 s on one worker, 60 ms on 16,
-# about 20 s in all. Small: 1000003 x 10 for both (k5's digest).
-scale_job() { # ENGINE: sets SCALE_JOB and SCALE_WANT
-	if [ -n "$SMALL" ]; then
-		SCALE_JOB="--lanes 1000003 --steps 10" SCALE_WANT=da83691e54ff98ed
-	elif [ "$1" = simd ]; then
-		SCALE_JOB="--lanes 5e6 --steps 100" SCALE_WANT=9fd3dc97dbd0e53e
-	else
-		SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
-	fi
-}
 SCALE_WORKERS=$(seq -s, 1 "$CORES")
 # bench_scaling FILE: the first entry of a bench report's "scaling" array,
 # without its braces (gpusim's indented JSON).
@@ -931,8 +991,7 @@ bench_scaling() {
 		ins && ine { print }
 	' "$1" 2>/dev/null
 }
-# simd first: the shorter bench.
-for ec in simd:60 parallel:150; do
+for ec in $BENCH_CAPS; do
 	engine=${ec%%:*} name=cpu-bench-${ec%%:*}
 	scale_job "$engine"
 	b=$(budget "${ec#*:}")
