@@ -263,11 +263,12 @@ const (
 // little, 8.62e+119 at --persistence 0.9999999 over 2^32 steps) and, where
 // fewer steps would bring the bound within a tenth of the sd, the most
 // such --steps (testableAt). It returns ""
-// when the parameters are well within float32's precision.
-func (p Params) PrecisionNote(lanes uint64) string {
+// when the parameters are well within float32's precision. The notes name
+// a flag's value as typed holds it (Typed.Quote; nil for none).
+func (p Params) PrecisionNote(lanes uint64, typed Typed) string {
 	m := p.Model()
 	if p.Sigma > 0 && m.Sigma == 0 {
-		return fmt.Sprintf("--sigma %g is 0 in float32 (the smallest is %.3g): the runs have no noise", p.Sigma, math.SmallestNonzeroFloat32)
+		return fmt.Sprintf("--sigma %s is 0 in float32 (the smallest is %.3g): the runs have no noise", typed.Quote("sigma", p.Sigma), math.SmallestNonzeroFloat32)
 	}
 	if math.Abs(p.Persistence) != 1 && math.Abs(float64(m.P)) == 1 {
 		// A mean-reverting model that float32 makes a random walk (or the
@@ -279,7 +280,7 @@ func (p Params) PrecisionNote(lanes uint64) string {
 		if math.Abs(p.Persistence) > 1 {
 			side, spacing = "above", 0x1p-23
 		}
-		return fmt.Sprintf("--persistence %g is %g in float32 (its spacing %s 1 is %.3g): the runs are a random walk, not mean-reverting", p.Persistence, m.P, side, spacing)
+		return fmt.Sprintf("--persistence %s is %g in float32 (its spacing %s 1 is %.3g): the runs are a random walk, not mean-reverting", typed.Quote("persistence", p.Persistence), m.P, side, spacing)
 	}
 	for _, f := range []struct {
 		flag string
@@ -288,7 +289,7 @@ func (p Params) PrecisionNote(lanes uint64) string {
 	}{{"start", p.Start, m.Start}, {"anchor", p.Anchor, m.Anchor}, {"persistence", p.Persistence, m.P}} {
 		if f.v != 0 && f.f32 == 0 {
 			// A negative one is -0, as the job line writes it.
-			return fmt.Sprintf("--%s %g is %s in float32 (the smallest is %.3g): the runs use %[3]s", f.flag, f.v, F32Text(f.f32), math.SmallestNonzeroFloat32)
+			return fmt.Sprintf("--%s %s is %s in float32 (the smallest is %.3g): the runs use %[3]s", f.flag, typed.Quote(f.flag, f.v), F32Text(f.f32), math.SmallestNonzeroFloat32)
 		}
 	}
 	mean, sd := p.Exact(p.Steps)

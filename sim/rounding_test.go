@@ -125,7 +125,7 @@ func TestRoundingLong(t *testing.T) {
 	// The note's bound is no number past float64 (it read "up to +Inf").
 	p := Default()
 	p.Persistence, p.Steps = 1, MaxSteps
-	if n := p.PrecisionNote(1000); strings.Contains(n, "Inf") || !strings.Contains(n, "can move the sd as far as the exact sd 3.28e+05 or more (its worst case grows past float64's range over 4294967296 steps)") {
+	if n := p.PrecisionNote(1000, nil); strings.Contains(n, "Inf") || !strings.Contains(n, "can move the sd as far as the exact sd 3.28e+05 or more (its worst case grows past float64's range over 4294967296 steps)") {
 		t.Errorf("--persistence 1 --steps %d: note %q", MaxSteps, n)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -369,7 +369,7 @@ func TestPrecisionNote(t *testing.T) {
 		if c.lanes != 0 {
 			p.Lanes = c.lanes
 		}
-		got := p.PrecisionNote(p.Lanes)
+		got := p.PrecisionNote(p.Lanes, nil)
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("start %g anchor %g sigma %g persistence %g steps %d lanes %d: note %q, want one with %q", c.start, c.anchor, c.sigma, p.Persistence, p.Steps, p.Lanes, got, c.want)
 		}
@@ -377,8 +377,45 @@ func TestPrecisionNote(t *testing.T) {
 	// No lanes, no z-scores: an empty shard (it said "at 0 lanes").
 	p := Default()
 	p.Start, p.Anchor = 1e4, 1e4
-	if got := p.PrecisionNote(0); got != "" {
+	if got := p.PrecisionNote(0, nil); got != "" {
 		t.Errorf("no lanes: note %q, want none", got)
+	}
+}
+
+// TestPrecisionNoteTyped: the notes name a flag's value as typed, with its
+// float64 value beside it where it is not a decimal (--sigma 2^-150 read
+// "--sigma 7.006492321624085e-46 is 0 in float32"), and the float64 value
+// alone where typed has none for the flag.
+func TestPrecisionNoteTyped(t *testing.T) {
+	for _, c := range []struct {
+		flag, typed string
+		v           float64
+		want        string
+	}{
+		{"sigma", "2^-150", 0x1p-150, "--sigma 2^-150 (7.006492321624085e-46) is 0 in float32"},
+		{"sigma", "", 0x1p-150, "--sigma 7.006492321624085e-46 is 0 in float32"},
+		{"sigma", "1e-46", 1e-46, "--sigma 1e-46 is 0 in float32"},
+		{"sigma", "0.0000000000000000000000000000000000000000000001", 1e-46, "--sigma 0.0000000000000000000000000000000000000000000001 is 0 in float32"},
+		{"sigma", "1E-46", 1e-46, "--sigma 1E-46 is 0 in float32"},
+		{"anchor", "-2^-150", -0x1p-150, "--anchor -2^-150 (-7.006492321624085e-46) is -0 in float32"},
+		{"start", "0x1p-150", 0x1p-150, "--start 0x1p-150 (7.006492321624085e-46) is 0 in float32"},
+		{"persistence", "0x1.ffffffcp-1", 1 - 0x1p-27, "--persistence 0x1.ffffffcp-1 (0.9999999925494194) is 1 in float32"},
+	} {
+		p := Default()
+		switch c.flag {
+		case "sigma":
+			p.Sigma = c.v
+		case "anchor":
+			p.Anchor = c.v
+		case "start":
+			p.Start = c.v
+		case "persistence":
+			p.Persistence = c.v
+		}
+		typed := Typed{c.flag: c.typed}
+		if got := p.PrecisionNote(p.Lanes, typed); !strings.HasPrefix(got, c.want) {
+			t.Errorf("--%s %s: note %q, want one starting %q", c.flag, c.typed, got, c.want)
+		}
 	}
 }
 
@@ -481,7 +518,7 @@ func TestPrecisionNoteActionable(t *testing.T) {
 		p := Default()
 		p.Persistence, p.Steps = c.persistence, c.steps
 		start := time.Now()
-		note := p.PrecisionNote(1000)
+		note := p.PrecisionNote(1000, nil)
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("--persistence %g --steps %d: the note took %v", c.persistence, c.steps, d)
 		}
@@ -501,8 +538,8 @@ func TestPrecisionNoteActionable(t *testing.T) {
 		}
 		q := p
 		q.Steps = n
-		if q.PrecisionNote(1000) != "" && strings.Contains(q.PrecisionNote(1000), "nothing") {
-			t.Errorf("--persistence %g --steps %d: %q", c.persistence, n, q.PrecisionNote(1000))
+		if q.PrecisionNote(1000, nil) != "" && strings.Contains(q.PrecisionNote(1000, nil), "nothing") {
+			t.Errorf("--persistence %g --steps %d: %q", c.persistence, n, q.PrecisionNote(1000, nil))
 		}
 		// The claim: at 1000 lanes a mean off by a tenth of the sd and 4
 		// standard errors scores above 4, one off by a tenth alone does
@@ -536,7 +573,7 @@ func TestMeanTestsNothing(t *testing.T) {
 	if z := ZStdWithin(law.Sigma, 1000, law, r.Std); z != 0 {
 		t.Errorf("z std %g, want 0", z)
 	}
-	if n := p.PrecisionNote(1000); !strings.Contains(n, "float32 rounding can move the mean as far as the exact sd 0.0149 or more (its worst case, 0.0163, is 1.1 sds over 1 step;") || !strings.Contains(n, "its z-score tests nothing and is not reported; the sd's allows for up to 0.0127, 38.2 standard errors at 1000 lanes") {
+	if n := p.PrecisionNote(1000, nil); !strings.Contains(n, "float32 rounding can move the mean as far as the exact sd 0.0149 or more (its worst case, 0.0163, is 1.1 sds over 1 step;") || !strings.Contains(n, "its z-score tests nothing and is not reported; the sd's allows for up to 0.0127, 38.2 standard errors at 1000 lanes") {
 		t.Errorf("note %q", n)
 	}
 }

@@ -120,6 +120,9 @@ func getInt(c *cli.Context, name string) int { return int(getCount(c, name)) }
 type floatValue struct {
 	name string // for the error, which wantValue words
 	v    float64
+	// typed is the value as given, spaces around it trimmed, which the
+	// notes quote (2^-150, not 7.006492321624085e-46); "" for the default.
+	typed string
 }
 
 func (f *floatValue) Set(s string) error {
@@ -167,7 +170,7 @@ func (f *floatValue) Set(s string) error {
 		}
 		return errors.New(wantValue[f.name])
 	}
-	f.v = v
+	f.v, f.typed = v, s
 	return nil
 }
 
@@ -257,6 +260,19 @@ func floatFlag(name string, def float64, usage string) *cli.GenericFlag {
 
 // getFloat is the value of a floatFlag.
 func getFloat(c *cli.Context, name string) float64 { return c.Generic(name).(*floatValue).v }
+
+// modelTyped is the model flags' values as typed on the command line, for
+// the notes and the report to quote (sim.Typed); a flag left at its
+// default is not in it.
+func modelTyped(c *cli.Context) sim.Typed {
+	t := sim.Typed{}
+	for _, name := range []string{"start", "anchor", "persistence", "sigma"} {
+		if typed := c.Generic(name).(*floatValue).typed; typed != "" {
+			t[name] = typed
+		}
+	}
+	return t
+}
 
 // durationValue is a duration flag (--timeout) as Go reads one (30s, 5m,
 // 1h30m), spaces around it ignored as around every number gpusim reads

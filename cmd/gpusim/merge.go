@@ -97,7 +97,7 @@ func mergeAction(c *cli.Context) error {
 			return err
 		}
 	}
-	if n := res.Params.PrecisionNote(res.Summary.Count); n != "" {
+	if n := res.Params.PrecisionNote(res.Summary.Count, nil); n != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
 	}
 	// The parts' finals (a job of at most sim.ExactQuantileLanes lanes)

@@ -96,6 +96,7 @@ func engineHelp() string {
 // runOptions is everything `gpusim run` was asked, checked.
 type runOptions struct {
 	params  sim.Params
+	typed   sim.Typed // the model flags as typed, which notes quote
 	engine  string
 	eng     engines.Options
 	given   []string // the engine options set on the command line
@@ -139,6 +140,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 			Lanes: getCount(c, "lanes"), Steps: getInt(c, "steps"), Seed: getCount(c, "seed"),
 			Start: getFloat(c, "start"), Anchor: getFloat(c, "anchor"), Persistence: getFloat(c, "persistence"), Sigma: noSignedZero(getFloat(c, "sigma")),
 		},
+		typed:   modelTyped(c),
 		engine:  nameValue(c, "engine"), // as around a number
 		timeout: c.Generic("timeout").(*durationValue).d, timeoutText: c.Generic("timeout").(*durationValue).typed,
 		quiet: c.Bool("quiet"),
@@ -536,7 +538,7 @@ func (o *runOptions) jobNotes(choice *engines.Choice) {
 	if o.shard.unused != "" {
 		o.eng.Note(o.shard.unused)
 	}
-	if n := o.params.PrecisionNote(o.shard.lanes(o.params)); n != "" {
+	if n := o.params.PrecisionNote(o.shard.lanes(o.params), o.typed); n != "" {
 		o.eng.Note(n)
 	}
 	if n := o.params.HistogramNote(o.outputs.daily, o.keepFinals(), "--out makes the final ones exact"); n != "" {
@@ -918,6 +920,7 @@ func runReport(ctx context.Context, o *runOptions, res *sim.Result, choice *engi
 	written.Result, werr = runfiles.WriteResult(ctx, o.files, o.outputs.Result, res, days, trajectories, values)
 	werr = errors.Join(werr, o.shard.saveResult(ctx, o.files, res, o.engine))
 	r = report.New(res, o.engine)
+	r.Typed = o.typed
 	if avail, ok := runfiles.Available(); ok && o.outputs.Out == "" {
 		// What --out would need beside this run's other per-lane
 		// outputs, as checkMemory counts them.

@@ -31,7 +31,7 @@ func (r *Report) WriteHTML(w io.Writer, res *sim.Result, days []daily.Day) error
 		},
 	}
 	for _, pr := range r.Rounded {
-		page.Facts = append(page.Facts, "Rounded: "+roundedText(pr))
+		page.Facts = append(page.Facts, "Rounded: "+roundedText(pr, r.Typed))
 	}
 	page.Facts = append(page.Facts, fmt.Sprintf("Time: %s wall; digest %s", FmtDuration(res.Timing.Wall), r.Digest))
 	if sl := r.shardLine(); sl != "" {

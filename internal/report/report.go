@@ -48,6 +48,10 @@ type Report struct {
 	Params  jsonParams          `json:"params"`
 	Model   modelJSON           `json:"model"`
 	Rounded []sim.ParamRounding `json:"rounded,omitempty"`
+	// Typed is the model flags' values as the user typed them (a run's;
+	// nil for a merge), which the text's rounded lines quote
+	// (sim.Typed.Quote); the JSON has Rounded's float64 values.
+	Typed   sim.Typed `json:"-"`
 	Summary struct {
 		Count uint64    `json:"count"`
 		Mean  jsonFloat `json:"mean"`
@@ -216,10 +220,11 @@ func (r *Report) jobText() string {
 }
 
 // roundedText says what float32 made of a parameter that Rounded lists:
-// "--start 16777217 is 16777216 in float32", and for persistence the
-// distance to 1 that it moved.
-func roundedText(pr sim.ParamRounding) string {
-	s := fmt.Sprintf("--%s %s is %s in float32, the model's precision", pr.Flag, strconv.FormatFloat(pr.Typed, 'g', -1, 64), strconv.FormatFloat(pr.Used, 'g', -1, 64))
+// "--start 16777217 is 16777216 in float32", the value as typed holds it
+// ("--sigma 2^-150 (7.006492321624085e-46) is 0"; sim.Typed.Quote), and
+// for persistence the distance to 1 that it moved.
+func roundedText(pr sim.ParamRounding, typed sim.Typed) string {
+	s := fmt.Sprintf("--%s %s is %s in float32, the model's precision", pr.Flag, typed.Quote(pr.Flag, pr.Typed), strconv.FormatFloat(pr.Used, 'g', -1, 64))
 	if pr.Flag == "persistence" && pr.ReversionMoved() {
 		s += fmt.Sprintf(" (1 - |persistence| %.3g, not %.3g)", 1-math.Abs(pr.Used), 1-math.Abs(pr.Typed))
 	}
@@ -566,7 +571,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "job       %s\n", r.jobText())
 	for _, pr := range r.Rounded {
-		fmt.Fprintf(&b, "rounded   %s\n", roundedText(pr))
+		fmt.Fprintf(&b, "rounded   %s\n", roundedText(pr, r.Typed))
 	}
 	if sl := r.shardLine(); sl != "" {
 		fmt.Fprintf(&b, "shard     %s\n", sl)
