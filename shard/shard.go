@@ -117,22 +117,28 @@ func Parse(s string, env func(string) string) (Shard, error) {
 		}
 		return Shard{i, count}, nil
 	}
-	return fromAuto(s, count, env)
+	auto := "auto"
+	if slash {
+		auto += "/" + tail
+	}
+	return fromAuto(auto, count, env)
 }
 
-// fromAuto is Parse's shard for s, auto or auto/N (count N, or 0), from
-// the environment env.
-func fromAuto(s string, count uint64, env func(string) string) (Shard, error) {
+// fromAuto is Parse's shard for auto or auto/N (count N, or 0), from the
+// environment env. Its errors lead with auto as given, unquoted, spaces
+// trimmed: "--shard: auto/16: the environment ..." (one of them read
+// `--shard: "auto": shard index 3 ...` where the others read "auto: ").
+func fromAuto(auto string, count uint64, env func(string) string) (Shard, error) {
 	bad := func(format string, a ...any) (Shard, error) {
-		return Shard{}, &sim.ParamError{Flag: "shard", Msg: fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
+		return Shard{}, &sim.ParamError{Flag: "shard", Msg: auto + ": " + fmt.Sprintf(format, a...) + " (" + shardForms + ")"}
 	}
 	sh, from, err := fromEnv(env, count)
 	if err != nil {
-		return bad("auto: %v", err)
+		return bad("%v", err)
 	}
 	switch {
 	case count == 0 && sh.Count == 0:
-		return bad("auto: %s gives the index but %s is not set; set it to the number of shards or use auto/N", from, EnvShardCount)
+		return bad("%s gives the index but %s is not set; set it to the number of shards or use auto/N", from, EnvShardCount)
 	case count == 0:
 		count = sh.Count
 	case sh.Count != 0 && sh.Count != count:
@@ -149,10 +155,10 @@ func fromAuto(s string, count uint64, env func(string) string) (Shard, error) {
 				ways = fmt.Sprintf(": give --shard auto/%d for an array of %s, submit --array=0-%d for %d, or, re-running some tasks of an array of %d, use --shard %s in this task", sh.Count, counts.Noun(sh.Count, "task"), count-1, count, count, shardOfTask(id, count))
 			}
 		}
-		return bad("%q: the environment (%s=%s) says %s, not %d%s", s, countVar, strings.TrimSpace(env(countVar)), counts.Noun(sh.Count, "shard"), count, ways)
+		return bad("the environment (%s=%s) says %s, not %d%s", countVar, strings.TrimSpace(env(countVar)), counts.Noun(sh.Count, "shard"), count, ways)
 	}
 	if sh.Index >= count {
-		return bad("%q: shard index %d from %s must be below the shard count %d", s, sh.Index, from, count)
+		return bad("shard index %d from %s must be below the shard count %d", sh.Index, from, count)
 	}
 	return Shard{sh.Index, count}, nil
 }

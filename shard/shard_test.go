@@ -190,6 +190,31 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseAutoSubject: every refusal of auto or auto/N leads with it as
+// given, unquoted and trimmed, in one form: an index past the count read
+// `"auto": shard index 3 ...` and a count the environment denies
+// `"auto/4": ...`, where the others read "auto: ", and auto/4 with a bad
+// variable read "auto: " too.
+func TestParseAutoSubject(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		env  map[string]string
+		want string // the message's start
+	}{
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "3", EnvShardCount: "3"}, "--shard: auto: shard index 3 from JOB_COMPLETION_INDEX must be below the shard count 3 ("},
+		{"auto/3", map[string]string{"JOB_COMPLETION_INDEX": "3"}, "--shard: auto/3: shard index 3 from JOB_COMPLETION_INDEX must be below the shard count 3 ("},
+		{" auto / 4 ", map[string]string{"JOB_COMPLETION_INDEX": "2", EnvShardCount: "8"}, "--shard: auto/4: the environment (GPUSIM_SHARD_COUNT=8) says 8 shards, not 4 ("},
+		{"auto/4", map[string]string{EnvShardIndex: "x"}, `--shard: auto/4: GPUSIM_SHARD_INDEX="x" is not a whole number`},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "--shard: auto: JOB_COMPLETION_INDEX gives the index but GPUSIM_SHARD_COUNT is not set"},
+		{"auto", nil, "--shard: auto: no shard index in the environment"},
+	} {
+		_, err := Parse(c.in, envMap(c.env))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("Parse(%q, %v) = %v, want an error starting %q", c.in, c.env, err, c.want)
+		}
+	}
+}
+
 // TestShardRange checks the split against exact big-integer arithmetic,
 // including lane and shard counts near 2^64 where i*L overflows 64 bits.
 func TestShardRange(t *testing.T) {
