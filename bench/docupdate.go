@@ -144,6 +144,10 @@ func LoadAverage(path string) string {
 // one begin and one end marker, in a folder where its replacement can be
 // written.
 func CheckDoc(path string) error {
+	if atomicfile.WorkdirGone(path) {
+		// It read "cannot read "r.md": no such file or directory".
+		return fmt.Errorf("cannot read %q: %s", path, atomicfile.WorkdirGoneText)
+	}
 	b, err := readDoc(path)
 	if err != nil {
 		// With what the flag takes, as every refusal of a value says

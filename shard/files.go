@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // CheckFiles checks, before any part is read, that each of files is
@@ -75,6 +77,11 @@ func checkFile(f string) (fi fs.FileInfo, msg string, gone bool) {
 	fi, err := os.Stat(f)
 	if err != nil {
 		msg := pathError(f, err).Error()
+		if errors.Is(err, fs.ErrNotExist) && atomicfile.WorkdirGone(f) {
+			// Not a part that is missing (a shard to run again): it
+			// read ""p.json": no such file or directory".
+			return nil, fmt.Sprintf("%q: %s", f, atomicfile.WorkdirGoneText), false
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, msg + missingNote(f), true
 		}

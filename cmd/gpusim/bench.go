@@ -1208,6 +1208,10 @@ func checkBenchNames(opts benchOptions) error {
 // or a device where one goes was found after it). made are the folders it
 // created, deepest first, for removeEmpty.
 func checkPlotDir(dir string, charts []string) (made []string, err error) {
+	if atomicfile.WorkdirGone(dir) {
+		// It read "cannot make "charts": no such file or directory".
+		return nil, paramErr("plot", "cannot write charts into %q: %s", dir, atomicfile.WorkdirGoneText)
+	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return nil, paramErr("plot", "%q is not a directory", dir)
 	}

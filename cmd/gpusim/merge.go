@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
 	"github.com/gpusim/gpusim/internal/interrupt"
@@ -510,6 +511,10 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		// directory". One that is there is read.
 		if err := runfiles.CheckName(runfiles.Path{Flag: "files-from", Path: list}); err != nil {
 			return nil, err
+		}
+		if atomicfile.WorkdirGone(list) {
+			// It read "--files-from: "l.lst": no such file or directory".
+			return nil, paramErr("files-from", "%q: %s", list, atomicfile.WorkdirGoneText)
 		}
 	}
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {

@@ -49,6 +49,10 @@ func (e *CreateError) Error() string {
 	// that is not there read "cannot write "d.npy": no such file or
 	// directory" of a d.npy that ls lists.
 	path, via := e.Path.Path, ""
+	if atomicfile.WorkdirGone(path) {
+		// It read "cannot write "f.npy": no such file or directory".
+		return fmt.Sprintf("cannot write %q: %s", path, atomicfile.WorkdirGoneText)
+	}
 	if link, err := os.Readlink(path); err == nil {
 		path, via = atomicfile.Target(path), fmt.Sprintf(" (%q is a link to %q)", e.Path.Path, link)
 	}
