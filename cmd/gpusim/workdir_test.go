@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestWorkdirGone: in a working folder that was deleted, every output
@@ -14,14 +15,7 @@ import (
 // so, before any work: each read only "cannot write "f.npy": no such file
 // or directory" (merge's with the hint to run the shard again).
 func TestWorkdirGone(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "gone")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(dir)
-	if err := os.Remove(dir); err != nil {
-		t.Skipf("the working folder cannot be removed here: %v", err)
-	}
+	dir := testenv.DeletedWorkdir(t)
 	const gone = "the working folder was deleted (cd to a folder that exists, or give a full path)"
 	tiny := []string{"run", "--engine", "serial", "--lanes", "10", "--steps", "2", "-q"}
 	for _, c := range []struct {

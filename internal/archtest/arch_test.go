@@ -124,6 +124,28 @@ const maxFuncLines = 100
 // TestFunctionLength checks that no function outside tests and generated
 // files is longer than maxFuncLines lines.
 func TestFunctionLength(t *testing.T) {
+	walkGo(t, false, func(rel string, fset *token.FileSet, f *ast.File) {
+		if ast.IsGenerated(f) {
+			return
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
+			if lines > maxFuncLines {
+				t.Errorf("%s: %s is %d lines (at most %d)", rel, fn.Name.Name, lines, maxFuncLines)
+			}
+		}
+	})
+}
+
+// walkGo parses every Go file of the module outside testdata and hidden
+// folders (tests too where tests is true, with comments) and calls fn with
+// its path from the module's root.
+func walkGo(t *testing.T, tests bool, fn func(rel string, fset *token.FileSet, f *ast.File)) {
+	t.Helper()
 	dir := root(t)
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -133,31 +155,15 @@ func TestFunctionLength(t *testing.T) {
 		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") && path != dir {
 			return filepath.SkipDir
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || !tests && strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
-		src, err := os.ReadFile(path)
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
 		if err != nil {
 			return err
 		}
-		f, err := parser.ParseFile(fset, path, src, parser.ParseComments)
-		if err != nil {
-			return err
-		}
-		if ast.IsGenerated(f) {
-			return nil
-		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Body == nil {
-				continue
-			}
-			lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
-			if lines > maxFuncLines {
-				rel, _ := filepath.Rel(dir, path)
-				t.Errorf("%s: %s is %d lines (at most %d)", rel, fn.Name.Name, lines, maxFuncLines)
-			}
-		}
+		rel, _ := filepath.Rel(dir, path)
+		fn(rel, fset, f)
 		return nil
 	})
 	if err != nil {
@@ -289,31 +295,11 @@ func TestPackageSizes(t *testing.T) {
 // another's fault and cache (CI, stop 67). slices.Concat(shared, more)
 // copies.
 func TestClosuresCopyShared(t *testing.T) {
-	dir := root(t)
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") && path != dir {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
+	walkGo(t, true, func(rel string, fset *token.FileSet, f *ast.File) {
 		for _, at := range sharedAppends(f) {
 			t.Errorf("%s:%d: a closure appends to %s, which it shares: copy with slices.Concat(%s, ...) or store the result back in %s", rel, fset.Position(at.Pos()).Line, at.Name, at.Name, at.Name)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // sharedAppends returns the first argument of every append call in a

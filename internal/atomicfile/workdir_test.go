@@ -1,25 +1,22 @@
 package atomicfile
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestWorkdirGone: a relative path is the deleted working folder's, a full
 // one is not, and neither is in a working folder that is there.
 func TestWorkdirGone(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "gone")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(dir)
-	if WorkdirGone("f.npy") {
-		t.Errorf("WorkdirGone(f.npy) in a folder that is there: true")
-	}
-	if err := os.Remove(dir); err != nil {
-		t.Skipf("the working folder cannot be removed here: %v", err)
-	}
+	t.Run("there", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		if WorkdirGone("f.npy") {
+			t.Errorf("WorkdirGone(f.npy) in a folder that is there: true")
+		}
+	})
+	dir := testenv.DeletedWorkdir(t)
 	for _, c := range []struct {
 		path string
 		want bool
