@@ -309,6 +309,9 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		// up on the driver: the child it hangs is killed, and no load
 		// here takes its place.
 		what, lib := cl.ProbeAsked()
+		if lib == "" {
+			lib = cl.LibraryTried() // no child: this process hangs in it
+		}
 		cl.StopProbe()
 		return nil, &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
 	}

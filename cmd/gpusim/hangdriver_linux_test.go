@@ -228,15 +228,16 @@ func TestDeviceOfNoneHangingDriver(t *testing.T) {
 // run --device 7 waited for ever where selftest --device 7 and bench
 // --engines opencl:7 ended. Each waits once: selftest
 // --device all to a file, whose room is checked on the devices listed,
-// then listed them again for its checks, 20 s.
+// then listed them again for its checks, 20 s. The words name the
+// library, as a context's hang does: they named none.
 func TestAnswerHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
-	const said = "the OpenCL driver did not answer in 10 s when asked for its devices"
+	said := "the OpenCL driver " + lib + " did not answer in 10 s when asked for its devices"
 	const hint = "gpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers"
 	// failed and failedStart are the error of a command that needs the
 	// devices (selftest, devices) and of a run on a device named.
-	const failed = "gpusim: error: " + said + "\n" + hint
-	const failedStart = "gpusim: error: start opencl: " + said + "\n" + hint
+	failed := "gpusim: error: " + said + "\n" + hint
+	failedStart := "gpusim: error: start opencl: " + said + "\n" + hint
 	for _, c := range []struct {
 		line string
 		code int
@@ -551,7 +552,7 @@ func TestCalibratedHangingDriver(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr, took, err := run(40*time.Second, job...)
-	const said = "gpusim: note: opencl failed, running on simd: the OpenCL driver did not answer in 10 s when asked for its devices\n"
+	said := "gpusim: note: opencl failed, running on simd: the OpenCL driver " + lib + " did not answer in 10 s when asked for its devices\n"
 	if err != nil || !strings.HasPrefix(stderr, said) {
 		t.Errorf("%v, stderr %q: want exit 0 and first %q", err, stderr, said)
 	}
@@ -621,7 +622,7 @@ func TestHungProbeChildEnded(t *testing.T) {
 	}
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
-	const said = "running on simd: the OpenCL driver did not answer in 10 s"
+	said := "running on simd: the OpenCL driver " + lib + " did not answer in 10 s"
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if b, _ := os.ReadFile(errFile); strings.Contains(string(b), said) {
 			break

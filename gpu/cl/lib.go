@@ -120,6 +120,21 @@ func LoadNotes() []string {
 	return append([]string(nil), loadNotes.list...)
 }
 
+// LibraryTried is the library that Load opened, else the one it is
+// trying while it has not returned (a driver that hangs as it is asked
+// for its platforms) or tried last, else "" (none tried): it never waits
+// for Load, as LibraryPath does. A wait for the devices that ended names
+// it.
+func LibraryTried() string {
+	if p := trying.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// trying is the library Load tries, tried last or opened (LibraryTried).
+var trying atomic.Pointer[string]
+
 // LibraryPath reports the library that Load opened, or "" before a success.
 func LibraryPath() string {
 	if Load() != nil {
@@ -283,6 +298,7 @@ const noPlatformFound = "no platform"
 // it gave a platform: the dynamic loader's reason, the binding's, or
 // noPlatformFound; and whether it loaded.
 func tryLibrary(path string) (failed string, loaded bool) {
+	trying.Store(&path) // LibraryTried, while open has not returned
 	n, err := open(path)
 	loaded = !errors.As(err, new(*notLoadedError))
 	switch {

@@ -63,8 +63,10 @@ var probeReport atomic.Pointer[os.File]
 
 // ProbeAsked is what the probe's child running now was last asked of the
 // driver, where that was a device's context or queue ("a context for
-// device 0 (NAME)"), with the library it loaded; else "", "": the words of
-// a wait for the devices that ended with the child still in the driver.
+// device 0 (NAME)"), else "", and the library it loaded last ("" before
+// its first, or where no child runs): the words of a wait for the devices
+// that ended with the child still in the driver. The library was "" where
+// the child hung in the listing itself, whose error named none.
 func ProbeAsked() (asked, lib string) {
 	p := probeReport.Load()
 	if p == nil {
@@ -81,9 +83,6 @@ func ProbeAsked() (asked, lib string) {
 			lib = l
 		}
 		asked = probeStep(line)
-	}
-	if asked == "" {
-		return "", ""
 	}
 	return asked, lib
 }

@@ -23,9 +23,10 @@ func TestProbeDeathStep(t *testing.T) {
 }
 
 // TestProbeAsked: while a child runs, ProbeAsked reads its report so far:
-// the step it is in where that is a context or a queue, with the library
-// it loaded; nothing where it is elsewhere (the listing, after the
-// set-up) or no child runs.
+// the step it is in where that is a context or a queue, and the library
+// it loaded, also where it is in the listing or after the set-up (it was
+// "", and a hang in the listing named no library); nothing where no child
+// runs or it loaded none yet.
 func TestProbeAsked(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "report"))
 	if err != nil {
@@ -38,10 +39,11 @@ func TestProbeAsked(t *testing.T) {
 	probeReport.Store(f)
 	defer probeReport.Store(nil)
 	for _, c := range []struct{ more, asked, lib string }{
-		{probeHello + "\nload /a.so\ndevices\n", "", ""},
+		{probeHello + "\n", "", ""},
+		{"load /a.so\ndevices\n", "", "/a.so"},
 		{"context 1 GPU X\n", "a context for device 1 (GPU X)", "/a.so"},
 		{"queue 1 GPU X\nset", "a queue on device 1 (GPU X)", "/a.so"}, // a line half written
-		{" up 1\n", "", ""},
+		{" up 1\n", "", "/a.so"},
 	} {
 		if _, err := f.WriteString(c.more); err != nil {
 			t.Fatal(err)
