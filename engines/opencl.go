@@ -60,8 +60,8 @@ var openCLEntry = Entry{
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,
 // what to install or set.
 func openCLHint(err error) string {
-	if errors.As(err, new(*NoAnswerError)) {
-		return noAnswerHint()
+	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
+		return noAnswerHint(na)
 	}
 	if h := cl.HintFor(err); h != "" {
 		return h
@@ -271,9 +271,16 @@ var answerWait = 10 * time.Second
 // (cl.StopProbe).
 type NoAnswerError = gpu.NoAnswerError
 
-// noAnswerHint is the hint of a *NoAnswerError.
-func noAnswerHint() string {
-	return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
+// noAnswerHint is the hint of a *NoAnswerError: one that hangs as it
+// starts where the driver did not list its devices (e.What ""), else one
+// that lists them and then hangs setting a device up (a context, a queue,
+// a kernel...), where clinfo -l, which lists them, answers: the hint said
+// the first for both.
+func noAnswerHint(e *NoAnswerError) string {
+	if e.What == "" {
+		return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
+	}
+	return fmt.Sprintf("a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): %s=PATH loads another libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
 }
 
 // errListingStopped is listedWithin's error where a stop (StopListingOn)

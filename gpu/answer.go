@@ -1,27 +1,34 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // answerWait is the longest a device's opening waits for the driver to
-// create the device's context or its queue (withinAnswer), the bound of
-// the devices' listing (engines' answerWait): both are the driver's own
-// set-up, a GPU's a second or so, pocl's some milliseconds. A build or a
-// first launch is not bounded: a cold compile takes seconds on pocl, and
-// a GPU driver's of a large program can take minutes; a stop or
-// --timeout ends those.
+// answer one of its cheap calls (withinAnswer): the device's context and
+// queue, the program's kernels, a buffer, a kernel's work-group limits, the
+// release of a first build (Open's ownRebuild). It is the bound of the
+// devices' listing (engines' answerWait): the context and queue are the
+// driver's own set-up, a GPU's a second or so, pocl's some milliseconds;
+// the rest take microseconds. A build, the load of a cached program, the
+// self-test's checks and a first launch are not bounded: a cold compile
+// takes seconds on pocl, and a GPU driver's of a large program can take
+// minutes; a stop or --timeout ends those, naming them (interrupt.Waiting).
 var answerWait = 10 * time.Second
 
 // NoAnswerError is the error of a call into the OpenCL driver that did not
 // return in Wait: the listing of the devices (What "its devices", the
-// default) or a device's context or queue (What "a context for device 0
-// (NAME, PLATFORM, TYPE)"). The driver hangs, or is that slow; the call is
-// left to go on until the process exits.
+// default) or a call of a device's opening (What "a context for device 0
+// (NAME, PLATFORM, TYPE)", "the kernel weather for device 0 (...)":
+// withinAnswer's). The driver hangs, or is that slow; the call is left to
+// go on until the process exits.
 type NoAnswerError struct {
 	Wait time.Duration
 	What string // what the driver was asked for; "" is its devices
@@ -40,9 +47,11 @@ func (e *NoAnswerError) Error() string {
 }
 
 // withinAnswer runs create, a driver call that sets a device up (a
-// context, a queue), and waits answerWait for it at most: past it a
-// *NoAnswerError asking for what, and create is left to go on; what it
-// makes once it returns is handed to drop. A driver that hung there held
+// context, a queue, a kernel, a buffer...), and waits answerWait for it at
+// most: past it a *NoAnswerError asking for what, and create is left to go
+// on; what it makes once it returns is handed to drop (nil: nothing to
+// drop). While it waits, a stop's note names what (interrupt.Waiting):
+// it said "to start device 0" whatever the driver hung in. A driver that hung there held
 // run --device 0, selftest, bench and auto's start of the device for ever.
 // Where an earlier call was cut short and has not returned (hungCall),
 // the wait counts from that call's start, as the driver has not answered
@@ -53,6 +62,7 @@ func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T
 		v   T
 		err error
 	}
+	defer interrupt.Waiting("the OpenCL driver to answer when asked for " + what)()
 	start := time.Now()
 	deadline := start.Add(answerWait)
 	if h := hungCall.Load(); h != nil && !closed(h.done) {
@@ -66,7 +76,7 @@ func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T
 		select {
 		case got <- made{v, err}:
 		case <-late:
-			if err == nil {
+			if err == nil && drop != nil {
 				drop(v)
 			}
 		}
@@ -110,4 +120,35 @@ func closed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// askDriver is withinAnswer for a driver call that makes nothing (a
+// query, a release): call's error, or a *NoAnswerError asking for what.
+func askDriver(what string, call func() error) error {
+	_, err := withinAnswer(what, func() (struct{}, error) { return struct{}{}, call() }, nil)
+	return err
+}
+
+// createKernel is prog's kernel name, for device (its label, "device 0
+// (NAME, PLATFORM, TYPE)"), within answerWait: a *NoAnswerError asking
+// for "the kernel NAME for device 0 (...)", else the driver's error.
+func createKernel(prog *cl.Program, name, device string) (*cl.Kernel, error) {
+	return withinAnswer("the kernel "+name+" for "+device, func() (*cl.Kernel, error) { return prog.CreateKernel(name) }, func(k *cl.Kernel) { _ = k.Release() })
+}
+
+// createBuffer is a buffer of size bytes in ctx, on device (its label),
+// within answerWait: a *NoAnswerError asking for "a buffer of N bytes on
+// device 0 (...)", else the driver's error.
+func createBuffer(ctx *cl.Context, flags cl.MemFlags, size int, device string) (*cl.Buffer, error) {
+	return withinAnswer(fmt.Sprintf("a buffer of %d bytes on %s", size, device), func() (*cl.Buffer, error) { return cl.CreateBuffer(ctx, flags, size) }, func(b *cl.Buffer) { _ = b.Release() })
+}
+
+// unanswered is err as it is where it is a *NoAnswerError, which names the
+// step and the device, else err wrapped as fmt.Errorf(format+": %w",
+// args..., err).
+func unanswered(err error, format string, args ...any) error {
+	if errors.As(err, new(*NoAnswerError)) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", slices.Concat(args, []any{err})...)
 }

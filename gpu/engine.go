@@ -330,7 +330,11 @@ func Open(opt Options) (*Engine, error) {
 		// program is kept in the disk cache, so a warm start loads both.
 		e.sh.settle(e.source(), options)
 		e.sh.saveBinary(e.source(), options)
-		e.Close()
+		// Bounded: no launch is queued, the release is the driver's
+		// bookkeeping.
+		if err := askDriver("the release of the first build's kernels and queue on "+d.desc.Named(), e.Close); errors.As(err, new(*NoAnswerError)) {
+			return nil, err
+		}
 		opt = opt.again(t0, e)
 		opt.own = &own.own
 		return Open(opt)
@@ -371,8 +375,10 @@ func (e *Engine) notStarted(opt Options, t0 time.Time, options string, err error
 	switch {
 	case errors.As(err, new(*NoAnswerError)):
 		// The driver, not the program: the binaries stay, and
-		// no second open waits answerWait again.
-		e.Close()
+		// no second open waits answerWait again. The engine is not
+		// released: the call left running may use its context,
+		// queue or program, and a release could hang there too.
+		e.sh.unmark()
 		return nil, err
 	case failed && ste.Check.Name == openJobCheck && mainCached:
 		e.sh.discard(e.source(), options, "failed the self-test check "+ste.Check.Name)
@@ -640,12 +646,12 @@ func (e *Engine) init(options string) error {
 		if e.opts.NoDaily && (k.k == &e.kDaily || k.k == &e.kRed) {
 			continue // not in the program (NO_DAILY)
 		}
-		if *k.k, err = prog.CreateKernel(k.name); err != nil {
-			return fmt.Errorf("opencl: kernel %s: %w", k.name, err)
+		if *k.k, err = createKernel(prog, k.name, e.desc.Named()); err != nil {
+			return unanswered(err, "opencl: kernel %s", k.name)
 		}
 	}
-	if e.dummy, err = cl.CreateBuffer(e.sh.ctx, cl.MemReadWrite, 64); err != nil {
-		return fmt.Errorf("opencl: allocate: %w", err)
+	if e.dummy, err = createBuffer(e.sh.ctx, cl.MemReadWrite, 64, e.desc.Named()); err != nil {
+		return unanswered(err, "opencl: allocate")
 	}
 	if err := e.checkOwn(options); err != nil {
 		return err
@@ -724,10 +730,11 @@ func (e *Engine) warmUp() error {
 	if e.compile == 0 {
 		return nil
 	}
+	defer interrupt.Waiting("the OpenCL driver to run the first launch on " + e.desc.Named())()
 	t0 := time.Now()
 	p := sim.Default()
 	p.Lanes, p.Steps = 1, 1
-	r := &run{e: e, job: &sim.Job{Params: p}, p: p, m: p.Model(), count: 1}
+	r := &run{e: e, job: &sim.Job{Params: p}, p: p, m: p.Model(), count: 1, warm: true}
 	defer r.release()
 	if _, err := r.run(context.Background()); err != nil {
 		return fmt.Errorf("opencl: first launch on %s: %w", e.desc.Named(), err)

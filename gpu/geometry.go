@@ -26,18 +26,25 @@ type kernelLimits struct {
 // limits queries k's limits, lowered by the test hook Options.maxWG, its
 // own local memory raised by Options.ownLocal's bytes for k. Call it
 // before k's __local arguments are set: own would count them.
+//
+// The three queries are one wait of answerWait (askDriver): past it a
+// *NoAnswerError asking for "the work-group limits of kernel NAME on
+// device 0 (...)".
 func (e *Engine) limits(k *cl.Kernel) (kernelLimits, error) {
-	maxWG, err := k.WorkGroupSize()
+	var maxWG, mult int
+	var own uint64
+	err := askDriver("the work-group limits of kernel "+k.Name()+" on "+e.desc.Named(), func() (err error) {
+		if maxWG, err = k.WorkGroupSize(); err != nil {
+			return err
+		}
+		if mult, err = k.PreferredWorkGroupSizeMultiple(); err != nil {
+			return err
+		}
+		own, err = k.LocalMemSize()
+		return err
+	})
 	if err != nil {
-		return kernelLimits{}, fmt.Errorf("opencl: query kernel %s: %w", k.Name(), err)
-	}
-	mult, err := k.PreferredWorkGroupSizeMultiple()
-	if err != nil {
-		return kernelLimits{}, fmt.Errorf("opencl: query kernel %s: %w", k.Name(), err)
-	}
-	own, err := k.LocalMemSize()
-	if err != nil {
-		return kernelLimits{}, fmt.Errorf("opencl: query kernel %s: %w", k.Name(), err)
+		return kernelLimits{}, unanswered(err, "opencl: query kernel %s", k.Name())
 	}
 	if e.opts.maxWG > 0 {
 		maxWG = min(maxWG, e.opts.maxWG)

@@ -149,6 +149,22 @@ func (s *shared) release() {
 		p.Release()
 	}
 	s.retired = nil
+	s.unmarkLocked()
+	s.ctx.Release()
+}
+
+// unmark removes the marks of s's programs in the disk cache (loading,
+// build locks, first launches) and releases nothing of the driver's: Open's
+// end where the driver did not answer a call (*NoAnswerError), whose
+// engine is not released. The mark of a load left behind made the next
+// start discard a good binary and compile again.
+func (s *shared) unmark() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unmarkLocked()
+}
+
+func (s *shared) unmarkLocked() {
 	for k := range s.loading {
 		s.settleLocked(k)
 	}
@@ -159,7 +175,6 @@ func (s *shared) release() {
 		f()
 		delete(s.launchMarks, kernel)
 	}
-	s.ctx.Release()
 }
 
 // program returns the program of source built with options (the engine's
@@ -362,7 +377,10 @@ func (s *shared) saveBinary(source, options string) string {
 		return ""
 	}
 	delete(s.unsaved, k)
+	// Not bounded: a GPU driver may write out a large program.
+	handing := interrupt.Waiting("the OpenCL driver to hand over the compiled program for " + s.desc.Named())
 	bin, err := s.progs[k].Binary()
+	handing()
 	if err != nil {
 		cacheNotes.Add("cache: the driver gives no program binary: %v", err)
 		return ""

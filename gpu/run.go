@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -146,6 +147,7 @@ type run struct {
 	res          *sim.Result
 	dst          []float32 // the finals' slice, or nil for the result's own
 	bufs         []*cl.Buffer
+	warm         bool // Open's warm-up (driver)
 
 	kernel, transfer time.Duration
 	work             uint64    // the next launch's work (launchWork)
@@ -201,7 +203,9 @@ func (r *run) release() {
 		f.rev.Release() // waits for its read into Go memory
 	}
 	r.pending = nil
+	finishing := r.driver("finish the run's commands")
 	r.e.q.Finish()
+	finishing()
 	made := 0
 	for _, b := range r.bufs {
 		made += b.Size()
@@ -213,6 +217,7 @@ func (r *run) release() {
 }
 
 func (r *run) alloc(size int) (*cl.Buffer, error) {
+	defer r.driver("allocate a buffer")()
 	b, err := cl.CreateBuffer(r.e.sh.ctx, cl.MemReadWrite, max(size, 4))
 	if err != nil {
 		return nil, fmt.Errorf("opencl: allocate %d bytes: %w", size, err)
@@ -224,6 +229,11 @@ func (r *run) alloc(size int) (*cl.Buffer, error) {
 // wait waits for ev, adds its device time to the kernel or transfer total
 // and releases it.
 func (r *run) wait(ev *cl.Event, kernel bool) (time.Duration, error) {
+	what := "finish a transfer"
+	if kernel {
+		what = "finish a launch"
+	}
+	defer r.driver(what)()
 	defer ev.Release()
 	if err := ev.Wait(); err != nil {
 		return 0, err
@@ -254,6 +264,23 @@ func (r *run) write(b *cl.Buffer, src []byte) error {
 func (r *run) zero(b *cl.Buffer) error {
 	ev, err := b.Fill(r.e.q, make([]byte, 4), 0, b.Size())
 	return r.finish("fill", ev, err)
+}
+
+// runWaitPast is how long a run's call into the driver goes on before a
+// stop's note names it (driver): a healthy launch's wait takes some
+// milliseconds to 0.2 s on pocl, and a stop then said nothing of it.
+var runWaitPast = time.Second
+
+// driver marks the run as waiting for the driver to do what ("finish a
+// launch") on its device until done: a stop's note names it once it has
+// waited runWaitPast (interrupt.WaitingPast). Open's warm-up (warm) is
+// not marked: its own mark names its first launch, which may take
+// seconds.
+func (r *run) driver(what string) (done func()) {
+	if r.warm {
+		return func() {}
+	}
+	return interrupt.WaitingPast("the OpenCL driver to "+what+" on "+r.e.desc.Named(), runWaitPast)
 }
 
 // finish waits for the transfer ev that enqueueing returned with err.
@@ -686,6 +713,7 @@ func (r *run) launch(pt part) error {
 	if r.unmark == nil {
 		r.unmark = e.firstLaunch(r.k)
 	}
+	defer r.driver("queue a launch")()
 	kev, err := e.q.EnqueueNDRange(r.k, []int{r.items}, []int{r.wg})
 	if err != nil {
 		return fmt.Errorf("opencl: launch %d lanes: %w", pt.n, err)
@@ -954,7 +982,9 @@ func (r *run) reduceDaily() error {
 	wg := e.redWG
 	unmark := e.firstLaunch(e.kRed)
 	defer unmark()
+	queueing := r.driver("queue a launch")
 	ev, err := e.q.EnqueueNDRange(e.kRed, []int{(steps + wg - 1) / wg * wg}, []int{wg})
+	queueing()
 	if err != nil {
 		return fmt.Errorf("opencl: launch reduce_daily: %w", err)
 	}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -425,4 +427,42 @@ func TestCancelPrompt(t *testing.T) {
 	// result is whole.
 	j := job(10000, 100)
 	same(t, "after the cancels", runJob(t, e, j), reference(t, j))
+}
+
+// TestRunWaitNoted: a run's call into the driver that has not returned in
+// runWaitPast is named by a stop's note (interrupt.WaitingNote), here the
+// launch that the hook holds; a healthy one, under runWaitPast, is not,
+// and none is once the run ended. A driver that hung in a run's later
+// launch ended the run at a stop or --timeout with no word of it.
+func TestRunWaitNoted(t *testing.T) {
+	was := runWaitPast
+	runWaitPast = 50 * time.Millisecond
+	defer func() { runWaitPast = was }()
+	e := open(t, Options{})
+	want := "waiting for the OpenCL driver to queue a launch on " + e.desc.Named() + ","
+	var once atomic.Bool
+	notes := make(chan [2]string, 1)
+	e.opts.launched = func(uint64, uint64) {
+		if once.Swap(true) {
+			return
+		}
+		early := interrupt.WaitingNote()
+		time.Sleep(4 * runWaitPast)
+		notes <- [2]string{early, interrupt.WaitingNote()}
+	}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 10
+	if _, err := e.Run(context.Background(), &sim.Job{Params: p}); err != nil {
+		t.Fatal(err)
+	}
+	n := <-notes
+	if strings.Contains(n[0], "queue a launch") {
+		t.Errorf("at once: %q, want no launch named", n[0])
+	}
+	if !strings.Contains(n[1], want) {
+		t.Errorf("past runWaitPast: %q, want %q", n[1], want)
+	}
+	if got := interrupt.WaitingNote(); got != "" {
+		t.Errorf("after the run: %q, want none", got)
+	}
 }

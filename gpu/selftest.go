@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/kernels"
 	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
@@ -257,6 +258,9 @@ func (e *Engine) openSelfTest(options, source string) error {
 		st = loadSelfTest(memKey)
 	}
 	if st == nil {
+		// The checks' launches are not bounded (a first launch generates
+		// the kernel's code): a stop names them.
+		defer interrupt.Waiting("the OpenCL driver to run the self-test's checks on " + e.desc.Named())()
 		took, err := e.selfTestKernels()
 		if err != nil {
 			return err
@@ -332,7 +336,10 @@ func (e *Engine) selfTestKernels() (took time.Duration, err error) {
 		k    **cl.Kernel
 		name string
 	}{{&e.kKAT, "philox_kat"}, {&e.kNorm, "normals4"}, {&e.st.kStep, "selftest_step"}} {
-		if *k.k, err = prog.CreateKernel(k.name); err != nil {
+		if *k.k, err = createKernel(prog, k.name, e.desc.Named()); errors.As(err, new(*NoAnswerError)) {
+			return 0, err // the driver's, not the program's; the engine is left as it is (notStarted)
+		}
+		if err != nil {
 			e.kKAT, e.kNorm, e.st.kStep = releaseKernels(e.kKAT, e.kNorm, e.st.kStep)
 			return 0, &selfTestBuildError{fmt.Errorf("opencl: kernel %s: %w", k.name, err)}
 		}
@@ -492,14 +499,14 @@ func (e *Engine) warmChecks(ctx context.Context) error {
 
 // runRows runs k(in, out, n) over global work-items and reads out.
 func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
-	bin, err := cl.CreateBuffer(e.sh.ctx, cl.MemReadOnly, len(in))
+	bin, err := createBuffer(e.sh.ctx, cl.MemReadOnly, len(in), e.desc.Named())
 	if err != nil {
-		return fmt.Errorf("opencl: self-test: allocate: %w", err)
+		return unanswered(err, "opencl: self-test: allocate")
 	}
 	defer bin.Release()
-	bout, err := cl.CreateBuffer(e.sh.ctx, cl.MemWriteOnly, len(out))
+	bout, err := createBuffer(e.sh.ctx, cl.MemWriteOnly, len(out), e.desc.Named())
 	if err != nil {
-		return fmt.Errorf("opencl: self-test: allocate: %w", err)
+		return unanswered(err, "opencl: self-test: allocate")
 	}
 	defer bout.Release()
 	if err := bin.Write(e.q, 0, in); err != nil {

@@ -28,31 +28,22 @@ type setUpCase struct {
 }
 
 // TestSetUpFaultingDriver: a driver that lists its devices and then hangs
-// or crashes creating a device's context or queue ends the commands that
-// open the device: run --device 0, run --engine opencl, selftest and bench
+// or crashes creating a device's context or queue, or hangs creating a
+// kernel or a buffer or asked for a kernel's work-group limits, ends the
+// commands that open the device: run --device 0, run --engine opencl, selftest and bench
 // --engines opencl exit 1 with an error that names the step, the device
 // and the driver, and the driver's hint; auto (a plain run) runs on simd
 // with it in its note, exit 0. A hang is bounded as the listing is, 10 s,
 // in gpusim itself and in the probe's child, whose wait names the step
 // the child is in; a crash is the probe child's, which creates a context
 // and a queue on each device. Each hang waited for ever, each crash
-// printed Go's trace (200 to 250 lines) and exited 2. The commands run at
-// once: a hang waits the 10 s, asleep. gpusim devices, which creates
+// printed Go's trace (200 to 250 lines) and exited 2. The crashes run at
+// once, then the hangs (checkSetUpCases): a hang waits the 10 s, asleep. gpusim devices, which creates
 // nothing itself, says so too where the probe's child runs (it listed the
-// devices, exit 0).
+// devices, exit 0). The hint of a hang here said "a driver that hangs as
+// it starts", where clinfo -l, which lists the devices, answers.
 func TestSetUpFaultingDriver(t *testing.T) {
-	lib := fakeDriver(t, "fwd")
-	real := loadedOpenCL(t)
-	warm := filepath.Join(t.TempDir(), "cache")
-	env := append(os.Environ(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_REAL="+real)
-	// The programs built and the probe's record made, without a fault.
-	cmd := exec.Command("gpusim", "selftest")
-	cmd.Env = append(env, "GPUSIM_CACHE_DIR="+warm)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("selftest under the forwarding driver: %v\n%s", err, out)
-	}
-	const hangHint = "\ngpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
-	const crashHint = "\ngpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too"
+	lib, warm, env := forwardingDriver(t)
 	ctxSaid := "the OpenCL driver " + lib + " did not answer in 10 s when asked for a context for device 0 ("
 	queueSaid := strings.Replace(ctxSaid, "a context for", "a queue on", 1)
 	crashCtx := "the OpenCL driver " + lib + " crashed (SIGSEGV) when asked for a context for device 0 ("
@@ -80,6 +71,58 @@ func TestSetUpFaultingDriver(t *testing.T) {
 		{"crash:clCreateCommandQueue", false, "run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + crashQueue},
 		{"crash:clCreateCommandQueue", false, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none", 1, crashQueue},
 	}
+	checkSetUpCases(t, warm, env, cases)
+}
+
+// TestHangAfterQueue: a driver that lists its devices, creates a context
+// and a queue and then hangs creating a kernel (clCreateKernel) or a
+// buffer (clCreateBuffer) or asked for a kernel's work-group limits
+// (clGetKernelWorkGroupInfo) ends run, selftest and bench in 10 s, exit
+// 1, naming the call, the device and the driver, with the hint of a
+// driver that hangs setting a device up: each waited for ever. A hang in
+// the listing itself, in gpusim (the record: no child), names the
+// library, as these do, where it named none. Apart from
+// TestSetUpFaultingDriver, whose probe's children a loaded machine slows.
+func TestHangAfterQueue(t *testing.T) {
+	lib, warm, env := forwardingDriver(t)
+	said := "the OpenCL driver " + lib + " did not answer in 10 s when asked for "
+	const dev = " device 0 ("
+	checkSetUpCases(t, warm, env, []setUpCase{
+		{"hang:clCreateKernel", true, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "the kernel weather for" + dev},
+		{"hang:clCreateKernel", true, "selftest", 1, said + "the kernel weather for" + dev},
+		{"hang:clCreateBuffer", true, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none", 1, said + "a buffer of 64 bytes on" + dev},
+		{"hang:clGetKernelWorkGroupInfo", true, "run --engine opencl --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "the work-group limits of kernel weather on" + dev},
+		{"hang:clGetPlatformIDs", true, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + said + "its devices\n"},
+	})
+}
+
+// forwardingDriver builds the forwarding driver (testdata/fakecl/fwd.c)
+// and a cache whose programs are built and whose probe's record is made
+// under it, without a fault: the library, the cache and the environment
+// that loads the driver (its copy: cases append to it).
+func forwardingDriver(t *testing.T) (lib, warm string, env []string) {
+	t.Helper()
+	lib = fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	warm = filepath.Join(t.TempDir(), "cache")
+	env = slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real})
+	cmd := exec.Command("gpusim", "selftest")
+	cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + warm})
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("selftest under the forwarding driver: %v\n%s", err, out)
+	}
+	return lib, warm, env
+}
+
+// checkSetUpCases runs the cases at once, each on a copy of the cache
+// warm (less the probe's record where the case has none) with env and its
+// fault, and checks each: its status, its words, the hint of its fault,
+// no Go trace, and one wait of 10 s at most besides simd's job.
+func checkSetUpCases(t *testing.T, warm string, env []string, cases []setUpCase) {
+	t.Helper()
+	const hangHint = "\ngpusim: hint: a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
+	const startHint = "\ngpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
+	const crashHint = "\ngpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too"
 	results := make([]setUpResult, len(cases))
 	// The crashes first, all at once, then the hangs, all at once: a
 	// crash must reach its verdict within the 10 s wait, which 16
@@ -114,8 +157,11 @@ func TestSetUpFaultingDriver(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			hint := hangHint
-			if strings.HasPrefix(c.fault, "crash") {
+			switch {
+			case strings.HasPrefix(c.fault, "crash"):
 				hint = crashHint
+			case c.fault == "hang:clGetPlatformIDs":
+				hint = startHint
 			}
 			if c.code == 0 {
 				hint = strings.Replace(hint, "gpusim: hint: ", "gpusim: note: hint for opencl: ", 1)
@@ -162,7 +208,8 @@ func runSetUpCase(c setUpCase, env []string) setUpResult {
 // cached program or a first launch, ends the command with the stop's
 // status and message, after a note naming what it waited for
 // (interrupt.WaitingNote): "gpusim: interrupted" alone did not say the
-// driver had hung, nor in what.
+// driver had hung, nor in what. A stop in a bounded call's wait (a kernel)
+// names that call, where it said "to start device 0".
 func TestStopFaultingDriver(t *testing.T) {
 	lib := fakeDriver(t, "fwd")
 	real := loadedOpenCL(t)
@@ -189,7 +236,8 @@ func TestStopFaultingDriver(t *testing.T) {
 		{"hang:clBuildProgram", false, "selftest", syscall.SIGTERM, 143, "build the program for", "gpusim: terminated\n"},
 		{"hang:clBuildProgram", false, run + " --timeout 2s", 0, 124, "build the program for", "gpusim: error: --timeout: run exceeded 2s\n"},
 		{"hang:clCreateProgramWithBinary", true, run, syscall.SIGINT, 130, "load the program for", "gpusim: interrupted\n"},
-		{"hang:clFinish", true, run + " --timeout 2s", 0, 124, "start", "gpusim: error: --timeout: run exceeded 2s\n"},
+		{"hang:clFinish", true, run + " --timeout 2s", 0, 124, "run the first launch on", "gpusim: error: --timeout: run exceeded 2s\n"},
+		{"hang:clCreateKernel", true, run, syscall.SIGINT, 130, "answer when asked for the kernel weather for", "gpusim: interrupted\n"},
 	} {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			t.Parallel()

@@ -3,6 +3,7 @@ package interrupt
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWaitingNote: the note names the latest wait still in flight, an
@@ -43,5 +44,25 @@ func TestForcedExitWaiting(t *testing.T) {
 	forcedExit(&out, ExitSIGPIPE, "", func(int) {}, false)
 	if got := out.String(); got != "" {
 		t.Errorf("SIGPIPE's forced exit wrote %q, want nothing", got)
+	}
+}
+
+// TestWaitingPast: a wait marked with WaitingPast is named only once it
+// has waited its time, and then over the earlier waits as the latest; one
+// that is not yet named leaves the earlier one named.
+func TestWaitingPast(t *testing.T) {
+	start := Waiting("the OpenCL driver to start device 0 (X)")
+	defer start()
+	launch := WaitingPast("the OpenCL driver to finish a launch on device 0 (X)", 50*time.Millisecond)
+	if got := WaitingNote(); !strings.Contains(got, "to start device 0 (X),") {
+		t.Errorf("the launch's wait just begun: %q, want the start's", got)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if got := WaitingNote(); !strings.Contains(got, "to finish a launch on device 0 (X),") {
+		t.Errorf("the launch waited past its time: %q, want the launch's", got)
+	}
+	launch()
+	if got := WaitingNote(); !strings.Contains(got, "to start device 0 (X),") {
+		t.Errorf("the launch done: %q, want the start's", got)
 	}
 }
