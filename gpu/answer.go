@@ -14,10 +14,10 @@ import (
 // answerWait is the longest a device's opening waits for the driver to
 // answer one of its cheap calls (withinAnswer): the device's context and
 // queue, the program's kernels, a buffer, a kernel's work-group limits, the
-// release of a first build (Open's ownRebuild). It is the bound of the
-// devices' listing (engines' answerWait): the context and queue are the
-// driver's own set-up, a GPU's a second or so, pocl's some milliseconds;
-// the rest take microseconds. A build, the load of a cached program, the
+// release of a first build (Open's ownRebuild) and of an engine (Close).
+// It is the bound of the devices' listing (engines' answerWait): the
+// context and queue are the driver's own set-up, a GPU's a second or so,
+// pocl's some milliseconds; the rest take microseconds. A build, the load of a cached program, the
 // self-test's checks and a first launch are not bounded: a cold compile
 // takes seconds on pocl, and a GPU driver's of a large program can take
 // minutes; a stop or --timeout ends those, naming them (interrupt.Waiting).

@@ -814,7 +814,8 @@ func (e *Engine) Label() string { return fmt.Sprintf("device %d: %s", e.desc.Ind
 
 // Close releases the engine's queue and kernels and, with the last engine
 // of its device, the context and programs. It waits for a run in progress
-// and is idempotent. Where a cancelled run left launches in flight (leave),
+// and is idempotent. A release that the driver does not end in answerWait
+// is left to go on: a *NoAnswerError. Where a cancelled run left launches in flight (leave),
 // it returns at once and the engine is released in the background once
 // they end: a stopped gpusim exits without waiting for them.
 func (e *Engine) Close() error {
@@ -836,7 +837,10 @@ func (e *Engine) Close() error {
 		}()
 		return nil
 	}
-	return e.release()
+	// Within answerWait: a driver that hung releasing the queue held the
+	// process for ever after its report, a stop too (past its commit
+	// point it waits for the program to end on its own).
+	return askDriver("the release of the queue and kernels on "+e.desc.Named(), e.release)
 }
 
 // background counts the engines Close releases in the background, for tests

@@ -274,3 +274,26 @@ func TestStopFaultingDriver(t *testing.T) {
 		})
 	}
 }
+
+// TestHangReleasing: a driver that hangs releasing the queue once the run
+// is done (clReleaseCommandQueue, in the engine's Close) ends the run in
+// the 10 s wait of the driver's cheap calls, exit 0 with its report: the
+// process waited for ever after its report, and a stop (SIGINT) did not
+// end it.
+func TestHangReleasing(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	cmd := exec.Command("gpusim", "run", "--device", "0", "--lanes", "1000", "--steps", "10")
+	cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + warm, "FAKECL_FAULT=hang:clReleaseCommandQueue"})
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
+	defer kill.Stop()
+	t0 := time.Now()
+	err := cmd.Wait()
+	if took := time.Since(t0); err != nil || !strings.Contains(stdout.String(), "digest") || took > 30*time.Second {
+		t.Errorf("%v after %v, stdout %q, stderr %q: want exit 0 with the report within the 10 s wait", err, took, stdout.String(), stderr.String())
+	}
+}
