@@ -211,15 +211,7 @@ func runSetUpCase(c setUpCase, env []string) setUpResult {
 // driver had hung, nor in what. A stop in a bounded call's wait (a kernel)
 // names that call, where it said "to start device 0".
 func TestStopFaultingDriver(t *testing.T) {
-	lib := fakeDriver(t, "fwd")
-	real := loadedOpenCL(t)
-	warm := filepath.Join(t.TempDir(), "cache")
-	env := append(os.Environ(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_REAL="+real)
-	cmd := exec.Command("gpusim", "run", "--device", "0", "--lanes", "1000", "--steps", "10")
-	cmd.Env = append(env, "GPUSIM_CACHE_DIR="+warm)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("a run under the forwarding driver: %v\n%s", err, out)
-	}
+	_, warm, env := forwardingDriver(t)
 	const note = "gpusim: note: stopped while waiting for the OpenCL driver to "
 	const cut = ", which a stop cannot cut short: it was left to end with the process\n"
 	run := "run --device 0 --lanes 1000 --steps 10"
