@@ -122,7 +122,7 @@ func checkSetUpCases(t *testing.T, warm string, env []string, cases []setUpCase)
 	t.Helper()
 	const hangHint = "\ngpusim: hint: a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
 	const startHint = "\ngpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
-	const crashHint = "\ngpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too"
+	const crashHint = "\ngpusim: hint: a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same), and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
 	results := make([]setUpResult, len(cases))
 	// The crashes first, all at once, then the hangs, all at once: a
 	// crash must reach its verdict within the 10 s wait, which 16

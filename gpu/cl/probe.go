@@ -506,6 +506,7 @@ func signalName(sig syscall.Signal) string {
 // call, the loader).
 func probeDeath(report, how string) error {
 	lib, asked := "", "its platforms"
+	setUp := false // asked for a device's context or queue, past the listing
 	var code []vendorCode
 	var opening string // the driver traceVendors was opening, "" after
 	var pc uint64
@@ -529,11 +530,11 @@ func probeDeath(report, how string) error {
 			pc, _ = strconv.ParseUint(rest, 16, 64)
 		case "devices", "set":
 			if line == "devices" || strings.HasPrefix(line, "set up ") {
-				asked = "its devices"
+				asked, setUp = "its devices", false
 			}
 		default:
 			if s := probeStep(line); s != "" {
-				asked = s // a context or queue (probeSetUp)
+				asked, setUp = s, true // a context or queue (probeSetUp)
 			}
 		}
 	}
@@ -546,10 +547,14 @@ func probeDeath(report, how string) error {
 	if strings.HasPrefix(how, "exit status") {
 		verb = "ended the process"
 	}
+	hint := "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too"
+	if setUp {
+		// clinfo -l, which lists the devices, does not crash there.
+		hint = "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same)"
+	}
 	return &UnavailableError{Kind: ErrCrashed,
 		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for %s", lib, verb, how, asked),
-		Hint: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + EnvLibrary +
-			"=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
+		Hint:  hint + ", and " + EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
 }
 
 // vendorCode is a range of code [start, end) that the opening of an ICD

@@ -3,21 +3,29 @@ package cl
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // TestProbeDeathStep: a child that died creating a device's context or
 // queue (probeSetUp's "context N NAME", "queue N NAME") names the step
 // and the device, where it said "when asked for its devices"; after the
-// device's set-up ("set up N"), its devices again.
+// device's set-up ("set up N"), its devices again. The hint of a crash in
+// a device's set-up says the driver lists its devices first (clinfo -l
+// does not crash there), where it said "a driver that crashes as it
+// starts" for both.
 func TestProbeDeathStep(t *testing.T) {
-	for _, c := range []struct{ report, want string }{
-		{"load /a.so\ndevices\ncontext 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a context for device 0 (GPU X)"},
-		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a queue on device 0 (GPU X)"},
-		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nset up 0\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices"},
+	const starts, setsUp = "a driver that crashes as it starts: ", "a driver that lists its devices and then crashes setting one up "
+	for _, c := range []struct{ report, want, hint string }{
+		{"load /a.so\ndevices\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices", starts},
+		{"load /a.so\ndevices\ncontext 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a context for device 0 (GPU X)", setsUp},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a queue on device 0 (GPU X)", setsUp},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nset up 0\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices", starts},
 	} {
-		if got := probeDeath(c.report, "SIGSEGV").Error(); got != c.want {
-			t.Errorf("probeDeath(%q) = %q, want %q", c.report, got, c.want)
+		err := probeDeath(c.report, "SIGSEGV")
+		ue, _ := err.(*UnavailableError)
+		if got := err.Error(); got != c.want || ue == nil || !strings.HasPrefix(ue.Hint, c.hint) {
+			t.Errorf("probeDeath(%q) = %q (%#v), want %q and a hint that starts %q", c.report, got, err, c.want, c.hint)
 		}
 	}
 }
