@@ -613,7 +613,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if err != nil {
 		return err
 	}
-	defer sim.Close(eng)
+	defer closeNoted(stderr, eng)
 	defer noteChoiceOnStop(ctx, stderr, choice, &err)()
 	if err := o.outputs.checkRan(o.params, eng, o.engine, choice); err != nil {
 		return err
@@ -765,6 +765,15 @@ func (o *runOptions) noteUnwritten(ctx context.Context, stderr io.Writer, err *e
 				note(n)
 			}
 		}
+	}
+}
+
+// closeNoted releases eng (sim.Close) and notes on stderr why the release
+// failed, after the report: a driver that did not answer it in 10 s
+// (gpu's bound) ended the run 10 s after its report without a word.
+func closeNoted(stderr io.Writer, eng sim.Engine) {
+	if err := sim.Close(eng); err != nil {
+		fmt.Fprintf(stderr, "gpusim: note: %v; the job's report is whole, and the engine was left to end with the process\n", err)
 	}
 }
 

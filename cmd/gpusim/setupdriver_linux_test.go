@@ -271,7 +271,8 @@ func TestStopFaultingDriver(t *testing.T) {
 // is done (clReleaseCommandQueue, in the engine's Close) ends the run in
 // the 10 s wait of the driver's cheap calls, exit 0 with its report: the
 // process waited for ever after its report, and a stop (SIGINT) did not
-// end it.
+// end it. A note says why it waited, after the report: the 10 s passed
+// without a word.
 func TestHangReleasing(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	cmd := exec.Command("gpusim", "run", "--device", "0", "--lanes", "1000", "--steps", "10")
@@ -287,5 +288,10 @@ func TestHangReleasing(t *testing.T) {
 	err := cmd.Wait()
 	if took := time.Since(t0); err != nil || !strings.Contains(stdout.String(), "digest") || took > 30*time.Second {
 		t.Errorf("%v after %v, stdout %q, stderr %q: want exit 0 with the report within the 10 s wait", err, took, stdout.String(), stderr.String())
+	}
+	const note = " did not answer in 10 s when asked for the release of the queue and kernels on device 0 ("
+	const left = "; the job's report is whole, and the engine was left to end with the process\n"
+	if got := stderr.String(); !strings.Contains(got, "gpusim: note: the OpenCL driver ") || !strings.Contains(got, note) || !strings.HasSuffix(got, left) {
+		t.Errorf("stderr %q: want the note that the driver did not answer the release", got)
 	}
 }
