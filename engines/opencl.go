@@ -237,7 +237,22 @@ func ListingsCut() int64 { return listingsCut.Load() }
 // it took that long, nor that a device was counted without it (taken
 // for a GPU).
 func NotListedHint() string {
-	return fmt.Sprintf("the OpenCL driver did not answer in %g s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers", listWait.Seconds())
+	return fmt.Sprintf("%s did not answer in %g s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers", waitedDriver(), listWait.Seconds())
+}
+
+// waitedDriver is "the OpenCL driver PATH", the library a listing that has
+// not answered is in (the probe's child's, else this process's), or "the
+// OpenCL driver" where none is known yet: the refusals that did not wait
+// for the listing named no library, where the 10 s wait's error did.
+func waitedDriver() string {
+	_, lib := cl.ProbeAsked()
+	if lib == "" {
+		lib = cl.LibraryTried()
+	}
+	if lib == "" {
+		return "the OpenCL driver"
+	}
+	return "the OpenCL driver " + lib
 }
 
 // ListWait is how long WithinListWait waits (listWait).
@@ -247,7 +262,7 @@ func ListWait() time.Duration { return listWait }
 // the devices a driver that did not answer in ListWait would have
 // listed.
 func notListedText() string {
-	return fmt.Sprintf("the OpenCL driver did not answer in %g s, so its devices are not listed: gpusim devices says which there are", listWait.Seconds())
+	return fmt.Sprintf("%s did not answer in %g s, so its devices are not listed: gpusim devices says which there are", waitedDriver(), listWait.Seconds())
 }
 
 // listWait is the longest refuseDevice waits for the driver to list its

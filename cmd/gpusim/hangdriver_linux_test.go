@@ -62,7 +62,7 @@ func fakeDriver(t *testing.T, name string) string {
 // not listed.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
-	const notListed = "the OpenCL driver did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
+	notListed := "the OpenCL driver " + lib + " did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
 	refused := map[string]string{}
 	for _, args := range [][]string{
 		{"run", "--device", "-1"},
@@ -121,7 +121,7 @@ func TestRefusalHangingDriver(t *testing.T) {
 // ceiling, under a driver that hangs in clGetPlatformIDs: the floor on its time listed the devices to count a
 // CPU device at its own ceiling (547780c) and waited for ever, where the
 // refusal came at once before. Its last line is the hint that the driver
-// did not answer (notListedHintLine): the refusal said "taken for a GPU"
+// did not answer (wantNotListedHint): the refusal said "taken for a GPU"
 // with no word of why.
 func TestFloorHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
@@ -149,7 +149,7 @@ func TestFloorHangingDriver(t *testing.T) {
 // that hangs in clGetPlatformIDs, with its --engines naming a device
 // engine or left out (every engine): the refusal came after the listing
 // of the devices and waited for ever. Its last line is the hint that the
-// driver did not answer (notListedHintLine): it came 2 s late with no word
+// driver did not answer (wantNotListedHint): it came 2 s late with no word
 // of the driver.
 func TestPlanHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
@@ -350,16 +350,23 @@ func refusedWithin(t *testing.T, lib string, args []string, prefix, want string)
 	return stderr
 }
 
-// notListedHintLine is the hint of a refusal that came without the devices'
-// listing (engines.NotListedHint).
-const notListedHintLine = "\ngpusim: hint: the OpenCL driver did not answer in 2 s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers\n"
+// notListedHintHead and notListedHintTail are the hint of a refusal that
+// came without the devices' listing (engines.NotListedHint), the driver's
+// path between them (it named none).
+const (
+	notListedHintHead = "\ngpusim: hint: the OpenCL driver /"
+	notListedHintTail = " did not answer in 2 s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers\n"
+)
 
-// wantNotListedHint checks that stderr, a refusal's, ends with
-// notListedHintLine where want, and has none where not.
+// wantNotListedHint checks that stderr, a refusal's, ends with the hint
+// that the devices were not listed, naming the driver, where want, and has
+// none where not.
 func wantNotListedHint(t *testing.T, stderr string, want bool) {
 	t.Helper()
-	if got := strings.Contains(stderr, notListedHintLine); got != want || (got && !strings.HasSuffix(stderr, notListedHintLine)) {
-		t.Errorf("stderr %q: want the hint that the driver did not answer: %v, last", stderr, want)
+	got := strings.Contains(stderr, "so this refusal did not wait for its devices' listing")
+	last := stderr[strings.LastIndex(strings.TrimSuffix(stderr, "\n"), "\n")+1:]
+	if got != want || got && (!strings.HasSuffix(stderr, notListedHintTail) || !strings.HasPrefix("\n"+last, notListedHintHead)) {
+		t.Errorf("stderr %q: want the hint that the driver did not answer, naming it: %v, last", stderr, want)
 	}
 }
 
