@@ -217,7 +217,16 @@ func BenchEntries(extra ...string) Benchable {
 // listing of the devices ListWait at most): bench --engines opencl:x
 // waited for ever on a driver that hangs to list them first. nil where
 // every such X may name a device (opencl:99: only the driver can say).
-func CheckDeviceNames(list string) error {
+func CheckDeviceNames(list string) error { return checkDeviceNames(list, true) }
+
+// CheckDeviceForms is CheckDeviceNames without the devices' listing in its
+// refusal (refuseUnlisted), so that no driver loads: for a command line
+// checked before the limits gpusim refuses (CheckDeviceList).
+func CheckDeviceForms(list string) error { return checkDeviceNames(list, false) }
+
+// checkDeviceNames is CheckDeviceNames, whose refusal lists the devices
+// where listed says so.
+func checkDeviceNames(list string, listed bool) error {
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
 		entry, index, found := strings.Cut(name, ":")
@@ -227,6 +236,9 @@ func CheckDeviceNames(list string) error {
 		index = strings.TrimSpace(index)
 		if idx, why := parseDevices(index, -1); index == "all" || why == "" && len(idx) == 1 && !strings.Contains(index, ",") {
 			continue
+		}
+		if !listed {
+			return refuseUnlisted("engines", name, notDeviceWhy(index), deviceForms(strings.TrimSpace(entry)))
 		}
 		return (Benchable{}).noDevice(name)
 	}
@@ -449,7 +461,6 @@ func (b Benchable) noDevice(name string) error {
 	if e, err := Lookup(entry); !found || err != nil || e.Devices == nil {
 		return nil
 	}
-	forms := fmt.Sprintf("written %s:N, or %s for every device", entry, entry)
 	idx, why := parseDevices(index, -1)
 	switch {
 	case index == "" || strings.Contains(index, ","):
@@ -457,7 +468,24 @@ func (b Benchable) noDevice(name string) error {
 	case why == "" && len(idx) == 1:
 		why = fmt.Sprintf("there is no device %d", idx[0])
 	}
-	return refuseDevice("engines", name, why, forms)
+	return refuseDevice("engines", name, why, deviceForms(entry))
+}
+
+// deviceForms is how --engines names the devices of entry, as a refusal
+// of ENTRY:X gives the valid forms.
+func deviceForms(entry string) string {
+	return fmt.Sprintf("written %s:N, or %s for every device", entry, entry)
+}
+
+// notDeviceWhy says why index, the X of an ENTRY:X that checkDeviceNames
+// refuses, is no lone device index, as noDevice words it: "-1 is
+// negative", and "not a device index" for none or a list.
+func notDeviceWhy(index string) string {
+	_, why := parseDevices(index, -1)
+	if why == "" || index == "" || strings.Contains(index, ",") {
+		return "not a device index"
+	}
+	return why
 }
 
 // MissingError is Select's error for an entry of --engines, Name as the

@@ -160,6 +160,31 @@ func ParseDevices(s string, n int) ([]int, error) {
 	return nil, refuseDevice("device", s, why, deviceListForms)
 }
 
+// CheckDeviceList refuses s, a --device value, where its form names no
+// device list (ParseDevices' faults: not an index, a negative one, all in
+// a list, an index listed twice, an empty entry), as ParseDevices does but
+// without listing the devices, so that no driver loads: for a command
+// line checked before the limits gpusim refuses (ulimit -n 6, under which
+// loading pocl to list the devices killed Go: "fatal error: runtime:
+// eventfd failed"). nil where s may name devices here (only the driver can
+// say whether they are there). Errors are *sim.ParamError for --device.
+func CheckDeviceList(s string) error {
+	if _, why := parseDevices(s, -1); why != "" {
+		if strings.TrimSpace(s) == "" {
+			_, err := ParseDevices(s, -1) // its refusal lists no devices
+			return err
+		}
+		return refuseUnlisted("device", s, why, deviceListForms)
+	}
+	return nil
+}
+
+// refuseUnlisted is refuseDevice's refusal without the devices' listing:
+// the valid forms, and where the devices are listed.
+func refuseUnlisted(flag, value, why, forms string) *sim.ParamError {
+	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("invalid value %q: %s (valid: a device's index, %s; gpusim devices lists them)", value, why, forms)}
+}
+
 // parseDevices is ParseDevices without its error: why says what is wrong
 // with s ("" where nothing), as refuseDevice words it; the callers that
 // count a valid list's devices take it, and list no devices for a bad one.

@@ -46,6 +46,11 @@ type Options struct {
 	// kernels that job needs (gpu.Options.NoDaily without Daily), and
 	// refuses a job with per-step statistics where Daily is false.
 	OneJob bool
+	// Unlisted says no driver may load to check o: CheckOptions refuses
+	// a Devices list's form without listing the devices
+	// (CheckDeviceList), and Check leaves its indexes to the engine. For
+	// a command line checked before the limits gpusim refuses.
+	Unlisted bool
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)
 	// Progress, when set, receives one-line notes for stderr while the
@@ -140,7 +145,7 @@ func Check(name string, o Options, given []string) error {
 			return &sim.ParamError{Flag: opt, Msg: fmt.Sprintf("the %s engine does not take it; %s", e.Name, takers(opt))}
 		}
 	}
-	if e.Name == "auto" && o.Devices != "" {
+	if e.Name == "auto" && o.Devices != "" && !o.Unlisted {
 		// auto may choose a CPU engine without listing the devices;
 		// the list given is checked now (--device 7 on a machine of
 		// one device ran on simd with a note, or panicked choosing

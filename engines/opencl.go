@@ -99,8 +99,8 @@ func openCLFallbackHint(err error) string {
 
 // CheckOptions checks the values of the options engines take on their own,
 // whatever the engine, before anything runs: --math, --vector-width and
-// the form of --device's list (not its indexes, which need the devices).
-// Errors are *sim.ParamError.
+// the form of --device's list (not its indexes, which need the devices;
+// its refusal lists them unless o.Unlisted). Errors are *sim.ParamError.
 func CheckOptions(o Options) error {
 	switch o.Math {
 	case "", sim.MathExact, sim.MathFast:
@@ -109,6 +109,9 @@ func CheckOptions(o Options) error {
 	}
 	if o.VectorWidth != 0 && !slices.Contains(gpu.VectorWidths, o.VectorWidth) {
 		return &sim.ParamError{Flag: "vector-width", Msg: fmt.Sprintf("%d is not a valid width (valid: 0 for auto, 1, 2, 4, 8, 16)", o.VectorWidth)}
+	}
+	if o.Devices != "" && o.Unlisted {
+		return CheckDeviceList(o.Devices)
 	}
 	if o.Devices != "" {
 		if _, err := ParseDevices(o.Devices, -1); err != nil {

@@ -223,14 +223,24 @@ const argsPassed = -1
 // each command returns it where its command line is checked, before the
 // first file it opens, driver it loads or work it starts (run before its
 // outputs are created, bench before its output folders, merge before its
-// parts or list are read, selftest and devices before the driver loads),
-// and before a check whose refusal lists the devices (--device's, run's
-// and selftest's; bench's --engines ENTRY:N are left to the command).
+// parts or list are read, selftest and devices before the driver loads).
+// A device list's form (--device, bench's --engines ENTRY:N) is checked
+// in the pass, its refusal without the devices' listing (argsOnly); its
+// indexes, which only the driver can check, are left to the command.
 func argsChecked(ctx context.Context) error {
-	if ctx.Value(argsOnlyKey{}) != nil {
+	if argsOnly(ctx) {
 		return errArgsChecked
 	}
 	return nil
+}
+
+// argsOnly says whether ctx is argsRefused's pass, in which no driver may
+// load: a refusal of a device list's form lists no devices
+// (engines.CheckDeviceList), as under ulimit -n 6 the listing killed Go
+// ("fatal error: runtime: eventfd failed") and the limit was refused
+// before a selftest --device x whose x no driver can make valid.
+func argsOnly(ctx context.Context) bool {
+	return ctx.Value(argsOnlyKey{}) != nil
 }
 
 // limitCPUs is how many CPUs the process may run on at once: its

@@ -14,7 +14,10 @@ import (
 // and the limit is not said: gpusim runn and gpusim run --lanes -5 under
 // a limit were refused for the limit, and the typo was heard of only once
 // the limit was raised. A command line that passes is still refused for
-// the limit, before any work. The limits are faked: the process limit
+// the limit, before any work. A device list's form is the command line's
+// own (refused without the devices' listing, which would load the
+// driver); its indexes' range needs the driver, and is checked after the
+// limit. The limits are faked: the process limit
 // (ulimit -u), the address space (ulimit -v) and the stack (ulimit -s);
 // files_ulimit.txtar runs the open-file limit (ulimit -n) for real.
 func TestArgsBeforeLimits(t *testing.T) {
@@ -45,6 +48,21 @@ func TestArgsBeforeLimits(t *testing.T) {
 		{[]string{"merge", "p.json", "--format", "json"}, `gpusim: error: "--format" after the part files: flags go before them`},
 		{[]string{"selftest", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
 		{[]string{"devices", "extra"}, `gpusim: error: devices takes no arguments, got "extra"`},
+		// A device list's form, refused without the devices' listing,
+		// which loads the driver (under ulimit -n 6 Go died of
+		// "runtime: eventfd failed"); it was refused for the limit.
+		{[]string{"selftest", "--device", "x"}, `gpusim: error: --device: invalid value "x": not a device index (valid: a device's index, a list N,M,... or all; gpusim devices lists them)`},
+		{[]string{"selftest", "--device", "0,0"}, `gpusim: error: --device: invalid value "0,0": device 0 is listed twice (valid: a device's index, `},
+		{[]string{"run", "--device", "-1"}, `gpusim: error: --device: invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all; gpusim devices lists them)`},
+		{[]string{"run", "--device", "0,all", "--engine", "opencl"}, `gpusim: error: --device: invalid value "0,all": entry "all": all is given alone, not in a list (valid: a device's index, `},
+		{[]string{"run", "--device", "x", "--engine", "auto"}, `gpusim: error: --device: invalid value "x": not a device index (valid: a device's index, `},
+		{[]string{"bench", "--engines", "opencl:x"}, `gpusim: error: --engines: invalid value "opencl:x": not a device index (valid: a device's index, written opencl:N, or opencl for every device; gpusim devices lists them)`},
+		{[]string{"bench", "--engines", "serial,opencl:-1"}, `gpusim: error: --engines: invalid value "opencl:-1": -1 is negative (valid: a device's index, `},
+		// The flags after a valid --device are checked too: they were
+		// left to the command, after the limit.
+		{[]string{"run", "--device", "0", "--engine", "nosuch"}, `gpusim: error: --engine: unknown engine "nosuch"`},
+		{[]string{"run", "--device", "9", "--out", "x.bad"}, `gpusim: error: --out: unknown extension ".bad"`},
+		{[]string{"bench", "--engines", "opencl:9,bogus"}, `gpusim: error: --engines: unknown engine "bogus"`},
 	}
 	limits := []struct {
 		name string
@@ -76,7 +94,7 @@ func TestArgsBeforeLimits(t *testing.T) {
 			runtime.GOMAXPROCS(16)
 			var stdout, stderr bytes.Buffer
 			code := Run(b.args, strings.NewReader(""), &stdout, &stderr)
-			if code != exitUsage || !strings.HasPrefix(stderr.String(), b.want) || strings.Contains(stderr.String(), "ulimit") || stdout.Len() != 0 {
+			if code != exitUsage || !strings.HasPrefix(stderr.String(), b.want) || strings.Contains(stderr.String(), "ulimit") || strings.Contains(stderr.String(), "devices:") || stdout.Len() != 0 {
 				t.Errorf("%s: gpusim %s: exit %d, stdout %q, stderr %q; want 2, nothing and %q first, no limit named", l.name, strings.Join(b.args, " "), code, stdout.String(), stderr.String(), b.want)
 			}
 			if n := runtime.GOMAXPROCS(0); n != 16 {
@@ -90,6 +108,9 @@ func TestArgsBeforeLimits(t *testing.T) {
 	out := t.TempDir() + "/f.npy"
 	for _, args := range [][]string{
 		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "0", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", "p.json"},
+		// An index's range needs the driver: after the limit.
+		{"run", "--device", "9", "--lanes", "1e3"}, {"run", "--device", "9", "--engine", "auto", "--lanes", "1e3"}, {"selftest", "--device", "9"},
+		{"bench", "--engines", "opencl:9", "--lanes", "10", "--steps", "1", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "-q"},
 		{"bench", "--engines", "serial", "--lanes", "10", "--steps", "1", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "-q"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -551,12 +551,19 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 }
 
 // benchNamesChecked is the refusal of --format's value and of --engines'
-// names where the list names no device index, else nil: for argsRefused's
-// pass, in which no driver loads (checkEngineNames lists the devices for
-// an index), and before stdout's check, which a driver's load comes after.
+// names, else nil: for argsRefused's pass, in which no driver loads, and
+// before stdout's check, which a driver's load comes after. Where the list
+// names a device (ENTRY:X), whose refusal lists the devices
+// (checkEngineNames), it is left to checkEngineNames after stdout's check;
+// in argsRefused's pass, an X that is no device index is refused without
+// the devices' listing (engines.CheckDeviceForms), and an index's range
+// is left to the command.
 func benchNamesChecked(c *cli.Context) error {
 	if _, err := checkFormat(c, bench.Formats...); err != nil {
 		return err
+	}
+	if argsOnly(c.Context) {
+		return checkEngineNamesWith(c, false)
 	}
 	if strings.Contains(engineList(c), ":") {
 		return nil
@@ -780,7 +787,13 @@ func benchPlanned(list string) []engines.Spec {
 // the devices the driver lists in engines.ListWait (CheckDeviceIndex):
 // past them, it is the one named, where bogus was named and opencl:9
 // refused only on the next try. nil where the names may be valid.
-func checkEngineNames(c *cli.Context) error {
+func checkEngineNames(c *cli.Context) error { return checkEngineNamesWith(c, true) }
+
+// checkEngineNamesWith is checkEngineNames where listed is true; where it
+// is false, no driver loads: an index's range is not checked, and a
+// device named by no index is refused without the devices' listing
+// (engines.CheckDeviceForms), for argsRefused's pass.
+func checkEngineNamesWith(c *cli.Context, listed bool) error {
 	list := engineList(c)
 	if c.IsSet("engines") && strings.TrimSpace(list) == "" {
 		// Not every engine, as leaving the flag out means.
@@ -791,7 +804,10 @@ func checkEngineNames(c *cli.Context) error {
 	}
 	names := strings.Split(list, ",")
 	for i, name := range names {
-		if err := checkEngineName(list, name); err != nil {
+		if err := checkEngineName(list, name, listed); err != nil {
+			if !listed {
+				return err
+			}
 			for _, before := range names[:i] {
 				if derr := engines.CheckDeviceIndex(before); derr != nil {
 					return derr
@@ -805,8 +821,13 @@ func checkEngineNames(c *cli.Context) error {
 
 // checkEngineName is checkEngineNames' refusal of name, one entry of the
 // --engines list: nil where it may be valid, a device index among them
-// (opencl:9: only the driver can say, CheckDeviceIndex).
-func checkEngineName(list, name string) error {
+// (opencl:9: only the driver can say, CheckDeviceIndex). A device named
+// by no index is refused with the devices listed where listed says so.
+func checkEngineName(list, name string, listed bool) error {
+	deviceNames := engines.CheckDeviceNames
+	if !listed {
+		deviceNames = engines.CheckDeviceForms
+	}
 	switch {
 	case strings.TrimSpace(name) == "":
 		// An empty entry, named by its place in the list, which Select
@@ -814,14 +835,14 @@ func checkEngineName(list, name string) error {
 		_, err := benchNames().Select(list)
 		return err
 	case unknownEntries(name) != "":
-		if err := engines.CheckDeviceNames(name); err != nil {
+		if err := deviceNames(name); err != nil {
 			return err
 		}
 		// bench --engines opencl,bogus waited on a driver that hangs.
 		_, err := benchNames().Select(name)
 		return err
 	}
-	return engines.CheckDeviceNames(name)
+	return deviceNames(name)
 }
 
 // machineNotes are the report's notes on the machine as the benchmark found

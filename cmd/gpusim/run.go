@@ -160,13 +160,6 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if o.shard, err = newShardRun(c, o.params); err != nil {
 		return nil, err
 	}
-	if c.IsSet("device") {
-		// A refused --device lists the devices: not in argsRefused's pass,
-		// which loads no driver.
-		if err := argsChecked(c.Context); err != nil {
-			return nil, err
-		}
-	}
 	if err := o.readEngine(c); err != nil {
 		return nil, err
 	}
@@ -226,6 +219,9 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 	o.eng = engines.Options{
 		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: nameValue(c, "math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
+		// In argsRefused's pass, which loads no driver, --device's form
+		// alone, its refusal without the devices.
+		Unlisted: argsOnly(c.Context),
 	}
 	// Given empty, as by an unset shell variable: not the default (--math ""
 	// ran the exact stream without a word where --math "$MODE" meant fast).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,10 +72,10 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	if err := noArgs(c); err != nil {
 		return o, err
 	}
-	// A refused --device lists the devices: not in argsRefused's pass,
-	// which loads no driver.
-	if err := argsChecked(c.Context); err != nil {
-		return o, err
+	// A refused --device lists the devices: in argsRefused's pass, which
+	// loads no driver, its form alone is checked, and refused without them.
+	if argsOnly(c.Context) {
+		return o, cmp.Or(engines.CheckDeviceList(o.Device), errArgsChecked)
 	}
 	if _, err := engines.ParseDevices(o.Device, -1); err != nil {
 		return o, err
