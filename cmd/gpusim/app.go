@@ -99,7 +99,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// And a stop before the hard limit where no SIGXCPU can come
 		// in time (ulimit -t 1 was a SIGKILL, exit 137, not a word),
 		// or a refusal where the limit leaves no room for one.
-		if err := interrupt.WatchCPU(limitCPUs); err != nil {
+		if err := watchCPU(limitCPUs); err != nil {
 			if code, bad := badArgs(); bad {
 				return code
 			}
@@ -258,8 +258,11 @@ func limitCPUs() int {
 
 // shortOfRoom is sysmem.ShortOfRoom, leastRunRoom sysmem.LeastRunRoom,
 // arenaStartRoom sysmem.ArenaStartRoom, stackStartRoom
-// sysmem.StackStartRoom and fitProcs sysmem.FitProcs; tests replace them.
+// sysmem.StackStartRoom, fitProcs sysmem.FitProcs and watchCPU
+// interrupt.WatchCPU (the CPU time limit's check and watch, ulimit -t);
+// tests replace them.
 var (
+	watchCPU       = interrupt.WatchCPU
 	shortOfRoom    = sysmem.ShortOfRoom
 	leastRunRoom   = sysmem.LeastRunRoom
 	arenaStartRoom = sysmem.ArenaStartRoom

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"runtime"
 	"strings"
@@ -121,5 +122,77 @@ func TestArgsBeforeLimits(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("run --out %s refused for the limit made its file", out)
+	}
+}
+
+// TestArgsBeforeCPULimit: under a CPU time limit (ulimit -t) that leaves
+// too little for a run (interrupt.WatchCPU's refusal, faked), a command
+// line refused on its own gets its own error and no word of the limit; a
+// command line that passes is refused for the limit (exit 2, "gpusim:
+// error: ulimit -t: ..."), before any work or file, the watch asked with
+// the CPUs the process may run on (limitCPUs); the limits before it
+// (ulimit -u) are refused first; help and version, which run nothing,
+// are not refused. cpu_ulimit.txtar runs a real ulimit -t.
+func TestArgsBeforeCPULimit(t *testing.T) {
+	oldWatch, oldFree, oldSelf, oldShort := watchCPU, threadsFree, threadsSelf, shortOfRoom
+	defer func() { watchCPU, threadsFree, threadsSelf, shortOfRoom = oldWatch, oldFree, oldSelf, oldShort }()
+	shortOfRoom = func() (uint64, uint64, uint64, bool) { return 0, 0, 0, false }
+	threadsFree = func(uint64) (uint64, uint64, bool) { return 0, 0, false }
+	threadsSelf = func() uint64 { return 5 }
+	const refusal = "the CPU time limit (ulimit -t 1) leaves less than a run needs"
+	asked := 0
+	watchCPU = func(cpus func() int) error {
+		asked++
+		if n := cpus(); n != limitCPUs() {
+			t.Errorf("the CPU limit's check asked with %d CPUs; want limitCPUs, %d", n, limitCPUs())
+		}
+		return errors.New(refusal)
+	}
+	for _, b := range []struct {
+		args []string
+		want string // the first line of stderr
+	}{
+		{[]string{"runn"}, `gpusim: error: unknown command "runn" (valid: `},
+		{[]string{"run", "--lanes", "-5"}, `gpusim: error: --lanes: invalid value "-5": -5 is negative (valid range 1..2^64-1)`},
+		{[]string{"run", "--device", "x"}, `gpusim: error: --device: invalid value "x": not a device index (valid: a device's index, `},
+		{[]string{"bench", "--engines", "opencl:-1"}, `gpusim: error: --engines: invalid value "opencl:-1": -1 is negative (valid: a device's index, `},
+		{[]string{"merge"}, "gpusim: error: merge needs the part files to merge, got none"},
+		{[]string{"selftest", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
+		{[]string{"devices", "extra"}, `gpusim: error: devices takes no arguments, got "extra"`},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(b.args, strings.NewReader(""), &stdout, &stderr)
+		if code != exitUsage || !strings.HasPrefix(stderr.String(), b.want) || strings.Contains(stderr.String(), "ulimit") || stdout.Len() != 0 {
+			t.Errorf("gpusim %s under ulimit -t: exit %d, stdout %q, stderr %q; want 2, nothing and %q first, no limit named", strings.Join(b.args, " "), code, stdout.String(), stderr.String(), b.want)
+		}
+	}
+	out := t.TempDir() + "/f.npy"
+	for _, args := range [][]string{
+		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "9", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", "p.json"},
+		{"bench", "--engines", "serial", "--lanes", "10", "--steps", "1", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "-q"},
+	} {
+		asked = 0
+		var stdout, stderr bytes.Buffer
+		code := Run(args, strings.NewReader(""), &stdout, &stderr)
+		if want := "gpusim: error: ulimit -t: " + refusal + "\n"; code != exitUsage || stderr.String() != want || stdout.Len() != 0 || asked != 1 {
+			t.Errorf("gpusim %s under ulimit -t: exit %d, stdout %q, stderr %q, the limit checked %d times; want 2, nothing and %q, checked once", strings.Join(args, " "), code, stdout.String(), stderr.String(), asked, want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("run --out %s refused for the CPU time limit made its file", out)
+	}
+	// The process limit is checked first, and its refusal is the one said.
+	threadsFree = func(uint64) (uint64, uint64, bool) { return 20, 17, true }
+	var stdout, stderr bytes.Buffer
+	if code := Run([]string{"run", "--lanes", "1e3"}, strings.NewReader(""), &stdout, &stderr); code != exitUsage || !strings.HasPrefix(stderr.String(), "gpusim: error: ulimit -u: ") || strings.Contains(stderr.String(), "ulimit -t") {
+		t.Errorf("gpusim run under ulimit -u and -t: exit %d, stderr %q; want 2 and the process limit's refusal alone", code, stderr.String())
+	}
+	threadsFree = func(uint64) (uint64, uint64, bool) { return 0, 0, false }
+	for _, args := range [][]string{{"version"}, {"run", "--help"}, {"help"}} {
+		asked = 0
+		var stdout, stderr bytes.Buffer
+		if code := Run(args, strings.NewReader(""), &stdout, &stderr); code != 0 || stdout.Len() == 0 || asked != 0 {
+			t.Errorf("gpusim %s under ulimit -t: exit %d, stdout %d bytes, stderr %q, the limit checked %d times; want 0, its output, unchecked", strings.Join(args, " "), code, stdout.Len(), stderr.String(), asked)
+		}
 	}
 }
