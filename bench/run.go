@@ -1031,7 +1031,9 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	m.Transfer, m.Kernel = median(transfer), median(kernel)
 	m.Startup, m.Merge = median(startup), median(merge)
 	m.NsPerLaneStep, m.LaneStepsPerS = rates(m.Wall.Median, w)
-	r.progress("%-14s %-12s median %s (min %s, max %s), %.3g ns/lane-step", label, w, fmtDur(m.Wall.Median), fmtDur(m.Wall.Min), fmtDur(m.Wall.Max), m.NsPerLaneStep)
+	// Per lane-step as the tables write it (fmtG): %.3g wrote 1200 ns as
+	// "1.2e+03" beside the table's 1200.
+	r.progress("%-14s %-12s median %s (min %s, max %s), %s ns/lane-step", label, w, fmtDur(m.Wall.Median), fmtDur(m.Wall.Min), fmtDur(m.Wall.Max), fmtG(m.NsPerLaneStep))
 	return m, nil
 }
 

@@ -715,6 +715,35 @@ func TestColdStartNote(t *testing.T) {
 	}
 }
 
+// TestProgressNsDigits: a workload's progress line writes its ns per
+// lane-step as the tables do (fmtG, count.Sig3), whole from a thousand:
+// 2 ms on 1000 lane-steps read "2.04e+03 ns/lane-step" beside the table's
+// 2040.
+func TestProgressNsDigits(t *testing.T) {
+	c := tinyConfig()
+	c.Scaling, c.Sweep = false, nil
+	c.Workloads = []Workload{{100, 10}}
+	c.Reps, c.Warmup = 1, 0
+	var progress strings.Builder
+	c.Progress = &progress
+	turn := new(int)
+	slow := EngineSpec{Name: "slow", New: func(int, func(string)) sim.Engine {
+		return unsteadyEngine{short: 2 * time.Millisecond, long: 2 * time.Millisecond, turn: turn}
+	}}
+	rep, err := Run(context.Background(), c, []EngineSpec{slow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := rep.Workloads[0].Engines[0].NsPerLaneStep
+	if ns < 999.5 || ns >= 1e6 {
+		t.Skipf("%g ns per lane-step: outside the whole range of Sig3 on this machine", ns)
+	}
+	want := fmt.Sprintf(", %s ns/lane-step\n", fmtG(ns))
+	if !strings.Contains(progress.String(), want) || strings.Contains(progress.String(), "e+") {
+		t.Errorf("the progress line does not end %q, as the table writes %g:\n%s", want, ns, progress.String())
+	}
+}
+
 // unsteadyEngine is cpu.Serial that sleeps before each run, by turns short
 // and long (*turn counts the runs of its worker count), so that its timed
 // runs spread.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gpusim/gpusim/bench"
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/runfiles"
 )
 
@@ -69,8 +70,10 @@ func checkBenchTime(cfg *bench.Config, specs []engines.Spec, isSet func(string) 
 	if i := slices.IndexFunc(b.flags, isSet); i >= 0 {
 		flag = b.flags[i]
 	}
-	return paramErr(flag, "this benchmark would take at least %s (%.3g lane-steps: %s) even at the fastest each engine is expected to run (%s), faster than any measured; a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (%s)",
-		longTime(total), work, strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
+	// The count in SI, as bench's tables write workloads: it read
+	// "(6e+20 lane-steps: ...)".
+	return paramErr(flag, "this benchmark would take at least %s (%s lane-steps: %s) even at the fastest each engine is expected to run (%s), faster than any measured; a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (%s)",
+		longTime(total), count.SI(work, 3), strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
 }
 
 // benchFloor is cfg.MinTime's phases for specs with memory for the Python

@@ -42,7 +42,7 @@ func TestBenchTooLong(t *testing.T) {
 			"(serial on 1 core, parallel on ", "simd on ",
 			"a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (lower --lanes or --steps, or --reps or --warmup)\n"}},
 		{[]string{"--lanes", "1e9", "--steps", "1e7", "--engines", "serial", "--no-scaling", "--no-sweep", "--reps", "1", "--warmup", "0"}, []string{
-			"gpusim: error: --lanes: this benchmark would take at least 1.58 years (1e+16 lane-steps: the workloads 1.58 years) even at the fastest each engine is expected to run (serial on 1 core), faster than any measured;"}},
+			"gpusim: error: --lanes: this benchmark would take at least 1.58 years (10P lane-steps: the workloads 1.58 years) even at the fastest each engine is expected to run (serial on 1 core), faster than any measured;"}},
 		// Each device named counts, warm-up and timed runs: 2 x 4 x 1e19 at 2e12.
 		// Where OpenCL lists devices here, each is counted by its kind
 		// and one not listed is left out, for Select to refuse

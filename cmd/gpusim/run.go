@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strings"
 	"time"
 
@@ -490,9 +491,14 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 		return nil
 	}
 	lanes, work := o.shard.lanes(o.params), o.floorWork()
-	counted, lower := fmt.Sprintf("%.3g lane-steps", work), "--lanes or --steps"
+	// The count is exact, and written whole, as the lanes and steps
+	// beside it: it read "(1.84e+28 lane-steps)" after "18446744073709551615
+	// lanes x 1000000000 steps".
+	// (A job of a year is never one lane-step.)
+	counted := new(big.Int).Mul(new(big.Int).SetUint64(lanes), big.NewInt(int64(o.params.Steps))).String() + " lane-steps"
+	lower := "--lanes or --steps"
 	if o.params.Steps == 0 {
-		counted, lower = fmt.Sprintf("%.3g lanes, each at least a lane-step's work", work), "--lanes"
+		counted, lower = "each lane at least a lane-step's work", "--lanes"
 	}
 	what := count.Noun(lanes, "lane")
 	if sh := o.shard.shard; sh != nil {
@@ -504,8 +510,10 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 			lower = "--lanes, or run more shards"
 		}
 	}
-	return paramErr("lanes", "%s x %s (%s) would take at least %s, at %.3g lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
-		what, count.Noun(o.params.Steps, "step"), counted, longTime(secs), work/secs, on, lower)
+	// The rate in SI (count.SI), as the progress bar and bench write
+	// rates: it read "at 4e+09 lane-steps/s".
+	return paramErr("lanes", "%s x %s (%s) would take at least %s, at %s lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
+		what, count.Noun(o.params.Steps, "step"), counted, longTime(secs), count.SI(work/secs, 3), on, lower)
 }
 
 // longTime is a span of seconds for people: years past one, days past

@@ -179,7 +179,7 @@ func TestCPUDeviceFloor(t *testing.T) {
 		t.Skipf("%d compute units finish 2^64-1 lane-steps within a year at the ceiling", units)
 	}
 	dev := strconv.Itoa(c)
-	want := fmt.Sprintf("at %.3g lane-steps/s for opencl on 1 CPU device with %s, faster than any measured", 2e9*float64(units), count.Noun(units, "compute unit"))
+	want := fmt.Sprintf("at %s lane-steps/s for opencl on 1 CPU device with %s, faster than any measured", count.SI(2e9*float64(units), 3), count.Noun(units, "compute unit"))
 	cases := [][]string{{"--device", dev}}
 	if gpu.PickDefault() == c {
 		cases = append(cases, []string{"--engine", "opencl"})
@@ -250,7 +250,7 @@ func TestDeviceAllFloor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code, stdout, stderr := run(ctx, "run", "--device", "all", "--lanes", lanes, "--steps", "100", "-q")
-	want := fmt.Sprintf("would take at least 2.06 years, at %.3g lane-steps/s for opencl on ", rate)
+	want := fmt.Sprintf("would take at least 2.06 years, at %s lane-steps/s for opencl on ", count.SI(rate, 3))
 	if code != exitUsage || !strings.Contains(stderr, "gpusim: error: --lanes: ") || !strings.Contains(stderr, want) || stdout != "" {
 		t.Errorf("run --device all --lanes %s --steps 100: exit %d, stdout %q, stderr %q; want exit 2, %q", lanes, code, stdout, stderr, want)
 	}

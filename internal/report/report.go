@@ -581,7 +581,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "time      %s wall", FmtDuration(r.wall))
 		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
-			fmt.Fprintf(&b, ", %s ns per lane-step, %.3g lane-steps/s", count.Sig3(float64(r.Timing.NsPerLaneStep)), float64(r.Timing.LaneStepsPerS))
+			// The rate in SI, as bench's tables and the progress bar
+			// write it: it read "7.04e+08 lane-steps/s".
+			fmt.Fprintf(&b, ", %s ns per lane-step, %s lane-steps/s", count.Sig3(float64(r.Timing.NsPerLaneStep)), count.SI(float64(r.Timing.LaneStepsPerS), 3))
 		}
 		b.WriteString("\n")
 	}

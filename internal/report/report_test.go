@@ -621,7 +621,9 @@ func TestCarriedDigitsNoted(t *testing.T) {
 
 // TestTimeLineDigits: the time line writes ns per lane-step to three
 // significant digits, as bench's tables do (count.Sig3): a one-lane shard's
-// 67999.8 ns read "67999.80", with seven.
+// 67999.8 ns read "67999.80", with seven. Its lane-steps per second are
+// in SI, as bench's tables and the progress bar write rates (count.SI):
+// they read "7.04e+08 lane-steps/s".
 func TestTimeLineDigits(t *testing.T) {
 	for _, c := range []struct {
 		lanes uint64
@@ -629,10 +631,11 @@ func TestTimeLineDigits(t *testing.T) {
 		wall  time.Duration
 		want  string
 	}{
-		{5_000_000, 10, 71 * time.Millisecond, ", 1.42 ns per lane-step, "},
-		{1000, 10, 237 * time.Microsecond, ", 23.7 ns per lane-step, "},
-		{1, 10, 679998 * time.Nanosecond, ", 68000 ns per lane-step, "},
-		{1, 1, 5 * time.Millisecond, ", 5e+06 ns per lane-step, "},
+		{5_000_000, 10, 71 * time.Millisecond, ", 1.42 ns per lane-step, 704M lane-steps/s\n"},
+		{1000, 10, 237 * time.Microsecond, ", 23.7 ns per lane-step, 42.2M lane-steps/s\n"},
+		{1, 10, 679998 * time.Nanosecond, ", 68000 ns per lane-step, 14.7k lane-steps/s\n"},
+		{1, 1, 5 * time.Millisecond, ", 5e+06 ns per lane-step, 200 lane-steps/s\n"},
+		{1e9, 1000, 250 * time.Millisecond, ", 0.00025 ns per lane-step, 4T lane-steps/s\n"},
 	} {
 		p := sim.Default()
 		p.Lanes, p.Steps = c.lanes, c.steps
