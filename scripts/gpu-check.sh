@@ -46,9 +46,13 @@
 #   GPU_CHECK_BUDGET  seconds for the whole run (default 450; 8 minutes is the
 #                     limit of a device loan; in the full check, while the
 #                     jobs are timed, what the CPU benches will take, measured
-#                     on a tenth of their jobs, is kept for them); steps that do not fit, are cut
-#                     at their limit, or that the rate of the job before them
-#                     says would not end in time are listed in "skipped", with
+#                     on a tenth of their jobs, is kept for them; in either
+#                     check each bench is measured again before it starts,
+#                     times how much longer than expected the one before
+#                     took); steps that
+#                     do not fit, are cut at their limit, or that the rate of
+#                     the job (or bench) before them says would not end in
+#                     time are listed in "skipped", with
 #                     why in "skipped_why", which is not a failure; the timed
 #                     jobs run smallest first
 #   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, under a minute); 0 or
@@ -880,60 +884,80 @@ scale_job() { # ENGINE: sets SCALE_JOB and SCALE_WANT
 		SCALE_JOB="--lanes 5e6 --steps 10" SCALE_WANT=900cbf39cf871412
 	fi
 }
+# bench_time ENGINE: measures what ENGINE's bench will take here now, into
+# BT_RC (0: measured; 125: no time left to measure; 124 or 137: a run cut
+# at its limit; else the failed run's status), BT_E (seconds, where
+# measured), BT_WHY (how, in words) and BT_ERR (a failed run's first line).
+# The bench job is run with a tenth of its lanes on 1 worker and on all
+# CORES, twice each (the faster counts: a busy machine's bursts), each for
+# at most 10 s, gpusim's wall_s times 10 giving T1 and TN (T1 at most
+# CORES x TN); Amdahl's P = (1 - TN/T1) / (1 - 1/CORES) in 0..1 puts a run
+# on w workers at t(w) = T1 (1 - P + P/w), and the bench is 4 runs
+# (--warmup 1, --reps 3) on all cores for its engines table and 4 at each
+# of 1..CORES workers: E = 4 (t(CORES) + t(1) + ... + t(CORES)).
+bench_time() {
+	local engine=$1 w lanes steps b t t1="" tn=""
+	BT_RC=0 BT_E="" BT_WHY="" BT_ERR=""
+	scale_job "$engine"
+	read -r lanes steps < <(awk '{ for (i = 1; i < NF; i++) { if ($i == "--lanes") l = $(i + 1); if ($i == "--steps") s = $(i + 1) } printf "%.0f %s", l / 10, s }' <<<"$SCALE_JOB")
+	for w in 1 1 $([ "$CORES" -gt 1 ] && echo "$CORES $CORES"); do
+		b=$(budget 10)
+		[ "$b" -ge 3 ] || { BT_RC=125 BT_WHY="no time left to measure it"; break; }
+		RUNNING=cpu-rate
+		# shellcheck disable=SC2086
+		limit "$b" "$GPUSIM" run $EFLAG "$engine" --workers "$w" --lanes "$lanes" --steps "$steps" --format json -q >"$WORK/cpu-rate.json" 2>"$WORK/cpu-rate.err"
+		BT_RC=$?
+		if [ $BT_RC -eq 124 ] || [ $BT_RC -eq 137 ]; then
+			BT_WHY="a tenth of its job on $w workers ran past $b s"
+			break
+		elif [ $BT_RC -ne 0 ]; then
+			BT_ERR=$(head -n 1 "$WORK/cpu-rate.err" | head -c 200)
+			BT_WHY="a tenth of its job on $w workers failed, exit $BT_RC: $BT_ERR"
+			break
+		fi
+		t=$(jget "$WORK/cpu-rate.json" wall_s timing)
+		[[ $t =~ ^[0-9.]+([eE][-+]?[0-9]+)?$ ]] || { BT_RC=1 BT_WHY="a tenth of its job on $w workers gave no wall_s"; break; }
+		if [ "$w" = 1 ]; then t1=$(awk -v a="${t1:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }'); else tn=$(awk -v a="${tn:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }'); fi
+	done
+	RUNNING=""
+	[ $BT_RC -eq 0 ] || return 0
+	read -r BT_E t1 tn < <(awk -v t1="$t1" -v tn="${tn:-$t1}" -v n="$CORES" 'BEGIN {
+		t1 *= 10; tn *= 10; if (t1 > n * tn) t1 = n * tn
+		p = (n > 1 && t1 > 0) ? (1 - tn / t1) / (1 - 1 / n) : 0
+		p = p < 0 ? 0 : (p > 1 ? 1 : p)
+		e = 1 - p + p / n; for (w = 1; w <= n; w++) e += 1 - p + p / w; e *= 4 * t1
+		printf "%.1f %.3g %.3g", e, t1, tn }')
+	BT_WHY="its job $t1 s on 1 worker, $tn s on $CORES"
+}
 # cpu_reserve: sets KEEP, the seconds kept for the CPU benches while the
-# timed jobs run in the full check, sized from what the benches will take
-# here, and logs it. It kept 60 s, sized for a quiet 16-core machine (about
-# 35 s there): on a loaded 2-core one the parallel bench was cut at 37 s.
-# Each engine's bench job is run with a tenth of its lanes on 1 worker and
-# on all CORES, twice each (the faster counts: a busy machine's bursts),
-# gpusim's wall_s times 10 giving T1 and TN (T1 at most CORES x TN),
-# Amdahl's P = (1 - TN/T1) / (1 - 1/CORES) in 0..1 puts a run on w workers
-# at t(w) = T1 (1 - P + P/w), and the bench is 4 runs (--warmup 1, --reps
-# 3) on all cores for its engines table and 4 at each of 1..CORES workers:
-# E = 4 (t(CORES) + t(1) + ... + t(CORES)). Each engine keeps 1.5 E + 3 s,
-# at most its cap; one whose run failed keeps none (its bench will fail
-# too), one cut at 10 s its cap. The sum is at least 60 s, the old fixed
-# reserve: a shared machine's load changes between the measure and the
-# benches (a shared 2-core pocl machine measured 30 s, then its benches
-# took 21 s and over 9 s). The small check keeps none: its timed
-# jobs take seconds.
+# timed jobs run in the full check, from what bench_time says each bench
+# takes, and logs it. It kept 60 s, sized for a quiet 16-core machine
+# (about 35 s there): on a loaded 2-core one the parallel bench was cut at
+# 37 s. Each engine keeps 1.5 E + 3 s, at most its cap; one whose run failed
+# keeps none (its bench will fail too), one cut at 10 s its cap. The sum is
+# at least 60 s, the old fixed reserve: a shared machine's load changes
+# between the measure and the benches (a shared 2-core pocl machine
+# measured 30 s, then its benches took 21 s and over 9 s), which each bench
+# is measured again for before it starts. The small check keeps none: its
+# timed jobs take seconds.
 cpu_reserve() {
-	local ec engine cap w lanes steps rc b t t1 tn e k why=""
+	local ec engine cap k why=""
 	KEEP=0
 	for ec in $BENCH_CAPS; do
-		engine=${ec%%:*} cap=${ec#*:} t1="" tn="" rc=0
-		scale_job "$engine"
-		read -r lanes steps < <(awk '{ for (i = 1; i < NF; i++) { if ($i == "--lanes") l = $(i + 1); if ($i == "--steps") s = $(i + 1) } printf "%.0f %s", l / 10, s }' <<<"$SCALE_JOB")
-		for w in 1 1 $([ "$CORES" -gt 1 ] && echo "$CORES $CORES"); do
-			b=$(budget 10)
-			[ "$b" -ge 3 ] || { rc=125; break; }
-			RUNNING=cpu-rate
-			# shellcheck disable=SC2086
-			limit "$b" "$GPUSIM" run $EFLAG "$engine" --workers "$w" --lanes "$lanes" --steps "$steps" --format json -q >"$WORK/cpu-rate.json" 2>"$WORK/cpu-rate.err"
-			rc=$?
-			[ $rc -eq 0 ] || break
-			t=$(jget "$WORK/cpu-rate.json" wall_s timing)
-			[[ $t =~ ^[0-9.]+([eE][-+]?[0-9]+)?$ ]] || { rc=1; break; }
-			if [ "$w" = 1 ]; then t1=$(awk -v a="${t1:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }'); else tn=$(awk -v a="${tn:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }'); fi
-		done
-		if [ $rc -eq 125 ]; then
-			k=0 why+="$engine 0 s (no time left to measure it), "
-		elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-			k=$cap why+="$engine $k s, its cap (a tenth of its job on $w workers ran past $b s), "
-		elif [ $rc -ne 0 ]; then
-			k=0 why+="$engine 0 s (a tenth of its job on $w workers failed, exit $rc: $(head -n 1 "$WORK/cpu-rate.err" | head -c 200)), "
+		engine=${ec%%:*} cap=${ec#*:}
+		bench_time "$engine"
+		if [ $BT_RC -eq 125 ]; then
+			k=0 why+="$engine 0 s ($BT_WHY), "
+		elif [ $BT_RC -eq 124 ] || [ $BT_RC -eq 137 ]; then
+			k=$cap why+="$engine $k s, its cap ($BT_WHY), "
+		elif [ $BT_RC -ne 0 ]; then
+			k=0 why+="$engine 0 s ($BT_WHY), "
 		else
-			read -r k e t1 tn < <(awk -v t1="$t1" -v tn="${tn:-$t1}" -v n="$CORES" -v cap="$cap" 'BEGIN {
-				t1 *= 10; tn *= 10; if (t1 > n * tn) t1 = n * tn
-				p = (n > 1 && t1 > 0) ? (1 - tn / t1) / (1 - 1 / n) : 0
-				p = p < 0 ? 0 : (p > 1 ? 1 : p)
-				e = 1 - p + p / n; for (w = 1; w <= n; w++) e += 1 - p + p / w; e *= 4 * t1
-				k = int(1.5 * e + 3 + 0.999); printf "%d %.1f %.3g %.3g", (k > cap ? cap : k), e, t1, tn }')
-			why+="$engine $k s (about $e s: its job $t1 s on 1 worker, $tn s on $CORES), "
+			k=$(awk -v e="$BT_E" -v cap="$cap" 'BEGIN { k = int(1.5 * e + 3 + 0.999); print (k > cap ? cap : k) }')
+			why+="$engine $k s (about $BT_E s: $BT_WHY), "
 		fi
 		KEEP=$((KEEP + k))
 	done
-	RUNNING=""
 	[ "$KEEP" -ge 60 ] || { KEEP=60 why+="at least 60 s in all, "; }
 	log "CPU benches: $KEEP s kept for them while the timed jobs run: ${why%, }; measured on a tenth of each bench's job"
 }
@@ -991,14 +1015,46 @@ bench_scaling() {
 		ins && ine { print }
 	' "$1" 2>/dev/null
 }
+# LOAD: how much longer than bench_time said the benches before took (at
+# least 1), which each later bench's estimate is multiplied by; LOAD_WHY
+# says from which. A machine's load can rise between a bench's measure and
+# its end: simd's bench was measured at 5.4 s and took 21.4 s.
+LOAD=1 LOAD_WHY=""
+# bench_fits NAME CAP: whether the bench of the engine NAME names may start,
+# with B, the seconds it may have, and BENCH_EST, what it is expected to
+# take ("" where not measured); where not, it is listed in "skipped" with
+# why: too little left of the budget, or an estimate, from bench_time's
+# measure now times LOAD, past what it may have (a bench cut at its limit
+# measures nothing, and its time was the budget's).
+bench_fits() {
+	local name=$1 cap=$2 engine=${1#cpu-bench-} lim
+	BENCH_EST=""
+	B=$(budget "$cap")
+	[ "$B" -ge 3 ] && bench_time "$engine" && B=$(budget "$cap")
+	if [ "$B" -lt 3 ]; then
+		skip "$name" "the budget had $(left) s left, too few to start it"
+		return 1
+	fi
+	[ "$B" -eq "$cap" ] && lim="its cap is $cap s" || lim="the budget had $(left) s left, $B s for it"
+	if [ $BT_RC -eq 124 ] || [ $BT_RC -eq 137 ]; then
+		# Its bench runs its job 4 times at each worker count: over 40
+		# times what ran past the limit, which was at most B.
+		skip "$name" "not run: $BT_WHY, so that its bench would take over 40 times that; $lim"
+		return 1
+	fi
+	[ $BT_RC -eq 0 ] || return 0 # the bench says what fails
+	BENCH_EST=$(awk -v e="$BT_E" -v l="$LOAD" 'BEGIN { printf "%.1f", e * l }')
+	if awk -v e="$BENCH_EST" -v b="$B" 'BEGIN { exit !(e > b) }'; then
+		skip "$name" "not run: about $BENCH_EST s ($BT_WHY, measured now${LOAD_WHY:+; $LOAD_WHY}); $lim"
+		return 1
+	fi
+	return 0
+}
 for ec in $BENCH_CAPS; do
 	engine=${ec%%:*} name=cpu-bench-${ec%%:*}
+	bench_fits "$name" "${ec#*:}" || continue
 	scale_job "$engine"
-	b=$(budget "${ec#*:}")
-	if [ "$b" -lt 3 ]; then
-		skip "$name" "the budget had $(left) s left, too few to start it"
-		continue
-	fi
+	b=$B
 	start=$(date +%s%N)
 	RUNNING=$name
 	# shellcheck disable=SC2086
@@ -1026,7 +1082,13 @@ for ec in $BENCH_CAPS; do
 	# comma after its "[" or before its "]".
 	fit=$(printf '%s\n' "$body" | awk '/^      "fit": \{/ { f = 1; next } f && /^      \}/ { exit }
 		f { sub(/^ +/, ""); sub(/,$/, ""); gsub(/"/, ""); printf "%s%s", (s && !/^\]/ ? s : ""), $0; s = /\[$/ ? "" : ", " }')
-	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
+	# What it took against its estimate, for the benches after it: a run
+	# cut at its limit took at least that.
+	if [ -n "$BENCH_EST" ] && { [ $rc -eq 0 ] || [ "$ok" = null ]; }; then
+		read -r LOAD l < <(awk -v s="$secs" -v e="$BT_E" -v l="$LOAD" 'BEGIN { r = (e > 0) ? s / e : 1; printf "%.3g %d", (r > l ? r : l), (r > l) }')
+		[ "$l" = 1 ] && LOAD_WHY="times $LOAD: the $engine bench took $(printf %.1f "$secs") s where about $BT_E s were expected"
+	fi
+	log "scaling $engine over workers $SCALE_WORKERS: exit $rc in ${secs}s${BENCH_EST:+ (about $BENCH_EST s expected)}, digest $got ($ok), Amdahl fit: ${fit:-none}${note:+; $note}"
 	[ -n "$body" ] || body='      "engine": '"$(jstr "$engine")"', "points": null, "fit": null'
 	row=$(printf '{"exit": %d, "seconds": %s, "args": %s, "digest": %s, "want": %s, "ok": %s, "note": %s,\n%s}' \
 		"$rc" "$(jnum "$secs")" "$(jstr "$SCALE_JOB --workers $SCALE_WORKERS")" "$(jstrn "$got")" "$(jstr "$SCALE_WANT")" "$ok" "$(jstrn "$note")" "$body")
