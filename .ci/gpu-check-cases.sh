@@ -350,22 +350,43 @@ env GPUSIM="$BIN" OUT="$W/afile/out" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-c
 # Killed mid-run (the device call's time limit): gpu-check.json holds what
 # was measured so far, rewritten after each step. It was written only at
 # the end. Each waits for k3's log line, when k1 and k2 are saved.
+# gone PID SECS: whether PID, a job disowned (disown), has ended within
+# SECS seconds. A background job that a signal kills is reported by bash
+# ("line N: PID Killed setsid bash -c ...") on stderr as the first command
+# that forks ends after bash has reaped it, wherever that is: where the
+# kill's SIGCHLD came before `{ wait; } 2>/dev/null`, it was the next
+# line's $(...), and the kill-9 case printed it. A disowned job is not
+# reported; bash still reaps it, so that kill -0 fails once it has ended.
+gone() {
+	local i
+	for i in $(seq "$(($2 * 10))"); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
 killed() { # NAME SIGNAL: kill the check at k3, want the JSON so far
 	rm -rf "$W/$1"
 	# Its own process group, as under timeout(1): the group's leader
 	# writes its pid (setsid forks where the caller leads a group).
 	setsid bash -c 'echo $$ >"$1"; exec "${@:2}"' - "$W/$1.pid" env GPUSIM="$BIN" OUT="$W/$1" GPU_CHECK_SMALL=1 \
 		bash "$REPO/scripts/gpu-check.sh" >"$W/$1.log" 2>&1 &
-	local i
+	local i pid=$!
+	disown "$pid"
 	for i in $(seq 600); do grep -q '^\[[0-9]*s\] digest k3: ' "$W/$1/gpu-check.log" 2>/dev/null && break; sleep 0.1; done
 	kill -"$2" -- -"$(cat "$W/$1.pid")"
-	{ wait; } 2>/dev/null || true
+	gone "$pid" 30 || fail "$1: the check ran on 30 s after SIG$2 to its group"
 	[ "$(field "$W/$1/gpu-check.json" 'd["finished"], d["complete"], d["ok"], [x["name"] for x in d["digests"]][:2], d["selftest"]["exit"]')" = "(False, False, False, ['k1', 'k2'], 0)" ] ||
 		fail "$1: $(head -c 600 "$W/$1/gpu-check.json")"
 	echo "gpu-check-cases: $1: gpu-check.json holds the steps done"
 }
 killed kill-term TERM
-killed kill-9 KILL
+# ... with nothing from bash on stderr (run twice: the report came at
+# random, when the SIGCHLD of the kill came before the wait).
+for i in 1 2; do
+	killed kill-9 KILL 2>"$W/kill-9.stderr"
+	[ ! -s "$W/kill-9.stderr" ] || fail "kill-9: stderr: $(head -c 400 "$W/kill-9.stderr")"
+done
 
 # A check stopped while a gpusim job runs takes the job with it: under
 # timeout(1)'s own process group, which neither Ctrl-C nor a kill of the
