@@ -419,12 +419,16 @@ echo "gpu-check-cases: kill-job: the job stops with the check"
 # A stop sent to the check while a job runs (the same stand-in, its first
 # job sleeping) ends the job within 3 s, and gpu-check.json says so.
 # signalled NAME SIGNAL TARGET WANT-RC WANT-STOPPED [ENV...]: the check
-# started in the background of this script, so with SIGINT ignored, as any
-# background job of a non-interactive shell is, in a process group of its
-# own (setsid, preceded by $LAUNCH where set, e.g. nohup); SIGNAL sent to
-# the check's process alone (TARGET pid) or its group (group) once its
-# first job sleeps; want its exit WANT-RC, "stopped_by" WANT-STOPPED during
-# k1, and no stand-in job left.
+# started in the background of this script, so with SIGINT and SIGQUIT
+# ignored, as any background job of a non-interactive shell is, in a
+# process group of its own (setsid, preceded by $LAUNCH where set, e.g.
+# nohup); SIGNAL sent to the check's process alone (TARGET pid) or its
+# group (group) once its first job sleeps; want its exit WANT-RC (not
+# known for SIGKILL, which bash would report: see gone; it is 137),
+# "stopped_by" WANT-STOPPED during k1, and no stand-in job left. With
+# PAUSE set, the check's process is stopped (SIGSTOP) before SIGNAL and
+# continued (SIGCONT) 4 s on, or once k1's digest is logged and k2's job
+# started: a supervisor that a slow machine keeps from running that long.
 stand_in_jobs() { # OUT: the stand-in's sleeping jobs of the check writing OUT
 	local e
 	for e in $(grep -lsx "OUT=$1" --null-data /proc/[0-9]*/environ); do
@@ -439,25 +443,32 @@ signalled() {
 	# shellcheck disable=SC2086
 	setsid ${LAUNCH:-} env "$@" GPUSIM="$W/slow-gpusim" OUT="$W/$name" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/$name.log" 2>&1 &
 	pid=$!
+	[ "$sig" != KILL ] || { disown "$pid"; rc=""; }
 	for i in $(seq 600); do [ -n "$(stand_in_jobs "$W/$name")" ] && break; sleep 0.1; done
 	[ -n "$(stand_in_jobs "$W/$name")" ] || fail "$name: no job started: $(tail -5 "$W/$name.log")"
+	[ -z "${PAUSE:-}" ] || kill -STOP "$pid"
 	if [ "$target" = group ]; then kill -"$sig" -- -"$pid"; else kill -"$sig" "$pid"; fi
-	# Not bash's "Killed" line for the check's SIGKILL, here or at the wait.
-	{ for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; } 2>/dev/null
-	if kill -0 "$pid" 2>/dev/null; then
+	if [ -n "${PAUSE:-}" ]; then
+		for i in $(seq 40); do grep -q '^\[[0-9]*s\] digest k1: ' "$W/$name/gpu-check.log" && break; sleep 0.1; done
+		# ... and, where it was, until k2's job sleeps (the check went on).
+		if grep -q '^\[[0-9]*s\] digest k1: ' "$W/$name/gpu-check.log"; then
+			for i in $(seq 30); do [ -z "$(stand_in_jobs "$W/$name")" ] || break; sleep 0.1; done
+		fi
+		kill -CONT "$pid"
+	fi
+	if ! gone "$pid" 5; then
 		kill -TERM "$pid"
-		{ wait "$pid"; } 2>/dev/null || true
 		fail "$name: the check ran on 5 s after SIG$sig to its $target: $(tail -3 "$W/$name/gpu-check.log")"
 	fi
-	{ wait "$pid"; } 2>/dev/null || rc=$?
+	[ -z "$rc" ] || wait "$pid" || rc=$?
 	# SIGKILL to the check's process: its watchdog ends the check within 3 s.
 	for i in $(seq 30); do [ -z "$(stand_in_jobs "$W/$name")" ] && grep -q '^  "stopped_by": "' "$W/$name/gpu-check.json" && break; sleep 0.1; done
 	left=$(stand_in_jobs "$W/$name")
 	for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
-	[ -z "$left" ] || fail "$name: the check's job ran on 3 s after SIG$sig to its $target (exit $rc): $(tail -3 "$W/$name/gpu-check.log")"
-	[ "$rc" -eq "$want" ] && [ "$(field "$W/$name/gpu-check.json" 'd["finished"], d["ok"], d["running"], d["stopped_by"]')" = "(False, False, 'k1', '$stopped')" ] ||
-		fail "$name: exit $rc, want $want: $(head -c 600 "$W/$name/gpu-check.json"); $(tail -3 "$W/$name/gpu-check.log")"
-	echo "gpu-check-cases: $name: SIG$sig to the check's $target stops its job, exit $rc, stopped_by $stopped"
+	[ -z "$left" ] || fail "$name: the check's job ran on 3 s after SIG$sig to its $target (exit ${rc:-not known}): $(tail -3 "$W/$name/gpu-check.log")"
+	{ [ -z "$rc" ] || [ "$rc" -eq "$want" ]; } && [ "$(field "$W/$name/gpu-check.json" 'd["finished"], d["ok"], d["running"], d["stopped_by"], d["digests"]')" = "(False, False, 'k1', '$stopped', [])" ] ||
+		fail "$name: exit ${rc:-not known}, want $want: $(head -c 600 "$W/$name/gpu-check.json"); $(tail -3 "$W/$name/gpu-check.log")"
+	echo "gpu-check-cases: $name: SIG$sig to the check's $target stops its job, exit ${rc:-not known}, stopped_by $stopped"
 }
 # SIGTERM to the check's process alone, as a batch system's stop (Slurm's
 # scancel, a Kubernetes pod's) sends it: the check's bash died and left its
@@ -471,6 +482,31 @@ grep -q '^\[[0-9]*s\] gpu-check: stopped by SIGTERM during k1; ' "$W/term-pid/gp
 # cannot trap, ended the gpusim job alone, logged a digest failure and ran
 # the next step.
 signalled int-group INT group 130 SIGINT
+# ... and so does SIGQUIT (Ctrl-\), which such a check started with
+# ignored too: it ran on, its job ended by SIGQUIT and its digest failed.
+signalled quit-group QUIT group 131 SIGQUIT
+# ... where the supervisor does not run for seconds after the signal (a
+# slow machine): the check waits for its answer. It waited 2 s, then
+# logged k1's digest as failed and started k2.
+PAUSE=1 signalled int-slow INT group 130 SIGINT
+# A job stopped alone (SIGTERM to it, not to the check) is not a failed
+# digest either: the check stops with it, and says by what. It went on,
+# k1's digest failed, and so did a check that a stop to its process group
+# reached after the supervisor's 2 s.
+rm -rf "$W/term-job"
+setsid env GPUSIM="$W/slow-gpusim" OUT="$W/term-job" GPU_CHECK_SMALL=1 bash "$REPO/scripts/gpu-check.sh" >"$W/term-job.log" 2>&1 &
+pid=$!
+for i in $(seq 600); do [ -n "$(stand_in_jobs "$W/term-job")" ] && break; sleep 0.1; done
+job=$(stand_in_jobs "$W/term-job")
+[ -n "$job" ] || fail "term-job: no job started: $(tail -5 "$W/term-job.log")"
+kill -TERM "${job#/proc/}"
+gone "$pid" 5 || { kill -TERM "$pid"; fail "term-job: the check ran on 5 s after SIGTERM to its job: $(tail -3 "$W/term-job/gpu-check.log")"; }
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 143 ] && grep -q '^\[[0-9]*s\] gpu-check: SIGTERM stopped the job under way (or the check.s worker), not sent to the check.s process (pid [0-9]*) during k1; ' "$W/term-job/gpu-check.log" &&
+	[ "$(field "$W/term-job/gpu-check.json" 'd["finished"], d["running"], d["stopped_by"], d["digests"]')" = "(False, 'k1', 'SIGTERM to its job', [])" ] ||
+	fail "term-job: exit $rc: $(field "$W/term-job/gpu-check.json" 'd["running"], d["stopped_by"], d["digests"]' | head -c 600); $(tail -2 "$W/term-job/gpu-check.log")"
+echo "gpu-check-cases: term-job: a job stopped alone stops the check, stopped_by SIGTERM to its job"
 # ... also where coreutils' env has no --default-signal (before 8.31: perl
 # resets SIGINT then), under nohup, whose ignored SIGHUP stays ignored and
 # is noted.
@@ -484,6 +520,13 @@ chmod +x "$W/old-env/env" "$W/no-reset/env" "$W/no-reset/perl" "$W/no-reset/pyth
 LAUNCH=nohup signalled int-nohup INT group 130 SIGINT PATH="$W/old-env:$PATH"
 grep -q '^\[[0-9]*s\] note: SIGHUP is ignored here (nohup)' "$W/int-nohup/gpu-check.log" && ! grep -q 'note: SIGINT' "$W/int-nohup/gpu-check.log" ||
 	fail "int-nohup: the notes: $(grep 'note: SIG' "$W/int-nohup/gpu-check.log")"
+# ... and SIGQUIT where python3 resets it (env without --default-signal,
+# no perl).
+mkdir -p "$W/no-perl"
+cp "$W/old-env/env" "$W/no-perl/env"
+printf '#!/bin/sh\nexit 127\n' >"$W/no-perl/perl"
+chmod +x "$W/no-perl/perl"
+signalled quit-python QUIT group 131 SIGQUIT PATH="$W/no-perl:$PATH"
 # ... and where nothing can reset it, the check says so at its start (it
 # gave no sign that Ctrl-C would not stop it).
 rm -rf "$W/no-reset-out"
@@ -494,9 +537,9 @@ for i in $(seq 300); do grep -q '^\[[0-9]*s\] gpusim: ' "$W/no-reset-out/gpu-che
 kill -TERM "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
-grep -q '^\[[0-9]*s\] note: SIGINT is ignored here (started in the background of a script?) and neither env --default-signal, perl nor python3 could reset it: SIGINT does not stop the check, SIGTERM does$' "$W/no-reset-out/gpu-check.log" &&
+grep -q '^\[[0-9]*s\] note: SIGINT and SIGQUIT are ignored here (started in the background of a script?) and neither env --default-signal, perl nor python3 could reset them: SIGINT and SIGQUIT to the check'"'"'s process do not stop it (to its process group, they stop the job under way, which ends the check), SIGTERM does$' "$W/no-reset-out/gpu-check.log" &&
 	[ "$rc" -eq 143 ] || fail "no-reset: exit $rc: $(head -5 "$W/no-reset.log")"
-echo "gpu-check-cases: no-reset: SIGINT that cannot be reset is noted"
+echo "gpu-check-cases: no-reset: SIGINT and SIGQUIT that cannot be reset are noted"
 # SIGKILL to the check's process alone (kill -9 PID), which it cannot trap:
 # its check and the job ran on, reparented to init.
 signalled kill-supervisor KILL pid 137 "supervisor killed"

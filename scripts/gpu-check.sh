@@ -28,13 +28,15 @@
 #       (devices, selftest, the jobs k*, t* or s*, cpu-bench-ENGINE).
 #       gpu-check.json is rewritten after each step ("finished": false until
 #       the end, "running" the step under way), so a run cut short (SIGTERM,
-#       SIGKILL) keeps what it measured. SIGTERM, SIGINT or SIGHUP to the
-#       script's process stops the gpusim job under way within 2 s, writes
-#       "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's number;
-#       SIGINT too where it was started with & from a script (SIGINT
-#       ignored: it starts itself again with SIGINT's default action, by
-#       env --default-signal, perl or python3), but not SIGHUP under nohup;
-#       SIGKILL to it alone ends the check within 3 s ("stopped_by":
+#       SIGKILL) keeps what it measured. SIGTERM, SIGINT, SIGQUIT or SIGHUP
+#       to the script's process stops the gpusim job under way within 2 s,
+#       writes "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's
+#       number; SIGINT and SIGQUIT too where it was started with & from a
+#       script (both ignored: it starts itself again with their default
+#       action, by env --default-signal, perl or python3), but not SIGHUP
+#       under nohup; a gpusim job stopped by one of them ends the check too
+#       ("stopped_by": "SIGINT to its job" where the script's process did not
+#       get it); SIGKILL to it alone ends the check within 3 s ("stopped_by":
 #       "supervisor killed"). An OUT that cannot be written or has under 1 MiB free, or
 #       a bad GPU_CHECK_BUDGET, GPU_CHECK_SMALL or GPU_CHECK_DEVICE, is refused
 #       at once (exit 2; a device index once the devices are listed); where
@@ -129,8 +131,8 @@ fi
 # stop (Slurm's scancel, a Kubernetes pod's) sends SIGTERM to the main
 # process alone: without a supervisor the check's bash died and left its
 # gpusim job to run on to its time limit (38 s on in one try), and the
-# summary did not say it had been stopped. On SIGTERM, SIGINT or SIGHUP the
-# supervisor sends SIGTERM to every marked process (the worker first, which
+# summary did not say it had been stopped. On SIGTERM, SIGINT, SIGQUIT or
+# SIGHUP the supervisor sends SIGTERM to every marked process (the worker first, which
 # then starts nothing more; gpusim stops within a second), SIGKILL to those
 # left 2 s on, writes "stopped_by" into gpu-check.json, whose "running"
 # names the step under way, logs it and exits 128 + the signal's number.
@@ -138,39 +140,42 @@ fi
 # a trap while it parses a $(...) fails that command and goes on (a check
 # sent SIGTERM ran on to its end), which is why the worker has none.
 
-# ignored NUM: whether signal NUM is ignored in this shell's process (the
-# SigIgn mask of /proc/$$/status).
+# ignored NUM: whether signal NUM was ignored when this shell started, as
+# its children have it (the SigIgn mask of awk's /proc/self/status): bash
+# ignores SIGQUIT itself, and gives its children the action it started
+# with, so that its own mask (/proc/$$/status) read SIGQUIT ignored always.
 ignored() {
 	local m
-	m=$(awk '/^SigIgn:/ { print $2 }' "/proc/$$/status" 2>/dev/null)
+	m=$(awk '/^SigIgn:/ { print $2 }' /proc/self/status 2>/dev/null)
 	[[ $m =~ ^[0-9a-fA-F]{1,16}$ ]] && (((16#$m >> ($1 - 1)) & 1))
 }
-# unignore_int: where SIGINT was ignored when this process started, runs
-# the script again in this process (exec) with SIGINT's default action, once
-# (GPU_CHECK_SIGRESET=PID marks the second start), by the first of coreutils'
-# env --default-signal (8.31 and later), perl or python3 that works; returns
-# where none does, or SIGINT was not ignored. A non-interactive shell starts
-# its background jobs with SIGINT ignored, and bash cannot trap a signal
-# ignored when it started: a check started with & from a script (or by nohup
-# from one) ran on after SIGINT to its process group (Ctrl-C, Slurm's
-# scancel --signal=INT), whose SIGINT ended only the gpusim job under way,
-# which then failed its digest. SIGHUP ignored at the start (nohup) stays
-# ignored, as nohup asks.
-unignore_int() {
+# unignore_stops: where SIGINT or SIGQUIT was ignored when this process
+# started, runs the script again in this process (exec) with both at their
+# default action, once (GPU_CHECK_SIGRESET=PID marks the second start), by
+# the first of coreutils' env --default-signal (8.31 and later), perl or
+# python3 that works; returns where none does, or neither was ignored. A
+# non-interactive shell starts its background jobs with SIGINT and SIGQUIT
+# ignored, and bash cannot trap a signal ignored when it started: a check
+# started with & from a script (or by nohup from one) ran on after SIGINT
+# to its process group (Ctrl-C, Slurm's scancel --signal=INT), whose SIGINT
+# ended only the gpusim job under way, which then failed its digest, and
+# likewise after SIGQUIT (Ctrl-\). SIGHUP ignored at the start (nohup)
+# stays ignored, as nohup asks.
+unignore_stops() {
 	local tried=${GPU_CHECK_SIGRESET:-}
 	unset GPU_CHECK_SIGRESET
-	ignored 2 && [ "$tried" != "$$" ] || return 0
+	{ ignored 2 || ignored 3; } && [ "$tried" != "$$" ] || return 0
 	export GPU_CHECK_SIGRESET=$$
-	env --default-signal=INT true 2>/dev/null && exec env --default-signal=INT "$BASH" "$SELF" run
+	env --default-signal=INT,QUIT true 2>/dev/null && exec env --default-signal=INT,QUIT "$BASH" "$SELF" run
 	command -v perl >/dev/null 2>&1 && perl -e 1 2>/dev/null &&
-		exec perl -e '$SIG{INT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127' "$BASH" "$SELF" run
+		exec perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127' "$BASH" "$SELF" run
 	# Python ignores SIGPIPE and SIGXFSZ itself, which its exec would pass
 	# on to the check and gpusim: they get their default action back too,
 	# unless they were ignored here.
 	command -v python3 >/dev/null 2>&1 && python3 -c '' 2>/dev/null &&
 		exec python3 -c 'import os, signal, sys
 for s in sys.argv[1].split(): signal.signal(getattr(signal, s), signal.SIG_DFL)
-os.execv(sys.argv[2], sys.argv[2:])' "SIGINT$(ignored 13 || echo " SIGPIPE")$(ignored 25 || echo " SIGXFSZ")" "$BASH" "$SELF" run
+os.execv(sys.argv[2], sys.argv[2:])' "SIGINT SIGQUIT$(ignored 13 || echo " SIGPIPE")$(ignored 25 || echo " SIGXFSZ")" "$BASH" "$SELF" run
 	unset GPU_CHECK_SIGRESET
 }
 # end_check MARK OUT T0 WHY TEXT: SIGTERM to every process marked MARK, the
@@ -208,7 +213,7 @@ end_check() {
 # SIGKILL when the check has ended.
 watchdog() {
 	local mark=$1 out=$2 t0=$3 st fd=""
-	trap '' TERM INT HUP
+	trap '' TERM INT HUP QUIT
 	exec {fd}<> <(:) || fd="" # read -t on a pipe no one writes: a pause without a sleep process
 	while read -r st <"/proc/$BASHPID/stat"; do
 		st=${st##*) }
@@ -219,29 +224,45 @@ watchdog() {
 	end_check "$mark" "$out" "$t0" "supervisor killed" "its supervisor (pid $$) was killed, which stopped the check"
 	exit 0
 }
-# supervise: runs the worker; does not return.
+# supervise: runs the worker; does not return. A worker that exits 129,
+# 130, 131 or 143 without a stop signal here had its job stopped by SIGHUP,
+# SIGINT, SIGQUIT or SIGTERM (limit), or was itself: the check ends, and
+# "stopped_by" says so ("SIGINT to its job").
 supervise() {
-	local mark worker dog rc sig="" num t0 out ign
-	unignore_int
-	ign="$(ignored 2 && echo INT) $(ignored 1 && echo HUP)"
+	local mark worker dog rc sig="" num t0 out ign why text
+	unignore_stops
+	ign="$(ignored 2 && echo INT) $(ignored 3 && echo QUIT) $(ignored 1 && echo HUP)"
 	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
 	watchdog "$mark" "$out" "$t0" &
 	dog=$!
 	trap 'sig=TERM' TERM
 	trap 'sig=INT' INT
 	trap 'sig=HUP' HUP
+	trap 'sig=QUIT' QUIT
 	env "$mark" GPU_CHECK_SIGIGN="$ign" "$BASH" "$SELF" run <&0 &
 	worker=$!
 	while [ -z "$sig" ]; do
 		wait "$worker"
 		rc=$?
-		[ -n "$sig" ] || { kill -KILL "$dog" 2>/dev/null; exit "$rc"; }
+		[ -n "$sig" ] && break
+		case $rc in
+		129) num=1 why="SIGHUP to its job" ;;
+		130) num=2 why="SIGINT to its job" ;;
+		131) num=3 why="SIGQUIT to its job" ;;
+		143) num=15 why="SIGTERM to its job" ;;
+		*) kill -KILL "$dog" 2>/dev/null; exit "$rc" ;;
+		esac
+		text="${why% to its job} stopped the job under way (or the check's worker), not sent to the check's process (pid $$)"
+		break
 	done
 	# A second signal while it ends the check is not a trap to run.
-	trap '' TERM INT HUP
-	end_check "$mark" "$out" "$t0" "SIG$sig" "stopped by SIG$sig"
+	trap '' TERM INT HUP QUIT
+	if [ -n "$sig" ]; then
+		why=SIG$sig text="stopped by SIG$sig"
+		case $sig in TERM) num=15 ;; INT) num=2 ;; QUIT) num=3 ;; *) num=1 ;; esac
+	fi
+	end_check "$mark" "$out" "$t0" "$why" "$text"
 	kill -KILL "$dog" 2>/dev/null
-	case $sig in TERM) num=15 ;; INT) num=2 ;; *) num=1 ;; esac
 	exit $((128 + num))
 }
 # The worker is this script run by the supervisor (its mark names its
@@ -317,12 +338,21 @@ limit() {
 	save
 	env "$tag" timeout --foreground --kill-after=5 "$secs" "$@"
 	rc=$?
-	# A job ended by SIGINT or SIGTERM (130, 143) was stopped from outside,
-	# most often with the whole process group (Ctrl-C, kill -- -PGID), which
-	# the supervisor takes too: a pause of 2 s, for the supervisor to end
-	# this process, so that the summary names the step under way. It went
-	# on, logged the stopped job as a failed check and started the next.
-	{ [ $rc -eq 130 ] || [ $rc -eq 143 ]; } && sleep 2
+	# A job ended by a stop signal (SIGHUP, SIGINT, SIGQUIT, SIGTERM: 129,
+	# 130, 131, 143) was stopped from outside, most often with the whole
+	# process group (Ctrl-C, kill -- -PGID), which the supervisor takes
+	# too: the check stops with it, this process exiting with the job's
+	# status and gpu-check.json's "running" naming the step, and the
+	# supervisor says by what (supervise). It went on, logged the stopped
+	# job as a failed check and started the next; then it paused 2 s first,
+	# for the supervisor to end it, which a slow machine could outlast. A
+	# stop signal to the process group reaches the supervisor in the same
+	# kill(2) as the job, so before the job ends and this process exits.
+	case $rc in 129 | 130 | 131 | 143)
+		reap "$tag"
+		exit "$rc"
+		;;
+	esac
 	RUNNING=""
 	reap "$tag"
 	return $rc
@@ -523,13 +553,18 @@ fi
 } >"$OUT/machine.txt" 2>&1
 log "gpu-check: out $OUT, budget ${BUDGET}s${SMALL:+, small}, GPU ${GPU_NAME:-none} driver ${DRIVER:-?}$([ "$SMI_STATE" = ok ] || echo " (nvidia-smi: $SMI_STATE)"), $CORES cores"
 # A stop that cannot work here, said at the start: the signals ignored in
-# the supervisor (unignore_int), which it names in GPU_CHECK_SIGIGN (the
-# worker, a background job of the supervisor, has SIGINT ignored whatever).
-case " ${GPU_CHECK_SIGIGN:-} " in *" INT "*)
-	log "note: SIGINT is ignored here (started in the background of a script?) and neither env --default-signal, perl nor python3 could reset it: SIGINT does not stop the check, SIGTERM does" ;;
-esac
+# the supervisor (unignore_stops), which it names in GPU_CHECK_SIGIGN (the
+# worker, a background job of the supervisor, has SIGINT and SIGQUIT
+# ignored whatever).
+ign=""
+case " ${GPU_CHECK_SIGIGN:-} " in *" INT "*) ign=SIGINT ;; esac
+case " ${GPU_CHECK_SIGIGN:-} " in *" QUIT "*) ign+="${ign:+ and }SIGQUIT" ;; esac
+if [ -n "$ign" ]; then
+	[[ $ign == *and* ]] && are="are" them="them" verb="do" || are="is" them="it" verb="does"
+	log "note: $ign $are ignored here (started in the background of a script?) and neither env --default-signal, perl nor python3 could reset $them: $ign to the check's process $verb not stop it (to its process group, they stop the job under way, which ends the check), SIGTERM does"
+fi
 case " ${GPU_CHECK_SIGIGN:-} " in *" HUP "*)
-	log "note: SIGHUP is ignored here (nohup), as whoever started the check asked: SIGHUP does not stop it, SIGTERM and SIGINT do" ;;
+	log "note: SIGHUP is ignored here (nohup), as whoever started the check asked: SIGHUP does not stop it, SIGTERM, SIGINT and SIGQUIT do" ;;
 esac
 
 first() { local f; for f in "$@"; do [ -n "$f" ] && [ -e "$f" ] && { readlink -f "$f"; return 0; }; done; return 1; }
