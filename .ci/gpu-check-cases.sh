@@ -197,8 +197,8 @@ echo "gpu-check-cases: rated: t2 before t3, and t3 and t3f not run for t2's rate
 # multiplied by how much longer than theirs the benches before it took: a
 # bench that would not end within what it may have is not started, and
 # says why. The reserve was measured once, before the timed jobs, and a
-# load that rose after it (simd's 5.4 s estimate took 21.4 s) had the next
-# bench started and cut at its limit, which measured nothing. The
+# load that rose after it had the next bench started and cut at its
+# limit, which measured nothing. The
 # stand-in's tenths take 0.01 s (simd) and 0.2 s (parallel) over the
 # workers; its simd bench sleeps 8 s first (a tenth of a second expected);
 # its parallel bench, some 16 s expected on 2 cores (28 s on 16), would be

@@ -1053,7 +1053,8 @@ bench_scaling() {
 # LOAD: how much longer than bench_time said the benches before took (at
 # least 1), which each later bench's estimate is multiplied by; LOAD_WHY
 # says from which. A machine's load can rise between a bench's measure and
-# its end: simd's bench was measured at 5.4 s and took 21.4 s.
+# its end, and the measure, a few runs of a tenth of its job, can miss
+# what the whole bench then meets.
 LOAD=1 LOAD_WHY=""
 # bench_fits NAME CAP: whether the bench of the engine NAME names may start,
 # with B, the seconds it may have, and BENCH_EST, what it is expected to
