@@ -1119,8 +1119,11 @@ for ec in $BENCH_CAPS; do
 	fit=$(printf '%s\n' "$body" | awk '/^      "fit": \{/ { f = 1; next } f && /^      \}/ { exit }
 		f { sub(/^ +/, ""); sub(/,$/, ""); gsub(/"/, ""); printf "%s%s", (s && !/^\]/ ? s : ""), $0; s = /\[$/ ? "" : ", " }')
 	# What it took against its estimate, for the benches after it: a run
-	# cut at its limit took at least that.
-	if [ -n "$BENCH_EST" ] && { [ $rc -eq 0 ] || [ "$ok" = null ]; }; then
+	# cut at its limit took at least that. Not a bench of under 5 s, whose
+	# time is mostly its processes' start: the small check's simd bench
+	# took 0.5 to 1.3 s where 0.3 s were expected, on a machine no more
+	# loaded than when it was measured.
+	if [ -n "$BENCH_EST" ] && { [ $rc -eq 0 ] || [ "$ok" = null ]; } && awk -v s="$secs" 'BEGIN { exit !(s >= 5) }'; then
 		read -r LOAD l < <(awk -v s="$secs" -v e="$BT_E" -v l="$LOAD" 'BEGIN { r = (e > 0) ? s / e : 1; printf "%.3g %d", (r > l ? r : l), (r > l) }')
 		[ "$l" = 1 ] && LOAD_WHY="times $LOAD: the $engine bench took $(printf %.1f "$secs") s where about $BT_E s were expected"
 	fi
