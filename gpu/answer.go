@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
-	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // answerWait is the longest a device's opening waits for the driver to
@@ -62,7 +61,7 @@ func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T
 		v   T
 		err error
 	}
-	defer interrupt.Waiting("the OpenCL driver to answer when asked for " + what)()
+	defer waitingSetUp("answer when asked for " + what)()
 	start := time.Now()
 	deadline := start.Add(answerWait)
 	if h := hungCall.Load(); h != nil && !closed(h.done) {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
-	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/kernels"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -322,7 +321,7 @@ func Open(opt Options) (*Engine, error) {
 	}
 	// The build, the self-test's launches and the first launch: a stop
 	// names what it waited for where the driver hangs in them.
-	defer interrupt.Waiting("the OpenCL driver to start " + d.desc.Named())()
+	defer waiting("start " + d.desc.Named())()
 	err = e.init(options)
 	if own := (*ownRebuild)(nil); errors.As(err, &own) {
 		// The kernels' own local memory changes the build options:
@@ -730,7 +729,7 @@ func (e *Engine) warmUp() error {
 	if e.compile == 0 {
 		return nil
 	}
-	defer interrupt.Waiting("the OpenCL driver to run the first launch on " + e.desc.Named())()
+	defer waiting("run the first launch on " + e.desc.Named())()
 	t0 := time.Now()
 	p := sim.Default()
 	p.Lanes, p.Steps = 1, 1

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
-	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/kernels"
 )
 
@@ -378,7 +377,7 @@ func (s *shared) saveBinary(source, options string) string {
 	}
 	delete(s.unsaved, k)
 	// Not bounded: a GPU driver may write out a large program.
-	handing := interrupt.Waiting("the OpenCL driver to hand over the compiled program for " + s.desc.Named())
+	handing := waiting("hand over the compiled program for " + s.desc.Named())
 	bin, err := s.progs[k].Binary()
 	handing()
 	if err != nil {
@@ -557,7 +556,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 	if h.compiling != nil {
 		h.compiling()
 	}
-	building := interrupt.Waiting("the OpenCL driver to build the program for " + h.device)
+	building := waiting("build the program for " + h.device)
 	p, err = cl.BuildProgram(ctx, dev, source, options)
 	building()
 	if rejected != nil {
@@ -581,7 +580,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 // cache for device (its label), under interrupt.Waiting: a driver that
 // hangs loading it is named at a stop.
 func loadProgram(ctx *cl.Context, dev *cl.Device, bin []byte, options, device string) (*cl.Program, error) {
-	defer interrupt.Waiting("the OpenCL driver to load the program for " + device + " from gpusim's cache")()
+	defer waiting("load the program for " + device + " from gpusim's cache")()
 	return cl.BuildProgramFromBinary(ctx, dev, bin, options)
 }
 

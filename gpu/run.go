@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
-	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -280,7 +279,7 @@ func (r *run) driver(what string) (done func()) {
 	if r.warm {
 		return func() {}
 	}
-	return interrupt.WaitingPast("the OpenCL driver to "+what+" on "+r.e.desc.Named(), runWaitPast)
+	return waitingPast(what+" on "+r.e.desc.Named(), runWaitPast)
 }
 
 // finish waits for the transfer ev that enqueueing returned with err.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
-	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/kernels"
 	"github.com/gpusim/gpusim/rng"
 	"github.com/gpusim/gpusim/sim"
@@ -260,7 +259,7 @@ func (e *Engine) openSelfTest(options, source string) error {
 	if st == nil {
 		// The checks' launches are not bounded (a first launch generates
 		// the kernel's code): a stop names them.
-		defer interrupt.Waiting("the OpenCL driver to run the self-test's checks on " + e.desc.Named())()
+		defer waiting("run the self-test's checks on " + e.desc.Named())()
 		took, err := e.selfTestKernels()
 		if err != nil {
 			return err

@@ -171,7 +171,7 @@ func checkSetUpCases(t *testing.T, warm string, env []string, cases []setUpCase)
 				t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
 			case r.code != c.code || !strings.Contains(r.stderr, c.want) || !strings.Contains(r.stderr, hint):
 				t.Errorf("exit status %d, stderr %q: want exit status %d, %q and the hint %q", r.code, r.stderr, c.code, c.want, hint)
-			case strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "SIGSEGV: "):
+			case strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "SIGSEGV: ") || strings.Contains(r.stderr, "SIGABRT: "):
 				t.Errorf("stderr %q: Go's trace", r.stderr)
 			}
 			// One wait of 10 s, and simd's job for auto.
@@ -293,5 +293,82 @@ func TestHangReleasing(t *testing.T) {
 	const left = "; the job's report is whole, and the engine was left to end with the process\n"
 	if got := stderr.String(); !strings.Contains(got, "gpusim: note: the OpenCL driver ") || !strings.Contains(got, note) || !strings.HasSuffix(got, left) {
 		t.Errorf("stderr %q: want the note that the driver did not answer the release", got)
+	}
+}
+
+// TestCrashInProcess: a driver that crashes (SIGSEGV) in gpusim's own
+// process, where no probe's child runs the call first (building gpusim's
+// program from a cold cache, loading it from a warm one, its first launch
+// and the wait for it, and where the probe's record holds a context, a
+// queue and the listing), ends the command with exit 1, an error naming
+// the driver's library, the signal and what it was asked, and the hint of
+// the step, with no Go trace: each printed Go's trace (200 to 250 lines,
+// "signal arrived during cgo execution") and exited 2, the status of a
+// usage error. A driver's abort(3) is said the same way (it died by
+// SIGABRT without a word). A crash loading a cached program leaves its loading mark,
+// so the next start builds the program from source and runs.
+func TestCrashInProcess(t *testing.T) {
+	lib, warm, env := forwardingDriver(t)
+	said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked "
+	const dev = " device 0 ("
+	const tail = "GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)\n"
+	const work = "gpusim: hint: a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same), and " + tail
+	const setUp = "gpusim: hint: a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same), and " + tail
+	const listing = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + tail
+	const run = "run --device 0 --lanes 1e5 --steps 10"
+	const bench = "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none"
+	cases := []struct {
+		fault string
+		warm  bool // a copy of warm, whose record holds; else an empty cache
+		line  string
+		want  string
+		hint  string
+	}{
+		{"crash:clBuildProgram", false, run, said + "to build the program for" + dev, work},
+		{"crash:clBuildProgram", false, "selftest", said + "to build the program for" + dev, work},
+		{"crash:clCreateProgramWithBinary", true, run, said + "to load the program for" + dev, work},
+		{"crash:clEnqueueNDRangeKernel", true, run, said + "to run the first launch on" + dev, work},
+		{"crash:clFinish", true, "run --engine opencl --lanes 1e5 --steps 10", said + "to run the first launch on" + dev, work},
+		{"crash:clEnqueueNDRangeKernel", true, bench, said + "to run the first launch on" + dev, work},
+		{"crash:clCreateContext", true, run, said + "for a context for" + dev, setUp},
+		{"crash:clCreateCommandQueue", true, "selftest", said + "for a queue on" + dev, setUp},
+		{"crash:clGetPlatformIDs", true, run, said + "for its platforms\n", listing},
+		// abort(3), as a compiler's failed assertion: it died by SIGABRT
+		// (exit status 134) without a word, pocl's LLVM handler first.
+		{"abort:clBuildProgram", false, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to build the program for" + dev, work},
+		{"abort:clFinish", true, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to run the first launch on" + dev, work},
+	}
+	results := make([]setUpResult, len(cases))
+	caches := make([]string, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		caches[i] = filepath.Join(t.TempDir(), "cache")
+		if c.warm {
+			if err := os.CopyFS(caches[i], os.DirFS(warm)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + caches[i], "FAKECL_FAULT=" + c.fault})
+		wg.Go(func() { results[i] = runSetUpCase(setUpCase{line: c.line}, caseEnv) })
+	}
+	wg.Wait()
+	for i, c := range cases {
+		r := results[i]
+		t.Run(c.fault+" "+c.line, func(t *testing.T) {
+			switch {
+			case r.hung:
+				t.Fatalf("still running after %v: %q", r.took, r.stderr)
+			case r.code != 1 || !strings.Contains(r.stderr, c.want) || !strings.HasSuffix(r.stderr, c.hint):
+				t.Errorf("exit status %d, stderr %q: want exit status 1, %q and last the hint %q", r.code, r.stderr, c.want, c.hint)
+			case strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "SIGSEGV: ") || strings.Contains(r.stderr, "SIGABRT: "):
+				t.Errorf("stderr %q: Go's trace", r.stderr)
+			}
+		})
+	}
+	// The crash loading the cached program left its loading mark: the next
+	// start discards the entry, builds the source and runs.
+	again := runSetUpCase(setUpCase{line: run}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + caches[2]}))
+	if again.code != 0 || !strings.Contains(again.stderr, "discarded, rebuilt from source") {
+		t.Errorf("the start after the crash loading the program: exit status %d, stderr %q: want exit 0 and the note that the entry was discarded", again.code, again.stderr)
 	}
 }

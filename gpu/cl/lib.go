@@ -97,6 +97,18 @@ func Load() error {
 	return loadErr
 }
 
+// tryNamed is tryLibrary of path, which a driver's crash in gpusim's own
+// process names from then on (crash.go); the probe's child has no crash
+// handler, and dies of the crash for its parent to say.
+func tryNamed(path string) (failed string, loaded bool) {
+	if probeTrace == nil {
+		armCrash()
+		crashLibrary(path)
+	}
+	defer Crashing("for its platforms", CrashListing)()
+	return tryLibrary(path)
+}
+
 // Attempted reports whether this process has tried to load OpenCL: a run
 // on the CPU should not (loading pocl takes some 20 ms).
 func Attempted() bool { return attempted.Load() }
@@ -179,7 +191,7 @@ func load() error {
 			continue
 		}
 		traceLoad(c) // a probe's child (probe.go)
-		failed, loaded := tryLibrary(c.path)
+		failed, loaded := tryNamed(c.path)
 		if failed == noPlatformFound && noPlatform == "" {
 			noPlatform = c.path
 		}

@@ -72,6 +72,7 @@ func Platforms() ([]*Platform, error) {
 	if err := Load(); err != nil {
 		return nil, err
 	}
+	defer Crashing("for its platforms", CrashListing)()
 	var n uint32
 	st := clGetPlatformIDs(0, nil, &n)
 	if st == codePlatformNotFound || (st == 0 && n == 0) {
@@ -121,6 +122,7 @@ const maxIDs = 1 << 12
 
 // Devices lists all devices of the platform; none is not an error.
 func (p *Platform) Devices() ([]*Device, error) {
+	defer Crashing("for its devices", CrashListing)()
 	var n uint32
 	var st int32
 	// pocl starts LLVM here, which installs its signal handlers (signals.go).
@@ -178,6 +180,7 @@ func (d *Device) info(param uint32, size uintptr, val unsafe.Pointer, sizeRet *u
 // Info queries the device and its platform. Every query is made; the error
 // is the first failed one's *Error, beside what the others gave.
 func (d *Device) Info() (DeviceInfo, error) {
+	defer Crashing("for its devices", CrashListing)()
 	var first error
 	keep := func(err error) {
 		if first == nil {

@@ -55,6 +55,7 @@ func restoreSignals() {
 	if kept.restore != nil {
 		kept.restore()
 	}
+	rearmCrash() // SIGABRT's handler (crash_linux_amd64.go)
 }
 
 // watchEvery is how often driverCall puts back the stop signals' handling

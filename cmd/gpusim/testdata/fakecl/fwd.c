@@ -1,7 +1,8 @@
 /* An OpenCL library that forwards every entry point gpu/cl binds to the
  * real one (FAKECL_REAL, else libOpenCL.so.1), opened with dlopen, and
  * hangs or faults in one of them: FAKECL_FAULT=hang:NAME never returns
- * from NAME, FAKECL_FAULT=crash:NAME faults (SIGSEGV) in it, as a driver
+ * from NAME, FAKECL_FAULT=crash:NAME faults (SIGSEGV) in it and
+ * FAKECL_FAULT=abort:NAME calls abort(3) in it, as a driver
  * that lists its devices and then hangs or crashes creating a context or
  * a queue, building a program or running a kernel. TestFaultingDriver
  * builds it with clang. */
@@ -45,6 +46,8 @@ static void fault(const char *name) {
 			pause();
 	if (strncmp(s, "crash:", 6) == 0)
 		*(volatile uint32_t *)(uintptr_t)8 = 0;
+	if (strncmp(s, "abort:", 6) == 0)
+		abort();
 }
 
 typedef uintptr_t H; /* a handle */

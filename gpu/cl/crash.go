@@ -1,0 +1,171 @@
+package cl
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// A driver that crashes in a call of gpusim's own process (building or
+// loading gpusim's program, a launch or the wait for one, or, where the
+// probe's record holds and no child runs, a device's set-up) cannot be
+// caught by Go: Go hands a signal raised in C code to no handler it did
+// not have before it started, so it printed its trace (200 to 250 lines,
+// "signal arrived during cgo execution") and exited 2, the status of a
+// usage error. On linux/amd64 Load therefore puts a handler of gpusim's
+// own (crash_linux_amd64.s) before Go's for the signals of a crash
+// (crashSignals) as it opens a driver, before the driver's own (pocl's
+// LLVM) go in front of it: a signal raised by the kernel for a fault (or
+// by abort(3) in this process) at an address outside Go's code writes
+// crashText, the error that names the driver's library, the signal and
+// what the driver was asked for (Crashing), and its hint, and ends the
+// process with exit status 1; any other (Go's own faults, which Go makes
+// panics, a signal another process sent) goes on to Go's handler as
+// before. The handler calls nothing but write(2), getpid(2) and
+// exit_group(2).
+
+// CrashStep is the kind of call a crash is in, which chooses its hint.
+type CrashStep int
+
+const (
+	// CrashListing is the listing of the platforms and devices, where
+	// clinfo -l crashes too.
+	CrashListing CrashStep = iota + 1
+	// CrashSetUp is a device's set-up: a context, a queue, a kernel, a
+	// buffer.
+	CrashSetUp
+	// CrashWork is a build, a load of a cached program, a launch or a
+	// wait for one.
+	CrashWork
+)
+
+// crashHints are the hints of a crash by step, as the probe's child words
+// those of the listing and the set-up (probeDeath); crashAnyHint is that
+// of a crash in no marked call.
+var crashHints = map[CrashStep]string{
+	CrashListing: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + crashAnyHint,
+	CrashSetUp:   "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same), and " + crashAnyHint,
+	CrashWork:    "a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same), and " + crashAnyHint,
+}
+
+const crashAnyHint = EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"
+
+// crashText is what the handler writes on stderr for a crash: head, the
+// signal's name (sigNames), tail. Its fields are read by
+// crash_linux_amd64.s at these offsets (pointer, length): head 0 and 8,
+// tail 16 and 24. A crashText is never changed once published.
+type crashText struct {
+	head    *byte
+	headLen uintptr
+	tail    *byte
+	tailLen uintptr
+}
+
+// crashTab is the *crashText the handler writes; nil before a library
+// is named, where the handler leaves every signal to Go's.
+var crashTab unsafe.Pointer
+
+// crashes holds the library the handler names and the calls in flight
+// (Crashing); publish makes the text of the latest the handler's.
+var crashes struct {
+	sync.Mutex
+	lib   string
+	next  uint64
+	marks map[uint64]crashMark
+}
+
+// crashMark is one call in flight: what the driver was asked ("to build
+// the program for device 0 (NAME)") and the step it is in.
+type crashMark struct {
+	asked string
+	step  CrashStep
+}
+
+// Crashing marks that gpusim has asked the driver for asked, a clause
+// that follows "when asked" ("to build the program for device 0 (NAME)",
+// "for a context for device 0 (NAME)"), until done: a crash names the
+// latest call in flight, and a crash with none names none; step chooses
+// the hint. It costs a lock and a few small strings; it does nothing where the
+// handler is not installed (crashSupported).
+func Crashing(asked string, step CrashStep) (done func()) {
+	if !crashSupported {
+		return func() {}
+	}
+	crashes.Lock()
+	defer crashes.Unlock()
+	if crashes.marks == nil {
+		crashes.marks = map[uint64]crashMark{}
+	}
+	id := crashes.next
+	crashes.next++
+	crashes.marks[id] = crashMark{asked, step}
+	publishCrash()
+	return func() {
+		crashes.Lock()
+		defer crashes.Unlock()
+		delete(crashes.marks, id)
+		publishCrash()
+	}
+}
+
+// crashLibrary makes lib, the library Load is opening, the one a crash
+// names.
+func crashLibrary(lib string) {
+	crashes.Lock()
+	defer crashes.Unlock()
+	crashes.lib = lib
+	publishCrash()
+}
+
+// publishCrash makes the text of the latest mark the handler's, under
+// crashes' lock; none before a library is named.
+func publishCrash() {
+	if crashes.lib == "" {
+		return
+	}
+	var last uint64
+	found := false
+	for id := range crashes.marks {
+		if !found || id > last {
+			last, found = id, true
+		}
+	}
+	var m crashMark
+	if found {
+		m = crashes.marks[last]
+	}
+	head := "gpusim: error: the OpenCL driver " + crashes.lib + " crashed ("
+	tail := ")"
+	if m.asked != "" {
+		tail += " when asked " + m.asked
+	}
+	hint, ok := crashHints[m.step]
+	if !ok {
+		hint = crashAnyHint
+	}
+	tail += "\ngpusim: hint: " + hint + "\n"
+	atomic.StorePointer(&crashTab, unsafe.Pointer(&crashText{unsafe.StringData(head), uintptr(len(head)), unsafe.StringData(tail), uintptr(len(tail))}))
+}
+
+// CrashMessage is what the handler writes for a crash by sig (its name,
+// "SIGSEGV") now, for tests; "" where no library is named yet.
+func CrashMessage(sig string) string {
+	crashes.Lock()
+	defer crashes.Unlock()
+	t := (*crashText)(atomic.LoadPointer(&crashTab))
+	if t == nil {
+		return ""
+	}
+	return unsafe.String(t.head, t.headLen) + sig + unsafe.String(t.tail, t.tailLen)
+}
+
+// Asked turns a wait's words, "answer when asked for X" or "build the
+// program for D", into the clause of a crash's error: "for X", "to build
+// the program for D".
+func Asked(what string) string {
+	if rest, ok := strings.CutPrefix(what, "answer when asked "); ok {
+		return rest
+	}
+	return "to " + what
+}

@@ -1,0 +1,62 @@
+package cl
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// nilInt is nil: a write through it faults in Go's code.
+var nilInt *int
+
+// TestCrashHandlerLeavesGo: with the crash handler in place and a library
+// named, a fault in Go's own code is still Go's panic, which recover
+// takes (the handler hands it to Go's handler): a handler that took it for
+// a driver's crash would end the test binary with exit status 1.
+func TestCrashHandlerLeavesGo(t *testing.T) {
+	armCrash()
+	crashes.Lock()
+	was := crashes.lib
+	crashes.Unlock()
+	crashLibrary("/test/libcrash.so")
+	t.Cleanup(func() { crashLibrary(was) })
+	for _, s := range crashSignals {
+		var a sigaction
+		if !rtSigaction(s, nil, &a) || a.handler != uint64(crashHandlerPC()) {
+			t.Errorf("%v: handler %#x, want crashHandler's %#x", s, a.handler, crashHandlerPC())
+		}
+	}
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		*nilInt = 1
+	}()
+	if e, ok := got.(runtime.Error); !ok || !strings.Contains(e.Error(), "nil pointer dereference") {
+		t.Errorf("recovered %v: want Go's nil pointer dereference panic", got)
+	}
+}
+
+// TestCrashingNamesLatest: the crash's words name the latest call still in
+// flight with its step's hint, the one before it once it returns, and no
+// call with none.
+func TestCrashingNamesLatest(t *testing.T) {
+	crashes.Lock()
+	was := crashes.lib
+	crashes.Unlock()
+	crashLibrary("/test/libcrash.so")
+	t.Cleanup(func() { crashLibrary(was) })
+	const head = "gpusim: error: the OpenCL driver /test/libcrash.so crashed (SIGSEGV)"
+	outer := Crashing("for a context for device 0 (X)", CrashSetUp)
+	inner := Crashing("to build the program for device 0 (X)", CrashWork)
+	if got, want := CrashMessage("SIGSEGV"), head+" when asked to build the program for device 0 (X)\ngpusim: hint: "+crashHints[CrashWork]+"\n"; got != want {
+		t.Errorf("two in flight: %q, want %q", got, want)
+	}
+	inner()
+	if got, want := CrashMessage("SIGSEGV"), head+" when asked for a context for device 0 (X)\ngpusim: hint: "+crashHints[CrashSetUp]+"\n"; got != want {
+		t.Errorf("the outer in flight: %q, want %q", got, want)
+	}
+	outer()
+	if got, want := CrashMessage("SIGSEGV"), head+"\ngpusim: hint: "+crashAnyHint+"\n"; got != want {
+		t.Errorf("none in flight: %q, want %q", got, want)
+	}
+}

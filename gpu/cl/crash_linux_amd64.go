@@ -1,0 +1,139 @@
+package cl
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// crashSupported is true: Load installs crashHandler (crash.go).
+const crashSupported = true
+
+// crashSignals are the signals of a driver's crash: a fault's, and
+// SIGABRT, abort(3)'s (an assertion in the driver's compiler).
+var crashSignals = []syscall.Signal{syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGILL, syscall.SIGFPE, syscall.SIGABRT}
+
+// sigNames are the crash signals' names, by number, as crashHandler
+// writes them: a pointer and a length each.
+var sigNames [32]struct {
+	p *byte
+	n uintptr
+}
+
+// goHandlers are the handlers crashHandler found in place (Go's), by
+// signal number, which it hands every signal that is not a driver's crash.
+var goHandlers [32]uintptr
+
+// goTextLo and goTextHi bound the mapping of Go's code, [lo, hi): a
+// fault outside it is in a driver (gpusim has no C code of its own).
+var goTextLo, goTextHi uintptr
+
+// crashHandler is the handler; crashHandlerPC is its address.
+func crashHandler()
+func crashHandlerPC() uintptr
+
+var armOnce sync.Once
+
+// armCrash puts crashHandler before Go's handler of each crash signal,
+// once, where Go's is in place (SA_SIGINFO) and the mapping of Go's code
+// is found; a signal it cannot take stays Go's alone.
+func armCrash() {
+	armOnce.Do(func() {
+		lo, hi, ok := textMapping(uint64(crashHandlerPC()))
+		if !ok {
+			return
+		}
+		goTextLo, goTextHi = uintptr(lo), uintptr(hi)
+		for _, s := range crashSignals {
+			var old sigaction
+			if !rtSigaction(s, nil, &old) || old.handler <= 1 || old.flags&saSiginfo == 0 {
+				continue
+			}
+			name := sigAbbrev(s)
+			sigNames[s].p, sigNames[s].n = &[]byte(name)[0], uintptr(len(name))
+			goHandlers[s] = uintptr(old.handler)
+			act := old
+			act.handler = uint64(crashHandlerPC())
+			if rtSigaction(s, &act, nil) && s == syscall.SIGABRT {
+				abortAct = act
+				abortArmed.Store(true)
+			}
+		}
+	})
+}
+
+// abortAct is crashHandler's action for SIGABRT, which rearmCrash puts
+// back in front of a driver's: abortArmed says it is set.
+var (
+	abortAct   sigaction
+	abortArmed atomic.Bool
+)
+
+// rearmCrash puts crashHandler back as SIGABRT's handler where a driver
+// replaced it (restoreSignals calls it after a driver's call): pocl's
+// LLVM handler, which a driver's abort(3) reached first, put back the
+// handler before it and returned, and abort(3) then reset SIGABRT to its
+// default action and raised it again, so that the process died by it (exit
+// status 134) without a word. A fault's handlers are left to the driver's,
+// which hand a fault on to crashHandler as they return (the fault is
+// raised again).
+func rearmCrash() {
+	if !abortArmed.Load() {
+		return
+	}
+	var now sigaction
+	if rtSigaction(syscall.SIGABRT, nil, &now) && now.handler != abortAct.handler {
+		rtSigaction(syscall.SIGABRT, &abortAct, nil)
+	}
+}
+
+// saSiginfo is SA_SIGINFO: a handler of three arguments.
+const saSiginfo = 0x4
+
+// sigAbbrev is the signal's name: SIGSEGV.
+func sigAbbrev(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGBUS:
+		return "SIGBUS"
+	case syscall.SIGILL:
+		return "SIGILL"
+	case syscall.SIGFPE:
+		return "SIGFPE"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	}
+	return "signal " + strconv.Itoa(int(s))
+}
+
+// textMapping finds the executable mapping of /proc/self/maps that holds
+// pc: [lo, hi).
+func textMapping(pc uint64) (lo, hi uint64, ok bool) {
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 || !strings.HasPrefix(fields[1], "r-x") {
+			continue
+		}
+		a, b, found := strings.Cut(fields[0], "-")
+		if !found {
+			continue
+		}
+		lo, err1 := strconv.ParseUint(a, 16, 64)
+		hi, err2 := strconv.ParseUint(b, 16, 64)
+		if err1 == nil && err2 == nil && lo <= pc && pc < hi {
+			return lo, hi, true
+		}
+	}
+	return 0, 0, false
+}

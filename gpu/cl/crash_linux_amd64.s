@@ -1,0 +1,70 @@
+#include "textflag.h"
+
+// crashHandler is the SA_SIGINFO handler of the crash signals (crash.go),
+// called by the kernel with DI the signal, SI its siginfo_t and DX its
+// ucontext_t, on the signal stack of Go's threads or, on a driver's own
+// thread, on its stack: it uses none. A signal the kernel raised for a
+// fault (si_code > 0), or SIGABRT raised by this process's abort(3)
+// (si_code SI_TKILL, si_pid its own), at an address outside Go's code
+// (uc_mcontext's rip) is a driver's crash: it writes crashTab's head, the
+// signal's name and crashTab's tail on stderr and ends the process with
+// exit status 1. Every other signal goes on to Go's handler, as it came.
+TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
+	MOVL	8(SI), AX	// si_code
+	CMPL	DI, $6	// SIGABRT
+	JNE	fault
+	CMPL	AX, $-6	// SI_TKILL
+	JNE	golang
+	MOVL	16(SI), R8	// si_pid
+	MOVL	$39, AX	// getpid
+	SYSCALL
+	CMPL	AX, R8
+	JNE	golang
+	JMP	where
+fault:
+	CMPL	AX, $0
+	JLE	golang	// sent by a process, not raised by a fault
+where:
+	MOVQ	168(DX), AX	// uc_mcontext's rip
+	CMPQ	AX, ·goTextLo(SB)
+	JCS	driver
+	CMPQ	AX, ·goTextHi(SB)
+	JCS	golang
+driver:
+	MOVQ	·crashTab(SB), R12
+	CMPQ	R12, $0
+	JEQ	golang
+	MOVQ	DI, R13
+	MOVL	$1, AX	// write
+	MOVL	$2, DI
+	MOVQ	0(R12), SI
+	MOVQ	8(R12), DX
+	SYSCALL
+	MOVQ	R13, BX
+	SHLQ	$4, BX
+	LEAQ	·sigNames(SB), R14
+	ADDQ	BX, R14
+	MOVL	$1, AX
+	MOVL	$2, DI
+	MOVQ	0(R14), SI
+	MOVQ	8(R14), DX
+	SYSCALL
+	MOVL	$1, AX
+	MOVL	$2, DI
+	MOVQ	16(R12), SI
+	MOVQ	24(R12), DX
+	SYSCALL
+	MOVL	$1, DI
+	MOVL	$231, AX	// exit_group
+	SYSCALL
+	INT	$3
+golang:
+	LEAQ	·goHandlers(SB), AX
+	MOVQ	(AX)(DI*8), AX
+	JMP	AX
+
+// func crashHandlerPC() uintptr
+TEXT ·crashHandlerPC(SB),NOSPLIT,$0-8
+	MOVQ	$·crashHandler(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -1,0 +1,36 @@
+package gpu
+
+import (
+	"time"
+
+	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/interrupt"
+)
+
+// waiting marks that gpusim waits for the OpenCL driver to do what
+// ("build the program for device 0 (NAME)") until done: a stop's note
+// names it (interrupt.Waiting), and so does the error of a driver's crash
+// in it, with the hint of a crash in a build or a launch (cl.Crashing).
+func waiting(what string) (done func()) {
+	stop := interrupt.Waiting("the OpenCL driver to " + what)
+	crash := cl.Crashing(cl.Asked(what), cl.CrashWork)
+	return func() { crash(); stop() }
+}
+
+// waitingSetUp is waiting for a call that sets a device up ("answer when
+// asked for a context for device 0 (NAME)"): a crash there gets the hint
+// of a driver that crashes setting a device up.
+func waitingSetUp(what string) (done func()) {
+	stop := interrupt.Waiting("the OpenCL driver to " + what)
+	crash := cl.Crashing(cl.Asked(what), cl.CrashSetUp)
+	return func() { crash(); stop() }
+}
+
+// waitingPast is waiting for a run's call, which a stop's note names only
+// once it has waited past (interrupt.WaitingPast); a crash names it at
+// once.
+func waitingPast(what string, past time.Duration) (done func()) {
+	stop := interrupt.WaitingPast("the OpenCL driver to "+what, past)
+	crash := cl.Crashing(cl.Asked(what), cl.CrashWork)
+	return func() { crash(); stop() }
+}
