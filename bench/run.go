@@ -978,7 +978,7 @@ const maxSuspendedRuns = 10
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
 	var eng sim.Engine
 	r.unlocked(func() { eng = e.New(workers, r.noteTo(e)) })
-	defer r.unlocked(func() { sim.Close(eng) })
+	defer r.unlocked(func() { sim.CloseNoted(eng, r.noteTo(e)) })
 	label := engineLabel(e.Name, workers)
 	job := &sim.Job{Params: r.cfg.params(w)}
 	m := Measurement{Engine: e.Name, Workers: workers, Workload: w}

@@ -1491,12 +1491,12 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 				// not measured, and the calibration, which would
 				// leave it out of every later job's choice, is not
 				// kept.
-				sim.Close(e)
+				sim.CloseNoted(e, o.Note)
 				c.refused = true
 				c.refuse(dev, o, d, rerr)
 				continue
 			}
-			sim.Close(e)
+			sim.CloseNoted(e, o.Note)
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
@@ -1505,7 +1505,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		}
 		dc, full, err := measureJobDevice(ctx, d, o, e, probe)
 		if err != nil {
-			sim.Close(e)
+			sim.CloseNoted(e, o.Note)
 			if ctx.Err() != nil {
 				return c, nil, Choice{}, context.Cause(ctx)
 			}
@@ -1520,7 +1520,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
 			// the job itself would be refused.
-			sim.Close(e)
+			sim.CloseNoted(e, o.Note)
 			c.refuse(dev, o, d, rerr)
 			continue
 		}
@@ -1528,11 +1528,11 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			devT, devLabel = t, dev.Name+" on "+deviceName(d.Label)
 		}
 		if t := dc.at(steps).time(work); t < bestT {
-			sim.Close(best)
+			sim.CloseNoted(best, o.Note)
 			best, bestT, bestLabel = e, t, dev.Name+" on "+deviceName(d.Label)
 			bestDevice, bestGPU, bestIndex = true, d.GPU, len(c.Devices)-1
 		} else {
-			sim.Close(e)
+			sim.CloseNoted(e, o.Note)
 		}
 	}
 	reason := c.at(steps).measuredReason(work, bestLabel, bestT, bestIndex, devLabel, devT) + c.at(steps).coldNote(dev, o, work) + c.unstartedNote(dev) + c.hereNote(dev)
@@ -1751,7 +1751,7 @@ func startDevice(ctx context.Context, dev Entry, o Options, probe *sim.Job) (e s
 			return e, took, cold, nil
 		}
 		cold = took
-		sim.Close(e)
+		sim.CloseNoted(e, o.Note)
 	}
 }
 
@@ -1846,7 +1846,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		// Another device at the measured place (a cache shared by
 		// machines of one set-up, a GPU swapped): the calibration's
 		// costs are another device's, never trusted.
-		sim.Close(e)
+		sim.CloseNoted(e, o.Note)
 		dropCalibration(key, c.Measured)
 		o.note("%s %s, as measured, is %s now: running on simd; auto measures again next time", dev.Name, deviceName(d.Label), deviceName(got.Device().String()))
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " device changed since it was measured"}, nil
@@ -1854,7 +1854,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	if rerr := refusal(e, o); rerr != nil {
 		// This job only (a device that flushes subnormals, a job that
 		// can reach them): the calibration stands for the others.
-		sim.Close(e)
+		sim.CloseNoted(e, o.Note)
 		o.note("%s %s refuses this job (%s): running on simd", dev.Name, deviceName(d.Label), firstLine(rerr))
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s on %s refuses this job", dev.Name, deviceName(d.Label))}, nil
 	}

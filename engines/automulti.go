@@ -513,14 +513,14 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 		// machines of one set-up, a GPU swapped), as chooseCalibrated
 		// checks one device: every cost of the calibration may be
 		// another machine's, never trusted.
-		sim.Close(e)
+		sim.CloseNoted(e, o.Note)
 		dropCalibration(key, c.Measured)
 		o.note("%s on %s, as measured: %s now; running on simd; auto measures again next time", dev.Name, plan.name(), moved)
 		return simd, Choice{Engine: "simd", Reason: dev.Name + " devices changed since they were measured"}, true, nil
 	}
 	if rerr := refusal(e, o); rerr != nil {
 		// This job only: the choice stands for the others.
-		sim.Close(e)
+		sim.CloseNoted(e, o.Note)
 		o.note("%s on %s refuses this job (%s): running on one engine", dev.Name, plan.name(), firstLine(rerr))
 		return nil, Choice{}, false, nil
 	}
@@ -603,13 +603,13 @@ func (c *calibration) multiAfterCalibrate(ctx context.Context, dev Entry, o Opti
 	}
 	e, mch, ok, err := c.chooseMulti(ctx, dev, o, simd, key, ch.work, a, false)
 	if err != nil {
-		sim.Close(eng)
+		sim.CloseNoted(eng, o.Note)
 		return nil, Choice{}, err
 	}
 	if !ok {
 		return eng, ch, nil
 	}
-	sim.Close(eng)
+	sim.CloseNoted(eng, o.Note)
 	return e, mch, nil
 }
 

@@ -31,7 +31,7 @@ func RunSelfTest(ctx context.Context, opt Options) (*SelfTest, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
+	defer sim.CloseNoted(e, opt.Note)
 	_, compile := e.takeStartup() // the build or load, and the main kernel's first launch
 	t0 := time.Now()
 	if err := e.warmChecks(ctx); err != nil {
@@ -167,7 +167,7 @@ func plainProgramChecks(ctx context.Context, opt Options) (checks []Check, compi
 		}
 		return []Check{c}, 0, 0, nil
 	}
-	defer e.Close()
+	defer sim.CloseNoted(e, opt.Note)
 	_, compile = e.takeStartup()
 	t0 := time.Now()
 	for _, j := range selfTestJobs() {

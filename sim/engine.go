@@ -43,6 +43,19 @@ func Close(e Engine) error {
 	return nil
 }
 
+// CloseNoted closes e (Close) and, where the release fails, hands note
+// (nil: no one) the one line that says so, the same for every command
+// that releases an engine: the error, then "; the job's report is whole,
+// and the engine was left to end with the process". A device's engine
+// whose driver does not answer the release within its bound (10 s) is
+// such a failure, left to go on: run, selftest, bench and auto waited
+// those 10 s without a word, where only run said why.
+func CloseNoted(e Engine, note func(string)) {
+	if err := Close(e); err != nil && note != nil {
+		note(err.Error() + "; the job's report is whole, and the engine was left to end with the process")
+	}
+}
+
 // Job is what an engine is asked to compute: lanes [First, First+Count) of
 // the job Params describes.
 type Job struct {

@@ -776,9 +776,7 @@ func (o *runOptions) noteUnwritten(ctx context.Context, stderr io.Writer, err *e
 // failed, after the report: a driver that did not answer it in 10 s
 // (gpu's bound) ended the run 10 s after its report without a word.
 func closeNoted(stderr io.Writer, eng sim.Engine) {
-	if err := sim.Close(eng); err != nil {
-		fmt.Fprintf(stderr, "gpusim: note: %v; the job's report is whole, and the engine was left to end with the process\n", err)
-	}
+	sim.CloseNoted(eng, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
 }
 
 // noteChoiceOnStop arms, where auto chose the run's engine (choice not

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -138,7 +139,14 @@ func limitedText(sts []engines.SelfTest) string {
 }
 
 func selftestRun(ctx context.Context, o selftestOptions, w, stderr io.Writer) error {
-	sts, err := engines.SelfTests(ctx, o.Device, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
+	// Each note once: the release of a device's two engines (its two
+	// programs) that its driver does not answer notes both alike.
+	var said sync.Map
+	sts, err := engines.SelfTests(ctx, o.Device, func(s string) {
+		if _, dup := said.LoadOrStore(s, true); !dup {
+			fmt.Fprintf(stderr, "gpusim: note: %s\n", s)
+		}
+	})
 	var pe *sim.ParamError
 	if err != nil && ctx.Err() != nil {
 		// Stopped by a signal or a timeout: no document, as devices

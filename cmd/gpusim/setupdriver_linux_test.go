@@ -372,3 +372,48 @@ func TestCrashInProcess(t *testing.T) {
 		t.Errorf("the start after the crash loading the program: exit status %d, stderr %q: want exit 0 and the note that the entry was discarded", again.code, again.stderr)
 	}
 }
+
+// TestHangReleasingEveryCommand: every command that releases a device's
+// engine notes a release the driver did not answer in 10 s
+// (clReleaseCommandQueue hangs), in run's words (sim.CloseNoted):
+// (bench's progress line: "bench: opencl:0: " and the words):
+// selftest's two programs, bench's measurement and auto's calibration of
+// the device passed the same 10 s without a word, where run said why.
+func TestHangReleasingEveryCommand(t *testing.T) {
+	lib, warm, env := forwardingDriver(t)
+	const note = "gpusim: note: the OpenCL driver %s did not answer in 10 s when asked for the release of the queue and kernels on device 0 ("
+	const left = "; the job's report is whole, and the engine was left to end with the process\n"
+	for _, line := range []string{
+		"selftest --device 0",
+		"bench --engines opencl:0 --lanes 1000 --steps 10 --reps 1 --warmup 0 --no-sweep --baseline none",
+		"run --lanes 2e7 --steps 100",
+	} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			cache := filepath.Join(t.TempDir(), "cache")
+			if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+				t.Fatal(err)
+			}
+			r := runSetUpCase(setUpCase{line: line}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=hang:clReleaseCommandQueue"}))
+			want := strings.ReplaceAll(note, "%s", lib)
+			// bench's notes are its progress lines, the engine named.
+			bench := strings.ReplaceAll(want, "gpusim: note: ", "bench: opencl:0: ")
+			switch {
+			case r.hung:
+				t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
+			case r.code != 0:
+				t.Errorf("exit status %d, stderr %q: want 0", r.code, r.stderr)
+			}
+			_, after, ok := strings.Cut(r.stderr, want)
+			if !ok {
+				_, after, ok = strings.Cut(r.stderr, bench)
+			}
+			if strings.Count(r.stderr, left) != 1 {
+				t.Errorf("stderr %q: want the note once", r.stderr)
+			}
+			if _, _, whole := strings.Cut(after, left); !ok || !whole {
+				t.Errorf("stderr %q: want the note that the driver did not answer the release, %q...%q", r.stderr, want, left)
+			}
+		})
+	}
+}
