@@ -61,6 +61,9 @@ func TestSetUpFaultingDriver(t *testing.T) {
 		// No record: the probe's child hangs, and its wait names the step.
 		{"hang:clCreateContext", false, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + ctxSaid},
 		{"hang:clCreateCommandQueue", false, auto, 0, "gpusim: note: opencl failed, running on simd: " + queueSaid},
+		// The child's release of its queue, named as such: it read "a
+		// queue on device 0".
+		{"hang:clReleaseCommandQueue", false, "run --device 0 --lanes 1000 --steps 10", 1, "gpusim: error: start opencl: " + strings.Replace(ctxSaid, "a context for", "the release of the queue on", 1)},
 		// devices, which creates nothing, says so too, where it listed
 		// the devices a run then crashed on or waited for ever on.
 		{"hang:clCreateCommandQueue", false, "devices", 1, "gpusim: error: " + queueSaid},

@@ -23,27 +23,41 @@ import (
 // probeSetUp creates a context and a queue on dev, device index of the
 // listing (gpu's index: every platform's devices in order) named name,
 // and releases them; each step is said first in the child's report
-// ("context N NAME", "queue N NAME"), so that a crash or a hang in it is
-// named (probeStep).
+// ("context N NAME", "queue N NAME", "release queue N NAME", "release
+// context N NAME"), so that a crash or a hang in it is named (probeStep):
+// a hang releasing the queue was named "a queue on device 0".
 func probeSetUp(dev *Device, index int, name string) {
 	traceLine("context %d %s", index, name)
 	ctx, err := CreateContext(dev)
 	if err != nil {
 		return
 	}
-	defer ctx.Release()
 	traceLine("queue %d %s", index, name)
 	if q, err := CreateQueue(ctx, dev); err == nil {
+		traceLine("release queue %d %s", index, name)
 		q.Release()
 	}
+	traceLine("release context %d %s", index, name)
+	ctx.Release()
 	traceLine("set up %d", index)
+}
+
+// probeSteps are the lines of probeSetUp's steps, by their first words,
+// and what each says the driver was asked for.
+var probeSteps = []struct{ prefix, what, after string }{
+	{"context ", "a context for", ""},
+	{"queue ", "a queue on", ""},
+	{"release queue ", "the release of the queue on", " after the set-up check"},
+	{"release context ", "the release of the context for", " after the set-up check"},
 }
 
 // probeStep is what a line of the child's report says the driver was
 // asked for next: "a context for device 0 (NAME)" for "context 0 NAME",
-// "a queue on device 0 (NAME)" for "queue 0 NAME", "" for another line.
+// "a queue on device 0 (NAME)" for "queue 0 NAME", "the release of the
+// queue on device 0 (NAME) after the set-up check" for "release queue 0
+// NAME" (and of the context likewise), "" for another line.
 func probeStep(line string) string {
-	for _, s := range []struct{ prefix, what string }{{"context ", "a context for"}, {"queue ", "a queue on"}} {
+	for _, s := range probeSteps {
 		rest, ok := strings.CutPrefix(line, s.prefix)
 		if !ok {
 			continue
@@ -52,7 +66,7 @@ func probeStep(line string) string {
 		if _, err := strconv.Atoi(n); err != nil {
 			return ""
 		}
-		return fmt.Sprintf("%s device %s (%s)", s.what, n, name)
+		return fmt.Sprintf("%s device %s (%s)%s", s.what, n, name, s.after)
 	}
 	return ""
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // TestProbeDeathStep: a child that died creating a device's context or
-// queue (probeSetUp's "context N NAME", "queue N NAME") names the step
+// queue (probeSetUp's "context N NAME", "queue N NAME") or releasing them
+// ("release queue N NAME": it said "a queue on device 0") names the step
 // and the device, where it said "when asked for its devices"; after the
 // device's set-up ("set up N"), its devices again. The hint of a crash in
 // a device's set-up says the driver lists its devices first (clinfo -l
@@ -20,7 +21,9 @@ func TestProbeDeathStep(t *testing.T) {
 		{"load /a.so\ndevices\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices", starts},
 		{"load /a.so\ndevices\ncontext 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a context for device 0 (GPU X)", setsUp},
 		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for a queue on device 0 (GPU X)", setsUp},
-		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nset up 0\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices", starts},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nrelease queue 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for the release of the queue on device 0 (GPU X) after the set-up check", setsUp},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nrelease queue 0 GPU X\nrelease context 0 GPU X\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for the release of the context for device 0 (GPU X) after the set-up check", setsUp},
+		{"load /a.so\ndevices\ncontext 0 GPU X\nqueue 0 GPU X\nrelease queue 0 GPU X\nrelease context 0 GPU X\nset up 0\n", "the OpenCL driver /a.so crashed (SIGSEGV) when asked for its devices", starts},
 	} {
 		err := probeDeath(c.report, "SIGSEGV")
 		ue, _ := err.(*UnavailableError)
@@ -31,7 +34,8 @@ func TestProbeDeathStep(t *testing.T) {
 }
 
 // TestProbeAsked: while a child runs, ProbeAsked reads its report so far:
-// the step it is in where that is a context or a queue, and the library
+// the step it is in where that is a context or a queue or their release
+// (a hang releasing the queue read "a queue on device 1"), and the library
 // it loaded, also where it is in the listing or after the set-up (it was
 // "", and a hang in the listing named no library); nothing where no child
 // runs or it loaded none yet.
@@ -50,7 +54,9 @@ func TestProbeAsked(t *testing.T) {
 		{probeHello + "\n", "", ""},
 		{"load /a.so\ndevices\n", "", "/a.so"},
 		{"context 1 GPU X\n", "a context for device 1 (GPU X)", "/a.so"},
-		{"queue 1 GPU X\nset", "a queue on device 1 (GPU X)", "/a.so"}, // a line half written
+		{"queue 1 GPU X\nrel", "a queue on device 1 (GPU X)", "/a.so"}, // a line half written
+		{"ease queue 1 GPU X\n", "the release of the queue on device 1 (GPU X) after the set-up check", "/a.so"},
+		{"release context 1 GPU X\nset", "the release of the context for device 1 (GPU X) after the set-up check", "/a.so"},
 		{" up 1\n", "", "/a.so"},
 	} {
 		if _, err := f.WriteString(c.more); err != nil {
