@@ -15,6 +15,7 @@ import (
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -170,7 +171,9 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // a process ends by the first one's start and d, at once past that, and a
 // command that lists the devices twice waits once. A stop (StopListingOn)
 // ends the wait at once, ok false. A wait that d ended counts in
-// ListingsCut.
+// ListingsCut. Until f returns or d ends the wait, a stop's note names
+// what the driver was last asked (listingAsked): a stop or --timeout in
+// the probe child's 10 s said "run exceeded 5s" alone.
 func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	start := time.Now()
 	deadline := start.Add(d)
@@ -179,9 +182,12 @@ func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	}
 	got := make(chan T, 1)
 	done := make(chan struct{})
+	// Left marked past a stop, which returns with f in flight.
+	unmark := interrupt.WaitingFor(listingAsked)
 	go func() {
 		got <- f()
 		close(done)
+		unmark()
 	}()
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
@@ -191,8 +197,10 @@ func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	}
 	select {
 	case v = <-got:
+		unmark()
 		return v, true
 	case <-t.C:
+		unmark() // its error says it
 		listingsCut.Add(1)
 		if h := hungWait.Load(); h == nil || isClosed(h.done) {
 			hungWait.Store(&cutWait{start: start, done: done})
@@ -256,6 +264,19 @@ func waitedDriver() string {
 		return "the OpenCL driver"
 	}
 	return "the OpenCL driver " + lib
+}
+
+// listingAsked is what a wait for the devices' listing (withinWait) waits
+// for: "the OpenCL driver PATH to answer when asked for " what the probe's
+// child was last asked of it (cl.ProbeAsked: a device's context, queue or
+// their release), else "its devices"; "the OpenCL driver" alone where no
+// library is known yet.
+func listingAsked() string {
+	what, _ := cl.ProbeAsked()
+	if what == "" {
+		what = "its devices"
+	}
+	return waitedDriver() + " to answer when asked for " + what
 }
 
 // ListWait is how long WithinListWait waits (listWait).

@@ -420,3 +420,53 @@ func TestHangReleasingEveryCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestStopProbeChild: a stop (SIGINT, SIGTERM) or --timeout in the wait
+// for the probe's child (no record), which hangs in the listing or
+// releasing its queue, ends the command with the stop's status and
+// message after a note that names the driver's library and what the child
+// was last asked: "gpusim: error: --timeout: run exceeded 3s" came alone.
+func TestStopProbeChild(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + loadedOpenCL(t)})
+	note := "gpusim: note: stopped while waiting for the OpenCL driver " + lib + " to answer when asked for "
+	const cut = ", which a stop cannot cut short: it was left to end with the process\n"
+	run := "run --device 0 --lanes 1000 --steps 10"
+	for _, c := range []struct {
+		fault string
+		line  string
+		sig   syscall.Signal // 0: the line's --timeout
+		code  int
+		asked string
+		last  string
+	}{
+		{"hang:clReleaseCommandQueue", run + " --timeout 3s", 0, 124, "the release of the queue on device 0 (", "gpusim: error: --timeout: run exceeded 3s\n"},
+		{"hang:clGetDeviceIDs", run, syscall.SIGINT, 130, "its devices", "gpusim: interrupted\n"},
+		{"hang:clCreateContext", "devices", syscall.SIGTERM, 143, "a context for device 0 (", "gpusim: terminated\n"},
+	} {
+		t.Run(c.fault+" "+c.line, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
+			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=" + c.fault})
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			kill := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			if c.sig != 0 {
+				time.Sleep(3 * time.Second) // in the child's 10 s
+				if err := cmd.Process.Signal(c.sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = cmd.Wait()
+			got := stderr.String()
+			_, asked, _ := strings.Cut(got, note)
+			if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.HasPrefix(asked, c.asked) || !strings.HasSuffix(got, cut+c.last) {
+				t.Errorf("exit status %d, stderr %q: want %d, the note %q%s...%q, and last %q", code, got, c.code, note, c.asked, cut, c.last)
+			}
+		})
+	}
+}

@@ -14,10 +14,12 @@ var waits struct {
 	m    map[uint64]wait
 }
 
-// wait is one of Waiting's: what, and the time from which a note names it.
+// wait is one of Waiting's: what (or the func that says it, WaitingFor's),
+// and the time from which a note names it.
 type wait struct {
 	what  string
-	named time.Time // zero: at once
+	says  func() string // nil: what
+	named time.Time     // zero: at once
 }
 
 // Waiting marks the process as waiting for what ("the OpenCL driver to
@@ -26,7 +28,15 @@ type wait struct {
 // is then preceded by WaitingNote's, naming it. A build or a first launch
 // that hung in the driver ended at a stop with "gpusim: interrupted"
 // alone.
-func Waiting(what string) (done func()) { return mark(what, time.Time{}) }
+func Waiting(what string) (done func()) { return mark(wait{what: what}) }
+
+// WaitingFor is Waiting for a wait whose words change as it goes on: says
+// is called when a stop's note is written ("the OpenCL driver PATH to
+// answer when asked for a queue on device 0 (NAME)", what the probe's
+// child was last asked), and must not block. A stop in the wait for the
+// devices' listing (the probe's child's 10 s) said "run exceeded 5s"
+// alone. done is idempotent.
+func WaitingFor(says func() string) (done func()) { return mark(wait{says: says}) }
 
 // WaitingPast is Waiting for a call that a stop finds in flight in a
 // healthy run as well (a launch's wait, some milliseconds): WaitingNote
@@ -34,11 +44,11 @@ func Waiting(what string) (done func()) { return mark(what, time.Time{}) }
 // in a run's later launch ended the run at a stop or --timeout with no
 // note of what it waited for.
 func WaitingPast(what string, past time.Duration) (done func()) {
-	return mark(what, time.Now().Add(past))
+	return mark(wait{what: what, named: time.Now().Add(past)})
 }
 
-// mark adds the wait for what, named from named on, until done.
-func mark(what string, named time.Time) (done func()) {
+// mark adds the wait w until done.
+func mark(w wait) (done func()) {
 	waits.Lock()
 	defer waits.Unlock()
 	if waits.m == nil {
@@ -46,7 +56,7 @@ func mark(what string, named time.Time) (done func()) {
 	}
 	id := waits.next
 	waits.next++
-	waits.m[id] = wait{what, named}
+	waits.m[id] = w
 	return func() {
 		waits.Lock()
 		defer waits.Unlock()
@@ -61,18 +71,25 @@ func WaitingNote() string {
 	waits.Lock()
 	defer waits.Unlock()
 	now := time.Now()
-	var last uint64
-	what := ""
+	var (
+		last   uint64
+		found  bool
+		latest wait
+	)
 	for id, w := range waits.m {
 		if w.named.After(now) {
 			continue
 		}
-		if what == "" || id > last {
-			last, what = id, w.what
+		if !found || id > last {
+			last, found, latest = id, true, w
 		}
 	}
-	if what == "" {
+	if !found {
 		return ""
+	}
+	what := latest.what
+	if latest.says != nil {
+		what = latest.says()
 	}
 	return fmt.Sprintf("gpusim: note: stopped while waiting for %s, which a stop cannot cut short: it was left to end with the process\n", what)
 }

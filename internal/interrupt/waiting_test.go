@@ -28,6 +28,24 @@ func TestWaitingNote(t *testing.T) {
 	}
 }
 
+// TestWaitingFor: a wait whose words change as it goes on (the probe's
+// child's steps) is named in the words it has when the note is written;
+// done twice is done once.
+func TestWaitingFor(t *testing.T) {
+	asked := "its devices"
+	done := WaitingFor(func() string { return "the OpenCL driver /a.so to answer when asked for " + asked })
+	asked = "a queue on device 0 (X)"
+	const want = "gpusim: note: stopped while waiting for the OpenCL driver /a.so to answer when asked for a queue on device 0 (X), which a stop cannot cut short: it was left to end with the process\n"
+	if got := WaitingNote(); got != want {
+		t.Errorf("WaitingNote() = %q, want %q", got, want)
+	}
+	done()
+	done()
+	if got := WaitingNote(); got != "" {
+		t.Errorf("done: %q, want none", got)
+	}
+}
+
 // TestForcedExitWaiting: a forced exit while a driver's call that cannot
 // be cut short is in flight (Waiting) writes its note before the stop's
 // message, which stays the last line; a SIGPIPE's exit, which says
