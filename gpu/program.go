@@ -80,6 +80,7 @@ func acquire(d device) (*shared, error) {
 	if s := join(d.desc.Index); s != nil {
 		return s, nil
 	}
+	cl.LabelDevice(d.dev, d.desc.Named()) // the log of a failed build names it
 	ctx, err := withinAnswer("a context for "+d.desc.Named(), func() (*cl.Context, error) { return createContext(d.dev) }, releaseContext)
 	if errors.As(err, new(*NoAnswerError)) {
 		return nil, err // it names the device

@@ -212,7 +212,9 @@ func runSetUpCase(c setUpCase, env []string) setUpResult {
 // status and message, after a note naming what it waited for
 // (interrupt.WaitingNote): "gpusim: interrupted" alone did not say the
 // driver had hung, nor in what. A stop in a bounded call's wait (a kernel)
-// names that call, where it said "to start device 0".
+// names that call, where it said "to start device 0", and so does one in
+// the log of a failed build (clGetProgramBuildInfo), where it named the
+// build.
 func TestStopFaultingDriver(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const note = "gpusim: note: stopped while waiting for the OpenCL driver to "
@@ -233,6 +235,8 @@ func TestStopFaultingDriver(t *testing.T) {
 		{"hang:clCreateProgramWithBinary", true, run, syscall.SIGINT, 130, "load the program for", "gpusim: interrupted\n"},
 		{"hang:clFinish", true, run + " --timeout 2s", 0, 124, "run the first launch on", "gpusim: error: --timeout: run exceeded 2s\n"},
 		{"hang:clCreateKernel", true, run, syscall.SIGINT, 130, "answer when asked for the kernel weather for", "gpusim: interrupted\n"},
+		// The log of a failed build, named so: it named the build.
+		{"fail:clBuildProgram,hang:clGetProgramBuildInfo", false, run, syscall.SIGINT, 130, "answer when asked for the log of the failed build for", "gpusim: interrupted\n"},
 	} {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			t.Parallel()
@@ -468,5 +472,25 @@ func TestStopProbeChild(t *testing.T) {
 				t.Errorf("exit status %d, stderr %q: want %d, the note %q%s...%q, and last %q", code, got, c.code, note, c.asked, cut, c.last)
 			}
 		})
+	}
+}
+
+// TestHangBuildLog: a driver that fails the build and then hangs when
+// asked for its log (clGetProgramBuildInfo) ends run --device 0 in 10 s,
+// exit 1, saying so with a hint for such a driver: it waited for ever.
+func TestHangBuildLog(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + loadedOpenCL(t),
+		"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=fail:clBuildProgram,hang:clGetProgramBuildInfo"})
+	r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, env)
+	const said = "clBuildProgram: CL_BUILD_PROGRAM_FAILURE (-11); the OpenCL driver did not answer in 10 s when asked for the build log\n"
+	const hint = "gpusim: hint: a driver that fails the build and then hangs when asked for its log: GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; the CPU engines run without OpenCL\n"
+	switch {
+	case r.hung:
+		t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
+	case r.code != 1 || !strings.Contains(r.stderr, "gpusim: error: start opencl: ") || !strings.Contains(r.stderr, said+hint):
+		t.Errorf("exit status %d, stderr %q: want 1, %q and the hint %q", r.code, r.stderr, said, hint)
+	case r.took > 25*time.Second:
+		t.Errorf("took %v, want the 10 s wait", r.took)
 	}
 }

@@ -3,6 +3,7 @@ package cl
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error is a non-success OpenCL status returned by the call named in Op.
@@ -48,9 +49,15 @@ func isCommand(op string) bool {
 type BuildError struct {
 	Err *Error // clBuildProgram's status
 	Log string // CL_PROGRAM_BUILD_LOG for the device, as the compiler wrote it
+	// LogWait, where not 0, is how long the driver was waited for when
+	// asked for the log, which it did not give (Log "").
+	LogWait time.Duration
 }
 
 func (e *BuildError) Error() string {
+	if e.LogWait > 0 {
+		return fmt.Sprintf("%v; the OpenCL driver did not answer in %g s when asked for the build log", e.Err, e.LogWait.Seconds())
+	}
 	if log := strings.TrimSpace(e.Log); log != "" {
 		return e.Err.Error() + "\nbuild log:\n" + log
 	}
@@ -58,6 +65,16 @@ func (e *BuildError) Error() string {
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }
+
+// Hint is the advice for the failed build: its status's ("the OpenCL C
+// compiler rejected the kernel: see the build log"), or, where the driver
+// did not give the log (LogWait), that of a driver that hangs there.
+func (e *BuildError) Hint() string {
+	if e.LogWait > 0 {
+		return "a driver that fails the build and then hangs when asked for its log: " + EnvLibrary + "=PATH loads another libOpenCL.so; " + CPUEnginesRun
+	}
+	return e.Err.Hint()
+}
 
 func check(op string, st int32) error {
 	if st == 0 {

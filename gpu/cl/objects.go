@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/gpusim/gpusim/internal/diskfree"
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 const (
@@ -225,11 +226,59 @@ func buildProgram(h uintptr, dev *Device, options string) (*Program, error) {
 	var st int32
 	driverCall(func() { st = clBuildProgram(h, 1, &devID, options, 0, 0) }) // signals.go
 	if st != 0 {
-		log, _ := p.BuildLog()
-		p.Release()
+		log, ok := failedBuildLog(p, dev)
+		if !ok {
+			return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, LogWait: buildLogWait}
+		}
 		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
 	}
 	return p, nil
+}
+
+// buildLogWait is the longest failedBuildLog waits for the driver's log
+// of a failed build, the bound of gpu's other cheap calls (its
+// answerWait): the log is there once the build returned.
+var buildLogWait = 10 * time.Second
+
+// failedBuildLog is the log of p's failed build for dev
+// (clGetProgramBuildInfo), within buildLogWait: ok false past it, and the
+// call is left to go on. p is released once the log came, in the
+// background: a release the driver does not answer holds nothing up.
+// While it waits, a stop's note names it (interrupt.Waiting), where the
+// call was unbounded and a stop named the build.
+func failedBuildLog(p *Program, dev *Device) (log string, ok bool) {
+	defer interrupt.Waiting("the OpenCL driver to answer when asked for the log of the failed build for " + deviceLabel(dev))()
+	got := make(chan string, 1)
+	go func() {
+		l, _ := p.BuildLog()
+		got <- l
+		p.Release()
+	}()
+	t := time.NewTimer(buildLogWait)
+	defer t.Stop()
+	select {
+	case log = <-got:
+		return log, true
+	case <-t.C:
+		return "", false
+	}
+}
+
+// deviceLabels holds the label gpu gives each device (LabelDevice).
+var deviceLabels sync.Map // *Device -> string
+
+// LabelDevice names dev in the notes and errors of the driver calls this
+// package bounds itself (the log of a failed build): "device 0 (NAME,
+// PLATFORM, TYPE)", gpu's label.
+func LabelDevice(dev *Device, label string) { deviceLabels.Store(dev, label) }
+
+// deviceLabel is dev's label (LabelDevice), "the device" where it has
+// none.
+func deviceLabel(dev *Device) string {
+	if l, ok := deviceLabels.Load(dev); ok {
+		return l.(string)
+	}
+	return "the device"
 }
 
 // BuildLog returns the compiler log for the program's device (warnings too).

@@ -4,8 +4,12 @@
  * from NAME, FAKECL_FAULT=crash:NAME faults (SIGSEGV) in it and
  * FAKECL_FAULT=abort:NAME calls abort(3) in it, as a driver
  * that lists its devices and then hangs or crashes creating a context or
- * a queue, building a program or running a kernel. TestFaultingDriver
- * builds it with clang. */
+ * a queue, building a program or running a kernel; fail:NAME returns -11
+ * (CL_BUILD_PROGRAM_FAILURE, for clBuildProgram) without calling it.
+ * Several, comma-separated, apply each to its call:
+ * FAKECL_FAULT=fail:clBuildProgram,hang:clGetProgramBuildInfo fails the
+ * build and hangs asked for its log. TestFaultingDriver builds it with
+ * clang. */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,21 +37,30 @@ static void *real(const char *name) {
 	return f;
 }
 
-/* fault hangs or faults where FAKECL_FAULT names how and name. */
-static void fault(const char *name) {
+/* fault hangs or faults where an entry of FAKECL_FAULT (HOW:NAME,
+ * comma-separated) names how and name; it returns 1 where the call is to
+ * fail (fail:NAME), else 0. */
+static int fault(const char *name) {
 	const char *s = getenv("FAKECL_FAULT");
-	if (s == NULL)
-		return;
-	const char *at = strchr(s, ':');
-	if (at == NULL || strcmp(at + 1, name) != 0)
-		return;
-	if (strncmp(s, "hang:", 5) == 0)
-		for (;;)
-			pause();
-	if (strncmp(s, "crash:", 6) == 0)
-		*(volatile uint32_t *)(uintptr_t)8 = 0;
-	if (strncmp(s, "abort:", 6) == 0)
-		abort();
+	size_t n = strlen(name);
+	while (s != NULL && *s != 0) {
+		const char *end = strchr(s, ',');
+		size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+		const char *at = memchr(s, ':', len);
+		if (at != NULL && (size_t)(s + len - (at + 1)) == n && strncmp(at + 1, name, n) == 0) {
+			if (strncmp(s, "hang:", 5) == 0)
+				for (;;)
+					pause();
+			if (strncmp(s, "crash:", 6) == 0)
+				*(volatile uint32_t *)(uintptr_t)8 = 0;
+			if (strncmp(s, "abort:", 6) == 0)
+				abort();
+			if (strncmp(s, "fail:", 5) == 0)
+				return 1;
+		}
+		s = end != NULL ? end + 1 : NULL;
+	}
+	return 0;
 }
 
 typedef uintptr_t H; /* a handle */
@@ -55,7 +68,8 @@ typedef void *P;     /* a pointer */
 
 #define FWD(ret, name, params, args)                   \
 	ret name params {                              \
-		fault(#name);                          \
+		if (fault(#name))                      \
+			return (ret)-11;               \
 		return ((ret(*) params)real(#name))args; \
 	}
 
