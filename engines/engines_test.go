@@ -3241,3 +3241,17 @@ func TestListWaitShared(t *testing.T) {
 		t.Errorf("a listing within ListWait once the driver answered: %v, %v", v, ok)
 	}
 }
+
+// TestListingAfterStopProbe: a listing after the probe's child was ended
+// (Load's cl.ErrNoAnswer at once) names the driver's library, as the
+// first listing's error did, where it named none.
+func TestListingAfterStopProbe(t *testing.T) {
+	if _, err := gpu.Devices(); err != nil || cl.LibraryTried() == "" {
+		t.Skipf("no OpenCL library loaded: %v", err)
+	}
+	fakeDevices(t, 0, fmt.Errorf("opencl: %w", &cl.UnavailableError{Kind: cl.ErrNoAnswer, Cause: "the OpenCL driver did not answer"}))
+	_, err := listedWithin()
+	if ne := (*NoAnswerError)(nil); !errors.As(err, &ne) || ne.Lib != cl.LibraryTried() {
+		t.Errorf("listedWithin() after StopProbe: %#v (%v), want a *NoAnswerError naming %s", err, err, cl.LibraryTried())
+	}
+}

@@ -256,14 +256,21 @@ func NotListedHint() string {
 // OpenCL driver" where none is known yet: the refusals that did not wait
 // for the listing named no library, where the 10 s wait's error did.
 func waitedDriver() string {
+	if lib := waitedLib(); lib != "" {
+		return "the OpenCL driver " + lib
+	}
+	return "the OpenCL driver"
+}
+
+// waitedLib is the library a listing that has not answered is in: the
+// probe's child's, else this process's (cl.LibraryTried: the one it
+// loads, or the child's that StopProbe ended), "" where none is known.
+func waitedLib() string {
 	_, lib := cl.ProbeAsked()
 	if lib == "" {
-		lib = cl.LibraryTried()
+		lib = cl.LibraryTried() // no child: this process hangs in it
 	}
-	if lib == "" {
-		return "the OpenCL driver"
-	}
-	return "the OpenCL driver " + lib
+	return lib
 }
 
 // listingAsked is what a wait for the devices' listing (withinWait) waits
@@ -354,15 +361,15 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		// context or queue: then the error names it. The process gives
 		// up on the driver: the child it hangs is killed, and no load
 		// here takes its place.
-		what, lib := cl.ProbeAsked()
-		if lib == "" {
-			lib = cl.LibraryTried() // no child: this process hangs in it
-		}
+		what, _ := cl.ProbeAsked()
+		lib := waitedLib()
 		cl.StopProbe()
 		return nil, &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
 	}
 	if errors.Is(l.err, cl.ErrNoAnswer) {
-		return nil, &NoAnswerError{Wait: answerWait} // a listing after StopProbe
+		// A listing after StopProbe: the library the child was in (it
+		// named none).
+		return nil, &NoAnswerError{Wait: answerWait, Lib: waitedLib()}
 	}
 	return l.ds, l.err
 }

@@ -134,14 +134,15 @@ func LoadNotes() []string {
 
 // LibraryTried is the library that Load opened, else the one it is
 // trying while it has not returned (a driver that hangs as it is asked
-// for its platforms) or tried last, else "" (none tried): it never waits
+// for its platforms) or tried last, else the one the probe's child had
+// loaded when StopProbe ended it, else "" (none tried): it never waits
 // for Load, as LibraryPath does. A wait for the devices that ended names
-// it.
+// it; a listing after StopProbe named none.
 func LibraryTried() string {
 	if p := trying.Load(); p != nil {
 		return *p
 	}
-	return ""
+	return stoppedLib()
 }
 
 // trying is the library Load tries, tried last or opened (LibraryTried).

@@ -79,11 +79,13 @@ func ProbeTime() time.Duration { return time.Duration(probeTook.Load()) }
 var ErrNoAnswer = errors.New("cl: the OpenCL driver did not answer")
 
 // probeRun is the probe's child while Load waits for it (proc, nil
-// else), and whether StopProbe was called (stopped).
+// else), whether StopProbe was called (stopped), and the library the
+// child had loaded last when StopProbe came (lib, "" where none).
 var probeRun struct {
 	sync.Mutex
 	proc    *os.Process
 	stopped bool
+	lib     string
 }
 
 // StopProbe is for a process that gives up waiting for Load's listing of
@@ -95,10 +97,17 @@ var probeRun struct {
 // auto run that fell back to simd: its whole length), and a load here
 // would hang a thread of this process in its place. It does nothing
 // where the probe is off (EnableProbe) or Load is done.
+//
+// The library the child had loaded is kept: LibraryTried and Load's
+// error name it, where a listing after the stop named no library.
 func StopProbe() {
+	_, lib := ProbeAsked()
 	probeRun.Lock()
 	defer probeRun.Unlock()
 	probeRun.stopped = true
+	if lib != "" && probeRun.lib == "" {
+		probeRun.lib = lib
+	}
 	if probeRun.proc != nil {
 		probeRun.proc.Kill()
 	}
@@ -111,10 +120,23 @@ func probeStopped() bool {
 	return probeRun.stopped
 }
 
-// noAnswer is Load's *UnavailableError of ErrNoAnswer.
+// stoppedLib is the library the probe's child had loaded when StopProbe
+// came, "" where none.
+func stoppedLib() string {
+	probeRun.Lock()
+	defer probeRun.Unlock()
+	return probeRun.lib
+}
+
+// noAnswer is Load's *UnavailableError of ErrNoAnswer, naming the library
+// the stopped child was in (stoppedLib).
 func noAnswer() error {
+	driver := "the OpenCL driver"
+	if lib := stoppedLib(); lib != "" {
+		driver += " " + lib
+	}
 	return &UnavailableError{Kind: ErrNoAnswer,
-		Cause: "the OpenCL driver did not answer when asked for its platforms, and its probe was ended",
+		Cause: driver + " did not answer when asked for its platforms, and its probe was ended",
 		Hint:  "a driver that hangs as it starts: clinfo -l says whether it answers, and " + EnvLibrary + "=PATH loads another libOpenCL.so; " + CPUEnginesRun}
 }
 

@@ -67,3 +67,35 @@ func TestProbeAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestStopProbeLibrary: StopProbe keeps the library the child had loaded,
+// and Load's error after it (noAnswer) and LibraryTried, where this
+// process loaded none, name it: a listing after the stop named no library.
+func TestStopProbeLibrary(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "report"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("load /a.so\ndevices\n"); err != nil {
+		t.Fatal(err)
+	}
+	probeRun.Lock()
+	stopped, lib := probeRun.stopped, probeRun.lib
+	probeRun.Unlock()
+	t.Cleanup(func() {
+		probeRun.Lock()
+		probeRun.stopped, probeRun.lib = stopped, lib
+		probeRun.Unlock()
+	})
+	probeReport.Store(f)
+	StopProbe()
+	probeReport.Store(nil) // the child reaped
+	const want = "the OpenCL driver /a.so did not answer when asked for its platforms, and its probe was ended"
+	if got := noAnswer().Error(); !strings.Contains(got, want) {
+		t.Errorf("noAnswer() = %q, want %q", got, want)
+	}
+	if got := LibraryTried(); trying.Load() == nil && got != "/a.so" {
+		t.Errorf("LibraryTried() = %q, want /a.so", got)
+	}
+}
