@@ -131,14 +131,19 @@ var createContext = cl.CreateContext
 // releaseContext drops a context the driver made past answerWait.
 func releaseContext(c *cl.Context) { _ = c.Release() }
 
-// release drops one reference; the last releases the programs and context.
+// release drops one reference; the last releases the programs and context,
+// outside the registry's lock: a driver that hung releasing them (Close's
+// wait ends, the call goes on) held it, and the device's next open (bench's
+// next measurement, auto's) waited for ever, unbounded and unnamed, in
+// join.
 func (s *shared) release() {
 	registry.mu.Lock()
-	defer registry.mu.Unlock()
 	if s.refs--; s.refs > 0 {
+		registry.mu.Unlock()
 		return
 	}
 	delete(registry.m, s.index)
+	registry.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, p := range s.progs {
