@@ -55,7 +55,10 @@ func (e *NoAnswerError) Error() string {
 // Where an earlier call was cut short and has not returned (hungCall),
 // the wait counts from that call's start, as the driver has not answered
 // it: selftest, which opens a device twice (its two programs), waited
-// twice.
+// twice. Its error then names both ("the release of the queue and
+// kernels on device 0 (...), and then for a context for device 0
+// (...)"), where it named the later call alone, which the driver was
+// asked a moment before.
 func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T, error) {
 	type made struct {
 		v   T
@@ -64,8 +67,12 @@ func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T
 	defer waitingSetUp("answer when asked for " + what)()
 	start := time.Now()
 	deadline := start.Add(answerWait)
+	asked := what // what the error says the driver did not answer
 	if h := hungCall.Load(); h != nil && !closed(h.done) {
 		deadline = h.start.Add(answerWait)
+		if h.what != what {
+			asked = h.what + ", and then for " + what
+		}
 	}
 	got := make(chan made) // unbuffered: a late answer goes to drop
 	late, done := make(chan struct{}), make(chan struct{})
@@ -94,17 +101,18 @@ func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T
 	default:
 	}
 	if h := hungCall.Load(); h == nil || closed(h.done) {
-		hungCall.Store(&cutCall{start: start, done: done})
+		hungCall.Store(&cutCall{start: start, done: done, what: what})
 	}
 	var zero T
-	return zero, &NoAnswerError{Wait: answerWait, What: what, Lib: cl.LibraryPath()}
+	return zero, &NoAnswerError{Wait: answerWait, What: asked, Lib: cl.LibraryPath()}
 }
 
 // cutCall is a call of withinAnswer's that its wait ended: when it began,
-// and a channel closed once it returned.
+// a channel closed once it returned, and what the driver was asked.
 type cutCall struct {
 	start time.Time
 	done  <-chan struct{}
+	what  string
 }
 
 // hungCall is the first of withinAnswer's calls in the process that was

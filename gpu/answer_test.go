@@ -10,7 +10,8 @@ import (
 // *NoAnswerError naming what was asked, and what it makes once it returns
 // is dropped; while it has not returned, a later call waits only what is
 // left of the first one's wait (selftest opens a device twice and waited
-// twice); an answer in time is returned as it is.
+// twice), and its error names both calls; an answer in time is returned
+// as it is.
 func TestWithinAnswer(t *testing.T) {
 	was := answerWait
 	answerWait = 100 * time.Millisecond
@@ -29,6 +30,11 @@ func TestWithinAnswer(t *testing.T) {
 	_, err = withinAnswer("a queue on device 0 (X)", func() (int, error) { select {} }, func(int) {})
 	if !errors.As(err, &na) || time.Since(t0) > answerWait/2 {
 		t.Errorf("a second call while the first hangs: %v after %v, want a *NoAnswerError at once", err, time.Since(t0))
+	}
+	// It names the call the driver did not answer first, then this one:
+	// it named the queue alone, asked a moment before.
+	if want := "a context for device 0 (X), and then for a queue on device 0 (X)"; na == nil || na.What != want {
+		t.Errorf("a second call while the first hangs: %v, want it asked for %q", err, want)
 	}
 	close(release)
 	select {

@@ -498,8 +498,9 @@ func TestHangBuildLog(t *testing.T) {
 // TestHangReleasingContext: a driver that hangs releasing a device's
 // context (clReleaseContext, the last engine's Close) ends bench's next
 // measurement of the device within the 10 s wait, exit 1, after the note
-// of the release: the release held the devices' registry, and the next
-// open waited for it for ever, with no bound and no note.
+// of the release, its error naming the release, then the context: the
+// release held the devices' registry, and the next open waited for it
+// for ever, with no bound and no note.
 func TestHangReleasingContext(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	r := runSetUpCase(setUpCase{line: "bench --engines opencl:0 --lanes 1000 --steps 10,20 --reps 1 --warmup 0 --no-sweep --baseline none"},
@@ -508,8 +509,8 @@ func TestHangReleasingContext(t *testing.T) {
 	switch {
 	case r.hung:
 		t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
-	case r.code != 1 || !strings.Contains(r.stderr, note) || !strings.Contains(r.stderr, "gpusim: error: bench: opencl:0 on 1k x 20: "):
-		t.Errorf("exit status %d, stderr %q: want 1, the release's note and the second measurement's error", r.code, r.stderr)
+	case r.code != 1 || !strings.Contains(r.stderr, note) || !strings.Contains(r.stderr, "gpusim: error: bench: opencl:0 on 1k x 20: ") || !strings.Contains(r.stderr, "), and then for a context for device 0 ("):
+		t.Errorf("exit status %d, stderr %q: want 1, the release's note and the second measurement's error naming the release, then the context", r.code, r.stderr)
 	case r.took > 30*time.Second:
 		t.Errorf("took %v, want the 10 s wait", r.took)
 	}
