@@ -172,8 +172,9 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // command that lists the devices twice waits once. A stop (StopListingOn)
 // ends the wait at once, ok false. A wait that d ended counts in
 // ListingsCut. Until f returns or d ends the wait, a stop's note names
-// what the driver was last asked (listingAsked): a stop or --timeout in
-// the probe child's 10 s said "run exceeded 5s" alone.
+// what the driver was last asked (listingAsked), once past
+// listingWaitPast: a stop or --timeout in the probe child's 10 s said
+// "run exceeded 5s" alone.
 func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	start := time.Now()
 	deadline := start.Add(d)
@@ -182,8 +183,9 @@ func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	}
 	got := make(chan T, 1)
 	done := make(chan struct{})
-	// Left marked past a stop, which returns with f in flight.
-	unmark := interrupt.WaitingFor(listingAsked)
+	// Left marked past a stop, which returns with f in flight; named
+	// past listingWaitPast, as a healthy listing (pocl's 0.09 s) is not.
+	unmark := interrupt.WaitingFor(listingAsked, listingWaitPast)
 	go func() {
 		got <- f()
 		close(done)
@@ -285,6 +287,12 @@ func listingAsked() string {
 	}
 	return waitedDriver() + " to answer when asked for " + what
 }
+
+// listingWaitPast is how long a listing waits before a stop's note names
+// it (withinWait): a run stopped by --timeout 1ms in a healthy listing
+// said it waited for the driver. A run's launches wait as long (gpu's
+// runWaitPast).
+const listingWaitPast = time.Second
 
 // ListWait is how long WithinListWait waits (listWait).
 func ListWait() time.Duration { return listWait }

@@ -30,13 +30,15 @@ type wait struct {
 // alone.
 func Waiting(what string) (done func()) { return mark(wait{what: what}) }
 
-// WaitingFor is Waiting for a wait whose words change as it goes on: says
-// is called when a stop's note is written ("the OpenCL driver PATH to
-// answer when asked for a queue on device 0 (NAME)", what the probe's
-// child was last asked), and must not block. A stop in the wait for the
-// devices' listing (the probe's child's 10 s) said "run exceeded 5s"
-// alone. done is idempotent.
-func WaitingFor(says func() string) (done func()) { return mark(wait{says: says}) }
+// WaitingFor is WaitingPast for a wait whose words change as it goes on:
+// says is called when a stop's note is written ("the OpenCL driver PATH
+// to answer when asked for a queue on device 0 (NAME)", what the probe's
+// child was last asked), and must not block; the note names it once it
+// has waited past. A stop in the wait for the devices' listing (the probe
+// child's 10 s) said "run exceeded 5s" alone. done is idempotent.
+func WaitingFor(says func() string, past time.Duration) (done func()) {
+	return mark(wait{says: says, named: time.Now().Add(past)})
+}
 
 // WaitingPast is Waiting for a call that a stop finds in flight in a
 // healthy run as well (a launch's wait, some milliseconds): WaitingNote

@@ -29,11 +29,14 @@ func TestWaitingNote(t *testing.T) {
 }
 
 // TestWaitingFor: a wait whose words change as it goes on (the probe's
-// child's steps) is named in the words it has when the note is written;
-// done twice is done once.
+// child's steps) is named in the words it has when the note is written,
+// once past its time (a later one not yet past is not named); done twice
+// is done once.
 func TestWaitingFor(t *testing.T) {
 	asked := "its devices"
-	done := WaitingFor(func() string { return "the OpenCL driver /a.so to answer when asked for " + asked })
+	soon := WaitingFor(func() string { return "a wait not past its time" }, time.Hour)
+	defer soon()
+	done := WaitingFor(func() string { return "the OpenCL driver /a.so to answer when asked for " + asked }, 0)
 	asked = "a queue on device 0 (X)"
 	const want = "gpusim: note: stopped while waiting for the OpenCL driver /a.so to answer when asked for a queue on device 0 (X), which a stop cannot cut short: it was left to end with the process\n"
 	if got := WaitingNote(); got != want {
