@@ -324,15 +324,19 @@ func TestCrashInProcess(t *testing.T) {
 	const listing = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + tail
 	const run = "run --device 0 --lanes 1e5 --steps 10"
 	const bench = "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none"
-	cases := []struct {
+	type crashCase struct {
 		fault string
 		warm  bool // a copy of warm, whose record holds; else an empty cache
 		line  string
 		want  string
 		hint  string
-	}{
+	}
+	cases := []crashCase{
 		{"crash:clBuildProgram", false, run, said + "to build the program for" + dev, work},
 		{"crash:clBuildProgram", false, "selftest", said + "to build the program for" + dev, work},
+		// A failed build's log (clGetProgramBuildInfo), asked on a
+		// goroutine of its own while the build's wait is marked.
+		{"fail:clBuildProgram,crash:clGetProgramBuildInfo", false, run, said + "for the log of the failed build for" + dev, work},
 		{"crash:clCreateProgramWithBinary", true, run, said + "to load the program for" + dev, work},
 		{"crash:clEnqueueNDRangeKernel", true, run, said + "to run the first launch on" + dev, work},
 		{"crash:clFinish", true, "run --engine opencl --lanes 1e5 --steps 10", said + "to run the first launch on" + dev, work},
@@ -374,7 +378,8 @@ func TestCrashInProcess(t *testing.T) {
 	}
 	// The crash loading the cached program left its loading mark: the next
 	// start discards the entry, builds the source and runs.
-	again := runSetUpCase(setUpCase{line: run}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + caches[2]}))
+	load := slices.IndexFunc(cases, func(c crashCase) bool { return c.fault == "crash:clCreateProgramWithBinary" })
+	again := runSetUpCase(setUpCase{line: run}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + caches[load]}))
 	if again.code != 0 || !strings.Contains(again.stderr, "discarded, rebuilt from source") {
 		t.Errorf("the start after the crash loading the program: exit status %d, stderr %q: want exit 0 and the note that the entry was discarded", again.code, again.stderr)
 	}

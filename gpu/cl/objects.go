@@ -245,12 +245,16 @@ var buildLogWait = 10 * time.Second
 // call is left to go on. p is released once the log came, in the
 // background: a release the driver does not answer holds nothing up.
 // While it waits, a stop's note names it (interrupt.Waiting), where the
-// call was unbounded and a stop named the build.
+// call was unbounded and a stop named the build, and a driver's crash in
+// it is named so (Crashing).
 func failedBuildLog(p *Program, dev *Device) (log string, ok bool) {
-	defer interrupt.Waiting("the OpenCL driver to answer when asked for the log of the failed build for " + deviceLabel(dev))()
+	what := "answer when asked for the log of the failed build for " + deviceLabel(dev)
+	defer interrupt.Waiting("the OpenCL driver to " + what)()
 	got := make(chan string, 1)
 	go func() {
+		crashed := Crashing(Asked(what), CrashWork)
 		l, _ := p.BuildLog()
+		crashed()
 		got <- l
 		p.Release()
 	}()
