@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -69,6 +72,9 @@ func CheckPython(ctx context.Context, path string) error {
 	// printing its arguments, printed: it passed, and failed the baseline
 	// after the engines ran.
 	const token = "gpusim-numpy-ok"
+	if why := pythonFileFault(path); why != "" {
+		return fmt.Errorf("%q cannot import numpy: %s", path, why)
+	}
 	out, err := probePython(ctx, path, "import numpy; print('"+token[:len(token)-2]+"' + '"+token[len(token)-2:]+"')", true)
 	var pe *probeTimeoutError
 	if errors.As(err, &pe) {
@@ -93,6 +99,37 @@ func CheckPython(ctx context.Context, path string) error {
 		why = l
 	}
 	return fmt.Errorf("%q cannot import numpy: %s", path, why)
+}
+
+// pythonFileFault says why the interpreter path names cannot be started
+// at all, before it is tried: a name with a folder in it (./py,
+// /usr/bin/python3) that is no file, a folder, not a regular file or not
+// executable, and a bare name (python3) that $PATH does not hold. ""
+// where it can be tried, or where the file cannot be looked at (the
+// probe says why then). The probe's own errors were Go's: a folder read
+// "fork/exec /etc: permission denied", a bare name "exec: "py":
+// executable file not found in $PATH".
+func pythonFileFault(path string) string {
+	if !strings.ContainsAny(path, "/"+string(filepath.Separator)) {
+		if _, err := exec.LookPath(path); errors.Is(err, exec.ErrNotFound) {
+			return "there is no such command in $PATH"
+		}
+		return ""
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "there is no such file"
+	case err != nil:
+		return ""
+	case fi.IsDir():
+		return "it is a folder, not a Python"
+	case !fi.Mode().IsRegular():
+		return "it is not a regular file, not a Python"
+	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o111 == 0:
+		return "it is not executable"
+	}
+	return ""
 }
 
 // WorkloadList describes c's workloads for help texts: "500k x 10 and 500k x 100".

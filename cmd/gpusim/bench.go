@@ -482,7 +482,7 @@ func checkPythonFlag(c *cli.Context, cfg bench.Config) error {
 		if c.Context.Err() != nil {
 			return context.Cause(c.Context)
 		}
-		return paramErr("python", "%v", err)
+		return paramErr("python", "%v (valid: %s)", err, pythonValid)
 	}
 	return nil
 }
@@ -596,7 +596,7 @@ func benchFlagError(c *cli.Context) error {
 	// the interpreter's check said it could not import numpy instead.
 	if py := c.String("python"); py != "" && nameValue(c, "baseline") != "none" {
 		if err := bench.CheckPython(c.Context, py); err != nil {
-			return paramErr("python", "%v", err)
+			return paramErr("python", "%v (valid: %s)", err, pythonValid)
 		}
 	}
 	return nil
@@ -983,6 +983,9 @@ func missingCause(err error) string {
 	return err.Error()
 }
 
+// pythonValid is what --python takes, as its refusals write it.
+const pythonValid = "the path of a python3 with numpy, such as python3 or /usr/bin/python3"
+
 // readBaseline reads --baseline and --python into cfg.
 func readBaseline(c *cli.Context, cfg *bench.Config) error {
 	switch b := nameValue(c, "baseline"); b {
@@ -993,7 +996,7 @@ func readBaseline(c *cli.Context, cfg *bench.Config) error {
 		return paramErr("baseline", "unknown baseline %q%s (valid: python, none)", c.String("baseline"), suggest.Value(b, "python", "none"))
 	}
 	if c.IsSet("python") && isBlank(c.String("python")) {
-		return blankValue("python", c.String("python"), "the path of a python3 with numpy, such as python3 or /usr/bin/python3", "")
+		return blankValue("python", c.String("python"), pythonValid, "")
 	}
 	if py := c.String("python"); py != "" {
 		cfg.PythonPath = py // with --baseline none, refused by benchCombinations
