@@ -98,15 +98,28 @@ func IsCacheRoom(err error) bool {
 // that then fails for the same reason adds no note of its own. A cache
 // folder with a file in its way was named twice, in the engine's note and
 // in "cache: not written".
+//
+// Loads that failed for that cause before it was said (the self-test's
+// program is looked for before the engine's note) have their notes
+// dropped: "cache: open DIR/programs/...: permission denied" followed the
+// note once for each program loaded first.
 func CacheFaultSaid(err error) {
 	if err != nil {
 		faultSaid.Store(err.Error())
 		var errno syscall.Errno
 		if errors.As(err, &errno) {
 			faultErrno.Store(errno)
+			cacheNotes.Drop(func(n string) bool {
+				e, ok := loadFaults.Load(n)
+				return ok && e == errno
+			})
 		}
 	}
 }
+
+// loadFaults maps the note of each load that failed (cacheLoadSum) to its
+// system error, for CacheFaultSaid to drop those of the cause it records.
+var loadFaults sync.Map
 
 // faultSaidFor reports whether err, a write's in the cache, has the cause
 // that CacheFaultSaid recorded as said: the same text, or the same system
@@ -230,8 +243,17 @@ func cacheLoadSum(kind, key string) (data []byte, checksum string) {
 			// its note says to remove it.
 			return nil, ""
 		}
-		if _, said := rebuildSaid.Load(path); !said && !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.ELOOP) {
-			cacheNotes.Add("cache: %v", err)
+		// Nor is one whose cause the engine's note said already
+		// (CacheFaultSaid): a cache folder this user cannot search, or
+		// a name too long, read "cache: open DIR/programs/...:
+		// permission denied" once for each program after that note.
+		if _, said := rebuildSaid.Load(path); !said && !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.ELOOP) && !faultSaidFor(err) {
+			note := fmt.Sprintf("cache: %v", err)
+			cacheNotes.Add("%s", note)
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				loadFaults.Store(note, errno)
+			}
 		}
 		return nil, ""
 	}

@@ -1,9 +1,11 @@
 package gpu
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gpusim/gpusim/internal/testenv"
@@ -41,5 +43,54 @@ func TestCacheWritableProgramsReadOnly(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(programs); len(ents) != 0 {
 		t.Errorf("CacheWritable left %d files in %s", len(ents), programs)
+	}
+}
+
+// TestCacheLoadFaultSaid: a load that fails for the cause the engine's note
+// said (CacheFaultSaid: the folder cannot keep programs) adds no note of
+// its own. A cache folder this user cannot search (HOME=/nonexistent, as
+// for nobody) or a name too long read "cache: open DIR/programs/...:
+// permission denied" (or "file name too long") once for each program after
+// "every start compiles it, as gpusim's cache folder cannot keep it", the
+// loads before that note too. A load that fails for another cause is
+// still a note.
+func TestCacheLoadFaultSaid(t *testing.T) {
+	forgetCacheNotes(t)
+	said, errno := faultSaid.Load(), faultErrno.Load()
+	t.Cleanup(func() {
+		if said == nil {
+			said = ""
+		}
+		if errno == nil {
+			errno = syscall.Errno(0)
+		}
+		faultSaid.Store(said)
+		faultErrno.Store(errno)
+	})
+	// A name too long fails the same way for root, whom a folder's mode
+	// does not stop.
+	dir := filepath.Join(t.TempDir(), strings.Repeat("x", 300))
+	t.Setenv(EnvCacheDir, dir)
+	werr := CacheWritable()
+	if !errors.Is(werr, syscall.ENAMETOOLONG) {
+		t.Fatalf("CacheWritable of a folder of a 300-byte name: %v, want ENAMETOOLONG", werr)
+	}
+	// A load before the note (the self-test's program is looked for
+	// first) and loads after it.
+	cacheLoad("programs", strings.Repeat("01", 32))
+	CacheFaultSaid(werr)
+	for _, key := range []string{strings.Repeat("ab", 32), strings.Repeat("cd", 32)} {
+		if b := cacheLoad("programs", key); b != nil {
+			t.Fatalf("load from %s gave %d bytes", dir, len(b))
+		}
+	}
+	if n := CacheNotes(); len(n) != 0 {
+		t.Errorf("the loads noted %q after the engine's note said why the cache cannot keep programs", n)
+	}
+	faultSaid.Store("")
+	faultErrno.Store(syscall.Errno(0))
+	cacheLoad("programs", strings.Repeat("ef", 32))
+	if n := CacheNotes(); len(n) != 1 || !strings.Contains(n[0], "file name too long") {
+		t.Errorf("notes %q, want the load's, its cause unsaid", n)
 	}
 }
