@@ -121,6 +121,9 @@ func pythonFileFault(path string) string {
 	case errors.Is(err, fs.ErrNotExist):
 		return "there is no such file"
 	case err != nil:
+		if d := atomicfile.NonFolderOnPath(path); d != "" {
+			return fmt.Sprintf("%q is not a folder", d) // "fork/exec a.txt/py: not a directory"
+		}
 		return ""
 	case fi.IsDir():
 		return "it is a folder, not a Python"
@@ -189,7 +192,11 @@ func CheckDoc(path string) error {
 	if err != nil {
 		// With what the flag takes, as every refusal of a value says
 		// its valid range or form.
-		return fmt.Errorf("cannot read %q: %v (want a Markdown file of at most %d MiB with one %s line followed by one %s line)", path, errors.Unwrap(err), MaxDocBytes>>20, BeginMarker, EndMarker)
+		why := fmt.Sprint(errors.Unwrap(err)) // as %v wrote it
+		if d := atomicfile.NonFolderOnPath(path); d != "" {
+			why = fmt.Sprintf("%q is not a folder", d) // it read "not a directory"
+		}
+		return fmt.Errorf("cannot read %q: %s (want a Markdown file of at most %d MiB with one %s line followed by one %s line)", path, why, MaxDocBytes>>20, BeginMarker, EndMarker)
 	}
 	sec := findSection(string(b))
 	if sec.check() != nil {

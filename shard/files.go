@@ -85,6 +85,10 @@ func checkFile(f string) (fi fs.FileInfo, msg string, gone bool) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, msg + missingNote(f), true
 		}
+		if d := atomicfile.NonFolderOnPath(f); d != "" {
+			// It read ""a.txt/p.json": not a directory".
+			return nil, fmt.Sprintf("%q: %q is not a folder", f, d), false
+		}
 		return nil, msg, false
 	}
 	if fi.IsDir() {

@@ -1252,6 +1252,10 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 			// make "charts": file exists".
 			return nil, paramErr("plot", "cannot make %q: it is a link to %q, which is not there", dir, link)
 		}
+		if d := atomicfile.NonFolderOnPath(filepath.Join(dir, "x")); d != "" {
+			// It read "cannot make "a.txt/charts": not a directory".
+			return nil, paramErr("plot", "cannot make %q: %q is not a folder", dir, d)
+		}
 		return nil, paramErr("plot", "cannot make %q: %v", dir, errors.Unwrap(err))
 	}
 	for _, name := range charts {

@@ -520,6 +520,10 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		err = pe.Err // the name is in the message already
 	}
+	if d := atomicfile.NonFolderOnPath(list); err != nil && list != "-" && d != "" {
+		// It read "--files-from: "a.txt/l.lst": not a directory".
+		return nil, paramErr("files-from", "%q: %q is not a folder", list, d)
+	}
 	if err != nil {
 		return nil, paramErr("files-from", "%q: %v", list, err)
 	}

@@ -23,3 +23,28 @@ func WorkdirGone(path string) bool {
 	_, err := os.Getwd()
 	return errors.Is(err, fs.ErrNotExist)
 }
+
+// NonFolderOnPath is the first of the folders path names on its way that
+// is there but is not a folder ("a.txt" of a.txt/p.json), or "" where
+// there is none. A path through such a file fails with ENOTDIR, "not a
+// directory", which names neither the part of the path at fault nor the
+// file it found there.
+func NonFolderOnPath(path string) string {
+	var dirs []string
+	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
+		dirs = append(dirs, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		st, err := os.Stat(dirs[i])
+		if err != nil {
+			return ""
+		}
+		if !st.IsDir() {
+			return dirs[i]
+		}
+	}
+	return ""
+}
