@@ -531,7 +531,15 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		// /dev/zero was read until memory ran out.
 		return nil, paramErr("files-from", "%q: over %d MiB, more than a list of part files", list, maxListBytes>>20)
 	}
-	return parseFileList(list, data)
+	files, err := parseFileList(list, data)
+	if list == "-" && errors.Is(err, errNoNames) && isDevNull(stdin) {
+		// A closed stdin (<&-), which Go's runtime replaces with
+		// /dev/null, or one redirected from it (a batch script's job
+		// with no input): it read ""-" names no part files", as an
+		// empty list does.
+		return nil, &noNamesError{paramErr("files-from", `"-" names no part files: standard input is /dev/null (closed, <&-, or redirected from it), not a list; pipe the list in: printf '%%s\n' part-*.json | gpusim merge --files-from -`)}
+	}
+	return files, err
 }
 
 // parseFileList splits a --files-from list's data into the names it

@@ -40,6 +40,21 @@ func closedAtStart(f *os.File) bool {
 	return true
 }
 
+// isDevNull reports whether r, the process's stdin, is /dev/null: a stdin
+// closed at the start (Go's runtime opens /dev/null in its place) or
+// redirected from it, which holds no list for merge --files-from -.
+func isDevNull(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	var st, null unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &st) != nil || unix.Stat(os.DevNull, &null) != nil {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFCHR && null.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == null.Rdev
+}
+
 // outputStart is where what this process writes to f begins in its file,
 // and whether a failed write can be undone by cutting the file back to it:
 // f a regular file written at its end, by O_APPEND (a shell's >>) or at an

@@ -3,9 +3,11 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +74,29 @@ func TestStdoutNameQuoted(t *testing.T) {
 		if got != want {
 			t.Errorf("stdoutName(%q) = %s, want %s", path, got, want)
 		}
+	}
+}
+
+// TestFilesFromDevNull: merge --files-from - with stdin closed (<&-, which
+// Go's runtime replaces with /dev/null) or redirected from /dev/null says
+// so, and how to pipe the list in: it read ""-" names no part files", as
+// an empty list does, which it still reads for an empty pipe.
+func TestFilesFromDevNull(t *testing.T) {
+	for _, flag := range []int{os.O_RDONLY, os.O_RDWR} {
+		null, err := os.OpenFile(os.DevNull, flag, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr strings.Builder
+		code := runContext(context.Background(), []string{"merge", "--files-from", "-"}, null, &stdout, &stderr)
+		null.Close()
+		const want = `gpusim: error: --files-from: "-" names no part files: standard input is /dev/null (closed, <&-, or redirected from it), not a list; pipe the list in: printf '%s\n' part-*.json | gpusim merge --files-from -` + "\n"
+		if code != exitUsage || stdout.String() != "" || stderr.String() != want {
+			t.Errorf("stdin /dev/null (flags %#x): exit %d, stdout %q, stderr %q; want 2 and %q", flag, code, stdout.String(), stderr.String(), want)
+		}
+	}
+	code, _, stderr := run(context.Background(), "merge", "--files-from", "-")
+	if code != exitUsage || !strings.HasSuffix(stderr, `"-" names no part files (one a line, or NUL-separated as find -print0 writes them)`+"\n") {
+		t.Errorf("an empty stdin: exit %d, stderr %q", code, stderr)
 	}
 }
