@@ -250,16 +250,17 @@ func TestStopFaultingDriver(t *testing.T) {
 			// A copy: the subtests run at once, and an append to env would
 			// write them all into its spare capacity (each case took another's
 			// cache and fault in CI).
-			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault})
+			hung := filepath.Join(t.TempDir(), "hung")
+			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault, "FAKECL_HUNG=" + hung})
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			kill := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+			kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
 			defer kill.Stop()
 			if c.sig != 0 {
-				time.Sleep(2 * time.Second) // in the driver's call
+				awaitHung(t, cmd, hung) // in the driver's call
 				if err := cmd.Process.Signal(c.sig); err != nil {
 					t.Fatal(err)
 				}
@@ -456,16 +457,17 @@ func TestStopProbeChild(t *testing.T) {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
-			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=" + c.fault})
+			hung := filepath.Join(t.TempDir(), "hung")
+			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=" + c.fault, "FAKECL_HUNG=" + hung})
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			kill := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+			kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
 			defer kill.Stop()
 			if c.sig != 0 {
-				time.Sleep(3 * time.Second) // in the child's 10 s
+				awaitHung(t, cmd, hung) // in the child's 10 s
 				if err := cmd.Process.Signal(c.sig); err != nil {
 					t.Fatal(err)
 				}
@@ -519,4 +521,25 @@ func TestHangReleasingContext(t *testing.T) {
 	case r.took > 30*time.Second:
 		t.Errorf("took %v, want the 10 s wait", r.took)
 	}
+}
+
+// awaitHung waits until the fake driver made the file hung (FAKECL_HUNG)
+// as its call began to hang, and then 1.5 s more, past the first second in
+// which some waits are not named (interrupt.WaitingPast, the listing's):
+// a stop sent after a fixed sleep came before the call on a loaded machine
+// (TestStopFaultingDriver's build cases read "gpusim: terminated" alone at
+// a load of 17 to 27). Past 30 s it kills cmd and fails the test.
+func awaitHung(t *testing.T, cmd *exec.Cmd, hung string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(hung); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("the driver's call did not begin to hang within 30 s (no %s)", hung)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond)
 }

@@ -37,6 +37,18 @@ static void *real(const char *name) {
 	return f;
 }
 
+/* hung makes the file FAKECL_HUNG names, where it is set, as a call
+ * begins to hang: a test waits for it before it stops the process, so
+ * that the stop comes inside the hung call however loaded the machine. */
+static void hung(void) {
+	const char *m = getenv("FAKECL_HUNG");
+	if (m == NULL || *m == 0)
+		return;
+	FILE *f = fopen(m, "w");
+	if (f != NULL)
+		fclose(f);
+}
+
 /* fault hangs or faults where an entry of FAKECL_FAULT (HOW:NAME,
  * comma-separated) names how and name; it returns 1 where the call is to
  * fail (fail:NAME), else 0. */
@@ -48,9 +60,11 @@ static int fault(const char *name) {
 		size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
 		const char *at = memchr(s, ':', len);
 		if (at != NULL && (size_t)(s + len - (at + 1)) == n && strncmp(at + 1, name, n) == 0) {
-			if (strncmp(s, "hang:", 5) == 0)
+			if (strncmp(s, "hang:", 5) == 0) {
+				hung();
 				for (;;)
 					pause();
+			}
 			if (strncmp(s, "crash:", 6) == 0)
 				*(volatile uint32_t *)(uintptr_t)8 = 0;
 			if (strncmp(s, "abort:", 6) == 0)
