@@ -22,6 +22,7 @@ import (
 // (ulimit -u), the address space (ulimit -v) and the stack (ulimit -s);
 // files_ulimit.txtar runs the open-file limit (ulimit -n) for real.
 func TestArgsBeforeLimits(t *testing.T) {
+	keepExits(t)
 	oldFree, oldSelf, oldStack := threadsFree, threadsSelf, threadStack
 	oldShort, oldLeast, oldArenas, oldStacks, oldFit := shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs
 	defer func() {
@@ -134,6 +135,7 @@ func TestArgsBeforeLimits(t *testing.T) {
 // (ulimit -u) are refused first; help and version, which run nothing,
 // are not refused. cpu_ulimit.txtar runs a real ulimit -t.
 func TestArgsBeforeCPULimit(t *testing.T) {
+	keepExits(t)
 	oldWatch, oldFree, oldSelf, oldShort := watchCPU, threadsFree, threadsSelf, shortOfRoom
 	defer func() { watchCPU, threadsFree, threadsSelf, shortOfRoom = oldWatch, oldFree, oldSelf, oldShort }()
 	shortOfRoom = func() (uint64, uint64, uint64, bool) { return 0, 0, 0, false }

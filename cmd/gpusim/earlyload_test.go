@@ -3,8 +3,6 @@ package main
 import (
 	"io"
 	"testing"
-
-	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // TestOpensDevice: the runs whose driver Run loads before it reads the
@@ -49,13 +47,8 @@ func TestOpensDevice(t *testing.T) {
 // check weighs the threads the process runs.
 func TestStartDevicesEarly(t *testing.T) {
 	was, wasFree, wasEarly := startDevices, threadsFree, earlyDevices
-	// Run sets the process's forced exits, which a later test's signal
-	// to itself (TestNotifyContext) would take: put back as they were.
-	exitLater, exitNow := interrupt.ExitLater, interrupt.ExitNow
-	t.Cleanup(func() {
-		startDevices, threadsFree, earlyDevices = was, wasFree, wasEarly
-		interrupt.ExitLater, interrupt.ExitNow = exitLater, exitNow
-	})
+	keepExits(t)
+	t.Cleanup(func() { startDevices, threadsFree, earlyDevices = was, wasFree, wasEarly })
 	earlyDevices = true
 	started := 0
 	startDevices = func() { started++ }

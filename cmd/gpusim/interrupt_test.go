@@ -1110,6 +1110,11 @@ func lastLine(s string) string {
 // exits 130. (That a second SIGINT then kills the process the default way
 // cannot be tested in-process.)
 func TestNotifyContext(t *testing.T) {
+	// Its SIGINT to the test binary would end it through forced exits an
+	// earlier test left set (exit status 130, no test named).
+	if interrupt.ExitNow != nil || interrupt.ExitLater != nil {
+		t.Fatal("an earlier test left the forced exits set (interrupt.ExitNow, ExitLater): a Run in-process without keepExits")
+	}
 	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	testenv.SignalSelf(t, ctx, syscall.SIGINT)

@@ -154,6 +154,7 @@ func cpuDevice(t *testing.T) (index, units int, ds []gpu.DeviceDesc) {
 // device taken for a GPU"); TestCPUDeviceFloor failed so in a whole run
 // of the package.
 func TestListingAfterRun(t *testing.T) {
+	keepExits(t)
 	c, units, _ := cpuDevice(t)
 	if code := Run([]string{"version"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 		t.Fatalf("version: exit %d", code)

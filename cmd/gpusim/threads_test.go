@@ -17,6 +17,7 @@ import (
 // pthread_create failed: 11", a page of Go's trace). Version still
 // answers.
 func TestThreadsShort(t *testing.T) {
+	keepExits(t)
 	oldFree, oldSelf := threadsFree, threadsSelf
 	defer func() { threadsFree, threadsSelf = oldFree, oldSelf }()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))

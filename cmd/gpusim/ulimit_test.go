@@ -26,6 +26,7 @@ import (
 // (sysmem.FitProcs): with one per CPU it aborted in pthread_create as the
 // workers started. Version and help still answer.
 func TestAddressSpaceShort(t *testing.T) {
+	keepExits(t)
 	oldShort, oldLeast, oldArenas, oldStacks, oldFit := shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs
 	defer func() {
 		shortOfRoom, leastRunRoom, arenaStartRoom, stackStartRoom, fitProcs = oldShort, oldLeast, oldArenas, oldStacks, oldFit
@@ -94,6 +95,7 @@ func TestAddressSpaceShort(t *testing.T) {
 // answers under an address-space limit that refuses the command's work,
 // as version and help do: it printed before the refusal came in.
 func TestAddressSpaceShortHelp(t *testing.T) {
+	keepExits(t)
 	old := shortOfRoom
 	defer func() { shortOfRoom = old }()
 	shortOfRoom = func() (limit, mapped, need uint64, short bool) {
@@ -114,6 +116,7 @@ func TestAddressSpaceShortHelp(t *testing.T) {
 // workers named 23, which the next start (1.17 GB available where 1.2 GB
 // was needed) refused, naming 22 (CI, 0a440af).
 func TestDailyWorkersThatFit(t *testing.T) {
+	keepExits(t)
 	old := availableMemory
 	defer func() { availableMemory = old }()
 	const lanes, steps = 26 * 1024, 10000
@@ -149,6 +152,7 @@ func TestDailyWorkersThatFit(t *testing.T) {
 // 1.2e8 lanes with --out and --daily on 700 workers under a 600 MB cgroup
 // limit passed both checks, each alone, and were killed out of memory.
 func TestDailyBesideOut(t *testing.T) {
+	keepExits(t)
 	old := availableMemory
 	defer func() { availableMemory = old }()
 	const lanes, steps = 1 << 20, 50
