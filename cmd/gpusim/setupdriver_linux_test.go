@@ -246,29 +246,12 @@ func TestStopFaultingDriver(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
 			// A copy: the subtests run at once, and an append to env would
 			// write them all into its spare capacity (each case took another's
 			// cache and fault in CI).
-			hung := filepath.Join(t.TempDir(), "hung")
-			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault, "FAKECL_HUNG=" + hung})
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
-			defer kill.Stop()
-			if c.sig != 0 {
-				awaitHung(t, cmd, hung) // in the driver's call
-				if err := cmd.Process.Signal(c.sig); err != nil {
-					t.Fatal(err)
-				}
-			}
-			_ = cmd.Wait()
-			got := stderr.String()
+			code, got := stopInHang(t, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault}), c.line, c.sig)
 			_, step, _ := strings.Cut(got, note)
-			if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.HasPrefix(step, c.want+" device 0 (") || !strings.HasSuffix(got, cut+c.last) {
+			if code != c.code || !strings.HasPrefix(step, c.want+" device 0 (") || !strings.HasSuffix(got, cut+c.last) {
 				t.Errorf("exit status %d, stderr %q: want %d, the note that it waited for the driver to %s device 0, and last %q", code, got, c.code, c.want, c.last)
 			}
 		})
@@ -456,26 +439,9 @@ func TestStopProbeChild(t *testing.T) {
 	} {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
-			hung := filepath.Join(t.TempDir(), "hung")
-			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=" + c.fault, "FAKECL_HUNG=" + hung})
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
-			defer kill.Stop()
-			if c.sig != 0 {
-				awaitHung(t, cmd, hung) // in the child's 10 s
-				if err := cmd.Process.Signal(c.sig); err != nil {
-					t.Fatal(err)
-				}
-			}
-			_ = cmd.Wait()
-			got := stderr.String()
+			code, got := stopInHang(t, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=" + c.fault}), c.line, c.sig)
 			_, asked, _ := strings.Cut(got, note)
-			if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.HasPrefix(asked, c.asked) || !strings.HasSuffix(got, cut+c.last) {
+			if code != c.code || !strings.HasPrefix(asked, c.asked) || !strings.HasSuffix(got, cut+c.last) {
 				t.Errorf("exit status %d, stderr %q: want %d, the note %q%s...%q, and last %q", code, got, c.code, note, c.asked, cut, c.last)
 			}
 		})
@@ -521,6 +487,34 @@ func TestHangReleasingContext(t *testing.T) {
 	case r.took > 30*time.Second:
 		t.Errorf("took %v, want the 10 s wait", r.took)
 	}
+}
+
+// stopInHang runs gpusim with the command line line and env, and, where
+// sig is not 0, sends it sig once the fake driver's call has begun to hang
+// (awaitHung); past 40 s it kills it. It returns the exit status and
+// stderr.
+func stopInHang(t *testing.T, env []string, line string, sig syscall.Signal) (code int, stderr string) {
+	t.Helper()
+	cmd := exec.Command("gpusim", strings.Fields(line)...)
+	hung := filepath.Join(t.TempDir(), "hung")
+	cmd.Env = slices.Concat(env, []string{"FAKECL_HUNG=" + hung})
+	var errs strings.Builder
+	cmd.Stderr = &errs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
+	defer kill.Stop()
+	if sig != 0 {
+		awaitHung(t, cmd, hung)
+		if err := cmd.Process.Signal(sig); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatal(err)
+		}
+	}
+	_ = cmd.Wait()
+	return cmd.ProcessState.ExitCode(), errs.String()
 }
 
 // awaitHung waits until the fake driver made the file hung (FAKECL_HUNG)

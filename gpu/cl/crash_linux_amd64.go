@@ -53,7 +53,7 @@ func armCrash() {
 			if !rtSigaction(s, nil, &old) || old.handler <= 1 || old.flags&saSiginfo == 0 {
 				continue
 			}
-			name := sigAbbrev(s)
+			name := signalName(s)
 			sigNames[s].p, sigNames[s].n = &[]byte(name)[0], uintptr(len(name))
 			goHandlers[s] = uintptr(old.handler)
 			act := old
@@ -93,23 +93,6 @@ func rearmCrash() {
 
 // saSiginfo is SA_SIGINFO: a handler of three arguments.
 const saSiginfo = 0x4
-
-// sigAbbrev is the signal's name: SIGSEGV.
-func sigAbbrev(s syscall.Signal) string {
-	switch s {
-	case syscall.SIGSEGV:
-		return "SIGSEGV"
-	case syscall.SIGBUS:
-		return "SIGBUS"
-	case syscall.SIGILL:
-		return "SIGILL"
-	case syscall.SIGFPE:
-		return "SIGFPE"
-	case syscall.SIGABRT:
-		return "SIGABRT"
-	}
-	return "signal " + strconv.Itoa(int(s))
-}
 
 // textMapping finds the executable mapping of /proc/self/maps that holds
 // pc: [lo, hi).
