@@ -125,7 +125,7 @@ func checkSetUpCases(t *testing.T, warm string, env []string, cases []setUpCase)
 	t.Helper()
 	const hangHint = "\ngpusim: hint: a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
 	const startHint = "\ngpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
-	const crashHint = "\ngpusim: hint: a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same), and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
+	const crashHint = "\ngpusim: hint: a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so"
 	results := make([]setUpResult, len(cases))
 	// The crashes first, all at once, then the hangs, all at once: a
 	// crash must reach its verdict within the 10 s wait, which 16
@@ -303,8 +303,8 @@ func TestCrashInProcess(t *testing.T) {
 	said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked "
 	const dev = " device 0 ("
 	const tail = "GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)\n"
-	const work = "gpusim: hint: a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same), and " + tail
-	const setUp = "gpusim: hint: a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same), and " + tail
+	const work = "gpusim: hint: a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same): " + tail
+	const setUp = "gpusim: hint: a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + tail
 	const listing = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + tail
 	const run = "run --device 0 --lanes 1e5 --steps 10"
 	const bench = "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none"

@@ -45,8 +45,8 @@ const (
 // of a crash in no marked call.
 var crashHints = map[CrashStep]string{
 	CrashListing: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + crashAnyHint,
-	CrashSetUp:   "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same), and " + crashAnyHint,
-	CrashWork:    "a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same), and " + crashAnyHint,
+	CrashSetUp:   "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + crashAnyHint,
+	CrashWork:    "a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same): " + crashAnyHint,
 }
 
 const crashAnyHint = EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"

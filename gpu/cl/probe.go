@@ -569,14 +569,15 @@ func probeDeath(report, how string) error {
 	if strings.HasPrefix(how, "exit status") {
 		verb = "ended the process"
 	}
-	hint := "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too"
+	remedy := EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"
+	hint := "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + remedy
 	if setUp {
 		// clinfo -l, which lists the devices, does not crash there.
-		hint = "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same)"
+		hint = "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + remedy
 	}
 	return &UnavailableError{Kind: ErrCrashed,
 		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for %s", lib, verb, how, asked),
-		Hint:  hint + ", and " + EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"}
+		Hint:  hint}
 }
 
 // vendorCode is a range of code [start, end) that the opening of an ICD
