@@ -367,7 +367,11 @@ func filesShort(extra uint64, what string) *envError {
 		under = fmt.Sprintf("under the %d needed: the %d a command may need at once and the %d %s", need, filesNeed, extra, what)
 	}
 	want := (limit - free + need + 63) / 64 * 64
-	return &envError{name: "ulimit -n", msg: fmt.Sprintf("the open-file limit (ulimit -n %d) leaves %d descriptors free, %s: raise it to ulimit -n %d or more", limit, free, under, want)}
+	descriptors := "descriptors"
+	if free == 1 {
+		descriptors = "descriptor" // "leaves 1 descriptors free" under ulimit -n 6
+	}
+	return &envError{name: "ulimit -n", msg: fmt.Sprintf("the open-file limit (ulimit -n %d) leaves %d %s free, %s: raise it to ulimit -n %d or more", limit, free, descriptors, under, want)}
 }
 
 // runsWork reports whether args name a command that runs work: not
