@@ -380,7 +380,9 @@ func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who stri
 }
 
 // crashNote is the note for an entry that crashedLoading found; who is the
-// process, what says what became of the entry.
+// process, what says what became of the entry. The mark covers the load
+// and the first launch (a crash in either leaves it), so the note names
+// both: it named the load alone after a crash in the first launch.
 func crashNote(who, what string) string {
-	return fmt.Sprintf("cache: %s ended while it loaded the compiled program from the cache, which may have crashed it: %s", who, what)
+	return fmt.Sprintf("cache: %s ended while it loaded the compiled program from the cache or ran its first launch, which may have crashed it: %s", who, what)
 }

@@ -644,7 +644,7 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {
 			cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
-			rebuildCauses.Store(path, "its cached one was discarded, as a process ended while it loaded it")
+			rebuildCauses.Store(path, "its cached one was discarded, as a process ended while it loaded it or ran its first launch")
 		}
 		return nil, "", nil, false
 	}

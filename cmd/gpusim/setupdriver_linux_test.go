@@ -367,6 +367,14 @@ func TestCrashInProcess(t *testing.T) {
 	if again.code != 0 || !strings.Contains(again.stderr, "discarded, rebuilt from source") {
 		t.Errorf("the start after the crash loading the program: exit status %d, stderr %q: want exit 0 and the note that the entry was discarded", again.code, again.stderr)
 	}
+	// A crash in the first launch leaves the same mark: the note names
+	// the launch too, where it said the process ended while it loaded.
+	launch := slices.IndexFunc(cases, func(c crashCase) bool { return c.fault == "crash:clEnqueueNDRangeKernel" && c.line == run })
+	after := runSetUpCase(setUpCase{line: run}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + caches[launch]}))
+	const launched = " ended while it loaded the compiled program from the cache or ran its first launch, which may have crashed it: discarded, rebuilt from source"
+	if after.code != 0 || !strings.Contains(after.stderr, launched) || !strings.Contains(after.stderr, "as a process ended while it loaded it or ran its first launch") {
+		t.Errorf("the start after the crash in the first launch: exit status %d, stderr %q: want exit 0 and the notes that name the first launch", after.code, after.stderr)
+	}
 }
 
 // TestHangReleasingEveryCommand: every command that releases a device's
