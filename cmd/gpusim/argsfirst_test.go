@@ -65,6 +65,19 @@ func TestArgsBeforeLimits(t *testing.T) {
 		{[]string{"run", "--device", "0", "--engine", "nosuch"}, `gpusim: error: --engine: unknown engine "nosuch"`},
 		{[]string{"run", "--device", "9", "--out", "x.bad"}, `gpusim: error: --out: unknown extension ".bad"`},
 		{[]string{"bench", "--engines", "opencl:9,bogus"}, `gpusim: error: --engines: unknown engine "bogus"`},
+		// bench's output flags and its flags' combinations: they were
+		// checked after the pass, and refused for the limit.
+		{[]string{"bench", "--plot-format", "gif", "--plot", "charts"}, `gpusim: error: --plot-format: unknown chart format "gif" (valid: png, svg, or png,svg)`},
+		{[]string{"bench", "--plot-format", "png,"}, `gpusim: error: --plot-format: invalid value "png,": entry 2 of 2 is empty (valid: png, svg, or png,svg)`},
+		{[]string{"bench", "--plot-format", "png"}, "gpusim: error: --plot-format: needs --plot DIR, the folder the charts go to"},
+		{[]string{"bench", "--plot", " "}, `gpusim: error: --plot: invalid value " "`},
+		{[]string{"bench", "--update-doc", "-"}, "gpusim: error: --update-doc: "},
+		{[]string{"bench", "--html", "r.txt"}, `gpusim: error: --html: unknown extension ".txt" (valid: .html, .htm)`},
+		{[]string{"bench", "--html", "r.html", "--update-doc", "r.html"}, `gpusim: error: --update-doc: "r.html" is also the file of --html`},
+		{[]string{"bench", "--no-scaling", "--workers", "2"}, "gpusim: error: --workers: contradicts --no-scaling, "},
+		{[]string{"bench", "--no-sweep", "--sweep", "1k"}, "gpusim: error: --no-sweep: contradicts --sweep (give one of them)"},
+		{[]string{"bench", "--baseline", "none", "--python", "python3"}, "gpusim: error: --python: contradicts --baseline none, "},
+		{[]string{"bench", "--engines", "nosuch", "--no-sweep", "--sweep-reps", "2"}, `gpusim: error: --engines: unknown engine "nosuch"`},
 	}
 	limits := []struct {
 		name string

@@ -149,6 +149,7 @@ type benchOptions struct {
 	files                runfiles.Files // --html's, created before the benchmark
 	madeDirs             []string       // the folders checkPlotDir made, deepest first
 	plotFormats          []string
+	charts               []string // --plot's file names, none without it
 	quiet                bool
 	stdout               io.Writer // where the report goes, for checkBenchRoom
 	// stopped lets one report of a stop be written (armSnapshot): nil
@@ -513,6 +514,22 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 	if err := cfg.Validate(); err != nil {
 		return cfg, benchOptions{}, err
 	}
+	// Every flag's form and their combinations before argsChecked, which
+	// ends argsRefused's pass: under ulimit -n 12, bench --plot-format png
+	// (no --plot) and --no-scaling --workers 2 were refused for the limit,
+	// not the flags (TestBenchArgsBeforeLimit).
+	if opts, err = newBenchOptions(c, &cfg); err != nil {
+		return cfg, opts, err
+	}
+	if err := benchCombinations(c); err != nil {
+		if argsOnly(c.Context) { // no engine or interpreter starts in it
+			return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), err)
+		}
+		if ferr := benchFlagError(c); ferr != nil {
+			return cfg, benchOptions{}, ferr
+		}
+		return cfg, benchOptions{}, err
+	}
 	if err := argsChecked(c.Context); err != nil {
 		return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), err)
 	}
@@ -524,15 +541,7 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 			break
 		}
 	}
-	if opts, err = newBenchOptions(c, &cfg); err != nil {
-		return cfg, opts, err
-	}
-	if err := benchCombinations(c); err != nil {
-		opts.files.Abort()
-		removeEmpty(opts.madeDirs)
-		if ferr := benchFlagError(c); ferr != nil {
-			return cfg, benchOptions{}, ferr
-		}
+	if err := opts.prepare(); err != nil {
 		return cfg, benchOptions{}, err
 	}
 	// Before any output is written or engine started; which Python runs,
@@ -1038,55 +1047,22 @@ func benchCombinations(c *cli.Context) error {
 }
 
 // newBenchOptions reads and checks what bench writes: --format, --plot,
-// --plot-format and --update-doc (cfg says which charts there will be).
+// --plot-format, --update-doc and --html (cfg says which charts there will
+// be), their names alone: it reads no file and makes none, as it runs in
+// argsRefused's pass (prepare makes and reads them).
 func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err error) {
 	opts = benchOptions{plotDir: c.String("plot"), doc: c.String("update-doc"), quiet: c.Bool("quiet"), stdout: c.App.Writer}
 	if err := checkBenchOutputNames(c); err != nil {
 		return opts, err
 	}
-	defer func() {
-		if err != nil {
-			removeEmpty(opts.madeDirs) // a later check failed
-		}
-	}()
 	if opts.format, err = checkFormat(c, bench.Formats...); err != nil {
 		return opts, err
 	}
-	list := c.String("plot-format")
-	if nameValue(c, "plot-format") == "" {
-		return opts, emptyName(c, "plot-format", "a chart format", "png, svg, or png,svg")
+	if opts.plotFormats, err = plotFormats(c); err != nil {
+		return opts, err
 	}
-	i, entries := 0, strings.Count(list, ",")+1
-	for f := range strings.SplitSeq(list, ",") {
-		typed := f
-		i++
-		if f = strings.TrimSpace(f); f == "" {
-			// As --engines and the count lists name an empty entry:
-			// png, read `unknown chart format ""`.
-			return opts, paramErr("plot-format", "invalid value %q: entry %d of %d is empty (valid: png, svg, or png,svg)", list, i, entries)
-		} else if f != "png" && f != "svg" {
-			// Quoted as typed, a list of one entry whole: --plot-format
-			// ' ' read `unknown chart format ""`.
-			if !strings.Contains(list, ",") {
-				typed = list
-			}
-			return opts, paramErr("plot-format", "unknown chart format %q%s (valid: png, svg, or png,svg)", typed, suggest.Value(f, "png", "svg"))
-		}
-		if !slices.Contains(opts.plotFormats, f) {
-			opts.plotFormats = append(opts.plotFormats, f)
-		}
-	}
-	var charts []string
 	if opts.plotDir != "" {
-		charts = bench.ChartFiles(cfg, opts.plotFormats)
-		if opts.madeDirs, err = checkPlotDir(opts.plotDir, charts); err != nil {
-			return opts, err
-		}
-	}
-	if opts.doc != "" {
-		if err := bench.CheckDoc(opts.doc); err != nil {
-			return opts, paramErr("update-doc", "%v", err)
-		}
+		opts.charts = bench.ChartFiles(cfg, opts.plotFormats)
 	}
 	opts.html = c.String("html")
 	if err := checkHTMLName(opts.html); err != nil {
@@ -1110,19 +1086,69 @@ func newBenchOptions(c *cli.Context, cfg *bench.Config) (opts benchOptions, err 
 			}
 		}
 	}
-	for _, name := range charts {
+	for _, name := range opts.charts {
 		if err := checkStdio(c, "plot", filepath.Join(opts.plotDir, name)); err != nil {
 			return opts, err
 		}
 	}
-	if err := runfiles.CheckLinkFormat(runfiles.Path{Flag: "html", Path: opts.html}); err != nil {
-		return opts, err
+	return opts, runfiles.CheckLinkFormat(runfiles.Path{Flag: "html", Path: opts.html})
+}
+
+// plotFormats reads --plot-format: each of png and svg once, in the order
+// given.
+func plotFormats(c *cli.Context) ([]string, error) {
+	list := c.String("plot-format")
+	if nameValue(c, "plot-format") == "" {
+		return nil, emptyName(c, "plot-format", "a chart format", "png, svg, or png,svg")
+	}
+	var formats []string
+	i, entries := 0, strings.Count(list, ",")+1
+	for f := range strings.SplitSeq(list, ",") {
+		typed := f
+		i++
+		if f = strings.TrimSpace(f); f == "" {
+			// As --engines and the count lists name an empty entry:
+			// png, read `unknown chart format ""`.
+			return nil, paramErr("plot-format", "invalid value %q: entry %d of %d is empty (valid: png, svg, or png,svg)", list, i, entries)
+		} else if f != "png" && f != "svg" {
+			// Quoted as typed, a list of one entry whole: --plot-format
+			// ' ' read `unknown chart format ""`.
+			if !strings.Contains(list, ",") {
+				typed = list
+			}
+			return nil, paramErr("plot-format", "unknown chart format %q%s (valid: png, svg, or png,svg)", typed, suggest.Value(f, "png", "svg"))
+		}
+		if !slices.Contains(formats, f) {
+			formats = append(formats, f)
+		}
+	}
+	return formats, nil
+}
+
+// prepare makes --plot's folder (checkPlotDir), checks the document of
+// --update-doc and creates --html's file, after newBenchOptions and the
+// flags' combinations; where one fails, the folders it made are removed.
+func (opts *benchOptions) prepare() (err error) {
+	defer func() {
+		if err != nil {
+			removeEmpty(opts.madeDirs) // a later check failed
+		}
+	}()
+	if opts.plotDir != "" {
+		if opts.madeDirs, err = checkPlotDir(opts.plotDir, opts.charts); err != nil {
+			return err
+		}
+	}
+	if opts.doc != "" {
+		if err := bench.CheckDoc(opts.doc); err != nil {
+			return paramErr("update-doc", "%v", err)
+		}
 	}
 	// Last, as it creates a file: every check that can fail comes first.
 	if opts.html != "" {
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
 	}
-	return opts, err
+	return err
 }
 
 // checkBenchOutputNames refuses, before anything else of bench's outputs,
