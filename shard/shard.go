@@ -396,6 +396,45 @@ func Run(ctx context.Context, e sim.Engine, job *sim.Job, s Shard) (*sim.Result,
 	return e.Run(ctx, &j)
 }
 
+// Overridden is a note for a run given --shard i/N explicitly (s) in an
+// environment that gives another shard: the one --shard auto/N would run
+// (N s's count), or, where auto/N is refused (the environment says
+// another count), the one --shard auto would. s is what runs: the flag
+// wins over the variables, as auto's refusals advise ("give the shard as
+// --shard i/N"); GPUSIM_SHARD_INDEX=1 GPUSIM_SHARD_COUNT=2 with --shard
+// 0/2 ran shard 0/2 without a word of the 1/2 the variables say. It is ""
+// where the environment gives the same shard or none (no index variable,
+// or ones auto refuses, whose refusal says why). env looks up a variable
+// (os.Getenv).
+func Overridden(s Shard, env func(string) string) string {
+	auto := fmt.Sprintf("auto/%d", s.Count)
+	sh, err := fromAuto(auto, s.Count, env)
+	if err != nil {
+		if sh, err = fromAuto("auto", 0, env); err != nil {
+			return ""
+		}
+		auto = "auto"
+	}
+	if sh == s {
+		return ""
+	}
+	var vars []string
+	for _, name := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", EnvShardIndex} {
+		if v := strings.TrimSpace(env(name)); v != "" {
+			countVar := EnvShardCount
+			if name == "SLURM_ARRAY_TASK_ID" {
+				countVar = "SLURM_ARRAY_TASK_COUNT"
+			}
+			vars = append(vars, name+"="+v)
+			if n := strings.TrimSpace(env(countVar)); n != "" {
+				vars = append(vars, countVar+"="+n)
+			}
+			break
+		}
+	}
+	return fmt.Sprintf("--shard %s runs shard %s, not shard %s, which the environment gives (%s) to --shard %s: a shard given as i/N wins over the variables", s, s, sh, strings.Join(vars, ", "), auto)
+}
+
 // UnusedIndex is a note for a run without --shard in an environment where
 // --shard auto would find an index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX
 // or GPUSIM_SHARD_INDEX, in auto's order), or "" where none is set or the

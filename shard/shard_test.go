@@ -354,6 +354,42 @@ func TestUnusedIndex(t *testing.T) {
 	}
 }
 
+// TestOverridden: --shard i/N given where the environment gives another
+// shard runs i/N with a note naming the environment's shard and its
+// variables; where they agree, or give none auto takes, no note.
+// GPUSIM_SHARD_INDEX=1 GPUSIM_SHARD_COUNT=2 with --shard 0/2 ran shard 0
+// without a word.
+func TestOverridden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    Shard
+		env  map[string]string
+		want string // the note; "" for none
+	}{
+		{"gpusim's own", Shard{0, 2}, map[string]string{EnvShardIndex: "1", EnvShardCount: "2"},
+			"--shard 0/2 runs shard 0/2, not shard 1/2, which the environment gives (GPUSIM_SHARD_INDEX=1, GPUSIM_SHARD_COUNT=2) to --shard auto/2: a shard given as i/N wins over the variables"},
+		{"agree", Shard{1, 2}, map[string]string{EnvShardIndex: "1", EnvShardCount: "2"}, ""},
+		{"index alone", Shard{0, 2}, map[string]string{EnvShardIndex: " 1 "},
+			"--shard 0/2 runs shard 0/2, not shard 1/2, which the environment gives (GPUSIM_SHARD_INDEX=1) to --shard auto/2: a shard given as i/N wins over the variables"},
+		{"index alone agrees", Shard{1, 2}, map[string]string{EnvShardIndex: "1"}, ""},
+		{"another count", Shard{1, 2}, map[string]string{EnvShardIndex: "1", EnvShardCount: "4"},
+			"--shard 1/2 runs shard 1/2, not shard 1/4, which the environment gives (GPUSIM_SHARD_INDEX=1, GPUSIM_SHARD_COUNT=4) to --shard auto: "},
+		{"slurm", Shard{0, 4}, slurmFull("3", "1", "4", "1", "4"),
+			"not shard 2/4, which the environment gives (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=4) to --shard auto/4: "},
+		{"slurm agrees", Shard{2, 4}, slurmFull("3", "1", "4", "1", "4"), ""},
+		{"kubernetes", Shard{0, 16}, map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "16"}, "not shard 5/16, which the environment gives (JOB_COMPLETION_INDEX=5, GPUSIM_SHARD_COUNT=16)"},
+		{"none", Shard{0, 2}, map[string]string{}, ""},
+		{"not a shard", Shard{0, 2}, map[string]string{EnvShardIndex: "x"}, ""},
+		{"slurm one task re-run", Shard{5, 16}, slurmFull("5", "5", "5", "1", "1"), ""},
+		{"slurm re-run of two", Shard{3, 16}, slurmFull("3", "3", "4", "1", "2"), "not shard 0/2, which the environment gives (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=2) to --shard auto: "},
+	} {
+		got := Overridden(tc.s, envMap(tc.env))
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: Overridden(%v) = %q, want one with %q", tc.name, tc.s, got, tc.want)
+		}
+	}
+}
+
 // TestEnvForms: every form the environment's message names is read as a
 // count; they were lane counts (5000000, 2.5M), odd for a task id.
 func TestEnvForms(t *testing.T) {

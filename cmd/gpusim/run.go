@@ -531,7 +531,8 @@ func longTime(secs float64) string {
 
 // jobNotes says, once the engine is open and the job passed every check
 // that can refuse it, what the job's flags mean for its result: an array
-// task without --shard (shard.UnusedIndex), float32's precision at this many lanes, the histogram's range, the
+// task without --shard (shard.UnusedIndex) or with a --shard i/N the
+// environment's shard variables contradict (shard.Overridden), float32's precision at this many lanes, the histogram's range, the
 // flags auto's choice does not take (choice not nil: autoNotes) and
 // --paths' exact stream beside --math fast. Printed before the engine
 // opened, they preceded the refusal of a job that never ran (run --engine

@@ -30,8 +30,9 @@ func saveFlag() cli.Flag {
 type shardRun struct {
 	shard *shard.Shard // nil: the whole job
 	save  string       // the part file, or ""
-	// unused is shard.UnusedIndex's note where --shard is not given in
-	// an array task, or "".
+	// unused is a note on the environment's shard variables, or "":
+	// shard.UnusedIndex's where --shard is not given in an array task,
+	// shard.Overridden's where --shard i/N says another shard than they.
 	unused string
 }
 
@@ -64,6 +65,9 @@ func newShardRun(c *cli.Context, p sim.Params) (*shardRun, error) {
 			return nil, err
 		}
 		sr.shard = &s
+		if !strings.HasPrefix(strings.TrimSpace(c.String("shard")), "auto") {
+			sr.unused = shard.Overridden(s, os.Getenv)
+		}
 	} else {
 		sr.unused = shard.UnusedIndex(os.Getenv)
 	}
