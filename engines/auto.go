@@ -1513,7 +1513,9 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			continue
 		}
 		if !full {
-			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%.3g ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, dc.Ns)
+			// The cost as every time per lane-step is written
+			// (count.Sig3): it read "(3.02e+04 ns per lane-step)".
+			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%s ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, count.Sig3(dc.Ns))
 		}
 		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, Program: f, cost: dc})
 		measured[d.model()] = len(c.Devices) - 1

@@ -21,6 +21,7 @@ import (
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -392,6 +393,34 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 	}
 	if want := fmt.Sprintf("now that it is started (a later run pays its %.3g s of start-up too), simd at", c.Devices[0].Startup); !strings.Contains(ch.Reason, want) {
 		t.Errorf("reason %q, want it to say %q", ch.Reason, want)
+	}
+}
+
+// TestCalibrateTooSlowNote: a device too slow to measure within
+// deviceMeasureBudget (a simulator, 30 us a lane-step) gets a note that
+// says so, its cost per lane-step written as every time per lane-step is
+// (count.Sig3): it read "(3e+04 ns per lane-step)", and no test reached it.
+func TestCalibrateTooSlowNote(t *testing.T) {
+	shift := shiftedClock(t)
+	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) {
+		return &shiftedEngine{timedEngine{fixed: 0.001, perLaneStep: 30e-6}, shift}, nil
+	}}
+	p := sim.Default()
+	p.Lanes, p.Steps = 1e7, 100
+	var notes []string
+	o := Options{Params: p, Note: func(n string) { notes = append(notes, n) }}
+	c, e, _, err := calibrate(context.Background(), dev, []Device{{Index: 0, Label: "fake device", GPU: true}}, o, cpu.SIMD{}, 1e9, span{}) // a GPU: timed by the wall clock, which its runs move
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	if len(c.Devices) != 1 {
+		t.Fatalf("calibrated devices %+v; want the one", c.Devices)
+	}
+	ns := c.Devices[0].cost.Ns
+	want := fmt.Sprintf("fake fake device is too slow to measure within 0.5 s: costed from a pilot run (%s ns per lane-step)", count.Sig3(ns))
+	if len(notes) != 1 || notes[0] != want || strings.Contains(notes[0], "e+") || ns < 1000 {
+		t.Errorf("notes %q (cost %g ns a lane-step); want one, %q, no e notation", notes, ns, want)
 	}
 }
 
