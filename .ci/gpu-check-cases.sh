@@ -437,7 +437,7 @@ stand_in_jobs() { # OUT: the stand-in's sleeping jobs of the check writing OUT
 	return 0
 }
 signalled() {
-	local name=$1 sig=$2 target=$3 want=$4 stopped=$5 pid rc=0 i left
+	local name=$1 sig=$2 target=$3 want=$4 stopped=$5 pid rc=0 i left s
 	shift 5
 	rm -rf "$W/$name"
 	# shellcheck disable=SC2086
@@ -447,7 +447,10 @@ signalled() {
 	for i in $(seq 600); do [ -n "$(stand_in_jobs "$W/$name")" ] && break; sleep 0.1; done
 	[ -n "$(stand_in_jobs "$W/$name")" ] || fail "$name: no job started: $(tail -5 "$W/$name.log")"
 	[ -z "${PAUSE:-}" ] || kill -STOP "$pid"
-	if [ "$target" = group ]; then kill -"$sig" -- -"$pid"; else kill -"$sig" "$pid"; fi
+	# SIGNAL may be several, A+B+...: sent one after the other, at once.
+	for s in ${sig//+/ }; do
+		if [ "$target" = group ]; then kill -"$s" -- -"$pid"; else kill -"$s" "$pid"; fi
+	done
 	if [ -n "${PAUSE:-}" ]; then
 		for i in $(seq 40); do grep -q '^\[[0-9]*s\] digest k1: ' "$W/$name/gpu-check.log" && break; sleep 0.1; done
 		# ... and, where it was, until k2's job sleeps (the check went on).
@@ -485,6 +488,15 @@ signalled int-group INT group 130 SIGINT
 # ... and so does SIGQUIT (Ctrl-\), which such a check started with
 # ignored too: it ran on, its job ended by SIGQUIT and its digest failed.
 signalled quit-group QUIT group 131 SIGQUIT
+# Stop signals sent together stop the check by the highest-numbered of
+# them (SIGTERM 15, SIGQUIT 3, SIGINT 2), whatever their order, with a
+# whole JSON: bash 5.2 drops the pending trap of SIGINT that comes with
+# SIGQUIT or SIGTERM, and ran the first trap of others, so that SIGINT then
+# SIGQUIT stopped the check with 130, SIGQUIT then SIGINT with 131.
+signalled int-quit INT+QUIT pid 131 SIGQUIT
+signalled quit-int QUIT+INT pid 131 SIGQUIT
+signalled int-quit-term INT+QUIT+TERM pid 143 SIGTERM
+signalled term-quit-int TERM+QUIT+INT pid 143 SIGTERM
 # ... where the supervisor does not run for seconds after the signal (a
 # slow machine): the check waits for its answer. It waited 2 s, then
 # logged k1's digest as failed and started k2.

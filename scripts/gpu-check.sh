@@ -31,7 +31,7 @@
 #       SIGKILL) keeps what it measured. SIGTERM, SIGINT, SIGQUIT or SIGHUP
 #       to the script's process stops the gpusim job under way within 2 s,
 #       writes "stopped_by" (e.g. "SIGTERM") and exits 128 + the signal's
-#       number; SIGINT and SIGQUIT too where it was started with & from a
+#       number (of several sent together, the highest-numbered); SIGINT and SIGQUIT too where it was started with & from a
 #       script (both ignored: it starts itself again with their default
 #       action, by env --default-signal, perl or python3), but not SIGHUP
 #       under nohup; a gpusim job stopped by one of them ends the check too
@@ -224,27 +224,60 @@ watchdog() {
 	end_check "$mark" "$out" "$t0" "supervisor killed" "its supervisor (pid $$) was killed, which stopped the check"
 	exit 0
 }
+# stop_sig: the signal the supervisor stops by, from SIGS, the stop signals
+# it has seen (by their traps, or by the status of a wait they cut short):
+# the highest-numbered (TERM 15, QUIT 3, INT 2, HUP 1), into SIG and NUM.
+# bash 5.2 drops the pending trap of a lower signal that comes with a
+# higher one (SIGINT's with SIGQUIT's or SIGTERM's), and ran the first trap
+# of several otherwise: SIGINT and SIGQUIT sent together stopped the check
+# with 130 or 131 by their order, and a wait cut short by a dropped trap's
+# signal read as the worker's status.
+stop_sig() {
+	case " $SIGS " in
+	*" TERM "*) SIG=TERM NUM=15 ;;
+	*" QUIT "*) SIG=QUIT NUM=3 ;;
+	*" INT "*) SIG=INT NUM=2 ;;
+	*) SIG=HUP NUM=1 ;;
+	esac
+}
+# alive PID: whether PID runs and is not a zombie (a child not yet waited for).
+alive() {
+	local st
+	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
 # supervise: runs the worker; does not return. A worker that exits 129,
 # 130, 131 or 143 without a stop signal here had its job stopped by SIGHUP,
 # SIGINT, SIGQUIT or SIGTERM (limit), or was itself: the check ends, and
-# "stopped_by" says so ("SIGINT to its job").
+# "stopped_by" says so ("SIGINT to its job"). Stop signals that come
+# together stop it by the highest-numbered (stop_sig), each seen either by
+# its trap or by the status (128 + its number) of the wait it cut short
+# while the worker runs on; the traps stay set for 0.2 s after the first,
+# to see those that come with it.
 supervise() {
-	local mark worker dog rc sig="" num t0 out ign why text
+	local mark worker dog rc num t0 out ign why text p
+	SIGS=""
 	unignore_stops
 	ign="$(ignored 2 && echo INT) $(ignored 3 && echo QUIT) $(ignored 1 && echo HUP)"
 	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
 	watchdog "$mark" "$out" "$t0" &
 	dog=$!
-	trap 'sig=TERM' TERM
-	trap 'sig=INT' INT
-	trap 'sig=HUP' HUP
-	trap 'sig=QUIT' QUIT
+	trap 'SIGS+=" TERM"' TERM
+	trap 'SIGS+=" INT"' INT
+	trap 'SIGS+=" HUP"' HUP
+	trap 'SIGS+=" QUIT"' QUIT
 	env "$mark" GPU_CHECK_SIGIGN="$ign" "$BASH" "$SELF" run <&0 &
 	worker=$!
-	while [ -z "$sig" ]; do
+	while [ -z "$SIGS" ]; do
 		wait "$worker"
 		rc=$?
-		[ -n "$sig" ] && break
+		[ -n "$SIGS" ] && break
+		if [ "$rc" -gt 128 ] && alive "$worker"; then
+			# A wait cut short by a signal whose trap did not run.
+			case $((rc - 128)) in 1) SIGS=HUP ;; 2) SIGS=INT ;; 3) SIGS=QUIT ;; 15) SIGS=TERM ;; *) continue ;; esac
+			break
+		fi
 		case $rc in
 		129) num=1 why="SIGHUP to its job" ;;
 		130) num=2 why="SIGINT to its job" ;;
@@ -255,11 +288,18 @@ supervise() {
 		text="${why% to its job} stopped the job under way (or the check's worker), not sent to the check's process (pid $$)"
 		break
 	done
-	# A second signal while it ends the check is not a trap to run.
+	if [ -n "$SIGS" ]; then
+		# The signals that come with the first: a wait on a short sleep,
+		# which a trap cuts short (the traps only set SIGS).
+		sleep 0.2 &
+		p=$!
+		while alive "$p"; do wait "$p"; done
+	fi
+	# A later signal while it ends the check is not a trap to run.
 	trap '' TERM INT HUP QUIT
-	if [ -n "$sig" ]; then
-		why=SIG$sig text="stopped by SIG$sig"
-		case $sig in TERM) num=15 ;; INT) num=2 ;; QUIT) num=3 ;; *) num=1 ;; esac
+	if [ -n "$SIGS" ]; then
+		stop_sig
+		num=$NUM why=SIG$SIG text="stopped by SIG$SIG"
 	fi
 	end_check "$mark" "$out" "$t0" "$why" "$text"
 	kill -KILL "$dog" 2>/dev/null
