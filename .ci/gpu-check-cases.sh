@@ -581,4 +581,27 @@ for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
 [ -z "$left" ] || fail "job-child: a job's child ran on after the check: $left"
 grep -q '"k1(cut)"' "$W/job-child/gpu-check.json" || fail "job-child: k1 was not cut: $(head -c 400 "$W/job-child/gpu-check.json")"
 echo "gpu-check-cases: job-child: a job cut at its limit takes its children with it"
+# The budget is a hard bound: a job that ignores its --timeout and
+# SIGTERM, with a child that ignores SIGTERM too, is ended, and the check
+# with it, within GPU_CHECK_BUDGET. gpusim got --timeout B (what the budget
+# left k1), timeout(1) B + 2 s and SIGKILL 5 s after, and what the job left
+# 5 s more after its SIGTERM: 12 s past B, which the budget's reserve of 5 s
+# did not cover (20 s of a budget of 12 here).
+cat >"$W/deaf-gpusim" <<EOS
+#!/bin/sh
+case " \$* " in *" run "*" --lanes 1 --steps 0 "*) trap '' TERM; sleep 302 & exec sleep 102 ;; esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/deaf-gpusim"
+t=$(date +%s%3N)
+check deaf-job 0 GPUSIM="$W/deaf-gpusim" GPU_CHECK_BUDGET=12
+t=$(($(date +%s%3N) - t))
+left=$(for e in $(grep -lsx "OUT=$W/deaf-job" --null-data /proc/[0-9]*/environ); do
+	case "$({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" in "sleep 302 " | "sleep 102 ") echo "${e%/environ}" ;; esac
+done)
+for p in $left; do kill -KILL "${p#/proc/}" 2>/dev/null || true; done
+[ -z "$left" ] && [ "$t" -le 12000 ] &&
+	[ "$(field "$W/deaf-job/gpu-check.json" '"k1(cut)" in d["skipped"], d["finished"], d["elapsed_s"] <= d["budget_s"] == 12')" = "(True, True, True)" ] ||
+	fail "deaf-job: $t ms for a budget of 12 s, left running: ${left:-nothing}: $(field "$W/deaf-job/gpu-check.json" 'd["skipped"], d["elapsed_s"]')"
+echo "gpu-check-cases: deaf-job: a job deaf to SIGTERM ends within the budget ($t ms of 12 s)"
 echo "gpu-check-cases: ok"

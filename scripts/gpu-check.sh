@@ -45,7 +45,7 @@
 # Environment (all optional):
 #   OUT               result folder (default ./gpu-check-out)
 #   GPUSIM            gpusim binary (default: DIR/gpusim-linux-amd64, bin/gpusim)
-#   GPU_CHECK_BUDGET  seconds for the whole run (default 450; 8 minutes is the
+#   GPU_CHECK_BUDGET  seconds for the whole run, a hard bound (default 450; 8 minutes is the
 #                     limit of a device loan; in the full check, while the
 #                     jobs are timed, what the CPU benches will take, measured
 #                     on a tenth of their jobs, is kept for them; in either
@@ -256,18 +256,19 @@ alive() {
 # while the worker runs on; the traps stay set for 0.2 s after the first,
 # to see those that come with it.
 supervise() {
-	local mark worker dog rc num t0 out ign why text p
+	local mark worker dog rc num t0 t0ms out ign why text p
 	SIGS=""
 	unignore_stops
 	ign="$(ignored 2 && echo INT) $(ignored 3 && echo QUIT) $(ignored 1 && echo HUP)"
-	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0=$(date +%s) out=${OUT:-$PWD/gpu-check-out}
+	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0ms=$(date +%s%3N) out=${OUT:-$PWD/gpu-check-out}
+	t0=$((t0ms / 1000))
 	watchdog "$mark" "$out" "$t0" &
 	dog=$!
 	trap 'SIGS+=" TERM"' TERM
 	trap 'SIGS+=" INT"' INT
 	trap 'SIGS+=" HUP"' HUP
 	trap 'SIGS+=" QUIT"' QUIT
-	env "$mark" GPU_CHECK_SIGIGN="$ign" "$BASH" "$SELF" run <&0 &
+	env "$mark" GPU_CHECK_SIGIGN="$ign" GPU_CHECK_T0_MS="$t0ms" "$BASH" "$SELF" run <&0 &
 	worker=$!
 	while [ -z "$SIGS" ]; do
 		wait "$worker"
@@ -309,7 +310,11 @@ supervise() {
 # parent); any other run is the supervisor.
 [ "${GPU_CHECK_RUN:-}" != "" ] && [ "${GPU_CHECK_RUN%%.*}" = "$PPID" ] || supervise
 
-T0=$(date +%s)
+# T0_MS: the supervisor's start, in ms since the epoch, from which the
+# budget counts; T0 in whole seconds.
+T0_MS=${GPU_CHECK_T0_MS:-}
+[[ $T0_MS =~ ^[0-9]{13,}$ ]] || T0_MS=$(date +%s%3N)
+T0=$((T0_MS / 1000))
 # Bad input before any work, exit 2. OUT is the one folder that reaches
 # whoever runs the check on a lent machine: one that cannot be written lost
 # the whole report after every step had run.
@@ -335,6 +340,9 @@ twice=$(tr , '\n' <<<"${GPU_CHECK_DEVICE:-}" | sed 's/^0*\([0-9]\)/\1/' | sort |
 [[ $BUDGET =~ ^[0-9]+$ ]] && [ "$((10#$BUDGET))" -ge 1 ] && [ "$((10#$BUDGET))" -le 86400 ] ||
 	bad "GPU_CHECK_BUDGET=$BUDGET: want whole seconds, 1 to 86400"
 BUDGET=$((10#$BUDGET))
+# END_MS: when every job, and what it left running, has ended: 1 s before
+# the budget's end, for the lines that follow the last (limit, hard).
+END_MS=$((T0_MS + BUDGET * 1000 - 1000))
 # The OpenCL library the caller set, the one way tried: its failure leads
 # the error, where the NVIDIA driver's absence did.
 USER_CL_LIB=${GPUSIM_OPENCL_LIBRARY:-}
@@ -364,19 +372,46 @@ budget() {
 	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
 }
-# limit SECS CMD...: CMD under timeout --foreground, SECS then 5 s to end
-# after SIGTERM, marked GPU_CHECK_JOB=PID.N in its environment, which its
-# children inherit; what is left of it is ended when it returns. Its status.
-# gpu-check.json is saved first with RUNNING, the step's name, which the
-# caller sets, as "running": a check stopped or killed during the job says
-# which step it was in; RUNNING is cleared when the job returns.
+# hard SECS: CAP, the seconds (to the ms) a job may run before SIGTERM,
+# and GRACE, the whole seconds (1 to 5) it then has before SIGKILL and what
+# it left running has after its SIGTERM (reap), so that CAP + 2 GRACE ends
+# by END_MS: SECS where that fits, else less, the grace shrunk first. False
+# where under 0.1 s would be left. A job that ignored SIGTERM (and its own
+# --timeout) took SECS + 5 s, and what it left 5 s more: past the budget.
+hard() {
+	local want=$(($1 * 1000)) avail cap
+	avail=$((END_MS - $(date +%s%3N)))
+	GRACE=5
+	if [ $((want + 2 * GRACE * 1000)) -gt "$avail" ]; then
+		GRACE=$(((avail - want) / 2000))
+		[ "$GRACE" -gt 5 ] && GRACE=5
+		[ "$GRACE" -lt 1 ] && GRACE=1
+	fi
+	cap=$((avail - 2 * GRACE * 1000))
+	[ "$cap" -gt "$want" ] && cap=$want
+	[ "$cap" -ge 100 ] || return 1
+	CAP=$((cap / 1000)).$(printf %03d $((cap % 1000)))
+}
+# limit SECS CMD...: CMD under timeout --foreground, SECS (or less: hard)
+# then GRACE s to end after SIGTERM, marked GPU_CHECK_JOB=PID.N in its
+# environment, which its children inherit; what is left of it is ended
+# when it returns, within GRACE s. Its status; 124 without running it where
+# the budget has no time left for it (hard). gpu-check.json is saved first
+# with RUNNING, the step's name, which the caller sets, as "running": a
+# check stopped or killed during the job says which step it was in;
+# RUNNING is cleared when the job returns.
 JOB_N=0
 limit() {
 	local secs=$1 rc tag
 	shift
 	JOB_N=$((JOB_N + 1)) tag=GPU_CHECK_JOB=$$.$JOB_N
 	save
-	env "$tag" timeout --foreground --kill-after=5 "$secs" "$@"
+	if ! hard "$secs"; then
+		log "no time left in the budget to start ${RUNNING:-a job}"
+		RUNNING=""
+		return 124
+	fi
+	env "$tag" timeout --foreground --kill-after="$GRACE" "$CAP" "$@"
 	rc=$?
 	# A job ended by a stop signal (SIGHUP, SIGINT, SIGQUIT, SIGTERM: 129,
 	# 130, 131, 143) was stopped from outside, most often with the whole
@@ -389,33 +424,45 @@ limit() {
 	# stop signal to the process group reaches the supervisor in the same
 	# kill(2) as the job, so before the job ends and this process exits.
 	case $rc in 129 | 130 | 131 | 143)
-		reap "$tag"
+		reap "$tag" "$GRACE"
 		exit "$rc"
 		;;
 	esac
 	RUNNING=""
-	reap "$tag"
+	reap "$tag" "$GRACE"
 	return $rc
 }
 # marked TAG: the processes whose environment holds TAG (/proc's environ is
 # readable for one's own processes only, which these are).
 marked() { grep -lsxz -- "$1" /proc/[0-9]*/environ | sed 's|^/proc/||; s|/environ$||'; }
-# reap TAG: SIGTERM to the processes marked TAG, SIGKILL to those left 5 s on.
+# reap TAG SECS: SIGTERM to the processes marked TAG, SIGKILL to those left
+# SECS s on, by the clock (a count of pauses of 0.1 s ran longer: each
+# starts a sleep).
 reap() {
-	local pids i
+	local pids end
 	pids=$(marked "$1")
 	[ -n "$pids" ] || return 0
+	end=$(($(date +%s%3N) + $2 * 1000))
 	log "ending what the job left running: $(echo $pids)"
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
-	for i in $(seq 50); do
+	while [ "$(date +%s%3N)" -lt "$end" ]; do
 		pids=$(marked "$1")
 		[ -n "$pids" ] || return 0
 		sleep 0.1
 	done
+	pids=$(marked "$1")
 	# shellcheck disable=SC2086
-	kill -KILL $pids 2>/dev/null
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
 	return 0
+}
+# bounded SECS CMD...: CMD under timeout(1), as limit bounds it (hard) but
+# unmarked, for the short calls that make no job (nvidia-smi, gpusim
+# version); 124 without running it where no time is left.
+bounded() {
+	hard "$1" || return 124
+	shift
+	timeout -k "$GRACE" "$CAP" "$@"
 }
 jstr() {
 	local s
@@ -570,14 +617,17 @@ SMI_OUT="" SMI_STATE=ok GPU_NAME="" DRIVER=""
 if ! command -v nvidia-smi >/dev/null 2>&1; then
 	SMI_STATE="not found on PATH"
 else
-	SMI_OUT=$(timeout -k 2 "$SMI_TIMEOUT" nvidia-smi 2>&1)
+	# Its limit here, where the $(...) below cannot set it: what the
+	# budget leaves, at most SMI_TIMEOUT (bounded).
+	hard "$SMI_TIMEOUT" && smi_s=$CAP || smi_s=0
+	SMI_OUT=$(bounded "$SMI_TIMEOUT" nvidia-smi 2>&1)
 	rc=$?
 	case $rc in
 	0) ;;
-	124 | 137) SMI_STATE="timed out after ${SMI_TIMEOUT}s" ;;
+	124 | 137) SMI_STATE="timed out after ${smi_s%.000}s" ;;
 	*) SMI_STATE="failed (exit $rc): $(head -n 1 <<<"$SMI_OUT")" ;;
 	esac
-	if [ "$SMI_STATE" = ok ] && q=$(timeout -k 2 "$SMI_TIMEOUT" nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null); then
+	if [ "$SMI_STATE" = ok ] && q=$(bounded "$SMI_TIMEOUT" nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null); then
 		q=$(head -n 1 <<<"$q")
 		GPU_NAME=${q%, *} DRIVER=${q##*, }
 	fi
@@ -639,12 +689,12 @@ if [ ! -x "$GPUSIM" ]; then
 		notgpusim "it is not executable, nor an ELF binary that lost its execute bit"
 	cp "$GPUSIM" "$WORK/gpusim" && chmod +x "$WORK/gpusim" && log "gpusim: $GPUSIM is not executable; running a copy, $WORK/gpusim" && GPUSIM=$WORK/gpusim
 fi
-GPUSIM_VERSION=$("$GPUSIM" version 2>/dev/null)
+GPUSIM_VERSION=$(bounded 10 "$GPUSIM" version 2>/dev/null)
 log "gpusim: $GPUSIM_NAMED ($GPUSIM_VERSION)"
 # A binary that is not gpusim (/bin/true) ran every step, and the error
 # blamed the NVIDIA driver.
 if [[ $GPUSIM_VERSION != gpusim\ * ]]; then
-	why=$("$GPUSIM" version 2>&1 | head -c 300)
+	why=$(bounded 10 "$GPUSIM" version 2>&1 | head -c 300)
 	notgpusim "its 'version' printed ${why:-nothing}"
 fi
 # The bundle as prepare made it: its commit and files' hashes, against
@@ -665,7 +715,7 @@ elif [ -e "$SELF_DIR/gpusim-linux-amd64" ]; then
 fi
 # The engine flag: --engine, or --backend before the rename.
 EFLAG=--engine
-"$GPUSIM" run --help 2>&1 | grep -q -- '--engine ' || EFLAG=--backend
+bounded 10 "$GPUSIM" run --help 2>&1 | grep -q -- '--engine ' || EFLAG=--backend
 
 # ------------------------------------------------------------ OpenCL
 # NVIDIA's driver ships libnvidia-opencl.so.1 (in a container sometimes only
