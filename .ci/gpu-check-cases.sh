@@ -227,6 +227,38 @@ j=$W/loaded/gpu-check.json
 	[[ $(field "$j" 'd["skipped_why"]["cpu-bench-parallel"]') =~ ^'not run: about '[0-9.]+' s (its job 2 s on 1 worker, '[0-9.e-]+' s on '$n', measured now; times '[0-9.]+': the simd bench took '[0-9.]+' s where about '[0-9.]+' s were expected); the budget had '[0-9]+' s left, '[0-9]+' s for it'$ ]] ||
 	fail "loaded: exit $rc, the parallel bench $([ -e "$W/loaded-parallel-ran" ] && echo ran || echo "did not run"): $(field "$j" 'd["ok"], d["skipped_why"], d["elapsed_s"]' | head -c 900)"
 echo "gpu-check-cases: loaded: the parallel bench not run for simd's load, with why"
+# ... but a bench of under 5 s raises no load, however much longer than
+# expected it took: its time is mostly its processes' start (the small
+# check's simd bench took 0.5 to 1.3 s where 0.3 s were expected, on a
+# machine no more loaded). The stand-in's tenths take 0.002 s (simd) and
+# 0.2 s (parallel) over the workers; its simd bench sleeps 2 s first (some
+# 0.2 s expected: 10 times that or more), and its parallel bench, some 16 s
+# expected on 2 cores (28 s on 16), would not fit at simd's load.
+cat >"$W/short-gpusim" <<EOS
+#!/bin/sh
+case " \$* " in
+*" run --engine "[sp][ia][mr]*" --workers "*)
+	w=\$(echo " \$* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
+	case " \$* " in *" simd "*) t=0.002 ;; *) t=0.2 ;; esac
+	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "\$(awk -v w="\$w" -v t="\$t" 'BEGIN { printf "%.5f", t / w }')"
+	exit 0 ;;
+*" bench "*"--engines simd "*) sleep 2 ;;
+*" bench "*"--engines parallel "*) touch "$W/short-parallel-ran" ;;
+esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/short-gpusim"
+rc=0
+env GPUSIM="$W/short-gpusim" OUT="$W/short" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=120 bash "$REPO/scripts/gpu-check.sh" >"$W/short.log" 2>&1 || rc=$?
+j=$W/short/gpu-check.json
+# The parallel bench's estimate, 4 runs at each of 1..n workers and 4 on
+# n, of 2 s on 1 worker: its measure alone, not multiplied.
+e=$(awk -v n="$n" 'BEGIN { e = 1 / n; for (w = 1; w <= n; w++) e += 1 / w; printf "%.1f", 4 * 2 * e }')
+[ "$rc" -eq 0 ] && [ -e "$W/short-parallel-ran" ] &&
+	[ "$(field "$j" 'd["ok"], d["skipped"], [(s["engine"], s["ok"]) for s in d["cpu_scaling"]], 2 <= d["cpu_scaling"][0]["seconds"] < 5')" = "(True, [], [('simd', True), ('parallel', True)], True)" ] &&
+	grep -q "^\[[0-9]*s\] scaling parallel over workers [0-9,]*: exit 0 in [0-9.]*s (about $e s expected), " "$W/short/gpu-check.log" ||
+	fail "short: exit $rc, the parallel bench $([ -e "$W/short-parallel-ran" ] && echo ran || echo "did not run"), want about $e s expected: $(field "$j" 'd["skipped_why"], [(s["engine"], s["ok"], s["seconds"]) for s in d["cpu_scaling"]]' | head -c 600); $(grep 'scaling ' "$W/short/gpu-check.log")"
+echo "gpu-check-cases: short: a simd bench of $(field "$j" 'd["cpu_scaling"][0]["seconds"]') s raised no load for the parallel one"
 
 # A device list: valid JSON naming it (printf %d failed on "all").
 check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
