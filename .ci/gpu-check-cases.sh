@@ -141,7 +141,7 @@ check tiny-budget 3 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
 # of 30 s (so 1e9 x 100 would take some 300 s, past t3's cap); a 1e9 run
 # marks a file and sleeps.
 # While they are timed, the CPU benches keep the seconds they will take
-# here, from their engines' runs of a tenth of their jobs, at least 60 s:
+# here, from their engines' runs of a tenth of their jobs, at least 20 s:
 # the full check kept 60 s, sized for a quiet 16-core machine (a loaded
 # 2-core one cut the parallel bench at 37 s). The stand-in's tenths take
 # 0.5 s over the workers (a whole job 5 s on one worker, its bench 40 s on
@@ -185,13 +185,61 @@ j=$W/rated/gpu-check.json
 grep -q "^\[[0-9]*s\] wrote $j: ok=true (nothing failed), not complete: skipped t3 (not run: about 300 s at t2's rate (3 ns a lane-step in its kernel); .*), t3f (not run: about 300 s at t2f's rate" "$W/rated/gpu-check.log" ||
 	fail "rated: the summary line: $(grep 'wrote ' "$W/rated/gpu-check.log")"
 keep=$(awk -v n="$n" 'BEGIN { e = 1 / n; for (w = 1; w <= n; w++) e += 1 / w; k = int(1.5 * 4 * 5 * e + 3 + 0.999); print (k > 60 ? 60 : k) + (k > 150 ? 150 : k) }')
-grep -q '^\[[0-9]*s\] CPU benches: '"$keep"' s kept for them while the timed jobs run: simd [0-9]* s (about [0-9.]* s: its job 5 s on 1 worker, [0-9.e-]* s on '"$n"'), parallel [0-9]* s (' "$W/rated/gpu-check.log" ||
+grep -q '^\[[0-9]*s\] CPU benches: '"$keep"' s kept for them while t1 runs: simd [0-9]* s (about [0-9.]* s: its job 5 s on 1 worker, [0-9.e-]* s on '"$n"'), parallel [0-9]* s (' "$W/rated/gpu-check.log" ||
 	fail "rated: want $keep s kept for the CPU benches: $(grep 'CPU benches' "$W/rated/gpu-check.log")"
 # ... which t3 could not have: it had 177 s (250 less 60 and what ran before).
 case "$(field "$j" 'd["skipped_why"]["t3"]')" in *"; the budget had "*" s left, $keep s of them kept for the CPU benches, "*" s for it") ;;
 *) fail "rated: t3 did not leave $keep s for the CPU benches: $(field "$j" 'd["skipped_why"]["t3"]')" ;;
 esac
+# ... and the summary says so, and that it left no job out (t3 and t3f
+# would not fit without it either).
+[ "$(field "$j" '(lambda r: (r["kept_s"], [(e["engine"], e["note"]) for e in r["engines"]], sum(e["kept_s"] for e in r["engines"]), r["floor_applied"], r["left_out"]))(d["cpu_reserve"])')" = "($keep, [('simd', None), ('parallel', None)], $keep, False, [])" ] ||
+	fail "rated: cpu_reserve: $(field "$j" 'd["cpu_reserve"]')"
 echo "gpu-check-cases: rated: t2 before t3, and t3 and t3f not run for t2's rate, with why; $keep s kept for the CPU benches"
+
+# The reserve is measured again before each timed job where it can change
+# what the job may have (as each bench is before it starts): it was
+# measured once, before the first, at least 60 s, and a load that rose
+# during the timed jobs was not in it. The stand-in's tenths take 0.05 s
+# over the workers until its first timed job has run (a bench of 4 s on 2
+# cores: 9 s kept each, 20 s in all, the floor), 0.5 s after (40 s: 123 s
+# kept on 2 cores); its 5e6 x 100 jobs report a kernel of 5 s, so that t2
+# (1e8 x 100) would take some 100 s: its 120 s fit what the budget of 210 s
+# left with 60 s kept, not with 123 s. t2 is left out, and "cpu_reserve"
+# says so and why.
+cat >"$W/reserved-gpusim" <<EOS
+#!/bin/sh
+report() { # count digest kernel-seconds: the fields the check reads of gpusim's JSON report
+	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "\$1" "\$2"
+	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "\$3" "\$3"
+	exit 0
+}
+case " \$* " in
+*" run "*" --lanes 5e6 --steps 100"*) touch "$W/reserved-t1-ran"; report 5000000 9fd3dc97dbd0e53e 5 ;;
+*" run "*" --lanes 1e8 --steps 100"*) touch "$W/reserved-1e8-ran"; report 100000000 7bbb91cf2c9b6a2f 100 ;;
+*" run "*" --lanes 1e9 "*) touch "$W/reserved-1e9-ran"; exec sleep 600 ;;
+*" run --engine "[sp][ia][mr]*" --workers "*)
+	w=\$(echo " \$* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
+	[ -e "$W/reserved-t1-ran" ] && t=0.5 || t=0.05
+	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "\$(awk -v w="\$w" -v t="\$t" 'BEGIN { printf "%.4f", t / w }')"
+	exit 0 ;;
+esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/reserved-gpusim"
+rc=0
+env GPUSIM="$W/reserved-gpusim" OUT="$W/reserved" GPU_CHECK_BUDGET=210 bash "$REPO/scripts/gpu-check.sh" >"$W/reserved.log" 2>&1 || rc=$?
+j=$W/reserved/gpu-check.json
+keep=$(awk -v n="$n" 'BEGIN { e = 1 / n; for (w = 1; w <= n; w++) e += 1 / w; k = int(1.5 * 4 * 5 * e + 3 + 0.999); print (k > 60 ? 60 : k) + (k > 150 ? 150 : k) }')
+# Before t1: each engine's bench a tenth of that, at least 20 s in all.
+keep1=$(awk -v n="$n" 'BEGIN { e = 1 / n; for (w = 1; w <= n; w++) e += 1 / w; k = int(1.5 * 4 * 0.5 * e + 3 + 0.999); print (2 * k < 20 ? 20 : 2 * k) }')
+[ "$rc" -eq 0 ] && [ ! -e "$W/reserved-1e8-ran" ] && [ ! -e "$W/reserved-1e9-ran" ] &&
+	[ "$(field "$j" 'd["ok"], [t["name"] for t in d["timings"]], d["skipped"], [s["ok"] for s in d["cpu_scaling"]]')" = "(True, ['t1', 't1f', 't1d'], ['t2', 't2f', 't3', 't3f'], [True, True])" ] &&
+	[ "$(field "$j" '(lambda r: (r["kept_s"], r["for"], r["floor_s"], [x["job"] for x in r["left_out"]]))(d["cpu_reserve"])')" = "($keep, 't3f', 20, ['t2'])" ] &&
+	[[ $(field "$j" 'd["cpu_reserve"]["left_out"][0]["why"]') =~ ^'t2 (not run: about '[0-9]+' s at t1'.s' rate (10 ns a lane-step in its kernel); the budget had '[0-9]+' s left, '$keep' s of them kept for the CPU benches, '[0-9]+' s for it)'$ ]] &&
+	grep -q '^\[[0-9]*s\] CPU benches: '"$keep1"' s kept for them while t1 runs: simd [0-9]* s (about [0-9.]* s: its job 0.5 s on 1 worker, ' "$W/reserved/gpu-check.log" ||
+	fail "reserved: exit $rc: $(field "$j" 'd["ok"], d["skipped"], d["cpu_reserve"], d["skipped_why"]' | head -c 1200); $(grep 'CPU benches' "$W/reserved/gpu-check.log")"
+echo "gpu-check-cases: reserved: t2 left out by a reserve measured again before it, $keep s"
 
 # Each CPU bench is measured again before it starts, and its estimate
 # multiplied by how much longer than theirs the benches before it took: a

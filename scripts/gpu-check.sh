@@ -48,7 +48,9 @@
 #   GPU_CHECK_BUDGET  seconds for the whole run, a hard bound (default 450; 8 minutes is the
 #                     limit of a device loan; in the full check, while the
 #                     jobs are timed, what the CPU benches will take, measured
-#                     on a tenth of their jobs, is kept for them; in either
+#                     on a tenth of their jobs before each timed job, is kept
+#                     for them ("cpu_reserve" says how much, and which jobs
+#                     it left out); in either
 #                     check each bench is measured again before it starts,
 #                     times how much longer than expected the one before
 #                     took); steps that
@@ -512,6 +514,7 @@ jget() {
 # still carries the mark when the job returns is ended (reap).
 ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none RUNNING="" SKIP_WHY=() SKIP_TXT=()
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
+RESERVE_JSON="" RESERVE_OUT=()
 # The CPUs this process may run on: nproc without the OpenMP variables
 # it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
 # 1..16 workers became one point, marked ok).
@@ -545,9 +548,11 @@ json() {
 		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstrn "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
 		"$([[ $DEV =~ ^[0-9]+$|^null$ ]] && echo "$DEV" || jstr "$DEV")" \
 		"$([ -n "${DEV_NAME:-}" ] && jstr "$DEV_NAME" || echo null)" "$([ -n "${DEV_TYPE:-}" ] && jstr "$DEV_TYPE" || echo null)"
-	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_scaling": [%s]\n}\n' \
+	local res=null
+	[ -z "$RESERVE_JSON" ] || res="$RESERVE_JSON, \"left_out\": [$(join ${RESERVE_OUT[@]+"${RESERVE_OUT[@]}"})]}"
+	printf '  "devices": %s,\n  "selftest": %s,\n  "digests": [%s],\n  "timings": [%s],\n  "cpu_reserve": %s,\n  "cpu_scaling": [%s]\n}\n' \
 		"$([ -s "$OUT/devices.json" ] && cat "$OUT/devices.json" || echo null)" "$SELFTEST_JSON" \
-		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$(join ${SCALING[@]+"${SCALING[@]}"})"
+		"$(join ${DIGESTS[@]+"${DIGESTS[@]}"})" "$(join ${TIMINGS[@]+"${TIMINGS[@]}"})" "$res" "$(join ${SCALING[@]+"${SCALING[@]}"})"
 }
 # skip NAME WHY: NAME (a step, or "NAME(cut)" for one cut at its time
 # limit) into "skipped", and why into "skipped_why" and the log: the list
@@ -903,11 +908,13 @@ grun() {
 	[ "$KEEP" -gt 0 ] && why+=", $KEEP s of them kept for the CPU benches"
 	if [ "$b" -lt 3 ]; then
 		skip "$name" "$why, too few to start it"
+		kept_out "$name" "$cap"
 		return 125
 	fi
 	if [ -n "$EST" ] && [ "$EST" -gt "$b" ]; then
 		[ "$b" -eq "$cap" ] && why="its cap is $cap s" || why="$why, $b s for it"
 		skip "$name" "not run: about $EST s $EST_WHY; $why"
+		kept_out "$name" "$cap"
 		return 125
 	fi
 	local start rc
@@ -922,6 +929,17 @@ grun() {
 		skip "$name(cut)" "cut at $b s, $why"
 	fi
 	return $rc
+}
+
+# kept_out NAME CAP: where the job NAME, just skipped, would have run but
+# for KEEP (the budget without it leaves it 3 s or more, and EST, where
+# set, fits), its name and why into RESERVE_OUT, for "cpu_reserve".
+kept_out() {
+	local b0
+	[ "$KEEP" -gt 0 ] || return 0
+	b0=$(budget "$2")
+	[ "$b0" -ge 3 ] && { [ -z "$EST" ] || [ "$EST" -le "$b0" ]; } || return 0
+	RESERVE_OUT+=("$(printf '{"job": %s, "why": %s}' "$(jstr "$1")" "$(jstr "${SKIP_TXT[${#SKIP_TXT[@]} - 1]}")")")
 }
 
 # ------------------------------------------------------------ digests
@@ -1054,39 +1072,58 @@ bench_time() {
 		printf "%.1f %.3g %.3g", e, t1, tn }')
 	BT_WHY="its job $t1 s on 1 worker, $tn s on $CORES"
 }
-# cpu_reserve: sets KEEP, the seconds kept for the CPU benches while the
-# timed jobs run in the full check, from what bench_time says each bench
-# takes, and logs it. It kept 60 s, sized for a quiet 16-core machine
-# (about 35 s there): on a loaded 2-core one the parallel bench was cut at
-# 37 s. Each engine keeps 1.5 E + 3 s, at most its cap; one whose run failed
-# keeps none (its bench will fail too), one cut at 10 s its cap. The sum is
-# at least 60 s, the old fixed reserve: a shared machine's load changes
-# between the measure and the benches (a shared 2-core pocl machine
-# measured 30 s, then its benches took 21 s and over 9 s), which each bench
-# is measured again for before it starts. The small check keeps none: its
-# timed jobs take seconds.
+# cpu_reserve NAME: sets KEEP, the seconds kept for the CPU benches while
+# the timed job NAME runs in the full check, from what bench_time says each
+# bench takes here now, just before it (the benches are measured so again
+# before each starts), and logs it and sets RESERVE_JSON ("cpu_reserve").
+# It was measured once, before the first timed job, at least 60 s, sized
+# for a quiet 16-core machine (about 35 s there): a loaded 2-core one cut
+# the parallel bench at 37 s; and a load that changed during the timed jobs
+# was not in it. Each engine keeps 1.5 E + 3 s, at most its cap; one whose
+# run failed keeps none (its bench will fail too: "left out" in
+# RESERVE_JSON, with why), one cut at 10 s its cap. The sum is at least
+# RESERVE_FLOOR, a guard where some engine was measured: a few runs of a
+# tenth of a job can meet a quiet moment. The small check keeps none: its
+# timed jobs take seconds. RESERVE_JSON is "cpu_reserve" without its
+# "left_out" (json adds RESERVE_OUT), "" where not measured (null).
+RESERVE_FLOOR=20
 cpu_reserve() {
-	local ec engine cap k why=""
+	local ec engine cap k why="" note rows="" floor=false
 	KEEP=0
 	for ec in $BENCH_CAPS; do
-		engine=${ec%%:*} cap=${ec#*:}
+		engine=${ec%%:*} cap=${ec#*:} note=""
 		bench_time "$engine"
 		if [ $BT_RC -eq 125 ]; then
-			k=0 why+="$engine 0 s ($BT_WHY), "
+			k=0 note="left out: $BT_WHY"
 		elif [ $BT_RC -eq 124 ] || [ $BT_RC -eq 137 ]; then
-			k=$cap why+="$engine $k s, its cap ($BT_WHY), "
+			k=$cap note="its cap: $BT_WHY"
 		elif [ $BT_RC -ne 0 ]; then
-			k=0 why+="$engine 0 s ($BT_WHY), "
+			k=0 note="left out: $BT_WHY; its bench would fail too"
 		else
 			k=$(awk -v e="$BT_E" -v cap="$cap" 'BEGIN { k = int(1.5 * e + 3 + 0.999); print (k > cap ? cap : k) }')
-			why+="$engine $k s (about $BT_E s: $BT_WHY), "
 		fi
+		why+="$engine $k s (${BT_E:+about $BT_E s: }${note:-$BT_WHY}), "
+		rows+=$(printf '{"engine": %s, "kept_s": %d, "estimate_s": %s, "measure": %s, "note": %s}, ' \
+			"$(jstr "$engine")" "$k" "$(jnum "$BT_E")" "$(jstr "$BT_WHY")" "$(jstrn "$note")")
 		KEEP=$((KEEP + k))
 	done
-	[ "$KEEP" -ge 60 ] || { KEEP=60 why+="at least 60 s in all, "; }
-	log "CPU benches: $KEEP s kept for them while the timed jobs run: ${why%, }; measured on a tenth of each bench's job"
+	if [ "$KEEP" -gt 0 ] && [ "$KEEP" -lt "$RESERVE_FLOOR" ]; then
+		KEEP=$RESERVE_FLOOR floor=true why+="at least $RESERVE_FLOOR s in all, "
+	fi
+	RESERVE_JSON=$(printf '{"kept_s": %d, "for": %s, "floor_s": %d, "floor_applied": %s, "engines": [%s]' \
+		"$KEEP" "$(jstr "$1")" "$RESERVE_FLOOR" "$floor" "${rows%, }")
+	log "CPU benches: $KEEP s kept for them while $1 runs: ${why%, }; measured now on a tenth of each bench's job"
 }
-[ $DEV_RC -eq 0 ] && [ -z "$SMALL" ] && cpu_reserve
+# reserve_for NAME CAP: cpu_reserve NAME where the reserve can change what
+# the timed job NAME may have (the first time, and where what is left less
+# the most the benches can keep, their caps, is under CAP); else it keeps
+# the last.
+RESERVE_MAX=0
+for ec in $BENCH_CAPS; do RESERVE_MAX=$((RESERVE_MAX + ${ec#*:})); done
+reserve_for() {
+	[ -z "$RESERVE_JSON" ] || [ $(($(left) - 5 - RESERVE_MAX)) -lt "$2" ] || return 0
+	cpu_reserve "$1"
+}
 # lane_steps ARGS: lanes x steps of a job's arguments.
 lane_steps() { awk '{ for (i = 1; i < NF; i++) { if ($i == "--lanes") l = $(i + 1); if ($i == "--steps") s = $(i + 1) } printf "%.0f", l * s }' <<<"$1"; }
 # RATE[NAME]: seconds a lane-step in NAME's kernel; OVER[NAME]: the rest of
@@ -1103,6 +1140,7 @@ while IFS='|' read -r name want cap small base args; do
 		EST_WHY="at $base's rate ($(awk -v r="${RATE[$base]}" 'BEGIN { printf "%.3g", r * 1e9 }') ns a lane-step in its kernel)"
 		RATE[$name]=${RATE[$base]} OVER[$name]=${OVER[$base]}
 	fi
+	[ -n "$SMALL" ] || reserve_for "$name" "$cap"
 	# shellcheck disable=SC2086
 	grun "$name" "$cap" $EFLAG opencl --device "$DEV" $args
 	rc=$?
