@@ -241,6 +241,50 @@ keep1=$(awk -v n="$n" 'BEGIN { e = 1 / n; for (w = 1; w <= n; w++) e += 1 / w; k
 	fail "reserved: exit $rc: $(field "$j" 'd["ok"], d["skipped"], d["cpu_reserve"], d["skipped_why"]' | head -c 1200); $(grep 'CPU benches' "$W/reserved/gpu-check.log")"
 echo "gpu-check-cases: reserved: t2 left out by a reserve measured again before it, $keep s"
 
+# The full check's CPU side runs whole here: the small check's jobs are
+# 1000003 x 10, and the cases above stand in for the runs that size the
+# reserve and the benches, so that the full-size benches (simd 5e6 x 100,
+# parallel 5e6 x 10, over 1..n workers), their sizing from real runs of a
+# tenth of each and their rows in the JSON never ran in CI. The stand-in
+# answers the device's timed jobs at once (t2's rate puts t3 past its cap);
+# the self-test, the digests (k6 and k12 included) and every CPU run are
+# gpusim's. The default budget, 450 s: the check ends when its steps do,
+# and a loaded machine's benches need the room.
+cat >"$W/full-gpusim" <<EOS
+#!/bin/sh
+report() { # count digest kernel-seconds: the fields the check reads of gpusim's JSON report
+	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "\$1" "\$2"
+	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "\$3" "\$3"
+	exit 0
+}
+case " \$* " in
+*" run "*" opencl "*" --lanes 5e6 --steps 100"*) report 5000000 9fd3dc97dbd0e53e 0.5 ;;
+*" run "*" opencl "*" --lanes 1e8 --steps 100"*) report 100000000 7bbb91cf2c9b6a2f 30 ;;
+*" run "*" --lanes 1e9 "*) touch "$W/full-1e9-ran"; exec sleep 600 ;;
+esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/full-gpusim"
+rc=0
+env GPUSIM="$W/full-gpusim" OUT="$W/full" GPU_CHECK_BUDGET=450 bash "$REPO/scripts/gpu-check.sh" >"$W/full.log" 2>&1 || rc=$?
+j=$W/full/gpu-check.json
+ws=$(seq -s, 1 "$n")
+[ "$rc" -eq 0 ] && [ ! -e "$W/full-1e9-ran" ] &&
+	[ "$(field "$j" 'd["ok"], d["small"], d["skipped"], d["elapsed_s"] <= d["budget_s"]')" = "(True, False, ['t3', 't3f'], True)" ] ||
+	fail "full: exit $rc: $(field "$j" 'd["ok"], d["error"], d["skipped_why"], d["elapsed_s"]' | head -c 900)"
+# Each bench whole: its job, its digest (the serial engine's), every
+# worker count's point and the fit.
+[ "$(field "$j" '[(s["engine"], s["ok"], s["args"], s["digest"] == s["want"], [p["workers"] for p in s["points"]] == list(range(1, '"$n"' + 1)), '"$n"' == 1 or 0 <= s["fit"]["p"] <= 1) for s in d["cpu_scaling"]]')" = "[('simd', True, '--lanes 5e6 --steps 100 --workers $ws', True, True, True), ('parallel', True, '--lanes 5e6 --steps 10 --workers $ws', True, True, True)]" ] ||
+	fail "full: cpu_scaling: $(field "$j" 'd["cpu_scaling"]' | head -c 900)"
+# The reserve from real runs: each engine 1.5 E + 3 s (E its estimate), at
+# most its cap, the sum at least the floor; and each bench's estimate,
+# measured again before it, logged beside what it took.
+[ "$(field "$j" '(lambda r, ks: ([e["engine"] for e in r["engines"]], [e["kept_s"] for e in r["engines"]] == ks, all(e["estimate_s"] > 0 and e["note"] is None for e in r["engines"]), r["kept_s"] == max(sum(ks), r["floor_s"]), r["for"] in ("t1", "t1f", "t1d", "t2", "t2f", "t3", "t3f"), r["left_out"]))(d["cpu_reserve"], [min({"simd": 60, "parallel": 150}[e["engine"]], int(1.5 * e["estimate_s"] + 3 + 0.999)) for e in d["cpu_reserve"]["engines"]])')" = "(['simd', 'parallel'], True, True, True, True, [])" ] ||
+	fail "full: cpu_reserve: $(field "$j" 'd["cpu_reserve"]')"
+[ "$(grep -c '^\[[0-9]*s\] scaling [a-z]* over workers '"$ws"': exit 0 in [0-9.]*s (about [0-9.]* s expected), digest [0-9a-f]* (true), Amdahl fit: ' "$W/full/gpu-check.log")" -eq 2 ] ||
+	fail "full: the log's scaling lines: $(grep 'scaling ' "$W/full/gpu-check.log")"
+echo "gpu-check-cases: full: the full-size CPU benches, sized from real runs: $(field "$j" '", ".join("%s %s s (about %s s expected, %s s kept)" % (s["engine"], s["seconds"], e["estimate_s"], e["kept_s"]) for s, e in zip(d["cpu_scaling"], d["cpu_reserve"]["engines"]))')"
+
 # Each CPU bench is measured again before it starts, and its estimate
 # multiplied by how much longer than theirs the benches before it took: a
 # bench that would not end within what it may have is not started, and
