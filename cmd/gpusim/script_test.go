@@ -23,6 +23,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/testenv"
 	"github.com/gpusim/gpusim/sim"
@@ -41,6 +42,15 @@ func TestMain(m *testing.M) {
 	testscript.Main(ownCaches{m}, map[string]func(){
 		"gpusim": func() {
 			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+		// gpusim whose temporary files are named from the start, as on a
+		// file system without unnamed ones (NFS before 4.2, FAT)
+		// (TestCrashOutputs).
+		"gpusim-named": func() {
+			setUp()
+			atomicfile.Anonymous = false
 			earlyDevices, interrupt.HoldAtExit = true, true
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},

@@ -19,11 +19,12 @@ import (
 // LLVM) go in front of it: a signal raised by the kernel for a fault (or
 // by abort(3) in this process) at an address outside Go's code writes
 // crashText, the error that names the driver's library, the signal and
-// what the driver was asked for (Crashing), and its hint, and ends the
-// process with exit status 1; any other (Go's own faults, which Go makes
+// what the driver was asked for (Crashing), and its hint, removes the
+// named temporary files of the outputs (internal/atomicfile's NameTable),
+// and ends the process with exit status 1; any other (Go's own faults, which Go makes
 // panics, a signal another process sent) goes on to Go's handler as
-// before. The handler calls nothing but write(2), getpid(2) and
-// exit_group(2).
+// before. The handler calls nothing but unlink(2), write(2), getpid(2)
+// and exit_group(2).
 
 // CrashStep is the kind of call a crash is in, which chooses its hint.
 type CrashStep int

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // nilInt is nil: a write through it faults in Go's code.
@@ -58,5 +60,16 @@ func TestCrashingNamesLatest(t *testing.T) {
 	outer()
 	if got, want := CrashMessage("SIGSEGV"), head+"\ngpusim: hint: "+crashAnyHint+"\n"; got != want {
 		t.Errorf("none in flight: %q, want %q", got, want)
+	}
+}
+
+// TestCrashNames: the handler's table of named temporary files is
+// atomicfile's, with the state it unlinks at that crash_linux_amd64.s
+// compares (2).
+func TestCrashNames(t *testing.T) {
+	armCrash()
+	table, size, path := atomicfile.NameTable()
+	if crashNames != uintptr(table) || crashNameSize != size || crashNamePath != path || crashNameSlots != atomicfile.NameSlots || atomicfile.NameSlotNamed != 2 {
+		t.Errorf("table %#x, %d slots of %d, path at %d: want atomicfile's %p, %d of %d at %d, state 2 (%d)", crashNames, crashNameSlots, crashNameSize, crashNamePath, table, atomicfile.NameSlots, size, path, atomicfile.NameSlotNamed)
 	}
 }

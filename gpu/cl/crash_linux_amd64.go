@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
 // crashSupported is true: Load installs crashHandler (crash.go).
@@ -32,6 +34,12 @@ var goHandlers [32]uintptr
 // fault outside it is in a driver (gpusim has no C code of its own).
 var goTextLo, goTextHi uintptr
 
+// crashNames is the table of named temporary files the handler unlinks
+// (atomicfile.NameTable): crashNameSlots slots of crashNameSize bytes, each
+// a uint32 state (atomicfile.NameSlotNamed: a path to unlink) and the path
+// at crashNamePath. Set by armCrash; no slots before.
+var crashNames, crashNameSlots, crashNameSize, crashNamePath uintptr
+
 // crashHandler is the handler; crashHandlerPC is its address.
 func crashHandler()
 func crashHandlerPC() uintptr
@@ -48,6 +56,9 @@ func armCrash() {
 			return
 		}
 		goTextLo, goTextHi = uintptr(lo), uintptr(hi)
+		table, size, path := atomicfile.NameTable()
+		crashNames, crashNameSize, crashNamePath = uintptr(table), size, path
+		crashNameSlots = atomicfile.NameSlots
 		for _, s := range crashSignals {
 			var old sigaction
 			if !rtSigaction(s, nil, &old) || old.handler <= 1 || old.flags&saSiginfo == 0 {

@@ -6,9 +6,10 @@
 // thread, on its stack: it uses none. A signal the kernel raised for a
 // fault (si_code > 0), or SIGABRT raised by this process's abort(3)
 // (si_code SI_TKILL, si_pid its own), at an address outside Go's code
-// (uc_mcontext's rip) is a driver's crash: it writes crashTab's head, the
-// signal's name and crashTab's tail on stderr and ends the process with
-// exit status 1. Every other signal goes on to Go's handler, as it came.
+// (uc_mcontext's rip) is a driver's crash: it unlinks the named temporary
+// files of crashNames' table, writes crashTab's head, the signal's name
+// and crashTab's tail on stderr, and ends the process with exit status 1.
+// Every other signal goes on to Go's handler, as it came.
 TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
 	MOVL	8(SI), AX	// si_code
 	CMPL	DI, $6	// SIGABRT
@@ -35,6 +36,25 @@ driver:
 	CMPQ	R12, $0
 	JEQ	golang
 	MOVQ	DI, R13
+	// The named temporary files first (atomicfile's table): a write
+	// below may block on a stderr nobody reads.
+	MOVQ	·crashNames(SB), R8
+	MOVQ	·crashNameSlots(SB), R9
+unlink:
+	CMPQ	R9, $0
+	JEQ	message
+	MOVL	0(R8), AX	// the slot's state
+	CMPL	AX, $2	// named
+	JNE	next
+	MOVL	$87, AX	// unlink
+	MOVQ	R8, DI
+	ADDQ	·crashNamePath(SB), DI
+	SYSCALL
+next:
+	ADDQ	·crashNameSize(SB), R8
+	DECQ	R9
+	JMP	unlink
+message:
 	MOVL	$1, AX	// write
 	MOVL	$2, DI
 	MOVQ	0(R12), SI

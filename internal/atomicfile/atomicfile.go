@@ -26,6 +26,7 @@ import (
 type File struct {
 	path string // the target
 	tmp  string // the temporary file; "" while it is unnamed
+	slot int    // tmp's slot in the table of named temporary files (keepName), or -1
 	dir  string // the target's folder, as the kernel finds it
 	base string // the target's name in dir
 
@@ -131,7 +132,7 @@ func Create(path string) (*File, error) {
 			return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 		}
 	}
-	a := &File{path: target, tmp: tmp, dir: dir, base: base, f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	a := &File{path: target, tmp: tmp, slot: keepName(tmp), dir: dir, base: base, f: f, w: bufio.NewWriterSize(f, 1<<20)}
 	pending.Lock()
 	pending.files[a] = struct{}{}
 	pending.Unlock()
@@ -246,9 +247,7 @@ func (a *File) close() error {
 	}
 	if err != nil {
 		a.end()
-		if a.tmp != "" {
-			os.Remove(a.tmp)
-		}
+		a.removeTemp()
 	}
 	return a.named(err)
 }
@@ -260,7 +259,7 @@ func (a *File) link() error {
 	err := a.nameTemp()
 	if cerr := a.f.Close(); err == nil && cerr != nil {
 		err = &fs.PathError{Op: "close", Path: a.path, Err: cerr}
-		os.Remove(a.tmp)
+		a.removeTemp()
 	}
 	return err
 }
@@ -270,7 +269,7 @@ func (a *File) nameTemp() error {
 	for range 10 {
 		tmp := a.dir + tempName(a.base, randomSuffix())
 		if err = linkAnon(a.f, tmp); err == nil {
-			a.tmp = tmp
+			a.tmp, a.slot = tmp, keepName(tmp)
 			return nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -299,9 +298,10 @@ func (a *File) Commit() error {
 		}
 	}
 	if err := rename(a.tmp, a.path); err != nil {
-		os.Remove(a.tmp)
+		a.removeTemp()
 		return a.named(err)
 	}
+	a.renamedTemp()
 	a.committed = true
 	return syncDir(filepath.Dir(a.path))
 }
@@ -336,10 +336,28 @@ func (a *File) abort() error {
 	if a.tmp == "" {
 		return nil // unnamed: gone with its descriptor
 	}
-	if err := os.Remove(a.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := a.removeTemp(); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
+}
+
+// removeTemp removes the named temporary file, where there is one, and
+// frees its slot in the table of named temporary files (keepName).
+func (a *File) removeTemp() error {
+	if a.tmp == "" {
+		return nil
+	}
+	err := os.Remove(a.tmp)
+	a.renamedTemp()
+	return err
+}
+
+// renamedTemp frees the slot of the temporary file, which is no longer
+// there (renamed over its target, or removed).
+func (a *File) renamedTemp() {
+	dropName(a.slot)
+	a.slot = -1
 }
 
 // named makes an error about the temporary file name the file at Name

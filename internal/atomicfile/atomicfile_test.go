@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,6 +126,77 @@ func TestCreateReadOnlyDir(t *testing.T) {
 // TestCommitAbort: Abort removes the temporary file, is idempotent and does
 // nothing after Commit; nothing is visible at the target before Commit.
 func TestCommitAbort(t *testing.T) { eachKind(t, testCommitAbort) }
+
+// TestNamedTable: a temporary file with a name is in the table a signal
+// handler unlinks (NameTable) while it is there, named from the start or
+// linked for its Commit, and leaves the table as it is renamed or removed
+// (Commit, Abort, CommitAll): a crash's handler left it beside its target.
+func TestNamedTable(t *testing.T) {
+	eachKind(t, func(t *testing.T, anon bool) {
+		dir := t.TempDir()
+		kept := func(f *File) bool { return f.tmp != "" && slices.Contains(namedTemps(), f.tmp) }
+		a, err := Create(filepath.Join(dir, "a.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Create(filepath.Join(dir, "b.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept(a) == anon || kept(b) == anon {
+			t.Errorf("after Create the table holds %q: want the named files alone", namedTemps())
+		}
+		// At its rename the file has a name, unnamed until then or not:
+		// in the table.
+		saved := rename
+		t.Cleanup(func() { rename = saved })
+		var atRename []bool
+		rename = func(old, new string) error {
+			atRename = append(atRename, slices.Contains(namedTemps(), old))
+			return saved(old, new)
+		}
+		if err := a.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		b.Abort()
+		group := []*File{}
+		for _, n := range []string{"c.txt", "d.txt"} {
+			f, err := Create(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			group = append(group, f)
+		}
+		if _, err := CommitAll(context.Background(), group, nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(atRename) != 3 || slices.Contains(atRename, false) {
+			t.Errorf("in the table at their renames: %v, want each of the 3", atRename)
+		}
+		for _, p := range namedTemps() {
+			if strings.HasPrefix(p, dir) {
+				t.Errorf("the table holds %q after the commits and the abort", p)
+			}
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+			t.Errorf("%s holds %v, want a.txt, c.txt and d.txt", dir, ents)
+		}
+	})
+}
+
+// namedTemps is the paths the table of named temporary files holds now.
+func namedTemps() []string {
+	var paths []string
+	for i := range names {
+		s := &names[i]
+		if s.state.Load() != NameSlotNamed {
+			continue
+		}
+		n := bytes.IndexByte(s.path[:], 0)
+		paths = append(paths, string(s.path[:n]))
+	}
+	return paths
+}
 
 // eachKind runs test with the temporary files named from the start and, on
 // Linux, unnamed until Commit (Anonymous); anon says which.

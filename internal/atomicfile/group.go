@@ -117,6 +117,7 @@ func commitGroup(group []*File) []error {
 			errs[i], failed = st[i].a.named(err), i
 			break
 		}
+		st[i].a.renamedTemp()
 		st[i].renamed = true
 	}
 	for i := range st {
@@ -199,8 +200,8 @@ func (s *staged) undo() error {
 		a.abort() // not staged: a rename before its stage failed
 		return nil
 	}
-	if !s.renamed && a.tmp != "" {
-		os.Remove(a.tmp)
+	if !s.renamed {
+		a.removeTemp()
 	}
 	switch {
 	case s.backup != "" && (s.renamed || s.moved):
