@@ -59,7 +59,9 @@ func runCrashOut(t *testing.T, env []string, warm, fault, line string) crashOut 
 // (its handler: gpu/cl/crash.go) removes the temporary files of the
 // outputs where they have names (a file system without unnamed files:
 // gpusim-named), where it left every one (.r.npy.tmp-..., .p.json.tmp-...,
-// .x.html.tmp-..., .h.svg.tmp-...); run's stdout stays empty with
+// .x.html.tmp-..., .h.svg.tmp-...); it erases the progress bar on a
+// terminal before its error (the bytes the bar's Stop writes), where the
+// error followed the bar on its line; run's stdout stays empty with
 // --format json, as for its other errors.
 func TestCrashOutputs(t *testing.T) {
 	lib, warm, env := forwardingDriver(t)
@@ -70,6 +72,9 @@ func TestCrashOutputs(t *testing.T) {
 	lines := []struct{ fault, line string }{
 		{launch, "gpusim-named run --device 0 --lanes 1e5 --steps 10" + files},
 		{launch, "gpusim run --device 0 --lanes 1e5 --steps 10 --format json" + files},
+		// The run's second launch, past the first at the engine's start:
+		// the bar is drawn.
+		{launch + " FAKECL_FAULT_SKIP=1", "gpusim-tty run --device 0 --lanes 1e5 --steps 10"},
 	}
 	rs := make([]crashOut, len(lines))
 	var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/progress"
@@ -56,7 +57,8 @@ var (
 // logDelay and every logInterval, so that a job far longer than expected is
 // seen in its log. A process ended by force while the bar shows (a driver
 // call that cannot be interrupted) erases it before its message
-// (interrupt.BeforeExit).
+// (interrupt.BeforeExit), and so does a driver's crash, whose handler ends
+// the process (cl.CrashErase).
 func startProgress(w io.Writer, quiet bool, lanes uint64, steps int) (*progress.Bar, func()) {
 	if quiet {
 		return nil, func() {}
@@ -154,7 +156,8 @@ func finishingPhase(named []outFile) string {
 // as what gives (progress.Options' Label and Unit), for startProgress,
 // startComputing and startWriting.
 func newProgress(w io.Writer, lanes uint64, steps int, what progress.Options) (*progress.Bar, func()) {
-	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w), WidthNow: func() int { return terminalWidth(w) }}
+	// Drawn: a driver's crash erases the bar before its error, as Stop.
+	o := progress.Options{Delay: progressDelay, Interval: progressInterval, Width: terminalWidth(w), WidthNow: func() int { return terminalWidth(w) }, Drawn: cl.CrashErase}
 	if !isTerminal(w) {
 		o = progress.Options{Delay: logDelay, Interval: logInterval, Lines: true, Prefix: "gpusim: progress: "}
 	}

@@ -19,9 +19,10 @@ import (
 // LLVM) go in front of it: a signal raised by the kernel for a fault (or
 // by abort(3) in this process) at an address outside Go's code writes
 // crashText, the error that names the driver's library, the signal and
-// what the driver was asked for (Crashing), and its hint, removes the
-// named temporary files of the outputs (internal/atomicfile's NameTable),
-// and ends the process with exit status 1; any other (Go's own faults, which Go makes
+// what the driver was asked for (Crashing), and its hint, after erasing a
+// progress line shown (CrashErase), removes the named temporary files of
+// the outputs (internal/atomicfile's NameTable), and ends the process with
+// exit status 1; any other (Go's own faults, which Go makes
 // panics, a signal another process sent) goes on to Go's handler as
 // before. The handler calls nothing but unlink(2), write(2), getpid(2)
 // and exit_group(2).
@@ -61,6 +62,28 @@ type crashText struct {
 	headLen uintptr
 	tail    *byte
 	tailLen uintptr
+}
+
+// crashBytes is a run of bytes the handler writes: a pointer and a
+// length, read at offsets 0 and 8.
+type crashBytes struct {
+	p *byte
+	n uintptr
+}
+
+// crashErase is the *crashBytes the handler writes on stderr before the
+// error: the bytes that erase the progress line shown; nil where none is.
+var crashErase unsafe.Pointer
+
+// CrashErase makes erase the bytes a crash writes on stderr before its
+// error: those that erase the progress line now shown on a terminal
+// (progress.Options.Drawn), "" where none is. It costs an atomic store.
+func CrashErase(erase string) {
+	var p unsafe.Pointer
+	if erase != "" {
+		p = unsafe.Pointer(&crashBytes{unsafe.StringData(erase), uintptr(len(erase))})
+	}
+	atomic.StorePointer(&crashErase, p)
 }
 
 // crashTab is the *crashText the handler writes; nil before a library

@@ -7,9 +7,10 @@
 // fault (si_code > 0), or SIGABRT raised by this process's abort(3)
 // (si_code SI_TKILL, si_pid its own), at an address outside Go's code
 // (uc_mcontext's rip) is a driver's crash: it unlinks the named temporary
-// files of crashNames' table, writes crashTab's head, the signal's name
-// and crashTab's tail on stderr, and ends the process with exit status 1.
-// Every other signal goes on to Go's handler, as it came.
+// files of crashNames' table, writes crashErase's bytes (a progress line's
+// erasure), crashTab's head, the signal's name and crashTab's tail on
+// stderr, and ends the process with exit status 1. Every other signal goes
+// on to Go's handler, as it came.
 TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
 	MOVL	8(SI), AX	// si_code
 	CMPL	DI, $6	// SIGABRT
@@ -42,7 +43,7 @@ driver:
 	MOVQ	·crashNameSlots(SB), R9
 unlink:
 	CMPQ	R9, $0
-	JEQ	message
+	JEQ	erase
 	MOVL	0(R8), AX	// the slot's state
 	CMPL	AX, $2	// named
 	JNE	next
@@ -54,6 +55,15 @@ next:
 	ADDQ	·crashNameSize(SB), R8
 	DECQ	R9
 	JMP	unlink
+erase:
+	MOVQ	·crashErase(SB), BX	// the progress line's erasure
+	CMPQ	BX, $0
+	JEQ	message
+	MOVL	$1, AX	// write
+	MOVL	$2, DI
+	MOVQ	0(BX), SI
+	MOVQ	8(BX), DX
+	SYSCALL
 message:
 	MOVL	$1, AX	// write
 	MOVL	$2, DI

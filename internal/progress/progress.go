@@ -54,6 +54,12 @@ type Options struct {
 	// no steps, what Add counts itself ("values" of a run's files). Its
 	// rate is in Unit per second, written "/s" after the number.
 	Unit string
+	// Drawn, when set, is told after a draw that changed them the bytes
+	// that erase the line on screen, as Stop writes them, and "" once
+	// Stop has erased it: a process ended where Stop cannot run (an
+	// OpenCL driver's crash, whose handler writes them before its error:
+	// gpu/cl's CrashErase) erases the line with them. Not with Lines.
+	Drawn func(erase string)
 }
 
 // Bar is a progress bar over a number of lanes of a given number of steps.
@@ -115,6 +121,8 @@ type Bar struct {
 	mu       sync.Mutex // guards the fields below and writes to w
 	last     time.Time  // time of the last draw, zero before the first
 	drawn    int        // length of the line on screen, 0 when none
+	onDrawn  func(string)
+	erase    string // what onDrawn was last told
 	stopped  bool
 	quit     chan struct{}
 	finished chan struct{}
@@ -127,7 +135,7 @@ type Bar struct {
 // now.
 func New(w io.Writer, lanes uint64, steps int, o Options) *Bar {
 	per := float64(max(steps, 1))
-	b := &Bar{w: w, lanes: lanes, per: per, work: float64(lanes) * per, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, label: o.Label, now: o.Now, suspended: o.Suspended}
+	b := &Bar{w: w, lanes: lanes, per: per, work: float64(lanes) * per, delay: o.Delay, every: o.Interval, width: o.Width, widthNow: o.WidthNow, lines: o.Lines, prefix: o.Prefix, label: o.Label, now: o.Now, suspended: o.Suspended, onDrawn: o.Drawn}
 	b.workHi, b.workLo = bits.Mul64(lanes, uint64(per))
 	if b.delay == 0 {
 		b.delay = time.Second
@@ -272,7 +280,25 @@ func (b *Bar) Tick() bool {
 	}
 	b.drawn = len(line)
 	b.last = now
+	b.told(b.eraser())
 	return true
+}
+
+// eraser is the bytes that erase the line on screen, as Stop writes
+// them; "" where none is. Callers hold mu.
+func (b *Bar) eraser() string {
+	if b.drawn == 0 {
+		return ""
+	}
+	return "\r" + strings.Repeat(" ", max(min(b.drawn, b.width-1), 0)) + "\r"
+}
+
+// told tells Options.Drawn erase where it changed. Callers hold mu.
+func (b *Bar) told(erase string) {
+	if b.onDrawn != nil && erase != b.erase {
+		b.erase = erase
+		b.onDrawn(erase)
+	}
 }
 
 // readWidth takes the terminal's width now, where WidthNow knows it.
@@ -305,8 +331,9 @@ func (b *Bar) stop() {
 	defer b.mu.Unlock()
 	if b.drawn > 0 {
 		b.readWidth()
-		fmt.Fprintf(b.w, "\r%s\r", strings.Repeat(" ", max(min(b.drawn, b.width-1), 0)))
+		fmt.Fprint(b.w, b.eraser())
 		b.drawn = 0
+		b.told("")
 	}
 }
 

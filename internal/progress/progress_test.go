@@ -127,6 +127,26 @@ func TestStopClears(t *testing.T) {
 	b.Stop() // idempotent
 }
 
+// TestDrawnErase: Drawn is told, after a draw, the bytes Stop then writes
+// to erase the line, and "" once it has: what a process ended where Stop
+// cannot run writes (an OpenCL driver's crash handler).
+func TestDrawnErase(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	var told []string
+	b := New(&w, 10, 10, Options{Now: c.Now, Drawn: func(e string) { told = append(told, e) }})
+	c.Advance(2 * time.Second)
+	b.Tick()
+	if len(told) != 1 || told[0] == "" {
+		t.Fatalf("after a draw Drawn was told %q, want the erasure", told)
+	}
+	erase := told[0]
+	b.Stop()
+	if !strings.HasSuffix(w.String(), erase) || len(told) != 2 || told[1] != "" {
+		t.Errorf("Stop wrote %q and Drawn was told %q: want Stop to end with %q, and then \"\"", w.String(), told, erase)
+	}
+}
+
 func TestETAAndDone(t *testing.T) {
 	b, c, _ := newFake(100, 1)
 	c.Advance(2 * time.Second)
