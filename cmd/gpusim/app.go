@@ -821,6 +821,38 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
+// sayCrash makes an OpenCL driver's crash in the process, which its signal
+// handler says (cl.SetCrashOutput), word its hint for cmd, as its errors'
+// hints are (commandHint: "--engines simd" for bench, where every command
+// read "--engine simd"), and, with --format json (format), write the
+// document of doc with the error and hint on stdout, as writeErrorJSON
+// writes a failed command's: it wrote none. It returns the func that puts
+// back the handler's own words, for the next command in the process.
+func sayCrash(cmd *cli.Command, format string, doc func() map[string]any) (restore func()) {
+	// Each rendering kept: the handler's words are made again at each
+	// marked driver call (cl.Crashing), from a few hints and calls.
+	hints, docs := map[string]string{}, map[[2]string][]byte{}
+	o := cl.CrashOutput{Hint: func(h string) string {
+		if _, ok := hints[h]; !ok {
+			hints[h] = commandHint(cmd, h)
+		}
+		return hints[h]
+	}}
+	if format == "json" {
+		o.Document = func(msg, hint string) []byte {
+			k := [2]string{msg, hint}
+			if _, ok := docs[k]; !ok {
+				var b bytes.Buffer
+				writeErrorJSON(&b, doc(), errors.New(msg), hint)
+				docs[k] = b.Bytes()
+			}
+			return docs[k]
+		}
+	}
+	cl.SetCrashOutput(o)
+	return func() { cl.SetCrashOutput(cl.CrashOutput{}) }
+}
+
 // writeErrorJSON writes doc with err's message as "error" and hint, where
 // there is one, as "hint": the document a script reading --format json
 // gets where a command fails before its report, which says why and what to

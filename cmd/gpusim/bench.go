@@ -241,6 +241,7 @@ func benchAction(c *cli.Context) error {
 	}
 
 	defer armSnapshot(c, &cfg, &opts, notes, mnotes)()
+	defer sayCrash(c.Command, "", nil)()
 	rep, err := benchRun(c.Context, cfg, specs)
 	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
 		return se

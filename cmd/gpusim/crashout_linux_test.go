@@ -56,13 +56,17 @@ func runCrashOut(t *testing.T, env []string, warm, fault, line string) crashOut 
 }
 
 // TestCrashOutputs: an OpenCL driver's crash in gpusim's own process
-// (its handler: gpu/cl/crash.go) removes the temporary files of the
-// outputs where they have names (a file system without unnamed files:
-// gpusim-named), where it left every one (.r.npy.tmp-..., .p.json.tmp-...,
-// .x.html.tmp-..., .h.svg.tmp-...); it erases the progress bar on a
-// terminal before its error (the bytes the bar's Stop writes), where the
-// error followed the bar on its line; run's stdout stays empty with
-// --format json, as for its other errors.
+// (its handler: gpu/cl/crash.go) ends the command as its other errors do.
+// It removes the temporary files of the outputs where they have names (a
+// file system without unnamed files: gpusim-named), where it left every
+// one (.r.npy.tmp-..., .p.json.tmp-..., .x.html.tmp-...); it erases the
+// progress bar on a terminal before its error (the bytes the bar's Stop
+// writes), where the error followed the bar on its line; selftest and
+// devices with --format json write their error's document on stdout
+// (error and hint, as for a crash the probe's child finds), where they
+// wrote nothing, and run's stdout stays empty, as for its other errors;
+// and the hint is worded for the command: bench's names --engines,
+// selftest's gpusim run --engine, where each read --engine.
 func TestCrashOutputs(t *testing.T) {
 	lib, warm, env := forwardingDriver(t)
 	said := "the OpenCL driver " + lib + " crashed (SIGSEGV) when asked "
@@ -75,6 +79,9 @@ func TestCrashOutputs(t *testing.T) {
 		// The run's second launch, past the first at the engine's start:
 		// the bar is drawn.
 		{launch + " FAKECL_FAULT_SKIP=1", "gpusim-tty run --device 0 --lanes 1e5 --steps 10"},
+		{"crash:clCreateCommandQueue", "gpusim selftest --format json"},
+		{"crash:clGetPlatformIDs", "gpusim devices --format json"},
+		{launch, "gpusim bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --format json"},
 	}
 	rs := make([]crashOut, len(lines))
 	var wg sync.WaitGroup

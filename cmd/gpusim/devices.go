@@ -48,6 +48,9 @@ func devicesCommand() *cli.Command {
 			if err := checkStdoutTakes(c.App.Writer, "the "+format+" listing"); err != nil {
 				return err
 			}
+			defer sayCrash(c.Command, format, func() map[string]any {
+				return map[string]any{"devices": []engines.Device{}}
+			})()
 			_, ds, err := engines.Devices()
 			if c.Context.Err() != nil {
 				// Stopped while the driver listed its devices: the

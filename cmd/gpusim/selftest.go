@@ -53,6 +53,9 @@ func selftestCommand() *cli.Command {
 			if err := selftestStdoutRoom(c.App.Writer, o); err != nil {
 				return err
 			}
+			defer sayCrash(c.Command, o.Format, func() map[string]any {
+				return map[string]any{"ok": false, "devices": []engines.SelfTest{}}
+			})()
 			err = selftestRun(c.Context, o, c.App.Writer, c.App.ErrWriter)
 			// The engines' remarks, as run prints them: a cached program
 			// that failed a check and was rebuilt, a cache not written.

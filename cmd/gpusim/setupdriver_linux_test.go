@@ -317,16 +317,18 @@ func TestCrashInProcess(t *testing.T) {
 	}
 	cases := []crashCase{
 		{"crash:clBuildProgram", false, run, said + "to build the program for" + dev, work},
-		{"crash:clBuildProgram", false, "selftest", said + "to build the program for" + dev, work},
+		// The hint worded for the command, as its other errors' (it read
+		// --engine for each).
+		{"crash:clBuildProgram", false, "selftest", said + "to build the program for" + dev, strings.Replace(work, "(--engine", "(gpusim run --engine", 1)},
 		// A failed build's log (clGetProgramBuildInfo), asked on a
 		// goroutine of its own while the build's wait is marked.
 		{"fail:clBuildProgram,crash:clGetProgramBuildInfo", false, run, said + "for the log of the failed build for" + dev, work},
 		{"crash:clCreateProgramWithBinary", true, run, said + "to load the program for" + dev, work},
 		{"crash:clEnqueueNDRangeKernel", true, run, said + "to run the first launch on" + dev, work},
 		{"crash:clFinish", true, "run --engine opencl --lanes 1e5 --steps 10", said + "to run the first launch on" + dev, work},
-		{"crash:clEnqueueNDRangeKernel", true, bench, said + "to run the first launch on" + dev, work},
+		{"crash:clEnqueueNDRangeKernel", true, bench, said + "to run the first launch on" + dev, strings.Replace(work, "(--engine", "(--engines", 1)},
 		{"crash:clCreateContext", true, run, said + "for a context for" + dev, setUp},
-		{"crash:clCreateCommandQueue", true, "selftest", said + "for a queue on" + dev, setUp},
+		{"crash:clCreateCommandQueue", true, "selftest", said + "for a queue on" + dev, strings.Replace(setUp, "(--engine", "(gpusim run --engine", 1)},
 		{"crash:clGetPlatformIDs", true, run, said + "for its platforms\n", listing},
 		// abort(3), as a compiler's failed assertion: it died by SIGABRT
 		// (exit status 134) without a word, pocl's LLVM handler first.

@@ -20,9 +20,10 @@ import (
 // by abort(3) in this process) at an address outside Go's code writes
 // crashText, the error that names the driver's library, the signal and
 // what the driver was asked for (Crashing), and its hint, after erasing a
-// progress line shown (CrashErase), removes the named temporary files of
-// the outputs (internal/atomicfile's NameTable), and ends the process with
-// exit status 1; any other (Go's own faults, which Go makes
+// progress line shown (CrashErase), with the command's document on stdout
+// (SetCrashOutput), removes the named temporary files of the outputs
+// (internal/atomicfile's NameTable), and ends the process with exit
+// status 1; any other (Go's own faults, which Go makes
 // panics, a signal another process sent) goes on to Go's handler as
 // before. The handler calls nothing but unlink(2), write(2), getpid(2)
 // and exit_group(2).
@@ -54,14 +55,41 @@ var crashHints = map[CrashStep]string{
 const crashAnyHint = EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"
 
 // crashText is what the handler writes on stderr for a crash: head, the
-// signal's name (sigNames), tail. Its fields are read by
-// crash_linux_amd64.s at these offsets (pointer, length): head 0 and 8,
-// tail 16 and 24. A crashText is never changed once published.
+// signal's name (sigNames), tail; and on stdout, where docLen is not 0,
+// doc, the name, docTail. Its fields are read by crash_linux_amd64.s at
+// these offsets (pointer, length): head 0 and 8, tail 16 and 24, doc 32
+// and 40, docTail 48 and 56. A crashText is never changed once published.
 type crashText struct {
-	head    *byte
-	headLen uintptr
-	tail    *byte
-	tailLen uintptr
+	head       *byte
+	headLen    uintptr
+	tail       *byte
+	tailLen    uintptr
+	doc        *byte
+	docLen     uintptr
+	docTail    *byte
+	docTailLen uintptr
+}
+
+// CrashOutput is what a command makes of a crash's words besides the
+// error on stderr (SetCrashOutput).
+type CrashOutput struct {
+	// Hint words a hint for the command (its flags: --engines for
+	// bench); nil leaves it as it is.
+	Hint func(hint string) string
+	// Document is the command's --format json document of an error,
+	// err its message (no "gpusim: error: ") and hint its hint, which
+	// the handler writes on stdout; nil writes none.
+	Document func(err, hint string) []byte
+}
+
+// SetCrashOutput makes o what a crash writes from now on. It costs a
+// rendering of the document per marked driver call (Crashing) while o has
+// one.
+func SetCrashOutput(o CrashOutput) {
+	crashes.Lock()
+	defer crashes.Unlock()
+	crashes.out = o
+	publishCrash()
 }
 
 // crashBytes is a run of bytes the handler writes: a pointer and a
@@ -95,6 +123,7 @@ var crashTab unsafe.Pointer
 var crashes struct {
 	sync.Mutex
 	lib   string
+	out   CrashOutput
 	next  uint64
 	marks map[uint64]crashMark
 }
@@ -168,8 +197,33 @@ func publishCrash() {
 	if !ok {
 		hint = crashAnyHint
 	}
+	if crashes.out.Hint != nil {
+		hint = crashes.out.Hint(hint)
+	}
+	t := &crashText{head: unsafe.StringData(head), headLen: uintptr(len(head))}
+	if crashes.out.Document != nil {
+		t.doc, t.docLen, t.docTail, t.docTailLen = crashDocument(crashes.out.Document, head, tail, hint)
+	}
 	tail += "\ngpusim: hint: " + hint + "\n"
-	atomic.StorePointer(&crashTab, unsafe.Pointer(&crashText{unsafe.StringData(head), uintptr(len(head)), unsafe.StringData(tail), uintptr(len(tail))}))
+	t.tail, t.tailLen = unsafe.StringData(tail), uintptr(len(tail))
+	atomic.StorePointer(&crashTab, unsafe.Pointer(t))
+}
+
+// sigMark is where the signal's name goes in the document's error: a
+// NUL, which JSON writes \u0000 and no path holds.
+const sigMark = "\x00"
+
+// crashDocument renders the document of the error head+SIGNAL+tail (less
+// "gpusim: error: ") and hint, cut where the signal's name goes: the two
+// parts, as pointers and lengths; none where the document does not hold
+// the mark once.
+func crashDocument(render func(err, hint string) []byte, head, tail, hint string) (doc *byte, docLen uintptr, docTail *byte, docTailLen uintptr) {
+	b := render(strings.TrimPrefix(head, "gpusim: error: ")+sigMark+tail, hint)
+	before, after, ok := strings.Cut(string(b), `\u0000`)
+	if !ok || strings.Contains(after, `\u0000`) || before == "" {
+		return nil, 0, nil, 0
+	}
+	return unsafe.StringData(before), uintptr(len(before)), unsafe.StringData(after), uintptr(len(after))
 }
 
 // CrashMessage is what the handler writes for a crash by sig (its name,
@@ -182,6 +236,18 @@ func CrashMessage(sig string) string {
 		return ""
 	}
 	return unsafe.String(t.head, t.headLen) + sig + unsafe.String(t.tail, t.tailLen)
+}
+
+// crashDocText is what the handler writes on stdout for a crash by sig
+// now, for tests; "" where it writes nothing.
+func crashDocText(sig string) string {
+	crashes.Lock()
+	defer crashes.Unlock()
+	t := (*crashText)(atomic.LoadPointer(&crashTab))
+	if t == nil || t.docLen == 0 {
+		return ""
+	}
+	return unsafe.String(t.doc, t.docLen) + sig + unsafe.String(t.docTail, t.docTailLen)
 }
 
 // Asked turns a wait's words, "answer when asked for X" or "build the

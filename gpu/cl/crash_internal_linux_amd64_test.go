@@ -1,6 +1,7 @@
 package cl
 
 import (
+	"encoding/json"
 	"runtime"
 	"strings"
 	"testing"
@@ -60,6 +61,38 @@ func TestCrashingNamesLatest(t *testing.T) {
 	outer()
 	if got, want := CrashMessage("SIGSEGV"), head+"\ngpusim: hint: "+crashAnyHint+"\n"; got != want {
 		t.Errorf("none in flight: %q, want %q", got, want)
+	}
+}
+
+// TestCrashOutput: a command's crash output (SetCrashOutput) words the
+// hint on stderr and renders the document the handler writes on stdout,
+// the signal's name in its error; none once put back.
+func TestCrashOutput(t *testing.T) {
+	crashes.Lock()
+	was := crashes.lib
+	crashes.Unlock()
+	crashLibrary("/test/lib\"crash.so")
+	t.Cleanup(func() { crashLibrary(was) })
+	SetCrashOutput(CrashOutput{
+		Hint: func(h string) string { return strings.Replace(h, "--engine", "--engines", 1) },
+		Document: func(err, hint string) []byte {
+			b, _ := json.Marshal(map[string]string{"error": err, "hint": hint})
+			return append(b, '\n')
+		},
+	})
+	defer Crashing("to build the program for device 0 (X)", CrashWork)()
+	const msg = `the OpenCL driver /test/lib"crash.so crashed (SIGBUS) when asked to build the program for device 0 (X)`
+	hint := strings.Replace(crashHints[CrashWork], "--engine", "--engines", 1)
+	if got, want := CrashMessage("SIGBUS"), "gpusim: error: "+msg+"\ngpusim: hint: "+hint+"\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+	var doc map[string]string
+	if err := json.Unmarshal([]byte(crashDocText("SIGBUS")), &doc); err != nil || doc["error"] != msg || doc["hint"] != hint {
+		t.Errorf("stdout %q (%v): want the document of %q and the hint %q", crashDocText("SIGBUS"), err, msg, hint)
+	}
+	SetCrashOutput(CrashOutput{})
+	if got := crashDocText("SIGBUS"); got != "" || !strings.HasSuffix(CrashMessage("SIGBUS"), crashHints[CrashWork]+"\n") {
+		t.Errorf("put back: stdout %q, stderr %q: want none and the hint as it was", got, CrashMessage("SIGBUS"))
 	}
 }
 

@@ -9,8 +9,9 @@
 // (uc_mcontext's rip) is a driver's crash: it unlinks the named temporary
 // files of crashNames' table, writes crashErase's bytes (a progress line's
 // erasure), crashTab's head, the signal's name and crashTab's tail on
-// stderr, and ends the process with exit status 1. Every other signal goes
-// on to Go's handler, as it came.
+// stderr, and crashTab's document (its head, the name, its tail) on
+// stdout where it has one, and ends the process with exit status 1. Every
+// other signal goes on to Go's handler, as it came.
 TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
 	MOVL	8(SI), AX	// si_code
 	CMPL	DI, $6	// SIGABRT
@@ -84,6 +85,24 @@ message:
 	MOVQ	16(R12), SI
 	MOVQ	24(R12), DX
 	SYSCALL
+	MOVQ	40(R12), DX	// the document on stdout, where there is one
+	CMPQ	DX, $0
+	JEQ	exit
+	MOVL	$1, AX
+	MOVL	$1, DI
+	MOVQ	32(R12), SI
+	SYSCALL
+	MOVL	$1, AX
+	MOVL	$1, DI
+	MOVQ	0(R14), SI
+	MOVQ	8(R14), DX
+	SYSCALL
+	MOVL	$1, AX
+	MOVL	$1, DI
+	MOVQ	48(R12), SI
+	MOVQ	56(R12), DX
+	SYSCALL
+exit:
 	MOVL	$1, DI
 	MOVL	$231, AX	// exit_group
 	SYSCALL
