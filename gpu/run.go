@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -270,14 +271,22 @@ func (r *run) zero(b *cl.Buffer) error {
 // milliseconds to 0.2 s on pocl, and a stop then said nothing of it.
 var runWaitPast = time.Second
 
+// firstWords words a call of Open's warm-up (run.driver) as one of the
+// engine's first launch.
+var firstWords = strings.NewReplacer("a launch", "the first launch", "the run's", "the first launch's")
+
 // driver marks the run as waiting for the driver to do what ("finish a
 // launch") on its device until done: a stop's note names it once it has
-// waited runWaitPast (interrupt.WaitingPast). Open's warm-up (warm) is
-// not marked: its own mark names its first launch, which may take
-// seconds.
+// waited runWaitPast (interrupt.WaitingPast), a crash at once. In Open's
+// warm-up (warm), the engine's first launch, which may take seconds, a
+// stop names it at once too, and its launch is "the first launch" ("queue
+// the first launch", "finish the first launch", "finish the first launch's
+// commands"): a crash waiting for it (clWaitForEvents, clFinish) read "to
+// run the first launch", the warm-up's own words, where a later launch's
+// read "to finish a launch".
 func (r *run) driver(what string) (done func()) {
 	if r.warm {
-		return func() {}
+		return waiting(firstWords.Replace(what) + " on " + r.e.desc.Named())
 	}
 	return waitingPast(what+" on "+r.e.desc.Named(), runWaitPast)
 }

@@ -233,7 +233,7 @@ func TestStopFaultingDriver(t *testing.T) {
 		{"hang:clBuildProgram", false, "selftest", syscall.SIGTERM, 143, "build the program for", "gpusim: terminated\n"},
 		{"hang:clBuildProgram", false, run + " --timeout 2s", 0, 124, "build the program for", "gpusim: error: --timeout: run exceeded 2s\n"},
 		{"hang:clCreateProgramWithBinary", true, run, syscall.SIGINT, 130, "load the program for", "gpusim: interrupted\n"},
-		{"hang:clFinish", true, run + " --timeout 2s", 0, 124, "run the first launch on", "gpusim: error: --timeout: run exceeded 2s\n"},
+		{"hang:clFinish", true, run + " --timeout 2s", 0, 124, "finish the first launch's commands on", "gpusim: error: --timeout: run exceeded 2s\n"},
 		{"hang:clCreateKernel", true, run, syscall.SIGINT, 130, "answer when asked for the kernel weather for", "gpusim: interrupted\n"},
 		// The log of a failed build, named so: it named the build.
 		{"fail:clBuildProgram,hang:clGetProgramBuildInfo", false, run, syscall.SIGINT, 130, "answer when asked for the log of the failed build for", "gpusim: interrupted\n"},
@@ -324,16 +324,19 @@ func TestCrashInProcess(t *testing.T) {
 		// goroutine of its own while the build's wait is marked.
 		{"fail:clBuildProgram,crash:clGetProgramBuildInfo", false, run, said + "for the log of the failed build for" + dev, work},
 		{"crash:clCreateProgramWithBinary", true, run, said + "to load the program for" + dev, work},
-		{"crash:clEnqueueNDRangeKernel", true, run, said + "to run the first launch on" + dev, work},
-		{"crash:clFinish", true, "run --engine opencl --lanes 1e5 --steps 10", said + "to run the first launch on" + dev, work},
-		{"crash:clEnqueueNDRangeKernel", true, bench, said + "to run the first launch on" + dev, strings.Replace(work, "(--engine", "(--engines", 1)},
+		// The first launch's calls, each named: a crash in clFinish
+		// read "to run the first launch", where a later launch's call
+		// is named ("to finish a launch").
+		{"crash:clEnqueueNDRangeKernel", true, run, said + "to queue the first launch on" + dev, work},
+		{"crash:clFinish", true, "run --engine opencl --lanes 1e5 --steps 10", said + "to finish the first launch's commands on" + dev, work},
+		{"crash:clEnqueueNDRangeKernel", true, bench, said + "to queue the first launch on" + dev, strings.Replace(work, "(--engine", "(--engines", 1)},
 		{"crash:clCreateContext", true, run, said + "for a context for" + dev, setUp},
 		{"crash:clCreateCommandQueue", true, "selftest", said + "for a queue on" + dev, strings.Replace(setUp, "(--engine", "(gpusim run --engine", 1)},
 		{"crash:clGetPlatformIDs", true, run, said + "for its platforms\n", listing},
 		// abort(3), as a compiler's failed assertion: it died by SIGABRT
 		// (exit status 134) without a word, pocl's LLVM handler first.
 		{"abort:clBuildProgram", false, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to build the program for" + dev, work},
-		{"abort:clFinish", true, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to run the first launch on" + dev, work},
+		{"abort:clFinish", true, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to finish the first launch's commands on" + dev, work},
 	}
 	results := make([]setUpResult, len(cases))
 	caches := make([]string, len(cases))
