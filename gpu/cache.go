@@ -143,8 +143,10 @@ var faultErrno atomic.Value
 // RebuildSaid records that the rebuild of the program entry at path, and
 // its cause (RebuildCause), were said to the user (the engine's note as
 // the compile starts): the cache's own note of that entry, "cache: path is
-// corrupt or stale: rebuilt", is dropped. A corrupt entry of the engine's
-// program was named in two notes, where the self-test's program's had one.
+// corrupt or stale: rebuilt" or "cache: process N ended while it loaded
+// ...: discarded, rebuilt from source", is dropped. A corrupt entry of the
+// engine's program was named in two notes, where the self-test's
+// program's had one, and so was the discard after a crash.
 func RebuildSaid(path string) {
 	if path == "" {
 		return
@@ -152,7 +154,8 @@ func RebuildSaid(path string) {
 	rebuildSaid.Store(path, true)
 	corrupt := "cache: " + path + " is corrupt or stale"
 	read := "cache: read " + path + ": "
-	cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) || strings.HasPrefix(n, read) })
+	crash, _ := crashNotes.Load(path)
+	cacheNotes.Drop(func(n string) bool { return strings.HasPrefix(n, corrupt) || strings.HasPrefix(n, read) || n == crash })
 }
 
 // rebuildSaid holds the entries whose rebuild RebuildSaid recorded as

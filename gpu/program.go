@@ -643,8 +643,10 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 			}
 			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {
-			cacheNotes.Add("%s", crashNote(who, "discarded, rebuilt from source"))
-			rebuildCauses.Store(path, "its cached one was discarded, as a process ended while it loaded it or ran its first launch")
+			note := crashNote(who, "discarded, rebuilt from source")
+			cacheNotes.Add("%s", note)
+			crashNotes.Store(path, note)
+			rebuildCauses.Store(path, fmt.Sprintf("its cached one was discarded, as %s ended while it loaded it or ran its first launch, which may have crashed it", who))
 		}
 		return nil, "", nil, false
 	}
@@ -661,6 +663,11 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 // rebuildCauses holds, by path, why this process compiles a program whose
 // cache entry is there (RebuildCause).
 var rebuildCauses sync.Map
+
+// crashNotes holds, by path, the cache's note of an entry discarded after
+// a crash (crashNote), which RebuildSaid drops: the engine's compile note
+// says it, and the discard was said twice.
+var crashNotes sync.Map
 
 // RebuildCause says why this process compiles the program whose cache entry
 // is at path (ProgramFile) though the entry is there, or "": it discarded
