@@ -1638,6 +1638,11 @@ func (c *calibration) fail(dev Entry, o Options, d Device, what string, err erro
 	o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), what)
 	if dev.Hint != nil {
 		if h := strings.Trim(cl.WithoutCPU(dev.Hint(err)), "; "); h != "" {
+			if errors.As(err, new(*gpu.EarlierCrashError)) {
+				// The mark's removal alone left the device out of
+				// every choice while the calibration stood.
+				h += fmt.Sprintf(", and auto's calibration, which leaves the device out while it stands: rm -f %s", calibrationPath())
+			}
 			o.note("hint for %s: %s", dev.Name, h)
 		}
 	}

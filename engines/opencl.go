@@ -64,6 +64,9 @@ func openCLHint(err error) string {
 	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
 		return noAnswerHint(na)
 	}
+	if h := gpu.CrashHint(err); h != "" {
+		return h + "; or run on a CPU engine (--engine simd)"
+	}
 	if h := cl.HintFor(err); h != "" {
 		return h
 	}
@@ -91,6 +94,11 @@ func openCLHint(err error) string {
 func openCLFallbackHint(err error) string {
 	if s := cl.SettingFor(err); s != "" {
 		return s
+	}
+	if h := gpu.CrashHint(err); h != "" {
+		// A driver that crashed there: auto leaves the device while the
+		// mark stays.
+		return h
 	}
 	if errors.Is(err, cl.ErrEnvironment) && !errors.Is(err, cl.ErrAddressSpace) && !errors.Is(err, cl.ErrThreads) && !errors.Is(err, cl.ErrStack) || os.Getenv(cl.EnvLibrary) != "" {
 		return cl.WithoutCPU(openCLHint(err))

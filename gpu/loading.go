@@ -74,7 +74,13 @@ var hostTag = sync.OnceValue(func() string {
 // markName is the name of the mark of process pid of this host on the
 // entry at path.
 func markName(path string, pid int) string {
-	return path + loadingSuffix + hostTag() + "." + strconv.Itoa(pid)
+	return markNameAs(path, loadingSuffix, pid)
+}
+
+// markNameAs is markName of a mark of the kind suffix (loadingSuffix,
+// stepSuffixes).
+func markNameAs(path, suffix string, pid int) string {
+	return path + suffix + hostTag() + "." + strconv.Itoa(pid)
 }
 
 // markLoading marks the entry at path as loading in this process and
@@ -94,13 +100,19 @@ func markName(path string, pid int) string {
 // and O_EXCL refused the second, which fell back to the folder of marks
 // or loaded nothing.
 func markLoading(path string) (done func(), err error) {
+	return markAs(path, loadingSuffix)
+}
+
+// markAs is markLoading of a mark of the kind suffix (loadingSuffix, or a
+// step's: stepSuffixes).
+func markAs(path, suffix string) (done func(), err error) {
 	held.Lock()
 	defer held.Unlock()
-	if h := held.m[path]; h != nil {
+	if h := held.m[path+suffix]; h != nil {
 		h.n++
-		return h.release(path), nil
+		return h.release(path + suffix), nil
 	}
-	remove, err := makeMark(path)
+	remove, err := makeMark(path, suffix)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +120,12 @@ func markLoading(path string) (done func(), err error) {
 	if held.m == nil {
 		held.m = map[string]*heldMark{}
 	}
-	held.m[path] = h
-	return h.release(path), nil
+	held.m[path+suffix] = h
+	return h.release(path + suffix), nil
 }
 
 // held are the entries this process has marked as loading (markLoading),
-// by path. Its lock is taken while a mark is made and removed, and while
+// or as in a step (markAs), by path and the mark's suffix. Its lock is taken while a mark is made and removed, and while
 // crashedLoading reads the marks, so that a mark seen there is either
 // held or not made by this process now.
 var held struct {
@@ -128,32 +140,34 @@ type heldMark struct {
 	remove func()
 }
 
-// release is the done of one load under h on the entry at path: it is
+// release is the done of one load under h on the entry at key (its path
+// and the mark's suffix): it is
 // counted once however often it is called, and the last removes the mark.
-func (h *heldMark) release(path string) func() {
+func (h *heldMark) release(key string) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			held.Lock()
 			defer held.Unlock()
 			if h.n--; h.n == 0 {
-				delete(held.m, path)
+				delete(held.m, key)
 				h.remove()
 			}
 		})
 	}
 }
 
-// makeMark makes the mark of markLoading, in the entry's folder or else in
-// the folder of marks, and returns the function that removes it.
-func makeMark(path string) (remove func(), err error) {
-	mark := markName(path, os.Getpid())
+// makeMark makes the mark of markAs, of the kind suffix, in the entry's
+// folder or else in the folder of marks, and returns the function that
+// removes it.
+func makeMark(path, suffix string) (remove func(), err error) {
+	mark := markNameAs(path, suffix, os.Getpid())
 	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		// The entry's folder takes no mark: this user's own folder.
 		dir, ferr := fallbackMarks(true)
 		if ferr == nil {
-			mark = filepath.Join(dir, fallbackName(path, os.Getpid()))
+			mark = filepath.Join(dir, pathTag(path)+suffix+hostTag()+"."+strconv.Itoa(os.Getpid()))
 			f, ferr = openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 			if ferr != nil {
 				ferr = fmt.Errorf("%s: %w", dir, pathless(ferr))
@@ -308,7 +322,7 @@ func pathTag(path string) string {
 func crashedLoading(path string) (who string, kept []string) {
 	held.Lock()
 	defer held.Unlock()
-	ours := held.m[path] != nil
+	ours := held.m[path+loadingSuffix] != nil
 	var written time.Time
 	if st, err := os.Stat(path); err == nil {
 		written = st.ModTime()
@@ -343,26 +357,13 @@ func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who stri
 		if !ok {
 			continue
 		}
-		host, id, _ := strings.Cut(rest, ".")
-		pid, err := strconv.Atoi(id)
-		if err != nil || pid <= 0 {
-			continue
-		}
 		info, err := ent.Info()
 		if err != nil {
 			continue
 		}
-		var w string
-		switch age := time.Since(info.ModTime()); {
-		case host == hostTag():
-			if pid != os.Getpid() && running(pid) || pid == os.Getpid() && ours {
-				continue
-			}
-			w = fmt.Sprintf("process %d", pid)
-		case age < foreignStale:
+		w, dead := deadMark(rest, info.ModTime(), ours)
+		if !dead {
 			continue
-		default:
-			w = fmt.Sprintf("process %d of another host or container (its mark is %v old)", pid, age.Round(time.Second))
 		}
 		stale := info.ModTime().Before(written)
 		mark := filepath.Join(dir, ent.Name())
@@ -377,6 +378,31 @@ func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who stri
 		who = w
 	}
 	return who, kept
+}
+
+// deadMark says whether a mark whose name ends in rest (HOST.PID), made
+// at made, is that of a process that ended while it held it, and names the
+// process (who, for the notes): one of this host whose process no longer
+// runs, or this process's own unless ours (it holds a mark of that kind
+// on the entry: one of its own devices' step under way), or one of
+// another host or PID namespace older than foreignStale.
+func deadMark(rest string, made time.Time, ours bool) (who string, dead bool) {
+	host, id, _ := strings.Cut(rest, ".")
+	pid, err := strconv.Atoi(id)
+	if err != nil || pid <= 0 {
+		return "", false
+	}
+	switch age := time.Since(made); {
+	case host == hostTag():
+		if pid != os.Getpid() && running(pid) || pid == os.Getpid() && ours {
+			return "", false
+		}
+		return fmt.Sprintf("process %d", pid), true
+	case age < foreignStale:
+		return "", false
+	default:
+		return fmt.Sprintf("process %d of another host or container (its mark is %v old)", pid, age.Round(time.Second)), true
+	}
 }
 
 // crashNote is the note for an entry that crashedLoading found; who is the

@@ -44,10 +44,12 @@ type shared struct {
 	// context (an engine may still hold kernels of them).
 	retired []*cl.Program
 	// loading holds the functions that remove the loading marks
-	// (markLoading) of programs built from cached binaries, until settle.
+	// (markLoading) of programs built from cached binaries, and the marks
+	// of the first launches of those built from source (markStep), until
+	// settle.
 	loading map[progKey]func()
-	// entries are the cache entries of the programs built from cached
-	// binaries, whose kernels' first launches are marked (firstLaunch);
+	// entries are the cache entries of the programs, whose kernels' first
+	// launches are marked (firstLaunch);
 	// launched holds the kernels of each launched in the process, and
 	// launchMarks the functions that remove the marks of first launches
 	// under way.
@@ -296,7 +298,8 @@ func (s *shared) forget(source, options string) {
 }
 
 // firstLaunch marks the cache entry of the program of k as loading again
-// when the program was built from a cached binary and its kernel is
+// when the program was built from a cached binary (as launching, where it
+// was built from source: markStep) and its kernel is
 // launched for the first time in the process after Open's launches, and
 // returns the func that removes the mark once that launch has ended (it
 // does nothing otherwise). A driver compiles a kernel's machine code at its
@@ -321,7 +324,13 @@ func (s *shared) firstLaunch(k progKey, kernel string) (done func()) {
 	if s.loading[k] != nil {
 		return func() {} // Open's mark is on
 	}
-	unmark, err := markLoading(path)
+	// Built from source (no binary's checksum), a crash there is the
+	// launch's (stepmark.go), else the cached binary's.
+	suffix := loadingSuffix
+	if s.binSums[k] == "" {
+		suffix = launchingSuffix
+	}
+	unmark, err := markAs(path, suffix)
 	if err != nil {
 		return func() {}
 	}
@@ -409,7 +418,10 @@ func (s *shared) unsave(source, options string) {
 // buildCached builds the program from the binary in the disk cache under
 // key when there is one the driver accepts (binSum is the binary's
 // checksum, and done removes the entry's loading mark, which Open's settle
-// calls), else from source (binSum "", done nil). The binary's entry is
+// calls), else from source (binSum "", done nil; buildShared's done there
+// removes the mark of the first launches: markStep). A step's mark of a
+// process that ended (earlierCrash) is an *EarlierCrashError, the driver
+// not asked. The binary's entry is
 // checksummed (cache.go) and a binary the driver rejects is rebuilt from
 // source, so a corrupt or stale entry is never used; one that builds but
 // fails the self-test is discarded and rebuilt too (Open), and so is one
@@ -424,6 +436,10 @@ func buildCached(ctx *cl.Context, dev *cl.Device, key, source, options string) (
 	p, binSum, done, kept, unlock, _, err := buildShared(ctx, dev, key, source, options, buildHooks{})
 	if unlock != nil {
 		unlock()
+	}
+	if binSum == "" && done != nil {
+		done() // the mark of its first launches (markStep): none here
+		done = nil
 	}
 	return p, binSum, done, kept, err
 }
@@ -483,6 +499,10 @@ func (h buildHooks) notef(format string, args ...any) {
 // it was noted as the driver's rejection, and the error was the build
 // from source's refusal (raise the limit to 8 MiB, where the binary's files would fit in far less).
 func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h buildHooks) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
+	path := cachePath("programs", key)
+	if err := earlierCrash(path); err != nil {
+		return nil, "", nil, false, nil, false, err
+	}
 	bin, binSum, done, kept := markedEntryNoted(key, h)
 	// rejected is the driver's refusal of the cached binary of checksum
 	// refused, which the build from source replaces.
@@ -503,7 +523,6 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		}
 		rejected, refused = err, binSum
 	}
-	path := cachePath("programs", key)
 	if !kept && path != "" && !isBypassed("programs", key) && !isSkipped("programs", key) &&
 		cachedir.MkdirAll(filepath.Dir(path)) == nil {
 		lock := path + ".build.lock"
@@ -559,12 +578,7 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 	if rejected != nil && path != "" {
 		rebuildCauses.Store(path, "the driver rejected its cached one")
 	}
-	if h.compiling != nil {
-		h.compiling()
-	}
-	building := waiting("build the program for " + h.device)
-	p, err = cl.BuildProgram(ctx, dev, source, options)
-	building()
+	p, done, err = buildSource(ctx, dev, path, source, options, h)
 	if rejected != nil {
 		// Said once the source's build is known: where it fails too
 		// (pocl rejects both without a writable kernel cache), the
@@ -579,7 +593,25 @@ func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h
 		unlock()
 		unlock = nil
 	}
-	return p, "", nil, kept, unlock, waited, err
+	return p, "", done, kept, unlock, waited, err
+}
+
+// buildSource is buildShared's build from source, for the program whose
+// cache entry is at path ("": none), said to h.compiling first, under the
+// mark of a build (markStep); done removes the mark of its first
+// launches, made once it is built, which Open's settle calls.
+func buildSource(ctx *cl.Context, dev *cl.Device, path, source, options string, h buildHooks) (p *cl.Program, done func(), err error) {
+	if h.compiling != nil {
+		h.compiling()
+	}
+	building, marked := waiting("build the program for "+h.device), markStep(path, buildingSuffix)
+	p, err = cl.BuildProgram(ctx, dev, source, options)
+	marked()
+	building()
+	if err != nil {
+		return p, nil, err
+	}
+	return p, markStep(path, launchingSuffix), nil
 }
 
 // loadProgram is cl.BuildProgramFromBinary of a program from gpusim's

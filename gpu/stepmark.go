@@ -1,0 +1,140 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gpusim/gpusim/internal/cachedir"
+)
+
+// A driver that crashes the process building gpusim's program from source
+// (clBuildProgram), or in the first launch of a program built from source
+// (pocl generates a kernel's machine code then), crashes it again at every
+// later start: a crash cannot be caught (cl.Crashing only words it), and
+// auto, which chose the device, exited 1 each time rather than run on
+// simd. So each of those steps is marked as a loading mark is (markAs,
+// loading.go): a file beside the program's cache entry, keyed as the entry
+// is (device, driver version, build options, source: programKey), named
+// for the step, the host and the process ID, made before the driver is
+// asked and removed once it has answered (for the first launches, once
+// Open's have run, and around each later kernel's first launch in the
+// process: firstLaunch). A start that finds the mark of a process that
+// ended (deadMark: not one that still runs) asks the driver for nothing of
+// that program on that device and returns an *EarlierCrashError: auto
+// runs on simd with a note that names it, --device N and --engine opencl
+// end with it. The mark stays until it is removed (its path is in the
+// error's hint), or a new driver version or build of gpusim, whose key is
+// another, leaves it behind. A process killed (SIGKILL) in those steps
+// leaves a mark too, which the hint says; a stop that gpusim handles
+// removes its marks (interrupt.BeforeExit). With the cache off no mark is
+// made, and a crash happens again at every start.
+
+// The kinds of a step's mark, what the mark adds to the entry's path
+// before the host and the ID: stepSuffixes.
+const (
+	buildingSuffix  = ".building."
+	launchingSuffix = ".launching."
+)
+
+// stepSuffixes are the steps' marks' kinds, with what the driver did in
+// each (EarlierCrashError.Step).
+var stepSuffixes = []struct{ suffix, step string }{
+	{buildingSuffix, "built the program"},
+	{launchingSuffix, "ran a first launch of the program, built from source"},
+}
+
+// markStep marks the step of kind suffix (buildingSuffix,
+// launchingSuffix) as under way on the program whose cache entry is at
+// path, and returns the function that removes the mark; it does nothing
+// where path is "" (the cache off) or no folder takes the mark: the step
+// goes ahead unmarked, as there is nothing else to do.
+func markStep(path, suffix string) (done func()) {
+	if path == "" {
+		return func() {}
+	}
+	done, err := markAs(path, suffix)
+	if err != nil {
+		return func() {}
+	}
+	return done
+}
+
+// EarlierCrashError is Open's error where an earlier process ended while
+// the driver built the program for the device, or ran a first launch of
+// it built from source (markStep), which may have crashed it: the driver
+// is not asked again. Open's error wraps it with the device. It holds the
+// process (Who: "process 1234"), what the driver did (Step: "built the
+// program") and the marks' paths, whose removal tries again.
+type EarlierCrashError struct {
+	Who, Step string
+	Marks     []string
+}
+
+func (e *EarlierCrashError) Error() string {
+	return fmt.Sprintf("%s ended while the OpenCL driver %s, which may have crashed it: not asked again", e.Who, e.Step)
+}
+
+// Hint says how to ask the driver again: remove the marks, or update the
+// driver, whose new version has marks of its own.
+func (e *EarlierCrashError) Hint() string {
+	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove the mark of the crash: rm -f %s", strings.Join(e.Marks, " "))
+}
+
+// CrashHint is the hint of err where it is an *EarlierCrashError, else "".
+func CrashHint(err error) string {
+	if ec := (*EarlierCrashError)(nil); errors.As(err, &ec) {
+		return ec.Hint()
+	}
+	return ""
+}
+
+// earlierCrash is the *EarlierCrashError of the program whose cache entry
+// is at path, where a step's mark on it is a process's that
+// ended (deadMark), or nil: the marks beside the entry and in each of this
+// user's folders of marks (fallbackMarks). It leaves the marks.
+func earlierCrash(path string) error {
+	if path == "" {
+		return nil
+	}
+	var e *EarlierCrashError
+	// look checks the marks in dir of the names tag+suffix+HOST.PID: one
+	// reading of the folder for every step.
+	look := func(dir, tag string) {
+		ents, _ := os.ReadDir(dir)
+		for _, ent := range ents {
+			for _, st := range stepSuffixes {
+				rest, ok := strings.CutPrefix(ent.Name(), tag+st.suffix)
+				if !ok {
+					continue
+				}
+				info, err := ent.Info()
+				if err != nil {
+					continue
+				}
+				held.Lock()
+				ours := held.m[path+st.suffix] != nil
+				held.Unlock()
+				if who, dead := deadMark(rest, info.ModTime(), ours); dead {
+					if e == nil {
+						e = &EarlierCrashError{Who: who, Step: st.step}
+					}
+					e.Marks = append(e.Marks, filepath.Join(dir, ent.Name()))
+				}
+			}
+		}
+	}
+	dir, name := filepath.Split(path)
+	look(dir, name)
+	for _, d := range cachedir.PrivateParents() {
+		if fb, err := cachedir.PrivateIn(d[1], marksName, false); err == nil {
+			look(fb, pathTag(path))
+		}
+	}
+	if e == nil {
+		return nil
+	}
+	return e
+}

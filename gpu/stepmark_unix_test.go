@@ -1,0 +1,81 @@
+//go:build unix
+
+package gpu
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestEarlierCrash: the mark of a step (a build from source, a first
+// launch of the program so built) that a process of this host left as it
+// ended is an *EarlierCrashError naming the process, the step and the
+// mark, which stays; one of a process that runs, or this process's own
+// while it holds it, is none; markStep's done removes its mark.
+func TestEarlierCrash(t *testing.T) {
+	entry := filepath.Join(t.TempDir(), "0123456789abcdef0123456789abcdef")
+	if err := earlierCrash(entry); err != nil {
+		t.Fatalf("no marks: %v", err)
+	}
+	live := exec.Command("sleep", "60")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { live.Process.Kill(); live.Wait() }()
+	if err := os.WriteFile(markNameAs(entry, buildingSuffix, live.Process.Pid), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := markStep(entry, launchingSuffix)
+	if err := earlierCrash(entry); err != nil {
+		t.Fatalf("a running process's mark and this one's: %v", err)
+	}
+	done()
+	if _, err := os.Stat(markNameAs(entry, launchingSuffix, os.Getpid())); !os.IsNotExist(err) {
+		t.Fatalf("markStep's mark after its done: %v", err)
+	}
+
+	pid := deadPID(t)
+	mark := markNameAs(entry, launchingSuffix, pid)
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the mark stays: every start is refused
+		var ec *EarlierCrashError
+		if err := earlierCrash(entry); !errors.As(err, &ec) || ec.Step != "ran a first launch of the program, built from source" || !slices.Equal(ec.Marks, []string{mark}) {
+			t.Fatalf("a dead process's mark: %v (%#v), want an *EarlierCrashError of the launch naming %s", err, ec, mark)
+		}
+	}
+	// This process's own ID, not held: an earlier process's.
+	if err := os.Remove(mark); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(markNameAs(entry, buildingSuffix, os.Getpid()), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := earlierCrash(entry); err == nil || CrashHint(err) == "" {
+		t.Fatalf("a mark of this process's ID that it does not hold: %v, want an earlier crash with its hint", err)
+	}
+}
+
+// BenchmarkEarlierCrash is what a start pays for the steps' marks on each
+// program it opens, built from the cache or not: earlierCrash reads the
+// entry's folder (here a warm cache's, five files) and this user's
+// folders of marks.
+func BenchmarkEarlierCrash(b *testing.B) {
+	dir := b.TempDir()
+	entry := filepath.Join(dir, "0123456789abcdef0123456789abcdef")
+	for _, f := range []string{"", ".lock", ".build.lock", "x", "x.lock"} {
+		if err := os.WriteFile(entry+f, nil, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if err := earlierCrash(entry); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
