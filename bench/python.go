@@ -827,7 +827,7 @@ func checkRun(r PythonResult, ran time.Duration) string {
 		}
 	}
 	if limit := (ran + runSlack).Seconds(); r.Seconds > limit {
-		return fmt.Sprintf("seconds %g, more than the %.3g s the script ran", r.Seconds, ran.Seconds())
+		return fmt.Sprintf("seconds %g, more than the %s the script ran", r.Seconds, count.Time(ran.Seconds()))
 	}
 	steps := r.SampleSteps
 	if steps == 0 {

@@ -884,7 +884,7 @@ func TestSIRoundsToNextUnit(t *testing.T) {
 		x    float64
 		want string
 	}{
-		{999.7e6, "1G"}, {999.6, "1k"}, {999.4e3, "999k"}, {999.7e12, "1P"}, {2e15, "2P"}, {18446744073709551615, "18.4E"}, {999.7e18, "1e+21"}, {1.5e9, "1.5G"},
+		{999.7e6, "1G"}, {999.6, "1k"}, {999.4e3, "999k"}, {999.7e12, "1P"}, {2e15, "2P"}, {18446744073709551615, "18.4E"}, {999.7e18, "1Z"}, {1.5e9, "1.5G"},
 	} {
 		if got := fmtSI(tc.x); got != tc.want {
 			t.Errorf("fmtSI(%g) = %q, want %q", tc.x, got, tc.want)

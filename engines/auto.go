@@ -309,7 +309,7 @@ func Observe(ch Choice, took time.Duration) string {
 	if !dropCalibration(ch.key, ch.measured) {
 		return "" // measured again since: the run was predicted by the calibration before
 	}
-	return fmt.Sprintf("auto: the run took %.3g s where this machine's calibration predicted %.3g s: it is measured again next time", took.Seconds(), ch.predicted)
+	return fmt.Sprintf("auto: the run took %s where this machine's calibration predicted %s: it is measured again next time", count.Time(took.Seconds()), count.Time(ch.predicted))
 }
 
 // confirm replaces the cost of the engine ch chose in its calibration by
@@ -732,8 +732,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return nil, Choice{}, err
 	}
 	if s, label := knownStartup(); simdEst.Seconds() < s {
-		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s finishes it in about %.3g s on its %s, before a device could start (%.3g s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
-			simdLabel(o), simdEst.Seconds(), modelPath(o.Daily), s, deviceName(label))}, nil
+		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s finishes it in about %s on its %s, before a device could start (%s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
+			simdLabel(o), count.Time(simdEst.Seconds()), modelPath(o.Daily), count.Time(s), deviceName(label))}, nil
 	}
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
@@ -846,7 +846,7 @@ func (c calibration) unstartedNote(dev Entry) string {
 	if c.Unstarted <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %s's devices not started: with a device's start-up and probes, deciding would have taken %.3g s or more, longer than the job on simd", dev.Name, c.Unstarted)
+	return fmt.Sprintf("; %s's devices not started: with a device's start-up and probes, deciding would have taken %s or more, longer than the job on simd", dev.Name, count.Time(c.Unstarted))
 }
 
 // smallJob is auto's choice for a job simd finishes, by its estimate
@@ -1664,17 +1664,17 @@ func programCold(dev Entry, o Options, index int) (file string, compiles bool) {
 // predicted at t seconds (index in c.Devices, or -1 for simd), and the
 // fastest device, devLabel, at devT seconds once started ("" for none).
 func (c calibration) measuredReason(work float64, label string, t float64, index int, devLabel string, devT float64) string {
-	reason := fmt.Sprintf("measured here: %s predicted at %.3g s", label, t)
+	reason := fmt.Sprintf("measured here: %s predicted at %s", label, count.Time(t))
 	if index >= 0 {
 		// The start-up spent measuring it, left out of t: a GPU's (0.2
 		// s on an H200) is most of a job's time, and the next run of
 		// the same job, which pays it, may go to simd.
-		return reason + fmt.Sprintf(" now that it is started (a later run pays its %.3g s of start-up too), %s at %.3g s", c.Devices[index].Startup, c.simdLabel(), c.SIMD.time(work))
+		return reason + fmt.Sprintf(" now that it is started (a later run pays its %s of start-up too), %s at %s", count.Time(c.Devices[index].Startup), c.simdLabel(), count.Time(c.SIMD.time(work)))
 	}
 	if devLabel != "" {
 		// The started device's start-up is spent; a later process, which
 		// pays it again, compares it too.
-		reason += fmt.Sprintf(", %s at %.3g s once started", devLabel, devT)
+		reason += fmt.Sprintf(", %s at %s once started", devLabel, count.Time(devT))
 	}
 	return reason
 }
@@ -1820,7 +1820,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, c.simdLabel()) + c.coldNote(dev, o, work) + c.unstartedNote(dev) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %s on %s", why, count.Time(bestT), c.simdLabel()) + c.coldNote(dev, o, work) + c.unstartedNote(dev) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			measured: c.Measured, work: work, device: -1, check: check}
 		ch.onCores(simd, false, false, jobParams(o))
 		return simd, ch, nil
@@ -1868,7 +1868,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// A start after devices opened for several (multiOpened) is no start
 	// of this one alone: the others' opening and the driver's loading
 	// count in it.
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %.3g s on %s", why, bestT, deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s", why, count.Time(bestT), deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 		measured: c.Measured, work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened && !coldStarted(e)}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
@@ -1955,10 +1955,10 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and cannot be compiled here: %v", dev.Name, verb, devices, refused)
 	}
 	if o.coldRisksLimit(simdT) {
-		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and a cold start (up to %g s measured) could overrun the run's time limit (%.3g s left), which simd's %.3g s fits",
-			dev.Name, verb, devices, coldStartBound.Seconds(), o.limit.Seconds(), simdT)
+		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and a cold start (up to %g s measured) could overrun the run's time limit (%s left), which simd's %s fits",
+			dev.Name, verb, devices, coldStartBound.Seconds(), count.Time(o.limit.Seconds()), count.Time(simdT))
 	}
-	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job %s finishes in %.3g s", dev.Name, verb, devices, simdLabel(o), simdT)
+	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job %s finishes in %s", dev.Name, verb, devices, simdLabel(o), count.Time(simdT))
 	if file != "" && exists(file) && dev.ProgramLoadable != nil {
 		if err := dev.ProgramLoadable(file); err != nil {
 			return fmt.Sprintf("%s, as gpusim's cache holds it but cannot load it: %v; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder",
@@ -1977,8 +1977,8 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 		// compiles, whatever the advice said.
 		return fmt.Sprintf("%s, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder", head, err, cachedir.Env)
 	}
-	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job %s is predicted to finish in %.3g s (`gpusim selftest` compiles it, as do `--engine %s` and a job predicted at %g s or more on simd)%s",
-		dev.Name, verb, devices, simdLabel(o), simdT, dev.Name, coldStartCost.Seconds(), room)
+	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job %s is predicted to finish in %s (`gpusim selftest` compiles it, as do `--engine %s` and a job predicted at %g s or more on simd)%s",
+		dev.Name, verb, devices, simdLabel(o), count.Time(simdT), dev.Name, coldStartCost.Seconds(), room)
 }
 
 // exploreMargin is how close (as a ratio of predicted times) an engine
@@ -2072,8 +2072,8 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 		return deviceName(c.Devices[i].Label)
 	}
 	if c.recheck && next.runs >= trustedRuns && next.busy < busyChecks && next.t <= (1+confirmSlack)*first.t {
-		return next.i, next.t, fmt.Sprintf("rechecking %s with a run, one in %d (this machine's calibration predicts it at %.3g s, within %.0f%% of the fastest, %s at %.3g s, as close as one engine's runs lie)",
-			label(next.i), recheckOdds, next.t, confirmSlack*100, label(first.i), first.t)
+		return next.i, next.t, fmt.Sprintf("rechecking %s with a run, one in %d (this machine's calibration predicts it at %s, within %.0f%% of the fastest, %s at %s, as close as one engine's runs lie)",
+			label(next.i), recheckOdds, count.Time(next.t), confirmSlack*100, label(first.i), count.Time(first.t))
 	}
 	margin := exploreMargin
 	if next.runs > 0 {
@@ -2086,8 +2086,8 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 	if next.runs > 0 {
 		confirmed = "one run has confirmed its cost, where two are trusted"
 	}
-	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it at %.3g s, within %gx the fastest, %s at %.3g s, and %s)",
-		label(next.i), next.t, margin, label(first.i), first.t, confirmed)
+	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it at %s, within %gx the fastest, %s at %s, and %s)",
+		label(next.i), count.Time(next.t), margin, label(first.i), count.Time(first.t), confirmed)
 }
 
 // refusal is the error with which the device engine e (nil after a failed

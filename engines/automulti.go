@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpusim/gpusim/cpu"
 	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -528,8 +529,8 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 	if plan.measured {
 		how = "as runs on them measured it"
 	}
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %.3g s with their start-up of %.3g s (%s), against %.3g s on %s",
-		a.head, dev.Name, plan.name(), plan.t, plan.startup, how, a.t, a.label) + c.failedNote(dev),
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %s with their start-up of %s (%s), against %s on %s",
+		a.head, dev.Name, plan.name(), count.Time(plan.t), count.Time(plan.startup), how, count.Time(a.t), a.label) + c.failedNote(dev),
 		predicted: plan.t, key: key, measured: c.Measured, work: work, device: -1, startup: plan.startup, multi: plan.name(), multiList: plan.list(), fresh: fresh && !coldStarted(e)}
 	ch.onCores(simd, true, true, jobParams(o))
 	return e, ch, true, nil
@@ -584,11 +585,11 @@ func observeMulti(ch Choice, took, run float64) string {
 		}
 		return ""
 	}
-	if !dropMulti(ch.key, ch.measured, fmt.Sprintf("a run on %s took %.3g s where %.3g s was predicted", ch.multi, t, ch.predicted)) {
+	if !dropMulti(ch.key, ch.measured, fmt.Sprintf("a run on %s took %s where %s was predicted", ch.multi, count.Time(t), count.Time(ch.predicted))) {
 		return "" // measured again since: the run was predicted by the calibration before
 	}
-	return fmt.Sprintf("auto: the run on %s took %.3g s where this machine's calibration predicted %.3g s: later jobs run on one engine until this machine is measured again",
-		ch.multi, took, ch.predicted)
+	return fmt.Sprintf("auto: the run on %s took %s where this machine's calibration predicted %s: later jobs run on one engine until this machine is measured again",
+		ch.multi, count.Time(took), count.Time(ch.predicted))
 }
 
 // multiAfterCalibrate is chooseMulti for the run that measured c, stored

@@ -424,6 +424,26 @@ func TestCalibrateTooSlowNote(t *testing.T) {
 	}
 }
 
+// TestReasonLongTimes: auto's reason writes a long job's predictions in
+// seconds, days or years (count.Time), as the refusal of a job of years
+// does: run --lanes 2^60 --timeout 1s read "opencl on device 0 predicted
+// at 1.5e+12 s ..., simd at 1.64e+12 s".
+func TestReasonLongTimes(t *testing.T) {
+	var c calibration
+	const year = 365.25 * 86400
+	got := c.measuredReason(1e21, "simd on 2 cores", 96.4e3*year, -1, "opencl on device 0", 18000)
+	want := "measured here: simd on 2 cores predicted at 96.4k years, opencl on device 0 at 18000 s once started"
+	if got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	c.Devices = []deviceTiming{{Index: 0, Startup: 0.2}}
+	c.SIMD = cost{Ns: 1e9} // a second a lane-step: 1e6 of them are 11.6 days
+	got = c.measuredReason(1e6, "opencl on device 0", 3*86400, 0, "", 0)
+	if !strings.HasPrefix(got, "measured here: opencl on device 0 predicted at 3 days now that it is started (a later run pays its 0.2 s of start-up too), ") || !strings.HasSuffix(got, " at 11.6 days") {
+		t.Errorf("reason %q, want 3 days for the device and 11.6 days for simd", got)
+	}
+}
+
 // TestReasonSaysSimdWorkers: with --workers, the reason's simd time is
 // said to be for those goroutines, as a device's is for every core:
 // --workers 1 read "simd at 0.722 s" beside pocl's 0.35 s on the same

@@ -418,7 +418,7 @@ func ParsePart(data []byte) (*Part, error) {
 		return nil, fmt.Errorf("invalid job parameters: %v", err)
 	}
 	if w := pl.WallSeconds; !(w >= 0) || w > maxWallSeconds {
-		return nil, fmt.Errorf("wall_seconds %v is not a duration (valid range 0..%g)", w, maxWallSeconds)
+		return nil, fmt.Errorf("wall_seconds %v is not a duration (valid range 0..%.0f)", w, maxWallSeconds) // %g wrote 9.223372036e+09
 	}
 	p := &Part{
 		Params: params, First: uint64(pl.Lanes.First), Count: uint64(pl.Lanes.Count),

@@ -454,7 +454,7 @@ func (p Params) precisionAdvice(sd float64) string {
 	case math.Max(math.Abs(p.Start), math.Abs(p.Anchor)) > sd:
 		return "lower |--start| and |--anchor|, or raise --sigma"
 	case a < 1 && 1-a < 1e-3 && p.Steps > 1000:
-		return fmt.Sprintf("move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = %.3g steps", 1/(1-a))
+		return fmt.Sprintf("move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = %s steps", count.SI(1/(1-a), 3))
 	default:
 		return "raise --sigma: values this small are near float32's least"
 	}

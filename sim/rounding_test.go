@@ -350,7 +350,7 @@ func TestPrecisionNote(t *testing.T) {
 		{1, 1, 1, -1e37, 1, 0, "(lower |--persistence|, or |--start| and |--anchor|, or raise --sigma)"},
 		// A persistence near 1 in magnitude (the advice was to raise
 		// --sigma, which scales the errors with the spread).
-		{0, 0, 5, 0.9999, 100000, 19, "(move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = 1e+04 steps)"},
+		{0, 0, 5, 0.9999, 100000, 19, "(move --persistence further from 1 in magnitude, or lower --steps: each step's rounding error lasts about 1/(1 - |persistence|) = 10k steps)"},
 		{0, 0, 500, -0.9999, 65539, 19, "(move --persistence further from 1 in magnitude"},
 		// A persistence that float32 rounds to 1 makes the model a
 		// random walk, which was not said.

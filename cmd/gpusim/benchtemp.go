@@ -155,8 +155,8 @@ func checkBenchChildren(cfg *bench.Config, specs []engines.Spec) error {
 		hint = fmt.Sprintf("run at most %d children at once (--workers, GOMAXPROCS), or %s", most, hint)
 	}
 	return &envError{name: "memory",
-		msg: fmt.Sprintf("the processes engine's %d children at once may take up to %.3g GB (%d MiB each, a child's measured peak with room to spare), but %.3g GB are available",
-			children, float64(need)/1e9, childRSS>>20, float64(avail)/1e9),
+		msg: fmt.Sprintf("the processes engine's %d children at once may take up to %s GB (%d MiB each, a child's measured peak with room to spare), but %s GB are available",
+			children, count.Sig3(float64(need)/1e9), childRSS>>20, count.Sig3(float64(avail)/1e9)),
 		hint: hint}
 }
 

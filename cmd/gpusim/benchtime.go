@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -70,15 +69,16 @@ func checkBenchTime(cfg *bench.Config, specs []engines.Spec, isSet func(string) 
 	if i := slices.IndexFunc(b.flags, isSet); i >= 0 {
 		flag = b.flags[i]
 	}
-	// The count in SI, as bench's tables write workloads: it read
-	// "(6e+20 lane-steps: ...)".
+	// The count in SI, as bench's tables write workloads, and the years
+	// with it (count.Time): it read "at least 9.64e+04 years (1.22e+22
+	// lane-steps: ...)".
 	return paramErr(flag, "this benchmark would take at least %s (%s lane-steps: %s) even at the fastest each engine is expected to run (%s), faster than any measured; a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (%s)",
-		longTime(total), count.SI(work, 3), strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
+		count.Time(total), count.SI(work, 3), strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
 }
 
 // benchFloor is cfg.MinTime's phases for specs with memory for the Python
 // baseline: their total seconds and lane-steps, the longest phase, and
-// each phase of a second or more in words ("the workloads 5.23 years"),
+// each phase of a second or more in words ("the workloads 5.23 years", count.Time),
 // and whether the Python baseline has work.
 func benchFloor(cfg *bench.Config, specs []engines.Spec, memory uint64) (total, work float64, longest bench.Phase, parts []string, python bool) {
 	phases := cfg.MinTime(specs, memory)
@@ -89,7 +89,7 @@ func benchFloor(cfg *bench.Config, specs []engines.Spec, memory uint64) (total, 
 			longest = p
 		}
 		if p.Seconds >= 1 { // a phase of lane-steps in nanoseconds is not worth a word
-			parts = append(parts, fmt.Sprintf("%s %s", p.Name, longTime(p.Seconds)))
+			parts = append(parts, p.Name+" "+count.Time(p.Seconds))
 		}
 	}
 	p := phases[len(phases)-1]

@@ -50,7 +50,7 @@ func TestBenchTooLong(t *testing.T) {
 		{[]string{"--lanes", "1e14", "--steps", "1e5", "--engines", "opencl:0,opencl:1", "--no-scaling", "--no-sweep", "--reps", "3", "--warmup", "1"}, []string{
 			"gpusim: error: --lanes: this benchmark would take at least ", "(opencl:0 on 1 "}},
 		{[]string{"--engines", "serial", "--sweep", "1k,2^64-1"}, []string{
-			"gpusim: error: --sweep: ", "the sweep 1.17e+05 years)", "(lower --sweep or --sweep-steps, or --sweep-reps, or leave the sweep out with --no-sweep)\n"}},
+			"gpusim: error: --sweep: ", "the sweep 117k years)", "(lower --sweep or --sweep-steps, or --sweep-reps, or leave the sweep out with --no-sweep)\n"}},
 		{[]string{"--engines", "serial", "--sweep-steps", "4294967296"}, []string{"gpusim: error: --sweep-steps: "}},
 		{[]string{"--engines", "simd", "--lanes", "1e12", "--steps", "1e6", "--workers", "1,2,3,4", "--reps", "1", "--warmup", "0", "--no-sweep"}, []string{
 			"gpusim: error: --workers: ", "give fewer --workers, or leave the table out with --no-scaling)\n"}},
@@ -138,7 +138,7 @@ func TestCheckBenchTime(t *testing.T) {
 	}
 	cfg.Workloads[0].Steps = 1001
 	err := checkBenchTime(&cfg, serial, none)
-	if err == nil || !strings.HasPrefix(err.Error(), "--lanes: this benchmark would take at least 1 years") {
+	if err == nil || !strings.HasPrefix(err.Error(), "--lanes: this benchmark would take at least 1 year (") {
 		t.Errorf("past a year: %v", err)
 	}
 	if err := checkBenchTime(&cfg, serial, func(f string) bool { return f == "reps" }); err == nil || !strings.HasPrefix(err.Error(), "--reps: ") {

@@ -370,7 +370,7 @@ func (o *runOptions) checkDailyCopies(open openDaily) error {
 	// memory, exit 137, their report lost.
 	beside := ""
 	if kept := o.outputs.HostBytes(o.params); kept > 0 {
-		beside = fmt.Sprintf(" beside the %.3g GB the per-lane outputs keep", float64(kept)/1e9)
+		beside = fmt.Sprintf(" beside the %s GB the per-lane outputs keep", count.Sig3(float64(kept)/1e9))
 		avail -= min(avail, kept)
 	}
 	if need <= avail {
@@ -379,12 +379,15 @@ func (o *runOptions) checkDailyCopies(open openDaily) error {
 	what := fmt.Sprintf("%d copies of the per-step statistics of %d steps (one per worker, and the result's)", copies, o.params.Steps)
 	if open != nil {
 		_, devices, buffers := open(o.params.Steps)
-		what = fmt.Sprintf("%d copies of the per-step statistics of %d steps (five per device of the %d, and the result's) and %.3g GB of the devices' buffers in host memory", copies, o.params.Steps, devices, float64(buffers)/1e9)
+		what = fmt.Sprintf("%d copies of the per-step statistics of %d steps (five per device of the %d, and the result's) and %s GB of the devices' buffers in host memory", copies, o.params.Steps, devices, count.Sig3(float64(buffers)/1e9))
 	} else if _, scratch := engines.DailyCopies(o.engine, o.eng, o.params.Lanes, o.params.Steps); scratch > 0 {
 		what += " and the workers' scratch"
 	}
-	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %.3g GB of memory, %.3g GB with Go's heap slack, but %.3g GB are available%s (%s)",
-		what, float64(data)/1e9, float64(need)/1e9, float64(avail)/1e9, beside, o.dailyLower(copies, open, avail))}
+	// The sizes as count.Sig3 writes them, whole from 1000 GB (a node's
+	// memory), where %.3g wrote 1.5e+03 GB.
+	gb := func(b uint64) string { return count.Sig3(float64(b) / 1e9) }
+	return &sim.ParamError{Flag: o.outputs.dailyFlag, Msg: fmt.Sprintf("%s need %s GB of memory, %s GB with Go's heap slack, but %s GB are available%s (%s)",
+		what, gb(data), gb(need), gb(avail), beside, o.dailyLower(copies, open, avail))}
 }
 
 // dailyLower is checkDailyCopies' advice where copies sets do not fit in
@@ -513,20 +516,7 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 	// The rate in SI (count.SI), as the progress bar and bench write
 	// rates: it read "at 4e+09 lane-steps/s".
 	return paramErr("lanes", "%s x %s (%s) would take at least %s, at %s lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
-		what, count.Noun(o.params.Steps, "step"), counted, longTime(secs), count.SI(work/secs, 3), on, lower)
-}
-
-// longTime is a span of seconds for people: years past one, days past
-// one, else seconds.
-func longTime(secs float64) string {
-	const day, year = 86400.0, 365.25 * 86400
-	switch {
-	case secs >= year:
-		return fmt.Sprintf("%.3g years", secs/year)
-	case secs >= day:
-		return fmt.Sprintf("%.3g days", secs/day)
-	}
-	return fmt.Sprintf("%.3g s", secs)
+		what, count.Noun(o.params.Steps, "step"), counted, count.Time(secs), count.SI(work/secs, 3), on, lower)
 }
 
 // jobNotes says, once the engine is open and the job passed every check

@@ -573,14 +573,17 @@ func Sig3(x float64) string {
 }
 
 // SI writes a non-negative count or rate x to digits significant digits
-// (3 or more) with a k, M, G, T, P or E suffix from a thousand on: 950,
-// 2.25M, 96.1M, 1.2G, 18.4E (2^64-1). A value that rounds to a thousand of
-// its unit is written in the next (999.7M is 1G, where it read "1e+03M"),
-// and from a thousand E on (past any uint64 count) in e notation, 1.2e+21.
-// NaN and ±Inf are "-". The progress bar's counts and rates and bench's
-// rates, workloads, crossovers and chart ticks are written with it: a
-// count past a thousand T was in e notation beside the suffixes of the
-// others ("374M/1e+18 lanes").
+// (3 or more) with an SI prefix from a thousand on, every one of them: k,
+// M, G, T, P, E, Z, Y, R and Q: 950, 2.25M, 96.1M, 1.2G, 18.4E (2^64-1),
+// 12.2Z, 79.2R (2^64-1 lanes x 2^32 steps). A value that rounds to a
+// thousand of its unit is written in the next (999.7M is 1G, where it read
+// "1e+03M"), and from a thousand Q on (SIBig), past the prefixes, in whole
+// Q: 1230Q. NaN and ±Inf are "-". The progress bar's counts and rates,
+// bench's rates, workloads, crossovers and chart ticks, and every count of
+// lane-steps a message writes are written with it: a count past a
+// thousand T was in e notation beside the suffixes of the others ("374M/1e+18
+// lanes"), and bench's refusal of a benchmark of years wrote "(1.22e+22
+// lane-steps: ...)".
 func SI(x float64, digits int) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "-"
@@ -588,12 +591,14 @@ func SI(x float64, digits int) string {
 	// From up of a unit on, x rounds to digits digits as one of it or more.
 	up := 1 - 0.5/math.Pow10(digits)
 	if x >= SIBig*up {
-		return strconv.FormatFloat(x, 'g', digits, 64)
+		// Whole Q to digits significant digits: 1234.5Q is 1230Q.
+		q, _ := strconv.ParseFloat(strconv.FormatFloat(x/1e30, 'e', digits-1, 64), 64)
+		return strconv.FormatFloat(q, 'f', 0, 64) + "Q"
 	}
 	for _, u := range []struct {
 		s string
 		v float64
-	}{{"E", 1e18}, {"P", 1e15}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
+	}{{"Q", 1e30}, {"R", 1e27}, {"Y", 1e24}, {"Z", 1e21}, {"E", 1e18}, {"P", 1e15}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
 		if x >= u.v*up {
 			return strconv.FormatFloat(x/u.v, 'g', digits, 64) + u.s
 		}
@@ -601,6 +606,30 @@ func SI(x float64, digits int) string {
 	return strconv.FormatFloat(x, 'g', digits, 64)
 }
 
-// SIBig is where SI turns to e notation, rounded to its digits: a thousand
-// of its largest unit (E), past 2^64.
-const SIBig = 1e21
+// SIBig is where SI runs out of prefixes, rounded to its digits: a
+// thousand of its largest (Q), from which it writes whole Q.
+const SIBig = 1e33
+
+// Time writes secs seconds for people, to three significant digits, in
+// the one notation of the counts beside it: seconds below a day (whole
+// from a thousand: 18000 s, where %.3g wrote 1.8e+04 s), days below a
+// year (107 days), and years from one on, in SI past a thousand (146
+// years, 96.4k years, 628G years: a job of 2^64-1 lanes x 2^32 steps).
+// Its errors and notes of a job's or a benchmark's time, and auto's
+// predictions, are written with it.
+func Time(secs float64) string {
+	const day, year = 86400.0, 365.25 * 86400
+	unit := func(n, noun string) string {
+		if n == "1" {
+			return "1 " + noun
+		}
+		return n + " " + noun + "s"
+	}
+	switch {
+	case secs >= year*(1-0.5e-3):
+		return unit(SI(secs/year, 3), "year")
+	case secs >= day*(1-0.5e-3):
+		return unit(Sig3(secs/day), "day")
+	}
+	return Sig3(secs) + " s"
+}

@@ -311,8 +311,9 @@ func TestNoun(t *testing.T) {
 
 // TestSI: the unit a value rounds to at each number of digits, up to E,
 // which every uint64 count fits (2^64-1 is 18.4E: it was 1.84e+19, beside
-// the suffixes of smaller counts), e notation from a thousand E, and "-"
-// for what is not a number.
+// the suffixes of smaller counts), then Z, Y, R and Q, for lane-steps
+// (bench's refusal wrote 1.22e+22 lane-steps), whole Q past them, never
+// e notation, and "-" for what is not a number.
 func TestSI(t *testing.T) {
 	for _, c := range []struct {
 		x      float64
@@ -322,11 +323,35 @@ func TestSI(t *testing.T) {
 		{0, 3, "0"}, {7, 3, "7"}, {999, 3, "999"}, {999.5, 3, "1k"}, {12.5, 3, "12.5"}, {2_250_000, 3, "2.25M"},
 		{999.94e6, 4, "999.9M"}, {999.96e6, 4, "1G"}, {999.6e6, 4, "999.6M"}, {1.23456e9, 5, "1.2346G"},
 		{999e12, 3, "999T"}, {999.5e12, 3, "1P"}, {2e15, 3, "2P"}, {999.5e15, 3, "1E"}, {18446744073709551615, 3, "18.4E"},
-		{999.4e18, 3, "999E"}, {999.5e18, 3, "1e+21"}, {1.5e22, 4, "1.5e+22"},
+		{999.4e18, 3, "999E"}, {999.5e18, 3, "1Z"}, {1.5e22, 4, "15Z"}, {1.22e22, 3, "12.2Z"}, {999.7e21, 3, "1Y"},
+		{18446744073709551615 * 4294967296.0, 3, "79.2R"}, {2e30, 3, "2Q"}, {999.4e30, 3, "999Q"}, {999.5e30, 3, "1000Q"},
+		{1234.5e30, 3, "1230Q"}, {1.5e38, 4, "150000000Q"},
 		{math.NaN(), 3, "-"}, {math.Inf(1), 3, "-"},
 	} {
 		if got := SI(c.x, c.digits); got != c.want {
 			t.Errorf("SI(%v, %d) = %q, want %q", c.x, c.digits, got, c.want)
+		}
+	}
+}
+
+// TestTime: a span of seconds in seconds, days or years, three digits,
+// whole below a million and SI past a thousand years: it read "1.8e+04
+// s", "9.64e+04 years" and "6.28e+11 years".
+func TestTime(t *testing.T) {
+	const day, year = 86400.0, 365.25 * 86400
+	for _, c := range []struct {
+		secs float64
+		want string
+	}{
+		{0, "0 s"}, {0.000202, "0.000202 s"}, {1.5, "1.5 s"}, {999.7, "1000 s"}, {18000, "18000 s"}, {86356, "86356 s"},
+		{day, "1 day"}, {107 * day, "107 days"}, {year, "1 year"}, {146.2 * year, "146 years"}, {1462 * year, "1.46k years"},
+		{9.64e4 * year, "96.4k years"}, {6.28e11 * year, "628G years"}, {2e36 * year, "2000000Q years"},
+	} {
+		if got := Time(c.secs); got != c.want {
+			t.Errorf("Time(%v) = %q, want %q", c.secs, got, c.want)
+		}
+		if strings.Contains(Time(c.secs), "e+") {
+			t.Errorf("Time(%v) = %q: e notation", c.secs, Time(c.secs))
 		}
 	}
 }

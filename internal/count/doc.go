@@ -4,5 +4,6 @@
 // (2^64-1) and k/M/G/T/P/E suffixes; and the power form (Power) that the float
 // flags read too; the saturating arithmetic (SatAdd, SatMul) of the byte
 // counts weighed against a limit; and a count written with its noun (Noun)
-// or with a k/M/G/T/P/E suffix (SI).
+// or with an SI prefix (SI), and a span of seconds in seconds, days or
+// years (Time).
 package count

@@ -515,8 +515,8 @@ func cutWords(text string, width, least int) string {
 	return ""
 }
 
-// SI formats a non-negative count or rate with 3 significant digits and a
-// k, M, G, T, P or E suffix (count.SI): 950, 2.25M, 96.1M, 1.2G, 18.4E;
+// SI formats a non-negative count or rate with 3 significant digits and an
+// SI prefix, k to Q (count.SI): 950, 2.25M, 96.1M, 1.2G, 18.4E;
 // NaN is "-".
 func SI(x float64) string { return count.SI(x, 3) }
 
@@ -525,13 +525,13 @@ func SI(x float64) string { return count.SI(x, 3) }
 // time.Duration holds, whose conversion wrapped to "ETA -9223372036s".
 const maxETA = 1e6 * 3600
 
-// siBig is where count.SI turns to an exponent ("1e+21"): count.SIBig
+// siBig is where count.SI runs out of prefixes ("1000Q"): count.SIBig
 // less what rounds up to it at 3 digits, past any count of lanes (a
 // uint64's), which are all written with a suffix: 2^64-1 is 18.4E.
 const siBig = count.SIBig * (1 - 0.5e-3)
 
 // numWidth is the most columns num takes below siBig, and rateNum takes
-// at all: "1.23k", "12.3M", "18.4E", "0.25", "<0.01", ">999E".
+// at all: "1.23k", "12.3M", "18.4E", "0.25", "<0.01", ">999Q".
 const numWidth = 5
 
 // num formats a count of lanes, whole or not, for the bar in at most
@@ -551,10 +551,10 @@ func num(x float64) string {
 }
 
 // rateNum is num for a rate, in at most numWidth columns whatever its
-// value: ">999E" from siBig on.
+// value: ">999Q" from siBig on.
 func rateNum(x float64) string {
 	if x >= siBig {
-		return ">999E"
+		return ">999Q"
 	}
 	return num(x)
 }

@@ -175,8 +175,8 @@ func (r *Report) quantileFootnote() string {
 		// error.
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, takes at most 2^%d lanes)\n", sim.HistBins, bits.TrailingZeros64(sim.MaxKeptFinals))
 	case r.outNeed > 0:
-		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, needs %.3g GB of memory for these lanes, and %.3g GB are available)\n",
-			sim.HistBins, float64(r.outNeed)/1e9, float64(r.outAvail)/1e9)
+		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out, which makes them exact, needs %s GB of memory for these lanes, and %s GB are available)\n",
+			sim.HistBins, count.Sig3(float64(r.outNeed)/1e9), count.Sig3(float64(r.outAvail)/1e9))
 	default:
 		fmt.Fprintf(&b, "(simulated quantiles: interpolated in a %d-bin histogram; --out makes them exact)\n", sim.HistBins)
 	}
@@ -300,12 +300,13 @@ func (m *Merged) writeText(b *strings.Builder, requested string) {
 }
 
 // fmtSeconds is FmtDuration of s seconds, which may be past what a
-// time.Duration holds (the sum of many parts' times, about 292 years).
+// time.Duration holds (the sum of many parts' times, about 292 years):
+// past it, in years (count.Time).
 func fmtSeconds(s float64) string {
 	if s < float64(math.MaxInt64)/float64(time.Second) {
 		return FmtDuration(time.Duration(s * float64(time.Second)))
 	}
-	return fmt.Sprintf("%.4g s", s)
+	return count.Time(s) // it read "1.84e+10 s"
 }
 
 // SetDaily records the per-day table of a --daily run (an empty table

@@ -45,10 +45,11 @@ func TestNum(t *testing.T) {
 	}
 }
 
-// TestFmtSeconds: a merge's total past a time.Duration prints as seconds
-// (two parts of 9.2e9 s each used to print "-9223372036854776 us").
+// TestFmtSeconds: a merge's total past a time.Duration prints in years
+// (two parts of 9.2e9 s each used to print "-9223372036854776 us", then
+// "1.84e+10 s").
 func TestFmtSeconds(t *testing.T) {
-	for s, want := range map[float64]string{0.5: "500.0 ms", 2: "2.000 s", 1.84e10: "1.84e+10 s"} {
+	for s, want := range map[float64]string{0.5: "500.0 ms", 2: "2.000 s", 1.84e10: "583 years"} {
 		if got := fmtSeconds(s); got != want {
 			t.Errorf("fmtSeconds(%g) = %q, want %q", s, got, want)
 		}

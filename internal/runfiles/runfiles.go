@@ -439,8 +439,8 @@ func (o Result) checkMemory(p sim.Params) error {
 	if finals == 0 {
 		flag = "paths"
 	}
-	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %.3g GB of memory, but %.3g GB are available (%s)",
-		float64(need)/1e9, float64(avail)/1e9, fitting(finals, trajectories, p.Steps, avail-min(avail, sysmem.StartSpread)))}
+	return &sim.ParamError{Flag: flag, Msg: fmt.Sprintf("the per-lane outputs need %s GB of memory, but %s GB are available (%s)",
+		count.Sig3(float64(need)/1e9), count.Sig3(float64(avail)/1e9), fitting(finals, trajectories, p.Steps, avail-min(avail, sysmem.StartSpread)))}
 }
 
 // fitting is checkMemory's advice for per-lane outputs of finals lanes

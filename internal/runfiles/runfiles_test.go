@@ -34,6 +34,15 @@ func TestCheckMemory(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Flag != "out" || !strings.Contains(pe.Msg, "need 4.01 GB of memory, but 1.07 GB are available") {
 		t.Errorf("1e9 lanes with --out and 1 GiB: %v", err)
 	}
+	// A node's memory, past a thousand GB, whole as count.Sig3 writes it:
+	// it read "need 4e+03 GB of memory, but 2e+03 GB are available".
+	available = func() (uint64, bool) { return 2e12, true }
+	pp := sim.Default()
+	pp.Lanes, pp.Steps = 1e6, 1e6
+	if err := (Result{PathsOut: "p.f32", Paths: 1e6}).Room(pp); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "need 4000 GB of memory, but 2000 GB are available") {
+		t.Errorf("1e6 paths of 1e6 steps and 2 TB: %v", err)
+	}
+	available = func() (uint64, bool) { return 1 << 30, true }
 	p.Lanes = 1e8
 	if err := (Result{Out: "finals.f32"}).Room(p); err != nil {
 		t.Errorf("1e8 lanes with --out and 1 GiB: %v", err)
