@@ -47,6 +47,7 @@ func TestArgsBeforeLimits(t *testing.T) {
 		{[]string{"bench", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
 		{[]string{"merge", "--format", "xml", "p.json"}, `gpusim: error: --format: unknown format "xml"`},
 		{[]string{"merge"}, "gpusim: error: merge needs the part files to merge, got none"},
+		{[]string{"merge", "--files-from", " ", "p.json"}, `gpusim: error: --files-from: invalid value " ": want a file name such as parts.list`},
 		{[]string{"merge", "p.json", "--format", "json"}, `gpusim: error: "--format" after the part files: flags go before them`},
 		{[]string{"selftest", "--format", "xml"}, `gpusim: error: --format: unknown format "xml"`},
 		{[]string{"devices", "extra"}, `gpusim: error: devices takes no arguments, got "extra"`},

@@ -241,6 +241,12 @@ func mergeFiles(c *cli.Context) (files []string, note string, err error) {
 	}
 	named := len(files)
 	noParts := &usageError{msg: "merge needs the part files to merge, got none", hint: "e.g. gpusim merge --format json part-*.json"}
+	// A blank list's name is the command line's own fault, said before
+	// the limits: under ulimit -n 12, --files-from '' was refused for the
+	// limit.
+	if c.IsSet("files-from") && isBlank(c.String("files-from")) {
+		return nil, "", blankList(c.String("files-from"))
+	}
 	// The parts and a list are opened from here: not in argsRefused's
 	// pass, which says only what the command line itself lacks.
 	if err := argsChecked(c.Context); err != nil {
@@ -458,6 +464,11 @@ func wallTotal(parts []*shard.Part) float64 {
 // maxListBytes bounds a --files-from list: 1,000,000 names of 64 bytes.
 const maxListBytes = 64 << 20
 
+// blankList is the refusal of --files-from given empty or blank.
+func blankList(list string) error {
+	return blankValue("files-from", list, "a file name such as parts.list", "a file that names the parts one a line, or - for standard input")
+}
+
 // readFileList reads the part files a --files-from list names: one a line,
 // or, where the list holds a NUL byte (find -print0, which a name with a
 // newline needs), one between each NUL. A line's ending may be CRLF (a list
@@ -477,7 +488,7 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 	case isBlank(list):
 		// In the words of every file flag's empty value (--save ''),
 		// where it said "an empty list file name".
-		return nil, blankValue("files-from", list, "a file name such as parts.list", "a file that names the parts one a line, or - for standard input")
+		return nil, blankList(list)
 	case list == "-":
 		read = func() ([]byte, error) { return io.ReadAll(io.LimitReader(stdin, maxListBytes+1)) }
 	case isStdio(list, stdout, nil) != "":
