@@ -482,18 +482,14 @@ func fitting(finals, trajectories uint64, steps int, avail uint64) string {
 }
 
 // lanesText is n (3 significant digits at most, from roundDown3) as
-// --lanes and --paths take it: 9999 and less as it is, more as 2.67e8.
+// --lanes and --paths take it: 9999 and less as it is, more in SI, as
+// every count a message writes (count.SI, exact at n's 3 digits): 267M,
+// where it wrote 2.67e8.
 func lanesText(n uint64) string {
 	if n < 10000 {
 		return strconv.FormatUint(n, 10)
 	}
-	exp := 0
-	for n >= 1000 {
-		n /= 10
-		exp++
-	}
-	m := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%d.%02d", n/100, n%100), "0"), ".")
-	return fmt.Sprintf("%se%d", m, exp+2)
+	return count.SI(float64(n), 3)
 }
 
 // roundDown3 is n rounded down to 3 significant digits (267,386,880 to

@@ -55,10 +55,10 @@ func TestCheckMemory(t *testing.T) {
 		steps  int
 		advice string
 	}{
-		{Result{Out: "f.f32"}, 1e9, 100, "(--lanes 2.49e8 fits with --out)"},
-		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1e6}, 1e9, 100, "(--lanes 1.49e8 fits with --out)"},
-		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1e7}, 1e9, 100, "(--lanes and --paths 2.47e6 fit with --out)"},
-		{Result{PathsOut: "p.f32", Paths: 1e7}, 1e9, 100, "(--paths 2.51e6 fits at 100 steps)"},
+		{Result{Out: "f.f32"}, 1e9, 100, "(--lanes 249M fits with --out)"},
+		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1e6}, 1e9, 100, "(--lanes 149M fits with --out)"},
+		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1e7}, 1e9, 100, "(--lanes and --paths 2.47M fit with --out)"},
+		{Result{PathsOut: "p.f32", Paths: 1e7}, 1e9, 100, "(--paths 2.51M fits at 100 steps)"},
 		{Result{PathsOut: "p.f32", Paths: 1}, 1e9, 1 << 30, "(no --paths fits at 1073741824 steps: lower --steps)"},
 		{Result{Out: "f.f32", PathsOut: "p.f32", Paths: 1}, 1e9, 1 << 30, "(no --lanes fits with --out here)"},
 	} {
@@ -93,9 +93,10 @@ func TestCheckMemory(t *testing.T) {
 // their file system are refused before the run, the two outputs added up
 // where they share one; before, 1e8 lanes with --out onto a nearly full
 // disk ran the whole job and then failed at the write.
-// TestLanesText: the values the advice names read as --lanes takes them.
+// TestLanesText: the values the advice names read as --lanes takes them,
+// in SI as every count a message writes (they were 1.23e4, 2.51e8).
 func TestLanesText(t *testing.T) {
-	for n, want := range map[uint64]string{0: "0", 9999: "9999", 10000: "1e4", 12345: "1.23e4", 251e6: "2.51e8", 120e7: "1.2e9", 1 << 63: "9.22e18"} {
+	for n, want := range map[uint64]string{0: "0", 9999: "9999", 10000: "10k", 12345: "12.3k", 251e6: "251M", 120e7: "1.2G", 1 << 63: "9.22E"} {
 		if got := lanesText(roundDown3(n)); got != want {
 			t.Errorf("lanesText(roundDown3(%d)) = %q, want %q", n, got, want)
 		}
