@@ -196,21 +196,26 @@ func (e *Engine) firstLaunch(k *cl.Kernel) (done func()) {
 }
 
 // release waits for the run's commands (those a failed or cancelled run
-// left in flight too) and releases its events and buffers.
+// left in flight too) and releases its events and buffers, each call
+// marked (driver): the events' release, which waits for a read into Go
+// memory, and the buffers' ran outside any mark, and a stop or a crash
+// there named nothing.
 func (r *run) release() {
+	finishing := r.driver("finish the run's commands")
 	for _, f := range r.pending {
 		f.kev.Release()
 		f.rev.Release() // waits for its read into Go memory
 	}
 	r.pending = nil
-	finishing := r.driver("finish the run's commands")
 	r.e.q.Finish()
 	finishing()
+	releasing := r.driver("release the run's buffers")
 	made := 0
 	for _, b := range r.bufs {
 		made += b.Size()
 		b.Release()
 	}
+	releasing()
 	if r.e.opts.made != nil {
 		r.e.opts.made(uint64(made))
 	}
@@ -252,18 +257,25 @@ func (r *run) wait(ev *cl.Event, kernel bool) (time.Duration, error) {
 }
 
 func (r *run) read(b *cl.Buffer, dst []byte) error {
-	ev, err := b.ReadAsync(r.e.q, 0, dst)
-	return r.finish("read", ev, err)
+	return r.transferred("read", func() (*cl.Event, error) { return b.ReadAsync(r.e.q, 0, dst) })
 }
 
 func (r *run) write(b *cl.Buffer, src []byte) error {
-	ev, err := b.WriteAsync(r.e.q, 0, src)
-	return r.finish("write", ev, err)
+	return r.transferred("write", func() (*cl.Event, error) { return b.WriteAsync(r.e.q, 0, src) })
 }
 
 func (r *run) zero(b *cl.Buffer) error {
-	ev, err := b.Fill(r.e.q, make([]byte, 4), 0, b.Size())
-	return r.finish("fill", ev, err)
+	return r.transferred("fill", func() (*cl.Event, error) { return b.Fill(r.e.q, make([]byte, 4), 0, b.Size()) })
+}
+
+// transferred queues a transfer (enqueue: what, "read") and waits for it
+// (finish), the enqueue marked as "queue a transfer" (driver): it ran
+// outside any mark, and a stop or a crash there named nothing.
+func (r *run) transferred(what string, enqueue func() (*cl.Event, error)) error {
+	queueing := r.driver("queue a transfer")
+	ev, err := enqueue()
+	queueing()
+	return r.finish(what, ev, err)
 }
 
 // runWaitPast is how long a run's call into the driver goes on before a
@@ -289,6 +301,15 @@ func (r *run) driver(what string) (done func()) {
 		return waiting(firstWords.Replace(what) + " on " + r.e.desc.Named())
 	}
 	return waitingPast(what+" on "+r.e.desc.Named(), runWaitPast)
+}
+
+// setArgs is setArgs for a launch of the run, marked as "set a launch's
+// arguments" (driver): a run's later launches set theirs outside any mark,
+// and a stop while the driver hung there (clSetKernelArg), or its crash,
+// named nothing.
+func (r *run) setArgs(k *cl.Kernel, args any) error {
+	defer r.driver("set a launch's arguments")()
+	return setArgs(k, args, r.e.fp64)
 }
 
 // finish waits for the transfer ev that enqueueing returned with err.
@@ -495,7 +516,10 @@ func (r *run) plan() error {
 		temps = r.temps
 		if cl.NeedsHostInit() {
 			// Each part's launch stores what the next one loads.
-			if err := r.temps.Write(e.q, 0, make([]byte, r.temps.Size())); err != nil {
+			writing := r.driver("finish a transfer")
+			err := r.temps.Write(e.q, 0, make([]byte, r.temps.Size()))
+			writing()
+			if err != nil {
 				return fmt.Errorf("opencl: write: %w", err)
 			}
 		}
@@ -715,7 +739,7 @@ func (r *run) lanes(work, left uint64) (n uint64, split bool) {
 func (r *run) launch(pt part) error {
 	e := r.e
 	r.args.chunk(r, pt)
-	if err := setArgs(r.k, r.args, e.fp64); err != nil {
+	if err := r.setArgs(r.k, r.args); err != nil {
 		return err
 	}
 	if r.unmark == nil {
@@ -984,7 +1008,7 @@ func (r *run) reduceDaily() error {
 		return err
 	}
 	a := &reduceDailyArgs{DRec: r.rec, Items: uint32(r.items / r.wg), Steps: uint32(steps), Out: out}
-	if err := setArgs(e.kRed, a, e.fp64); err != nil {
+	if err := r.setArgs(e.kRed, a); err != nil {
 		return err
 	}
 	wg := e.redWG

@@ -496,8 +496,12 @@ func (e *Engine) warmChecks(ctx context.Context) error {
 	return e.warmDaily(ctx)
 }
 
-// runRows runs k(in, out, n) over global work-items and reads out.
+// runRows runs k(in, out, n) over global work-items and reads out. Its
+// calls are marked as a run's are (waitingPast): after Open (RunSelfTest's
+// timed checks) they ran outside any mark, and a stop while the driver
+// hung in one, or its crash, named nothing.
 func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
+	defer waitingPast("run the self-test's checks on "+e.desc.Named(), runWaitPast)()
 	bin, err := createBuffer(e.sh.ctx, cl.MemReadOnly, len(in), e.desc.Named())
 	if err != nil {
 		return unanswered(err, "opencl: self-test: allocate")

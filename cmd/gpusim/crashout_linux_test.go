@@ -78,7 +78,7 @@ func TestCrashOutputs(t *testing.T) {
 		{launch, "gpusim run --device 0 --lanes 1e5 --steps 10 --format json" + files},
 		// The run's second launch, past the first at the engine's start:
 		// the bar is drawn.
-		{launch + " FAKECL_FAULT_SKIP=1", "gpusim-tty run --device 0 --lanes 1e5 --steps 10"},
+		{launch + "@2", "gpusim-tty run --device 0 --lanes 1e5 --steps 10"},
 		{"crash:clCreateCommandQueue", "gpusim selftest --format json"},
 		{"crash:clGetPlatformIDs", "gpusim devices --format json"},
 		{launch, "gpusim bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --format json"},

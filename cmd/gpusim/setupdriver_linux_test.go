@@ -214,7 +214,9 @@ func runSetUpCase(c setUpCase, env []string) setUpResult {
 // driver had hung, nor in what. A stop in a bounded call's wait (a kernel)
 // names that call, where it said "to start device 0", and so does one in
 // the log of a failed build (clGetProgramBuildInfo), where it named the
-// build.
+// build. A stop while the driver hangs setting a later launch's arguments
+// (clSetKernelArg, past the start's calls) names that, where it named
+// nothing.
 func TestStopFaultingDriver(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const note = "gpusim: note: stopped while waiting for the OpenCL driver to "
@@ -237,6 +239,9 @@ func TestStopFaultingDriver(t *testing.T) {
 		{"hang:clCreateKernel", true, run, syscall.SIGINT, 130, "answer when asked for the kernel weather for", "gpusim: interrupted\n"},
 		// The log of a failed build, named so: it named the build.
 		{"fail:clBuildProgram,hang:clGetProgramBuildInfo", false, run, syscall.SIGINT, 130, "answer when asked for the log of the failed build for", "gpusim: interrupted\n"},
+		// The 100th call: the start's warm-up launch sets 28, the run's
+		// launches (more than 4 here) as many each.
+		{"hang:clSetKernelArg@100", true, "run --device 0 --lanes 1e6 --steps 1000", syscall.SIGINT, 130, "set a launch's arguments on", "gpusim: interrupted\n"},
 	} {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			t.Parallel()
@@ -297,7 +302,10 @@ func TestHangReleasing(t *testing.T) {
 // "signal arrived during cgo execution") and exited 2, the status of a
 // usage error. A driver's abort(3) is said the same way (it died by
 // SIGABRT without a word). A crash loading a cached program leaves its loading mark,
-// so the next start builds the program from source and runs.
+// so the next start builds the program from source and runs. A crash in
+// a run's later calls (a launch's arguments, a transfer's enqueue, the
+// release of its buffers) or in selftest's checks after the start names
+// them, where it named nothing ("crashed (SIGSEGV)" and the bare hint).
 func TestCrashInProcess(t *testing.T) {
 	lib, warm, env := forwardingDriver(t)
 	said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked "
@@ -337,6 +345,15 @@ func TestCrashInProcess(t *testing.T) {
 		// (exit status 134) without a word, pocl's LLVM handler first.
 		{"abort:clBuildProgram", false, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to build the program for" + dev, work},
 		{"abort:clFinish", true, run, strings.Replace(said, "SIGSEGV", "SIGABRT", 1) + "to finish the first launch's commands on" + dev, work},
+		// A run's calls past its first launch, and the self-test's timed
+		// checks after the start (selftest): each crashed naming
+		// nothing. The warm-up launch sets 28 arguments, fills 2
+		// buffers and releases 2; the 3rd fill and release are the
+		// run's, and selftest's 2nd launch is its first check's.
+		{"crash:clSetKernelArg@100", true, "run --device 0 --lanes 1e6 --steps 1000", said + "to set a launch's arguments on" + dev, work},
+		{"crash:clEnqueueFillBuffer@3", true, run, said + "to queue a transfer on" + dev, work},
+		{"crash:clReleaseMemObject@3", true, run, said + "to release the run's buffers on" + dev, work},
+		{"crash:clEnqueueNDRangeKernel@2", true, "selftest", said + "to run the self-test's checks on" + dev, work},
 	}
 	results := make([]setUpResult, len(cases))
 	caches := make([]string, len(cases))

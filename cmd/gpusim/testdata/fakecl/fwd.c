@@ -8,9 +8,11 @@
  * (CL_BUILD_PROGRAM_FAILURE, for clBuildProgram) without calling it.
  * Several, comma-separated, apply each to its call:
  * FAKECL_FAULT=fail:clBuildProgram,hang:clGetProgramBuildInfo fails the
- * build and hangs asked for its log. FAKECL_FAULT_SKIP=N lets the first N
- * calls that an entry names through, as they are (a crash in a later
- * launch, past the first). TestFaultingDriver builds it with clang. */
+ * build and hangs asked for its log. An entry faults every call of its
+ * name, or, as HOW:NAME@N (N from 1), its Nth call alone, counted in the
+ * process: FAKECL_FAULT=hang:clSetKernelArg@400 hangs in a run's later
+ * launch, past the start's calls. TestFaultingDriver builds it with
+ * clang. */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,25 +52,21 @@ static void hung(void) {
 		fclose(f);
 }
 
-/* skipped says whether this call that FAKECL_FAULT names is one of the
- * first FAKECL_FAULT_SKIP, which go through. */
-static int skipped(void) {
-	static long calls;
-	const char *v = getenv("FAKECL_FAULT_SKIP");
-	return v != NULL && __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST) <= atol(v);
-}
-
-/* fault hangs or faults where an entry of FAKECL_FAULT (HOW:NAME,
- * comma-separated) names how and name; it returns 1 where the call is to
- * fail (fail:NAME), else 0. */
-static int fault(const char *name) {
+/* fault hangs or faults where an entry of FAKECL_FAULT (HOW:NAME or
+ * HOW:NAME@N, comma-separated) names how and name, and, with @N, call is
+ * the Nth call of name; it returns 1 where the call is to fail
+ * (fail:NAME), else 0. */
+static int fault(const char *name, long call) {
 	const char *s = getenv("FAKECL_FAULT");
 	size_t n = strlen(name);
 	while (s != NULL && *s != 0) {
 		const char *end = strchr(s, ',');
 		size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
 		const char *at = memchr(s, ':', len);
-		if (at != NULL && (size_t)(s + len - (at + 1)) == n && strncmp(at + 1, name, n) == 0 && !skipped()) {
+		const char *nth = at != NULL ? memchr(at, '@', (size_t)(s + len - at)) : NULL;
+		const char *named = nth != NULL ? nth : s + len;
+		if (at != NULL && (size_t)(named - (at + 1)) == n && strncmp(at + 1, name, n) == 0 &&
+		    (nth == NULL || strtol(nth + 1, NULL, 10) == call)) {
 			if (strncmp(s, "hang:", 5) == 0) {
 				hung();
 				for (;;)
@@ -89,11 +87,13 @@ static int fault(const char *name) {
 typedef uintptr_t H; /* a handle */
 typedef void *P;     /* a pointer */
 
-#define FWD(ret, name, params, args)                   \
-	ret name params {                              \
-		if (fault(#name))                      \
-			return (ret)-11;               \
-		return ((ret(*) params)real(#name))args; \
+/* Each entry point counts its calls (from 1) for HOW:NAME@N. */
+#define FWD(ret, name, params, args)                                  \
+	ret name params {                                             \
+		static long calls;                                    \
+		if (fault(#name, __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST))) \
+			return (ret)-11;                              \
+		return ((ret(*) params)real(#name))args;              \
 	}
 
 FWD(int32_t, clGetPlatformIDs, (uint32_t n, P ids, P n_ret), (n, ids, n_ret))
