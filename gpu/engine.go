@@ -331,7 +331,7 @@ func Open(opt Options) (*Engine, error) {
 		e.sh.saveBinary(e.source(), options)
 		// Bounded: no launch is queued, the release is the driver's
 		// bookkeeping.
-		if err := askDriver("the release of the first build's kernels and queue on "+d.desc.Named(), e.Close); errors.As(err, new(*NoAnswerError)) {
+		if err := e.close("the first build's kernels and queue on " + d.desc.Named()); errors.As(err, new(*NoAnswerError)) {
 			return nil, err
 		}
 		opt = opt.again(t0, e)
@@ -814,13 +814,24 @@ func (e *Engine) Label() string { return fmt.Sprintf("device %d: %s", e.desc.Ind
 // Close releases the engine's queue and kernels and, with the last engine
 // of its device, the context and programs. It waits for a run in progress
 // and is idempotent. A release that the driver does not end in answerWait
-// is left to go on: a *NoAnswerError. Where a cancelled run left launches in flight (leave),
+// is left to go on: a *NoAnswerError that names it ("the release of the
+// queue and kernels on device 0 (...)", "the release of the programs
+// for", "the release of the context for"). Where a cancelled run left launches in flight (leave),
 // it returns at once and the engine is released in the background once
 // they end: a stopped gpusim exits without waiting for them.
 func (e *Engine) Close() error {
 	if e == nil {
 		return nil
 	}
+	return e.close("the queue and kernels on " + e.desc.Named())
+}
+
+// close is Close, whose bounded release of the engine's own objects is
+// named the release of own ("the queue and kernels on device 0 (...)"),
+// and of the device's programs and context, where it holds the last
+// reference, each its own (shared.releaseWithin): one wait named the
+// queue and kernels where the driver hung releasing the context.
+func (e *Engine) close(own string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -839,7 +850,14 @@ func (e *Engine) Close() error {
 	// Within answerWait: a driver that hung releasing the queue held the
 	// process for ever after its report, a stop too (past its commit
 	// point it waits for the program to end on its own).
-	return askDriver("the release of the queue and kernels on "+e.desc.Named(), e.release)
+	err := askDriver("the release of "+own, e.releaseOwn)
+	if errors.As(err, new(*NoAnswerError)) || e.sh == nil {
+		return err // the device's state is left as it is
+	}
+	if serr := e.sh.releaseWithin(); serr != nil {
+		return serr
+	}
+	return err
 }
 
 // background counts the engines Close releases in the background, for tests
@@ -886,8 +904,18 @@ func (e *Engine) settle(ctx context.Context) error {
 	}
 }
 
-// release releases what Close does.
+// release releases what Close does, unbounded.
 func (e *Engine) release() error {
+	err := e.releaseOwn()
+	if e.sh != nil {
+		e.sh.release()
+	}
+	return err
+}
+
+// releaseOwn releases the engine's queue, kernels and buffers, not the
+// device's shared state.
+func (e *Engine) releaseOwn() error {
 	var errs []error
 	if e.q != nil {
 		errs = append(errs, e.q.Finish())
@@ -896,9 +924,6 @@ func (e *Engine) release() error {
 		errs = append(errs, k.Release())
 	}
 	errs = append(errs, e.st.release(), e.dummy.Release(), e.q.Release())
-	if e.sh != nil {
-		e.sh.release()
-	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("opencl: close: %w", err)
 	}

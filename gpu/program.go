@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,27 +138,61 @@ func releaseContext(c *cl.Context) { _ = c.Release() }
 // outside the registry's lock: a driver that hung releasing them (Close's
 // wait ends, the call goes on) held it, and the device's next open (bench's
 // next measurement, auto's) waited for ever, unbounded and unnamed, in
-// join.
+// join. The driver's calls are not bounded (a release in the background).
 func (s *shared) release() {
+	if s.drop() {
+		s.free(func(_ string, call func() error) error { return call() })
+	}
+}
+
+// releaseWithin is release with the last reference's release of the
+// programs and of the context each bounded (askDriver, answerWait): a
+// *NoAnswerError asking for "the release of the programs for device 0
+// (...)" or "the release of the context for device 0 (...)", and the call
+// left to go on. Both were one wait, named the release of the engine's
+// queue and kernels (Close's).
+func (s *shared) releaseWithin() error {
+	if !s.drop() {
+		return nil
+	}
+	return s.free(askDriver)
+}
+
+// drop drops one reference and says whether it was the last: then s is
+// out of the registry, and free releases what it holds.
+func (s *shared) drop() (last bool) {
 	registry.mu.Lock()
+	defer registry.mu.Unlock()
 	if s.refs--; s.refs > 0 {
-		registry.mu.Unlock()
-		return
+		return false
 	}
 	delete(registry.m, s.index)
-	registry.mu.Unlock()
+	return true
+}
+
+// free removes s's marks in the disk cache and releases its programs, then
+// its context, each through ask (what it asks the driver for, the call):
+// ask's error, the driver's own errors ignored.
+func (s *shared) free(ask func(what string, call func() error) error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, p := range s.progs {
-		p.Release()
-		delete(s.progs, k)
-	}
-	for _, p := range s.retired {
-		p.Release()
-	}
+	progs := slices.Concat(slices.Collect(maps.Values(s.progs)), s.retired)
+	clear(s.progs)
 	s.retired = nil
 	s.unmarkLocked()
-	s.ctx.Release()
+	s.mu.Unlock()
+	err := ask("the release of the programs for "+s.desc.Named(), func() error {
+		for _, p := range progs {
+			p.Release()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ask("the release of the context for "+s.desc.Named(), func() error {
+		s.ctx.Release()
+		return nil
+	})
 }
 
 // unmark removes the marks of s's programs in the disk cache (loading,

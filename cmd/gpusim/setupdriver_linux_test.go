@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,7 +217,9 @@ func runSetUpCase(c setUpCase, env []string) setUpResult {
 // the log of a failed build (clGetProgramBuildInfo), where it named the
 // build. A stop while the driver hangs setting a later launch's arguments
 // (clSetKernelArg, past the start's calls) names that, where it named
-// nothing.
+// nothing, and one in the release of the device's context (bench, between
+// its measurements) names the context, where it named the release of the
+// queue and kernels.
 func TestStopFaultingDriver(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const note = "gpusim: note: stopped while waiting for the OpenCL driver to "
@@ -242,6 +245,7 @@ func TestStopFaultingDriver(t *testing.T) {
 		// The 100th call: the start's warm-up launch sets 28, the run's
 		// launches (more than 4 here) as many each.
 		{"hang:clSetKernelArg@100", true, "run --device 0 --lanes 1e6 --steps 1000", syscall.SIGINT, 130, "set a launch's arguments on", "gpusim: interrupted\n"},
+		{"hang:clReleaseContext", true, "bench --engines opencl:0 --lanes 1000 --steps 10,20 --reps 1 --warmup 0 --no-sweep --baseline none", syscall.SIGTERM, 143, "answer when asked for the release of the context for", "gpusim: terminated\n"},
 	} {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			t.Parallel()
@@ -407,43 +411,64 @@ func TestCrashInProcess(t *testing.T) {
 // (clReleaseCommandQueue hangs), in run's words (sim.CloseNoted):
 // (bench's progress line: "bench: opencl:0: " and the words):
 // selftest's two programs, bench's measurement and auto's calibration of
-// the device passed the same 10 s without a word, where run said why.
+// the device passed the same 10 s without a word, where run said why. A
+// hang releasing the device's context (clReleaseContext) or its programs
+// (clReleaseProgram) is named so: it read "the release of the queue and
+// kernels", which the driver had answered.
 func TestHangReleasingEveryCommand(t *testing.T) {
 	lib, warm, env := forwardingDriver(t)
-	const note = "gpusim: note: the OpenCL driver %s did not answer in 10 s when asked for the release of the queue and kernels on device 0 ("
+	const note = "gpusim: note: the OpenCL driver %s did not answer in 10 s when asked for the release of %s device 0 ("
 	const left = "; the job's report is whole, and the engine was left to end with the process\n"
-	for _, line := range []string{
+	lines := []string{
 		"selftest --device 0",
 		"bench --engines opencl:0 --lanes 1000 --steps 10 --reps 1 --warmup 0 --no-sweep --baseline none",
 		"run --lanes 2e7 --steps 100",
+		"run --device 0 --lanes 1000 --steps 10",
+	}
+	for _, c := range []struct{ fault, what string }{
+		{"hang:clReleaseCommandQueue", "the queue and kernels on"},
+		{"hang:clReleaseContext", "the context for"},
+		{"hang:clReleaseProgram", "the programs for"},
 	} {
-		t.Run(line, func(t *testing.T) {
-			t.Parallel()
-			cache := filepath.Join(t.TempDir(), "cache")
-			if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
-				t.Fatal(err)
+		for _, line := range lines {
+			if c.fault == "hang:clReleaseProgram" && line != lines[0] {
+				continue // one command: the programs go with the context
 			}
-			r := runSetUpCase(setUpCase{line: line}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=hang:clReleaseCommandQueue"}))
-			want := strings.ReplaceAll(note, "%s", lib)
-			// bench's notes are its progress lines, the engine named.
-			bench := strings.ReplaceAll(want, "gpusim: note: ", "bench: opencl:0: ")
-			switch {
-			case r.hung:
-				t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
-			case r.code != 0:
-				t.Errorf("exit status %d, stderr %q: want 0", r.code, r.stderr)
-			}
-			_, after, ok := strings.Cut(r.stderr, want)
-			if !ok {
-				_, after, ok = strings.Cut(r.stderr, bench)
-			}
-			if strings.Count(r.stderr, left) != 1 {
-				t.Errorf("stderr %q: want the note once", r.stderr)
-			}
-			if _, _, whole := strings.Cut(after, left); !ok || !whole {
-				t.Errorf("stderr %q: want the note that the driver did not answer the release, %q...%q", r.stderr, want, left)
-			}
-		})
+			t.Run(c.fault+" "+line, func(t *testing.T) {
+				t.Parallel()
+				checkHangReleasing(t, warm, slices.Concat(env, []string{"FAKECL_FAULT=" + c.fault}), line, fmt.Sprintf(note, lib, c.what), left)
+			})
+		}
+	}
+}
+
+// checkHangReleasing runs line with env on a copy of the cache warm and
+// checks that it exits 0 with the note want...left once, or its bench
+// progress line's form.
+func checkHangReleasing(t *testing.T, warm string, env []string, line, want, left string) {
+	t.Helper()
+	cache := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+		t.Fatal(err)
+	}
+	r := runSetUpCase(setUpCase{line: line}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache}))
+	// bench's notes are its progress lines, the engine named.
+	bench := strings.ReplaceAll(want, "gpusim: note: ", "bench: opencl:0: ")
+	switch {
+	case r.hung:
+		t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
+	case r.code != 0:
+		t.Errorf("exit status %d, stderr %q: want 0", r.code, r.stderr)
+	}
+	_, after, ok := strings.Cut(r.stderr, want)
+	if !ok {
+		_, after, ok = strings.Cut(r.stderr, bench)
+	}
+	if strings.Count(r.stderr, left) != 1 {
+		t.Errorf("stderr %q: want the note once", r.stderr)
+	}
+	if _, _, whole := strings.Cut(after, left); !ok || !whole {
+		t.Errorf("stderr %q: want the note that the driver did not answer the release, %q...%q", r.stderr, want, left)
 	}
 }
 
@@ -506,16 +531,18 @@ func TestHangBuildLog(t *testing.T) {
 // measurement of the device within the 10 s wait, exit 1, after the note
 // of the release, its error naming the release, then the context: the
 // release held the devices' registry, and the next open waited for it
-// for ever, with no bound and no note.
+// for ever, with no bound and no note. The note and the error name the
+// context's release: they named the release of the queue and kernels,
+// which the driver had answered.
 func TestHangReleasingContext(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	r := runSetUpCase(setUpCase{line: "bench --engines opencl:0 --lanes 1000 --steps 10,20 --reps 1 --warmup 0 --no-sweep --baseline none"},
 		slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + warm, "FAKECL_FAULT=hang:clReleaseContext"}))
-	const note = " did not answer in 10 s when asked for the release of the queue and kernels on device 0 ("
+	const note = " did not answer in 10 s when asked for the release of the context for device 0 ("
 	switch {
 	case r.hung:
 		t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
-	case r.code != 1 || !strings.Contains(r.stderr, note) || !strings.Contains(r.stderr, "gpusim: error: bench: opencl:0 on 1k x 20: ") || !strings.Contains(r.stderr, "), and then for a context for device 0 ("):
+	case r.code != 1 || !strings.Contains(r.stderr, "bench: opencl:0: the OpenCL driver ") || strings.Count(r.stderr, note) != 3 || !strings.Contains(r.stderr, "gpusim: error: bench: opencl:0 on 1k x 20: ") || !strings.Contains(r.stderr, "), and then for a context for device 0 ("):
 		t.Errorf("exit status %d, stderr %q: want 1, the release's note and the second measurement's error naming the release, then the context", r.code, r.stderr)
 	case r.took > 30*time.Second:
 		t.Errorf("took %v, want the 10 s wait", r.took)
