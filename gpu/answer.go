@@ -13,8 +13,9 @@ import (
 // answerWait is the longest a device's opening waits for the driver to
 // answer one of its cheap calls (withinAnswer): the device's context and
 // queue, the program's kernels, a buffer, a kernel's work-group limits, the
-// release of a first build (Open's ownRebuild), of an engine (Close), and
-// of a device's programs and of its context (each its own wait).
+// release of a first build (Open's ownRebuild), of an engine (Close), of
+// a device's programs and of its context (each its own wait), and of the
+// context of an open that lost a race for the device (acquire).
 // It is the bound of the devices' listing (engines' answerWait): the
 // context and queue are the driver's own set-up, a GPU's a second or so,
 // pocl's some milliseconds; the rest take microseconds. A build, the load of a cached program, the

@@ -78,8 +78,12 @@ var registry struct {
 // and more (the driver's own set-up of the device), and OpenMulti's
 // devices, opened at once, created theirs one after another. Where another
 // open of the device made one meanwhile, that one is taken and this one
-// released: a device's engines share one context and its programs.
-func acquire(d device) (*shared, error) {
+// released: a device's engines share one context and its programs. That
+// release is bounded (askDriver, answerWait): where the driver does not
+// answer it, note (nil: no one) is handed the one line that says so, and
+// the start goes on with the other's context, the call left to go on; it
+// waited for ever, with no note.
+func acquire(d device, note func(string)) (*shared, error) {
 	if s := join(d.desc.Index); s != nil {
 		return s, nil
 	}
@@ -93,11 +97,18 @@ func acquire(d device) (*shared, error) {
 	}
 	s := &shared{index: d.desc.Index, desc: d.desc, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
 	if had := register(s); had != nil {
-		ctx.Release()
+		err := askDriver("the release of a second context for "+d.desc.Named(), func() error { return contextRelease(ctx) })
+		if errors.As(err, new(*NoAnswerError)) && note != nil {
+			note(err.Error() + "; the device's start goes on with the context another open of it made, and this one was left to end with the process")
+		}
 		return had, nil
 	}
 	return s, nil
 }
+
+// contextRelease is (*cl.Context).Release for the context a lost race of
+// acquire made; tests make it hang.
+var contextRelease = (*cl.Context).Release
 
 // join takes a reference on the shared state of device index, or returns
 // nil where it has none.
