@@ -19,11 +19,11 @@ import (
 // LLVM) go in front of it: a signal raised by the kernel for a fault (or
 // by abort(3) in this process) at an address outside Go's code writes
 // crashText, the error that names the driver's library, the signal and
-// what the driver was asked for (Crashing), and its hint, after erasing a
-// progress line shown (CrashErase), with the command's document on stdout
-// (SetCrashOutput), removes the named temporary files of the outputs
-// (internal/atomicfile's NameTable), and ends the process with exit
-// status 1; any other (Go's own faults, which Go makes
+// what the driver was asked for (Crashing), and its hint: first it removes
+// the named temporary files of the outputs (internal/atomicfile's
+// NameTable) and erases a progress line shown (CrashErase), then it writes
+// the error, and the command's document on stdout (SetCrashOutput), and
+// ends the process with exit status 1; any other (Go's own faults, which Go makes
 // panics, a signal another process sent) goes on to Go's handler as
 // before. The handler calls nothing but unlink(2), write(2), getpid(2)
 // and exit_group(2).
@@ -82,9 +82,10 @@ type CrashOutput struct {
 	Document func(err, hint string) []byte
 }
 
-// SetCrashOutput makes o what a crash writes from now on. It costs a
-// rendering of the document per marked driver call (Crashing) while o has
-// one.
+// SetCrashOutput makes o what a crash writes from now on. o's funcs run
+// at each marked driver call (Crashing) with the crash's lock held: they
+// must not call Crashing or SetCrashOutput, and should keep what they
+// made (a rendering per call costs microseconds).
 func SetCrashOutput(o CrashOutput) {
 	crashes.Lock()
 	defer crashes.Unlock()
