@@ -357,7 +357,7 @@ func TestCrashInProcess(t *testing.T) {
 		{"crash:clSetKernelArg@100", true, "run --device 0 --lanes 1e6 --steps 1000", said + "to set a launch's arguments on" + dev, work},
 		{"crash:clEnqueueFillBuffer@3", true, run, said + "to queue a transfer on" + dev, work},
 		{"crash:clReleaseMemObject@3", true, run, said + "to release the run's buffers on" + dev, work},
-		{"crash:clEnqueueNDRangeKernel@2", true, "selftest", said + "to run the self-test's checks on" + dev, work},
+		{"crash:clEnqueueNDRangeKernel@2", true, "selftest", said + "to run the self-test's checks on" + dev, strings.Replace(work, "(--engine", "(gpusim run --engine", 1)},
 	}
 	results := make([]setUpResult, len(cases))
 	caches := make([]string, len(cases))
