@@ -71,6 +71,7 @@
 #   GPUSIM_OPENCL_LIBRARY, OCL_ICD_VENDORS are respected when set
 #                     (GPUSIM_OPENCL_LIBRARY is then the one way tried).
 set -u
+shopt -s globasciiranges
 
 # The tools the check needs beyond bash, checked before any other line
 # runs: without awk every digest read as empty (a working GPU failed every
@@ -342,9 +343,11 @@ twice=$(tr , '\n' <<<"${GPU_CHECK_DEVICE:-}" | sed 's/^0*\([0-9]\)/\1/' | sort |
 [[ $BUDGET =~ ^[0-9]+$ ]] && [ "$((10#$BUDGET))" -ge 1 ] && [ "$((10#$BUDGET))" -le 86400 ] ||
 	bad "GPU_CHECK_BUDGET=$BUDGET: want whole seconds, 1 to 86400"
 BUDGET=$((10#$BUDGET))
-# END_MS: when every job, and what it left running, has ended: 1 s before
-# the budget's end, for the lines that follow the last (limit, hard).
-END_MS=$((T0_MS + BUDGET * 1000 - 1000))
+# END_MS: when every job, and what it left running, has ended: a tenth of
+# the budget, at most 3 s, before its end, for the lines that follow the
+# last (limit, hard): a skip for each step left and the summary took 1.9 s
+# past a margin of 1 s on a 2-core machine loaded to 100.
+END_MS=$((T0_MS + BUDGET * 1000 - (BUDGET * 100 > 3000 ? 3000 : BUDGET * 100)))
 # The OpenCL library the caller set, the one way tried: its failure leads
 # the error, where the NVIDIA driver's absence did.
 USER_CL_LIB=${GPUSIM_OPENCL_LIBRARY:-}
@@ -363,8 +366,17 @@ trap 'rm -rf "$WORK"' EXIT
 # the later ones warm, as for a user.
 export GPUSIM_CACHE_DIR=${GPUSIM_CACHE_DIR:-$WORK/cache}
 
-log() { echo "[$(($(date +%s) - T0))s] $*" | tee -a "$LOG" >&2; }
-left() { echo $((BUDGET - ($(date +%s) - T0))); }
+# log and left read the time from bash's EPOCHSECONDS (5.0 and later)
+# where it has it, and log writes without tee: the lines after the last
+# job (a skip for each step left, the summary) forked date, tee and tr
+# for each, and on a 2-core machine loaded to 190 took 1.8 s.
+log() {
+	local line
+	line="[$((${EPOCHSECONDS:-$(date +%s)} - T0))s] $*"
+	echo "$line" >>"$LOG"
+	echo "$line" >&2
+}
+left() { echo $((BUDGET - (${EPOCHSECONDS:-$(date +%s)} - T0))); }
 # budget WANT [KEEP]: seconds a step may take, capped by what is left minus
 # a reserve of 5 s and KEEP more for later steps
 budget() {
@@ -374,25 +386,28 @@ budget() {
 	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
 }
+# ms S.mmm: a duration in ms as seconds with 3 decimals, as timeout(1) takes it.
+ms() { echo "$(($1 / 1000)).$(printf %03d $(($1 % 1000)))"; }
 # hard SECS: CAP, the seconds (to the ms) a job may run before SIGTERM,
-# and GRACE, the whole seconds (1 to 5) it then has before SIGKILL and what
-# it left running has after its SIGTERM (reap), so that CAP + 2 GRACE ends
-# by END_MS: SECS where that fits, else less, the grace shrunk first. False
-# where under 0.1 s would be left. A job that ignored SIGTERM (and its own
-# --timeout) took SECS + 5 s, and what it left 5 s more: past the budget.
+# and GRACE_MS, the ms (200 to 5000) it then has before SIGKILL and what it
+# left running has after its SIGTERM (reap), so that CAP + 2 GRACE_MS ends
+# by END_MS: SECS where that fits, else less, the grace shrunk first; GRACE
+# is GRACE_MS in seconds. False where under 0.1 s would be left. A job that
+# ignored SIGTERM (and its own --timeout) took SECS + 5 s, and what it left
+# 5 s more: past the budget.
 hard() {
 	local want=$(($1 * 1000)) avail cap
 	avail=$((END_MS - $(date +%s%3N)))
-	GRACE=5
-	if [ $((want + 2 * GRACE * 1000)) -gt "$avail" ]; then
-		GRACE=$(((avail - want) / 2000))
-		[ "$GRACE" -gt 5 ] && GRACE=5
-		[ "$GRACE" -lt 1 ] && GRACE=1
+	GRACE_MS=5000
+	if [ $((want + 2 * GRACE_MS)) -gt "$avail" ]; then
+		GRACE_MS=$(((avail - want) / 2))
+		[ "$GRACE_MS" -gt 5000 ] && GRACE_MS=5000
+		[ "$GRACE_MS" -lt 200 ] && GRACE_MS=200
 	fi
-	cap=$((avail - 2 * GRACE * 1000))
+	cap=$((avail - 2 * GRACE_MS))
 	[ "$cap" -gt "$want" ] && cap=$want
 	[ "$cap" -ge 100 ] || return 1
-	CAP=$((cap / 1000)).$(printf %03d $((cap % 1000)))
+	CAP=$(ms "$cap") GRACE=$(ms "$GRACE_MS")
 }
 # limit SECS CMD...: CMD under timeout --foreground, SECS (or less: hard)
 # then GRACE s to end after SIGTERM, marked GPU_CHECK_JOB=PID.N in its
@@ -426,25 +441,25 @@ limit() {
 	# stop signal to the process group reaches the supervisor in the same
 	# kill(2) as the job, so before the job ends and this process exits.
 	case $rc in 129 | 130 | 131 | 143)
-		reap "$tag" "$GRACE"
+		reap "$tag" "$GRACE_MS"
 		exit "$rc"
 		;;
 	esac
 	RUNNING=""
-	reap "$tag" "$GRACE"
+	reap "$tag" "$GRACE_MS"
 	return $rc
 }
 # marked TAG: the processes whose environment holds TAG (/proc's environ is
 # readable for one's own processes only, which these are).
 marked() { grep -lsxz -- "$1" /proc/[0-9]*/environ | sed 's|^/proc/||; s|/environ$||'; }
-# reap TAG SECS: SIGTERM to the processes marked TAG, SIGKILL to those left
-# SECS s on, by the clock (a count of pauses of 0.1 s ran longer: each
+# reap TAG MS: SIGTERM to the processes marked TAG, SIGKILL to those left
+# MS ms on, by the clock (a count of pauses of 0.1 s ran longer: each
 # starts a sleep).
 reap() {
 	local pids end
 	pids=$(marked "$1")
 	[ -n "$pids" ] || return 0
-	end=$(($(date +%s%3N) + $2 * 1000))
+	end=$(($(date +%s%3N) + $2))
 	log "ending what the job left running: $(echo $pids)"
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
@@ -467,7 +482,17 @@ bounded() {
 	timeout -k "$GRACE" "$CAP" "$@"
 }
 jstr() {
-	local s
+	local s=$1
+	# Printable ASCII, tabs and newlines alone (most strings) need no tr
+	# (globasciiranges: the range is by code point in any locale).
+	if [[ $s != *[!\ -~$'\n\t']* ]]; then
+		s=${s//\\/\\\\}
+		s=${s//\"/\\\"}
+		s=${s//$'\t'/ }
+		s=${s//$'\n'/\\n}
+		printf '"%s"' "$s"
+		return
+	fi
 	# Control characters JSON does not take raw (a driver's ANSI colours in
 	# its build log), and any byte outside ASCII: an excerpt cut by bytes
 	# (head -c) may end inside a UTF-8 character, which is not JSON.
