@@ -458,7 +458,10 @@ rc=0
 env GPUSIM="$BIN" PATH="$W/smi-hang:$PATH" OUT="$W/smi-hang" GPU_CHECK_SMALL=1 timeout 120 bash "$REPO/scripts/gpu-check.sh" >"$W/smi-hang.log" 2>&1 || rc=$?
 [ "$rc" -eq 0 ] || { tail -5 "$W/smi-hang.log" >&2; fail "smi-hang: exit $rc, want 0"; }
 echo "gpu-check-cases: smi-hang: exit 0 as wanted"
-check smi-fail 0 GPUSIM="$BIN" PATH="$W/smi-fail:$PATH"
+# ... with its limit written with a leading zero, read in decimal (08 was
+# no number to the budget's arithmetic).
+check smi-fail 0 GPUSIM="$BIN" PATH="$W/smi-fail:$PATH" GPU_CHECK_SMI_TIMEOUT=08
+! grep -q 'value too great' "$W/smi-fail.log" || fail "smi-fail: $(grep 'value too great' "$W/smi-fail.log")"
 for c in smi-hang smi-fail; do
 	[ "$(field "$W/$c/gpu-check.json" 'd["ok"], d["gpu"]')" = "(True, '')" ] || fail "$c: $(field "$W/$c/gpu-check.json" 'd["ok"], d["gpu"]')"
 done

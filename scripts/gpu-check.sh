@@ -643,6 +643,8 @@ EOF
 # name); SMI_STATE says what went wrong, for the log and the JSON.
 SMI_TIMEOUT=${GPU_CHECK_SMI_TIMEOUT:-15}
 [[ $SMI_TIMEOUT =~ ^[0-9]+$ ]] && [ "$SMI_TIMEOUT" -ge 1 ] || bad "GPU_CHECK_SMI_TIMEOUT=$SMI_TIMEOUT: want whole seconds, 1 or more"
+# In decimal: hard's arithmetic read 08 as octal, no number.
+SMI_TIMEOUT=$((10#$SMI_TIMEOUT))
 SMI_OUT="" SMI_STATE=ok GPU_NAME="" DRIVER=""
 if ! command -v nvidia-smi >/dev/null 2>&1; then
 	SMI_STATE="not found on PATH"
