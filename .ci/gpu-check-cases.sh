@@ -10,6 +10,25 @@ trap 'rm -rf "$W"' EXIT
 fail() { echo "gpu-check-cases: FAIL: $*" >&2; exit 1; }
 # field FILE EXPR: a Python expression over the JSON document d.
 field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+# What the stand-ins for gpusim below share, each sourcing it: report
+# writes the fields the check reads of gpusim's JSON report (count,
+# digest, kernel seconds) and exits; tenth writes the wall time of a
+# tenth-size CPU run, SECONDS over the --workers of the command line, with
+# DIGITS decimals, and exits.
+cat >"$W/standin.sh" <<'EOS'
+report() { # count digest kernel-seconds
+	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "$1" "$2"
+	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "$3" "$3"
+	exit 0
+}
+tenth() { # seconds digits command-line...
+	t=$1 d=$2
+	shift 2
+	w=$(echo " $* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
+	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "$(awk -v w="$w" -v t="$t" -v d="$d" 'BEGIN { printf "%." d "f", t / w }')"
+	exit 0
+}
+EOS
 check() { # NAME EXPECTED-RC ENV... : run the check, want its exit status
 	local name=$1 want=$2 rc=0
 	shift 2
@@ -151,19 +170,12 @@ check tiny-budget 3 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
 # 150 s.
 cat >"$W/rated-gpusim" <<EOS
 #!/bin/sh
-report() { # count digest kernel-seconds: the fields the check reads of gpusim's JSON report
-	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "\$1" "\$2"
-	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "\$3" "\$3"
-	exit 0
-}
+. "$W/standin.sh"
 case " \$* " in
 *" run "*" --lanes 5e6 --steps 100"*) report 5000000 9fd3dc97dbd0e53e 0.5 ;;
 *" run "*" --lanes 1e8 --steps 100"*) report 100000000 7bbb91cf2c9b6a2f 30 ;;
 *" run "*" --lanes 1e9 "*) touch "$W/rated-1e9-ran"; exec sleep 600 ;;
-*" run --engine "[sp][ia][mr]*" --workers "*)
-	w=\$(echo " \$* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
-	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "\$(awk -v w="\$w" 'BEGIN { printf "%.4f", 0.5 / w }')"
-	exit 0 ;;
+*" run --engine "[sp][ia][mr]*" --workers "*) tenth 0.5 4 "\$@" ;;
 esac
 exec "$BIN" "\$@"
 EOS
@@ -209,20 +221,14 @@ echo "gpu-check-cases: rated: t2 before t3, and t3 and t3f not run for t2's rate
 # says so and why.
 cat >"$W/reserved-gpusim" <<EOS
 #!/bin/sh
-report() { # count digest kernel-seconds: the fields the check reads of gpusim's JSON report
-	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "\$1" "\$2"
-	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "\$3" "\$3"
-	exit 0
-}
+. "$W/standin.sh"
 case " \$* " in
 *" run "*" --lanes 5e6 --steps 100"*) touch "$W/reserved-t1-ran"; report 5000000 9fd3dc97dbd0e53e 5 ;;
 *" run "*" --lanes 1e8 --steps 100"*) touch "$W/reserved-1e8-ran"; report 100000000 7bbb91cf2c9b6a2f 100 ;;
 *" run "*" --lanes 1e9 "*) touch "$W/reserved-1e9-ran"; exec sleep 600 ;;
 *" run --engine "[sp][ia][mr]*" --workers "*)
-	w=\$(echo " \$* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
 	[ -e "$W/reserved-t1-ran" ] && t=0.5 || t=0.05
-	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "\$(awk -v w="\$w" -v t="\$t" 'BEGIN { printf "%.4f", t / w }')"
-	exit 0 ;;
+	tenth "\$t" 4 "\$@" ;;
 esac
 exec "$BIN" "\$@"
 EOS
@@ -252,11 +258,7 @@ echo "gpu-check-cases: reserved: t2 left out by a reserve measured again before 
 # and a loaded machine's benches need the room.
 cat >"$W/full-gpusim" <<EOS
 #!/bin/sh
-report() { # count digest kernel-seconds: the fields the check reads of gpusim's JSON report
-	printf '{\n  "device": "stand-in",\n  "summary": {\n    "count": %s,\n    "mean": 72,\n    "min": 40,\n    "max": 100\n  },\n  "digest": "%s",\n' "\$1" "\$2"
-	printf '  "timing": {\n    "wall_s": %s,\n    "startup_s": 0.1,\n    "compile_s": 0.1,\n    "kernel_s": %s,\n    "transfer_s": 0,\n    "ns_per_lane_step": 1\n  }\n}\n' "\$3" "\$3"
-	exit 0
-}
+. "$W/standin.sh"
 case " \$* " in
 *" run "*" opencl "*" --lanes 5e6 --steps 100"*) report 5000000 9fd3dc97dbd0e53e 0.5 ;;
 *" run "*" opencl "*" --lanes 1e8 --steps 100"*) report 100000000 7bbb91cf2c9b6a2f 30 ;;
@@ -299,10 +301,8 @@ cat >"$W/loaded-gpusim" <<EOS
 #!/bin/sh
 case " \$* " in
 *" run --engine "[sp][ia][mr]*" --workers "*)
-	w=\$(echo " \$* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
 	case " \$* " in *" simd "*) t=0.01 ;; *) t=0.2 ;; esac
-	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "\$(awk -v w="\$w" -v t="\$t" 'BEGIN { printf "%.4f", t / w }')"
-	exit 0 ;;
+	tenth "\$t" 4 "\$@" ;;
 *" bench "*"--engines simd "*) sleep 8 ;;
 *" bench "*"--engines parallel "*) touch "$W/loaded-parallel-ran"; exec sleep 600 ;;
 esac
@@ -330,10 +330,8 @@ cat >"$W/short-gpusim" <<EOS
 #!/bin/sh
 case " \$* " in
 *" run --engine "[sp][ia][mr]*" --workers "*)
-	w=\$(echo " \$* " | sed 's/.* --workers \([0-9]*\) .*/\1/')
 	case " \$* " in *" simd "*) t=0.002 ;; *) t=0.2 ;; esac
-	printf '{\n  "timing": {\n    "wall_s": %s,\n    "kernel_s": 0\n  }\n}\n' "\$(awk -v w="\$w" -v t="\$t" 'BEGIN { printf "%.5f", t / w }')"
-	exit 0 ;;
+	tenth "\$t" 5 "\$@" ;;
 *" bench "*"--engines simd "*) sleep 2 ;;
 *" bench "*"--engines parallel "*) touch "$W/short-parallel-ran" ;;
 esac
