@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
@@ -80,7 +81,11 @@ func (e *EarlierCrashError) Error() string {
 // Hint says how to ask the driver again: remove the marks, or update the
 // driver, whose new version has marks of its own.
 func (e *EarlierCrashError) Hint() string {
-	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove the mark of the crash: rm -f %s", strings.Join(e.Marks, " "))
+	what := "the mark"
+	if len(e.Marks) > 1 {
+		what = "the marks"
+	}
+	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove %s of the crash: rm -f %s", what, strings.Join(e.Marks, " "))
 }
 
 // CrashHint is the hint of err where it is an *EarlierCrashError, else "".
@@ -100,6 +105,7 @@ func earlierCrash(path string) error {
 		return nil
 	}
 	var e *EarlierCrashError
+	deadRests := map[string]bool{} // the HOST.PID of each dead process's mark
 	// look checks the marks in dir of the names tag+suffix+HOST.PID: one
 	// reading of the folder for every step.
 	look := func(dir, tag string) {
@@ -122,6 +128,7 @@ func earlierCrash(path string) error {
 						e = &EarlierCrashError{Who: who, Step: st.step}
 					}
 					e.Marks = append(e.Marks, filepath.Join(dir, ent.Name()))
+					deadRests[rest] = true
 				}
 			}
 		}
@@ -135,6 +142,20 @@ func earlierCrash(path string) error {
 	}
 	if e == nil {
 		return nil
+	}
+	// The same process's marks on the device's other programs (a start
+	// builds two: one kill -9 left a building and a launching mark), so
+	// that the hint's rm -f removes them all, where each start was refused
+	// on the next one's.
+	ents, _ := os.ReadDir(dir)
+	for _, ent := range ents {
+		for _, st := range stepSuffixes {
+			if _, rest, ok := strings.Cut(ent.Name(), st.suffix); ok && deadRests[rest] {
+				if m := filepath.Join(dir, ent.Name()); !slices.Contains(e.Marks, m) {
+					e.Marks = append(e.Marks, m)
+				}
+			}
+		}
 	}
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,29 @@ func BenchmarkEarlierCrash(b *testing.B) {
 		if err := earlierCrash(entry); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEarlierCrashNamesOtherPrograms: a start builds two programs of a
+// device, so one kill -9 in a cold start can leave a launching mark on one
+// and a building mark on the other; the hint's rm -f names both, where the
+// start after its rm -f was refused again on the other's mark.
+func TestEarlierCrashNamesOtherPrograms(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "0123456789abcdef0123456789abcdef")
+	other := filepath.Join(dir, "fedcba9876543210fedcba9876543210")
+	pid := deadPID(t)
+	marks := []string{markNameAs(entry, launchingSuffix, pid), markNameAs(other, buildingSuffix, pid)}
+	for _, m := range marks {
+		if err := os.WriteFile(m, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ec *EarlierCrashError
+	if err := earlierCrash(entry); !errors.As(err, &ec) || !slices.Equal(ec.Marks, marks) {
+		t.Fatalf("earlierCrash: %v (%#v), want an *EarlierCrashError naming %v", err, ec, marks)
+	}
+	if h := CrashHint(ec); !strings.HasSuffix(h, "remove the marks of the crash: rm -f "+strings.Join(marks, " ")) {
+		t.Fatalf("hint %q, want the rm -f of both marks", h)
 	}
 }
