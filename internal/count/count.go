@@ -595,13 +595,28 @@ func SI(x float64, digits int) string {
 		q, _ := strconv.ParseFloat(strconv.FormatFloat(x/1e30, 'e', digits-1, 64), 64)
 		return strconv.FormatFloat(q, 'f', 0, 64) + "Q"
 	}
-	for _, u := range []struct {
+	// The unit is the largest in which x rounds to 1 or more: a bound of
+	// up times the unit alone is off by a rounding of x/unit at its edge
+	// (999.5e21 read "0.999Y", 999.5e24 "1e+03Y").
+	units := []struct {
 		s string
 		v float64
-	}{{"Q", 1e30}, {"R", 1e27}, {"Y", 1e24}, {"Z", 1e21}, {"E", 1e18}, {"P", 1e15}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}} {
-		if x >= u.v*up {
-			return strconv.FormatFloat(x/u.v, 'g', digits, 64) + u.s
+	}{{"Q", 1e30}, {"R", 1e27}, {"Y", 1e24}, {"Z", 1e21}, {"E", 1e18}, {"P", 1e15}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}, {"", 1}}
+	for i, u := range units {
+		if x < u.v*up*0.999 && u.v > 1 {
+			continue
 		}
+		m := strconv.FormatFloat(x/u.v, 'g', digits, 64)
+		r, _ := strconv.ParseFloat(m, 64)
+		switch {
+		case r < 1 && u.v > 1:
+			continue
+		case r >= 1000 && i == 0:
+			return "1000Q"
+		case r >= 1000:
+			return "1" + units[i-1].s
+		}
+		return m + u.s
 	}
 	return strconv.FormatFloat(x, 'g', digits, 64)
 }
@@ -625,11 +640,17 @@ func Time(secs float64) string {
 		}
 		return n + " " + noun + "s"
 	}
-	switch {
-	case secs >= year*(1-0.5e-3):
-		return unit(SI(secs/year, 3), "year")
-	case secs >= day*(1-0.5e-3):
-		return unit(Sig3(secs/day), "day")
+	// Each unit from where secs rounds to one of it: at the edge a bound
+	// alone read "0.999 years".
+	if secs >= year*(1-0.6e-3) {
+		if n := SI(secs/year, 3); !strings.HasPrefix(n, "0.") {
+			return unit(n, "year")
+		}
+	}
+	if secs >= day*(1-0.6e-3) {
+		if n := Sig3(secs / day); !strings.HasPrefix(n, "0.") {
+			return unit(n, "day")
+		}
 	}
 	return Sig3(secs) + " s"
 }
