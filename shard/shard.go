@@ -426,6 +426,16 @@ func Overridden(s Shard, env func(string) string) string {
 				countVar = "SLURM_ARRAY_TASK_COUNT"
 			}
 			vars = append(vars, name+"="+v)
+			// Slurm's index counts from the array's first task, by its
+			// step: named where they change it, or the note read "not
+			// shard 0/2" beside SLURM_ARRAY_TASK_ID=3 alone.
+			if name == "SLURM_ARRAY_TASK_ID" {
+				for _, m := range []struct{ name, plain string }{{"SLURM_ARRAY_TASK_MIN", "0"}, {"SLURM_ARRAY_TASK_STEP", "1"}} {
+					if x := strings.TrimSpace(env(m.name)); x != "" && x != m.plain {
+						vars = append(vars, m.name+"="+x)
+					}
+				}
+			}
 			if n := strings.TrimSpace(env(countVar)); n != "" {
 				vars = append(vars, countVar+"="+n)
 			}

@@ -375,13 +375,14 @@ func TestOverridden(t *testing.T) {
 		{"another count", Shard{1, 2}, map[string]string{EnvShardIndex: "1", EnvShardCount: "4"},
 			"--shard 1/2 runs shard 1/2, not shard 1/4, which the environment gives (GPUSIM_SHARD_INDEX=1, GPUSIM_SHARD_COUNT=4) to --shard auto: "},
 		{"slurm", Shard{0, 4}, slurmFull("3", "1", "4", "1", "4"),
-			"not shard 2/4, which the environment gives (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=4) to --shard auto/4: "},
+			"not shard 2/4, which the environment gives (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_COUNT=4) to --shard auto/4: "},
 		{"slurm agrees", Shard{2, 4}, slurmFull("3", "1", "4", "1", "4"), ""},
 		{"kubernetes", Shard{0, 16}, map[string]string{"JOB_COMPLETION_INDEX": "5", EnvShardCount: "16"}, "not shard 5/16, which the environment gives (JOB_COMPLETION_INDEX=5, GPUSIM_SHARD_COUNT=16)"},
 		{"none", Shard{0, 2}, map[string]string{}, ""},
 		{"not a shard", Shard{0, 2}, map[string]string{EnvShardIndex: "x"}, ""},
 		{"slurm one task re-run", Shard{5, 16}, slurmFull("5", "5", "5", "1", "1"), ""},
-		{"slurm re-run of two", Shard{3, 16}, slurmFull("3", "3", "4", "1", "2"), "not shard 0/2, which the environment gives (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_COUNT=2) to --shard auto: "},
+		{"slurm re-run of two", Shard{3, 16}, slurmFull("3", "3", "4", "1", "2"), "not shard 0/2, which the environment gives (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_COUNT=2) to --shard auto: "},
+		{"slurm from 0 by 2", Shard{0, 4}, slurmFull("4", "0", "6", "2", "4"), "not shard 2/4, which the environment gives (SLURM_ARRAY_TASK_ID=4, SLURM_ARRAY_TASK_STEP=2, SLURM_ARRAY_TASK_COUNT=4) to --shard auto/4: "},
 	} {
 		got := Overridden(tc.s, envMap(tc.env))
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
