@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -608,7 +609,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	if err != nil {
 		return err
 	}
-	defer closeNoted(stderr, eng)
+	defer closeNoted(ctx, stderr, eng)
 	defer noteChoiceOnStop(ctx, stderr, choice, &err)()
 	if err := o.outputs.checkRan(o.params, eng, o.engine, choice); err != nil {
 		return err
@@ -764,10 +765,47 @@ func (o *runOptions) noteUnwritten(ctx context.Context, stderr io.Writer, err *e
 }
 
 // closeNoted releases eng (sim.Close) and notes on stderr why the release
-// failed, after the report: a driver that did not answer it in 10 s
-// (gpu's bound) ended the run 10 s after its report without a word.
-func closeNoted(stderr io.Writer, eng sim.Engine) {
-	sim.CloseNoted(eng, func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) })
+// did not end (sim.CloseNoted's note). Past the commit point
+// (interrupt.Settled), where no forced exit is armed, a stop (ctx ended by
+// a signal or --timeout) that finds the release still waiting
+// interrupt.StopGrace later ends the wait: the stop's note names the call
+// (interrupt.WaitingNote), the report is whole, and the run ends with its
+// own status, where it waited out the driver's 10 s bound with the stop
+// unanswered (FAKECL_FAULT=hang:clReleaseContext gpusim run --device 0
+// and a SIGTERM after the report). Before the commit point the forced exit
+// ends such a wait, as in every command.
+func closeNoted(ctx context.Context, stderr io.Writer, eng sim.Engine) {
+	var mu sync.Mutex
+	left := false
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sim.CloseNoted(eng, func(s string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !left {
+				fmt.Fprintf(stderr, "gpusim: note: %s\n", s)
+			}
+		})
+	}()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	select {
+	case <-done:
+		return
+	case <-time.After(interrupt.StopGrace):
+	}
+	if !interrupt.Settled() {
+		<-done // the forced exit ends the process
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	left = true
+	fmt.Fprint(stderr, interrupt.WaitingNote())
 }
 
 // noteChoiceOnStop arms, where auto chose the run's engine (choice not

@@ -272,9 +272,9 @@ func TestStopFaultingDriver(t *testing.T) {
 // TestHangReleasing: a driver that hangs releasing the queue once the run
 // is done (clReleaseCommandQueue, in the engine's Close) ends the run in
 // the 10 s wait of the driver's cheap calls, exit 0 with its report: the
-// process waited for ever after its report, and a stop (SIGINT) did not
-// end it. A note says why it waited, after the report: the 10 s passed
-// without a word.
+// process waited for ever after its report. A note says why it waited,
+// after the report: the 10 s passed without a word. (A stop in that wait:
+// TestStopReleasingAfterReport.)
 func TestHangReleasing(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	cmd := exec.Command("gpusim", "run", "--device", "0", "--lanes", "1000", "--steps", "10")
@@ -295,6 +295,42 @@ func TestHangReleasing(t *testing.T) {
 	const left = "; the job's report is whole, and the engine was left to end with the process\n"
 	if got := stderr.String(); !strings.Contains(got, "gpusim: note: the OpenCL driver ") || !strings.Contains(got, note) || !strings.HasSuffix(got, left) {
 		t.Errorf("stderr %q: want the note that the driver did not answer the release", got)
+	}
+}
+
+// TestStopReleasingAfterReport: a stop that finds run waiting for the
+// driver to release the device after its report (past the commit point,
+// where no forced exit is armed) ends the wait StopGrace later, with the
+// stop's note naming the release and the run's own status, 0: the stop
+// went unanswered until the driver's 10 s bound ended the wait, bench and
+// selftest meanwhile ending at once.
+func TestStopReleasingAfterReport(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			cache := filepath.Join(t.TempDir(), "cache")
+			if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+				t.Fatal(err)
+			}
+			var signalled time.Time
+			marker := filepath.Join(t.TempDir(), "hung")
+			line := "run --device 0 --lanes 1000 --steps 10"
+			code, got := runInHang(t, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=hang:clReleaseContext", "FAKECL_HUNG=" + marker}), line, func(cmd *exec.Cmd) {
+				if !awaitHung(t, cmd, marker) {
+					return
+				}
+				signalled = time.Now()
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Error(err)
+				}
+			})
+			took := time.Since(signalled)
+			const note = "gpusim: note: stopped while waiting for the OpenCL driver to answer when asked for the release of the context for device 0 ("
+			if signalled.IsZero() || code != 0 || !strings.Contains(got, note) || strings.Contains(got, "did not answer in 10 s") || took > 6*time.Second {
+				t.Errorf("exit status %d %v after the stop, stderr %q: want 0 within StopGrace and a little, with the stop's note of the release", code, took, got)
+			}
+		})
 	}
 }
 
