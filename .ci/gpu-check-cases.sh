@@ -299,6 +299,7 @@ echo "gpu-check-cases: full: the full-size CPU benches, sized from real runs: $(
 # 10 times that at simd's load, and sleeps if started.
 cat >"$W/loaded-gpusim" <<EOS
 #!/bin/sh
+. "$W/standin.sh"
 case " \$* " in
 *" run --engine "[sp][ia][mr]*" --workers "*)
 	case " \$* " in *" simd "*) t=0.01 ;; *) t=0.2 ;; esac
@@ -328,6 +329,7 @@ echo "gpu-check-cases: loaded: the parallel bench not run for simd's load, with 
 # expected on 2 cores (28 s on 16), would not fit at simd's load.
 cat >"$W/short-gpusim" <<EOS
 #!/bin/sh
+. "$W/standin.sh"
 case " \$* " in
 *" run --engine "[sp][ia][mr]*" --workers "*)
 	case " \$* " in *" simd "*) t=0.002 ;; *) t=0.2 ;; esac
