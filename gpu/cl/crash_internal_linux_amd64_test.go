@@ -9,6 +9,17 @@ import (
 	"github.com/gpusim/gpusim/internal/atomicfile"
 )
 
+// withCrashLibrary names lib as the loaded driver for the crash's words
+// until t ends, then puts back the library named before.
+func withCrashLibrary(t *testing.T, lib string) {
+	t.Helper()
+	crashes.Lock()
+	was := crashes.lib
+	crashes.Unlock()
+	crashLibrary(lib)
+	t.Cleanup(func() { crashLibrary(was) })
+}
+
 // nilInt is nil: a write through it faults in Go's code.
 var nilInt *int
 
@@ -18,11 +29,7 @@ var nilInt *int
 // a driver's crash would end the test binary with exit status 1.
 func TestCrashHandlerLeavesGo(t *testing.T) {
 	armCrash()
-	crashes.Lock()
-	was := crashes.lib
-	crashes.Unlock()
-	crashLibrary("/test/libcrash.so")
-	t.Cleanup(func() { crashLibrary(was) })
+	withCrashLibrary(t, "/test/libcrash.so")
 	for _, s := range crashSignals {
 		var a sigaction
 		if !rtSigaction(s, nil, &a) || a.handler != uint64(crashHandlerPC()) {
@@ -43,11 +50,7 @@ func TestCrashHandlerLeavesGo(t *testing.T) {
 // flight with its step's hint, the one before it once it returns, and no
 // call with none.
 func TestCrashingNamesLatest(t *testing.T) {
-	crashes.Lock()
-	was := crashes.lib
-	crashes.Unlock()
-	crashLibrary("/test/libcrash.so")
-	t.Cleanup(func() { crashLibrary(was) })
+	withCrashLibrary(t, "/test/libcrash.so")
 	const head = "gpusim: error: the OpenCL driver /test/libcrash.so crashed (SIGSEGV)"
 	outer := Crashing("for a context for device 0 (X)", CrashSetUp)
 	inner := Crashing("to build the program for device 0 (X)", CrashWork)
@@ -68,11 +71,7 @@ func TestCrashingNamesLatest(t *testing.T) {
 // hint on stderr and renders the document the handler writes on stdout,
 // the signal's name in its error; none once put back.
 func TestCrashOutput(t *testing.T) {
-	crashes.Lock()
-	was := crashes.lib
-	crashes.Unlock()
-	crashLibrary("/test/lib\"crash.so")
-	t.Cleanup(func() { crashLibrary(was) })
+	withCrashLibrary(t, "/test/lib\"crash.so")
 	SetCrashOutput(CrashOutput{
 		Hint: func(h string) string { return strings.Replace(h, "--engine", "--engines", 1) },
 		Document: func(err, hint string) []byte {
