@@ -276,8 +276,9 @@ func mapsFields() iter.Seq[[]string] {
 // this set-up's record of success, or a child loaded the library and
 // lived (then recorded), or no child could be started (Load goes on
 // in-process, as without the probe); the child's death as an
-// *UnavailableError of ErrCrashed; one of ErrNoAnswer where StopProbe
-// came before or during the child's run.
+// *UnavailableError of ErrCrashed; one of ErrProbeKilled where two
+// children were killed from outside (probeAgainIfKilled); one of
+// ErrNoAnswer where StopProbe came before or during a child's run.
 func probeFirst() error {
 	if !probeOn.Load() {
 		return nil
@@ -295,9 +296,7 @@ func probeFirst() error {
 		return nil
 	}
 	t0 := time.Now()
-	// The running executable's own file, which stays what it was where
-	// the path's file was replaced (a build, an upgrade) or removed.
-	out, lived, err := runProbe("/proc/self/exe")
+	out, lived, err := probeAgainIfKilled()
 	probeTook.Store(int64(time.Since(t0)))
 	if probeStopped() {
 		// StopProbe killed the child: no verdict, and no load here of
@@ -313,6 +312,96 @@ func probeFirst() error {
 		}
 	}
 	return nil
+}
+
+// probeAgainIfKilled runs the probe's child (runProbe) and, where a
+// signal from outside killed it (a kill -9, the out-of-memory killer:
+// *probeKilledError), once more: a kill says nothing of the driver. A
+// second kill is Load's *UnavailableError of ErrProbeKilled (killedTwice),
+// and the driver is not loaded: the kill had been no verdict, and this
+// process loaded the driver itself, where one that hung kept a thread of
+// this process in it for the run. Both children run within the wait of
+// the command (StopProbe ends either).
+func probeAgainIfKilled() (report string, lived bool, err error) {
+	report, lived, err = runProbe(probeExe)
+	var first *probeKilledError
+	if !errors.As(err, &first) || probeStopped() {
+		return report, lived, err
+	}
+	report, lived, err = runProbe(probeExe)
+	var second *probeKilledError
+	if errors.As(err, &second) {
+		return report, false, killedTwice(first, second)
+	}
+	return report, lived, err
+}
+
+// probeExe is the probe's child's executable: the running executable's
+// own file, which stays what it was where the path's file was replaced (a
+// build, an upgrade) or removed. Tests set it.
+var probeExe = "/proc/self/exe"
+
+// ErrProbeKilled matches Load's error where a signal from outside (a kill
+// -9, the out-of-memory killer) killed the probe's child twice: the driver
+// was not loaded, untried.
+var ErrProbeKilled = errors.New("cl: the OpenCL driver's probe was killed")
+
+// probeKilledError is runProbe's error for a child that a stop signal
+// (stopSignals: SIGKILL, the out-of-memory killer's) ended, not the
+// driver: its report and the signal.
+type probeKilledError struct {
+	report string
+	sig    syscall.Signal
+}
+
+func (e *probeKilledError) Error() string {
+	return "the probe's child was killed (" + stopSignalName(e.sig) + ")"
+}
+
+// stopSignalName is a stop signal's name (SIGKILL), else signalName's.
+func stopSignalName(sig syscall.Signal) string {
+	names := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP",
+		syscall.SIGQUIT: "SIGQUIT", syscall.SIGPIPE: "SIGPIPE", syscall.SIGKILL: "SIGKILL"}
+	if n, ok := names[sig]; ok {
+		return n
+	}
+	return signalName(sig)
+}
+
+// killedTwice is Load's *UnavailableError of ErrProbeKilled for two
+// children killed from outside, naming the library the second had loaded
+// last and what it was asked for (killedAt).
+func killedTwice(first, second *probeKilledError) error {
+	driver, where := "the OpenCL driver", "before it loaded one"
+	if lib, asked := killedAt(second.report); lib != "" {
+		driver += " " + lib
+		where = "when asked for " + asked
+	}
+	how := stopSignalName(first.sig)
+	if second.sig != first.sig {
+		how += ", then " + stopSignalName(second.sig)
+	}
+	return &UnavailableError{Kind: ErrProbeKilled,
+		Cause: fmt.Sprintf("%s was not loaded: the child that probes it was killed from outside twice (%s) %s", driver, how, where),
+		Hint:  "gpusim loads a driver it has not seen work in a child first, and a child that another process or the out-of-memory killer ended (dmesg says whether it did) gives no verdict: run the command again to probe it again; " + CPUEnginesRun}
+}
+
+// killedAt is the library a killed child's report loaded last ("" where
+// none) and what the child asked it for last: its platforms, its devices,
+// or a step of a device's set-up (probeStep).
+func killedAt(report string) (lib, asked string) {
+	asked = "its platforms"
+	for line := range strings.Lines(report) {
+		line = strings.TrimSuffix(line, "\n")
+		if l, ok := strings.CutPrefix(line, "load "); ok {
+			lib, asked = l, "its platforms"
+		} else if line == "devices" || strings.HasPrefix(line, "set up ") {
+			asked = "its devices"
+		} else if s := probeStep(line); s != "" {
+			asked = s
+		}
+	}
+	return lib, asked
 }
 
 // probeUnkept is the error of the write of the probe's record, nil where
@@ -425,11 +514,12 @@ func probeRemembered(file, key string) bool {
 
 // runProbe runs the child (exe with envProbe set to this process's id) to its end and returns
 // its report, and whether it lived to say "done" (then the library is
-// remembered); or its death as an *UnavailableError of ErrCrashed. A
-// child that could not start, that ended before it said probeHello, that
-// a stop signal ended, or that could not start a thread or map memory
-// (startShort), is neither:
-// Load goes on in-process, as without the probe.
+// remembered); or its death as an *UnavailableError of ErrCrashed; or,
+// for a child that a stop signal ended (stopSignals: a kill from outside,
+// said before or after probeHello), a *probeKilledError. A child that
+// could not start, that ended otherwise before it said probeHello, or
+// that could not start a thread or map memory (startShort), is none of
+// these: Load goes on in-process, as without the probe.
 func runProbe(exe string) (report string, lived bool, err error) {
 	cmd := exec.Command(exe)
 	cmd.Args = []string{os.Args[0]}
@@ -442,6 +532,13 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	dieWithParent(cmd.SysProcAttr)
 	report, stderr, err := runChild(cmd)
 	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, _ := ee.Sys().(syscall.WaitStatus); ws.Signaled() && slices.Contains(stopSignals, ws.Signal()) {
+			// Killed from outside, said or not: no verdict on the
+			// driver, and not to be loaded untried (probeAgainIfKilled).
+			return report, false, &probeKilledError{report, ws.Signal()}
+		}
+	}
 	switch {
 	case !strings.HasPrefix(report, probeHello+"\n"):
 		return report, false, nil
@@ -455,8 +552,6 @@ func runProbe(exe string) (report string, lived bool, err error) {
 	ws, _ := ee.Sys().(syscall.WaitStatus)
 	m := goCrash().FindStringSubmatch(stderr)
 	switch {
-	case ws.Signaled() && slices.Contains(stopSignals, ws.Signal()):
-		return report, false, nil
 	case startShort().MatchString(stderr):
 		// The child, a second process beside this one, could not start
 		// a thread or map memory: a limit (ulimit -u counts both
@@ -477,7 +572,8 @@ func runProbe(exe string) (report string, lived bool, err error) {
 }
 
 // stopSignals end a child without its driver's fault: a stop the user
-// sent, the kill of the out-of-memory killer or of a parent that died.
+// sent (the child ignores them once it starts), the kill of the
+// out-of-memory killer, of another process or of a parent that died.
 var stopSignals = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGKILL}
 
 // goCrash finds the signal in the trace of Go's runtime for a fault in C

@@ -167,3 +167,53 @@ func TestRunChildHelper(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeKilled: a child that a signal from outside killed (SIGKILL: a
+// kill -9, the out-of-memory killer), before or after it said it was a
+// probe, is probed once more; one killed twice is ErrProbeKilled, naming
+// the library and the step the second was in, and a second that lived is
+// the verdict. A kill was no verdict, and Load loaded the driver in
+// gpusim itself, where one that hung kept a thread of gpusim in it.
+func TestProbeKilled(t *testing.T) {
+	if !probeSupported {
+		t.Skip("no probe here")
+	}
+	dir := t.TempDir()
+	tries := filepath.Join(dir, "tries")
+	for _, c := range []struct {
+		script string // run with the tries so far in $n
+		lived  bool
+		want   string // the error, "" for none
+	}{
+		{"echo 'gpusim opencl probe'; echo 'load /d.so'; kill -KILL $$", false,
+			"the OpenCL driver /d.so was not loaded: the child that probes it was killed from outside twice (SIGKILL) when asked for its platforms"},
+		{"kill -KILL $$", false, "the OpenCL driver was not loaded: the child that probes it was killed from outside twice (SIGKILL) before it loaded one"},
+		{"echo 'gpusim opencl probe'; echo 'load /d.so'; echo devices; echo 'context 0 cpu'; [ $n = 1 ] && kill -KILL $$; kill -TERM $$", false,
+			"the OpenCL driver /d.so was not loaded: the child that probes it was killed from outside twice (SIGKILL, then SIGTERM) when asked for a context for device 0 (cpu)"},
+		{"[ $n = 1 ] && kill -KILL $$; echo 'gpusim opencl probe'; echo 'load /d.so'; echo done", true, ""},
+		{"[ $n = 1 ] && kill -KILL $$; echo 'gpusim opencl probe'; echo 'load /d.so'; kill -SEGV $$", false,
+			"the OpenCL driver /d.so crashed (SIGSEGV) when asked for its platforms"},
+	} {
+		os.Remove(tries)
+		probeExe = filepath.Join(dir, "gpusim")
+		t.Cleanup(func() { probeExe = "/proc/self/exe" })
+		script := "#!/bin/sh\necho x >> " + tries + "\nn=$(wc -l < " + tries + ")\n" + c.script + "\n"
+		if err := os.WriteFile(probeExe, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, lived, err := probeAgainIfKilled()
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if lived != c.lived || got != c.want {
+			t.Errorf("%q: lived %v, error %q; want %v, %q", c.script, lived, got, c.lived, c.want)
+		}
+		if c.want != "" && strings.Contains(c.want, "killed") && !errors.Is(err, ErrProbeKilled) {
+			t.Errorf("%q: %v does not match ErrProbeKilled", c.script, err)
+		}
+		if b, _ := os.ReadFile(tries); strings.Count(string(b), "x") != 2 {
+			t.Errorf("%q: %d children, want 2", c.script, strings.Count(string(b), "x"))
+		}
+	}
+}

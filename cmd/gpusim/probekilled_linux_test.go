@@ -1,0 +1,101 @@
+//go:build amd64 || arm64
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestProbeChildKilled: a probe's child killed from outside (kill -9, the
+// out-of-memory killer) under a driver that hangs in clGetPlatformIDs is
+// probed once more, in a second child, and gpusim does not load the driver
+// itself; a second kill ends devices, selftest, run --device 0 and bench
+// --engines opencl with exit 1 and the error that the child was killed
+// twice (auto runs on simd with it in its note), and a first kill alone
+// leaves devices to its 10 s wait on the second child. The kill was no
+// verdict: gpusim loaded the driver itself, and one of its threads hung in
+// it for the run (the driver in its /proc/PID/maps).
+func TestProbeChildKilled(t *testing.T) {
+	lib := hangingDriver(t)
+	killed := "the OpenCL driver " + lib + " was not loaded: the child that probes it was killed from outside twice (SIGKILL) when asked for its platforms\n"
+	const hint = "gpusim: hint: gpusim loads a driver it has not seen work in a child first, and a child that another process or the out-of-memory killer ended (dmesg says whether it did) gives no verdict: run the command again to probe it again; the CPU engines run without OpenCL\n"
+	for _, c := range []struct {
+		line   string
+		kills  int
+		code   int
+		stderr string
+	}{
+		{"devices", 2, 1, "gpusim: error: " + killed + hint},
+		{"selftest", 2, 1, "gpusim: error: " + killed + hint},
+		{"run --device 0 --lanes 1000 --steps 10", 2, 1, "gpusim: error: start opencl: " + killed + hint},
+		{"bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none", 2, 1, "gpusim: error: --engines: opencl cannot run here: " + killed + hint},
+		{"run --lanes 1e7 --steps 100", 2, 0, "gpusim: note: opencl failed, running on simd: " + killed},
+		{"devices", 1, 1, "gpusim: error: the OpenCL driver " + lib + " did not answer in 10 s when asked for its devices\n" +
+			"gpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; the CPU engines run without OpenCL\n"},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", c.line, c.kills), func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			pid := cmd.Process.Pid
+			child := ""
+			for range c.kills {
+				child = liveChild(t, pid, child)
+				if n, err := strconv.Atoi(child); err == nil {
+					syscall.Kill(n, syscall.SIGKILL)
+				}
+				// The driver's load in gpusim itself comes at once
+				// after the kill, where it came.
+				time.Sleep(300 * time.Millisecond)
+				if maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid)); strings.Contains(string(maps), lib) {
+					t.Fatalf("gpusim loaded the driver itself after its probe's child was killed (%s in its maps)", lib)
+				}
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("no end in 30 s: stderr %q", stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != c.code {
+				t.Errorf("exit status %d, want %d", code, c.code)
+			}
+			if got := stderr.String(); !strings.HasPrefix(got, c.stderr) || c.code != 0 && got != c.stderr {
+				t.Errorf("stderr %q, want %q", got, c.stderr)
+			}
+		})
+	}
+}
+
+// liveChild waits up to 8 s for a child of pid, not a zombie, other than
+// not, and returns its process id.
+func liveChild(t *testing.T, pid int, not string) string {
+	t.Helper()
+	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, stat := range childrenOf(pid) {
+			kid, rest, _ := strings.Cut(stat, " ")
+			_, rest, _ = strings.Cut(rest, ") ")
+			if kid != not && !strings.HasPrefix(rest, "Z") {
+				return kid
+			}
+		}
+	}
+	t.Fatalf("no probe's child (other than %q) within 8 s", not)
+	return ""
+}
