@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
 )
@@ -31,7 +32,8 @@ import (
 // library it has not seen work in a child, this executable run again with
 // envProbe set (ProbeChild), which loads it and lists its platforms and
 // devices as gpu's listing does, and says so on stdout. A child that dies
-// is Load's *UnavailableError of Kind ErrCrashed; one that lived is
+// is Load's *UnavailableError of Kind ErrCrashed (one killed from outside
+// is probed again, once: probeAgainIfKilled); one that lived is
 // remembered in gpusim's cache folder (probeFile), by what chose and made
 // the libraries it mapped (probeKey) and by each library's path, size and
 // modification time, so that later starts load in-process at once.
@@ -642,8 +644,10 @@ func probeDeath(report, how string) error {
 				c.lib = opening
 				code = append(code, c)
 			}
-		case "vendors":
+		case "vendors", "answered":
 			opening = ""
+		case "ask":
+			opening = rest // askVendor's call into the driver
 		case "fault":
 			pc, _ = strconv.ParseUint(rest, 16, 64)
 		case "devices", "set":
@@ -724,6 +728,8 @@ func traceVendors(c candidate) {
 		return
 	}
 	seen := codeRanges()
+	opened := map[string]uintptr{}
+	var order []string
 	for _, v := range vendorCandidates() {
 		if v.from == EnvFilenames || irregular(v.path) != nil {
 			// OCL_ICD_FILENAMES' drivers, which Load tried before
@@ -732,8 +738,13 @@ func traceVendors(c candidate) {
 			continue
 		}
 		traceLine("vendor %s", v.path)
-		if _, err := dlopenLocal(v.path); err != nil {
+		h, err := dlopenLocal(v.path)
+		if err != nil {
 			continue
+		}
+		if _, ok := opened[v.path]; !ok {
+			opened[v.path] = h
+			order = append(order, v.path)
 		}
 		for _, r := range codeRanges() {
 			if !slices.Contains(seen, r) {
@@ -743,6 +754,40 @@ func traceVendors(c candidate) {
 		}
 	}
 	traceLine("vendors mapped")
+	for _, path := range order {
+		askVendor(path, opened[path])
+	}
+}
+
+// askVendor asks the driver at path, opened as h, for its platforms as an
+// ICD loader does first (clIcdGetPlatformIDsKHR, which its
+// clGetExtensionFunctionAddress gives, or its own symbol), their count
+// alone, between the report's lines "ask PATH" and "answered": a driver
+// that aborts, exits or faults on a thread of its own in that call, which
+// the loader's call would have made, is then named by probeDeath, and one
+// that hangs there by ProbeAsked; either was the loader's. Nothing where
+// the driver has no such entry point (the loader skips it too).
+func askVendor(path string, h uintptr) {
+	fn := uintptr(0)
+	if ext, err := dlsym(h, "clGetExtensionFunctionAddress"); err == nil && ext != 0 {
+		var getExt func(name string) uintptr
+		register(&getExt, ext)
+		fn = getExt("clIcdGetPlatformIDsKHR")
+	}
+	if fn == 0 {
+		if f, err := dlsym(h, "clIcdGetPlatformIDsKHR"); err == nil {
+			fn = f
+		}
+	}
+	if fn == 0 {
+		return
+	}
+	var getPlatforms func(n uint32, ids unsafe.Pointer, nRet *uint32) int32
+	register(&getPlatforms, fn)
+	traceLine("ask %s", path)
+	var n uint32
+	getPlatforms(0, nil, &n)
+	traceLine("answered")
 }
 
 // codeRanges lists the ranges of this process's memory mapped from a

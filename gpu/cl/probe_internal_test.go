@@ -76,6 +76,12 @@ func TestProbeDeath(t *testing.T) {
 		{icdReport + "fault 4000\n", "SIGSEGV", "the OpenCL driver libOpenCL.so.1 crashed (SIGSEGV) when asked for its platforms"},
 		{icdReport + "load libOpenCL.so\nfault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so crashed (SIGSEGV) when asked for its platforms"},
 		{"load libOpenCL.so.1\nvendor /v/a.so\ncode 1000 2000\nvendor /v/b.so\n", "SIGABRT", "the OpenCL driver /v/b.so crashed (SIGABRT) when asked for its platforms"},
+		// The driver the child asks for its platforms itself
+		// (askVendor): an abort, an exit or a fault on a thread of
+		// its own there, where no address names it.
+		{icdReport + "ask /v/a.so\n", "SIGABRT", "the OpenCL driver /v/a.so crashed (SIGABRT) when asked for its platforms"},
+		{icdReport + "ask /v/a.so\nanswered\nask /v/b.so\n", "exit status 3", "the OpenCL driver /v/b.so ended the process (exit status 3) when asked for its platforms"},
+		{icdReport + "ask /v/a.so\nanswered\n", "SIGABRT", "the OpenCL driver libOpenCL.so.1 crashed (SIGABRT) when asked for its platforms"},
 	} {
 		if got := probeDeath(c.report, c.how).Error(); got != c.want {
 			t.Errorf("probeDeath(%q, %q) = %q, want %q", c.report, c.how, got, c.want)

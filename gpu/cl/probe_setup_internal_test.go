@@ -38,7 +38,8 @@ func TestProbeDeathStep(t *testing.T) {
 // (a hang releasing the queue read "a queue on device 1"), and the library
 // it loaded, also where it is in the listing or after the set-up (it was
 // "", and a hang in the listing named no library); nothing where no child
-// runs or it loaded none yet.
+// runs or it loaded none yet; the driver of an ICD loader that the child
+// asks for its platforms itself (askVendor), while it is in that call.
 func TestProbeAsked(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "report"))
 	if err != nil {
@@ -52,6 +53,10 @@ func TestProbeAsked(t *testing.T) {
 	defer probeReport.Store(nil)
 	for _, c := range []struct{ more, asked, lib string }{
 		{probeHello + "\n", "", ""},
+		// An ICD loader's driver that the child asks itself
+		// (askVendor) while it does; the loader's name had stood.
+		{"load libOpenCL.so.1\nvendor /v.so\nvendors mapped\nask /v.so\n", "", "/v.so"},
+		{"answered\n", "", "libOpenCL.so.1"},
 		{"load /a.so\ndevices\n", "", "/a.so"},
 		{"context 1 GPU X\n", "a context for device 1 (GPU X)", "/a.so"},
 		{"queue 1 GPU X\nrel", "a queue on device 1 (GPU X)", "/a.so"}, // a line half written

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -98,4 +99,62 @@ func liveChild(t *testing.T, pid int, not string) string {
 	}
 	t.Fatalf("no probe's child (other than %q) within 8 s", not)
 	return ""
+}
+
+// TestCrashingDriverByLoader: a driver that an .icd file names
+// (OCL_ICD_VENDORS), reached by the ICD loader, that aborts, exits or
+// faults on a thread of its own when asked for its platforms
+// (testdata/fakecl/crash.c's FAKECL_CRASH=abort, exit, thread) is named by
+// its own path, as one whose code faulted was: the probe's child asks it
+// for its platforms itself before the loader does. Each was named by the
+// loader's path, "the OpenCL driver libOpenCL.so.1 crashed (SIGABRT)",
+// where Go's trace had no address in the driver's code.
+func TestCrashingDriverByLoader(t *testing.T) {
+	lib := fakeDriver(t, "crash")
+	icds := t.TempDir()
+	if err := os.WriteFile(filepath.Join(icds, "crash.icd"), []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const hint = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; or run on a CPU engine (gpusim run --engine simd)\n"
+	for how, died := range map[string]string{
+		"abort":  "crashed (SIGABRT)",
+		"exit":   "ended the process (exit status 3)",
+		"thread": "crashed (SIGSEGV)",
+	} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("gpusim", "devices")
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY=", "OCL_ICD_VENDORS="+icds, "FAKECL_CRASH="+how)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			want := "gpusim: error: the OpenCL driver " + lib + " " + died + " when asked for its platforms\n" + hint
+			if code := cmd.ProcessState.ExitCode(); code != 1 || stderr.String() != want {
+				t.Errorf("%v, stderr %q; want exit status 1 and %q", err, stderr.String(), want)
+			}
+		})
+	}
+}
+
+// TestHangingDriverByLoader: a driver that an .icd file names, reached by
+// the ICD loader, that hangs when asked for its platforms
+// (testdata/fakecl/hang.c's clIcdGetPlatformIDsKHR) is named by its own
+// path when devices' 10 s wait ends: the probe's child asks it itself
+// before the loader does. It was named by the loader's path ("the OpenCL
+// driver libOpenCL.so.1 did not answer in 10 s").
+func TestHangingDriverByLoader(t *testing.T) {
+	lib := hangingDriver(t)
+	icds := t.TempDir()
+	if err := os.WriteFile(filepath.Join(icds, "hang.icd"), []byte(lib+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("gpusim", "devices")
+	cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY=", "OCL_ICD_VENDORS="+icds)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	want := "gpusim: error: the OpenCL driver " + lib + " did not answer in 10 s when asked for its devices\n"
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("%v, stderr %q; want exit status 1 and first %q", err, stderr.String(), want)
+	}
 }
