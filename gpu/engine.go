@@ -52,7 +52,9 @@ type Options struct {
 	// s) and what Open does past it.
 	Progress func(string)
 	// Note, when set, receives a one-line note where such a wait passes
-	// its limit (a holder stopped): what Open does instead.
+	// its limit (a holder stopped): what Open does instead; and, from
+	// Close's goroutine, where the driver does not answer the background
+	// release of an engine whose run was cancelled in answerWait (10 s).
 	Note func(string)
 	// Compiling, when set, is called with the options of the engine whose
 	// program Open compiles from source, its Device the device's index
@@ -818,7 +820,10 @@ func (e *Engine) Label() string { return fmt.Sprintf("device %d: %s", e.desc.Ind
 // queue and kernels on device 0 (...)", "the release of the programs
 // for", "the release of the context for"). Where a cancelled run left launches in flight (leave),
 // it returns at once and the engine is released in the background once
-// they end: a stopped gpusim exits without waiting for them.
+// they end: a stopped gpusim exits without waiting for them. That release
+// is bounded the same way, and a *NoAnswerError of it goes to
+// Options.Note, with "; its run had been stopped, and the engine, released
+// in the background, was left to end with the process".
 func (e *Engine) Close() error {
 	if e == nil {
 		return nil
@@ -843,13 +848,28 @@ func (e *Engine) close(own string) error {
 		go func() {
 			defer background.Done()
 			<-left
-			e.release()
+			// Bounded as below: unbounded, a driver that hung here
+			// held this goroutine and the device's state for ever
+			// without a word, and a later start of the device did not
+			// know of the hang (hungCall).
+			err := e.releaseWithin(own)
+			if note := e.opts.Note; note != nil && errors.As(err, new(*NoAnswerError)) {
+				note(err.Error() + "; its run had been stopped, and the engine, released in the background, was left to end with the process")
+			}
 		}()
 		return nil
 	}
-	// Within answerWait: a driver that hung releasing the queue held the
-	// process for ever after its report, a stop too (past its commit
-	// point it waits for the program to end on its own).
+	return e.releaseWithin(own)
+}
+
+// releaseWithin releases the engine's own objects (named own) and its
+// reference on the device's state, each release bounded by answerWait:
+// a *NoAnswerError naming the release the driver did not answer, where
+// the device's state is left as it is. Within answerWait: a driver that
+// hung releasing the queue held the process for ever after its report, a
+// stop too (past its commit point it waits for the program to end on its
+// own).
+func (e *Engine) releaseWithin(own string) error {
 	err := askDriver("the release of "+own, e.releaseOwn)
 	if errors.As(err, new(*NoAnswerError)) || e.sh == nil {
 		return err // the device's state is left as it is
@@ -904,14 +924,9 @@ func (e *Engine) settle(ctx context.Context) error {
 	}
 }
 
-// release releases what Close does, unbounded.
-func (e *Engine) release() error {
-	err := e.releaseOwn()
-	if e.sh != nil {
-		e.sh.release()
-	}
-	return err
-}
+// queueRelease is (*cl.Queue).Release for the engine's queue
+// (releaseOwn); tests make it hang.
+var queueRelease = (*cl.Queue).Release
 
 // releaseOwn releases the engine's queue, kernels and buffers, not the
 // device's shared state.
@@ -923,7 +938,7 @@ func (e *Engine) releaseOwn() error {
 	for _, k := range []*cl.Kernel{e.kMain, e.kDaily, e.kRed, e.kKAT, e.kNorm} {
 		errs = append(errs, k.Release())
 	}
-	errs = append(errs, e.st.release(), e.dummy.Release(), e.q.Release())
+	errs = append(errs, e.st.release(), e.dummy.Release(), queueRelease(e.q))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("opencl: close: %w", err)
 	}

@@ -149,7 +149,8 @@ func releaseContext(c *cl.Context) { _ = c.Release() }
 // outside the registry's lock: a driver that hung releasing them (Close's
 // wait ends, the call goes on) held it, and the device's next open (bench's
 // next measurement, auto's) waited for ever, unbounded and unnamed, in
-// join. The driver's calls are not bounded (a release in the background).
+// join. The driver's calls are not bounded: tests release with it what
+// they made; gpusim's own releases are bounded (releaseWithin).
 func (s *shared) release() {
 	if s.drop() {
 		s.free(func(_ string, call func() error) error { return call() })
