@@ -62,11 +62,17 @@ func (e *NoAnswerError) Error() string {
 // (...)"), where it named the later call alone, which the driver was
 // asked a moment before.
 func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T, error) {
+	return answerWithin(waitingSetUp, what, create, drop)
+}
+
+// answerWithin is withinAnswer with the call marked by mark (waitingSetUp,
+// waitingRelease), which chooses a crash's hint.
+func answerWithin[T any](mark func(string) func(), what string, create func() (T, error), drop func(T)) (T, error) {
 	type made struct {
 		v   T
 		err error
 	}
-	defer waitingSetUp("answer when asked for " + what)()
+	defer mark("answer when asked for " + what)()
 	start := time.Now()
 	deadline := start.Add(answerWait)
 	asked := what // what the error says the driver did not answer
@@ -132,9 +138,17 @@ func closed(c <-chan struct{}) bool {
 }
 
 // askDriver is withinAnswer for a driver call that makes nothing (a
-// query, a release): call's error, or a *NoAnswerError asking for what.
+// query): call's error, or a *NoAnswerError asking for what.
 func askDriver(what string, call func() error) error {
 	_, err := withinAnswer(what, func() (struct{}, error) { return struct{}{}, call() }, nil)
+	return err
+}
+
+// askRelease is askDriver for a release of what gpusim made on a device
+// (its queue and kernels, programs, context): a crash there is said as
+// one in a release (cl.CrashRelease), not in the device's set-up.
+func askRelease(what string, call func() error) error {
+	_, err := answerWithin(waitingRelease, what, func() (struct{}, error) { return struct{}{}, call() }, nil)
 	return err
 }
 

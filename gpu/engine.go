@@ -870,7 +870,7 @@ func (e *Engine) close(own string) error {
 // stop too (past its commit point it waits for the program to end on its
 // own).
 func (e *Engine) releaseWithin(own string) error {
-	err := askDriver("the release of "+own, e.releaseOwn)
+	err := askRelease("the release of "+own, e.releaseOwn)
 	if errors.As(err, new(*NoAnswerError)) || e.sh == nil {
 		return err // the device's state is left as it is
 	}

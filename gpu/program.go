@@ -79,7 +79,7 @@ var registry struct {
 // devices, opened at once, created theirs one after another. Where another
 // open of the device made one meanwhile, that one is taken and this one
 // released: a device's engines share one context and its programs. That
-// release is bounded (askDriver, answerWait): where the driver does not
+// release is bounded (askRelease, answerWait): where the driver does not
 // answer it, note (nil: no one) is handed the one line that says so, and
 // the start goes on with the other's context, the call left to go on; it
 // waited for ever, with no note.
@@ -97,7 +97,7 @@ func acquire(d device, note func(string)) (*shared, error) {
 	}
 	s := &shared{index: d.desc.Index, desc: d.desc, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
 	if had := register(s); had != nil {
-		err := askDriver("the release of a second context for "+d.desc.Named(), func() error { return contextRelease(ctx) })
+		err := askRelease("the release of a second context for "+d.desc.Named(), func() error { return contextRelease(ctx) })
 		if errors.As(err, new(*NoAnswerError)) && note != nil {
 			note(err.Error() + "; the device's start goes on with the context another open of it made, and this one was left to end with the process")
 		}
@@ -158,7 +158,7 @@ func (s *shared) release() {
 }
 
 // releaseWithin is release with the last reference's release of the
-// programs and of the context each bounded (askDriver, answerWait): a
+// programs and of the context each bounded (askRelease, answerWait): a
 // *NoAnswerError asking for "the release of the programs for device 0
 // (...)" or "the release of the context for device 0 (...)", and the call
 // left to go on. Both were one wait, named the release of the engine's
@@ -167,7 +167,7 @@ func (s *shared) releaseWithin() error {
 	if !s.drop() {
 		return nil
 	}
-	return s.free(askDriver)
+	return s.free(askRelease)
 }
 
 // drop drops one reference and says whether it was the last: then s is

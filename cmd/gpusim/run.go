@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/daily"
@@ -592,6 +593,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		defer interrupt.ArmTimeout(ctx, te)()
 	}
 	defer o.files.Abort()
+	defer cl.CrashAfterReport(false) // after closeNoted: for the next command in the process
 	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
 	if !o.quiet {
 		// Waits for another process sharing the cache folder (a compile,
@@ -672,6 +674,11 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		werr = errors.Join(werr, failed[flag])
 	}
 	err = writeReport(stdout, o.format, r)
+	if err == nil {
+		// A crash in the engine's release after this (closeNoted) says
+		// the report is whole.
+		cl.CrashAfterReport(true)
+	}
 	if ctx.Err() != nil && !interrupt.BrokenPipe(context.Cause(ctx)) {
 		o.eng.Note(fmt.Sprintf("%v after the run was complete and its files written: ignored", context.Cause(ctx)))
 	}

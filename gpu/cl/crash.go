@@ -41,6 +41,9 @@ const (
 	// CrashWork is a build, a load of a cached program, a launch or a
 	// wait for one.
 	CrashWork
+	// CrashRelease is the release of what gpusim made on a device (its
+	// queue and kernels, programs, context) once done with them.
+	CrashRelease
 )
 
 // crashHints are the hints of a crash by step, as the probe's child words
@@ -50,6 +53,7 @@ var crashHints = map[CrashStep]string{
 	CrashListing: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + crashAnyHint,
 	CrashSetUp:   "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + crashAnyHint,
 	CrashWork:    "a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same): " + crashAnyHint,
+	CrashRelease: "a driver that lists its devices and then crashes releasing what gpusim made on one (clinfo -l lists them all the same): " + crashAnyHint,
 }
 
 const crashAnyHint = EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"
@@ -125,6 +129,7 @@ var crashes struct {
 	sync.Mutex
 	lib   string
 	out   CrashOutput
+	whole bool // CrashAfterReport
 	next  uint64
 	marks map[uint64]crashMark
 }
@@ -163,6 +168,24 @@ func Crashing(asked string, step CrashStep) (done func()) {
 	}
 }
 
+// crashWhole is what a crash's error says once the command's report is
+// written whole (CrashAfterReport).
+const crashWhole = "the job's report is whole, written before the crash"
+
+// CrashAfterReport says whether the command's report is written whole:
+// from then on a crash (a release of the device's objects after the
+// report: run's) adds to its error "; the job's report is whole, written
+// before the crash", where it read as the job's failure. The exit status
+// stays 1: the driver crashed, which a script must see (the next run
+// crashes the same way), and the report and its files, written in full,
+// stand.
+func CrashAfterReport(whole bool) {
+	crashes.Lock()
+	defer crashes.Unlock()
+	crashes.whole = whole
+	publishCrash()
+}
+
 // crashLibrary makes lib, the library Load is opening, the one a crash
 // names.
 func crashLibrary(lib string) {
@@ -193,6 +216,9 @@ func publishCrash() {
 	tail := ")"
 	if m.asked != "" {
 		tail += " when asked " + m.asked
+	}
+	if crashes.whole {
+		tail += "; " + crashWhole
 	}
 	hint, ok := crashHints[m.step]
 	if !ok {

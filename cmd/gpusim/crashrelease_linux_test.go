@@ -1,0 +1,80 @@
+//go:build amd64
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestCrashReleasing: a driver that crashes (SIGSEGV) releasing what
+// gpusim made on a device (its queue and kernels, programs, context) ends
+// the command with exit 1, an error naming the release and the hint of a
+// driver that crashes releasing, where it got the hint of one that
+// crashes setting a device up ("try --engine simd" for a job whose report
+// was whole). Where the report is already written whole (run's release
+// after it), the error says so; before it (selftest between its two
+// programs, bench between its measurements) it does not. The status stays
+// 1: the driver crashed (cl.CrashAfterReport).
+func TestCrashReleasing(t *testing.T) {
+	lib, warm, env := forwardingDriver(t)
+	const hint = "gpusim: hint: a driver that lists its devices and then crashes releasing what gpusim made on one (clinfo -l lists them all the same): GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)\n"
+	const whole = "; the job's report is whole, written before the crash\n"
+	run := "run --device 0 --lanes 1000 --steps 10"
+	cases := []struct {
+		fault, line, what string
+		whole             bool // the report written whole before the crash
+		hint              string
+	}{
+		{"crash:clReleaseContext", run, "the context for", true, hint},
+		{"crash:clReleaseProgram", run, "the programs for", true, hint},
+		{"crash:clReleaseCommandQueue", run, "the queue and kernels on", true, hint},
+		{"crash:clReleaseContext", "selftest --device 0", "the context for", false, strings.Replace(hint, "(--engine", "(gpusim run --engine", 1)},
+		{"crash:clReleaseKernel", "bench --engines opencl:0,simd --lanes 1000 --steps 10 --reps 1 --warmup 0 --no-sweep --baseline none", "the queue and kernels on", false, strings.Replace(hint, "(--engine", "(--engines", 1)},
+	}
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	results := make([]result, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		cache := filepath.Join(t.TempDir(), "cache")
+		if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			cmd := exec.Command("gpusim", strings.Fields(c.line)...)
+			cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault})
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			kill := time.AfterFunc(40*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			_ = cmd.Run()
+			results[i] = result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+		})
+	}
+	wg.Wait()
+	said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked for the release of "
+	for i, c := range cases {
+		r := results[i]
+		t.Run(c.fault+" "+c.line, func(t *testing.T) {
+			_, rest, named := strings.Cut(r.stderr, said+c.what+" device 0 (")
+			_, after, _ := strings.Cut(rest, ")")
+			switch {
+			case r.code != 1 || !named || !strings.HasSuffix(r.stderr, c.hint):
+				t.Errorf("exit status %d, stderr %q: want 1, the error naming the release of %s device 0, and last the hint %q", r.code, r.stderr, c.what, c.hint)
+			case c.whole && (!strings.HasPrefix(after, whole) || !strings.Contains(r.stdout, "digest")):
+				t.Errorf("stderr %q, stdout %q: want the report, and the error saying it is whole (%q)", r.stderr, r.stdout, whole)
+			case !c.whole && strings.Contains(r.stderr, whole):
+				t.Errorf("stderr %q: says the report is whole, which the command had not written", r.stderr)
+			}
+		})
+	}
+}
