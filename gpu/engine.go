@@ -318,7 +318,7 @@ func Open(opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.options = options
-	if e.sh, err = acquire(d, opt.Note); err != nil {
+	if e.sh, err = acquire(d); err != nil {
 		return nil, err
 	}
 	// The build, the self-test's launches and the first launch: a stop

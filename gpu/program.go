@@ -80,10 +80,14 @@ var registry struct {
 // open of the device made one meanwhile, that one is taken and this one
 // released: a device's engines share one context and its programs. That
 // release is bounded (askRelease, answerWait): where the driver does not
-// answer it, note (nil: no one) is handed the one line that says so, and
-// the start goes on with the other's context, the call left to go on; it
-// waited for ever, with no note.
-func acquire(d device, note func(string)) (*shared, error) {
+// answer it, the start ends with its *NoAnswerError ("... when asked for
+// the release of a second context for device 0 (...)"), the call left to
+// go on and the reference taken on the other's state kept (the device's
+// state is left as it is, as Close leaves it). It waited for ever; then it
+// noted that the start went on, whose next bounded call (a queue) counts
+// its wait from this call's start (hungCall), long passed, and so all but
+// always ended at once with the error of both calls.
+func acquire(d device) (*shared, error) {
 	if s := join(d.desc.Index); s != nil {
 		return s, nil
 	}
@@ -98,8 +102,8 @@ func acquire(d device, note func(string)) (*shared, error) {
 	s := &shared{index: d.desc.Index, desc: d.desc, dev: d.dev, ctx: ctx, refs: 1, progs: map[progKey]*cl.Program{}}
 	if had := register(s); had != nil {
 		err := askRelease("the release of a second context for "+d.desc.Named(), func() error { return contextRelease(ctx) })
-		if errors.As(err, new(*NoAnswerError)) && note != nil {
-			note(err.Error() + "; the device's start goes on with the context another open of it made, and this one was left to end with the process")
+		if errors.As(err, new(*NoAnswerError)) {
+			return nil, err
 		}
 		return had, nil
 	}
