@@ -21,9 +21,12 @@ import (
 // crashText, the error that names the driver's library, the signal and
 // what the driver was asked for (Crashing), and its hint: first it removes
 // the named temporary files of the outputs (internal/atomicfile's
-// NameTable) and erases a progress line shown (CrashErase), then it writes
-// the error, and the command's document on stdout (SetCrashOutput), and
-// ends the process with exit status 1; any other (Go's own faults, which Go makes
+// NameTable) and the empty folders made for them (CrashRemoveDirs) and
+// erases a progress line shown (CrashErase), then it writes
+// the error, and the command's document on stdout (SetCrashOutput), then
+// the command's report of what finished on stdout and its note on stderr
+// (CrashReport: bench's partial report), and ends the process with exit
+// status 1; any other (Go's own faults, which Go makes
 // panics, a signal another process sent) goes on to Go's handler as
 // before. The handler calls nothing but unlink(2), write(2), getpid(2)
 // and exit_group(2).
@@ -117,6 +120,78 @@ func CrashErase(erase string) {
 		p = unsafe.Pointer(&crashBytes{unsafe.StringData(erase), uintptr(len(erase))})
 	}
 	atomic.StorePointer(&crashErase, p)
+}
+
+// crashDirs is the *crashBytes of the folders the handler removes where
+// they are empty, after the named temporary files: their paths, each
+// ending in a NUL; nil where there are none.
+var crashDirs unsafe.Pointer
+
+// CrashRemoveDirs makes a crash from now on remove each of dirs (absolute
+// paths, deepest first: the folders a command made for its outputs) where
+// it is empty, as the command removes them on its other ends (rmdir(2),
+// which leaves a folder with files): a crash left them. nil removes none.
+// It costs the paths' copy and an atomic store.
+func CrashRemoveDirs(dirs []string) {
+	var p unsafe.Pointer
+	if len(dirs) > 0 {
+		b := []byte(strings.Join(dirs, "\x00") + "\x00")
+		p = unsafe.Pointer(&crashBytes{&b[0], uintptr(len(b))})
+	}
+	atomic.StorePointer(&crashDirs, p)
+}
+
+// crashReport is the *crashLeft the handler writes after the error and
+// the document: a command's report of what finished, on stdout, and its
+// note, on stderr; nil where there is none.
+var crashReport unsafe.Pointer
+
+// crashLeft is what CrashReport hands the handler, read by
+// crash_linux_amd64.s at these offsets (pointer, length): out 0 and 8,
+// note 16 and 24. Never changed once published.
+type crashLeft struct {
+	out     *byte
+	outLen  uintptr
+	note    *byte
+	noteLen uintptr
+}
+
+// CrashReports says whether a crash of the driver in this process writes
+// what CrashReport hands it: true where the handler is installed
+// (linux/amd64), where a command renders its report for it; elsewhere a
+// crash is Go's, and the rendering would be lost work.
+func CrashReports() bool { return crashSupported }
+
+// CrashReport makes a crash from now on write out on stdout and then note
+// on stderr (each ending in its own newline, as the caller made it), after
+// the crash's error and hint and the command's document: bench's report
+// of the measurements that finished, rendered as it stands, and the note
+// that says it is partial, which a crash lost (a stop printed them).
+// CrashReport(nil, nil) writes none. out and note are the handler's from
+// then on: the caller must not change them. It costs an atomic store.
+func CrashReport(out, note []byte) {
+	var p unsafe.Pointer
+	if len(out) > 0 || len(note) > 0 {
+		l := &crashLeft{outLen: uintptr(len(out)), noteLen: uintptr(len(note))}
+		if len(out) > 0 {
+			l.out = &out[0]
+		}
+		if len(note) > 0 {
+			l.note = &note[0]
+		}
+		p = unsafe.Pointer(l)
+	}
+	atomic.StorePointer(&crashReport, p)
+}
+
+// crashReportText is what the handler writes after the error now, on
+// stdout and on stderr, for tests.
+func crashReportText() (out, note string) {
+	l := (*crashLeft)(atomic.LoadPointer(&crashReport))
+	if l == nil {
+		return "", ""
+	}
+	return unsafe.String(l.out, l.outLen), unsafe.String(l.note, l.noteLen)
 }
 
 // crashTab is the *crashText the handler writes; nil before a library

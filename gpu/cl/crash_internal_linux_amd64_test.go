@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
 )
@@ -103,5 +105,37 @@ func TestCrashNames(t *testing.T) {
 	table, size, path := atomicfile.NameTable()
 	if crashNames != uintptr(table) || crashNameSize != size || crashNamePath != path || crashNameSlots != atomicfile.NameSlots || atomicfile.NameSlotNamed != 2 {
 		t.Errorf("table %#x, %d slots of %d, path at %d: want atomicfile's %p, %d of %d at %d, state 2 (%d)", crashNames, crashNameSlots, crashNameSize, crashNamePath, table, atomicfile.NameSlots, size, path, atomicfile.NameSlotNamed)
+	}
+}
+
+// TestCrashReport: what CrashReport hands the handler is what it writes
+// after the error, the report on stdout and its note on stderr, at the
+// offsets crash_linux_amd64.s reads; nil writes none. CrashRemoveDirs'
+// folders are its paths, each ending in a NUL, which the handler reads
+// one by one.
+func TestCrashReport(t *testing.T) {
+	t.Cleanup(func() {
+		CrashReport(nil, nil)
+		CrashRemoveDirs(nil)
+	})
+	CrashReport([]byte("report\n"), []byte("gpusim: note: partial\n"))
+	if out, note := crashReportText(); out != "report\n" || note != "gpusim: note: partial\n" {
+		t.Errorf("stdout %q, stderr %q: want the report and its note", out, note)
+	}
+	if off := [4]uintptr{unsafe.Offsetof(crashLeft{}.out), unsafe.Offsetof(crashLeft{}.outLen), unsafe.Offsetof(crashLeft{}.note), unsafe.Offsetof(crashLeft{}.noteLen)}; off != [4]uintptr{0, 8, 16, 24} {
+		t.Errorf("crashLeft's offsets %v, want those the handler reads: 0, 8, 16, 24", off)
+	}
+	CrashReport(nil, nil)
+	if out, note := crashReportText(); out != "" || note != "" {
+		t.Errorf("none: stdout %q, stderr %q", out, note)
+	}
+	CrashRemoveDirs([]string{"/a/b", "/a"})
+	b := (*crashBytes)(atomic.LoadPointer(&crashDirs))
+	if b == nil || unsafe.String(b.p, b.n) != "/a/b\x00/a\x00" {
+		t.Errorf("folders %v: want /a/b and /a, each ending in a NUL", b)
+	}
+	CrashRemoveDirs(nil)
+	if atomic.LoadPointer(&crashDirs) != nil {
+		t.Error("none: want no folders")
 	}
 }

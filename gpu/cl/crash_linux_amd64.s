@@ -7,10 +7,12 @@
 // fault (si_code > 0), or SIGABRT raised by this process's abort(3)
 // (si_code SI_TKILL, si_pid its own), at an address outside Go's code
 // (uc_mcontext's rip) is a driver's crash: it unlinks the named temporary
-// files of crashNames' table, writes crashErase's bytes (a progress line's
+// files of crashNames' table and removes crashDirs' folders where they
+// are empty, writes crashErase's bytes (a progress line's
 // erasure), crashTab's head, the signal's name and crashTab's tail on
-// stderr, and crashTab's document (its head, the name, its tail) on
-// stdout where it has one, and ends the process with exit status 1. Every
+// stderr, crashTab's document (its head, the name, its tail) on stdout
+// where it has one, and crashReport's report on stdout and note on stderr
+// where it has them, and ends the process with exit status 1. Every
 // other signal goes on to Go's handler, as it came.
 TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
 	MOVL	8(SI), AX	// si_code
@@ -44,7 +46,7 @@ driver:
 	MOVQ	·crashNameSlots(SB), R9
 unlink:
 	CMPQ	R9, $0
-	JEQ	erase
+	JEQ	rmdirs
 	MOVL	0(R8), AX	// the slot's state
 	CMPL	AX, $2	// named
 	JNE	next
@@ -56,6 +58,26 @@ next:
 	ADDQ	·crashNameSize(SB), R8
 	DECQ	R9
 	JMP	unlink
+rmdirs:
+	// Then the folders made for them, each where it is empty.
+	MOVQ	·crashDirs(SB), BX
+	CMPQ	BX, $0
+	JEQ	erase
+	MOVQ	0(BX), R8	// the paths, each ending in a NUL
+	MOVQ	8(BX), R9	// the bytes left
+dir:
+	CMPQ	R9, $0
+	JLE	erase
+	MOVL	$84, AX	// rmdir
+	MOVQ	R8, DI
+	SYSCALL
+past:
+	MOVBLZX	0(R8), AX	// on past the path's NUL
+	INCQ	R8
+	DECQ	R9
+	CMPL	AX, $0
+	JNE	past
+	JMP	dir
 erase:
 	MOVQ	·crashErase(SB), BX	// the progress line's erasure
 	CMPQ	BX, $0
@@ -87,7 +109,7 @@ message:
 	SYSCALL
 	MOVQ	40(R12), DX	// the document on stdout, where there is one
 	CMPQ	DX, $0
-	JEQ	exit
+	JEQ	report
 	MOVL	$1, AX
 	MOVL	$1, DI
 	MOVQ	32(R12), SI
@@ -101,6 +123,32 @@ message:
 	MOVL	$1, DI
 	MOVQ	48(R12), SI
 	MOVQ	56(R12), DX
+	SYSCALL
+report:
+	MOVQ	·crashReport(SB), BX	// the report of what finished, and its note
+	CMPQ	BX, $0
+	JEQ	exit
+	MOVQ	0(BX), SI
+	MOVQ	8(BX), DX
+out:
+	// Written in full: a pipe takes a large report in parts.
+	CMPQ	DX, $0
+	JLE	note
+	MOVL	$1, AX	// write
+	MOVL	$1, DI
+	SYSCALL
+	CMPQ	AX, $0
+	JLE	note	// an error: the reader gone, a stdout that takes none
+	ADDQ	AX, SI
+	SUBQ	AX, DX
+	JMP	out
+note:
+	MOVQ	24(BX), DX
+	CMPQ	DX, $0
+	JEQ	exit
+	MOVL	$1, AX	// write
+	MOVL	$2, DI
+	MOVQ	16(BX), SI
 	SYSCALL
 exit:
 	MOVL	$1, DI
