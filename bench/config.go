@@ -120,6 +120,17 @@ type Config struct {
 	// Snapshot, when set, gives the partial report of a benchmark a stop
 	// cut while Run has not returned (an engine that ignores the stop).
 	Snapshot *Snapshot
+	// CrashReport, when set, is given the partial report a crash of
+	// CrashOf ("the OpenCL driver") would leave, which a process that
+	// crashes cannot make then: before each measurement's engine starts
+	// (outside its timed runs), the report of the rows that have finished
+	// (Interrupted set, its Crash CrashOf), or nil where none has; it is
+	// called from Run's goroutine and keeps the report. Run returns the
+	// report as before, which the caller hands on (a crash after the
+	// last measurement). The cost is a copy of the report each
+	// measurement (its JSON) and what CrashReport does with it.
+	CrashReport func(partial *Report)
+	CrashOf     string
 
 	// pythonLive, where set (runner.python, for Snapshot), is given the
 	// running Python baseline's versions that have ended (runScript).

@@ -425,9 +425,10 @@ func (p Plan) largest(fill rune) *Report {
 		r.Notes = append(r.Notes, text)
 	}
 	p.largestNoisy(r, text)
-	// A stop's partial report has fewer rows, but its interruption's
-	// words too (Run): counted at their most, every stage not run.
-	r.Interrupted = &Interruption{Signal: text, After: r.Elapsed, NotRun: (&runner{cfg: c}).notRun(&Report{}, stageEngines, p.Specs)}
+	// A stop's or a crash's partial report has fewer rows, but its
+	// interruption's words too (Run): counted at their most, every stage
+	// not run, with the crash's words (Line's longer sentence).
+	r.Interrupted = &Interruption{Signal: text, Crash: text, After: r.Elapsed, NotRun: (&runner{cfg: c}).notRun(&Report{}, stageEngines, p.Specs)}
 	return r
 }
 

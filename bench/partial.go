@@ -12,12 +12,18 @@ import (
 )
 
 // Interruption says a report is partial: a stop (a signal: Ctrl-C,
-// SIGTERM, SIGHUP) ended the benchmark before its end, and the report
-// holds only the measurements that finished (Run).
+// SIGTERM, SIGHUP) or a crash (Config.CrashReport) ended the benchmark
+// before its end, and the report holds only the measurements that
+// finished (Run).
 type Interruption struct {
 	// Signal is the stop's cause in words, as the command's stderr line
-	// says it: "interrupted" (SIGINT), "terminated", "hung up".
+	// says it: "interrupted" (SIGINT), "terminated", "hung up"; "crashed"
+	// where Crash is set.
 	Signal string `json:"signal"`
+	// Crash, where set, is what crashed in the measurement after the
+	// last that finished, ending the process: "the OpenCL driver"
+	// (Config.CrashOf). After is then when that measurement began.
+	Crash string `json:"crash,omitempty"`
 	// After is how long the benchmark had run when it stopped, seconds.
 	After Seconds `json:"after_s"`
 	// NotRun is what did not run or was cut short, a table or section
@@ -33,6 +39,10 @@ type Interruption struct {
 // Line is the interruption in one sentence, the text and Markdown
 // reports' first line and the CSV's interrupted row's note.
 func (i *Interruption) Line() string {
+	if i.Crash != "" {
+		return fmt.Sprintf("partial report: %s crashed in the measurement that began after %s of the benchmark; only measurements whose runs all finished are shown; not run: %s",
+			i.Crash, fmtDur(time.Duration(float64(i.After)*1e9)), strings.Join(i.NotRun, ", "))
+	}
 	return fmt.Sprintf("partial report: the benchmark was stopped (%s) after %s; only measurements whose runs all finished are shown; not run: %s",
 		i.Signal, fmtDur(time.Duration(float64(i.After)*1e9)), strings.Join(i.NotRun, ", "))
 }
@@ -51,11 +61,19 @@ const (
 // interruption (notRun), and the notes of what there is. It returns nil
 // where no measurement finished: there is nothing to report.
 func (r *runner) interrupted(ctx context.Context, rep *Report, stage string, engines []EngineSpec) *Report {
+	return r.cut(rep, stage, engines, Interruption{Signal: context.Cause(ctx).Error()})
+}
+
+// cut ends rep as interrupted does, its Interruption in (Signal, Crash)
+// with the time and what did not run added; nil where no measurement
+// finished.
+func (r *runner) cut(rep *Report, stage string, engines []EngineSpec, in Interruption) *Report {
 	if !rep.hasTable("engines") && !rep.hasTable("scaling") && !rep.hasTable("sweep") && (rep.Python == nil || len(rep.Python.Results) == 0) {
 		return nil
 	}
 	rep.Elapsed = Seconds(jsonnum.Seconds(time.Since(rep.Started)))
-	rep.Interrupted = &Interruption{Signal: context.Cause(ctx).Error(), After: rep.Elapsed, NotRun: r.notRun(rep, stage, engines)}
+	in.After, in.NotRun = rep.Elapsed, r.notRun(rep, stage, engines)
+	rep.Interrupted = &in
 	if stage == stageScaling {
 		rep.Notes = append(rep.Notes, oversubscribed(rep)...)
 	}

@@ -656,6 +656,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 		r.mu.Unlock()
 	}()
 	cfg.Snapshot.set(func() *Report { return r.snapshot(ctx, rep, engines) })
+	r.crashRep, r.crashEngines = rep, engines
 	if stage, err := r.stages(ctx, rep, engines); err != nil {
 		if ctx.Err() != nil {
 			return r.interrupted(ctx, rep, stage, engines), err
@@ -884,6 +885,10 @@ type runner struct {
 	inFlight func(*Report)
 	// loadAt is the reading the table being measured started at.
 	loadAt loadStart
+	// crashRep and crashEngines are Run's report and engines, which
+	// crashPoint copies.
+	crashRep     *Report
+	crashEngines []EngineSpec
 }
 
 // fail records err, a measurement's error, as its engine's failure in rep
@@ -976,6 +981,7 @@ const maxSuspendedRuns = 10
 // Slurm's scontrol suspend: suspended) is run again, up to
 // maxSuspendedRuns times, with a progress line saying so.
 func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
+	r.crashPoint()
 	var eng sim.Engine
 	r.unlocked(func() { eng = e.New(workers, r.noteTo(e)) })
 	defer r.unlocked(func() { sim.CloseNoted(eng, r.noteTo(e)) })

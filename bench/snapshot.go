@@ -60,6 +60,13 @@ func (r *runner) snapshot(ctx context.Context, rep *Report, engines []EngineSpec
 	if r.done || r.stage == "" || ctx.Err() == nil {
 		return nil
 	}
+	return r.partial(rep, engines, Interruption{Signal: context.Cause(ctx).Error()})
+}
+
+// partial is the partial report of rep as it stands, a copy, ended as cut
+// ends it with in (snapshot's stop, crashPoint's crash), under r.mu; nil
+// where no row has finished.
+func (r *runner) partial(rep *Report, engines []EngineSpec, in Interruption) *Report {
 	c, err := rep.clone()
 	if err != nil {
 		return nil
@@ -72,7 +79,19 @@ func (r *runner) snapshot(ctx context.Context, rep *Report, engines []EngineSpec
 			r.addLoad(c, at.table, at.a, b)
 		}
 	}
-	return r.interrupted(ctx, c, r.stage, engines)
+	return r.cut(c, r.stage, engines, in)
+}
+
+// crashPoint gives cfg.CrashReport the partial report a crash from here
+// on would leave (the rows that have finished, Interruption.Crash set),
+// or nil where none has: Run calls it, under r.mu, before each
+// measurement's engine starts, outside its timed runs. Nothing where
+// CrashReport is unset.
+func (r *runner) crashPoint() {
+	if r.cfg.CrashReport == nil || r.crashRep == nil {
+		return
+	}
+	r.cfg.CrashReport(r.partial(r.crashRep, r.crashEngines, Interruption{Signal: "crashed", Crash: r.cfg.CrashOf}))
 }
 
 // clone is a copy of r that shares nothing with it, through its JSON,

@@ -242,6 +242,7 @@ func benchAction(c *cli.Context) error {
 
 	defer armSnapshot(c, &cfg, &opts, notes, mnotes)()
 	defer sayCrash(c.Command, "", nil)()
+	defer armCrashReport(c, &cfg, specs, opts, notes, mnotes)()
 	rep, err := benchRun(c.Context, cfg, specs)
 	if se := benchStopped(c, rep, err, opts, notes, mnotes); se != nil {
 		return se
@@ -254,7 +255,84 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	rep.Notes = append(append(rep.Notes, notes...), mnotes...)
+	if cfg.CrashReport != nil {
+		// Whole: a crash of the driver before the report is written
+		// (writeBench) prints it.
+		cfg.CrashReport(rep)
+	}
 	return benchErrors(writeBench(c, rep, opts), rep.Failures)
+}
+
+// armCrashReport makes an OpenCL driver's crash in the process, which
+// ended bench with its error alone (cl's handler), print the report of
+// the measurements that had finished and the note a stop prints
+// (printStoppedBench), worded for the crash, and remove the empty folders
+// --plot made, as a stop does: it sets cfg.CrashReport to render them
+// (crashReport) before each measurement, outside its timed runs, and
+// returns the func that takes them back. Nothing where no
+// engine runs on a device or a crash is not caught (cl.CrashReports).
+func armCrashReport(c *cli.Context, cfg *bench.Config, specs []engines.Spec, opts benchOptions, notes ...[]string) (disarm func()) {
+	if !cl.CrashReports() || !slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Device }) {
+		return func() {}
+	}
+	// The folders --plot made, where they are empty, as bench's other
+	// ends remove them (removeEmpty): a crash left them.
+	var dirs []string
+	for _, d := range opts.madeDirs {
+		if abs, err := filepath.Abs(d); err == nil {
+			dirs = append(dirs, abs)
+		}
+	}
+	cl.CrashRemoveDirs(dirs)
+	cfg.CrashOf = "the OpenCL driver"
+	cfg.CrashReport = func(rep *bench.Report) {
+		if rep == nil {
+			cl.CrashReport(nil, nil)
+			return
+		}
+		if rep.Interrupted != nil {
+			for _, ns := range notes {
+				rep.Notes = append(rep.Notes, ns...)
+			}
+		}
+		out, note := crashReport(rep, opts)
+		cl.CrashReport(out, note)
+	}
+	return func() {
+		cl.CrashReport(nil, nil)
+		cl.CrashRemoveDirs(nil)
+	}
+}
+
+// crashReport is what a crash prints of rep, partial (Interrupted set) or
+// whole (Run returned, the report not yet written): rep in --format, for
+// stdout, and the note of it, for stderr, as printStoppedBench words a
+// stop's; none where rep does not render.
+func crashReport(rep *bench.Report, opts benchOptions) (out, note []byte) {
+	var b bytes.Buffer
+	if rep.Write(&b, opts.format) != nil {
+		return nil, nil
+	}
+	n := "gpusim: note: the OpenCL driver crashed: the report on stdout is partial, the measurements that finished (its first line says what did not run)"
+	if rep.Interrupted == nil {
+		n = "gpusim: note: the OpenCL driver crashed after the last measurement: the report on stdout is whole"
+	}
+	if files := fileFlags(opts); len(files) > 0 {
+		n += "; " + strings.Join(files, ", ") + " not written: a bench that crashed leaves its output files as they were"
+	}
+	return b.Bytes(), []byte(n + "\n")
+}
+
+// fileFlags are the flags of bench's output files that are set: --html,
+// --plot, --update-doc.
+func fileFlags(opts benchOptions) []string {
+	var files []string
+	for _, f := range []struct{ flag, path string }{{"html", opts.html}, {"plot", opts.plotDir}, {"update-doc", opts.doc}} {
+		if f.path != "" {
+			files = append(files, "--"+f.flag)
+		}
+	}
+	return files
 }
 
 // benchRun is bench.Run; a test's gpusim sets its engines to ignore a stop
@@ -370,6 +448,8 @@ func writeStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se 
 // printStoppedBench prints rep and the note of a stop, as writeStoppedBench
 // says.
 func printStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se *interrupt.SignalError) {
+	// A crash from here on prints no second report.
+	cl.CrashReport(nil, nil)
 	if interrupt.BrokenPipe(se) {
 		return
 	}
@@ -377,12 +457,7 @@ func printStoppedBench(c *cli.Context, rep *bench.Report, opts benchOptions, se 
 	if rep.Write(&b, opts.format) != nil {
 		return
 	}
-	var files []string
-	for _, f := range []struct{ flag, path string }{{"html", opts.html}, {"plot", opts.plotDir}, {"update-doc", opts.doc}} {
-		if f.path != "" {
-			files = append(files, "--"+f.flag)
-		}
-	}
+	files := fileFlags(opts)
 	note := "gpusim: note: stopped: the report on stdout is partial, the measurements that finished (its first line says what did not run)"
 	if rep.Interrupted == nil {
 		note = "gpusim: note: stopped after the last measurement: the report on stdout is whole"
@@ -1356,6 +1431,9 @@ func writeBench(c *cli.Context, rep *bench.Report, opts benchOptions) error {
 		}
 	}
 	cerrs, err := atomicfile.CommitAll(ctx, group, interrupt.Settle)
+	// The report is written here, the files are: a crash from here on
+	// prints no second report, nor says the files were not written.
+	cl.CrashReport(nil, nil)
 	if err != nil {
 		// Stopped after the last measurement, before the files were
 		// committed: none is written, but the report, whole, is printed

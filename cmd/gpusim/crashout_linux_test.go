@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/bench"
 )
 
 // crashOut is one command of TestCrashOutputs run under the forwarding
@@ -129,5 +132,90 @@ func TestCrashOutputs(t *testing.T) {
 				t.Errorf("stderr %q: want the hint to name --engines", r.stderr)
 			}
 		})
+	}
+}
+
+// TestCrashBenchReport: an OpenCL driver's crash in gpusim's process in
+// the middle of a bench (opencl's start, after serial's measurement)
+// prints what a stop prints: on stdout the partial report of the
+// measurements that finished in --format, its first line (the JSON's
+// interrupted, the CSV's first row) saying the driver crashed and what
+// did not run, and after the crash's error and hint the note that it is
+// partial and that --html and --plot were not written; the folders --plot
+// made are removed, as a stop removes them. stdout was empty, serial's
+// median on its progress line alone, and --plot's folders were left.
+func TestCrashBenchReport(t *testing.T) {
+	lib, warm, env := forwardingDriver(t)
+	const line = "gpusim bench --engines serial,opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --no-scaling --no-sweep --html OUT/x.html --plot OUT/p/q --format "
+	const head = "partial report: the OpenCL driver crashed in the measurement that began after "
+	const notRun = "not run: engines table: 1 of 2 planned measurements"
+	formats := []string{"text", "json", "csv", "markdown"}
+	rs := make([]crashOut, len(formats))
+	var wg sync.WaitGroup
+	for i, f := range formats {
+		wg.Go(func() { rs[i] = runCrashOut(t, env, warm, "crash:clEnqueueNDRangeKernel", line+f) })
+	}
+	wg.Wait()
+	for i, f := range formats {
+		r := rs[i]
+		t.Run(f, func(t *testing.T) {
+			said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked "
+			note := "\ngpusim: note: the OpenCL driver crashed: the report on stdout is partial, the measurements that finished (its first line says what did not run); --html, --plot not written: a bench that crashed leaves its output files as they were\n"
+			if r.code != 1 || !strings.Contains(r.stderr, said) || !strings.HasSuffix(r.stderr, "(--engines simd)"+note) {
+				t.Fatalf("exit status %d, stderr %q: want 1, the crash's error and hint, then the note", r.code, r.stderr)
+			}
+			if len(r.left) > 0 {
+				t.Errorf("left %q beside the outputs: want nothing, --plot's folders removed", r.left)
+			}
+			switch f {
+			case "text", "markdown":
+				first, _, _ := strings.Cut(r.stdout, "\n")
+				if !strings.HasPrefix(first, "note: "+head) && !strings.HasPrefix(first, "**Note: "+head) {
+					t.Errorf("first line %q: want the crash's partial report line", first)
+				}
+				if !strings.Contains(first, notRun) || !strings.Contains(r.stdout, "serial") || strings.Contains(r.stdout, "opencl:0") {
+					t.Errorf("stdout %q: want serial's row alone, and %q", r.stdout, notRun)
+				}
+			case "json":
+				var doc struct {
+					Interrupted struct {
+						Signal, Crash string
+						NotRun        []string `json:"not_run"`
+					}
+					Workloads []struct{ Engines []struct{ Engine string } }
+				}
+				if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+					t.Fatalf("stdout %q is not one JSON document: %v", r.stdout, err)
+				}
+				if in := doc.Interrupted; in.Signal != "crashed" || in.Crash != "the OpenCL driver" || len(in.NotRun) != 1 || len(doc.Workloads) != 1 || len(doc.Workloads[0].Engines) != 1 || doc.Workloads[0].Engines[0].Engine != "serial" {
+					t.Errorf("document %+v: want the crash's interruption and serial's measurement alone", doc)
+				}
+			case "csv":
+				rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+				if err != nil || len(rows) < 3 {
+					t.Fatalf("stdout %q: %v, want the CSV", r.stdout, err)
+				}
+				if rows[1][0] != "interrupted" || !strings.HasPrefix(rows[1][21], head) || rows[2][0] != "engine" || rows[2][3] != "serial" || (len(rows) > 3 && rows[3][0] == "engine") {
+					t.Errorf("rows %q: want the interrupted row, then serial's alone", rows[:3])
+				}
+			}
+		})
+	}
+}
+
+// TestCrashReportWhole: the report a crash after bench's last
+// measurement prints (before the report is written) is whole, and its
+// note says so, as a stop's there does; a partial one's says it is
+// partial; each names the files not written.
+func TestCrashReportWhole(t *testing.T) {
+	rep := &bench.Report{Mode: "test", Baseline: "serial"}
+	opts := benchOptions{format: "text", html: "x.html"}
+	out, note := crashReport(rep, opts)
+	if len(out) == 0 || string(note) != "gpusim: note: the OpenCL driver crashed after the last measurement: the report on stdout is whole; --html not written: a bench that crashed leaves its output files as they were\n" {
+		t.Errorf("whole: stdout %q, note %q", out, note)
+	}
+	rep.Interrupted = &bench.Interruption{Signal: "crashed", Crash: "the OpenCL driver"}
+	if out, note = crashReport(rep, opts); !strings.HasPrefix(string(out), "note: partial report: the OpenCL driver crashed ") || !strings.HasPrefix(string(note), "gpusim: note: the OpenCL driver crashed: the report on stdout is partial") {
+		t.Errorf("partial: stdout %q, note %q", out, note)
 	}
 }
