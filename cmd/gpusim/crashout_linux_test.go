@@ -219,3 +219,36 @@ func TestCrashReportWhole(t *testing.T) {
 		t.Errorf("partial: stdout %q, note %q", out, note)
 	}
 }
+
+// TestCrashRunNotes: an OpenCL driver's crash in a run's process writes,
+// after its error and hint, the note a stop writes, worded for the crash:
+// the files not written, left as they were, and for a shard which to run
+// again (Slurm's log then names it). The crash wrote its error alone.
+func TestCrashRunNotes(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	lines := []struct{ line, note string }{
+		{"gpusim run --device 0 --lanes 1e5 --steps 10 --shard 1/2 --save OUT/p.json", `--save "OUT/p.json" was not, and a file already there is as it was; run shard 1 of 2 again with --shard 1/2 and the job's other flags`},
+		{"gpusim run --device 0 --lanes 1e5 --steps 10 --out OUT/r.npy --save OUT/p.json", `--out "OUT/r.npy" and --save "OUT/p.json" were not, and a file already there is as it was`},
+	}
+	rs := make([]crashOut, len(lines))
+	dirs := make([]string, len(lines))
+	var wg sync.WaitGroup
+	for i, l := range lines {
+		dirs[i] = t.TempDir()
+		line := strings.ReplaceAll(l.line, "OUT", dirs[i])
+		wg.Go(func() { rs[i] = runCrashOut(t, env, warm, "crash:clEnqueueNDRangeKernel@2", line) })
+	}
+	wg.Wait()
+	for i, l := range lines {
+		r := rs[i]
+		t.Run(l.line, func(t *testing.T) {
+			want := "\ngpusim: note: the OpenCL driver crashed before its files were written: " + strings.ReplaceAll(l.note, "OUT", dirs[i]) + "\n"
+			if r.code != 1 || !strings.Contains(r.stderr, "gpusim: error: the OpenCL driver ") || !strings.HasSuffix(r.stderr, "(--engine simd)"+want) {
+				t.Errorf("exit status %d, stderr %q: want 1, the crash's error and hint, then %q", r.code, r.stderr, want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q: want nothing", r.stdout)
+			}
+		})
+	}
+}

@@ -601,6 +601,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		o.eng.Progress = o.eng.Note
 	}
 	defer o.noteUnwritten(ctx, stderr, &err)()
+	defer o.crashNotes(nil)()
 	if o.shard.shard != nil {
 		o.eng.Sharded, o.eng.Lanes = true, o.shard.lanes(o.params)
 	}
@@ -613,6 +614,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	}
 	defer closeNoted(ctx, stderr, eng)
 	defer noteChoiceOnStop(ctx, stderr, choice, &err)()
+	o.crashNotes(choice)
 	if err := o.outputs.checkRan(o.params, eng, o.engine, choice); err != nil {
 		return err
 	}
@@ -665,6 +667,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	// Settled with the renames: the report is printed whole, however slow
 	// its reader, and a forced exit armed before waits for them and then
 	// stands down.
+	cl.CrashReport(nil, nil) // past here the files are written (crashNotes)
 	failed, err := o.files.Commit(ctx, interrupt.Settle)
 	if err != nil {
 		return engines.Failed(eng.Name()+" run cancelled", eng.Name(), err)
@@ -827,7 +830,7 @@ func noteChoiceOnStop(ctx context.Context, stderr io.Writer, choice *engines.Cho
 	if choice == nil {
 		return func() {}
 	}
-	n := fmt.Sprintf("gpusim: note: auto ran it on %s: %s (--engine picks the engine)\n", choice.Engine, choice.Reason)
+	n := choiceNote(choice)
 	remove := interrupt.BeforeExit(func() { io.WriteString(stderr, n) })
 	return func() {
 		remove()
@@ -835,6 +838,33 @@ func noteChoiceOnStop(ctx context.Context, stderr io.Writer, choice *engines.Cho
 			io.WriteString(stderr, n)
 		}
 	}
+}
+
+// choiceNote is the note of auto's choice a stopped run writes
+// (noteChoiceOnStop, crashNotes), its line on stderr.
+func choiceNote(choice *engines.Choice) string {
+	return fmt.Sprintf("gpusim: note: auto ran it on %s: %s (--engine picks the engine)\n", choice.Engine, choice.Reason)
+}
+
+// crashNotes makes an OpenCL driver's crash in the run's process write
+// after its error the notes a stop writes (noteChoiceOnStop's, where auto
+// chose the engine: choice not nil; noteUnwritten's), worded for the
+// crash (cl.CrashReport): "gpusim: note: the OpenCL driver crashed before
+// its files were written: --save "p.json" was not, ...; run shard 1 of 2
+// again with --shard 1/2 and the job's other flags". A crash wrote its
+// error alone: the shard to run again, the engine auto ran, the files
+// left as they were went unsaid. runRun takes them back before the
+// commit point; the func it returns takes them back at its end.
+func (o *runOptions) crashNotes(choice *engines.Choice) (takeBack func()) {
+	var n string
+	if choice != nil {
+		n = choiceNote(choice)
+	}
+	if u := o.unwrittenNote("the OpenCL driver crashed before its files were written", o.named); u != "" {
+		n += "gpusim: note: " + u + "\n"
+	}
+	cl.CrashReport(nil, []byte(n))
+	return func() { cl.CrashReport(nil, nil) }
 }
 
 // badInput says whether err is bad input, which exits 2.
