@@ -751,11 +751,12 @@ func TestBaselineBadResults(t *testing.T) {
 }
 
 // TestEndNoteUnits: the progress line of a version's end writes its times
-// as the tables do (fmtSec, fmtG): %.3g wrote 999.7 s as "1e+03 s".
+// as the tables do (fmtSec, fmtG): %.3g wrote 999.7 s as "1e+03 s", and
+// fmtSec 2e20 s as "2e+20 s".
 func TestEndNoteUnits(t *testing.T) {
 	w := Workload{Lanes: 1000, Steps: 1000}
 	s := endNote(PythonResult{Workload: w, SampleLanes: 1000, Seconds: 999.7, Scaled: true, WorkloadSeconds: 2e20, NsPerLaneStep: 999.7})
-	for _, want := range []string{", 1000 s, ", "2e+20 s scaled up", "(1000 ns/lane-step)"} {
+	for _, want := range []string{", 1000 s, ", "6.34T years scaled up", "(1000 ns/lane-step)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("progress says %q, want %q in it", s, want)
 		}

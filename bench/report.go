@@ -875,7 +875,8 @@ func fmtDur(d time.Duration) string {
 // of which it is at least one once rounded: %.3g of 999.7 ms read
 // "1e+03 ms", as count.SI rounds. Below a thousand seconds the number is
 // fmtG's, so that no rounding at a unit's edge writes an exponent; from
-// 1e15 s on it is in e notation.
+// 10^15 s on it is in years (count.Time: 31.7M years, 3.17e+292Q years
+// never: 1e300 s is written in whole Q years), where it read 1e+15 s.
 func fmtSec(s float64) string {
 	const up = 1 - 0.5e-3 // from here on a value rounds to 3 digits as 1 or more
 	switch {
@@ -885,7 +886,7 @@ func fmtSec(s float64) string {
 		// A Python version's time scaled up, which a time.Duration does
 		// not hold (past 292 years), as JSON gives it: whole seconds
 		// would write up to 309 digits.
-		return strconv.FormatFloat(s, 'g', 3, 64) + " s"
+		return count.Time(s)
 	case s >= 1000*up: // whole seconds rather than 1.47e+03 s
 		return fmt.Sprintf("%.0f s", s)
 	case s >= up:

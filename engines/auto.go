@@ -3089,10 +3089,12 @@ func firstLine(err error) string {
 }
 
 // smallDuration writes d, below deviceStartupFloor, to three significant
-// digits in microseconds or milliseconds: "10 us", "2.5 ms".
+// digits in microseconds or milliseconds (count.Sig3), in milliseconds
+// from where d rounds to one: "10 us", "2.5 ms", "1 ms" (999.7 us, which
+// %.3g wrote "1e+03 us").
 func smallDuration(d time.Duration) string {
-	if d < time.Millisecond {
-		return fmt.Sprintf("%.3g us", max(float64(d)/float64(time.Microsecond), 1))
+	if d < 999_500*time.Nanosecond {
+		return count.Sig3(max(float64(d)/float64(time.Microsecond), 1)) + " us"
 	}
-	return fmt.Sprintf("%.3g ms", float64(d)/float64(time.Millisecond))
+	return count.Sig3(float64(d)/float64(time.Millisecond)) + " ms"
 }

@@ -561,13 +561,33 @@ func Noun[T ~int | ~uint64](n T, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// Sig3 writes x to three significant digits, whole from 999.5 to below a
-// million (67999.8 is 68000, where e notation read 6.8e+04), in e notation
-// from there: 1.42, 23.7, 0.000123, 1.2e+07. It is the one writing of a
-// time per lane-step: bench's tables and run's time line.
+// Sig3 writes x to three significant digits without e notation: whole
+// from 999.5 to below a million (67999.8 is 68000, where e notation read
+// 6.8e+04), with SI's prefixes from there (12.3M, 1G, 18.4G: it read
+// 1.2e+07, 1e+09x and 1.84e+10 GB), and in decimals below 10^-4
+// (0.0000123, where it read 1.23e-05): 1.42, 23.7, 0.000123, 1.2M. NaN
+// and ±Inf are "NaN", "+Inf" and "-Inf". It is the one writing of a time
+// per lane-step, a speedup and a size in GB: bench's tables and run's
+// time line, notes and errors.
 func Sig3(x float64) string {
-	if a := math.Abs(x); a >= 999.5 && a < 1e6 {
+	a := math.Abs(x)
+	sign := ""
+	if x < 0 {
+		sign = "-"
+	}
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return strconv.FormatFloat(x, 'g', 3, 64)
+	case a >= 999.5 && a < 1e6:
 		return strconv.FormatFloat(x, 'f', 0, 64)
+	case a >= 1e6:
+		return sign + SI(a, 3)
+	case a > 0 && a < 1e-4:
+		// Rounded to three digits first, for its exponent: 9.996e-5 is
+		// 0.0001, 1.234e-5 0.0000123.
+		r, _ := strconv.ParseFloat(strconv.FormatFloat(a, 'e', 2, 64), 64)
+		s := strconv.FormatFloat(r, 'f', 2-int(math.Floor(math.Log10(r))), 64)
+		return sign + strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return strconv.FormatFloat(x, 'g', 3, 64)
 }

@@ -358,9 +358,20 @@ func TestTime(t *testing.T) {
 
 func TestSig3(t *testing.T) {
 	for x, want := range map[float64]string{1.4249: "1.42", 23.68: "23.7", 999.4: "999", 999.5: "1000", 67999.8: "68000",
-		999999.4: "999999", 1e6: "1e+06", 0.000123: "0.000123", -5079: "-5079", 0: "0"} {
+		999999.4: "999999", 1e6: "1M", 0.000123: "0.000123", -5079: "-5079", 0: "0",
+		// Past a million and below 10^-4, where it wrote e notation
+		// (1e+06, 1.84e+10 GB, 1e-09x, 1.23e-05).
+		1.2345e7: "12.3M", 1.8446744073709552e10: "18.4G", -2.5e9: "-2.5G",
+		1.234e-5: "0.0000123", 9.996e-5: "0.0001", 1e-9: "0.000000001", -1.5e-7: "-0.00000015", math.Inf(1): "+Inf"} {
 		if got := Sig3(x); got != want {
 			t.Errorf("Sig3(%v) = %q, want %q", x, got, want)
+		}
+	}
+	for e := -12; e <= 300; e++ {
+		for _, x := range []float64{math.Pow10(e), -1.23456 * math.Pow10(e), 9.996 * math.Pow10(e)} {
+			if got := Sig3(x); strings.ContainsAny(got, "e") {
+				t.Errorf("Sig3(%v) = %q, in e notation", x, got)
+			}
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSizeText(t *testing.T) {
-	for n, want := range map[uint64]string{0: "0 bytes", 999: "999 bytes", 1000: "1 kB", 65536: "65.5 kB", 1 << 20: "1.05 MB", 4e9: "4 GB", ^uint64(0): "1.84e+04 PB"} {
+	for n, want := range map[uint64]string{0: "0 bytes", 999: "999 bytes", 1000: "1 kB", 65536: "65.5 kB", 1 << 20: "1.05 MB", 4e9: "4 GB", ^uint64(0): "18.4 EB", 999_700_000_000_000_000: "1 EB", 1_234_000_000_000_000_000: "1.23 EB"} {
 		if got := SizeText(n); got != want {
 			t.Errorf("SizeText(%d) = %q, want %q", n, got, want)
 		}

@@ -28,18 +28,19 @@ func SizesText(a, b uint64) (string, string) {
 
 // sizeText is SizeText to digits significant digits: in the unit in
 // which n rounds to less than a thousand (999,700,000 bytes is 1 GB, where
-// it read 1e+03 MB), PB at the most.
+// it read 1e+03 MB), EB at the most, which holds 2^64-1 bytes (18.4 EB,
+// where it read 1.84e+04 PB).
 func sizeText(n uint64, digits int) string {
 	if n < 1000 {
 		return fmt.Sprintf("%d bytes", n)
 	}
 	x := float64(n) / 1000
-	for _, u := range []string{"kB", "MB", "GB", "TB"} {
+	for _, u := range []string{"kB", "MB", "GB", "TB", "PB"} {
 		s := strconv.FormatFloat(x, 'g', digits, 64)
 		if v, _ := strconv.ParseFloat(s, 64); v < 1000 {
 			return s + " " + u
 		}
 		x /= 1000
 	}
-	return strconv.FormatFloat(x, 'g', digits, 64) + " PB"
+	return strconv.FormatFloat(x, 'g', digits, 64) + " EB"
 }
