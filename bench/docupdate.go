@@ -190,13 +190,7 @@ func CheckDoc(path string) error {
 	}
 	b, err := readDoc(path)
 	if err != nil {
-		// With what the flag takes, as every refusal of a value says
-		// its valid range or form.
-		why := fmt.Sprint(errors.Unwrap(err)) // as %v wrote it
-		if d := atomicfile.NonFolderOnPath(path); d != "" {
-			why = fmt.Sprintf("%q is not a folder", d) // it read "not a directory"
-		}
-		return fmt.Errorf("cannot read %q: %s (want a Markdown file of at most %d MiB with one %s line followed by one %s line)", path, why, MaxDocBytes>>20, BeginMarker, EndMarker)
+		return docReadError(path, err)
 	}
 	sec := findSection(string(b))
 	if sec.check() != nil {
@@ -212,6 +206,34 @@ func CheckDoc(path string) error {
 		return fmt.Errorf("cannot write %q: %v", path, errors.Unwrap(err))
 	}
 	return probe.Abort()
+}
+
+// CheckDocName is CheckDoc's refusal of path from os.Stat alone, opening
+// no file: a document that is not there, a folder, not a regular file or
+// larger than MaxDocBytes, with CheckDoc's errors. bench checks
+// --update-doc with it before the open-file limit's check (ulimit -n),
+// which opens none: under ulimit -n 12, bench --update-doc /nonexist/x.md
+// was refused for the limit. Its markers, read from the file, are
+// CheckDoc's, after the limit.
+func CheckDocName(path string) error {
+	if atomicfile.WorkdirGone(path) {
+		return fmt.Errorf("cannot read %q: %s", path, atomicfile.WorkdirGoneText)
+	}
+	if err := statDoc(path); err != nil {
+		return docReadError(path, err)
+	}
+	return nil
+}
+
+// docReadError is CheckDoc's error for path that readDoc or statDoc
+// refused with err, with what the flag takes, as every refusal of a value
+// says its valid range or form.
+func docReadError(path string, err error) error {
+	why := fmt.Sprint(errors.Unwrap(err)) // as %v wrote it
+	if d := atomicfile.NonFolderOnPath(path); d != "" {
+		why = fmt.Sprintf("%q is not a folder", d) // it read "not a directory"
+	}
+	return fmt.Errorf("cannot read %q: %s (want a Markdown file of at most %d MiB with one %s line followed by one %s line)", path, why, MaxDocBytes>>20, BeginMarker, EndMarker)
 }
 
 // chartLinks appends Markdown images of the charts, relative to the document

@@ -87,18 +87,8 @@ var (
 // pipe waits for a writer) of at most MaxDocBytes. Its errors are
 // *fs.PathError.
 func readDoc(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
+	if err := statDoc(path); err != nil {
 		return nil, err
-	}
-	if st.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
-	}
-	if st.Size() > MaxDocBytes {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errDocTooLarge}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -115,6 +105,25 @@ func readDoc(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: errDocTooLarge}
 	}
 	return b, nil
+}
+
+// statDoc is readDoc's refusal of path from its os.Stat alone: not there,
+// a folder, not a regular file, or larger than MaxDocBytes.
+func statDoc(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+	}
+	if !st.Mode().IsRegular() {
+		return &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
+	}
+	if st.Size() > MaxDocBytes {
+		return &fs.PathError{Op: "read", Path: path, Err: errDocTooLarge}
+	}
+	return nil
 }
 
 // section is where a document's generated section lies: from is the

@@ -30,12 +30,24 @@ import (
 // and p.json, a link and the part it points to), as os.SameFile tells.
 // Two files with the same content (a copy of a part) are different
 // files: MergeFiles reads them, and refuses them as copies.
-func CheckFiles(files []string) error {
+func CheckFiles(files []string) error { return checkFiles(files, true) }
+
+// CheckNames is CheckFiles with os.Stat alone, opening no file: it
+// refuses a name no file is there for, a folder and a file named more
+// than once, with CheckFiles' errors, but not a file this process may not
+// open, which CheckFiles then refuses. merge checks its named parts with
+// it before the open-file limit's check (ulimit -n), which opens none:
+// under ulimit -n 12, merge p.json p.json and merge missing.json were
+// refused for the limit, not for the names.
+func CheckNames(files []string) error { return checkFiles(files, false) }
+
+// checkFiles is CheckFiles, each regular file opened where open is set.
+func checkFiles(files []string, open bool) error {
 	var bad []string
 	missing := false
 	infos := make([]fs.FileInfo, len(files))
 	for i, f := range files {
-		fi, msg, gone := checkFile(f)
+		fi, msg, gone := checkFile(f, open)
 		if msg != "" {
 			bad = append(bad, msg)
 			missing = missing || gone
@@ -72,8 +84,9 @@ func (e *filesError) Is(target error) bool { return e.missing && target == fs.Er
 
 // checkFile is why CheckFiles refuses the part file f, "" where it does
 // not: "f": the cause, as ReadPart's errors read; gone where no file is
-// there. fi is f's os.Stat, nil where it failed.
-func checkFile(f string) (fi fs.FileInfo, msg string, gone bool) {
+// there. fi is f's os.Stat, nil where it failed. A regular file is opened
+// (and closed) where open is set, to refuse one this process may not read.
+func checkFile(f string, open bool) (fi fs.FileInfo, msg string, gone bool) {
 	fi, err := os.Stat(f)
 	if err != nil {
 		msg := pathError(f, err).Error()
@@ -94,7 +107,7 @@ func checkFile(f string) (fi fs.FileInfo, msg string, gone bool) {
 	if fi.IsDir() {
 		return fi, fmt.Sprintf("%q: a folder, not a part file (name its parts, as in %s)", f, strconv.Quote(filepath.Join(f, "*.json"))), false
 	}
-	if !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() || !open {
 		return fi, "", false
 	}
 	r, err := os.Open(f)

@@ -79,6 +79,13 @@ func TestArgsBeforeLimits(t *testing.T) {
 		{[]string{"bench", "--no-sweep", "--sweep", "1k"}, "gpusim: error: --no-sweep: contradicts --sweep (give one of them)"},
 		{[]string{"bench", "--baseline", "none", "--python", "python3"}, "gpusim: error: --python: contradicts --baseline none, "},
 		{[]string{"bench", "--engines", "nosuch", "--no-sweep", "--sweep-reps", "2"}, `gpusim: error: --engines: unknown engine "nosuch"`},
+		// Names that os.Stat alone refuses, opening no file: they were
+		// refused for the limit.
+		{[]string{"merge", "nosuch.json"}, `gpusim: error: "nosuch.json": no such file or directory`},
+		{[]string{"merge", "--files-from", "nodir/parts.list"}, `gpusim: error: --files-from: "nodir/parts.list": no such file or directory`},
+		{[]string{"bench", "--update-doc", "nodir/x.md"}, `gpusim: error: --update-doc: cannot read "nodir/x.md": no such file or directory (want `},
+		{[]string{"bench", "--html", "nodir/x.html"}, `gpusim: error: --html: directory "nodir" does not exist`},
+		{[]string{"run", "--out", "nodir/x.npy"}, `gpusim: error: --out: directory "nodir" does not exist`},
 	}
 	limits := []struct {
 		name string
@@ -122,8 +129,9 @@ func TestArgsBeforeLimits(t *testing.T) {
 	threadStack = oldStack
 	limits[0].set()
 	out := t.TempDir() + "/f.npy"
+	part := partThere(t)
 	for _, args := range [][]string{
-		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "0", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", "p.json"},
+		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "0", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", part},
 		// An index's range needs the driver: after the limit.
 		{"run", "--device", "9", "--lanes", "1e3"}, {"run", "--device", "9", "--engine", "auto", "--lanes", "1e3"}, {"selftest", "--device", "9"},
 		{"bench", "--engines", "opencl:9", "--lanes", "10", "--steps", "1", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "-q"},
@@ -183,8 +191,9 @@ func TestArgsBeforeCPULimit(t *testing.T) {
 		}
 	}
 	out := t.TempDir() + "/f.npy"
+	part := partThere(t)
 	for _, args := range [][]string{
-		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "9", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", "p.json"},
+		{"run", "--lanes", "1e3", "--out", out}, {"run", "--device", "9", "--lanes", "1e3"}, {"selftest"}, {"devices"}, {"merge", part},
 		{"bench", "--engines", "serial", "--lanes", "10", "--steps", "1", "--baseline", "none", "--no-sweep", "--no-scaling", "--reps", "1", "--warmup", "0", "-q"},
 	} {
 		asked = 0
@@ -211,4 +220,14 @@ func TestArgsBeforeCPULimit(t *testing.T) {
 			t.Errorf("gpusim %s under ulimit -t: exit %d, stdout %d bytes, stderr %q, the limit checked %d times; want 0, its output, unchecked", strings.Join(args, " "), code, stdout.Len(), stderr.String(), asked)
 		}
 	}
+}
+
+// partThere is a file for merge to name that is there: a part that is
+// not there is the command line's own fault, refused before the limits.
+func partThere(t *testing.T) string {
+	part := t.TempDir() + "/p.json"
+	if err := os.WriteFile(part, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return part
 }

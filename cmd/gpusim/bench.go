@@ -607,7 +607,7 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 		return cfg, benchOptions{}, err
 	}
 	if err := argsChecked(c.Context); err != nil {
-		return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), err)
+		return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), opts.namesChecked(), err)
 	}
 	for _, f := range []string{"lanes", "steps", "reps", "warmup", "workers", "no-scaling", "sweep", "no-sweep", "sweep-steps", "sweep-reps"} {
 		if c.IsSet(f) {
@@ -1225,6 +1225,25 @@ func (opts *benchOptions) prepare() (err error) {
 		opts.files, err = createOutputs([]outFile{{Flag: "html", Path: opts.html}})
 	}
 	return err
+}
+
+// namesChecked is prepare's refusals that os.Stat alone finds, for
+// argsRefused's pass, which opens no file: --html's folder not there or
+// not a folder (folderError) and --update-doc's document not there, a
+// folder or too large (bench.CheckDocName), in prepare's order. Under ulimit -n 12, bench
+// --update-doc /nonexist/x.md was refused for the limit. --update-doc's
+// markers and --plot's folder, which prepare reads and makes, are
+// checked after the limit.
+func (opts *benchOptions) namesChecked() error {
+	if opts.doc != "" {
+		if err := bench.CheckDocName(opts.doc); err != nil {
+			return paramErr("update-doc", "%v", err)
+		}
+	}
+	if opts.html != "" {
+		return folderError([]outFile{{Flag: "html", Path: opts.html}})
+	}
+	return nil
 }
 
 // checkBenchOutputNames refuses, before anything else of bench's outputs,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -253,6 +254,16 @@ func mergeFiles(c *cli.Context) (files []string, note string, err error) {
 		if named == 0 && !c.IsSet("files-from") {
 			return nil, "", noParts
 		}
+		// A list or a named part that is not there, a folder or a part
+		// named twice is the command line's fault, said before the
+		// limits, in the order of the checks below, with os.Stat alone
+		// (listStatError, shard.CheckNames).
+		if lerr := listStatError(c); lerr != nil {
+			return nil, "", lerr
+		}
+		if ferr := shard.CheckNames(files); ferr != nil {
+			return nil, "", partsError(c, ferr, files, named)
+		}
 		return nil, "", err
 	}
 	files, note, err = addListFiles(c, files)
@@ -270,16 +281,24 @@ func mergeFiles(c *cli.Context) (files []string, note string, err error) {
 	// on the command line (or in a list): it was refused only once every
 	// part before it had been read, exit 1, as a damaged part is.
 	if err := shard.CheckFiles(files); err != nil {
-		hint := ""
-		if errors.Is(err, fs.ErrNotExist) {
-			hint = "a shard that saved no part is run again with --shard i/N and the job's other flags"
-			if h := besideList(c.String("files-from"), files[named:]); h != "" {
-				hint = h
-			}
-		}
-		return nil, "", &usageError{msg: err.Error(), hint: hint}
+		return nil, "", partsError(c, err, files, named)
 	}
 	return files, note, nil
+}
+
+// partsError is merge's refusal of its part files for err, shard.CheckFiles'
+// or shard.CheckNames' error, the first named of files on the command line
+// and the rest from --files-from: a hint to run a missing shard again, or
+// where the list's names are in the list's folder, to name them from there.
+func partsError(c *cli.Context, err error, files []string, named int) error {
+	hint := ""
+	if errors.Is(err, fs.ErrNotExist) {
+		hint = "a shard that saved no part is run again with --shard i/N and the job's other flags"
+		if h := besideList(c.String("files-from"), files[named:]); h != "" {
+			hint = h
+		}
+	}
+	return &usageError{msg: err.Error(), hint: hint}
 }
 
 // besideList is the hint for parts that the --files-from list names by
@@ -515,28 +534,8 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 	if cause := context.Cause(ctx); cause != nil && errors.Is(err, cause) {
 		return nil, err
 	}
-	if errors.Is(err, fs.ErrNotExist) {
-		// A missing list named with spaces around it (--files-from ' ',
-		// "$DIR /parts.list") is refused as the output flags refuse
-		// such a name, naming the spaces: it read "no such file or
-		// directory". One that is there is read.
-		if err := runfiles.CheckName(runfiles.Path{Flag: "files-from", Path: list}); err != nil {
-			return nil, err
-		}
-		if atomicfile.WorkdirGone(list) {
-			// It read "--files-from: "l.lst": no such file or directory".
-			return nil, paramErr("files-from", "%q: %s", list, atomicfile.WorkdirGoneText)
-		}
-	}
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		err = pe.Err // the name is in the message already
-	}
-	if d := atomicfile.NonFolderOnPath(list); err != nil && list != "-" && d != "" {
-		// It read "--files-from: "a.txt/l.lst": not a directory".
-		return nil, paramErr("files-from", "%q: %q is not a folder", list, d)
-	}
 	if err != nil {
-		return nil, paramErr("files-from", "%q: %v", list, err)
+		return nil, listError(list, err)
 	}
 	if len(data) > maxListBytes {
 		// /dev/zero was read until memory ran out.
@@ -551,6 +550,48 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 		return nil, &noNamesError{paramErr("files-from", `"-" names no part files: standard input is /dev/null (closed, <&-, or redirected from it), not a list; pipe the list in: printf '%%s\n' part-*.json | gpusim merge --files-from -`)}
 	}
 	return files, err
+}
+
+// listError is readFileList's refusal of the list it could not read, or
+// that os.Stat could not find (listStatError), for err.
+func listError(list string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		// A missing list named with spaces around it (--files-from ' ',
+		// "$DIR /parts.list") is refused as the output flags refuse
+		// such a name, naming the spaces: it read "no such file or
+		// directory". One that is there is read.
+		if err := runfiles.CheckName(runfiles.Path{Flag: "files-from", Path: list}); err != nil {
+			return err
+		}
+		if atomicfile.WorkdirGone(list) {
+			// It read "--files-from: "l.lst": no such file or directory".
+			return paramErr("files-from", "%q: %s", list, atomicfile.WorkdirGoneText)
+		}
+	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // the name is in the message already
+	}
+	if d := atomicfile.NonFolderOnPath(list); list != "-" && d != "" {
+		// It read "--files-from: "a.txt/l.lst": not a directory".
+		return paramErr("files-from", "%q: %q is not a folder", list, d)
+	}
+	return paramErr("files-from", "%q: %v", list, err)
+}
+
+// listStatError is readFileList's refusal of a --files-from list that is
+// not there, found with os.Stat alone for argsRefused's pass, which opens
+// no file: under ulimit -n 12, merge --files-from /nonexist.list was
+// refused for the limit. nil for "-" and a list that is there, which is
+// read after the limit.
+func listStatError(c *cli.Context) error {
+	list := c.String("files-from")
+	if !c.IsSet("files-from") || list == "-" {
+		return nil
+	}
+	if _, err := os.Stat(list); errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return listError(list, err)
+	}
+	return nil
 }
 
 // parseFileList splits a --files-from list's data into the names it

@@ -394,6 +394,17 @@ func createOutputs(files []outFile) (runfiles.Files, error) {
 	return fs, err
 }
 
+// folderError is createOutputs' refusal of files whose folder is not
+// there or not a folder (runfiles.CheckFolders), found with os.Stat alone
+// for argsRefused's pass, which opens no file; nil where each is there.
+func folderError(files []outFile) error {
+	var ce *runfiles.CreateError
+	if err := runfiles.CheckFolders(files); errors.As(err, &ce) {
+		return paramErr(ce.Flag, "%v", ce)
+	}
+	return nil
+}
+
 // describe records the files written and, with --daily, the per-day table
 // in the report.
 func (o outputs) describe(r *report.Report, days []daily.Day) {

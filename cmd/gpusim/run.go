@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -187,7 +188,10 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	if err := argsChecked(c.Context); err != nil {
-		return nil, err
+		// A folder not there is the command line's fault, said before
+		// the limits with os.Stat alone: run --out /nonexist/x.npy under
+		// ulimit -n 12 was refused for the limit.
+		return nil, cmp.Or(folderError(files), err)
 	}
 	// Last of the flags' own checks, as it creates files (removed if the
 	// plan is refused).

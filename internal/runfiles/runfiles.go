@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
@@ -97,6 +98,28 @@ func Create(paths []Path) (Files, error) {
 		files[p.Flag] = a
 	}
 	return files, nil
+}
+
+// CheckFolders refuses, with Create's *CreateError, the first of paths
+// whose folder is not there or is not a folder, or whose working folder
+// was removed, with os.Stat alone: it opens no file, so that these come
+// before the open-file limit's check (ulimit -n), which opens none. Where
+// it passes, Create may still refuse a path (a folder that takes no new
+// file, a full disk).
+func CheckFolders(paths []Path) error {
+	for _, p := range paths {
+		if atomicfile.WorkdirGone(p.Path) {
+			return &CreateError{p, fs.ErrNotExist}
+		}
+		st, err := os.Stat(filepath.Dir(atomicfile.Target(p.Path)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return &CreateError{p, err}
+		case err == nil && !st.IsDir():
+			return &CreateError{p, syscall.ENOTDIR}
+		}
+	}
+	return nil
 }
 
 // Abort removes every temporary file not yet committed.
