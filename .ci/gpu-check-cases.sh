@@ -151,6 +151,21 @@ case "$(field "$j" 'd["error"]')" in *nonexistent*) ;; *) fail "no-opencl: the e
 # and the exit 3 (it said ok true, exit 0).
 check tiny-budget 3 GPUSIM="$BIN" GPU_CHECK_BUDGET=5
 [ "$(field "$W/tiny-budget/gpu-check.json" '"selftest" in d["skipped"], d["complete"], d["ok"], d["finished"], d["ok_note"].startswith("nothing checked: the time budget")')" = "(True, False, None, True, True)" ] || fail "tiny-budget: $(head -c 300 "$W/tiny-budget/gpu-check.json")"
+# A step the budget cut is not an answer: a device listing cut (or left no
+# time) said "no OpenCL device", exit 1 (budgets of 1 and 2 s under heavy
+# load), gpusim's version cut said it was not gpusim, exit 2, and its run
+# --help cut had every run use --backend (exit 1). Each stand-in's step
+# sleeps: the budget cuts it, and the check ends with nothing checked,
+# ok null, exit 3, saying what was cut.
+for c in "cut-listing|2|the device listing|*\" devices \"*" "cut-version|5|version|*\" version \"*" "cut-help|5|run --help|*\" run --help \"*"; do
+	IFS='|' read -r name b what pat <<<"$c"
+	fake "$name" "$pat" 'exec sleep 30'
+	check "$name" 3 GPUSIM="$W/$name.sh" GPU_CHECK_BUDGET="$b"
+	[ "$(field "$W/$name/gpu-check.json" 'd["ok"], d["error"], d["finished"], d["skipped"], "'"$what"'" in d["ok_note"]')" = "(None, None, True, ['selftest', 'digests', 'timings', 'cpu-bench-simd', 'cpu-bench-parallel'], True)" ] &&
+		! grep -q 'no OpenCL device\|not a gpusim binary' "$W/$name.log" ||
+		fail "$name: $(field "$W/$name/gpu-check.json" 'd["ok"], d["ok_note"], d["error"], d["skipped"]')"
+	echo "gpu-check-cases: $name: $what cut by a budget of $b s: exit 3, nothing checked, not an absence"
+done
 
 # The full check under a short budget times the small jobs first and does
 # not start one its base's rate says would not end in time: t3 (1e9 x 100)

@@ -20,7 +20,9 @@
 #       fit. It writes into $OUT: gpu-check.json, the summary (ok: false on
 #       any mismatch or failure, exit 1; true only where nothing failed and
 #       the self-test ran to its end, exit 0; null where nothing failed but
-#       the time budget left the self-test out, so nothing on the device was
+#       the time budget left the self-test out, or cut the device listing or
+#       gpusim's version (a cut is not an absence: no "no OpenCL device"),
+#       so nothing on the device was
 #       checked, with the reason in "ok_note", exit 3); gpu-check.log, its progress lines;
 #       machine.txt (uname, nvidia-smi, ICD files, ldconfig); bundle.txt, the
 #       bundle's commit and files as prepare made them; and for each
@@ -394,9 +396,11 @@ ms() { echo "$(($1 / 1000)).$(printf %03d $(($1 % 1000)))"; }
 # by END_MS: SECS where that fits, else less, the grace shrunk first; GRACE
 # is GRACE_MS in seconds. False where under 0.1 s would be left. A job that
 # ignored SIGTERM (and its own --timeout) took SECS + 5 s, and what it left
-# 5 s more: past the budget.
+# 5 s more: past the budget. SHORT: true where the budget gave less than
+# SECS (or nothing), false where the job has its SECS whole (cut_short).
 hard() {
 	local want=$(($1 * 1000)) avail cap
+	SHORT=true
 	avail=$((END_MS - $(date +%s%3N)))
 	GRACE_MS=5000
 	if [ $((want + 2 * GRACE_MS)) -gt "$avail" ]; then
@@ -406,7 +410,8 @@ hard() {
 	fi
 	cap=$((avail - 2 * GRACE_MS))
 	[ "$cap" -gt "$want" ] && cap=$want
-	[ "$cap" -ge 100 ] || return 1
+	[ "$cap" -ge 100 ] || { CAP=0; return 1; }
+	[ "$cap" -lt "$want" ] || SHORT=false
 	CAP=$(ms "$cap") GRACE=$(ms "$GRACE_MS")
 }
 # limit SECS CMD...: CMD under timeout --foreground, SECS (or less: hard)
@@ -472,6 +477,18 @@ reap() {
 	# shellcheck disable=SC2086
 	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
 	return 0
+}
+# cut_short RC [ASKED OWN]: whether the command that limit or bounded just
+# ran (in this shell, not in a $(...)) and that returned RC was cut, or not
+# started, for want of budget: RC 124 or 137 (timeout's, or gpusim's own
+# --timeout) where hard gave less than asked (SHORT), or where the step
+# ASKED for less than its OWN cap (budget shrank it). A cut so is not an
+# answer: a device listing or a version that the budget cut read as no
+# OpenCL device (exit 1) or as no gpusim binary (exit 2).
+SHORT=false
+cut_short() {
+	{ [ "$1" -eq 124 ] || [ "$1" -eq 137 ]; } || return 1
+	[ "$SHORT" = true ] || [ "${2:-0}" -lt "${3:-0}" ]
 }
 # bounded SECS CMD...: CMD under timeout(1), as limit bounds it (hard) but
 # unmarked, for the short calls that make no job (nvidia-smi, gpusim
@@ -539,7 +556,7 @@ jget() {
 # still carries the mark when the job returns is ended (reap).
 ALL_OK=true SELFTEST_RAN=false SKIPPED=() ERROR="" TRIES=() LOADER=none ICD_NOTE="" DEV=null FINISHED=false BUNDLE=none RUNNING="" SKIP_WHY=() SKIP_TXT=()
 SELFTEST_JSON=null DIGESTS=() TIMINGS=() SCALING=() GPUSIM_VERSION="" SMI_STATE="" GPU_NAME="" DRIVER=""
-RESERVE_JSON="" RESERVE_OUT=()
+RESERVE_JSON="" RESERVE_OUT=() ROOM_FOR="the self-test"
 # The CPUs this process may run on: nproc without the OpenMP variables
 # it obeys (GPU images set OMP_NUM_THREADS=1, and the scaling table over
 # 1..16 workers became one point, marked ok).
@@ -560,7 +577,7 @@ verdict() {
 }
 ok_note() {
 	[ "$(verdict)" = null ] || { echo null; return; }
-	jstr "nothing checked: the time budget (GPU_CHECK_BUDGET=$BUDGET s) left no room for the self-test; give it more seconds"
+	jstr "nothing checked: the time budget (GPU_CHECK_BUDGET=$BUDGET s) left no room for $ROOM_FOR; give it more seconds"
 }
 json() {
 	printf '{\n  "ok": %s,\n  "ok_note": %s,\n  "error": %s,\n  "small": %s,\n  "finished": %s,\n  "running": %s,\n  "stopped_by": null,\n  "complete": %s,\n  "skipped": [%s],\n  "skipped_why": {%s},\n  "elapsed_s": %d,\n  "budget_s": %d,\n' \
@@ -597,6 +614,54 @@ save() {
 	return 1
 }
 
+
+# finish: the end: gpu-check.json with "finished": true, the summary line,
+# and the exit status of the verdict (0 true, 3 null, 1 false).
+finish() {
+	local words
+	FINISHED=true
+	save || {
+		# The report on stdout, where OUT failed (full): the lead's last copy.
+		echo "gpu-check: error: could not write $OUT/gpu-check.json; the report follows" >&2
+		json
+		exit 1
+	}
+	# The summary line: what ok means here, and each step skipped or cut with
+	# why (it listed "t3f(cut)" beside ok=true, and no reason).
+	case $(verdict) in
+	true) words="ok=true (nothing failed)" ;;
+	null) words="ok=null (nothing checked)" ;;
+	*) words="ok=false (a check failed)" ;;
+	esac
+	if [ ${#SKIP_TXT[@]} -eq 0 ]; then
+		words+=", complete: every step ran"
+	else
+		words+=", not complete: skipped $(printf '%s, ' "${SKIP_TXT[@]}" | sed 's/, $//')"
+	fi
+	log "wrote $OUT/gpu-check.json: $words; in $(($(date +%s) - T0))s"
+	case $(verdict) in
+	true) exit 0 ;;
+	null)
+		log "nothing checked: the time budget left no room for $ROOM_FOR (exit 3)"
+		exit 3
+		;;
+	*) exit 1 ;;
+	esac
+}
+# no_room WHAT: the budget cut WHAT (or left it no time to start), so that
+# nothing can be checked: each step left is skipped, with why, and the
+# check ends (finish), ok null, exit 3, "the budget left no room" as for a
+# self-test it left out. A cut is not an absence: a device listing that the
+# budget cut under load read as no OpenCL device (ok false, exit 1), a
+# version as no gpusim binary (exit 2).
+no_room() {
+	local x why="the time budget (GPU_CHECK_BUDGET=$BUDGET s) cut $1"
+	ROOM_FOR=$1
+	log "$why: nothing can be checked"
+	for x in selftest digests timings cpu-bench-simd cpu-bench-parallel; do skip "$x" "$why"; done
+	RUNNING=""
+	finish
+}
 # Digests of the serial engine (cpu.Serial, gpusim main at a5ba33a); min and
 # max as the JSON report writes them (float64 decimals of the float32 values):
 #   name|digest|count|min|max|small|arguments
@@ -656,7 +721,16 @@ else
 	rc=$?
 	case $rc in
 	0) ;;
-	124 | 137) SMI_STATE="timed out after ${smi_s%.000}s" ;;
+	124 | 137)
+		# A cut by the budget is not a driver that hangs (SHORT, from the hard above).
+		if [ "$smi_s" = 0 ]; then
+			SMI_STATE="not run: no time left in the time budget"
+		elif [ "$SHORT" = true ]; then
+			SMI_STATE="cut at ${smi_s%.000}s by the time budget (its limit is ${SMI_TIMEOUT}s)"
+		else
+			SMI_STATE="timed out after ${smi_s%.000}s"
+		fi
+		;;
 	*) SMI_STATE="failed (exit $rc): $(head -n 1 <<<"$SMI_OUT")" ;;
 	esac
 	if [ "$SMI_STATE" = ok ] && q=$(bounded "$SMI_TIMEOUT" nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null); then
@@ -721,8 +795,12 @@ if [ ! -x "$GPUSIM" ]; then
 		notgpusim "it is not executable, nor an ELF binary that lost its execute bit"
 	cp "$GPUSIM" "$WORK/gpusim" && chmod +x "$WORK/gpusim" && log "gpusim: $GPUSIM is not executable; running a copy, $WORK/gpusim" && GPUSIM=$WORK/gpusim
 fi
-GPUSIM_VERSION=$(bounded 10 "$GPUSIM" version 2>/dev/null)
+# Into a file, not a $(...): cut_short reads what hard set in this shell.
+bounded 10 "$GPUSIM" version >"$WORK/version.out" 2>/dev/null
+rc=$?
+GPUSIM_VERSION=$(head -c 300 "$WORK/version.out")
 log "gpusim: $GPUSIM_NAMED ($GPUSIM_VERSION)"
+cut_short $rc && no_room "gpusim's version (GPUSIM=$GPUSIM_NAMED, exit $rc): whether it is gpusim is not known"
 # A binary that is not gpusim (/bin/true) ran every step, and the error
 # blamed the NVIDIA driver.
 if [[ $GPUSIM_VERSION != gpusim\ * ]]; then
@@ -747,7 +825,11 @@ elif [ -e "$SELF_DIR/gpusim-linux-amd64" ]; then
 fi
 # The engine flag: --engine, or --backend before the rename.
 EFLAG=--engine
-bounded 10 "$GPUSIM" run --help 2>&1 | grep -q -- '--engine ' || EFLAG=--backend
+bounded 10 "$GPUSIM" run --help >"$WORK/run-help.txt" 2>&1
+rc=$?
+# A help cut by the budget had every run use --backend.
+cut_short $rc && no_room "gpusim run --help (exit $rc): its engine flag is not known"
+grep -q -- '--engine ' "$WORK/run-help.txt" || EFLAG=--backend
 
 # ------------------------------------------------------------ OpenCL
 # NVIDIA's driver ships libnvidia-opencl.so.1 (in a container sometimes only
@@ -794,13 +876,19 @@ else
 	WAYS+=("search|")
 fi
 log "OpenCL: vendor ${NV_LIB:-none}${ICD_NOTE:+ ($ICD_NOTE)}, ways: ${WAYS[*]}"
-DEV_RC=1 pick="" i=0 TRIED="" SEARCH="(gpusim's own search)"
+# CUT: where the budget cut a way (or left ways untried), which and how:
+# with no device listed, the check then ends for want of room (no_room),
+# not for want of a device.
+DEV_RC=1 pick="" i=0 TRIED="" SEARCH="(gpusim's own search)" CUT=""
 for w in "${WAYS[@]}"; do
 	i=$((i + 1)) loader=${w%%|*} lib=${w#*|} b=$(budget 60)
 	# The first way always, for 10 s at least (a budget of 5 s skipped the
 	# self-test but listed the devices); the others where time is left.
 	[ $i -eq 1 ] && [ "$b" -lt 10 ] && b=10
-	[ "$b" -lt 3 ] && break
+	if [ "$b" -lt 3 ]; then
+		CUT="the device listing: no time left to try the ways from $loader on"
+		break
+	fi
 	if [ -n "$lib" ]; then envs=(GPUSIM_OPENCL_LIBRARY="$lib"); else envs=(-u GPUSIM_OPENCL_LIBRARY); fi
 	RUNNING="devices ($loader)"
 	limit "$b" env "${envs[@]}" "$GPUSIM" devices --format json >"$WORK/devices-$i.json" 2>"$WORK/devices-$i.err"
@@ -817,6 +905,10 @@ for w in "${WAYS[@]}"; do
 		[ -z "$pick" ] && pick=$i LOADER=$loader PICK_LIB=$lib
 		[ "${gpus:-0}" -gt 0 ] && { pick=$i LOADER=$loader PICK_LIB=$lib; break; }
 	fi
+	if cut_short $rc "$b" 60; then
+		CUT="the device listing (way $loader: exit $rc, given ${CAP%.000} s of its 60 s)"
+		break
+	fi
 	# A driver that hangs hangs for every loader.
 	{ [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && break
 done
@@ -828,6 +920,7 @@ if [ -n "$pick" ]; then
 else
 	cp "$WORK/devices-1.json" "$OUT/devices.json" 2>/dev/null
 	cp "$WORK/devices-1.err" "$OUT/devices.err" 2>/dev/null
+	[ -z "$CUT" ] || no_room "$CUT"
 fi
 # The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
 DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json" 2>/dev/null)}
@@ -902,7 +995,7 @@ elif [ $DEV_RC -eq 0 ]; then
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	err=$(head -c 300 "$OUT/selftest.err")
-	if { [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && [ "$b" -lt 120 ]; then
+	if cut_short $rc "$b" 120; then
 		# Cut by what was left of the budget, not by the self-test's
 		# own limit: skipped, as a step that does not fit is (it
 		# failed the check, ok false with no error, where a budget a
@@ -952,7 +1045,7 @@ grun() {
 	awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }' >"$WORK/$name.time"
 	# 124: gpusim's --timeout; 137: killed past it (a cold compile)
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		[ "$b" -eq "$cap" ] && why="its cap" || why="what the budget left it (its cap is $cap s)"
+		cut_short $rc "$b" "$cap" && why="what the budget left it (its cap is $cap s)" || why="its cap"
 		skip "$name(cut)" "cut at $b s, $why"
 	fi
 	return $rc
@@ -1258,7 +1351,7 @@ for ec in $BENCH_CAPS; do
 	body=$(bench_scaling "$OUT/$name.json")
 	ok=false note=""
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		[ "$b" -eq "${ec#*:}" ] && why="its cap" || why="what the budget left it (its cap is ${ec#*:} s)"
+		cut_short $rc "$b" "${ec#*:}" && why="what the budget left it (its cap is ${ec#*:} s)" || why="its cap"
 		skip "$name(cut)" "cut at $b s, $why"
 		ok=null note="cut at $b s, $why, after: $(grep "^bench: " "$OUT/$name.err" | tail -n 1)"
 	elif [ $rc -eq 0 ] && [ "$got" = "$SCALE_WANT" ] && [ -n "$body" ]; then
@@ -1291,31 +1384,4 @@ for ec in $BENCH_CAPS; do
 done
 
 # ------------------------------------------------------------ end
-FINISHED=true
-save || {
-	# The report on stdout, where OUT failed (full): the lead's last copy.
-	echo "gpu-check: error: could not write $OUT/gpu-check.json; the report follows" >&2
-	json
-	exit 1
-}
-# The summary line: what ok means here, and each step skipped or cut with
-# why (it listed "t3f(cut)" beside ok=true, and no reason).
-case $(verdict) in
-true) words="ok=true (nothing failed)" ;;
-null) words="ok=null (nothing checked)" ;;
-*) words="ok=false (a check failed)" ;;
-esac
-if [ ${#SKIP_TXT[@]} -eq 0 ]; then
-	words+=", complete: every step ran"
-else
-	words+=", not complete: skipped $(printf '%s, ' "${SKIP_TXT[@]}" | sed 's/, $//')"
-fi
-log "wrote $OUT/gpu-check.json: $words; in $(($(date +%s) - T0))s"
-case $(verdict) in
-true) exit 0 ;;
-null)
-	log "nothing checked: the time budget left the self-test out (exit 3)"
-	exit 3
-	;;
-*) exit 1 ;;
-esac
+finish
