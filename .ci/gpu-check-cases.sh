@@ -746,4 +746,26 @@ for p in $left; do kill -KILL "${p#/proc/}" 2>/dev/null || true; done
 	[ "$(field "$W/deaf-job/gpu-check.json" '"k1(cut)" in d["skipped"], d["finished"], d["elapsed_s"] <= d["budget_s"] == 30')" = "(True, True, True)" ] ||
 	fail "deaf-job: $t ms for a budget of 30 s, left running: ${left:-nothing}: $(field "$W/deaf-job/gpu-check.json" 'd["skipped"], d["elapsed_s"]')"
 echo "gpu-check-cases: deaf-job: a job deaf to SIGTERM ends within the budget ($t ms of 30 s)"
+# ... and so do the script's own lines after its last job, where each
+# process it starts is slow to start (a machine loaded far past its cores,
+# here each tool 0.2 s late: a stand-in on PATH that sleeps first): they
+# had a fixed tenth of the budget, at most 3 s, and ran past it (44.3 s of
+# 40); the jobs now end 8 times the longest save of gpu-check.json before
+# the budget does, as measured on the way.
+mkdir -p "$W/slow-tools"
+for tool in awk grep sed date head tail cat mv rm tr seq cut wc env timeout; do
+	printf '#!/bin/sh\n%s 0.2\nexec %s "$@"\n' "$(command -v sleep)" "$(command -v "$tool")" >"$W/slow-tools/$tool"
+	chmod +x "$W/slow-tools/$tool"
+done
+t=$(date +%s%3N)
+check slow-tail 0 GPUSIM="$W/deaf-gpusim" GPU_CHECK_BUDGET=40 PATH="$W/slow-tools:$PATH"
+t=$(($(date +%s%3N) - t))
+left=$(for e in $(grep -lsx "OUT=$W/slow-tail" --null-data /proc/[0-9]*/environ); do
+	case "$({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" in "sleep 302 " | "sleep 102 ") echo "${e%/environ}" ;; esac
+done)
+for p in $left; do kill -KILL "${p#/proc/}" 2>/dev/null || true; done
+[ -z "$left" ] && [ "$t" -le 40000 ] && grep -q '^\[[0-9]*s\] note: a save of gpu-check.json took [0-9]* ms: the jobs end [0-9]* ms (8 saves. time) before the budget does' "$W/slow-tail/gpu-check.log" &&
+	[ "$(field "$W/slow-tail/gpu-check.json" '"k1(cut)" in d["skipped"], d["finished"], d["elapsed_s"] <= d["budget_s"] == 40')" = "(True, True, True)" ] ||
+	fail "slow-tail: $t ms for a budget of 40 s, left running: ${left:-nothing}: $(field "$W/slow-tail/gpu-check.json" 'd["skipped"], d["elapsed_s"]'); $(grep 'note: a save' "$W/slow-tail/gpu-check.log" | tail -n 1)"
+echo "gpu-check-cases: slow-tail: the lines after the last job end within the budget where each tool starts 0.2 s late ($t ms of 40 s)"
 echo "gpu-check-cases: ok"

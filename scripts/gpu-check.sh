@@ -48,7 +48,9 @@
 #   OUT               result folder (default ./gpu-check-out)
 #   GPUSIM            gpusim binary (default: DIR/gpusim-linux-amd64, bin/gpusim)
 #   GPU_CHECK_BUDGET  seconds for the whole run, a hard bound (default 450; 8 minutes is the
-#                     limit of a device loan; in the full check, while the
+#                     limit of a device loan; the jobs end a tenth of it, at
+#                     most 3 s, or 8 times the longest save of gpu-check.json
+#                     so far, before it, for the lines after the last; in the full check, while the
 #                     jobs are timed, what the CPU benches will take, measured
 #                     on a tenth of their jobs before each timed job, is kept
 #                     for them ("cpu_reserve" says how much, and which jobs
@@ -74,6 +76,14 @@
 #                     (GPUSIM_OPENCL_LIBRARY is then the one way tried).
 set -u
 shopt -s globasciiranges
+# START_MS: this process's start, in ms since the epoch, from which the
+# budget counts: bash's EPOCHREALTIME (5.0 and later), read before any
+# other line runs (no fork); date's in supervise where bash has none. It
+# was read in supervise, after the tools' check, readlink and dirname,
+# which a loaded machine made take a second.
+START_MS=${EPOCHREALTIME:-}
+START_MS=${START_MS//[!0-9]/}
+START_MS=${START_MS:+$((START_MS / 1000))}
 
 # The tools the check needs beyond bash, checked before any other line
 # runs: without awk every digest read as empty (a working GPU failed every
@@ -169,8 +179,11 @@ ignored() {
 unignore_stops() {
 	local tried=${GPU_CHECK_SIGRESET:-}
 	unset GPU_CHECK_SIGRESET
+	# The start of the process before the exec, which the budget counts from.
+	[ "$tried" = "$$" ] && [[ ${GPU_CHECK_START_MS:-} =~ ^[0-9]{13,}$ ]] && START_MS=$GPU_CHECK_START_MS
+	unset GPU_CHECK_START_MS
 	{ ignored 2 || ignored 3; } && [ "$tried" != "$$" ] || return 0
-	export GPU_CHECK_SIGRESET=$$
+	export GPU_CHECK_SIGRESET=$$ GPU_CHECK_START_MS=${START_MS:-}
 	env --default-signal=INT,QUIT true 2>/dev/null && exec env --default-signal=INT,QUIT "$BASH" "$SELF" run
 	command -v perl >/dev/null 2>&1 && perl -e 1 2>/dev/null &&
 		exec perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127' "$BASH" "$SELF" run
@@ -181,7 +194,7 @@ unignore_stops() {
 		exec python3 -c 'import os, signal, sys
 for s in sys.argv[1].split(): signal.signal(getattr(signal, s), signal.SIG_DFL)
 os.execv(sys.argv[2], sys.argv[2:])' "SIGINT SIGQUIT$(ignored 13 || echo " SIGPIPE")$(ignored 25 || echo " SIGXFSZ")" "$BASH" "$SELF" run
-	unset GPU_CHECK_SIGRESET
+	unset GPU_CHECK_SIGRESET GPU_CHECK_START_MS
 }
 # end_check MARK OUT T0 WHY TEXT: SIGTERM to every process marked MARK, the
 # worker first, SIGKILL to those left 2 s on; where OUT's gpu-check.json is
@@ -265,7 +278,7 @@ supervise() {
 	SIGS=""
 	unignore_stops
 	ign="$(ignored 2 && echo INT) $(ignored 3 && echo QUIT) $(ignored 1 && echo HUP)"
-	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0ms=$(date +%s%3N) out=${OUT:-$PWD/gpu-check-out}
+	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0ms=${START_MS:-$(date +%s%3N)} out=${OUT:-$PWD/gpu-check-out}
 	t0=$((t0ms / 1000))
 	watchdog "$mark" "$out" "$t0" &
 	dog=$!
@@ -345,11 +358,18 @@ twice=$(tr , '\n' <<<"${GPU_CHECK_DEVICE:-}" | sed 's/^0*\([0-9]\)/\1/' | sort |
 [[ $BUDGET =~ ^[0-9]+$ ]] && [ "$((10#$BUDGET))" -ge 1 ] && [ "$((10#$BUDGET))" -le 86400 ] ||
 	bad "GPU_CHECK_BUDGET=$BUDGET: want whole seconds, 1 to 86400"
 BUDGET=$((10#$BUDGET))
-# END_MS: when every job, and what it left running, has ended: a tenth of
-# the budget, at most 3 s, before its end, for the lines that follow the
-# last (limit, hard): a skip for each step left and the summary took 1.9 s
-# past a margin of 1 s on a 2-core machine loaded to 100.
-END_MS=$((T0_MS + BUDGET * 1000 - (BUDGET * 100 > 3000 ? 3000 : BUDGET * 100)))
+# END_MS: when every job, and what it left running, has ended (limit,
+# hard): TAIL_MS before the budget's end, for the lines that follow the
+# last job (what is left of its step, a skip for each step left, the
+# summary and its two saves of gpu-check.json). TAIL_MS is a tenth of the
+# budget, at most 3 s, or TAIL_SAVES times the longest save so far
+# (SAVE_MS, measured in save), where that is more: those lines are mostly
+# forks, as a save is, and took some 5 saves' time here (a save 40 ms,
+# they 180 ms; 22 process starts against 4); a fixed margin alone was
+# passed on a 2-core machine loaded to 190 (12.8 s for a budget of 12 s).
+TAIL_MIN_MS=$((BUDGET * 100 > 3000 ? 3000 : BUDGET * 100)) TAIL_SAVES=8 SAVE_MS=0
+TAIL_MS=$TAIL_MIN_MS
+END_MS=$((T0_MS + BUDGET * 1000 - TAIL_MS))
 # The OpenCL library the caller set, the one way tried: its failure leads
 # the error, where the NVIDIA driver's absence did.
 USER_CL_LIB=${GPUSIM_OPENCL_LIBRARY:-}
@@ -362,6 +382,8 @@ free_k=$(df -Pk "$OUT" 2>/dev/null | awk 'NR == 2 { print $4 }')
 	bad "OUT=$OUT: ${free_k} KiB free, want 1024 (a run writes about 200 KiB)"
 LOG=$OUT/gpu-check.log
 : >"$LOG"
+# ERR_FD: the check's own stderr, for lines logged while a job's stderr is redirected.
+exec {ERR_FD}>&2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX" 2>/dev/null) || WORK=$(mktemp -d "$OUT/.work.XXXXXX") || bad "no temporary folder in ${TMPDIR:-/tmp} or OUT"
 trap 'rm -rf "$WORK"' EXIT
 # gpusim's program cache in a fresh folder: the first open is a cold start,
@@ -379,11 +401,20 @@ log() {
 	echo "$line" >&2
 }
 left() { echo $((BUDGET - (${EPOCHSECONDS:-$(date +%s)} - T0))); }
+# now_us: NOW_US, microseconds since the epoch, from bash's EPOCHREALTIME
+# (5.0 and later; its decimal point is the locale's) without a fork of date.
+now_us() {
+	NOW_US=${EPOCHREALTIME:-}
+	NOW_US=${NOW_US//[!0-9]/}
+	[ -n "$NOW_US" ] || NOW_US=$(date +%s%6N)
+}
 # budget WANT [KEEP]: seconds a step may take, capped by what is left minus
-# a reserve of 5 s and KEEP more for later steps
+# a reserve of 5 s (or TAIL_MS and 2 s, where that is more) and KEEP more
+# for later steps
 budget() {
-	local want=$1 l
-	l=$(($(left) - 5 - ${2:-0}))
+	local want=$1 l r=$(((TAIL_MS + 999) / 1000 + 2))
+	[ "$r" -lt 5 ] && r=5
+	l=$(($(left) - r - ${2:-0}))
 	[ "$l" -lt "$want" ] && want=$l
 	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
@@ -607,13 +638,29 @@ skip() {
 	log "skipped $1: $2"
 }
 # save: gpu-check.json whole or not at all (a temporary file renamed), false
-# when it could not be written (OUT full: the last whole one stays).
+# when it could not be written (OUT full: the last whole one stays). Each
+# save is timed: the longest, SAVE_MS, sizes TAIL_MS and END_MS (above),
+# logged where it grows past the fixed margin.
 save() {
-	json >"$OUT/.gpu-check.json.tmp" 2>/dev/null && mv -f "$OUT/.gpu-check.json.tmp" "$OUT/gpu-check.json" && return 0
-	rm -f "$OUT/.gpu-check.json.tmp"
-	return 1
+	local t0 t1 rc=0
+	now_us
+	t0=$NOW_US
+	json >"$OUT/.gpu-check.json.tmp" 2>/dev/null && mv -f "$OUT/.gpu-check.json.tmp" "$OUT/gpu-check.json" || {
+		rm -f "$OUT/.gpu-check.json.tmp"
+		rc=1
+	}
+	now_us
+	t1=$(((NOW_US - t0) / 1000))
+	if [ "$t1" -gt "$SAVE_MS" ]; then
+		SAVE_MS=$t1
+		if [ $((TAIL_SAVES * SAVE_MS)) -gt "$TAIL_MS" ]; then
+			TAIL_MS=$((TAIL_SAVES * SAVE_MS)) END_MS=$((T0_MS + BUDGET * 1000 - TAIL_MS))
+			# Onto the check's stderr (ERR_FD), not the job's that limit's save may run under.
+			log "note: a save of gpu-check.json took $SAVE_MS ms: the jobs end ${TAIL_MS} ms ($TAIL_SAVES saves' time) before the budget does, for the lines after the last" 2>&"$ERR_FD"
+		fi
+	fi
+	return $rc
 }
-
 
 # finish: the end: gpu-check.json with "finished": true, the summary line,
 # and the exit status of the verdict (0 true, 3 null, 1 false).
