@@ -227,17 +227,7 @@ func benchAction(c *cli.Context) error {
 	watchStdout(opts.html != "" || opts.plotDir != "" || opts.doc != "")
 
 	if !opts.quiet {
-		names := make([]string, len(specs))
-		for i, s := range specs {
-			names[i] = s.Name
-		}
-		fmt.Fprintf(stderr, "bench: %s mode, engines %s\n", cfg.Mode, strings.Join(names, ", "))
-		for _, n := range notes {
-			fmt.Fprintf(stderr, "bench: note: %s\n", n)
-		}
-		if cfg.Python && cfg.PythonPath == "" {
-			fmt.Fprintf(stderr, "bench: note: Python baseline %s\n", pyNote)
-		}
+		sayBenchStart(stderr, cfg, specs, notes, pyNote)
 	}
 
 	defer armSnapshot(c, &cfg, &opts, notes, mnotes)()
@@ -261,6 +251,23 @@ func benchAction(c *cli.Context) error {
 		cfg.CrashReport(rep)
 	}
 	return benchErrors(writeBench(c, rep, opts), rep.Failures)
+}
+
+// sayBenchStart writes bench's first lines on stderr: its mode and
+// engines, its notes, and where the Python baseline was not found, why
+// (pyNote).
+func sayBenchStart(stderr io.Writer, cfg bench.Config, specs []engines.Spec, notes []string, pyNote string) {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	fmt.Fprintf(stderr, "bench: %s mode, engines %s\n", cfg.Mode, strings.Join(names, ", "))
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "bench: note: %s\n", n)
+	}
+	if cfg.Python && cfg.PythonPath == "" {
+		fmt.Fprintf(stderr, "bench: note: Python baseline %s\n", pyNote)
+	}
 }
 
 // armCrashReport makes an OpenCL driver's crash in the process, which

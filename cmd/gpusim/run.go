@@ -647,17 +647,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 		}
 		return engines.Failed(eng.Name()+" run", eng.Name(), err)
 	}
-	if choice != nil && !job.Daily && o.shard.shard == nil {
-		if n := engines.Observe(*choice, time.Since(t0)-choice.Probe); n != "" {
-			o.eng.Note(n)
-		}
-	}
-	for _, n := range engines.Notes() {
-		o.eng.Note(n)
-	}
-	if s := cputime.Suspended() - stopped0; s > 0 {
-		o.eng.Note(fmt.Sprintf("the run was suspended for %v of it (Ctrl-Z, SIGSTOP, Slurm's scontrol suspend): the time it reports counts that", s.Round(100*time.Millisecond)))
-	}
+	o.ranNotes(choice, job, time.Since(t0), cputime.Suspended()-stopped0)
 	r, werr := runReport(ctx, o, res, choice, stderr)
 	if r == nil {
 		return werr
@@ -841,6 +831,24 @@ func noteChoiceOnStop(ctx context.Context, stderr io.Writer, choice *engines.Cho
 		if stopped(ctx, *err) {
 			io.WriteString(stderr, n)
 		}
+	}
+}
+
+// ranNotes writes the notes of a run that ended well, before its report:
+// auto's check of its choice against the run's time took (a plain job's
+// alone), the engines' notes, and the time the run was suspended for
+// (Ctrl-Z, SIGSTOP, Slurm's scontrol suspend), which its time counts.
+func (o *runOptions) ranNotes(choice *engines.Choice, job *sim.Job, took, suspended time.Duration) {
+	if choice != nil && !job.Daily && o.shard.shard == nil {
+		if n := engines.Observe(*choice, took-choice.Probe); n != "" {
+			o.eng.Note(n)
+		}
+	}
+	for _, n := range engines.Notes() {
+		o.eng.Note(n)
+	}
+	if suspended > 0 {
+		o.eng.Note(fmt.Sprintf("the run was suspended for %v of it (Ctrl-Z, SIGSTOP, Slurm's scontrol suspend): the time it reports counts that", suspended.Round(100*time.Millisecond)))
 	}
 }
 
