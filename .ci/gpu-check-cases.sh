@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one-shot device check's own failure cases, against pocl with small
-# jobs (about half a minute): each must end in a gpu-check.json that says
+# jobs (minutes: the cases with budgets scale them by the load, `scaled`): each must end in a gpu-check.json that says
 # what happened. Usage: .ci/gpu-check-cases.sh BINARY
 set -euo pipefail
 BIN=$(readlink -f "$1")
