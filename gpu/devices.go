@@ -222,6 +222,7 @@ func devices() ([]device, error) {
 }
 
 func enumerate() ([]device, error) {
+	distrustProbe() // a set-up's crash: the probe's child asks again
 	ps, err := cl.Platforms()
 	if err != nil {
 		return nil, err // a *cl.UnavailableError or *cl.Error, which say what failed

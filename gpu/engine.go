@@ -346,7 +346,9 @@ func Open(opt Options) (*Engine, error) {
 		err = e.openSelfTest(options, e.source())
 	}
 	if err == nil {
+		back := e.sh.focus(e.source(), options) // not the self-test's
 		err = e.warmUp()
+		back()
 	}
 	if err == nil && e.opts.startErr != nil {
 		err = e.opts.startErr
@@ -626,6 +628,23 @@ func (e *Engine) init(options string) error {
 	if e.opts.source != "" {
 		src = e.opts.source
 	}
+	// The queue and the engine's buffer first: they are the device's,
+	// not the program's, and a crash there under the program's loading
+	// mark made the next start discard a good cached program.
+	var err error
+	e.q, err = withinAnswer("a queue on "+e.desc.Named(), func() (*cl.Queue, error) {
+		defer markSetUp()() // the probe's child asks for one too
+		return cl.CreateQueue(e.sh.ctx, e.sh.dev)
+	}, func(q *cl.Queue) { _ = q.Release() })
+	if errors.As(err, new(*NoAnswerError)) {
+		return err // it names the device
+	}
+	if err != nil {
+		return fmt.Errorf("opencl: create queue: %w", err)
+	}
+	if e.dummy, err = createBuffer(e.sh.ctx, cl.MemReadWrite, 64, e.desc.Named()); err != nil {
+		return unanswered(err, "opencl: allocate")
+	}
 	prog, took, err := e.sh.program(src, options, e.hooks())
 	if err != nil {
 		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc.Named(), err)
@@ -633,13 +652,6 @@ func (e *Engine) init(options string) error {
 	e.compile = took
 	e.built = took > 0 && e.sh.binarySum(src, options) == ""
 	e.waited = took > 0 && e.sh.waitedBuild(src, options)
-	e.q, err = withinAnswer("a queue on "+e.desc.Named(), func() (*cl.Queue, error) { return cl.CreateQueue(e.sh.ctx, e.sh.dev) }, func(q *cl.Queue) { _ = q.Release() })
-	if errors.As(err, new(*NoAnswerError)) {
-		return err // it names the device
-	}
-	if err != nil {
-		return fmt.Errorf("opencl: create queue: %w", err)
-	}
 	for _, k := range []struct {
 		k    **cl.Kernel
 		name string
@@ -650,9 +662,6 @@ func (e *Engine) init(options string) error {
 		if *k.k, err = createKernel(prog, k.name, e.desc.Named()); err != nil {
 			return unanswered(err, "opencl: kernel %s", k.name)
 		}
-	}
-	if e.dummy, err = createBuffer(e.sh.ctx, cl.MemReadWrite, 64, e.desc.Named()); err != nil {
-		return unanswered(err, "opencl: allocate")
 	}
 	if err := e.checkOwn(options); err != nil {
 		return err

@@ -21,7 +21,10 @@ import (
 // Open has created the kernels and run their first launches, and again
 // during the first launch in the process of each kernel Open did not
 // launch (shared.firstLaunch: the daily kernel's, whose machine code pocl
-// generates from the binary then). A driver that
+// generates from the binary then). The mark is lifted while the driver is
+// asked for another program's build, load or first launches (liftMark,
+// shared.focus), and the queue and buffer that are the engine's are made
+// before it: a crash there is not the binary's. A driver that
 // crashes the process on a binary (pocl dereferences what a damaged binary
 // holds, past the checksum that a binary written by another build of the
 // driver under the same key also passes) would otherwise crash every later
@@ -109,6 +112,14 @@ func markAs(path, suffix string) (done func(), err error) {
 	held.Lock()
 	defer held.Unlock()
 	if h := held.m[path+suffix]; h != nil {
+		if h.lifted > 0 {
+			// Another load of the entry's: its step is the mark's.
+			if remove, err := makeMark(path, suffix); err == nil {
+				h.remove = remove
+			}
+			h.lifted = 0
+			h.gen++ // the lifts' backs make nothing
+		}
 		h.n++
 		return h.release(path + suffix), nil
 	}
@@ -116,7 +127,7 @@ func markAs(path, suffix string) (done func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &heldMark{n: 1, remove: remove}
+	h := &heldMark{n: 1, remove: remove, path: path, suffix: suffix}
 	if held.m == nil {
 		held.m = map[string]*heldMark{}
 	}
@@ -134,10 +145,54 @@ var held struct {
 }
 
 // heldMark is a mark this process holds: n loads count on it, and remove
-// removes it.
+// removes it; it is the mark of the kind suffix on the entry at path.
+// lifted counts the liftMark calls that took its file away for a driver
+// call it is not about and have not put it back; gen counts the times a
+// second load made it again while lifted (markAs), which ends those lifts.
 type heldMark struct {
-	n      int
-	remove func()
+	n            int
+	remove       func()
+	path, suffix string
+	lifted, gen  int
+}
+
+// liftMark takes away the file of the mark this process holds at key (an
+// entry's path and the mark's kind) while the driver is asked for
+// something the mark is not about (another program's build, load or
+// launches: shared.focus), and returns the function that makes it again.
+// A crash there then leaves no mark on the entry, which a start after it
+// would have discarded (or refused) for the driver's fault elsewhere. A
+// mark two loads of this process count on (OpenMulti's identical devices,
+// one of which may be in the mark's own step) is left as it is, as is a
+// mark this process does not hold. A mark whose load ended while it was
+// lifted (release) is not made again.
+func liftMark(key string) (back func()) {
+	held.Lock()
+	defer held.Unlock()
+	h := held.m[key]
+	if h == nil || h.n > 1 && h.lifted == 0 {
+		return func() {}
+	}
+	if h.lifted++; h.lifted == 1 {
+		h.remove()
+		h.remove = func() {}
+	}
+	gen := h.gen
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			held.Lock()
+			defer held.Unlock()
+			if held.m[key] != h || h.gen != gen {
+				return // released, or made again by another load, meanwhile
+			}
+			if h.lifted--; h.lifted == 0 {
+				if remove, err := makeMark(h.path, h.suffix); err == nil {
+					h.remove = remove
+				}
+			}
+		})
+	}
 }
 
 // release is the done of one load under h on the entry at key (its path

@@ -49,6 +49,9 @@ type shared struct {
 	// of the first launches of those built from source (markStep), until
 	// settle.
 	loading map[progKey]func()
+	// markKeys are the held marks (liftMark's keys: the entry's path and
+	// the mark's kind) of the programs in loading, which focus lifts.
+	markKeys map[progKey]string
 	// entries are the cache entries of the programs, whose kernels' first
 	// launches are marked (firstLaunch);
 	// launched holds the kernels of each launched in the process, and
@@ -92,7 +95,10 @@ func acquire(d device) (*shared, error) {
 		return s, nil
 	}
 	cl.LabelDevice(d.dev, d.desc.Named()) // the log of a failed build names it
-	ctx, err := withinAnswer("a context for "+d.desc.Named(), func() (*cl.Context, error) { return createContext(d.dev) }, releaseContext)
+	ctx, err := withinAnswer("a context for "+d.desc.Named(), func() (*cl.Context, error) {
+		defer markSetUp()() // the probe's child asks for one too
+		return createContext(d.dev)
+	}, releaseContext)
 	if errors.As(err, new(*NoAnswerError)) {
 		return nil, err // it names the device
 	}
@@ -247,7 +253,9 @@ func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, t
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source)
+	back := s.focusLocked(k) // this build or load is not the others'
 	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source, options, h)
+	back()
 	if err != nil {
 		return nil, 0, withDriverEnv(err)
 	}
@@ -270,6 +278,13 @@ func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, t
 		}
 		s.loading[k] = done
 		s.entries[k] = cachePath("programs", key)
+		if s.markKeys == nil {
+			s.markKeys = map[progKey]string{}
+		}
+		s.markKeys[k] = s.entries[k] + loadingSuffix
+		if binSum == "" {
+			s.markKeys[k] = s.entries[k] + launchingSuffix // buildSource's
+		}
 	}
 	took = time.Since(t0)
 	s.progs[k] = p
@@ -299,6 +314,34 @@ func (s *shared) settleLocked(k progKey) {
 	if done := s.loading[k]; done != nil {
 		done()
 		delete(s.loading, k)
+		delete(s.markKeys, k)
+	}
+}
+
+// focus lifts the marks of the programs of s other than the one of source
+// and options (liftMark) until back is called: the driver is then asked
+// for that program's build, load or first launches, which are not the
+// others'. Their marks covered the whole of Open, so that a crash in the
+// self-test's program's build or checks made the next start discard the
+// engine's good cached program too (or refuse it, built from source), and
+// one in the engine's first launches the self-test's.
+func (s *shared) focus(source, options string) (back func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.focusLocked(progKey{source, options})
+}
+
+func (s *shared) focusLocked(k progKey) (back func()) {
+	var backs []func()
+	for o, key := range s.markKeys {
+		if o != k {
+			backs = append(backs, liftMark(key))
+		}
+	}
+	return func() {
+		for _, b := range backs {
+			b()
+		}
 	}
 }
 

@@ -260,18 +260,25 @@ func (e *Engine) openSelfTest(options, source string) error {
 		// The checks' launches are not bounded (a first launch generates
 		// the kernel's code): a stop names them.
 		defer waiting("run the self-test's checks on " + e.desc.Named())()
+		// The self-test's program's build and checks are under its
+		// marks alone, and the engine's job under the engine's
+		// (shared.focus): a crash in one discarded or refused both.
+		back := e.sh.focus(e.selfTestSource(), selfTestOptions(options))
 		took, err := e.selfTestKernels()
+		if err == nil {
+			st, err = e.cheapChecks()
+		}
+		back()
 		if err != nil {
 			return err
 		}
 		if !compiled {
 			e.compile += took
 		}
-		if st, err = e.cheapChecks(); err != nil {
-			return err
-		}
 		if !e.fast && st.Failed() == nil {
+			back := e.sh.focus(source, options)
 			c, err := e.checkOpenJob()
+			back()
 			if err != nil {
 				return err
 			}

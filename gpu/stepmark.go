@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // A driver that crashes the process building gpusim's program from source
@@ -158,4 +160,86 @@ func earlierCrash(path string) error {
 		}
 	}
 	return e
+}
+
+// A driver that crashes gpusim's process creating a device's context or
+// queue, where the OpenCL probe's record (cl's probe, the file probeRecord
+// in the cache folder) holds and no child of the probe asked for them
+// first, crashed every later start the same way: the record, written by a
+// child that lived, still held. So each of those calls is marked beside
+// the record (markSetUp: probeRecord.setup.HOST.PID, made before the call
+// and removed once it returns), and a start that finds the mark of a
+// process that ended (deadMark) removes the record before it loads the
+// driver (distrustProbe): the probe's child, which creates a context and a
+// queue on every device, runs again and meets the crash there, which
+// Load's error says (auto then runs on simd), and a child that lives
+// writes the record again. Neither is the program's: the programs' marks
+// are not made while they run (Engine.init asks for the queue and its
+// buffer before the program, and the context comes first). A buffer is
+// not in the child's set-up, and a crash creating one happens again at
+// the next start. With the cache off no mark is made, and no record kept.
+
+// probeRecord is the name of the probe's record in the cache folder
+// (cl's probeFile).
+const probeRecord = "opencl-probe"
+
+// setUpSuffix is the kind of markSetUp's mark.
+const setUpSuffix = ".setup."
+
+// markSetUp marks that this process asks the driver for a device's
+// context or queue (setUpSuffix, beside the probe's record), and returns
+// the function that removes the mark; it does nothing with the cache off
+// or where the cache folder takes no mark.
+func markSetUp() (done func()) {
+	d := cachedir.Dir()
+	if d == "" {
+		return func() {}
+	}
+	done, err := makeMarkIn(filepath.Join(d, probeRecord), setUpSuffix)
+	if err != nil {
+		return func() {}
+	}
+	return done
+}
+
+// makeMarkIn is markAs in path's own folder alone: the probe's record,
+// which the mark is about, is there.
+func makeMarkIn(path, suffix string) (done func(), err error) {
+	held.Lock()
+	defer held.Unlock()
+	key := path + suffix
+	if h := held.m[key]; h != nil {
+		h.n++
+		return h.release(key), nil
+	}
+	mark := markNameAs(path, suffix, os.Getpid())
+	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
+	h := &heldMark{n: 1, remove: func() { unhook(); os.Remove(mark) }, path: path, suffix: suffix}
+	if held.m == nil {
+		held.m = map[string]*heldMark{}
+	}
+	held.m[key] = h
+	return h.release(key), nil
+}
+
+// distrustProbe removes the probe's record where a process that ended
+// left a mark of a device's set-up (markSetUp) beside it, and the mark:
+// the next load of the driver probes it in a child again. Call it before
+// the driver is loaded.
+func distrustProbe() {
+	d := cachedir.Dir()
+	if d == "" {
+		return
+	}
+	path := filepath.Join(d, probeRecord)
+	held.Lock()
+	defer held.Unlock()
+	if who, _ := crashedIn(d, probeRecord+setUpSuffix, time.Time{}, false, held.m[path+setUpSuffix] != nil); who != "" {
+		os.Remove(path)
+	}
 }

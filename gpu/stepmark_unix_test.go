@@ -104,3 +104,80 @@ func TestEarlierCrashNamesOtherPrograms(t *testing.T) {
 		t.Fatalf("hint %q, want the rm -f of both marks", h)
 	}
 }
+
+// TestLiftMark: a lifted mark's file is gone until its back makes it
+// again; lifts nest; a mark two loads count on is not lifted, and one
+// released while lifted is not made again.
+func TestLiftMark(t *testing.T) {
+	entry := filepath.Join(t.TempDir(), "0123456789abcdef0123456789abcdef")
+	file := markNameAs(entry, loadingSuffix, os.Getpid())
+	there := func() bool { _, err := os.Stat(file); return err == nil }
+	done, err := markAs(entry, loadingSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := liftMark(entry + loadingSuffix)
+	inner := liftMark(entry + loadingSuffix)
+	if there() {
+		t.Fatal("the mark is there while lifted")
+	}
+	inner()
+	if there() {
+		t.Fatal("the mark is there while the outer lift stands")
+	}
+	back()
+	if !there() {
+		t.Fatal("the mark is not made again")
+	}
+	second, err := markAs(entry, loadingSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liftMark(entry + loadingSuffix)()
+	if !there() {
+		t.Fatal("a mark two loads count on was lifted")
+	}
+	second()
+	back = liftMark(entry + loadingSuffix)
+	done()
+	back()
+	if there() {
+		t.Fatal("a mark released while lifted was made again")
+	}
+}
+
+// TestDistrustProbe: the mark of a device's set-up (markSetUp) that a
+// process left as it ended removes the probe's record, so the next load
+// probes the driver in a child again; a running process's mark, or none,
+// leaves it; markSetUp's done removes its mark.
+func TestDistrustProbe(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(EnvCacheDir, dir)
+	record := filepath.Join(dir, probeRecord)
+	if err := os.WriteFile(record, []byte("record"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := markSetUp()
+	mine := markNameAs(record, setUpSuffix, os.Getpid())
+	if _, err := os.Stat(mine); err != nil {
+		t.Fatalf("markSetUp's mark: %v", err)
+	}
+	distrustProbe()
+	done()
+	if _, err := os.Stat(mine); !os.IsNotExist(err) {
+		t.Fatalf("markSetUp's mark after its done: %v", err)
+	}
+	if _, err := os.Stat(record); err != nil {
+		t.Fatalf("the record with this process's live mark: %v", err)
+	}
+	dead := markNameAs(record, setUpSuffix, deadPID(t))
+	if err := os.WriteFile(dead, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	distrustProbe()
+	for _, f := range []string{record, dead} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s after a dead process's set-up mark: %v, want it removed", f, err)
+		}
+	}
+}

@@ -43,8 +43,14 @@ func TestCrashRemembered(t *testing.T) {
 		{"crash:clBuildProgram", false, "selftest", 1, 1, built},
 		{"crash:clBuildProgram", false, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --no-sweep", 1, 1, built},
 		// A cached program's first launch: its loading mark makes the
-		// next start build the source, whose first launch crashes too.
-		{"crash:clEnqueueNDRangeKernel", true, device, 2, 1, launched},
+		// next start build the source, whose self-test's checks load
+		// the self-test's cached program and crash in its first launch:
+		// that program's loading mark alone (the engine's was lifted:
+		// shared.focus), so the third builds the self-test's program
+		// from source, whose first launch crashes too. The engine's
+		// launching mark refused the third start, whose crash was not
+		// in a launch of the engine's.
+		{"crash:clEnqueueNDRangeKernel", true, device, 3, 1, launched},
 	} {
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			cache := filepath.Join(t.TempDir(), "cache")

@@ -1,0 +1,76 @@
+//go:build amd64
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestCrashOutsideProgram: a driver's crash in gpusim's process in a call
+// that is not about a cached program leaves no mark on it, so the next
+// start loads it: a crash creating the queue or the engine's first buffer
+// (the probe's record holds, so no child asked for them first), or in the
+// self-test's program's first launch (whose own entry alone is then
+// discarded). Each was inside the engine's program's loading mark, and the
+// next start discarded the good cached program and compiled it again
+// ("compiling the OpenCL program for device 0 (...) again"). A crash
+// creating the queue drops the probe's record too: auto's start after it
+// runs on simd with the probe's child's word on it, exit 0, where it
+// crashed again in gpusim's process (exit 1).
+func TestCrashOutsideProgram(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	const run = "run --device 0 --lanes 1000 --steps 10"
+	const engine = "gpusim: note: compiling the OpenCL program for device 0 ("
+	const selfTest = "gpusim: note: compiling the self-test's OpenCL program for device 0 ("
+	cases := []struct {
+		fault    string
+		checks   bool   // the self-test's checks run: no stored pass
+		want     string // in the next start's stderr; "" for no compile at all
+		autoNext bool   // auto's start with the fault runs on simd
+	}{
+		{"crash:clCreateCommandQueue", false, "", true},
+		{"crash:clCreateBuffer", false, "", false},
+		{"crash:clEnqueueNDRangeKernel", true, selfTest, false},
+	}
+	var wg sync.WaitGroup
+	for _, c := range cases {
+		cache := filepath.Join(t.TempDir(), "cache")
+		if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+			t.Fatal(err)
+		}
+		if c.checks {
+			if err := os.RemoveAll(filepath.Join(cache, "selftest")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
+		wg.Go(func() {
+			t.Run(c.fault, func(t *testing.T) {
+				if r := runSetUpCase(setUpCase{line: run}, append(caseEnv, "FAKECL_FAULT="+c.fault)); r.code != 1 || !strings.Contains(r.stderr, " crashed (SIGSEGV) when asked ") {
+					t.Fatalf("exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+				}
+				if c.autoNext {
+					r := runSetUpCase(setUpCase{line: "run --lanes 2e7 --steps 200"}, append(caseEnv, "FAKECL_FAULT="+c.fault))
+					if r.code != 0 || !strings.Contains(r.stderr, "gpusim: note: opencl failed, running on simd: ") {
+						t.Errorf("auto after the crash: exit status %d, stderr %q: want exit 0 on simd, the probe's child's crash in its note", r.code, r.stderr)
+					}
+				}
+				r := runSetUpCase(setUpCase{line: run}, caseEnv)
+				switch {
+				case r.code != 0 || strings.Contains(r.stderr, "crashed (SIG"):
+					t.Fatalf("the start after the crash: exit status %d, stderr %q: want 0", r.code, r.stderr)
+				case strings.Contains(r.stderr, engine):
+					t.Errorf("the start after the crash: stderr %q: the engine's cached program discarded and compiled again", r.stderr)
+				case c.want == "" && strings.Contains(r.stderr, "discarded"), c.want != "" && !strings.Contains(r.stderr, c.want):
+					t.Errorf("the start after the crash: stderr %q: want %q", r.stderr, c.want)
+				}
+			})
+		})
+	}
+	wg.Wait()
+}
