@@ -769,10 +769,7 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 			}
 			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {
-			note := crashNote(who, "discarded, rebuilt from source")
-			cacheNotes.Add("%s", note)
-			crashNotes.Store(path, note)
-			rebuildCauses.Store(path, fmt.Sprintf("its cached one was discarded, as %s ended while it loaded it or ran its first launch, which may have crashed it", who))
+			discardCrashed(path, who)
 		}
 		return nil, "", nil, false
 	}
@@ -784,6 +781,67 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 		return nil, "", nil, true
 	}
 	return bin, binSum, done, false
+}
+
+// discardCrashed says that the entry at path, which who (crashedLoading)
+// was loading as it ended, was discarded, and discards the other entries
+// beside it that who was loading then (a start loads the engine's program
+// and the self-test's; OpenMulti's devices theirs), so that the start
+// says it once, in one note that names them all: each was said in a note
+// of its own as its program was opened, the compile's note for the first
+// and the cache's for the next. The note is the cache's (cacheNotes), and
+// each entry's RebuildCause names them, which the compile's note says in
+// its place (RebuildSaid drops the cache's).
+func discardCrashed(path, who string) {
+	others := discardBeside(path, who)
+	note := crashNote(who, "discarded, rebuilt from source")
+	cause := fmt.Sprintf("its cached one was discarded, as %s ended while it loaded it or ran its first launch, which may have crashed it", who)
+	if len(others) > 0 {
+		list := strings.Join(others, ", ")
+		note = fmt.Sprintf("cache: %s ended while it loaded compiled programs from the cache or ran their first launches, which may have crashed it: discarded %s and %s, rebuilt from source", who, path, list)
+		cause = fmt.Sprintf("its cached one was discarded, and with it %s, as %s ended while it loaded them or ran their first launches, which may have crashed it", list, who)
+	}
+	cacheNotes.Add("%s", note)
+	for _, p := range append([]string{path}, others...) {
+		crashNotes.Store(p, note)
+		rebuildCauses.Store(p, cause)
+	}
+}
+
+// discardBeside removes the entries beside path (in its folder) whose
+// loading marks are who's (deadMark), with the marks, and returns their
+// paths; one that cannot be removed is left, to be bypassed with a note of
+// its own as it is opened.
+func discardBeside(path, who string) (gone []string) {
+	dir := filepath.Dir(path)
+	ents, _ := os.ReadDir(dir)
+	held.Lock()
+	defer held.Unlock()
+	for _, ent := range ents {
+		name, rest, ok := strings.Cut(ent.Name(), loadingSuffix)
+		entry := filepath.Join(dir, name)
+		if !ok || entry == path {
+			continue
+		}
+		info, err := ent.Info()
+		if err != nil {
+			continue
+		}
+		if w, dead := deadMark(rest, info.ModTime(), held.m[entry+loadingSuffix] != nil); !dead || w != who {
+			continue
+		}
+		if st, err := os.Stat(entry); err != nil || info.ModTime().Before(st.ModTime()) {
+			continue // no entry, or one written since (crashedIn's stale mark)
+		}
+		if err := removeFile(entry); err != nil {
+			continue
+		}
+		os.Remove(filepath.Join(dir, ent.Name()))
+		if !slices.Contains(gone, entry) {
+			gone = append(gone, entry)
+		}
+	}
+	return gone
 }
 
 // rebuildCauses holds, by path, why this process compiles a program whose

@@ -74,3 +74,64 @@ func TestCrashOutsideProgram(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestCrashDiscardSaidOnce: a process that ended while it held the loading
+// marks of several cached programs (a start loads the engine's program
+// and the self-test's; a kill -9 as both load) makes the next start
+// discard them all and say so once, in the compile's note that names the
+// others: it said the engine's in that note and each other's in a cache
+// note of its own at the end.
+func TestCrashDiscardSaidOnce(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	const run = "run --device 0 --lanes 1000 --steps 10"
+	cache := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(cache, "selftest")); err != nil {
+		t.Fatal(err) // the self-test's program is loaded too
+	}
+	caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
+	// A crash loading the first program leaves a mark that names this
+	// host and the process: the same process's mark on every entry.
+	if r := runSetUpCase(setUpCase{line: run}, append(caseEnv, "FAKECL_FAULT=crash:clCreateProgramWithBinary")); r.code != 1 {
+		t.Fatalf("exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+	}
+	programs := filepath.Join(cache, "programs")
+	marks, _ := filepath.Glob(filepath.Join(programs, "*.loading.*"))
+	if len(marks) != 1 {
+		t.Fatalf("loading marks %v: want one", marks)
+	}
+	_, rest, _ := strings.Cut(filepath.Base(marks[0]), ".loading.")
+	ents, err := os.ReadDir(programs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	for _, ent := range ents {
+		if len(ent.Name()) == 32 {
+			entries = append(entries, filepath.Join(programs, ent.Name()))
+			if err := os.WriteFile(filepath.Join(programs, ent.Name()+".loading."+rest), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(entries) < 2 {
+		t.Fatalf("entries %v: want the engine's and the self-test's", entries)
+	}
+	r := runSetUpCase(setUpCase{line: run}, caseEnv)
+	if r.code != 0 || strings.Count(r.stderr, "discarded") != 1 {
+		t.Fatalf("exit status %d, stderr %q: want 0 and the discard said once", r.code, r.stderr)
+	}
+	// The compile's note names its own program's entry as "its cached
+	// one", and the others by path.
+	named := 0
+	for _, e := range entries {
+		if strings.Contains(r.stderr, e) {
+			named++
+		}
+	}
+	if named != len(entries)-1 || !strings.Contains(r.stderr, "its cached one was discarded, and with it ") {
+		t.Errorf("stderr %q: want the note to name what was discarded (%d of %v named)", r.stderr, named, entries)
+	}
+}
