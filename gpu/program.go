@@ -253,6 +253,7 @@ func (s *shared) program(source, options string, h buildHooks) (p *cl.Program, t
 	}
 	t0 := time.Now()
 	key := programKey(s.desc, options, source)
+	h.buildMark = s.buildMarkPath()
 	back := s.focusLocked(k) // this build or load is not the others'
 	p, binSum, done, kept, unlock, waited, err := buildShared(s.ctx, s.dev, key, source, options, h)
 	back()
@@ -553,6 +554,10 @@ type buildHooks struct {
 	device         string
 	progress, note func(string)
 	compiling      func()
+	// buildMark is where a build from source is marked (markStep): the
+	// device's (shared.buildMarkPath), which every program of the device
+	// and driver finds, or "" for the program's own entry.
+	buildMark string
 }
 
 // progressf says a wait under way to h.progress (Options.Progress).
@@ -594,7 +599,7 @@ func (h buildHooks) notef(format string, args ...any) {
 // from source's refusal (raise the limit to 8 MiB, where the binary's files would fit in far less).
 func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h buildHooks) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
 	path := cachePath("programs", key)
-	if err := earlierCrash(path); err != nil {
+	if err := earlierCrash(path, h.buildMark); err != nil {
 		return nil, "", nil, false, nil, false, err
 	}
 	bin, binSum, done, kept := markedEntryNoted(key, h)
@@ -698,7 +703,11 @@ func buildSource(ctx *cl.Context, dev *cl.Device, path, source, options string, 
 	if h.compiling != nil {
 		h.compiling()
 	}
-	building, marked := waiting("build the program for "+h.device), markStep(path, buildingSuffix)
+	mark := h.buildMark
+	if mark == "" || path == "" {
+		mark = path
+	}
+	building, marked := waiting("build the program for "+h.device), markStep(mark, buildingSuffix)
 	p, err = cl.BuildProgram(ctx, dev, source, options)
 	marked()
 	building()
@@ -910,6 +919,27 @@ func programKey(d DeviceDesc, options, source string) string {
 		fmt.Fprintf(h, "%d:%s\n", len(s), s)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// buildMarkPath is where a build from source on s's device is marked
+// (markStep, buildHooks.buildMark): a name in the programs folder keyed
+// by the device and its driver (deviceKey) as a program's entry is by its
+// program too, or "" with the cache off. A driver that crashed compiling
+// one of gpusim's programs (the engine's, with or without the daily
+// kernels, the self-test's, which is the engine's source and three
+// kernels more) is not asked to compile another on that device and
+// driver version: the programs share most of their source and the
+// driver's compiler, and each crashed in turn, where the hint's rm -f
+// had named one program's mark.
+func (s *shared) buildMarkPath() string {
+	return cachePath("programs", deviceKey(s.desc))
+}
+
+// deviceKey is programKey less the program: the platform, device, driver
+// and the drivers' settings in the environment, and a tag that keeps it
+// from any program's key.
+func deviceKey(d DeviceDesc) string {
+	return programKey(d, "\x00device", "")
 }
 
 // source is the program source the engine's init builds: its kernels

@@ -19,9 +19,12 @@ import (
 // later start: a crash cannot be caught (cl.Crashing only words it), and
 // auto, which chose the device, exited 1 each time rather than run on
 // simd. So each of those steps is marked as a loading mark is (markAs,
-// loading.go): a file beside the program's cache entry, keyed as the entry
-// is (device, driver version, build options, source: programKey), named
-// for the step, the host and the process ID, made before the driver is
+// loading.go): a file in the programs folder, named for the step, the host
+// and the process ID, and keyed for a first launch as the program's entry
+// is (device, driver version, build options, source: programKey), for a
+// build as the device is (deviceKey: a build's crash refuses every program
+// of the device and driver, which share the compiler and most of their
+// source: shared.buildMarkPath), made before the driver is
 // asked and removed once it has answered (for the first launches, once
 // Open's have run, and around each later kernel's first launch in the
 // process: firstLaunch). A start that finds the mark of a process that
@@ -45,7 +48,7 @@ const (
 // stepSuffixes are the steps' marks' kinds, with what the driver did in
 // each (EarlierCrashError.Step).
 var stepSuffixes = []struct{ suffix, step string }{
-	{buildingSuffix, "built the program"},
+	{buildingSuffix, "built one of gpusim's programs for the device"},
 	{launchingSuffix, "ran a first launch of the program, built from source"},
 }
 
@@ -69,8 +72,9 @@ func markStep(path, suffix string) (done func()) {
 // the driver built the program for the device, or ran a first launch of
 // it built from source (markStep), which may have crashed it: the driver
 // is not asked again. Open's error wraps it with the device. It holds the
-// process (Who: "process 1234"), what the driver did (Step: "built the
-// program") and the marks' paths, whose removal tries again.
+// process (Who: "process 1234"), what the driver did (Step: "built one of
+// gpusim's programs for the device") and the marks' paths, whose removal
+// tries again.
 type EarlierCrashError struct {
 	Who, Step string
 	Marks     []string
@@ -99,13 +103,35 @@ func CrashHint(err error) string {
 }
 
 // earlierCrash is the *EarlierCrashError of the program whose cache entry
-// is at path, where a step's mark on it is a process's that
+// is at path, where a step's mark on it, or a build's mark on its device
+// (at device: buildHooks.buildMark, "" for none), is a process's that
 // ended (deadMark), or nil: the marks beside the entry and in each of this
 // user's folders of marks (fallbackMarks). It leaves the marks.
-func earlierCrash(path string) error {
+func earlierCrash(path, device string) error {
 	if path == "" {
 		return nil
 	}
+	e := earlierCrashAt(path)
+	if device != "" {
+		if d := earlierCrashAt(device); e == nil {
+			e = d
+		} else if d != nil {
+			for _, m := range d.Marks {
+				if !slices.Contains(e.Marks, m) {
+					e.Marks = append(e.Marks, m)
+				}
+			}
+		}
+	}
+	if e == nil {
+		return nil // a typed nil is no error
+	}
+	return e
+}
+
+// earlierCrashAt is earlierCrash of the marks on the name path alone: an
+// entry's, or a device's build's.
+func earlierCrashAt(path string) *EarlierCrashError {
 	var e *EarlierCrashError
 	deadRests := map[string]bool{} // the HOST.PID of each dead process's mark
 	// look checks the marks in dir of the names tag+suffix+HOST.PID: one

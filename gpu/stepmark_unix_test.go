@@ -19,7 +19,7 @@ import (
 // while it holds it, is none; markStep's done removes its mark.
 func TestEarlierCrash(t *testing.T) {
 	entry := filepath.Join(t.TempDir(), "0123456789abcdef0123456789abcdef")
-	if err := earlierCrash(entry); err != nil {
+	if err := earlierCrash(entry, ""); err != nil {
 		t.Fatalf("no marks: %v", err)
 	}
 	live := exec.Command("sleep", "60")
@@ -31,7 +31,7 @@ func TestEarlierCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := markStep(entry, launchingSuffix)
-	if err := earlierCrash(entry); err != nil {
+	if err := earlierCrash(entry, ""); err != nil {
 		t.Fatalf("a running process's mark and this one's: %v", err)
 	}
 	done()
@@ -46,7 +46,7 @@ func TestEarlierCrash(t *testing.T) {
 	}
 	for range 2 { // the mark stays: every start is refused
 		var ec *EarlierCrashError
-		if err := earlierCrash(entry); !errors.As(err, &ec) || ec.Step != "ran a first launch of the program, built from source" || !slices.Equal(ec.Marks, []string{mark}) {
+		if err := earlierCrash(entry, ""); !errors.As(err, &ec) || ec.Step != "ran a first launch of the program, built from source" || !slices.Equal(ec.Marks, []string{mark}) {
 			t.Fatalf("a dead process's mark: %v (%#v), want an *EarlierCrashError of the launch naming %s", err, ec, mark)
 		}
 	}
@@ -57,7 +57,7 @@ func TestEarlierCrash(t *testing.T) {
 	if err := os.WriteFile(markNameAs(entry, buildingSuffix, os.Getpid()), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := earlierCrash(entry); err == nil || CrashHint(err) == "" {
+	if err := earlierCrash(entry, ""); err == nil || CrashHint(err) == "" {
 		t.Fatalf("a mark of this process's ID that it does not hold: %v, want an earlier crash with its hint", err)
 	}
 }
@@ -75,7 +75,7 @@ func BenchmarkEarlierCrash(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if err := earlierCrash(entry); err != nil {
+		if err := earlierCrash(entry, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -97,11 +97,33 @@ func TestEarlierCrashNamesOtherPrograms(t *testing.T) {
 		}
 	}
 	var ec *EarlierCrashError
-	if err := earlierCrash(entry); !errors.As(err, &ec) || !slices.Equal(ec.Marks, marks) {
+	if err := earlierCrash(entry, ""); !errors.As(err, &ec) || !slices.Equal(ec.Marks, marks) {
 		t.Fatalf("earlierCrash: %v (%#v), want an *EarlierCrashError naming %v", err, ec, marks)
 	}
 	if h := CrashHint(ec); !strings.HasSuffix(h, "remove the marks of the crash: rm -f "+strings.Join(marks, " ")) {
 		t.Fatalf("hint %q, want the rm -f of both marks", h)
+	}
+}
+
+// TestEarlierCrashDeviceBuild: the build mark a process left on a device
+// (buildHooks.buildMark) refuses every program of that device, naming that
+// mark alone in the hint's rm -f; one on another device's refuses none.
+func TestEarlierCrashDeviceBuild(t *testing.T) {
+	dir := t.TempDir()
+	device := filepath.Join(dir, "00000000000000000000000000000000")
+	other := filepath.Join(dir, "11111111111111111111111111111111")
+	mark := markNameAs(device, buildingSuffix, deadPID(t))
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range []string{filepath.Join(dir, "0123456789abcdef0123456789abcdef"), filepath.Join(dir, "fedcba9876543210fedcba9876543210")} {
+		var ec *EarlierCrashError
+		if err := earlierCrash(entry, device); !errors.As(err, &ec) || !slices.Equal(ec.Marks, []string{mark}) || !strings.HasSuffix(CrashHint(ec), "rm -f "+mark) {
+			t.Fatalf("earlierCrash(%s): %v, want the device's build mark %s", entry, err, mark)
+		}
+		if err := earlierCrash(entry, other); err != nil {
+			t.Fatalf("earlierCrash(%s) on another device: %v, want none", entry, err)
+		}
 	}
 }
 

@@ -20,10 +20,12 @@ import (
 // an error that names the earlier crash and the step, and a hint that
 // names the mark to remove. Each crashed again at every start, and auto,
 // which chose the device, exited 1 each time. Once the mark is removed the
-// driver is asked (and crashes) again.
+// driver is asked (and crashes) again. A build's crash refuses every
+// program of the device and driver: a --daily run (another program) after
+// a plain run's build crashed crashed once more.
 func TestCrashRemembered(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
-	const built = " ended while the OpenCL driver built the program, which may have crashed it: not asked again"
+	const built = " ended while the OpenCL driver built one of gpusim's programs for the device, which may have crashed it: not asked again"
 	const launched = " ended while the OpenCL driver ran a first launch of the program, built from source, which may have crashed it: not asked again"
 	const crashed = " crashed (SIGSEGV) when asked "
 	const device = "run --device 0 --lanes 1000 --steps 10"
@@ -35,13 +37,15 @@ func TestCrashRemembered(t *testing.T) {
 		crashes int // the starts that crash, one after another
 		code    int // the next start's exit status
 		want    string
+		next    string // the next start's command line, where not line
 	}{
 		// auto starts the device for a job predicted at 1 s or more on
 		// simd (here some 2.7 s), which compiles its program.
-		{"crash:clBuildProgram", false, "run --lanes 2e7 --steps 200", 1, 0, built},
-		{"crash:clBuildProgram", false, device, 1, 1, built},
-		{"crash:clBuildProgram", false, "selftest", 1, 1, built},
-		{"crash:clBuildProgram", false, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --no-sweep", 1, 1, built},
+		{"crash:clBuildProgram", false, "run --lanes 2e7 --steps 200", 1, 0, built, ""},
+		{"crash:clBuildProgram", false, device, 1, 1, built, ""},
+		{"crash:clBuildProgram", false, "selftest", 1, 1, built, ""},
+		{"crash:clBuildProgram", false, "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --no-sweep", 1, 1, built, ""},
+		{"crash:clBuildProgram", false, device, 1, 1, built, device + " --daily"},
 		// A cached program's first launch: its loading mark makes the
 		// next start build the source, whose self-test's checks load
 		// the self-test's cached program and crash in its first launch:
@@ -50,9 +54,13 @@ func TestCrashRemembered(t *testing.T) {
 		// from source, whose first launch crashes too. The engine's
 		// launching mark refused the third start, whose crash was not
 		// in a launch of the engine's.
-		{"crash:clEnqueueNDRangeKernel", true, device, 3, 1, launched},
+		{"crash:clEnqueueNDRangeKernel", true, device, 3, 1, launched, ""},
 	} {
-		t.Run(c.fault+" "+c.line, func(t *testing.T) {
+		next := c.next
+		if next == "" {
+			next = c.line
+		}
+		t.Run(c.fault+" "+c.line+" then "+next, func(t *testing.T) {
 			cache := filepath.Join(t.TempDir(), "cache")
 			if c.warm {
 				if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
@@ -72,7 +80,7 @@ func TestCrashRemembered(t *testing.T) {
 					t.Fatalf("start %d: exit status %d, stderr %q: want the driver's crash", i+1, r.code, r.stderr)
 				}
 			}
-			r := runSetUpCase(setUpCase{line: c.line}, caseEnv)
+			r := runSetUpCase(setUpCase{line: next}, caseEnv)
 			m := mark.FindStringSubmatch(r.stderr)
 			switch {
 			case r.hung:
@@ -91,7 +99,7 @@ func TestCrashRemembered(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if r := runSetUpCase(setUpCase{line: c.line}, caseEnv); r.code == 0 || !strings.Contains(r.stderr, crashed) {
+			if r := runSetUpCase(setUpCase{line: next}, caseEnv); r.code == 0 || !strings.Contains(r.stderr, crashed) {
 				t.Errorf("the start after the mark's removal: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
 			}
 		})
