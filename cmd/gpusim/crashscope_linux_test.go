@@ -51,11 +51,11 @@ func TestCrashOutsideProgram(t *testing.T) {
 		caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
 		wg.Go(func() {
 			t.Run(c.fault, func(t *testing.T) {
-				if r := runSetUpCase(setUpCase{line: run}, append(caseEnv, "FAKECL_FAULT="+c.fault)); r.code != 1 || !strings.Contains(r.stderr, " crashed (SIGSEGV) when asked ") {
+				if r := runSetUpCase(setUpCase{line: run}, slices.Concat(caseEnv, []string{"FAKECL_FAULT=" + c.fault})); r.code != 1 || !strings.Contains(r.stderr, " crashed (SIGSEGV) when asked ") {
 					t.Fatalf("exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
 				}
 				if c.autoNext {
-					r := runSetUpCase(setUpCase{line: "run --lanes 2e7 --steps 200"}, append(caseEnv, "FAKECL_FAULT="+c.fault))
+					r := runSetUpCase(setUpCase{line: "run --lanes 2e7 --steps 200"}, slices.Concat(caseEnv, []string{"FAKECL_FAULT=" + c.fault}))
 					if r.code != 0 || !strings.Contains(r.stderr, "gpusim: note: opencl failed, running on simd: ") {
 						t.Errorf("auto after the crash: exit status %d, stderr %q: want exit 0 on simd, the probe's child's crash in its note", r.code, r.stderr)
 					}
