@@ -33,7 +33,7 @@ var answerWait = 10 * time.Second
 type NoAnswerError struct {
 	Wait time.Duration
 	What string // what the driver was asked for; "" is its devices
-	Lib  string // the library loaded, "" where unnamed
+	Lib  string // the driver loaded (cl.DriverName), "" where unnamed
 }
 
 func (e *NoAnswerError) Error() string {
@@ -112,7 +112,7 @@ func answerWithin[T any](mark func(string) func(), what string, create func() (T
 		hungCall.Store(&cutCall{start: start, done: done, what: what})
 	}
 	var zero T
-	return zero, &NoAnswerError{Wait: answerWait, What: asked, Lib: cl.LibraryPath()}
+	return zero, &NoAnswerError{Wait: answerWait, What: asked, Lib: cl.DriverName()}
 }
 
 // cutCall is a call of withinAnswer's that its wait ended: when it began,

@@ -27,8 +27,10 @@ import (
 // exited 2, auto's run too. A fault as the driver lists its devices, an
 // abort (Go's trace again, exit 2), an exit of the driver's own (exit
 // status 3, with not a word) and the driver an .icd file names
-// (OCL_ICD_VENDORS) are said likewise, the last by its own path where the
-// ICD loader reached it: "the OpenCL driver libOpenCL.so.1 crashed". The
+// (OCL_ICD_VENDORS) are said likewise, the last by its own path, through
+// the loader's, where the ICD loader reached it ("the OpenCL driver PATH
+// (through the ICD loader libOpenCL.so.1) crashed"): "the OpenCL driver
+// libOpenCL.so.1 crashed". The
 // crash is not remembered: the next start probes again.
 func TestCrashingDriver(t *testing.T) {
 	lib := fakeDriver(t, "crash")
@@ -51,7 +53,7 @@ func TestCrashingDriver(t *testing.T) {
 		{"GOTRACEBACK=crash devices", 1, "gpusim: error: " + said + "\n" + hint},
 		// Named by an .icd file, where the library is not named: the
 		// ICD loader (ocl-icd, where it is installed) faults in it.
-		{"GPUSIM_OPENCL_LIBRARY= OCL_ICD_VENDORS=ICDS devices", 1, "gpusim: error: " + said + "\n" + hint},
+		{"GPUSIM_OPENCL_LIBRARY= OCL_ICD_VENDORS=ICDS devices", 1, "gpusim: error: " + strings.Replace(said, lib, lib+" (through the ICD loader libOpenCL.so.1)", 1) + "\n" + hint},
 		{"FAKECL_CRASH=exit devices", 1, "gpusim: error: " + strings.Replace(said, "crashed (SIGSEGV)", "ended the process (exit status 3)", 1) + "\n" + hint},
 		{"devices", 1, "gpusim: error: " + said + "\n" + hint},
 		{"devices --format json", 1, "gpusim: error: " + said + "\n" + hint},

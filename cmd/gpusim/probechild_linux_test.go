@@ -105,7 +105,8 @@ func liveChild(t *testing.T, pid int, not string) string {
 // (OCL_ICD_VENDORS), reached by the ICD loader, that aborts, exits or
 // faults on a thread of its own when asked for its platforms
 // (testdata/fakecl/crash.c's FAKECL_CRASH=abort, exit, thread) is named by
-// its own path, as one whose code faulted was: the probe's child asks it
+// its own path, through the loader's, as one whose code faulted is: the
+// probe's child asks it
 // for its platforms itself before the loader does. Each was named by the
 // loader's path, "the OpenCL driver libOpenCL.so.1 crashed (SIGABRT)",
 // where Go's trace had no address in the driver's code.
@@ -128,7 +129,7 @@ func TestCrashingDriverByLoader(t *testing.T) {
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			err := cmd.Run()
-			want := "gpusim: error: the OpenCL driver " + lib + " " + died + " when asked for its platforms\n" + hint
+			want := "gpusim: error: the OpenCL driver " + lib + " (through the ICD loader libOpenCL.so.1) " + died + " when asked for its platforms\n" + hint
 			if code := cmd.ProcessState.ExitCode(); code != 1 || stderr.String() != want {
 				t.Errorf("%v, stderr %q; want exit status 1 and %q", err, stderr.String(), want)
 			}
@@ -139,7 +140,7 @@ func TestCrashingDriverByLoader(t *testing.T) {
 // TestHangingDriverByLoader: a driver that an .icd file names, reached by
 // the ICD loader, that hangs when asked for its platforms
 // (testdata/fakecl/hang.c's clIcdGetPlatformIDsKHR) is named by its own
-// path when devices' 10 s wait ends: the probe's child asks it itself
+// path, through the loader's, when devices' 10 s wait ends: the probe's child asks it itself
 // before the loader does. It was named by the loader's path ("the OpenCL
 // driver libOpenCL.so.1 did not answer in 10 s").
 func TestHangingDriverByLoader(t *testing.T) {
@@ -153,7 +154,7 @@ func TestHangingDriverByLoader(t *testing.T) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()
-	want := "gpusim: error: the OpenCL driver " + lib + " did not answer in 10 s when asked for its devices\n"
+	want := "gpusim: error: the OpenCL driver " + lib + " (through the ICD loader libOpenCL.so.1) did not answer in 10 s when asked for its devices\n"
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("%v, stderr %q; want exit status 1 and first %q", err, stderr.String(), want)
 	}

@@ -15,6 +15,7 @@ var errUnsupported = errors.New("cl: run-time loading is not built in")
 
 func dlopen(string) (uintptr, error)         { return 0, errUnsupported }
 func dlopenLocal(string) (uintptr, error)    { return 0, errUnsupported }
+func dlopenLoaded(string) (uintptr, error)   { return 0, errUnsupported }
 func dlclose(uintptr)                        {}
 func dlsym(uintptr, string) (uintptr, error) { return 0, errUnsupported }
 func register(any, uintptr)                  { panic(errUnsupported) }

@@ -47,6 +47,18 @@ func dlopenLocal(path string) (uintptr, error) {
 	return purego.Dlopen(path, purego.RTLD_LAZY|purego.RTLD_LOCAL)
 }
 
+// dlopenLoaded opens path only where it is loaded already (RTLD_NOLOAD,
+// Linux's flag: loaderDriver asks only there), as an ICD loader opens a
+// driver; an error where it is not.
+func dlopenLoaded(path string) (uintptr, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return purego.Dlopen(path, purego.RTLD_LAZY|purego.RTLD_LOCAL|rtldNoload)
+}
+
+// rtldNoload is Linux's RTLD_NOLOAD.
+const rtldNoload = 0x4
+
 func dlclose(h uintptr) { _ = purego.Dlclose(h) }
 
 func dlsym(h uintptr, name string) (uintptr, error) {

@@ -132,13 +132,17 @@ func LoadNotes() []string {
 	return append([]string(nil), loadNotes.list...)
 }
 
-// LibraryTried is the library that Load opened, else the one it is
+// LibraryTried is the driver that Load opened (DriverName: an ICD
+// loader's one driver, through it), else the one it is
 // trying while it has not returned (a driver that hangs as it is asked
 // for its platforms) or tried last, else the one the probe's child had
 // loaded when StopProbe ended it, else "" (none tried): it never waits
 // for Load, as LibraryPath does. A wait for the devices that ended names
 // it; a listing after StopProbe named none.
 func LibraryTried() string {
+	if p := driverName.Load(); p != nil {
+		return *p // an ICD loader's one driver, through it (DriverName)
+	}
 	if p := trying.Load(); p != nil {
 		return *p
 	}
@@ -210,7 +214,7 @@ func load() error {
 			}
 			continue
 		}
-		libPath = c.path
+		nameDriver(c) // libPath, and an ICD loader's one driver (icdvendor.go)
 		loadNotes.Lock()
 		loadNotes.list = notes
 		loadNotes.Unlock()

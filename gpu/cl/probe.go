@@ -388,22 +388,25 @@ func killedTwice(first, second *probeKilledError) error {
 		Hint:  "gpusim loads a driver it has not seen work in a child first, and a child that another process or the out-of-memory killer ended (dmesg says whether it did) gives no verdict: run the command again to probe it again; " + CPUEnginesRun}
 }
 
-// killedAt is the library a killed child's report loaded last ("" where
-// none) and what the child asked it for last: its platforms, its devices,
-// or a step of a device's set-up (probeStep).
+// killedAt is the driver a killed child's report was in last
+// (reportDriver: the library it loaded last, or an ICD loader's driver
+// through it; "" where none) and what the child asked it for last: its
+// platforms, its devices, or a step of a device's set-up (probeStep).
 func killedAt(report string) (lib, asked string) {
 	asked = "its platforms"
+	var d reportDriver
 	for line := range strings.Lines(report) {
 		line = strings.TrimSuffix(line, "\n")
-		if l, ok := strings.CutPrefix(line, "load "); ok {
-			lib, asked = l, "its platforms"
+		d.line(line)
+		if strings.HasPrefix(line, "load ") {
+			asked = "its platforms"
 		} else if line == "devices" || strings.HasPrefix(line, "set up ") {
 			asked = "its devices"
 		} else if s := probeStep(line); s != "" {
 			asked = s
 		}
 	}
-	return lib, asked
+	return d.lib, asked
 }
 
 // probeUnkept is the error of the write of the probe's record, nil where
@@ -621,21 +624,25 @@ func signalName(sig syscall.Signal) string {
 // context or queue (probeSetUp). Its stderr is left out: Go's trace of a
 // fault is some 250 lines. The library is a driver an ICD loader reaches
 // (traceVendors) where the child died opening it, or where the faulting
-// address (faultLine's "fault" line) lies in code its opening mapped; else
-// the last one loaded (for a driver's abort or exit inside the loader's
-// call, the loader).
+// address (faultLine's "fault" line) lies in code its opening mapped, or
+// that the child asked itself (askVendor), or the loader's one driver that
+// gives platforms (its "via" line: nameDriver), each through the loader
+// (throughLoader); else the last one loaded.
 func probeDeath(report, how string) error {
 	lib, asked := "", "its platforms"
 	setUp := false // asked for a device's context or queue, past the listing
 	var code []vendorCode
 	var opening string // the driver traceVendors was opening, "" after
+	var via string     // an ICD loader's one driver (nameDriver)
 	var pc uint64
 	for line := range strings.Lines(report) {
 		line = strings.TrimSuffix(line, "\n")
 		word, rest, _ := strings.Cut(line, " ")
 		switch word {
 		case "load":
-			lib, opening = rest+" ", ""
+			lib, opening, via = rest, "", ""
+		case "via":
+			via = rest
 		case "vendor":
 			opening = rest
 		case "code":
@@ -660,10 +667,15 @@ func probeDeath(report, how string) error {
 			}
 		}
 	}
-	if opening != "" {
-		lib = opening + " "
-	} else if i := slices.IndexFunc(code, func(c vendorCode) bool { return pc >= c.start && pc < c.end }); i >= 0 {
-		lib = code[i].lib + " "
+	if i := slices.IndexFunc(code, func(c vendorCode) bool { return pc >= c.start && pc < c.end }); opening != "" {
+		lib = throughLoader(opening, lib)
+	} else if i >= 0 {
+		lib = throughLoader(code[i].lib, lib)
+	} else if via != "" {
+		lib = throughLoader(via, lib)
+	}
+	if lib != "" {
+		lib += " "
 	}
 	verb := "crashed"
 	if strings.HasPrefix(how, "exit status") {
@@ -720,8 +732,7 @@ func traceLoad(c candidate) {
 // where c is no loader, or the loader does not load (the drivers are
 // then tried by Load itself, each under its own "load" line).
 func traceVendors(c candidate) {
-	isLoader := c.from == fromLoader || c.from == EnvLibrary && strings.HasPrefix(filepath.Base(c.path), "libOpenCL.so")
-	if probeTrace == nil || !isLoader || irregular(c.path) != nil {
+	if probeTrace == nil || !isICDLoader(c) || irregular(c.path) != nil {
 		return
 	}
 	if _, err := dlopen(c.path); err != nil {
@@ -768,17 +779,7 @@ func traceVendors(c candidate) {
 // that hangs there by ProbeAsked; either was the loader's. Nothing where
 // the driver has no such entry point (the loader skips it too).
 func askVendor(path string, h uintptr) {
-	fn := uintptr(0)
-	if ext, err := dlsym(h, "clGetExtensionFunctionAddress"); err == nil && ext != 0 {
-		var getExt func(name string) uintptr
-		register(&getExt, ext)
-		fn = getExt("clIcdGetPlatformIDsKHR")
-	}
-	if fn == 0 {
-		if f, err := dlsym(h, "clIcdGetPlatformIDsKHR"); err == nil {
-			fn = f
-		}
-	}
+	fn := vendorEntry(h)
 	if fn == 0 {
 		return
 	}

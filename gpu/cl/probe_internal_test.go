@@ -60,7 +60,8 @@ const icdReport = "load libOpenCL.so.1\nvendor /v/a.so\ncode 1000 2000\nvendor /
 
 // TestProbeDeath: a child's death names the library it was opening (the
 // last "load" of its report), or the driver of an ICD loader that it was
-// opening or whose code faulted (the trace's "PC=": faultLine), and its
+// opening, asking, or whose code faulted (the trace's "PC=": faultLine),
+// or the loader's one driver ("via"), through the loader, and its
 // platforms or, after "devices", its devices; the signal Go's trace names
 // from its first line or its "[signal" line.
 func TestProbeDeath(t *testing.T) {
@@ -71,17 +72,26 @@ func TestProbeDeath(t *testing.T) {
 		{"", "exit status 3", "the OpenCL driver ended the process (exit status 3) when asked for its platforms"},
 		// An ICD loader's drivers (traceVendors): the one whose code
 		// faulted, the one that died as it was opened, else the loader.
-		{icdReport + "fault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so crashed (SIGSEGV) when asked for its platforms"},
-		{icdReport + "devices\nfault 1000\n", "SIGSEGV", "the OpenCL driver /v/a.so crashed (SIGSEGV) when asked for its devices"},
+		{icdReport + "fault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so (through the ICD loader libOpenCL.so.1) crashed (SIGSEGV) when asked for its platforms"},
+		{icdReport + "devices\nfault 1000\n", "SIGSEGV", "the OpenCL driver /v/a.so (through the ICD loader libOpenCL.so.1) crashed (SIGSEGV) when asked for its devices"},
 		{icdReport + "fault 4000\n", "SIGSEGV", "the OpenCL driver libOpenCL.so.1 crashed (SIGSEGV) when asked for its platforms"},
-		{icdReport + "load libOpenCL.so\nfault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so crashed (SIGSEGV) when asked for its platforms"},
-		{"load libOpenCL.so.1\nvendor /v/a.so\ncode 1000 2000\nvendor /v/b.so\n", "SIGABRT", "the OpenCL driver /v/b.so crashed (SIGABRT) when asked for its platforms"},
+		{icdReport + "load libOpenCL.so\nfault 3419\n", "SIGSEGV", "the OpenCL driver /v/b.so (through the ICD loader libOpenCL.so) crashed (SIGSEGV) when asked for its platforms"},
+		{"load libOpenCL.so.1\nvendor /v/a.so\ncode 1000 2000\nvendor /v/b.so\n", "SIGABRT", "the OpenCL driver /v/b.so (through the ICD loader libOpenCL.so.1) crashed (SIGABRT) when asked for its platforms"},
 		// The driver the child asks for its platforms itself
 		// (askVendor): an abort, an exit or a fault on a thread of
 		// its own there, where no address names it.
-		{icdReport + "ask /v/a.so\n", "SIGABRT", "the OpenCL driver /v/a.so crashed (SIGABRT) when asked for its platforms"},
-		{icdReport + "ask /v/a.so\nanswered\nask /v/b.so\n", "exit status 3", "the OpenCL driver /v/b.so ended the process (exit status 3) when asked for its platforms"},
+		{icdReport + "ask /v/a.so\n", "SIGABRT", "the OpenCL driver /v/a.so (through the ICD loader libOpenCL.so.1) crashed (SIGABRT) when asked for its platforms"},
+		{icdReport + "ask /v/a.so\nanswered\nask /v/b.so\n", "exit status 3", "the OpenCL driver /v/b.so (through the ICD loader libOpenCL.so.1) ended the process (exit status 3) when asked for its platforms"},
 		{icdReport + "ask /v/a.so\nanswered\n", "SIGABRT", "the OpenCL driver libOpenCL.so.1 crashed (SIGABRT) when asked for its platforms"},
+		// The loader's one driver that gives platforms (nameDriver's
+		// "via"), past the listing: an abort, an exit, in a later call
+		// (it was the loader's name); a fault in code no driver's
+		// opening mapped stays the loader's, and a second load's names
+		// its own.
+		{icdReport + "ask /v/a.so\nanswered\nvia /v/a.so\ndevices\n", "SIGABRT", "the OpenCL driver /v/a.so (through the ICD loader libOpenCL.so.1) crashed (SIGABRT) when asked for its devices"},
+		{icdReport + "via /v/b.so\ndevices\nset up 1\nqueue 0 X\n", "exit status 3", "the OpenCL driver /v/b.so (through the ICD loader libOpenCL.so.1) ended the process (exit status 3) when asked for a queue on device 0 (X)"},
+		{icdReport + "via /v/b.so\ndevices\nfault 1000\n", "SIGSEGV", "the OpenCL driver /v/a.so (through the ICD loader libOpenCL.so.1) crashed (SIGSEGV) when asked for its devices"},
+		{"load /a.so\nvia /v/b.so\nload /c.so\n", "SIGABRT", "the OpenCL driver /c.so crashed (SIGABRT) when asked for its platforms"},
 	} {
 		if got := probeDeath(c.report, c.how).Error(); got != c.want {
 			t.Errorf("probeDeath(%q, %q) = %q, want %q", c.report, c.how, got, c.want)
@@ -177,7 +187,8 @@ func TestRunChildHelper(t *testing.T) {
 // TestProbeKilled: a child that a signal from outside killed (SIGKILL: a
 // kill -9, the out-of-memory killer), before or after it said it was a
 // probe, is probed once more; one killed twice is ErrProbeKilled, naming
-// the library and the step the second was in, and a second that lived is
+// the library (an ICD loader's one driver through it) and the step the
+// second was in, and a second that lived is
 // the verdict. A kill was no verdict, and Load loaded the driver in
 // gpusim itself, where one that hung kept a thread of gpusim in it.
 func TestProbeKilled(t *testing.T) {
@@ -196,6 +207,10 @@ func TestProbeKilled(t *testing.T) {
 		{"kill -KILL $$", false, "the OpenCL driver was not loaded: the child that probes it was killed from outside twice (SIGKILL) before it loaded one"},
 		{"echo 'gpusim opencl probe'; echo 'load /d.so'; echo devices; echo 'context 0 cpu'; [ $n = 1 ] && kill -KILL $$; kill -TERM $$", false,
 			"the OpenCL driver /d.so was not loaded: the child that probes it was killed from outside twice (SIGKILL, then SIGTERM) when asked for a context for device 0 (cpu)"},
+		// An ICD loader's one driver that gives platforms ("via"),
+		// named through the loader: the loader's name stood.
+		{"echo 'gpusim opencl probe'; echo 'load libOpenCL.so.1'; echo 'via /v.so'; echo devices; kill -KILL $$", false,
+			"the OpenCL driver /v.so (through the ICD loader libOpenCL.so.1) was not loaded: the child that probes it was killed from outside twice (SIGKILL) when asked for its devices"},
 		{"[ $n = 1 ] && kill -KILL $$; echo 'gpusim opencl probe'; echo 'load /d.so'; echo done", true, ""},
 		{"[ $n = 1 ] && kill -KILL $$; echo 'gpusim opencl probe'; echo 'load /d.so'; kill -SEGV $$", false,
 			"the OpenCL driver /d.so crashed (SIGSEGV) when asked for its platforms"},

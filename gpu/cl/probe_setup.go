@@ -78,9 +78,10 @@ var probeReport atomic.Pointer[os.File]
 // ProbeAsked is what the probe's child running now was last asked of the
 // driver, where that was a device's context or queue ("a context for
 // device 0 (NAME)"), else "", and the library it loaded last ("" before
-// its first, or where no child runs; the ICD loader's driver that the
-// child asks for its platforms itself, askVendor, where it is in that
-// call): the words of a wait for the devices that ended with the child
+// its first, or where no child runs; for an ICD loader, its driver that
+// the child asks for its platforms itself, askVendor, while it is in that
+// call, and its one driver that gives platforms past the listing, each
+// through the loader: reportDriver): the words of a wait for the devices that ended with the child
 // still in the driver. The library was "" where
 // the child hung in the listing itself, whose error named none.
 func ProbeAsked() (asked, lib string) {
@@ -90,20 +91,14 @@ func ProbeAsked() (asked, lib string) {
 	}
 	b := make([]byte, 1<<16)
 	n, _ := p.ReadAt(b, 0)
-	loaded := ""
+	var d reportDriver
 	for line := range strings.Lines(string(b[:n])) {
 		if !strings.HasSuffix(line, "\n") {
 			break // being written
 		}
 		line = strings.TrimSuffix(line, "\n")
-		if l, ok := strings.CutPrefix(line, "load "); ok {
-			loaded, lib = l, l
-		} else if l, ok := strings.CutPrefix(line, "ask "); ok {
-			lib = l // an ICD loader's driver (askVendor)
-		} else if line == "answered" {
-			lib = loaded
-		}
+		d.line(line)
 		asked = probeStep(line)
 	}
-	return asked, lib
+	return asked, d.lib
 }

@@ -39,7 +39,9 @@ func TestProbeDeathStep(t *testing.T) {
 // it loaded, also where it is in the listing or after the set-up (it was
 // "", and a hang in the listing named no library); nothing where no child
 // runs or it loaded none yet; the driver of an ICD loader that the child
-// asks for its platforms itself (askVendor), while it is in that call.
+// asks for its platforms itself (askVendor), while it is in that call, and
+// its one driver that gives platforms past the listing ("via"), each
+// through the loader.
 func TestProbeAsked(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "report"))
 	if err != nil {
@@ -55,8 +57,12 @@ func TestProbeAsked(t *testing.T) {
 		{probeHello + "\n", "", ""},
 		// An ICD loader's driver that the child asks itself
 		// (askVendor) while it does; the loader's name had stood.
-		{"load libOpenCL.so.1\nvendor /v.so\nvendors mapped\nask /v.so\n", "", "/v.so"},
+		{"load libOpenCL.so.1\nvendor /v.so\nvendors mapped\nask /v.so\n", "", "/v.so (through the ICD loader libOpenCL.so.1)"},
 		{"answered\n", "", "libOpenCL.so.1"},
+		// The loader's one driver that gives platforms (nameDriver),
+		// past the listing: the loader's name stood.
+		{"via /v.so\ndevices\n", "", "/v.so (through the ICD loader libOpenCL.so.1)"},
+		{"set up 1\ncontext 0 X\n", "a context for device 0 (X)", "/v.so (through the ICD loader libOpenCL.so.1)"},
 		{"load /a.so\ndevices\n", "", "/a.so"},
 		{"context 1 GPU X\n", "a context for device 1 (GPU X)", "/a.so"},
 		{"queue 1 GPU X\nrel", "a queue on device 1 (GPU X)", "/a.so"}, // a line half written
