@@ -563,12 +563,13 @@ func Noun[T ~int | ~uint64](n T, noun string) string {
 
 // Sig3 writes x to three significant digits without e notation: whole
 // from 999.5 to below a million (67999.8 is 68000, where e notation read
-// 6.8e+04), with SI's prefixes from there (12.3M, 1G, 18.4G: it read
-// 1.2e+07, 1e+09x and 1.84e+10 GB), and in decimals below 10^-4
-// (0.0000123, where it read 1.23e-05): 1.42, 23.7, 0.000123, 1.2M. NaN
-// and ±Inf are "NaN", "+Inf" and "-Inf". It is the one writing of a time
-// per lane-step, a speedup and a size in GB: bench's tables and run's
-// time line, notes and errors.
+// 6.8e+04), with SI's prefixes from where it rounds to a million (12.3M,
+// 1G, 18.4G: it read 1.2e+07, 1e+09x and 1.84e+10 GB; 999999.5 is 1M,
+// where it read 1000000), and in decimals below 10^-4 (0.0000123, where it
+// read 1.23e-05): 1.42, 23.7, 0.000123, 1.2M. NaN and ±Inf are "NaN",
+// "+Inf" and "-Inf". It is the one writing of a time per lane-step, a
+// speedup and a size in GB: bench's tables and run's time line, notes and
+// errors.
 func Sig3(x float64) string {
 	a := math.Abs(x)
 	sign := ""
@@ -578,9 +579,9 @@ func Sig3(x float64) string {
 	switch {
 	case math.IsNaN(x) || math.IsInf(x, 0):
 		return strconv.FormatFloat(x, 'g', 3, 64)
-	case a >= 999.5 && a < 1e6:
+	case a >= 999.5 && a < 999999.5:
 		return strconv.FormatFloat(x, 'f', 0, 64)
-	case a >= 1e6:
+	case a >= 999999.5:
 		return sign + SI(a, 3)
 	case a > 0 && a < 1e-4:
 		// Rounded to three digits first, for its exponent: 9.996e-5 is
