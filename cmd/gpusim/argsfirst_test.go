@@ -86,6 +86,10 @@ func TestArgsBeforeLimits(t *testing.T) {
 		{[]string{"bench", "--update-doc", "nodir/x.md"}, `gpusim: error: --update-doc: cannot read "nodir/x.md": no such file or directory (want `},
 		{[]string{"bench", "--html", "nodir/x.html"}, `gpusim: error: --html: directory "nodir" does not exist`},
 		{[]string{"run", "--out", "nodir/x.npy"}, `gpusim: error: --out: directory "nodir" does not exist`},
+		{[]string{"bench", "--plot", "argsfirst_test.go/charts"}, `gpusim: error: --plot: cannot make "argsfirst_test.go/charts": "argsfirst_test.go" is not a folder`},
+		{[]string{"bench", "--plot", "argsfirst_test.go"}, `gpusim: error: --plot: "argsfirst_test.go" is not a directory`},
+		// prepare's order: --plot's folder before --update-doc's document.
+		{[]string{"bench", "--plot", "argsfirst_test.go/charts", "--update-doc", "nodir/x.md"}, `gpusim: error: --plot: cannot make `},
 	}
 	limits := []struct {
 		name string

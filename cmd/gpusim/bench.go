@@ -1235,13 +1235,19 @@ func (opts *benchOptions) prepare() (err error) {
 }
 
 // namesChecked is prepare's refusals that os.Stat alone finds, for
-// argsRefused's pass, which opens no file: --html's folder not there or
-// not a folder (folderError) and --update-doc's document not there, a
-// folder or too large (bench.CheckDocName), in prepare's order. Under ulimit -n 12, bench
-// --update-doc /nonexist/x.md was refused for the limit. --update-doc's
-// markers and --plot's folder, which prepare reads and makes, are
-// checked after the limit.
+// argsRefused's pass, which opens no file: --plot's folder a file or under
+// one (plotNameChecked), --update-doc's document not there, a folder or
+// too large (bench.CheckDocName) and --html's folder not there or not a
+// folder (folderError), in prepare's order. Under ulimit -n 12, bench
+// --update-doc /nonexist/x.md and bench --plot a.txt/charts were refused
+// for the limit. --update-doc's markers and whether --plot's folder can be
+// made, which prepare reads and makes, are checked after the limit.
 func (opts *benchOptions) namesChecked() error {
+	if opts.plotDir != "" {
+		if err := plotNameChecked(opts.plotDir); err != nil {
+			return err
+		}
+	}
 	if opts.doc != "" {
 		if err := bench.CheckDocName(opts.doc); err != nil {
 			return paramErr("update-doc", "%v", err)
@@ -1249,6 +1255,21 @@ func (opts *benchOptions) namesChecked() error {
 	}
 	if opts.html != "" {
 		return folderError([]outFile{{Flag: "html", Path: opts.html}})
+	}
+	return nil
+}
+
+// plotNameChecked refuses --plot's folder dir where os.Stat alone finds
+// it cannot be one: dir a file ("a.txt" is not a directory) or a file on
+// the way to it (cannot make "a.txt/charts": "a.txt" is not a folder). It
+// opens and makes nothing, for namesChecked's pass before the limits.
+func plotNameChecked(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return paramErr("plot", "%q is not a directory", dir)
+	}
+	if d := atomicfile.NonFolderOnPath(filepath.Join(dir, "x")); d != "" {
+		// It read "cannot make "a.txt/charts": not a directory".
+		return paramErr("plot", "cannot make %q: %q is not a folder", dir, d)
 	}
 	return nil
 }
@@ -1364,8 +1385,8 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 		// It read "cannot make "charts": no such file or directory".
 		return nil, paramErr("plot", "cannot write charts into %q: %s", dir, atomicfile.WorkdirGoneText)
 	}
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return nil, paramErr("plot", "%q is not a directory", dir)
+	if err := plotNameChecked(dir); err != nil {
+		return nil, err
 	}
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
