@@ -475,12 +475,14 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // FmtDuration gives a duration with 3 or 4 significant digits in a unit a
-// person reads at once.
+// person reads at once: 91 us, 895.2 ms, 3.215 s. A duration that rounds
+// to a thousand of its unit is written in the next (999.6 us is 1.0 ms,
+// 999.96 ms 1.000 s, where they read "1000 us" and "1000.0 ms").
 func FmtDuration(d time.Duration) string {
 	switch {
-	case d < time.Millisecond:
+	case d < 999500*time.Nanosecond:
 		return fmt.Sprintf("%.0f us", float64(d)/float64(time.Microsecond))
-	case d < time.Second:
+	case d < 999950*time.Microsecond:
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
 	return fmt.Sprintf("%.3f s", d.Seconds())
