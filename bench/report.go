@@ -894,7 +894,7 @@ func fmtSec(s float64) string {
 	case s >= 1e-3*up:
 		return fmtG(s*1e3) + " ms"
 	case s >= 1e-6*up:
-		return fmtG(s*1e6) + " µs"
+		return fmtG(s*1e6) + " " + count.Micro
 	default:
 		return fmt.Sprintf("%.0f ns", s*1e9)
 	}

@@ -3090,11 +3090,12 @@ func firstLine(err error) string {
 
 // smallDuration writes d, below deviceStartupFloor, to three significant
 // digits in microseconds or milliseconds (count.Sig3), in milliseconds
-// from where d rounds to one: "10 us", "2.5 ms", "1 ms" (999.7 us, which
-// %.3g wrote "1e+03 us").
+// from where d rounds to one: "10 µs", "2.5 ms", "1 ms" (999.7 µs, which
+// %.3g wrote "1e+03 us"). The microsecond is µs (count.Micro): auto's
+// notes wrote "us" beside bench's and the docs' µs.
 func smallDuration(d time.Duration) string {
 	if d < 999_500*time.Nanosecond {
-		return count.Sig3(max(float64(d)/float64(time.Microsecond), 1)) + " us"
+		return count.Sig3(max(float64(d)/float64(time.Microsecond), 1)) + " " + count.Micro
 	}
 	return count.Sig3(float64(d)/float64(time.Millisecond)) + " ms"
 }

@@ -700,11 +700,12 @@ func TestAutoProbeLeavesOutWaits(t *testing.T) {
 
 // TestSmallDurationUnits: auto's notes of a small job's time on simd write
 // it in the unit it rounds to one of, without e notation: %.3g wrote
-// 999.7 us as "1e+03 us".
+// 999.7 us as "1e+03 us"; and the microsecond as µs, as bench and the
+// docs write it, where it wrote "us".
 func TestSmallDurationUnits(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		999_700 * time.Nanosecond: "1 ms", 999_400 * time.Nanosecond: "999 us", 10 * time.Microsecond: "10 us",
-		100 * time.Nanosecond: "1 us", 2500 * time.Microsecond: "2.5 ms", 29_999 * time.Microsecond: "30 ms",
+		999_700 * time.Nanosecond: "1 ms", 999_400 * time.Nanosecond: "999 µs", 10 * time.Microsecond: "10 µs",
+		100 * time.Nanosecond: "1 µs", 2500 * time.Microsecond: "2.5 ms", 29_999 * time.Microsecond: "30 ms",
 	} {
 		if got := smallDuration(d); got != want {
 			t.Errorf("smallDuration(%v) = %q, want %q", d, got, want)

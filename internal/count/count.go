@@ -642,6 +642,13 @@ func SI(x float64, digits int) string {
 	return strconv.FormatFloat(x, 'g', digits, 64)
 }
 
+// Micro is the one writing of the microsecond in what gpusim writes for
+// people: µs, with U+00B5 MICRO SIGN, as Go's time.Duration writes it
+// (150µs) and bench's tables did; run's time line and auto's notes wrote
+// "us". gpusim writes UTF-8 whatever the locale (LANG and LC_ALL are not
+// read), as it does a device's name; the duration flags read us, µs and μs.
+const Micro = "µs"
+
 // SIBig is where SI runs out of prefixes, rounded to its digits: a
 // thousand of its largest (Q), from which it writes whole Q.
 const SIBig = 1e33

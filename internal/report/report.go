@@ -475,13 +475,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // FmtDuration gives a duration with 3 or 4 significant digits in a unit a
-// person reads at once: 91 us, 895.2 ms, 3.215 s. A duration that rounds
-// to a thousand of its unit is written in the next (999.6 us is 1.0 ms,
-// 999.96 ms 1.000 s, where they read "1000 us" and "1000.0 ms").
+// person reads at once: 91 µs, 895.2 ms, 3.215 s. A duration that rounds
+// to a thousand of its unit is written in the next (999.6 µs is 1.0 ms,
+// 999.96 ms 1.000 s, where they read "1000 us" and "1000.0 ms"). The
+// microsecond is µs (count.Micro), as bench and Go's durations write it:
+// this wrote "91 us".
 func FmtDuration(d time.Duration) string {
 	switch {
 	case d < 999500*time.Nanosecond:
-		return fmt.Sprintf("%.0f us", float64(d)/float64(time.Microsecond))
+		return fmt.Sprintf("%.0f %s", float64(d)/float64(time.Microsecond), count.Micro)
 	case d < 999950*time.Microsecond:
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}

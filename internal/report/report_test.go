@@ -19,11 +19,12 @@ import (
 
 func TestFmtDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		91 * time.Microsecond:      "91 us",
+		// The microsecond is µs, as bench writes it: it read "91 us".
+		91 * time.Microsecond:      "91 µs",
 		895170 * time.Microsecond:  "895.2 ms",
 		3214514 * time.Microsecond: "3.215 s",
 		// At the units' edges: they read "1000 us" and "1000.0 ms".
-		999499 * time.Nanosecond:  "999 us",
+		999499 * time.Nanosecond:  "999 µs",
 		999600 * time.Nanosecond:  "1.0 ms",
 		999949 * time.Microsecond: "999.9 ms",
 		999960 * time.Microsecond: "1.000 s",
