@@ -566,10 +566,14 @@ func Noun[T ~int | ~uint64](n T, noun string) string {
 // 6.8e+04), with SI's prefixes from where it rounds to a million (12.3M,
 // 1G, 18.4G: it read 1.2e+07, 1e+09x and 1.84e+10 GB; 999999.5 is 1M,
 // where it read 1000000), and in decimals below 10^-4 (0.0000123, where it
-// read 1.23e-05): 1.42, 23.7, 0.000123, 1.2M. NaN and ±Inf are "NaN",
-// "+Inf" and "-Inf". It is the one writing of a time per lane-step, a
-// speedup and a size in GB: bench's tables and run's time line, notes and
-// errors.
+// read 1.23e-05) down to where it rounds to 10^-9 (0.000000001): 1.42,
+// 23.7, 0.000123, 1.2M. Past both, below Tiny and from SIHuge (a million
+// Q), it is a power of ten, m×10^n (1.23×10^-12, 4.94×10^-324, 1.8×10^308):
+// 1e-300 read as 300 decimals and 1e300 as 271 digits of Q. So it is at
+// most 14 characters (-0.00000000229), and reads back to three
+// significant digits. NaN and ±Inf are "NaN", "+Inf" and
+// "-Inf". It is the one writing of a time per lane-step, a speedup and a
+// size in GB: bench's tables and run's time line, notes and errors.
 func Sig3(x float64) string {
 	a := math.Abs(x)
 	sign := ""
@@ -584,13 +588,51 @@ func Sig3(x float64) string {
 	case a >= 999999.5:
 		return sign + SI(a, 3)
 	case a > 0 && a < 1e-4:
-		// Rounded to three digits first, for its exponent: 9.996e-5 is
-		// 0.0001, 1.234e-5 0.0000123.
-		r, _ := strconv.ParseFloat(strconv.FormatFloat(a, 'e', 2, 64), 64)
-		s := strconv.FormatFloat(r, 'f', 2-int(math.Floor(math.Log10(r))), 64)
-		return sign + strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		return sign + decimals(a, 3)
 	}
 	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+// Tiny is the least magnitude, as rounded to its digits, that Sig3 and SI
+// write in decimals (0.000000001, 11 characters); below it they write
+// m×10^n, as 10^-300 in decimals took 302 characters.
+const Tiny = 1e-9
+
+// SIHuge is where SI's whole Q ends, a million Q (999000Q, 7 characters),
+// from which it writes m×10^n (1.23×10^36): a float64's largest in whole
+// Q took 279 digits.
+const SIHuge = 1e36
+
+// decimals writes a, in (0, 1), to digits significant digits in
+// decimals, or as m×10^n (Pow10) where it rounds below Tiny. It is
+// rounded to its digits first, for its exponent: 9.996e-5 is 0.0001,
+// 1.234e-5 0.0000123.
+func decimals(a float64, digits int) string {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(a, 'e', digits-1, 64), 64)
+	if r < Tiny {
+		return Pow10(a, digits)
+	}
+	s := strconv.FormatFloat(r, 'f', digits-1-int(math.Floor(math.Log10(r))), 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// Pow10 writes a positive finite a as m×10^n, m to digits significant
+// digits (trailing zeros dropped) from 1 to below 10: 1.23×10^36,
+// 1×10^-12, 4.94×10^-324. It is how Sig3 and SI write what is past their
+// decimals and prefixes, without e notation and in at most digits+9
+// characters (× is one, U+00D7).
+func Pow10(a float64, digits int) string {
+	e := strconv.FormatFloat(a, 'e', digits-1, 64) // 1.23e+36, rounded
+	i := strings.IndexByte(e, 'e')
+	m, n := e[:i], e[i+1:]
+	if strings.Contains(m, ".") {
+		m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
+	}
+	exp, _ := strconv.Atoi(n)
+	return m + "×10^" + strconv.Itoa(exp)
 }
 
 // SI writes a non-negative count or rate x to digits significant digits
@@ -599,7 +641,12 @@ func Sig3(x float64) string {
 // 12.2Z, 79.2R (2^64-1 lanes x 2^32 steps). A value that rounds to a
 // thousand of its unit is written in the next (999.7M is 1G, where it read
 // "1e+03M"), and from a thousand Q on (SIBig), past the prefixes, in whole
-// Q: 1230Q. NaN and ±Inf are "-". The progress bar's counts and rates,
+// Q below a million Q (1230Q), and as m×10^n from there (SIHuge: 1.23×10^36,
+// where the largest float64 took 279 digits). Below 1 it is in decimals
+// (0.25, 0.0000123, where 1e-05 was in e notation) down to Tiny, and m×10^n
+// below; a negative x is its magnitude's writing after a minus sign. It
+// is at most digits+11 characters (-0.00000000229 at 3). NaN and ±Inf
+// are "-". The progress bar's counts and rates,
 // bench's rates, workloads, crossovers and chart ticks, and every count of
 // lane-steps a message writes are written with it: a count past a
 // thousand T was in e notation beside the suffixes of the others ("374M/1e+18
@@ -609,16 +656,29 @@ func SI(x float64, digits int) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "-"
 	}
+	if x < 0 {
+		return "-" + SI(-x, digits)
+	}
 	// From up of a unit on, x rounds to digits digits as one of it or more.
 	up := 1 - 0.5/math.Pow10(digits)
-	if x >= SIBig*up {
+	switch {
+	case x >= SIHuge*up:
+		return Pow10(x, digits)
+	case x >= SIBig*up:
 		// Whole Q to digits significant digits: 1234.5Q is 1230Q.
 		q, _ := strconv.ParseFloat(strconv.FormatFloat(x/1e30, 'e', digits-1, 64), 64)
 		return strconv.FormatFloat(q, 'f', 0, 64) + "Q"
+	case x > 0 && x < up:
+		return decimals(x, digits)
 	}
-	// The unit is the largest in which x rounds to 1 or more: a bound of
-	// up times the unit alone is off by a rounding of x/unit at its edge
-	// (999.5e21 read "0.999Y", 999.5e24 "1e+03Y").
+	return siUnits(x, digits, up)
+}
+
+// siUnits is SI of x from 1 to below a thousand Q: in the largest unit in
+// which x rounds to 1 or more.
+func siUnits(x float64, digits int, up float64) string {
+	// A bound of up times the unit alone is off by a rounding of x/unit
+	// at its edge (999.5e21 read "0.999Y", 999.5e24 "1e+03Y").
 	units := []struct {
 		s string
 		v float64
