@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -816,18 +817,20 @@ const runSlack = time.Second
 // and finite, the sample's time is within ran (and runSlack), the sample
 // is within the workload, and the ns per lane-step and the workload's
 // time are the sample's time over its lane-steps and that scaled up, as
-// the script computes them.
+// the script computes them. Its numbers are the result's as JSON writes
+// them (jsonnum.Text, 100000000 where %g wrote 1e+08; Python's json
+// writes 100000000.0), and what they should be, computed, the same way.
 func checkRun(r PythonResult, ran time.Duration) string {
 	for _, t := range []struct {
 		name string
 		v    float64
 	}{{"seconds", r.Seconds}, {"ns_per_lane_step", r.NsPerLaneStep}, {"workload_seconds", r.WorkloadSeconds}} {
 		if !(t.v > 0) || math.IsInf(t.v, 0) {
-			return fmt.Sprintf("%s %g, not a time a run takes", t.name, t.v)
+			return fmt.Sprintf("%s %s, not a time a run takes", t.name, jsonnum.Text(t.v))
 		}
 	}
 	if limit := (ran + runSlack).Seconds(); r.Seconds > limit {
-		return fmt.Sprintf("seconds %g, more than the %s the script ran", r.Seconds, count.Time(ran.Seconds()))
+		return fmt.Sprintf("seconds %s, more than the %s the script ran", jsonnum.Text(r.Seconds), count.Time(ran.Seconds()))
 	}
 	steps := r.SampleSteps
 	if steps == 0 {
@@ -838,10 +841,10 @@ func checkRun(r PythonResult, ran time.Duration) string {
 	}
 	sample := float64(r.SampleLanes) * float64(steps)
 	if ns := r.Seconds * 1e9 / sample; !agrees(r.NsPerLaneStep, ns) {
-		return fmt.Sprintf("ns_per_lane_step %g, not its %g s over its %d x %d lane-steps (%g)", r.NsPerLaneStep, r.Seconds, r.SampleLanes, steps, ns)
+		return fmt.Sprintf("ns_per_lane_step %s, not its %s s over its %d x %d lane-steps (%s)", jsonnum.Text(r.NsPerLaneStep), jsonnum.Text(r.Seconds), r.SampleLanes, steps, jsonnum.Text(ns))
 	}
 	if ws := r.NsPerLaneStep * float64(r.Workload.Lanes) * float64(r.Workload.Steps) / 1e9; !agrees(r.WorkloadSeconds, ws) {
-		return fmt.Sprintf("workload_seconds %g, not its ns_per_lane_step times the workload's lane-steps (%g)", r.WorkloadSeconds, ws)
+		return fmt.Sprintf("workload_seconds %s, not its ns_per_lane_step times the workload's lane-steps (%s)", jsonnum.Text(r.WorkloadSeconds), jsonnum.Text(ws))
 	}
 	return ""
 }

@@ -711,6 +711,8 @@ func TestBaselineBadResults(t *testing.T) {
 		{"zero ns", []map[string]any{with("ns_per_lane_step", 0)}, false, "ns_per_lane_step 0, not a time a run takes"},
 		{"1e300 s", []map[string]any{with("seconds", 1e300, "ns_per_lane_step", 1e306, "workload_seconds", 1e307)}, false, "loop on 1k x 10: seconds 1e+300, more than the "},
 		{"1e300 s scaled", []map[string]any{with("workload_seconds", 1e300)}, false, "workload_seconds 1e+300, not its ns_per_lane_step times the workload's lane-steps (0.1)"},
+		// As JSON writes the number: %g wrote "1e+08".
+		{"1e8 s scaled", []map[string]any{with("workload_seconds", 1e8)}, false, "workload_seconds 100000000, not its ns_per_lane_step times the workload's lane-steps (0.1)"},
 		{"ns", []map[string]any{with("ns_per_lane_step", 1)}, false, "ns_per_lane_step 1, not its 0.01 s over its 100 x 10 lane-steps (10000)"},
 		{"sample", []map[string]any{with("sample_lanes", 5000)}, false, "a sample of 5000 lanes of 10 steps, not within the workload"},
 		{"workload", []map[string]any{with("lanes", 3000, "steps", 7)}, false, "a result of loop on 3k x 7, a workload not asked for (1k x 10)"},

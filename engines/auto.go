@@ -29,6 +29,7 @@ import (
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cpuinfo"
 	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -2753,10 +2754,10 @@ func (c calibration) invalid() string {
 		return why
 	}
 	if !(c.List >= 0 && c.List <= mostSeconds) {
-		return fmt.Sprintf("list_s %g is not a time", c.List)
+		return fmt.Sprintf("list_s %s is not a time", jsonnum.Text(c.List))
 	}
 	if !(c.Unstarted >= 0 && c.Unstarted <= mostSeconds) {
-		return fmt.Sprintf("unstarted_under_s %g is not a time", c.Unstarted)
+		return fmt.Sprintf("unstarted_under_s %s is not a time", jsonnum.Text(c.Unstarted))
 	}
 	if why := c.devicesInvalid(); why != "" {
 		return why
@@ -2776,17 +2777,21 @@ func (c calibration) invalid() string {
 // ns 0.00047 s on 2 cores.
 const leastNs, mostNs, mostSeconds = 1e-6, 1e9, 3.2e7
 
-// costInvalid says what is wrong with the cost x of engine, or "".
+// costInvalid says what is wrong with the cost x of engine, or "". It and
+// invalid echo the file's numbers and their bounds as the file writes
+// them (jsonnum.Text: "fixed_s 100000000 is outside 0..32000000"), where
+// %g wrote "1e+08 is outside 0..3.2e+07", neither the file's text nor
+// the notes' way with numbers.
 func costInvalid(engine string, x cost) string {
 	switch {
 	case !(x.Ns >= leastNs && x.Ns <= mostNs):
-		return fmt.Sprintf("%s's ns_per_lane_step %g is outside %g..%g", engine, x.Ns, leastNs, mostNs)
+		return fmt.Sprintf("%s's ns_per_lane_step %s is outside %s..%s", engine, jsonnum.Text(x.Ns), jsonnum.Text(leastNs), jsonnum.Text(mostNs))
 	case !(x.Slow >= 0 && x.Slow <= mostNs):
-		return fmt.Sprintf("%s's slow_ns_per_lane_step %g is outside 0..%g", engine, x.Slow, mostNs)
+		return fmt.Sprintf("%s's slow_ns_per_lane_step %s is outside 0..%s", engine, jsonnum.Text(x.Slow), jsonnum.Text(mostNs))
 	case !(x.Fixed >= 0 && x.Fixed <= mostSeconds):
-		return fmt.Sprintf("%s's fixed_s %g is outside 0..%g", engine, x.Fixed, mostSeconds)
+		return fmt.Sprintf("%s's fixed_s %s is outside 0..%s", engine, jsonnum.Text(x.Fixed), jsonnum.Text(mostSeconds))
 	case !(x.StepS >= 0 && x.StepS <= mostSeconds):
-		return fmt.Sprintf("%s's step_s %g is outside 0..%g", engine, x.StepS, mostSeconds)
+		return fmt.Sprintf("%s's step_s %s is outside 0..%s", engine, jsonnum.Text(x.StepS), jsonnum.Text(mostSeconds))
 	}
 	return ""
 }
@@ -2814,7 +2819,7 @@ func (c calibration) devicesInvalid() string {
 		name := fmt.Sprintf("device %d", d.Index)
 		for _, x := range append([]float64{d.Startup, d.ColdStart}, d.Starts...) {
 			if !(x >= 0 && x <= mostSeconds) {
-				return fmt.Sprintf("%s's start-up %g is outside 0..%g s", name, x, mostSeconds)
+				return fmt.Sprintf("%s's start-up %s is outside 0..%s s", name, jsonnum.Text(x), jsonnum.Text(mostSeconds))
 			}
 		}
 		if why := costInvalid(name, d.cost); why != "" {

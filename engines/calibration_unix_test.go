@@ -245,6 +245,11 @@ func TestCalibrationInvalidNoted(t *testing.T) {
 		{"another's label", calibration{SIMD: cost{Ns: 0.6}, Cold: []coldDevice{cold(3, pocl.Label)}}, "cold device 3 is labelled"},
 		{"zero ns", calibration{SIMD: cost{Ns: 0}}, "simd's ns_per_lane_step 0 is outside"},
 		{"negative ns", calibration{SIMD: cost{Ns: 0.6}, Devices: []deviceTiming{{Index: 0, Label: pocl.Label, cost: cost{Ns: -1}}}}, "device 0's ns_per_lane_step -1 is outside"},
+		// The file's numbers and the bounds as the file writes them: %g
+		// wrote "fixed_s 1e+08 is outside 0..3.2e+07" of a file's 100000000.
+		{"fixed_s past its bound", calibration{SIMD: cost{Ns: 0.6, Fixed: 1e8}}, "simd's fixed_s 100000000 is outside 0..32000000)"},
+		{"tiny ns", calibration{SIMD: cost{Ns: 1e-7}}, "simd's ns_per_lane_step 1e-7 is outside 0.000001..1000000000)"},
+		{"start-up past its bound", calibration{SIMD: cost{Ns: 0.6}, Devices: []deviceTiming{{Index: 0, Label: pocl.Label, Startup: 1e300, cost: cost{Ns: 0.6}}}}, "device 0's start-up 1e+300 is outside 0..32000000 s)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			forgetCalibrationNotes(t)

@@ -11,6 +11,7 @@ import (
 	"math/bits"
 	"strconv"
 
+	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -326,7 +327,7 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 		return nil, fmt.Errorf("histogram has %d bins, want %d", len(e.Hist.Bins), bins+2)
 	}
 	if !(scale > 0) || math.IsInf(float64(scale), 0) {
-		return nil, fmt.Errorf("histogram scale %v is not a positive number", scale)
+		return nil, fmt.Errorf("histogram scale %s is not a positive number", jsonnum.Text32(scale))
 	}
 	var n, carry uint64
 	for _, c := range e.Hist.Bins {
@@ -349,7 +350,7 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 		mn, mx := float32(*e.Min), float32(*e.Max)
 		tol := momentTol(s.Hist, mn, mx, count)
 		if !(mn <= mx) || !(e.M2 >= 0) || math.IsInf(e.M2, 0) || !meanWithin(e.Mean, mn, mx, tol) || !spreadWithin(e.M2, count, mn, mx, tol) {
-			return nil, fmt.Errorf("inconsistent (min %v, max %v, mean %v, m2 %v)", mn, mx, e.Mean, e.M2)
+			return nil, fmt.Errorf("inconsistent (min %s, max %s, mean %s, m2 %s)", jsonnum.Text32(mn), jsonnum.Text32(mx), jsonnum.Text(e.Mean), jsonnum.Text(e.M2))
 		}
 		// Every engine bins with the same float32 arithmetic: min and max
 		// lie in the lowest and the highest bin that count lanes.
@@ -363,13 +364,13 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 			}
 		}
 		if b := s.Hist.Bin(mn); b != first {
-			return nil, fmt.Errorf("inconsistent: min %v falls in histogram bin %d, the lowest that counts lanes is %d", mn, b, first)
+			return nil, fmt.Errorf("inconsistent: min %s falls in histogram bin %d, the lowest that counts lanes is %d", jsonnum.Text32(mn), b, first)
 		}
 		if b := s.Hist.Bin(mx); b != last {
-			return nil, fmt.Errorf("inconsistent: max %v falls in histogram bin %d, the highest that counts lanes is %d", mx, b, last)
+			return nil, fmt.Errorf("inconsistent: max %s falls in histogram bin %d, the highest that counts lanes is %d", jsonnum.Text32(mx), b, last)
 		}
 		if lo, hi := histMeanRange(s.Hist, mn, mx, count); !meanWithinRange(e.Mean, lo, hi, tol) {
-			return nil, fmt.Errorf("inconsistent: mean %v, the histogram's lanes have a mean in [%v, %v]", e.Mean, lo, hi)
+			return nil, fmt.Errorf("inconsistent: mean %s, the histogram's lanes have a mean in [%s, %s]", jsonnum.Text(e.Mean), jsonnum.Text(lo), jsonnum.Text(hi))
 		}
 		s.Min, s.Max = mn, mx
 		switch {
@@ -378,7 +379,7 @@ func (e *partSummary) decode(bins int) (*sim.Summary, error) {
 			return nil, errors.New("one of shift and dev without the other")
 		case *e.Shift+*e.Dev != e.Mean:
 			// Both are written exactly: the run's mean was their sum.
-			return nil, fmt.Errorf("inconsistent: mean %v is not shift %v + dev %v (%v)", e.Mean, *e.Shift, *e.Dev, *e.Shift+*e.Dev)
+			return nil, fmt.Errorf("inconsistent: mean %s is not shift %s + dev %s (%s)", jsonnum.Text(e.Mean), jsonnum.Text(*e.Shift), jsonnum.Text(*e.Dev), jsonnum.Text(*e.Shift+*e.Dev))
 		default:
 			s.SetShift(*e.Shift, *e.Dev)
 		}

@@ -418,7 +418,7 @@ func ParsePart(data []byte) (*Part, error) {
 		return nil, fmt.Errorf("invalid job parameters: %v", err)
 	}
 	if w := pl.WallSeconds; !(w >= 0) || w > maxWallSeconds {
-		return nil, fmt.Errorf("wall_seconds %v is not a duration (valid range 0..%.0f)", w, maxWallSeconds) // %g wrote 9.223372036e+09
+		return nil, fmt.Errorf("wall_seconds %s is not a duration (valid range 0..%s)", jsonnum.Text(w), jsonnum.Text(maxWallSeconds)) // %g wrote 9.223372036e+09
 	}
 	p := &Part{
 		Params: params, First: uint64(pl.Lanes.First), Count: uint64(pl.Lanes.Count),
@@ -478,9 +478,9 @@ func sameLayout(h, want *sim.Histogram, old bool) error {
 		return nil
 	}
 	if old {
-		return fmt.Errorf("histogram from %v at %v bins per degree, this gpusim gives %v at %v: the part is of a format before version 4, whose gpusim computed the exact law less exactly for this job (or its parameters were changed after the run); run its shard again with this gpusim", h.Lo, h.Scale, want.Lo, want.Scale)
+		return fmt.Errorf("histogram from %s at %s bins per degree, this gpusim gives %s at %s: the part is of a format before version 4, whose gpusim computed the exact law less exactly for this job (or its parameters were changed after the run); run its shard again with this gpusim", jsonnum.Text32(h.Lo), jsonnum.Text32(h.Scale), jsonnum.Text32(want.Lo), jsonnum.Text32(want.Scale))
 	}
-	return fmt.Errorf("histogram from %v at %v bins per degree, the job's parameters give %v at %v: the part's parameters or summaries were changed after the run", h.Lo, h.Scale, want.Lo, want.Scale)
+	return fmt.Errorf("histogram from %s at %s bins per degree, the job's parameters give %s at %s: the part's parameters or summaries were changed after the run", jsonnum.Text32(h.Lo), jsonnum.Text32(h.Scale), jsonnum.Text32(want.Lo), jsonnum.Text32(want.Scale))
 }
 
 // sameLanes checks that the final summary s and the last day's d, which
@@ -494,12 +494,12 @@ func sameLanes(s, d *sim.Summary) error {
 	case s.Digest != d.Digest:
 		return fmt.Errorf("digest %016x and %016x", s.Digest, d.Digest)
 	case math.Float32bits(s.Min) != math.Float32bits(d.Min) || math.Float32bits(s.Max) != math.Float32bits(d.Max):
-		return fmt.Errorf("min %v and %v, max %v and %v", s.Min, d.Min, s.Max, d.Max)
+		return fmt.Errorf("min %s and %s, max %s and %s", jsonnum.Text32(s.Min), jsonnum.Text32(d.Min), jsonnum.Text32(s.Max), jsonnum.Text32(d.Max))
 	}
 	r := math.Abs(float64(s.Max)) + math.Abs(float64(s.Min))
 	tol := momentTol(s.Hist, s.Min, s.Max, s.Count)
 	if math.Abs(s.Mean-d.Mean) > float64(1e-6*(r+math.Abs(s.Mean)))+tol.mean || math.Abs(s.M2-d.M2) > float64(1e-3*max(s.M2, d.M2))+tol.m2 {
-		return fmt.Errorf("mean %v and %v, m2 %v and %v", s.Mean, d.Mean, s.M2, d.M2)
+		return fmt.Errorf("mean %s and %s, m2 %s and %s", jsonnum.Text(s.Mean), jsonnum.Text(d.Mean), jsonnum.Text(s.M2), jsonnum.Text(d.M2))
 	}
 	return nil
 }

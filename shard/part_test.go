@@ -390,6 +390,10 @@ func TestReadPartErrors(t *testing.T) {
 		}), "daily summary of step 1: histogram from"},
 		{"shard off its lanes", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": "0", "count": "2"} }), "shard 0/2 of 1000 lanes is lanes [0, 0+500), the part holds [0, 0+1000)"},
 		{"wall time past a Duration", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e300 }), "wall_seconds 1e+300 is not a duration"},
+		// A file's number as the file writes it, as the bound: %v wrote
+		// "1e+10" of a part's 10000000000 and "1e-05" of its 0.00001.
+		{"wall time in the file's form", forge(t, data, func(pl map[string]any) { pl["wall_seconds"] = 1e10 }), "wall_seconds 10000000000 is not a duration (valid range 0..9223372036)"},
+		{"m2 in the file's form", forge(t, data, func(pl map[string]any) { sub(&pl)["m2"] = 0.00001 }), ", m2 0.00001)"},
 		{"bad shard", forge(t, data, func(pl map[string]any) { pl["shard"] = map[string]any{"index": 2, "count": 2} }), "not a shard"},
 		{"daily for wrong steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{sub(&pl)} }), "1 daily summaries for 10 steps"},
 		{"no daily for steps", forge(t, data, func(pl map[string]any) { pl["daily"] = []any{} }), "0 daily summaries for 10 steps"},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
@@ -96,5 +97,47 @@ func TestSeconds(t *testing.T) {
 	}
 	if b, _ := json.Marshal(Seconds(1264947720)); string(b) != "1.26494772" {
 		t.Errorf("1264947720 ns reads %s in JSON, want 1.26494772", b)
+	}
+}
+
+// TestText: Text writes every float64, and Text32 every float32, as
+// encoding/json writes it (the file's own text), over random bit patterns
+// and the forms' edges.
+func TestText(t *testing.T) {
+	const draws, seed = 100_000, 332
+	r := rand.New(rand.NewPCG(seed, 0))
+	xs := []float64{0, 1, -1, 1e-6, math.Nextafter(1e-6, 0), 1e21, math.Nextafter(1e21, 0), 1e-7, 5e-324, math.MaxFloat64, 1e8, 3.2e7, 0.00001}
+	for range draws {
+		xs = append(xs, math.Float64frombits(r.Uint64()))
+	}
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			continue
+		}
+		b, err := json.Marshal(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Text(x); got != string(Fix(b)) {
+			t.Fatalf("Text(%v) = %q, json writes %s", x, got, Fix(b))
+		}
+	}
+	for _, x := range xs[:len(xs)/2] {
+		x32 := float32(x)
+		if math.IsInf(float64(x32), 0) || math.IsNaN(x) {
+			continue
+		}
+		b, err := json.Marshal(x32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Text32(x32); got != string(Fix(b)) {
+			t.Fatalf("Text32(%v) = %q, json writes %s", x32, got, Fix(b))
+		}
+	}
+	for x, want := range map[float64]string{1e8: "100000000", 3.2e7: "32000000", 1e-5: "0.00001", 1e-7: "1e-7", 1e300: "1e+300", math.Copysign(0, -1): "-0.0", math.Inf(1): "+Inf"} {
+		if got := Text(x); got != want {
+			t.Errorf("Text(%v) = %q, want %q", x, got, want)
+		}
 	}
 }
