@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,13 +108,22 @@ func boundedValues() []float64 {
 // TestBoundedForms: over the whole float64 range, Sig3 and SI (3 and 4
 // digits) write at most 14, 14 and 15 characters (-0.00000000229), never in e notation,
 // and read back within their digits. Sig3(1e-300) wrote 302 characters,
-// SI(1e300, 3) 271 digits and a Q, SI(1e-5, 3) "1e-05".
+// SI(1e300, 3) 271 digits and a Q, SI(1e-5, 3) "1e-05"; Time, whose
+// number is theirs, likewise (Time(1e308) wrote 298 digits of years).
 func TestBoundedForms(t *testing.T) {
 	for _, v := range boundedValues() {
 		for _, x := range []float64{v, -v} {
 			checkBounded(t, "Sig3", x, 3, 14, Sig3(x))
 			checkBounded(t, "SI3", x, 3, 14, SI(x, 3))
 			checkBounded(t, "SI4", x, 4, 15, SI(x, 4))
+		}
+		// Time's number, before its unit, is Sig3's or SI's.
+		if a := math.Abs(v); a > 0 {
+			tm := Time(a)
+			n, unit, _ := strings.Cut(tm, " ")
+			if !slices.Contains([]string{"s", "day", "days", "year", "years"}, unit) || utf8.RuneCountInString(n) > 14 || strings.Contains(n, "e") {
+				t.Errorf("Time(%v) = %q, want a bounded number and its unit", a, tm)
+			}
 		}
 		if t.Failed() {
 			return
