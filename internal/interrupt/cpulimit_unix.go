@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -120,8 +121,17 @@ type CPULimitError struct {
 
 func (e *CPULimitError) Error() string {
 	least := uint64(math.Ceil((e.Used + e.Need).Seconds()))
-	return fmt.Sprintf("the CPU time limit (ulimit -t %d: %d s of CPU time on all threads together, %v of it used before the run) leaves less than the %v a run on %d CPUs needs to work and stop before the kernel's SIGKILL at the limit: raise it to ulimit -t %d or more",
-		e.Limit, e.Limit, e.Used.Round(10*time.Millisecond), e.Need, e.CPUs, least)
+	return fmt.Sprintf("the CPU time limit (ulimit -t %d: %d s of CPU time on all threads together, %s of it used before the run) leaves less than the %s a run on %d CPUs needs to work and stop before the kernel's SIGKILL at the limit: raise it to ulimit -t %d or more",
+		e.Limit, e.Limit, cpuSeconds(e.Used), cpuSeconds(e.Need), e.CPUs, least)
+}
+
+// cpuSeconds writes d to the hundredth of a second in seconds, as the
+// limit beside it is written (0.04 s, 1.3 s): the message read "1 s of
+// CPU time ..., 40ms of it used ... less than the 1.3s a run needs".
+func cpuSeconds(d time.Duration) string {
+	// One division, correctly rounded: Seconds' two roundings can leave
+	// a binary tail (jsonnum.Seconds).
+	return strconv.FormatFloat(float64(d.Round(10*time.Millisecond))/1e9, 'f', -1, 64) + " s"
 }
 
 // cpuCheck is the check of WatchCPU: a *CPULimitError where a hard limit

@@ -97,3 +97,14 @@ func TestRusageCPU(t *testing.T) {
 		t.Errorf("100 ms of CPU spun by the system's clock: getrusage counted %v (from %v)", r, r0)
 	}
 }
+
+// TestCPULimitErrorSeconds: the refusal writes its times in seconds as it
+// writes the limit, "1 s ... 0.04 s of it used ... the 1.3 s a run needs",
+// where it read "1 s ... 40ms of it used ... the 1.3s a run needs".
+func TestCPULimitErrorSeconds(t *testing.T) {
+	err := &CPULimitError{Limit: 1, Used: 41 * time.Millisecond, Need: 1300 * time.Millisecond, CPUs: 2}
+	want := "(ulimit -t 1: 1 s of CPU time on all threads together, 0.04 s of it used before the run) leaves less than the 1.3 s a run on 2 CPUs needs"
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("%s\nwant it to hold %q", err, want)
+	}
+}
