@@ -565,7 +565,8 @@ func Noun[T ~int | ~uint64](n T, noun string) string {
 // from 999.5 to below a million (67999.8 is 68000, where e notation read
 // 6.8e+04), with SI's prefixes from where it rounds to a million (12.3M,
 // 1G, 18.4G: it read 1.2e+07, 1e+09x and 1.84e+10 GB; 999999.5 is 1M,
-// where it read 1000000), and in decimals below 10^-4 (0.0000123, where it
+// where it read 1000000; whole Q from a thousand Q, 1230Q, as SI writes
+// them), and in decimals below 10^-4 (0.0000123, where it
 // read 1.23e-05) down to where it rounds to 10^-9 (0.000000001): 1.42,
 // 23.7, 0.000123, 1.2M. Past both, below Tiny and from SIHuge (a million
 // Q), it is a power of ten, m×10^n (1.23×10^-12, 4.94×10^-324, 1.8×10^308):

@@ -4,6 +4,7 @@
 // (2^64-1) and k/M/G/T/P/E suffixes; and the power form (Power) that the float
 // flags read too; the saturating arithmetic (SatAdd, SatMul) of the byte
 // counts weighed against a limit; and a count written with its noun (Noun)
-// or with an SI prefix (SI), and a span of seconds in seconds, days or
-// years (Time).
+// or with an SI prefix (SI; past the prefixes and below 10^-9 as a power
+// of ten, Pow10), and a span of seconds in seconds, days or years (Time),
+// with the microsecond written µs (Micro).
 package count
