@@ -155,8 +155,10 @@ func checkBenchChildren(cfg *bench.Config, specs []engines.Spec) error {
 		hint = fmt.Sprintf("run at most %d children at once (--workers, GOMAXPROCS), or %s", most, hint)
 	}
 	return &envError{name: "memory",
-		msg: fmt.Sprintf("the processes engine's %d children at once may take up to %s GB (%d MiB each, a child's measured peak with room to spare), but %s GB are available",
-			children, count.Sig3(float64(need)/1e9), childRSS>>20, count.Sig3(float64(avail)/1e9)),
+		// Every size in the GB of gpusim's memory messages: "(24 MiB
+		// each" stood between "0.201 GB" and "0.105 GB".
+		msg: fmt.Sprintf("the processes engine's %d children at once may take up to %s GB (%s GB each, a child's measured peak with room to spare), but %s GB are available",
+			children, count.Sig3(float64(need)/1e9), count.Sig3(float64(childRSS)/1e9), count.Sig3(float64(avail)/1e9)),
 		hint: hint}
 }
 

@@ -253,7 +253,7 @@ func TestBenchChildrenMemory(t *testing.T) {
 	machineFree = func() (uint64, bool) { return 100 << 20, true }
 	ran, args := withProcessesBench(t)
 	code, stdout, stderr := run(context.Background(), append(args, "--workers", "1,8")...)
-	want := "gpusim: error: memory: the processes engine's 8 children at once may take up to 0.201 GB (24 MiB each, a child's measured peak with room to spare), but 0.105 GB are available\ngpusim: hint: run at most 4 children at once (--workers, GOMAXPROCS), or leave processes out with --engines\n"
+	want := "gpusim: error: memory: the processes engine's 8 children at once may take up to 0.201 GB (0.0252 GB each, a child's measured peak with room to spare), but 0.105 GB are available\ngpusim: hint: run at most 4 children at once (--workers, GOMAXPROCS), or leave processes out with --engines\n"
 	if code != exitUsage || stdout != "" || stderr != want || *ran {
 		t.Errorf("8 children in 100 MiB: exit %d, stdout %q, stderr %q, ran %v; want 2, nothing run and %q", code, stdout, stderr, *ran, want)
 	}
