@@ -124,11 +124,13 @@ type Config struct {
 	// CrashOf ("the OpenCL driver") would leave, which a process that
 	// crashes cannot make then: before each measurement's engine starts
 	// (outside its timed runs), the report of the rows that have finished
-	// (Interrupted set, its Crash CrashOf), or nil where none has; it is
+	// (Interrupted set, its Crash CrashOf), or nil where none has, and
+	// after an Engines row's or a sweep point's timed runs, before its
+	// engine's release, the report with it (Interrupted.Releasing); it is
 	// called from Run's goroutine and keeps the report. Run returns the
 	// report as before, which the caller hands on (a crash after the
-	// last measurement). The cost is a copy of the report each
-	// measurement (its JSON) and what CrashReport does with it.
+	// last measurement). The cost is a copy of the report (its JSON) and
+	// what CrashReport does with it, once or twice a measurement.
 	CrashReport func(partial *Report)
 	CrashOf     string
 

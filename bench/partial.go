@@ -24,6 +24,11 @@ type Interruption struct {
 	// last that finished, ending the process: "the OpenCL driver"
 	// (Config.CrashOf). After is then when that measurement began.
 	Crash string `json:"crash,omitempty"`
+	// Releasing, where set (with Crash), says the crash came after the
+	// timed runs of the measurement it names ("opencl:0 on 1k x 10"),
+	// while or after its engine was released: that measurement finished
+	// and is in the report. After is then when its runs had finished.
+	Releasing string `json:"releasing,omitempty"`
 	// After is how long the benchmark had run when it stopped, seconds.
 	After Seconds `json:"after_s"`
 	// NotRun is what did not run or was cut short, a table or section
@@ -39,6 +44,10 @@ type Interruption struct {
 // Line is the interruption in one sentence, the text and Markdown
 // reports' first line and the CSV's interrupted row's note.
 func (i *Interruption) Line() string {
+	if i.Crash != "" && i.Releasing != "" {
+		return fmt.Sprintf("partial report: %s crashed after the measurement of %s had finished (it is shown), in or after its engine's release, %s into the benchmark; only measurements whose runs all finished are shown; not run: %s",
+			i.Crash, i.Releasing, fmtDur(time.Duration(float64(i.After)*1e9)), strings.Join(i.NotRun, ", "))
+	}
 	if i.Crash != "" {
 		return fmt.Sprintf("partial report: %s crashed in the measurement that began after %s of the benchmark; only measurements whose runs all finished are shown; not run: %s",
 			i.Crash, fmtDur(time.Duration(float64(i.After)*1e9)), strings.Join(i.NotRun, ", "))

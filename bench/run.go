@@ -556,7 +556,9 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 			if r.failed[e.Name] {
 				continue
 			}
-			m, err := r.measure(ctx, e, 0, w, r.cfg.Reps, r.cfg.Warmup)
+			// Kept (in wr, which inFlight reads) before its engine's
+			// release: a crash there left it out (crashPoint).
+			_, err := r.measure(ctx, e, 0, w, r.cfg.Reps, r.cfg.Warmup, func(m Measurement) { wr.Engines = append(wr.Engines, m) })
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
 					if ctx.Err() != nil {
@@ -568,7 +570,6 @@ func (r *runner) workloads(ctx context.Context, rep *Report, engines []EngineSpe
 				}
 				continue
 			}
-			wr.Engines = append(wr.Engines, m)
 		}
 		if r.addWorkload(rep, wr) {
 			noBase = append(noBase, w.String())
@@ -979,9 +980,14 @@ const maxSuspendedRuns = 10
 // measure times warmup+reps runs of a fresh instance of e on w. A run
 // after the first that the process was suspended in (Ctrl-Z, SIGSTOP,
 // Slurm's scontrol suspend: suspended) is run again, up to
-// maxSuspendedRuns times, with a progress line saying so.
-func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int) (Measurement, error) {
-	r.crashPoint()
+// maxSuspendedRuns times, with a progress line saying so. keep, where
+// set, is given the measurement once its timed runs have all finished,
+// before the engine is released (the caller's row, complete, in what
+// inFlight reads), and a crash from there is handed the report with it
+// (crashPoint): a crash of the driver in the release lost a measurement
+// that had finished. measure returns no error after keep.
+func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workload, reps, warmup int, keep func(Measurement)) (Measurement, error) {
+	r.crashPoint("")
 	var eng sim.Engine
 	r.unlocked(func() { eng = e.New(workers, r.noteTo(e)) })
 	defer r.unlocked(func() { sim.CloseNoted(eng, r.noteTo(e)) })
@@ -1040,6 +1046,10 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 	// Per lane-step as the tables write it (fmtG): %.3g wrote 1200 ns as
 	// "1.2e+03" beside the table's 1200.
 	r.progress("%-14s %-12s median %s (min %s, max %s), %s ns/lane-step", label, w, fmtDur(m.Wall.Median), fmtDur(m.Wall.Min), fmtDur(m.Wall.Max), fmtG(m.NsPerLaneStep))
+	if keep != nil {
+		keep(m)
+		r.crashPoint(label + " on " + w.String())
+	}
 	return m, nil
 }
 
@@ -1091,7 +1101,9 @@ func (r *runner) scaling(ctx context.Context, e EngineSpec, w Workload, cores in
 	}
 	defer func() { r.inFlight = nil }()
 	for _, n := range r.cfg.workers() {
-		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup)
+		// Not kept before the release: a point is complete with its
+		// overhead, measured after it.
+		m, err := r.measure(ctx, e, n, w, r.cfg.Reps, r.cfg.Warmup, nil)
 		if err != nil {
 			return s, err
 		}
@@ -1204,7 +1216,7 @@ func (o *overheads) lanesFor(ran int) uint64 {
 func (o *overheads) median(ctx context.Context, n int, lanes uint64) (time.Duration, error) {
 	o.r.overheadOf = &tableRow{o.e.Name, o.w, o.point}
 	defer func() { o.r.overheadOf = nil }()
-	m, err := o.r.measure(ctx, o.e, n, Workload{lanes, o.w.Steps}, o.r.cfg.Reps, o.r.cfg.Warmup)
+	m, err := o.r.measure(ctx, o.e, n, Workload{lanes, o.w.Steps}, o.r.cfg.Reps, o.r.cfg.Warmup, nil)
 	return m.Wall.Median, err
 }
 
@@ -1227,14 +1239,17 @@ func (r *runner) sweep(ctx context.Context, rep *Report, engines []EngineSpec) (
 			if r.failed[e.Name] {
 				continue
 			}
-			m, err := r.measure(ctx, e, 0, w, r.cfg.SweepReps, r.cfg.Warmup)
+			// Kept (in sw, which inFlight reads) before the engine's
+			// release, as workloads keeps its measurements.
+			_, err := r.measure(ctx, e, 0, w, r.cfg.SweepReps, r.cfg.Warmup, func(m Measurement) {
+				sw.Series[i].Points = append(sw.Series[i].Points, SweepPoint{Lanes: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep})
+			})
 			if err != nil {
 				if err := r.fail(ctx, rep, err); err != nil {
 					return sw, err // the sizes measured, for partialSweep
 				}
 				continue
 			}
-			sw.Series[i].Points = append(sw.Series[i].Points, SweepPoint{Lanes: n, Wall: m.Wall, NsPerLaneStep: m.NsPerLaneStep})
 		}
 	}
 	sw.Series = slices.DeleteFunc(sw.Series, func(s SweepSeries) bool { return r.failed[s.Engine] })

@@ -84,14 +84,16 @@ func (r *runner) partial(rep *Report, engines []EngineSpec, in Interruption) *Re
 
 // crashPoint gives cfg.CrashReport the partial report a crash from here
 // on would leave (the rows that have finished, Interruption.Crash set),
-// or nil where none has: Run calls it, under r.mu, before each
-// measurement's engine starts, outside its timed runs. Nothing where
-// CrashReport is unset.
-func (r *runner) crashPoint() {
+// or nil where none has: Run calls it, under r.mu, outside the timed
+// runs, before each measurement's engine starts (releasing "") and, where
+// the measurement is kept before its engine's release (measure's keep),
+// after its timed runs, releasing then naming it ("opencl:0 on 1k x 10":
+// Interruption.Releasing). Nothing where CrashReport is unset.
+func (r *runner) crashPoint(releasing string) {
 	if r.cfg.CrashReport == nil || r.crashRep == nil {
 		return
 	}
-	r.cfg.CrashReport(r.partial(r.crashRep, r.crashEngines, Interruption{Signal: "crashed", Crash: r.cfg.CrashOf}))
+	r.cfg.CrashReport(r.partial(r.crashRep, r.crashEngines, Interruption{Signal: "crashed", Crash: r.cfg.CrashOf, Releasing: releasing}))
 }
 
 // clone is a copy of r that shares nothing with it, through its JSON,

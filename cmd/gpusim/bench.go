@@ -275,8 +275,9 @@ func sayBenchStart(stderr io.Writer, cfg bench.Config, specs []engines.Spec, not
 // the measurements that had finished and the note a stop prints
 // (printStoppedBench), worded for the crash, and remove the empty folders
 // --plot made, as a stop does: it sets cfg.CrashReport to render them
-// (crashReport) before each measurement, outside its timed runs, and
-// returns the func that takes them back. Nothing where no
+// (crashReport) before each measurement and before each engine's release
+// after its timed runs, outside them, and returns the func that takes
+// them back. Nothing where no
 // engine runs on a device or a crash is not caught (cl.CrashReports).
 func armCrashReport(c *cli.Context, cfg *bench.Config, specs []engines.Spec, opts benchOptions, notes ...[]string) (disarm func()) {
 	if !cl.CrashReports() || !slices.ContainsFunc(specs, func(s engines.Spec) bool { return s.Device }) {

@@ -63,11 +63,11 @@ func TestCrashReleasing(t *testing.T) {
 	}
 	wg.Wait()
 	said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked for the release of "
-	// bench's note after the hint, and the partial report (helper 319's
-	// crash report: a crash in a release after the last timed run leaves
-	// that measurement out, docs/bench.md).
+	// bench's note after the hint, and the partial report, with the
+	// measurement whose engine's release crashed (docs/bench.md;
+	// TestCrashBenchReleaseReport).
 	const partialNote = "gpusim: note: the OpenCL driver crashed: the report on stdout is partial, the measurements that finished (its first line says what did not run)\n"
-	const partialReport = "note: partial report: the OpenCL driver crashed in the measurement that began after "
+	const partialReport = "note: partial report: the OpenCL driver crashed after the measurement of opencl:0 on 1k x 10 had finished (it is shown), in or after its engine's release, "
 	for i, c := range cases {
 		r := results[i]
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
