@@ -6,10 +6,16 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchRows is what a bench report on stdout in format holds, for
@@ -140,5 +146,63 @@ func TestCrashBenchReleaseReport(t *testing.T) {
 				t.Errorf("Engines rows %q, sweep %v: want %q, %v (stdout %q)", got.rows, got.sweep, c.rows, c.sweep, r.stdout)
 			}
 		})
+	}
+}
+
+// TestCrashReportFullStdout: a crashed bench whose stdout takes no more
+// (a pipe of one page, full, that no one reads, as "| sleep 1000" with a
+// report larger than the pipe) writes of its report what the pipe takes
+// and gives up 5 s on, exit 1, with a note on stderr that the report is
+// cut short: the handler's write held the process until the pipe's
+// reader went, while gpusim's other threads went on (the crashed call's
+// wait for an answer gave up on it after 10 s, and the benchmark went on
+// without the device).
+func TestCrashReportFullStdout(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const page = 4096
+	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, w.Fd(), syscall.F_SETPIPE_SZ, page); errno != 0 {
+		t.Fatalf("F_SETPIPE_SZ: %v", errno)
+	}
+	// opencl:0's fourth start crashes: the report of its 3 workloads and
+	// simd's is some 6 kB in JSON, over the pipe's page.
+	cmd := exec.Command("gpusim", strings.Fields("bench --engines opencl:0,simd --lanes 1000,2000,3000 --steps 10,20 --reps 1 --warmup 0 --no-scaling --no-sweep --baseline none --format json")...)
+	cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=crash:clCreateContext@4"})
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t0 := time.Now()
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 60 s on, its stdout full: killed; stderr %q", stderr.String())
+	}
+	t.Logf("bench ran %v", time.Since(t0).Round(time.Millisecond))
+	const cut = "gpusim: note: the report on stdout is cut short: stdout did not take it whole within 5 s (a full pipe that no one reads), and a crashed gpusim waits no longer\n"
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.HasSuffix(stderr.String(), "(its first line says what did not run)\n"+cut) {
+		t.Errorf("exit status %d, stderr %q: want 1, the report's note, then %q", code, stderr.String(), cut)
+	}
+	out := make([]byte, 2*page)
+	n, _ := io.ReadFull(r, out)
+	if n != page || !strings.HasPrefix(string(out), "{\n  \"interrupted\": {\n    \"signal\": \"crashed\"") {
+		t.Errorf("stdout %d bytes, %q: want the report's first %d", n, out[:min(n, 200)], page)
 	}
 }

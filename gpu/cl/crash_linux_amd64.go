@@ -40,6 +40,29 @@ var goTextLo, goTextHi uintptr
 // at crashNamePath. Set by armCrash; no slots before.
 var crashNames, crashNameSlots, crashNameSize, crashNamePath uintptr
 
+// crashOutWait is how long, in nanoseconds, the handler writes the
+// report on stdout (crashReport) before it gives up, where stdout takes
+// it no faster (a full pipe that no one reads: "| sleep 1000"), and then
+// writes crashCutNote on stderr after the report's note: such a stdout
+// held the crashed process until its reader went, while gpusim's other
+// threads went on (a set-up call's wait for an answer gave up on the
+// crashed call after 10 s, and the benchmark went on without the
+// device). 5 s ends the handler before that wait.
+var crashOutWait int64 = crashOutSeconds * 1e9
+
+const crashOutSeconds = 5
+
+// crashCutNote is what the handler says on stderr of a report it cut
+// short at crashOutWait.
+var crashCutNote = "gpusim: note: the report on stdout is cut short: stdout did not take it whole within " + strconv.Itoa(crashOutSeconds) + " s (a full pipe that no one reads), and a crashed gpusim waits no longer\n"
+
+// crashPoll and crashClock are the handler's poll(2) pollfd and its
+// clock_gettime(2) timespec: it uses no stack.
+var (
+	crashPoll  [8]byte
+	crashClock [2]int64
+)
+
 // crashHandler is the handler; crashHandlerPC is its address.
 func crashHandler()
 func crashHandlerPC() uintptr

@@ -12,7 +12,9 @@
 // erasure), crashTab's head, the signal's name and crashTab's tail on
 // stderr, crashTab's document (its head, the name, its tail) on stdout
 // where it has one, and crashReport's report on stdout and note on stderr
-// where it has them, and ends the process with exit status 1. Every
+// where it has them (the report given up on, with a note, where stdout
+// takes none of it for crashOutWait), and ends the process with exit
+// status 1. Every
 // other signal goes on to Go's handler, as it came.
 TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
 	MOVL	8(SI), AX	// si_code
@@ -128,27 +130,85 @@ report:
 	MOVQ	·crashReport(SB), BX	// the report of what finished, and its note
 	CMPQ	BX, $0
 	JEQ	exit
-	MOVQ	0(BX), SI
-	MOVQ	8(BX), DX
+	MOVQ	0(BX), R8	// the report's bytes left
+	MOVQ	8(BX), R9
+	XORL	R14, R14	// 1 once the report is cut short
+	// A stdout that takes none (a full pipe that no one reads) held the
+	// process until its reader went: the report is written in parts of
+	// a pipe's page while poll(2) says stdout takes more, until
+	// crashOutWait from now (the deadline in R15, CLOCK_MONOTONIC's
+	// nanoseconds), and then cut short (R14) with crashCutNote.
+	MOVL	$228, AX	// clock_gettime: CLOCK_MONOTONIC's nanoseconds in AX
+	MOVL	$1, DI
+	LEAQ	·crashClock(SB), SI
+	SYSCALL
+	MOVQ	·crashClock(SB), AX
+	IMULQ	$1000000000, AX
+	ADDQ	·crashClock+8(SB), AX
+	MOVQ	AX, R15
+	ADDQ	·crashOutWait(SB), R15
 out:
-	// Written in full: a pipe takes a large report in parts.
-	CMPQ	DX, $0
+	CMPQ	R9, $0
 	JLE	note
+	MOVL	$228, AX	// clock_gettime: CLOCK_MONOTONIC's nanoseconds in AX
+	MOVL	$1, DI
+	LEAQ	·crashClock(SB), SI
+	SYSCALL
+	MOVQ	·crashClock(SB), AX
+	IMULQ	$1000000000, AX
+	ADDQ	·crashClock+8(SB), AX
+	MOVQ	R15, CX
+	SUBQ	AX, CX	// the nanoseconds left
+	JLE	cut
+	MOVQ	CX, AX
+	XORL	DX, DX
+	MOVQ	$1000000, CX
+	DIVQ	CX
+	INCQ	AX
+	MOVQ	AX, DX	// poll's timeout: the milliseconds left, rounded up
+	MOVQ	$0x400000001, CX	// fd 1, events POLLOUT, revents 0
+	MOVQ	CX, ·crashPoll(SB)
+	MOVL	$7, AX	// poll
+	LEAQ	·crashPoll(SB), DI
+	MOVL	$1, SI
+	SYSCALL
+	CMPQ	AX, $-4	// EINTR
+	JEQ	out
+	CMPQ	AX, $0
+	JLE	cut	// no room before the deadline, or no poll
+	MOVQ	R9, DX
+	CMPQ	DX, $4096	// what a pipe with room takes without waiting
+	JLE	part
+	MOVQ	$4096, DX
+part:
 	MOVL	$1, AX	// write
 	MOVL	$1, DI
+	MOVQ	R8, SI
 	SYSCALL
+	CMPQ	AX, $-11	// EAGAIN: a stdout set non-blocking
+	JEQ	out
 	CMPQ	AX, $0
-	JLE	note	// an error: the reader gone, a stdout that takes none
-	ADDQ	AX, SI
-	SUBQ	AX, DX
+	JLE	note	// an error: the reader gone (EPIPE), a stdout that takes none
+	ADDQ	AX, R8
+	SUBQ	AX, R9
 	JMP	out
+cut:
+	MOVL	$1, R14
 note:
 	MOVQ	24(BX), DX
 	CMPQ	DX, $0
-	JEQ	exit
+	JEQ	cutnote
 	MOVL	$1, AX	// write
 	MOVL	$2, DI
 	MOVQ	16(BX), SI
+	SYSCALL
+cutnote:
+	CMPQ	R14, $0
+	JEQ	exit
+	MOVL	$1, AX	// write
+	MOVL	$2, DI
+	MOVQ	·crashCutNote(SB), SI
+	MOVQ	·crashCutNote+8(SB), DX
 	SYSCALL
 exit:
 	MOVL	$1, DI
