@@ -278,7 +278,9 @@ var ErrInexactDevice = errors.New("opencl: the device has neither a correctly ro
 // Open prepares the device for runs: it checks the options, builds the
 // program (or takes it from the cache) and creates the queue and kernels.
 // Its errors: an invalid Math or VectorWidth; Devices' errors; a
-// *DeviceIndexError for an index past them; ErrInexactDevice; a
+// *DeviceIndexError for an index past them; ErrInexactDevice; an
+// *EarlierCrashError where a process that ended left the mark of the
+// device's set-up or of a build on it (the driver not asked); a
 // *cl.BuildError with the build log; a *SelfTestError; or the driver's
 // *cl.Error.
 func Open(opt Options) (*Engine, error) {
@@ -318,13 +320,18 @@ func Open(opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.options = options
+	if err := setUpCrash(d.desc); err != nil {
+		return nil, fmt.Errorf("opencl: set up %s: %w", d.desc.Named(), err)
+	}
+	setUp := markSetUp(d.desc) // init removes it once the first buffer is made
 	if e.sh, err = acquire(d); err != nil {
+		setUp()
 		return nil, err
 	}
 	// The build, the self-test's launches and the first launch: a stop
 	// names what it waited for where the driver hangs in them.
 	defer waiting("start " + d.desc.Named())()
-	err = e.init(options)
+	err = e.init(options, setUp)
 	if own := (*ownRebuild)(nil); errors.As(err, &own) {
 		// The kernels' own local memory changes the build options:
 		// build again with it (once: opt.own is then set). The first
@@ -623,7 +630,11 @@ func (e *Engine) useLocalHist() bool {
 // instruction (about a third of the kernel's time at 5M x 10 on pocl).
 func (e *Engine) histSerial() bool { return !e.desc.IsGPU() && e.useLocalHist() }
 
-func (e *Engine) init(options string) error {
+// init creates the queue, the engine's first buffer and the kernels of the
+// program built with options; setUp removes the mark of the device's
+// set-up (markSetUp), which init calls once the buffer is made, or as it
+// returns.
+func (e *Engine) init(options string, setUp func()) error {
 	src := kernels.Weather
 	if e.opts.source != "" {
 		src = e.opts.source
@@ -631,9 +642,10 @@ func (e *Engine) init(options string) error {
 	// The queue and the engine's buffer first: they are the device's,
 	// not the program's, and a crash there under the program's loading
 	// mark made the next start discard a good cached program.
+	defer setUp()
 	var err error
 	e.q, err = withinAnswer("a queue on "+e.desc.Named(), func() (*cl.Queue, error) {
-		defer markSetUp()() // the probe's child asks for one too
+		defer markProbeSetUp()() // the probe's child asks for one too
 		return cl.CreateQueue(e.sh.ctx, e.sh.dev)
 	}, func(q *cl.Queue) { _ = q.Release() })
 	if errors.As(err, new(*NoAnswerError)) {
@@ -645,6 +657,7 @@ func (e *Engine) init(options string) error {
 	if e.dummy, err = createBuffer(e.sh.ctx, cl.MemReadWrite, 64, e.desc.Named()); err != nil {
 		return unanswered(err, "opencl: allocate")
 	}
+	setUp() // the program's marks are its own
 	prog, took, err := e.sh.program(src, options, e.hooks())
 	if err != nil {
 		return fmt.Errorf("opencl: build kernels for %s: %w", e.desc.Named(), err)

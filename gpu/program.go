@@ -96,7 +96,7 @@ func acquire(d device) (*shared, error) {
 	}
 	cl.LabelDevice(d.dev, d.desc.Named()) // the log of a failed build names it
 	ctx, err := withinAnswer("a context for "+d.desc.Named(), func() (*cl.Context, error) {
-		defer markSetUp()() // the probe's child asks for one too
+		defer markProbeSetUp()() // the probe's child asks for one too
 		return createContext(d.dev)
 	}, releaseContext)
 	if errors.As(err, new(*NoAnswerError)) {

@@ -3,14 +3,15 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
-	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // A driver that crashes the process building gpusim's program from source
@@ -43,17 +44,26 @@ import (
 const (
 	buildingSuffix  = ".building."
 	launchingSuffix = ".launching."
+	setUpSuffix     = ".setup."
 )
+
+// stepKind is a kind of a step's mark: what the mark adds to the path
+// before the host and the ID, and what the driver did in the step.
+type stepKind struct{ suffix, step string }
 
 // stepSuffixes are the steps' marks' kinds, with what the driver did in
 // each (EarlierCrashError.Step).
-var stepSuffixes = []struct{ suffix, step string }{
+var stepSuffixes = []stepKind{
 	{buildingSuffix, "built one of gpusim's programs for the device"},
 	{launchingSuffix, "ran a first launch of the program, built from source"},
+	setUpStep,
 }
 
+// setUpStep is the kind of a device's set-up's mark (markSetUp).
+var setUpStep = stepKind{setUpSuffix, "set the device up (its context, a queue or the engine's first buffer)"}
+
 // markStep marks the step of kind suffix (buildingSuffix,
-// launchingSuffix) as under way on the program whose cache entry is at
+// launchingSuffix, setUpSuffix) as under way on the program whose cache entry is at
 // path, and returns the function that removes the mark; it does nothing
 // where path is "" (the cache off) or no folder takes the mark: the step
 // goes ahead unmarked, as there is nothing else to do.
@@ -111,9 +121,9 @@ func earlierCrash(path, device string) error {
 	if path == "" {
 		return nil
 	}
-	e := earlierCrashAt(path)
+	e := earlierCrashAt(path, stepSuffixes)
 	if device != "" {
-		if d := earlierCrashAt(device); e == nil {
+		if d := earlierCrashAt(device, stepSuffixes); e == nil {
 			e = d
 		} else if d != nil {
 			for _, m := range d.Marks {
@@ -129,9 +139,9 @@ func earlierCrash(path, device string) error {
 	return e
 }
 
-// earlierCrashAt is earlierCrash of the marks on the name path alone: an
-// entry's, or a device's build's.
-func earlierCrashAt(path string) *EarlierCrashError {
+// earlierCrashAt is earlierCrash of the marks of the kinds steps (of
+// stepSuffixes) on the name path alone: an entry's, or a device's.
+func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 	var e *EarlierCrashError
 	deadRests := map[string]bool{} // the HOST.PID of each dead process's mark
 	// look checks the marks in dir of the names tag+suffix+HOST.PID: one
@@ -139,7 +149,7 @@ func earlierCrashAt(path string) *EarlierCrashError {
 	look := func(dir, tag string) {
 		ents, _ := os.ReadDir(dir)
 		for _, ent := range ents {
-			for _, st := range stepSuffixes {
+			for _, st := range steps {
 				rest, ok := strings.CutPrefix(ent.Name(), tag+st.suffix)
 				if !ok {
 					continue
@@ -188,75 +198,101 @@ func earlierCrashAt(path string) *EarlierCrashError {
 	return e
 }
 
-// A driver that crashes gpusim's process creating a device's context or
-// queue, where the OpenCL probe's record (cl's probe, the file probeRecord
-// in the cache folder) holds and no child of the probe asked for them
-// first, crashed every later start the same way: the record, written by a
-// child that lived, still held. So each of those calls is marked beside
-// the record (markSetUp: probeRecord.setup.HOST.PID, made before the call
-// and removed once it returns), and a start that finds the mark of a
-// process that ended (deadMark) removes the record before it loads the
-// driver (distrustProbe): the probe's child, which creates a context and a
-// queue on every device, runs again and meets the crash there, which
-// Load's error says (auto then runs on simd), and a child that lives
-// writes the record again. Neither is the program's: the programs' marks
-// are not made while they run (Engine.init asks for the queue and its
-// buffer before the program, and the context comes first). A buffer is
-// not in the child's set-up, and a crash creating one happens again at
-// the next start. With the cache off no mark is made, and no record kept.
+// A driver that crashes gpusim's process setting a device up (creating
+// its context, a queue, the engine's first buffer: Open's calls before the
+// program, which no program's mark covers) crashed every later start the
+// same way, and auto, which chose the device, exited 1 each time: the
+// probe's child, which creates a context and a queue on every device,
+// makes no buffer, and where the crash was in gpusim's process alone the
+// child lived and wrote its record again. So Open marks those calls as a
+// build is marked, by the device and its driver (markSetUp:
+// programs/DEVKEY.setup.HOST.PID, or in this user's folder of marks where
+// the programs folder takes none), made before the context is asked for
+// and removed once the engine's first buffer is made, and a start that
+// finds the mark of a process that ended asks the driver for nothing on
+// that device (setUpCrash: an *EarlierCrashError, auto runs on simd with
+// a note, --device N ends with it and the hint's rm -f). As a build's
+// mark, it stays until removed, or until a new driver version or build of
+// gpusim, whose device key is another, leaves it behind.
+//
+// The context's and the queue's creation are also marked beside the
+// probe's record (markProbeSetUp: probeRecord.setup.HOST.PID), and a start
+// that finds the mark of a process that ended (deadMark) removes the
+// record before it loads the driver (distrustProbe): the probe's child
+// runs again and meets the crash there, which Load's error says (auto then
+// runs on simd), and a child that lives writes the record again. Where the
+// cache folder takes no mark (shared read-only, filled by others) the mark
+// goes to this user's folder of marks, and where the record cannot be
+// removed the next start's probe runs its child once without trusting or
+// writing it (cl.DistrustRecord).
+// Neither is the program's: the programs' marks are not made while they
+// run (Engine.init asks for the queue and its buffer before the program,
+// and the context comes first). With the cache off no mark is made, and
+// no record kept.
 
 // probeRecord is the name of the probe's record in the cache folder
 // (cl's probeFile).
 const probeRecord = "opencl-probe"
 
-// setUpSuffix is the kind of markSetUp's mark.
-const setUpSuffix = ".setup."
+// setUpPath is where the set-up of the device d is marked (markSetUp,
+// setUpCrash): the device's name in the programs folder (deviceKey), as
+// its builds' (shared.buildMarkPath), or "" with the cache off.
+func setUpPath(d DeviceDesc) string {
+	return cachePath("programs", deviceKey(d))
+}
 
-// markSetUp marks that this process asks the driver for a device's
-// context or queue (setUpSuffix, beside the probe's record), and returns
+// markSetUp marks that this process asks the driver to set the device d
+// up (its context, a queue, the engine's first buffer), and returns the
+// function that removes the mark, which may be called more than once; it
+// does nothing with the cache off or where no folder takes the mark.
+func markSetUp(d DeviceDesc) (done func()) {
+	path := setUpPath(d)
+	if path == "" {
+		return func() {}
+	}
+	// A first start's programs folder is made here, not left to the
+	// build: else the mark went to the folder of marks.
+	_ = cachedir.MkdirAll(filepath.Dir(path))
+	return markStep(path, setUpSuffix)
+}
+
+// setUpCrash is the *EarlierCrashError of the device d where a process
+// that ended left a mark of its set-up on it (markSetUp), or nil: Open
+// asks the driver for nothing on the device then, not even its context. A
+// build's mark on the device is left to the build's own check
+// (earlierCrash), whose error names the build.
+func setUpCrash(d DeviceDesc) error {
+	path := setUpPath(d)
+	if path == "" {
+		return nil
+	}
+	if e := earlierCrashAt(path, []stepKind{setUpStep}); e != nil {
+		return e
+	}
+	return nil // a typed nil is no error
+}
+
+// markProbeSetUp marks that this process asks the driver for a device's
+// context or queue (setUpSuffix, beside the probe's record, or in this
+// user's folder of marks where the cache folder takes none), and returns
 // the function that removes the mark; it does nothing with the cache off
-// or where the cache folder takes no mark.
-func markSetUp() (done func()) {
+// or where no folder takes the mark.
+func markProbeSetUp() (done func()) {
 	d := cachedir.Dir()
 	if d == "" {
 		return func() {}
 	}
-	done, err := makeMarkIn(filepath.Join(d, probeRecord), setUpSuffix)
-	if err != nil {
-		return func() {}
-	}
-	return done
-}
-
-// makeMarkIn is markAs in path's own folder alone: the probe's record,
-// which the mark is about, is there.
-func makeMarkIn(path, suffix string) (done func(), err error) {
-	held.Lock()
-	defer held.Unlock()
-	key := path + suffix
-	if h := held.m[key]; h != nil {
-		h.n++
-		return h.release(key), nil
-	}
-	mark := markNameAs(path, suffix, os.Getpid())
-	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	f.Close()
-	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
-	h := &heldMark{n: 1, remove: func() { unhook(); os.Remove(mark) }, path: path, suffix: suffix}
-	if held.m == nil {
-		held.m = map[string]*heldMark{}
-	}
-	held.m[key] = h
-	return h.release(key), nil
+	return markStep(filepath.Join(d, probeRecord), setUpSuffix)
 }
 
 // distrustProbe removes the probe's record where a process that ended
-// left a mark of a device's set-up (markSetUp) beside it, and the mark:
-// the next load of the driver probes it in a child again. Call it before
-// the driver is loaded.
+// left a mark of a device's set-up (markProbeSetUp) beside it or in one of
+// this user's folders of marks, and the mark: the next load of the driver
+// probes it in a child again. Where the record cannot be removed (a cache
+// shared read-only), this process's probe does not trust it
+// (cl.DistrustRecord): its child runs once more, and later starts trust
+// the record again (the device's own mark, markSetUp, keeps them from the
+// call that crashed). Call it before the driver is loaded.
 func distrustProbe() {
 	d := cachedir.Dir()
 	if d == "" {
@@ -265,7 +301,22 @@ func distrustProbe() {
 	path := filepath.Join(d, probeRecord)
 	held.Lock()
 	defer held.Unlock()
-	if who, _ := crashedIn(d, probeRecord+setUpSuffix, time.Time{}, false, held.m[path+setUpSuffix] != nil); who != "" {
-		os.Remove(path)
+	ours := held.m[path+setUpSuffix] != nil
+	who, _ := crashedIn(d, probeRecord+setUpSuffix, time.Time{}, false, ours)
+	for _, p := range cachedir.PrivateParents() {
+		if fb, err := cachedir.PrivateIn(p[1], marksName, false); err == nil {
+			if w, _ := crashedIn(fb, pathTag(path)+setUpSuffix, time.Time{}, false, ours); w != "" {
+				who = w
+			}
+		}
+	}
+	if who == "" {
+		return
+	}
+	if err := removeFile(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		distrustRecord()
 	}
 }
+
+// distrustRecord is cl.DistrustRecord; tests watch it.
+var distrustRecord = cl.DistrustRecord

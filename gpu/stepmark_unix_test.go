@@ -8,8 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/gpusim/gpusim/gpu/cl"
 )
 
 // TestEarlierCrash: the mark of a step (a build from source, a first
@@ -168,10 +172,10 @@ func TestLiftMark(t *testing.T) {
 	}
 }
 
-// TestDistrustProbe: the mark of a device's set-up (markSetUp) that a
+// TestDistrustProbe: the mark of a device's set-up (markProbeSetUp) that a
 // process left as it ended removes the probe's record, so the next load
 // probes the driver in a child again; a running process's mark, or none,
-// leaves it; markSetUp's done removes its mark.
+// leaves it; markProbeSetUp's done removes its mark.
 func TestDistrustProbe(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(EnvCacheDir, dir)
@@ -179,15 +183,15 @@ func TestDistrustProbe(t *testing.T) {
 	if err := os.WriteFile(record, []byte("record"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	done := markSetUp()
+	done := markProbeSetUp()
 	mine := markNameAs(record, setUpSuffix, os.Getpid())
 	if _, err := os.Stat(mine); err != nil {
-		t.Fatalf("markSetUp's mark: %v", err)
+		t.Fatalf("markProbeSetUp's mark: %v", err)
 	}
 	distrustProbe()
 	done()
 	if _, err := os.Stat(mine); !os.IsNotExist(err) {
-		t.Fatalf("markSetUp's mark after its done: %v", err)
+		t.Fatalf("markProbeSetUp's mark after its done: %v", err)
 	}
 	if _, err := os.Stat(record); err != nil {
 		t.Fatalf("the record with this process's live mark: %v", err)
@@ -200,6 +204,147 @@ func TestDistrustProbe(t *testing.T) {
 	for _, f := range []string{record, dead} {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Errorf("%s after a dead process's set-up mark: %v, want it removed", f, err)
+		}
+	}
+}
+
+// TestSetUpMarked: a device's set-up (its context, a queue, the engine's
+// first buffer: markSetUp) is marked by the device and its driver in the
+// programs folder, made where a first start has none, and a process that
+// ended while it held the mark is an *EarlierCrashError naming the step
+// and the mark (setUpCrash), which stays; this process's own live mark, or
+// a build's mark on the device (the build's own check names it), is none.
+// A crash creating the engine's first buffer had no mark, and crashed
+// every start, auto's too, as the probe's child makes no buffer.
+func TestSetUpMarked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(EnvCacheDir, dir)
+	t.Setenv("TMPDIR", t.TempDir())
+	desc := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device", DriverVersion: "1"}}
+	path := setUpPath(desc)
+	done := markSetUp(desc)
+	mine := markNameAs(path, setUpSuffix, os.Getpid())
+	if _, err := os.Stat(mine); err != nil {
+		t.Fatalf("markSetUp's mark: %v", err)
+	}
+	if err := setUpCrash(desc); err != nil {
+		t.Fatalf("setUpCrash with this process's live mark: %v", err)
+	}
+	done()
+	done()
+	if _, err := os.Stat(mine); !os.IsNotExist(err) {
+		t.Fatalf("markSetUp's mark after its done: %v", err)
+	}
+	if err := os.WriteFile(markNameAs(path, buildingSuffix, deadPID(t)), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := setUpCrash(desc); err != nil {
+		t.Fatalf("setUpCrash with a build's mark: %v, want none", err)
+	}
+	dead := markNameAs(path, setUpSuffix, deadPID(t))
+	if err := os.WriteFile(dead, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ec *EarlierCrashError
+	for range 2 {
+		if err := setUpCrash(desc); !errors.As(err, &ec) || ec.Step != setUpStep.step || !slices.Equal(ec.Marks, []string{dead}) || !strings.HasSuffix(CrashHint(ec), "rm -f "+dead) {
+			t.Fatalf("setUpCrash: %v, want an *EarlierCrashError of the set-up naming %s", err, dead)
+		}
+	}
+	other := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device", DriverVersion: "2"}}
+	if err := setUpCrash(other); err != nil {
+		t.Errorf("setUpCrash of another driver version: %v, want none", err)
+	}
+	t.Setenv(EnvCacheDir, "off")
+	if done := markSetUp(desc); setUpCrash(desc) != nil {
+		t.Errorf("the cache off: a set-up crash found")
+	} else {
+		done()
+	}
+}
+
+// TestSetUpMarkedReadOnly: where the cache folder takes no mark (shared
+// read-only, filled by others), the marks of a device's set-up, the
+// device's (markSetUp) and the probe's (markProbeSetUp), go to this
+// user's folder of marks, as a load's do, and a start finds a crash's
+// there: the device's refuses the device (setUpCrash), the probe's makes
+// distrustProbe remove the probe's record, or, where the record cannot be
+// removed, distrust it for this process's probe (cl.DistrustRecord); the
+// probe's mark goes. Neither was made, and a crash setting a device up on
+// a read-only cache crashed every start.
+func TestSetUpMarkedReadOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(EnvCacheDir, dir)
+	t.Setenv("TMPDIR", t.TempDir())
+	if err := os.MkdirAll(filepath.Join(dir, "programs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	openMark = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if strings.HasPrefix(name, dir) {
+			return nil, os.ErrPermission // the cache's folder takes no mark
+		}
+		return os.OpenFile(name, flag, perm)
+	}
+	defer func() { openMark = os.OpenFile }()
+	distrusted := 0
+	distrustRecord = func() { distrusted++ }
+	defer func() { distrustRecord = cl.DistrustRecord }()
+	fb, err := fallbackMarks(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device"}}
+	record := filepath.Join(dir, probeRecord)
+	if err := os.WriteFile(record, []byte("record"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		path string
+		mark func() func()
+	}{
+		{"the device's", setUpPath(desc), func() func() { return markSetUp(desc) }},
+		{"the probe's", record, markProbeSetUp},
+	} {
+		done := c.mark()
+		mine := filepath.Join(fb, pathTag(c.path)+setUpSuffix+hostTag()+"."+strconv.Itoa(os.Getpid()))
+		if _, err := os.Stat(mine); err != nil {
+			t.Errorf("%s set-up mark in the folder of marks: %v", c.what, err)
+		}
+		done()
+		if _, err := os.Stat(mine); !os.IsNotExist(err) {
+			t.Errorf("%s set-up mark after its done: %v", c.what, err)
+		}
+	}
+	dead := filepath.Join(fb, pathTag(setUpPath(desc))+setUpSuffix+hostTag()+"."+strconv.Itoa(deadPID(t)))
+	if err := os.WriteFile(dead, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var ec *EarlierCrashError
+	if err := setUpCrash(desc); !errors.As(err, &ec) || !slices.Equal(ec.Marks, []string{dead}) {
+		t.Errorf("setUpCrash: %v, want the crash's mark %s", err, dead)
+	}
+	probeMark := filepath.Join(fb, pathTag(record)+setUpSuffix+hostTag()+"."+strconv.Itoa(deadPID(t)))
+	for _, removable := range []bool{false, true} {
+		if err := os.WriteFile(probeMark, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if !removable {
+			removeFile = func(p string) error {
+				return &os.PathError{Op: "remove", Path: p, Err: syscall.EROFS}
+			}
+		}
+		distrusted = 0
+		distrustProbe()
+		removeFile = os.Remove
+		_, rerr := os.Stat(record)
+		switch _, merr := os.Stat(probeMark); {
+		case !os.IsNotExist(merr):
+			t.Errorf("removable %v: the probe's set-up mark after distrustProbe: %v, want it removed", removable, merr)
+		case removable && (!os.IsNotExist(rerr) || distrusted != 0):
+			t.Errorf("the record after distrustProbe: %v, distrusted %d times; want it removed", rerr, distrusted)
+		case !removable && (rerr != nil || distrusted != 1):
+			t.Errorf("the record that cannot be removed after distrustProbe: %v, distrusted %d times; want it there, distrusted once", rerr, distrusted)
 		}
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/gpusim/gpusim/internal/testenv"
 )
 
 // TestCrashRemembered: a driver that crashes gpusim's process building
@@ -22,14 +25,17 @@ import (
 // which chose the device, exited 1 each time. Once the mark is removed the
 // driver is asked (and crashes) again. A build's crash refuses every
 // program of the device and driver: a --daily run (another program) after
-// a plain run's build crashed crashed once more.
+// a plain run's build crashed crashed once more. A crash creating the
+// engine's first buffer (the device's set-up, before its program) is
+// remembered likewise, where it crashed every start.
 func TestCrashRemembered(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const built = " ended while the OpenCL driver built one of gpusim's programs for the device, which may have crashed it: not asked again"
 	const launched = " ended while the OpenCL driver ran a first launch of the program, built from source, which may have crashed it: not asked again"
+	const setUp = " ended while the OpenCL driver set the device up (its context, a queue or the engine's first buffer), which may have crashed it: not asked again"
 	const crashed = " crashed (SIGSEGV) when asked "
 	const device = "run --device 0 --lanes 1000 --steps 10"
-	mark := regexp.MustCompile(`rm -f ([^\s;]+\.(building|launching)\.[0-9a-f]+\.[0-9]+)`)
+	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.(building|launching|setup)\.[0-9a-f]+\.[0-9]+)`)
 	for _, c := range []struct {
 		fault   string
 		warm    bool // a copy of warm; else a cache of warm's probe record alone
@@ -55,6 +61,10 @@ func TestCrashRemembered(t *testing.T) {
 		// launching mark refused the third start, whose crash was not
 		// in a launch of the engine's.
 		{"crash:clEnqueueNDRangeKernel", true, device, 3, 1, launched, ""},
+		// The engine's first buffer, made before its program on a warm
+		// cache: the probe's child makes none, and each start crashed.
+		{"crash:clCreateBuffer", true, "run --lanes 2e7 --steps 200", 1, 0, setUp, ""},
+		{"crash:clCreateBuffer", true, device, 1, 1, setUp, ""},
 	} {
 		next := c.next
 		if next == "" {
@@ -100,6 +110,54 @@ func TestCrashRemembered(t *testing.T) {
 				}
 			}
 			if r := runSetUpCase(setUpCase{line: next}, caseEnv); r.code == 0 || !strings.Contains(r.stderr, crashed) {
+				t.Errorf("the start after the mark's removal: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// TestSetUpCrashReadOnly: on a cache folder shared read-only (filled by
+// others; here a read-only tmpfs), a driver's crash setting the device up
+// in gpusim's process is remembered in this user's folder of marks, as a
+// load's: auto's start after it runs on simd, exit 0 (after a crash
+// creating the queue, the probe's child, which distrusts the record that
+// cannot be removed, meets the crash itself), and run --device 0 without
+// the fault names the earlier crash and the mark to remove, exit 1;
+// removed, the driver is asked, and crashes, again. No mark was made
+// there, and every start crashed.
+func TestSetUpCrashReadOnly(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	const setUp = " ended while the OpenCL driver set the device up (its context, a queue or the engine's first buffer), which may have crashed it: not asked again"
+	const crashed = " crashed (SIGSEGV) when asked "
+	const device = "run --device 0 --lanes 1000 --steps 10"
+	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.setup\.[0-9a-f]+\.[0-9]+)`)
+	for _, fault := range []string{"crash:clCreateBuffer", "crash:clCreateCommandQueue"} {
+		t.Run(fault, func(t *testing.T) {
+			cache := testenv.SmallDisk(t, "64m", false, nil)
+			if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mount("tmpfs", cache, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size=64m"); err != nil {
+				t.Skipf("cannot remount the tmpfs read-only: %v", err)
+			}
+			marks := t.TempDir()
+			caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "TMPDIR=" + marks})
+			faulty := slices.Concat(caseEnv, []string{"FAKECL_FAULT=" + fault})
+			if r := runSetUpCase(setUpCase{line: device}, faulty); r.code != 1 || !strings.Contains(r.stderr, crashed) {
+				t.Fatalf("exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+			}
+			if r := runSetUpCase(setUpCase{line: "run --lanes 2e7 --steps 200"}, faulty); r.code != 0 || !strings.Contains(r.stdout, "digest ") {
+				t.Fatalf("auto after the crash: exit status %d, stderr %q: want exit 0 on simd", r.code, r.stderr)
+			}
+			r := runSetUpCase(setUpCase{line: device}, caseEnv)
+			m := mark.FindStringSubmatch(r.stderr)
+			if r.code != 1 || !strings.Contains(r.stderr, setUp) || strings.Contains(r.stderr, crashed) || m == nil || !strings.HasPrefix(m[1], marks+string(filepath.Separator)) {
+				t.Fatalf("the start after the crash: exit status %d, stderr %q: want 1, %q and the hint that names the mark in %s", r.code, r.stderr, setUp, marks)
+			}
+			if err := os.Remove(m[1]); err != nil {
+				t.Fatal(err)
+			}
+			if r := runSetUpCase(setUpCase{line: device}, faulty); r.code != 1 || !strings.Contains(r.stderr, crashed) {
 				t.Errorf("the start after the mark's removal: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
 			}
 		})

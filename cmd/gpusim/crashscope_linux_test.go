@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +22,10 @@ import (
 // ("compiling the OpenCL program for device 0 (...) again"). A crash
 // creating the queue drops the probe's record too: auto's start after it
 // runs on simd with the probe's child's word on it, exit 0, where it
-// crashed again in gpusim's process (exit 1).
+// crashed again in gpusim's process (exit 1). A crash creating the queue
+// or the buffer is the device's set-up's, whose own mark refuses the
+// device (TestCrashRemembered) until it is removed: then the program is
+// loaded.
 func TestCrashOutsideProgram(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const run = "run --device 0 --lanes 1000 --steps 10"
@@ -32,11 +36,13 @@ func TestCrashOutsideProgram(t *testing.T) {
 		checks   bool   // the self-test's checks run: no stored pass
 		want     string // in the next start's stderr; "" for no compile at all
 		autoNext bool   // auto's start with the fault runs on simd
+		setUp    bool   // the device's set-up's mark refuses the next start
 	}{
-		{"crash:clCreateCommandQueue", false, "", true},
-		{"crash:clCreateBuffer", false, "", false},
-		{"crash:clEnqueueNDRangeKernel", true, selfTest, false},
+		{"crash:clCreateCommandQueue", false, "", true, true},
+		{"crash:clCreateBuffer", false, "", false, true},
+		{"crash:clEnqueueNDRangeKernel", true, selfTest, false, false},
 	}
+	setUpMark := regexp.MustCompile(`rm -f ([^\s;,]+\.setup\.[0-9a-f]+\.[0-9]+)`)
 	var wg sync.WaitGroup
 	for _, c := range cases {
 		cache := filepath.Join(t.TempDir(), "cache")
@@ -61,6 +67,16 @@ func TestCrashOutsideProgram(t *testing.T) {
 					}
 				}
 				r := runSetUpCase(setUpCase{line: run}, caseEnv)
+				if c.setUp {
+					m := setUpMark.FindStringSubmatch(r.stderr)
+					if r.code != 1 || m == nil {
+						t.Fatalf("the start after the crash: exit status %d, stderr %q: want 1 and the mark of the device's set-up to remove", r.code, r.stderr)
+					}
+					if err := os.Remove(m[1]); err != nil {
+						t.Fatal(err)
+					}
+					r = runSetUpCase(setUpCase{line: run}, caseEnv)
+				}
 				switch {
 				case r.code != 0 || strings.Contains(r.stderr, "crashed (SIG"):
 					t.Fatalf("the start after the crash: exit status %d, stderr %q: want 0", r.code, r.stderr)

@@ -294,7 +294,8 @@ func probeFirst() error {
 	}
 	key := probeKey(exe)
 	file := probeFile()
-	if file != "" && probeRemembered(file, key) {
+	distrusted := probeDistrusted.Load()
+	if file != "" && !distrusted && probeRemembered(file, key) {
 		return nil
 	}
 	t0 := time.Now()
@@ -308,13 +309,24 @@ func probeFirst() error {
 	if err != nil {
 		return err
 	}
-	if lived && file != "" {
+	if lived && file != "" && !distrusted {
 		if err := cachedir.WriteFile(file, []byte(key+probeLibs(out))); err != nil {
 			probeUnkept.Store(&err)
 		}
 	}
 	return nil
 }
+
+// probeDistrusted is set by DistrustRecord.
+var probeDistrusted atomic.Bool
+
+// DistrustRecord makes Load's probe (EnableProbe) run its child though the
+// cache folder holds this set-up's record that the driver worked, and
+// leave the record as it is: gpu's, where a process ended while it set a
+// device up under the record (a crash there in gpusim's own process) and
+// the record cannot be removed (a cache folder shared read-only). Call it
+// before Load.
+func DistrustRecord() { probeDistrusted.Store(true) }
 
 // probeAgainIfKilled runs the probe's child (runProbe) and, where a
 // signal from outside killed it (a kill -9, the out-of-memory killer:
