@@ -85,6 +85,31 @@ func BenchmarkEarlierCrash(b *testing.B) {
 	}
 }
 
+// BenchmarkSetUpMark is what an engine's start pays for the mark of its
+// device's set-up: setUpCrash's reading of the programs folder (here a warm
+// cache's, seven files) and this user's folders of marks, and the mark made
+// and removed (markSetUp).
+func BenchmarkSetUpMark(b *testing.B) {
+	dir := b.TempDir()
+	b.Setenv(EnvCacheDir, dir)
+	desc := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device"}}
+	programs := filepath.Join(dir, "programs")
+	if err := os.Mkdir(programs, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{"0123456789abcdef0123456789abcdef", "x", "x.build.lock", "y", "y.build.lock", "z", "z.build.lock"} {
+		if err := os.WriteFile(filepath.Join(programs, f), nil, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if err := setUpCrash(desc); err != nil {
+			b.Fatal(err)
+		}
+		markSetUp(desc)()
+	}
+}
+
 // TestEarlierCrashNamesOtherPrograms: a start builds two programs of a
 // device, so one kill -9 in a cold start can leave a launching mark on one
 // and a building mark on the other; the hint's rm -f names both, where the

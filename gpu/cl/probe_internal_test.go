@@ -238,3 +238,49 @@ func TestProbeKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestDistrustRecord: after DistrustRecord, the probe runs its child
+// though the cache folder holds this set-up's record, and leaves the
+// record as it is (a cache shared read-only, where gpu found a crash in a
+// device's set-up under a record it could not remove); before it, the
+// record spares the child.
+func TestDistrustRecord(t *testing.T) {
+	if !probeSupported {
+		t.Skip("no probe here")
+	}
+	dir := t.TempDir()
+	t.Setenv("GPUSIM_CACHE_DIR", filepath.Join(dir, "cache"))
+	runs := filepath.Join(dir, "runs")
+	probeExe = filepath.Join(dir, "gpusim")
+	t.Cleanup(func() { probeExe = "/proc/self/exe" })
+	script := "#!/bin/sh\necho x >> " + runs + "\necho '" + probeHello + "'\necho done\n"
+	if err := os.WriteFile(probeExe, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	probeOn.Store(true)
+	t.Cleanup(func() { probeOn.Store(false); probeDistrusted.Store(false) })
+	children := func() int {
+		b, _ := os.ReadFile(runs)
+		return strings.Count(string(b), "x")
+	}
+	for i, want := range []int{1, 1} {
+		if err := probeFirst(); err != nil || children() != want {
+			t.Fatalf("probe %d: %v, %d children; want no error, %d", i+1, err, children(), want)
+		}
+	}
+	file := probeFile()
+	before, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(file, before.ModTime().Add(-time.Hour), before.ModTime().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	DistrustRecord()
+	if err := probeFirst(); err != nil || children() != 2 {
+		t.Fatalf("probe after DistrustRecord: %v, %d children; want no error, 2", err, children())
+	}
+	if after, err := os.Stat(file); err != nil || !after.ModTime().Equal(before.ModTime().Add(-time.Hour)) {
+		t.Errorf("the record after a distrusted probe: %v, %v; want it as it was", after, err)
+	}
+}
