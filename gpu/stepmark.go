@@ -63,8 +63,8 @@ var stepSuffixes = []stepKind{
 var setUpStep = stepKind{setUpSuffix, "set the device up (its context, a queue or the engine's first buffer)"}
 
 // markStep marks the step of kind suffix (buildingSuffix,
-// launchingSuffix, setUpSuffix) as under way on the program whose cache entry is at
-// path, and returns the function that removes the mark; it does nothing
+// launchingSuffix, setUpSuffix) as under way on the program (or device)
+// whose cache entry is at path, and returns the function that removes the mark; it does nothing
 // where path is "" (the cache off) or no folder takes the mark: the step
 // goes ahead unmarked, as there is nothing else to do.
 func markStep(path, suffix string) (done func()) {
@@ -224,11 +224,10 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 // cache folder takes no mark (shared read-only, filled by others) the mark
 // goes to this user's folder of marks, and where the record cannot be
 // removed the next start's probe runs its child once without trusting or
-// writing it (cl.DistrustRecord).
-// Neither is the program's: the programs' marks are not made while they
-// run (Engine.init asks for the queue and its buffer before the program,
-// and the context comes first). With the cache off no mark is made, and
-// no record kept.
+// writing it (cl.DistrustRecord). Neither mark is the program's: the
+// programs' marks are not made while they run (Engine.init asks for the
+// queue and its buffer before the program, and the context comes first).
+// With the cache off no mark is made, and no record kept.
 
 // probeRecord is the name of the probe's record in the cache folder
 // (cl's probeFile).
