@@ -36,7 +36,7 @@ func (d DeviceDesc) String() string {
 // as its colon and parentheses ("opencl: 0: pthread-... (pocl, CPU)
 // failed ..."). The names are quoted as String's.
 func (d DeviceDesc) Named() string {
-	return fmt.Sprintf("device %d (%s, %s, %s)", d.Index, quote.Printable(d.Name), platformShort(d.PlatformName), quote.Printable(d.Type))
+	return fmt.Sprintf("device %d (%s)", d.Index, cl.DeviceWords(d.Name, d.PlatformName, d.Type))
 }
 
 // label is the device of an engine with vw lanes per work-item, in fast
@@ -302,16 +302,9 @@ func autoVectorWidth(in cl.DeviceInfo) int {
 }
 
 // platformShort abbreviates well-known platform names for device labels,
-// and quotes others as String quotes a device's name.
-func platformShort(name string) string {
-	switch name {
-	case "Portable Computing Language":
-		return "pocl"
-	case "":
-		return "unknown platform"
-	}
-	return quote.Printable(name)
-}
+// and quotes others as String quotes a device's name: cl.PlatformShort,
+// which the probe's child names a device with too.
+func platformShort(name string) string { return cl.PlatformShort(name) }
 
 // Notes returns the remarks of this process's OpenCL use so far, for the
 // CLI to print: the loader's (an .icd file it routed around) and the disk

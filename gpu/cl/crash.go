@@ -49,9 +49,9 @@ const (
 	CrashRelease
 )
 
-// crashHints are the hints of a crash by step, as the probe's child words
-// those of the listing and the set-up (probeDeath); crashAnyHint is that
-// of a crash in no marked call.
+// crashHints are the hints of a crash by step, which the errors of the
+// probe's child's crashes give too (probeDeath: the listing, the set-up
+// and its release); crashAnyHint is that of a crash in no marked call.
 var crashHints = map[CrashStep]string{
 	CrashListing: "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + crashAnyHint,
 	CrashSetUp:   "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + crashAnyHint,

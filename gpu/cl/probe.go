@@ -239,7 +239,7 @@ func listAll(ps []*Platform) {
 		}
 		for _, d := range ds {
 			info, _ := d.Info()
-			probeSetUp(d, index, info.Name)
+			probeSetUp(d, index, DeviceWords(info.Name, info.PlatformName, info.Type))
 			index++
 		}
 	}
@@ -642,7 +642,7 @@ func signalName(sig syscall.Signal) string {
 // (throughLoader); else the last one loaded.
 func probeDeath(report, how string) error {
 	lib, asked := "", "its platforms"
-	setUp := false // asked for a device's context or queue, past the listing
+	step := CrashListing // a device's context or queue, or their release, past the listing
 	var code []vendorCode
 	var opening string // the driver traceVendors was opening, "" after
 	var via string     // an ICD loader's one driver (nameDriver)
@@ -671,11 +671,11 @@ func probeDeath(report, how string) error {
 			pc, _ = strconv.ParseUint(rest, 16, 64)
 		case "devices", "set":
 			if line == "devices" || strings.HasPrefix(line, "set up ") {
-				asked, setUp = "its devices", false
+				asked, step = "its devices", CrashListing
 			}
 		default:
-			if s := probeStep(line); s != "" {
-				asked, setUp = s, true // a context or queue (probeSetUp)
+			if s, k := probeStepKind(line); s != "" {
+				asked, step = s, k // a context or queue, or a release (probeSetUp)
 			}
 		}
 	}
@@ -693,15 +693,11 @@ func probeDeath(report, how string) error {
 	if strings.HasPrefix(how, "exit status") {
 		verb = "ended the process"
 	}
-	remedy := EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"
-	hint := "a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + remedy
-	if setUp {
-		// clinfo -l, which lists the devices, does not crash there.
-		hint = "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + remedy
-	}
+	// The hint of gpusim's own crash handler for the same call: past
+	// the listing, clinfo -l, which lists the devices, does not crash.
 	return &UnavailableError{Kind: ErrCrashed,
 		Cause: fmt.Sprintf("the OpenCL driver %s%s (%s) when asked for %s", lib, verb, how, asked),
-		Hint:  hint}
+		Hint:  crashHints[step]}
 }
 
 // vendorCode is a range of code [start, end) that the opening of an ICD

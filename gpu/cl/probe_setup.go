@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/gpusim/gpusim/internal/quote"
 )
 
 // The probe's child (ProbeChild) also creates a context and a queue on
@@ -21,7 +23,8 @@ import (
 // still takes the process with it.
 
 // probeSetUp creates a context and a queue on dev, device index of the
-// listing (gpu's index: every platform's devices in order) named name,
+// listing (gpu's index: every platform's devices in order) named name
+// (DeviceWords: "NAME, PLATFORM, TYPE", as gpusim's own process names it),
 // and releases them; each step is said first in the child's report
 // ("context N NAME", "queue N NAME", "release queue N NAME", "release
 // context N NAME"), so that a crash or a hang in it is named (probeStep):
@@ -43,12 +46,40 @@ func probeSetUp(dev *Device, index int, name string) {
 }
 
 // probeSteps are the lines of probeSetUp's steps, by their first words,
-// and what each says the driver was asked for.
-var probeSteps = []struct{ prefix, what, after string }{
-	{"context ", "a context for", ""},
-	{"queue ", "a queue on", ""},
-	{"release queue ", "the release of the queue on", " after the set-up check"},
-	{"release context ", "the release of the context for", " after the set-up check"},
+// what each says the driver was asked for, and the kind of call it is,
+// which chooses a crash's hint (crashHints): a release's is that of a
+// driver that crashes releasing, where it was the set-up's.
+var probeSteps = []struct {
+	prefix, what, after string
+	step                CrashStep
+}{
+	{"context ", "a context for", "", CrashSetUp},
+	{"queue ", "a queue on", "", CrashSetUp},
+	{"release queue ", "the release of the queue on", " after the set-up check", CrashRelease},
+	{"release context ", "the release of the context for", " after the set-up check", CrashRelease},
+}
+
+// DeviceWords is what names a device within "device N (...)" in gpusim's
+// errors and notes: "NAME, PLATFORM, TYPE" ("pthread-skylake-avx512-AMD
+// EPYC, pocl, CPU"), from CL_DEVICE_NAME, CL_PLATFORM_NAME (PlatformShort)
+// and DeviceInfo.Type, each quoted where it is not printable UTF-8
+// (quote.Printable). gpu's labels and the probe's child both use it: the
+// child named a device by its name alone.
+func DeviceWords(name, platform, typ string) string {
+	return quote.Printable(name) + ", " + PlatformShort(platform) + ", " + quote.Printable(typ)
+}
+
+// PlatformShort is a platform's name (CL_PLATFORM_NAME) in a device's
+// label: "pocl" for pocl's, "unknown platform" for none, else the name,
+// quoted as a device's is.
+func PlatformShort(name string) string {
+	switch name {
+	case poclPlatform:
+		return "pocl"
+	case "":
+		return "unknown platform"
+	}
+	return quote.Printable(name)
 }
 
 // probeStep is what a line of the child's report says the driver was
@@ -57,6 +88,13 @@ var probeSteps = []struct{ prefix, what, after string }{
 // queue on device 0 (NAME) after the set-up check" for "release queue 0
 // NAME" (and of the context likewise), "" for another line.
 func probeStep(line string) string {
+	what, _ := probeStepKind(line)
+	return what
+}
+
+// probeStepKind is probeStep with the kind of call the line's step is
+// (CrashSetUp, CrashRelease); 0 with "".
+func probeStepKind(line string) (what string, step CrashStep) {
 	for _, s := range probeSteps {
 		rest, ok := strings.CutPrefix(line, s.prefix)
 		if !ok {
@@ -64,11 +102,11 @@ func probeStep(line string) string {
 		}
 		n, name, _ := strings.Cut(rest, " ")
 		if _, err := strconv.Atoi(n); err != nil {
-			return ""
+			return "", 0
 		}
-		return fmt.Sprintf("%s device %s (%s)%s", s.what, n, name, s.after)
+		return fmt.Sprintf("%s device %s (%s)%s", s.what, n, name, s.after), s.step
 	}
-	return ""
+	return "", 0
 }
 
 // probeReport is the report of the probe's child while it runs (a file
