@@ -707,8 +707,11 @@ func buildSource(ctx *cl.Context, dev *cl.Device, path, source, options string, 
 	if mark == "" || path == "" {
 		mark = path
 	}
-	building, marked := waiting("build the program for "+h.device), markStep(mark, buildingSuffix)
-	p, err = cl.BuildProgram(ctx, dev, source, options)
+	building, marked := waiting("build the program for "+h.device), sync.OnceFunc(markStep(mark, buildingSuffix))
+	// The mark is lifted once the driver has answered, before a failed
+	// build's program is released: a crash in that release is not the
+	// build's (cl.BuildProgramThen).
+	p, err = cl.BuildProgramThen(ctx, dev, source, options, marked)
 	marked()
 	building()
 	if err != nil {

@@ -72,5 +72,5 @@ func BuildProgramFromBinary(ctx *Context, dev *Device, bin []byte, options strin
 		clReleaseProgram(h)
 		return nil, err
 	}
-	return buildProgram(h, dev, options)
+	return buildProgram(h, dev, options, nil)
 }

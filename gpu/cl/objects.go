@@ -182,6 +182,16 @@ func BuildLimitShortIf(pocl bool) error {
 // ErrAddressSpace; on pocl under a file-size limit (ulimit -f) below what
 // its compiler writes, one matching ErrEnvironment (poclFileLimitShort).
 func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, error) {
+	return BuildProgramThen(ctx, dev, source, options, nil)
+}
+
+// BuildProgramThen is BuildProgram that calls built (where not nil) once
+// the driver has answered clBuildProgram, and for a failed build given its
+// log, before it releases the failed build's program; not where it built
+// nothing. gpu lifts its mark of the build there (markStep): a driver's
+// crash in that release, named as such (releaseFailed), left the mark, and
+// the next start refused the device as one whose build had crashed.
+func BuildProgramThen(ctx *Context, dev *Device, source, options string, built func()) (*Program, error) {
 	if source == "" {
 		return nil, &Error{Code: codeInvalidValue, Op: "clCreateProgramWithSource"}
 	}
@@ -202,7 +212,7 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 	if err := check("clCreateProgramWithSource", st); err != nil {
 		return nil, err
 	}
-	p, err := buildProgram(h, dev, options)
+	p, err := buildProgram(h, dev, options, built)
 	if err != nil {
 		// pocl fails every build, with a log that says nothing, when it
 		// cannot write its kernel cache.
@@ -217,46 +227,64 @@ func BuildProgram(ctx *Context, dev *Device, source, options string) (*Program, 
 }
 
 // buildProgram builds h, a program just created from source or a binary,
-// for dev. A failed clBuildProgram releases the program and is a
-// *BuildError carrying the build log.
-func buildProgram(h uintptr, dev *Device, options string) (*Program, error) {
+// for dev. A failed clBuildProgram is a *BuildError carrying the build
+// log, and the program is released before it is returned (releaseFailed);
+// built, where not nil, is called once the driver has answered the build
+// (and given its log), before that release.
+func buildProgram(h uintptr, dev *Device, options string, built func()) (*Program, error) {
 	p := &Program{dev: dev}
 	p.h.Store(h)
 	devID := dev.id
 	var st int32
 	driverCall(func() { st = clBuildProgram(h, 1, &devID, options, 0, 0) }) // signals.go
-	if st != 0 {
-		log, ok := failedBuildLog(p, dev)
-		if !ok {
-			return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, LogWait: buildLogWait}
+	if st == 0 {
+		if built != nil {
+			built()
 		}
-		return nil, &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+		return p, nil
 	}
-	return p, nil
+	log, ok := failedBuildLog(p, dev)
+	err := &BuildError{Err: &Error{Code: st, Op: "clBuildProgram"}, Log: log}
+	if !ok {
+		err = &BuildError{Err: err.Err, LogWait: buildLogWait}
+	}
+	if built != nil {
+		built()
+	}
+	if ok {
+		releaseFailed(p, dev, err)
+	}
+	return nil, err
 }
 
 // buildLogWait is the longest failedBuildLog waits for the driver's log
-// of a failed build, the bound of gpu's other cheap calls (its
-// answerWait): the log is there once the build returned.
+// of a failed build, and releaseFailed for the release of its program: the
+// bound of gpu's other cheap calls (its answerWait): the log is there once
+// the build returned.
 var buildLogWait = 10 * time.Second
 
 // failedBuildLog is the log of p's failed build for dev
 // (clGetProgramBuildInfo), within buildLogWait: ok false past it, and the
-// call is left to go on. p is released once the log came, in the
-// background: a release the driver does not answer holds nothing up.
-// While it waits, a stop's note names it (interrupt.Waiting), where the
-// call was unbounded and a stop named the build, and a driver's crash in
-// it is named so (Crashing).
+// call is left to go on; p is then released once the log came, in the
+// background, a crash there named as that release. While it
+// waits, a stop's note names it (interrupt.Waiting), where the call was
+// unbounded and a stop named the build, and a driver's crash in it is
+// named so (Crashing).
 func failedBuildLog(p *Program, dev *Device) (log string, ok bool) {
 	what := "answer when asked for the log of the failed build for " + deviceLabel(dev)
 	defer interrupt.Waiting("the OpenCL driver to " + what)()
-	got := make(chan string, 1)
+	got := make(chan string) // unbuffered: a late log's program is released by the goroutine
+	late := make(chan struct{})
 	go func() {
 		crashed := Crashing(Asked(what), CrashWork)
 		l, _ := p.BuildLog()
 		crashed()
-		got <- l
-		p.Release()
+		select {
+		case got <- l:
+		case <-late:
+			defer Crashing("for "+failedRelease(dev)+", after its log came past gpusim's wait of "+seconds(buildLogWait), CrashRelease)()
+			p.Release()
+		}
 	}()
 	t := time.NewTimer(buildLogWait)
 	defer t.Stop()
@@ -264,7 +292,48 @@ func failedBuildLog(p *Program, dev *Device) (log string, ok bool) {
 	case log = <-got:
 		return log, true
 	case <-t.C:
+	}
+	close(late)
+	select {
+	case log = <-got: // it came as the wait ended
+		return log, true
+	default:
 		return "", false
+	}
+}
+
+// failedRelease is what releaseFailed asks the driver for: "the release
+// of the program that failed to build for device 0 (NAME, PLATFORM,
+// TYPE)".
+func failedRelease(dev *Device) string {
+	return "the release of the program that failed to build for " + deviceLabel(dev)
+}
+
+// seconds is d as the errors of a wait say it: "10 s".
+func seconds(d time.Duration) string { return fmt.Sprintf("%g s", d.Seconds()) }
+
+// releaseFailed releases p, the program of a failed build for dev whose
+// error is build, within buildLogWait (past it the release is left to go
+// on, and the build's error is returned all the same), before that error
+// is returned: a driver's crash in it is named as that release, with the
+// hint of a crash in a release and the build's failure (its log) in its
+// error (Crashing), where it was released in the background and a crash
+// there was named as the build, which a process that exited first never
+// showed. While it waits, a stop's note names it (interrupt.Waiting).
+func releaseFailed(p *Program, dev *Device, build *BuildError) {
+	what := failedRelease(dev)
+	defer interrupt.Waiting("the OpenCL driver to answer when asked for " + what)()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer Crashing("for "+what+"; the build had failed: "+build.Error(), CrashRelease)()
+		p.Release()
+	}()
+	t := time.NewTimer(buildLogWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 	}
 }
 
