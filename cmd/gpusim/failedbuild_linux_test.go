@@ -94,7 +94,9 @@ func TestProbeChildNamesSteps(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, c := range cases {
 		cache := filepath.Join(t.TempDir(), "cache")
-		wg.Go(func() { codes[i], got[i] = runFaulted(t, env, cache, c.fault, "run", "--device", "0", "--lanes", "1000", "--steps", "10") })
+		wg.Go(func() {
+			codes[i], got[i] = runFaulted(t, env, cache, c.fault, "run", "--device", "0", "--lanes", "1000", "--steps", "10")
+		})
 	}
 	wg.Wait()
 	for i, c := range cases {
