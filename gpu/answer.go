@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // answerWait is the longest a device's opening waits for the driver to
@@ -62,36 +63,42 @@ func (e *NoAnswerError) Error() string {
 // (...)"), where it named the later call alone, which the driver was
 // asked a moment before.
 func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T, error) {
-	return answerWithin(waitingSetUp, what, create, drop)
+	return answerWithin(cl.CrashSetUp, what, create, drop)
 }
 
-// answerWithin is withinAnswer with the call marked by mark (waitingSetUp,
-// waitingRelease), which chooses a crash's hint.
-func answerWithin[T any](mark func(string) func(), what string, create func() (T, error), drop func(T)) (T, error) {
+// answerWithin is withinAnswer with the call of the kind step
+// (cl.CrashSetUp, cl.CrashRelease), which chooses a crash's hint. A crash
+// is named by the call until it returns, past the wait too, where it was
+// named so only while the wait lasted; and the drop of what a call made
+// after the wait ended is named as the release of it (lateDrop).
+func answerWithin[T any](step cl.CrashStep, what string, create func() (T, error), drop func(T)) (T, error) {
 	type made struct {
 		v   T
 		err error
 	}
-	defer mark("answer when asked for " + what)()
+	asked := "answer when asked for " + what
+	defer interrupt.Waiting("the OpenCL driver to " + asked)()
 	start := time.Now()
 	deadline := start.Add(answerWait)
-	asked := what // what the error says the driver did not answer
+	unanswered := what // what the error says the driver did not answer
 	if h := hungCall.Load(); h != nil && !closed(h.done) {
 		deadline = h.start.Add(answerWait)
 		if h.what != what {
-			asked = h.what + ", and then for " + what
+			unanswered = h.what + ", and then for " + what
 		}
 	}
 	got := make(chan made) // unbuffered: a late answer goes to drop
 	late, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
+		crashed := cl.Crashing(cl.Asked(asked), step)
 		v, err := create()
+		crashed()
 		select {
 		case got <- made{v, err}:
 		case <-late:
 			if err == nil && drop != nil {
-				drop(v)
+				lateDrop(what, func() { drop(v) })
 			}
 		}
 	}()
@@ -112,7 +119,18 @@ func answerWithin[T any](mark func(string) func(), what string, create func() (T
 		hungCall.Store(&cutCall{start: start, done: done, what: what})
 	}
 	var zero T
-	return zero, &NoAnswerError{Wait: answerWait, What: asked, Lib: cl.DriverName()}
+	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: cl.DriverName()}
+}
+
+// lateDrop runs drop, the release of what the driver made for what ("a
+// context for device 0 (...)") after its wait had ended, marked so that a
+// crash there is named as that release, with the hint of a crash in a
+// release: "for the release of a context for device 0 (...), which it made
+// after it did not answer in 10 s". It had no mark: a crash there named
+// no call, or another one.
+func lateDrop(what string, drop func()) {
+	defer cl.Crashing(fmt.Sprintf("for the release of %s, which it made after it did not answer in %g s", what, answerWait.Seconds()), cl.CrashRelease)()
+	drop()
 }
 
 // cutCall is a call of withinAnswer's that its wait ended: when it began,
@@ -148,7 +166,7 @@ func askDriver(what string, call func() error) error {
 // (its queue and kernels, programs, context): a crash there is said as
 // one in a release (cl.CrashRelease), not in the device's set-up.
 func askRelease(what string, call func() error) error {
-	_, err := answerWithin(waitingRelease, what, func() (struct{}, error) { return struct{}{}, call() }, nil)
+	_, err := answerWithin(cl.CrashRelease, what, func() (struct{}, error) { return struct{}{}, call() }, nil)
 	return err
 }
 

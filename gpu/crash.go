@@ -17,25 +17,6 @@ func waiting(what string) (done func()) {
 	return func() { crash(); stop() }
 }
 
-// waitingSetUp is waiting for a call that sets a device up ("answer when
-// asked for a context for device 0 (NAME)"): a crash there gets the hint
-// of a driver that crashes setting a device up.
-func waitingSetUp(what string) (done func()) {
-	stop := interrupt.Waiting("the OpenCL driver to " + what)
-	crash := cl.Crashing(cl.Asked(what), cl.CrashSetUp)
-	return func() { crash(); stop() }
-}
-
-// waitingRelease is waiting for a release of what gpusim made on a device
-// ("answer when asked for the release of the context for device 0
-// (NAME)"): a crash there gets the hint of a driver that crashes releasing
-// them, where it read as one that crashes setting a device up.
-func waitingRelease(what string) (done func()) {
-	stop := interrupt.Waiting("the OpenCL driver to " + what)
-	crash := cl.Crashing(cl.Asked(what), cl.CrashRelease)
-	return func() { crash(); stop() }
-}
-
 // waitingPast is waiting for a run's call, which a stop's note names only
 // once it has waited past (interrupt.WaitingPast); a crash names it at
 // once.
