@@ -473,7 +473,7 @@ func probeKey(exe string) string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if slices.ContainsFunc(probeKeyEnv, func(p string) bool { return strings.HasPrefix(kv, p) }) {
-			env = append(env, kv)
+			env = append(env, poclCacheKey(kv))
 		}
 	}
 	slices.Sort(env)
@@ -481,6 +481,35 @@ func probeKey(exe string) string {
 		fmt.Fprintf(&b, "env %q\n", kv)
 	}
 	return b.String()
+}
+
+// poclCacheKeyMax is the longest POCL_CACHE_DIR that poclCacheKey keys
+// by its kind alone: under pocl 3.1's 1024-byte name buffer, which it
+// fills with the folder and "/tempdir" at set-up (below).
+const poclCacheKeyMax = 999
+
+// poclCacheKey is kv, a variable of the environment, as probeKey keys it:
+// as it is, but for a POCL_CACHE_DIR that pocl can use, which is keyed by
+// that alone ("POCL_CACHE_DIR=<a folder pocl can use>"), so that a job
+// that gives each run a kernel cache of its own (or a new one each
+// session) probes the driver in a child once, not at every start. pocl
+// documents POCL_CACHE_DIR as the folder of its compiled kernels alone,
+// but reads it at set-up, in clGetPlatformIDs (pocl 3.1,
+// lib/CL/pocl_cache.c, pocl_cache_init_topdir), where its value can
+// change what the probe's calls do only by its length and by whether pocl
+// can make the folder: an empty one fails an assert() (abort: gpusim
+// refuses it before loading a driver, poclAborts), one of 1016 to 1022
+// bytes fails another ("%s/tempdir" does not fit in 1024 bytes:
+// clinfo -l exits 134 here), and one that is longer or that pocl cannot
+// make lists no device. Those are keyed by their value, as before: a
+// child checks them. Where the probe does not run (elsewhere than Linux)
+// every value is.
+func poclCacheKey(kv string) string {
+	v, ok := strings.CutPrefix(kv, envPoclCacheDir+"=")
+	if !ok || v == "" || len(v) > poclCacheKeyMax || !poclCacheUsable(v) {
+		return kv
+	}
+	return envPoclCacheDir + "=<a folder pocl can use>"
 }
 
 // fileStamp is path with its size and modification time (ns), or with

@@ -284,3 +284,39 @@ func TestDistrustRecord(t *testing.T) {
 		t.Errorf("the record after a distrusted probe: %v, %v; want it as it was", after, err)
 	}
 }
+
+// TestProbeKeyPoclCache: the probe's key is the same for every
+// POCL_CACHE_DIR that pocl can use at set-up (a folder, or one it can
+// make) under 1000 bytes, so that a job that gives each run its own pocl
+// cache folder probes the driver in a child once, where each start probed
+// it again; it differs for an empty one, one that pocl cannot make (under
+// a file), one of 1016 bytes (which pocl 3.1's set-up aborts on) and for
+// none, which the child checks.
+func TestProbeKeyPoclCache(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "gpusim")
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := func(v string) string {
+		t.Setenv(envPoclCacheDir, v)
+		return probeKey(exe)
+	}
+	long := dir + "/" + strings.Repeat("d", 1016-len(dir)-1)
+	base := key(filepath.Join(dir, "job1", "pocl"))
+	for _, same := range []string{dir, filepath.Join(dir, "job22", "pocl"), filepath.Join(dir, "a", "b", "c")} {
+		if got := key(same); got != base {
+			t.Errorf("POCL_CACHE_DIR=%s: key\n%s\nwant the key of another folder pocl can use\n%s", same, got, base)
+		}
+	}
+	for _, other := range []string{"", filepath.Join(file, "pocl"), long} {
+		if key(other) == base {
+			t.Errorf("POCL_CACHE_DIR=%q (%d bytes): the key of a folder pocl can use, which the child does not check", other, len(other))
+		}
+	}
+	os.Unsetenv(envPoclCacheDir)
+	if probeKey(exe) == base {
+		t.Error("no POCL_CACHE_DIR: the key of a folder pocl can use")
+	}
+}

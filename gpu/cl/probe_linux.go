@@ -71,3 +71,19 @@ func probeOutput(name string) *os.File {
 	}
 	return os.NewFile(uintptr(fd), name)
 }
+
+// poclCacheUsable says whether pocl can use dir as its kernel cache at
+// set-up (pocl_mkdir_p): a folder, or, where it is absent, the nearest of
+// its parents that is there is a folder this process can write and enter.
+// It makes nothing.
+func poclCacheUsable(dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil {
+			return st.IsDir() && (d == dir || unix.Access(d, unix.W_OK|unix.X_OK) == nil)
+		}
+		if !os.IsNotExist(err) || d == filepath.Dir(d) {
+			return false
+		}
+	}
+}

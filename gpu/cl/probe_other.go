@@ -16,5 +16,9 @@ func nameAfterParent() {}
 
 func limitsKey() string { return "" }
 
+// poclCacheUsable is false: the probe does not run here, and its key
+// keeps POCL_CACHE_DIR's value (poclCacheKey).
+func poclCacheUsable(string) bool { return false }
+
 // probeOutput is nil: the probe does not run here.
 func probeOutput(string) *os.File { return nil }
