@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -45,7 +46,9 @@ func runFaulted(t *testing.T, env []string, cache, fault string, args ...string)
 // it left refused the device at every later start ("process N ended while
 // the OpenCL driver built one of gpusim's programs"). A load from gpusim's
 // cache that the driver fails (clBuildProgram of the binary) names the
-// release so too.
+// release so too. A release that hangs there is waited for 10 s, and the
+// build's error says so, where the wait (now before the error) would
+// have been without a word.
 func TestCrashReleasingFailedBuild(t *testing.T) {
 	lib := fakeDriver(t, "fwd")
 	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + loadedOpenCL(t)})
@@ -54,6 +57,21 @@ func TestCrashReleasingFailedBuild(t *testing.T) {
 		"; the build had failed: clBuildProgram: CL_BUILD_PROGRAM_FAILURE (-11)\n" + releaseHint
 	const fault = "fail:clBuildProgram,crash:clReleaseProgram"
 	run := strings.Fields("run --device 0 --lanes 1000 --steps 10")
+	hung := make(chan string, 1)
+	go func() {
+		code, stderr := runFaulted(t, env, filepath.Join(t.TempDir(), "cache"), "fail:clBuildProgram,hang:clReleaseProgram", run...)
+		const said = "clBuildProgram: CL_BUILD_PROGRAM_FAILURE (-11); the OpenCL driver did not answer in 10 s when asked for the release of the program that failed to build\n"
+		if code != 1 || !strings.Contains(stderr, said) {
+			hung <- fmt.Sprintf("a release that hangs: exit status %d, stderr %q: want 1 and %q", code, stderr, said)
+			return
+		}
+		hung <- ""
+	}()
+	defer func() {
+		if msg := <-hung; msg != "" {
+			t.Error(msg)
+		}
+	}()
 	cache := filepath.Join(t.TempDir(), "cache")
 	for _, step := range []string{"build from source", "load from the cache"} {
 		code, stderr := runFaulted(t, env, cache, fault, run...)

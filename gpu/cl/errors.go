@@ -52,16 +52,25 @@ type BuildError struct {
 	// LogWait, where not 0, is how long the driver was waited for when
 	// asked for the log, which it did not give (Log "").
 	LogWait time.Duration
+	// ReleaseWait, where not 0, is how long the driver was waited for
+	// when asked for the release of the failed build's program, which it
+	// did not answer (releaseFailed): the command had waited that long
+	// without a word.
+	ReleaseWait time.Duration
 }
 
 func (e *BuildError) Error() string {
 	if e.LogWait > 0 {
 		return fmt.Sprintf("%v; the OpenCL driver did not answer in %g s when asked for the build log", e.Err, e.LogWait.Seconds())
 	}
-	if log := strings.TrimSpace(e.Log); log != "" {
-		return e.Err.Error() + "\nbuild log:\n" + log
+	msg := e.Err.Error()
+	if e.ReleaseWait > 0 {
+		msg += fmt.Sprintf("; the OpenCL driver did not answer in %g s when asked for the release of the program that failed to build", e.ReleaseWait.Seconds())
 	}
-	return e.Err.Error()
+	if log := strings.TrimSpace(e.Log); log != "" {
+		return msg + "\nbuild log:\n" + log
+	}
+	return msg
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }

@@ -251,8 +251,8 @@ func buildProgram(h uintptr, dev *Device, options string, built func()) (*Progra
 	if built != nil {
 		built()
 	}
-	if ok {
-		releaseFailed(p, dev, err)
+	if ok && !releaseFailed(p, dev, err) {
+		err.ReleaseWait = buildLogWait
 	}
 	return nil, err
 }
@@ -314,13 +314,13 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%g s", d.Seconds()) }
 
 // releaseFailed releases p, the program of a failed build for dev whose
 // error is build, within buildLogWait (past it the release is left to go
-// on, and the build's error is returned all the same), before that error
+// on and answered is false: the build's error says so), before that error
 // is returned: a driver's crash in it is named as that release, with the
 // hint of a crash in a release and the build's failure (its log) in its
 // error (Crashing), where it was released in the background and a crash
 // there was named as the build, which a process that exited first never
 // showed. While it waits, a stop's note names it (interrupt.Waiting).
-func releaseFailed(p *Program, dev *Device, build *BuildError) {
+func releaseFailed(p *Program, dev *Device, build *BuildError) (answered bool) {
 	what := failedRelease(dev)
 	defer interrupt.Waiting("the OpenCL driver to answer when asked for " + what)()
 	done := make(chan struct{})
@@ -333,7 +333,9 @@ func releaseFailed(p *Program, dev *Device, build *BuildError) {
 	defer t.Stop()
 	select {
 	case <-done:
+		return true
 	case <-t.C:
+		return false
 	}
 }
 
