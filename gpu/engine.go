@@ -231,7 +231,11 @@ type Engine struct {
 	own ownLocal
 	// dailyBlocks is how many Philox blocks of steps one weather_daily
 	// launch may take: its per-step histograms must fit in local memory.
-	dailyBlocks int
+	// It leaves room for the up to 3 steps a chunk's last launch takes past
+	// its blocks; dailyBlocksBy[t] is the same for a job of t such steps
+	// (its steps mod 4), and dailyBlocksBy[3] is dailyBlocks.
+	dailyBlocks   int
+	dailyBlocksBy [4]int
 	// pmu guards compile and startup once Open has returned: Multi takes
 	// them while a run may hold mu.
 	pmu sync.Mutex

@@ -237,27 +237,36 @@ func (e *Engine) layoutDaily(l kernelLimits) error {
 	if e.daily, err = e.layout("weather_daily", l, fixed, perItem, e.dailySerial()); err != nil {
 		return err
 	}
-	e.dailyBlocks = e.dailyBlocksFit(e.daily.wg, l.own)
+	for t := range e.dailyBlocksBy {
+		e.dailyBlocksBy[t] = e.dailyBlocksFit(e.daily.wg, l.own, t)
+	}
+	e.dailyBlocks = e.dailyBlocksBy[3]
 	return nil
 }
 
 // dailyBlocksFit is how many Philox blocks of steps one weather_daily
 // launch may take in local memory beside the kernel's own bytes (own:
-// kernelLimits.own) for work-groups of wg; the last launch of a chunk
-// takes up to 3 steps past its blocks.
+// kernelLimits.own) for work-groups of wg, where the last launch of a
+// chunk takes trail steps (0 to 3, the job's steps mod 4) past its blocks.
+// Room for 3 whatever the job left a 100-step job's 25 blocks one short
+// on pocl: every chunk ran in a launch of 96 steps and one of 4 (each
+// lane's temperature stored and loaded between them, its digest constant
+// made again); one launch of 100 took 0.98x the daily run's CPU time and
+// 0.97x to 0.98x its kernel's samples per sample of its Philox blocks
+// (docs/benchmarks-history.md, "--daily on pocl").
 //
 // With DAILY_SERIAL the launch's sums and histograms must also stay within
 // dailySerialCache: each work-item runs its lanes through all of the
 // launch's steps, touching every step's counters, which must stay in the
 // core's cache (local memory is ordinary memory on CPUs).
-func (e *Engine) dailyBlocksFit(wg, own int) int {
+func (e *Engine) dailyBlocksFit(wg, own, trail int) int {
 	step, mem := e.dailyStepLocal(wg), e.localMem()-own-e.dailyFinalLocal(wg)
 	if e.dailySerial() {
 		// The final histogram takes one increment a lane, after all
 		// steps: it need not stay in the cache with them.
 		mem = min(mem, dailySerialCache)
 	}
-	return max((mem-e.dailyBaseLocal(wg)-3*step)/(4*step), 1)
+	return max((mem-e.dailyBaseLocal(wg)-trail*step)/(4*step), 1)
 }
 
 // dailySerialCache bounds a DAILY_SERIAL launch's local memory: a quarter

@@ -187,6 +187,43 @@ func TestDailyOwnLocal(t *testing.T) {
 	}
 }
 
+// TestDailyBlocksTrail: a daily run's launches take the most Philox blocks
+// of steps that fit with the steps its chunks' last launches take past
+// their blocks (the job's steps mod 4), in local memory and, with
+// DAILY_SERIAL, in dailySerialCache. On pocl's geometry (groups of one
+// work-item of 16 lanes, fp64) the room kept for 3 such steps whatever the
+// job left 24 blocks a launch, so that every chunk of a 100-step run ran
+// in a launch of 96 steps and one of 4, where one launch of 100 fits. It
+// needs no OpenCL.
+func TestDailyBlocksTrail(t *testing.T) {
+	cpu := cl.DeviceInfo{Name: "cpu", Type: "CPU", ComputeUnits: 2, LocalMemBytes: 4 << 20, FP64: true, MaxAllocBytes: 1 << 30}
+	e := &Engine{desc: DeviceDesc{DeviceInfo: cpu}, vw: 16, fp64: true}
+	if err := e.layoutDaily(kernelLimits{4096, 8, 0}); err != nil {
+		t.Fatal(err)
+	}
+	wg := e.daily.wg
+	fits := func(ns int) bool {
+		all := dailyLaunchLocal(e, wg, ns)
+		return all <= e.localMem() && all-e.dailyFinalLocal(wg) <= dailySerialCache
+	}
+	for trail := range 4 {
+		j := job(5_000_000, 4*1000+trail)
+		j.Daily = true
+		b := e.shape(j, j.Params.Lanes).partBlocks
+		if ns := 4*b + trail; !fits(ns) {
+			t.Errorf("%d steps: a last launch of %d blocks and %d steps takes %d bytes of local memory, past the bound", j.Params.Steps, b, ns, dailyLaunchLocal(e, wg, ns))
+		}
+		if ns := 4*(b+1) + trail; fits(ns) {
+			t.Errorf("%d steps: %d blocks a launch, where %d and the %d steps past them fit", j.Params.Steps, b, b+1, trail)
+		}
+	}
+	j := job(5_000_000, 100)
+	j.Daily = true
+	if b := e.shape(j, j.Params.Lanes).partBlocks; b < 25 {
+		t.Errorf("a 100-step daily run takes %d blocks a launch, not its 25 in one", b)
+	}
+}
+
 // dailyLaunchLocal is the bytes of weather_daily's __local arguments in a
 // launch of ns steps in groups of wg, the last of its chunk, as the run
 // sets them (weatherDailyArgs.local).

@@ -29,7 +29,7 @@ func (e *Engine) shape(job *sim.Job, count uint64) runShape {
 	if s.daily {
 		s.g = e.daily
 		s.g.groups = e.dailyGroups(p.Steps)
-		s.partBlocks = e.dailyBlocks
+		s.partBlocks = e.dailyBlocksBy[p.Steps%4]
 		if e.opts.maxBlocks > 0 {
 			s.partBlocks = min(s.partBlocks, e.opts.maxBlocks)
 		}
