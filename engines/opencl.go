@@ -38,7 +38,7 @@ var openCLEntry = Entry{
 	Devices: openCLDevices,
 	Absent:  openCLAbsent,
 	NotLoaded: func(err error) bool {
-		return errors.Is(err, cl.ErrAddressSpace) || errors.Is(err, cl.ErrThreads) || errors.Is(err, cl.ErrStack)
+		return errors.Is(err, cl.ErrAddressSpace) || errors.Is(err, cl.ErrThreads) || errors.Is(err, cl.ErrStack) || errors.Is(err, cl.ErrProbeUnrun)
 	},
 	Hint:         openCLHint,
 	FallbackHint: openCLFallbackHint,

@@ -3,7 +3,9 @@
 package main
 
 import (
+	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,4 +160,67 @@ func TestHangingDriverByLoader(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("%v, stderr %q; want exit status 1 and first %q", err, stderr.String(), want)
 	}
+}
+
+// TestProbeChildUnrun: a probe's child that cannot run as gpusim (gpusim
+// started through the dynamic loader, `ld.so gpusim`, where
+// /proc/self/exe, the child's executable, is ld.so, which ends with
+// "missing program name") is no verdict on the driver, and gpusim does not
+// load the driver itself: devices and run --device 0 are refused with exit
+// 2 naming the child, and auto runs on simd with a note saying why. The
+// child had been no verdict, and gpusim loaded the driver in its own
+// process: under a driver that hangs in clGetPlatformIDs, devices waited
+// 10 s with a thread of its own hung in it, and exited 1.
+func TestProbeChildUnrun(t *testing.T) {
+	lib := hangingDriver(t)
+	exe, err := exec.LookPath("gpusim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	interp := elfInterp(t, exe)
+	const unrun = "the OpenCL driver was not loaded: the child that probes it first ended before it started (exit status "
+	for _, c := range []struct {
+		line   string
+		code   int
+		stderr string
+	}{
+		{"devices", 2, "gpusim: error: devices: could not run: " + unrun},
+		{"run --device 0 --lanes 1000 --steps 10", 2, "gpusim: error: run: could not run: " + unrun},
+		{"run --lanes 1e7 --steps 100", 0, "gpusim: note: opencl is not loaded, running on simd: " + unrun},
+	} {
+		t.Run(c.line, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(interp, append([]string{exe}, strings.Fields(c.line)...)...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			t0 := time.Now()
+			cmd.Run()
+			if took := time.Since(t0); cmd.ProcessState.ExitCode() != c.code || !strings.HasPrefix(stderr.String(), c.stderr) {
+				t.Errorf("exit status %d after %v, stderr %q; want %d and %q", cmd.ProcessState.ExitCode(), took, stderr.String(), c.code, c.stderr)
+			}
+		})
+	}
+}
+
+// elfInterp is the ELF interpreter (the dynamic loader) of exe; the test
+// skips where it has none (a static build).
+func elfInterp(t *testing.T, exe string) string {
+	t.Helper()
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, err := io.ReadAll(p.Open())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.TrimRight(string(b), "\x00")
+		}
+	}
+	t.Skip("gpusim has no ELF interpreter here")
+	return ""
 }

@@ -218,6 +218,8 @@ func ProbeChild() {
 	if ps, err := Platforms(); err == nil {
 		traceLine("devices")
 		listAll(ps)
+	} else {
+		traceRefused(err)
 	}
 	for _, f := range mappedFiles() {
 		if !slices.Contains(before, f) {
@@ -276,8 +278,9 @@ func mapsFields() iter.Seq[[]string] {
 
 // probeFirst is Load's probe (EnableProbe): nil where the cache holds
 // this set-up's record of success, or a child loaded the library and
-// lived (then recorded), or no child could be started (Load goes on
-// in-process, as without the probe); the child's death as an
+// lived (then recorded); a child that could not run as probeUnrun's or
+// childRefused's error (ErrProbeUnrun, ErrThreads, ErrAddressSpace,
+// ErrStack), the driver not loaded; the child's death as an
 // *UnavailableError of ErrCrashed; one of ErrProbeKilled where two
 // children were killed from outside (probeAgainIfKilled); one of
 // ErrNoAnswer where StopProbe came before or during a child's run.
@@ -290,7 +293,9 @@ func probeFirst() error {
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil
+		// No executable to run again (no /proc): no child, and no
+		// load here of a driver not seen to work.
+		return probeUnrun("", "", fmt.Errorf("its executable: %w", err), "")
 	}
 	key := probeKey(exe)
 	file := probeFile()
@@ -563,9 +568,11 @@ func probeRemembered(file, key string) bool {
 // remembered); or its death as an *UnavailableError of ErrCrashed; or,
 // for a child that a stop signal ended (stopSignals: a kill from outside,
 // said before or after probeHello), a *probeKilledError. A child that
-// could not start, that ended otherwise before it said probeHello, or
-// that could not start a thread or map memory (startShort), is none of
-// these: Load goes on in-process, as without the probe.
+// could not start, that ended otherwise before it said probeHello, that
+// could not start a thread or map memory (startShort), or whose own
+// checks refused to load the driver (childRefused), is none of these:
+// probeUnrun's error, the driver not loaded (Load went on in-process,
+// as without the probe).
 func runProbe(exe string) (report string, lived bool, err error) {
 	cmd := exec.Command(exe)
 	cmd.Args = []string{os.Args[0]}
@@ -586,14 +593,22 @@ func runProbe(exe string) (report string, lived bool, err error) {
 		}
 	}
 	switch {
+	case err != nil && !errors.As(err, &ee):
+		// Not started (a fork under ulimit -u, an executable that
+		// cannot run): no verdict, and not to be loaded untried.
+		return report, false, probeUnrun(report, stderr, err, "")
 	case !strings.HasPrefix(report, probeHello+"\n"):
-		return report, false, nil
+		return report, false, probeUnrun(report, stderr, nil, childEnd(err))
 	case err == nil && strings.HasSuffix(report, "done\n"):
+		if r := childRefused(report); r != nil {
+			// The child's own checks kept it from loading the
+			// driver (the threads it would start beside this
+			// process's): no verdict, and not to be remembered.
+			return report, false, r
+		}
 		return report, true, nil
 	case err == nil:
 		return report, false, probeDeath(report, "exit status 0")
-	case !errors.As(err, &ee):
-		return report, false, nil
 	}
 	ws, _ := ee.Sys().(syscall.WaitStatus)
 	m := goCrash().FindStringSubmatch(stderr)
@@ -602,9 +617,9 @@ func runProbe(exe string) (report string, lived bool, err error) {
 		// The child, a second process beside this one, could not start
 		// a thread or map memory: a limit (ulimit -u counts both
 		// processes' threads), which this process's own checks weighed
-		// for itself alone. It loads the driver itself, as before the
-		// probe, with the child's threads and memory given back.
-		return report, false, nil
+		// for itself alone. No verdict: this process loaded the driver
+		// itself, where one that hung kept a thread of the run.
+		return report, false, probeUnrun(report, stderr, nil, childEnd(err))
 	case m != nil:
 		// Go's runtime ends a process whose C code faulted with exit
 		// status 2 (under GOTRACEBACK=crash, SIGABRT), its trace's

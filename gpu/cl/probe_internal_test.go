@@ -2,6 +2,7 @@ package cl
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,13 +117,19 @@ func TestProbeDeath(t *testing.T) {
 }
 
 // TestProbeNoVerdict: a child that ends before it says it is a probe
-// (probeHello: another program in the executable's place, a Go runtime
-// that could not start) gives no verdict on the driver, however it ends,
-// nor does one whose Go runtime, cgo or driver could not start a thread
-// or map memory (a limit that counts the child beside its parent); one
-// that said so and then died otherwise is the driver's crash. gpusim replaced
-// by /bin/true while it started said "the OpenCL driver ended the process
-// (exit status 0) when asked for its platforms", exit 1.
+// (probeHello: another program in the executable's place, as
+// /proc/self/exe is ld.so under `ld.so gpusim`; a Go runtime that could
+// not start) gives no verdict on the driver, however it ends, nor does one
+// whose Go runtime, cgo or driver could not start a thread or map memory
+// (a limit that counts the child beside its parent), one whose own checks
+// refused to load it (its "refused" line: ulimit -u, which counts its
+// parent's threads), or one that could not start: each is an error
+// matching ErrEnvironment, of its limit's kind where one is named, and the
+// driver is not loaded. Each was no error, and Load loaded the driver in
+// gpusim's own process, where one that hung kept a thread of the run in
+// it. One that said so and then died otherwise is the driver's crash.
+// gpusim replaced by /bin/true while it started said "the OpenCL driver
+// ended the process (exit status 0) when asked for its platforms", exit 1.
 func TestProbeNoVerdict(t *testing.T) {
 	if !probeSupported {
 		t.Skip("no probe here")
@@ -130,25 +137,42 @@ func TestProbeNoVerdict(t *testing.T) {
 	for _, c := range []struct {
 		script  string
 		crashed bool
+		kind    error  // the no verdict's kind, nil for a crash
+		cause   string // what its cause holds
 	}{
-		{"exit 0", false},
-		{"echo usage >&2; exit 2", false},
-		{"kill -ABRT $$", false},
-		{"echo 'gpusim opencl probe'; echo 'fakecgo: pthread_create failed: 11' >&2; echo 'SIGABRT: abort' >&2; kill -ABRT $$", false},
-		{"echo 'gpusim opencl probe'; printf 'runtime: failed to create new OS thread (have 5 already; errno=11)\\nfatal error: newosproc\\n' >&2; exit 2", false},
-		{"echo 'gpusim opencl probe'; echo 'PTHREAD ERROR in pthread_scheduler_init():130: Resource temporarily unavailable (11)' >&2; kill -ABRT $$", false},
-		{"echo 'gpusim opencl probe'; echo 'fatal error: runtime: out of memory' >&2; exit 2", false},
-		{"echo 'gpusim opencl probe'; exit 0", true},
-		{"echo 'gpusim opencl probe'; kill -SEGV $$", true},
+		{"exit 0", false, ErrProbeUnrun, "the child that probes it first ended before it started (exit status 0)"},
+		{"echo usage >&2; exit 2", false, ErrProbeUnrun, "ended before it started (exit status 2: usage)"},
+		{"kill -ABRT $$", false, ErrProbeUnrun, "ended before it started (SIGABRT)"},
+		{"echo 'gpusim opencl probe'; echo 'fakecgo: pthread_create failed: 11' >&2; echo 'SIGABRT: abort' >&2; kill -ABRT $$", false, ErrEnvironment,
+			"could not start a thread or map memory (fakecgo: pthread_create failed: 11)"},
+		{"echo 'gpusim opencl probe'; printf 'runtime: failed to create new OS thread (have 5 already; errno=11)\\nfatal error: newosproc\\n' >&2; exit 2", false, ErrEnvironment,
+			"could not start a thread or map memory (runtime: failed to create new OS thread (have 5 already; errno=11))"},
+		{"echo 'gpusim opencl probe'; echo 'load /d.so'; echo 'PTHREAD ERROR in pthread_scheduler_init():130: Resource temporarily unavailable (11)' >&2; kill -ABRT $$", false, ErrEnvironment,
+			"the OpenCL driver /d.so was not loaded: the child that probes it first could not start a thread or map memory (PTHREAD ERROR"},
+		{"echo 'gpusim opencl probe'; echo 'fatal error: runtime: out of memory' >&2; exit 2", false, ErrEnvironment,
+			"could not start a thread or map memory (fatal error: runtime: out of memory)"},
+		{"echo 'gpusim opencl probe'; echo 'refused threads OpenCL not loaded: the process limit (ulimit -u 18) leaves 4 threads free'; echo done", false, ErrThreads,
+			"the child that probes it first could not load it, a second process beside this one: the process limit (ulimit -u 18) leaves 4 threads free"},
+		{"echo 'gpusim opencl probe'; echo 'refused env an empty POCL_CACHE_DIR'; echo done", false, ErrProbeUnrun, "could not load it, a second process beside this one: an empty POCL_CACHE_DIR"},
+		{"echo 'gpusim opencl probe'; exit 0", true, nil, ""},
+		{"echo 'gpusim opencl probe'; kill -SEGV $$", true, nil, ""},
 	} {
 		exe := filepath.Join(t.TempDir(), "gpusim")
 		if err := os.WriteFile(exe, []byte("#!/bin/sh\n"+c.script+"\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		_, lived, err := runProbe(exe)
-		if lived || errors.Is(err, ErrCrashed) != c.crashed || !c.crashed && err != nil {
+		if lived || errors.Is(err, ErrCrashed) != c.crashed {
 			t.Errorf("%q: lived %v, error %v; want crashed %v", c.script, lived, err, c.crashed)
 		}
+		if c.kind != nil && (!errors.Is(err, c.kind) || !strings.Contains(fmt.Sprint(err), c.cause)) {
+			t.Errorf("%q: error %v; want one matching %v with %q", c.script, err, c.kind, c.cause)
+		}
+	}
+	// One that could not start at all.
+	_, lived, err := runProbe(filepath.Join(t.TempDir(), "absent"))
+	if lived || !errors.Is(err, ErrProbeUnrun) || !strings.Contains(fmt.Sprint(err), "the child that probes it first could not start (fork/exec ") {
+		t.Errorf("an absent executable: lived %v, error %v; want ErrProbeUnrun, could not start", lived, err)
 	}
 }
 
