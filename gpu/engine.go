@@ -318,6 +318,7 @@ func Open(opt Options) (*Engine, error) {
 		return nil, e
 	}
 	d := ds[opt.Device]
+	cl.UseDevice(d.dev) // a crash names d's own driver behind an ICD loader
 	e := newEngine(opt, d.desc)
 	options, err := e.buildOptions()
 	if err != nil {

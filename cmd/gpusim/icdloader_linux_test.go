@@ -94,3 +94,53 @@ func poclDriver(t *testing.T) string {
 	t.Skip("no pocl .icd file in /etc/OpenCL/vendors")
 	return ""
 }
+
+// TestDriverOfDevice: behind an ICD loader whose .icd files name two
+// drivers that give platforms (fwd.c, and pocl's own), a crash in gpusim's
+// process while it uses a device names that device's own driver, the one
+// the loader calls for it (fwd.c, which hands on pocl's platform and puts
+// its own entry points in its dispatch table), through the loader; and an
+// .icd file's bare soname (libfwdname.so, found on LD_LIBRARY_PATH) is
+// named by the path the dynamic loader mapped it from, with the soname.
+// The first was named by the loader alone ("the OpenCL driver
+// libOpenCL.so.1 crashed (SIGSEGV) ..."), where loaderDriver, finding two
+// drivers, named none; the second by the soname as written.
+func TestDriverOfDevice(t *testing.T) {
+	loadedOpenCL(t) // the ICD loader is there
+	real := poclDriver(t)
+	lib := fakeDriver(t, "fwd")
+	two, one, libs := t.TempDir(), t.TempDir(), t.TempDir()
+	named := filepath.Join(libs, "libfwdname.so")
+	copyFile(t, lib, named)
+	for file, text := range map[string]string{
+		filepath.Join(two, "fwd.icd"): lib, filepath.Join(two, "pocl.icd"): real,
+		filepath.Join(one, "fwd.icd"): "libfwdname.so",
+	} {
+		if err := os.WriteFile(file, []byte(text+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const run = "run --device 0 --lanes 1e5 --steps 10"
+	const loader = " (through the ICD loader libOpenCL.so.1) crashed (SIGSEGV) when asked "
+	cases := []struct {
+		vendors, fault, line, want string
+	}{
+		{two, "crash:clBuildProgram", run, "the OpenCL driver " + lib + loader + "to build the program for device 0 ("},
+		{one, "crash:clBuildProgram", run, "the OpenCL driver " + named + " (libfwdname.so)" + loader + "to build the program for device 0 ("},
+		{one, "crash:clGetDeviceIDs", "devices", "the OpenCL driver " + named + " (libfwdname.so)" + loader + "for its devices\n"},
+	}
+	results := make([]setUpResult, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=", "OCL_ICD_FILENAMES=", "OCL_ICD_VENDORS=" + c.vendors,
+			"FAKECL_REAL=" + real, "FAKECL_FAULT=" + c.fault, "LD_LIBRARY_PATH=" + libs, "GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache")})
+		wg.Go(func() { results[i] = runSetUpCase(setUpCase{line: c.line}, env) })
+	}
+	wg.Wait()
+	for i, c := range cases {
+		r := results[i]
+		if r.hung || r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s, %s: exit status %d (hung: %v), stderr %q: want exit status 1 and %q", c.fault, c.line, r.code, r.hung, r.stderr, c.want)
+		}
+	}
+}

@@ -63,6 +63,9 @@ func nameDriver(c candidate) {
 			name = throughLoader(v, c.path)
 			traceLine("via %s", v)
 		}
+		loaderName.Lock()
+		loaderName.name = name // UseDevice's
+		loaderName.Unlock()
 	}
 	driverName.Store(&name)
 	if probeTrace == nil {
@@ -73,9 +76,10 @@ func nameDriver(c candidate) {
 // loaderDriver is the one driver, of those the ICD loader's .icd files
 // name (vendorCandidates, as traceVendors), that the loader has loaded
 // and that gives platforms when asked (its clIcdGetPlatformIDsKHR, as
-// the loader asked it); "" where none or several do, or where this system
-// cannot say which are loaded (Linux's RTLD_NOLOAD). A driver the loader
-// has not loaded is not opened.
+// the loader asked it), by the path it was mapped from (vendorPath); ""
+// where none or several do, or where this system cannot say which are
+// loaded (Linux's RTLD_NOLOAD). A driver the loader has not loaded is not
+// opened.
 func loaderDriver() string {
 	if !isLinux {
 		return ""
@@ -90,9 +94,10 @@ func loaderDriver() string {
 			continue
 		}
 		n := vendorPlatforms(h)
+		name := vendorPath(v.path, libFile(h))
 		dlclose(h)
-		if n > 0 && !slices.Contains(answered, v.path) {
-			answered = append(answered, v.path)
+		if n > 0 && !slices.Contains(answered, name) {
+			answered = append(answered, name)
 		}
 	}
 	if len(answered) != 1 {

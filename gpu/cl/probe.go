@@ -805,6 +805,11 @@ func traceVendors(c candidate) {
 		if err != nil {
 			continue
 		}
+		if name := vendorPath(v.path, libFile(h)); name != v.path {
+			// The file the dynamic loader mapped, where the .icd
+			// file wrote a bare soname (libpocl.so.2) or a link.
+			traceLine("vendor %s", name)
+		}
 		if _, ok := opened[v.path]; !ok {
 			opened[v.path] = h
 			order = append(order, v.path)
@@ -818,7 +823,7 @@ func traceVendors(c candidate) {
 	}
 	traceLine("vendors mapped")
 	for _, path := range order {
-		askVendor(path, opened[path])
+		askVendor(vendorPath(path, libFile(opened[path])), opened[path])
 	}
 }
 
