@@ -1,6 +1,8 @@
 package cl
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -342,5 +344,32 @@ func TestProbeKeyPoclCache(t *testing.T) {
 	os.Unsetenv(envPoclCacheDir)
 	if probeKey(exe) == base {
 		t.Error("no POCL_CACHE_DIR: the key of a folder pocl can use")
+	}
+}
+
+// TestTraceRefused: a probe's child whose own checks refuse to load the
+// driver before it tries a library (ulimit -u, which counts its parent's
+// threads beside its own) says so in its report ("refused KIND CAUSE"),
+// which childRefused reads as no verdict; an error after a library was
+// tried, or not of the environment, is not said. The child said only
+// "done", and its parent loaded the driver itself.
+func TestTraceRefused(t *testing.T) {
+	var out bytes.Buffer
+	probeTrace = bufio.NewWriter(&out)
+	saved := trying.Load()
+	t.Cleanup(func() { probeTrace = nil; trying.Store(saved) })
+	trying.Store(nil)
+	traceRefused(&UnavailableError{Kind: ErrThreads, Cause: "OpenCL not loaded: the process limit (ulimit -u 18) leaves 4 threads free"})
+	traceRefused(errors.New("clGetPlatformIDs: CL_OUT_OF_HOST_MEMORY"))
+	lib := "/d.so"
+	trying.Store(&lib)
+	traceRefused(&UnavailableError{Kind: ErrNoPlatform, Cause: "no OpenCL platform"})
+	traceRefused(&UnavailableError{Kind: ErrEnvironment, Cause: "after a load"})
+	const want = "refused threads OpenCL not loaded: the process limit (ulimit -u 18) leaves 4 threads free\n"
+	if out.String() != want {
+		t.Fatalf("report %q, want %q", out.String(), want)
+	}
+	if err := childRefused(probeHello + "\n" + want + "done\n"); !errors.Is(err, ErrThreads) || !strings.Contains(err.Error(), "the child that probes it first could not load it, a second process beside this one: the process limit (ulimit -u 18)") {
+		t.Errorf("childRefused: %v; want ErrThreads naming the limit", err)
 	}
 }
