@@ -60,6 +60,7 @@ func deviceDriver(d *Device) string {
 	if !isLinux || d.platform == nil {
 		return ""
 	}
+	defer Crashing("for its platforms", CrashListing)() // as the loader asked
 	type owner struct{ path, file string }
 	var owners []owner
 	for _, v := range vendorCandidates() {
