@@ -174,7 +174,7 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 	if err := engines.Check(o.engine, o.eng, o.given); err != nil {
 		return nil, impliedEngine(c, o.engine, err)
 	}
-	if err := shardConflicts(c); err != nil {
+	if err := shardConflicts(c, o.shard.shard); err != nil {
 		return nil, err
 	}
 	if err := o.outputs.checkCombined(c, o.params); err != nil {

@@ -39,9 +39,12 @@ type shardRun struct {
 // shardConflicts refuses the outputs --shard rules out. It comes after
 // each flag's own check and before the outputs' fit to the job: a large
 // job's --out said it had too many lanes to keep in memory rather than
-// that a shard cannot write it.
-func shardConflicts(c *cli.Context) error {
-	if !c.IsSet("shard") {
+// that a shard cannot write it. A shard of one (--shard 0/1, or auto in
+// an array of one task) is the whole job, whose --out and --paths are a
+// single run's: they were refused, saying --out writes every lane of the
+// job, which that shard has.
+func shardConflicts(c *cli.Context, s *shard.Shard) error {
+	if !c.IsSet("shard") || (s != nil && s.Count == 1) {
 		return nil
 	}
 	if c.String("out") != "" {
