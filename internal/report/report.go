@@ -490,6 +490,24 @@ func FmtDuration(d time.Duration) string {
 	return fmt.Sprintf("%.3f s", d.Seconds())
 }
 
+// perLaneStep writes a time per lane-step of ns nanoseconds for the time
+// line: in ns below a microsecond (1.42 ns, 0.00025 ns), else in the
+// largest of µs, ms and s that leaves a figure of at least 1, three
+// significant digits (count.Sig3): 68 µs, 1.72 ms, 2.5 s. A slow shard's
+// millisecond read "1.72M ns".
+func perLaneStep(ns float64) string {
+	for _, u := range []struct {
+		name string
+		ns   float64
+	}{{"s", 1e9}, {"ms", 1e6}, {count.Micro, 1e3}} {
+		// 999.5 ns and up round to 1000 at three digits: a µs.
+		if ns >= u.ns*0.9995 {
+			return count.Sig3(ns/u.ns) + " " + u.name
+		}
+	}
+	return count.Sig3(ns) + " ns"
+}
+
 // fz formats a z-score, or "-" when it is undefined; allowed marks a 0
 // that float32 rounding's allowance made (0.00*, zNote).
 func fz(z jsonFloat, allowed bool) string {
@@ -588,7 +606,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if !math.IsNaN(float64(r.Timing.NsPerLaneStep)) {
 			// The rate in SI, as bench's tables and the progress bar
 			// write it: it read "7.04e+08 lane-steps/s".
-			fmt.Fprintf(&b, ", %s ns per lane-step, %s lane-steps/s", count.Sig3(float64(r.Timing.NsPerLaneStep)), count.SI(float64(r.Timing.LaneStepsPerS), 3))
+			fmt.Fprintf(&b, ", %s per lane-step, %s lane-steps/s", perLaneStep(float64(r.Timing.NsPerLaneStep)), count.SI(float64(r.Timing.LaneStepsPerS), 3))
 		}
 		b.WriteString("\n")
 	}

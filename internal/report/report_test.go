@@ -626,9 +626,10 @@ func TestCarriedDigitsNoted(t *testing.T) {
 	t.Log(out.String())
 }
 
-// TestTimeLineDigits: the time line writes ns per lane-step to three
-// significant digits, as bench's tables do (count.Sig3): a one-lane shard's
-// 67999.8 ns read "67999.80", with seven. Its lane-steps per second are
+// TestTimeLineDigits: the time line writes the time per lane-step to three
+// significant digits, as bench's tables do (count.Sig3), in ns below a
+// microsecond and in µs, ms or s above: a one-lane shard's 67999.8 ns read
+// "67999.80", with seven, then "68000 ns". Its lane-steps per second are
 // in SI, as bench's tables and the progress bar write rates (count.SI):
 // they read "7.04e+08 lane-steps/s".
 func TestTimeLineDigits(t *testing.T) {
@@ -640,11 +641,15 @@ func TestTimeLineDigits(t *testing.T) {
 	}{
 		{5_000_000, 10, 71 * time.Millisecond, ", 1.42 ns per lane-step, 704M lane-steps/s\n"},
 		{1000, 10, 237 * time.Microsecond, ", 23.7 ns per lane-step, 42.2M lane-steps/s\n"},
-		{1, 10, 679998 * time.Nanosecond, ", 68000 ns per lane-step, 14.7k lane-steps/s\n"},
+		{1, 10, 679998 * time.Nanosecond, ", 68 µs per lane-step, 14.7k lane-steps/s\n"},
 		// A millisecond per lane-step read "5e+06 ns" (count.Sig3: gpusim
 		// run --engine opencl --lanes 1 --steps 1 as its program compiled
 		// wrote "8.69e+06 ns per lane-step").
-		{1, 1, 5 * time.Millisecond, ", 5M ns per lane-step, 200 lane-steps/s\n"},
+		{1, 1, 5 * time.Millisecond, ", 5 ms per lane-step, 200 lane-steps/s\n"},
+		// A slow shard's lane-step read "1.72M ns" (a new user's find).
+		{2, 1, 3440 * time.Microsecond, ", 1.72 ms per lane-step, 581 lane-steps/s\n"},
+		{1, 1, 2500 * time.Millisecond, ", 2.5 s per lane-step, 0.4 lane-steps/s\n"},
+		{1, 1, 999600 * time.Nanosecond, ", 1 ms per lane-step, 1k lane-steps/s\n"},
 		{1e9, 1000, 250 * time.Millisecond, ", 0.00025 ns per lane-step, 4T lane-steps/s\n"},
 	} {
 		p := sim.Default()
