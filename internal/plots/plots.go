@@ -205,10 +205,16 @@ var (
 // range a million lanes reach.
 const barBins = sim.HistBins / 128
 
-// title is a chart's title: what it shows, then the job on a second line.
-func title(what string, p sim.Params) string {
-	return fmt.Sprintf("%s\n%s x %s: start %g, anchor %g, persistence %g, sigma %g, seed %d",
-		what, lanes(p.Lanes), count.Noun(p.Steps, "step"), p.Start, p.Anchor, p.Persistence, p.Sigma, p.Seed)
+// title is a chart's title: what it shows, then the job on a second line,
+// with the n lanes a shard's chart draws where they are not all of the
+// job's (a shard's chart named the whole job alone, its legend its lanes).
+func title(what string, p sim.Params, n uint64) string {
+	shard := ""
+	if n != p.Lanes && n > 0 {
+		shard = ", " + thousands(n) + " of them in this shard"
+	}
+	return fmt.Sprintf("%s\n%s x %s%s: start %g, anchor %g, persistence %g, sigma %g, seed %d",
+		what, lanes(p.Lanes), count.Noun(p.Steps, "step"), shard, p.Start, p.Anchor, p.Persistence, p.Sigma, p.Seed)
 }
 
 // lanes is "1 lane" or "5,000,000 lanes".
@@ -351,13 +357,13 @@ func finalTitle(p sim.Params, s *sim.Summary, total uint64, inBins bool) string 
 	case total == 0:
 		// An empty shard (more shards than lanes): the exact law alone,
 		// so that an array job's surplus tasks write their charts too.
-		return title("Final temperatures: no lanes (an empty shard)", p)
+		return title("Final temperatures: no lanes (an empty shard)", p, total)
 	case !inBins && s.Min != s.Max:
 		// Every lane outside the bins, where float32's rounding holds
 		// them far from the exact law: the chart drew its density alone,
 		// as if the run had no lanes.
 		return title(fmt.Sprintf("Final temperatures: all %s outside the histogram (from %s to %s)",
-			lanes(total), strconv.FormatFloat(float64(s.Min), 'g', 4, 32), strconv.FormatFloat(float64(s.Max), 'g', 4, 32)), p)
+			lanes(total), strconv.FormatFloat(float64(s.Min), 'g', 4, 32), strconv.FormatFloat(float64(s.Max), 'g', 4, 32)), p, total)
 	case sd > 0 && 1/float64(h.Scale) > 1.5*2*sim.HistSpan*sd/float64(len(h.Bins)-2) && s.Min != s.Max:
 		// The bins are at the least width float32 resolves
 		// (sim.NewHistogram), not a 256th of an sd: say so, as the run's
@@ -365,9 +371,9 @@ func finalTitle(p sim.Params, s *sim.Summary, total uint64, inBins bool) string 
 		// (--out keeps exact values) is the note's: the title gave it
 		// to runs with --out too.
 		return title(fmt.Sprintf("Final temperatures (histogram bins %s wide, the least float32 resolves, against an sd of %s)",
-			strconv.FormatFloat(1/float64(h.Scale), 'g', 3, 64), strconv.FormatFloat(sd, 'g', 3, 64)), p)
+			strconv.FormatFloat(1/float64(h.Scale), 'g', 3, 64), strconv.FormatFloat(sd, 'g', 3, 64)), p, total)
 	}
-	return title("Final temperatures", p)
+	return title("Final temperatures", p, total)
 }
 
 // pointMass draws on pl the lanes of s, which all end at one value, as a
@@ -597,7 +603,7 @@ func Daily(p sim.Params, lanes uint64, days []daily.Day) (*plot.Plot, error) {
 	}
 
 	pl := plot.New()
-	pl.Title.Text = title("Temperature by day: quantiles across lanes"+outsideNote(days), p)
+	pl.Title.Text = title("Temperature by day: quantiles across lanes"+outsideNote(days), p, lanes)
 	pl.X.Label.Text = "day (step)"
 	pl.Y.Label.Text = "temperature"
 	pl.Add(plotter.NewGrid())
@@ -611,7 +617,7 @@ func Daily(p sim.Params, lanes uint64, days []daily.Day) (*plot.Plot, error) {
 		// An empty shard: no quantiles, the exact mean alone (at day 0
 		// alone with no steps, marked as a point, where the chart of no
 		// steps drew the lanes' median at the start, as if it had lanes).
-		pl.Title.Text = title("Temperature by day: no lanes (an empty shard)", p)
+		pl.Title.Text = title("Temperature by day: no lanes (an empty shard)", p, lanes)
 		pl.Add(exact)
 		if len(days) == 0 {
 			at0, err := dayZero(start, colExact)

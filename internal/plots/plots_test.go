@@ -738,3 +738,36 @@ func TestTicksTiny(t *testing.T) {
 		}
 	}
 }
+
+// TestShardTitle: a shard's charts name the job and the lanes of it they
+// draw; a whole job's name the job alone. A shard's chart named the whole
+// job only ("1,000 lanes x 10 steps"), its legend its 500 lanes.
+func TestShardTitle(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1000, 10
+	for _, c := range []struct {
+		first, count uint64
+		want         string
+	}{
+		{500, 500, "\n1,000 lanes x 10 steps, 500 of them in this shard: start "},
+		{0, 1000, "\n1,000 lanes x 10 steps: start "},
+	} {
+		res, err := cpu.Parallel{}.Run(context.Background(), &sim.Job{Params: p, First: c.first, Count: c.count, Daily: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		final, err := Final(p, res.Summary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fan, err := Daily(p, res.Summary.Count, daily.Table(p, res.Daily))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{final.Title.Text, fan.Title.Text} {
+			if !strings.Contains(s, c.want) {
+				t.Errorf("lanes [%d, %d): title %q, want %q in it", c.first, c.first+c.count, s, c.want)
+			}
+		}
+	}
+}
