@@ -6,6 +6,8 @@ import (
 	"math"
 	"runtime"
 	"syscall"
+
+	gothreads "github.com/gpusim/gpusim/internal/threads"
 )
 
 // status is the file addressSpace and threads read; tests point it elsewhere.
@@ -76,8 +78,7 @@ func vmSize() (uint64, bool) { return procNumber(status, "VmSize", true) }
 // limit once Go's runtime has started: 32 MiB for the heap and what Go maps
 // beside it, and a stack (RLIMIT_STACK, ulimit -s, which pthread_create
 // takes for a thread) for each thread a run may still start: it ends with
-// about GOMAXPROCS + 5 (7 on 2 CPUs, 20 with GOMAXPROCS=16), at least two
-// more than have started. Go's runtime reserves about 1.2 GB before any of
+// up to GOMAXPROCS + runSpare, at least two more than have started. Go's runtime reserves about 1.2 GB before any of
 // gpusim runs (on Linux amd64: 512 MiB for its page allocator's summaries
 // and 512 MiB for its scavenger's index, both over the whole 48-bit address
 // space, and a 64 MiB heap arena), so with gpusim's first threads VmSize
@@ -86,10 +87,26 @@ func vmSize() (uint64, bool) { return procNumber(status, "VmSize", true) }
 // --lanes 1e6 --daily that started with 50 MiB or more left ran (20 of 20
 // under ulimit -v 1360000 and 1380000 but for the starts 64 MiB larger,
 // which died of Go's "fatal error: out of memory" with 5 to 25 MiB left).
+//
+// The threads beyond GOMAXPROCS are counted as the process limit's fit
+// counts them (runSpare), not the 5 counted before (7 on 2 CPUs, 20 with
+// GOMAXPROCS=16 on a quiet machine): a run with GOMAXPROCS=18 and stdout a
+// pipe ran 24 and 25 threads (the pipe's watch holds one in poll(2)), and
+// under ulimit -v 1400000 it then had 2.8 MB left where its heap had taken
+// a second arena (Go 1.26 starts the heap at a random offset in its first
+// arena, so a heap of a few MiB reaches the next one in some runs: 3 of
+// 20); in a run of the full suite at a load of 15 to 27 it aborted in
+// pthread_create there.
 func RunRoom() uint64 {
-	more := max(runtime.GOMAXPROCS(0)+5-threads(), 2)
+	more := max(runtime.GOMAXPROCS(0)+runSpare-threads(), 2)
 	return 32<<20 + uint64(more)*stackLimit()
 }
+
+// runSpare is the threads a run starts beyond GOMAXPROCS that the
+// address-space fit counts: the most Go's runtime ran (threads.GoSpare)
+// and the margin a loaded machine adds (threads.GoMargin), as the process
+// limit's fit counts them (threads.FitProcs).
+const runSpare = gothreads.GoSpare + gothreads.GoMargin
 
 // LeastRunRoom is the address space the least run needs left under an
 // address-space limit once Go's runtime has started: RunRoom's 32 MiB and
@@ -102,7 +119,7 @@ func LeastRunRoom() uint64 { return 32<<20 + 2*stackLimit() }
 // FitProcs is the most GOMAXPROCS under which a run's threads fit in the
 // address space left under an address-space limit (ulimit -v), by
 // RunRoom's count of threads (a stack for each thread the run may still
-// start, GOMAXPROCS + 5 in all) with fitHeap for the heap, and whether
+// start, GOMAXPROCS + runSpare in all) with fitHeap for the heap, and whether
 // that is less than GOMAXPROCS now; 1 at least, and GOMAXPROCS and false
 // where no limit is set or RunRoom is left. Go starts a thread for each P
 // that runs goroutines, so a run with GOMAXPROCS set to it starts no more
@@ -135,7 +152,7 @@ func FitProcs() (procs int, capped bool) {
 	if room > fitHeap {
 		more = int(min((room-fitHeap)/(stackLimit()+fitThread), 1<<20))
 	}
-	fit := max(threads()+more-5, 1)
+	fit := max(threads()+more-runSpare, 1)
 	return min(fit, procs), fit < procs
 }
 

@@ -89,7 +89,7 @@ func TestAddressSpaceUnknownMapped(t *testing.T) {
 }
 
 // TestShortOfRoom: under an address-space limit a run needs 32 MiB for
-// its heap and a stack for each thread it may still start (about GOMAXPROCS + 5 in
+// its heap and a stack for each thread it may still start (up to GOMAXPROCS + runSpare in
 // all, two at least) left once Go's runtime has started; a run with less
 // died of Go's "fatal error: out of memory" or an abort in pthread_create.
 func TestShortOfRoom(t *testing.T) {
@@ -143,11 +143,12 @@ func TestFitProcs(t *testing.T) {
 		capped bool
 	}{
 		{0, 64, false},                 // no limit
-		{32<<20 + 63*2<<20, 64, false}, // RunRoom: 64 + 5 - 6 threads
-		{32<<20 + 63*2<<20 - 1, 38, true},
-		{64<<20 + 10*5<<19, 11, true}, // a heap arena and 10 threads of 2.5 MiB: 6 + 10 = 11 + 5
-		{64<<20 + 10*5<<19 - 1, 10, true},
-		{64<<20 + 2*5<<19, 3, true},
+		{32<<20 + 68*2<<20, 64, false}, // RunRoom: 64 + 10 - 6 threads
+		{32<<20 + 68*2<<20 - 1, 37, true},
+		{64<<20 + 15*5<<19, 11, true}, // a heap arena and 15 threads of 2.5 MiB: 6 + 15 = 11 + 10
+		{64<<20 + 15*5<<19 - 1, 10, true},
+		{64<<20 + 7*5<<19, 3, true},
+		{64<<20 + 4*5<<19, 1, true}, // fewer than runSpare: 1
 		{48 << 20, 1, true}, // not a heap arena's room: 1
 	} {
 		rlimitAS = func() (uint64, bool) { return mapped + c.room, c.room != 0 }
