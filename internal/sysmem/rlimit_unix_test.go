@@ -149,7 +149,7 @@ func TestFitProcs(t *testing.T) {
 		{64<<20 + 15*5<<19 - 1, 10, true},
 		{64<<20 + 7*5<<19, 3, true},
 		{64<<20 + 4*5<<19, 1, true}, // fewer than runSpare: 1
-		{48 << 20, 1, true}, // not a heap arena's room: 1
+		{48 << 20, 1, true},         // not a heap arena's room: 1
 	} {
 		rlimitAS = func() (uint64, bool) { return mapped + c.room, c.room != 0 }
 		if procs, capped := FitProcs(); procs != c.procs || capped != c.capped {
