@@ -285,26 +285,49 @@ func TestStopWriting(t *testing.T) {
 // forced exit. Its wall time, bounded by the forced exit's 0.6 s, failed
 // a prompt stop on a loaded machine (818 ms at a load of 10 on 2 cores);
 // it is now bounded by what the load makes of a trivial process's
-// (promptWall).
+// (promptWall), taken before the signal and again after the exit, the
+// longer of the two: one taken before alone failed stops of 478 to 607 ms
+// against bounds of 324 to 530 ms at a load of 15 to 27. A try over that
+// bound, whose yardstick the load may still have missed, is tried once
+// more; any other fault fails at once.
 func TestStopComputingPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess stop tests skipped in -short mode")
 	}
 	t.Setenv(stopGraceEnv, testStopGrace.String())
+	for try := 1; ; try++ {
+		took, unit := stopComputingPaths(t)
+		limit := promptWall(unit)
+		if t.Failed() || took <= limit {
+			return
+		}
+		if try == 2 {
+			t.Fatalf("exit %v after SIGINT in each of %d tries; want within %v (a trivial gpusim took %v)", took, try, limit, unit)
+		}
+		t.Logf("try %d: exit %v after SIGINT, over %v (a trivial gpusim took %v): trying again", try, took, limit, unit)
+	}
+}
+
+// stopComputingPaths is a try of TestStopComputingPaths: its faults but
+// the wall time's, and the wall time from the signal to the exit with the
+// yardstick to judge it by (loadUnit's, the longer of before and after).
+func stopComputingPaths(t *testing.T) (took, unit time.Duration) {
+	t.Helper()
 	dir := t.TempDir()
 	// The run takes half a second on simd; the trajectories, 2 lanes of
 	// 2^25 steps on the host, a second each.
 	cmd, stderr := startTTY(t, dir, nil, "run", "--engine", "simd", "--lanes", "2", "--steps", "2^25", "--paths", "2", "--paths-out", "paths.f32")
 	done := waitBar(t, cmd, stderr, "computing --paths: ", "--paths")
 	time.Sleep(50 * time.Millisecond) // inside a lane
-	unit := loadUnit(t)
+	unit = loadUnit(t)
 	before, _ := procCPU(t, cmd.Process.Pid)
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	waitStopped(t, cmd, done)
-	took := time.Since(start)
+	took = time.Since(start)
+	unit = max(unit, loadUnit(t))
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() - before
 	stop := parseStop(stderr.String())
 	out := stop.stderr
@@ -315,9 +338,6 @@ func TestStopComputingPaths(t *testing.T) {
 	if procCPUKnown && cpu > promptCPU {
 		t.Errorf("the stop used %v of CPU time; want at most %v: the lanes ran on", cpu, promptCPU)
 	}
-	if limit := promptWall(unit); took > limit {
-		t.Errorf("exit %v after SIGINT; want within %v (a trivial gpusim took %v)", took, limit, unit)
-	}
 	tail := out[strings.LastIndex(out, "computing --paths: "):]
 	if i := strings.Index(tail, "gpusim: "); i < 0 || !strings.HasSuffix(strings.TrimRight(tail[:i], " "), "\r") {
 		t.Errorf("the bar was not erased before the message: stderr ends %q", tail)
@@ -326,6 +346,7 @@ func TestStopComputingPaths(t *testing.T) {
 		t.Errorf("stderr %q, want %q in it", out, note)
 	}
 	assertEmptyDir(t, dir)
+	return took, unit
 }
 
 // waitBar waits until stderr, cmd's, shows bar (a bar's label, "writing
@@ -444,40 +465,61 @@ func median(ds []time.Duration) time.Duration {
 // machine. The tries' wall times, bounded by the forced exit's 0.6 s each
 // and 300 ms for the median, failed prompt stops at a load of 10 to 20 on
 // 2 cores (1.09 s; a median of 456 ms), and passed the OpenCL engine's
-// wait on the quiet VM (a median of 138 ms).
+// wait on the quiet VM (a median of 138 ms). Each try's yardstick is the
+// longer of a trivial gpusim's before the signal and after the exit (one
+// before alone failed simd at a load of 15 to 27), and a median over
+// promptWall, whose yardsticks the load may still have missed, is tried
+// once more, three tries again; any other fault fails at once.
 func TestInterruptPrompt(t *testing.T) {
 	t.Setenv(stopGraceEnv, testStopGrace.String())
 	for _, name := range stopBackendsHere(t) {
 		t.Run(name, func(t *testing.T) {
-			var tooks, cpus, units []time.Duration
-			for i := range 3 {
-				dir := t.TempDir()
-				cmd, stderr := startLong(t, dir, "--engine", name, "--out", "finals.npy")
-				time.Sleep(500 * time.Millisecond)
-				unit := loadUnit(t)
-				code, took, cpu := signalWait(t, cmd, syscall.SIGINT)
-				stop := parseStop(stderr.String())
-				t.Logf("try %d: exit %d %v after SIGINT, %v of CPU (load unit %v, runs left in flight %d)", i, code, took.Round(time.Millisecond), cpu.Round(time.Millisecond), unit.Round(time.Millisecond), stop.left)
-				tooks, cpus, units = append(tooks, took), append(cpus, cpu), append(units, unit)
-				if code != interrupt.ExitSIGINT || stop.forced {
-					t.Errorf("try %d: exit %d after %v (the forced exit: %v); want %d from the clean stop", i, code, took, stop.forced, interrupt.ExitSIGINT)
+			for round := 1; ; round++ {
+				tooks, cpus, units := promptTries(t, name)
+				if cpu := median(cpus); procCPUKnown && cpu > promptCPU {
+					t.Errorf("median stop used %v of CPU time (tries %v); want at most %v: the work ran on", cpu, cpus, promptCPU)
 				}
-				if name == "opencl" && !stop.forced && stop.left < 1 {
-					t.Errorf("try %d: the run returned after its launches in flight ended; want it to return at once, leaving them", i)
+				took, limit := median(tooks), promptWall(median(units))
+				if t.Failed() || took <= limit {
+					return
 				}
-				if got := lastLine(stop.stderr); got != "gpusim: interrupted\n" {
-					t.Errorf("try %d: stderr ends %q, want %q", i, got, "gpusim: interrupted\n")
+				if round == 2 {
+					t.Fatalf("median exit %v after SIGINT (tries %v) in each of %d rounds; want within %v (a trivial gpusim took %v)", took, tooks, round, limit, units)
 				}
-				assertEmptyDir(t, dir)
-			}
-			if cpu := median(cpus); procCPUKnown && cpu > promptCPU {
-				t.Errorf("median stop used %v of CPU time (tries %v); want at most %v: the work ran on", cpu, cpus, promptCPU)
-			}
-			if took, limit := median(tooks), promptWall(median(units)); took > limit {
-				t.Errorf("median exit %v after SIGINT (tries %v); want within %v (a trivial gpusim took %v)", took, tooks, limit, units)
+				t.Logf("round %d: median exit %v after SIGINT (tries %v), over %v (a trivial gpusim took %v): trying again", round, took, tooks, limit, units)
 			}
 		})
 	}
+}
+
+// promptTries is a round of TestInterruptPrompt's three tries on the
+// engine name: their faults but the median's, and each try's wall time
+// from the signal to the exit, CPU time meanwhile and yardstick (loadUnit's,
+// the longer of before and after).
+func promptTries(t *testing.T, name string) (tooks, cpus, units []time.Duration) {
+	t.Helper()
+	for i := range 3 {
+		dir := t.TempDir()
+		cmd, stderr := startLong(t, dir, "--engine", name, "--out", "finals.npy")
+		time.Sleep(500 * time.Millisecond)
+		unit := loadUnit(t)
+		code, took, cpu := signalWait(t, cmd, syscall.SIGINT)
+		unit = max(unit, loadUnit(t))
+		stop := parseStop(stderr.String())
+		t.Logf("try %d: exit %d %v after SIGINT, %v of CPU (load unit %v, runs left in flight %d)", i, code, took.Round(time.Millisecond), cpu.Round(time.Millisecond), unit.Round(time.Millisecond), stop.left)
+		tooks, cpus, units = append(tooks, took), append(cpus, cpu), append(units, unit)
+		if code != interrupt.ExitSIGINT || stop.forced {
+			t.Errorf("try %d: exit %d after %v (the forced exit: %v); want %d from the clean stop", i, code, took, stop.forced, interrupt.ExitSIGINT)
+		}
+		if name == "opencl" && !stop.forced && stop.left < 1 {
+			t.Errorf("try %d: the run returned after its launches in flight ended; want it to return at once, leaving them", i)
+		}
+		if got := lastLine(stop.stderr); got != "gpusim: interrupted\n" {
+			t.Errorf("try %d: stderr ends %q, want %q", i, got, "gpusim: interrupted\n")
+		}
+		assertEmptyDir(t, dir)
+	}
+	return tooks, cpus, units
 }
 
 // TestBrokenPipe: a write to stdout and stderr's pipe whose reader is gone
