@@ -193,7 +193,7 @@ func underLimit(t *testing.T, drop ...string) (sh, bin string, env []string) {
 func TestThreadsFitUnderLimit(t *testing.T) {
 	sh, bin, env := underLimit(t, "GOMAXPROCS=")
 	env = append(env, "MALLOC_ARENA_MAX=1", "GOMAXPROCS=64")
-	ran := 0
+	ran, refused := 0, 0
 	for _, limit := range []int{1400000, 1450000} {
 		for range 3 {
 			cmd := exec.Command(sh, "-c", fmt.Sprintf(`ulimit -s 8192 && ulimit -v %d || exit 99; exec "$0" run --engine parallel --lanes 1e6 --steps 10 -q`, limit), bin)
@@ -211,11 +211,15 @@ func TestThreadsFitUnderLimit(t *testing.T) {
 				// (Go's start 64 MiB larger, 2 of 12 beside 6 busy
 				// loops): refused before any thread of the run, as it
 				// should be.
+				refused++
 				t.Logf("ulimit -v %d: the start left less than a run on one worker needs: %.300s", limit, out)
 			default:
 				t.Errorf("ulimit -v %d, GOMAXPROCS=64: %v\n%s", limit, err, out)
 			}
 		}
+	}
+	if ran == 0 && refused > 0 {
+		t.Errorf("no run ran: %d of 6 were refused as starts that left less than a run on one worker needs", refused)
 	}
 	if ran == 0 && !t.Failed() {
 		t.Skip("every start died in Go's runtime before gpusim ran")
