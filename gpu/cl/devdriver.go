@@ -63,19 +63,11 @@ func deviceDriver(d *Device) string {
 	defer Crashing("for its platforms", CrashListing)() // as the loader asked
 	type owner struct{ path, file string }
 	var owners []owner
-	for _, v := range vendorCandidates() {
-		if v.from == EnvFilenames || irregular(v.path) != nil {
-			continue // as traceVendors: the loader does not open them
+	loadedVendors(func(path string, h uintptr) {
+		if slices.Contains(vendorPlatformIDs(h), d.platform.id) && !slices.ContainsFunc(owners, func(o owner) bool { return o.path == path }) {
+			owners = append(owners, owner{path, mappedFileAt(vendorEntry(h))})
 		}
-		h, err := dlopenLoaded(v.path)
-		if err != nil || h == 0 {
-			continue
-		}
-		if slices.Contains(vendorPlatformIDs(h), d.platform.id) && !slices.ContainsFunc(owners, func(o owner) bool { return o.path == v.path }) {
-			owners = append(owners, owner{v.path, mappedFileAt(vendorEntry(h))})
-		}
-		dlclose(h)
-	}
+	})
 	if len(owners) == 1 {
 		return vendorPath(owners[0].path, owners[0].file)
 	}

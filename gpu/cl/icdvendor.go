@@ -85,25 +85,35 @@ func loaderDriver() string {
 		return ""
 	}
 	var answered []string
+	loadedVendors(func(path string, h uintptr) {
+		name := vendorPath(path, libFile(h))
+		if vendorPlatforms(h) > 0 && !slices.Contains(answered, name) {
+			answered = append(answered, name)
+		}
+	})
+	if len(answered) != 1 {
+		return ""
+	}
+	return answered[0]
+}
+
+// loadedVendors calls each with the path and a handle of every driver the
+// ICD loader's .icd files name (vendorCandidates, as traceVendors: not
+// OCL_ICD_FILENAMES', nor a path that is not a regular file, which the
+// loader does not open) that the loader has loaded (Linux's RTLD_NOLOAD:
+// none is opened here); the handle is closed when each returns.
+func loadedVendors(each func(path string, h uintptr)) {
 	for _, v := range vendorCandidates() {
 		if v.from == EnvFilenames || irregular(v.path) != nil {
-			continue // as traceVendors: the loader does not open them
+			continue
 		}
 		h, err := dlopenLoaded(v.path)
 		if err != nil || h == 0 {
 			continue
 		}
-		n := vendorPlatforms(h)
-		name := vendorPath(v.path, libFile(h))
+		each(v.path, h)
 		dlclose(h)
-		if n > 0 && !slices.Contains(answered, name) {
-			answered = append(answered, name)
-		}
 	}
-	if len(answered) != 1 {
-		return ""
-	}
-	return answered[0]
 }
 
 // vendorEntry is the driver h's entry point that an ICD loader asks for
