@@ -15,6 +15,7 @@ import (
 	"github.com/gpusim/gpusim/engines"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -1023,7 +1024,7 @@ func (r *runner) measure(ctx context.Context, e EngineSpec, workers int, w Workl
 			// Its time counts the stop (Ctrl-Z, Slurm's suspend): with
 			// --reps 1 it was taken for the engine's.
 			again--
-			r.progress("%s on %s: suspended for %v of a run of %v, which is run again", label, w, s.Round(time.Millisecond), wall.Round(time.Millisecond))
+			r.progress("%s on %s: suspended for %v of a run of %v, which is run again", label, w, interrupt.RoundShort(s), interrupt.RoundShort(wall))
 			i--
 			continue
 		}

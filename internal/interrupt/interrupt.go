@@ -213,14 +213,28 @@ func (e *TimeoutError) Error() string {
 // deadline seen running is said within TimeoutGrace (0.2 s).
 const lateStop = 500 * time.Millisecond
 
-// roundShort is d to a tenth of a second, or to the millisecond under
-// one: a run that ran for 40 ms before its stop read "ran for 0s".
+// roundShort is d to a tenth of a second, to the millisecond under one,
+// to the microsecond under a millisecond and whole nanoseconds under a
+// microsecond, so that a positive d never reads 0s: a run that ran for
+// 40 ms before its stop read "ran for 0s", and one that ran for 300 µs
+// (--timeout 100us) did until the fifty-ninth session.
 func roundShort(d time.Duration) time.Duration {
-	if d < time.Second {
+	switch {
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	case d >= time.Millisecond:
 		return d.Round(time.Millisecond)
+	case d >= time.Microsecond:
+		return d.Round(time.Microsecond)
 	}
-	return d.Round(100 * time.Millisecond)
+	return d
 }
+
+// RoundShort is roundShort for the other messages that give a span of a
+// stop or a wait in Go's duration form (bench's "suspended for 2.1s of a
+// run of 2.3s"): d to a tenth of a second, a millisecond under one, a
+// microsecond under a millisecond; a positive d is never 0s.
+func RoundShort(d time.Duration) time.Duration { return roundShort(d) }
 
 // NotifyContext returns a context cancelled with a *SignalError on the first
 // SIGINT, SIGTERM, SIGHUP (a dropped ssh session), SIGQUIT (Ctrl-\, which

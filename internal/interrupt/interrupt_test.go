@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,31 @@ func TestTimeoutSuspendedWords(t *testing.T) {
 		if got := te.Error(); got != c.want {
 			t.Errorf("limit %v, wall %v, suspended %v: %q, want %q", c.limit, c.wall, c.suspended, got, c.want)
 		}
+	}
+}
+
+// TestRoundShortNeverZero: a positive span a stop's message gives never
+// reads 0s. A run that ran for 300 µs before a deadline that passed while
+// it was suspended (--timeout 100us, Ctrl-Z) read "it ran for 0s": under a
+// millisecond it was rounded to the millisecond.
+func TestRoundShortNeverZero(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{1, "1ns"}, {499 * time.Nanosecond, "499ns"}, {1499 * time.Nanosecond, "1µs"},
+		{300 * time.Microsecond, "300µs"}, {499_600 * time.Nanosecond, "500µs"},
+		{999_400 * time.Nanosecond, "999µs"}, {40 * time.Millisecond, "40ms"},
+		{1250 * time.Millisecond, "1.3s"}, {0, "0s"},
+	} {
+		if got := RoundShort(c.d).String(); got != c.want {
+			t.Errorf("RoundShort(%d ns) = %s, want %s", int64(c.d), got, c.want)
+		}
+	}
+	const wall = 2*time.Second + 600*time.Millisecond
+	te := &TimeoutError{Limit: 100 * time.Microsecond, Text: "100us", Suspended: func() time.Duration { return wall - 300*time.Microsecond }, Start: time.Now().Add(-wall)}
+	msg := te.Error()
+	if strings.Contains(msg, " 0s") || !regexp.MustCompile(`it ran for [1-9][0-9.]*(µs|ms) and was suspended for 2.6s`).MatchString(msg) {
+		t.Errorf("a run of 300 µs suspended across its deadline: %q, want it ran for some µs", msg)
 	}
 }
