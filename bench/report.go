@@ -895,8 +895,12 @@ func fmtSec(s float64) string {
 		return fmtG(s*1e3) + " ms"
 	case s >= 1e-6*up:
 		return fmtG(s*1e6) + " " + count.Micro
-	default:
+	case s >= 1e-9*up:
 		return fmt.Sprintf("%.0f ns", s*1e9)
+	default:
+		// Under a nanosecond, as a time per lane-step is written
+		// (fmtG: 0.0033 ns, 1.23×10^-12 ns): it read "0 ns".
+		return fmtG(s*1e9) + " ns"
 	}
 }
 

@@ -1010,3 +1010,23 @@ func TestBaselinePossessive(t *testing.T) {
 		}
 	}
 }
+
+// TestFmtSecSubNanosecond: a positive time under a nanosecond is written
+// as a time per lane-step is (fmtG), not "0 ns": the time chart of a
+// workload of a nanosecond labelled its ticks at 0.2 and 0.4 ns "0 ns", and
+// a time per lane-step of an H200 (3.3 ps) would have read 0 ns.
+func TestFmtSecSubNanosecond(t *testing.T) {
+	for s, want := range map[float64]string{
+		3.3e-12: "0.0033 ns", 4e-10: "0.4 ns", 0.9994e-9: "0.999 ns", 0.9996e-9: "1 ns",
+		1.23e-21: "1.23×10^-12 ns", 0: "0",
+	} {
+		if got := fmtSec(s); got != want {
+			t.Errorf("fmtSec(%v) = %q, want %q", s, got, want)
+		}
+	}
+	for _, tk := range (secTicks{}).Ticks(0, 1.5e-9) {
+		if tk.Value > 0 && tk.Label != "" && strings.HasPrefix(tk.Label, "0 ") {
+			t.Errorf("tick at %g labelled %q", tk.Value, tk.Label)
+		}
+	}
+}

@@ -475,13 +475,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // FmtDuration gives a duration with 3 or 4 significant digits in a unit a
-// person reads at once: 91 µs, 895.2 ms, 3.215 s. A duration that rounds
+// person reads at once: 91 µs, 895.2 ms, 3.215 s; under a microsecond in
+// whole ns (400 ns read "0 µs"). A duration that rounds
 // to a thousand of its unit is written in the next (999.6 µs is 1.0 ms,
 // 999.96 ms 1.000 s, where they read "1000 us" and "1000.0 ms"). The
 // microsecond is µs (count.Micro), as bench and Go's durations write it:
 // this wrote "91 us".
 func FmtDuration(d time.Duration) string {
 	switch {
+	case d > 0 && d < time.Microsecond:
+		return fmt.Sprintf("%d ns", int64(d))
 	case d < 999500*time.Nanosecond:
 		return fmt.Sprintf("%.0f %s", float64(d)/float64(time.Microsecond), count.Micro)
 	case d < 999950*time.Microsecond:
@@ -611,7 +614,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	if t := r.Timing; t.Startup+t.Compile+t.Kernel+t.Transfer > 0 {
-		fmt.Fprintf(&b, "          start-up %.3f s (compile %.3f s), kernel %.3f s, transfer %.3f s\n", t.Startup, t.Compile, t.Kernel, t.Transfer)
+		// As the time line's wall (FmtDuration): %.3f s wrote a
+		// kernel of 85 µs as "kernel 0.000 s".
+		fmt.Fprintf(&b, "          start-up %s (compile %s), kernel %s, transfer %s\n", fmtSeconds(t.Startup), fmtSeconds(t.Compile), fmtSeconds(t.Kernel), fmtSeconds(t.Transfer))
 	}
 
 	cells := r.summaryCells()

@@ -28,6 +28,12 @@ func TestFmtDuration(t *testing.T) {
 		999600 * time.Nanosecond:  "1.0 ms",
 		999949 * time.Microsecond: "999.9 ms",
 		999960 * time.Microsecond: "1.000 s",
+		// Under a microsecond, in ns: 400 ns read "0 µs".
+		400 * time.Nanosecond: "400 ns",
+		1 * time.Nanosecond:   "1 ns",
+		999 * time.Nanosecond: "999 ns",
+		time.Microsecond:      "1 µs",
+		0:                     "0 µs",
 	} {
 		if got := FmtDuration(d); got != want {
 			t.Errorf("FmtDuration(%v) = %q, want %q", d, got, want)
@@ -623,7 +629,6 @@ func TestCarriedDigitsNoted(t *testing.T) {
 	if !strings.Contains(out.String(), "(float64's sums of the lanes' deviations from the exact mean") || !strings.Contains(out.String(), "carry the mean to about +/-0.0003:") {
 		t.Errorf("no line under the table says the mean carries fewer digits:\n%s", out.String())
 	}
-	t.Log(out.String())
 }
 
 // TestTimeLineDigits: the time line writes the time per lane-step to three
@@ -759,6 +764,30 @@ func TestJSONSecondsDigits(t *testing.T) {
 	for _, f := range []string{"wall_s", "compile_s", "kernel_s", "transfer_s", "startup_s"} {
 		if want := `"` + f + `": 1.26494772,`; !strings.Contains(out.String(), want) {
 			t.Errorf("the JSON has no %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestTimingLineShort: the OpenCL engine's timing line gives a kernel and
+// a transfer under half a millisecond as they are: gpusim run --engine
+// opencl --lanes 1 --steps 1 wrote "kernel 0.000 s, transfer 0.000 s" (%.3f
+// s), and a wall of 400 ns read "0 µs".
+func TestTimingLineShort(t *testing.T) {
+	p := sim.Default()
+	p.Lanes, p.Steps = 1, 1
+	s := sim.NewSummary(p)
+	b := sim.NewBlock(0)
+	b.Add(0, 70)
+	s.AddBlock(&b)
+	s.Count = p.Lanes
+	tm := sim.Timing{Wall: 400 * time.Nanosecond, Startup: 999200 * time.Microsecond, Compile: 0, Kernel: 85 * time.Microsecond, Transfer: 300 * time.Nanosecond}
+	var out strings.Builder
+	if err := New(&sim.Result{Params: p, Summary: s, Timing: tm}, "opencl").WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"time      400 ns wall", "start-up 999.2 ms (compile 0 µs), kernel 85 µs, transfer 300 ns\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the text has no %q:\n%s", want, out.String())
 		}
 	}
 }
