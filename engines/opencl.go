@@ -15,6 +15,7 @@ import (
 	"github.com/gpusim/gpusim/gpu"
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
@@ -755,8 +756,8 @@ func openCLDevices() ([]Device, error) {
 				{"opencl", "opencl", d.Version, d.Version},
 				{"compute_units", "compute units", int(d.ComputeUnits), strconv.Itoa(int(d.ComputeUnits))},
 				{"clock_mhz", "clock", int(d.MaxClockMHz), fmt.Sprintf("%d MHz", d.MaxClockMHz)},
-				{"global_mem_bytes", "global memory", d.GlobalMemBytes, fmt.Sprintf("%d MiB", d.GlobalMemBytes>>20)},
-				{"max_alloc_bytes", "max allocation", d.MaxAllocBytes, fmt.Sprintf("%d MiB", d.MaxAllocBytes>>20)},
+				{"global_mem_bytes", "global memory", d.GlobalMemBytes, memText(d.GlobalMemBytes)},
+				{"max_alloc_bytes", "max allocation", d.MaxAllocBytes, memText(d.MaxAllocBytes)},
 				{"preferred_float_vector_width", "float vector width", int(d.PreferredVectorWidthFloat),
 					fmt.Sprintf("preferred %d, native %d (gpusim uses %d)", d.PreferredVectorWidthFloat, d.NativeVectorWidthFloat, d.VectorWidth)},
 				{"native_float_vector_width", "", int(d.NativeVectorWidthFloat), ""},
@@ -768,6 +769,12 @@ func openCLDevices() ([]Device, error) {
 	}
 	return out, nil
 }
+
+// memText writes n bytes of a device's memory as gpusim's memory messages
+// write a size, in GB to three digits (docs/outputs.md): 23.1 GB, 8.59 GB.
+// It read "22057 MiB" (binary units, as clinfo) beside run's refusals'
+// "23.1 GB are available"; the JSON keeps the bytes.
+func memText(n uint64) string { return count.Sig3(float64(n)/1e9) + " GB" }
 
 func yesNo(b bool) string {
 	if b {
