@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
@@ -124,18 +125,9 @@ func (e *outputFloodError) Error() string {
 	return fmt.Sprintf("printed more than %s on %s, more than bench reads of a child's output: killed", byteCount(e.limit), e.stream)
 }
 
-// byteCount is n bytes in MiB where whole, else in KiB or bytes.
-func byteCount(n int64) string {
-	switch {
-	case n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
+// byteCount is n bytes as gpusim writes a size for people (SI units to
+// three digits: diskfree.SizeText, docs/outputs.md): it read "4 MiB".
+func byteCount(n int64) string { return diskfree.SizeText(uint64(max(n, 0))) }
 
 // captured is a child's output read through pipes of bench's own (an
 // *os.File given to exec is passed to the child as it is, with no copying

@@ -308,10 +308,10 @@ func TestChildOutputFlood(t *testing.T) {
 		both         bool
 		want         string // the error; "" for none
 	}{
-		{"stdout, then a wait", fmt.Sprintf("head -c %d /dev/zero; exec sleep 300", 4*childOutputCap), false, "printed more than 4 MiB on stdout, more than bench reads of a child's output: killed"},
-		{"stderr, then a wait", fmt.Sprintf("head -c %d /dev/zero >&2; exec sleep 300", 4*childOutputCap), false, "printed more than 4 MiB on stderr, more than bench reads of a child's output: killed"},
-		{"one pipe for both", fmt.Sprintf("head -c %d /dev/zero >&2; exec sleep 300", 4*childOutputCap), true, "printed more than 4 MiB on stdout and stderr, "},
-		{"one byte over, then the exit", fmt.Sprintf("head -c %d /dev/zero", childOutputCap+1), false, "printed more than 4 MiB on stdout, "},
+		{"stdout, then a wait", fmt.Sprintf("head -c %d /dev/zero; exec sleep 300", 4*childOutputCap), false, "printed more than 4.19 MB on stdout, more than bench reads of a child's output: killed"},
+		{"stderr, then a wait", fmt.Sprintf("head -c %d /dev/zero >&2; exec sleep 300", 4*childOutputCap), false, "printed more than 4.19 MB on stderr, more than bench reads of a child's output: killed"},
+		{"one pipe for both", fmt.Sprintf("head -c %d /dev/zero >&2; exec sleep 300", 4*childOutputCap), true, "printed more than 4.19 MB on stdout and stderr, "},
+		{"one byte over, then the exit", fmt.Sprintf("head -c %d /dev/zero", childOutputCap+1), false, "printed more than 4.19 MB on stdout, "},
 		{"the cap", fmt.Sprintf("head -c %d /dev/zero; head -c %d /dev/zero >&2", childOutputCap, childOutputCap), false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -361,7 +361,7 @@ yes 'gpusim-baseline: start loop 1000x10 on 1000 lanes' | head -c 33554432`+redi
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_, err := RunBaseline(ctx, py, &c, Workload{1000, 10})
-		want := "bench: python baseline: the script printed more than 4.1 MiB on " + stream + ", more than bench reads of a child's output: killed"
+		want := "bench: python baseline: the script printed more than 4.26 MB on " + stream + ", more than bench reads of a child's output: killed"
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: got %.300v; want %q", stream, err, want)
 		}

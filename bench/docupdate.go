@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
 // Formats are the report formats Report.Write takes.
@@ -233,7 +234,7 @@ func docReadError(path string, err error) error {
 	if d := atomicfile.NonFolderOnPath(path); d != "" {
 		why = fmt.Sprintf("%q is not a folder", d) // it read "not a directory"
 	}
-	return fmt.Errorf("cannot read %q: %s (want a Markdown file of at most %d MiB with one %s line followed by one %s line)", path, why, MaxDocBytes>>20, BeginMarker, EndMarker)
+	return fmt.Errorf("cannot read %q: %s (want a Markdown file of at most %s with one %s line followed by one %s line)", path, why, diskfree.SizeText(MaxDocBytes), BeginMarker, EndMarker)
 }
 
 // chartLinks appends Markdown images of the charts, relative to the document

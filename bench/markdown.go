@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/diskfree"
 )
 
 // The markers around the generated section of a Markdown file.
@@ -79,7 +80,7 @@ const MaxDocBytes = 64 << 20
 // errNotRegular and errDocTooLarge are why readDoc refuses a file.
 var (
 	errNotRegular  = errors.New("not a regular file")
-	errDocTooLarge = fmt.Errorf("larger than %d MiB, more than any Markdown document holds", MaxDocBytes>>20)
+	errDocTooLarge = fmt.Errorf("larger than %s, more than any Markdown document holds", diskfree.SizeText(MaxDocBytes))
 )
 
 // readDoc reads the Markdown document at path: a regular file (a device

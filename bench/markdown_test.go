@@ -230,7 +230,7 @@ func TestDocLimits(t *testing.T) {
 	if err := os.Truncate(big, MaxDocBytes+1); err != nil {
 		t.Fatal(err)
 	}
-	want := "larger than 64 MiB, more than any Markdown document holds"
+	want := "larger than 67.1 MB, more than any Markdown document holds"
 	if err := CheckDoc(big); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("CheckDoc of a %d-byte file: %v, want %q", MaxDocBytes+1, err, want)
 	}

@@ -118,13 +118,13 @@ func TestPythonProbeFlood(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err := CheckPython(ctx, flood)
-	want := strconv.Quote(flood) + ", asked to import numpy, printed more than 4 MiB on stdout and stderr, more than bench reads of a child's output: killed"
+	want := strconv.Quote(flood) + ", asked to import numpy, printed more than 4.19 MB on stdout and stderr, more than bench reads of a child's output: killed"
 	if err == nil || err.Error() != want {
 		t.Errorf("CheckPython: %.300v; want %q", err, want)
 	}
 	PythonCandidates = []string{flood}
 	_, err = FindPython(ctx)
-	want = "no python3 with numpy found (tried " + flood + "); " + strconv.Quote(flood) + " printed more than 4 MiB on stdout, "
+	want = "no python3 with numpy found (tried " + flood + "); " + strconv.Quote(flood) + " printed more than 4.19 MB on stdout, "
 	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, ErrNoNumPy) {
 		t.Errorf("FindPython: %.300v; want %q...", err, want)
 	}

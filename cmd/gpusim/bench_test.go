@@ -237,7 +237,7 @@ func TestBenchPythonOutputChecked(t *testing.T) {
 	header := `echo '{"python": "3.11.2", "numpy": "1.24.2", "cores": 2}'` + "\n"
 	for _, c := range []struct{ name, body, why string }{
 		{"flood", header + "yes '{\"result\": 1}xxxxxxxx' | head -c 33554432\n",
-			"the script printed more than 4.4 MiB on stdout, more than bench reads of a child's output: killed"},
+			"the script printed more than 4.65 MB on stdout, more than bench reads of a child's output: killed"},
 		{"negative time", header + `echo '{"result": {"method": "loop", "lanes": 100, "steps": 4, "sample_lanes": 100, "sample_steps": 4, "seconds": -1, "ns_per_lane_step": -2.5e6, "workload_seconds": -1, "mean": 72, "std": 5}}'` + "\n",
 			"reading its output: loop on 100 x 4: seconds -1, not a time a run takes"},
 	} {

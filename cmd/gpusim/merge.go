@@ -21,6 +21,7 @@ import (
 	"github.com/gpusim/gpusim/internal/atomicfile"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/daily"
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
@@ -539,7 +540,7 @@ func readFileList(ctx context.Context, list string, stdin io.Reader, stdout io.W
 	}
 	if len(data) > maxListBytes {
 		// /dev/zero was read until memory ran out.
-		return nil, paramErr("files-from", "%q: over %d MiB, more than a list of part files", list, maxListBytes>>20)
+		return nil, paramErr("files-from", "%q: over %s, more than a list of part files", list, diskfree.SizeText(maxListBytes))
 	}
 	files, err := parseFileList(list, data)
 	if list == "-" && errors.Is(err, errNoNames) && isDevNull(stdin) {
