@@ -29,6 +29,7 @@ import (
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/cpuinfo"
 	"github.com/gpusim/gpusim/internal/cputime"
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -2989,7 +2990,7 @@ func updateCalibration(change func(calibrationFile)) error {
 	})
 	written = written && err == nil
 	if written && trimmed > 0 {
-		calibrationNotes.Add("cache: %s reached its bound of %d KiB: its %s measured longest ago were dropped, and are measured again where a job needs them", path, maxCalibrationFile>>10, count.Noun(trimmed, "calibration"))
+		calibrationNotes.Add("cache: %s reached its bound of %s: its %s measured longest ago were dropped, and are measured again where a job needs them", path, diskfree.SizeText(maxCalibrationFile), count.Noun(trimmed, "calibration"))
 	}
 	return err
 }

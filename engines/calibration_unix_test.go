@@ -221,7 +221,7 @@ func TestCalibrationFileBound(t *testing.T) {
 	if _, ok := loadCalibration("k;steps 0"); ok {
 		t.Error("the calibration measured longest ago was kept")
 	}
-	if n := strings.Join(calibrationNotes.List(), "\n"); !strings.Contains(n, "reached its bound of 1024 KiB") || strings.Contains(n, "more than this cache entry holds") {
+	if n := strings.Join(calibrationNotes.List(), "\n"); !strings.Contains(n, "reached its bound of 1.05 MB") || strings.Contains(n, "more than this cache entry holds") {
 		t.Errorf("notes %q; want one saying the oldest calibrations were dropped, none of a file too large to read", n)
 	}
 }

@@ -388,7 +388,7 @@ func writableSize(dir string, size int) error {
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return fmt.Errorf("cannot write %d MiB in %s: %w", size>>20, d, err)
+			return fmt.Errorf("cannot write %s in %s: %w", diskfree.SizeText(uint64(size)), d, err)
 		}
 		return nil
 	}
