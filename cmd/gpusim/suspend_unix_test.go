@@ -110,7 +110,7 @@ func TestSuspendedTimeout(t *testing.T) {
 		if code != interrupt.ExitTimeout || took > stopLatency {
 			t.Errorf("exit %d %v after SIGCONT past the limit; want %d within %v", code, took, interrupt.ExitTimeout, stopLatency)
 		}
-		want := regexp.MustCompile(`^gpusim: error: --timeout: run exceeded ` + limit.String() + `, the deadline passing while the process was suspended: it ran for [0-9.]+m?s and was suspended for ([0-9.]+)s \(the limit counts wall time, as timeout\(1\) does\)\n$`)
+		want := regexp.MustCompile(`^gpusim: error: --timeout: run exceeded ` + limit.String() + `, the deadline passing while the process was suspended: it ran for [0-9.]+[nµm]?s and was suspended for ([0-9.]+)s \(the limit counts wall time, as timeout\(1\) does\)\n$`)
 		m := want.FindStringSubmatch(lastLine(stderr.String()))
 		var got float64
 		if m != nil {
