@@ -40,14 +40,17 @@ var goTextLo, goTextHi uintptr
 // at crashNamePath. Set by armCrash; no slots before.
 var crashNames, crashNameSlots, crashNameSize, crashNamePath uintptr
 
-// crashOutWait is how long, in nanoseconds, the handler writes the
-// report on stdout (crashReport) before it gives up, where stdout takes
-// it no faster (a full pipe that no one reads: "| sleep 1000"), and then
-// writes crashCutNote on stderr after the report's note: such a stdout
-// held the crashed process until its reader went, while gpusim's other
-// threads went on (a set-up call's wait for an answer gave up on the
-// crashed call after 10 s, and the benchmark went on without the
-// device). 5 s ends the handler before that wait.
+// crashOutWait is how long, in nanoseconds, the handler waits in all
+// for stderr and stdout to take its writes (the error, the document, the
+// report, crashReport, and its note), one budget for both: after it, it
+// writes only what each takes without waiting, and gives up on the rest
+// (a full pipe that no one reads: "| sleep 1000", "2>&1 | sleep 1000").
+// Where stdout did not take its part whole, it writes crashCutNote on
+// stderr last; it exits 1 whatever stderr took. Such an fd held the
+// crashed process until its reader went, while gpusim's other threads
+// went on (a set-up call's wait for an answer gave up on the crashed call
+// after 10 s, and the benchmark went on without the device). 5 s ends
+// the handler before that wait.
 var crashOutWait int64 = crashOutSeconds * 1e9
 
 const crashOutSeconds = 5
@@ -55,6 +58,13 @@ const crashOutSeconds = 5
 // crashCutNote is what the handler says on stderr of a report it cut
 // short at crashOutWait.
 var crashCutNote = "gpusim: note: the report on stdout is cut short: stdout did not take it whole within " + strconv.Itoa(crashOutSeconds) + " s (a full pipe that no one reads), and a crashed gpusim waits no longer\n"
+
+// crashSegs is the table of the handler's writes, in order, which it
+// fills as it begins: each an fd, a pointer to the bytes and their length.
+// Its 10 rows are the most it writes: the progress line's erasure, the
+// error's three parts, the document's three, the report, its note and
+// crashCutNote.
+var crashSegs [10][3]uintptr
 
 // crashPoll and crashClock are the handler's poll(2) pollfd and its
 // clock_gettime(2) timespec: it uses no stack.

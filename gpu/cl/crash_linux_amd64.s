@@ -12,9 +12,11 @@
 // erasure), crashTab's head, the signal's name and crashTab's tail on
 // stderr, crashTab's document (its head, the name, its tail) on stdout
 // where it has one, and crashReport's report on stdout and note on stderr
-// where it has them (the report given up on, with a note, where stdout
-// takes none of it for crashOutWait), and ends the process with exit
-// status 1. Every
+// where it has them, each in parts while poll(2) says its fd takes more,
+// for crashOutWait in all and after it only what an fd takes without
+// waiting (stdout's part cut short, with crashCutNote on stderr last,
+// where stdout did not take it whole), and ends the process with exit
+// status 1 whatever stderr and stdout took. Every
 // other signal goes on to Go's handler, as it came.
 TEXT ·crashHandler(SB),NOSPLIT|NOFRAME,$0-0
 	MOVL	8(SI), AX	// si_code
@@ -81,63 +83,86 @@ past:
 	JNE	past
 	JMP	dir
 erase:
-	MOVQ	·crashErase(SB), BX	// the progress line's erasure
+	// The writes, in order, into crashSegs' table (fd, bytes, length
+	// each): the progress line's erasure, the error (crashTab's head, the
+	// signal's name, its tail) on stderr, the document on stdout where
+	// there is one, the report on stdout and its note on stderr where
+	// there are.
+	LEAQ	·crashSegs(SB), R10
+	MOVQ	·crashErase(SB), BX
 	CMPQ	BX, $0
 	JEQ	message
-	MOVL	$1, AX	// write
-	MOVL	$2, DI
-	MOVQ	0(BX), SI
-	MOVQ	8(BX), DX
-	SYSCALL
+	MOVQ	$2, 0(R10)
+	MOVQ	0(BX), AX
+	MOVQ	AX, 8(R10)
+	MOVQ	8(BX), AX
+	MOVQ	AX, 16(R10)
+	ADDQ	$24, R10
 message:
-	MOVL	$1, AX	// write
-	MOVL	$2, DI
-	MOVQ	0(R12), SI
-	MOVQ	8(R12), DX
-	SYSCALL
 	MOVQ	R13, BX
 	SHLQ	$4, BX
 	LEAQ	·sigNames(SB), R14
 	ADDQ	BX, R14
-	MOVL	$1, AX
-	MOVL	$2, DI
-	MOVQ	0(R14), SI
-	MOVQ	8(R14), DX
-	SYSCALL
-	MOVL	$1, AX
-	MOVL	$2, DI
-	MOVQ	16(R12), SI
-	MOVQ	24(R12), DX
-	SYSCALL
+	MOVQ	$2, 0(R10)
+	MOVQ	0(R12), AX
+	MOVQ	AX, 8(R10)
+	MOVQ	8(R12), AX
+	MOVQ	AX, 16(R10)
+	MOVQ	$2, 24(R10)
+	MOVQ	0(R14), AX
+	MOVQ	AX, 32(R10)
+	MOVQ	8(R14), AX
+	MOVQ	AX, 40(R10)
+	MOVQ	$2, 48(R10)
+	MOVQ	16(R12), AX
+	MOVQ	AX, 56(R10)
+	MOVQ	24(R12), AX
+	MOVQ	AX, 64(R10)
+	ADDQ	$72, R10
 	MOVQ	40(R12), DX	// the document on stdout, where there is one
 	CMPQ	DX, $0
 	JEQ	report
-	MOVL	$1, AX
-	MOVL	$1, DI
-	MOVQ	32(R12), SI
-	SYSCALL
-	MOVL	$1, AX
-	MOVL	$1, DI
-	MOVQ	0(R14), SI
-	MOVQ	8(R14), DX
-	SYSCALL
-	MOVL	$1, AX
-	MOVL	$1, DI
-	MOVQ	48(R12), SI
-	MOVQ	56(R12), DX
-	SYSCALL
+	MOVQ	$1, 0(R10)
+	MOVQ	32(R12), AX
+	MOVQ	AX, 8(R10)
+	MOVQ	DX, 16(R10)
+	MOVQ	$1, 24(R10)
+	MOVQ	0(R14), AX
+	MOVQ	AX, 32(R10)
+	MOVQ	8(R14), AX
+	MOVQ	AX, 40(R10)
+	MOVQ	$1, 48(R10)
+	MOVQ	48(R12), AX
+	MOVQ	AX, 56(R10)
+	MOVQ	56(R12), AX
+	MOVQ	AX, 64(R10)
+	ADDQ	$72, R10
 report:
 	MOVQ	·crashReport(SB), BX	// the report of what finished, and its note
 	CMPQ	BX, $0
-	JEQ	exit
-	MOVQ	0(BX), R8	// the report's bytes left
-	MOVQ	8(BX), R9
-	XORL	R14, R14	// 1 once the report is cut short
-	// A stdout that takes none (a full pipe that no one reads) held the
-	// process until its reader went: the report is written in parts of
-	// a pipe's page while poll(2) says stdout takes more, until
-	// crashOutWait from now (the deadline in R15, CLOCK_MONOTONIC's
-	// nanoseconds), and then cut short (R14) with crashCutNote.
+	JEQ	writes
+	MOVQ	$1, 0(R10)
+	MOVQ	0(BX), AX
+	MOVQ	AX, 8(R10)
+	MOVQ	8(BX), AX
+	MOVQ	AX, 16(R10)
+	MOVQ	$2, 24(R10)
+	MOVQ	16(BX), AX
+	MOVQ	AX, 32(R10)
+	MOVQ	24(BX), AX
+	MOVQ	AX, 40(R10)
+	ADDQ	$48, R10
+writes:
+	MOVQ	R10, R13	// the table's end (SYSCALL clobbers R11 and CX)
+	LEAQ	·crashSegs(SB), R10
+	XORL	R14, R14	// 1 once stdout's writes are cut short, 2 once its note is in the table
+	// A stderr or stdout that takes none (a full pipe that no one reads)
+	// held the process until its reader went: each write is made in
+	// parts of a pipe's page while poll(2) says its fd takes more, all of
+	// them until crashOutWait from now (the deadline in R15,
+	// CLOCK_MONOTONIC's nanoseconds), and after it only what an fd takes
+	// without waiting; a write stdout did not take whole is cut short
+	// (R14), and crashCutNote goes last on stderr.
 	MOVL	$228, AX	// clock_gettime: CLOCK_MONOTONIC's nanoseconds in AX
 	MOVL	$1, DI
 	LEAQ	·crashClock(SB), SI
@@ -147,9 +172,15 @@ report:
 	ADDQ	·crashClock+8(SB), AX
 	MOVQ	AX, R15
 	ADDQ	·crashOutWait(SB), R15
+seg:
+	CMPQ	R10, R13
+	JCC	segsdone
+	MOVQ	0(R10), R12	// the fd
+	MOVQ	8(R10), R8	// the bytes left
+	MOVQ	16(R10), R9
 out:
 	CMPQ	R9, $0
-	JLE	note
+	JLE	nextseg
 	MOVL	$228, AX	// clock_gettime: CLOCK_MONOTONIC's nanoseconds in AX
 	MOVL	$1, DI
 	LEAQ	·crashClock(SB), SI
@@ -157,16 +188,19 @@ out:
 	MOVQ	·crashClock(SB), AX
 	IMULQ	$1000000000, AX
 	ADDQ	·crashClock+8(SB), AX
+	MOVQ	$0, DX	// past the deadline: poll does not wait
 	MOVQ	R15, CX
 	SUBQ	AX, CX	// the nanoseconds left
-	JLE	cut
+	JLE	poll
 	MOVQ	CX, AX
 	XORL	DX, DX
 	MOVQ	$1000000, CX
 	DIVQ	CX
 	INCQ	AX
 	MOVQ	AX, DX	// poll's timeout: the milliseconds left, rounded up
-	MOVQ	$0x400000001, CX	// fd 1, events POLLOUT, revents 0
+poll:
+	MOVQ	$0x400000000, CX	// events POLLOUT, revents 0
+	ORQ	R12, CX	// the fd
 	MOVQ	CX, ·crashPoll(SB)
 	MOVL	$7, AX	// poll
 	LEAQ	·crashPoll(SB), DI
@@ -182,34 +216,36 @@ out:
 	MOVQ	$4096, DX
 part:
 	MOVL	$1, AX	// write
-	MOVL	$1, DI
+	MOVQ	R12, DI
 	MOVQ	R8, SI
 	SYSCALL
-	CMPQ	AX, $-11	// EAGAIN: a stdout set non-blocking
+	CMPQ	AX, $-11	// EAGAIN: an fd set non-blocking
 	JEQ	out
 	CMPQ	AX, $0
-	JLE	note	// an error: the reader gone (EPIPE), a stdout that takes none
+	JLE	nextseg	// an error: the reader gone (EPIPE), an fd that takes none
 	ADDQ	AX, R8
 	SUBQ	AX, R9
 	JMP	out
 cut:
-	MOVL	$1, R14
-note:
-	MOVQ	24(BX), DX
-	CMPQ	DX, $0
-	JEQ	cutnote
-	MOVL	$1, AX	// write
-	MOVL	$2, DI
-	MOVQ	16(BX), SI
-	SYSCALL
-cutnote:
+	CMPQ	R12, $1
+	JNE	nextseg
 	CMPQ	R14, $0
-	JEQ	exit
-	MOVL	$1, AX	// write
-	MOVL	$2, DI
-	MOVQ	·crashCutNote(SB), SI
-	MOVQ	·crashCutNote+8(SB), DX
-	SYSCALL
+	JNE	nextseg
+	MOVL	$1, R14
+nextseg:
+	ADDQ	$24, R10
+	JMP	seg
+segsdone:
+	CMPQ	R14, $1
+	JNE	exit
+	MOVL	$2, R14	// crashCutNote, last, on stderr
+	MOVQ	$2, 0(R13)
+	MOVQ	·crashCutNote(SB), AX
+	MOVQ	AX, 8(R13)
+	MOVQ	·crashCutNote+8(SB), AX
+	MOVQ	AX, 16(R13)
+	ADDQ	$24, R13
+	JMP	seg
 exit:
 	MOVL	$1, DI
 	MOVL	$231, AX	// exit_group

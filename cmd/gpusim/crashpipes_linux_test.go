@@ -1,0 +1,114 @@
+//go:build amd64
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fullPipe makes a pipe of one page (4096 bytes) and fills it, as a pipe
+// that no one reads is once its reader stopped: r is its reading end.
+func fullPipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	fd := int(w.Fd())
+	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETPIPE_SZ, 4096); errno != 0 {
+		t.Fatalf("F_SETPIPE_SZ: %v", errno)
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	page := make([]byte, 4096)
+	for {
+		if _, err := syscall.Write(fd, page); err != nil {
+			break
+		}
+	}
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		t.Fatal(err)
+	}
+	return r, w
+}
+
+// TestCrashFullPipes: a crashed gpusim whose stderr or stdout is a full
+// pipe that no one reads ("2>&1 | sleep 1000" once the pipe filled) exits
+// 1 within the handler's 5 s, writing on the other what it takes: the
+// error, its hint and notes on stderr, and selftest's and devices' JSON
+// document on stdout (--format json), were each one blocking write, which
+// held the crashed process for as long as the pipe's reader lived, while
+// its other threads went on. Where stdout did not take the document, the
+// note that it is cut short follows the error on stderr.
+func TestCrashFullPipes(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	const cut = "gpusim: note: the report on stdout is cut short: stdout did not take it whole within 5 s (a full pipe that no one reads), and a crashed gpusim waits no longer\n"
+	cases := []struct {
+		full, fault, line string
+	}{
+		{"stdout", "crash:clGetPlatformIDs", "devices --format json"},
+		{"stdout", "crash:clCreateCommandQueue", "selftest --format json"},
+		{"stderr", "crash:clCreateCommandQueue", "selftest --format json"},
+		{"stderr", "crash:clGetPlatformIDs", "devices --format json"},
+	}
+	var wg sync.WaitGroup
+	for _, c := range cases {
+		cache := filepath.Join(t.TempDir(), "cache")
+		if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+			t.Fatal(err)
+		}
+		_, w := fullPipe(t)
+		cmd := exec.Command("gpusim", strings.Fields(c.line)...)
+		cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + c.fault})
+		var other strings.Builder
+		if c.full == "stdout" {
+			cmd.Stdout, cmd.Stderr = w, &other
+		} else {
+			cmd.Stdout, cmd.Stderr = &other, w
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		wg.Go(func() {
+			done := make(chan struct{})
+			go func() {
+				_ = cmd.Wait()
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Errorf("%s with %s full: still running 60 s on: killed; the other said %q", c.line, c.full, other.String())
+				return
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Errorf("%s with %s full: exit status %d, want 1", c.line, c.full, code)
+			}
+			if c.full == "stdout" {
+				if s := other.String(); !strings.Contains(s, "gpusim: error: the OpenCL driver ") || !strings.HasSuffix(s, cut) {
+					t.Errorf("%s with stdout full: stderr %q: want the error, then %q", c.line, s, cut)
+				}
+				return
+			}
+			var doc struct{ Error string }
+			if err := json.Unmarshal([]byte(other.String()), &doc); err != nil || !strings.HasPrefix(doc.Error, "the OpenCL driver ") {
+				t.Errorf("%s with stderr full: stdout %q (%v): want the crash's document whole", c.line, other.String(), err)
+			}
+		})
+	}
+	wg.Wait()
+}
