@@ -37,13 +37,26 @@ type Interruption struct {
 	// "scaling table: 4 of 4 planned worker counts", "size sweep: 6 of 6
 	// sizes", "crossovers", "python baseline: 5 of 7 versions" (a version
 	// on each workload counts once). The counts said how many ran, which
-	// under "not run" read as the opposite.
+	// under "not run" read as the opposite. Where Releasing is set, a
+	// table whose every planned row ran is left out: empty where every
+	// planned measurement finished (AllRan).
 	NotRun []string `json:"not_run"`
+}
+
+// AllRan says the crash came in or after the release of the last
+// measurement's engine (Releasing), every planned measurement finished
+// and in the report: NotRun is empty.
+func (i *Interruption) AllRan() bool {
+	return i.Crash != "" && i.Releasing != "" && len(i.NotRun) == 0
 }
 
 // Line is the interruption in one sentence, the text and Markdown
 // reports' first line and the CSV's interrupted row's note.
 func (i *Interruption) Line() string {
+	if i.AllRan() {
+		return fmt.Sprintf("report: %s crashed after the last measurement, of %s, had finished, in or after its engine's release, %s into the benchmark: every planned measurement finished and is shown",
+			i.Crash, i.Releasing, fmtDur(time.Duration(float64(i.After)*1e9)))
+	}
 	if i.Crash != "" && i.Releasing != "" {
 		return fmt.Sprintf("partial report: %s crashed after the measurement of %s had finished (it is shown), in or after its engine's release, %s into the benchmark; only measurements whose runs all finished are shown; not run: %s",
 			i.Crash, i.Releasing, fmtDur(time.Duration(float64(i.After)*1e9)), strings.Join(i.NotRun, ", "))
@@ -82,6 +95,11 @@ func (r *runner) cut(rep *Report, stage string, engines []EngineSpec, in Interru
 	}
 	rep.Elapsed = Seconds(jsonnum.Seconds(time.Since(rep.Started)))
 	in.After, in.NotRun = rep.Elapsed, r.notRun(rep, stage, engines)
+	if in.Releasing != "" {
+		// A crash in the release of a measurement kept before it: a table
+		// whose every planned row ran is not "not run" (AllRan).
+		in.NotRun = slices.DeleteFunc(in.NotRun, func(n string) bool { return strings.Contains(n, ": 0 of ") })
+	}
 	rep.Interrupted = &in
 	if stage == stageScaling {
 		rep.Notes = append(rep.Notes, oversubscribed(rep)...)

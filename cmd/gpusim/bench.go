@@ -324,6 +324,8 @@ func crashReport(rep *bench.Report, opts benchOptions) (out, note []byte) {
 	n := "gpusim: note: the OpenCL driver crashed: the report on stdout is partial, the measurements that finished (its first line says what did not run)"
 	if rep.Interrupted == nil {
 		n = "gpusim: note: the OpenCL driver crashed after the last measurement: the report on stdout is whole"
+	} else if rep.Interrupted.AllRan() {
+		n = "gpusim: note: the OpenCL driver crashed in or after the release of the last measurement's engine: the report on stdout holds every planned measurement (its first line says so)"
 	}
 	if files := fileFlags(opts); len(files) > 0 {
 		n += "; " + strings.Join(files, ", ") + " not written: a bench that crashed leaves its output files as they were"

@@ -26,6 +26,8 @@ type benchRows struct {
 	head, releasing string
 	rows            []string
 	sweep           []uint64
+	// notRun is the JSON's interrupted not_run, joined by ", ".
+	notRun string
 }
 
 // readBenchRows reads out, a bench report in format; ok false where it
@@ -56,8 +58,11 @@ func readBenchRows(t *testing.T, format, out string) (r benchRows, ok bool) {
 		}
 	case "json":
 		var doc struct {
-			Interrupted struct{ Signal, Crash, Releasing string }
-			Workloads   []struct {
+			Interrupted struct {
+				Signal, Crash, Releasing string
+				NotRun                   []string `json:"not_run"`
+			}
+			Workloads []struct {
 				Workload struct{ Lanes, Steps uint64 }
 				Engines  []struct{ Engine string }
 			}
@@ -71,6 +76,7 @@ func readBenchRows(t *testing.T, format, out string) (r benchRows, ok bool) {
 			t.Errorf("interruption %+v: want the OpenCL driver's crash", in)
 		}
 		r.releasing, r.sweep = doc.Interrupted.Releasing, doc.Sweep.Lanes
+		r.notRun = strings.Join(doc.Interrupted.NotRun, ", ")
 		for _, wr := range doc.Workloads {
 			for _, e := range wr.Engines {
 				r.rows = append(r.rows, fmt.Sprintf("%s x %d %s", shortLanes[fmt.Sprint(wr.Workload.Lanes)], wr.Workload.Steps, e.Engine))
@@ -97,6 +103,9 @@ func TestCrashBenchReleaseReport(t *testing.T) {
 	lib, warm, env := forwardingDriver(t)
 	const line = "gpusim bench --engines opencl:0,simd --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --no-scaling --no-sweep --format "
 	const released = "partial report: the OpenCL driver crashed after the measurement of opencl:0 on 1k x 10 had finished (it is shown), in or after its engine's release, "
+	// The last measurement's release: every planned one finished.
+	const last = "report: the OpenCL driver crashed after the last measurement, of opencl:0 on 1k x 10, had finished, in or after its engine's release, "
+	const all = "every planned measurement finished and is shown"
 	const began = "partial report: the OpenCL driver crashed in the measurement that began after "
 	const queue, context = "for the release of the queue and kernels on device 0 (", "for the release of the context for device 0 ("
 	both := []string{"1k x 10 simd", "1k x 10 opencl:0"}
@@ -105,12 +114,12 @@ func TestCrashBenchReleaseReport(t *testing.T) {
 		rows                             []string
 		sweep                            []uint64
 	}{
-		{"crash:clReleaseKernel", line + "text", queue, released, "not run: engines table: 0 of 2 planned measurements", both, nil},
-		{"crash:clReleaseKernel", line + "json", queue, released, "", both, nil},
-		{"crash:clReleaseKernel", line + "csv", queue, released, "not run: engines table: 0 of 2 planned measurements", both, nil},
-		{"crash:clReleaseKernel", line + "markdown", queue, released, "not run: engines table: 0 of 2 planned measurements", both, nil},
-		{"crash:clReleaseCommandQueue", line + "text", queue, released, "not run: engines table: 0 of 2 planned measurements", both, nil},
-		{"crash:clReleaseContext", line + "json", context, released, "", both, nil},
+		{"crash:clReleaseKernel", line + "text", queue, last, all, both, nil},
+		{"crash:clReleaseKernel", line + "json", queue, last, "", both, nil},
+		{"crash:clReleaseKernel", line + "csv", queue, last, all, both, nil},
+		{"crash:clReleaseKernel", line + "markdown", queue, last, all, both, nil},
+		{"crash:clReleaseCommandQueue", line + "text", queue, last, all, both, nil},
+		{"crash:clReleaseContext", line + "json", context, last, "", both, nil},
 		// The sweep's first size, opencl:0's point kept before its
 		// engine's release (the second context released).
 		{"crash:clReleaseContext@2", "gpusim bench --engines opencl:0 --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none --no-scaling --sweep 1000,2000 --sweep-reps 1 --format json", context, released, "", []string{"1k x 10 opencl:0"}, []uint64{1000}},
@@ -124,12 +133,17 @@ func TestCrashBenchReleaseReport(t *testing.T) {
 	}
 	wg.Wait()
 	const note = "\ngpusim: note: the OpenCL driver crashed: the report on stdout is partial, the measurements that finished (its first line says what did not run)\n"
+	const allNote = "\ngpusim: note: the OpenCL driver crashed in or after the release of the last measurement's engine: the report on stdout holds every planned measurement (its first line says so)\n"
 	for i, c := range cases {
 		r := rs[i]
 		format := c.line[strings.LastIndex(c.line, " ")+1:]
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked " + c.asked
-			if r.code != 1 || !strings.Contains(r.stderr, said) || !strings.HasSuffix(r.stderr, "(--engines simd)"+note) {
+			want := note
+			if c.head == last {
+				want = allNote
+			}
+			if r.code != 1 || !strings.Contains(r.stderr, said) || !strings.HasSuffix(r.stderr, "(--engines simd)"+want) {
 				t.Fatalf("exit status %d, stderr %q: want 1, %q, the hint, then the note", r.code, r.stderr, said)
 			}
 			got, ok := readBenchRows(t, format, r.stdout)
@@ -139,8 +153,11 @@ func TestCrashBenchReleaseReport(t *testing.T) {
 			if format != "json" && (!strings.HasPrefix(got.head, c.head) || !strings.HasSuffix(got.head, c.notRun)) {
 				t.Errorf("first line %q: want %q...%q", got.head, c.head, c.notRun)
 			}
-			if format == "json" && c.head == released && got.releasing != "opencl:0 on 1k x 10" {
+			if format == "json" && c.head != began && got.releasing != "opencl:0 on 1k x 10" {
 				t.Errorf("interrupted's releasing %q: want opencl:0 on 1k x 10", got.releasing)
+			}
+			if format == "json" && (got.notRun == "") != (c.head == last) {
+				t.Errorf("interrupted's not_run %q: want it empty where every measurement ran alone", got.notRun)
 			}
 			if !slices.Equal(got.rows, c.rows) || !slices.Equal(got.sweep, c.sweep) {
 				t.Errorf("Engines rows %q, sweep %v: want %q, %v (stdout %q)", got.rows, got.sweep, c.rows, c.sweep, r.stdout)
