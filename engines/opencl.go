@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -764,6 +765,7 @@ func openCLDevices() ([]Device, error) {
 				{"vector_width", "", d.VectorWidth, ""},
 				{"fp64", "fp64", d.FP64, yesNo(d.FP64)},
 				{"correctly_rounded_sqrt", "correctly rounded sqrt", d.CorrectlyRoundedSqrt, yesNo(d.CorrectlyRoundedSqrt)},
+				refusedProp(d),
 			},
 		}
 	}
@@ -775,6 +777,27 @@ func openCLDevices() ([]Device, error) {
 // It read "22057 MiB" (binary units, as clinfo) beside run's refusals'
 // "23.1 GB are available"; the JSON keeps the bytes.
 func memText(n uint64) string { return count.Sig3(float64(n)/1e9) + " GB" }
+
+// Refusal is the JSON of a device that a start refuses, as an earlier
+// process crashed the driver there (gpu.Refused): what the driver did
+// and the marks whose removal asks it again.
+type Refusal struct {
+	Reason string   `json:"reason"`
+	Marks  []string `json:"marks"`
+}
+
+// refusedProp is the device d's "refused" property: null, and no line in
+// the text, where a start asks its driver; else the earlier crash and the
+// rm -f that asks it again. It was not shown, and a device listed as any
+// other ended every start on it with the earlier crash.
+func refusedProp(d gpu.DeviceDesc) Prop {
+	ec := (*gpu.EarlierCrashError)(nil)
+	if !errors.As(gpu.Refused(d), &ec) {
+		return Prop{"refused", "", nil, ""}
+	}
+	return Prop{"refused", "refused", Refusal{ec.Error(), ec.Marks},
+		fmt.Sprintf("%s (rm -f %s to ask it again)", ec.Error(), strings.Join(ec.Marks, " "))}
+}
 
 func yesNo(b bool) string {
 	if b {

@@ -223,7 +223,9 @@ func (r *run) release() {
 
 func (r *run) alloc(size int) (*cl.Buffer, error) {
 	defer r.driver("allocate a buffer")()
+	marked := r.e.markBuffer()
 	b, err := cl.CreateBuffer(r.e.sh.ctx, cl.MemReadWrite, max(size, 4))
+	marked()
 	if err != nil {
 		return nil, fmt.Errorf("opencl: allocate %d bytes: %w", size, err)
 	}

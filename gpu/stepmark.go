@@ -45,6 +45,7 @@ const (
 	buildingSuffix  = ".building."
 	launchingSuffix = ".launching."
 	setUpSuffix     = ".setup."
+	bufferSuffix    = ".buffer."
 )
 
 // stepKind is a kind of a step's mark: what the mark adds to the path
@@ -57,10 +58,15 @@ var stepSuffixes = []stepKind{
 	{buildingSuffix, "built one of gpusim's programs for the device"},
 	{launchingSuffix, "ran a first launch of the program, built from source"},
 	setUpStep,
+	bufferStep,
 }
 
 // setUpStep is the kind of a device's set-up's mark (markSetUp).
 var setUpStep = stepKind{setUpSuffix, "set the device up (its context, a queue or the engine's first buffer)"}
+
+// bufferStep is the kind of the mark of a buffer's creation on a device
+// (Engine.markBuffer): a run's buffers, the self-test's.
+var bufferStep = stepKind{bufferSuffix, "created a buffer on the device (for a run or the self-test's checks)"}
 
 // markStep marks the step of kind suffix (buildingSuffix,
 // launchingSuffix, setUpSuffix) as under way on the program (or device)
@@ -229,6 +235,34 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 // queue and its buffer before the program, and the context comes first).
 // With the cache off no mark is made, and no record kept.
 
+// The engine's later buffers (a run's, by the job's size; the
+// self-test's) were marked by nothing: a driver that crashed creating one
+// crashed every later start the same way (the warm-up's run makes some in
+// Open), and auto exited 1 each time; worse, the crash came under the
+// program's loading mark, and the next start discarded the good cached
+// program. So each buffer's creation is marked by the device and its
+// driver as the set-up is (Engine.markBuffer:
+// programs/DEVKEY.buffer.HOST.PID), the programs' marks lifted meanwhile
+// (shared.focus on none), and setUpCrash refuses the device on a dead
+// process's mark. The mark is the device's, not the job's size's: a crash
+// about a huge buffer's size cannot be told from one about any buffer, and
+// a later start refused on a smaller job is told so, with the rm -f that
+// asks the driver again (auto runs on simd with a note), where a start
+// asked again crashed again.
+
+// markBuffer marks that this process asks the driver for a buffer on the
+// engine's device (bufferStep), the marks of its programs lifted
+// (shared.focus on none: the call is not theirs), and returns the function
+// that removes the mark and puts theirs back.
+func (e *Engine) markBuffer() (done func()) {
+	back := e.sh.focus("", "")
+	mark := markStep(setUpPath(e.desc), bufferSuffix)
+	return func() {
+		mark()
+		back()
+	}
+}
+
 // probeRecord is the name of the probe's record in the cache folder
 // (cl's probeFile).
 const probeRecord = "opencl-probe"
@@ -256,16 +290,17 @@ func markSetUp(d DeviceDesc) (done func()) {
 }
 
 // setUpCrash is the *EarlierCrashError of the device d where a process
-// that ended left a mark of its set-up on it (markSetUp), or nil: Open
-// asks the driver for nothing on the device then, not even its context. A
-// build's mark on the device is left to the build's own check
-// (earlierCrash), whose error names the build.
+// that ended left a mark of its set-up on it (markSetUp) or of a buffer's
+// creation (Engine.markBuffer), or nil: Open asks the driver for nothing
+// on the device then, not even its context. A build's mark on the device
+// is left to the build's own check (earlierCrash), whose error names the
+// build.
 func setUpCrash(d DeviceDesc) error {
 	path := setUpPath(d)
 	if path == "" {
 		return nil
 	}
-	if e := earlierCrashAt(path, []stepKind{setUpStep}); e != nil {
+	if e := earlierCrashAt(path, []stepKind{setUpStep, bufferStep}); e != nil {
 		return e
 	}
 	return nil // a typed nil is no error
@@ -319,3 +354,35 @@ func distrustProbe() {
 
 // distrustRecord is cl.DistrustRecord; tests watch it.
 var distrustRecord = cl.DistrustRecord
+
+// Refused is the *EarlierCrashError that a start on the device d meets
+// before it asks the driver again where it crashed, or nil, for gpusim
+// devices: the marks of processes that ended on the device's name (Open's
+// set-up and buffers, setUpCrash; a build from source, whose mark every
+// program of the device and driver shares) and on the first launches of
+// the programs a start with the default options builds (exact math, the
+// device's vector width: the engine's and the self-test's), in the
+// programs folder and this user's folders of marks. A first launch's mark
+// on a program of other options (--math fast, --vector-width; or the
+// kernels' own local memory, known once built, which changed its options)
+// is said by the start that asks for it. It reads folders only; it leaves
+// the marks.
+func Refused(d DeviceDesc) error {
+	path := setUpPath(d)
+	if path == "" {
+		return nil
+	}
+	e := earlierCrashAt(path, []stepKind{setUpStep, bufferStep, stepSuffixes[0]})
+	eng := newEngine(Options{Math: MathExact}, d)
+	if options, err := eng.buildOptions(); e == nil && err == nil {
+		for _, p := range [][2]string{{options, eng.source()}, {selfTestOptions(options), eng.selfTestSource()}} {
+			if e = earlierCrashAt(cachePath("programs", programKey(d, p[0], p[1])), stepSuffixes[1:2]); e != nil {
+				break
+			}
+		}
+	}
+	if e == nil {
+		return nil // a typed nil is no error
+	}
+	return e
+}

@@ -373,3 +373,90 @@ func TestSetUpMarkedReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestRefused: gpusim devices' refusal of a device (Refused) is the
+// earlier crash of a process that ended holding a mark on the device's
+// name (its set-up, a buffer's creation, a build from source) or on the
+// first launch of a program a start with the default options builds (the
+// engine's, the self-test's), naming the step and the mark; none for a
+// first launch's mark on a program of other options, a live process's
+// mark, or another driver version. A buffer's mark (markBuffer's kind) is
+// setUpCrash's too, which refused no start after a crash creating a
+// run's buffer.
+func TestRefused(t *testing.T) {
+	t.Setenv(EnvCacheDir, filepath.Join(t.TempDir(), "cache"))
+	t.Setenv("TMPDIR", t.TempDir())
+	desc := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device", DriverVersion: "1", CorrectlyRoundedSqrt: true}, VectorWidth: 4}
+	path := setUpPath(desc)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	eng := newEngine(Options{Math: MathExact}, desc)
+	options, err := eng.buildOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := cachePath("programs", programKey(desc, options, eng.source()))
+	selfTest := cachePath("programs", programKey(desc, selfTestOptions(options), eng.selfTestSource()))
+	fast := cachePath("programs", programKey(desc, options+" -DFAST_MATH", eng.source()))
+	if err := Refused(desc); err != nil {
+		t.Fatalf("no marks: %v", err)
+	}
+	live := exec.Command("sleep", "60")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { live.Process.Kill(); live.Wait() }()
+	for _, c := range []struct {
+		at, suffix string
+		pid        int
+		step       string // "": none
+	}{
+		{path, setUpSuffix, deadPID(t), setUpStep.step},
+		{path, bufferSuffix, deadPID(t), bufferStep.step},
+		{path, buildingSuffix, deadPID(t), stepSuffixes[0].step},
+		{engine, launchingSuffix, deadPID(t), stepSuffixes[1].step},
+		{selfTest, launchingSuffix, deadPID(t), stepSuffixes[1].step},
+		{fast, launchingSuffix, deadPID(t), ""},
+		{path, bufferSuffix, live.Process.Pid, ""},
+	} {
+		mark := markNameAs(c.at, c.suffix, c.pid)
+		if err := os.WriteFile(mark, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var ec *EarlierCrashError
+		err := Refused(desc)
+		switch {
+		case c.step == "" && err != nil:
+			t.Errorf("%s: %v, want none", filepath.Base(mark), err)
+		case c.step != "" && (!errors.As(err, &ec) || ec.Step != c.step || !slices.Contains(ec.Marks, mark)):
+			t.Errorf("%s: %v, want the step %q naming the mark", filepath.Base(mark), err, c.step)
+		}
+		if c.suffix == bufferSuffix && c.step != "" {
+			if err := setUpCrash(desc); !errors.As(err, &ec) || ec.Step != bufferStep.step {
+				t.Errorf("setUpCrash with a buffer's mark: %v, want the buffer's step", err)
+			}
+		}
+		other := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device", DriverVersion: "2", CorrectlyRoundedSqrt: true}, VectorWidth: 4}
+		if err := Refused(other); err != nil {
+			t.Errorf("another driver version: %v, want none", err)
+		}
+		os.Remove(mark)
+	}
+}
+
+// BenchmarkBufferMark is what each buffer's creation pays for its mark
+// (markBuffer's file, made and removed; a start's warm-up run makes three
+// to six, and each run as many): markStep in the programs folder of a warm
+// cache.
+func BenchmarkBufferMark(b *testing.B) {
+	dir := b.TempDir()
+	b.Setenv(EnvCacheDir, dir)
+	desc := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device"}}
+	if err := os.Mkdir(filepath.Join(dir, "programs"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		markStep(setUpPath(desc), bufferSuffix)()
+	}
+}

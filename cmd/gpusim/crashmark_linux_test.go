@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,15 +28,21 @@ import (
 // program of the device and driver: a --daily run (another program) after
 // a plain run's build crashed crashed once more. A crash creating the
 // engine's first buffer (the device's set-up, before its program) is
-// remembered likewise, where it crashed every start.
+// remembered likewise, where it crashed every start, and so is one
+// creating a later buffer (the warm-up run's, in Open; a run's, the
+// self-test's: the device's buffer mark), where each start crashed again
+// and the next start discarded the good cached program, under whose
+// loading mark the crash came. gpusim devices (text and JSON) shows each
+// refusal with its mark, where it listed the device as any other.
 func TestCrashRemembered(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const built = " ended while the OpenCL driver built one of gpusim's programs for the device, which may have crashed it: not asked again"
 	const launched = " ended while the OpenCL driver ran a first launch of the program, built from source, which may have crashed it: not asked again"
 	const setUp = " ended while the OpenCL driver set the device up (its context, a queue or the engine's first buffer), which may have crashed it: not asked again"
+	const buffer = " ended while the OpenCL driver created a buffer on the device (for a run or the self-test's checks), which may have crashed it: not asked again"
 	const crashed = " crashed (SIGSEGV) when asked "
 	const device = "run --device 0 --lanes 1000 --steps 10"
-	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.(building|launching|setup)\.[0-9a-f]+\.[0-9]+)`)
+	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.(building|launching|setup|buffer)\.[0-9a-f]+\.[0-9]+)`)
 	for _, c := range []struct {
 		fault   string
 		warm    bool // a copy of warm; else a cache of warm's probe record alone
@@ -65,6 +72,9 @@ func TestCrashRemembered(t *testing.T) {
 		// cache: the probe's child makes none, and each start crashed.
 		{"crash:clCreateBuffer", true, "run --lanes 2e7 --steps 200", 1, 0, setUp, ""},
 		{"crash:clCreateBuffer", true, device, 1, 1, setUp, ""},
+		// The second buffer: the warm-up run's first, in Open.
+		{"crash:clCreateBuffer@2", true, "run --lanes 2e7 --steps 200", 1, 0, buffer, ""},
+		{"crash:clCreateBuffer@2", true, device, 1, 1, buffer, ""},
 	} {
 		next := c.next
 		if next == "" {
@@ -99,6 +109,22 @@ func TestCrashRemembered(t *testing.T) {
 				t.Fatalf("the start after the crash: exit status %d, stderr %q: want %d, %q and the hint that names the mark to remove", r.code, r.stderr, c.code, c.want)
 			case c.code == 0 && (!strings.Contains(r.stderr, "gpusim: note: opencl device 0 (") || !strings.Contains(r.stderr, "rm -f "+filepath.Join(cache, "auto.json")+"\n")):
 				t.Errorf("stderr %q: want auto's note that names the device, and the hint that names its calibration", r.stderr)
+			}
+			// gpusim devices shows the refusal, with the mark to remove.
+			if r := runSetUpCase(setUpCase{line: "devices"}, caseEnv); r.code != 0 || !strings.Contains(r.stdout, "\n      refused:  ") || !strings.Contains(r.stdout, c.want[1:len(c.want)-len(": not asked again")]) || !strings.Contains(r.stdout, "rm -f "+m[1]) {
+				t.Errorf("devices after the crash: exit status %d, stdout %q: want the device's refused line naming %s", r.code, r.stdout, m[1])
+			}
+			r = runSetUpCase(setUpCase{line: "devices --format json"}, caseEnv)
+			var doc struct {
+				Devices []struct {
+					Refused *struct {
+						Reason string
+						Marks  []string
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Devices) == 0 || doc.Devices[0].Refused == nil || !slices.Contains(doc.Devices[0].Refused.Marks, m[1]) {
+				t.Errorf("devices --format json after the crash: %v, stdout %q: want device 0's refused.marks naming %s", err, r.stdout, m[1])
 			}
 			// The hint's way to try again: the driver is asked again.
 			if err := os.Remove(m[1]); err != nil {
