@@ -94,6 +94,10 @@ func markStep(path, suffix string) (done func()) {
 type EarlierCrashError struct {
 	Who, Step string
 	Marks     []string
+	// Several says that the process held marks of other devices' set-up
+	// or buffers too (a Multi's, whose devices open and run at once): a
+	// crash cannot be told to be this device's, and Marks holds theirs.
+	Several bool
 }
 
 func (e *EarlierCrashError) Error() string {
@@ -107,7 +111,11 @@ func (e *EarlierCrashError) Hint() string {
 	if len(e.Marks) > 1 {
 		what = "the marks"
 	}
-	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove %s of the crash: rm -f %s", what, strings.Join(e.Marks, " "))
+	several := ""
+	if e.Several {
+		several = fmt.Sprintf(" (%s was using several devices at once, and which one's call crashed it cannot be told: this removes the marks on each)", e.Who)
+	}
+	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove %s of the crash%s: rm -f %s", what, several, strings.Join(e.Marks, " "))
 }
 
 // CrashHint is the hint of err where it is an *EarlierCrashError, else "".
@@ -188,15 +196,18 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 		return nil
 	}
 	// The same process's marks on the device's other programs (a start
-	// builds two: one kill -9 left a building and a launching mark), so
-	// that the hint's rm -f removes them all, where each start was refused
-	// on the next one's.
+	// builds two: one kill -9 left a building and a launching mark), and
+	// on other devices (a Multi's: Several), so that the hint's rm -f
+	// removes them all, where each start was refused on the next one's.
 	ents, _ := os.ReadDir(dir)
 	for _, ent := range ents {
 		for _, st := range stepSuffixes {
 			if _, rest, ok := strings.Cut(ent.Name(), st.suffix); ok && deadRests[rest] {
 				if m := filepath.Join(dir, ent.Name()); !slices.Contains(e.Marks, m) {
 					e.Marks = append(e.Marks, m)
+					// Another name's set-up or buffer mark is another
+					// device's (Multi): see the comment on Several.
+					e.Several = e.Several || st.suffix == setUpSuffix || st.suffix == bufferSuffix
 				}
 			}
 		}
@@ -249,6 +260,21 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 // a later start refused on a smaller job is told so, with the rm -f that
 // asks the driver again (auto runs on simd with a note), where a start
 // asked again crashed again.
+
+// A Multi's devices open and run at once, each on goroutines of its own,
+// and each holds its marks while the driver is asked for its calls: a
+// crash in one device's call leaves the marks the other devices hold at
+// that moment, and the next start refuses them too. The crash handler
+// cannot tell which device's call crashed: it runs on the thread that
+// faulted, with raw system calls and no Go, and a driver runs much of its
+// work on threads of its own (pocl compiles and launches on its worker
+// threads), so the faulting thread says nothing of the call that asked
+// for the work; and cl.Crashing keeps the calls in flight by process, not
+// by thread, naming the latest. So every device whose mark was held is
+// refused, and the error's hint says that the process used several
+// devices at once (EarlierCrashError.Several) and lists the marks on each,
+// whose one rm -f asks every device again; gpusim devices shows each one
+// refused.
 
 // markBuffer marks that this process asks the driver for a buffer on the
 // engine's device (bufferStep), the marks of its programs lifted

@@ -460,3 +460,42 @@ func BenchmarkBufferMark(b *testing.B) {
 		markStep(setUpPath(desc), bufferSuffix)()
 	}
 }
+
+// TestSeveralDevicesMarks: a process that crashed while it used two
+// devices at once (a Multi's) leaves the marks each held then, the set-up
+// of one and a buffer's creation on the other; the crash handler cannot
+// tell whose call crashed, so each device is refused, and the error's
+// hint says the process used several devices and names the marks on
+// each, whose one rm -f asks both again. A mark on one device alone says
+// nothing of several.
+func TestSeveralDevicesMarks(t *testing.T) {
+	t.Setenv(EnvCacheDir, filepath.Join(t.TempDir(), "cache"))
+	t.Setenv("TMPDIR", t.TempDir())
+	a := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "device A", DriverVersion: "1"}}
+	b := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "device B", DriverVersion: "1"}}
+	if err := os.MkdirAll(filepath.Dir(setUpPath(a)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pid := deadPID(t)
+	ma, mb := markNameAs(setUpPath(a), setUpSuffix, pid), markNameAs(setUpPath(b), bufferSuffix, pid)
+	if err := os.WriteFile(ma, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ec *EarlierCrashError
+	if err := setUpCrash(a); !errors.As(err, &ec) || ec.Several || strings.Contains(ec.Hint(), "several devices") {
+		t.Fatalf("one device's mark: %v, want an *EarlierCrashError not of several devices", err)
+	}
+	if err := os.WriteFile(mb, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []DeviceDesc{a, b} {
+		err := setUpCrash(d)
+		if !errors.As(err, &ec) || !ec.Several || !slices.Contains(ec.Marks, ma) || !slices.Contains(ec.Marks, mb) ||
+			!strings.Contains(ec.Hint(), "process "+strconv.Itoa(pid)+" was using several devices at once") {
+			t.Errorf("%s: %v (hint %q), want the marks on both devices and the hint of several", d.Name, err, CrashHint(err))
+		}
+		if err := Refused(d); !errors.As(err, &ec) || !ec.Several {
+			t.Errorf("Refused(%s): %v, want it refused, of several devices", d.Name, err)
+		}
+	}
+}
