@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
@@ -232,10 +233,18 @@ func makeMark(path, suffix string) (remove func(), err error) {
 			return nil, &markError{dir: filepath.Dir(path), err: pathless(err), fallback: ferr}
 		}
 	}
+	// The crash handler's evidence (cl.CrashMark): the mark is in its
+	// table before it says it is watched, so that a crash between the two
+	// leaves the evidence.
+	watched, drop := cl.CrashMark(mark)
+	if watched {
+		f.WriteString(cl.CrashMarkWatched)
+	}
 	f.Close()
 	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
 	return func() {
 		unhook()
+		drop()
 		os.Remove(mark)
 	}, nil
 }

@@ -176,10 +176,16 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 				ours := held.m[path+st.suffix] != nil
 				held.Unlock()
 				if who, dead := deadMark(rest, info.ModTime(), ours); dead {
+					mark := filepath.Join(dir, ent.Name())
+					if killedMark(mark, info) {
+						os.Remove(mark)
+						cacheNotes.Add("cache: %s ended without a crash while the OpenCL driver %s (killed: kill -9, the out-of-memory killer): the driver is asked again", who, st.step)
+						continue
+					}
 					if e == nil {
 						e = &EarlierCrashError{Who: who, Step: st.step}
 					}
-					e.Marks = append(e.Marks, filepath.Join(dir, ent.Name()))
+					e.Marks = append(e.Marks, mark)
 					deadRests[rest] = true
 				}
 			}
@@ -213,6 +219,21 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 		}
 	}
 	return e
+}
+
+// killedMark says the mark at path is that of a process that ended in its
+// step without a crash of the driver: the crash handler watched it
+// (cl.CrashMarkWatched) and wrote no evidence of a crash into it
+// (cl.CrashMarkWord). A mark it did not watch (empty: another system than
+// linux/amd64, a handler not armed, an older gpusim) or cannot be read
+// is taken for a crash's, as before the evidence. info is the mark's
+// Lstat: only a plain file of CrashMarkWatched's size is read.
+func killedMark(path string, info fs.FileInfo) bool {
+	if !info.Mode().IsRegular() || info.Size() != int64(len(cl.CrashMarkWatched)) {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	return err == nil && string(b) == cl.CrashMarkWatched
 }
 
 // A driver that crashes gpusim's process setting a device up (creating

@@ -499,3 +499,35 @@ func TestSeveralDevicesMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlierCrashEvidence: a dead process's mark that the crash handler
+// watched (cl.CrashMarkWatched) and wrote no crash into is a death
+// without a crash (kill -9, the out-of-memory killer): no error, the mark
+// removed, a cache note that names the process and the step; one with
+// the handler's evidence (cl.CrashMarkWord) or none watched (empty: no
+// handler) is refused as before, its mark kept.
+func TestEarlierCrashEvidence(t *testing.T) {
+	for _, c := range []struct {
+		content string
+		refused bool
+	}{
+		{cl.CrashMarkWatched, false},
+		{cl.CrashMarkWatched + cl.CrashMarkWord, true},
+		{cl.CrashMarkWord, true}, // a crash before the mark said it was watched
+		{"", true},
+	} {
+		entry := filepath.Join(t.TempDir(), "0123456789abcdef0123456789abcdef")
+		pid := deadPID(t)
+		mark := markNameAs(entry, buildingSuffix, pid)
+		if err := os.WriteFile(mark, []byte(c.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := earlierCrash(entry, "")
+		_, serr := os.Stat(mark)
+		note := "cache: process " + strconv.Itoa(pid) + " ended without a crash while the OpenCL driver built one of gpusim's programs for the device (killed: kill -9, the out-of-memory killer): the driver is asked again"
+		noted := slices.Contains(CacheNotes(), note)
+		if c.refused && (err == nil || serr != nil || noted) || !c.refused && (err != nil || serr == nil || !noted) {
+			t.Errorf("a mark of %q: error %v, mark's stat %v, noted %v: want refused %v", c.content, err, serr, noted, c.refused)
+		}
+	}
+}

@@ -28,8 +28,11 @@ import (
 // (CrashReport: bench's partial report), and ends the process with exit
 // status 1; any other (Go's own faults, which Go makes
 // panics, a signal another process sent) goes on to Go's handler as
-// before. The handler calls nothing but unlink(2), write(2), getpid(2)
-// and exit_group(2).
+// before. Before all else it appends CrashMarkWord to the marks of the
+// driver's calls under way (CrashMark), the evidence that a later start
+// reads. The handler calls nothing but open(2), close(2), unlink(2),
+// rmdir(2), write(2), poll(2), clock_gettime(2), getpid(2) and
+// exit_group(2).
 
 // CrashStep is the kind of call a crash is in, which chooses its hint.
 type CrashStep int

@@ -139,3 +139,34 @@ func TestCrashReport(t *testing.T) {
 		t.Error("none: want no folders")
 	}
 }
+
+// TestCrashMarkTable: with the handler in place and a library named, a
+// mark handed to CrashMark is watched: in a slot of the state the handler
+// writes to (2), its path at the offset it reads (8), NUL-terminated,
+// until dropped; crashMarkText is CrashMarkWord.
+func TestCrashMarkTable(t *testing.T) {
+	armCrash()
+	withCrashLibrary(t, "/test/libcrash.so")
+	if crashMarkPath != 8 || string(crashMarkText[:]) != CrashMarkWord {
+		t.Fatalf("path at %d, word %q: want 8 and %q", crashMarkPath, crashMarkText, CrashMarkWord)
+	}
+	const path = "/tmp/some/programs/KEY.building.HOST.1"
+	watched, drop := CrashMark(path)
+	find := func() int {
+		for i := range crashMarks {
+			s := &crashMarks[i]
+			if s.state.Load() == 2 && string(s.path[:len(path)+1]) == path+"\x00" {
+				return i
+			}
+		}
+		return -1
+	}
+	if !watched || find() < 0 {
+		t.Fatalf("watched %v, slot %d: want a slot of state 2 naming %s", watched, find(), path)
+	}
+	drop()
+	drop()
+	if find() >= 0 {
+		t.Error("dropped: the slot still names the mark")
+	}
+}

@@ -92,6 +92,7 @@ func armCrash() {
 		table, size, path := atomicfile.NameTable()
 		crashNames, crashNameSize, crashNamePath = uintptr(table), size, path
 		crashNameSlots = atomicfile.NameSlots
+		armed := 0
 		for _, s := range crashSignals {
 			var old sigaction
 			if !rtSigaction(s, nil, &old) || old.handler <= 1 || old.flags&saSiginfo == 0 {
@@ -102,12 +103,38 @@ func armCrash() {
 			goHandlers[s] = uintptr(old.handler)
 			act := old
 			act.handler = uint64(crashHandlerPC())
-			if rtSigaction(s, &act, nil) && s == syscall.SIGABRT {
+			if !rtSigaction(s, &act, nil) {
+				continue
+			}
+			armed++
+			if s == syscall.SIGABRT {
 				abortAct = act
 				abortArmed.Store(true)
 			}
 		}
+		allArmed.Store(armed == len(crashSignals))
 	})
+}
+
+// crashHandler's loop over crashMarks counts crashMarkSlots slots and
+// writes len(CrashMarkWord) bytes as constants (32 and 8): these fail to
+// compile where either changes alone.
+var (
+	_ [crashMarkSlots - 32]struct{}
+	_ [32 - crashMarkSlots]struct{}
+	_ [len(CrashMarkWord) - 8]struct{}
+	_ [8 - len(CrashMarkWord)]struct{}
+)
+
+// allArmed says armCrash put crashHandler before Go's handler of every
+// crash signal.
+var allArmed atomic.Bool
+
+// crashArmed says a driver's crash in this process now runs crashHandler
+// to its end, which writes to the marks of CrashMark: it is installed for
+// every crash signal and names a library (crashTab).
+func crashArmed() bool {
+	return allArmed.Load() && atomic.LoadPointer(&crashTab) != nil
 }
 
 // abortAct is crashHandler's action for SIGABRT, which rearmCrash puts

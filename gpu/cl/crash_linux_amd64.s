@@ -6,7 +6,8 @@
 // thread, on its stack: it uses none. A signal the kernel raised for a
 // fault (si_code > 0), or SIGABRT raised by this process's abort(3)
 // (si_code SI_TKILL, si_pid its own), at an address outside Go's code
-// (uc_mcontext's rip) is a driver's crash: it unlinks the named temporary
+// (uc_mcontext's rip) is a driver's crash: it appends CrashMarkWord to
+// each mark of crashMarks' table (the evidence of the crash), unlinks the named temporary
 // files of crashNames' table and removes crashDirs' folders where they
 // are empty, writes crashErase's bytes (a progress line's
 // erasure), crashTab's head, the signal's name and crashTab's tail on
@@ -44,7 +45,40 @@ driver:
 	CMPQ	R12, $0
 	JEQ	golang
 	MOVQ	DI, R13
-	// The named temporary files first (atomicfile's table): a write
+	// The marks of the driver's calls under way first (crashmarks.go):
+	// CrashMarkWord appended to each, the evidence that the driver
+	// crashed, which a later start reads.
+	LEAQ	·crashMarks(SB), R8
+	MOVQ	$32, R9	// crashMarkSlots
+mark:
+	CMPQ	R9, $0
+	JEQ	names
+	MOVL	0(R8), AX	// the slot's state
+	CMPL	AX, $2	// a mark
+	JNE	nextmark
+	MOVL	$2, AX	// open
+	MOVQ	R8, DI
+	ADDQ	·crashMarkPath(SB), DI
+	MOVL	$0x20401, SI	// O_WRONLY|O_APPEND|O_NOFOLLOW
+	XORL	DX, DX
+	SYSCALL
+	CMPQ	AX, $0
+	JLT	nextmark
+	MOVQ	AX, BX
+	MOVL	$1, AX	// write
+	MOVQ	BX, DI
+	LEAQ	·crashMarkText(SB), SI
+	MOVQ	$8, DX	// len(CrashMarkWord)
+	SYSCALL
+	MOVL	$3, AX	// close
+	MOVQ	BX, DI
+	SYSCALL
+nextmark:
+	ADDQ	·crashMarkSize(SB), R8
+	DECQ	R9
+	JMP	mark
+names:
+	// The named temporary files then (atomicfile's table): a write
 	// below may block on a stderr nobody reads.
 	MOVQ	·crashNames(SB), R8
 	MOVQ	·crashNameSlots(SB), R9
