@@ -34,9 +34,14 @@ import (
 // runs on simd with a note that names it, --device N and --engine opencl
 // end with it. The mark stays until it is removed (its path is in the
 // error's hint), or a new driver version or build of gpusim, whose key is
-// another, leaves it behind. A process killed (SIGKILL) in those steps
-// leaves a mark too, which the hint says; a stop that gpusim handles
-// removes its marks (interrupt.BeforeExit). With the cache off no mark is
+// another, leaves it behind. A process killed (SIGKILL: kill -9, the
+// out-of-memory killer) in those steps leaves a mark too: on linux/amd64
+// the crash handler appends cl.CrashMarkWord to the marks of a crash
+// (makeMark: cl.CrashMark), and a mark it watched without that word is a
+// death without a crash, removed with a cache note and the driver asked
+// again (killedMark); elsewhere (no handler) such a mark is refused as a
+// crash's. A stop that gpusim handles removes its marks
+// (interrupt.BeforeExit). With the cache off no mark is
 // made, and a crash happens again at every start.
 
 // The kinds of a step's mark, what the mark adds to the entry's path
