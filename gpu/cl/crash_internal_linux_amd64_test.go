@@ -170,3 +170,20 @@ func TestCrashMarkTable(t *testing.T) {
 		t.Error("dropped: the slot still names the mark")
 	}
 }
+
+// BenchmarkCrashMark is what a mark pays for the handler's watch: its path
+// put in the table and taken out (gpu's makeMark adds a write of
+// CrashMarkWatched's 8 bytes to the file it made).
+func BenchmarkCrashMark(b *testing.B) {
+	armCrash()
+	crashes.Lock()
+	was := crashes.lib
+	crashes.Unlock()
+	crashLibrary("/test/libcrash.so")
+	defer crashLibrary(was)
+	const path = "/home/user/.cache/gpusim/programs/f99dc6e1e50149c2d8700d2115170670.setup.9cdbc147754f2d95.12345"
+	for b.Loop() {
+		_, drop := CrashMark(path)
+		drop()
+	}
+}
