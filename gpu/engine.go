@@ -325,7 +325,9 @@ func Open(opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.options = options
-	if err := setUpCrash(d.desc); err != nil {
+	err = setUpCrash(d.desc)
+	sayKilled(opt.Note) // before the driver is asked again: a kill may come again
+	if err != nil {
 		return nil, fmt.Errorf("opencl: set up %s: %w", d.desc.Named(), err)
 	}
 	setUp := markSetUp(d.desc) // init removes it once the first buffer is made

@@ -599,7 +599,9 @@ func (h buildHooks) notef(format string, args ...any) {
 // from source's refusal (raise the limit to 8 MiB, where the binary's files would fit in far less).
 func buildShared(ctx *cl.Context, dev *cl.Device, key, source, options string, h buildHooks) (p *cl.Program, binSum string, done func(), kept bool, unlock func(), waited bool, err error) {
 	path := cachePath("programs", key)
-	if err := earlierCrash(path, h.buildMark); err != nil {
+	err = earlierCrash(path, h.buildMark)
+	sayKilled(h.note) // before the driver is asked again: a kill may come again
+	if err != nil {
 		return nil, "", nil, false, nil, false, err
 	}
 	bin, binSum, done, kept := markedEntryNoted(key, h)

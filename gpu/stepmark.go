@@ -184,7 +184,7 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 					mark := filepath.Join(dir, ent.Name())
 					if killedMark(mark, info) {
 						os.Remove(mark)
-						cacheNotes.Add("cache: %s ended without a crash while the OpenCL driver %s (killed: kill -9, the out-of-memory killer): the driver is asked again", who, st.step)
+						cacheNotes.Add("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, st.step)
 						continue
 					}
 					if e == nil {
@@ -225,6 +225,24 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 	}
 	return e
 }
+
+// sayKilled says at once, to say (Options.Note), the notes of the marks
+// that earlierCrashAt found a process left without a crash and removed,
+// and takes them from the cache's notes, which are said after a run
+// that ends well: a start that the same step killed again (the driver
+// using the memory the out-of-memory killer reclaims) never said why it
+// had asked the driver again. Without say they stay the cache's notes.
+func sayKilled(say func(string)) {
+	if say == nil {
+		return
+	}
+	for _, n := range cacheNotes.Drop(func(n string) bool { return strings.Contains(n, killedNote) }) {
+		say(n)
+	}
+}
+
+// killedNote is in the note of each mark a process left without a crash.
+const killedNote = " ended without a crash while the OpenCL driver "
 
 // killedMark says the mark at path is that of a process that ended in its
 // step without a crash of the driver: the crash handler watched it

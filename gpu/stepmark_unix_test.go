@@ -524,7 +524,7 @@ func TestEarlierCrashEvidence(t *testing.T) {
 		}
 		err := earlierCrash(entry, "")
 		_, serr := os.Stat(mark)
-		note := "cache: process " + strconv.Itoa(pid) + " ended without a crash while the OpenCL driver built one of gpusim's programs for the device (killed: kill -9, the out-of-memory killer): the driver is asked again"
+		note := "cache: process " + strconv.Itoa(pid) + " ended without a crash while the OpenCL driver built one of gpusim's programs for the device (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again"
 		noted := slices.Contains(CacheNotes(), note)
 		if c.refused && (err == nil || serr != nil || noted) || !c.refused && (err != nil || serr == nil || !noted) {
 			t.Errorf("a mark of %q: error %v, mark's stat %v, noted %v: want refused %v", c.content, err, serr, noted, c.refused)
