@@ -325,7 +325,27 @@ var listWait = 2 * time.Second
 // refusal's, as a slow first load of a GPU driver (a second or so, more
 // on a node of several GPUs) must not fail them: past it they end, where
 // they waited for ever on a driver that hangs as it starts.
-var answerWait = 10 * time.Second
+var answerWait = gpu.DefaultDriverWait
+
+// EnvDriverWait is the variable that sets the waits on the driver
+// (gpu.EnvDriverWait); DriverWaitFromEnv reads it (gpu.DriverWaitFromEnv).
+const EnvDriverWait = gpu.EnvDriverWait
+
+// DriverWaitFromEnv is gpu.DriverWaitFromEnv.
+func DriverWaitFromEnv() (time.Duration, error) { return gpu.DriverWaitFromEnv() }
+
+// SetDriverWait sets the waits on the driver from d, gpu.EnvDriverWait's
+// value: answerWait and gpu's are d, listWait, a refusal's, a fifth of it
+// (2 s of the default 10 s). It writes only changed values (gpu.SetAnswerWait).
+func SetDriverWait(d time.Duration) {
+	gpu.SetAnswerWait(d)
+	if answerWait != d {
+		answerWait = d
+	}
+	if listWait != d/5 {
+		listWait = d / 5
+	}
+}
 
 // NoAnswerError is the error of a call into the OpenCL driver that did not
 // return in its wait (gpu.NoAnswerError): the listing of the devices in
@@ -342,9 +362,15 @@ type NoAnswerError = gpu.NoAnswerError
 // the first for both.
 func noAnswerHint(e *NoAnswerError) string {
 	if e.What == "" {
-		return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
+		return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s; %s", cl.EnvLibrary, slowDriverText(), cl.CPUEnginesRun)
 	}
-	return fmt.Sprintf("a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): %s=PATH loads another libOpenCL.so; %s", cl.EnvLibrary, cl.CPUEnginesRun)
+	return fmt.Sprintf("a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): %s=PATH loads another libOpenCL.so; %s; %s", cl.EnvLibrary, slowDriverText(), cl.CPUEnginesRun)
+}
+
+// slowDriverText is the hint's remedy for a driver that is slow, not
+// hung: gpu.EnvDriverWait gives it longer.
+func slowDriverText() string {
+	return fmt.Sprintf("a driver that is only slow (a GPU set up on first use, a loaded node) gets longer with %s=SECONDS (now %g)", gpu.EnvDriverWait, answerWait.Seconds())
 }
 
 // errListingStopped is listedWithin's error where a stop (StopListingOn)

@@ -23,7 +23,7 @@ import (
 // self-test's checks and a first launch are not bounded: a cold compile
 // takes seconds on pocl, and a GPU driver's of a large program can take
 // minutes; a stop or --timeout ends those, naming them (interrupt.Waiting).
-var answerWait = 10 * time.Second
+var answerWait = DefaultDriverWait
 
 // NoAnswerError is the error of a call into the OpenCL driver that did not
 // return in Wait: the listing of the devices (What "its devices", the

@@ -73,6 +73,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, refused := limitsRefused(args, early, badArgs); refused {
 		return code
 	}
+	if code, refused := driverWaitRefused(early, badArgs); refused {
+		return code
+	}
 	// The stop signals are taken as soon as a goroutine may start (after
 	// the limits on threads, which cut GOMAXPROCS to the threads that
 	// fit: signal.Notify starts one, which under ulimit -u 7 aborted in
@@ -129,6 +132,23 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		engines.Settle(ctx)
 	}
 	return code
+}
+
+// driverWaitRefused reads engines.EnvDriverWait and sets the waits on the
+// OpenCL driver from it (engines.SetDriverWait), the default's where it
+// is unset; a bad value is refused before any work (exit 2), after a
+// command line refused on its own (badArgs).
+func driverWaitRefused(early *earlyStderr, badArgs func() (int, bool)) (int, bool) {
+	d, err := engines.DriverWaitFromEnv()
+	if err != nil {
+		if code, bad := badArgs(); bad {
+			return code, true
+		}
+		fmt.Fprintf(early, "gpusim: error: %v\n", &envError{name: engines.EnvDriverWait, msg: err.Error()})
+		return early.refused(), true
+	}
+	engines.SetDriverWait(d)
+	return 0, false
 }
 
 // limitsRefused checks the limits a command that runs work needs (ulimit

@@ -41,7 +41,7 @@ func TestProbeChildKilled(t *testing.T) {
 		{"bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none", 2, 1, "gpusim: error: --engines: opencl cannot run here: " + killed + hint},
 		{"run --lanes 1e7 --steps 100", 2, 0, "gpusim: note: opencl failed, running on simd: " + killed},
 		{"devices", 1, 1, "gpusim: error: the OpenCL driver " + lib + " did not answer in 10 s when asked for its devices\n" +
-			"gpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; the CPU engines run without OpenCL\n"},
+			"gpusim: hint: a driver that hangs as it starts: clinfo -l says whether it answers, and GPUSIM_OPENCL_LIBRARY=PATH loads another libOpenCL.so; a driver that is only slow (a GPU set up on first use, a loaded node) gets longer with GPUSIM_DRIVER_WAIT=SECONDS (now 10); the CPU engines run without OpenCL\n"},
 	} {
 		t.Run(fmt.Sprintf("%s/%d", c.line, c.kills), func(t *testing.T) {
 			t.Parallel()
