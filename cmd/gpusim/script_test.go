@@ -251,6 +251,11 @@ func TestScript(t *testing.T) {
 			// Each script's OpenCL runs get their own pocl kernel cache, so
 			// scripts running at once never share one.
 			env.Setenv("POCL_CACHE_DIR", filepath.Join(env.WorkDir, ".pocl-cache"))
+			// The scripts' driver is the real one (pocl), which answers:
+			// a machine under load must not turn its slow answer into
+			// "did not answer in 10 s" (GPUSIM_DRIVER_WAIT). A script
+			// that means a short wait sets its own.
+			env.Setenv("GPUSIM_DRIVER_WAIT", "60")
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
