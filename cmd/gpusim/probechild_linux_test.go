@@ -57,6 +57,11 @@ func TestProbeChildKilled(t *testing.T) {
 			child := ""
 			for range c.kills {
 				child = liveChild(t, pid, child)
+				// Killed once it has the driver loaded, which hangs
+				// in clGetPlatformIDs: a kill before the load (under
+				// load) read "before it loaded one", not "when asked
+				// for its platforms".
+				mappedIn(t, child, lib)
 				if n, err := strconv.Atoi(child); err == nil {
 					syscall.Kill(n, syscall.SIGKILL)
 				}
@@ -84,6 +89,20 @@ func TestProbeChildKilled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mappedIn waits up to 8 s for process pid to have lib in its maps, and
+// 200 ms more for it to ask lib for its platforms (the hanging driver's
+// clGetPlatformIDs, where it stays).
+func mappedIn(t *testing.T, pid, lib string) {
+	t.Helper()
+	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if maps, _ := os.ReadFile("/proc/" + pid + "/maps"); strings.Contains(string(maps), lib) {
+			time.Sleep(200 * time.Millisecond)
+			return
+		}
+	}
+	t.Fatalf("the probe's child %s did not load %s in 8 s", pid, lib)
 }
 
 // liveChild waits up to 8 s for a child of pid, not a zombie, other than
