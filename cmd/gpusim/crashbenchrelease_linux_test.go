@@ -200,16 +200,7 @@ func TestCrashReportFullStdout(t *testing.T) {
 	}
 	w.Close()
 	t0 := time.Now()
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
+	if !waitBounded(cmd, 60*time.Second) {
 		t.Fatalf("still running 60 s on, its stdout full: killed; stderr %q", stderr.String())
 	}
 	t.Logf("bench ran %v", time.Since(t0).Round(time.Millisecond))

@@ -15,6 +15,25 @@ import (
 	"time"
 )
 
+// waitBounded waits for the started cmd for at most d, and kills it and
+// returns false where it is still running then (a crashed gpusim held by a
+// full pipe).
+func waitBounded(cmd *exec.Cmd, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		<-done
+		return false
+	}
+}
+
 // fullPipe makes a pipe of one page (4096 bytes) and fills it, as a pipe
 // that no one reads is once its reader stopped: r is its reading end.
 func fullPipe(t *testing.T) (r, w *os.File) {
@@ -82,16 +101,7 @@ func TestCrashFullPipes(t *testing.T) {
 		}
 		w.Close()
 		wg.Go(func() {
-			done := make(chan struct{})
-			go func() {
-				_ = cmd.Wait()
-				close(done)
-			}()
-			select {
-			case <-done:
-			case <-time.After(60 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
+			if !waitBounded(cmd, 60*time.Second) {
 				t.Errorf("%s with %s full: still running 60 s on: killed; the other said %q", c.line, c.full, other.String())
 				return
 			}

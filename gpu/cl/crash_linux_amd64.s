@@ -1,5 +1,16 @@
 #include "textflag.h"
 
+// NOW_NS leaves CLOCK_MONOTONIC's nanoseconds in AX (clock_gettime(2)
+// into crashClock), clobbering DI, SI, CX and R11.
+#define NOW_NS \
+	MOVL	$228, AX; \
+	MOVL	$1, DI; \
+	LEAQ	·crashClock(SB), SI; \
+	SYSCALL; \
+	MOVQ	·crashClock(SB), AX; \
+	IMULQ	$1000000000, AX; \
+	ADDQ	·crashClock+8(SB), AX
+
 // crashHandler is the SA_SIGINFO handler of the crash signals (crash.go),
 // called by the kernel with DI the signal, SI its siginfo_t and DX its
 // ucontext_t, on the signal stack of Go's threads or, on a driver's own
@@ -197,13 +208,7 @@ writes:
 	// CLOCK_MONOTONIC's nanoseconds), and after it only what an fd takes
 	// without waiting; a write stdout did not take whole is cut short
 	// (R14), and crashCutNote goes last on stderr.
-	MOVL	$228, AX	// clock_gettime: CLOCK_MONOTONIC's nanoseconds in AX
-	MOVL	$1, DI
-	LEAQ	·crashClock(SB), SI
-	SYSCALL
-	MOVQ	·crashClock(SB), AX
-	IMULQ	$1000000000, AX
-	ADDQ	·crashClock+8(SB), AX
+	NOW_NS	// CLOCK_MONOTONIC's nanoseconds in AX
 	MOVQ	AX, R15
 	ADDQ	·crashOutWait(SB), R15
 seg:
@@ -215,13 +220,7 @@ seg:
 out:
 	CMPQ	R9, $0
 	JLE	nextseg
-	MOVL	$228, AX	// clock_gettime: CLOCK_MONOTONIC's nanoseconds in AX
-	MOVL	$1, DI
-	LEAQ	·crashClock(SB), SI
-	SYSCALL
-	MOVQ	·crashClock(SB), AX
-	IMULQ	$1000000000, AX
-	ADDQ	·crashClock+8(SB), AX
+	NOW_NS	// CLOCK_MONOTONIC's nanoseconds in AX
 	MOVQ	$0, DX	// past the deadline: poll does not wait
 	MOVQ	R15, CX
 	SUBQ	AX, CX	// the nanoseconds left
