@@ -260,7 +260,7 @@ func ListingsCut() int64 { return listingsCut.Load() }
 // it took that long, nor that a device was counted without it (taken
 // for a GPU).
 func NotListedHint() string {
-	return fmt.Sprintf("%s did not answer in %g s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers", waitedDriver(), listWait.Seconds())
+	return fmt.Sprintf("%s did not answer in %g s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers, and %s=SECONDS (now %g) gives a driver that is only slow longer", waitedDriver(), listWait.Seconds(), gpu.EnvDriverWait, answerWait.Seconds())
 }
 
 // waitedDriver is "the OpenCL driver PATH", the library a listing that has

@@ -355,7 +355,7 @@ func refusedWithin(t *testing.T, lib string, args []string, prefix, want string)
 // path between them (it named none).
 const (
 	notListedHintHead = "\ngpusim: hint: the OpenCL driver /"
-	notListedHintTail = " did not answer in 2 s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers\n"
+	notListedHintTail = " did not answer in 2 s, so this refusal did not wait for its devices' listing: gpusim devices says whether it answers, and GPUSIM_DRIVER_WAIT=SECONDS (now 10) gives a driver that is only slow longer\n"
 )
 
 // wantNotListedHint checks that stderr, a refusal's, ends with the hint
