@@ -3,9 +3,12 @@
 package gpu
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,6 +204,95 @@ func TestFirstLaunchMarked(t *testing.T) {
 		if m := loadingMarks(t, dir); len(m) != 0 {
 			t.Errorf("run %d (daily %v): marks left after the run: %q", i, daily, m)
 		}
+	}
+}
+
+// TestCancelledRunMarksNoLaunch: a run stopped as its last launch ran
+// returns at the stop (runUntil) and removes its first-launch marks, and its
+// launches end in the background, where a daily job went on to launch
+// reduce_daily for the first time in the process, under a new mark. The
+// process, which does not wait for them, ended with that mark in the cache
+// (selftest stopped by Ctrl-C in a cold start), and the next start said
+// that gpusim "ended without a crash while the OpenCL driver ran a first
+// launch of the program (killed by kill -9 or the out-of-memory killer)".
+// No launch is marked once the run has returned.
+func TestCancelledRunMarksNoLaunch(t *testing.T) {
+	forgetSelfTests(t)
+	forgetCacheNotes(t)
+	forgetBypassed(t)
+	openRun(t, Options{}) // caches the binary: Open launches no daily kernel
+	e := open(t, Options{})
+	var mu sync.Mutex
+	var marked, late []string
+	returned := make(chan struct{})
+	launchMarked = func(kernel string) {
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case <-returned:
+			late = append(late, kernel)
+		default:
+			marked = append(marked, kernel)
+		}
+	}
+	defer func() { launchMarked = nil }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	e.opts.launched = func(uint64, uint64) {
+		// The job's one launch is in flight: stop, and let the run's
+		// goroutine go on only once Run has returned.
+		once.Do(func() {
+			cancel()
+			<-returned
+		})
+	}
+	j := job(1000, 8)
+	j.Daily = true
+	_, err := e.Run(ctx, j)
+	close(returned)
+	e.settled()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run returned %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(marked, "weather_daily") {
+		t.Errorf("first launches marked before the run returned: %q, want weather_daily's (the test's premise)", marked)
+	}
+	if len(late) > 0 {
+		t.Errorf("first launches marked after the stopped run returned: %q, want none (the process may end before they do)", late)
+	}
+}
+
+// TestEndLaunchMarksLoading: a run stopped while its program's loading
+// (or, built from source, launching) mark was still held, as selftest's
+// checks run after Open, returned at the stop and left the mark to its
+// launches in the background, which release the engine; the process ended
+// first and the next start took the mark for a death in the driver.
+// endLaunchMarks, which runUntil calls at the stop, removes it too.
+func TestEndLaunchMarksLoading(t *testing.T) {
+	entry := filepath.Join(t.TempDir(), "entry")
+	k := progKey{"source", "options"}
+	s := &shared{
+		loading:  map[progKey]func(){k: markStep(entry, launchingSuffix)},
+		entries:  map[progKey]string{k: entry},
+		markKeys: map[progKey]string{k: entry + launchingSuffix},
+	}
+	mark := markNameAs(entry, launchingSuffix, os.Getpid())
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("no mark made: %v", err)
+	}
+	s.endLaunchMarks()
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		t.Errorf("the program's launching mark is left after endLaunchMarks (%v), want it removed", err)
+	}
+	// The run's later first launches make none (ctx ended).
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.firstLaunch(ctx, k, "reduce_daily")()
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		t.Errorf("a first launch after the stop marked the program (%v), want no mark", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -402,11 +403,18 @@ func (s *shared) forget(source, options string) {
 // it there, in a kernel Open did not launch (weather_daily, the self-test's
 // when a stored pass spared them), would otherwise crash every start that
 // launches that kernel. Open's own launches are under Open's mark.
-func (s *shared) firstLaunch(k progKey, kernel string) (done func()) {
+//
+// A launch whose run has ended (ctx done) is not marked: the run's
+// runUntil returned at ctx's end and removed its marks (endLaunchMarks,
+// under s.mu as this is), and its launches go on in the background, where
+// a daily job's reduce_daily came next; a mark made then outlived the
+// process, which ended without waiting for it (selftest stopped by Ctrl-C
+// in a cold start), and the next start took it for a death in the driver.
+func (s *shared) firstLaunch(ctx context.Context, k progKey, kernel string) (done func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	path := s.entries[k]
-	if path == "" || s.launched[k][kernel] {
+	if path == "" || s.launched[k][kernel] || ctx.Err() != nil {
 		return func() {}
 	}
 	if s.launched == nil {
@@ -433,6 +441,9 @@ func (s *shared) firstLaunch(k progKey, kernel string) (done func()) {
 		s.launchMarks = map[string]func(){}
 	}
 	s.launchMarks[kernel] = unmark
+	if launchMarked != nil {
+		launchMarked(kernel)
+	}
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -443,13 +454,24 @@ func (s *shared) firstLaunch(k progKey, kernel string) (done func()) {
 	}
 }
 
-// endLaunchMarks removes the marks of first launches still under way: a
-// run that returned at its cancel (runUntil) leaves its launches to end in
-// the background, and the process may end first, normally, leaving a mark
-// that the next start would take for a crash.
+// launchMarked, where set (tests), is told the kernel of each first
+// launch that firstLaunch marks.
+var launchMarked func(kernel string)
+
+// endLaunchMarks removes the marks of first launches still under way, and
+// the loading marks of programs whose first launches Open's checks had not
+// ended: a run that returned at its cancel (runUntil) leaves its launches
+// to end in the background, and the process may end first, normally,
+// leaving a mark that the next start would take for a death in the driver
+// (a selftest stopped in its checks on a program built from source left
+// the program's launching mark, which its checks' buffers lift and make
+// again).
 func (s *shared) endLaunchMarks() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for k := range s.loading {
+		s.settleLocked(k)
+	}
 	for kernel, f := range s.launchMarks {
 		f()
 		delete(s.launchMarks, kernel)

@@ -187,12 +187,13 @@ type flight struct {
 	least               bool // part.least
 }
 
-// firstLaunch is shared.firstLaunch for a kernel of the engine's program.
-func (e *Engine) firstLaunch(k *cl.Kernel) (done func()) {
+// firstLaunch is shared.firstLaunch for a kernel of the engine's program,
+// launched for a run (or check) whose context is ctx.
+func (e *Engine) firstLaunch(ctx context.Context, k *cl.Kernel) (done func()) {
 	if k == e.kKAT || k == e.kNorm || k == e.st.kStep {
-		return e.sh.firstLaunch(progKey{e.selfTestSource(), e.st.options}, k.Name())
+		return e.sh.firstLaunch(ctx, progKey{e.selfTestSource(), e.st.options}, k.Name())
 	}
-	return e.sh.firstLaunch(progKey{e.source(), e.options}, k.Name())
+	return e.sh.firstLaunch(ctx, progKey{e.source(), e.options}, k.Name())
 }
 
 // release waits for the run's commands (those a failed or cancelled run
@@ -458,7 +459,12 @@ func (r *run) run(ctx context.Context) (*sim.Result, error) {
 	if err := r.launchAll(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.collect(); err != nil {
+	if ctx.Err() != nil {
+		// Stopped as the last launch ended: runUntil has returned, and
+		// a daily job's reduce_daily would be launched for nothing.
+		return nil, context.Cause(ctx)
+	}
+	if err := r.collect(ctx); err != nil {
 		return nil, err
 	}
 	if !r.e.fp64 && r.count > 0 {
@@ -630,7 +636,7 @@ func (r *run) launchAll(ctx context.Context) error {
 			} else {
 				pt.least = launchWork(n, uint64(r.p.Steps)) > work
 			}
-			if err := r.launch(pt); err != nil {
+			if err := r.launch(ctx, pt); err != nil {
 				return err
 			}
 			b0 += pt.nb
@@ -738,14 +744,14 @@ func (r *run) lanes(work, left uint64) (n uint64, split bool) {
 
 // launch enqueues the kernel on a part, and the read of its finals when
 // the job keeps them and the part is its chunk's last.
-func (r *run) launch(pt part) error {
+func (r *run) launch(ctx context.Context, pt part) error {
 	e := r.e
 	r.args.chunk(r, pt)
 	if err := r.setArgs(r.k, r.args); err != nil {
 		return err
 	}
 	if r.unmark == nil {
-		r.unmark = e.firstLaunch(r.k)
+		r.unmark = e.firstLaunch(ctx, r.k)
 	}
 	defer r.driver("queue a launch")()
 	kev, err := e.q.EnqueueNDRange(r.k, []int{r.items}, []int{r.wg})
@@ -826,9 +832,9 @@ func (r *run) drain(ctx context.Context) error {
 }
 
 // collect reads the device's records and histograms into the result.
-func (r *run) collect() error {
+func (r *run) collect(ctx context.Context) error {
 	if r.dhist != nil {
-		if err := r.reduceDaily(); err != nil {
+		if err := r.reduceDaily(ctx); err != nil {
 			return err
 		}
 	} else {
@@ -1003,7 +1009,7 @@ func (r *run) dailyParams(daily []*sim.Summary) (shifts, los, scales *cl.Buffer,
 // reduceDaily folds the per-work-item daily records per step on the device
 // and fills the result's daily summaries and, from the last step, its
 // final summary (whose histogram is counted apart).
-func (r *run) reduceDaily() error {
+func (r *run) reduceDaily(ctx context.Context) error {
 	e, steps := r.e, r.p.Steps
 	out, err := r.alloc(steps * recWords * 8)
 	if err != nil {
@@ -1014,7 +1020,7 @@ func (r *run) reduceDaily() error {
 		return err
 	}
 	wg := e.redWG
-	unmark := e.firstLaunch(e.kRed)
+	unmark := e.firstLaunch(ctx, e.kRed)
 	defer unmark()
 	queueing := r.driver("queue a launch")
 	ev, err := e.q.EnqueueNDRange(e.kRed, []int{(steps + wg - 1) / wg * wg}, []int{wg})

@@ -530,7 +530,9 @@ func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
 			return fmt.Errorf("opencl: self-test: %s argument %d: %w", k.Name(), i, err)
 		}
 	}
-	unmark := e.firstLaunch(k)
+	// runRows waits for its launch: the mark goes before it returns, or
+	// at a forced exit (interrupt.BeforeExit).
+	unmark := e.firstLaunch(context.Background(), k)
 	defer unmark()
 	ev, err := e.q.EnqueueNDRange(k, []int{global}, nil)
 	if err != nil {
