@@ -417,6 +417,15 @@ func (r *run) runUntil(ctx context.Context) (*sim.Result, error) {
 		res *sim.Result
 		err error
 	}
+	if ctx.Err() != nil {
+		// Stopped before it began (a stop during Open's or selftest's
+		// earlier checks, which warmDaily's run follows): its goroutine
+		// allocated the run's buffers in the background under the
+		// device's buffer mark, which the process, ending at once,
+		// could leave for the next start to take for a death in the
+		// driver.
+		return nil, context.Cause(ctx)
+	}
 	done := make(chan outcome, 1)
 	go func() {
 		res, err := r.run(ctx)

@@ -466,3 +466,28 @@ func TestRunWaitNoted(t *testing.T) {
 		t.Errorf("after the run: %q, want none", got)
 	}
 }
+
+// TestRunStoppedBeforeStart: a run whose context had ended before it began
+// (a stop during selftest's synchronous checks, before warmDaily's run)
+// started its goroutine all the same, returned at once and left it to
+// allocate the run's buffers, each under the device's buffer mark, in the
+// background, where the ending process could leave a mark (seen after
+// SIGTERM to a cold selftest: programs/DEVKEY.buffer.HOST.PID). It starts
+// nothing now.
+func TestRunStoppedBeforeStart(t *testing.T) {
+	e := open(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	left := LeftInFlight()
+	for _, daily := range []bool{true, false} {
+		j := job(1000, 8)
+		j.Daily = daily
+		if _, err := e.Run(ctx, j); !errors.Is(err, context.Canceled) {
+			t.Fatalf("daily %v: run returned %v, want context.Canceled", daily, err)
+		}
+		if n := LeftInFlight() - left; n != 0 {
+			t.Errorf("daily %v: %d runs left in flight, want none: the stopped run started its work", daily, n)
+		}
+		e.settled()
+	}
+}
