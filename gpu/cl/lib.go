@@ -167,6 +167,7 @@ func load() error {
 	if err := poclAborts(); err != nil {
 		return err
 	}
+	pathSetup() // before the probe's child, which inherits it
 	if err := addressSpaceShort(); err != nil {
 		return err
 	}

@@ -243,6 +243,24 @@ func poclCacheShortIf(pocl bool) error {
 	return nil
 }
 
+// defaultPath is the search path execvp(3) uses where PATH is not set
+// (glibc's confstr(_CS_PATH)).
+const defaultPath = "/bin:/usr/bin"
+
+// pathSetup sets PATH to defaultPath where it is not set (env -i, a cron job
+// or a service started without one), before a driver loads: pocl 3.1 links
+// each kernel's machine code by running the linker ld, which clang's
+// driver looks up in PATH alone, where execvp would search defaultPath;
+// without PATH it found none ("Executable "ld" doesn't exist!") and aborted
+// the process, which was reported as a crash of the driver, and whose mark
+// refused the device at every later start until rm -f. A PATH that is set,
+// even empty, is the user's and is left as it is.
+func pathSetup() {
+	if _, set := os.LookupEnv("PATH"); !set && runtime.GOOS != "windows" {
+		os.Setenv("PATH", defaultPath)
+	}
+}
+
 // poclNoStandIn is why poclCacheSetup found no folder to point pocl at in
 // place of its own, which cannot be written, or nil.
 var poclNoStandIn atomic.Value
