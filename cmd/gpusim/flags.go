@@ -404,7 +404,7 @@ var durationUnits = map[string]string{
 
 // durationAdvice is the advice for s, a duration Go refuses, where one
 // typo makes it so, as the count flags give (5,000: "write 5000"): a day
-// (1d: write 24h), a capital (30S), a unit written as a word (5min, 2hr)
+// (1d: write 24h) or a week (1w: write 168h), a capital (30S), a unit written as a word (5min, 2hr)
 // or an exponent (1e3s: write 1000s); false where s is not such a typo.
 func durationAdvice(s string) (string, bool) {
 	parts := reDurationPart().FindAllStringSubmatchIndex(s, -1)
@@ -425,16 +425,20 @@ func durationAdvice(s string) (string, bool) {
 		lower := strings.ToLower(unit)
 		to, known := durationUnits[lower]
 		day := lower == "d" || lower == "day" || lower == "days"
+		week := lower == "w" || lower == "wk" || lower == "week" || lower == "weeks"
 		n, err := strconv.ParseFloat(num+exp, 64)
-		if day {
+		switch {
+		case day:
 			to, known, days, n = "h", true, true, n*24
+		case week:
+			to, known, days, n = "h", true, true, n*24*7
 		}
 		if !known || err != nil {
 			return "", false
 		}
 		switch {
 		case why != "":
-		case day:
+		case day, week:
 			why = unit + " is not a unit"
 		case exp != "":
 			why = "a duration takes no exponent"
