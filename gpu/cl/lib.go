@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -208,7 +209,7 @@ func load() error {
 			if c.from == EnvVendors {
 				vendorsAt = len(tried)
 			}
-			tried = append(tried, fmt.Sprintf("%s (%s): %s", c.path, c.from, failed))
+			tried = append(tried, fmt.Sprintf("%s (%s): %s", shownPath(c.path), c.from, failed))
 			if c.from == EnvFilenames {
 				// The user named this driver: say so when another loads.
 				notes = append(notes, fmt.Sprintf("OpenCL: %s names %s, which was not used (%s)", EnvFilenames, c.path, failed))
@@ -250,7 +251,7 @@ func load() error {
 	}
 	if p := os.Getenv(EnvLibrary); p != "" {
 		// Only the named library was tried: the fix is the variable.
-		setting = EnvLibrary + "=" + p + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places"
+		setting = EnvLibrary + "=" + shownPath(p) + " cannot be used: point it at an existing libOpenCL.so.1 or driver library (such as libnvidia-opencl.so.1), or unset it to search the usual places"
 		return &UnavailableError{Kind: ErrNoLibrary,
 			Cause: "no usable OpenCL library (tried " + strings.Join(tried, "; ") + ")",
 			Hint:  setting + "; " + cpuEngines, Setting: setting}
@@ -386,4 +387,17 @@ func vendorsFirst(tried []string, vp string, vendorsAt int) []string {
 		tried = slices.Delete(tried, vendorsAt, vendorsAt+1)
 	}
 	return append([]string{vp}, tried...)
+}
+
+// shownPath is p as a message shows it: as it is where it holds only
+// letters, digits and / . _ + - : @ , =, and Go-quoted otherwise, so a
+// space (a trailing one in GPUSIM_OPENCL_LIBRARY="lib.so "), a tab or a
+// control character can be seen.
+func shownPath(p string) string {
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._+-:@,=", r)) {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }
