@@ -766,7 +766,18 @@ func printEnvError(w io.Writer, err error, ee *envError, more string) {
 // came after the error of the report's write to a full stdout.
 func printFailure(w io.Writer, cmd *cli.Command, err error) {
 	var said []string
+	cut := false
+	defer func() {
+		if cut {
+			// After the error, as the crash handler says it.
+			fmt.Fprintf(w, "gpusim: note: %v\n", stdoutCutError{})
+		}
+	}()
 	for _, e := range errorMembers(err) {
+		if errors.Is(e, stdoutCutError{}) {
+			cut = true
+			continue
+		}
 		printError(w, e)
 		for _, hint := range errorHints(e) {
 			if h := commandHint(cmd, hint); !slices.Contains(said, h) {
@@ -883,7 +894,9 @@ func writeErrorJSON(w io.Writer, doc map[string]any, err error, hint string) err
 	if hint != "" {
 		doc["hint"] = hint
 	}
-	if jerr := writeJSON(w, doc); jerr != nil {
+	if jerr := writeDocJSON(w, doc, err); errors.Is(jerr, stdoutCutError{}) {
+		return joinErrors(err, jerr)
+	} else if jerr != nil {
 		return errors.Join(err, jerr)
 	}
 	return err

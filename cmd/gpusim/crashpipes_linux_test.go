@@ -69,23 +69,34 @@ func fullPipe(t *testing.T) (r, w *os.File) {
 // document on stdout (--format json), were each one blocking write, which
 // held the crashed process for as long as the pipe's reader lived, while
 // its other threads went on. Where stdout did not take the document, the
-// note that it is cut short follows the error on stderr.
+// note that it is cut short follows the error on stderr. With no probe's
+// record (cold) the crash is the probe's child's, which gpusim's own code
+// says: its document on a full stdout was one blocking write, and the
+// process never ended (killed 60 s on, stderr empty).
 func TestCrashFullPipes(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	const cut = "gpusim: note: the report on stdout is cut short: stdout did not take it whole within 5 s (a full pipe that no one reads), and a crashed gpusim waits no longer\n"
 	cases := []struct {
 		full, fault, line string
+		cold              bool
 	}{
-		{"stdout", "crash:clGetPlatformIDs", "devices --format json"},
-		{"stdout", "crash:clCreateCommandQueue", "selftest --format json"},
-		{"stderr", "crash:clCreateCommandQueue", "selftest --format json"},
-		{"stderr", "crash:clGetPlatformIDs", "devices --format json"},
+		{"stdout", "crash:clGetPlatformIDs", "devices --format json", false},
+		{"stdout", "crash:clGetPlatformIDs", "devices --format json", true},
+		{"stdout", "crash:clCreateContext", "selftest --format json", true},
+		{"stdout", "crash:clCreateCommandQueue", "selftest --format json", false},
+		{"stderr", "crash:clCreateCommandQueue", "selftest --format json", false},
+		{"stderr", "crash:clGetPlatformIDs", "devices --format json", false},
 	}
 	var wg sync.WaitGroup
 	for _, c := range cases {
 		cache := filepath.Join(t.TempDir(), "cache")
 		if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
 			t.Fatal(err)
+		}
+		if c.cold {
+			if err := os.Remove(filepath.Join(cache, "opencl-probe")); err != nil {
+				t.Fatal(err)
+			}
 		}
 		_, w := fullPipe(t)
 		cmd := exec.Command("gpusim", strings.Fields(c.line)...)
@@ -102,7 +113,7 @@ func TestCrashFullPipes(t *testing.T) {
 		w.Close()
 		wg.Go(func() {
 			if !waitBounded(cmd, 60*time.Second) {
-				t.Errorf("%s with %s full: still running 60 s on: killed; the other said %q", c.line, c.full, other.String())
+				t.Errorf("%s with %s full (cold %v): still running 60 s on: killed; the other said %q", c.line, c.full, c.cold, other.String())
 				return
 			}
 			if code := cmd.ProcessState.ExitCode(); code != 1 {

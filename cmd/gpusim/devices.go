@@ -70,7 +70,7 @@ func devicesCommand() *cli.Command {
 					if h := hintText(c.Command, err); h != "" {
 						doc["hint"] = h
 					}
-					return joinErrors(nr, writeJSON(c.App.Writer, doc))
+					return joinErrors(nr, writeDocJSON(c.App.Writer, doc, err))
 				}
 				return nr
 			}
