@@ -392,12 +392,12 @@ func crashedLoading(path string) (who string, kept []string) {
 		written = st.ModTime()
 	}
 	dir, name := filepath.Split(path)
-	who, _ = crashedIn(dir, name+loadingSuffix, written, false, ours)
+	who, _ = crashedIn(dir, name+loadingSuffix, loadingStep, written, false, ours)
 	// Every folder of marks: a crash's mark stays in the one that was
 	// writable then.
 	for _, d := range cachedir.PrivateParents() {
 		if fb, err := cachedir.PrivateIn(d[1], marksName, false); err == nil {
-			if w, k := crashedIn(fb, pathTag(path)+loadingSuffix, written, true, ours); w != "" {
+			if w, k := crashedIn(fb, pathTag(path)+loadingSuffix, loadingStep, written, true, ours); w != "" {
 				who = w
 				kept = append(kept, k...)
 			}
@@ -406,15 +406,22 @@ func crashedLoading(path string) (who string, kept []string) {
 	return who, kept
 }
 
+// loadingStep is what the driver did under a loading mark, for the note
+// of one that a process left without a crash (killedMark).
+const loadingStep = "loaded a compiled program from the cache or ran its first launch"
+
 // crashedIn is crashedLoading over the marks in dir whose names start with
-// prefix, on an entry written at written (zero: none). A crash's mark is
+// prefix, on an entry written at written (zero: none). A mark that the
+// crash handler watched and a process left without a crash (killedMark:
+// kill -9, the out-of-memory killer) is removed with a cache note that
+// names step (what the driver did under it), and is no crash's. A crash's mark is
 // removed, but with keep (the marks of fallbackMarks, whose entries are in
 // a folder this process may not be able to change) one on an entry
 // written before it stays, so that the next start finds it too, until the
 // entry is removed or replaced. With ours (this process holds a mark on
 // the entry) this process's own marks are passed over. kept are the paths
 // of the crash's marks that stay.
-func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who string, kept []string) {
+func crashedIn(dir, prefix, step string, written time.Time, keep, ours bool) (who string, kept []string) {
 	entries, _ := os.ReadDir(dir)
 	for _, ent := range entries {
 		rest, ok := strings.CutPrefix(ent.Name(), prefix)
@@ -431,6 +438,9 @@ func crashedIn(dir, prefix string, written time.Time, keep, ours bool) (who stri
 		}
 		stale := info.ModTime().Before(written)
 		mark := filepath.Join(dir, ent.Name())
+		if killedMark(mark, info, w, step) {
+			continue
+		}
 		if !keep || written.IsZero() || stale {
 			os.Remove(mark)
 		} else {

@@ -103,9 +103,16 @@ type EarlierCrashError struct {
 	// or buffers too (a Multi's, whose devices open and run at once): a
 	// crash cannot be told to be this device's, and Marks holds theirs.
 	Several bool
+	// Crashed says that a mark holds the crash handler's evidence of a
+	// crash (cl.CrashMarkWord): the driver crashed the process, where
+	// without it the process may have ended otherwise.
+	Crashed bool
 }
 
 func (e *EarlierCrashError) Error() string {
+	if e.Crashed {
+		return fmt.Sprintf("%s ended while the OpenCL driver %s, which crashed it: not asked again", e.Who, e.Step)
+	}
 	return fmt.Sprintf("%s ended while the OpenCL driver %s, which may have crashed it: not asked again", e.Who, e.Step)
 }
 
@@ -182,14 +189,13 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 				held.Unlock()
 				if who, dead := deadMark(rest, info.ModTime(), ours); dead {
 					mark := filepath.Join(dir, ent.Name())
-					if killedMark(mark, info) {
-						os.Remove(mark)
-						cacheNotes.Add("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, st.step)
+					if killedMark(mark, info, who, st.step) {
 						continue
 					}
 					if e == nil {
 						e = &EarlierCrashError{Who: who, Step: st.step}
 					}
+					e.Crashed = e.Crashed || readEvidence(mark, info) == crashedSure
 					e.Marks = append(e.Marks, mark)
 					deadRests[rest] = true
 				}
@@ -244,19 +250,62 @@ func sayKilled(say func(string)) {
 // killedNote is in the note of each mark a process left without a crash.
 const killedNote = " ended without a crash while the OpenCL driver "
 
-// killedMark says the mark at path is that of a process that ended in its
-// step without a crash of the driver: the crash handler watched it
-// (cl.CrashMarkWatched) and wrote no evidence of a crash into it
-// (cl.CrashMarkWord). A mark it did not watch (empty: another system than
-// linux/amd64, a handler not armed, an older gpusim) or cannot be read
-// is taken for a crash's, as before the evidence. info is the mark's
-// Lstat: only a plain file of CrashMarkWatched's size is read.
-func killedMark(path string, info fs.FileInfo) bool {
-	if !info.Mode().IsRegular() || info.Size() != int64(len(cl.CrashMarkWatched)) {
-		return false
+// markEvidence is what the crash handler left in the mark of a process
+// that ended (cl.CrashMark), read the same way for every kind of mark: a
+// step's (earlierCrashAt), a cached program's loading mark and the probe's
+// set-up's (crashedIn). Each read the handler's evidence apart, and the
+// loading and probe's marks not at all: a kill -9 there was taken for a
+// crash of the driver.
+type markEvidence int
+
+const (
+	// unwatched: the handler did not watch the mark (empty: another
+	// system than linux/amd64, a handler not armed, an older gpusim), or
+	// it cannot be read: taken for a crash's, which it may have been.
+	unwatched markEvidence = iota
+	// killedOnly: watched (cl.CrashMarkWatched) without the crash's
+	// word: the process ended in its step otherwise than by a crash of
+	// the driver (kill -9, the out-of-memory killer, the driver's own
+	// exit), and the driver is asked again.
+	killedOnly
+	// crashedSure: the handler appended cl.CrashMarkWord: the driver
+	// crashed the process in the step.
+	crashedSure
+)
+
+// evidenceMost bounds what readEvidence reads of a mark: the handler's
+// words, with room for a crash's word appended more than once.
+const evidenceMost = 4096
+
+// readEvidence is the evidence in the mark at path, whose Lstat is info:
+// only a plain file of at most evidenceMost bytes is read.
+func readEvidence(path string, info fs.FileInfo) markEvidence {
+	if !info.Mode().IsRegular() || info.Size() == 0 || info.Size() > evidenceMost {
+		return unwatched
 	}
 	b, err := os.ReadFile(path)
-	return err == nil && string(b) == cl.CrashMarkWatched
+	switch {
+	case err != nil:
+		return unwatched
+	case strings.Contains(string(b), cl.CrashMarkWord):
+		return crashedSure
+	case string(b) == cl.CrashMarkWatched:
+		return killedOnly
+	}
+	return unwatched
+}
+
+// killedMark says the mark at path is that of a process that ended in its
+// step without a crash of the driver (readEvidence: killedOnly), and
+// where it is, removes it and says so in the cache's notes (killedNote,
+// what the driver did in the step: step; who the process).
+func killedMark(path string, info fs.FileInfo, who, step string) bool {
+	if readEvidence(path, info) != killedOnly {
+		return false
+	}
+	os.Remove(path)
+	cacheNotes.Add("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, step)
+	return true
 }
 
 // A driver that crashes gpusim's process setting a device up (creating
@@ -406,10 +455,10 @@ func distrustProbe() {
 	held.Lock()
 	defer held.Unlock()
 	ours := held.m[path+setUpSuffix] != nil
-	who, _ := crashedIn(d, probeRecord+setUpSuffix, time.Time{}, false, ours)
+	who, _ := crashedIn(d, probeRecord+setUpSuffix, probeSetUpStep, time.Time{}, false, ours)
 	for _, p := range cachedir.PrivateParents() {
 		if fb, err := cachedir.PrivateIn(p[1], marksName, false); err == nil {
-			if w, _ := crashedIn(fb, pathTag(path)+setUpSuffix, time.Time{}, false, ours); w != "" {
+			if w, _ := crashedIn(fb, pathTag(path)+setUpSuffix, probeSetUpStep, time.Time{}, false, ours); w != "" {
 				who = w
 			}
 		}
@@ -421,6 +470,10 @@ func distrustProbe() {
 		distrustRecord()
 	}
 }
+
+// probeSetUpStep is what the driver did under a mark of markProbeSetUp,
+// for the note of one that a process left without a crash (killedMark).
+const probeSetUpStep = "created a device's context or queue"
 
 // distrustRecord is cl.DistrustRecord; tests watch it.
 var distrustRecord = cl.DistrustRecord

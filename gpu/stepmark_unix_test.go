@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 )
@@ -505,16 +506,20 @@ func TestSeveralDevicesMarks(t *testing.T) {
 // without a crash (kill -9, the out-of-memory killer): no error, the mark
 // removed, a cache note that names the process and the step; one with
 // the handler's evidence (cl.CrashMarkWord) or none watched (empty: no
-// handler) is refused as before, its mark kept.
+// handler) is refused as before, its mark kept. The refusal says the
+// driver crashed the process where the mark holds the handler's evidence,
+// and that it may have where none was watched: it said "which may have
+// crashed it" of both.
 func TestEarlierCrashEvidence(t *testing.T) {
 	for _, c := range []struct {
 		content string
 		refused bool
+		words   string
 	}{
-		{cl.CrashMarkWatched, false},
-		{cl.CrashMarkWatched + cl.CrashMarkWord, true},
-		{cl.CrashMarkWord, true}, // a crash before the mark said it was watched
-		{"", true},
+		{cl.CrashMarkWatched, false, ""},
+		{cl.CrashMarkWatched + cl.CrashMarkWord, true, ", which crashed it: not asked again"},
+		{cl.CrashMarkWord, true, ", which crashed it: not asked again"}, // a crash before the mark said it was watched
+		{"", true, ", which may have crashed it: not asked again"},
 	} {
 		entry := filepath.Join(t.TempDir(), "0123456789abcdef0123456789abcdef")
 		pid := deadPID(t)
@@ -528,6 +533,65 @@ func TestEarlierCrashEvidence(t *testing.T) {
 		noted := slices.Contains(CacheNotes(), note)
 		if c.refused && (err == nil || serr != nil || noted) || !c.refused && (err != nil || serr == nil || !noted) {
 			t.Errorf("a mark of %q: error %v, mark's stat %v, noted %v: want refused %v", c.content, err, serr, noted, c.refused)
+		}
+		if c.refused && (err == nil || !strings.HasSuffix(err.Error(), c.words)) {
+			t.Errorf("a mark of %q: error %v, want it to end %q", c.content, err, c.words)
+		}
+	}
+}
+
+// TestLoadingProbeEvidence: a cached program's loading mark and the
+// probe's set-up mark read the crash handler's evidence as a step's mark
+// does (readEvidence): one that a dead process left watched without a
+// crash (kill -9 while the driver loaded) is removed with a cache note,
+// and the entry is kept (crashedLoading names no process) and the probe's
+// record trusted (distrustProbe leaves it); with the crash's word, or
+// none watched, they are a crash's as before. Both took every dead
+// process's mark for a crash: the entry was discarded, the record removed.
+func TestLoadingProbeEvidence(t *testing.T) {
+	for _, c := range []struct {
+		content string
+		crash   bool
+	}{
+		{cl.CrashMarkWatched, false},
+		{cl.CrashMarkWatched + cl.CrashMarkWord, true},
+		{"", true},
+	} {
+		dir := t.TempDir()
+		t.Setenv(EnvCacheDir, dir)
+		t.Setenv("TMPDIR", t.TempDir())
+		entry := filepath.Join(dir, "0123456789abcdef0123456789abcdef")
+		record := filepath.Join(dir, probeRecord)
+		for _, f := range []string{entry, record} {
+			if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old := time.Now().Add(time.Hour) // past the entry's time: no stale mark
+		pid := deadPID(t)
+		loading := markNameAs(entry, loadingSuffix, pid)
+		probe := markNameAs(record, setUpSuffix, pid)
+		for _, m := range []string{loading, probe} {
+			if err := os.WriteFile(m, []byte(c.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(m, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		who, _ := crashedLoading(entry)
+		distrustProbe()
+		_, rerr := os.Stat(record)
+		_, lerr := os.Stat(loading)
+		_, perr := os.Stat(probe)
+		if (who != "") != c.crash || (rerr != nil) != c.crash || !os.IsNotExist(lerr) || !os.IsNotExist(perr) {
+			t.Errorf("marks of %q: crashedLoading's process %q, the record's stat %v, the marks' %v and %v: want a crash %v, the marks removed", c.content, who, rerr, lerr, perr, c.crash)
+		}
+		for _, step := range []string{loadingStep, probeSetUpStep} {
+			note := "cache: process " + strconv.Itoa(pid) + " ended without a crash while the OpenCL driver " + step + " (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again"
+			if slices.Contains(CacheNotes(), note) == c.crash {
+				t.Errorf("marks of %q: the cache's notes %q: want %q %v", c.content, CacheNotes(), note, !c.crash)
+			}
 		}
 	}
 }
