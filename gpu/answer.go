@@ -184,6 +184,15 @@ func createBuffer(ctx *cl.Context, flags cl.MemFlags, size int, device string) (
 	return withinAnswer(fmt.Sprintf("a buffer of %d bytes on %s", size, device), func() (*cl.Buffer, error) { return cl.CreateBuffer(ctx, flags, size) }, func(b *cl.Buffer) { _ = b.Release() })
 }
 
+// createLaterBuffer is createBuffer of a buffer past the device's set-up
+// (marked as Engine.markBuffer marks it), for (what it is for: "for the
+// self-test's checks"): a crash there names it ("a buffer of N bytes for
+// the self-test's checks on device 0 (...)") with a buffer's hint
+// (cl.CrashBuffer), where it had the set-up's.
+func createLaterBuffer(ctx *cl.Context, flags cl.MemFlags, size int, forWhat, device string) (*cl.Buffer, error) {
+	return answerWithin(cl.CrashBuffer, fmt.Sprintf("a buffer of %d bytes %s on %s", size, forWhat, device), func() (*cl.Buffer, error) { return cl.CreateBuffer(ctx, flags, size) }, func(b *cl.Buffer) { _ = b.Release() })
+}
+
 // unanswered is err as it is where it is a *NoAnswerError, which names the
 // step and the device, else err wrapped as fmt.Errorf(format+": %w",
 // args..., err).

@@ -12,8 +12,14 @@ import (
 // names it (interrupt.Waiting), and so does the error of a driver's crash
 // in it, with the hint of a crash in a build or a launch (cl.Crashing).
 func waiting(what string) (done func()) {
+	return waitingAs(what, cl.CrashWork)
+}
+
+// waitingAs is waiting for a call of the kind step, which chooses a
+// crash's hint.
+func waitingAs(what string, step cl.CrashStep) (done func()) {
 	stop := interrupt.Waiting("the OpenCL driver to " + what)
-	crash := cl.Crashing(cl.Asked(what), cl.CrashWork)
+	crash := cl.Crashing(cl.Asked(what), step)
 	return func() { crash(); stop() }
 }
 
@@ -21,7 +27,13 @@ func waiting(what string) (done func()) {
 // once it has waited past (interrupt.WaitingPast); a crash names it at
 // once.
 func waitingPast(what string, past time.Duration) (done func()) {
+	return waitingPastAs(what, past, cl.CrashWork)
+}
+
+// waitingPastAs is waitingPast for a call of the kind step, which chooses
+// a crash's hint.
+func waitingPastAs(what string, past time.Duration, step cl.CrashStep) (done func()) {
 	stop := interrupt.WaitingPast("the OpenCL driver to "+what, past)
-	crash := cl.Crashing(cl.Asked(what), cl.CrashWork)
+	crash := cl.Crashing(cl.Asked(what), step)
 	return func() { crash(); stop() }
 }

@@ -223,7 +223,9 @@ func (r *run) release() {
 }
 
 func (r *run) alloc(size int) (*cl.Buffer, error) {
-	defer r.driver("allocate a buffer")()
+	// Named as the buffer it is, with a buffer's hint: it read "to
+	// allocate a buffer on", with the hint of a program's build or run.
+	defer r.driverAs(fmt.Sprintf("answer when asked for a buffer of %d bytes for the run", max(size, 4)), cl.CrashBuffer)()
 	marked := r.e.markBuffer()
 	b, err := cl.CreateBuffer(r.e.sh.ctx, cl.MemReadWrite, max(size, 4))
 	marked()
@@ -300,10 +302,16 @@ var firstWords = strings.NewReplacer("a launch", "the first launch", "the run's"
 // run the first launch", the warm-up's own words, where a later launch's
 // read "to finish a launch".
 func (r *run) driver(what string) (done func()) {
+	return r.driverAs(what, cl.CrashWork)
+}
+
+// driverAs is driver for a call of the kind step, which chooses a crash's
+// hint.
+func (r *run) driverAs(what string, step cl.CrashStep) (done func()) {
 	if r.warm {
-		return waiting(firstWords.Replace(what) + " on " + r.e.desc.Named())
+		return waitingAs(firstWords.Replace(what)+" on "+r.e.desc.Named(), step)
 	}
-	return waitingPast(what+" on "+r.e.desc.Named(), runWaitPast)
+	return waitingPastAs(what+" on "+r.e.desc.Named(), runWaitPast, step)
 }
 
 // setArgs is setArgs for a launch of the run, marked as "set a launch's

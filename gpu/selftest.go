@@ -510,13 +510,13 @@ func (e *Engine) warmChecks(ctx context.Context) error {
 func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
 	defer waitingPast("run the self-test's checks on "+e.desc.Named(), runWaitPast)()
 	marked := e.markBuffer()
-	bin, err := createBuffer(e.sh.ctx, cl.MemReadOnly, len(in), e.desc.Named())
+	bin, err := createLaterBuffer(e.sh.ctx, cl.MemReadOnly, len(in), "for the self-test's checks", e.desc.Named())
 	if err != nil {
 		marked()
 		return unanswered(err, "opencl: self-test: allocate")
 	}
 	defer bin.Release()
-	bout, err := createBuffer(e.sh.ctx, cl.MemWriteOnly, len(out), e.desc.Named())
+	bout, err := createLaterBuffer(e.sh.ctx, cl.MemWriteOnly, len(out), "for the self-test's checks", e.desc.Named())
 	marked()
 	if err != nil {
 		return unanswered(err, "opencl: self-test: allocate")

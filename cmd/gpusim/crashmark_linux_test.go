@@ -48,6 +48,14 @@ func TestCrashRemembered(t *testing.T) {
 	buffer := " ended while the OpenCL driver created a buffer on the device (for a run or the self-test's checks), " + crashWords
 	const crashed = " crashed (SIGSEGV) when asked "
 	const device = "run --device 0 --lanes 1000 --steps 10"
+	// What the crash handler says of a later buffer's crash: the
+	// buffer, and a buffer's hint. It read "when asked to allocate a
+	// buffer on", with the hint of a program's build or run, or the
+	// self-test's buffer with the set-up's hint.
+	crashSays := map[string]string{
+		"crash:clCreateBuffer@2": " crashed (SIGSEGV) when asked for a buffer of ",
+	}
+	const bufferHint = "gpusim: hint: a driver that lists its devices and then crashes creating a buffer on one (clinfo -l lists them all the same)"
 	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.(building|launching|setup|buffer)\.[0-9a-f]+\.[0-9]+)`)
 	for _, c := range []struct {
 		fault   string
@@ -104,6 +112,8 @@ func TestCrashRemembered(t *testing.T) {
 			for i := range c.crashes {
 				if r := runSetUpCase(setUpCase{line: c.line}, caseEnv); r.hung || r.code == 0 || !strings.Contains(r.stderr, crashed) {
 					t.Fatalf("start %d: exit status %d, stderr %q: want the driver's crash", i+1, r.code, r.stderr)
+				} else if says := crashSays[c.fault]; runtime.GOARCH == "amd64" && says != "" && (!strings.Contains(r.stderr, says) || !strings.Contains(r.stderr, bufferHint)) {
+					t.Errorf("start %d: stderr %q: want the handler's words %q and %q", i+1, r.stderr, says, bufferHint)
 				}
 			}
 			r := runSetUpCase(setUpCase{line: next}, caseEnv)

@@ -50,6 +50,11 @@ const (
 	// CrashRelease is the release of what gpusim made on a device (its
 	// queue and kernels, programs, context) once done with them.
 	CrashRelease
+	// CrashBuffer is the creation of a buffer past the device's set-up
+	// (a run's, the self-test's checks'), which gpu marks as the
+	// buffer's: its crash had the hint of a set-up or of a program's
+	// build or run.
+	CrashBuffer
 )
 
 // crashHints are the hints of a crash by step, which the errors of the
@@ -60,6 +65,7 @@ var crashHints = map[CrashStep]string{
 	CrashSetUp:   "a driver that lists its devices and then crashes setting one up (clinfo -l lists them all the same): " + crashAnyHint,
 	CrashWork:    "a driver that lists its devices and then crashes building or running gpusim's program (clinfo -l lists them all the same): " + crashAnyHint,
 	CrashRelease: "a driver that lists its devices and then crashes releasing what gpusim made on one (clinfo -l lists them all the same): " + crashAnyHint,
+	CrashBuffer:  "a driver that lists its devices and then crashes creating a buffer on one (clinfo -l lists them all the same): " + crashAnyHint,
 }
 
 const crashAnyHint = EnvLibrary + "=PATH loads another libOpenCL.so; or run on a CPU engine (--engine simd)"
