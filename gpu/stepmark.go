@@ -109,11 +109,22 @@ type EarlierCrashError struct {
 	Crashed bool
 }
 
+// Error says what the driver did as the process ended, and whether it
+// crashed it: certainly where the crash handler's evidence says so
+// (Crashed), and, where the process used several devices at once
+// (Several), here or on another of them, which cannot be told (it said
+// "which crashed it" of each device, one of which did not).
 func (e *EarlierCrashError) Error() string {
-	if e.Crashed {
-		return fmt.Sprintf("%s ended while the OpenCL driver %s, which crashed it: not asked again", e.Who, e.Step)
+	how := "which may have crashed it"
+	switch {
+	case e.Crashed && e.Several:
+		how = "which crashed it here or on another device it used at once (which one's call cannot be told)"
+	case e.Crashed:
+		how = "which crashed it"
+	case e.Several:
+		how = "which may have crashed it, here or on another device it used at once"
 	}
-	return fmt.Sprintf("%s ended while the OpenCL driver %s, which may have crashed it: not asked again", e.Who, e.Step)
+	return fmt.Sprintf("%s ended while the OpenCL driver %s, %s: not asked again", e.Who, e.Step, how)
 }
 
 // Hint says how to ask the driver again: remove the marks, or update the

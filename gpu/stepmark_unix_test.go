@@ -479,14 +479,15 @@ func TestSeveralDevicesMarks(t *testing.T) {
 	}
 	pid := deadPID(t)
 	ma, mb := markNameAs(setUpPath(a), setUpSuffix, pid), markNameAs(setUpPath(b), bufferSuffix, pid)
-	if err := os.WriteFile(ma, nil, 0o644); err != nil {
+	crashed := []byte(cl.CrashMarkWatched + cl.CrashMarkWord) // the handler's evidence
+	if err := os.WriteFile(ma, crashed, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var ec *EarlierCrashError
-	if err := setUpCrash(a); !errors.As(err, &ec) || ec.Several || strings.Contains(ec.Hint(), "several devices") {
-		t.Fatalf("one device's mark: %v, want an *EarlierCrashError not of several devices", err)
+	if err := setUpCrash(a); !errors.As(err, &ec) || ec.Several || strings.Contains(ec.Hint(), "several devices") || !strings.HasSuffix(err.Error(), ", which crashed it: not asked again") {
+		t.Fatalf("one device's mark: %v, want an *EarlierCrashError not of several devices, which crashed it", err)
 	}
-	if err := os.WriteFile(mb, nil, 0o644); err != nil {
+	if err := os.WriteFile(mb, crashed, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []DeviceDesc{a, b} {
@@ -494,6 +495,11 @@ func TestSeveralDevicesMarks(t *testing.T) {
 		if !errors.As(err, &ec) || !ec.Several || !slices.Contains(ec.Marks, ma) || !slices.Contains(ec.Marks, mb) ||
 			!strings.Contains(ec.Hint(), "process "+strconv.Itoa(pid)+" was using several devices at once") {
 			t.Errorf("%s: %v (hint %q), want the marks on both devices and the hint of several", d.Name, err, CrashHint(err))
+		}
+		// Each device's refusal says the crash may have been the
+		// other's: it said "which crashed it" of both.
+		if want := ", which crashed it here or on another device it used at once (which one's call cannot be told): not asked again"; err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%s: %v, want it to end %q", d.Name, err, want)
 		}
 		if err := Refused(d); !errors.As(err, &ec) || !ec.Several {
 			t.Errorf("Refused(%s): %v, want it refused, of several devices", d.Name, err)

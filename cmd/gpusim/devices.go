@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -74,12 +77,43 @@ func devicesCommand() *cli.Command {
 				}
 				return nr
 			}
+			if n := refusedNote(ds); n != "" {
+				defer fmt.Fprintf(c.App.ErrWriter, "gpusim: note: %s\n", n)
+			}
 			if format == "json" {
 				return writeJSON(c.App.Writer, map[string]any{"devices": ds})
 			}
 			return writeDevicesText(c.App.Writer, ds)
 		},
 	}
+}
+
+// refusedNote is the note of the devices of ds that a start refuses (their
+// "refused" property: an earlier process crashed their driver there),
+// where there are several: which, and the one rm -f that asks them all
+// again (every device's marks, each once). Each device's line gave its own
+// rm -f alone, and asking them all again took one command per device. ""
+// where fewer than two are refused.
+func refusedNote(ds []engines.Device) string {
+	var which, marks []string
+	for _, d := range ds {
+		for _, p := range d.Props {
+			r, ok := p.Value.(engines.Refusal)
+			if !ok || p.Key != "refused" {
+				continue
+			}
+			which = append(which, strconv.Itoa(d.Index))
+			for _, m := range r.Marks {
+				if !slices.Contains(marks, m) {
+					marks = append(marks, m)
+				}
+			}
+		}
+	}
+	if len(which) < 2 {
+		return ""
+	}
+	return fmt.Sprintf("%d devices are refused (%s), each as its refusal says: rm -f %s asks them all again", len(which), strings.Join(which, ", "), strings.Join(marks, " "))
 }
 
 // writeDevicesText writes ds for a person. The drivers' strings (names,
