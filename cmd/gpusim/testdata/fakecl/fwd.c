@@ -2,7 +2,8 @@
  * real one (FAKECL_REAL, else libOpenCL.so.1), opened with dlopen, and
  * hangs or faults in one of them: FAKECL_FAULT=hang:NAME never returns
  * from NAME, FAKECL_FAULT=crash:NAME faults (SIGSEGV) in it and
- * FAKECL_FAULT=abort:NAME calls abort(3) in it, as a driver
+ * FAKECL_FAULT=abort:NAME calls abort(3) in it (exit:NAME _exit(2) with
+ * status 3, a driver that ends the process without a signal), as a driver
  * that lists its devices and then hangs or crashes creating a context or
  * a queue, building a program or running a kernel; fail:NAME returns -11
  * (CL_BUILD_PROGRAM_FAILURE, for clBuildProgram) without calling it.
@@ -98,6 +99,8 @@ static int fault(const char *name, long call) {
 				*(volatile uint32_t *)(uintptr_t)8 = 0;
 			if (strncmp(s, "abort:", 6) == 0)
 				abort();
+			if (strncmp(s, "exit:", 5) == 0)
+				_exit(3);
 			if (strncmp(s, "fail:", 5) == 0)
 				return 1;
 		}
