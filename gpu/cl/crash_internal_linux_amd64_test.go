@@ -154,8 +154,7 @@ func TestCrashMarkTable(t *testing.T) {
 	watched, drop := CrashMark(path)
 	find := func() int {
 		for i := range crashMarks {
-			s := &crashMarks[i]
-			if s.state.Load() == 2 && string(s.path[:len(path)+1]) == path+"\x00" {
+			if p, ok := crashMarks[i].Path(); ok && p == path {
 				return i
 			}
 		}

@@ -2,7 +2,8 @@ package cl
 
 import (
 	"sync/atomic"
-	"unsafe"
+
+	"github.com/gpusim/gpusim/internal/pathslot"
 )
 
 // A mark that gpu leaves in its cache folder while the driver is asked
@@ -29,28 +30,17 @@ const (
 	CrashMarkWord = "crashed\n"
 	// crashMarkSlots is the number of marks the table holds at once.
 	crashMarkSlots = 32
-	// crashMarkPathMax is the room for a mark's path, its NUL included.
-	crashMarkPathMax = 4096
 )
 
-// crashMarkSlot is one slot of crashMarks: state (0 free, 1 being
-// written, 2 a mark to write to) at offset 0, the path NUL-terminated at
-// offset 8.
-type crashMarkSlot struct {
-	state atomic.Uint32
-	_     uint32
-	path  [crashMarkPathMax]byte
-}
-
 var (
-	crashMarks     [crashMarkSlots]crashMarkSlot
+	crashMarks     [crashMarkSlots]pathslot.Slot
 	crashMarksNext atomic.Uint32
 	// crashMarkText is CrashMarkWord for the handler.
 	crashMarkText = [len(CrashMarkWord)]byte([]byte(CrashMarkWord))
 	// crashMarkSize and crashMarkPath are the slot's size and the
 	// path's offset, for the handler.
-	crashMarkSize = unsafe.Sizeof(crashMarks[0])
-	crashMarkPath = unsafe.Offsetof(crashMarks[0].path)
+	crashMarkSize = pathslot.Size
+	crashMarkPath = pathslot.PathOffset
 )
 
 // CrashMark puts the mark at path (absolute, or relative to the working
@@ -61,26 +51,19 @@ var (
 // slot was free for the path. drop takes it out of the table (call it
 // before the mark is removed); it may be called more than once.
 func CrashMark(path string) (watched bool, drop func()) {
-	if !crashArmed() || path == "" || len(path) >= crashMarkPathMax {
+	if !crashArmed() {
 		return false, func() {}
 	}
-	for range crashMarkSlots {
-		i := int((crashMarksNext.Add(1) - 1) % crashMarkSlots)
-		s := &crashMarks[i]
-		if !s.state.CompareAndSwap(0, 1) {
-			continue
-		}
-		n := copy(s.path[:], path)
-		s.path[n] = 0
-		s.state.Store(2)
-		var dropped atomic.Bool
-		return true, func() {
-			if dropped.CompareAndSwap(false, true) {
-				s.state.Store(0)
-			}
+	i := pathslot.Claim(crashMarks[:], &crashMarksNext, path)
+	if i < 0 {
+		return false, func() {}
+	}
+	var dropped atomic.Bool
+	return true, func() {
+		if dropped.CompareAndSwap(false, true) {
+			pathslot.Free(crashMarks[:], i)
 		}
 	}
-	return false, func() {}
 }
 
 // CrashMarksWatched says whether CrashMark can watch marks in this

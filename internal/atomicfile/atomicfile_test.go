@@ -2,7 +2,6 @@ package atomicfile
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,12 +187,9 @@ func TestNamedTable(t *testing.T) {
 func namedTemps() []string {
 	var paths []string
 	for i := range names {
-		s := &names[i]
-		if s.state.Load() != NameSlotNamed {
-			continue
+		if p, ok := names[i].Path(); ok {
+			paths = append(paths, p)
 		}
-		n := bytes.IndexByte(s.path[:], 0)
-		paths = append(paths, string(s.path[:n]))
 	}
 	return paths
 }

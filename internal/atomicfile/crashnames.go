@@ -3,6 +3,8 @@ package atomicfile
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gpusim/gpusim/internal/pathslot"
 )
 
 // The temporary files that have a name (a file system without unnamed
@@ -22,22 +24,14 @@ const (
 	NameSlots = 64
 	// NamePathMax is the room for a path in a slot, its NUL included:
 	// PATH_MAX.
-	NamePathMax = 4096
+	NamePathMax = pathslot.PathMax
 	// NameSlotNamed is a slot's state where its path names a temporary
 	// file.
-	NameSlotNamed = 2
+	NameSlotNamed = pathslot.Held
 )
 
-// nameSlot is one slot: state (0 free, 1 being written, NameSlotNamed) at
-// offset 0, the path NUL-terminated at offset 8.
-type nameSlot struct {
-	state atomic.Uint32
-	_     uint32
-	path  [NamePathMax]byte
-}
-
 var (
-	names     [NameSlots]nameSlot
+	names     [NameSlots]pathslot.Slot
 	namesNext atomic.Uint32
 )
 
@@ -47,32 +41,16 @@ var (
 // pathOffset is a temporary file to unlink(2). The table is static: its
 // address and layout never change.
 func NameTable() (table unsafe.Pointer, slotSize, pathOffset uintptr) {
-	return unsafe.Pointer(&names), unsafe.Sizeof(names[0]), unsafe.Offsetof(names[0].path)
+	return unsafe.Pointer(&names), pathslot.Size, pathslot.PathOffset
 }
 
 // keepName puts path in a free slot of the table and returns the slot, or
 // -1 where none is free or path does not fit.
 func keepName(path string) int {
-	if len(path) >= NamePathMax || path == "" {
-		return -1
-	}
-	for range NameSlots {
-		i := int((namesNext.Add(1) - 1) % NameSlots)
-		s := &names[i]
-		if !s.state.CompareAndSwap(0, 1) {
-			continue
-		}
-		n := copy(s.path[:], path)
-		s.path[n] = 0
-		s.state.Store(NameSlotNamed)
-		return i
-	}
-	return -1
+	return pathslot.Claim(names[:], &namesNext, path)
 }
 
 // dropName frees slot i (keepName's), where it is one.
 func dropName(i int) {
-	if i >= 0 {
-		names[i].state.Store(0)
-	}
+	pathslot.Free(names[:], i)
 }
