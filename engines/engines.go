@@ -257,6 +257,23 @@ func init() {
 	})
 }
 
+// LoadsDriver reports whether the engine called name may load a device
+// driver (OpenCL's) as it starts or runs: one that runs on devices
+// (Entry.Devices), and auto, which lists the devices to choose among the
+// engines. false for the CPU engines and for a name no engine has. The CLI
+// reads the driver's settings (EnvDriverWait) for these alone: a bad one
+// concerns no other command.
+func LoadsDriver(name string) bool {
+	e, err := Lookup(name)
+	if err != nil {
+		return false
+	}
+	if e.Devices != nil {
+		return true
+	}
+	return e.Name == "auto" && slices.ContainsFunc(table, func(d Entry) bool { return d.Devices != nil })
+}
+
 // All returns the registry's entries in order.
 func All() []Entry { return slices.Clone(table) }
 

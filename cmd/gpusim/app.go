@@ -73,9 +73,6 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, refused := limitsRefused(args, early, badArgs); refused {
 		return code
 	}
-	if code, refused := driverWaitRefused(early, badArgs); refused {
-		return code
-	}
 	// The stop signals are taken as soon as a goroutine may start (after
 	// the limits on threads, which cut GOMAXPROCS to the threads that
 	// fit: signal.Notify starts one, which under ulimit -u 7 aborted in
@@ -117,11 +114,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// runtime: eventfd failed").
 		cputime.WatchSuspend()
 	}
-	if earlyDevices && opensDevice(args) && unlimited() {
+	if earlyDevices && opensDevice(args) && unlimited() && driverWaitChecked(context.Background(), true) == nil {
 		// The driver loads (pocl: 18 ms) while the command line is read
 		// and checked (about 1 ms), after the checks above, which a
 		// driver's load must come after (cachedir.Pin before pocl can
-		// make a missing HOME; GOMAXPROCS cut to the threads that fit).
+		// make a missing HOME; GOMAXPROCS cut to the threads that fit),
+		// with the waits GPUSIM_DRIVER_WAIT sets: a bad value loads
+		// nothing early, and the command refuses it.
 		startDevices()
 	}
 	code := runContextHeld(ctx, args, stdin, stdout, stderr, early.held.Bytes())
@@ -134,21 +133,28 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-// driverWaitRefused reads engines.EnvDriverWait and sets the waits on the
-// OpenCL driver from it (engines.SetDriverWait), the default's where it
-// is unset; a bad value is refused before any work (exit 2), after a
-// command line refused on its own (badArgs).
-func driverWaitRefused(early *earlyStderr, badArgs func() (int, bool)) (int, bool) {
+// driverWaitChecked reads engines.EnvDriverWait for a command that may
+// load an OpenCL driver (loads: run and bench with opencl or auto among
+// their engines, selftest, devices) and sets the waits on the driver from
+// it (engines.SetDriverWait), the default's where it is unset. A value
+// that is not whole seconds within its range is an *envError (exit 2),
+// which each such command returns where its command line's checks end
+// (after argsChecked), before any work: after a command line refused on
+// its own and the limits' refusals. A command that loads no driver
+// (merge, version, help, run --engine simd, bench --engines serial)
+// neither reads nor refuses it: GPUSIM_DRIVER_WAIT=abc gpusim merge was
+// refused for a setting merge never uses. nil in argsRefused's pass,
+// which checks the command line alone.
+func driverWaitChecked(ctx context.Context, loads bool) error {
+	if !loads || argsOnly(ctx) {
+		return nil
+	}
 	d, err := engines.DriverWaitFromEnv()
 	if err != nil {
-		if code, bad := badArgs(); bad {
-			return code, true
-		}
-		fmt.Fprintf(early, "gpusim: error: %v\n", &envError{name: engines.EnvDriverWait, msg: err.Error()})
-		return early.refused(), true
+		return &envError{name: engines.EnvDriverWait, msg: err.Error()}
 	}
 	engines.SetDriverWait(d)
-	return 0, false
+	return nil
 }
 
 // limitsRefused checks the limits a command that runs work needs (ulimit

@@ -87,6 +87,21 @@ func benchWanted(list string) func(entry string) bool {
 	return func(entry string) bool { return want[entry] }
 }
 
+// benchLoadsDriver says whether bench with the --engines list may load a
+// device driver (engines.LoadsDriver): every engine that works here for
+// an empty list, opencl among them; else an entry of the list that runs
+// on devices. The processes engine's children run on a CPU engine
+// (bench.ChildEngine).
+func benchLoadsDriver(list string) bool {
+	want := benchWanted(list)
+	for _, e := range engines.All() {
+		if e.Bench != nil && (want == nil || want(e.Name)) && engines.LoadsDriver(e.Name) {
+			return true
+		}
+	}
+	return false
+}
+
 // engineList is --engines with each device named as bench names its spec
 // (engines.CanonicalList: opencl:00 is opencl:0, as --device 00 is device 0).
 func engineList(c *cli.Context) string {
@@ -617,6 +632,9 @@ func benchConfig(c *cli.Context) (cfg bench.Config, opts benchOptions, err error
 		return cfg, benchOptions{}, err
 	}
 	if err := argsChecked(c.Context); err != nil {
+		return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), opts.namesChecked(), err)
+	}
+	if err := driverWaitChecked(c.Context, benchLoadsDriver(engineList(c))); err != nil {
 		return cfg, benchOptions{}, cmp.Or(benchNamesChecked(c), opts.namesChecked(), err)
 	}
 	for _, f := range []string{"lanes", "steps", "reps", "warmup", "workers", "no-scaling", "sweep", "no-sweep", "sweep-steps", "sweep-reps"} {

@@ -47,6 +47,9 @@ func devicesCommand() *cli.Command {
 			if err := argsChecked(c.Context); err != nil {
 				return err
 			}
+			if err := driverWaitChecked(c.Context, true); err != nil {
+				return err
+			}
 			// Before the driver loads: a listing to /dev/full is lost.
 			if err := checkStdoutTakes(c.App.Writer, "the "+format+" listing"); err != nil {
 				return err

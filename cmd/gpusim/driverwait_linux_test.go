@@ -56,7 +56,11 @@ func TestDriverWaitBad(t *testing.T) {
 		{"-1", "selftest", "gpusim: error: GPUSIM_DRIVER_WAIT: -1 is negative (valid range 1..3600)"},
 		{"ten", "bench --lanes 100 --steps 2", "gpusim: error: GPUSIM_DRIVER_WAIT: "},
 		{"1.5", "run --lanes 1000 --steps 10", "gpusim: error: GPUSIM_DRIVER_WAIT: "},
+		{"abc", "run --engine opencl --lanes 1000 --steps 10", "gpusim: error: GPUSIM_DRIVER_WAIT: "},
+		{"abc", "run --device 0 --lanes 1000 --steps 10", "gpusim: error: GPUSIM_DRIVER_WAIT: "},
+		{"abc", "bench --engines serial,opencl --lanes 100 --steps 2", "gpusim: error: GPUSIM_DRIVER_WAIT: "},
 		{"0", "run --lanes -5", "gpusim: error: --lanes"},
+		{"0", "bench --engines nosuch", "gpusim: error: --engines"},
 	} {
 		t.Run(c.value+" "+c.args, func(t *testing.T) {
 			t.Parallel()
@@ -76,6 +80,47 @@ func TestDriverWaitBad(t *testing.T) {
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout %q, want nothing: refused before any work", stdout.String())
+			}
+		})
+	}
+}
+
+// TestDriverWaitOnlyWhereDriverLoads: a bad GPUSIM_DRIVER_WAIT concerns
+// the commands that may load an OpenCL driver alone (the refusals above);
+// the others run as without it. GPUSIM_DRIVER_WAIT=abc gpusim merge, which
+// only reads part files, exited 2 with the setting's error, as did run
+// --engine simd and bench --engines serial.
+func TestDriverWaitOnlyWhereDriverLoads(t *testing.T) {
+	dir := t.TempDir()
+	part := dir + "/p0.json"
+	save := exec.Command("gpusim", "run", "--engine", "serial", "--lanes", "1000", "--steps", "10", "--shard", "0/1", "--save", part)
+	save.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir())
+	if out, err := save.CombinedOutput(); err != nil {
+		t.Fatalf("saving a part: %v\n%s", err, out)
+	}
+	for _, args := range []string{
+		"version",
+		"--help",
+		"run --help",
+		"merge " + part,
+		"run --engine serial --lanes 1000 --steps 10",
+		"run --engine simd --lanes 1000 --steps 10",
+		"bench --engines serial --lanes 100 --steps 2 --reps 1 --warmup 0 --no-scaling --no-sweep --baseline none",
+	} {
+		t.Run(args, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("gpusim", strings.Fields(args)...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_DRIVER_WAIT=abc")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Errorf("%v, want exit status 0 (stderr %q)", err, stderr.String())
+			}
+			if strings.Contains(stderr.String(), "GPUSIM_DRIVER_WAIT") {
+				t.Errorf("stderr %q names GPUSIM_DRIVER_WAIT, which this command does not use", stderr.String())
+			}
+			if stdout.Len() == 0 {
+				t.Errorf("no report on stdout")
 			}
 		})
 	}

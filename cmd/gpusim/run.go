@@ -193,6 +193,9 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		// ulimit -n 12 was refused for the limit.
 		return nil, cmp.Or(folderError(files), err)
 	}
+	if err := driverWaitChecked(c.Context, engines.LoadsDriver(o.engine)); err != nil {
+		return nil, cmp.Or(folderError(files), err)
+	}
 	// Last of the flags' own checks, as it creates files (removed if the
 	// plan is refused).
 	if o.files, err = createOutputs(files); err != nil {

@@ -84,7 +84,7 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	if _, err := engines.ParseDevices(o.Device, -1); err != nil {
 		return o, err
 	}
-	return o, nil
+	return o, driverWaitChecked(c.Context, true)
 }
 
 // selftestDeviceMost is the most bytes a device takes in selftest's
