@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/count"
 )
 
@@ -36,11 +37,15 @@ func DriverWaitFromEnv() (time.Duration, error) {
 }
 
 // SetAnswerWait sets answerWait, the longest a device's opening waits
-// for one of the driver's calls. It writes only a changed value: a
+// for one of the driver's calls, and a failed build's wait for its log
+// (cl.SetBuildLogWait). It writes only a changed value: a
 // process's commands (the tests') set it as each starts, while a call cut
 // short in an earlier one may still read it.
 func SetAnswerWait(d time.Duration) {
 	if answerWait != d {
 		answerWait = d
 	}
+	// A failed build's wait for its log and its program's release, which
+	// stayed 10 s whatever GPUSIM_DRIVER_WAIT said.
+	cl.SetBuildLogWait(d)
 }

@@ -595,6 +595,27 @@ func TestHangBuildLog(t *testing.T) {
 	}
 }
 
+// TestHangBuildLogWait: GPUSIM_DRIVER_WAIT sets the wait for a failed
+// build's log as it sets the others: a driver that fails the build and
+// hangs when asked for its log ends run --device 0 after 5 s with
+// GPUSIM_DRIVER_WAIT=5, and says 5 s (5, not less: pocl's other calls
+// must answer within it on a loaded machine). The wait stayed 10 s
+// (buildLogWait) whatever the setting: "did not answer in 10 s when asked
+// for the build log" with GPUSIM_DRIVER_WAIT=5.
+func TestHangBuildLogWait(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + loadedOpenCL(t), "GPUSIM_DRIVER_WAIT=5",
+		"GPUSIM_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "FAKECL_FAULT=fail:clBuildProgram,hang:clGetProgramBuildInfo"})
+	r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, env)
+	const said = "clBuildProgram: CL_BUILD_PROGRAM_FAILURE (-11); the OpenCL driver did not answer in 5 s when asked for the build log\n"
+	switch {
+	case r.hung:
+		t.Fatalf("still waiting after %v: %q", r.took, r.stderr)
+	case r.code != 1 || !strings.Contains(r.stderr, said):
+		t.Errorf("exit status %d, stderr %q: want 1 and %q", r.code, r.stderr, said)
+	}
+}
+
 // TestHangReleasingContext: a driver that hangs releasing a device's
 // context (clReleaseContext, the last engine's Close) ends bench's next
 // measurement of the device within the 10 s wait, exit 1, after the note

@@ -259,9 +259,20 @@ func buildProgram(h uintptr, dev *Device, options string, built func()) (*Progra
 
 // buildLogWait is the longest failedBuildLog waits for the driver's log
 // of a failed build, and releaseFailed for the release of its program: the
-// bound of gpu's other cheap calls (its answerWait): the log is there once
-// the build returned.
+// bound of gpu's other cheap calls (its answerWait, which SetBuildLogWait
+// keeps it at): the log is there once the build returned.
 var buildLogWait = 10 * time.Second
+
+// SetBuildLogWait sets how long a failed build waits for the driver's
+// log and for the release of its program (buildLogWait), 10 s where it is
+// not called: gpu sets it with the waits on the driver's other calls
+// (GPUSIM_DRIVER_WAIT), which it did not follow. It writes only a changed
+// value: a call left to go on past an earlier wait may still read it.
+func SetBuildLogWait(d time.Duration) {
+	if buildLogWait != d {
+		buildLogWait = d
+	}
+}
 
 // failedBuildLog is the log of p's failed build for dev
 // (clGetProgramBuildInfo), within buildLogWait: ok false past it, and the
