@@ -871,37 +871,14 @@ func fmtDur(d time.Duration) string {
 	return fmtSec(d.Seconds())
 }
 
-// fmtSec writes s seconds to three significant digits, in the largest unit
-// of which it is at least one once rounded: %.3g of 999.7 ms read
-// "1e+03 ms", as count.SI rounds. Below a thousand seconds the number is
-// fmtG's, so that no rounding at a unit's edge writes an exponent; from
-// 10^15 s on it is in years (count.Time: 31.7M years, 3.17e+292Q years
-// never: 1e300 s is written in whole Q years), where it read 1e+15 s.
+// fmtSec writes s seconds as every text of gpusim writes a time
+// (count.Seconds): three significant digits in the largest unit of which
+// it is at least one once rounded; "0" in a table's cell for none.
 func fmtSec(s float64) string {
-	const up = 1 - 0.5e-3 // from here on a value rounds to 3 digits as 1 or more
-	switch {
-	case !(s > 0):
+	if !(s > 0) {
 		return "0"
-	case s >= 1e15:
-		// A Python version's time scaled up, which a time.Duration does
-		// not hold (past 292 years), as JSON gives it: whole seconds
-		// would write up to 309 digits.
-		return count.Time(s)
-	case s >= 1000*up: // whole seconds rather than 1.47e+03 s
-		return fmt.Sprintf("%.0f s", s)
-	case s >= up:
-		return fmtG(s) + " s"
-	case s >= 1e-3*up:
-		return fmtG(s*1e3) + " ms"
-	case s >= 1e-6*up:
-		return fmtG(s*1e6) + " " + count.Micro
-	case s >= 1e-9*up:
-		return fmt.Sprintf("%.0f ns", s*1e9)
-	default:
-		// Under a nanosecond, as a time per lane-step is written
-		// (fmtG: 0.0033 ns, 1.23×10^-12 ns): it read "0 ns".
-		return fmtG(s*1e9) + " ns"
 	}
+	return count.Seconds(s)
 }
 
 // countOpt is n in decimal, or empty for 0 (an engine's default).

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -702,7 +703,9 @@ func TestPythonTimePastDuration(t *testing.T) {
 			}
 		}
 	}
-	const want = "10000000000 s"
+	// In years, as run and merge write such a span (count.Seconds): whole
+	// seconds past a day read "10000000000 s".
+	const want = "317 years"
 	// Slowdowns past a million and speedups below 10^-4 were in e
 	// notation (1e+09x, 1e-09x), as were times from 10^15 s (1e+22 s).
 	if pyRow == nil || pyRow[3] != want || pyRow[5] != "1Gx" {
@@ -711,10 +714,10 @@ func TestPythonTimePastDuration(t *testing.T) {
 	if courseRow == nil || courseRow[2] != want || courseRow[3] != "20G" || courseRow[len(courseRow)-1] != "0.000000001x" {
 		t.Errorf("course table row %q, want time %q, ns/lane-step 20G and 0.000000001x vs serial", courseRow, want)
 	}
-	if !strings.Contains(setup, "Numba's compile 1000000000000 s") {
-		t.Errorf("set-up note %q, want Numba's compile 1000000000000 s", setup)
+	if !strings.Contains(setup, "Numba's compile 31.7k years") {
+		t.Errorf("set-up note %q, want Numba's compile 31.7k years", setup)
 	}
-	for s, want := range map[float64]string{1e15: "31.7M years", 1e22: "317T years", 999_999_999_999_999: "999999999999999 s"} {
+	for s, want := range map[float64]string{1e15: "31.7M years", 1e22: "317T years", 999_999_999_999_999: "31.7M years", 1470: "1470 s", 86400 * 107: "107 days", 0.00192: "1.92 ms"} {
 		if got := fmtSec(s); got != want {
 			t.Errorf("fmtSec(%v) = %q, want %q", s, got, want)
 		}
@@ -1027,6 +1030,22 @@ func TestFmtSecSubNanosecond(t *testing.T) {
 	for _, tk := range (secTicks{}).Ticks(0, 1.5e-9) {
 		if tk.Value > 0 && tk.Label != "" && strings.HasPrefix(tk.Label, "0 ") {
 			t.Errorf("tick at %g labelled %q", tk.Value, tk.Label)
+		}
+	}
+}
+
+// TestTimeOneWriting: bench writes a time as run's time and start-up
+// lines and merge write it (report.FmtDuration), the same digits for the
+// same span: run's time line read "1.9 ms wall" where bench's table read
+// 1.92 ms, and 895.2 ms, 3.215 s where bench wrote 895 ms, 3.21 s.
+func TestTimeOneWriting(t *testing.T) {
+	for _, d := range []time.Duration{
+		1, 400, 999, time.Microsecond, 91 * time.Microsecond, 999499, 999600,
+		1920 * time.Microsecond, 19 * time.Millisecond, 895170 * time.Microsecond, 999949 * time.Microsecond,
+		3214514 * time.Microsecond, 61 * time.Second, 1470 * time.Second, 107 * 24 * time.Hour,
+	} {
+		if b, r := fmtDur(d), report.FmtDuration(d); b != r {
+			t.Errorf("%v: bench writes %q, run %q", d, b, r)
 		}
 	}
 }

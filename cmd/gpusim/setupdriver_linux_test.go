@@ -206,8 +206,8 @@ type setUpResult struct {
 }
 
 // wallLine is the report's time line, "time      4.352 s wall, ..."
-// (report.FmtDuration's units).
-var wallLine = regexp.MustCompile(`(?m)^time +([0-9.]+) (us|ms|s) wall`)
+// (report.FmtDuration's units: count.Seconds).
+var wallLine = regexp.MustCompile(`(?m)^time +([0-9.]+) (ns|µs|ms|s) wall`)
 
 // reportedWall is the job's wall time that the text report in stdout
 // gives, or 0 where there is none (the command ended without a report).
@@ -220,7 +220,7 @@ func reportedWall(stdout string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+	unit := map[string]time.Duration{"ns": time.Nanosecond, "µs": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
 	return time.Duration(v * float64(unit))
 }
 

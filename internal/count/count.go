@@ -703,6 +703,34 @@ func siUnits(x float64, digits int, up float64) string {
 	return strconv.FormatFloat(x, 'g', digits, 64)
 }
 
+// Seconds writes a span of s seconds to three significant digits (Sig3)
+// in the largest of s, ms, µs and ns of which it is at least one once
+// rounded: 1.92 ms, 352 µs, 3.21 s, 895 ms; from 999.5 s on as Time
+// writes a long span (1470 s, 107 days, 583 years: a merge's sum past
+// what a time.Duration holds), whole nanoseconds from 1 ns to a
+// microsecond, Sig3's decimals below a nanosecond (0.0033 ns). Not
+// positive (0, NaN) it is "0 s". It is the one writing of a time in gpusim's text: run's time
+// and start-up lines, merge's, bench's tables; run wrote "1.9 ms wall"
+// (%.1f ms) where bench wrote the same run's 1.92 ms.
+func Seconds(s float64) string {
+	const up = 1 - 0.5e-3 // from here on a value rounds to 3 digits as 1 or more
+	switch {
+	case !(s > 0):
+		return "0 s"
+	case s >= 1000*up: // 1470 s, 107 days, not 1.47e+03 s
+		return Time(s)
+	case s >= up:
+		return Sig3(s) + " s"
+	case s >= 1e-3*up:
+		return Sig3(s*1e3) + " ms"
+	case s >= 1e-6*up:
+		return Sig3(s*1e6) + " " + Micro
+	case s >= 1e-9*up:
+		return fmt.Sprintf("%.0f ns", s*1e9)
+	}
+	return Sig3(s*1e9) + " ns"
+}
+
 // Micro is the one writing of the microsecond in what gpusim writes for
 // people: µs, with U+00B5 MICRO SIGN, as Go's time.Duration writes it
 // (150µs) and bench's tables did; run's time line and auto's notes wrote

@@ -301,13 +301,8 @@ func (m *Merged) writeText(b *strings.Builder, requested string) {
 
 // fmtSeconds is FmtDuration of s seconds, which may be past what a
 // time.Duration holds (the sum of many parts' times, about 292 years):
-// past it, in years (count.Time).
-func fmtSeconds(s float64) string {
-	if s < float64(math.MaxInt64)/float64(time.Second) {
-		return FmtDuration(time.Duration(s * float64(time.Second)))
-	}
-	return count.Time(s) // it read "1.84e+10 s"
-}
+// past 10^15 s, in years (count.Seconds: it read "1.84e+10 s").
+func fmtSeconds(s float64) string { return count.Seconds(s) }
 
 // SetDaily records the per-day table of a --daily run (an empty table
 // with --steps 0).
@@ -474,24 +469,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return err
 }
 
-// FmtDuration gives a duration with 3 or 4 significant digits in a unit a
-// person reads at once: 91 µs, 895.2 ms, 3.215 s; under a microsecond in
-// whole ns (400 ns read "0 µs"). A duration that rounds
-// to a thousand of its unit is written in the next (999.6 µs is 1.0 ms,
-// 999.96 ms 1.000 s, where they read "1000 us" and "1000.0 ms"). The
-// microsecond is µs (count.Micro), as bench and Go's durations write it:
-// this wrote "91 us".
-func FmtDuration(d time.Duration) string {
-	switch {
-	case d > 0 && d < time.Microsecond:
-		return fmt.Sprintf("%d ns", int64(d))
-	case d < 999500*time.Nanosecond:
-		return fmt.Sprintf("%.0f %s", float64(d)/float64(time.Microsecond), count.Micro)
-	case d < 999950*time.Microsecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.3f s", d.Seconds())
-}
+// FmtDuration writes a duration as bench and every other text of
+// gpusim write a time (count.Seconds): three significant digits in the
+// largest unit of which it is at least one once rounded, 91 µs, 895 ms,
+// 3.22 s; under a microsecond in whole ns (400 ns read "0 µs"); 0 for
+// none. It wrote 3 or 4 digits (1.9 ms, 895.2 ms, 3.215 s), so that run's
+// time line said "1.9 ms wall" where bench said the same run's 1.92 ms.
+func FmtDuration(d time.Duration) string { return count.Seconds(d.Seconds()) }
 
 // perLaneStep writes a time per lane-step of ns nanoseconds for the time
 // line: in ns below a microsecond (1.42 ns, 0.00025 ns), else in the

@@ -20,20 +20,24 @@ import (
 func TestFmtDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		// The microsecond is µs, as bench writes it: it read "91 us".
-		91 * time.Microsecond:      "91 µs",
-		895170 * time.Microsecond:  "895.2 ms",
-		3214514 * time.Microsecond: "3.215 s",
+		91 * time.Microsecond: "91 µs",
+		// Three significant digits, as bench writes a time
+		// (count.Seconds): run's time line read "1.9 ms wall" beside
+		// bench's 1.92 ms, and 895.2 ms, 3.215 s.
+		1920 * time.Microsecond:    "1.92 ms",
+		895170 * time.Microsecond:  "895 ms",
+		3214514 * time.Microsecond: "3.21 s",
 		// At the units' edges: they read "1000 us" and "1000.0 ms".
 		999499 * time.Nanosecond:  "999 µs",
-		999600 * time.Nanosecond:  "1.0 ms",
-		999949 * time.Microsecond: "999.9 ms",
-		999960 * time.Microsecond: "1.000 s",
+		999600 * time.Nanosecond:  "1 ms",
+		999949 * time.Microsecond: "1 s",
+		998949 * time.Microsecond: "999 ms",
 		// Under a microsecond, in ns: 400 ns read "0 µs".
 		400 * time.Nanosecond: "400 ns",
 		1 * time.Nanosecond:   "1 ns",
 		999 * time.Nanosecond: "999 ns",
 		time.Microsecond:      "1 µs",
-		0:                     "0 µs",
+		0:                     "0 s",
 	} {
 		if got := FmtDuration(d); got != want {
 			t.Errorf("FmtDuration(%v) = %q, want %q", d, got, want)
@@ -59,9 +63,10 @@ func TestNum(t *testing.T) {
 
 // TestFmtSeconds: a merge's total past a time.Duration prints in years
 // (two parts of 9.2e9 s each used to print "-9223372036854776 us", then
-// "1.84e+10 s").
+// "1.84e+10 s"); below, three significant digits, as bench writes a time
+// (count.Seconds).
 func TestFmtSeconds(t *testing.T) {
-	for s, want := range map[float64]string{0.5: "500.0 ms", 2: "2.000 s", 1.84e10: "583 years"} {
+	for s, want := range map[float64]string{0: "0 s", 0.5: "500 ms", 2: "2 s", 0.00192: "1.92 ms", 1.84e10: "583 years"} {
 		if got := fmtSeconds(s); got != want {
 			t.Errorf("fmtSeconds(%g) = %q, want %q", s, got, want)
 		}
@@ -785,7 +790,7 @@ func TestTimingLineShort(t *testing.T) {
 	if err := New(&sim.Result{Params: p, Summary: s, Timing: tm}, "opencl").WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"time      400 ns wall", "start-up 999.2 ms (compile 0 µs), kernel 85 µs, transfer 300 ns\n"} {
+	for _, want := range []string{"time      400 ns wall", "start-up 999 ms (compile 0 s), kernel 85 µs, transfer 300 ns\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the text has no %q:\n%s", want, out.String())
 		}
