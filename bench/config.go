@@ -53,6 +53,12 @@ type Config struct {
 	Workloads []Workload
 	// Reps timed runs follow Warmup untimed ones for each measurement.
 	Reps, Warmup int
+	// Began, where not zero, is when the benchmark began, before its
+	// engines were listed: the report's Started, so that its Elapsed
+	// (the "took" of the text's Run line) counts the OpenCL driver's load
+	// and its devices' listing, which a device's cold figure counts; zero
+	// for Run's own start.
+	Began time.Time
 
 	// Scaling runs the engines that scale at each of Workers (1..NumCPU when
 	// nil; 1 is always added) on ScalingWorkload (Workloads[0] when zero)

@@ -63,7 +63,7 @@ func (r *Report) tables() []table {
 		cold = "cold is the first run, the first timed run (no warm-up)"
 	}
 	if dev {
-		cold += ", with the engine's start-up (a device's context and program build); compile is that one-off build, transfer and kernel are medians"
+		cold += ", with the engine's start-up (the OpenCL driver's load and its devices' listing, for the first device; a device's context and program build), which the CPU engines' cold has none of; compile is that one-off build, transfer and kernel are medians"
 	}
 	et.notes = append(et.notes, fmt.Sprintf("median, min and max of %s after %s; %s; speedup is %s median over the engine's",
 		count.Noun(r.Reps, "timed run"), count.Noun(r.Warmup, "warm-up run"), cold, possessive(r.Baseline)))

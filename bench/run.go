@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -458,8 +459,8 @@ type Report struct {
 	// First, so that a reader sees it before the tables.
 	Interrupted *Interruption `json:"interrupted,omitempty"`
 	Mode        string        `json:"mode"`      // Config.Mode
-	Started     time.Time     `json:"started"`   // when Run began
-	Elapsed     Seconds       `json:"elapsed_s"` // Run's wall-clock time, seconds
+	Started     time.Time     `json:"started"`   // when the benchmark began (Config.Began), else when Run began
+	Elapsed     Seconds       `json:"elapsed_s"` // wall-clock time from Started to the report, seconds
 	Machine     Machine       `json:"machine"`
 	Params      Model         `json:"params"` // the model; lanes and steps vary by workload
 	Reps        int           `json:"reps"`   // timed runs a measurement
@@ -646,7 +647,7 @@ func Run(ctx context.Context, cfg Config, engines []EngineSpec) (*Report, error)
 	}
 	r := &runner{cfg: &cfg, digests: map[Workload]ref{}, failed: map[string]bool{}, said: map[string]bool{}}
 	rep := &Report{
-		Mode: cfg.Mode, Started: time.Now(), Machine: DescribeMachine(cfg.Devices),
+		Mode: cfg.Mode, Started: cmp.Or(cfg.Began, time.Now()), Machine: DescribeMachine(cfg.Devices),
 		Params: ModelOf(cfg.Params), Reps: cfg.Reps, Warmup: cfg.Warmup, Baseline: engines[0].Name,
 	}
 	if slices.ContainsFunc(engines, func(e EngineSpec) bool { return e.Name == "serial" }) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gpusim/gpusim/bench"
@@ -465,5 +466,33 @@ func TestOnlineCPUs(t *testing.T) {
 	}
 	if onlineCPUs(filepath.Join(dir, "missing")) != 0 {
 		t.Error("a missing list counted CPUs")
+	}
+}
+
+// TestBenchTookCountsEnginesStart: the report's took (Run: ... took, JSON
+// elapsed_s) counts the engines' listing, which comes before the
+// measurements (the OpenCL driver's load and its devices' listing, which
+// a device's cold figure counts): it began at the measurements, so that
+// bench --engines simd,opencl read "took 341 ms" beside opencl's cold
+// 648 ms.
+func TestBenchTookCountsEnginesStart(t *testing.T) {
+	const listing = 300 * time.Millisecond // as a driver's load and listing
+	old, oldNames := forBench, benchNames
+	b := engines.Benchable{Entries: []string{"serial"}, Specs: []engines.Spec{serialSpec()}}
+	forBench = func(string) engines.Benchable { time.Sleep(listing); return b }
+	benchNames = func() engines.Benchable { return engines.Benchable{Entries: b.Entries} }
+	t.Cleanup(func() { forBench, benchNames = old, oldNames })
+	code, stdout, stderr := run(context.Background(), "bench", "--lanes", "100", "--steps", "4", "--reps", "1", "--warmup", "0", "--no-scaling", "--no-sweep", "--baseline", "none", "--format", "json", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var rep struct {
+		Elapsed float64 `json:"elapsed_s"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Elapsed < listing.Seconds() {
+		t.Errorf("elapsed_s %g, want the engines' listing's %g s and more", rep.Elapsed, listing.Seconds())
 	}
 }
