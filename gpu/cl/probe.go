@@ -297,6 +297,11 @@ func probeFirst() error {
 		// load here of a driver not seen to work.
 		return probeUnrun("", "", fmt.Errorf("its executable: %w", err), "")
 	}
+	if prog := loadedProgram(); prog != "" {
+		// Run through the dynamic loader: the record is gpusim's, not
+		// the loader's.
+		exe = prog
+	}
 	key := probeKey(exe)
 	file := probeFile()
 	distrusted := probeDistrusted.Load()
@@ -576,6 +581,14 @@ func probeRemembered(file, key string) bool {
 func runProbe(exe string) (report string, lived bool, err error) {
 	cmd := exec.Command(exe)
 	cmd.Args = []string{os.Args[0]}
+	if prog := loadedProgram(); prog != "" && exe == "/proc/self/exe" {
+		// /proc/self/exe is the dynamic loader (ld.so gpusim ...): it
+		// runs gpusim's file as it ran this process, under this
+		// process's argv[0] (--argv0, glibc 2.33 on: an older loader
+		// refuses the option, and the child, ended before it said it
+		// was a probe, is probeUnrun's error with its hint).
+		cmd.Args = append(cmd.Args, "--argv0", os.Args[0], prog)
+	}
 	// GOTRACEBACK=single: Go's runtime then ends a child whose driver
 	// faulted with exit status 2 at once; under the user's
 	// GOTRACEBACK=crash it dumped core first, past the wait for the

@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
 // isLinux says whether the probe's child can report its libraries
@@ -87,3 +89,11 @@ func poclCacheUsable(dir string) bool {
 		}
 	}
 }
+
+// loadedProgram is the file of the program that the dynamic loader runs
+// where /proc/self/exe is the loader itself (/lib64/ld-linux-x86-64.so.2
+// bin/gpusim run ...), else "" (sysmem.LoaderProgram). The probe's child,
+// /proc/self/exe run again, was the loader without a program
+// ("bin/gpusim: missing program name"), and every driver was refused
+// untried.
+func loadedProgram() string { return sysmem.LoaderProgram() }

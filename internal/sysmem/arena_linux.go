@@ -237,15 +237,39 @@ func StackStartRoom() uint64 {
 // the program's arguments made the loader take "run" for the program to
 // load (exit 127).
 func selfIsProgram() bool {
+	_, self, ok := programFile()
+	return ok && self
+}
+
+// LoaderProgram is the path of this program's file where the process was
+// started through its dynamic loader (/lib64/ld-linux-x86-64.so.2
+// bin/gpusim run ...), so that /proc/self/exe is the loader: the path
+// /proc/self/maps gives the file of the program's code. "" where
+// /proc/self/exe is the program's own file, where that file was replaced
+// or removed since ("(deleted)"), or where either cannot be read. A child
+// that runs the program again runs the loader with it: /proc/self/exe
+// alone is the loader without a program ("missing program name").
+func LoaderProgram() string {
+	path, self, ok := programFile()
+	if !ok || self || !filepath.IsAbs(path) || strings.HasSuffix(path, " (deleted)") {
+		return ""
+	}
+	return path
+}
+
+// programFile finds the mapping of this program's code in
+// /proc/self/maps: its path, and whether it is /proc/self/exe's file (the
+// same device and inode); ok false where either cannot be read.
+func programFile() (path string, self, ok bool) {
 	var exe syscall.Stat_t
 	if syscall.Stat("/proc/self/exe", &exe) != nil {
-		return false
+		return "", false, false
 	}
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
-		return false
+		return "", false, false
 	}
-	pc := uint64(reflect.ValueOf(selfIsProgram).Pointer())
+	pc := uint64(reflect.ValueOf(programFile).Pointer())
 	for line := range strings.Lines(string(maps)) {
 		// start-end perms offset major:minor inode path
 		f := strings.Fields(line)
@@ -263,16 +287,16 @@ func selfIsProgram() bool {
 		mnr, err2 := strconv.ParseUint(minor, 16, 32)
 		ino, err3 := strconv.ParseUint(f[4], 10, 64)
 		if err1 != nil || err2 != nil || err3 != nil {
-			return false
+			return "", false, false
 		}
 		dev := uint64(exe.Dev)
 		// Linux's dev_t: the major number in bits 8-19 and 32-43, the
 		// minor in bits 0-7 and 20-31.
 		exeMaj := (dev>>8)&0xfff | (dev>>32)&^0xfff
 		exeMin := dev&0xff | (dev>>12)&^0xff
-		return ino == exe.Ino && maj == exeMaj && mnr == exeMin
+		return strings.Join(f[5:], " "), ino == exe.Ino && maj == exeMaj && mnr == exeMin, true
 	}
-	return false
+	return "", false, false
 }
 
 // restoreName names the process and the threads it has started name
