@@ -23,11 +23,12 @@ import (
 	"github.com/gpusim/gpusim/sim"
 )
 
-// TestMain runs the tests; a start that probes OpenCL for its parent
+// TestMain runs the tests, with the long waits on the driver of
+// cltest.Main; a start that probes OpenCL for its parent
 // (TestListingLessProbe's child) ends in cl.ProbeChild.
 func TestMain(m *testing.M) {
 	cl.ProbeChild()
-	cltest.Main(m)
+	cltest.Main(m, SetAnswerWait)
 }
 
 // testDevice is the device the tests run on: the first GPU, else device 0.

@@ -7,7 +7,9 @@ package cltest
 import (
 	"errors"
 	"os"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
 )
@@ -18,13 +20,38 @@ import (
 // it, and with gpusim's own disk cache off (GPUSIM_CACHE_DIR) unless set, so
 // that no test reads or writes the user's (~/.cache/gpusim: a calibration
 // there steered auto, and compiled programs and self-test passes were left
-// there). Call it from TestMain.
-func Main(m *testing.M) { os.Exit(Run(m)) }
+// there), and with the waits on the driver long (DriverWait, Run). Call it
+// from TestMain.
+func Main(m *testing.M, setWait ...func(time.Duration)) { os.Exit(Run(m, setWait...)) }
+
+// DriverWait is the wait on the OpenCL driver's calls in the tests
+// (GPUSIM_DRIVER_WAIT, 60 s, as the testscripts set it): pocl answers, but
+// on a machine under load (other tests, other processes) more slowly than
+// the default 10 s, which turned its slow answer into "the driver did not
+// answer" and failed the test. A test that means a short wait (a driver
+// that hangs) sets its own.
+const DriverWait = 60 * time.Second
 
 // Run is Main for a TestMain that exits by itself (testscript.Main, which
 // takes m): it sets the caches up as Main does, runs m and returns its exit
-// status.
-func Run(m interface{ Run() int }) int {
+// status. It sets GPUSIM_DRIVER_WAIT to DriverWait where it is not set,
+// and the waits on the driver to its value in the package's own process (each
+// setWait: gpu.SetAnswerWait, engines.SetDriverWait, which cltest cannot
+// import; cl's wait for a failed build's log) and for the gpusim processes
+// its tests start (the variable).
+func Run(m interface{ Run() int }, setWait ...func(time.Duration)) int {
+	if os.Getenv("GPUSIM_DRIVER_WAIT") == "" { // unset, as gpusim reads it
+		os.Setenv("GPUSIM_DRIVER_WAIT", strconv.Itoa(int(DriverWait.Seconds())))
+	}
+	// As the CLI reads it (whole seconds, 1..3600); a value it refuses
+	// leaves the defaults.
+	if n, err := strconv.Atoi(os.Getenv("GPUSIM_DRIVER_WAIT")); err == nil && n >= 1 && n <= 3600 {
+		d := time.Duration(n) * time.Second
+		cl.SetBuildLogWait(d)
+		for _, set := range setWait {
+			set(d)
+		}
+	}
 	if os.Getenv("GPUSIM_CACHE_DIR") == "" {
 		os.Setenv("GPUSIM_CACHE_DIR", "off") // tests that use the cache set their own
 	}
