@@ -3304,3 +3304,15 @@ func TestListingAfterStopProbe(t *testing.T) {
 		t.Errorf("listedWithin() after StopProbe: %#v (%v), want a *NoAnswerError naming %s", err, err, cl.LibraryTried())
 	}
 }
+
+// TestLoadsDriver: the engines that may load a device driver are those
+// that run on devices and auto, which lists them; the CPU engines and a
+// name no engine has load none (the CLI reads GPUSIM_DRIVER_WAIT for the
+// first alone).
+func TestLoadsDriver(t *testing.T) {
+	for name, want := range map[string]bool{"serial": false, "parallel": false, "simd": false, "opencl": true, "auto": true, "nosuch": false, "": false} {
+		if got := LoadsDriver(name); got != want {
+			t.Errorf("LoadsDriver(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
