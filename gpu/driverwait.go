@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -30,6 +31,11 @@ func DriverWaitFromEnv() (time.Duration, error) {
 		return DefaultDriverWait, nil
 	}
 	n, err := count.ParseIn(s, 1, maxDriverWait)
+	if errors.Is(err, count.ErrForm) {
+		// count's examples (5e6, 2^64-1) are lane counts, far past
+		// the range of a wait.
+		err = fmt.Errorf("want a whole number of seconds such as 60 (valid range %s)", count.Range(1, maxDriverWait))
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%v: the whole seconds gpusim waits for the OpenCL driver to answer a call (default %g)", err, DefaultDriverWait.Seconds())
 	}

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
@@ -20,5 +21,23 @@ func TestTestsWaitLong(t *testing.T) {
 	}
 	if answerWait != d {
 		t.Errorf("answerWait %v, want GPUSIM_DRIVER_WAIT's %v: TestMain did not pass SetAnswerWait to cltest.Main", answerWait, d)
+	}
+}
+
+// TestDriverWaitBadForm: a malformed GPUSIM_DRIVER_WAIT's error gives an
+// example within its range: it gave count's lane-count examples ("such as
+// 5000000, ... 2^64-1"), all past 3600 s.
+func TestDriverWaitBadForm(t *testing.T) {
+	for _, v := range []string{"abc", "10s", "1.5"} {
+		t.Setenv(EnvDriverWait, v)
+		_, err := DriverWaitFromEnv()
+		if err == nil {
+			t.Errorf("%q: no error", v)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "valid range 1..3600") || strings.Contains(msg, "5e6") || strings.Contains(msg, "2^64") {
+			t.Errorf("%q: error %q: want the range 1..3600 and no example outside it", v, msg)
+		}
 	}
 }
