@@ -830,7 +830,7 @@ func checkRun(r PythonResult, ran time.Duration) string {
 		}
 	}
 	if limit := (ran + runSlack).Seconds(); r.Seconds > limit {
-		return fmt.Sprintf("seconds %s, more than the %s the script ran", jsonnum.Text(r.Seconds), count.Time(ran.Seconds()))
+		return fmt.Sprintf("seconds %s, more than the %s the script ran", jsonnum.Text(r.Seconds), count.Seconds(ran.Seconds()))
 	}
 	steps := r.SampleSteps
 	if steps == 0 {

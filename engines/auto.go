@@ -311,7 +311,7 @@ func Observe(ch Choice, took time.Duration) string {
 	if !dropCalibration(ch.key, ch.measured) {
 		return "" // measured again since: the run was predicted by the calibration before
 	}
-	return fmt.Sprintf("auto: the run took %s where this machine's calibration predicted %s: it is measured again next time", count.Time(took.Seconds()), count.Time(ch.predicted))
+	return fmt.Sprintf("auto: the run took %s where this machine's calibration predicted %s: it is measured again next time", count.Seconds(took.Seconds()), count.Seconds(ch.predicted))
 }
 
 // confirm replaces the cost of the engine ch chose in its calibration by
@@ -735,7 +735,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	if s, label := knownStartup(); simdEst.Seconds() < s {
 		return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s finishes it in about %s on its %s, before a device could start (%s at the least: the start-up of %s in this machine's calibrations under the same OpenCL settings)",
-			simdLabel(o), count.Time(simdEst.Seconds()), modelPath(o.Daily), count.Time(s), deviceName(label))}, nil
+			simdLabel(o), count.Seconds(simdEst.Seconds()), modelPath(o.Daily), count.Seconds(s), deviceName(label))}, nil
 	}
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
@@ -848,7 +848,7 @@ func (c calibration) unstartedNote(dev Entry) string {
 	if c.Unstarted <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %s's devices not started: with a device's start-up and probes, deciding would have taken %s or more, longer than the job on simd", dev.Name, count.Time(c.Unstarted))
+	return fmt.Sprintf("; %s's devices not started: with a device's start-up and probes, deciding would have taken %s or more, longer than the job on simd", dev.Name, count.Seconds(c.Unstarted))
 }
 
 // smallJob is auto's choice for a job simd finishes, by its estimate
@@ -1666,17 +1666,17 @@ func programCold(dev Entry, o Options, index int) (file string, compiles bool) {
 // predicted at t seconds (index in c.Devices, or -1 for simd), and the
 // fastest device, devLabel, at devT seconds once started ("" for none).
 func (c calibration) measuredReason(work float64, label string, t float64, index int, devLabel string, devT float64) string {
-	reason := fmt.Sprintf("measured here: %s predicted at %s", label, count.Time(t))
+	reason := fmt.Sprintf("measured here: %s predicted at %s", label, count.Seconds(t))
 	if index >= 0 {
 		// The start-up spent measuring it, left out of t: a GPU's (0.2
 		// s on an H200) is most of a job's time, and the next run of
 		// the same job, which pays it, may go to simd.
-		return reason + fmt.Sprintf(" now that it is started (a later run pays its %s of start-up too), %s at %s", count.Time(c.Devices[index].Startup), c.simdLabel(), count.Time(c.SIMD.time(work)))
+		return reason + fmt.Sprintf(" now that it is started (a later run pays its %s of start-up too), %s at %s", count.Seconds(c.Devices[index].Startup), c.simdLabel(), count.Seconds(c.SIMD.time(work)))
 	}
 	if devLabel != "" {
 		// The started device's start-up is spent; a later process, which
 		// pays it again, compares it too.
-		reason += fmt.Sprintf(", %s at %s once started", devLabel, count.Time(devT))
+		reason += fmt.Sprintf(", %s at %s once started", devLabel, count.Seconds(devT))
 	}
 	return reason
 }
@@ -1822,7 +1822,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 		why = "predicted fastest from this machine's calibration"
 	}
 	if best < 0 {
-		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %s on %s", why, count.Time(bestT), c.simdLabel()) + c.coldNote(dev, o, work) + c.unstartedNote(dev) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+		ch := Choice{Engine: "simd", Reason: fmt.Sprintf("%s: %s on %s", why, count.Seconds(bestT), c.simdLabel()) + c.coldNote(dev, o, work) + c.unstartedNote(dev) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 			measured: c.Measured, work: work, device: -1, check: check}
 		ch.onCores(simd, false, false, jobParams(o))
 		return simd, ch, nil
@@ -1870,7 +1870,7 @@ func chooseCalibrated(ctx context.Context, dev Entry, o Options, simd cpu.SIMD, 
 	// A start after devices opened for several (multiOpened) is no start
 	// of this one alone: the others' opening and the driver's loading
 	// count in it.
-	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s", why, count.Time(bestT), deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
+	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s", why, count.Seconds(bestT), deviceName(d.Label)) + compiles + c.failedNote(dev) + c.multiNote(), predicted: bestT, key: key,
 		measured: c.Measured, work: work, device: best, label: d.Label, startup: d.Startup, check: check, fresh: !c.multiOpened && !coldStarted(e)}
 	if compiles != "" {
 		// Its start compiles: a run says nothing of its cost, but
@@ -1958,9 +1958,9 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 	}
 	if o.coldRisksLimit(simdT) {
 		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and a cold start (up to %g s measured) could overrun the run's time limit (%s left), which simd's %s fits",
-			dev.Name, verb, devices, coldStartBound.Seconds(), count.Time(o.limit.Seconds()), count.Time(simdT))
+			dev.Name, verb, devices, coldStartBound.Seconds(), count.Seconds(o.limit.Seconds()), count.Seconds(simdT))
 	}
-	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job %s finishes in %s", dev.Name, verb, devices, simdLabel(o), count.Time(simdT))
+	head := fmt.Sprintf("%s %s %s: every start compiles its program, a cold start of seconds for a job %s finishes in %s", dev.Name, verb, devices, simdLabel(o), count.Seconds(simdT))
 	if file != "" && exists(file) && dev.ProgramLoadable != nil {
 		if err := dev.ProgramLoadable(file); err != nil {
 			return fmt.Sprintf("%s, as gpusim's cache holds it but cannot load it: %v; set TMPDIR or XDG_RUNTIME_DIR to a folder this user can write, or %s to a writable cache folder",
@@ -1980,7 +1980,7 @@ func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64
 		return fmt.Sprintf("%s, as gpusim's cache folder cannot keep it: %v; set %s to a writable folder", head, err, cachedir.Env)
 	}
 	return fmt.Sprintf("%s %s %s: its program is not compiled yet, a cold start of seconds for a job %s is predicted to finish in %s (`gpusim selftest` compiles it, as do `--engine %s` and a job predicted at %g s or more on simd)%s",
-		dev.Name, verb, devices, simdLabel(o), count.Time(simdT), dev.Name, coldStartCost.Seconds(), room)
+		dev.Name, verb, devices, simdLabel(o), count.Seconds(simdT), dev.Name, coldStartCost.Seconds(), room)
 }
 
 // exploreMargin is how close (as a ratio of predicted times) an engine
@@ -2075,7 +2075,7 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 	}
 	if c.recheck && next.runs >= trustedRuns && next.busy < busyChecks && next.t <= (1+confirmSlack)*first.t {
 		return next.i, next.t, fmt.Sprintf("rechecking %s with a run, one in %d (this machine's calibration predicts it at %s, within %.0f%% of the fastest, %s at %s, as close as one engine's runs lie)",
-			label(next.i), recheckOdds, count.Time(next.t), confirmSlack*100, label(first.i), count.Time(first.t))
+			label(next.i), recheckOdds, count.Seconds(next.t), confirmSlack*100, label(first.i), count.Seconds(first.t))
 	}
 	margin := exploreMargin
 	if next.runs > 0 {
@@ -2089,7 +2089,7 @@ func (c calibration) pick(work float64, observed bool) (best int, t float64, why
 		confirmed = "one run has confirmed its cost, where two are trusted"
 	}
 	return next.i, next.t, fmt.Sprintf("checking %s with a run (this machine's calibration predicts it at %s, within %gx the fastest, %s at %s, and %s)",
-		label(next.i), count.Time(next.t), margin, label(first.i), count.Time(first.t), confirmed)
+		label(next.i), count.Seconds(next.t), margin, label(first.i), count.Seconds(first.t), confirmed)
 }
 
 // refusal is the error with which the device engine e (nil after a failed

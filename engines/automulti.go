@@ -530,7 +530,7 @@ func (c *calibration) chooseMulti(ctx context.Context, dev Entry, o Options, sim
 		how = "as runs on them measured it"
 	}
 	ch := Choice{Engine: e.Name(), Reason: fmt.Sprintf("%s: %s on %s, %s with their start-up of %s (%s), against %s on %s",
-		a.head, dev.Name, plan.name(), count.Time(plan.t), count.Time(plan.startup), how, count.Time(a.t), a.label) + c.failedNote(dev),
+		a.head, dev.Name, plan.name(), count.Seconds(plan.t), count.Seconds(plan.startup), how, count.Seconds(a.t), a.label) + c.failedNote(dev),
 		predicted: plan.t, key: key, measured: c.Measured, work: work, device: -1, startup: plan.startup, multi: plan.name(), multiList: plan.list(), fresh: fresh && !coldStarted(e)}
 	ch.onCores(simd, true, true, jobParams(o))
 	return e, ch, true, nil
@@ -585,11 +585,11 @@ func observeMulti(ch Choice, took, run float64) string {
 		}
 		return ""
 	}
-	if !dropMulti(ch.key, ch.measured, fmt.Sprintf("a run on %s took %s where %s was predicted", ch.multi, count.Time(t), count.Time(ch.predicted))) {
+	if !dropMulti(ch.key, ch.measured, fmt.Sprintf("a run on %s took %s where %s was predicted", ch.multi, count.Seconds(t), count.Seconds(ch.predicted))) {
 		return "" // measured again since: the run was predicted by the calibration before
 	}
 	return fmt.Sprintf("auto: the run on %s took %s where this machine's calibration predicted %s: later jobs run on one engine until this machine is measured again",
-		ch.multi, count.Time(took), count.Time(ch.predicted))
+		ch.multi, count.Seconds(took), count.Seconds(ch.predicted))
 }
 
 // multiAfterCalibrate is chooseMulti for the run that measured c, stored

@@ -123,7 +123,7 @@ func TestAutoMultiDevice(t *testing.T) {
 		{"four of eight", 8, 1e10, 100, []string{"0,1,2,3"}, "opencl on devices 0-3 (4 NVIDIA H200), "},
 		// 1e11 lane-steps: 0.33 s of work, 0.58 s on one device; a
 		// second start-up (0.2 s at its slowest) saves 0.165 s.
-		{"one device", 8, 1e9, 100, []string{"0"}, "0.58 s on device 0 (NVIDIA H200, NVIDIA CUDA, GPU)"},
+		{"one device", 8, 1e9, 100, []string{"0"}, "580 ms on device 0 (NVIDIA H200, NVIDIA CUDA, GPU)"},
 		// 2e8 lane-steps: 0.2 s on simd, under a device's start-up.
 		{"simd", 8, 2e6, 100, nil, "s on simd"},
 		// A job simd finishes within 30 ms starts no device.

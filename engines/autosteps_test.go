@@ -47,7 +47,10 @@ func TestCalibrateDailyPerStep(t *testing.T) {
 		want := e.fixed + work*e.perLaneStep + float64(steps)*e.perStep
 		_, rest, _ := strings.Cut(ch.Reason, "fake on fake device at ")
 		var got float64
-		if _, err := fmt.Sscanf(rest, "%g s once started", &got); err != nil || math.Abs(got-want) > 0.01*want {
+		var unit string
+		_, err = fmt.Sscanf(rest, "%g %s once started", &got, &unit)
+		got *= map[string]float64{"s": 1, "ms": 1e-3, "µs": 1e-6}[unit]
+		if err != nil || math.Abs(got-want) > 0.01*want {
 			t.Errorf("%d steps: reason %q predicts the device at %.4g s, want %.4g s (calibration %+v)", steps, ch.Reason, got, want, c.Devices)
 		}
 	}

@@ -391,7 +391,7 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 	if ch.Engine != "timed" || len(c.Devices) != 1 {
 		t.Fatalf("calibrate chose %s (%s), devices %+v; want the device", ch.Engine, ch.Reason, c.Devices)
 	}
-	if want := fmt.Sprintf("now that it is started (a later run pays its %.3g s of start-up too), simd at", c.Devices[0].Startup); !strings.Contains(ch.Reason, want) {
+	if want := "now that it is started (a later run pays its " + count.Seconds(c.Devices[0].Startup) + " of start-up too), simd at"; !strings.Contains(ch.Reason, want) {
 		t.Errorf("reason %q, want it to say %q", ch.Reason, want)
 	}
 }
@@ -439,7 +439,7 @@ func TestReasonLongTimes(t *testing.T) {
 	c.Devices = []deviceTiming{{Index: 0, Startup: 0.2}}
 	c.SIMD = cost{Ns: 1e9} // a second a lane-step: 1e6 of them are 11.6 days
 	got = c.measuredReason(1e6, "opencl on device 0", 3*86400, 0, "", 0)
-	if !strings.HasPrefix(got, "measured here: opencl on device 0 predicted at 3 days now that it is started (a later run pays its 0.2 s of start-up too), ") || !strings.HasSuffix(got, " at 11.6 days") {
+	if !strings.HasPrefix(got, "measured here: opencl on device 0 predicted at 3 days now that it is started (a later run pays its 200 ms of start-up too), ") || !strings.HasSuffix(got, " at 11.6 days") {
 		t.Errorf("reason %q, want 3 days for the device and 11.6 days for simd", got)
 	}
 }
@@ -470,7 +470,7 @@ func TestReasonSaysSimdWorkers(t *testing.T) {
 		}
 		c.Devices[0].Startup = 10 // simd is fastest from the calibration
 		_, ch, err = chooseCalibrated(context.Background(), dev, o, cpu.SIMD{Workers: tc.workers}, c, "", 1e9)
-		if want := " s on " + strings.TrimSuffix(strings.TrimPrefix(tc.want, "), "), " at "); err != nil || !strings.HasSuffix(ch.Reason, want) {
+		if want := "s on " + strings.TrimSuffix(strings.TrimPrefix(tc.want, "), "), " at "); err != nil || !strings.HasSuffix(ch.Reason, want) {
 			t.Errorf("--workers %d: chooseCalibrated's reason %q (%v), want it to end %q", tc.workers, ch.Reason, err, want)
 		}
 	}
@@ -1419,7 +1419,7 @@ func TestAutoKnownStartup(t *testing.T) {
 		if c.measured != (lists == 1) {
 			t.Errorf("%d lanes x 10: %d listings of devices (%s: %s), want measured %v", c.lanes, lists, ch.Engine, ch.Reason, c.measured)
 		}
-		if want := "before a device could start (0.25 s at the least: the start-up of fake device in this machine's calibrations under the same OpenCL settings)"; !c.measured && (ch.Engine != "simd" || !strings.Contains(ch.Reason, want)) {
+		if want := "before a device could start (250 ms at the least: the start-up of fake device in this machine's calibrations under the same OpenCL settings)"; !c.measured && (ch.Engine != "simd" || !strings.Contains(ch.Reason, want)) {
 			t.Errorf("%d lanes x 10: %s (%s), want simd, and a reason that says %q", c.lanes, ch.Engine, ch.Reason, want)
 		}
 	}
@@ -1491,7 +1491,7 @@ func TestAutoKnownStartupOtherSetup(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.Close(e)
-	if want := "(0.25 s at the least: the start-up of device 0 (fake GPU, fake, GPU) in this machine's calibrations under the same OpenCL settings)"; lists != before || !strings.HasSuffix(ch.Reason, want) {
+	if want := "(250 ms at the least: the start-up of device 0 (fake GPU, fake, GPU) in this machine's calibrations under the same OpenCL settings)"; lists != before || !strings.HasSuffix(ch.Reason, want) {
 		t.Errorf("under the calibration's set-up: %d listings, %s (%s); want none, and a reason that ends %q", lists-before, ch.Engine, ch.Reason, want)
 	}
 }

@@ -73,7 +73,7 @@ func checkBenchTime(cfg *bench.Config, specs []engines.Spec, isSet func(string) 
 	// with it (count.Time): it read "at least 9.64e+04 years (1.22e+22
 	// lane-steps: ...)".
 	return paramErr(flag, "this benchmark would take at least %s (%s lane-steps: %s) even at the fastest each engine is expected to run (%s), faster than any measured; a benchmark may take at most a year at that speed, and bench has no flag to run a longer one (%s)",
-		count.Time(total), count.SI(work, 3), strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
+		count.Seconds(total), count.SI(work, 3), strings.Join(parts, ", "), strings.Join(on, ", "), b.hint)
 }
 
 // benchFloor is cfg.MinTime's phases for specs with memory for the Python
@@ -89,7 +89,7 @@ func benchFloor(cfg *bench.Config, specs []engines.Spec, memory uint64) (total, 
 			longest = p
 		}
 		if p.Seconds >= 1 { // a phase of lane-steps in nanoseconds is not worth a word
-			parts = append(parts, p.Name+" "+count.Time(p.Seconds))
+			parts = append(parts, p.Name+" "+count.Seconds(p.Seconds))
 		}
 	}
 	p := phases[len(phases)-1]

@@ -525,7 +525,7 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 	// The rate in SI (count.SI), as the progress bar and bench write
 	// rates: it read "at 4e+09 lane-steps/s".
 	return paramErr("lanes", "%s x %s (%s) would take at least %s, at %s lane-steps/s for %s, faster than any measured; the most a run may take at that speed without --timeout is a year (lower %s, or give --timeout DURATION to run it anyway, for at most DURATION)",
-		what, count.Noun(o.params.Steps, "step"), counted, count.Time(secs), count.SI(work/secs, 3), on, lower)
+		what, count.Noun(o.params.Steps, "step"), counted, count.Seconds(secs), count.SI(work/secs, 3), on, lower)
 }
 
 // jobNotes says, once the engine is open and the job passed every check
