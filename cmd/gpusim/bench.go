@@ -182,10 +182,8 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// The report's took from here: a device's cold figure counts the
-	// driver's load and listing, which come before bench.Run (the
-	// engines' listing), and the Run line's took left them out (took
-	// 341 ms beside opencl's cold 648 ms).
+	// took from here, as a device's cold counts the driver's load and
+	// listing, before bench.Run (it read 341 ms beside a cold 648 ms).
 	cfg.Began = began
 	defer opts.files.Abort()
 	defer removeEmpty(opts.madeDirs)

@@ -153,18 +153,11 @@ func LibraryTried() string {
 // trying is the library Load tries, tried last or opened (LibraryTried).
 var trying atomic.Pointer[string]
 
-// LibraryPath reports the library that Load opened, or "" before a success.
-func LibraryPath() string {
-	if Load() != nil {
-		return ""
-	}
-	return libPath
-}
-
-func load() error {
-	if !supported {
-		return unsupportedError(runtime.GOOS, runtime.GOARCH)
-	}
+// loadChecks is what load does before it tries a library: pocl's settings
+// that abort it, PATH where it is unset (pathSetup), the limits a driver
+// cannot load under (address space, threads, stacks), and the probe of the
+// library in a child (probeFirst); the first error.
+func loadChecks() error {
 	if err := poclAborts(); err != nil {
 		return err
 	}
@@ -178,7 +171,22 @@ func load() error {
 	if err := stackShort(); err != nil {
 		return err
 	}
-	if err := probeFirst(); err != nil {
+	return probeFirst()
+}
+
+// LibraryPath reports the library that Load opened, or "" before a success.
+func LibraryPath() string {
+	if Load() != nil {
+		return ""
+	}
+	return libPath
+}
+
+func load() error {
+	if !supported {
+		return unsupportedError(runtime.GOOS, runtime.GOARCH)
+	}
+	if err := loadChecks(); err != nil {
 		return err
 	}
 	var tried []string
