@@ -180,6 +180,58 @@ for c in "cut-listing|2|the device listing|*\" devices \"*" "cut-version|5|versi
 	echo "gpu-check-cases: $name: $what cut by a budget of $b s: exit 3, nothing checked, not an absence"
 done
 
+# The budget's decisions count in ms, not whole seconds: a start at k.05 s
+# and a decision at k+12.1 s read as 12 s gone, 8 s left of 20 (say), and
+# a step that needs 3 s besides the reserve of 5 s was started where
+# 7.95 s were left. Here the stand-in lists no OpenCL device (one way
+# tried, as GPUSIM_OPENCL_LIBRARY is set: no time is left for a second),
+# and its measure of the simd bench (bench_time's runs of a tenth of its
+# job, each of which may have 10 s) ends 0.02 s after 3 s and the reserve
+# (5 s, more where the log says its saves made it so) are all that is left
+# of the budget of 40 s, counted from GPU_CHECK_T0_MS, the check's start,
+# which its jobs inherit; its device listing and each run sleep towards
+# that, 8 s at most for a run: the bench is left out, whatever the load (a
+# later decision leaves less). The check starts at a second's start, so
+# that the old count (whole seconds) read 3 s and the reserve as left.
+cat >"$W/ws-gpusim" <<EOS
+#!/bin/sh
+. "$W/standin.sh"
+reserve() { # r: the budget's reserve now, 3 s or 8 saves' time (the log's note) and 2 s, at least 5 s
+	tail=\$(sed -n 's/.* the jobs end \([0-9]*\) ms .*/\1/p' "\$OUT/gpu-check.log" | tail -n 1)
+	r=\$(((\${tail:-3000} + 999) / 1000 + 2))
+	[ "\$r" -ge 5 ] || r=5
+}
+until_ms() { # MS-SINCE-THE-CHECK'S-START [AT-MOST-MS]
+	t=\$((\${GPU_CHECK_T0_MS:?} + \$1 - \$(date +%s%3N)))
+	[ "\$t" -le "\${2:-\$t}" ] || t=\$2
+	[ "\$t" -le 0 ] || sleep "\$(awk -v t="\$t" 'BEGIN { printf "%.3f", t / 1000 }')"
+}
+case " \$* " in
+*" devices "*)
+	reserve
+	e=\$(((40 - r - 2) * 1000))
+	[ "\$e" -le 26000 ] || e=26000
+	until_ms "\$e"
+	echo "gpusim: error: devices: no OpenCL device (stand-in)" >&2
+	exit 2 ;;
+*" run --engine "[sp][ia][mr]*" --workers "*)
+	reserve
+	until_ms \$(((40 - r - 3) * 1000 + 20)) 8000
+	tenth 0.001 4 "\$@" ;;
+esac
+exec "$BIN" "\$@"
+EOS
+chmod +x "$W/ws-gpusim"
+# Not check: its scaled budget is measured between the sleep and the start.
+t=$(date +%s%3N) rc=0
+sleep "0.$(printf %03d $((999 - t % 1000)))"
+env GPUSIM="$W/ws-gpusim" GPUSIM_OPENCL_LIBRARY=/nonexistent.so OUT="$W/whole-seconds" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=40 \
+	bash "$REPO/scripts/gpu-check.sh" >"$W/whole-seconds.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && [ "$(field "$W/whole-seconds/gpu-check.json" 'd["cpu_scaling"]')" = "[]" ] &&
+	[[ $(field "$W/whole-seconds/gpu-check.json" 'd["skipped_why"]["cpu-bench-simd"]') =~ ^'the budget had '[0-9]+' s left, too few to start it'$ ]] ||
+	fail "whole-seconds: exit $rc, want 1: the simd bench: $(field "$W/whole-seconds/gpu-check.json" 'd["skipped_why"], d["cpu_scaling"]' | head -c 600); $(tail -n 4 "$W/whole-seconds/gpu-check.log")"
+echo "gpu-check-cases: whole-seconds: the simd bench left out with under 8 s of the budget left, counted in ms"
+
 # The full check under a short budget times the small jobs first and does
 # not start one its base's rate says would not end in time: t3 (1e9 x 100)
 # came before t2 and was cut at its limit, which measured nothing, and t2
@@ -195,7 +247,11 @@ done
 # 2 cores, 69 s on 16: each keeps 1.5 times that and 3 s, at most its cap,
 # 123 s in all on 2 cores; its benches are gpusim's, the full check's
 # only ones here); the budget of 250 s leaves t3 less than its cap of
-# 150 s.
+# 150 s. It stays fixed, not scaled: what is left when t3 comes, against
+# what the benches keep, is what the case checks, and a budget multiplied
+# by the load gave t3 its whole cap ("its cap is 150 s": the reserve
+# decided nothing). Its real self-test and digests before the timed jobs
+# are what a heavy load can make it fail by (t2 then no longer fits).
 cat >"$W/rated-gpusim" <<EOS
 #!/bin/sh
 . "$W/standin.sh"
@@ -246,7 +302,11 @@ echo "gpu-check-cases: rated: t2 before t3, and t3 and t3f not run for t2's rate
 # kept on 2 cores); its 5e6 x 100 jobs report a kernel of 5 s, so that t2
 # (1e8 x 100) would take some 100 s: its 120 s fit what the budget of 210 s
 # left with 60 s kept, not with 123 s. t2 is left out, and "cpu_reserve"
-# says so and why.
+# says so and why. The budget stays fixed, not scaled: the 63 s between
+# what 60 s and 123 s kept leave is what the case checks, which a budget
+# multiplied by the load moves past (t2 then fits with 123 kept). Its real
+# self-test and digests before t1 are what a heavy load can make it fail
+# by (t2 then does not fit with 60 kept either).
 cat >"$W/reserved-gpusim" <<EOS
 #!/bin/sh
 . "$W/standin.sh"
@@ -282,8 +342,11 @@ echo "gpu-check-cases: reserved: t2 left out by a reserve measured again before 
 # tenth of each and their rows in the JSON never ran in CI. The stand-in
 # answers the device's timed jobs at once (t2's rate puts t3 past its cap);
 # the self-test, the digests (k6 and k12 included) and every CPU run are
-# gpusim's. The default budget, 450 s: the check ends when its steps do,
-# and a loaded machine's benches need the room.
+# gpusim's. The default budget, 450 s, scaled by the load as the other
+# cases' (scaled): the check ends when its steps do, nothing here depends
+# on the budget but the room it leaves, and a loaded machine's real
+# self-test, digests and benches need the room (450 s alone was kept
+# fixed, where the cases that must run their jobs scaled theirs).
 cat >"$W/full-gpusim" <<EOS
 #!/bin/sh
 . "$W/standin.sh"
@@ -296,7 +359,7 @@ exec "$BIN" "\$@"
 EOS
 chmod +x "$W/full-gpusim"
 rc=0
-env GPUSIM="$W/full-gpusim" OUT="$W/full" GPU_CHECK_BUDGET=450 bash "$REPO/scripts/gpu-check.sh" >"$W/full.log" 2>&1 || rc=$?
+env GPUSIM="$W/full-gpusim" OUT="$W/full" GPU_CHECK_BUDGET="$(scaled 450)" bash "$REPO/scripts/gpu-check.sh" >"$W/full.log" 2>&1 || rc=$?
 j=$W/full/gpu-check.json
 ws=$(seq -s, 1 "$n")
 [ "$rc" -eq 0 ] && [ ! -e "$W/full-1e9-ran" ] &&
@@ -736,6 +799,10 @@ left=$(strays "$W/job-child")
 for p in $left; do kill "${p#/proc/}" 2>/dev/null || true; done
 [ -z "$left" ] || fail "job-child: a job's child ran on after the check: $left"
 grep -q '"k1(cut)"' "$W/job-child/gpu-check.json" || fail "job-child: k1 was not cut: $(head -c 400 "$W/job-child/gpu-check.json")"
+# ... and the check's own line about it reaches its stderr, not the job's
+# k1.err: lines logged under a job's redirection (limit's) went there.
+grep -q '^\[[0-9]*s\] ending what the job left running: ' "$W/job-child.log" && ! grep -q '^\[[0-9]*s\] ' "$W/job-child/k1.err" ||
+	fail "job-child: the check's line about k1's children: on its stderr: $(grep -c 'ending what the job' "$W/job-child.log"), in k1.err: $(head -c 300 "$W/job-child/k1.err")"
 echo "gpu-check-cases: job-child: a job cut at its limit takes its children with it (a budget of $b s)"
 # The budget is a hard bound: a job that ignores its --timeout and
 # SIGTERM, with a child that ignores SIGTERM too, is ended, and the check

@@ -151,7 +151,7 @@ fi
 # then starts nothing more; gpusim stops within a second), SIGKILL to those
 # left 2 s on, writes "stopped_by" into gpu-check.json, whose "running"
 # names the step under way, logs it and exits 128 + the signal's number.
-# Its traps only set a variable, and run while it waits: bash 5.2 running
+# Its traps only set a flag each, and run while it watches the worker: bash 5.2 running
 # a trap while it parses a $(...) fails that command and goes on (a check
 # sent SIGTERM ran on to its end), which is why the worker has none.
 
@@ -242,22 +242,34 @@ watchdog() {
 	end_check "$mark" "$out" "$t0" "supervisor killed" "its supervisor (pid $$) was killed, which stopped the check"
 	exit 0
 }
-# stop_sig: the signal the supervisor stops by, from SIGS, the stop signals
-# it has seen (by their traps, or by the status of a wait they cut short):
-# the highest-numbered (TERM 15, QUIT 3, INT 2, HUP 1), into SIG and NUM.
+# stop_sig: the signal the supervisor stops by, from SEEN_HUP, SEEN_INT,
+# SEEN_QUIT and SEEN_TERM, one flag for each stop signal it has seen (by
+# its trap, or by the status of a wait it cut short): the highest-numbered
+# (TERM 15, QUIT 3, INT 2, HUP 1), into SIG and NUM. A flag each, which
+# only its trap (or the cut wait's status) sets, nothing reading it back
+# to write it: the traps added to one list (SIGS+=" TERM") and the status
+# of a cut wait set the list (SIGS=QUIT), so that a trap run between the
+# test of the list and that set (or inside another's SIGS+=) was lost;
+# TERM, QUIT and INT sent together once stopped the check with 131 under
+# load, SIGTERM lost.
 # bash 5.2 drops the pending trap of a lower signal that comes with a
 # higher one (SIGINT's with SIGQUIT's or SIGTERM's), and ran the first trap
 # of several otherwise: SIGINT and SIGQUIT sent together stopped the check
 # with 130 or 131 by their order, and a wait cut short by a dropped trap's
 # signal read as the worker's status.
 stop_sig() {
-	case " $SIGS " in
-	*" TERM "*) SIG=TERM NUM=15 ;;
-	*" QUIT "*) SIG=QUIT NUM=3 ;;
-	*" INT "*) SIG=INT NUM=2 ;;
-	*) SIG=HUP NUM=1 ;;
-	esac
+	if [ -n "$SEEN_TERM" ]; then
+		SIG=TERM NUM=15
+	elif [ -n "$SEEN_QUIT" ]; then
+		SIG=QUIT NUM=3
+	elif [ -n "$SEEN_INT" ]; then
+		SIG=INT NUM=2
+	else
+		SIG=HUP NUM=1
+	fi
 }
+# seen: whether the supervisor has seen a stop signal.
+seen() { [ -n "$SEEN_HUP$SEEN_INT$SEEN_QUIT$SEEN_TERM" ]; }
 # alive PID: whether PID runs and is not a zombie (a child not yet waited for).
 alive() {
 	local st
@@ -274,27 +286,43 @@ alive() {
 # while the worker runs on; the traps stay set for 0.2 s after the first,
 # to see those that come with it.
 supervise() {
-	local mark worker dog rc num t0 t0ms out ign why text p
-	SIGS=""
+	local mark worker dog rc num t0 t0ms out ign why text p tick
+	SEEN_HUP="" SEEN_INT="" SEEN_QUIT="" SEEN_TERM=""
 	unignore_stops
 	ign="$(ignored 2 && echo INT) $(ignored 3 && echo QUIT) $(ignored 1 && echo HUP)"
 	mark=GPU_CHECK_RUN=$$.$(date +%s%N) t0ms=${START_MS:-$(date +%s%3N)} out=${OUT:-$PWD/gpu-check-out}
 	t0=$((t0ms / 1000))
 	watchdog "$mark" "$out" "$t0" &
 	dog=$!
-	trap 'SIGS+=" TERM"' TERM
-	trap 'SIGS+=" INT"' INT
-	trap 'SIGS+=" HUP"' HUP
-	trap 'SIGS+=" QUIT"' QUIT
+	trap 'SEEN_TERM=1' TERM
+	trap 'SEEN_INT=1' INT
+	trap 'SEEN_HUP=1' HUP
+	trap 'SEEN_QUIT=1' QUIT
 	env "$mark" GPU_CHECK_SIGIGN="$ign" GPU_CHECK_T0_MS="$t0ms" "$BASH" "$SELF" run <&0 &
 	worker=$!
-	while [ -z "$SIGS" ]; do
+	# tick: a pipe no one writes, whose read -t is a pause without a
+	# process (as the watchdog's); "" where it cannot be made (then the
+	# supervisor waits as wait does, below).
+	exec {tick}<> <(:) || tick=""
+	while ! seen; do
+		# Polled with read -t, not waited for: a signal's handler that
+		# cuts a wait short leaves it by a longjmp, which dropped the
+		# handlers of the signals that came with it, not yet run (their
+		# traps never ran), among them a SIGTERM that came before a
+		# SIGQUIT: TERM, QUIT and INT sent together stopped the check with
+		# 131 under load. read returns from each handler as it came.
+		while [ -n "$tick" ] && ! seen && alive "$worker"; do
+			read -rt 0.1 -u "$tick"
+		done
+		seen && break
 		wait "$worker"
 		rc=$?
-		[ -n "$SIGS" ] && break
+		seen && break
 		if [ "$rc" -gt 128 ] && alive "$worker"; then
-			# A wait cut short by a signal whose trap did not run.
-			case $((rc - 128)) in 1) SIGS=HUP ;; 2) SIGS=INT ;; 3) SIGS=QUIT ;; 15) SIGS=TERM ;; *) continue ;; esac
+			# A wait cut short by a signal whose trap did not run (its
+			# flag alone: the traps of others may have run since the
+			# test above, stop_sig).
+			case $((rc - 128)) in 1) SEEN_HUP=1 ;; 2) SEEN_INT=1 ;; 3) SEEN_QUIT=1 ;; 15) SEEN_TERM=1 ;; *) continue ;; esac
 			break
 		fi
 		case $rc in
@@ -307,16 +335,22 @@ supervise() {
 		text="${why% to its job} stopped the job under way (or the check's worker), not sent to the check's process (pid $$)"
 		break
 	done
-	if [ -n "$SIGS" ]; then
-		# The signals that come with the first: a wait on a short sleep,
-		# which a trap cuts short (the traps only set SIGS).
-		sleep 0.2 &
-		p=$!
-		while alive "$p"; do wait "$p"; done
+	if seen; then
+		# The signals that come with the first: 0.2 s of reads as above
+		# (by the clock: a trap cuts a read short), or of a wait on a
+		# short sleep where there is no pipe or clock.
+		if [ -n "$tick" ] && [ -n "${EPOCHREALTIME:-}" ]; then
+			p=$((${EPOCHREALTIME//[!0-9]/} + 200000))
+			while [ "${EPOCHREALTIME//[!0-9]/}" -lt "$p" ]; do read -rt 0.05 -u "$tick"; done
+		else
+			sleep 0.2 &
+			p=$!
+			while alive "$p"; do wait "$p"; done
+		fi
 	fi
 	# A later signal while it ends the check is not a trap to run.
 	trap '' TERM INT HUP QUIT
-	if [ -n "$SIGS" ]; then
+	if seen; then
 		stop_sig
 		num=$NUM why=SIG$SIG text="stopped by SIG$SIG"
 	fi
@@ -329,10 +363,9 @@ supervise() {
 [ "${GPU_CHECK_RUN:-}" != "" ] && [ "${GPU_CHECK_RUN%%.*}" = "$PPID" ] || supervise
 
 # T0_MS: the supervisor's start, in ms since the epoch, from which the
-# budget counts; T0 in whole seconds.
+# budget counts.
 T0_MS=${GPU_CHECK_T0_MS:-}
 [[ $T0_MS =~ ^[0-9]{13,}$ ]] || T0_MS=$(date +%s%3N)
-T0=$((T0_MS / 1000))
 # Bad input before any work, exit 2. OUT is the one folder that reaches
 # whoever runs the check on a lent machine: one that cannot be written lost
 # the whole report after every step had run.
@@ -390,31 +423,55 @@ trap 'rm -rf "$WORK"' EXIT
 # the later ones warm, as for a user.
 export GPUSIM_CACHE_DIR=${GPUSIM_CACHE_DIR:-$WORK/cache}
 
-# log and left read the time from bash's EPOCHSECONDS (5.0 and later)
-# where it has it, and log writes without tee: the lines after the last
-# job (a skip for each step left, the summary) forked date, tee and tr
-# for each, and on a 2-core machine loaded to 190 took 1.8 s.
-log() {
-	local line
-	line="[$((${EPOCHSECONDS:-$(date +%s)} - T0))s] $*"
-	echo "$line" >>"$LOG"
-	echo "$line" >&2
-}
-left() { echo $((BUDGET - (${EPOCHSECONDS:-$(date +%s)} - T0))); }
 # now_us: NOW_US, microseconds since the epoch, from bash's EPOCHREALTIME
-# (5.0 and later; its decimal point is the locale's) without a fork of date.
+# (5.0 and later; its decimal point is the locale's) without a fork of date;
+# now_ms: NOW_MS, the same in ms.
 now_us() {
 	NOW_US=${EPOCHREALTIME:-}
 	NOW_US=${NOW_US//[!0-9]/}
 	[ -n "$NOW_US" ] || NOW_US=$(date +%s%6N)
 }
-# budget WANT [KEEP]: seconds a step may take, capped by what is left minus
-# a reserve of 5 s (or TAIL_MS and 2 s, where that is more) and KEEP more
-# for later steps
+now_ms() {
+	now_us
+	NOW_MS=$((NOW_US / 1000))
+}
+# log writes the seconds since T0_MS, by the clock above (no fork of date),
+# without tee: the lines after the last job (a skip for each step left, the
+# summary) forked date, tee and tr for each, and on a 2-core machine loaded
+# to 190 took 1.8 s. Its stderr copy goes to ERR_FD, the check's own
+# stderr, whatever the caller's stderr is: limit runs under the job's
+# redirection (2>"$OUT/NAME.err"), and the lines it logged (a job's
+# children ended by reap, no time left to start it) went into the job's
+# NAME.err, not the check's stderr.
+log() {
+	local line
+	now_ms
+	line="[$(((NOW_MS - T0_MS) / 1000))s] $*"
+	echo "$line" >>"$LOG"
+	echo "$line" >&"$ERR_FD"
+}
+# left_ms: LEFT_MS, the ms left of the budget; left: the whole seconds left
+# (rounded down), for the log. The budget's decisions (budget, hard,
+# reserve_for) count in ms: they counted whole seconds (EPOCHSECONDS less
+# the start cut to its second), up to a second more or less than was left,
+# and a step was started with 3 s where 2.5 were left (case whole-seconds).
+left_ms() {
+	now_ms
+	LEFT_MS=$((T0_MS + BUDGET * 1000 - NOW_MS))
+}
+left() {
+	left_ms
+	echo $((LEFT_MS >= 0 ? LEFT_MS / 1000 : -((999 - LEFT_MS) / 1000)))
+}
+# budget WANT [KEEP]: whole seconds a step may take, capped by what is left
+# (in ms, rounded down) minus a reserve of 5 s (or TAIL_MS and 2 s, where
+# that is more) and KEEP more for later steps
 budget() {
 	local want=$1 l r=$(((TAIL_MS + 999) / 1000 + 2))
 	[ "$r" -lt 5 ] && r=5
-	l=$(($(left) - r - ${2:-0}))
+	left_ms
+	l=$((LEFT_MS - (r + ${2:-0}) * 1000))
+	l=$((l >= 0 ? l / 1000 : -1))
 	[ "$l" -lt "$want" ] && want=$l
 	[ "$want" -lt 0 ] && want=0 # timeout 0 means no limit: callers skip below 3
 	echo "$want"
@@ -432,7 +489,8 @@ ms() { echo "$(($1 / 1000)).$(printf %03d $(($1 % 1000)))"; }
 hard() {
 	local want=$(($1 * 1000)) avail cap
 	SHORT=true
-	avail=$((END_MS - $(date +%s%3N)))
+	now_ms
+	avail=$((END_MS - NOW_MS))
 	GRACE_MS=5000
 	if [ $((want + 2 * GRACE_MS)) -gt "$avail" ]; then
 		GRACE_MS=$(((avail - want) / 2))
@@ -495,11 +553,12 @@ reap() {
 	local pids end
 	pids=$(marked "$1")
 	[ -n "$pids" ] || return 0
-	end=$(($(date +%s%3N) + $2))
+	now_ms
+	end=$((NOW_MS + $2))
 	log "ending what the job left running: $(echo $pids)"
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
-	while [ "$(date +%s%3N)" -lt "$end" ]; do
+	while now_ms && [ "$NOW_MS" -lt "$end" ]; do
 		pids=$(marked "$1")
 		[ -n "$pids" ] || return 0
 		sleep 0.1
@@ -615,7 +674,7 @@ json() {
 		"$(verdict)" "$(ok_note)" "$([ -n "$ERROR" ] && jstr "$ERROR" || echo null)" "$([ -n "$SMALL" ] && echo true || echo false)" \
 		"$FINISHED" "$([ -n "$RUNNING" ] && jstr "$RUNNING" || echo null)" "$([ $FINISHED = true ] && [ ${#SKIPPED[@]} -eq 0 ] && echo true || echo false)" \
 		"$(for x in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s,' "$(jstr "$x")"; done | sed 's/,$//')" \
-		"$(join ${SKIP_WHY[@]+"${SKIP_WHY[@]}"})" "$(($(date +%s) - T0))" "$BUDGET"
+		"$(join ${SKIP_WHY[@]+"${SKIP_WHY[@]}"})" "$(now_ms; echo $(((NOW_MS - T0_MS) / 1000)))" "$BUDGET"
 	printf '  "gpu": %s,\n  "driver": %s,\n  "nvidia_smi": %s,\n  "cores": %d,\n  "gpusim": %s,\n  "bundle": %s,\n  "opencl_library": %s,\n  "loader": %s,\n  "icd_note": %s,\n  "opencl_tries": [%s],\n  "device": %s,\n  "device_name": %s,\n  "device_type": %s,\n' \
 		"$(jstr "${GPU_NAME:-}")" "$(jstr "${DRIVER:-}")" "$(jstr "$SMI_STATE")" "$CORES" "$(jstr "$GPUSIM_VERSION")" "$(jstr "$BUNDLE")" \
 		"$(jstr "${GPUSIM_OPENCL_LIBRARY:-}")" "$(jstr "$LOADER")" "$(jstrn "$ICD_NOTE")" "$(join ${TRIES[@]+"${TRIES[@]}"})" \
@@ -655,8 +714,7 @@ save() {
 		SAVE_MS=$t1
 		if [ $((TAIL_SAVES * SAVE_MS)) -gt "$TAIL_MS" ]; then
 			TAIL_MS=$((TAIL_SAVES * SAVE_MS)) END_MS=$((T0_MS + BUDGET * 1000 - TAIL_MS))
-			# Onto the check's stderr (ERR_FD), not the job's that limit's save may run under.
-			log "note: a save of gpu-check.json took $SAVE_MS ms: the jobs end ${TAIL_MS} ms ($TAIL_SAVES saves' time) before the budget does, for the lines after the last" 2>&"$ERR_FD"
+			log "note: a save of gpu-check.json took $SAVE_MS ms: the jobs end ${TAIL_MS} ms ($TAIL_SAVES saves' time) before the budget does, for the lines after the last"
 		fi
 	fi
 	return $rc
@@ -685,7 +743,8 @@ finish() {
 	else
 		words+=", not complete: skipped $(printf '%s, ' "${SKIP_TXT[@]}" | sed 's/, $//')"
 	fi
-	log "wrote $OUT/gpu-check.json: $words; in $(($(date +%s) - T0))s"
+	now_ms
+	log "wrote $OUT/gpu-check.json: $words; in $(((NOW_MS - T0_MS) / 1000))s"
 	case $(verdict) in
 	true) exit 0 ;;
 	null)
@@ -1288,7 +1347,8 @@ cpu_reserve() {
 RESERVE_MAX=0
 for ec in $BENCH_CAPS; do RESERVE_MAX=$((RESERVE_MAX + ${ec#*:})); done
 reserve_for() {
-	[ -z "$RESERVE_JSON" ] || [ $(($(left) - 5 - RESERVE_MAX)) -lt "$2" ] || return 0
+	left_ms
+	[ -z "$RESERVE_JSON" ] || [ $((LEFT_MS - (5 + RESERVE_MAX) * 1000)) -lt $(($2 * 1000)) ] || return 0
 	cpu_reserve "$1"
 }
 # lane_steps ARGS: lanes x steps of a job's arguments.
