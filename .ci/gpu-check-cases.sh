@@ -101,6 +101,10 @@ if [ "$n" -gt 1 ]; then
 	[ "$(grep -c 'Amdahl fit: p: [^,]*, p_range: \[[-+.e0-9]*, [-+.e0-9]*\], limit: ' "$W/small/gpu-check.log")" -eq 2 ] ||
 		fail "small: the log's Amdahl fits: $(grep 'Amdahl fit' "$W/small/gpu-check.log")"
 fi
+# Nothing on its stderr from a child that was gone (the supervisor, which
+# looks for its worker every 0.1 s, printed "/proc/PID/stat: No such file
+# or directory" as the worker ended).
+! grep -q 'No such file or directory' "$W/small.log" || fail "small: $(grep 'No such file' "$W/small.log" | head -n 2)"
 # machine.txt's headers each begin a line (pocl.icd has no final newline).
 [ "$(grep -c '^== ' "$W/small/machine.txt")" -eq 4 ] && ! grep -q '.== ' "$W/small/machine.txt" ||
 	fail "small: machine.txt's headers: $(grep -n '== ' "$W/small/machine.txt")"
@@ -188,11 +192,14 @@ done
 # and its measure of the simd bench (bench_time's runs of a tenth of its
 # job, each of which may have 10 s) ends 0.02 s after 3 s and the reserve
 # (5 s, more where the log says its saves made it so) are all that is left
-# of the budget of 40 s, counted from GPU_CHECK_T0_MS, the check's start,
-# which its jobs inherit; its device listing and each run sleep towards
-# that, 8 s at most for a run: the bench is left out, whatever the load (a
-# later decision leaves less). The check starts at a second's start, so
-# that the old count (whole seconds) read 3 s and the reserve as left.
+# of the budget (40 s scaled by the load: under a load of 25 the saves took
+# 3 s, and 40 s did not leave the device listing time to start; at most
+# 80 s, as far as the listing's 50 s and the runs' 8 s of sleep reach),
+# counted from GPU_CHECK_T0_MS, the check's start, which its jobs inherit,
+# as they do GPU_CHECK_BUDGET; its device listing (whose cap is 60 s) and
+# each run (10 s) sleep towards that: the bench is left out, whatever the
+# load (a later decision leaves less). The check starts at a second's start, so that the
+# old count (whole seconds) read 3 s and the reserve as left.
 cat >"$W/ws-gpusim" <<EOS
 #!/bin/sh
 . "$W/standin.sh"
@@ -209,28 +216,30 @@ until_ms() { # MS-SINCE-THE-CHECK'S-START [AT-MOST-MS]
 case " \$* " in
 *" devices "*)
 	reserve
-	e=\$(((40 - r - 2) * 1000))
-	[ "\$e" -le 26000 ] || e=26000
-	until_ms "\$e"
+	e=\$(((GPU_CHECK_BUDGET - r - 2) * 1000))
+	[ "\$e" -le \$(((GPU_CHECK_BUDGET - 14) * 1000)) ] || e=\$(((GPU_CHECK_BUDGET - 14) * 1000))
+	until_ms "\$e" 50000
 	echo "gpusim: error: devices: no OpenCL device (stand-in)" >&2
 	exit 2 ;;
 *" run --engine "[sp][ia][mr]*" --workers "*)
 	reserve
-	until_ms \$(((40 - r - 3) * 1000 + 20)) 8000
+	until_ms \$(((GPU_CHECK_BUDGET - r - 3) * 1000 + 20)) 8000
 	tenth 0.001 4 "\$@" ;;
 esac
 exec "$BIN" "\$@"
 EOS
 chmod +x "$W/ws-gpusim"
-# Not check: its scaled budget is measured between the sleep and the start.
+# Not check: its scaled budget is measured before the sleep, not between it and the start.
+b=$(scaled 40)
+[ "$b" -le 80 ] || b=80
 t=$(date +%s%3N) rc=0
 sleep "0.$(printf %03d $((999 - t % 1000)))"
-env GPUSIM="$W/ws-gpusim" GPUSIM_OPENCL_LIBRARY=/nonexistent.so OUT="$W/whole-seconds" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET=40 \
+env GPUSIM="$W/ws-gpusim" GPUSIM_OPENCL_LIBRARY=/nonexistent.so OUT="$W/whole-seconds" GPU_CHECK_SMALL=1 GPU_CHECK_BUDGET="$b" \
 	bash "$REPO/scripts/gpu-check.sh" >"$W/whole-seconds.log" 2>&1 || rc=$?
 [ "$rc" -eq 1 ] && [ "$(field "$W/whole-seconds/gpu-check.json" 'd["cpu_scaling"]')" = "[]" ] &&
 	[[ $(field "$W/whole-seconds/gpu-check.json" 'd["skipped_why"]["cpu-bench-simd"]') =~ ^'the budget had '[0-9]+' s left, too few to start it'$ ]] ||
 	fail "whole-seconds: exit $rc, want 1: the simd bench: $(field "$W/whole-seconds/gpu-check.json" 'd["skipped_why"], d["cpu_scaling"]' | head -c 600); $(tail -n 4 "$W/whole-seconds/gpu-check.log")"
-echo "gpu-check-cases: whole-seconds: the simd bench left out with under 8 s of the budget left, counted in ms"
+echo "gpu-check-cases: whole-seconds: the simd bench left out where under 3 s and the reserve were left of $b s, counted in ms"
 
 # The full check under a short budget times the small jobs first and does
 # not start one its base's rate says would not end in time: t3 (1e9 x 100)
@@ -689,6 +698,10 @@ signalled() {
 	[ -z "$left" ] || fail "$name: the check's job ran on 3 s after SIG$sig to its $target (exit ${rc:-not known}): $(tail -3 "$W/$name/gpu-check.log")"
 	{ [ -z "$rc" ] || [ "$rc" -eq "$want" ]; } && [ "$(field "$W/$name/gpu-check.json" 'd["finished"], d["ok"], d["running"], d["stopped_by"], d["digests"]')" = "(False, False, 'k1', '$stopped', [])" ] ||
 		fail "$name: exit ${rc:-not known}, want $want: $(head -c 600 "$W/$name/gpu-check.json"); $(tail -3 "$W/$name/gpu-check.log")"
+	# ... and nothing on its stderr from a child that was gone ("line N:
+	# /proc/PID/stat: No such file or directory", as the supervisor looked
+	# for its short sleep after it ended).
+	! grep -q 'No such file or directory' "$W/$name.log" || fail "$name: $(grep 'No such file' "$W/$name.log" | head -n 2)"
 	echo "gpu-check-cases: $name: SIG$sig to the check's $target stops its job, exit ${rc:-not known}, stopped_by $stopped"
 }
 # SIGTERM to the check's process alone, as a batch system's stop (Slurm's

@@ -271,9 +271,11 @@ stop_sig() {
 # seen: whether the supervisor has seen a stop signal.
 seen() { [ -n "$SEEN_HUP$SEEN_INT$SEEN_QUIT$SEEN_TERM" ]; }
 # alive PID: whether PID runs and is not a zombie (a child not yet waited for).
+# The braces take the redirection's error too: "/proc/PID/stat: No such
+# file or directory" went onto the check's stderr as each child ended.
 alive() {
 	local st
-	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	{ read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
 	st=${st##*) }
 	[ "${st%% *}" != Z ]
 }
