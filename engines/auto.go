@@ -1515,9 +1515,10 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			continue
 		}
 		if !full {
-			// The cost as every time per lane-step is written
-			// (count.Sig3): it read "(3.02e+04 ns per lane-step)".
-			o.note("%s %s is too slow to measure within %g s: costed from a pilot run (%s ns per lane-step)", dev.Name, deviceName(d.Label), deviceMeasureBudget, count.Sig3(dc.Ns))
+			// The budget and the cost as run's time line writes them
+			// (count.Seconds, count.Nanos): it read "within 0.5 s
+			// ... (5011 ns per lane-step)".
+			o.note("%s %s is too slow to measure within %s: costed from a pilot run (%s per lane-step)", dev.Name, deviceName(d.Label), count.Seconds(deviceMeasureBudget), count.Nanos(dc.Ns))
 		}
 		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, Program: f, cost: dc})
 		measured[d.model()] = len(c.Devices) - 1

@@ -399,7 +399,8 @@ func TestCalibrateReasonSaysStartup(t *testing.T) {
 // TestCalibrateTooSlowNote: a device too slow to measure within
 // deviceMeasureBudget (a simulator, 30 us a lane-step) gets a note that
 // says so, its cost per lane-step written as every time per lane-step is
-// (count.Sig3): it read "(3e+04 ns per lane-step)", and no test reached it.
+// (count.Nanos, here in µs): it read "(3e+04 ns per lane-step)", and no
+// test reached it, then "within 0.5 s ... (30000 ns per lane-step)".
 func TestCalibrateTooSlowNote(t *testing.T) {
 	shift := shiftedClock(t)
 	dev := Entry{Name: "fake", Open: func(context.Context, Options) (sim.Engine, error) {
@@ -418,7 +419,7 @@ func TestCalibrateTooSlowNote(t *testing.T) {
 		t.Fatalf("calibrated devices %+v; want the one", c.Devices)
 	}
 	ns := c.Devices[0].cost.Ns
-	want := fmt.Sprintf("fake fake device is too slow to measure within 0.5 s: costed from a pilot run (%s ns per lane-step)", count.Sig3(ns))
+	want := fmt.Sprintf("fake fake device is too slow to measure within 500 ms: costed from a pilot run (%s µs per lane-step)", count.Sig3(ns/1e3))
 	if len(notes) != 1 || notes[0] != want || strings.Contains(notes[0], "e+") || ns < 1000 {
 		t.Errorf("notes %q (cost %g ns a lane-step); want one, %q, no e notation", notes, ns, want)
 	}

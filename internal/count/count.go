@@ -771,3 +771,21 @@ func Time(secs float64) string {
 	}
 	return Sig3(secs) + " s"
 }
+
+// Nanos writes a time of ns nanoseconds, a time per lane-step (run's
+// time line, auto's notes): in ns below a microsecond (1.42 ns, 0.00025 ns), else in the
+// largest of µs, ms and s that leaves a figure of at least 1, three
+// significant digits (Sig3): 68 µs, 1.72 ms, 2.5 s. A slow shard's
+// millisecond read "1.72M ns".
+func Nanos(ns float64) string {
+	for _, u := range []struct {
+		name string
+		ns   float64
+	}{{"s", 1e9}, {"ms", 1e6}, {Micro, 1e3}} {
+		// 999.5 ns and up round to 1000 at three digits: a µs.
+		if ns >= u.ns*0.9995 {
+			return Sig3(ns/u.ns) + " " + u.name
+		}
+	}
+	return Sig3(ns) + " ns"
+}

@@ -478,22 +478,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func FmtDuration(d time.Duration) string { return count.Seconds(d.Seconds()) }
 
 // perLaneStep writes a time per lane-step of ns nanoseconds for the time
-// line: in ns below a microsecond (1.42 ns, 0.00025 ns), else in the
-// largest of µs, ms and s that leaves a figure of at least 1, three
-// significant digits (count.Sig3): 68 µs, 1.72 ms, 2.5 s. A slow shard's
-// millisecond read "1.72M ns".
-func perLaneStep(ns float64) string {
-	for _, u := range []struct {
-		name string
-		ns   float64
-	}{{"s", 1e9}, {"ms", 1e6}, {count.Micro, 1e3}} {
-		// 999.5 ns and up round to 1000 at three digits: a µs.
-		if ns >= u.ns*0.9995 {
-			return count.Sig3(ns/u.ns) + " " + u.name
-		}
-	}
-	return count.Sig3(ns) + " ns"
-}
+// line (count.Nanos: 1.42 ns, 68 µs, 1.72 ms).
+func perLaneStep(ns float64) string { return count.Nanos(ns) }
 
 // fz formats a z-score, or "-" when it is undefined; allowed marks a 0
 // that float32 rounding's allowance made (0.00*, zNote).
