@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -26,7 +27,9 @@ const maxDriverWait = 3600
 // unset or empty, else its whole seconds within 1..maxDriverWait; a
 // malformed value or one out of range is an error that names the range.
 func DriverWaitFromEnv() (time.Duration, error) {
-	s := os.Getenv(EnvDriverWait)
+	// Spaces around the value are ignored, as around a flag's
+	// (docs/flags.md): " 60" was refused.
+	s := strings.TrimSpace(os.Getenv(EnvDriverWait))
 	if s == "" {
 		return DefaultDriverWait, nil
 	}
@@ -34,7 +37,7 @@ func DriverWaitFromEnv() (time.Duration, error) {
 	if errors.Is(err, count.ErrForm) {
 		// count's examples (5e6, 2^64-1) are lane counts, far past
 		// the range of a wait.
-		err = fmt.Errorf("want a whole number of seconds such as 60 (valid range %s)", count.Range(1, maxDriverWait))
+		err = fmt.Errorf("%q: want a whole number of seconds such as 60 (valid range %s)", s, count.Range(1, maxDriverWait))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%v: the whole seconds gpusim waits for the OpenCL driver to answer a call (default %g)", err, DefaultDriverWait.Seconds())

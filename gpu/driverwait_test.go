@@ -3,6 +3,7 @@ package gpu
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
 )
@@ -36,8 +37,16 @@ func TestDriverWaitBadForm(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		if !strings.Contains(msg, "valid range 1..3600") || strings.Contains(msg, "5e6") || strings.Contains(msg, "2^64") {
-			t.Errorf("%q: error %q: want the range 1..3600 and no example outside it", v, msg)
+		if !strings.Contains(msg, v) || !strings.Contains(msg, "valid range 1..3600") || strings.Contains(msg, "5e6") || strings.Contains(msg, "2^64") {
+			t.Errorf("%q: error %q: want the value, the range 1..3600 and no example outside it", v, msg)
+		}
+	}
+	// Spaces around the value are ignored, as around a flag's: " 60"
+	// was refused.
+	for _, v := range []string{" 60", "60 ", "\t60\n"} {
+		t.Setenv(EnvDriverWait, v)
+		if d, err := DriverWaitFromEnv(); err != nil || d != 60*time.Second {
+			t.Errorf("%q: %v, %v; want 1m0s", v, d, err)
 		}
 	}
 }
