@@ -105,29 +105,30 @@ func vendorsProblem(lib vendorsTry) string {
 		return ""
 	}
 	fi, err := os.Stat(dir)
+	shown := shownPath(dir) // a trailing space seen, as GPUSIM_OPENCL_LIBRARY's
 	switch {
 	case err != nil && (strings.Contains(dir, "/") || env == envVendorPath):
-		return fmt.Sprintf("%s=%s: no such file or folder", env, dir)
+		return fmt.Sprintf("%s=%s: no such file or folder", env, shown)
 	case err == nil && fi.IsDir():
 		files, _ := filepath.Glob(filepath.Join(dir, "*.icd"))
 		if len(files) == 0 {
-			return fmt.Sprintf("%s=%s: a folder with no .icd files", env, dir)
+			return fmt.Sprintf("%s=%s: a folder with no .icd files", env, shown)
 		}
 		// Called where no platform was found: none of them gave one (a
 		// folder of broken .icd files was told to install a driver and
 		// set this very variable).
-		return fmt.Sprintf("%s=%s: none of its .icd files gave a platform (%s)", env, dir, icdFaults(files))
+		return fmt.Sprintf("%s=%s: none of its .icd files gave a platform (%s)", env, shown, icdFaults(files))
 	case err == nil && !fi.Mode().IsRegular():
-		return fmt.Sprintf("%s=%s: not a regular file or folder", env, dir)
+		return fmt.Sprintf("%s=%s: not a regular file or folder", env, shown)
 	case err == nil && strings.HasSuffix(dir, ".icd") && readICD(dir) == "":
-		return fmt.Sprintf("%s=%s: an .icd file that names no library", env, dir)
+		return fmt.Sprintf("%s=%s: an .icd file that names no library", env, shown)
 	case err == nil && strings.HasSuffix(dir, ".icd"):
-		return fmt.Sprintf("%s=%s: the library it names (%s) gave no platform", env, dir, readICD(dir))
+		return fmt.Sprintf("%s=%s: the library it names (%s) gave no platform", env, shown, readICD(dir))
 	case env == EnvVendors:
 		// A library, by path or by name, which the loader takes for a
 		// driver: the hint said to install a driver and to set this
 		// very variable (OCL_ICD_VENDORS=libm.so.6, pocl installed).
-		return fmt.Sprintf("%s=%s: %s", env, dir, lib.outcome())
+		return fmt.Sprintf("%s=%s: %s", env, shown, lib.outcome())
 	}
 	return ""
 }
