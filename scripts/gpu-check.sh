@@ -47,8 +47,9 @@
 # Environment (all optional):
 #   OUT               result folder (default ./gpu-check-out)
 #   GPUSIM            gpusim binary (default: DIR/gpusim-linux-amd64, bin/gpusim)
-#   GPU_CHECK_BUDGET  seconds for the whole run, a hard bound (default 450; 8 minutes is the
-#                     limit of a device loan; the jobs end a tenth of it, at
+#   GPU_CHECK_BUDGET  seconds for the whole run, a hard bound (default 450, 55 with
+#                     GPU_CHECK_SMALL; a device loan allows 10 minutes a command
+#                     and 15 in all, starts included; the jobs end a tenth of it, at
 #                     most 3 s, or 12 times the longest save of gpu-check.json
 #                     so far, before it, for the lines after the last; in the full check, while the
 #                     jobs are timed, what the CPU benches will take, measured
@@ -63,7 +64,7 @@
 #                     time are listed in "skipped", with
 #                     why in "skipped_why", which is not a failure; the timed
 #                     jobs run smallest first
-#   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, under a minute); 0 or
+#   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, 20 s or so); 0 or
 #                     unset: the full check; any other value is refused
 #   GPU_CHECK_DEVICE  OpenCL device index, a list N,M,... or all (default:
 #                     first GPU, else 0); one that is not listed is refused
