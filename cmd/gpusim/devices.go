@@ -24,7 +24,8 @@ func devicesCommand() *cli.Command {
 			"library, platform or device, or an environment that keeps the driver from loading\n" +
 			"(ulimit -v, -u or -s, POCL_CACHE_DIR); the error and its hint, in JSON a document of\n" +
 			"both with no devices; and, before the driver loads, where stdout is /dev/full. Exits 1\n" +
-			"where the driver failed as it listed its devices, or did not answer in 10 s.",
+			"where the driver failed as it listed its devices, or did not answer in 10 s\n" +
+			"(GPUSIM_DRIVER_WAIT sets that wait, 1 to 3600 s).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text or json"},
 		},
