@@ -1954,10 +1954,6 @@ func buildRefused(dev Entry, index int, label string) error {
 // naming what would compile it (selftest, --engine, a longer job: each
 // refused under a limit such as ulimit -f on pocl).
 func compileNote(dev Entry, o Options, verb, devices, file string, simdT float64, refused error) string {
-	var crashed *gpu.EarlierCrashError
-	if errors.As(refused, &crashed) {
-		return fmt.Sprintf("%s %s %s: %v", dev.Name, verb, devices, refused)
-	}
 	if refused != nil {
 		return fmt.Sprintf("%s %s %s: its program is not compiled yet, and cannot be compiled here: %v", dev.Name, verb, devices, refused)
 	}

@@ -119,20 +119,13 @@ func Devices() ([]DeviceDesc, error) {
 // BuildRefused returns the error with which opening device index (in
 // Devices' order) would refuse to build its program from source, under a
 // limit the build does not fit in (cl.BuildLimitShort: ulimit -f on pocl,
-// ulimit -v) or for a crash's mark that refuses the device (Refused, an
-// *EarlierCrashError), or nil, as also where the device cannot be listed (Open
+// ulimit -v), or nil, as also where the device cannot be listed (Open
 // says why). A program loaded from the disk cache is not built: the
 // caller asks only where a start compiles.
 func BuildRefused(index int) error {
 	ds, err := devices()
 	if err != nil || index < 0 || index >= len(ds) {
 		return nil
-	}
-	// A device a crash's mark refuses (Refused) starts nowhere, to
-	// compile or not: auto's note said to compile its program with
-	// gpusim selftest, which the mark then refused.
-	if err := Refused(ds[index].desc); err != nil {
-		return err
 	}
 	return cl.BuildLimitShort(ds[index].dev)
 }

@@ -205,25 +205,3 @@ func TestSetUpCrashReadOnly(t *testing.T) {
 		})
 	}
 }
-
-// TestCrashRefusedColdNote: after a crash's mark refuses device 0, auto's
-// reason for a small job it keeps on simd, the device's program not
-// compiled yet, says the refusal: it said "its program is not compiled
-// yet ... (`gpusim selftest` compiles it, ...)", and selftest was then
-// refused by the mark.
-func TestCrashRefusedColdNote(t *testing.T) {
-	_, warm, env := forwardingDriver(t)
-	cache := filepath.Join(t.TempDir(), "cache")
-	if err := os.Mkdir(cache, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	copyFile(t, filepath.Join(warm, "opencl-probe"), filepath.Join(cache, "opencl-probe"))
-	caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
-	if r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, append(slices.Clone(caseEnv), "FAKECL_FAULT=crash:clCreateBuffer@2")); r.hung || r.code == 0 {
-		t.Fatalf("the crashing start: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
-	}
-	r := runSetUpCase(setUpCase{line: "run --lanes 5e6 --steps 40"}, caseEnv)
-	if r.hung || r.code != 0 || !strings.Contains(r.stdout, "opencl not started on device 0 (") || !strings.Contains(r.stdout, " ended while the OpenCL driver ") || strings.Contains(r.stdout, "gpusim selftest") {
-		t.Errorf("the next small job: exit status %d, stdout %q, stderr %q: want auto's reason to say the crash's refusal, not to compile the program", r.code, r.stdout, r.stderr)
-	}
-}
