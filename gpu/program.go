@@ -850,9 +850,11 @@ func discardCrashed(path, who string) {
 // its own as it is opened.
 func discardBeside(path, who string) (gone []string) {
 	dir := filepath.Dir(path)
-	ents, _ := os.ReadDir(dir)
+	// Read under held's lock, as earlierCrashAt reads: a mark this process
+	// released after the reading was not held when asked about.
 	held.Lock()
 	defer held.Unlock()
+	ents, _ := os.ReadDir(dir)
 	for _, ent := range ents {
 		name, rest, ok := strings.Cut(ent.Name(), loadingSuffix)
 		entry := filepath.Join(dir, name)

@@ -182,8 +182,15 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 	var e *EarlierCrashError
 	deadRests := map[string]bool{} // the HOST.PID of each dead process's mark
 	// look checks the marks in dir of the names tag+suffix+HOST.PID: one
-	// reading of the folder for every step.
+	// reading of the folder for every step, under held's lock, so that a
+	// mark of this process's seen there is held or was not made by it now:
+	// read first and asked about after, a mark its holder removed in
+	// between (another device's set-up, OpenMulti's devices of one key)
+	// was taken for an earlier process's of this ID, and refused the
+	// device.
 	look := func(dir, tag string) {
+		held.Lock()
+		defer held.Unlock()
 		ents, _ := os.ReadDir(dir)
 		for _, ent := range ents {
 			for _, st := range steps {
@@ -195,9 +202,7 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 				if err != nil {
 					continue
 				}
-				held.Lock()
 				ours := held.m[path+st.suffix] != nil
-				held.Unlock()
 				if who, dead := deadMark(rest, info.ModTime(), ours); dead {
 					mark := filepath.Join(dir, ent.Name())
 					if killedMark(mark, info, who, st.step) {

@@ -601,3 +601,45 @@ func TestLoadingProbeEvidence(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlierCrashOwnMarkReleased: a mark of this process's that its
+// holder removes while another device's check reads the folder (two
+// devices of one model and driver share a set-up's key, and OpenMulti
+// opens them in parallel) is no crash. The check read the folder, then
+// asked whether the mark was held: released in between, this process's
+// own ID was taken for an earlier process's, and the second device was
+// refused ("process N ended while the OpenCL driver set the device up";
+// CI of 74ed4527, TestOpenMultiSharedEntry).
+func TestEarlierCrashOwnMarkReleased(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0123456789abcdef0123456789abcdef")
+	steps := []stepKind{setUpStep, bufferStep}
+	stop := make(chan struct{})
+	marked := make(chan int)
+	go func() {
+		n := 0
+		defer func() { marked <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			markStep(path, setUpSuffix)()
+			n++
+		}
+	}()
+	deadline := time.Now().Add(time.Second)
+	checks := 0
+	for ; time.Now().Before(deadline); checks++ {
+		if e := earlierCrashAt(path, steps); e != nil {
+			close(stop)
+			<-marked
+			t.Fatalf("check %d: this process's own released mark refused the device: %v", checks, e)
+		}
+	}
+	close(stop)
+	t.Logf("%d checks beside %d marks made and removed", checks, <-marked)
+	if left, _ := filepath.Glob(path + ".*"); len(left) != 0 {
+		t.Errorf("marks left: %q", left)
+	}
+}
