@@ -169,6 +169,43 @@ func BenchmarkSIMD(b *testing.B) {
 	})
 }
 
+// BenchmarkSIMDLane times the engine's work a lane besides its steps, on
+// every path, plain and with --daily: 1e6 lanes of 1 and of 33 steps (a
+// Philox block's 4 and 8 more), reporting CPU time per lane. The lane's
+// own cost (its Philox counter's seed, its state, its final's statistics,
+// and with --daily its step's row) is the 1-step run's per lane less the
+// slope, (33-step - 1-step)/32: the measurement behind package engines'
+// simdLaneNsPerCore. go test -run '^$' -bench '^BenchmarkSIMDLane$'
+// -count 5 ./cpu.
+func BenchmarkSIMDLane(b *testing.B) {
+	const lanes = 1_000_000
+	forEachPath(func(name string) {
+		for _, daily := range []bool{false, true} {
+			for _, steps := range []int{1, 33} {
+				mode := "plain"
+				if daily {
+					mode = "daily"
+				}
+				b.Run(fmt.Sprintf("%s/%s/%dx%d", name, mode, lanes, steps), func(b *testing.B) {
+					p := sim.Default()
+					p.Lanes, p.Steps = lanes, steps
+					cpu0 := testenv.CPUTime()
+					for b.Loop() {
+						if _, err := (SIMD{}).Run(context.Background(), &sim.Job{Params: p, Daily: daily}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					n := float64(b.N) * lanes
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/lane")
+					if c := testenv.CPUTime() - cpu0; c > 0 {
+						b.ReportMetric(float64(c.Nanoseconds())/n, "cpu-ns/lane")
+					}
+				})
+			}
+		}
+	})
+}
+
 // BenchmarkSIMD5M is the target workload, 5,000,000 lanes of 100
 // steps, on the widest path: run it with -benchtime 1x.
 func BenchmarkSIMD5M(b *testing.B) { benchCPU(b, SIMD{}, 5_000_000, 100) }

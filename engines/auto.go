@@ -578,10 +578,30 @@ var simdDailyFactor = map[string]float64{"avx512": 2.5, "avx2": 2.3, "portable":
 // with other processes), and 1e3 lanes x 1e4 steps, 114 ms against 9.5 ms.
 const dailyStepCost = 10 * time.Microsecond
 
+// simdLaneNsPerCore is simd's time per lane on one core besides its
+// steps' (simdNsPerCore's), on each batch path, plain and with --daily:
+// the lane's Philox counter seeded and its first block's normals (a job of
+// 1 to 4 steps costs about the same), its temperature read and written,
+// and its final counted into the statistics (the reduction,
+// about 1.1 ns a lane on AVX-512: docs/benchmarks.md), with --daily its
+// step's rows too. Measured here (helper 349, the 2-core AMD Turin VM,
+// beside other processes: cpu.BenchmarkSIMDLane, -count 3, medians of the
+// CPU time a lane at 1e6 x 1 less the slope to 1e6 x 33): avx512 6.1 less
+// 0.94 plain and 8.0 less 2.25 with --daily; avx2 12.5 less 2.0 and 14.9
+// less 5.2; portable 53 less 13.9 and 66 less 21.9. Counted by lane-steps
+// alone, --lanes 1e7 --steps 1 was "a small job ... (about 10 ms)" whose
+// run took 54 to 108 ms of CPU time on the two cores, 70 at the median (a
+// process's, less a 16-lane run's): at few steps a lane's own work is
+// most of a job's. Against half the CPU time of five runs (the two cores'
+// share, medians), avx512 1e7 x 1 now reads 35 ms for 33 ms (10 before),
+// 1e8 x 1 350 ms for 319 (100), 1e7 x 1 --daily 55 ms for 37 (25).
+var simdLaneNsPerCore = map[string][2]float64{"avx512": {5, 6}, "avx2": {10.5, 10}, "portable": {40, 45}}
+
 // simdEstimate is simd's predicted time for a job of lanes x steps from
 // the cost model: the path it runs here, on the cores its run uses
-// (simdRunCores), for the lanes its batches compute (simdWidths), and with
-// daily (--daily) simdDailyFactor times that and dailyStepCost a step.
+// (simdRunCores), for the lanes its batches compute (simdWidths), each
+// lane's own work (simdLaneNsPerCore) besides its steps', and with daily
+// (--daily) simdDailyFactor times the steps' and dailyStepCost a step.
 // Counted by lane-steps alone, 1 lane x 1e7 steps was "a small job (about
 // 20 ms)" that took 0.19 s: a step of one lane costs a batch of 16's.
 func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, daily bool) time.Duration {
@@ -593,9 +613,13 @@ func simdEstimate(simd cpu.SIMD, lanes uint64, steps int, daily bool) time.Durat
 	}
 	w := simdWidths[path]
 	batched := float64(lanes/w*w) + float64(min(lanes%w, 1)*w)
-	t := batched * float64(max(steps, 1)) * ns / simdRunCores(simd, lanes, steps)
+	stepNs, lane := float64(max(steps, 1))*ns, simdLaneNsPerCore[path][0]
+	if daily {
+		stepNs, lane = stepNs*simdDailyFactor[path], simdLaneNsPerCore[path][1]
+	}
+	t := batched * (stepNs + lane) / simdRunCores(simd, lanes, steps)
 	if daily && lanes > 0 {
-		t = t*simdDailyFactor[path] + float64(steps)*float64(dailyStepCost)
+		t += float64(steps) * float64(dailyStepCost)
 	}
 	// float64(math.MaxInt64) is 2^63, one past the largest Duration, which
 	// it became as a negative one: --lanes 1e18 --timeout 1h, some 300
@@ -649,8 +673,8 @@ const (
 //  1. a job simd finishes within deviceStartupFloor (30 ms, by the cost
 //     model simdNsPerCore: 2, 4 or 20 ns per lane-step a core on the
 //     avx512, avx2 or portable path, simdDailyFactor times that and
-//     dailyStepCost a step with --daily) runs on simd, without loading any
-//     device driver;
+//     dailyStepCost a step with --daily, and simdLaneNsPerCore a lane)
+//     runs on simd, without loading any device driver;
 //  2. otherwise, with a calibration cached for this machine, binary and
 //     options, the engine with the least predicted time (device start-up
 //     plus lane-steps times its measured rate) runs it, and a device is

@@ -126,8 +126,56 @@ func TestSimdEstimateBatches(t *testing.T) {
 	if _, small := smallJob(one, 1e7, false); small {
 		t.Errorf("1 lane x 1e7 steps taken for a small job")
 	}
-	if got, want := simdEstimate(cpu.SIMD{Workers: 1}, 5e6, 10, false), 100*time.Millisecond; got != want {
-		t.Errorf("simd's estimate of 5e6 x 10 on one worker %v, want %v (5e7 lane-steps at 2 ns)", got, want)
+	if got, want := simdEstimate(cpu.SIMD{Workers: 1}, 5e6, 10, false), 125*time.Millisecond; got != want {
+		t.Errorf("simd's estimate of 5e6 x 10 on one worker %v, want %v (5e7 lane-steps at 2 ns, 5e6 lanes at 5 ns)", got, want)
+	}
+}
+
+// TestSimdEstimateLanes checks that simd's cost model counts each lane's
+// own work besides its steps' (simdLaneNsPerCore) on every path, plain and
+// with --daily: counted by lane-steps alone, --lanes 1e7 --steps 1 on the
+// avx512 path was "a small job ... (about 10 ms)" whose run took 54 to
+// 108 ms of CPU time on two cores, and a job of few steps near a cut-off
+// went to simd at a fraction of its time.
+func TestSimdEstimateLanes(t *testing.T) {
+	defer func(f func() string) { simdPath = f }(simdPath)
+	one := cpu.SIMD{Workers: 1}
+	for path, w := range simdWidths {
+		simdPath = func() string { return path }
+		for i, daily := range []bool{false, true} {
+			// Each step more costs the same; what a 1-step job costs
+			// beyond a step's share is the lanes' own.
+			s1, s2 := simdEstimate(one, 1e7, 1, daily), simdEstimate(one, 1e7, 2, daily)
+			lane := float64(s1-(s2-s1)) / 1e7
+			step := float64(s2-s1) / 1e7
+			if want := simdLaneNsPerCore[path][i]; math.Abs(lane-want) > 0.01 {
+				t.Errorf("%s, daily %v: 1e7 x 1 %v, 1e7 x 2 %v: %.3g ns a lane besides its steps, want %g", path, daily, s1, s2, lane, want)
+			}
+			// Measured, a lane costs more than a step of it on every path
+			// (cpu.BenchmarkSIMDLane: 5.1 against 0.94 ns on avx512).
+			if lane < step {
+				t.Errorf("%s, daily %v: %.3g ns a lane, less than a step's %.3g", path, daily, lane, step)
+			}
+			// A lane's own work is a batch's: 1 lane costs w lanes' time.
+			if a, b := simdEstimate(one, 1, 1, daily), simdEstimate(one, w, 1, daily); a != b {
+				t.Errorf("%s, daily %v: 1 lane x 1 step %v, %d lanes %v; want the same", path, daily, a, w, b)
+			}
+		}
+	}
+	simdPath = func() string { return "avx512" }
+	// The reported job: 1e7 x 1 on two goroutines is no small job on any
+	// machine (two cores or fewer only make it longer).
+	est := simdEstimate(cpu.SIMD{Workers: 2}, 1e7, 1, false)
+	if est < 35*time.Millisecond {
+		t.Errorf("simd's estimate of 1e7 x 1 on two goroutines %v, want 35 ms or more (1e7 lanes at 5 + 2 ns over two cores)", est)
+	}
+	if _, small := smallJob(est, 1e7, false); small {
+		t.Errorf("1e7 x 1 taken for a small job (%v)", est)
+	}
+	// At many steps a lane's own work is a few per cent of its steps':
+	// 5e6 x 100 on one worker stays about 1 s.
+	if got := simdEstimate(one, 5e6, 100, false); got < time.Second || got > 1030*time.Millisecond {
+		t.Errorf("simd's estimate of 5e6 x 100 on one worker %v, want 1 s and 25 ms (5e8 lane-steps at 2 ns, 5e6 lanes at 5 ns)", got)
 	}
 }
 
