@@ -31,6 +31,7 @@ import (
 	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/jsonnum"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -1668,7 +1669,7 @@ func (c *calibration) fail(dev Entry, o Options, d Device, what string, err erro
 			if errors.As(err, new(*gpu.EarlierCrashError)) {
 				// The mark's removal alone left the device out of
 				// every choice while the calibration stood.
-				h += fmt.Sprintf(", and auto's calibration, which leaves the device out while it stands: rm -f %s", calibrationPath())
+				h += fmt.Sprintf(", and auto's calibration, which leaves the device out while it stands: rm -f %s", quote.Shell(calibrationPath()))
 			}
 			o.note("hint for %s: %s", dev.Name, h)
 		}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/interrupt"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/internal/suggest"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -822,7 +822,7 @@ func refusedProp(d gpu.DeviceDesc) Prop {
 		return Prop{"refused", "", nil, ""}
 	}
 	return Prop{"refused", "refused", Refusal{ec.Error(), ec.Marks},
-		fmt.Sprintf("%s (rm -f %s to ask it again)", ec.Error(), strings.Join(ec.Marks, " "))}
+		fmt.Sprintf("%s (rm -f %s to ask it again)", ec.Error(), quote.ShellWords(ec.Marks))}
 }
 
 func yesNo(b bool) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/quote"
 	"github.com/gpusim/gpusim/kernels"
 )
 
@@ -487,7 +488,7 @@ func discardEntry(key, why string) {
 		cacheNotes.Add("cache: the compiled program from the cache %s: the cache entry is bad, "+
 			"and could not be removed (%v): bypassed, built from source instead; until it is removed every process loads it, "+
 			"fails the check and builds the program again: rm -f %s (if that is refused, chattr -i it, or fix the permissions "+
-			"of its folder, first), or set %s to another folder", why, err, path, EnvCacheDir)
+			"of its folder, first), or set %s to another folder", why, err, quote.Shell(path), EnvCacheDir)
 		return
 	}
 	cacheNotes.Add("cache: the compiled program from the cache %s: discarded, rebuilt from source", why)
@@ -796,12 +797,12 @@ func markedEntryNoted(key string, h buildHooks) (bin []byte, binSum string, done
 	if who, marks := crashedLoading(path); who != "" {
 		if err := cacheRemove("programs", key); err != nil {
 			cacheBypass("programs", key)
-			fix := "remove it: rm -f " + path
+			fix := "remove it: rm -f " + quote.Shell(path)
 			if len(marks) > 0 {
 				// The entry is in a folder this user may not change; the
 				// mark that bypasses it is in one of the user's own.
 				fix = fmt.Sprintf("every start bypasses it while the crash's mark %s is there: remove the entry (rm -f %s) if the program crashed the driver, or the mark (rm -f %s) if the process ended for another reason (killed; pocl without a writable kernel cache)",
-					strings.Join(marks, " "), path, strings.Join(marks, " "))
+					strings.Join(marks, " "), quote.Shell(path), quote.ShellWords(marks))
 			}
 			cacheNotes.Add("%s", crashNote(who, fmt.Sprintf("could not be removed (%v): bypassed, built from source instead; %s", err, fix)))
 		} else {

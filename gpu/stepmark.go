@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/quote"
 )
 
 // A driver that crashes the process building gpusim's program from source
@@ -138,7 +139,7 @@ func (e *EarlierCrashError) Hint() string {
 	if e.Several {
 		several = fmt.Sprintf(" (%s was using several devices at once, and which one's call crashed it cannot be told: this removes the marks on each)", e.Who)
 	}
-	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove %s of the crash%s: rm -f %s", what, several, strings.Join(e.Marks, " "))
+	return fmt.Sprintf("a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove %s of the crash%s: rm -f %s", what, several, quote.ShellWords(e.Marks))
 }
 
 // CrashHint is the hint of err where it is an *EarlierCrashError, else "".

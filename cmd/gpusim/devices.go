@@ -117,7 +117,7 @@ func refusedNote(ds []engines.Device) string {
 	if len(which) < 2 {
 		return ""
 	}
-	return fmt.Sprintf("%d devices are refused (%s), each as its refusal says: rm -f %s asks them all again", len(which), strings.Join(which, ", "), strings.Join(marks, " "))
+	return fmt.Sprintf("%d devices are refused (%s), each as its refusal says: rm -f %s asks them all again", len(which), strings.Join(which, ", "), quote.ShellWords(marks))
 }
 
 // writeDevicesText writes ds for a person. The drivers' strings (names,

@@ -89,4 +89,10 @@ func TestRefusedNote(t *testing.T) {
 	if n := refusedNote([]engines.Device{refused(0, "/a", "/b"), free, refused(2, "/b", "/a"), refused(3, "/c")}); n != want {
 		t.Errorf("three devices refused: note %q, want %q", n, want)
 	}
+	// A cache folder with a space: the rm -f pasted into a shell removed
+	// other files, and not the marks (helper 350).
+	const quoted = "2 devices are refused (0, 2), each as its refusal says: rm -f '/my cache/a' /b asks them all again"
+	if n := refusedNote([]engines.Device{refused(0, "/my cache/a"), free, refused(2, "/b")}); n != quoted {
+		t.Errorf("a path with a space: note %q, want %q", n, quoted)
+	}
 }

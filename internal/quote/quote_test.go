@@ -1,6 +1,9 @@
 package quote
 
-import "testing"
+import (
+	"os/exec"
+	"testing"
+)
 
 // TestPrintable: a string of printable UTF-8 is itself, spaces inside it
 // and all; one with a control or format character (a right-to-left
@@ -28,5 +31,25 @@ func TestPrintable(t *testing.T) {
 		if got := Printable(c.in); got != c.want {
 			t.Errorf("Printable(%q) = %s, want %s", c.in, got, c.want)
 		}
+	}
+}
+
+// TestShell: each word Shell writes, given to sh, is the string it was
+// made from, whatever it holds; a plain path is left as it is.
+func TestShell(t *testing.T) {
+	for _, s := range []string{"/tmp/a/b.setup.9cdb.123", "", "my cache", "$HOME", "it's", "a'b'c", "`id`", "a\\b", "tab\there", "new\nline", "*", "~/x", "é", "-x", "a;b", "a&b|c>d<e", "!x", "#x"} {
+		got, err := exec.Command("sh", "-c", `printf %s `+Shell(s)).Output()
+		if err != nil {
+			t.Fatalf("sh -c printf %%s %s: %v", Shell(s), err)
+		}
+		if string(got) != s {
+			t.Errorf("Shell(%q) = %s, which sh reads as %q", s, Shell(s), got)
+		}
+	}
+	if got := Shell("/tmp/gpusim/programs/f99d.setup.9cdb.123"); got != "/tmp/gpusim/programs/f99d.setup.9cdb.123" {
+		t.Errorf("a plain path written %s", got)
+	}
+	if got := ShellWords([]string{"/a b", "/c"}); got != "'/a b' /c" {
+		t.Errorf("ShellWords = %s", got)
 	}
 }
