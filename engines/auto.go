@@ -1173,6 +1173,12 @@ type coldDevice struct {
 	Index   int    `json:"index"`
 	Label   string `json:"label"`
 	Program string `json:"program"`
+	// Keys are what the engine reads a crash's marks by
+	// (Entry.RefusalKeys), kept where the devices were listed: a later
+	// run loads no driver to say that such a mark refuses the device
+	// (coldNote), where it said to compile the program with gpusim
+	// selftest, which the mark then refused.
+	Keys []string `json:"keys,omitempty"`
 }
 
 // coldChanged reports whether a device c left cold must be measured now:
@@ -1220,16 +1226,28 @@ func warmProgram(dev Entry, file string) bool {
 }
 
 // coldNote says which devices of c were left cold and why, for a reason,
-// for a run of o.
+// for a run of o. A device that an earlier crash's mark refuses
+// (Entry.CrashRefused) is said apart, the refusal noted with its hint: the
+// note said to compile its program with gpusim selftest, which the mark
+// then refused.
 func (c calibration) coldNote(dev Entry, o Options, work float64) string {
-	if len(c.Cold) == 0 {
-		return ""
-	}
-	names := make([]string, len(c.Cold))
-	file := ""
+	var names []string
+	file, crashed := "", ""
 	var refused error
-	for i, d := range c.Cold {
-		names[i] = deviceName(d.Label)
+	for _, d := range c.Cold {
+		if err := crashRefused(dev, d.Keys); err != nil {
+			again := ""
+			if ec := (*gpu.EarlierCrashError)(nil); errors.As(err, &ec) {
+				again = fmt.Sprintf(" (rm -f %s to ask it again)", strings.Join(ec.Marks, " "))
+			}
+			crashed += fmt.Sprintf("; %s not started on %s: an earlier crash's mark refuses it: %v%s", dev.Name, deviceName(d.Label), err, again)
+			o.note("%s %s is refused by an earlier crash (%v): not a candidate", dev.Name, deviceName(d.Label), err)
+			if h := gpu.CrashHint(err); h != "" {
+				o.note("hint for %s: %s", dev.Name, h)
+			}
+			continue
+		}
+		names = append(names, deviceName(d.Label))
 		if file == "" || d.Program != "" && !warmProgram(dev, d.Program) && exists(d.Program) {
 			file = d.Program // one whose program is there but cannot be loaded says why
 		}
@@ -1237,7 +1255,27 @@ func (c calibration) coldNote(dev Entry, o Options, work float64) string {
 			refused = buildRefused(dev, d.Index, d.Label)
 		}
 	}
-	return "; " + compileNote(dev, o, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused)
+	if len(names) == 0 {
+		return crashed
+	}
+	return "; " + compileNote(dev, o, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused) + crashed
+}
+
+// refusalKeys is dev.RefusalKeys(index), or nil where dev has none.
+func refusalKeys(dev Entry, index int) []string {
+	if dev.RefusalKeys == nil {
+		return nil
+	}
+	return dev.RefusalKeys(index)
+}
+
+// crashRefused is dev.CrashRefused(keys), or nil where dev has none or
+// keys are none (a calibration written before they were kept).
+func crashRefused(dev Entry, keys []string) error {
+	if dev.CrashRefused == nil || len(keys) == 0 {
+		return nil
+	}
+	return dev.CrashRefused(keys)
 }
 
 // processCPU is the process's CPU time (a variable for tests).
@@ -1501,7 +1539,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 		}
 		f, compiles := programCold(dev, o, d.Index)
 		if simdT := c.SIMD.at(steps).time(work); compiles && (simdT < coldStartCost.Seconds() || o.coldRisksLimit(simdT) || buildRefused(dev, d.Index, d.Label) != nil) {
-			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f})
+			c.Cold = append(c.Cold, coldDevice{d.Index, d.Label, f, refusalKeys(dev, d.Index)})
 			continue
 		}
 		if outweigh { // a cold one is said as before

@@ -208,6 +208,16 @@ type Entry struct {
 	// (a limit the build does not fit in: gpu.BuildRefusedLabeled, which
 	// loads no driver to say so), or nil.
 	BuildRefused func(index int, label string) error
+	// RefusalKeys, when set, names what CrashRefused reads for device
+	// index (gpu.RefusalKeys: the device's key in gpusim's cache, and its
+	// programs'), which auto keeps for a device it leaves cold; nil
+	// where the device cannot be listed.
+	RefusalKeys func(index int) []string
+	// CrashRefused, when set, is the error with which a start of the
+	// device whose RefusalKeys are keys is refused by an earlier
+	// process's crash there (gpu.RefusedKeys, which loads no driver), or
+	// nil.
+	CrashRefused func(keys []string) error
 }
 
 // TakesOption reports whether the engine uses option opt (a flag's name)

@@ -2733,7 +2733,7 @@ func TestColdNoteReads(t *testing.T) {
 	opens, lists := 0, 0
 	dev := fakeDevice(timedEngine{}, &opens, &lists)
 	dev.ProgramFile = func(Options, int) string { return "" }
-	c := calibration{SIMD: cost{Fixed: 0.05}, Cold: []coldDevice{{0, "0: pthread-x (pocl, CPU)", ""}}}
+	c := calibration{SIMD: cost{Fixed: 0.05}, Cold: []coldDevice{{Index: 0, Label: "0: pthread-x (pocl, CPU)"}}}
 	note := c.coldNote(dev, Options{}, 1e6)
 	if !strings.Contains(note, "fake not started on device 0 (pthread-x, pocl, CPU): every start compiles its program") ||
 		!strings.Contains(note, "the cache is off") || parenDepth(note) > 1 {

@@ -58,6 +58,8 @@ var openCLEntry = Entry{
 	},
 	ProgramLoadable: gpu.ProgramLoadable,
 	BuildRefused:    gpu.BuildRefusedLabeled,
+	RefusalKeys:     gpu.RefusalKeys,
+	CrashRefused:    gpu.RefusedKeys,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,

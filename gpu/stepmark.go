@@ -508,21 +508,62 @@ var distrustRecord = cl.DistrustRecord
 // is said by the start that asks for it. It reads folders only; it leaves
 // the marks.
 func Refused(d DeviceDesc) error {
-	path := setUpPath(d)
-	if path == "" {
+	return RefusedKeys(refusalKeys(d))
+}
+
+// RefusalKeys is what Refused reads the marks of for device index (in
+// Devices' order), as names in the programs folder of gpusim's cache: the
+// device's and driver's (deviceKey), then the programs' a start with the
+// default options builds, the engine's and the self-test's; nil where the
+// device cannot be listed or the cache is off. auto's calibration keeps
+// them for a device it left cold, so that a later process, which loads no
+// driver, asks RefusedKeys whether a crash's mark refuses the device: its
+// note said to compile the program with gpusim selftest, which the mark
+// then refused.
+func RefusalKeys(index int) []string {
+	ds, err := devices()
+	if err != nil || index < 0 || index >= len(ds) {
 		return nil
 	}
-	e := earlierCrashAt(path, []stepKind{setUpStep, bufferStep, stepSuffixes[0]})
+	return refusalKeys(ds[index].desc)
+}
+
+func refusalKeys(d DeviceDesc) []string {
+	if setUpPath(d) == "" {
+		return nil
+	}
+	keys := []string{filepath.Base(setUpPath(d))}
 	eng := newEngine(Options{Math: MathExact}, d)
-	if options, err := eng.buildOptions(); e == nil && err == nil {
+	if options, err := eng.buildOptions(); err == nil {
 		for _, p := range [][2]string{{options, eng.source()}, {selfTestOptions(options), eng.selfTestSource()}} {
-			if e = earlierCrashAt(cachePath("programs", programKey(d, p[0], p[1])), stepSuffixes[1:2]); e != nil {
-				break
-			}
+			keys = append(keys, filepath.Base(cachePath("programs", programKey(d, p[0], p[1]))))
 		}
 	}
-	if e == nil {
-		return nil // a typed nil is no error
+	return keys
+}
+
+// RefusedKeys is Refused for the device whose RefusalKeys are keys: the
+// marks of a set-up, a buffer or a build on keys[0], of a first launch on
+// the others. A key that is no such name (a calibration edited by hand)
+// is not read.
+func RefusedKeys(keys []string) error {
+	dir := cachePath("programs", strings.Repeat("0", 32))
+	if dir == "" || len(keys) == 0 {
+		return nil
 	}
-	return e
+	dir = filepath.Dir(dir)
+	var e *EarlierCrashError
+	for i, k := range keys {
+		if len(k) != 32 || strings.Trim(k, "0123456789abcdef") != "" {
+			continue
+		}
+		steps := stepSuffixes[1:2]
+		if i == 0 {
+			steps = []stepKind{setUpStep, bufferStep, stepSuffixes[0]}
+		}
+		if e = earlierCrashAt(filepath.Join(dir, k), steps); e != nil {
+			return e
+		}
+	}
+	return nil // a typed nil is no error
 }

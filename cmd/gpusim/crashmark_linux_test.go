@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -201,6 +202,72 @@ func TestSetUpCrashReadOnly(t *testing.T) {
 			}
 			if r := runSetUpCase(setUpCase{line: device}, faulty); r.code != 1 || !strings.Contains(r.stderr, crashed) {
 				t.Errorf("the start after the mark's removal: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// TestCrashRefusedColdNote: after a crash's mark refuses device 0 (a
+// buffer's, a build's, the set-up's, a first launch's), auto's reason for
+// a small job it keeps on simd, the device's program not compiled yet,
+// says the refusal and the mark to remove, text and JSON, and a note on
+// stderr gives the hint's rm -f: it said "its program is not compiled
+// yet ... (`gpusim selftest` compiles it, ...)", and selftest was then
+// refused by the mark. So too from a calibration written before the crash
+// (a run that loads no driver), and once the mark is removed the reason
+// names selftest again.
+func TestCrashRefusedColdNote(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.(building|launching|setup|buffer)\.[0-9a-f]+\.[0-9]+)`)
+	const small = "run --lanes 5e6 --steps 40"
+	for _, c := range []struct {
+		fault      string
+		calibrated bool // a small job's calibration is written before the crash
+		format     string
+	}{
+		{"crash:clCreateBuffer@2", false, "text"},
+		{"crash:clCreateBuffer@2", true, "json"},
+		{"crash:clBuildProgram", false, "json"},
+		{"crash:clCreateBuffer", false, "text"},
+		{"crash:clEnqueueNDRangeKernel", true, "text"},
+	} {
+		t.Run(fmt.Sprintf("%s calibrated=%v %s", c.fault, c.calibrated, c.format), func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "cache")
+			if err := os.Mkdir(cache, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			copyFile(t, filepath.Join(warm, "opencl-probe"), filepath.Join(cache, "opencl-probe"))
+			caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
+			line := small + " --format " + c.format
+			reason := func(r setUpResult) string {
+				if c.format == "text" {
+					return r.stdout
+				}
+				var doc struct{ Auto struct{ Reason string } }
+				if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+					t.Fatalf("%v: stdout %q", err, r.stdout)
+				}
+				return doc.Auto.Reason
+			}
+			if c.calibrated {
+				if r := runSetUpCase(setUpCase{line: line}, caseEnv); r.code != 0 || !strings.Contains(reason(r), "`gpusim selftest` compiles it") {
+					t.Fatalf("the small job before the crash: exit status %d, stdout %q, stderr %q: want auto's reason to name selftest", r.code, r.stdout, r.stderr)
+				}
+			}
+			if r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, append(slices.Clone(caseEnv), "FAKECL_FAULT="+c.fault)); r.hung || r.code == 0 {
+				t.Fatalf("the crashing start: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+			}
+			r := runSetUpCase(setUpCase{line: line}, caseEnv)
+			why := reason(r)
+			m := mark.FindStringSubmatch(r.stderr)
+			if r.hung || r.code != 0 || m == nil || !strings.Contains(r.stderr, "gpusim: note: opencl device 0 (") || !strings.Contains(why, "opencl not started on device 0 (") || !strings.Contains(why, "an earlier crash's mark refuses it: process ") || !strings.Contains(why, "rm -f "+m[1]+" to ask it again") || strings.Contains(why, "gpusim selftest") {
+				t.Fatalf("the next small job: exit status %d, stdout %q, stderr %q: want auto's reason to say the crash's refusal and its mark, not to compile the program, and the hint's rm -f on stderr", r.code, r.stdout, r.stderr)
+			}
+			if err := os.Remove(m[1]); err != nil {
+				t.Fatal(err)
+			}
+			if r := runSetUpCase(setUpCase{line: line}, caseEnv); r.code != 0 || !strings.Contains(reason(r), "`gpusim selftest` compiles it") || strings.Contains(r.stderr, "earlier crash") {
+				t.Errorf("the small job after the mark's removal: exit status %d, stdout %q, stderr %q: want auto's reason to name selftest again", r.code, r.stdout, r.stderr)
 			}
 		})
 	}
