@@ -446,6 +446,59 @@ func TestRefused(t *testing.T) {
 	}
 }
 
+// TestRefusedKeys: RefusedKeys, given the keys RefusalKeys names (which
+// auto's calibration keeps for a cold device, read later without loading
+// the driver), refuses as Refused does on a set-up mark and an engine's
+// first launch's mark, reads the marks where the cache folder is now, and
+// reads no key that is not such a name (a calibration edited by hand: a
+// path out of the programs folder), nor any with the cache off.
+func TestRefusedKeys(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(EnvCacheDir, cache)
+	t.Setenv("TMPDIR", t.TempDir())
+	desc := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device", DriverVersion: "1", CorrectlyRoundedSqrt: true}, VectorWidth: 4}
+	keys := refusalKeys(desc)
+	if len(keys) != 3 {
+		t.Fatalf("refusalKeys: %q, want the device's and two programs'", keys)
+	}
+	if err := os.MkdirAll(filepath.Join(cache, "programs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := RefusedKeys(keys); err != nil {
+		t.Fatalf("no marks: %v", err)
+	}
+	for _, c := range []struct {
+		key, suffix string
+		at          int // where keys holds it
+	}{
+		{keys[0], setUpSuffix, 0},
+		{keys[1], launchingSuffix, 1},
+	} {
+		mark := markNameAs(filepath.Join(cache, "programs", c.key), c.suffix, deadPID(t))
+		if err := os.WriteFile(mark, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var ec *EarlierCrashError
+		if err := RefusedKeys(keys); !errors.As(err, &ec) || !slices.Contains(ec.Marks, mark) {
+			t.Errorf("%s: %v, want the refusal naming the mark", filepath.Base(mark), err)
+		}
+		if err, rerr := RefusedKeys(keys), Refused(desc); (err == nil) != (rerr == nil) {
+			t.Errorf("%s: RefusedKeys %v, Refused %v: want both alike", filepath.Base(mark), err, rerr)
+		}
+		bad := slices.Clone(keys)
+		bad[c.at] = filepath.Join("..", "programs", c.key)
+		if err := RefusedKeys(bad); err != nil {
+			t.Errorf("%s with the key %q: %v, want it not read", filepath.Base(mark), bad[c.at], err)
+		}
+		t.Setenv(EnvCacheDir, "off")
+		if err := RefusedKeys(keys); err != nil {
+			t.Errorf("%s with the cache off: %v, want none", filepath.Base(mark), err)
+		}
+		t.Setenv(EnvCacheDir, cache)
+		os.Remove(mark)
+	}
+}
+
 // BenchmarkBufferMark is what each buffer's creation pays for its mark
 // (markBuffer's file, made and removed; a start's warm-up run makes three
 // to six, and each run as many): markStep in the programs folder of a warm
