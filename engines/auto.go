@@ -1235,16 +1235,8 @@ func (c calibration) coldNote(dev Entry, o Options, work float64) string {
 	file, crashed := "", ""
 	var refused error
 	for _, d := range c.Cold {
-		if err := crashRefused(dev, d.Keys); err != nil {
-			again := ""
-			if ec := (*gpu.EarlierCrashError)(nil); errors.As(err, &ec) {
-				again = fmt.Sprintf(" (rm -f %s to ask it again)", strings.Join(ec.Marks, " "))
-			}
-			crashed += fmt.Sprintf("; %s not started on %s: an earlier crash's mark refuses it: %v%s", dev.Name, deviceName(d.Label), err, again)
-			o.note("%s %s is refused by an earlier crash (%v): not a candidate", dev.Name, deviceName(d.Label), err)
-			if h := gpu.CrashHint(err); h != "" {
-				o.note("hint for %s: %s", dev.Name, h)
-			}
+		if note := crashNote(dev, o, d.Label, d.Keys); note != "" {
+			crashed += note
 			continue
 		}
 		names = append(names, deviceName(d.Label))
@@ -1259,6 +1251,26 @@ func (c calibration) coldNote(dev Entry, o Options, work float64) string {
 		return crashed
 	}
 	return "; " + compileNote(dev, o, "not started on", strings.Join(names, " and "), file, c.SIMD.time(work), refused) + crashed
+}
+
+// crashNote says, for a reason, that dev's device labeled label, whose
+// RefusalKeys are keys, is not started as an earlier crash's mark refuses
+// it, and the mark to remove, and notes the refusal with its hint; "" where
+// no mark refuses it.
+func crashNote(dev Entry, o Options, label string, keys []string) string {
+	err := crashRefused(dev, keys)
+	if err == nil {
+		return ""
+	}
+	again := ""
+	if ec := (*gpu.EarlierCrashError)(nil); errors.As(err, &ec) {
+		again = fmt.Sprintf(" (rm -f %s to ask it again)", strings.Join(ec.Marks, " "))
+	}
+	o.note("%s %s: not a candidate, as an earlier crash's mark refuses it: %v", dev.Name, deviceName(label), err)
+	if h := gpu.CrashHint(err); h != "" {
+		o.note("hint for %s: %s", dev.Name, h)
+	}
+	return fmt.Sprintf("; %s not started on %s: an earlier crash's mark refuses it: %v%s", dev.Name, deviceName(label), err, again)
 }
 
 // refusalKeys is dev.RefusalKeys(index), or nil where dev has none.
@@ -1331,6 +1343,9 @@ type deviceTiming struct {
 	// again. "" where the cache keeps none, or in a file written before
 	// it was kept (then Entry.ProgramFile is asked).
 	Program string `json:"program,omitempty"`
+	// Keys are coldDevice.Keys for a measured device, whose program may
+	// be gone since (pickLoadable's note of a device not started).
+	Keys []string `json:"keys,omitempty"`
 	cost
 }
 
@@ -1583,7 +1598,7 @@ func calibrate(ctx context.Context, dev Entry, ds []Device, o Options, simd cpu.
 			// ... (5011 ns per lane-step)".
 			o.note("%s %s is too slow to measure within %s: costed from a pilot run (%s per lane-step)", dev.Name, deviceName(d.Label), count.Seconds(deviceMeasureBudget), count.Nanos(dc.Ns))
 		}
-		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, Program: f, cost: dc})
+		c.Devices = append(c.Devices, deviceTiming{Index: d.Index, Label: d.Label, Startup: startup, ColdStart: coldStart, GPU: d.GPU, Program: f, Keys: refusalKeys(dev, d.Index), cost: dc})
 		measured[d.model()] = len(c.Devices) - 1
 		if rerr := refusal(e, o); rerr != nil {
 			// Measured (the probe keeps no per-step statistics), but
@@ -1993,6 +2008,9 @@ func (c calibration) pickLoadable(dev Entry, o Options, work float64) (best int,
 		verb := "not started on"
 		if i == best {
 			verb = "started on"
+		} else if crashed := crashNote(dev, o, c.Devices[i].Label, c.Devices[i].Keys); crashed != "" {
+			compiles += crashed
+			continue
 		}
 		compiles += "; " + compileNote(dev, o, verb, deviceName(c.Devices[i].Label), f, c.SIMD.time(work), buildRefused(dev, c.Devices[i].Index, c.Devices[i].Label))
 	}

@@ -3317,3 +3317,51 @@ func TestLoadsDriver(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashRefusedNotes: a device that auto does not start for a job, its
+// program not compiled (a cold device; a measured one whose program is
+// gone since), which an earlier crash's mark refuses (Entry.CrashRefused
+// of the keys the calibration keeps), is said to be refused, with the mark
+// to remove in the reason and the hint's rm -f in a note: the reason said
+// "its program is not compiled yet ... (`gpusim selftest` compiles it,
+// ...)", which the mark then refused. A calibration that keeps no keys
+// (written before they were kept) names selftest as before.
+func TestCrashRefusedNotes(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	missing := filepath.Join(t.TempDir(), "program")
+	crash := &gpu.EarlierCrashError{Who: "process 7", Step: "built one of gpusim's programs for the device", Marks: []string{"/cache/programs/k.building.h.7"}, Crashed: true}
+	asked := 0
+	dev := Entry{Name: "opencl", ProgramFile: func(Options, int) string { return missing }, CrashRefused: func(keys []string) error {
+		asked++
+		if slices.Equal(keys, []string{"k"}) {
+			return crash
+		}
+		return nil
+	}}
+	for _, keys := range [][]string{{"k"}, nil} {
+		var notes []string
+		o := Options{Note: func(s string) { notes = append(notes, s) }}
+		measured := calibration{SIMD: cost{Ns: 1}, Devices: []deviceTiming{{Index: 0, Label: "0: fast (pocl, CPU)", Startup: 0.01, ColdStart: 5, Program: missing, Keys: keys, cost: cost{Ns: 0.01}}}}
+		_, _, _, measuredNote := measured.pickLoadable(dev, o, 1e9)
+		cold := calibration{SIMD: cost{Ns: 1}, Cold: []coldDevice{{Index: 0, Label: "0: fast (pocl, CPU)", Program: missing, Keys: keys}}}
+		coldNote := cold.coldNote(dev, o, 1e8)
+		for what, note := range map[string]string{"measured, its program gone": measuredNote, "cold": coldNote} {
+			refused := strings.Contains(note, "opencl not started on device 0 (fast, pocl, CPU): an earlier crash's mark refuses it: process 7 ended while the OpenCL driver built one of gpusim's programs for the device, which crashed it: not asked again (rm -f /cache/programs/k.building.h.7 to ask it again)")
+			switch {
+			case keys != nil && (!refused || strings.Contains(note, "gpusim selftest")):
+				t.Errorf("%s, a crash's mark: %q; want the refusal and its mark, not selftest", what, note)
+			case keys == nil && (refused || !strings.Contains(note, "`gpusim selftest` compiles it")):
+				t.Errorf("%s, no keys kept: %q; want selftest named", what, note)
+			}
+		}
+		hint := slices.ContainsFunc(notes, func(s string) bool {
+			return strings.HasPrefix(s, "hint for opencl: ") && strings.HasSuffix(s, "rm -f /cache/programs/k.building.h.7")
+		})
+		if hint != (keys != nil) || len(notes) != map[bool]int{true: 4, false: 0}[keys != nil] {
+			t.Errorf("keys %q: notes %q; want the refusal and its hint for each note where a mark refuses the device, none else", keys, notes)
+		}
+	}
+	if asked != 2 {
+		t.Errorf("CrashRefused asked %d times; want once for each note where keys are kept", asked)
+	}
+}
