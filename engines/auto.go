@@ -1264,7 +1264,7 @@ func crashNote(dev Entry, o Options, label string, keys []string) string {
 	}
 	again := ""
 	if ec := (*gpu.EarlierCrashError)(nil); errors.As(err, &ec) {
-		again = fmt.Sprintf(" (rm -f %s to ask it again)", strings.Join(ec.Marks, " "))
+		again = fmt.Sprintf(" (rm -f %s to ask it again)", quote.ShellWords(ec.Marks))
 	}
 	o.note("%s %s: not a candidate, as an earlier crash's mark refuses it: %v", dev.Name, deviceName(label), err)
 	if h := gpu.CrashHint(err); h != "" {
