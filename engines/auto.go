@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"math/bits"
@@ -752,8 +753,9 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		}
 	}
 	key := calibrationKey(o)
-	if c, ok := loadCalibration(key); ok && !c.at(p.Steps).coldChanged(dev, o, work) && !c.at(p.Steps).needsDevices(work) {
-		return chooseKnown(ctx, dev, o, simd, c, key, work, m0, s0)
+	known, ok := loadCalibration(key)
+	if ok && known.stands(dev, o, work) {
+		return chooseKnown(ctx, dev, o, simd, known, key, work, m0, s0)
 	}
 	if err := CheckOptions(o); err != nil {
 		return nil, Choice{}, err
@@ -771,7 +773,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	tw, turnSpan := time.Now(), decidingSpan()
 	unlock, c, ok := calibrationTurn(ctx, o, key)
 	turnWait, turnSpent := time.Since(tw), turnSpan()
-	if ok && !c.at(p.Steps).coldChanged(dev, o, work) && !c.at(p.Steps).needsDevices(work) {
+	if ok && c.stands(dev, o, work) {
 		// Measured by another run meanwhile: the wait is no part of
 		// this run's start or run (Choice.waited), nor is the load of
 		// the machine over it, which that run's probes made.
@@ -781,6 +783,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return eng, ch, err
 	}
 	defer unlock()
+	known.sayLifted(dev, o)
 	o.measuring, o.bounded = max(spent()-turnSpent, 0), true
 	c, eng, ch, err := calibrate(ctx, dev, ds, o, simd, work, enum)
 	if err != nil {
@@ -788,8 +791,7 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	}
 	var keepTook time.Duration
 	if suspended() > s0 {
-		// Its start-ups and a GPU's probes, timed by wall time, counted
-		// the stop as theirs.
+		// Its start-ups and a GPU's probes, wall-timed, counted the stop.
 		o.note("auto: the process was suspended while it measured this machine (SIGSTOP, Ctrl-Z), so the measurements are not kept and the next run measures again")
 	} else {
 		tk := time.Now()
@@ -1715,15 +1717,14 @@ func (c calibration) label(i int) string {
 // POCL_EXTRA_BUILD_FLAGS=-cl-fast-relaxed-math was noted without the
 // hint that names the variable, which --engine opencl gives.
 func (c *calibration) fail(dev Entry, o Options, d Device, what string, err error) {
-	c.Failed = append(c.Failed, failedDevice{d.Index, d.Label, what})
+	f := failedDevice{Index: d.Index, Label: d.Label, Error: what}
+	if ec := (*gpu.EarlierCrashError)(nil); errors.As(err, &ec) {
+		f.Marks = slices.Clone(ec.Marks)
+	}
+	c.Failed = append(c.Failed, f)
 	o.note("%s %s %s: not a candidate", dev.Name, deviceName(d.Label), what)
 	if dev.Hint != nil {
 		if h := strings.Trim(cl.WithoutCPU(dev.Hint(err)), "; "); h != "" {
-			if errors.As(err, new(*gpu.EarlierCrashError)) {
-				// The mark's removal alone left the device out of
-				// every choice while the calibration stood.
-				h += fmt.Sprintf(", and auto's calibration, which leaves the device out while it stands: rm -f %s", quote.Shell(calibrationPath()))
-			}
 			o.note("hint for %s: %s", dev.Name, h)
 		}
 	}
@@ -1792,6 +1793,70 @@ type failedDevice struct {
 	Index int    `json:"index"`
 	Label string `json:"label"`
 	Error string `json:"error"` // what failed, and its first line
+	// Marks are the marks of an earlier crash that refused the device's
+	// start (gpu.EarlierCrashError.Marks), absent where none did: once
+	// none is there (removed, as the refusal's hint says), neither is the
+	// refusal, and the calibration is measured again (liftedRefusals).
+	Marks []string `json:"marks,omitempty"`
+}
+
+// stands says whether Auto chooses from c, loaded for a job of o of work
+// lane-steps, without measuring: no device it left cold must be measured
+// now (coldChanged), nor the devices it left unstarted (needsDevices), and
+// no crash's marks that refused a device are gone (liftedRefusals).
+func (c calibration) stands(dev Entry, o Options, work float64) bool {
+	cs := c.at(o.Params.Steps)
+	return len(c.liftedRefusals()) == 0 && !cs.coldChanged(dev, o, work) && !cs.needsDevices(work)
+}
+
+// sayLifted notes, for a run that measures the machine where c stood, the
+// devices of c whose refusal is gone (liftedRefusals); nothing where none
+// is.
+func (c calibration) sayLifted(dev Entry, o Options) {
+	if lifted := c.liftedRefusals(); len(lifted) > 0 {
+		o.note("%s", liftedNote(dev, lifted))
+	}
+}
+
+// liftedRefusals are the devices of c left out as a crash's marks refused
+// them (failedDevice.Marks) whose marks are all gone since: removed, as
+// the refusal's hint says (after which `gpusim selftest` passed). Auto
+// measures such a calibration again: it left the device out of every
+// choice, in a reason that still named the crash, without a hint, until
+// auto.json was removed too.
+func (c calibration) liftedRefusals() []failedDevice {
+	var lifted []failedDevice
+	for _, d := range c.Failed {
+		if len(d.Marks) > 0 && !slices.ContainsFunc(d.Marks, markStands) {
+			lifted = append(lifted, d)
+		}
+	}
+	return lifted
+}
+
+// markStands says whether the crash's mark at path may still refuse a
+// start: any answer but that nothing is there (a folder that cannot be
+// read) keeps it.
+func markStands(path string) bool {
+	_, err := os.Lstat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// liftedNote says that the devices lifted (liftedRefusals) are measured
+// again, as their refusal is gone.
+func liftedNote(dev Entry, lifted []failedDevice) string {
+	names := make([]string, len(lifted))
+	var marks []string
+	for i, d := range lifted {
+		names[i] = fmt.Sprintf("%s %s", dev.Name, deviceName(d.Label))
+		marks = append(marks, d.Marks...)
+	}
+	what := "its mark is"
+	if len(marks) > 1 {
+		what = "the marks are"
+	}
+	return fmt.Sprintf("auto: %s was left out when this machine was measured, as an earlier crash's mark refused it; %s gone (%s), so this run measures the machine again",
+		strings.Join(names, " and "), what, strings.Join(marks, " "))
 }
 
 // failedNote says which devices of c failed when it was measured, for a
@@ -2926,6 +2991,13 @@ func (c calibration) devicesInvalid() string {
 	for _, d := range c.Failed {
 		if why := index("failed", d.Index, d.Label); why != "" {
 			return why
+		}
+		for _, m := range d.Marks {
+			if !filepath.IsAbs(m) {
+				// Looked for from the working folder, it would
+				// lift the refusal wherever it is missing.
+				return fmt.Sprintf("failed device %d has a mark %q that is not an absolute path", d.Index, m)
+			}
 		}
 	}
 	return ""

@@ -2815,6 +2815,69 @@ func TestAutoDeviceProbeFails(t *testing.T) {
 	}
 }
 
+// TestAutoCrashMarkRemoved: a device that a crash's mark refused when
+// auto measured the machine (gpu.EarlierCrashError) is left out while the
+// mark is there, not started again; once the mark is removed, as the
+// refusal's hint says, the next run measures the machine again, with a
+// note that says why, and the device is a candidate. The calibration left
+// it out of every choice until auto.json was removed too, its reason
+// still naming the crash and no longer the mark.
+func TestAutoCrashMarkRemoved(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	mark := filepath.Join(t.TempDir(), "f99dc6e1.building.9cdbc147.13517")
+	if err := os.WriteFile(mark, []byte("crashed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opens := 0
+	withDevices(t, Entry{Name: "fake",
+		Open: func(context.Context, Options) (sim.Engine, error) {
+			opens++
+			if _, err := os.Stat(mark); err == nil {
+				return nil, fmt.Errorf("fake: build kernels for device 0: %w", &gpu.EarlierCrashError{Who: "process 13517", Step: "built one of gpusim's programs for the device", Marks: []string{mark}, Crashed: true})
+			}
+			return &timedEngine{fixed: 0.001, perLaneStep: 1e-12}, nil
+		},
+		Devices: func() ([]Device, error) {
+			return []Device{{Engine: "fake", Index: 0, Type: "GPU", GPU: true, Label: "0: NVIDIA H200 (NVIDIA CUDA, GPU)"}}, nil
+		},
+		Absent: func(error) bool { return false },
+	})
+	p := sim.Default()
+	p.Lanes, p.Steps = 5e7, 10
+	var notes []string
+	o := Options{Params: p, Workers: 1, Note: func(s string) { notes = append(notes, s) }}
+	const refused = "process 13517 ended while the OpenCL driver built one of gpusim's programs for the device, which crashed it: not asked again"
+	for run := range 2 {
+		e, ch, err := Auto(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.Close(e)
+		if ch.Engine != "simd" || opens != 1 || !strings.Contains(ch.Reason, refused) {
+			t.Fatalf("run %d with the mark: %s (%s), %d opens; want simd, the device started once, the refusal said", run, ch.Engine, ch.Reason, opens)
+		}
+	}
+	if c, ok := loadCalibration(calibrationKey(o)); !ok || len(c.Failed) != 1 || !slices.Equal(c.Failed[0].Marks, []string{mark}) {
+		t.Fatalf("calibration %+v (kept %v): want the device failed, with its mark", c.Failed, ok)
+	}
+	if err := os.Remove(mark); err != nil {
+		t.Fatal(err)
+	}
+	notes = nil
+	e, ch, err := Auto(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Close(e)
+	want := "auto: fake device 0 (NVIDIA H200, NVIDIA CUDA, GPU) was left out when this machine was measured, as an earlier crash's mark refused it; its mark is gone (" + mark + "), so this run measures the machine again"
+	if opens < 2 || strings.Contains(ch.Reason, refused) || !slices.Contains(notes, want) {
+		t.Errorf("after the mark's removal: %s (%s), notes %q, %d opens; want the device measured again, and the note %q", ch.Engine, ch.Reason, notes, opens, want)
+	}
+	if c, ok := loadCalibration(calibrationKey(o)); !ok || len(c.Failed) != 0 || len(c.Devices) != 1 {
+		t.Errorf("calibration after the mark's removal: devices %+v, failed %+v (kept %v); want the device measured, none failed", c.Devices, c.Failed, ok)
+	}
+}
+
 // TestAutoFailedDeviceSaid: a GPU that does not start when auto measures
 // the machine (one that fails its self-test) is a note on that run, and
 // every later run that the calibration decides says it was left out, and
