@@ -37,6 +37,13 @@ type Spec struct {
 	// starts whatever it is given (cpu.RunWorkers: one a block of lanes):
 	// worker counts above it measure the same run again.
 	MaxWorkers func(lanes uint64, steps int) int
+	// Refused, where not nil, says why a start of the spec's device is
+	// refused before its driver is asked (an earlier process crashed the
+	// driver there: gpu.Refused, as gpusim devices lists it). Select
+	// leaves such a spec out of the default engines, and RefusedNotes
+	// says why; one that --engines names runs, and its start fails with
+	// the refusal.
+	Refused error
 }
 
 // MinTime is the floor MinTime puts on work lane-steps of s with workers
@@ -306,6 +313,28 @@ func (b Benchable) Notes(word func(hint string) string) []string {
 	return notes
 }
 
+// RefusedNotes says which specs the default engines leave out (Select of
+// "") as their device is refused (Spec.Refused), and why, each followed by
+// a note of the refusal's hint, worded by word as Notes words it: the
+// marks to remove for the driver to be asked again.
+func (b Benchable) RefusedNotes(word func(hint string) string) []string {
+	var notes []string
+	for _, s := range b.Specs {
+		if s.Refused == nil {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("%s left out: %v", s.Name, s.Refused))
+		h := Hint(s.Refused)
+		if h != "" && word != nil {
+			h = word(h)
+		}
+		if h != "" {
+			notes = append(notes, fmt.Sprintf("hint for %s: %s", s.Name, h))
+		}
+	}
+	return notes
+}
+
 // Repeats names each spec that two entries of a comma-separated --engines
 // list select, in registry order: "serial" for serial,serial, and with
 // the entries that named it where they differ, "opencl:0 (as opencl and
@@ -386,7 +415,10 @@ func deviceOf(name string) (entry string, ok bool) {
 // not load, which read "unknown engine" and lost the reason).
 func (b Benchable) Select(list string) ([]Spec, error) {
 	if list == "" {
-		return slices.Clone(b.Specs), nil
+		// A refused device (Spec.Refused) is left out with a note
+		// (RefusedNotes), as an entry that cannot run here is: bench
+		// failed on it, exit 1, as on a device at fault.
+		return slices.DeleteFunc(slices.Clone(b.Specs), func(s Spec) bool { return s.Refused != nil }), nil
 	}
 	valid := b.Names()
 	names := strings.Split(list, ",")

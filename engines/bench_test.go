@@ -148,3 +148,34 @@ func TestCheckDeviceIndex(t *testing.T) {
 		t.Errorf("CheckDeviceIndex(opencl:9) under a driver that hangs: %v, want nil", err)
 	}
 }
+
+// TestSelectRefused: the default engines (Select of "") leave out a
+// device spec whose device is refused (Spec.Refused: an earlier crash's
+// mark), and RefusedNotes says so with the refusal's hint, which names the
+// mark; an --engines list that names the device, or its entry, keeps it.
+// bench started it, its start failed with the refusal, and bench exited 1.
+func TestSelectRefused(t *testing.T) {
+	const mark = "/cache/programs/f99dc6e1.setup.9cdbc147.13517"
+	refused := fmt.Errorf("device 0 (fake, pocl, CPU): %w", &gpu.EarlierCrashError{Who: "process 13517", Step: "set the device up", Marks: []string{mark}, Crashed: true})
+	b := Benchable{Entries: []string{"simd", "opencl"}, Missing: map[string]error{}, Specs: []Spec{
+		{Name: "simd", Entry: "simd"},
+		{Name: "opencl:0", Entry: "opencl", Device: true, Devices: "0", Refused: refused},
+		{Name: "opencl:1", Entry: "opencl", Device: true, Devices: "1"},
+	}}
+	names := func(specs []Spec) (n []string) {
+		for _, s := range specs {
+			n = append(n, s.Name)
+		}
+		return n
+	}
+	for list, want := range map[string][]string{"": {"simd", "opencl:1"}, "opencl:0": {"opencl:0"}, "opencl": {"opencl:0", "opencl:1"}} {
+		specs, err := b.Select(list)
+		if err != nil || !slices.Equal(names(specs), want) {
+			t.Errorf("Select(%q) = %q, %v; want %q", list, names(specs), err, want)
+		}
+	}
+	notes := b.RefusedNotes(nil)
+	if len(notes) != 2 || notes[0] != "opencl:0 left out: "+refused.Error() || !strings.HasPrefix(notes[1], "hint for opencl:0: ") || !strings.Contains(notes[1], "rm -f "+mark) {
+		t.Errorf("RefusedNotes = %q; want opencl:0 left out with its refusal, and the hint that names %s", notes, mark)
+	}
+}

@@ -762,6 +762,9 @@ func benchOpenCL(e Entry) ([]Spec, error) {
 			}
 			return eng
 		}}
+		if err := gpu.Refused(d); err != nil {
+			specs[i].Refused = fmt.Errorf("%s: %w", d.Named(), err)
+		}
 	}
 	return specs, nil
 }

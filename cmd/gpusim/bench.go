@@ -803,7 +803,13 @@ func benchEngines(c *cli.Context) ([]engines.Spec, []string, error) {
 	// its remedy of the CPU engines, which bench runs beside the note: it
 	// said to run on them, as "the CPU engines (serial, parallel, simd) run
 	// without it", and left processes out.
-	notes := append(avail.Notes(func(h string) string { return commandHint(c.Command, cl.WithoutCPU(h)) }), listRepeats(c, avail)...)
+	word := func(h string) string { return commandHint(c.Command, cl.WithoutCPU(h)) }
+	notes := append(avail.Notes(word), listRepeats(c, avail)...)
+	if list == "" {
+		// The devices a crash's mark refuses, left out of the default
+		// engines (Select).
+		notes = append(notes, avail.RefusedNotes(word)...)
+	}
 	if len(specs) == 0 {
 		return nil, nil, errors.New("no engine can run here: " + strings.Join(notes, "; "))
 	}

@@ -274,3 +274,53 @@ func TestCrashRefusedColdNote(t *testing.T) {
 		})
 	}
 }
+
+// TestCrashRefusedBenchDefault: bench with its default engines leaves out
+// a device that an earlier crash's mark refuses (as gpusim devices lists
+// it, refused), with a note that names the refusal and a hint that names
+// the mark to remove, and exits 0 in each format; it started the device,
+// which failed with the refusal, and exited 1, where an engine that cannot
+// start is left out with a note. --engines that names the device still
+// runs it, and exits 1 with the refusal.
+func TestCrashRefusedBenchDefault(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	setUp := "ended while the OpenCL driver set the device up (its context, a queue or the engine's first buffer), " + crashWords
+	cache := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+		t.Fatal(err)
+	}
+	env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
+	if r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, slices.Concat(env, []string{"FAKECL_FAULT=crash:clCreateBuffer"})); r.code != 1 || !strings.Contains(r.stderr, " crashed (SIGSEGV) when asked ") {
+		t.Fatalf("exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+	}
+	r := runSetUpCase(setUpCase{line: "devices"}, env)
+	m := regexp.MustCompile(`rm -f ([^\s;,)]+\.setup\.[0-9a-f]+\.[0-9]+)`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("devices after the crash: exit status %d, stdout %q: want the device refused, with its mark", r.code, r.stdout)
+	}
+	const line = "bench --quick --baseline none --no-sweep --no-scaling --lanes 100k --steps 10 --reps 1 --warmup 0"
+	leftOut := "opencl:0 left out: device 0 ("
+	hint := "hint for opencl:0: a driver that crashes there crashes there at every start, so gpusim asks it no more; to try again (a new driver version is tried of itself), remove the mark of the crash: rm -f " + m[1]
+	for _, format := range []string{"text", "json", "csv"} {
+		r := runSetUpCase(setUpCase{line: line + " --format " + format}, env)
+		if r.code != 0 || !strings.Contains(r.stderr, "bench: note: "+leftOut) || !strings.Contains(r.stderr, setUp) || !strings.Contains(r.stderr, "bench: note: "+hint) || strings.Contains(r.stderr, "gpusim: error:") {
+			t.Errorf("%s: exit status %d, stderr %q: want exit 0, the device left out with a note naming the refusal and the mark", format, r.code, r.stderr)
+			continue
+		}
+		switch format {
+		case "json":
+			var doc struct{ Notes []string }
+			if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || !slices.ContainsFunc(doc.Notes, func(n string) bool { return strings.HasPrefix(n, leftOut) }) || !slices.Contains(doc.Notes, hint) {
+				t.Errorf("json: %v, notes %q: want the device left out, and the hint", err, doc.Notes)
+			}
+		case "csv":
+			if !strings.Contains(r.stdout, "\nnote,") || !strings.Contains(r.stdout, leftOut) || strings.Contains(r.stdout, ",opencl:0,") {
+				t.Errorf("csv: stdout %q: want the note, and no row of opencl:0", r.stdout)
+			}
+		}
+	}
+	r = runSetUpCase(setUpCase{line: line + " --engines simd,opencl:0"}, env)
+	if r.code != 1 || !strings.Contains(r.stderr, "gpusim: error: bench: opencl:0 ") || !strings.Contains(r.stderr, setUp) {
+		t.Errorf("--engines simd,opencl:0: exit status %d, stderr %q: want exit 1 with the refusal", r.code, r.stderr)
+	}
+}
