@@ -62,6 +62,15 @@ func (e *NoAnswerError) Error() string {
 // kernels on device 0 (...), and then for a context for device 0
 // (...)"), where it named the later call alone, which the driver was
 // asked a moment before.
+//
+// A mark of the call's step in gpusim's cache (markProbeSetUp) is made and
+// removed around withinAnswer, not in create: a call whose wait ended does
+// not return, and a mark it deferred stayed as the process exited on its
+// own, which the next start took for a kill -9's ("ended without a crash
+// while the OpenCL driver created a device's context or queue (killed by
+// kill -9 ...)"). A hang that gpusim gives up on leaves no mark, as a
+// stop's does (interrupt.BeforeExit); a crash in the call past its wait
+// leaves none either, and the next start asks the driver again.
 func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T, error) {
 	return answerWithin(cl.CrashSetUp, what, create, drop)
 }

@@ -651,10 +651,11 @@ func (e *Engine) init(options string, setUp func()) error {
 	// mark made the next start discard a good cached program.
 	defer setUp()
 	var err error
+	probeMark := markProbeSetUp() // the probe's child asks for one too; around the wait, as acquire's
 	e.q, err = withinAnswer("a queue on "+e.desc.Named(), func() (*cl.Queue, error) {
-		defer markProbeSetUp()() // the probe's child asks for one too
-		return cl.CreateQueue(e.sh.ctx, e.sh.dev)
+		return createQueue(e.sh.ctx, e.sh.dev)
 	}, func(q *cl.Queue) { _ = q.Release() })
+	probeMark()
 	if errors.As(err, new(*NoAnswerError)) {
 		return err // it names the device
 	}

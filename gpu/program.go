@@ -97,10 +97,14 @@ func acquire(d device) (*shared, error) {
 		return s, nil
 	}
 	cl.LabelDevice(d.dev, d.desc.Named()) // the log of a failed build names it
+	// The probe's child asks for one too. Its mark is made and removed
+	// here, around the wait, not in the call, which a wait that ends
+	// leaves running (withinAnswer).
+	probeMark := markProbeSetUp()
 	ctx, err := withinAnswer("a context for "+d.desc.Named(), func() (*cl.Context, error) {
-		defer markProbeSetUp()() // the probe's child asks for one too
 		return createContext(d.dev)
 	}, releaseContext)
+	probeMark()
 	if errors.As(err, new(*NoAnswerError)) {
 		return nil, err // it names the device
 	}
@@ -153,6 +157,9 @@ func register(s *shared) (had *shared) {
 
 // createContext is cl.CreateContext; tests see devices' creations overlap.
 var createContext = cl.CreateContext
+
+// createQueue is cl.CreateQueue; tests make it hang.
+var createQueue = cl.CreateQueue
 
 // releaseContext drops a context the driver made past answerWait.
 func releaseContext(c *cl.Context) { _ = c.Release() }
