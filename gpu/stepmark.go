@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
@@ -321,7 +322,41 @@ func killedMark(path string, info fs.FileInfo, who, step string) bool {
 		return false
 	}
 	os.Remove(path)
-	cacheNotes.Add("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, step)
+	if firstKilled(who, step) {
+		cacheNotes.Add("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, step)
+	}
+	return true
+}
+
+// killedSaid holds, by process (killedMark's who), the steps that
+// killedMark's notes named in this process.
+var killedSaid struct {
+	sync.Mutex
+	m map[string][]string
+}
+
+// firstKilled says whether the step's mark of the process who is the
+// first killedMark found of that process and step in this process, and
+// records it. The marks of a device's context or queue beside the probe's
+// record (probeSetUpStep) and on the device (setUpStep) are one step's: a
+// process that ended creating a context left both, and the next start said
+// two notes of it ("created a device's context or queue", then "set the
+// device up"). A mark of the same step on another device (a Multi's) was
+// said again where the first note had been said (sayKilled) and dropped.
+func firstKilled(who, step string) bool {
+	one := func(a, b string) bool {
+		set := []string{probeSetUpStep, setUpStep.step}
+		return a == b || slices.Contains(set, a) && slices.Contains(set, b)
+	}
+	killedSaid.Lock()
+	defer killedSaid.Unlock()
+	if slices.ContainsFunc(killedSaid.m[who], func(s string) bool { return one(s, step) }) {
+		return false
+	}
+	if killedSaid.m == nil {
+		killedSaid.m = map[string][]string{}
+	}
+	killedSaid.m[who] = append(killedSaid.m[who], step)
 	return true
 }
 

@@ -696,3 +696,55 @@ func TestEarlierCrashOwnMarkReleased(t *testing.T) {
 		t.Errorf("marks left: %q", left)
 	}
 }
+
+// TestKilledOneNote: a process that ended without a crash while the
+// driver created a device's context (exit:clCreateContext: the driver's
+// own exit) left the mark beside the probe's record and the device's
+// set-up mark, and the next start said two notes of the one process
+// ("created a device's context or queue", then "set the device up"); it
+// says one. So does a set-up mark of the same process on a second device
+// (a Multi's), found after the first device's note was said (sayKilled)
+// and dropped from the cache's notes: it was said again.
+func TestKilledOneNote(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	t.Setenv(EnvCacheDir, dir)
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	record := filepath.Join(dir, probeRecord)
+	d0 := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "a device", DriverVersion: "1"}}
+	d1 := DeviceDesc{DeviceInfo: cl.DeviceInfo{Name: "another device", DriverVersion: "1"}}
+	if err := os.MkdirAll(filepath.Dir(setUpPath(d0)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(record, []byte("record"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pid := deadPID(t)
+	for _, m := range []string{markNameAs(record, setUpSuffix, pid), markNameAs(setUpPath(d0), setUpSuffix, pid), markNameAs(setUpPath(d1), setUpSuffix, pid)} {
+		if err := os.WriteFile(m, []byte(cl.CrashMarkWatched), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var said []string
+	say := func(n string) { said = append(said, n) }
+	distrustProbe()
+	for _, d := range []DeviceDesc{d0, d1} {
+		if err := setUpCrash(d); err != nil {
+			t.Fatalf("setUpCrash of %s: %v, want none (a kill's mark)", d.Name, err)
+		}
+		sayKilled(say)
+	}
+	who := "cache: process " + strconv.Itoa(pid) + killedNote
+	var notes []string
+	for _, n := range slices.Concat(said, CacheNotes()) {
+		if strings.HasPrefix(n, who) {
+			notes = append(notes, n)
+		}
+	}
+	if want := who + probeSetUpStep + " (killed by "; len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
+		t.Errorf("notes of the process: %q, want one, %q...", notes, want)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*", "*"+setUpSuffix+"*")); len(left) != 0 {
+		t.Errorf("marks left: %q", left)
+	}
+}
