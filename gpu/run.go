@@ -770,8 +770,11 @@ func (r *run) launch(ctx context.Context, pt part) error {
 	if r.unmark == nil {
 		r.unmark = e.firstLaunch(ctx, r.k)
 	}
-	defer r.driver("queue a launch")()
+	// Each call under its own label, not one deferred over them all:
+	// the finals' read was named "queue a launch".
+	queueing := r.driver("queue a launch")
 	kev, err := e.q.EnqueueNDRange(r.k, []int{r.items}, []int{r.wg})
+	queueing()
 	if err != nil {
 		return fmt.Errorf("opencl: launch %d lanes: %w", pt.n, err)
 	}
@@ -791,14 +794,21 @@ func (r *run) launch(ctx context.Context, pt part) error {
 		f.n = pt.n
 		r.sums.add(pt.n, r.items, e.vw)
 		if r.job.KeepFinals {
+			reading := r.driver("queue a transfer")
 			if f.rev, err = r.finals[pt.which].ReadAsync(e.q, 0, cl.Bytes(r.res.Finals[pt.off:pt.off+pt.n])); err != nil {
 				kev.Release()
+			}
+			reading()
+			if err != nil {
 				return fmt.Errorf("opencl: read finals: %w", err)
 			}
 		}
 	}
 	r.pending = append(r.pending, f)
-	if err := e.q.Flush(); err != nil {
+	flushing := r.driver("queue a launch") // the flush submits it
+	err = e.q.Flush()
+	flushing()
+	if err != nil {
 		return fmt.Errorf("opencl: flush: %w", err)
 	}
 	return nil

@@ -378,7 +378,9 @@ func TestStopReleasingAfterReport(t *testing.T) {
 // so the next start builds the program from source and runs. A crash in
 // a run's later calls (a launch's arguments, a transfer's enqueue, the
 // release of its buffers) or in selftest's checks after the start names
-// them, where it named nothing ("crashed (SIGSEGV)" and the bare hint).
+// them, where it named nothing ("crashed (SIGSEGV)" and the bare hint);
+// one in the read of a chunk's finals (--out) names the transfer, where
+// it read "to queue a launch".
 func TestCrashInProcess(t *testing.T) {
 	lib, warm, env := forwardingDriver(t)
 	said := "gpusim: error: the OpenCL driver " + lib + " crashed (SIGSEGV) when asked "
@@ -389,6 +391,7 @@ func TestCrashInProcess(t *testing.T) {
 	const listing = "gpusim: hint: a driver that crashes as it starts: clinfo -l shows whether it does so outside gpusim too, and " + tail
 	const run = "run --device 0 --lanes 1e5 --steps 10"
 	const bench = "bench --engines opencl --lanes 1000 --steps 10 --reps 1 --warmup 0 --baseline none"
+	finals := filepath.Join(t.TempDir(), "finals.npy")
 	type crashCase struct {
 		fault string
 		warm  bool // a copy of warm, whose record holds; else an empty cache
@@ -425,6 +428,11 @@ func TestCrashInProcess(t *testing.T) {
 		// run's, and selftest's 2nd launch is its first check's.
 		{"crash:clSetKernelArg@100", true, "run --device 0 --lanes 1e6 --steps 1000", said + "to set a launch's arguments on" + dev, work},
 		{"crash:clEnqueueFillBuffer@3", true, run, said + "to queue a transfer on" + dev, work},
+		// The finals' read (--out) queued after a run's launch: the
+		// warm-up reads 2 buffers, the 3rd read is the run's first
+		// chunk's finals. It read "to queue a launch": the launch's
+		// label, deferred, covered it.
+		{"crash:clEnqueueReadBuffer@3", true, run + " --out " + finals, said + "to queue a transfer on" + dev, work + "gpusim: note: the OpenCL driver crashed before its files were written: --out \"" + finals + "\" was not, and a file already there is as it was\n"},
 		{"crash:clReleaseMemObject@3", true, run, said + "to release the run's buffers on" + dev, work},
 		{"crash:clEnqueueNDRangeKernel@2", true, "selftest", said + "to run the self-test's checks on" + dev, strings.Replace(work, "(--engine", "(gpusim run --engine", 1)},
 	}
