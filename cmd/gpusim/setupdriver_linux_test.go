@@ -785,3 +785,34 @@ func ended(pid int) bool {
 	_, state, _ := strings.Cut(string(stat), ") ")
 	return strings.HasPrefix(state, "Z")
 }
+
+// TestHangLeavesNoMark: a start that gives up on a driver that hangs
+// creating a device's context, queue or first buffer (its wait,
+// GPUSIM_DRIVER_WAIT=2, ends) exits 1 on its own, and the next start,
+// under the driver without the fault, runs without a note of the first:
+// after a context's or a queue's hang it said "cache: process N ended
+// without a crash while the OpenCL driver created a device's context or
+// queue (killed by kill -9 or the out-of-memory killer, ...)" of the mark
+// that the call the wait left running still held, where nothing was
+// killed.
+func TestHangLeavesNoMark(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	const line = "run --device 0 --lanes 1000 --steps 10"
+	for _, fault := range []string{"hang:clCreateContext", "hang:clCreateCommandQueue", "hang:clCreateBuffer"} {
+		t.Run(fault, func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "cache")
+			if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+				t.Fatal(err)
+			}
+			caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
+			r := runSetUpCase(setUpCase{line: line}, slices.Concat(caseEnv, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=2"}))
+			if r.hung || r.code != 1 || !strings.Contains(r.stderr, " did not answer in 2 s when asked for ") {
+				t.Fatalf("the start under the hang: exit status %d, stderr %q: want 1 and the wait's error", r.code, r.stderr)
+			}
+			after := runSetUpCase(setUpCase{line: line}, caseEnv)
+			if after.hung || after.code != 0 || strings.Contains(after.stderr, "gpusim: note: cache: ") {
+				t.Errorf("the start after it: exit status %d, stderr %q: want 0 and no note of the cache", after.code, after.stderr)
+			}
+		})
+	}
+}
