@@ -770,12 +770,14 @@ func (r *run) launch(ctx context.Context, pt part) error {
 	if r.unmark == nil {
 		r.unmark = e.firstLaunch(ctx, r.k)
 	}
-	// Each call under its own label, not one deferred over them all:
-	// the finals' read was named "queue a launch".
+	// The launch, its read of the finals and the flush each under a
+	// label of its own, not one deferred over them all: the finals' read
+	// was named "queue a launch". The launch's holds the tests' hook
+	// (launched), where they hold the launch.
 	queueing := r.driver("queue a launch")
 	kev, err := e.q.EnqueueNDRange(r.k, []int{r.items}, []int{r.wg})
-	queueing()
 	if err != nil {
+		queueing()
 		return fmt.Errorf("opencl: launch %d lanes: %w", pt.n, err)
 	}
 	e.launches++
@@ -790,6 +792,7 @@ func (r *run) launch(ctx context.Context, pt part) error {
 	if e.opts.launched != nil {
 		e.opts.launched(f.work, f.plan)
 	}
+	queueing()
 	if pt.last {
 		f.n = pt.n
 		r.sums.add(pt.n, r.items, e.vw)
