@@ -322,9 +322,7 @@ func killedMark(path string, info fs.FileInfo, who, step string) bool {
 		return false
 	}
 	os.Remove(path)
-	if firstKilled(who, step) {
-		cacheNotes.Add("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, step)
-	}
+	noteKilled(who, step)
 	return true
 }
 
@@ -335,29 +333,36 @@ var killedSaid struct {
 	m map[string][]string
 }
 
-// firstKilled says whether the step's mark of the process who is the
-// first killedMark found of that process and step in this process, and
-// records it. The marks of a device's context or queue beside the probe's
-// record (probeSetUpStep) and on the device (setUpStep) are one step's: a
-// process that ended creating a context left both, and the next start said
-// two notes of it ("created a device's context or queue", then "set the
-// device up"). A mark of the same step on another device (a Multi's) was
-// said again where the first note had been said (sayKilled) and dropped.
-func firstKilled(who, step string) bool {
-	one := func(a, b string) bool {
-		set := []string{probeSetUpStep, setUpStep.step}
-		return a == b || slices.Contains(set, a) && slices.Contains(set, b)
+// noteKilled adds killedMark's note (killedNote) of the process who and
+// the step, once a process and step in this process. The marks of a
+// device's context or queue beside the probe's record (probeSetUpStep)
+// and of the device's set-up (setUpStep) are one step's: a process that
+// ended creating a context left both, and the next start said two notes
+// of it ("created a device's context or queue", then "set the device
+// up"); the set-up's, whose words cover the other's, takes the place of
+// the probe's where that is not said yet (sayKilled), else is not said.
+// A mark of the same step on another device (a Multi's) was said again
+// where the first note had been said and dropped.
+func noteKilled(who, step string) {
+	note := func(step string) string {
+		return fmt.Sprintf("cache: %s"+killedNote+"%s (killed by kill -9 or the out-of-memory killer, or ended by its driver): the driver is asked again", who, step)
 	}
 	killedSaid.Lock()
 	defer killedSaid.Unlock()
-	if slices.ContainsFunc(killedSaid.m[who], func(s string) bool { return one(s, step) }) {
-		return false
+	steps := killedSaid.m[who]
+	switch {
+	case slices.Contains(steps, step), step == probeSetUpStep && slices.Contains(steps, setUpStep.step):
+		return
+	case step == setUpStep.step && slices.Contains(steps, probeSetUpStep):
+		if len(cacheNotes.Drop(func(n string) bool { return n == note(probeSetUpStep) })) == 0 {
+			return // said already
+		}
 	}
 	if killedSaid.m == nil {
 		killedSaid.m = map[string][]string{}
 	}
-	killedSaid.m[who] = append(killedSaid.m[who], step)
-	return true
+	killedSaid.m[who] = append(steps, step)
+	cacheNotes.Add("%s", note(step))
 }
 
 // A driver that crashes gpusim's process setting a device up (creating

@@ -702,7 +702,7 @@ func TestEarlierCrashOwnMarkReleased(t *testing.T) {
 // own exit) left the mark beside the probe's record and the device's
 // set-up mark, and the next start said two notes of the one process
 // ("created a device's context or queue", then "set the device up"); it
-// says one. So does a set-up mark of the same process on a second device
+// says one, the set-up's, whose words cover both. So does a set-up mark of the same process on a second device
 // (a Multi's), found after the first device's note was said (sayKilled)
 // and dropped from the cache's notes: it was said again.
 func TestKilledOneNote(t *testing.T) {
@@ -741,7 +741,7 @@ func TestKilledOneNote(t *testing.T) {
 			notes = append(notes, n)
 		}
 	}
-	if want := who + probeSetUpStep + " (killed by "; len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
+	if want := who + setUpStep.step + " (killed by "; len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
 		t.Errorf("notes of the process: %q, want one, %q...", notes, want)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "*", "*"+setUpSuffix+"*")); len(left) != 0 {
