@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -582,7 +583,8 @@ func coldStartOnce(o Options) func(opt gpu.Options) {
 // never be kept. Where the build would be refused under a limit
 // (gpu.BuildRefused: ulimit -f on pocl, ulimit -v) nothing is said: no
 // build starts, and the error that follows names the limit (the note had
-// promised seconds of compiling just before it). Where the entry is there
+// promised seconds of compiling just before it), nor where an earlier
+// crash's mark refuses the start (noBuild). Where the entry is there
 // but this process compiles the program all the same (gpu.RebuildCause: a
 // process crashed loading it, it is corrupt, the driver rejected it), the
 // note says the compile is a rebuild and why: a corrupt entry's rebuild
@@ -592,10 +594,10 @@ func coldStartOnce(o Options) func(opt gpu.Options) {
 func coldStartNote(opt gpu.Options) string {
 	f := gpu.ProgramFile(opt)
 	if cause := gpu.RebuildCause(f); cause != "" {
-		if gpu.BuildRefused(opt.Device) != nil {
+		if noBuild(opt) {
 			return ""
 		}
-		kept := "it is cached again for later runs"
+		kept := "once it builds and passes the self-test it is cached again for later runs"
 		if werr := gpu.CacheWritable(); werr != nil {
 			kept = cachedAgainText(werr)
 		}
@@ -622,7 +624,7 @@ func coldStartNote(opt gpu.Options) string {
 		// the start compiles. Where it can, that is a rebuild, said
 		// with why (it read "a first start there", beside the cache's
 		// "read ...: not a regular file").
-		if ents, derr := os.ReadDir(f); (derr != nil || len(ents) == 0) && gpu.CacheWritable() == nil && gpu.BuildRefused(opt.Device) == nil {
+		if ents, derr := os.ReadDir(f); (derr != nil || len(ents) == 0) && gpu.CacheWritable() == nil && !noBuild(opt) {
 			gpu.RebuildSaid(f)
 			return fmt.Sprintf("compiling the OpenCL program for %s again, which can take seconds%s: %s is %s, not a cache entry; it is replaced, and the program cached for later runs", deviceLabel(opt.Device), poclQuick(opt.Device), f, fileKind(st.Mode()))
 		}
@@ -637,7 +639,7 @@ func coldStartNote(opt gpu.Options) string {
 	if werr == nil && !errors.Is(err, fs.ErrNotExist) {
 		return "" // there, but not readable here: gpu's cache note says why
 	}
-	if gpu.BuildRefused(opt.Device) != nil {
+	if noBuild(opt) {
 		return "" // no build starts: the open's error names the limit
 	}
 	name := deviceLabel(opt.Device)
@@ -666,6 +668,34 @@ func coldStartNote(opt gpu.Options) string {
 	return fmt.Sprintf("compiling the OpenCL program for %s%s: a first start there, which can take seconds%s; once it builds and passes the self-test it is cached for later runs", name, both, poclQuick(opt.Device))
 }
 
+// noBuild says that opening the device opt names starts no build, so
+// that a compile note would be wrong: a limit the build does not fit in
+// (gpu.BuildRefused), or the mark of an earlier process's crash on the
+// device's set-up or buffers, on a build, or on a first launch of a
+// program built from source, which refuses the start (gpu.RefusedKeys, on
+// the device's key and on the keys of the programs opt builds: the
+// engine's and the self-test's). After a crash in the self-test's first
+// launch on a fresh cache, the next start said "compiling the OpenCL
+// program ... a first start there, which can take seconds; once it builds
+// and passes the self-test it is cached for later runs" and was then
+// refused by the mark without compiling anything.
+func noBuild(opt gpu.Options) bool {
+	if gpu.BuildRefused(opt.Device) != nil {
+		return true
+	}
+	keys := gpu.RefusalKeys(opt.Device)
+	if len(keys) == 0 {
+		return false
+	}
+	keys = keys[:1]
+	for _, f := range []string{gpu.ProgramFile(opt), gpu.SelfTestProgramFile(opt)} {
+		if f != "" {
+			keys = append(keys, filepath.Base(f))
+		}
+	}
+	return gpu.RefusedKeys(keys) != nil
+}
+
 // cachedAgainText is a rebuild note's word on whether the rebuilt program
 // is cached again, where gpu.CacheWritable gave werr: it cannot be, or
 // where only the room judged before the build falls short
@@ -686,10 +716,10 @@ func cachedAgainText(werr error) string {
 func selfTestRebuildNote(opt gpu.Options) string {
 	f := gpu.SelfTestProgramFile(opt)
 	cause := gpu.RebuildCause(f)
-	if cause == "" || gpu.BuildRefused(opt.Device) != nil {
+	if cause == "" || noBuild(opt) {
 		return ""
 	}
-	kept := "it is cached again for later runs"
+	kept := "once it builds and passes the self-test it is cached again for later runs"
 	if werr := gpu.CacheWritable(); werr != nil {
 		kept = cachedAgainText(werr)
 	}

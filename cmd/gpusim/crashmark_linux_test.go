@@ -217,7 +217,8 @@ func TestSetUpCrashReadOnly(t *testing.T) {
 // yet ... (`gpusim selftest` compiles it, ...)", and selftest was then
 // refused by the mark. So too from a calibration written before the crash
 // (a run that loads no driver), and once the mark is removed the reason
-// names selftest again.
+// names selftest again. The device asked for after the crash is refused
+// without a note of a compile that does not start.
 func TestCrashRefusedColdNote(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	mark := regexp.MustCompile(`rm -f ([^\s;,]+\.(building|launching|setup|buffer)\.[0-9a-f]+\.[0-9]+)`)
@@ -258,6 +259,13 @@ func TestCrashRefusedColdNote(t *testing.T) {
 			}
 			if r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, append(slices.Clone(caseEnv), "FAKECL_FAULT="+c.fault)); r.hung || r.code == 0 {
 				t.Fatalf("the crashing start: exit status %d, stderr %q: want the driver's crash", r.code, r.stderr)
+			}
+			// The device asked for again: refused by the mark, and no
+			// note of a compile that does not start (it read "compiling
+			// the OpenCL program ... a first start there, which can take
+			// seconds", then the refusal).
+			if r := runSetUpCase(setUpCase{line: "run --device 0 --lanes 1000 --steps 10"}, caseEnv); r.hung || r.code != 1 || !strings.Contains(r.stderr, "not asked again") || strings.Contains(r.stderr, "gpusim: note: compiling") {
+				t.Errorf("the device asked for after the crash: exit status %d, stderr %q: want the mark's refusal, exit status 1, and no compile note", r.code, r.stderr)
 			}
 			r := runSetUpCase(setUpCase{line: line}, caseEnv)
 			why := reason(r)

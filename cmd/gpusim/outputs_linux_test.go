@@ -752,7 +752,7 @@ func TestColdNoteSelftestProgramRebuild(t *testing.T) {
 	}
 	out := gpusim("selftest", "--device", "0")
 	want := "gpusim: note: compiling the self-test's OpenCL program for device 0 ("
-	cause := "again, which can take seconds (under one where pocl's own cache holds the program): its cached one (" + st[0] + ") is corrupt or stale; it is cached again for later runs"
+	cause := "again, which can take seconds (under one where pocl's own cache holds the program): its cached one (" + st[0] + ") is corrupt or stale; once it builds and passes the self-test it is cached again for later runs"
 	if i := strings.Index(out, want); i != 0 || !strings.Contains(out, cause) || strings.Contains(out, "cache: ") {
 		t.Errorf("selftest with the self-test program's entry emptied:\n%s\nwant first the note of its rebuild, %q ... %q, and no note of the cache's", out, want, cause)
 	}

@@ -471,7 +471,7 @@ func TestCrashInProcess(t *testing.T) {
 	// cache's note at the end said it again.
 	const discarded = "gpusim: note: compiling the OpenCL program for device 0 ("
 	const because = " again, which can take seconds (under one where pocl's own cache holds the program): its cached one was discarded, as process "
-	const launched = " ended while it loaded it or ran its first launch, which may have crashed it; it is cached again for later runs\n"
+	const launched = " ended while it loaded it or ran its first launch, which may have crashed it; once it builds and passes the self-test it is cached again for later runs\n"
 	for _, fault := range []string{"crash:clCreateProgramWithBinary", "crash:clEnqueueNDRangeKernel"} {
 		i := slices.IndexFunc(cases, func(c crashCase) bool { return c.fault == fault && c.line == run })
 		after := runSetUpCase(setUpCase{line: run}, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + caches[i]}))
