@@ -19,15 +19,17 @@ import (
 // the self-test's checks", and the mark it left refused the device at the
 // next start, PATH set again ("process N ended while the OpenCL driver ran
 // a first launch of the program ... not asked again"), until rm -f. PATH
-// unset is now execvp's default path. pocl's kernel cache is a new folder,
-// so that pocl links (where it holds the kernels it does not).
+// unset is now execvp's default path. So too with PATH set to a folder
+// that holds no ld, which aborted pocl the same way: the folder of
+// defaultPath that holds ld is added at PATH's end. pocl's kernel cache is
+// a new folder at each run, so that pocl links (where it holds the kernels
+// it does not).
 func TestPoclWithoutPath(t *testing.T) {
 	ds, err := gpu.Devices()
 	if err != nil || len(ds) == 0 || ds[0].PlatformName != "Portable Computing Language" {
 		t.Skipf("device 0 is not pocl's: %v", err)
 	}
-	cache := t.TempDir()
-	run := func(env ...string) (int, string) {
+	run := func(cache string, env ...string) (int, string) {
 		cmd := exec.Command("gpusim", "run", "--lanes", "10", "--device", "0", "-q")
 		cmd.Env = append(env, "GPUSIM_CACHE_DIR="+cache, "POCL_CACHE_DIR="+t.TempDir(), "GPUSIM_DRIVER_WAIT=60")
 		var errb strings.Builder
@@ -37,16 +39,22 @@ func TestPoclWithoutPath(t *testing.T) {
 		_ = cmd.Run()
 		return cmd.ProcessState.ExitCode(), errb.String()
 	}
-	if code, stderr := run(); code != 0 {
-		t.Errorf("without PATH: exit %d, stderr:\n%s\nwant 0", code, stderr)
-	}
-	marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.*.*.*"))
-	for _, m := range marks {
-		if !strings.HasSuffix(m, ".lock") {
-			t.Errorf("mark left without PATH: %s", filepath.Base(m))
+	// Without PATH, and with a PATH whose folders hold no ld, each on a
+	// new cache (a program cached by gpusim is loaded with its kernels
+	// linked), then with PATH.
+	for _, env := range [][]string{nil, {"PATH=" + t.TempDir()}} {
+		cache := t.TempDir()
+		if code, stderr := run(cache, env...); code != 0 {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant 0", env, code, stderr)
 		}
-	}
-	if code, stderr := run("PATH=" + os.Getenv("PATH")); code != 0 {
-		t.Errorf("with PATH: exit %d, stderr:\n%s\nwant 0: the device was not refused", code, stderr)
+		marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.*.*.*"))
+		for _, m := range marks {
+			if !strings.HasSuffix(m, ".lock") {
+				t.Errorf("%q: mark left: %s", env, filepath.Base(m))
+			}
+		}
+		if code, stderr := run(cache, "PATH="+os.Getenv("PATH")); code != 0 {
+			t.Errorf("with PATH after %q: exit %d, stderr:\n%s\nwant 0: the device was not refused", env, code, stderr)
+		}
 	}
 }

@@ -253,12 +253,44 @@ const defaultPath = "/bin:/usr/bin"
 // driver looks up in PATH alone, where execvp would search defaultPath;
 // without PATH it found none ("Executable "ld" doesn't exist!") and aborted
 // the process, which was reported as a crash of the driver, and whose mark
-// refused the device at every later start until rm -f. A PATH that is set,
-// even empty, is the user's and is left as it is.
+// refused the device at every later start until rm -f. A PATH that is set
+// but holds no ld (PATH=/opt/tool/bin, a service's own PATH) aborted pocl
+// the same way: the first folder of defaultPath that holds an ld is added
+// at its end, after the user's folders, which keep their order and come
+// first. Where no folder holds one, PATH is left as it is.
 func pathSetup() {
-	if _, set := os.LookupEnv("PATH"); !set && runtime.GOOS != "windows" {
-		os.Setenv("PATH", defaultPath)
+	if runtime.GOOS == "windows" {
+		return
 	}
+	path, set := os.LookupEnv("PATH")
+	if !set {
+		os.Setenv("PATH", defaultPath)
+		return
+	}
+	if linkerIn(filepath.SplitList(path)) != "" {
+		return
+	}
+	if dir := linkerIn(filepath.SplitList(defaultPath)); dir != "" {
+		if path != "" {
+			dir = path + string(filepath.ListSeparator) + dir
+		}
+		os.Setenv("PATH", dir)
+	}
+}
+
+// linkerIn is the first of dirs that holds an executable file ld, or "":
+// the lookup of clang's driver (an empty entry, which it skips, is not the
+// working folder).
+func linkerIn(dirs []string) string {
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(dir, "ld")); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return dir
+		}
+	}
+	return ""
 }
 
 // poclNoStandIn is why poclCacheSetup found no folder to point pocl at in
