@@ -371,13 +371,14 @@ func (b Benchable) Repeats(list string) []string {
 }
 
 // CanonicalList rewrites each ENTRY:N of a comma-separated --engines list
-// whose N is a device index as --device spells one (ParseDevices: digits,
-// spaces around them ignored, as "opencl:00" or "opencl: 1") to the name
+// whose N is a device index as --device spells one (ParseDevices: the
+// count grammar, spaces around it ignored, as "opencl:00", "opencl:0x1"
+// or "opencl: 1") to the name
 // bench gives that device's spec, N in decimal without leading zeros
 // ("opencl:0"), and ENTRY:all to ENTRY, every device, so --engines reads
 // a device as --device and selftest --device do: "opencl:00" and
 // "opencl:all" were unknown engines. Every other entry, "opencl:-1" or
-// "opencl:1e0" among them, is kept as given, for Select to refuse with
+// "opencl:1.5" among them, is kept as given, for Select to refuse with
 // the names that are valid.
 func CanonicalList(list string) string {
 	names := strings.Split(list, ",")
@@ -481,7 +482,7 @@ func (b Benchable) Forms() []string {
 // noDevice is Select's error for ENTRY:X where ENTRY is an engine that
 // runs on devices and X names none of them here, in --device's words
 // (refuseDevice), with the range of the devices there: X not a device
-// index as ParseDevices reads one ("opencl:+0", "opencl:1e0",
+// index as ParseDevices reads one ("opencl:x", "opencl:1.5",
 // "opencl:"), a negative one ("opencl:-1"), or an index no device has
 // ("opencl:7", "opencl:99999999999999999999"); where there is no device,
 // it says so. They read "unknown engine", then '"opencl:7" names no

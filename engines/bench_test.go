@@ -53,10 +53,13 @@ func TestSelectNoDevice(t *testing.T) {
 	fakeDevices(t, 2, nil)
 	const valid = "(valid range 0..1, written opencl:N, or opencl for every device); devices:\n  0: dev 0 (pocl, CPU)\n  1: dev 1 (pocl, CPU)"
 	for list, want := range map[string]string{
-		"opencl:+0":                   `invalid value "opencl:+0": not a device index ` + valid,
+		"opencl:+2":                   `invalid value "opencl:2": there is no device 2 ` + valid,
+		"opencl:1.5":                  `invalid value "opencl:1.5": 1.5 is not a whole number ` + valid,
+		"opencl:0o1":                  `invalid value "opencl:0o1": not a device index ` + valid,
+		"opencl:2^64":                 `invalid value "opencl:2^64": 2^64 is out of range ` + valid,
 		"opencl: ":                    `invalid value "opencl:": not a device index ` + valid,
 		"opencl:-1":                   `invalid value "opencl:-1": -1 is negative ` + valid,
-		"opencl:1e0":                  `invalid value "opencl:1e0": not a device index ` + valid,
+		"opencl:-1e0":                 `invalid value "opencl:-1e0": -1e0 is negative ` + valid,
 		"serial,opencl:x":             `invalid value "opencl:x": not a device index ` + valid,
 		"opencl:2":                    `invalid value "opencl:2": there is no device 2 ` + valid,
 		"opencl:007":                  `invalid value "opencl:7": there is no device 7 ` + valid,
@@ -70,7 +73,7 @@ func TestSelectNoDevice(t *testing.T) {
 			t.Errorf("Select(%q): %v; want --engines: %s", list, err, want)
 		}
 	}
-	for _, list := range []string{"opencl:00", "opencl: 1", "opencl:01", "opencl:all"} {
+	for _, list := range []string{"opencl:00", "opencl: 1", "opencl:01", "opencl:all", "opencl:+0", "opencl:-0", "opencl:0x1", "opencl:1e0", "opencl:0.0", "opencl:2^0"} {
 		if _, err := b.Select(CanonicalList(list)); err != nil {
 			t.Errorf("Select(%q): %v; want it taken, as --device takes it", list, err)
 		}
@@ -96,9 +99,15 @@ func TestCanonicalList(t *testing.T) {
 		{"opencl:00", "opencl:0"},
 		{"opencl:007, opencl: 1 ,serial", "opencl:7,opencl:1,serial"},
 		{" opencl :01", "opencl:1"},
-		{"opencl:+0", "opencl:+0"},
+		{"opencl:+0", "opencl:0"},
+		{"opencl:-0", "opencl:0"},
+		{"opencl:0x1", "opencl:1"},
+		{"opencl:0.0", "opencl:0"},
+		{"opencl:1_0", "opencl:10"},
+		{"opencl:1.5", "opencl:1.5"},
+		{"opencl:0o1", "opencl:0o1"},
 		{"opencl:-1", "opencl:-1"},
-		{"opencl:1e0", "opencl:1e0"},
+		{"opencl:1e0", "opencl:1"},
 		{"opencl:", "opencl:"},
 		{"opencl:all", "opencl"},
 		{"serial, opencl: all ", "serial,opencl"},

@@ -3,6 +3,7 @@ package engines
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -252,18 +253,17 @@ func deviceRefusal(value, why, forms string, labels []string, listed, slow bool)
 }
 
 // notIndex says why f, entry i of a list of entries, is no device index:
-// empty, all in a list, digits of another script than ASCII's (１: write
-// 1), or any other; a list's entry is named.
+// empty, all in a list, a number whose writing the count grammar refuses
+// with advice (digits of another script than ASCII's, １: write 1;
+// thousands separators, 1 000: write 1000), or any other; a list's entry
+// is named.
 func notIndex(f string, i, entries int) string {
 	name := ""
 	if entries > 1 {
 		name = fmt.Sprintf("entry %q: ", f)
 	}
-	a, other := count.ASCIIDigits(f)
-	if j, why := deviceIndex(a); other && why != "" {
-		return f + " " + why // -１: negative, with no advice, as a count's
-	} else if other && j >= 0 {
-		return name + (&count.DigitsError{ASCII: a}).Error()
+	if _, err := count.Parse(f); err != count.ErrForm && errors.Is(err, count.ErrForm) {
+		return name + err.Error()
 	}
 	switch {
 	case f == "" && entries > 1:
@@ -276,24 +276,24 @@ func notIndex(f string, i, entries int) string {
 	return "not a device index" + suggest.Value(f, "all") // ALL: did you mean all?
 }
 
-// deviceIndex reads f, one index of a device list: digits only (-0 and +1
-// were taken for 0 and 1 where -1 was refused). A number that is negative
-// or past MaxDeviceIndex gives why ("is negative", "is out of range");
-// anything else that is no index gives -1 and "".
+// deviceIndex reads f, one index of a device list, in the one grammar of
+// every count and index gpusim reads (count.Parse: 1, 01, +1, 0x1, 1e0,
+// 1.0 and 2^0 are 1, -0 is 0): --device took 00 and 01 but refused +0,
+// 0x0 and 0.0, which --lanes, --seed and --shard's index take. A number
+// that is negative, not whole or past MaxDeviceIndex gives why ("is
+// negative", "is not a whole number", "is out of range"); anything else
+// that is no index gives -1 and "".
 func deviceIndex(f string) (i int, why string) {
-	digits := strings.TrimPrefix(f, "-")
-	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return -1, ""
-	}
-	if digits != f {
-		if strings.Trim(digits, "0") == "" {
-			return -1, "" // -0: no index, as +0
-		}
+	n, err := count.Parse(f)
+	switch {
+	case errors.Is(err, count.ErrNegative):
 		return -1, "is negative"
-	}
-	n, err := strconv.ParseUint(f, 10, 64)
-	if err != nil || n > MaxDeviceIndex {
+	case errors.Is(err, count.ErrFraction):
+		return -1, "is not a whole number"
+	case errors.Is(err, count.ErrOverflow), err == nil && n > MaxDeviceIndex:
 		return -1, "is out of range"
+	case err != nil:
+		return -1, ""
 	}
 	return int(n), ""
 }

@@ -297,14 +297,15 @@ func Names() []string {
 }
 
 // isDeviceValue says whether s is a --device value DidYouMean names: an
-// index, a list of them or all (no regexp: TestInitCost bounds what the
-// package allocates as it initializes).
+// index as --device reads one (deviceIndex: 0, 00, 0x1), a list of them
+// or all (no regexp: TestInitCost bounds what the package allocates as it
+// initializes).
 func isDeviceValue(s string) bool {
 	if s == "all" {
 		return true
 	}
 	for part := range strings.SplitSeq(s, ",") {
-		if part == "" || strings.TrimLeft(part, "0123456789") != "" {
+		if i, _ := deviceIndex(part); i < 0 {
 			return false
 		}
 	}

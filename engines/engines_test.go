@@ -126,12 +126,55 @@ func TestParseDevices(t *testing.T) {
 	if got, err := ParseDevices("all", -1); got != nil || err != nil {
 		t.Errorf("ParseDevices(all, -1) = %v, %v", got, err)
 	}
-	// Digits only, and the range of the devices there: -0 and +1 were
-	// taken for 0 and 1 where -1 was refused, and an index past int was
-	// refused without the range.
-	for _, s := range []string{"-0", "+1", "1,+2", "0x1"} {
-		if _, err := ParseDevices(s, 4); err == nil || !strings.Contains(err.Error(), "not a device index (valid range 0..3, a list N,M,... or all)") {
-			t.Errorf("ParseDevices(%q, 4): %v; want it is not a device index, with the range", s, err)
+}
+
+// TestParseDevicesGrammar: an index reads the one grammar of every count
+// and index flag (count.Parse, as --lanes, --seed and --shard's index read
+// theirs): --device took 00 and " 0" but refused +0, 0x0 and 0.0 as "not a
+// device index", and 1e30 and 2^64 without saying they are numbers out of
+// range. Underscores are read between digits as a count's (1_0 is ten),
+// never as Go's base prefixes (0o1, 0b1 are refused).
+func TestParseDevicesGrammar(t *testing.T) {
+	fakeDevices(t, 4, nil)
+	for _, c := range []struct {
+		s    string
+		want []int
+	}{
+		{"0", []int{0}}, {"00", []int{0}}, {" 0", []int{0}}, {"0 ", []int{0}},
+		{"+0", []int{0}}, {"-0", []int{0}}, {"0x0", []int{0}}, {"0X2", []int{2}},
+		{"0.0", []int{0}}, {"1.0", []int{1}}, {"1e0", []int{1}}, {"3E0", []int{3}},
+		{"2^0", []int{1}}, {"2^1+1", []int{3}}, {"+1", []int{1}}, {"01", []int{1}},
+		{"1,+2", []int{1, 2}}, {"0x1, 2e0 ,+3", []int{1, 2, 3}},
+		{"1_0", []int{10}}, {"1e3", []int{1000}}, {"2147483647", []int{MaxDeviceIndex}},
+	} {
+		if got, err := ParseDevices(c.s, -1); err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("ParseDevices(%q) = %v, %v; want %v", c.s, got, err, c.want)
+		}
+	}
+	const valid = " (valid range 0..3, a list N,M,... or all); devices:"
+	for _, c := range []struct{ s, want string }{
+		{"1.5", `invalid value "1.5": 1.5 is not a whole number`},
+		{"1e-1", `invalid value "1e-1": 1e-1 is not a whole number`},
+		{"1e30", `invalid value "1e30": 1e30 is out of range`},
+		{"2^64", `invalid value "2^64": 2^64 is out of range`},
+		{"2^31", `invalid value "2^31": 2^31 is out of range`},
+		{"-0x1", `invalid value "-0x1": -0x1 is negative`},
+		{"-1e0", `invalid value "-1e0": -1e0 is negative`},
+		{"0,0x0", `invalid value "0,0x0": device 0 is listed twice`},
+		{"1,1.0", `invalid value "1,1.0": device 1 is listed twice`},
+		{"0o1", `invalid value "0o1": not a device index`},
+		{"0b1", `invalid value "0b1": not a device index`},
+		{"NaN", `invalid value "NaN": not a device index`},
+		{"Inf", `invalid value "Inf": not a device index`},
+		{"1__0", `invalid value "1__0": not a device index`},
+		{"0 0", `invalid value "0 0": not a device index`},
+		{"1 000", `invalid value "1 000": thousands separators are not read: write 1000 or 1k`},
+		{"0,1 000", `invalid value "0,1 000": entry "1 000": thousands separators are not read: write 1000 or 1k`},
+	} {
+		var pe *sim.ParamError
+		_, err := ParseDevices(c.s, 4)
+		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.HasPrefix(pe.Msg, c.want+valid) {
+			t.Errorf("ParseDevices(%q, 4): %v; want --device: %s%s", c.s, err, c.want, valid)
 		}
 	}
 }

@@ -1,5 +1,6 @@
 // Package count is the one grammar of every whole-number flag of gpusim
-// (--lanes, --steps, --seed, --workers, bench's lists, ...): decimal, never
+// (--lanes, --steps, --seed, --workers, bench's lists, --shard, the device
+// indexes of --device and bench's --engines opencl:N, ...): decimal, never
 // octal, with underscores, e-notation, exact powers plus or minus a term
 // (2^64-1) and k/M/G/T/P/E suffixes; and the power form (Power) that the float
 // flags read too; the saturating arithmetic (SatAdd, SatMul) of the byte
