@@ -677,7 +677,11 @@ const (
 //     avx512, avx2 or portable path, simdDailyFactor times that and
 //     dailyStepCost a step with --daily, and simdLaneNsPerCore a lane)
 //     runs on simd, without loading any device driver;
-//  2. otherwise, with a calibration cached for this machine, binary and
+//  2. otherwise, where an earlier listing of the devices did not answer
+//     in the driver's wait and gpusim's cache remembers it (a mark that
+//     stands: Entry.Unanswered, unasked), simd runs it, the driver not
+//     asked again: every run waited the whole wait;
+//     otherwise, with a calibration cached for this machine, binary and
 //     options, the engine with the least predicted time (device start-up
 //     plus lane-steps times its measured rate) runs it, and a device is
 //     started only when it is the one chosen (a calibration with a device
@@ -741,16 +745,8 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 		return simd, Choice{Engine: "simd", Reason: "no engine here runs on devices"}, nil
 	}
 	m0 := spareNow() // for a GPU's run: the machine's load from here (spareShare)
-	if dev.ProgramFile != nil && simdEst < coldStartCost {
-		if why := cacheHolds(); why != "" {
-			// Nothing kept: no calibration, and no compiled program, so
-			// every start of a device compiles it, which calibrate would
-			// not do for this job. Loading the driver and probing simd to
-			// find that out took 40 to 50 ms a run (a 50 ms job took
-			// 0.11 s).
-			return simd, Choice{Engine: "simd", Reason: fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job %s finishes in about %s on its %s; %s",
-				dev.Name, simdLabel(o), smallDuration(simdEst), modelPath(o.Daily), why)}, nil
-		}
+	if reason, ok := unasked(dev, o, simdEst); ok {
+		return simd, Choice{Engine: "simd", Reason: reason}, nil
 	}
 	key := calibrationKey(o)
 	known, ok := loadCalibration(key)
@@ -815,6 +811,34 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	ch.started(m0)
 	ch.suspended0 = s0
 	return eng, ch, nil
+}
+
+// unasked is Auto's reason to run on simd without loading dev's driver,
+// ok, before any calibration is read: a cache that keeps nothing for a
+// job simd finishes within coldStartCost (rule 4), or a driver that did
+// not list its devices in its wait before, as gpusim's cache remembers
+// (Entry.Unanswered), where every run waited it out again; not where
+// --device lists the devices to choose among.
+func unasked(dev Entry, o Options, simdEst time.Duration) (reason string, ok bool) {
+	if dev.ProgramFile != nil && simdEst < coldStartCost {
+		if why := cacheHolds(); why != "" {
+			// Nothing kept: no calibration, and no compiled program, so
+			// every start of a device compiles it, which calibrate would
+			// not do for this job. Loading the driver and probing simd to
+			// find that out took 40 to 50 ms a run (a 50 ms job took
+			// 0.11 s).
+			return fmt.Sprintf("%s is not started, as every start compiles its program, a cold start of seconds for a job %s finishes in about %s on its %s; %s",
+				dev.Name, simdLabel(o), smallDuration(simdEst), modelPath(o.Daily), why), true
+		}
+	}
+	if dev.Unanswered != nil && strings.TrimSpace(o.Devices) == "" {
+		// A --device list names the devices: they are asked for, as
+		// run --device N asks.
+		if err := dev.Unanswered(); err != nil {
+			return unansweredReason(dev, o, err), true
+		}
+	}
+	return "", false
 }
 
 // devicesOutweigh says whether starting and measuring a device would take

@@ -218,6 +218,11 @@ type Entry struct {
 	// process's crash there (gpu.RefusedKeys, which loads no driver), or
 	// nil.
 	CrashRefused func(keys []string) error
+	// Unanswered, when set, is the error with which auto leaves the
+	// device engine unasked, as an earlier listing of its devices did
+	// not answer in its wait and a mark in gpusim's cache says so
+	// (openCLUnanswered, which loads no driver), or nil.
+	Unanswered func() error
 }
 
 // TakesOption reports whether the engine uses option opt (a flag's name)

@@ -61,11 +61,15 @@ var openCLEntry = Entry{
 	BuildRefused:    gpu.BuildRefusedLabeled,
 	RefusalKeys:     gpu.RefusalKeys,
 	CrashRefused:    gpu.RefusedKeys,
+	Unanswered:      openCLUnanswered,
 }
 
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,
 // what to install or set.
 func openCLHint(err error) string {
+	if ue := (*UnansweredError)(nil); errors.As(err, &ue) {
+		return unansweredHint(ue)
+	}
 	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
 		return noAnswerHint(na)
 	}
@@ -386,7 +390,9 @@ var errListingStopped = errors.New("stopped while the OpenCL driver listed its d
 // auto run's whole length on simd); a later listing, which Load's
 // cl.ErrNoAnswer ends at once, is a *NoAnswerError too. openCLDevices
 // (gpusim devices, auto) benchOpenCL and the self-test list the devices
-// through it.
+// through it. A listing past answerWait is kept in gpusim's cache
+// (rememberNoAnswer), so that auto does not ask the driver again
+// (openCLUnanswered), and one that answers removes that mark.
 func listedWithin() ([]gpu.DeviceDesc, error) {
 	type listing struct {
 		ds  []gpu.DeviceDesc
@@ -411,13 +417,16 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		what, _ := cl.ProbeAsked()
 		lib := waitedLib()
 		cl.StopProbe()
-		return nil, &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
+		na := &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
+		rememberNoAnswer(na) // auto asks it no more (openCLUnanswered)
+		return nil, na
 	}
 	if errors.Is(l.err, cl.ErrNoAnswer) {
 		// A listing after StopProbe: the library the child was in (it
-		// named none).
+		// named none). The first one's wait kept the mark.
 		return nil, &NoAnswerError{Wait: answerWait, Lib: waitedLib()}
 	}
+	forgetNoAnswer() // it answered: auto asks it again
 	return l.ds, l.err
 }
 

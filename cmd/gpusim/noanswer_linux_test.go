@@ -1,0 +1,113 @@
+//go:build amd64 || arm64
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/quote"
+)
+
+// TestRememberedHang: an OpenCL driver that does not answer when asked
+// for its platforms or its devices cost every auto run the whole driver
+// wait, as nothing was kept of it. The first auto run waits (1 s here)
+// and gpusim's cache keeps a mark of it; the next one does not ask the
+// driver at all (the fake driver's FAKECL_HUNG file, which it makes as a
+// call begins to hang, is not made), says so with the time and the rm -f
+// that asks again, and runs on simd; --engine opencl still asks it (and
+// the mark stays); the hint's rm -f, pasted into a shell, has auto ask it
+// again; and gpusim devices, where the driver answers, removes the mark.
+// The cache folder's name holds a space and a quote, which the rm -f
+// quotes.
+func TestRememberedHang(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	for _, fault := range []string{"hang:clGetDeviceIDs", "hang:clGetPlatformIDs"} {
+		t.Run(fault, func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "it's cache")
+			mark := filepath.Join(cache, "opencl-no-answer")
+			hung := filepath.Join(t.TempDir(), "hung")
+			env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
+				"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
+			// run runs gpusim with args and the fault (none where
+			// fault is ""), under GPUSIM_DRIVER_WAIT=wait, and says
+			// whether the driver was asked: its call began to hang.
+			run := func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
+				t.Helper()
+				os.Remove(hung)
+				cmd := exec.Command("gpusim", args...)
+				cmd.Env = slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait})
+				var errb strings.Builder
+				cmd.Stderr = &errb
+				kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
+				defer kill.Stop()
+				_ = cmd.Run()
+				_, err := os.Stat(hung)
+				return cmd.ProcessState.ExitCode(), errb.String(), err == nil
+			}
+			auto := []string{"run", "--lanes", "1e6", "--steps", "100"}
+			said := "the OpenCL driver " + lib + " did not answer in 1 s when asked for its devices"
+
+			code, stderr, asked := run(fault, "1", auto...)
+			if code != 0 || !asked || !strings.Contains(stderr, "gpusim: note: opencl failed, running on simd: "+said+"\n") {
+				t.Fatalf("first auto run: exit status %d, asked %v, stderr %q: want 0, the driver asked, and the note %q", code, asked, stderr, said)
+			}
+			if _, err := os.Stat(mark); err != nil {
+				t.Errorf("no mark of the hang: %v", err)
+			}
+
+			code, stderr, asked = run(fault, "1", auto...)
+			again := "rm -f " + quote.Shell(mark)
+			for _, want := range []string{
+				"gpusim: note: opencl is not asked, running on simd: " + said + " on ",
+				", which gpusim's cache remembers\n",
+				"gpusim: note: hint for opencl: auto asks that driver no more until it changes",
+				"to have auto ask it again: " + again + "\n",
+			} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("second auto run: stderr %q: want %q", stderr, want)
+				}
+			}
+			if code != 0 || asked {
+				t.Errorf("second auto run: exit status %d, asked %v: want 0, and the driver not asked", code, asked)
+			}
+			if !regexp.MustCompile(` on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d `).MatchString(stderr) {
+				t.Errorf("second auto run: stderr %q: want the time of the hang", stderr)
+			}
+
+			// The user asked for the driver: it is asked, and it hangs
+			// again, so the mark stays.
+			code, stderr, asked = run(fault, "1", "run", "--engine", "opencl", "--lanes", "1000", "--steps", "10")
+			if code != 1 || !asked || !strings.Contains(stderr, "gpusim: error: start opencl: "+said+"\n") {
+				t.Errorf("--engine opencl: exit status %d, asked %v, stderr %q: want 1, asked, and %q", code, asked, stderr, said)
+			}
+			if _, err := os.Stat(mark); err != nil {
+				t.Errorf("--engine opencl removed the mark of a driver that hung again: %v", err)
+			}
+
+			// The hint's rm -f, as the user pastes it.
+			if out, err := exec.Command("sh", "-c", again).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v (%s)", again, err, out)
+			}
+			if code, stderr, asked = run(fault, "1", auto...); code != 0 || !asked || strings.Contains(stderr, "remembers") {
+				t.Errorf("auto run after %s: exit status %d, asked %v, stderr %q: want 0 and the driver asked", again, code, asked, stderr)
+			}
+
+			// A listing that answers (a wait that a loaded machine does
+			// not pass) forgets the hang.
+			if code, stderr, _ = run("", "60", "devices"); code != 0 {
+				t.Fatalf("devices with a driver that answers: exit status %d, stderr %q", code, stderr)
+			}
+			if _, err := os.Stat(mark); err == nil {
+				t.Errorf("the mark stays after the driver answered gpusim devices")
+			}
+		})
+	}
+}

@@ -1,0 +1,192 @@
+package engines
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gpusim/gpusim/internal/cachedir"
+	"github.com/gpusim/gpusim/internal/quote"
+)
+
+// An OpenCL driver that does not list its devices within answerWait (it
+// hangs as it starts) cost every auto run the whole wait, 10 s by
+// default, before simd ran the job: nothing was kept of it. listedWithin
+// now keeps a mark of such a listing in gpusim's cache folder
+// (noAnswerFile), and auto (Entry.Unanswered) does not ask the driver
+// again while the mark stands (noAnswerMark.stands): the same OpenCL
+// set-up, the same library that did not answer, the same boot, and a
+// wait no longer than the one it did not answer in. A listing that
+// answers (gpusim devices, --engine opencl, selftest and bench, which
+// always ask) removes the mark of its set-up; with the cache off
+// nothing is kept.
+
+// noAnswerName is the mark's file in the cache folder.
+const noAnswerName = "opencl-no-answer"
+
+// maxNoAnswerFile bounds the mark read: a few kilobytes of JSON, the
+// OpenCL set-up's key the most of it.
+const maxNoAnswerFile = 64 << 10
+
+// noAnswerFile is the mark's path, "" where the cache is off.
+func noAnswerFile() string {
+	d := cachedir.Dir()
+	if d == "" {
+		return ""
+	}
+	return filepath.Join(d, noAnswerName)
+}
+
+// noAnswerMark is the mark's content (docs/auto.md).
+type noAnswerMark struct {
+	// Setup is the OpenCL set-up it was made under (noAnswerSetup).
+	Setup string `json:"setup"`
+	// Library is the library that did not answer ("" where none was
+	// known), and LibraryStamp its file, size and modification time
+	// then (libraryStamp), after its links.
+	Library      string `json:"library,omitempty"`
+	LibraryStamp string `json:"library_stamp,omitempty"`
+	// What the driver was asked for ("" its devices: NoAnswerError.What).
+	What  string    `json:"what,omitempty"`
+	WaitS float64   `json:"wait_s"`
+	At    time.Time `json:"at"`
+}
+
+// bootIDFile holds the kernel's id of this boot (a variable for tests):
+// a driver or a GPU hung until a reboot is asked again after one.
+var bootIDFile = "/proc/sys/kernel/random/boot_id"
+
+// noAnswerSetup is the OpenCL set-up a mark stands for: the calibration
+// key's (openCLSetup: the OpenCL variables, GPUSIM_OPENCL_LIBRARY's file,
+// the drivers' registrations and their libraries, the GPUs' device files,
+// the drivers' settings) and the boot's id where there is one.
+func noAnswerSetup() string {
+	s := openCLSetup()
+	if b, err := os.ReadFile(bootIDFile); err == nil {
+		s += fmt.Sprintf("boot %q;", strings.TrimSpace(string(b)))
+	}
+	return s
+}
+
+// resolvedStamp is libraryStamp of lib after its links: a link moved to
+// another version of the library is another library.
+func resolvedStamp(lib string) string {
+	if f := libraryFile(lib); f != "" {
+		if r, err := filepath.EvalSymlinks(f); err == nil {
+			lib = r
+		}
+	}
+	return libraryStamp(lib)
+}
+
+// rememberNoAnswer keeps e, a listing that did not answer, as the mark;
+// nothing where the cache is off. A mark that cannot be written is not
+// said: the next run waits again, as before.
+func rememberNoAnswer(e *NoAnswerError) {
+	file := noAnswerFile()
+	if file == "" {
+		return
+	}
+	m := noAnswerMark{Setup: noAnswerSetup(), Library: e.Lib, What: e.What, WaitS: e.Wait.Seconds(), At: time.Now().UTC().Truncate(time.Second)}
+	if e.Lib != "" {
+		m.LibraryStamp = resolvedStamp(e.Lib)
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err == nil {
+		_ = cachedir.WriteFile(file, append(b, '\n'))
+	}
+}
+
+// forgetNoAnswer removes the mark of this set-up, for a listing that
+// answered; a mark of another set-up stays.
+func forgetNoAnswer() {
+	file := noAnswerFile()
+	if file == "" {
+		return
+	}
+	if _, err := os.Lstat(file); err != nil {
+		return // the common case: no mark, and no set-up to read
+	}
+	if m, ok := readNoAnswer(file); !ok || m.Setup == noAnswerSetup() {
+		os.Remove(file)
+	}
+}
+
+// readNoAnswer reads the mark at file: ok false where it is missing or
+// is not one.
+func readNoAnswer(file string) (m noAnswerMark, ok bool) {
+	b, err := cachedir.ReadFileMax(file, maxNoAnswerFile)
+	if err != nil || json.Unmarshal(b, &m) != nil || m.Setup == "" || m.WaitS <= 0 || m.At.IsZero() {
+		return noAnswerMark{}, false
+	}
+	return m, true
+}
+
+// stands says whether m keeps auto from asking the driver now: the same
+// set-up, the same library as it was, and a wait of m's or less (a
+// longer GPUSIM_DRIVER_WAIT, for a driver that is only slow, asks again).
+func (m noAnswerMark) stands() bool {
+	if answerWait.Seconds() > m.WaitS || m.Setup != noAnswerSetup() {
+		return false
+	}
+	return m.Library == "" || resolvedStamp(m.Library) == m.LibraryStamp
+}
+
+// UnansweredError is auto's error where a mark in gpusim's cache says the
+// OpenCL driver did not answer a listing in its wait (NoAnswer) at At,
+// and the mark stands: auto does not ask the driver again. Mark is the
+// mark's file.
+type UnansweredError struct {
+	NoAnswer *NoAnswerError
+	At       time.Time
+	Mark     string
+}
+
+func (e *UnansweredError) Error() string {
+	return fmt.Sprintf("%v on %s, which gpusim's cache remembers", e.NoAnswer, e.At.Local().Format("2006-01-02 15:04:05 MST"))
+}
+
+func (e *UnansweredError) Unwrap() error { return e.NoAnswer }
+
+// Again is the command that has auto ask the driver again.
+func (e *UnansweredError) Again() string { return "rm -f " + quote.Shell(e.Mark) }
+
+// unansweredHint is the hint of an *UnansweredError.
+func unansweredHint(e *UnansweredError) string {
+	return fmt.Sprintf("auto asks that driver no more until it changes (a new version of it, another OpenCL setting, a reboot) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
+		EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
+}
+
+// openCLUnanswered is the OpenCL entry's Unanswered: an *UnansweredError
+// where the mark stands, else nil.
+func openCLUnanswered() error {
+	file := noAnswerFile()
+	if file == "" {
+		return nil
+	}
+	m, ok := readNoAnswer(file)
+	if !ok || !m.stands() {
+		return nil
+	}
+	return &UnansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library}, At: m.At, Mark: file}
+}
+
+// unansweredReason notes, for auto, that dev's driver is not asked as err
+// (Entry.Unanswered's) says, with the hint, and returns the reason.
+func unansweredReason(dev Entry, o Options, err error) string {
+	o.note("%s is not asked, running on simd: %v", dev.Name, err)
+	if dev.Hint != nil {
+		if h := dev.Hint(err); h != "" {
+			o.note("hint for %s: %s", dev.Name, h)
+		}
+	}
+	again := ""
+	if ue := (*UnansweredError)(nil); errors.As(err, &ue) {
+		again = " (" + ue.Again() + " to ask it again)"
+	}
+	return dev.Name + " not asked: " + err.Error() + again
+}

@@ -1,0 +1,94 @@
+package engines
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestUnansweredStands: the mark of a listing that did not answer
+// (rememberNoAnswer) keeps auto from asking the driver (openCLUnanswered)
+// while the OpenCL set-up, the library that did not answer, the boot and
+// the wait are as they were; a new version of the library, another
+// OpenCL setting, a reboot or a longer GPUSIM_DRIVER_WAIT asks again, the
+// mark left for the set-up it stands for. A listing that answers under
+// another set-up leaves it (forgetNoAnswer); one under its own removes
+// it. With the cache off nothing is kept. Every auto run waited the whole
+// wait on a driver that hangs as it starts.
+func TestUnansweredStands(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libhang.so")
+	boot := filepath.Join(dir, "boot_id")
+	for _, f := range []string{lib, boot} {
+		if err := os.WriteFile(f, []byte("one\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wasBoot, wasWait := bootIDFile, answerWait
+	t.Cleanup(func() { bootIDFile, answerWait = wasBoot, wasWait })
+	bootIDFile, answerWait = boot, 3*time.Second
+	t.Setenv(EnvCacheDir, filepath.Join(dir, "cache"))
+	t.Setenv("POCL_DEVICES", "pthread")
+
+	if err := openCLUnanswered(); err != nil {
+		t.Fatalf("no mark: %v, want nil", err)
+	}
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
+	err := openCLUnanswered()
+	var ue *UnansweredError
+	if !errors.As(err, &ue) || ue.NoAnswer.Lib != lib || ue.NoAnswer.Wait != 3*time.Second || ue.Mark != noAnswerFile() {
+		t.Fatalf("after a listing that did not answer: %v, want an *UnansweredError of %s", err, lib)
+	}
+	if want := "the OpenCL driver " + lib + " did not answer in 3 s when asked for its devices on "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("%q, want it to begin %q", err, want)
+	}
+	if h := openCLHint(err); !strings.Contains(h, "to have auto ask it again: rm -f "+noAnswerFile()) {
+		t.Errorf("hint %q: want the rm -f of the mark", h)
+	}
+	for _, c := range []struct {
+		name   string
+		change func()
+	}{
+		{"another OpenCL setting", func() { t.Setenv("POCL_DEVICES", "pthread pthread") }},
+		{"a reboot", func() { os.WriteFile(boot, []byte("two\n"), 0o644) }},
+		{"a new version of the library", func() { os.WriteFile(lib, []byte("version two\n"), 0o644) }},
+		{"a longer wait", func() { answerWait = 4 * time.Second }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Cleanup(func() {
+				t.Setenv("POCL_DEVICES", "pthread")
+				os.WriteFile(boot, []byte("one\n"), 0o644)
+				os.WriteFile(lib, []byte("one\n"), 0o644)
+				answerWait = 3 * time.Second
+			})
+			c.change()
+			if err := openCLUnanswered(); err != nil {
+				t.Errorf("%v, want the driver asked again", err)
+			}
+			forgetNoAnswer() // under this other set-up: the mark stays
+			if _, err := os.Stat(noAnswerFile()); err != nil {
+				t.Errorf("a listing under another set-up removed the mark: %v", err)
+			}
+		})
+	}
+	// The library rewritten with its old contents has a new modification
+	// time: another file to the mark, as a reinstall is.
+	os.Chtimes(lib, time.Time{}, time.Now().Add(-time.Hour))
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
+	if err := openCLUnanswered(); err == nil {
+		t.Fatalf("the mark stands no more as it was")
+	}
+	forgetNoAnswer()
+	if _, err := os.Stat(noAnswerFile()); !os.IsNotExist(err) {
+		t.Errorf("a listing that answered left the mark: %v", err)
+	}
+
+	t.Setenv(EnvCacheDir, "off")
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
+	if err := openCLUnanswered(); err != nil {
+		t.Errorf("with the cache off: %v, want nil", err)
+	}
+}
