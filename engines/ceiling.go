@@ -114,7 +114,8 @@ func ListedMinTime(name string, o Options, work float64) (seconds float64, on st
 // why (no OpenCL, no device 99), where MinTime's floor took a device for a
 // GPU that is not there. auto without a --device list where no device is
 // listed runs on the CPU: its floor is simd's on MinTime's cores ("auto on
-// 2 cores"), not a GPU's. Where the driver does not answer in ListWait
+// 2 cores"), not a GPU's, and so is auto's where it leaves the driver
+// unasked (openCLUnanswered). Where the driver does not answer in ListWait
 // (devicesWithin), it is MinTime, with ok true.
 func ListedFloor(name string, o Options, work float64) (seconds float64, on string, ok bool) {
 	e, _ := Lookup(name)
@@ -126,6 +127,12 @@ func ListedFloor(name string, o Options, work float64) (seconds float64, on stri
 	cores := floorCores(o)
 	cpuFloor := func() (float64, string, bool) {
 		return work / (coreCeiling * float64(cores)), "auto on " + count.Noun(cores, "core"), name == "auto" && !listed
+	}
+	if name == "auto" && !listed && openCLUnanswered() != nil {
+		// auto runs on simd without asking a driver that gpusim's cache
+		// remembers as not answering (unasked): its floor, at once,
+		// where the listing waited ListWait.
+		return cpuFloor()
 	}
 	all, answered, err := devicesWithin()
 	switch {

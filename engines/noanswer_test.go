@@ -2,11 +2,15 @@ package engines
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/gpu"
+	"github.com/gpusim/gpusim/internal/count"
 )
 
 // TestUnansweredStands: the mark of a listing that did not answer
@@ -90,5 +94,39 @@ func TestUnansweredStands(t *testing.T) {
 	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
 	if err := openCLUnanswered(); err != nil {
 		t.Errorf("with the cache off: %v, want nil", err)
+	}
+}
+
+// TestUnansweredFloor: the floor on auto's job (ListedFloor, for a job of
+// years) under a driver that gpusim's cache remembers as not answering is
+// simd's on the cores, at once: the listing is not asked for, where it
+// waited ListWait and took the devices for GPUs.
+func TestUnansweredFloor(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	was, wasWait := listDevices, listWait
+	hang := make(chan struct{})
+	asked := make(chan struct{}, 1)
+	t.Cleanup(func() {
+		close(hang)
+		answered(t)
+		listDevices, listWait = was, wasWait
+	})
+	listDevices = func() ([]gpu.DeviceDesc, error) {
+		asked <- struct{}{}
+		<-hang
+		return nil, nil
+	}
+	listWait = 50 * time.Millisecond
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait})
+	const work = 1e15
+	cores := floorCores(Options{})
+	secs, on, ok := ListedFloor("auto", Options{}, work)
+	if want := "auto on " + count.Noun(cores, "core"); !ok || on != want || fmt.Sprint(secs) != fmt.Sprint(work/(coreCeiling*float64(cores))) {
+		t.Errorf("ListedFloor(auto) = %g, %q, %v; want simd's floor on %q", secs, on, ok, want)
+	}
+	select {
+	case <-asked:
+		t.Errorf("the driver was asked for its devices")
+	default:
 	}
 }
