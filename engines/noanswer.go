@@ -136,32 +136,32 @@ func (m noAnswerMark) stands() bool {
 	return m.Library == "" || resolvedStamp(m.Library) == m.LibraryStamp
 }
 
-// UnansweredError is auto's error where a mark in gpusim's cache says the
+// unansweredError is auto's error where a mark in gpusim's cache says the
 // OpenCL driver did not answer a listing in its wait (NoAnswer) at At,
 // and the mark stands: auto does not ask the driver again. Mark is the
 // mark's file.
-type UnansweredError struct {
+type unansweredError struct {
 	NoAnswer *NoAnswerError
 	At       time.Time
 	Mark     string
 }
 
-func (e *UnansweredError) Error() string {
+func (e *unansweredError) Error() string {
 	return fmt.Sprintf("%v on %s, which gpusim's cache remembers", e.NoAnswer, e.At.Local().Format("2006-01-02 15:04:05 MST"))
 }
 
-func (e *UnansweredError) Unwrap() error { return e.NoAnswer }
+func (e *unansweredError) Unwrap() error { return e.NoAnswer }
 
 // Again is the command that has auto ask the driver again.
-func (e *UnansweredError) Again() string { return "rm -f " + quote.Shell(e.Mark) }
+func (e *unansweredError) Again() string { return "rm -f " + quote.Shell(e.Mark) }
 
-// unansweredHint is the hint of an *UnansweredError.
-func unansweredHint(e *UnansweredError) string {
+// unansweredHint is the hint of an *unansweredError.
+func unansweredHint(e *unansweredError) string {
 	return fmt.Sprintf("auto asks that driver no more until it changes (a new version of it, another OpenCL setting, a reboot) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
 		EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
 }
 
-// openCLUnanswered is the OpenCL entry's Unanswered: an *UnansweredError
+// openCLUnanswered is the OpenCL entry's Unanswered: an *unansweredError
 // where the mark stands, else nil.
 func openCLUnanswered() error {
 	file := noAnswerFile()
@@ -172,7 +172,7 @@ func openCLUnanswered() error {
 	if !ok || !m.stands() {
 		return nil
 	}
-	return &UnansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library}, At: m.At, Mark: file}
+	return &unansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library}, At: m.At, Mark: file}
 }
 
 // unansweredReason notes, for auto, that dev's driver is not asked as err
@@ -185,7 +185,7 @@ func unansweredReason(dev Entry, o Options, err error) string {
 		}
 	}
 	again := ""
-	if ue := (*UnansweredError)(nil); errors.As(err, &ue) {
+	if ue := (*unansweredError)(nil); errors.As(err, &ue) {
 		again = " (" + ue.Again() + " to ask it again)"
 	}
 	return dev.Name + " not asked: " + err.Error() + again

@@ -42,9 +42,9 @@ func TestUnansweredStands(t *testing.T) {
 	}
 	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
 	err := openCLUnanswered()
-	var ue *UnansweredError
+	var ue *unansweredError
 	if !errors.As(err, &ue) || ue.NoAnswer.Lib != lib || ue.NoAnswer.Wait != 3*time.Second || ue.Mark != noAnswerFile() {
-		t.Fatalf("after a listing that did not answer: %v, want an *UnansweredError of %s", err, lib)
+		t.Fatalf("after a listing that did not answer: %v, want an *unansweredError of %s", err, lib)
 	}
 	if want := "the OpenCL driver " + lib + " did not answer in 3 s when asked for its devices on "; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("%q, want it to begin %q", err, want)

@@ -67,7 +67,7 @@ var openCLEntry = Entry{
 // openCLHint is the OpenCL binding's hint for err, or, when OpenCL is absent,
 // what to install or set.
 func openCLHint(err error) string {
-	if ue := (*UnansweredError)(nil); errors.As(err, &ue) {
+	if ue := (*unansweredError)(nil); errors.As(err, &ue) {
 		return unansweredHint(ue)
 	}
 	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
