@@ -424,7 +424,8 @@ func armSnapshot(c *cli.Context, cfg *bench.Config, opts *benchOptions, notes ..
 			}
 			rep := snap.Report()
 			if rep == nil {
-				return false
+				printStoppedEmpty(c, o, se)
+				return true
 			}
 			for _, ns := range notes {
 				rep.Notes = append(rep.Notes, ns...)
@@ -451,8 +452,30 @@ func benchStopped(c *cli.Context, rep *bench.Report, err error, opts benchOption
 			rep.Notes = append(rep.Notes, ns...)
 		}
 		writeStoppedBench(c, rep, opts, se)
+	} else {
+		opts.stopped.first(func() bool {
+			printStoppedEmpty(c, opts, se)
+			return true
+		})
 	}
 	return se
+}
+
+// printStoppedEmpty says on stderr that a stop came before any
+// measurement had finished, so that no report is printed, and that the
+// file outputs were not written: stdout was left empty, and stderr said
+// only "gpusim: interrupted", where the README promises a stopped bench
+// the partial report of the measurements that finished first. Nothing
+// where stdout's reader is gone (SIGPIPE).
+func printStoppedEmpty(c *cli.Context, opts benchOptions, se *interrupt.SignalError) {
+	if interrupt.BrokenPipe(se) {
+		return
+	}
+	note := "gpusim: note: stopped before any measurement finished: no report"
+	if files := fileFlags(opts); len(files) > 0 {
+		note += "; " + strings.Join(files, ", ") + " not written: a stopped bench leaves its output files as they were"
+	}
+	fmt.Fprintln(c.App.ErrWriter, note)
 }
 
 // writeStoppedBench prints rep, the report of a benchmark the stop se

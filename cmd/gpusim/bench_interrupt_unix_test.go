@@ -88,6 +88,36 @@ func TestBenchInterruptPrintsPartialReport(t *testing.T) {
 	wantSerialRowAlone(t, rep, dir)
 }
 
+// TestBenchInterruptBeforeAnyRow sends SIGINT to a bench whose one
+// measurement (serial on 5e7 x 100) has not finished: it exits 130 with
+// "gpusim: interrupted", stdout empty, and says on stderr that no
+// measurement finished, so there is no report, and that --html was not
+// written. It said only "gpusim: interrupted", where the README promises a
+// stopped bench the report of the measurements that finished first.
+func TestBenchInterruptBeforeAnyRow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("gpusim", "bench", "--lanes", "5e7", "--steps", "100", "--reps", "1", "--warmup", "0",
+		"--no-sweep", "--no-scaling", "--baseline", "none", "--engines", "serial", "--html", "r.html")
+	cmd.Dir = dir
+	stderr, stdout := &syncBuffer{}, &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStderr(t, cmd, stderr, "bench: custom mode", 60*time.Second)
+	code, _, _ := signalWait(t, cmd, syscall.SIGINT)
+	const note = "gpusim: note: stopped before any measurement finished: no report; --html not written: a stopped bench leaves its output files as they were\n"
+	if code != interrupt.ExitSIGINT || stdout.String() != "" || !strings.HasSuffix(stderr.String(), note+"gpusim: interrupted\n") {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant %d, no report, and the note %q before gpusim: interrupted", code, stdout.String(), stderr.String(), interrupt.ExitSIGINT, note)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.html")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("r.html: %v, want it not written", err)
+	}
+}
+
 // wantSerialRowAlone checks the partial report rep of a bench that
 // startSerialParallelBench started in dir and SIGINT stopped after
 // serial's row: SIGINT's words and the engines table's 1 of 2 not run,
