@@ -253,17 +253,22 @@ func deviceRefusal(value, why, forms string, labels []string, listed, slow bool)
 }
 
 // notIndex says why f, entry i of a list of entries, is no device index:
-// empty, all in a list, a number whose writing the count grammar refuses
-// with advice (digits of another script than ASCII's, １: write 1;
-// thousands separators, 1 000: write 1000), or any other; a list's entry
-// is named.
+// empty, all in a list, digits of another script than ASCII's that
+// written in ASCII are an index (１: write 1), or any other; a list's
+// entry is named. The count grammar's other advice is for sizes and is
+// not passed on: 1m (write 1M), 1 000 (write 1000 or 1k) and 1e2k named
+// a million, a thousand or a hundred thousand, which no device index is;
+// an index refused reads "not a device index" with the range.
 func notIndex(f string, i, entries int) string {
 	name := ""
 	if entries > 1 {
 		name = fmt.Sprintf("entry %q: ", f)
 	}
-	if _, err := count.Parse(f); err != count.ErrForm && errors.Is(err, count.ErrForm) {
-		return name + err.Error()
+	var digits *count.DigitsError
+	if _, err := count.Parse(f); errors.As(err, &digits) {
+		if j, why := deviceIndex(digits.ASCII); j >= 0 && why == "" {
+			return name + err.Error()
+		}
 	}
 	switch {
 	case f == "" && entries > 1:

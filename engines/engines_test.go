@@ -168,8 +168,22 @@ func TestParseDevicesGrammar(t *testing.T) {
 		{"Inf", `invalid value "Inf": not a device index`},
 		{"1__0", `invalid value "1__0": not a device index`},
 		{"0 0", `invalid value "0 0": not a device index`},
-		{"1 000", `invalid value "1 000": thousands separators are not read: write 1000 or 1k`},
-		{"0,1 000", `invalid value "0,1 000": entry "1 000": thousands separators are not read: write 1000 or 1k`},
+		// The count grammar's advice for sizes is not an index's: 1m
+		// read "M is the million suffix, m is not read: write 1M", 1 000
+		// "thousands separators are not read: write 1000 or 1k", devices
+		// no machine has. Another script's digits keep theirs where the
+		// ASCII digits are an index.
+		{"1 000", `invalid value "1 000": not a device index`},
+		{"0,1 000", `invalid value "0,1 000": entry "1 000" is not a device index`},
+		{"1m", `invalid value "1m": not a device index`},
+		{"0,2g", `invalid value "0,2g": entry "2g" is not a device index`},
+		{"1e2k", `invalid value "1e2k": not a device index`},
+		{"1'000", `invalid value "1'000": not a device index`},
+		{"１ ０００", `invalid value "１ ０００": not a device index`},
+		{"１m", `invalid value "１m": not a device index`},
+		{"１.５", `invalid value "１.５": not a device index`},
+		{"２", `invalid value "２": digits other than ASCII 0-9 are not read: write 2`},
+		{"0,１", `invalid value "0,１": entry "１": digits other than ASCII 0-9 are not read: write 1`},
 	} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(c.s, 4)
