@@ -2656,7 +2656,7 @@ func calibrationKey(o Options) string {
 	}
 	lanes, steps, narrow := probeShape(jobParams(o).Lanes, o.Params.Steps)
 	fmt.Fprintf(&b, "cpus %d %d; workers %d; devices %q; math %q; width %d; steps %d;",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, o.Devices, o.Math, o.VectorWidth, steps)
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.Workers, deviceKey(o.Devices), o.Math, o.VectorWidth, steps)
 	// The CPU and simd's path on it: a cache shared by machines of
 	// other CPUs (a home folder on NFS), or GODEBUG=cpu.avx512f=off,
 	// ran simd's avx2 path at the avx512 path's cost.
@@ -2684,6 +2684,29 @@ func calibrationKey(o Options) string {
 	}
 	b.WriteString(openCLSetup())
 	return b.String()
+}
+
+// deviceKey is --device's value as a calibration key holds it: the
+// indexes it names, in decimal and in its order (candidates measures them
+// in that order), so that every spelling of one list is one calibration:
+// the raw text made --device 0, 00, +0, 0x0, 0.0 and ' 0' six, each
+// measured again. "" (auto's own choice of devices) and all (every device
+// there is, which is not counted without loading the driver) stay as they
+// are, apart from any list; a value ParseDevices refuses too, which no
+// calibration is measured for.
+func deviceKey(devices string) string {
+	if strings.TrimSpace(devices) == "all" {
+		return "all"
+	}
+	idx, why := parseDevices(devices, -1)
+	if why != "" || len(idx) == 0 {
+		return devices
+	}
+	parts := make([]string, len(idx))
+	for i, x := range idx {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
 }
 
 // cpuKey is the part of a calibration key that names the CPU: simd's

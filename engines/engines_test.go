@@ -887,6 +887,48 @@ func TestCalibrationKeyPlainProgram(t *testing.T) {
 	}
 }
 
+// TestCalibrationKeyDevices: every spelling of one --device list is one
+// calibration key, as it names the same devices: the key held the raw
+// text, and --device 0, +0, 0x0, 0.0 and 00 were five calibrations, each
+// measured again. A list in another order, all (whatever the devices
+// there) and auto's own choice (no --device) keep keys of their own, as
+// do lists of other devices.
+func TestCalibrationKeyDevices(t *testing.T) {
+	key := func(devices string) string {
+		o := Options{Params: sim.Default(), Devices: devices}
+		return calibrationKey(o)
+	}
+	part := func(k string) string { // the devices' part, for messages
+		_, after, _ := strings.Cut(k, "; devices ")
+		p, _, _ := strings.Cut(after, ";")
+		return p
+	}
+	for _, same := range [][]string{
+		{"0", "00", "+0", "-0", "0x0", "0.0", "0e0", " 0 ", "2^0-1"},
+		{"1", "01", "0x1", "1.0", "1e0", "2^0"},
+		{"0,1", "0, 1", "0x0,+1", "0.0,1e0"},
+		{"all", " all "},
+	} {
+		want := key(same[0])
+		for _, s := range same[1:] {
+			if got := key(s); got != want {
+				t.Errorf("--device %q has the key of devices %s, --device %q of %s: one list of devices, two calibrations", s, part(got), same[0], part(want))
+			}
+		}
+	}
+	distinct := []string{"", "0", "1", "0,1", "1,0", "all"}
+	for i, a := range distinct {
+		for _, b := range distinct[i+1:] {
+			if key(a) == key(b) {
+				t.Errorf("--device %q and %q share the key of devices %s", a, b, part(key(a)))
+			}
+		}
+	}
+	if k := key("+0"); !strings.Contains(k, `devices "0";`) {
+		t.Errorf("--device +0's key holds devices %s, not the index as 0 does", part(k))
+	}
+}
+
 // TestOneJobPlainProgram: the opencl engine opened for one plain job
 // refuses a job with per-step statistics (its program has no daily
 // kernels: gpu.ErrNoDaily) and runs the plain job with the whole
