@@ -35,3 +35,12 @@ func PayloadChecksum(payload []byte) string {
 
 // PlainCounts is plainCounts.
 func PlainCounts(b []byte) ([]uint64, bool) { return plainCounts(b) }
+
+// ReadPartBytes is readPartBytes.
+func ReadPartBytes(path string) ([]byte, error) { return readPartBytes(path) }
+
+// CompactChecksum is compactChecksum.
+func CompactChecksum(b []byte) string { return compactChecksum(b) }
+
+// Checksum is checksum.
+func Checksum(b []byte) string { return checksum(b) }

@@ -260,6 +260,48 @@ func checksum(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// compactChecksum is checksum of the compact text of b, valid JSON, as
+// json.Compact writes it (its whitespace outside strings left out), summed
+// as it is made: the compact text of a part of 20 MB took 19 MB more
+// while the part was read (a merge reads parts of 10,000 --daily steps
+// under ulimit -v).
+func compactChecksum(b []byte) string {
+	h := sha256.New()
+	buf := make([]byte, 0, 64<<10) // the compact text, summed each time it fills
+	write := func(run []byte) {
+		if len(buf)+len(run) > cap(buf) {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+		if len(run) > cap(buf) {
+			h.Write(run)
+			return
+		}
+		buf = append(buf, run...)
+	}
+	in, esc := false, false // inside a string; after its backslash
+	from := 0               // the start of the run of b not yet summed
+	for i, c := range b {
+		switch {
+		case in && esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case in && c == '"':
+			in = false
+		case in:
+		case c == '"':
+			in = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			write(b[from:i])
+			from = i + 1
+		}
+	}
+	write(b[from:])
+	h.Write(buf)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // ReadPart reads and checks a part file. It fails, naming path (quoted, as
 // every error of ReadParts begins: "p0.json": ...), on anything
 // but an intact part of a valid job: a file that is empty, truncated, not
@@ -316,10 +358,13 @@ func readPartBytes(path string) ([]byte, error) {
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(head) >= sniff-len(utf8BOM) && len(t) > 0 && t[0] != '{' {
 		return nil, fmt.Errorf("%q: not a gpusim part (not a JSON object: it begins %q)", path, head[:16])
 	}
-	// Read into a buffer of the file's size (and a byte, to see its end):
-	// io.ReadAll grew one by copies, to 40 MiB for a part of 20 MB, and a
-	// merge's reads held that and its garbage.
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	// Read into a buffer of the file's size and the bytes.MinRead that
+	// ReadFrom wants free before each read, its last (the end of the
+	// file) among them: io.ReadAll grew one by copies, to 40 MiB for a
+	// part of 20 MB, and so did a buffer of the size and one byte, whose
+	// read of the end found less than bytes.MinRead free and grew it to
+	// 40 MB, which the part's data then held while it was decoded.
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
 	_, err = buf.ReadFrom(io.LimitReader(br, maxPartBytes+1))
 	data := buf.Bytes()
 	if err != nil {
@@ -528,11 +573,32 @@ func decodeEnvelope(data []byte) (*partPayload, string, error) {
 	// so that a newer or foreign file says what it is rather than failing
 	// on fields this version does not know. Read first every time, the
 	// format scanned an 8 MB part (3,650 steps) whole once more.
-	var f partFile
-	if err := strictDecodeAll(data, &f); err != nil || f.Format != PartFormat || f.Version < 1 || f.Version > PartVersion {
+	f, ok := envelope(data)
+	if !ok || f.Format != PartFormat || f.Version < 1 || f.Version > PartVersion {
 		return decodeHead(data)
 	}
-	return decodePayload(&f)
+	return decodePayload(f)
+}
+
+// envelope is data decoded as a part's envelope where its keys are
+// partFile's four as Marshal writes them, and false for anything else,
+// which decodeHead then reads (strictly, as every part was read before).
+// A json.Decoder copied the whole file into a buffer it grew by doubling,
+// 32 MiB and 32 MiB of garbage for a part of 20 MB, beside the file and
+// the payload's copy; json.Unmarshal reads data in place, and copies each
+// value once.
+func envelope(data []byte) (*partFile, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil || len(m) != 4 {
+		return nil, false
+	}
+	var f partFile
+	if json.Unmarshal(m["format"], &f.Format) != nil || json.Unmarshal(m["version"], &f.Version) != nil ||
+		json.Unmarshal(m["checksum"], &f.Checksum) != nil || m["payload"] == nil {
+		return nil, false
+	}
+	f.Payload = m["payload"]
+	return &f, true
 }
 
 // decodeHead is decodeEnvelope for a file that did not decode as an
@@ -659,11 +725,7 @@ func decodePayload(f *partFile) (*partPayload, string, error) {
 		// The payload as Marshal wrote it, whitespace aside, is what it
 		// summed: its compact text, where that matches, saves encoding
 		// the payload again (12% of reading an 8 MB part).
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, f.Payload); err != nil {
-			return nil, "", fmt.Errorf("malformed part: %v", err)
-		}
-		if checksum(compact.Bytes()) == f.Checksum {
+		if compactChecksum(f.Payload) == f.Checksum {
 			return &pl, f.Checksum, nil
 		}
 		summable := pl
@@ -808,21 +870,6 @@ func strictDecode(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
-}
-
-// strictDecodeAll is strictDecode of data that holds one JSON value and
-// nothing after it but whitespace, as json.Unmarshal takes it: two parts
-// written into one file are not the first of them.
-func strictDecodeAll(data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if len(bytes.TrimLeft(data[d.InputOffset():], " \t\r\n")) > 0 {
-		return errors.New("data after the JSON value")
-	}
-	return nil
 }
 
 // ReadParts reads every file, and fails naming each file that is not an
