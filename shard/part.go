@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/internal/atomicfile"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/jsonnum"
 	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/sim"
@@ -925,37 +926,61 @@ func readParts(ctx context.Context, files []string, names Names, each func(*Part
 const maxReadAhead = 4
 
 // readBytesPer is the memory, in bytes per byte of a part file, that
-// reading it holds at its peak: the file, the JSON decoders' copies of it
-// and of its payload, the payload's compact text for the checksum and the
-// decoded part (a part of 10,000 --daily steps, 20 MB, took some 200 MB).
-const readBytesPer = 10
+// reading it holds at its peak: the file, the payload's copy, the JSON
+// decoder's copy of that and the decoded payload and part (a part of
+// 10,000 --daily steps, 20 MB, held some 120 MB, measured as the most
+// live heap of a merge on one reader, 161 MB, less the sums' 41 MB; 8
+// leaves room for parts of other shapes).
+const readBytesPer = 8
 
-// memoryReaders is how many of the part files fit in memory at once, read
-// (readBytesPer of the largest each) beside the merge's own (Go's heap
-// slack, one more part): at least 1. Eight parts of 20 MB, two read at
-// once, died out of memory under ulimit -v 1750000, where one at a time
-// merged.
-func memoryReaders(files []string) int {
-	avail, ok := sysmem.Available()
-	if !ok {
-		return maxReadAhead
-	}
+// foldBytesPer is the memory, in bytes per byte of a part file, that a
+// merge holds for the sums of its parts' histograms (fold): 8 bytes a
+// count, written in 3 bytes or more ("0, ", 41 MB of sums for parts of
+// 20 MB).
+const foldBytesPer = 3
+
+// blockBytesPer is the largest block, in bytes per byte of a part file,
+// that reading it allocates: the per-step histograms' one array (41 MB
+// for a part of 20 MB), the JSON decoder's buffer (32 MiB).
+const blockBytesPer = 2
+
+// MergeMemory is the memory a merge of files (MergeFiles) holds at its
+// peak, need; the address space its heap maps at most, maps; and the
+// files it reads at once, readers. need is the sums of the histograms
+// and readers reads at once of the largest file (foldBytesPer and
+// readBytesPer of it). maps is need with Go's heap slack
+// (sysmem.HeapSlack) and a largest block more (blockBytesPer of it): a
+// block of 32 MiB found no run of free pages as long in a heap of 398 MB
+// and grew it by an arena, past ulimit -v 1750000, where some 160 MB
+// were live. readers is as many as fit in the memory available
+// (sysmem.Available), at most maxReadAhead, and 1 where none fits, which
+// a caller compares maps with: eight parts of 20 MB, two read at once,
+// died out of memory under ulimit -v 1750000, where one at a time merged.
+func MergeMemory(files []string) (need, maps uint64, readers int) {
 	var largest uint64
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
 			largest = max(largest, uint64(fi.Size()))
 		}
 	}
-	each := max(largest, 1) * readBytesPer
-	slack := sysmem.HeapSlack(avail)
-	if avail <= slack+each {
-		return 1
+	fold, each := count.SatMul(largest, foldBytesPer), count.SatMul(largest, readBytesPer)
+	mapped := func(need uint64) uint64 {
+		return count.SatAdd(count.SatAdd(need, sysmem.HeapSlack(need)), count.SatMul(largest, blockBytesPer))
 	}
-	return int(min((avail-slack)/each-1, maxReadAhead))
+	need, readers = count.SatAdd(fold, each), 1
+	avail, ok := sysmem.Available()
+	for ; readers < maxReadAhead; readers++ {
+		more := count.SatAdd(need, each)
+		if ok && mapped(more) > avail {
+			break
+		}
+		need = more
+	}
+	return need, mapped(need), readers
 }
 
 // readAhead reads the files on up to GOMAXPROCS goroutines (at most
-// maxReadAhead, and as many as fit in memory: memoryReaders), in order, and returns the function that returns each
+// maxReadAhead, and as many as fit in memory: MergeMemory), in order, and returns the function that returns each
 // file's ReadPart in turn: the decoding is most of a merge (0.3 s a part
 // of 3,650 steps), and the parts are independent until they are merged. A
 // file is read only while fewer than that many are read and not yet
@@ -966,7 +991,8 @@ func readAhead(ctx context.Context, files []string) (next func() (*Part, error))
 		p   *Part
 		err error
 	}
-	w := min(runtime.GOMAXPROCS(0), maxReadAhead, len(files), memoryReaders(files))
+	_, _, fit := MergeMemory(files)
+	w := min(runtime.GOMAXPROCS(0), len(files), fit)
 	if w <= 1 {
 		// One at a time, and still on a goroutine of its own: a part
 		// that is a pipe or FIFO whose writer has not finished (merge

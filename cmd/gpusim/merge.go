@@ -25,6 +25,7 @@ import (
 	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/internal/report"
 	"github.com/gpusim/gpusim/internal/runfiles"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/shard"
 	"github.com/gpusim/gpusim/sim"
 )
@@ -75,6 +76,9 @@ func mergeAction(c *cli.Context) error {
 	// parts to a full disk read them all and then failed at the report.
 	most := func() (uint64, error) { return mergeReportMost(format, files), nil }
 	if err := checkStdoutFits(c.App.Writer, "the "+format+" report", most, nil); err != nil {
+		return err
+	}
+	if err := mergeRoom(files); err != nil {
 		return err
 	}
 	if note != "" {
@@ -139,6 +143,30 @@ func mergeAction(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "gpusim: note: the per-step statistics of %s are not merged: %q has none (run every shard with --daily)\n", which, parts[j].Path)
 	}
 	return writeMerged(c, format, r)
+}
+
+// mergeRoom refuses, before any part is read, a merge of files that does
+// not fit under the address-space limit (ulimit -v): the most it holds
+// at once (shard.MergeMemory: the sums and one part read, of the largest
+// file) with Go's heap slack (sysmem.HeapSlack), against what the limit
+// leaves. Else it lowers Go's memory limit to that need
+// (sysmem.CapHeap), so that the heap stays near what the merge holds and
+// the slack is left for what Go maps beyond it. Before, a merge under a
+// limit it did not fit in started, and died in Go's runtime ("runtime:
+// out of memory: cannot allocate 33554432-byte block"), and merges of
+// eight parts of 20 MB died so under ulimit -v 1750000 in CI now and
+// then, where they fit, their heap let grow to the whole room.
+func mergeRoom(files []string) error {
+	need, want, _ := shard.MergeMemory(files)
+	limit, mapped, limited := sysmem.AddressSpace()
+	if room := limit - min(mapped, limit); limited && room < want {
+		return &envError{name: "ulimit -v",
+			msg: fmt.Sprintf("the address-space limit (ulimit -v %d, %s) leaves %s once Go's runtime has started, under the %s this merge needs (the sums of the histograms and a part read, of the largest part, with Go's heap slack): raise it to %s",
+				limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(want), sysmem.RaiseLimit(limit, mapped+want-limit)),
+			hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or merge where it is higher"}
+	}
+	sysmem.CapHeap(need)
+	return nil
 }
 
 // finalsNote is the note of a merge res of a job of at most

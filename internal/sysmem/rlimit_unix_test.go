@@ -193,6 +193,40 @@ func TestLimitHeap(t *testing.T) {
 	}
 }
 
+// TestCapHeap: the memory limit LimitHeap set is lowered to what the
+// runtime holds and a merge's need, never raised, and a limit that is
+// not LimitHeap's (GOMEMLIMIT's, a caller's) is left as it is: with the
+// limit at the whole room, a merge's heap grew to it and the address
+// space it mapped beyond ran out (cannot allocate 33554432-byte block).
+func TestCapHeap(t *testing.T) {
+	fake(t, map[string]string{"meminfo": meminfoText,
+		"status": "Name:\tgpusim\nVmSize:\t 1500000 kB\n"})
+	oldStatus, oldLimit, oldCgroups, oldSet := status, rlimitAS, cgroups, heapSet
+	t.Cleanup(func() { status, rlimitAS, cgroups, heapSet = oldStatus, oldLimit, oldCgroups, oldSet })
+	status = filepath.Join(filepath.Dir(meminfo), "status")
+	cgroups = filepath.Join(t.TempDir(), "none") // no cgroup limit
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+
+	const room, need = 1000000 << 10, 200 << 20
+	rlimitAS = func() (uint64, bool) { return 1500000<<10 + room, true }
+	set, ok := LimitHeap()
+	if !ok {
+		t.Fatal("LimitHeap set no limit")
+	}
+	want := int64(held() + need)
+	if l, ok := CapHeap(need); !ok || l != debug.SetMemoryLimit(-1) || l < want-8<<20 || l > want+8<<20 || l >= set {
+		t.Errorf("CapHeap(%d) = %d, %v (the memory limit %d), want about %d, below LimitHeap's %d", need, l, ok, debug.SetMemoryLimit(-1), want, set)
+	}
+	capped := debug.SetMemoryLimit(-1)
+	if l, ok := CapHeap(2 * room); !ok || l != capped || debug.SetMemoryLimit(-1) != capped {
+		t.Errorf("CapHeap(%d) = %d, %v (the memory limit %d), want %d kept: a cap never raises it", 2*room, l, ok, debug.SetMemoryLimit(-1), capped)
+	}
+	debug.SetMemoryLimit(1 << 40) // as GOMEMLIMIT or a caller sets it
+	if l, ok := CapHeap(need); ok || l != 1<<40 || debug.SetMemoryLimit(-1) != 1<<40 {
+		t.Errorf("a caller's limit: CapHeap(%d) = %d, %v (the memory limit %d), want it kept", need, l, ok, debug.SetMemoryLimit(-1))
+	}
+}
+
 // TestWordSpace: a 32-bit build's Available is bounded by its own address
 // space (wordSpace) less what it has mapped, whatever the machine's memory
 // and with no RLIMIT_AS: it counted the machine's 24 GB, and a 32-bit
