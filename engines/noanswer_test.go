@@ -18,10 +18,13 @@ import (
 // while the OpenCL set-up, the library that did not answer, the boot and
 // the wait are as they were; a new version of the library, another
 // OpenCL setting, a reboot or a longer GPUSIM_DRIVER_WAIT asks again, the
-// mark left for the set-up it stands for. A listing that answers under
-// another set-up leaves it (forgetNoAnswer); one under its own removes
-// it. With the cache off nothing is kept. Every auto run waited the whole
-// wait on a driver that hangs as it starts.
+// mark left for the set-up it stands for. Each case first sees the mark
+// stand, then makes its one change: the changes were made on the parent
+// test (t.Setenv of the case before the subtest), so that every case
+// after the first began changed already, and could not fail. A listing
+// that answers under another set-up leaves it (forgetNoAnswer); one under
+// its own removes it. With the cache off nothing is kept. Every auto run
+// waited the whole wait on a driver that hangs as it starts.
 func TestUnansweredStands(t *testing.T) {
 	dir := t.TempDir()
 	lib := filepath.Join(dir, "libhang.so")
@@ -30,6 +33,10 @@ func TestUnansweredStands(t *testing.T) {
 		if err := os.WriteFile(f, []byte("one\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	libTime := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(lib, libTime, libTime); err != nil {
+		t.Fatal(err)
 	}
 	wasBoot, wasWait := bootIDFile, answerWait
 	t.Cleanup(func() { bootIDFile, answerWait = wasBoot, wasWait })
@@ -53,24 +60,34 @@ func TestUnansweredStands(t *testing.T) {
 		t.Errorf("hint %q: want the rm -f of the mark", h)
 	}
 	for _, c := range []struct {
-		name   string
-		change func()
+		name string
+		// setup: the change is to the set-up, which a listing that
+		// answers leaves the mark of another for; a listing that
+		// answers under the mark's set-up removes it (below).
+		setup  bool
+		change func(t *testing.T)
 	}{
-		{"another OpenCL setting", func() { t.Setenv("POCL_DEVICES", "pthread pthread") }},
-		{"a reboot", func() { os.WriteFile(boot, []byte("two\n"), 0o644) }},
-		{"a new version of the library", func() { os.WriteFile(lib, []byte("version two\n"), 0o644) }},
-		{"a longer wait", func() { answerWait = 4 * time.Second }},
+		{"another OpenCL setting", true, func(t *testing.T) { t.Setenv("POCL_DEVICES", "pthread pthread") }},
+		{"a reboot", true, func(t *testing.T) { writeFile(t, boot, "two\n") }},
+		{"a new version of the library", false, func(t *testing.T) { writeFile(t, lib, "version two\n") }},
+		{"a longer wait", false, func(t *testing.T) { answerWait = 4 * time.Second }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Cleanup(func() {
-				t.Setenv("POCL_DEVICES", "pthread")
-				os.WriteFile(boot, []byte("one\n"), 0o644)
-				os.WriteFile(lib, []byte("one\n"), 0o644)
+				writeFile(t, boot, "one\n")
+				writeFile(t, lib, "one\n")
+				os.Chtimes(lib, libTime, libTime)
 				answerWait = 3 * time.Second
 			})
-			c.change()
+			if err := openCLUnanswered(); err == nil {
+				t.Fatal("the mark does not stand before the change")
+			}
+			c.change(t)
 			if err := openCLUnanswered(); err != nil {
 				t.Errorf("%v, want the driver asked again", err)
+			}
+			if !c.setup {
+				return
 			}
 			forgetNoAnswer() // under this other set-up: the mark stays
 			if _, err := os.Stat(noAnswerFile()); err != nil {
@@ -78,10 +95,6 @@ func TestUnansweredStands(t *testing.T) {
 			}
 		})
 	}
-	// The library rewritten with its old contents has a new modification
-	// time: another file to the mark, as a reinstall is.
-	os.Chtimes(lib, time.Time{}, time.Now().Add(-time.Hour))
-	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
 	if err := openCLUnanswered(); err == nil {
 		t.Fatalf("the mark stands no more as it was")
 	}
@@ -94,6 +107,14 @@ func TestUnansweredStands(t *testing.T) {
 	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
 	if err := openCLUnanswered(); err != nil {
 		t.Errorf("with the cache off: %v, want nil", err)
+	}
+}
+
+// writeFile writes s to path, or fails t.
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
