@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,6 +116,38 @@ func writeFile(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNoAnswerSuspended: a listing past its wait in which the process was
+// suspended (Ctrl-Z, SIGSTOP, Slurm's suspend: suspended grew) is not
+// remembered, as its wall time counts the time stopped: a driver that
+// takes 2 s of a wait of 8, stopped for 10 s at 1 s, was kept as hung, and
+// later auto runs skipped it. One without a suspension is remembered.
+func TestNoAnswerSuspended(t *testing.T) {
+	for _, stop := range []time.Duration{10 * time.Second, 0} {
+		t.Run(fmt.Sprint("stopped ", stop), func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			var stopped atomic.Int64
+			saved := suspended
+			suspended = func() time.Duration { return time.Duration(stopped.Load()) }
+			t.Cleanup(func() { suspended = saved })
+			hangingListing(t)
+			hang := listDevices
+			listDevices = func() ([]gpu.DeviceDesc, error) {
+				stopped.Add(int64(stop)) // stopped as the driver lists them
+				return hang()
+			}
+			_, err := listedWithin()
+			var na *NoAnswerError
+			if !errors.As(err, &na) {
+				t.Fatalf("listedWithin: %v, want a *NoAnswerError", err)
+			}
+			_, marked := readNoAnswer(noAnswerFile())
+			if want := stop == 0; marked != want {
+				t.Errorf("suspended for %v in the wait: mark kept %v, want %v", stop, marked, want)
+			}
+		})
 	}
 }
 

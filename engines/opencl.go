@@ -392,7 +392,8 @@ var errListingStopped = errors.New("stopped while the OpenCL driver listed its d
 // (gpusim devices, auto) benchOpenCL and the self-test list the devices
 // through it. A listing past answerWait is kept in gpusim's cache
 // (rememberNoAnswer), so that auto does not ask the driver again
-// (openCLUnanswered), and one that answers removes that mark.
+// (openCLUnanswered), unless the process was suspended in the wait
+// (suspended), and one that answers removes that mark.
 func listedWithin() ([]gpu.DeviceDesc, error) {
 	type listing struct {
 		ds  []gpu.DeviceDesc
@@ -402,6 +403,7 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 	// outlive this call (and a test's stand-in for it, which the race
 	// detector saw restored while that goroutine read it).
 	list := listDevices
+	s0 := suspended()
 	l, ok := withinWait(answerWait, func() listing {
 		ds, err := list()
 		return listing{ds, err}
@@ -418,7 +420,14 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		lib := waitedLib()
 		cl.StopProbe()
 		na := &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
-		rememberNoAnswer(na) // auto asks it no more (openCLUnanswered)
+		if suspended() == s0 {
+			// auto asks it no more (openCLUnanswered). Not where the
+			// process was suspended in the wait (Ctrl-Z, SIGSTOP, Slurm's
+			// suspend), which the wall time counts: a driver that
+			// takes 2 s of a wait of 8, stopped for 10 s, was
+			// remembered as hung.
+			rememberNoAnswer(na)
+		}
 		return nil, na
 	}
 	if errors.Is(l.err, cl.ErrNoAnswer) {
