@@ -18,15 +18,23 @@ import (
 // default, before simd ran the job: nothing was kept of it. listedWithin
 // now keeps a mark of such a listing in gpusim's cache folder
 // (noAnswerFile), and auto (Entry.Unanswered) does not ask the driver
-// again while the mark stands (noAnswerMark.stands): the same OpenCL
-// set-up, the same library that did not answer, the same boot, and a
-// wait no longer than the one it did not answer in. A listing that
+// again while the mark stands (noAnswerMark.stands): for an hour from the
+// hang (noAnswerLasts), under the same OpenCL set-up, the same library
+// that did not answer, the same boot, and a wait no longer than the one
+// it did not answer in. A listing that
 // answers (gpusim devices, --engine opencl, selftest and bench, which
 // always ask) removes the mark of its set-up; with the cache off
 // nothing is kept.
 
 // noAnswerName is the mark's file in the cache folder.
 const noAnswerName = "opencl-no-answer"
+
+// noAnswerLasts is how long a mark stands from its hang: a driver only
+// slow once (the first start of a GPU after a boot on a loaded machine,
+// NVIDIA's without its persistence daemon) was left unasked by auto for
+// the whole boot. A hang again, of a command that asks it or of auto's
+// listing after the hour, renews it.
+const noAnswerLasts = time.Hour
 
 // maxNoAnswerFile bounds the mark read: a few kilobytes of JSON, the
 // OpenCL set-up's key the most of it.
@@ -126,10 +134,15 @@ func readNoAnswer(file string) (m noAnswerMark, ok bool) {
 	return m, true
 }
 
-// stands says whether m keeps auto from asking the driver now: the same
-// set-up, the same library as it was, and a wait of m's or less (a
-// longer GPUSIM_DRIVER_WAIT, for a driver that is only slow, asks again).
+// stands says whether m keeps auto from asking the driver now: within
+// noAnswerLasts of its hang (an At after now, a clock set back, is
+// past), the same set-up, the same library as it was, and a wait of m's
+// or less (a longer GPUSIM_DRIVER_WAIT, for a driver that is only slow,
+// asks again).
 func (m noAnswerMark) stands() bool {
+	if age := time.Since(m.At); age < 0 || age >= noAnswerLasts {
+		return false
+	}
 	if answerWait.Seconds() > m.WaitS || m.Setup != noAnswerSetup() {
 		return false
 	}
@@ -157,8 +170,8 @@ func (e *unansweredError) Again() string { return "rm -f " + quote.Shell(e.Mark)
 
 // unansweredHint is the hint of an *unansweredError.
 func unansweredHint(e *unansweredError) string {
-	return fmt.Sprintf("auto asks that driver no more until it changes (a new version of it, another OpenCL setting, a reboot) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
-		EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
+	return fmt.Sprintf("auto asks that driver no more for an hour from then (until %s), nor until it changes (a new version of it, another OpenCL setting, a reboot) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
+		e.At.Add(noAnswerLasts).Local().Format("15:04:05 MST"), EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
 }
 
 // openCLUnanswered is the OpenCL entry's Unanswered: an *unansweredError

@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,10 +17,12 @@ import (
 
 // TestUnansweredStands: the mark of a listing that did not answer
 // (rememberNoAnswer) keeps auto from asking the driver (openCLUnanswered)
-// while the OpenCL set-up, the library that did not answer, the boot and
-// the wait are as they were; a new version of the library, another
-// OpenCL setting, a reboot or a longer GPUSIM_DRIVER_WAIT asks again, the
-// mark left for the set-up it stands for. Each case first sees the mark
+// for an hour from the hang while the OpenCL set-up, the library that did
+// not answer, the boot and the wait are as they were; a new version of
+// the library, another OpenCL setting, a reboot, a longer
+// GPUSIM_DRIVER_WAIT, an hour past the hang or a clock set back before it
+// asks again, the mark left for the set-up it stands for: one slow
+// listing turned the driver off for auto for the whole boot. Each case first sees the mark
 // stand, then makes its one change: the changes were made on the parent
 // test (t.Setenv of the case before the subtest), so that every case
 // after the first began changed already, and could not fail. A listing
@@ -57,9 +60,13 @@ func TestUnansweredStands(t *testing.T) {
 	if want := "the OpenCL driver " + lib + " did not answer in 3 s when asked for its devices on "; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("%q, want it to begin %q", err, want)
 	}
-	if h := openCLHint(err); !strings.Contains(h, "to have auto ask it again: rm -f "+noAnswerFile()) {
-		t.Errorf("hint %q: want the rm -f of the mark", h)
+	until := ue.At.Add(time.Hour).Local().Format("15:04:05 MST")
+	for _, want := range []string{"to have auto ask it again: rm -f " + noAnswerFile(), "for an hour from then (until " + until + ")"} {
+		if h := openCLHint(err); !strings.Contains(h, want) {
+			t.Errorf("hint %q: want %q", h, want)
+		}
 	}
+	at := ue.At
 	for _, c := range []struct {
 		name string
 		// setup: the change is to the set-up, which a listing that
@@ -72,6 +79,8 @@ func TestUnansweredStands(t *testing.T) {
 		{"a reboot", true, func(t *testing.T) { writeFile(t, boot, "two\n") }},
 		{"a new version of the library", false, func(t *testing.T) { writeFile(t, lib, "version two\n") }},
 		{"a longer wait", false, func(t *testing.T) { answerWait = 4 * time.Second }},
+		{"an hour later", false, func(t *testing.T) { setMarkAt(t, time.Now().Add(-time.Hour)) }},
+		{"a clock set back", false, func(t *testing.T) { setMarkAt(t, time.Now().Add(time.Minute)) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Cleanup(func() {
@@ -79,6 +88,7 @@ func TestUnansweredStands(t *testing.T) {
 				writeFile(t, lib, "one\n")
 				os.Chtimes(lib, libTime, libTime)
 				answerWait = 3 * time.Second
+				setMarkAt(t, at)
 			})
 			if err := openCLUnanswered(); err == nil {
 				t.Fatal("the mark does not stand before the change")
@@ -98,6 +108,10 @@ func TestUnansweredStands(t *testing.T) {
 	}
 	if err := openCLUnanswered(); err == nil {
 		t.Fatalf("the mark stands no more as it was")
+	}
+	setMarkAt(t, time.Now().Add(-59*time.Minute))
+	if err := openCLUnanswered(); err == nil {
+		t.Errorf("59 minutes after the hang: the mark does not stand")
 	}
 	forgetNoAnswer()
 	if _, err := os.Stat(noAnswerFile()); !os.IsNotExist(err) {
@@ -149,6 +163,21 @@ func TestNoAnswerSuspended(t *testing.T) {
 			}
 		})
 	}
+}
+
+// setMarkAt rewrites the mark's time of the hang as at, or fails t.
+func setMarkAt(t *testing.T, at time.Time) {
+	t.Helper()
+	m, ok := readNoAnswer(noAnswerFile())
+	if !ok {
+		t.Fatal("no mark")
+	}
+	m.At = at.UTC()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, noAnswerFile(), string(b))
 }
 
 // TestUnansweredFloor: the floor on auto's job (ListedFloor, for a job of

@@ -68,7 +68,7 @@ func TestRememberedHang(t *testing.T) {
 			for _, want := range []string{
 				"gpusim: note: opencl is not asked, running on simd: " + said + " on ",
 				", which gpusim's cache remembers\n",
-				"gpusim: note: hint for opencl: auto asks that driver no more until it changes",
+				"gpusim: note: hint for opencl: auto asks that driver no more for an hour from then (until ",
 				"to have auto ask it again: " + again + "\n",
 			} {
 				if !strings.Contains(stderr, want) {
