@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/quote"
 )
@@ -53,11 +54,14 @@ func noAnswerFile() string {
 type noAnswerMark struct {
 	// Setup is the OpenCL set-up it was made under (noAnswerSetup).
 	Setup string `json:"setup"`
-	// Library is the library that did not answer ("" where none was
-	// known), and LibraryStamp its file, size and modification time
-	// then (libraryStamp), after its links.
-	Library      string `json:"library,omitempty"`
-	LibraryStamp string `json:"library_stamp,omitempty"`
+	// Library is the library that did not answer as gpusim's notes name
+	// it ("" where none was known), LibraryFiles the files that name
+	// stands for (cl.NameFiles: the driver's, and the ICD loader's where
+	// it was reached through one), and LibraryStamp their files, sizes
+	// and modification times then (libraryStamp), after their links.
+	Library      string   `json:"library,omitempty"`
+	LibraryFiles []string `json:"library_files,omitempty"`
+	LibraryStamp string   `json:"library_stamp,omitempty"`
 	// What the driver was asked for ("" its devices: NoAnswerError.What).
 	What  string    `json:"what,omitempty"`
 	WaitS float64   `json:"wait_s"`
@@ -71,24 +75,34 @@ var bootIDFile = "/proc/sys/kernel/random/boot_id"
 // noAnswerSetup is the OpenCL set-up a mark stands for: the calibration
 // key's (openCLSetup: the OpenCL variables, GPUSIM_OPENCL_LIBRARY's file,
 // the drivers' registrations and their libraries, the GPUs' device files,
-// the drivers' settings) and the boot's id where there is one.
+// the drivers' settings), the OpenCL probe's record's (cl.SetupKey: the
+// executable, /etc/ld.so.cache, LD_LIBRARY_PATH's folders, the ICD
+// loader's folder, the OpenCL and driver variables, the limits), and the
+// boot's id where there is one. A mark made under LD_LIBRARY_PATH's
+// loader held for the system's loader without it: openCLSetup has
+// neither.
 func noAnswerSetup() string {
-	s := openCLSetup()
+	s := openCLSetup() + "\n" + cl.SetupKey()
 	if b, err := os.ReadFile(bootIDFile); err == nil {
 		s += fmt.Sprintf("boot %q;", strings.TrimSpace(string(b)))
 	}
 	return s
 }
 
-// resolvedStamp is libraryStamp of lib after its links: a link moved to
-// another version of the library is another library.
-func resolvedStamp(lib string) string {
-	if f := libraryFile(lib); f != "" {
-		if r, err := filepath.EvalSymlinks(f); err == nil {
-			lib = r
+// resolvedStamp is libraryStamp of each of files after its links, one
+// after the other: a link moved to another version of the library is
+// another library.
+func resolvedStamp(files []string) string {
+	var b strings.Builder
+	for _, lib := range files {
+		if f := libraryFile(lib); f != "" {
+			if r, err := filepath.EvalSymlinks(f); err == nil {
+				lib = r
+			}
 		}
+		b.WriteString(libraryStamp(lib))
 	}
-	return libraryStamp(lib)
+	return b.String()
 }
 
 // rememberNoAnswer keeps e, a listing that did not answer, as the mark;
@@ -101,7 +115,16 @@ func rememberNoAnswer(e *NoAnswerError) {
 	}
 	m := noAnswerMark{Setup: noAnswerSetup(), Library: e.Lib, What: e.What, WaitS: e.Wait.Seconds(), At: time.Now().UTC().Truncate(time.Second)}
 	if e.Lib != "" {
-		m.LibraryStamp = resolvedStamp(e.Lib)
+		// The files, not the name: a driver through the ICD loader
+		// ("DRIVER (through the ICD loader LOADER)") was stamped as
+		// a missing file, which no new version changed.
+		for _, f := range cl.NameFiles(e.Lib) {
+			if p := libraryFile(f); p != "" {
+				f = p // a soname (the ICD loader's) where the loader finds it
+			}
+			m.LibraryFiles = append(m.LibraryFiles, f)
+		}
+		m.LibraryStamp = resolvedStamp(m.LibraryFiles)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err == nil {
@@ -146,7 +169,7 @@ func (m noAnswerMark) stands() bool {
 	if answerWait.Seconds() > m.WaitS || m.Setup != noAnswerSetup() {
 		return false
 	}
-	return m.Library == "" || resolvedStamp(m.Library) == m.LibraryStamp
+	return m.Library == "" || resolvedStamp(m.LibraryFiles) == m.LibraryStamp
 }
 
 // unansweredError is auto's error where a mark in gpusim's cache says the

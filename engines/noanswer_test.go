@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,46 +20,65 @@ import (
 // TestUnansweredStands: the mark of a listing that did not answer
 // (rememberNoAnswer) keeps auto from asking the driver (openCLUnanswered)
 // for an hour from the hang while the OpenCL set-up, the library that did
-// not answer, the boot and the wait are as they were; a new version of
-// the library, another OpenCL setting, a reboot, a longer
-// GPUSIM_DRIVER_WAIT, an hour past the hang or a clock set back before it
-// asks again, the mark left for the set-up it stands for: one slow
-// listing turned the driver off for auto for the whole boot. Each case first sees the mark
-// stand, then makes its one change: the changes were made on the parent
-// test (t.Setenv of the case before the subtest), so that every case
-// after the first began changed already, and could not fail. A listing
+// not answer (here a driver through the ICD loader: the driver's file and
+// the loader's), the boot and the wait are as they were; a new version of
+// the driver or of the loader, another OpenCL setting, another
+// LD_LIBRARY_PATH, a reboot, a longer GPUSIM_DRIVER_WAIT, an hour past
+// the hang or a clock set back before it asks again, the mark left for
+// the set-up it stands for: one slow listing turned the driver off for
+// auto for the whole boot, and the mark keyed on the name of a driver
+// through the loader, a constant "missing" stamp, and held for the
+// system's loader where it was made under LD_LIBRARY_PATH's. Each case
+// first sees the mark stand, then makes its one change: the changes were
+// made on the parent test (t.Setenv of the case before the subtest), so
+// that every case after the first began changed already, and could not
+// fail. A listing
 // that answers under another set-up leaves it (forgetNoAnswer); one under
 // its own removes it. With the cache off nothing is kept. Every auto run
 // waited the whole wait on a driver that hangs as it starts.
 func TestUnansweredStands(t *testing.T) {
 	dir := t.TempDir()
 	lib := filepath.Join(dir, "libhang.so")
+	loader := filepath.Join(dir, "libOpenCL.so.1")
 	boot := filepath.Join(dir, "boot_id")
-	for _, f := range []string{lib, boot} {
+	for _, f := range []string{lib, loader, boot} {
 		if err := os.WriteFile(f, []byte("one\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	libTime := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
-	if err := os.Chtimes(lib, libTime, libTime); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{lib, loader} {
+		if err := os.Chtimes(f, libTime, libTime); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// The name gpusim's notes give a driver reached through the ICD
+	// loader (cl.DriverName), the loader by its soname, found on
+	// LD_LIBRARY_PATH.
+	name := lib + " (libhang.so) (through the ICD loader libOpenCL.so.1)"
 	wasBoot, wasWait := bootIDFile, answerWait
 	t.Cleanup(func() { bootIDFile, answerWait = wasBoot, wasWait })
 	bootIDFile, answerWait = boot, 3*time.Second
-	t.Setenv(EnvCacheDir, filepath.Join(dir, "cache"))
+	// The cache out of LD_LIBRARY_PATH's folder, whose time the set-up
+	// holds.
+	t.Setenv(EnvCacheDir, filepath.Join(t.TempDir(), "cache"))
 	t.Setenv("POCL_DEVICES", "pthread")
+	t.Setenv("LD_LIBRARY_PATH", dir)
 
 	if err := openCLUnanswered(); err != nil {
 		t.Fatalf("no mark: %v, want nil", err)
 	}
-	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name})
+	m, ok := readNoAnswer(noAnswerFile())
+	if !ok || !slices.Equal(m.LibraryFiles, []string{lib, loader}) || !strings.Contains(m.LibraryStamp, strconv.Quote(lib)) || !strings.Contains(m.LibraryStamp, strconv.Quote(loader)) {
+		t.Errorf("mark %+v: want the driver's and the loader's files, and their stamps", m)
+	}
 	err := openCLUnanswered()
 	var ue *unansweredError
-	if !errors.As(err, &ue) || ue.NoAnswer.Lib != lib || ue.NoAnswer.Wait != 3*time.Second || ue.Mark != noAnswerFile() {
-		t.Fatalf("after a listing that did not answer: %v, want an *unansweredError of %s", err, lib)
+	if !errors.As(err, &ue) || ue.NoAnswer.Lib != name || ue.NoAnswer.Wait != 3*time.Second || ue.Mark != noAnswerFile() {
+		t.Fatalf("after a listing that did not answer: %v, want an *unansweredError of %s", err, name)
 	}
-	if want := "the OpenCL driver " + lib + " did not answer in 3 s when asked for its devices on "; !strings.HasPrefix(err.Error(), want) {
+	if want := "the OpenCL driver " + name + " did not answer in 3 s when asked for its devices on "; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("%q, want it to begin %q", err, want)
 	}
 	until := ue.At.Add(time.Hour).Local().Format("15:04:05 MST")
@@ -76,8 +97,10 @@ func TestUnansweredStands(t *testing.T) {
 		change func(t *testing.T)
 	}{
 		{"another OpenCL setting", true, func(t *testing.T) { t.Setenv("POCL_DEVICES", "pthread pthread") }},
+		{"another LD_LIBRARY_PATH", true, func(t *testing.T) { t.Setenv("LD_LIBRARY_PATH", dir+":"+t.TempDir()) }},
 		{"a reboot", true, func(t *testing.T) { writeFile(t, boot, "two\n") }},
 		{"a new version of the library", false, func(t *testing.T) { writeFile(t, lib, "version two\n") }},
+		{"a new version of the ICD loader", false, func(t *testing.T) { writeFile(t, loader, "version two\n") }},
 		{"a longer wait", false, func(t *testing.T) { answerWait = 4 * time.Second }},
 		{"an hour later", false, func(t *testing.T) { setMarkAt(t, time.Now().Add(-time.Hour)) }},
 		{"a clock set back", false, func(t *testing.T) { setMarkAt(t, time.Now().Add(time.Minute)) }},
@@ -85,8 +108,10 @@ func TestUnansweredStands(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Cleanup(func() {
 				writeFile(t, boot, "one\n")
-				writeFile(t, lib, "one\n")
-				os.Chtimes(lib, libTime, libTime)
+				for _, f := range []string{lib, loader} {
+					writeFile(t, f, "one\n")
+					os.Chtimes(f, libTime, libTime)
+				}
 				answerWait = 3 * time.Second
 				setMarkAt(t, at)
 			})
@@ -119,7 +144,7 @@ func TestUnansweredStands(t *testing.T) {
 	}
 
 	t.Setenv(EnvCacheDir, "off")
-	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: lib})
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name})
 	if err := openCLUnanswered(); err != nil {
 		t.Errorf("with the cache off: %v, want nil", err)
 	}

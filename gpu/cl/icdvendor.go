@@ -44,6 +44,27 @@ func throughLoader(driver, loader string) string {
 	return driver + " (through the ICD loader " + loader + ")"
 }
 
+// NameFiles are the files a driver's name in gpusim's notes (DriverName,
+// LibraryTried, a probe's report) stands for: the driver's file, for a
+// name of vendorPath's "FILE (WRITTEN)" the file it was mapped from, and,
+// for one through the ICD loader (throughLoader), the loader's too. A
+// name that is a path alone is that path.
+func NameFiles(name string) []string {
+	var loader string
+	const through = " (through the ICD loader "
+	if i := strings.LastIndex(name, through); i >= 0 && strings.HasSuffix(name, ")") {
+		name, loader = name[:i], name[i+len(through):len(name)-1]
+	}
+	if i := strings.LastIndex(name, " ("); i > 0 && strings.HasSuffix(name, ")") {
+		name = name[:i]
+	}
+	files := []string{name}
+	if loader != "" {
+		files = append(files, loader)
+	}
+	return files
+}
+
 // isICDLoader says whether c is tried as an ICD loader: a default loader
 // library, or GPUSIM_OPENCL_LIBRARY naming one (libOpenCL.so*).
 func isICDLoader(c candidate) bool {

@@ -461,6 +461,24 @@ func probeFile() string {
 // libraries or take their settings, part of probeKey.
 var probeKeyEnv = []string{"GPUSIM_OPENCL_", "OCL_", "OPENCL_", "LD_", "POCL_", "AMD_", "GPU_", "CL_", "IGC_", "RUSTICL_", "CLOVER_", "CUDA_", "ZE_", "ROCR_", "HIP_"}
 
+// SetupKey is what the probe's record keys on (probeKey) for this
+// process's executable: what chooses the OpenCL libraries a load maps and
+// whether they map (the dynamic loader's cache, LD_LIBRARY_PATH's
+// folders, the ICD loader's .icd folder, the libraries the environment
+// names, the OpenCL and driver variables, the limits). Other records of
+// the driver's set-up (engines' mark of a driver that did not answer) key
+// on it too; "" where the executable is not known.
+func SetupKey() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if prog := loadedProgram(); prog != "" {
+		exe = prog
+	}
+	return probeKey(exe)
+}
+
 // probeKey is what chooses the libraries a load maps, and whether they
 // map, as the probe's record's first lines: this executable, the dynamic
 // loader's cache (new whenever ldconfig runs, as a driver's install does),
