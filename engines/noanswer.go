@@ -72,6 +72,16 @@ type noAnswerMark struct {
 // a driver or a GPU hung until a reboot is asked again after one.
 var bootIDFile = "/proc/sys/kernel/random/boot_id"
 
+// bootID is this boot's id (bootIDFile), ok false where there is none
+// (macOS, the BSDs).
+func bootID() (id string, ok bool) {
+	b, err := os.ReadFile(bootIDFile)
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(b)), true
+}
+
 // noAnswerSetup is the OpenCL set-up a mark stands for: the calibration
 // key's (openCLSetup: the OpenCL variables, GPUSIM_OPENCL_LIBRARY's file,
 // the drivers' registrations and their libraries, the GPUs' device files,
@@ -83,8 +93,8 @@ var bootIDFile = "/proc/sys/kernel/random/boot_id"
 // neither.
 func noAnswerSetup() string {
 	s := openCLSetup() + "\n" + cl.SetupKey()
-	if b, err := os.ReadFile(bootIDFile); err == nil {
-		s += fmt.Sprintf("boot %q;", strings.TrimSpace(string(b)))
+	if id, ok := bootID(); ok {
+		s += fmt.Sprintf("boot %q;", id)
 	}
 	return s
 }
@@ -191,10 +201,16 @@ func (e *unansweredError) Unwrap() error { return e.NoAnswer }
 // Again is the command that has auto ask the driver again.
 func (e *unansweredError) Again() string { return "rm -f " + quote.Shell(e.Mark) }
 
-// unansweredHint is the hint of an *unansweredError.
+// unansweredHint is the hint of an *unansweredError. "a reboot" is said
+// only where the boot's id is read (bootID), which the mark's set-up
+// holds: elsewhere (macOS, the BSDs) a reboot does not ask again.
 func unansweredHint(e *unansweredError) string {
-	return fmt.Sprintf("auto asks that driver no more for an hour from then (until %s), nor until it changes (a new version of it, another OpenCL setting, a reboot) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
-		e.At.Add(noAnswerLasts).Local().Format("15:04:05 MST"), EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
+	changes := "a new version of it, another OpenCL setting"
+	if _, ok := bootID(); ok {
+		changes += ", a reboot"
+	}
+	return fmt.Sprintf("auto asks that driver no more for an hour from then (until %s), nor until it changes (%s) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
+		e.At.Add(noAnswerLasts).Local().Format("15:04:05 MST"), changes, EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
 }
 
 // openCLUnanswered is the OpenCL entry's Unanswered: an *unansweredError

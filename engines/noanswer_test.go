@@ -82,7 +82,7 @@ func TestUnansweredStands(t *testing.T) {
 		t.Errorf("%q, want it to begin %q", err, want)
 	}
 	until := ue.At.Add(time.Hour).Local().Format("15:04:05 MST")
-	for _, want := range []string{"to have auto ask it again: rm -f " + noAnswerFile(), "for an hour from then (until " + until + ")"} {
+	for _, want := range []string{"to have auto ask it again: rm -f " + noAnswerFile(), "for an hour from then (until " + until + ")", "another OpenCL setting, a reboot)"} {
 		if h := openCLHint(err); !strings.Contains(h, want) {
 			t.Errorf("hint %q: want %q", h, want)
 		}
@@ -137,6 +137,13 @@ func TestUnansweredStands(t *testing.T) {
 	setMarkAt(t, time.Now().Add(-59*time.Minute))
 	if err := openCLUnanswered(); err == nil {
 		t.Errorf("59 minutes after the hang: the mark does not stand")
+	}
+	// Where there is no boot id (macOS, the BSDs) the hint does not say
+	// that a reboot asks again.
+	bootIDFile = filepath.Join(dir, "no boot_id")
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name})
+	if err := openCLUnanswered(); err == nil || strings.Contains(openCLHint(err), "reboot") {
+		t.Errorf("without a boot id: %v, hint %q: want the mark, and no reboot said", err, openCLHint(err))
 	}
 	forgetNoAnswer()
 	if _, err := os.Stat(noAnswerFile()); !os.IsNotExist(err) {
