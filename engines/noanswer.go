@@ -143,7 +143,7 @@ func rememberNoAnswer(e *NoAnswerError) {
 }
 
 // forgetNoAnswer removes the mark of this set-up, for a listing that
-// answered; a mark of another set-up stays.
+// answered, or notes that it cannot; a mark of another set-up stays.
 func forgetNoAnswer() {
 	file := noAnswerFile()
 	if file == "" {
@@ -153,7 +153,12 @@ func forgetNoAnswer() {
 		return // the common case: no mark, and no set-up to read
 	}
 	if m, ok := readNoAnswer(file); !ok || m.Setup == noAnswerSetup() {
-		os.Remove(file)
+		// A mark that stays (a read-only cache folder) is said, as the
+		// cache's other failures are (calibrationNotes): a listing that
+		// answered said nothing, and auto went on not asking.
+		if err := os.Remove(file); err != nil && !os.IsNotExist(err) {
+			calibrationNotes.Add("cache: the OpenCL driver answered, but its mark of not answering is not removed, and auto does not ask it while the mark stands (set %s to a writable folder, or off): %v", EnvCacheDir, err)
+		}
 	}
 }
 

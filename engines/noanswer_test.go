@@ -165,6 +165,28 @@ func writeFile(t *testing.T, path, s string) {
 	}
 }
 
+// TestForgetNoAnswerFails: a mark that a listing that answered cannot
+// remove (here a folder in its place, which no removal of a file takes,
+// as a read-only cache folder keeps one) is said in a note of the cache's,
+// and the mark's file stays: forgetNoAnswer ignored the failure, and a
+// driver that answered went on unasked by auto without a word.
+func TestForgetNoAnswerFails(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	file := noAnswerFile()
+	if err := os.MkdirAll(filepath.Join(file, "in the way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dropCalibrationNotes(file) })
+	forgetNoAnswer()
+	if _, err := os.Stat(file); err != nil {
+		t.Fatal(err)
+	}
+	want := "cache: the OpenCL driver answered, but its mark of not answering is not removed, and auto does not ask it while the mark stands (set " + EnvCacheDir + " to a writable folder, or off): remove " + file + ": "
+	if notes := calibrationNotes.List(); !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+		t.Errorf("notes %q: want one beginning %q", notes, want)
+	}
+}
+
 // TestNoAnswerSuspended: a listing past its wait in which the process was
 // suspended (Ctrl-Z, SIGSTOP, Slurm's suspend: suspended grew) is not
 // remembered, as its wall time counts the time stopped: a driver that
