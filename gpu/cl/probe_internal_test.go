@@ -372,4 +372,17 @@ func TestTraceRefused(t *testing.T) {
 	if err := childRefused(probeHello + "\n" + want + "done\n"); !errors.Is(err, ErrThreads) || !strings.Contains(err.Error(), "the child that probes it first could not load it, a second process beside this one: the process limit (ulimit -u 18)") {
 		t.Errorf("childRefused: %v; want ErrThreads naming the limit", err)
 	}
+	// The address-space refusal carries the child's hint, which names a
+	// limit: its parent's said only "raise the limit or lift it".
+	out.Reset()
+	trying.Store(nil)
+	const hint = "raise the limit to ulimit -v 2270000 or more, which leaves room to compile"
+	traceRefused(&UnavailableError{Kind: ErrAddressSpace, Cause: "OpenCL not loaded: the address-space limit (ulimit -v 1800000, 1.84 GB) leaves 458 MB", Hint: hint})
+	if want := "refused addrspace OpenCL not loaded: the address-space limit (ulimit -v 1800000, 1.84 GB) leaves 458 MB\t" + hint + "\n"; out.String() != want {
+		t.Fatalf("report %q, want %q", out.String(), want)
+	}
+	var u *UnavailableError
+	if err := childRefused(probeHello + "\n" + out.String() + "done\n"); !errors.Is(err, ErrAddressSpace) || !errors.As(err, &u) || u.Hint != hint || !strings.HasSuffix(u.Cause, "beside this one: the address-space limit (ulimit -v 1800000, 1.84 GB) leaves 458 MB") {
+		t.Errorf("childRefused: %v (hint %q); want ErrAddressSpace with the child's hint %q", err, u.Hint, hint)
+	}
 }

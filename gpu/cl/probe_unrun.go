@@ -123,8 +123,14 @@ func childEnd(err error) string {
 // it tried any library for a limit of the environment (threadsShort,
 // addressSpaceShort, stackShort, poclAborts: the child's checks count
 // its parent's threads beside its own): "refused KIND CAUSE", KIND one of
-// threads, addrspace, stack, env. Nothing for another error, or one
-// after a library was tried ("no platform").
+// threads, addrspace, stack, env; addrspace's line ends with a tab and
+// the child's hint, which names the limit that loads the driver and
+// compiles from the room the child found (its parent, which has mapped
+// more or less, named none: TestOpenCLLimitHint failed in CI123, where at
+// ulimit -v 1800000 the child, whose Go runtime had mapped more as it
+// started, refused the load, and its parent said only "raise the limit or
+// lift it"). Nothing for another error, or one after a library was tried
+// ("no platform").
 func traceRefused(err error) {
 	var u *UnavailableError
 	if !errors.As(err, &u) || !errors.Is(err, ErrEnvironment) || trying.Load() != nil {
@@ -139,7 +145,13 @@ func traceRefused(err error) {
 	case errors.Is(err, ErrStack):
 		kind = "stack"
 	}
-	traceLine("refused %s %s", kind, strings.ReplaceAll(err.Error(), "\n", " "))
+	line := strings.ReplaceAll(err.Error(), "\n", " ")
+	if kind == "addrspace" && u.Hint != "" {
+		// The limit the child's hint names, from the room it found: its
+		// parent named none (the generic "raise the limit or lift it").
+		line += "\t" + strings.NewReplacer("\n", " ", "\t", " ").Replace(u.Hint)
+	}
+	traceLine("refused %s %s", kind, line)
 }
 
 // childRefused is Load's error for a child whose report says its own
@@ -154,6 +166,7 @@ func childRefused(report string) error {
 			continue
 		}
 		kind, cause, _ := strings.Cut(rest, " ")
+		cause, hint, _ := strings.Cut(cause, "\t")
 		cause = strings.TrimPrefix(cause, "OpenCL not loaded: ")
 		e := &UnavailableError{Kind: ErrProbeUnrun, Hint: probeUnrunHint,
 			Cause: "the OpenCL driver was not loaded: the child that probes it first could not load it, a second process beside this one: " + cause}
@@ -163,7 +176,9 @@ func childRefused(report string) error {
 			e.Kind, e.Hint = ErrThreads, threadsUnrunHint(limit)
 		case "addrspace":
 			e.Kind = ErrAddressSpace
-			if h := addressSpaceHint(""); h != "" {
+			if hint != "" {
+				e.Hint = hint
+			} else if h := addressSpaceHint(""); h != "" {
 				e.Hint = h
 			}
 		case "stack":
