@@ -115,9 +115,10 @@ func resolvedStamp(files []string) string {
 	return b.String()
 }
 
-// rememberNoAnswer keeps e, a listing that did not answer, as the mark;
-// nothing where the cache is off. A mark that cannot be written is not
-// said: the next run waits again, as before.
+// rememberNoAnswer keeps e, a listing that did not answer, as the mark,
+// and sets e.Kept to its file, which e's hint names; nothing where the
+// cache is off. A mark that cannot be written is not said: the next run
+// waits again, as before.
 func rememberNoAnswer(e *NoAnswerError) {
 	file := noAnswerFile()
 	if file == "" {
@@ -137,8 +138,8 @@ func rememberNoAnswer(e *NoAnswerError) {
 		m.LibraryStamp = resolvedStamp(m.LibraryFiles)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
-	if err == nil {
-		_ = cachedir.WriteFile(file, append(b, '\n'))
+	if err == nil && cachedir.WriteFile(file, append(b, '\n')) == nil {
+		e.Kept = file
 	}
 }
 

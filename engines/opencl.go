@@ -367,11 +367,19 @@ type NoAnswerError = gpu.NoAnswerError
 // that lists them and then hangs setting a device up (a context, a queue,
 // a kernel...), where clinfo -l, which lists them, answers: the hint said
 // the first for both.
+//
+// Where gpusim's cache keeps the hang (e.Kept), the hint says that auto
+// asks the driver no more for an hour and how to have it ask again: the
+// run that waited said nothing of it, and only the next run's note told.
 func noAnswerHint(e *NoAnswerError) string {
-	if e.What == "" {
-		return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s; %s", cl.EnvLibrary, slowDriverText(), cl.CPUEnginesRun)
+	kept := ""
+	if e.Kept != "" {
+		kept = fmt.Sprintf("; gpusim's cache keeps the hang: auto asks that driver no more for an hour (gpusim devices or --engine opencl asks it, and forgets the hang where it answers; to have auto ask it again: rm -f %s)", quote.Shell(e.Kept))
 	}
-	return fmt.Sprintf("a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): %s=PATH loads another libOpenCL.so; %s; %s", cl.EnvLibrary, slowDriverText(), cl.CPUEnginesRun)
+	if e.What == "" {
+		return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s%s; %s", cl.EnvLibrary, slowDriverText(), kept, cl.CPUEnginesRun)
+	}
+	return fmt.Sprintf("a driver that lists its devices and then hangs setting one up (clinfo -l lists them all the same): %s=PATH loads another libOpenCL.so; %s%s; %s", cl.EnvLibrary, slowDriverText(), kept, cl.CPUEnginesRun)
 }
 
 // slowDriverText is the hint's remedy for a driver that is slow, not

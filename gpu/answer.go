@@ -35,6 +35,7 @@ type NoAnswerError struct {
 	Wait time.Duration
 	What string // what the driver was asked for; "" is its devices
 	Lib  string // the driver loaded (cl.DriverName), "" where unnamed
+	Kept string // the file of gpusim's cache that keeps a listing's hang for auto (engines), "" where none
 }
 
 func (e *NoAnswerError) Error() string {

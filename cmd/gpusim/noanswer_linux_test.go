@@ -18,7 +18,7 @@ import (
 // TestRememberedHang: an OpenCL driver that does not answer when asked
 // for its platforms or its devices cost every auto run the whole driver
 // wait, as nothing was kept of it. The first auto run waits (3 s here)
-// and gpusim's cache keeps a mark of it; the next one does not ask the
+// and gpusim's cache keeps a mark of it, which its hint says; the next one does not ask the
 // driver at all (the fake driver's FAKECL_HUNG file, which it makes as a
 // call begins to hang, is not made), says so with the time and the rm -f
 // that asks again, and runs on simd; --engine opencl still asks it (and
@@ -67,9 +67,14 @@ func TestRememberedHang(t *testing.T) {
 			if _, err := os.Stat(mark); err != nil {
 				t.Errorf("no mark of the hang: %v", err)
 			}
+			// The run that waited says that the hang is kept, and how to
+			// have auto ask again: it said nothing of it.
+			again := "rm -f " + quote.Shell(mark)
+			if want := "; gpusim's cache keeps the hang: auto asks that driver no more for an hour (gpusim devices or --engine opencl asks it, and forgets the hang where it answers; to have auto ask it again: " + again + ")\n"; !strings.Contains(stderr, want) {
+				t.Errorf("first auto run: stderr %q: want the hint to say %q", stderr, want)
+			}
 
 			code, stderr, asked = run(fault, wait, auto...)
-			again := "rm -f " + quote.Shell(mark)
 			for _, want := range []string{
 				"gpusim: note: opencl is not asked, running on simd: " + said + " on ",
 				", which gpusim's cache remembers\n",
