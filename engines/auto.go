@@ -2,6 +2,7 @@ package engines
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -1041,8 +1042,8 @@ func knownStartup() (float64, string) {
 	if err != nil {
 		return 0, "" // loadCalibration notes what is wrong with the file
 	}
-	var f calibrationFile
-	if json.Unmarshal(b, &f) != nil {
+	f, _, ok := decodeCalibrations(b)
+	if !ok {
 		return 0, ""
 	}
 	setup, machine, cpus := openCLSetup(), cpuKey(), fmt.Sprintf("cpus %d ", runtime.NumCPU())
@@ -2878,6 +2879,70 @@ func binaryExists(key string) bool {
 // calibrationFile holds one calibration per key.
 type calibrationFile map[string]calibration
 
+// readEntry is an entry of the calibration file as read: its text (raw),
+// and why it does not read as a calibration (err), or, once
+// updateCalibration has encoded it, this gpusim's encoding of it (as).
+type readEntry struct {
+	raw json.RawMessage
+	err error
+	as  []byte
+}
+
+// decodeCalibrations reads b, the calibration file's contents: f holds
+// its entries that read as this gpusim's calibrations, read every entry as
+// it was read, and ok is false where b is not a JSON object of entries
+// (not JSON, an array, a number: damaged), which nothing gpusim writes
+// is. Each entry is read on its own, so that one of another layout (a
+// newer gpusim's, sharing the cache folder: a field of another type, an
+// entry that is no calibration) is left out of f alone, where the whole
+// file was taken for corrupt, measured again and overwritten, and two
+// versions of gpusim destroyed each other's calibrations on every run.
+// updateCalibration writes such an entry back as it was, and every entry
+// it did not change (encodeCalibrations).
+func decodeCalibrations(b []byte) (f calibrationFile, read map[string]readEntry, ok bool) {
+	var raws map[string]json.RawMessage
+	if json.Unmarshal(b, &raws) != nil {
+		return nil, nil, false
+	}
+	f, read = calibrationFile{}, make(map[string]readEntry, len(raws))
+	for k, raw := range raws {
+		var c calibration
+		err := json.Unmarshal(raw, &c)
+		if err == nil {
+			f[k] = c
+		}
+		read[k] = readEntry{raw: raw, err: err}
+	}
+	return f, read, true
+}
+
+// encodeCalibrations is the calibration file's new contents: the entries
+// of f, each as it was read (read) where this gpusim's encoding of it is
+// unchanged (readEntry.as, its encoding before the change), so that the
+// fields of a newer gpusim's calibration that this one does not know stay
+// (an older gpusim that rewrote the file had dropped them:
+// unstarted_under_s, measured_at), and the entries of read this gpusim
+// could not read, as they were, where f has none under their key.
+func encodeCalibrations(f calibrationFile, read map[string]readEntry) ([]byte, error) {
+	out := make(map[string]json.RawMessage, len(f)+len(read))
+	for k, r := range read {
+		if r.err != nil {
+			out[k] = r.raw
+		}
+	}
+	for k, c := range f {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		if r, ok := read[k]; ok && r.as != nil && bytes.Equal(b, r.as) {
+			b = r.raw
+		}
+		out[k] = b
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
 // maxCalibrationFile bounds the calibration file auto reads: an entry is
 // under a kilobyte (a few more with many devices), one for each set of
 // options and binary, and those of binaries since rebuilt are dropped. A
@@ -2910,12 +2975,20 @@ func loadCalibration(key string) (calibration, bool) {
 		}
 		return calibration{}, false
 	}
-	var f calibrationFile
-	if json.Unmarshal(b, &f) != nil {
+	f, read, ok := decodeCalibrations(b)
+	if !ok {
 		calibrationNotes.Add("cache: %s is corrupt: measured again", path)
 		return calibration{}, false
 	}
 	c, ok := f[key]
+	if r, there := read[key]; there && !ok {
+		// The key names this binary, so no other gpusim wrote it:
+		// damaged or edited, and replaced by the calibration measured
+		// now. Entries of other keys this gpusim cannot read are left
+		// unread and kept (decodeCalibrations).
+		calibrationNotes.Add("cache: %s holds a calibration for this machine that does not read as one (%v): measured again", path, r.err)
+		return calibration{}, false
+	}
 	if !ok {
 		return calibration{}, false
 	}
@@ -3163,25 +3236,35 @@ func updateCalibration(change func(calibrationFile)) error {
 	}()
 	// A failed write leaves the old file: the calibration is only a cache.
 	err := cachedir.Update(path, maxCalibrationFile, func(old []byte) []byte {
-		f := calibrationFile{}
 		// A damaged file is replaced; one that reads as JSON null
-		// decodes to a nil map, which change would panic on.
-		if old != nil && (json.Unmarshal(old, &f) != nil || f == nil) {
-			f = calibrationFile{}
+		// decodes to no map, which change would panic on. Entries of
+		// another layout are kept (decodeCalibrations).
+		f, read, ok := decodeCalibrations(old)
+		if !ok {
+			f, read = calibrationFile{}, nil
 		}
-		for k := range f {
-			if !binaryExists(k) {
-				delete(f, k) // a binary since rebuilt or removed: its entries can never match again
+		for k, r := range read {
+			switch {
+			case !binaryExists(k):
+				// A binary since rebuilt or removed: its entries
+				// can never match again.
+				delete(f, k)
+				delete(read, k)
+			case r.err == nil:
+				// Its encoding before the change, which
+				// encodeCalibrations compares.
+				r.as, _ = json.Marshal(f[k])
+				read[k] = r
 			}
 		}
 		change(f)
-		b, err := json.MarshalIndent(f, "", "  ")
+		b, err := encodeCalibrations(f, read)
 		if err != nil {
 			return nil
 		}
 		if len(b) > maxCalibrationFile {
 			var dropped int
-			if b, dropped = trimCalibrations(f, b); b == nil {
+			if b, dropped = trimCalibrations(f, read, b); b == nil {
 				return nil
 			}
 			trimmed = dropped
@@ -3196,20 +3279,29 @@ func updateCalibration(change func(calibrationFile)) error {
 	return err
 }
 
-// trimCalibrations drops from f, whose encoding b is past
-// maxCalibrationFile, the calibrations measured longest ago (those of a
-// file that did not keep the time first) until its encoding takes at most
-// three quarters of the bound, so that the next runs' calibrations fit
-// beside it; it returns the new encoding (nil where it fails) and how many
-// it dropped. The file had grown past the bound its reader keeps (each run
-// of another set of options adds one), and the next read replaced it
-// unread: every calibration was lost at once, with a note that took it
-// for a damaged file.
-func trimCalibrations(f calibrationFile, b []byte) ([]byte, int) {
+// trimCalibrations drops from f and read, whose encoding b
+// (encodeCalibrations) is past maxCalibrationFile, the calibrations
+// measured longest ago (those of a file that did not keep the time first),
+// then the entries this gpusim cannot read, until its encoding takes at
+// most three quarters of the bound, so that the next runs' calibrations
+// fit beside it; it returns the new encoding (nil where it fails) and how
+// many it dropped. The file had grown past the bound its reader keeps
+// (each run of another set of options adds one), and the next read
+// replaced it unread: every calibration was lost at once, with a note that
+// took it for a damaged file.
+func trimCalibrations(f calibrationFile, read map[string]readEntry, b []byte) ([]byte, int) {
 	keys := slices.Collect(maps.Keys(f))
 	slices.SortFunc(keys, func(x, y string) int {
 		return cmp.Or(f[x].Measured.Compare(f[y].Measured), cmp.Compare(x, y))
 	})
+	var unread []string
+	for k, r := range read {
+		if _, ok := f[k]; !ok && r.err != nil {
+			unread = append(unread, k)
+		}
+	}
+	slices.Sort(unread)
+	keys = append(keys, unread...)
 	dropped := 0
 	for len(b) > maxCalibrationFile*3/4 && len(keys) > 1 {
 		// A share of the entries at a time, by their mean size: one
@@ -3218,10 +3310,11 @@ func trimCalibrations(f calibrationFile, b []byte) ([]byte, int) {
 		n = min(n, len(keys)-1)
 		for _, k := range keys[:n] {
 			delete(f, k)
+			delete(read, k)
 		}
 		keys, dropped = keys[n:], dropped+n
 		var err error
-		if b, err = json.MarshalIndent(f, "", "  "); err != nil {
+		if b, err = encodeCalibrations(f, read); err != nil {
 			return nil, dropped
 		}
 	}

@@ -276,3 +276,102 @@ func TestCalibrationInvalidNoted(t *testing.T) {
 		t.Errorf("a calibration of one device measured, one cold and one failed: %s", why)
 	}
 }
+
+// TestCalibrationFileOtherLayout: a calibration file whose entries are of
+// another layout (a newer gpusim's, sharing the cache folder) is no corrupt
+// file: this gpusim reads the entries it can, measures its own and writes
+// it beside the others, which stay as they were, the fields it does not
+// know among them. The whole file was called corrupt, measured again and
+// overwritten, so two versions of gpusim sharing a cache folder destroyed
+// each other's calibrations on every run. An entry under this machine's
+// key that does not read (no other gpusim writes it) is measured again and
+// replaced, and a file that is not JSON stays corrupt and replaced.
+func TestCalibrationFileOtherLayout(t *testing.T) {
+	const key = "k;cpus 2"
+	mine := calibration{SIMD: cost{Ns: 1}}
+	for _, c := range []struct {
+		name, content string
+		keep          []string // the entries that must stay as they were
+		note          string   // what the one note says; "" for none
+	}{
+		{"a version field", `{"version": 999}`, []string{"version"}, ""},
+		{"an entry of another shape", `{"other;cpus 4": {"simd": "fast", "devices": {"0": [1, 2]}}, "version": 999}`, []string{"other;cpus 4", "version"}, ""},
+		{"a calibration with fields unknown here", `{"other;cpus 4": {"simd": {"fixed_s": 0.5, "ns_per_lane_step": 2, "future_cost": [1, 2]}, "future": {"a": "b"}}}`, []string{"other;cpus 4"}, ""},
+		{"this machine's entry of another shape", `{"k;cpus 2": {"simd": "fast"}, "version": 999}`, []string{"version"}, "holds a calibration for this machine that does not read as one"},
+		{"not JSON", `{"version": 9`, nil, "is corrupt"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			forgetCalibrationNotes(t)
+			t.Setenv(EnvCacheDir, t.TempDir())
+			if err := os.WriteFile(calibrationPath(), []byte(c.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := loadCalibration(key); ok {
+				t.Fatal("loaded a calibration the file does not hold")
+			}
+			n := calibrationNotes.List()
+			switch {
+			case c.note == "" && len(n) != 0:
+				t.Errorf("notes %q; want none", n)
+			case c.note != "" && (len(n) != 1 || !strings.Contains(n[0], c.note)):
+				t.Errorf("notes %q; want one saying %q", n, c.note)
+			}
+			if err := storeCalibration(key, mine); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := loadCalibration(key); !ok || got.SIMD != mine.SIMD {
+				t.Errorf("the stored calibration reads back as %+v, %v", got, ok)
+			}
+			var before, after map[string]any
+			json.Unmarshal([]byte(c.content), &before)
+			b, err := os.ReadFile(calibrationPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &after); err != nil {
+				t.Fatalf("the file written does not read: %v\n%s", err, b)
+			}
+			for _, k := range c.keep {
+				if was, is := fmt.Sprint(before[k]), fmt.Sprint(after[k]); was != is {
+					t.Errorf("entry %q was %s, is %s after a store; want it kept as it was", k, was, is)
+				}
+			}
+			if len(after) != len(c.keep)+1 {
+				t.Errorf("the file holds %d entries; want this machine's and %q\n%s", len(after), c.keep, b)
+			}
+		})
+	}
+}
+
+// TestAutoKnownStartupOtherLayout: an entry of another layout in the
+// calibration file (a newer gpusim's) leaves the start-ups of this
+// machine's calibrations read: knownStartup took the whole file for
+// corrupt, and rule 6 no longer kept small jobs of a new step count on
+// simd.
+func TestAutoKnownStartupOtherLayout(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	p := sim.Default()
+	p.Steps = 20
+	gpu := deviceTiming{Index: 0, Label: "fake device", Startup: 0.25, GPU: true, cost: cost{Fixed: 35e-6, Ns: 0.0033}}
+	if err := storeCalibration(calibrationKey(Options{Params: p, Workers: 1}), calibration{SIMD: cost{Ns: 2}, Devices: []deviceTiming{gpu}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(calibrationPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	f["version"] = json.RawMessage("999")
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(calibrationPath(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, label := knownStartup(); s != 0.25 || label != "fake device" {
+		t.Errorf("knownStartup %g %q beside an entry of another layout; want 0.25 and the fake device", s, label)
+	}
+}
