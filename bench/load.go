@@ -116,7 +116,11 @@ func loadOf(table string, a, b cpuReading) (l Load, ok bool) {
 // counted too, to the stop: its complete rows stand in the partial report
 // (Run), and without it a table measured on a busy machine read as one
 // measured on a quiet one (noteLoad drops the entry of a table left
-// out). measure's error is returned.
+// out). Its progress line is said only where a row of it stands (the
+// report's note is noteLoad's): a bench stopped before any row of a table
+// finished said that table's timings were not reliable, of a table it did
+// not print (no report at all where it was the first). measure's error is
+// returned.
 func (r *runner) load(ctx context.Context, rep *Report, table string, measure func() error) error {
 	r.peaks = nil
 	a, ok := readCPU()
@@ -127,7 +131,8 @@ func (r *runner) load(ctx context.Context, rep *Report, table string, measure fu
 		return err
 	}
 	if b, ok := readCPU(); ok {
-		if l := r.addLoad(rep, table, a, b); l != nil && l.Busy {
+		l := r.addLoad(rep, table, a, b)
+		if l != nil && l.Busy && (ctx.Err() == nil || rep.hasTable(table)) {
 			r.progress("%s", l.note())
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -180,7 +181,9 @@ func TestRunStoppedBeforeAnyRow(t *testing.T) {
 // the machine was busy in the partial report, as a whole table has;
 // without them its complete rows, 10x slow under two busy loops, read as
 // measured on a quiet machine. A table left out (the scaling table
-// stopped in its first point) has neither.
+// stopped in its first point) has neither, nor a progress line that the
+// machine was busy while it was measured: it said so of the scaling
+// table, which the report did not print.
 func TestRunStoppedKeepsItsLoad(t *testing.T) {
 	iv := make([]interval, 200)
 	for i := range iv {
@@ -199,9 +202,15 @@ func TestRunStoppedKeepsItsLoad(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fakeReadings(t, iv)
+			var progress bytes.Buffer
+			c := c
+			c.Progress = &progress
 			// parallel's runs on the first workload: the engines table's,
 			// then the scaling table's at 1 and 2 workers.
 			rep := stoppedRun(t, c, c.Workloads[0].Lanes, tc.stopAt)
+			if got := busyTables(progress.String()); !slices.Equal(got, tc.tables) {
+				t.Errorf("progress says the machine was busy while the tables %q were measured, want %q:\n%s", got, tc.tables, progress.String())
+			}
 			var tables []string
 			for _, l := range rep.Load {
 				if !l.Busy {
@@ -219,6 +228,46 @@ func TestRunStoppedKeepsItsLoad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// busyTables are the tables that progress's lines say the machine was
+// busy while they were measured, in order.
+func busyTables(progress string) []string {
+	var tables []string
+	for _, m := range regexp.MustCompile(`(?m)^bench: the machine was busy: .* while the (\w+) table was measured`).FindAllStringSubmatch(progress, -1) {
+		tables = append(tables, m[1])
+	}
+	return tables
+}
+
+// TestRunStoppedBusyBeforeAnyRow: a benchmark on a busy machine stopped
+// before any measurement finished has no report, and its progress says
+// nothing of a busy table: it said that the engines table's timings were
+// not reliable, a table it never printed (gpusim bench then said "stopped
+// before any measurement finished: no report").
+func TestRunStoppedBusyBeforeAnyRow(t *testing.T) {
+	iv := make([]interval, 20)
+	for i := range iv {
+		iv[i] = interval{time.Second, 1.8}
+	}
+	fakeReadings(t, iv)
+	c := tinyConfig()
+	c.Reps, c.Warmup = 1, 0
+	var progress bytes.Buffer
+	c.Progress = &progress
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	runs := 0
+	specs := []EngineSpec{{Name: "serial", New: func(int, func(string)) sim.Engine {
+		return stoppingEngine{Engine: cpu.Serial{}, lanes: c.Workloads[0].Lanes, stopAt: 1, runs: &runs, stop: func() { cancel(errors.New("interrupted")) }}
+	}}}
+	rep, err := Run(ctx, c, specs)
+	if !errors.Is(err, context.Canceled) || rep != nil {
+		t.Fatalf("Run returned %+v, %v; want no report and the stop's error", rep, err)
+	}
+	if got := busyTables(progress.String()); len(got) != 0 {
+		t.Errorf("progress says the machine was busy while the tables %q were measured, want none:\n%s", got, progress.String())
 	}
 }
 
