@@ -461,6 +461,11 @@ echo "gpu-check-cases: short: a simd bench of $(field "$j" 'd["cpu_scaling"][0][
 # A device list: valid JSON naming it (printf %d failed on "all").
 check device-all 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=all GPU_CHECK_BUDGET=30
 [ "$(field "$W/device-all/gpu-check.json" 'd["device"]')" = all ] || fail "device-all: device is not \"all\""
+# An index as gpusim's --device writes it, spaces around it ignored: 00
+# passed the check of its form and was then refused (exit 2) as no device
+# here; it is device 0, so named in the summary.
+check device-zeros 0 GPUSIM="$BIN" GPU_CHECK_DEVICE=' 00' GPU_CHECK_BUDGET=30
+[ "$(field "$W/device-zeros/gpu-check.json" 'd["device"]')" = 0 ] || fail "device-zeros: device is not 0: $(head -c 400 "$W/device-zeros/gpu-check.json")"
 
 # A device or small-mode value that is not one is refused with exit 2
 # before the self-test: x, -1 and a device past the list ran every step,
@@ -483,6 +488,9 @@ bad_var small-2 'GPU_CHECK_SMALL=2: want 1' GPU_CHECK_SMALL=2
 bad_var small-yes 'GPU_CHECK_SMALL=yes: want 1' GPU_CHECK_SMALL=yes
 # A device listed twice passed here and failed every device step.
 bad_var device-twice 'GPU_CHECK_DEVICE=0,00: device 0 is listed twice' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE=0,00
+# +0 and 0x0, which --device takes, were refused as no device index: as
+# gpusim reads them, both are device 0.
+bad_var device-forms-twice 'GPU_CHECK_DEVICE=+0, 0x0: device 0 is listed twice' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE='+0, 0x0'
 
 # A GPUSIM that is not gpusim ends the check at once (exit 2, its error
 # first), where every step ran and the error blamed the NVIDIA driver;

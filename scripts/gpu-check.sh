@@ -67,7 +67,9 @@
 #   GPU_CHECK_SMALL=1 small jobs only (CI against pocl, 20 s or so); 0 or
 #                     unset: the full check; any other value is refused
 #   GPU_CHECK_DEVICE  OpenCL device index, a list N,M,... or all (default:
-#                     first GPU, else 0); one that is not listed is refused
+#                     first GPU, else 0), as gpusim's --device reads them
+#                     (00, +0, 0x0; spaces around an entry ignored); one
+#                     that is not listed is refused
 #   GPU_CHECK_ICD_LIB vendor ICD library (default: NVIDIA's libnvidia-opencl.so.1
 #                     from ldconfig or the usual folders, or .so.VERSION there)
 #   GPU_CHECK_SYSTEM_LOADER  the system's libOpenCL.so.1 (default: ldconfig's;
@@ -381,14 +383,51 @@ case ${GPU_CHECK_SMALL:-} in
 esac
 BUDGET=${GPU_CHECK_BUDGET:-$([ -n "$SMALL" ] && echo 55 || echo 450)}
 OUT=${OUT:-$PWD/gpu-check-out}
+# device_list VALUE: VALUE, a GPU_CHECK_DEVICE, as gpusim's --device reads
+# it (engines.ParseDevices, its indexes in the count grammar of
+# internal/count), into DEVICES: all, or the list of its indexes in
+# decimal, as devices.json writes them; spaces around each entry (and
+# around all) are ignored, and an index is decimal (leading zeros, a plus
+# sign, single underscores between digits: 00, +0, 1_0) or hexadecimal
+# (0x0, 0X1_F), up to 2147483647 (gpusim's MaxDeviceIndex). Refused with
+# exit 2 (bad): any other value, and an index listed twice. Digits alone
+# were read: +0 and 0x0, which gpusim takes, were refused, and 00 passed to
+# be refused once the devices were listed ("no device 00 here"). The count
+# grammar's forms for sizes (1e0, 1.0, 2^0, a k suffix) no index needs are
+# refused, naming the forms read.
+device_list() {
+	local v=$1 rest e d n seen=" "
+	local want="want a device index (gpusim devices lists them; in decimal, as 00 or +0, or hexadecimal, as 0x0), a list N,M,... or all"
+	v=${v#"${v%%[![:space:]]*}"} v=${v%"${v##*[![:space:]]}"}
+	if [ "$v" = all ]; then
+		DEVICES=all
+		return
+	fi
+	DEVICES="" rest=$v,
+	while [ -n "$rest" ]; do
+		e=${rest%%,*} rest=${rest#*,}
+		e=${e#"${e%%[![:space:]]*}"} e=${e%"${e##*[![:space:]]}"}
+		if [[ $e =~ ^\+?[0-9]+(_[0-9]+)*$ ]]; then
+			d=${e#+} d=${d//_/} d=${d#"${d%%[!0]*}"}
+			[ ${#d} -le 10 ] && [ "$((10#${d:-0}))" -le 2147483647 ] || bad "GPU_CHECK_DEVICE=$1: $e is out of range (valid range 0..2147483647); $want"
+			n=$((10#${d:-0}))
+		elif [[ $e =~ ^\+?0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*$ ]]; then
+			d=${e#+} d=${d:2} d=${d//_/} d=${d#"${d%%[!0]*}"}
+			[ ${#d} -le 8 ] && [ "$((16#${d:-0}))" -le 2147483647 ] || bad "GPU_CHECK_DEVICE=$1: $e is out of range (valid range 0..2147483647); $want"
+			n=$((16#${d:-0}))
+		else
+			bad "GPU_CHECK_DEVICE=$1: $want"
+		fi
+		# A device listed twice (0,0, 0,00, +0,0x0) passed here and
+		# failed every device step, each refused by gpusim with exit 2.
+		case $seen in *" $n "*) bad "GPU_CHECK_DEVICE=$1: device $n is listed twice; want a device index, a list N,M,... of different ones, or all" ;; esac
+		seen+="$n " DEVICES+=${DEVICES:+,}$n
+	done
+}
 # A device that is not one (x, -1) ran every step, each failing with exit 2;
 # one past the list is refused once the devices are listed, below.
-[ -z "${GPU_CHECK_DEVICE:-}" ] || [[ $GPU_CHECK_DEVICE =~ ^(all|[0-9]+(,[0-9]+)*)$ ]] ||
-	bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: want a device index (gpusim devices lists them), a list N,M,... or all"
-# A device listed twice (0,0, 0,00) passed here and failed every device
-# step, each refused by gpusim with exit 2.
-twice=$(tr , '\n' <<<"${GPU_CHECK_DEVICE:-}" | sed 's/^0*\([0-9]\)/\1/' | sort | uniq -d | head -n 1)
-[ -z "$twice" ] || bad "GPU_CHECK_DEVICE=$GPU_CHECK_DEVICE: device $twice is listed twice; want a device index, a list N,M,... of different ones, or all"
+DEVICES=""
+[ -z "${GPU_CHECK_DEVICE:-}" ] || device_list "$GPU_CHECK_DEVICE"
 # Whole seconds in decimal: 010 was read as octal (8 s), and 08 as no
 # number at all (a budget of 0 that skipped every step, ok true).
 [[ $BUDGET =~ ^[0-9]+$ ]] && [ "$((10#$BUDGET))" -ge 1 ] && [ "$((10#$BUDGET))" -le 86400 ] ||
@@ -1038,7 +1077,7 @@ else
 	[ -z "$CUT" ] || no_room "$CUT"
 fi
 # The first GPU that is not also a CPU (Oclgrind's simulator says CPU|GPU|ACCELERATOR).
-DEV=${GPU_CHECK_DEVICE:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json" 2>/dev/null)}
+DEV=${DEVICES:-$(awk '/"index":/{gsub(/[^0-9]/,"",$0); i=$0} /"type": "[^"]*GPU/ && !/CPU/{print i; exit}' "$OUT/devices.json" 2>/dev/null)}
 DEV=${DEV:-0}
 if [ $DEV_RC -eq 0 ] && [ -n "${GPU_CHECK_DEVICE:-}" ] && [ "$DEV" != all ]; then
 	have=$(awk '/"index":/ { gsub(/[^0-9]/, ""); printf "%s ", $0 }' "$OUT/devices.json" 2>/dev/null)
