@@ -867,12 +867,6 @@ func missingNote(f string) string {
 	return fmt.Sprintf(" (a shell pattern not expanded, quoted perhaps, that matches %d files such as %s: leave it unquoted)", len(matches), strconv.QuoteToGraphic(matches[0]))
 }
 
-func strictDecode(data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	return d.Decode(v)
-}
-
 // ReadParts reads every file, and fails naming each file that is not an
 // intact part (of a missing one, what missingNote says) or whose engine or
 // requested_engine is not one of names', the first eight of them and how
@@ -926,11 +920,13 @@ func readParts(ctx context.Context, files []string, names Names, each func(*Part
 const maxReadAhead = 4
 
 // readBytesPer is the memory, in bytes per byte of a part file, that
-// reading it holds at its peak: the file, the payload's copy, the JSON
-// decoder's copy of that and the decoded payload and part (a part of
-// 10,000 --daily steps, 20 MB, held some 120 MB, measured as the most
-// live heap of a merge on one reader, 161 MB, less the sums' 41 MB; 8
-// leaves room for parts of other shapes).
+// reading it holds at its peak: the file, the payload's copy and the
+// decoded payload and part (a part of 10,000 --daily steps, 20 MB, held
+// some 120 MB, measured as the most live heap of a merge on one reader,
+// 161 MB, less the sums' 41 MB, while a json.Decoder's copy of the
+// payload was among it; 142 MB without it, GOGC=10 and GOMAXPROCS=1:
+// the peak is past the payload's decoding, with the per-step layouts the
+// part is checked against; 8 leaves room for parts of other shapes).
 const readBytesPer = 8
 
 // foldBytesPer is the memory, in bytes per byte of a part file, that a
@@ -941,7 +937,7 @@ const foldBytesPer = 3
 
 // blockBytesPer is the largest block, in bytes per byte of a part file,
 // that reading it allocates: the per-step histograms' one array (41 MB
-// for a part of 20 MB), the JSON decoder's buffer (32 MiB).
+// for a part of 20 MB; a json.Decoder's buffer of 32 MiB was one too).
 const blockBytesPer = 2
 
 // MergeMemory is the memory a merge of files (MergeFiles) holds at its
