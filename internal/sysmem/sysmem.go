@@ -137,6 +137,32 @@ func procNumber(path, key string, kB bool) (uint64, bool) {
 // MB and was killed out of memory, exit 137, its report lost). limited is
 // false when there is none or none can be read.
 func cgroupRoom() (room uint64, limited bool) {
+	c, limited := CgroupMemory()
+	return c.Room(), limited
+}
+
+// CgroupLimit is the memory limit of one of the process's cgroups, as its
+// files give it.
+type CgroupLimit struct {
+	Dir   string // the cgroup's folder: /sys/fs/cgroup/user.slice/job.scope
+	File  string // the limit's file in Dir: memory.max (v2), memory.limit_in_bytes (v1)
+	Limit uint64 // the limit, in bytes
+	// Used is what the cgroup's processes use, in bytes: memory.current
+	// (v2) or memory.usage_in_bytes (v1), less the inactive page cache
+	// (limitIn), this process's own memory among it.
+	Used uint64
+}
+
+// Room is what c leaves, in bytes: Limit less Used, 0 where Used is over it.
+func (c CgroupLimit) Room() uint64 { return c.Limit - min(c.Used, c.Limit) }
+
+// CgroupMemory returns the memory limit of the process's cgroups that
+// leaves it the least room (cgroupRoom: each level of each hierarchy with
+// the memory controller, the process's own cgroup and its parents), the
+// one beyond which the kernel's OOM killer ends the process (exit 137)
+// rather than an allocation failing. ok is false where no limit is set or
+// none can be read (no cgroup file system, a limit of "max").
+func CgroupMemory() (c CgroupLimit, ok bool) {
 	for _, h := range cgroup.Find(cgroups, cgroupFS, "memory") {
 		limit, usage, inactive := "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"
 		if h.V2 {
@@ -150,57 +176,55 @@ func cgroupRoom() (room uint64, limited bool) {
 			p = path.Clean(h.Path)
 		}
 		for ; ; p = path.Dir(p) {
-			if r, ok := roomIn(h.Root+p, limit, usage, inactive); ok && (!limited || r < room) {
-				room, limited = r, true
+			if l, u, set := limitIn(h.Root+p, limit, usage, inactive); set {
+				if at := (CgroupLimit{Dir: path.Clean(h.Root + p), File: limit, Limit: l, Used: u}); !ok || at.Room() < c.Room() {
+					c, ok = at, true
+				}
 			}
 			if p == "/" {
 				break
 			}
 		}
 	}
-	return room, limited
+	return c, ok
 }
 
 // noLimit is where a v1 limit counts as none: the kernel reports "no
 // limit" as a page-rounded 2^63-1.
 const noLimit = 1 << 62
 
-// roomIn is the room left under the limit of the cgroup folder dir, its
-// limit less its usage, where the limit is set and both can be read. The
-// usage counts the page cache of the files the cgroup's processes read and
-// wrote, which the kernel reclaims before it fails an allocation, so the
-// inactive part of it (memory.stat's inactive_file, v1's hierarchical
-// total_inactive_file) is not counted as used, as the kernel's
-// MemAvailable does not count it and a container's working set leaves it
-// out: a run after 250 MB were written under a 300 MB limit was told
-// 0.0412 GB are available and "no --lanes fits with --out here" where 200
-// MB could be allocated.
-func roomIn(dir, limitFile, usageFile, inactiveKey string) (uint64, bool) {
+// limitIn is the limit of the cgroup folder dir and its usage, where the
+// limit is set and both can be read. The usage counts the page cache of
+// the files the cgroup's processes read and wrote, which the kernel
+// reclaims before it fails an allocation, so the inactive part of it
+// (memory.stat's inactive_file, v1's hierarchical total_inactive_file) is
+// not counted as used, as the kernel's MemAvailable does not count it and
+// a container's working set leaves it out: a run after 250 MB were
+// written under a 300 MB limit was told 0.0412 GB are available and "no
+// --lanes fits with --out here" where 200 MB could be allocated.
+func limitIn(dir, limitFile, usageFile, inactiveKey string) (limit, usage uint64, set bool) {
 	lb, err := os.ReadFile(dir + "/" + limitFile)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	ls := strings.TrimSpace(string(lb))
 	if ls == "max" {
-		return 0, false
+		return 0, 0, false
 	}
-	limit, err := strconv.ParseUint(ls, 10, 64)
+	limit, err = strconv.ParseUint(ls, 10, 64)
 	if err != nil || limit >= noLimit {
-		return 0, false
+		return 0, 0, false
 	}
 	ub, err := os.ReadFile(dir + "/" + usageFile)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	usage, err := strconv.ParseUint(strings.TrimSpace(string(ub)), 10, 64)
+	usage, err = strconv.ParseUint(strings.TrimSpace(string(ub)), 10, 64)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	usage -= min(statNumber(dir+"/memory.stat", inactiveKey), usage)
-	if usage >= limit {
-		return 0, true
-	}
-	return limit - usage, true
+	return limit, usage, true
 }
 
 // statNumber is the value of key in a cgroup's memory.stat ("key value"

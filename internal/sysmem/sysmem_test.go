@@ -84,6 +84,49 @@ func TestAvailable(t *testing.T) {
 	}
 }
 
+// TestCgroupMemory: the limit that leaves the least room, with the folder
+// and file that set it and the usage less the inactive page cache, for a
+// message that names it; none without a limit.
+func TestCgroupMemory(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  CgroupLimit
+		ok    bool
+	}{
+		{"v2 a parent's limit", map[string]string{"cgroup": "0::/a/b\n",
+			"fs/a/b/memory.max": "max\n", "fs/a/b/memory.current": "73741824\n",
+			"fs/a/memory.max": "300000000\n", "fs/a/memory.current": "100000000\n",
+			"fs/a/memory.stat": "inactive_file 20000000\n"}, CgroupLimit{"fs/a", "memory.max", 3e8, 8e7}, true},
+		{"v2 the least room, not the least limit", map[string]string{"cgroup": "0::/a/b\n",
+			"fs/a/b/memory.max": "1000000000\n", "fs/a/b/memory.current": "100000000\n",
+			"fs/a/memory.max": "2000000000\n", "fs/a/memory.current": "1500000000\n"}, CgroupLimit{"fs/a", "memory.max", 2e9, 15e8}, true},
+		{"v1", map[string]string{"cgroup": "4:memory:/job\n",
+			"fs/memory/job/memory.limit_in_bytes": "500000000\n", "fs/memory/job/memory.usage_in_bytes": "600000000\n"},
+			CgroupLimit{"fs/memory/job", "memory.limit_in_bytes", 5e8, 6e8}, true},
+		{"v2 root in a namespace", map[string]string{"cgroup": "0::/\n",
+			"fs/memory.max": "300\n", "fs/memory.current": "200\n"}, CgroupLimit{"fs", "memory.max", 300, 200}, true},
+		{"no limit", map[string]string{"cgroup": "0::/job\n", "fs/job/memory.max": "max\n", "fs/job/memory.current": "5\n"}, CgroupLimit{}, false},
+		{"no usage", map[string]string{"cgroup": "0::/job\n", "fs/job/memory.max": "300\n"}, CgroupLimit{}, false},
+		{"no cgroup", nil, CgroupLimit{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake(t, c.files)
+			got, ok := CgroupMemory()
+			if ok {
+				// The folder under the fake file system's root.
+				got.Dir = strings.TrimPrefix(got.Dir, filepath.Dir(cgroupFS)+"/")
+			}
+			if got != c.want || ok != c.ok {
+				t.Errorf("CgroupMemory() = %+v, %v, want %+v, %v", got, ok, c.want, c.ok)
+			}
+			if want := c.want.Limit - min(c.want.Used, c.want.Limit); ok && got.Room() != want {
+				t.Errorf("Room() = %d, want %d", got.Room(), want)
+			}
+		})
+	}
+}
+
 // TestThisMachine: on Linux, Available reads a plausible figure.
 func TestThisMachine(t *testing.T) {
 	if _, err := os.Stat("/proc/meminfo"); err != nil {
