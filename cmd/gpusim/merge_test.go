@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/internal/diskfree"
+	"github.com/gpusim/gpusim/internal/sysmem"
 	"github.com/gpusim/gpusim/shard"
 )
 
@@ -430,4 +435,76 @@ func TestMergeNotesPartsWithoutFinals(t *testing.T) {
 			t.Errorf("exit %d, stderr %q, want %q:\n%s", code, stderr, want, stdout)
 		}
 	}
+}
+
+// TestMergeCgroupLimit: a merge whose parts do not fit in what its
+// cgroup's memory limit leaves, beside what the cgroup uses, is refused
+// before any part is read (exit 2, "gpusim: error: memory: ...", naming
+// the limit's file and folder, what the merge holds and a limit to set),
+// and merges under the limit it names; one that fits, or without a limit,
+// merges. It was let start, and the kernel's OOM killer ended it part-way
+// (exit 137, no report). The limit is a fake (cgroupMemory): this test
+// cannot make a cgroup.
+func TestMergeCgroupLimit(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("p%d.json", i))
+		if code, _, stderr := run(context.Background(), "run", "--lanes", "100", "--daily", "--steps", "20", "--shard", fmt.Sprintf("%d/2", i), "--save", p); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		parts = append(parts, p)
+	}
+	// A part of the same size that is no part: read, it is refused as
+	// damaged (exit 1).
+	damaged := filepath.Join(dir, "damaged.json")
+	if err := os.WriteFile(damaged, bytes.Repeat([]byte{'x'}, int(fileSize(t, parts[1]))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	need, _, _ := shard.MergeMemory(parts)
+	const used = 500_000_000
+	under := func(limit uint64, ok bool) {
+		old := cgroupMemory
+		cgroupMemory = func() (sysmem.CgroupLimit, bool) {
+			return sysmem.CgroupLimit{Dir: "/sys/fs/cgroup/job.slice", File: "memory.max", Limit: limit, Used: used}, ok
+		}
+		t.Cleanup(func() { cgroupMemory = old })
+	}
+	merge := func(files ...string) (int, string, string) {
+		return run(context.Background(), append([]string{"merge"}, files...)...)
+	}
+	under(used+need/2, true)
+	code, stdout, stderr := merge(parts[0], damaged)
+	want := fmt.Sprintf("gpusim: error: memory: the cgroup's memory limit (memory.max of /sys/fs/cgroup/job.slice, %s) leaves %s beside the %s its processes use, under the %s this merge holds",
+		diskfree.SizeText(used+need/2), diskfree.SizeText(need/2), diskfree.SizeText(used), diskfree.SizeText(need))
+	if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "gpusim: hint: ") {
+		t.Fatalf("room for half the merge: exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, want)
+	}
+	m := regexp.MustCompile(`: raise it to [^(]* \(([0-9]+)\) or more\n`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("the refusal names no limit: %s", stderr)
+	}
+	named, err := strconv.ParseUint(m[1], 10, 64)
+	if err != nil || named < used+need {
+		t.Fatalf("the refusal names %s, under the %d the merge needs beside the cgroup's use: %s", m[1], used+need, stderr)
+	}
+	for _, c := range []struct {
+		name  string
+		limit uint64
+		ok    bool
+	}{{"the limit named", named, true}, {"room enough", used + need, true}, {"no limit", 0, false}} {
+		under(c.limit, c.ok)
+		if code, stdout, stderr := merge(parts...); code != 0 || !strings.Contains(stdout, "digest ") {
+			t.Errorf("%s: exit %d, stderr %q", c.name, code, stderr)
+		}
+	}
+}
+
+func fileSize(t *testing.T, name string) int64 {
+	t.Helper()
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
