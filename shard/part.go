@@ -513,8 +513,9 @@ func ParsePart(data []byte) (*Part, error) {
 
 // sameLayout checks that a part's histogram h has the layout want, which
 // every engine takes from the job's parameters (the exact law of its step:
-// sim.NewSummary, sim.NewDaily): a part whose parameters, or the order of
-// whose days, were changed after the run does not. Nor does, for a few jobs
+// sim.NewSummary, sim.NewDaily; sim.DailyEdges gives a step's alone): a
+// part whose parameters, or the order of whose days, were changed after
+// the run does not. Nor does, for a few jobs
 // near |persistence| = 1, a part of versions 1 to 3 (old): the gpusim that
 // wrote those computed the exact law with math.Pow, a float32 step off the
 // law's exact rounding (docs/reproducibility.md, section 4), and the error
@@ -794,11 +795,12 @@ func decodeDaily(daily []partSummary, p *Part) ([]*sim.Summary, error) {
 		return nil, fmt.Errorf("%d daily summaries for %d steps", len(daily), p.Params.Steps)
 	}
 	out := make([]*sim.Summary, len(daily))
-	want := sim.NewDaily(p.Params)
 	for n := range daily {
 		d, err := daily[n].decode(sim.DailyBins)
 		if err == nil {
-			err = sameLayout(d.Hist, want[n].Hist, p.Requested == "")
+			var want sim.Histogram
+			want.Lo, want.Scale = sim.DailyEdges(p.Params, n+1)
+			err = sameLayout(d.Hist, &want, p.Requested == "")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("daily summary of step %d: %v", n+1, err)
@@ -924,9 +926,10 @@ const maxReadAhead = 4
 // decoded payload and part (a part of 10,000 --daily steps, 20 MB, held
 // some 120 MB, measured as the most live heap of a merge on one reader,
 // 161 MB, less the sums' 41 MB, while a json.Decoder's copy of the
-// payload was among it; 142 MB without it, GOGC=10 and GOMAXPROCS=1:
-// the peak is past the payload's decoding, with the per-step layouts the
-// part is checked against; 8 leaves room for parts of other shapes).
+// payload and the per-step histograms it was checked against were among
+// it; 142 MB without the copy, 120 MB without either, GOGC=10 and
+// GOMAXPROCS=1, some 80 MB a part: 8 leaves room for parts of other
+// shapes, and was not lowered).
 const readBytesPer = 8
 
 // foldBytesPer is the memory, in bytes per byte of a part file, that a

@@ -384,3 +384,21 @@ func TestMomentErrorsOrderFree(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyEdges: each step's edges are those of its histogram from
+// DailyHistograms, bit for bit, for jobs whose steps' sds grow, settle,
+// vanish (sigma 0) and whose mean does not move (start at the anchor).
+func TestDailyEdges(t *testing.T) {
+	for _, c := range []struct{ start, anchor, persistence, sigma float64 }{
+		{75, 72, 0.5, 5}, {-3, 10, -0.999, 0.01}, {72, 72, 0.9, 0}, {1e-30, 0, 1, 1e-20},
+	} {
+		p := Default()
+		p.Steps, p.Start, p.Anchor, p.Persistence, p.Sigma = 300, c.start, c.anchor, c.persistence, c.sigma
+		for i, h := range DailyHistograms(p) {
+			lo, scale := DailyEdges(p, i+1)
+			if math.Float32bits(lo) != math.Float32bits(h.Lo) || math.Float32bits(scale) != math.Float32bits(h.Scale) {
+				t.Fatalf("%+v step %d: edges %#x %#x, want %#x %#x", c, i+1, math.Float32bits(lo), math.Float32bits(scale), math.Float32bits(h.Lo), math.Float32bits(h.Scale))
+			}
+		}
+	}
+}
