@@ -70,7 +70,7 @@ func (e *NoAnswerError) Error() string {
 // own, which the next start took for a kill -9's ("ended without a crash
 // while the OpenCL driver created a device's context or queue (killed by
 // kill -9 ...)"). A hang that gpusim gives up on leaves no mark, as a
-// stop's does (interrupt.BeforeExit); a crash in the call past its wait
+// stop's does (endMarks); a crash in the call past its wait
 // leaves none either, and the next start asks the driver again.
 func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T, error) {
 	return answerWithin(cl.CrashSetUp, what, create, drop)

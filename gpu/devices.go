@@ -201,9 +201,14 @@ func StartDevices() {
 var startDevices sync.Once
 
 // Quiesce is for a process about to exit, after StartDevices: the driver's
-// load may go on, but it leaves no file of gpusim's half made (cl.Quiesce).
+// load may go on, but it leaves no file of gpusim's half made (cl.Quiesce),
+// and the process's marks in gpusim's cache are removed, none made after
+// (endMarks): an exit is no crash, whatever the driver is still doing.
 // Nothing may open a device after it.
-func Quiesce() { cl.Quiesce() }
+func Quiesce() {
+	endMarks()
+	cl.Quiesce()
+}
 
 func devices() ([]device, error) {
 	enumerated.Lock()

@@ -93,9 +93,9 @@ func markNameAs(path, suffix string, pid int) string {
 // made new (O_EXCL), never opened through what is in its place: with
 // O_TRUNC a link there (a cache folder others can write) emptied the file
 // it named, and a dangling one made it. A process ended by a second
-// interrupt or after the stop's grace while it loads (interrupt.BeforeExit)
-// removes its mark too, which would make the next start discard a good
-// entry with a note of a crash.
+// interrupt or after the stop's grace while it loads, or by main's exit
+// with a load still under way, removes its mark too (endMarks), which
+// would make the next start discard a good entry with a note of a crash.
 //
 // A process holds one mark an entry: where its devices load the same
 // entry at once (OpenMulti opens them in parallel; two devices of one
@@ -139,11 +139,40 @@ func markAs(path, suffix string) (done func(), err error) {
 // held are the entries this process has marked as loading (markLoading),
 // or as in a step (markAs), by path and the mark's suffix. Its lock is taken while a mark is made and removed, and while
 // crashedLoading reads the marks, so that a mark seen there is either
-// held or not made by this process now.
+// held or not made by this process now. ended says the process is
+// ending (endMarks): no mark is made after it.
 var held struct {
 	sync.Mutex
-	m map[string]*heldMark
+	m     map[string]*heldMark
+	ended bool
 }
+
+// endMarks removes every mark this process holds and makes none after it
+// (makeMark then makes nothing): for a process that ends through gpusim's
+// own exit (Quiesce, before main's os.Exit; the forced exit of a stop or
+// of a second stop, as its last interrupt.BeforeExit hook, registered in
+// init), which is no crash, however many of its goroutines are still in
+// the driver. Each mark has a hook of its own too (makeMark), but the
+// forced exit takes the hooks as it begins: with those alone, a step that
+// ended during the exit (a build whose first launch was marked next, a
+// mark lifted for another program's build and made again) made a mark
+// that no hook removed; and main's exit after a stop, with a run's or an
+// open's goroutine still in the driver (a buffer's creation, a build of an
+// open of several devices left running), removed none. The next start
+// took such a mark for a death in the driver (a note, or the device
+// refused). A crash of the driver in the microseconds between endMarks
+// and the exit is not remembered.
+func endMarks() {
+	held.Lock()
+	defer held.Unlock()
+	held.ended = true
+	for _, h := range held.m {
+		h.remove()
+		h.remove = func() {}
+	}
+}
+
+func init() { interrupt.BeforeExit(endMarks) }
 
 // heldMark is a mark this process holds: n loads count on it, and remove
 // removes it; it is the mark of the kind suffix on the entry at path.
@@ -215,8 +244,14 @@ func (h *heldMark) release(key string) func() {
 
 // makeMark makes the mark of markAs, of the kind suffix, in the entry's
 // folder or else in the folder of marks, and returns the function that
-// removes it.
+// removes it; it makes none once the process is ending (endMarks). Call
+// it with held's lock held.
 func makeMark(path, suffix string) (remove func(), err error) {
+	if held.ended {
+		// The process is ending (endMarks): the step goes ahead
+		// unmarked for the microseconds it has left.
+		return func() {}, nil
+	}
 	mark := markNameAs(path, suffix, os.Getpid())
 	f, err := openMark(mark, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -241,6 +276,9 @@ func makeMark(path, suffix string) (remove func(), err error) {
 		f.WriteString(cl.CrashMarkWatched)
 	}
 	f.Close()
+	// Removed at a forced exit in its turn among the hooks, before any
+	// that a stuck stderr holds (a bar's erasing); endMarks, registered
+	// first, runs last and takes the rest.
 	unhook := interrupt.BeforeExit(func() { os.Remove(mark) })
 	return func() {
 		unhook()

@@ -795,3 +795,69 @@ func TestCrashedEntryReadAtOnce(t *testing.T) {
 		t.Errorf("notes %q: want the crash's", notes)
 	}
 }
+
+// TestMarksAtExit: a process that ends through gpusim's own exit while a
+// goroutine is in the driver leaves no mark for the next start to take for
+// a crash there. A child (this test binary) holds a build's mark in a
+// goroutine, the build, that then ends and marks its first launch, as
+// buildSource does: in "forced", the stop's forced exit (interrupt.Now)
+// comes first, and the build ends while the exit's hooks run (a hook
+// registered before the mark, so run after its own, lets it); in "main",
+// the process ends as main does after a stop (Quiesce, then os.Exit),
+// the build ending between the two. The forced exit ran the hooks of the
+// marks made before it began, so that the first launch's mark, made
+// after, stayed; and main's exit removed none (a run's goroutine creating
+// a buffer, an open of several devices still building, as a command
+// returned after a stop).
+func TestMarksAtExit(t *testing.T) {
+	const env = "GPUSIM_TEST_MARKS_AT_EXIT"
+	if v := os.Getenv(env); v != "" {
+		how, entry, _ := strings.Cut(v, ":")
+		built, next := make(chan struct{}), make(chan struct{})
+		marked := make(chan struct{})
+		go func() { // the build, in the driver until built
+			done := markStep(entry, buildingSuffix)
+			close(marked)
+			<-built
+			done()
+			markStep(entry, launchingSuffix)
+			close(next)
+			select {} // the first launch, in the driver
+		}()
+		<-marked
+		switch how {
+		case "forced":
+			// Run after the build mark's hook of the old code, before
+			// endMarks's (registered in init): hooks run last
+			// registered first.
+			interrupt.BeforeExit(func() {
+				close(built)
+				<-next
+			})
+			interrupt.Now(os.Stderr)(143, "gpusim: terminated\n")
+		case "main":
+			Quiesce()
+			close(built)
+			<-next
+			os.Exit(143)
+		}
+		t.Fatal("not ended")
+	}
+	for _, how := range []string{"forced", "main"} {
+		t.Run(how, func(t *testing.T) {
+			t.Setenv("TMPDIR", t.TempDir()) // the folder of marks, where the entry's takes none
+			entry := filepath.Join(t.TempDir(), "entry")
+			c := exec.Command(os.Args[0], "-test.run=^TestMarksAtExit$")
+			c.Env = append(os.Environ(), env+"="+how+":"+entry)
+			out, err := c.CombinedOutput()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+				t.Fatalf("child: %v, want exit status 143\n%s", err, out)
+			}
+			marks, _ := filepath.Glob(entry + ".*.*")
+			fallback, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "*", "*"))
+			if marks = append(marks, fallback...); len(marks) != 0 {
+				t.Errorf("marks left by an exit that was no crash: %q", marks)
+			}
+		})
+	}
+}

@@ -531,7 +531,7 @@ func (e *Engine) runRows(k *cl.Kernel, in, out []byte, n, global int) error {
 		}
 	}
 	// runRows waits for its launch: the mark goes before it returns, or
-	// at a forced exit (interrupt.BeforeExit).
+	// at the process's exit (endMarks).
 	unmark := e.firstLaunch(context.Background(), k)
 	defer unmark()
 	ev, err := e.q.EnqueueNDRange(k, []int{global}, nil)

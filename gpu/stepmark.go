@@ -42,8 +42,9 @@ import (
 // (makeMark: cl.CrashMark), and a mark it watched without that word is a
 // death without a crash, removed with a cache note and the driver asked
 // again (killedMark); elsewhere (no handler) such a mark is refused as a
-// crash's. A stop that gpusim handles removes its marks
-// (interrupt.BeforeExit). With the cache off no mark is
+// crash's. A process that ends through gpusim's own exit (a stop that
+// gpusim handles, its forced exit, or main's exit with a goroutine still
+// in the driver) removes its marks (endMarks). With the cache off no mark is
 // made, and a crash happens again at every start.
 
 // The kinds of a step's mark, what the mark adds to the entry's path
