@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
 // setUpCase is a command run under the forwarding driver
@@ -814,5 +816,55 @@ func TestHangLeavesNoMark(t *testing.T) {
 				t.Errorf("the start after it: exit status %d, stderr %q: want 0 and no note of the cache", after.code, after.stderr)
 			}
 		})
+	}
+}
+
+// TestStopLeavesNoMark: a stop (SIGTERM) while the driver hangs creating
+// a buffer of selftest's warm-up run (FAKECL_FAULT=hang:clCreateBuffer@14:
+// the engine's own at its set-up and the self-test's checks' come first,
+// under waits of their own, and 13 to 15 are the run's) ends the run at
+// once, its goroutine left in the driver, and selftest exits 143 on its
+// own; the next start, under the driver without the fault, runs without a
+// note of the first. The exit left the buffer's mark
+// (programs/DEVKEY.buffer.HOST.PID) that the goroutine still held, and the
+// next start said "cache: process N ended without a crash while the
+// OpenCL driver created a buffer on the device (for a run or the
+// self-test's checks) (killed by kill -9 or the out-of-memory killer, ...)"
+// of a stop (gpu's endMarks).
+func TestStopLeavesNoMark(t *testing.T) {
+	_, warm, env := forwardingDriver(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
+		t.Fatal(err)
+	}
+	caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
+	cmd := exec.Command("gpusim", "selftest")
+	cmd.Env = slices.Concat(caseEnv, []string{"FAKECL_FAULT=hang:clCreateBuffer@14", "GPUSIM_DRIVER_WAIT=60"})
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The hung buffer is asked for under its mark.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.buffer.*")); len(marks) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no buffer's mark within 60 s; stderr %q", stderr.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGTERM {
+		t.Fatalf("the stopped selftest: exit status %d, stderr %q: want %d", code, stderr.String(), interrupt.ExitSIGTERM)
+	}
+	if marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.*.*.*")); len(marks) != 0 {
+		t.Errorf("marks left by the stop: %q", marks)
+	}
+	after := runSetUpCase(setUpCase{line: "selftest"}, caseEnv)
+	if after.hung || after.code != 0 || strings.Contains(after.stderr, "gpusim: note: cache: ") {
+		t.Errorf("the start after it: exit status %d, stderr %q: want 0 and no note of the cache", after.code, after.stderr)
 	}
 }
