@@ -129,7 +129,11 @@ func rememberNoAnswer(e *NoAnswerError) {
 		// The files, not the name: a driver through the ICD loader
 		// ("DRIVER (through the ICD loader LOADER)") was stamped as
 		// a missing file, which no new version changed.
-		for _, f := range cl.NameFiles(e.Lib) {
+		files := e.LibFiles
+		if files == nil {
+			files = cl.NameFiles(e.Lib)
+		}
+		for _, f := range files {
 			if p := libraryFile(f); p != "" {
 				f = p // a soname (the ICD loader's) where the loader finds it
 			}
@@ -230,7 +234,7 @@ func openCLUnanswered() error {
 	if !ok || !m.stands() {
 		return nil
 	}
-	return &unansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library}, At: m.At, Mark: file}
+	return &unansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library, LibFiles: m.LibraryFiles}, At: m.At, Mark: file}
 }
 
 // unansweredReason notes, for auto, that dev's driver is not asked as err

@@ -68,7 +68,7 @@ func TestUnansweredStands(t *testing.T) {
 	if err := openCLUnanswered(); err != nil {
 		t.Fatalf("no mark: %v, want nil", err)
 	}
-	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name})
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name, LibFiles: []string{lib, "libOpenCL.so.1"}})
 	m, ok := readNoAnswer(noAnswerFile())
 	if !ok || !slices.Equal(m.LibraryFiles, []string{lib, loader}) || !strings.Contains(m.LibraryStamp, strconv.Quote(lib)) || !strings.Contains(m.LibraryStamp, strconv.Quote(loader)) {
 		t.Errorf("mark %+v: want the driver's and the loader's files, and their stamps", m)
@@ -141,7 +141,7 @@ func TestUnansweredStands(t *testing.T) {
 	// Where there is no boot id (macOS, the BSDs) the hint does not say
 	// that a reboot asks again.
 	bootIDFile = filepath.Join(dir, "no boot_id")
-	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name})
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name, LibFiles: []string{lib, "libOpenCL.so.1"}})
 	if err := openCLUnanswered(); err == nil || strings.Contains(openCLHint(err), "reboot") {
 		t.Errorf("without a boot id: %v, hint %q: want the mark, and no reboot said", err, openCLHint(err))
 	}
@@ -151,7 +151,7 @@ func TestUnansweredStands(t *testing.T) {
 	}
 
 	t.Setenv(EnvCacheDir, "off")
-	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name})
+	rememberNoAnswer(&NoAnswerError{Wait: answerWait, Lib: name, LibFiles: []string{lib, "libOpenCL.so.1"}})
 	if err := openCLUnanswered(); err != nil {
 		t.Errorf("with the cache off: %v, want nil", err)
 	}

@@ -428,6 +428,9 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		lib := waitedLib()
 		cl.StopProbe()
 		na := &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
+		if lib != "" {
+			na.LibFiles = cl.NameFiles(lib)
+		}
 		if suspended() == s0 {
 			// auto asks it no more (openCLUnanswered). Not where the
 			// process was suspended in the wait (Ctrl-Z, SIGSTOP, Slurm's

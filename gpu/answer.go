@@ -35,7 +35,11 @@ type NoAnswerError struct {
 	Wait time.Duration
 	What string // what the driver was asked for; "" is its devices
 	Lib  string // the driver loaded (cl.DriverName), "" where unnamed
-	Kept string // the file of gpusim's cache that keeps a listing's hang for auto (engines), "" where none
+	// LibFiles are the files Lib stands for (cl.NameFiles, taken where
+	// the name was made: the name alone cannot be split back), nil
+	// where Lib is "".
+	LibFiles []string
+	Kept     string // the file of gpusim's cache that keeps a listing's hang for auto (engines), "" where none
 }
 
 func (e *NoAnswerError) Error() string {
@@ -129,7 +133,8 @@ func answerWithin[T any](step cl.CrashStep, what string, create func() (T, error
 		hungCall.Store(&cutCall{start: start, done: done, what: what})
 	}
 	var zero T
-	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: cl.DriverName()}
+	lib := cl.DriverName()
+	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: lib, LibFiles: libFiles(lib)}
 }
 
 // lateDrop runs drop, the release of what the driver made for what ("a
@@ -211,4 +216,12 @@ func unanswered(err error, format string, args ...any) error {
 		return err
 	}
 	return fmt.Errorf(format+": %w", slices.Concat(args, []any{err})...)
+}
+
+// libFiles is NoAnswerError.LibFiles for lib: cl.NameFiles, nil for "".
+func libFiles(lib string) []string {
+	if lib == "" {
+		return nil
+	}
+	return cl.NameFiles(lib)
 }

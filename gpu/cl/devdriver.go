@@ -138,11 +138,24 @@ func mappedFileAt(addr uintptr) string {
 // that path or file is not known; else file with the name as written,
 // "/usr/lib/x86_64-linux-gnu/libpocl.so.2.10.0 (libpocl.so.2)", where the
 // .icd file's bare soname or link named it.
+//
+// The name's file is recorded (keepNameFiles, NameFiles), and a probe's
+// child reports it on a line of its own (traceNameFile), which its parent
+// records as it reads the report: the name cannot be split back.
 func vendorPath(written, file string) string {
 	if file == "" || file == written {
 		return written
 	}
-	return file + " (" + written + ")"
+	name := file + " (" + written + ")"
+	keepNameFiles(name, []string{file})
+	traceNameFile(name, file)
+	return name
+}
+
+// traceNameFile is a probe's child's report of name's file: "file NAME
+// FILE", each quoted as Go quotes a string (reportNameFiles reads it).
+func traceNameFile(name, file string) {
+	traceLine("file %s %s", strconv.Quote(name), strconv.Quote(file))
 }
 
 // libFile is the file the library h was mapped from (mappedFileAt of one

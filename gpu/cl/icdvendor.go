@@ -3,7 +3,9 @@ package cl
 import (
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -41,28 +43,65 @@ func DriverName() string {
 // throughLoader is the name of driver, reached through the ICD loader
 // loader: "DRIVER (through the ICD loader LOADER)".
 func throughLoader(driver, loader string) string {
-	return driver + " (through the ICD loader " + loader + ")"
+	name := driver + " (through the ICD loader " + loader + ")"
+	keepNameFiles(name, append(NameFiles(driver), loader))
+	return name
+}
+
+// nameFiles holds the files of each name that stands for more than its
+// own path (vendorPath's, throughLoader's), made in this process or read
+// from a probe's child's report ("file" lines: reportNameFiles): the name
+// alone cannot be split back, as a path may hold " (" and end with ")"
+// (a copy "libOpenCL.so.1 (copy)", a folder "/opt/x (y)/").
+var nameFiles struct {
+	sync.Mutex
+	m map[string][]string
+}
+
+// keepNameFiles records files as those of name (NameFiles).
+func keepNameFiles(name string, files []string) {
+	nameFiles.Lock()
+	defer nameFiles.Unlock()
+	if nameFiles.m == nil {
+		nameFiles.m = map[string][]string{}
+	}
+	nameFiles.m[name] = slices.Clone(files)
 }
 
 // NameFiles are the files a driver's name in gpusim's notes (DriverName,
 // LibraryTried, a probe's report) stands for: the driver's file, for a
 // name of vendorPath's "FILE (WRITTEN)" the file it was mapped from, and,
-// for one through the ICD loader (throughLoader), the loader's too. A
-// name that is a path alone is that path.
+// for one through the ICD loader (throughLoader), the loader's too. The
+// files are those recorded as the name was made, here or in a probe's
+// child (keepNameFiles), not read back from the name, which a path
+// holding " (" made ambiguous; any other name is a path alone, that path.
 func NameFiles(name string) []string {
-	var loader string
-	const through = " (through the ICD loader "
-	if i := strings.LastIndex(name, through); i >= 0 && strings.HasSuffix(name, ")") {
-		name, loader = name[:i], name[i+len(through):len(name)-1]
+	nameFiles.Lock()
+	defer nameFiles.Unlock()
+	if f, ok := nameFiles.m[name]; ok {
+		return slices.Clone(f)
 	}
-	if i := strings.LastIndex(name, " ("); i > 0 && strings.HasSuffix(name, ")") {
-		name = name[:i]
+	return []string{name}
+}
+
+// reportNameFiles takes line, a line of a probe's child's report, where
+// it is a "file" line (traceNameFile): the name and file it gives are
+// recorded (keepNameFiles), and ok is true.
+func reportNameFiles(line string) (ok bool) {
+	rest, ok := strings.CutPrefix(line, "file ")
+	if !ok {
+		return false
 	}
-	files := []string{name}
-	if loader != "" {
-		files = append(files, loader)
+	q, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return true
 	}
-	return files
+	name, _ := strconv.Unquote(q)
+	file, err := strconv.Unquote(strings.TrimPrefix(rest[len(q):], " "))
+	if err == nil && name != "" && file != "" {
+		keepNameFiles(name, []string{file})
+	}
+	return true
 }
 
 // isICDLoader says whether c is tried as an ICD loader: a default loader
@@ -182,6 +221,9 @@ type reportDriver struct{ loaded, lib string }
 
 // line takes the report's next line, without its newline.
 func (r *reportDriver) line(line string) {
+	if reportNameFiles(line) {
+		return
+	}
 	word, rest, _ := strings.Cut(line, " ")
 	switch word {
 	case "load":

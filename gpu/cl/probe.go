@@ -724,6 +724,9 @@ func probeDeath(report, how string) error {
 	var pc uint64
 	for line := range strings.Lines(report) {
 		line = strings.TrimSuffix(line, "\n")
+		if reportNameFiles(line) {
+			continue
+		}
 		word, rest, _ := strings.Cut(line, " ")
 		switch word {
 		case "load":
