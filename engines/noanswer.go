@@ -12,6 +12,7 @@ import (
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/quote"
+	"github.com/gpusim/gpusim/sim"
 )
 
 // An OpenCL driver that does not list its devices within answerWait (it
@@ -115,7 +116,8 @@ func resolvedStamp(files []string) string {
 	return b.String()
 }
 
-// rememberNoAnswer keeps e, a listing that did not answer, as the mark,
+// rememberNoAnswer keeps e, a listing or a device's opening that did not
+// answer (openedWithin), as the mark,
 // and sets e.Kept to its file, which e's hint names; nothing where the
 // cache is off. A mark that cannot be written is not said: the next run
 // waits again, as before.
@@ -148,8 +150,12 @@ func rememberNoAnswer(e *NoAnswerError) {
 }
 
 // forgetNoAnswer removes the mark of this set-up, for a listing that
-// answered, or notes that it cannot; a mark of another set-up stays.
-func forgetNoAnswer() {
+// answered (opened false) or a device that opened (opened true), or
+// notes that it cannot; a mark of another set-up stays, and so does a
+// mark of a device's opening (its What not "") where only the listing
+// answered: a driver that lists its devices and hangs creating a
+// device's context or kernel answers every listing.
+func forgetNoAnswer(opened bool) {
 	file := noAnswerFile()
 	if file == "" {
 		return
@@ -157,7 +163,7 @@ func forgetNoAnswer() {
 	if _, err := os.Lstat(file); err != nil {
 		return // the common case: no mark, and no set-up to read
 	}
-	if m, ok := readNoAnswer(file); !ok || m.Setup == noAnswerSetup() {
+	if m, ok := readNoAnswer(file); !ok || m.Setup == noAnswerSetup() && (opened || m.What == "") {
 		// A mark that stays (a read-only cache folder) is said, as the
 		// cache's other failures are (calibrationNotes): a listing that
 		// answered said nothing, and auto went on not asking.
@@ -219,8 +225,8 @@ func unansweredHint(e *unansweredError) string {
 	if _, ok := bootID(); ok {
 		changes += ", a reboot"
 	}
-	return fmt.Sprintf("auto asks that driver no more for an hour from then (until %s), nor until it changes (%s) or %s gives it longer than %g s; gpusim devices or --engine opencl asks it now, and forgets the hang where it answers; to have auto ask it again: %s",
-		e.At.Add(noAnswerLasts).Local().Format("15:04:05 MST"), changes, EnvDriverWait, e.NoAnswer.Wait.Seconds(), e.Again())
+	return fmt.Sprintf("auto asks that driver no more for an hour from then (until %s), nor until it changes (%s) or %s gives it longer than %g s; %s; to have auto ask it again: %s",
+		e.At.Add(noAnswerLasts).Local().Format("15:04:05 MST"), changes, EnvDriverWait, e.NoAnswer.Wait.Seconds(), askedNow(e.NoAnswer, true), e.Again())
 }
 
 // openCLUnanswered is the OpenCL entry's Unanswered: an *unansweredError
@@ -251,4 +257,42 @@ func unansweredReason(dev Entry, o Options, err error) string {
 		again = " (" + ue.Again() + " to ask it again)"
 	}
 	return dev.Name + " not asked: " + err.Error() + again
+}
+
+// askedNow says which commands ask the driver of the hang e despite its
+// mark ("now" in it where now), and what forgets the hang: for a
+// listing, gpusim devices or --engine opencl where it answers; for a
+// device's opening (e.What), a start of the device, which --engine
+// opencl makes, as a listing that answers says nothing of a device's
+// context or kernel.
+func askedNow(e *NoAnswerError, now bool) string {
+	when := ""
+	if now {
+		when = " now"
+	}
+	if e.What == "" {
+		return "gpusim devices or --engine opencl asks it" + when + ", and forgets the hang where it answers"
+	}
+	return "--engine opencl asks it" + when + ", and forgets the hang where the device starts"
+}
+
+// openedWithin is open, the device engine's opening once the listing
+// answered: a device's opening that did not answer in its wait (gpu's
+// withinAnswer: a context, a queue, a kernel) is kept as the mark
+// (rememberNoAnswer), as a listing's is, and a device that opened
+// forgets any mark of this set-up. Every auto run whose calibration
+// chose the device waited for it again, the whole wait, as nothing was
+// kept. Not where the process was suspended in the open, which the
+// wait's wall time counts.
+func openedWithin(open func() (sim.Engine, error)) (sim.Engine, error) {
+	s0 := suspended()
+	e, err := open()
+	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
+		if suspended() == s0 {
+			rememberNoAnswer(na)
+		}
+	} else if err == nil {
+		forgetNoAnswer(true)
+	}
+	return e, err
 }

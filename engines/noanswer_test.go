@@ -125,7 +125,7 @@ func TestUnansweredStands(t *testing.T) {
 			if !c.setup {
 				return
 			}
-			forgetNoAnswer() // under this other set-up: the mark stays
+			forgetNoAnswer(false) // under this other set-up: the mark stays
 			if _, err := os.Stat(noAnswerFile()); err != nil {
 				t.Errorf("a listing under another set-up removed the mark: %v", err)
 			}
@@ -145,7 +145,7 @@ func TestUnansweredStands(t *testing.T) {
 	if err := openCLUnanswered(); err == nil || strings.Contains(openCLHint(err), "reboot") {
 		t.Errorf("without a boot id: %v, hint %q: want the mark, and no reboot said", err, openCLHint(err))
 	}
-	forgetNoAnswer()
+	forgetNoAnswer(false)
 	if _, err := os.Stat(noAnswerFile()); !os.IsNotExist(err) {
 		t.Errorf("a listing that answered left the mark: %v", err)
 	}
@@ -177,7 +177,7 @@ func TestForgetNoAnswerFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dropCalibrationNotes(file) })
-	forgetNoAnswer()
+	forgetNoAnswer(false)
 	if _, err := os.Stat(file); err != nil {
 		t.Fatal(err)
 	}

@@ -374,7 +374,7 @@ type NoAnswerError = gpu.NoAnswerError
 func noAnswerHint(e *NoAnswerError) string {
 	kept := ""
 	if e.Kept != "" {
-		kept = fmt.Sprintf("; gpusim's cache keeps the hang: auto asks that driver no more for an hour (gpusim devices or --engine opencl asks it, and forgets the hang where it answers; to have auto ask it again: rm -f %s)", quote.Shell(e.Kept))
+		kept = fmt.Sprintf("; gpusim's cache keeps the hang: auto asks that driver no more for an hour (%s; to have auto ask it again: rm -f %s)", askedNow(e, false), quote.Shell(e.Kept))
 	}
 	if e.What == "" {
 		return fmt.Sprintf("a driver that hangs as it starts: clinfo -l says whether it answers, and %s=PATH loads another libOpenCL.so; %s%s; %s", cl.EnvLibrary, slowDriverText(), kept, cl.CPUEnginesRun)
@@ -446,7 +446,7 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		// named none). The first one's wait kept the mark.
 		return nil, &NoAnswerError{Wait: answerWait, Lib: waitedLib()}
 	}
-	forgetNoAnswer() // it answered: auto asks it again
+	forgetNoAnswer(false) // it answered: auto asks it again
 	return l.ds, l.err
 }
 
@@ -533,7 +533,7 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	if o.Devices == "" {
 		opt.Device = max(gpu.PickDefault(), 0)
 		opt.Compiling = coldStartOnce(o)
-		return engineOrNil(gpu.Open(opt))
+		return openedWithin(func() (sim.Engine, error) { return engineOrNil(gpu.Open(opt)) })
 	}
 	idx, _, err := deviceIndexes(o.Devices)
 	if err != nil {
@@ -542,9 +542,9 @@ func openOpenCL(o Options) (sim.Engine, error) {
 	opt.Compiling = coldStartOnce(o)
 	if len(idx) == 1 {
 		opt.Device = idx[0]
-		return engineOrNil(gpu.Open(opt))
+		return openedWithin(func() (sim.Engine, error) { return engineOrNil(gpu.Open(opt)) })
 	}
-	return engineOrNil(gpu.OpenMulti(idx, opt))
+	return openedWithin(func() (sim.Engine, error) { return engineOrNil(gpu.OpenMulti(idx, opt)) })
 }
 
 // StartDevices begins loading the device engine's driver and listing its

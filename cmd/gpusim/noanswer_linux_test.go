@@ -121,3 +121,62 @@ func TestRememberedHang(t *testing.T) {
 		})
 	}
 }
+
+// TestRememberedSetUpHang: a driver that lists its devices and then hangs
+// in a device's opening in this process (its kernel's creation here; a
+// context or queue where the probe's record lets the listing skip the
+// child) was not kept: every auto run whose calibration chose the device
+// waited the whole driver wait again. The run that waited keeps it, as a
+// listing's hang, and says so; the next auto run does not ask the driver
+// (FAKECL_HUNG is not made); gpusim devices, whose listing answers,
+// leaves the mark (it opened no device); a start of the device that
+// answers removes it.
+func TestRememberedSetUpHang(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	cache := t.TempDir()
+	mark := filepath.Join(cache, "opencl-no-answer")
+	hung := filepath.Join(t.TempDir(), "hung")
+	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
+		"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
+	run := func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
+		t.Helper()
+		os.Remove(hung)
+		cmd := exec.Command("gpusim", args...)
+		cmd.Env = slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait})
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
+		defer kill.Stop()
+		_ = cmd.Run()
+		_, err := os.Stat(hung)
+		return cmd.ProcessState.ExitCode(), errb.String(), err == nil
+	}
+	const fault, wait = "hang:clCreateKernel", "3"
+	opencl := []string{"run", "--engine", "opencl", "--lanes", "1000", "--steps", "10"}
+	said := "the OpenCL driver " + lib + " did not answer in " + wait + " s when asked for the kernel weather for device 0 ("
+	code, stderr, asked := run(fault, wait, opencl...)
+	again := "rm -f " + quote.Shell(mark)
+	if code != 1 || !asked || !strings.Contains(stderr, "gpusim: error: start opencl: "+said) {
+		t.Fatalf("--engine opencl: exit status %d, asked %v, stderr %q: want 1, asked, and %q", code, asked, stderr, said)
+	}
+	if want := "gpusim's cache keeps the hang: auto asks that driver no more for an hour (--engine opencl asks it, and forgets the hang where the device starts; to have auto ask it again: " + again + ")"; !strings.Contains(stderr, want) {
+		t.Errorf("--engine opencl: stderr %q: want the hint to say %q", stderr, want)
+	}
+	code, stderr, asked = run(fault, wait, "run", "--lanes", "1e6", "--steps", "100")
+	if code != 0 || asked || !strings.Contains(stderr, "gpusim: note: opencl is not asked, running on simd: "+said) {
+		t.Errorf("auto run after the hang: exit status %d, asked %v, stderr %q: want 0, the driver not asked, and the note %q", code, asked, stderr, said)
+	}
+	if code, stderr, _ = run("", "60", "devices"); code != 0 {
+		t.Fatalf("devices: exit status %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Errorf("gpusim devices, which opens no device, removed the mark of a device's opening: %v", err)
+	}
+	if code, stderr, _ = run("", "60", opencl...); code != 0 {
+		t.Fatalf("--engine opencl with a driver that answers: exit status %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Errorf("the mark stays after the device started")
+	}
+}
