@@ -187,14 +187,26 @@ func TestForgetNoAnswerFails(t *testing.T) {
 	}
 }
 
-// TestNoAnswerSuspended: a listing past its wait in which the process was
-// suspended (Ctrl-Z, SIGSTOP, Slurm's suspend: suspended grew) is not
-// remembered, as its wall time counts the time stopped: a driver that
-// takes 2 s of a wait of 8, stopped for 10 s at 1 s, was kept as hung, and
-// later auto runs skipped it. One without a suspension is remembered.
+// TestNoAnswerSuspended: the listing's wait does not count the time the
+// process was suspended in it (Ctrl-Z, SIGSTOP, Slurm's suspend:
+// suspended grew), which the wall clock and the timer do: a listing that
+// answers after a tenth of a second, in a wait of 50 ms through which the
+// process was stopped for 5 s, is waited for, where it was called a hang
+// ("did not answer in 0.05 s") and the mark was left unwritten for a
+// driver that hangs all the same. A driver that does not answer in the
+// wait with the process running is a hang, remembered, and its error
+// says the time suspended that the wait did not count; one without a
+// suspension says none.
 func TestNoAnswerSuspended(t *testing.T) {
-	for _, stop := range []time.Duration{10 * time.Second, 0} {
-		t.Run(fmt.Sprint("stopped ", stop), func(t *testing.T) {
+	for _, c := range []struct {
+		stop   time.Duration
+		answer bool // the listing answers after a tenth of a second
+	}{
+		{5 * time.Second, true},
+		{200 * time.Millisecond, false},
+		{0, false},
+	} {
+		t.Run(fmt.Sprintf("stopped %v, answers %v", c.stop, c.answer), func(t *testing.T) {
 			t.Setenv(EnvCacheDir, t.TempDir())
 			var stopped atomic.Int64
 			saved := suspended
@@ -203,17 +215,28 @@ func TestNoAnswerSuspended(t *testing.T) {
 			hangingListing(t)
 			hang := listDevices
 			listDevices = func() ([]gpu.DeviceDesc, error) {
-				stopped.Add(int64(stop)) // stopped as the driver lists them
+				stopped.Add(int64(c.stop)) // stopped as the driver lists them
+				if c.answer {
+					time.Sleep(100 * time.Millisecond)
+					return nil, nil
+				}
 				return hang()
 			}
 			_, err := listedWithin()
+			_, marked := readNoAnswer(noAnswerFile())
+			if c.answer {
+				if err != nil || marked {
+					t.Errorf("suspended for %v in the wait, the listing answering after 0.1 s of it: %v, mark kept %v; want its answer, and no mark", c.stop, err, marked)
+				}
+				return
+			}
 			var na *NoAnswerError
 			if !errors.As(err, &na) {
 				t.Fatalf("listedWithin: %v, want a *NoAnswerError", err)
 			}
-			_, marked := readNoAnswer(noAnswerFile())
-			if want := stop == 0; marked != want {
-				t.Errorf("suspended for %v in the wait: mark kept %v, want %v", stop, marked, want)
+			said := fmt.Sprintf("suspended for %s more, by Ctrl-Z or SIGSTOP, which the wait did not count", count.Seconds(c.stop.Seconds()))
+			if na.Suspended != c.stop || strings.Contains(err.Error(), said) != (c.stop > 0) || (c.stop == 0) == strings.Contains(err.Error(), "suspended") || !marked {
+				t.Errorf("suspended for %v in the wait: %q (Suspended %v), mark kept %v; want the time suspended said (%q) where there was one, and the mark kept", c.stop, err, na.Suspended, marked, said)
 			}
 		})
 	}

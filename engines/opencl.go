@@ -193,7 +193,20 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // listingWaitPast: a stop or --timeout in the probe child's 10 s said
 // "run exceeded 5s" alone.
 func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
-	start := time.Now()
+	v, ok, _ = withinRunWait(d, f)
+	return v, ok
+}
+
+// withinRunWait is withinWait that does not count the time the process
+// was suspended in the wait (suspended: Ctrl-Z, SIGSTOP, Slurm's
+// suspend), which the wall clock does, and the timer too: where the
+// bound passes with the process suspended, it waits on for as long, and
+// stopped is the time suspended so counted out. A listing of 2 s in a
+// wait of 8, stopped for 10 s at 1 s, was called a hang ("did not answer
+// in 8 s") as the process went on. A sleeping host stops the monotonic
+// clock that the timer follows, and is not counted either way.
+func withinRunWait[T any](d time.Duration, f func() T) (v T, ok bool, stopped time.Duration) {
+	start, s0 := time.Now(), suspended()
 	deadline := start.Add(d)
 	if h := hungWait.Load(); h != nil && !isClosed(h.done) {
 		deadline = h.start.Add(d)
@@ -214,19 +227,26 @@ func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
 	if p := listStop.Load(); p != nil {
 		stop = *p
 	}
-	select {
-	case v = <-got:
-		unmark()
-		return v, true
-	case <-t.C:
-		unmark() // its error says it
-		listingsCut.Add(1)
-		if h := hungWait.Load(); h == nil || isClosed(h.done) {
-			hungWait.Store(&cutWait{start: start, done: done})
+	for {
+		select {
+		case v = <-got:
+			unmark()
+			return v, true, stopped
+		case <-t.C:
+			if s := suspended() - s0; s > stopped {
+				stopped = s // the process stopped, the driver too maybe: wait on
+				t.Reset(time.Until(deadline.Add(stopped)))
+				continue
+			}
+			unmark() // its error says it
+			listingsCut.Add(1)
+			if h := hungWait.Load(); h == nil || isClosed(h.done) {
+				hungWait.Store(&cutWait{start: start, done: done})
+			}
+			return v, false, stopped
+		case <-stop:
+			return v, false, stopped
 		}
-		return v, false
-	case <-stop:
-		return v, false
 	}
 }
 
@@ -411,8 +431,7 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 	// outlive this call (and a test's stand-in for it, which the race
 	// detector saw restored while that goroutine read it).
 	list := listDevices
-	s0 := suspended()
-	l, ok := withinWait(answerWait, func() listing {
+	l, ok, stopped := withinRunWait(answerWait, func() listing {
 		ds, err := list()
 		return listing{ds, err}
 	})
@@ -427,18 +446,16 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 		what, _ := cl.ProbeAsked()
 		lib := waitedLib()
 		cl.StopProbe()
-		na := &NoAnswerError{Wait: answerWait, What: what, Lib: lib}
+		na := &NoAnswerError{Wait: answerWait, What: what, Lib: lib, Suspended: stopped}
 		if lib != "" {
 			na.LibFiles = cl.NameFiles(lib)
 		}
-		if suspended() == s0 {
-			// auto asks it no more (openCLUnanswered). Not where the
-			// process was suspended in the wait (Ctrl-Z, SIGSTOP, Slurm's
-			// suspend), which the wall time counts: a driver that
-			// takes 2 s of a wait of 8, stopped for 10 s, was
-			// remembered as hung.
-			rememberNoAnswer(na)
-		}
+		// auto asks it no more (openCLUnanswered). The driver had the
+		// whole wait with the process running: a suspension in it
+		// (Ctrl-Z, SIGSTOP, Slurm's suspend) was waited out again
+		// (withinRunWait), where a driver that took 2 s of a wait of
+		// 8, stopped for 10 s, was called hung.
+		rememberNoAnswer(na)
 		return nil, na
 	}
 	if errors.Is(l.err, cl.ErrNoAnswer) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/gpu/cl"
+	"github.com/gpusim/gpusim/internal/count"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
@@ -40,6 +41,10 @@ type NoAnswerError struct {
 	// where Lib is "".
 	LibFiles []string
 	Kept     string // the file of gpusim's cache that keeps a listing's hang for auto (engines), "" where none
+	// Suspended is the time the process was suspended in the wait
+	// (Ctrl-Z, SIGSTOP), which it waited on for, not counted in Wait
+	// (engines' listing); 0 where none.
+	Suspended time.Duration
 }
 
 func (e *NoAnswerError) Error() string {
@@ -50,7 +55,11 @@ func (e *NoAnswerError) Error() string {
 	if e.Lib != "" {
 		lib = " " + e.Lib
 	}
-	return fmt.Sprintf("the OpenCL driver%s did not answer in %g s when asked for %s", lib, e.Wait.Seconds(), what)
+	suspended := ""
+	if e.Suspended > 0 {
+		suspended = fmt.Sprintf(" (%g s with the process running: it was suspended for %s more, by Ctrl-Z or SIGSTOP, which the wait did not count)", e.Wait.Seconds(), count.Seconds(e.Suspended.Seconds()))
+	}
+	return fmt.Sprintf("the OpenCL driver%s did not answer in %g s when asked for %s%s", lib, e.Wait.Seconds(), what, suspended)
 }
 
 // withinAnswer runs create, a driver call that sets a device up (a
