@@ -282,15 +282,12 @@ func askedNow(e *NoAnswerError, now bool) string {
 // (rememberNoAnswer), as a listing's is, and a device that opened
 // forgets any mark of this set-up. Every auto run whose calibration
 // chose the device waited for it again, the whole wait, as nothing was
-// kept. Not where the process was suspended in the open, which the
-// wait's wall time counts.
+// kept. gpu's wait does not count the time the process was suspended in
+// it (NoAnswerError.Suspended), as the listing's does not.
 func openedWithin(open func() (sim.Engine, error)) (sim.Engine, error) {
-	s0 := suspended()
 	e, err := open()
 	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
-		if suspended() == s0 {
-			rememberNoAnswer(na)
-		}
+		rememberNoAnswer(na)
 	} else if err == nil {
 		forgetNoAnswer(true)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/count"
+	"github.com/gpusim/gpusim/internal/cputime"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
 
@@ -89,6 +90,13 @@ func withinAnswer[T any](what string, create func() (T, error), drop func(T)) (T
 	return answerWithin(cl.CrashSetUp, what, create, drop)
 }
 
+// suspended is the time the process has spent suspended so far
+// (cputime.Suspended; a variable for tests): answerWithin's wait does not
+// count it, and waits on for as long, as engines' listing does. A context
+// that took 2 s of a wait of 10, the process stopped for 10 s in it
+// (Ctrl-Z, SIGSTOP), was called a hang, and kept for auto as one.
+var suspended = cputime.Suspended
+
 // answerWithin is withinAnswer with the call of the kind step
 // (cl.CrashSetUp, cl.CrashRelease), which chooses a crash's hint. A crash
 // is named by the call until it returns, past the wait too, where it was
@@ -101,7 +109,7 @@ func answerWithin[T any](step cl.CrashStep, what string, create func() (T, error
 	}
 	asked := "answer when asked for " + what
 	defer interrupt.Waiting("the OpenCL driver to " + asked)()
-	start := time.Now()
+	start, s0 := time.Now(), suspended()
 	deadline := start.Add(answerWait)
 	unanswered := what // what the error says the driver did not answer
 	if h := hungCall.Load(); h != nil && !closed(h.done) {
@@ -127,10 +135,20 @@ func answerWithin[T any](step cl.CrashStep, what string, create func() (T, error
 	}()
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
-	select {
-	case m := <-got:
-		return m.v, m.err
-	case <-t.C:
+	var stopped time.Duration // suspended in the wait, and waited on for
+wait:
+	for {
+		select {
+		case m := <-got:
+			return m.v, m.err
+		case <-t.C:
+			if s := suspended() - s0; s > stopped {
+				stopped = s
+				t.Reset(time.Until(deadline.Add(stopped)))
+				continue
+			}
+			break wait
+		}
 	}
 	close(late)
 	select {
@@ -143,7 +161,7 @@ func answerWithin[T any](step cl.CrashStep, what string, create func() (T, error
 	}
 	var zero T
 	lib := cl.DriverName()
-	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: lib, LibFiles: libFiles(lib)}
+	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: lib, LibFiles: libFiles(lib), Suspended: stopped}
 }
 
 // lateDrop runs drop, the release of what the driver made for what ("a

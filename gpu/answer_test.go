@@ -2,6 +2,8 @@ package gpu
 
 import (
 	"errors"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -47,5 +49,40 @@ func TestWithinAnswer(t *testing.T) {
 	}
 	if v, err := withinAnswer("x", func() (int, error) { return 3, nil }, func(int) { t.Error("an answer in time dropped") }); v != 3 || err != nil {
 		t.Errorf("an answer in time: %d, %v, want 3, nil", v, err)
+	}
+}
+
+// TestAnswerSuspended: the wait for a driver call does not count the time
+// the process was suspended in it (Ctrl-Z, SIGSTOP: suspended grew): a
+// call that answers after a tenth of a second, in a wait of 50 ms through
+// which the process was stopped for 5 s, is waited for, where it was
+// called a hang ("did not answer in 0.05 s"); one that does not answer
+// with the process running for the whole wait is a *NoAnswerError that
+// says the time suspended that the wait did not count.
+func TestAnswerSuspended(t *testing.T) {
+	was, wasSuspended := answerWait, suspended
+	answerWait = 50 * time.Millisecond
+	var stopped atomic.Int64
+	suspended = func() time.Duration { return time.Duration(stopped.Load()) }
+	defer func() { answerWait, suspended = was, wasSuspended; hungCall.Store(nil) }()
+	v, err := withinAnswer("a context for device 0 (X)", func() (int, error) {
+		stopped.Add(int64(5 * time.Second)) // stopped as the driver creates it
+		time.Sleep(100 * time.Millisecond)
+		return 3, nil
+	}, func(int) {})
+	if v != 3 || err != nil {
+		t.Errorf("a context that took 0.1 s, the process suspended for 5 s in the wait: %d, %v; want 3, nil", v, err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	_, err = withinAnswer("a queue on device 0 (X)", func() (int, error) {
+		stopped.Add(int64(200 * time.Millisecond))
+		<-release
+		return 0, nil
+	}, func(int) {})
+	var na *NoAnswerError
+	const said = " (0.05 s with the process running: it was suspended for 200 ms more, by Ctrl-Z or SIGSTOP, which the wait did not count)"
+	if !errors.As(err, &na) || !strings.HasSuffix(err.Error(), "when asked for a queue on device 0 (X)"+said) {
+		t.Errorf("a queue that hangs, the process suspended for 200 ms in the wait: %v; want a *NoAnswerError ending %q", err, said)
 	}
 }
