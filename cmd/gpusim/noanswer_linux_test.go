@@ -36,22 +36,7 @@ func TestRememberedHang(t *testing.T) {
 			hung := filepath.Join(t.TempDir(), "hung")
 			env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
 				"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
-			// run runs gpusim with args and the fault (none where
-			// fault is ""), under GPUSIM_DRIVER_WAIT=wait, and says
-			// whether the driver was asked: its call began to hang.
-			run := func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
-				t.Helper()
-				os.Remove(hung)
-				cmd := exec.Command("gpusim", args...)
-				cmd.Env = slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait})
-				var errb strings.Builder
-				cmd.Stderr = &errb
-				kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
-				defer kill.Stop()
-				_ = cmd.Run()
-				_, err := os.Stat(hung)
-				return cmd.ProcessState.ExitCode(), errb.String(), err == nil
-			}
+			run := faultRun(t, env, hung)
 			auto := []string{"run", "--lanes", "1e6", "--steps", "100"}
 			// The wait in which the fake driver must reach its hang
 			// (FAKECL_HUNG) on the runs that ask it: a process, the
@@ -139,19 +124,7 @@ func TestRememberedSetUpHang(t *testing.T) {
 	hung := filepath.Join(t.TempDir(), "hung")
 	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
 		"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
-	run := func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
-		t.Helper()
-		os.Remove(hung)
-		cmd := exec.Command("gpusim", args...)
-		cmd.Env = slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait})
-		var errb strings.Builder
-		cmd.Stderr = &errb
-		kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
-		defer kill.Stop()
-		_ = cmd.Run()
-		_, err := os.Stat(hung)
-		return cmd.ProcessState.ExitCode(), errb.String(), err == nil
-	}
+	run := faultRun(t, env, hung)
 	const fault, wait = "hang:clCreateKernel", "3"
 	opencl := []string{"run", "--engine", "opencl", "--lanes", "1000", "--steps", "10"}
 	said := "the OpenCL driver " + lib + " did not answer in " + wait + " s when asked for the kernel weather for device 0 ("
@@ -178,5 +151,25 @@ func TestRememberedSetUpHang(t *testing.T) {
 	}
 	if _, err := os.Stat(mark); err == nil {
 		t.Errorf("the mark stays after the device started")
+	}
+}
+
+// faultRun returns run, which runs gpusim with args under env, the fake
+// driver's fault (none where fault is "") and GPUSIM_DRIVER_WAIT=wait, and
+// says whether the driver was asked: its call began to hang (the fake
+// driver made hung, FAKECL_HUNG). A run past 2 minutes is killed.
+func faultRun(t *testing.T, env []string, hung string) func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
+	return func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
+		t.Helper()
+		os.Remove(hung)
+		cmd := exec.Command("gpusim", args...)
+		cmd.Env = slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait})
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
+		defer kill.Stop()
+		_ = cmd.Run()
+		_, err := os.Stat(hung)
+		return cmd.ProcessState.ExitCode(), errb.String(), err == nil
 	}
 }
