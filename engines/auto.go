@@ -3225,7 +3225,7 @@ func updateCalibration(change func(calibrationFile)) error {
 	// (cachedir.WriteFile), which the link's target no longer sees: said,
 	// as the program cache says it replaces an entry it could not use.
 	link, _ := os.Readlink(path)
-	written, trimmed := false, 0
+	written, trimmed, trimmedOther := false, 0, 0
 	defer func() {
 		if written && link != "" {
 			// The one note on the file: a read through a link to
@@ -3263,20 +3263,65 @@ func updateCalibration(change func(calibrationFile)) error {
 			return nil
 		}
 		if len(b) > maxCalibrationFile {
-			var dropped int
-			if b, dropped = trimCalibrations(f, read, b); b == nil {
+			if b, trimmed, trimmedOther = trimCalibrations(f, read, changedCalibrations(f, read), b); b == nil {
 				return nil
 			}
-			trimmed = dropped
 		}
 		written = true
 		return b
 	})
 	written = written && err == nil
-	if written && trimmed > 0 {
-		calibrationNotes.Add("cache: %s reached its bound of %s: its %s measured longest ago were dropped, and are measured again where a job needs them", path, diskfree.SizeText(maxCalibrationFile), count.Noun(trimmed, "calibration"))
+	if written && trimmed+trimmedOther > 0 {
+		calibrationNotes.Add("cache: %s reached its bound of %s: %s", path, diskfree.SizeText(maxCalibrationFile), trimNote(trimmed, trimmedOther))
 	}
 	return err
+}
+
+// trimNote says what trimCalibrations dropped, by kind: this gpusim's
+// calibrations, measured again where a job needs them, and the entries of
+// another layout (another gpusim's), which this one cannot read. Both were
+// once counted as calibrations.
+func trimNote(cals, other int) string {
+	var dropped []string
+	if cals > 0 {
+		dropped = append(dropped, "its "+count.Noun(cals, "calibration")+" measured longest ago")
+	}
+	if other > 0 {
+		entries := fmt.Sprintf("%d entries", other)
+		if other == 1 {
+			entries = "1 entry"
+		}
+		dropped = append(dropped, entries+" of another layout (another gpusim's, which this one cannot read)")
+	}
+	n := strings.Join(dropped, " and ")
+	if cals+other == 1 {
+		n += " was dropped"
+	} else {
+		n += " were dropped"
+	}
+	if cals > 0 {
+		n += "; its calibrations are measured again where a job needs them"
+	}
+	return n
+}
+
+// changedCalibrations are the keys of f that the change of
+// updateCalibration wrote: new, in place of an entry this gpusim could not
+// read, or encoded otherwise than before (readEntry.as). read is nil where
+// the file was damaged: every entry of f is then new.
+func changedCalibrations(f calibrationFile, read map[string]readEntry) map[string]bool {
+	changed := map[string]bool{}
+	for k, c := range f {
+		r, ok := read[k]
+		if !ok || r.err != nil || r.as == nil {
+			changed[k] = true
+			continue
+		}
+		if b, err := json.Marshal(c); err != nil || !bytes.Equal(b, r.as) {
+			changed[k] = true
+		}
+	}
+	return changed
 }
 
 // trimCalibrations drops from f and read, whose encoding b
@@ -3284,16 +3329,27 @@ func updateCalibration(change func(calibrationFile)) error {
 // measured longest ago (those of a file that did not keep the time first),
 // then the entries this gpusim cannot read, until its encoding takes at
 // most three quarters of the bound, so that the next runs' calibrations
-// fit beside it; it returns the new encoding (nil where it fails) and how
-// many it dropped. The file had grown past the bound its reader keeps
-// (each run of another set of options adds one), and the next read
-// replaced it unread: every calibration was lost at once, with a note that
-// took it for a damaged file.
-func trimCalibrations(f calibrationFile, read map[string]readEntry, b []byte) ([]byte, int) {
-	keys := slices.Collect(maps.Keys(f))
+// fit beside it; the entries of keep (the change's: the calibration just
+// measured) are never dropped. It returns the new encoding (nil where it
+// fails) and how many calibrations and entries of another layout it
+// dropped. The file had grown past the bound its reader keeps (each run of
+// another set of options adds one), and the next read replaced it unread:
+// every calibration was lost at once, with a note that took it for a
+// damaged file. The last entry in the order was once kept instead of the
+// change's, which was an entry of another layout where any were there:
+// a store then dropped every calibration of this gpusim, the one it
+// stored too.
+func trimCalibrations(f calibrationFile, read map[string]readEntry, keep map[string]bool, b []byte) ([]byte, int, int) {
+	var keys []string
+	for k := range f {
+		if !keep[k] {
+			keys = append(keys, k)
+		}
+	}
 	slices.SortFunc(keys, func(x, y string) int {
 		return cmp.Or(f[x].Measured.Compare(f[y].Measured), cmp.Compare(x, y))
 	})
+	cals := len(keys)
 	var unread []string
 	for k, r := range read {
 		if _, ok := f[k]; !ok && r.err != nil {
@@ -3303,22 +3359,22 @@ func trimCalibrations(f calibrationFile, read map[string]readEntry, b []byte) ([
 	slices.Sort(unread)
 	keys = append(keys, unread...)
 	dropped := 0
-	for len(b) > maxCalibrationFile*3/4 && len(keys) > 1 {
+	for len(b) > maxCalibrationFile*3/4 && dropped < len(keys) {
 		// A share of the entries at a time, by their mean size: one
 		// re-encoding a round, not one an entry.
-		n := max(1, (len(b)-maxCalibrationFile*3/4)*len(keys)/len(b)+1)
-		n = min(n, len(keys)-1)
-		for _, k := range keys[:n] {
+		n := max(1, (len(b)-maxCalibrationFile*3/4)*(len(keys)-dropped+len(keep))/len(b)+1)
+		n = min(n, len(keys)-dropped)
+		for _, k := range keys[dropped : dropped+n] {
 			delete(f, k)
 			delete(read, k)
 		}
-		keys, dropped = keys[n:], dropped+n
+		dropped += n
 		var err error
 		if b, err = encodeCalibrations(f, read); err != nil {
-			return nil, dropped
+			return nil, min(dropped, cals), max(0, dropped-cals)
 		}
 	}
-	return b, dropped
+	return b, min(dropped, cals), max(0, dropped-cals)
 }
 
 // noAnswer says whether err, a device's start from a calibration, is a

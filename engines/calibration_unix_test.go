@@ -226,6 +226,78 @@ func TestCalibrationFileBound(t *testing.T) {
 	}
 }
 
+// TestCalibrationFileBoundOtherLayout: where entries of another layout (a
+// newer gpusim's, sharing the cache folder) fill most of a calibration
+// file at its bound, a store keeps the calibration it stores, drops this
+// gpusim's calibrations measured longest ago before the other entries,
+// and its note counts each kind apart. The trim kept the last entry of its
+// order, an entry of another layout: every calibration of this gpusim was
+// dropped, the one just stored too, and the note counted the other
+// gpusim's entries as calibrations.
+func TestCalibrationFileBoundOtherLayout(t *testing.T) {
+	forgetCalibrationNotes(t)
+	t.Setenv(EnvCacheDir, t.TempDir())
+	const mine = 40
+	base := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	raws := map[string]json.RawMessage{}
+	for i := range mine {
+		b, err := json.Marshal(calibration{SIMD: cost{Ns: 1}, Measured: base.Add(time.Duration(i) * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws[fmt.Sprintf("k;steps %d", i)] = b
+	}
+	// fixed_s as a string: no calibration of this gpusim's layout.
+	other := json.RawMessage(fmt.Sprintf(`{"simd": {"fixed_s": "0.5"}, "pad": %q}`, strings.Repeat("x", 900)))
+	for i := 0; ; i++ {
+		raws[fmt.Sprintf("k;newer %04d", i)] = other
+		if b, _ := json.MarshalIndent(raws, "", "  "); len(b) > maxCalibrationFile-1024 {
+			delete(raws, fmt.Sprintf("k;newer %04d", i))
+			break
+		}
+	}
+	b, _ := json.MarshalIndent(raws, "", "  ")
+	if err := os.WriteFile(calibrationPath(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	others := len(raws) - mine
+	// Measured before every other: the trim keeps it for being the
+	// store's, not for its time.
+	const key = "k;steps stored"
+	stored := calibration{SIMD: cost{Ns: 7}, Devices: []deviceTiming{{Index: 0, Label: "0: dev", cost: cost{Ns: 1}}}, Measured: base.Add(-time.Hour), MultiDropped: strings.Repeat("y", 4096)}
+	forgetCalibrationNotes(t)
+	if err := storeCalibration(key, stored); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(calibrationPath())
+	if err != nil || len(after) > maxCalibrationFile {
+		t.Fatalf("the file is %d bytes (%v); want at most %d", len(after), err, maxCalibrationFile)
+	}
+	if c, ok := loadCalibration(key); !ok || c.SIMD.Ns != 7 {
+		t.Errorf("the calibration just stored does not load (%v, %+v)", ok, c)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(after, &m); err != nil {
+		t.Fatal(err)
+	}
+	keptMine, keptOther := 0, 0
+	for k := range m {
+		switch {
+		case strings.HasPrefix(k, "k;newer "):
+			keptOther++
+		case k != key:
+			keptMine++
+		}
+	}
+	if keptMine != 0 || keptOther == 0 || keptOther == others {
+		t.Errorf("kept %d of this gpusim's %d calibrations and %d of the %d entries of another layout; want none of the first (dropped first), some of the second", keptMine, mine, keptOther, others)
+	}
+	want := fmt.Sprintf("its %d calibrations measured longest ago and %d entries of another layout (another gpusim's, which this one cannot read) were dropped", mine, others-keptOther)
+	if n := strings.Join(calibrationNotes.List(), "\n"); !strings.Contains(n, want) {
+		t.Errorf("notes %q; want one saying %q", n, want)
+	}
+}
+
 // TestCalibrationInvalidNoted: a hand-edited or damaged calibration that
 // lists a device as measured and cold, two cold devices at one index, a
 // device under another's label, or a time per lane-step of 0, is dropped
