@@ -943,6 +943,34 @@ const foldBytesPer = 3
 // for a part of 20 MB; a json.Decoder's buffer of 32 MiB was one too).
 const blockBytesPer = 2
 
+// floorBytesPer is the least memory, in bytes per byte of the largest
+// part, that a merge keeps resident, for a refusal that must refuse only
+// what cannot fit (MergeFloor): merges of parts of 4.9, 9.7 and 19.4 MB
+// (--daily, 2,500 to 10,000 steps) peaked at 6.6 bytes a byte of RSS
+// (/usr/bin/time's maximum resident set) with one part, 9.4 with four,
+// and their most live heap on one reader, GOGC=10, was 6.2 (120 MB of
+// 19.4); 5 leaves a margin below them all. MergeMemory's 11 (the sums and
+// one part read, as the heap is sized) refused merges of four parts of
+// 19.4 MB in a room of 180 MB that merged in 164 MB.
+const floorBytesPer = 5
+
+// MergeFloor is the least memory a merge of files keeps resident at its
+// peak (floorBytesPer of the largest file): a merge in less room cannot
+// finish.
+func MergeFloor(files []string) uint64 {
+	return count.SatMul(largestFile(files), floorBytesPer)
+}
+
+func largestFile(files []string) uint64 {
+	var largest uint64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
+			largest = max(largest, uint64(fi.Size()))
+		}
+	}
+	return largest
+}
+
 // MergeMemory is the memory a merge of files (MergeFiles) holds at its
 // peak, need; the address space its heap maps at most, maps; and the
 // files it reads at once, readers. need is the sums of the histograms
@@ -956,12 +984,7 @@ const blockBytesPer = 2
 // a caller compares maps with: eight parts of 20 MB, two read at once,
 // died out of memory under ulimit -v 1750000, where one at a time merged.
 func MergeMemory(files []string) (need, maps uint64, readers int) {
-	var largest uint64
-	for _, f := range files {
-		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
-			largest = max(largest, uint64(fi.Size()))
-		}
-	}
+	largest := largestFile(files)
 	fold, each := count.SatMul(largest, foldBytesPer), count.SatMul(largest, readBytesPer)
 	mapped := func(need uint64) uint64 {
 		return count.SatAdd(count.SatAdd(need, sysmem.HeapSlack(need)), count.SatMul(largest, blockBytesPer))

@@ -149,8 +149,8 @@ func mergeAction(c *cli.Context) error {
 // not fit under the address-space limit (ulimit -v): the most it holds
 // at once (shard.MergeMemory: the sums and one part read, of the largest
 // file) with Go's heap slack (sysmem.HeapSlack), against what the limit
-// leaves; or whose most held does not fit in what its cgroup's memory
-// limit leaves (cgroupRoom). Else it lowers Go's memory limit to that need
+// leaves; or whose least held (shard.MergeFloor) does not fit in what its
+// cgroup's memory limit leaves (cgroupRoom). Else it lowers Go's memory limit to that need
 // (sysmem.CapHeap), so that the heap stays near what the merge holds and
 // the slack is left for what Go maps beyond it. Before, a merge under a
 // limit it did not fit in started, and died in Go's runtime ("runtime:
@@ -166,7 +166,7 @@ func mergeRoom(files []string) error {
 				limit>>10, diskfree.SizeText(limit), diskfree.SizeText(room), diskfree.SizeText(want), sysmem.RaiseLimit(limit, mapped+want-limit)),
 			hint: "Go's runtime reserves about 1.2 GB of address space as it starts, before any of gpusim runs; lift the limit with ulimit -v unlimited, or merge where it is higher"}
 	}
-	if err := cgroupRoom(need, cgroupMemory); err != nil {
+	if err := cgroupRoom(shard.MergeFloor(files), cgroupMemory); err != nil {
 		return err
 	}
 	sysmem.CapHeap(need)
@@ -177,18 +177,23 @@ func mergeRoom(files []string) error {
 // the least room (sysmem.CgroupMemory); tests replace it.
 var cgroupMemory = sysmem.CgroupMemory
 
-// cgroupRoom refuses a merge that holds need bytes at its peak
-// (shard.MergeMemory) where the memory limit of its cgroup that leaves
-// the least room (limit: memory.max, or v1's memory.limit_in_bytes, as a
-// container, a systemd scope or a Slurm job sets it) leaves less than
-// that beside what the cgroup uses already (this process among it). Such
-// a merge was let start, its heap capped only by Go's soft limit, and
-// the kernel's OOM killer ended it where the memory ran out, part-way,
+// cgroupRoom refuses a merge that keeps at least need bytes resident at
+// its peak (shard.MergeFloor) where the memory limit of its cgroup that
+// leaves the least room (limit: memory.max, or v1's
+// memory.limit_in_bytes, as a container, a systemd scope or a Slurm job
+// sets it) leaves less than that beside what the cgroup uses already
+// (this process among it, its page cache not: the kernel reclaims it).
+// Such a merge was let start, its heap capped only by Go's soft limit,
+// and the kernel's OOM killer ended it where the memory ran out, part-way,
 // exit 137 and no report. It counts the memory the merge holds, not the
-// address space: a cgroup's limit is on the pages used.
+// address space: a cgroup's limit is on the pages used. need is a lower
+// bound, so that only a merge that cannot fit is refused (the heap's size,
+// shard.MergeMemory's need, refused merges that fit), and a cgroup that
+// may swap (CgroupLimit.Swap) refuses nothing: past its limit it swaps,
+// rather than the OOM killer ending the merge.
 func cgroupRoom(need uint64, limit func() (sysmem.CgroupLimit, bool)) error {
 	c, ok := limit()
-	if !ok || c.Room() >= need {
+	if !ok || c.Swap || c.Room() >= need {
 		return nil
 	}
 	// As much more as the merge lacks, and a heap arena of Go's
@@ -198,7 +203,7 @@ func cgroupRoom(need uint64, limit func() (sysmem.CgroupLimit, bool)) error {
 	want := count.SatAdd(count.SatAdd(c.Limit, need-c.Room()), sysmem.StartSpread)
 	want = count.SatMul(count.SatAdd(want, step-1)/step, step)
 	return &envError{name: "memory",
-		msg: fmt.Sprintf("the cgroup's memory limit (%s of %s, %s) leaves %s beside the %s its processes use, under the %s this merge holds (the sums of the histograms and a part read, of the largest part): raise it to %s (%d) or more",
+		msg: fmt.Sprintf("the cgroup's memory limit (%s of %s, %s) leaves %s beside the %s its processes use, under the %s this merge holds at the least (5 bytes a byte of the largest part): raise it to %s (%d) or more",
 			c.File, c.Dir, diskfree.SizeText(c.Limit), diskfree.SizeText(c.Room()), diskfree.SizeText(c.Used), diskfree.SizeText(need), diskfree.SizeText(want), want),
 		hint: "past its limit the kernel's OOM killer ends the merge (exit 137, no report); raise it where the job is started (systemd-run -p MemoryMax=, docker run --memory, Slurm's --mem, a Kubernetes pod's memory limit), or merge where there is more memory"}
 }

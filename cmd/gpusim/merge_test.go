@@ -443,8 +443,12 @@ func TestMergeNotesPartsWithoutFinals(t *testing.T) {
 // the limit's file and folder, what the merge holds and a limit to set),
 // and merges under the limit it names; one that fits, or without a limit,
 // merges. It was let start, and the kernel's OOM killer ended it part-way
-// (exit 137, no report). The limit is a fake (cgroupMemory): this test
-// cannot make a cgroup.
+// (exit 137, no report). What it holds is its least (shard.MergeFloor): a
+// room between that and the heap it is sized for (shard.MergeMemory's
+// need) merges, and so does a cgroup that may swap however little room it
+// leaves; both were refused (a merge of four parts of 19.4 MB that merged
+// in 164 MB, in a room of 180 MB, refused for 213). The limit is a fake
+// (cgroupMemory): this test cannot make a cgroup.
 func TestMergeCgroupLimit(t *testing.T) {
 	dir := t.TempDir()
 	var parts []string
@@ -461,12 +465,17 @@ func TestMergeCgroupLimit(t *testing.T) {
 	if err := os.WriteFile(damaged, bytes.Repeat([]byte{'x'}, int(fileSize(t, parts[1]))), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	need, _, _ := shard.MergeMemory(parts)
+	need := shard.MergeFloor(parts)
+	sized, _, _ := shard.MergeMemory(parts)
+	if sized <= need {
+		t.Fatalf("MergeMemory's need %d is not above MergeFloor's %d", sized, need)
+	}
 	const used = 500_000_000
+	swap := false
 	under := func(limit uint64, ok bool) {
 		old := cgroupMemory
 		cgroupMemory = func() (sysmem.CgroupLimit, bool) {
-			return sysmem.CgroupLimit{Dir: "/sys/fs/cgroup/job.slice", File: "memory.max", Limit: limit, Used: used}, ok
+			return sysmem.CgroupLimit{Dir: "/sys/fs/cgroup/job.slice", File: "memory.max", Limit: limit, Used: used, Swap: swap}, ok
 		}
 		t.Cleanup(func() { cgroupMemory = old })
 	}
@@ -492,7 +501,13 @@ func TestMergeCgroupLimit(t *testing.T) {
 		name  string
 		limit uint64
 		ok    bool
-	}{{"the limit named", named, true}, {"room enough", used + need, true}, {"no limit", 0, false}} {
+		swap  bool
+	}{
+		{"the limit named", named, true, false}, {"room enough", used + need, true, false}, {"no limit", 0, false, false},
+		{"room below the heap's size", used + (need+sized)/2, true, false},
+		{"swap", used + need/2, true, true},
+	} {
+		swap = c.swap
 		under(c.limit, c.ok)
 		if code, stdout, stderr := merge(parts...); code != 0 || !strings.Contains(stdout, "digest ") {
 			t.Errorf("%s: exit %d, stderr %q", c.name, code, stderr)

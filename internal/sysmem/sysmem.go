@@ -148,9 +148,14 @@ type CgroupLimit struct {
 	File  string // the limit's file in Dir: memory.max (v2), memory.limit_in_bytes (v1)
 	Limit uint64 // the limit, in bytes
 	// Used is what the cgroup's processes use, in bytes: memory.current
-	// (v2) or memory.usage_in_bytes (v1), less the inactive page cache
-	// (limitIn), this process's own memory among it.
+	// (v2) or memory.usage_in_bytes (v1), less the page cache (limitIn),
+	// this process's own memory among it.
 	Used uint64
+	// Swap says the cgroup may swap past Limit: v2's memory.swap.max or
+	// v1's memory.memsw.limit_in_bytes allows it and the machine has swap
+	// (SwapTotal of /proc/meminfo). Past Limit its pages are then swapped
+	// out, rather than a process ended by the OOM killer.
+	Swap bool
 }
 
 // Room is what c leaves, in bytes: Limit less Used, 0 where Used is over it.
@@ -164,9 +169,9 @@ func (c CgroupLimit) Room() uint64 { return c.Limit - min(c.Used, c.Limit) }
 // none can be read (no cgroup file system, a limit of "max").
 func CgroupMemory() (c CgroupLimit, ok bool) {
 	for _, h := range cgroup.Find(cgroups, cgroupFS, "memory") {
-		limit, usage, inactive := "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"
+		limit, usage, cache := "memory.limit_in_bytes", "memory.usage_in_bytes", []string{"total_inactive_file", "total_active_file"}
 		if h.V2 {
-			limit, usage, inactive = "memory.max", "memory.current", "inactive_file"
+			limit, usage, cache = "memory.max", "memory.current", []string{"inactive_file", "active_file"}
 		}
 		// Every level from the process's cgroup up to the root. Inside
 		// a cgroup namespace the process's own cgroup is mounted at the
@@ -176,8 +181,9 @@ func CgroupMemory() (c CgroupLimit, ok bool) {
 			p = path.Clean(h.Path)
 		}
 		for ; ; p = path.Dir(p) {
-			if l, u, set := limitIn(h.Root+p, limit, usage, inactive); set {
-				if at := (CgroupLimit{Dir: path.Clean(h.Root + p), File: limit, Limit: l, Used: u}); !ok || at.Room() < c.Room() {
+			if l, u, set := limitIn(h.Root+p, limit, usage, cache); set {
+				at := CgroupLimit{Dir: path.Clean(h.Root + p), File: limit, Limit: l, Used: u, Swap: swapAllowed(h.Root+p, h.V2, l)}
+				if !ok || at.Room() < c.Room() {
 					c, ok = at, true
 				}
 			}
@@ -193,16 +199,48 @@ func CgroupMemory() (c CgroupLimit, ok bool) {
 // limit" as a page-rounded 2^63-1.
 const noLimit = 1 << 62
 
+// swapAllowed says whether the cgroup folder dir, of limit, may swap:
+// v2's memory.swap.max is not 0 (it is "max" unless set), v1's
+// memory.memsw.limit_in_bytes (memory and swap) is above limit, and the
+// machine has swap to use.
+func swapAllowed(dir string, v2 bool, limit uint64) bool {
+	if total, ok := procNumber(meminfo, "SwapTotal", true); !ok || total == 0 {
+		return false
+	}
+	file := "memory.memsw.limit_in_bytes"
+	if v2 {
+		file = "memory.swap.max"
+	}
+	b, err := os.ReadFile(dir + "/" + file)
+	if err != nil {
+		return false
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "max" {
+		return true
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return false
+	}
+	if v2 {
+		return n > 0
+	}
+	return n > limit
+}
+
 // limitIn is the limit of the cgroup folder dir and its usage, where the
 // limit is set and both can be read. The usage counts the page cache of
 // the files the cgroup's processes read and wrote, which the kernel
-// reclaims before it fails an allocation, so the inactive part of it
-// (memory.stat's inactive_file, v1's hierarchical total_inactive_file) is
-// not counted as used, as the kernel's MemAvailable does not count it and
-// a container's working set leaves it out: a run after 250 MB were
+// reclaims before it fails an allocation or OOM-kills, so it (memory.stat's
+// cacheKeys, inactive_file and active_file, v1's hierarchical
+// total_inactive_file and total_active_file) is not counted as used, as
+// the kernel's MemAvailable counts it available: a run after 250 MB were
 // written under a 300 MB limit was told 0.0412 GB are available and "no
-// --lanes fits with --out here" where 200 MB could be allocated.
-func limitIn(dir, limitFile, usageFile, inactiveKey string) (limit, usage uint64, set bool) {
+// --lanes fits with --out here" where 200 MB could be allocated, and where
+// only the inactive part was left out, a merge was refused room that 250
+// MB of active cache held.
+func limitIn(dir, limitFile, usageFile string, cacheKeys []string) (limit, usage uint64, set bool) {
 	lb, err := os.ReadFile(dir + "/" + limitFile)
 	if err != nil {
 		return 0, 0, false
@@ -223,7 +261,9 @@ func limitIn(dir, limitFile, usageFile, inactiveKey string) (limit, usage uint64
 	if err != nil {
 		return 0, 0, false
 	}
-	usage -= min(statNumber(dir+"/memory.stat", inactiveKey), usage)
+	for _, k := range cacheKeys {
+		usage -= min(statNumber(dir+"/memory.stat", k), usage)
+	}
 	return limit, usage, true
 }
 
