@@ -491,6 +491,11 @@ bad_var device-twice 'GPU_CHECK_DEVICE=0,00: device 0 is listed twice' GPU_CHECK
 # +0 and 0x0, which --device takes, were refused as no device index: as
 # gpusim reads them, both are device 0.
 bad_var device-forms-twice 'GPU_CHECK_DEVICE=+0, 0x0: device 0 is listed twice' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE='+0, 0x0'
+# -0, -00 and -0x0 are device 0 to gpusim's --device, and were refused
+# as no device index; -1 still is one.
+bad_var device-minus-zero 'GPU_CHECK_DEVICE=-0, -00: device 0 is listed twice' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE='-0, -00'
+bad_var device-minus-hex 'GPU_CHECK_DEVICE=-0x0,0: device 0 is listed twice' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE='-0x0,0'
+bad_var device-minus-one 'GPU_CHECK_DEVICE=1,-0x1: want a device index' GPU_CHECK_SMALL=1 GPU_CHECK_DEVICE='1,-0x1'
 
 # A GPUSIM that is not gpusim ends the check at once (exit 2, its error
 # first), where every step ran and the error blamed the NVIDIA driver;

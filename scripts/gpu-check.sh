@@ -389,7 +389,12 @@ OUT=${OUT:-$PWD/gpu-check-out}
 # decimal, as devices.json writes them; spaces around each entry (and
 # around all) are ignored, and an index is decimal (leading zeros, a plus
 # sign, single underscores between digits: 00, +0, 1_0) or hexadecimal
-# (0x0, 0X1_F), up to 2147483647 (gpusim's MaxDeviceIndex). Refused with
+# (0x0, 0X1_F), up to 2147483647 (gpusim's MaxDeviceIndex); a minus sign
+# before a zero (-0, -00, -0x0) is device 0, as gpusim takes it, and
+# before any other index is refused. The one difference: gpusim trims
+# Unicode spaces too (a no-break space, U+00A0), which this reads as
+# bash's [:space:] does in its locale, where they are refused as no
+# device index. Refused with
 # exit 2 (bad): any other value, and an index listed twice. Digits alone
 # were read: +0 and 0x0, which gpusim takes, were refused, and 00 passed to
 # be refused once the devices were listed ("no device 00 here"). The count
@@ -407,17 +412,19 @@ device_list() {
 	while [ -n "$rest" ]; do
 		e=${rest%%,*} rest=${rest#*,}
 		e=${e#"${e%%[![:space:]]*}"} e=${e%"${e##*[![:space:]]}"}
-		if [[ $e =~ ^\+?[0-9]+(_[0-9]+)*$ ]]; then
-			d=${e#+} d=${d//_/} d=${d#"${d%%[!0]*}"}
+		if [[ $e =~ ^[-+]?[0-9]+(_[0-9]+)*$ ]]; then
+			d=${e#[-+]} d=${d//_/} d=${d#"${d%%[!0]*}"}
 			[ ${#d} -le 10 ] && [ "$((10#${d:-0}))" -le 2147483647 ] || bad "GPU_CHECK_DEVICE=$1: $e is out of range (valid range 0..2147483647); $want"
 			n=$((10#${d:-0}))
-		elif [[ $e =~ ^\+?0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*$ ]]; then
-			d=${e#+} d=${d:2} d=${d//_/} d=${d#"${d%%[!0]*}"}
+		elif [[ $e =~ ^[-+]?0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*$ ]]; then
+			d=${e#[-+]} d=${d:2} d=${d//_/} d=${d#"${d%%[!0]*}"}
 			[ ${#d} -le 8 ] && [ "$((16#${d:-0}))" -le 2147483647 ] || bad "GPU_CHECK_DEVICE=$1: $e is out of range (valid range 0..2147483647); $want"
 			n=$((16#${d:-0}))
 		else
 			bad "GPU_CHECK_DEVICE=$1: $want"
 		fi
+		# -0 is 0 to gpusim; -1 is no device index.
+		[ "${e:0:1}" != - ] || [ "$n" -eq 0 ] || bad "GPU_CHECK_DEVICE=$1: $want"
 		# A device listed twice (0,0, 0,00, +0,0x0) passed here and
 		# failed every device step, each refused by gpusim with exit 2.
 		case $seen in *" $n "*) bad "GPU_CHECK_DEVICE=$1: device $n is listed twice; want a device index, a list N,M,... of different ones, or all" ;; esac
