@@ -222,7 +222,15 @@ func fromEnv(env func(string) string, count uint64) (sh Shard, from string, err 
 		// A count's forms, as --shard auto/N takes them (1e3, 0x10);
 		// GPUSIM_SHARD_COUNT=1e3 was refused where auto/1e3 was not.
 		n, err := counts.Parse(v)
-		if err != nil || n < min {
+		switch {
+		case errors.Is(err, counts.ErrOverflow) || err == nil && n < min:
+			// A whole number past the range is out of range, as
+			// --shard's own counts say: GPUSIM_SHARD_COUNT=2^64 and =0
+			// read "is not a whole number", which they are.
+			return 0, true, fmt.Errorf("%s=%q is out of range: want a whole number from %d to 2^64-1", name, v, min)
+		case errors.Is(err, counts.ErrNegative):
+			return 0, true, fmt.Errorf("%s=%q is negative: want a whole number from %d to 2^64-1", name, v, min)
+		case err != nil:
 			// With the separators' advice, as --shard gives it
 			// (GPUSIM_SHARD_INDEX=1,000 had the generic message alone).
 			// The range whole: "of at least 1" was said of

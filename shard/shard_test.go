@@ -148,18 +148,23 @@ func TestParseErrors(t *testing.T) {
 		{"auto/3", slurmFull("9", "1", "9", "1", "3"), "is a list, not a range; submit a range such as --array=0-2, or"}, // a list of the count auto/3 says
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1"}, "GPUSIM_SHARD_COUNT is not set"},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "4", EnvShardCount: "4"}, "index 4 from JOB_COMPLETION_INDEX must be below the shard count 4"},
-		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\""},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "0"}, "GPUSIM_SHARD_COUNT=\"0\" is out of range: want a whole number from 1 to 2^64-1 ("},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1", EnvShardCount: "2.5"}, "GPUSIM_SHARD_COUNT=\"2.5\" is not a whole number from 1 to 2^64-1, such as 7, 1_000,"},
-		{"auto", map[string]string{EnvShardIndex: "-1", EnvShardCount: "2"}, "GPUSIM_SHARD_INDEX=\"-1\""},
+		{"auto", map[string]string{EnvShardIndex: "-1", EnvShardCount: "2"}, "GPUSIM_SHARD_INDEX=\"-1\" is negative: want a whole number from 0 to 2^64-1 ("},
 		{"auto/x", nil, `count "x"`},
 		// Thousands separators get the count flags' advice.
 		{"1,000/2,000", nil, `shard count "2,000": thousands separators are not read: write 2000 or 2k (`},
 		{"1,000/2000", nil, `shard index "1,000": thousands separators are not read: write 1000 or 1k (`},
 		{"auto", map[string]string{EnvShardIndex: "1,000", EnvShardCount: "2000"}, `GPUSIM_SHARD_INDEX="1,000" is not a whole number from 0 to 2^64-1, such as 7, 1_000, 1e3, 1k, 2^10 or 0x10: thousands separators are not read: write 1000 or 1k`},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2,000"}, `SLURM_ARRAY_TASK_COUNT="2,000" is not a whole number from 1 to 2^64-1, such as `},
-		// Past 2^64-1: the range says so (it said "of at least 1").
-		{"auto", map[string]string{EnvShardIndex: "1", EnvShardCount: "99999999999999999999"}, `GPUSIM_SHARD_COUNT="99999999999999999999" is not a whole number from 1 to 2^64-1, such as `},
-		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "18446744073709551616", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="18446744073709551616" is not a whole number from 0 to 2^64-1, such as `},
+		// Past 2^64-1: out of range, with the range, as --shard's own
+		// counts say (it said "of at least 1", then "is not a whole
+		// number from 1 to 2^64-1", of a whole number).
+		{"auto", map[string]string{EnvShardIndex: "1", EnvShardCount: "99999999999999999999"}, `GPUSIM_SHARD_COUNT="99999999999999999999" is out of range: want a whole number from 1 to 2^64-1 (`},
+		{"auto", map[string]string{EnvShardIndex: "1", EnvShardCount: "2^64"}, `GPUSIM_SHARD_COUNT="2^64" is out of range: want a whole number from 1 to 2^64-1 (`},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "18446744073709551616", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="18446744073709551616" is out of range: want a whole number from 0 to 2^64-1 (`},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "0"}, `SLURM_ARRAY_TASK_COUNT="0" is out of range: want a whole number from 1 to 2^64-1 (`},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1e20", EnvShardCount: "2"}, `JOB_COMPLETION_INDEX="1e20" is out of range: want a whole number from 0 to 2^64-1 (`},
 		{"autox", nil, `invalid value "autox": not a shard; did you mean auto? (`},
 		// gpusim's own variables, set beside a launcher's that auto reads
 		// first, and saying another shard: every task of a Slurm array
