@@ -318,7 +318,7 @@ func (v *durationValue) Set(s string) error {
 		// --timeout 3600: a number without a unit, as a script may
 		// give seconds; it read "want a duration such as 30s", as a
 		// typo.
-		return fmt.Errorf("%s has no unit: write it with one, such as %ss for seconds (valid range 0..%s, 0 for none)", s, strings.TrimPrefix(s, "+"), durationText(maxTimeout))
+		return noUnit(s, strings.TrimPrefix(s, "+")+"s")
 	case err != nil && reDuration().MatchString(s):
 		return fmt.Errorf("%s is out of range (valid range 0..%s, 0 for none)", s, durationText(maxTimeout))
 	case err != nil:
@@ -367,14 +367,20 @@ func durationRefusal(s string) error {
 		}
 	}
 	if reExpNumber().MatchString(s) {
-		n, err := strconv.ParseFloat(s, 64)
-		fixed := strconv.FormatFloat(math.Abs(n), 'f', -1, 64) + "s"
-		if _, perr := time.ParseDuration(fixed); err == nil && perr == nil {
-			if n < 0 {
-				return fmt.Errorf("%s is negative %s", s, valid)
-			}
-			return fmt.Errorf("%s has no unit: write it with one, such as %s for seconds %s", s, fixed, valid)
+		// 1e400 is +Inf with ErrRange, past the range as 1e30 is.
+		n, _ := strconv.ParseFloat(s, 64)
+		if n < 0 {
+			return fmt.Errorf("%s is negative %s", s, valid) // -1e3, -1e400
 		}
+		return noUnit(s, strconv.FormatFloat(n, 'f', -1, 64)+"s")
+	}
+	if rest, neg := strings.CutPrefix(s, "-"); pastRange(strings.TrimPrefix(rest, "+")) {
+		if neg {
+			return fmt.Errorf("%s is negative %s", s, valid) // -1e400s
+		}
+		// 1e400s, 1e10s, 1e20d: out of range, as 3000000h is; Go
+		// refuses them and they read "want a duration such as 30s".
+		return fmt.Errorf("%s is out of range %s", s, valid)
 	}
 	if advice, ok := durationAdvice(s); ok {
 		return fmt.Errorf("%s %s", advice, valid)
@@ -386,6 +392,67 @@ func durationRefusal(s string) error {
 		}
 	}
 	return errors.New(wantValue["timeout"])
+}
+
+// noUnit is the refusal of s, a number without a unit (3600, 1e3): the
+// advice to write it as seconds, secs, where that is in range; out of range
+// where it is past the range whatever its unit, nanoseconds the least
+// (1e30, 99999999999999999999: they read "want a duration such as 30s" and
+// "write 99999999999999999999s", which is past it too); else the advice
+// without seconds, which would be (1e15).
+func noUnit(s, secs string) error {
+	valid := fmt.Sprintf("(valid range 0..%s, 0 for none)", durationText(maxTimeout))
+	if n, _ := strconv.ParseFloat(s, 64); n > float64(maxTimeout) {
+		return fmt.Errorf("%s is out of range %s", s, valid)
+	}
+	if _, err := time.ParseDuration(secs); err != nil {
+		return fmt.Errorf("%s has no unit: write it with one %s", s, valid)
+	}
+	return fmt.Errorf("%s has no unit: write it with one, such as %s for seconds %s", s, secs, valid)
+}
+
+// unitNanos is the nanoseconds in each unit durationUnits gives, and in a
+// day and a week, which durationAdvice writes in hours.
+var unitNanos = map[string]float64{
+	"ns": 1, "us": 1e3, "µs": 1e3, "μs": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9, "h": 3600e9,
+	"d": 24 * 3600e9, "w": 7 * 24 * 3600e9,
+}
+
+// pastRange says whether s, a duration without its sign, is past
+// maxTimeout in the units Go reads or durationAdvice's typos of them, with
+// or without an exponent (1e400s, 1e10s, 1e20d): time.ParseDuration
+// refuses these, as it does what is malformed, and durationAdvice
+// has no duration to advise.
+func pastRange(s string) bool {
+	parts := reDurationPart().FindAllStringSubmatchIndex(s, -1)
+	if len(parts) == 0 || parts[0][0] != 0 {
+		return false
+	}
+	total, end := 0.0, 0
+	for _, p := range parts {
+		if p[0] != end {
+			return false
+		}
+		end = p[1]
+		lower := strings.ToLower(s[p[6]:p[7]])
+		unit, ok := durationUnits[lower]
+		switch lower {
+		case "d", "day", "days":
+			unit, ok = "d", true
+		case "w", "wk", "week", "weeks":
+			unit, ok = "w", true
+		}
+		if !ok {
+			return false
+		}
+		num := s[p[2]:p[3]]
+		if p[4] >= 0 {
+			num = s[p[2]:p[5]] // with its exponent
+		}
+		n, _ := strconv.ParseFloat(num, 64) // 1e400: +Inf
+		total += n * unitNanos[unit]
+	}
+	return end == len(s) && total > float64(maxTimeout)
 }
 
 // reDurationPart is one number and its unit as a user may type them, a
