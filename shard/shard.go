@@ -190,15 +190,19 @@ func number(what, v string, lo, hi uint64) (n uint64, msg string) {
 }
 
 // grouped is ": " and err's advice where err is a number written in
-// groups (1,000: counts.GroupedError) or in digits other than ASCII's (２:
-// counts.DigitsError), as the count flags give it; else "".
+// groups (1,000: counts.GroupedError), in digits other than ASCII's (２:
+// counts.DigitsError) or with a minus sign other than ASCII's (2^64−1:
+// counts.MinusError), as the count flags give it; else "".
 func grouped(err error) string {
 	var ge *counts.GroupedError
 	var de *counts.DigitsError
+	var me *counts.MinusError
 	if errors.As(err, &ge) {
 		return ": " + ge.Error()
 	} else if errors.As(err, &de) {
 		return ": " + de.Error() // １/２: write 1
+	} else if errors.As(err, &me) {
+		return ": " + me.Error() // 2^64−1: write 2^64-1
 	}
 	return ""
 }

@@ -165,6 +165,10 @@ func TestParseErrors(t *testing.T) {
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "18446744073709551616", "SLURM_ARRAY_TASK_COUNT": "2"}, `SLURM_ARRAY_TASK_ID="18446744073709551616" is out of range: want a whole number from 0 to 2^64-1 (`},
 		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "0"}, `SLURM_ARRAY_TASK_COUNT="0" is out of range: want a whole number from 1 to 2^64-1 (`},
 		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "1e20", EnvShardCount: "2"}, `JOB_COMPLETION_INDEX="1e20" is out of range: want a whole number from 0 to 2^64-1 (`},
+		// A minus sign other than ASCII's, named as the count flags
+		// name it (it had the generic message alone).
+		{"auto", map[string]string{EnvShardIndex: "1", EnvShardCount: "2^64\u22121"}, "GPUSIM_SHARD_COUNT=\"2^64\u22121\" is not a whole number from 1 to 2^64-1, such as 7, 1_000, 1e3, 1k, 2^10 or 0x10: \u2212 (U+2212) is not read as a minus sign: write 2^64-1 with the ASCII hyphen-minus - ("},
+		{"0/2^64\u22121", nil, "invalid value \"0/2^64\u22121\": shard count \"2^64\u22121\": \u2212 (U+2212) is not read as a minus sign: write 2^64-1 with the ASCII hyphen-minus - ("},
 		{"autox", nil, `invalid value "autox": not a shard; did you mean auto? (`},
 		// gpusim's own variables, set beside a launcher's that auto reads
 		// first, and saying another shard: every task of a Slurm array

@@ -156,6 +156,18 @@ func (f *floatValue) Set(s string) error {
 	case errors.Is(err, errFloatTiny):
 		return fmt.Errorf("%s is not 0 but below float64's least magnitude, %.2g, which reads it as 0 (type 0 for 0; %s)", s, math.SmallestNonzeroFloat64, sim.ValidRange(f.name))
 	case err != nil:
+		if a, sign := count.ASCIIMinus(s); sign != 0 {
+			a, _ = count.ASCIIDigits(a)
+			if _, err := parseFloat(a); err == nil || errors.Is(err, errFloatRange) || errors.Is(err, errFloatTiny) {
+				if lo == 0 && strings.HasPrefix(a, "-") {
+					return fmt.Errorf("%s is negative (%s)", s, sim.ValidRange(f.name)) // --sigma −5, as -５
+				}
+				// --start −5, as a document typesets it: the
+				// sign, as ５ gets its digits (it read "want a
+				// number such as 75").
+				return fmt.Errorf("%v (%s)", &count.MinusError{Sign: sign, ASCII: a}, sim.ValidRange(f.name))
+			}
+		}
 		if a, ok := count.ASCIIDigits(s); ok {
 			if _, err := parseFloat(a); err == nil {
 				if lo == 0 && strings.HasPrefix(a, "-") {
@@ -345,6 +357,17 @@ var reExpNumber = lazyRegexp(`^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$
 // words (-1d and 1e3 read "want a duration such as 30s").
 func durationRefusal(s string) error {
 	valid := fmt.Sprintf("(valid range 0..%s, 0 for none)", durationText(maxTimeout))
+	if a, sign := count.ASCIIMinus(s); sign != 0 {
+		a, _ = count.ASCIIDigits(a)
+		var d durationValue
+		if err := d.Set(a); err == nil || strings.Contains(err.Error(), " is negative ") {
+			if rest, ok := strings.CutPrefix(a, "-"); ok && strings.ContainsAny(rest, "123456789") {
+				return fmt.Errorf("%s is negative %s", s, valid) // −5s, as -５s
+			}
+			// −0s: the sign, as the numbers' hint names it.
+			return fmt.Errorf("%v %s", &count.MinusError{Sign: sign, ASCII: a}, valid)
+		}
+	}
 	if a, ok := count.ASCIIDigits(s); ok {
 		if _, err := time.ParseDuration(a); err == nil {
 			if strings.HasPrefix(a, "-") && strings.ContainsAny(a, "123456789") {

@@ -104,6 +104,46 @@ func (e *DigitsError) Error() string {
 // Is makes a DigitsError ErrForm.
 func (e *DigitsError) Is(target error) bool { return target == ErrForm }
 
+// MinusError is ErrForm (errors.Is) for a number written with a minus
+// sign other than ASCII's hyphen-minus (minusSigns: −5 with U+2212, as a
+// document typesets it, or the en dash –, as a word processor makes of -):
+// it names the sign and says how to write the number, where the error read
+// "want a number such as 75 or -3.5" as for any typo, while ５ got
+// DigitsError's advice.
+type MinusError struct {
+	Sign  rune   // the first sign as typed: −
+	ASCII string // the number with ASCII's - (and digits): -5
+}
+
+func (e *MinusError) Error() string {
+	return fmt.Sprintf("%c (U+%04X) is not read as a minus sign: write %s with the ASCII hyphen-minus -", e.Sign, e.Sign, e.ASCII)
+}
+
+// Is makes a MinusError ErrForm.
+func (e *MinusError) Is(target error) bool { return target == ErrForm }
+
+// minusSigns are the signs typed or pasted for a minus that no form reads:
+// the minus sign U+2212, the hyphen U+2010 and non-breaking hyphen U+2011,
+// the figure, en and em dashes U+2012 to U+2014, and the small and
+// fullwidth hyphen-minus U+FE63 and U+FF0D.
+const minusSigns = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
+
+// ASCIIMinus is s with each sign of minusSigns made ASCII's -, and the
+// first such sign, 0 where s has none.
+func ASCIIMinus(s string) (string, rune) {
+	var first rune
+	out := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(minusSigns, r) {
+			if first == 0 {
+				first = r
+			}
+			return '-'
+		}
+		return r
+	}, s)
+	return out, first
+}
+
 // ASCIIDigits is s with each decimal digit of another script (unicode.Nd:
 // ５, ٣) made the ASCII digit of its value, and whether s had one; the
 // fullwidth letters and signs an input method types with them (Ｅ, ＋,
@@ -182,8 +222,9 @@ var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12, 'P': 15, 'E
 func Parse(s string) (uint64, error) {
 	n, err := parse(s)
 	if err != nil && err != ErrForm && errors.Is(err, ErrForm) {
-		if a, _ := ASCIIDigits(s); strings.HasPrefix(a, "-") {
-			return 0, ErrNegative
+		a, _ := ASCIIMinus(s)
+		if a, _ := ASCIIDigits(a); strings.HasPrefix(a, "-") {
+			return 0, ErrNegative // −5, as -５
 		}
 	}
 	return n, err
@@ -191,6 +232,15 @@ func Parse(s string) (uint64, error) {
 
 // parse is Parse but for its advice on a value led by -.
 func parse(s string) (uint64, error) {
+	if a, sign := ASCIIMinus(s); sign != 0 {
+		// 2^64−1 as a document writes it: which sign, and the count
+		// with ASCII's (it read "want a whole number such as ...").
+		a, _ = ASCIIDigits(a)
+		if _, err := Parse(a); !errors.Is(err, ErrForm) {
+			return 0, &MinusError{Sign: sign, ASCII: a}
+		}
+		return 0, ErrForm
+	}
 	if a, ok := ASCIIDigits(s); ok {
 		// ５ or ٣: digits no form reads, which it names.
 		var ge *GroupedError

@@ -116,6 +116,37 @@ func TestDigitsError(t *testing.T) {
 	}
 }
 
+// TestMinusError: a count written with a minus sign other than ASCII's
+// hyphen-minus (U+2212, as a document typesets 2^64-1; the en dash; the
+// small and fullwidth hyphen-minus) names the sign and says how to write
+// it; it read "want a whole number such as ..." as for a typo. One led by
+// the sign is negative, as -５ is, and one that is no count with ASCII's
+// sign is ErrForm as before.
+func TestMinusError(t *testing.T) {
+	for in, want := range map[string]string{
+		"2^64\u22121": "\u2212 (U+2212) is not read as a minus sign: write 2^64-1 with the ASCII hyphen-minus -",
+		"2^64\u20131": "\u2013 (U+2013) is not read as a minus sign: write 2^64-1 with the ASCII hyphen-minus -",
+		"1e\ufe630":   "\ufe63 (U+FE63) is not read as a minus sign: write 1e-0 with the ASCII hyphen-minus -",
+		"2^６４\uff0d1": "\uff0d (U+FF0D) is not read as a minus sign: write 2^64-1 with the ASCII hyphen-minus -",
+	} {
+		_, err := Parse(in)
+		var me *MinusError
+		if !errors.As(err, &me) || err.Error() != want || !errors.Is(err, ErrForm) {
+			t.Errorf("Parse(%q): %v, want %s", in, err, want)
+		}
+	}
+	for _, in := range []string{"\u22125", "\u20135", "\ufe635", "\uff0d5", "\u2212５", "\u22120"} {
+		if _, err := ParseIn(in, 1, 10); err == nil || err.Error() != in+" is negative (valid range 1..10)" {
+			t.Errorf("ParseIn(%q): %v, want negative", in, err)
+		}
+	}
+	for _, in := range []string{"5\u2212", "x\u2212"} {
+		if _, err := Parse(in); err != ErrForm {
+			t.Errorf("Parse(%q): %v, want ErrForm", in, err)
+		}
+	}
+}
+
 // TestNegativeNoAdvice: a value led by - whose form a form error would
 // advise rewriting is negative, with no advice: --lanes -0m said "write
 // -0M", -５ "write -5", a negative value, and -1e2k to write the count
