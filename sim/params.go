@@ -211,6 +211,12 @@ func paramField(q *Params, flag string) *float64 {
 func (p Params) growAdvice() string {
 	m := p.Model()
 	flags := []string{"--persistence below 1 in magnitude", "--steps"}
+	if to := p.lowerTo("persistence"); to != "--persistence" {
+		// With the values that run, as --sigma names its largest:
+		// --persistence 2^126 read "below 1 in magnitude" alone, no
+		// bound, where --sigma 1e38 read "to 6.2613015e+36 or less".
+		flags[0] = to
+	}
 	for _, f := range []string{"sigma", "anchor", "start"} {
 		if *paramField(&p, f) != 0 && (f != "anchor" || m.C != 0) {
 			flags = append(flags, p.lowerTo(f))
@@ -220,7 +226,8 @@ func (p Params) growAdvice() string {
 	return "lower " + strings.Join(flags[:last], ", ") + " or " + flags[last]
 }
 
-// lowerTo is flag (sigma, anchor or start) as Validate's advice names it:
+// lowerTo is flag (sigma, anchor, start or persistence) as Validate's
+// advice names it:
 // with the values within the limit where the flag at 0 is and p's value is
 // not, "--sigma (to S or less)" or "--anchor (within -A..B)", the float32s
 // farthest from 0 on each side that are (--anchor 1e38 read "lower
@@ -254,7 +261,10 @@ func (p Params) lowerTo(flag string) string {
 // writes it, which reads back as that float32. Bound grows with the
 // magnitude on each side of 0 (|c| + sigma MaxNormal does, and |q| +
 // |start - q| with the centre q = c/(1 - p)), so the values within the
-// limit are one interval about 0.
+// limit are one interval about 0; so does it with |persistence|, which
+// below 1 keeps each value between the start and the anchor, c = (1 - p)
+// anchor with noise about it, and past 1 multiplies the growth of every
+// step (TestPersistenceAdvice samples it).
 func (p Params) farthest(flag string, sign float64) string {
 	fits := func(bits uint32) bool {
 		q := p

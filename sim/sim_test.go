@@ -2,9 +2,12 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -635,5 +638,59 @@ func TestRange(t *testing.T) {
 	}
 	if lo, hi := Default().Range(); lo < 1 || lo > 1.1 || hi < 139.9 || hi > 140 {
 		t.Errorf("the default job's range [%g, %g], want about [1.07, 139.94]", lo, hi)
+	}
+}
+
+// TestPersistenceAdvice: a refusal from |persistence| = 1 on names the
+// --persistence values that run, as --sigma names its largest: --persistence
+// 2^126 read "lower --persistence below 1 in magnitude", with no bound.
+// Each end runs, the next float32 past it does not, and the values between
+// run (sampled on each side of 0).
+func TestPersistenceAdvice(t *testing.T) {
+	const samples = 400
+	re := regexp.MustCompile(`: lower --persistence \(within ([-0-9.e+]+)\.\.([-0-9.e+]+)\), --steps`)
+	for _, c := range []struct {
+		start, anchor, persistence, sigma float64
+		steps                             int
+	}{
+		{75, 72, 0x1p126, 5, 10},
+		{75, 72, -3e38, 5, 1},
+		{0, 0, 1, 1e35, 1000},
+		{8e37, 72, 1, 1e36, 1000},
+		{1, 0, 1.5, 0, 1000},
+		{-1e30, 1e36, -2, 3, 50},
+		{75, 72, 1.01, 5, 100000},
+	} {
+		p := Default()
+		p.Start, p.Anchor, p.Persistence, p.Sigma, p.Steps = c.start, c.anchor, c.persistence, c.sigma, c.steps
+		err := p.Validate()
+		m := re.FindStringSubmatch(fmt.Sprint(err))
+		if m == nil {
+			t.Errorf("%+v: %v, want it to name the --persistence that runs", c, err)
+			continue
+		}
+		lo, _ := strconv.ParseFloat(m[1], 64)
+		hi, _ := strconv.ParseFloat(m[2], 64)
+		runs := func(v float64) bool {
+			q := p
+			q.Persistence = float64(float32(v))
+			return q.Validate() == nil
+		}
+		if !runs(lo) || !runs(hi) {
+			t.Errorf("%+v: the ends %v and %v do not both run", c, lo, hi)
+		}
+		if runs(float64(math.Nextafter32(float32(hi), math.MaxFloat32))) || runs(float64(math.Nextafter32(float32(lo), -math.MaxFloat32))) {
+			t.Errorf("%+v: past the ends %v..%v runs", c, lo, hi)
+		}
+		for _, end := range []float64{lo, hi} {
+			// From the end toward 0, evenly and on a log scale.
+			for i := range samples {
+				for _, v := range []float64{end * (1 - float64(i)/samples), end * math.Pow(2, -float64(i)/8)} {
+					if !runs(v) {
+						t.Errorf("%+v: %v within %v..%v is refused", c, v, lo, hi)
+					}
+				}
+			}
+		}
 	}
 }
