@@ -26,10 +26,11 @@ func Check(flag string, k uint64, p sim.Params) error {
 	if k < 1 || k > limit {
 		// In the words of the flag's own check, which refuses -1 and
 		// 2^64 (it read "the most paths written" there, "and at most
-		// --lanes" for -1).
-		valid := fmt.Sprintf("1..%d at --lanes %d", limit, p.Lanes)
-		if limit == MaxLanes {
-			valid = fmt.Sprintf("1..%d, and at most --lanes", MaxLanes)
+		// --lanes" for -1), with the job's --lanes where they bind:
+		// "1..1000 at --lanes 1000" worded the one range two ways.
+		valid := fmt.Sprintf("1..%d, and at most --lanes", MaxLanes)
+		if limit < MaxLanes {
+			valid += fmt.Sprintf(" %d", p.Lanes)
 		}
 		return &sim.ParamError{Flag: flag, Msg: (&count.RangeError{N: k, Min: 1, Max: limit, Valid: valid}).Error()}
 	}

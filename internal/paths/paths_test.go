@@ -155,8 +155,8 @@ func TestCheck(t *testing.T) {
 	p := sim.Default()
 	p.Lanes = 100
 	for k, want := range map[uint64]string{
-		0:   "--paths: 0 is out of range (valid range 1..100 at --lanes 100)",
-		101: "--paths: 101 is out of range (valid range 1..100 at --lanes 100)",
+		0:   "--paths: 0 is out of range (valid range 1..1000000, and at most --lanes 100)",
+		101: "--paths: 101 is out of range (valid range 1..1000000, and at most --lanes 100)",
 		100: "",
 	} {
 		err := Check("paths", k, p)
