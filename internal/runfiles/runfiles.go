@@ -63,10 +63,20 @@ func (e *CreateError) Error() string {
 	// the system's length, a folder on the way the user may not search).
 	// Each read "directory ... does not exist".
 	st, serr := os.Stat(dir)
+	if serr == nil && st.IsDir() || errors.Is(serr, syscall.ENOTDIR) {
+		// There as cleaned, but not on the way as written:
+		// nonexist/../x.npy read "cannot write ...: no such file or
+		// directory", where nonexist/x.npy named nonexist; and the
+		// file on the way of a/sub/x.npy, which read "not a
+		// directory", where a/x.npy named a.
+		if d, err := blockedFolder(path); d != "" {
+			dir, st, serr = d, nil, err
+		}
+	}
 	switch {
 	case errors.Is(serr, fs.ErrNotExist):
 		return fmt.Sprintf("directory %q does not exist%s", dir, via)
-	case serr == nil && !st.IsDir():
+	case serr == nil && !st.IsDir(), errors.Is(serr, syscall.ENOTDIR):
 		return fmt.Sprintf("%q is not a folder%s", dir, via)
 	}
 	err := e.Err
@@ -111,15 +121,42 @@ func CheckFolders(paths []Path) error {
 		if atomicfile.WorkdirGone(p.Path) {
 			return &CreateError{p, fs.ErrNotExist}
 		}
-		st, err := os.Stat(filepath.Dir(atomicfile.Target(p.Path)))
+		target := atomicfile.Target(p.Path)
+		st, err := os.Stat(filepath.Dir(target))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return &CreateError{p, err}
 		case err == nil && !st.IsDir():
 			return &CreateError{p, syscall.ENOTDIR}
 		}
+		if d, err := blockedFolder(target); d != "" {
+			return &CreateError{p, err} // nonexist/../x.npy
+		}
 	}
 	return nil
+}
+
+// blockedFolder is the first folder on path's way, as the system walks it
+// (each name in turn as written, .. after the name before it), that is not
+// there or is not a folder, with os.Stat's error, fs.ErrNotExist or
+// syscall.ENOTDIR; "" where each is a folder. filepath.Dir cleans
+// nonexist/../x.npy to ".", which is there, where the system refuses the
+// path: nonexist is not.
+func blockedFolder(path string) (string, error) {
+	for i := 1; i < len(path); i++ {
+		if !os.IsPathSeparator(path[i]) || os.IsPathSeparator(path[i-1]) {
+			continue
+		}
+		dir := path[:i]
+		st, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return dir, fs.ErrNotExist
+		case errors.Is(err, syscall.ENOTDIR), err == nil && !st.IsDir():
+			return dir, syscall.ENOTDIR
+		}
+	}
+	return "", nil
 }
 
 // Abort removes every temporary file not yet committed.

@@ -322,6 +322,40 @@ func TestCreateErrorFolderThere(t *testing.T) {
 	}
 }
 
+// TestCreateErrorDotDot: a folder on the way that is not there, or not a
+// folder, is named where .. leaves it, as the system walks the path, by
+// Create and CheckFolders alike: nonexist/../f.npy read `cannot write
+// "nonexist/../f.npy": no such file or directory`, its folder cleaned to
+// ".", which is there; file/sub/f.npy "not a directory".
+func TestCreateErrorDotDot(t *testing.T) {
+	top := t.TempDir()
+	t.Chdir(top)
+	if err := os.WriteFile("file", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir("d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"nonexist/../f.npy":      `directory "nonexist" does not exist`,
+		"d/nonexist/../../f.npy": `directory "d/nonexist" does not exist`,
+		top + "/gone/../f.npy":   fmt.Sprintf("directory %q does not exist", filepath.Join(top, "gone")),
+		"file/../f.npy":          `"file" is not a folder`,
+		"file/sub/f.npy":         `"file" is not a folder`,
+		"nonexist/f.npy":         `directory "nonexist" does not exist`,
+	} {
+		if _, err := Create([]Path{{"out", path}}); err == nil || err.Error() != want {
+			t.Errorf("Create(%s): %v, want %s", path, err, want)
+		}
+		if err := CheckFolders([]Path{{"out", path}}); err == nil || err.Error() != want {
+			t.Errorf("CheckFolders(%s): %v, want %s", path, err, want)
+		}
+	}
+	if err := CheckFolders([]Path{{"out", "d/../d/./f.npy"}}); err != nil {
+		t.Errorf("a path whose folders are there: %v", err)
+	}
+}
+
 // TestCreateErrorDanglingLink: an output that is a link to a file in a
 // folder that is not there is refused naming the link and that folder,
 // where it read "cannot write "d.npy": no such file or directory" of a
