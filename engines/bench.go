@@ -83,7 +83,7 @@ func ListedSpecs(specs []Spec) (out []Spec, changed bool) {
 			continue
 		}
 		if !listed {
-			all, answered, err = devicesWithin()
+			all, answered, err = devicesWithin(true)
 			listed = true
 		}
 		if !answered {
@@ -269,7 +269,7 @@ func CheckDeviceIndex(name string) error {
 	if why != "" || len(idx) != 1 || strings.TrimSpace(index) == "all" {
 		return nil
 	}
-	ds, ok, err := devicesWithin()
+	ds, ok, err := devicesWithin(true)
 	if !ok || err != nil || idx[0] < len(ds) {
 		return nil
 	}
@@ -499,9 +499,10 @@ func (b Benchable) noDevice(name string) error {
 	case index == "" || strings.Contains(index, ","):
 		why = "not a device index"
 	case why == "" && len(idx) == 1:
-		why = fmt.Sprintf("there is no device %d", idx[0])
+		// Only the listing says which there are.
+		return refuseDevice("engines", name, fmt.Sprintf("there is no device %d", idx[0]), deviceForms(entry))
 	}
-	return refuseDevice("engines", name, why, deviceForms(entry))
+	return refuseByForm("engines", name, why, deviceForms(entry))
 }
 
 // deviceForms is how --engines names the devices of entry, as a refusal

@@ -134,7 +134,7 @@ func ListedFloor(name string, o Options, work float64) (seconds float64, on stri
 		// where the listing waited ListWait.
 		return cpuFloor()
 	}
-	all, answered, err := devicesWithin()
+	all, answered, err := devicesWithin(true)
 	switch {
 	case !answered:
 		// A driver that did not answer in ListWait: MinTime's floor,

@@ -144,7 +144,7 @@ const DeviceForms = "N, a list N,M, or all; see gpusim devices"
 // ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
 // number of devices "all" stands for, or -1 when not known yet ("all" then
 // gives nil); whether each index exists is the engine's to check. The
-// indices come back in the list's order. Errors are refuseDevice's
+// indices come back in the list's order. Errors are refuseByForm's
 // *sim.ParamError for --device, which lists the devices: an empty list, an
 // index that is not a whole number from 0 (deviceIndex), one listed twice.
 func ParseDevices(s string, n int) ([]int, error) {
@@ -158,7 +158,7 @@ func ParseDevices(s string, n int) ([]int, error) {
 		// refused value (it read `needs a device, got ""`).
 		return nil, &sim.ParamError{Flag: "device", Msg: fmt.Sprintf("invalid value %q: want a device (valid: %s)", s, DeviceForms)}
 	}
-	return nil, refuseDevice("device", s, why, deviceListForms)
+	return nil, refuseByForm("device", s, why, deviceListForms)
 }
 
 // CheckDeviceList refuses s, a --device value, where its form names no

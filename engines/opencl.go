@@ -154,10 +154,33 @@ func CheckOptions(o Options) error {
 // devices not listed (deviceRefusal's slow), and the listing is left to
 // go on until the process exits.
 func refuseDevice(flag, value, why, forms string) *sim.ParamError {
-	ds, ok, err := devicesWithin()
+	ds, ok, err := devicesWithin(true)
 	if !ok {
 		return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, nil, false, true)}
 	}
+	return refuseListed(flag, value, why, forms, ds, err)
+}
+
+// refuseByForm is refuseDevice for a value its form alone refuses (no
+// index, a negative one, one listed twice: parseDevices' why), whose
+// refusal needs no listing: the listing only adds the range and the
+// devices to its words. Where the driver does not answer in ListWait, as
+// a busy machine's may not, it refuses in refuseUnlisted's words, with no
+// word of the driver, and the wait is not counted in ListingsCut, whose
+// hint says the same: --device -1 read "(valid: ...; the OpenCL driver
+// ... did not answer in 2 s, so its devices are not listed ...)", as if
+// the driver were broken, of a value no driver could take.
+func refuseByForm(flag, value, why, forms string) *sim.ParamError {
+	ds, ok, err := devicesWithin(false)
+	if !ok {
+		return refuseUnlisted(flag, value, why, forms)
+	}
+	return refuseListed(flag, value, why, forms, ds, err)
+}
+
+// refuseListed is refuseDevice's refusal given the listing's devices and
+// error.
+func refuseListed(flag, value, why, forms string, ds []gpu.DeviceDesc, err error) *sim.ParamError {
 	labels := make([]string, len(ds))
 	for i, d := range ds {
 		labels[i] = d.String()
@@ -193,19 +216,27 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // listingWaitPast: a stop or --timeout in the probe child's 10 s said
 // "run exceeded 5s" alone.
 func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
-	v, ok, _ = withinRunWait(d, f)
+	return waitCounted(d, f, true)
+}
+
+// waitCounted is withinWait; counted false leaves a wait that d ended out
+// of ListingsCut, for a refusal whose words need no listing
+// (refuseByForm).
+func waitCounted[T any](d time.Duration, f func() T, counted bool) (v T, ok bool) {
+	v, ok, _ = withinRunWait(d, f, counted)
 	return v, ok
 }
 
-// withinRunWait is withinWait that does not count the time the process
-// was suspended in the wait (suspended: Ctrl-Z, SIGSTOP, Slurm's
-// suspend), which the wall clock does, and the timer too: where the
+// withinRunWait is waitCounted, which, as every wait here, does not
+// count the time the process was suspended in the wait (suspended:
+// Ctrl-Z, SIGSTOP, Slurm's suspend), which the wall clock does, and the
+// timer too: where the
 // bound passes with the process suspended, it waits on for as long, and
 // stopped is the time suspended so counted out. A listing of 2 s in a
 // wait of 8, stopped for 10 s at 1 s, was called a hang ("did not answer
 // in 8 s") as the process went on. A sleeping host stops the monotonic
 // clock that the timer follows, and is not counted either way.
-func withinRunWait[T any](d time.Duration, f func() T) (v T, ok bool, stopped time.Duration) {
+func withinRunWait[T any](d time.Duration, f func() T, counted bool) (v T, ok bool, stopped time.Duration) {
 	start, s0 := time.Now(), suspended()
 	deadline := start.Add(d)
 	if h := hungWait.Load(); h != nil && !isClosed(h.done) {
@@ -239,7 +270,9 @@ func withinRunWait[T any](d time.Duration, f func() T) (v T, ok bool, stopped ti
 				continue
 			}
 			unmark() // its error says it
-			listingsCut.Add(1)
+			if counted {
+				listingsCut.Add(1)
+			}
 			if h := hungWait.Load(); h == nil || isClosed(h.done) {
 				hungWait.Store(&cutWait{start: start, done: done})
 			}
@@ -434,7 +467,7 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 	l, ok, stopped := withinRunWait(answerWait, func() listing {
 		ds, err := list()
 		return listing{ds, err}
-	})
+	}, true)
 	if !ok {
 		if p := listStop.Load(); p != nil && isClosed(*p) {
 			return nil, errListingStopped
@@ -483,22 +516,23 @@ func isClosed(c <-chan struct{}) bool {
 var listDevices = gpu.Devices
 
 // devicesWithin is listDevices within ListWait: ok is false where the
-// driver did not answer in it, and its listing is left to go on. A
+// driver did not answer in it, and its listing is left to go on; counted
+// false leaves such a wait out of ListingsCut (refuseByForm). A
 // refusal's words (refuseDevice) list the devices through it; the
 // floors on a job's time (ListedFloor, ListedSpecs) take the devices for
 // GPUs there, as MinTime does, rather than wait: under a driver that hangs
 // in clGetPlatformIDs, run --lanes 2^64-1 and run --engine opencl --lanes
 // 2^64-1 waited for ever to list the devices they would refuse on.
-func devicesWithin() (ds []gpu.DeviceDesc, ok bool, err error) {
+func devicesWithin(counted bool) (ds []gpu.DeviceDesc, ok bool, err error) {
 	type listing struct {
 		ds  []gpu.DeviceDesc
 		err error
 	}
 	list := listDevices // read here: the goroutine can outlive this call (listedWithin)
-	l, ok := WithinListWait(func() listing {
+	l, ok := waitCounted(listWait, func() listing {
 		ds, err := list()
 		return listing{ds, err}
-	})
+	}, counted)
 	if errors.Is(l.err, cl.ErrNoAnswer) {
 		return nil, false, nil // a listing after listedWithin's StopProbe
 	}

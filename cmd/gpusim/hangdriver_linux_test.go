@@ -59,21 +59,29 @@ func fakeDriver(t *testing.T, name string) string {
 // the engines' devices before it checked it. A device named by its index
 // before the bad entry (opencl:9,bogus) is checked first, as the first bad
 // entry is the one named: ListWait, and the hint that the devices were
-// not listed.
+// not listed. A value refused by its form alone (-1, x, 0,0, opencl:x),
+// which no driver could take, says nothing of the driver, whose listing
+// only adds the devices to its words, and which a busy machine's may not
+// answer in 2 s either: it read "the OpenCL driver ... did not answer in
+// 2 s, so its devices are not listed", as of a broken one.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
-	notListed := "the OpenCL driver " + lib + " did not answer in 2 s, so its devices are not listed: gpusim devices says which there are)"
+	const (
+		listForms    = " (valid: a device's index, a list N,M,... or all; gpusim devices lists them)\n"
+		enginesForms = " (valid: a device's index, written opencl:N, or opencl for every device; gpusim devices lists them)\n"
+	)
+	byForm := map[string]string{
+		"run --device -1":                  `--device: invalid value "-1": -1 is negative` + listForms,
+		"run --device x":                   `--device: invalid value "x": not a device index` + listForms,
+		"run --device 0,0":                 `--device: invalid value "0,0": device 0 is listed twice` + listForms,
+		"run --engine serial --device -1":  `--device: invalid value "-1": -1 is negative` + listForms,
+		"selftest --device x":              `--device: invalid value "x": not a device index` + listForms,
+		"bench --engines opencl:x":         `--engines: invalid value "opencl:x": not a device index` + enginesForms,
+		"bench --engines serial,opencl:-1": `--engines: invalid value "opencl:-1": -1 is negative` + enginesForms,
+	}
 	refused := map[string]string{}
-	for _, args := range [][]string{
-		{"run", "--device", "-1"},
-		{"run", "--device", "x"},
-		{"run", "--device", "0,0"},
-		{"run", "--engine", "serial", "--device", "-1"},
-		{"selftest", "--device", "x"},
-		{"bench", "--engines", "opencl:x"},
-		{"bench", "--engines", "serial,opencl:-1"},
-	} {
-		refused[strings.Join(args, " ")] = notListed
+	for line, want := range byForm {
+		refused[line] = want
 	}
 	const forms = "(valid: serial, parallel, simd, opencl, opencl:N, processes)\n"
 	for _, args := range [][]string{
@@ -105,11 +113,15 @@ func TestRefusalHangingDriver(t *testing.T) {
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
 			stderr := refusedWithin(t, lib, args, "gpusim: error: --", want)
-			if want == notListed || afterWait[line] {
+			if afterWait[line] || byForm[line] != "" {
 				// A refusal of the devices not listed says so
 				// itself, once; the bad entry after a device's
-				// index in the hint.
+				// index in the hint; a refusal by form not at
+				// all.
 				wantNotListedHint(t, stderr, afterWait[line])
+			}
+			if byForm[line] != "" && stderr != "gpusim: error: "+byForm[line] {
+				t.Errorf("stderr %q: a refusal by form alone, want %q alone, with no word of the driver", stderr, byForm[line])
 			}
 		})
 	}
