@@ -72,7 +72,12 @@ func TestCrashReleasing(t *testing.T) {
 		r := results[i]
 		t.Run(c.fault+" "+c.line, func(t *testing.T) {
 			_, rest, named := strings.Cut(r.stderr, said+c.what+" device 0 (")
-			_, after, _ := strings.Cut(rest, ")")
+			// The device's words close with its last ")" on the error's
+			// line: its name can hold parentheses of its own (pocl's
+			// "Intel(R) Xeon(R) Processor"), where the first ")" cut
+			// the line inside the name.
+			line, _, _ := strings.Cut(rest, "\n")
+			after := line[strings.LastIndex(line, ")")+1:] + "\n"
 			last := c.hint
 			if c.partial {
 				last += partialNote
