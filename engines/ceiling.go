@@ -32,6 +32,17 @@ const (
 	allDevices = 64
 )
 
+// LaneFloor is the lane-steps of work a lane counts for at least in a
+// floor (MinTime's callers): a lane costs besides its steps (its Philox
+// counter's seed and first block, its final's statistics), about 4 ns of
+// a core on simd and on pocl's CPU device with no steps and 8 ns with one
+// (--lanes 1e8 --steps 0 and 1, user time, 2026-12-08), 5 ns a core by
+// cpu.BenchmarkSIMDLane (docs/auto.md), so 2 lane-steps at a ceiling (1 ns
+// a core at coreCeiling) is a few times faster than any measured. Counted
+// as one, --lanes 1e17 --steps 1 was floored at 0.79 years on 2 cores and
+// started, auto itself predicting 8.55 years.
+const LaneFloor = 2
+
 // MinTime is a floor on the seconds engine name (auto included) takes for
 // work lane-steps with o, at rates no machine reaches (2e8 lane-steps per
 // second for serial, 2e9 a core for the others on the CPU, 2e12 a device:

@@ -487,12 +487,13 @@ func (o *runOptions) checkTimeOpen(eng sim.Engine) error {
 }
 
 // floorWork is the lane-steps checkTime counts for the job: a lane costs
-// at least one lane-step's work even with no steps: it is still
-// generated, summarised and hashed (at 20 ns a lane on the serial engine,
-// as much as a step), and --lanes 2^64-1 --steps 0, counted as no work,
-// started and ran for millennia.
+// at least engines.LaneFloor lane-steps' work however few its steps: it is
+// still seeded, summarised and hashed (at 20 ns a lane on the serial
+// engine, as much as a step); --lanes 2^64-1 --steps 0, counted as no
+// work, started and ran for millennia, and --lanes 1e17 --steps 1, counted
+// as a lane-step a lane, started though auto predicted 8.55 years.
 func (o *runOptions) floorWork() float64 {
-	return float64(o.shard.lanes(o.params)) * float64(max(o.params.Steps, 1))
+	return float64(o.shard.lanes(o.params)) * float64(max(o.params.Steps, engines.LaneFloor))
 }
 
 // checkFloor refuses the job where secs, its floor at the ceiling of the
@@ -509,8 +510,18 @@ func (o *runOptions) checkFloor(secs float64, on string) error {
 	// (A job of a year is never one lane-step.)
 	counted := new(big.Int).Mul(new(big.Int).SetUint64(lanes), big.NewInt(int64(o.params.Steps))).String() + " lane-steps"
 	lower := "--lanes or --steps"
+	if o.params.Steps < engines.LaneFloor {
+		// The lanes cost more than their steps: the rate beside the
+		// count alone read as if it did not make the time.
+		each := fmt.Sprintf("each lane at least %d lane-steps' work", engines.LaneFloor)
+		if o.params.Steps == 0 {
+			counted = each
+		} else {
+			counted += ", " + each
+		}
+	}
 	if o.params.Steps == 0 {
-		counted, lower = "each lane at least a lane-step's work", "--lanes"
+		lower = "--lanes"
 	}
 	what := count.Noun(lanes, "lane")
 	if sh := o.shard.shard; sh != nil {
