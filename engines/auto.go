@@ -764,7 +764,15 @@ func Auto(ctx context.Context, o Options) (sim.Engine, Choice, error) {
 	t0, cpu0 := time.Now(), processCPU()
 	ds, err := dev.Devices()
 	enum := since(t0, cpu0) // loading the driver, which the job's process pays too
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// A stop in the listing is the stop, not a driver that failed:
+		// it read "opencl failed, running on simd: stopped while the
+		// OpenCL driver listed its devices" of a run that did not go on.
+		return nil, Choice{}, context.Cause(ctx)
+	case errors.Is(err, errListingStopped):
+		return nil, Choice{}, err
+	case err != nil:
 		return simd, Choice{Engine: "simd", Reason: devicesFailed(dev, o, err)}, nil
 	}
 	tw, turnSpan := time.Now(), decidingSpan()

@@ -687,11 +687,11 @@ func runContextHeld(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return interrupt.ExitSIGPIPE
 	case errors.As(err, &se):
 		if !interrupt.BrokenPipe(se) { // silent, as the write's SIGPIPE
-			fmt.Fprintf(stderr, "%sgpusim: %v\n", interrupt.WaitingNote(), se)
+			interrupt.Last(func() { fmt.Fprintf(stderr, "%sgpusim: %v\n", interrupt.WaitingNote(), se) })
 		}
 		return se.Status()
 	case errors.As(err, &te):
-		fmt.Fprintf(stderr, "%sgpusim: error: %v\n", interrupt.WaitingNote(), te)
+		interrupt.Last(func() { fmt.Fprintf(stderr, "%sgpusim: error: %v\n", interrupt.WaitingNote(), te) })
 		return interrupt.ExitTimeout
 	case errors.As(err, &pe):
 		fmt.Fprintf(stderr, "gpusim: error: %s\n%s", shortenLong(pe.Error()), notListedHint(err, cut0))

@@ -612,7 +612,10 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) (err e
 	}
 	defer o.files.Abort()
 	defer cl.CrashAfterReport(false) // after closeNoted: for the next command in the process
-	o.eng.Note = func(s string) { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }
+	// Never after the stop's last line (interrupt.Last): the open's
+	// goroutine, which a stop leaves at work, wrote its notes after
+	// "gpusim: terminated".
+	o.eng.Note = func(s string) { interrupt.Say(func() { fmt.Fprintf(stderr, "gpusim: note: %s\n", s) }) }
 	if !o.quiet {
 		// Waits for another process sharing the cache folder (a compile,
 		// a calibration): progress, as the bar is.

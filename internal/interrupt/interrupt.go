@@ -259,6 +259,9 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 	settled.Lock()
 	settled.done, settled.disarms = false, nil
 	settled.Unlock()
+	words.Lock()
+	words.said = false // a command's own: tests run several in a process
+	words.Unlock()
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
 	stopped := make(chan struct{})
@@ -541,13 +544,41 @@ func forcedExit(stderr io.Writer, status int, msg string, exit func(int), now bo
 		for _, f := range fs {
 			f()
 		}
-		fmt.Fprint(stderr, msg)
+		Last(func() { fmt.Fprint(stderr, msg) })
 	}()
 	select {
 	case <-written:
 	case <-time.After(exitWriteGrace):
 	}
 	exit(status)
+}
+
+// words holds the process's last line back from the notes (Say, Last).
+var words struct {
+	sync.Mutex
+	said bool // Last wrote the last line
+}
+
+// Say runs write, a note's, unless the stop's last line was written
+// (Last): a goroutine still at work as the process ends (an engine's
+// open, which a stop leaves in the driver) wrote its note after the
+// "gpusim: terminated" of a forced exit, or between it and the exit. A
+// note is written whole before the last line, or not at all.
+func Say(write func()) {
+	words.Lock()
+	defer words.Unlock()
+	if !words.said {
+		write()
+	}
+}
+
+// Last runs write, the stop's or the --timeout's last line, after any
+// note being written (Say), and makes Say write nothing more.
+func Last(write func()) {
+	words.Lock()
+	defer words.Unlock()
+	words.said = true
+	write()
 }
 
 // exitWriteGrace is how long a forced exit waits for its hooks and its

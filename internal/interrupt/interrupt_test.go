@@ -213,3 +213,45 @@ func TestRoundShortNeverZero(t *testing.T) {
 		t.Errorf("a run of 300 µs suspended across its deadline: %q, want it ran for some µs", msg)
 	}
 }
+
+// TestNoNoteAfterLastWords: a note (Say) that comes once a forced exit
+// wrote its message is not written, and one being written when the exit
+// comes is written whole before the message: an auto open left in the
+// driver by a stop wrote "gpusim: note: opencl failed, running on simd:
+// ..." after "gpusim: terminated". A command's NotifyContext lets notes
+// through again.
+func TestNoNoteAfterLastWords(t *testing.T) {
+	words.Lock()
+	words.said = false // the forced exits of the tests before
+	words.Unlock()
+	var out strings.Builder
+	inNote, release := make(chan struct{}), make(chan struct{})
+	noted := make(chan struct{})
+	go func() {
+		defer close(noted)
+		Say(func() {
+			close(inNote)
+			<-release
+			out.WriteString("gpusim: note: first\n")
+		})
+	}()
+	<-inNote
+	exited := make(chan struct{})
+	go func() {
+		forcedExit(&out, ExitSIGTERM, "gpusim: terminated\n", func(int) { close(exited) }, true)
+	}()
+	close(release)
+	<-noted
+	<-exited
+	Say(func() { out.WriteString("gpusim: note: after\n") })
+	if want := "gpusim: note: first\ngpusim: terminated\n"; out.String() != want {
+		t.Errorf("stderr %q; want %q", out.String(), want)
+	}
+	_, stop := NotifyContext(context.Background())
+	defer stop()
+	said := false
+	Say(func() { said = true })
+	if !said {
+		t.Error("a note of the next command was not written")
+	}
+}
