@@ -1326,7 +1326,52 @@ func plotNameChecked(dir string) error {
 		// It read "cannot make "a.txt/charts": not a directory".
 		return paramErr("plot", "cannot make %q: %q is not a folder", dir, d)
 	}
+	if _, missing := plotFolders(dir); missing != "" {
+		return paramErr("plot", "cannot make %q: directory %q does not exist (bench makes the folders after the path's last \"..\", none before it)", dir, missing)
+	}
 	return nil
+}
+
+// plotFolders walks --plot's folder dir as typed, each part in turn as the
+// kernel and os.MkdirAll do, not as filepath.Clean writes it: made are the
+// folders MkdirAll would create for it (the first missing one and each
+// below it), deepest first, for removeEmpty; missing, where a ".." follows
+// a folder that does not exist, is that folder. MkdirAll made
+// "nonexist/../d" by creating "nonexist" and then "d" beside it, and the
+// folders bench removed at its end were the cleaned path's ("d" alone):
+// "nonexist" stayed, made by a bench refused or stopped. The kernel
+// refuses that path in every other command (run --out nonexist/../x.csv:
+// directory "nonexist" does not exist), and so does bench.
+func plotFolders(dir string) (made []string, missing string) {
+	sep := string(filepath.Separator)
+	path := filepath.VolumeName(dir)
+	rest := dir[len(path):]
+	if strings.HasPrefix(rest, sep) || (sep != "/" && strings.HasPrefix(rest, "/")) {
+		path += sep
+	}
+	for _, part := range strings.FieldsFunc(rest, func(r rune) bool { return os.IsPathSeparator(uint8(r)) }) {
+		if path == "" || os.IsPathSeparator(path[len(path)-1]) {
+			path += part
+		} else {
+			path += sep + part
+		}
+		switch {
+		case part == ".." && len(made) > 0:
+			return nil, made[0]
+		case part == "." && len(made) > 0:
+			// The folder before it, made already.
+		case len(made) > 0:
+			made = append(made, path)
+		default:
+			// Lstat: a link to nothing is not a folder to make (nor to
+			// remove at the end); MkdirAll refuses it.
+			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+				made = append(made, path)
+			}
+		}
+	}
+	slices.Reverse(made)
+	return made, ""
 }
 
 // checkBenchOutputNames refuses, before anything else of bench's outputs,
@@ -1443,12 +1488,7 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 	if err := plotNameChecked(dir); err != nil {
 		return nil, err
 	}
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
-			break
-		}
-		made = append(made, d)
-	}
+	made, _ = plotFolders(dir)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		removeEmpty(made)
 		if link, lerr := os.Readlink(filepath.Clean(dir)); lerr == nil && errors.Is(err, fs.ErrExist) {
