@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gpusim/gpusim/engines"
+	"github.com/gpusim/gpusim/internal/interrupt"
 	"github.com/gpusim/gpusim/sim"
 )
 
@@ -217,7 +218,11 @@ const processesDirPrefix = "gpusim-processes-"
 
 // partsDir makes a folder for a run's part files in the temporary folder,
 // locked while the run lasts (lockDir), and returns the func that removes
-// it.
+// it. A forced exit (interrupt.Exit, a second stop) removes it too, after
+// it has killed the children (their BeforeExit funcs, registered later,
+// run first): it left the folder, with the children's part files, to the
+// next bench's removeStale, and for good in a temporary folder that takes
+// no lock.
 func partsDir() (dir string, remove func(), err error) {
 	dir, err = os.MkdirTemp("", processesDirPrefix)
 	if err != nil {
@@ -228,7 +233,8 @@ func partsDir() (dir string, remove func(), err error) {
 		os.RemoveAll(dir)
 		return "", nil, tempDirError("write its part files into", err)
 	}
-	return dir, func() { os.RemoveAll(dir); unlock() }, nil
+	unhook := interrupt.BeforeExit(func() { os.RemoveAll(dir) })
+	return dir, func() { unhook(); os.RemoveAll(dir); unlock() }, nil
 }
 
 // CheckTempDir says why the processes engine cannot keep its part files in

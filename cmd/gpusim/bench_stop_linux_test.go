@@ -29,7 +29,8 @@ func procState(pid int) string {
 }
 
 // childPIDs is pid's child processes (/proc's children of each thread)
-// running gpusim with the argument sub first. Other children are left out:
+// running gpusim (or a test's gpusim-* variant, whose processes engine runs
+// itself) with the argument sub first. Other children are left out:
 // Go's os package forks a child that exits at once, the first time a
 // program starts one (os.checkClonePidfd, to learn whether clone's
 // CLONE_PIDFD works), and a child seen before its exec still runs bench's
@@ -47,7 +48,7 @@ func childPIDs(pid int, sub string) []int {
 				continue
 			}
 			argv, _ := os.ReadFile(filepath.Join("/proc", w, "cmdline"))
-			if args := strings.Split(string(argv), "\x00"); len(args) > 1 && filepath.Base(args[0]) == "gpusim" && args[1] == sub {
+			if args := strings.Split(string(argv), "\x00"); len(args) > 1 && strings.HasPrefix(filepath.Base(args[0]), "gpusim") && args[1] == sub {
 				pids = append(pids, n)
 			}
 		}
@@ -129,5 +130,49 @@ func waitStates(states func() []string, want func([]string) bool) ([]string, boo
 		if time.Now().After(deadline) {
 			return s, false
 		}
+	}
+}
+
+// TestBenchForcedExitRemovesParts sends SIGTERM to a bench of the
+// processes engine whose run does not see the stop (gpusim-deaf-bench),
+// while its children run their shards, so that the forced exit ends it:
+// it exits 143, its children gone, and leaves nothing in the temporary
+// folder. The processes engine's folder (gpusim-processes-*, its lock and
+// the children's parts) stayed there until the next bench's start
+// removed it, and for good where the folder takes no lock.
+func TestBenchForcedExitRemovesParts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess stop tests skipped in -short mode")
+	}
+	tmp := t.TempDir()
+	cmd := exec.Command("gpusim-deaf-bench", "bench", "--lanes", "5e7", "--steps", "100", "--reps", "1", "--warmup", "0",
+		"--no-sweep", "--no-scaling", "--baseline", "none", "--engines", "processes")
+	cmd.Dir, cmd.Env = t.TempDir(), append(os.Environ(), "TMPDIR="+tmp)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStderr(t, cmd, stderr, "bench: custom mode", 60*time.Second)
+	var parts []string
+	for deadline := time.Now().Add(60 * time.Second); len(parts) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no processes engine's folder in TMPDIR within 60 s; stderr:\n%s", stderr.String())
+		}
+		parts, _ = filepath.Glob(filepath.Join(tmp, "gpusim-processes-*", "lock"))
+	}
+	children := childPIDs(cmd.Process.Pid, "run")
+	code, _, _ := signalWait(t, cmd, syscall.SIGTERM)
+	if code != interrupt.ExitSIGTERM || !strings.HasSuffix(stderr.String(), "gpusim: terminated\n") {
+		t.Fatalf("exit %d, stderr:\n%s\nwant %d and gpusim: terminated", code, stderr.String(), interrupt.ExitSIGTERM)
+	}
+	testenv.CheckGone(t, children, "the processes engine's children")
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Errorf("TMPDIR holds %s after the forced exit, want nothing", strings.Join(names, ", "))
 	}
 }

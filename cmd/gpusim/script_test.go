@@ -129,6 +129,22 @@ func TestMain(m *testing.M) {
 			}
 			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
+		// gpusim whose bench engines never see a stop (deafEngine), so
+		// that the forced exit ends it while an engine runs: the
+		// processes engine's children and folder of parts then are
+		// the forced exit's to end (TestBenchForcedExitRemovesParts).
+		"gpusim-deaf-bench": func() {
+			setUp()
+			earlyDevices, interrupt.HoldAtExit = true, true
+			benchRun = func(ctx context.Context, cfg bench.Config, specs []bench.EngineSpec) (*bench.Report, error) {
+				for i := range specs {
+					newEngine := specs[i].New
+					specs[i].New = func(n int, note func(string)) sim.Engine { return deafEngine{newEngine(n, note)} }
+				}
+				return bench.Run(ctx, cfg, specs)
+			}
+			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 		// gpusim whose stdout fails every write (fullWriter), which it
 		// cannot see before it writes: not /dev/full, which is refused
 		// first (TestCouldNotRunReportLost).
@@ -151,6 +167,14 @@ func (e stopIgnorer) Run(ctx context.Context, job *sim.Job) (*sim.Result, error)
 		time.Sleep(4 * interrupt.StopGrace)
 	}
 	return res, err
+}
+
+// deafEngine is an engine whose runs never see a stop: its run goes on
+// to its end, as one in a call that no stop cuts does.
+type deafEngine struct{ sim.Engine }
+
+func (e deafEngine) Run(ctx context.Context, job *sim.Job) (*sim.Result, error) {
+	return e.Engine.Run(context.WithoutCancel(ctx), job)
 }
 
 // fullWriter fails every write as /dev/full does, where gpusim cannot see
