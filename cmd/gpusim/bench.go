@@ -1329,7 +1329,40 @@ func plotNameChecked(dir string) error {
 	if _, missing := plotFolders(dir); missing != "" {
 		return paramErr("plot", "cannot make %q: directory %q does not exist (bench makes the folders after the path's last \"..\", none before it)", dir, missing)
 	}
+	if up, real := dotDotThroughLink(dir); up != "" {
+		// The charts' paths are cleaned (filepath.Join), the folder's
+		// walk is the system's: they read "cannot write charts into
+		// "link/../new": time-100x1.png: no such file or directory".
+		return paramErr("plot", "cannot make %q: %q is %q through a link, not %q as the path reads (valid: the folder written without \"..\", such as %q)", dir, up, real, filepath.Clean(up), filepath.Join(real, strings.TrimPrefix(dir[len(up):], string(filepath.Separator))))
+	}
 	return nil
+}
+
+// dotDotThroughLink is, where a ".." in dir follows a link, so that the
+// system's walk of dir (which makes --plot's folder) and its cleaned form
+// (which names the charts in it) are two folders, the path up to its last
+// ".." (up) and the folder the system finds there (real); "" where they
+// are one, or where up is not there (plotFolders refuses that).
+func dotDotThroughLink(dir string) (up, real string) {
+	i := strings.LastIndex(dir, "..")
+	for i >= 0 && !((i+2 == len(dir) || os.IsPathSeparator(dir[i+2])) && (i == 0 || os.IsPathSeparator(dir[i-1]))) {
+		i = strings.LastIndex(dir[:i], "..")
+	}
+	if i < 0 {
+		return "", ""
+	}
+	up = dir[:i+2]
+	sys, err := os.Stat(up)
+	if err != nil {
+		return "", ""
+	}
+	if clean, err := os.Stat(filepath.Clean(up)); err == nil && os.SameFile(sys, clean) {
+		return "", ""
+	}
+	if real, err = filepath.EvalSymlinks(up); err != nil {
+		return "", ""
+	}
+	return up, real
 }
 
 // plotFolders walks --plot's folder dir as typed, each part in turn as the
