@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -1326,8 +1327,17 @@ func plotNameChecked(dir string) error {
 		// It read "cannot make "a.txt/charts": not a directory".
 		return paramErr("plot", "cannot make %q: %q is not a folder", dir, d)
 	}
-	if _, missing := plotFolders(dir); missing != "" {
+	_, missing, dangling := plotFolders(dir)
+	if missing != "" {
 		return paramErr("plot", "cannot make %q: directory %q does not exist (bench makes the folders after the path's last \"..\", none before it)", dir, missing)
+	}
+	if link, err := os.Readlink(dangling); dangling != "" && err == nil {
+		// It read "cannot make "dl/x": file exists" where the link was
+		// on the way, not the folder itself.
+		if filepath.Clean(dangling) == filepath.Clean(dir) {
+			return paramErr("plot", "cannot make %q: it is a link to %q, which is not there", dir, link)
+		}
+		return paramErr("plot", "cannot make %q: %q is a link to %q, which is not there", dir, dangling, link)
 	}
 	if up, real := dotDotThroughLink(dir); up != "" {
 		// The charts' paths are cleaned (filepath.Join), the folder's
@@ -1374,15 +1384,17 @@ func dotDotThroughLink(dir string) (up, real string) {
 // folders bench removed at its end were the cleaned path's ("d" alone):
 // "nonexist" stayed, made by a bench refused or stopped. The kernel
 // refuses that path in every other command (run --out nonexist/../x.csv:
-// directory "nonexist" does not exist), and so does bench.
-func plotFolders(dir string) (made []string, missing string) {
+// directory "nonexist" does not exist), and so does bench. dangling is the
+// first link to nothing on the way, where one is: MkdirAll refused
+// "dl/x" with "file exists".
+func plotFolders(dir string) (made []string, missing, dangling string) {
 	sep := string(filepath.Separator)
 	path := filepath.VolumeName(dir)
 	rest := dir[len(path):]
 	if strings.HasPrefix(rest, sep) || (sep != "/" && strings.HasPrefix(rest, "/")) {
 		path += sep
 	}
-	for _, part := range strings.FieldsFunc(rest, func(r rune) bool { return os.IsPathSeparator(uint8(r)) }) {
+	for _, part := range strings.FieldsFunc(rest, func(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(uint8(r)) }) {
 		if path == "" || os.IsPathSeparator(path[len(path)-1]) {
 			path += part
 		} else {
@@ -1390,7 +1402,7 @@ func plotFolders(dir string) (made []string, missing string) {
 		}
 		switch {
 		case part == ".." && len(made) > 0:
-			return nil, made[0]
+			return nil, made[0], ""
 		case part == "." && len(made) > 0:
 			// The folder before it, made already.
 		case len(made) > 0:
@@ -1398,13 +1410,16 @@ func plotFolders(dir string) (made []string, missing string) {
 		default:
 			// Lstat: a link to nothing is not a folder to make (nor to
 			// remove at the end); MkdirAll refuses it.
-			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			st, err := os.Lstat(path)
+			if errors.Is(err, fs.ErrNotExist) {
 				made = append(made, path)
+			} else if _, serr := os.Stat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 && errors.Is(serr, fs.ErrNotExist) {
+				return nil, "", path
 			}
 		}
 	}
 	slices.Reverse(made)
-	return made, ""
+	return made, "", ""
 }
 
 // checkBenchOutputNames refuses, before anything else of bench's outputs,
@@ -1521,7 +1536,7 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 	if err := plotNameChecked(dir); err != nil {
 		return nil, err
 	}
-	made, _ = plotFolders(dir)
+	made, _, _ = plotFolders(dir)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		removeEmpty(made)
 		if link, lerr := os.Readlink(filepath.Clean(dir)); lerr == nil && errors.Is(err, fs.ErrExist) {
