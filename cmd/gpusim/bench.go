@@ -1317,8 +1317,10 @@ func (opts *benchOptions) namesChecked() error {
 
 // plotNameChecked refuses --plot's folder dir where os.Stat alone finds
 // it cannot be one: dir a file ("a.txt" is not a directory) or a file on
-// the way to it (cannot make "a.txt/charts": "a.txt" is not a folder). It
-// opens and makes nothing, for namesChecked's pass before the limits.
+// the way to it (cannot make "a.txt/charts": "a.txt" is not a folder), a
+// ".." after a folder that is not there or after a link (plotFolders,
+// dotDotThroughLink), or a link to nothing on the way. It opens and makes
+// nothing, for namesChecked's pass before the limits.
 func plotNameChecked(dir string) error {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return paramErr("plot", "%q is not a directory", dir)
