@@ -495,7 +495,8 @@ func crashedIn(dir, prefix, step string, written time.Time, keep, ours bool) (wh
 // deadMark says whether a mark whose name ends in rest (HOST.PID), made
 // at made, is that of a process that ended while it held it, and names the
 // process (who, for the notes): one of this host whose process no longer
-// runs, or this process's own unless ours (it holds a mark of that kind
+// runs (ended and not yet reaped, or its ID taken since by a process that
+// started after the mark: running), or this process's own unless ours (it holds a mark of that kind
 // on the entry: one of its own devices' step under way), or one of
 // another host or PID namespace older than foreignStale.
 func deadMark(rest string, made time.Time, ours bool) (who string, dead bool) {
@@ -506,7 +507,7 @@ func deadMark(rest string, made time.Time, ours bool) (who string, dead bool) {
 	}
 	switch age := time.Since(made); {
 	case host == hostTag():
-		if pid != os.Getpid() && running(pid) || pid == os.Getpid() && ours {
+		if pid != os.Getpid() && running(pid, made) || pid == os.Getpid() && ours {
 			return "", false
 		}
 		return fmt.Sprintf("process %d", pid), true
