@@ -470,12 +470,12 @@ func crashedIn(dir, prefix, step string, written time.Time, keep, ours bool) (wh
 		if err != nil {
 			continue
 		}
-		w, dead := deadMark(rest, info.ModTime(), ours)
+		mark := filepath.Join(dir, ent.Name())
+		w, dead := deadMark(rest, info.ModTime(), ours, readEvidence(mark, info) == crashedSure)
 		if !dead {
 			continue
 		}
 		stale := info.ModTime().Before(written)
-		mark := filepath.Join(dir, ent.Name())
 		if killedMark(mark, info, w, step) {
 			continue
 		}
@@ -496,10 +496,17 @@ func crashedIn(dir, prefix, step string, written time.Time, keep, ours bool) (wh
 // at made, is that of a process that ended while it held it, and names the
 // process (who, for the notes): one of this host whose process no longer
 // runs (ended and not yet reaped, or its ID taken since by a process that
-// started after the mark: running), or this process's own unless ours (it holds a mark of that kind
-// on the entry: one of its own devices' step under way), or one of
-// another host or PID namespace older than foreignStale.
-func deadMark(rest string, made time.Time, ours bool) (who string, dead bool) {
+// started after the mark: running), or this process's own unless ours (it
+// holds a mark of that kind on the entry: one of its own devices' step
+// under way), or one of another host or PID namespace older than
+// foreignStale, or holding the
+// crash's evidence (crashed: readEvidence's crashedSure, which the crash
+// handler writes as the process ends): a container restarted after its
+// driver crashed (a Kubernetes Job's pod, whose restart is a new PID
+// namespace) took its own crash's mark for a live process's for
+// foreignStale, and loaded the entry and crashed again, as did every
+// other host's start.
+func deadMark(rest string, made time.Time, ours, crashed bool) (who string, dead bool) {
 	host, id, _ := strings.Cut(rest, ".")
 	pid, err := strconv.Atoi(id)
 	if err != nil || pid <= 0 {
@@ -511,6 +518,8 @@ func deadMark(rest string, made time.Time, ours bool) (who string, dead bool) {
 			return "", false
 		}
 		return fmt.Sprintf("process %d", pid), true
+	case crashed:
+		return fmt.Sprintf("process %d of another host or container (its mark says the driver crashed it)", pid), true
 	case age < foreignStale:
 		return "", false
 	default:

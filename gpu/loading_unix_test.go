@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpusim/gpusim/gpu/cl"
 	"github.com/gpusim/gpusim/internal/cachedir"
 	"github.com/gpusim/gpusim/internal/interrupt"
 )
@@ -859,5 +860,42 @@ func TestMarksAtExit(t *testing.T) {
 				t.Errorf("marks left by an exit that was no crash: %q", marks)
 			}
 		})
+	}
+}
+
+// TestCrashedLoadingOtherHostEvidence: the mark of a process of another
+// host or container that holds the crash handler's word is a crash's at
+// once, where it counted only once older than foreignStale: a container
+// restarted after its driver crashed on the entry (a Kubernetes Job's pod,
+// in a new PID namespace) loaded it and crashed again, as did every other
+// host's start, for 5 minutes. A fresh mark without the word (watched
+// alone, or empty) is still taken for a live process's.
+func TestCrashedLoadingOtherHostEvidence(t *testing.T) {
+	entry := filepath.Join(t.TempDir(), "entry")
+	if err := os.WriteFile(entry, []byte("binary"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().Add(-time.Minute)
+	os.Chtimes(entry, before, before)
+	other := entry + loadingSuffix + "otherhost.7"
+	for _, live := range []string{"", cl.CrashMarkWatched} {
+		if err := os.WriteFile(other, []byte(live), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if who, _ := crashedLoading(entry); who != "" {
+			t.Errorf("another host's fresh mark holding %q taken for a crash: %q", live, who)
+		}
+		if _, err := os.Lstat(other); err != nil {
+			t.Errorf("another host's fresh mark holding %q removed: %v", live, err)
+		}
+	}
+	if err := os.WriteFile(other, []byte(cl.CrashMarkWatched+cl.CrashMarkWord), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if who, _ := crashedLoading(entry); !strings.Contains(who, "process 7 of another host or container") {
+		t.Errorf("another host's fresh mark of a crash: %q, want process 7's", who)
+	}
+	if _, err := os.Lstat(other); !os.IsNotExist(err) {
+		t.Errorf("another host's mark of a crash stays: %v", err)
 	}
 }

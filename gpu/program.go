@@ -873,7 +873,8 @@ func discardBeside(path, who string) (gone []string) {
 		if err != nil {
 			continue
 		}
-		if w, dead := deadMark(rest, info.ModTime(), held.m[entry+loadingSuffix] != nil); !dead || w != who {
+		crashed := readEvidence(filepath.Join(dir, ent.Name()), info) == crashedSure
+		if w, dead := deadMark(rest, info.ModTime(), held.m[entry+loadingSuffix] != nil, crashed); !dead || w != who {
 			continue
 		}
 		if st, err := os.Stat(entry); err != nil || info.ModTime().Before(st.ModTime()) {

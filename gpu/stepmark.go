@@ -206,8 +206,8 @@ func earlierCrashAt(path string, steps []stepKind) *EarlierCrashError {
 					continue
 				}
 				ours := held.m[path+st.suffix] != nil
-				if who, dead := deadMark(rest, info.ModTime(), ours); dead {
-					mark := filepath.Join(dir, ent.Name())
+				mark := filepath.Join(dir, ent.Name())
+				if who, dead := deadMark(rest, info.ModTime(), ours, readEvidence(mark, info) == crashedSure); dead {
 					if killedMark(mark, info, who, st.step) {
 						continue
 					}
