@@ -152,9 +152,11 @@ type CgroupLimit struct {
 	// this process's own memory among it.
 	Used uint64
 	// Swap says the cgroup may swap past Limit: v2's memory.swap.max or
-	// v1's memory.memsw.limit_in_bytes allows it and the machine has swap
-	// (SwapTotal of /proc/meminfo). Past Limit its pages are then swapped
-	// out, rather than a process ended by the OOM killer.
+	// v1's memory.memsw.limit_in_bytes allows it, no v2 level from the
+	// process's cgroup up has a memory.swap.max of 0 (swapBarred), and
+	// the machine has swap (SwapTotal of /proc/meminfo). Past Limit its
+	// pages are then swapped out, rather than a process ended by the OOM
+	// killer.
 	Swap bool
 }
 
@@ -180,9 +182,10 @@ func CgroupMemory() (c CgroupLimit, ok bool) {
 		if strings.HasPrefix(h.Path, "/") {
 			p = path.Clean(h.Path)
 		}
+		noSwap := h.V2 && swapBarred(h.Root, p)
 		for ; ; p = path.Dir(p) {
 			if l, u, set := limitIn(h.Root+p, limit, usage, cache); set {
-				at := CgroupLimit{Dir: path.Clean(h.Root + p), File: limit, Limit: l, Used: u, Swap: swapAllowed(h.Root+p, h.V2, l)}
+				at := CgroupLimit{Dir: path.Clean(h.Root + p), File: limit, Limit: l, Used: u, Swap: !noSwap && swapAllowed(h.Root+p, h.V2, l)}
 				if !ok || at.Room() < c.Room() {
 					c, ok = at, true
 				}
@@ -227,6 +230,24 @@ func swapAllowed(dir string, v2 bool, limit uint64) bool {
 		return n > 0
 	}
 	return n > limit
+}
+
+// swapBarred says whether a level of the v2 hierarchy at root, from the
+// process's cgroup p up to the root, has a memory.swap.max of 0: the
+// swap a page takes is charged to its cgroup and to each parent, so
+// none of the process's pages is swapped out, whatever the swap.max of
+// the level whose limit is met ("max" unless set). A Slurm step, a
+// systemd service (MemorySwapMax=0) or a container below the limit's
+// level sets it there.
+func swapBarred(root, p string) bool {
+	for ; ; p = path.Dir(p) {
+		if b, err := os.ReadFile(root + p + "/memory.swap.max"); err == nil && strings.TrimSpace(string(b)) == "0" {
+			return true
+		}
+		if p == "/" {
+			return false
+		}
+	}
 }
 
 // limitIn is the limit of the cgroup folder dir and its usage, where the

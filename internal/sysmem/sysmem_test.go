@@ -85,7 +85,7 @@ func TestAvailable(t *testing.T) {
 }
 
 // TestCgroupMemory: the limit that leaves the least room, with the folder
-// and file that set it and the usage less the inactive page cache, for a
+// and file that set it and the usage less the page cache, for a
 // message that names it; none without a limit.
 func TestCgroupMemory(t *testing.T) {
 	for _, c := range []struct {
@@ -119,6 +119,16 @@ func TestCgroupMemory(t *testing.T) {
 			"fs/job/memory.max": "300\n", "fs/job/memory.current": "200\n", "fs/job/memory.swap.max": "max\n"}, CgroupLimit{"fs/job", "memory.max", 300, 200, true}, true},
 		{"v2 swap.max 0", map[string]string{"cgroup": "0::/job\n", "meminfo": "SwapTotal: 1000 kB\n",
 			"fs/job/memory.max": "300\n", "fs/job/memory.current": "200\n", "fs/job/memory.swap.max": "0\n"}, CgroupLimit{"fs/job", "memory.max", 300, 200, false}, true},
+		// A level below or above the limit's that bars swap bars it for
+		// the process's pages: the limit's own "max" was taken for swap.
+		{"v2 swap.max 0 below the limit", map[string]string{"cgroup": "0::/job/step\n", "meminfo": "SwapTotal: 1000 kB\n",
+			"fs/job/memory.max": "300\n", "fs/job/memory.current": "200\n", "fs/job/memory.swap.max": "max\n",
+			"fs/job/step/memory.max": "max\n", "fs/job/step/memory.current": "150\n", "fs/job/step/memory.swap.max": "0\n"},
+			CgroupLimit{"fs/job", "memory.max", 300, 200, false}, true},
+		{"v2 swap.max 0 above the limit", map[string]string{"cgroup": "0::/user/job\n", "meminfo": "SwapTotal: 1000 kB\n",
+			"fs/user/memory.max": "max\n", "fs/user/memory.current": "250\n", "fs/user/memory.swap.max": "0\n",
+			"fs/user/job/memory.max": "300\n", "fs/user/job/memory.current": "200\n", "fs/user/job/memory.swap.max": "max\n"},
+			CgroupLimit{"fs/user/job", "memory.max", 300, 200, false}, true},
 		{"v2 no swap on the machine", map[string]string{"cgroup": "0::/job\n", "meminfo": "SwapTotal: 0 kB\n",
 			"fs/job/memory.max": "300\n", "fs/job/memory.current": "200\n", "fs/job/memory.swap.max": "max\n"}, CgroupLimit{"fs/job", "memory.max", 300, 200, false}, true},
 		{"v1 memsw", map[string]string{"cgroup": "4:memory:/job\n", "meminfo": "SwapTotal: 1000 kB\n",
