@@ -64,9 +64,14 @@ type noAnswerMark struct {
 	LibraryFiles []string `json:"library_files,omitempty"`
 	LibraryStamp string   `json:"library_stamp,omitempty"`
 	// What the driver was asked for ("" its devices: NoAnswerError.What).
-	What  string    `json:"what,omitempty"`
-	WaitS float64   `json:"wait_s"`
-	At    time.Time `json:"at"`
+	What string `json:"what,omitempty"`
+	// Opening says a device's opening did not answer
+	// (NoAnswerError.Opening), which a listing that answers does not
+	// forget; a listing's hang in its set-up check (What "a context for
+	// ...") it does, as that listing asked for the context again.
+	Opening bool      `json:"opening,omitempty"`
+	WaitS   float64   `json:"wait_s"`
+	At      time.Time `json:"at"`
 }
 
 // bootIDFile holds the kernel's id of this boot (a variable for tests):
@@ -126,7 +131,7 @@ func rememberNoAnswer(e *NoAnswerError) {
 	if file == "" {
 		return
 	}
-	m := noAnswerMark{Setup: noAnswerSetup(), Library: e.Lib, What: e.What, WaitS: e.Wait.Seconds(), At: time.Now().UTC().Truncate(time.Second)}
+	m := noAnswerMark{Setup: noAnswerSetup(), Library: e.Lib, What: e.What, Opening: e.Opening, WaitS: e.Wait.Seconds(), At: time.Now().UTC().Truncate(time.Second)}
 	if e.Lib != "" {
 		// The files, not the name: a driver through the ICD loader
 		// ("DRIVER (through the ICD loader LOADER)") was stamped as
@@ -152,9 +157,12 @@ func rememberNoAnswer(e *NoAnswerError) {
 // forgetNoAnswer removes the mark of this set-up, for a listing that
 // answered (opened false) or a device that opened (opened true), or
 // notes that it cannot; a mark of another set-up stays, and so does a
-// mark of a device's opening (its What not "") where only the listing
-// answered: a driver that lists its devices and hangs creating a
-// device's context or kernel answers every listing.
+// mark of a device's opening (Opening) where only the listing answered:
+// a driver that lists its devices and hangs creating a device's context
+// or kernel in this process answers every listing. A listing's own hang
+// in its probe's set-up check (What "a context for ...", not Opening) is
+// forgotten by a listing that answers, which went through that check
+// again: it was kept, as an opening's, until a device started.
 func forgetNoAnswer(opened bool) {
 	file := noAnswerFile()
 	if file == "" {
@@ -163,7 +171,7 @@ func forgetNoAnswer(opened bool) {
 	if _, err := os.Lstat(file); err != nil {
 		return // the common case: no mark, and no set-up to read
 	}
-	if m, ok := readNoAnswer(file); !ok || m.Setup == noAnswerSetup() && (opened || m.What == "") {
+	if m, ok := readNoAnswer(file); !ok || m.Setup == noAnswerSetup() && (opened || !m.Opening) {
 		// A mark that stays (a read-only cache folder) is said, as the
 		// cache's other failures are (calibrationNotes): a listing that
 		// answered said nothing, and auto went on not asking.
@@ -240,7 +248,7 @@ func openCLUnanswered() error {
 	if !ok || !m.stands() {
 		return nil
 	}
-	return &unansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library, LibFiles: m.LibraryFiles}, At: m.At, Mark: file}
+	return &unansweredError{NoAnswer: &NoAnswerError{Wait: time.Duration(m.WaitS * float64(time.Second)), What: m.What, Lib: m.Library, LibFiles: m.LibraryFiles, Opening: m.Opening}, At: m.At, Mark: file}
 }
 
 // unansweredReason notes, for auto, that dev's driver is not asked as err
@@ -262,7 +270,7 @@ func unansweredReason(dev Entry, o Options, err error) string {
 // askedNow says which commands ask the driver of the hang e despite its
 // mark ("now" in it where now), and what forgets the hang: for a
 // listing, gpusim devices or --engine opencl where it answers; for a
-// device's opening (e.What), a start of the device, which --engine
+// device's opening (e.Opening), a start of the device, which --engine
 // opencl makes, as a listing that answers says nothing of a device's
 // context or kernel.
 func askedNow(e *NoAnswerError, now bool) string {
@@ -270,7 +278,7 @@ func askedNow(e *NoAnswerError, now bool) string {
 	if now {
 		when = " now"
 	}
-	if e.What == "" {
+	if !e.Opening {
 		return "gpusim devices or --engine opencl asks it" + when + ", and forgets the hang where it answers"
 	}
 	return "--engine opencl asks it" + when + ", and forgets the hang where the device starts"

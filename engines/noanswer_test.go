@@ -290,3 +290,39 @@ func TestUnansweredFloor(t *testing.T) {
 	default:
 	}
 }
+
+// TestForgetSetUpCheckHang: a listing's hang in its probe's set-up check
+// (What "a context for device 0 (...)", a listing's all the same) is
+// forgotten by a listing that answers, which asked for that context
+// again, and its hint says so; the hang of a device's opening in this
+// process (Opening) is forgotten only by a device that starts. The
+// set-up check's hang was kept as an opening's, its What alone told
+// apart, until --engine opencl started a device.
+func TestForgetSetUpCheckHang(t *testing.T) {
+	const what = "a context for device 0 (pthread, pocl, CPU)"
+	for _, c := range []struct {
+		opening                 bool
+		afterListing, afterOpen bool // the mark stands after a listing, after an opening
+		hint                    string
+	}{
+		{false, false, false, "gpusim devices or --engine opencl asks it now, and forgets the hang where it answers"},
+		{true, true, false, "--engine opencl asks it now, and forgets the hang where the device starts"},
+	} {
+		t.Run(fmt.Sprint("opening ", c.opening), func(t *testing.T) {
+			t.Setenv(EnvCacheDir, t.TempDir())
+			rememberNoAnswer(&NoAnswerError{Wait: answerWait, What: what, Opening: c.opening})
+			err := openCLUnanswered()
+			if err == nil || !strings.Contains(openCLHint(err), c.hint) {
+				t.Fatalf("the mark: %v, hint %q; want it standing, its hint saying %q", err, openCLHint(err), c.hint)
+			}
+			forgetNoAnswer(false)
+			if _, err := os.Stat(noAnswerFile()); (err == nil) != c.afterListing {
+				t.Errorf("after a listing that answered: the mark's file %v; want it there %v", err, c.afterListing)
+			}
+			forgetNoAnswer(true)
+			if _, err := os.Stat(noAnswerFile()); (err == nil) != c.afterOpen {
+				t.Errorf("after a device started: the mark's file %v; want it there %v", err, c.afterOpen)
+			}
+		})
+	}
+}

@@ -42,6 +42,11 @@ type NoAnswerError struct {
 	// where Lib is "".
 	LibFiles []string
 	Kept     string // the file of gpusim's cache that keeps a listing's hang for auto (engines), "" where none
+	// Opening says the call was a device's opening in this process
+	// (withinAnswer: its context, queue, kernel or buffer), not a
+	// listing's (engines), whose probe child asks for a context and a
+	// queue too (What names them) and asks again at each listing.
+	Opening bool
 	// Suspended is the time the process was suspended in the wait
 	// (Ctrl-Z, SIGSTOP), which it waited on for, not counted in Wait
 	// (engines' listing); 0 where none.
@@ -161,7 +166,7 @@ wait:
 	}
 	var zero T
 	lib := cl.DriverName()
-	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: lib, LibFiles: libFiles(lib), Suspended: stopped}
+	return zero, &NoAnswerError{Wait: answerWait, What: unanswered, Lib: lib, LibFiles: libFiles(lib), Opening: true, Suspended: stopped}
 }
 
 // lateDrop runs drop, the release of what the driver made for what ("a
