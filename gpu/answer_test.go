@@ -73,13 +73,23 @@ func TestAnswerSuspended(t *testing.T) {
 	if v != 3 || err != nil {
 		t.Errorf("a context that took 0.1 s, the process suspended for 5 s in the wait: %d, %v; want 3, nil", v, err)
 	}
-	release := make(chan struct{})
-	defer close(release)
+	// The hung call's goroutine reads answerWait as it drops its late
+	// answer: released, and its drop waited for, before the deferred
+	// restore writes answerWait (the race detector saw the two at once).
+	release, dropped := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(release)
+		select {
+		case <-dropped:
+		case <-time.After(5 * time.Second):
+			t.Error("the late answer was not dropped")
+		}
+	}()
 	_, err = withinAnswer("a queue on device 0 (X)", func() (int, error) {
 		stopped.Add(int64(200 * time.Millisecond))
 		<-release
 		return 0, nil
-	}, func(int) {})
+	}, func(int) { close(dropped) })
 	var na *NoAnswerError
 	const said = " (0.05 s with the process running: it was suspended for 200 ms more, by Ctrl-Z or SIGSTOP, which the wait did not count)"
 	if !errors.As(err, &na) || !strings.HasSuffix(err.Error(), "when asked for a queue on device 0 (X)"+said) {
