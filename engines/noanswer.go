@@ -294,10 +294,18 @@ func askedNow(e *NoAnswerError, now bool) string {
 // it (NoAnswerError.Suspended), as the listing's does not.
 func openedWithin(open func() (sim.Engine, error)) (sim.Engine, error) {
 	e, err := open()
+	keepOpening(err)
+	return e, err
+}
+
+// keepOpening keeps err, a device's opening's error, as the mark where
+// the driver did not answer in its wait (rememberNoAnswer), and forgets
+// any mark of this set-up where err is nil: the device started
+// (openedWithin; selftest's start of each device).
+func keepOpening(err error) {
 	if na := (*NoAnswerError)(nil); errors.As(err, &na) {
 		rememberNoAnswer(na)
 	} else if err == nil {
 		forgetNoAnswer(true)
 	}
-	return e, err
 }

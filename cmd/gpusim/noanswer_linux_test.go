@@ -173,3 +173,39 @@ func faultRun(t *testing.T, env []string, hung string) func(fault, wait string, 
 		return cmd.ProcessState.ExitCode(), errb.String(), err == nil
 	}
 }
+
+// TestSelftestKeepsSetUpHang: selftest's start of a device is a device's
+// opening as a run's is: a hang in it (the kernel's creation) is kept in
+// opencl-no-answer, and a start that answers removes the mark. selftest
+// kept nothing (auto's next run waited the whole wait again) and left a
+// mark standing after its device started, where docs/auto.md names it
+// among the starts that remove it.
+func TestSelftestKeepsSetUpHang(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	cache := t.TempDir()
+	mark := filepath.Join(cache, "opencl-no-answer")
+	hung := filepath.Join(t.TempDir(), "hung")
+	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
+		"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
+	run := faultRun(t, env, hung)
+	code, stderr, asked := run("hang:clCreateKernel", "3", "selftest")
+	if code == 0 || !asked || !strings.Contains(stderr, "did not answer in 3 s when asked for the kernel weather for device 0 (") {
+		t.Fatalf("selftest under a hang in the kernel's creation: exit status %d, asked %v, stderr %q: want a failure that names the hang", code, asked, stderr)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Errorf("selftest's hang in a device's start left no mark: %v", err)
+	}
+	// The mark of a run's start, which kept it before, for the start
+	// that answers to remove.
+	run("hang:clCreateKernel", "3", "run", "--engine", "opencl", "--lanes", "1000", "--steps", "10")
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("--engine opencl's hang in a device's start left no mark: %v", err)
+	}
+	if code, stderr, _ = run("", "60", "selftest"); code != 0 {
+		t.Fatalf("selftest with a driver that answers: exit status %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Errorf("the mark stays after selftest started the device")
+	}
+}
