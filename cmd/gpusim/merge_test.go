@@ -448,7 +448,7 @@ func TestMergeNotesPartsWithoutFinals(t *testing.T) {
 // need) merges, and so does a cgroup that may swap however little room it
 // leaves; both were refused (a merge of four parts of 19.4 MB that merged
 // in 164 MB, in a room of 180 MB, refused for 213). The limit is a fake
-// (cgroupMemory): this test cannot make a cgroup.
+// (cgroupMemory); TestMergeRealCgroupLimit makes a real one, as root.
 func TestMergeCgroupLimit(t *testing.T) {
 	dir := t.TempDir()
 	var parts []string
