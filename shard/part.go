@@ -922,15 +922,25 @@ func readParts(ctx context.Context, files []string, names Names, each func(*Part
 const maxReadAhead = 4
 
 // readBytesPer is the memory, in bytes per byte of a part file, that
-// reading it holds at its peak: the file, the payload's copy and the
-// decoded payload and part (a part of 10,000 --daily steps, 20 MB, held
-// some 120 MB, measured as the most live heap of a merge on one reader,
-// 161 MB, less the sums' 41 MB, while a json.Decoder's copy of the
-// payload and the per-step histograms it was checked against were among
-// it; 142 MB without the copy, 120 MB without either, GOGC=10 and
-// GOMAXPROCS=1, some 80 MB a part: 8 leaves room for parts of other
-// shapes, and was not lowered).
-const readBytesPer = 8
+// reading it holds at its peak: the file and the decoded payload and part
+// (a part of 10,000 --daily steps, 20 MB, takes some 80 MB as it is read;
+// ParsePart allocates 3.9 bytes a byte of it: TestParsePartAllocs). It was
+// 8, from before the payload's copy and the per-step histograms made anew
+// for its check were gone, and refused merges that fit. Measured as the
+// room a merge of two parts of 10,000 --daily steps needs under ulimit -v
+// (the limit less what Go's runtime maps as it starts, 1.32 GB here; 2
+// cores, Go's memory limit as mergeRoom sets it): parts of 10 lanes each
+// (19.3 MB, nearly every count "0, ": the most decoded a byte), whose
+// merge is sized at 238 MiB with 4 (317 with 8), died out of memory in 4
+// of 8 merges in 189 to 193 MiB of room and merged in 15 of 15 in 206 to
+// 225 and 8 of 8 in 238 to 242; of 1,000 lanes each (19.8 MB), sized at
+// 242 MiB, 8 of 8 merged in 181 and 8 of 8 in 220 to 230. 4 leaves 32
+// MiB (15%) above the least room in which every merge of the worst shape
+// merged, 45 above the most in which one died; the 118 merges of these
+// parts that the check let through under ulimit -v 1550000 to 1675000
+// all merged, and under 1525000 it refused 19 of 20 (the 20th died out
+// of memory with 3.9 MB of heap in use, before any part was read).
+const readBytesPer = 4
 
 // foldBytesPer is the memory, in bytes per byte of a part file, that a
 // merge holds for the sums of its parts' histograms (fold): 8 bytes a

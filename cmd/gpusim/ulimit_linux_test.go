@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gpusim/gpusim/gpu/cl/cltest"
+	"github.com/gpusim/gpusim/internal/diskfree"
 	"github.com/gpusim/gpusim/internal/sysmem"
 )
 
@@ -429,27 +430,37 @@ func TestDailyMemoryUnderLimit(t *testing.T) {
 }
 
 // TestMergeUnderLimit: eight parts of 10,000 --daily steps (20 MB each)
-// merge under ulimit -v 1550000 to 1750000, or are refused before any is
-// read (exit 2, "gpusim: error: ulimit -v: ...") naming a limit under
-// which they then merge, and never die in Go's runtime: one at a time
-// they died out of memory in 2 of 3 merges under 1700000 at 8cb8804 (the
-// garbage collector let the heap grow to twice what was live:
-// sysmem.LimitHeap), and read two at a time (readAhead) in 3 of 3 under
-// 1750000 (the readers it starts are those that fit: shard.MergeMemory).
-// Then, with Go's memory limit at the whole room, the heap grew to it,
-// and the address space it maps beyond the limit (runs of free pages too
-// short for a 32 MiB block, which took an arena more) ran out: "runtime:
-// out of memory: cannot allocate 33554432-byte block (398000128 in use)"
-// under 1750000 in CI now and then, and in 8 of 8 merges under 1550000, 7
-// of 10 under 1600000 and 1 of 10 under 1650000 on 2 CPUs. The merge now
-// refuses a limit that leaves less than it holds with the heap's slack
-// (mergeRoom) and caps Go's memory limit at what it holds
-// (sysmem.CapHeap): 10 of 10 refused under 1600000, 10 of 10 merged under
-// 1650000.
+// merge under address-space limits (ulimit -v) around the one their merge
+// is refused under, or are refused before any is read (exit 2, "gpusim:
+// error: ulimit -v: ...") naming a limit under which they then merge, and
+// never die in Go's runtime: one at a time they died out of memory in 2
+// of 3 merges under 1700000 at 8cb8804 (the garbage collector let the
+// heap grow to twice what was live: sysmem.LimitHeap), and read two at a
+// time (readAhead) in 3 of 3 under 1750000 (the readers it starts are
+// those that fit: shard.MergeMemory). With Go's memory limit at the whole
+// room, the heap grew to it, and the address space it maps beyond it ran
+// out ("runtime: out of memory: cannot allocate 33554432-byte block") in
+// CI now and then; the merge now refuses a limit that leaves less than it
+// holds with the heap's slack (mergeRoom) and caps Go's memory limit at
+// what it holds (sysmem.CapHeap).
+//
+// The limits are set from what a refusal says (the room left once Go's
+// runtime has started, and what the merge needs), not fixed: what Go's
+// runtime maps as it starts differs between machines and, by a heap arena
+// of 64 MiB, between starts (sysmem.StartSpread), and a fixed limit near
+// the need (1600000 was) merged or was refused by turns. A room of
+// mergeRoomMerges merges: it was refused, where the merge was sized at 8
+// bytes a byte of a part read (338 MB), not 4.
 func TestMergeUnderLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 160 MB of parts")
 	}
+	// mergeRoomMerges is a room, in bytes, that these parts merge in: 1.5
+	// times the 190 MB (181 MiB) in which two parts of this shape merged
+	// 8 of 8 times, with Go's memory limit set as the merge sets it (of
+	// 10 lanes each, their worst shape, 4 of 8 died out of memory in
+	// 200 MB: shard.readBytesPer).
+	const mergeRoomMerges = 285_000_000
 	sh, bin, env := underLimit(t)
 	env = append(env, "MALLOC_ARENA_MAX=1")
 	dir := t.TempDir()
@@ -472,23 +483,50 @@ func TestMergeUnderLimit(t *testing.T) {
 		}
 		return string(out), cmd.ProcessState.ExitCode()
 	}
+	// Under 1400000 the merge is refused (it needs some 250 MB beside the
+	// 1.3 GB Go's runtime maps as it starts), and the refusal says what
+	// the start mapped (the limit less the room left) and what it needs.
+	refusal := regexp.MustCompile(`leaves ([0-9.]+ (?:bytes|[kMG]B)) once Go's runtime has started, under the ([0-9.]+ [kMG]B) this merge needs`)
+	const probe = 1400000
+	var started, need uint64
+	for range 5 {
+		out, code := merge(probe)
+		m := refusal.FindStringSubmatch(out)
+		if code != exitUsage || m == nil {
+			t.Logf("ulimit -v %d: exit %d, no refusal: %.200s", probe, code, out)
+			continue
+		}
+		room := sizeOf(t, m[1])
+		need = sizeOf(t, m[2])
+		if s := probe<<10 - room; started == 0 || s < started {
+			started = s // the start that mapped least: the most common here
+		}
+	}
+	if started == 0 {
+		t.Skipf("ulimit -v %d: no refusal in 5 merges that says what the merge needs", probe)
+	}
+	if need >= mergeRoomMerges {
+		t.Errorf("the merge needs %s of room beside Go's start, refusing it in %s, where it merges", diskfree.SizeText(need), diskfree.SizeText(mergeRoomMerges))
+	}
+	kib := func(room uint64) int { return int((started + room) >> 10) }
 	merged, refused := 0, 0
-	for _, limit := range []int{1550000, 1600000, 1700000, 1750000} {
+	try := func(limit int) bool {
 		out, code := merge(limit)
 		switch {
 		case code == 0 && strings.Contains(out, "digest "):
 			merged++
+			return true
 		case code == exitUsage && strings.HasPrefix(out, "gpusim: error: ulimit -v: "):
 			refused++
 			var named int
 			i := strings.Index(out, "raise it to ulimit -v ")
 			if i < 0 {
 				t.Errorf("ulimit -v %d: the refusal names no limit\n%s", limit, out)
-				continue
+				return false
 			}
 			if _, err := fmt.Sscanf(out[i:], "raise it to ulimit -v %d or more", &named); err != nil || named <= limit {
 				t.Errorf("ulimit -v %d: the refusal names %d (%v)\n%s", limit, named, err, out)
-				continue
+				return false
 			}
 			if out, code := merge(named); code != 0 || !strings.Contains(out, "digest ") {
 				t.Errorf("ulimit -v %d, the limit named under %d: exit %d\n%.600s", named, limit, code, out)
@@ -498,8 +536,39 @@ func TestMergeUnderLimit(t *testing.T) {
 		default:
 			t.Errorf("merge of 8 parts of 10,000 steps under ulimit -v %d: exit %d\n%.600s", limit, code, out)
 		}
+		return false
 	}
-	t.Logf("%d merged, %d refused", merged, refused)
+	// Around the need, 40 MB either side: merged, or refused naming a
+	// limit that merges; never let start and die.
+	for _, room := range []uint64{need - 40_000_000, need, need + 40_000_000} {
+		try(kib(room))
+	}
+	// A room that fits merges, in one of three starts at least (one in
+	// ten maps a heap arena more, and is refused).
+	fits := false
+	for i := 0; i < 3 && !fits; i++ {
+		fits = try(kib(mergeRoomMerges))
+	}
+	if !fits {
+		t.Errorf("a room of %s beside what Go's start maps (ulimit -v %d), in which the merge fits, was refused 3 times (the merge said it needs %s)", diskfree.SizeText(mergeRoomMerges), kib(mergeRoomMerges), diskfree.SizeText(need))
+	}
+	t.Logf("Go's start mapped %s; the merge needs %s; %d merged, %d refused", diskfree.SizeText(started), diskfree.SizeText(need), merged, refused)
+}
+
+// sizeOf is the size, in bytes, that diskfree.SizeText wrote as s ("254
+// MB"); it fails t where s is none.
+func sizeOf(t *testing.T, s string) uint64 {
+	t.Helper()
+	var f float64
+	var unit string
+	if _, err := fmt.Sscanf(s, "%g %s", &f, &unit); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	mult := map[string]float64{"bytes": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
+	if mult == 0 {
+		t.Fatalf("%q: no unit", s)
+	}
+	return uint64(f * mult)
 }
 
 // TestSelftestFileLimitHint: selftest under a file-size limit (ulimit -f)
