@@ -83,7 +83,7 @@ func ListedSpecs(specs []Spec) (out []Spec, changed bool) {
 			continue
 		}
 		if !listed {
-			all, answered, err = devicesWithin(true)
+			all, answered, err = devicesWithin()
 			listed = true
 		}
 		if !answered {
@@ -269,7 +269,7 @@ func CheckDeviceIndex(name string) error {
 	if why != "" || len(idx) != 1 || strings.TrimSpace(index) == "all" {
 		return nil
 	}
-	ds, ok, err := devicesWithin(true)
+	ds, ok, err := devicesWithin()
 	if !ok || err != nil || idx[0] < len(ds) {
 		return nil
 	}
@@ -480,12 +480,12 @@ func (b Benchable) Forms() []string {
 }
 
 // noDevice is Select's error for ENTRY:X where ENTRY is an engine that
-// runs on devices and X names none of them here, in --device's words
-// (refuseDevice), with the range of the devices there: X not a device
-// index as ParseDevices reads one ("opencl:x", "opencl:1.5",
-// "opencl:"), a negative one ("opencl:-1"), or an index no device has
-// ("opencl:7", "opencl:99999999999999999999"); where there is no device,
-// it says so. They read "unknown engine", then '"opencl:7" names no
+// runs on devices and X names none of them here, in --device's words:
+// X not a device index as ParseDevices reads one ("opencl:x",
+// "opencl:1.5", "opencl:", "opencl:99999999999999999999") or a negative
+// one ("opencl:-1"), by its form (refuseByForm, no driver asked); an
+// index no device has ("opencl:7"), with the range of the devices there
+// (refuseDevice); where there is no device, it says so. They read "unknown engine", then '"opencl:7" names no
 // device of opencl: there is no device 7', without the invalid value the
 // other refusals give. nil for any other name, which is unknown.
 func (b Benchable) noDevice(name string) error {

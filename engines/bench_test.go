@@ -51,19 +51,23 @@ func TestSelectNoDevice(t *testing.T) {
 		{Name: "serial", Entry: "serial"}, {Name: "opencl:0", Entry: "opencl", Device: true}, {Name: "opencl:1", Entry: "opencl", Device: true},
 	}}
 	fakeDevices(t, 2, nil)
+	// An index past the devices is refused with their range; a name
+	// that no driver could make a device (its form), without asking the
+	// driver (TestRefuseByFormUnlisted).
 	const valid = "(valid range 0..1, written opencl:N, or opencl for every device); devices:\n  0: dev 0 (pocl, CPU)\n  1: dev 1 (pocl, CPU)"
+	const form = "(valid: a device's index, written opencl:N, or opencl for every device; gpusim devices lists them)"
 	for list, want := range map[string]string{
 		"opencl:+2":                   `invalid value "opencl:2": there is no device 2 ` + valid,
-		"opencl:1.5":                  `invalid value "opencl:1.5": 1.5 is not a whole number ` + valid,
-		"opencl:0o1":                  `invalid value "opencl:0o1": not a device index ` + valid,
-		"opencl:2^64":                 `invalid value "opencl:2^64": 2^64 is out of range ` + valid,
-		"opencl: ":                    `invalid value "opencl:": not a device index ` + valid,
-		"opencl:-1":                   `invalid value "opencl:-1": -1 is negative ` + valid,
-		"opencl:-1e0":                 `invalid value "opencl:-1e0": -1e0 is negative ` + valid,
-		"serial,opencl:x":             `invalid value "opencl:x": not a device index ` + valid,
+		"opencl:1.5":                  `invalid value "opencl:1.5": 1.5 is not a whole number ` + form,
+		"opencl:0o1":                  `invalid value "opencl:0o1": not a device index ` + form,
+		"opencl:2^64":                 `invalid value "opencl:2^64": 2^64 is out of range ` + form,
+		"opencl: ":                    `invalid value "opencl:": not a device index ` + form,
+		"opencl:-1":                   `invalid value "opencl:-1": -1 is negative ` + form,
+		"opencl:-1e0":                 `invalid value "opencl:-1e0": -1e0 is negative ` + form,
+		"serial,opencl:x":             `invalid value "opencl:x": not a device index ` + form,
 		"opencl:2":                    `invalid value "opencl:2": there is no device 2 ` + valid,
 		"opencl:007":                  `invalid value "opencl:7": there is no device 7 ` + valid,
-		"opencl:99999999999999999999": `invalid value "opencl:99999999999999999999": 99999999999999999999 is out of range ` + valid,
+		"opencl:99999999999999999999": `invalid value "opencl:99999999999999999999": 99999999999999999999 is out of range ` + form,
 		"serial:0":                    `unknown engine "serial:0"; did you mean serial? (valid: serial, opencl, opencl:N)`,
 		"serial:auto":                 `unknown engine "serial:auto"; did you mean serial? (valid: serial, opencl, opencl:N)`,
 		"cuda:0":                      `unknown engine "cuda:0" (valid: serial, opencl, opencl:N)`,
@@ -82,8 +86,8 @@ func TestSelectNoDevice(t *testing.T) {
 	// engine").
 	fakeDevices(t, 0, gpu.ErrNoDevice)
 	b.Specs = b.Specs[:1]
-	if _, err := b.Select("opencl:-1"); err == nil || !strings.HasSuffix(err.Error(), `invalid value "opencl:-1": -1 is negative (valid: a device's index, written opencl:N, or opencl for every device, and there is no OpenCL device here; gpusim devices says why)`) {
-		t.Errorf("Select(opencl:-1) with no device: %v", err)
+	if _, err := b.Select("opencl:0"); err == nil || !strings.HasSuffix(err.Error(), `invalid value "opencl:0": there is no device 0 (valid: a device's index, written opencl:N, or opencl for every device, and there is no OpenCL device here; gpusim devices says why)`) {
+		t.Errorf("Select(opencl:0) with no device: %v", err)
 	}
 }
 

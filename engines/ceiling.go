@@ -145,7 +145,7 @@ func ListedFloor(name string, o Options, work float64) (seconds float64, on stri
 		// where the listing waited ListWait.
 		return cpuFloor()
 	}
-	all, answered, err := devicesWithin(true)
+	all, answered, err := devicesWithin()
 	switch {
 	case !answered:
 		// A driver that did not answer in ListWait: MinTime's floor,

@@ -145,8 +145,9 @@ const DeviceForms = "N, a list N,M, or all; see gpusim devices"
 // number of devices "all" stands for, or -1 when not known yet ("all" then
 // gives nil); whether each index exists is the engine's to check. The
 // indices come back in the list's order. Errors are refuseByForm's
-// *sim.ParamError for --device, which lists the devices: an empty list, an
-// index that is not a whole number from 0 (deviceIndex), one listed twice.
+// *sim.ParamError for --device, with the valid forms and not the devices,
+// whose listing would wait on the driver: an empty list, an index that is
+// not a whole number from 0 (deviceIndex), one listed twice.
 func ParseDevices(s string, n int) ([]int, error) {
 	idx, why := parseDevices(s, n)
 	if why == "" {
@@ -163,21 +164,15 @@ func ParseDevices(s string, n int) ([]int, error) {
 
 // CheckDeviceList refuses s, a --device value, where its form names no
 // device list (ParseDevices' faults: not an index, a negative one, all in
-// a list, an index listed twice, an empty entry), as ParseDevices does but
-// without listing the devices, so that no driver loads: for a command
+// a list, an index listed twice, an empty entry), as ParseDevices does,
+// which lists no devices either, so that no driver loads: for a command
 // line checked before the limits gpusim refuses (ulimit -n 6, under which
 // loading pocl to list the devices killed Go: "fatal error: runtime:
 // eventfd failed"). nil where s may name devices here (only the driver can
 // say whether they are there). Errors are *sim.ParamError for --device.
 func CheckDeviceList(s string) error {
-	if _, why := parseDevices(s, -1); why != "" {
-		if strings.TrimSpace(s) == "" {
-			_, err := ParseDevices(s, -1) // its refusal lists no devices
-			return err
-		}
-		return refuseUnlisted("device", s, why, deviceListForms)
-	}
-	return nil
+	_, err := ParseDevices(s, -1)
+	return err
 }
 
 // refuseUnlisted is refuseDevice's refusal without the devices' listing:

@@ -46,10 +46,10 @@ type Options struct {
 	// kernels that job needs (gpu.Options.NoDaily without Daily), and
 	// refuses a job with per-step statistics where Daily is false.
 	OneJob bool
-	// Unlisted says no driver may load to check o: CheckOptions refuses
-	// a Devices list's form without listing the devices
-	// (CheckDeviceList), and Check leaves its indexes to the engine. For
-	// a command line checked before the limits gpusim refuses.
+	// Unlisted says no driver may load to check o: Check leaves a
+	// Devices list's indexes to the engine (its form CheckOptions refuses
+	// without the devices either way). For a command line checked before
+	// the limits gpusim refuses.
 	Unlisted bool
 	// Note, when set, receives one-line remarks for stderr.
 	Note func(string)

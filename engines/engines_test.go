@@ -59,35 +59,35 @@ func fakeDevices(t *testing.T, n int, err error) {
 	}
 }
 
-// TestRefuseDeviceSlowDriver: a refusal waits listWait at most for the
-// devices' listing (a driver that hangs held it for ever), and then, the
-// value refused by its form alone, names the valid forms and gpusim
-// devices, with no word of the driver and not counted in ListingsCut, as
-// a busy machine's driver may not answer in listWait either (it read "the
-// OpenCL driver ... did not answer in 2 s, so its devices are not
-// listed", as of a broken one); a listing within it names them. Bench's
-// names of a bad device (CheckDeviceNames) are refused the same way,
-// and "opencl:99", which only the driver can refuse, is let through.
-func TestRefuseDeviceSlowDriver(t *testing.T) {
+// TestRefuseByFormUnlisted: a device value its form alone refuses
+// (--device -1, x, 0,0; bench's opencl:x) is refused without asking the
+// driver for its devices, in the one set of words that needs no listing:
+// the valid forms and gpusim devices, not counted in ListingsCut. It
+// listed them first, waiting ListWait at most: run --device -1 waited 1
+// to 2 s on a driver that hangs, and its words differed by whether the
+// listing answered in time. Bench's names of a bad device
+// (CheckDeviceNames, Select) are refused the same way, and "opencl:99",
+// which only the driver can refuse, is let through.
+func TestRefuseByFormUnlisted(t *testing.T) {
 	was, wasWait := listDevices, listWait
 	t.Cleanup(func() { listDevices, listWait = was, wasWait })
-	hang := make(chan struct{})
-	listDevices = func() ([]gpu.DeviceDesc, error) { <-hang; return nil, nil }
-	listWait = 50 * time.Millisecond
-	done := make(chan error, 1)
+	var asked atomic.Int32
+	listDevices = func() ([]gpu.DeviceDesc, error) {
+		asked.Add(1)
+		return []gpu.DeviceDesc{{Index: 0, DeviceInfo: cl.DeviceInfo{Name: "dev 0", PlatformName: "Portable Computing Language", Type: "CPU"}}}, nil
+	}
+	listWait = 5 * time.Second
 	cut0 := ListingsCut()
-	go func() {
-		_, err := ParseDevices("-1", -1)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		want := `invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all; gpusim devices lists them)`
-		if pe := (*sim.ParamError)(nil); !errors.As(err, &pe) || pe.Msg != want {
-			t.Errorf("ParseDevices(-1) under a driver that hangs: %v, want %q", err, want)
+	const valid = "(valid: a device's index, a list N,M,... or all; gpusim devices lists them)"
+	for value, why := range map[string]string{"-1": "-1 is negative", "x": "not a device index", "1.5": "1.5 is not a whole number", "0,0": "device 0 is listed twice", "0,,1": "entry 2 of 3 is empty", "2^64": "2^64 is out of range"} {
+		want := fmt.Sprintf("invalid value %q: %s %s", value, why, valid)
+		_, err := ParseDevices(value, -1)
+		if pe := (*sim.ParamError)(nil); !errors.As(err, &pe) || pe.Flag != "device" || pe.Msg != want {
+			t.Errorf("ParseDevices(%q): %v, want --device: %s", value, err, want)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("ParseDevices(-1) waits on a driver that hangs")
+		if err := CheckOptions(Options{Devices: value}); err == nil || err.Error() != "--device: "+want {
+			t.Errorf("CheckOptions(Devices %q): %v, want --device: %s", value, err, want)
+		}
 	}
 	for list, want := range map[string]string{"serial,opencl:x": `invalid value "opencl:x": not a device index (valid: a device's index, written opencl:N, or opencl for every device; gpusim devices lists them)`, "opencl:-1": "-1 is negative (valid: a device's index, written opencl:N, or opencl for every device; gpusim devices lists them)", "opencl:": "not a device index (valid: ", "opencl:99": "", "opencl:all,opencl": "", "serial,bogus": ""} {
 		err := CheckDeviceNames(list)
@@ -95,16 +95,21 @@ func TestRefuseDeviceSlowDriver(t *testing.T) {
 			t.Errorf("CheckDeviceNames(%q): %v, want %q", list, err, want)
 		}
 	}
+	b := Benchable{Entries: []string{"serial", "opencl"}, Specs: []Spec{{Name: "serial", Entry: "serial"}, {Name: "opencl:0", Entry: "opencl", Device: true}}}
+	for _, list := range []string{"opencl:x", "opencl:-1", "opencl:1.5"} {
+		if _, err := b.Select(CanonicalList(list)); err == nil || !strings.Contains(err.Error(), "gpusim devices lists them)") {
+			t.Errorf("Select(%q): %v, want the refusal by form", list, err)
+		}
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("refusals by form alone asked the driver for its devices %d times, want none", n)
+	}
 	if n := ListingsCut() - cut0; n != 0 {
 		t.Errorf("refusals by form alone counted %d listings cut short, want 0 (their hint names the driver)", n)
 	}
-	// The driver answers: the listings cut short return, and a wait has
-	// its own ListWait again (withinWait).
-	close(hang)
-	answered(t)
-	fakeDevices(t, 2, nil)
-	if _, err := ParseDevices("-1", -1); err == nil || !strings.Contains(err.Error(), "(valid range 0..1, a list N,M,... or all); devices:\n  0: dev 0 (pocl, CPU)") {
-		t.Errorf("ParseDevices(-1) with a driver that answers: %v", err)
+	// An index past the devices needs the listing, and names them.
+	if _, err := b.Select("opencl:1"); err == nil || !strings.Contains(err.Error(), "there is no device 1 (valid range 0..0,") || asked.Load() == 0 {
+		t.Errorf("Select(opencl:1) on one device: %v, want it refused with the devices listed", err)
 	}
 }
 
@@ -115,7 +120,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid range 0..3,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid range 0..3, a list N,M,... or all)`, "-1": `invalid value "-1": -1 is negative (valid range 0..3,`, "": "invalid value \"\": want a device (valid: N, a list N,M, or all; see gpusim devices)", " ": "want a device"} {
+	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid: a device's index,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid: a device's index, a list N,M,... or all;`, "-1": `invalid value "-1": -1 is negative (valid: a device's index,`, "": "invalid value \"\": want a device (valid: N, a list N,M, or all; see gpusim devices)", " ": "want a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
@@ -156,7 +161,7 @@ func TestParseDevicesGrammar(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", c.s, got, err, c.want)
 		}
 	}
-	const valid = " (valid range 0..3, a list N,M,... or all); devices:"
+	const valid = " (valid: a device's index, a list N,M,... or all; gpusim devices lists them)"
 	for _, c := range []struct{ s, want string }{
 		{"1.5", `invalid value "1.5": 1.5 is not a whole number`},
 		{"1e-1", `invalid value "1e-1": 1e-1 is not a whole number`},
@@ -199,14 +204,13 @@ func TestParseDevicesGrammar(t *testing.T) {
 }
 
 // TestParseDevicesRange: a negative index, or one past what the syntax
-// reads, is out of range, with the range of the devices there and then
-// the devices, whether ParseDevices is told how many there are or not:
-// before OpenCL loaded it named 0..2147483647, the range the syntax allows
-// (--device -1 where --device 1 named this machine's 0..0). Both read "is
-// not a device index" without a number.
+// reads, is out of range, with the valid forms, whether ParseDevices is
+// told how many devices there are or not: it named 0..2147483647, the
+// range the syntax allows. Both read "is not a device index" without a
+// number. The devices are not listed (TestRefuseByFormUnlisted).
 func TestParseDevicesRange(t *testing.T) {
 	fakeDevices(t, 4, nil)
-	const valid = " (valid range 0..3, a list N,M,... or all); devices:\n  0: dev 0 (pocl, CPU)\n  1: dev 1 (pocl, CPU)\n  2: dev 2 (pocl, CPU)\n  3: dev 3 (pocl, CPU)"
+	const valid = " (valid: a device's index, a list N,M,... or all; gpusim devices lists them)"
 	for _, c := range []struct {
 		s    string
 		n    int
@@ -242,14 +246,17 @@ func TestParseDevicesRange(t *testing.T) {
 // refusal says so; where the listing fails otherwise, that it could not
 // list them; the shape is the same.
 func TestDeviceRefusalNone(t *testing.T) {
+	// An index, which only the listing can refuse: a form's refusal
+	// lists nothing (TestRefuseByFormUnlisted).
+	refuse := func() error { return refuseDevice("device", "7", "there is no device 7", deviceListForms) }
 	fakeDevices(t, 0, gpu.ErrNoDevice)
-	want := `--device: invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all, and there is no OpenCL device here; gpusim devices says why)`
-	if _, err := ParseDevices("-1", -1); err == nil || err.Error() != want {
+	want := `--device: invalid value "7": there is no device 7 (valid: a device's index, a list N,M,... or all, and there is no OpenCL device here; gpusim devices says why)`
+	if err := refuse(); err == nil || err.Error() != want {
 		t.Errorf("no device: %v, want %s", err, want)
 	}
 	fakeDevices(t, 0, errors.New("opencl: list devices: CL_OUT_OF_HOST_MEMORY (-6)"))
-	want = `--device: invalid value "-1": -1 is negative (valid: a device's index, a list N,M,... or all; the devices could not be listed: gpusim devices says why)`
-	if _, err := ParseDevices("-1", -1); err == nil || err.Error() != want {
+	want = `--device: invalid value "7": there is no device 7 (valid: a device's index, a list N,M,... or all; the devices could not be listed: gpusim devices says why)`
+	if err := refuse(); err == nil || err.Error() != want {
 		t.Errorf("a failed listing: %v, want %s", err, want)
 	}
 }
@@ -324,13 +331,13 @@ func TestSelect(t *testing.T) {
 			t.Errorf("Select(%q) without OpenCL: %v; want an unknown engine error", name, err)
 		}
 	}
-	// One that is no device index is refused as --device's, saying
-	// there is no device (it read "unknown engine").
+	// One that is no device index is refused as --device's (it read
+	// "unknown engine"), by its form, the driver not asked.
 	fakeDevices(t, 0, cl.ErrNoPlatform)
 	for _, name := range []string{"opencl:", "opencl:x", "opencl:-1"} {
 		var pe *sim.ParamError
-		if _, err := b.Select(name); !errors.As(err, &pe) || !strings.Contains(err.Error(), "invalid value") || !strings.Contains(err.Error(), "there is no OpenCL device here") {
-			t.Errorf("Select(%q) without OpenCL: %v; want an invalid value that says there is no device", name, err)
+		if _, err := b.Select(name); !errors.As(err, &pe) || !strings.Contains(err.Error(), "invalid value") || !strings.Contains(err.Error(), "gpusim devices lists them)") {
+			t.Errorf("Select(%q) without OpenCL: %v; want an invalid value with the valid forms", name, err)
 		}
 	}
 	delete(b.Missing, "opencl")

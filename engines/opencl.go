@@ -117,8 +117,8 @@ func openCLFallbackHint(err error) string {
 
 // CheckOptions checks the values of the options engines take on their own,
 // whatever the engine, before anything runs: --math, --vector-width and
-// the form of --device's list (not its indexes, which need the devices;
-// its refusal lists them unless o.Unlisted). Errors are *sim.ParamError.
+// the form of --device's list (not its indexes, which need the devices),
+// refused without listing them. Errors are *sim.ParamError.
 func CheckOptions(o Options) error {
 	switch o.Math {
 	case "", sim.MathExact, sim.MathFast:
@@ -154,7 +154,7 @@ func CheckOptions(o Options) error {
 // devices not listed (deviceRefusal's slow), and the listing is left to
 // go on until the process exits.
 func refuseDevice(flag, value, why, forms string) *sim.ParamError {
-	ds, ok, err := devicesWithin(true)
+	ds, ok, err := devicesWithin()
 	if !ok {
 		return &sim.ParamError{Flag: flag, Msg: deviceRefusal(value, why, forms, nil, false, true)}
 	}
@@ -162,20 +162,15 @@ func refuseDevice(flag, value, why, forms string) *sim.ParamError {
 }
 
 // refuseByForm is refuseDevice for a value its form alone refuses (no
-// index, a negative one, one listed twice: parseDevices' why), whose
-// refusal needs no listing: the listing only adds the range and the
-// devices to its words. Where the driver does not answer in ListWait, as
-// a busy machine's may not, it refuses in refuseUnlisted's words, with no
-// word of the driver, and the wait is not counted in ListingsCut, whose
-// hint says the same: --device -1 read "(valid: ...; the OpenCL driver
-// ... did not answer in 2 s, so its devices are not listed ...)", as if
-// the driver were broken, of a value no driver could take.
+// index, a negative one, one listed twice: parseDevices' why), in
+// refuseUnlisted's words: the valid forms, without the devices, and
+// without asking the driver for them. It listed them first, waiting
+// ListWait at most: run --device -1 and selftest --device x waited 1 to
+// 2 s on a driver that hangs (and loaded a healthy one, 3 s on a busy
+// machine), and worded the refusal of one value three ways, by whether
+// the listing had answered in time, of a value no driver could take.
 func refuseByForm(flag, value, why, forms string) *sim.ParamError {
-	ds, ok, err := devicesWithin(false)
-	if !ok {
-		return refuseUnlisted(flag, value, why, forms)
-	}
-	return refuseListed(flag, value, why, forms, ds, err)
+	return refuseUnlisted(flag, value, why, forms)
 }
 
 // refuseListed is refuseDevice's refusal given the listing's devices and
@@ -216,18 +211,11 @@ func WithinListWait[T any](f func() T) (v T, ok bool) {
 // listingWaitPast: a stop or --timeout in the probe child's 10 s said
 // "run exceeded 5s" alone.
 func withinWait[T any](d time.Duration, f func() T) (v T, ok bool) {
-	return waitCounted(d, f, true)
-}
-
-// waitCounted is withinWait; counted false leaves a wait that d ended out
-// of ListingsCut, for a refusal whose words need no listing
-// (refuseByForm).
-func waitCounted[T any](d time.Duration, f func() T, counted bool) (v T, ok bool) {
-	v, ok, _ = withinRunWait(d, f, counted)
+	v, ok, _ = withinRunWait(d, f)
 	return v, ok
 }
 
-// withinRunWait is waitCounted, which, as every wait here, does not
+// withinRunWait is withinWait, which, as every wait here, does not
 // count the time the process was suspended in the wait (suspended:
 // Ctrl-Z, SIGSTOP, Slurm's suspend), which the wall clock does, and the
 // timer too: where the
@@ -236,7 +224,7 @@ func waitCounted[T any](d time.Duration, f func() T, counted bool) (v T, ok bool
 // wait of 8, stopped for 10 s at 1 s, was called a hang ("did not answer
 // in 8 s") as the process went on. A sleeping host stops the monotonic
 // clock that the timer follows, and is not counted either way.
-func withinRunWait[T any](d time.Duration, f func() T, counted bool) (v T, ok bool, stopped time.Duration) {
+func withinRunWait[T any](d time.Duration, f func() T) (v T, ok bool, stopped time.Duration) {
 	start, s0 := time.Now(), suspended()
 	deadline := start.Add(d)
 	if h := hungWait.Load(); h != nil && !isClosed(h.done) {
@@ -270,9 +258,7 @@ func withinRunWait[T any](d time.Duration, f func() T, counted bool) (v T, ok bo
 				continue
 			}
 			unmark() // its error says it
-			if counted {
-				listingsCut.Add(1)
-			}
+			listingsCut.Add(1)
 			if h := hungWait.Load(); h == nil || isClosed(h.done) {
 				hungWait.Store(&cutWait{start: start, done: done})
 			}
@@ -467,7 +453,7 @@ func listedWithin() ([]gpu.DeviceDesc, error) {
 	l, ok, stopped := withinRunWait(answerWait, func() listing {
 		ds, err := list()
 		return listing{ds, err}
-	}, true)
+	})
 	if !ok {
 		if p := listStop.Load(); p != nil && isClosed(*p) {
 			return nil, errListingStopped
@@ -516,23 +502,22 @@ func isClosed(c <-chan struct{}) bool {
 var listDevices = gpu.Devices
 
 // devicesWithin is listDevices within ListWait: ok is false where the
-// driver did not answer in it, and its listing is left to go on; counted
-// false leaves such a wait out of ListingsCut (refuseByForm). A
+// driver did not answer in it, and its listing is left to go on. A
 // refusal's words (refuseDevice) list the devices through it; the
 // floors on a job's time (ListedFloor, ListedSpecs) take the devices for
 // GPUs there, as MinTime does, rather than wait: under a driver that hangs
 // in clGetPlatformIDs, run --lanes 2^64-1 and run --engine opencl --lanes
 // 2^64-1 waited for ever to list the devices they would refuse on.
-func devicesWithin(counted bool) (ds []gpu.DeviceDesc, ok bool, err error) {
+func devicesWithin() (ds []gpu.DeviceDesc, ok bool, err error) {
 	type listing struct {
 		ds  []gpu.DeviceDesc
 		err error
 	}
 	list := listDevices // read here: the goroutine can outlive this call (listedWithin)
-	l, ok := waitCounted(listWait, func() listing {
+	l, ok := withinWait(listWait, func() listing {
 		ds, err := list()
 		return listing{ds, err}
-	}, counted)
+	})
 	if errors.Is(l.err, cl.ErrNoAnswer) {
 		return nil, false, nil // a listing after listedWithin's StopProbe
 	}

@@ -427,13 +427,16 @@ var earlyDevices bool
 // (whole process, run --engine opencl --lanes 1e3 --steps 10, against
 // --engine simd) took 1 ms less (scripts/warm-start/run.py, docs/
 // benchmarks.md). A run that auto sends to a device loads it as it
-// chooses; a run that asks for help loads nothing. The last --engine given
-// counts, as the CLI takes it.
+// chooses; a run that asks for help loads nothing, and neither does one
+// whose --device its form refuses (engines.CheckDeviceList), which no
+// driver could make valid: run --device -1 loaded the driver it was
+// refused without. The last --engine and --device given count, as the CLI
+// takes them.
 func opensDevice(args []string) bool {
 	if firstArg(args) != "run" || asksHelp(args) {
 		return false
 	}
-	engine, device := "", false
+	engine, device, devices := "", false, ""
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -451,8 +454,15 @@ func opensDevice(args []string) bool {
 			}
 			engine = strings.TrimSpace(value)
 		case "device":
-			device = true
+			if !hasValue && i+1 < len(args) {
+				i++
+				value = args[i]
+			}
+			device, devices = true, value
 		}
+	}
+	if device && engines.CheckDeviceList(devices) != nil {
+		return false
 	}
 	return engine == "opencl" || device && engine == ""
 }

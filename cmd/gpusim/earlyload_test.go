@@ -7,8 +7,9 @@ import (
 
 // TestOpensDevice: the runs whose driver Run loads before it reads the
 // command line are those that name the device engine, by its last
-// --engine or by --device alone; not auto's, the CPU engines', help or
-// other commands.
+// --engine or by --device alone; not auto's, the CPU engines', help,
+// other commands, or a run whose last --device its form refuses (no driver
+// can make -1 a device: it loaded the driver all the same).
 func TestOpensDevice(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -21,6 +22,13 @@ func TestOpensDevice(t *testing.T) {
 		{[]string{"run", "--device", "0"}, true},
 		{[]string{"run", "--device=all", "--lanes", "-1"}, true},
 		{[]string{"run", "--engine", " opencl "}, true},
+		{[]string{"run", "--device", "-1", "--device", "0"}, true},
+		{[]string{"run", "--device", "0,1", "--lanes", "1e3"}, true},
+		{[]string{"run", "--device", "-1"}, false},
+		{[]string{"run", "--device=abc", "--engine", "opencl"}, false},
+		{[]string{"run", "--engine", "opencl", "--device", "1.5"}, false},
+		{[]string{"run", "--device", "0", "--device", "0,0"}, false},
+		{[]string{"run", "--device="}, false},
 		{[]string{"run"}, false},
 		{[]string{"run", "--engine", "simd"}, false},
 		{[]string{"run", "--engine", "auto", "--device", "0"}, false},
@@ -59,6 +67,8 @@ func TestStartDevicesEarly(t *testing.T) {
 	}{
 		{[]string{"run", "--engine", "opencl", "--lanes", "-1"}, false, 1},
 		{[]string{"run", "--device", "0", "--steps", "-1"}, false, 1},
+		{[]string{"run", "--device", "-1", "--lanes", "1e3"}, false, 0},
+		{[]string{"run", "--engine", "opencl", "--device", "x"}, false, 0},
 		{[]string{"run", "--engine", "simd", "--lanes", "-1"}, false, 0},
 		{[]string{"run", "--lanes", "-1"}, false, 0},
 		{[]string{"run", "--engine", "opencl", "--lanes", "-1"}, true, 0},

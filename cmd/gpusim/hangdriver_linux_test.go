@@ -60,10 +60,9 @@ func fakeDriver(t *testing.T, name string) string {
 // before the bad entry (opencl:9,bogus) is checked first, as the first bad
 // entry is the one named: ListWait, and the hint that the devices were
 // not listed. A value refused by its form alone (-1, x, 0,0, opencl:x),
-// which no driver could take, says nothing of the driver, whose listing
-// only adds the devices to its words, and which a busy machine's may not
-// answer in 2 s either: it read "the OpenCL driver ... did not answer in
-// 2 s, so its devices are not listed", as of a broken one.
+// which no driver could take, says nothing of the driver, which it does
+// not ask (TestFormRefusalNoDriver): it read "the OpenCL driver ... did
+// not answer in 2 s, so its devices are not listed", as of a broken one.
 func TestRefusalHangingDriver(t *testing.T) {
 	lib := hangingDriver(t)
 	const (
@@ -122,6 +121,57 @@ func TestRefusalHangingDriver(t *testing.T) {
 			}
 			if byForm[line] != "" && stderr != "gpusim: error: "+byForm[line] {
 				t.Errorf("stderr %q: a refusal by form alone, want %q alone, with no word of the driver", stderr, byForm[line])
+			}
+		})
+	}
+}
+
+// TestFormRefusalNoDriver: a device value its form refuses (--device -1,
+// x, 1.5, 0,0; selftest --device; bench --engines opencl:N) is refused,
+// exit 2 with its valid forms alone, without asking the driver anything:
+// the forwarding driver, told to hang in clGetPlatformIDs, makes the file
+// FAKECL_HUNG names where any process reaches that call (gpusim or the
+// probe's child). The refusal listed the devices first, waiting for them
+// 1 s (GPUSIM_DRIVER_WAIT=5) to 2 s, the early load of run --device -1
+// loaded the driver too, and its words differed by whether the listing
+// answered in time ("valid range 0..0 ...; devices:").
+func TestFormRefusalNoDriver(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	const (
+		listForms    = " (valid: a device's index, a list N,M,... or all; gpusim devices lists them)\n"
+		enginesForms = " (valid: a device's index, written opencl:N, or opencl for every device; gpusim devices lists them)\n"
+	)
+	for line, want := range map[string]string{
+		"run --device -1 --lanes 1e4 --steps 10":      `--device: invalid value "-1": -1 is negative` + listForms,
+		"run --device abc --lanes 1e4 --steps 10":     `--device: invalid value "abc": not a device index` + listForms,
+		"run --device 1.5 --lanes 1e4 --steps 10":     `--device: invalid value "1.5": 1.5 is not a whole number` + listForms,
+		"run --engine opencl --device 0,0":            `--device: invalid value "0,0": device 0 is listed twice` + listForms,
+		"run --engine auto --device 0,,1":             `--device: invalid value "0,,1": entry 2 of 3 is empty` + listForms,
+		"selftest --device -1":                        `--device: invalid value "-1": -1 is negative` + listForms,
+		"selftest --device x":                         `--device: invalid value "x": not a device index` + listForms,
+		"bench --engines opencl:-1 --lanes 1e4":       `--engines: invalid value "opencl:-1": -1 is negative` + enginesForms,
+		"bench --engines serial,opencl:1.5":           `--engines: invalid value "opencl:1.5": 1.5 is not a whole number` + enginesForms,
+		"run --device 2147483648 --lanes 1e4":         `--device: invalid value "2147483648": 2147483648 is out of range` + listForms,
+		"bench --engines opencl:2^64 --baseline none": `--engines: invalid value "opencl:2^64": 2^64 is out of range` + enginesForms,
+	} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			hung := filepath.Join(t.TempDir(), "hung")
+			cmd := exec.Command("gpusim", strings.Fields(line)...)
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_REAL="+real,
+				"FAKECL_FAULT=hang:clGetPlatformIDs", "FAKECL_HUNG="+hung, "GPUSIM_DRIVER_WAIT=5")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			kill := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || stdout.Len() != 0 || stderr.String() != "gpusim: error: "+want {
+				t.Errorf("%v, stdout %q, stderr %q; want exit %d with %q alone", err, stdout.String(), stderr.String(), exitUsage, "gpusim: error: "+want)
+			}
+			if _, err := os.Stat(hung); err == nil {
+				t.Errorf("the refusal asked the driver for its platforms (%s made)", hung)
 			}
 		})
 	}
@@ -449,7 +499,9 @@ func TestStopHangingDriver(t *testing.T) {
 		sig  syscall.Signal
 		want int
 	}{
-		{[]string{"run", "--device", "-1"}, syscall.SIGINT, 130},
+		// Refused for opencl:9's bogus after the wait for the devices:
+		// a value refused by its form (run --device -1) waits no more.
+		{[]string{"bench", "--engines", "opencl:9,bogus"}, syscall.SIGINT, 130},
 		// Refused for its years, after the 2 s wait for the devices.
 		{[]string{"bench", "--engines", "opencl", "--lanes", "1e12", "--steps", "1e9"}, syscall.SIGTERM, 143},
 		{[]string{"run", "--device", "0"}, syscall.SIGINT, 130},

@@ -230,7 +230,7 @@ func (o *runOptions) readEngine(c *cli.Context) error {
 		Workers: getInt(c, "workers"), Devices: c.String("device"), Math: nameValue(c, "math"),
 		VectorWidth: getInt(c, "vector-width"), Params: o.params,
 		// In argsRefused's pass, which loads no driver, --device's form
-		// alone, its refusal without the devices.
+		// alone (its refusal never lists the devices), not its indexes.
 		Unlisted: argsOnly(c.Context),
 	}
 	// Given empty, as by an unset shell variable: not the default (--math ""

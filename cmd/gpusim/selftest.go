@@ -76,8 +76,8 @@ func newSelftestOptions(c *cli.Context) (selftestOptions, error) {
 	if err := noArgs(c); err != nil {
 		return o, err
 	}
-	// A refused --device lists the devices: in argsRefused's pass, which
-	// loads no driver, its form alone is checked, and refused without them.
+	// --device's form is checked, its refusal without the devices (no
+	// driver loads); its index, against the devices, once they are listed.
 	if argsOnly(c.Context) {
 		return o, cmp.Or(engines.CheckDeviceList(o.Device), errArgsChecked)
 	}
