@@ -820,45 +820,63 @@ func TestHangLeavesNoMark(t *testing.T) {
 }
 
 // TestStopLeavesNoMark: a stop (SIGTERM) while the driver hangs creating
-// a buffer of selftest's warm-up run (FAKECL_FAULT=hang:clCreateBuffer@14:
-// the engine's own at its set-up and the self-test's checks' come first,
-// under waits of their own, and 13 to 15 are the run's) ends the run at
-// once, its goroutine left in the driver, and selftest exits 143 on its
-// own; the next start, under the driver without the fault, runs without a
-// note of the first. The exit left the buffer's mark
-// (programs/DEVKEY.buffer.HOST.PID) that the goroutine still held, and the
-// next start said "cache: process N ended without a crash while the
-// OpenCL driver created a buffer on the device (for a run or the
-// self-test's checks) (killed by kill -9 or the out-of-memory killer, ...)"
-// of a stop (gpu's endMarks).
+// a buffer of selftest's warm-up run ends the run at once, its goroutine
+// left in the driver, and selftest exits 143 on its own; the next start,
+// under the driver without the fault, runs without a note of the first.
+// The exit left the buffer's mark (programs/DEVKEY.buffer.HOST.PID) that
+// the goroutine still held, and the next start said "cache: process N
+// ended without a crash while the OpenCL driver created a buffer on the
+// device (for a run or the self-test's checks) (killed by kill -9 or the
+// out-of-memory killer, ...)" of a stop (gpu's endMarks).
+//
+// The fault is addressed by its count (hang:clCreateBuffer@14: the
+// engine's own at its set-up and the self-test's checks' come first, and
+// 13 to 15 are the run's), which a change in what selftest creates moves:
+// so the test waits for the hang itself (FAKECL_HUNG), not for a buffer's
+// mark, which every buffer's creation makes and lifts, and the stop's note,
+// which names the call hung past runWaitPast, must name a buffer for the
+// run, else the test fails saying where the hang fell. It signalled on
+// the first buffer's mark seen, which could be any earlier buffer's.
 func TestStopLeavesNoMark(t *testing.T) {
 	_, warm, env := forwardingDriver(t)
 	cache := filepath.Join(t.TempDir(), "cache")
 	if err := os.CopyFS(cache, os.DirFS(warm)); err != nil {
 		t.Fatal(err)
 	}
+	const fault = "hang:clCreateBuffer@14"
+	hung := filepath.Join(t.TempDir(), "hung")
 	caseEnv := slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache})
 	cmd := exec.Command("gpusim", "selftest")
-	cmd.Env = slices.Concat(caseEnv, []string{"FAKECL_FAULT=hang:clCreateBuffer@14", "GPUSIM_DRIVER_WAIT=60"})
+	cmd.Env = slices.Concat(caseEnv, []string{"FAKECL_FAULT=" + fault, "FAKECL_HUNG=" + hung, "GPUSIM_DRIVER_WAIT=60"})
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The hung buffer is asked for under its mark.
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.buffer.*")); len(marks) > 0 {
+		if _, err := os.Stat(hung); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
-			t.Fatalf("no buffer's mark within 60 s; stderr %q", stderr.String())
+			t.Fatalf("%s did not hang within 60 s; stderr %q", fault, stderr.String())
 		}
 	}
+	// The hung buffer is asked for under its mark.
+	if marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.buffer.*")); len(marks) == 0 {
+		t.Errorf("no buffer's mark while the driver hangs in %s", fault)
+	}
+	// Past the wait after which a stop's note names the call (gpu's
+	// runWaitPast, 1 s), so that the note says where the hang fell.
+	time.Sleep(2 * time.Second)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code, _ := exitCode(t, cmd); code != interrupt.ExitSIGTERM {
 		t.Fatalf("the stopped selftest: exit status %d, stderr %q: want %d", code, stderr.String(), interrupt.ExitSIGTERM)
+	}
+	const where = "gpusim: note: stopped while waiting for the OpenCL driver to answer when asked for a buffer of "
+	if got := stderr.String(); !strings.Contains(got, where) || !strings.Contains(got, " bytes for the run on device 0 (") {
+		t.Fatalf("stderr %q: want the stop's note naming a buffer for the run: %s no longer hangs in the warm-up run's buffers", got, fault)
 	}
 	if marks, _ := filepath.Glob(filepath.Join(cache, "programs", "*.*.*.*")); len(marks) != 0 {
 		t.Errorf("marks left by the stop: %q", marks)
