@@ -138,8 +138,10 @@ func DeviceLabelsFor(specs []Spec) ([]string, error) {
 // there later (deviceIndexes); a refusal names their range, not this.
 const MaxDeviceIndex = math.MaxInt32
 
-// DeviceForms are the values --device takes, as its errors name them.
-const DeviceForms = "N, a list N,M, or all; see gpusim devices"
+// DeviceForms are the values --device takes, as its errors name them:
+// the empty value's too (it read "valid: N, a list N,M, or all; see
+// gpusim devices" where every other refused value reads these words).
+const DeviceForms = "a device's index, " + deviceListForms + "; gpusim devices lists them"
 
 // ParseDevices reads a device list: "N", "N,M,..." or "all". n is the
 // number of devices "all" stands for, or -1 when not known yet ("all" then

@@ -120,7 +120,7 @@ func TestParseDevices(t *testing.T) {
 			t.Errorf("ParseDevices(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid: a device's index,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid: a device's index, a list N,M,... or all;`, "-1": `invalid value "-1": -1 is negative (valid: a device's index,`, "": "invalid value \"\": want a device (valid: N, a list N,M, or all; see gpusim devices)", " ": "want a device"} {
+	for s, msg := range map[string]string{"x": `invalid value "x": not a device index (valid: a device's index,`, "0,0": `invalid value "0,0": device 0 is listed twice (valid: a device's index, a list N,M,... or all;`, "-1": `invalid value "-1": -1 is negative (valid: a device's index,`, "": "invalid value \"\": want a device (valid: a device's index, a list N,M,... or all; gpusim devices lists them)", " ": "want a device"} {
 		var pe *sim.ParamError
 		_, err := ParseDevices(s, 4)
 		if !errors.As(err, &pe) || pe.Flag != "device" || !strings.Contains(pe.Msg, msg) {
