@@ -149,9 +149,15 @@ func Check(name string, o Options, given []string) error {
 		// auto may choose a CPU engine without listing the devices;
 		// the list given is checked now (--device 7 on a machine of
 		// one device ran on simd with a note, or panicked choosing
-		// among the devices for a larger job).
-		if _, _, err := deviceIndexes(o.Devices); err != nil {
-			return err
+		// among the devices for a larger job), where the driver lists
+		// them within ListWait (devicesWithin): run --engine auto
+		// --device 0 waited for ever on a driver that hangs listing
+		// them. Past it the list is left to auto's start, which lists
+		// them within the driver's wait and says so where it ends.
+		if _, answered, _ := devicesWithin(); answered {
+			if _, _, err := deviceIndexes(o.Devices); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -177,6 +177,37 @@ func TestFormRefusalNoDriver(t *testing.T) {
 	}
 }
 
+// TestAutoDeviceHangingDriver: run --engine auto --device N under a
+// driver that hangs listing its devices (the forwarding driver's
+// hang:clGetDeviceIDs) runs, where auto's check of the list (engines.Check)
+// waited for the listing for ever: the check waits engines.ListWait, and
+// auto, which chose simd for a job this small without the driver, says
+// that --device did not apply. The kill at 60 s only ends a hang.
+func TestAutoDeviceHangingDriver(t *testing.T) {
+	lib := fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	for _, dev := range []string{"0", "9"} {
+		t.Run(dev, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("gpusim", "run", "--engine", "auto", "--device", dev, "--lanes", "1e4", "--steps", "10")
+			cmd.Env = append(os.Environ(), "GPUSIM_CACHE_DIR="+t.TempDir(), "GPUSIM_OPENCL_LIBRARY="+lib, "FAKECL_REAL="+real,
+				"FAKECL_FAULT=hang:clGetDeviceIDs", "GPUSIM_DRIVER_WAIT=5")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			kill := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			err := cmd.Wait()
+			const note = "gpusim: note: auto chose simd, which does not take --device: it does not apply to this run (--engine picks the engine)\n"
+			if err != nil || !strings.Contains(stdout.String(), "lanes") || stderr.String() != note {
+				t.Errorf("%v, stdout %q, stderr %q; want the run on simd with %q", err, stdout.String(), stderr.String(), note)
+			}
+		})
+	}
+}
+
 // TestFloorHangingDriver: a job or benchmark past a year at a GPU's
 // ceiling is refused within engines.ListWait (2 s), once for bench too
 // (its two listings waited 2 s each: 4 s), and a little, at that
