@@ -117,14 +117,7 @@ func TestRememberedHang(t *testing.T) {
 // leaves the mark (it opened no device); a start of the device that
 // answers removes it.
 func TestRememberedSetUpHang(t *testing.T) {
-	lib := fakeDriver(t, "fwd")
-	real := loadedOpenCL(t)
-	cache := t.TempDir()
-	mark := filepath.Join(cache, "opencl-no-answer")
-	hung := filepath.Join(t.TempDir(), "hung")
-	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
-		"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
-	run := faultRun(t, env, hung)
+	lib, mark, run := fwdFaultRun(t)
 	const fault, wait = "hang:clCreateKernel", "3"
 	opencl := []string{"run", "--engine", "opencl", "--lanes", "1000", "--steps", "10"}
 	said := "the OpenCL driver " + lib + " did not answer in " + wait + " s when asked for the kernel weather for device 0 ("
@@ -154,6 +147,19 @@ func TestRememberedSetUpHang(t *testing.T) {
 	}
 }
 
+// fwdFaultRun sets up the forwarding fake driver over the real OpenCL
+// library, with a cache folder of its own, and returns the fake driver's
+// path, that cache's opencl-no-answer mark and faultRun's run under them.
+func fwdFaultRun(t *testing.T) (lib, mark string, run func(fault, wait string, args ...string) (code int, stderr string, asked bool)) {
+	lib = fakeDriver(t, "fwd")
+	real := loadedOpenCL(t)
+	cache := t.TempDir()
+	hung := filepath.Join(t.TempDir(), "hung")
+	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
+		"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
+	return lib, filepath.Join(cache, "opencl-no-answer"), faultRun(t, env, hung)
+}
+
 // faultRun returns run, which runs gpusim with args under env, the fake
 // driver's fault (none where fault is "") and GPUSIM_DRIVER_WAIT=wait, and
 // says whether the driver was asked: its call began to hang (the fake
@@ -181,14 +187,7 @@ func faultRun(t *testing.T, env []string, hung string) func(fault, wait string, 
 // mark standing after its device started, where docs/auto.md names it
 // among the starts that remove it.
 func TestSelftestKeepsSetUpHang(t *testing.T) {
-	lib := fakeDriver(t, "fwd")
-	real := loadedOpenCL(t)
-	cache := t.TempDir()
-	mark := filepath.Join(cache, "opencl-no-answer")
-	hung := filepath.Join(t.TempDir(), "hung")
-	env := slices.Concat(os.Environ(), []string{"GPUSIM_OPENCL_LIBRARY=" + lib, "FAKECL_REAL=" + real,
-		"GPUSIM_CACHE_DIR=" + cache, "FAKECL_HUNG=" + hung})
-	run := faultRun(t, env, hung)
+	_, mark, run := fwdFaultRun(t)
 	code, stderr, asked := run("hang:clCreateKernel", "3", "selftest")
 	if code == 0 || !asked || !strings.Contains(stderr, "did not answer in 3 s when asked for the kernel weather for device 0 (") {
 		t.Fatalf("selftest under a hang in the kernel's creation: exit status %d, asked %v, stderr %q: want a failure that names the hang", code, asked, stderr)

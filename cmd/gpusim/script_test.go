@@ -118,32 +118,14 @@ func TestMain(m *testing.M) {
 		// ends it while bench.Run has not returned
 		// (TestBenchForcedExitPrintsReport).
 		"gpusim-stuck-bench": func() {
-			setUp()
-			earlyDevices, interrupt.HoldAtExit = true, true
-			benchRun = func(ctx context.Context, cfg bench.Config, specs []bench.EngineSpec) (*bench.Report, error) {
-				for i := range specs {
-					newEngine := specs[i].New
-					specs[i].New = func(n int, note func(string)) sim.Engine { return stopIgnorer{newEngine(n, note)} }
-				}
-				return bench.Run(ctx, cfg, specs)
-			}
-			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			benchWrapped(func(e sim.Engine) sim.Engine { return stopIgnorer{e} })
 		},
 		// gpusim whose bench engines never see a stop (deafEngine), so
 		// that the forced exit ends it while an engine runs: the
 		// processes engine's children and folder of parts then are
 		// the forced exit's to end (TestBenchForcedExitRemovesParts).
 		"gpusim-deaf-bench": func() {
-			setUp()
-			earlyDevices, interrupt.HoldAtExit = true, true
-			benchRun = func(ctx context.Context, cfg bench.Config, specs []bench.EngineSpec) (*bench.Report, error) {
-				for i := range specs {
-					newEngine := specs[i].New
-					specs[i].New = func(n int, note func(string)) sim.Engine { return deafEngine{newEngine(n, note)} }
-				}
-				return bench.Run(ctx, cfg, specs)
-			}
-			exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			benchWrapped(func(e sim.Engine) sim.Engine { return deafEngine{e} })
 		},
 		// gpusim whose stdout fails every write (fullWriter), which it
 		// cannot see before it writes: not /dev/full, which is refused
@@ -154,6 +136,23 @@ func TestMain(m *testing.M) {
 			exit(Run(os.Args[1:], os.Stdin, fullWriter{}, os.Stderr))
 		},
 	})
+}
+
+// benchWrapped runs gpusim, set up as main sets it up, with every bench
+// engine wrapped in wrap (stopIgnorer, deafEngine): the test variants
+// whose engines see a stop late or never, so that the forced exit ends
+// them.
+func benchWrapped(wrap func(sim.Engine) sim.Engine) {
+	setUp()
+	earlyDevices, interrupt.HoldAtExit = true, true
+	benchRun = func(ctx context.Context, cfg bench.Config, specs []bench.EngineSpec) (*bench.Report, error) {
+		for i := range specs {
+			newEngine := specs[i].New
+			specs[i].New = func(n int, note func(string)) sim.Engine { return wrap(newEngine(n, note)) }
+		}
+		return bench.Run(ctx, cfg, specs)
+	}
+	exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // stopIgnorer is an engine that, stopped, holds on for 4 stop graces
