@@ -233,6 +233,8 @@ func docReadError(path string, err error) error {
 	why := fmt.Sprint(errors.Unwrap(err)) // as %v wrote it
 	if d := atomicfile.NonFolderOnPath(path); d != "" {
 		why = fmt.Sprintf("%q is not a folder", d) // it read "not a directory"
+	} else if d := atomicfile.DanglingLinkOnPath(path); d != "" {
+		why = d // it read "no such file or directory" of a link ls lists
 	}
 	return fmt.Errorf("cannot read %q: %s (want a Markdown file of at most %s with one %s line followed by one %s line)", path, why, diskfree.SizeText(MaxDocBytes), BeginMarker, EndMarker)
 }

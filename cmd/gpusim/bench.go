@@ -1333,13 +1333,9 @@ func plotNameChecked(dir string) error {
 	if missing != "" {
 		return paramErr("plot", "cannot make %q: directory %q does not exist (bench makes the folders after the path's last \"..\", none before it)", dir, missing)
 	}
-	if link, err := os.Readlink(dangling); dangling != "" && err == nil {
-		// It read "cannot make "dl/x": file exists" where the link was
-		// on the way, not the folder itself.
-		if filepath.Clean(dangling) == filepath.Clean(dir) {
-			return paramErr("plot", "cannot make %q: it is a link to %q, which is not there", dir, link)
-		}
-		return paramErr("plot", "cannot make %q: %q is a link to %q, which is not there", dir, dangling, link)
+	if why := atomicfile.DanglingLinkOnPath(dangling); dangling != "" && why != "" {
+		// It read "cannot make "dl/x": file exists".
+		return paramErr("plot", "cannot make %q: %s", dir, why)
 	}
 	if up, real := dotDotThroughLink(dir); up != "" {
 		// The charts' paths are cleaned (filepath.Join), the folder's
@@ -1541,10 +1537,10 @@ func checkPlotDir(dir string, charts []string) (made []string, err error) {
 	made, _, _ = plotFolders(dir)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		removeEmpty(made)
-		if link, lerr := os.Readlink(filepath.Clean(dir)); lerr == nil && errors.Is(err, fs.ErrExist) {
+		if why := atomicfile.DanglingLinkOnPath(dir); why != "" {
 			// A link to a folder that is not there: it read "cannot
 			// make "charts": file exists".
-			return nil, paramErr("plot", "cannot make %q: it is a link to %q, which is not there", dir, link)
+			return nil, paramErr("plot", "cannot make %q: %s", dir, why)
 		}
 		if d := atomicfile.NonFolderOnPath(filepath.Join(dir, "x")); d != "" {
 			// It read "cannot make "a.txt/charts": not a directory".

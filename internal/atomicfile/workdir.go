@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,6 +46,40 @@ func NonFolderOnPath(path string) string {
 		if !st.IsDir() {
 			return dirs[i]
 		}
+	}
+	return ""
+}
+
+// DanglingLinkOnPath says, of the first name on path's way that is a
+// symbolic link to nothing, path itself included, what it is: "\"dl\" is
+// a link to \"nowhere\", which is not there"; or "" where there is none,
+// or where a name before it is not there. The names are taken as the
+// system walks them, each in turn as written (".." after the name before
+// it, not cleaned away). A path through such a link failed "no such file
+// or directory", which named neither the link, which ls lists, nor where
+// it points. It is every output flag's wording of such a link (run's
+// files, bench's --plot, --html and --update-doc).
+func DanglingLinkOnPath(path string) string {
+	for i := 1; i <= len(path); i++ {
+		if i < len(path) && (!os.IsPathSeparator(path[i]) || os.IsPathSeparator(path[i-1])) {
+			continue
+		}
+		name := path[:i]
+		st, err := os.Lstat(name)
+		if err != nil {
+			return ""
+		}
+		if st.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		link, err := os.Readlink(name)
+		if err != nil {
+			return ""
+		}
+		return fmt.Sprintf("%q is a link to %q, which is not there", name, link)
 	}
 	return ""
 }

@@ -57,6 +57,10 @@ func (e *CreateError) Error() string {
 	if link, err := os.Readlink(path); err == nil {
 		path, via = atomicfile.Target(path), fmt.Sprintf(" (%q is a link to %q)", e.Path.Path, link)
 	}
+	if why := atomicfile.DanglingLinkOnPath(path); why != "" {
+		// It read "directory "dl" does not exist" of a dl that ls lists.
+		return fmt.Sprintf("cannot write %q: %s%s", e.Path.Path, why, via)
+	}
 	dir := filepath.Dir(path)
 	// The folder as it is: missing, not a folder, or there (its error is
 	// then the file's, which names why it cannot be reached: a path past
