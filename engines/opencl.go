@@ -360,6 +360,16 @@ func notListedText() string {
 	return fmt.Sprintf("%s did not answer in %g s, so its devices are not listed: gpusim devices says which there are", waitedDriver(), listWait.Seconds())
 }
 
+// DeviceUncheckedText says that --device value (as given) was not checked
+// against the devices here: Check lists them within ListWait, and the
+// driver did not answer in it (ListingsCut counted the wait). auto, which
+// chose a CPU engine without the devices, said only that --device did not
+// apply, and nothing that --device 9 on a machine of one device was never
+// refused.
+func DeviceUncheckedText(value string) string {
+	return fmt.Sprintf("%s did not answer in %g s, so --device %s was not checked against its devices: gpusim devices says which there are", waitedDriver(), listWait.Seconds(), value)
+}
+
 // listWait is the longest refuseDevice waits for the driver to list its
 // devices: pocl lists them in 0.09 s on the 2-core development VM, a
 // first load of a GPU driver in a second or so.

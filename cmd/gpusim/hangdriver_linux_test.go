@@ -182,7 +182,10 @@ func TestFormRefusalNoDriver(t *testing.T) {
 // hang:clGetDeviceIDs) runs, where auto's check of the list (engines.Check)
 // waited for the listing for ever: the check waits engines.ListWait, and
 // auto, which chose simd for a job this small without the driver, says
-// that --device did not apply. The kill at 60 s only ends a hang.
+// that --device did not apply and that it was not checked, the driver
+// named: --device 9 ran with the first alone, no word that 9 was never
+// checked nor that the driver did not answer. The kill at 60 s only ends
+// a hang.
 func TestAutoDeviceHangingDriver(t *testing.T) {
 	lib := fakeDriver(t, "fwd")
 	real := loadedOpenCL(t)
@@ -200,7 +203,7 @@ func TestAutoDeviceHangingDriver(t *testing.T) {
 			kill := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
 			defer kill.Stop()
 			err := cmd.Wait()
-			const note = "gpusim: note: auto chose simd, which does not take --device: it does not apply to this run (--engine picks the engine)\n"
+			note := "gpusim: note: auto chose simd, which does not take --device: it does not apply to this run (--engine picks the engine); the OpenCL driver " + lib + " did not answer in 1 s, so --device " + dev + " was not checked against its devices: gpusim devices says which there are\n"
 			if err != nil || !strings.Contains(stdout.String(), "lanes") || stderr.String() != note {
 				t.Errorf("%v, stdout %q, stderr %q; want the run on simd with %q", err, stdout.String(), stderr.String(), note)
 			}
