@@ -362,12 +362,16 @@ func notListedText() string {
 
 // DeviceUncheckedText says that --device value (as given) was not checked
 // against the devices here: Check lists them within ListWait, and the
-// driver did not answer in it (ListingsCut counted the wait). auto, which
-// chose a CPU engine without the devices, said only that --device did not
-// apply, and nothing that --device 9 on a machine of one device was never
+// driver did not answer in it (ListingsCut counted the wait). waited is
+// the ListWait that Check had, read before it: the waits are set from
+// GPUSIM_DRIVER_WAIT after the command line's checks, so ListWait read
+// when the note is written may differ (it said 1 s under
+// GPUSIM_DRIVER_WAIT=5 of a check that waited 2 s). auto, which chose a
+// CPU engine without the devices, said only that --device did not apply,
+// and nothing that --device 9 on a machine of one device was never
 // refused.
-func DeviceUncheckedText(value string) string {
-	return fmt.Sprintf("%s did not answer in %g s, so --device %s was not checked against its devices: gpusim devices says which there are", waitedDriver(), listWait.Seconds(), value)
+func DeviceUncheckedText(value string, waited time.Duration) string {
+	return fmt.Sprintf("%s did not answer in %g s, so --device %s was not checked against its devices: gpusim devices says which there are", waitedDriver(), waited.Seconds(), value)
 }
 
 // listWait is the longest refuseDevice waits for the driver to list its

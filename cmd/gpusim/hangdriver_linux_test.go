@@ -203,7 +203,7 @@ func TestAutoDeviceHangingDriver(t *testing.T) {
 			kill := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
 			defer kill.Stop()
 			err := cmd.Wait()
-			note := "gpusim: note: auto chose simd, which does not take --device: it does not apply to this run (--engine picks the engine); the OpenCL driver " + lib + " did not answer in 1 s, so --device " + dev + " was not checked against its devices: gpusim devices says which there are\n"
+			note := "gpusim: note: auto chose simd, which does not take --device: it does not apply to this run (--engine picks the engine); the OpenCL driver " + lib + " did not answer in 2 s, so --device " + dev + " was not checked against its devices: gpusim devices says which there are\n"
 			if err != nil || !strings.Contains(stdout.String(), "lanes") || stderr.String() != note {
 				t.Errorf("%v, stdout %q, stderr %q; want the run on simd with %q", err, stdout.String(), stderr.String(), note)
 			}

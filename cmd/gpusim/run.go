@@ -113,10 +113,11 @@ type runOptions struct {
 	// timeoutText is --timeout as given, which its message echoes.
 	timeoutText string
 	quiet       bool
-	// deviceUnchecked says that engines.Check could not list the devices
-	// within engines.ListWait, so --device was not checked against them
-	// (auto's note says so where it chose a CPU engine).
-	deviceUnchecked bool
+	// deviceUnchecked, where not 0, is the wait (engines.ListWait as
+	// engines.Check began) in which Check could not list the devices, so
+	// --device was not checked against them (auto's note says so where it
+	// chose a CPU engine).
+	deviceUnchecked time.Duration
 }
 
 // newRunOptions reads and checks run's flags, so that bad input fails
@@ -175,11 +176,13 @@ func newRunOptions(c *cli.Context) (*runOptions, error) {
 		return nil, err
 	}
 	// The flags together, after each on its own.
-	cut0 := engines.ListingsCut()
+	cut0, checkWait := engines.ListingsCut(), engines.ListWait()
 	if err := engines.Check(o.engine, o.eng, o.given); err != nil {
 		return nil, impliedEngine(c, o.engine, err)
 	}
-	o.deviceUnchecked = o.eng.Devices != "" && engines.ListingsCut() > cut0
+	if o.eng.Devices != "" && engines.ListingsCut() > cut0 {
+		o.deviceUnchecked = checkWait
+	}
 	if err := shardConflicts(c, o.shard.shard); err != nil {
 		return nil, err
 	}
@@ -585,11 +588,11 @@ func (o *runOptions) autoNotes(ch engines.Choice) {
 					// which the user learnt only there.
 					note += fmt.Sprintf("; shard %s computes exact math, and its part does not merge with shards computed with --math %s: give every shard --engine opencl", o.shard.shard, o.eng.Math)
 				}
-				if opt == engines.TakesDevice && o.deviceUnchecked {
+				if opt == engines.TakesDevice && o.deviceUnchecked > 0 {
 					// It said only that --device did not apply:
 					// --device 9 on a machine of one device ran
 					// with no word that 9 was never checked.
-					note += "; " + engines.DeviceUncheckedText(o.eng.Devices)
+					note += "; " + engines.DeviceUncheckedText(o.eng.Devices, o.deviceUnchecked)
 				}
 				o.eng.Note(note)
 			}
