@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WorkdirGoneText says, for a message about a relative path, that the
@@ -79,7 +80,33 @@ func DanglingLinkOnPath(path string) string {
 		if err != nil {
 			return ""
 		}
-		return fmt.Sprintf("%q is a link to %q, which is not there", name, link)
+		return fmt.Sprintf("%q is a link to %q%s, which is not there", name, link, linkChain(name, link))
 	}
 	return ""
+}
+
+// linkChain follows the links from the link at, whose target is target,
+// while each target is itself a link, and says where each points
+// (", a link to \"nowhere\""), so that the last name said is the one that
+// is not there: a chain dl -> dl2 -> nowhere read "\"dl\" is a link to
+// \"dl2\", which is not there", of a dl2 that ls lists. At most 40 links
+// (Linux's own bound, ELOOP), as a chain longer fails otherwise.
+func linkChain(at, target string) string {
+	var b strings.Builder
+	for range 40 {
+		next := target
+		if !filepath.IsAbs(next) {
+			next = filepath.Join(filepath.Dir(at), next)
+		}
+		st, err := os.Lstat(next)
+		if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			break
+		}
+		if target, err = os.Readlink(next); err != nil {
+			break
+		}
+		fmt.Fprintf(&b, ", a link to %q", target)
+		at = next
+	}
+	return b.String()
 }

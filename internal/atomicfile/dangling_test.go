@@ -1,0 +1,43 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestDanglingLinkOnPath: the first link to nothing on a path is named with
+// where it points, and a chain of links is followed to the name that is not
+// there: dl -> dl2 -> nowhere read "\"dl\" is a link to \"dl2\", which is
+// not there", of a dl2 that is there (a link). A loop, a path through a
+// folder, and a path before which a name is missing say nothing.
+func TestDanglingLinkOnPath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, l := range [][2]string{
+		{"nowhere", "dl"}, {"dl2", "chain"}, {"nowhere", "dl2"}, {"sub/dl3", "nested"},
+		{"loop2", "loop1"}, {"loop1", "loop2"},
+	} {
+		if err := os.Symlink(l[0], l[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir("sub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "gone"), filepath.Join("sub", "dl3")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, want string }{
+		{"dl/x.npy", `"dl" is a link to "nowhere", which is not there`},
+		{"dl", `"dl" is a link to "nowhere", which is not there`},
+		{"chain/x.npy", `"chain" is a link to "dl2", a link to "nowhere", which is not there`},
+		{"nested/x", `"nested" is a link to "sub/dl3", a link to "../gone", which is not there`},
+		{"sub/x.npy", ""},
+		{"missing/dl/x", ""},
+		{"loop1/x", ""},
+	} {
+		if got := DanglingLinkOnPath(c.path); got != c.want {
+			t.Errorf("DanglingLinkOnPath(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+}
