@@ -166,11 +166,13 @@ func Target(path string) string {
 			// is not a path: left as it is (Create then fails).
 			return p
 		}
-		if !filepath.IsAbs(link) {
+		if !filepath.IsAbs(link) && rdir != "." {
 			// Not filepath.Join, which would clean "x/../y" as text:
 			// the kernel takes ".." after a link to a folder from the
 			// folder linked to, and so does EvalSymlinks on the next
-			// pass.
+			// pass. A link in the working folder points from it as
+			// written: "./dl/t.npy" named the folder "./dl" in a
+			// message of the path given as d.npy.
 			link = rdir + string(filepath.Separator) + link
 		}
 		p = link

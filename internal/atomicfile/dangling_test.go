@@ -41,3 +41,22 @@ func TestDanglingLinkOnPath(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetRelative: a link in the working folder is followed from it as
+// written, with no "./" put before its target: d.npy -> dl/t.npy, dl a
+// link to nothing, gave "./dl/t.npy", and the refusal of --out d.npy named
+// the folder "./dl".
+func TestTargetRelative(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, l := range [][2]string{{"nowhere", "dl"}, {"dl/t.npy", "d.npy"}} {
+		if err := os.Symlink(l[0], l[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := Target("d.npy"); got != "dl/t.npy" {
+		t.Errorf("Target(d.npy) = %q, want %q", got, "dl/t.npy")
+	}
+	if got, want := DanglingLinkOnPath(Target("d.npy")), `"dl" is a link to "nowhere", which is not there`; got != want {
+		t.Errorf("DanglingLinkOnPath(Target(d.npy)) = %q, want %q", got, want)
+	}
+}
