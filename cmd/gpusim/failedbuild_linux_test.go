@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,14 +24,7 @@ const releaseHint = "gpusim: hint: a driver that lists its devices and then cras
 // fault fault ("" for none), within 60 s: its exit status and stderr.
 func runFaulted(t *testing.T, env []string, cache, fault string, args ...string) (code int, stderr string) {
 	t.Helper()
-	cmd := exec.Command("gpusim", args...)
-	cmd.Env = slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + fault})
-	var errb strings.Builder
-	cmd.Stderr = &errb
-	kill := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
-	defer kill.Stop()
-	_ = cmd.Run()
-	return cmd.ProcessState.ExitCode(), errb.String()
+	return runWithin(t, slices.Concat(env, []string{"GPUSIM_CACHE_DIR=" + cache, "FAKECL_FAULT=" + fault}), 60*time.Second, args...)
 }
 
 // TestCrashReleasingFailedBuild: a driver that fails gpusim's build

@@ -168,15 +168,9 @@ func faultRun(t *testing.T, env []string, hung string) func(fault, wait string, 
 	return func(fault, wait string, args ...string) (code int, stderr string, asked bool) {
 		t.Helper()
 		os.Remove(hung)
-		cmd := exec.Command("gpusim", args...)
-		cmd.Env = slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait})
-		var errb strings.Builder
-		cmd.Stderr = &errb
-		kill := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
-		defer kill.Stop()
-		_ = cmd.Run()
+		code, stderr = runWithin(t, slices.Concat(env, []string{"FAKECL_FAULT=" + fault, "GPUSIM_DRIVER_WAIT=" + wait}), 2*time.Minute, args...)
 		_, err := os.Stat(hung)
-		return cmd.ProcessState.ExitCode(), errb.String(), err == nil
+		return code, stderr, err == nil
 	}
 }
 
@@ -207,4 +201,18 @@ func TestSelftestKeepsSetUpHang(t *testing.T) {
 	if _, err := os.Stat(mark); err == nil {
 		t.Errorf("the mark stays after selftest started the device")
 	}
+}
+
+// runWithin runs gpusim with args under env, killed past limit (which only
+// ends a hang): its exit status and stderr.
+func runWithin(t *testing.T, env []string, limit time.Duration, args ...string) (code int, stderr string) {
+	t.Helper()
+	cmd := exec.Command("gpusim", args...)
+	cmd.Env = env
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	kill := time.AfterFunc(limit, func() { _ = cmd.Process.Kill() })
+	defer kill.Stop()
+	_ = cmd.Run()
+	return cmd.ProcessState.ExitCode(), errb.String()
 }
