@@ -628,7 +628,11 @@ func TestScalingOverheadInNoise(t *testing.T) {
 // so and why, where a bare 0 read as a job with nothing parallel; a P
 // that is not held has no note.
 func TestPredictedPHeld(t *testing.T) {
-	const one, run1, run2 = 30 * time.Millisecond, 10 * time.Millisecond, 5 * time.Millisecond
+	// The overhead's sleep far above the run's: on a loaded machine a
+	// sleep of 10 ms took 55 ms, past the 30 ms this test slept for the
+	// overhead, and the median was then no longer below it (a CI run
+	// beside another).
+	const one, run1, run2 = 300 * time.Millisecond, 10 * time.Millisecond, 5 * time.Millisecond
 	c := tinyConfig()
 	c.Workloads, c.Workers, c.Sweep = []Workload{{200, 2}}, []int{2}, nil
 	c.Reps, c.Warmup = 1, 0
